@@ -1,0 +1,2 @@
+//! The `pysbx` binary.
+fn main() {}

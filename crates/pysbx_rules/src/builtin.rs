@@ -1,0 +1,46 @@
+//! The rule packs built into the binary, embedded from `rules/*.yaml` at compile time.
+
+use std::path::Path;
+
+use crate::error::RuleLoadError;
+use crate::load::load_rules_from_str;
+use crate::model::RuleSet;
+
+/// `(file name, contents)` of every built-in pack. A test checks this list against `rules/`.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[];
+
+/// Every built-in rule.
+///
+/// # Errors
+/// Only if a built-in pack is invalid, which the test suite rules out.
+pub fn builtin_rules() -> Result<RuleSet, RuleLoadError> {
+    let mut set = RuleSet::new();
+    for (name, text) in BUILTIN_PACKS {
+        let path = Path::new("rules").join(name);
+        let family = name.trim_end_matches(".yaml");
+        load_rules_from_str(text, &path, &format!("builtin:{family}"), &mut set)?;
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pack_file_is_listed_and_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = BUILTIN_PACKS.iter().map(|(n, _)| (*n).to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "rules/*.yaml and BUILTIN_PACKS differ");
+        let set = builtin_rules().unwrap();
+        assert!(!set.is_empty());
+    }
+}

@@ -1,0 +1,21 @@
+//! The rule model of pysbx: rules are data, declared in YAML, loaded with `file:line:col`
+//! errors, validated once, and shared read-only by every other crate.
+//!
+//! The engine that matches rules against Python lives in `pysbx_analysis`; this crate knows
+//! nothing about Python syntax. It only defines what a rule *says*.
+#![deny(missing_docs)]
+
+mod builtin;
+mod error;
+mod finding;
+mod load;
+mod model;
+
+pub use builtin::{BUILTIN_PACKS, builtin_rules};
+pub use error::{RuleLoadError, SourcePosition};
+pub use finding::{Finding, FindingLocation};
+pub use load::{load_rule_file, load_rules_from_str};
+pub use model::{
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
+    Patterns, Rule, RuleSet, Severity,
+};

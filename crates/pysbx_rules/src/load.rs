@@ -1,0 +1,594 @@
+//! Reading rule packs from YAML. Every error names `file:line:col`.
+//!
+//! A pack is one YAML document:
+//!
+//! ```yaml
+//! family: code-exec
+//! rules:
+//!   - id: PSB101
+//!     name: exec-builtin
+//!     severity: high
+//!     match: {call: builtins.exec}
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::{RuleLoadError, SourcePosition};
+use crate::model::{
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
+    Patterns, Rule, RuleSet, Severity,
+};
+
+/// The largest compiled regex a rule may declare; keeps a hostile rule file from exhausting memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    family: Option<String>,
+    #[serde(default)]
+    rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    severity: Severity,
+    #[serde(default = "default_confidence")]
+    confidence: Confidence,
+    cwe: Option<u32>,
+    #[serde(default)]
+    tags: Vec<String>,
+    family: Option<String>,
+    #[serde(default = "default_action")]
+    action: Action,
+    message: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    bandit: Option<OneOrMany>,
+    #[serde(rename = "match")]
+    matcher: Spanned<RawMatch>,
+}
+
+fn default_confidence() -> Confidence {
+    Confidence::Medium
+}
+
+fn default_action() -> Action {
+    Action::Report
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s],
+            Self::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    call: Option<Spanned<OneOrMany>>,
+    args: Option<Vec<Spanned<RawArg>>>,
+    reference: Option<Spanned<OneOrMany>>,
+    import: Option<Spanned<OneOrMany>>,
+    attribute: Option<Spanned<OneOrMany>>,
+    string: Option<Spanned<String>>,
+    any: Option<Vec<Spanned<RawMatch>>>,
+    all: Option<Vec<Spanned<RawMatch>>>,
+    not: Option<Box<Spanned<RawMatch>>>,
+    inside: Option<Spanned<RawInside>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInside {
+    class_base: Option<Spanned<OneOrMany>>,
+    function: Option<Spanned<OneOrMany>>,
+    file: Option<Spanned<OneOrMany>>,
+    module_level: Option<bool>,
+    call: Option<Spanned<OneOrMany>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArg {
+    position: Option<u32>,
+    keyword: Option<String>,
+    equals: Option<RawConst>,
+    one_of: Option<Vec<RawConst>>,
+    is_none: Option<bool>,
+    missing: Option<bool>,
+    present: Option<bool>,
+    literal: Option<bool>,
+    matches: Option<Spanned<String>>,
+    less_than: Option<f64>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RawConst {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl From<RawConst> for ConstValue {
+    fn from(raw: RawConst) -> Self {
+        match raw {
+            RawConst::Bool(b) => Self::Bool(b),
+            RawConst::Int(i) => Self::Int(i),
+            RawConst::Float(f) => Self::Float(f),
+            RawConst::Str(s) => Self::Str(s),
+        }
+    }
+}
+
+/// Loads a rule pack from a file and adds its rules to `set`.
+///
+/// # Errors
+/// Unreadable file, malformed YAML, schema violations, invalid regexes or globs, and ids or
+/// names already in `set`, each as `file:line:col: what`.
+pub fn load_rule_file(path: &Path, set: &mut RuleSet) -> Result<usize, RuleLoadError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| RuleLoadError::Io { path: path.to_path_buf(), source })?;
+    let origin = path.display().to_string();
+    load_rules_from_str(&text, path, &origin, set)
+}
+
+/// Loads a rule pack from text; `path` is used in error messages, `origin` recorded on each rule.
+/// Returns the number of rules added.
+///
+/// # Errors
+/// As [`load_rule_file`], except I/O.
+pub fn load_rules_from_str(
+    text: &str,
+    path: &Path,
+    origin: &str,
+    set: &mut RuleSet,
+) -> Result<usize, RuleLoadError> {
+    let pack: RawPack = serde_saphyr::from_str(text).map_err(|e| {
+        let position = e
+            .location()
+            .map(|l| SourcePosition { line: l.line(), column: l.column() })
+            .unwrap_or(SourcePosition { line: 1, column: 1 });
+        RuleLoadError::Syntax {
+            path: path.to_path_buf(),
+            position,
+            message: first_line(&e.without_snippet().to_string()),
+        }
+    })?;
+    let ctx = Ctx { path: path.to_path_buf() };
+    let default_family = pack.family.unwrap_or_else(|| {
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    let mut added = 0;
+    for raw in pack.rules {
+        let rule_pos = pos(&raw.referenced);
+        let rule = ctx.rule(raw.value, &default_family, origin, rule_pos)?;
+        let id_pos = rule_pos;
+        if let Err(rejected) = set.insert(rule) {
+            let what = if set.index_of(&rejected.id).is_some() {
+                format!("duplicate rule id `{}`: ids must be unique across all packs", rejected.id)
+            } else {
+                format!(
+                    "duplicate rule name `{}`: names must be unique across all packs",
+                    rejected.name
+                )
+            };
+            return Err(ctx.invalid(id_pos, what));
+        }
+        added += 1;
+    }
+    Ok(added)
+}
+
+fn first_line(message: &str) -> String {
+    let line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or(message).trim();
+    // The reader may prefix its own position ("line 3 column 15: "); ours comes first anyway.
+    line.to_string()
+}
+
+fn pos(location: &serde_saphyr::Location) -> SourcePosition {
+    SourcePosition { line: location.line(), column: location.column() }
+}
+
+struct Ctx {
+    path: PathBuf,
+}
+
+impl Ctx {
+    fn invalid(&self, position: SourcePosition, message: String) -> RuleLoadError {
+        RuleLoadError::Invalid { path: self.path.clone(), position, message }
+    }
+
+    fn rule(
+        &self,
+        raw: RawRule,
+        default_family: &str,
+        origin: &str,
+        rule_pos: SourcePosition,
+    ) -> Result<Rule, RuleLoadError> {
+        let id = raw.id.value.trim().to_string();
+        if !valid_id(&id) {
+            return Err(self.invalid(
+                pos(&raw.id.referenced),
+                format!(
+                    "invalid rule id `{id}`: expected uppercase letters then digits, like `PSB101`"
+                ),
+            ));
+        }
+        let name = raw.name.value.trim().to_string();
+        if !valid_name(&name) {
+            return Err(self.invalid(
+                pos(&raw.name.referenced),
+                format!("invalid rule name `{name}`: expected kebab-case, like `exec-builtin`"),
+            ));
+        }
+        if raw.message.value.trim().is_empty() {
+            return Err(self.invalid(pos(&raw.message.referenced), "empty message".to_string()));
+        }
+        let _ = rule_pos;
+        let matcher = self.matcher(raw.matcher.value, pos(&raw.matcher.referenced), true)?;
+        if !matcher.is_positive() {
+            return Err(self.invalid(
+                pos(&raw.matcher.referenced),
+                "this match has no positive matcher (call, reference, import, attribute or string): \
+                 `not` and `inside` only filter what another matcher finds"
+                    .to_string(),
+            ));
+        }
+        Ok(Rule {
+            id,
+            name,
+            severity: raw.severity,
+            confidence: raw.confidence,
+            cwe: raw.cwe,
+            tags: raw.tags,
+            family: raw.family.unwrap_or_else(|| default_family.to_string()),
+            action: raw.action,
+            message: raw.message.value,
+            help: raw.help,
+            bandit: raw.bandit.map(OneOrMany::into_vec).unwrap_or_default(),
+            matcher,
+            origin: origin.to_string(),
+        })
+    }
+
+    fn patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
+        let at = pos(&raw.referenced);
+        let list = raw.value.into_vec();
+        if list.is_empty() {
+            return Err(self.invalid(at, "empty list of names".to_string()));
+        }
+        for p in &list {
+            if !valid_pattern(p) {
+                return Err(self.invalid(
+                    at,
+                    format!(
+                        "invalid name pattern `{p}`: expected a dotted name with optional `*` or `?` \
+                         globs, like `subprocess.*`"
+                    ),
+                ));
+            }
+        }
+        Ok(Patterns(list))
+    }
+
+    fn regex(&self, raw: &Spanned<String>) -> Result<String, RuleLoadError> {
+        regex::RegexBuilder::new(&raw.value).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
+            let detail = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+            self.invalid(pos(&raw.referenced), format!("invalid regex `{}`: {detail}", raw.value))
+        })?;
+        Ok(raw.value.clone())
+    }
+
+    fn matcher(
+        &self,
+        raw: RawMatch,
+        at: SourcePosition,
+        _top: bool,
+    ) -> Result<MatchSpec, RuleLoadError> {
+        let kinds = [
+            raw.call.is_some(),
+            raw.reference.is_some(),
+            raw.import.is_some(),
+            raw.attribute.is_some(),
+            raw.string.is_some(),
+            raw.any.is_some(),
+            raw.all.is_some(),
+            raw.not.is_some(),
+            raw.inside.is_some(),
+        ]
+        .iter()
+        .filter(|k| **k)
+        .count();
+        if kinds == 0 {
+            return Err(self.invalid(
+                at,
+                "empty match: give one of call, reference, import, attribute, string, any, all, not, inside"
+                    .to_string(),
+            ));
+        }
+        if kinds > 1 {
+            return Err(self.invalid(
+                at,
+                "a match has exactly one matcher kind; combine several with `all:` or `any:`"
+                    .to_string(),
+            ));
+        }
+        if raw.args.is_some() && raw.call.is_none() {
+            return Err(self.invalid(at, "`args` conditions need a `call` matcher".to_string()));
+        }
+        if let Some(call) = raw.call {
+            let callee = self.patterns(call)?;
+            let mut args = Vec::new();
+            for arg in raw.args.unwrap_or_default() {
+                args.push(self.arg(arg)?);
+            }
+            return Ok(MatchSpec::Call { callee, args });
+        }
+        if let Some(p) = raw.reference {
+            return Ok(MatchSpec::Reference(self.patterns(p)?));
+        }
+        if let Some(p) = raw.import {
+            return Ok(MatchSpec::Import(self.patterns(p)?));
+        }
+        if let Some(p) = raw.attribute {
+            return Ok(MatchSpec::Attribute(self.patterns(p)?));
+        }
+        if let Some(s) = raw.string {
+            return Ok(MatchSpec::String(self.regex(&s)?));
+        }
+        if let Some(items) = raw.any.or(raw.all.as_ref().map(|_| Vec::new())) {
+            if raw.all.is_none() {
+                if items.is_empty() {
+                    return Err(self.invalid(at, "`any` needs at least one matcher".to_string()));
+                }
+                let mut out = Vec::new();
+                for item in items {
+                    let p = pos(&item.referenced);
+                    let m = self.matcher(item.value, p, false)?;
+                    if !m.is_positive() {
+                        return Err(self.invalid(
+                            p,
+                            "every branch of `any` needs a positive matcher; `not` and `inside` \
+                             belong in an `all`"
+                                .to_string(),
+                        ));
+                    }
+                    out.push(m);
+                }
+                return Ok(MatchSpec::Any(out));
+            }
+        }
+        if let Some(items) = raw.all {
+            if items.is_empty() {
+                return Err(self.invalid(at, "`all` needs at least one matcher".to_string()));
+            }
+            let mut out = Vec::new();
+            for item in items {
+                let p = pos(&item.referenced);
+                out.push(self.matcher(item.value, p, false)?);
+            }
+            return Ok(MatchSpec::All(out));
+        }
+        if let Some(inner) = raw.not {
+            let p = pos(&inner.referenced);
+            return Ok(MatchSpec::Not(Box::new(self.matcher(inner.value, p, false)?)));
+        }
+        if let Some(inside) = raw.inside {
+            let p = pos(&inside.referenced);
+            let raw = inside.value;
+            let spec = InsideSpec {
+                class_base: raw.class_base.map(|v| self.patterns(v)).transpose()?,
+                function: raw.function.map(|v| self.patterns(v)).transpose()?,
+                file: raw.file.map(|v| self.patterns(v)).transpose()?,
+                module_level: raw.module_level,
+                call: raw.call.map(|v| self.patterns(v)).transpose()?,
+            };
+            if spec == InsideSpec::default() {
+                return Err(self.invalid(
+                    p,
+                    "empty `inside`: give class_base, function, file, module_level or call"
+                        .to_string(),
+                ));
+            }
+            return Ok(MatchSpec::Inside(spec));
+        }
+        Err(self.invalid(at, "empty match".to_string()))
+    }
+
+    fn arg(&self, raw: Spanned<RawArg>) -> Result<ArgCondition, RuleLoadError> {
+        let at = pos(&raw.referenced);
+        let raw = raw.value;
+        if raw.position.is_none() && raw.keyword.is_none() {
+            return Err(self.invalid(
+                at,
+                "an argument condition needs `position`, `keyword`, or both".to_string(),
+            ));
+        }
+        let mut tests = Vec::new();
+        if let Some(v) = raw.equals {
+            tests.push(ArgTest::Equals(v.into()));
+        }
+        if let Some(v) = raw.one_of {
+            tests.push(ArgTest::OneOf(v.into_iter().map(Into::into).collect()));
+        }
+        if raw.is_none == Some(true) {
+            tests.push(ArgTest::Equals(ConstValue::None));
+        }
+        match raw.missing {
+            Some(true) => tests.push(ArgTest::Missing),
+            Some(false) => tests.push(ArgTest::Present),
+            None => {}
+        }
+        if raw.present == Some(true) {
+            tests.push(ArgTest::Present);
+        }
+        match raw.literal {
+            Some(true) => tests.push(ArgTest::Literal),
+            Some(false) => tests.push(ArgTest::NotLiteral),
+            None => {}
+        }
+        if let Some(m) = raw.matches {
+            tests.push(ArgTest::Matches(self.regex(&m)?));
+        }
+        if let Some(n) = raw.less_than {
+            tests.push(ArgTest::LessThan(n));
+        }
+        if tests.len() != 1 {
+            return Err(self.invalid(
+                at,
+                "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
+                 present, literal, matches or less_than"
+                    .to_string(),
+            ));
+        }
+        let test = tests.remove(0);
+        Ok(ArgCondition {
+            selector: ArgSelector { position: raw.position, keyword: raw.keyword },
+            test,
+        })
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    let letters = id.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = &id[letters..];
+    letters >= 1 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+fn valid_pattern(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && pattern.split('.').all(|part| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '*' || c == '?')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<RuleSet, RuleLoadError> {
+        let mut set = RuleSet::new();
+        load_rules_from_str(text, Path::new("pack.yaml"), "test", &mut set)?;
+        Ok(set)
+    }
+
+    const GOOD: &str = "family: t\nrules:\n  - id: PSB001\n    name: exec-builtin\n    severity: high\n    message: m\n    match:\n      call: builtins.exec\n";
+
+    #[test]
+    fn loads_a_valid_pack() {
+        let set = load(GOOD).unwrap();
+        assert_eq!(set.len(), 1);
+        let rule = &set.rules()[0];
+        assert_eq!(rule.id, "PSB001");
+        assert_eq!(rule.family, "t");
+        assert_eq!(rule.confidence, Confidence::Medium);
+        assert_eq!(
+            rule.matcher,
+            MatchSpec::Call { callee: Patterns(vec!["builtins.exec".into()]), args: vec![] }
+        );
+    }
+
+    #[test]
+    fn bad_enum_value_points_at_it() {
+        let text = GOOD.replace("severity: high", "severity: huge");
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.position().unwrap().line, 5, "{err}");
+        assert!(err.to_string().starts_with("pack.yaml:5:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_position() {
+        let text = GOOD.replace("    message: m\n", "    message: m\n    colour: red\n");
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.position().unwrap().line, 7, "{err}");
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_matcher_is_rejected() {
+        let text = GOOD.replace("call: builtins.exec", "calls: builtins.exec");
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.position().unwrap().line, 8, "{err}");
+        assert!(err.to_string().contains("calls"), "{err}");
+    }
+
+    #[test]
+    fn empty_match_is_rejected() {
+        let text = GOOD.replace("    match:\n      call: builtins.exec\n", "    match: {}\n");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("empty match"), "{err}");
+        assert_eq!(err.position().unwrap().line, 7, "{err}");
+    }
+
+    #[test]
+    fn invalid_regex_is_rejected_at_its_position() {
+        let text = GOOD.replace("call: builtins.exec", "string: 'a(b'");
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.position().unwrap().line, 8, "{err}");
+        assert!(err.to_string().contains("invalid regex"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_id_is_rejected() {
+        let second = GOOD.replace("family: t\nrules:\n", "").replace("exec-builtin", "other");
+        let text = format!("{GOOD}{second}");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("duplicate rule id `PSB001`"), "{err}");
+        assert_eq!(err.position().unwrap().line, 9, "{err}");
+    }
+
+    #[test]
+    fn filters_alone_are_rejected() {
+        let text = GOOD.replace("call: builtins.exec", "not: {call: builtins.exec}");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("no positive matcher"), "{err}");
+    }
+
+    #[test]
+    fn args_conditions_are_parsed() {
+        let text = GOOD.replace(
+            "call: builtins.exec",
+            "call: subprocess.*\n      args:\n        - {keyword: shell, equals: true}\n        - {keyword: timeout, missing: true}\n        - {position: 0, literal: false}",
+        );
+        let set = load(&text).unwrap();
+        let MatchSpec::Call { args, .. } = &set.rules()[0].matcher else { panic!() };
+        assert_eq!(args.len(), 3);
+        assert_eq!(args[0].test, ArgTest::Equals(ConstValue::Bool(true)));
+        assert_eq!(args[1].test, ArgTest::Missing);
+        assert_eq!(args[2].test, ArgTest::NotLiteral);
+    }
+
+    #[test]
+    fn unclosed_bracket_is_a_syntax_error() {
+        let text = GOOD.replace("call: builtins.exec", "call: [builtins.exec");
+        let err = load(&text).unwrap_err();
+        assert!(matches!(err, RuleLoadError::Syntax { .. }), "{err}");
+    }
+}

@@ -1,0 +1,373 @@
+//! The validated rule model: what a rule says, independent of YAML and of Python syntax.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look in an audit; often benign.
+    Low,
+    /// Dangerous in some contexts.
+    Medium,
+    /// Dangerous in most contexts.
+    High,
+    /// Almost never legitimate in untrusted code.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    /// The lowercase name used in YAML, JSON and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Self::Low),
+            "medium" => Ok(Self::Medium),
+            "high" => Ok(Self::High),
+            "critical" => Ok(Self::Critical),
+            other => Err(format!(
+                "unknown severity `{other}`: expected one of low, medium, high, critical"
+            )),
+        }
+    }
+}
+
+/// How sure the rule is that a match is a real problem.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Many matches are benign.
+    Low,
+    /// Some matches are benign.
+    Medium,
+    /// Matches are nearly always what the rule describes.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in YAML and JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the sanitizer does with a finding of the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Report only; the code is left as it is.
+    Report,
+    /// Remove the enclosing statement.
+    Strip,
+    /// Replace the expression with a stub that raises when reached.
+    Stub,
+}
+
+impl Action {
+    /// The lowercase name used in YAML and JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::Strip => "strip",
+            Self::Stub => "stub",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A list of dotted-name globs such as `os.system`, `subprocess.*` or `os.exec*`.
+///
+/// `*` matches any run of characters (dots included) and `?` one character. Names are
+/// compared after NFKC normalization, which the loader applies to the patterns too.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Patterns(pub Vec<String>);
+
+impl Patterns {
+    /// The patterns as written.
+    #[must_use]
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A constant a call argument can be compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstValue {
+    /// `True` / `False`.
+    Bool(bool),
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// A string literal (after folding).
+    Str(String),
+    /// `None`.
+    None,
+}
+
+/// Which argument of a call a condition looks at: by position, by keyword, or either
+/// (`subprocess.run(cmd, shell=True)` passes `args` positionally, `shell` by keyword).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ArgSelector {
+    /// 0-based position among positional arguments.
+    pub position: Option<u32>,
+    /// Keyword name.
+    pub keyword: Option<String>,
+}
+
+/// What must hold of the selected argument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgTest {
+    /// The argument is given and folds to this constant.
+    Equals(ConstValue),
+    /// The argument is given and folds to one of these constants.
+    OneOf(Vec<ConstValue>),
+    /// The argument is not given.
+    Missing,
+    /// The argument is given, whatever its value.
+    Present,
+    /// The argument is given and is not a literal (after folding): a computed command, a variable.
+    NotLiteral,
+    /// The argument is given and is a literal (after folding).
+    Literal,
+    /// The argument folds to a string matching this regex.
+    Matches(String),
+    /// The argument folds to a number strictly below this one.
+    LessThan(f64),
+}
+
+/// One condition on a call's arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgCondition {
+    /// Which argument.
+    pub selector: ArgSelector,
+    /// What must hold of it.
+    pub test: ArgTest,
+}
+
+/// Conditions on where a node sits. All given fields must hold.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InsideSpec {
+    /// Inside a class with a base class whose qualified name matches.
+    pub class_base: Option<Patterns>,
+    /// Inside a function (at any depth) whose name matches.
+    pub function: Option<Patterns>,
+    /// In a file whose base name matches (`setup.py`, `*.pth`).
+    pub file: Option<Patterns>,
+    /// `true`: executed at import time (module level, not inside a function or lambda);
+    /// `false`: inside a function or lambda.
+    pub module_level: Option<bool>,
+    /// Inside the arguments of a call whose callee matches (`exec(b64decode(...))`).
+    pub call: Option<Patterns>,
+}
+
+/// What a rule matches. Positive kinds find candidate nodes; `not` and `inside` filter them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatchSpec {
+    /// A call whose callee resolves to one of the names, with argument conditions.
+    Call {
+        /// Callee qualified-name globs.
+        callee: Patterns,
+        /// Conditions on arguments; all must hold.
+        args: Vec<ArgCondition>,
+    },
+    /// Any load of a name resolving to one of the qualified names (not only calls).
+    Reference(Patterns),
+    /// An import of a module matching one of the globs, static or dynamic.
+    Import(Patterns),
+    /// An attribute by name whatever the receiver, including computed `getattr` and string keys.
+    Attribute(Patterns),
+    /// A string or bytes literal, after constant folding, matching the regex.
+    String(String),
+    /// Any of the matchers holds.
+    Any(Vec<MatchSpec>),
+    /// All of the matchers hold at the same node.
+    All(Vec<MatchSpec>),
+    /// The matcher does not hold at the node (only as a filter inside `all`).
+    Not(Box<MatchSpec>),
+    /// The node sits in the given context (only as a filter inside `all`).
+    Inside(InsideSpec),
+}
+
+impl MatchSpec {
+    /// Whether this matcher can produce candidates by itself (it has a positive kind).
+    #[must_use]
+    pub fn is_positive(&self) -> bool {
+        match self {
+            Self::Call { .. }
+            | Self::Reference(_)
+            | Self::Import(_)
+            | Self::Attribute(_)
+            | Self::String(_) => true,
+            Self::Any(items) => !items.is_empty() && items.iter().all(Self::is_positive),
+            Self::All(items) => items.iter().any(Self::is_positive),
+            Self::Not(_) | Self::Inside(_) => false,
+        }
+    }
+}
+
+/// One rule, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Stable id, e.g. `PSB101`.
+    pub id: String,
+    /// Kebab-case name, e.g. `os-system`.
+    pub name: String,
+    /// Severity of a finding.
+    pub severity: Severity,
+    /// Confidence of a finding.
+    pub confidence: Confidence,
+    /// CWE number, if any.
+    pub cwe: Option<u32>,
+    /// Free-form tags (`process`, `audit`, `install-time`...).
+    pub tags: Vec<String>,
+    /// The family the rule belongs to (the pack's name, e.g. `code-exec`).
+    pub family: String,
+    /// What the sanitizer does with findings.
+    pub action: Action,
+    /// One-line message; `{name}` is replaced with what matched.
+    pub message: String,
+    /// Markdown: why it is dangerous and what to do instead.
+    pub help: String,
+    /// Bandit check ids this rule covers (`B602`), for migration of configs and `# nosec`.
+    pub bandit: Vec<String>,
+    /// What the rule matches.
+    pub matcher: MatchSpec,
+    /// Where the rule was declared (`builtin:code-exec` or a file path).
+    pub origin: String,
+}
+
+impl Rule {
+    /// The message with `{name}` replaced by what matched.
+    #[must_use]
+    pub fn render_message(&self, subject: &str) -> String {
+        self.message.replace("{name}", subject)
+    }
+
+    /// The first paragraph of the help, on one line: the text shown under a diagnostic.
+    #[must_use]
+    pub fn help_summary(&self) -> String {
+        let first = self.help.split("\n\n").next().unwrap_or_default();
+        first.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// An ordered set of rules with unique ids and names.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_id: HashMap<String, usize>,
+}
+
+impl RuleSet {
+    /// An empty set.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a rule. Returns the rule back if its id or name is already taken.
+    ///
+    /// # Errors
+    /// The rejected rule, when its id or name duplicates one already in the set.
+    pub fn insert(&mut self, rule: Rule) -> Result<(), Box<Rule>> {
+        if self.by_id.contains_key(&rule.id) || self.rules.iter().any(|r| r.name == rule.name) {
+            return Err(Box::new(rule));
+        }
+        self.by_id.insert(rule.id.clone(), self.rules.len());
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// The rules in insertion order.
+    #[must_use]
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Mutable access, for configuration overrides (severity, action).
+    pub fn rules_mut(&mut self) -> &mut [Rule] {
+        &mut self.rules
+    }
+
+    /// The rule at an index.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&Rule> {
+        self.rules.get(index)
+    }
+
+    /// The index of the rule with this id.
+    #[must_use]
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The rule with this id or name.
+    #[must_use]
+    pub fn find(&self, id_or_name: &str) -> Option<&Rule> {
+        self.index_of(id_or_name)
+            .and_then(|i| self.rules.get(i))
+            .or_else(|| self.rules.iter().find(|r| r.name == id_or_name))
+    }
+
+    /// Number of rules.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the set is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Keeps only the rules for which `keep` returns true, preserving order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(|r| keep(r));
+        self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    }
+}
