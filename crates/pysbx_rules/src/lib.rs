@@ -6,12 +6,14 @@
 #![deny(missing_docs)]
 
 mod builtin;
+mod config;
 mod error;
 mod finding;
 mod load;
 mod model;
 
 pub use builtin::{BUILTIN_PACKS, builtin_rules};
+pub use config::{CONFIG_FILE_NAMES, Config, LoadedConfig, find_config, load_config};
 pub use error::{RuleLoadError, SourcePosition};
 pub use finding::{Finding, FindingLocation};
 pub use load::{load_rule_file, load_rules_from_str};
