@@ -1,0 +1,277 @@
+//! The runtime policy: what a sandboxed program may read, write, connect to, spawn and use.
+//!
+//! A [`Policy`] is the validated form; [`load`] reads it from YAML with `file:line:col` errors.
+//! Every field has a default, and [`Policy::default`] is the strict default policy.
+
+mod load;
+mod net;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+pub use load::{load_policy_file, load_policy_section, load_policy_str};
+pub use net::{HostPattern, NetRule, Protocol};
+
+/// The validated sandbox policy. `Default` is the strict default policy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Policy {
+    /// Filesystem grants beyond the interpreter's runtime and the script's directory.
+    pub fs: FsPolicy,
+    /// Network destinations the program may reach; empty means no network at all.
+    pub net: Vec<NetRule>,
+    /// A static host map answered to name lookups instead of DNS.
+    pub hosts: BTreeMap<String, Vec<IpAddr>>,
+    /// Whether the program may create processes (fork, exec, subprocess, shells).
+    pub process: bool,
+    /// Whether the program may load foreign code through ctypes or cffi.
+    pub ffi: bool,
+    /// Import restrictions.
+    pub imports: ImportPolicy,
+    /// The environment of the child.
+    pub env: EnvPolicy,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Standard streams and interpreter features.
+    pub features: Features,
+    /// What the in-process guard does on a violation.
+    pub on_violation: OnViolation,
+    /// Per-module grants, by top-level or dotted module name.
+    pub modules: BTreeMap<String, ModuleGrant>,
+    /// Where events go besides the command-line sinks.
+    pub alerts: Vec<Alert>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            fs: FsPolicy::default(),
+            net: Vec::new(),
+            hosts: BTreeMap::new(),
+            process: false,
+            ffi: false,
+            imports: ImportPolicy::default(),
+            env: EnvPolicy::default(),
+            limits: Limits::default(),
+            features: Features::default(),
+            on_violation: OnViolation::Raise,
+            modules: BTreeMap::new(),
+            alerts: Vec::new(),
+        }
+    }
+}
+
+/// Filesystem grants. Relative paths in a policy file are resolved against the file's directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FsPolicy {
+    /// Extra readable paths (directories grant everything beneath them).
+    pub read: Vec<PathBuf>,
+    /// Extra writable paths; each must also be readable.
+    pub write: Vec<PathBuf>,
+    /// A persistent working directory; `None` means a private one removed after the run.
+    pub workdir: Option<PathBuf>,
+}
+
+/// Import restrictions, by module name pattern (`ctypes`, `urllib.*`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportPolicy {
+    /// Modules that may not be imported.
+    pub deny: Vec<String>,
+    /// When set, only these modules (and the standard library's own internals) may be imported.
+    pub allow: Option<Vec<String>>,
+}
+
+impl Default for ImportPolicy {
+    fn default() -> Self {
+        Self { deny: Vec::new(), allow: None }
+    }
+}
+
+/// The child's environment: nothing is inherited unless named here.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EnvPolicy {
+    /// Variables copied from pysbx's environment when present.
+    pub pass: Vec<String>,
+    /// Variables set to fixed values.
+    pub set: BTreeMap<String, String>,
+}
+
+impl Default for EnvPolicy {
+    fn default() -> Self {
+        Self { pass: vec!["LANG".into(), "LC_ALL".into(), "TZ".into()], set: BTreeMap::new() }
+    }
+}
+
+/// Resource limits, all enforced by the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Limits {
+    /// CPU seconds (soft `RLIMIT_CPU`; the hard limit is one second above).
+    pub cpu_s: u64,
+    /// Wall-clock seconds before the whole process tree is killed.
+    pub wall_s: u64,
+    /// Data segment (heap and anonymous mappings) in MiB.
+    pub memory_mb: u64,
+    /// Largest file the program may write, in MiB.
+    pub file_size_mb: u64,
+    /// Open file descriptors.
+    pub open_files: u64,
+    /// Tasks (processes and threads) of the sandbox's own uid.
+    pub processes: u64,
+    /// Total bytes of standard output plus standard error in MiB; `None` is unlimited.
+    pub output_mb: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            cpu_s: 10,
+            wall_s: 30,
+            memory_mb: 512,
+            file_size_mb: 16,
+            open_files: 256,
+            processes: 64,
+            output_mb: None,
+        }
+    }
+}
+
+/// Standard streams and interpreter features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Features {
+    /// Forward pysbx's standard input to the program (else it reads `/dev/null`).
+    pub stdin: bool,
+    /// Forward the program's standard output (else it is discarded).
+    pub stdout: bool,
+    /// Forward the program's standard error (else it is discarded).
+    pub stderr: bool,
+    /// Allow threads.
+    pub threads: bool,
+    /// `sys.setrecursionlimit` applied before user code.
+    pub recursion_limit: u32,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self { stdin: true, stdout: true, stderr: true, threads: true, recursion_limit: 1000 }
+    }
+}
+
+/// What the guard does when user code breaks the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnViolation {
+    /// Raise `PermissionError` (a `pysbx.PolicyViolation`) in the offending code.
+    Raise,
+    /// Kill the program at once.
+    Kill,
+}
+
+/// Extra grants for one module and the code it calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ModuleGrant {
+    /// Extra readable paths.
+    pub read: Vec<PathBuf>,
+    /// Extra writable paths.
+    pub write: Vec<PathBuf>,
+    /// Extra network destinations.
+    pub net: Vec<NetRule>,
+    /// May create processes.
+    pub process: bool,
+    /// May load foreign code.
+    pub ffi: bool,
+}
+
+/// An event sink named in the policy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Alert {
+    /// A readable summary on standard error (always on; listing it is allowed).
+    Stderr,
+    /// JSON lines appended to a file.
+    Jsonl {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A SARIF 2.1.0 log of runtime violations.
+    Sarif {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl Policy {
+    /// Whether any network destination is allowed, to the program or to one of its modules.
+    #[must_use]
+    pub fn any_network(&self) -> bool {
+        !self.net.is_empty() || self.modules.values().any(|m| !m.net.is_empty())
+    }
+
+    /// Whether any code may create processes.
+    #[must_use]
+    pub fn any_process(&self) -> bool {
+        self.process || self.modules.values().any(|m| m.process)
+    }
+
+    /// Whether any code may load foreign code.
+    #[must_use]
+    pub fn any_ffi(&self) -> bool {
+        self.ffi || self.modules.values().any(|m| m.ffi)
+    }
+
+    /// Every readable path of the policy: top-level and per-module (the OS enforces the union).
+    #[must_use]
+    pub fn all_reads(&self) -> Vec<PathBuf> {
+        let mut out = self.fs.read.clone();
+        for grant in self.modules.values() {
+            out.extend(grant.read.iter().cloned());
+        }
+        out
+    }
+
+    /// Every writable path of the policy: top-level and per-module.
+    #[must_use]
+    pub fn all_writes(&self) -> Vec<PathBuf> {
+        let mut out = self.fs.write.clone();
+        for grant in self.modules.values() {
+            out.extend(grant.write.iter().cloned());
+        }
+        out
+    }
+
+    /// Every network rule of the policy: top-level and per-module.
+    #[must_use]
+    pub fn all_net(&self) -> Vec<NetRule> {
+        let mut out = self.net.clone();
+        for grant in self.modules.values() {
+            out.extend(grant.net.iter().cloned());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_strict() {
+        let policy = Policy::default();
+        assert!(!policy.any_network());
+        assert!(!policy.any_process());
+        assert!(!policy.any_ffi());
+        assert!(policy.fs.read.is_empty() && policy.fs.write.is_empty());
+        assert!(!policy.env.pass.iter().any(|v| v.starts_with("PYTHON")));
+        assert_eq!(policy.on_violation, OnViolation::Raise);
+    }
+
+    #[test]
+    fn unions_include_module_grants() {
+        let mut policy = Policy::default();
+        policy.modules.insert(
+            "requests".into(),
+            ModuleGrant { process: true, read: vec!["/data".into()], ..ModuleGrant::default() },
+        );
+        assert!(policy.any_process());
+        assert_eq!(policy.all_reads(), vec![PathBuf::from("/data")]);
+    }
+}

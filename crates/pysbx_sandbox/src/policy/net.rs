@@ -1,0 +1,212 @@
+//! Network destinations of a policy: `[udp:|tcp:]HOST:PORT`, where HOST is a name, a `*.`
+//! wildcard name, an address or a CIDR block, and PORT a number or `*`.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// Transport protocol of a network rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP (the default).
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// Which hosts a rule names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostPattern {
+    /// An exact host name, lowercased.
+    Name(String),
+    /// A name and all its subdomains (`*.example.org` matches `a.example.org`, not
+    /// `example.org`); holds the suffix without `*.`.
+    Suffix(String),
+    /// An address block.
+    Cidr {
+        /// The network address.
+        addr: IpAddr,
+        /// The prefix length.
+        prefix: u8,
+    },
+    /// Any host (`*`).
+    Any,
+}
+
+/// One allowed destination.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NetRule {
+    /// Transport protocol.
+    pub protocol: Protocol,
+    /// Destination hosts.
+    pub host: HostPattern,
+    /// Destination port; `None` is any port.
+    pub port: Option<u16>,
+}
+
+impl fmt::Display for NetRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.protocol == Protocol::Udp {
+            f.write_str("udp:")?;
+        }
+        match &self.host {
+            HostPattern::Name(name) => f.write_str(name)?,
+            HostPattern::Suffix(suffix) => write!(f, "*.{suffix}")?,
+            HostPattern::Cidr { addr: IpAddr::V6(a), prefix } => write!(f, "[{a}/{prefix}]")?,
+            HostPattern::Cidr { addr, prefix } => write!(f, "{addr}/{prefix}")?,
+            HostPattern::Any => f.write_str("*")?,
+        }
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => f.write_str(":*"),
+        }
+    }
+}
+
+impl NetRule {
+    /// Parses `[udp:|tcp:]HOST:PORT`.
+    ///
+    /// # Errors
+    /// A message saying what is malformed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (protocol, rest) = if let Some(rest) = text.strip_prefix("udp:") {
+            (Protocol::Udp, rest)
+        } else if let Some(rest) = text.strip_prefix("tcp:") {
+            (Protocol::Tcp, rest)
+        } else {
+            (Protocol::Tcp, text)
+        };
+        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+            let (host, after) = inner
+                .split_once(']')
+                .ok_or_else(|| format!("`{text}`: unclosed `[` in an IPv6 destination"))?;
+            let port = after
+                .strip_prefix(':')
+                .ok_or_else(|| format!("`{text}`: expected `:PORT` after `]`"))?;
+            (host, port)
+        } else {
+            rest.rsplit_once(':')
+                .ok_or_else(|| format!("`{text}`: expected HOST:PORT (use `*` for any port)"))?
+        };
+        let port = match port {
+            "*" => None,
+            p => Some(
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| format!("`{text}`: port `{p}` is not a number in 1..65535"))?,
+            ),
+        };
+        Ok(Self { protocol, host: parse_host(host, text)?, port })
+    }
+
+    /// Whether this rule allows `protocol` traffic to `addr:port`, given the names the
+    /// address was looked up under (possibly none).
+    #[must_use]
+    pub fn allows(&self, protocol: Protocol, addr: IpAddr, port: u16, names: &[String]) -> bool {
+        if self.protocol != protocol || self.port.is_some_and(|p| p != port) {
+            return false;
+        }
+        match &self.host {
+            HostPattern::Any => true,
+            HostPattern::Cidr { addr: net, prefix } => in_block(addr, *net, *prefix),
+            HostPattern::Name(name) => names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+            HostPattern::Suffix(suffix) => names.iter().any(|n| {
+                let n = n.to_ascii_lowercase();
+                n.len() > suffix.len() + 1
+                    && n.ends_with(suffix.as_str())
+                    && n.as_bytes()[n.len() - suffix.len() - 1] == b'.'
+            }),
+        }
+    }
+}
+
+fn parse_host(host: &str, text: &str) -> Result<HostPattern, String> {
+    if host == "*" {
+        return Ok(HostPattern::Any);
+    }
+    if let Some((addr, prefix)) = host.split_once('/') {
+        let addr: IpAddr =
+            addr.parse().map_err(|_| format!("`{text}`: `{addr}` is not an IP address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(|| format!("`{text}`: prefix `/{prefix}` must be 0..{max}"))?;
+        return Ok(HostPattern::Cidr { addr, prefix });
+    }
+    if let Ok(addr) = host.parse::<IpAddr>() {
+        let prefix = if addr.is_ipv4() { 32 } else { 128 };
+        return Ok(HostPattern::Cidr { addr, prefix });
+    }
+    let (suffix, name) = match host.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, host),
+    };
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if !valid {
+        return Err(format!("`{text}`: `{host}` is not a host name, address or CIDR block"));
+    }
+    let name = name.to_ascii_lowercase();
+    Ok(if suffix { HostPattern::Suffix(name) } else { HostPattern::Name(name) })
+}
+
+fn in_block(addr: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    match (addr, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let r = NetRule::parse("api.example.com:443").unwrap();
+        assert_eq!(r.host, HostPattern::Name("api.example.com".into()));
+        assert_eq!((r.protocol, r.port), (Protocol::Tcp, Some(443)));
+        let r = NetRule::parse("udp:203.0.113.5:53").unwrap();
+        assert_eq!(r.protocol, Protocol::Udp);
+        assert_eq!(r.host, HostPattern::Cidr { addr: "203.0.113.5".parse().unwrap(), prefix: 32 });
+        let r = NetRule::parse("10.1.0.0/16:5432").unwrap();
+        assert!(r.allows(Protocol::Tcp, "10.1.200.3".parse().unwrap(), 5432, &[]));
+        assert!(!r.allows(Protocol::Tcp, "10.2.0.1".parse().unwrap(), 5432, &[]));
+        assert!(!r.allows(Protocol::Udp, "10.1.0.1".parse().unwrap(), 5432, &[]));
+        let r = NetRule::parse("[::1]:*").unwrap();
+        assert!(r.allows(Protocol::Tcp, "::1".parse().unwrap(), 9, &[]));
+        assert_eq!(r.to_string(), "[::1/128]:*");
+    }
+
+    #[test]
+    fn suffix_matches_subdomains_only() {
+        let r = NetRule::parse("*.example.org:443").unwrap();
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(r.allows(Protocol::Tcp, ip, 443, &["a.example.org".into()]));
+        assert!(!r.allows(Protocol::Tcp, ip, 443, &["example.org".into()]));
+        assert!(!r.allows(Protocol::Tcp, ip, 443, &["badexample.org".into()]));
+    }
+
+    #[test]
+    fn rejects_malformed_destinations() {
+        for bad in ["example.com", "example.com:0", "example.com:http", "1.2.3.4/33:1", "a..b:1"] {
+            assert!(NetRule::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}
