@@ -7,7 +7,16 @@ use crate::load::load_rules_from_str;
 use crate::model::RuleSet;
 
 /// `(file name, contents)` of every built-in pack. A test checks this list against `rules/`.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("code-exec.yaml", include_str!("../../../rules/code-exec.yaml")),
+    ("deserialization.yaml", include_str!("../../../rules/deserialization.yaml")),
+    ("ffi.yaml", include_str!("../../../rules/ffi.yaml")),
+    ("filesystem.yaml", include_str!("../../../rules/filesystem.yaml")),
+    ("introspection.yaml", include_str!("../../../rules/introspection.yaml")),
+    ("network.yaml", include_str!("../../../rules/network.yaml")),
+    ("obfuscation.yaml", include_str!("../../../rules/obfuscation.yaml")),
+    ("process.yaml", include_str!("../../../rules/process.yaml")),
+];
 
 /// Every built-in rule.
 ///

@@ -147,10 +147,10 @@ pub fn find_config(start: &Path) -> Result<Option<LoadedConfig>, RuleLoadError> 
     for dir in start.ancestors() {
         for name in CONFIG_FILE_NAMES {
             let candidate = dir.join(name);
-            if candidate.is_file() {
-                if let Some(found) = load_config(&candidate)? {
-                    return Ok(Some(found));
-                }
+            if candidate.is_file()
+                && let Some(found) = load_config(&candidate)?
+            {
+                return Ok(Some(found));
             }
         }
     }

@@ -117,6 +117,7 @@ struct RawArg {
     literal: Option<bool>,
     matches: Option<Spanned<String>>,
     less_than: Option<f64>,
+    refers_to: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -355,27 +356,25 @@ impl Ctx {
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
         }
-        if let Some(items) = raw.any.or(raw.all.as_ref().map(|_| Vec::new())) {
-            if raw.all.is_none() {
-                if items.is_empty() {
-                    return Err(self.invalid(at, "`any` needs at least one matcher".to_string()));
-                }
-                let mut out = Vec::new();
-                for item in items {
-                    let p = pos(&item.referenced);
-                    let m = self.matcher(item.value, p, false)?;
-                    if !m.is_positive() {
-                        return Err(self.invalid(
-                            p,
-                            "every branch of `any` needs a positive matcher; `not` and `inside` \
-                             belong in an `all`"
-                                .to_string(),
-                        ));
-                    }
-                    out.push(m);
-                }
-                return Ok(MatchSpec::Any(out));
+        if let Some(items) = raw.any {
+            if items.is_empty() {
+                return Err(self.invalid(at, "`any` needs at least one matcher".to_string()));
             }
+            let mut out = Vec::new();
+            for item in items {
+                let p = pos(&item.referenced);
+                let m = self.matcher(item.value, p, false)?;
+                if !m.is_positive() {
+                    return Err(self.invalid(
+                        p,
+                        "every branch of `any` needs a positive matcher; `not` and `inside` \
+                         belong in an `all`"
+                            .to_string(),
+                    ));
+                }
+                out.push(m);
+            }
+            return Ok(MatchSpec::Any(out));
         }
         if let Some(items) = raw.all {
             if items.is_empty() {
@@ -452,11 +451,14 @@ impl Ctx {
         if let Some(n) = raw.less_than {
             tests.push(ArgTest::LessThan(n));
         }
+        if let Some(names) = raw.refers_to {
+            tests.push(ArgTest::RefersTo(self.patterns(names)?));
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, matches or less_than"
+                 present, literal, matches, less_than or refers_to"
                     .to_string(),
             ));
         }

@@ -177,6 +177,9 @@ pub enum ArgTest {
     Matches(String),
     /// The argument folds to a number strictly below this one.
     LessThan(f64),
+    /// The argument is a name or attribute that resolves to one of these qualified names
+    /// (`Loader=yaml.SafeLoader`).
+    RefersTo(Patterns),
 }
 
 /// One condition on a call's arguments.

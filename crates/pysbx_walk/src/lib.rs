@@ -142,10 +142,9 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                     discovery.files.push(path.clone());
                 }
             }
-            Err(err) => discovery.errors.push(WalkError {
-                path: path.clone(),
-                message: describe_io_error(&err),
-            }),
+            Err(err) => discovery
+                .errors
+                .push(WalkError { path: path.clone(), message: describe_io_error(&err) }),
         }
     }
     if !dirs.is_empty() {
@@ -168,10 +167,11 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file {
                             let path = entry.path();
-                            if is_python_file(path) && !excludes.is_excluded(path) {
-                                if let Ok(mut guard) = found.lock() {
-                                    guard.0.push(entry.into_path());
-                                }
+                            if is_python_file(path)
+                                && !excludes.is_excluded(path)
+                                && let Ok(mut guard) = found.lock()
+                            {
+                                guard.0.push(entry.into_path());
                             }
                         } else if entry.depth() > 0
                             && entry.file_type().is_some_and(|t| t.is_dir())
