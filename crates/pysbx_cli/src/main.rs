@@ -1,2 +1,56 @@
-//! The `pysbx` binary.
-fn main() {}
+//! The `pysbx` binary: argument parsing and dispatch to one module per subcommand.
+
+mod args;
+mod commands;
+mod config;
+mod output;
+mod pipeline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    // The sandbox re-executes this binary as its trampoline; that path must run before anything
+    // else touches the process (no argument parsing, no threads).
+    if let Some(code) = pysbx_sandbox::trampoline::dispatch_if_trampoline() {
+        return code;
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version on stdout with exit 0, usage errors on stderr with 2.
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(&args),
+        Command::Sanitize(args) => commands::sanitize::run(&args),
+        Command::Exec(args) => commands::exec::run(&args),
+        Command::Policy(args) => commands::policy::run(&args),
+        Command::Rules(args) => commands::rules::run(&args),
+        Command::Merge(args) => commands::merge::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("pysbx: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A closed stdout (`pysbx scan . | head`) is not an error, as in ripgrep.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,199 @@
+//! Command-line arguments (clap derive). Subcommands owned by the sandbox (`exec`, `policy`)
+//! declare their arguments beside their implementation.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pysbx_rules::Severity;
+
+/// A static gate and kernel-confined sandbox for untrusted Python.
+#[derive(Debug, Parser)]
+#[command(name = "pysbx", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan Python files, directories and archives for dangerous code.
+    Scan(ScanArgs),
+    /// Write a copy of Python sources with forbidden code stripped or stubbed.
+    Sanitize(SanitizeArgs),
+    /// Run a Python program sanitized and confined by the kernel.
+    Exec(crate::commands::exec::ExecArgs),
+    /// Check or explain a sandbox policy file.
+    Policy(crate::commands::policy::PolicyArgs),
+    /// List, show and validate rules.
+    Rules(RulesArgs),
+    /// Combine JSON or SARIF outputs of several scans (shards) into one.
+    Merge(MergeArgs),
+}
+
+/// Output format of `scan` and `sanitize` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable diagnostics with source snippets.
+    Text,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when writing to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Options shared by every command that selects and configures rules.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RuleOptions {
+    /// An extra rule pack (YAML) to load; repeatable.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub(crate) rule_files: Vec<PathBuf>,
+    /// Only these rules (ids or names, comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub(crate) select: Vec<String>,
+    /// Skip these rules (ids or names, comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub(crate) ignore: Vec<String>,
+    /// Configuration file (default: pysbx.yaml or [tool.pysbx] in pyproject.toml, searched
+    /// from the current directory upward).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub(crate) no_config: bool,
+    /// Audit mode: ignore suppression comments and configuration found inside scanned trees,
+    /// apply no default excludes.
+    #[arg(long)]
+    pub(crate) audit: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files, directories or `-` for standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleOptions,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Exit 1 only for findings at or above this severity (default: from configuration, else low).
+    #[arg(long, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<Severity>,
+    /// When to use colours in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// SARIF `runAutomationDetails.id` (e.g. `pysbx/site-packages/`).
+    #[arg(long, value_name = "ID")]
+    pub(crate) category: Option<String>,
+    /// Name to report for source read from standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub(crate) stdin_filename: String,
+    /// Exclude paths matching this glob (repeatable; also applies to explicitly given files).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Number of worker threads (default: number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar or summary chatter on standard error.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SanitizeArgs {
+    /// A Python file, a directory, or `-` for standard input.
+    #[arg(value_name = "PATH")]
+    pub(crate) input: PathBuf,
+    /// Output file or directory (`-` or absent: standard output, for a single file).
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleOptions,
+    /// Change nothing; exit 1 if anything would change.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Print a unified diff of the changes instead of writing output.
+    #[arg(long)]
+    pub(crate) diff: bool,
+    /// Report format for the edits made (written to standard error, or `--report FILE`).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Write the report of edits to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Copy files that do not parse through unchanged (default: an error).
+    #[arg(long)]
+    pub(crate) keep_unparsable: bool,
+    /// When to use colours in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// No summary on standard error.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[command(subcommand)]
+    pub(crate) command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// List the enabled rules.
+    List {
+        #[command(flatten)]
+        rules: RuleOptions,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one rule with its help.
+    Show {
+        /// Rule id or name.
+        id: String,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Validate rule pack files; exit 2 with `file:line:col` on the first error of each.
+    Validate {
+        /// Rule pack files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write one Markdown page per rule into a directory (docs/rules).
+    Markdown {
+        /// Output directory.
+        #[arg(long, short = 'o', default_value = "docs/rules")]
+        output: PathBuf,
+        /// Exit 1 if the directory's pages differ from what would be written; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// JSON or SARIF outputs of `pysbx scan` to combine (all of one format).
+    #[arg(required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Where to write the merged document (default: standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}

@@ -1,0 +1,154 @@
+//! `pysbx merge`: combine the JSON or SARIF outputs of several scans (shards of one input set)
+//! into one document, sorted and de-duplicated, as if one scan had produced it.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+
+use crate::args::MergeArgs;
+use crate::output::write_output;
+
+pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
+    let mut docs = Vec::new();
+    for path in &args.inputs {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let doc: Value = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column())
+        })?;
+        docs.push((path.display().to_string(), doc));
+    }
+    let is_sarif = |d: &Value| d.get("runs").is_some();
+    let merged = if docs.iter().all(|(_, d)| is_sarif(d)) {
+        merge_sarif(&docs)?
+    } else if docs.iter().all(|(_, d)| d.get("findings").is_some()) {
+        merge_json(&docs)
+    } else {
+        bail!("inputs must all be pysbx JSON reports or all SARIF logs");
+    };
+    let text = serde_json::to_string_pretty(&merged)? + "\n";
+    write_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn key_of(v: &Value, fields: &[&str]) -> String {
+    fields.iter().map(|f| v.get(*f).map(Value::to_string).unwrap_or_default()).collect::<Vec<_>>().join("\u{1f}")
+}
+
+fn merge_json(docs: &[(String, Value)]) -> Value {
+    let mut findings: BTreeMap<String, Value> = BTreeMap::new();
+    let mut errors: BTreeMap<String, Value> = BTreeMap::new();
+    let mut stats: Map<String, Value> = Map::new();
+    let mut version = Value::Null;
+    for (_, doc) in docs {
+        version = doc.get("version").cloned().unwrap_or(version);
+        for f in doc.get("findings").and_then(Value::as_array).into_iter().flatten() {
+            let key = key_of(f, &["path", "line", "column", "rule_id", "end_line", "end_column"]);
+            findings.entry(key).or_insert_with(|| f.clone());
+        }
+        for e in doc.get("errors").and_then(Value::as_array).into_iter().flatten() {
+            errors.entry(key_of(e, &["path", "line", "column", "message"])).or_insert_with(|| e.clone());
+        }
+        if let Some(s) = doc.get("stats").and_then(Value::as_object) {
+            for (k, v) in s {
+                match (stats.get(k).and_then(Value::as_u64), v.as_u64()) {
+                    (Some(a), Some(b)) => {
+                        stats.insert(k.clone(), json!(a + b));
+                    }
+                    (None, _) => {
+                        stats.insert(k.clone(), v.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut findings: Vec<Value> = findings.into_values().collect();
+    findings.sort_by(|a, b| {
+        sort_key(a).cmp(&sort_key(b))
+    });
+    json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats})
+}
+
+fn sort_key(f: &Value) -> (String, u64, u64, String) {
+    (
+        f.get("path").and_then(Value::as_str).unwrap_or_default().to_string(),
+        f.get("line").and_then(Value::as_u64).unwrap_or(0),
+        f.get("column").and_then(Value::as_u64).unwrap_or(0),
+        f.get("rule_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+    )
+}
+
+fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
+    let Some((_, first)) = docs.first() else { bail!("nothing to merge") };
+    let mut base = first.clone();
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let mut results: BTreeMap<String, Value> = BTreeMap::new();
+    let mut notifications: Vec<Value> = Vec::new();
+    let mut success = true;
+    for (name, doc) in docs {
+        let runs = doc.get("runs").and_then(Value::as_array).with_context(|| format!("{name}: no runs"))?;
+        for run in runs {
+            let run_rules: Vec<Value> = run
+                .pointer("/tool/driver/rules")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for r in &run_rules {
+                if let Some(id) = r.get("id").and_then(Value::as_str) {
+                    rules.entry(id.to_string()).or_insert_with(|| r.clone());
+                }
+            }
+            for result in run.get("results").and_then(Value::as_array).into_iter().flatten() {
+                let loc = result.pointer("/locations/0/physicalLocation");
+                let key = format!(
+                    "{}\u{1f}{}\u{1f}{:>10}\u{1f}{:>10}\u{1f}{}",
+                    loc.and_then(|l| l.pointer("/artifactLocation/uri")).and_then(Value::as_str).unwrap_or_default(),
+                    result.get("ruleId").and_then(Value::as_str).unwrap_or_default(),
+                    loc.and_then(|l| l.pointer("/region/startLine")).and_then(Value::as_u64).unwrap_or(0),
+                    loc.and_then(|l| l.pointer("/region/startColumn")).and_then(Value::as_u64).unwrap_or(0),
+                    loc.and_then(|l| l.pointer("/region/endLine")).map(Value::to_string).unwrap_or_default(),
+                );
+                results.entry(key).or_insert_with(|| result.clone());
+            }
+            for inv in run.get("invocations").and_then(Value::as_array).into_iter().flatten() {
+                success &= inv.get("executionSuccessful").and_then(Value::as_bool).unwrap_or(true);
+                if let Some(n) = inv.get("toolExecutionNotifications").and_then(Value::as_array) {
+                    notifications.extend(n.iter().cloned());
+                }
+            }
+        }
+    }
+    let rule_list: Vec<Value> = rules.into_values().collect();
+    let index: BTreeMap<String, usize> = rule_list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((r.get("id")?.as_str()?.to_string(), i)))
+        .collect();
+    let results: Vec<Value> = results
+        .into_values()
+        .map(|mut r| {
+            if let Some(i) = r.get("ruleId").and_then(Value::as_str).and_then(|id| index.get(id)).copied() {
+                r["ruleIndex"] = json!(i);
+            }
+            r
+        })
+        .collect();
+    let run = base
+        .get_mut("runs")
+        .and_then(Value::as_array_mut)
+        .and_then(|runs| runs.first_mut())
+        .context("first input has no run")?;
+    run["tool"]["driver"]["rules"] = Value::Array(rule_list);
+    run["results"] = Value::Array(results);
+    if let Some(inv) = run.get_mut("invocations").and_then(Value::as_array_mut).and_then(|i| i.first_mut()) {
+        inv["executionSuccessful"] = json!(success);
+        inv["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+    if let Some(runs) = base.get_mut("runs").and_then(Value::as_array_mut) {
+        runs.truncate(1);
+    }
+    Ok(base)
+}

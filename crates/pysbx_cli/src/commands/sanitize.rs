@@ -1,0 +1,273 @@
+//! `pysbx sanitize`: write sources with forbidden code stripped or stubbed.
+//!
+//! A file goes to a file (or standard output); a directory is mirrored into an output directory
+//! with non-Python files copied unchanged. Every output file is written atomically, and nothing
+//! is written with `--check` or `--diff`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use pysbx_report::{Emitter, FileError, FileResult, ScanReport, ScanStats};
+use pysbx_rules::{Action, Finding, Severity};
+
+use crate::args::{Format, SanitizeArgs};
+use crate::commands::scan::display_path;
+use crate::output::{use_color, write_atomically, write_output};
+use crate::pipeline::Engine;
+
+/// One input file's fate.
+enum Planned {
+    /// Sanitized text (maybe identical to the input) and the findings that changed it.
+    Sanitized { output: String, changed: bool, applied: Vec<Finding> },
+    /// Did not parse; copied only with `--keep-unparsable`.
+    Unparsable { error: FileError, bytes: Vec<u8> },
+}
+
+pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let engine = Engine::from_options(&args.rules)?;
+    let stdin = args.input.as_os_str() == "-";
+    let input_is_dir = !stdin && args.input.is_dir();
+    if !stdin && !args.input.exists() {
+        bail!("{}: no such file or directory", args.input.display());
+    }
+    if input_is_dir && args.output.is_none() && !args.check && !args.diff {
+        bail!("{}: is a directory; give an output directory with -o OUT", args.input.display());
+    }
+
+    // (relative name, source path or None for stdin)
+    let mut inputs: Vec<(String, Option<PathBuf>)> = Vec::new();
+    let mut others: Vec<PathBuf> = Vec::new();
+    if stdin {
+        inputs.push(("<stdin>".to_string(), None));
+    } else if input_is_dir {
+        collect_tree(&args.input, &args.input, &mut inputs, &mut others)?;
+    } else {
+        inputs.push((display_path(&args.input), Some(args.input.clone())));
+    }
+
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut any_change = false;
+    let mut diffs = String::new();
+    let mut planned_outputs: Vec<(String, Planned)> = Vec::new();
+    for (name, path) in &inputs {
+        let bytes = match path {
+            Some(p) => std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?,
+            None => {
+                let mut b = Vec::new();
+                std::io::stdin().lock().read_to_end(&mut b).context("reading standard input")?;
+                b
+            }
+        };
+        let display = path.as_deref().map_or_else(|| name.clone(), display_path);
+        let planned = plan(&engine, &display, Path::new(&display), bytes)?;
+        match &planned {
+            Planned::Sanitized { output, changed, applied } => {
+                if *changed {
+                    any_change = true;
+                    if args.diff {
+                        let before = match path {
+                            Some(p) => pysbx_analysis::decode_source(&std::fs::read(p)?)
+                                .map(|s| s.into_owned())
+                                .unwrap_or_default(),
+                            None => String::new(),
+                        };
+                        diffs.push_str(&pysbx_rewrite::unified_diff(&display, &before, output));
+                    }
+                }
+                files.push(FileResult { path: display.clone(), findings: applied.clone(), line_hashes: None });
+            }
+            Planned::Unparsable { error, .. } => errors.push(error.clone()),
+        }
+        planned_outputs.push((name.clone(), planned));
+    }
+
+    if !errors.is_empty() && !args.keep_unparsable {
+        for e in &errors {
+            eprintln!("{}", describe(e));
+        }
+        bail!(
+            "{} file(s) do not parse; nothing was written (use --keep-unparsable to copy them through unchanged)",
+            errors.len()
+        );
+    }
+
+    if args.diff {
+        std::io::stdout().lock().write_all(diffs.as_bytes())?;
+    } else if !args.check {
+        write_outputs(args, input_is_dir, &planned_outputs, &others)?;
+    }
+
+    let report = ScanReport {
+        rules: &engine.rules,
+        files,
+        errors,
+        stats: ScanStats {
+            files_scanned: inputs.len(),
+            files_with_errors: 0,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            audit_mode: engine.audit,
+            suppressed: 0,
+        },
+        root: std::env::current_dir().context("reading the current directory")?,
+        category: None,
+        fail_on: Severity::Low,
+    };
+    emit_report(args, &report)?;
+    if args.check && any_change {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(e: &FileError) -> String {
+    match (e.line, e.column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}: {}", e.path, e.message),
+        _ => format!("{}: {}", e.path, e.message),
+    }
+}
+
+fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<Planned> {
+    let source = match pysbx_analysis::decode_source(&bytes) {
+        Ok(s) => s.into_owned(),
+        Err(err) => {
+            return Ok(Planned::Unparsable {
+                error: FileError {
+                    path: display.to_string(),
+                    line: Some(err.line),
+                    column: Some(err.column),
+                    kind: "decode".to_string(),
+                    message: err.message,
+                },
+                bytes,
+            });
+        }
+    };
+    let analysis = engine.analyzer.analyze(&source, path, &engine.analyze_options());
+    if let Some(err) = analysis.error {
+        return Ok(Planned::Unparsable {
+            error: FileError {
+                path: display.to_string(),
+                line: Some(err.line),
+                column: Some(err.column),
+                kind: "syntax".to_string(),
+                message: err.message,
+            },
+            bytes,
+        });
+    }
+    let sanitized = pysbx_rewrite::sanitize(&source, &analysis.findings, &engine.rules)
+        .map_err(|e| anyhow::anyhow!("{display}: internal error while sanitizing: {e}"))?;
+    let applied: Vec<Finding> = sanitized
+        .edits
+        .iter()
+        .filter_map(|edit| analysis.findings.get(edit.finding).cloned())
+        .filter(|f| engine.rules.get(f.rule).is_some_and(|r| r.action != Action::Report))
+        .collect();
+    let changed = sanitized.output != source;
+    Ok(Planned::Sanitized { output: sanitized.output, changed, applied })
+}
+
+fn write_outputs(
+    args: &SanitizeArgs,
+    input_is_dir: bool,
+    planned: &[(String, Planned)],
+    others: &[PathBuf],
+) -> Result<()> {
+    if !input_is_dir {
+        let Some((_, item)) = planned.first() else { return Ok(()) };
+        let bytes: &[u8] = match item {
+            Planned::Sanitized { output, .. } => output.as_bytes(),
+            Planned::Unparsable { bytes, .. } => bytes,
+        };
+        return write_output(args.output.as_deref(), |out| Ok(out.write_all(bytes)?));
+    }
+    let Some(out_dir) = &args.output else { bail!("an output directory is required") };
+    if out_dir.exists() && !out_dir.is_dir() {
+        bail!("{}: exists and is not a directory", out_dir.display());
+    }
+    for (name, item) in planned {
+        let target = out_dir.join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let bytes: &[u8] = match item {
+            Planned::Sanitized { output, .. } => output.as_bytes(),
+            Planned::Unparsable { bytes, .. } => bytes,
+        };
+        write_atomically(&target, |out| Ok(out.write_all(bytes)?))?;
+    }
+    for other in others {
+        let relative = other.strip_prefix(&args.input).unwrap_or(other);
+        let target = out_dir.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let bytes = std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
+        write_atomically(&target, |out| Ok(out.write_all(&bytes)?))?;
+    }
+    Ok(())
+}
+
+/// Collects Python files (by name or shebang) and other regular files under `dir`. Symbolic
+/// links are not followed: a link could point anywhere, and mirroring must not leave the tree.
+fn collect_tree(
+    root: &Path,
+    dir: &Path,
+    python: &mut Vec<(String, Option<PathBuf>)>,
+    others: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read directory", dir.display()))?
+        .collect::<std::io::Result<Vec<_>>>()
+        .with_context(|| format!("{}: cannot read directory", dir.display()))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let kind = entry.file_type().with_context(|| format!("{}: cannot stat", path.display()))?;
+        if kind.is_dir() {
+            if entry.file_name() == ".git" || entry.file_name() == "__pycache__" {
+                continue;
+            }
+            collect_tree(root, &path, python, others)?;
+        } else if kind.is_file() {
+            let is_python = pysbx_walk::has_python_extension(&path)
+                || (path.extension().is_none() && pysbx_walk::has_python_shebang(&path));
+            if is_python {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                python.push((relative.to_string_lossy().into_owned(), Some(path)));
+            } else {
+                others.push(path);
+            }
+        } else {
+            eprintln!("pysbx: {}: not a regular file; not copied", display_path(&path));
+        }
+    }
+    Ok(())
+}
+
+fn emit_report(args: &SanitizeArgs, report: &ScanReport<'_>) -> Result<()> {
+    if args.quiet && args.report.is_none() {
+        return Ok(());
+    }
+    let to_file = args.report.is_some();
+    let mut buffer: Vec<u8> = Vec::new();
+    match args.format {
+        Format::Text => pysbx_report::TextEmitter { color: use_color(args.color, to_file), show_help: false }
+            .emit(report, &mut buffer)?,
+        Format::Json => pysbx_report::JsonEmitter.emit(report, &mut buffer)?,
+        Format::Sarif => pysbx_report::SarifEmitter.emit(report, &mut buffer)?,
+        Format::Github => pysbx_report::GithubEmitter.emit(report, &mut buffer)?,
+    }
+    match &args.report {
+        Some(path) => write_atomically(path, |out| Ok(out.write_all(&buffer)?)),
+        None => {
+            std::io::stderr().lock().write_all(&buffer)?;
+            Ok(())
+        }
+    }
+}

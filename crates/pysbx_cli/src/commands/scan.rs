@@ -1,0 +1,179 @@
+//! `pysbx scan`: discover, analyse in parallel, sort, report.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use pysbx_report::{Emitter, FileError, FileResult, ScanReport, ScanStats};
+use pysbx_rules::Severity;
+use rayon::prelude::*;
+
+use crate::args::{Format, ScanArgs};
+use crate::output::{use_color, write_output};
+use crate::pipeline::{Engine, FileFailure, FileOutcome};
+
+/// The name standing for standard input on the command line.
+const STDIN: &str = "-";
+
+pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let paths: Vec<PathBuf> =
+        if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut rule_options = args.rules.clone();
+    let auto_audit = !rule_options.audit && paths.iter().any(|p| needs_audit_mode(p));
+    rule_options.audit |= auto_audit;
+    let engine = Engine::from_options(&rule_options)?;
+    let audit = engine.audit;
+
+    let mut excludes = args.exclude.clone();
+    if let Some(cfg) = &engine.config {
+        excludes.extend(cfg.config.exclude.iter().cloned());
+    }
+    let excludes = pysbx_walk::Excludes::new(&excludes)?;
+    if let Some(threads) = args.threads {
+        // Only fails if a pool was already built, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
+    }
+
+    let want_hashes = args.format == Format::Sarif;
+    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.into_iter().partition(|p| p.as_os_str() == STDIN);
+    let walk_options = pysbx_walk::WalkOptions {
+        respect_ignore_files: !audit,
+        exclude: Vec::new(),
+        threads: args.threads.unwrap_or(0),
+    };
+    let discovery = if fs_paths.is_empty() {
+        pysbx_walk::Discovery::default()
+    } else {
+        pysbx_walk::discover(&fs_paths, &walk_options, &excludes)
+    };
+    let missing_paths = !discovery.errors.is_empty();
+
+    let mut results: Vec<(String, FileOutcome)> = discovery
+        .files
+        .par_iter()
+        .map(|path| (display_path(path), engine.scan_file(path, want_hashes)))
+        .collect();
+    if !stdin_paths.is_empty() {
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
+        let name = Path::new(&args.stdin_filename);
+        results.push((args.stdin_filename.clone(), engine.scan_bytes(name, &bytes, want_hashes)));
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut files = Vec::new();
+    let mut errors: Vec<FileError> = discovery
+        .errors
+        .iter()
+        .map(|e| FileError {
+            path: display_path(&e.path),
+            line: None,
+            column: None,
+            kind: "read".to_string(),
+            message: e.message.clone(),
+        })
+        .collect();
+    let mut suppressed = 0;
+    let mut scanned = 0;
+    for (path, outcome) in results {
+        scanned += 1;
+        match outcome {
+            FileOutcome::Analysed { findings, suppressed: s, line_hashes } => {
+                suppressed += s;
+                files.push(FileResult { path, findings, line_hashes });
+            }
+            FileOutcome::Failed(FileFailure { kind, message, line, column }) => {
+                errors.push(FileError { path, line, column, kind: kind.to_string(), message });
+            }
+        }
+    }
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let fail_on = args
+        .fail_on
+        .or_else(|| engine.config.as_ref().and_then(|c| c.config.fail_on))
+        .unwrap_or(Severity::Low);
+    let failing = files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .filter_map(|f| engine.rules.get(f.rule))
+        .any(|rule| rule.severity >= fail_on);
+    let root = std::env::current_dir().context("reading the current directory")?;
+    let stats = ScanStats {
+        files_scanned: scanned,
+        files_with_errors: errors.len(),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        audit_mode: audit,
+        suppressed,
+    };
+    let report = ScanReport {
+        rules: &engine.rules,
+        files,
+        errors,
+        stats,
+        root,
+        category: args.category.clone(),
+        fail_on,
+    };
+    let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != STDIN);
+    write_output(args.output.as_deref(), |out| {
+        match args.format {
+            Format::Text => {
+                let emitter = pysbx_report::TextEmitter {
+                    color: use_color(args.color, to_file),
+                    show_help: true,
+                };
+                emitter.emit(&report, out)?;
+            }
+            Format::Json => pysbx_report::JsonEmitter.emit(&report, out)?,
+            Format::Sarif => pysbx_report::SarifEmitter.emit(&report, out)?,
+            Format::Github => pysbx_report::GithubEmitter.emit(&report, out)?,
+        }
+        Ok(())
+    })?;
+    if args.format == Format::Sarif
+        && let Some(warning) = pysbx_report::SarifEmitter::limits_warning(&report)
+    {
+        eprintln!("pysbx: warning: {warning}");
+    }
+    if auto_audit && !args.quiet && args.format != Format::Text {
+        eprintln!("pysbx: audit mode: suppressions and in-tree configuration are ignored");
+    }
+    if missing_paths {
+        return Ok(ExitCode::from(2));
+    }
+    if failing || !report.errors.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Audit mode is automatic for installed packages and for trees outside the current
+/// repository: their comments and configuration are not the user's.
+fn needs_audit_mode(path: &Path) -> bool {
+    if path.as_os_str() == STDIN {
+        return false;
+    }
+    if path.components().any(|c| {
+        let c = c.as_os_str();
+        c == "site-packages" || c == "dist-packages"
+    }) {
+        return true;
+    }
+    let Ok(cwd) = std::env::current_dir() else { return false };
+    let Some(repo) = cwd.ancestors().find(|d| d.join(".git").exists()) else { return false };
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| cwd.join(path));
+    let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+    !absolute.starts_with(repo)
+}
+
+/// Paths as the user sees them: forward slashes, no leading `./`.
+pub(crate) fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if std::path::MAIN_SEPARATOR == '/' { text.to_string() } else { text.replace('\\', "/") }
+}

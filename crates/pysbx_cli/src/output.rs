@@ -1,0 +1,61 @@
+//! Writing reports: to standard output, or to a file atomically (a temporary file in the same
+//! directory, renamed into place), so an interrupted run never leaves a half-written report.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::args::ColorChoice;
+
+/// Runs `write` against the destination: the file at `path` (atomically), or standard output.
+pub(crate) fn write_output(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) if path != Path::new("-") => write_atomically(path, write),
+        _ => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            write(&mut lock)?;
+            lock.flush().context("writing to standard output")?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes a file through a temporary sibling and a rename.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pysbx-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file beside it", path.display()))?;
+    {
+        let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush().with_context(|| format!("writing {}", path.display()))?;
+    }
+    tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+/// Whether to colour output written to standard output.
+pub(crate) fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The static pipeline shared by `scan`, `sanitize` and the exec import gate: load rules and
+//! configuration once, then read → decode → analyse (→ sanitize) one file at a time.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use pysbx_analysis::{AnalyzeOptions, Analyzer, SourceError};
+use pysbx_rules::{Action, Finding, LoadedConfig, RuleSet, Severity};
+
+use crate::args::RuleOptions;
+use crate::config::{PerFileIgnores, load_effective_config};
+
+/// Rules, configuration and the compiled analyzer: built once per command.
+pub(crate) struct Engine {
+    pub(crate) rules: RuleSet,
+    pub(crate) analyzer: Analyzer,
+    pub(crate) config: Option<LoadedConfig>,
+    pub(crate) audit: bool,
+    per_file_ignores: PerFileIgnores,
+}
+
+/// What happened to one file.
+pub(crate) enum FileOutcome {
+    /// Analysed; findings sorted by position then rule id.
+    Analysed { findings: Vec<Finding>, suppressed: usize, line_hashes: Option<Vec<String>> },
+    /// Could not be read, decoded or parsed.
+    Failed(FileFailure),
+}
+
+/// A file that could not be scanned, with a position when there is one.
+#[derive(Debug, Clone)]
+pub(crate) struct FileFailure {
+    pub(crate) kind: &'static str,
+    pub(crate) message: String,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+}
+
+impl FileFailure {
+    fn from_source_error(err: &SourceError) -> Self {
+        let kind = match err.kind {
+            pysbx_analysis::SourceErrorKind::Decode => "decode",
+            pysbx_analysis::SourceErrorKind::Syntax => "syntax",
+            pysbx_analysis::SourceErrorKind::TooDeep => "too-deep",
+        };
+        Self { kind, message: err.message.clone(), line: Some(err.line), column: Some(err.column) }
+    }
+
+    pub(crate) fn read(err: &std::io::Error) -> Self {
+        Self {
+            kind: "read",
+            message: format!("cannot read: {}", pysbx_walk::describe_io_error(err)),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+/// One module sanitized for the exec import gate.
+pub(crate) struct SanitizedModule {
+    pub(crate) source: String,
+    pub(crate) changed: bool,
+    pub(crate) findings: Vec<GateFinding>,
+}
+
+/// A finding in a module that went through the gate.
+#[derive(Debug, Clone)]
+pub(crate) struct GateFinding {
+    pub(crate) rule_id: String,
+    pub(crate) severity: Severity,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) message: String,
+    pub(crate) action: Action,
+}
+
+impl Engine {
+    /// Loads built-in rules, configuration and extra packs, applies selection and overrides,
+    /// and compiles the analyzer.
+    pub(crate) fn from_options(opts: &RuleOptions) -> Result<Engine> {
+        let config = if opts.no_config {
+            None
+        } else {
+            load_effective_config(opts.config.as_deref(), opts.audit)?
+        };
+        let mut rules = pysbx_rules::builtin_rules().context("loading built-in rules")?;
+        let mut extra: Vec<PathBuf> = Vec::new();
+        if let Some(cfg) = &config {
+            extra.extend(cfg.config.rules.iter().map(|p| cfg.resolve(p)));
+        }
+        extra.extend(opts.rule_files.iter().cloned());
+        for file in &extra {
+            pysbx_rules::load_rule_file(file, &mut rules)?;
+        }
+        let mut select: Vec<String> = opts.select.clone();
+        let mut ignore: Vec<String> = opts.ignore.clone();
+        if let Some(cfg) = &config {
+            if select.is_empty() {
+                select.clone_from(&cfg.config.select);
+            }
+            ignore.extend(cfg.config.ignore.iter().cloned());
+            crate::config::apply_overrides(cfg, &mut rules)?;
+        }
+        crate::config::check_rule_refs(&rules, &select, "--select")?;
+        crate::config::check_rule_refs(&rules, &ignore, "--ignore")?;
+        if !select.is_empty() {
+            rules.retain(|r| select.iter().any(|s| matches_rule(s, r)));
+        }
+        rules.retain(|r| !ignore.iter().any(|s| matches_rule(s, r)));
+        let per_file_ignores = match &config {
+            Some(cfg) => PerFileIgnores::new(cfg)?,
+            None => PerFileIgnores::default(),
+        };
+        let analyzer = Analyzer::new(&rules).context("compiling rules")?;
+        Ok(Engine { rules, analyzer, config, audit: opts.audit, per_file_ignores })
+    }
+
+    /// Options for the analyzer: suppressions are honoured except in audit mode.
+    pub(crate) fn analyze_options(&self) -> AnalyzeOptions {
+        AnalyzeOptions { honor_suppressions: !self.audit }
+    }
+
+    /// Reads and analyses one file.
+    pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
+        match std::fs::read(path) {
+            Ok(bytes) => self.scan_bytes(path, &bytes, want_line_hashes),
+            Err(err) => FileOutcome::Failed(FileFailure::read(&err)),
+        }
+    }
+
+    /// Decodes and analyses one file's bytes.
+    pub(crate) fn scan_bytes(&self, path: &Path, bytes: &[u8], want_line_hashes: bool) -> FileOutcome {
+        let source = match pysbx_analysis::decode_source(bytes) {
+            Ok(source) => source,
+            Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
+        };
+        let analysis = self.analyzer.analyze(&source, path, &self.analyze_options());
+        if let Some(err) = &analysis.error {
+            return FileOutcome::Failed(FileFailure::from_source_error(err));
+        }
+        let mut findings = analysis.findings;
+        if !self.audit {
+            self.per_file_ignores.filter(path, &self.rules, &mut findings);
+        }
+        let line_hashes = want_line_hashes.then(|| pysbx_report::line_hashes(&source));
+        FileOutcome::Analysed { findings, suppressed: analysis.suppressed, line_hashes }
+    }
+
+    /// Scans and sanitizes one module for `pysbx exec`'s import gate.
+    pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
+        let source = pysbx_analysis::decode_source(bytes)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+        // The gate never honours suppression comments: the code being run is untrusted.
+        let analysis = self.analyzer.analyze(&source, path, &AnalyzeOptions { honor_suppressions: false });
+        if let Some(err) = &analysis.error {
+            anyhow::bail!("{}:{err}", path.display());
+        }
+        let sanitized = pysbx_rewrite::sanitize(&source, &analysis.findings, &self.rules)
+            .with_context(|| format!("sanitizing {}", path.display()))?;
+        let findings = analysis
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let rule = self.rules.get(f.rule)?;
+                Some(GateFinding {
+                    rule_id: rule.id.clone(),
+                    severity: rule.severity,
+                    line: f.location.line,
+                    column: f.location.column,
+                    message: f.message.clone(),
+                    action: rule.action,
+                })
+            })
+            .collect();
+        let changed = sanitized.output != source;
+        Ok(SanitizedModule { source: sanitized.output, changed, findings })
+    }
+}
+
+/// Whether a selector (id, name, or id prefix such as `PSB1`) names the rule.
+pub(crate) fn matches_rule(selector: &str, rule: &pysbx_rules::Rule) -> bool {
+    selector == rule.id || selector == rule.name || (selector.len() >= 3 && rule.id.starts_with(selector))
+}

@@ -1,0 +1,288 @@
+//! `pysbx scan`: exit codes, formats, and every kind of bad input.
+
+use crate::common::{pysbx, repo, stderr, stdout, write};
+
+const DANGEROUS: &str = "import os\n\nos.system('ls ' + name)\n";
+
+#[test]
+fn clean_file_exits_zero() {
+    let dir = repo();
+    write(dir.path(), "ok.py", "def f(x):\n    return x + 1\n");
+    let out = pysbx(dir.path()).args(["scan", "ok.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 file"), "{}", stdout(&out));
+}
+
+#[test]
+fn finding_exits_one_with_diagnostic() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "bad.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("PSB201"), "{text}");
+    assert!(text.contains("bad.py:3:1"), "{text}");
+    assert!(text.contains("os.system('ls ' + name)"), "{text}");
+}
+
+#[test]
+fn fail_on_above_finding_severity_exits_zero() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "--fail-on", "critical", "bad.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // The finding is still reported.
+    assert!(stdout(&out).contains("PSB201"));
+}
+
+#[test]
+fn bad_fail_on_value_is_a_usage_error() {
+    let dir = repo();
+    let out = pysbx(dir.path()).args(["scan", "--fail-on", "huge", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("huge"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_path_exits_two_naming_it() {
+    let dir = repo();
+    let out = pysbx(dir.path()).args(["scan", "nope.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = stdout(&out) + &stderr(&out);
+    assert!(all.contains("nope.py"), "{all}");
+    assert!(all.contains("no such file"), "{all}");
+}
+
+#[test]
+fn empty_directory_exits_zero() {
+    let dir = repo();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = pysbx(dir.path()).args(["scan", "empty"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 files"), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_rule_file_exits_two_with_position() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "bad.yaml",
+        "rules:\n  - id: X001\n    name: x\n    severity: huge\n    message: m\n    match: {call: a}\n",
+    );
+    write(dir.path(), "ok.py", "x = 1\n");
+    let out = pysbx(dir.path()).args(["scan", "--rules", "bad.yaml", "ok.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.yaml:4:"), "{}", stderr(&out));
+}
+
+#[test]
+fn syntax_error_is_reported_with_position_and_scan_goes_on() {
+    let dir = repo();
+    write(dir.path(), "a_broken.py", "def f(:\n    pass\n");
+    write(dir.path(), "b_bad.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{doc}");
+    assert_eq!(errors[0]["path"], "a_broken.py");
+    assert_eq!(errors[0]["line"], 1);
+    assert!(errors[0]["column"].as_u64().unwrap() >= 1);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["path"] == "b_bad.py" && f["rule_id"] == "PSB201"), "{doc}");
+}
+
+#[test]
+fn non_utf8_without_coding_line_is_a_decode_error() {
+    let dir = repo();
+    write(dir.path(), "latin.py", b"x = 'caf\xe9'\n".as_slice());
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "latin.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = &doc["errors"][0];
+    assert_eq!(err["path"], "latin.py");
+    assert_eq!(err["line"], 1);
+    assert_eq!(err["kind"], "decode");
+}
+
+#[test]
+fn coding_line_is_honoured() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "latin.py",
+        b"# -*- coding: latin-1 -*-\nimport os\nx = 'caf\xe9'\nos.system(x)\n".as_slice(),
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "latin.py"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    assert_eq!(doc["findings"][0]["line"], 4, "{doc}");
+}
+
+#[test]
+fn binary_file_is_an_error_not_a_crash() {
+    let dir = repo();
+    let mut bytes = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    bytes.extend(std::iter::repeat_n(0u8, 4096));
+    write(dir.path(), "blob.py", bytes);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "blob.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"][0]["path"], "blob.py");
+}
+
+#[test]
+fn ten_megabyte_single_line_file_is_scanned() {
+    let dir = repo();
+    let mut line = String::from("x = [");
+    while line.len() < 10 * 1024 * 1024 {
+        line.push_str("'abcdefgh', ");
+    }
+    line.push_str("]; eval(x)\n");
+    write(dir.path(), "big.py", line);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "big.py"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "PSB102"),
+        "eval at the end of a 10 MB line must be found"
+    );
+}
+
+#[test]
+fn deeply_nested_expression_does_not_crash() {
+    let dir = repo();
+    let depth = 100_000;
+    let source = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
+    write(dir.path(), "deep.py", source);
+    write(dir.path(), "other.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["errors"].as_array().unwrap().iter().any(|e| e["path"] == "deep.py"), "{doc}");
+    assert!(doc["findings"].as_array().unwrap().iter().any(|f| f["path"] == "other.py"));
+}
+
+#[test]
+fn stdin_is_scanned_under_its_name() {
+    let dir = repo();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--stdin-filename", "snippet.py", "-"])
+        .write_stdin(DANGEROUS)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["path"], "snippet.py");
+}
+
+#[test]
+fn output_file_is_written_and_stdout_is_empty() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "-o", "report.json", "bad.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(doc["findings"][0]["rule_id"], "PSB201");
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".pysbx-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let dir = repo();
+    for i in 0..40 {
+        write(dir.path(), &format!("pkg{}/m{i}.py", i % 4), DANGEROUS);
+    }
+    let run = || pysbx(dir.path()).args(["scan", "--format", "json", "-j", "4", "."]).output().unwrap();
+    let first = run();
+    let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 40);
+    for _ in 0..3 {
+        let again = run();
+        let strip = |o: &std::process::Output| {
+            let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            v["stats"]["duration_ms"] = serde_json::Value::Null;
+            v
+        };
+        assert_eq!(strip(&first), strip(&again));
+    }
+}
+
+#[test]
+fn json_output_snapshot() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "bad.py"]).output().unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["stats"]["duration_ms"] = serde_json::json!("[duration]");
+    doc["version"] = serde_json::json!("[version]");
+    insta::assert_json_snapshot!("scan_json", doc);
+}
+
+#[test]
+fn text_output_snapshot() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    let out = pysbx(dir.path()).args(["scan", "--color", "never", "bad.py"]).output().unwrap();
+    let text = stdout(&out);
+    let text = regex_lite_replace_duration(&text);
+    insta::assert_snapshot!("scan_text", text);
+}
+
+/// Durations differ run to run; replace them in the summary.
+fn regex_lite_replace_duration(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if let Some(i) = l.find(" in ") {
+                if l[i..].contains("ms") || l[i..].contains('s') {
+                    return format!("{} in [duration]", &l[..i]);
+                }
+            }
+            l.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn suppression_comment_is_honoured_in_repository_mode_only() {
+    let dir = repo();
+    write(dir.path(), "s.py", "import os\nos.system('x')  # pysbx: ignore[PSB201]\n");
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "s.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = pysbx(dir.path()).args(["scan", "--audit", "--format", "json", "s.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["rule_id"], "PSB201");
+}
+
+#[test]
+fn configuration_ignores_rules_and_bad_configuration_exits_two() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    write(dir.path(), "pysbx.yaml", "ignore: [PSB201]\n");
+    let out = pysbx(dir.path()).args(["scan", "bad.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    write(dir.path(), "pysbx.yaml", "ignore: [PSB201]\nfail_onn: high\n");
+    let out = pysbx(dir.path()).args(["scan", "bad.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pysbx.yaml:2:"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_rule_in_ignore_is_a_usage_error() {
+    let dir = repo();
+    write(dir.path(), "ok.py", "x = 1\n");
+    let out = pysbx(dir.path()).args(["scan", "--ignore", "PSB9999", "ok.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("PSB9999"));
+}
