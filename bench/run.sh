@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# bench/run.sh [CORPUS_ROOT] [--with-bandit]
+#
+# Times `pysbx scan` on the reference corpus side by side with the parse floor, ruff's security
+# rules and (optionally, ~25 minutes) bandit. Build the corpus first with
+# ../shared/bench/setup-corpus.sh (default location: ~/.cache/pysbx-bench).
+# Prints one line per tool: wall seconds, CPU seconds (user+sys), peak RSS in MiB.
+set -euo pipefail
+ROOT="${1:-$HOME/.cache/pysbx-bench}"
+WITH_BANDIT="${2:-}"
+CORPUS="$ROOT/corpus-large"
+[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS: run setup-corpus.sh first" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin pysbx --example parse_floor
+PYSBX=target/release/pysbx
+FLOOR=target/release/examples/parse_floor
+OUT="${TMPDIR:-/tmp}/pysbx-bench"
+mkdir -p "$OUT"
+
+measure() {  # measure NAME CMD...
+  local name="$1"; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || true
+  read -r wall user sys rss < "$OUT/$name.time"
+  printf '%-28s wall %7.2f s   cpu %7.2f s   peak %6.0f MiB\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc)"
+}
+
+echo "corpus: $CORPUS ($(find "$CORPUS" -name '*.py' | wc -l) .py files)"
+echo "pysbx: $($PYSBX --version)   ruff: $("$ROOT/peer-ruff/bin/ruff" --version)"
+# Warm the page cache so every tool reads from memory.
+find "$CORPUS" -name '*.py' -print0 | xargs -0 cat > /dev/null
+for i in 1 2 3; do
+  measure "parse-floor#$i" "$FLOOR" "$CORPUS"
+  measure "pysbx-scan#$i" "$PYSBX" scan --audit --format json -o "$OUT/pysbx.json" --quiet "$CORPUS"
+  measure "ruff-S#$i" "$ROOT/peer-ruff/bin/ruff" check --isolated --select S --no-cache --exit-zero --output-format json -o "$OUT/ruff.json" "$CORPUS"
+done
+if [ "$WITH_BANDIT" = "--with-bandit" ]; then
+  measure "bandit" "$ROOT/peer-bandit/bin/bandit" -r -q -f json -o "$OUT/bandit.json" "$CORPUS"
+fi
+python3 - "$OUT" <<'PY'
+import json, sys, collections
+out = sys.argv[1]
+doc = json.load(open(f"{out}/pysbx.json"))
+sev = collections.Counter(f["severity"] for f in doc["findings"])
+print("pysbx findings:", len(doc["findings"]), dict(sev), "errors:", len(doc["errors"]))
+try:
+    ruff = json.load(open(f"{out}/ruff.json"))
+    print("ruff S findings:", len(ruff))
+except Exception as e:
+    print("ruff output unreadable:", e)
+PY
