@@ -3,6 +3,8 @@
 //! later stage is deterministic.
 #![deny(missing_docs)]
 
+pub mod archive;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -35,8 +37,10 @@ pub struct WalkError {
 /// The result of discovery.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    /// Python files, sorted and de-duplicated.
+    /// Python files (and `.pth` start-up files), sorted and de-duplicated.
     pub files: Vec<PathBuf>,
+    /// Archives to read in memory (`.whl`, `.zip`, `.egg`, `.tar.gz`, `.tgz`, `.tar`), sorted.
+    pub archives: Vec<PathBuf>,
     /// Paths that could not be walked or do not exist, sorted.
     pub errors: Vec<WalkError>,
 }
@@ -120,7 +124,7 @@ pub fn has_python_shebang(path: &Path) -> bool {
 }
 
 fn is_python_file(path: &Path) -> bool {
-    if has_python_extension(path) {
+    if has_python_extension(path) || path.extension().is_some_and(|e| e == "pth") {
         return true;
     }
     path.extension().is_none() && has_python_shebang(path)
@@ -138,7 +142,12 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => dirs.push(path.clone()),
             Ok(_) => {
-                if !excludes.is_excluded(path) {
+                if excludes.is_excluded(path) {
+                    continue;
+                }
+                if archive::archive_kind(path).is_some() {
+                    discovery.archives.push(path.clone());
+                } else {
                     discovery.files.push(path.clone());
                 }
             }
@@ -148,7 +157,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         }
     }
     if !dirs.is_empty() {
-        let found = Mutex::new((Vec::new(), Vec::new()));
+        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new()));
         let mut builder = WalkBuilder::new(&dirs[0]);
         for dir in &dirs[1..] {
             builder.add(dir);
@@ -167,11 +176,15 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file {
                             let path = entry.path();
-                            if is_python_file(path)
-                                && !excludes.is_excluded(path)
-                                && let Ok(mut guard) = found.lock()
-                            {
-                                guard.0.push(entry.into_path());
+                            let is_archive = archive::archive_kind(path).is_some();
+                            let wanted =
+                                (is_archive || is_python_file(path)) && !excludes.is_excluded(path);
+                            if wanted && let Ok(mut guard) = found.lock() {
+                                if is_archive {
+                                    guard.2.push(entry.into_path());
+                                } else {
+                                    guard.0.push(entry.into_path());
+                                }
                             }
                         } else if entry.depth() > 0
                             && entry.file_type().is_some_and(|t| t.is_dir())
@@ -189,13 +202,16 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 WalkState::Continue
             })
         });
-        if let Ok((files, errors)) = found.into_inner() {
+        if let Ok((files, errors, archives)) = found.into_inner() {
             discovery.files.extend(files);
             discovery.errors.extend(errors);
+            discovery.archives.extend(archives);
         }
     }
     discovery.files.sort();
     discovery.files.dedup();
+    discovery.archives.sort();
+    discovery.archives.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
 }
