@@ -113,6 +113,27 @@ pub(crate) struct ScanArgs {
     /// No progress bar or summary chatter on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Scan only shard I of N (1 ≤ I ≤ N): a deterministic partition of the input files by a
+    /// hash of their path, for job arrays; combine the outputs with `pysbx merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub(crate) shard: Option<(u64, u64)>,
+    /// Write the findings of this scan as a baseline file (then exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub(crate) write_baseline: Option<PathBuf>,
+}
+
+/// Parses `I/N` with `1 <= I <= N`.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text.split_once('/').ok_or_else(|| format!("`{text}`: expected I/N, like 2/8"))?;
+    let i: u64 = i.trim().parse().map_err(|_| format!("`{text}`: I is not a number"))?;
+    let n: u64 = n.trim().parse().map_err(|_| format!("`{text}`: N is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("`{text}`: expected 1 <= I <= N"));
+    }
+    Ok((i, n))
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The `pysbx` binary: argument parsing and dispatch to one module per subcommand.
 
 mod args;
+mod baseline;
 mod commands;
 mod config;
 mod output;

@@ -134,6 +134,7 @@ impl Engine {
             Ok(source) => source,
             Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
         };
+        let source = if is_pth(path) { std::borrow::Cow::Owned(pth_as_python(&source)) } else { source };
         let analysis = self.analyzer.analyze(&source, path, &self.analyze_options());
         if let Some(err) = &analysis.error {
             return FileOutcome::Failed(FileFailure::from_source_error(err));
@@ -175,6 +176,25 @@ impl Engine {
         let changed = sanitized.output != source;
         Ok(SanitizedModule { source: sanitized.output, changed, findings })
     }
+}
+
+fn is_pth(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pth"))
+}
+
+/// A `.pth` file as the Python that `site` runs from it: lines starting with `import` (followed
+/// by a space or tab) are executed at every interpreter start; every other line is a path entry
+/// or a comment and becomes blank, so line numbers stay those of the file.
+pub(crate) fn pth_as_python(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.starts_with("import ") || body.starts_with("import\t") {
+            out.push_str(body);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Whether a selector (id, name, or id prefix such as `PSB1`) names the rule.

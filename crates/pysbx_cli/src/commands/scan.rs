@@ -51,12 +51,25 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         pysbx_walk::discover(&fs_paths, &walk_options, &excludes)
     };
     let missing_paths = !discovery.errors.is_empty();
+    let mut discovery = discovery;
+    if let Some((index, count)) = args.shard {
+        let keep = |p: &PathBuf| shard_of(&display_path(p), count) == index - 1;
+        discovery.files.retain(keep);
+        discovery.archives.retain(keep);
+    }
 
     let mut results: Vec<(String, FileOutcome)> = discovery
         .files
         .par_iter()
         .map(|path| (display_path(path), engine.scan_file(path, want_hashes)))
         .collect();
+    let mut archive_errors: Vec<FileError> = Vec::new();
+    let archive_results: Vec<(Vec<(String, FileOutcome)>, Vec<FileError>)> =
+        discovery.archives.par_iter().map(|archive| scan_archive(&engine, archive, want_hashes)).collect();
+    for (outcomes, errs) in archive_results {
+        results.extend(outcomes);
+        archive_errors.extend(errs);
+    }
     if !stdin_paths.is_empty() {
         let mut bytes = Vec::new();
         std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
@@ -77,6 +90,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             message: e.message.clone(),
         })
         .collect();
+    errors.extend(archive_errors);
     let mut suppressed = 0;
     let mut scanned = 0;
     for (path, outcome) in results {
@@ -92,6 +106,18 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     errors.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(path) = &args.write_baseline {
+        crate::baseline::write_baseline(path, &engine.rules, &files)?;
+        let total: usize = files.iter().map(|f| f.findings.len()).sum();
+        if !args.quiet {
+            eprintln!("pysbx: wrote a baseline of {total} finding(s) to {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        let hidden = crate::baseline::apply_baseline(path, &engine.rules, &mut files)?;
+        suppressed += hidden;
+    }
 
     let fail_on = args
         .fail_on
@@ -152,6 +178,34 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Scans the Python members of one archive in memory. Members are reported as
+/// `archive!/member` in every format.
+fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> (Vec<(String, FileOutcome)>, Vec<FileError>) {
+    use pysbx_walk::archive::{ArchiveEntry, ArchiveLimits, archive_kind, read_archive};
+    let shown = display_path(archive);
+    let mut outcomes = Vec::new();
+    let mut errors = Vec::new();
+    let Some(kind) = archive_kind(archive) else { return (outcomes, errors) };
+    let result = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| match entry {
+        ArchiveEntry::Source { name, bytes } => {
+            let member = format!("{shown}!/{name}");
+            let outcome = engine.scan_bytes(Path::new(&member), &bytes, want_hashes);
+            outcomes.push((member, outcome));
+        }
+        ArchiveEntry::Problem { name, message } => errors.push(FileError {
+            path: format!("{shown}!/{name}"),
+            line: None,
+            column: None,
+            kind: "archive".to_string(),
+            message,
+        }),
+    });
+    if let Err(err) = result {
+        errors.push(FileError { path: shown, line: None, column: None, kind: "archive".to_string(), message: err.to_string() });
+    }
+    (outcomes, errors)
+}
+
 /// Audit mode is automatic for installed packages and for trees outside the current
 /// repository: their comments and configuration are not the user's.
 fn needs_audit_mode(path: &Path) -> bool {
@@ -161,7 +215,8 @@ fn needs_audit_mode(path: &Path) -> bool {
     if path.components().any(|c| {
         let c = c.as_os_str();
         c == "site-packages" || c == "dist-packages"
-    }) {
+    }) || pysbx_walk::archive::archive_kind(path).is_some()
+    {
         return true;
     }
     let Ok(cwd) = std::env::current_dir() else { return false };
@@ -169,6 +224,17 @@ fn needs_audit_mode(path: &Path) -> bool {
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| cwd.join(path));
     let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
     !absolute.starts_with(repo)
+}
+
+/// The 0-based shard of a path: FNV-1a of its display form, so every job computes the same
+/// partition from the same inputs whatever order it discovered them in.
+fn shard_of(path: &str, count: u64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in path.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash % count
 }
 
 /// Paths as the user sees them: forward slashes, no leading `./`.
