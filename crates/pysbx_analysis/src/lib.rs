@@ -1,1 +1,415 @@
-//! placeholder
+//! The pysbx analysis engine: turns Python source, its path and a compiled rule set into
+//! findings, in one pass over the syntax tree whatever the number of rules.
+//!
+//! The pass resolves names the way Python scopes them (imports, aliases, shadowing, builtins),
+//! folds constant strings (`"o" + "s"`, `"".join(...)`, base64, rot13...), and looks every
+//! node up in tables compiled once from the rules. It never panics and never recurses without
+//! bound on hostile input: see `docs/analysis.md`.
+#![deny(missing_docs)]
+
+mod builtins;
+mod compile;
+mod decode;
+mod deep;
+mod error;
+mod fold;
+mod glob;
+mod matchers;
+mod scope;
+mod suppress;
+mod value;
+mod walk;
+
+use std::path::Path;
+
+use pysbx_rules::{Finding, FindingLocation, Rule, RuleSet};
+use ruff_python_ast::Mod;
+use ruff_python_parser::{Mode, ParseOptions};
+use ruff_source_file::LineIndex;
+use ruff_text_size::{TextRange, TextSize};
+
+pub use decode::decode_source;
+pub use error::{CompileError, SourceError, SourceErrorKind};
+
+use crate::compile::Compiled;
+use crate::walk::{Raw, Walker};
+
+/// The most lines a finding's snippet keeps.
+const SNIPPET_LINES: usize = 5;
+/// The most bytes a finding's snippet keeps.
+const SNIPPET_BYTES: usize = 2048;
+/// How many times a file is read at most (a function binding a global after the module was
+/// read makes the module be read again with that binding known).
+const MAX_READINGS: usize = 3;
+
+/// A rule set compiled into lookup tables, ready to analyse any number of files (it is `Sync`:
+/// share one across threads).
+#[derive(Debug)]
+pub struct Analyzer {
+    compiled: Compiled,
+}
+
+/// Options of one analysis.
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    /// Drop findings on lines carrying `# pysbx: ignore[ID]` or `# nosec` comments.
+    pub honor_suppressions: bool,
+}
+
+/// The result of analysing one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileAnalysis {
+    /// Findings sorted by (start offset, rule id), at most one per rule and node.
+    pub findings: Vec<Finding>,
+    /// Why the file could not be analysed; `findings` is then empty.
+    pub error: Option<SourceError>,
+    /// How many findings suppression comments dropped.
+    pub suppressed: usize,
+}
+
+impl Analyzer {
+    /// Compiles the rules into lookup tables (qualified-name globs to rules, attribute names
+    /// to rules, module globs to rules, one regex set for all string rules).
+    ///
+    /// # Errors
+    /// A [`CompileError`] naming the rule when a regex or a name pattern does not compile.
+    pub fn new(rules: &RuleSet) -> Result<Analyzer, CompileError> {
+        Ok(Self { compiled: Compiled::new(rules)? })
+    }
+
+    /// The rule at `index` (the `rule` field of a [`Finding`]).
+    #[must_use]
+    pub fn rule(&self, index: usize) -> Option<&Rule> {
+        self.compiled.rules.get(index)
+    }
+
+    /// The rules, in the order of the rule set the analyzer was compiled from.
+    #[must_use]
+    pub fn rules(&self) -> &[Rule] {
+        &self.compiled.rules
+    }
+
+    /// Analyses one decoded source file (see [`decode_source`]). `path` is used for `inside:
+    /// {file: ...}` filters only. Never panics: unparseable or pathological input comes back
+    /// as [`FileAnalysis::error`].
+    #[must_use]
+    pub fn analyze(&self, source: &str, path: &Path, options: &AnalyzeOptions) -> FileAnalysis {
+        if u32::try_from(source.len()).is_err() {
+            return FileAnalysis {
+                error: Some(SourceError {
+                    kind: SourceErrorKind::TooDeep,
+                    message: "file too large to analyse (4 GiB or more)".to_string(),
+                    line: 1,
+                    column: 1,
+                }),
+                ..FileAnalysis::default()
+            };
+        }
+        let file_name =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // The parser grows its own stack; this keeps the engine's first frames off a thread
+        // whose stack is nearly used up.
+        stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || {
+            self.analyze_on_stack(source, &file_name, options)
+        })
+    }
+
+    fn analyze_on_stack(
+        &self,
+        source: &str,
+        file_name: &str,
+        options: &AnalyzeOptions,
+    ) -> FileAnalysis {
+        let parsed = ruff_python_parser::parse_unchecked(source, ParseOptions::from(Mode::Module));
+        if let Some(first) = parsed.errors().first() {
+            let index = LineIndex::from_source_text(source);
+            let (line, column) = line_column(&index, source, first.location.start());
+            let error = SourceError {
+                kind: SourceErrorKind::Syntax,
+                message: first.error.to_string(),
+                line,
+                column,
+            };
+            deep::dismantle(parsed.into_syntax());
+            return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
+        }
+        let (raw, too_deep, max_depth) = match parsed.syntax() {
+            Mod::Module(module) => self.read(&module.body, file_name, source.len()),
+            Mod::Expression(_) => (Vec::new(), None, 0),
+        };
+        if let Some(at) = too_deep {
+            let index = LineIndex::from_source_text(source);
+            let (line, column) = line_column(&index, source, at);
+            deep::dismantle(parsed.into_syntax());
+            return FileAnalysis {
+                error: Some(SourceError {
+                    kind: SourceErrorKind::TooDeep,
+                    message: format!(
+                        "code nested more than {} levels deep (CPython cannot compile it either)",
+                        walk::MAX_DEPTH
+                    ),
+                    line,
+                    column,
+                }),
+                ..FileAnalysis::default()
+            };
+        }
+        let out = if raw.is_empty() {
+            FileAnalysis::default()
+        } else {
+            self.report(raw, source, parsed.tokens(), options)
+        };
+        if max_depth > 1000 {
+            deep::dismantle(parsed.into_syntax());
+        } else {
+            stacker::maybe_grow(1024 * 1024, 4 * 1024 * 1024, move || drop(parsed));
+        }
+        out
+    }
+
+    /// Reads the module, again when functions bound module names after it was read.
+    fn read<'a>(
+        &self,
+        body: &'a [ruff_python_ast::Stmt],
+        file_name: &str,
+        len: usize,
+    ) -> (Vec<Raw>, Option<TextSize>, u32) {
+        let mut seeds = Vec::new();
+        let mut reading = 0;
+        loop {
+            let mut walker = Walker::new(&self.compiled, file_name, len, seeds.clone());
+            walker.module(body);
+            reading += 1;
+            let late = walker.take_late();
+            if walker.too_deep.is_some()
+                || reading >= MAX_READINGS
+                || !merge_seeds(&mut seeds, late)
+            {
+                return (walker.raw, walker.too_deep, walker.max_depth);
+            }
+        }
+    }
+
+    fn report(
+        &self,
+        raw: Vec<Raw>,
+        source: &str,
+        tokens: &ruff_python_ast::token::Tokens,
+        options: &AnalyzeOptions,
+    ) -> FileAnalysis {
+        let raw = self.dedup(raw);
+        let index = LineIndex::from_source_text(source);
+        let suppressions = options
+            .honor_suppressions
+            .then(|| suppress::Suppressions::from_tokens(tokens, source, &index));
+        let mut findings = Vec::with_capacity(raw.len());
+        let mut suppressed = 0;
+        for r in raw {
+            let Some(rule) = self.compiled.rules.get(r.rule as usize) else { continue };
+            let (line, column) = line_column(&index, source, r.range.start());
+            let (end_line, end_column) = line_column(&index, source, r.range.end());
+            if let Some(s) = &suppressions
+                && s.suppresses(rule, line, end_line)
+            {
+                suppressed += 1;
+                continue;
+            }
+            let (snippet, snippet_start) = snippet(source, r.range);
+            findings.push(Finding {
+                rule: r.rule as usize,
+                start: r.range.start().to_u32(),
+                end: r.range.end().to_u32(),
+                location: FindingLocation { line, column, end_line, end_column },
+                message: rule.render_message(&r.subject),
+                subject: r.subject.to_string(),
+                snippet,
+                snippet_start,
+            });
+        }
+        FileAnalysis { findings, error: None, suppressed }
+    }
+
+    /// Sorts by (start, rule id), keeps one finding per rule and start (the widest), and
+    /// drops a rule's finding nested in another of the same rule that already says it: a
+    /// reference that is the callee of a matched call, or an inner part of a matched
+    /// expression with the same subject (`eval` inside `[eval][0]`).
+    fn dedup(&self, mut raw: Vec<Raw>) -> Vec<Raw> {
+        let id = |r: &Raw| self.compiled.rules.get(r.rule as usize).map_or("", |x| x.id.as_str());
+        raw.sort_by(|a, b| {
+            a.range
+                .start()
+                .cmp(&b.range.start())
+                .then_with(|| id(a).cmp(id(b)))
+                .then_with(|| b.range.end().cmp(&a.range.end()))
+        });
+        raw.dedup_by(|later, kept| {
+            later.rule == kept.rule && later.range.start() == kept.range.start()
+        });
+        let mut kept: Vec<Raw> = Vec::with_capacity(raw.len());
+        let mut open: Vec<usize> = Vec::new();
+        for r in raw {
+            while open.last().is_some_and(|&i| kept[i].range.end() <= r.range.start()) {
+                open.pop();
+            }
+            let redundant = r.callee.is_none()
+                && open.iter().any(|&i| {
+                    let k = &kept[i];
+                    k.rule == r.rule
+                        && k.range.contains_range(r.range)
+                        && match k.callee {
+                            Some(callee) => callee.contains_range(r.range),
+                            None => k.subject == r.subject,
+                        }
+                });
+            if !redundant {
+                open.push(kept.len());
+                kept.push(r);
+            }
+        }
+        kept
+    }
+}
+
+/// Adds late writes to the seeds; true when something new was learnt.
+fn merge_seeds<'a>(seeds: &mut Vec<scope::LateWrite<'a>>, late: Vec<scope::LateWrite<'a>>) -> bool {
+    let mut changed = false;
+    for (scope, name, vals) in late {
+        match seeds.iter_mut().find(|(s, n, _)| *s == scope && *n == name) {
+            Some((_, _, known)) => {
+                let before = known.alts().len();
+                known.union(&vals);
+                changed |= known.alts().len() != before;
+            }
+            None => {
+                seeds.push((scope, name, vals));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+fn line_column(index: &LineIndex, source: &str, offset: TextSize) -> (u32, u32) {
+    let offset = offset.min(TextSize::try_from(source.len()).unwrap_or(TextSize::new(u32::MAX)));
+    let lc = index.line_column(offset, source);
+    (
+        u32::try_from(lc.line.get()).unwrap_or(u32::MAX),
+        u32::try_from(lc.column.get()).unwrap_or(u32::MAX),
+    )
+}
+
+/// The whole source lines `range` spans, at most [`SNIPPET_LINES`] lines and
+/// [`SNIPPET_BYTES`] bytes, and the offset of their first character.
+fn snippet(source: &str, range: TextRange) -> (String, u32) {
+    let bytes = source.as_bytes();
+    let start = range.start().to_usize().min(bytes.len());
+    let end = range.end().to_usize().clamp(start, bytes.len());
+    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..start]).map_or(0, |i| i + 1);
+    let mut cut = line_start;
+    let mut lines = 0;
+    loop {
+        let line_end =
+            memchr::memchr2(b'\n', b'\r', &bytes[cut..]).map_or(bytes.len(), |i| cut + i);
+        lines += 1;
+        if line_end >= end.max(start + 1).saturating_sub(1)
+            || lines >= SNIPPET_LINES
+            || line_end == bytes.len()
+        {
+            cut = line_end;
+            break;
+        }
+        cut = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
+            line_end + 2
+        } else {
+            line_end + 1
+        };
+    }
+    let mut stop = cut.min(line_start + SNIPPET_BYTES);
+    while !source.is_char_boundary(stop) {
+        stop -= 1;
+    }
+    (source[line_start..stop].to_string(), u32::try_from(line_start).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matchers::testing::{analyzer, pack};
+
+    #[test]
+    fn snippets_are_whole_lines_capped() {
+        let src = "a = 1\nb = f(\n  1,\n  2)\nc = 3\n";
+        let at = src.find("f(").unwrap();
+        let range = TextRange::new(
+            TextSize::try_from(at).unwrap(),
+            TextSize::try_from(src.find("2)").unwrap() + 2).unwrap(),
+        );
+        let (text, start) = snippet(src, range);
+        assert_eq!(text, "b = f(\n  1,\n  2)");
+        assert_eq!(start, 6);
+        let long = format!("x = [{}]\n", "1,\n".repeat(20));
+        let (text, _) = snippet(
+            &long,
+            TextRange::new(TextSize::new(4), TextSize::try_from(long.len() - 2).unwrap()),
+        );
+        assert_eq!(text.lines().count(), SNIPPET_LINES);
+        let wide = format!("s = '{}'\n", "é".repeat(3000));
+        let (text, _) = snippet(
+            &wide,
+            TextRange::new(TextSize::new(4), TextSize::try_from(wide.len() - 1).unwrap()),
+        );
+        assert!(text.len() <= SNIPPET_BYTES);
+    }
+
+    #[test]
+    fn findings_carry_positions_messages_and_snippets() {
+        let an = analyzer(&pack("TST900", "{call: os.system}"));
+        let src = "import os\nx = 1; os.system('ls')\n";
+        let out = an.analyze(src, Path::new("x.py"), &AnalyzeOptions::default());
+        let f = &out.findings[0];
+        assert_eq!(f.location, FindingLocation { line: 2, column: 8, end_line: 2, end_column: 23 });
+        assert_eq!(&src[f.start as usize..f.end as usize], "os.system('ls')");
+        assert_eq!(f.message, "found os.system");
+        assert_eq!(f.subject, "os.system");
+        assert_eq!(f.snippet, "x = 1; os.system('ls')");
+        assert_eq!(f.snippet_start, 10);
+    }
+
+    #[test]
+    fn columns_count_code_points() {
+        let an = analyzer(&pack("TST901", "{call: builtins.eval}"));
+        let out = an.analyze("s = 'éé'; eval(s)\n", Path::new("x.py"), &AnalyzeOptions::default());
+        assert_eq!(out.findings[0].location.column, 11);
+    }
+
+    #[test]
+    fn syntax_errors_have_positions_and_no_findings() {
+        let an = analyzer(&pack("TST902", "{call: builtins.eval}"));
+        let out = an.analyze("eval(1)\ndef f(:\n", Path::new("x.py"), &AnalyzeOptions::default());
+        let err = out.error.unwrap();
+        assert_eq!(err.kind, SourceErrorKind::Syntax);
+        assert_eq!(err.line, 2);
+        assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn suppressions_by_id_name_and_nosec() {
+        let yaml = format!("{}    bandit: [B307]\n", pack("TST903", "{call: builtins.eval}"));
+        let an = analyzer(&yaml);
+        let src = "eval('1')  # pysbx: ignore[TST903]\neval('2')  # pysbx: ignore[rule-tst903]\neval('3')  # nosec\neval('4')  # nosec B307\neval('5')  # nosec B101\neval(\n  '6'  # pysbx: ignore[TST903]\n)\ns = '# nosec'; eval('7')\neval('8')  # pysbx: ignore\n";
+        let honor = AnalyzeOptions { honor_suppressions: true };
+        let out = an.analyze(src, Path::new("x.py"), &honor);
+        let lines: Vec<u32> = out.findings.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines, vec![5, 9, 10]);
+        assert_eq!(out.suppressed, 5);
+        let all = an.analyze(src, Path::new("x.py"), &AnalyzeOptions::default());
+        assert_eq!(all.findings.len(), 8);
+        assert_eq!(all.suppressed, 0);
+    }
+
+    #[test]
+    fn analyzer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Analyzer>();
+    }
+}

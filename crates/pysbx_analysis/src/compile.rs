@@ -1,0 +1,267 @@
+//! Compiles a rule set once into lookup tables: qualified-name globs to call, reference and
+//! import leaves, attribute names to attribute leaves, one regex set for every string leaf.
+//! Per node the engine looks candidates up by key; it never loops over all rules.
+
+use pysbx_rules::{ArgTest, ConstValue, InsideSpec, MatchSpec, Patterns, Rule, RuleSet};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::error::CompileError;
+use crate::glob::NameTable;
+
+/// The size limit of any single compiled regex, as the rule loader applies.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The size limit of the one regex set that holds every string rule.
+const STRING_SET_SIZE_LIMIT: usize = 64 << 20;
+
+/// A positive matcher occurrence inside one rule.
+#[derive(Debug)]
+pub(crate) struct Leaf {
+    /// Index of the rule in the rule set.
+    pub(crate) rule: u32,
+    pub(crate) kind: LeafKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum LeafKind {
+    Call(Box<[ArgCond]>),
+    Reference,
+    Import,
+    Attribute,
+    String,
+}
+
+/// One compiled argument condition of a call leaf.
+#[derive(Debug)]
+pub(crate) struct ArgCond {
+    pub(crate) position: Option<usize>,
+    pub(crate) keyword: Option<Box<str>>,
+    pub(crate) test: Test,
+}
+
+#[derive(Debug)]
+pub(crate) enum Test {
+    Equals(ConstValue),
+    OneOf(Box<[ConstValue]>),
+    Missing,
+    Present,
+    NotLiteral,
+    Literal,
+    Matches(Regex),
+    LessThan(f64),
+    RefersTo(NameTable),
+}
+
+/// A rule's matcher with its positive kinds replaced by leaf ids.
+#[derive(Debug)]
+pub(crate) enum Program {
+    Leaf(u32),
+    Any(Box<[Program]>),
+    All(Box<[Program]>),
+    Not(Box<Program>),
+    Inside(Box<Inside>),
+}
+
+/// A compiled `inside` filter.
+#[derive(Debug, Default)]
+pub(crate) struct Inside {
+    pub(crate) class_base: Option<NameTable>,
+    pub(crate) function: Option<NameTable>,
+    pub(crate) file: Option<NameTable>,
+    pub(crate) module_level: Option<bool>,
+    pub(crate) call: Option<NameTable>,
+}
+
+/// Everything the engine needs from a rule set, compiled.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) programs: Vec<Program>,
+    pub(crate) leaves: Vec<Leaf>,
+    pub(crate) calls: NameTable,
+    pub(crate) references: NameTable,
+    pub(crate) imports: NameTable,
+    pub(crate) attributes: NameTable,
+    /// One regex per string leaf, in leaf order of `string_leaves`.
+    pub(crate) strings: Option<RegexSet>,
+    pub(crate) string_leaves: Vec<u32>,
+    /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
+    pub(crate) needs_call_frames: bool,
+}
+
+impl Compiled {
+    pub(crate) fn new(set: &RuleSet) -> Result<Self, CompileError> {
+        let mut c = Self {
+            rules: set.rules().to_vec(),
+            programs: Vec::with_capacity(set.len()),
+            leaves: Vec::new(),
+            calls: NameTable::default(),
+            references: NameTable::default(),
+            imports: NameTable::default(),
+            attributes: NameTable::default(),
+            strings: None,
+            string_leaves: Vec::new(),
+            needs_call_frames: false,
+        };
+        let mut string_patterns = Vec::new();
+        for (index, rule) in set.rules().iter().enumerate() {
+            let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
+            let program = c.program(&rule.matcher, rule, rule_index, &mut string_patterns)?;
+            c.programs.push(program);
+        }
+        if !string_patterns.is_empty() {
+            let set = RegexSetBuilder::new(&string_patterns)
+                .size_limit(STRING_SET_SIZE_LIMIT)
+                .build()
+                .map_err(|e| CompileError::StringSet { message: last_line(&e.to_string()) })?;
+            c.strings = Some(set);
+        }
+        Ok(c)
+    }
+
+    fn program(
+        &mut self,
+        spec: &MatchSpec,
+        rule: &Rule,
+        rule_index: u32,
+        strings: &mut Vec<String>,
+    ) -> Result<Program, CompileError> {
+        let leaf_id = u32::try_from(self.leaves.len()).unwrap_or(u32::MAX);
+        let leaf = |c: &mut Self, kind: LeafKind| {
+            c.leaves.push(Leaf { rule: rule_index, kind });
+            Program::Leaf(leaf_id)
+        };
+        Ok(match spec {
+            MatchSpec::Call { callee, args } => {
+                let conds = args
+                    .iter()
+                    .map(|a| compile_arg(a, rule))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_boxed_slice();
+                check_patterns(callee, rule)?;
+                for p in callee.as_slice() {
+                    self.calls.insert(p, leaf_id);
+                }
+                leaf(self, LeafKind::Call(conds))
+            }
+            MatchSpec::Reference(names) => {
+                check_patterns(names, rule)?;
+                for p in names.as_slice() {
+                    self.references.insert(p, leaf_id);
+                }
+                leaf(self, LeafKind::Reference)
+            }
+            MatchSpec::Import(names) => {
+                check_patterns(names, rule)?;
+                for p in names.as_slice() {
+                    self.imports.insert(p, leaf_id);
+                }
+                leaf(self, LeafKind::Import)
+            }
+            MatchSpec::Attribute(names) => {
+                check_patterns(names, rule)?;
+                for p in names.as_slice() {
+                    self.attributes.insert(p, leaf_id);
+                }
+                leaf(self, LeafKind::Attribute)
+            }
+            MatchSpec::String(pattern) => {
+                RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
+                    CompileError::Regex {
+                        rule_id: rule.id.clone(),
+                        pattern: pattern.clone(),
+                        message: last_line(&e.to_string()),
+                    }
+                })?;
+                strings.push(pattern.clone());
+                self.string_leaves.push(leaf_id);
+                leaf(self, LeafKind::String)
+            }
+            MatchSpec::Any(items) => Program::Any(
+                items
+                    .iter()
+                    .map(|m| self.program(m, rule, rule_index, strings))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_boxed_slice(),
+            ),
+            MatchSpec::All(items) => Program::All(
+                items
+                    .iter()
+                    .map(|m| self.program(m, rule, rule_index, strings))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_boxed_slice(),
+            ),
+            MatchSpec::Not(inner) => {
+                Program::Not(Box::new(self.program(inner, rule, rule_index, strings)?))
+            }
+            MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
+        })
+    }
+
+    fn inside(&mut self, spec: &InsideSpec, rule: &Rule) -> Result<Inside, CompileError> {
+        let table = |p: &Option<Patterns>| -> Result<Option<NameTable>, CompileError> {
+            let Some(p) = p else { return Ok(None) };
+            check_patterns(p, rule)?;
+            let mut t = NameTable::default();
+            for name in p.as_slice() {
+                t.insert(name, 0);
+            }
+            Ok(Some(t))
+        };
+        let inside = Inside {
+            class_base: table(&spec.class_base)?,
+            function: table(&spec.function)?,
+            file: table(&spec.file)?,
+            module_level: spec.module_level,
+            call: table(&spec.call)?,
+        };
+        self.needs_call_frames |= inside.call.is_some();
+        Ok(inside)
+    }
+}
+
+fn check_patterns(p: &Patterns, rule: &Rule) -> Result<(), CompileError> {
+    for name in p.as_slice() {
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            return Err(CompileError::Pattern { rule_id: rule.id.clone(), pattern: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, CompileError> {
+    let test = match &arg.test {
+        ArgTest::Equals(v) => Test::Equals(v.clone()),
+        ArgTest::OneOf(v) => Test::OneOf(v.clone().into_boxed_slice()),
+        ArgTest::Missing => Test::Missing,
+        ArgTest::Present => Test::Present,
+        ArgTest::NotLiteral => Test::NotLiteral,
+        ArgTest::Literal => Test::Literal,
+        ArgTest::Matches(pattern) => {
+            Test::Matches(RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
+                |e| CompileError::Regex {
+                    rule_id: rule.id.clone(),
+                    pattern: pattern.clone(),
+                    message: last_line(&e.to_string()),
+                },
+            )?)
+        }
+        ArgTest::LessThan(n) => Test::LessThan(*n),
+        ArgTest::RefersTo(names) => {
+            check_patterns(names, rule)?;
+            let mut table = NameTable::default();
+            for name in names.as_slice() {
+                table.insert(name, 0);
+            }
+            Test::RefersTo(table)
+        }
+    };
+    Ok(ArgCond {
+        position: arg.selector.position.and_then(|p| usize::try_from(p).ok()),
+        keyword: arg.selector.keyword.as_deref().map(|k| crate::glob::nfkc(k).into_boxed_str()),
+        test,
+    })
+}
+
+fn last_line(message: &str) -> String {
+    message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
+}

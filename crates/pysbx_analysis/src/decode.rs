@@ -1,0 +1,299 @@
+//! Source decoding as CPython does it (PEP 263 and PEP 3120): a UTF-8 BOM, a coding cookie on
+//! line 1 or 2, UTF-8 by default. Every failure carries the line and column of the first bad byte.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use crate::error::{SourceError, SourceErrorKind};
+
+/// The cookie as CPython's tokenizer and PEP 263 define it.
+static COOKIE: LazyLock<Option<regex::bytes::Regex>> =
+    LazyLock::new(|| regex::bytes::Regex::new(r"^[ \t\x0c]*#.*?coding[:=][ \t]*([-\w.]+)").ok());
+
+/// Decodes a Python source file to text.
+///
+/// Honours a UTF-8 byte order mark, and a `# -*- coding: X -*-` cookie on line 1, or on line 2
+/// when line 1 holds only a comment or whitespace. Without a cookie the source is UTF-8.
+/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, and the WHATWG set (cp1252, cp1251,
+/// iso-8859-*, koi8-r, shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
+///
+/// # Errors
+/// A [`SourceErrorKind::Decode`] error when the encoding is unknown, a BOM contradicts the
+/// cookie, a byte is invalid in the encoding (positioned at that byte), or the text contains
+/// a NUL character ("source code cannot contain null bytes", as CPython says).
+pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
+    let (bom, body) = match bytes.strip_prefix(b"\xef\xbb\xbf") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    let cookie = find_cookie(body);
+    let text = match &cookie {
+        None => decode_utf8(body, None)?,
+        Some((label, line)) => {
+            let normal = normal_name(label);
+            if bom && normal != "utf-8" {
+                return Err(error(format!("encoding problem: {label} with BOM"), *line, 1));
+            }
+            match normal.as_str() {
+                "utf-8" => decode_utf8(body, Some(label))?,
+                "iso-8859-1" => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+                "ascii" | "us-ascii" | "646" => decode_ascii(body)?,
+                _ => decode_other(body, label, *line)?,
+            }
+        }
+    };
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        let (line, column) = position_after(&text[..at]);
+        return Err(error("source code cannot contain null bytes".to_string(), line, column));
+    }
+    Ok(text)
+}
+
+fn error(message: String, line: u32, column: u32) -> SourceError {
+    SourceError { kind: SourceErrorKind::Decode, message, line, column }
+}
+
+/// Returns the declared encoding and the line it is on.
+fn find_cookie(body: &[u8]) -> Option<(String, u32)> {
+    let re = COOKIE.as_ref()?;
+    let (first, rest) = split_line(body);
+    if let Some(c) = re.captures(first).and_then(|c| c.get(1)) {
+        return Some((String::from_utf8_lossy(c.as_bytes()).into_owned(), 1));
+    }
+    let blank_or_comment = first
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n'))
+        .is_none_or(|b| *b == b'#');
+    if !blank_or_comment {
+        return None;
+    }
+    let (second, _) = split_line(rest);
+    re.captures(second)
+        .and_then(|c| c.get(1))
+        .map(|c| (String::from_utf8_lossy(c.as_bytes()).into_owned(), 2))
+}
+
+/// The first line (without its terminator) and what follows it.
+fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memchr2(b'\n', b'\r', bytes) {
+        Some(i) => {
+            let skip = if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+            (&bytes[..i], &bytes[i + skip..])
+        }
+        None => (bytes, &[]),
+    }
+}
+
+/// CPython's `get_normal_name`: `utf_8`, `UTF-8-sig`... are `utf-8`; `latin-1` and friends are
+/// `iso-8859-1`.
+fn normal_name(label: &str) -> String {
+    let lower: String = label
+        .chars()
+        .take(64)
+        .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+        .collect();
+    if lower == "utf-8" || lower.starts_with("utf-8-") || lower == "utf8" {
+        return "utf-8".to_string();
+    }
+    for latin in ["latin-1", "iso-8859-1", "iso-latin-1", "latin1", "iso8859-1", "l1"] {
+        if lower == latin || lower.strip_prefix(latin).is_some_and(|r| r.starts_with('-')) {
+            return "iso-8859-1".to_string();
+        }
+    }
+    lower
+}
+
+fn decode_utf8<'b>(body: &'b [u8], declared: Option<&str>) -> Result<Cow<'b, str>, SourceError> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(Cow::Borrowed(text)),
+        Err(e) => {
+            let good = e.valid_up_to();
+            let prefix = std::str::from_utf8(&body[..good]).unwrap_or_default();
+            let (line, column) = position_after(prefix);
+            let byte = body.get(good).copied().unwrap_or_default();
+            let message = match declared {
+                None => format!(
+                    "Non-UTF-8 code starting with '\\x{byte:02x}', but no encoding declared; \
+                     see https://peps.python.org/pep-0263/ for details"
+                ),
+                Some(label) => format!("'{label}' codec can't decode byte 0x{byte:02x}"),
+            };
+            Err(error(message, line, column))
+        }
+    }
+}
+
+fn decode_ascii(body: &[u8]) -> Result<Cow<'_, str>, SourceError> {
+    match body.iter().position(|b| !b.is_ascii()) {
+        None => Ok(Cow::Borrowed(std::str::from_utf8(body).unwrap_or_default())),
+        Some(at) => {
+            let prefix = std::str::from_utf8(&body[..at]).unwrap_or_default();
+            let (line, column) = position_after(prefix);
+            Err(error(format!("'ascii' codec can't decode byte 0x{:02x}", body[at]), line, column))
+        }
+    }
+}
+
+fn decode_other<'b>(
+    body: &'b [u8],
+    label: &str,
+    cookie_line: u32,
+) -> Result<Cow<'b, str>, SourceError> {
+    let encoding = [label.to_string(), label.replace('_', "-"), label.replace('-', "_")]
+        .iter()
+        .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+    let Some(encoding) = encoding else {
+        return Err(error(format!("unknown encoding: {label}"), cookie_line, 1));
+    };
+    if encoding == encoding_rs::UTF_8 {
+        return decode_utf8(body, Some(label));
+    }
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity =
+        decoder.max_utf8_buffer_length_without_replacement(body.len()).unwrap_or(body.len());
+    let mut out = String::with_capacity(capacity);
+    let mut input = body;
+    loop {
+        let (result, read) = decoder.decode_to_string_without_replacement(input, &mut out, true);
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return Ok(Cow::Owned(out)),
+            encoding_rs::DecoderResult::OutputFull => {
+                input = &input[read..];
+                out.reserve(input.len().max(16) * 4);
+            }
+            encoding_rs::DecoderResult::Malformed(bad, _) => {
+                // `out` holds exactly the text before the malformed sequence.
+                let (line, column) = position_after(&out);
+                let at = (body.len() - input.len() + read).saturating_sub(usize::from(bad));
+                let byte = body.get(at).copied().unwrap_or_default();
+                return Err(error(
+                    format!("'{label}' codec can't decode byte 0x{byte:02x}"),
+                    line,
+                    column,
+                ));
+            }
+        }
+    }
+}
+
+/// The 1-based line and column of the position just after `prefix`.
+/// Line breaks are `\n`, `\r\n` and a lone `\r`, as in Python.
+pub(crate) fn position_after(prefix: &str) -> (u32, u32) {
+    let bytes = prefix.as_bytes();
+    let mut line: u32 = 1;
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(off) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
+        let at = i + off;
+        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            i = at + 2;
+        } else {
+            i = at + 1;
+        }
+        line = line.saturating_add(1);
+        start = i;
+    }
+    let column = u32::try_from(prefix[start..].chars().count()).unwrap_or(u32::MAX);
+    (line, column.saturating_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_utf8_is_borrowed() {
+        let text = decode_source("x = 'é'\n".as_bytes()).unwrap();
+        assert!(matches!(text, Cow::Borrowed(_)));
+        assert_eq!(text, "x = 'é'\n");
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        let text = decode_source(b"\xef\xbb\xbfx = 1\n").unwrap();
+        assert_eq!(text, "x = 1\n");
+    }
+
+    #[test]
+    fn bom_contradicting_cookie_is_an_error() {
+        let err = decode_source(b"\xef\xbb\xbf# coding: latin-1\nx = 1\n").unwrap_err();
+        assert_eq!(err.kind, SourceErrorKind::Decode);
+        assert!(err.message.contains("with BOM"), "{err}");
+    }
+
+    #[test]
+    fn latin1_cookie_on_line_one() {
+        let text = decode_source(b"# -*- coding: latin-1 -*-\ns = '\xe9\x80'\n").unwrap();
+        assert_eq!(text, "# -*- coding: latin-1 -*-\ns = '\u{e9}\u{80}'\n");
+    }
+
+    #[test]
+    fn cookie_on_line_two_after_a_comment_line() {
+        let text = decode_source(
+            b"#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\ns = '\xe9'\n",
+        )
+        .unwrap();
+        assert!(text.ends_with("s = '\u{e9}'\n"));
+    }
+
+    #[test]
+    fn cookie_on_line_two_after_code_is_ignored() {
+        let err = decode_source(b"x = 1\n# coding: latin-1\ns = '\xe9'\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 6), "{err}");
+        assert!(err.message.contains("no encoding declared"), "{err}");
+    }
+
+    #[test]
+    fn cp1252_via_encoding_rs() {
+        let text = decode_source(b"# coding: cp1252\ns = '\x80'\n").unwrap();
+        assert!(text.contains('\u{20ac}'));
+    }
+
+    #[test]
+    fn underscore_labels_are_accepted() {
+        let text = decode_source(b"# coding: iso_8859_15\ns = '\xa4'\n").unwrap();
+        assert!(text.contains('\u{20ac}'));
+    }
+
+    #[test]
+    fn invalid_utf8_points_at_the_byte() {
+        let err = decode_source(b"a = 1\nb = '\xff'\n").unwrap_err();
+        assert_eq!(err.kind, SourceErrorKind::Decode);
+        assert_eq!((err.line, err.column), (2, 6));
+    }
+
+    #[test]
+    fn invalid_ascii_points_at_the_byte() {
+        let err = decode_source(b"# coding: ascii\n\n  x = '\xc3\xa9'\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 8), "{err}");
+    }
+
+    #[test]
+    fn invalid_multibyte_in_declared_encoding_points_at_the_byte() {
+        // 0x81 0x20 is not a valid Shift_JIS sequence.
+        let err = decode_source(b"# coding: shift_jis\nx = '\x81\x20'\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+        assert_eq!(err.column, 6, "{err}");
+    }
+
+    #[test]
+    fn unknown_encoding_names_the_cookie_line() {
+        let err = decode_source(b"\n# coding: klingon\nx = 1\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.message, "unknown encoding: klingon");
+    }
+
+    #[test]
+    fn nul_byte_is_rejected_with_cpython_message() {
+        let err = decode_source(b"x = 1\ny = '\x00'\n").unwrap_err();
+        assert_eq!(err.message, "source code cannot contain null bytes");
+        assert_eq!((err.line, err.column), (2, 6));
+    }
+
+    #[test]
+    fn positions_count_code_points_and_all_line_breaks() {
+        assert_eq!(position_after(""), (1, 1));
+        assert_eq!(position_after("éé"), (1, 3));
+        assert_eq!(position_after("a\r\nb\rc\nxy"), (4, 3));
+    }
+}

@@ -1,0 +1,1119 @@
+//! Bounded constant folding of str/bytes expressions: the operations obfuscated code uses to
+//! hide a name or a payload (`"o" + "s"`, `"%s%s" % (...)`, `"".join(...)`, `[::-1]`, `chr`,
+//! `bytes.fromhex`, base64, rot13). Nothing is executed; every result is capped in size and
+//! the whole file shares one budget, so folding stays linear in the size of the source.
+
+use std::rc::Rc;
+
+use ruff_python_ast::Operator;
+
+use crate::value::{Bin, Const, SeqKind, Text, ValueSet};
+
+/// The largest str/bytes/sequence a fold may produce.
+pub(crate) const MAX_CONST_LEN: usize = 64 * 1024;
+/// The most elements a folded tuple or list may hold.
+pub(crate) const MAX_SEQ_LEN: usize = 4096;
+
+/// Bytes of folded output still allowed in this file.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    /// A budget proportional to the source: folding can never cost more than a few passes
+    /// over the file, whatever the code does.
+    pub(crate) fn for_source(len: usize) -> Self {
+        Self { left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN) }
+    }
+
+    fn take(&mut self, n: usize) -> bool {
+        if n > MAX_CONST_LEN || n > self.left {
+            return false;
+        }
+        self.left -= n;
+        true
+    }
+}
+
+/// Positional and keyword arguments of a call, each folded or not.
+pub(crate) struct CallArgs<'x, 'a> {
+    /// Positional arguments in order (a `*args` entry is `None`).
+    pub(crate) pos: &'x [Option<&'x Const<'a>>],
+    /// Named keyword arguments.
+    pub(crate) kw: &'x [(&'x str, Option<&'x Const<'a>>)],
+    /// Index of the first `*args` among the positional arguments.
+    pub(crate) star_at: Option<usize>,
+    /// A `**kwargs` is present.
+    pub(crate) double_star: bool,
+    /// What each positional argument refers to (parallel to `pos`; may be empty).
+    pub(crate) pos_refs: &'x [&'x ValueSet<'a>],
+    /// What each keyword argument refers to (parallel to `kw`; may be empty).
+    pub(crate) kw_refs: &'x [&'x ValueSet<'a>],
+}
+
+impl<'x, 'a> CallArgs<'x, 'a> {
+    /// Whether `*args` or `**kwargs` hide some arguments.
+    pub(crate) fn starred(&self) -> bool {
+        self.star_at.is_some() || self.double_star
+    }
+
+    /// The argument at `position` or named `keyword`; `Some(None)` when given but not folded.
+    fn get(&self, position: usize, keyword: &str) -> Option<Option<&'x Const<'a>>> {
+        if let Some(arg) = self.pos.get(position) {
+            return Some(*arg);
+        }
+        self.kw.iter().find(|(k, _)| *k == keyword).map(|(_, v)| *v)
+    }
+
+    /// The folded argument, or `None` when it is absent or not a constant.
+    fn val(&self, position: usize, keyword: &str) -> Option<&'x Const<'a>> {
+        self.get(position, keyword).flatten()
+    }
+
+    fn count(&self) -> usize {
+        self.pos.len() + self.kw.len()
+    }
+}
+
+/// Folds `l op r`, taking the operands only when the result is sure to fit (so a failed fold
+/// leaves them to their own string candidates).
+pub(crate) fn binop<'a>(
+    op: Operator,
+    l: &mut Option<Const<'a>>,
+    r: &mut Option<Const<'a>>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    let (lv, rv) = (l.as_ref()?, r.as_ref()?);
+    match op {
+        Operator::Add => match (lv, rv) {
+            (Const::Str(a), Const::Str(b)) => {
+                let n = a.as_str().len() + b.as_str().len();
+                if !budget.take(n) {
+                    return None;
+                }
+                let (Some(Const::Str(a)), Some(Const::Str(b))) = (l.take(), r.take()) else {
+                    return None;
+                };
+                let mut s = a.into_string();
+                s.push_str(b.as_str());
+                Some(Const::Str(Text::Owned(s)))
+            }
+            (Const::Bytes(a), Const::Bytes(b)) => {
+                let n = a.as_bytes().len() + b.as_bytes().len();
+                if !budget.take(n) {
+                    return None;
+                }
+                let (Some(Const::Bytes(a)), Some(Const::Bytes(b))) = (l.take(), r.take()) else {
+                    return None;
+                };
+                let mut v = a.into_vec();
+                v.extend_from_slice(b.as_bytes());
+                Some(Const::Bytes(Bin::Owned(v)))
+            }
+            (Const::Seq(ka, a), Const::Seq(kb, b)) if ka == kb => {
+                if a.len() + b.len() > MAX_SEQ_LEN || !budget.take(a.len() + b.len()) {
+                    return None;
+                }
+                let items: Vec<Const<'a>> = a.iter().chain(b.iter()).cloned().collect();
+                Some(Const::Seq(*ka, items.into()))
+            }
+            _ => int_op(op, lv, rv),
+        },
+        Operator::Mult => {
+            let (seq, n) = match (lv, rv) {
+                (s, Const::Int(n)) if !matches!(s, Const::Int(_) | Const::Bool(_)) => (s, *n),
+                (Const::Int(n), s) if !matches!(s, Const::Int(_) | Const::Bool(_)) => (s, *n),
+                _ => return int_op(op, lv, rv),
+            };
+            repeat(seq, n, budget)
+        }
+        Operator::Mod => match lv {
+            Const::Str(fmt) => printf(fmt.as_str(), rv, budget),
+            Const::Int(_) | Const::Bool(_) => int_op(op, lv, rv),
+            _ => None,
+        },
+        // `**` is never folded: `10 ** 10 ** 10` must not run.
+        Operator::Pow => None,
+        _ => int_op(op, lv, rv),
+    }
+}
+
+fn int_op<'a>(op: Operator, l: &Const<'a>, r: &Const<'a>) -> Option<Const<'a>> {
+    let (a, b) = (l.as_int()?, r.as_int()?);
+    if matches!(l, Const::Bool(_)) && matches!(r, Const::Bool(_)) {
+        return None;
+    }
+    let v = match op {
+        Operator::Add => a.checked_add(b)?,
+        Operator::Sub => a.checked_sub(b)?,
+        Operator::Mult => a.checked_mul(b)?,
+        Operator::FloorDiv => {
+            if b == 0 {
+                return None;
+            }
+            a.checked_div_euclid(b)
+                .map(|q| if b < 0 && a.rem_euclid(b) != 0 { q + 1 } else { q })?
+        }
+        Operator::Mod => {
+            if b == 0 {
+                return None;
+            }
+            let m = a.checked_rem(b)?;
+            if m != 0 && ((m < 0) != (b < 0)) { m + b } else { m }
+        }
+        Operator::LShift => {
+            let s = u32::try_from(b).ok().filter(|s| *s < 63)?;
+            a.checked_mul(1i64.checked_shl(s)?)?
+        }
+        Operator::RShift => a >> u32::try_from(b).ok()?.min(63),
+        Operator::BitAnd => a & b,
+        Operator::BitOr => a | b,
+        Operator::BitXor => a ^ b,
+        _ => return None,
+    };
+    Some(Const::Int(v))
+}
+
+fn repeat<'a>(value: &Const<'a>, n: i64, budget: &mut Budget) -> Option<Const<'a>> {
+    let n = usize::try_from(n.max(0)).ok()?;
+    match value {
+        Const::Str(s) => {
+            let len = s.as_str().len().checked_mul(n)?;
+            budget.take(len).then(|| Const::Str(Text::Owned(s.as_str().repeat(n))))
+        }
+        Const::Bytes(b) => {
+            let len = b.as_bytes().len().checked_mul(n)?;
+            budget.take(len).then(|| Const::Bytes(Bin::Owned(b.as_bytes().repeat(n))))
+        }
+        Const::Seq(kind, items) => {
+            let len = items.len().checked_mul(n)?;
+            if len > MAX_SEQ_LEN || !budget.take(len) {
+                return None;
+            }
+            let out: Vec<Const<'a>> = (0..n).flat_map(|_| items.iter().cloned()).collect();
+            Some(Const::Seq(*kind, out.into()))
+        }
+        _ => None,
+    }
+}
+
+/// `str(x)` of a scalar constant, as Python prints it.
+pub(crate) fn to_str<'a>(value: &Const<'a>) -> Option<Text<'a>> {
+    Some(match value {
+        Const::Str(t) => t.clone(),
+        Const::Int(i) => Text::Owned(i.to_string()),
+        Const::Bool(true) => Text::Borrowed("True"),
+        Const::Bool(false) => Text::Borrowed("False"),
+        Const::None => Text::Borrowed("None"),
+        _ => return None,
+    })
+}
+
+/// `fmt % args` for the conversions obfuscation uses (`%s %d %i %c %x %o %%`), without flags.
+fn printf<'a>(fmt: &str, args: &Const<'a>, budget: &mut Budget) -> Option<Const<'a>> {
+    let single = std::slice::from_ref(args);
+    let args: &[Const<'a>] = match args {
+        Const::Seq(SeqKind::Tuple, items) => items,
+        _ => single,
+    };
+    let mut out = String::new();
+    let mut next = 0;
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let conv = chars.next()?;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = args.get(next)?;
+        next += 1;
+        match conv {
+            's' => out.push_str(to_str(arg)?.as_str()),
+            'd' | 'i' | 'u' => out.push_str(&arg.as_int()?.to_string()),
+            'x' => out.push_str(&format!("{:x}", arg.as_int()?)),
+            'X' => out.push_str(&format!("{:X}", arg.as_int()?)),
+            'o' => out.push_str(&format!("{:o}", arg.as_int()?)),
+            'c' => match arg {
+                Const::Int(i) => out.push(char::from_u32(u32::try_from(*i).ok()?)?),
+                Const::Str(t) if t.as_str().chars().count() == 1 => out.push_str(t.as_str()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+        if out.len() > MAX_CONST_LEN {
+            return None;
+        }
+    }
+    if next != args.len() {
+        // Python raises "not all arguments converted".
+        return None;
+    }
+    budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+}
+
+/// `fmt.format(*pos, **kw)` for plain `{}`, `{0}` and `{name}` fields (optionally `!s`).
+fn format<'a>(fmt: &str, args: &CallArgs<'_, 'a>, budget: &mut Budget) -> Option<Const<'a>> {
+    let mut out = String::new();
+    let mut auto = 0usize;
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        ch => field.push(ch),
+                    }
+                }
+                let name = field.strip_suffix("!s").unwrap_or(&field);
+                if name.contains(['!', ':', '.', '[', '{']) {
+                    return None;
+                }
+                let value = if name.is_empty() {
+                    auto += 1;
+                    *args.pos.get(auto - 1)?
+                } else if let Ok(i) = name.parse::<usize>() {
+                    *args.pos.get(i)?
+                } else {
+                    args.kw.iter().find(|(k, _)| *k == name)?.1
+                };
+                out.push_str(to_str(value?)?.as_str());
+                if out.len() > MAX_CONST_LEN {
+                    return None;
+                }
+            }
+            '}' => return None,
+            ch => out.push(ch),
+        }
+    }
+    budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+}
+
+/// `value[index]`.
+pub(crate) fn index<'a>(value: &Const<'a>, index: i64) -> Option<Const<'a>> {
+    match value {
+        Const::Str(t) => {
+            let s = t.as_str();
+            let n = s.chars().count();
+            let i = norm_index(index, n)?;
+            let c = s.chars().nth(i)?;
+            Some(Const::Str(Text::Owned(c.to_string())))
+        }
+        Const::Bytes(b) => {
+            let b = b.as_bytes();
+            Some(Const::Int(i64::from(*b.get(norm_index(index, b.len())?)?)))
+        }
+        Const::Seq(_, items) => items.get(norm_index(index, items.len())?).cloned(),
+        _ => None,
+    }
+}
+
+fn norm_index(index: i64, len: usize) -> Option<usize> {
+    let len = i64::try_from(len).ok()?;
+    let i = if index < 0 { index + len } else { index };
+    if (0..len).contains(&i) { usize::try_from(i).ok() } else { None }
+}
+
+/// The indices `seq[start:stop:step]` selects, with Python's clamping rules.
+fn slice_indices(
+    len: usize,
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+) -> Option<Vec<usize>> {
+    let len = i64::try_from(len).ok()?;
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return None;
+    }
+    let clamp = |v: i64, lo: i64, hi: i64| {
+        let v = if v < 0 { v + len } else { v };
+        v.clamp(lo, hi)
+    };
+    let (start, stop) = if step > 0 {
+        (start.map_or(0, |s| clamp(s, 0, len)), stop.map_or(len, |s| clamp(s, 0, len)))
+    } else {
+        (
+            start.map_or(len - 1, |s| clamp(s, -1, len - 1)),
+            stop.map_or(-1, |s| clamp(s, -1, len - 1)),
+        )
+    };
+    let mut out = Vec::new();
+    let mut i = start;
+    while (step > 0 && i < stop) || (step < 0 && i > stop) {
+        out.push(usize::try_from(i).ok()?);
+        i = i.checked_add(step)?;
+    }
+    Some(out)
+}
+
+/// `value[start:stop:step]`.
+pub(crate) fn slice<'a>(
+    value: &Const<'a>,
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    match value {
+        Const::Str(t) => {
+            let s = t.as_str();
+            if s.is_ascii() {
+                let b = s.as_bytes();
+                let idx = slice_indices(b.len(), start, stop, step)?;
+                budget.take_opt(idx.len())?;
+                let out: String = idx.iter().map(|&i| char::from(b[i])).collect();
+                return Some(Const::Str(Text::Owned(out)));
+            }
+            let chars: Vec<char> = s.chars().collect();
+            let idx = slice_indices(chars.len(), start, stop, step)?;
+            let out: String = idx.iter().map(|&i| chars[i]).collect();
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        Const::Bytes(b) => {
+            let b = b.as_bytes();
+            let idx = slice_indices(b.len(), start, stop, step)?;
+            budget.take_opt(idx.len())?;
+            Some(Const::Bytes(Bin::Owned(idx.iter().map(|&i| b[i]).collect())))
+        }
+        Const::Seq(kind, items) => {
+            let idx = slice_indices(items.len(), start, stop, step)?;
+            budget.take_opt(idx.len())?;
+            let out: Vec<Const<'a>> = idx.iter().map(|&i| items[i].clone()).collect();
+            Some(Const::Seq(*kind, out.into()))
+        }
+        _ => None,
+    }
+}
+
+impl Budget {
+    fn take_opt(&mut self, n: usize) -> Option<()> {
+        self.take(n).then_some(())
+    }
+}
+
+/// Folds a call of a known function (`builtins.chr`, `base64.b64decode`...).
+pub(crate) fn call<'a>(
+    func: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    if args.starred() {
+        return None;
+    }
+    match func {
+        "builtins.chr" => {
+            let c = char::from_u32(u32::try_from(args.val(0, "")?.as_int()?).ok()?)?;
+            Some(Const::Str(Text::Owned(c.to_string())))
+        }
+        "builtins.ord" => {
+            let s = args.val(0, "")?.as_str()?;
+            let mut it = s.chars();
+            let c = it.next()?;
+            it.next().is_none().then_some(Const::Int(i64::from(u32::from(c))))
+        }
+        "builtins.str" => match (args.val(0, "object"), args.get(1, "encoding")) {
+            (Some(v), None) if args.count() == 1 => to_str(v).map(Const::Str),
+            (Some(Const::Bytes(b)), Some(Some(Const::Str(enc)))) => {
+                decode(b.as_bytes(), enc.as_str(), budget)
+            }
+            _ => None,
+        },
+        "builtins.bytes" | "builtins.bytearray" => {
+            match (args.val(0, "source"), args.get(1, "encoding")) {
+                (Some(Const::Str(s)), Some(Some(Const::Str(enc)))) => {
+                    encode(s.as_str(), enc.as_str(), budget)
+                }
+                (Some(Const::Seq(_, items)), None) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items.iter() {
+                        out.push(u8::try_from(item.as_int()?).ok()?);
+                    }
+                    budget.take_opt(out.len())?;
+                    Some(Const::Bytes(Bin::Owned(out)))
+                }
+                (Some(Const::Bytes(b)), None) => Some(Const::Bytes(b.clone())),
+                _ => None,
+            }
+        }
+        "builtins.bytes.fromhex" | "builtins.bytearray.fromhex" => {
+            let s = args.val(0, "string")?.as_str()?;
+            let out = from_hex(s.bytes().filter(|b| !b.is_ascii_whitespace()), true)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "binascii.unhexlify" | "binascii.a2b_hex" => {
+            let input = ascii_input(args.val(0, "hexstr")?)?;
+            let out = from_hex(input.iter().copied(), true)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "base64.b16decode" => {
+            let input = ascii_input(args.val(0, "s")?)?;
+            let casefold = matches!(args.val(1, "casefold"), Some(Const::Bool(true)));
+            let out = from_hex(input.iter().copied(), casefold)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "base64.b64decode"
+        | "base64.standard_b64decode"
+        | "base64.decodebytes"
+        | "base64.decodestring"
+        | "base64.urlsafe_b64decode"
+        | "binascii.a2b_base64" => {
+            let mut input = ascii_input(args.val(0, "s")?)?;
+            if func == "base64.urlsafe_b64decode" {
+                for b in &mut input {
+                    *b = match *b {
+                        b'-' => b'+',
+                        b'_' => b'/',
+                        other => other,
+                    };
+                }
+            } else if func == "base64.b64decode"
+                && let Some(alt) = args.val(1, "altchars")
+            {
+                let alt = ascii_input(alt)?;
+                let [a, b] = alt.as_slice() else { return None };
+                for c in &mut input {
+                    *c = if c == a {
+                        b'+'
+                    } else if c == b {
+                        b'/'
+                    } else {
+                        *c
+                    };
+                }
+            }
+            let out = b64decode(&input)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "base64.b32decode" => {
+            let input = ascii_input(args.val(0, "s")?)?;
+            let casefold = matches!(args.val(1, "casefold"), Some(Const::Bool(true)));
+            let out = b32decode(&input, casefold)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "codecs.decode" | "codecs.encode" => {
+            let value = args.val(0, "obj")?;
+            let codec = args.val(1, "encoding").map_or(Some("utf-8"), Const::as_str)?;
+            codec_op(value, codec, func == "codecs.encode", budget)
+        }
+        "builtins.reversed" => match args.val(0, "")? {
+            Const::Str(t) => {
+                let items: Vec<Const<'a>> = t
+                    .as_str()
+                    .chars()
+                    .rev()
+                    .map(|c| Const::Str(Text::Owned(c.to_string())))
+                    .collect();
+                (items.len() <= MAX_SEQ_LEN).then(|| Const::Seq(SeqKind::List, items.into()))
+            }
+            Const::Seq(_, items) => {
+                let out: Vec<Const<'a>> = items.iter().rev().cloned().collect();
+                Some(Const::Seq(SeqKind::List, out.into()))
+            }
+            _ => None,
+        },
+        "builtins.list" | "builtins.tuple" => {
+            let kind = if func == "builtins.list" { SeqKind::List } else { SeqKind::Tuple };
+            match args.val(0, "")? {
+                Const::Str(t) => {
+                    let items: Vec<Const<'a>> = t
+                        .as_str()
+                        .chars()
+                        .map(|c| Const::Str(Text::Owned(c.to_string())))
+                        .collect();
+                    (items.len() <= MAX_SEQ_LEN).then(|| Const::Seq(kind, items.into()))
+                }
+                Const::Seq(_, items) => Some(Const::Seq(kind, items.clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `map(chr, ints)`: the characters, as a list.
+pub(crate) fn map_chr<'a>(items: &Const<'a>) -> Option<Const<'a>> {
+    let Const::Seq(_, items) = items else { return None };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let c = char::from_u32(u32::try_from(item.as_int()?).ok()?)?;
+        out.push(Const::Str(Text::Owned(c.to_string())));
+    }
+    Some(Const::Seq(SeqKind::List, out.into()))
+}
+
+/// Folds a method call on a constant receiver (`"".join(...)`, `b"..".decode()`...).
+pub(crate) fn method<'a>(
+    recv: &Const<'a>,
+    name: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    if args.starred() {
+        return None;
+    }
+    match recv {
+        Const::Str(t) => str_method(t.as_str(), name, args, budget),
+        Const::Bytes(b) => bytes_method(b.as_bytes(), name, args, budget),
+        _ => None,
+    }
+}
+
+fn str_method<'a>(
+    s: &str,
+    name: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    let owned = |out: String, budget: &mut Budget| {
+        budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+    };
+    match name {
+        "join" => {
+            let parts = args.val(0, "iterable")?;
+            let mut out = String::new();
+            let mut push = |part: &str, first: bool| {
+                if !first {
+                    out.push_str(s);
+                }
+                out.push_str(part);
+                out.len() <= MAX_CONST_LEN
+            };
+            match parts {
+                Const::Seq(_, items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if !push(item.as_str()?, i == 0) {
+                            return None;
+                        }
+                    }
+                }
+                Const::Str(t) => {
+                    let mut buf = [0u8; 4];
+                    for (i, c) in t.as_str().chars().enumerate() {
+                        if !push(c.encode_utf8(&mut buf), i == 0) {
+                            return None;
+                        }
+                    }
+                }
+                _ => return None,
+            }
+            owned(out, budget)
+        }
+        "format" => format(s, args, budget),
+        "encode" => {
+            let enc = args.val(0, "encoding").map_or(Some("utf-8"), Const::as_str)?;
+            encode(s, enc, budget)
+        }
+        "replace" => {
+            let (old, new) = (args.val(0, "old")?.as_str()?, args.val(1, "new")?.as_str()?);
+            let out = match args.val(2, "count") {
+                Some(c) => s.replacen(old, new, usize::try_from(c.as_int()?).ok()?),
+                None if args.count() == 2 => {
+                    if old.is_empty() || s.len() / old.len().max(1) * new.len() > MAX_CONST_LEN {
+                        return None;
+                    }
+                    s.replace(old, new)
+                }
+                None => return None,
+            };
+            owned(out, budget)
+        }
+        "upper" => owned(s.to_uppercase(), budget),
+        "lower" => owned(s.to_lowercase(), budget),
+        "swapcase" => owned(
+            s.chars()
+                .flat_map(|c| {
+                    let v: Vec<char> = if c.is_uppercase() {
+                        c.to_lowercase().collect()
+                    } else {
+                        c.to_uppercase().collect()
+                    };
+                    v
+                })
+                .collect(),
+            budget,
+        ),
+        "strip" | "lstrip" | "rstrip" => {
+            let chars: Option<&str> = match (args.count(), args.val(0, "chars")) {
+                (0, _) | (1, Some(Const::None)) => None,
+                (1, Some(Const::Str(c))) => Some(c.as_str()),
+                _ => return None,
+            };
+            let pred = |c: char| chars.map_or(c.is_whitespace(), |set| set.contains(c));
+            let out = match name {
+                "strip" => s.trim_matches(pred),
+                "lstrip" => s.trim_start_matches(pred),
+                _ => s.trim_end_matches(pred),
+            };
+            owned(out.to_string(), budget)
+        }
+        "removeprefix" => {
+            let p = args.val(0, "prefix")?.as_str()?;
+            owned(s.strip_prefix(p).unwrap_or(s).to_string(), budget)
+        }
+        "removesuffix" => {
+            let p = args.val(0, "suffix")?.as_str()?;
+            owned(s.strip_suffix(p).unwrap_or(s).to_string(), budget)
+        }
+        "split" => {
+            let parts: Vec<Const<'a>> = match args.val(0, "sep") {
+                None if args.count() == 0 => {
+                    s.split_whitespace().map(|p| Const::Str(Text::Owned(p.to_string()))).collect()
+                }
+                Some(Const::Str(sep)) if args.count() == 1 && !sep.as_str().is_empty() => {
+                    s.split(sep.as_str()).map(|p| Const::Str(Text::Owned(p.to_string()))).collect()
+                }
+                _ => return None,
+            };
+            if parts.len() > MAX_SEQ_LEN || !budget.take(s.len()) {
+                return None;
+            }
+            Some(Const::Seq(SeqKind::List, parts.into()))
+        }
+        _ => None,
+    }
+}
+
+fn bytes_method<'a>(
+    b: &[u8],
+    name: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    match name {
+        "decode" => {
+            let enc = args.val(0, "encoding").map_or(Some("utf-8"), Const::as_str)?;
+            decode(b, enc, budget)
+        }
+        "hex" if args.count() == 0 => {
+            let out: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        "join" => {
+            let Const::Seq(_, items) = args.val(0, "iterable")? else { return None };
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let Const::Bytes(part) = item else { return None };
+                if i > 0 {
+                    out.extend_from_slice(b);
+                }
+                out.extend_from_slice(part.as_bytes());
+                if out.len() > MAX_CONST_LEN {
+                    return None;
+                }
+            }
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "replace" => {
+            let (Const::Bytes(old), Const::Bytes(new)) = (args.val(0, "old")?, args.val(1, "new")?)
+            else {
+                return None;
+            };
+            let (old, new) = (old.as_bytes(), new.as_bytes());
+            if old.is_empty()
+                || args.count() != 2
+                || b.len() / old.len() * new.len() > MAX_CONST_LEN
+            {
+                return None;
+            }
+            let mut out = Vec::with_capacity(b.len());
+            let mut i = 0;
+            while i < b.len() {
+                if b[i..].starts_with(old) {
+                    out.extend_from_slice(new);
+                    i += old.len();
+                } else {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "upper" | "lower" => {
+            let out = if name == "upper" { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() };
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "strip" if args.count() == 0 => {
+            let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+            let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+            Some(Const::Bytes(Bin::Owned(b[start..end].to_vec())))
+        }
+        _ => None,
+    }
+}
+
+/// A codec name the way Python's codec registry normalizes it.
+fn codec_name(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace(['-', ' '], "_")
+}
+
+fn decode<'a>(b: &[u8], encoding: &str, budget: &mut Budget) -> Option<Const<'a>> {
+    let out = match codec_name(encoding).as_str() {
+        "utf_8" | "utf8" | "u8" | "utf" => String::from_utf8(b.to_vec()).ok()?,
+        "ascii" | "us_ascii" => {
+            if !b.is_ascii() {
+                return None;
+            }
+            String::from_utf8(b.to_vec()).ok()?
+        }
+        "latin_1" | "latin1" | "iso_8859_1" | "iso8859_1" | "l1" => {
+            b.iter().map(|&c| char::from(c)).collect()
+        }
+        _ => return None,
+    };
+    budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+}
+
+fn encode<'a>(s: &str, encoding: &str, budget: &mut Budget) -> Option<Const<'a>> {
+    let out = match codec_name(encoding).as_str() {
+        "utf_8" | "utf8" | "u8" | "utf" => s.as_bytes().to_vec(),
+        "ascii" | "us_ascii" => {
+            if !s.is_ascii() {
+                return None;
+            }
+            s.as_bytes().to_vec()
+        }
+        "latin_1" | "latin1" | "iso_8859_1" | "iso8859_1" | "l1" => {
+            let mut v = Vec::with_capacity(s.len());
+            for c in s.chars() {
+                v.push(u8::try_from(u32::from(c)).ok()?);
+            }
+            v
+        }
+        _ => return None,
+    };
+    budget.take_opt(out.len())?;
+    Some(Const::Bytes(Bin::Owned(out)))
+}
+
+fn codec_op<'a>(
+    value: &Const<'a>,
+    codec: &str,
+    encoding: bool,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    match (codec_name(codec).as_str(), value) {
+        ("rot13" | "rot_13", Const::Str(s)) => {
+            let out: String = s.as_str().chars().map(rot13).collect();
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        ("hex" | "hex_codec", v) if !encoding => {
+            let out = from_hex(ascii_input(v)?.into_iter(), true)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        ("base64" | "base64_codec" | "base_64", v) if !encoding => {
+            let out = b64decode(&ascii_input(v)?)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        (_, Const::Bytes(b)) if !encoding => decode(b.as_bytes(), codec, budget),
+        (_, Const::Str(s)) if encoding => encode(s.as_str(), codec, budget),
+        _ => None,
+    }
+}
+
+fn rot13(c: char) -> char {
+    match c {
+        'a'..='z' => char::from((c as u8 - b'a' + 13) % 26 + b'a'),
+        'A'..='Z' => char::from((c as u8 - b'A' + 13) % 26 + b'A'),
+        _ => c,
+    }
+}
+
+/// The ASCII bytes of a str or bytes argument (decoders accept both, str only if ASCII).
+fn ascii_input(value: &Const<'_>) -> Option<Vec<u8>> {
+    match value {
+        Const::Str(s) if s.as_str().is_ascii() => Some(s.as_str().as_bytes().to_vec()),
+        Const::Bytes(b) => Some(b.as_bytes().to_vec()),
+        _ => None,
+    }
+}
+
+fn from_hex(digits: impl Iterator<Item = u8>, any_case: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut high: Option<u8> = None;
+    for d in digits {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'A'..=b'F' => d - b'A' + 10,
+            b'a'..=b'f' if any_case => d - b'a' + 10,
+            _ => return None,
+        };
+        match high.take() {
+            None => high = Some(v),
+            Some(h) => out.push(h << 4 | v),
+        }
+        if out.len() > MAX_CONST_LEN {
+            return None;
+        }
+    }
+    high.is_none().then_some(out)
+}
+
+/// `binascii.a2b_base64` in its default, non-strict mode: characters outside the alphabet are
+/// skipped, decoding stops once the padding is complete, incomplete input is an error.
+pub(crate) fn b64decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3);
+    let (mut quad, mut left, mut pads) = (0u8, 0u8, 0u8);
+    for &c in input {
+        if c == b'=' {
+            pads += 1;
+            if quad >= 2 && quad + pads >= 4 {
+                return Some(out);
+            }
+            continue;
+        }
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        pads = 0;
+        match quad {
+            0 => {
+                quad = 1;
+                left = v;
+            }
+            1 => {
+                quad = 2;
+                out.push(left << 2 | v >> 4);
+                left = v & 0x0f;
+            }
+            2 => {
+                quad = 3;
+                out.push(left << 4 | v >> 2);
+                left = v & 0x03;
+            }
+            _ => {
+                quad = 0;
+                out.push(left << 6 | v);
+                left = 0;
+            }
+        }
+        if out.len() > MAX_CONST_LEN {
+            return None;
+        }
+    }
+    (quad == 0).then_some(out)
+}
+
+fn b32decode(input: &[u8], casefold: bool) -> Option<Vec<u8>> {
+    if input.len() % 8 != 0 || input.len() / 8 * 5 > MAX_CONST_LEN {
+        return None;
+    }
+    let data_len = input.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);
+    let pads = input.len() - data_len;
+    let keep_last = match pads {
+        0 => 5,
+        1 => 4,
+        3 => 3,
+        4 => 2,
+        6 => 1,
+        _ => return None,
+    };
+    let mut out = Vec::with_capacity(input.len() / 8 * 5);
+    for chunk in input.chunks(8) {
+        let mut acc: u64 = 0;
+        for &c in chunk {
+            let c = if casefold { c.to_ascii_uppercase() } else { c };
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'2'..=b'7' => c - b'2' + 26,
+                b'=' => 0,
+                _ => return None,
+            };
+            acc = acc << 5 | u64::from(v);
+        }
+        out.extend_from_slice(&acc.to_be_bytes()[3..]);
+    }
+    let cut = 5 - keep_last;
+    out.truncate(out.len() - cut);
+    Some(out)
+}
+
+/// Wraps shared sequence construction so callers need not name `Rc`.
+pub(crate) fn seq<'a>(kind: SeqKind, items: Vec<Const<'a>>) -> Const<'a> {
+    Const::Seq(kind, Rc::from(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Const<'static> {
+        Const::Str(Text::Owned(v.to_string()))
+    }
+
+    fn text(c: Option<Const<'_>>) -> String {
+        match c {
+            Some(Const::Str(t)) => t.as_str().to_string(),
+            Some(Const::Bytes(b)) => String::from_utf8_lossy(b.as_bytes()).into_owned(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    fn budget() -> Budget {
+        Budget::for_source(1000)
+    }
+
+    fn args<'x, 'a>(pos: &'x [Option<&'x Const<'a>>]) -> CallArgs<'x, 'a> {
+        CallArgs { pos, kw: &[], star_at: None, double_star: false, pos_refs: &[], kw_refs: &[] }
+    }
+
+    #[test]
+    fn concatenation_and_repetition() {
+        let mut b = budget();
+        let (mut l, mut r) = (Some(s("o")), Some(s("s")));
+        assert_eq!(text(binop(Operator::Add, &mut l, &mut r, &mut b)), "os");
+        assert!(l.is_none(), "operands are taken when the fold succeeds");
+        let (mut l, mut r) = (Some(s("ab")), Some(Const::Int(3)));
+        assert_eq!(text(binop(Operator::Mult, &mut l, &mut r, &mut b)), "ababab");
+        let (mut l, mut r) = (Some(Const::Int(2)), Some(s("x")));
+        assert_eq!(text(binop(Operator::Mult, &mut l, &mut r, &mut b)), "xx");
+    }
+
+    #[test]
+    fn oversized_results_are_refused_and_operands_kept() {
+        let mut b = Budget::for_source(10);
+        let (mut l, mut r) = (Some(s("x")), Some(Const::Int(1 << 40)));
+        assert!(binop(Operator::Mult, &mut l, &mut r, &mut b).is_none());
+        let (mut l, mut r) = (Some(s(&"a".repeat(MAX_CONST_LEN))), Some(s("b")));
+        assert!(binop(Operator::Add, &mut l, &mut r, &mut b).is_none());
+        assert!(l.is_some() && r.is_some());
+    }
+
+    #[test]
+    fn power_is_never_folded() {
+        let mut b = budget();
+        let (mut l, mut r) = (Some(Const::Int(10)), Some(Const::Int(10)));
+        assert!(binop(Operator::Pow, &mut l, &mut r, &mut b).is_none());
+    }
+
+    #[test]
+    fn printf_and_format() {
+        let mut b = budget();
+        let tuple = seq(SeqKind::Tuple, vec![s("o"), s("s")]);
+        let (mut l, mut r) = (Some(s("%s%s")), Some(tuple));
+        assert_eq!(text(binop(Operator::Mod, &mut l, &mut r, &mut b)), "os");
+        let ints = seq(SeqKind::Tuple, vec![Const::Int(111), Const::Int(115)]);
+        let (mut l, mut r) = (Some(s("%c%c")), Some(ints));
+        assert_eq!(text(binop(Operator::Mod, &mut l, &mut r, &mut b)), "os");
+        let (o, x) = (s("o"), s("s"));
+        let pos = [Some(&o), Some(&x)];
+        assert_eq!(text(method(&s("{}{}"), "format", &args(&pos), &mut b)), "os");
+        assert_eq!(text(method(&s("{1}{0}"), "format", &args(&pos), &mut b)), "so");
+        let kw = [("a", Some(&o))];
+        let call = CallArgs {
+            pos: &[],
+            kw: &kw,
+            star_at: None,
+            double_star: false,
+            pos_refs: &[],
+            kw_refs: &[],
+        };
+        assert_eq!(text(method(&s("{a}{{x}}"), "format", &call, &mut b)), "o{x}");
+        assert!(method(&s("{:>3}"), "format", &args(&pos), &mut b).is_none());
+    }
+
+    #[test]
+    fn join_reverse_slices() {
+        let mut b = budget();
+        let parts = seq(SeqKind::List, vec![s("o"), s("s")]);
+        let pos = [Some(&parts)];
+        assert_eq!(text(method(&s(""), "join", &args(&pos), &mut b)), "os");
+        assert_eq!(text(method(&s("."), "join", &args(&pos), &mut b)), "o.s");
+        assert_eq!(text(slice(&s("metsys"), None, None, Some(-1), &mut b)), "system");
+        assert_eq!(text(slice(&s("xsystemx"), Some(1), Some(-1), None, &mut b)), "system");
+        assert_eq!(text(slice(&s("sxyxsxtxexm"), None, None, Some(2), &mut b)), "system");
+        assert_eq!(text(index(&s("abc"), -1)), "c");
+        let rev = call("builtins.reversed", &args(&[Some(&s("so"))]), &mut b).unwrap();
+        assert_eq!(text(method(&s(""), "join", &args(&[Some(&rev)]), &mut b)), "os");
+    }
+
+    #[test]
+    fn chr_lists_and_bytes() {
+        let mut b = budget();
+        let i = Const::Int(101);
+        assert_eq!(text(call("builtins.chr", &args(&[Some(&i)]), &mut b)), "e");
+        let ints = seq(SeqKind::List, vec![Const::Int(111), Const::Int(115)]);
+        let chars = map_chr(&ints).unwrap();
+        assert_eq!(text(method(&s(""), "join", &args(&[Some(&chars)]), &mut b)), "os");
+        assert_eq!(text(call("builtins.bytes", &args(&[Some(&ints)]), &mut b)), "os");
+        let hex = s("6f 73");
+        assert_eq!(text(call("builtins.bytes.fromhex", &args(&[Some(&hex)]), &mut b)), "os");
+        let raw = Const::Bytes(Bin::Owned(b"os".to_vec()));
+        assert_eq!(text(method(&raw, "decode", &args(&[]), &mut b)), "os");
+        assert!(matches!(method(&s("os"), "encode", &args(&[]), &mut b), Some(Const::Bytes(_))));
+    }
+
+    #[test]
+    fn base64_family() {
+        let mut b = budget();
+        let enc = s("aW1wb3J0IG9z");
+        assert_eq!(text(call("base64.b64decode", &args(&[Some(&enc)]), &mut b)), "import os");
+        let spaced = s("aW1w b3J0\nIG9z");
+        assert_eq!(text(call("base64.b64decode", &args(&[Some(&spaced)]), &mut b)), "import os");
+        let bad = s("aW1wb3J0IG9");
+        assert!(call("base64.b64decode", &args(&[Some(&bad)]), &mut b).is_none());
+        let padded = s("aGk=trailing");
+        assert_eq!(text(call("base64.b64decode", &args(&[Some(&padded)]), &mut b)), "hi");
+        let url = s("Pz8-");
+        assert_eq!(text(call("base64.urlsafe_b64decode", &args(&[Some(&url)]), &mut b)), "??>");
+        let b32 = s("N5ZQ====");
+        assert_eq!(text(call("base64.b32decode", &args(&[Some(&b32)]), &mut b)), "os");
+        let b16 = s("6F73");
+        assert_eq!(text(call("base64.b16decode", &args(&[Some(&b16)]), &mut b)), "os");
+        let lower = s("6f73");
+        assert!(call("base64.b16decode", &args(&[Some(&lower)]), &mut b).is_none());
+    }
+
+    #[test]
+    fn codecs() {
+        let mut b = budget();
+        let (v, c) = (s("flfgrz"), s("rot13"));
+        assert_eq!(text(call("codecs.decode", &args(&[Some(&v), Some(&c)]), &mut b)), "system");
+        let (v, c) = (s("6f73"), s("hex"));
+        assert_eq!(text(call("codecs.decode", &args(&[Some(&v), Some(&c)]), &mut b)), "os");
+        let (v, c) = (s("b3M="), s("base64"));
+        assert_eq!(text(call("codecs.decode", &args(&[Some(&v), Some(&c)]), &mut b)), "os");
+    }
+
+    #[test]
+    fn budget_bounds_total_work() {
+        let mut b = Budget::for_source(0);
+        let mut produced = 0usize;
+        for _ in 0..1000 {
+            let (mut l, mut r) = (Some(s(&"a".repeat(1000))), Some(s("b")));
+            if binop(Operator::Add, &mut l, &mut r, &mut b).is_some() {
+                produced += 1001;
+            }
+        }
+        assert!(produced <= 4 * MAX_CONST_LEN);
+    }
+}

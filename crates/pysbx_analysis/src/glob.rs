@@ -1,0 +1,156 @@
+//! Dotted-name globs (`os.system`, `subprocess.*`, `os.exec*`) compiled into one lookup table:
+//! exact names go to a hash map, wildcard patterns are tried only when their literal prefix fits.
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+use unicode_normalization::UnicodeNormalization;
+
+/// Maps names to the ids registered for every glob that matches them.
+#[derive(Debug, Default)]
+pub(crate) struct NameTable {
+    exact: FxHashMap<Box<str>, SmallVec<[u32; 2]>>,
+    wild: Vec<Wild>,
+}
+
+#[derive(Debug)]
+struct Wild {
+    /// The literal text before the first wildcard; a name must start with it.
+    prefix: Box<str>,
+    pattern: Box<str>,
+    id: u32,
+}
+
+impl NameTable {
+    /// Registers `id` for `pattern` (NFKC-normalized, as CPython normalizes identifiers).
+    pub(crate) fn insert(&mut self, pattern: &str, id: u32) {
+        let pattern = nfkc(pattern);
+        match pattern.find(['*', '?']) {
+            None => {
+                let ids = self.exact.entry(pattern.into_boxed_str()).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Some(at) => self.wild.push(Wild {
+                prefix: pattern[..at].into(),
+                pattern: pattern.into_boxed_str(),
+                id,
+            }),
+        }
+    }
+
+    /// Whether no pattern was registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.wild.is_empty()
+    }
+
+    /// Calls `found` with every id whose pattern matches `name` (an id may repeat when
+    /// several of its patterns match).
+    pub(crate) fn lookup(&self, name: &str, mut found: impl FnMut(u32)) {
+        if let Some(ids) = self.exact.get(name) {
+            for id in ids {
+                found(*id);
+            }
+        }
+        for w in &self.wild {
+            if name.starts_with(&*w.prefix) && glob_match(&w.pattern, name) {
+                found(w.id);
+            }
+        }
+    }
+
+    /// Whether any pattern matches `name`.
+    pub(crate) fn matches(&self, name: &str) -> bool {
+        let mut any = false;
+        self.lookup(name, |_| any = true);
+        any
+    }
+}
+
+/// NFKC normalization, skipped for ASCII (which it leaves unchanged).
+pub(crate) fn nfkc(s: &str) -> String {
+    if s.is_ascii() { s.to_string() } else { s.nfkc().collect() }
+}
+
+/// `*` matches any run of characters (dots included), `?` exactly one character.
+/// Iterative with single-star backtracking: O(pattern × name) at worst, no recursion.
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: &[u8] = pattern.as_bytes();
+    let n: &[u8] = name.as_bytes();
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == b'?' {
+            pi += 1;
+            ni += char_len(n[ni]);
+        } else if pi < p.len() && p[pi] == n[ni] {
+            pi += 1;
+            ni += 1;
+        } else if let Some((sp, sn)) = star {
+            let next = sn + char_len(n[sn]);
+            star = Some((sp, next));
+            pi = sp + 1;
+            ni = next;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len() && ni == n.len()
+}
+
+/// The length of the UTF-8 sequence that starts with `lead`.
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("os.system", "os.system"));
+        assert!(!glob_match("os.system", "os.systems"));
+        assert!(glob_match("subprocess.*", "subprocess.Popen"));
+        assert!(glob_match("subprocess.*", "subprocess.a.b"));
+        assert!(!glob_match("subprocess.*", "subprocess"));
+        assert!(glob_match("os.exec*", "os.execvpe"));
+        assert!(glob_match("os.exec*", "os.exec"));
+        assert!(glob_match("os.?ystem", "os.system"));
+        assert!(glob_match("*.__globals__", "a.b.__globals__"));
+        assert!(glob_match("a*b*c", "aXXbYYbZc"));
+        assert!(!glob_match("a*b*c", "aXXbYYbZ"));
+        assert!(glob_match("é?", "éü"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn table_lookup_exact_and_wild() {
+        let mut t = NameTable::default();
+        t.insert("os.system", 1);
+        t.insert("os.*", 2);
+        t.insert("subprocess.Popen", 3);
+        t.insert("ｏｓ.popen", 4);
+        let mut got = Vec::new();
+        t.lookup("os.system", |id| got.push(id));
+        got.sort_unstable();
+        assert_eq!(got, vec![1, 2]);
+        got.clear();
+        t.lookup("os.popen", |id| got.push(id));
+        got.sort_unstable();
+        assert_eq!(got, vec![2, 4]);
+        assert!(!t.matches("sys.exit"));
+        assert!(t.matches("subprocess.Popen"));
+    }
+}

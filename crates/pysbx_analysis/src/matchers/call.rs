@@ -1,0 +1,207 @@
+//! `call:` — a call whose callee resolves to a qualified-name glob, with argument conditions.
+//!
+//! The callee is resolved like any expression, so aliases (`import os as o; o.system()`),
+//! `from os import system`, `getattr(os, "sys" + "tem")(...)`, `__import__("os").system(...)`,
+//! `[eval][0](...)` and `(eval)(...)` all reach `os.system` or `builtins.eval`.
+//!
+//! Argument conditions select an argument by position or keyword (either may match) and test
+//! its folded value: `shell=True` equals `true` (and `1` does not), `timeout` missing, a
+//! command that is not a literal. A `*args` or `**kwargs` that could supply the argument makes
+//! `missing`, `equals`, `literal` and `matches` false, and `present` and `not literal` true:
+//! an unknown argument is never proof of safety.
+
+use pysbx_rules::ConstValue;
+
+use crate::compile::{ArgCond, Compiled, LeafKind, Test};
+use crate::fold::CallArgs;
+use crate::matchers::{Hit, push_unique};
+use crate::value::{Const, ValueSet};
+
+/// Pushes the call leaves whose callee glob matches a name `callee` resolves to and whose
+/// argument conditions all hold.
+pub(crate) fn hits(
+    compiled: &Compiled,
+    callee: &ValueSet<'_>,
+    args: &CallArgs<'_, '_>,
+    out: &mut Vec<Hit>,
+) {
+    if compiled.calls.is_empty() {
+        return;
+    }
+    let from = out.len();
+    for q in callee.quals() {
+        compiled.calls.lookup(q, |leaf| {
+            let Some(l) = compiled.leaves.get(leaf as usize) else { return };
+            if let LeafKind::Call(conds) = &l.kind
+                && conds.iter().all(|c| holds(c, args))
+            {
+                push_unique(out, from, leaf, q);
+            }
+        });
+    }
+}
+
+/// What the call says about the selected argument.
+enum Selected<'x, 'a> {
+    /// Given explicitly, folded to a constant or not, and what it refers to.
+    Given(Option<&'x Const<'a>>, Option<&'x ValueSet<'a>>),
+    /// Not given explicitly, but `*args` or `**kwargs` may supply it.
+    Unknown,
+    /// Surely not given.
+    Absent,
+}
+
+fn select<'x, 'a>(cond: &ArgCond, args: &CallArgs<'x, 'a>) -> Selected<'x, 'a> {
+    let mut maybe = false;
+    if let Some(p) = cond.position {
+        match args.star_at {
+            Some(star) if star <= p => maybe = true,
+            _ => {
+                if let Some(arg) = args.pos.get(p) {
+                    return Selected::Given(*arg, args.pos_refs.get(p).copied());
+                }
+            }
+        }
+    }
+    if let Some(k) = &cond.keyword {
+        if let Some(i) = args.kw.iter().position(|(name, _)| *name == &**k) {
+            return Selected::Given(args.kw[i].1, args.kw_refs.get(i).copied());
+        }
+        maybe |= args.double_star;
+    }
+    if maybe { Selected::Unknown } else { Selected::Absent }
+}
+
+fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
+    let selected = select(cond, args);
+    match &cond.test {
+        Test::Missing => matches!(selected, Selected::Absent),
+        Test::Present => !matches!(selected, Selected::Absent),
+        Test::NotLiteral => matches!(selected, Selected::Given(None, _) | Selected::Unknown),
+        Test::Literal => matches!(selected, Selected::Given(Some(_), _)),
+        Test::RefersTo(names) => match selected {
+            Selected::Given(_, Some(refs)) => refs.quals().any(|q| names.matches(q)),
+            _ => false,
+        },
+        Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
+        Test::OneOf(wants) => given(&selected).is_some_and(|c| wants.iter().any(|w| equals(c, w))),
+        Test::Matches(re) => given(&selected).is_some_and(|c| match c {
+            Const::Str(s) => re.is_match(s.as_str()),
+            Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
+            _ => false,
+        }),
+        Test::LessThan(limit) => given(&selected).is_some_and(|c| match c {
+            #[expect(clippy::cast_precision_loss, reason = "a threshold comparison")]
+            Const::Int(i) => (*i as f64) < *limit,
+            Const::Float(f) => f < limit,
+            _ => false,
+        }),
+    }
+}
+
+fn given<'x, 'a>(s: &Selected<'x, 'a>) -> Option<&'x Const<'a>> {
+    match s {
+        Selected::Given(c, _) => *c,
+        _ => None,
+    }
+}
+
+/// Compares a folded argument with a rule constant; `True` and `1` differ, `1` and `1.0` do not.
+fn equals(c: &Const<'_>, want: &ConstValue) -> bool {
+    match want {
+        ConstValue::Bool(b) => matches!(c, Const::Bool(x) if x == b),
+        ConstValue::Int(i) => c.same_scalar(&Const::Int(*i)),
+        ConstValue::Float(f) => c.same_scalar(&Const::Float(*f)),
+        ConstValue::Str(s) => c.as_str() == Some(s.as_str()),
+        ConstValue::None => matches!(c, Const::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::matchers::testing::{analyzer, lines, pack};
+
+    #[test]
+    fn direct_and_aliased_calls() {
+        let an = analyzer(&pack("TST100", "{call: os.system}"));
+        let src = "import os\nimport os as o\nfrom os import system as s\nos.system('a')\no.system('b')\ns('c')\nsystem('d')\n";
+        assert_eq!(lines(&an, src, "TST100"), vec![4, 5, 6]);
+    }
+
+    #[test]
+    fn computed_callees() {
+        let an = analyzer(&pack("TST101", "{call: [os.system, builtins.eval]}"));
+        let src = "import os\ngetattr(os, 'sys' + 'tem')('x')\n__import__('os').system('y')\n[eval][0]('1')\n(eval)('2')\nf = eval\nf('3')\n";
+        assert_eq!(lines(&an, src, "TST101"), vec![2, 3, 4, 5, 7]);
+    }
+
+    #[test]
+    fn globs_match_any_run_of_characters() {
+        let an = analyzer(&pack("TST102", "{call: 'os.exec*'}"));
+        let src = "import os\nos.execvp('a', [])\nos.execl('b')\nos.exe('c')\n";
+        assert_eq!(lines(&an, src, "TST102"), vec![2, 3]);
+    }
+
+    #[test]
+    fn keyword_equals_true_is_not_one() {
+        let an = analyzer(&pack(
+            "TST103",
+            "{call: 'subprocess.*', args: [{keyword: shell, equals: true}]}",
+        ));
+        let src = "import subprocess\nsubprocess.run('a', shell=True)\nsubprocess.run('b', shell=1)\nsubprocess.run('c')\nsubprocess.run('d', shell=False)\nT = True\nsubprocess.run('e', shell=T)\n";
+        assert_eq!(lines(&an, src, "TST103"), vec![2, 7]);
+    }
+
+    #[test]
+    fn missing_keyword_and_kwargs() {
+        let an = analyzer(&pack(
+            "TST104",
+            "{call: requests.get, args: [{keyword: timeout, missing: true}]}",
+        ));
+        let src = "import requests\nrequests.get('u')\nrequests.get('u', timeout=3)\nrequests.get('u', **opts)\n";
+        assert_eq!(lines(&an, src, "TST104"), vec![2]);
+    }
+
+    #[test]
+    fn position_or_keyword_selects_and_literal_tests() {
+        let an = analyzer(&pack(
+            "TST105",
+            "{call: os.system, args: [{position: 0, keyword: command, literal: false}]}",
+        ));
+        let src = "import os\nos.system('ls')\nos.system(cmd)\nos.system(command=cmd)\nos.system(command='ls')\nos.system('l' + 's')\nos.system(*argv)\nC = 'ls'\nos.system(C)\n";
+        assert_eq!(lines(&an, src, "TST105"), vec![3, 4, 7]);
+    }
+
+    #[test]
+    fn refers_to_resolves_the_argument() {
+        let an = analyzer(&pack(
+            "TST109",
+            "{call: yaml.load, args: [{position: 1, keyword: Loader, refers_to: [yaml.Loader, yaml.UnsafeLoader]}]}",
+        ));
+        let src = "import yaml
+from yaml import UnsafeLoader as U
+yaml.load(s, Loader=yaml.Loader)
+yaml.load(s, U)
+yaml.load(s, Loader=yaml.SafeLoader)
+yaml.load(s)
+";
+        assert_eq!(lines(&an, src, "TST109"), vec![3, 4]);
+    }
+
+    #[test]
+    fn matches_one_of_and_less_than() {
+        let yaml = format!(
+            "{}{}{}",
+            pack("TST106", "{call: f.g, args: [{position: 0, matches: '^rm '}]}"),
+            pack("TST107", "{call: f.g, args: [{keyword: mode, one_of: [w, a]}]}")
+                .replace("family: test\nrules:\n", ""),
+            pack("TST108", "{call: f.g, args: [{keyword: bits, less_than: 2048}]}")
+                .replace("family: test\nrules:\n", ""),
+        );
+        let an = analyzer(&yaml);
+        let src = "import f\nf.g('rm ' + '-rf')\nf.g('ls', mode='a')\nf.g(mode='r')\nf.g(bits=1024)\nf.g(bits=4096.0)\n";
+        assert_eq!(lines(&an, src, "TST106"), vec![2]);
+        assert_eq!(lines(&an, src, "TST107"), vec![3]);
+        assert_eq!(lines(&an, src, "TST108"), vec![5]);
+    }
+}

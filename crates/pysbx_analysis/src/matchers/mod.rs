@@ -1,0 +1,181 @@
+//! The matcher kinds. Each node produces *hits* (a leaf of some rule matched here, with the
+//! subject it matched); the rules those hits belong to are then evaluated once at the node,
+//! combinators and filters included.
+
+pub(crate) mod attribute;
+pub(crate) mod call;
+pub(crate) mod import;
+pub(crate) mod reference;
+pub(crate) mod string;
+
+use smallvec::SmallVec;
+
+use crate::compile::{Compiled, Inside, Program};
+use crate::value::{QName, ValueSet};
+
+/// A leaf that matched at the node being evaluated.
+#[derive(Clone, Debug)]
+pub(crate) struct Hit {
+    pub(crate) leaf: u32,
+    /// What matched: a qualified name, an attribute, a module or a (truncated) string.
+    pub(crate) subject: QName,
+}
+
+/// One level of syntactic context, innermost last.
+#[derive(Clone, Debug)]
+pub(crate) enum Frame<'a> {
+    /// A class body, with the qualified names its bases resolve to.
+    Class(std::rc::Rc<[QName]>),
+    /// A function body.
+    Function(ruff_python_ast::name::Name),
+    /// A lambda body.
+    Lambda,
+    /// The arguments of a call, with what the callee resolves to.
+    Call(ValueSet<'a>),
+}
+
+/// Where a node sits: its enclosing frames and the file's base name.
+pub(crate) struct Site<'s, 'a> {
+    pub(crate) frames: &'s [Frame<'a>],
+    pub(crate) file_name: &'s str,
+}
+
+/// Evaluates every rule touched by `hits` at one node and reports those that hold, with
+/// the subject of their first hit.
+pub(crate) fn evaluate(
+    compiled: &Compiled,
+    hits: &[Hit],
+    site: &Site<'_, '_>,
+    mut report: impl FnMut(u32, &QName),
+) {
+    if hits.is_empty() {
+        return;
+    }
+    let mut rules: SmallVec<[u32; 8]> =
+        hits.iter().filter_map(|h| compiled.leaves.get(h.leaf as usize).map(|l| l.rule)).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    for rule in rules {
+        let Some(program) = compiled.programs.get(rule as usize) else { continue };
+        if holds(program, hits, site) {
+            let subject = hits
+                .iter()
+                .find(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule));
+            if let Some(hit) = subject {
+                report(rule, &hit.subject);
+            }
+        }
+    }
+}
+
+fn holds(program: &Program, hits: &[Hit], site: &Site<'_, '_>) -> bool {
+    match program {
+        Program::Leaf(id) => hits.iter().any(|h| h.leaf == *id),
+        Program::Any(items) => items.iter().any(|p| holds(p, hits, site)),
+        Program::All(items) => items.iter().all(|p| holds(p, hits, site)),
+        Program::Not(inner) => !holds(inner, hits, site),
+        Program::Inside(spec) => inside(spec, site),
+    }
+}
+
+fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
+    if let Some(table) = &spec.class_base {
+        let found = site.frames.iter().any(|f| match f {
+            Frame::Class(bases) => bases.iter().any(|b| table.matches(b)),
+            _ => false,
+        });
+        if !found {
+            return false;
+        }
+    }
+    if let Some(table) = &spec.function {
+        let found = site.frames.iter().any(|f| match f {
+            Frame::Function(name) => table.matches(name),
+            _ => false,
+        });
+        if !found {
+            return false;
+        }
+    }
+    if let Some(table) = &spec.file
+        && !table.matches(site.file_name)
+    {
+        return false;
+    }
+    if let Some(want) = spec.module_level {
+        let in_function =
+            site.frames.iter().any(|f| matches!(f, Frame::Function(_) | Frame::Lambda));
+        if want == in_function {
+            return false;
+        }
+    }
+    if let Some(table) = &spec.call {
+        let found = site.frames.iter().any(|f| match f {
+            Frame::Call(callee) => callee.quals().any(|q| table.matches(q)),
+            _ => false,
+        });
+        if !found {
+            return false;
+        }
+    }
+    true
+}
+
+/// Pushes a hit for each leaf `lookup` yields, once per leaf.
+pub(crate) fn push_unique(hits: &mut Vec<Hit>, from: usize, leaf: u32, subject: &QName) {
+    if !hits[from..].iter().any(|h| h.leaf == leaf) {
+        hits.push(Hit { leaf, subject: subject.clone() });
+    }
+}
+
+/// Compiles a one-pack rule set from YAML for the unit tests of the matcher kinds.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use crate::{AnalyzeOptions, Analyzer};
+
+    pub(crate) fn analyzer(yaml: &str) -> Analyzer {
+        let mut set = pysbx_rules::RuleSet::new();
+        pysbx_rules::load_rules_from_str(yaml, Path::new("test.rules.yaml"), "test", &mut set)
+            .expect("test rules load");
+        Analyzer::new(&set).expect("test rules compile")
+    }
+
+    /// `(line, rule id, subject)` of every finding.
+    pub(crate) fn findings(an: &Analyzer, source: &str) -> Vec<(u32, String, String)> {
+        findings_in(an, source, "t.py")
+    }
+
+    pub(crate) fn findings_in(
+        an: &Analyzer,
+        source: &str,
+        path: &str,
+    ) -> Vec<(u32, String, String)> {
+        let out = an.analyze(source, Path::new(path), &AnalyzeOptions::default());
+        assert!(out.error.is_none(), "unexpected error: {:?}", out.error);
+        out.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.location.line,
+                    an.rule(f.rule).map(|r| r.id.clone()).unwrap_or_default(),
+                    f.subject.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// The lines of the findings of one rule.
+    pub(crate) fn lines(an: &Analyzer, source: &str, id: &str) -> Vec<u32> {
+        findings(an, source).into_iter().filter(|(_, r, _)| r == id).map(|(l, _, _)| l).collect()
+    }
+
+    /// A one-rule pack.
+    pub(crate) fn pack(id: &str, matcher: &str) -> String {
+        format!(
+            "family: test\nrules:\n  - id: {id}\n    name: rule-{}\n    severity: high\n    message: 'found {{name}}'\n    match: {matcher}\n",
+            id.to_ascii_lowercase()
+        )
+    }
+}

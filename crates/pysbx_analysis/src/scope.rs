@@ -1,0 +1,380 @@
+//! Scopes and bindings: Python's name resolution (module, class, function, lambda and
+//! comprehension scopes; `global` and `nonlocal`; builtins), flow-insensitive where it must be
+//! and biased toward flagging.
+//!
+//! A binding in straight-line code of a scope replaces the name's value (`import os` then
+//! `os = None`: `os.system` no longer resolves). A binding inside a branch, loop body or `try`
+//! adds an alternative instead, so a name bound to `os` on any path keeps resolving to `os`.
+//! Function and lambda bodies run after their enclosing scope has been read to its end and see
+//! every value an enclosing name ever had.
+
+use ruff_python_ast::name::Name;
+use rustc_hash::FxHashMap;
+
+use crate::builtins::is_builtin;
+use crate::value::{Interner, QName, Value, ValueSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScopeKind {
+    Module,
+    Class,
+    /// A function or lambda.
+    Function,
+    Comprehension,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decl {
+    Local,
+    Global,
+    Nonlocal,
+}
+
+#[derive(Debug)]
+struct Slot<'a> {
+    /// What the name holds at the current point of the scope's body.
+    cur: ValueSet<'a>,
+    /// Everything the name was ever bound to in the scope (what later code, such as a
+    /// function body run after the scope, may see).
+    ever: ValueSet<'a>,
+    decl: Decl,
+}
+
+impl Slot<'_> {
+    fn unbound(decl: Decl) -> Self {
+        let empty = ValueSet::unbound();
+        Self { cur: empty.clone(), ever: empty, decl }
+    }
+}
+
+#[derive(Debug)]
+struct Scope<'a> {
+    kind: ScopeKind,
+    parent: Option<u32>,
+    slots: FxHashMap<Name, Slot<'a>>,
+    /// Modules imported with `from m import *`.
+    stars: Vec<QName>,
+    /// How many branches (if, loop, try, match) enclose the current statement.
+    branch: u32,
+    /// The body has been read to its end.
+    finished: bool,
+}
+
+/// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
+/// function): the file is read again with it known from the start.
+pub(crate) type LateWrite<'a> = (u32, Name, ValueSet<'a>);
+
+/// All scopes of one file. Scope 0 is the module.
+#[derive(Debug, Default)]
+pub(crate) struct Scopes<'a> {
+    list: Vec<Scope<'a>>,
+    late: Vec<LateWrite<'a>>,
+    seeds: Vec<LateWrite<'a>>,
+}
+
+pub(crate) const MODULE: u32 = 0;
+
+impl<'a> Scopes<'a> {
+    /// Scopes with bindings known ahead (late writes of an earlier reading).
+    pub(crate) fn with_seeds(seeds: Vec<LateWrite<'a>>) -> Self {
+        let mut s = Self { seeds, ..Self::default() };
+        s.push(ScopeKind::Module, None);
+        s
+    }
+
+    pub(crate) fn push(&mut self, kind: ScopeKind, parent: Option<u32>) -> u32 {
+        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        let mut scope = Scope {
+            kind,
+            parent,
+            slots: FxHashMap::default(),
+            stars: Vec::new(),
+            branch: 0,
+            finished: false,
+        };
+        for (sid, name, vals) in &self.seeds {
+            if *sid == id {
+                let slot =
+                    scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+                slot.cur.union(vals);
+                slot.ever.union(vals);
+            }
+        }
+        self.list.push(scope);
+        id
+    }
+
+    pub(crate) fn finish(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.finished = true;
+        }
+    }
+
+    pub(crate) fn kind(&self, id: u32) -> ScopeKind {
+        self.list.get(id as usize).map_or(ScopeKind::Module, |s| s.kind)
+    }
+
+    pub(crate) fn parent(&self, id: u32) -> Option<u32> {
+        self.list.get(id as usize).and_then(|s| s.parent)
+    }
+
+    pub(crate) fn enter_branch(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.branch += 1;
+        }
+    }
+
+    pub(crate) fn leave_branch(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.branch = s.branch.saturating_sub(1);
+        }
+    }
+
+    pub(crate) fn add_star(&mut self, id: u32, module: QName) {
+        if let Some(s) = self.list.get_mut(id as usize)
+            && s.stars.len() < 8
+            && !s.stars.contains(&module)
+        {
+            s.stars.push(module);
+        }
+    }
+
+    pub(crate) fn take_late(&mut self) -> Vec<LateWrite<'a>> {
+        std::mem::take(&mut self.late)
+    }
+
+    pub(crate) fn declare_global(&mut self, id: u32, name: &Name) {
+        self.declare(id, name, Decl::Global);
+    }
+
+    pub(crate) fn declare_nonlocal(&mut self, id: u32, name: &Name) {
+        self.declare(id, name, Decl::Nonlocal);
+    }
+
+    fn declare(&mut self, id: u32, name: &Name, decl: Decl) {
+        if id == MODULE {
+            return;
+        }
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(decl)).decl = decl;
+        }
+    }
+
+    /// The scope a binding of `name` made in scope `id` lands in.
+    fn target(&self, id: u32, name: &str) -> u32 {
+        let Some(scope) = self.list.get(id as usize) else { return MODULE };
+        match scope.slots.get(name).map(|s| s.decl) {
+            Some(Decl::Global) => MODULE,
+            Some(Decl::Nonlocal) => {
+                let mut cur = scope.parent;
+                let mut nearest = None;
+                while let Some(p) = cur {
+                    let Some(s) = self.list.get(p as usize) else { break };
+                    if s.kind == ScopeKind::Function {
+                        nearest.get_or_insert(p);
+                        if s.slots.get(name).is_some_and(|slot| slot.decl == Decl::Local) {
+                            return p;
+                        }
+                    }
+                    cur = s.parent;
+                }
+                nearest.unwrap_or(id)
+            }
+            _ => id,
+        }
+    }
+
+    /// Binds `name` in scope `id`.
+    pub(crate) fn bind(&mut self, id: u32, name: &Name, vals: ValueSet<'a>) {
+        let target = self.target(id, name);
+        let Some(scope) = self.list.get_mut(target as usize) else { return };
+        let strong = target == id && scope.branch == 0;
+        if scope.finished && vals.is_interesting() {
+            self.late.push((target, name.clone(), vals.clone()));
+        }
+        let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+        slot.ever.union(&vals);
+        if strong {
+            slot.cur = vals;
+            slot.cur.unbound = false;
+            slot.ever.unbound = false;
+        } else {
+            slot.cur.union(&vals);
+        }
+    }
+
+    /// `del name` in scope `id`.
+    pub(crate) fn delete(&mut self, id: u32, name: &Name) {
+        let target = self.target(id, name);
+        let Some(scope) = self.list.get_mut(target as usize) else { return };
+        let strong = target == id && scope.branch == 0;
+        let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+        slot.ever.unbound = true;
+        if strong {
+            slot.cur = ValueSet::unbound();
+        } else {
+            slot.cur.unbound = true;
+        }
+    }
+
+    /// Resolves a load of `name` in scope `id`: the innermost binding, then enclosing function
+    /// scopes (class bodies are invisible to nested scopes), the module, star imports and
+    /// builtins. A name that may be unbound in a scope also takes the outer alternatives.
+    pub(crate) fn lookup(&self, id: u32, name: &str, interner: &mut Interner) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        let mut cur = Some(id);
+        let mut first = true;
+        while let Some(i) = cur {
+            let Some(scope) = self.list.get(i as usize) else { break };
+            if scope.kind != ScopeKind::Class || first {
+                if let Some(slot) = scope.slots.get(name) {
+                    match slot.decl {
+                        Decl::Global => {
+                            cur = Some(MODULE);
+                            first = false;
+                            continue;
+                        }
+                        Decl::Nonlocal => {
+                            cur = scope.parent;
+                            first = false;
+                            continue;
+                        }
+                        Decl::Local => {
+                            let vals =
+                                if first || !scope.finished { &slot.cur } else { &slot.ever };
+                            out.union(vals);
+                            if !vals.unbound && !vals.is_empty() {
+                                out.unbound = false;
+                                return out;
+                            }
+                        }
+                    }
+                }
+            }
+            if scope.kind == ScopeKind::Module {
+                break;
+            }
+            cur = scope.parent;
+            first = false;
+        }
+        out.unbound = false;
+        if let Some(module) = self.list.first() {
+            for star in &module.stars {
+                if let Some(q) = interner.join(star, name) {
+                    out.push(Value::Qual(q));
+                }
+            }
+        }
+        if name == "__builtins__" {
+            out.push(Value::Qual(interner.intern("builtins")));
+        } else if is_builtin(name)
+            && let Some(q) = interner.join("builtins", name)
+        {
+            out.push(Value::Qual(q));
+        }
+        if out.is_empty() {
+            out.push(Value::Unknown);
+        }
+        out
+    }
+
+    /// What `globals()[name]` holds: the module's binding only.
+    pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
+        let slot = self.list.first().and_then(|m| m.slots.get(name));
+        match slot {
+            Some(slot) => {
+                let finished = self.list.first().is_some_and(|m| m.finished);
+                let mut v = if finished { slot.ever.clone() } else { slot.cur.clone() };
+                v.unbound = false;
+                if v.is_empty() { ValueSet::unknown() } else { v }
+            }
+            None => ValueSet::unknown(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quals(v: &ValueSet<'_>) -> Vec<String> {
+        let mut q: Vec<String> = v.quals().map(ToString::to_string).collect();
+        q.sort();
+        q
+    }
+
+    #[test]
+    fn straight_line_rebinding_replaces_and_branches_add() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        let os = Name::new("os");
+        s.bind(MODULE, &os, ValueSet::qual(i.intern("os")));
+        s.bind(MODULE, &os, ValueSet::unknown());
+        assert!(quals(&s.lookup(MODULE, "os", &mut i)).is_empty());
+        s.enter_branch(MODULE);
+        s.bind(MODULE, &os, ValueSet::qual(i.intern("os")));
+        s.leave_branch(MODULE);
+        assert_eq!(quals(&s.lookup(MODULE, "os", &mut i)), vec!["os"]);
+    }
+
+    #[test]
+    fn builtins_unless_shadowed_and_class_scope_invisible() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        assert_eq!(quals(&s.lookup(MODULE, "eval", &mut i)), vec!["builtins.eval"]);
+        let class = s.push(ScopeKind::Class, Some(MODULE));
+        s.bind(class, &Name::new("eval"), ValueSet::unknown());
+        assert!(quals(&s.lookup(class, "eval", &mut i)).is_empty());
+        let method = s.push(ScopeKind::Function, Some(class));
+        assert_eq!(quals(&s.lookup(method, "eval", &mut i)), vec!["builtins.eval"]);
+    }
+
+    #[test]
+    fn conditional_binding_keeps_builtin_alternative() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        s.enter_branch(MODULE);
+        s.bind(MODULE, &Name::new("eval"), ValueSet::unknown());
+        s.leave_branch(MODULE);
+        assert_eq!(quals(&s.lookup(MODULE, "eval", &mut i)), vec!["builtins.eval"]);
+    }
+
+    #[test]
+    fn global_declaration_writes_the_module_and_records_late_writes() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        let f = s.push(ScopeKind::Function, Some(MODULE));
+        s.finish(MODULE);
+        let o = Name::new("o");
+        s.declare_global(f, &o);
+        s.bind(f, &o, ValueSet::qual(i.intern("os")));
+        assert_eq!(quals(&s.lookup(f, "o", &mut i)), vec!["os"]);
+        let late = s.take_late();
+        assert_eq!(late.len(), 1);
+        let mut again = Scopes::with_seeds(late);
+        assert_eq!(quals(&again.lookup(MODULE, "o", &mut i)), vec!["os"]);
+        again.bind(MODULE, &Name::new("x"), ValueSet::unknown());
+    }
+
+    #[test]
+    fn nonlocal_binds_the_enclosing_function() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        let outer = s.push(ScopeKind::Function, Some(MODULE));
+        let x = Name::new("x");
+        s.bind(outer, &x, ValueSet::unknown());
+        let inner = s.push(ScopeKind::Function, Some(outer));
+        s.declare_nonlocal(inner, &x);
+        s.bind(inner, &x, ValueSet::qual(i.intern("os")));
+        assert_eq!(quals(&s.lookup(outer, "x", &mut i)), vec!["os"]);
+        assert!(quals(&s.lookup(MODULE, "x", &mut i)).is_empty());
+    }
+
+    #[test]
+    fn star_imports_resolve_unbound_names() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new());
+        s.add_star(MODULE, i.intern("os"));
+        assert_eq!(quals(&s.lookup(MODULE, "system", &mut i)), vec!["os.system"]);
+    }
+}

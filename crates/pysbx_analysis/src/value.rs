@@ -1,0 +1,336 @@
+//! The abstract values the engine computes for expressions: qualified names that an expression
+//! may refer to, and constants it folds to.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashSet;
+use smallvec::SmallVec;
+
+/// A qualified name (`os.system`, `builtins.eval`), shared within one file's analysis.
+pub(crate) type QName = Rc<str>;
+
+/// The most alternatives a value set keeps; beyond that, new ones are dropped (names first kept).
+const MAX_ALTERNATIVES: usize = 8;
+
+/// Text that borrows from the syntax tree when it can, and is shared once bound to a name.
+#[derive(Clone, Debug)]
+pub(crate) enum Text<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+    Shared(Rc<str>),
+}
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(s) => s,
+            Self::Owned(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        match self {
+            Self::Owned(s) => s,
+            other => other.as_str().to_string(),
+        }
+    }
+}
+
+/// Bytes, with the same ownership states as [`Text`].
+#[derive(Clone, Debug)]
+pub(crate) enum Bin<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+    Shared(Rc<[u8]>),
+}
+
+impl Bin<'_> {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(s) => s,
+            Self::Owned(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        match self {
+            Self::Owned(v) => v,
+            other => other.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// Whether a constant sequence is a tuple or a list (lists are mutable, so never propagated
+/// through names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SeqKind {
+    Tuple,
+    List,
+}
+
+/// A constant an expression folds to.
+#[derive(Clone, Debug)]
+pub(crate) enum Const<'a> {
+    Str(Text<'a>),
+    Bytes(Bin<'a>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    None,
+    Seq(SeqKind, Rc<[Const<'a>]>),
+    /// A literal the folder does not model (a huge int, a complex, `...`): still a literal.
+    Opaque,
+}
+
+impl<'a> Const<'a> {
+    /// Converts owned text to shared text so that clones are cheap.
+    pub(crate) fn share(self) -> Self {
+        match self {
+            Self::Str(Text::Owned(s)) => Self::Str(Text::Shared(s.into())),
+            Self::Bytes(Bin::Owned(b)) => Self::Bytes(Bin::Shared(b.into())),
+            other => other,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Str(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_int(&self) -> Option<i64> {
+        match self {
+            Self::Int(i) => Some(*i),
+            Self::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_text(&self) -> bool {
+        matches!(self, Self::Str(_) | Self::Bytes(_))
+    }
+
+    /// Equality of scalars, as the rule model compares them (`True` is not `1`).
+    pub(crate) fn same_scalar(&self, other: &Const<'_>) -> bool {
+        match (self, other) {
+            (Self::Str(a), Const::Str(b)) => a.as_str() == b.as_str(),
+            (Self::Bytes(a), Const::Bytes(b)) => a.as_bytes() == b.as_bytes(),
+            (Self::Int(a), Const::Int(b)) => a == b,
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "Python compares int and float by value"
+            )]
+            (Self::Int(a), Const::Float(b)) | (Self::Float(b), Const::Int(a)) => (*a as f64) == *b,
+            (Self::Float(a), Const::Float(b)) => a == b,
+            (Self::Bool(a), Const::Bool(b)) => a == b,
+            (Self::None, Const::None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One thing an expression may evaluate to.
+#[derive(Clone, Debug)]
+pub(crate) enum Value<'a> {
+    /// Anything the engine does not model.
+    Unknown,
+    /// A module, or an object reached from one by attributes.
+    Qual(QName),
+    /// A constant (only stored in bindings; expressions carry constants separately).
+    Const(Const<'a>),
+    /// The module's globals dictionary (`globals()`).
+    Globals,
+    /// A tuple or list display whose elements refer to things (`[eval, exec]`).
+    Seq(Rc<[ValueSet<'a>]>),
+}
+
+/// The alternatives an expression or a name may stand for. Biased toward flagging: a name
+/// bound to `os` on any path keeps `os` among its alternatives.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ValueSet<'a> {
+    alts: SmallVec<[Value<'a>; 1]>,
+    /// The name may also be unbound here (look further out: enclosing scopes, builtins).
+    pub(crate) unbound: bool,
+}
+
+impl<'a> ValueSet<'a> {
+    pub(crate) fn unknown() -> Self {
+        let mut alts = SmallVec::new();
+        alts.push(Value::Unknown);
+        Self { alts, unbound: false }
+    }
+
+    /// No value, possibly unbound (a deleted or not yet bound name).
+    pub(crate) fn unbound() -> Self {
+        Self { alts: SmallVec::new(), unbound: true }
+    }
+
+    pub(crate) fn one(value: Value<'a>) -> Self {
+        let mut alts = SmallVec::new();
+        alts.push(value);
+        Self { alts, unbound: false }
+    }
+
+    pub(crate) fn qual(name: QName) -> Self {
+        Self::one(Value::Qual(name))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.alts.is_empty()
+    }
+
+    pub(crate) fn alts(&self) -> &[Value<'a>] {
+        &self.alts
+    }
+
+    /// Adds an alternative unless an equal one is present or the set is full (a full set
+    /// still makes room for a qualified name by dropping a non-name alternative).
+    pub(crate) fn push(&mut self, value: Value<'a>) {
+        let dup = self.alts.iter().any(|v| match (v, &value) {
+            (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
+            (Value::Qual(a), Value::Qual(b)) => a == b,
+            (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
+            (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        });
+        if dup {
+            return;
+        }
+        if self.alts.len() >= MAX_ALTERNATIVES {
+            if !matches!(value, Value::Qual(_)) {
+                return;
+            }
+            match self.alts.iter().position(|v| !matches!(v, Value::Qual(_))) {
+                Some(i) => {
+                    self.alts.remove(i);
+                }
+                None => return,
+            }
+        }
+        self.alts.push(value);
+    }
+
+    pub(crate) fn union(&mut self, other: &ValueSet<'a>) {
+        for v in &other.alts {
+            self.push(v.clone());
+        }
+        self.unbound |= other.unbound;
+    }
+
+    pub(crate) fn quals(&self) -> impl Iterator<Item = &QName> {
+        self.alts.iter().filter_map(|v| match v {
+            Value::Qual(q) => Some(q),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn has_quals(&self) -> bool {
+        self.alts.iter().any(|v| matches!(v, Value::Qual(_)))
+    }
+
+    /// Whether the set holds anything beyond `Unknown` (worth remembering across scopes).
+    pub(crate) fn is_interesting(&self) -> bool {
+        self.alts.iter().any(|v| !matches!(v, Value::Unknown))
+    }
+
+    /// The constant, when the set is exactly one constant and surely bound.
+    pub(crate) fn single_const(&self) -> Option<&Const<'a>> {
+        match self.alts.as_slice() {
+            [Value::Const(c)] if !self.unbound => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The set without its constants (they are carried separately on expressions).
+    pub(crate) fn without_consts(&self) -> Self {
+        if !self.alts.iter().any(|v| matches!(v, Value::Const(_))) {
+            return self.clone();
+        }
+        let mut out = Self { alts: SmallVec::new(), unbound: self.unbound };
+        for v in &self.alts {
+            match v {
+                Value::Const(_) => out.push(Value::Unknown),
+                other => out.push(other.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// Shares qualified names within one file so that attribute chains allocate once per name.
+#[derive(Default)]
+pub(crate) struct Interner {
+    names: FxHashSet<Rc<str>>,
+    scratch: String,
+}
+
+/// Longer qualified names are not built (an attribute chain of any length stays linear).
+pub(crate) const MAX_QUAL_LEN: usize = 256;
+
+impl Interner {
+    pub(crate) fn intern(&mut self, name: &str) -> QName {
+        if let Some(q) = self.names.get(name) {
+            return q.clone();
+        }
+        let q: Rc<str> = name.into();
+        self.names.insert(q.clone());
+        q
+    }
+
+    /// `base.attr`, interned; `None` when it would exceed [`MAX_QUAL_LEN`].
+    pub(crate) fn join(&mut self, base: &str, attr: &str) -> Option<QName> {
+        if base.len() + attr.len() + 1 > MAX_QUAL_LEN {
+            return None;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.push_str(base);
+        scratch.push('.');
+        scratch.push_str(attr);
+        let q = self.intern(&scratch);
+        self.scratch = scratch;
+        Some(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_set_dedups_and_caps_keeping_names() {
+        let mut set = ValueSet::default();
+        let mut i = Interner::default();
+        for _ in 0..3 {
+            set.push(Value::Unknown);
+        }
+        assert_eq!(set.alts().len(), 1);
+        for n in 0..MAX_ALTERNATIVES + 4 {
+            set.push(Value::Const(Const::Int(i64::try_from(n).unwrap())));
+        }
+        assert_eq!(set.alts().len(), MAX_ALTERNATIVES);
+        set.push(Value::Qual(i.intern("os")));
+        assert!(set.has_quals());
+        assert_eq!(set.alts().len(), MAX_ALTERNATIVES);
+    }
+
+    #[test]
+    fn scalar_equality_keeps_bool_apart_from_int() {
+        assert!(!Const::Bool(true).same_scalar(&Const::Int(1)));
+        assert!(Const::Int(1).same_scalar(&Const::Float(1.0)));
+        assert!(Const::Str(Text::Borrowed("a")).same_scalar(&Const::Str(Text::Owned("a".into()))));
+    }
+
+    #[test]
+    fn interner_shares_and_caps() {
+        let mut i = Interner::default();
+        let a = i.join("os", "system").unwrap();
+        let b = i.intern("os.system");
+        assert!(Rc::ptr_eq(&a, &b));
+        let long = "x".repeat(MAX_QUAL_LEN);
+        assert!(i.join(&long, "y").is_none());
+    }
+}

@@ -1,0 +1,1485 @@
+//! The one pass over a module: resolves names, folds constants and collects rule hits at every
+//! node, whatever the number of rules.
+//!
+//! Expressions are evaluated bottom-up: each returns what it may refer to (qualified names),
+//! the constant it folds to, and its pending string candidates. A string candidate waits for
+//! its parent's verdict: if the parent folds to a string too, the parent is the candidate
+//! (`"ev" + "al"` is matched once, as `eval`); otherwise the candidate is matched as it is.
+//!
+//! Function and lambda bodies are read after the scope that defines them, so that they see
+//! every binding of the names they use (`def f(): os.system(...)` before `import os`).
+//! Recursion is depth-capped (code nested deeper than CPython can compile is refused) and runs
+//! on a growable stack.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use ruff_python_ast::name::Name;
+use ruff_python_ast::{
+    self as ast, ConversionFlag, Expr, ExprContext, FStringPart, InterpolatedStringElement, Number,
+    Pattern, Stmt,
+};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use smallvec::SmallVec;
+
+use crate::compile::Compiled;
+use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
+use crate::glob::nfkc;
+use crate::matchers::{self, Frame, Hit, Site, attribute, call, import, reference, string};
+use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
+use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
+
+/// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
+/// fails to compile expressions nested about 3000 deep, so no runnable code is refused.
+pub(crate) const MAX_DEPTH: u32 = 4000;
+/// Stack left before a recursive step moves to a fresh stack segment.
+const RED_ZONE: usize = 128 * 1024;
+/// The size of each fresh stack segment.
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
+/// A finding before positions and messages are computed.
+#[derive(Debug)]
+pub(crate) struct Raw {
+    pub(crate) rule: u32,
+    pub(crate) range: TextRange,
+    pub(crate) subject: QName,
+    /// The callee's range, when the node is a call.
+    pub(crate) callee: Option<TextRange>,
+}
+
+/// A string candidate waiting for its parent's verdict, with the node's other hits delayed
+/// so that every rule is evaluated once per node with all its hits.
+#[derive(Debug)]
+struct Cand {
+    range: TextRange,
+    callee: Option<TextRange>,
+    delayed: Vec<Hit>,
+}
+
+/// A candidate from inside a constant tuple or list, which keeps a copy of its text.
+#[derive(Debug)]
+struct Carried<'a> {
+    cand: Cand,
+    text: Const<'a>,
+}
+
+/// What an expression evaluates to.
+#[derive(Debug, Default)]
+pub(crate) struct Eval<'a> {
+    vals: ValueSet<'a>,
+    fold: Option<Const<'a>>,
+    cand: Option<Cand>,
+    carried: Vec<Carried<'a>>,
+}
+
+impl<'a> Eval<'a> {
+    fn unknown() -> Self {
+        Self { vals: ValueSet::unknown(), ..Self::default() }
+    }
+
+    fn of(vals: ValueSet<'a>) -> Self {
+        Self { vals, ..Self::default() }
+    }
+
+    /// The value a name bound to this expression holds.
+    fn binding(&self) -> ValueSet<'a> {
+        let mut out = self.vals.clone();
+        if let Some(c) = &self.fold {
+            // Lists are mutable: a name bound to one is not a constant.
+            if !matches!(c, Const::Seq(SeqKind::List, _)) {
+                out = ValueSet::one(Value::Const(c.clone().share()));
+            }
+        }
+        if out.is_empty() { ValueSet::unknown() } else { out }
+    }
+}
+
+/// How a parent treats a child's string candidates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The parent is not a string constant: the child's candidates are matched.
+    Flush,
+    /// The parent folds to a string: it is the candidate; the child's are dropped.
+    Supersede,
+    /// The parent folds to a tuple or list: the candidates wait for the next verdict.
+    Carry,
+}
+
+fn verdict_for(fold: Option<&Const<'_>>) -> Verdict {
+    match fold {
+        Some(c) if c.is_text() => Verdict::Supersede,
+        Some(Const::Seq(..)) => Verdict::Carry,
+        _ => Verdict::Flush,
+    }
+}
+
+enum Body<'a> {
+    Function(&'a ast::StmtFunctionDef),
+    Lambda(&'a ast::ExprLambda),
+}
+
+struct Deferred<'a> {
+    body: Body<'a>,
+    scope: u32,
+    frames: Vec<Frame<'a>>,
+    depth: u32,
+}
+
+/// The state of one reading of one file.
+pub(crate) struct Walker<'a, 'c> {
+    c: &'c Compiled,
+    file_name: &'c str,
+    scopes: Scopes<'a>,
+    scope: u32,
+    frames: Vec<Frame<'a>>,
+    deferred: VecDeque<Deferred<'a>>,
+    interner: Interner,
+    hits: Vec<Hit>,
+    pub(crate) raw: Vec<Raw>,
+    depth: u32,
+    pub(crate) max_depth: u32,
+    pub(crate) too_deep: Option<TextSize>,
+    budget: Budget,
+    strings: bool,
+}
+
+/// NFKC-normalizes an identifier as CPython does (the parser already does; this keeps the
+/// engine correct whatever the parser version).
+fn key(id: &Name) -> Name {
+    if id.is_ascii() { id.clone() } else { Name::from(nfkc(id)) }
+}
+
+impl<'a, 'c> Walker<'a, 'c> {
+    pub(crate) fn new(
+        c: &'c Compiled,
+        file_name: &'c str,
+        source_len: usize,
+        seeds: Vec<LateWrite<'a>>,
+    ) -> Self {
+        Self {
+            c,
+            file_name,
+            scopes: Scopes::with_seeds(seeds),
+            scope: MODULE,
+            frames: Vec::new(),
+            deferred: VecDeque::new(),
+            interner: Interner::default(),
+            hits: Vec::new(),
+            raw: Vec::new(),
+            depth: 0,
+            max_depth: 0,
+            too_deep: None,
+            budget: Budget::for_source(source_len),
+            strings: c.strings.is_some(),
+        }
+    }
+
+    /// Reads the module, then every function and lambda body.
+    pub(crate) fn module(&mut self, body: &'a [Stmt]) {
+        self.body(body);
+        self.scopes.finish(MODULE);
+        while let Some(d) = self.deferred.pop_front() {
+            if self.too_deep.is_some() {
+                break;
+            }
+            self.frames = d.frames;
+            self.scope = d.scope;
+            self.depth = d.depth;
+            match d.body {
+                Body::Function(f) => {
+                    self.bind_parameters(&f.parameters);
+                    self.body(&f.body);
+                }
+                Body::Lambda(l) => {
+                    if let Some(p) = &l.parameters {
+                        self.bind_parameters(p);
+                    }
+                    let mut e = self.expr(&l.body);
+                    self.flush(&mut e);
+                }
+            }
+            self.scopes.finish(d.scope);
+        }
+    }
+
+    /// Bindings made to already-read scopes, to seed another reading.
+    pub(crate) fn take_late(&mut self) -> Vec<LateWrite<'a>> {
+        self.scopes.take_late()
+    }
+
+    // ----- hits and verdicts -------------------------------------------------------------
+
+    /// Evaluates the hits pushed since `from` as the hits of the node at `range`.
+    fn settle(&mut self, range: TextRange, callee: Option<TextRange>, from: usize) {
+        if self.hits.len() > from {
+            let site = Site { frames: &self.frames, file_name: self.file_name };
+            let raw = &mut self.raw;
+            matchers::evaluate(self.c, &self.hits[from..], &site, |rule, subject| {
+                raw.push(Raw { rule, range, subject: subject.clone(), callee });
+            });
+        }
+        self.hits.truncate(from);
+    }
+
+    /// Settles a candidate, with its string hits when `text` is given.
+    fn settle_cand(&mut self, cand: Cand, text: Option<&Const<'a>>) {
+        let from = self.hits.len();
+        self.hits.extend(cand.delayed);
+        match text {
+            Some(Const::Str(t)) => {
+                string::hits(self.c, t.as_str(), &mut self.interner, &mut self.hits)
+            }
+            Some(Const::Bytes(b)) => {
+                let latin = string::latin1(b.as_bytes());
+                string::hits(self.c, &latin, &mut self.interner, &mut self.hits);
+            }
+            _ => {}
+        }
+        self.settle(cand.range, cand.callee, from);
+    }
+
+    /// The node is outermost: its candidates are matched.
+    fn flush(&mut self, e: &mut Eval<'a>) {
+        if let Some(cand) = e.cand.take() {
+            let text = e.fold.take();
+            self.settle_cand(cand, text.as_ref());
+            e.fold = text;
+        }
+        for carried in std::mem::take(&mut e.carried) {
+            self.settle_cand(carried.cand, Some(&carried.text));
+        }
+    }
+
+    fn supersede(&mut self, e: &mut Eval<'a>) {
+        if let Some(cand) = e.cand.take() {
+            self.settle_cand(cand, None);
+        }
+        for carried in std::mem::take(&mut e.carried) {
+            self.settle_cand(carried.cand, None);
+        }
+    }
+
+    fn carry(e: &mut Eval<'a>, into: &mut Vec<Carried<'a>>) {
+        if let Some(cand) = e.cand.take() {
+            match &e.fold {
+                Some(text) => into.push(Carried { cand, text: text.clone() }),
+                None => into.push(Carried { cand, text: Const::None }),
+            }
+        }
+        into.append(&mut e.carried);
+    }
+
+    fn verdict(&mut self, v: Verdict, e: &mut Eval<'a>, carried: &mut Vec<Carried<'a>>) {
+        match v {
+            Verdict::Flush => self.flush(e),
+            Verdict::Supersede => self.supersede(e),
+            Verdict::Carry => Self::carry(e, carried),
+        }
+    }
+
+    /// Finishes an expression node: its own hits (pushed since `from`) are settled now, or
+    /// delayed when the node is a string candidate.
+    fn finish(
+        &mut self,
+        range: TextRange,
+        callee: Option<TextRange>,
+        from: usize,
+        vals: ValueSet<'a>,
+        fold: Option<Const<'a>>,
+        carried: Vec<Carried<'a>>,
+    ) -> Eval<'a> {
+        let is_text = fold.as_ref().is_some_and(Const::is_text);
+        let cand = if self.strings && is_text {
+            Some(Cand { range, callee, delayed: self.hits.split_off(from) })
+        } else {
+            self.settle(range, callee, from);
+            None
+        };
+        let vals = if vals.is_empty() { ValueSet::unknown() } else { vals };
+        Eval { vals, fold, cand, carried }
+    }
+
+    fn value(&mut self, e: &'a Expr) {
+        let mut ev = self.expr(e);
+        self.flush(&mut ev);
+    }
+
+    // ----- statements ----------------------------------------------------------------------
+
+    fn body(&mut self, stmts: &'a [Stmt]) {
+        for s in stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &'a Stmt) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        if self.depth >= MAX_DEPTH {
+            self.too_deep = Some(s.start());
+            return;
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_kind(s));
+        self.depth -= 1;
+    }
+
+    fn in_branch(&mut self, f: impl FnOnce(&mut Self)) {
+        let scope = self.scope;
+        self.scopes.enter_branch(scope);
+        f(self);
+        self.scopes.leave_branch(scope);
+    }
+
+    #[expect(clippy::too_many_lines, reason = "one arm per statement kind reads best")]
+    fn stmt_kind(&mut self, s: &'a Stmt) {
+        match s {
+            Stmt::FunctionDef(f) => {
+                for d in &f.decorator_list {
+                    self.value(&d.expression);
+                }
+                if let Some(tp) = &f.type_params {
+                    self.type_params(tp);
+                }
+                self.parameter_defaults(&f.parameters);
+                if let Some(r) = &f.returns {
+                    self.value(r);
+                }
+                let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
+                let mut frames = self.frames.clone();
+                frames.push(Frame::Function(key(&f.name.id)));
+                self.deferred.push_back(Deferred {
+                    body: Body::Function(f),
+                    scope,
+                    frames,
+                    depth: self.depth,
+                });
+                self.scopes.bind(self.scope, &key(&f.name.id), ValueSet::unknown());
+            }
+            Stmt::ClassDef(cdef) => {
+                for d in &cdef.decorator_list {
+                    self.value(&d.expression);
+                }
+                if let Some(tp) = &cdef.type_params {
+                    self.type_params(tp);
+                }
+                let mut bases: Vec<QName> = Vec::new();
+                if let Some(args) = &cdef.arguments {
+                    for a in &args.args {
+                        let mut e = self.expr(a);
+                        bases.extend(e.vals.quals().cloned());
+                        self.flush(&mut e);
+                    }
+                    for k in &args.keywords {
+                        self.value(&k.value);
+                    }
+                }
+                let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
+                self.frames.push(Frame::Class(Rc::from(bases)));
+                let saved = std::mem::replace(&mut self.scope, scope);
+                self.body(&cdef.body);
+                self.scopes.finish(scope);
+                self.scope = saved;
+                self.frames.pop();
+                self.scopes.bind(self.scope, &key(&cdef.name.id), ValueSet::unknown());
+            }
+            Stmt::Return(r) => {
+                if let Some(v) = &r.value {
+                    self.value(v);
+                }
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    match t {
+                        Expr::Name(n) => self.scopes.delete(self.scope, &key(&n.id)),
+                        other => self.value(other),
+                    }
+                }
+            }
+            Stmt::TypeAlias(t) => {
+                if let Some(tp) = &t.type_params {
+                    self.type_params(tp);
+                }
+                self.value(&t.value);
+                if let Expr::Name(n) = &*t.name {
+                    self.scopes.bind(self.scope, &key(&n.id), ValueSet::unknown());
+                }
+            }
+            Stmt::Assign(a) => {
+                let mut v = self.expr(&a.value);
+                self.flush(&mut v);
+                for t in &a.targets {
+                    self.assign(t, Some(&v));
+                }
+            }
+            Stmt::AugAssign(a) => {
+                let mut v = self.expr(&a.value);
+                self.flush(&mut v);
+                match &*a.target {
+                    Expr::Name(n) => {
+                        let name = key(&n.id);
+                        let cur = self.scopes.lookup(self.scope, &name, &mut self.interner);
+                        let mut left = cur.single_const().cloned();
+                        let mut right = v.fold.take();
+                        let folded = fold::binop(a.op, &mut left, &mut right, &mut self.budget);
+                        let vals = match folded {
+                            Some(c) => ValueSet::one(Value::Const(c.share())),
+                            None => ValueSet::unknown(),
+                        };
+                        self.scopes.bind(self.scope, &name, vals);
+                    }
+                    other => self.value(other),
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                self.value(&a.annotation);
+                if let Some(v) = &a.value {
+                    let mut ev = self.expr(v);
+                    self.flush(&mut ev);
+                    self.assign(&a.target, Some(&ev));
+                } else if !matches!(&*a.target, Expr::Name(_)) {
+                    self.value(&a.target);
+                }
+            }
+            Stmt::For(f) => {
+                self.value(&f.iter);
+                self.in_branch(|w| {
+                    w.assign(&f.target, None);
+                    w.body(&f.body);
+                    w.body(&f.orelse);
+                });
+            }
+            Stmt::While(wh) => {
+                self.value(&wh.test);
+                self.in_branch(|w| {
+                    w.body(&wh.body);
+                    w.body(&wh.orelse);
+                });
+            }
+            Stmt::If(i) => {
+                self.value(&i.test);
+                self.in_branch(|w| {
+                    w.body(&i.body);
+                    for clause in &i.elif_else_clauses {
+                        if let Some(t) = &clause.test {
+                            w.value(t);
+                        }
+                        w.body(&clause.body);
+                    }
+                });
+            }
+            Stmt::With(wi) => {
+                for item in &wi.items {
+                    self.value(&item.context_expr);
+                    if let Some(v) = &item.optional_vars {
+                        self.assign(v, None);
+                    }
+                }
+                self.body(&wi.body);
+            }
+            Stmt::Match(m) => {
+                self.value(&m.subject);
+                self.in_branch(|w| {
+                    for case in &m.cases {
+                        w.pattern(&case.pattern);
+                        if let Some(g) = &case.guard {
+                            w.value(g);
+                        }
+                        w.body(&case.body);
+                    }
+                });
+            }
+            Stmt::Raise(r) => {
+                if let Some(e) = &r.exc {
+                    self.value(e);
+                }
+                if let Some(c) = &r.cause {
+                    self.value(c);
+                }
+            }
+            Stmt::Try(t) => {
+                self.in_branch(|w| {
+                    w.body(&t.body);
+                    for h in &t.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        if let Some(ty) = &h.type_ {
+                            w.value(ty);
+                        }
+                        if let Some(n) = &h.name {
+                            w.scopes.bind(w.scope, &key(&n.id), ValueSet::unknown());
+                        }
+                        w.body(&h.body);
+                    }
+                    w.body(&t.orelse);
+                });
+                self.body(&t.finalbody);
+            }
+            Stmt::Assert(a) => {
+                self.value(&a.test);
+                if let Some(m) = &a.msg {
+                    self.value(m);
+                }
+            }
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let module = key(&alias.name.id);
+                    let from = self.hits.len();
+                    import::hits(self.c, &module, &mut self.interner, &mut self.hits);
+                    self.settle(alias.range, None, from);
+                    match &alias.asname {
+                        Some(asname) => {
+                            let q = self.interner.intern(&module);
+                            self.scopes.bind(self.scope, &key(&asname.id), ValueSet::qual(q));
+                        }
+                        None => {
+                            let top = module.split('.').next().unwrap_or_default();
+                            let q = self.interner.intern(top);
+                            self.scopes.bind(self.scope, &Name::new(top), ValueSet::qual(q));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(i) => self.import_from(i),
+            Stmt::Global(g) => {
+                for n in &g.names {
+                    self.scopes.declare_global(self.scope, &key(&n.id));
+                }
+            }
+            Stmt::Nonlocal(n) => {
+                for name in &n.names {
+                    self.scopes.declare_nonlocal(self.scope, &key(&name.id));
+                }
+            }
+            Stmt::Expr(e) => self.value(&e.value),
+            Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::IpyEscapeCommand(_) => {}
+        }
+    }
+
+    fn import_from(&mut self, i: &'a ast::StmtImportFrom) {
+        let module = i.module.as_ref().map(|m| key(&m.id)).unwrap_or_default();
+        if i.level > 0 {
+            // Relative imports name the package's own modules: bound, never matched.
+            let dots = ".".repeat(usize::try_from(i.level.min(64)).unwrap_or(1));
+            for alias in &i.names {
+                let name = key(&alias.name.id);
+                if &*name == "*" {
+                    continue;
+                }
+                let local = if module.is_empty() {
+                    format!("{dots}{name}")
+                } else {
+                    format!("{dots}{module}.{name}")
+                };
+                let q = self.interner.intern(&local);
+                let bound = alias.asname.as_ref().map_or_else(|| name.clone(), |a| key(&a.id));
+                self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
+            }
+            return;
+        }
+        for alias in &i.names {
+            let name = key(&alias.name.id);
+            let from = self.hits.len();
+            if &*name == "*" {
+                import::hits(self.c, &module, &mut self.interner, &mut self.hits);
+                self.settle(alias.range, None, from);
+                let q = self.interner.intern(&module);
+                self.scopes.add_star(self.scope, q);
+                continue;
+            }
+            let full = format!("{module}.{name}");
+            import::hits(self.c, &full, &mut self.interner, &mut self.hits);
+            self.settle(alias.range, None, from);
+            let q = self.interner.intern(&full);
+            let bound = alias.asname.as_ref().map_or(name, |a| key(&a.id));
+            self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
+        }
+    }
+
+    fn type_params(&mut self, tp: &'a ast::TypeParams) {
+        for p in &tp.type_params {
+            match p {
+                ast::TypeParam::TypeVar(t) => {
+                    if let Some(b) = &t.bound {
+                        self.value(b);
+                    }
+                    if let Some(d) = &t.default {
+                        self.value(d);
+                    }
+                }
+                ast::TypeParam::TypeVarTuple(t) => {
+                    if let Some(d) = &t.default {
+                        self.value(d);
+                    }
+                }
+                ast::TypeParam::ParamSpec(t) => {
+                    if let Some(d) = &t.default {
+                        self.value(d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Defaults and annotations are evaluated where the function is defined.
+    fn parameter_defaults(&mut self, p: &'a ast::Parameters) {
+        for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
+            if let Some(a) = &pd.parameter.annotation {
+                self.value(a);
+            }
+            if let Some(d) = &pd.default {
+                self.value(d);
+            }
+        }
+        for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
+            if let Some(a) = &v.annotation {
+                self.value(a);
+            }
+        }
+    }
+
+    fn bind_parameters(&mut self, p: &'a ast::Parameters) {
+        let scope = self.scope;
+        for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
+            self.scopes.bind(scope, &key(&pd.parameter.name.id), ValueSet::unknown());
+        }
+        for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
+            self.scopes.bind(scope, &key(&v.name.id), ValueSet::unknown());
+        }
+    }
+
+    /// Binds an assignment target to what `value` evaluates to (unknown when `None`).
+    fn assign(&mut self, target: &'a Expr, value: Option<&Eval<'a>>) {
+        match target {
+            Expr::Name(n) => {
+                let vals = value.map_or_else(ValueSet::unknown, Eval::binding);
+                self.scopes.bind(self.scope, &key(&n.id), vals);
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                let parts = value.and_then(|v| Self::unpack(v, elts.len()));
+                for (i, elt) in elts.iter().enumerate() {
+                    match parts.as_ref().and_then(|p| p.get(i)) {
+                        Some(part) => {
+                            if let Expr::Name(n) = elt {
+                                self.scopes.bind(self.scope, &key(&n.id), part.clone());
+                            } else {
+                                self.assign(elt, None);
+                            }
+                        }
+                        None => self.assign(elt, None),
+                    }
+                }
+            }
+            Expr::Starred(s) => self.assign(&s.value, None),
+            other => self.value(other),
+        }
+    }
+
+    /// The element values of a tuple or list value being unpacked into `n` targets.
+    fn unpack(v: &Eval<'a>, n: usize) -> Option<Vec<ValueSet<'a>>> {
+        if let Some(Const::Seq(_, items)) = &v.fold
+            && items.len() == n
+        {
+            return Some(
+                items.iter().map(|c| ValueSet::one(Value::Const(c.clone().share()))).collect(),
+            );
+        }
+        if let [Value::Seq(items)] = v.vals.alts()
+            && items.len() == n
+        {
+            return Some(items.to_vec());
+        }
+        None
+    }
+
+    /// Binds a name in the scope a walrus assigns to (comprehensions assign outward).
+    fn bind_walrus(&mut self, name: &Name, vals: ValueSet<'a>) {
+        let mut scope = self.scope;
+        while self.scopes.kind(scope) == ScopeKind::Comprehension {
+            match self.scopes.parent(scope) {
+                Some(p) => scope = p,
+                None => break,
+            }
+        }
+        self.scopes.bind(scope, name, vals);
+    }
+
+    fn pattern(&mut self, p: &'a Pattern) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        if self.depth >= MAX_DEPTH {
+            self.too_deep = Some(p.start());
+            return;
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.pattern_kind(p));
+        self.depth -= 1;
+    }
+
+    fn pattern_kind(&mut self, p: &'a Pattern) {
+        let scope = self.scope;
+        match p {
+            Pattern::MatchValue(v) => self.value(&v.value),
+            Pattern::MatchSingleton(_) => {}
+            Pattern::MatchSequence(s) => {
+                for q in &s.patterns {
+                    self.pattern(q);
+                }
+            }
+            Pattern::MatchMapping(m) => {
+                for k in &m.keys {
+                    self.value(k);
+                }
+                for q in &m.patterns {
+                    self.pattern(q);
+                }
+                if let Some(rest) = &m.rest {
+                    self.scopes.bind(scope, &key(&rest.id), ValueSet::unknown());
+                }
+            }
+            Pattern::MatchClass(c) => {
+                self.value(&c.cls);
+                for q in &c.arguments.patterns {
+                    self.pattern(q);
+                }
+                for k in &c.arguments.keywords {
+                    self.pattern(&k.pattern);
+                }
+            }
+            Pattern::MatchStar(s) => {
+                if let Some(n) = &s.name {
+                    self.scopes.bind(scope, &key(&n.id), ValueSet::unknown());
+                }
+            }
+            Pattern::MatchAs(a) => {
+                if let Some(q) = &a.pattern {
+                    self.pattern(q);
+                }
+                if let Some(n) = &a.name {
+                    self.scopes.bind(scope, &key(&n.id), ValueSet::unknown());
+                }
+            }
+            Pattern::MatchOr(o) => {
+                for q in &o.patterns {
+                    self.pattern(q);
+                }
+            }
+        }
+    }
+
+    // ----- expressions ---------------------------------------------------------------------
+
+    pub(crate) fn expr(&mut self, e: &'a Expr) -> Eval<'a> {
+        if self.too_deep.is_some() {
+            return Eval::unknown();
+        }
+        if self.depth >= MAX_DEPTH {
+            self.too_deep = Some(e.start());
+            return Eval::unknown();
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        let out = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_kind(e));
+        self.depth -= 1;
+        out
+    }
+
+    #[expect(clippy::too_many_lines, reason = "one arm per expression kind reads best")]
+    fn expr_kind(&mut self, e: &'a Expr) -> Eval<'a> {
+        match e {
+            Expr::Name(n) => self.name(n),
+            Expr::Attribute(a) => {
+                let mut recv = self.expr(&a.value);
+                let out = self.attribute_node(a, &recv);
+                self.flush(&mut recv);
+                out
+            }
+            Expr::Subscript(s) => self.subscript(s),
+            Expr::Call(c) => self.call(c),
+            Expr::BinOp(b) => {
+                let mut l = self.expr(&b.left);
+                let mut r = self.expr(&b.right);
+                let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
+                let v = verdict_for(fold.as_ref());
+                let mut carried = Vec::new();
+                self.verdict(v, &mut l, &mut carried);
+                self.verdict(v, &mut r, &mut carried);
+                let from = self.hits.len();
+                self.finish(b.range, None, from, ValueSet::unknown(), fold, carried)
+            }
+            Expr::UnaryOp(u) => {
+                let mut o = self.expr(&u.operand);
+                let fold = match (u.op, &o.fold) {
+                    (ast::UnaryOp::USub, Some(Const::Int(i))) => i.checked_neg().map(Const::Int),
+                    (ast::UnaryOp::USub, Some(Const::Float(f))) => Some(Const::Float(-f)),
+                    (ast::UnaryOp::UAdd, Some(c @ (Const::Int(_) | Const::Float(_)))) => {
+                        Some(c.clone())
+                    }
+                    (ast::UnaryOp::Invert, Some(Const::Int(i))) => Some(Const::Int(!i)),
+                    (ast::UnaryOp::Not, Some(Const::Bool(b))) => Some(Const::Bool(!b)),
+                    _ => None,
+                };
+                self.flush(&mut o);
+                Eval { fold, ..Eval::unknown() }
+            }
+            Expr::BoolOp(b) => {
+                let mut vals = ValueSet::default();
+                for v in &b.values {
+                    let mut ev = self.expr(v);
+                    vals.union(&ev.vals);
+                    self.flush(&mut ev);
+                }
+                let from = self.hits.len();
+                reference::hits(self.c, &vals, &mut self.hits);
+                self.finish(b.range, None, from, vals, None, Vec::new())
+            }
+            Expr::If(i) => {
+                self.value(&i.test);
+                let mut body = self.expr(&i.body);
+                let mut orelse = self.expr(&i.orelse);
+                let mut vals = body.vals.clone();
+                vals.union(&orelse.vals);
+                self.flush(&mut body);
+                self.flush(&mut orelse);
+                let from = self.hits.len();
+                reference::hits(self.c, &vals, &mut self.hits);
+                self.finish(i.range, None, from, vals, None, Vec::new())
+            }
+            Expr::Named(n) => {
+                let value = self.expr(&n.value);
+                match &*n.target {
+                    Expr::Name(t) => self.bind_walrus(&key(&t.id), value.binding()),
+                    other => self.value(other),
+                }
+                value
+            }
+            Expr::Compare(c) => {
+                self.value(&c.left);
+                for x in &c.comparators {
+                    self.value(x);
+                }
+                Eval::unknown()
+            }
+            Expr::Lambda(l) => {
+                if let Some(p) = &l.parameters {
+                    self.parameter_defaults(p);
+                }
+                let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
+                let mut frames = self.frames.clone();
+                frames.push(Frame::Lambda);
+                self.deferred.push_back(Deferred {
+                    body: Body::Lambda(l),
+                    scope,
+                    frames,
+                    depth: self.depth,
+                });
+                Eval::unknown()
+            }
+            Expr::Dict(d) => {
+                for item in &d.items {
+                    if let Some(k) = &item.key {
+                        self.value(k);
+                    }
+                    self.value(&item.value);
+                }
+                Eval::unknown()
+            }
+            Expr::Set(s) => {
+                for x in &s.elts {
+                    self.value(x);
+                }
+                Eval::unknown()
+            }
+            Expr::List(ast::ExprList { elts, range, .. }) => {
+                self.sequence(elts, SeqKind::List, *range)
+            }
+            Expr::Tuple(ast::ExprTuple { elts, range, .. }) => {
+                self.sequence(elts, SeqKind::Tuple, *range)
+            }
+            Expr::ListComp(c) => {
+                self.comprehension(&c.generators, &[&c.elt]);
+                Eval::unknown()
+            }
+            Expr::SetComp(c) => {
+                self.comprehension(&c.generators, &[&c.elt]);
+                Eval::unknown()
+            }
+            Expr::Generator(c) => {
+                self.comprehension(&c.generators, &[&c.elt]);
+                Eval::unknown()
+            }
+            Expr::DictComp(c) => {
+                match &c.key {
+                    Some(k) => self.comprehension(&c.generators, &[k, &c.value]),
+                    None => self.comprehension(&c.generators, &[&c.value]),
+                }
+                Eval::unknown()
+            }
+            Expr::Await(a) => {
+                self.value(&a.value);
+                Eval::unknown()
+            }
+            Expr::Yield(y) => {
+                if let Some(v) = &y.value {
+                    self.value(v);
+                }
+                Eval::unknown()
+            }
+            Expr::YieldFrom(y) => {
+                self.value(&y.value);
+                Eval::unknown()
+            }
+            Expr::Starred(s) => {
+                self.value(&s.value);
+                Eval::unknown()
+            }
+            Expr::Slice(s) => {
+                for part in [&s.lower, &s.upper, &s.step].into_iter().flatten() {
+                    self.value(part);
+                }
+                Eval::unknown()
+            }
+            Expr::FString(f) => self.fstring(f),
+            Expr::TString(t) => {
+                for part in t.value.iter() {
+                    self.interpolations(&part.elements, &mut None, &mut Vec::new());
+                }
+                Eval::unknown()
+            }
+            Expr::StringLiteral(s) => {
+                let fold = Some(Const::Str(Text::Borrowed(s.value.to_str())));
+                let from = self.hits.len();
+                self.finish(s.range, None, from, ValueSet::unknown(), fold, Vec::new())
+            }
+            Expr::BytesLiteral(b) => {
+                let bytes = match std::borrow::Cow::from(&b.value) {
+                    std::borrow::Cow::Borrowed(x) => Bin::Borrowed(x),
+                    std::borrow::Cow::Owned(x) => Bin::Owned(x),
+                };
+                let from = self.hits.len();
+                self.finish(
+                    b.range,
+                    None,
+                    from,
+                    ValueSet::unknown(),
+                    Some(Const::Bytes(bytes)),
+                    Vec::new(),
+                )
+            }
+            Expr::NumberLiteral(n) => {
+                let fold = match &n.value {
+                    Number::Int(i) => i.as_i64().map_or(Const::Opaque, Const::Int),
+                    Number::Float(f) => Const::Float(*f),
+                    Number::Complex { .. } => Const::Opaque,
+                };
+                Eval { fold: Some(fold), ..Eval::unknown() }
+            }
+            Expr::BooleanLiteral(b) => Eval { fold: Some(Const::Bool(b.value)), ..Eval::unknown() },
+            Expr::NoneLiteral(_) => Eval { fold: Some(Const::None), ..Eval::unknown() },
+            Expr::EllipsisLiteral(_) => Eval { fold: Some(Const::Opaque), ..Eval::unknown() },
+            Expr::IpyEscapeCommand(_) => Eval::unknown(),
+        }
+    }
+
+    fn name(&mut self, n: &'a ast::ExprName) -> Eval<'a> {
+        if n.ctx != ExprContext::Load {
+            return Eval::unknown();
+        }
+        let name = key(&n.id);
+        let found = self.scopes.lookup(self.scope, &name, &mut self.interner);
+        let fold = found.single_const().cloned();
+        let vals = if fold.is_some() { ValueSet::unknown() } else { found.without_consts() };
+        let from = self.hits.len();
+        reference::hits(self.c, &vals, &mut self.hits);
+        self.settle(n.range, None, from);
+        Eval { vals, fold, ..Eval::default() }
+    }
+
+    /// What `base.attr` refers to.
+    fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        for alt in base.alts() {
+            match alt {
+                Value::Qual(q) => match self.interner.join(q, attr) {
+                    Some(j) => out.push(Value::Qual(j)),
+                    None => out.push(Value::Unknown),
+                },
+                _ => out.push(Value::Unknown),
+            }
+        }
+        // Attributes that reach the builtins or a module's globals from any object:
+        // `frame.f_builtins`, `func.__globals__`, `module.__builtins__`.
+        match attr {
+            "f_builtins" | "__builtins__" => {
+                out.push(Value::Qual(self.interner.intern("builtins")))
+            }
+            "__globals__" | "f_globals" => out.push(Value::Globals),
+            _ => {}
+        }
+        if out.is_empty() { ValueSet::unknown() } else { out }
+    }
+
+    /// What `base[key]` refers to for a string key: a namespace dictionary's entry.
+    fn item_vals(&mut self, base: &ValueSet<'a>, key: &str) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        for alt in base.alts() {
+            match alt {
+                Value::Qual(q) => {
+                    if let Some(owner) = q.strip_suffix(".__dict__") {
+                        if let Some(j) = self.interner.join(owner, key) {
+                            out.push(Value::Qual(j));
+                        }
+                    } else if &**q == "builtins" {
+                        // `__builtins__` is the builtins module or its dictionary.
+                        if let Some(j) = self.interner.join("builtins", key) {
+                            out.push(Value::Qual(j));
+                        }
+                    } else if &**q == "sys.modules" && is_dotted_name(key) {
+                        out.push(Value::Qual(self.interner.intern(key)));
+                    } else {
+                        out.push(Value::Unknown);
+                    }
+                }
+                Value::Globals => {
+                    if key == "__builtins__" {
+                        out.push(Value::Qual(self.interner.intern("builtins")));
+                    } else {
+                        out.union(&self.scopes.module_value(key));
+                    }
+                }
+                _ => out.push(Value::Unknown),
+            }
+        }
+        if out.is_empty() { ValueSet::unknown() } else { out }
+    }
+
+    fn attribute_node(&mut self, a: &'a ast::ExprAttribute, recv: &Eval<'a>) -> Eval<'a> {
+        let attr = key(&a.attr.id);
+        let from = self.hits.len();
+        attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
+        let vals = if a.ctx == ExprContext::Load {
+            let vals = self.attr_vals(&recv.vals, &attr);
+            reference::hits(self.c, &vals, &mut self.hits);
+            vals
+        } else {
+            ValueSet::unknown()
+        };
+        self.settle(a.range, None, from);
+        Eval::of(vals)
+    }
+
+    fn subscript(&mut self, s: &'a ast::ExprSubscript) -> Eval<'a> {
+        let mut base = self.expr(&s.value);
+        let mut parts: SmallVec<[Eval<'a>; 3]> = SmallVec::new();
+        let mut fold = None;
+        let mut vals = ValueSet::unknown();
+        let mut string_key: Option<String> = None;
+        match &*s.slice {
+            Expr::Slice(sl) => {
+                let mut bounds = [None, None, None];
+                let mut all_known = true;
+                for (i, part) in [&sl.lower, &sl.upper, &sl.step].into_iter().enumerate() {
+                    if let Some(p) = part {
+                        let ev = self.expr(p);
+                        match &ev.fold {
+                            Some(Const::Int(v)) => bounds[i] = Some(*v),
+                            Some(Const::None) => {}
+                            _ => all_known = false,
+                        }
+                        parts.push(ev);
+                    }
+                }
+                if all_known && let Some(b) = &base.fold {
+                    fold = fold::slice(b, bounds[0], bounds[1], bounds[2], &mut self.budget);
+                }
+            }
+            other => {
+                let k = self.expr(other);
+                match &k.fold {
+                    Some(Const::Str(t)) => {
+                        string_key = Some(t.as_str().to_string());
+                        vals = self.item_vals(&base.vals, t.as_str());
+                    }
+                    Some(c) => {
+                        if let Some(i) = c.as_int() {
+                            if let Some(b) = &base.fold {
+                                fold = fold::index(b, i);
+                            }
+                            if let [Value::Seq(items)] = base.vals.alts()
+                                && let Some(item) = usize::try_from(if i < 0 {
+                                    i + i64::try_from(items.len()).unwrap_or(0)
+                                } else {
+                                    i
+                                })
+                                .ok()
+                                .and_then(|i| items.get(i))
+                            {
+                                vals = item.clone();
+                            }
+                        }
+                    }
+                    None => {}
+                }
+                parts.push(k);
+            }
+        }
+        let v = verdict_for(fold.as_ref());
+        let mut carried = Vec::new();
+        self.verdict(v, &mut base, &mut carried);
+        for p in &mut parts {
+            self.verdict(v, p, &mut carried);
+        }
+        let from = self.hits.len();
+        if let Some(k) = &string_key {
+            attribute::hits(self.c, k, &mut self.interner, &mut self.hits);
+        }
+        if s.ctx == ExprContext::Load {
+            reference::hits(self.c, &vals, &mut self.hits);
+        } else {
+            vals = ValueSet::unknown();
+        }
+        self.finish(s.range, None, from, vals, fold, carried)
+    }
+
+    fn sequence(&mut self, elts: &'a [Expr], kind: SeqKind, range: TextRange) -> Eval<'a> {
+        let mut evals: Vec<Eval<'a>> = Vec::with_capacity(elts.len().min(64));
+        let mut foldable = elts.len() <= MAX_SEQ_LEN;
+        for x in elts {
+            if let Expr::Starred(s) = x {
+                self.value(&s.value);
+                foldable = false;
+                evals.push(Eval::unknown());
+                continue;
+            }
+            let ev = self.expr(x);
+            foldable &= ev.fold.is_some();
+            evals.push(ev);
+        }
+        let refers = evals.iter().any(|e| e.vals.is_interesting()) && evals.len() <= 32;
+        let vals = if refers {
+            ValueSet::one(Value::Seq(
+                evals.iter().map(|e| e.vals.clone()).collect::<Vec<_>>().into(),
+            ))
+        } else {
+            ValueSet::unknown()
+        };
+        let mut carried = Vec::new();
+        let fold = if foldable {
+            let mut items = Vec::with_capacity(evals.len());
+            for ev in &mut evals {
+                Self::carry(ev, &mut carried);
+                if let Some(c) = ev.fold.take() {
+                    items.push(c);
+                }
+            }
+            Some(fold::seq(kind, items))
+        } else {
+            for ev in &mut evals {
+                self.flush(ev);
+            }
+            None
+        };
+        let _ = range;
+        Eval { vals, fold, cand: None, carried }
+    }
+
+    fn comprehension(&mut self, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
+        let Some(first) = generators.first() else {
+            for e in elts {
+                self.value(e);
+            }
+            return;
+        };
+        self.value(&first.iter);
+        let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
+        let saved = std::mem::replace(&mut self.scope, scope);
+        for (i, g) in generators.iter().enumerate() {
+            if i > 0 {
+                self.value(&g.iter);
+            }
+            self.assign(&g.target, None);
+            for cond in &g.ifs {
+                self.value(cond);
+            }
+        }
+        for e in elts {
+            self.value(e);
+        }
+        self.scopes.finish(scope);
+        self.scope = saved;
+    }
+
+    fn fstring(&mut self, f: &'a ast::ExprFString) -> Eval<'a> {
+        let mut text: Option<String> = Some(String::new());
+        let mut children: Vec<Eval<'a>> = Vec::new();
+        for part in f.value.iter() {
+            match part {
+                FStringPart::Literal(lit) => {
+                    if let Some(t) = &mut text {
+                        t.push_str(&lit.value);
+                    }
+                }
+                FStringPart::FString(fs) => {
+                    self.interpolations(&fs.elements, &mut text, &mut children)
+                }
+            }
+        }
+        let fold =
+            text.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
+        let v = verdict_for(fold.as_ref());
+        let mut carried = Vec::new();
+        for c in &mut children {
+            self.verdict(v, c, &mut carried);
+        }
+        let from = self.hits.len();
+        self.finish(f.range, None, from, ValueSet::unknown(), fold, carried)
+    }
+
+    /// Evaluates the interpolations of an f-string (or t-string) part, appending its folded
+    /// text to `text` while every piece folds.
+    fn interpolations(
+        &mut self,
+        elements: &'a [InterpolatedStringElement],
+        text: &mut Option<String>,
+        children: &mut Vec<Eval<'a>>,
+    ) {
+        for el in elements {
+            match el {
+                InterpolatedStringElement::Literal(l) => {
+                    if let Some(t) = text {
+                        t.push_str(&l.value);
+                    }
+                }
+                InterpolatedStringElement::Interpolation(i) => {
+                    let ev = self.expr(&i.expression);
+                    let plain = i.debug_text.is_none()
+                        && i.format_spec.is_none()
+                        && matches!(i.conversion, ConversionFlag::None | ConversionFlag::Str);
+                    match (plain, ev.fold.as_ref().and_then(fold::to_str)) {
+                        (true, Some(s)) => {
+                            if let Some(t) = text {
+                                t.push_str(s.as_str());
+                            }
+                        }
+                        _ => *text = None,
+                    }
+                    children.push(ev);
+                    if let Some(spec) = &i.format_spec {
+                        self.interpolations(&spec.elements, &mut None, children);
+                    }
+                }
+            }
+        }
+    }
+
+    #[expect(clippy::too_many_lines, reason = "the special callees are listed in one place")]
+    fn call(&mut self, c: &'a ast::ExprCall) -> Eval<'a> {
+        let (mut callee, mut recv, method) = match &*c.func {
+            Expr::Attribute(a) => {
+                let recv = self.expr(&a.value);
+                let callee = self.attribute_node(a, &recv);
+                (callee, Some(recv), Some(key(&a.attr.id)))
+            }
+            f => (self.expr(f), None, None),
+        };
+        self.flush(&mut callee);
+        let frame = self.c.needs_call_frames;
+        if frame {
+            self.frames.push(Frame::Call(callee.vals.clone()));
+        }
+        let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
+        let mut star_at = None;
+        for (i, arg) in c.arguments.args.iter().enumerate() {
+            if let Expr::Starred(s) = arg {
+                star_at.get_or_insert(i);
+                self.value(&s.value);
+                pos.push(Eval::unknown());
+            } else {
+                pos.push(self.expr(arg));
+            }
+        }
+        let mut kws: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
+        let mut double_star = false;
+        for k in &c.arguments.keywords {
+            match &k.arg {
+                Some(id) => {
+                    let ev = self.expr(&k.value);
+                    kws.push((key(&id.id), ev));
+                }
+                None => {
+                    double_star = true;
+                    self.value(&k.value);
+                }
+            }
+        }
+        let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
+            pos.iter().map(|e| e.fold.as_ref()).collect();
+        let kw_c: SmallVec<[(&str, Option<&Const<'a>>); 2]> =
+            kws.iter().map(|(k, e)| (k.as_str(), e.fold.as_ref())).collect();
+        let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
+        let kw_r: SmallVec<[&ValueSet<'a>; 2]> = kws.iter().map(|(_, e)| &e.vals).collect();
+        let args = CallArgs {
+            pos: &pos_c,
+            kw: &kw_c,
+            star_at,
+            double_star,
+            pos_refs: &pos_r,
+            kw_refs: &kw_r,
+        };
+
+        let from = self.hits.len();
+        call::hits(self.c, &callee.vals, &args, &mut self.hits);
+        let mut vals = ValueSet::default();
+        let mut fold: Option<Const<'a>> = None;
+        let quals: SmallVec<[QName; 2]> = callee.vals.quals().cloned().collect();
+        let str_arg = |i: usize, kw: &str| -> Option<String> {
+            let v = pos_c
+                .get(i)
+                .copied()
+                .flatten()
+                .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v));
+            v.and_then(Const::as_str).map(str::to_string)
+        };
+        for q in &quals {
+            match &**q {
+                "builtins.__import__" | "importlib.__import__" => {
+                    if let Some(m) = str_arg(0, "name") {
+                        import::hits(self.c, &m, &mut self.interner, &mut self.hits);
+                        let fromlist = pos
+                            .get(3)
+                            .or_else(|| kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e));
+                        let whole = fromlist.is_some_and(|e| match &e.fold {
+                            Some(Const::Seq(_, items)) => !items.is_empty(),
+                            Some(Const::None) => false,
+                            _ => true,
+                        });
+                        let bound = if whole {
+                            m.as_str()
+                        } else {
+                            m.split('.').next().unwrap_or_default()
+                        };
+                        if !bound.is_empty() {
+                            vals.push(Value::Qual(self.interner.intern(bound)));
+                        }
+                    }
+                }
+                "importlib.import_module" => {
+                    if let Some(m) = str_arg(0, "name") {
+                        import::hits(self.c, &m, &mut self.interner, &mut self.hits);
+                        vals.push(Value::Qual(self.interner.intern(&m)));
+                    }
+                }
+                "builtins.globals" => vals.push(Value::Globals),
+                "builtins.locals" if self.scope == MODULE => vals.push(Value::Globals),
+                "builtins.vars" => match pos.first() {
+                    None if kws.is_empty() && self.scope == MODULE => vals.push(Value::Globals),
+                    Some(obj) => {
+                        let v = self.attr_vals(&obj.vals.clone(), "__dict__");
+                        vals.union(&v);
+                    }
+                    None => {}
+                },
+                "operator.attrgetter" => {
+                    for arg in pos_c.iter().flatten() {
+                        if let Some(path) = arg.as_str() {
+                            for part in path.split('.') {
+                                attribute::hits(self.c, part, &mut self.interner, &mut self.hits);
+                            }
+                        }
+                    }
+                }
+                "operator.methodcaller" => {
+                    if let Some(n) = str_arg(0, "name") {
+                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                    }
+                }
+                "builtins.map" => {
+                    let chr =
+                        pos.first().is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.chr"));
+                    if chr
+                        && pos.len() == 2
+                        && let Some(items) = &pos[1].fold
+                    {
+                        fold = fold::map_chr(items);
+                    }
+                }
+                name if attribute::GETATTR_LIKE.contains(&name) => {
+                    if let Some(n) = str_arg(1, "name") {
+                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                        if (name == "builtins.getattr" || name == "inspect.getattr_static")
+                            && let Some(obj) = pos.first()
+                        {
+                            let v = self.attr_vals(&obj.vals.clone(), &n);
+                            vals.union(&v);
+                        }
+                    }
+                }
+                name => {
+                    if fold.is_none() {
+                        fold = fold::call(name, &args, &mut self.budget);
+                    }
+                }
+            }
+        }
+        if let (Some(m), Some(r)) = (&method, &recv) {
+            let m = m.as_str();
+            if attribute::DUNDER_LOOKUPS.contains(&m) {
+                let named = (0..2).find_map(|i| {
+                    pos_c
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .and_then(Const::as_str)
+                        .map(|s| (i, s.to_string()))
+                });
+                if let Some((i, n)) = named {
+                    attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                    let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
+                    let v = self.attr_vals(&owner, &n);
+                    vals.union(&v);
+                }
+            }
+            if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
+                && let Some(k) = str_arg(0, "key")
+            {
+                let v = self.item_vals(&r.vals.clone(), &k);
+                if v.is_interesting() {
+                    vals.union(&v);
+                }
+            }
+            if fold.is_none()
+                && let Some(rf) = &r.fold
+            {
+                fold = fold::method(rf, m, &args, &mut self.budget);
+            }
+        }
+        if !vals.is_empty() {
+            reference::hits(self.c, &vals, &mut self.hits);
+        }
+        drop(args);
+        drop((kw_c, pos_c, kw_r, pos_r));
+        let v = verdict_for(fold.as_ref());
+        let mut carried = Vec::new();
+        for e in &mut pos {
+            self.verdict(v, e, &mut carried);
+        }
+        for (_, e) in &mut kws {
+            self.verdict(v, e, &mut carried);
+        }
+        if frame {
+            self.frames.pop();
+        }
+        if let Some(r) = &mut recv {
+            self.verdict(v, r, &mut carried);
+        }
+        self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
+    }
+}
+
+fn is_dotted_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
