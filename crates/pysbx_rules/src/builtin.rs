@@ -16,6 +16,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("network.yaml", include_str!("../../../rules/network.yaml")),
     ("obfuscation.yaml", include_str!("../../../rules/obfuscation.yaml")),
     ("process.yaml", include_str!("../../../rules/process.yaml")),
+    ("supply-chain.yaml", include_str!("../../../rules/supply-chain.yaml")),
 ];
 
 /// Every built-in rule.
