@@ -1,0 +1,180 @@
+//! The text of the stubs and how to recognise one already in a file.
+//!
+//! A stub expression raises a fresh `PermissionError` subclass, `PysbxBlocked`, whose
+//! message names the rule, the line and the original code:
+//!
+//! ```python
+//! (_ for _ in ()).throw(type("PysbxBlocked", (PermissionError,), {})("PSB201 (os-system) blocked at line 3: os.system('x')"))
+//! ```
+//!
+//! It needs no import, and contains no name, attribute or call that a rule pack flags: the
+//! class is built with `type(...)` and raised through an empty generator's `.throw`, since
+//! `raise` is a statement and cannot stand where an expression must. Whatever happens to
+//! `type` or `PermissionError` (a program may shadow them), `.throw` raises: it raises its
+//! argument, or `TypeError` when that is not an exception. The original code never runs.
+//!
+//! An import binds its names to a blocked object instead, an instance of a class whose
+//! special methods (attribute access, call, item access, iteration, truth, `with`) all
+//! evaluate that same raising expression; so the import succeeds and the first use raises.
+//!
+//! Sanitizing twice must change nothing, yet a stub quotes the original code in its message,
+//! which a `string:` rule may match. So the sanitizer finds the stubs already in a file
+//! ([`stub_regions`]) and leaves findings inside them alone. A region counts as a stub only
+//! when its text is exactly what [`raise_expr`] or [`blocked_object`] renders for the
+//! message it carries, so nothing but that inert message can hide there.
+
+use pysbx_rules::Rule;
+use ruff_python_ast::{AnyNodeRef, Expr};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::text::{one_line, python_str_literal};
+use crate::tree::NodeTree;
+
+/// Name of the `PermissionError` subclass every stub raises.
+pub const STUB_EXCEPTION: &str = "PysbxBlocked";
+
+/// Name of the class of the object an import of a blocked module binds.
+pub const BLOCKED_MODULE_CLASS: &str = "PysbxBlockedModule";
+
+const RAISE_PREFIX: &str = "(_ for _ in ()).throw(type(\"PysbxBlocked\", (PermissionError,), {})(";
+const RAISE_SUFFIX: &str = "))";
+
+/// The special methods of the blocked object: every way a module or a class imported from
+/// it is normally used. `__getattr__` only sees missing attributes, so `repr()` and `is`
+/// still work, which keeps tracebacks and `if x is None` checks usable.
+const BLOCKED_METHODS: &[&str] = &[
+    "__getattr__",
+    "__setattr__",
+    "__delattr__",
+    "__call__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__iter__",
+    "__len__",
+    "__contains__",
+    "__bool__",
+    "__enter__",
+    "__exit__",
+];
+
+/// The blocked object's text before its raising lambda body.
+fn object_prefix() -> String {
+    format!("type(\"{BLOCKED_MODULE_CLASS}\", (), {{_k: (lambda *_a, **_kw: ")
+}
+
+/// The blocked object's text after its raising lambda body: the method names and the call.
+fn object_suffix() -> String {
+    let keys: Vec<String> = BLOCKED_METHODS.iter().map(|m| format!("\"{m}\"")).collect();
+    format!(") for _k in ({})}})()", keys.join(", "))
+}
+
+/// A one-line expression that raises `PysbxBlocked(message)` when evaluated.
+pub(crate) fn raise_expr(message: &str) -> String {
+    format!("{RAISE_PREFIX}{}{RAISE_SUFFIX}", python_str_literal(message))
+}
+
+/// A one-line expression for an object whose every use raises `PysbxBlocked(message)`.
+pub(crate) fn blocked_object(message: &str) -> String {
+    format!("{}{}{}", object_prefix(), raise_expr(message), object_suffix())
+}
+
+/// The message of a stub replacing `code` (the original text) found by `rule` at `line`.
+pub(crate) fn message(rule: &Rule, line: u32, code: &str) -> String {
+    format!("{} ({}) blocked at line {line}: {}", rule.id, rule.name, one_line(code))
+}
+
+/// The message of the object bound to `name` by the import statement `code`.
+pub(crate) fn import_message(rule: &Rule, line: u32, name: &str, code: &str) -> String {
+    format!("{} ({}) blocked use of {name} at line {line}: {}", rule.id, rule.name, one_line(code))
+}
+
+/// The ranges of every stub expression and blocked object already in the module.
+pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> {
+    let mut raises = Vec::new();
+    for (_, node) in tree.nodes() {
+        if let AnyNodeRef::ExprCall(call) = node
+            && let Some(text) = slice(source, call.range())
+            && text.starts_with(RAISE_PREFIX)
+            && let Some(message) = raise_message(call)
+            && raise_expr(message) == text
+        {
+            raises.push(call.range());
+        }
+    }
+    let prefix = object_prefix();
+    let suffix = object_suffix();
+    let mut regions = raises.clone();
+    for (_, node) in tree.nodes() {
+        if let AnyNodeRef::ExprCall(call) = node
+            && let Some(text) = slice(source, call.range())
+            && text.starts_with(&prefix)
+            && text.ends_with(&suffix)
+            && let (Ok(p), Ok(s)) = (u32::try_from(prefix.len()), u32::try_from(suffix.len()))
+            && call.range().len() > TextSize::new(p + s)
+        {
+            let inner =
+                TextRange::new(call.start() + TextSize::new(p), call.end() - TextSize::new(s));
+            if raises.contains(&inner) {
+                regions.push(call.range());
+            }
+        }
+    }
+    regions
+}
+
+fn slice(source: &str, range: TextRange) -> Option<&str> {
+    source.get(usize::from(range.start())..usize::from(range.end()))
+}
+
+/// The message literal of a call shaped like [`raise_expr`]'s output, if it has that shape.
+fn raise_message(call: &ruff_python_ast::ExprCall) -> Option<&str> {
+    let [Expr::Call(construct)] = &*call.arguments.args else { return None };
+    let [Expr::StringLiteral(literal)] = &*construct.arguments.args else { return None };
+    Some(literal.value.to_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn regions_of(src: &str) -> Vec<String> {
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        stub_regions(&tree, src).into_iter().map(|r| src[r].to_string()).collect()
+    }
+
+    #[test]
+    fn stubs_parse_as_single_expressions() {
+        for text in [raise_expr("m \"q\" \\ \n"), blocked_object("m")] {
+            let parsed = ruff_python_parser::parse_expression(&text).unwrap();
+            assert!(!text.contains('\n'));
+            assert!(matches!(parsed.expr(), Expr::Call(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn own_stubs_are_recognised() {
+        let raise = raise_expr("PSB1 (x) blocked at line 1: eval('1')");
+        let object = blocked_object("PSB2 (y) blocked use of ctypes at line 2: import ctypes");
+        let src = format!("x = {raise}\nctypes = {object}\n");
+        let found = regions_of(&src);
+        assert!(found.contains(&raise));
+        assert!(found.contains(&object));
+    }
+
+    #[test]
+    fn lookalikes_with_extra_code_are_not_stubs() {
+        let raise = raise_expr("m");
+        // Same prefix, but the message position holds a call rather than the literal.
+        let forged = raise.replace("(\"m\")", "(os.system('x'))");
+        assert_eq!(regions_of(&format!("{forged}\n")), Vec::<String>::new());
+        // A literal written differently from how the stub writer writes it.
+        let respelled = raise.replace("(\"m\")", "('m')");
+        assert_eq!(regions_of(&format!("{respelled}\n")), Vec::<String>::new());
+        // An object whose lambda body is not a stub.
+        let object = blocked_object("m").replace(&raise, "os.system('x')");
+        assert_eq!(regions_of(&format!("v = {object}\n")), Vec::<String>::new());
+    }
+}
