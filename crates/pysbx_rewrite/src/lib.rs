@@ -17,6 +17,7 @@
 //! under a plain `python3`; and sanitizing the output again changes nothing.
 #![deny(missing_docs)]
 
+mod deep;
 mod diff;
 mod edit;
 mod error;
@@ -29,7 +30,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use pysbx_rules::{Action, Finding, Rule, RuleSet};
-use ruff_python_parser::parse_module;
+use ruff_python_ast::{Mod, ModModule};
+use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
@@ -38,7 +40,7 @@ pub use error::RewriteError;
 pub use stub::{BLOCKED_MODULE_CLASS, STUB_EXCEPTION};
 
 use edit::Planned;
-use strategies::strip::{self as strip_strategy, StripTarget};
+use strategies::strip as strip_strategy;
 use strategies::stub::{self as stub_strategy, StubTarget};
 use tree::NodeTree;
 
@@ -136,12 +138,46 @@ pub fn sanitize(
     findings: &[Finding],
     rules: &RuleSet,
 ) -> Result<Sanitized, RewriteError> {
-    let parsed = parse_module(source).map_err(|e| {
-        let (line, column) = line_column(source, e.location.start());
-        RewriteError::Unparsable { line, column, message: e.error.to_string() }
+    let module = parse(source).map_err(|(offset, message)| {
+        let (line, column) = line_column(source, offset);
+        RewriteError::Unparsable { line, column, message }
     })?;
-    let tree = NodeTree::build(parsed.syntax());
-    let stubs = stub::stub_regions(&tree, source);
+    let tree = NodeTree::build(&module);
+    let deep = tree.max_depth() > deep::DISMANTLE_DEPTH;
+    let result = sanitize_module(source, findings, rules, &tree);
+    drop(tree);
+    if deep {
+        deep::dismantle(module);
+    }
+    let (output, kept, skipped) = result?;
+    verify(source, &output, deep)?;
+    let lines = text::LineStarts::new(source);
+
+    let edits = kept
+        .into_iter()
+        .map(|p| AppliedEdit {
+            finding: p.finding,
+            also: p.also,
+            action: p.action,
+            start: u32::from(p.range.start()),
+            end: u32::from(p.range.end()),
+            original: source[p.range].to_string(),
+            line: lines.line_of(usize::from(p.range.start())),
+            replacement: p.replacement,
+        })
+        .collect();
+    Ok(Sanitized { output, edits, skipped })
+}
+
+/// The edits for `findings` on the parsed `source`, and the spliced output (not yet verified).
+fn sanitize_module(
+    source: &str,
+    findings: &[Finding],
+    rules: &RuleSet,
+    tree: &NodeTree<'_>,
+) -> Result<(String, Vec<Planned>, Vec<SkippedEdit>), RewriteError> {
+    let stubs = stub::stub_regions(tree, source);
+    let lines = text::LineStarts::new(source);
 
     let mut skipped = Vec::new();
     let mut planned = Vec::new();
@@ -169,25 +205,25 @@ pub fn sanitize(
             continue;
         };
         let edit = match rule.action {
-            Action::Strip => strip_strategy::target(&tree, deepest).map(|target| {
-                let original = &source[target.range(&tree)];
-                planned_edit(
-                    &tree,
-                    target,
-                    Action::Strip,
-                    index,
-                    strip_strategy::render(target, original),
-                )
+            Action::Strip => strip_strategy::target(tree, deepest).map(|target| {
+                let range = target.range(tree);
+                Planned {
+                    range,
+                    action: Action::Strip,
+                    finding: index,
+                    also: Vec::new(),
+                    replacement: strip_strategy::render(target, &source[range]),
+                }
             }),
-            Action::Stub => match stub_strategy::target(&tree, deepest) {
+            Action::Stub => match stub_strategy::target(tree, deepest) {
                 Some(StubTarget::Import { stmt, aliases }) => {
                     imports.entry(stmt).or_default().push((index, aliases));
                     continue;
                 }
                 Some(target) => {
-                    let target_range = target.range(&tree);
+                    let target_range = target.range(tree);
                     let original = &source[target_range];
-                    let line = text::line_of(source, usize::from(target_range.start()));
+                    let line = lines.line_of(usize::from(target_range.start()));
                     let message = stub::message(rule, line, original);
                     let replacement = stub_strategy::render_raise(original, &message);
                     Some(Planned {
@@ -209,7 +245,7 @@ pub fn sanitize(
     }
 
     for (stmt, flagged) in imports {
-        planned.push(import_edit(source, &tree, rules, findings, stmt, &flagged)?);
+        planned.push(import_edit(source, &lines, tree, rules, findings, stmt, &flagged)?);
     }
 
     let (kept, dropped) = edit::resolve_overlaps(planned);
@@ -217,38 +253,14 @@ pub fn sanitize(
     skipped.sort_by_key(|s| s.finding);
 
     let output = edit::apply(source, &kept);
-    verify(source, &output)?;
-
-    let edits = kept
-        .into_iter()
-        .map(|p| AppliedEdit {
-            finding: p.finding,
-            also: p.also,
-            action: p.action,
-            start: u32::from(p.range.start()),
-            end: u32::from(p.range.end()),
-            original: source[p.range].to_string(),
-            line: text::line_of(source, usize::from(p.range.start())),
-            replacement: p.replacement,
-        })
-        .collect();
-    Ok(Sanitized { output, edits, skipped })
-}
-
-fn planned_edit(
-    tree: &NodeTree<'_>,
-    target: StripTarget,
-    action: Action,
-    finding: usize,
-    replacement: String,
-) -> Planned {
-    Planned { range: target.range(tree), action, finding, also: Vec::new(), replacement }
+    Ok((output, kept, skipped))
 }
 
 /// The single edit of an import statement flagged by one or more findings: each alias is
 /// owned by the first finding that flagged it, and its stub names that finding's rule.
 fn import_edit(
     source: &str,
+    lines: &text::LineStarts,
     tree: &NodeTree<'_>,
     rules: &RuleSet,
     findings: &[Finding],
@@ -273,7 +285,7 @@ fn import_edit(
             }
         }
     }
-    let line = text::line_of(source, usize::from(range.start()));
+    let line = lines.line_of(usize::from(range.start()));
     let replacement = stub_strategy::render_import(tree.node(stmt), original, &owners, line)
         .ok_or_else(|| internal(source, range.start(), "import edit on a non-import statement"))?;
     let mut ids = flagged.iter().map(|(f, _)| *f);
@@ -287,11 +299,32 @@ fn finding_range(source: &str, finding: &Finding) -> Option<TextRange> {
     source.get(usize::from(range.start())..usize::from(range.end())).map(|_| range)
 }
 
+/// Parses a module; on a syntax error, the offset and message of the first one.
+fn parse(source: &str) -> Result<ModModule, (TextSize, String)> {
+    let parsed = deep::grow(|| parse_unchecked(source, ParseOptions::from(Mode::Module)));
+    let error = parsed.errors().first().map(|e| (e.location.start(), e.error.to_string()));
+    let Mod::Module(module) = parsed.into_syntax() else {
+        return Err((TextSize::default(), "not a module".to_string()));
+    };
+    match error {
+        None => Ok(module),
+        Some(error) => {
+            // A module with a syntax error was never measured: take it apart safely.
+            deep::dismantle(module);
+            Err(error)
+        }
+    }
+}
+
 /// The output must parse and have exactly the input's line count.
-fn verify(source: &str, output: &str) -> Result<(), RewriteError> {
-    if let Err(e) = parse_module(output) {
-        let (line, column) = line_column(output, e.location.start());
-        return Err(RewriteError::Internal { line, column, message: e.error.to_string() });
+fn verify(source: &str, output: &str, deep: bool) -> Result<(), RewriteError> {
+    match parse(output) {
+        Err((offset, message)) => {
+            let (line, column) = line_column(output, offset);
+            return Err(RewriteError::Internal { line, column, message });
+        }
+        Ok(module) if deep => deep::dismantle(module),
+        Ok(_) => {}
     }
     let (before, after) = (text::count_line_breaks(source), text::count_line_breaks(output));
     if before != after {
@@ -321,6 +354,7 @@ mod tests {
     use super::*;
     use crate::stub::{blocked_object, raise_expr};
     use pysbx_rules::FindingLocation;
+    use ruff_python_parser::parse_module;
 
     const RULES: &str = r"
 rules:
@@ -658,6 +692,25 @@ from ctypes import *
         let result = check(src, &[("PSB901", "os.system")]);
         let stub = stub_of("PSB901", "system-stub", 2, "os.system( 'x')");
         assert_eq!(result.output, format!("import os\r\n({stub}\r\n)\r\nprint(1)\r\n"));
+    }
+
+    #[test]
+    fn a_very_deep_expression_is_sanitized_on_a_small_stack() {
+        let src = format!("import os\nx = 1{}\nos.system('x')\n", "+1".repeat(200_000));
+        let handle = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let rules = rules();
+                let start = src.find("os.system").unwrap();
+                let findings = vec![finding(&rules, "PSB901", start, start + 9)];
+                let result = sanitize(&src, &findings, &rules).unwrap();
+                assert_eq!(result.edits.len(), 1);
+                let bad = format!("{}def (:\n", &src[..start]);
+                let err = sanitize(&bad, &[], &rules).unwrap_err();
+                assert!(matches!(err, RewriteError::Unparsable { line: 3, .. }), "{err}");
+            })
+            .unwrap();
+        handle.join().unwrap();
     }
 
     #[test]

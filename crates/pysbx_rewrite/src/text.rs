@@ -38,10 +38,28 @@ pub(crate) fn count_line_breaks(text: &str) -> usize {
     count
 }
 
-/// 1-based line number of a byte offset.
-pub(crate) fn line_of(source: &str, offset: usize) -> u32 {
-    let prefix = source.get(..offset).unwrap_or(source);
-    u32::try_from(count_line_breaks(prefix) + 1).unwrap_or(u32::MAX)
+/// Where each line starts, for 1-based line numbers of byte offsets in one pass.
+pub(crate) struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub(crate) fn new(source: &str) -> Self {
+        let bytes = source.as_bytes();
+        let mut starts = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
+        Self(starts)
+    }
+
+    /// 1-based line number of a byte offset (offsets past the end are on the last line).
+    pub(crate) fn line_of(&self, offset: usize) -> u32 {
+        let line = self.0.partition_point(|&start| start <= offset);
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
 }
 
 /// A double-quoted Python string literal whose value is `value`, written in ASCII only.
@@ -99,12 +117,14 @@ mod tests {
 
     #[test]
     fn line_numbers_are_one_based_and_count_every_terminator() {
-        let src = "a\nb\r\nc\rd";
-        assert_eq!(line_of(src, 0), 1);
-        assert_eq!(line_of(src, 2), 2);
-        assert_eq!(line_of(src, 5), 3);
-        assert_eq!(line_of(src, 7), 4);
-        assert_eq!(line_of(src, 999), 4);
+        let lines = LineStarts::new("a\nb\r\nc\rd");
+        assert_eq!(lines.line_of(0), 1);
+        assert_eq!(lines.line_of(1), 1);
+        assert_eq!(lines.line_of(2), 2);
+        assert_eq!(lines.line_of(4), 2);
+        assert_eq!(lines.line_of(5), 3);
+        assert_eq!(lines.line_of(7), 4);
+        assert_eq!(lines.line_of(999), 4);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! expression's statement, "is this inside an f-string or a match pattern"), so one
 //! source-order walk records every node with the index of its parent.
 
-use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
-use ruff_python_ast::{AnyNodeRef, ModModule};
+use ruff_python_ast::visitor::source_order::{
+    SourceOrderVisitor, TraversalSignal, walk_expr, walk_pattern, walk_stmt,
+};
+use ruff_python_ast::{AnyNodeRef, Expr, ModModule, Pattern, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// Index of a node in a [`NodeTree`].
@@ -21,13 +23,19 @@ struct TreeNode<'a> {
 /// Every node of a module, in source order, with parent and child links.
 pub(crate) struct NodeTree<'a> {
     nodes: Vec<TreeNode<'a>>,
+    max_depth: usize,
 }
 
 impl<'a> NodeTree<'a> {
     pub(crate) fn build(module: &'a ModModule) -> Self {
-        let mut builder = Builder { nodes: Vec::new(), stack: Vec::new() };
+        let mut builder = Builder { nodes: Vec::new(), stack: Vec::new(), max_depth: 0 };
         builder.visit_mod_module(module);
-        NodeTree { nodes: builder.nodes }
+        NodeTree { nodes: builder.nodes, max_depth: builder.max_depth }
+    }
+
+    /// The depth of the deepest node (the module is at depth 1).
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
     }
 
     pub(crate) fn node(&self, id: NodeId) -> AnyNodeRef<'a> {
@@ -70,6 +78,7 @@ impl<'a> NodeTree<'a> {
 struct Builder<'a> {
     nodes: Vec<TreeNode<'a>>,
     stack: Vec<NodeId>,
+    max_depth: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -91,7 +100,22 @@ impl<'a> SourceOrderVisitor<'a> for Builder<'a> {
             self.nodes[parent].children.push(id);
         }
         self.stack.push(id);
+        self.max_depth = self.max_depth.max(self.stack.len());
         TraversalSignal::Traverse
+    }
+
+    // Expressions, statements and patterns are where nesting recurses; each level makes
+    // sure the stack has room before descending.
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        crate::deep::grow(|| walk_expr(self, expr));
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        crate::deep::grow(|| walk_stmt(self, stmt));
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a Pattern) {
+        crate::deep::grow(|| walk_pattern(self, pattern));
     }
 
     fn leave_node(&mut self, _node: AnyNodeRef<'a>) {
@@ -130,6 +154,8 @@ mod tests {
         let tree = NodeTree::build(parsed.syntax());
         let id = tree.deepest_containing(text_range(0, 11).unwrap()).unwrap();
         assert_eq!(id, 0);
+        // module > assignment > number literal
+        assert_eq!(tree.max_depth(), 3);
         assert!(text_range(3, 2).is_none());
     }
 }
