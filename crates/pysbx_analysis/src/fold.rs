@@ -924,7 +924,7 @@ pub(crate) fn b64decode(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn b32decode(input: &[u8], casefold: bool) -> Option<Vec<u8>> {
-    if input.len() % 8 != 0 || input.len() / 8 * 5 > MAX_CONST_LEN {
+    if !input.len().is_multiple_of(8) || input.len() / 8 * 5 > MAX_CONST_LEN {
         return None;
     }
     let data_len = input.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);

@@ -168,9 +168,9 @@ impl Analyzer {
     }
 
     /// Reads the module, again when functions bound module names after it was read.
-    fn read<'a>(
+    fn read(
         &self,
-        body: &'a [ruff_python_ast::Stmt],
+        body: &[ruff_python_ast::Stmt],
         file_name: &str,
         len: usize,
     ) -> (Vec<Raw>, Option<TextSize>, u32) {

@@ -226,27 +226,25 @@ impl<'a> Scopes<'a> {
         let mut first = true;
         while let Some(i) = cur {
             let Some(scope) = self.list.get(i as usize) else { break };
-            if scope.kind != ScopeKind::Class || first {
-                if let Some(slot) = scope.slots.get(name) {
-                    match slot.decl {
-                        Decl::Global => {
-                            cur = Some(MODULE);
-                            first = false;
-                            continue;
-                        }
-                        Decl::Nonlocal => {
-                            cur = scope.parent;
-                            first = false;
-                            continue;
-                        }
-                        Decl::Local => {
-                            let vals =
-                                if first || !scope.finished { &slot.cur } else { &slot.ever };
-                            out.union(vals);
-                            if !vals.unbound && !vals.is_empty() {
-                                out.unbound = false;
-                                return out;
-                            }
+            let visible = scope.kind != ScopeKind::Class || first;
+            if visible && let Some(slot) = scope.slots.get(name) {
+                match slot.decl {
+                    Decl::Global => {
+                        cur = Some(MODULE);
+                        first = false;
+                        continue;
+                    }
+                    Decl::Nonlocal => {
+                        cur = scope.parent;
+                        first = false;
+                        continue;
+                    }
+                    Decl::Local => {
+                        let vals = if first || !scope.finished { &slot.cur } else { &slot.ever };
+                        out.union(vals);
+                        if !vals.unbound && !vals.is_empty() {
+                            out.unbound = false;
+                            return out;
                         }
                     }
                 }

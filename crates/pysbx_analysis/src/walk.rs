@@ -1315,152 +1315,159 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
-        let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
-            pos.iter().map(|e| e.fold.as_ref()).collect();
-        let kw_c: SmallVec<[(&str, Option<&Const<'a>>); 2]> =
-            kws.iter().map(|(k, e)| (k.as_str(), e.fold.as_ref())).collect();
-        let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
-        let kw_r: SmallVec<[&ValueSet<'a>; 2]> = kws.iter().map(|(_, e)| &e.vals).collect();
-        let args = CallArgs {
-            pos: &pos_c,
-            kw: &kw_c,
-            star_at,
-            double_star,
-            pos_refs: &pos_r,
-            kw_refs: &kw_r,
-        };
-
         let from = self.hits.len();
-        call::hits(self.c, &callee.vals, &args, &mut self.hits);
-        let mut vals = ValueSet::default();
-        let mut fold: Option<Const<'a>> = None;
-        let quals: SmallVec<[QName; 2]> = callee.vals.quals().cloned().collect();
-        let str_arg = |i: usize, kw: &str| -> Option<String> {
-            let v = pos_c
-                .get(i)
-                .copied()
-                .flatten()
-                .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v));
-            v.and_then(Const::as_str).map(str::to_string)
-        };
-        for q in &quals {
-            match &**q {
-                "builtins.__import__" | "importlib.__import__" => {
-                    if let Some(m) = str_arg(0, "name") {
-                        import::hits(self.c, &m, &mut self.interner, &mut self.hits);
-                        let fromlist = pos
-                            .get(3)
-                            .or_else(|| kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e));
-                        let whole = fromlist.is_some_and(|e| match &e.fold {
-                            Some(Const::Seq(_, items)) => !items.is_empty(),
-                            Some(Const::None) => false,
-                            _ => true,
-                        });
-                        let bound = if whole {
-                            m.as_str()
-                        } else {
-                            m.split('.').next().unwrap_or_default()
-                        };
-                        if !bound.is_empty() {
-                            vals.push(Value::Qual(self.interner.intern(bound)));
-                        }
-                    }
-                }
-                "importlib.import_module" => {
-                    if let Some(m) = str_arg(0, "name") {
-                        import::hits(self.c, &m, &mut self.interner, &mut self.hits);
-                        vals.push(Value::Qual(self.interner.intern(&m)));
-                    }
-                }
-                "builtins.globals" => vals.push(Value::Globals),
-                "builtins.locals" if self.scope == MODULE => vals.push(Value::Globals),
-                "builtins.vars" => match pos.first() {
-                    None if kws.is_empty() && self.scope == MODULE => vals.push(Value::Globals),
-                    Some(obj) => {
-                        let v = self.attr_vals(&obj.vals.clone(), "__dict__");
-                        vals.union(&v);
-                    }
-                    None => {}
-                },
-                "operator.attrgetter" => {
-                    for arg in pos_c.iter().flatten() {
-                        if let Some(path) = arg.as_str() {
-                            for part in path.split('.') {
-                                attribute::hits(self.c, part, &mut self.interner, &mut self.hits);
+        let (vals, fold) = {
+            let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
+                pos.iter().map(|e| e.fold.as_ref()).collect();
+            let kw_c: SmallVec<[(&str, Option<&Const<'a>>); 2]> =
+                kws.iter().map(|(k, e)| (k.as_str(), e.fold.as_ref())).collect();
+            let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
+            let kw_r: SmallVec<[&ValueSet<'a>; 2]> = kws.iter().map(|(_, e)| &e.vals).collect();
+            let args = CallArgs {
+                pos: &pos_c,
+                kw: &kw_c,
+                star_at,
+                double_star,
+                pos_refs: &pos_r,
+                kw_refs: &kw_r,
+            };
+
+            call::hits(self.c, &callee.vals, &args, &mut self.hits);
+            let mut vals = ValueSet::default();
+            let mut fold: Option<Const<'a>> = None;
+            let quals: SmallVec<[QName; 2]> = callee.vals.quals().cloned().collect();
+            let str_arg = |i: usize, kw: &str| -> Option<String> {
+                let v = pos_c
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v));
+                v.and_then(Const::as_str).map(str::to_string)
+            };
+            for q in &quals {
+                match &**q {
+                    "builtins.__import__" | "importlib.__import__" => {
+                        if let Some(m) = str_arg(0, "name") {
+                            import::hits(self.c, &m, &mut self.interner, &mut self.hits);
+                            let fromlist = pos.get(3).or_else(|| {
+                                kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e)
+                            });
+                            let whole = fromlist.is_some_and(|e| match &e.fold {
+                                Some(Const::Seq(_, items)) => !items.is_empty(),
+                                Some(Const::None) => false,
+                                _ => true,
+                            });
+                            let bound = if whole {
+                                m.as_str()
+                            } else {
+                                m.split('.').next().unwrap_or_default()
+                            };
+                            if !bound.is_empty() {
+                                vals.push(Value::Qual(self.interner.intern(bound)));
                             }
                         }
                     }
-                }
-                "operator.methodcaller" => {
-                    if let Some(n) = str_arg(0, "name") {
-                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                    "importlib.import_module" => {
+                        if let Some(m) = str_arg(0, "name") {
+                            import::hits(self.c, &m, &mut self.interner, &mut self.hits);
+                            vals.push(Value::Qual(self.interner.intern(&m)));
+                        }
                     }
-                }
-                "builtins.map" => {
-                    let chr =
-                        pos.first().is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.chr"));
-                    if chr
-                        && pos.len() == 2
-                        && let Some(items) = &pos[1].fold
-                    {
-                        fold = fold::map_chr(items);
-                    }
-                }
-                name if attribute::GETATTR_LIKE.contains(&name) => {
-                    if let Some(n) = str_arg(1, "name") {
-                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
-                        if (name == "builtins.getattr" || name == "inspect.getattr_static")
-                            && let Some(obj) = pos.first()
-                        {
-                            let v = self.attr_vals(&obj.vals.clone(), &n);
+                    "builtins.globals" => vals.push(Value::Globals),
+                    "builtins.locals" if self.scope == MODULE => vals.push(Value::Globals),
+                    "builtins.vars" => match pos.first() {
+                        None if kws.is_empty() && self.scope == MODULE => vals.push(Value::Globals),
+                        Some(obj) => {
+                            let v = self.attr_vals(&obj.vals.clone(), "__dict__");
                             vals.union(&v);
+                        }
+                        None => {}
+                    },
+                    "operator.attrgetter" => {
+                        for arg in pos_c.iter().flatten() {
+                            if let Some(path) = arg.as_str() {
+                                for part in path.split('.') {
+                                    attribute::hits(
+                                        self.c,
+                                        part,
+                                        &mut self.interner,
+                                        &mut self.hits,
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    "operator.methodcaller" => {
+                        if let Some(n) = str_arg(0, "name") {
+                            attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                        }
+                    }
+                    "builtins.map" => {
+                        let chr = pos
+                            .first()
+                            .is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.chr"));
+                        if chr
+                            && pos.len() == 2
+                            && let Some(items) = &pos[1].fold
+                        {
+                            fold = fold::map_chr(items);
+                        }
+                    }
+                    name if attribute::GETATTR_LIKE.contains(&name) => {
+                        if let Some(n) = str_arg(1, "name") {
+                            attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                            if (name == "builtins.getattr" || name == "inspect.getattr_static")
+                                && let Some(obj) = pos.first()
+                            {
+                                let v = self.attr_vals(&obj.vals.clone(), &n);
+                                vals.union(&v);
+                            }
+                        }
+                    }
+                    name => {
+                        if fold.is_none() {
+                            fold = fold::call(name, &args, &mut self.budget);
                         }
                     }
                 }
-                name => {
-                    if fold.is_none() {
-                        fold = fold::call(name, &args, &mut self.budget);
+            }
+            if let (Some(m), Some(r)) = (&method, &recv) {
+                let m = m.as_str();
+                if attribute::DUNDER_LOOKUPS.contains(&m) {
+                    let named = (0..2).find_map(|i| {
+                        pos_c
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .and_then(Const::as_str)
+                            .map(|s| (i, s.to_string()))
+                    });
+                    if let Some((i, n)) = named {
+                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                        let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
+                        let v = self.attr_vals(&owner, &n);
+                        vals.union(&v);
                     }
                 }
-            }
-        }
-        if let (Some(m), Some(r)) = (&method, &recv) {
-            let m = m.as_str();
-            if attribute::DUNDER_LOOKUPS.contains(&m) {
-                let named = (0..2).find_map(|i| {
-                    pos_c
-                        .get(i)
-                        .copied()
-                        .flatten()
-                        .and_then(Const::as_str)
-                        .map(|s| (i, s.to_string()))
-                });
-                if let Some((i, n)) = named {
-                    attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
-                    let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
-                    let v = self.attr_vals(&owner, &n);
-                    vals.union(&v);
+                if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
+                    && let Some(k) = str_arg(0, "key")
+                {
+                    let v = self.item_vals(&r.vals.clone(), &k);
+                    if v.is_interesting() {
+                        vals.union(&v);
+                    }
+                }
+                if fold.is_none()
+                    && let Some(rf) = &r.fold
+                {
+                    fold = fold::method(rf, m, &args, &mut self.budget);
                 }
             }
-            if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
-                && let Some(k) = str_arg(0, "key")
-            {
-                let v = self.item_vals(&r.vals.clone(), &k);
-                if v.is_interesting() {
-                    vals.union(&v);
-                }
+            if !vals.is_empty() {
+                reference::hits(self.c, &vals, &mut self.hits);
             }
-            if fold.is_none()
-                && let Some(rf) = &r.fold
-            {
-                fold = fold::method(rf, m, &args, &mut self.budget);
-            }
-        }
-        if !vals.is_empty() {
-            reference::hits(self.c, &vals, &mut self.hits);
-        }
-        drop(args);
-        drop((kw_c, pos_c, kw_r, pos_r));
+            (vals, fold)
+        };
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         for e in &mut pos {
