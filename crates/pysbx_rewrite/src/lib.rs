@@ -29,7 +29,7 @@ mod tree;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use pysbx_rules::{Action, Finding, Rule, RuleSet};
+use pysbx_rules::{Action, Finding, RuleSet};
 use ruff_python_ast::{Mod, ModModule};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_source_file::LineIndex;
@@ -40,7 +40,8 @@ pub use error::RewriteError;
 pub use stub::{BLOCKED_MODULE_CLASS, STUB_EXCEPTION};
 
 use edit::Planned;
-use strategies::strip as strip_strategy;
+use strategies::imports;
+use strategies::strip::{self as strip_strategy, StripTarget};
 use strategies::stub::{self as stub_strategy, StubTarget};
 use tree::NodeTree;
 
@@ -181,8 +182,8 @@ fn sanitize_module(
 
     let mut skipped = Vec::new();
     let mut planned = Vec::new();
-    // Import statements collect their flagged aliases from every finding before rendering.
-    let mut imports: BTreeMap<tree::NodeId, Vec<(usize, Vec<usize>)>> = BTreeMap::new();
+    // Import statements collect their flagged names from every finding before rendering.
+    let mut imports: BTreeMap<tree::NodeId, Vec<(usize, Action, Vec<usize>)>> = BTreeMap::new();
 
     for (index, finding) in findings.iter().enumerate() {
         let Some(rule) = rules.get(finding.rule) else {
@@ -205,19 +206,27 @@ fn sanitize_module(
             continue;
         };
         let edit = match rule.action {
-            Action::Strip => strip_strategy::target(tree, deepest).map(|target| {
-                let range = target.range(tree);
-                Planned {
-                    range,
-                    action: Action::Strip,
-                    finding: index,
-                    also: Vec::new(),
-                    replacement: strip_strategy::render(target, &source[range]),
+            Action::Strip => match strip_strategy::target(tree, deepest) {
+                Some(StripTarget::Statement(stmt))
+                    if let Some(aliases) = imports::flagged_aliases(tree, stmt, deepest) =>
+                {
+                    imports.entry(stmt).or_default().push((index, Action::Strip, aliases));
+                    continue;
                 }
-            }),
+                target => target.map(|target| {
+                    let range = target.range(tree);
+                    Planned {
+                        range,
+                        action: Action::Strip,
+                        finding: index,
+                        also: Vec::new(),
+                        replacement: strip_strategy::render(target, &source[range]),
+                    }
+                }),
+            },
             Action::Stub => match stub_strategy::target(tree, deepest) {
                 Some(StubTarget::Import { stmt, aliases }) => {
-                    imports.entry(stmt).or_default().push((index, aliases));
+                    imports.entry(stmt).or_default().push((index, Action::Stub, aliases));
                     continue;
                 }
                 Some(target) => {
@@ -256,8 +265,8 @@ fn sanitize_module(
     Ok((output, kept, skipped))
 }
 
-/// The single edit of an import statement flagged by one or more findings: each alias is
-/// owned by the first finding that flagged it, and its stub names that finding's rule.
+/// The single edit of an import statement flagged by one or more findings: each name is
+/// owned by the first finding that flagged it. The edit is a stub when any name is stubbed.
 fn import_edit(
     source: &str,
     lines: &text::LineStarts,
@@ -265,32 +274,33 @@ fn import_edit(
     rules: &RuleSet,
     findings: &[Finding],
     stmt: tree::NodeId,
-    flagged: &[(usize, Vec<usize>)],
+    flagged: &[(usize, Action, Vec<usize>)],
 ) -> Result<Planned, RewriteError> {
     let range = tree.range(stmt);
     let original = &source[range];
-    let count = match tree.node(stmt) {
-        ruff_python_ast::AnyNodeRef::StmtImport(s) => s.names.len(),
-        ruff_python_ast::AnyNodeRef::StmtImportFrom(s) => s.names.len(),
-        _ => 0,
-    };
-    let mut owners: Vec<Option<(usize, &Rule)>> = vec![None; count];
-    for (finding, aliases) in flagged {
-        let Some(rule) = findings.get(*finding).and_then(|f| rules.get(f.rule)) else { continue };
+    let count = imports::import_names(tree.node(stmt)).map_or(0, <[_]>::len);
+    let mut owners: Vec<Option<imports::Owner<'_>>> = vec![None; count];
+    for &(finding, action, ref aliases) in flagged {
+        let Some(rule) = findings.get(finding).and_then(|f| rules.get(f.rule)) else { continue };
         for &alias in aliases {
             if let Some(slot) = owners.get_mut(alias)
                 && slot.is_none()
             {
-                *slot = Some((*finding, rule));
+                *slot = Some(imports::Owner { finding, action, rule });
             }
         }
     }
     let line = lines.line_of(usize::from(range.start()));
-    let replacement = stub_strategy::render_import(tree.node(stmt), original, &owners, line)
+    let replacement = imports::render(tree.node(stmt), original, &owners, line)
         .ok_or_else(|| internal(source, range.start(), "import edit on a non-import statement"))?;
-    let mut ids = flagged.iter().map(|(f, _)| *f);
+    let action = if owners.iter().flatten().any(|o| o.action == Action::Stub) {
+        Action::Stub
+    } else {
+        Action::Strip
+    };
+    let mut ids = flagged.iter().map(|(f, _, _)| *f);
     let finding = ids.next().unwrap_or_default();
-    Ok(Planned { range, action: Action::Stub, finding, also: ids.collect(), replacement })
+    Ok(Planned { range, action, finding, also: ids.collect(), replacement })
 }
 
 /// The finding's byte range, if it lies within `source` on character boundaries.
@@ -358,13 +368,14 @@ mod tests {
 
     const RULES: &str = r"
 rules:
-  - {id: PSB901, name: system-stub, severity: high, action: stub, message: m, match: {call: os.system}}
-  - {id: PSB902, name: eval-stub, severity: high, action: stub, message: m, match: {reference: builtins.eval}}
-  - {id: PSB903, name: popen-strip, severity: high, action: strip, message: m, match: {call: os.popen}}
-  - {id: PSB904, name: ctypes-stub, severity: high, action: stub, message: m, match: {import: ctypes}}
-  - {id: PSB905, name: print-report, severity: low, action: report, message: m, match: {reference: builtins.print}}
-  - {id: PSB906, name: cffi-stub, severity: high, action: stub, message: m, match: {import: cffi}}
-  - {id: PSB907, name: system-stub-again, severity: high, action: stub, message: m, match: {reference: os.system}}
+  - {id: TST901, name: system-stub, severity: high, action: stub, message: m, match: {call: os.system}}
+  - {id: TST902, name: eval-stub, severity: high, action: stub, message: m, match: {reference: builtins.eval}}
+  - {id: TST903, name: popen-strip, severity: high, action: strip, message: m, match: {call: os.popen}}
+  - {id: TST904, name: ctypes-stub, severity: high, action: stub, message: m, match: {import: ctypes}}
+  - {id: TST905, name: print-report, severity: low, action: report, message: m, match: {reference: builtins.print}}
+  - {id: TST906, name: cffi-stub, severity: high, action: stub, message: m, match: {import: cffi}}
+  - {id: TST907, name: system-stub-again, severity: high, action: stub, message: m, match: {reference: os.system}}
+  - {id: TST908, name: telemetry-strip, severity: low, action: strip, message: m, match: {import: telemetry}}
 ";
 
     fn rules() -> RuleSet {
@@ -440,8 +451,8 @@ rules:
     #[test]
     fn a_stubbed_call_becomes_a_raising_expression_on_its_line() {
         let src = "import os\nprint('a')\nos.system('x')  # keep me\nprint('b')\n";
-        let result = check(src, &[("PSB901", "os.system")]);
-        let stub = stub_of("PSB901", "system-stub", 3, "os.system('x')");
+        let result = check(src, &[("TST901", "os.system")]);
+        let stub = stub_of("TST901", "system-stub", 3, "os.system('x')");
         assert_eq!(
             result.output,
             format!("import os\nprint('a')\n{stub}  # keep me\nprint('b')\n")
@@ -454,8 +465,8 @@ rules:
     #[test]
     fn a_multi_line_call_keeps_its_line_breaks_inside_parentheses() {
         let src = "x = os.system(\n    'x',\r\n)\ny = 1\n";
-        let result = check(src, &[("PSB901", "os.system")]);
-        let stub = stub_of("PSB901", "system-stub", 1, "os.system( 'x', )");
+        let result = check(src, &[("TST901", "os.system")]);
+        let stub = stub_of("TST901", "system-stub", 1, "os.system( 'x', )");
         assert_eq!(result.output, format!("x = ({stub}\n\r\n)\ny = 1\n"));
     }
 
@@ -477,9 +488,9 @@ try:
 except eval:
     pass
 ";
-        let result = check(src, &[("PSB902", "eval")]);
+        let result = check(src, &[("TST902", "eval")]);
         let lines: Vec<&str> = result.output.lines().collect();
-        let s = |line: u32, code: &str| stub_of("PSB902", "eval-stub", line, code);
+        let s = |line: u32, code: &str| stub_of("TST902", "eval-stub", line, code);
         assert_eq!(lines[0], format!("f = {}", s(1, "eval")));
         assert_eq!(lines[1], format!("@{}", s(2, "eval")));
         assert_eq!(
@@ -499,8 +510,8 @@ except eval:
     #[test]
     fn targets_that_are_not_values_stub_the_statement() {
         let src = "if x:\n    eval = 1\nelse:\n    del eval\nfor eval in y:\n    pass\n";
-        let result = check(src, &[("PSB902", "eval")]);
-        let s = |line: u32, code: &str| stub_of("PSB902", "eval-stub", line, code);
+        let result = check(src, &[("TST902", "eval")]);
+        let s = |line: u32, code: &str| stub_of("TST902", "eval-stub", line, code);
         assert_eq!(
             result.output,
             format!(
@@ -528,7 +539,7 @@ try:
 finally:
     os.popen('e')
 ";
-        let result = check(src, &[("PSB903", "os.popen")]);
+        let result = check(src, &[("TST903", "os.popen")]);
         assert_eq!(
             result.output,
             "\
@@ -558,7 +569,7 @@ with os.popen('x') as f:
 def g():
     return 1
 ";
-        let result = check(src, &[("PSB903", "os.popen")]);
+        let result = check(src, &[("TST903", "os.popen")]);
         assert_eq!(result.output, "pass; (\n)\n\n@staticmethod\ndef g():\n    return 1\n");
     }
 
@@ -573,17 +584,17 @@ from ctypes import (CDLL,
 from ctypes import *
 ";
         let needles = [
-            ("PSB904", "import ctypes"),
-            ("PSB904", "ctypes.util"),
-            ("PSB904", "ctypes as c"),
-            ("PSB904", "from ctypes import (CDLL"),
-            ("PSB904", "from ctypes import *"),
+            ("TST904", "import ctypes"),
+            ("TST904", "ctypes.util"),
+            ("TST904", "ctypes as c"),
+            ("TST904", "from ctypes import (CDLL"),
+            ("TST904", "from ctypes import *"),
         ];
         let result = check(src, &needles);
         let lines: Vec<&str> = result.output.lines().collect();
         let obj = |names: &str, line: u32, code: &str| {
             blocked_object(&format!(
-                "PSB904 (ctypes-stub) blocked use of {names} at line {line}: {code}"
+                "TST904 (ctypes-stub) blocked use of {names} at line {line}: {code}"
             ))
         };
         assert_eq!(lines[0], format!("ctypes = {}", obj("ctypes", 1, "import ctypes")));
@@ -603,22 +614,30 @@ from ctypes import *
             )
         );
         assert_eq!(lines[4], ")");
-        assert_eq!(lines[5], stub_of("PSB904", "ctypes-stub", 6, "from ctypes import *"));
+        assert_eq!(lines[5], stub_of("TST904", "ctypes-stub", 6, "from ctypes import *"));
+    }
+
+    #[test]
+    fn stripping_an_import_drops_only_the_flagged_names() {
+        let src = "import os, telemetry\nfrom telemetry import (\n    send)\nimport telemetry\n";
+        let result = check(src, &[("TST908", "telemetry")]);
+        assert_eq!(result.output, "import os\npass; (\n)\npass\n");
+        assert!(result.edits.iter().all(|e| e.action == Action::Strip));
     }
 
     #[test]
     fn findings_of_two_rules_on_one_import_share_its_edit() {
         let src = "import ctypes, cffi, os\n";
         let rules = rules();
-        let findings = toy_findings(&rules, src, &[("PSB906", "cffi"), ("PSB904", "ctypes")]);
+        let findings = toy_findings(&rules, src, &[("TST906", "cffi"), ("TST904", "ctypes")]);
         let result = sanitize(src, &findings, &rules).unwrap();
         assert_eq!(result.edits.len(), 1);
         assert_eq!((result.edits[0].finding, result.edits[0].also.clone()), (0, vec![1]));
         let ctypes = blocked_object(
-            "PSB904 (ctypes-stub) blocked use of ctypes at line 1: import ctypes, cffi, os",
+            "TST904 (ctypes-stub) blocked use of ctypes at line 1: import ctypes, cffi, os",
         );
         let cffi = blocked_object(
-            "PSB906 (cffi-stub) blocked use of cffi at line 1: import ctypes, cffi, os",
+            "TST906 (cffi-stub) blocked use of cffi at line 1: import ctypes, cffi, os",
         );
         assert_eq!(result.output, format!("ctypes = {ctypes}; cffi = {cffi}; import os\n"));
     }
@@ -627,10 +646,10 @@ from ctypes import *
     fn nested_findings_are_skipped_and_same_node_findings_merged() {
         let src = "os.popen(os.system('x'))\nos.system('y')\n";
         let result =
-            check(src, &[("PSB903", "os.popen"), ("PSB901", "os.system"), ("PSB907", "os.system")]);
+            check(src, &[("TST903", "os.popen"), ("TST901", "os.system"), ("TST907", "os.system")]);
         assert_eq!(result.edits.len(), 2);
         assert_eq!(result.edits[0].action, Action::Strip);
-        // Findings in input order: popen@0, system@9, system@25 (PSB901), then PSB907's two.
+        // Findings in input order: popen@0, system@9, system@25 (TST901), then TST907's two.
         assert_eq!(result.edits[1].finding, 2);
         assert_eq!(result.edits[1].also, vec![4]);
         assert_eq!(
@@ -646,13 +665,13 @@ from ctypes import *
     fn bad_findings_are_skipped_and_report_findings_ignored() {
         let rules = rules();
         let src = "print(1)\nx = 2\n";
-        let mut unknown = finding(&rules, "PSB901", 0, 5);
+        let mut unknown = finding(&rules, "TST901", 0, 5);
         unknown.rule = 999;
         let findings = vec![
-            finding(&rules, "PSB905", 0, 5),
-            finding(&rules, "PSB901", 0, 500),
+            finding(&rules, "TST905", 0, 5),
+            finding(&rules, "TST901", 0, 500),
             unknown,
-            finding(&rules, "PSB901", 0, 14),
+            finding(&rules, "TST901", 0, 14),
         ];
         let result = sanitize(src, &findings, &rules).unwrap();
         assert_eq!(result.output, src);
@@ -673,7 +692,7 @@ from ctypes import *
     fn a_range_off_a_character_boundary_is_out_of_range() {
         let rules = rules();
         let src = "x = 'é'\n";
-        let result = sanitize(src, &[finding(&rules, "PSB901", 5, 6)], &rules).unwrap();
+        let result = sanitize(src, &[finding(&rules, "TST901", 5, 6)], &rules).unwrap();
         assert_eq!(result.skipped[0].reason, SkipReason::OutOfRange);
     }
 
@@ -689,8 +708,8 @@ from ctypes import *
     #[test]
     fn crlf_sources_keep_their_line_endings() {
         let src = "import os\r\nos.system(\r\n  'x')\r\nprint(1)\r\n";
-        let result = check(src, &[("PSB901", "os.system")]);
-        let stub = stub_of("PSB901", "system-stub", 2, "os.system( 'x')");
+        let result = check(src, &[("TST901", "os.system")]);
+        let stub = stub_of("TST901", "system-stub", 2, "os.system( 'x')");
         assert_eq!(result.output, format!("import os\r\n({stub}\r\n)\r\nprint(1)\r\n"));
     }
 
@@ -702,7 +721,7 @@ from ctypes import *
             .spawn(move || {
                 let rules = rules();
                 let start = src.find("os.system").unwrap();
-                let findings = vec![finding(&rules, "PSB901", start, start + 9)];
+                let findings = vec![finding(&rules, "TST901", start, start + 9)];
                 let result = sanitize(&src, &findings, &rules).unwrap();
                 assert_eq!(result.edits.len(), 1);
                 let bad = format!("{}def (:\n", &src[..start]);
@@ -717,7 +736,7 @@ from ctypes import *
     fn a_lookalike_stub_hiding_code_is_still_sanitized() {
         let forged = raise_expr("m").replace("(\"m\")", "(os.system('x'))");
         let src = format!("{forged}\n");
-        let result = check(&src, &[("PSB901", "os.system")]);
+        let result = check(&src, &[("TST901", "os.system")]);
         assert_eq!(result.edits.len(), 1);
         assert!(result.skipped.iter().all(|s| s.reason != SkipReason::InsideStub));
     }

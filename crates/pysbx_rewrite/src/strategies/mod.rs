@@ -4,6 +4,7 @@
 //! (`target`), and what text replaces it (`render`). Every replacement carries exactly the
 //! line terminators of the text it replaces, which is what keeps untouched lines in place.
 
+pub(crate) mod imports;
 pub(crate) mod strip;
 pub(crate) mod stub;
 

@@ -14,12 +14,12 @@
 //! - an `import` binds each flagged name to a blocked object (see [`crate::stub`]);
 //!   `from m import *` binds names nobody can list, so it becomes a raising statement.
 
-use pysbx_rules::Rule;
-use ruff_python_ast::{Alias, AnyNodeRef, ExprContext};
+use ruff_python_ast::{AnyNodeRef, ExprContext};
 use ruff_text_size::{Ranged, TextRange};
 
+use super::imports::flagged_aliases;
 use super::{below_statement, enclosing_statement};
-use crate::stub::{blocked_object, import_message, raise_expr};
+use crate::stub::raise_expr;
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -51,7 +51,10 @@ impl StubTarget {
 pub(crate) fn target(tree: &NodeTree<'_>, deepest: NodeId) -> Option<StubTarget> {
     let Some(expr) = below_statement(tree, deepest).find(|&a| tree.node(a).is_expression()) else {
         let stmt = enclosing_statement(tree, deepest)?;
-        return Some(import_target(tree, stmt, deepest).unwrap_or(StubTarget::Statement(stmt)));
+        return Some(match flagged_aliases(tree, stmt, deepest) {
+            Some(aliases) => StubTarget::Import { stmt, aliases },
+            None => StubTarget::Statement(stmt),
+        });
     };
     let mut expr = expr;
     if let Some(parent) = tree.parent(expr)
@@ -89,112 +92,11 @@ fn is_load(node: AnyNodeRef<'_>) -> bool {
     ctx == ExprContext::Load
 }
 
-/// For an import statement: the flagged aliases, all of them when the finding is not on
-/// one alias. `None` for other statements and for star imports.
-fn import_target(tree: &NodeTree<'_>, stmt: NodeId, deepest: NodeId) -> Option<StubTarget> {
-    let names = import_names(tree.node(stmt))?;
-    if names.iter().any(|a| a.name.as_str() == "*") {
-        return None;
-    }
-    let alias_range = below_statement(tree, deepest)
-        .find(|&a| matches!(tree.node(a), AnyNodeRef::Alias(_)))
-        .map(|a| tree.range(a));
-    let aliases = match alias_range {
-        Some(range) => names.iter().position(|a| a.range() == range).into_iter().collect(),
-        None => (0..names.len()).collect(),
-    };
-    Some(StubTarget::Import { stmt, aliases })
-}
-
-fn import_names(node: AnyNodeRef<'_>) -> Option<&[Alias]> {
-    match node {
-        AnyNodeRef::StmtImport(s) => Some(&s.names),
-        AnyNodeRef::StmtImportFrom(s) => Some(&s.names),
-        _ => None,
-    }
-}
-
 /// The raising replacement of an expression or statement whose text is `original`.
 pub(crate) fn render_raise(original: &str, message: &str) -> String {
     let breaks = line_breaks(original);
     let stub = raise_expr(message);
     if breaks.is_empty() { stub } else { format!("({stub}{breaks})") }
-}
-
-/// The replacement of an import statement whose aliases are owned by findings: `owners[i]`
-/// is the rule that flagged alias `i`, if any. Unflagged aliases are imported as before,
-/// flagged ones bound to blocked objects, in their original order.
-pub(crate) fn render_import(
-    node: AnyNodeRef<'_>,
-    original: &str,
-    owners: &[Option<(usize, &Rule)>],
-    line: u32,
-) -> Option<String> {
-    let (names, from, lazy) = match node {
-        AnyNodeRef::StmtImport(s) => (&s.names, None, s.is_lazy),
-        AnyNodeRef::StmtImportFrom(s) => {
-            let module = s.module.as_ref().map_or("", |m| m.as_str());
-            let dots = ".".repeat(usize::try_from(s.level).unwrap_or_default());
-            (&s.names, Some(format!("{dots}{module}")), s.is_lazy)
-        }
-        _ => return None,
-    };
-    let mut pieces: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < names.len() {
-        let owner = owners.get(i).copied().flatten();
-        let mut j = i + 1;
-        while j < names.len() && owners.get(j).copied().flatten().map(|o| o.0) == owner.map(|o| o.0)
-        {
-            j += 1;
-        }
-        let group = &names[i..j];
-        match owner {
-            None => {
-                let listed: Vec<String> = group.iter().map(alias_text).collect();
-                let lazy = if lazy { "lazy " } else { "" };
-                pieces.push(match &from {
-                    Some(module) => format!("{lazy}from {module} import {}", listed.join(", ")),
-                    None => format!("{lazy}import {}", listed.join(", ")),
-                });
-            }
-            Some((_, rule)) => {
-                let mut bound: Vec<&str> = Vec::new();
-                for alias in group {
-                    let name = bound_name(alias, from.is_some());
-                    if !bound.contains(&name) {
-                        bound.push(name);
-                    }
-                }
-                let message = import_message(rule, line, &bound.join(", "), original);
-                pieces.push(format!("{} = {}", bound.join(" = "), blocked_object(&message)));
-            }
-        }
-        i = j;
-    }
-    let breaks = line_breaks(original);
-    let mut out = pieces.join("; ");
-    if !breaks.is_empty() {
-        out.push_str(&format!("; ({breaks})"));
-    }
-    Some(out)
-}
-
-fn alias_text(alias: &Alias) -> String {
-    match &alias.asname {
-        Some(asname) => format!("{} as {}", alias.name.as_str(), asname.as_str()),
-        None => alias.name.as_str().to_string(),
-    }
-}
-
-/// The name an alias binds: `import a.b` binds `a`, `import a.b as c` and `from m import a
-/// as c` bind `c`.
-fn bound_name(alias: &Alias, from: bool) -> &str {
-    if let Some(asname) = &alias.asname {
-        return asname.as_str();
-    }
-    let name = alias.name.as_str();
-    if from { name } else { name.split('.').next().unwrap_or(name) }
 }
 
 #[cfg(test)]
@@ -260,31 +162,5 @@ mod tests {
         assert_eq!(parsed_alias, ("import", "import os, ctypes".into()));
         let star = target_of("from ctypes import *\n", "ctypes");
         assert_eq!(star, ("statement", "from ctypes import *".into()));
-    }
-
-    #[test]
-    fn import_rendering_binds_flagged_names_and_keeps_the_rest() {
-        let src = "from .pkg import (a as b,\n  c, d)\n";
-        let parsed = parse_module(src).unwrap();
-        let tree = NodeTree::build(parsed.syntax());
-        let stmt = (0..).find(|&i| tree.node(i).is_statement()).unwrap();
-        let rule = sample_rule();
-        let owners = [Some((0, &rule)), Some((0, &rule)), None];
-        let text = render_import(tree.node(stmt), &src[tree.range(stmt)], &owners, 1).unwrap();
-        assert!(text.starts_with("b = c = type(\"PysbxBlockedModule\""), "{text}");
-        assert!(text.ends_with("; from .pkg import d; (\n)"), "{text}");
-        parse_module(&text).unwrap();
-    }
-
-    fn sample_rule() -> Rule {
-        let mut set = pysbx_rules::RuleSet::new();
-        pysbx_rules::load_rules_from_str(
-            "rules:\n  - {id: PSB9, name: sample, severity: low, message: m, match: {import: x}}\n",
-            std::path::Path::new("t.yaml"),
-            "test",
-            &mut set,
-        )
-        .unwrap();
-        set.rules()[0].clone()
     }
 }

@@ -1,0 +1,196 @@
+//! Import statements: one edit per statement, whatever the number of findings on it.
+//!
+//! `import os, ctypes` is two imports in one statement, and two rules may flag two of its
+//! names. Each name is handled on its own, in its original order: a stubbed name is bound
+//! to a blocked object (`ctypes = <object>`), a stripped name is dropped, and the others are
+//! imported as before; the pieces are joined with `;` on the statement's first line. A
+//! statement with nothing left becomes `pass`. Line breaks of a multi-line statement go
+//! into a trailing `; (...)` so later lines keep their numbers.
+
+use pysbx_rules::{Action, Rule};
+use ruff_python_ast::{Alias, AnyNodeRef};
+use ruff_text_size::Ranged;
+
+use super::below_statement;
+use crate::stub::{blocked_object, import_message};
+use crate::text::line_breaks;
+use crate::tree::{NodeId, NodeTree};
+
+/// What happens to one imported name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner<'r> {
+    /// The finding that flagged the name first.
+    pub(crate) finding: usize,
+    /// Strip (drop the name) or stub (bind it to a blocked object).
+    pub(crate) action: Action,
+    /// The finding's rule, named by the blocked object.
+    pub(crate) rule: &'r Rule,
+}
+
+/// The names of an import statement a finding flags (indices into its names): the alias the
+/// finding lies in, or every name when it lies elsewhere in the statement. `None` for other
+/// statements and for `from m import *`, whose names nobody can list.
+pub(crate) fn flagged_aliases(
+    tree: &NodeTree<'_>,
+    stmt: NodeId,
+    deepest: NodeId,
+) -> Option<Vec<usize>> {
+    let names = import_names(tree.node(stmt))?;
+    if names.iter().any(|a| a.name.as_str() == "*") {
+        return None;
+    }
+    let alias_range = below_statement(tree, deepest)
+        .find(|&a| matches!(tree.node(a), AnyNodeRef::Alias(_)))
+        .map(|a| tree.range(a));
+    Some(match alias_range {
+        Some(range) => names.iter().position(|a| a.range() == range).into_iter().collect(),
+        None => (0..names.len()).collect(),
+    })
+}
+
+/// The names of an import statement.
+pub(crate) fn import_names(node: AnyNodeRef<'_>) -> Option<&[Alias]> {
+    match node {
+        AnyNodeRef::StmtImport(s) => Some(&s.names),
+        AnyNodeRef::StmtImportFrom(s) => Some(&s.names),
+        _ => None,
+    }
+}
+
+/// The replacement of the import statement `node` (source text `original`, on `line`),
+/// where `owners[i]` says what happens to name `i`.
+pub(crate) fn render(
+    node: AnyNodeRef<'_>,
+    original: &str,
+    owners: &[Option<Owner<'_>>],
+    line: u32,
+) -> Option<String> {
+    let (names, from, lazy) = match node {
+        AnyNodeRef::StmtImport(s) => (&s.names, None, s.is_lazy),
+        AnyNodeRef::StmtImportFrom(s) => {
+            let module = s.module.as_ref().map_or("", |m| m.as_str());
+            let dots = ".".repeat(usize::try_from(s.level).unwrap_or_default());
+            (&s.names, Some(format!("{dots}{module}")), s.is_lazy)
+        }
+        _ => return None,
+    };
+    let owner_of = |i: usize| owners.get(i).copied().flatten();
+    let mut pieces: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < names.len() {
+        let owner = owner_of(i);
+        let mut j = i + 1;
+        while j < names.len() && owner_of(j).map(|o| o.finding) == owner.map(|o| o.finding) {
+            j += 1;
+        }
+        let group = &names[i..j];
+        match owner {
+            None => {
+                let listed: Vec<String> = group.iter().map(alias_text).collect();
+                let lazy = if lazy { "lazy " } else { "" };
+                pieces.push(match &from {
+                    Some(module) => format!("{lazy}from {module} import {}", listed.join(", ")),
+                    None => format!("{lazy}import {}", listed.join(", ")),
+                });
+            }
+            Some(Owner { action: Action::Stub, rule, .. }) => {
+                let mut bound: Vec<&str> = Vec::new();
+                for alias in group {
+                    let name = bound_name(alias, from.is_some());
+                    if !bound.contains(&name) {
+                        bound.push(name);
+                    }
+                }
+                let message = import_message(rule, line, &bound.join(", "), original);
+                pieces.push(format!("{} = {}", bound.join(" = "), blocked_object(&message)));
+            }
+            Some(_) => {}
+        }
+        i = j;
+    }
+    let breaks = line_breaks(original);
+    let mut out = if pieces.is_empty() { "pass".to_string() } else { pieces.join("; ") };
+    if !breaks.is_empty() {
+        out.push_str(&format!("; ({breaks})"));
+    }
+    Some(out)
+}
+
+fn alias_text(alias: &Alias) -> String {
+    match &alias.asname {
+        Some(asname) => format!("{} as {}", alias.name.as_str(), asname.as_str()),
+        None => alias.name.as_str().to_string(),
+    }
+}
+
+/// The name an alias binds: `import a.b` binds `a`, `import a.b as c` and `from m import a
+/// as c` bind `c`.
+fn bound_name(alias: &Alias, from: bool) -> &str {
+    if let Some(asname) = &alias.asname {
+        return asname.as_str();
+    }
+    let name = alias.name.as_str();
+    if from { name } else { name.split('.').next().unwrap_or(name) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn sample_rule() -> Rule {
+        let mut set = pysbx_rules::RuleSet::new();
+        pysbx_rules::load_rules_from_str(
+            "rules:\n  - {id: TST9, name: sample, severity: low, message: m, match: {import: x}}\n",
+            std::path::Path::new("t.yaml"),
+            "test",
+            &mut set,
+        )
+        .unwrap();
+        set.rules()[0].clone()
+    }
+
+    fn render_first(src: &str, owners: &[Option<Owner<'_>>]) -> String {
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        let stmt = (0..).find(|&i| tree.node(i).is_statement()).unwrap();
+        render(tree.node(stmt), &src[tree.range(stmt)], owners, 1).unwrap()
+    }
+
+    #[test]
+    fn stubbed_names_are_bound_and_the_rest_imported_in_order() {
+        let rule = sample_rule();
+        let stub = Some(Owner { finding: 0, action: Action::Stub, rule: &rule });
+        let text = render_first("from .pkg import (a as b,\n  c, d)\n", &[stub, stub, None]);
+        assert!(text.starts_with("b = c = type(\"PysbxBlockedModule\""), "{text}");
+        assert!(text.ends_with("; from .pkg import d; (\n)"), "{text}");
+        parse_module(&text).unwrap();
+    }
+
+    #[test]
+    fn stripped_names_are_dropped_and_an_empty_statement_is_pass() {
+        let rule = sample_rule();
+        let strip = Some(Owner { finding: 0, action: Action::Strip, rule: &rule });
+        assert_eq!(render_first("import os, telemetry.x as t\n", &[None, strip]), "import os");
+        assert_eq!(render_first("import telemetry\n", &[strip]), "pass");
+        assert_eq!(render_first("from . import (a,\n b)\n", &[strip, strip]), "pass; (\n)");
+    }
+
+    #[test]
+    fn flagged_aliases_are_the_alias_hit_or_all() {
+        let src = "import os, ctypes.util\nfrom ctypes import *\n";
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        let at = |needle: &str| {
+            let start = u32::try_from(src.find(needle).unwrap()).unwrap();
+            let end = start + u32::try_from(needle.len()).unwrap();
+            let deepest =
+                tree.deepest_containing(crate::tree::text_range(start, end).unwrap()).unwrap();
+            let stmt = super::super::enclosing_statement(&tree, deepest).unwrap();
+            flagged_aliases(&tree, stmt, deepest)
+        };
+        assert_eq!(at("ctypes.util"), Some(vec![1]));
+        assert_eq!(at("import os, ctypes.util"), Some(vec![0, 1]));
+        assert_eq!(at("from ctypes import *"), None);
+    }
+}
