@@ -1,0 +1,236 @@
+//! The terminal format: one codespan-reporting diagnostic per finding, rendered from the
+//! finding's snippet, then the files that could not be scanned, then a summary.
+
+use std::io::Write;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as Level};
+use codespan_reporting::files;
+use codespan_reporting::term::termcolor::{Ansi, NoColor};
+use codespan_reporting::term::{self, Config, WriteStyle};
+use pysbx_rules::{Finding, Rule, Severity};
+
+use crate::model::{FileError, FileResult, ScanReport};
+use crate::snippet::SnippetView;
+use crate::{Emitter, ReportError};
+
+const FORMAT: &str = "text";
+
+/// Human-readable diagnostics with the source lines, for terminals and pre-commit hooks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextEmitter {
+    /// ANSI colours (the caller decides from the terminal and `--color`).
+    pub color: bool,
+    /// A `= help: ...` note under each diagnostic with the rule's help summary.
+    pub show_help: bool,
+}
+
+impl Emitter for TextEmitter {
+    fn emit(&self, report: &ScanReport<'_>, out: &mut dyn Write) -> Result<(), ReportError> {
+        if self.color {
+            self.emit_styled(report, &mut Ansi::new(out))
+        } else {
+            self.emit_styled(report, &mut NoColor::new(out))
+        }
+    }
+}
+
+impl TextEmitter {
+    fn emit_styled<W: WriteStyle + Write>(
+        &self,
+        report: &ScanReport<'_>,
+        out: &mut W,
+    ) -> Result<(), ReportError> {
+        let config = Config::default();
+        for item in report.findings() {
+            let (file, finding, rule) = item?;
+            let view = SnippetView::new(&file.path, finding);
+            let diagnostic = self.diagnostic(&view, finding, rule);
+            term::emit_to_write_style(out, &config, &view, &diagnostic)
+                .map_err(|e| render_error(e, file, finding))?;
+        }
+        for error in &report.errors {
+            write_error(out, error).map_err(ReportError::write(FORMAT))?;
+        }
+        if !report.errors.is_empty() {
+            writeln!(out).map_err(ReportError::write(FORMAT))?;
+        }
+        write_summary(report, out, FORMAT)
+    }
+
+    fn diagnostic(&self, view: &SnippetView<'_>, finding: &Finding, rule: &Rule) -> Diagnostic<()> {
+        let label = Label::primary((), view.label_range(finding))
+            .with_message(format!("[{} {}] {}", rule.id, rule.name, rule.severity));
+        let mut diagnostic = Diagnostic::new(level(rule.severity))
+            .with_code(rule.id.clone())
+            .with_message(finding.message.clone())
+            .with_labels(vec![label]);
+        if self.show_help {
+            let help = rule.help_summary();
+            if !help.is_empty() {
+                diagnostic = diagnostic.with_notes(vec![format!("help: {help}")]);
+            }
+        }
+        diagnostic
+    }
+}
+
+/// The diagnostic level of a severity: what fails a build reads as an error.
+fn level(severity: Severity) -> Level {
+    match severity {
+        Severity::Critical | Severity::High => Level::Error,
+        Severity::Medium => Level::Warning,
+        Severity::Low => Level::Note,
+    }
+}
+
+/// `error: path:line:col: message` on one line, styled like a diagnostic's header.
+fn write_error<W: WriteStyle + Write>(out: &mut W, error: &FileError) -> std::io::Result<()> {
+    out.set_header(Level::Error)?;
+    out.write_all(b"error")?;
+    out.set_header_message()?;
+    write!(out, ": {}", error.one_line())?;
+    out.reset()?;
+    writeln!(out)
+}
+
+fn render_error(error: files::Error, file: &FileResult, finding: &Finding) -> ReportError {
+    match error {
+        files::Error::Io(source) => ReportError::Write { format: FORMAT, source },
+        other => ReportError::Render {
+            path: file.path.clone(),
+            line: finding.location.line,
+            column: finding.location.column,
+            message: other.to_string(),
+        },
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
+}
+
+/// The closing lines of the text and GitHub formats.
+pub(crate) fn write_summary(
+    report: &ScanReport<'_>,
+    out: &mut dyn Write,
+    format: &'static str,
+) -> Result<(), ReportError> {
+    let counts = report.severity_counts()?;
+    let stats = &report.stats;
+    let mut text = format!(
+        "{}, {} (critical: {}, high: {}, medium: {}, low: {}), {}, {} suppressed\n",
+        plural(stats.files_scanned, "file scanned", "files scanned"),
+        plural(counts.total(), "finding", "findings"),
+        counts.critical,
+        counts.high,
+        counts.medium,
+        counts.low,
+        plural(report.errors.len(), "error", "errors"),
+        stats.suppressed,
+    );
+    let failing = counts.at_or_above(report.fail_on);
+    if failing == 0 {
+        text.push_str(&format!("no findings at or above {}\n", report.fail_on));
+    } else {
+        text.push_str(&format!(
+            "{} at or above {}: failing\n",
+            plural(failing, "finding", "findings"),
+            report.fail_on
+        ));
+    }
+    if stats.audit_mode {
+        text.push_str("audit mode: suppressions and in-tree configuration ignored\n");
+    }
+    out.write_all(text.as_bytes()).map_err(ReportError::write(format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{empty_report, render, report, rules};
+
+    #[test]
+    fn renders_findings_errors_and_summary() {
+        let rules = rules();
+        let report = report(&rules);
+        let out = render(&TextEmitter { color: false, show_help: true }, &report);
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn diagnostics_show_file_line_numbers_and_levels() {
+        let rules = rules();
+        let report = report(&rules);
+        let out = render(&TextEmitter { color: false, show_help: true }, &report);
+        // The exec call is on line 3 of app.py, code-point column 10 (after the emoji).
+        assert!(out.contains("error[PSB101]: call to `builtins.exec` runs arbitrary code"));
+        assert!(out.contains("src/app.py:3:10"), "{out}");
+        assert!(out.contains("3 │ s = '\u{1F600}'; exec(s)"), "{out}");
+        assert!(out.contains("[PSB101 exec-builtin] high"));
+        assert!(out.contains("src/modulé/ütil.py:2:12"), "{out}");
+        assert!(out.contains("= help: `exec` runs any code it is given, so whoever"));
+        assert!(out.contains("error: src/broken.py:3:7: Expected an expression"));
+        assert!(out.contains("audit mode: suppressions and in-tree configuration ignored"));
+        assert!(!out.contains('\u{1b}'), "no escape codes without colour");
+    }
+
+    #[test]
+    fn levels_follow_severity() {
+        assert_eq!(level(Severity::Critical), Level::Error);
+        assert_eq!(level(Severity::High), Level::Error);
+        assert_eq!(level(Severity::Medium), Level::Warning);
+        assert_eq!(level(Severity::Low), Level::Note);
+    }
+
+    #[test]
+    fn help_is_optional() {
+        let rules = rules();
+        let report = report(&rules);
+        let out = render(&TextEmitter { color: false, show_help: false }, &report);
+        assert!(!out.contains("help:"));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let rules = rules();
+        let report = report(&rules);
+        let out = render(&TextEmitter { color: true, show_help: true }, &report);
+        assert!(out.contains("\u{1b}["), "ANSI escapes expected");
+    }
+
+    #[test]
+    fn empty_report_has_only_the_summary() {
+        let rules = rules();
+        let out = render(&TextEmitter::default(), &empty_report(&rules));
+        assert_eq!(
+            out,
+            "5 files scanned, 0 findings (critical: 0, high: 0, medium: 0, low: 0), 0 errors, 0 suppressed\n\
+             no findings at or above medium\n"
+        );
+    }
+
+    #[test]
+    fn capped_snippet_still_renders() {
+        let rules = rules();
+        let mut report = report(&rules);
+        // Keep only the first line of the two-line shell call, as a capped snippet would.
+        let finding = &mut report.files[0].findings[1];
+        let first_line_end = finding.snippet.find('\n').unwrap();
+        finding.snippet.truncate(first_line_end);
+        let out = render(&TextEmitter::default(), &report);
+        assert!(out.contains("src/app.py:4:1"), "{out}");
+    }
+
+    #[test]
+    fn unknown_rule_is_an_error_naming_the_finding() {
+        let rules = rules();
+        let mut report = report(&rules);
+        report.files[0].findings[0].rule = 99;
+        let mut out = Vec::new();
+        let err = TextEmitter::default().emit(&report, &mut out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "src/app.py:3:10: the finding refers to rule #99, but the rule set has 4 rules"
+        );
+    }
+}
