@@ -1,0 +1,152 @@
+//! Sanitized programs run under a plain `python3`: everything before a stub runs, the stub
+//! raises `PysbxBlocked` (a `PermissionError`) naming the rule, the code and the line, and
+//! tracebacks point at the original line numbers.
+#![expect(clippy::unwrap_used, reason = "a failing run should stop the test with its error")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pysbx_analysis::{AnalyzeOptions, Analyzer};
+use pysbx_rules::RuleSet;
+
+/// Analyses `source` with the built-in rules (plus `extra` YAML), sanitizes it, writes it to
+/// a temporary `prog.py` and runs it with `python3`.
+fn sanitize_and_run(source: &str, extra: Option<&str>) -> (String, Output) {
+    let mut rules = pysbx_rules::builtin_rules().unwrap();
+    if let Some(yaml) = extra {
+        pysbx_rules::load_rules_from_str(yaml, Path::new("extra.yaml"), "test", &mut rules)
+            .unwrap();
+    }
+    let sanitized = sanitize(&rules, source);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prog.py");
+    std::fs::write(&path, &sanitized).unwrap();
+    let output = Command::new("python3").arg(&path).output().expect("python3 on PATH");
+    (sanitized, output)
+}
+
+fn sanitize(rules: &RuleSet, source: &str) -> String {
+    let analyzer = Analyzer::new(rules).unwrap();
+    let analysis = analyzer.analyze(source, Path::new("prog.py"), &AnalyzeOptions::default());
+    assert_eq!(analysis.error, None);
+    pysbx_rewrite::sanitize(source, &analysis.findings, rules).unwrap().output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_forbidden_call_raises_only_when_reached_and_everything_before_runs() {
+    let source = r#"import os
+print("one")
+def helper():
+    return "two"
+print(helper())
+os.system("echo SHOULD-NOT-RUN")
+print("three")
+"#;
+    let (_, output) = sanitize_and_run(source, None);
+    assert_eq!(stdout(&output), "one\ntwo\n");
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "PysbxBlocked: PSB201 (os-system) blocked at line 6: os.system(\"echo SHOULD-NOT-RUN\")"
+        ),
+        "{err}"
+    );
+    // The traceback points at the line the call was on in the original.
+    assert!(err.contains("prog.py\", line 6, in <module>"), "{err}");
+}
+
+#[test]
+fn the_stub_is_a_permission_error_a_program_can_catch() {
+    let source = r#"import os
+try:
+    os.system("echo no")
+except PermissionError as error:
+    print(type(error).__name__, isinstance(error, OSError), error)
+print("after")
+"#;
+    let (_, output) = sanitize_and_run(source, None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "PysbxBlocked True PSB201 (os-system) blocked at line 3: os.system(\"echo no\")\nafter\n"
+    );
+}
+
+#[test]
+fn an_import_succeeds_and_the_first_use_of_the_module_raises() {
+    let source = r#"import ctypes
+print("imported", ctypes is None)
+try:
+    ctypes.sizeof
+except PermissionError as error:
+    print("blocked:", error)
+print("size", ctypes.sizeof(4))
+"#;
+    let (_, output) = sanitize_and_run(source, None);
+    assert_eq!(
+        stdout(&output),
+        "imported False\nblocked: PSB301 (ctypes-import) blocked use of ctypes at line 1: import ctypes\n"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("prog.py\", line 7, in <module>"), "{}", stderr(&output));
+}
+
+#[test]
+fn stubs_that_are_never_reached_change_nothing_at_run_time() {
+    let source = r#"import os
+import subprocess
+
+def never(command):
+    return os.system(
+        command
+    )
+
+@lambda f: f
+def decorated():
+    return f"{subprocess.getoutput('id')}"
+
+data = {"k": [1, 2, 3]}
+print(f"{len(data['k'])}", data["k"][-1])
+print("done")
+"#;
+    let (sanitized, output) = sanitize_and_run(source, None);
+    assert_ne!(sanitized, source);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "3 3\ndone\n");
+}
+
+#[test]
+fn stripped_statements_leave_a_running_program() {
+    let extra = r"
+rules:
+  - {id: TST001, name: strip-print-to-stderr, severity: low, action: strip, message: m,
+     match: {call: sys.stderr.write}}
+";
+    let source = r#"import sys
+for i in range(2):
+    if i:
+        sys.stderr.write("odd\n")
+    else:
+        sys.stderr.write(
+            "even\n"); print("even", i)
+try:
+    print("body")
+finally:
+    sys.stderr.write("finally\n")
+print("end")
+"#;
+    let (sanitized, output) = sanitize_and_run(source, Some(extra));
+    assert_eq!(sanitized.lines().count(), source.lines().count());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "even 0\nbody\nend\n");
+    assert_eq!(stderr(&output), "");
+}
