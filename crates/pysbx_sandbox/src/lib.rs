@@ -1,9 +1,29 @@
 //! The sandbox: runtime policy, the confined child launcher, the in-child guard and events.
+//!
+//! [`run`] runs one program: it resolves the interpreter, passes the entry program through the
+//! static gate (a callback, so this crate knows nothing of rules), re-executes `pysbx` as the
+//! [`trampoline`] that confines itself (namespaces, uid drop, rlimits, Landlock, seccomp) and
+//! then executes `python3 -I -B` with the guard's bootstrap, and supervises the run.
 #![deny(missing_docs)]
 
+mod confine;
 mod error;
+pub mod events;
+pub mod interp;
+mod plan;
 pub mod policy;
+mod protocol;
+mod run;
+mod sys;
+pub mod tier;
 pub mod trampoline;
 
 pub use error::{PolicyError, Position, SandboxError};
+pub use events::{End, EndReason, Event, EventKind, Outcome, StackFrame};
+pub use interp::Interpreter;
 pub use policy::Policy;
+pub use run::{
+    EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
+    passthrough_gate, run,
+};
+pub use tier::{ALL_LAYERS, LayerState, Tier};

@@ -103,7 +103,7 @@ impl Default for EnvPolicy {
 }
 
 /// Resource limits, all enforced by the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// CPU seconds (soft `RLIMIT_CPU`; the hard limit is one second above).
     pub cpu_s: u64,

@@ -1,0 +1,171 @@
+//! `pysbx exec`: run a program sanitized by the static gate and confined by the kernel.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use pysbx_sandbox::{ExecRequest, GateFinding, GateReply, Program};
+
+use crate::args::RuleOptions;
+use crate::pipeline::Engine;
+
+/// Arguments of `pysbx exec`.
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The script to run (omit with `-c` or `-m`).
+    #[arg(value_name = "FILE", required_unless_present_any = ["code", "module"])]
+    pub(crate) file: Option<PathBuf>,
+    /// Run this code instead of a file.
+    #[arg(short = 'c', value_name = "CODE", conflicts_with_all = ["file", "module"])]
+    pub(crate) code: Option<String>,
+    /// Run a module as `__main__` instead of a file.
+    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "file")]
+    pub(crate) module: Option<String>,
+    /// Arguments passed to the program (after `--`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub(crate) args: Vec<OsString>,
+    /// Sandbox policy (YAML); default: the configuration's `policy:` file, else the strict
+    /// default policy.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// The interpreter (default: `python3` on PATH).
+    #[arg(long, value_name = "PYTHON")]
+    pub(crate) python: Option<PathBuf>,
+    /// Write every event as JSON lines to FILE (the first line carries the isolation tier).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) events: Option<PathBuf>,
+    /// Write runtime violations as SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sarif: Option<PathBuf>,
+    /// Refuse to run unless these layers apply (comma separated; no value: every layer).
+    #[arg(
+        long,
+        value_name = "LAYERS",
+        num_args = 0..=1,
+        require_equals = true,
+        value_delimiter = ',',
+        default_missing_value = "all"
+    )]
+    pub(crate) require_isolation: Option<Vec<String>>,
+    /// Print the isolation tier and the end event on standard error.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
+    /// Run the program without the static gate (the guard and the kernel layers still apply).
+    #[arg(long)]
+    pub(crate) no_gate: bool,
+    #[command(flatten)]
+    pub(crate) rules: RuleOptions,
+}
+
+fn gate_from_engine(engine: Engine) -> pysbx_sandbox::Gate {
+    let engine = Arc::new(engine);
+    Arc::new(move |path: &Path, bytes: &[u8]| match engine.sanitize_module(path, bytes) {
+        Ok(module) => GateReply::Allow {
+            source: module.source,
+            findings: module
+                .findings
+                .into_iter()
+                .map(|f| GateFinding {
+                    rule_id: f.rule_id,
+                    severity: f.severity.to_string(),
+                    line: f.line,
+                    column: f.column,
+                    message: f.message,
+                    action: format!("{:?}", f.action).to_lowercase(),
+                })
+                .collect(),
+        },
+        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+    })
+}
+
+pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    let engine = Engine::from_options(&args.rules)?;
+    let policy_file = match &args.policy {
+        Some(p) => Some(p.clone()),
+        None => engine
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p))),
+    };
+    let policy = match &policy_file {
+        Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
+        None => pysbx_sandbox::Policy::default(),
+    };
+    let program = match (&args.file, &args.code, &args.module) {
+        (_, Some(code), _) => Program::Code { code: code.clone(), args: args.args.clone() },
+        (_, _, Some(name)) => Program::Module { name: name.clone(), args: args.args.clone() },
+        (Some(file), _, _) => Program::File { path: file.clone(), args: args.args.clone() },
+        (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
+    };
+    let gate =
+        if args.no_gate { pysbx_sandbox::passthrough_gate() } else { gate_from_engine(engine) };
+    let require = match &args.require_isolation {
+        None => Vec::new(),
+        Some(list) if list.iter().any(|l| l == "all") => {
+            pysbx_sandbox::ALL_LAYERS.iter().map(|s| (*s).to_string()).collect()
+        }
+        Some(list) => {
+            for layer in list {
+                if !pysbx_sandbox::ALL_LAYERS.contains(&layer.as_str())
+                    && !["namespace.user", "landlock.net", "landlock.scopes"]
+                        .contains(&layer.as_str())
+                {
+                    anyhow::bail!(
+                        "unknown isolation layer `{layer}`: expected one of {}",
+                        pysbx_sandbox::ALL_LAYERS.join(", ")
+                    );
+                }
+            }
+            list.clone()
+        }
+    };
+    let mut jsonl: Vec<PathBuf> = args.events.iter().cloned().collect();
+    let mut sarif: Vec<PathBuf> = args.sarif.iter().cloned().collect();
+    for alert in &policy.alerts {
+        match alert {
+            pysbx_sandbox::policy::Alert::Jsonl { path } => jsonl.push(path.clone()),
+            pysbx_sandbox::policy::Alert::Sarif { path } => sarif.push(path.clone()),
+            pysbx_sandbox::policy::Alert::Stderr => {}
+        }
+    }
+    let request = ExecRequest {
+        program,
+        policy,
+        interpreter: args.python.clone(),
+        gate,
+        require,
+        live_stderr: true,
+    };
+    let outcome = match pysbx_sandbox::run(request) {
+        Ok(o) => o,
+        Err(err @ pysbx_sandbox::SandboxError::Refused { .. }) => {
+            eprintln!("pysbx: {err}");
+            return Ok(ExitCode::from(pysbx_sandbox::EXIT_VIOLATION));
+        }
+        Err(err @ pysbx_sandbox::SandboxError::IsolationUnavailable(_)) => {
+            eprintln!("pysbx: {err}");
+            return Ok(ExitCode::from(pysbx_sandbox::EXIT_INTERNAL));
+        }
+        Err(err) => return Err(err).context("pysbx exec"),
+    };
+    if args.verbose {
+        eprintln!(
+            "pysbx: interpreter {} ({})",
+            outcome.interpreter.executable.display(),
+            outcome.interpreter.version.lines().next().unwrap_or("")
+        );
+        eprint!("pysbx: isolation tier:\n{}", outcome.tier.summary());
+        eprintln!(
+            "pysbx: end: {} (exit {}, cpu {:.2} s, wall {:.2} s)",
+            outcome.end.message, outcome.end.exit_code, outcome.end.cpu_s, outcome.end.wall_s
+        );
+    } else if let Some(line) = outcome.end_summary() {
+        eprintln!("{line}");
+    }
+    pysbx_sandbox::events::write_sinks(&outcome, &jsonl, &sarif)?;
+    Ok(ExitCode::from(outcome.end.exit_code))
+}

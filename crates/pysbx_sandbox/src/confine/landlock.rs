@@ -1,0 +1,158 @@
+//! The Landlock ruleset: read, write and execute per path, TCP ports where the ABI has them,
+//! and the IPC scopes. Rules are opened before the uid drop (root can open every path) and
+//! enforced after it.
+
+use std::path::Path;
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
+    PathFd, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus, Scope,
+};
+
+use crate::plan::ConfinePlan;
+use crate::tier::LayerState;
+
+/// The newest ABI this code knows how to use.
+const TARGET: ABI = ABI::V7;
+
+/// A ruleset with its rules added, waiting for `enforce`.
+pub(crate) struct Prepared {
+    ruleset: RulesetCreated,
+    abi: Option<i32>,
+    net: LayerState,
+    scopes: LayerState,
+    skipped: Vec<String>,
+}
+
+/// The kernel's Landlock ABI, or `None` when Landlock is unavailable.
+pub(crate) fn kernel_abi() -> Option<i32> {
+    crate::sys::landlock_abi()
+}
+
+fn read_access() -> BitFlags<AccessFs> {
+    AccessFs::from_read(TARGET) & !AccessFs::Execute
+}
+
+/// Builds the ruleset for `plan`. Missing paths are skipped (and reported).
+pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
+    let abi = kernel_abi();
+    let abi_enum = abi.map_or(ABI::Unsupported, |v| ABI::from(v).min(TARGET));
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(CompatLevel::BestEffort)
+        .handle_access(AccessFs::from_all(TARGET))
+        .map_err(|e| e.to_string())?;
+    let tcp_supported = abi_enum >= ABI::V4;
+    let handle_connect = plan.tcp_connect.is_some();
+    if tcp_supported {
+        // Bind is never needed by a client; connect is narrowed when the policy lists ports.
+        let mut net: BitFlags<AccessNet> = AccessNet::BindTcp.into();
+        if handle_connect {
+            net |= AccessNet::ConnectTcp;
+        }
+        ruleset = ruleset.handle_access(net).map_err(|e| e.to_string())?;
+    }
+    let scopes_supported = abi_enum >= ABI::V6;
+    if scopes_supported {
+        ruleset = ruleset.scope(Scope::from_all(TARGET)).map_err(|e| e.to_string())?;
+    }
+    let mut created = ruleset.create().map_err(|e| e.to_string())?;
+    let mut skipped = Vec::new();
+    let mut add = |created: RulesetCreated,
+                   path: &Path,
+                   access: BitFlags<AccessFs>|
+     -> Result<RulesetCreated, String> {
+        match PathFd::new(path) {
+            Ok(fd) => {
+                // Files accept only file rights; the kernel rejects directory rights on them.
+                let access =
+                    if path.is_dir() { access } else { access & AccessFs::from_file(TARGET) };
+                created.add_rule(PathBeneath::new(fd, access)).map_err(|e| e.to_string())
+            }
+            Err(_) => {
+                skipped.push(path.display().to_string());
+                Ok(created)
+            }
+        }
+    };
+    for p in &plan.read {
+        created = add(created, p, read_access())?;
+    }
+    for p in &plan.devices {
+        created = add(created, p, AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate)?;
+    }
+    for p in &plan.execute {
+        created = add(created, p, read_access() | AccessFs::Execute)?;
+    }
+    for p in &plan.write {
+        created = add(created, p, AccessFs::from_all(TARGET) & !AccessFs::Execute)?;
+    }
+    let net = if !tcp_supported {
+        LayerState::Failed(format!("Landlock ABI {} has no TCP rules", abi.unwrap_or(0)))
+    } else {
+        match &plan.tcp_connect {
+            Some(ports) => {
+                for port in ports {
+                    created = created
+                        .add_rule(NetPort::new(*port, AccessNet::ConnectTcp))
+                        .map_err(|e| e.to_string())?;
+                }
+                LayerState::Applied(if ports.is_empty() {
+                    "no TCP bind or connect".into()
+                } else {
+                    format!("TCP connect only to ports {ports:?}; no bind")
+                })
+            }
+            None => LayerState::Partial("TCP bind denied; connect to any port".into()),
+        }
+    };
+    let scopes = if scopes_supported {
+        LayerState::Applied("abstract UNIX sockets and signals scoped to the sandbox".into())
+    } else {
+        LayerState::Failed(format!("Landlock ABI {} has no scopes", abi.unwrap_or(0)))
+    };
+    Ok(Prepared { ruleset: created, abi, net, scopes, skipped })
+}
+
+/// What Landlock enforced, for the tier.
+pub(crate) struct Enforced {
+    pub(crate) fs: LayerState,
+    pub(crate) net: LayerState,
+    pub(crate) scopes: LayerState,
+}
+
+/// Enforces a prepared ruleset on the calling thread (and its future children).
+pub(crate) fn enforce(prepared: Prepared) -> Enforced {
+    let Prepared { ruleset, abi, net, scopes, skipped } = prepared;
+    let status = ruleset.restrict_self();
+    let skipped_note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; missing paths skipped: {}", skipped.join(", "))
+    };
+    match status {
+        Ok(s) => {
+            let abi = abi.unwrap_or(0);
+            let fs = match s.ruleset {
+                RulesetStatus::FullyEnforced => LayerState::Applied(format!(
+                    "ABI {abi}, filesystem fully enforced{skipped_note}"
+                )),
+                RulesetStatus::PartiallyEnforced => LayerState::Partial(format!(
+                    "ABI {abi}, some access rights unknown to this kernel{skipped_note}"
+                )),
+                RulesetStatus::NotEnforced => {
+                    return Enforced {
+                        fs: LayerState::Failed("Landlock is not available on this kernel".into()),
+                        net: LayerState::Failed("Landlock unavailable".into()),
+                        scopes: LayerState::Failed("Landlock unavailable".into()),
+                    };
+                }
+            };
+            Enforced { fs, net, scopes }
+        }
+        Err(e) => Enforced {
+            fs: LayerState::Failed(e.to_string()),
+            net: LayerState::Failed(e.to_string()),
+            scopes: LayerState::Failed(e.to_string()),
+        },
+    }
+}

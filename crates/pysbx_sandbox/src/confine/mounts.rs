@@ -1,0 +1,152 @@
+//! Mounts inside the child's mount namespace: a private `/proc` for its pid namespace, a
+//! size-capped tmpfs for the working directory and TMPDIR, and reachability of the
+//! interpreter (and other granted paths) for the unprivileged sandbox uid.
+//!
+//! Reachability: `/root` is usually mode 700, so after the uid drop the interpreter under
+//! `/root/.pyenv` could not be reached, and an exec by name would silently fall back to another
+//! Python. Instead of exposing `/root`, the topmost ancestor the sandbox uid cannot traverse is
+//! covered with an empty tmpfs (mode 755) into which only the granted paths are bind-mounted at
+//! their original locations. Paths stay identical (so `sys.prefix` and RPATHs hold), and the
+//! rest of `/root` is hidden.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::mount::{MsFlags, mount};
+
+fn err(what: &str, path: &Path, e: nix::Error) -> String {
+    format!("{what} {}: {}", path.display(), e.desc())
+}
+
+/// Stops mount events from propagating back to the host.
+pub(crate) fn make_private() -> Result<(), String> {
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+        .map_err(|e| err("make-private", Path::new("/"), e))
+}
+
+/// Mounts a fresh procfs showing only the sandbox's pid namespace.
+pub(crate) fn mount_proc() -> Result<(), String> {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    mount(Some("proc"), "/proc", Some("proc"), flags, Some("hidepid=0"))
+        .or_else(|_| mount(Some("proc"), "/proc", Some("proc"), flags, None::<&str>))
+        .map_err(|e| err("mount proc on", Path::new("/proc"), e))
+}
+
+/// Mounts the private tmpfs on `dir` and creates `work` and `tmp` in it, owned by `owner`.
+pub(crate) fn private_tmpfs(
+    dir: &Path,
+    size_mb: u64,
+    owner: Option<(u32, u32)>,
+    subdirs: &[&Path],
+) -> Result<(), String> {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let data = format!("size={size_mb}m,mode=0755");
+    mount(Some("tmpfs"), dir, Some("tmpfs"), flags, Some(data.as_str()))
+        .map_err(|e| err("mount tmpfs on", dir, e))?;
+    for sub in subdirs {
+        std::fs::create_dir_all(sub).map_err(|e| format!("mkdir {}: {e}", sub.display()))?;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(sub, Some(uid), Some(gid))
+                .map_err(|e| format!("chown {}: {e}", sub.display()))?;
+        }
+        std::fs::set_permissions(sub, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("chmod {}: {e}", sub.display()))?;
+    }
+    Ok(())
+}
+
+/// The topmost proper ancestor of `path` that others (the sandbox uid) cannot traverse.
+fn blocking_ancestor(path: &Path) -> Option<PathBuf> {
+    let mut current = PathBuf::new();
+    let mut components = path.components().peekable();
+    while let Some(c) = components.next() {
+        current.push(c);
+        if components.peek().is_none() {
+            break;
+        }
+        match std::fs::metadata(&current) {
+            Ok(m) if m.is_dir() && m.mode() & 0o001 == 0 => return Some(current),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Makes every path in `paths` reachable by an unprivileged uid, masking each blocking
+/// ancestor with a tmpfs that holds only the granted paths. `stage` is a scratch directory on
+/// a mount pysbx owns. Returns the masked ancestors.
+pub(crate) fn reach(paths: &[PathBuf], stage: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for p in paths {
+        if !p.exists() {
+            continue;
+        }
+        if let Some(anc) = blocking_ancestor(p) {
+            groups.entry(anc).or_default().push(p.clone());
+        }
+    }
+    let mut masked = Vec::new();
+    for (n, (anc, mut members)) in groups.into_iter().enumerate() {
+        members.sort();
+        // A member inside another member comes with it.
+        members.dedup_by(|b, a| b.starts_with(a.as_path()));
+        let mut staged = Vec::new();
+        for (i, member) in members.iter().enumerate() {
+            let point = stage.join(format!("{n}-{i}"));
+            if member.is_dir() {
+                std::fs::create_dir_all(&point)
+            } else {
+                std::fs::write(&point, b"")
+            }
+            .map_err(|e| format!("stage {}: {e}", point.display()))?;
+            mount(
+                Some(member.as_path()),
+                &point,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(|e| err("bind", member, e))?;
+            staged.push((member.clone(), point));
+        }
+        let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+        mount(Some("tmpfs"), &anc, Some("tmpfs"), flags, Some("size=1m,mode=0755"))
+            .map_err(|e| err("mask", &anc, e))?;
+        for (member, point) in staged {
+            if point.is_dir() {
+                std::fs::create_dir_all(&member)
+            } else {
+                if let Some(parent) = member.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("mkdir {}: {e}", parent.display()))?;
+                }
+                std::fs::write(&member, b"")
+            }
+            .map_err(|e| format!("mount point {}: {e}", member.display()))?;
+            mount(Some(point.as_path()), &member, None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+                .map_err(|e| err("move", &member, e))?;
+        }
+        masked.push(anc);
+    }
+    Ok(masked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_ancestor_finds_the_topmost_closed_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let closed = dir.path().join("closed");
+        let inner = closed.join("a/b");
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // Ancestors of the temporary directory itself (/tmp) are open.
+        assert_eq!(blocking_ancestor(&inner), Some(closed.clone()));
+        // The path itself is not its own ancestor.
+        assert_eq!(blocking_ancestor(&closed), None);
+    }
+}

@@ -1,0 +1,380 @@
+//! The seccomp filter, assembled by hand so one program can give each system call its own
+//! action and test arguments (clone flags, socket families, ioctl requests, the one allowed
+//! `execveat`).
+//!
+//! Layout: check the architecture (kill on mismatch, and on x32 numbers), then one block per
+//! filtered system call, then allow. Denials return `EPERM` so Python raises a readable
+//! `PermissionError`; `clone3` returns `ENOSYS` so the C library falls back to `clone`, whose
+//! flags the filter can inspect.
+
+use seccompiler::sock_filter;
+
+use crate::plan::ConfinePlan;
+
+const BPF_LD_W_ABS: u16 = 0x20;
+const BPF_JEQ_K: u16 = 0x15;
+#[cfg(target_arch = "x86_64")]
+const BPF_JGE_K: u16 = 0x35;
+const BPF_JSET_K: u16 = 0x45;
+const BPF_RET_K: u16 = 0x06;
+
+const RET_ALLOW: u32 = 0x7fff_0000;
+const RET_KILL_PROCESS: u32 = 0x8000_0000;
+const RET_ERRNO: u32 = 0x0005_0000;
+
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xc000_003e;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xc000_00b7;
+
+const OFF_NR: u32 = 0;
+const OFF_ARCH: u32 = 4;
+fn off_arg_lo(i: u32) -> u32 {
+    16 + 8 * i
+}
+
+/// What the filter does with one system call.
+#[derive(Debug, Clone)]
+enum Check {
+    /// Always fail with this errno.
+    Deny(i32),
+    /// Fail with `EPERM` unless argument `arg` (low 32 bits) is one of `allowed`.
+    ArgIn { arg: u32, allowed: Vec<u32> },
+    /// Fail with `EPERM` when argument `arg` (low 32 bits) is one of `denied`.
+    ArgNotIn { arg: u32, denied: Vec<u32> },
+    /// Fail with `EPERM` when none of `mask`'s bits are set in argument `arg`.
+    NeedBits { arg: u32, mask: u32 },
+    /// Fail with `EPERM` when any of `mask`'s bits are set in argument `arg`.
+    RefuseBits { arg: u32, mask: u32 },
+    /// Allow only when every (arg, value) pair matches.
+    OnlyWith(Vec<(u32, u32)>),
+}
+
+/// A jump target inside one block: another instruction of the block, or its local returns.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    At(usize),
+    Allow,
+    Deny,
+}
+
+/// A symbolic instruction of a block body.
+enum Insn {
+    Load(u32),
+    JumpEq(u32, Target, Target),
+    JumpSet(u32, Target, Target),
+    Ret(u32),
+}
+
+/// The filter for a plan; `exec_fd` is the one descriptor `execveat` may run.
+pub(crate) fn build(plan: &ConfinePlan, exec_fd: i32) -> Result<Vec<sock_filter>, String> {
+    assemble(&rules(plan, exec_fd))
+}
+
+fn errno(e: i32) -> u32 {
+    RET_ERRNO | (u32::try_from(e).unwrap_or(1) & 0xffff)
+}
+
+fn stmt(code: u16, k: u32) -> sock_filter {
+    sock_filter { code, jt: 0, jf: 0, k }
+}
+
+fn jump(code: u16, k: u32, jt: usize, jf: usize) -> Result<sock_filter, String> {
+    let jt = u8::try_from(jt).map_err(|_| "seccomp jump out of range".to_string())?;
+    let jf = u8::try_from(jf).map_err(|_| "seccomp jump out of range".to_string())?;
+    Ok(sock_filter { code, jt, jf, k })
+}
+
+fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
+    use libc::*;
+    let eperm = Check::Deny(EPERM);
+    let mut rules: Vec<(i64, Check)> = Vec::new();
+    // Always denied: debugging and memory of other processes, kernel programs, kernel images,
+    // mounts and namespaces, keys, fault handling and io_uring (which bypasses the filter).
+    for nr in [
+        SYS_ptrace,
+        SYS_process_vm_readv,
+        SYS_process_vm_writev,
+        SYS_bpf,
+        SYS_perf_event_open,
+        SYS_kexec_load,
+        SYS_kexec_file_load,
+        SYS_mount,
+        SYS_umount2,
+        SYS_pivot_root,
+        SYS_move_mount,
+        SYS_open_tree,
+        SYS_fsopen,
+        SYS_fsconfig,
+        SYS_fsmount,
+        SYS_fspick,
+        SYS_mount_setattr,
+        SYS_unshare,
+        SYS_setns,
+        SYS_keyctl,
+        SYS_add_key,
+        SYS_request_key,
+        SYS_userfaultfd,
+        SYS_io_uring_setup,
+        SYS_io_uring_enter,
+        SYS_io_uring_register,
+        SYS_chroot,
+        SYS_swapon,
+        SYS_swapoff,
+        SYS_reboot,
+        SYS_init_module,
+        SYS_finit_module,
+        SYS_delete_module,
+        SYS_acct,
+        SYS_settimeofday,
+        SYS_clock_settime,
+        SYS_clock_adjtime,
+        SYS_adjtimex,
+        SYS_syslog,
+        SYS_quotactl,
+        SYS_open_by_handle_at,
+        SYS_name_to_handle_at,
+        SYS_pidfd_getfd,
+        SYS_kcmp,
+        SYS_sethostname,
+        SYS_setdomainname,
+        SYS_vhangup,
+        SYS_mknodat,
+        // A new session or group would take a process out of the group the supervisor kills.
+        SYS_setsid,
+        SYS_setpgid,
+        SYS_personality,
+    ] {
+        rules.push((nr, eperm.clone()));
+    }
+    #[cfg(target_arch = "x86_64")]
+    for nr in [SYS_iopl, SYS_ioperm, SYS_mknod, SYS_uselib] {
+        rules.push((nr, eperm.clone()));
+    }
+    // Typing into the controlling terminal (TIOCSTI) or the console (TIOCLINUX).
+    rules.push((
+        SYS_ioctl,
+        Check::ArgNotIn { arg: 1, denied: vec![TIOCSTI as u32, libc::TIOCLINUX as u32] },
+    ));
+    // Sockets: local ones always; IP (and the netlink route queries of name lookups) only
+    // with network.
+    let mut families = vec![AF_UNIX as u32];
+    if plan.network {
+        families.extend([AF_INET as u32, AF_INET6 as u32, AF_NETLINK as u32]);
+    }
+    rules.push((SYS_socket, Check::ArgIn { arg: 0, allowed: families }));
+    rules.push((SYS_socketpair, Check::ArgIn { arg: 0, allowed: vec![AF_UNIX as u32] }));
+    // Threads are clone with CLONE_THREAD; clone3 hides its flags in memory, so it answers
+    // ENOSYS and the C library falls back to clone.
+    rules.push((SYS_clone3, Check::Deny(ENOSYS)));
+    if !plan.process {
+        rules.push((SYS_execve, eperm.clone()));
+        rules.push((
+            SYS_execveat,
+            Check::OnlyWith(vec![(0, exec_fd as u32), (4, AT_EMPTY_PATH as u32)]),
+        ));
+        #[cfg(target_arch = "x86_64")]
+        {
+            rules.push((SYS_fork, eperm.clone()));
+            rules.push((SYS_vfork, eperm.clone()));
+        }
+        if plan.threads {
+            rules.push((SYS_clone, Check::NeedBits { arg: 0, mask: CLONE_THREAD as u32 }));
+        } else {
+            rules.push((SYS_clone, eperm.clone()));
+        }
+    } else if !plan.threads {
+        // Processes but no threads: refuse clone calls that ask for a thread.
+        rules.push((SYS_clone, Check::RefuseBits { arg: 0, mask: CLONE_THREAD as u32 }));
+    }
+    rules
+}
+
+fn assemble(rules: &[(i64, Check)]) -> Result<Vec<sock_filter>, String> {
+    // Every jump is forward and short: each block carries its own returns, so no jump crosses
+    // more than one block (classic BPF offsets are 8 bits).
+    let mut out = vec![
+        stmt(BPF_LD_W_ABS, OFF_ARCH),
+        jump(BPF_JEQ_K, AUDIT_ARCH, 1, 0)?,
+        stmt(BPF_RET_K, RET_KILL_PROCESS),
+        stmt(BPF_LD_W_ABS, OFF_NR),
+    ];
+    #[cfg(target_arch = "x86_64")]
+    {
+        // x32 system calls share the x86-64 audit arch; refuse the whole range.
+        out.push(jump(BPF_JGE_K, 0x4000_0000, 0, 1)?);
+        out.push(stmt(BPF_RET_K, RET_KILL_PROCESS));
+    }
+    for (nr, check) in rules {
+        let nr = u32::try_from(*nr).map_err(|_| format!("bad syscall number {nr}"))?;
+        let mut body = block(check);
+        let conditional = !matches!(check, Check::Deny(_));
+        let (allow_at, deny_at) = (body.len(), body.len() + 1);
+        if conditional {
+            body.push(Insn::Ret(RET_ALLOW));
+            body.push(Insn::Ret(errno(libc::EPERM)));
+        }
+        out.push(jump(BPF_JEQ_K, nr, 0, body.len())?);
+        for (i, insn) in body.iter().enumerate() {
+            let target = |t: Target| match t {
+                Target::At(j) => j,
+                Target::Allow => allow_at,
+                Target::Deny => deny_at,
+            };
+            let rel = |t: Target| target(t).checked_sub(i + 1).ok_or("backward seccomp jump");
+            out.push(match insn {
+                Insn::Load(off) => stmt(BPF_LD_W_ABS, *off),
+                Insn::Ret(k) => stmt(BPF_RET_K, *k),
+                Insn::JumpEq(k, t, f) => jump(BPF_JEQ_K, *k, rel(*t)?, rel(*f)?)?,
+                Insn::JumpSet(k, t, f) => jump(BPF_JSET_K, *k, rel(*t)?, rel(*f)?)?,
+            });
+        }
+    }
+    out.push(stmt(BPF_RET_K, RET_ALLOW));
+    Ok(out)
+}
+
+/// The body of one block; `Target::Allow`/`Deny` are the block's own returns.
+fn block(check: &Check) -> Vec<Insn> {
+    match check {
+        Check::Deny(e) => vec![Insn::Ret(errno(*e))],
+        Check::ArgIn { arg, allowed } => {
+            let mut body = vec![Insn::Load(off_arg_lo(*arg))];
+            for (i, v) in allowed.iter().enumerate() {
+                let next =
+                    if i + 1 == allowed.len() { Target::Deny } else { Target::At(body.len() + 1) };
+                body.push(Insn::JumpEq(*v, Target::Allow, next));
+            }
+            if allowed.is_empty() {
+                body.push(Insn::JumpEq(0, Target::Deny, Target::Deny));
+            }
+            body
+        }
+        Check::ArgNotIn { arg, denied } => {
+            let mut body = vec![Insn::Load(off_arg_lo(*arg))];
+            for (i, v) in denied.iter().enumerate() {
+                let next =
+                    if i + 1 == denied.len() { Target::Allow } else { Target::At(body.len() + 1) };
+                body.push(Insn::JumpEq(*v, Target::Deny, next));
+            }
+            if denied.is_empty() {
+                body.push(Insn::JumpEq(0, Target::Allow, Target::Allow));
+            }
+            body
+        }
+        Check::NeedBits { arg, mask } => {
+            vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Allow, Target::Deny)]
+        }
+        Check::RefuseBits { arg, mask } => {
+            vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Deny, Target::Allow)]
+        }
+        Check::OnlyWith(pairs) => {
+            let mut body = Vec::new();
+            for (i, (arg, v)) in pairs.iter().enumerate() {
+                let next =
+                    if i + 1 == pairs.len() { Target::Allow } else { Target::At(body.len() + 2) };
+                body.push(Insn::Load(off_arg_lo(*arg)));
+                body.push(Insn::JumpEq(*v, next, Target::Deny));
+            }
+            body
+        }
+    }
+}
+
+/// Installs the filter on the calling thread (no_new_privs must already be set).
+pub(crate) fn apply(filter: &[sock_filter]) -> Result<(), String> {
+    seccompiler::apply_filter(filter).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny interpreter of the subset of classic BPF the assembler emits.
+    fn run(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> u32 {
+        let mut data = vec![0u8; 64];
+        data[0..4].copy_from_slice(&(nr as u32).to_le_bytes());
+        data[4..8].copy_from_slice(&AUDIT_ARCH.to_le_bytes());
+        for (i, a) in args.iter().enumerate() {
+            data[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
+        }
+        let mut acc = 0u32;
+        let mut pc = 0usize;
+        loop {
+            let insn = &prog[pc];
+            match insn.code {
+                BPF_LD_W_ABS => {
+                    let k = insn.k as usize;
+                    acc = u32::from_le_bytes(data[k..k + 4].try_into().unwrap());
+                    pc += 1;
+                }
+                BPF_JEQ_K | BPF_JGE_K | BPF_JSET_K => {
+                    let taken = match insn.code {
+                        BPF_JEQ_K => acc == insn.k,
+                        BPF_JGE_K => acc >= insn.k,
+                        _ => acc & insn.k != 0,
+                    };
+                    pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
+                }
+                BPF_RET_K => return insn.k,
+                other => panic!("unexpected opcode {other:#x}"),
+            }
+        }
+    }
+
+    fn plan(process: bool, network: bool) -> ConfinePlan {
+        ConfinePlan {
+            read: vec![],
+            write: vec![],
+            execute: vec![],
+            devices: vec![],
+            process,
+            threads: true,
+            network,
+            tcp_connect: None,
+        }
+    }
+
+    #[test]
+    fn default_filter_decisions() {
+        let prog = build(&plan(false, false), 300).unwrap();
+        let eperm = errno(libc::EPERM);
+        assert_eq!(run(&prog, libc::SYS_read, [0; 6]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), eperm);
+        assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), eperm);
+        assert_eq!(run(&prog, libc::SYS_clone3, [0; 6]), errno(libc::ENOSYS));
+        let thread = libc::CLONE_THREAD as u64 | libc::CLONE_VM as u64;
+        assert_eq!(run(&prog, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), eperm);
+        let af = |f: i32| [f as u64, 1, 0, 0, 0, 0];
+        assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_UNIX)), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);
+        assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_PACKET)), eperm);
+        let ioctl = |req: u64| [0, req, 0, 0, 0, 0];
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TIOCSTI as u64)), eperm);
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TCGETS as u64)), RET_ALLOW);
+        let at = libc::AT_EMPTY_PATH as u64;
+        assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, at, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_execveat, [3, 0, 0, 0, at, 0]), eperm);
+        assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, 0, 0]), eperm);
+        // Blocks after an argument check still see the system call number.
+        assert_eq!(run(&prog, libc::SYS_write, [1, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_setsid, [0; 6]), eperm);
+    }
+
+    #[test]
+    fn network_and_process_grants_open_their_calls() {
+        let prog = build(&plan(true, true), 300).unwrap();
+        assert_eq!(run(&prog, libc::SYS_socket, [libc::AF_INET as u64, 1, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), errno(libc::EPERM));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn x32_numbers_kill() {
+        let prog = build(&plan(false, false), 300).unwrap();
+        assert_eq!(run(&prog, 0x4000_0000 + libc::SYS_read, [0; 6]), RET_KILL_PROCESS);
+    }
+}

@@ -1,0 +1,353 @@
+//! Events: every violation, gate decision and the end of a run as structured data, and the
+//! sinks that render them (stderr summary, JSON lines, SARIF 2.1.0).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::interp::Interpreter;
+use crate::tier::Tier;
+
+/// One frame of a user-code stack.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StackFrame {
+    /// Source file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// Function name.
+    pub function: String,
+}
+
+/// What kind of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// The guard stopped (or killed) an operation the policy forbids.
+    Violation,
+    /// The static gate changed or refused a module before it ran.
+    Gate,
+}
+
+/// A violation or gate decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    /// What kind of event.
+    pub kind: EventKind,
+    /// The policy clause (`fs.read`, `process`, `net`, `ffi`, `imports`, `code`, `introspection`)
+    /// or the rule id for gate events.
+    pub clause: String,
+    /// What happened, in one sentence.
+    pub message: String,
+    /// The innermost user module.
+    #[serde(default)]
+    pub module: Option<String>,
+    /// Its file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// The line in the original source.
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// User frames, innermost first.
+    #[serde(default)]
+    pub stack: Vec<StackFrame>,
+    /// What was done: `raised`, `killed`, `stripped`, `stubbed`, `refused`, `reported`.
+    pub action: String,
+    /// The audit event or operation behind it (`open`, `socket.connect`...).
+    #[serde(default)]
+    pub operation: Option<String>,
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The program exited by itself.
+    Exit,
+    /// The guard or the static gate stopped it for a policy violation.
+    Violation,
+    /// CPU time limit.
+    Cpu,
+    /// Wall-clock limit.
+    Wall,
+    /// Memory limit.
+    Memory,
+    /// File size limit.
+    FileSize,
+    /// Output limit.
+    Output,
+    /// Killed by the seccomp filter.
+    Seccomp,
+    /// Killed by another signal.
+    Signal,
+    /// pysbx could not set up or supervise the run.
+    Internal,
+}
+
+impl EndReason {
+    /// Stable lowercase name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exit => "exit",
+            Self::Violation => "violation",
+            Self::Cpu => "cpu",
+            Self::Wall => "wall",
+            Self::Memory => "memory",
+            Self::FileSize => "file_size",
+            Self::Output => "output",
+            Self::Seccomp => "seccomp",
+            Self::Signal => "signal",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Whether the run hit a resource limit.
+    #[must_use]
+    pub fn is_limit(self) -> bool {
+        matches!(self, Self::Cpu | Self::Wall | Self::Memory | Self::FileSize | Self::Output)
+    }
+}
+
+/// The one classified end event of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct End {
+    /// Why it ended.
+    pub reason: EndReason,
+    /// pysbx's own exit code for this end.
+    pub exit_code: u8,
+    /// The program's exit code, when it exited.
+    pub child_code: Option<i32>,
+    /// The signal that killed it, when one did.
+    pub signal: Option<i32>,
+    /// CPU seconds used.
+    pub cpu_s: f64,
+    /// Wall seconds elapsed.
+    pub wall_s: f64,
+    /// Peak resident set in KiB.
+    pub max_rss_kb: i64,
+    /// A readable sentence.
+    pub message: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The end event.
+    pub end: End,
+    /// Violations and gate decisions, in arrival order.
+    pub events: Vec<Event>,
+    /// Which layers applied.
+    pub tier: Tier,
+    /// The interpreter that ran.
+    pub interpreter: Interpreter,
+}
+
+impl Event {
+    /// One readable line.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let place = match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{f}:{l}: "),
+            (Some(f), None) => format!("{f}: "),
+            _ => String::new(),
+        };
+        let module = self.module.as_deref().map(|m| format!(" (module {m})")).unwrap_or_default();
+        let kind = match self.kind {
+            EventKind::Violation => "violation",
+            EventKind::Gate => "gate",
+        };
+        format!("{place}{kind} [{}] {}{module}; {}", self.clause, self.message, self.action)
+    }
+}
+
+impl Outcome {
+    /// Lines for standard error: the end when it is not a plain exit.
+    #[must_use]
+    pub fn end_summary(&self) -> Option<String> {
+        (self.end.reason != EndReason::Exit)
+            .then(|| format!("pysbx: {} (exit {})", self.end.message, self.end.exit_code))
+    }
+
+    /// The JSON lines document: a `start` line with the tier, one line per event, an `end` line.
+    #[must_use]
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        let start = serde_json::json!({
+            "type": "start",
+            "tier": self.tier,
+            "interpreter": self.interpreter,
+        });
+        out.push_str(&start.to_string());
+        out.push('\n');
+        for e in &self.events {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("type".into(), "event".into());
+            }
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+        let mut end = serde_json::to_value(&self.end).unwrap_or_default();
+        if let Some(o) = end.as_object_mut() {
+            o.insert("type".into(), "end".into());
+        }
+        out.push_str(&end.to_string());
+        out.push('\n');
+        out
+    }
+
+    /// A SARIF 2.1.0 log: one result per violation and gate event, the end and the tier in the
+    /// run's properties.
+    #[must_use]
+    pub fn to_sarif(&self) -> serde_json::Value {
+        let mut rules: Vec<String> = self.events.iter().map(|e| e.clause.clone()).collect();
+        rules.sort();
+        rules.dedup();
+        let results: Vec<serde_json::Value> = self
+            .events
+            .iter()
+            .map(|e| {
+                let mut result = serde_json::json!({
+                    "ruleId": e.clause,
+                    "ruleIndex": rules.iter().position(|r| *r == e.clause).unwrap_or(0),
+                    "level": if e.kind == EventKind::Violation { "error" } else { "warning" },
+                    "message": {"text": format!("{} ({})", e.message, e.action)},
+                    "properties": {"action": e.action, "module": e.module, "operation": e.operation},
+                });
+                if let Some(file) = &e.file {
+                    let mut region = serde_json::json!({});
+                    if let Some(line) = e.line.filter(|l| *l > 0) {
+                        region = serde_json::json!({"startLine": line});
+                    }
+                    result["locations"] = serde_json::json!([{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": file_uri(file)},
+                            "region": region,
+                        }
+                    }]);
+                }
+                result
+            })
+            .collect();
+        serde_json::json!({
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "pysbx",
+                    "informationUri": "https://github.com/pysbx/pysbx",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules.iter().map(|r| serde_json::json!({
+                        "id": r,
+                        "shortDescription": {"text": format!("runtime policy clause {r}")},
+                    })).collect::<Vec<_>>(),
+                }},
+                "results": results,
+                "properties": {"end": self.end, "tier": self.tier},
+            }]
+        })
+    }
+}
+
+fn file_uri(file: &str) -> String {
+    if file.starts_with('/') { format!("file://{file}") } else { file.to_string() }
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same directory, then rename).
+///
+/// # Errors
+/// The I/O error with the path.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), crate::SandboxError> {
+    let io = |source| crate::SandboxError::Io { path: path.to_path_buf(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(text.as_bytes()).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Writes the JSON lines and SARIF sinks named on the command line and in the policy.
+///
+/// # Errors
+/// The first sink that could not be written.
+pub fn write_sinks(
+    outcome: &Outcome,
+    jsonl: &[PathBuf],
+    sarif: &[PathBuf],
+) -> Result<(), crate::SandboxError> {
+    for path in jsonl {
+        write_atomic(path, &outcome.to_jsonl())?;
+    }
+    for path in sarif {
+        let text = serde_json::to_string_pretty(&outcome.to_sarif()).unwrap_or_default();
+        write_atomic(path, &text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tier::LayerState;
+
+    fn outcome() -> Outcome {
+        let mut tier = Tier::default();
+        tier.set("seccomp", LayerState::Applied("x".into()));
+        Outcome {
+            end: End {
+                reason: EndReason::Violation,
+                exit_code: crate::EXIT_VIOLATION,
+                child_code: Some(1),
+                signal: None,
+                cpu_s: 0.1,
+                wall_s: 0.2,
+                max_rss_kb: 1000,
+                message: "policy violation".into(),
+            },
+            events: vec![Event {
+                kind: EventKind::Violation,
+                clause: "process".into(),
+                message: "os.system is not allowed".into(),
+                module: Some("__main__".into()),
+                file: Some("/tmp/x.py".into()),
+                line: Some(3),
+                stack: vec![],
+                action: "raised".into(),
+                operation: Some("os.system".into()),
+            }],
+            tier,
+            interpreter: Interpreter {
+                executable: "/usr/bin/python3".into(),
+                prefix: "/usr".into(),
+                base_prefix: "/usr".into(),
+                exec_prefix: "/usr".into(),
+                stdlib: "/usr/lib/python3.11".into(),
+                platstdlib: "/usr/lib/python3.11".into(),
+                site: vec![],
+                version: "3.11".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn jsonl_has_start_events_and_end() {
+        let text = outcome().to_jsonl();
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["type"], "start");
+        assert_eq!(lines[0]["tier"]["layers"]["seccomp"]["state"], "applied");
+        assert_eq!(lines[1]["clause"], "process");
+        assert_eq!(lines[2]["reason"], "violation");
+    }
+
+    #[test]
+    fn sarif_locates_violations() {
+        let sarif = outcome().to_sarif();
+        let result = &sarif["runs"][0]["results"][0];
+        assert_eq!(result["ruleId"], "process");
+        assert_eq!(result["level"], "error");
+        assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+        assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"], "process");
+    }
+}

@@ -1,0 +1,605 @@
+# The pysbx guard: runs first in the sandboxed interpreter (python3 -I -B), before any user
+# code. It installs a PEP 578 audit hook that enforces the policy on imports, opens, process,
+# socket, DNS, ctypes, code-object, marshal, pickle, gc, frame and breakpoint events, and an
+# import gate (a meta-path finder) that sends every module from outside the standard library to
+# pysbx for scanning and sanitizing before it runs. Each event is attributed to the innermost
+# user module by walking frames. The guard gives attribution and early, readable errors;
+# containment is the kernel's job and does not depend on it.
+
+
+def _pysbx_guard():
+    import os, sys, json, struct, _thread, builtins, errno as _errno
+    import posixpath as _pp
+    from importlib.machinery import PathFinder as _PathFinder
+    from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
+    from importlib.abc import Loader as _LoaderBase
+
+    _OUT, _IN = 3, 4
+    _write, _read, _exit, _getpid = os.write, os.read, os._exit, os.getpid
+    _realpath, _join, _isabs, _getcwd = _pp.realpath, _pp.join, _pp.isabs, os.getcwd
+    _dumps, _loads, _pack, _unpack = json.dumps, json.loads, struct.pack, struct.unpack
+    _get_ident, _getframe = _thread.get_ident, sys._getframe
+    _str, _bytes, _int, _type = str, bytes, int, type
+    _lock = _thread.allocate_lock()
+    _busy = set()
+
+    def _read_exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = _read(_IN, n - len(buf))
+            if not chunk:
+                _exit(125)
+            buf += chunk
+        return buf
+
+    def _send(header, blob=b""):
+        if blob:
+            header["blob"] = len(blob)
+        data = _dumps(header).encode()
+        msg = _pack(">I", len(data)) + data + blob
+        while msg:
+            n = _write(_OUT, msg)
+            msg = msg[n:]
+
+    def _recv():
+        (n,) = _unpack(">I", _read_exact(4))
+        header = _loads(_read_exact(n))
+        blob = _read_exact(header["blob"]) if header.get("blob") else b""
+        return header, blob
+
+    def _request(header, blob=b""):
+        with _lock:
+            _send(header, blob)
+            return _recv()
+
+    _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
+                                    "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
+    cfg, entry = _recv()
+
+    def _norm(p):
+        try:
+            return _realpath(p)
+        except Exception:
+            return p
+
+    def _dirs(paths):
+        out = []
+        for p in paths:
+            if p:
+                out.append(_norm(p).rstrip("/") or "/")
+        return tuple(sorted(set(out)))
+
+    _stdlib = _dirs(cfg["stdlib"])
+    _site = _dirs(cfg["site"])
+    _prefixes = _dirs(cfg["prefixes"])
+    _reads = _dirs(cfg["reads"] + cfg["devices"])
+    _writes = _dirs(cfg["writes"] + ["/dev/null"])
+    _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
+    _kill = cfg["on_violation"] == "kill"
+    _deny_imports = tuple(cfg["imports_deny"])
+    _allow_imports = tuple(cfg["imports_allow"]) if cfg["imports_allow"] is not None else None
+    _net = tuple(cfg["net"])
+    _hosts = {k.lower(): tuple(v) for k, v in cfg["hosts"].items()}
+    _modules = {}
+    for name, g in cfg["modules"].items():
+        _modules[name] = {"read": _dirs(g["read"]), "write": _dirs(g["write"]),
+                          "process": g["process"], "ffi": g["ffi"], "net": tuple(g["net"])}
+    _names_of = {}
+
+    def _under(path, roots):
+        for r in roots:
+            if path == r or path.startswith(r + "/") or r == "/":
+                return True
+        return False
+
+    def _is_stdlib_file(path):
+        return _under(path, _stdlib) and not _under(path, _site)
+
+    class PolicyViolation(PermissionError):
+        """Raised by the pysbx guard when code breaks the sandbox policy."""
+
+    # --- frames and attribution -------------------------------------------------------------
+
+    def _kind(code):
+        fn = code.co_filename
+        if fn == "<pysbx-guard>":
+            return "guard"
+        if fn.startswith("<frozen "):
+            return "frozen"
+        if fn.startswith("/") and _is_stdlib_file(fn):
+            return "stdlib"
+        return "user"
+
+    def _frames(start):
+        f = start
+        while f is not None:
+            if f.f_back is None and f.f_code.co_filename == "<string>":
+                return  # the -c loader that started the guard
+            yield f
+            f = f.f_back
+
+    def _context(start, skip_frozen=True):
+        """(immediate kind, innermost user frame, user stack) for the code behind an event."""
+        immediate = None
+        user = None
+        stack = []
+        for f in _frames(start):
+            k = _kind(f.f_code)
+            if immediate is None and not (skip_frozen and k == "frozen"):
+                immediate = k
+            if k == "guard" and user is None:
+                return "guard", None, []
+            if k == "user":
+                if user is None:
+                    user = f
+                if len(stack) < 12:
+                    stack.append({"file": f.f_code.co_filename, "line": f.f_lineno or 0,
+                                  "function": f.f_code.co_name})
+        return immediate or "stdlib", user, stack
+
+    def _module_of(frame):
+        if frame is None:
+            return None
+        try:
+            name = frame.f_globals.get("__name__")
+        except Exception:
+            name = None
+        return name if _type(name) is _str else None
+
+    def _grant(module, key):
+        if module:
+            parts = module.split(".")
+            for i in range(len(parts), 0, -1):
+                g = _modules.get(".".join(parts[:i]))
+                if g is not None and g[key]:
+                    return g[key]
+        return None
+
+    def _violation(clause, message, operation, user, stack):
+        module = _module_of(user)
+        event = {"kind": "violation", "clause": clause, "message": message, "module": module,
+                 "file": user.f_code.co_filename if user is not None else None,
+                 "line": (user.f_lineno or 0) if user is not None else None,
+                 "stack": stack, "action": "killed" if _kill else "raised",
+                 "operation": operation}
+        try:
+            with _lock:
+                _send({"t": "event", "event": event})
+        except Exception:
+            pass
+        if _kill:
+            _exit(122)
+        raise PolicyViolation(_errno.EPERM, "pysbx: %s (%s)" % (message, clause))
+
+    # --- path checks ------------------------------------------------------------------------
+
+    def _path_of(p):
+        t = _type(p)
+        if t is _str:
+            return p
+        if t is _bytes:
+            return p.decode("utf-8", "surrogateescape")
+        return None
+
+    def _abs(p):
+        if not _isabs(p):
+            p = _join(_getcwd(), p)
+        return _norm(p)
+
+    def _readable(path, module):
+        if _under(path, _reads) or _under(path, _writes) or _under(path, _prefixes):
+            return True
+        extra = _grant(module, "read")
+        return bool(extra and _under(path, extra)) or _writable(path, module)
+
+    def _writable(path, module):
+        if _under(path, _writes):
+            return True
+        extra = _grant(module, "write")
+        return bool(extra and _under(path, extra))
+
+    _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def _check_read(raw, op, user, stack):
+        p = _path_of(raw)
+        if p is None:
+            return
+        path = _abs(p)
+        if not _readable(path, _module_of(user)):
+            _violation("fs.read", "reading %s is not allowed" % path, op, user, stack)
+
+    def _check_write(raw, op, user, stack):
+        p = _path_of(raw)
+        if p is None:
+            return
+        path = _abs(p)
+        if not _writable(path, _module_of(user)):
+            _violation("fs.write", "changing %s is not allowed" % path, op, user, stack)
+
+    # --- network checks ---------------------------------------------------------------------
+
+    def _net_rules(module):
+        extra = _grant(module, "net")
+        return _net + (extra or ())
+
+    def _rule_allows(rule, proto, host, port):
+        r = rule
+        rp = "tcp"
+        if r.startswith("udp:"):
+            rp, r = "udp", r[4:]
+        elif r.startswith("tcp:"):
+            r = r[4:]
+        if rp != proto:
+            return False
+        if r.startswith("["):
+            h, _, rport = r[1:].partition("]")
+            rport = rport[1:]
+        else:
+            h, _, rport = r.rpartition(":")
+        if rport != "*" and rport != _str(port):
+            return False
+        names = _names_of.get(host, ()) + (host,)
+        if h == "*":
+            return True
+        if "/" in h:
+            import ipaddress
+            try:
+                return ipaddress.ip_address(host) in ipaddress.ip_network(h, strict=False)
+            except ValueError:
+                return False
+        for n in names:
+            n = n.lower()
+            if h.startswith("*."):
+                if n.endswith(h[1:]) and len(n) > len(h) - 1:
+                    return True
+            elif n == h:
+                return True
+            else:
+                try:
+                    import ipaddress
+                    if ipaddress.ip_address(n) == ipaddress.ip_address(h):
+                        return True
+                except ValueError:
+                    pass
+        return False
+
+    def _check_connect(address, proto, op, user, stack):
+        if _type(address) is not tuple or len(address) < 2:
+            return  # AF_UNIX paths: the kernel scopes them
+        host, port = address[0], address[1]
+        host = _path_of(host) if _type(host) is not _str else host
+        module = _module_of(user)
+        rules = _net_rules(module)
+        if not rules:
+            _violation("net", "network access to %s:%s is not allowed" % (host, port), op, user, stack)
+        if not any(_rule_allows(r, proto, host, port) for r in rules):
+            _violation("net", "%s:%s is not in net.allow" % (host, port), op, user, stack)
+
+    def _check_lookup(host, op, user, stack):
+        if _type(host) is _bytes:
+            host = host.decode("ascii", "replace")
+        if _type(host) is not _str:
+            return
+        if host.lower() in _hosts:
+            return
+        if not _net_rules(_module_of(user)):
+            _violation("net", "name lookup of %s is not allowed (no network)" % host, op, user, stack)
+
+    # --- the audit hook ---------------------------------------------------------------------
+
+    _SAFE_PICKLE = {"collections", "datetime", "decimal", "fractions", "copyreg", "numbers",
+                    "_codecs", "uuid", "pathlib", "ipaddress", "enum", "array", "zoneinfo"}
+    _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
+                      "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type"}
+    _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
+    _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
+                    "cr_code", "ag_code", "f_back", "f_builtins", "f_globals", "f_locals"}
+    _PROC_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                    "os.forkpty", "subprocess.Popen", "pty.spawn", "os.startfile"}
+    _WRITE_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.chmod": (0,),
+                     "os.chown": (0,), "os.truncate": (0,), "os.utime": (0,),
+                     "os.rename": (0, 1), "os.replace": (0, 1), "os.link": (0, 1),
+                     "os.symlink": (1,), "os.chflags": (0,), "os.mkfifo": (0,),
+                     "os.mknod": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
+                     "shutil.rmtree": (0,), "shutil.chown": (0,)}
+    _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
+                    "glob.glob": 0, "os.chdir": 0}
+
+    def _matches(name, patterns):
+        for p in patterns:
+            if p.endswith(".*"):
+                if name == p[:-2] or name.startswith(p[:-1]):
+                    return True
+            elif name == p or name.startswith(p + "."):
+                return True
+        return False
+
+    def _hook(event, args):
+        tid = _get_ident()
+        if tid in _busy:
+            return
+        _busy.add(tid)
+        try:
+            _check(event, args)
+        finally:
+            _busy.discard(tid)
+
+    def _check(event, args):
+        if event == "open":
+            raw, mode, flags = args
+            p = _path_of(raw)
+            if p is None:
+                return
+            writing = _type(flags) is _int and flags & _WRITE_FLAGS
+            if not writing and p.startswith(_stdlib_fast) and ".." not in p:
+                return
+            immediate, user, stack = _context(_getframe(2))
+            if immediate == "guard":
+                return
+            path = _abs(p)
+            if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes):
+                _violation("imports", "loading compiled code %s bypasses the import gate" % path,
+                           event, user, stack)
+            if writing:
+                _check_write(raw, event, user, stack)
+            else:
+                _check_read(raw, event, user, stack)
+            return
+        if event == "import":
+            name = args[0]
+            if _type(name) is not _str:
+                return
+            immediate, user, stack = _context(_getframe(2))
+            if immediate != "user":
+                return
+            module = _module_of(user)
+            if not _ffi and _matches(name, _FFI_MODULES) and not _grant(module, "ffi"):
+                _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user, stack)
+            if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
+                _violation("process", "importing _posixsubprocess is not allowed (process: false)",
+                           event, user, stack)
+            if _deny_imports and _matches(name, _deny_imports):
+                _violation("imports", "importing %s is denied by the policy" % name, event, user, stack)
+            if _allow_imports is not None and not _matches(name, _allow_imports):
+                _violation("imports", "importing %s is not in imports.allow" % name, event, user, stack)
+            return
+        if event in _PROC_EVENTS:
+            immediate, user, stack = _context(_getframe(2))
+            if immediate == "guard":
+                return
+            if not _process and not _grant(_module_of(user), "process"):
+                _violation("process", "%s is not allowed (process: false)" % event, event, user, stack)
+            return
+        if event.startswith("ctypes."):
+            immediate, user, stack = _context(_getframe(2))
+            if not _ffi and not _grant(_module_of(user), "ffi"):
+                _violation("ffi", "%s is not allowed (ffi: false)" % event, event, user, stack)
+            return
+        if event.startswith("socket."):
+            immediate, user, stack = _context(_getframe(2))
+            if immediate == "guard":
+                return
+            if event == "socket.__new__":
+                family = args[1] if len(args) > 1 else None
+                if family in (2, 10) and not _net_rules(_module_of(user)):
+                    _violation("net", "IP sockets are not allowed (no network)", event, user, stack)
+            elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+                sock, address = args[0], args[1]
+                proto = "udp" if getattr(sock, "type", 1) == 2 else "tcp"
+                _check_connect(address, proto, event, user, stack)
+            elif event == "socket.bind":
+                sock, address = args[0], args[1]
+                if _type(address) is tuple and not _net_rules(_module_of(user)):
+                    _violation("net", "binding %r is not allowed (no network)" % (address,), event, user, stack)
+            elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+                           "socket.gethostbyaddr", "socket.getnameinfo"):
+                host = args[0]
+                if event == "socket.getnameinfo" and _type(host) is tuple:
+                    host = host[0]
+                _check_lookup(host, event, user, stack)
+            return
+        if event in _WRITE_EVENTS:
+            immediate, user, stack = _context(_getframe(2))
+            if immediate == "guard":
+                return
+            if event == "os.link":
+                _check_write(args[0], event, user, stack)
+            if event == "os.symlink":
+                target = _path_of(args[0])
+                if target is not None:
+                    base = _pp.dirname(_abs(_path_of(args[1]) or "."))
+                    dest = _norm(_join(base, target))
+                    if not _readable(dest, _module_of(user)):
+                        _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
+                                   event, user, stack)
+            for i in _WRITE_EVENTS[event]:
+                if i < len(args):
+                    _check_write(args[i], event, user, stack)
+            return
+        if event in _READ_EVENTS:
+            immediate, user, stack = _context(_getframe(2))
+            if immediate != "user":
+                return
+            _check_read(args[_READ_EVENTS[event]], event, user, stack)
+            return
+        if event == "object.__getattr__" or event == "object.__setattr__":
+            name = args[1] if len(args) > 1 else None
+            if name in _FRAME_ATTRS:
+                immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+                if immediate == "user":
+                    _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
+            return
+        if event in ("sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile",
+                     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "builtins.breakpoint",
+                     "sys._getframemodulename"):
+            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            if immediate == "user":
+                _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            return
+        if event == "sys.addaudithook":
+            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            if immediate != "guard":
+                _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
+            return
+        if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
+                     "function.__new__"):
+            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            if immediate == "user":
+                _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
+            if event == "compile" and immediate != "guard" and len(args) > 1:
+                fn = _path_of(args[1])
+                if fn and fn.endswith(".py") and _isabs(fn) and not _is_stdlib_file(_norm(fn)):
+                    _violation("imports", "compiling %s outside the import gate" % fn, event, user, stack)
+            return
+        if event == "pickle.find_class":
+            module, name = args[0], args[1]
+            if module == "builtins" and name in _SAFE_BUILTINS:
+                return
+            if module in _SAFE_PICKLE:
+                return
+            mod = sys.modules.get(module)
+            origin = getattr(mod, "__file__", None) if mod is not None else None
+            if module != "builtins" and (module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin)) and not _under(_norm(origin), _site))):
+                return
+            immediate, user, stack = _context(_getframe(2))
+            _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
+        if event == "resource.setrlimit":
+            immediate, user, stack = _context(_getframe(2))
+            _violation("limits", "changing resource limits is not allowed", event, user, stack)
+
+    _stdlib_fast = tuple(d + "/" for d in _stdlib)
+    sys.addaudithook(_hook)
+
+    # --- the import gate --------------------------------------------------------------------
+
+    class _GateLoader(SourceFileLoader):
+        def get_code(self, fullname):
+            path = self.get_filename(fullname)
+            with open(path, "rb") as f:
+                data = f.read()
+            reply, _ = _request({"t": "gate", "path": path}, data)
+            if not reply.get("ok"):
+                raise ImportError("pysbx: %s was refused by the static gate: %s"
+                                  % (path, reply.get("reason")), name=fullname, path=path)
+            return compile(reply["source"], path, "exec", dont_inherit=True)
+
+    class _GateFinder:
+        @classmethod
+        def find_spec(cls, fullname, path=None, target=None):
+            spec = _PathFinder.find_spec(fullname, path, target)
+            if spec is None or not spec.has_location or spec.origin is None:
+                return spec
+            origin = _norm(spec.origin)
+            if _is_stdlib_file(origin):
+                return spec
+            loader = spec.loader
+            if _type(loader) is SourceFileLoader:
+                spec.loader = _GateLoader(fullname, spec.origin)
+                return spec
+            if _type(loader) is ExtensionFileLoader:
+                if _ffi or _under(origin, _prefixes) and _under(origin, _site):
+                    return spec
+                raise ImportError("pysbx: native module %s is outside the standard library (ffi: false)"
+                                  % spec.origin, name=fullname)
+            if _type(loader) is SourcelessFileLoader:
+                raise ImportError("pysbx: %s has no source for the import gate to scan" % spec.origin,
+                                  name=fullname)
+            return spec
+
+        @classmethod
+        def invalidate_caches(cls):
+            _PathFinder.invalidate_caches()
+
+    sys.meta_path[:] = [_GateFinder if f is _PathFinder else f for f in sys.meta_path]
+
+    # --- the program ------------------------------------------------------------------------
+
+    import types
+    guard_module = types.ModuleType("pysbx")
+    guard_module.PolicyViolation = PolicyViolation
+    sys.modules["pysbx"] = guard_module
+    sys.setrecursionlimit(cfg["recursion_limit"])
+    if cfg["stdout_tty"]:
+        try:
+            sys.stdout.reconfigure(line_buffering=True)
+        except Exception:
+            pass
+    if _hosts:
+        import socket
+        real_getaddrinfo = socket.getaddrinfo
+
+        def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+            key = host.lower() if _type(host) is _str else host
+            if key in _hosts:
+                out = []
+                for ip in _hosts[key]:
+                    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+                    if family not in (0, fam):
+                        continue
+                    _names_of[ip] = _names_of.get(ip, ()) + (key,)
+                    addr = (ip, int(port or 0)) if fam == socket.AF_INET else (ip, int(port or 0), 0, 0)
+                    out.append((fam, type or socket.SOCK_STREAM, proto, "", addr))
+                return out
+            return real_getaddrinfo(host, port, family, type, proto, flags)
+
+        socket.getaddrinfo = getaddrinfo
+
+    mode = cfg["mode"]
+    if cfg["sys_path0"] is not None:
+        sys.path.insert(0, cfg["sys_path0"])
+    main = types.ModuleType("__main__")
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+
+    def _end(reason, message):
+        try:
+            with _lock:
+                _send({"t": "end", "reason": reason, "message": message})
+        except Exception:
+            pass
+
+    def _report(exc):
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename in ("<pysbx-guard>", "<string>") \
+                and tb.tb_frame.f_code.co_name in ("_pysbx_guard", "<module>", "_run"):
+            tb = tb.tb_next
+        sys.excepthook(_type(exc), exc, tb)
+
+    def _run():
+        if mode == "module":
+            import runpy
+            sys.argv = [cfg["module"]] + cfg["args"]
+            runpy.run_module(cfg["module"], run_name="__main__", alter_sys=True)
+        else:
+            filename = cfg["path"] if mode == "file" else "<string>"
+            sys.argv = [filename if mode == "file" else "-c"] + cfg["args"]
+            main.__file__ = filename if mode == "file" else None
+            if mode != "file":
+                del main.__file__
+            code = compile(entry.decode("utf-8", "surrogateescape"), filename, "exec",
+                           dont_inherit=True)
+            exec(code, main.__dict__)
+
+    try:
+        _run()
+    except SystemExit:
+        raise
+    except MemoryError as exc:
+        _end("memory", "MemoryError")
+        _report(exc)
+        raise SystemExit(1)
+    except PolicyViolation as exc:
+        _end("violation", _str(exc))
+        _report(exc)
+        raise SystemExit(1)
+    except OSError as exc:
+        if exc.errno == _errno.EFBIG:
+            _end("file_size", _str(exc))
+        _report(exc)
+        raise SystemExit(1)
+    except BaseException as exc:
+        _report(exc)
+        raise SystemExit(1)
+
+
+_pysbx_guard()

@@ -1,0 +1,58 @@
+//! The plan: everything the trampoline needs to confine itself, computed by the supervisor
+//! and sent over a pipe as JSON so the trampoline parses no user input of its own.
+
+use std::path::PathBuf;
+
+/// What the trampoline must set up before it executes the interpreter.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Plan {
+    /// The interpreter's real executable (a host path).
+    pub(crate) interpreter: PathBuf,
+    /// Arguments after `argv[0]`.
+    pub(crate) args: Vec<String>,
+    /// The complete environment of the interpreter.
+    pub(crate) env: Vec<(String, String)>,
+    /// The private area (a host directory) that becomes a size-capped tmpfs with `work/` and
+    /// `tmp/` inside.
+    pub(crate) private_dir: PathBuf,
+    /// The working directory; inside `private_dir` unless the policy names a persistent one.
+    pub(crate) workdir: PathBuf,
+    /// The private TMPDIR.
+    pub(crate) tmpdir: PathBuf,
+    /// Size of the private tmpfs in MiB.
+    pub(crate) private_size_mb: u64,
+    /// Drop to this uid and gid (pysbx runs as root).
+    pub(crate) drop_to: Option<(u32, u32)>,
+    /// The supervisor's pid, to detect a supervisor that died before the death signal was set.
+    pub(crate) supervisor_pid: i32,
+    /// Create a network namespace (no network is permitted).
+    pub(crate) new_net: bool,
+    /// Paths the sandbox uid must be able to reach (interpreter prefix, script directory,
+    /// policy paths): inaccessible ancestors are masked with a tmpfs holding only them.
+    pub(crate) reach: Vec<PathBuf>,
+    /// Landlock and seccomp inputs.
+    pub(crate) confine: ConfinePlan,
+    /// Resource limits.
+    pub(crate) limits: crate::policy::Limits,
+}
+
+/// The kernel confinement of the child.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ConfinePlan {
+    /// Read-only trees and files.
+    pub(crate) read: Vec<PathBuf>,
+    /// Read-write trees.
+    pub(crate) write: Vec<PathBuf>,
+    /// Files or trees that may be executed.
+    pub(crate) execute: Vec<PathBuf>,
+    /// Device files that may be read and written (`/dev/null`...).
+    pub(crate) devices: Vec<PathBuf>,
+    /// Whether processes (fork, exec) are allowed.
+    pub(crate) process: bool,
+    /// Whether threads are allowed.
+    pub(crate) threads: bool,
+    /// Whether IP sockets are allowed at all.
+    pub(crate) network: bool,
+    /// TCP ports that may be connected to; `None` means any port (Landlock cannot narrow).
+    pub(crate) tcp_connect: Option<Vec<u16>>,
+}

@@ -1,0 +1,895 @@
+//! The supervisor: prepares the plan, starts the trampoline, answers the import gate, forwards
+//! output through bounded buffers, enforces the wall clock and classifies the end.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use sha2::Digest;
+
+use crate::error::SandboxError;
+use crate::events::{End, EndReason, Event, EventKind, Outcome};
+use crate::interp::{self, Interpreter};
+use crate::plan::{ConfinePlan, Plan};
+use crate::policy::Policy;
+use crate::protocol::{read_frame, write_frame};
+use crate::tier::{LayerState, Tier};
+use crate::trampoline::{Status, TRAMPOLINE_ARG};
+
+/// A finding of the static gate, as the sandbox reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GateFinding {
+    /// Rule id (`PSB102`).
+    pub rule_id: String,
+    /// Severity name.
+    pub severity: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The rule's message.
+    pub message: String,
+    /// What was done: `report`, `strip`, `stub`.
+    pub action: String,
+}
+
+/// The static gate's answer for one module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateReply {
+    /// Run this (possibly sanitized) source.
+    Allow {
+        /// The source to compile, with the original line numbers.
+        source: String,
+        /// What the gate found.
+        findings: Vec<GateFinding>,
+    },
+    /// Do not run the module.
+    Refuse {
+        /// Why.
+        reason: String,
+        /// What the gate found.
+        findings: Vec<GateFinding>,
+    },
+}
+
+/// The static gate: scans and sanitizes one module's bytes (`path` is for messages).
+pub type Gate = Arc<dyn Fn(&Path, &[u8]) -> GateReply + Send + Sync>;
+
+/// A gate that lets every module run unchanged (for tests and `--no-gate` style use).
+#[must_use]
+pub fn passthrough_gate() -> Gate {
+    Arc::new(|_path: &Path, bytes: &[u8]| GateReply::Allow {
+        source: String::from_utf8_lossy(bytes).into_owned(),
+        findings: Vec::new(),
+    })
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub enum Program {
+    /// A script file and its arguments.
+    File {
+        /// The script.
+        path: PathBuf,
+        /// Its arguments.
+        args: Vec<OsString>,
+    },
+    /// Source given on the command line (`-c`).
+    Code {
+        /// The code.
+        code: String,
+        /// Its arguments.
+        args: Vec<OsString>,
+    },
+    /// A module run as `__main__` (`-m`).
+    Module {
+        /// The module name.
+        name: String,
+        /// Its arguments.
+        args: Vec<OsString>,
+    },
+}
+
+/// A sandboxed run's inputs.
+pub struct ExecRequest {
+    /// What to run.
+    pub program: Program,
+    /// The policy.
+    pub policy: Policy,
+    /// The interpreter (default `python3` on `PATH`).
+    pub interpreter: Option<PathBuf>,
+    /// The static gate.
+    pub gate: Gate,
+    /// Layers that must hold, else the program does not run (see [`crate::tier::ALL_LAYERS`]).
+    pub require: Vec<String>,
+    /// Print violations on standard error as they happen.
+    pub live_stderr: bool,
+}
+
+/// pysbx's exit code for a policy violation (including a seccomp kill).
+pub const EXIT_VIOLATION: u8 = 122;
+/// pysbx's exit code for a resource limit (CPU, wall, memory, file size, output).
+pub const EXIT_LIMIT: u8 = 124;
+/// pysbx's exit code for its own failure to set up or supervise the run.
+pub const EXIT_INTERNAL: u8 = 125;
+
+const UID_BASE: u32 = 0x6000_0000;
+const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
+/// The `-c` program: compiles the guard under its own filename, which attribution recognises.
+const LOADER: &str = "import sys; exec(compile(sys.argv.pop(1), '<pysbx-guard>', 'exec'))";
+const FORWARD_BUF: usize = 64 * 1024;
+
+enum Msg {
+    Status(Status),
+    StatusEof,
+    Hello(serde_json::Value),
+    Event(Event),
+    GuardEnd(String, String),
+    GuardEof,
+    OutputExceeded,
+}
+
+/// Runs a program in the sandbox and waits for its end.
+///
+/// # Errors
+/// [`SandboxError`] when the run could not be prepared (interpreter, entry file, refused by
+/// the gate, required isolation missing). The program's own failures are in the outcome.
+pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
+    let started = Instant::now();
+    let interp = interp::resolve(req.interpreter.as_deref())?;
+    let policy = &req.policy;
+
+    // The entry program goes through the gate before anything starts.
+    let (entry_path, entry_source, mut events) = match &req.program {
+        Program::File { path, .. } => {
+            let bytes = std::fs::read(path)
+                .map_err(|source| SandboxError::Io { path: path.clone(), source })?;
+            let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let (source, events) = gate_entry(&req.gate, &abs, &bytes)?;
+            (Some(abs), Some(source), events)
+        }
+        Program::Code { code, .. } => {
+            let (source, events) = gate_entry(&req.gate, Path::new("<string>"), code.as_bytes())?;
+            (None, Some(source), events)
+        }
+        Program::Module { .. } => (None, None, Vec::new()),
+    };
+
+    let private = tempfile::Builder::new()
+        .prefix("pysbx-")
+        .tempdir()
+        .map_err(|e| SandboxError::os("create the private directory", e))?;
+    let private_dir = private.path().to_path_buf();
+    let work = private_dir.join("work");
+    let tmp = private_dir.join("tmp");
+    for d in [&work, &tmp] {
+        std::fs::create_dir_all(d)
+            .map_err(|e| SandboxError::os("create the private directory", e))?;
+    }
+    let root = nix::unistd::geteuid().is_root();
+    let drop_to = root.then(|| {
+        let id = UID_BASE + (std::process::id() & 0xffff);
+        (id, id)
+    });
+    let workdir = match &policy.fs.workdir {
+        Some(w) => {
+            std::fs::create_dir_all(w)
+                .map_err(|source| SandboxError::Io { path: w.clone(), source })?;
+            w.clone()
+        }
+        None => work.clone(),
+    };
+    let handed = match (&policy.fs.workdir, drop_to) {
+        (Some(w), Some((uid, gid))) => Some(HandedDir::hand(w, uid, gid)?),
+        _ => None,
+    };
+
+    let user_cwd = std::env::current_dir().ok();
+    let script_dir = match &req.program {
+        Program::File { .. } => entry_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf),
+        Program::Module { .. } => user_cwd.clone(),
+        Program::Code { .. } => None,
+    };
+    let plan =
+        build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
+
+    // Pipes: plan (supervisor -> A), status (A/B -> supervisor), guard out and in.
+    let pipe = || {
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::os("pipe", e))
+    };
+    let (plan_r, plan_w) = pipe()?;
+    let (status_r, status_w) = pipe()?;
+    let (guard_r, guard_w) = pipe()?; // child writes guard_w
+    let (reply_r, reply_w) = pipe()?; // child reads reply_r
+    let child_fds = [&plan_r, &status_w, &guard_w, &reply_r];
+    // The child's ends must survive exec; nothing else is spawned concurrently.
+    for fd in child_fds {
+        nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
+            .map_err(|e| SandboxError::os("fcntl", e))?;
+    }
+    use std::os::fd::AsRawFd;
+    let exe =
+        std::env::current_exe().map_err(|e| SandboxError::os("locate the pysbx binary", e))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(TRAMPOLINE_ARG);
+    for fd in child_fds {
+        cmd.arg(fd.as_raw_fd().to_string());
+    }
+    cmd.env_clear();
+    let stdin_tty = std::io::stdin().is_terminal();
+    cmd.stdin(if !policy.features.stdin {
+        Stdio::null()
+    } else if stdin_tty {
+        Stdio::piped()
+    } else {
+        Stdio::inherit()
+    });
+    cmd.stdout(if policy.features.stdout { Stdio::piped() } else { Stdio::null() });
+    cmd.stderr(if policy.features.stderr { Stdio::piped() } else { Stdio::null() });
+    let spawned = cmd.spawn();
+    drop((plan_r, status_w, guard_w, reply_r));
+    let mut child = spawned.map_err(|e| SandboxError::os("start the trampoline", e))?;
+    let a_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+
+    let plan_json = serde_json::to_vec(&plan)
+        .map_err(|e| SandboxError::os("plan", std::io::Error::other(e)))?;
+    let mut plan_file = std::fs::File::from(plan_w);
+    let wrote = plan_file.write_all(&plan_json);
+    drop(plan_file);
+    if let Err(e) = wrote {
+        let _ = killpg(a_pid, Signal::SIGKILL);
+        let _ = child.wait();
+        return Err(SandboxError::os("send the plan", e));
+    }
+
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut forwarders = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        forwarders.push(forward(
+            out,
+            std::io::stdout(),
+            counter.clone(),
+            output_budget,
+            tx.clone(),
+        ));
+    }
+    if let Some(err) = child.stderr.take() {
+        forwarders.push(forward(
+            err,
+            std::io::stderr(),
+            counter.clone(),
+            output_budget,
+            tx.clone(),
+        ));
+    }
+    if let Some(mut input) = child.stdin.take() {
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; FORWARD_BUF];
+            let mut stdin = std::io::stdin();
+            while let Ok(n) = stdin.read(&mut buf) {
+                if n == 0 || input.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut r = std::io::BufReader::new(std::fs::File::from(status_r));
+            let mut line = String::new();
+            while std::io::BufRead::read_line(&mut r, &mut line).is_ok_and(|n| n > 0) {
+                if let Ok(status) = serde_json::from_str::<Status>(&line) {
+                    let _ = tx.send(Msg::Status(status));
+                }
+                line.clear();
+            }
+            let _ = tx.send(Msg::StatusEof);
+        });
+    }
+    let (go_tx, go_rx) = mpsc::channel::<Option<serde_json::Value>>();
+    let config_blob = entry_source.clone().unwrap_or_default();
+    {
+        let tx = tx.clone();
+        let gate = req.gate.clone();
+        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx, &config_blob));
+    }
+    drop(tx);
+
+    let deadline = started + Duration::from_secs(policy.limits.wall_s);
+    let mut tier = Tier::default();
+    let mut b_pid: Option<Pid> = None;
+    let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
+    let mut setup_error: Option<String> = None;
+    let mut killed_for: Option<EndReason> = None;
+    let mut guard_end: Option<(String, String)> = None;
+    let mut tier_seen = false;
+    let mut refused: Option<String> = None;
+    let kill_tree = |b: Option<Pid>| {
+        if let Some(b) = b {
+            let _ = kill(b, Signal::SIGKILL);
+        }
+        let _ = killpg(a_pid, Signal::SIGKILL);
+        let _ = kill(a_pid, Signal::SIGKILL);
+    };
+    let config = guard_config(
+        &req,
+        policy,
+        &interp,
+        &plan,
+        entry_path.as_deref(),
+        script_dir.as_deref(),
+        &user_cwd,
+    );
+    let mut go_sent = false;
+    let mut status_done = false;
+    loop {
+        let now = Instant::now();
+        if now >= deadline && killed_for.is_none() && !status_done {
+            killed_for = Some(EndReason::Wall);
+            kill_tree(b_pid);
+        }
+        let wait = if killed_for.is_some() || status_done {
+            Duration::from_millis(2000)
+        } else {
+            deadline.saturating_duration_since(now)
+        };
+        let msg = match rx.recv_timeout(wait) {
+            Ok(m) => m,
+            Err(RecvTimeoutError::Timeout) => {
+                if status_done || killed_for.is_some() {
+                    break;
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        match msg {
+            Msg::Status(Status::Child(pid)) => b_pid = Some(Pid::from_raw(pid)),
+            Msg::Status(Status::Tier(t)) => {
+                tier.layers.extend(t.layers);
+                tier_seen = true;
+            }
+            Msg::Status(Status::Error(e)) => setup_error = Some(e),
+            Msg::Status(Status::Exit { code, signal, cpu_s, max_rss_kb }) => {
+                exit = Some((code, signal, cpu_s, max_rss_kb));
+            }
+            Msg::StatusEof => {
+                status_done = true;
+                // Whatever is left of the tree goes with its group.
+                kill_tree(None);
+            }
+            Msg::Hello(info) => {
+                for (k, v) in info.as_object().into_iter().flatten() {
+                    if let Some(d) = v.as_str() {
+                        tier.set(k, LayerState::Applied(d.to_string()));
+                    }
+                }
+                if !tier_seen {
+                    // The tier line precedes the exec, so it is always first; be safe anyway.
+                    tier.set(
+                        "seccomp",
+                        tier.get("seccomp")
+                            .cloned()
+                            .unwrap_or(LayerState::Failed("not reported".into())),
+                    );
+                }
+                let missing = tier.missing(&req.require);
+                if missing.is_empty() {
+                    let _ = go_tx.send(Some(config.clone()));
+                    go_sent = true;
+                } else {
+                    refused = Some(missing.join("; "));
+                    let _ = go_tx.send(None);
+                    kill_tree(b_pid);
+                }
+            }
+            Msg::Event(e) => {
+                if req.live_stderr {
+                    eprintln!("pysbx: {}", e.summary());
+                }
+                if e.kind == EventKind::Violation && e.action == "killed" && killed_for.is_none() {
+                    killed_for = Some(EndReason::Violation);
+                    kill_tree(b_pid);
+                }
+                events.push(e);
+            }
+            Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
+            Msg::GuardEof => {}
+            Msg::OutputExceeded => {
+                if killed_for.is_none() {
+                    killed_for = Some(EndReason::Output);
+                    kill_tree(b_pid);
+                }
+            }
+        }
+    }
+    kill_tree(None);
+    let _ = child.wait();
+    for f in forwarders {
+        let _ = f.join();
+    }
+    if let Some(h) = handed {
+        h.give_back();
+    }
+    drop(private);
+    let _ = go_sent;
+    if let Some(missing) = refused {
+        return Err(SandboxError::IsolationUnavailable(missing));
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    let end = classify(policy, exit, setup_error, killed_for, guard_end, &events, wall_s);
+    Ok(Outcome { end, events, tier, interpreter: interp })
+}
+
+fn classify(
+    policy: &Policy,
+    exit: Option<(Option<i32>, Option<i32>, f64, i64)>,
+    setup_error: Option<String>,
+    killed_for: Option<EndReason>,
+    guard_end: Option<(String, String)>,
+    events: &[Event],
+    wall_s: f64,
+) -> End {
+    let (code, signal, cpu_s, max_rss_kb) = exit.unwrap_or((None, None, 0.0, 0));
+    let limits = &policy.limits;
+    let mk = |reason: EndReason, message: String| {
+        let exit_code = match reason {
+            EndReason::Exit => code.map_or(0, |c| u8::try_from(c & 0xff).unwrap_or(1)),
+            EndReason::Violation | EndReason::Seccomp => EXIT_VIOLATION,
+            EndReason::Internal => EXIT_INTERNAL,
+            EndReason::Signal => signal.map_or(1, |s| u8::try_from(128 + s).unwrap_or(255)),
+            _ => EXIT_LIMIT,
+        };
+        End { reason, exit_code, child_code: code, signal, cpu_s, wall_s, max_rss_kb, message }
+    };
+    if let Some(e) = setup_error {
+        return mk(EndReason::Internal, format!("sandbox setup failed: {e}"));
+    }
+    match killed_for {
+        Some(EndReason::Wall) => {
+            return mk(
+                EndReason::Wall,
+                format!("wall-clock limit of {} s reached; process tree killed", limits.wall_s),
+            );
+        }
+        Some(EndReason::Output) => {
+            return mk(
+                EndReason::Output,
+                format!(
+                    "output limit of {} MiB reached; process tree killed",
+                    limits.output_mb.unwrap_or(0)
+                ),
+            );
+        }
+        Some(EndReason::Violation) => {
+            return mk(EndReason::Violation, "policy violation; process tree killed".into());
+        }
+        _ => {}
+    }
+    if exit.is_none() {
+        return mk(EndReason::Internal, "the sandboxed process vanished without a status".into());
+    }
+    let sig = |s: Signal| signal == Some(s as i32);
+    if sig(Signal::SIGXCPU) || (sig(Signal::SIGKILL) && cpu_s + 0.05 >= limits.cpu_s as f64) {
+        return mk(EndReason::Cpu, format!("CPU limit of {} s reached", limits.cpu_s));
+    }
+    if sig(Signal::SIGXFSZ) {
+        return mk(
+            EndReason::FileSize,
+            format!("file size limit of {} MiB reached", limits.file_size_mb),
+        );
+    }
+    if sig(Signal::SIGSYS) {
+        return mk(EndReason::Seccomp, "killed by the seccomp filter".into());
+    }
+    if let Some((reason, message)) = guard_end {
+        let reason = match reason.as_str() {
+            "memory" => Some(EndReason::Memory),
+            "file_size" => Some(EndReason::FileSize),
+            "violation" => Some(EndReason::Violation),
+            "processes" => Some(EndReason::Violation),
+            _ => None,
+        };
+        if let Some(reason) = reason.filter(|_| code != Some(0)) {
+            let what = match reason {
+                EndReason::Memory => format!("memory limit of {} MiB reached", limits.memory_mb),
+                EndReason::FileSize => {
+                    format!("file size limit of {} MiB reached", limits.file_size_mb)
+                }
+                _ => format!("policy violation: {message}"),
+            };
+            return mk(reason, what);
+        }
+    }
+    if let Some(s) = signal {
+        let name = Signal::try_from(s).map_or_else(|_| s.to_string(), |s| s.as_str().to_string());
+        return mk(EndReason::Signal, format!("killed by {name}"));
+    }
+    let _ = events;
+    mk(EndReason::Exit, format!("exited with {}", code.unwrap_or(0)))
+}
+
+fn gate_entry(
+    gate: &Gate,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(String, Vec<Event>), SandboxError> {
+    match gate(path, bytes) {
+        GateReply::Allow { source, findings } => Ok((source, gate_events(path, &findings))),
+        GateReply::Refuse { reason, .. } => {
+            Err(SandboxError::Refused { path: path.to_path_buf(), reason })
+        }
+    }
+}
+
+fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
+    findings
+        .iter()
+        .map(|f| Event {
+            kind: EventKind::Gate,
+            clause: f.rule_id.clone(),
+            message: f.message.clone(),
+            module: None,
+            file: Some(path.display().to_string()),
+            line: Some(f.line),
+            stack: Vec::new(),
+            action: match f.action.as_str() {
+                "strip" => "stripped".into(),
+                "stub" => "stubbed".into(),
+                "report" => "reported".into(),
+                other => other.to_string(),
+            },
+            operation: Some(format!("{} severity {}", f.rule_id, f.severity)),
+        })
+        .collect()
+}
+
+fn forward(
+    mut from: impl Read + Send + 'static,
+    mut to: impl Write + Send + 'static,
+    counter: Arc<std::sync::atomic::AtomicU64>,
+    budget: Option<u64>,
+    tx: mpsc::Sender<Msg>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        // One fixed buffer: a program printing forever blocks on the pipe, never grows pysbx.
+        let mut buf = vec![0u8; FORWARD_BUF];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let total =
+                counter.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed) + n as u64;
+            let mut n = n;
+            if let Some(b) = budget
+                && total > b
+            {
+                let over = usize::try_from(total - b).unwrap_or(n).min(n);
+                n -= over;
+                if n > 0 {
+                    let _ = to.write_all(&buf[..n]);
+                    let _ = to.flush();
+                }
+                let _ = tx.send(Msg::OutputExceeded);
+                break;
+            }
+            if to.write_all(&buf[..n]).is_err() || to.flush().is_err() {
+                // A closed reader (`| head`): stop forwarding; the program sees a broken pipe.
+                break;
+            }
+        }
+    })
+}
+
+fn guard_loop(
+    from_child: OwnedFd,
+    to_child: OwnedFd,
+    gate: &Gate,
+    tx: &mpsc::Sender<Msg>,
+    go: &mpsc::Receiver<Option<serde_json::Value>>,
+    entry: &str,
+) {
+    let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
+    let mut w = std::fs::File::from(to_child);
+    let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
+    while let Ok(Some((header, blob))) = read_frame(&mut r) {
+        match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
+            "hello" => {
+                let _ = tx.send(Msg::Hello(header.get("layers").cloned().unwrap_or_default()));
+                match go.recv() {
+                    Ok(Some(config)) => {
+                        if write_frame(&mut w, config, entry.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            "gate" => {
+                let path = PathBuf::from(header.get("path").and_then(|p| p.as_str()).unwrap_or(""));
+                let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
+                let reply = if let Some(r) = cache.get(&key) {
+                    r.clone()
+                } else {
+                    let reply = match gate(&path, &blob) {
+                        GateReply::Allow { source, findings } => {
+                            for e in gate_events(&path, &findings) {
+                                let _ = tx.send(Msg::Event(e));
+                            }
+                            serde_json::json!({"ok": true, "source": source})
+                        }
+                        GateReply::Refuse { reason, findings } => {
+                            for e in gate_events(&path, &findings) {
+                                let _ = tx.send(Msg::Event(e));
+                            }
+                            serde_json::json!({"ok": false, "reason": reason})
+                        }
+                    };
+                    cache.insert(key, reply.clone());
+                    reply
+                };
+                if write_frame(&mut w, reply, b"").is_err() {
+                    break;
+                }
+            }
+            "event" => {
+                if let Ok(e) = serde_json::from_value::<Event>(
+                    header.get("event").cloned().unwrap_or_default(),
+                ) {
+                    let _ = tx.send(Msg::Event(e));
+                }
+            }
+            "end" => {
+                let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
+            }
+            _ => {}
+        }
+    }
+    let _ = tx.send(Msg::GuardEof);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn guard_config(
+    req: &ExecRequest,
+    policy: &Policy,
+    interp: &Interpreter,
+    plan: &Plan,
+    entry: Option<&Path>,
+    script_dir: Option<&Path>,
+    user_cwd: &Option<PathBuf>,
+) -> serde_json::Value {
+    let (mode, args, name) = match &req.program {
+        Program::File { args, .. } => ("file", args, None),
+        Program::Code { args, .. } => ("code", args, None),
+        Program::Module { name, args } => ("module", args, Some(name.clone())),
+    };
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let modules: serde_json::Map<String, serde_json::Value> = policy
+        .modules
+        .iter()
+        .map(|(name, g)| {
+            (
+                name.clone(),
+                serde_json::json!({
+                    "read": g.read, "write": g.write, "process": g.process, "ffi": g.ffi,
+                    "net": g.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                }),
+            )
+        })
+        .collect();
+    let mut stdlib = vec![interp.stdlib.clone(), interp.platstdlib.clone()];
+    stdlib.dedup();
+    serde_json::json!({
+        "t": "config",
+        "mode": mode,
+        "path": entry,
+        "module": name,
+        "args": args,
+        "sys_path0": match mode { "code" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
+        "user_cwd": user_cwd,
+        "stdlib": stdlib,
+        "site": interp.site,
+        "prefixes": [interp.prefix, interp.base_prefix, interp.exec_prefix],
+        "reads": plan.confine.read,
+        "writes": plan.confine.write,
+        "devices": plan.confine.devices,
+        "net": policy.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "hosts": policy.hosts,
+        "process": policy.process,
+        "ffi": policy.ffi,
+        "threads": policy.features.threads,
+        "imports_deny": policy.imports.deny,
+        "imports_allow": policy.imports.allow,
+        "modules": modules,
+        "on_violation": policy.on_violation,
+        "recursion_limit": policy.features.recursion_limit,
+        "stdout_tty": std::io::stdout().is_terminal(),
+        "stderr_tty": std::io::stderr().is_terminal(),
+        "workdir": plan.workdir,
+        "tmpdir": plan.tmpdir,
+    })
+}
+
+fn build_plan(
+    interp: &Interpreter,
+    policy: &Policy,
+    private_dir: &Path,
+    workdir: &Path,
+    tmpdir: &Path,
+    drop_to: Option<(u32, u32)>,
+    script_dir: Option<&Path>,
+) -> Plan {
+    let mut runtime: Vec<PathBuf> = vec![
+        interp.prefix.clone(),
+        interp.base_prefix.clone(),
+        interp.exec_prefix.clone(),
+        interp.stdlib.clone(),
+        interp.platstdlib.clone(),
+    ];
+    runtime.extend(interp.site.iter().cloned());
+    if let Some(parent) = interp.executable.parent() {
+        runtime.push(parent.to_path_buf());
+    }
+    let mut read = runtime.clone();
+    for sys in [
+        "/lib",
+        "/lib64",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/share/zoneinfo",
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/proc/self",
+    ] {
+        read.push(PathBuf::from(sys));
+    }
+    let network = policy.any_network();
+    if network {
+        for p in [
+            "/etc/resolv.conf",
+            "/etc/hosts",
+            "/etc/nsswitch.conf",
+            "/etc/gai.conf",
+            "/etc/host.conf",
+            "/etc/ssl",
+            "/usr/share/ca-certificates",
+        ] {
+            read.push(PathBuf::from(p));
+        }
+    }
+    if let Some(d) = script_dir {
+        read.push(d.to_path_buf());
+    }
+    read.extend(policy.all_reads());
+    let mut write = vec![workdir.to_path_buf(), tmpdir.to_path_buf()];
+    write.extend(policy.all_writes());
+    let mut execute = vec![interp.executable.clone()];
+    // The kernel opens the dynamic loader for execution too.
+    execute.extend(interp.loader.iter().cloned());
+    if policy.any_process() {
+        for p in ["/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin"] {
+            execute.push(PathBuf::from(p));
+        }
+        if let Some(parent) = interp.executable.parent() {
+            execute.push(parent.to_path_buf());
+        }
+    }
+    let devices = ["/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    let all_net = policy.all_net();
+    let tcp_connect = if !network {
+        Some(Vec::new())
+    } else if all_net.iter().any(|r| r.port.is_none()) {
+        None
+    } else {
+        let mut ports: Vec<u16> = all_net
+            .iter()
+            .filter(|r| r.protocol == crate::policy::Protocol::Tcp)
+            .filter_map(|r| r.port)
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        Some(ports)
+    };
+    let mut reach = runtime;
+    reach.push(interp.executable.clone());
+    if let Some(d) = script_dir {
+        reach.push(d.to_path_buf());
+    }
+    reach.extend(policy.all_reads());
+    reach.extend(policy.all_writes());
+    if !workdir.starts_with(private_dir) {
+        reach.push(workdir.to_path_buf());
+    }
+    let mut env: Vec<(String, String)> = vec![
+        ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
+        ("HOME".into(), workdir.display().to_string()),
+        ("TMPDIR".into(), tmpdir.display().to_string()),
+    ];
+    for name in &policy.env.pass {
+        if let Some(v) = std::env::var_os(name) {
+            env.push((name.clone(), v.to_string_lossy().into_owned()));
+        }
+    }
+    if !env.iter().any(|(k, _)| k == "LANG" || k == "LC_ALL") {
+        env.push(("LANG".into(), "C.UTF-8".into()));
+    }
+    for (k, v) in &policy.env.set {
+        env.retain(|(name, _)| name != k);
+        env.push((k.clone(), v.clone()));
+    }
+    Plan {
+        interpreter: interp.executable.clone(),
+        args: vec!["-I".into(), "-B".into(), "-c".into(), LOADER.into(), BOOTSTRAP.into()],
+        env,
+        private_dir: private_dir.to_path_buf(),
+        workdir: workdir.to_path_buf(),
+        tmpdir: tmpdir.to_path_buf(),
+        private_size_mb: policy.limits.file_size_mb.saturating_mul(4).clamp(16, 4096),
+        drop_to,
+        supervisor_pid: i32::try_from(std::process::id()).unwrap_or(0),
+        new_net: !network,
+        reach,
+        confine: ConfinePlan {
+            read,
+            write,
+            execute,
+            devices,
+            process: policy.any_process(),
+            threads: policy.features.threads,
+            network,
+            tcp_connect,
+        },
+        limits: policy.limits,
+    }
+}
+
+/// A persistent working directory lent to the sandbox uid for one run (pysbx as root).
+struct HandedDir {
+    path: PathBuf,
+    owner: (u32, u32),
+    sandbox_uid: u32,
+}
+
+impl HandedDir {
+    fn hand(path: &Path, uid: u32, gid: u32) -> Result<Self, SandboxError> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|source| SandboxError::Io { path: path.to_path_buf(), source })?;
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))
+            .map_err(|source| SandboxError::Io { path: path.to_path_buf(), source })?;
+        Ok(Self { path: path.to_path_buf(), owner: (meta.uid(), meta.gid()), sandbox_uid: uid })
+    }
+
+    /// Returns the directory, and everything the sandbox created in it, to its owner.
+    fn give_back(self) {
+        use std::os::unix::fs::MetadataExt;
+        let mut stack = vec![self.path.clone()];
+        while let Some(p) = stack.pop() {
+            let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+            if meta.uid() == self.sandbox_uid {
+                let _ = std::os::unix::fs::lchown(&p, Some(self.owner.0), Some(self.owner.1));
+            }
+            if meta.is_dir()
+                && let Ok(rd) = std::fs::read_dir(&p)
+            {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        }
+    }
+}

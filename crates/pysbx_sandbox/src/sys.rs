@@ -1,0 +1,83 @@
+//! The few operating-system calls the safe crates do not cover, each in its smallest wrapper.
+//! Everything here runs in the single-threaded trampoline, before the interpreter starts.
+
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+/// Takes ownership of a descriptor number received on the command line.
+///
+/// The caller must pass a number it was handed and that nothing else owns.
+pub(crate) fn adopt_fd(fd: RawFd) -> std::io::Result<OwnedFd> {
+    // Checking the number first turns a bad argument into an error instead of adopting a
+    // closed descriptor.
+    nix::fcntl::fcntl(
+        // SAFETY: the borrowed descriptor lives only for this call.
+        #[expect(unsafe_code, reason = "borrowing a raw descriptor for a validity check")]
+        unsafe {
+            std::os::fd::BorrowedFd::borrow_raw(fd)
+        },
+        nix::fcntl::FcntlArg::F_GETFD,
+    )
+    .map_err(std::io::Error::from)?;
+    // SAFETY: the descriptor is open (checked above) and the trampoline's protocol hands each
+    // number to exactly one owner.
+    #[expect(unsafe_code, reason = "adopting a descriptor inherited from the supervisor")]
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Duplicates `fd` onto exactly `target`, closing whatever was there, without close-on-exec.
+pub(crate) fn dup_to(fd: &OwnedFd, target: RawFd) -> std::io::Result<OwnedFd> {
+    // SAFETY: `target` is a number the trampoline reserves for this descriptor; anything it
+    // held was inherited and is closed by `dup2` by design.
+    #[expect(unsafe_code, reason = "dup2 onto a fixed descriptor number")]
+    let new = unsafe { nix::unistd::dup2_raw(fd, target) }.map_err(std::io::Error::from)?;
+    Ok(new)
+}
+
+/// Closes every descriptor numbered `first..=last`.
+pub(crate) fn close_range(first: u32, last: u32) -> std::io::Result<()> {
+    if first > last {
+        return Ok(());
+    }
+    // SAFETY: close_range takes plain integers; the trampoline owns no Rust object holding a
+    // descriptor in the range (callers move the ones they keep below `first` or above `last`).
+    #[expect(unsafe_code, reason = "close_range(2) has no safe wrapper")]
+    let rc = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Result of [`fork`].
+pub(crate) enum Forked {
+    /// In the parent, with the child's pid.
+    Parent(nix::unistd::Pid),
+    /// In the child.
+    Child,
+}
+
+/// Forks the single-threaded trampoline.
+pub(crate) fn fork() -> std::io::Result<Forked> {
+    // SAFETY: the trampoline is single-threaded (it runs before `main` starts any thread and
+    // never spawns one), so the child may run arbitrary code after fork.
+    #[expect(unsafe_code, reason = "fork of a single-threaded process")]
+    let result = unsafe { nix::unistd::fork() }.map_err(std::io::Error::from)?;
+    Ok(match result {
+        nix::unistd::ForkResult::Parent { child } => Forked::Parent(child),
+        nix::unistd::ForkResult::Child => Forked::Child,
+    })
+}
+
+/// The kernel's Landlock ABI version, or `None` when Landlock is unavailable.
+pub(crate) fn landlock_abi() -> Option<i32> {
+    const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
+    // SAFETY: with a null attribute pointer, size 0 and the VERSION flag, the call reads no
+    // memory and only returns the ABI version (or an error).
+    #[expect(unsafe_code, reason = "landlock_create_ruleset(2) version query")]
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    i32::try_from(rc).ok().filter(|v| *v > 0)
+}
