@@ -1,6 +1,6 @@
-//! The names CPython's `builtins` module provides (3.11 and later). An unbound name in this
-//! list resolves to `builtins.<name>`. Module attributes that every module defines itself
-//! (`__name__`, `__doc__`, `__spec__`...) are left out: they are not the builtins' values.
+//! The names CPython's `builtins` module provides (`dir(builtins)`, 3.11 and later). An unbound
+//! name in this list resolves to `builtins.<name>`, module dunders such as `__loader__` and
+//! `__spec__` included (every module defines its own, but rules name them this way).
 
 /// Sorted, for binary search.
 const BUILTINS: &[&str] = &[
@@ -81,7 +81,12 @@ const BUILTINS: &[&str] = &[
     "ZeroDivisionError",
     "__build_class__",
     "__debug__",
+    "__doc__",
     "__import__",
+    "__loader__",
+    "__name__",
+    "__package__",
+    "__spec__",
     "abs",
     "aiter",
     "all",
@@ -175,7 +180,7 @@ mod tests {
         {
             assert!(is_builtin(name), "{name}");
         }
-        assert!(!is_builtin("__name__"));
+        assert!(is_builtin("__loader__"));
         assert!(!is_builtin("os"));
     }
 }

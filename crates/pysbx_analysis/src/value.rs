@@ -145,6 +145,8 @@ pub(crate) enum Value<'a> {
     Globals,
     /// A tuple or list display whose elements refer to things (`[eval, exec]`).
     Seq(Rc<[ValueSet<'a>]>),
+    /// `operator.attrgetter("a.b")`: calling it on `x` reaches `x.a.b`.
+    Getter(QName),
 }
 
 /// The alternatives an expression or a name may stand for. Biased toward flagging: a name
@@ -191,7 +193,7 @@ impl<'a> ValueSet<'a> {
     pub(crate) fn push(&mut self, value: Value<'a>) {
         let dup = self.alts.iter().any(|v| match (v, &value) {
             (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
-            (Value::Qual(a), Value::Qual(b)) => a == b,
+            (Value::Qual(a), Value::Qual(b)) | (Value::Getter(a), Value::Getter(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             _ => false,

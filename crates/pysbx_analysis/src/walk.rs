@@ -773,6 +773,12 @@ impl<'a, 'c> Walker<'a, 'c> {
     // ----- expressions ---------------------------------------------------------------------
 
     pub(crate) fn expr(&mut self, e: &'a Expr) -> Eval<'a> {
+        self.expr_at(e, false)
+    }
+
+    /// Evaluates an expression; as the callee of a call, its own reference hits belong to the
+    /// call node (`exec(x)` is one node where `call` and `reference` rules meet).
+    fn expr_at(&mut self, e: &'a Expr, callee: bool) -> Eval<'a> {
         if self.too_deep.is_some() {
             return Eval::unknown();
         }
@@ -782,23 +788,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);
-        let out = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_kind(e));
+        let out = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_kind(e, callee));
         self.depth -= 1;
         out
     }
 
     #[expect(clippy::too_many_lines, reason = "one arm per expression kind reads best")]
-    fn expr_kind(&mut self, e: &'a Expr) -> Eval<'a> {
+    fn expr_kind(&mut self, e: &'a Expr, callee: bool) -> Eval<'a> {
         match e {
-            Expr::Name(n) => self.name(n),
+            Expr::Name(n) => self.name(n, callee),
             Expr::Attribute(a) => {
                 let mut recv = self.expr(&a.value);
-                let out = self.attribute_node(a, &recv);
+                let out = self.attribute_node(a, &recv, !callee);
                 self.flush(&mut recv);
                 out
             }
-            Expr::Subscript(s) => self.subscript(s),
-            Expr::Call(c) => self.call(c),
+            Expr::Subscript(s) => self.subscript(s, callee),
+            Expr::Call(c) => self.call(c, callee),
             Expr::BinOp(b) => {
                 let mut l = self.expr(&b.left);
                 let mut r = self.expr(&b.right);
@@ -833,7 +839,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.flush(&mut ev);
                 }
                 let from = self.hits.len();
-                reference::hits(self.c, &vals, &mut self.hits);
+                if !callee {
+                    reference::hits(self.c, &vals, &mut self.hits);
+                }
                 self.finish(b.range, None, from, vals, None, Vec::new())
             }
             Expr::If(i) => {
@@ -845,7 +853,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.flush(&mut body);
                 self.flush(&mut orelse);
                 let from = self.hits.len();
-                reference::hits(self.c, &vals, &mut self.hits);
+                if !callee {
+                    reference::hits(self.c, &vals, &mut self.hits);
+                }
                 self.finish(i.range, None, from, vals, None, Vec::new())
             }
             Expr::Named(n) => {
@@ -984,7 +994,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
-    fn name(&mut self, n: &'a ast::ExprName) -> Eval<'a> {
+    fn name(&mut self, n: &'a ast::ExprName, callee: bool) -> Eval<'a> {
         if n.ctx != ExprContext::Load {
             return Eval::unknown();
         }
@@ -993,7 +1003,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         let fold = found.single_const().cloned();
         let vals = if fold.is_some() { ValueSet::unknown() } else { found.without_consts() };
         let from = self.hits.len();
-        reference::hits(self.c, &vals, &mut self.hits);
+        if !callee {
+            reference::hits(self.c, &vals, &mut self.hits);
+        }
         self.settle(n.range, None, from);
         Eval { vals, fold, ..Eval::default() }
     }
@@ -1056,13 +1068,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         if out.is_empty() { ValueSet::unknown() } else { out }
     }
 
-    fn attribute_node(&mut self, a: &'a ast::ExprAttribute, recv: &Eval<'a>) -> Eval<'a> {
+    fn attribute_node(
+        &mut self,
+        a: &'a ast::ExprAttribute,
+        recv: &Eval<'a>,
+        refs: bool,
+    ) -> Eval<'a> {
         let attr = key(&a.attr.id);
         let from = self.hits.len();
         attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
         let vals = if a.ctx == ExprContext::Load {
             let vals = self.attr_vals(&recv.vals, &attr);
-            reference::hits(self.c, &vals, &mut self.hits);
+            if refs {
+                reference::hits(self.c, &vals, &mut self.hits);
+            }
             vals
         } else {
             ValueSet::unknown()
@@ -1071,7 +1090,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval::of(vals)
     }
 
-    fn subscript(&mut self, s: &'a ast::ExprSubscript) -> Eval<'a> {
+    fn subscript(&mut self, s: &'a ast::ExprSubscript, callee: bool) -> Eval<'a> {
         let mut base = self.expr(&s.value);
         let mut parts: SmallVec<[Eval<'a>; 3]> = SmallVec::new();
         let mut fold = None;
@@ -1137,7 +1156,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             attribute::hits(self.c, k, &mut self.interner, &mut self.hits);
         }
         if s.ctx == ExprContext::Load {
-            reference::hits(self.c, &vals, &mut self.hits);
+            if !callee {
+                reference::hits(self.c, &vals, &mut self.hits);
+            }
         } else {
             vals = ValueSet::unknown();
         }
@@ -1276,14 +1297,14 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     #[expect(clippy::too_many_lines, reason = "the special callees are listed in one place")]
-    fn call(&mut self, c: &'a ast::ExprCall) -> Eval<'a> {
+    fn call(&mut self, c: &'a ast::ExprCall, as_callee: bool) -> Eval<'a> {
         let (mut callee, mut recv, method) = match &*c.func {
             Expr::Attribute(a) => {
                 let recv = self.expr(&a.value);
-                let callee = self.attribute_node(a, &recv);
+                let callee = self.attribute_node(a, &recv, false);
                 (callee, Some(recv), Some(key(&a.attr.id)))
             }
-            f => (self.expr(f), None, None),
+            f => (self.expr_at(f, true), None, None),
         };
         self.flush(&mut callee);
         let frame = self.c.needs_call_frames;
@@ -1333,8 +1354,22 @@ impl<'a, 'c> Walker<'a, 'c> {
             };
 
             call::hits(self.c, &callee.vals, &args, &mut self.hits);
+            reference::hits(self.c, &callee.vals, &mut self.hits);
             let mut vals = ValueSet::default();
             let mut fold: Option<Const<'a>> = None;
+            // `operator.attrgetter("a.b")(obj)` is `obj.a.b`.
+            for alt in callee.vals.alts() {
+                if let Value::Getter(path) = alt
+                    && pos.len() == 1
+                    && kws.is_empty()
+                {
+                    let mut reached = pos[0].vals.clone();
+                    for part in path.split('.') {
+                        reached = self.attr_vals(&reached, part);
+                    }
+                    vals.union(&reached);
+                }
+            }
             let quals: SmallVec<[QName; 2]> = callee.vals.quals().cloned().collect();
             let str_arg = |i: usize, kw: &str| -> Option<String> {
                 let v = pos_c
@@ -1384,6 +1419,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         None => {}
                     },
                     "operator.attrgetter" => {
+                        if let ([Some(Const::Str(path))], true) = (pos_c.as_slice(), kws.is_empty())
+                        {
+                            vals.push(Value::Getter(self.interner.intern(path.as_str())));
+                        }
                         for arg in pos_c.iter().flatten() {
                             if let Some(path) = arg.as_str() {
                                 for part in path.split('.') {
@@ -1463,7 +1502,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     fold = fold::method(rf, m, &args, &mut self.budget);
                 }
             }
-            if !vals.is_empty() {
+            if !vals.is_empty() && !as_callee {
                 reference::hits(self.c, &vals, &mut self.hits);
             }
             (vals, fold)
