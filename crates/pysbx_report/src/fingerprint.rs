@@ -169,6 +169,21 @@ mod tests {
     }
 
     #[test]
+    fn matches_the_reference_on_the_emitter_fixture() {
+        assert_eq!(
+            line_hashes(crate::test_support::APP),
+            [
+                "23264aa955b83f4e:1",
+                "53526ae23e953358:1",
+                "12c94cad0c6fd94e:1",
+                "fb577440573e0b2d:1",
+                "1da64a733209e7ff:1",
+                "c129715d7a2bc9a3:1",
+            ]
+        );
+    }
+
+    #[test]
     fn identical_windows_are_numbered() {
         // Reference: lines 1-71 share one hash, suffixed :1 to :71.
         let hashes = line_hashes(&"a\n".repeat(120));

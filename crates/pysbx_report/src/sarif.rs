@@ -27,16 +27,24 @@ const SRCROOT: &str = "%SRCROOT%";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
-/// GitHub code scanning rejects a run with more results than this.
-const MAX_RESULTS: usize = 25_000;
-/// GitHub code scanning keeps only this many results of a run, the most severe first.
-const SHOWN_RESULTS: usize = 5_000;
-/// GitHub code scanning rejects a run with more rules than this.
-const MAX_RULES: usize = 25_000;
+/// GitHub code scanning's limits on one upload.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// A run with more results is rejected.
+    results: usize,
+    /// Only this many results of a run are kept, the most severe first.
+    shown_results: usize,
+    /// A run with more rules is rejected.
+    rules: usize,
+    /// An upload larger than this once gzipped is rejected (10 MB).
+    gzip_bytes: u64,
+}
+
+const GITHUB_LIMITS: Limits =
+    Limits { results: 25_000, shown_results: 5_000, rules: 25_000, gzip_bytes: 10_000_000 };
+
 /// GitHub code scanning rejects a rule with more tags than this.
 const MAX_TAGS: usize = 20;
-/// GitHub code scanning rejects uploads larger than this once gzipped (10 MB).
-const MAX_GZIP_BYTES: u64 = 10_000_000;
 
 /// A SARIF 2.1.0 log with one run, for GitHub code scanning and other SARIF consumers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,30 +70,33 @@ impl SarifEmitter {
     pub fn limits_warning(report: &ScanReport<'_>) -> Option<String> {
         let cwd = std::env::current_dir().ok();
         let log = build(report, cwd.as_deref()).ok()?;
-        limits_of(&log, report.rules.len(), MAX_GZIP_BYTES)
+        limits_of(&log, report.rules.len(), &GITHUB_LIMITS)
     }
 }
 
-/// The warnings of [`SarifEmitter::limits_warning`], with the size limit as a parameter.
-fn limits_of(log: &Sarif, rules: usize, max_gzip_bytes: u64) -> Option<String> {
+/// The warnings of [`SarifEmitter::limits_warning`] against `limits`.
+fn limits_of(log: &Sarif, rules: usize, limits: &Limits) -> Option<String> {
     let results: usize = log.runs.iter().filter_map(|r| r.results.as_ref()).map(Vec::len).sum();
     let mut warnings = Vec::new();
-    if results > MAX_RESULTS {
+    if results > limits.results {
         warnings.push(format!(
-            "{results} results exceed GitHub code scanning's limit of {MAX_RESULTS} per run: the upload will be rejected"
+            "{results} results exceed GitHub code scanning's limit of {} per run: the upload will be rejected",
+            limits.results
         ));
-    } else if results > SHOWN_RESULTS {
+    } else if results > limits.shown_results {
         warnings.push(format!(
-            "{results} results: GitHub code scanning keeps only the {SHOWN_RESULTS} most severe of a run"
+            "{results} results: GitHub code scanning keeps only the {} most severe of a run",
+            limits.shown_results
         ));
     }
-    if rules > MAX_RULES {
+    if rules > limits.rules {
         warnings.push(format!(
-            "{rules} rules exceed GitHub code scanning's limit of {MAX_RULES} per run: the upload will be rejected"
+            "{rules} rules exceed GitHub code scanning's limit of {} per run: the upload will be rejected",
+            limits.rules
         ));
     }
     let mut plain = CountingWriter::default();
-    if serde_json::to_writer_pretty(&mut plain, log).is_ok() && plain.0 > max_gzip_bytes {
+    if serde_json::to_writer_pretty(&mut plain, log).is_ok() && plain.0 > limits.gzip_bytes {
         let mut gz = flate2::write::GzEncoder::new(
             CountingWriter::default(),
             flate2::Compression::default(),
@@ -95,10 +106,11 @@ fn limits_of(log: &Sarif, rules: usize, max_gzip_bytes: u64) -> Option<String> {
             .and_then(|()| gz.finish().ok())
             .map(|counter| counter.0);
         if let Some(size) = zipped
-            && size > max_gzip_bytes
+            && size > limits.gzip_bytes
         {
             warnings.push(format!(
-                "the SARIF log is {size} bytes gzipped, over GitHub code scanning's upload limit of {max_gzip_bytes} bytes"
+                "the SARIF log is {size} bytes gzipped, over GitHub code scanning's upload limit of {} bytes",
+                limits.gzip_bytes
             ));
         }
     }
@@ -752,18 +764,42 @@ mod tests {
         report
     }
 
+    /// GitHub's limits scaled down, so the tests stay small.
+    const SMALL: Limits = Limits { results: 25, shown_results: 5, rules: 25, gzip_bytes: 100_000 };
+
+    #[test]
+    fn github_limits_are_the_documented_ones() {
+        assert_eq!(GITHUB_LIMITS.results, 25_000);
+        assert_eq!(GITHUB_LIMITS.shown_results, 5_000);
+        assert_eq!(GITHUB_LIMITS.rules, 25_000);
+        assert_eq!(GITHUB_LIMITS.gzip_bytes, 10_000_000);
+    }
+
     #[test]
     fn limits_warn_about_result_counts() {
         let rules = rules();
-        let log = build(&many_results(&rules, 25_001), Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, MAX_GZIP_BYTES).unwrap();
-        assert!(warning.starts_with("25001 results exceed"), "{warning}");
-        let log = build(&many_results(&rules, 5_001), Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, MAX_GZIP_BYTES).unwrap();
-        assert!(warning.contains("keeps only the 5000 most severe"), "{warning}");
-        let log = build(&many_results(&rules, 5_000), Some(Path::new(CWD))).unwrap();
-        assert_eq!(limits_of(&log, 4, MAX_GZIP_BYTES), None);
-        assert!(limits_of(&log, 25_001, MAX_GZIP_BYTES).unwrap().contains("25001 rules"));
+        let log = build(&many_results(&rules, 26), Some(Path::new(CWD))).unwrap();
+        let warning = limits_of(&log, 4, &SMALL).unwrap();
+        assert_eq!(
+            warning,
+            "26 results exceed GitHub code scanning's limit of 25 per run: the upload will be rejected"
+        );
+        let log = build(&many_results(&rules, 6), Some(Path::new(CWD))).unwrap();
+        let warning = limits_of(&log, 4, &SMALL).unwrap();
+        assert_eq!(
+            warning,
+            "6 results: GitHub code scanning keeps only the 5 most severe of a run"
+        );
+        let log = build(&many_results(&rules, 5), Some(Path::new(CWD))).unwrap();
+        assert_eq!(limits_of(&log, 4, &SMALL), None);
+        assert_eq!(
+            limits_of(&log, 26, &SMALL).as_deref(),
+            Some(
+                "26 rules exceed GitHub code scanning's limit of 25 per run: the upload will be rejected"
+            )
+        );
+        // The public entry point applies GitHub's limits: 6 results are far below them.
+        assert_eq!(SarifEmitter::limits_warning(&many_results(&rules, 6)), None);
     }
 
     #[test]
@@ -783,11 +819,11 @@ mod tests {
             .collect();
         report.files[0].findings[0].message = noise;
         let log = build(&report, Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, 100_000).unwrap();
+        let warning = limits_of(&log, 4, &SMALL).unwrap();
         assert!(warning.starts_with("the SARIF log is "), "{warning}");
         // The same size of repetitive text gzips far below the limit.
         report.files[0].findings[0].message = "a".repeat(200_000);
         let log = build(&report, Some(Path::new(CWD))).unwrap();
-        assert_eq!(limits_of(&log, 4, 100_000), None);
+        assert_eq!(limits_of(&log, 4, &SMALL), None);
     }
 }
