@@ -98,6 +98,9 @@ def _pysbx_guard():
     class PolicyViolation(PermissionError):
         """Raised by the pysbx guard when code breaks the sandbox policy."""
 
+    PolicyViolation.__module__ = "pysbx"
+    PolicyViolation.__qualname__ = "PolicyViolation"
+
     # --- frames and attribution -------------------------------------------------------------
 
     def _kind(code):
@@ -558,11 +561,22 @@ def _pysbx_guard():
         except Exception:
             pass
 
+    def _is_guard_tb(tb):
+        return tb.tb_frame.f_code.co_filename == "<pysbx-guard>"
+
     def _report(exc):
+        # Show the traceback plain python would: without the guard's frames around user code.
         tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename in ("<pysbx-guard>", "<string>") \
-                and tb.tb_frame.f_code.co_name in ("_pysbx_guard", "<module>", "_run"):
+        while tb is not None and _is_guard_tb(tb):
             tb = tb.tb_next
+        cur = tb
+        while cur is not None and cur.tb_next is not None:
+            if _is_guard_tb(cur.tb_next):
+                cur.tb_next = None
+                break
+            cur = cur.tb_next
+        if tb is not None:
+            exc.__traceback__ = tb
         sys.excepthook(_type(exc), exc, tb)
 
     def _run():
@@ -588,8 +602,10 @@ def _pysbx_guard():
         _end("memory", "MemoryError")
         _report(exc)
         raise SystemExit(1)
-    except PolicyViolation as exc:
-        _end("violation", _str(exc))
+    except PermissionError as exc:
+        # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
+        if isinstance(exc, PolicyViolation) or _type(exc).__name__ == "PysbxBlocked":
+            _end("violation", _str(exc.args[-1] if exc.args else exc))
         _report(exc)
         raise SystemExit(1)
     except OSError as exc:
