@@ -61,3 +61,57 @@ impl ReportError {
         move |error| Self::Write { format, source: std::io::Error::from(error) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{report, rules};
+    use crate::{Emitter, GithubEmitter, JsonEmitter, SarifEmitter, TextEmitter};
+
+    /// A reader that went away after `room` bytes, like `pysbx scan | head -c N`.
+    struct ClosedPipe {
+        room: usize,
+    }
+
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_emitter_reports_a_closed_pipe_as_such() {
+        let rules = rules();
+        let report = report(&rules);
+        let emitters: [(&str, &dyn Emitter); 4] = [
+            ("text", &TextEmitter { color: true, show_help: true }),
+            ("json", &JsonEmitter),
+            ("sarif", &SarifEmitter),
+            ("github", &GithubEmitter),
+        ];
+        for (name, emitter) in emitters {
+            for room in [0, 10, 200] {
+                let err = emitter.emit(&report, &mut ClosedPipe { room }).unwrap_err();
+                assert!(err.is_broken_pipe(), "{name} after {room} bytes: {err}");
+                assert!(err.to_string().starts_with(&format!("cannot write the {name} report")));
+            }
+        }
+    }
+
+    #[test]
+    fn other_errors_are_not_broken_pipes() {
+        let rules = rules();
+        let mut report = report(&rules);
+        report.files[0].findings[0].rule = 7;
+        let err = JsonEmitter.emit(&report, &mut Vec::new()).unwrap_err();
+        assert!(!err.is_broken_pipe());
+    }
+}

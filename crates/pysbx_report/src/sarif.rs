@@ -632,6 +632,53 @@ mod tests {
         assert_eq!(util["uri"], "src/modul%C3%A9/%C3%BCtil.py");
     }
 
+    fn region_of(source: &str, needle: &str) -> Value {
+        let rules = rules();
+        let mut report = empty_report(&rules);
+        report.files.push(FileResult {
+            path: "m.py".to_owned(),
+            findings: vec![finding_at(source, &rules, 0, needle, 0, "builtins.exec")],
+            line_hashes: None,
+        });
+        to_json(&report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+            .clone()
+    }
+
+    #[test]
+    fn crlf_lines_convert_like_lf_lines() {
+        let region = region_of("x = 1\r\ns='\u{1F600}\u{1F600}';exec(s)\r\n", "exec(s)");
+        // Code points 8..15 on line 2; the two emoji before add two units.
+        assert_eq!(
+            region,
+            serde_json::json!({"startLine": 2, "startColumn": 10, "endLine": 2, "endColumn": 17})
+        );
+    }
+
+    #[test]
+    fn multi_line_spans_convert_the_end_on_its_own_line() {
+        let source = "exec(\"\"\"\u{1F600}\n\u{1F600}\"\"\")\n";
+        let region = region_of(source, "exec(\"\"\"\u{1F600}\n\u{1F600}\"\"\")");
+        // The end line holds one emoji before the end: code point 6 is UTF-16 column 7.
+        assert_eq!(
+            region,
+            serde_json::json!({"startLine": 1, "startColumn": 1, "endLine": 2, "endColumn": 7})
+        );
+    }
+
+    #[test]
+    fn capped_snippet_keeps_the_counted_end_column() {
+        let rules = rules();
+        let mut report = report(&rules);
+        let finding = &mut report.files[0].findings[1];
+        let first_line_end = finding.snippet.find('\n').unwrap();
+        finding.snippet.truncate(first_line_end);
+        let log = to_json(&report);
+        assert_eq!(
+            log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"],
+            serde_json::json!({"startLine": 4, "startColumn": 1, "endLine": 5, "endColumn": 21})
+        );
+    }
+
     #[test]
     fn files_outside_the_root_get_absolute_uris() {
         let rules = rules();
