@@ -75,6 +75,14 @@ pub enum EndReason {
     FileSize,
     /// Output limit.
     Output,
+    /// The private working area (a size-capped tmpfs) is full.
+    Disk,
+    /// Open file descriptor limit.
+    OpenFiles,
+    /// Process and thread limit (or processes forbidden by the policy).
+    Processes,
+    /// Recursion limit.
+    Recursion,
     /// Killed by the seccomp filter.
     Seccomp,
     /// Killed by another signal.
@@ -95,6 +103,10 @@ impl EndReason {
             Self::Memory => "memory",
             Self::FileSize => "file_size",
             Self::Output => "output",
+            Self::Disk => "disk",
+            Self::OpenFiles => "open_files",
+            Self::Processes => "processes",
+            Self::Recursion => "recursion",
             Self::Seccomp => "seccomp",
             Self::Signal => "signal",
             Self::Internal => "internal",
@@ -104,7 +116,18 @@ impl EndReason {
     /// Whether the run hit a resource limit.
     #[must_use]
     pub fn is_limit(self) -> bool {
-        matches!(self, Self::Cpu | Self::Wall | Self::Memory | Self::FileSize | Self::Output)
+        matches!(
+            self,
+            Self::Cpu
+                | Self::Wall
+                | Self::Memory
+                | Self::FileSize
+                | Self::Output
+                | Self::Disk
+                | Self::OpenFiles
+                | Self::Processes
+                | Self::Recursion
+        )
     }
 }
 

@@ -498,7 +498,10 @@ fn classify(
             "memory" => Some(EndReason::Memory),
             "file_size" => Some(EndReason::FileSize),
             "violation" => Some(EndReason::Violation),
-            "processes" => Some(EndReason::Violation),
+            "processes" => Some(EndReason::Processes),
+            "disk" => Some(EndReason::Disk),
+            "open_files" => Some(EndReason::OpenFiles),
+            "recursion" => Some(EndReason::Recursion),
             _ => None,
         };
         if let Some(reason) = reason.filter(|_| code != Some(0)) {

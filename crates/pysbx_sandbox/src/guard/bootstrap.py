@@ -521,7 +521,15 @@ def _pysbx_guard():
     guard_module = types.ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     sys.modules["pysbx"] = guard_module
-    sys.setrecursionlimit(cfg["recursion_limit"])
+    _limit = cfg["recursion_limit"]
+    _setrecursionlimit = sys.setrecursionlimit
+    _setrecursionlimit(_limit)
+
+    def setrecursionlimit(n):
+        # A limit above the policy's would let deep recursion overflow the C stack.
+        _setrecursionlimit(min(n, max(_limit, 1000)))
+
+    sys.setrecursionlimit = setrecursionlimit
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -609,8 +617,19 @@ def _pysbx_guard():
         _report(exc)
         raise SystemExit(1)
     except OSError as exc:
-        if exc.errno == _errno.EFBIG:
-            _end("file_size", _str(exc))
+        reason = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk", _errno.EMFILE: "open_files",
+                  _errno.EAGAIN: "processes"}.get(exc.errno)
+        if reason:
+            _end(reason, _str(exc))
+        _report(exc)
+        raise SystemExit(1)
+    except RecursionError as exc:
+        _end("recursion", _str(exc))
+        _report(exc)
+        raise SystemExit(1)
+    except RuntimeError as exc:
+        if "can't start new thread" in _str(exc):
+            _end("processes", _str(exc))
         _report(exc)
         raise SystemExit(1)
     except BaseException as exc:

@@ -1,0 +1,101 @@
+//! Benign programs run unchanged: the same standard output, standard error and exit status as
+//! plain `python3` running the same file.
+
+use std::process::{Command, Stdio};
+
+use crate::exec_support::{Scratch, python, run, stderr, stdout};
+
+/// Runs `code` with plain python and with pysbx (working directory: a copy of the script's
+/// directory for python, the private one for pysbx) and compares everything.
+fn same_as_python(name: &str, code: &str, args: &[&str], files: &[(&str, &str)]) {
+    let s = Scratch::new();
+    let script = s.write(&format!("{name}.py"), code);
+    for (f, content) in files {
+        s.write(f, content);
+    }
+    let plain_cwd = tempfile::tempdir().unwrap();
+    let plain = Command::new(python())
+        .arg(&script)
+        .args(args)
+        .current_dir(plain_cwd.path())
+        .env_clear()
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let sandboxed = run(s.exec().arg(&script).arg("--").args(args));
+    // Paths of the working directory differ by design; the programs below print none.
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{name}: stdout differs; stderr:\n{}", stderr(&sandboxed));
+    assert_eq!(stderr(&sandboxed), stderr(&plain), "{name}: stderr differs");
+    assert_eq!(sandboxed.status.code(), plain.status.code(), "{name}: exit status differs");
+    assert!(!stdout(&plain).is_empty() || !stderr(&plain).is_empty(), "{name} printed nothing");
+}
+
+#[test]
+fn stdlib_heavy() {
+    let code = r#"
+import json, re, collections, datetime, hashlib, itertools, functools, decimal, fractions
+import statistics, textwrap, string, heapq, bisect, dataclasses, enum, typing, csv, io, base64
+@dataclasses.dataclass
+class P:
+    x: int
+    y: int = 2
+class Color(enum.Enum):
+    RED = 1
+Point = collections.namedtuple("Point", "a b")
+print(json.dumps({"p": dataclasses.asdict(P(1)), "c": Color.RED.name, "n": Point(1, 2)._asdict()}, sort_keys=True))
+print(re.sub(r"(\d+)", lambda m: str(int(m.group(1)) * 2), "a1 b22 c333"))
+print(hashlib.sha256(b"pysbx").hexdigest())
+print(list(itertools.islice(itertools.count(7, 3), 5)), functools.reduce(lambda a, b: a * b, range(1, 10)))
+print(decimal.Decimal("1.1") + decimal.Decimal("2.2"), fractions.Fraction(3, 9), statistics.mean([1, 2, 3, 4]))
+print(datetime.date(2024, 2, 29).isoformat(), textwrap.fill("word " * 20, 30))
+buf = io.StringIO()
+csv.writer(buf).writerows([[1, "a"], [2, "b"]])
+print(buf.getvalue().strip(), base64.b64encode(b"x" * 10).decode())
+print(heapq.nsmallest(3, [5, 1, 4, 2, 3]), bisect.bisect([1, 3, 5], 4), string.ascii_lowercase[:5])
+print(typing.get_type_hints(P))
+"#;
+    same_as_python("stdlib", code, &[], &[]);
+}
+
+#[test]
+fn threads() {
+    let code = "import threading, queue\nq = queue.Queue()\ndef work(i):\n    q.put(i * i)\nts = [threading.Thread(target=work, args=(i,)) for i in range(8)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(sorted(q.get() for _ in range(8)))\n";
+    same_as_python("threads", code, &[], &[]);
+}
+
+#[test]
+fn tempfile_use() {
+    let code = "import tempfile, os\nwith tempfile.TemporaryDirectory() as d:\n    p = os.path.join(d, 'x.txt')\n    open(p, 'w').write('hello tmp')\n    print(open(p).read())\nwith tempfile.NamedTemporaryFile('w+') as f:\n    f.write('named')\n    f.seek(0)\n    print(f.read())\n";
+    same_as_python("tmp", code, &[], &[]);
+}
+
+#[test]
+fn tracebacks() {
+    let code = "def inner(x):\n    return 1 / x\ndef outer():\n    return inner(0)\nprint('before')\nouter()\n";
+    same_as_python("tb", code, &[], &[]);
+}
+
+#[test]
+fn logging_to_stderr() {
+    let code = "import logging\nlogging.basicConfig(level=logging.INFO, format='%(levelname)s:%(name)s:%(message)s')\nlog = logging.getLogger('app')\nlog.info('started')\nlog.warning('careful %d', 3)\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    log.exception('failed')\n";
+    same_as_python("logging_demo", code, &[], &[]);
+}
+
+#[test]
+fn writes_in_working_directory() {
+    let code = "import os, json\nwith open('out.json', 'w') as f:\n    json.dump({'a': 1}, f)\nos.mkdir('sub')\nopen('sub/x', 'w').write('y')\nos.rename('sub/x', 'sub/z')\nprint(open('out.json').read(), sorted(os.listdir('.')), os.listdir('sub'))\nos.remove('sub/z')\nos.rmdir('sub')\n";
+    same_as_python("writes", code, &[], &[]);
+}
+
+#[test]
+fn reads_files_beside_the_script() {
+    let code = "import os\nhere = os.path.dirname(os.path.abspath(__file__))\nprint(open(os.path.join(here, 'data.txt')).read().upper())\nimport helper\nprint(helper.twice(21))\n";
+    same_as_python("beside", code, &[], &[("data.txt", "some data\n"), ("helper.py", "def twice(x):\n    return 2 * x\n")]);
+}
+
+#[test]
+fn argparse_and_exit_status() {
+    let code = "import argparse, sys\np = argparse.ArgumentParser(prog='tool')\np.add_argument('--n', type=int, default=1)\np.add_argument('words', nargs='*')\na = p.parse_args()\nprint(a.n, a.words)\nsys.exit(a.n)\n";
+    same_as_python("argparse_demo", code, &["--n", "3", "x", "y"], &[]);
+}

@@ -1,0 +1,112 @@
+//! Resource bombs: each is contained by the policy's limits; pysbx returns within the wall
+//! time, names the limit on standard error and in the end event, and leaves no process.
+
+use crate::exec_support::{Scratch, run, sandbox_processes, stderr};
+
+const POLICY: &str = "limits: {cpu_s: 1, wall_s: 8, memory_mb: 256, file_size_mb: 1, open_files: 64, processes: 32, output_mb: 1}\n";
+
+/// Runs `code` under `policy`, returns (exit code, stderr, end event).
+fn bomb(name: &str, policy: &str, code: &str) -> (Option<i32>, String, serde_json::Value) {
+    let s = Scratch::new();
+    let script = s.write(&format!("{name}.py"), code);
+    let policy = s.write("policy.yaml", policy);
+    let events = s.path().join("events.jsonl");
+    let started = std::time::Instant::now();
+    let out = run(s.exec().arg("--policy").arg(&policy).arg("--events").arg(&events).arg(&script));
+    let elapsed = started.elapsed();
+    let err = stderr(&out);
+    let text = std::fs::read_to_string(&events).unwrap_or_default();
+    let end: serde_json::Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "end")
+        .unwrap_or_else(|| panic!("no end event for {name}: {err}"));
+    // The wall limit bounds every run (plus setup and teardown).
+    assert!(elapsed.as_secs() < 8 + 5, "{name} took {elapsed:?}");
+    assert!(sandbox_processes().is_empty(), "{name} left processes: {:?}", sandbox_processes());
+    (out.status.code(), err, end)
+}
+
+fn assert_limit(name: &str, policy: &str, code: &str, reason: &str, words: &str) {
+    let (code_, err, end) = bomb(name, policy, code);
+    assert_eq!(end["reason"], reason, "{name}: {err}\n{end}");
+    assert_eq!(code_, Some(i32::from(pysbx_sandbox_exit_limit())), "{name}: {err}");
+    assert!(err.contains(words), "{name} should name the limit ({words}): {err}");
+}
+
+fn pysbx_sandbox_exit_limit() -> u8 {
+    124
+}
+
+#[test]
+fn cpu_loop() {
+    assert_limit("cpu", POLICY, "while True:\n    pass\n", "cpu", "CPU limit");
+}
+
+#[test]
+fn cpu_loop_ignoring_sigxcpu() {
+    let code = "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n";
+    assert_limit("cpu_ignore", POLICY, code, "cpu", "CPU limit");
+}
+
+#[test]
+fn memory_growth() {
+    let code = "chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))\n";
+    assert_limit("memory", POLICY, code, "memory", "memory limit");
+}
+
+#[test]
+fn fork_bomb_as_root() {
+    let policy = format!("{POLICY}process: true\n");
+    let code = "import os\nwhile True:\n    os.fork()\n";
+    assert_limit("fork_bomb", &policy, code, "processes", "process limit");
+}
+
+#[test]
+fn thread_bomb() {
+    let code = "import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(100,), daemon=True).start()\n";
+    assert_limit("threads", POLICY, code, "processes", "process limit");
+}
+
+#[test]
+fn disk_fill() {
+    let code = "i = 0\nwhile True:\n    with open('fill%d' % i, 'wb') as f:\n        f.write(b'x' * (1024 * 1024 - 1))\n    i += 1\n";
+    assert_limit("disk", POLICY, code, "disk", "disk limit");
+}
+
+#[test]
+fn one_huge_file() {
+    let code = "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n";
+    assert_limit("fsize", POLICY, code, "file_size", "file size limit");
+}
+
+#[test]
+fn output_flood() {
+    let code = "import sys\nwhile True:\n    sys.stdout.write('y' * 4096)\n";
+    assert_limit("flood", POLICY, code, "output", "output limit");
+}
+
+#[test]
+fn sleeping_forever() {
+    let policy = "limits: {wall_s: 2}\n";
+    assert_limit("sleep", policy, "import time\ntime.sleep(3600)\n", "wall", "wall-clock limit");
+}
+
+#[test]
+fn ignoring_sigterm() {
+    let policy = "limits: {wall_s: 2}\n";
+    let code = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)\n";
+    assert_limit("sigterm", policy, code, "wall", "wall-clock limit");
+}
+
+#[test]
+fn descriptor_exhaustion() {
+    let code = "fds = []\nwhile True:\n    fds.append(open('/dev/null'))\n";
+    assert_limit("fds", POLICY, code, "open_files", "open files limit");
+}
+
+#[test]
+fn deep_recursion() {
+    let code = "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)\n";
+    assert_limit("recursion", POLICY, code, "recursion", "recursion limit");
+}

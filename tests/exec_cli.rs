@@ -1,0 +1,181 @@
+//! `pysbx exec` and `pysbx policy` as a user meets them: modes, the chosen interpreter, the
+//! isolation tier, event files, `--require-isolation`, policy errors, and the unprivileged path.
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdout};
+
+fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn runs_the_chosen_interpreter_after_the_uid_drop() {
+    let s = Scratch::new();
+    let script = s.write("who.py", "import sys, os\nprint(sys.version)\nprint(sys.prefix)\nprint(os.path.realpath(sys.executable))\nprint(os.getuid() != 0)\n");
+    let out = run(s.exec().arg(&script));
+    let expected = Command::new(python())
+        .args(["-I", "-c", "import sys, os; print(sys.version); print(sys.prefix); print(os.path.realpath(sys.executable)); print(True)"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), stdout(&expected), "{}", stderr(&out));
+}
+
+#[test]
+fn code_and_module_modes() {
+    let s = Scratch::new();
+    let out = run(s.exec().args(["-c", "import sys; print('c', sys.argv)", "--", "a", "b"]));
+    assert_eq!(stdout(&out), "c ['-c', 'a', 'b']\n", "{}", stderr(&out));
+    s.write("pkgmod.py", "import sys\nprint('module', __name__, sys.argv[1:])\n");
+    let out = run(s.exec().args(["-m", "pkgmod", "--", "z"]));
+    assert_eq!(stdout(&out), "module __main__ ['z']\n", "{}", stderr(&out));
+}
+
+#[test]
+fn events_file_carries_tier_violation_and_end() {
+    let s = Scratch::new();
+    let script = s.write("bad.py", "import os\nprint('start')\nopen('/etc/shadow')\n");
+    let events = s.path().join("ev.jsonl");
+    let sarif = s.path().join("ev.sarif");
+    let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg("--sarif").arg(&sarif).arg(&script));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("violation [fs.read]"), "{}", stderr(&out));
+    let lines = jsonl(&events);
+    assert_eq!(lines[0]["type"], "start");
+    let layers = &lines[0]["tier"]["layers"];
+    for layer in ["seccomp", "landlock", "namespace.pid", "namespace.net", "uid_drop", "rlimits", "guard"] {
+        assert_eq!(layers[layer]["state"], "applied", "{layer}: {}", lines[0]);
+    }
+    let violation = lines.iter().find(|l| l["type"] == "event").expect("a violation event");
+    assert_eq!(violation["clause"], "fs.read");
+    assert_eq!(violation["line"], 3);
+    assert_eq!(violation["module"], "__main__");
+    assert_eq!(violation["file"], script.display().to_string());
+    assert_eq!(violation["action"], "raised");
+    assert_eq!(lines.last().unwrap()["reason"], "violation");
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "fs.read");
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+}
+
+#[test]
+fn gate_sanitizes_imported_modules() {
+    let s = Scratch::new();
+    s.write("lib_evil.py", "import os\ndef go():\n    return os.system('echo PWN$((6*7))')\n");
+    let script = s.write("main.py", "import lib_evil\ntry:\n    lib_evil.go()\nexcept PermissionError as e:\n    print('blocked', type(e).__name__)\n");
+    let events = s.path().join("ev.jsonl");
+    let out = run(s.exec().arg("--events").arg(&events).arg(&script));
+    assert!(!stdout(&out).contains("PWN42"));
+    assert!(stdout(&out).starts_with("blocked"), "{}{}", stdout(&out), stderr(&out));
+    let lines = jsonl(&events);
+    let gate = lines.iter().find(|l| l["kind"] == "gate").expect("a gate event");
+    assert!(gate["file"].as_str().unwrap().ends_with("lib_evil.py"), "{gate}");
+    assert_eq!(gate["line"], 3);
+}
+
+#[test]
+fn kill_on_violation() {
+    let s = Scratch::new();
+    let policy = s.write("p.yaml", "on_violation: kill\n");
+    let script = s.write("k.py", "import socket\ntry:\n    socket.socket(socket.AF_INET)\nexcept Exception:\n    pass\nprint('survived')\n");
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("survived"));
+    assert!(stderr(&out).contains("killed"), "{}", stderr(&out));
+}
+
+#[test]
+fn require_isolation_holds_as_root_and_rejects_unknown_layers() {
+    let s = Scratch::new();
+    let out = run(s.exec().arg("--require-isolation").args(["-c", "print('isolated')"]));
+    assert_eq!(stdout(&out), "isolated\n", "{}", stderr(&out));
+    let out = run(s.exec().arg("--require-isolation=warp-drive").args(["-c", "print(1)"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown isolation layer"), "{}", stderr(&out));
+}
+
+#[test]
+fn verbose_reports_the_tier() {
+    let s = Scratch::new();
+    let out = run(s.exec().arg("-v").args(["-c", "pass"]));
+    let err = stderr(&out);
+    for needle in ["isolation tier", "landlock", "seccomp", "namespace.pid", "uid_drop"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}
+
+#[test]
+fn environment_is_reduced() {
+    let s = Scratch::new();
+    let out = run(s
+        .exec()
+        .env("AWS_SECRET_ACCESS_KEY", "leak")
+        .env("PYTHONPATH", "/evil")
+        .args(["-c", "import os, sys; print(sorted(os.environ)); print('/evil' in sys.path)"]));
+    assert_eq!(stdout(&out), "['HOME', 'LANG', 'PATH', 'TMPDIR']\nFalse\n", "{}", stderr(&out));
+}
+
+#[test]
+fn policy_check_reports_positions() {
+    let s = Scratch::new();
+    let good = s.write("good.yaml", "limits: {cpu_s: 2}\nnet:\n  allow: [\"api.example.com:443\"]\n");
+    let bad = s.write("bad.yaml", "version: 1\nlimits:\n  cpu_s: 2\n  memroy_mb: 3\n");
+    let contradiction = s.write("c.yaml", "fs:\n  write: [\"./out\"]\n");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    let out = run(cmd.args(["policy", "check"]).arg(&good));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    let out = run(cmd.args(["policy", "check"]).arg(&bad).arg(&contradiction));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{}:4:3:", bad.display())), "{err}");
+    assert!(err.contains(&format!("{}:2:11:", contradiction.display())), "{err}");
+    // exec refuses a bad policy before running anything.
+    let out = run(s.exec().arg("--policy").arg(&bad).args(["-c", "print('ran')"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stdout(&out).contains("ran"));
+}
+
+/// The unprivileged path: pysbx itself started as an unprivileged uid (no uid drop; a user
+/// namespace provides the mount, pid and network namespaces).
+#[test]
+fn unprivileged_path() {
+    let s = Scratch::new();
+    let nobody = 65534;
+    // Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
+    let script = s.write("u.py", "import os, socket\nprint(os.getuid())\ntry:\n    socket.create_connection(('127.0.0.1', int(os.environ.get('P', '1'))))\n    print('connected')\nexcept OSError as e:\n    print('no network')\ntry:\n    open('/etc/shadow')\nexcept OSError:\n    print('no shadow')\n");
+    let events = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(events.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let ev = events.path().join("ev.jsonl");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pysbx"))
+        .current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(nobody)
+        .gid(nobody)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3", "--events"])
+        .arg(&ev)
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), format!("{nobody}\nno network\nno shadow\n"), "{}", stderr(&out));
+    assert!(listener.accept().is_err());
+    let lines = jsonl(&ev);
+    let layers = &lines[0]["tier"]["layers"];
+    assert_eq!(layers["uid_drop"]["state"], "skipped", "{}", lines[0]);
+    for layer in ["namespace.user", "namespace.pid", "namespace.net", "landlock", "seccomp"] {
+        assert_eq!(layers[layer]["state"], "applied", "{layer}: {}", lines[0]);
+    }
+    assert!(sandbox_processes().is_empty());
+}

@@ -1,0 +1,104 @@
+//! Helpers for the `pysbx exec` end-to-end tests: a scratch directory the sandbox uid can read,
+//! the real interpreter, and checks made from outside the sandbox.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The first uid pysbx hands to sandboxes when it runs as root.
+pub(crate) const SANDBOX_UID_BASE: u32 = 0x6000_0000;
+
+/// The real interpreter behind `python3` (pyenv's shim resolved once).
+pub(crate) fn python() -> &'static Path {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys, os; print(os.path.realpath(sys.executable))"])
+            .output()
+            .expect("python3 runs");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}
+
+/// A scratch directory readable by any uid (the sandbox uid reads the script's directory).
+pub(crate) struct Scratch {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self { dir }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        path
+    }
+
+    /// `pysbx exec` in this directory with the real interpreter and a clean environment.
+    pub(crate) fn exec(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+        cmd.current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+            .env("LANG", "C.UTF-8")
+            .arg("exec")
+            .arg("--no-config")
+            .arg("--python")
+            .arg(python())
+            .stdin(Stdio::null());
+        cmd
+    }
+}
+
+pub(crate) fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("pysbx runs")
+}
+
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Processes still running under a sandbox uid (there must be none once pysbx returned).
+pub(crate) fn sandbox_processes() -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(meta) = std::fs::metadata(entry.path())
+            && (SANDBOX_UID_BASE..SANDBOX_UID_BASE + 0x1_0000).contains(&meta.uid())
+        {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            out.push(format!("{} {}", name.to_string_lossy(), String::from_utf8_lossy(&cmdline)));
+        }
+    }
+    out
+}
+
+/// A fresh random token, so a leak cannot come from anything but the secret.
+pub(crate) fn token(tag: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write(tag.as_bytes());
+    format!("SECRET{:016x}", h.finish())
+}
