@@ -4,3 +4,8 @@ mod common;
 mod rules_cmd;
 mod sanitize;
 mod scan;
+mod exec_benign;
+mod exec_bombs;
+mod exec_cli;
+mod exec_escapes;
+mod exec_support;
