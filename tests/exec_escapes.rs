@@ -88,6 +88,7 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         use std::io::Write;
         cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
+        crate::exec_support::track(&child);
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         let out = child.wait_with_output().unwrap();
         verify(name, goal, gate, &s, &env_secret, &tcp, &udp, &mut victim, &out);

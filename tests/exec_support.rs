@@ -65,8 +65,27 @@ impl Scratch {
     }
 }
 
+thread_local! {
+    /// The sandbox uid of the last run started by this test thread.
+    static LAST_UID: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// The uid pysbx (running as root) gives the sandbox of the pysbx process `pid`.
+pub(crate) fn sandbox_uid(pid: u32) -> u32 {
+    SANDBOX_UID_BASE + (pid & 0xffff)
+}
+
+/// Runs pysbx to completion, remembering its sandbox uid for [`sandbox_processes`].
 pub(crate) fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("pysbx runs")
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("pysbx runs");
+    LAST_UID.with(|u| u.set(Some(sandbox_uid(child.id()))));
+    child.wait_with_output().expect("pysbx runs")
+}
+
+/// Records the sandbox uid of a pysbx process started by hand.
+pub(crate) fn track(child: &std::process::Child) {
+    LAST_UID.with(|u| u.set(Some(sandbox_uid(child.id()))));
 }
 
 pub(crate) fn stdout(out: &Output) -> String {
@@ -77,16 +96,18 @@ pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Processes still running under a sandbox uid (there must be none once pysbx returned).
+/// Processes still running under the last run's sandbox uid (none may remain once pysbx
+/// returned; other tests' sandboxes run under other uids).
 pub(crate) fn sandbox_processes() -> Vec<String> {
     let mut out = Vec::new();
+    let Some(uid) = LAST_UID.with(std::cell::Cell::get) else { return out };
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         if let Ok(meta) = std::fs::metadata(entry.path())
-            && (SANDBOX_UID_BASE..SANDBOX_UID_BASE + 0x1_0000).contains(&meta.uid())
+            && meta.uid() == uid
         {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
             out.push(format!("{} {}", name.to_string_lossy(), String::from_utf8_lossy(&cmdline)));

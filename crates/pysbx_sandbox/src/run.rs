@@ -315,12 +315,17 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     let mut guard_end: Option<(String, String)> = None;
     let mut tier_seen = false;
     let mut refused: Option<String> = None;
-    let kill_tree = |b: Option<Pid>| {
-        if let Some(b) = b {
+    // Stage B leads its own process group (the trampoline stays outside it to reap and report),
+    // and is pid 1 of the sandbox's pid namespace: killing both ends the whole tree. Before B's
+    // pid is known, killing A ends B through its parent-death signal.
+    let kill_tree = |b: Option<Pid>| match b {
+        Some(b) => {
+            let _ = killpg(b, Signal::SIGKILL);
             let _ = kill(b, Signal::SIGKILL);
         }
-        let _ = killpg(a_pid, Signal::SIGKILL);
-        let _ = kill(a_pid, Signal::SIGKILL);
+        None => {
+            let _ = kill(a_pid, Signal::SIGKILL);
+        }
     };
     let config = guard_config(
         &req,
@@ -367,7 +372,9 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             Msg::StatusEof => {
                 status_done = true;
                 // Whatever is left of the tree goes with its group.
-                kill_tree(None);
+                if let Some(b) = b_pid {
+                    let _ = killpg(b, Signal::SIGKILL);
+                }
             }
             Msg::Hello(info) => {
                 for (k, v) in info.as_object().into_iter().flatten() {
@@ -414,7 +421,10 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             }
         }
     }
-    kill_tree(None);
+    if !status_done {
+        // The trampoline never reported: end it (and through it, the rest).
+        let _ = kill(a_pid, Signal::SIGKILL);
+    }
     let _ = child.wait();
     for f in forwarders {
         let _ = f.join();
@@ -509,6 +519,17 @@ fn classify(
                 EndReason::Memory => format!("memory limit of {} MiB reached", limits.memory_mb),
                 EndReason::FileSize => {
                     format!("file size limit of {} MiB reached", limits.file_size_mb)
+                }
+                EndReason::Processes => format!(
+                    "process limit reached ({} tasks; process: {})",
+                    limits.processes, policy.process
+                ),
+                EndReason::Disk => "disk limit reached: the private working area is full".into(),
+                EndReason::OpenFiles => {
+                    format!("open files limit of {} reached", limits.open_files)
+                }
+                EndReason::Recursion => {
+                    format!("recursion limit of {} reached", policy.features.recursion_limit)
                 }
                 _ => format!("policy violation: {message}"),
             };

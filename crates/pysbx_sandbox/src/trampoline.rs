@@ -105,6 +105,9 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
     let root = nix::unistd::geteuid().is_root();
     confine::unshare_namespaces(&mut tier, !root, plan.new_net);
 
+    // Orphans of the sandbox (without a pid namespace) come back to this process, which reaps
+    // every one before it reports, so no zombie outlives the run.
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     match sys::fork().map_err(|e| format!("fork: {e}"))? {
         sys::Forked::Child => {
             let err = stage_b(&plan, tier, status, ev_out, ev_in);
@@ -124,6 +127,14 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
                     Err(e) => return Err(format!("wait: {e}")),
                 }
             };
+            // B is gone; its group and any orphans go too, and are reaped here.
+            let _ = nix::sys::signal::killpg(child, Signal::SIGKILL);
+            loop {
+                match nix::sys::wait::wait() {
+                    Ok(_) | Err(nix::Error::EINTR) => {}
+                    Err(_) => break,
+                }
+            }
             let usage =
                 nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).ok();
             let (cpu_s, max_rss_kb) = usage.map_or((0.0, 0), |u| {
@@ -153,6 +164,8 @@ fn stage_b(
     if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL) {
         return fail(&status, format!("pdeathsig: {e}"));
     }
+    // Its own process group: the supervisor kills the group, not the trampoline that reports.
+    let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
     let has = |tier: &Tier, name: &str| tier.get(name).is_some_and(LayerState::holds);
     if has(&tier, "namespace.mount") {
         if let Err(e) = confine::mounts::make_private() {
