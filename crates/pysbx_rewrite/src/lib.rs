@@ -21,6 +21,7 @@ mod deep;
 mod diff;
 mod edit;
 mod error;
+mod fixpoint;
 mod strategies;
 mod stub;
 mod text;
@@ -37,9 +38,11 @@ use ruff_text_size::{TextRange, TextSize};
 
 pub use diff::unified_diff;
 pub use error::RewriteError;
+pub use fixpoint::{MAX_ROUNDS, sanitize_until_stable};
 pub use stub::{BLOCKED_MODULE_CLASS, STUB_EXCEPTION};
 
 use edit::Planned;
+use strategies::bindings::{Bindings, bindings};
 use strategies::imports;
 use strategies::strip::{self as strip_strategy, StripTarget};
 use strategies::stub::{self as stub_strategy, StubTarget};
@@ -67,8 +70,14 @@ impl Sanitized {
 /// One replacement made in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedEdit {
-    /// Index into the findings of the finding whose rule the replacement names.
+    /// Index into the findings of the finding whose rule the replacement names (the findings
+    /// of round [`AppliedEdit::round`] with [`sanitize_until_stable`]).
     pub finding: usize,
+    /// Index in the rule set of that finding's rule.
+    pub rule: usize,
+    /// 0 for edits from the findings given; `n` for edits from the `n`-th re-analysis of
+    /// [`sanitize_until_stable`].
+    pub round: u32,
     /// Other findings this same edit resolves: findings on the same node with the same
     /// action, or on other names of the same import statement.
     pub also: Vec<usize>,
@@ -89,8 +98,10 @@ pub struct AppliedEdit {
 /// A finding with a `strip` or `stub` action that did not become an edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedEdit {
-    /// Index into the findings.
+    /// Index into the findings (of round [`SkippedEdit::round`]).
     pub finding: usize,
+    /// As [`AppliedEdit::round`].
+    pub round: u32,
     /// Why no edit was made for it.
     pub reason: SkipReason,
 }
@@ -158,6 +169,8 @@ pub fn sanitize(
         .into_iter()
         .map(|p| AppliedEdit {
             finding: p.finding,
+            rule: findings.get(p.finding).map_or(usize::MAX, |f| f.rule),
+            round: 0,
             also: p.also,
             action: p.action,
             start: u32::from(p.range.start()),
@@ -187,22 +200,22 @@ fn sanitize_module(
 
     for (index, finding) in findings.iter().enumerate() {
         let Some(rule) = rules.get(finding.rule) else {
-            skipped.push(SkippedEdit { finding: index, reason: SkipReason::UnknownRule });
+            skipped.push(SkippedEdit { finding: index, round: 0, reason: SkipReason::UnknownRule });
             continue;
         };
         if rule.action == Action::Report {
             continue;
         }
         let Some(range) = finding_range(source, finding) else {
-            skipped.push(SkippedEdit { finding: index, reason: SkipReason::OutOfRange });
+            skipped.push(SkippedEdit { finding: index, round: 0, reason: SkipReason::OutOfRange });
             continue;
         };
         if stubs.iter().any(|s| s.contains_range(range)) {
-            skipped.push(SkippedEdit { finding: index, reason: SkipReason::InsideStub });
+            skipped.push(SkippedEdit { finding: index, round: 0, reason: SkipReason::InsideStub });
             continue;
         }
         let Some(deepest) = tree.deepest_containing(range) else {
-            skipped.push(SkippedEdit { finding: index, reason: SkipReason::NoNode });
+            skipped.push(SkippedEdit { finding: index, round: 0, reason: SkipReason::NoNode });
             continue;
         };
         let edit = match rule.action {
@@ -215,12 +228,20 @@ fn sanitize_module(
                 }
                 target => target.map(|target| {
                     let range = target.range(tree);
+                    let original = &source[range];
+                    let keep = match target {
+                        StripTarget::Statement(stmt) => bindings(tree, stmt),
+                        StripTarget::Decorator(_) => Bindings::default(),
+                    };
+                    let line = lines.line_of(usize::from(range.start()));
+                    let use_message =
+                        stub::blocked_use_message(rule, line, &keep.names.join(", "), original);
                     Planned {
                         range,
                         action: Action::Strip,
                         finding: index,
                         also: Vec::new(),
-                        replacement: strip_strategy::render(target, &source[range]),
+                        replacement: strip_strategy::render(target, original, &keep, &use_message),
                     }
                 }),
             },
@@ -234,7 +255,19 @@ fn sanitize_module(
                     let original = &source[target_range];
                     let line = lines.line_of(usize::from(target_range.start()));
                     let message = stub::message(rule, line, original);
-                    let replacement = stub_strategy::render_raise(original, &message);
+                    let keep = match target {
+                        StubTarget::Expr(id) | StubTarget::Statement(id) => bindings(tree, id),
+                        StubTarget::Import { .. } => Bindings::default(),
+                    };
+                    let use_message =
+                        stub::blocked_use_message(rule, line, &keep.names.join(", "), original);
+                    let replacement = stub_strategy::render_raise(
+                        &target,
+                        original,
+                        &message,
+                        &keep,
+                        &use_message,
+                    );
                     Some(Planned {
                         range: target_range,
                         action: Action::Stub,
@@ -249,7 +282,9 @@ fn sanitize_module(
         };
         match edit {
             Some(edit) => planned.push(edit),
-            None => skipped.push(SkippedEdit { finding: index, reason: SkipReason::NoNode }),
+            None => {
+                skipped.push(SkippedEdit { finding: index, round: 0, reason: SkipReason::NoNode })
+            }
         }
     }
 
@@ -258,7 +293,11 @@ fn sanitize_module(
     }
 
     let (kept, dropped) = edit::resolve_overlaps(planned);
-    skipped.extend(dropped.into_iter().map(|(finding, reason)| SkippedEdit { finding, reason }));
+    skipped.extend(dropped.into_iter().map(|(finding, reason)| SkippedEdit {
+        finding,
+        round: 0,
+        reason,
+    }));
     skipped.sort_by_key(|s| s.finding);
 
     let output = edit::apply(source, &kept);
@@ -448,6 +487,10 @@ rules:
         raise_expr(&format!("{id} ({name}) blocked at line {line}: {code}"))
     }
 
+    fn object_of(id: &str, name: &str, names: &str, line: u32, code: &str) -> String {
+        blocked_object(&format!("{id} ({name}) blocked use of {names} at line {line}: {code}"))
+    }
+
     #[test]
     fn a_stubbed_call_becomes_a_raising_expression_on_its_line() {
         let src = "import os\nprint('a')\nos.system('x')  # keep me\nprint('b')\n";
@@ -512,12 +555,16 @@ except eval:
         let src = "if x:\n    eval = 1\nelse:\n    del eval\nfor eval in y:\n    pass\n";
         let result = check(src, &[("TST902", "eval")]);
         let s = |line: u32, code: &str| stub_of("TST902", "eval-stub", line, code);
+        let o = |line: u32, code: &str| object_of("TST902", "eval-stub", "eval", line, code);
+        // The names the statement bound stay bound, to a blocked object.
         assert_eq!(
             result.output,
             format!(
-                "if x:\n    {}\nelse:\n    {}\n({}\n)\n",
+                "if x:\n    eval = {}; {}\nelse:\n    {}\neval = {}; ({}\n)\n",
+                o(2, "eval = 1"),
                 s(2, "eval = 1"),
                 s(4, "del eval"),
+                o(5, "for eval in y: pass"),
                 s(5, "for eval in y: pass")
             )
         );
@@ -540,9 +587,11 @@ finally:
     os.popen('e')
 ";
         let result = check(src, &[("TST903", "os.popen")]);
+        let v = object_of("TST903", "popen-strip", "v", 9, "v = \\ os.popen('d')");
         assert_eq!(
             result.output,
-            "\
+            format!(
+                "\
 if x:
     pass
 elif y:
@@ -551,11 +600,12 @@ else:
     pass; (
 ); c = 3
 try:
-    pass; (
+    v = {v}; (
 )
 finally:
     pass
 "
+            )
         );
     }
 
@@ -570,7 +620,11 @@ def g():
     return 1
 ";
         let result = check(src, &[("TST903", "os.popen")]);
-        assert_eq!(result.output, "pass; (\n)\n\n@staticmethod\ndef g():\n    return 1\n");
+        let f = object_of("TST903", "popen-strip", "f", 1, "with os.popen('x') as f: f.read()");
+        assert_eq!(
+            result.output,
+            format!("f = {f}; (\n)\n\n@staticmethod\ndef g():\n    return 1\n")
+        );
     }
 
     #[test]
@@ -618,10 +672,21 @@ from ctypes import *
     }
 
     #[test]
-    fn stripping_an_import_drops_only_the_flagged_names() {
+    fn stripping_an_import_binds_only_the_flagged_names() {
         let src = "import os, telemetry\nfrom telemetry import (\n    send)\nimport telemetry\n";
         let result = check(src, &[("TST908", "telemetry")]);
-        assert_eq!(result.output, "import os\npass; (\n)\npass\n");
+        let o = |names: &str, line: u32, code: &str| {
+            object_of("TST908", "telemetry-strip", names, line, code)
+        };
+        assert_eq!(
+            result.output,
+            format!(
+                "import os; telemetry = {}\nsend = {}; (\n)\ntelemetry = {}\n",
+                o("telemetry", 1, "import os, telemetry"),
+                o("send", 2, "from telemetry import ( send)"),
+                o("telemetry", 4, "import telemetry")
+            )
+        );
         assert!(result.edits.iter().all(|e| e.action == Action::Strip));
     }
 
@@ -655,10 +720,24 @@ from ctypes import *
         assert_eq!(
             result.skipped,
             vec![
-                SkippedEdit { finding: 1, reason: SkipReason::Covered { by: 0 } },
-                SkippedEdit { finding: 3, reason: SkipReason::Covered { by: 0 } },
+                SkippedEdit { finding: 1, round: 0, reason: SkipReason::Covered { by: 0 } },
+                SkippedEdit { finding: 3, round: 0, reason: SkipReason::Covered { by: 0 } },
             ]
         );
+    }
+
+    #[test]
+    fn a_stubbed_expression_keeps_its_walrus_bindings() {
+        let src = "print((n := eval('1')), n)\nx = eval((m := 2)) + m\n";
+        let result = check(src, &[("TST902", "eval")]);
+        let lines: Vec<&str> = result.output.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!("print((n := {}), n)", stub_of("TST902", "eval-stub", 1, "eval('1')"))
+        );
+        let m = object_of("TST902", "eval-stub", "m", 2, "eval((m := 2))");
+        let s = stub_of("TST902", "eval-stub", 2, "eval((m := 2))");
+        assert_eq!(lines[1], format!("x = ((m := {m}), {s}) + m"));
     }
 
     #[test]

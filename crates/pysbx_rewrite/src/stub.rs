@@ -21,7 +21,8 @@
 //! which a `string:` rule may match. So the sanitizer finds the stubs already in a file
 //! ([`stub_regions`]) and leaves findings inside them alone. A region counts as a stub only
 //! when its text is exactly what [`raise_expr`] or [`blocked_object`] renders for the
-//! message it carries, so nothing but that inert message can hide there.
+//! message it carries, so nothing but that inert message can hide there; an assignment of
+//! a blocked object to plain names counts too.
 
 use pysbx_rules::Rule;
 use ruff_python_ast::{AnyNodeRef, Expr};
@@ -84,8 +85,8 @@ pub(crate) fn message(rule: &Rule, line: u32, code: &str) -> String {
     format!("{} ({}) blocked at line {line}: {}", rule.id, rule.name, one_line(code))
 }
 
-/// The message of the object bound to `name` by the import statement `code`.
-pub(crate) fn import_message(rule: &Rule, line: u32, name: &str, code: &str) -> String {
+/// The message of the blocked object bound to `name` in place of the binding in `code`.
+pub(crate) fn blocked_use_message(rule: &Rule, line: u32, name: &str, code: &str) -> String {
     format!("{} ({}) blocked use of {name} at line {line}: {}", rule.id, rule.name, one_line(code))
 }
 
@@ -102,9 +103,10 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
             raises.push(call.range());
         }
     }
+    let mut regions = raises.clone();
     let prefix = object_prefix();
     let suffix = object_suffix();
-    let mut regions = raises.clone();
+    let mut objects = Vec::new();
     for (_, node) in tree.nodes() {
         if let AnyNodeRef::ExprCall(call) = node
             && let Some(text) = slice(source, call.range())
@@ -116,10 +118,26 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
             let inner =
                 TextRange::new(call.start() + TextSize::new(p), call.end() - TextSize::new(s));
             if raises.contains(&inner) {
-                regions.push(call.range());
+                objects.push(call.range());
             }
         }
     }
+    // Names bound to blocked objects (`x = <object>`, `(x := <object>)`) are inert too.
+    for (_, node) in tree.nodes() {
+        match node {
+            AnyNodeRef::StmtAssign(assign)
+                if objects.contains(&assign.value.range())
+                    && assign.targets.iter().all(Expr::is_name_expr) =>
+            {
+                regions.push(assign.range());
+            }
+            AnyNodeRef::ExprNamed(named) if objects.contains(&named.value.range()) => {
+                regions.push(named.range());
+            }
+            _ => {}
+        }
+    }
+    regions.extend(objects);
     regions
 }
 

@@ -50,6 +50,10 @@ impl<'a> NodeTree<'a> {
         self.nodes[id].parent
     }
 
+    pub(crate) fn children(&self, id: NodeId) -> &[NodeId] {
+        &self.nodes[id].children
+    }
+
     pub(crate) fn nodes(&self) -> impl Iterator<Item = (NodeId, AnyNodeRef<'a>)> + '_ {
         self.nodes.iter().enumerate().map(|(id, n)| (id, n.node))
     }

@@ -1,18 +1,21 @@
 //! Import statements: one edit per statement, whatever the number of findings on it.
 //!
 //! `import os, ctypes` is two imports in one statement, and two rules may flag two of its
-//! names. Each name is handled on its own, in its original order: a stubbed name is bound
-//! to a blocked object (`ctypes = <object>`), a stripped name is dropped, and the others are
-//! imported as before; the pieces are joined with `;` on the statement's first line. A
-//! statement with nothing left becomes `pass`. Line breaks of a multi-line statement go
-//! into a trailing `; (...)` so later lines keep their numbers.
+//! names. Each name is handled on its own, in its original order: a flagged name is bound
+//! to a blocked object (`ctypes = <object>`), and the others are imported as before; the
+//! pieces are joined with `;` on the statement's first line. Line breaks of a multi-line
+//! statement go into a trailing `; (...)` so later lines keep their numbers.
+//!
+//! Strip and stub do the same to an import: dropping the name instead would let a later use
+//! reach whatever the import shadowed (`from safe import eval` hides the builtin), see
+//! [`super::bindings`].
 
 use pysbx_rules::{Action, Rule};
 use ruff_python_ast::{Alias, AnyNodeRef};
 use ruff_text_size::Ranged;
 
 use super::below_statement;
-use crate::stub::{blocked_object, import_message};
+use crate::stub::{blocked_object, blocked_use_message};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -21,7 +24,7 @@ use crate::tree::{NodeId, NodeTree};
 pub(crate) struct Owner<'r> {
     /// The finding that flagged the name first.
     pub(crate) finding: usize,
-    /// Strip (drop the name) or stub (bind it to a blocked object).
+    /// The finding's action (both bind the name to a blocked object).
     pub(crate) action: Action,
     /// The finding's rule, named by the blocked object.
     pub(crate) rule: &'r Rule,
@@ -93,7 +96,7 @@ pub(crate) fn render(
                     None => format!("{lazy}import {}", listed.join(", ")),
                 });
             }
-            Some(Owner { action: Action::Stub, rule, .. }) => {
+            Some(Owner { rule, .. }) => {
                 let mut bound: Vec<&str> = Vec::new();
                 for alias in group {
                     let name = bound_name(alias, from.is_some());
@@ -101,15 +104,14 @@ pub(crate) fn render(
                         bound.push(name);
                     }
                 }
-                let message = import_message(rule, line, &bound.join(", "), original);
+                let message = blocked_use_message(rule, line, &bound.join(", "), original);
                 pieces.push(format!("{} = {}", bound.join(" = "), blocked_object(&message)));
             }
-            Some(_) => {}
         }
         i = j;
     }
     let breaks = line_breaks(original);
-    let mut out = if pieces.is_empty() { "pass".to_string() } else { pieces.join("; ") };
+    let mut out = pieces.join("; ");
     if !breaks.is_empty() {
         out.push_str(&format!("; ({breaks})"));
     }
@@ -125,7 +127,7 @@ fn alias_text(alias: &Alias) -> String {
 
 /// The name an alias binds: `import a.b` binds `a`, `import a.b as c` and `from m import a
 /// as c` bind `c`.
-fn bound_name(alias: &Alias, from: bool) -> &str {
+pub(crate) fn bound_name(alias: &Alias, from: bool) -> &str {
     if let Some(asname) = &alias.asname {
         return asname.as_str();
     }
@@ -168,12 +170,13 @@ mod tests {
     }
 
     #[test]
-    fn stripped_names_are_dropped_and_an_empty_statement_is_pass() {
+    fn stripped_names_are_bound_like_stubbed_ones() {
         let rule = sample_rule();
         let strip = Some(Owner { finding: 0, action: Action::Strip, rule: &rule });
-        assert_eq!(render_first("import os, telemetry.x as t\n", &[None, strip]), "import os");
-        assert_eq!(render_first("import telemetry\n", &[strip]), "pass");
-        assert_eq!(render_first("from . import (a,\n b)\n", &[strip, strip]), "pass; (\n)");
+        let text = render_first("import os, telemetry.x as t\n", &[None, strip]);
+        assert!(text.starts_with("import os; t = type(\"PysbxBlockedModule\""), "{text}");
+        let text = render_first("from . import (a,\n b)\n", &[strip, strip]);
+        assert!(text.starts_with("a = b = type(") && text.ends_with("; (\n)"), "{text}");
     }
 
     #[test]

@@ -4,13 +4,31 @@
 //! (`target`), and what text replaces it (`render`). Every replacement carries exactly the
 //! line terminators of the text it replaces, which is what keeps untouched lines in place.
 
+pub(crate) mod bindings;
 pub(crate) mod imports;
 pub(crate) mod strip;
 pub(crate) mod stub;
 
 use ruff_python_ast::AnyNodeRef;
 
+use crate::stub::blocked_object;
 use crate::tree::{NodeId, NodeTree};
+use bindings::Bindings;
+
+/// Statements that keep what a removed statement bound: its `global`/`nonlocal`
+/// declarations, then `a = b = <blocked object>`. `None` when it bound nothing.
+pub(crate) fn rebind_statement(keep: &Bindings, message: &str) -> Option<String> {
+    if keep.is_empty() {
+        return None;
+    }
+    let mut out = keep.declarations();
+    if keep.names.is_empty() {
+        out.push_str("pass");
+    } else {
+        out.push_str(&format!("{} = {}", keep.names.join(" = "), blocked_object(message)));
+    }
+    Some(out)
+}
 
 /// The first statement among `id` and its ancestors.
 pub(crate) fn enclosing_statement(tree: &NodeTree<'_>, id: NodeId) -> Option<NodeId> {

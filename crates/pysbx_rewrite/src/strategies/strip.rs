@@ -7,11 +7,17 @@
 //! followed (a `;` sibling, a comment). A compound statement is removed whole, header and
 //! body. A finding inside a decorator removes only that decorator, leaving blank lines: the
 //! function or class is still defined, without the flagged wrapper.
+//!
+//! A removed statement that bound names (`x = telemetry.send()`, a `with ... as f` block,
+//! an import) becomes `x = <blocked object>` instead of `pass`: the names stay bound in
+//! their scope, so they go on shadowing whatever they shadowed, and any later use raises
+//! (see [`super::bindings`]).
 
 use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::TextRange;
 
-use super::{below_statement, enclosing_statement};
+use super::bindings::Bindings;
+use super::{below_statement, enclosing_statement, rebind_statement};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -42,14 +48,20 @@ pub(crate) fn target(tree: &NodeTree<'_>, deepest: NodeId) -> Option<StripTarget
     enclosing_statement(tree, deepest).map(StripTarget::Statement)
 }
 
-/// The text replacing `original`, the source text of `target`.
-pub(crate) fn render(target: StripTarget, original: &str) -> String {
+/// The text replacing `original`, the source text of `target`; `keep` is what the
+/// statement bound, and `message` the message of the blocked object they are bound to.
+pub(crate) fn render(
+    target: StripTarget,
+    original: &str,
+    keep: &Bindings,
+    message: &str,
+) -> String {
     let breaks = line_breaks(original);
-    match target {
-        StripTarget::Decorator(_) => breaks,
-        StripTarget::Statement(_) if breaks.is_empty() => "pass".to_string(),
-        StripTarget::Statement(_) => format!("pass; ({breaks})"),
+    if matches!(target, StripTarget::Decorator(_)) {
+        return breaks;
     }
+    let head = rebind_statement(keep, message).unwrap_or_else(|| "pass".to_string());
+    if breaks.is_empty() { head } else { format!("{head}; ({breaks})") }
 }
 
 #[cfg(test)]
@@ -73,7 +85,7 @@ mod tests {
         let (t, text) = target_of("if x:\n    os.system('a'); y = 1\n", "os.system");
         assert!(matches!(t, StripTarget::Statement(_)));
         assert_eq!(text, "os.system('a')");
-        assert_eq!(render(t, &text), "pass");
+        assert_eq!(render(t, &text, &Bindings::default(), "m"), "pass");
     }
 
     #[test]
@@ -81,12 +93,15 @@ mod tests {
         let (t, text) = target_of("@register(\n  eval)\ndef f():\n    pass\n", "eval");
         assert!(matches!(t, StripTarget::Decorator(_)));
         assert_eq!(text, "@register(\n  eval)");
-        assert_eq!(render(t, &text), "\n");
+        assert_eq!(render(t, &text, &Bindings::default(), "m"), "\n");
     }
 
     #[test]
     fn multi_line_statements_keep_their_line_breaks() {
         let (t, text) = target_of("x = f(\n  1,\r\n  2)\n", "f(");
-        assert_eq!(render(t, &text), "pass; (\n\r\n)");
+        assert_eq!(render(t, &text, &Bindings::default(), "m"), "pass; (\n\r\n)");
+        let keep = Bindings { names: vec!["x".into()], ..Bindings::default() };
+        let kept = render(t, &text, &keep, "m");
+        assert!(kept.starts_with("x = type(") && kept.ends_with("; (\n\r\n)"), "{kept}");
     }
 }

@@ -13,13 +13,18 @@
 //!   that raises, so it raises where the statement would have run;
 //! - an `import` binds each flagged name to a blocked object (see [`crate::stub`]);
 //!   `from m import *` binds names nobody can list, so it becomes a raising statement.
+//!
+//! Names the replaced code bound stay bound to a blocked object (see [`super::bindings`]):
+//! a raising statement is preceded by `x = <blocked object>; `, and an expression that held
+//! a walrus becomes `((x := <blocked object>), <stub>)`.
 
 use ruff_python_ast::{AnyNodeRef, ExprContext};
 use ruff_text_size::{Ranged, TextRange};
 
+use super::bindings::Bindings;
 use super::imports::flagged_aliases;
-use super::{below_statement, enclosing_statement};
-use crate::stub::raise_expr;
+use super::{below_statement, enclosing_statement, rebind_statement};
+use crate::stub::{blocked_object, raise_expr};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -92,11 +97,36 @@ fn is_load(node: AnyNodeRef<'_>) -> bool {
     ctx == ExprContext::Load
 }
 
-/// The raising replacement of an expression or statement whose text is `original`.
-pub(crate) fn render_raise(original: &str, message: &str) -> String {
+/// The raising replacement of `target`, whose text is `original`; `keep` is what it bound,
+/// and `use_message` the message of the blocked object those names are bound to.
+pub(crate) fn render_raise(
+    target: &StubTarget,
+    original: &str,
+    message: &str,
+    keep: &Bindings,
+    use_message: &str,
+) -> String {
     let breaks = line_breaks(original);
     let stub = raise_expr(message);
-    if breaks.is_empty() { stub } else { format!("({stub}{breaks})") }
+    match target {
+        StubTarget::Expr(_) if !keep.names.is_empty() => {
+            let walrus: Vec<String> = keep
+                .names
+                .iter()
+                .map(|n| format!("({n} := {})", blocked_object(use_message)))
+                .collect();
+            format!("({}, {stub}{breaks})", walrus.join(", "))
+        }
+        StubTarget::Statement(_) if let Some(rebind) = rebind_statement(keep, use_message) => {
+            if breaks.is_empty() {
+                format!("{rebind}; {stub}")
+            } else {
+                format!("{rebind}; ({stub}{breaks})")
+            }
+        }
+        _ if breaks.is_empty() => stub,
+        _ => format!("({stub}{breaks})"),
+    }
 }
 
 #[cfg(test)]
