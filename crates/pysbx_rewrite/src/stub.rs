@@ -24,6 +24,8 @@
 //! message it carries, so nothing but that inert message can hide there; an assignment of
 //! a blocked object to plain names counts too.
 
+use std::collections::HashSet;
+
 use pysbx_rules::Rule;
 use ruff_python_ast::{AnyNodeRef, Expr};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -92,7 +94,7 @@ pub(crate) fn blocked_use_message(rule: &Rule, line: u32, name: &str, code: &str
 
 /// The ranges of every stub expression and blocked object already in the module.
 pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> {
-    let mut raises = Vec::new();
+    let mut raises = HashSet::new();
     for (_, node) in tree.nodes() {
         if let AnyNodeRef::ExprCall(call) = node
             && let Some(text) = slice(source, call.range())
@@ -100,13 +102,13 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
             && let Some(message) = raise_message(call)
             && raise_expr(message) == text
         {
-            raises.push(call.range());
+            raises.insert(call.range());
         }
     }
-    let mut regions = raises.clone();
+    let mut regions: Vec<TextRange> = raises.iter().copied().collect();
     let prefix = object_prefix();
     let suffix = object_suffix();
-    let mut objects = Vec::new();
+    let mut objects = HashSet::new();
     for (_, node) in tree.nodes() {
         if let AnyNodeRef::ExprCall(call) = node
             && let Some(text) = slice(source, call.range())
@@ -118,7 +120,7 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
             let inner =
                 TextRange::new(call.start() + TextSize::new(p), call.end() - TextSize::new(s));
             if raises.contains(&inner) {
-                objects.push(call.range());
+                objects.insert(call.range());
             }
         }
     }

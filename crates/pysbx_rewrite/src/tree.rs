@@ -62,14 +62,19 @@ impl<'a> NodeTree<'a> {
     /// narrower does. `None` only for an empty tree.
     pub(crate) fn deepest_containing(&self, range: TextRange) -> Option<NodeId> {
         let mut current = if self.nodes.is_empty() { return None } else { 0 };
-        'descend: loop {
-            for &child in &self.nodes[current].children {
-                if self.range(child).contains_range(range) {
-                    current = child;
-                    continue 'descend;
-                }
+        loop {
+            let children = &self.nodes[current].children;
+            // Siblings come in source order: the candidate is the last one starting at or
+            // before the range; a linear scan backs it up for the rare overlapping siblings.
+            let at = children.partition_point(|&c| self.range(c).start() <= range.start());
+            let candidate = at.checked_sub(1).map(|i| children[i]);
+            let next = candidate.filter(|&c| self.range(c).contains_range(range)).or_else(|| {
+                children.iter().copied().find(|&c| self.range(c).contains_range(range))
+            });
+            match next {
+                Some(child) => current = child,
+                None => return Some(current),
             }
-            return Some(current);
         }
     }
 
