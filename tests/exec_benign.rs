@@ -25,7 +25,12 @@ fn same_as_python(name: &str, code: &str, args: &[&str], files: &[(&str, &str)])
         .unwrap();
     let sandboxed = run(s.exec().arg(&script).arg("--").args(args));
     // Paths of the working directory differ by design; the programs below print none.
-    assert_eq!(stdout(&sandboxed), stdout(&plain), "{name}: stdout differs; stderr:\n{}", stderr(&sandboxed));
+    assert_eq!(
+        stdout(&sandboxed),
+        stdout(&plain),
+        "{name}: stdout differs; stderr:\n{}",
+        stderr(&sandboxed)
+    );
     assert_eq!(stderr(&sandboxed), stderr(&plain), "{name}: stderr differs");
     assert_eq!(sandboxed.status.code(), plain.status.code(), "{name}: exit status differs");
     assert!(!stdout(&plain).is_empty() || !stderr(&plain).is_empty(), "{name} printed nothing");
@@ -91,7 +96,12 @@ fn writes_in_working_directory() {
 #[test]
 fn reads_files_beside_the_script() {
     let code = "import os\nhere = os.path.dirname(os.path.abspath(__file__))\nprint(open(os.path.join(here, 'data.txt')).read().upper())\nimport helper\nprint(helper.twice(21))\n";
-    same_as_python("beside", code, &[], &[("data.txt", "some data\n"), ("helper.py", "def twice(x):\n    return 2 * x\n")]);
+    same_as_python(
+        "beside",
+        code,
+        &[],
+        &[("data.txt", "some data\n"), ("helper.py", "def twice(x):\n    return 2 * x\n")],
+    );
 }
 
 #[test]

@@ -14,7 +14,14 @@ fn bomb(name: &str, policy: &str, code: &str) -> (Option<i32>, String, serde_jso
     let started = std::time::Instant::now();
     // The static gate would stub some bombs (os.fork) before they run; the limits are the
     // point here.
-    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg("--events").arg(&events).arg(&script));
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--events")
+        .arg(&events)
+        .arg(&script));
     let elapsed = started.elapsed();
     let err = stderr(&out);
     let text = std::fs::read_to_string(&events).unwrap_or_default();
@@ -47,7 +54,8 @@ fn cpu_loop() {
 
 #[test]
 fn cpu_loop_ignoring_sigxcpu() {
-    let code = "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n";
+    let code =
+        "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n";
     assert_limit("cpu_ignore", POLICY, code, "cpu", "CPU limit");
 }
 

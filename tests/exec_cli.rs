@@ -42,13 +42,22 @@ fn events_file_carries_tier_violation_and_end() {
     let script = s.write("bad.py", "import os\nprint('start')\nopen('/etc/shadow')\n");
     let events = s.path().join("ev.jsonl");
     let sarif = s.path().join("ev.sarif");
-    let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg("--sarif").arg(&sarif).arg(&script));
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--events")
+        .arg(&events)
+        .arg("--sarif")
+        .arg(&sarif)
+        .arg(&script));
     assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
     assert!(stderr(&out).contains("violation [fs.read]"), "{}", stderr(&out));
     let lines = jsonl(&events);
     assert_eq!(lines[0]["type"], "start");
     let layers = &lines[0]["tier"]["layers"];
-    for layer in ["seccomp", "landlock", "namespace.pid", "namespace.net", "uid_drop", "rlimits", "guard"] {
+    for layer in
+        ["seccomp", "landlock", "namespace.pid", "namespace.net", "uid_drop", "rlimits", "guard"]
+    {
         assert_eq!(layers[layer]["state"], "applied", "{layer}: {}", lines[0]);
     }
     let violation = lines.iter().find(|l| l["type"] == "event").expect("a violation event");
@@ -58,7 +67,8 @@ fn events_file_carries_tier_violation_and_end() {
     assert_eq!(violation["file"], script.display().to_string());
     assert_eq!(violation["action"], "raised");
     assert_eq!(lines.last().unwrap()["reason"], "violation");
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "fs.read");
@@ -125,7 +135,8 @@ fn environment_is_reduced() {
 #[test]
 fn policy_check_reports_positions() {
     let s = Scratch::new();
-    let good = s.write("good.yaml", "limits: {cpu_s: 2}\nnet:\n  allow: [\"api.example.com:443\"]\n");
+    let good =
+        s.write("good.yaml", "limits: {cpu_s: 2}\nnet:\n  allow: [\"api.example.com:443\"]\n");
     let bad = s.write("bad.yaml", "version: 1\nlimits:\n  cpu_s: 2\n  memroy_mb: 3\n");
     let contradiction = s.write("c.yaml", "fs:\n  write: [\"./out\"]\n");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));

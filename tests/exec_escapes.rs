@@ -86,7 +86,9 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
     cmd.arg(&script);
     if let Some(input) = stdin {
         use std::io::Write;
-        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         crate::exec_support::track(&child);
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
@@ -175,60 +177,229 @@ use Goal::*;
 
 // Processes, exec, shells.
 escape!(os_system, Spawn, "import os\nos.system('echo PWN$((6*7))')");
-escape!(subprocess_run, Spawn, "import subprocess\nprint(subprocess.run(['sh', '-c', 'echo PWN$((6*7))'], capture_output=True).stdout)");
+escape!(
+    subprocess_run,
+    Spawn,
+    "import subprocess\nprint(subprocess.run(['sh', '-c', 'echo PWN$((6*7))'], capture_output=True).stdout)"
+);
 escape!(os_popen, Spawn, "import os\nprint(os.popen('echo PWN$((6*7))').read())");
 escape!(os_execv, Spawn, "import os\nos.execv('/bin/sh', ['sh', '-c', 'echo PWN$((6*7))'])");
-escape!(fork_then_exec, Spawn, "import os\npid = os.fork()\nif pid == 0:\n    os.execv('/bin/sh', ['sh', '-c', 'echo PWN$((6*7))'])\nos.waitpid(pid, 0)");
-escape!(posix_spawn, Spawn, "import os\npid = os.posix_spawn('/bin/sh', ['sh', '-c', 'echo PWN$((6*7))'], {})\nos.waitpid(pid, 0)");
+escape!(
+    fork_then_exec,
+    Spawn,
+    "import os\npid = os.fork()\nif pid == 0:\n    os.execv('/bin/sh', ['sh', '-c', 'echo PWN$((6*7))'])\nos.waitpid(pid, 0)"
+);
+escape!(
+    posix_spawn,
+    Spawn,
+    "import os\npid = os.posix_spawn('/bin/sh', ['sh', '-c', 'echo PWN$((6*7))'], {})\nos.waitpid(pid, 0)"
+);
 escape!(pty_spawn, Spawn, "import pty\npty.spawn(['sh', '-c', 'echo PWN$((6*7))'])");
-escape!(posixsubprocess_unaudited, Spawn, "import os\nimport _posixsubprocess as p\nr, w = os.pipe()\npid = p.fork_exec([b'/bin/sh', b'-c', b'echo PWN$((6*7))'], [b'/bin/sh'], True, (), None, None, -1, -1, -1, -1, -1, -1, r, w, True, False, None, None, None, -1, None, False)\nos.waitpid(pid, 0)");
-escape!(multiprocessing_spawn, Spawn, "import multiprocessing as mp\ndef child():\n    print('PWN' + str(6 * 7))\nif __name__ == '__main__':\n    mp.set_start_method('spawn')\n    p = mp.Process(target=child)\n    p.start()\n    p.join()");
-escape!(fresh_interpreter, Spawn, "import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'import os; os.system(\"echo PWN$((6*7))\")'])");
-escape!(computed_names, Spawn, "m = __import__('o' + 's')\ngetattr(m, 'sys' + 'tem')('echo PWN$((6*7))')");
-escape!(subclass_walk, Spawn, "for c in ().__class__.__base__.__subclasses__():\n    if c.__name__ == '_wrap_close':\n        c.__init__.__globals__['system']('echo PWN$((6*7))')");
-escape!(function_globals, Spawn, "import shutil\nshutil.copy.__globals__['os'].system('echo PWN$((6*7))')");
-escape!(closure_cells, Spawn, "import os\ndef make():\n    f = getattr(os, 'system')\n    return lambda: f\nmake().__closure__[0].cell_contents('echo PWN$((6*7))')");
-escape!(generator_frame_walk, Spawn, "def g():\n    yield 1\nit = g()\nb = it.gi_frame.f_builtins\nb['__import__']('os').system('echo PWN$((6*7))')");
-escape!(coroutine_frame_walk, Spawn, "async def c():\n    pass\nco = c()\nfr = co.cr_frame\nfr.f_globals['__builtins__'].__import__('os').system('echo PWN$((6*7))')");
-escape!(traceback_frame_walk, Spawn, "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    f = e.__traceback__.tb_frame\n    f.f_builtins['__import__']('os').system('echo PWN$((6*7))')");
-escape!(f_back_walk_from_stdlib_frame, Spawn, "import inspect\nf = inspect.currentframe()\nwhile f.f_back is not None:\n    f = f.f_back\nf.f_builtins['__import__']('os').system('echo PWN$((6*7))')");
-escape!(builtins_recovery, Spawn, "b = (lambda: 0).__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('posix').system('echo PWN$((6*7))')");
-escape!(nfkc_identifiers, Spawn, "import os\n\u{ff4f}\u{ff53}.\u{ff53}\u{ff59}\u{ff53}\u{ff54}\u{ff45}\u{ff4d}('echo PWN$((6*7))')");
-escape!(decorator_call, Spawn, "import os\n@os.system\n@(lambda f: 'echo PWN$((6*7))')\ndef x():\n    pass");
-escape!(decoded_exec, Spawn, "import base64\nexec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oImVjaG8gUFdOJCgoNio3KSkiKQ=='))");
+escape!(
+    posixsubprocess_unaudited,
+    Spawn,
+    "import os\nimport _posixsubprocess as p\nr, w = os.pipe()\npid = p.fork_exec([b'/bin/sh', b'-c', b'echo PWN$((6*7))'], [b'/bin/sh'], True, (), None, None, -1, -1, -1, -1, -1, -1, r, w, True, False, None, None, None, -1, None, False)\nos.waitpid(pid, 0)"
+);
+escape!(
+    multiprocessing_spawn,
+    Spawn,
+    "import multiprocessing as mp\ndef child():\n    print('PWN' + str(6 * 7))\nif __name__ == '__main__':\n    mp.set_start_method('spawn')\n    p = mp.Process(target=child)\n    p.start()\n    p.join()"
+);
+escape!(
+    fresh_interpreter,
+    Spawn,
+    "import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'import os; os.system(\"echo PWN$((6*7))\")'])"
+);
+escape!(
+    computed_names,
+    Spawn,
+    "m = __import__('o' + 's')\ngetattr(m, 'sys' + 'tem')('echo PWN$((6*7))')"
+);
+escape!(
+    subclass_walk,
+    Spawn,
+    "for c in ().__class__.__base__.__subclasses__():\n    if c.__name__ == '_wrap_close':\n        c.__init__.__globals__['system']('echo PWN$((6*7))')"
+);
+escape!(
+    function_globals,
+    Spawn,
+    "import shutil\nshutil.copy.__globals__['os'].system('echo PWN$((6*7))')"
+);
+escape!(
+    closure_cells,
+    Spawn,
+    "import os\ndef make():\n    f = getattr(os, 'system')\n    return lambda: f\nmake().__closure__[0].cell_contents('echo PWN$((6*7))')"
+);
+escape!(
+    generator_frame_walk,
+    Spawn,
+    "def g():\n    yield 1\nit = g()\nb = it.gi_frame.f_builtins\nb['__import__']('os').system('echo PWN$((6*7))')"
+);
+escape!(
+    coroutine_frame_walk,
+    Spawn,
+    "async def c():\n    pass\nco = c()\nfr = co.cr_frame\nfr.f_globals['__builtins__'].__import__('os').system('echo PWN$((6*7))')"
+);
+escape!(
+    traceback_frame_walk,
+    Spawn,
+    "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    f = e.__traceback__.tb_frame\n    f.f_builtins['__import__']('os').system('echo PWN$((6*7))')"
+);
+escape!(
+    f_back_walk_from_stdlib_frame,
+    Spawn,
+    "import inspect\nf = inspect.currentframe()\nwhile f.f_back is not None:\n    f = f.f_back\nf.f_builtins['__import__']('os').system('echo PWN$((6*7))')"
+);
+escape!(
+    builtins_recovery,
+    Spawn,
+    "b = (lambda: 0).__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('posix').system('echo PWN$((6*7))')"
+);
+escape!(
+    nfkc_identifiers,
+    Spawn,
+    "import os\n\u{ff4f}\u{ff53}.\u{ff53}\u{ff59}\u{ff53}\u{ff54}\u{ff45}\u{ff4d}('echo PWN$((6*7))')"
+);
+escape!(
+    decorator_call,
+    Spawn,
+    "import os\n@os.system\n@(lambda f: 'echo PWN$((6*7))')\ndef x():\n    pass"
+);
+escape!(
+    decoded_exec,
+    Spawn,
+    "import base64\nexec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oImVjaG8gUFdOJCgoNio3KSkiKQ=='))"
+);
 escape!(eval_concat, Spawn, "eval('__imp' + 'ort__(\"os\").sys' + 'tem(\"echo PWN$((6*7))\")')");
-escape!(code_construction, Spawn, "import types\nsrc = compile('import os; os.system(\"echo PWN$((6*7))\")', 'x', 'exec')\nf = types.FunctionType(src, {})\nf()");
-escape!(code_replace, Spawn, "def f():\n    return 'x'\ndef g():\n    import os\n    os.system('echo PWN$((6*7))')\nf.__code__ = g.__code__\nf()");
-escape!(pickle_loads, Spawn, "import pickle\npickle.loads(b\"cos\\nsystem\\n(S'echo PWN$((6*7))'\\ntR.\")");
-escape!(marshal_loads, Spawn, "import marshal\ndata = marshal.dumps(compile('import os; os.system(\"echo PWN$((6*7))\")', 'x', 'exec'))\nexec(marshal.loads(data))");
+escape!(
+    code_construction,
+    Spawn,
+    "import types\nsrc = compile('import os; os.system(\"echo PWN$((6*7))\")', 'x', 'exec')\nf = types.FunctionType(src, {})\nf()"
+);
+escape!(
+    code_replace,
+    Spawn,
+    "def f():\n    return 'x'\ndef g():\n    import os\n    os.system('echo PWN$((6*7))')\nf.__code__ = g.__code__\nf()"
+);
+escape!(
+    pickle_loads,
+    Spawn,
+    "import pickle\npickle.loads(b\"cos\\nsystem\\n(S'echo PWN$((6*7))'\\ntR.\")"
+);
+escape!(
+    marshal_loads,
+    Spawn,
+    "import marshal\ndata = marshal.dumps(compile('import os; os.system(\"echo PWN$((6*7))\")', 'x', 'exec'))\nexec(marshal.loads(data))"
+);
 escape!(ctypes_libc, Spawn, "import ctypes\nctypes.CDLL(None).system(b'echo PWN$((6*7))')");
-escape!(sys_modules_bypass, Spawn, "import sys, os\nsys.modules['posix'].system('echo PWN$((6*7))')");
-escape!(importlib_bypass, Spawn, "import importlib\nimportlib.import_module('posix').system('echo PWN$((6*7))')");
-escape!(importlib_loader_bypass, Spawn, "import importlib.machinery, os\nm = importlib.machinery.SourceFileLoader('helper_mod', os.path.join(os.path.dirname(__file__), 'helper_mod.py')).load_module()\nm.run('echo PWN$((6*7))')");
-escape!(gc_walk, Spawn, "import gc\nfor o in gc.get_objects():\n    if callable(o) and getattr(o, '__name__', '') == 'system':\n        o('echo PWN$((6*7))')\n        break");
-escape!(guard_tampering, Spawn, "import sys, builtins\nsys.meta_path.clear()\nsys.path_hooks.clear()\nsys.modules.pop('pysbx', None)\ntry:\n    sys.addaudithook(lambda *a: None)\nexcept Exception:\n    pass\nimport posix\nposix.system('echo PWN$((6*7))')");
-escape!(breakpoint_pdb, Spawn, "breakpoint()\nprint('done')", Some("import os; os.system('echo PWN$((6*7))')\ncontinue\n"));
+escape!(
+    sys_modules_bypass,
+    Spawn,
+    "import sys, os\nsys.modules['posix'].system('echo PWN$((6*7))')"
+);
+escape!(
+    importlib_bypass,
+    Spawn,
+    "import importlib\nimportlib.import_module('posix').system('echo PWN$((6*7))')"
+);
+escape!(
+    importlib_loader_bypass,
+    Spawn,
+    "import importlib.machinery, os\nm = importlib.machinery.SourceFileLoader('helper_mod', os.path.join(os.path.dirname(__file__), 'helper_mod.py')).load_module()\nm.run('echo PWN$((6*7))')"
+);
+escape!(
+    gc_walk,
+    Spawn,
+    "import gc\nfor o in gc.get_objects():\n    if callable(o) and getattr(o, '__name__', '') == 'system':\n        o('echo PWN$((6*7))')\n        break"
+);
+escape!(
+    guard_tampering,
+    Spawn,
+    "import sys, builtins\nsys.meta_path.clear()\nsys.path_hooks.clear()\nsys.modules.pop('pysbx', None)\ntry:\n    sys.addaudithook(lambda *a: None)\nexcept Exception:\n    pass\nimport posix\nposix.system('echo PWN$((6*7))')"
+);
+escape!(
+    breakpoint_pdb,
+    Spawn,
+    "breakpoint()\nprint('done')",
+    Some("import os; os.system('echo PWN$((6*7))')\ncontinue\n")
+);
 // Files.
 escape!(read_outside, ReadSecret, "print(open(SECRET_PATH).read())");
-escape!(read_outside_lowlevel, ReadSecret, "import os\nfd = os.open(SECRET_PATH, os.O_RDONLY)\nprint(os.read(fd, 100))");
-escape!(read_via_symlink, ReadSecret, "import os\nos.symlink(SECRET_PATH, 'link')\nprint(open('link').read())");
-escape!(read_via_hardlink, ReadSecret, "import os\nos.link(SECRET_PATH, 'hard')\nprint(open('hard').read())");
+escape!(
+    read_outside_lowlevel,
+    ReadSecret,
+    "import os\nfd = os.open(SECRET_PATH, os.O_RDONLY)\nprint(os.read(fd, 100))"
+);
+escape!(
+    read_via_symlink,
+    ReadSecret,
+    "import os\nos.symlink(SECRET_PATH, 'link')\nprint(open('link').read())"
+);
+escape!(
+    read_via_hardlink,
+    ReadSecret,
+    "import os\nos.link(SECRET_PATH, 'hard')\nprint(open('hard').read())"
+);
 escape!(read_via_proc_root, ReadSecret, "print(open('/proc/1/root' + SECRET_PATH).read())");
 escape!(write_outside, Canary, "open(CANARY, 'w').write('pwned')");
 escape!(delete_outside, Canary, "import os\nos.remove(CANARY)");
 escape!(rename_outside, Canary, "import os\nos.rename(CANARY, 'stolen')");
-escape!(write_via_hardlink, Canary, "import os\nos.link(CANARY, 'hard')\nopen('hard', 'w').write('pwned')");
-escape!(write_via_symlink, Canary, "import os\nos.symlink(CANARY, 'link')\nopen('link', 'w').write('pwned')");
+escape!(
+    write_via_hardlink,
+    Canary,
+    "import os\nos.link(CANARY, 'hard')\nopen('hard', 'w').write('pwned')"
+);
+escape!(
+    write_via_symlink,
+    Canary,
+    "import os\nos.symlink(CANARY, 'link')\nopen('link', 'w').write('pwned')"
+);
 escape!(truncate_outside, Canary, "import os\nos.truncate(CANARY, 0)");
-escape!(create_outside, CreateOutside, "import os\nopen(os.path.join(OUTSIDE_DIR, 'new.txt'), 'w').write('x')");
+escape!(
+    create_outside,
+    CreateOutside,
+    "import os\nopen(os.path.join(OUTSIDE_DIR, 'new.txt'), 'w').write('x')"
+);
 escape!(mkdir_outside, CreateOutside, "import os\nos.mkdir(os.path.join(OUTSIDE_DIR, 'newdir'))");
 // Other processes and the environment.
-escape!(environment_secret, EnvSecret, "import os\nprint(dict(os.environ))\nprint(open('/proc/self/environ', 'rb').read())");
-escape!(proc_of_other_processes, EnvSecret, "import os\nfor pid in os.listdir('/proc'):\n    try:\n        print(open('/proc/%s/environ' % pid, 'rb').read())\n    except Exception as e:\n        print(e)\nfor pid in range(1, 4096):\n    try:\n        print(open('/proc/%d/environ' % pid, 'rb').read())\n    except Exception:\n        pass");
-escape!(kill_host_processes, Kill, "import os, signal\ntry:\n    os.kill(VICTIM, signal.SIGKILL)\nexcept Exception as e:\n    print(e)\nos.kill(-1, signal.SIGKILL)");
+escape!(
+    environment_secret,
+    EnvSecret,
+    "import os\nprint(dict(os.environ))\nprint(open('/proc/self/environ', 'rb').read())"
+);
+escape!(
+    proc_of_other_processes,
+    EnvSecret,
+    "import os\nfor pid in os.listdir('/proc'):\n    try:\n        print(open('/proc/%s/environ' % pid, 'rb').read())\n    except Exception as e:\n        print(e)\nfor pid in range(1, 4096):\n    try:\n        print(open('/proc/%d/environ' % pid, 'rb').read())\n    except Exception:\n        pass"
+);
+escape!(
+    kill_host_processes,
+    Kill,
+    "import os, signal\ntry:\n    os.kill(VICTIM, signal.SIGKILL)\nexcept Exception as e:\n    print(e)\nos.kill(-1, signal.SIGKILL)"
+);
 // Network.
-escape!(tcp_connect, Tcp, "import socket\ns = socket.create_connection(('127.0.0.1', PORT))\ns.sendall(b'PWN')");
-escape!(raw_socket_module, Tcp, "import _socket\ns = _socket.socket(2, 1)\ns.connect(('127.0.0.1', PORT))");
-escape!(udp_sendto, Udp, "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b'PWN', ('127.0.0.1', PORT))");
-escape!(asyncio_connect, Tcp, "import asyncio\nasync def main():\n    r, w = await asyncio.open_connection('127.0.0.1', PORT)\n    w.write(b'PWN')\n    await w.drain()\nasyncio.run(main())");
-escape!(dns_query, Udp, "import socket, struct\nq = struct.pack('>HHHHHH', 1, 256, 1, 0, 0, 0) + b'\\x07example\\x03com\\x00' + struct.pack('>HH', 1, 1)\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(q, ('127.0.0.1', PORT))\nprint(socket.getaddrinfo('localhost', PORT))");
+escape!(
+    tcp_connect,
+    Tcp,
+    "import socket\ns = socket.create_connection(('127.0.0.1', PORT))\ns.sendall(b'PWN')"
+);
+escape!(
+    raw_socket_module,
+    Tcp,
+    "import _socket\ns = _socket.socket(2, 1)\ns.connect(('127.0.0.1', PORT))"
+);
+escape!(
+    udp_sendto,
+    Udp,
+    "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b'PWN', ('127.0.0.1', PORT))"
+);
+escape!(
+    asyncio_connect,
+    Tcp,
+    "import asyncio\nasync def main():\n    r, w = await asyncio.open_connection('127.0.0.1', PORT)\n    w.write(b'PWN')\n    await w.drain()\nasyncio.run(main())"
+);
+escape!(
+    dns_query,
+    Udp,
+    "import socket, struct\nq = struct.pack('>HHHHHH', 1, 256, 1, 0, 0, 0) + b'\\x07example\\x03com\\x00' + struct.pack('>HH', 1, 1)\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(q, ('127.0.0.1', PORT))\nprint(socket.getaddrinfo('localhost', PORT))"
+);

@@ -348,6 +348,7 @@ mod tests {
                 platstdlib: "/usr/lib/python3.11".into(),
                 site: vec![],
                 version: "3.11".into(),
+                loader: None,
             },
         }
     }

@@ -129,12 +129,7 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
             };
             // B is gone; its group and any orphans go too, and are reaped here.
             let _ = nix::sys::signal::killpg(child, Signal::SIGKILL);
-            loop {
-                match nix::sys::wait::wait() {
-                    Ok(_) | Err(nix::Error::EINTR) => {}
-                    Err(_) => break,
-                }
-            }
+            while matches!(nix::sys::wait::wait(), Ok(_) | Err(nix::Error::EINTR)) {}
             let usage =
                 nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).ok();
             let (cpu_s, max_rss_kb) = usage.map_or((0.0, 0), |u| {

@@ -292,7 +292,7 @@ mod tests {
 
     /// A tiny interpreter of the subset of classic BPF the assembler emits.
     fn run(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> u32 {
-        let mut data = vec![0u8; 64];
+        let mut data = [0u8; 64];
         data[0..4].copy_from_slice(&(nr as u32).to_le_bytes());
         data[4..8].copy_from_slice(&AUDIT_ARCH.to_le_bytes());
         for (i, a) in args.iter().enumerate() {
@@ -351,8 +351,8 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_PACKET)), eperm);
         let ioctl = |req: u64| [0, req, 0, 0, 0, 0];
-        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TIOCSTI as u64)), eperm);
-        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TCGETS as u64)), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TIOCSTI)), eperm);
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TCGETS)), RET_ALLOW);
         let at = libc::AT_EMPTY_PATH as u64;
         assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, at, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_execveat, [3, 0, 0, 0, at, 0]), eperm);

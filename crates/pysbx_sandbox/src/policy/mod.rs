@@ -73,18 +73,12 @@ pub struct FsPolicy {
 }
 
 /// Import restrictions, by module name pattern (`ctypes`, `urllib.*`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportPolicy {
     /// Modules that may not be imported.
     pub deny: Vec<String>,
     /// When set, only these modules (and the standard library's own internals) may be imported.
     pub allow: Option<Vec<String>>,
-}
-
-impl Default for ImportPolicy {
-    fn default() -> Self {
-        Self { deny: Vec::new(), allow: None }
-    }
 }
 
 /// The child's environment: nothing is inherited unless named here.
