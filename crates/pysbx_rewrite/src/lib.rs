@@ -7,14 +7,18 @@
 //! its number and tracebacks from the sanitized module point at the original source.
 //!
 //! - `stub` replaces an expression with one that raises a `PermissionError` subclass naming
-//!   the rule, the line and the original code, without needing any import (see [`stub`]
-//!   for the text and [`strategies::stub`] for where it goes). Imports bind their names to
+//!   the rule, the line and the original code, without needing any import (see `stub.rs`
+//!   for the text and `strategies/stub.rs` for where it goes). Imports bind their names to
 //!   an object that raises on first use.
-//! - `strip` replaces a statement with `pass` (see [`strategies::strip`]).
+//! - `strip` replaces a statement with `pass` (see `strategies/strip.rs`).
+//! - Names the removed code bound stay bound, to an object that raises on use, so no later
+//!   line reaches what they shadowed (see `strategies/bindings.rs`).
 //!
 //! Guarantees, each tested: the output parses (it is re-parsed, and a failure is an
 //! [`RewriteError::Internal`], never emitted); line numbers are preserved; the output runs
-//! under a plain `python3`; and sanitizing the output again changes nothing.
+//! under a plain `python3`; and sanitizing the output again changes nothing, which
+//! [`sanitize_until_stable`] makes certain by re-analysing until a round changes nothing.
+//! `docs/sanitize.md` describes the output for users.
 #![deny(missing_docs)]
 
 mod deep;
