@@ -6,6 +6,7 @@
 //! copy added later is reported.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -95,7 +96,6 @@ pub(crate) fn apply_baseline(path: &Path, rules: &RuleSet, files: &mut [FileResu
     Ok(removed)
 }
 
-use std::io::Write as _;
 
 #[cfg(test)]
 mod tests {

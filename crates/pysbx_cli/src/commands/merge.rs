@@ -2,7 +2,6 @@
 //! into one document, sorted and de-duplicated, as if one scan had produced it.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
