@@ -1,6 +1,8 @@
 //! End-to-end tests of the `pysbx` binary, one module per command.
 
+mod audit;
 mod common;
+mod precommit;
 mod rules_cmd;
 mod sanitize;
 mod scan;

@@ -113,6 +113,9 @@ pub(crate) struct ScanArgs {
     /// No progress bar or summary chatter on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+    /// Files larger than this many MiB are reported as errors instead of being scanned.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub(crate) max_file_size: u64,
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,

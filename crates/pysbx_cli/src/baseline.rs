@@ -6,7 +6,6 @@
 //! copy added later is reported.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};

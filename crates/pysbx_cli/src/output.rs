@@ -59,3 +59,21 @@ pub(crate) fn use_color(choice: ColorChoice, to_file: bool) -> bool {
         }
     }
 }
+
+/// A progress bar on standard error for long scans: shown only on a terminal and without
+/// `--quiet`, so pipes, files and CI logs never see control sequences.
+pub(crate) fn progress_bar(total: usize, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || total < 200 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr_with_hz(8),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning {pos}/{len} files [{bar:30}] {per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -16,6 +16,8 @@ pub(crate) struct Engine {
     pub(crate) analyzer: Analyzer,
     pub(crate) config: Option<LoadedConfig>,
     pub(crate) audit: bool,
+    /// Files larger than this are reported, not read (one hostile file must not stall a scan).
+    pub(crate) max_file_bytes: u64,
     per_file_ignores: PerFileIgnores,
 }
 
@@ -112,7 +114,7 @@ impl Engine {
             None => PerFileIgnores::default(),
         };
         let analyzer = Analyzer::new(&rules).context("compiling rules")?;
-        Ok(Engine { rules, analyzer, config, audit: opts.audit, per_file_ignores })
+        Ok(Engine { rules, analyzer, config, audit: opts.audit, max_file_bytes: u64::MAX, per_file_ignores })
     }
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.
@@ -122,6 +124,20 @@ impl Engine {
 
     /// Reads and analyses one file.
     pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.len() > self.max_file_bytes
+        {
+            return FileOutcome::Failed(FileFailure {
+                kind: "too-large",
+                message: format!(
+                    "file of {} MiB is over the {} MiB limit: not scanned (raise --max-file-size)",
+                    meta.len() >> 20,
+                    self.max_file_bytes >> 20
+                ),
+                line: None,
+                column: None,
+            });
+        }
         match std::fs::read(path) {
             Ok(bytes) => self.scan_bytes(path, &bytes, want_line_hashes),
             Err(err) => FileOutcome::Failed(FileFailure::read(&err)),
@@ -156,7 +172,11 @@ impl Engine {
         if let Some(err) = &analysis.error {
             anyhow::bail!("{}:{err}", path.display());
         }
-        let sanitized = pysbx_rewrite::sanitize(&source, &analysis.findings, &self.rules)
+        let options = AnalyzeOptions { honor_suppressions: false };
+        let sanitized =
+            pysbx_rewrite::sanitize_until_stable(&source, &analysis.findings, &self.rules, |text| {
+                self.analyzer.analyze(text, path, &options).findings
+            })
             .with_context(|| format!("sanitizing {}", path.display()))?;
         let findings = analysis
             .findings

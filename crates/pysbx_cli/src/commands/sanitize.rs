@@ -160,11 +160,17 @@ fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<P
             bytes,
         });
     }
-    let sanitized = pysbx_rewrite::sanitize(&source, &analysis.findings, &engine.rules)
-        .map_err(|e| anyhow::anyhow!("{display}: internal error while sanitizing: {e}"))?;
+    // Removing code can change what the analysis concludes (a name no longer constant), so
+    // sanitize until a further pass changes nothing: the output is then a fixed point.
+    let options = engine.analyze_options();
+    let sanitized = pysbx_rewrite::sanitize_until_stable(&source, &analysis.findings, &engine.rules, |text| {
+        engine.analyzer.analyze(text, path, &options).findings
+    })
+    .map_err(|e| anyhow::anyhow!("{display}: internal error while sanitizing: {e}"))?;
     let applied: Vec<Finding> = sanitized
         .edits
         .iter()
+        .filter(|edit| edit.round == 0)
         .filter_map(|edit| analysis.findings.get(edit.finding).cloned())
         .filter(|f| engine.rules.get(f.rule).is_some_and(|r| r.action != Action::Report))
         .collect();

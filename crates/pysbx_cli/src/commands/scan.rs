@@ -24,7 +24,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let mut rule_options = args.rules.clone();
     let auto_audit = !rule_options.audit && paths.iter().any(|p| needs_audit_mode(p));
     rule_options.audit |= auto_audit;
-    let engine = Engine::from_options(&rule_options)?;
+    let mut engine = Engine::from_options(&rule_options)?;
+    engine.max_file_bytes = args.max_file_size.saturating_mul(1 << 20);
     let audit = engine.audit;
 
     let mut excludes = args.exclude.clone();
@@ -58,14 +59,28 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         discovery.archives.retain(keep);
     }
 
+    let progress = crate::output::progress_bar(discovery.files.len() + discovery.archives.len(), args.quiet);
     let mut results: Vec<(String, FileOutcome)> = discovery
         .files
         .par_iter()
-        .map(|path| (display_path(path), engine.scan_file(path, want_hashes)))
+        .map(|path| {
+            let outcome = engine.scan_file(path, want_hashes);
+            progress.inc(1);
+            (display_path(path), outcome)
+        })
         .collect();
     let mut archive_errors: Vec<FileError> = Vec::new();
     let archive_results: Vec<(Vec<(String, FileOutcome)>, Vec<FileError>)> =
-        discovery.archives.par_iter().map(|archive| scan_archive(&engine, archive, want_hashes)).collect();
+        discovery
+            .archives
+            .par_iter()
+            .map(|archive| {
+                let result = scan_archive(&engine, archive, want_hashes);
+                progress.inc(1);
+                result
+            })
+            .collect();
+    progress.finish_and_clear();
     for (outcomes, errs) in archive_results {
         results.extend(outcomes);
         archive_errors.extend(errs);

@@ -1,0 +1,233 @@
+//! Which installed distribution owns which file: `*.dist-info/RECORD` and
+//! `*.egg-info/top_level.txt` found under the scanned directories, so that an audit of a
+//! `site-packages` can be read per distribution, ranked by risk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use pysbx_report::FileResult;
+use pysbx_rules::{RuleSet, Severity};
+
+use crate::commands::scan::display_path;
+
+/// How deep below a scanned directory `*.dist-info` directories are looked for: enough for a
+/// virtual environment's `lib/python3.X/site-packages`.
+const MAX_METADATA_DEPTH: usize = 4;
+
+/// The owner of files that no distribution's metadata lists.
+pub(crate) const UNOWNED: &str = "(not owned by an installed distribution)";
+
+/// File → distribution, from installed metadata.
+#[derive(Debug, Default)]
+pub(crate) struct Ownership {
+    by_file: HashMap<String, String>,
+    /// `(directory prefix, distribution)` from `top_level.txt`, longest prefix first.
+    by_prefix: Vec<(String, String)>,
+}
+
+impl Ownership {
+    /// Whether any distribution metadata was found.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_file.is_empty() && self.by_prefix.is_empty()
+    }
+
+    /// Reads the metadata found under `roots`.
+    pub(crate) fn index(roots: &[PathBuf]) -> Self {
+        let mut ownership = Self::default();
+        for root in roots {
+            if root.is_dir() {
+                ownership.visit(root, 0);
+            }
+        }
+        ownership.by_prefix.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        ownership
+    }
+
+    fn visit(&mut self, dir: &Path, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut subdirs = Vec::new();
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if !kind.is_dir() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if let Some(stem) = name.strip_suffix(".dist-info") {
+                self.read_record(dir, &path, &distribution_label(stem));
+            } else if let Some(stem) = name.strip_suffix(".egg-info") {
+                self.read_top_level(dir, &path, &distribution_label(stem));
+            } else if depth < MAX_METADATA_DEPTH && !name.starts_with('.') && name != "__pycache__" {
+                subdirs.push(path);
+            }
+        }
+        for sub in subdirs {
+            self.visit(&sub, depth + 1);
+        }
+    }
+
+    fn read_record(&mut self, site: &Path, dist_info: &Path, label: &str) {
+        let Ok(text) = std::fs::read_to_string(dist_info.join("RECORD")) else { return };
+        for line in text.lines() {
+            let Some(relative) = first_csv_field(line) else { continue };
+            let relative = Path::new(&relative);
+            // Entries outside site-packages (`../../bin/tool`) are scripts, not scanned here.
+            if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+                continue;
+            }
+            self.by_file.insert(display_path(&site.join(relative)), label.to_string());
+        }
+    }
+
+    fn read_top_level(&mut self, site: &Path, egg_info: &Path, label: &str) {
+        let Ok(text) = std::fs::read_to_string(egg_info.join("top_level.txt")) else { return };
+        for name in text.lines().map(str::trim).filter(|n| !n.is_empty() && !n.contains("..")) {
+            let package = display_path(&site.join(name));
+            self.by_prefix.push((format!("{package}/"), label.to_string()));
+            self.by_file.insert(format!("{package}.py"), label.to_string());
+        }
+    }
+
+    /// The distribution that owns a scanned file, as displayed in reports.
+    pub(crate) fn owner(&self, display: &str) -> &str {
+        if let Some(owner) = self.by_file.get(display) {
+            return owner;
+        }
+        self.by_prefix
+            .iter()
+            .find(|(prefix, _)| display.starts_with(prefix.as_str()))
+            .map_or(UNOWNED, |(_, owner)| owner.as_str())
+    }
+}
+
+/// `requests-2.32.3` → `requests 2.32.3`.
+fn distribution_label(stem: &str) -> String {
+    match stem.rsplit_once('-') {
+        Some((name, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => format!("{name} {version}"),
+        _ => stem.to_string(),
+    }
+}
+
+/// The first field of a RECORD line (CSV with optional double quotes).
+fn first_csv_field(line: &str) -> Option<String> {
+    if let Some(rest) = line.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    out.push('"');
+                } else {
+                    return Some(out);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        return None;
+    }
+    let field = line.split(',').next()?.trim();
+    (!field.is_empty()).then(|| field.to_string())
+}
+
+/// Per-distribution summary of a scan, ranked by risk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DistributionSummary {
+    pub(crate) name: String,
+    pub(crate) files: usize,
+    /// Counts by severity, lowest first.
+    pub(crate) by_severity: [usize; 4],
+    /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, rules tagged `install-time`).
+    pub(crate) install_time: usize,
+    /// The most frequent rules, `(id, count)`, at most five.
+    pub(crate) top_rules: Vec<(String, usize)>,
+}
+
+impl DistributionSummary {
+    /// A sort key: install-time findings first, then by severity counts, highest first.
+    fn risk(&self) -> (usize, usize, usize, usize, usize) {
+        let [low, medium, high, critical] = self.by_severity;
+        (self.install_time, critical, high, medium, low)
+    }
+}
+
+/// Whether a finding sits in install-time code.
+fn is_install_time(path: &str, tags: &[String]) -> bool {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path);
+    matches!(base, "setup.py" | "sitecustomize.py" | "usercustomize.py")
+        || base.ends_with(".pth")
+        || tags.iter().any(|t| t == "install-time")
+}
+
+/// Groups results by owning distribution (archives are their own distribution).
+pub(crate) fn summarize(ownership: &Ownership, rules: &RuleSet, files: &[FileResult]) -> Vec<DistributionSummary> {
+    let mut groups: BTreeMap<String, (DistributionSummary, BTreeMap<String, usize>)> = BTreeMap::new();
+    for file in files {
+        let owner = match file.path.split_once("!/") {
+            Some((archive, _)) => archive.rsplit('/').next().unwrap_or(archive).to_string(),
+            None => ownership.owner(&file.path).to_string(),
+        };
+        let (summary, counts) = groups.entry(owner.clone()).or_insert_with(|| {
+            (
+                DistributionSummary { name: owner, files: 0, by_severity: [0; 4], install_time: 0, top_rules: Vec::new() },
+                BTreeMap::new(),
+            )
+        });
+        summary.files += 1;
+        for finding in &file.findings {
+            let Some(rule) = rules.get(finding.rule) else { continue };
+            let slot = Severity::ALL.iter().position(|s| *s == rule.severity).unwrap_or(0);
+            summary.by_severity[slot] += 1;
+            if is_install_time(&file.path, &rule.tags) {
+                summary.install_time += 1;
+            }
+            *counts.entry(rule.id.clone()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<DistributionSummary> = groups
+        .into_values()
+        .map(|(mut summary, counts)| {
+            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top.truncate(5);
+            summary.top_rules = top;
+            summary
+        })
+        .collect();
+    out.sort_by(|a, b| b.risk().cmp(&a.risk()).then(a.name.cmp(&b.name)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_fields_are_parsed() {
+        assert_eq!(first_csv_field("pkg/a.py,sha256=x,12").as_deref(), Some("pkg/a.py"));
+        assert_eq!(first_csv_field("\"pkg/a,b.py\",sha256=x,12").as_deref(), Some("pkg/a,b.py"));
+        assert_eq!(first_csv_field(""), None);
+    }
+
+    #[test]
+    fn labels_split_name_and_version() {
+        assert_eq!(distribution_label("requests-2.32.3"), "requests 2.32.3");
+        assert_eq!(distribution_label("odd"), "odd");
+    }
+
+    #[test]
+    fn ownership_from_record_and_top_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site-packages");
+        std::fs::create_dir_all(site.join("good-1.0.dist-info")).unwrap();
+        std::fs::create_dir_all(site.join("old-0.1.egg-info")).unwrap();
+        std::fs::write(site.join("good-1.0.dist-info/RECORD"), "good/__init__.py,,\n../../bin/x,,\n").unwrap();
+        std::fs::write(site.join("old-0.1.egg-info/top_level.txt"), "oldpkg\n").unwrap();
+        let own = Ownership::index(std::slice::from_ref(&site));
+        let show = |rel: &str| display_path(&site.join(rel));
+        assert_eq!(own.owner(&show("good/__init__.py")), "good 1.0");
+        assert_eq!(own.owner(&show("oldpkg/sub/m.py")), "old 0.1");
+        assert_eq!(own.owner(&show("stray.py")), UNOWNED);
+    }
+}

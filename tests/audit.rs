@@ -1,0 +1,180 @@
+//! Package audits: archives read in memory, installed distributions, baselines, shards.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::common::{pysbx, repo, stderr, write};
+
+fn make_wheel(path: &Path, members: &[(&str, &[u8])]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
+    let gz = flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    for (name, target) in symlinks {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        builder.append_link(&mut header, name, target).unwrap();
+    }
+    for (name, data) in regular {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        // Written raw: the tar crate refuses to create `..` names, but a hostile sdist has them.
+        let raw = &mut header.as_old_mut().name;
+        raw[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_cksum();
+        builder.append(&header, *data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn wheel_members_are_scanned_in_memory_with_archive_paths() {
+    let dir = repo();
+    make_wheel(
+        &dir.path().join("evil-1.0-py3-none-any.whl"),
+        &[
+            ("evil/__init__.py", b"import os\nos.system('id')\n"),
+            ("evil-1.0.dist-info/RECORD", b"evil/__init__.py,,\n"),
+            ("evil.pth", b"/some/path\nimport os; os.system('id')\n"),
+        ],
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "evil-1.0-py3-none-any.whl"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil/__init__.py" && f["rule_id"] == "PSB201"),
+        "{doc}"
+    );
+    // The .pth line that Python executes at start-up is scanned at its own line number.
+    assert!(findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil.pth" && f["line"] == 2), "{doc}");
+    // Nothing was extracted.
+    assert!(!dir.path().join("evil").exists());
+    assert_eq!(doc["stats"]["audit_mode"], true, "archives are audited");
+}
+
+#[test]
+fn archive_sarif_locations_are_valid_uris() {
+    let dir = repo();
+    make_wheel(&dir.path().join("p-1.0-py3-none-any.whl"), &[("p/m.py", b"eval(x)\n")]);
+    let out = pysbx(dir.path()).args(["scan", "--format", "sarif", "p-1.0-py3-none-any.whl"]).output().unwrap();
+    let doc = json(&out);
+    let uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(uri.contains("p-1.0-py3-none-any.whl"), "{uri}");
+    assert!(!uri.contains(' '), "{uri}");
+}
+
+#[test]
+fn sdist_dotdot_and_symlink_members_are_reported_not_followed() {
+    let dir = repo();
+    let sdist = dir.path().join("bad-1.0.tar.gz");
+    make_sdist(
+        &sdist,
+        &[("bad-1.0/setup.py", b"import os\nos.system('x')\n"), ("bad-1.0/../../escape.py", b"x = 1\n")],
+        &[("bad-1.0/link.py", "/etc/passwd")],
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "bad-1.0.tar.gz"]).output().unwrap();
+    let doc = json(&out);
+    let errors = doc["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["path"] == "bad-1.0.tar.gz!/bad-1.0/link.py"), "{doc}");
+    assert!(errors.iter().any(|e| e["path"].as_str().unwrap().contains("escape.py")), "{doc}");
+    assert!(
+        doc["findings"].as_array().unwrap().iter().any(|f| f["path"] == "bad-1.0.tar.gz!/bad-1.0/setup.py"),
+        "{doc}"
+    );
+    assert!(!dir.path().join("escape.py").exists() && !dir.path().parent().unwrap().join("escape.py").exists());
+}
+
+#[test]
+fn compression_bomb_is_abandoned_with_an_error() {
+    let dir = repo();
+    // Three members of 20 MiB that compress to a few KiB each: past the ratio limit at once.
+    let blank = vec![b' '; 20 << 20];
+    make_wheel(&dir.path().join("bomb-1.0-py3-none-any.whl"), &[("a.py", &blank), ("b.py", &blank), ("c.py", &blank)]);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "bomb-1.0-py3-none-any.whl"]).output().unwrap();
+    let doc = json(&out);
+    assert!(
+        doc["errors"].as_array().unwrap().iter().any(|e| e["message"].as_str().unwrap().contains("compression")),
+        "{doc}"
+    );
+}
+
+#[test]
+fn oversized_file_is_reported_not_skipped_silently() {
+    let dir = repo();
+    write(dir.path(), "big.py", vec![b'#'; 2 << 20]);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "--max-file-size", "1", "big.py"]).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["errors"][0]["kind"], "too-large", "{doc}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn baseline_hides_known_findings_and_reports_new_ones() {
+    let dir = repo();
+    write(dir.path(), "a.py", "import os\nos.system('a')\n");
+    let out = pysbx(dir.path()).args(["scan", "--write-baseline", "base.json", "a.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Unchanged.
+    let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Moved down by inserted lines: still known.
+    write(dir.path(), "a.py", "import os\n\n\n# moved\nos.system('a')\n");
+    let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Duplicated: the second copy is new.
+    write(dir.path(), "a.py", "import os\nos.system('a')\nos.system('a')\n");
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "--baseline", "base.json", "a.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
+    // Fixed: nothing left.
+    write(dir.path(), "a.py", "print('fixed')\n");
+    let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn shards_partition_the_input_and_merge_back() {
+    let dir = repo();
+    for i in 0..30 {
+        write(dir.path(), &format!("m{i}.py"), "eval(x)\n");
+    }
+    let mut total = 0;
+    for i in 1..=3 {
+        let out = pysbx(dir.path())
+            .args(["scan", "--format", "json", "-o", &format!("s{i}.json"), "--shard", &format!("{i}/3"), "."])
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(format!("s{i}.json"))).unwrap()).unwrap();
+        total += doc["findings"].as_array().unwrap().len();
+    }
+    assert_eq!(total, 30, "every file in exactly one shard");
+    let out = pysbx(dir.path()).args(["merge", "s1.json", "s2.json", "s3.json", "s1.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let merged = json(&out);
+    assert_eq!(merged["findings"].as_array().unwrap().len(), 30, "duplicates removed");
+    let out = pysbx(dir.path()).args(["scan", "--shard", "4/3", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
