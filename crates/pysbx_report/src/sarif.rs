@@ -52,30 +52,49 @@ pub struct SarifEmitter;
 
 impl Emitter for SarifEmitter {
     fn emit(&self, report: &ScanReport<'_>, out: &mut dyn Write) -> Result<(), ReportError> {
-        let cwd = std::env::current_dir().ok();
-        let log = build(report, cwd.as_deref())?;
-        serde_json::to_writer_pretty(&mut *out, &log).map_err(ReportError::json(FORMAT))?;
-        out.write_all(b"\n").map_err(ReportError::write(FORMAT))
+        self.emit_checked(report, out).map(|_| ())
     }
 }
 
 impl SarifEmitter {
+    /// Writes the log like [`Emitter::emit`] and returns [`SarifEmitter::limits_warning`]'s
+    /// warning, building the log once and counting its bytes as they are written.
+    ///
+    /// # Errors
+    /// As [`Emitter::emit`].
+    pub fn emit_checked(
+        &self,
+        report: &ScanReport<'_>,
+        out: &mut dyn Write,
+    ) -> Result<Option<String>, ReportError> {
+        let cwd = std::env::current_dir().ok();
+        let log = build(report, cwd.as_deref())?;
+        let mut counted = CountingWriter { inner: Some(out), count: 0 };
+        serde_json::to_writer_pretty(&mut counted, &log).map_err(ReportError::json(FORMAT))?;
+        counted.write_all(b"\n").map_err(ReportError::write(FORMAT))?;
+        Ok(limits_of(&log, report.rules.len(), counted.count, &GITHUB_LIMITS))
+    }
+
     /// A warning when GitHub code scanning would reject or truncate this report: more than
     /// 25,000 results (rejected) or 5,000 (only the most severe kept), more than 25,000
     /// rules, or more than 10 MB once gzipped. `None` when the upload fits.
     ///
     /// The size is measured by serializing the log again (and gzipping it only when the
-    /// plain text is over 10 MB), without keeping the bytes.
+    /// plain text is over 10 MB), without keeping the bytes. [`SarifEmitter::emit_checked`]
+    /// gives the same warning without building the log twice.
     #[must_use]
     pub fn limits_warning(report: &ScanReport<'_>) -> Option<String> {
         let cwd = std::env::current_dir().ok();
         let log = build(report, cwd.as_deref()).ok()?;
-        limits_of(&log, report.rules.len(), &GITHUB_LIMITS)
+        let mut plain = CountingWriter::default();
+        serde_json::to_writer_pretty(&mut plain, &log).ok()?;
+        limits_of(&log, report.rules.len(), plain.count + 1, &GITHUB_LIMITS)
     }
 }
 
-/// The warnings of [`SarifEmitter::limits_warning`] against `limits`.
-fn limits_of(log: &Sarif, rules: usize, limits: &Limits) -> Option<String> {
+/// The warnings of [`SarifEmitter::limits_warning`] against `limits`, for a log of
+/// `plain_size` bytes.
+fn limits_of(log: &Sarif, rules: usize, plain_size: u64, limits: &Limits) -> Option<String> {
     let results: usize = log.runs.iter().filter_map(|r| r.results.as_ref()).map(Vec::len).sum();
     let mut warnings = Vec::new();
     if results > limits.results {
@@ -95,8 +114,9 @@ fn limits_of(log: &Sarif, rules: usize, limits: &Limits) -> Option<String> {
             limits.rules
         ));
     }
-    let mut plain = CountingWriter::default();
-    if serde_json::to_writer_pretty(&mut plain, log).is_ok() && plain.0 > limits.gzip_bytes {
+    // gzip adds only a few header bytes to what it cannot shrink, so a log whose plain text
+    // fits fits gzipped too: only big logs need compressing to know.
+    if plain_size > limits.gzip_bytes {
         let mut gz = flate2::write::GzEncoder::new(
             CountingWriter::default(),
             flate2::Compression::default(),
@@ -104,7 +124,7 @@ fn limits_of(log: &Sarif, rules: usize, limits: &Limits) -> Option<String> {
         let zipped = serde_json::to_writer_pretty(&mut gz, log)
             .ok()
             .and_then(|()| gz.finish().ok())
-            .map(|counter| counter.0);
+            .map(|counter| counter.count);
         if let Some(size) = zipped
             && size > limits.gzip_bytes
         {
@@ -117,18 +137,28 @@ fn limits_of(log: &Sarif, rules: usize, limits: &Limits) -> Option<String> {
     if warnings.is_empty() { None } else { Some(warnings.join("; ")) }
 }
 
-/// Counts bytes and drops them.
-#[derive(Debug, Default)]
-struct CountingWriter(u64);
+/// Counts the bytes written, passing them on to `inner` if there is one.
+#[derive(Default)]
+struct CountingWriter<'a> {
+    inner: Option<&'a mut dyn Write>,
+    count: u64,
+}
 
-impl Write for CountingWriter {
+impl Write for CountingWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
+        let written = match &mut self.inner {
+            Some(inner) => inner.write(buf)?,
+            None => buf.len(),
+        };
+        self.count += written as u64;
+        Ok(written)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        match &mut self.inner {
+            Some(inner) => inner.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -790,6 +820,16 @@ mod tests {
     }
 
     #[test]
+    fn emit_checked_writes_what_emit_writes() {
+        let rules = rules();
+        let report = report(&rules);
+        let mut checked = Vec::new();
+        let warning = SarifEmitter.emit_checked(&report, &mut checked).unwrap();
+        assert_eq!(warning, None);
+        assert_eq!(String::from_utf8(checked).unwrap(), render(&SarifEmitter, &report));
+    }
+
+    #[test]
     fn unknown_rule_is_an_error() {
         let rules = rules();
         let mut report = report(&rules);
@@ -811,6 +851,10 @@ mod tests {
         report
     }
 
+    fn plain_size(log: &Sarif) -> u64 {
+        serde_json::to_vec_pretty(log).unwrap().len() as u64 + 1
+    }
+
     /// GitHub's limits scaled down, so the tests stay small.
     const SMALL: Limits = Limits { results: 25, shown_results: 5, rules: 25, gzip_bytes: 100_000 };
 
@@ -826,21 +870,21 @@ mod tests {
     fn limits_warn_about_result_counts() {
         let rules = rules();
         let log = build(&many_results(&rules, 26), Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, &SMALL).unwrap();
+        let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert_eq!(
             warning,
             "26 results exceed GitHub code scanning's limit of 25 per run: the upload will be rejected"
         );
         let log = build(&many_results(&rules, 6), Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, &SMALL).unwrap();
+        let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert_eq!(
             warning,
             "6 results: GitHub code scanning keeps only the 5 most severe of a run"
         );
         let log = build(&many_results(&rules, 5), Some(Path::new(CWD))).unwrap();
-        assert_eq!(limits_of(&log, 4, &SMALL), None);
+        assert_eq!(limits_of(&log, 4, plain_size(&log), &SMALL), None);
         assert_eq!(
-            limits_of(&log, 26, &SMALL).as_deref(),
+            limits_of(&log, 26, plain_size(&log), &SMALL).as_deref(),
             Some(
                 "26 rules exceed GitHub code scanning's limit of 25 per run: the upload will be rejected"
             )
@@ -866,11 +910,11 @@ mod tests {
             .collect();
         report.files[0].findings[0].message = noise;
         let log = build(&report, Some(Path::new(CWD))).unwrap();
-        let warning = limits_of(&log, 4, &SMALL).unwrap();
+        let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert!(warning.starts_with("the SARIF log is "), "{warning}");
         // The same size of repetitive text gzips far below the limit.
         report.files[0].findings[0].message = "a".repeat(200_000);
         let log = build(&report, Some(Path::new(CWD))).unwrap();
-        assert_eq!(limits_of(&log, 4, &SMALL), None);
+        assert_eq!(limits_of(&log, 4, plain_size(&log), &SMALL), None);
     }
 }
