@@ -30,7 +30,7 @@ pub use text::TextEmitter;
 
 /// Writes a whole report in one format.
 pub trait Emitter {
-    /// Writes `report` to `out`.
+    /// Writes `report` to `out`, in many small writes: pass a buffered writer.
     ///
     /// # Errors
     /// [`ReportError::Write`] when `out` fails, [`ReportError::UnknownRule`] when a finding's
