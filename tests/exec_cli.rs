@@ -190,3 +190,37 @@ fn unprivileged_path() {
     }
     assert!(sandbox_processes().is_empty());
 }
+
+/// Every program under `fixtures/sandbox/` ends the way its first line says (`# expect: REASON`),
+/// under small limits.
+#[test]
+fn sandbox_fixtures_end_as_annotated() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sandbox");
+    let s = Scratch::new();
+    let policy = s.write("p.yaml", "limits: {cpu_s: 1, wall_s: 3, memory_mb: 128}\n");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "py") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).unwrap();
+        let script = s.write(&path.file_name().unwrap().to_string_lossy(), &text);
+        let events = s.path().join("fixture-events.jsonl");
+        let out = run(s
+            .exec()
+            .arg("--no-gate")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--events")
+            .arg(&events)
+            .arg(&script));
+        let end = jsonl(&events).into_iter().find(|l| l["type"] == "end").unwrap();
+        assert_eq!(end["reason"], expected, "{}: {}", path.display(), stderr(&out));
+        assert!(sandbox_processes().is_empty());
+        seen += 1;
+    }
+    assert!(seen >= 5);
+    assert!(!std::path::Path::new("/tmp/pysbx-fixture-should-not-exist.txt").exists());
+}
