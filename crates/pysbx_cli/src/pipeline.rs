@@ -159,7 +159,10 @@ impl Engine {
         if !self.audit {
             self.per_file_ignores.filter(path, &self.rules, &mut findings);
         }
-        let line_hashes = want_line_hashes.then(|| pysbx_report::line_hashes(&source));
+        // Only files with findings need fingerprints; keeping hashes of every line of every file
+        // would cost tens of bytes per scanned line.
+        let line_hashes =
+            (want_line_hashes && !findings.is_empty()).then(|| pysbx_report::line_hashes(&source));
         FileOutcome::Analysed { findings, suppressed: analysis.suppressed, line_hashes }
     }
 

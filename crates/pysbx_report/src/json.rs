@@ -20,6 +20,8 @@ struct Document<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     stats: JsonStats,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    distributions: &'a [crate::DistributionSummary],
 }
 
 #[derive(Serialize)]
@@ -123,7 +125,13 @@ impl Emitter for JsonEmitter {
             duration_ms: report.stats.duration_ms,
             audit_mode: report.stats.audit_mode,
         };
-        let document = Document { version: env!("CARGO_PKG_VERSION"), findings, errors, stats };
+        let document = Document {
+            version: env!("CARGO_PKG_VERSION"),
+            findings,
+            errors,
+            stats,
+            distributions: &report.distributions,
+        };
         serde_json::to_writer_pretty(&mut *out, &document).map_err(ReportError::json(FORMAT))?;
         out.write_all(b"\n").map_err(ReportError::write(FORMAT))
     }

@@ -27,6 +27,24 @@ pub struct ScanReport<'a> {
     pub category: Option<String>,
     /// Findings at or above this severity fail the scan.
     pub fail_on: Severity,
+    /// Findings grouped by installed distribution, ranked by risk (empty when the scanned
+    /// tree holds no distribution metadata and no archives).
+    pub distributions: Vec<DistributionSummary>,
+}
+
+/// One installed distribution (or archive) and what was found in its files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DistributionSummary {
+    /// `name version`, an archive's file name, or a label for files no distribution owns.
+    pub name: String,
+    /// Files scanned that belong to it.
+    pub files: usize,
+    /// Findings by severity, lowest first: low, medium, high, critical.
+    pub by_severity: [usize; 4],
+    /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, install-time rules).
+    pub install_time: usize,
+    /// The most frequent rules, `(id, count)`, most frequent first.
+    pub top_rules: Vec<(String, usize)>,
 }
 
 /// The findings of one file.

@@ -175,6 +175,7 @@ pub(crate) fn report(rules: &RuleSet) -> ScanReport<'_> {
         root: PathBuf::from("/work/repo"),
         category: Some("pysbx".to_owned()),
         fail_on: Severity::High,
+        distributions: Vec::new(),
     }
 }
 
@@ -188,6 +189,7 @@ pub(crate) fn empty_report(rules: &RuleSet) -> ScanReport<'_> {
         root: PathBuf::from("/work/repo"),
         category: None,
         fail_on: Severity::Medium,
+        distributions: Vec::new(),
     }
 }
 

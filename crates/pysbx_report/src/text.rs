@@ -141,7 +141,38 @@ pub(crate) fn write_summary(
     if stats.audit_mode {
         text.push_str("audit mode: suppressions and in-tree configuration ignored\n");
     }
+    text.push_str(&distribution_table(&report.distributions));
     out.write_all(text.as_bytes()).map_err(ReportError::write(format))
+}
+
+/// The per-distribution ranking, most at risk first; empty when there is nothing to group.
+fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
+    use std::fmt::Write as _;
+    if distributions.is_empty() {
+        return String::new();
+    }
+    let width = distributions.iter().map(|d| d.name.chars().count()).max().unwrap_or(0).clamp(12, 48);
+    let mut table = format!(
+        "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  top rules\n",
+        "distribution", "files", "crit", "high", "med", "low", "install"
+    );
+    for d in distributions {
+        let [low, medium, high, critical] = d.by_severity;
+        let top: Vec<String> = d.top_rules.iter().map(|(id, n)| format!("{id}×{n}")).collect();
+        let _ = writeln!(
+            table,
+            "  {:<width$}  {:>5}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",
+            d.name,
+            d.files,
+            critical,
+            high,
+            medium,
+            low,
+            d.install_time,
+            top.join(" ")
+        );
+    }
+    table
 }
 
 #[cfg(test)]

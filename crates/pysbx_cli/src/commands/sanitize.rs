@@ -116,6 +116,7 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
         root: std::env::current_dir().context("reading the current directory")?,
         category: None,
         fail_on: Severity::Low,
+        distributions: Vec::new(),
     };
     emit_report(args, &report)?;
     if args.check && any_change {

@@ -143,6 +143,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         .flat_map(|f| &f.findings)
         .filter_map(|f| engine.rules.get(f.rule))
         .any(|rule| rule.severity >= fail_on);
+    let ownership = crate::distributions::Ownership::index(&fs_paths);
+    let distributions = if ownership.is_empty() && discovery.archives.is_empty() {
+        Vec::new()
+    } else {
+        crate::distributions::summarize(&ownership, &engine.rules, &files)
+    };
     let root = std::env::current_dir().context("reading the current directory")?;
     let stats = ScanStats {
         files_scanned: scanned,
@@ -159,6 +165,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         root,
         category: args.category.clone(),
         fail_on,
+        distributions,
     };
     let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != STDIN);
     write_output(args.output.as_deref(), |out| {
@@ -171,16 +178,15 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
                 emitter.emit(&report, out)?;
             }
             Format::Json => pysbx_report::JsonEmitter.emit(&report, out)?,
-            Format::Sarif => pysbx_report::SarifEmitter.emit(&report, out)?,
+            Format::Sarif => {
+                if let Some(warning) = pysbx_report::SarifEmitter.emit_checked(&report, out)? {
+                    eprintln!("pysbx: warning: {warning}");
+                }
+            }
             Format::Github => pysbx_report::GithubEmitter.emit(&report, out)?,
         }
         Ok(())
     })?;
-    if args.format == Format::Sarif
-        && let Some(warning) = pysbx_report::SarifEmitter::limits_warning(&report)
-    {
-        eprintln!("pysbx: warning: {warning}");
-    }
     if auto_audit && !args.quiet && args.format != Format::Text {
         eprintln!("pysbx: audit mode: suppressions and in-tree configuration are ignored");
     }
