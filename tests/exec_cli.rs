@@ -197,7 +197,7 @@ fn unprivileged_path() {
 fn sandbox_fixtures_end_as_annotated() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sandbox");
     let s = Scratch::new();
-    let policy = s.write("p.yaml", "limits: {cpu_s: 1, wall_s: 3, memory_mb: 128}\n");
+    let policy = s.write("p.yaml", "limits: {cpu_s: 1, wall_s: 10, memory_mb: 128}\n");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let path = entry.path();

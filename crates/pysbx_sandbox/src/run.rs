@@ -147,22 +147,26 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     let interp = interp::resolve(req.interpreter.as_deref())?;
     let policy = &req.policy;
 
-    // The entry program goes through the gate before anything starts.
-    let (entry_path, entry_source, mut events) = match &req.program {
+    // The entry program goes through the gate while the sandbox is being set up (the gate may
+    // need to load and compile its rules first); user code starts only after its answer.
+    let entry: Option<(PathBuf, Vec<u8>)> = match &req.program {
         Program::File { path, .. } => {
             let bytes = std::fs::read(path)
                 .map_err(|source| SandboxError::Io { path: path.clone(), source })?;
-            let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let (source, events) = gate_entry(&req.gate, &abs, &bytes)?;
-            (Some(abs), Some(source), events)
+            Some((std::path::absolute(path).unwrap_or_else(|_| path.clone()), bytes))
         }
-        Program::Code { code, .. } => {
-            let (source, events) = gate_entry(&req.gate, Path::new("<string>"), code.as_bytes())?;
-            (None, Some(source), events)
-        }
-        Program::Module { .. } => (None, None, Vec::new()),
+        Program::Code { code, .. } => Some((PathBuf::from("<string>"), code.as_bytes().to_vec())),
+        Program::Module { .. } => None,
     };
-
+    let entry_path = match &req.program {
+        Program::File { .. } => entry.as_ref().map(|(p, _)| p.clone()),
+        _ => None,
+    };
+    let entry_job = entry.map(|(path, bytes)| {
+        let gate = req.gate.clone();
+        std::thread::spawn(move || gate_entry(&gate, &path, &bytes))
+    });
+    let mut events: Vec<Event> = Vec::new();
     let private = tempfile::Builder::new()
         .prefix("pysbx-")
         .tempdir()
@@ -297,13 +301,13 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             let _ = tx.send(Msg::StatusEof);
         });
     }
-    let (go_tx, go_rx) = mpsc::channel::<Option<serde_json::Value>>();
-    let config_blob = entry_source.clone().unwrap_or_default();
+    let (go_tx, go_rx) = mpsc::channel::<Option<(serde_json::Value, String)>>();
     {
         let tx = tx.clone();
         let gate = req.gate.clone();
-        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx, &config_blob));
+        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx));
     }
+    let mut entry_job = entry_job;
     drop(tx);
 
     let deadline = started + Duration::from_secs(policy.limits.wall_s);
@@ -315,6 +319,7 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     let mut guard_end: Option<(String, String)> = None;
     let mut tier_seen = false;
     let mut refused: Option<String> = None;
+    let mut refused_by_gate: Option<SandboxError> = None;
     // Stage B leads its own process group (the trampoline stays outside it to reap and report),
     // and is pid 1 of the sandbox's pid namespace: killing both ends the whole tree. Before B's
     // pid is known, killing A ends B through its parent-death signal.
@@ -392,9 +397,24 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
                     );
                 }
                 let missing = tier.missing(&req.require);
-                if missing.is_empty() {
-                    let _ = go_tx.send(Some(config.clone()));
+                let gated = match entry_job.take().map(std::thread::JoinHandle::join) {
+                    None => Ok(String::new()),
+                    Some(Ok(Ok((source, found)))) => {
+                        events.extend(found);
+                        Ok(source)
+                    }
+                    Some(Ok(Err(e))) => Err(e),
+                    Some(Err(_)) => {
+                        Err(SandboxError::os("gate", std::io::Error::other("the gate panicked")))
+                    }
+                };
+                if missing.is_empty() && gated.is_ok() {
+                    let _ = go_tx.send(gated.ok().map(|source| (config.clone(), source)));
                     go_sent = true;
+                } else if let Err(e) = gated {
+                    refused_by_gate = Some(e);
+                    let _ = go_tx.send(None);
+                    kill_tree(b_pid);
                 } else {
                     refused = Some(missing.join("; "));
                     let _ = go_tx.send(None);
@@ -434,6 +454,9 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     }
     drop(private);
     let _ = go_sent;
+    if let Some(e) = refused_by_gate {
+        return Err(e);
+    }
     if let Some(missing) = refused {
         return Err(SandboxError::IsolationUnavailable(missing));
     }
@@ -622,8 +645,7 @@ fn guard_loop(
     to_child: OwnedFd,
     gate: &Gate,
     tx: &mpsc::Sender<Msg>,
-    go: &mpsc::Receiver<Option<serde_json::Value>>,
-    entry: &str,
+    go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
 ) {
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
@@ -633,7 +655,7 @@ fn guard_loop(
             "hello" => {
                 let _ = tx.send(Msg::Hello(header.get("layers").cloned().unwrap_or_default()));
                 match go.recv() {
-                    Ok(Some(config)) => {
+                    Ok(Some((config, entry))) => {
                         if write_frame(&mut w, config, entry.as_bytes()).is_err() {
                             break;
                         }

@@ -3,7 +3,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use anyhow::Context;
 use clap::Args;
@@ -60,36 +61,66 @@ pub(crate) struct ExecArgs {
     pub(crate) rules: RuleOptions,
 }
 
-fn gate_from_engine(engine: Engine) -> pysbx_sandbox::Gate {
-    let engine = Arc::new(engine);
-    Arc::new(move |path: &Path, bytes: &[u8]| match engine.sanitize_module(path, bytes) {
-        Ok(module) => GateReply::Allow {
-            source: module.source,
-            findings: module
-                .findings
-                .into_iter()
-                .map(|f| GateFinding {
-                    rule_id: f.rule_id,
-                    severity: f.severity.to_string(),
-                    line: f.line,
-                    column: f.column,
-                    message: f.message,
-                    action: format!("{:?}", f.action).to_lowercase(),
-                })
-                .collect(),
-        },
-        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+/// The rule engine, built on a background thread while the sandbox starts (loading and
+/// compiling the rules is the slowest part of a short run) and awaited on first use.
+struct LazyEngine {
+    job: Mutex<Option<JoinHandle<anyhow::Result<Engine>>>>,
+    engine: OnceLock<Result<Engine, String>>,
+}
+
+impl LazyEngine {
+    fn start(opts: RuleOptions) -> Arc<Self> {
+        let job = std::thread::spawn(move || Engine::from_options(&opts));
+        Arc::new(Self { job: Mutex::new(Some(job)), engine: OnceLock::new() })
+    }
+
+    fn get(&self) -> &Result<Engine, String> {
+        self.engine.get_or_init(|| {
+            let job = self.job.lock().ok().and_then(|mut j| j.take());
+            match job.map(JoinHandle::join) {
+                Some(Ok(Ok(engine))) => Ok(engine),
+                Some(Ok(Err(err))) => Err(format!("{err:#}")),
+                _ => Err("the rule engine could not be built".into()),
+            }
+        })
+    }
+}
+
+fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
+    Arc::new(move |path: &Path, bytes: &[u8]| {
+        let engine = match lazy.get() {
+            Ok(engine) => engine,
+            Err(err) => return GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
+        };
+        match engine.sanitize_module(path, bytes) {
+            Ok(module) => GateReply::Allow {
+                source: module.source,
+                findings: module
+                    .findings
+                    .into_iter()
+                    .map(|f| GateFinding {
+                        rule_id: f.rule_id,
+                        severity: f.severity.to_string(),
+                        line: f.line,
+                        column: f.column,
+                        message: f.message,
+                        action: format!("{:?}", f.action).to_lowercase(),
+                    })
+                    .collect(),
+            },
+            Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+        }
     })
 }
 
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let engine = Engine::from_options(&args.rules)?;
     let policy_file = match &args.policy {
         Some(p) => Some(p.clone()),
-        None => engine
-            .config
-            .as_ref()
-            .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p))),
+        None if args.rules.no_config => None,
+        None => {
+            crate::config::load_effective_config(args.rules.config.as_deref(), args.rules.audit)?
+                .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p)))
+        }
     };
     let policy = match &policy_file {
         Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
@@ -101,8 +132,11 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         (Some(file), _, _) => Program::File { path: file.clone(), args: args.args.clone() },
         (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
     };
-    let gate =
-        if args.no_gate { pysbx_sandbox::passthrough_gate() } else { gate_from_engine(engine) };
+    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone()));
+    let gate = match &lazy {
+        Some(lazy) => gate_from_engine(lazy.clone()),
+        None => pysbx_sandbox::passthrough_gate(),
+    };
     let require = match &args.require_isolation {
         None => Vec::new(),
         Some(list) if list.iter().any(|l| l == "all") => {
@@ -140,7 +174,14 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         require,
         live_stderr: true,
     };
-    let outcome = match pysbx_sandbox::run(request) {
+    let result = pysbx_sandbox::run(request);
+    // A broken rule configuration is a usage error (exit 2), not a refusal of the program.
+    if let Some(lazy) = &lazy
+        && let Err(err) = lazy.get()
+    {
+        anyhow::bail!("{err}");
+    }
+    let outcome = match result {
         Ok(o) => o,
         Err(err @ pysbx_sandbox::SandboxError::Refused { .. }) => {
             eprintln!("pysbx: {err}");
