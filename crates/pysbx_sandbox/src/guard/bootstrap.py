@@ -8,16 +8,41 @@
 
 
 def _pysbx_guard():
-    import os, sys, json, struct, _thread, builtins, errno as _errno
+    import os, sys, _thread, builtins, errno as _errno
     import posixpath as _pp
     from importlib.machinery import PathFinder as _PathFinder
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
-    from importlib.abc import Loader as _LoaderBase
 
     _OUT, _IN = 3, 4
     _write, _read, _exit, _getpid = os.write, os.read, os._exit, os.getpid
     _realpath, _join, _isabs, _getcwd = _pp.realpath, _pp.join, _pp.isabs, os.getcwd
-    _dumps, _loads, _pack, _unpack = json.dumps, json.loads, struct.pack, struct.unpack
+    # The C half of json, without the json package (which imports re): startup time matters.
+    try:
+        import _json
+
+        class _ScanContext:
+            strict = True
+            object_hook = None
+            object_pairs_hook = None
+            parse_float = float
+            parse_int = int
+            parse_constant = float
+            memo = {}
+
+        _scan = _json.make_scanner(_ScanContext())
+        _encode = _json.make_encoder(None, repr, _json.encode_basestring_ascii, None, ":", ",",
+                                     False, False, True)
+
+        def _loads(text):
+            if _type(text) is _bytes:
+                text = text.decode("utf-8")
+            return _scan(text, 0)[0]
+
+        def _dumps(obj):
+            return "".join(_encode(obj, 0))
+    except Exception:
+        import json
+        _dumps, _loads = json.dumps, json.loads
     _get_ident, _getframe = _thread.get_ident, sys._getframe
     _str, _bytes, _int, _type = str, bytes, int, type
     _lock = _thread.allocate_lock()
@@ -36,13 +61,13 @@ def _pysbx_guard():
         if blob:
             header["blob"] = len(blob)
         data = _dumps(header).encode()
-        msg = _pack(">I", len(data)) + data + blob
+        msg = len(data).to_bytes(4, "big") + data + blob
         while msg:
             n = _write(_OUT, msg)
             msg = msg[n:]
 
     def _recv():
-        (n,) = _unpack(">I", _read_exact(4))
+        n = int.from_bytes(_read_exact(4), "big")
         header = _loads(_read_exact(n))
         blob = _read_exact(header["blob"]) if header.get("blob") else b""
         return header, blob
@@ -517,8 +542,8 @@ def _pysbx_guard():
 
     # --- the program ------------------------------------------------------------------------
 
-    import types
-    guard_module = types.ModuleType("pysbx")
+    _ModuleType = _type(sys)
+    guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     sys.modules["pysbx"] = guard_module
     _limit = cfg["recursion_limit"]
@@ -558,7 +583,7 @@ def _pysbx_guard():
     mode = cfg["mode"]
     if cfg["sys_path0"] is not None:
         sys.path.insert(0, cfg["sys_path0"])
-    main = types.ModuleType("__main__")
+    main = _ModuleType("__main__")
     main.__builtins__ = builtins
     sys.modules["__main__"] = main
 
