@@ -13,7 +13,7 @@ fn same_as_python(name: &str, code: &str, args: &[&str], files: &[(&str, &str)])
     for (f, content) in files {
         s.write(f, content);
     }
-    let plain_cwd = tempfile::tempdir().unwrap();
+    let plain_cwd = tempfile::tempdir().expect("test setup");
     let plain = Command::new(python())
         .arg(&script)
         .args(args)
@@ -22,7 +22,7 @@ fn same_as_python(name: &str, code: &str, args: &[&str], files: &[(&str, &str)])
         .env("LANG", "C.UTF-8")
         .stdin(Stdio::null())
         .output()
-        .unwrap();
+        .expect("test setup");
     let sandboxed = run(s.exec().arg(&script).arg("--").args(args));
     // Paths of the working directory differ by design; the programs below print none.
     assert_eq!(

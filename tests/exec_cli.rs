@@ -8,9 +8,9 @@ use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdou
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
-        .unwrap()
+        .expect("test setup")
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).expect("test setup"))
         .collect()
 }
 
@@ -22,7 +22,7 @@ fn runs_the_chosen_interpreter_after_the_uid_drop() {
     let expected = Command::new(python())
         .args(["-I", "-c", "import sys, os; print(sys.version); print(sys.prefix); print(os.path.realpath(sys.executable)); print(True)"])
         .output()
-        .unwrap();
+        .expect("test setup");
     assert_eq!(stdout(&out), stdout(&expected), "{}", stderr(&out));
 }
 
@@ -66,9 +66,10 @@ fn events_file_carries_tier_violation_and_end() {
     assert_eq!(violation["module"], "__main__");
     assert_eq!(violation["file"], script.display().to_string());
     assert_eq!(violation["action"], "raised");
-    assert_eq!(lines.last().unwrap()["reason"], "violation");
+    assert_eq!(lines.last().expect("test setup")["reason"], "violation");
     let sarif: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("test setup"))
+            .expect("test setup");
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "fs.read");
@@ -86,7 +87,7 @@ fn gate_sanitizes_imported_modules() {
     assert!(stdout(&out).starts_with("blocked"), "{}{}", stdout(&out), stderr(&out));
     let lines = jsonl(&events);
     let gate = lines.iter().find(|l| l["kind"] == "gate").expect("a gate event");
-    assert!(gate["file"].as_str().unwrap().ends_with("lib_evil.py"), "{gate}");
+    assert!(gate["file"].as_str().expect("test setup").ends_with("lib_evil.py"), "{gate}");
     assert_eq!(gate["line"], 3);
 }
 
@@ -162,12 +163,13 @@ fn unprivileged_path() {
     let nobody = 65534;
     // Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
     let script = s.write("u.py", "import os, socket\nprint(os.getuid())\ntry:\n    socket.create_connection(('127.0.0.1', int(os.environ.get('P', '1'))))\n    print('connected')\nexcept OSError as e:\n    print('no network')\ntry:\n    open('/etc/shadow')\nexcept OSError:\n    print('no shadow')\n");
-    let events = tempfile::tempdir().unwrap();
+    let events = tempfile::tempdir().expect("test setup");
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(events.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(events.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("test setup");
     let ev = events.path().join("ev.jsonl");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("test setup");
+    listener.set_nonblocking(true).expect("test setup");
     let out = Command::new(env!("CARGO_BIN_EXE_pysbx"))
         .current_dir(s.path())
         .env_clear()
@@ -179,7 +181,7 @@ fn unprivileged_path() {
         .arg(&ev)
         .arg(&script)
         .output()
-        .unwrap();
+        .expect("test setup");
     assert_eq!(stdout(&out), format!("{nobody}\nno network\nno shadow\n"), "{}", stderr(&out));
     assert!(listener.accept().is_err());
     let lines = jsonl(&ev);
@@ -199,14 +201,15 @@ fn sandbox_fixtures_end_as_annotated() {
     let s = Scratch::new();
     let policy = s.write("p.yaml", "limits: {cpu_s: 1, wall_s: 10, memory_mb: 128}\n");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+    for entry in std::fs::read_dir(&dir).expect("test setup").flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "py") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let expected = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).unwrap();
-        let script = s.write(&path.file_name().unwrap().to_string_lossy(), &text);
+        let text = std::fs::read_to_string(&path).expect("test setup");
+        let expected =
+            text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("test setup");
+        let script = s.write(&path.file_name().expect("test setup").to_string_lossy(), &text);
         let events = s.path().join("fixture-events.jsonl");
         let out = run(s
             .exec()
@@ -216,7 +219,7 @@ fn sandbox_fixtures_end_as_annotated() {
             .arg("--events")
             .arg(&events)
             .arg(&script));
-        let end = jsonl(&events).into_iter().find(|l| l["type"] == "end").unwrap();
+        let end = jsonl(&events).into_iter().find(|l| l["type"] == "end").expect("test setup");
         assert_eq!(end["reason"], expected, "{}: {}", path.display(), stderr(&out));
         assert!(sandbox_processes().is_empty());
         seen += 1;

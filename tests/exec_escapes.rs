@@ -42,33 +42,35 @@ struct Setup {
 
 fn setup() -> Setup {
     let scratch = Scratch::new();
-    let outside = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().expect("test setup");
     use std::os::unix::fs::PermissionsExt;
     // World-readable and writable: only the sandbox's own layers stand in the way.
-    std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("test setup");
     let secret = token("file");
     let secret_path = outside.path().join("secret.txt");
-    std::fs::write(&secret_path, &secret).unwrap();
-    std::fs::set_permissions(&secret_path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::write(&secret_path, &secret).expect("test setup");
+    std::fs::set_permissions(&secret_path, std::fs::Permissions::from_mode(0o666))
+        .expect("test setup");
     let canary = outside.path().join("canary.txt");
     let canary_text = token("canary");
-    std::fs::write(&canary, &canary_text).unwrap();
-    std::fs::set_permissions(&canary, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::write(&canary, &canary_text).expect("test setup");
+    std::fs::set_permissions(&canary, std::fs::Permissions::from_mode(0o666)).expect("test setup");
     Setup { scratch, outside, secret, secret_path, canary, canary_text }
 }
 
 fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
     let s = setup();
     let env_secret = token("env");
-    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-    tcp.set_nonblocking(true).unwrap();
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    udp.set_nonblocking(true).unwrap();
+    let tcp = TcpListener::bind("127.0.0.1:0").expect("test setup");
+    tcp.set_nonblocking(true).expect("test setup");
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("test setup");
+    udp.set_nonblocking(true).expect("test setup");
     let port = match goal {
-        Goal::Udp => udp.local_addr().unwrap().port(),
-        _ => tcp.local_addr().unwrap().port(),
+        Goal::Udp => udp.local_addr().expect("test setup").port(),
+        _ => tcp.local_addr().expect("test setup").port(),
     };
-    let mut victim = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+    let mut victim = std::process::Command::new("sleep").arg("600").spawn().expect("test setup");
     let prelude = format!(
         "SECRET_PATH = {:?}\nCANARY = {:?}\nOUTSIDE_DIR = {:?}\nPORT = {port}\nVICTIM = {}\n",
         s.secret_path.display().to_string(),
@@ -89,10 +91,10 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
+        let mut child = cmd.spawn().expect("test setup");
         crate::exec_support::track(&child);
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        child.stdin.take().expect("test setup").write_all(input.as_bytes()).expect("test setup");
+        let out = child.wait_with_output().expect("test setup");
         verify(name, goal, gate, &s, &env_secret, &tcp, &udp, &mut victim, &out);
     } else {
         let out = run(&mut cmd);
@@ -142,7 +144,7 @@ fn verify(
         }
         Goal::CreateOutside => {
             let entries: Vec<_> = std::fs::read_dir(s.outside.path())
-                .unwrap()
+                .expect("test setup")
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| n != "secret.txt" && n != "canary.txt")
@@ -150,7 +152,10 @@ fn verify(
             assert!(entries.is_empty(), "files appeared outside: {entries:?}; {ctx}");
         }
         Goal::Kill => {
-            assert!(victim.try_wait().unwrap().is_none(), "the host process was killed: {ctx}");
+            assert!(
+                victim.try_wait().expect("test setup").is_none(),
+                "the host process was killed: {ctx}"
+            );
         }
     }
     // The secret file and the canary are never touched, whatever the goal.

@@ -29,7 +29,8 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("test setup");
         Self { dir }
     }
 
@@ -40,11 +41,13 @@ impl Scratch {
     pub(crate) fn write(&self, name: &str, content: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::create_dir_all(parent).expect("test setup");
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755))
+                .expect("test setup");
         }
-        std::fs::write(&path, content).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::write(&path, content).expect("test setup");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .expect("test setup");
         path
     }
 
