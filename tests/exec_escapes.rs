@@ -102,7 +102,7 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "every observation point of one run")]
 fn verify(
     name: &str,
     goal: Goal,

@@ -707,7 +707,6 @@ fn guard_loop(
     let _ = tx.send(Msg::GuardEof);
 }
 
-#[allow(clippy::too_many_arguments)]
 fn guard_config(
     req: &ExecRequest,
     policy: &Policy,
