@@ -2,7 +2,7 @@
 //! name in this list resolves to `builtins.<name>`, module dunders such as `__loader__` and
 //! `__spec__` included (every module defines its own, but rules name them this way).
 
-/// Sorted, for binary search.
+/// Sorted, to keep the list easy to check against `dir(builtins)`.
 const BUILTINS: &[&str] = &[
     "ArithmeticError",
     "AssertionError",
@@ -164,9 +164,12 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
+static SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+    std::sync::LazyLock::new(|| BUILTINS.iter().copied().collect());
+
 /// Whether `name` is a builtin.
 pub(crate) fn is_builtin(name: &str) -> bool {
-    BUILTINS.binary_search(&name).is_ok()
+    SET.contains(name)
 }
 
 #[cfg(test)]

@@ -83,6 +83,8 @@ pub(crate) struct Compiled {
     pub(crate) attributes: NameTable,
     /// One regex per string leaf, in leaf order of `string_leaves`.
     pub(crate) strings: Option<RegexSet>,
+    /// The same regexes one by one, in the order of `string_leaves`.
+    pub(crate) string_regexes: Vec<Regex>,
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
@@ -99,6 +101,7 @@ impl Compiled {
             imports: NameTable::default(),
             attributes: NameTable::default(),
             strings: None,
+            string_regexes: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
         };
@@ -165,13 +168,14 @@ impl Compiled {
                 leaf(self, LeafKind::Attribute)
             }
             MatchSpec::String(pattern) => {
-                RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
-                    CompileError::Regex {
+                let re = RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
+                    |e| CompileError::Regex {
                         rule_id: rule.id.clone(),
                         pattern: pattern.clone(),
                         message: last_line(&e.to_string()),
-                    }
-                })?;
+                    },
+                )?;
+                self.string_regexes.push(re);
                 strings.push(pattern.clone());
                 self.string_leaves.push(leaf_id);
                 leaf(self, LeafKind::String)

@@ -14,7 +14,9 @@ mod deep;
 mod error;
 mod fold;
 mod glob;
+mod guard;
 mod matchers;
+mod position;
 mod scope;
 mod suppress;
 mod value;
@@ -26,7 +28,7 @@ use pysbx_rules::{Finding, FindingLocation, Rule, RuleSet};
 use ruff_python_ast::Mod;
 use ruff_python_parser::{Mode, ParseOptions};
 use ruff_source_file::LineIndex;
-use ruff_text_size::{TextRange, TextSize};
+use ruff_text_size::TextSize;
 
 pub use decode::decode_source;
 pub use error::{CompileError, SourceError, SourceErrorKind};
@@ -120,7 +122,17 @@ impl Analyzer {
         file_name: &str,
         options: &AnalyzeOptions,
     ) -> FileAnalysis {
-        let parsed = ruff_python_parser::parse_unchecked(source, ParseOptions::from(Mode::Module));
+        let stack = match guard::plan(source) {
+            guard::Plan::Parse { stack } => stack,
+            guard::Plan::TooDeep { offset } => return too_deep_brackets(source, offset),
+        };
+        let parsed = stacker::maybe_grow(stack, stack + 1024 * 1024, || {
+            ruff_python_parser::parse_unchecked(source, ParseOptions::from(Mode::Module))
+        });
+        if let Some(offset) = guard::too_deep_token(parsed.tokens()) {
+            deep::dismantle(parsed.into_syntax());
+            return too_deep_brackets(source, offset);
+        }
         if let Some(first) = parsed.errors().first() {
             let index = LineIndex::from_source_text(source);
             let (line, column) = line_column(&index, source, first.location.start());
@@ -198,32 +210,48 @@ impl Analyzer {
         options: &AnalyzeOptions,
     ) -> FileAnalysis {
         let raw = self.dedup(raw);
-        let index = LineIndex::from_source_text(source);
-        let suppressions = options
-            .honor_suppressions
-            .then(|| suppress::Suppressions::from_tokens(tokens, source, &index));
+        let offsets: Vec<usize> = raw
+            .iter()
+            .flat_map(|r| [r.range.start().to_usize(), r.range.end().to_usize()])
+            .collect();
+        let table = position::positions(source, offsets);
+        let suppressions = options.honor_suppressions.then(|| {
+            let index = LineIndex::from_source_text(source);
+            suppress::Suppressions::from_tokens(tokens, source, &index)
+        });
         let mut findings = Vec::with_capacity(raw.len());
         let mut suppressed = 0;
         for r in raw {
             let Some(rule) = self.compiled.rules.get(r.rule as usize) else { continue };
-            let (line, column) = line_column(&index, source, r.range.start());
-            let (end_line, end_column) = line_column(&index, source, r.range.end());
+            let start = position::find(&table, r.range.start().to_usize());
+            let end = position::find(&table, r.range.end().to_usize());
             if let Some(s) = &suppressions
-                && s.suppresses(rule, line, end_line)
+                && s.suppresses(rule, start.line, end.line)
             {
                 suppressed += 1;
                 continue;
             }
-            let (snippet, snippet_start) = snippet(source, r.range);
+            let snippet = position::snippet(
+                source,
+                start.line_start,
+                r.range.end().to_usize(),
+                SNIPPET_LINES,
+                SNIPPET_BYTES,
+            );
             findings.push(Finding {
                 rule: r.rule as usize,
                 start: r.range.start().to_u32(),
                 end: r.range.end().to_u32(),
-                location: FindingLocation { line, column, end_line, end_column },
+                location: FindingLocation {
+                    line: start.line,
+                    column: start.column,
+                    end_line: end.line,
+                    end_column: end.column,
+                },
                 message: rule.render_message(&r.subject),
                 subject: r.subject.to_string(),
-                snippet,
-                snippet_start,
+                snippet: snippet.to_string(),
+                snippet_start: u32::try_from(start.line_start).unwrap_or(u32::MAX),
             });
         }
         FileAnalysis { findings, error: None, suppressed }
@@ -270,6 +298,23 @@ impl Analyzer {
     }
 }
 
+fn too_deep_brackets(source: &str, offset: TextSize) -> FileAnalysis {
+    let index = LineIndex::from_source_text(source);
+    let (line, column) = line_column(&index, source, offset);
+    FileAnalysis {
+        error: Some(SourceError {
+            kind: SourceErrorKind::TooDeep,
+            message: format!(
+                "more than {} nested brackets (CPython: too many nested parentheses)",
+                guard::MAX_BRACKETS
+            ),
+            line,
+            column,
+        }),
+        ..FileAnalysis::default()
+    }
+}
+
 /// Adds late writes to the seeds; true when something new was learnt.
 fn merge_seeds<'a>(seeds: &mut Vec<scope::LateWrite<'a>>, late: Vec<scope::LateWrite<'a>>) -> bool {
     let mut changed = false;
@@ -298,68 +343,10 @@ fn line_column(index: &LineIndex, source: &str, offset: TextSize) -> (u32, u32) 
     )
 }
 
-/// The whole source lines `range` spans, at most [`SNIPPET_LINES`] lines and
-/// [`SNIPPET_BYTES`] bytes, and the offset of their first character.
-fn snippet(source: &str, range: TextRange) -> (String, u32) {
-    let bytes = source.as_bytes();
-    let start = range.start().to_usize().min(bytes.len());
-    let end = range.end().to_usize().clamp(start, bytes.len());
-    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..start]).map_or(0, |i| i + 1);
-    let mut cut = line_start;
-    let mut lines = 0;
-    loop {
-        let line_end =
-            memchr::memchr2(b'\n', b'\r', &bytes[cut..]).map_or(bytes.len(), |i| cut + i);
-        lines += 1;
-        if line_end >= end.max(start + 1).saturating_sub(1)
-            || lines >= SNIPPET_LINES
-            || line_end == bytes.len()
-        {
-            cut = line_end;
-            break;
-        }
-        cut = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
-            line_end + 2
-        } else {
-            line_end + 1
-        };
-    }
-    let mut stop = cut.min(line_start + SNIPPET_BYTES);
-    while !source.is_char_boundary(stop) {
-        stop -= 1;
-    }
-    (source[line_start..stop].to_string(), u32::try_from(line_start).unwrap_or(u32::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::matchers::testing::{analyzer, pack};
-
-    #[test]
-    fn snippets_are_whole_lines_capped() {
-        let src = "a = 1\nb = f(\n  1,\n  2)\nc = 3\n";
-        let at = src.find("f(").unwrap();
-        let range = TextRange::new(
-            TextSize::try_from(at).unwrap(),
-            TextSize::try_from(src.find("2)").unwrap() + 2).unwrap(),
-        );
-        let (text, start) = snippet(src, range);
-        assert_eq!(text, "b = f(\n  1,\n  2)");
-        assert_eq!(start, 6);
-        let long = format!("x = [{}]\n", "1,\n".repeat(20));
-        let (text, _) = snippet(
-            &long,
-            TextRange::new(TextSize::new(4), TextSize::try_from(long.len() - 2).unwrap()),
-        );
-        assert_eq!(text.lines().count(), SNIPPET_LINES);
-        let wide = format!("s = '{}'\n", "é".repeat(3000));
-        let (text, _) = snippet(
-            &wide,
-            TextRange::new(TextSize::new(4), TextSize::try_from(wide.len() - 1).unwrap()),
-        );
-        assert!(text.len() <= SNIPPET_BYTES);
-    }
 
     #[test]
     fn findings_carry_positions_messages_and_snippets() {

@@ -189,7 +189,7 @@ impl<'a> Scopes<'a> {
         let target = self.target(id, name);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
-        if scope.finished && vals.is_interesting() {
+        if scope.finished && vals.refers() {
             self.late.push((target, name.clone(), vals.clone()));
         }
         let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));

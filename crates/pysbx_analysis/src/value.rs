@@ -234,6 +234,16 @@ impl<'a> ValueSet<'a> {
         self.alts.iter().any(|v| !matches!(v, Value::Unknown))
     }
 
+    /// Whether the set may refer to a module or an object reached from one (constants do not
+    /// count): what makes a binding worth reading the file again for.
+    pub(crate) fn refers(&self) -> bool {
+        self.alts.iter().any(|v| match v {
+            Value::Qual(_) | Value::Globals | Value::Getter(_) => true,
+            Value::Seq(items) => items.iter().any(ValueSet::refers),
+            Value::Unknown | Value::Const(_) => false,
+        })
+    }
+
     /// The constant, when the set is exactly one constant and surely bound.
     pub(crate) fn single_const(&self) -> Option<&Const<'a>> {
         match self.alts.as_slice() {

@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 use ruff_python_ast::name::Name;
 use ruff_python_ast::{
@@ -20,6 +21,7 @@ use ruff_python_ast::{
     Pattern, Stmt,
 };
 use ruff_text_size::{Ranged, TextRange, TextSize};
+use rustc_hash::FxHashSet;
 use smallvec::SmallVec;
 
 use crate::compile::Compiled;
@@ -32,10 +34,33 @@ use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
 /// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
 /// fails to compile expressions nested about 3000 deep, so no runnable code is refused.
 pub(crate) const MAX_DEPTH: u32 = 4000;
-/// Stack left before a recursive step moves to a fresh stack segment.
-const RED_ZONE: usize = 128 * 1024;
+/// Stack left before a recursive step moves to a fresh stack segment. Checked every
+/// [`GROW_EVERY`] levels, so it covers that many levels of the largest (unoptimized) frames.
+const RED_ZONE: usize = 512 * 1024;
 /// The size of each fresh stack segment.
-const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+/// How many nesting levels pass between two stack checks.
+const GROW_EVERY: u32 = 8;
+
+/// Callees the engine treats specially (dynamic imports, namespace accessors, attribute
+/// lookups by name, foldable functions); other calls skip the special-case dispatch.
+static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "builtins.__import__",
+        "importlib.__import__",
+        "importlib.import_module",
+        "builtins.globals",
+        "builtins.locals",
+        "builtins.vars",
+        "operator.attrgetter",
+        "operator.methodcaller",
+        "builtins.map",
+    ]
+    .into_iter()
+    .chain(attribute::GETATTR_LIKE.iter().copied())
+    .chain(fold::FOLDABLE_CALLS.iter().copied())
+    .collect()
+});
 
 /// A finding before positions and messages are computed.
 #[derive(Debug)]
@@ -147,6 +172,15 @@ pub(crate) struct Walker<'a, 'c> {
 /// engine correct whatever the parser version).
 fn key(id: &Name) -> Name {
     if id.is_ascii() { id.clone() } else { Name::from(nfkc(id)) }
+}
+
+/// [`key`] without a copy for ASCII identifiers, for lookups.
+fn key_str(id: &Name) -> std::borrow::Cow<'_, str> {
+    if id.is_ascii() {
+        std::borrow::Cow::Borrowed(id.as_str())
+    } else {
+        std::borrow::Cow::Owned(nfkc(id))
+    }
 }
 
 impl<'a, 'c> Walker<'a, 'c> {
@@ -322,7 +356,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_kind(s));
+        if self.depth.is_multiple_of(GROW_EVERY) {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_kind(s));
+        } else {
+            self.stmt_kind(s);
+        }
         self.depth -= 1;
     }
 
@@ -715,7 +753,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.pattern_kind(p));
+        if self.depth.is_multiple_of(GROW_EVERY) {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.pattern_kind(p));
+        } else {
+            self.pattern_kind(p);
+        }
         self.depth -= 1;
     }
 
@@ -788,7 +830,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);
-        let out = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_kind(e, callee));
+        let out = if self.depth.is_multiple_of(GROW_EVERY) {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_kind(e, callee))
+        } else {
+            self.expr_kind(e, callee)
+        };
         self.depth -= 1;
         out
     }
@@ -998,7 +1044,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if n.ctx != ExprContext::Load {
             return Eval::unknown();
         }
-        let name = key(&n.id);
+        let name = key_str(&n.id);
         let found = self.scopes.lookup(self.scope, &name, &mut self.interner);
         let fold = found.single_const().cloned();
         let vals = if fold.is_some() { ValueSet::unknown() } else { found.without_consts() };
@@ -1380,6 +1426,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 v.and_then(Const::as_str).map(str::to_string)
             };
             for q in &quals {
+                if !SPECIAL_CALLEES.contains(&**q) {
+                    continue;
+                }
                 match &**q {
                     "builtins.__import__" | "importlib.__import__" => {
                         if let Some(m) = str_arg(0, "name") {
@@ -1464,7 +1513,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     name => {
-                        if fold.is_none() {
+                        if fold.is_none() && fold::FOLDABLE_CALLS.contains(&name) {
                             fold = fold::call(name, &args, &mut self.budget);
                         }
                     }

@@ -11,14 +11,22 @@ const SUBJECT_CHARS: usize = 80;
 
 /// Pushes the string leaves whose regex matches `text`.
 pub(crate) fn hits(compiled: &Compiled, text: &str, interner: &mut Interner, out: &mut Vec<Hit>) {
-    let Some(set) = &compiled.strings else { return };
-    let matches = set.matches(text);
-    if !matches.matched_any() {
+    if compiled.string_regexes.is_empty() {
+        return;
+    }
+    let matched: smallvec::SmallVec<[usize; 4]> = compiled
+        .string_regexes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_match(text))
+        .map(|(i, _)| i)
+        .collect();
+    if matched.is_empty() {
         return;
     }
     let subject = interner.intern(&truncate(text));
     let from = out.len();
-    for i in &matches {
+    for i in matched {
         if let Some(leaf) = compiled.string_leaves.get(i) {
             push_unique(out, from, *leaf, &subject);
         }
