@@ -147,6 +147,11 @@ pub(crate) enum Value<'a> {
     Seq(Rc<[ValueSet<'a>]>),
     /// `operator.attrgetter("a.b")`: calling it on `x` reaches `x.a.b`.
     Getter(QName),
+    /// A dict display with constant string keys whose values refer to things
+    /// (`{"run": os.system}`).
+    Dict(Rc<[(Rc<str>, ValueSet<'a>)]>),
+    /// `functools.partial(f, ...)`: calling it calls `f` with arguments the engine does not know.
+    Partial(Rc<ValueSet<'a>>),
 }
 
 /// The alternatives an expression or a name may stand for. Biased toward flagging: a name
@@ -196,6 +201,8 @@ impl<'a> ValueSet<'a> {
             (Value::Qual(a), Value::Qual(b)) | (Value::Getter(a), Value::Getter(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
+            (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
+            (Value::Partial(a), Value::Partial(b)) => Rc::ptr_eq(a, b),
             _ => false,
         });
         if dup {
@@ -240,6 +247,8 @@ impl<'a> ValueSet<'a> {
         self.alts.iter().any(|v| match v {
             Value::Qual(_) | Value::Globals | Value::Getter(_) => true,
             Value::Seq(items) => items.iter().any(ValueSet::refers),
+            Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
+            Value::Partial(inner) => inner.refers(),
             Value::Unknown | Value::Const(_) => false,
         })
     }

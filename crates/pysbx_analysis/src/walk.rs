@@ -55,6 +55,7 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "operator.attrgetter",
         "operator.methodcaller",
         "builtins.map",
+        "functools.partial",
     ]
     .into_iter()
     .chain(attribute::GETATTR_LIKE.iter().copied())
@@ -935,13 +936,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Eval::unknown()
             }
             Expr::Dict(d) => {
+                let mut entries: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
+                let mut keyed = d.items.len() <= 32;
                 for item in &d.items {
-                    if let Some(k) = &item.key {
-                        self.value(k);
+                    let key = match &item.key {
+                        Some(k) => {
+                            let mut ev = self.expr(k);
+                            let key = ev.fold.as_ref().and_then(Const::as_str).map(Rc::from);
+                            self.flush(&mut ev);
+                            key
+                        }
+                        None => None,
+                    };
+                    let mut ev = self.expr(&item.value);
+                    match key {
+                        Some(k) if keyed => entries.push((k, ev.vals.clone())),
+                        _ => keyed = false,
                     }
-                    self.value(&item.value);
+                    self.flush(&mut ev);
                 }
-                Eval::unknown()
+                if keyed && entries.iter().any(|(_, v)| v.refers()) {
+                    Eval::of(ValueSet::one(Value::Dict(entries.into())))
+                } else {
+                    Eval::unknown()
+                }
             }
             Expr::Set(s) => {
                 for x in &s.elts {
@@ -1061,6 +1079,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut out = ValueSet::default();
         for alt in base.alts() {
             match alt {
+                // `f.__call__` is `f`.
+                Value::Qual(_) | Value::Partial(_) if attr == "__call__" => out.push(alt.clone()),
                 Value::Qual(q) => match self.interner.join(q, attr) {
                     Some(j) => out.push(Value::Qual(j)),
                     None => out.push(Value::Unknown),
@@ -1101,6 +1121,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         out.push(Value::Unknown);
                     }
                 }
+                Value::Dict(entries) => match entries.iter().find(|(k, _)| &**k == key) {
+                    Some((_, v)) => out.union(v),
+                    None => out.push(Value::Unknown),
+                },
                 Value::Globals => {
                     if key == "__builtins__" {
                         out.push(Value::Qual(self.interner.intern("builtins")));
@@ -1401,6 +1425,24 @@ impl<'a, 'c> Walker<'a, 'c> {
 
             call::hits(self.c, &callee.vals, &args, &mut self.hits);
             reference::hits(self.c, &callee.vals, &mut self.hits);
+            // Calling `functools.partial(f, ...)` calls `f` with arguments bound earlier.
+            let mut partial = ValueSet::default();
+            for alt in callee.vals.alts() {
+                if let Value::Partial(inner) = alt {
+                    partial.union(inner);
+                }
+            }
+            if !partial.is_empty() {
+                let unknown = CallArgs {
+                    pos: &[],
+                    kw: &[],
+                    star_at: Some(0),
+                    double_star: true,
+                    pos_refs: &[],
+                    kw_refs: &[],
+                };
+                call::hits(self.c, &partial, &unknown, &mut self.hits);
+            }
             let mut vals = ValueSet::default();
             let mut fold: Option<Const<'a>> = None;
             // `operator.attrgetter("a.b")(obj)` is `obj.a.b`.
@@ -1488,6 +1530,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     "operator.methodcaller" => {
                         if let Some(n) = str_arg(0, "name") {
                             attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                        }
+                    }
+                    "functools.partial" => {
+                        if let Some(f) = pos.first()
+                            && f.vals.refers()
+                        {
+                            vals.push(Value::Partial(Rc::new(f.vals.clone())));
                         }
                     }
                     "builtins.map" => {
