@@ -248,8 +248,8 @@ impl Analyzer {
                     end_line: end.line,
                     end_column: end.column,
                 },
-                message: rule.render_message(&r.subject),
-                subject: r.subject.to_string(),
+                message: rule.render_message(&printable(&r.subject)),
+                subject: printable(&r.subject).into_owned(),
                 snippet: snippet.to_string(),
                 snippet_start: u32::try_from(start.line_start).unwrap_or(u32::MAX),
             });
@@ -313,6 +313,39 @@ fn too_deep_brackets(source: &str, offset: TextSize) -> FileAnalysis {
         }),
         ..FileAnalysis::default()
     }
+}
+
+/// `text` with control characters and invisible or bidirectional formatting characters
+/// escaped (`\n`, `\u{202e}`), so that a subject taken from a string literal cannot break
+/// a report's lines or reorder how a terminal shows it.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061c}'
+                    | '\u{180e}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{feff}'
+            )
+    }
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:04x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Adds late writes to the seeds; true when something new was learnt.
@@ -392,6 +425,16 @@ mod tests {
         let all = an.analyze(src, Path::new("x.py"), &AnalyzeOptions::default());
         assert_eq!(all.findings.len(), 8);
         assert_eq!(all.suppressed, 0);
+    }
+
+    #[test]
+    fn subjects_from_strings_are_printable() {
+        assert_eq!(printable("os.system"), "os.system");
+        assert_eq!(printable("a\nb\r\t\u{202e}c\u{7}"), "a\\nb\\r\\t\\u{202e}c\\u{0007}");
+        let an = analyzer(&pack("TST904", "{string: 'x'}"));
+        let out = an.analyze("s = 'x\\u202e\\n'\n", Path::new("x.py"), &AnalyzeOptions::default());
+        assert_eq!(out.findings[0].subject, "x\\u{202e}\\n");
+        assert_eq!(out.findings[0].message, "found x\\u{202e}\\n");
     }
 
     #[test]
