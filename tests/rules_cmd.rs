@@ -50,7 +50,10 @@ fn extra_rule_pack_is_applied() {
         "rules:\n  - id: ORG001\n    name: no-print\n    severity: low\n    message: '`{name}` call'\n    match: {call: builtins.print}\n",
     );
     write(dir.path(), "a.py", "print('hi')\n");
-    let out = pysbx(dir.path()).args(["scan", "--rules", "mine.yaml", "--format", "json", "a.py"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--rules", "mine.yaml", "--format", "json", "a.py"])
+        .output()
+        .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"][0]["rule_id"], "ORG001", "{doc}");
     assert_eq!(doc["findings"][0]["message"], "`builtins.print` call");
@@ -59,7 +62,8 @@ fn extra_rule_pack_is_applied() {
 #[test]
 fn committed_rule_pages_are_current() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = pysbx(root).args(["rules", "markdown", "--check", "-o", "docs/rules"]).output().unwrap();
+    let out =
+        pysbx(root).args(["rules", "markdown", "--check", "-o", "docs/rules"]).output().unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

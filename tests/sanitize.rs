@@ -3,13 +3,15 @@
 
 use crate::common::{pysbx, repo, stderr, stdout, write};
 
-const PROGRAM: &str = "import os\nprint('before')\nos.system('echo pwned > canary')\nprint('after')\n";
+const PROGRAM: &str =
+    "import os\nprint('before')\nos.system('echo pwned > canary')\nprint('after')\n";
 
 #[test]
 fn sanitized_file_runs_until_the_stub_and_keeps_lines() {
     let dir = repo();
     write(dir.path(), "prog.py", PROGRAM);
-    let out = pysbx(dir.path()).args(["sanitize", "prog.py", "-o", "safe.py", "-q"]).output().unwrap();
+    let out =
+        pysbx(dir.path()).args(["sanitize", "prog.py", "-o", "safe.py", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let safe = std::fs::read_to_string(dir.path().join("safe.py")).unwrap();
     assert_eq!(safe.lines().count(), PROGRAM.lines().count());
@@ -18,7 +20,11 @@ fn sanitized_file_runs_until_the_stub_and_keeps_lines() {
             assert_eq!(a, b);
         }
     }
-    let run = std::process::Command::new("python3").arg("safe.py").current_dir(dir.path()).output().unwrap();
+    let run = std::process::Command::new("python3")
+        .arg("safe.py")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let out_text = String::from_utf8_lossy(&run.stdout);
     let err_text = String::from_utf8_lossy(&run.stderr);
     assert!(out_text.contains("before"), "{out_text}");
@@ -59,7 +65,10 @@ fn directory_is_mirrored_with_other_files_copied() {
     write(dir.path(), "src/pkg/data.json", "{\"a\": 1}");
     let out = pysbx(dir.path()).args(["sanitize", "src", "-o", "out", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(dir.path().join("out/pkg/data.json")).unwrap(), "{\"a\": 1}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/pkg/data.json")).unwrap(),
+        "{\"a\": 1}"
+    );
     let m = std::fs::read_to_string(dir.path().join("out/pkg/mod.py")).unwrap();
     assert_ne!(m, PROGRAM);
     assert!(dir.path().join("out/pkg/__init__.py").exists());
@@ -74,8 +83,10 @@ fn unparsable_input_is_an_error_unless_kept() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.py:1:"), "{}", stderr(&out));
     assert!(!dir.path().join("out").exists(), "nothing is written when an input does not parse");
-    let out =
-        pysbx(dir.path()).args(["sanitize", "src", "-o", "out", "-q", "--keep-unparsable"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["sanitize", "src", "-o", "out", "-q", "--keep-unparsable"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(dir.path().join("out/bad.py")).unwrap(), "def f(:\n");
 }
@@ -84,7 +95,8 @@ fn unparsable_input_is_an_error_unless_kept() {
 fn sanitizing_twice_changes_nothing() {
     let dir = repo();
     write(dir.path(), "prog.py", PROGRAM);
-    let out = pysbx(dir.path()).args(["sanitize", "prog.py", "-o", "once.py", "-q"]).output().unwrap();
+    let out =
+        pysbx(dir.path()).args(["sanitize", "prog.py", "-o", "once.py", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let out = pysbx(dir.path()).args(["sanitize", "--check", "-q", "once.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "a sanitized file must be a fixed point");
@@ -95,7 +107,16 @@ fn json_report_lists_the_edits() {
     let dir = repo();
     write(dir.path(), "prog.py", PROGRAM);
     let out = pysbx(dir.path())
-        .args(["sanitize", "prog.py", "-o", "safe.py", "--format", "json", "--report", "edits.json"])
+        .args([
+            "sanitize",
+            "prog.py",
+            "-o",
+            "safe.py",
+            "--format",
+            "json",
+            "--report",
+            "edits.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -186,8 +186,10 @@ fn stdin_is_scanned_under_its_name() {
 fn output_file_is_written_and_stdout_is_empty() {
     let dir = repo();
     write(dir.path(), "bad.py", DANGEROUS);
-    let out =
-        pysbx(dir.path()).args(["scan", "--format", "json", "-o", "report.json", "bad.py"]).output().unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "-o", "report.json", "bad.py"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let doc: serde_json::Value =
@@ -208,7 +210,8 @@ fn output_is_byte_identical_across_runs() {
     for i in 0..40 {
         write(dir.path(), &format!("pkg{}/m{i}.py", i % 4), DANGEROUS);
     }
-    let run = || pysbx(dir.path()).args(["scan", "--format", "json", "-j", "4", "."]).output().unwrap();
+    let run =
+        || pysbx(dir.path()).args(["scan", "--format", "json", "-j", "4", "."]).output().unwrap();
     let first = run();
     let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 40);
@@ -248,7 +251,8 @@ fn suppression_comment_is_honoured_in_repository_mode_only() {
     write(dir.path(), "s.py", "import os\nos.system('x')  # pysbx: ignore[PSB201]\n");
     let out = pysbx(dir.path()).args(["scan", "--format", "json", "s.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let out = pysbx(dir.path()).args(["scan", "--audit", "--format", "json", "s.py"]).output().unwrap();
+    let out =
+        pysbx(dir.path()).args(["scan", "--audit", "--format", "json", "s.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"][0]["rule_id"], "PSB201");

@@ -39,7 +39,8 @@ type Identity = (String, String, String);
 fn flagged_code(finding: &Finding) -> String {
     let start = finding.start.saturating_sub(finding.snippet_start) as usize;
     let end = finding.end.saturating_sub(finding.snippet_start) as usize;
-    let code = finding.snippet.get(start..end.min(finding.snippet.len())).unwrap_or(&finding.snippet);
+    let code =
+        finding.snippet.get(start..end.min(finding.snippet.len())).unwrap_or(&finding.snippet);
     code.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -67,13 +68,22 @@ pub(crate) fn write_baseline(path: &Path, rules: &RuleSet, files: &[FileResult])
 }
 
 /// Removes the findings the baseline at `path` holds; returns how many were removed.
-pub(crate) fn apply_baseline(path: &Path, rules: &RuleSet, files: &mut [FileResult]) -> Result<usize> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read baseline", path.display()))?;
+pub(crate) fn apply_baseline(
+    path: &Path,
+    rules: &RuleSet,
+    files: &mut [FileResult],
+) -> Result<usize> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read baseline", path.display()))?;
     let doc: BaselineFile = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!("{}:{}:{}: not a pysbx baseline: {e}", path.display(), e.line(), e.column())
     })?;
     if doc.version != BASELINE_VERSION {
-        bail!("{}: baseline version {} is not supported (expected {BASELINE_VERSION})", path.display(), doc.version);
+        bail!(
+            "{}: baseline version {} is not supported (expected {BASELINE_VERSION})",
+            path.display(),
+            doc.version
+        );
     }
     let mut remaining: BTreeMap<Identity, usize> =
         doc.entries.into_iter().map(|e| ((e.rule_id, e.path, e.hash), e.count)).collect();
@@ -94,7 +104,6 @@ pub(crate) fn apply_baseline(path: &Path, rules: &RuleSet, files: &mut [FileResu
     }
     Ok(removed)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -173,7 +182,11 @@ mod tests {
         let base = dir.path().join("b.json");
         let rules = rules();
         write_baseline(&base, &rules, &results(before, 1)).unwrap();
-        let mut now = vec![FileResult { path: "a.py".into(), findings: vec![finding(after, "eval(y)", 0)], line_hashes: None }];
+        let mut now = vec![FileResult {
+            path: "a.py".into(),
+            findings: vec![finding(after, "eval(y)", 0)],
+            line_hashes: None,
+        }];
         assert_eq!(apply_baseline(&base, &rules, &mut now).unwrap(), 0);
         assert_eq!(now[0].findings.len(), 1);
     }

@@ -13,7 +13,10 @@ use crate::pipeline::matches_rule;
 /// current directory upward. Audit mode reads only an explicit `--config`: a configuration found
 /// on disk may belong to the very tree being audited, and a package must not configure its own
 /// scan.
-pub(crate) fn load_effective_config(explicit: Option<&Path>, audit: bool) -> Result<Option<LoadedConfig>> {
+pub(crate) fn load_effective_config(
+    explicit: Option<&Path>,
+    audit: bool,
+) -> Result<Option<LoadedConfig>> {
     if let Some(path) = explicit {
         let loaded = pysbx_rules::load_config(path)?;
         return match loaded {
@@ -33,7 +36,10 @@ pub(crate) fn apply_overrides(cfg: &LoadedConfig, rules: &mut RuleSet) -> Result
     let c = &cfg.config;
     for key in c.severity.keys().chain(c.action.keys()) {
         if !rules.rules().iter().any(|r| matches_rule(key, r)) {
-            bail!("{}: unknown rule `{key}` in severity/action overrides (see `pysbx rules list`)", cfg.path.display());
+            bail!(
+                "{}: unknown rule `{key}` in severity/action overrides (see `pysbx rules list`)",
+                cfg.path.display()
+            );
         }
     }
     for rule in rules.rules_mut() {
@@ -75,8 +81,9 @@ impl PerFileIgnores {
         let mut builder = GlobSetBuilder::new();
         let mut rules = Vec::new();
         for (pattern, ids) in &cfg.config.per_file_ignores {
-            let glob = Glob::new(pattern)
-                .with_context(|| format!("{}: per_file_ignores: invalid glob `{pattern}`", cfg.path.display()))?;
+            let glob = Glob::new(pattern).with_context(|| {
+                format!("{}: per_file_ignores: invalid glob `{pattern}`", cfg.path.display())
+            })?;
             builder.add(glob);
             rules.push(ids.clone());
         }

@@ -57,7 +57,8 @@ impl Ownership {
                 self.read_record(dir, &path, &distribution_label(stem));
             } else if let Some(stem) = name.strip_suffix(".egg-info") {
                 self.read_top_level(dir, &path, &distribution_label(stem));
-            } else if depth < MAX_METADATA_DEPTH && !name.starts_with('.') && name != "__pycache__" {
+            } else if depth < MAX_METADATA_DEPTH && !name.starts_with('.') && name != "__pycache__"
+            {
                 subdirs.push(path);
             }
         }
@@ -103,7 +104,9 @@ impl Ownership {
 /// `requests-2.32.3` → `requests 2.32.3`.
 fn distribution_label(stem: &str) -> String {
     match stem.rsplit_once('-') {
-        Some((name, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => format!("{name} {version}"),
+        Some((name, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("{name} {version}")
+        }
         _ => stem.to_string(),
     }
 }
@@ -146,8 +149,13 @@ fn is_install_time(path: &str, tags: &[String]) -> bool {
 }
 
 /// Groups results by owning distribution (archives are their own distribution).
-pub(crate) fn summarize(ownership: &Ownership, rules: &RuleSet, files: &[FileResult]) -> Vec<DistributionSummary> {
-    let mut groups: BTreeMap<String, (DistributionSummary, BTreeMap<String, usize>)> = BTreeMap::new();
+pub(crate) fn summarize(
+    ownership: &Ownership,
+    rules: &RuleSet,
+    files: &[FileResult],
+) -> Vec<DistributionSummary> {
+    let mut groups: BTreeMap<String, (DistributionSummary, BTreeMap<String, usize>)> =
+        BTreeMap::new();
     for file in files {
         let owner = match file.path.split_once("!/") {
             Some((archive, _)) => archive.rsplit('/').next().unwrap_or(archive).to_string(),
@@ -155,7 +163,13 @@ pub(crate) fn summarize(ownership: &Ownership, rules: &RuleSet, files: &[FileRes
         };
         let (summary, counts) = groups.entry(owner.clone()).or_insert_with(|| {
             (
-                DistributionSummary { name: owner, files: 0, by_severity: [0; 4], install_time: 0, top_rules: Vec::new() },
+                DistributionSummary {
+                    name: owner,
+                    files: 0,
+                    by_severity: [0; 4],
+                    install_time: 0,
+                    top_rules: Vec::new(),
+                },
                 BTreeMap::new(),
             )
         });
@@ -207,7 +221,11 @@ mod tests {
         let site = dir.path().join("site-packages");
         std::fs::create_dir_all(site.join("good-1.0.dist-info")).unwrap();
         std::fs::create_dir_all(site.join("old-0.1.egg-info")).unwrap();
-        std::fs::write(site.join("good-1.0.dist-info/RECORD"), "good/__init__.py,,\n../../bin/x,,\n").unwrap();
+        std::fs::write(
+            site.join("good-1.0.dist-info/RECORD"),
+            "good/__init__.py,,\n../../bin/x,,\n",
+        )
+        .unwrap();
         std::fs::write(site.join("old-0.1.egg-info/top_level.txt"), "oldpkg\n").unwrap();
         let own = Ownership::index(std::slice::from_ref(&site));
         let show = |rel: &str| display_path(&site.join(rel));

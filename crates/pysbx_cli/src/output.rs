@@ -34,18 +34,19 @@ pub(crate) fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pysbx-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file beside it", path.display()))?;
+    let mut tmp =
+        tempfile::Builder::new().prefix(".pysbx-").suffix(".tmp").tempfile_in(dir).with_context(
+            || format!("{}: cannot create a temporary file beside it", path.display()),
+        )?;
     {
         let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
         write(&mut buffered)?;
         buffered.flush().with_context(|| format!("writing {}", path.display()))?;
     }
     tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
 }
 

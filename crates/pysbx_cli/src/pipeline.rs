@@ -114,7 +114,14 @@ impl Engine {
             None => PerFileIgnores::default(),
         };
         let analyzer = Analyzer::new(&rules).context("compiling rules")?;
-        Ok(Engine { rules, analyzer, config, audit: opts.audit, max_file_bytes: u64::MAX, per_file_ignores })
+        Ok(Engine {
+            rules,
+            analyzer,
+            config,
+            audit: opts.audit,
+            max_file_bytes: u64::MAX,
+            per_file_ignores,
+        })
     }
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.
@@ -145,12 +152,18 @@ impl Engine {
     }
 
     /// Decodes and analyses one file's bytes.
-    pub(crate) fn scan_bytes(&self, path: &Path, bytes: &[u8], want_line_hashes: bool) -> FileOutcome {
+    pub(crate) fn scan_bytes(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        want_line_hashes: bool,
+    ) -> FileOutcome {
         let source = match pysbx_analysis::decode_source(bytes) {
             Ok(source) => source,
             Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
         };
-        let source = if is_pth(path) { std::borrow::Cow::Owned(pth_as_python(&source)) } else { source };
+        let source =
+            if is_pth(path) { std::borrow::Cow::Owned(pth_as_python(&source)) } else { source };
         let analysis = self.analyzer.analyze(&source, path, &self.analyze_options());
         if let Some(err) = &analysis.error {
             return FileOutcome::Failed(FileFailure::from_source_error(err));
@@ -171,16 +184,19 @@ impl Engine {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         // The gate never honours suppression comments: the code being run is untrusted.
-        let analysis = self.analyzer.analyze(&source, path, &AnalyzeOptions { honor_suppressions: false });
+        let analysis =
+            self.analyzer.analyze(&source, path, &AnalyzeOptions { honor_suppressions: false });
         if let Some(err) = &analysis.error {
             anyhow::bail!("{}:{err}", path.display());
         }
         let options = AnalyzeOptions { honor_suppressions: false };
-        let sanitized =
-            pysbx_rewrite::sanitize_until_stable(&source, &analysis.findings, &self.rules, |text| {
-                self.analyzer.analyze(text, path, &options).findings
-            })
-            .with_context(|| format!("sanitizing {}", path.display()))?;
+        let sanitized = pysbx_rewrite::sanitize_until_stable(
+            &source,
+            &analysis.findings,
+            &self.rules,
+            |text| self.analyzer.analyze(text, path, &options).findings,
+        )
+        .with_context(|| format!("sanitizing {}", path.display()))?;
         let findings = analysis
             .findings
             .iter()
@@ -222,5 +238,7 @@ pub(crate) fn pth_as_python(text: &str) -> String {
 
 /// Whether a selector (id, name, or id prefix such as `PSB1`) names the rule.
 pub(crate) fn matches_rule(selector: &str, rule: &pysbx_rules::Rule) -> bool {
-    selector == rule.id || selector == rule.name || (selector.len() >= 3 && rule.id.starts_with(selector))
+    selector == rule.id
+        || selector == rule.name
+        || (selector.len() >= 3 && rule.id.starts_with(selector))
 }

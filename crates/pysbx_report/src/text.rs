@@ -151,7 +151,8 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
     if distributions.is_empty() {
         return String::new();
     }
-    let width = distributions.iter().map(|d| d.name.chars().count()).max().unwrap_or(0).clamp(12, 48);
+    let width =
+        distributions.iter().map(|d| d.name.chars().count()).max().unwrap_or(0).clamp(12, 48);
     let mut table = format!(
         "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  top rules\n",
         "distribution", "files", "crit", "high", "med", "low", "install"

@@ -13,7 +13,8 @@ use crate::output::write_output;
 pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let mut docs = Vec::new();
     for path in &args.inputs {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column())
         })?;
@@ -33,7 +34,11 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
 }
 
 fn key_of(v: &Value, fields: &[&str]) -> String {
-    fields.iter().map(|f| v.get(*f).map(Value::to_string).unwrap_or_default()).collect::<Vec<_>>().join("\u{1f}")
+    fields
+        .iter()
+        .map(|f| v.get(*f).map(Value::to_string).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 fn merge_json(docs: &[(String, Value)]) -> Value {
@@ -48,7 +53,9 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
             findings.entry(key).or_insert_with(|| f.clone());
         }
         for e in doc.get("errors").and_then(Value::as_array).into_iter().flatten() {
-            errors.entry(key_of(e, &["path", "line", "column", "message"])).or_insert_with(|| e.clone());
+            errors
+                .entry(key_of(e, &["path", "line", "column", "message"]))
+                .or_insert_with(|| e.clone());
         }
         if let Some(s) = doc.get("stats").and_then(Value::as_object) {
             for (k, v) in s {
@@ -65,9 +72,7 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
         }
     }
     let mut findings: Vec<Value> = findings.into_values().collect();
-    findings.sort_by(|a, b| {
-        sort_key(a).cmp(&sort_key(b))
-    });
+    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats})
 }
 
@@ -88,7 +93,10 @@ fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
     let mut notifications: Vec<Value> = Vec::new();
     let mut success = true;
     for (name, doc) in docs {
-        let runs = doc.get("runs").and_then(Value::as_array).with_context(|| format!("{name}: no runs"))?;
+        let runs = doc
+            .get("runs")
+            .and_then(Value::as_array)
+            .with_context(|| format!("{name}: no runs"))?;
         for run in runs {
             let run_rules: Vec<Value> = run
                 .pointer("/tool/driver/rules")
@@ -104,11 +112,19 @@ fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
                 let loc = result.pointer("/locations/0/physicalLocation");
                 let key = format!(
                     "{}\u{1f}{}\u{1f}{:>10}\u{1f}{:>10}\u{1f}{}",
-                    loc.and_then(|l| l.pointer("/artifactLocation/uri")).and_then(Value::as_str).unwrap_or_default(),
+                    loc.and_then(|l| l.pointer("/artifactLocation/uri"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
                     result.get("ruleId").and_then(Value::as_str).unwrap_or_default(),
-                    loc.and_then(|l| l.pointer("/region/startLine")).and_then(Value::as_u64).unwrap_or(0),
-                    loc.and_then(|l| l.pointer("/region/startColumn")).and_then(Value::as_u64).unwrap_or(0),
-                    loc.and_then(|l| l.pointer("/region/endLine")).map(Value::to_string).unwrap_or_default(),
+                    loc.and_then(|l| l.pointer("/region/startLine"))
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
+                    loc.and_then(|l| l.pointer("/region/startColumn"))
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
+                    loc.and_then(|l| l.pointer("/region/endLine"))
+                        .map(Value::to_string)
+                        .unwrap_or_default(),
                 );
                 results.entry(key).or_insert_with(|| result.clone());
             }
@@ -129,7 +145,9 @@ fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
     let results: Vec<Value> = results
         .into_values()
         .map(|mut r| {
-            if let Some(i) = r.get("ruleId").and_then(Value::as_str).and_then(|id| index.get(id)).copied() {
+            if let Some(i) =
+                r.get("ruleId").and_then(Value::as_str).and_then(|id| index.get(id)).copied()
+            {
                 r["ruleIndex"] = json!(i);
             }
             r
@@ -142,7 +160,9 @@ fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
         .context("first input has no run")?;
     run["tool"]["driver"]["rules"] = Value::Array(rule_list);
     run["results"] = Value::Array(results);
-    if let Some(inv) = run.get_mut("invocations").and_then(Value::as_array_mut).and_then(|i| i.first_mut()) {
+    if let Some(inv) =
+        run.get_mut("invocations").and_then(Value::as_array_mut).and_then(|i| i.first_mut())
+    {
         inv["executionSuccessful"] = json!(success);
         inv["toolExecutionNotifications"] = Value::Array(notifications);
     }

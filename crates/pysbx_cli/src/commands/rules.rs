@@ -118,7 +118,9 @@ pub(crate) fn rule_markdown(rule: &Rule) -> String {
 fn markdown(rules: &RuleSet, dir: &Path, check: bool) -> Result<ExitCode> {
     let mut pages: Vec<(String, String)> =
         rules.rules().iter().map(|r| (format!("{}.md", r.id), rule_markdown(r))).collect();
-    let mut index = String::from("# Rules\n\n| id | name | severity | action | family |\n|---|---|---|---|---|\n");
+    let mut index = String::from(
+        "# Rules\n\n| id | name | severity | action | family |\n|---|---|---|---|---|\n",
+    );
     for r in rules.rules() {
         let _ = writeln!(
             index,

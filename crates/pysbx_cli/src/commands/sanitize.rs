@@ -79,7 +79,11 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
                         diffs.push_str(&pysbx_rewrite::unified_diff(&display, &before, output));
                     }
                 }
-                files.push(FileResult { path: display.clone(), findings: applied.clone(), line_hashes: None });
+                files.push(FileResult {
+                    path: display.clone(),
+                    findings: applied.clone(),
+                    line_hashes: None,
+                });
             }
             Planned::Unparsable { error, .. } => errors.push(error.clone()),
         }
@@ -164,10 +168,11 @@ fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<P
     // Removing code can change what the analysis concludes (a name no longer constant), so
     // sanitize until a further pass changes nothing: the output is then a fixed point.
     let options = engine.analyze_options();
-    let sanitized = pysbx_rewrite::sanitize_until_stable(&source, &analysis.findings, &engine.rules, |text| {
-        engine.analyzer.analyze(text, path, &options).findings
-    })
-    .map_err(|e| anyhow::anyhow!("{display}: internal error while sanitizing: {e}"))?;
+    let sanitized =
+        pysbx_rewrite::sanitize_until_stable(&source, &analysis.findings, &engine.rules, |text| {
+            engine.analyzer.analyze(text, path, &options).findings
+        })
+        .map_err(|e| anyhow::anyhow!("{display}: internal error while sanitizing: {e}"))?;
     let applied: Vec<Finding> = sanitized
         .edits
         .iter()
@@ -200,7 +205,8 @@ fn write_outputs(
     for (name, item) in planned {
         let target = out_dir.join(name);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         let bytes: &[u8] = match item {
             Planned::Sanitized { output, .. } => output.as_bytes(),
@@ -212,9 +218,11 @@ fn write_outputs(
         let relative = other.strip_prefix(&args.input).unwrap_or(other);
         let target = out_dir.join(relative);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
-        let bytes = std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
+        let bytes =
+            std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
         write_atomically(&target, |out| Ok(out.write_all(&bytes)?))?;
     }
     Ok(())
@@ -264,8 +272,10 @@ fn emit_report(args: &SanitizeArgs, report: &ScanReport<'_>) -> Result<()> {
     let to_file = args.report.is_some();
     let mut buffer: Vec<u8> = Vec::new();
     match args.format {
-        Format::Text => pysbx_report::TextEmitter { color: use_color(args.color, to_file), show_help: false }
-            .emit(report, &mut buffer)?,
+        Format::Text => {
+            pysbx_report::TextEmitter { color: use_color(args.color, to_file), show_help: false }
+                .emit(report, &mut buffer)?
+        }
         Format::Json => pysbx_report::JsonEmitter.emit(report, &mut buffer)?,
         Format::Sarif => pysbx_report::SarifEmitter.emit(report, &mut buffer)?,
         Format::Github => pysbx_report::GithubEmitter.emit(report, &mut buffer)?,

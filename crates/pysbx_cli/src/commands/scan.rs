@@ -59,7 +59,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         discovery.archives.retain(keep);
     }
 
-    let progress = crate::output::progress_bar(discovery.files.len() + discovery.archives.len(), args.quiet);
+    let progress =
+        crate::output::progress_bar(discovery.files.len() + discovery.archives.len(), args.quiet);
     let mut results: Vec<(String, FileOutcome)> = discovery
         .files
         .par_iter()
@@ -70,16 +71,15 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
         .collect();
     let mut archive_errors: Vec<FileError> = Vec::new();
-    let archive_results: Vec<(Vec<(String, FileOutcome)>, Vec<FileError>)> =
-        discovery
-            .archives
-            .par_iter()
-            .map(|archive| {
-                let result = scan_archive(&engine, archive, want_hashes);
-                progress.inc(1);
-                result
-            })
-            .collect();
+    let archive_results: Vec<(Vec<(String, FileOutcome)>, Vec<FileError>)> = discovery
+        .archives
+        .par_iter()
+        .map(|archive| {
+            let result = scan_archive(&engine, archive, want_hashes);
+            progress.inc(1);
+            result
+        })
+        .collect();
     progress.finish_and_clear();
     for (outcomes, errs) in archive_results {
         results.extend(outcomes);
@@ -201,7 +201,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
 
 /// Scans the Python members of one archive in memory. Members are reported as
 /// `archive!/member` in every format.
-fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> (Vec<(String, FileOutcome)>, Vec<FileError>) {
+fn scan_archive(
+    engine: &Engine,
+    archive: &Path,
+    want_hashes: bool,
+) -> (Vec<(String, FileOutcome)>, Vec<FileError>) {
     use pysbx_walk::archive::{ArchiveEntry, ArchiveLimits, archive_kind, read_archive};
     let shown = display_path(archive);
     let mut outcomes = Vec::new();
@@ -222,7 +226,13 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> (Vec<(Str
         }),
     });
     if let Err(err) = result {
-        errors.push(FileError { path: shown, line: None, column: None, kind: "archive".to_string(), message: err.to_string() });
+        errors.push(FileError {
+            path: shown,
+            line: None,
+            column: None,
+            kind: "archive".to_string(),
+            message: err.to_string(),
+        });
     }
     (outcomes, errors)
 }
