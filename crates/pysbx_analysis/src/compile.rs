@@ -1,17 +1,15 @@
 //! Compiles a rule set once into lookup tables: qualified-name globs to call, reference and
-//! import leaves, attribute names to attribute leaves, one regex set for every string leaf.
+//! import leaves, attribute names to attribute leaves, one compiled regex per string leaf.
 //! Per node the engine looks candidates up by key; it never loops over all rules.
 
 use pysbx_rules::{ArgTest, ConstValue, InsideSpec, MatchSpec, Patterns, Rule, RuleSet};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 
 use crate::error::CompileError;
 use crate::glob::NameTable;
 
 /// The size limit of any single compiled regex, as the rule loader applies.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// The size limit of the one regex set that holds every string rule.
-const STRING_SET_SIZE_LIMIT: usize = 64 << 20;
 
 /// A positive matcher occurrence inside one rule.
 #[derive(Debug)]
@@ -81,9 +79,7 @@ pub(crate) struct Compiled {
     pub(crate) references: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
-    /// One regex per string leaf, in leaf order of `string_leaves`.
-    pub(crate) strings: Option<RegexSet>,
-    /// The same regexes one by one, in the order of `string_leaves`.
+    /// One regex per string leaf, in the order of `string_leaves`.
     pub(crate) string_regexes: Vec<Regex>,
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
@@ -100,23 +96,14 @@ impl Compiled {
             references: NameTable::default(),
             imports: NameTable::default(),
             attributes: NameTable::default(),
-            strings: None,
             string_regexes: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
         };
-        let mut string_patterns = Vec::new();
         for (index, rule) in set.rules().iter().enumerate() {
             let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
-            let program = c.program(&rule.matcher, rule, rule_index, &mut string_patterns)?;
+            let program = c.program(&rule.matcher, rule, rule_index)?;
             c.programs.push(program);
-        }
-        if !string_patterns.is_empty() {
-            let set = RegexSetBuilder::new(&string_patterns)
-                .size_limit(STRING_SET_SIZE_LIMIT)
-                .build()
-                .map_err(|e| CompileError::StringSet { message: last_line(&e.to_string()) })?;
-            c.strings = Some(set);
         }
         Ok(c)
     }
@@ -126,7 +113,6 @@ impl Compiled {
         spec: &MatchSpec,
         rule: &Rule,
         rule_index: u32,
-        strings: &mut Vec<String>,
     ) -> Result<Program, CompileError> {
         let leaf_id = u32::try_from(self.leaves.len()).unwrap_or(u32::MAX);
         let leaf = |c: &mut Self, kind: LeafKind| {
@@ -176,27 +162,24 @@ impl Compiled {
                     },
                 )?;
                 self.string_regexes.push(re);
-                strings.push(pattern.clone());
                 self.string_leaves.push(leaf_id);
                 leaf(self, LeafKind::String)
             }
             MatchSpec::Any(items) => Program::Any(
                 items
                     .iter()
-                    .map(|m| self.program(m, rule, rule_index, strings))
+                    .map(|m| self.program(m, rule, rule_index))
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice(),
             ),
             MatchSpec::All(items) => Program::All(
                 items
                     .iter()
-                    .map(|m| self.program(m, rule, rule_index, strings))
+                    .map(|m| self.program(m, rule, rule_index))
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice(),
             ),
-            MatchSpec::Not(inner) => {
-                Program::Not(Box::new(self.program(inner, rule, rule_index, strings)?))
-            }
+            MatchSpec::Not(inner) => Program::Not(Box::new(self.program(inner, rule, rule_index)?)),
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
         })
     }

@@ -59,10 +59,4 @@ pub enum CompileError {
         /// The pattern as written.
         pattern: String,
     },
-    /// The string regexes of all rules together exceed the size limit of one regex set.
-    #[error("the string rules together are too large to compile: {message}")]
-    StringSet {
-        /// What the regex compiler said.
-        message: String,
-    },
 }

@@ -6,16 +6,21 @@ use smallvec::SmallVec;
 use unicode_normalization::UnicodeNormalization;
 
 /// Maps names to the ids registered for every glob that matches them.
+///
+/// Exact names are one hash lookup. Wildcard patterns whose first dotted component is literal
+/// (`subprocess.*`, `os.exec*`) are filed under that component, so a name only meets the
+/// patterns of its own root; the few others (`*.system`, `os*`) are tried for every name.
 #[derive(Debug, Default)]
 pub(crate) struct NameTable {
     exact: FxHashMap<Box<str>, SmallVec<[u32; 2]>>,
-    wild: Vec<Wild>,
+    by_root: FxHashMap<Box<str>, Vec<Wild>>,
+    anywhere: Vec<Wild>,
+    /// Ids of patterns made of `*` only: they match every name.
+    every: SmallVec<[u32; 2]>,
 }
 
 #[derive(Debug)]
 struct Wild {
-    /// The literal text before the first wildcard; a name must start with it.
-    prefix: Box<str>,
     pattern: Box<str>,
     id: u32,
 }
@@ -24,24 +29,34 @@ impl NameTable {
     /// Registers `id` for `pattern` (NFKC-normalized, as CPython normalizes identifiers).
     pub(crate) fn insert(&mut self, pattern: &str, id: u32) {
         let pattern = nfkc(pattern);
-        match pattern.find(['*', '?']) {
-            None => {
-                let ids = self.exact.entry(pattern.into_boxed_str()).or_default();
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
+        let Some(wildcard) = pattern.find(['*', '?']) else {
+            let ids = self.exact.entry(pattern.into_boxed_str()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
             }
-            Some(at) => self.wild.push(Wild {
-                prefix: pattern[..at].into(),
-                pattern: pattern.into_boxed_str(),
-                id,
-            }),
+            return;
+        };
+        if pattern.chars().all(|c| c == '*') {
+            if !self.every.contains(&id) {
+                self.every.push(id);
+            }
+            return;
+        }
+        let wild = Wild { pattern: pattern.clone().into_boxed_str(), id };
+        match pattern.find('.') {
+            Some(dot) if dot < wildcard => {
+                self.by_root.entry(pattern[..dot].into()).or_default().push(wild);
+            }
+            _ => self.anywhere.push(wild),
         }
     }
 
     /// Whether no pattern was registered.
     pub(crate) fn is_empty(&self) -> bool {
-        self.exact.is_empty() && self.wild.is_empty()
+        self.exact.is_empty()
+            && self.by_root.is_empty()
+            && self.anywhere.is_empty()
+            && self.every.is_empty()
     }
 
     /// Calls `found` with every id whose pattern matches `name` (an id may repeat when
@@ -52,10 +67,23 @@ impl NameTable {
                 found(*id);
             }
         }
-        for w in &self.wild {
-            if name.starts_with(&*w.prefix) && glob_match(&w.pattern, name) {
+        if !self.by_root.is_empty() {
+            let root = name.split('.').next().unwrap_or(name);
+            if let Some(wilds) = self.by_root.get(root) {
+                for w in wilds {
+                    if glob_match(&w.pattern, name) {
+                        found(w.id);
+                    }
+                }
+            }
+        }
+        for w in &self.anywhere {
+            if glob_match(&w.pattern, name) {
                 found(w.id);
             }
+        }
+        for id in &self.every {
+            found(*id);
         }
     }
 
@@ -142,15 +170,18 @@ mod tests {
         t.insert("os.*", 2);
         t.insert("subprocess.Popen", 3);
         t.insert("ｏｓ.popen", 4);
+        t.insert("*.popen", 5);
+        t.insert("o?.popen", 6);
+        t.insert("*", 7);
         let mut got = Vec::new();
         t.lookup("os.system", |id| got.push(id));
         got.sort_unstable();
-        assert_eq!(got, vec![1, 2]);
+        assert_eq!(got, vec![1, 2, 7]);
         got.clear();
         t.lookup("os.popen", |id| got.push(id));
         got.sort_unstable();
-        assert_eq!(got, vec![2, 4]);
-        assert!(!t.matches("sys.exit"));
+        assert_eq!(got, vec![2, 4, 5, 6, 7]);
+        assert!(t.matches("sys.exit"));
         assert!(t.matches("subprocess.Popen"));
     }
 }

@@ -146,7 +146,7 @@ impl Analyzer {
             return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
         }
         let (raw, too_deep, max_depth) = match parsed.syntax() {
-            Mod::Module(module) => self.read(&module.body, file_name, source.len()),
+            Mod::Module(module) => self.read(&module.body, file_name, source),
             Mod::Expression(_) => (Vec::new(), None, 0),
         };
         if let Some(at) = too_deep {
@@ -180,16 +180,16 @@ impl Analyzer {
     }
 
     /// Reads the module, again when functions bound module names after it was read.
-    fn read(
+    fn read<'a>(
         &self,
-        body: &[ruff_python_ast::Stmt],
+        body: &'a [ruff_python_ast::Stmt],
         file_name: &str,
-        len: usize,
+        source: &'a str,
     ) -> (Vec<Raw>, Option<TextSize>, u32) {
         let mut seeds = Vec::new();
         let mut reading = 0;
         loop {
-            let mut walker = Walker::new(&self.compiled, file_name, len, seeds.clone());
+            let mut walker = Walker::new(&self.compiled, file_name, source, seeds.clone());
             walker.module(body);
             reading += 1;
             let late = walker.take_late();

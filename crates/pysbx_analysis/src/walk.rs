@@ -21,7 +21,7 @@ use ruff_python_ast::{
     Pattern, Stmt,
 };
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use crate::compile::Compiled;
@@ -167,6 +167,7 @@ pub(crate) struct Walker<'a, 'c> {
     pub(crate) too_deep: Option<TextSize>,
     budget: Budget,
     strings: bool,
+    string_cache: FxHashMap<&'a str, SmallVec<[u32; 2]>>,
 }
 
 /// NFKC-normalizes an identifier as CPython does (the parser already does; this keeps the
@@ -188,7 +189,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     pub(crate) fn new(
         c: &'c Compiled,
         file_name: &'c str,
-        source_len: usize,
+        src: &'a str,
         seeds: Vec<LateWrite<'a>>,
     ) -> Self {
         Self {
@@ -204,8 +205,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             depth: 0,
             max_depth: 0,
             too_deep: None,
-            budget: Budget::for_source(source_len),
-            strings: c.strings.is_some(),
+            budget: Budget::for_source(src.len()),
+            strings: !c.string_regexes.is_empty(),
+            string_cache: FxHashMap::default(),
         }
     }
 
@@ -261,12 +263,26 @@ impl<'a, 'c> Walker<'a, 'c> {
         let from = self.hits.len();
         self.hits.extend(cand.delayed);
         match text {
+            Some(Const::Str(Text::Borrowed(s))) => {
+                // The same literal recurs often within a file: match it once.
+                let matched = match self.string_cache.get(s) {
+                    Some(m) => m.clone(),
+                    None => {
+                        let m = string::matching(self.c, s);
+                        self.string_cache.insert(s, m.clone());
+                        m
+                    }
+                };
+                string::push(self.c, s, &matched, &mut self.interner, &mut self.hits);
+            }
             Some(Const::Str(t)) => {
-                string::hits(self.c, t.as_str(), &mut self.interner, &mut self.hits)
+                let matched = string::matching(self.c, t.as_str());
+                string::push(self.c, t.as_str(), &matched, &mut self.interner, &mut self.hits);
             }
             Some(Const::Bytes(b)) => {
                 let latin = string::latin1(b.as_bytes());
-                string::hits(self.c, &latin, &mut self.interner, &mut self.hits);
+                let matched = string::matching(self.c, &latin);
+                string::push(self.c, &latin, &matched, &mut self.interner, &mut self.hits);
             }
             _ => {}
         }

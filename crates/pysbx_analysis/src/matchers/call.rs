@@ -20,7 +20,8 @@ use crate::matchers::{Hit, push_unique};
 use crate::value::{Const, Value, ValueSet};
 
 /// Pushes the call leaves whose callee glob matches a name `callee` resolves to and whose
-/// argument conditions all hold.
+/// argument conditions all hold. A callee that resolves to nothing matches no glob, `*`
+/// included.
 pub(crate) fn hits(
     compiled: &Compiled,
     callee: &ValueSet<'_>,
@@ -141,6 +142,14 @@ mod tests {
         let an = analyzer(&pack("TST101", "{call: [os.system, builtins.eval]}"));
         let src = "import os\ngetattr(os, 'sys' + 'tem')('x')\n__import__('os').system('y')\n[eval][0]('1')\n(eval)('2')\nf = eval\nf('3')\n";
         assert_eq!(lines(&an, src, "TST101"), vec![2, 3, 4, 5, 7]);
+    }
+
+    #[test]
+    fn a_lone_star_matches_every_resolved_call() {
+        let an =
+            analyzer(&pack("TST110", "{call: '*', args: [{keyword: password, present: true}]}"));
+        let src = "import db\ndb.connect(password='x')\nclient.login(user, password=pw)\nprint(password=1)\ng(user=1)\n";
+        assert_eq!(lines(&an, src, "TST110"), vec![2, 4]);
     }
 
     #[test]
