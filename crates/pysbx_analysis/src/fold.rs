@@ -651,17 +651,21 @@ fn str_method<'a>(
         }
         "replace" => {
             let (old, new) = (args.val(0, "old")?.as_str()?, args.val(1, "new")?.as_str()?);
-            let out = match args.val(2, "count") {
-                Some(c) => s.replacen(old, new, usize::try_from(c.as_int()?).ok()?),
-                None if args.count() == 2 => {
-                    if old.is_empty() || s.len() / old.len().max(1) * new.len() > MAX_CONST_LEN {
-                        return None;
-                    }
-                    s.replace(old, new)
-                }
-                None => return None,
+            let limit = match (args.count(), args.val(2, "count")) {
+                (2, _) => usize::MAX,
+                (3, Some(c)) => usize::try_from(c.as_int()?).unwrap_or(usize::MAX),
+                _ => return None,
             };
-            owned(out, budget)
+            // Bound the result before building it: `"".replace("", big)` inserts `big` between
+            // every two characters.
+            let occurrences =
+                if old.is_empty() { s.chars().count() + 1 } else { s.matches(old).count() };
+            let n = occurrences.min(limit);
+            let size = (s.len() - n * old.len()).checked_add(n.checked_mul(new.len())?)?;
+            if size > MAX_CONST_LEN {
+                return None;
+            }
+            owned(s.replacen(old, new, n), budget)
         }
         "upper" => owned(s.to_uppercase(), budget),
         "lower" => owned(s.to_lowercase(), budget),
@@ -1140,6 +1144,19 @@ mod tests {
             assert!(FOLDABLE_CALLS.contains(&name));
             assert!(call(name, &args1, &mut b).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn replace_is_bounded_before_it_runs() {
+        let mut b = Budget::for_source(1 << 20);
+        let big = s(&"x".repeat(60_000));
+        let (empty, ab) = (s(""), s("ab"));
+        assert!(method(&big, "replace", &args(&[Some(&empty), Some(&big)]), &mut b).is_none());
+        let (us, e) = (s("_"), s(""));
+        assert_eq!(text(method(&s("o_s"), "replace", &args(&[Some(&us), Some(&e)]), &mut b)), "os");
+        let one = Const::Int(1);
+        let call3 = [Some(&us), Some(&ab), Some(&one)];
+        assert_eq!(text(method(&s("a_b_c"), "replace", &args(&call3), &mut b)), "aabb_c");
     }
 
     #[test]

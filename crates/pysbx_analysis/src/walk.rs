@@ -1131,7 +1131,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let Some(j) = self.interner.join("builtins", key) {
                             out.push(Value::Qual(j));
                         }
-                    } else if &**q == "sys.modules" && is_dotted_name(key) {
+                    } else if &**q == "sys.modules"
+                        && key.len() <= crate::value::MAX_QUAL_LEN
+                        && is_dotted_name(key)
+                    {
                         out.push(Value::Qual(self.interner.intern(key)));
                     } else {
                         out.push(Value::Unknown);

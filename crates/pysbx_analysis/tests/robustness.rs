@@ -180,6 +180,21 @@ fn long_concatenations_fold_within_budget() {
 }
 
 #[test]
+fn huge_folded_names_stay_linear() {
+    // Folded names tens of kilobytes long, used as module and attribute names.
+    let src = "import sys, operator\n\
+               m = 'a.' * 30000 + 'b'\n\
+               __import__(m)\n\
+               sys.modules[m]\n\
+               getattr(sys, m)\n\
+               operator.attrgetter(m)\n\
+               ''.replace('', 'x' * 60000)\n\
+               'y'.replace('', 'x' * 60000)\n";
+    let out = run(src.to_string());
+    assert!(out.error.is_none(), "{:?}", out.error);
+}
+
+#[test]
 fn multiplied_strings_are_capped() {
     let out = run("x = 'http://' * 10**9\ny = ('a' * 100000) * 100000\n".to_string());
     assert!(out.error.is_none(), "{:?}", out.error);

@@ -10,7 +10,11 @@ use crate::value::Interner;
 /// Pushes the import leaves matching `module` or one of its parent packages. The subject is
 /// the longest name that matched.
 pub(crate) fn hits(compiled: &Compiled, module: &str, interner: &mut Interner, out: &mut Vec<Hit>) {
-    if compiled.imports.is_empty() || module.is_empty() || module.starts_with('.') {
+    if compiled.imports.is_empty()
+        || module.is_empty()
+        || module.starts_with('.')
+        || module.len() > crate::value::MAX_QUAL_LEN
+    {
         return;
     }
     let from = out.len();
