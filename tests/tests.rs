@@ -11,3 +11,4 @@ mod exec_bombs;
 mod exec_cli;
 mod exec_escapes;
 mod exec_support;
+mod repl;

@@ -22,6 +22,9 @@ pub(crate) enum Command {
     Sanitize(SanitizeArgs),
     /// Run a Python program sanitized and confined by the kernel.
     Exec(crate::commands::exec::ExecArgs),
+    /// An interactive Python: each input scanned, sanitized and run in one confined
+    /// interpreter (also `pysbx -i`).
+    Repl(crate::commands::repl::ReplArgs),
     /// Check or explain a sandbox policy file.
     Policy(crate::commands::policy::PolicyArgs),
     /// List, show and validate rules.

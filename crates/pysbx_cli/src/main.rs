@@ -20,7 +20,12 @@ fn main() -> ExitCode {
     if let Some(code) = pysbx_sandbox::trampoline::dispatch_if_trampoline() {
         return code;
     }
-    let cli = match Cli::try_parse() {
+    // `pysbx -i [OPTIONS]` is `pysbx repl [OPTIONS]`, as `python -i` is interactive.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "-i") {
+        argv[1] = "repl".into();
+    }
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version on stdout with exit 0, usage errors on stderr with 2.
@@ -32,6 +37,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Sanitize(args) => commands::sanitize::run(&args),
         Command::Exec(args) => commands::exec::run(&args),
+        Command::Repl(args) => commands::repl::run(&args),
         Command::Policy(args) => commands::policy::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
         Command::Merge(args) => commands::merge::run(&args),

@@ -13,6 +13,7 @@ pub mod interp;
 mod plan;
 pub mod policy;
 mod protocol;
+pub mod repl;
 mod run;
 mod sys;
 pub mod tier;
@@ -22,6 +23,7 @@ pub use error::{PolicyError, Position, SandboxError};
 pub use events::{End, EndReason, Event, EventKind, Outcome, StackFrame};
 pub use interp::Interpreter;
 pub use policy::Policy;
+pub use repl::{ReplFrontend, ReplInput, ReplSession};
 pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
     passthrough_gate, run,

@@ -96,6 +96,9 @@ pub enum Program {
         /// Its arguments.
         args: Vec<OsString>,
     },
+    /// An interactive session: inputs come from the session's front end, one at a time, and
+    /// run in one persistent namespace (see [`crate::repl`]).
+    Repl(crate::repl::ReplSession),
 }
 
 /// A sandboxed run's inputs.
@@ -135,6 +138,9 @@ enum Msg {
     GuardEnd(String, String),
     GuardEof,
     OutputExceeded,
+    /// The REPL interpreter waits for input (the wall clock stops) or runs one (it restarts).
+    ReplIdle,
+    ReplBusy,
 }
 
 /// Runs a program in the sandbox and waits for its end.
@@ -156,7 +162,7 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             Some((std::path::absolute(path).unwrap_or_else(|_| path.clone()), bytes))
         }
         Program::Code { code, .. } => Some((PathBuf::from("<string>"), code.as_bytes().to_vec())),
-        Program::Module { .. } => None,
+        Program::Module { .. } | Program::Repl(_) => None,
     };
     let entry_path = match &req.program {
         Program::File { .. } => entry.as_ref().map(|(p, _)| p.clone()),
@@ -200,7 +206,7 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     let script_dir = match &req.program {
         Program::File { .. } => entry_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf),
         Program::Module { .. } => user_cwd.clone(),
-        Program::Code { .. } => None,
+        Program::Code { .. } | Program::Repl(_) => None,
     };
     let plan =
         build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
@@ -229,7 +235,12 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     }
     cmd.env_clear();
     let stdin_tty = std::io::stdin().is_terminal();
-    cmd.stdin(if !policy.features.stdin {
+    let repl = match &req.program {
+        Program::Repl(session) => Some(session.clone()),
+        _ => None,
+    };
+    // A session's terminal belongs to its line editor; the interpreter reads no stdin.
+    cmd.stdin(if !policy.features.stdin || repl.is_some() {
         Stdio::null()
     } else if stdin_tty {
         Stdio::piped()
@@ -258,6 +269,14 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut forwarders = Vec::new();
+    let repl_output: Vec<OwnedFd> = if repl.is_some() {
+        use std::os::fd::AsFd;
+        let out = child.stdout.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
+        let err = child.stderr.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
+        out.into_iter().chain(err).collect()
+    } else {
+        Vec::new()
+    };
     if let Some(out) = child.stdout.take() {
         forwarders.push(forward(
             out,
@@ -305,12 +324,13 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     {
         let tx = tx.clone();
         let gate = req.gate.clone();
-        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx));
+        let repl = repl.clone().map(|s| (s, repl_output));
+        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx, repl));
     }
     let mut entry_job = entry_job;
     drop(tx);
 
-    let deadline = started + Duration::from_secs(policy.limits.wall_s);
+    let mut deadline = started + Duration::from_secs(policy.limits.wall_s);
     let mut tier = Tier::default();
     let mut b_pid: Option<Pid> = None;
     let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
@@ -365,7 +385,12 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             Err(RecvTimeoutError::Disconnected) => break,
         };
         match msg {
-            Msg::Status(Status::Child(pid)) => b_pid = Some(Pid::from_raw(pid)),
+            Msg::Status(Status::Child(pid)) => {
+                b_pid = Some(Pid::from_raw(pid));
+                if let Some(session) = &repl {
+                    session.started(pid);
+                }
+            }
             Msg::Status(Status::Tier(t)) => {
                 tier.layers.extend(t.layers);
                 tier_seen = true;
@@ -398,6 +423,12 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
                 }
                 let missing = tier.missing(&req.require);
                 let gated = match entry_job.take().map(std::thread::JoinHandle::join) {
+                    None if repl.is_some() => {
+                        if let Some(session) = &repl {
+                            session.set_tier(&tier);
+                        }
+                        Ok(crate::repl::SERVER.to_string())
+                    }
                     None => Ok(String::new()),
                     Some(Ok(Ok((source, found)))) => {
                         events.extend(found);
@@ -433,6 +464,12 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
             Msg::GuardEof => {}
+            Msg::ReplIdle => {
+                deadline = Instant::now() + Duration::from_secs(365 * 24 * 3600);
+            }
+            Msg::ReplBusy => {
+                deadline = Instant::now() + Duration::from_secs(policy.limits.wall_s);
+            }
             Msg::OutputExceeded => {
                 if killed_for.is_none() {
                     killed_for = Some(EndReason::Output);
@@ -446,6 +483,9 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
         let _ = kill(a_pid, Signal::SIGKILL);
     }
     let _ = child.wait();
+    if let Some(session) = &repl {
+        session.ended();
+    }
     for f in forwarders {
         let _ = f.join();
     }
@@ -646,6 +686,7 @@ fn guard_loop(
     gate: &Gate,
     tx: &mpsc::Sender<Msg>,
     go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
+    repl: Option<(crate::repl::ReplSession, Vec<OwnedFd>)>,
 ) {
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
@@ -697,6 +738,15 @@ fn guard_loop(
                     let _ = tx.send(Msg::Event(e));
                 }
             }
+            "repl" => {
+                let Some((session, output)) = &repl else { break };
+                let _ = tx.send(Msg::ReplIdle);
+                let (header, blob) = session.next(output);
+                let _ = tx.send(Msg::ReplBusy);
+                if write_frame(&mut w, header, &blob).is_err() {
+                    break;
+                }
+            }
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
@@ -720,6 +770,7 @@ fn guard_config(
         Program::File { args, .. } => ("file", args, None),
         Program::Code { args, .. } => ("code", args, None),
         Program::Module { name, args } => ("module", args, Some(name.clone())),
+        Program::Repl(_) => ("repl", &Vec::new(), None),
     };
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let modules: serde_json::Map<String, serde_json::Value> = policy
@@ -743,7 +794,7 @@ fn guard_config(
         "path": entry,
         "module": name,
         "args": args,
-        "sys_path0": match mode { "code" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
+        "sys_path0": match mode { "code" | "repl" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
         "user_cwd": user_cwd,
         "stdlib": stdlib,
         "site": interp.site,

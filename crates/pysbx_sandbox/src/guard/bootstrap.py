@@ -617,6 +617,11 @@ def _pysbx_guard():
             import runpy
             sys.argv = [cfg["module"]] + cfg["args"]
             runpy.run_module(cfg["module"], run_name="__main__", alter_sys=True)
+        elif mode == "repl":
+            # The entry is pysbx's REPL server (guard/repl.py), compiled as the guard's own code.
+            server = {}
+            exec(compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True), server)
+            server["serve"](main, _request, _report)
         else:
             filename = cfg["path"] if mode == "file" else "<string>"
             sys.argv = [filename if mode == "file" else "-c"] + cfg["args"]

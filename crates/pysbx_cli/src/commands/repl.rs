@@ -1,0 +1,435 @@
+//! `pysbx repl` (and `pysbx -i`): an interactive Python whose every input is scanned,
+//! sanitized and run in one persistent confined interpreter.
+//!
+//! The line editor, the static gate and the meta-commands live here; the sandbox runs the
+//! session ([`pysbx_sandbox::Program::Repl`]) and asks this module for each input through the
+//! session's front end. A limit or kill ends the interpreter: the end is reported and a fresh
+//! one starts (with an empty namespace).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use anyhow::Context;
+use clap::Args;
+use pysbx_analysis::AnalyzeOptions;
+use pysbx_report::{Emitter, FileResult, ScanReport, ScanStats};
+use pysbx_sandbox::{EndReason, ExecRequest, GateFinding, GateReply, Program, ReplInput};
+use rustyline::error::ReadlineError;
+
+use crate::args::RuleOptions;
+use crate::pipeline::Engine;
+
+/// Arguments of `pysbx repl`.
+#[derive(Debug, Args)]
+pub(crate) struct ReplArgs {
+    /// Sandbox policy (YAML); default: the configuration's `policy:` file, else the strict
+    /// default policy.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// The interpreter (default: `python3` on PATH).
+    #[arg(long, value_name = "PYTHON")]
+    pub(crate) python: Option<PathBuf>,
+    /// Run inputs without the static gate (the guard and the kernel layers still apply).
+    #[arg(long)]
+    pub(crate) no_gate: bool,
+    /// Print the isolation tier when the interpreter starts.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
+    #[command(flatten)]
+    pub(crate) rules: RuleOptions,
+}
+
+const PS1: &str = ">>> ";
+const PS2: &str = "... ";
+
+const HELP: &str = "\
+pysbx repl: each input is scanned, sanitized and run in one confined interpreter.
+  :help     this text
+  :policy   the effective sandbox policy and the isolation tier
+  :rules    the rules of the static gate
+  :quit     leave (as Ctrl-D does)
+Ctrl-C interrupts the running input (or clears the line); a limit that ends the
+interpreter starts a fresh one, without the previous state.";
+
+pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
+    if !std::io::stdin().is_terminal() {
+        return run_piped(args);
+    }
+    let slot: Arc<OnceLock<Arc<Frontend>>> = Arc::new(OnceLock::new());
+    let session = {
+        let slot = slot.clone();
+        pysbx_sandbox::ReplSession::new(Arc::new(move || match slot.get() {
+            Some(frontend) => frontend.next_input(),
+            None => ReplInput::End,
+        }))
+    };
+    // Before any other thread starts (building the rules may start some): every thread must
+    // block SIGINT so that Ctrl-C while an input runs interrupts that input, not pysbx.
+    session.forward_interrupts().context("taking over Ctrl-C")?;
+    let policy = load_policy(args)?;
+    let engine =
+        if args.no_gate { None } else { Some(Arc::new(Engine::from_options(&args.rules)?)) };
+    let editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
+    let frontend = Arc::new(Frontend {
+        editor: Mutex::new(editor),
+        engine: engine.clone(),
+        policy_json: serde_json::to_string_pretty(&policy)?,
+        inputs: AtomicU64::new(0),
+        quit: AtomicBool::new(false),
+        session: session.clone(),
+    });
+    let _ = slot.set(frontend.clone());
+    let gate = match &engine {
+        Some(engine) => gate_from_engine(engine.clone()),
+        None => pysbx_sandbox::passthrough_gate(),
+    };
+    eprintln!("pysbx repl: sandboxed Python; :help for commands, Ctrl-D to leave");
+    loop {
+        let request = ExecRequest {
+            program: Program::Repl(session.clone()),
+            policy: policy.clone(),
+            interpreter: args.python.clone(),
+            gate: gate.clone(),
+            require: Vec::new(),
+            live_stderr: true,
+        };
+        let outcome = match pysbx_sandbox::run(request) {
+            Ok(outcome) => outcome,
+            Err(err @ pysbx_sandbox::SandboxError::IsolationUnavailable(_)) => {
+                eprintln!("pysbx: {err}");
+                return Ok(ExitCode::from(pysbx_sandbox::EXIT_INTERNAL));
+            }
+            Err(err) => return Err(err).context("pysbx repl"),
+        };
+        if args.verbose {
+            eprint!("pysbx: isolation tier:\n{}", outcome.tier.summary());
+        }
+        if frontend.quit.load(Ordering::SeqCst) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        match outcome.end.reason {
+            // `exit()` or `raise SystemExit` inside the session ends it, as in python.
+            EndReason::Exit => return Ok(ExitCode::from(outcome.end.exit_code)),
+            EndReason::Internal if session.inputs_run() == 0 => {
+                eprintln!("pysbx: {}", outcome.end.message);
+                return Ok(ExitCode::from(pysbx_sandbox::EXIT_INTERNAL));
+            }
+            _ => eprintln!(
+                "pysbx: the interpreter ended: {}; a fresh one starts, state was lost",
+                outcome.end.message
+            ),
+        }
+    }
+}
+
+/// Standard input is not a terminal: the whole input is one program, run as `exec -c` would.
+fn run_piped(args: &ReplArgs) -> anyhow::Result<ExitCode> {
+    let mut code = String::new();
+    std::io::stdin().read_to_string(&mut code).context("reading standard input")?;
+    // Parsed rather than built, so `exec`'s other options keep their defaults.
+    #[derive(clap::Parser)]
+    struct ExecOnly {
+        #[command(flatten)]
+        exec: crate::commands::exec::ExecArgs,
+    }
+    let mut exec = <ExecOnly as clap::Parser>::try_parse_from([
+        std::ffi::OsString::from("pysbx exec"),
+        "-c".into(),
+        code.into(),
+    ])?
+    .exec;
+    exec.policy.clone_from(&args.policy);
+    exec.python.clone_from(&args.python);
+    exec.verbose = args.verbose;
+    exec.no_gate = args.no_gate;
+    exec.rules = args.rules.clone();
+    crate::commands::exec::run(&exec)
+}
+
+fn load_policy(args: &ReplArgs) -> anyhow::Result<pysbx_sandbox::Policy> {
+    let policy_file = match &args.policy {
+        Some(p) => Some(p.clone()),
+        None if args.rules.no_config => None,
+        None => {
+            crate::config::load_effective_config(args.rules.config.as_deref(), args.rules.audit)?
+                .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p)))
+        }
+    };
+    Ok(match &policy_file {
+        Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
+        None => pysbx_sandbox::Policy::default(),
+    })
+}
+
+/// The static gate for modules the session imports (inputs are gated by [`Frontend`]).
+fn gate_from_engine(engine: Arc<Engine>) -> pysbx_sandbox::Gate {
+    Arc::new(move |path: &Path, bytes: &[u8]| match engine.sanitize_module(path, bytes) {
+        Ok(module) => GateReply::Allow {
+            source: module.source,
+            findings: module
+                .findings
+                .into_iter()
+                .map(|f| GateFinding {
+                    rule_id: f.rule_id,
+                    severity: f.severity.to_string(),
+                    line: f.line,
+                    column: f.column,
+                    message: f.message,
+                    action: format!("{:?}", f.action).to_lowercase(),
+                })
+                .collect(),
+        },
+        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+    })
+}
+
+/// Reads, checks and hands over inputs; called on the sandbox's guard thread.
+struct Frontend {
+    editor: Mutex<rustyline::DefaultEditor>,
+    engine: Option<Arc<Engine>>,
+    policy_json: String,
+    inputs: AtomicU64,
+    quit: AtomicBool,
+    session: pysbx_sandbox::ReplSession,
+}
+
+impl Frontend {
+    fn next_input(&self) -> ReplInput {
+        loop {
+            let Some(text) = self.read_input() else {
+                self.quit.store(true, Ordering::SeqCst);
+                return ReplInput::End;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let n = self.inputs.fetch_add(1, Ordering::SeqCst) + 1;
+            let filename = format!("<input-{n}>");
+            if let Some(source) = self.gate(&text, &filename) {
+                return ReplInput::Run { source, filename };
+            }
+        }
+    }
+
+    /// One complete input (several lines while the parser wants more), or `None` at the end.
+    fn read_input(&self) -> Option<String> {
+        let Ok(mut editor) = self.editor.lock() else { return None };
+        let mut buf = String::new();
+        loop {
+            let prompt = if buf.is_empty() { PS1 } else { PS2 };
+            match editor.readline(prompt) {
+                Ok(line) => {
+                    if buf.is_empty() && line.trim_start().starts_with(':') {
+                        let _ = editor.add_history_entry(line.trim());
+                        if !self.meta(line.trim()) {
+                            return None;
+                        }
+                        continue;
+                    }
+                    buf.push_str(&line);
+                    buf.push('\n');
+                    if !needs_more(&buf) {
+                        let _ = editor.add_history_entry(buf.trim_end());
+                        return Some(buf);
+                    }
+                }
+                Err(ReadlineError::Interrupted) => {
+                    println!("KeyboardInterrupt");
+                    buf.clear();
+                }
+                Err(_) => {
+                    if !buf.is_empty() {
+                        println!();
+                    }
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Runs a meta-command; `false` to leave.
+    fn meta(&self, command: &str) -> bool {
+        let mut out = std::io::stdout().lock();
+        match command {
+            ":help" | ":h" | ":?" => {
+                let _ = writeln!(out, "{HELP}");
+            }
+            ":quit" | ":q" | ":exit" => return false,
+            ":policy" => {
+                let _ = writeln!(out, "{}", self.policy_json);
+                match self.session.tier() {
+                    Some(tier) => {
+                        let _ = write!(out, "isolation tier:\n{}", tier.summary());
+                    }
+                    None => {
+                        let _ = writeln!(out, "isolation tier: not reported yet");
+                    }
+                }
+            }
+            ":rules" => match &self.engine {
+                Some(engine) => {
+                    for rule in engine.rules.rules() {
+                        let _ = writeln!(
+                            out,
+                            "{:<7} {:<8} {:<6} {}",
+                            rule.id,
+                            rule.severity.to_string(),
+                            format!("{:?}", rule.action).to_lowercase(),
+                            rule.name
+                        );
+                    }
+                    let _ = writeln!(out, "{} rules", engine.rules.len());
+                }
+                None => {
+                    let _ = writeln!(out, "the static gate is off (--no-gate)");
+                }
+            },
+            other => {
+                let _ = writeln!(out, "unknown command {other}; :help lists the commands");
+            }
+        }
+        true
+    }
+
+    /// Scans one input, shows its findings as `scan` does, and returns the sanitized source;
+    /// `None` when it cannot run (a syntax error, or the gate refused it).
+    fn gate(&self, text: &str, filename: &str) -> Option<String> {
+        let Some(engine) = &self.engine else { return Some(text.to_string()) };
+        let path = Path::new(filename);
+        // The gate never honours suppression comments: the input is untrusted.
+        let analysis =
+            engine.analyzer.analyze(text, path, &AnalyzeOptions { honor_suppressions: false });
+        if let Some(err) = &analysis.error {
+            eprintln!("  File \"{filename}\", line {}\nSyntaxError: {}", err.line, err.message);
+            return None;
+        }
+        if !analysis.findings.is_empty() {
+            let rendered = render_findings(engine, filename, analysis.findings);
+            let _ = std::io::stderr().write_all(rendered.as_bytes());
+        }
+        match engine.sanitize_module(path, text.as_bytes()) {
+            Ok(module) => Some(module.source),
+            Err(err) => {
+                eprintln!("pysbx: {filename} was refused by the static gate: {err:#}");
+                None
+            }
+        }
+    }
+}
+
+/// The diagnostics of `scan`'s text format, without its closing summary.
+fn render_findings(engine: &Engine, filename: &str, findings: Vec<pysbx_rules::Finding>) -> String {
+    let report = ScanReport {
+        rules: &engine.rules,
+        files: vec![FileResult { path: filename.to_string(), findings, line_hashes: None }],
+        errors: Vec::new(),
+        stats: ScanStats { files_scanned: 1, ..ScanStats::default() },
+        root: PathBuf::from("."),
+        category: None,
+        fail_on: pysbx_rules::Severity::Low,
+        distributions: Vec::new(),
+    };
+    let emitter = pysbx_report::TextEmitter {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        show_help: true,
+    };
+    let mut out = Vec::new();
+    if let Err(err) = emitter.emit(&report, &mut out) {
+        return format!("pysbx: {err}\n");
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    // The summary is the last paragraph; one input needs no file count.
+    match text.trim_end().rfind("\n\n") {
+        Some(end) => format!("{}\n\n", &text[..end]),
+        None => text,
+    }
+}
+
+/// Whether the input so far needs more lines, as python's interactive prompt decides: an open
+/// bracket or triple-quoted string, a block header without its body, or a compound statement
+/// not yet closed by a blank line. Decided from the parser's answer, not by counting brackets.
+fn needs_more(buf: &str) -> bool {
+    use ruff_python_parser::{InterpolatedStringErrorType, LexicalErrorType, ParseErrorType};
+    let ends_blank = buf.lines().last().is_none_or(|l| l.trim().is_empty());
+    match ruff_python_parser::parse_module(buf) {
+        Ok(parsed) => !ends_blank && parsed.suite().last().is_some_and(is_compound),
+        Err(err) => {
+            let at_end = usize::from(err.location.start()) >= buf.trim_end().len();
+            match &err.error {
+                // Inside brackets and triple-quoted strings blank lines are part of the input.
+                ParseErrorType::Lexical(LexicalErrorType::Eof) => true,
+                ParseErrorType::Lexical(LexicalErrorType::UnclosedStringError) => {
+                    is_triple_quoted(&buf[usize::from(err.location.start())..])
+                }
+                ParseErrorType::Lexical(
+                    LexicalErrorType::FStringError(kind) | LexicalErrorType::TStringError(kind),
+                )
+                | ParseErrorType::FStringError(kind)
+                | ParseErrorType::TStringError(kind) => {
+                    *kind == InterpolatedStringErrorType::UnterminatedTripleQuotedString
+                }
+                _ => at_end && !ends_blank,
+            }
+        }
+    }
+}
+
+fn is_triple_quoted(from: &str) -> bool {
+    let rest = from.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    rest.starts_with("\"\"\"") || rest.starts_with("'''")
+}
+
+fn is_compound(stmt: &ruff_python_ast::Stmt) -> bool {
+    use ruff_python_ast::Stmt;
+    matches!(
+        stmt,
+        Stmt::FunctionDef(_)
+            | Stmt::ClassDef(_)
+            | Stmt::If(_)
+            | Stmt::For(_)
+            | Stmt::While(_)
+            | Stmt::With(_)
+            | Stmt::Try(_)
+            | Stmt::Match(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_statements_are_complete() {
+        assert!(!needs_more("x = 1\n"));
+        assert!(!needs_more("print(1)\n"));
+        assert!(!needs_more("x = (1,\n 2)\n"));
+    }
+
+    #[test]
+    fn open_brackets_and_strings_need_more() {
+        assert!(needs_more("print(1,\n"));
+        assert!(needs_more("x = [\n"));
+        assert!(needs_more("x = [\n\n"));
+        assert!(needs_more("x = \"\"\"abc\n"));
+        assert!(needs_more("x = f'''{1}\n"));
+    }
+
+    #[test]
+    fn blocks_wait_for_a_blank_line() {
+        assert!(needs_more("def f():\n"));
+        assert!(needs_more("def f():\n    return 1\n"));
+        assert!(!needs_more("def f():\n    return 1\n\n"));
+        assert!(needs_more("if True: pass\n"));
+        assert!(needs_more("@dec\n"));
+    }
+
+    #[test]
+    fn syntax_errors_are_complete() {
+        assert!(!needs_more("1 +* 2\n"));
+        assert!(!needs_more("def f():\n\n"));
+        assert!(!needs_more("x = 'abc\n"));
+    }
+}

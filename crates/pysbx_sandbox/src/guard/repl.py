@@ -1,0 +1,52 @@
+# The pysbx REPL server: pysbx's own code, run by the guard (as "<pysbx-guard>") in place of a
+# program. It asks pysbx for each input over the guard pipe, runs it in the one persistent
+# __main__ namespace, echoes expression statements through sys.displayhook as the interactive
+# interpreter does, and reports exceptions without ending the session. Asking for the next
+# input is the "done" marker of the previous one.
+
+
+def serve(main, request, report):
+    import sys, signal, ast, linecache
+
+    ns = main.__dict__
+    sigint, ignore, interrupt = signal.SIGINT, signal.SIG_IGN, signal.default_int_handler
+    sys.argv = [""]
+    # pysbx takes Ctrl-C with SIGINT blocked, and the mask is inherited across exec.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [sigint])
+    sys.ps1, sys.ps2 = ">>> ", "... "
+
+    def idle():
+        # An interrupt that arrives while waiting for input must not tear the pipe's framing.
+        signal.signal(sigint, ignore)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+
+    while True:
+        try:
+            idle()
+        except KeyboardInterrupt:
+            idle()  # a late interrupt of the input that just ended
+        header, blob = request({"t": "repl"})
+        if header.get("t") != "input":
+            return
+        filename = header.get("filename") or "<input>"
+        source = blob.decode("utf-8", "surrogateescape")
+        # Tracebacks show the input's lines, as they show a file's.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            signal.signal(sigint, interrupt)
+            tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            for stmt in tree.body:
+                node = ast.Interactive(body=[stmt])
+                exec(compile(node, filename, "single", dont_inherit=True), ns)
+        except SystemExit:
+            raise
+        except BaseException as exc:
+            try:
+                signal.signal(sigint, ignore)
+                report(exc)
+            except KeyboardInterrupt:
+                pass

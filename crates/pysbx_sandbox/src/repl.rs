@@ -1,0 +1,223 @@
+//! Interactive sessions: one persistent confined interpreter that runs inputs one at a time.
+//!
+//! A session is an ordinary sandboxed run ([`crate::run`] with [`crate::Program::Repl`]) whose
+//! entry is pysbx's own REPL server (`guard/repl.py`, trusted like the bootstrap). The server
+//! asks for each input over the guard pipe; the supervisor's guard thread answers by calling
+//! the session's front end, which reads, scans and sanitizes the input (the sandbox knows
+//! nothing of rules). The wall clock runs only while an input runs; CPU time is counted for the
+//! whole session, as the kernel counts it for the process.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// The server the confined interpreter runs in place of a program.
+pub(crate) const SERVER: &str = include_str!("guard/repl.py");
+
+/// The front end's answer when the interpreter asks for its next input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplInput {
+    /// Run this source (already scanned and sanitized) in the session's namespace.
+    Run {
+        /// The source: one or more statements; expression statements echo their value.
+        source: String,
+        /// The name tracebacks show (`<input-3>`).
+        filename: String,
+    },
+    /// End the session: the interpreter exits normally.
+    End,
+}
+
+/// Reads the next input; called on the supervisor's guard thread while the interpreter waits.
+pub type ReplFrontend = Arc<dyn Fn() -> ReplInput + Send + Sync>;
+
+/// A handle on an interactive session, shared between the front end and the supervisor.
+#[derive(Clone)]
+pub struct ReplSession {
+    frontend: ReplFrontend,
+    pid: Arc<AtomicI32>,
+    running: Arc<AtomicBool>,
+    inputs: Arc<AtomicU64>,
+    tier: Arc<Mutex<Option<crate::Tier>>>,
+}
+
+impl std::fmt::Debug for ReplSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplSession")
+            .field("pid", &self.pid.load(Ordering::Relaxed))
+            .field("running", &self.running.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplSession {
+    /// A session whose inputs come from `frontend`.
+    #[must_use]
+    pub fn new(frontend: ReplFrontend) -> Self {
+        Self {
+            frontend,
+            pid: Arc::new(AtomicI32::new(0)),
+            running: Arc::new(AtomicBool::new(false)),
+            inputs: Arc::new(AtomicU64::new(0)),
+            tier: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Sends every SIGINT the process receives (Ctrl-C at the terminal) to the running input
+    /// instead of ending pysbx. Call it before starting any other thread: it blocks SIGINT in
+    /// the calling thread, threads started later inherit the mask, and one thread takes the
+    /// signals with `sigwait`. Child processes start with an empty mask.
+    ///
+    /// # Errors
+    /// When the signal mask cannot be changed.
+    pub fn forward_interrupts(&self) -> std::io::Result<()> {
+        use nix::sys::signal::SigSet;
+        let mut set = SigSet::empty();
+        set.add(Signal::SIGINT);
+        set.thread_block().map_err(std::io::Error::from)?;
+        let session = self.clone();
+        std::thread::spawn(move || {
+            while let Ok(signal) = set.wait() {
+                if signal == Signal::SIGINT {
+                    session.interrupt();
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// The isolation tier of the running interpreter, once it has started.
+    #[must_use]
+    pub fn tier(&self) -> Option<crate::Tier> {
+        self.tier.lock().ok().and_then(|t| t.clone())
+    }
+
+    /// Records the tier the interpreter reported when it started.
+    pub(crate) fn set_tier(&self, tier: &crate::Tier) {
+        if let Ok(mut t) = self.tier.lock() {
+            *t = Some(tier.clone());
+        }
+    }
+
+    /// Interrupts the input that is running (`KeyboardInterrupt` inside the interpreter, which
+    /// keeps its state). Returns whether an input was running.
+    pub fn interrupt(&self) -> bool {
+        let pid = self.pid.load(Ordering::SeqCst);
+        if pid <= 0 || !self.running.load(Ordering::SeqCst) {
+            return false;
+        }
+        kill(Pid::from_raw(pid), Signal::SIGINT).is_ok()
+    }
+
+    /// Whether an input is running now.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// How many inputs the current interpreter has been given (0 after a fresh start).
+    #[must_use]
+    pub fn inputs_run(&self) -> u64 {
+        self.inputs.load(Ordering::SeqCst)
+    }
+
+    /// Records the interpreter's pid (as the supervisor sees it) for [`Self::interrupt`].
+    pub(crate) fn started(&self, pid: i32) {
+        self.pid.store(pid, Ordering::SeqCst);
+        self.running.store(false, Ordering::SeqCst);
+        self.inputs.store(0, Ordering::SeqCst);
+    }
+
+    /// Records that the interpreter ended: nothing is left to interrupt.
+    pub(crate) fn ended(&self) {
+        self.pid.store(0, Ordering::SeqCst);
+        self.running.store(false, Ordering::SeqCst);
+    }
+
+    /// Answers the interpreter's request for its next input: the header and blob to send.
+    /// `output` are the read ends of the interpreter's stdout and stderr pipes: the previous
+    /// input's output is forwarded before the front end prints its prompt.
+    pub(crate) fn next(&self, output: &[OwnedFd]) -> (serde_json::Value, Vec<u8>) {
+        self.running.store(false, Ordering::SeqCst);
+        settle(output);
+        match (self.frontend)() {
+            ReplInput::Run { source, filename } => {
+                self.inputs.fetch_add(1, Ordering::SeqCst);
+                self.running.store(true, Ordering::SeqCst);
+                (serde_json::json!({"t": "input", "filename": filename}), source.into_bytes())
+            }
+            ReplInput::End => (serde_json::json!({"t": "end"}), Vec::new()),
+        }
+    }
+}
+
+/// Waits until the output pipes hold nothing more to forward. The interpreter flushed its
+/// streams before it asked for input, so what remains is in the pipes or in a forwarder's hands;
+/// a pipe found empty twice a few milliseconds apart has been forwarded.
+fn settle(output: &[OwnedFd]) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let pending = || {
+        let mut fds: Vec<PollFd<'_>> =
+            output.iter().map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN)).collect();
+        if poll(&mut fds, PollTimeout::ZERO).is_err() {
+            return false;
+        }
+        fds.iter().any(|p| p.revents().is_some_and(|r| r.contains(PollFlags::POLLIN)))
+    };
+    let mut quiet = 0;
+    // Bounded: an interpreter that keeps printing from a thread cannot hold the prompt back.
+    for _ in 0..200 {
+        if pending() {
+            quiet = 0;
+        } else {
+            quiet += 1;
+            if quiet == 2 {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_framed_for_the_server_and_counted() {
+        let session = ReplSession::new(Arc::new(|| ReplInput::Run {
+            source: "1 + 1\n".into(),
+            filename: "<input-1>".into(),
+        }));
+        let (header, blob) = session.next(&[]);
+        assert_eq!(header["t"], "input");
+        assert_eq!(header["filename"], "<input-1>");
+        assert_eq!(blob, b"1 + 1\n");
+        assert!(session.is_running());
+        assert_eq!(session.inputs_run(), 1);
+        let end = ReplSession::new(Arc::new(|| ReplInput::End));
+        let (header, blob) = end.next(&[]);
+        assert_eq!(header["t"], "end");
+        assert!(blob.is_empty());
+        assert!(!end.is_running());
+    }
+
+    #[test]
+    fn nothing_is_interrupted_without_a_running_input() {
+        let session = ReplSession::new(Arc::new(|| ReplInput::End));
+        assert!(!session.interrupt());
+        session.started(i32::MAX);
+        // Started but idle (waiting for input): no signal is sent.
+        assert!(!session.interrupt());
+    }
+
+    #[test]
+    fn settle_returns_on_an_empty_pipe() {
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        settle(&[r]);
+    }
+}

@@ -1,0 +1,161 @@
+//! `pysbx repl` through a pseudo-terminal: multi-line input, state across inputs, the static
+//! gate's diagnostics, Ctrl-C, a limit that restarts the interpreter, and piped standard input.
+
+use std::process::Command;
+
+use rexpect::session::{PtySession, spawn_command};
+
+use crate::common::{pysbx, stderr, stdout};
+
+/// Every expectation gives up after this long: a broken session fails, it never hangs. Generous
+/// because the machine running the tests may be loaded, and each interpreter start is a full
+/// sandbox start.
+const TIMEOUT_MS: u64 = 60_000;
+
+/// `pysbx repl` in a pseudo-terminal, in a scratch directory without configuration.
+fn repl(dir: &std::path::Path, extra: &[&str]) -> PtySession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.arg("repl").arg("--no-config").args(extra).current_dir(dir);
+    // A dumb terminal keeps the line editor from sending control sequences the test would have
+    // to answer; Ctrl-C then reaches pysbx as SIGINT, as it does while an input runs.
+    cmd.env("TERM", "dumb").env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn pysbx repl");
+    session.exp_string(">>> ").expect("first prompt");
+    session
+}
+
+fn leave(mut session: PtySession) {
+    session.send_control('d').expect("send Ctrl-D");
+    session.exp_eof().expect("pysbx leaves on Ctrl-D");
+}
+
+#[test]
+fn multi_line_definition_then_call_keeps_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("def square(x):").expect("send");
+    s.exp_string("... ").expect("continuation prompt after a block header");
+    s.send_line("    return x * x").expect("send");
+    s.exp_string("... ").expect("a block waits for a blank line");
+    s.send_line("").expect("send");
+    s.exp_string(">>> ").expect("prompt after the definition");
+    s.send_line("square(7)").expect("send");
+    // The echo of the typed line holds no `49`: this is the displayhook's output.
+    s.exp_string("49").expect("the expression's value is echoed");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("y = square(3) + 1").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("[y] * 2").expect("send");
+    s.exp_string("[10, 10]").expect("state is kept across inputs");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("xs = [1,").expect("send");
+    s.exp_string("... ").expect("an open bracket continues");
+    s.send_line("  2]").expect("send");
+    s.exp_string(">>> ").expect("a closed bracket ends the input");
+    s.send_line("sum(xs) * 14").expect("send");
+    s.exp_string("42").expect("the bracketed input ran");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+}
+
+#[test]
+fn a_forbidden_call_shows_its_diagnostic_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("kept = 6").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("import os; os.system('id')").expect("send");
+    s.exp_string("error[PSB201]").expect("the gate's diagnostic");
+    s.exp_string("<input-2>:1:12").expect("pointing at the input's line and column");
+    s.exp_string("PysbxBlocked").expect("the stub raises when reached");
+    s.exp_string(">>> ").expect("the prompt returns");
+    s.send_line("kept * 7").expect("send");
+    s.exp_string("42").expect("the next input runs with the state kept");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+}
+
+#[test]
+fn ctrl_c_interrupts_the_running_input_and_keeps_the_interpreter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("kept = 21").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("def spin():").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("    print('spin' + 'ning', flush=True)").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("    while True: pass").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("spin()").expect("send");
+    // The input is running once its first line has printed.
+    s.exp_string("spinning").expect("the loop started");
+    s.send_control('c').expect("send Ctrl-C");
+    s.exp_string("KeyboardInterrupt").expect("the loop was interrupted");
+    s.exp_string(">>> ").expect("the prompt returns");
+    s.send_line("kept * 2").expect("send");
+    s.exp_string("42").expect("the same interpreter, its state kept");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+}
+
+#[test]
+fn a_limit_that_ends_the_interpreter_starts_a_fresh_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, "version: 1\nlimits: {wall_s: 2}\n").expect("write policy");
+    let policy = policy.to_string_lossy().into_owned();
+    let mut s = repl(dir.path(), &["--policy", &policy]);
+    s.send_line("lost = 1").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("while True: pass").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("").expect("send");
+    s.exp_string("wall-clock limit of 2 s").expect("the end is reported");
+    s.exp_string("state was lost").expect("the loss of state is said");
+    s.exp_string(">>> ").expect("a fresh interpreter");
+    s.send_line("lost").expect("send");
+    s.exp_string("NameError").expect("the fresh interpreter has none of the old state");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+}
+
+#[test]
+fn meta_commands_show_help_policy_and_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line(":help").expect("send");
+    s.exp_string(":policy").expect("help lists the commands");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line(":policy").expect("send");
+    s.exp_string("\"limits\"").expect("the effective policy");
+    s.exp_string("isolation tier").expect("and the tier");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line(":rules").expect("send");
+    s.exp_string("os-system").expect("the rules");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line(":quit").expect("send");
+    s.exp_eof().expect(":quit leaves");
+}
+
+#[test]
+fn a_program_on_standard_input_runs_as_exec_would() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = pysbx(dir.path())
+        .args(["repl", "--no-config"])
+        .write_stdin("def f(n):\n    return n * 2\n\nprint(f(21))\n")
+        .output()
+        .expect("run pysbx repl");
+    assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = pysbx(dir.path())
+        .args(["-i", "--no-config"])
+        .write_stdin("import os\nprint('before')\nos.system('id')\nprint('after')\n")
+        .output()
+        .expect("run pysbx -i");
+    assert_eq!(stdout(&out), "before\n", "{}", stderr(&out));
+    assert!(stderr(&out).contains("PSB201"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(i32::from(pysbx_sandbox::EXIT_VIOLATION)));
+}
