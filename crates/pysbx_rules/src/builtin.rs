@@ -8,7 +8,9 @@ use crate::model::RuleSet;
 
 /// `(file name, contents)` of every built-in pack. A test checks this list against `rules/`.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("audit.yaml", include_str!("../../../rules/audit.yaml")),
     ("code-exec.yaml", include_str!("../../../rules/code-exec.yaml")),
+    ("crypto.yaml", include_str!("../../../rules/crypto.yaml")),
     ("deserialization.yaml", include_str!("../../../rules/deserialization.yaml")),
     ("ffi.yaml", include_str!("../../../rules/ffi.yaml")),
     ("filesystem.yaml", include_str!("../../../rules/filesystem.yaml")),
@@ -17,6 +19,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("obfuscation.yaml", include_str!("../../../rules/obfuscation.yaml")),
     ("process.yaml", include_str!("../../../rules/process.yaml")),
     ("supply-chain.yaml", include_str!("../../../rules/supply-chain.yaml")),
+    ("web.yaml", include_str!("../../../rules/web.yaml")),
 ];
 
 /// Every built-in rule.
