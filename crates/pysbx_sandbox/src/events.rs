@@ -163,6 +163,10 @@ pub struct Outcome {
     pub tier: Tier,
     /// The interpreter that ran.
     pub interpreter: Interpreter,
+    /// Notes about pysbx itself during the run (an alert sink that failed), one sentence each.
+    pub notes: Vec<String>,
+    /// The JSON value the program passed to `pysbx_io.output` (the last one), when it did.
+    pub output: Option<serde_json::Value>,
 }
 
 impl Event {
@@ -203,18 +207,14 @@ impl Outcome {
         out.push_str(&start.to_string());
         out.push('\n');
         for e in &self.events {
-            let mut v = serde_json::to_value(e).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("type".into(), "event".into());
-            }
-            out.push_str(&v.to_string());
+            out.push_str(&event_json(e).to_string());
             out.push('\n');
         }
-        let mut end = serde_json::to_value(&self.end).unwrap_or_default();
-        if let Some(o) = end.as_object_mut() {
-            o.insert("type".into(), "end".into());
+        for n in &self.notes {
+            out.push_str(&serde_json::json!({"type": "note", "message": n}).to_string());
+            out.push('\n');
         }
-        out.push_str(&end.to_string());
+        out.push_str(&end_json(&self.end).to_string());
         out.push('\n');
         out
     }
@@ -270,6 +270,26 @@ impl Outcome {
             }]
         })
     }
+}
+
+/// One event as its JSON line (`"type": "event"`), as files and live sinks carry it.
+#[must_use]
+pub fn event_json(event: &Event) -> serde_json::Value {
+    let mut v = serde_json::to_value(event).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("type".into(), "event".into());
+    }
+    v
+}
+
+/// The end event as its JSON line (`"type": "end"`).
+#[must_use]
+pub fn end_json(end: &End) -> serde_json::Value {
+    let mut v = serde_json::to_value(end).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("type".into(), "end".into());
+    }
+    v
 }
 
 fn file_uri(file: &str) -> String {
@@ -350,6 +370,8 @@ mod tests {
                 version: "3.11".into(),
                 loader: None,
             },
+            notes: vec!["alert webhook http://127.0.0.1:9/: 1 of 1 events not delivered".into()],
+            output: None,
         }
     }
 
@@ -358,11 +380,12 @@ mod tests {
         let text = outcome().to_jsonl();
         let lines: Vec<serde_json::Value> =
             text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert_eq!(lines.len(), 3);
+        assert_eq!(lines.len(), 4);
         assert_eq!(lines[0]["type"], "start");
         assert_eq!(lines[0]["tier"]["layers"]["seccomp"]["state"], "applied");
         assert_eq!(lines[1]["clause"], "process");
-        assert_eq!(lines[2]["reason"], "violation");
+        assert_eq!(lines[2]["type"], "note");
+        assert_eq!(lines[3]["reason"], "violation");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! then executes `python3 -I -B` with the guard's bootstrap, and supervises the run.
 #![deny(missing_docs)]
 
+mod alerts;
 mod confine;
 mod error;
 pub mod events;
@@ -26,6 +27,6 @@ pub use policy::Policy;
 pub use repl::{ReplFrontend, ReplInput, ReplSession};
 pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
-    passthrough_gate, run,
+    passthrough_gate, run, run_with_input,
 };
 pub use tier::{ALL_LAYERS, LayerState, Tier};

@@ -136,6 +136,8 @@ enum Msg {
     Hello(serde_json::Value),
     Event(Event),
     GuardEnd(String, String),
+    /// The JSON text the program handed to `pysbx_io.output`.
+    Output(Vec<u8>),
     GuardEof,
     OutputExceeded,
     /// The REPL interpreter waits for input (the wall clock stops) or runs one (it restarts).
@@ -149,6 +151,19 @@ enum Msg {
 /// [`SandboxError`] when the run could not be prepared (interpreter, entry file, refused by
 /// the gate, required isolation missing). The program's own failures are in the outcome.
 pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
+    run_with_input(req, None)
+}
+
+/// Runs a program as [`run`] does, with a JSON value the program reads through
+/// `pysbx_io.input()`. Whatever it passes to `pysbx_io.output(value)` (the last call wins) is
+/// parsed here as plain JSON, never as objects, and returned in [`Outcome::output`].
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_input(
+    req: ExecRequest,
+    input: Option<serde_json::Value>,
+) -> Result<Outcome, SandboxError> {
     let started = Instant::now();
     let interp = interp::resolve(req.interpreter.as_deref())?;
     let policy = &req.policy;
@@ -352,7 +367,7 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             let _ = kill(a_pid, Signal::SIGKILL);
         }
     };
-    let config = guard_config(
+    let mut config = guard_config(
         &req,
         policy,
         &interp,
@@ -361,8 +376,15 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
         script_dir.as_deref(),
         &user_cwd,
     );
+    if let Some(obj) = config.as_object_mut() {
+        // As text: the guard parses a fresh copy for every `pysbx_io.input()` call.
+        obj.insert("input".into(), input.map(|v| v.to_string()).into());
+    }
+    let mut output: Option<serde_json::Value> = None;
+    let mut output_notes: Vec<String> = Vec::new();
     let mut go_sent = false;
     let mut status_done = false;
+    let alerts = crate::alerts::Dispatcher::start(&policy.alerts);
     loop {
         let now = Instant::now();
         if now >= deadline && killed_for.is_none() && !status_done {
@@ -456,6 +478,7 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
                 if req.live_stderr {
                     eprintln!("pysbx: {}", e.summary());
                 }
+                alerts.send(&crate::events::event_json(&e));
                 if e.kind == EventKind::Violation && e.action == "killed" && killed_for.is_none() {
                     killed_for = Some(EndReason::Violation);
                     kill_tree(b_pid);
@@ -463,6 +486,10 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
                 events.push(e);
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
+            Msg::Output(text) => match serde_json::from_slice::<serde_json::Value>(&text) {
+                Ok(v) => output = Some(v),
+                Err(e) => output_notes.push(format!("the program's output value is not JSON: {e}")),
+            },
             Msg::GuardEof => {}
             Msg::ReplIdle => {
                 deadline = Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -502,7 +529,15 @@ pub fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
     }
     let wall_s = started.elapsed().as_secs_f64();
     let end = classify(policy, exit, setup_error, killed_for, guard_end, &events, wall_s);
-    Ok(Outcome { end, events, tier, interpreter: interp })
+    alerts.send(&crate::events::end_json(&end));
+    let mut notes = output_notes;
+    notes.extend(alerts.finish());
+    if req.live_stderr {
+        for n in &notes {
+            eprintln!("pysbx: {n}");
+        }
+    }
+    Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
 }
 
 fn classify(
@@ -746,6 +781,9 @@ fn guard_loop(
                 if write_frame(&mut w, header, &blob).is_err() {
                     break;
                 }
+            }
+            "output" => {
+                let _ = tx.send(Msg::Output(blob));
             }
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();

@@ -54,12 +54,23 @@ pub(crate) struct ExecArgs {
     /// Print the isolation tier and the end event on standard error.
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
+    /// A JSON file the program reads with `import pysbx_io; pysbx_io.input()` (pysbx reads the
+    /// file; the program gets a fresh copy of the value, never the file).
+    #[arg(long, value_name = "FILE.json")]
+    pub(crate) input: Option<PathBuf>,
+    /// Write the JSON value the program passes to `pysbx_io.output(value)` to FILE (atomically;
+    /// pysbx checks it is plain JSON). Not written when the program passes none.
+    #[arg(long, value_name = "FILE.json")]
+    pub(crate) output: Option<PathBuf>,
     /// Run the program without the static gate (the guard and the kernel layers still apply).
     #[arg(long)]
     pub(crate) no_gate: bool,
     #[command(flatten)]
     pub(crate) rules: RuleOptions,
 }
+
+/// The largest `--input` file: the value travels in the guard's configuration frame.
+const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
 /// The rule engine, built on a background thread while the sandbox starts (loading and
 /// compiling the rules is the slowest part of a short run) and awaited on first use.
@@ -126,6 +137,21 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
         None => pysbx_sandbox::Policy::default(),
     };
+    let input = match &args.input {
+        Some(path) => {
+            let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+            if meta.len() > MAX_INPUT {
+                anyhow::bail!("{}: input larger than {} MiB", path.display(), MAX_INPUT >> 20);
+            }
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column())
+            })?;
+            Some(value)
+        }
+        None => None,
+    };
     let program = match (&args.file, &args.code, &args.module) {
         (_, Some(code), _) => Program::Code { code: code.clone(), args: args.args.clone() },
         (_, _, Some(name)) => Program::Module { name: name.clone(), args: args.args.clone() },
@@ -163,7 +189,10 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         match alert {
             pysbx_sandbox::policy::Alert::Jsonl { path } => jsonl.push(path.clone()),
             pysbx_sandbox::policy::Alert::Sarif { path } => sarif.push(path.clone()),
-            pysbx_sandbox::policy::Alert::Stderr => {}
+            // Live sinks: the sandbox delivers them while the program runs.
+            pysbx_sandbox::policy::Alert::Stderr
+            | pysbx_sandbox::policy::Alert::Webhook { .. }
+            | pysbx_sandbox::policy::Alert::Syslog { .. } => {}
         }
     }
     let request = ExecRequest {
@@ -174,7 +203,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         require,
         live_stderr: true,
     };
-    let result = pysbx_sandbox::run(request);
+    let result = pysbx_sandbox::run_with_input(request, input);
     // A broken rule configuration is a usage error (exit 2), not a refusal of the program.
     if let Some(lazy) = &lazy
         && let Err(err) = lazy.get()
@@ -207,6 +236,34 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(line) = outcome.end_summary() {
         eprintln!("{line}");
     }
-    pysbx_sandbox::events::write_sinks(&outcome, &jsonl, &sarif)?;
+    if let Some(path) = &args.output {
+        match &outcome.output {
+            Some(value) => {
+                let text = format!("{value}\n");
+                if let Err(err) = pysbx_sandbox::events::write_atomic(path, &text) {
+                    eprintln!("pysbx: output not written: {err}");
+                }
+            }
+            None => eprintln!(
+                "pysbx: {} not written: the program passed no value to pysbx_io.output",
+                path.display()
+            ),
+        }
+    }
+    // A sink that cannot be written is reported; it never changes the run's exit status.
+    for path in &jsonl {
+        if let Err(err) =
+            pysbx_sandbox::events::write_sinks(&outcome, std::slice::from_ref(path), &[])
+        {
+            eprintln!("pysbx: events not written: {err}");
+        }
+    }
+    for path in &sarif {
+        if let Err(err) =
+            pysbx_sandbox::events::write_sinks(&outcome, &[], std::slice::from_ref(path))
+        {
+            eprintln!("pysbx: SARIF not written: {err}");
+        }
+    }
     Ok(ExitCode::from(outcome.end.exit_code))
 }

@@ -174,13 +174,23 @@ def _pysbx_guard():
             name = None
         return name if _type(name) is _str else None
 
+    # Glob keys (`vendor.*`, `plugin_*`) match a module when one of its dotted prefixes matches,
+    # so a package's grant covers its submodules as an exact key does.
+    _globs = tuple((k, g) for k, g in _modules.items() if "*" in k)
+    if _globs:
+        from fnmatch import fnmatchcase as _fnmatch
+
     def _grant(module, key):
         if module:
             parts = module.split(".")
             for i in range(len(parts), 0, -1):
-                g = _modules.get(".".join(parts[:i]))
+                prefix = ".".join(parts[:i])
+                g = _modules.get(prefix)
                 if g is not None and g[key]:
                     return g[key]
+                for pattern, g in _globs:
+                    if g[key] and _fnmatch(prefix, pattern):
+                        return g[key]
         return None
 
     def _violation(clause, message, operation, user, stack):
@@ -546,6 +556,46 @@ def _pysbx_guard():
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     sys.modules["pysbx"] = guard_module
+
+    # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
+    # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
+    # never loads an object made by sandboxed code.
+    _input_text = cfg.get("input")
+
+    def _not_json(obj):
+        raise TypeError("pysbx_io.output: %s is not a JSON type" % _type(obj).__name__)
+
+    try:
+        _strict = _json.make_encoder({}, _not_json, _json.encode_basestring_ascii, None, ":",
+                                     ",", False, False, False)
+
+        def _to_json(value):
+            return "".join(_strict(value, 0))
+    except NameError:
+        import json as _json_module
+
+        def _to_json(value):
+            return _json_module.dumps(value, allow_nan=False, default=_not_json,
+                                      separators=(",", ":"))
+
+    def _io_input():
+        """The JSON value given with `pysbx exec --input FILE` (a fresh copy on each call)."""
+        if _input_text is None:
+            raise LookupError("pysbx_io.input: no --input was given")
+        return _loads(_input_text)
+
+    def _io_output(value):
+        """Hands a JSON value to pysbx for `--output FILE`; the last call wins."""
+        text = _to_json(value).encode()
+        if len(text) > 32 * 1024 * 1024:
+            raise ValueError("pysbx_io.output: the value is larger than 32 MiB as JSON")
+        with _lock:
+            _send({"t": "output"}, text)
+
+    io_module = _ModuleType("pysbx_io")
+    io_module.input = _io_input
+    io_module.output = _io_output
+    sys.modules["pysbx_io"] = io_module
     _limit = cfg["recursion_limit"]
     _setrecursionlimit = sys.setrecursionlimit
     _setrecursionlimit(_limit)

@@ -96,6 +96,11 @@ struct RawModule {
 struct RawAlert {
     kind: Spanned<String>,
     path: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    timeout_s: Option<Spanned<u64>>,
+    retries: Option<Spanned<u32>>,
+    address: Option<Spanned<String>>,
+    facility: Option<Spanned<String>>,
 }
 
 /// A project configuration file: only its `policy:` section is read here.
@@ -245,8 +250,13 @@ impl Ctx {
         if let Some(modules) = raw.modules {
             for (name, grant) in modules {
                 let at = pos(&grant);
-                if !is_module_name(&name) {
-                    return Err(self.invalid(at, format!("`{name}` is not a module name")));
+                if !is_module_pattern(&name) {
+                    return Err(self.invalid(
+                        at,
+                        format!(
+                            "`{name}` is not a module name or glob (`pkg`, `pkg.*`, `plugin_*`)"
+                        ),
+                    ));
                 }
                 let g = grant.value;
                 let (fs, spans) = self.fs(g.fs.unwrap_or_default())?;
@@ -410,18 +420,79 @@ impl Ctx {
             Some(p) => self.path(p),
             None => Err(self.invalid(at, format!("alert `{kind}` needs a `path`"))),
         };
-        match a.kind.value.as_str() {
-            "stderr" => {
-                if let Some(p) = &a.path {
-                    return Err(self.invalid(pos(p), "alert `stderr` takes no path"));
-                }
-                Ok(Alert::Stderr)
+        let kind = a.kind.value.as_str();
+        let stray: [(&str, Option<Position>, &[&str]); 5] = [
+            ("path", a.path.as_ref().map(pos), &["jsonl", "sarif"]),
+            ("url", a.url.as_ref().map(pos), &["webhook"]),
+            ("timeout_s", a.timeout_s.as_ref().map(pos), &["webhook"]),
+            ("retries", a.retries.as_ref().map(pos), &["webhook"]),
+            ("address", a.address.as_ref().map(pos), &["syslog"]),
+        ];
+        for (key, at, kinds) in stray {
+            if let Some(at) = at
+                && !kinds.contains(&kind)
+                && ["stderr", "jsonl", "sarif", "webhook", "syslog"].contains(&kind)
+            {
+                return Err(self.invalid(at, format!("alert `{kind}` takes no `{key}`")));
             }
+        }
+        if let Some(f) = &a.facility
+            && kind != "syslog"
+        {
+            return Err(self.invalid(pos(f), format!("alert `{kind}` takes no `facility`")));
+        }
+        match kind {
+            "webhook" => {
+                let url = a
+                    .url
+                    .as_ref()
+                    .ok_or_else(|| self.invalid(at, "alert `webhook` needs a `url`"))?;
+                crate::alerts::split_http_url(&url.value).map_err(|m| self.invalid(pos(url), m))?;
+                let timeout_s = match &a.timeout_s {
+                    Some(t) if !(1..=60).contains(&t.value) => {
+                        return Err(self.invalid(pos(t), "timeout_s must be in 1..60"));
+                    }
+                    Some(t) => t.value,
+                    None => 5,
+                };
+                let retries = match &a.retries {
+                    Some(r) if r.value > 10 => {
+                        return Err(self.invalid(pos(r), "retries must be in 0..10"));
+                    }
+                    Some(r) => r.value,
+                    None => 2,
+                };
+                Ok(Alert::Webhook { url: url.value.clone(), timeout_s, retries })
+            }
+            "syslog" => {
+                let address = a.address.as_ref().ok_or_else(|| {
+                    self.invalid(at, "alert `syslog` needs an `address` (host:port)")
+                })?;
+                let addr = address.value.strip_prefix("udp:").unwrap_or(&address.value);
+                if addr
+                    .rsplit_once(':')
+                    .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+                {
+                    return Err(
+                        self.invalid(pos(address), format!("`{}` is not host:port", address.value))
+                    );
+                }
+                let facility = match &a.facility {
+                    Some(f) => crate::alerts::facility_number(&f.value).ok_or_else(|| {
+                        self.invalid(pos(f), format!("unknown syslog facility `{}`", f.value))
+                    })?,
+                    None => 1,
+                };
+                Ok(Alert::Syslog { address: addr.to_string(), facility })
+            }
+            "stderr" => Ok(Alert::Stderr),
             "jsonl" => Ok(Alert::Jsonl { path: need_path("jsonl")? }),
             "sarif" => Ok(Alert::Sarif { path: need_path("sarif")? }),
             other => Err(self.invalid(
                 pos(&a.kind),
-                format!("unknown alert kind `{other}`: expected stderr, jsonl or sarif"),
+                format!(
+                    "unknown alert kind `{other}`: expected stderr, jsonl, sarif, webhook or syslog"
+                ),
             )),
         }
     }
@@ -464,6 +535,11 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// A module name whose dotted parts may hold `*` (any characters within that part).
+fn is_module_pattern(name: &str) -> bool {
+    is_module_name(&name.replace('*', "x"))
 }
 
 fn is_module_name(name: &str) -> bool {
@@ -551,6 +627,41 @@ alerts:
         let err = load("fs:\n  read: [\"./a\"]\n  write: [\"./b\"]\n").unwrap_err();
         assert_eq!(err.position(), Some(Position { line: 3, column: 11 }), "{err}");
         assert!(err.to_string().contains("outside every readable path"), "{err}");
+    }
+
+    #[test]
+    fn module_keys_may_be_globs() {
+        let p = load("modules:\n  \"vendor.*\": {process: true}\n  \"plugin_*\": {ffi: true}\n")
+            .unwrap();
+        assert!(p.modules["vendor.*"].process && p.modules["plugin_*"].ffi);
+        let err = load("modules:\n  \"a..b\": {process: true}\n").unwrap_err();
+        assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
+    }
+
+    #[test]
+    fn live_alerts_load_with_defaults_and_checks() {
+        let p = load(
+            "alerts:\n  - {kind: webhook, url: \"http://127.0.0.1:9/h\"}\n  - {kind: syslog, address: \"udp:127.0.0.1:514\", facility: local0}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.alerts,
+            vec![
+                Alert::Webhook { url: "http://127.0.0.1:9/h".into(), timeout_s: 5, retries: 2 },
+                Alert::Syslog { address: "127.0.0.1:514".into(), facility: 16 },
+            ]
+        );
+        let err = load("alerts:\n  - {kind: webhook, url: \"https://x/\"}\n").unwrap_err();
+        assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
+        assert!(err.to_string().contains("TLS"), "{err}");
+        let err = load("alerts:\n  - {kind: syslog, address: x, path: y}\n").unwrap_err();
+        assert!(err.to_string().contains("takes no `path`"), "{err}");
+        let err =
+            load("alerts:\n  - {kind: webhook, url: \"http://h/\", timeout_s: 0}\n").unwrap_err();
+        assert!(err.to_string().contains("timeout_s"), "{err}");
+        let err =
+            load("alerts:\n  - {kind: syslog, address: \"h:1\", facility: mars}\n").unwrap_err();
+        assert!(err.to_string().contains("facility"), "{err}");
     }
 
     #[test]

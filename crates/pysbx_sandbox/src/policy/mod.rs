@@ -191,6 +191,22 @@ pub enum Alert {
         /// The file.
         path: PathBuf,
     },
+    /// An HTTP/1.1 `POST` of each JSON event to a plain `http://` URL, from a background thread.
+    Webhook {
+        /// `http://host[:port][/path]`.
+        url: String,
+        /// Seconds one attempt may take (connect, send, status line).
+        timeout_s: u64,
+        /// Further attempts after a failed one.
+        retries: u32,
+    },
+    /// RFC 5424 syslog messages over UDP, one per event.
+    Syslog {
+        /// `host:port` of the collector.
+        address: String,
+        /// The facility number (`user` = 1 by default, `local0` = 16...).
+        facility: u8,
+    },
 }
 
 impl Policy {

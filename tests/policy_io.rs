@@ -1,0 +1,66 @@
+//! `pysbx exec --input/--output`: a JSON value in through `pysbx_io.input()`, a JSON value out
+//! through `pysbx_io.output()`, and nothing but plain JSON crossing the boundary.
+
+use crate::exec_support::{Scratch, run, stderr, stdout};
+
+#[test]
+fn json_goes_in_and_comes_out() {
+    let s = Scratch::new();
+    // The input file lives outside everything the program may read: only pysbx reads it.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let input = elsewhere.path().join("in.json");
+    let numbers = [3, 5, 8];
+    std::fs::write(&input, serde_json::json!({"numbers": numbers, "name": "job-7"}).to_string())
+        .expect("write input");
+    let output = elsewhere.path().join("out.json");
+    let script = s.write(
+        "job.py",
+        &format!(
+            "import pysbx_io\n\
+             v = pysbx_io.input()\n\
+             v['numbers'].append(100)\n\
+             w = pysbx_io.input()\n\
+             try:\n    open({path:?}).read()\n    print('read the file')\n\
+             except PermissionError:\n    print('file refused')\n\
+             pysbx_io.output({{'sum': sum(w['numbers']), 'name': w['name'], 'first_len': len(v['numbers'])}})\n",
+            path = input.display().to_string()
+        ),
+    );
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "file refused\n");
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&output).expect("output written"))
+            .expect("JSON");
+    // Each input() is a fresh copy: the append did not reach the second one.
+    assert_eq!(got["sum"], numbers.iter().sum::<i32>());
+    assert_eq!(got["name"], "job-7");
+    assert_eq!(got["first_len"], numbers.len() + 1);
+}
+
+#[test]
+fn only_json_values_leave_the_sandbox() {
+    let s = Scratch::new();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let output = elsewhere.path().join("out.json");
+    let script = s.write(
+        "leak.py",
+        "import pysbx_io\n\
+         for bad in ({1, 2}, float('nan'), object()):\n\
+         \x20   try:\n        pysbx_io.output(bad)\n        print('sent', type(bad).__name__)\n\
+         \x20   except (TypeError, ValueError) as e:\n        print('refused', type(bad).__name__)\n\
+         try:\n    pysbx_io.input()\nexcept LookupError:\n    print('no input')\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--output").arg(&output).arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "refused set\nrefused float\nrefused object\nno input\n");
+    assert!(!output.exists(), "nothing valid was passed, so nothing is written");
+    assert!(stderr(&out).contains("passed no value to pysbx_io.output"), "{}", stderr(&out));
+}
