@@ -1,4 +1,5 @@
 //! Package audits: archives read in memory, installed distributions, baselines, shards.
+#![allow(clippy::unwrap_used, reason = "archive builders in tests fail loudly on any I/O error")]
 
 use std::io::Write;
 use std::path::Path;

@@ -72,7 +72,7 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
         }
     }
     let mut findings: Vec<Value> = findings.into_values().collect();
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    findings.sort_by_key(sort_key);
     json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats})
 }
 

@@ -71,7 +71,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
         .collect();
     let mut archive_errors: Vec<FileError> = Vec::new();
-    let archive_results: Vec<(Vec<(String, FileOutcome)>, Vec<FileError>)> = discovery
+    let archive_results: Vec<ArchiveScan> = discovery
         .archives
         .par_iter()
         .map(|archive| {
@@ -199,13 +199,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The outcomes of one archive's members and the problems met while reading it.
+type ArchiveScan = (Vec<(String, FileOutcome)>, Vec<FileError>);
+
 /// Scans the Python members of one archive in memory. Members are reported as
 /// `archive!/member` in every format.
-fn scan_archive(
-    engine: &Engine,
-    archive: &Path,
-    want_hashes: bool,
-) -> (Vec<(String, FileOutcome)>, Vec<FileError>) {
+fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveScan {
     use pysbx_walk::archive::{ArchiveEntry, ArchiveLimits, archive_kind, read_archive};
     let shown = display_path(archive);
     let mut outcomes = Vec::new();
