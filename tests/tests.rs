@@ -2,10 +2,6 @@
 
 mod audit;
 mod common;
-mod precommit;
-mod rules_cmd;
-mod sanitize;
-mod scan;
 mod exec_benign;
 mod exec_bombs;
 mod exec_cli;
@@ -13,7 +9,11 @@ mod exec_escapes;
 mod exec_support;
 mod policy_alerts;
 mod policy_explain;
-mod policy_modules;
-mod policy_io;
 mod policy_features;
+mod policy_io;
+mod policy_modules;
+mod precommit;
 mod repl;
+mod rules_cmd;
+mod sanitize;
+mod scan;
