@@ -159,3 +159,42 @@ fn a_program_on_standard_input_runs_as_exec_would() {
     assert!(stderr(&out).contains("PSB201"), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(i32::from(pysbx_sandbox::EXIT_VIOLATION)));
 }
+
+/// Interpreters (not yet reaped or not) whose environment holds `needle`.
+fn interpreters_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'));
+        if !zombie && environ.split(|b| *b == 0).any(|var| var == needle.as_bytes()) {
+            found.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn closing_the_terminal_ends_the_running_interpreter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("import os; tmp = os.environ['TMPDIR']").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("print('T=' + tmp)").expect("send");
+    // The echo of the typed line has a quote after `T=`, the output a path.
+    let (_, line) = s.exp_regex(r"T=/\S+").expect("the interpreter's private TMPDIR");
+    let marker = format!("TMPDIR={}", &line[2..]);
+    s.exp_string(">>> ").expect("prompt");
+    assert!(!interpreters_with(&marker).is_empty(), "the marker finds the interpreter");
+    s.send_line("while True: pass").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("").expect("send");
+    // Dropping the session ends pysbx with SIGTERM, as a closing terminal would (SIGHUP).
+    drop(s);
+    // Bounded: the interpreter is killed before pysbx itself ends.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !interpreters_with(&marker).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(interpreters_with(&marker), Vec::<String>::new(), "no interpreter outlives pysbx");
+}

@@ -68,23 +68,40 @@ impl ReplSession {
     }
 
     /// Sends every SIGINT the process receives (Ctrl-C at the terminal) to the running input
-    /// instead of ending pysbx. Call it before starting any other thread: it blocks SIGINT in
-    /// the calling thread, threads started later inherit the mask, and one thread takes the
-    /// signals with `sigwait`. Child processes start with an empty mask.
+    /// instead of ending pysbx, and on SIGHUP or SIGTERM (the terminal closed, a kill) ends the
+    /// interpreter before pysbx ends by the same signal. Call it before starting any other
+    /// thread: it blocks these signals in the calling thread, threads started later inherit the
+    /// mask, and one thread takes them with `sigwait`. The interpreter inherits the mask too;
+    /// the REPL server clears it.
     ///
     /// # Errors
     /// When the signal mask cannot be changed.
     pub fn forward_interrupts(&self) -> std::io::Result<()> {
         use nix::sys::signal::SigSet;
         let mut set = SigSet::empty();
-        set.add(Signal::SIGINT);
+        for signal in [Signal::SIGINT, Signal::SIGHUP, Signal::SIGTERM] {
+            set.add(signal);
+        }
         set.thread_block().map_err(std::io::Error::from)?;
         let session = self.clone();
         std::thread::spawn(move || {
             while let Ok(signal) = set.wait() {
                 if signal == Signal::SIGINT {
                     session.interrupt();
+                    continue;
                 }
+                // The interpreter runs under another uid, which clears its parent-death
+                // signal: end it here rather than leave it running without a supervisor.
+                let pid = session.pid.load(Ordering::SeqCst);
+                if pid > 0 {
+                    let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+                // No handler is installed, so the signal's default action ends pysbx.
+                let mut one = SigSet::empty();
+                one.add(signal);
+                let _ = one.thread_unblock();
+                let _ = nix::sys::signal::raise(signal);
             }
         });
         Ok(())

@@ -11,8 +11,8 @@ def serve(main, request, report):
     ns = main.__dict__
     sigint, ignore, interrupt = signal.SIGINT, signal.SIG_IGN, signal.default_int_handler
     sys.argv = [""]
-    # pysbx takes Ctrl-C with SIGINT blocked, and the mask is inherited across exec.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [sigint])
+    # pysbx takes Ctrl-C (and hangups) with the signals blocked; the mask survives exec.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     sys.ps1, sys.ps2 = ">>> ", "... "
 
     def idle():
@@ -34,7 +34,7 @@ def serve(main, request, report):
             return
         filename = header.get("filename") or "<input>"
         source = blob.decode("utf-8", "surrogateescape")
-        # Tracebacks show the input's lines, as they show a file's.
+        # The traceback module (traceback.print_exc() in user code) shows the input's lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             signal.signal(sigint, interrupt)
