@@ -25,7 +25,8 @@ pub(crate) enum LeafKind {
     Reference,
     Import,
     Attribute,
-    String,
+    /// The index of the leaf's regex in `Compiled::string_regexes`.
+    String(u32),
 }
 
 /// One compiled argument condition of a call leaf.
@@ -81,6 +82,11 @@ pub(crate) struct Compiled {
     pub(crate) attributes: NameTable,
     /// One regex per string leaf, in the order of `string_leaves`.
     pub(crate) string_regexes: Vec<Regex>,
+    /// The rules with a string leaf: evaluated at every string candidate, their string leaves
+    /// computed lazily (an `all` stops at its first failing regex).
+    pub(crate) string_rules: Vec<u32>,
+    /// Per string regex, bytes of which every match contains one (see `matchers::required`).
+    pub(crate) string_required: Vec<Option<crate::matchers::required::ByteSet>>,
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
@@ -97,6 +103,8 @@ impl Compiled {
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
+            string_rules: Vec::new(),
+            string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
         };
@@ -161,9 +169,14 @@ impl Compiled {
                         message: last_line(&e.to_string()),
                     },
                 )?;
+                let index = u32::try_from(self.string_regexes.len()).unwrap_or(u32::MAX);
                 self.string_regexes.push(re);
+                self.string_required.push(crate::matchers::required::required(pattern));
+                if self.string_rules.last() != Some(&rule_index) {
+                    self.string_rules.push(rule_index);
+                }
                 self.string_leaves.push(leaf_id);
-                leaf(self, LeafKind::String)
+                leaf(self, LeafKind::String(index))
             }
             MatchSpec::Any(items) => Program::Any(
                 items

@@ -167,7 +167,7 @@ pub(crate) struct Walker<'a, 'c> {
     pub(crate) too_deep: Option<TextSize>,
     budget: Budget,
     strings: bool,
-    string_cache: FxHashMap<&'a str, SmallVec<[u32; 2]>>,
+    string_cache: FxHashMap<&'a str, string::Memo>,
 }
 
 /// NFKC-normalizes an identifier as CPython does (the parser already does; this keeps the
@@ -258,35 +258,53 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.hits.truncate(from);
     }
 
-    /// Settles a candidate, with its string hits when `text` is given.
+    /// Settles a candidate: with `text`, every string rule is evaluated against it too.
     fn settle_cand(&mut self, cand: Cand, text: Option<&Const<'a>>) {
         let from = self.hits.len();
         self.hits.extend(cand.delayed);
-        match text {
-            Some(Const::Str(Text::Borrowed(s))) => {
-                // The same literal recurs often within a file: match it once.
-                let matched = match self.string_cache.get(s) {
-                    Some(m) => m.clone(),
-                    None => {
-                        let m = string::matching(self.c, s);
-                        self.string_cache.insert(s, m.clone());
-                        m
-                    }
-                };
-                string::push(self.c, s, &matched, &mut self.interner, &mut self.hits);
-            }
-            Some(Const::Str(t)) => {
-                let matched = string::matching(self.c, t.as_str());
-                string::push(self.c, t.as_str(), &matched, &mut self.interner, &mut self.hits);
-            }
+        let latin;
+        let (text, literal): (&str, Option<&'a str>) = match text {
+            Some(Const::Str(Text::Borrowed(s))) => (s, Some(*s)),
+            Some(Const::Str(t)) => (t.as_str(), None),
             Some(Const::Bytes(b)) => {
-                let latin = string::latin1(b.as_bytes());
-                let matched = string::matching(self.c, &latin);
-                string::push(self.c, &latin, &matched, &mut self.interner, &mut self.hits);
+                latin = string::latin1(b.as_bytes());
+                (latin.as_str(), None)
             }
-            _ => {}
+            _ => {
+                self.settle(cand.range, cand.callee, from);
+                return;
+            }
+        };
+        // The same literal recurs often within a file: its regexes run once.
+        let mut memo = literal.and_then(|l| self.string_cache.remove(l)).unwrap_or_default();
+        let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
+        {
+            let site = Site { frames: &self.frames, file_name: self.file_name };
+            let mut oracle =
+                string::Lazy { compiled: self.c, text, memo: &mut memo, present: None };
+            matchers::evaluate_with(
+                self.c,
+                &self.hits[from..],
+                &site,
+                Some(&mut oracle),
+                |rule, subject| found.push((rule, subject.cloned())),
+            );
         }
-        self.settle(cand.range, cand.callee, from);
+        if let Some(l) = literal {
+            self.string_cache.insert(l, memo);
+        }
+        if !found.is_empty() {
+            let text_subject = string::subject(text, &mut self.interner);
+            for (rule, subject) in found {
+                self.raw.push(Raw {
+                    rule,
+                    range: cand.range,
+                    subject: subject.unwrap_or_else(|| text_subject.clone()),
+                    callee: cand.callee,
+                });
+            }
+        }
+        self.hits.truncate(from);
     }
 
     /// The node is outermost: its candidates are matched.

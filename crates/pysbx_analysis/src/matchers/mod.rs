@@ -6,11 +6,12 @@ pub(crate) mod attribute;
 pub(crate) mod call;
 pub(crate) mod import;
 pub(crate) mod reference;
+pub(crate) mod required;
 pub(crate) mod string;
 
 use smallvec::SmallVec;
 
-use crate::compile::{Compiled, Inside, Program};
+use crate::compile::{Compiled, Inside, LeafKind, Program};
 use crate::value::{QName, ValueSet};
 
 /// A leaf that matched at the node being evaluated.
@@ -40,6 +41,12 @@ pub(crate) struct Site<'s, 'a> {
     pub(crate) file_name: &'s str,
 }
 
+/// Answers, lazily, whether a string leaf's regex matches the string candidate at hand.
+pub(crate) trait StringOracle {
+    /// Whether regex `index` (into `Compiled::string_regexes`) matches.
+    fn matches(&mut self, index: u32) -> bool;
+}
+
 /// Evaluates every rule touched by `hits` at one node and reports those that hold, with
 /// the subject of their first hit.
 pub(crate) fn evaluate(
@@ -51,29 +58,57 @@ pub(crate) fn evaluate(
     if hits.is_empty() {
         return;
     }
+    evaluate_with(compiled, hits, site, None, |rule, subject| {
+        if let Some(subject) = subject {
+            report(rule, subject);
+        }
+    });
+}
+
+/// Evaluates the rules touched by `hits`, and with `strings` (at a string candidate) every
+/// rule that has a string leaf, computing string leaves only as the rule needs them: an `all`
+/// stops at its first failing regex. Reports each rule that holds with the subject of its
+/// first hit, or `None` when it holds through string leaves alone.
+pub(crate) fn evaluate_with(
+    compiled: &Compiled,
+    hits: &[Hit],
+    site: &Site<'_, '_>,
+    mut strings: Option<&mut dyn StringOracle>,
+    mut report: impl FnMut(u32, Option<&QName>),
+) {
     let mut rules: SmallVec<[u32; 8]> =
         hits.iter().filter_map(|h| compiled.leaves.get(h.leaf as usize).map(|l| l.rule)).collect();
+    if strings.is_some() {
+        rules.extend(compiled.string_rules.iter().copied());
+    }
     rules.sort_unstable();
     rules.dedup();
     for rule in rules {
         let Some(program) = compiled.programs.get(rule as usize) else { continue };
-        if holds(program, hits, site) {
+        if holds(compiled, program, hits, site, &mut strings) {
             let subject = hits
                 .iter()
                 .find(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule));
-            if let Some(hit) = subject {
-                report(rule, &hit.subject);
-            }
+            report(rule, subject.map(|h| &h.subject));
         }
     }
 }
 
-fn holds(program: &Program, hits: &[Hit], site: &Site<'_, '_>) -> bool {
+fn holds(
+    compiled: &Compiled,
+    program: &Program,
+    hits: &[Hit],
+    site: &Site<'_, '_>,
+    strings: &mut Option<&mut dyn StringOracle>,
+) -> bool {
     match program {
-        Program::Leaf(id) => hits.iter().any(|h| h.leaf == *id),
-        Program::Any(items) => items.iter().any(|p| holds(p, hits, site)),
-        Program::All(items) => items.iter().all(|p| holds(p, hits, site)),
-        Program::Not(inner) => !holds(inner, hits, site),
+        Program::Leaf(id) => match compiled.leaves.get(*id as usize).map(|l| &l.kind) {
+            Some(LeafKind::String(index)) => strings.as_mut().is_some_and(|o| o.matches(*index)),
+            _ => hits.iter().any(|h| h.leaf == *id),
+        },
+        Program::Any(items) => items.iter().any(|p| holds(compiled, p, hits, site, strings)),
+        Program::All(items) => items.iter().all(|p| holds(compiled, p, hits, site, strings)),
+        Program::Not(inner) => !holds(compiled, inner, hits, site, strings),
         Program::Inside(spec) => inside(spec, site),
     }
 }

@@ -1,47 +1,82 @@
 //! `string:` — a str or bytes literal, or the outermost constant expression that folds to one
 //! (`"ev" + "al"`, `"".join([...])`, `bytes.fromhex(...)`), matched against the rule's regex.
-//! Bytes are matched as latin-1 text. Each regex runs on its own: the regex engine then applies
-//! each one's literal prefilters and length bounds, which a combined set loses (on the standard
-//! library a set was about twice as slow). Results are cached per literal within a file.
+//! Bytes are matched as latin-1 text. Each regex runs on its own, and only when a rule needs it:
+//! `all: [string: <rare>, string: '[A-Z]']` stops at the first. (A combined regex set was
+//! slower: cheap patterns such as `[A-Z]` match nearly every string, so the set never rules a
+//! string out.) Within a file, results are remembered per literal.
 
 use crate::compile::Compiled;
-use crate::matchers::{Hit, push_unique};
+use crate::matchers::StringOracle;
+use crate::matchers::required::ByteSet;
 use smallvec::SmallVec;
 
-use crate::value::Interner;
+use crate::value::{Interner, QName};
 
 /// How many characters of the matched string a finding keeps as its subject.
 const SUBJECT_CHARS: usize = 80;
 
-/// The indices (into `Compiled::string_regexes`) of the regexes that match `text`.
-pub(crate) fn matching(compiled: &Compiled, text: &str) -> SmallVec<[u32; 2]> {
-    compiled
-        .string_regexes
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_match(text))
-        .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-        .collect()
+/// Which string regexes are known to match one text, filled in as rules ask.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Memo {
+    known: SmallVec<[u64; 1]>,
+    value: SmallVec<[u64; 1]>,
 }
 
-/// Pushes the string leaves of the `matched` regexes, with `text` as their subject.
-pub(crate) fn push(
-    compiled: &Compiled,
-    text: &str,
-    matched: &[u32],
-    interner: &mut Interner,
-    out: &mut Vec<Hit>,
-) {
-    if matched.is_empty() {
-        return;
+impl Memo {
+    fn get(&self, index: u32) -> Option<bool> {
+        let (word, bit) = ((index / 64) as usize, 1u64 << (index % 64));
+        let known = self.known.get(word).is_some_and(|w| w & bit != 0);
+        known.then(|| self.value.get(word).is_some_and(|w| w & bit != 0))
     }
-    let subject = interner.intern(&truncate(text));
-    let from = out.len();
-    for &i in matched {
-        if let Some(leaf) = compiled.string_leaves.get(i as usize) {
-            push_unique(out, from, *leaf, &subject);
+
+    fn set(&mut self, index: u32, matched: bool) {
+        let (word, bit) = ((index / 64) as usize, 1u64 << (index % 64));
+        if self.known.len() <= word {
+            self.known.resize(word + 1, 0);
+            self.value.resize(word + 1, 0);
+        }
+        self.known[word] |= bit;
+        if matched {
+            self.value[word] |= bit;
         }
     }
+}
+
+/// Runs a string leaf's regex on `text` the first time a rule needs it, unless the text lacks
+/// every byte the regex requires.
+pub(crate) struct Lazy<'x> {
+    pub(crate) compiled: &'x Compiled,
+    pub(crate) text: &'x str,
+    pub(crate) memo: &'x mut Memo,
+    pub(crate) present: Option<ByteSet>,
+}
+
+impl StringOracle for Lazy<'_> {
+    fn matches(&mut self, index: u32) -> bool {
+        if let Some(known) = self.memo.get(index) {
+            return known;
+        }
+        let admitted = match self.compiled.string_required.get(index as usize) {
+            Some(Some(required)) => {
+                let text = self.text;
+                required.intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text)))
+            }
+            _ => true,
+        };
+        let matched = admitted
+            && self
+                .compiled
+                .string_regexes
+                .get(index as usize)
+                .is_some_and(|r| r.is_match(self.text));
+        self.memo.set(index, matched);
+        matched
+    }
+}
+
+/// The subject of a string finding: the text, cut to [`SUBJECT_CHARS`] characters.
+pub(crate) fn subject(text: &str, interner: &mut Interner) -> QName {
+    interner.intern(&truncate(text))
 }
 
 /// Bytes as latin-1 text (each byte one code point), for regex matching.

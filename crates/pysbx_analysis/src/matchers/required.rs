@@ -1,0 +1,146 @@
+//! A necessary condition for a string regex, checked before the regex runs: a set of bytes of
+//! which every match contains at least one (`://` for URL patterns, `-` for PEM headers). Most
+//! strings in a file are short and lack the byte, so most regexes never run on them; a regex
+//! without such a set (one that can match the empty string) always runs.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// 256 bits, one per byte value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn add(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1u64 << (b & 63);
+    }
+
+    fn add_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.add(b);
+        }
+    }
+
+    fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    pub(crate) fn intersects(&self, other: &ByteSet) -> bool {
+        self.0.iter().zip(other.0).any(|(a, b)| a & b != 0)
+    }
+
+    /// The bytes present in `text`.
+    pub(crate) fn of_text(text: &str) -> ByteSet {
+        let mut set = ByteSet::default();
+        for b in text.bytes() {
+            set.add(b);
+        }
+        set
+    }
+}
+
+/// The bytes of which every match of `pattern` contains one, when there is such a set.
+pub(crate) fn required(pattern: &str) -> Option<ByteSet> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    of(&hir)
+}
+
+fn of(hir: &Hir) -> Option<ByteSet> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(lit) => {
+            let first = *lit.0.first()?;
+            let mut set = ByteSet::default();
+            set.add(first);
+            Some(set)
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut set = ByteSet::default();
+            for r in class.ranges() {
+                set.add_range(r.start(), r.end());
+            }
+            (set.len() > 0).then_some(set)
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut set = ByteSet::default();
+            for r in class.ranges() {
+                let (lo, hi) = (u32::from(r.start()), u32::from(r.end()));
+                if lo < 0x80 {
+                    set.add_range(u8::try_from(lo).ok()?, u8::try_from(hi.min(0x7f)).ok()?);
+                }
+                if hi >= 0x80 {
+                    // Any lead byte of a multi-byte UTF-8 sequence.
+                    set.add_range(0xc2, 0xf4);
+                }
+            }
+            (set.len() > 0).then_some(set)
+        }
+        HirKind::Repetition(rep) => {
+            if rep.min == 0 {
+                None
+            } else {
+                of(&rep.sub)
+            }
+        }
+        HirKind::Capture(cap) => of(&cap.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(of).min_by_key(ByteSet::len),
+        HirKind::Alternation(branches) => {
+            let mut set = ByteSet::default();
+            for b in branches {
+                set.union(&of(b)?);
+            }
+            Some(set)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admits(pattern: &str, text: &str) -> bool {
+        required(pattern).is_none_or(|set| set.intersects(&ByteSet::of_text(text)))
+    }
+
+    #[test]
+    fn literals_classes_and_alternations() {
+        assert!(admits("https?://", "see http://x"));
+        assert!(!admits("https?://", "utf-8"));
+        assert!(!admits("^0\\.0\\.0\\.0$", "abc"));
+        assert!(admits("(?i)pastebin", "PASTEBIN"));
+        assert!(!admits("(?i)pastebin|ngrok", "utf-8"));
+        assert!(admits("(?i)pastebin|ngrok", "NGROK"));
+        assert!(admits("[\\x{202A}-\\x{202E}]", "a\u{202e}b"));
+        assert!(!admits("[\\x{202A}-\\x{202E}]", "plain ascii"));
+    }
+
+    #[test]
+    fn patterns_that_can_match_empty_always_run() {
+        assert!(required("a*").is_none());
+        assert!(required("^").is_none());
+        assert!(required("(?:x|)").is_none());
+        assert!(admits("a*", ""));
+    }
+
+    #[test]
+    fn every_match_is_admitted() {
+        // Soundness on a sample: whatever the regex matches, the prefilter admits.
+        let cases = [
+            ("(?i)(?:discord(?:app)?\\.com/api/webhooks|\\bpaste\\.ee\\b)", "x Paste.EE y"),
+            ("[ \\t]{3,}\\S", "a   \tb"),
+            ("(?:-----BEGIN (?:RSA )?PRIVATE KEY-----)", "-----BEGIN PRIVATE KEY-----"),
+            ("\\d+\\.\\d+", "v1.2"),
+            ("(?is)^\\s*select\\s.+\\sfrom\\s", "  SELECT a FROM t"),
+            ("é|ü", "ü"),
+        ];
+        for (pattern, text) in cases {
+            assert!(regex::Regex::new(pattern).unwrap().is_match(text), "{pattern}");
+            assert!(admits(pattern, text), "{pattern} / {text}");
+        }
+    }
+}
