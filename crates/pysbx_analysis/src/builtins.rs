@@ -164,12 +164,18 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
-static SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
-    std::sync::LazyLock::new(|| BUILTINS.iter().copied().collect());
+static INDEX: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, usize>> =
+    std::sync::LazyLock::new(|| BUILTINS.iter().enumerate().map(|(i, n)| (*n, i)).collect());
+
+/// The position of `name` among the builtins, when it is one.
+pub(crate) fn index(name: &str) -> Option<usize> {
+    INDEX.get(name).copied()
+}
 
 /// Whether `name` is a builtin.
-pub(crate) fn is_builtin(name: &str) -> bool {
-    SET.contains(name)
+#[cfg(test)]
+fn is_builtin(name: &str) -> bool {
+    index(name).is_some()
 }
 
 #[cfg(test)]

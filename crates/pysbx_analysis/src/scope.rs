@@ -11,7 +11,7 @@
 use ruff_python_ast::name::Name;
 use rustc_hash::FxHashMap;
 
-use crate::builtins::is_builtin;
+use crate::builtins;
 use crate::value::{Interner, QName, Value, ValueSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,10 +265,8 @@ impl<'a> Scopes<'a> {
         }
         if name == "__builtins__" {
             out.push(Value::Qual(interner.intern("builtins")));
-        } else if is_builtin(name)
-            && let Some(q) = interner.join("builtins", name)
-        {
-            out.push(Value::Qual(q));
+        } else if let Some(index) = builtins::index(name) {
+            out.push(Value::Qual(interner.builtin(index, name)));
         }
         if out.is_empty() {
             out.push(Value::Unknown);

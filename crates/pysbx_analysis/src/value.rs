@@ -262,15 +262,15 @@ impl<'a> ValueSet<'a> {
     }
 
     /// The set without its constants (they are carried separately on expressions).
-    pub(crate) fn without_consts(&self) -> Self {
+    pub(crate) fn without_consts(self) -> Self {
         if !self.alts.iter().any(|v| matches!(v, Value::Const(_))) {
-            return self.clone();
+            return self;
         }
         let mut out = Self { alts: SmallVec::new(), unbound: self.unbound };
-        for v in &self.alts {
+        for v in self.alts {
             match v {
                 Value::Const(_) => out.push(Value::Unknown),
-                other => out.push(other.clone()),
+                other => out.push(other),
             }
         }
         out
@@ -282,6 +282,8 @@ impl<'a> ValueSet<'a> {
 pub(crate) struct Interner {
     names: FxHashSet<Rc<str>>,
     scratch: String,
+    /// `builtins.<name>` by the builtin's index (see `crate::builtins::index`).
+    builtins: Vec<Option<QName>>,
 }
 
 /// Longer qualified names are not built (an attribute chain of any length stays linear).
@@ -294,6 +296,19 @@ impl Interner {
         }
         let q: Rc<str> = name.into();
         self.names.insert(q.clone());
+        q
+    }
+
+    /// `builtins.<name>` for the builtin at `index` (`name` is its name).
+    pub(crate) fn builtin(&mut self, index: usize, name: &str) -> QName {
+        if let Some(Some(q)) = self.builtins.get(index) {
+            return q.clone();
+        }
+        let q = self.join("builtins", name).unwrap_or_else(|| self.intern("builtins"));
+        if self.builtins.len() <= index {
+            self.builtins.resize(index + 1, None);
+        }
+        self.builtins[index] = Some(q.clone());
         q
     }
 
