@@ -174,7 +174,7 @@ fn oversized_file_is_reported_not_skipped_silently() {
 #[test]
 fn baseline_hides_known_findings_and_reports_new_ones() {
     let dir = repo();
-    write(dir.path(), "a.py", "import os\nos.system('a')\n");
+    write(dir.path(), "a.py", "import os\nos.system('/bin/a')\n");
     let out =
         pysbx(dir.path()).args(["scan", "--write-baseline", "base.json", "a.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -182,11 +182,11 @@ fn baseline_hides_known_findings_and_reports_new_ones() {
     let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     // Moved down by inserted lines: still known.
-    write(dir.path(), "a.py", "import os\n\n\n# moved\nos.system('a')\n");
+    write(dir.path(), "a.py", "import os\n\n\n# moved\nos.system('/bin/a')\n");
     let out = pysbx(dir.path()).args(["scan", "--baseline", "base.json", "a.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     // Duplicated: the second copy is new.
-    write(dir.path(), "a.py", "import os\nos.system('a')\nos.system('a')\n");
+    write(dir.path(), "a.py", "import os\nos.system('/bin/a')\nos.system('/bin/a')\n");
     let out = pysbx(dir.path())
         .args(["scan", "--format", "json", "--baseline", "base.json", "a.py"])
         .output()
