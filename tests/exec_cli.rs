@@ -4,7 +4,7 @@
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdout};
+use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdout, track};
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
@@ -226,4 +226,37 @@ fn sandbox_fixtures_end_as_annotated() {
     }
     assert!(seen >= 5);
     assert!(!std::path::Path::new("/tmp/pysbx-fixture-should-not-exist.txt").exists());
+}
+
+/// A `pysbx exec` killed with SIGKILL (no chance to clean up) takes the confined program with
+/// it: the uid drop disarms the kernel's parent-death signal, so the sandbox arms it again.
+#[test]
+fn killed_supervisor_leaves_no_sandbox_process() {
+    let s = Scratch::new();
+    let script =
+        s.write("sleeper.py", "import time\nprint('running', flush=True)\ntime.sleep(120)\n");
+    let mut child = s
+        .exec()
+        .arg("--no-gate")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("pysbx runs");
+    track(&child);
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+        .expect("test setup");
+    assert_eq!(line, "running\n");
+    assert!(!sandbox_processes().is_empty(), "the program runs under the sandbox uid");
+    // `Child::kill` is SIGKILL on Unix.
+    child.kill().expect("test setup");
+    child.wait().expect("test setup");
+    // The kernel delivers the death signals at once; allow a loaded machine a few seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sandbox_processes().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(sandbox_processes().is_empty(), "left running: {:?}", sandbox_processes());
 }

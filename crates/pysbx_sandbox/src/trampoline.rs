@@ -108,9 +108,15 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
     // Orphans of the sandbox (without a pid namespace) come back to this process, which reaps
     // every one before it reports, so no zombie outlives the run.
     let _ = nix::sys::prctl::set_child_subreaper(true);
+    // A pipe only this process writes: stage B sees it hang up if this process dies, which is
+    // how B notices a death that happened while its own death signal was not armed (changing
+    // the uid disarms it).
+    let (alive_r, alive_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
     match sys::fork().map_err(|e| format!("fork: {e}"))? {
         sys::Forked::Child => {
-            let err = stage_b(&plan, tier, status, ev_out, ev_in);
+            drop(alive_w);
+            let err = stage_b(&plan, tier, status, ev_out, ev_in, alive_r);
             // Only reached on failure: stage B reports it itself when it can.
             eprintln!("pysbx: sandbox setup failed: {err}");
             Ok(ExitCode::from(crate::EXIT_INTERNAL))
@@ -118,6 +124,9 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
         sys::Forked::Parent(child) => {
             drop(ev_out);
             drop(ev_in);
+            drop(alive_r);
+            // Held (never written) until this process exits.
+            let _alive = alive_w;
             send(&status, &Status::Child(child.as_raw()));
             let (code, signal) = loop {
                 match waitpid(child, None) {
@@ -144,6 +153,19 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
     }
 }
 
+/// True when the write end of the liveness pipe has been closed, that is, stage A has exited.
+fn parent_is_gone(alive: &OwnedFd) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(alive.as_fd(), PollFlags::POLLIN)];
+    match poll(&mut fds, PollTimeout::ZERO) {
+        Ok(0) => false,
+        Ok(_) => true,
+        // Cannot tell: trust the death signal just armed.
+        Err(_) => false,
+    }
+}
+
 /// Confines stage B and executes the interpreter. Returns only on failure.
 fn stage_b(
     plan: &Plan,
@@ -151,6 +173,7 @@ fn stage_b(
     status: OwnedFd,
     ev_out: OwnedFd,
     ev_in: OwnedFd,
+    alive: OwnedFd,
 ) -> String {
     let fail = |status: &OwnedFd, msg: String| {
         send(status, &Status::Error(msg.clone()));
@@ -214,26 +237,29 @@ fn stage_b(
     // interpreter above the open-files limit (so no descriptor the program opens can ever take
     // its number and pass the seccomp check on execveat), and nothing else.
     let exec_fd = i32::try_from(plan.limits.open_files.saturating_add(16)).unwrap_or(i32::MAX - 1);
-    let moved = (|| -> std::io::Result<(OwnedFd, OwnedFd, OwnedFd, OwnedFd)> {
+    // The parent-liveness pipe stays above the interpreter until the uid drop has been checked.
+    let alive_fd = exec_fd + 5;
+    let moved = (|| -> std::io::Result<(OwnedFd, OwnedFd, OwnedFd, OwnedFd, OwnedFd)> {
         let high = [
             sys::dup_to(&ev_out, exec_fd + 1)?,
             sys::dup_to(&ev_in, exec_fd + 2)?,
             sys::dup_to(&status, exec_fd + 3)?,
         ];
         let exe_high = sys::dup_to(&exe, exec_fd + 4)?;
-        drop((ev_out, ev_in, exe));
+        let alive_high = sys::dup_to(&alive, alive_fd)?;
+        drop((ev_out, ev_in, exe, alive));
         let out = sys::dup_to(&high[0], GUARD_OUT_FD)?;
         let inn = sys::dup_to(&high[1], GUARD_IN_FD)?;
         let st = sys::dup_to(&high[2], STATUS_FD)?;
         let exe = sys::dup_to(&exe_high, exec_fd)?;
         drop(high);
         drop(exe_high);
-        Ok((out, inn, st, exe))
+        Ok((out, inn, st, exe, alive_high))
     })();
     // The original status descriptor may have been replaced by one of the dups above; forget
     // the old number rather than close a descriptor that now means something else.
     let old_status = status.into_raw_fd();
-    let (out, inn, status, exe) = match moved {
+    let (out, inn, status, exe, alive) = match moved {
         Ok(v) => v,
         Err(e) => {
             eprintln!("pysbx: sandbox setup failed: descriptors: {e}");
@@ -248,7 +274,10 @@ fn stage_b(
             nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
     }
     let last = u32::try_from(exec_fd).unwrap_or(u32::MAX);
-    let closed = sys::close_range(6, last - 1).and_then(|()| sys::close_range(last + 1, u32::MAX));
+    let alive_last = u32::try_from(alive_fd).unwrap_or(u32::MAX);
+    let closed = sys::close_range(6, last - 1)
+        .and_then(|()| sys::close_range(last + 1, alive_last - 1))
+        .and_then(|()| sys::close_range(alive_last + 1, u32::MAX));
     tier.set(
         "fds",
         match closed {
@@ -280,6 +309,16 @@ fn stage_b(
         },
         None => tier.set("uid_drop", LayerState::Skipped("pysbx does not run as root".into())),
     }
+    // Changing credentials clears the parent-death signal: arm it again, then make sure the
+    // parent did not die in between (its end of the pipe would have hung up), so a killed
+    // `pysbx` never leaves a confined interpreter running on its own.
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL) {
+        return fail(&status, format!("pdeathsig: {e}"));
+    }
+    if parent_is_gone(&alive) {
+        return fail(&status, "pysbx ended while the sandbox was starting".into());
+    }
+    drop(alive);
 
     tier.set("rlimits", confine::apply_rlimits(&plan.limits, plan.drop_to.is_some()));
     match nix::sys::prctl::set_no_new_privs() {
