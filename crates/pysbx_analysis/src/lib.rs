@@ -44,6 +44,13 @@ const SNIPPET_BYTES: usize = 2048;
 /// read makes the module be read again with that binding known).
 const MAX_READINGS: usize = 3;
 
+/// The stack a thread that runs [`Analyzer::analyze`] should have. The parser's stack need is
+/// bounded by the file's bracket count (see `guard`); a thread with less than a file needs gets
+/// a stack mapped for that file alone, which on a 2 MiB default thread stack is most files and
+/// costs a page-faulted mapping each. 32 MiB covers every file the guard does not lex first.
+/// It is address space: pages never touched are never committed.
+pub const WORKER_STACK_BYTES: usize = 32 * 1024 * 1024;
+
 /// A rule set compiled into lookup tables, ready to analyse any number of files (it is `Sync`:
 /// share one across threads).
 #[derive(Debug)]

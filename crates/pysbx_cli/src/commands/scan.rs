@@ -33,10 +33,13 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         excludes.extend(cfg.config.exclude.iter().cloned());
     }
     let excludes = pysbx_walk::Excludes::new(&excludes)?;
-    if let Some(threads) = args.threads {
-        // Only fails if a pool was already built, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
-    }
+    // Workers get stacks deep enough for the parser on almost every file, so the engine rarely
+    // has to map a fresh stack per file (see `pysbx_analysis::WORKER_STACK_BYTES`). Only fails
+    // if a pool was already built, which cannot happen this early.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.map_or(0, |t| t.max(1)))
+        .stack_size(pysbx_analysis::WORKER_STACK_BYTES)
+        .build_global();
 
     let want_hashes = args.format == Format::Sarif;
     let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) =
