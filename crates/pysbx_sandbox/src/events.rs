@@ -47,10 +47,18 @@ pub struct Event {
     /// The line in the original source.
     #[serde(default)]
     pub line: Option<u32>,
+    /// The function of the innermost user frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// For a violation the policy could grant, what it needed (`{"grant": "fs.read", "path":
+    /// "/srv/x"}`, `{"grant": "net", "rule": "10.0.0.1:443"}`...); learning mode reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
     /// User frames, innermost first.
     #[serde(default)]
     pub stack: Vec<StackFrame>,
-    /// What was done: `raised`, `killed`, `stripped`, `stubbed`, `refused`, `reported`.
+    /// What was done: `raised`, `killed`, `recorded` (learning mode), `stripped`, `stubbed`,
+    /// `refused`, `reported`.
     pub action: String,
     /// The audit event or operation behind it (`open`, `socket.connect`...).
     #[serde(default)]
@@ -354,6 +362,8 @@ mod tests {
                 module: Some("__main__".into()),
                 file: Some("/tmp/x.py".into()),
                 line: Some(3),
+                function: Some("<module>".into()),
+                detail: Some(serde_json::json!({"grant": "process", "what": "os.system"})),
                 stack: vec![],
                 action: "raised".into(),
                 operation: Some("os.system".into()),

@@ -11,6 +11,7 @@ mod confine;
 mod error;
 pub mod events;
 pub mod interp;
+pub mod learn;
 mod plan;
 pub mod policy;
 mod protocol;
@@ -27,6 +28,6 @@ pub use policy::Policy;
 pub use repl::{ReplFrontend, ReplInput, ReplSession};
 pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
-    passthrough_gate, run, run_with_input,
+    passthrough_gate, run, run_learning, run_with_input,
 };
 pub use tier::{ALL_LAYERS, LayerState, Tier};

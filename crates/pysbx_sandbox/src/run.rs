@@ -164,9 +164,38 @@ pub fn run_with_input(
     req: ExecRequest,
     input: Option<serde_json::Value>,
 ) -> Result<Outcome, SandboxError> {
+    run_inner(req, input, false)
+}
+
+/// Runs a program in learning mode: the guard judges it against `req.policy` but records each
+/// violation that policy could grant (action `recorded`, with `detail`) and lets it go on,
+/// while the kernel layers apply a widened policy (see [`crate::learn::kernel_policy`]).
+/// [`crate::learn::learned_policy`] turns the outcome's events into a policy.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_learning(
+    req: ExecRequest,
+    input: Option<serde_json::Value>,
+) -> Result<Outcome, SandboxError> {
+    run_inner(req, input, true)
+}
+
+fn run_inner(
+    req: ExecRequest,
+    input: Option<serde_json::Value>,
+    learn: bool,
+) -> Result<Outcome, SandboxError> {
     let started = Instant::now();
     let interp = interp::resolve(req.interpreter.as_deref())?;
-    let policy = &req.policy;
+    // Learning: the kernel gets the widened policy, the guard the one it judges against.
+    let widened;
+    let policy = if learn {
+        widened = crate::learn::kernel_policy(&req.policy, &req.program);
+        &widened
+    } else {
+        &req.policy
+    };
 
     // The entry program goes through the gate while the sandbox is being set up (the gate may
     // need to load and compile its rules first); user code starts only after its answer.
@@ -367,16 +396,28 @@ pub fn run_with_input(
             let _ = kill(a_pid, Signal::SIGKILL);
         }
     };
+    let guard_plan = learn.then(|| {
+        build_plan(
+            &interp,
+            &req.policy,
+            &private_dir,
+            &workdir,
+            &tmp,
+            drop_to,
+            script_dir.as_deref(),
+        )
+    });
     let mut config = guard_config(
         &req,
-        policy,
+        if learn { &req.policy } else { policy },
         &interp,
-        &plan,
+        guard_plan.as_ref().unwrap_or(&plan),
         entry_path.as_deref(),
         script_dir.as_deref(),
         &user_cwd,
     );
     if let Some(obj) = config.as_object_mut() {
+        obj.insert("learn".into(), learn.into());
         // As text: the guard parses a fresh copy for every `pysbx_io.input()` call.
         obj.insert("input".into(), input.map(|v| v.to_string()).into());
     }
@@ -665,6 +706,8 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
             module: None,
             file: Some(path.display().to_string()),
             line: Some(f.line),
+            function: None,
+            detail: None,
             stack: Vec::new(),
             action: match f.action.as_str() {
                 "strip" => "stripped".into(),
@@ -820,6 +863,7 @@ fn guard_config(
                 serde_json::json!({
                     "read": g.read, "write": g.write, "process": g.process, "ffi": g.ffi,
                     "net": g.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "imports_allow": g.imports.allow, "imports_deny": g.imports.deny,
                 }),
             )
         })

@@ -65,6 +65,11 @@ pub(crate) struct ExecArgs {
     /// Run the program without the static gate (the guard and the kernel layers still apply).
     #[arg(long)]
     pub(crate) no_gate: bool,
+    /// Learning mode: run the program with every capability it uses beyond the default policy
+    /// recorded instead of refused, then write the narrowest policy that lets that run succeed
+    /// to FILE (commented with where each grant came from).
+    #[arg(long, value_name = "OUT.yaml", conflicts_with = "policy")]
+    pub(crate) learn: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) rules: RuleOptions,
 }
@@ -134,8 +139,9 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let policy = match &policy_file {
-        Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
-        None => pysbx_sandbox::Policy::default(),
+        // A learn run judges against the default policy, whatever the configuration names.
+        Some(p) if args.learn.is_none() => pysbx_sandbox::policy::load_policy_file(p)?,
+        _ => pysbx_sandbox::Policy::default(),
     };
     let input = match &args.input {
         Some(path) => {
@@ -195,6 +201,14 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             | pysbx_sandbox::policy::Alert::Syslog { .. } => {}
         }
     }
+    let script_dir = pysbx_sandbox::learn::program_dir(&program);
+    let program_name = match &program {
+        Program::File { path, .. } => std::path::absolute(path)
+            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string()),
+        Program::Code { .. } => "-c CODE".to_string(),
+        Program::Module { name, .. } => format!("-m {name}"),
+        Program::Repl(_) => "the REPL".to_string(),
+    };
     let request = ExecRequest {
         program,
         policy,
@@ -203,7 +217,11 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         require,
         live_stderr: true,
     };
-    let result = pysbx_sandbox::run_with_input(request, input);
+    let result = if args.learn.is_some() {
+        pysbx_sandbox::run_learning(request, input)
+    } else {
+        pysbx_sandbox::run_with_input(request, input)
+    };
     // A broken rule configuration is a usage error (exit 2), not a refusal of the program.
     if let Some(lazy) = &lazy
         && let Err(err) = lazy.get()
@@ -250,6 +268,9 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             ),
         }
     }
+    if let Some(out) = &args.learn {
+        write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+    }
     // A sink that cannot be written is reported; it never changes the run's exit status.
     for path in &jsonl {
         if let Err(err) =
@@ -266,4 +287,26 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(outcome.end.exit_code))
+}
+
+/// Writes the learned policy atomically, after checking the policy loader accepts it.
+fn write_learned(
+    out: &Path,
+    outcome: &pysbx_sandbox::Outcome,
+    script_dir: Option<&Path>,
+    program: &str,
+) -> anyhow::Result<()> {
+    let text = pysbx_sandbox::learn::learned_policy(&outcome.events, script_dir, program);
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let policy = pysbx_sandbox::policy::load_policy_str(&text, &abs)
+        .with_context(|| format!("the learned policy for {} does not load", out.display()))?;
+    pysbx_sandbox::events::write_atomic(out, &text)
+        .with_context(|| format!("writing the learned policy to {}", out.display()))?;
+    let recorded = outcome.events.iter().filter(|e| e.action == "recorded").count();
+    eprintln!(
+        "pysbx: learned policy written to {} ({recorded} recorded events; {} module entries)",
+        out.display(),
+        policy.modules.len()
+    );
+    Ok(())
 }

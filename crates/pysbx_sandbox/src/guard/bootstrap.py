@@ -101,15 +101,26 @@ def _pysbx_guard():
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
     _kill = cfg["on_violation"] == "kill"
+    # Learning mode: a violation the policy could grant (its event carries `detail.grant`) is
+    # recorded and the operation goes on; others still raise.
+    _learn = bool(cfg.get("learn"))
     _deny_imports = tuple(cfg["imports_deny"])
     _allow_imports = tuple(cfg["imports_allow"]) if cfg["imports_allow"] is not None else None
     _net = tuple(cfg["net"])
     _hosts = {k.lower(): tuple(v) for k, v in cfg["hosts"].items()}
     _modules = {}
     for name, g in cfg["modules"].items():
+        own_allow = g.get("imports_allow")
+        own_deny = tuple(g.get("imports_deny") or ())
+        own = None
+        if own_allow is not None or own_deny:
+            own = (tuple(own_allow) if own_allow is not None else None, own_deny)
         _modules[name] = {"read": _dirs(g["read"]), "write": _dirs(g["write"]),
-                          "process": g["process"], "ffi": g["ffi"], "net": tuple(g["net"])}
+                          "process": g["process"], "ffi": g["ffi"], "net": tuple(g["net"]),
+                          "imports": own}
+    _module_imports = any(g["imports"] for g in _modules.values())
     _names_of = {}
+    _import_code = None
 
     def _under(path, roots):
         for r in roots:
@@ -131,7 +142,8 @@ def _pysbx_guard():
     def _kind(code):
         fn = code.co_filename
         if fn == "<pysbx-guard>":
-            return "guard"
+            # The guard's `__import__` passes imports through: the importer is behind it.
+            return "frozen" if code is _import_code else "guard"
         if fn.startswith("<frozen "):
             return "frozen"
         if fn.startswith("/") and _is_stdlib_file(fn):
@@ -193,18 +205,23 @@ def _pysbx_guard():
                         return g[key]
         return None
 
-    def _violation(clause, message, operation, user, stack):
+    def _violation(clause, message, operation, user, stack, detail=None):
         module = _module_of(user)
+        recorded = _learn and detail is not None and "grant" in detail
         event = {"kind": "violation", "clause": clause, "message": message, "module": module,
                  "file": user.f_code.co_filename if user is not None else None,
                  "line": (user.f_lineno or 0) if user is not None else None,
-                 "stack": stack, "action": "killed" if _kill else "raised",
+                 "function": user.f_code.co_name if user is not None else None,
+                 "detail": detail, "stack": stack,
+                 "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
         try:
             with _lock:
                 _send({"t": "event", "event": event})
         except Exception:
             pass
+        if recorded:
+            return
         if _kill:
             _exit(122)
         raise PolicyViolation(_errno.EPERM, "pysbx: %s (%s)" % (message, clause))
@@ -244,7 +261,10 @@ def _pysbx_guard():
             return
         path = _abs(p)
         if not _readable(path, _module_of(user)):
-            _violation("fs.read", "reading %s is not allowed" % path, op, user, stack)
+            _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
+                       {"grant": "fs.read", "path": path})
+        if not _is_runtime(path):
+            _permit_check("read", path, op, user, stack)
 
     def _check_write(raw, op, user, stack):
         p = _path_of(raw)
@@ -252,7 +272,9 @@ def _pysbx_guard():
             return
         path = _abs(p)
         if not _writable(path, _module_of(user)):
-            _violation("fs.write", "changing %s is not allowed" % path, op, user, stack)
+            _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
+                       {"grant": "fs.write", "path": path})
+        _permit_check("write", path, op, user, stack)
 
     # --- network checks ---------------------------------------------------------------------
 
@@ -308,10 +330,12 @@ def _pysbx_guard():
         host = _path_of(host) if _type(host) is not _str else host
         module = _module_of(user)
         rules = _net_rules(module)
-        if not rules:
-            _violation("net", "network access to %s:%s is not allowed" % (host, port), op, user, stack)
-        if not any(_rule_allows(r, proto, host, port) for r in rules):
-            _violation("net", "%s:%s is not in net.allow" % (host, port), op, user, stack)
+        if not rules or not any(_rule_allows(r, proto, host, port) for r in rules):
+            dest = _dest(proto, host, port)
+            _violation("net", ("%s is not in net.allow" if rules else
+                               "network access to %s is not allowed") % dest, op, user, stack,
+                       {"grant": "net", "rule": dest})
+        _permit_check("net", (proto, host, port), op, user, stack)
 
     def _check_lookup(host, op, user, stack):
         if _type(host) is _bytes:
@@ -321,7 +345,252 @@ def _pysbx_guard():
         if host.lower() in _hosts:
             return
         if not _net_rules(_module_of(user)):
-            _violation("net", "name lookup of %s is not allowed (no network)" % host, op, user, stack)
+            _violation("net", "name lookup of %s is not allowed (no network)" % host, op, user, stack,
+                       {"grant": "lookup", "host": host})
+        _permit_check("lookup", host, op, user, stack)
+
+    # --- scoped permits ---------------------------------------------------------------------
+    # `with pysbx.permit(net=[...], fs_read=[...], fs_write=[...], process=..., ffi=...):`
+    # narrows what the enclosed code of this thread may do. Each thread's stack lives in the
+    # frame of a suspended generator: no attribute of any object the program can reach holds
+    # it, the frame itself is behind `gi_frame` (refused to user code), and the generator only
+    # answers the guard's own code objects, named once before user code runs. Entries are
+    # tuples, so a stack the program could somehow see still could not be changed in place.
+
+    def _make_permit_store(getframe, ident):
+        def store():
+            stacks = {}
+            trusted = None
+            reply = None
+            while True:
+                try:
+                    req = yield reply
+                except BaseException:
+                    reply = None  # throw() and close() from outside are ignored
+                    continue
+                reply = None
+                try:
+                    caller = getframe(1).f_code
+                except BaseException:
+                    continue
+                if trusted is None:
+                    trusted = req
+                    continue
+                ok = False
+                for code in trusted:
+                    if code is caller:
+                        ok = True
+                if not ok:
+                    continue
+                op = req[0]
+                tid = ident()
+                cur = stacks.get(tid, ())
+                if op == "get":
+                    reply = cur
+                elif op == "push":
+                    stacks[tid] = cur + (req[1],)
+                    reply = True
+                elif op == "pop":
+                    if cur and cur[-1][0] == req[1] and cur[-1][1] == req[2]:
+                        if len_(cur) > 1:
+                            stacks[tid] = cur[:-1]
+                        else:
+                            del stacks[tid]
+                        reply = True
+                    else:
+                        reply = False
+
+        len_ = len
+        gen = store()
+        gen.send(None)
+        return gen
+
+    _pgen = _make_permit_store(_getframe, _get_ident)
+    _plock = _thread.allocate_lock()
+    # A store that cannot answer fails closed: no network, no reads outside the runtime, no
+    # writes, no processes, no foreign code.
+    _PERMIT_LOST = ((-1, -1, (), (), (), False, False, "<the permit state was lost>"),)
+
+    def _permit_stack(_gen=_pgen, _lock=_plock):
+        try:
+            with _lock:
+                out = _gen.send(("get",))
+        except BaseException:
+            return _PERMIT_LOST
+        return out if _type(out) is tuple else _PERMIT_LOST
+
+    def _is_runtime(path):
+        # The interpreter's own files are code, not data: permits do not narrow reading them.
+        return _under(path, _prefixes) or _under(path, _stdlib) or _under(path, _site)
+
+    def _dest(proto, host, port):
+        host = _str(host)
+        return "%s%s:%s" % ("udp:" if proto == "udp" else "",
+                            "[%s]" % host if ":" in host else host, port)
+
+    def _permit_excludes(e, kind, value):
+        if kind == "read":
+            if e[3] is None or _under(value, e[3]) or (e[4] and _under(value, e[4])):
+                return None
+            return "reading %s" % value
+        if kind == "write":
+            if e[4] is None or _under(value, e[4]):
+                return None
+            return "changing %s" % value
+        if kind == "net":
+            if e[2] is None:
+                return None
+            proto, host, port = value
+            for r in e[2]:
+                if _rule_allows(r, proto, host, port):
+                    return None
+            return "network access to %s" % _dest(proto, host, port)
+        if kind == "lookup":
+            return "name lookup of %s" % value if e[2] is not None and not e[2] else None
+        if kind == "process":
+            return "%s (process)" % value if e[5] is False else None
+        if kind == "ffi":
+            return "%s (ffi)" % value if e[6] is False else None
+        return None
+
+    def _permit_check(kind, value, op, user, stack):
+        entries = _permit_stack()
+        for e in entries:
+            why = _permit_excludes(e, kind, value)
+            if why:
+                _violation("permit", "%s is outside the permit opened at %s" % (why, e[7]), op,
+                           user, stack, {"permit": e[7]})
+
+    def _parse_dest(rule):
+        r = rule
+        proto = "tcp"
+        if r.startswith("udp:"):
+            proto, r = "udp", r[4:]
+        elif r.startswith("tcp:"):
+            r = r[4:]
+        if r.startswith("["):
+            h, _, rest = r[1:].partition("]")
+            port = rest[1:]
+        else:
+            h, _, port = r.rpartition(":")
+        return proto, h.lower(), port
+
+    def _rule_covers(rule, wanted):
+        """Whether the policy or permit rule `rule` allows every destination `wanted` names."""
+        rp, rh, rport = _parse_dest(rule)
+        wp, wh, wport = _parse_dest(wanted)
+        if rp != wp or (rport != "*" and rport != wport):
+            return False
+        if "*" not in wh and "/" not in wh and wport != "*":
+            return _rule_allows(rule, wp, wh, _int(wport))
+        if rh == "*" or rh == wh:
+            return True
+        if rh.startswith("*.") and wh.endswith(rh[1:]):
+            return True
+        if "/" in rh:
+            import ipaddress
+            try:
+                a = ipaddress.ip_network(rh, strict=False)
+                b = ipaddress.ip_network(wh, strict=False)
+                return a.version == b.version and b.subnet_of(a)
+            except ValueError:
+                return False
+        return False
+
+    def _permit_paths(value, what):
+        if value is None:
+            return None
+        if _type(value) in (_str, _bytes) or not hasattr(value, "__iter__"):
+            raise TypeError("pysbx.permit: %s must be a list of paths" % what)
+        return tuple(_abs(_path_of(os.fspath(p)) or "") for p in value)
+
+    class permit:
+        """A context manager narrowing what the enclosed code of this thread may do.
+
+        `net`: destinations (`host:port`, `udp:host:port`); `fs_read`, `fs_write`: paths
+        (directories cover what is beneath; relative to the current directory); `process`,
+        `ffi`: `False` to forbid. An omitted argument leaves that capability as it is. Asking
+        for more than the current grant (the policy's, narrowed by enclosing permits) raises
+        `pysbx.PolicyViolation` at once; nested permits intersect.
+        """
+
+        __slots__ = ("_want",)
+
+        def __init__(self, net=None, fs_read=None, fs_write=None, process=None, ffi=None):
+            if net is not None:
+                if _type(net) in (_str, _bytes) or not hasattr(net, "__iter__"):
+                    raise TypeError("pysbx.permit: net must be a list of 'host:port' strings")
+                net = tuple(net)
+                for r in net:
+                    if _type(r) is not _str or ":" not in r:
+                        raise ValueError("pysbx.permit: %r is not 'host:port'" % (r,))
+                    proto, host, port = _parse_dest(r)
+                    if not host or not (port == "*" or port.isdigit()):
+                        raise ValueError("pysbx.permit: %r is not 'host:port'" % (r,))
+            for name, flag in (("process", process), ("ffi", ffi)):
+                if flag is not None and _type(flag) is not bool:
+                    raise TypeError("pysbx.permit: %s must be True, False or None" % name)
+            self._want = (net, _permit_paths(fs_read, "fs_read"),
+                          _permit_paths(fs_write, "fs_write"), process, ffi)
+
+        def __enter__(self, _gen=_pgen, _lock=_plock):
+            immediate, user, stack = _context(_getframe(1))
+            module = _module_of(user)
+            net, reads, writes, process, ffi = self._want
+            with _lock:
+                enclosing = _gen.send(("get",))
+            if _type(enclosing) is not tuple:
+                enclosing = _PERMIT_LOST
+
+            def refuse(what, detail):
+                _violation("permit", "permit() asks for %s, beyond what this code may do" % what,
+                           "permit", user, stack, detail)
+
+            for r in net or ():
+                ok = any(_rule_covers(x, r) for x in _net_rules(module))
+                ok = ok and all(e[2] is None or any(_rule_covers(x, r) for x in e[2])
+                                for e in enclosing)
+                if not ok:
+                    refuse(r, {"grant": "net", "rule": r})
+            for p in reads or ():
+                ok = _readable(p, module) and all(
+                    _permit_excludes(e, "read", p) is None for e in enclosing)
+                if not ok:
+                    refuse("reading " + p, {"grant": "fs.read", "path": p})
+            for p in writes or ():
+                ok = _writable(p, module) and all(
+                    _permit_excludes(e, "write", p) is None for e in enclosing)
+                if not ok:
+                    refuse("changing " + p, {"grant": "fs.write", "path": p})
+            if process and not ((_process or _grant(module, "process"))
+                                and all(e[5] is not False for e in enclosing)):
+                refuse("processes", {"grant": "process", "what": "permit(process=True)"})
+            if ffi and not ((_ffi or _grant(module, "ffi"))
+                            and all(e[6] is not False for e in enclosing)):
+                refuse("foreign code", {"grant": "ffi", "what": "permit(ffi=True)"})
+            caller = _getframe(1)
+            owner = user if user is not None else caller
+            origin = "%s:%s" % (caller.f_code.co_filename, caller.f_lineno)
+            entry = (id(self), id(owner), net, reads, writes, process, ffi, origin)
+            with _lock:
+                _gen.send(("push", entry))
+            return self
+
+        def __exit__(self, *exc, _gen=_pgen, _lock=_plock):
+            # Only the code that opened a permit closes it: the innermost user frame now must
+            # be the one that entered, and the permit must be the innermost of this thread.
+            immediate, user, stack = _context(_getframe(1))
+            owner = user if user is not None else _getframe(1)
+            with _lock:
+                ok = _gen.send(("pop", id(self), id(owner)))
+            if ok is not True:
+                _violation("permit", "closing a permit is only for the code that opened it, "
+                           "innermost first", "permit", user, stack, {})
+            return False
+
+    permit.__module__ = "pysbx"
+    permit.__qualname__ = "permit"
+    _pgen.send((_permit_stack.__code__, permit.__enter__.__code__, permit.__exit__.__code__))
 
     # --- the audit hook ---------------------------------------------------------------------
 
@@ -351,6 +620,17 @@ def _pysbx_guard():
             elif name == p or name.startswith(p + "."):
                 return True
         return False
+
+    def _check_own_imports(name, module, own, op, user, stack):
+        # A module's own lists: its `allow` replaces the top-level one for imports its code
+        # makes, its `deny` adds to the top-level one.
+        allow, deny = own
+        if deny and _matches(name, deny):
+            _violation("imports", "importing %s is denied to module %s" % (name, module), op,
+                       user, stack)
+        if allow is not None and not _matches(name, allow):
+            _violation("imports", "importing %s is not in the imports.allow of module %s"
+                       % (name, module), op, user, stack)
 
     def _hook(event, args):
         tid = _get_ident()
@@ -392,13 +672,17 @@ def _pysbx_guard():
                 return
             module = _module_of(user)
             if not _ffi and _matches(name, _FFI_MODULES) and not _grant(module, "ffi"):
-                _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user, stack)
+                _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user,
+                           stack, {"grant": "ffi", "what": "import " + name})
             if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
                 _violation("process", "importing _posixsubprocess is not allowed (process: false)",
-                           event, user, stack)
+                           event, user, stack, {"grant": "process", "what": "import _posixsubprocess"})
             if _deny_imports and _matches(name, _deny_imports):
                 _violation("imports", "importing %s is denied by the policy" % name, event, user, stack)
-            if _allow_imports is not None and not _matches(name, _allow_imports):
+            own = _grant(module, "imports") if _module_imports else None
+            if own is not None:
+                _check_own_imports(name, module, own, event, user, stack)
+            elif _allow_imports is not None and not _matches(name, _allow_imports):
                 _violation("imports", "importing %s is not in imports.allow" % name, event, user, stack)
             return
         if event in _PROC_EVENTS:
@@ -406,12 +690,16 @@ def _pysbx_guard():
             if immediate == "guard":
                 return
             if not _process and not _grant(_module_of(user), "process"):
-                _violation("process", "%s is not allowed (process: false)" % event, event, user, stack)
+                _violation("process", "%s is not allowed (process: false)" % event, event, user,
+                           stack, {"grant": "process", "what": event})
+            _permit_check("process", event, event, user, stack)
             return
         if event.startswith("ctypes."):
             immediate, user, stack = _context(_getframe(2))
             if not _ffi and not _grant(_module_of(user), "ffi"):
-                _violation("ffi", "%s is not allowed (ffi: false)" % event, event, user, stack)
+                _violation("ffi", "%s is not allowed (ffi: false)" % event, event, user, stack,
+                           {"grant": "ffi", "what": event})
+            _permit_check("ffi", event, event, user, stack)
             return
         if event.startswith("socket."):
             immediate, user, stack = _context(_getframe(2))
@@ -420,7 +708,8 @@ def _pysbx_guard():
             if event == "socket.__new__":
                 family = args[1] if len(args) > 1 else None
                 if family in (2, 10) and not _net_rules(_module_of(user)):
-                    _violation("net", "IP sockets are not allowed (no network)", event, user, stack)
+                    _violation("net", "IP sockets are not allowed (no network)", event, user, stack,
+                               {"grant": "socket"})
             elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
                 sock, address = args[0], args[1]
                 proto = "udp" if getattr(sock, "type", 1) == 2 else "tcp"
@@ -428,7 +717,8 @@ def _pysbx_guard():
             elif event == "socket.bind":
                 sock, address = args[0], args[1]
                 if _type(address) is tuple and not _net_rules(_module_of(user)):
-                    _violation("net", "binding %r is not allowed (no network)" % (address,), event, user, stack)
+                    _violation("net", "binding %r is not allowed (no network)" % (address,), event,
+                               user, stack, {"grant": "socket"})
             elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
                            "socket.gethostbyaddr", "socket.getnameinfo"):
                 host = args[0]
@@ -449,7 +739,7 @@ def _pysbx_guard():
                     dest = _norm(_join(base, target))
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
-                                   event, user, stack)
+                                   event, user, stack, {"grant": "fs.read", "path": dest})
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
                     _check_write(args[i], event, user, stack)
@@ -466,6 +756,13 @@ def _pysbx_guard():
                 immediate, user, stack = _context(_getframe(2), skip_frozen=False)
                 if immediate == "user":
                     _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
+            elif name in ("__defaults__", "__kwdefaults__") and event == "object.__setattr__":
+                # The guard's functions (the permit's among them) keep their state in defaults.
+                code = getattr(args[0], "__code__", None)
+                if getattr(code, "co_filename", None) == "<pysbx-guard>":
+                    immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+                    _violation("introspection", "changing %s of a pysbx function is not allowed"
+                               % name, event, user, stack)
             return
         if event in ("sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile",
                      "gc.get_objects", "gc.get_referrers", "gc.get_referents", "builtins.breakpoint",
@@ -537,6 +834,12 @@ def _pysbx_guard():
             if _type(loader) is ExtensionFileLoader:
                 if _ffi or _under(origin, _prefixes) and _under(origin, _site):
                     return spec
+                if _learn:
+                    immediate, user, stack = _context(_getframe(1))
+                    _violation("ffi", "native module %s is outside the standard library (ffi: false)"
+                               % spec.origin, "import", user, stack,
+                               {"grant": "ffi", "what": "native module " + spec.origin})
+                    return spec
                 raise ImportError("pysbx: native module %s is outside the standard library (ffi: false)"
                                   % spec.origin, name=fullname)
             if _type(loader) is SourcelessFileLoader:
@@ -550,11 +853,33 @@ def _pysbx_guard():
 
     sys.meta_path[:] = [_GateFinder if f is _PathFinder else f for f in sys.meta_path]
 
+    # Per-module import lists also cover modules already loaded by someone else, for which the
+    # interpreter raises no `import` audit event: the import statement goes through this
+    # `__import__`, which judges the importing module (by frame walk, not the `globals` its
+    # caller passes). Installed only when some module has its own list.
+    if _module_imports:
+        _real_import = builtins.__import__
+        _loaded = sys.modules
+
+        def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+            if level == 0 and _type(name) is _str and name in _loaded:
+                immediate, user, stack = _context(_getframe(1))
+                if immediate == "user":
+                    module = _module_of(user)
+                    own = _grant(module, "imports")
+                    if own is not None:
+                        _check_own_imports(name, module, own, "import", user, stack)
+            return _real_import(name, globals, locals, fromlist, level)
+
+        _import_code = __import__.__code__
+        builtins.__import__ = __import__
+
     # --- the program ------------------------------------------------------------------------
 
     _ModuleType = _type(sys)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
+    guard_module.permit = permit
     sys.modules["pysbx"] = guard_module
 
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;

@@ -89,6 +89,7 @@ struct RawModule {
     net: Option<Vec<Spanned<String>>>,
     process: Option<bool>,
     ffi: Option<bool>,
+    imports: Option<RawImports>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,6 +269,7 @@ impl Ctx {
                 }
                 write_spans.extend(spans);
                 let net = self.net_rules(g.net.unwrap_or_default())?;
+                let imports = g.imports.map(|i| self.imports(i)).transpose()?.unwrap_or_default();
                 policy.modules.insert(
                     name,
                     ModuleGrant {
@@ -276,6 +278,7 @@ impl Ctx {
                         net,
                         process: g.process.unwrap_or(false),
                         ffi: g.ffi.unwrap_or(false),
+                        imports,
                     },
                 );
             }
@@ -635,6 +638,19 @@ alerts:
             .unwrap();
         assert!(p.modules["vendor.*"].process && p.modules["plugin_*"].ffi);
         let err = load("modules:\n  \"a..b\": {process: true}\n").unwrap_err();
+        assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
+    }
+
+    #[test]
+    fn module_import_lists_load_and_are_checked() {
+        let p = load("modules:\n  pkg: {imports: {allow: [json, \"email.*\"], deny: [pickle]}}\n")
+            .unwrap();
+        let imports = &p.modules["pkg"].imports;
+        assert_eq!(imports.allow, Some(vec!["json".to_string(), "email.*".to_string()]));
+        assert_eq!(imports.deny, vec!["pickle".to_string()]);
+        let err = load("modules:\n  pkg: {imports: {allow: [x], deny: [x]}}\n").unwrap_err();
+        assert!(err.to_string().contains("both allowed and denied"), "{err}");
+        let err = load("modules:\n  pkg: {imports: {allow: [\"a b\"]}}\n").unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
     }
 

@@ -173,6 +173,9 @@ pub struct ModuleGrant {
     pub process: bool,
     /// May load foreign code.
     pub ffi: bool,
+    /// The module's own import lists: `allow` replaces the top-level list for imports made by
+    /// this module's code, `deny` adds to the top-level one.
+    pub imports: ImportPolicy,
 }
 
 /// An event sink named in the policy.

@@ -1,0 +1,192 @@
+//! Learning mode (`pysbx exec --learn OUT.yaml`), through the real binary: the learned policy
+//! loads, lets the same program run, and refuses exactly the one extra thing a variant does.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::mpsc;
+
+use crate::exec_support::{Scratch, run, stderr, stdout};
+
+/// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
+fn listener() -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 64];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = conn.write_all(b"ok");
+        }
+    });
+    (port, rx)
+}
+
+fn violations(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("events file");
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|v| v["type"] == "event" && v["kind"] == "violation")
+        .collect()
+}
+
+/// A program whose package `client` talks to the listener, whose `__main__` reads two files
+/// from a data directory outside the script's directory and writes into `out/`.
+fn program(s: &Scratch, data: &Path, port: u16, extra: &str) -> std::path::PathBuf {
+    s.write(
+        "client/__init__.py",
+        "import socket\n\ndef send(port, word):\n    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:\n        s.sendall(word.encode())\n        return s.recv(2).decode()\n",
+    );
+    let name = if extra.is_empty() { "main.py" } else { "variant.py" };
+    s.write(
+        name,
+        &format!(
+            "import client, time\n\
+             print(open('{d}/in/a.txt').read().strip(), open('{d}/in/b.txt').read().strip())\n\
+             with open('{o}/r%d.txt' % time.time_ns(), 'w') as f:\n    f.write('r')\n\
+             print(client.send({port}, 'learned'))\n{extra}",
+            d = data.display(),
+            o = s.path().join("out").display()
+        ),
+    )
+}
+
+#[test]
+fn a_learned_policy_runs_the_program_and_refuses_one_thing_more() {
+    let (port, received) = listener();
+    let s = Scratch::new();
+    // Data outside the script's directory, readable by the sandbox uid.
+    let data = tempfile::tempdir().expect("tempdir");
+    for d in [data.path().to_path_buf(), data.path().join("in")] {
+        std::fs::create_dir_all(&d).expect("setup");
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("setup");
+    }
+    for (f, text) in [("a.txt", "A"), ("b.txt", "B")] {
+        let p = data.path().join("in").join(f);
+        std::fs::write(&p, text).expect("setup");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).expect("setup");
+    }
+    let out_dir = s.path().join("out");
+    std::fs::create_dir(&out_dir).expect("setup");
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o777)).expect("setup");
+    let main = program(&s, data.path(), port, "");
+
+    // The default policy refuses all three things the program does.
+    let out = run(s.exec().arg("--no-gate").arg(&main));
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let learned = s.path().join("learned.yaml");
+    let out = run(s.exec().arg("--no-gate").arg("--learn").arg(&learned).arg(&main));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A B\nok\n", "{}", stderr(&out));
+    assert!(stderr(&out).contains("learned policy written to"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&learned).expect("learned policy");
+
+    // It loads, and it is narrow: the two files collapse to their directory, the write to
+    // `out/`, the connection to the exact destination, granted to the package that made it.
+    let policy =
+        pysbx_sandbox::policy::load_policy_file(&learned).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let data_in = std::fs::canonicalize(data.path().join("in")).expect("canonical");
+    let out_real = std::fs::canonicalize(&out_dir).expect("canonical");
+    assert_eq!(policy.fs.read, vec![data_in.clone(), out_real.clone()], "{text}");
+    assert_eq!(policy.fs.write, vec![out_real], "{text}");
+    assert!(policy.net.is_empty(), "{text}");
+    assert!(!policy.process && !policy.ffi, "{text}");
+    assert_eq!(policy.modules.len(), 1, "{text}");
+    let expected = pysbx_sandbox::policy::NetRule::parse(&format!("127.0.0.1:{port}"));
+    assert_eq!(policy.modules["client"].net, vec![expected.expect("a rule")], "{text}");
+    // Each grant is preceded by where it came from.
+    assert!(
+        text.contains(&format!(
+            "client/__init__.py:4 in send(): network access to 127.0.0.1:{port}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("main.py:2 in <module>(): reading"), "{text}");
+
+    // Applied to the same program: it runs.
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&learned).arg(&main));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A B\nok\n", "{}", stderr(&out));
+    assert_eq!(received.try_iter().collect::<Vec<_>>(), ["learned", "learned"]);
+
+    // Applied to a variant doing one more thing (`__main__` connecting itself): exactly that
+    // is refused, everything else still runs.
+    let variant = program(
+        &s,
+        data.path(),
+        port,
+        &format!(
+            "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=5).sendall(b'extra')\n    print('extra connected')\nexcept PermissionError:\n    print('extra refused')\n"
+        ),
+    );
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&learned)
+        .arg("--events")
+        .arg(&events)
+        .arg(&variant));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A B\nok\nextra refused\n", "{}", stderr(&out));
+    assert_eq!(received.try_iter().collect::<Vec<_>>(), ["learned"]);
+    let v = violations(&events);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0]["clause"], "net");
+    assert_eq!(v[0]["module"], "__main__");
+    assert_eq!(v[0]["line"], 8, "{v:?}");
+}
+
+#[test]
+fn a_learn_run_records_instead_of_refusing_and_lists_what_no_policy_grants() {
+    let s = Scratch::new();
+    let main = s.write(
+        "main.py",
+        "import os\n\
+         try:\n    os.listdir('/etc')\n    print('listed')\nexcept PermissionError:\n    print('refused')\n\
+         try:\n    exec('1')\nexcept PermissionError:\n    print('exec refused')\n",
+    );
+    let learned = s.path().join("sub/learned.yaml");
+    std::fs::create_dir(s.path().join("sub")).expect("setup");
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--learn")
+        .arg(&learned)
+        .arg("--events")
+        .arg(&events)
+        .arg(&main));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A grantable violation goes on; dynamic code, which no policy allows, is still refused.
+    assert_eq!(stdout(&out), "listed\nexec refused\n", "{}", stderr(&out));
+    let v = violations(&events);
+    assert_eq!(v.len(), 2, "{v:?}");
+    assert_eq!(v[0]["action"], "recorded");
+    assert_eq!(v[0]["function"], "<module>");
+    assert_eq!(v[0]["detail"]["grant"], "fs.read");
+    assert_eq!(v[0]["detail"]["path"], "/etc");
+    assert_eq!(v[1]["action"], "raised");
+    assert_eq!(v[1]["clause"], "code");
+    let text = std::fs::read_to_string(&learned).expect("learned policy");
+    let policy =
+        pysbx_sandbox::policy::load_policy_file(&learned).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(policy.fs.read, vec![std::path::PathBuf::from("/etc")], "{text}");
+    assert!(text.contains("# Refused in the learn run and by any policy"), "{text}");
+    assert!(text.contains("[code]"), "{text}");
+    // `--learn` judges against the default policy: a policy file is refused with it.
+    let out = run(s
+        .exec()
+        .arg("--learn")
+        .arg(&learned)
+        .arg("--policy")
+        .arg(s.path().join("p.yaml"))
+        .arg(&main));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
