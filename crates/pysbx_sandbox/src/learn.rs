@@ -134,11 +134,15 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
                     g.write.entry(dir).or_default().push(o);
                 }
             }
-            "net" => {
-                if let Some(r) = text("rule").filter(|r| NetRule::parse(r).is_ok()) {
-                    g.net.entry(r.to_string()).or_default().push(o);
-                }
-            }
+            "net" => match text("rule").filter(|r| NetRule::parse(r).is_ok()) {
+                Some(r) => g.net.entry(r.to_string()).or_default().push(o),
+                // A destination no rule can name (port 0, say) is listed, never dropped.
+                None => refused.push(format!(
+                    "[{}] {o} (recorded, but no rule can name {})",
+                    e.clause,
+                    text("rule").unwrap_or("this destination")
+                )),
+            },
             "process" => g.process.push(o),
             "ffi" => g.ffi.push(o),
             _ => g.needs_net.push(o),
@@ -394,5 +398,16 @@ mod tests {
         assert!(policy.net.is_empty());
         assert!(text.contains("# /srv/app/client/http.py:7 in work(): would be refused"), "{text}");
         assert!(text.contains("[code] /srv/app/main.py:7"), "{text}");
+    }
+
+    #[test]
+    fn destinations_as_the_guard_writes_them_parse() {
+        for rule in ["127.0.0.1:8080", "udp:10.0.0.1:53", "[::1]:443", "udp:[fe80::1]:5353"] {
+            assert!(NetRule::parse(rule).is_ok(), "{rule}");
+        }
+        let e =
+            event("__main__", "/a/m.py", serde_json::json!({"grant": "net", "rule": "1.2.3.4:0"}));
+        let text = learned_policy(&[e], None, "/a/m.py");
+        assert!(text.contains("# Refused in the learn run") && text.contains("1.2.3.4"), "{text}");
     }
 }
