@@ -190,3 +190,45 @@ fn a_learn_run_records_instead_of_refusing_and_lists_what_no_policy_grants() {
         .arg(&main));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn a_learn_run_grants_what_a_permit_asks_and_not_what_it_refuses() {
+    let s = Scratch::new();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let data = outside.path().join("data");
+    std::fs::create_dir(&data).expect("setup");
+    for (d, mode) in [(outside.path(), 0o755), (data.as_path(), 0o755)] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode)).expect("setup");
+    }
+    for p in [data.join("a.txt"), outside.path().join("other.txt")] {
+        std::fs::write(&p, "x").expect("setup");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).expect("setup");
+    }
+    let main = s.write(
+        "main.py",
+        &format!(
+            "from pysbx import permit\n\
+             with permit(fs_read=[{data:?}]):\n\
+             \x20   print(open({a:?}).read())\n\
+             \x20   try:\n        open({other:?}).read()\n        print('other read')\n\
+             \x20   except PermissionError:\n        print('other refused')\n",
+            data = data.display().to_string(),
+            a = data.join("a.txt").display().to_string(),
+            other = outside.path().join("other.txt").display().to_string(),
+        ),
+    );
+    let learned = s.path().join("learned.yaml");
+    let out = run(s.exec().arg("--no-gate").arg("--learn").arg(&learned).arg(&main));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "x\nother refused\n", "{}", stderr(&out));
+    let text = std::fs::read_to_string(&learned).expect("learned policy");
+    let policy =
+        pysbx_sandbox::policy::load_policy_file(&learned).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    // The permit's own request is granted; the read its permit refused is not.
+    let data_real = std::fs::canonicalize(&data).expect("canonical");
+    assert_eq!(policy.fs.read, vec![data_real], "{text}");
+    assert!(text.contains("permit() asks for reading"), "{text}");
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&learned).arg(&main));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "x\nother refused\n", "{}", stderr(&out));
+}

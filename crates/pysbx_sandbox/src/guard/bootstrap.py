@@ -260,21 +260,22 @@ def _pysbx_guard():
         if p is None:
             return
         path = _abs(p)
+        # Permits first: what the program's own permit refuses needs no grant (learning mode).
+        if not _is_runtime(path):
+            _permit_check("read", path, op, user, stack)
         if not _readable(path, _module_of(user)):
             _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.read", "path": path})
-        if not _is_runtime(path):
-            _permit_check("read", path, op, user, stack)
 
     def _check_write(raw, op, user, stack):
         p = _path_of(raw)
         if p is None:
             return
         path = _abs(p)
+        _permit_check("write", path, op, user, stack)
         if not _writable(path, _module_of(user)):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.write", "path": path})
-        _permit_check("write", path, op, user, stack)
 
     # --- network checks ---------------------------------------------------------------------
 
@@ -329,13 +330,13 @@ def _pysbx_guard():
         host, port = address[0], address[1]
         host = _path_of(host) if _type(host) is not _str else host
         module = _module_of(user)
+        _permit_check("net", (proto, host, port), op, user, stack)
         rules = _net_rules(module)
         if not rules or not any(_rule_allows(r, proto, host, port) for r in rules):
             dest = _dest(proto, host, port)
             _violation("net", ("%s is not in net.allow" if rules else
                                "network access to %s is not allowed") % dest, op, user, stack,
                        {"grant": "net", "rule": dest})
-        _permit_check("net", (proto, host, port), op, user, stack)
 
     def _check_lookup(host, op, user, stack):
         if _type(host) is _bytes:
@@ -344,10 +345,10 @@ def _pysbx_guard():
             return
         if host.lower() in _hosts:
             return
+        _permit_check("lookup", host, op, user, stack)
         if not _net_rules(_module_of(user)):
             _violation("net", "name lookup of %s is not allowed (no network)" % host, op, user, stack,
                        {"grant": "lookup", "host": host})
-        _permit_check("lookup", host, op, user, stack)
 
     # --- scoped permits ---------------------------------------------------------------------
     # `with pysbx.permit(net=[...], fs_read=[...], fs_write=[...], process=..., ffi=...):`
@@ -689,17 +690,17 @@ def _pysbx_guard():
             immediate, user, stack = _context(_getframe(2))
             if immediate == "guard":
                 return
+            _permit_check("process", event, event, user, stack)
             if not _process and not _grant(_module_of(user), "process"):
                 _violation("process", "%s is not allowed (process: false)" % event, event, user,
                            stack, {"grant": "process", "what": event})
-            _permit_check("process", event, event, user, stack)
             return
         if event.startswith("ctypes."):
             immediate, user, stack = _context(_getframe(2))
+            _permit_check("ffi", event, event, user, stack)
             if not _ffi and not _grant(_module_of(user), "ffi"):
                 _violation("ffi", "%s is not allowed (ffi: false)" % event, event, user, stack,
                            {"grant": "ffi", "what": event})
-            _permit_check("ffi", event, event, user, stack)
             return
         if event.startswith("socket."):
             immediate, user, stack = _context(_getframe(2))
