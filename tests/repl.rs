@@ -19,6 +19,9 @@ fn repl(dir: &std::path::Path, extra: &[&str]) -> PtySession {
     // A dumb terminal keeps the line editor from sending control sequences the test would have
     // to answer; Ctrl-C then reaches pysbx as SIGINT, as it does while an input runs.
     cmd.env("TERM", "dumb").env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    // History goes to the scratch directory, never to the home directory of whoever runs the
+    // tests.
+    cmd.env("PYSBX_HISTORY", dir.join("history"));
     let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn pysbx repl");
     session.exp_string(">>> ").expect("first prompt");
     session
@@ -197,4 +200,44 @@ fn closing_the_terminal_ends_the_running_interpreter() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(interpreters_with(&marker), Vec::<String>::new(), "no interpreter outlives pysbx");
+}
+
+#[test]
+fn history_is_kept_in_a_private_file_across_sessions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("40 + 2").expect("send");
+    s.exp_string("42").expect("the input ran");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("def f():").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("    return 1").expect("send");
+    s.exp_string("... ").expect("continuation");
+    s.send_line("").expect("send");
+    s.exp_string(">>> ").expect("prompt");
+    // Written as soon as each input is read, before the session ends.
+    let history = std::fs::read_to_string(dir.path().join("history")).expect("history file");
+    assert!(history.contains("40 + 2"), "{history}");
+    assert!(history.contains("def f():"), "{history}");
+    leave(s);
+    let mode = std::fs::metadata(dir.path().join("history")).expect("history file").permissions();
+    assert_eq!(mode.mode() & 0o777, 0o600, "inputs can hold secrets");
+    // A second session starts from the saved history and appends to it.
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("6 * 7").expect("send");
+    s.exp_string("42").expect("the input ran");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+    let history = std::fs::read_to_string(dir.path().join("history")).expect("history file");
+    assert!(history.contains("40 + 2") && history.contains("6 * 7"), "{history}");
+
+    // `--no-history` reads and writes no file.
+    let other = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(other.path(), &["--no-history"]);
+    s.send_line("1 + 1").expect("send");
+    s.exp_string("2").expect("the input ran");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+    assert!(!other.path().join("history").exists());
 }

@@ -38,8 +38,49 @@ pub(crate) struct ReplArgs {
     /// Print the isolation tier when the interpreter starts.
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
+    /// History file (default: `$PYSBX_HISTORY`, else `$XDG_STATE_HOME/pysbx/history`, else
+    /// `~/.local/state/pysbx/history`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
+    pub(crate) history: Option<PathBuf>,
+    /// Keep the history for this session only; read and write no history file.
+    #[arg(long)]
+    pub(crate) no_history: bool,
     #[command(flatten)]
     pub(crate) rules: RuleOptions,
+}
+
+/// Where the line editor's history lives, or `None` when it is kept in memory only.
+fn history_path(args: &ReplArgs) -> Option<PathBuf> {
+    if args.no_history {
+        return None;
+    }
+    if let Some(path) = &args.history {
+        return Some(path.clone());
+    }
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(path) = std::env::var_os("PYSBX_HISTORY") {
+        // Set but empty: no history file.
+        return (!path.is_empty()).then(|| PathBuf::from(path));
+    }
+    let state = env("XDG_STATE_HOME").or_else(|| env("HOME").map(|h| h.join(".local/state")))?;
+    Some(state.join("pysbx").join("history"))
+}
+
+/// Loads the history file into the editor; a missing file is an empty history. The file is
+/// created private (0600), since inputs can hold secrets typed at the prompt.
+fn open_history(editor: &mut rustyline::DefaultEditor, path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    editor.load_history(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 const PS1: &str = ">>> ";
@@ -72,9 +113,18 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     let policy = load_policy(args)?;
     let engine =
         if args.no_gate { None } else { Some(Arc::new(Engine::from_options(&args.rules)?)) };
-    let editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
+    let mut editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
+    let history = history_path(args).and_then(|path| match open_history(&mut editor, &path) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            eprintln!("pysbx: history not saved: {e}");
+            None
+        }
+    });
     let frontend = Arc::new(Frontend {
         editor: Mutex::new(editor),
+        history,
+        history_failed: AtomicBool::new(false),
         engine: engine.clone(),
         policy_json: serde_json::to_string_pretty(&policy)?,
         inputs: AtomicU64::new(0),
@@ -189,6 +239,9 @@ fn gate_from_engine(engine: Arc<Engine>) -> pysbx_sandbox::Gate {
 /// Reads, checks and hands over inputs; called on the sandbox's guard thread.
 struct Frontend {
     editor: Mutex<rustyline::DefaultEditor>,
+    /// Each input is appended here as soon as it is read, so a killed session loses none.
+    history: Option<PathBuf>,
+    history_failed: AtomicBool,
     engine: Option<Arc<Engine>>,
     policy_json: String,
     inputs: AtomicU64,
@@ -223,7 +276,7 @@ impl Frontend {
             match editor.readline(prompt) {
                 Ok(line) => {
                     if buf.is_empty() && line.trim_start().starts_with(':') {
-                        let _ = editor.add_history_entry(line.trim());
+                        self.remember(&mut editor, line.trim());
                         if !self.meta(line.trim()) {
                             return None;
                         }
@@ -232,7 +285,7 @@ impl Frontend {
                     buf.push_str(&line);
                     buf.push('\n');
                     if !needs_more(&buf) {
-                        let _ = editor.add_history_entry(buf.trim_end());
+                        self.remember(&mut editor, buf.trim_end());
                         return Some(buf);
                     }
                 }
@@ -247,6 +300,18 @@ impl Frontend {
                     return None;
                 }
             }
+        }
+    }
+
+    fn remember(&self, editor: &mut rustyline::DefaultEditor, entry: &str) {
+        if editor.add_history_entry(entry).unwrap_or(false)
+            && let Some(path) = &self.history
+            && !self.history_failed.load(Ordering::Relaxed)
+            && let Err(e) = editor.append_history(path)
+        {
+            // Said once; the session goes on with the history in memory.
+            self.history_failed.store(true, Ordering::Relaxed);
+            eprintln!("pysbx: history not saved: {}: {e}", path.display());
         }
     }
 
@@ -300,8 +365,7 @@ impl Frontend {
         let Some(engine) = &self.engine else { return Some(text.to_string()) };
         let path = Path::new(filename);
         // The gate never honours suppression comments: the input is untrusted.
-        let analysis =
-            engine.analyzer.analyze(text, path, &AnalyzeOptions { honor_suppressions: false });
+        let analysis = engine.analyzer.analyze(text, path, &AnalyzeOptions::default());
         if let Some(err) = &analysis.error {
             eprintln!("  File \"{filename}\", line {}\nSyntaxError: {}", err.line, err.message);
             return None;
