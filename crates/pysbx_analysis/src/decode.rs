@@ -49,6 +49,56 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
     Ok(text)
 }
 
+/// Encodes `text` the way `original` was encoded: the same byte order mark, and the encoding its
+/// coding cookie declares. A sanitized copy of a file declared `big5` must still be big5, or
+/// CPython reads the copy's UTF-8 as big5 and refuses it.
+///
+/// # Errors
+/// A message when `text` holds a character the declared encoding cannot represent.
+pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String> {
+    let (bom, body) = match original.strip_prefix(b"\xef\xbb\xbf") {
+        Some(rest) => (true, rest),
+        None => (false, original),
+    };
+    let mut out = if bom { b"\xef\xbb\xbf".to_vec() } else { Vec::new() };
+    let Some((label, _)) = find_cookie(body) else {
+        out.extend_from_slice(text.as_bytes());
+        return Ok(out);
+    };
+    match normal_name(&label).as_str() {
+        "utf-8" => out.extend_from_slice(text.as_bytes()),
+        "ascii" | "us-ascii" | "646" => {
+            if !text.is_ascii() {
+                return Err(format!(
+                    "the text holds characters the declared {label} cannot encode"
+                ));
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+        "iso-8859-1" => {
+            for c in text.chars() {
+                let byte = u8::try_from(u32::from(c))
+                    .map_err(|_| format!("{c:?} cannot be encoded in the declared {label}"))?;
+                out.push(byte);
+            }
+        }
+        _ => {
+            let encoding = [label.clone(), label.replace('_', "-"), label.replace('-', "_")]
+                .iter()
+                .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
+                .ok_or_else(|| format!("unknown encoding: {label}"))?;
+            let (bytes, _, unmappable) = encoding.encode(text);
+            if unmappable {
+                return Err(format!(
+                    "the text holds characters the declared {label} cannot encode"
+                ));
+            }
+            out.extend_from_slice(&bytes);
+        }
+    }
+    Ok(out)
+}
+
 fn error(message: String, line: u32, column: u32) -> SourceError {
     SourceError { kind: SourceErrorKind::Decode, message, line, column }
 }
@@ -199,6 +249,24 @@ pub(crate) fn position_after(prefix: &str) -> (u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn encoding_back_keeps_the_declared_encoding_and_the_bom() {
+        let big5 = b"# -*- coding: big5 -*-\ns = '\xa4\x40'\n";
+        let text = super::decode_source(big5).expect("big5 decodes");
+        assert_eq!(super::encode_like_source(big5, &text).expect("encodes"), big5.to_vec());
+        let edited = text.replace("s = ", "t = ");
+        let back = super::encode_like_source(big5, &edited).expect("encodes");
+        assert_eq!(super::decode_source(&back).expect("decodes"), edited);
+        let latin1 = b"# coding: latin-1\nx = '\xe9'\n";
+        let text = super::decode_source(latin1).expect("latin-1 decodes");
+        assert_eq!(super::encode_like_source(latin1, &text).expect("encodes"), latin1.to_vec());
+        let bom = b"\xef\xbb\xbfx = 1\n";
+        assert_eq!(super::encode_like_source(bom, "x = 1\n").expect("encodes"), bom.to_vec());
+        assert!(
+            super::encode_like_source(b"# coding: ascii\n", "# coding: ascii\n\u{e9}").is_err()
+        );
+    }
+
     use super::*;
 
     #[test]

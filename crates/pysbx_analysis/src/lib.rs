@@ -30,7 +30,7 @@ use ruff_python_parser::{Mode, ParseOptions};
 use ruff_source_file::LineIndex;
 use ruff_text_size::TextSize;
 
-pub use decode::decode_source;
+pub use decode::{decode_source, encode_like_source};
 pub use error::{CompileError, SourceError, SourceErrorKind};
 
 use crate::compile::Compiled;

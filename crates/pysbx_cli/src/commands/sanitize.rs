@@ -5,6 +5,8 @@
 //! is written with `--check` or `--diff`.
 
 use std::io::{Read, Write};
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,10 +22,21 @@ use crate::pipeline::Engine;
 
 /// One input file's fate.
 enum Planned {
-    /// Sanitized text (maybe identical to the input) and the findings that changed it.
-    Sanitized { output: String, changed: bool, applied: Vec<Finding> },
+    /// Sanitized text that differs from the input, and the findings that changed it.
+    /// `encoded` is `output` in the input's own encoding (its BOM and coding cookie).
+    Sanitized { output: String, encoded: Vec<u8>, applied: Vec<Finding> },
+    /// Nothing to change. Only the input's digest is kept (a tree can be larger than memory);
+    /// the copy is re-read and checked against it when written, so a file swapped after it was
+    /// checked is never copied through unchecked.
+    /// Standard input cannot be read twice: its bytes are `kept`.
+    Unchanged { digest: [u8; 32], kept: Option<Vec<u8>> },
     /// Did not parse; copied only with `--keep-unparsable`.
     Unparsable { error: FileError, bytes: Vec<u8> },
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }
 
 pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
@@ -49,35 +62,52 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
         inputs.push((display_path(&args.input), Some(args.input.clone())));
     }
 
+    // Every file is read and checked before anything is written (all or nothing), in parallel;
+    // the order of `inputs` is kept.
+    let plans: Vec<Result<(String, Planned)>> = inputs
+        .par_iter()
+        .map(|(name, path)| {
+            let bytes = match path {
+                Some(p) => {
+                    std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?
+                }
+                None => {
+                    let mut b = Vec::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_to_end(&mut b)
+                        .context("reading standard input")?;
+                    b
+                }
+            };
+            let display = path.as_deref().map_or_else(|| name.clone(), display_path);
+            let stdin_bytes = path.is_none().then(|| bytes.clone());
+            let mut planned = plan(&engine, &display, Path::new(&display), bytes)?;
+            if let Planned::Unchanged { kept, .. } = &mut planned {
+                *kept = stdin_bytes;
+            }
+            Ok((display, planned))
+        })
+        .collect();
+
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut any_change = false;
     let mut diffs = String::new();
     let mut planned_outputs: Vec<(String, Planned)> = Vec::new();
-    for (name, path) in &inputs {
-        let bytes = match path {
-            Some(p) => std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?,
-            None => {
-                let mut b = Vec::new();
-                std::io::stdin().lock().read_to_end(&mut b).context("reading standard input")?;
-                b
-            }
-        };
-        let display = path.as_deref().map_or_else(|| name.clone(), display_path);
-        let planned = plan(&engine, &display, Path::new(&display), bytes)?;
+    for ((name, path), result) in inputs.iter().zip(plans) {
+        let (display, planned) = result?;
         match &planned {
-            Planned::Sanitized { output, changed, applied } => {
-                if *changed {
-                    any_change = true;
-                    if args.diff {
-                        let before = match path {
-                            Some(p) => pysbx_analysis::decode_source(&std::fs::read(p)?)
-                                .map(|s| s.into_owned())
-                                .unwrap_or_default(),
-                            None => String::new(),
-                        };
-                        diffs.push_str(&pysbx_rewrite::unified_diff(&display, &before, output));
-                    }
+            Planned::Sanitized { output, applied, .. } => {
+                any_change = true;
+                if args.diff {
+                    let before = match path {
+                        Some(p) => pysbx_analysis::decode_source(&std::fs::read(p)?)
+                            .map(|s| s.into_owned())
+                            .unwrap_or_default(),
+                        None => String::new(),
+                    };
+                    diffs.push_str(&pysbx_rewrite::unified_diff(&display, &before, output));
                 }
                 files.push(FileResult {
                     path: display.clone(),
@@ -85,6 +115,11 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
                     line_hashes: None,
                 });
             }
+            Planned::Unchanged { .. } => files.push(FileResult {
+                path: display.clone(),
+                findings: Vec::new(),
+                line_hashes: None,
+            }),
             Planned::Unparsable { error, .. } => errors.push(error.clone()),
         }
         planned_outputs.push((name.clone(), planned));
@@ -180,8 +215,38 @@ fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<P
         .filter_map(|edit| analysis.findings.get(edit.finding).cloned())
         .filter(|f| engine.rules.get(f.rule).is_some_and(|r| r.action != Action::Report))
         .collect();
-    let changed = sanitized.output != source;
-    Ok(Planned::Sanitized { output: sanitized.output, changed, applied })
+    if sanitized.output == source {
+        return Ok(Planned::Unchanged { digest: digest(&bytes), kept: None });
+    }
+    let encoded = pysbx_analysis::encode_like_source(&bytes, &sanitized.output)
+        .map_err(|e| anyhow::anyhow!("{display}: cannot write the sanitized copy: {e}"))?;
+    Ok(Planned::Sanitized { output: sanitized.output, encoded, applied })
+}
+
+/// The bytes to write for one planned file. An unchanged file is read again from `source` and
+/// must still have the digest it had when it was checked.
+fn planned_bytes<'p>(
+    item: &'p Planned,
+    source: Option<&Path>,
+) -> Result<std::borrow::Cow<'p, [u8]>> {
+    use std::borrow::Cow;
+    match item {
+        Planned::Sanitized { encoded, .. } => Ok(Cow::Borrowed(encoded)),
+        Planned::Unparsable { bytes, .. } => Ok(Cow::Borrowed(bytes)),
+        Planned::Unchanged { kept: Some(bytes), .. } => Ok(Cow::Borrowed(bytes)),
+        Planned::Unchanged { digest: expected, kept: None } => {
+            let Some(path) = source else { bail!("internal error: standard input was not kept") };
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            if digest(&bytes) != *expected {
+                bail!(
+                    "{}: changed while it was being sanitized; run pysbx sanitize again",
+                    display_path(path)
+                );
+            }
+            Ok(Cow::Owned(bytes))
+        }
+    }
 }
 
 fn write_outputs(
@@ -192,11 +257,9 @@ fn write_outputs(
 ) -> Result<()> {
     if !input_is_dir {
         let Some((_, item)) = planned.first() else { return Ok(()) };
-        let bytes: &[u8] = match item {
-            Planned::Sanitized { output, .. } => output.as_bytes(),
-            Planned::Unparsable { bytes, .. } => bytes,
-        };
-        return write_output(args.output.as_deref(), |out| Ok(out.write_all(bytes)?));
+        let source = (args.input.as_os_str() != "-").then_some(args.input.as_path());
+        let bytes = planned_bytes(item, source)?;
+        return write_output(args.output.as_deref(), |out| Ok(out.write_all(&bytes)?));
     }
     let Some(out_dir) = &args.output else { bail!("an output directory is required") };
     if out_dir.exists() && !out_dir.is_dir() {
@@ -208,11 +271,8 @@ fn write_outputs(
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        let bytes: &[u8] = match item {
-            Planned::Sanitized { output, .. } => output.as_bytes(),
-            Planned::Unparsable { bytes, .. } => bytes,
-        };
-        write_atomically(&target, |out| Ok(out.write_all(bytes)?))?;
+        let bytes = planned_bytes(item, Some(&args.input.join(name)))?;
+        write_atomically(&target, |out| Ok(out.write_all(&bytes)?))?;
     }
     for other in others {
         let relative = other.strip_prefix(&args.input).unwrap_or(other);
