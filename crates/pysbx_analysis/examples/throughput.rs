@@ -99,7 +99,7 @@ fn main() {
 
     let t = Instant::now();
     let (mut findings, mut errors) = (0usize, 0usize);
-    let options = pysbx_analysis::AnalyzeOptions { honor_suppressions: true };
+    let options = pysbx_analysis::AnalyzeOptions { honor_suppressions: true, ..Default::default() };
     for (p, s) in sources.iter().filter(|_| phase.is_empty() || phase == "analyze") {
         let out = an.analyze(s, p, &options);
         findings += out.findings.len();

@@ -10,16 +10,20 @@ pub enum SourceErrorKind {
     /// The code nests deeper than CPython itself can compile; it is refused rather than
     /// risking the stack.
     TooDeep,
+    /// The analysis ran past [`crate::AnalyzeOptions::deadline`]; the file is reported
+    /// without findings.
+    TimedOut,
 }
 
 impl SourceErrorKind {
-    /// A short lowercase name (`decode`, `syntax`, `too-deep`) for reports.
+    /// A short lowercase name (`decode`, `syntax`, `too-deep`, `timed-out`) for reports.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Decode => "decode",
             Self::Syntax => "syntax",
             Self::TooDeep => "too-deep",
+            Self::TimedOut => "timed-out",
         }
     }
 }

@@ -23,6 +23,7 @@ mod value;
 mod walk;
 
 use std::path::Path;
+use std::time::Instant;
 
 use pysbx_rules::{Finding, FindingLocation, Rule, RuleSet};
 use ruff_python_ast::Mod;
@@ -63,6 +64,10 @@ pub struct Analyzer {
 pub struct AnalyzeOptions {
     /// Drop findings on lines carrying `# pysbx: ignore[ID]` or `# nosec` comments.
     pub honor_suppressions: bool,
+    /// When set, the analysis stops once this instant has passed (checked after parsing and
+    /// every 1024 syntax tree nodes) and the file comes back with a
+    /// [`SourceErrorKind::TimedOut`] error and no findings.
+    pub deadline: Option<Instant>,
 }
 
 /// The result of analysing one file.
@@ -152,10 +157,20 @@ impl Analyzer {
             deep::dismantle(parsed.into_syntax());
             return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
         }
-        let (raw, too_deep, max_depth) = match parsed.syntax() {
-            Mod::Module(module) => self.read(&module.body, file_name, source),
-            Mod::Expression(_) => (Vec::new(), None, 0),
+        let past = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
+        if past(options.deadline) {
+            deep::dismantle(parsed.into_syntax());
+            return timed_out(source, TextSize::new(0));
+        }
+        let reading = match parsed.syntax() {
+            Mod::Module(module) => self.read(&module.body, file_name, source, options.deadline),
+            Mod::Expression(_) => Reading::default(),
         };
+        let Reading { raw, too_deep, timed_out: late, max_depth } = reading;
+        if let Some(at) = late {
+            deep::dismantle(parsed.into_syntax());
+            return timed_out(source, at);
+        }
         if let Some(at) = too_deep {
             let index = LineIndex::from_source_text(source);
             let (line, column) = line_column(&index, source, at);
@@ -192,19 +207,27 @@ impl Analyzer {
         body: &'a [ruff_python_ast::Stmt],
         file_name: &str,
         source: &'a str,
-    ) -> (Vec<Raw>, Option<TextSize>, u32) {
+        deadline: Option<Instant>,
+    ) -> Reading {
         let mut seeds = Vec::new();
         let mut reading = 0;
         loop {
-            let mut walker = Walker::new(&self.compiled, file_name, source, seeds.clone());
+            let mut walker =
+                Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline);
             walker.module(body);
             reading += 1;
             let late = walker.take_late();
             if walker.too_deep.is_some()
+                || walker.timed_out.is_some()
                 || reading >= MAX_READINGS
                 || !merge_seeds(&mut seeds, late)
             {
-                return (walker.raw, walker.too_deep, walker.max_depth);
+                return Reading {
+                    raw: walker.raw,
+                    too_deep: walker.too_deep,
+                    timed_out: walker.timed_out,
+                    max_depth: walker.max_depth,
+                };
             }
         }
     }
@@ -302,6 +325,31 @@ impl Analyzer {
             }
         }
         kept
+    }
+}
+
+/// What reading a module produced.
+#[derive(Default)]
+struct Reading {
+    raw: Vec<Raw>,
+    /// Where the code nested too deep.
+    too_deep: Option<TextSize>,
+    /// The node being read when the deadline passed.
+    timed_out: Option<TextSize>,
+    max_depth: u32,
+}
+
+fn timed_out(source: &str, offset: TextSize) -> FileAnalysis {
+    let index = LineIndex::from_source_text(source);
+    let (line, column) = line_column(&index, source, offset);
+    FileAnalysis {
+        error: Some(SourceError {
+            kind: SourceErrorKind::TimedOut,
+            message: "analysis took longer than the per-file time limit".to_string(),
+            line,
+            column,
+        }),
+        ..FileAnalysis::default()
     }
 }
 
@@ -424,7 +472,7 @@ mod tests {
         let yaml = format!("{}    bandit: [B307]\n", pack("TST903", "{call: builtins.eval}"));
         let an = analyzer(&yaml);
         let src = "eval('1')  # pysbx: ignore[TST903]\neval('2')  # pysbx: ignore[rule-tst903]\neval('3')  # nosec\neval('4')  # nosec B307\neval('5')  # nosec B101\neval(\n  '6'  # pysbx: ignore[TST903]\n)\ns = '# nosec'; eval('7')\neval('8')  # pysbx: ignore\n";
-        let honor = AnalyzeOptions { honor_suppressions: true };
+        let honor = AnalyzeOptions { honor_suppressions: true, ..AnalyzeOptions::default() };
         let out = an.analyze(src, Path::new("x.py"), &honor);
         let lines: Vec<u32> = out.findings.iter().map(|f| f.location.line).collect();
         assert_eq!(lines, vec![5, 9, 10]);
@@ -442,6 +490,41 @@ mod tests {
         let out = an.analyze("s = 'x\\u202e\\n'\n", Path::new("x.py"), &AnalyzeOptions::default());
         assert_eq!(out.findings[0].subject, "x\\u{202e}\\n");
         assert_eq!(out.findings[0].message, "found x\\u{202e}\\n");
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_the_analysis() {
+        let an = analyzer(&pack("TST905", "{call: builtins.eval}"));
+        let src = "eval('1')\n".repeat(3000);
+        let path = Path::new("x.py");
+        assert_eq!(an.analyze(&src, path, &AnalyzeOptions::default()).findings.len(), 3000);
+        let passed = Instant::now().checked_sub(std::time::Duration::from_secs(1));
+        let options = AnalyzeOptions { deadline: passed, ..AnalyzeOptions::default() };
+        let out = an.analyze(&src, path, &options);
+        let err = out.error.expect("a passed deadline is an error");
+        assert_eq!(err.kind, SourceErrorKind::TimedOut);
+        assert_eq!(err.message, "analysis took longer than the per-file time limit");
+        assert!(out.findings.is_empty());
+        // A deadline far ahead changes nothing.
+        let later = Instant::now() + std::time::Duration::from_secs(3600);
+        let options = AnalyzeOptions { deadline: Some(later), ..AnalyzeOptions::default() };
+        assert_eq!(
+            an.analyze(&src, path, &options),
+            an.analyze(&src, path, &AnalyzeOptions::default())
+        );
+    }
+
+    #[test]
+    fn a_deadline_passing_while_reading_stops_at_a_node() {
+        let an = analyzer(&pack("TST906", "{call: builtins.eval}"));
+        let src = "eval('1')\n".repeat(3000);
+        let parsed = ruff_python_parser::parse_module(&src).expect("parses");
+        let passed = Instant::now().checked_sub(std::time::Duration::from_secs(1));
+        let reading = an.read(parsed.suite(), "x.py", &src, passed);
+        let at = reading.timed_out.expect("the walker saw the deadline");
+        // Stopped at the 1024th node, not at the end of the file.
+        assert!(at.to_usize() < src.len() / 2, "stopped at {at:?}");
+        assert!(reading.raw.len() < 3000);
     }
 
     #[test]

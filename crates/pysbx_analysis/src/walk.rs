@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use ruff_python_ast::name::Name;
 use ruff_python_ast::{
@@ -41,6 +42,9 @@ const RED_ZONE: usize = 512 * 1024;
 const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 /// How many nesting levels pass between two stack checks.
 const GROW_EVERY: u32 = 8;
+/// How many nodes (statements, expressions, patterns) are read between two deadline checks:
+/// reading 1024 nodes takes well under a millisecond, reading the clock is not free.
+const DEADLINE_EVERY: u32 = 1024;
 
 /// Callees the engine treats specially (dynamic imports, namespace accessors, attribute
 /// lookups by name, foldable functions); other calls skip the special-case dispatch.
@@ -165,6 +169,11 @@ pub(crate) struct Walker<'a, 'c> {
     depth: u32,
     pub(crate) max_depth: u32,
     pub(crate) too_deep: Option<TextSize>,
+    /// Set when the deadline passed, at the node being read then.
+    pub(crate) timed_out: Option<TextSize>,
+    deadline: Option<Instant>,
+    /// Nodes left before the next deadline check.
+    until_check: u32,
     budget: Budget,
     strings: bool,
     string_cache: FxHashMap<&'a str, string::Memo>,
@@ -191,6 +200,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         file_name: &'c str,
         src: &'a str,
         seeds: Vec<LateWrite<'a>>,
+        deadline: Option<Instant>,
     ) -> Self {
         Self {
             c,
@@ -205,6 +215,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             depth: 0,
             max_depth: 0,
             too_deep: None,
+            timed_out: None,
+            deadline,
+            until_check: DEADLINE_EVERY,
             budget: Budget::for_source(src.len()),
             strings: !c.string_regexes.is_empty(),
             string_cache: FxHashMap::default(),
@@ -216,7 +229,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.body(body);
         self.scopes.finish(MODULE);
         while let Some(d) = self.deferred.pop_front() {
-            if self.too_deep.is_some() {
+            if self.stopped() {
                 break;
             }
             self.frames = d.frames;
@@ -381,8 +394,27 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// Whether reading stopped (too deep, or past the deadline).
+    fn stopped(&self) -> bool {
+        self.too_deep.is_some() || self.timed_out.is_some()
+    }
+
+    /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed.
+    fn tick(&mut self, at: TextSize) -> bool {
+        let Some(deadline) = self.deadline else { return false };
+        self.until_check -= 1;
+        if self.until_check == 0 {
+            self.until_check = DEADLINE_EVERY;
+            if Instant::now() >= deadline {
+                self.timed_out = Some(at);
+                return true;
+            }
+        }
+        false
+    }
+
     fn stmt(&mut self, s: &'a Stmt) {
-        if self.too_deep.is_some() {
+        if self.stopped() || self.tick(s.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -779,7 +811,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn pattern(&mut self, p: &'a Pattern) {
-        if self.too_deep.is_some() {
+        if self.stopped() || self.tick(p.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -856,7 +888,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Evaluates an expression; as the callee of a call, its own reference hits belong to the
     /// call node (`exec(x)` is one node where `call` and `reference` rules meet).
     fn expr_at(&mut self, e: &'a Expr, callee: bool) -> Eval<'a> {
-        if self.too_deep.is_some() {
+        if self.stopped() || self.tick(e.start()) {
             return Eval::unknown();
         }
         if self.depth >= MAX_DEPTH {

@@ -221,7 +221,7 @@ fn fixtures() {
     let mut analyzers: BTreeMap<Vec<PathBuf>, Result<Analyzer, String>> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut snapshots = Vec::new();
-    let options = AnalyzeOptions { honor_suppressions: true };
+    let options = AnalyzeOptions { honor_suppressions: true, ..Default::default() };
     for file in &files {
         let rel = file
             .strip_prefix(root.join("fixtures"))

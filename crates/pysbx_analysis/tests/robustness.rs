@@ -293,8 +293,11 @@ fn random_token_soup_never_crashes() {
             src.push_str(rng.pick(&tokens));
             src.push(' ');
         }
-        let out =
-            an.analyze(&src, Path::new("soup.py"), &AnalyzeOptions { honor_suppressions: true });
+        let out = an.analyze(
+            &src,
+            Path::new("soup.py"),
+            &AnalyzeOptions { honor_suppressions: true, ..Default::default() },
+        );
         for f in &out.findings {
             assert!(f.start <= f.end && (f.end as usize) <= src.len(), "{src:?}");
             assert!(f.location.line >= 1 && f.location.column >= 1);

@@ -44,6 +44,7 @@ impl FileFailure {
             pysbx_analysis::SourceErrorKind::Decode => "decode",
             pysbx_analysis::SourceErrorKind::Syntax => "syntax",
             pysbx_analysis::SourceErrorKind::TooDeep => "too-deep",
+            pysbx_analysis::SourceErrorKind::TimedOut => "timeout",
         };
         Self { kind, message: err.message.clone(), line: Some(err.line), column: Some(err.column) }
     }
@@ -127,7 +128,7 @@ impl Engine {
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.
     pub(crate) fn analyze_options(&self) -> AnalyzeOptions {
-        AnalyzeOptions { honor_suppressions: !self.audit }
+        AnalyzeOptions { honor_suppressions: !self.audit, ..AnalyzeOptions::default() }
     }
 
     /// Reads and analyses one file.
@@ -185,12 +186,11 @@ impl Engine {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         // The gate never honours suppression comments: the code being run is untrusted.
-        let analysis =
-            self.analyzer.analyze(&source, path, &AnalyzeOptions { honor_suppressions: false });
+        let analysis = self.analyzer.analyze(&source, path, &AnalyzeOptions::default());
         if let Some(err) = &analysis.error {
             anyhow::bail!("{}:{err}", path.display());
         }
-        let options = AnalyzeOptions { honor_suppressions: false };
+        let options = AnalyzeOptions::default();
         let sanitized = pysbx_rewrite::sanitize_until_stable(
             &source,
             &analysis.findings,
