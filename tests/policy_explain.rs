@@ -33,7 +33,8 @@ fn explain_fills_defaults_and_probes_the_tier() {
     let out = explain(&s, &[online.as_os_str(), "--json".as_ref()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
-    assert_eq!(doc["tier"]["layers"]["namespace.net"]["state"], "skipped");
+    // Network per host: a namespace of its own where only the pinned destinations exist.
+    assert_eq!(doc["tier"]["layers"]["namespace.net"]["state"], "applied", "{doc}");
 
     let out = explain(&s, &[online.as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

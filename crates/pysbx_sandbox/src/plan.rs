@@ -25,11 +25,15 @@ pub(crate) struct Plan {
     pub(crate) drop_to: Option<(u32, u32)>,
     /// The supervisor's pid, to detect a supervisor that died before the death signal was set.
     pub(crate) supervisor_pid: i32,
-    /// Create a network namespace (no network is permitted).
+    /// Create a network namespace (no network, or only the relayed destinations).
     pub(crate) new_net: bool,
+    /// The relay's namespace content: local routes and listeners handed to the supervisor.
+    pub(crate) net_relay: Option<crate::netrelay::NetPlan>,
     /// Paths the sandbox uid must be able to reach (interpreter prefix, script directory,
     /// policy paths): inaccessible ancestors are masked with a tmpfs holding only them.
     pub(crate) reach: Vec<PathBuf>,
+    /// `fs.root`: the directory shown as `/` and what is bound into it.
+    pub(crate) root: Option<crate::confine::root::RootPlan>,
     /// Landlock and seccomp inputs.
     pub(crate) confine: ConfinePlan,
     /// Resource limits.

@@ -252,8 +252,13 @@ fn run_inner(
         Program::Module { .. } => user_cwd.clone(),
         Program::Code { .. } | Program::Repl(_) => None,
     };
-    let plan =
+    let mut plan =
         build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
+    // Names are pinned here, outside the sandbox, before anything runs.
+    let net = crate::netrelay::NetSetup::prepare(policy);
+    net.adjust(&mut plan);
+    crate::confine::root::adjust(&mut plan, policy.fs.root.as_deref());
+    let relay_pair = net.channel().map_err(|e| SandboxError::os("socketpair", e))?;
 
     // Pipes: plan (supervisor -> A), status (A/B -> supervisor), guard out and in.
     let pipe = || {
@@ -277,6 +282,11 @@ fn run_inner(
     for fd in child_fds {
         cmd.arg(fd.as_raw_fd().to_string());
     }
+    if let Some((_, theirs)) = &relay_pair {
+        nix::fcntl::fcntl(theirs, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
+            .map_err(|e| SandboxError::os("fcntl", e))?;
+        cmd.arg(theirs.as_raw_fd().to_string());
+    }
     cmd.env_clear();
     let stdin_tty = std::io::stdin().is_terminal();
     let repl = match &req.program {
@@ -295,6 +305,7 @@ fn run_inner(
     cmd.stderr(if policy.features.stderr { Stdio::piped() } else { Stdio::null() });
     let spawned = cmd.spawn();
     drop((plan_r, status_w, guard_w, reply_r));
+    let relay_ours = relay_pair.map(|(ours, _theirs)| ours);
     let mut child = spawned.map_err(|e| SandboxError::os("start the trampoline", e))?;
     let a_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
 
@@ -310,6 +321,21 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
+    let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let relay = relay_ours.and_then(|ours| {
+        let (reports, live) = (relay_reports.clone(), req.live_stderr);
+        net.start(
+            ours,
+            Arc::new(move |m: String| {
+                if live {
+                    eprintln!("pysbx: net: {m}");
+                }
+                if let Ok(mut r) = reports.lock() {
+                    r.push(m);
+                }
+            }),
+        )
+    });
     let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut forwarders = Vec::new();
@@ -420,9 +446,12 @@ fn run_inner(
         obj.insert("learn".into(), learn.into());
         // As text: the guard parses a fresh copy for every `pysbx_io.input()` call.
         obj.insert("input".into(), input.map(|v| v.to_string()).into());
+        // The guard answers the pinned names; behind the relay it answers nothing else.
+        obj.insert("hosts".into(), serde_json::json!(net.pins.names));
+        obj.insert("dns_pinned".into(), net.pinned_dns().into());
     }
     let mut output: Option<serde_json::Value> = None;
-    let mut output_notes: Vec<String> = Vec::new();
+    let mut output_notes: Vec<String> = net.pins.notes.clone();
     let mut go_sent = false;
     let mut status_done = false;
     let alerts = crate::alerts::Dispatcher::start(&policy.alerts);
@@ -551,6 +580,22 @@ fn run_inner(
         let _ = kill(a_pid, Signal::SIGKILL);
     }
     let _ = child.wait();
+    drop(relay);
+    for m in relay_reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default() {
+        events.push(Event {
+            kind: EventKind::Violation,
+            clause: "net".into(),
+            message: m,
+            module: None,
+            file: None,
+            line: None,
+            function: None,
+            detail: None,
+            stack: Vec::new(),
+            action: "refused".into(),
+            operation: Some("relay".into()),
+        });
+    }
     if let Some(session) = &repl {
         session.ended();
     }
@@ -1022,6 +1067,8 @@ fn build_plan(
         drop_to,
         supervisor_pid: i32::try_from(std::process::id()).unwrap_or(0),
         new_net: !network,
+        net_relay: None,
+        root: None,
         reach,
         confine: ConfinePlan {
             read,

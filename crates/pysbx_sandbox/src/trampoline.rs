@@ -63,11 +63,16 @@ pub fn dispatch_if_trampoline() -> Option<ExitCode> {
         return None;
     }
     let fds: Vec<i32> = args.filter_map(|a| a.to_str().and_then(|s| s.parse().ok())).collect();
-    let [plan_fd, status_fd, ev_out, ev_in] = fds[..] else {
-        eprintln!("pysbx: internal error: the trampoline needs four descriptors");
-        return Some(ExitCode::from(crate::EXIT_INTERNAL));
+    // A fifth descriptor, when present, is the socket the network relay's listeners go over.
+    let (plan_fd, status_fd, ev_out, ev_in, relay_fd) = match fds[..] {
+        [a, b, c, d] => (a, b, c, d, None),
+        [a, b, c, d, e] => (a, b, c, d, Some(e)),
+        _ => {
+            eprintln!("pysbx: internal error: the trampoline needs four or five descriptors");
+            return Some(ExitCode::from(crate::EXIT_INTERNAL));
+        }
     };
-    match stage_a(plan_fd, status_fd, ev_out, ev_in) {
+    match stage_a(plan_fd, status_fd, ev_out, ev_in, relay_fd) {
         Ok(code) => Some(code),
         Err(msg) => {
             eprintln!("pysbx: sandbox setup failed: {msg}");
@@ -84,7 +89,13 @@ fn send(fd: &OwnedFd, status: &Status) {
     }
 }
 
-fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<ExitCode, String> {
+fn stage_a(
+    plan_fd: i32,
+    status_fd: i32,
+    ev_out: i32,
+    ev_in: i32,
+    relay_fd: Option<i32>,
+) -> Result<ExitCode, String> {
     let plan_fd = sys::adopt_fd(plan_fd).map_err(|e| format!("plan descriptor: {e}"))?;
     let status = sys::adopt_fd(status_fd).map_err(|e| format!("status descriptor: {e}"))?;
     let ev_out = sys::adopt_fd(ev_out).map_err(|e| format!("event descriptor: {e}"))?;
@@ -104,6 +115,24 @@ fn stage_a(plan_fd: i32, status_fd: i32, ev_out: i32, ev_in: i32) -> Result<Exit
     let mut tier = Tier::default();
     let root = nix::unistd::geteuid().is_root();
     confine::unshare_namespaces(&mut tier, !root, plan.new_net);
+    if let Some(fd) = relay_fd {
+        let sock = sys::adopt_fd(fd).map_err(|e| format!("relay descriptor: {e}"))?;
+        if let Some(net) = &plan.net_relay
+            && tier.get("namespace.net").is_some_and(LayerState::holds)
+        {
+            if let Err(e) = confine::netns::setup(net, &sock) {
+                send(&status, &Status::Error(format!("network namespace: {e}")));
+                return Err(e);
+            }
+            tier.set(
+                "namespace.net",
+                LayerState::Applied(format!(
+                    "own namespace; {} listener(s) on pinned destinations, relayed by pysbx",
+                    net.listeners.len()
+                )),
+            );
+        }
+    }
 
     // Orphans of the sandbox (without a pid namespace) come back to this process, which reaps
     // every one before it reports, so no zombie outlives the run.
@@ -210,12 +239,35 @@ fn stage_b(
         ) {
             return fail(&status, e);
         }
+        if let Some(net) = &plan.net_relay
+            && let Err(e) = confine::netns::answer_files(net, &plan.private_dir.join(".net"))
+        {
+            return fail(&status, format!("resolver files: {e}"));
+        }
         if plan.drop_to.is_some() {
             let stage = plan.private_dir.join(".stage");
             if let Err(e) = confine::mounts::reach(&plan.reach, &stage) {
                 return fail(&status, e);
             }
         }
+        if let Some(root) = &plan.root {
+            let stage = plan.private_dir.join(".root");
+            match confine::root::pivot(root, &stage, has(&tier, "namespace.pid")) {
+                Ok(skipped) => {
+                    let mut detail = format!("new namespace; {} shown as /", root.dir.display());
+                    if !skipped.is_empty() {
+                        detail.push_str(&format!(
+                            "; left out (a symbolic link in the root): {}",
+                            skipped.join(", ")
+                        ));
+                    }
+                    tier.set("namespace.mount", LayerState::Applied(detail));
+                }
+                Err(e) => return fail(&status, format!("fs.root: {e}")),
+            }
+        }
+    } else if plan.root.is_some() {
+        return fail(&status, "fs.root needs a mount namespace, which the kernel refused".into());
     } else if let Some((uid, gid)) = plan.drop_to {
         // No mount namespace: the host directories themselves are handed to the sandbox uid.
         for dir in [&plan.workdir, &plan.tmpdir] {

@@ -3,6 +3,8 @@
 
 pub(crate) mod landlock;
 pub(crate) mod mounts;
+pub(crate) mod netns;
+pub(crate) mod root;
 pub(crate) mod seccomp;
 
 use nix::sched::CloneFlags;
@@ -39,7 +41,7 @@ pub(crate) fn unshare_namespaces(tier: &mut Tier, unprivileged: bool, new_net: b
         tier.set(
             "namespace.net",
             LayerState::Skipped(
-                "the policy allows network; Landlock and the guard filter it".into(),
+                "a rule allows any host or any port: the host's network, filtered by Landlock ports and the guard".into(),
             ),
         );
     }

@@ -121,6 +121,13 @@ def _pysbx_guard():
     _module_imports = any(g["imports"] for g in _modules.values())
     _names_of = {}
     _import_code = None
+    # Addresses pysbx pinned for a name stand for that name, so a library that passes the
+    # address instead of the name is judged by the name's rules.
+    for _n, _ips in _hosts.items():
+        for _ip in _ips:
+            _names_of[_ip] = _names_of.get(_ip, ()) + (_n,)
+    # Behind the relay pysbx answers every name: a name it did not pin has no answer.
+    _dns_pinned = bool(cfg.get("dns_pinned"))
 
     def _under(path, roots):
         for r in roots:
@@ -338,6 +345,14 @@ def _pysbx_guard():
                                "network access to %s is not allowed") % dest, op, user, stack,
                        {"grant": "net", "rule": dest})
 
+    def _is_address(host):
+        import ipaddress
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+            return True
+        except ValueError:
+            return False
+
     def _check_lookup(host, op, user, stack):
         if _type(host) is _bytes:
             host = host.decode("ascii", "replace")
@@ -345,6 +360,9 @@ def _pysbx_guard():
             return
         if host.lower() in _hosts:
             return
+        if _dns_pinned and not _is_address(host):
+            _violation("net", "name lookup of %s: pysbx answers only the names of net.allow and hosts" % host,
+                       op, user, stack, {"grant": "lookup", "host": host})
         _permit_check("lookup", host, op, user, stack)
         if not _net_rules(_module_of(user)):
             _violation("net", "name lookup of %s is not allowed (no network)" % host, op, user, stack,
@@ -940,6 +958,13 @@ def _pysbx_guard():
         import socket
         real_getaddrinfo = socket.getaddrinfo
 
+        def _lookup_from_wrapper(host, op):
+            # The audit hook exempts calls made by guard code, these wrappers included: check
+            # the lookup here, for the code that called the wrapper.
+            immediate, user, stack = _context(_getframe(2))
+            if immediate != "guard":
+                _check_lookup(host, op, user, stack)
+
         def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             key = host.lower() if _type(host) is _str else host
             if key in _hosts:
@@ -948,13 +973,39 @@ def _pysbx_guard():
                     fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
                     if family not in (0, fam):
                         continue
-                    _names_of[ip] = _names_of.get(ip, ()) + (key,)
+                    if key not in _names_of.get(ip, ()):
+                        _names_of[ip] = _names_of.get(ip, ()) + (key,)
                     addr = (ip, int(port or 0)) if fam == socket.AF_INET else (ip, int(port or 0), 0, 0)
                     out.append((fam, type or socket.SOCK_STREAM, proto, "", addr))
+                if not out:
+                    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
                 return out
+            _lookup_from_wrapper(host, "socket.getaddrinfo")
             return real_getaddrinfo(host, port, family, type, proto, flags)
 
+        real_gethostbyname_ex = socket.gethostbyname_ex
+
+        def gethostbyname_ex(host):
+            key = host.lower() if _type(host) is _str else host
+            if key in _hosts:
+                v4 = [ip for ip in _hosts[key] if ":" not in ip]
+                if not v4:
+                    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+                return (key, [], v4)
+            _lookup_from_wrapper(host, "socket.gethostbyname_ex")
+            return real_gethostbyname_ex(host)
+
+        def gethostbyname(host):
+            key = host.lower() if _type(host) is _str else host
+            if key in _hosts:
+                return gethostbyname_ex(host)[2][0]
+            _lookup_from_wrapper(host, "socket.gethostbyname")
+            return real_gethostbyname(host)
+
+        real_gethostbyname = socket.gethostbyname
         socket.getaddrinfo = getaddrinfo
+        socket.gethostbyname_ex = gethostbyname_ex
+        socket.gethostbyname = gethostbyname
 
     mode = cfg["mode"]
     if cfg["sys_path0"] is not None:

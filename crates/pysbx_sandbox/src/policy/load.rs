@@ -38,6 +38,7 @@ struct RawFs {
     read: Option<Vec<Spanned<String>>>,
     write: Option<Vec<Spanned<String>>>,
     workdir: Option<Spanned<String>>,
+    root: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,10 +262,13 @@ impl Ctx {
                 }
                 let g = grant.value;
                 let (fs, spans) = self.fs(g.fs.unwrap_or_default())?;
-                if let Some(workdir) = fs.workdir {
+                if let Some(workdir) = fs.workdir.or(fs.root) {
                     return Err(self.invalid(
                         at,
-                        format!("module `{name}`: workdir `{}` is global", workdir.display()),
+                        format!(
+                            "module `{name}`: `{}`: workdir and root are global",
+                            workdir.display()
+                        ),
                     ));
                 }
                 write_spans.extend(spans);
@@ -313,6 +317,18 @@ impl Ctx {
         }
         if let Some(w) = raw.workdir {
             fs.workdir = Some(self.path(&w)?);
+        }
+        if let Some(r) = raw.root {
+            let root = self.path(&r)?;
+            // The path becomes an overlay's lower directory, whose option syntax has no escapes.
+            if root.as_os_str().as_encoded_bytes().iter().any(|b| matches!(b, b',' | b':' | b'\\'))
+            {
+                return Err(self.invalid(pos(&r), "a root path may not contain `,`, `:` or `\\`"));
+            }
+            if root.parent().is_none() {
+                return Err(self.invalid(pos(&r), "`/` is already the root: leave `fs.root` out"));
+            }
+            fs.root = Some(root);
         }
         Ok((fs, spans))
     }

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use load::{load_policy_file, load_policy_section, load_policy_str};
-pub use net::{HostPattern, NetRule, Protocol};
+pub use net::{HostPattern, NetRule, Protocol, in_block, special_range};
 
 /// The validated sandbox policy. `Default` is the strict default policy.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -70,6 +70,9 @@ pub struct FsPolicy {
     pub write: Vec<PathBuf>,
     /// A persistent working directory; `None` means a private one removed after the run.
     pub workdir: Option<PathBuf>,
+    /// A directory shown to the program as `/` (with the interpreter's runtime and the granted
+    /// paths at their real places); `None` keeps the host's tree.
+    pub root: Option<PathBuf>,
 }
 
 /// Import restrictions, by module name pattern (`ctypes`, `urllib.*`).

@@ -122,6 +122,69 @@ impl NetRule {
     }
 }
 
+impl NetRule {
+    /// Whether the rule names `addr` itself: an address or CIDR block containing it (`*` does
+    /// not count). Such a rule makes a private, loopback or link-local answer explicit.
+    #[must_use]
+    pub fn names_address(&self, addr: IpAddr) -> bool {
+        matches!(&self.host, HostPattern::Cidr { addr: net, prefix } if in_block(addr, *net, *prefix))
+    }
+}
+
+/// The reserved range `addr` falls in, when an answer in it must not be trusted from DNS:
+/// loopback, private, link-local (which holds the cloud metadata address 169.254.169.254),
+/// shared carrier-grade NAT (which holds 100.100.100.200), unique-local IPv6 (which holds
+/// fd00:ec2::254), unspecified, multicast, broadcast and reserved blocks. IPv4-mapped IPv6
+/// addresses are judged by their IPv4 part.
+#[must_use]
+pub fn special_range(addr: IpAddr) -> Option<&'static str> {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            if a.is_loopback() {
+                Some("loopback")
+            } else if a.is_private() {
+                Some("private")
+            } else if a.is_link_local() {
+                Some("link-local (cloud metadata)")
+            } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
+                Some("shared address space (cloud metadata)")
+            } else if o[0] == 0 {
+                Some("unspecified")
+            } else if a.is_multicast() {
+                Some("multicast")
+            } else if o[0] >= 240 {
+                Some("reserved")
+            } else if o[0] == 192 && o[1] == 0 && o[2] == 0 {
+                Some("IETF protocol assignments")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return special_range(IpAddr::V4(v4));
+            }
+            let seg = a.segments();
+            if a.is_loopback() {
+                Some("loopback")
+            } else if a.is_unspecified() {
+                Some("unspecified")
+            } else if (seg[0] & 0xfe00) == 0xfc00 {
+                Some("unique local (cloud metadata)")
+            } else if (seg[0] & 0xffc0) == 0xfe80 || (seg[0] & 0xffc0) == 0xfec0 {
+                Some("link-local")
+            } else if a.is_multicast() {
+                Some("multicast")
+            } else if seg[0] == 0 && seg[1] == 0 && seg[2] == 0 && seg[3] == 0 && seg[4] == 0 {
+                Some("IPv4-compatible")
+            } else {
+                None
+            }
+        }
+    }
+}
+
 fn parse_host(host: &str, text: &str) -> Result<HostPattern, String> {
     if host == "*" {
         return Ok(HostPattern::Any);
@@ -159,7 +222,9 @@ fn parse_host(host: &str, text: &str) -> Result<HostPattern, String> {
     Ok(if suffix { HostPattern::Suffix(name) } else { HostPattern::Name(name) })
 }
 
-fn in_block(addr: IpAddr, net: IpAddr, prefix: u8) -> bool {
+/// Whether `addr` lies in the block `net/prefix`.
+#[must_use]
+pub fn in_block(addr: IpAddr, net: IpAddr, prefix: u8) -> bool {
     match (addr, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
             let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
@@ -201,6 +266,32 @@ mod tests {
         assert!(r.allows(Protocol::Tcp, ip, 443, &["a.example.org".into()]));
         assert!(!r.allows(Protocol::Tcp, ip, 443, &["example.org".into()]));
         assert!(!r.allows(Protocol::Tcp, ip, 443, &["badexample.org".into()]));
+    }
+
+    #[test]
+    fn special_ranges_cover_private_loopback_link_local_and_metadata() {
+        for (ip, special) in [
+            ("127.0.0.2", true),
+            ("10.1.2.3", true),
+            ("172.20.0.1", true),
+            ("192.168.1.1", true),
+            ("169.254.169.254", true),
+            ("100.100.100.200", true),
+            ("0.0.0.0", true),
+            ("::1", true),
+            ("fd00:ec2::254", true),
+            ("fe80::1", true),
+            ("::ffff:10.0.0.1", true),
+            ("93.184.216.34", false),
+            ("2606:2800:220:1::", false),
+            ("172.32.0.1", false),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(special_range(ip).is_some(), special, "{ip}");
+        }
+        let r = NetRule::parse("10.0.0.0/8:5432").unwrap();
+        assert!(r.names_address("10.9.8.7".parse().unwrap()));
+        assert!(!NetRule::parse("*:5432").unwrap().names_address("10.9.8.7".parse().unwrap()));
     }
 
     #[test]

