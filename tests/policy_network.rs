@@ -250,3 +250,50 @@ fn a_rule_for_any_port_keeps_the_host_network_and_says_so() {
     assert_eq!(net["state"], "skipped", "{start}");
     assert!(net["detail"].as_str().unwrap_or("").contains("any host or any port"), "{net}");
 }
+
+/// Without root: pysbx runs as uid 65534 with Debian's interpreter; the namespace belongs to
+/// the sandbox's user namespace, and the relay still carries exactly the pinned destination.
+#[test]
+fn the_relay_works_without_root() {
+    use std::os::unix::process::CommandExt;
+    let (port, [one, two, three]) = three_hosts();
+    let (udp_port, _udp_two) = udp_host("127.0.0.2");
+    let (other_udp, _udp_three) = udp_host("127.0.0.3");
+    let s = Scratch::new();
+    let p = policy(&s, port, udp_port, false);
+    let main = s.write("main.py", THROUGH_THE_GUARD);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pysbx"))
+        .current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(65534)
+        .gid(65534)
+        .args([
+            "exec",
+            "--no-config",
+            "--no-gate",
+            "-v",
+            "--python",
+            "/usr/bin/python3",
+            "--policy",
+        ])
+        .arg(&p)
+        .arg(&main)
+        .arg("--")
+        .args([port.to_string(), udp_port.to_string(), other_udp.to_string()])
+        .output()
+        .expect("pysbx runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("allowed name ok pong\nallowed address ok pong\nother name refused\n"),
+        "{text}"
+    );
+    assert!(text.contains("allowed udp ok pong\n"), "{text}");
+    assert!(stderr(&out).contains("relayed by pysbx"), "{}", stderr(&out));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(two.try_iter().count(), 2);
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(three.try_iter().count(), 0);
+}

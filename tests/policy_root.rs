@@ -119,3 +119,30 @@ fn the_root_must_be_a_directory() {
     assert!(stderr(&out).contains("fs.root"), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
 }
+
+/// Without root (uid 65534, Debian's interpreter): the overlay and `pivot_root` happen inside
+/// the sandbox's own user namespace.
+#[test]
+fn a_root_without_root() {
+    use std::os::unix::process::CommandExt;
+    let s = Scratch::new();
+    s.write("rootfs/data/input.txt", "unprivileged root\n");
+    let policy = s.write("p.yaml", "fs:\n  root: \"./rootfs\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_pysbx"))
+        .current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(65534)
+        .gid(65534)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3", "--policy"])
+        .arg(&policy)
+        .args([
+            "-c",
+            "import os, sys\nprint(open('/data/input.txt').read().strip())\nprint(os.path.exists('/etc/passwd'), sys.prefix)\n",
+        ])
+        .output()
+        .expect("pysbx runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "unprivileged root\nFalse /usr\n", "{}", stderr(&out));
+}
