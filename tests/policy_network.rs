@@ -297,3 +297,55 @@ fn the_relay_works_without_root() {
     assert_eq!(one.try_iter().count(), 0);
     assert_eq!(three.try_iter().count(), 0);
 }
+
+/// A block wider than one address: one wildcard listener on the port, and the supervisor checks
+/// each destination. Around the guard, a connection into the block arrives; one to an address
+/// outside it (the sandbox's own 127.0.0.1) is reset by the relay and recorded.
+#[test]
+fn a_block_is_checked_by_the_relay() {
+    let (port, [one, two, three]) = three_hosts();
+    let s = Scratch::new();
+    let p = s.write("p.yaml", &format!("net:\n  allow: [\"127.0.0.2/31:{port}\"]\nffi: true\n"));
+    let main = s.write(
+        "main.py",
+        r#"import ctypes, socket, struct, sys
+port = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+for ip in ("127.0.0.3", "127.0.0.1"):
+    s = socket.socket()
+    addr = struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + socket.inet_aton(ip) + bytes(8)
+    if libc.connect(s.fileno(), addr, len(addr)) != 0:
+        print(ip, "refused")
+        continue
+    libc.send(s.fileno(), b"raw " + ip.encode(), 4 + len(ip), 0)
+    buf = ctypes.create_string_buffer(8)
+    n = libc.recv(s.fileno(), buf, 8, 0)
+    print(ip, ("ok " + buf.raw[:n].decode()) if n > 0 else "reset")
+"#,
+    );
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&p)
+        .arg("--events")
+        .arg(&events)
+        .arg(&main)
+        .arg("--")
+        .arg(port.to_string()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "127.0.0.3 ok pong\n127.0.0.1 reset\n", "{}", stderr(&out));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(three.try_iter().collect::<Vec<_>>(), vec!["raw 127.0.0.3".to_string()]);
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(two.try_iter().count(), 0);
+    let text = std::fs::read_to_string(&events).expect("events file");
+    let refused: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|v| v["type"] == "event" && v["operation"] == "relay")
+        .collect();
+    assert_eq!(refused.len(), 1, "{text}");
+    assert!(refused[0]["message"].as_str().unwrap_or("").contains("127.0.0.1"), "{}", refused[0]);
+}
