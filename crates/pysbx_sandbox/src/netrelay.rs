@@ -361,7 +361,31 @@ pub(crate) type Report = Arc<dyn Fn(String) + Send + Sync>;
 /// through them, all shut down by [`Relay::stop`].
 pub(crate) struct Relay {
     stopped: Arc<AtomicBool>,
-    sockets: Arc<Mutex<Vec<OwnedFd>>>,
+    sockets: Sockets,
+}
+
+/// Duplicates of every open listener and relayed socket, so [`Relay::stop`] can shut them
+/// down; an entry leaves when its connection or flow ends.
+#[derive(Default)]
+struct Registry {
+    next: u64,
+    open: HashMap<u64, OwnedFd>,
+}
+
+type Sockets = Arc<Mutex<Registry>>;
+
+/// A registry entry, removed when dropped.
+struct Tracked {
+    id: u64,
+    sockets: Sockets,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.sockets.lock() {
+            r.open.remove(&self.id);
+        }
+    }
 }
 
 impl Relay {
@@ -380,11 +404,6 @@ impl Relay {
         std::thread::spawn(move || {
             while let Some((index, fd)) = receive_listener(&from_trampoline) {
                 let Some(spec) = plan.listeners.get(usize::from(index)).cloned() else { break };
-                if let Ok(dup) = fd.try_clone()
-                    && let Ok(mut s) = sockets.lock()
-                {
-                    s.push(dup);
-                }
                 let ctx = Ctx {
                     allowed: allowed.clone(),
                     report: report.clone(),
@@ -392,6 +411,7 @@ impl Relay {
                     sockets: sockets.clone(),
                 };
                 std::thread::spawn(move || {
+                    let _tracked = ctx.track(&fd);
                     if spec.udp {
                         serve_udp(&UdpSocket::from(fd), &ctx);
                     } else {
@@ -407,7 +427,7 @@ impl Relay {
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
         if let Ok(mut sockets) = self.sockets.lock() {
-            for s in sockets.drain(..) {
+            for (_, s) in sockets.open.drain() {
                 let _ = nix::sys::socket::shutdown(s.as_raw_fd(), nix::sys::socket::Shutdown::Both);
             }
         }
@@ -425,20 +445,21 @@ struct Ctx {
     allowed: Arc<Allowed>,
     report: Report,
     stopped: Arc<AtomicBool>,
-    sockets: Arc<Mutex<Vec<OwnedFd>>>,
+    sockets: Sockets,
 }
 
 impl Ctx {
-    fn track(&self, fd: &impl std::os::fd::AsFd) {
-        if let Ok(dup) = fd.as_fd().try_clone_to_owned()
-            && let Ok(mut s) = self.sockets.lock()
-        {
-            if self.stopped.load(Ordering::SeqCst) {
-                let _ =
-                    nix::sys::socket::shutdown(dup.as_raw_fd(), nix::sys::socket::Shutdown::Both);
-            }
-            s.push(dup);
+    /// Registers a socket for [`Relay::stop`] until the returned entry is dropped.
+    fn track(&self, fd: &impl std::os::fd::AsFd) -> Option<Tracked> {
+        let dup = fd.as_fd().try_clone_to_owned().ok()?;
+        let mut r = self.sockets.lock().ok()?;
+        if self.stopped.load(Ordering::SeqCst) {
+            let _ = nix::sys::socket::shutdown(dup.as_raw_fd(), nix::sys::socket::Shutdown::Both);
         }
+        let id = r.next;
+        r.next += 1;
+        r.open.insert(id, dup);
+        Some(Tracked { id, sockets: self.sockets.clone() })
     }
 }
 
@@ -499,7 +520,7 @@ fn serve_tcp(listener: &TcpListener, ctx: &Ctx) {
         }
         let ctx = ctx.clone();
         std::thread::spawn(move || {
-            ctx.track(&inner);
+            let _inner = ctx.track(&inner);
             let outer = match TcpStream::connect_timeout(&dst, CONNECT_TIMEOUT) {
                 Ok(s) => s,
                 Err(e) => {
@@ -508,7 +529,7 @@ fn serve_tcp(listener: &TcpListener, ctx: &Ctx) {
                     return;
                 }
             };
-            ctx.track(&outer);
+            let _outer = ctx.track(&outer);
             splice(inner, outer);
         });
     }
@@ -580,7 +601,7 @@ fn open_flow(
     let outer = UdpSocket::bind(any).ok()?;
     outer.connect(dst).ok()?;
     outer.set_read_timeout(Some(UDP_IDLE)).ok()?;
-    ctx.track(&outer);
+    let tracked = ctx.track(&outer);
     let outer = Arc::new(outer);
     let back = listener.try_clone().ok()?;
     if let Ok(mut f) = flows.lock() {
@@ -597,6 +618,7 @@ fn open_flow(
         if let Ok(mut f) = flows.lock() {
             f.remove(&src);
         }
+        drop(tracked);
     });
     Some(outer)
 }
