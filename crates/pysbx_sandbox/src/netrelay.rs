@@ -38,6 +38,8 @@ const UDP_BLOCK_MAX: u32 = 256;
 const UDP_FLOWS_MAX: usize = 256;
 /// An idle UDP flow is forgotten after this long.
 const UDP_IDLE: Duration = Duration::from_secs(120);
+/// Concurrent relayed TCP connections per listener; more are reset.
+const TCP_CONNECTIONS_MAX: usize = 256;
 /// Time the supervisor gives an outgoing TCP connection to establish.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -354,8 +356,9 @@ impl NetSetup {
     }
 }
 
-/// Reports a relay decision (a refused destination, a failed connection) to the supervisor.
-pub(crate) type Report = Arc<dyn Fn(String) + Send + Sync>;
+/// Reports a relay decision to the supervisor: `true` for a refused destination (a violation),
+/// `false` for a failure on an allowed one (a note).
+pub(crate) type Report = Arc<dyn Fn(bool, String) + Send + Sync>;
 
 /// The running relay: the listeners handed over by the trampoline and every connection made
 /// through them, all shut down by [`Relay::stop`].
@@ -504,6 +507,8 @@ fn reset(stream: &TcpStream) {
 }
 
 fn serve_tcp(listener: &TcpListener, ctx: &Ctx) {
+    let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut warned = false;
     for conn in listener.incoming() {
         if ctx.stopped.load(Ordering::SeqCst) {
             break;
@@ -512,25 +517,39 @@ fn serve_tcp(listener: &TcpListener, ctx: &Ctx) {
         let Ok(dst) = inner.local_addr() else { continue };
         let dst = SocketAddr::new(canonical(dst.ip()), dst.port());
         if !ctx.allowed.permits(false, dst.ip(), dst.port()) {
-            (ctx.report)(format!(
-                "relay refused a TCP connection to {dst}: not a pinned destination"
-            ));
+            (ctx.report)(
+                true,
+                format!("relay refused a TCP connection to {dst}: not a pinned destination"),
+            );
             reset(&inner);
             continue;
         }
-        let ctx = ctx.clone();
+        if active.load(Ordering::SeqCst) >= TCP_CONNECTIONS_MAX {
+            if !warned {
+                (ctx.report)(
+                    false,
+                    format!("relay reset connections to {dst}: {TCP_CONNECTIONS_MAX} already open"),
+                );
+                warned = true;
+            }
+            reset(&inner);
+            continue;
+        }
+        active.fetch_add(1, Ordering::SeqCst);
+        let (ctx, active) = (ctx.clone(), active.clone());
         std::thread::spawn(move || {
             let _inner = ctx.track(&inner);
-            let outer = match TcpStream::connect_timeout(&dst, CONNECT_TIMEOUT) {
-                Ok(s) => s,
-                Err(e) => {
-                    (ctx.report)(format!("relay could not connect to {dst}: {e}"));
-                    reset(&inner);
-                    return;
+            match TcpStream::connect_timeout(&dst, CONNECT_TIMEOUT) {
+                Ok(outer) => {
+                    let _outer = ctx.track(&outer);
+                    splice(inner, outer);
                 }
-            };
-            let _outer = ctx.track(&outer);
-            splice(inner, outer);
+                Err(e) => {
+                    (ctx.report)(false, format!("relay could not connect to {dst}: {e}"));
+                    reset(&inner);
+                }
+            }
+            active.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
@@ -569,9 +588,10 @@ fn serve_udp(sock: &UdpSocket, ctx: &Ctx) {
                 let full = flows.lock().map_or(true, |f| f.len() >= UDP_FLOWS_MAX);
                 if full {
                     if !warned {
-                        (ctx.report)(format!(
-                            "relay dropped UDP datagrams to {dst}: too many flows"
-                        ));
+                        (ctx.report)(
+                            false,
+                            format!("relay dropped UDP datagrams to {dst}: too many flows"),
+                        );
                         warned = true;
                     }
                     continue;
