@@ -241,3 +241,26 @@ fn history_is_kept_in_a_private_file_across_sessions() {
     leave(s);
     assert!(!other.path().join("history").exists());
 }
+
+#[test]
+fn input_reads_a_line_through_the_line_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &[]);
+    s.send_line("name = input('name? ')").expect("send");
+    s.exp_string("name? ").expect("input()'s prompt");
+    s.send_line("Ada").expect("send");
+    s.exp_string(">>> ").expect("prompt after input() returned");
+    s.send_line("print('hello', name.upper())").expect("send");
+    s.exp_string("hello ADA").expect("the line reached the program");
+    s.exp_string(">>> ").expect("prompt");
+    // End of input at input()'s prompt is EOFError in the program; the session goes on.
+    s.send_line("input('more? ')").expect("send");
+    s.exp_string("more? ").expect("input()'s prompt");
+    s.send_control('d').expect("send Ctrl-D");
+    s.exp_string("EOFError").expect("EOFError raised in the program");
+    s.exp_string(">>> ").expect("the session goes on");
+    s.send_line("name").expect("send");
+    s.exp_string("'Ada'").expect("state kept");
+    s.exp_string(">>> ").expect("prompt");
+    leave(s);
+}

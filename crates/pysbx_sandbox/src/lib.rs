@@ -26,7 +26,7 @@ pub use error::{PolicyError, Position, SandboxError};
 pub use events::{End, EndReason, Event, EventKind, Outcome, StackFrame};
 pub use interp::Interpreter;
 pub use policy::Policy;
-pub use repl::{ReplFrontend, ReplInput, ReplSession};
+pub use repl::{ReplFrontend, ReplInput, ReplLine, ReplReader, ReplSession};
 pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
     passthrough_gate, run, run_learning, run_with_input,

@@ -35,10 +35,25 @@ pub enum ReplInput {
 /// Reads the next input; called on the supervisor's guard thread while the interpreter waits.
 pub type ReplFrontend = Arc<dyn Fn() -> ReplInput + Send + Sync>;
 
+/// What the front end read for a call of `input()` inside the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplLine {
+    /// The line, without its line break.
+    Line(String),
+    /// End of input (Ctrl-D): `input()` raises `EOFError`.
+    Eof,
+    /// Ctrl-C: `input()` raises `KeyboardInterrupt`.
+    Interrupted,
+}
+
+/// Reads one line for `input(prompt)`; called on the supervisor's guard thread.
+pub type ReplReader = Arc<dyn Fn(&str) -> ReplLine + Send + Sync>;
+
 /// A handle on an interactive session, shared between the front end and the supervisor.
 #[derive(Clone)]
 pub struct ReplSession {
     frontend: ReplFrontend,
+    reader: Option<ReplReader>,
     pid: Arc<AtomicI32>,
     running: Arc<AtomicBool>,
     inputs: Arc<AtomicU64>,
@@ -60,11 +75,20 @@ impl ReplSession {
     pub fn new(frontend: ReplFrontend) -> Self {
         Self {
             frontend,
+            reader: None,
             pid: Arc::new(AtomicI32::new(0)),
             running: Arc::new(AtomicBool::new(false)),
             inputs: Arc::new(AtomicU64::new(0)),
             tier: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Lets `input()` inside the session read a line through `reader` (without one, `input()`
+    /// sees end of file).
+    #[must_use]
+    pub fn with_reader(mut self, reader: ReplReader) -> Self {
+        self.reader = Some(reader);
+        self
     }
 
     /// Sends every SIGINT the process receives (Ctrl-C at the terminal) to the running input
@@ -172,6 +196,27 @@ impl ReplSession {
     }
 }
 
+impl ReplSession {
+    /// Answers `input(prompt)` inside a running input: the header and blob to send. The input
+    /// counts as not running while the line is read, so Ctrl-C goes to the line editor (and
+    /// comes back as `KeyboardInterrupt`), and the program's earlier output is forwarded first.
+    pub(crate) fn read_line(
+        &self,
+        prompt: &str,
+        output: &[OwnedFd],
+    ) -> (serde_json::Value, Vec<u8>) {
+        self.running.store(false, Ordering::SeqCst);
+        settle(output);
+        let line = self.reader.as_ref().map_or(ReplLine::Eof, |read| read(prompt));
+        self.running.store(true, Ordering::SeqCst);
+        match line {
+            ReplLine::Line(text) => (serde_json::json!({"t": "line"}), text.into_bytes()),
+            ReplLine::Eof => (serde_json::json!({"t": "eof"}), Vec::new()),
+            ReplLine::Interrupted => (serde_json::json!({"t": "interrupt"}), Vec::new()),
+        }
+    }
+}
+
 /// Waits until the output pipes hold nothing more to forward. The interpreter flushed its
 /// streams before it asked for input, so what remains is in the pipes or in a forwarder's hands;
 /// a pipe found empty twice a few milliseconds apart has been forwarded.
@@ -221,6 +266,25 @@ mod tests {
         assert_eq!(header["t"], "end");
         assert!(blob.is_empty());
         assert!(!end.is_running());
+    }
+
+    #[test]
+    fn lines_for_input_are_framed_and_default_to_end_of_file() {
+        let bare = ReplSession::new(Arc::new(|| ReplInput::End));
+        assert_eq!(bare.read_line("? ", &[]).0["t"], "eof");
+        let session =
+            ReplSession::new(Arc::new(|| ReplInput::End)).with_reader(Arc::new(|prompt: &str| {
+                match prompt {
+                    "name? " => ReplLine::Line("Ada".into()),
+                    "stop? " => ReplLine::Interrupted,
+                    _ => ReplLine::Eof,
+                }
+            }));
+        let (header, blob) = session.read_line("name? ", &[]);
+        assert_eq!((header["t"].as_str(), blob.as_slice()), (Some("line"), &b"Ada"[..]));
+        assert!(session.is_running(), "the input goes on after the line is read");
+        assert_eq!(session.read_line("stop? ", &[]).0["t"], "interrupt");
+        assert_eq!(session.read_line("other? ", &[]).0["t"], "eof");
     }
 
     #[test]

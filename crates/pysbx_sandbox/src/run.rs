@@ -321,17 +321,17 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
-    let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
+    let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let relay = relay_ours.and_then(|ours| {
         let (reports, live) = (relay_reports.clone(), req.live_stderr);
         net.start(
             ours,
-            Arc::new(move |refused: bool, m: String| {
+            Arc::new(move |m: String| {
                 if live {
                     eprintln!("pysbx: net: {m}");
                 }
                 if let Ok(mut r) = reports.lock() {
-                    r.push((refused, m));
+                    r.push(m);
                 }
             }),
         )
@@ -581,14 +581,7 @@ fn run_inner(
     }
     let _ = child.wait();
     drop(relay);
-    let mut relay_notes = Vec::new();
-    for (refused, m) in
-        relay_reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
-    {
-        if !refused {
-            relay_notes.push(format!("net: {m}"));
-            continue;
-        }
+    for m in relay_reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default() {
         events.push(Event {
             kind: EventKind::Violation,
             clause: "net".into(),
@@ -624,7 +617,6 @@ fn run_inner(
     let end = classify(policy, exit, setup_error, killed_for, guard_end, &events, wall_s);
     alerts.send(&crate::events::end_json(&end));
     let mut notes = output_notes;
-    notes.extend(relay_notes);
     notes.extend(alerts.finish());
     if req.live_stderr {
         for n in &notes {
@@ -875,6 +867,18 @@ fn guard_loop(
                 let (header, blob) = session.next(output);
                 let _ = tx.send(Msg::ReplBusy);
                 if write_frame(&mut w, header, &blob).is_err() {
+                    break;
+                }
+            }
+            "readline" => {
+                // `input()` inside an interactive session; the wall clock stops while the user
+                // types, as it does between inputs.
+                let Some((session, output)) = &repl else { break };
+                let prompt = header.get("prompt").and_then(|p| p.as_str()).unwrap_or("");
+                let _ = tx.send(Msg::ReplIdle);
+                let (reply, line) = session.read_line(prompt, output);
+                let _ = tx.send(Msg::ReplBusy);
+                if write_frame(&mut w, reply, &line).is_err() {
                     break;
                 }
             }

@@ -16,7 +16,7 @@ use anyhow::Context;
 use clap::Args;
 use pysbx_analysis::AnalyzeOptions;
 use pysbx_report::{Emitter, FileResult, ScanReport, ScanStats};
-use pysbx_sandbox::{EndReason, ExecRequest, GateFinding, GateReply, Program, ReplInput};
+use pysbx_sandbox::{EndReason, ExecRequest, GateFinding, GateReply, Program, ReplInput, ReplLine};
 use rustyline::error::ReadlineError;
 
 use crate::args::RuleOptions;
@@ -101,10 +101,15 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     }
     let slot: Arc<OnceLock<Arc<Frontend>>> = Arc::new(OnceLock::new());
     let session = {
-        let slot = slot.clone();
-        pysbx_sandbox::ReplSession::new(Arc::new(move || match slot.get() {
+        let inputs = slot.clone();
+        let lines = slot.clone();
+        pysbx_sandbox::ReplSession::new(Arc::new(move || match inputs.get() {
             Some(frontend) => frontend.next_input(),
             None => ReplInput::End,
+        }))
+        .with_reader(Arc::new(move |prompt: &str| match lines.get() {
+            Some(frontend) => frontend.read_line(prompt),
+            None => ReplLine::Eof,
         }))
     };
     // Before any other thread starts (building the rules may start some): every thread must
@@ -264,6 +269,17 @@ impl Frontend {
             if let Some(source) = self.gate(&text, &filename) {
                 return ReplInput::Run { source, filename };
             }
+        }
+    }
+
+    /// One line for `input(prompt)` in the running input. It is not scanned: it is data, and
+    /// it does not go into the history of inputs.
+    fn read_line(&self, prompt: &str) -> ReplLine {
+        let Ok(mut editor) = self.editor.lock() else { return ReplLine::Eof };
+        match editor.readline(prompt) {
+            Ok(line) => ReplLine::Line(line),
+            Err(ReadlineError::Interrupted) => ReplLine::Interrupted,
+            Err(_) => ReplLine::Eof,
         }
     }
 

@@ -15,6 +15,26 @@ def serve(main, request, report):
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     sys.ps1, sys.ps2 = ">>> ", "... "
 
+    def read_line(prompt=""):
+        # input() inside the session: pysbx's line editor reads the line (the terminal is
+        # pysbx's; the interpreter's own stdin is empty).
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        header, blob = request({"t": "readline", "prompt": str(prompt)})
+        kind = header.get("t")
+        if kind == "line":
+            return blob.decode("utf-8", "surrogateescape")
+        if kind == "interrupt":
+            raise KeyboardInterrupt
+        raise EOFError("EOF when reading a line")
+
+    import builtins
+    read_line.__name__ = read_line.__qualname__ = "input"
+    builtins.input = read_line
+
     def idle():
         # An interrupt that arrives while waiting for input must not tear the pipe's framing.
         signal.signal(sigint, ignore)
