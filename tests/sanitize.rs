@@ -125,3 +125,38 @@ fn json_report_lists_the_edits() {
     assert_eq!(doc["findings"][0]["rule_id"], "PSB201", "{doc}");
     assert_eq!(doc["findings"][0]["line"], 3);
 }
+
+/// A file declared in another encoding is written back in that encoding (and an unchanged file
+/// byte for byte), so python still reads the copy.
+#[test]
+fn copies_keep_their_declared_encoding() {
+    let dir = repo();
+    // big5 for "中文": a comment and a string that must survive the round trip.
+    let big5_text: &[u8] = b"\xa4\xa4\xa4\xe5";
+    let mut changed = b"# -*- coding: big5 -*-\nimport os\n# ".to_vec();
+    changed.extend_from_slice(big5_text);
+    changed.extend_from_slice(b"\nlabel = '");
+    changed.extend_from_slice(big5_text);
+    changed.extend_from_slice(b"'\nprint(len(label))\nos.system('true')\n");
+    let mut unchanged = b"# coding: big5\nname = '".to_vec();
+    unchanged.extend_from_slice(big5_text);
+    unchanged.extend_from_slice(b"'\n");
+    write(dir.path(), "src/changed.py", changed.as_slice());
+    write(dir.path(), "src/unchanged.py", unchanged.as_slice());
+    let out = pysbx(dir.path()).args(["sanitize", "src", "-o", "out", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("out/unchanged.py")).unwrap(), unchanged);
+    let copy = std::fs::read(dir.path().join("out/changed.py")).unwrap();
+    assert_ne!(copy, changed, "the os.system call is stubbed");
+    assert!(
+        copy.windows(big5_text.len()).filter(|w| *w == big5_text).count() == 2,
+        "the big5 bytes are still big5"
+    );
+    let run = std::process::Command::new("python3")
+        .arg("out/changed.py")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "2\n", "{}", stderr(&run));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("PSB201"), "{}", stderr(&run));
+}

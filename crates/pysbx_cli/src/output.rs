@@ -30,6 +30,17 @@ pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    write_atomically_with(path, true, write)
+}
+
+/// [`write_atomically`], with the flush to disk left to the caller when `sync` is false: a
+/// mirrored tree of thousands of files is flushed once at the end (see [`sync_filesystem`])
+/// instead of one `fsync` per file.
+pub(crate) fn write_atomically_with(
+    path: &Path,
+    sync: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -43,11 +54,20 @@ pub(crate) fn write_atomically(
         write(&mut buffered)?;
         buffered.flush().with_context(|| format!("writing {}", path.display()))?;
     }
-    tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
+    if sync {
+        tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
+}
+
+/// Flushes everything written to the filesystem holding `dir` to disk.
+pub(crate) fn sync_filesystem(dir: &Path) -> Result<()> {
+    let handle =
+        std::fs::File::open(dir).with_context(|| format!("{}: cannot open", dir.display()))?;
+    nix::unistd::syncfs(&handle).with_context(|| format!("{}: cannot flush to disk", dir.display()))
 }
 
 /// Whether to colour output written to standard output.

@@ -17,7 +17,9 @@ use pysbx_rules::{Action, Finding, Severity};
 
 use crate::args::{Format, SanitizeArgs};
 use crate::commands::scan::display_path;
-use crate::output::{use_color, write_atomically, write_output};
+use crate::output::{
+    sync_filesystem, use_color, write_atomically, write_atomically_with, write_output,
+};
 use crate::pipeline::Engine;
 
 /// One input file's fate.
@@ -265,16 +267,18 @@ fn write_outputs(
     if out_dir.exists() && !out_dir.is_dir() {
         bail!("{}: exists and is not a directory", out_dir.display());
     }
-    for (name, item) in planned {
+    // Written in parallel, each file atomically (temporary file, then rename), and flushed to
+    // disk once at the end.
+    planned.par_iter().try_for_each(|(name, item)| -> Result<()> {
         let target = out_dir.join(name);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
         let bytes = planned_bytes(item, Some(&args.input.join(name)))?;
-        write_atomically(&target, |out| Ok(out.write_all(&bytes)?))?;
-    }
-    for other in others {
+        write_atomically_with(&target, false, |out| Ok(out.write_all(&bytes)?))
+    })?;
+    others.par_iter().try_for_each(|other| -> Result<()> {
         let relative = other.strip_prefix(&args.input).unwrap_or(other);
         let target = out_dir.join(relative);
         if let Some(parent) = target.parent() {
@@ -283,8 +287,9 @@ fn write_outputs(
         }
         let bytes =
             std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
-        write_atomically(&target, |out| Ok(out.write_all(&bytes)?))?;
-    }
+        write_atomically_with(&target, false, |out| Ok(out.write_all(&bytes)?))
+    })?;
+    sync_filesystem(out_dir)?;
     Ok(())
 }
 
