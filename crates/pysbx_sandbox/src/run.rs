@@ -321,17 +321,17 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
-    let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
     let relay = relay_ours.and_then(|ours| {
         let (reports, live) = (relay_reports.clone(), req.live_stderr);
         net.start(
             ours,
-            Arc::new(move |m: String| {
+            Arc::new(move |refused: bool, m: String| {
                 if live {
                     eprintln!("pysbx: net: {m}");
                 }
                 if let Ok(mut r) = reports.lock() {
-                    r.push(m);
+                    r.push((refused, m));
                 }
             }),
         )
@@ -581,7 +581,14 @@ fn run_inner(
     }
     let _ = child.wait();
     drop(relay);
-    for m in relay_reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default() {
+    let mut relay_notes = Vec::new();
+    for (refused, m) in
+        relay_reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    {
+        if !refused {
+            relay_notes.push(format!("net: {m}"));
+            continue;
+        }
         events.push(Event {
             kind: EventKind::Violation,
             clause: "net".into(),
@@ -617,6 +624,7 @@ fn run_inner(
     let end = classify(policy, exit, setup_error, killed_for, guard_end, &events, wall_s);
     alerts.send(&crate::events::end_json(&end));
     let mut notes = output_notes;
+    notes.extend(relay_notes);
     notes.extend(alerts.finish());
     if req.live_stderr {
         for n in &notes {
