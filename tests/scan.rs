@@ -210,8 +210,13 @@ fn output_is_byte_identical_across_runs() {
     for i in 0..40 {
         write(dir.path(), &format!("pkg{}/m{i}.py", i % 4), DANGEROUS);
     }
-    let run =
-        || pysbx(dir.path()).args(["scan", "--format", "json", "-j", "4", "."]).output().unwrap();
+    // Without the cache, so every run analyses every file again.
+    let run = || {
+        pysbx(dir.path())
+            .args(["scan", "--no-cache", "--format", "json", "-j", "4", "."])
+            .output()
+            .unwrap()
+    };
     let first = run();
     let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 40);

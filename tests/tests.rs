@@ -1,6 +1,7 @@
 //! End-to-end tests of the `pysbx` binary, one module per command.
 
 mod audit;
+mod cache;
 mod common;
 mod exec_benign;
 mod exec_bombs;

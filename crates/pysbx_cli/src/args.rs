@@ -119,6 +119,17 @@ pub(crate) struct ScanArgs {
     /// Files larger than this many MiB are reported as errors instead of being scanned.
     #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub(crate) max_file_size: u64,
+    /// Stop analysing a file after this many seconds (fractions allowed) and report it as a
+    /// `timeout` error; 0: no limit.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub(crate) max_file_time: std::time::Duration,
+    /// Do not read or write the scan cache.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+    /// Where the scan cache lives (default: `.pysbx_cache` in the repository root, the nearest
+    /// directory upward holding `.git` or the configuration file). Not used in audit mode.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub(crate) cache_dir: Option<PathBuf>,
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
@@ -129,6 +140,14 @@ pub(crate) struct ScanArgs {
     /// Write the findings of this scan as a baseline file (then exit 0).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub(crate) write_baseline: Option<PathBuf>,
+}
+
+/// Parses a non-negative number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 =
+        text.trim().parse().map_err(|_| format!("`{text}`: expected a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("`{text}`: expected a finite number of seconds, 0 or more"))
 }
 
 /// Parses `I/N` with `1 <= I <= N`.

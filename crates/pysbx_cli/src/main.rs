@@ -2,6 +2,7 @@
 
 mod args;
 mod baseline;
+mod cache;
 mod commands;
 mod config;
 mod distributions;

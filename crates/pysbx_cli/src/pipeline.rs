@@ -2,6 +2,7 @@
 //! configuration once, then read → decode → analyse (→ sanitize) one file at a time.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pysbx_analysis::{AnalyzeOptions, Analyzer, SourceError};
@@ -18,6 +19,10 @@ pub(crate) struct Engine {
     pub(crate) audit: bool,
     /// Files larger than this are reported, not read (one hostile file must not stall a scan).
     pub(crate) max_file_bytes: u64,
+    /// The analysis of one file stops after this long and the file is reported as `timeout`.
+    pub(crate) max_file_time: Option<Duration>,
+    /// The scan cache (`pysbx scan` in repository mode only).
+    pub(crate) cache: Option<crate::cache::Cache>,
     per_file_ignores: PerFileIgnores,
 }
 
@@ -122,6 +127,8 @@ impl Engine {
             config,
             audit: opts.audit,
             max_file_bytes: u64::MAX,
+            max_file_time: None,
+            cache: None,
             per_file_ignores,
         })
     }
@@ -131,7 +138,7 @@ impl Engine {
         AnalyzeOptions { honor_suppressions: !self.audit, ..AnalyzeOptions::default() }
     }
 
-    /// Reads and analyses one file.
+    /// Reads and analyses one file, through the cache when there is one.
     pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
         if let Ok(meta) = std::fs::metadata(path)
             && meta.len() > self.max_file_bytes
@@ -147,38 +154,86 @@ impl Engine {
                 column: None,
             });
         }
-        match std::fs::read(path) {
-            Ok(bytes) => self.scan_bytes(path, &bytes, want_line_hashes),
-            Err(err) => FileOutcome::Failed(FileFailure::read(&err)),
-        }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => return FileOutcome::Failed(FileFailure::read(&err)),
+        };
+        let outcome = match &self.cache {
+            Some(cache) => {
+                let key = cache.key(path, &bytes);
+                match cache.get(key, &self.rules, want_line_hashes) {
+                    Some(outcome) => outcome,
+                    None => {
+                        let outcome = self.analyse_bytes(path, &bytes, want_line_hashes);
+                        cache.put(key, &self.rules, &outcome);
+                        outcome
+                    }
+                }
+            }
+            None => self.analyse_bytes(path, &bytes, want_line_hashes),
+        };
+        self.apply_per_file_ignores(path, outcome)
     }
 
-    /// Decodes and analyses one file's bytes.
+    /// Decodes and analyses one file's bytes (standard input, archive members: never cached).
     pub(crate) fn scan_bytes(
         &self,
         path: &Path,
         bytes: &[u8],
         want_line_hashes: bool,
     ) -> FileOutcome {
+        let outcome = self.analyse_bytes(path, bytes, want_line_hashes);
+        self.apply_per_file_ignores(path, outcome)
+    }
+
+    /// Decodes and analyses one file's bytes: what the cache stores. The result must depend on
+    /// nothing of `path` but its file name (the cache keys on the name, the bytes and the
+    /// engine's fingerprint); per-file ignores, which read the whole path, come after.
+    fn analyse_bytes(&self, path: &Path, bytes: &[u8], want_line_hashes: bool) -> FileOutcome {
         let source = match pysbx_analysis::decode_source(bytes) {
             Ok(source) => source,
             Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
         };
         let source =
             if is_pth(path) { std::borrow::Cow::Owned(pth_as_python(&source)) } else { source };
-        let analysis = self.analyzer.analyze(&source, path, &self.analyze_options());
+        let mut options = self.analyze_options();
+        options.deadline = self.max_file_time.map(|limit| Instant::now() + limit);
+        let analysis = self.analyzer.analyze(&source, path, &options);
         if let Some(err) = &analysis.error {
-            return FileOutcome::Failed(FileFailure::from_source_error(err));
-        }
-        let mut findings = analysis.findings;
-        if !self.audit {
-            self.per_file_ignores.filter(path, &self.rules, &mut findings);
+            let mut failure = FileFailure::from_source_error(err);
+            if let (pysbx_analysis::SourceErrorKind::TimedOut, Some(limit)) =
+                (err.kind, self.max_file_time)
+            {
+                failure.message = format!(
+                    "analysis stopped after the {} s limit: not scanned (raise --max-file-time)",
+                    limit.as_secs_f64()
+                );
+            }
+            return FileOutcome::Failed(failure);
         }
         // Only files with findings need fingerprints; keeping hashes of every line of every file
         // would cost tens of bytes per scanned line.
-        let line_hashes =
-            (want_line_hashes && !findings.is_empty()).then(|| pysbx_report::line_hashes(&source));
-        FileOutcome::Analysed { findings, suppressed: analysis.suppressed, line_hashes }
+        let line_hashes = (want_line_hashes && !analysis.findings.is_empty())
+            .then(|| pysbx_report::line_hashes(&source));
+        FileOutcome::Analysed {
+            findings: analysis.findings,
+            suppressed: analysis.suppressed,
+            line_hashes,
+        }
+    }
+
+    /// Drops the findings that the configuration's per-file ignores cover (not in audit mode).
+    fn apply_per_file_ignores(&self, path: &Path, outcome: FileOutcome) -> FileOutcome {
+        match outcome {
+            FileOutcome::Analysed { mut findings, suppressed, mut line_hashes } if !self.audit => {
+                self.per_file_ignores.filter(path, &self.rules, &mut findings);
+                if findings.is_empty() {
+                    line_hashes = None;
+                }
+                FileOutcome::Analysed { findings, suppressed, line_hashes }
+            }
+            other => other,
+        }
     }
 
     /// Scans and sanitizes one module for `pysbx exec`'s import gate.

@@ -63,6 +63,7 @@ struct JsonStats {
     failing: usize,
     duration_ms: u64,
     audit_mode: bool,
+    cached: usize,
 }
 
 #[derive(Serialize)]
@@ -124,6 +125,7 @@ impl Emitter for JsonEmitter {
             failing: counts.at_or_above(report.fail_on),
             duration_ms: report.stats.duration_ms,
             audit_mode: report.stats.audit_mode,
+            cached: report.stats.cached,
         };
         let document = Document {
             version: env!("CARGO_PKG_VERSION"),

@@ -100,6 +100,8 @@ pub struct ScanStats {
     pub audit_mode: bool,
     /// Findings silenced by `# pysbx: ignore[...]` comments.
     pub suppressed: usize,
+    /// Files whose result came from the scan cache.
+    pub cached: usize,
 }
 
 /// Number of findings per severity.

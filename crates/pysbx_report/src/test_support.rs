@@ -171,6 +171,7 @@ pub(crate) fn report(rules: &RuleSet) -> ScanReport<'_> {
             duration_ms: 42,
             audit_mode: true,
             suppressed: 2,
+            cached: 0,
         },
         root: PathBuf::from("/work/repo"),
         category: Some("pysbx".to_owned()),

@@ -153,6 +153,7 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             audit_mode: engine.audit,
             suppressed: 0,
+            cached: 0,
         },
         root: std::env::current_dir().context("reading the current directory")?,
         category: None,

@@ -26,7 +26,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     rule_options.audit |= auto_audit;
     let mut engine = Engine::from_options(&rule_options)?;
     engine.max_file_bytes = args.max_file_size.saturating_mul(1 << 20);
+    engine.max_file_time = (!args.max_file_time.is_zero()).then_some(args.max_file_time);
     let audit = engine.audit;
+    // Audit mode scans trees that are not the user's: it neither trusts nor writes state there.
+    if !audit && !args.no_cache {
+        engine.cache = open_cache(&engine, args.cache_dir.as_deref(), args.quiet);
+    }
 
     let mut excludes = args.exclude.clone();
     if let Some(cfg) = &engine.config {
@@ -124,6 +129,16 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     errors.sort_by(|a, b| a.path.cmp(&b.path));
+    let cached = engine.cache.as_ref().map_or(0, |cache| {
+        cache.finish();
+        if cache.write_failures() > 0 && !args.quiet {
+            eprintln!(
+                "pysbx: warning: {} cache entries could not be written",
+                cache.write_failures()
+            );
+        }
+        cache.hits()
+    });
     if let Some(path) = &args.write_baseline {
         crate::baseline::write_baseline(path, &engine.rules, &files)?;
         let total: usize = files.iter().map(|f| f.findings.len()).sum();
@@ -159,6 +174,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         audit_mode: audit,
         suppressed,
+        cached,
     };
     let report = ScanReport {
         rules: &engine.rules,
@@ -200,6 +216,49 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the scan cache: `dir`, else `.pysbx_cache` in the repository root. A cache that cannot
+/// be opened is a warning, never an error: the scan runs without it.
+fn open_cache(engine: &Engine, dir: Option<&Path>, quiet: bool) -> Option<crate::cache::Cache> {
+    let root = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => repository_root(engine.config.as_ref())?.join(".pysbx_cache"),
+    };
+    let fingerprint = crate::cache::fingerprint(&crate::cache::FingerprintInputs {
+        rules: &engine.rules,
+        honor_suppressions: engine.analyze_options().honor_suppressions,
+        max_file_bytes: engine.max_file_bytes,
+    });
+    match crate::cache::Cache::open(&root, fingerprint) {
+        Ok(cache) => Some(cache),
+        Err(err) => {
+            if !quiet {
+                eprintln!(
+                    "pysbx: warning: scan cache off: cannot create {}: {}",
+                    root.display(),
+                    pysbx_walk::describe_io_error(&err)
+                );
+            }
+            None
+        }
+    }
+}
+
+/// The nearest directory from the current one upward that holds `.git` or the configuration
+/// file in force; the current directory when there is none.
+fn repository_root(config: Option<&pysbx_rules::LoadedConfig>) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let config_dir = config
+        .and_then(|c| c.path.parent())
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+    let found = cwd.ancestors().find(|dir| {
+        dir.join(".git").exists()
+            || config_dir.as_deref().is_some_and(|c| {
+                std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()) == c
+            })
+    });
+    Some(found.map_or_else(|| cwd.clone(), Path::to_path_buf))
 }
 
 /// The outcomes of one archive's members and the problems met while reading it.

@@ -1,0 +1,447 @@
+//! The scan cache: what the analysis of a file gave, keyed by a hash of the file's bytes, its
+//! name and a fingerprint of everything else that can change the result, so a repeated scan of
+//! unchanged files only reads and hashes them.
+//!
+//! Layout: `DIR/v1/ab/cdef…` (one JSON file per entry, sharded by the first byte of the key),
+//! `DIR/.gitignore` (`*`) and `DIR/CACHEDIR.TAG`, written when pysbx creates the directory.
+//!
+//! Every failure to read or decode an entry is a miss; entries are written through a temporary
+//! file and a rename, so a reader never sees half an entry. Entries are not synced to disk: one
+//! lost in a crash is a miss. The cache is bounded: entries unused for [`MAX_AGE`] are removed,
+//! and beyond [`MAX_BYTES`] the least recently used go, by a prune that runs at most once per
+//! [`PRUNE_EVERY`] after a run that wrote entries (use refreshes an entry's modification time,
+//! at most once per [`TOUCH_AFTER`]).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use pysbx_rules::{Finding, FindingLocation, RuleSet};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::pipeline::{FileFailure, FileOutcome};
+
+/// The layout version: a directory under the cache root, so a layout change starts afresh.
+const LAYOUT: &str = "v1";
+/// Entries not used for this long are removed.
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Beyond this many bytes of entries, the least recently used are removed.
+pub(crate) const MAX_BYTES: u64 = 256 << 20;
+/// The prune runs at most this often.
+pub(crate) const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// A used entry's modification time is refreshed when it is older than this.
+const TOUCH_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// Temporary files left by an interrupted write are removed once this old.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+/// The file whose modification time records the last prune.
+const PRUNE_STAMP: &str = "last-prune";
+/// Failure kinds that depend only on the bytes and may be cached (never `read`, `too-large`
+/// or `timeout`, which depend on the moment).
+const CACHEABLE_FAILURES: [&str; 3] = ["decode", "syntax", "too-deep"];
+
+/// What the result of analysing a file depends on besides the file's bytes and name.
+pub(crate) struct FingerprintInputs<'a> {
+    /// The effective rule set: every loaded pack and `--rules` file after selection, ignores and
+    /// severity/action overrides.
+    pub(crate) rules: &'a RuleSet,
+    /// Whether suppression comments are honoured.
+    pub(crate) honor_suppressions: bool,
+    /// The per-file size limit.
+    pub(crate) max_file_bytes: u64,
+}
+
+/// A hash of everything besides a file's bytes and name that can change its analysis: the
+/// pysbx version and the identity of the running binary (so a rebuilt engine never reuses its
+/// predecessor's results), the rules in force, and the analysis options.
+pub(crate) fn fingerprint(inputs: &FingerprintInputs<'_>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"pysbx-scan-cache\0");
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(b"\0");
+    if let Some(meta) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+        hasher.update(meta.len().to_le_bytes());
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        hasher.update(modified.as_nanos().to_le_bytes());
+    }
+    // The rule model holds only vectors, options and scalars, so its debug form is a stable,
+    // complete rendering of every field that matching reads.
+    hasher.update(format!("{:?}", inputs.rules.rules()).as_bytes());
+    hasher.update([u8::from(inputs.honor_suppressions)]);
+    hasher.update(inputs.max_file_bytes.to_le_bytes());
+    // `.pth` files are analysed as the Python lines `site` runs (see `pipeline::pth_as_python`).
+    hasher.update(b"pth: import lines\0");
+    hasher.finalize().into()
+}
+
+/// The key of one file: its name (the only part of its path the analysis reads), its bytes and
+/// the fingerprint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key([u8; 32]);
+
+impl Key {
+    fn hex(self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+/// An open cache directory.
+pub(crate) struct Cache {
+    /// `root/v1`.
+    dir: PathBuf,
+    fingerprint: [u8; 32],
+    hits: AtomicUsize,
+    writes: AtomicUsize,
+    write_failures: AtomicUsize,
+}
+
+impl Cache {
+    /// Opens (creating if needed) the cache under `root`. A directory pysbx creates gets a
+    /// `.gitignore` of `*` and a `CACHEDIR.TAG`, so git and backup tools leave it alone.
+    pub(crate) fn open(root: &Path, fingerprint: [u8; 32]) -> std::io::Result<Cache> {
+        if !root.exists() {
+            std::fs::create_dir_all(root)?;
+            std::fs::write(root.join(".gitignore"), "# Created by pysbx.\n*\n")?;
+            std::fs::write(
+                root.join("CACHEDIR.TAG"),
+                "Signature: 8a477f597d28d172789f06886806bc55\n\
+                 # This file is a cache directory tag created by pysbx.\n",
+            )?;
+        }
+        let dir = root.join(LAYOUT);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Cache {
+            dir,
+            fingerprint,
+            hits: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
+            write_failures: AtomicUsize::new(0),
+        })
+    }
+
+    /// The key of a file with this name and these bytes.
+    pub(crate) fn key(&self, path: &Path, bytes: &[u8]) -> Key {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let mut hasher = Sha256::new();
+        hasher.update(self.fingerprint);
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update(bytes);
+        Key(hasher.finalize().into())
+    }
+
+    fn entry_path(&self, key: Key) -> PathBuf {
+        let hex = key.hex();
+        let (shard, rest) = hex.split_at(2);
+        self.dir.join(shard).join(rest)
+    }
+
+    /// The stored outcome for `key`, if there is a usable one. `need_hashes`: the caller needs
+    /// line hashes for files with findings, so an entry stored without them is a miss.
+    pub(crate) fn get(&self, key: Key, rules: &RuleSet, need_hashes: bool) -> Option<FileOutcome> {
+        let path = self.entry_path(key);
+        let mut file = std::fs::File::open(&path).ok()?;
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).ok()?;
+        let entry: Entry = serde_json::from_slice(&text).ok()?;
+        if entry.key != key.hex() {
+            return None;
+        }
+        let outcome = entry.outcome.into_outcome(rules, need_hashes)?;
+        // Keep the entry young while it is in use, without a write on every hit.
+        if let Ok(modified) = file.metadata().and_then(|m| m.modified())
+            && modified.elapsed().is_ok_and(|age| age > TOUCH_AFTER)
+        {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(outcome)
+    }
+
+    /// Stores an outcome, if it may be cached. Failures to write are counted, never fatal.
+    pub(crate) fn put(&self, key: Key, rules: &RuleSet, outcome: &FileOutcome) {
+        let Some(stored) = StoredOutcome::from_outcome(rules, outcome) else { return };
+        let entry = Entry { key: key.hex(), outcome: stored };
+        match self.write_entry(key, &entry) {
+            Ok(()) => {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.write_failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn write_entry(&self, key: Key, entry: &Entry) -> std::io::Result<()> {
+        let path = self.entry_path(key);
+        let shard = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(shard)?;
+        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(shard)?;
+        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), entry)?;
+        tmp.as_file_mut().flush()?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Files answered from the cache so far.
+    pub(crate) fn hits(&self) -> usize {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Entries that could not be written.
+    pub(crate) fn write_failures(&self) -> usize {
+        self.write_failures.load(Ordering::Relaxed)
+    }
+
+    /// Ends a run: prunes when this run wrote entries and the last prune is older than
+    /// [`PRUNE_EVERY`]. Errors are ignored: a cache that cannot be pruned is still correct.
+    pub(crate) fn finish(&self) {
+        if self.writes.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let stamp = self.dir.join(PRUNE_STAMP);
+        let recent = std::fs::metadata(&stamp)
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m.elapsed().is_ok_and(|age| age < PRUNE_EVERY));
+        if recent {
+            return;
+        }
+        if std::fs::write(&stamp, b"").is_err() {
+            return;
+        }
+        prune(&self.dir, SystemTime::now());
+    }
+}
+
+/// Removes entries unused for [`MAX_AGE`], stale temporary files, then the least recently used
+/// entries until at most [`MAX_BYTES`] remain. Only files named like entries or temporary files,
+/// in directories named like shards, are ever removed: a `--cache-dir` pointed at the wrong
+/// directory loses nothing else.
+fn prune(dir: &Path, now: SystemTime) {
+    let Ok(shards) = std::fs::read_dir(dir) else { return };
+    let mut kept: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
+    for shard in shards.flatten() {
+        let name = shard.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(shard.path()) else { continue };
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some(file_name) = file_name.to_str() else { continue };
+            let is_temp = file_name.starts_with(".tmp-");
+            let is_entry =
+                file_name.len() == 62 && file_name.bytes().all(|b| b.is_ascii_hexdigit());
+            if !is_temp && !is_entry {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let age = now.duration_since(modified).unwrap_or_default();
+            if (is_temp && age > STALE_TEMP) || (is_entry && age > MAX_AGE) {
+                let _ = std::fs::remove_file(entry.path());
+            } else if is_entry {
+                kept.push((modified, meta.len(), entry.path()));
+            }
+        }
+    }
+    let mut total: u64 = kept.iter().map(|k| k.1).sum();
+    if total <= MAX_BYTES {
+        return;
+    }
+    kept.sort_by_key(|k| k.0);
+    for (_, len, path) in kept {
+        if total <= MAX_BYTES {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total = total.saturating_sub(len);
+        }
+    }
+}
+
+/// One cache file.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// The key in hex, checked on read: a file copied or renamed into another entry's place is
+    /// a miss.
+    key: String,
+    outcome: StoredOutcome,
+}
+
+/// The outcome of analysing a file before per-file ignores (which are applied on every run, so
+/// changing them needs no invalidation).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StoredOutcome {
+    Analysed {
+        findings: Vec<StoredFinding>,
+        suppressed: usize,
+        /// Present when the run that stored the entry wanted SARIF fingerprints.
+        line_hashes: Option<Vec<String>>,
+    },
+    Failed {
+        kind: String,
+        message: String,
+        line: Option<u32>,
+        column: Option<u32>,
+    },
+}
+
+/// A serializable [`Finding`], naming its rule by id rather than by index.
+#[derive(Serialize, Deserialize)]
+struct StoredFinding {
+    rule: String,
+    start: u32,
+    end: u32,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: String,
+    subject: String,
+    snippet: String,
+    snippet_start: u32,
+}
+
+impl StoredOutcome {
+    fn from_outcome(rules: &RuleSet, outcome: &FileOutcome) -> Option<StoredOutcome> {
+        match outcome {
+            FileOutcome::Analysed { findings, suppressed, line_hashes } => {
+                let findings = findings
+                    .iter()
+                    .map(|f| {
+                        Some(StoredFinding {
+                            rule: rules.get(f.rule)?.id.clone(),
+                            start: f.start,
+                            end: f.end,
+                            line: f.location.line,
+                            column: f.location.column,
+                            end_line: f.location.end_line,
+                            end_column: f.location.end_column,
+                            message: f.message.clone(),
+                            subject: f.subject.clone(),
+                            snippet: f.snippet.clone(),
+                            snippet_start: f.snippet_start,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(StoredOutcome::Analysed {
+                    findings,
+                    suppressed: *suppressed,
+                    line_hashes: line_hashes.clone(),
+                })
+            }
+            FileOutcome::Failed(failure) => {
+                if !CACHEABLE_FAILURES.contains(&failure.kind) {
+                    return None;
+                }
+                Some(StoredOutcome::Failed {
+                    kind: failure.kind.to_string(),
+                    message: failure.message.clone(),
+                    line: failure.line,
+                    column: failure.column,
+                })
+            }
+        }
+    }
+
+    fn into_outcome(self, rules: &RuleSet, need_hashes: bool) -> Option<FileOutcome> {
+        match self {
+            StoredOutcome::Analysed { findings, suppressed, line_hashes } => {
+                if need_hashes && !findings.is_empty() && line_hashes.is_none() {
+                    return None;
+                }
+                let findings = findings
+                    .into_iter()
+                    .map(|f| {
+                        Some(Finding {
+                            rule: rules.index_of(&f.rule)?,
+                            start: f.start,
+                            end: f.end,
+                            location: FindingLocation {
+                                line: f.line,
+                                column: f.column,
+                                end_line: f.end_line,
+                                end_column: f.end_column,
+                            },
+                            message: f.message,
+                            subject: f.subject,
+                            snippet: f.snippet,
+                            snippet_start: f.snippet_start,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                let line_hashes = if need_hashes { line_hashes } else { None };
+                Some(FileOutcome::Analysed { findings, suppressed, line_hashes })
+            }
+            StoredOutcome::Failed { kind, message, line, column } => {
+                let kind = CACHEABLE_FAILURES.into_iter().find(|k| *k == kind)?;
+                Some(FileOutcome::Failed(FileFailure { kind, message, line, column }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path, age: Duration) {
+        let file = std::fs::File::options().write(true).open(path).expect("open");
+        file.set_modified(SystemTime::now() - age).expect("set mtime");
+    }
+
+    #[test]
+    fn prune_removes_old_entries_and_stale_temporaries_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let shard = dir.path().join("ab");
+        std::fs::create_dir(&shard).expect("mkdir");
+        let old = shard.join("0".repeat(62));
+        let young = shard.join("1".repeat(62));
+        let temp = shard.join(".tmp-x");
+        let foreign = shard.join("notes.txt");
+        for path in [&old, &young, &temp, &foreign] {
+            std::fs::write(path, b"{}").expect("write");
+        }
+        touch(&old, MAX_AGE + Duration::from_secs(60));
+        touch(&temp, STALE_TEMP + Duration::from_secs(60));
+        touch(&foreign, MAX_AGE + Duration::from_secs(60));
+        prune(dir.path(), SystemTime::now());
+        assert!(!old.exists());
+        assert!(!temp.exists());
+        assert!(young.exists());
+        assert!(foreign.exists(), "files the cache did not write are never removed");
+    }
+
+    #[test]
+    fn prune_keeps_the_most_recently_used_under_the_size_cap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let shard = dir.path().join("cd");
+        std::fs::create_dir(&shard).expect("mkdir");
+        // Three entries of 100 MiB (sparse), used 3, 2 and 1 hours ago: the cap of 256 MiB
+        // keeps the two most recent.
+        let mut paths = Vec::new();
+        for (i, hours) in [3u64, 2, 1].into_iter().enumerate() {
+            let path = shard.join(i.to_string().repeat(62));
+            let file = std::fs::File::create(&path).expect("create");
+            file.set_len(100 << 20).expect("set_len");
+            drop(file);
+            touch(&path, Duration::from_secs(hours * 3600));
+            paths.push(path);
+        }
+        prune(dir.path(), SystemTime::now());
+        assert!(!paths[0].exists());
+        assert!(paths[1].exists());
+        assert!(paths[2].exists());
+    }
+}
