@@ -3,13 +3,49 @@
 //! Per node the engine looks candidates up by key; it never loops over all rules.
 
 use pysbx_rules::{ArgTest, ConstValue, InsideSpec, MatchSpec, Patterns, Rule, RuleSet};
+use std::sync::OnceLock;
+
 use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::Hir;
 
 use crate::error::CompileError;
 use crate::glob::NameTable;
 
 /// The size limit of any single compiled regex, as the rule loader applies.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A regex checked when the rules are compiled and built the first time it runs: building
+/// every regex of the built-in rules costs milliseconds that a process analysing one small
+/// file (`pysbx exec`) would otherwise pay for regexes it never runs.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pattern: Box<str>,
+    built: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// Checks the syntax of `pattern` (with the options `regex` uses) and returns its syntax
+    /// tree with the regex to build.
+    fn new(pattern: &str, rule: &Rule) -> Result<(Self, Hir), CompileError> {
+        let hir = regex_syntax::Parser::new().parse(pattern).map_err(|e| CompileError::Regex {
+            rule_id: rule.id.clone(),
+            pattern: pattern.to_string(),
+            message: last_line(&e.to_string()),
+        })?;
+        Ok((Self { pattern: pattern.into(), built: OnceLock::new() }, hir))
+    }
+
+    /// Whether the regex matches `text`. A regex over the size limit never matches (the rule
+    /// loader, which builds every regex with the same limit, refuses such rules).
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.built
+            .get_or_init(|| {
+                RegexBuilder::new(&self.pattern).size_limit(REGEX_SIZE_LIMIT).build().ok()
+            })
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
+}
 
 /// A positive matcher occurrence inside one rule.
 #[derive(Debug)]
@@ -45,7 +81,7 @@ pub(crate) enum Test {
     Present,
     NotLiteral,
     Literal,
-    Matches(Regex),
+    Matches(LazyRegex),
     LessThan(f64),
     RefersTo(NameTable),
 }
@@ -80,8 +116,14 @@ pub(crate) struct Compiled {
     pub(crate) references: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
-    /// One regex per string leaf, in the order of `string_leaves`.
-    pub(crate) string_regexes: Vec<Regex>,
+    /// One regex per distinct string pattern (leaves with the same pattern share it).
+    pub(crate) string_regexes: Vec<LazyRegex>,
+    /// The index in `string_regexes` of each pattern.
+    string_index: rustc_hash::FxHashMap<String, u32>,
+    /// Per string regex, the fewest bytes a match has.
+    pub(crate) string_min_len: Vec<usize>,
+    /// The literal factors of the string regexes, searched once per string candidate.
+    pub(crate) string_gate: crate::matchers::string::Gate,
     /// The rules with a string leaf: evaluated at every string candidate, their string leaves
     /// computed lazily (an `all` stops at its first failing regex).
     pub(crate) string_rules: Vec<u32>,
@@ -103,16 +145,21 @@ impl Compiled {
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
+            string_index: rustc_hash::FxHashMap::default(),
+            string_min_len: Vec::new(),
+            string_gate: crate::matchers::string::Gate::default(),
             string_rules: Vec::new(),
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
         };
+        let mut string_factors = Vec::new();
         for (index, rule) in set.rules().iter().enumerate() {
             let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
-            let program = c.program(&rule.matcher, rule, rule_index)?;
+            let program = c.program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
+        c.string_gate = crate::matchers::string::Gate::new(&string_factors);
         Ok(c)
     }
 
@@ -121,6 +168,7 @@ impl Compiled {
         spec: &MatchSpec,
         rule: &Rule,
         rule_index: u32,
+        factors: &mut Vec<Option<crate::matchers::factors::Factors>>,
     ) -> Result<Program, CompileError> {
         let leaf_id = u32::try_from(self.leaves.len()).unwrap_or(u32::MAX);
         let leaf = |c: &mut Self, kind: LeafKind| {
@@ -162,16 +210,21 @@ impl Compiled {
                 leaf(self, LeafKind::Attribute)
             }
             MatchSpec::String(pattern) => {
-                let re = RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
-                    |e| CompileError::Regex {
-                        rule_id: rule.id.clone(),
-                        pattern: pattern.clone(),
-                        message: last_line(&e.to_string()),
-                    },
-                )?;
-                let index = u32::try_from(self.string_regexes.len()).unwrap_or(u32::MAX);
-                self.string_regexes.push(re);
-                self.string_required.push(crate::matchers::required::required(pattern));
+                // Rules share a regex written the same way (and so its result per string).
+                let index = match self.string_index.get(pattern.as_str()) {
+                    Some(&index) => index,
+                    None => {
+                        let (re, hir) = LazyRegex::new(pattern, rule)?;
+                        let index = u32::try_from(self.string_regexes.len()).unwrap_or(u32::MAX);
+                        self.string_regexes.push(re);
+                        let facts = crate::matchers::factors::facts(&hir);
+                        self.string_min_len.push(facts.min_len);
+                        factors.push(facts.factors);
+                        self.string_required.push(crate::matchers::required::of(&hir));
+                        self.string_index.insert(pattern.clone(), index);
+                        index
+                    }
+                };
                 if self.string_rules.last() != Some(&rule_index) {
                     self.string_rules.push(rule_index);
                 }
@@ -181,18 +234,20 @@ impl Compiled {
             MatchSpec::Any(items) => Program::Any(
                 items
                     .iter()
-                    .map(|m| self.program(m, rule, rule_index))
+                    .map(|m| self.program(m, rule, rule_index, factors))
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice(),
             ),
             MatchSpec::All(items) => Program::All(
                 items
                     .iter()
-                    .map(|m| self.program(m, rule, rule_index))
+                    .map(|m| self.program(m, rule, rule_index, factors))
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice(),
             ),
-            MatchSpec::Not(inner) => Program::Not(Box::new(self.program(inner, rule, rule_index)?)),
+            MatchSpec::Not(inner) => {
+                Program::Not(Box::new(self.program(inner, rule, rule_index, factors)?))
+            }
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
         })
     }
@@ -236,15 +291,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Present => Test::Present,
         ArgTest::NotLiteral => Test::NotLiteral,
         ArgTest::Literal => Test::Literal,
-        ArgTest::Matches(pattern) => {
-            Test::Matches(RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
-                |e| CompileError::Regex {
-                    rule_id: rule.id.clone(),
-                    pattern: pattern.clone(),
-                    message: last_line(&e.to_string()),
-                },
-            )?)
-        }
+        ArgTest::Matches(pattern) => Test::Matches(LazyRegex::new(pattern, rule)?.0),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::RefersTo(names) => {
             check_patterns(names, rule)?;

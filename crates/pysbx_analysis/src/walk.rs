@@ -293,8 +293,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         {
             let site = Site { frames: &self.frames, file_name: self.file_name };
-            let mut oracle =
-                string::Lazy { compiled: self.c, text, memo: &mut memo, present: None };
+            let mut oracle = string::Lazy {
+                compiled: self.c,
+                text,
+                memo: &mut memo,
+                present: None,
+                admitted: None,
+            };
             matchers::evaluate_with(
                 self.c,
                 &self.hits[from..],
@@ -372,7 +377,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) -> Eval<'a> {
         let is_text = fold.as_ref().is_some_and(Const::is_text);
         let cand = if self.strings && is_text {
-            Some(Cand { range, callee, delayed: self.hits.split_off(from) })
+            // `split_off` at 0 would reallocate `hits`; most candidates have no hits.
+            let delayed =
+                if self.hits.len() > from { self.hits.split_off(from) } else { Vec::new() };
+            Some(Cand { range, callee, delayed })
         } else {
             self.settle(range, callee, from);
             None

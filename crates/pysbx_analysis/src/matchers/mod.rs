@@ -4,6 +4,7 @@
 
 pub(crate) mod attribute;
 pub(crate) mod call;
+pub(crate) mod factors;
 pub(crate) mod import;
 pub(crate) mod reference;
 pub(crate) mod required;
@@ -76,13 +77,25 @@ pub(crate) fn evaluate_with(
     mut strings: Option<&mut dyn StringOracle>,
     mut report: impl FnMut(u32, Option<&QName>),
 ) {
-    let mut rules: SmallVec<[u32; 8]> =
-        hits.iter().filter_map(|h| compiled.leaves.get(h.leaf as usize).map(|l| l.rule)).collect();
-    if strings.is_some() {
-        rules.extend(compiled.string_rules.iter().copied());
+    // The rules to evaluate, sorted and unique: those of the hits, and at a string candidate
+    // every string rule (already sorted and unique). Kept on the stack.
+    let mut rules: SmallVec<[u32; 64]> = SmallVec::new();
+    let with_strings = strings.is_some();
+    if with_strings {
+        rules.extend_from_slice(&compiled.string_rules);
     }
-    rules.sort_unstable();
-    rules.dedup();
+    let string_count = rules.len();
+    for h in hits {
+        if let Some(l) = compiled.leaves.get(h.leaf as usize)
+            && !(with_strings && compiled.string_rules.binary_search(&l.rule).is_ok())
+        {
+            rules.push(l.rule);
+        }
+    }
+    if rules.len() > string_count {
+        rules[string_count..].sort_unstable();
+        rules.dedup();
+    }
     for rule in rules {
         let Some(program) = compiled.programs.get(rule as usize) else { continue };
         if holds(compiled, program, hits, site, &mut strings) {

@@ -30,6 +30,10 @@ impl ByteSet {
         self.0.iter().map(|w| w.count_ones()).sum()
     }
 
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1u64 << (b & 63)) != 0
+    }
+
     pub(crate) fn intersects(&self, other: &ByteSet) -> bool {
         self.0.iter().zip(other.0).any(|(a, b)| a & b != 0)
     }
@@ -45,12 +49,14 @@ impl ByteSet {
 }
 
 /// The bytes of which every match of `pattern` contains one, when there is such a set.
+#[cfg(test)]
 pub(crate) fn required(pattern: &str) -> Option<ByteSet> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     of(&hir)
 }
 
-fn of(hir: &Hir) -> Option<ByteSet> {
+/// [`required`] of a parsed regex.
+pub(crate) fn of(hir: &Hir) -> Option<ByteSet> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => None,
         HirKind::Literal(lit) => {

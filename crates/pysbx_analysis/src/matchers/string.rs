@@ -42,13 +42,135 @@ impl Memo {
     }
 }
 
-/// Runs a string leaf's regex on `text` the first time a rule needs it, unless the text lacks
-/// every byte the regex requires.
+/// Regex indices as bits.
+pub(crate) type Bits = SmallVec<[u64; 1]>;
+
+fn set_bit(bits: &mut Bits, index: usize) {
+    let word = index / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    bits[word] |= 1u64 << (index % 64);
+}
+
+fn has_bit(bits: &Bits, index: usize) -> bool {
+    bits.get(index / 64).is_some_and(|w| w & (1u64 << (index % 64)) != 0)
+}
+
+/// What admits one regex: a factor found in a text of at least `min` bytes.
+#[derive(Clone, Copy, Debug)]
+struct Admit {
+    regex: u32,
+    min: usize,
+}
+
+/// The literal factors of every string regex that has some (see `matchers::factors`), found
+/// ASCII-case-insensitively: factors of two bytes or more by one Aho-Corasick automaton
+/// searched once per string candidate, single-byte factors by the set of bytes the text holds.
+/// A gated regex none of whose factors occur cannot match and is not run.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Per automaton pattern, the regexes it admits.
+    admits: Vec<SmallVec<[Admit; 1]>>,
+    /// Per regex, its single-byte factors (lowered) with their witness lengths.
+    bytes: Vec<SmallVec<[(u8, usize); 2]>>,
+    /// The regexes that have factors (the others are not gated).
+    gated: Bits,
+}
+
+impl Gate {
+    /// `factors[i]` is the factor set of string regex `i`, if it has one.
+    pub(crate) fn new(factors: &[Option<crate::matchers::factors::Factors>]) -> Self {
+        let mut patterns: Vec<&[u8]> = Vec::new();
+        let mut admits: Vec<SmallVec<[Admit; 1]>> = Vec::new();
+        let mut bytes = vec![SmallVec::new(); factors.len()];
+        let mut gated = Bits::new();
+        for (regex, set) in factors.iter().enumerate() {
+            let Some(set) = set else { continue };
+            set_bit(&mut gated, regex);
+            let regex_id = u32::try_from(regex).unwrap_or(u32::MAX);
+            for (f, min) in set {
+                if let [b] = f.as_slice() {
+                    bytes[regex].push((*b, *min));
+                    continue;
+                }
+                let at = match patterns.iter().position(|p| *p == f.as_slice()) {
+                    Some(at) => at,
+                    None => {
+                        patterns.push(f);
+                        admits.push(SmallVec::new());
+                        patterns.len() - 1
+                    }
+                };
+                admits[at].push(Admit { regex: regex_id, min: *min });
+            }
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            let built = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&patterns);
+            match built {
+                Ok(a) => Some(a),
+                // Unreachable in practice (the patterns are few and short); without an
+                // automaton no regex is gated.
+                Err(_) => return Self::default(),
+            }
+        };
+        Self { automaton, admits, bytes, gated }
+    }
+
+    fn is_gated(&self, index: u32) -> bool {
+        has_bit(&self.gated, index as usize)
+    }
+
+    /// The gated regexes whose multi-byte factors occur in `text` (long enough for them).
+    fn found(&self, text: &str) -> Bits {
+        let mut out = Bits::new();
+        let Some(ac) = &self.automaton else { return out };
+        let canonical;
+        let haystack = if memchr::memchr2(0xe2, 0xc5, text.as_bytes()).is_some()
+            && text.contains(['\u{212a}', '\u{17f}'])
+        {
+            canonical =
+                text.chars().map(crate::matchers::factors::canonical_char).collect::<String>();
+            canonical.as_str()
+        } else {
+            text
+        };
+        for m in ac.find_overlapping_iter(haystack) {
+            for a in self.admits.get(m.pattern().as_usize()).into_iter().flatten() {
+                if text.len() >= a.min {
+                    set_bit(&mut out, a.regex as usize);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether regex `index`'s single-byte factors admit a text of `len` bytes holding
+    /// `present`.
+    fn bytes_admit(&self, index: u32, len: usize, present: &ByteSet) -> bool {
+        self.bytes.get(index as usize).is_some_and(|list| {
+            list.iter().any(|&(b, min)| {
+                len >= min && (present.contains(b) || present.contains(b.to_ascii_uppercase()))
+            })
+        })
+    }
+}
+
+/// Runs a string leaf's regex on `text` the first time a rule needs it, unless the text is
+/// shorter than any match, lacks every literal factor of the regex, or (for a regex without
+/// factors) every byte the regex requires.
 pub(crate) struct Lazy<'x> {
     pub(crate) compiled: &'x Compiled,
     pub(crate) text: &'x str,
     pub(crate) memo: &'x mut Memo,
     pub(crate) present: Option<ByteSet>,
+    pub(crate) admitted: Option<Bits>,
 }
 
 impl StringOracle for Lazy<'_> {
@@ -56,19 +178,25 @@ impl StringOracle for Lazy<'_> {
         if let Some(known) = self.memo.get(index) {
             return known;
         }
-        let admitted = match self.compiled.string_required.get(index as usize) {
-            Some(Some(required)) => {
-                let text = self.text;
-                required.intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text)))
-            }
-            _ => true,
-        };
-        let matched = admitted
-            && self
-                .compiled
-                .string_regexes
-                .get(index as usize)
-                .is_some_and(|r| r.is_match(self.text));
+        let c = self.compiled;
+        let text = self.text;
+        let long_enough = c.string_min_len.get(index as usize).is_none_or(|&n| text.len() >= n);
+        let admitted = long_enough
+            && if c.string_gate.is_gated(index) {
+                let found = self.admitted.get_or_insert_with(|| c.string_gate.found(text));
+                has_bit(found, index as usize) || {
+                    let present = self.present.get_or_insert_with(|| ByteSet::of_text(text));
+                    c.string_gate.bytes_admit(index, text.len(), present)
+                }
+            } else {
+                match c.string_required.get(index as usize) {
+                    Some(Some(required)) => required
+                        .intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text))),
+                    _ => true,
+                }
+            };
+        let matched =
+            admitted && c.string_regexes.get(index as usize).is_some_and(|r| r.is_match(text));
         self.memo.set(index, matched);
         matched
     }
