@@ -20,7 +20,8 @@ mkdir -p "$OUT"
 measure() {  # measure NAME CMD...
   local name="$1"; shift
   /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || true
-  read -r wall user sys rss < "$OUT/$name.time"
+  # A command that exits non-zero (pysbx with findings) gets a status line first: take the last.
+  read -r wall user sys rss < <(tail -n 1 "$OUT/$name.time")
   printf '%-28s wall %7.2f s   cpu %7.2f s   peak %6.0f MiB\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc)"
 }
 
