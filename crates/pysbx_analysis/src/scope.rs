@@ -242,7 +242,13 @@ impl<'a> Scopes<'a> {
                     Decl::Local => {
                         let vals = if first || !scope.finished { &slot.cur } else { &slot.ever };
                         out.union(vals);
-                        if !vals.unbound && !vals.is_empty() {
+                        // A function's (or comprehension's) local never falls through to the
+                        // enclosing scopes or the builtins, even where it may be unbound:
+                        // Python raises UnboundLocalError there. `except E as exec:` or
+                        // `for eval in ...` inside a function is not the builtin.
+                        let local_only =
+                            matches!(scope.kind, ScopeKind::Function | ScopeKind::Comprehension);
+                        if local_only || (!vals.unbound && !vals.is_empty()) {
                             out.unbound = false;
                             return out;
                         }
