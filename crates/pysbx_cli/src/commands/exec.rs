@@ -103,41 +103,51 @@ impl LazyEngine {
 }
 
 fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
-    Arc::new(move |path: &Path, bytes: &[u8]| {
-        let engine = match lazy.get() {
-            Ok(engine) => engine,
-            Err(err) => return GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
-        };
-        match engine.sanitize_module(path, bytes) {
-            Ok(module) => GateReply::Allow {
-                source: module.source,
-                findings: module
-                    .findings
-                    .into_iter()
-                    .map(|f| GateFinding {
-                        rule_id: f.rule_id,
-                        severity: f.severity.to_string(),
-                        line: f.line,
-                        column: f.column,
-                        message: f.message,
-                        action: format!("{:?}", f.action).to_lowercase(),
-                    })
-                    .collect(),
-            },
-            Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
-        }
+    Arc::new(move |path: &Path, bytes: &[u8]| match lazy.get() {
+        Ok(engine) => gate_reply(engine, path, bytes),
+        Err(err) => GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
+    })
+}
+
+/// The import gate's answer for one module: its sanitized source and what was changed, or a
+/// refusal. Shared by `exec` and `repl`.
+pub(crate) fn gate_reply(engine: &Engine, path: &Path, bytes: &[u8]) -> GateReply {
+    match engine.sanitize_module(path, bytes) {
+        Ok(module) => GateReply::Allow {
+            source: module.source,
+            findings: module
+                .findings
+                .into_iter()
+                .map(|f| GateFinding {
+                    rule_id: f.rule_id,
+                    severity: f.severity.to_string(),
+                    line: f.line,
+                    column: f.column,
+                    message: f.message,
+                    action: format!("{:?}", f.action).to_lowercase(),
+                })
+                .collect(),
+        },
+        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+    }
+}
+
+/// The policy file to use: `--policy`, else the configuration's `policy:` (none with
+/// `--no-config`). Shared by `exec` and `repl`.
+pub(crate) fn policy_file(
+    policy: Option<&Path>,
+    rules: &RuleOptions,
+) -> anyhow::Result<Option<PathBuf>> {
+    Ok(match policy {
+        Some(p) => Some(p.to_path_buf()),
+        None if rules.no_config => None,
+        None => crate::config::load_effective_config(rules.config.as_deref(), rules.audit)?
+            .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p))),
     })
 }
 
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let policy_file = match &args.policy {
-        Some(p) => Some(p.clone()),
-        None if args.rules.no_config => None,
-        None => {
-            crate::config::load_effective_config(args.rules.config.as_deref(), args.rules.audit)?
-                .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p)))
-        }
-    };
+    let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.
         Some(p) if args.learn.is_none() => pysbx_sandbox::policy::load_policy_file(p)?,

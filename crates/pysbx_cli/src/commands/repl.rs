@@ -16,7 +16,7 @@ use anyhow::Context;
 use clap::Args;
 use pysbx_analysis::AnalyzeOptions;
 use pysbx_report::{Emitter, FileResult, ScanReport, ScanStats};
-use pysbx_sandbox::{EndReason, ExecRequest, GateFinding, GateReply, Program, ReplInput, ReplLine};
+use pysbx_sandbox::{EndReason, ExecRequest, Program, ReplInput, ReplLine};
 use rustyline::error::ReadlineError;
 
 use crate::args::RuleOptions;
@@ -205,39 +205,16 @@ fn run_piped(args: &ReplArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn load_policy(args: &ReplArgs) -> anyhow::Result<pysbx_sandbox::Policy> {
-    let policy_file = match &args.policy {
-        Some(p) => Some(p.clone()),
-        None if args.rules.no_config => None,
-        None => {
-            crate::config::load_effective_config(args.rules.config.as_deref(), args.rules.audit)?
-                .and_then(|cfg| cfg.config.policy.as_ref().map(|p| cfg.resolve(p)))
-        }
-    };
-    Ok(match &policy_file {
-        Some(p) => pysbx_sandbox::policy::load_policy_file(p)?,
+    Ok(match crate::commands::exec::policy_file(args.policy.as_deref(), &args.rules)? {
+        Some(p) => pysbx_sandbox::policy::load_policy_file(&p)?,
         None => pysbx_sandbox::Policy::default(),
     })
 }
 
 /// The static gate for modules the session imports (inputs are gated by [`Frontend`]).
 fn gate_from_engine(engine: Arc<Engine>) -> pysbx_sandbox::Gate {
-    Arc::new(move |path: &Path, bytes: &[u8]| match engine.sanitize_module(path, bytes) {
-        Ok(module) => GateReply::Allow {
-            source: module.source,
-            findings: module
-                .findings
-                .into_iter()
-                .map(|f| GateFinding {
-                    rule_id: f.rule_id,
-                    severity: f.severity.to_string(),
-                    line: f.line,
-                    column: f.column,
-                    message: f.message,
-                    action: format!("{:?}", f.action).to_lowercase(),
-                })
-                .collect(),
-        },
-        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+    Arc::new(move |path: &Path, bytes: &[u8]| {
+        crate::commands::exec::gate_reply(&engine, path, bytes)
     })
 }
 
