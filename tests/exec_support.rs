@@ -126,3 +126,35 @@ pub(crate) fn token(tag: &str) -> String {
     h.write(tag.as_bytes());
     format!("SECRET{:016x}", h.finish())
 }
+
+/// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
+pub(crate) fn listener() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 64];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            // Passed on before the answer: once the program has its `ok`, the test has the data.
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = conn.write_all(b"ok");
+        }
+    });
+    (port, rx)
+}
+
+/// A Python module whose `send(port, word)` sends `word` to the loopback port and returns the
+/// two-byte answer.
+pub(crate) const CLIENT: &str = "import socket\n\ndef send(port, word):\n    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:\n        s.sendall(word.encode())\n        return s.recv(2).decode()\n";
+
+/// The violation events of an events file.
+pub(crate) fn violations(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("events file");
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|v| v["type"] == "event" && v["kind"] == "violation")
+        .collect()
+}

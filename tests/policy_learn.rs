@@ -1,46 +1,15 @@
 //! Learning mode (`pysbx exec --learn OUT.yaml`), through the real binary: the learned policy
 //! loads, lets the same program run, and refuses exactly the one extra thing a variant does.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::mpsc;
 
-use crate::exec_support::{Scratch, run, stderr, stdout};
-
-/// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
-fn listener() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = [0u8; 64];
-            let n = conn.read(&mut buf).unwrap_or(0);
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = conn.write_all(b"ok");
-        }
-    });
-    (port, rx)
-}
-
-fn violations(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).expect("events file");
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
-        .filter(|v| v["type"] == "event" && v["kind"] == "violation")
-        .collect()
-}
+use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout, violations};
 
 /// A program whose package `client` talks to the listener, whose `__main__` reads two files
 /// from a data directory outside the script's directory and writes into `out/`.
 fn program(s: &Scratch, data: &Path, port: u16, extra: &str) -> std::path::PathBuf {
-    s.write(
-        "client/__init__.py",
-        "import socket\n\ndef send(port, word):\n    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:\n        s.sendall(word.encode())\n        return s.recv(2).decode()\n",
-    );
+    s.write("client/__init__.py", CLIENT);
     let name = if extra.is_empty() { "main.py" } else { "variant.py" };
     s.write(
         name,

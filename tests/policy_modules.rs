@@ -2,31 +2,7 @@
 //! destination. The granted module's connection must arrive; the other's must be refused and
 //! the alert must name it.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-
-use crate::exec_support::{Scratch, run, stderr, stdout};
-
-/// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
-fn listener() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = [0u8; 64];
-            let n = conn.read(&mut buf).unwrap_or(0);
-            // Passed on before the answer: once the program has its `ok`, the test has the data.
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = conn.write_all(b"ok");
-        }
-    });
-    (port, rx)
-}
-
-const CLIENT: &str = "import socket\n\ndef send(port, word):\n    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:\n        s.sendall(word.encode())\n        return s.recv(2).decode()\n";
+use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout};
 
 fn program(s: &Scratch, port: u16) -> std::path::PathBuf {
     s.write("granted/__init__.py", "");

@@ -3,46 +3,15 @@
 //! what the permit leaves out although the policy grants it, and a module's own import list
 //! refuses it an import another module may make.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::sync::mpsc;
 
-use crate::exec_support::{Scratch, run, stderr, stdout};
-
-/// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
-fn listener() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = [0u8; 64];
-            let n = conn.read(&mut buf).unwrap_or(0);
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = conn.write_all(b"ok");
-        }
-    });
-    (port, rx)
-}
-
-/// The violation events of an events file.
-fn violations(path: &std::path::Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).expect("events file");
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
-        .filter(|v| v["type"] == "event" && v["kind"] == "violation")
-        .collect()
-}
-
-const SEND: &str = "import socket\n\ndef send(port, word):\n    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:\n        s.sendall(word.encode())\n        return s.recv(2).decode()\n";
+use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout, violations};
 
 #[test]
 fn a_permit_never_widens_the_grant() {
     let (port, received) = listener();
     let s = Scratch::new();
-    s.write("client.py", SEND);
+    s.write("client.py", CLIENT);
     let main = s.write(
         "main.py",
         &format!(
@@ -77,7 +46,7 @@ fn nested_permits_intersect_and_exclude_what_the_policy_grants() {
     let (port, received) = listener();
     let (other_port, other_received) = listener();
     let s = Scratch::new();
-    s.write("client.py", SEND);
+    s.write("client.py", CLIENT);
     s.write("data/keep/a.txt", "A\n");
     s.write("data/other/b.txt", "B\n");
     let out_dir = s.path().join("out");
