@@ -83,10 +83,8 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
             }
         }
         _ => {
-            let encoding = [label.clone(), label.replace('_', "-"), label.replace('-', "_")]
-                .iter()
-                .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
-                .ok_or_else(|| format!("unknown encoding: {label}"))?;
+            let encoding =
+                encoding_for_label(&label).ok_or_else(|| format!("unknown encoding: {label}"))?;
             let (bytes, _, unmappable) = encoding.encode(text);
             if unmappable {
                 return Err(format!(
@@ -184,15 +182,20 @@ fn decode_ascii(body: &[u8]) -> Result<Cow<'_, str>, SourceError> {
     }
 }
 
+/// The `encoding_rs` encoding a coding cookie names, trying `_` and `-` spellings as Python's
+/// codec lookup does.
+fn encoding_for_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    [label.to_string(), label.replace('_', "-"), label.replace('-', "_")]
+        .iter()
+        .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
+}
+
 fn decode_other<'b>(
     body: &'b [u8],
     label: &str,
     cookie_line: u32,
 ) -> Result<Cow<'b, str>, SourceError> {
-    let encoding = [label.to_string(), label.replace('_', "-"), label.replace('-', "_")]
-        .iter()
-        .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
-    let Some(encoding) = encoding else {
+    let Some(encoding) = encoding_for_label(label) else {
         return Err(error(format!("unknown encoding: {label}"), cookie_line, 1));
     };
     if encoding == encoding_rs::UTF_8 {
