@@ -264,6 +264,59 @@ fn suppression_comment_is_honoured_in_repository_mode_only() {
 }
 
 #[test]
+fn unused_suppressions_are_reported_in_repository_mode() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "s.py",
+        "import os\nos.system('/bin/x')  # pysbx: ignore[PSB201]\ncount = 1  # nosec\n\
+         total = 2  # pysbx: ignore[os-system]\n",
+    );
+    let scan = |extra: &[&str]| {
+        let out = pysbx(dir.path())
+            .args(["scan", "--format", "json"])
+            .args(extra)
+            .arg("s.py")
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found: Vec<(String, u64, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_owned(),
+                    f["line"].as_u64().unwrap(),
+                    f["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        (out.status.code(), found)
+    };
+    // The used suppression on line 2 is not reported; the two unused ones are, at low
+    // severity: they fail the run under the default failing severity (low), not above it.
+    let (code, found) = scan(&[]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert_eq!(
+        found,
+        vec![
+            ("PSB1206".to_owned(), 3, "low".to_owned()),
+            ("PSB1206".to_owned(), 4, "low".to_owned())
+        ]
+    );
+    let (code, _) = scan(&["--fail-on", "medium"]);
+    assert_eq!(code, Some(0));
+    // A rule left out of the run is not judged: its suppressions are not reported.
+    let (_, found) = scan(&["--ignore", "PSB201"]);
+    assert_eq!(found, vec![("PSB1206".to_owned(), 3, "low".to_owned())]);
+    // Audit mode ignores suppression comments, so nothing about them is reported.
+    let (_, found) = scan(&["--audit"]);
+    assert!(found.iter().all(|(id, _, _)| id != "PSB1206"), "{found:?}");
+    assert!(found.iter().any(|(id, line, _)| id == "PSB201" && *line == 2), "{found:?}");
+}
+
+#[test]
 fn configuration_ignores_rules_and_bad_configuration_exits_two() {
     let dir = repo();
     write(dir.path(), "bad.py", DANGEROUS);

@@ -106,6 +106,22 @@ pub(crate) struct Inside {
     pub(crate) call: Option<NameTable>,
 }
 
+/// A whole-file check of one rule, run over a file's comments after its nodes were read.
+#[derive(Debug)]
+pub(crate) struct FileCheck {
+    /// Index of the rule in the rule set.
+    pub(crate) rule: u32,
+    pub(crate) kind: FileCheckKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum FileCheckKind {
+    /// A comment matching the regex.
+    Comment(LazyRegex),
+    /// A suppression comment that suppressed nothing.
+    UnusedSuppression,
+}
+
 /// Everything the engine needs from a rule set, compiled.
 #[derive(Debug)]
 pub(crate) struct Compiled {
@@ -132,6 +148,8 @@ pub(crate) struct Compiled {
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
+    /// The whole-file checks (`comment`, `unused_suppression`), in rule order.
+    pub(crate) file_checks: Vec<FileCheck>,
 }
 
 impl Compiled {
@@ -152,15 +170,60 @@ impl Compiled {
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
+            file_checks: Vec::new(),
         };
         let mut string_factors = Vec::new();
         for (index, rule) in set.rules().iter().enumerate() {
             let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
-            let program = c.program(&rule.matcher, rule, rule_index, &mut string_factors)?;
+            let program = c.top_program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
         c.string_gate = crate::matchers::string::Gate::new(&string_factors);
         Ok(c)
+    }
+
+    /// The program of a rule's whole match: whole-file checks at its top or in its top-level
+    /// `any` become [`FileCheck`]s, the rest a program over nodes (an empty `any`, which never
+    /// holds, when nothing is left).
+    fn top_program(
+        &mut self,
+        spec: &MatchSpec,
+        rule: &Rule,
+        rule_index: u32,
+        factors: &mut Vec<Option<crate::matchers::factors::Factors>>,
+    ) -> Result<Program, CompileError> {
+        match spec {
+            MatchSpec::Any(items) if items.iter().any(MatchSpec::is_file_level) => {
+                let mut node_branches = Vec::new();
+                for item in items {
+                    if item.is_file_level() {
+                        self.file_check(item, rule, rule_index)?;
+                    } else {
+                        node_branches.push(self.program(item, rule, rule_index, factors)?);
+                    }
+                }
+                Ok(Program::Any(node_branches.into_boxed_slice()))
+            }
+            spec if spec.is_file_level() => {
+                self.file_check(spec, rule, rule_index)?;
+                Ok(Program::Any(Box::default()))
+            }
+            spec => self.program(spec, rule, rule_index, factors),
+        }
+    }
+
+    fn file_check(
+        &mut self,
+        spec: &MatchSpec,
+        rule: &Rule,
+        rule_index: u32,
+    ) -> Result<(), CompileError> {
+        let kind = match spec {
+            MatchSpec::Comment(pattern) => FileCheckKind::Comment(LazyRegex::new(pattern, rule)?.0),
+            _ => FileCheckKind::UnusedSuppression,
+        };
+        self.file_checks.push(FileCheck { rule: rule_index, kind });
+        Ok(())
     }
 
     fn program(
@@ -249,6 +312,9 @@ impl Compiled {
                 Program::Not(Box::new(self.program(inner, rule, rule_index, factors)?))
             }
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
+            // Whole-file checks stand only where `top_program` takes them out (the rule loader
+            // refuses them elsewhere); anywhere else they match no node.
+            MatchSpec::Comment(_) | MatchSpec::UnusedSuppression => Program::Any(Box::default()),
         })
     }
 

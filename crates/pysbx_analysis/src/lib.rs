@@ -27,9 +27,10 @@ use std::time::Instant;
 
 use pysbx_rules::{Finding, FindingLocation, Rule, RuleSet};
 use ruff_python_ast::Mod;
+use ruff_python_ast::token::TokenKind;
 use ruff_python_parser::{Mode, ParseOptions};
 use ruff_source_file::LineIndex;
-use ruff_text_size::TextSize;
+use ruff_text_size::{Ranged, TextSize};
 
 pub use decode::{decode_source, encode_like_source};
 pub use error::{CompileError, SourceError, SourceErrorKind};
@@ -188,7 +189,8 @@ impl Analyzer {
                 ..FileAnalysis::default()
             };
         }
-        let out = if raw.is_empty() {
+        let checks_files = !self.compiled.file_checks.is_empty();
+        let out = if raw.is_empty() && !checks_files {
             FileAnalysis::default()
         } else {
             self.report(raw, source, parsed.tokens(), options)
@@ -234,57 +236,148 @@ impl Analyzer {
 
     fn report(
         &self,
-        raw: Vec<Raw>,
+        mut raw: Vec<Raw>,
         source: &str,
         tokens: &ruff_python_ast::token::Tokens,
         options: &AnalyzeOptions,
     ) -> FileAnalysis {
+        raw.extend(self.comment_hits(source, tokens));
         let raw = self.dedup(raw);
-        let offsets: Vec<usize> = raw
-            .iter()
-            .flat_map(|r| [r.range.start().to_usize(), r.range.end().to_usize()])
-            .collect();
-        let table = position::positions(source, offsets);
-        let suppressions = options.honor_suppressions.then(|| {
+        let mut suppressions = options.honor_suppressions.then(|| {
             let index = LineIndex::from_source_text(source);
             suppress::Suppressions::from_tokens(tokens, source, &index)
         });
         let mut findings = Vec::with_capacity(raw.len());
         let mut suppressed = 0;
+        let table = position::positions(source, raw_offsets(&raw));
         for r in raw {
             let Some(rule) = self.compiled.rules.get(r.rule as usize) else { continue };
             let start = position::find(&table, r.range.start().to_usize());
             let end = position::find(&table, r.range.end().to_usize());
-            if let Some(s) = &suppressions
-                && s.suppresses(rule, start.line, end.line)
+            if let Some(s) = &mut suppressions
+                && s.suppress(rule, start.line, end.line)
             {
                 suppressed += 1;
                 continue;
             }
-            let snippet = position::snippet(
-                source,
-                start.line_start,
-                r.range.end().to_usize(),
-                SNIPPET_LINES,
-                SNIPPET_BYTES,
-            );
-            findings.push(Finding {
-                rule: r.rule as usize,
-                start: r.range.start().to_u32(),
-                end: r.range.end().to_u32(),
-                location: FindingLocation {
-                    line: start.line,
-                    column: start.column,
-                    end_line: end.line,
-                    end_column: end.column,
-                },
-                message: rule.render_message(&printable(&r.subject)),
-                subject: printable(&r.subject).into_owned(),
-                snippet: snippet.to_string(),
-                snippet_start: u32::try_from(start.line_start).unwrap_or(u32::MAX),
-            });
+            findings.push(self.finding(&r, rule, source, start, end));
+        }
+        if let Some(s) = &mut suppressions {
+            let unused = self.unused_suppressions(s);
+            if !unused.is_empty() {
+                let table = position::positions(source, raw_offsets(&unused));
+                for r in unused {
+                    let Some(rule) = self.compiled.rules.get(r.rule as usize) else { continue };
+                    let start = position::find(&table, r.range.start().to_usize());
+                    let end = position::find(&table, r.range.end().to_usize());
+                    findings.push(self.finding(&r, rule, source, start, end));
+                }
+                findings.sort_by(|a, b| {
+                    let id = |f: &Finding| self.compiled.rules.get(f.rule).map_or("", |r| &r.id);
+                    a.start.cmp(&b.start).then_with(|| id(a).cmp(id(b)))
+                });
+            }
         }
         FileAnalysis { findings, error: None, suppressed }
+    }
+
+    fn finding(
+        &self,
+        r: &Raw,
+        rule: &Rule,
+        source: &str,
+        start: position::Pos,
+        end: position::Pos,
+    ) -> Finding {
+        let snippet = position::snippet(
+            source,
+            start.line_start,
+            r.range.end().to_usize(),
+            SNIPPET_LINES,
+            SNIPPET_BYTES,
+        );
+        Finding {
+            rule: r.rule as usize,
+            start: r.range.start().to_u32(),
+            end: r.range.end().to_u32(),
+            location: FindingLocation {
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+            },
+            message: rule.render_message(&printable(&r.subject)),
+            subject: printable(&r.subject).into_owned(),
+            snippet: snippet.to_string(),
+            snippet_start: u32::try_from(start.line_start).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The comments that `comment` checks match, as raw hits (subject: the comment's text).
+    fn comment_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
+        let checks: Vec<(u32, &compile::LazyRegex)> = self
+            .compiled
+            .file_checks
+            .iter()
+            .filter_map(|c| match &c.kind {
+                compile::FileCheckKind::Comment(re) => Some((c.rule, re)),
+                compile::FileCheckKind::UnusedSuppression => None,
+            })
+            .collect();
+        if checks.is_empty() {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
+            let range = token.range();
+            let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
+                continue;
+            };
+            for &(rule, re) in &checks {
+                if re.is_match(text) {
+                    hits.push(Raw { rule, range, subject: text.into(), callee: None });
+                }
+            }
+        }
+        hits
+    }
+
+    /// One raw hit per suppression (or name in one) that suppressed nothing, for each
+    /// `unused_suppression` check. Names of those checks' own rules are not judged (a comment
+    /// silencing the check would otherwise report itself), and such a name in a
+    /// `# pysbx: ignore[...]` on the line silences the check there.
+    fn unused_suppressions(&self, suppressions: &mut suppress::Suppressions) -> Vec<Raw> {
+        let mut out = Vec::new();
+        for check in &self.compiled.file_checks {
+            if !matches!(check.kind, compile::FileCheckKind::UnusedSuppression) {
+                continue;
+            }
+            let Some(rule) = self.compiled.rules.get(check.rule as usize) else { continue };
+            if suppressions.is_empty() {
+                break;
+            }
+            let judged: Vec<&Rule> = (0..self.compiled.rules.len())
+                .filter(|&i| {
+                    !self.compiled.file_checks.iter().any(|c| {
+                        matches!(c.kind, compile::FileCheckKind::UnusedSuppression)
+                            && c.rule as usize == i
+                    })
+                })
+                .filter_map(|i| self.compiled.rules.get(i))
+                .collect();
+            for unused in suppressions.unused(&judged) {
+                if suppressions.ignore_names(rule, unused.line) {
+                    continue;
+                }
+                out.push(Raw {
+                    rule: check.rule,
+                    range: unused.range,
+                    subject: unused.subject.into(),
+                    callee: None,
+                });
+            }
+        }
+        out
     }
 
     /// Sorts by (start, rule id), keeps one finding per rule and start (the widest), and
@@ -326,6 +419,11 @@ impl Analyzer {
         }
         kept
     }
+}
+
+/// The start and end offsets of raw hits, for one position table.
+fn raw_offsets(raw: &[Raw]) -> Vec<usize> {
+    raw.iter().flat_map(|r| [r.range.start().to_usize(), r.range.end().to_usize()]).collect()
 }
 
 /// What reading a module produced.

@@ -2,14 +2,14 @@
 //! bandit's `# nosec` (everything) or `# nosec B602, B603` (rules whose `bandit` list names
 //! one of them), on any line a finding spans. Read from the token stream, so a `#` inside a
 //! string is never taken for a comment. A bare `# pysbx: ignore` names nothing and suppresses
-//! nothing.
+//! nothing. What suppressed nothing is listed for the `unused_suppression` check.
 
 use std::collections::BTreeMap;
 
 use pysbx_rules::Rule;
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_source_file::LineIndex;
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextRange};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Directive {
@@ -21,15 +21,37 @@ enum Directive {
     Nosec(Vec<String>),
 }
 
+/// One directive where it was written, with what it has suppressed so far.
+#[derive(Debug)]
+struct Entry {
+    directive: Directive,
+    /// The comment's byte range in the source.
+    range: TextRange,
+    /// Per name of an `Ignore` or id of a `Nosec` (one flag for `NosecAll`): whether it
+    /// suppressed a finding.
+    used: Vec<bool>,
+}
+
+/// A suppression, or one name in it, that suppressed nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unused {
+    /// The comment's byte range in the source.
+    pub(crate) range: TextRange,
+    /// 1-based line of the comment.
+    pub(crate) line: u32,
+    /// What suppressed nothing, as written: `PSB101`, `exec-builtin`, `nosec`, `nosec B602`.
+    pub(crate) subject: String,
+}
+
 /// The directives of one file, by 1-based line.
 #[derive(Debug, Default)]
 pub(crate) struct Suppressions {
-    by_line: BTreeMap<u32, Vec<Directive>>,
+    by_line: BTreeMap<u32, Vec<Entry>>,
 }
 
 impl Suppressions {
     pub(crate) fn from_tokens(tokens: &Tokens, source: &str, index: &LineIndex) -> Self {
-        let mut by_line: BTreeMap<u32, Vec<Directive>> = BTreeMap::new();
+        let mut by_line: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
         for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
             let Some(text) =
                 source.get(token.range().start().to_usize()..token.range().end().to_usize())
@@ -39,19 +61,107 @@ impl Suppressions {
             let directives = parse_comment(text);
             if !directives.is_empty() {
                 let line = u32::try_from(index.line_index(token.start()).get()).unwrap_or(u32::MAX);
-                by_line.entry(line).or_default().extend(directives);
+                by_line.entry(line).or_default().extend(directives.into_iter().map(|directive| {
+                    let names = match &directive {
+                        Directive::Ignore(names) | Directive::Nosec(names) => names.len(),
+                        Directive::NosecAll => 1,
+                    };
+                    Entry { directive, range: token.range(), used: vec![false; names] }
+                }));
             }
         }
         Self { by_line }
     }
 
-    /// Whether a finding of `rule` spanning lines `first..=last` is suppressed.
-    pub(crate) fn suppresses(&self, rule: &Rule, first: u32, last: u32) -> bool {
-        self.by_line.range(first..=last).flat_map(|(_, d)| d).any(|d| match d {
-            Directive::Ignore(names) => names.iter().any(|n| *n == rule.id || *n == rule.name),
-            Directive::NosecAll => true,
-            Directive::Nosec(ids) => ids.iter().any(|id| rule.bandit.iter().any(|b| b == id)),
-        })
+    /// Whether the file has no directive at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_line.is_empty()
+    }
+
+    /// Whether a finding of `rule` spanning lines `first..=last` is suppressed; every
+    /// directive (or name in one) that suppresses it is marked used.
+    pub(crate) fn suppress(&mut self, rule: &Rule, first: u32, last: u32) -> bool {
+        let mut suppressed = false;
+        for entry in self.by_line.range_mut(first..=last).flat_map(|(_, e)| e) {
+            match &entry.directive {
+                Directive::Ignore(names) => {
+                    for (name, used) in names.iter().zip(entry.used.iter_mut()) {
+                        if *name == rule.id || *name == rule.name {
+                            *used = true;
+                            suppressed = true;
+                        }
+                    }
+                }
+                Directive::NosecAll => {
+                    entry.used.fill(true);
+                    suppressed = true;
+                }
+                Directive::Nosec(ids) => {
+                    for (id, used) in ids.iter().zip(entry.used.iter_mut()) {
+                        if rule.bandit.iter().any(|b| b == id) {
+                            *used = true;
+                            suppressed = true;
+                        }
+                    }
+                }
+            }
+        }
+        suppressed
+    }
+
+    /// Whether a `# pysbx: ignore[...]` on `line` names `rule` (marking the name used).
+    /// `# nosec` does not count: a bare `# nosec` that suppressed nothing must not silence
+    /// its own report.
+    pub(crate) fn ignore_names(&mut self, rule: &Rule, line: u32) -> bool {
+        let mut named = false;
+        for entry in self.by_line.get_mut(&line).into_iter().flatten() {
+            if let Directive::Ignore(names) = &entry.directive {
+                for (name, used) in names.iter().zip(entry.used.iter_mut()) {
+                    if *name == rule.id || *name == rule.name {
+                        *used = true;
+                        named = true;
+                    }
+                }
+            }
+        }
+        named
+    }
+
+    /// The directives, and names in directives, that suppressed nothing. A name is judged
+    /// only when it names one of `rules` (by id or name, or for a bandit id, through a rule's
+    /// `bandit` list): a name of a rule left out of this run cannot have been used, which does
+    /// not make it wrong.
+    pub(crate) fn unused(&self, rules: &[&Rule]) -> Vec<Unused> {
+        let mut out = Vec::new();
+        for (&line, entries) in &self.by_line {
+            for entry in entries {
+                let mut push = |subject: String| {
+                    out.push(Unused { range: entry.range, line, subject });
+                };
+                match &entry.directive {
+                    Directive::Ignore(names) => {
+                        for (name, used) in names.iter().zip(&entry.used) {
+                            if !used && rules.iter().any(|r| r.id == *name || r.name == *name) {
+                                push(name.clone());
+                            }
+                        }
+                    }
+                    Directive::NosecAll => {
+                        if entry.used.iter().all(|u| !u) {
+                            push("nosec".to_string());
+                        }
+                    }
+                    Directive::Nosec(ids) => {
+                        for (id, used) in ids.iter().zip(&entry.used) {
+                            if !used && rules.iter().any(|r| r.bandit.iter().any(|b| b == id)) {
+                                push(format!("nosec {id}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

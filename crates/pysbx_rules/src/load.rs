@@ -92,6 +92,8 @@ struct RawMatch {
     all: Option<Vec<Spanned<RawMatch>>>,
     not: Option<Box<Spanned<RawMatch>>>,
     inside: Option<Spanned<RawInside>>,
+    comment: Option<Spanned<String>>,
+    unused_suppression: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +270,14 @@ impl Ctx {
         }
         let _ = rule_pos;
         let matcher = self.matcher(raw.matcher.value, pos(&raw.matcher.referenced), true)?;
+        if raw.action != Action::Report && has_file_level(&matcher) {
+            return Err(self.invalid(
+                pos(&raw.matcher.referenced),
+                "`comment` and `unused_suppression` find comments, which the sanitizer has \
+                 nothing to strip or stub in: such a rule needs `action: report`"
+                    .to_string(),
+            ));
+        }
         if !matcher.is_positive() {
             return Err(self.invalid(
                 pos(&raw.matcher.referenced),
@@ -334,11 +344,14 @@ impl Ctx {
         Ok(raw.value.clone())
     }
 
+    /// `file_level_ok`: whether a whole-file check (`comment`, `unused_suppression`) may stand
+    /// here: as the rule's match or a branch of its top-level `any`, never under `all`/`not`,
+    /// which combine matchers at one syntax tree node.
     fn matcher(
         &self,
         raw: RawMatch,
         at: SourcePosition,
-        _top: bool,
+        file_level_ok: bool,
     ) -> Result<MatchSpec, RuleLoadError> {
         let kinds = [
             raw.call.is_some(),
@@ -350,6 +363,8 @@ impl Ctx {
             raw.all.is_some(),
             raw.not.is_some(),
             raw.inside.is_some(),
+            raw.comment.is_some(),
+            raw.unused_suppression.is_some(),
         ]
         .iter()
         .filter(|k| **k)
@@ -357,7 +372,8 @@ impl Ctx {
         if kinds == 0 {
             return Err(self.invalid(
                 at,
-                "empty match: give one of call, reference, import, attribute, string, any, all, not, inside"
+                "empty match: give one of call, reference, import, attribute, string, any, all, \
+                 not, inside, comment, unused_suppression"
                     .to_string(),
             ));
         }
@@ -391,6 +407,29 @@ impl Ctx {
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
         }
+        if raw.comment.is_some() || raw.unused_suppression.is_some() {
+            if !file_level_ok {
+                return Err(self.invalid(
+                    at,
+                    "`comment` and `unused_suppression` look at a whole file's comments: use \
+                     them as a rule's match or a branch of its top-level `any`, not under \
+                     `all` or `not`"
+                        .to_string(),
+                ));
+            }
+            if let Some(s) = raw.comment {
+                return Ok(MatchSpec::Comment(self.regex(&s)?));
+            }
+            if let Some(flag) = raw.unused_suppression {
+                if !flag.value {
+                    return Err(self.invalid(
+                        pos(&flag.referenced),
+                        "`unused_suppression` takes `true` (leave it out otherwise)".to_string(),
+                    ));
+                }
+                return Ok(MatchSpec::UnusedSuppression);
+            }
+        }
         if let Some(items) = raw.any {
             if items.is_empty() {
                 return Err(self.invalid(at, "`any` needs at least one matcher".to_string()));
@@ -398,7 +437,7 @@ impl Ctx {
             let mut out = Vec::new();
             for item in items {
                 let p = pos(&item.referenced);
-                let m = self.matcher(item.value, p, false)?;
+                let m = self.matcher(item.value, p, file_level_ok)?;
                 if !m.is_positive() {
                     return Err(self.invalid(
                         p,
@@ -511,6 +550,14 @@ fn valid_id(id: &str) -> bool {
     letters >= 1 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
 }
 
+/// Whether the match holds a whole-file check (at its top or in its top-level `any`).
+fn has_file_level(spec: &MatchSpec) -> bool {
+    match spec {
+        MatchSpec::Any(items) => items.iter().any(MatchSpec::is_file_level),
+        other => other.is_file_level(),
+    }
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.split('-').all(|part| {
@@ -606,6 +653,36 @@ mod tests {
         let text = GOOD.replace("call: builtins.exec", "not: {call: builtins.exec}");
         let err = load(&text).unwrap_err();
         assert!(err.to_string().contains("no positive matcher"), "{err}");
+    }
+
+    #[test]
+    fn whole_file_checks_stand_at_the_top_or_in_its_any() {
+        let text = GOOD.replace("call: builtins.exec", "unused_suppression: true");
+        assert_eq!(load(&text).unwrap().rules()[0].matcher, MatchSpec::UnusedSuppression);
+        let text =
+            GOOD.replace("call: builtins.exec", "any: [{string: 'x'}, {comment: '\\x{202E}'}]");
+        let set = load(&text).unwrap();
+        let MatchSpec::Any(items) = &set.rules()[0].matcher else { panic!("not an any") };
+        assert_eq!(items[1], MatchSpec::Comment("\\x{202E}".into()));
+
+        let text =
+            GOOD.replace("call: builtins.exec", "all: [{call: builtins.exec}, {comment: 'x'}]");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("not under `all` or `not`"), "{err}");
+        assert_eq!(err.position().unwrap().line, 8, "{err}");
+
+        let text = GOOD.replace("call: builtins.exec", "comment: 'a(b'");
+        assert!(load(&text).unwrap_err().to_string().contains("invalid regex"));
+
+        let text = GOOD.replace("call: builtins.exec", "unused_suppression: false");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("takes `true`"), "{err}");
+
+        let text = GOOD
+            .replace("call: builtins.exec", "comment: 'x'")
+            .replace("    message: m\n", "    message: m\n    action: strip\n");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("needs `action: report`"), "{err}");
     }
 
     #[test]

@@ -233,9 +233,22 @@ pub enum MatchSpec {
     Not(Box<MatchSpec>),
     /// The node sits in the given context (only as a filter inside `all`).
     Inside(InsideSpec),
+    /// A comment whose text matches the regex. A whole-file check: only as the rule's match
+    /// or a branch of its top-level `any`.
+    Comment(String),
+    /// A suppression comment (`# pysbx: ignore[...]`, `# nosec`) that suppressed nothing.
+    /// A whole-file check like `comment`; reported only where suppressions are honoured.
+    UnusedSuppression,
 }
 
 impl MatchSpec {
+    /// Whether this is a whole-file check (`comment`, `unused-suppression`), which looks at a
+    /// file's comments instead of its syntax tree nodes.
+    #[must_use]
+    pub fn is_file_level(&self) -> bool {
+        matches!(self, Self::Comment(_) | Self::UnusedSuppression)
+    }
+
     /// Whether this matcher can produce candidates by itself (it has a positive kind).
     #[must_use]
     pub fn is_positive(&self) -> bool {
@@ -244,7 +257,9 @@ impl MatchSpec {
             | Self::Reference(_)
             | Self::Import(_)
             | Self::Attribute(_)
-            | Self::String(_) => true,
+            | Self::String(_)
+            | Self::Comment(_)
+            | Self::UnusedSuppression => true,
             Self::Any(items) => !items.is_empty() && items.iter().all(Self::is_positive),
             Self::All(items) => items.iter().any(Self::is_positive),
             Self::Not(_) | Self::Inside(_) => false,
