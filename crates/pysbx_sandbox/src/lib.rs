@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 pub mod interp;
 pub mod learn;
+mod netdns;
 mod netrelay;
 mod plan;
 pub mod policy;

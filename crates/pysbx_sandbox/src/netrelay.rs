@@ -16,7 +16,8 @@
 //! supervisor accepts on them, checks each destination against the pinned set once more, and
 //! opens the real connection from its own namespace. UDP is relayed per datagram flow the same
 //! way. Nothing inside the sandbox can reach a resolver, so every name the program learns comes
-//! from pysbx.
+//! from pysbx: pinned before the run, or, under a `*.suffix` rule, from the DNS server the
+//! supervisor runs for the sandbox (`netdns`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IoSliceMut;
@@ -25,7 +26,7 @@ use std::net::{
 };
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::policy::{HostPattern, NetRule, Policy, Protocol, in_block, special_range};
@@ -50,6 +51,9 @@ pub(crate) struct Listen {
     pub(crate) udp: bool,
     /// The address and port; an unspecified address is a wildcard listener for blocks.
     pub(crate) addr: SocketAddr,
+    /// The sandbox's DNS server socket (see `netdns`), not a relayed destination.
+    #[serde(default)]
+    pub(crate) dns: bool,
 }
 
 /// What the trampoline sets up in the sandbox's network namespace.
@@ -63,6 +67,11 @@ pub(crate) struct NetPlan {
     /// `nsswitch.conf` that consults only it and an empty `resolv.conf`), so that every lookup
     /// inside, the C library's included, gets pysbx's answer or none.
     pub(crate) hosts: Vec<(String, Vec<IpAddr>)>,
+    /// Whether names are also asked of the DNS server pysbx runs inside the namespace (the
+    /// policy has `*.suffix` rules): `resolv.conf` then names it and `nsswitch.conf` consults
+    /// it after `/etc/hosts`.
+    #[serde(default)]
+    pub(crate) dns: bool,
 }
 
 /// The names pysbx answers for the run, and what it had to say about them.
@@ -101,8 +110,6 @@ pub(crate) fn pin(
     resolve: &mut dyn FnMut(&str) -> std::io::Result<Vec<IpAddr>>,
 ) -> Pins {
     let rules = policy.all_net();
-    let listed: Vec<IpAddr> = policy.hosts.values().flatten().copied().collect();
-    let explicit = |ip: IpAddr| listed.contains(&ip) || rules.iter().any(|r| r.names_address(ip));
     let mut pins = Pins { names: policy.hosts.clone(), notes: Vec::new() };
     for rule in &rules {
         let HostPattern::Name(name) = &rule.host else { continue };
@@ -118,18 +125,36 @@ pub(crate) fn pin(
                 Vec::new()
             }
         };
-        let mut kept = Vec::new();
-        for ip in answer {
-            match special_range(ip) {
-                Some(range) if !explicit(ip) => pins.notes.push(format!(
-                    "net: `{name}` resolved to {ip}, a {range} address; refused (list the address in `hosts:` or `net.allow` to allow it)"
-                )),
-                _ => kept.push(ip),
-            }
-        }
+        let kept = keep_answers(policy, name, answer, &mut pins.notes);
         pins.names.insert(name.clone(), kept);
     }
     pins
+}
+
+/// The addresses of `answer` (for `name`) that pysbx hands out: those in loopback, private,
+/// link-local, shared, unique-local and other special ranges are dropped, with a note, unless
+/// the policy names the address itself (in `hosts:`, or as an address or block of a rule).
+pub(crate) fn keep_answers(
+    policy: &Policy,
+    name: &str,
+    answer: Vec<IpAddr>,
+    notes: &mut Vec<String>,
+) -> Vec<IpAddr> {
+    let rules = policy.all_net();
+    let explicit = |ip: IpAddr| {
+        policy.hosts.values().flatten().any(|h| *h == ip)
+            || rules.iter().any(|r| r.names_address(ip))
+    };
+    let mut kept = Vec::new();
+    for ip in answer {
+        match special_range(ip) {
+            Some(range) if !explicit(ip) => notes.push(format!(
+                "net: `{name}` resolved to {ip}, a {range} address; refused (list the address in `hosts:` or `net.allow` to allow it)"
+            )),
+            _ => kept.push(ip),
+        }
+    }
+    kept
 }
 
 /// Whether a pinned `name` falls under `rule`'s host pattern.
@@ -176,6 +201,16 @@ impl Allowed {
         entries.sort();
         entries.dedup();
         Self { entries }
+    }
+
+    /// Allows `udp` (else TCP) traffic to `ip:port` from now on (a name resolved during the
+    /// run).
+    pub(crate) fn add(&mut self, udp: bool, ip: IpAddr, port: u16) {
+        let ip = canonical(ip);
+        let entry = (udp, ip, full(ip), port);
+        if let Err(at) = self.entries.binary_search(&entry) {
+            self.entries.insert(at, entry);
+        }
     }
 
     /// Whether `udp` (else TCP) traffic to `ip:port` is allowed.
@@ -243,6 +278,26 @@ pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
     // TCP blocks wider than one address get a wildcard listener on their port; the supervisor
     // checks each accepted destination.
     let mut wildcard: Vec<(bool, u16)> = Vec::new(); // (ipv6, port)
+    // Names under `*.suffix` rules are resolved during the run, to addresses unknown before
+    // it: every address exists inside the namespace (a local route for the whole space), the
+    // rule's ports get wildcard listeners, and the supervisor's DNS server adds each answer to
+    // the allowed set before the program sees it. Other addresses are accepted, then reset.
+    let wild_ports: Vec<u16> = policy
+        .all_net()
+        .iter()
+        .filter(|r| r.protocol == Protocol::Tcp && matches!(r.host, HostPattern::Suffix(_)))
+        .filter_map(|r| r.port)
+        .collect();
+    if !wild_ports.is_empty() {
+        plan.dns = true;
+        plan.routes.push((IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0));
+        plan.routes.push((IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0));
+        for &port in &wild_ports {
+            wildcard.push((false, port));
+            wildcard.push((true, port));
+        }
+        plan.listeners.push(Listen { udp: true, addr: crate::netdns::DNS_ADDR, dns: true });
+    }
     for &(udp, ip, prefix, port) in &allowed.entries {
         if prefix == full(ip) {
             continue;
@@ -257,7 +312,11 @@ pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
                         IpAddr::V6(Ipv6Addr::from(u128::from(a).wrapping_add(u128::from(i))))
                     }
                 };
-                plan.listeners.push(Listen { udp: true, addr: SocketAddr::new(addr, port) });
+                plan.listeners.push(Listen {
+                    udp: true,
+                    addr: SocketAddr::new(addr, port),
+                    dns: false,
+                });
             }
         } else {
             wildcard.push((ip.is_ipv6(), port));
@@ -271,16 +330,16 @@ pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
         if !udp && wildcard.contains(&(ip.is_ipv6(), port)) {
             continue;
         }
-        plan.listeners.push(Listen { udp, addr: SocketAddr::new(ip, port) });
+        plan.listeners.push(Listen { udp, addr: SocketAddr::new(ip, port), dns: false });
     }
     for (v6, port) in wildcard {
         let any =
             if v6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
-        plan.listeners.push(Listen { udp: false, addr: SocketAddr::new(any, port) });
+        plan.listeners.push(Listen { udp: false, addr: SocketAddr::new(any, port), dns: false });
     }
     plan.routes.sort();
     plan.routes.dedup();
-    plan.listeners.sort_by_key(|l| (l.udp, l.addr));
+    plan.listeners.sort_by_key(|l| (l.udp, l.addr, l.dns));
     plan.listeners.dedup();
     Mode::Relay(plan)
 }
@@ -294,19 +353,30 @@ pub(crate) struct NetSetup {
     pub(crate) allowed: Allowed,
     /// How the kernel enforces it.
     pub(crate) mode: Mode,
+    /// The names the sandbox's DNS server answers (pinned and, under `*.suffix` rules,
+    /// resolved during the run).
+    pub(crate) names: Arc<crate::netdns::Names>,
+    /// The suffixes whose names are resolved during the run.
+    pub(crate) wild: Vec<String>,
 }
 
 impl NetSetup {
     /// Pins the names of `policy` with the machine's resolver and decides the mode.
     pub(crate) fn prepare(policy: &Policy) -> Self {
+        let upstream = crate::netdns::Upstream::of(policy);
         let pins = if policy.any_network() {
-            pin(policy, &mut system_resolve)
+            pin(policy, &mut |name| upstream.resolve(name))
         } else {
             Pins { names: policy.hosts.clone(), notes: Vec::new() }
         };
         let allowed = Allowed::new(policy, &pins);
         let mode = mode(policy, &allowed);
-        Self { pins, allowed, mode }
+        let names = Arc::new(crate::netdns::Names::new(policy, &pins.names));
+        let wild = match &mode {
+            Mode::Relay(plan) if plan.dns => crate::netdns::wild_suffixes(policy),
+            _ => Vec::new(),
+        };
+        Self { pins, allowed, mode, names, wild }
     }
 
     /// Whether the supervisor answers every name (the relay): the guard then refuses lookups of
@@ -350,7 +420,13 @@ impl NetSetup {
     /// Starts the relay on our end of [`NetSetup::channel`].
     pub(crate) fn start(&self, ours: OwnedFd, report: Report) -> Option<Relay> {
         match &self.mode {
-            Mode::Relay(net) => Some(Relay::start(ours, net.clone(), self.allowed.clone(), report)),
+            Mode::Relay(net) => Some(Relay::start(
+                ours,
+                net.clone(),
+                self.allowed.clone(),
+                self.names.clone(),
+                report,
+            )),
             _ => None,
         }
     }
@@ -398,12 +474,13 @@ impl Relay {
         from_trampoline: OwnedFd,
         plan: NetPlan,
         allowed: Allowed,
+        names: Arc<crate::netdns::Names>,
         report: Report,
     ) -> Self {
         let relay = Self { stopped: Arc::new(AtomicBool::new(false)), sockets: Arc::default() };
         let stopped = relay.stopped.clone();
         let sockets = relay.sockets.clone();
-        let allowed = Arc::new(allowed);
+        let allowed = Arc::new(RwLock::new(allowed));
         std::thread::spawn(move || {
             while let Some((index, fd)) = receive_listener(&from_trampoline) {
                 let Some(spec) = plan.listeners.get(usize::from(index)).cloned() else { break };
@@ -413,9 +490,17 @@ impl Relay {
                     stopped: stopped.clone(),
                     sockets: sockets.clone(),
                 };
+                let names = names.clone();
                 std::thread::spawn(move || {
                     let _tracked = ctx.track(&fd);
-                    if spec.udp {
+                    if spec.dns {
+                        crate::netdns::serve(
+                            &UdpSocket::from(fd),
+                            &names,
+                            &ctx.allowed,
+                            &ctx.report,
+                        );
+                    } else if spec.udp {
                         serve_udp(&UdpSocket::from(fd), &ctx);
                     } else {
                         serve_tcp(&TcpListener::from(fd), &ctx);
@@ -445,13 +530,17 @@ impl Drop for Relay {
 
 #[derive(Clone)]
 struct Ctx {
-    allowed: Arc<Allowed>,
+    allowed: Arc<RwLock<Allowed>>,
     report: Report,
     stopped: Arc<AtomicBool>,
     sockets: Sockets,
 }
 
 impl Ctx {
+    fn permits(&self, udp: bool, dst: SocketAddr) -> bool {
+        self.allowed.read().is_ok_and(|a| a.permits(udp, dst.ip(), dst.port()))
+    }
+
     /// Registers a socket for [`Relay::stop`] until the returned entry is dropped.
     fn track(&self, fd: &impl std::os::fd::AsFd) -> Option<Tracked> {
         let dup = fd.as_fd().try_clone_to_owned().ok()?;
@@ -516,7 +605,7 @@ fn serve_tcp(listener: &TcpListener, ctx: &Ctx) {
         let Ok(inner) = conn else { continue };
         let Ok(dst) = inner.local_addr() else { continue };
         let dst = SocketAddr::new(canonical(dst.ip()), dst.port());
-        if !ctx.allowed.permits(false, dst.ip(), dst.port()) {
+        if !ctx.permits(false, dst) {
             (ctx.report)(
                 true,
                 format!("relay refused a TCP connection to {dst}: not a pinned destination"),
@@ -578,7 +667,7 @@ fn serve_udp(sock: &UdpSocket, ctx: &Ctx) {
         if ctx.stopped.load(Ordering::SeqCst) {
             break;
         }
-        if !ctx.allowed.permits(true, dst.ip(), dst.port()) {
+        if !ctx.permits(true, dst) {
             continue;
         }
         let existing = flows.lock().ok().and_then(|f| f.get(&src).cloned());
@@ -682,6 +771,25 @@ mod tests {
     }
 
     #[test]
+    fn names_resolved_during_the_run_join_the_allowed_set() {
+        let p = policy("net:\n  allow: [\"api.test:443\"]\nhosts:\n  api.test: [\"192.0.2.1\"]\n");
+        let pins = pin(&p, &mut |_| Err(std::io::Error::other("offline")));
+        let mut allowed = Allowed::new(&p, &pins);
+        let ip: IpAddr = "198.51.100.7".parse().unwrap();
+        assert!(!allowed.permits(false, ip, 443));
+        allowed.add(false, ip, 443);
+        allowed.add(false, ip, 443);
+        assert!(allowed.permits(false, ip, 443));
+        assert!(allowed.permits(false, "::ffff:198.51.100.7".parse().unwrap(), 443));
+        assert!(!allowed.permits(false, ip, 80));
+        assert!(!allowed.permits(true, ip, 443));
+        // Without a `*.suffix` rule there is no DNS server and no catch-all route.
+        let Mode::Relay(plan) = mode(&p, &allowed) else { panic!("relay expected") };
+        assert!(!plan.dns);
+        assert!(!plan.routes.iter().any(|(_, prefix)| *prefix == 0));
+    }
+
+    #[test]
     fn relay_plan_lists_pinned_addresses_and_blocks() {
         let p = policy(
             "net:\n  allow: [\"svc.test:8080\", \"*.corp.test:443\", \"10.1.0.0/16:5432\", \"udp:dns.test:53\"]\nhosts:\n  svc.test: [\"127.0.0.2\"]\n  a.corp.test: [\"192.0.2.10\"]\n  dns.test: [\"127.0.0.9\"]\n  other.test: [\"127.0.0.3\"]\n",
@@ -697,16 +805,24 @@ mod tests {
         assert!(!allowed.permits(true, "127.0.0.2".parse().unwrap(), 8080));
         assert!(allowed.permits(true, "127.0.0.9".parse().unwrap(), 53));
         let Mode::Relay(plan) = mode(&p, &allowed) else { panic!("relay expected") };
-        let listen = |udp: bool, a: &str| Listen { udp, addr: a.parse().unwrap() };
+        let listen = |udp: bool, a: &str| Listen { udp, addr: a.parse().unwrap(), dns: false };
+        // `*.corp.test:443` names are resolved during the run: every address exists in the
+        // namespace, port 443 gets wildcard listeners (which also serve the pinned
+        // a.corp.test), and pysbx's DNS server has a socket.
         assert_eq!(
             plan.listeners,
             vec![
+                listen(false, "0.0.0.0:443"),
                 listen(false, "0.0.0.0:5432"),
                 listen(false, "127.0.0.2:8080"),
-                listen(false, "192.0.2.10:443"),
+                listen(false, "[::]:443"),
                 listen(true, "127.0.0.9:53"),
+                Listen { udp: true, addr: crate::netdns::DNS_ADDR, dns: true },
             ]
         );
+        assert!(plan.dns);
+        assert!(plan.routes.contains(&("0.0.0.0".parse().unwrap(), 0)));
+        assert!(plan.routes.contains(&("::".parse().unwrap(), 0)));
         assert!(plan.routes.contains(&("10.1.0.0".parse().unwrap(), 16)));
         assert!(plan.routes.contains(&("192.0.2.10".parse().unwrap(), 32)));
         assert!(!plan.routes.iter().any(|(ip, _)| *ip == "127.0.0.3".parse::<IpAddr>().unwrap()));

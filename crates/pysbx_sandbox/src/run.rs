@@ -449,6 +449,8 @@ fn run_inner(
         // The guard answers the pinned names; behind the relay it answers nothing else.
         obj.insert("hosts".into(), serde_json::json!(net.pins.names));
         obj.insert("dns_pinned".into(), net.pinned_dns().into());
+        // Names under these suffixes are resolved during the run, by pysbx's DNS server.
+        obj.insert("dns_wild".into(), serde_json::json!(net.wild));
     }
     let mut output: Option<serde_json::Value> = None;
     let mut output_notes: Vec<String> = net.pins.notes.clone();

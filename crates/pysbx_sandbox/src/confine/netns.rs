@@ -156,7 +156,8 @@ fn open_listener(l: &Listen) -> Result<OwnedFd, String> {
 }
 
 /// The resolver files the sandbox sees: its `/etc/hosts` holds the pinned names only, its
-/// `nsswitch.conf` consults only that file and its `resolv.conf` names no server. Written under
+/// `nsswitch.conf` consults only that file and its `resolv.conf` names no server, unless the
+/// policy has `*.suffix` rules: then both name pysbx's own DNS server in the namespace. Written under
 /// `dir` (on the private tmpfs) and bound over the host's files in the mount namespace; a file
 /// the host lacks is left alone (the namespace has no server to ask anyway).
 pub(crate) fn answer_files(plan: &NetPlan, dir: &std::path::Path) -> Result<(), String> {
@@ -169,11 +170,22 @@ pub(crate) fn answer_files(plan: &NetPlan, dir: &std::path::Path) -> Result<(), 
             hosts.push_str(&format!("{ip} {name}\n"));
         }
     }
-    let files = [
-        ("hosts", hosts),
-        ("nsswitch.conf", "hosts: files\nnetworks: files\n".to_string()),
-        ("resolv.conf", "# pysbx answers names; there is no server to ask.\n".to_string()),
-    ];
+    let (nsswitch, resolv) = if plan.dns {
+        (
+            "hosts: files dns\nnetworks: files\n".to_string(),
+            format!(
+                "# pysbx answers names: the server below is pysbx, inside this sandbox.\n\
+                 nameserver {}\noptions timeout:5 attempts:2\n",
+                crate::netdns::DNS_ADDR.ip()
+            ),
+        )
+    } else {
+        (
+            "hosts: files\nnetworks: files\n".to_string(),
+            "# pysbx answers names; there is no server to ask.\n".to_string(),
+        )
+    };
+    let files = [("hosts", hosts), ("nsswitch.conf", nsswitch), ("resolv.conf", resolv)];
     for (name, content) in files {
         let source = dir.join(name);
         std::fs::write(&source, content).map_err(|e| format!("write {}: {e}", source.display()))?;

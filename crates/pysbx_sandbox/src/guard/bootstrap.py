@@ -128,6 +128,15 @@ def _pysbx_guard():
             _names_of[_ip] = _names_of.get(_ip, ()) + (_n,)
     # Behind the relay pysbx answers every name: a name it did not pin has no answer.
     _dns_pinned = bool(cfg.get("dns_pinned"))
+    # Names under these suffixes are answered during the run by pysbx's DNS server, which the
+    # C resolver inside the sandbox asks.
+    _dns_wild = tuple(cfg.get("dns_wild") or ())
+
+    def _wild(host):
+        for suffix in _dns_wild:
+            if len(host) > len(suffix) + 1 and host.endswith("." + suffix):
+                return True
+        return False
 
     def _under(path, roots):
         for r in roots:
@@ -360,7 +369,7 @@ def _pysbx_guard():
             return
         if host.lower() in _hosts:
             return
-        if _dns_pinned and not _is_address(host):
+        if _dns_pinned and not _is_address(host) and not _wild(host.lower().rstrip(".")):
             _violation("net", "name lookup of %s: pysbx answers only the names of net.allow and hosts" % host,
                        op, user, stack, {"grant": "lookup", "host": host})
         _permit_check("lookup", host, op, user, stack)
@@ -954,9 +963,20 @@ def _pysbx_guard():
             sys.stdout.reconfigure(line_buffering=True)
         except Exception:
             pass
-    if _hosts:
+    if _hosts or _dns_wild:
         import socket
         real_getaddrinfo = socket.getaddrinfo
+
+        def _learn_addresses(key, ips):
+            # An address pysbx's DNS server gave for a name stands for that name, as a pinned
+            # one does, so a connection to it is judged by the name's rules.
+            if _type(key) is not _str:
+                return
+            name = key.rstrip(".")
+            if _wild(name):
+                for ip in ips:
+                    if name not in _names_of.get(ip, ()):
+                        _names_of[ip] = _names_of.get(ip, ()) + (name,)
 
         def _lookup_from_wrapper(host, op):
             # The audit hook exempts calls made by guard code, these wrappers included: check
@@ -981,7 +1001,9 @@ def _pysbx_guard():
                     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
                 return out
             _lookup_from_wrapper(host, "socket.getaddrinfo")
-            return real_getaddrinfo(host, port, family, type, proto, flags)
+            out = real_getaddrinfo(host, port, family, type, proto, flags)
+            _learn_addresses(key, [entry[4][0] for entry in out])
+            return out
 
         real_gethostbyname_ex = socket.gethostbyname_ex
 
@@ -993,14 +1015,18 @@ def _pysbx_guard():
                     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
                 return (key, [], v4)
             _lookup_from_wrapper(host, "socket.gethostbyname_ex")
-            return real_gethostbyname_ex(host)
+            out = real_gethostbyname_ex(host)
+            _learn_addresses(key, out[2])
+            return out
 
         def gethostbyname(host):
             key = host.lower() if _type(host) is _str else host
             if key in _hosts:
                 return gethostbyname_ex(host)[2][0]
             _lookup_from_wrapper(host, "socket.gethostbyname")
-            return real_gethostbyname(host)
+            out = real_gethostbyname(host)
+            _learn_addresses(key, [out])
+            return out
 
         real_gethostbyname = socket.gethostbyname
         socket.getaddrinfo = getaddrinfo

@@ -45,6 +45,7 @@ struct RawFs {
 #[serde(deny_unknown_fields)]
 struct RawNet {
     allow: Option<Vec<Spanned<String>>>,
+    resolver: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +194,18 @@ impl Ctx {
         }
         if let Some(net) = raw.net {
             policy.net = self.net_rules(net.allow.unwrap_or_default())?;
+            if let Some(server) = net.resolver {
+                policy.resolver = Some(resolver_address(&server.value).ok_or_else(|| {
+                    self.invalid(
+                        pos(&server),
+                        format!(
+                            "`{}` is not a DNS server address: give IP or IP:PORT \
+                             (`192.0.2.53`, `[2001:db8::53]:53`)",
+                            server.value
+                        ),
+                    )
+                })?);
+            }
         }
         if let Some(hosts) = raw.hosts {
             for (name, addrs) in hosts {
@@ -570,6 +583,15 @@ fn is_module_name(name: &str) -> bool {
         })
 }
 
+/// `IP` (port 53) or `IP:PORT` (`[V6]:PORT` for IPv6).
+fn resolver_address(text: &str) -> Option<std::net::SocketAddr> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(std::net::SocketAddr::new(ip, 53));
+    }
+    text.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,6 +654,13 @@ alerts:
         assert_eq!(err.position(), Some(Position { line: 2, column: 10 }), "{err}");
         let err = load("net:\n  allow: [\"example.com\"]\n").unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
+        let p = load("net:\n  resolver: 192.0.2.53\n").unwrap();
+        assert_eq!(p.resolver, Some("192.0.2.53:53".parse().unwrap()));
+        let p = load("net:\n  resolver: \"[2001:db8::53]:5353\"\n").unwrap();
+        assert_eq!(p.resolver, Some("[2001:db8::53]:5353".parse().unwrap()));
+        let err = load("net:\n  resolver: dns.example\n").unwrap_err();
+        assert_eq!(err.position().map(|p| p.line), Some(2), "{err}");
+        assert!(err.to_string().contains("not a DNS server address"), "{err}");
         let err = load("on_violation: explode\n").unwrap_err();
         assert!(err.to_string().contains("expected raise or kill"), "{err}");
         let err = load("env: {pass: [PYTHONPATH]}\n").unwrap_err();

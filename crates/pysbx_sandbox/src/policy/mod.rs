@@ -22,6 +22,9 @@ pub struct Policy {
     pub net: Vec<NetRule>,
     /// A static host map answered to name lookups instead of DNS.
     pub hosts: BTreeMap<String, Vec<IpAddr>>,
+    /// The DNS server pysbx asks for allowed names (`net.resolver`); `None`: the machine's
+    /// resolver. Asked by the supervisor only, never by the program.
+    pub resolver: Option<std::net::SocketAddr>,
     /// Whether the program may create processes (fork, exec, subprocess, shells).
     pub process: bool,
     /// Whether the program may load foreign code through ctypes or cffi.
@@ -48,6 +51,7 @@ impl Default for Policy {
             fs: FsPolicy::default(),
             net: Vec::new(),
             hosts: BTreeMap::new(),
+            resolver: None,
             process: false,
             ffi: false,
             imports: ImportPolicy::default(),
