@@ -388,6 +388,7 @@ fn upstream_dns(zone: &'static [(&'static str, [u8; 4])]) -> (u16, mpsc::Receive
 
 const WILDCARD_ZONE: &[(&str, [u8; 4])] = &[
     ("a.wild.test", [127, 0, 0, 2]),
+    ("u.wild.test", [127, 0, 0, 2]),
     ("c.wild.test", [127, 0, 0, 2]),
     ("inner.wild.test", [10, 1, 2, 3]),
     ("exfil.attacker.test", [127, 0, 0, 3]),
@@ -396,23 +397,59 @@ const WILDCARD_ZONE: &[(&str, [u8; 4])] = &[
 /// `*.wild.test`: names under it are resolved while the program runs, by pysbx asking the
 /// policy's resolver. 127.0.0.2 is named in `hosts:` (under a name no rule allows) only so that
 /// the resolver's loopback answer is not refused as one; nothing else allows it.
-fn wildcard_policy(s: &Scratch, port: u16, dns_port: u16, ffi: bool) -> std::path::PathBuf {
+/// UDP hosts on 127.0.0.2 and 127.0.0.3 sharing one port.
+fn two_udp_hosts() -> (u16, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+    for _ in 0..50 {
+        let (port, two) = udp_host("127.0.0.2");
+        if let Ok(sock) = UdpSocket::bind(("127.0.0.3", port)) {
+            let (tx, three) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 512];
+                while let Ok((n, from)) = sock.recv_from(&mut buf) {
+                    let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    let _ = sock.send_to(b"pong", from);
+                }
+            });
+            return (port, two, three);
+        }
+    }
+    panic!("no UDP port free on both loopback addresses");
+}
+
+fn wildcard_policy(
+    s: &Scratch,
+    port: u16,
+    udp_port: u16,
+    dns_port: u16,
+    ffi: bool,
+) -> std::path::PathBuf {
     s.write(
         "p.yaml",
         &format!(
-            "net:\n  allow: [\"*.wild.test:{port}\"]\n  resolver: \"127.0.0.1:{dns_port}\"\n\
+            "net:\n  allow: [\"*.wild.test:{port}\", \"udp:*.wild.test:{udp_port}\"]\n  resolver: \"127.0.0.1:{dns_port}\"\n\
              hosts:\n  loopback-answers-allowed.invalid: [\"127.0.0.2\"]\nffi: {ffi}\n"
         ),
     )
 }
 
 const WILDCARD_THROUGH_THE_GUARD: &str = r#"import socket, sys
-port = int(sys.argv[1])
+port, udp_port = int(sys.argv[1]), int(sys.argv[2])
 
 def tcp(host):
     try:
         with socket.create_connection((host, port), timeout=5) as s:
             s.sendall(("hello " + host).encode())
+            return "ok " + s.recv(4).decode()
+    except PermissionError:
+        return "refused"
+    except OSError as e:
+        return "error " + type(e).__name__
+
+def udp(host):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(b"ping " + host.encode(), (host, udp_port))
             return "ok " + s.recv(4).decode()
     except PermissionError:
         return "refused"
@@ -425,14 +462,17 @@ print("another address", tcp("127.0.0.3"))
 print("name answered in a private range", tcp("inner.wild.test"))
 print("the suffix itself", tcp("wild.test"))
 print("name outside the wildcard", tcp("exfil.attacker.test"))
+print("udp to a name under the wildcard", udp("u.wild.test"))
+print("udp to another address", udp("127.0.0.3"))
 "#;
 
 #[test]
 fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
     let (port, [one, two, three]) = three_hosts();
+    let (udp_port, udp_two, udp_three) = two_udp_hosts();
     let (dns_port, asked) = upstream_dns(WILDCARD_ZONE);
     let s = Scratch::new();
-    let p = wildcard_policy(&s, port, dns_port, false);
+    let p = wildcard_policy(&s, port, udp_port, dns_port, false);
     let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
     let events = s.path().join("events.jsonl");
     let out = run(s
@@ -444,13 +484,14 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
         .arg(&events)
         .arg(&main)
         .arg("--")
-        .arg(port.to_string()));
+        .args([port.to_string(), udp_port.to_string()]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         "name under the wildcard ok pong\nits address ok pong\nanother address refused\n\
          name answered in a private range error gaierror\nthe suffix itself refused\n\
-         name outside the wildcard refused\n",
+         name outside the wildcard refused\nudp to a name under the wildcard ok pong\n\
+         udp to another address refused\n",
         "{}",
         stderr(&out)
     );
@@ -466,6 +507,8 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
     );
     assert_eq!(one.try_iter().count(), 0);
     assert_eq!(three.try_iter().count(), 0);
+    assert_eq!(udp_two.try_iter().collect::<Vec<_>>(), vec!["ping u.wild.test".to_string()]);
+    assert_eq!(udp_three.try_iter().count(), 0);
     // Only names under the wildcard were ever asked of the resolver.
     let names: Vec<String> = asked.try_iter().collect();
     assert!(names.iter().all(|n| n.ends_with(".wild.test")), "{names:?}");
@@ -481,18 +524,28 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
 #[test]
 fn wildcard_names_hold_without_the_guard() {
     let (port, [one, two, three]) = three_hosts();
+    let (udp_port, udp_two, udp_three) = two_udp_hosts();
     let (dns_port, asked) = upstream_dns(WILDCARD_ZONE);
     let s = Scratch::new();
-    let p = wildcard_policy(&s, port, dns_port, true);
+    let p = wildcard_policy(&s, port, udp_port, dns_port, true);
     let main = s.write(
         "main.py",
         r#"import ctypes, socket, struct, sys
-port = int(sys.argv[1])
+port, udp_port = int(sys.argv[1]), int(sys.argv[2])
 libc = ctypes.CDLL(None, use_errno=True)
+
+def sockaddr(ip, p):
+    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", p) + socket.inet_aton(ip) + bytes(8)
+
+def udp(ip, data):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    addr = sockaddr(ip, udp_port)
+    n = libc.sendto(s.fileno(), data, len(data), 0, addr, len(addr))
+    return "sent" if n == len(data) else "not sent"
 
 def tcp(ip):
     s = socket.socket()
-    addr = struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + socket.inet_aton(ip) + bytes(8)
+    addr = sockaddr(ip, port)
     if libc.connect(s.fileno(), addr, len(addr)) != 0:
         return "refused"
     data = b"raw " + ip.encode()
@@ -514,10 +567,14 @@ def lookup(name):
     return "answered" if rc == 0 else "no answer"
 
 print("address before any lookup", tcp("127.0.0.2"))
+print("udp before any lookup", udp("127.0.0.2", b"early"))
 print("exfiltration by lookup", lookup("exfil.attacker.test"))
 print("name under the wildcard", lookup("c.wild.test"))
 print("its address after the lookup", tcp("127.0.0.2"))
 print("another address", tcp("127.0.0.3"))
+print("udp name under the wildcard", lookup("u.wild.test"))
+print("udp after the lookup", udp("127.0.0.2", b"late"))
+print("udp to another address", udp("127.0.0.3", b"exfil"))
 "#,
     );
     let events = s.path().join("events.jsonl");
@@ -530,13 +587,15 @@ print("another address", tcp("127.0.0.3"))
         .arg(&events)
         .arg(&main)
         .arg("--")
-        .arg(port.to_string()));
+        .args([port.to_string(), udp_port.to_string()]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "address before any lookup closed\nexfiltration by lookup no answer\n\
+        "address before any lookup closed\nudp before any lookup sent\n\
+         exfiltration by lookup no answer\n\
          name under the wildcard answered\nits address after the lookup ok pong\n\
-         another address closed\n",
+         another address closed\nudp name under the wildcard answered\n\
+         udp after the lookup sent\nudp to another address sent\n",
         "{}",
         stderr(&out)
     );
@@ -544,6 +603,10 @@ print("another address", tcp("127.0.0.3"))
     assert_eq!(two.try_iter().collect::<Vec<_>>(), vec!["raw 127.0.0.2".to_string()]);
     assert_eq!(one.try_iter().count(), 0);
     assert_eq!(three.try_iter().count(), 0);
+    // A datagram reaches the host only once pysbx has resolved a name to its address (the
+    // first name under the wildcard, c.wild.test, did: it falls under both rules).
+    assert_eq!(udp_two.try_iter().collect::<Vec<_>>(), vec!["late".to_string()]);
+    assert_eq!(udp_three.try_iter().count(), 0);
     // The lookup outside the wildcard never left the sandbox.
     let names: Vec<String> = asked.try_iter().collect();
     assert!(!names.iter().any(|n| n.contains("attacker")), "{names:?}");
@@ -552,15 +615,18 @@ print("another address", tcp("127.0.0.3"))
     assert!(text.contains("name lookup of exfil.attacker.test"), "{text}");
     let relayed = text.lines().filter(|l| l.contains("relay refused a TCP connection")).count();
     assert_eq!(relayed, 2, "{text}");
+    let dropped = text.lines().filter(|l| l.contains("relay dropped a UDP datagram")).count();
+    assert_eq!(dropped, 2, "{text}");
 }
 
 #[test]
 fn wildcard_names_work_without_root() {
     use std::os::unix::process::CommandExt;
     let (port, [_one, two, _three]) = three_hosts();
+    let (udp_port, udp_two, _udp_three) = two_udp_hosts();
     let (dns_port, _asked) = upstream_dns(WILDCARD_ZONE);
     let s = Scratch::new();
-    let p = wildcard_policy(&s, port, dns_port, false);
+    let p = wildcard_policy(&s, port, udp_port, dns_port, false);
     let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pysbx"))
         .current_dir(s.path())
@@ -573,7 +639,7 @@ fn wildcard_names_work_without_root() {
         .arg(&p)
         .arg(&main)
         .arg("--")
-        .arg(port.to_string())
+        .args([port.to_string(), udp_port.to_string()])
         .output()
         .expect("pysbx runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -585,6 +651,8 @@ fn wildcard_names_work_without_root() {
         "{text}\n{}",
         stderr(&out)
     );
+    assert!(text.contains("udp to a name under the wildcard ok pong\n"), "{text}");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(two.try_iter().count(), 2);
+    assert_eq!(udp_two.try_iter().count(), 1);
 }

@@ -142,13 +142,13 @@ pub(crate) fn under_suffix(name: &str, suffix: &str) -> bool {
         && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
 }
 
-/// The suffixes of the policy's `*.suffix` TCP rules with a port: names under them are
-/// resolved on demand, through the sandbox's DNS server.
+/// The suffixes of the policy's `*.suffix` rules with a port: names under them are resolved
+/// on demand, through the sandbox's DNS server.
 pub(crate) fn wild_suffixes(policy: &Policy) -> Vec<String> {
     let mut out: Vec<String> = policy
         .all_net()
         .into_iter()
-        .filter(|r| r.protocol == Protocol::Tcp && r.port.is_some())
+        .filter(|r| r.port.is_some())
         .filter_map(|r| match r.host {
             HostPattern::Suffix(s) => Some(s),
             _ => None,
@@ -194,7 +194,6 @@ impl Names {
             .policy
             .all_net()
             .into_iter()
-            .filter(|r| r.protocol == Protocol::Tcp)
             .filter(|r| matches!(&r.host, HostPattern::Suffix(s) if under_suffix(name, s)))
             .collect();
         if rules.is_empty() {
@@ -220,7 +219,7 @@ impl Names {
             for rule in &rules {
                 if let Some(port) = rule.port {
                     for ip in &kept {
-                        allowed.add(false, *ip, port);
+                        allowed.add(rule.protocol == Protocol::Udp, *ip, port);
                     }
                 }
             }

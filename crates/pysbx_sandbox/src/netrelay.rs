@@ -282,19 +282,23 @@ pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
     // it: every address exists inside the namespace (a local route for the whole space), the
     // rule's ports get wildcard listeners, and the supervisor's DNS server adds each answer to
     // the allowed set before the program sees it. Other addresses are accepted, then reset.
-    let wild_ports: Vec<u16> = policy
+    let wild_ports: Vec<(bool, u16)> = policy
         .all_net()
         .iter()
-        .filter(|r| r.protocol == Protocol::Tcp && matches!(r.host, HostPattern::Suffix(_)))
-        .filter_map(|r| r.port)
+        .filter(|r| matches!(r.host, HostPattern::Suffix(_)))
+        .filter_map(|r| r.port.map(|port| (r.protocol == Protocol::Udp, port)))
         .collect();
+    // UDP wildcard listeners, by (ipv6, port): per-address UDP listeners on those ports are
+    // left out, the wildcard one serves them too.
+    let mut udp_wildcard: Vec<(bool, u16)> = Vec::new();
     if !wild_ports.is_empty() {
         plan.dns = true;
         plan.routes.push((IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0));
         plan.routes.push((IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0));
-        for &port in &wild_ports {
-            wildcard.push((false, port));
-            wildcard.push((true, port));
+        for &(udp, port) in &wild_ports {
+            let list = if udp { &mut udp_wildcard } else { &mut wildcard };
+            list.push((false, port));
+            list.push((true, port));
         }
         plan.listeners.push(Listen { udp: true, addr: crate::netdns::DNS_ADDR, dns: true });
     }
@@ -330,12 +334,20 @@ pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
         if !udp && wildcard.contains(&(ip.is_ipv6(), port)) {
             continue;
         }
+        if udp && udp_wildcard.contains(&(ip.is_ipv6(), port)) {
+            continue;
+        }
         plan.listeners.push(Listen { udp, addr: SocketAddr::new(ip, port), dns: false });
     }
     for (v6, port) in wildcard {
         let any =
             if v6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
         plan.listeners.push(Listen { udp: false, addr: SocketAddr::new(any, port), dns: false });
+    }
+    for (v6, port) in udp_wildcard {
+        let any =
+            if v6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
+        plan.listeners.push(Listen { udp: true, addr: SocketAddr::new(any, port), dns: false });
     }
     plan.routes.sort();
     plan.routes.dedup();
@@ -655,22 +667,43 @@ fn splice(inner: TcpStream, outer: TcpStream) {
     let _ = up.join();
 }
 
-type Flows = Arc<Mutex<HashMap<SocketAddr, Arc<UdpSocket>>>>;
+/// The host-side socket of each flow, by the program's socket and the destination it sent to.
+type Flows = Arc<Mutex<HashMap<(SocketAddr, SocketAddr), Arc<UdpSocket>>>>;
 
+/// Serves one UDP listener. A listener on one address relays to that address; a wildcard
+/// listener (names under `udp:*.suffix` rules, resolved during the run) receives datagrams to
+/// every address of the namespace and reads each one's destination from its packet info.
 fn serve_udp(sock: &UdpSocket, ctx: &Ctx) {
     let Ok(local) = sock.local_addr() else { return };
-    let dst = SocketAddr::new(canonical(local.ip()), local.port());
+    let wildcard = local.ip().is_unspecified();
+    if wildcard && enable_packet_info(sock, local.is_ipv6()).is_err() {
+        (ctx.report)(false, format!("relay could not serve UDP port {}", local.port()));
+        return;
+    }
     let flows: Flows = Arc::default();
     let mut buf = vec![0u8; 65_536];
     let mut warned = false;
-    while let Ok((n, src)) = sock.recv_from(&mut buf) {
+    loop {
+        let received = if wildcard {
+            receive_with_destination(sock, &mut buf, local.port())
+        } else {
+            sock.recv_from(&mut buf).map(|(n, src)| (n, src, local))
+        };
+        let Ok((n, src, dst)) = received else { break };
         if ctx.stopped.load(Ordering::SeqCst) {
             break;
         }
+        let dst = SocketAddr::new(canonical(dst.ip()), dst.port());
         if !ctx.permits(true, dst) {
+            if wildcard {
+                (ctx.report)(
+                    true,
+                    format!("relay dropped a UDP datagram to {dst}: not a pinned destination"),
+                );
+            }
             continue;
         }
-        let existing = flows.lock().ok().and_then(|f| f.get(&src).cloned());
+        let existing = flows.lock().ok().and_then(|f| f.get(&(src, dst)).cloned());
         let outer = match existing {
             Some(o) => o,
             None => {
@@ -685,7 +718,10 @@ fn serve_udp(sock: &UdpSocket, ctx: &Ctx) {
                     }
                     continue;
                 }
-                let Some(outer) = open_flow(sock, src, dst, &flows, ctx) else { continue };
+                let reply_from = wildcard.then_some(dst.ip());
+                let Some(outer) = open_flow(sock, src, dst, reply_from, &flows, ctx) else {
+                    continue;
+                };
                 outer
             }
         };
@@ -693,12 +729,110 @@ fn serve_udp(sock: &UdpSocket, ctx: &Ctx) {
     }
 }
 
+/// Asks the kernel to tell each received datagram's destination address.
+fn enable_packet_info(sock: &UdpSocket, v6: bool) -> nix::Result<()> {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if v6 {
+        setsockopt(sock, sockopt::Ipv6RecvPacketInfo, &true)
+    } else {
+        setsockopt(sock, sockopt::Ipv4PacketInfo, &true)
+    }
+}
+
+/// Receives one datagram on a wildcard listener: its length, sender and destination.
+fn receive_with_destination(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+    port: u16,
+) -> std::io::Result<(usize, SocketAddr, SocketAddr)> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrStorage, recvmsg};
+    loop {
+        let mut space = nix::cmsg_space!(libc::in6_pktinfo);
+        let mut iov = [IoSliceMut::new(buf)];
+        let msg = recvmsg::<SockaddrStorage>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::empty(),
+        )
+        .map_err(std::io::Error::from)?;
+        let n = msg.bytes;
+        let src = msg.address.and_then(|a| {
+            if let Some(v4) = a.as_sockaddr_in() {
+                Some(SocketAddr::from(std::net::SocketAddrV4::from(*v4)))
+            } else {
+                a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6)))
+            }
+        });
+        let mut dst = None;
+        for c in msg.cmsgs().map_err(std::io::Error::from)? {
+            match c {
+                ControlMessageOwned::Ipv4PacketInfo(info) => {
+                    let ip = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
+                    dst = Some(SocketAddr::new(IpAddr::V4(ip), port));
+                }
+                ControlMessageOwned::Ipv6PacketInfo(info) => {
+                    let ip = Ipv6Addr::from(info.ipi6_addr.s6_addr);
+                    dst = Some(SocketAddr::new(IpAddr::V6(ip), port));
+                }
+                _ => {}
+            }
+        }
+        if let (Some(src), Some(dst)) = (src, dst) {
+            return Ok((n, src, dst));
+        }
+    }
+}
+
+/// Sends `data` to `to` through a wildcard listener, from `from` (the address the program sent
+/// its datagram to, so its connected socket accepts the answer).
+fn send_from(sock: &UdpSocket, data: &[u8], from: IpAddr, to: SocketAddr) -> bool {
+    use nix::sys::socket::{ControlMessage, MsgFlags, SockaddrIn, SockaddrIn6, sendmsg};
+    let iov = [std::io::IoSlice::new(data)];
+    let sent = match (from, to) {
+        (IpAddr::V4(from), SocketAddr::V4(to)) => {
+            let info = libc::in_pktinfo {
+                ipi_ifindex: 0,
+                ipi_spec_dst: libc::in_addr { s_addr: u32::from(from).to_be() },
+                ipi_addr: libc::in_addr { s_addr: 0 },
+            };
+            sendmsg(
+                sock.as_raw_fd(),
+                &iov,
+                &[ControlMessage::Ipv4PacketInfo(&info)],
+                MsgFlags::empty(),
+                Some(&SockaddrIn::from(to)),
+            )
+        }
+        (IpAddr::V6(from), SocketAddr::V6(to)) => {
+            let info = libc::in6_pktinfo {
+                ipi6_addr: libc::in6_addr { s6_addr: from.octets() },
+                ipi6_ifindex: 0,
+            };
+            sendmsg(
+                sock.as_raw_fd(),
+                &iov,
+                &[ControlMessage::Ipv6PacketInfo(&info)],
+                MsgFlags::empty(),
+                Some(&SockaddrIn6::from(to)),
+            )
+        }
+        // A mapped IPv4 destination was seen on an IPv6 listener: answer from its IPv6 form.
+        (IpAddr::V4(from), SocketAddr::V6(to)) => {
+            return send_from(sock, data, IpAddr::V6(from.to_ipv6_mapped()), SocketAddr::V6(to));
+        }
+        (IpAddr::V6(_), SocketAddr::V4(_)) => return false,
+    };
+    sent.is_ok()
+}
+
 /// A host socket connected to `dst` for the program's socket `src`, with a thread passing the
-/// answers back through the listener.
+/// answers back through the listener (from `reply_from` on a wildcard listener).
 fn open_flow(
     listener: &UdpSocket,
     src: SocketAddr,
     dst: SocketAddr,
+    reply_from: Option<IpAddr>,
     flows: &Flows,
     ctx: &Ctx,
 ) -> Option<Arc<UdpSocket>> {
@@ -714,18 +848,22 @@ fn open_flow(
     let outer = Arc::new(outer);
     let back = listener.try_clone().ok()?;
     if let Ok(mut f) = flows.lock() {
-        f.insert(src, outer.clone());
+        f.insert((src, dst), outer.clone());
     }
     let (flows, reader) = (flows.clone(), outer.clone());
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 65_536];
         while let Ok(n) = reader.recv(&mut buf) {
-            if back.send_to(&buf[..n], src).is_err() {
+            let sent = match reply_from {
+                Some(from) => send_from(&back, &buf[..n], from, src),
+                None => back.send_to(&buf[..n], src).is_ok(),
+            };
+            if !sent {
                 break;
             }
         }
         if let Ok(mut f) = flows.lock() {
-            f.remove(&src);
+            f.remove(&(src, dst));
         }
         drop(tracked);
     });
