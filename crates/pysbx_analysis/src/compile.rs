@@ -84,6 +84,7 @@ pub(crate) enum Test {
     Matches(LazyRegex),
     LessThan(f64),
     RefersTo(NameTable),
+    ReturnedBy(NameTable),
 }
 
 /// A rule's matcher with its positive kinds replaced by leaf ids.
@@ -148,6 +149,8 @@ pub(crate) struct Compiled {
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
+    /// Whether any rule tests `returned_by` (call results are remembered only then).
+    pub(crate) needs_returned: bool,
     /// The whole-file checks (`comment`, `unused_suppression`), in rule order.
     pub(crate) file_checks: Vec<FileCheck>,
 }
@@ -170,6 +173,7 @@ impl Compiled {
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
+            needs_returned: false,
             file_checks: Vec::new(),
         };
         let mut string_factors = Vec::new();
@@ -242,7 +246,10 @@ impl Compiled {
             MatchSpec::Call { callee, args } => {
                 let conds = args
                     .iter()
-                    .map(|a| compile_arg(a, rule))
+                    .map(|a| {
+                        self.needs_returned |= matches!(a.test, ArgTest::ReturnedBy(_));
+                        compile_arg(a, rule)
+                    })
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice();
                 check_patterns(callee, rule)?;
@@ -359,13 +366,17 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Literal => Test::Literal,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::new(pattern, rule)?.0),
         ArgTest::LessThan(n) => Test::LessThan(*n),
-        ArgTest::RefersTo(names) => {
+        ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) => {
             check_patterns(names, rule)?;
             let mut table = NameTable::default();
             for name in names.as_slice() {
                 table.insert(name, 0);
             }
-            Test::RefersTo(table)
+            if matches!(arg.test, ArgTest::RefersTo(_)) {
+                Test::RefersTo(table)
+            } else {
+                Test::ReturnedBy(table)
+            }
         }
     };
     Ok(ArgCond {

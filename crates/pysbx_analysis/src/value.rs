@@ -152,6 +152,9 @@ pub(crate) enum Value<'a> {
     Dict(Rc<[(Rc<str>, ValueSet<'a>)]>),
     /// `functools.partial(f, ...)`: calling it calls `f` with arguments the engine does not know.
     Partial(Rc<ValueSet<'a>>),
+    /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
+    /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
+    Returned(QName),
 }
 
 /// The alternatives an expression or a name may stand for. Biased toward flagging: a name
@@ -198,7 +201,9 @@ impl<'a> ValueSet<'a> {
     pub(crate) fn push(&mut self, value: Value<'a>) {
         let dup = self.alts.iter().any(|v| match (v, &value) {
             (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
-            (Value::Qual(a), Value::Qual(b)) | (Value::Getter(a), Value::Getter(b)) => a == b,
+            (Value::Qual(a), Value::Qual(b))
+            | (Value::Getter(a), Value::Getter(b))
+            | (Value::Returned(a), Value::Returned(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
@@ -249,7 +254,7 @@ impl<'a> ValueSet<'a> {
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
             Value::Partial(inner) => inner.refers(),
-            Value::Unknown | Value::Const(_) => false,
+            Value::Unknown | Value::Const(_) | Value::Returned(_) => false,
         })
     }
 

@@ -1680,6 +1680,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !vals.is_empty() && !as_callee {
                 reference::hits(self.c, &vals, &mut self.hits);
             }
+            // What the call returned, for `returned_by` tests; only a result the engine knows
+            // nothing else about (a module from `import_module` is not a round trip's data).
+            if self.c.needs_returned && vals.is_empty() && fold.is_none() {
+                for q in &quals {
+                    vals.push(Value::Returned(q.clone()));
+                }
+            }
             (vals, fold)
         };
         let v = verdict_for(fold.as_ref());

@@ -120,6 +120,7 @@ struct RawArg {
     matches: Option<Spanned<String>>,
     less_than: Option<f64>,
     refers_to: Option<Spanned<OneOrMany>>,
+    returned_by: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -528,11 +529,14 @@ impl Ctx {
         if let Some(names) = raw.refers_to {
             tests.push(ArgTest::RefersTo(self.patterns(names)?));
         }
+        if let Some(names) = raw.returned_by {
+            tests.push(ArgTest::ReturnedBy(self.patterns(names)?));
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, matches, less_than or refers_to"
+                 present, literal, matches, less_than, refers_to or returned_by"
                     .to_string(),
             ));
         }

@@ -180,6 +180,9 @@ pub enum ArgTest {
     /// The argument is a name or attribute that resolves to one of these qualified names
     /// (`Loader=yaml.SafeLoader`).
     RefersTo(Patterns),
+    /// The argument is, on every path, what a call of one of these qualified names returned,
+    /// directly or through a variable (`pickle.loads(pickle.dumps(x))`, `eval(repr(x))`).
+    ReturnedBy(Patterns),
 }
 
 /// One condition on a call's arguments.

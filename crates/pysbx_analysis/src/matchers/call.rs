@@ -10,7 +10,8 @@
 //! `missing`, `equals`, `literal` and `matches` false, and `present` and `not literal` true:
 //! an unknown argument is never proof of safety. `refers_to` holds only when every value the
 //! argument may have is one of the names (`yaml.Loader if x else yaml.SafeLoader` is not
-//! surely safe), so that `not: {refers_to: [safe...]}` errs toward flagging.
+//! surely safe), so that `not: {refers_to: [safe...]}` errs toward flagging; `returned_by`
+//! likewise holds only when every value is the result of a call of one of the names.
 
 use pysbx_rules::ConstValue;
 
@@ -87,6 +88,17 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
                 !refs.is_empty()
                     && refs.alts().iter().all(|v| match v {
                         Value::Qual(q) => names.matches(q),
+                        _ => false,
+                    })
+            }
+            _ => false,
+        },
+        Test::ReturnedBy(names) => match selected {
+            Selected::Given(_, Some(refs)) => {
+                !refs.is_empty()
+                    && !refs.unbound
+                    && refs.alts().iter().all(|v| match v {
+                        Value::Returned(q) => names.matches(q),
                         _ => false,
                     })
             }
