@@ -665,6 +665,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.scopes.declare_nonlocal(self.scope, &key(&name.id));
                 }
             }
+            // A bare string statement (a docstring) is documentation, never data: string rules
+            // do not read it. Code that runs one (`exec(__doc__)`) is reported where it runs.
+            Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) => {
+                let mut ev = self.expr(&e.value);
+                self.supersede(&mut ev);
+            }
             Stmt::Expr(e) => self.value(&e.value),
             Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::IpyEscapeCommand(_) => {}
         }
