@@ -211,11 +211,13 @@ impl Analyzer {
         source: &'a str,
         deadline: Option<Instant>,
     ) -> Reading {
+        // Declared first: the readings borrow the code strings parsed into it.
+        let embedded = walk::EmbeddedArena::new();
         let mut seeds = Vec::new();
         let mut reading = 0;
         loop {
             let mut walker =
-                Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline);
+                Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline, &embedded);
             walker.module(body);
             reading += 1;
             let late = walker.take_late();

@@ -153,7 +153,21 @@ struct Deferred<'a> {
     scope: u32,
     frames: Vec<Frame<'a>>,
     depth: u32,
+    /// The call that ran the body's code when it came from a constant code string.
+    origin: Option<TextRange>,
 }
+
+/// The most constant code strings read per file.
+const EMBEDDED_MAX: u32 = 256;
+/// The most bytes of constant code read per file.
+const EMBEDDED_BYTES_MAX: usize = 1024 * 1024;
+/// How deep constant code strings are read inside one another (`exec("exec('...')")`).
+const EMBEDDED_DEPTH_MAX: u32 = 4;
+
+/// Code strings parsed during a reading: `exec("...")` of a constant is read in place, and
+/// its syntax tree must live as long as the file's.
+pub(crate) type EmbeddedArena =
+    typed_arena::Arena<ruff_python_parser::Parsed<ruff_python_ast::ModModule>>;
 
 /// The state of one reading of one file.
 pub(crate) struct Walker<'a, 'c> {
@@ -177,6 +191,16 @@ pub(crate) struct Walker<'a, 'c> {
     budget: Budget,
     strings: bool,
     string_cache: FxHashMap<&'a str, string::Memo>,
+    /// Where constant code strings are parsed to be read in place.
+    embedded: &'a EmbeddedArena,
+    /// Constant code strings read so far, and their bytes.
+    embedded_count: u32,
+    embedded_bytes: usize,
+    /// How deep in constant code strings the reader is.
+    embedded_depth: u32,
+    /// While reading a constant code string: the call that runs it, where its findings are
+    /// reported (their own positions are inside the string).
+    origin: Option<TextRange>,
 }
 
 /// NFKC-normalizes an identifier as CPython does (the parser already does; this keeps the
@@ -201,6 +225,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         src: &'a str,
         seeds: Vec<LateWrite<'a>>,
         deadline: Option<Instant>,
+        embedded: &'a EmbeddedArena,
     ) -> Self {
         Self {
             c,
@@ -221,6 +246,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             budget: Budget::for_source(src.len()),
             strings: !c.string_regexes.is_empty(),
             string_cache: FxHashMap::default(),
+            embedded,
+            embedded_count: 0,
+            embedded_bytes: 0,
+            embedded_depth: 0,
+            origin: None,
         }
     }
 
@@ -235,6 +265,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.frames = d.frames;
             self.scope = d.scope;
             self.depth = d.depth;
+            self.origin = d.origin;
             match d.body {
                 Body::Function(f) => {
                     self.bind_parameters(&f.parameters);
@@ -264,6 +295,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.hits.len() > from {
             let site = Site { frames: &self.frames, file_name: self.file_name };
             let raw = &mut self.raw;
+            let (range, callee) = match self.origin {
+                Some(origin) => (origin, None),
+                None => (range, callee),
+            };
             matchers::evaluate(self.c, &self.hits[from..], &site, |rule, subject| {
                 raw.push(Raw { rule, range, subject: subject.clone(), callee });
             });
@@ -313,12 +348,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         if !found.is_empty() {
             let text_subject = string::subject(text, &mut self.interner);
+            let (range, callee) = match self.origin {
+                Some(origin) => (origin, None),
+                None => (cand.range, cand.callee),
+            };
             for (rule, subject) in found {
                 self.raw.push(Raw {
                     rule,
-                    range: cand.range,
+                    range,
                     subject: subject.unwrap_or_else(|| text_subject.clone()),
-                    callee: cand.callee,
+                    callee,
                 });
             }
         }
@@ -468,6 +507,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     scope,
                     frames,
                     depth: self.depth,
+                    origin: self.origin,
                 });
                 self.scopes.bind(self.scope, &key(&f.name.id), ValueSet::unknown());
             }
@@ -667,7 +707,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             // A bare string statement (a docstring) is documentation, never data: string rules
             // do not read it. Code that runs one (`exec(__doc__)`) is reported where it runs.
-            Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) => {
+            Stmt::Expr(e)
+                if matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) =>
+            {
                 let mut ev = self.expr(&e.value);
                 self.supersede(&mut ev);
             }
@@ -1012,6 +1054,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     scope,
                     frames,
                     depth: self.depth,
+                    origin: self.origin,
                 });
                 Eval::unknown()
             }
@@ -1686,6 +1729,19 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !vals.is_empty() && !as_callee {
                 reference::hits(self.c, &vals, &mut self.hits);
             }
+            if quals.iter().any(|q| CODE_RUNNERS.contains(&&**q)) {
+                // `exec` takes bytes too (as UTF-8 source).
+                let code = match pos_c.first() {
+                    Some(Some(Const::Str(code))) => Some(code.as_str().to_string()),
+                    Some(Some(Const::Bytes(b))) => {
+                        std::str::from_utf8(b.as_bytes()).ok().map(str::to_string)
+                    }
+                    _ => None,
+                };
+                if let Some(code) = code {
+                    self.read_code_string(&code, c.range());
+                }
+            }
             // What the call returned, for `returned_by` tests; only a result the engine knows
             // nothing else about (a module from `import_module` is not a round trip's data).
             if self.c.needs_returned && vals.is_empty() && fold.is_none() {
@@ -1710,6 +1766,37 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.verdict(v, r, &mut carried);
         }
         self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
+    }
+}
+
+/// Callees whose first argument is Python source they run or compile.
+const CODE_RUNNERS: &[&str] = &["builtins.exec", "builtins.eval", "builtins.compile"];
+
+impl<'a> Walker<'a, '_> {
+    /// Reads a constant code string in place, as the code `exec`/`eval`/`compile` would run,
+    /// in the current scope (which is where `exec` runs it), reporting its findings at `call`.
+    /// Bounded per file in count, bytes and depth; code that does not parse is not read.
+    fn read_code_string(&mut self, code: &str, call: TextRange) {
+        if self.embedded_count >= EMBEDDED_MAX
+            || self.embedded_bytes + code.len() > EMBEDDED_BYTES_MAX
+            || self.embedded_depth >= EMBEDDED_DEPTH_MAX
+            || !matches!(crate::guard::plan(code), crate::guard::Plan::Parse { .. })
+        {
+            return;
+        }
+        self.embedded_count += 1;
+        self.embedded_bytes += code.len();
+        let Ok(parsed) = ruff_python_parser::parse_module(code) else { return };
+        if crate::guard::too_deep_token(parsed.tokens()).is_some() {
+            return;
+        }
+        let parsed: &'a _ = self.embedded.alloc(parsed);
+        let outer = self.origin;
+        self.origin = Some(outer.unwrap_or(call));
+        self.embedded_depth += 1;
+        self.body(&parsed.syntax().body);
+        self.embedded_depth -= 1;
+        self.origin = outer;
     }
 }
 
