@@ -430,7 +430,91 @@ pub(crate) const FOLDABLE_CALLS: &[&str] = &[
     "builtins.reversed",
     "builtins.list",
     "builtins.tuple",
+    "textwrap.dedent",
+    "inspect.cleandoc",
 ];
+
+/// `textwrap.dedent`: lines of only spaces and tabs become empty, then the longest run of
+/// leading whitespace common to every other line is removed (a tab and a space differ).
+fn dedent(text: &str) -> String {
+    let blank = |line: &str| line.bytes().all(|b| b == b' ' || b == b'\t');
+    let mut margin: Option<&str> = None;
+    for line in text.split('\n').filter(|l| !blank(l)) {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        margin = Some(match margin {
+            None => indent,
+            Some(m) => {
+                let common = m.bytes().zip(indent.bytes()).take_while(|(a, b)| a == b).count();
+                &m[..common]
+            }
+        });
+    }
+    let margin = margin.unwrap_or("");
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|line| if blank(line) { "" } else { line.strip_prefix(margin).unwrap_or(line) })
+        .collect();
+    lines.join("\n")
+}
+
+/// `inspect.cleandoc`: tabs expanded, the first line's leading whitespace removed, the common
+/// indentation of the other lines removed, and blank lines at the start and end dropped.
+fn cleandoc(doc: &str) -> String {
+    let expanded = expand_tabs(doc);
+    let mut lines: Vec<&str> = expanded.split('\n').collect();
+    // `str.splitlines()` drops a final empty piece that `split` keeps.
+    if expanded.ends_with('\n') {
+        lines.pop();
+    }
+    let margin = lines
+        .iter()
+        .skip(1)
+        .filter_map(|l| {
+            let content = l.trim_start_matches(' ');
+            (!content.is_empty()).then_some(l.len() - content.len())
+        })
+        .min()
+        .unwrap_or(0);
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            out.push(line.trim_start_matches(' ').to_string());
+        } else {
+            out.push(line.get(margin..).unwrap_or("").to_string());
+        }
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    while out.first().is_some_and(|l| l.is_empty()) {
+        out.remove(0);
+    }
+    out.join("\n")
+}
+
+/// `str.expandtabs()` with tab stops every 8 columns, per line.
+fn expand_tabs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = 0;
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let spaces = 8 - column % 8;
+                out.extend(std::iter::repeat_n(' ', spaces));
+                column += spaces;
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                column = 0;
+            }
+            _ => {
+                out.push(c);
+                column += 1;
+            }
+        }
+    }
+    out
+}
 
 /// Folds a call of a known function (`builtins.chr`, `base64.b64decode`...).
 pub(crate) fn call<'a>(
@@ -540,6 +624,16 @@ pub(crate) fn call<'a>(
             let value = args.val(0, "obj")?;
             let codec = args.val(1, "encoding").map_or(Some("utf-8"), Const::as_str)?;
             codec_op(value, codec, func == "codecs.encode", budget)
+        }
+        "textwrap.dedent" => {
+            let text = args.val(0, "text")?.as_str()?;
+            budget.take_opt(text.len())?;
+            Some(Const::Str(Text::Owned(dedent(text))))
+        }
+        "inspect.cleandoc" => {
+            let text = args.val(0, "doc")?.as_str()?;
+            budget.take_opt(text.len())?;
+            Some(Const::Str(Text::Owned(cleandoc(text))))
         }
         "builtins.reversed" => match args.val(0, "")? {
             Const::Str(t) => {
@@ -1143,6 +1237,28 @@ mod tests {
         for name in ["builtins.str", "base64.b64decode", "builtins.list", "builtins.tuple"] {
             assert!(FOLDABLE_CALLS.contains(&name));
             assert!(call(name, &args1, &mut b).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn dedent_and_cleandoc_agree_with_cpython() {
+        // (input, textwrap.dedent(input), inspect.cleandoc(input)) as CPython 3.11 computes them.
+        let cases = [
+            (
+                "\n    def f():\n        return 1\n    ",
+                "\ndef f():\n    return 1\n",
+                "def f():\n    return 1",
+            ),
+            ("  a\n\tb\n", "  a\n\tb\n", "a\nb"),
+            ("    x\n\n      y\n   \n    z", "x\n\n  y\n\nz", "x\n\n  y\n\nz"),
+            ("no indent\n  y", "no indent\n  y", "no indent\ny"),
+            ("\tx\n\ty\n", "x\ny\n", "x\ny"),
+            ("", "", ""),
+            ("   ", "", ""),
+        ];
+        for (input, dedented, cleaned) in cases {
+            assert_eq!(dedent(input), dedented, "dedent({input:?})");
+            assert_eq!(cleandoc(input), cleaned, "cleandoc({input:?})");
         }
     }
 
