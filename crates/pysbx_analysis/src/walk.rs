@@ -497,7 +497,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 self.parameter_defaults(&f.parameters);
                 if let Some(r) = &f.returns {
-                    self.value(r);
+                    self.annotation(r);
                 }
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
@@ -587,7 +587,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::AnnAssign(a) => {
-                self.value(&a.annotation);
+                self.annotation(&a.annotation);
                 if let Some(v) = &a.value {
                     let mut ev = self.expr(v);
                     self.flush(&mut ev);
@@ -783,11 +783,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// An annotation made only of names, attributes, subscripts, `|` unions, tuples and
+    /// literals names a type: nothing in it is called or used (`libc: ctypes.CDLL`), so it is
+    /// not read. One that computes anything (a call, a lambda, a comprehension...) runs when
+    /// the definition does, and is read like any expression.
+    fn annotation(&mut self, a: &'a Expr) {
+        if !names_a_type(a) {
+            self.value(a);
+        }
+    }
+
     /// Defaults and annotations are evaluated where the function is defined.
     fn parameter_defaults(&mut self, p: &'a ast::Parameters) {
         for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
             if let Some(a) = &pd.parameter.annotation {
-                self.value(a);
+                self.annotation(a);
             }
             if let Some(d) = &pd.default {
                 self.value(d);
@@ -795,7 +805,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
             if let Some(a) = &v.annotation {
-                self.value(a);
+                self.annotation(a);
             }
         }
     }
@@ -1766,6 +1776,27 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.verdict(v, r, &mut carried);
         }
         self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
+    }
+}
+
+/// Whether an annotation only names a type (see `Walker::annotation`).
+fn names_a_type(e: &Expr) -> bool {
+    match e {
+        Expr::Name(_)
+        | Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::NoneLiteral(_)
+        | Expr::EllipsisLiteral(_)
+        | Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_) => true,
+        Expr::Attribute(a) => names_a_type(&a.value),
+        Expr::Subscript(s) => names_a_type(&s.value) && names_a_type(&s.slice),
+        Expr::Tuple(t) => t.elts.iter().all(names_a_type),
+        Expr::List(l) => l.elts.iter().all(names_a_type),
+        Expr::BinOp(b) => {
+            b.op == ast::Operator::BitOr && names_a_type(&b.left) && names_a_type(&b.right)
+        }
+        _ => false,
     }
 }
 
