@@ -517,7 +517,9 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
         std::fs::read_to_string(&events).expect("events").lines().next().expect("start line"),
     )
     .expect("JSON");
-    assert_eq!(start["tier"]["layers"]["namespace.net"]["state"], "applied", "{start}");
+    let net = &start["tier"]["layers"]["namespace.net"];
+    assert_eq!(net["state"], "applied", "{start}");
+    assert!(net["detail"].as_str().unwrap_or("").contains("pysbx's DNS server"), "{net}");
     assert!(sandbox_processes().is_empty());
 }
 

@@ -127,8 +127,13 @@ fn stage_a(
             tier.set(
                 "namespace.net",
                 LayerState::Applied(format!(
-                    "own namespace; {} listener(s) on pinned destinations, relayed by pysbx",
-                    net.listeners.len()
+                    "own namespace; {} listener(s) on pinned destinations, relayed by pysbx{}",
+                    net.listeners.iter().filter(|l| !l.dns).count(),
+                    if net.dns {
+                        "; names under *.suffix rules answered during the run by pysbx's DNS server"
+                    } else {
+                        ""
+                    }
                 )),
             );
         }
