@@ -69,7 +69,7 @@ fn wheel_members_are_scanned_in_memory_with_archive_paths() {
     let findings = doc["findings"].as_array().unwrap();
     assert!(
         findings.iter().any(|f| f["path"] == "evil-1.0-py3-none-any.whl!/evil/__init__.py"
-            && f["rule_id"] == "PSB201"),
+            && f["rule_id"] == "PSB215"),
         "{doc}"
     );
     // The .pth line that Python executes at start-up is scanned at its own line number.

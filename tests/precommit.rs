@@ -83,7 +83,8 @@ fn commit_with_dangerous_code_is_refused_and_clean_commit_passes() {
     let out = String::from_utf8_lossy(&refused.stdout).into_owned()
         + &String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "dangerous commit accepted: {out}");
-    assert!(out.contains("PSB201"), "{out}");
+    assert!(out.contains("PSB215"), "{out}");
+    assert!(out.contains("PSB908"), "{out}");
     assert!(out.contains("evil.py:2:1"), "{out}");
     let log = git(repo, &["log", "--oneline"]);
     assert_eq!(

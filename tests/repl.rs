@@ -68,7 +68,7 @@ fn a_forbidden_call_shows_its_diagnostic_and_the_session_goes_on() {
     s.send_line("kept = 6").expect("send");
     s.exp_string(">>> ").expect("prompt");
     s.send_line("import os; os.system('id')").expect("send");
-    s.exp_string("error[PSB201]").expect("the gate's diagnostic");
+    s.exp_string("warning[PSB215]").expect("the gate's diagnostic");
     s.exp_string("<input-2>:1:12").expect("pointing at the input's line and column");
     s.exp_string("PysbxBlocked").expect("the stub raises when reached");
     s.exp_string(">>> ").expect("the prompt returns");
@@ -159,7 +159,7 @@ fn a_program_on_standard_input_runs_as_exec_would() {
         .output()
         .expect("run pysbx -i");
     assert_eq!(stdout(&out), "before\n", "{}", stderr(&out));
-    assert!(stderr(&out).contains("PSB201"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PSB215"), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(i32::from(pysbx_sandbox::EXIT_VIOLATION)));
 }
 

@@ -29,8 +29,8 @@ fn sanitized_file_runs_until_the_stub_and_keeps_lines() {
     let err_text = String::from_utf8_lossy(&run.stderr);
     assert!(out_text.contains("before"), "{out_text}");
     assert!(!out_text.contains("after"), "{out_text}");
-    assert!(err_text.contains("PermissionError") || err_text.contains("PSB201"), "{err_text}");
-    assert!(err_text.contains("PSB201"), "{err_text}");
+    assert!(err_text.contains("PermissionError"), "{err_text}");
+    assert!(err_text.contains("PSB215"), "{err_text}");
     assert!(!dir.path().join("canary").exists(), "the stubbed call must not run");
 }
 
@@ -122,7 +122,7 @@ fn json_report_lists_the_edits() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("edits.json")).unwrap()).unwrap();
-    assert_eq!(doc["findings"][0]["rule_id"], "PSB201", "{doc}");
+    assert_eq!(doc["findings"][0]["rule_id"], "PSB215", "{doc}");
     assert_eq!(doc["findings"][0]["line"], 3);
 }
 
@@ -158,5 +158,5 @@ fn copies_keep_their_declared_encoding() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&run.stdout), "2\n", "{}", stderr(&run));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("PSB201"), "{}", stderr(&run));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("PSB215"), "{}", stderr(&run));
 }

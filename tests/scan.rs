@@ -253,7 +253,7 @@ fn text_output_snapshot() {
 #[test]
 fn suppression_comment_is_honoured_in_repository_mode_only() {
     let dir = repo();
-    write(dir.path(), "s.py", "import os\nos.system('/bin/x')  # pysbx: ignore[PSB201]\n");
+    write(dir.path(), "s.py", "import os\nos.system(input())  # pysbx: ignore[PSB201]\n");
     let out = pysbx(dir.path()).args(["scan", "--format", "json", "s.py"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let out =
@@ -269,7 +269,7 @@ fn unused_suppressions_are_reported_in_repository_mode() {
     write(
         dir.path(),
         "s.py",
-        "import os\nos.system('/bin/x')  # pysbx: ignore[PSB201]\ncount = 1  # nosec\n\
+        "import os\nos.system(input())  # pysbx: ignore[PSB201]\ncount = 1  # nosec\n\
          total = 2  # pysbx: ignore[os-system]\n",
     );
     let scan = |extra: &[&str]| {

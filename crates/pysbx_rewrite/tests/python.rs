@@ -56,7 +56,7 @@ print("three")
     let err = stderr(&output);
     assert!(
         err.contains(
-            "PysbxBlocked: PSB201 (os-system) blocked at line 6: os.system(\"echo SHOULD-NOT-RUN\")"
+            "PysbxBlocked: PSB215 (shell-constant-command) blocked at line 6: os.system(\"echo SHOULD-NOT-RUN\")"
         ),
         "{err}"
     );
@@ -77,7 +77,7 @@ print("after")
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "PysbxBlocked True PSB201 (os-system) blocked at line 3: os.system(\"echo no\")\nafter\n"
+        "PysbxBlocked True PSB215 (shell-constant-command) blocked at line 3: os.system(\"echo no\")\nafter\n"
     );
 }
 
