@@ -38,6 +38,9 @@ const UPSTREAM_TRIES: usize = 2;
 const QUERIES_MAX: usize = 32;
 /// The time-to-live given with every answer. The answer itself never changes during the run.
 const ANSWER_TTL: u32 = 300;
+/// Names resolved during one run at most; later new names are refused (a program inventing
+/// names under an allowed suffix must not grow the supervisor's tables without bound).
+const RESOLVED_NAMES_MAX: usize = 4096;
 
 /// Who resolves a name for the supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +170,10 @@ pub(crate) struct Names {
     /// Pinned before the run, then every name resolved on demand, each answered the same way
     /// for the rest of the run.
     known: Mutex<BTreeMap<String, Vec<IpAddr>>>,
+    /// How many names may be resolved during the run.
+    resolved_max: usize,
+    /// How many have been.
+    resolved: AtomicUsize,
 }
 
 impl Names {
@@ -175,6 +182,8 @@ impl Names {
             policy: policy.clone(),
             upstream: Upstream::of(policy),
             known: Mutex::new(pinned.clone()),
+            resolved_max: RESOLVED_NAMES_MAX,
+            resolved: AtomicUsize::new(0),
         }
     }
 
@@ -198,6 +207,16 @@ impl Names {
             .collect();
         if rules.is_empty() {
             return None;
+        }
+        if self.resolved.fetch_add(1, Ordering::SeqCst) >= self.resolved_max {
+            report(
+                true,
+                format!(
+                    "name lookup of {name}: more than {} names resolved during this run; refused",
+                    self.resolved_max
+                ),
+            );
+            return Some(Vec::new());
         }
         let mut notes = Vec::new();
         let kept = match self.upstream.resolve(name) {
@@ -323,6 +342,64 @@ mod tests {
         assert!(under_suffix("a.b.example.org", "example.org"));
         assert!(!under_suffix("example.org", "example.org"));
         assert!(!under_suffix("badexample.org", "example.org"));
+    }
+
+    /// A server answering 192.0.2.7 to every A question, until the test ends.
+    fn answering_server() -> SocketAddr {
+        let server = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let addr = server.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok((n, src)) = server.recv_from(&mut buf) {
+                let Ok(q) = Packet::parse(&buf[..n]) else { continue };
+                let mut r = Packet::new_reply(q.id());
+                let Some(question) = q.questions.first().cloned() else { continue };
+                if question.qtype == QTYPE::TYPE(TYPE::A) {
+                    r.answers.push(ResourceRecord::new(
+                        question.qname.clone(),
+                        CLASS::IN,
+                        60,
+                        RData::A(A { address: Ipv4Addr::new(192, 0, 2, 7).into() }),
+                    ));
+                }
+                r.questions.push(question);
+                let _ = server.send_to(&r.build_bytes_vec().expect("build"), src);
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn names_under_a_suffix_are_resolved_once_allowed_and_bounded() {
+        let mut policy = Policy::default();
+        policy.net = vec![
+            crate::policy::NetRule::parse("*.example.org:443").expect("rule"),
+            crate::policy::NetRule::parse("udp:*.example.org:53").expect("rule"),
+        ];
+        policy.resolver = Some(answering_server());
+        let mut names = Names::new(&policy, &BTreeMap::new());
+        names.resolved_max = 2;
+        let allowed = RwLock::new(Allowed::default());
+        let refusals = Arc::new(Mutex::new(Vec::new()));
+        let seen = refusals.clone();
+        let report: Report = Arc::new(move |violation, text| {
+            if violation {
+                seen.lock().expect("lock").push(text);
+            }
+        });
+        let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+        assert_eq!(names.answer("a.example.org", &allowed, &report), Some(vec![ip]));
+        let a = allowed.read().expect("lock");
+        assert!(a.permits(false, ip, 443) && a.permits(true, ip, 53) && !a.permits(false, ip, 80));
+        drop(a);
+        // The same name again is answered from memory, without counting.
+        assert_eq!(names.answer("a.example.org", &allowed, &report), Some(vec![ip]));
+        assert_eq!(names.answer("b.example.org", &allowed, &report), Some(vec![ip]));
+        // A name outside every suffix has no answer from pysbx.
+        assert_eq!(names.answer("example.net", &allowed, &report), None);
+        // Past the bound, a new name is refused and reported.
+        assert_eq!(names.answer("c.example.org", &allowed, &report), Some(vec![]));
+        assert!(refusals.lock().expect("lock").iter().any(|r| r.contains("c.example.org")));
     }
 
     #[test]
