@@ -178,6 +178,56 @@ pub fn compiled(interp: &Interpreter, source: &str, filename: &str) -> Option<Ve
     Some(out.stdout)
 }
 
+/// What a pyenv shim's choice of interpreter depends on, as a cache key; `None` for any script
+/// that is not a pyenv shim (those are probed on every run).
+///
+/// pyenv takes `PYENV_VERSION`, else the first `.python-version` from `PYENV_DIR` (default: the
+/// current directory) upwards, else the first from the current directory upwards, else
+/// `$PYENV_ROOT/version`; finds that version among `$PYENV_ROOT/versions` (on `PATH` for
+/// `system`); plugins' hooks may take part. The key holds all of it: the shim's identity, the
+/// environment variables pyenv reads, the current directory, the version files' paths and
+/// contents, and the identities (with mtimes) of the versions and plugins directories.
+fn pyenv_shim_key(shim: &Path) -> Option<String> {
+    let meta = std::fs::metadata(shim).ok()?;
+    if meta.len() > 4096 {
+        return None;
+    }
+    let text = std::fs::read_to_string(shim).ok()?;
+    if !text.contains("/libexec/pyenv\" exec") {
+        return None;
+    }
+    let root = PathBuf::from(text.lines().find_map(|l| {
+        l.trim().strip_prefix("export PYENV_ROOT=\"").and_then(|r| r.strip_suffix('"'))
+    })?);
+    let mut key = format!("pyenv-shim|{}", identity(shim)?);
+    for var in ["PYENV_VERSION", "PYENV_DIR", "PYENV_HOOK_PATH", "PYENV_ROOT", "PATH"] {
+        key.push_str(&format!("|{var}={:?}", std::env::var_os(var)));
+    }
+    let cwd = std::env::current_dir().ok()?;
+    key.push_str(&format!("|cwd={}", cwd.display()));
+    let dir = std::env::var_os("PYENV_DIR").map_or_else(|| cwd.clone(), PathBuf::from);
+    for start in [&dir, &cwd] {
+        let file = start.ancestors().map(|d| d.join(".python-version")).find(|p| p.is_file());
+        if let Some(file) = file {
+            let content = std::fs::read_to_string(&file).ok()?;
+            key.push_str(&format!("|{}={content:?}", file.display()));
+        }
+    }
+    let global = std::fs::read_to_string(root.join("version")).ok();
+    key.push_str(&format!("|global={global:?}"));
+    for sub in ["versions", "plugins"] {
+        key.push_str(&format!("|{sub}={:?}", identity(&root.join(sub))));
+    }
+    Some(key)
+}
+
+/// A pyenv shim's cached answer: the probe's result and the identity its executable had then.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShimEntry {
+    identity: String,
+    interpreter: Interpreter,
+}
+
 /// Resolves and probes an interpreter (default `python3` on `PATH`).
 ///
 /// # Errors
@@ -189,15 +239,29 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
         message,
     };
     let found = which(requested).ok_or_else(|| fail("not found on PATH".into()))?;
-    // A real executable can be cached by identity; a shim (a script choosing a version from
-    // the environment or the current directory) must be asked every time.
+    // A real executable is cached by identity. A shim (a script choosing a version from the
+    // environment or the current directory) is asked every time, except pyenv's, whose answer
+    // is cached under everything pyenv reads to choose (running the shim costs 200 ms).
     let real = std::fs::canonicalize(&found).map_err(|e| fail(e.to_string()))?;
-    let cache = if is_elf(&real) { cache_file(&real) } else { None };
+    let elf = is_elf(&real);
+    let cache = if elf { cache_file(&real) } else { None };
     if let Some(cache) = &cache
         && let Ok(text) = std::fs::read_to_string(cache)
         && let Ok(interp) = serde_json::from_str::<Interpreter>(&text)
     {
         return Ok(interp);
+    }
+    let shim_cache = if elf { None } else { pyenv_shim_key(&found) }.and_then(|key| {
+        use sha2::Digest;
+        let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..12]);
+        Some(cache_dir()?.join(format!("shim-{digest}.json")))
+    });
+    if let Some(cache) = &shim_cache
+        && let Ok(text) = std::fs::read_to_string(cache)
+        && let Ok(entry) = serde_json::from_str::<ShimEntry>(&text)
+        && identity(&entry.interpreter.executable).as_deref() == Some(entry.identity.as_str())
+    {
+        return Ok(entry.interpreter);
     }
     let out = Command::new(&found)
         .args(["-I", "-S", "-c", PROBE])
@@ -223,6 +287,13 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
         && let Ok(text) = serde_json::to_string(&interp)
     {
         write_cache(&cache, text.as_bytes());
+    }
+    if let Some(cache) = &shim_cache
+        && let Some(identity) = identity(&interp.executable)
+        && let Ok(text) =
+            serde_json::to_string(&ShimEntry { identity, interpreter: interp.clone() })
+    {
+        write_cache(cache, text.as_bytes());
     }
     Ok(interp)
 }
@@ -264,6 +335,39 @@ mod tests {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stdout), "compiled <pysbx-test>\n");
+    }
+
+    #[test]
+    fn pyenv_shim_key_follows_what_pyenv_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("pyenv");
+        std::fs::create_dir_all(root.join("versions/3.11.7")).unwrap();
+        std::fs::create_dir_all(root.join("shims")).unwrap();
+        std::fs::write(root.join("version"), "3.11.7\n").unwrap();
+        let shim = root.join("shims/python3");
+        std::fs::write(
+            &shim,
+            format!(
+                "#!/usr/bin/env bash\nset -e\nprogram=\"${{0##*/}}\"\n\
+                 export PYENV_ROOT=\"{}\"\nexec \"{}/libexec/pyenv\" exec \"$program\" \"$@\"\n",
+                root.display(),
+                root.display()
+            ),
+        )
+        .unwrap();
+        let first = pyenv_shim_key(&shim).expect("a pyenv shim");
+        assert_eq!(pyenv_shim_key(&shim).as_deref(), Some(first.as_str()));
+        // The global version file, the installed versions and the shim itself are inputs.
+        std::fs::write(root.join("version"), "3.12.1\n").unwrap();
+        let second = pyenv_shim_key(&shim).unwrap();
+        assert_ne!(first, second);
+        std::fs::create_dir(root.join("versions/3.12.1")).unwrap();
+        let third = pyenv_shim_key(&shim).unwrap();
+        assert_ne!(second, third);
+        // Any other script is not cached.
+        let other = dir.path().join("python3");
+        std::fs::write(&other, "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n").unwrap();
+        assert_eq!(pyenv_shim_key(&other), None);
     }
 
     #[test]
