@@ -117,13 +117,37 @@ fn cache_file(exe: &Path) -> Option<PathBuf> {
 /// Writes `bytes` to `path` through a temporary sibling and a rename, so a reader never sees
 /// a partial file. Failures are ignored: a cache that cannot be written is only slower.
 fn write_cache(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, bytes));
+    if written.is_err() || std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+}
+
+/// A cache file's content, when this user owns it and nobody else may write it. The answers
+/// steer what the sandbox runs (the guard's bytecode, the interpreter and its paths): a file a
+/// sandboxed program could have planted, through a policy granting writes to the cache
+/// directory, is ignored (as root the program runs under another uid, so its files fail the
+/// owner check).
+fn read_cache(path: &Path) -> Option<Vec<u8>> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o022 != 0 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Compiles the source on standard input under the file name in `argv[1]` and writes the code
@@ -151,7 +175,7 @@ pub fn compiled(interp: &Interpreter, source: &str, filename: &str) -> Option<Ve
     );
     let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..12]);
     let path = cache_dir()?.join(format!("code-{digest}.bin"));
-    if let Ok(bytes) = std::fs::read(&path)
+    if let Some(bytes) = read_cache(&path)
         && bytes.len() > 32
         && bytes[..32] == sha2::Sha256::digest(&bytes[32..])[..]
     {
@@ -185,8 +209,9 @@ pub fn compiled(interp: &Interpreter, source: &str, filename: &str) -> Option<Ve
 /// current directory) upwards, else the first from the current directory upwards, else
 /// `$PYENV_ROOT/version`; finds that version among `$PYENV_ROOT/versions` (on `PATH` for
 /// `system`); plugins' hooks may take part. The key holds all of it: the shim's identity, the
-/// environment variables pyenv reads, the current directory, the version files' paths and
-/// contents, and the identities (with mtimes) of the versions and plugins directories.
+/// environment variables pyenv reads, the version files' paths and contents, and the
+/// identities (with mtimes) of the versions and plugins directories. The current directory is
+/// checked by the entry itself ([`ShimEntry`]), so one file serves each set of the others.
 fn pyenv_shim_key(shim: &Path) -> Option<String> {
     let meta = std::fs::metadata(shim).ok()?;
     if meta.len() > 4096 {
@@ -204,7 +229,6 @@ fn pyenv_shim_key(shim: &Path) -> Option<String> {
         key.push_str(&format!("|{var}={:?}", std::env::var_os(var)));
     }
     let cwd = std::env::current_dir().ok()?;
-    key.push_str(&format!("|cwd={}", cwd.display()));
     let dir = std::env::var_os("PYENV_DIR").map_or_else(|| cwd.clone(), PathBuf::from);
     for start in [&dir, &cwd] {
         let file = start.ancestors().map(|d| d.join(".python-version")).find(|p| p.is_file());
@@ -221,10 +245,13 @@ fn pyenv_shim_key(shim: &Path) -> Option<String> {
     Some(key)
 }
 
-/// A pyenv shim's cached answer: the probe's result and the identity its executable had then.
+/// A pyenv shim's cached answer: the probe's result, the identity its executable had then and
+/// the directory it was asked from (plugins' hooks may look at it; a run from elsewhere asks
+/// again and replaces the entry, so the cache holds one file per pyenv configuration).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ShimEntry {
     identity: String,
+    cwd: PathBuf,
     interpreter: Interpreter,
 }
 
@@ -246,8 +273,8 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
     let elf = is_elf(&real);
     let cache = if elf { cache_file(&real) } else { None };
     if let Some(cache) = &cache
-        && let Ok(text) = std::fs::read_to_string(cache)
-        && let Ok(interp) = serde_json::from_str::<Interpreter>(&text)
+        && let Some(text) = read_cache(cache)
+        && let Ok(interp) = serde_json::from_slice::<Interpreter>(&text)
     {
         return Ok(interp);
     }
@@ -257,9 +284,10 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
         Some(cache_dir()?.join(format!("shim-{digest}.json")))
     });
     if let Some(cache) = &shim_cache
-        && let Ok(text) = std::fs::read_to_string(cache)
-        && let Ok(entry) = serde_json::from_str::<ShimEntry>(&text)
+        && let Some(text) = read_cache(cache)
+        && let Ok(entry) = serde_json::from_slice::<ShimEntry>(&text)
         && identity(&entry.interpreter.executable).as_deref() == Some(entry.identity.as_str())
+        && std::env::current_dir().is_ok_and(|cwd| cwd == entry.cwd)
     {
         return Ok(entry.interpreter);
     }
@@ -290,8 +318,9 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
     }
     if let Some(cache) = &shim_cache
         && let Some(identity) = identity(&interp.executable)
+        && let Ok(cwd) = std::env::current_dir()
         && let Ok(text) =
-            serde_json::to_string(&ShimEntry { identity, interpreter: interp.clone() })
+            serde_json::to_string(&ShimEntry { identity, cwd, interpreter: interp.clone() })
     {
         write_cache(cache, text.as_bytes());
     }
@@ -368,6 +397,17 @@ mod tests {
         let other = dir.path().join("python3");
         std::fs::write(&other, "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n").unwrap();
         assert_eq!(pyenv_shim_key(&other), None);
+    }
+
+    #[test]
+    fn cache_files_others_may_write_are_ignored() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("code.bin");
+        write_cache(&path, b"bytes");
+        assert_eq!(read_cache(&path).as_deref(), Some(&b"bytes"[..]));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(read_cache(&path), None);
     }
 
     #[test]
