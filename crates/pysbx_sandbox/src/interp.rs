@@ -150,6 +150,11 @@ fn read_cache(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// Held while a process is started by this crate at a time other processes must not: the
+/// supervisor makes the trampoline's pipe ends inheritable just before starting it, and a
+/// process started concurrently (the guard's compilation) would inherit them too.
+pub(crate) static SPAWN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Compiles the source on standard input under the file name in `argv[1]` and writes the code
 /// object in `marshal` format: the same `compile` call the guard's loader would make.
 const COMPILE: &str = "import sys, marshal\n\
@@ -181,13 +186,16 @@ pub fn compiled(interp: &Interpreter, source: &str, filename: &str) -> Option<Ve
     {
         return Some(bytes[32..].to_vec());
     }
-    let mut child = Command::new(&interp.executable)
-        .args(["-I", "-S", "-B", "-c", COMPILE, filename])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    let spawned = {
+        let _spawning = SPAWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Command::new(&interp.executable)
+            .args(["-I", "-S", "-B", "-c", COMPILE, filename])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+    };
+    let mut child = spawned.ok()?;
     let fed = child
         .stdin
         .take()

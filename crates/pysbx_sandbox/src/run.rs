@@ -284,7 +284,9 @@ fn run_inner(
     let (guard_r, guard_w) = pipe()?; // child writes guard_w
     let (reply_r, reply_w) = pipe()?; // child reads reply_r
     let child_fds = [&plan_r, &status_w, &guard_w, &reply_r];
-    // The child's ends must survive exec; nothing else is spawned concurrently.
+    // The child's ends must survive exec, so no other process may be started until the
+    // trampoline has been (the guard's compilation, on a cache miss, waits for this lock).
+    let spawning = interp::SPAWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for fd in child_fds {
         nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
             .map_err(|e| SandboxError::os("fcntl", e))?;
@@ -321,6 +323,7 @@ fn run_inner(
     let spawned = cmd.spawn();
     drop((plan_r, status_w, guard_w, reply_r));
     let relay_ours = relay_pair.map(|(ours, _theirs)| ours);
+    drop(spawning);
     let mut child = spawned.map_err(|e| SandboxError::os("start the trampoline", e))?;
     let a_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
 
