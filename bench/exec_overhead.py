@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """The startup overhead of `pysbx exec`: a hello-world run bare and under pysbx.
 
-Usage: python3 bench/exec_overhead.py [PYSBX] [ROUNDS]
+Usage: python3 bench/exec_overhead.py [PYSBX] [ROUNDS] [OTHER_PYSBX...]
 
 Each command runs in turn (interleaved, so load changes hit every command alike), ROUNDS
-times; prints the median and the minimum wall time in milliseconds. The interpreter is given
-by its real path: through pyenv's `python3` shim every run would pay for the shim script.
+times; prints the median and the minimum wall time in milliseconds, and the median CPU time
+(user + system of the command and everything it started), which other load on the machine
+does not inflate the way it does wall time. OTHER_PYSBX binaries (an older build, say) run
+the same pysbx commands in the same rounds, for a before/after comparison under equal load.
+
+The interpreter is given by its real path: through pyenv's `python3` shim every bare run would
+pay for the shim script. When pyenv is in use (`PYENV_ROOT` set, as pyenv's shim sets it for
+this script), one pysbx command is given the shim itself, as a plain `pysbx exec` finds it on a
+user's PATH (pysbx resolves the shim to the real interpreter).
 """
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-PYSBX = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/pysbx")
+PYSBX = [os.path.abspath(p) for p in (sys.argv[1:2] or ["target/release/pysbx"]) + sys.argv[3:]]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
 PY = os.path.realpath(
     subprocess.run(
@@ -22,6 +30,8 @@ PY = os.path.realpath(
         capture_output=True, text=True, check=True,
     ).stdout.strip()
 )
+SHIM = os.path.join(os.environ.get("PYENV_ROOT", "/nonexistent"), "shims", "python3")
+SHIM = SHIM if os.path.isfile(SHIM) else None
 
 with tempfile.TemporaryDirectory() as tmp:
     os.chmod(tmp, 0o755)
@@ -29,28 +39,40 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(hello, "w") as f:
         f.write('print("hello, world")\n')
     os.chmod(hello, 0o644)
-    base = [PYSBX, "exec", "--no-config", "--python", PY]
     cmds = {
         "python -I -c pass": [PY, "-I", "-c", "pass"],
         "python -I hello.py": [PY, "-I", hello],
-        "pysbx exec --no-gate hello.py": base + ["--no-gate", hello],
-        "pysbx exec hello.py": base + [hello],
     }
-    # One untimed round warms the page cache and pysbx's interpreter probe cache.
+    for i, binary in enumerate(PYSBX):
+        label = "pysbx" if i == 0 else binary
+        base = [binary, "exec", "--no-config"]
+        cmds[f"{label} exec --no-gate hello.py"] = base + ["--python", PY, "--no-gate", hello]
+        cmds[f"{label} exec hello.py"] = base + ["--python", PY, hello]
+        if SHIM:
+            cmds[f"{label} exec --no-gate hello.py (pyenv shim)"] = base + ["--python", SHIM, "--no-gate", hello]
+    # One untimed round warms the page cache and pysbx's interpreter and bytecode caches.
     for cmd in cmds.values():
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp)
     times = {k: [] for k in cmds}
+    cpu = {k: [] for k in cmds}
     for _ in range(ROUNDS):
         for name, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp)
             times[name].append((time.perf_counter() - t) * 1000)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
 
 print(f"interpreter: {PY}; {ROUNDS} rounds; load average {os.getloadavg()[0]:.2f}")
-print("| command | median ms | min ms |")
-print("|---|---|---|")
+print("| command | median ms | min ms | median CPU ms |")
+print("|---|---|---|---|")
 for name, ts in times.items():
-    print(f"| `{name}` | {statistics.median(ts):.1f} | {min(ts):.1f} |")
+    print(f"| `{name}` | {statistics.median(ts):.1f} | {min(ts):.1f} | {statistics.median(cpu[name]):.1f} |")
 bare = min(times["python -I hello.py"])
-for name in ("pysbx exec --no-gate hello.py", "pysbx exec hello.py"):
-    print(f"overhead of `{name}` (minima): {min(times[name]) - bare:.1f} ms")
+bare_cpu = statistics.median(cpu["python -I hello.py"])
+for name in list(cmds)[2:]:
+    print(
+        f"overhead of `{name}`: wall {min(times[name]) - bare:.1f} ms (minima), "
+        f"CPU {statistics.median(cpu[name]) - bare_cpu:.1f} ms (medians)"
+    )

@@ -126,8 +126,18 @@ pub const EXIT_INTERNAL: u8 = 125;
 
 const UID_BASE: u32 = 0x6000_0000;
 const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
-/// The `-c` program: compiles the guard under its own filename, which attribution recognises.
-const LOADER: &str = "import sys; exec(compile(sys.argv.pop(1), '<pysbx-guard>', 'exec'))";
+/// The guard's file name, which attribution recognises.
+const GUARD_FILENAME: &str = "<pysbx-guard>";
+/// The `-c` program: reads the guard from the reply pipe (descriptor 4) and runs it. The first
+/// frame on that pipe is a 4-byte big-endian length, a kind byte and the guard: `c` for
+/// bytecode this interpreter compiled earlier (`marshal`; see [`interp::compiled`]), `s` for
+/// source, compiled here under [`GUARD_FILENAME`].
+const LOADER: &str = "import os, marshal\n\
+def _r(n):\n b = b''\n while len(b) < n:\n  c = os.read(4, n - len(b))\n  if not c: os._exit(125)\n  \
+b += c\n return b\n\
+_h = _r(5)\n_b = _r(int.from_bytes(_h[:4], 'big'))\n\
+_c = marshal.loads(_b) if _h[4:] == b'c' else compile(_b, '<pysbx-guard>', 'exec')\n\
+del _r, _h, _b\nexec(_c)";
 const FORWARD_BUF: usize = 64 * 1024;
 
 enum Msg {
@@ -188,6 +198,11 @@ fn run_inner(
 ) -> Result<Outcome, SandboxError> {
     let started = Instant::now();
     let interp = interp::resolve(req.interpreter.as_deref())?;
+    // The guard's bytecode is read from the cache (or compiled once) while the sandbox starts.
+    let boot = {
+        let interp = interp.clone();
+        std::thread::spawn(move || boot_frame(&interp))
+    };
     // Learning: the kernel gets the widened policy, the guard the one it judges against.
     let widened;
     let policy = if learn {
@@ -269,7 +284,9 @@ fn run_inner(
     let (guard_r, guard_w) = pipe()?; // child writes guard_w
     let (reply_r, reply_w) = pipe()?; // child reads reply_r
     let child_fds = [&plan_r, &status_w, &guard_w, &reply_r];
-    // The child's ends must survive exec; nothing else is spawned concurrently.
+    // The child's ends must survive exec, so no other process may be started until the
+    // trampoline has been (the guard's compilation, on a cache miss, waits for this lock).
+    let spawning = interp::SPAWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for fd in child_fds {
         nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
             .map_err(|e| SandboxError::os("fcntl", e))?;
@@ -306,6 +323,7 @@ fn run_inner(
     let spawned = cmd.spawn();
     drop((plan_r, status_w, guard_w, reply_r));
     let relay_ours = relay_pair.map(|(ours, _theirs)| ours);
+    drop(spawning);
     let mut child = spawned.map_err(|e| SandboxError::os("start the trampoline", e))?;
     let a_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
 
@@ -395,7 +413,9 @@ fn run_inner(
         let tx = tx.clone();
         let gate = req.gate.clone();
         let repl = repl.clone().map(|s| (s, repl_output));
-        std::thread::spawn(move || guard_loop(guard_r, reply_w, &gate, &tx, &go_rx, repl));
+        std::thread::spawn(move || {
+            guard_loop(guard_r, reply_w, boot, &gate, &tx, &go_rx, repl);
+        });
     }
     let mut entry_job = entry_job;
     drop(tx);
@@ -813,9 +833,26 @@ fn forward(
     })
 }
 
+/// The first frame of the reply pipe, which the loader reads (see [`LOADER`]): the guard as
+/// bytecode when this interpreter's compiled copy is at hand, else as source.
+fn boot_frame(interp: &Interpreter) -> Vec<u8> {
+    let (kind, body) = match interp::compiled(interp, BOOTSTRAP, GUARD_FILENAME) {
+        Some(code) => (b'c', code),
+        None => (b's', BOOTSTRAP.as_bytes().to_vec()),
+    };
+    let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+    let mut frame = Vec::with_capacity(5 + body.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.push(kind);
+    frame.extend_from_slice(&body);
+    frame
+}
+
+#[allow(clippy::too_many_arguments)]
 fn guard_loop(
     from_child: OwnedFd,
     to_child: OwnedFd,
+    boot: std::thread::JoinHandle<Vec<u8>>,
     gate: &Gate,
     tx: &mpsc::Sender<Msg>,
     go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
@@ -823,6 +860,14 @@ fn guard_loop(
 ) {
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
+    // The loader waits for the guard before anything else; without it the child ends (125).
+    match boot.join() {
+        Ok(frame) if w.write_all(&frame).is_ok() => {}
+        _ => {
+            let _ = tx.send(Msg::GuardEof);
+            return;
+        }
+    }
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
@@ -1080,7 +1125,7 @@ fn build_plan(
     }
     Plan {
         interpreter: interp.executable.clone(),
-        args: vec!["-I".into(), "-B".into(), "-c".into(), LOADER.into(), BOOTSTRAP.into()],
+        args: vec!["-I".into(), "-B".into(), "-c".into(), LOADER.into()],
         env,
         private_dir: private_dir.to_path_buf(),
         workdir: workdir.to_path_buf(),

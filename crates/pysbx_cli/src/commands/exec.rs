@@ -147,6 +147,8 @@ pub(crate) fn policy_file(
 }
 
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    // First of all, so the rules load while the policy is read and the sandbox starts.
+    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone()));
     let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.
@@ -174,7 +176,6 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         (Some(file), _, _) => Program::File { path: file.clone(), args: args.args.clone() },
         (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
     };
-    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone()));
     let gate = match &lazy {
         Some(lazy) => gate_from_engine(lazy.clone()),
         None => pysbx_sandbox::passthrough_gate(),
