@@ -127,6 +127,9 @@ pub(crate) struct Compiled {
     /// The rules with a string leaf: evaluated at every string candidate, their string leaves
     /// computed lazily (an `all` stops at its first failing regex).
     pub(crate) string_rules: Vec<u32>,
+    /// Per entry of `string_rules`, the fewest bytes a string candidate needs for the rule to
+    /// hold there when none of its other leaves matched at the node (see [`min_text_len`]).
+    pub(crate) string_rule_min_len: Vec<usize>,
     /// Per string regex, bytes of which every match contains one (see `matchers::required`).
     pub(crate) string_required: Vec<Option<crate::matchers::required::ByteSet>>,
     pub(crate) string_leaves: Vec<u32>,
@@ -149,6 +152,7 @@ impl Compiled {
             string_min_len: Vec::new(),
             string_gate: crate::matchers::string::Gate::default(),
             string_rules: Vec::new(),
+            string_rule_min_len: Vec::new(),
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
@@ -160,6 +164,11 @@ impl Compiled {
             c.programs.push(program);
         }
         c.string_gate = crate::matchers::string::Gate::new(&string_factors);
+        c.string_rule_min_len = c
+            .string_rules
+            .iter()
+            .map(|&r| c.programs.get(r as usize).map_or(0, |p| min_text_len(&c, p)))
+            .collect();
         Ok(c)
     }
 
@@ -231,25 +240,45 @@ impl Compiled {
                 self.string_leaves.push(leaf_id);
                 leaf(self, LeafKind::String(index))
             }
-            MatchSpec::Any(items) => Program::Any(
-                items
+            MatchSpec::Any(items) => {
+                let items = items
                     .iter()
                     .map(|m| self.program(m, rule, rule_index, factors))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_boxed_slice(),
-            ),
-            MatchSpec::All(items) => Program::All(
-                items
+                    .collect::<Result<Vec<_>, _>>()?;
+                Program::Any(self.cheap_first(items))
+            }
+            MatchSpec::All(items) => {
+                let items = items
                     .iter()
                     .map(|m| self.program(m, rule, rule_index, factors))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_boxed_slice(),
-            ),
+                    .collect::<Result<Vec<_>, _>>()?;
+                Program::All(self.cheap_first(items))
+            }
             MatchSpec::Not(inner) => {
                 Program::Not(Box::new(self.program(inner, rule, rule_index, factors)?))
             }
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
         })
+    }
+
+    /// The operands of an `any` or `all` with those that run no regex first (stable): both
+    /// are pure, so the order changes only how soon the evaluation stops, and a regex then
+    /// runs only once the cheap operands left the outcome open (`all: [string: ..., inside:
+    /// {call: ...}]` runs its regex inside those calls only).
+    fn cheap_first(&self, mut items: Vec<Program>) -> Box<[Program]> {
+        items.sort_by_key(|p| self.has_string(p));
+        items.into_boxed_slice()
+    }
+
+    fn has_string(&self, p: &Program) -> bool {
+        match p {
+            Program::Leaf(id) => {
+                matches!(self.leaves.get(*id as usize).map(|l| &l.kind), Some(LeafKind::String(_)))
+            }
+            Program::Any(items) | Program::All(items) => items.iter().any(|i| self.has_string(i)),
+            Program::Not(inner) => self.has_string(inner),
+            Program::Inside(_) => false,
+        }
     }
 
     fn inside(&mut self, spec: &InsideSpec, rule: &Rule) -> Result<Inside, CompileError> {
@@ -271,6 +300,24 @@ impl Compiled {
         };
         self.needs_call_frames |= inside.call.is_some();
         Ok(inside)
+    }
+}
+
+/// A lower bound on the bytes of a string candidate at which `program` holds, when none of
+/// the program's non-string leaves matched at the node: a string leaf needs its regex's
+/// shortest match, another leaf cannot hold (`usize::MAX`), `any` needs its least demanding
+/// operand, `all` its most demanding, and `not` and `inside` need nothing.
+pub(crate) fn min_text_len(c: &Compiled, program: &Program) -> usize {
+    match program {
+        Program::Leaf(id) => match c.leaves.get(*id as usize).map(|l| &l.kind) {
+            Some(LeafKind::String(index)) => {
+                c.string_min_len.get(*index as usize).copied().unwrap_or(0)
+            }
+            _ => usize::MAX,
+        },
+        Program::Any(items) => items.iter().map(|p| min_text_len(c, p)).min().unwrap_or(usize::MAX),
+        Program::All(items) => items.iter().map(|p| min_text_len(c, p)).max().unwrap_or(0),
+        Program::Not(_) | Program::Inside(_) => 0,
     }
 }
 

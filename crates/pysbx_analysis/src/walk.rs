@@ -289,17 +289,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         };
         // The same literal recurs often within a file: its regexes run once.
-        let mut memo = literal.and_then(|l| self.string_cache.remove(l)).unwrap_or_default();
+        let mut fresh = string::Memo::default();
+        let memo = match literal {
+            Some(l) => self.string_cache.entry(l).or_default(),
+            None => &mut fresh,
+        };
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         {
             let site = Site { frames: &self.frames, file_name: self.file_name };
-            let mut oracle = string::Lazy {
-                compiled: self.c,
-                text,
-                memo: &mut memo,
-                present: None,
-                admitted: None,
-            };
+            let mut oracle =
+                string::Lazy { compiled: self.c, text, memo, present: None, admitted: None };
             matchers::evaluate_with(
                 self.c,
                 &self.hits[from..],
@@ -307,9 +306,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Some(&mut oracle),
                 |rule, subject| found.push((rule, subject.cloned())),
             );
-        }
-        if let Some(l) = literal {
-            self.string_cache.insert(l, memo);
         }
         if !found.is_empty() {
             let text_subject = string::subject(text, &mut self.interner);
@@ -407,14 +403,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.too_deep.is_some() || self.timed_out.is_some()
     }
 
-    /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed.
-    fn tick(&mut self, at: TextSize) -> bool {
+    /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed
+    /// (recording the node's start, asked for only then).
+    fn tick(&mut self, at: impl FnOnce() -> TextSize) -> bool {
         let Some(deadline) = self.deadline else { return false };
         self.until_check -= 1;
         if self.until_check == 0 {
             self.until_check = DEADLINE_EVERY;
             if Instant::now() >= deadline {
-                self.timed_out = Some(at);
+                self.timed_out = Some(at());
                 return true;
             }
         }
@@ -422,7 +419,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn stmt(&mut self, s: &'a Stmt) {
-        if self.stopped() || self.tick(s.start()) {
+        if self.stopped() || self.tick(|| s.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -819,7 +816,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn pattern(&mut self, p: &'a Pattern) {
-        if self.stopped() || self.tick(p.start()) {
+        if self.stopped() || self.tick(|| p.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -896,7 +893,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Evaluates an expression; as the callee of a call, its own reference hits belong to the
     /// call node (`exec(x)` is one node where `call` and `reference` rules meet).
     fn expr_at(&mut self, e: &'a Expr, callee: bool) -> Eval<'a> {
-        if self.stopped() || self.tick(e.start()) {
+        if self.stopped() || self.tick(|| e.start()) {
             return Eval::unknown();
         }
         if self.depth >= MAX_DEPTH {

@@ -46,6 +46,8 @@ pub(crate) struct Site<'s, 'a> {
 pub(crate) trait StringOracle {
     /// Whether regex `index` (into `Compiled::string_regexes`) matches.
     fn matches(&mut self, index: u32) -> bool;
+    /// The length in bytes of the string candidate.
+    fn text_len(&self) -> usize;
 }
 
 /// Evaluates every rule touched by `hits` at one node and reports those that hold, with
@@ -81,8 +83,18 @@ pub(crate) fn evaluate_with(
     // every string rule (already sorted and unique). Kept on the stack.
     let mut rules: SmallVec<[u32; 64]> = SmallVec::new();
     let with_strings = strings.is_some();
-    if with_strings {
-        rules.extend_from_slice(&compiled.string_rules);
+    if let Some(oracle) = &strings {
+        // A string rule that no hit at this node touches holds only on a long enough string.
+        let len = oracle.text_len();
+        let hit_rule = |rule: u32| {
+            hits.iter()
+                .any(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule))
+        };
+        for (&rule, &min) in compiled.string_rules.iter().zip(&compiled.string_rule_min_len) {
+            if len >= min || hit_rule(rule) {
+                rules.push(rule);
+            }
+        }
     }
     let string_count = rules.len();
     for h in hits {

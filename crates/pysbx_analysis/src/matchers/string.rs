@@ -174,6 +174,10 @@ pub(crate) struct Lazy<'x> {
 }
 
 impl StringOracle for Lazy<'_> {
+    fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     fn matches(&mut self, index: u32) -> bool {
         if let Some(known) = self.memo.get(index) {
             return known;
