@@ -130,6 +130,14 @@ pub(crate) struct Compiled {
     /// Per entry of `string_rules`, the fewest bytes a string candidate needs for the rule to
     /// hold there when none of its other leaves matched at the node (see [`min_text_len`]).
     pub(crate) string_rule_min_len: Vec<usize>,
+    /// Per entry of `string_rules`, whether the rule can hold at a string candidate where none
+    /// of its other leaves matched only if the string has a non-ASCII character (see
+    /// [`needs_non_ascii`]).
+    pub(crate) string_rule_non_ascii: Vec<bool>,
+    /// The least of `string_rule_min_len`: a shorter candidate with no hits needs no rule.
+    pub(crate) string_min_any: usize,
+    /// The least of `string_rule_min_len` over the rules an ASCII string may satisfy.
+    pub(crate) string_min_ascii: usize,
     /// Per string regex, bytes of which every match contains one (see `matchers::required`).
     pub(crate) string_required: Vec<Option<crate::matchers::required::ByteSet>>,
     pub(crate) string_leaves: Vec<u32>,
@@ -153,6 +161,9 @@ impl Compiled {
             string_gate: crate::matchers::string::Gate::default(),
             string_rules: Vec::new(),
             string_rule_min_len: Vec::new(),
+            string_rule_non_ascii: Vec::new(),
+            string_min_any: usize::MAX,
+            string_min_ascii: usize::MAX,
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
@@ -169,6 +180,20 @@ impl Compiled {
             .iter()
             .map(|&r| c.programs.get(r as usize).map_or(0, |p| min_text_len(&c, p)))
             .collect();
+        c.string_rule_non_ascii = c
+            .string_rules
+            .iter()
+            .map(|&r| c.programs.get(r as usize).is_some_and(|p| needs_non_ascii(&c, p)))
+            .collect();
+        c.string_min_any = c.string_rule_min_len.iter().copied().min().unwrap_or(usize::MAX);
+        c.string_min_ascii = c
+            .string_rule_min_len
+            .iter()
+            .zip(&c.string_rule_non_ascii)
+            .filter(|(_, non_ascii)| !**non_ascii)
+            .map(|(min, _)| *min)
+            .min()
+            .unwrap_or(usize::MAX);
         Ok(c)
     }
 
@@ -318,6 +343,25 @@ pub(crate) fn min_text_len(c: &Compiled, program: &Program) -> usize {
         Program::Any(items) => items.iter().map(|p| min_text_len(c, p)).min().unwrap_or(usize::MAX),
         Program::All(items) => items.iter().map(|p| min_text_len(c, p)).max().unwrap_or(0),
         Program::Not(_) | Program::Inside(_) => 0,
+    }
+}
+
+/// Whether `program` can hold at a string candidate where none of its non-string leaves
+/// matched only if the string holds a non-ASCII byte: a string leaf whose every match holds one
+/// of a set of bytes outside ASCII (see `matchers::required`), any other leaf (which cannot
+/// hold), an `any` all of whose operands need one, an `all` one of whose operands does.
+pub(crate) fn needs_non_ascii(c: &Compiled, program: &Program) -> bool {
+    match program {
+        Program::Leaf(id) => match c.leaves.get(*id as usize).map(|l| &l.kind) {
+            Some(LeafKind::String(index)) => c
+                .string_required
+                .get(*index as usize)
+                .is_some_and(|r| r.as_ref().is_some_and(|set| set.all_non_ascii())),
+            _ => true,
+        },
+        Program::Any(items) => items.iter().all(|p| needs_non_ascii(c, p)),
+        Program::All(items) => items.iter().any(|p| needs_non_ascii(c, p)),
+        Program::Not(_) | Program::Inside(_) => false,
     }
 }
 

@@ -288,6 +288,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return;
             }
         };
+        // No string rule holds on a string this short (or this short and ASCII) unless another
+        // leaf of it matched here.
+        if self.hits.len() == from
+            && (text.len() < self.c.string_min_any
+                || (text.len() < self.c.string_min_ascii && text.is_ascii()))
+        {
+            return;
+        }
         // The same literal recurs often within a file: its regexes run once.
         let mut fresh = string::Memo::default();
         let memo = match literal {
@@ -297,8 +305,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         {
             let site = Site { frames: &self.frames, file_name: self.file_name };
-            let mut oracle =
-                string::Lazy { compiled: self.c, text, memo, present: None, admitted: None };
+            let mut oracle = string::Lazy {
+                compiled: self.c,
+                text,
+                memo,
+                present: None,
+                admitted: None,
+                ascii: None,
+            };
             matchers::evaluate_with(
                 self.c,
                 &self.hits[from..],
