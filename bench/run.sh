@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin pysbx --example parse_floor
 PYSBX=target/release/pysbx
 FLOOR=target/release/examples/parse_floor
-OUT="${TMPDIR:-/tmp}/pysbx-bench"
-mkdir -p "$OUT"
+# A directory of its own: two runs at once (another worktree's) must not overwrite each
+# other's timings and outputs.
+OUT="$(mktemp -d "${TMPDIR:-/tmp}/pysbx-bench.XXXXXX")"
+echo "outputs: $OUT"
 
 measure() {  # measure NAME CMD...
   local name="$1"; shift

@@ -144,6 +144,17 @@ pub(crate) struct Compiled {
     /// The rules with a string leaf: evaluated at every string candidate, their string leaves
     /// computed lazily (an `all` stops at its first failing regex).
     pub(crate) string_rules: Vec<u32>,
+    /// Per entry of `string_rules`, the fewest bytes a string candidate needs for the rule to
+    /// hold there when none of its other leaves matched at the node (see [`min_text_len`]).
+    pub(crate) string_rule_min_len: Vec<usize>,
+    /// Per entry of `string_rules`, whether the rule can hold at a string candidate where none
+    /// of its other leaves matched only if the string has a non-ASCII character (see
+    /// [`needs_non_ascii`]).
+    pub(crate) string_rule_non_ascii: Vec<bool>,
+    /// The least of `string_rule_min_len`: a shorter candidate with no hits needs no rule.
+    pub(crate) string_min_any: usize,
+    /// The least of `string_rule_min_len` over the rules an ASCII string may satisfy.
+    pub(crate) string_min_ascii: usize,
     /// Per string regex, bytes of which every match contains one (see `matchers::required`).
     pub(crate) string_required: Vec<Option<crate::matchers::required::ByteSet>>,
     pub(crate) string_leaves: Vec<u32>,
@@ -170,6 +181,10 @@ impl Compiled {
             string_min_len: Vec::new(),
             string_gate: crate::matchers::string::Gate::default(),
             string_rules: Vec::new(),
+            string_rule_min_len: Vec::new(),
+            string_rule_non_ascii: Vec::new(),
+            string_min_any: usize::MAX,
+            string_min_ascii: usize::MAX,
             string_required: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
@@ -183,6 +198,25 @@ impl Compiled {
             c.programs.push(program);
         }
         c.string_gate = crate::matchers::string::Gate::new(&string_factors);
+        c.string_rule_min_len = c
+            .string_rules
+            .iter()
+            .map(|&r| c.programs.get(r as usize).map_or(0, |p| min_text_len(&c, p)))
+            .collect();
+        c.string_rule_non_ascii = c
+            .string_rules
+            .iter()
+            .map(|&r| c.programs.get(r as usize).is_some_and(|p| needs_non_ascii(&c, p)))
+            .collect();
+        c.string_min_any = c.string_rule_min_len.iter().copied().min().unwrap_or(usize::MAX);
+        c.string_min_ascii = c
+            .string_rule_min_len
+            .iter()
+            .zip(&c.string_rule_non_ascii)
+            .filter(|(_, non_ascii)| !**non_ascii)
+            .map(|(min, _)| *min)
+            .min()
+            .unwrap_or(usize::MAX);
         Ok(c)
     }
 
@@ -301,20 +335,20 @@ impl Compiled {
                 self.string_leaves.push(leaf_id);
                 leaf(self, LeafKind::String(index))
             }
-            MatchSpec::Any(items) => Program::Any(
-                items
+            MatchSpec::Any(items) => {
+                let items = items
                     .iter()
                     .map(|m| self.program(m, rule, rule_index, factors))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_boxed_slice(),
-            ),
-            MatchSpec::All(items) => Program::All(
-                items
+                    .collect::<Result<Vec<_>, _>>()?;
+                Program::Any(self.cheap_first(items))
+            }
+            MatchSpec::All(items) => {
+                let items = items
                     .iter()
                     .map(|m| self.program(m, rule, rule_index, factors))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_boxed_slice(),
-            ),
+                    .collect::<Result<Vec<_>, _>>()?;
+                Program::All(self.cheap_first(items))
+            }
             MatchSpec::Not(inner) => {
                 Program::Not(Box::new(self.program(inner, rule, rule_index, factors)?))
             }
@@ -323,6 +357,26 @@ impl Compiled {
             // refuses them elsewhere); anywhere else they match no node.
             MatchSpec::Comment(_) | MatchSpec::UnusedSuppression => Program::Any(Box::default()),
         })
+    }
+
+    /// The operands of an `any` or `all` with those that run no regex first (stable): both
+    /// are pure, so the order changes only how soon the evaluation stops, and a regex then
+    /// runs only once the cheap operands left the outcome open (`all: [string: ..., inside:
+    /// {call: ...}]` runs its regex inside those calls only).
+    fn cheap_first(&self, mut items: Vec<Program>) -> Box<[Program]> {
+        items.sort_by_key(|p| self.has_string(p));
+        items.into_boxed_slice()
+    }
+
+    fn has_string(&self, p: &Program) -> bool {
+        match p {
+            Program::Leaf(id) => {
+                matches!(self.leaves.get(*id as usize).map(|l| &l.kind), Some(LeafKind::String(_)))
+            }
+            Program::Any(items) | Program::All(items) => items.iter().any(|i| self.has_string(i)),
+            Program::Not(inner) => self.has_string(inner),
+            Program::Inside(_) => false,
+        }
     }
 
     fn inside(&mut self, spec: &InsideSpec, rule: &Rule) -> Result<Inside, CompileError> {
@@ -344,6 +398,43 @@ impl Compiled {
         };
         self.needs_call_frames |= inside.call.is_some();
         Ok(inside)
+    }
+}
+
+/// A lower bound on the bytes of a string candidate at which `program` holds, when none of
+/// the program's non-string leaves matched at the node: a string leaf needs its regex's
+/// shortest match, another leaf cannot hold (`usize::MAX`), `any` needs its least demanding
+/// operand, `all` its most demanding, and `not` and `inside` need nothing.
+pub(crate) fn min_text_len(c: &Compiled, program: &Program) -> usize {
+    match program {
+        Program::Leaf(id) => match c.leaves.get(*id as usize).map(|l| &l.kind) {
+            Some(LeafKind::String(index)) => {
+                c.string_min_len.get(*index as usize).copied().unwrap_or(0)
+            }
+            _ => usize::MAX,
+        },
+        Program::Any(items) => items.iter().map(|p| min_text_len(c, p)).min().unwrap_or(usize::MAX),
+        Program::All(items) => items.iter().map(|p| min_text_len(c, p)).max().unwrap_or(0),
+        Program::Not(_) | Program::Inside(_) => 0,
+    }
+}
+
+/// Whether `program` can hold at a string candidate where none of its non-string leaves
+/// matched only if the string holds a non-ASCII byte: a string leaf whose every match holds one
+/// of a set of bytes outside ASCII (see `matchers::required`), any other leaf (which cannot
+/// hold), an `any` all of whose operands need one, an `all` one of whose operands does.
+pub(crate) fn needs_non_ascii(c: &Compiled, program: &Program) -> bool {
+    match program {
+        Program::Leaf(id) => match c.leaves.get(*id as usize).map(|l| &l.kind) {
+            Some(LeafKind::String(index)) => c
+                .string_required
+                .get(*index as usize)
+                .is_some_and(|r| r.as_ref().is_some_and(|set| set.all_non_ascii())),
+            _ => true,
+        },
+        Program::Any(items) => items.iter().all(|p| needs_non_ascii(c, p)),
+        Program::All(items) => items.iter().any(|p| needs_non_ascii(c, p)),
+        Program::Not(_) | Program::Inside(_) => false,
     }
 }
 

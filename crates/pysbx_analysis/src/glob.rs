@@ -23,6 +23,29 @@ pub(crate) struct NameTable {
 struct Wild {
     pattern: Box<str>,
     id: u32,
+    /// The literal text before the first wildcard and after the last: a name that does not
+    /// start and end with them cannot match, and is not tried.
+    head: Box<str>,
+    tail: Box<str>,
+}
+
+impl Wild {
+    fn new(pattern: &str, id: u32) -> Self {
+        let first = pattern.find(['*', '?']).unwrap_or(pattern.len());
+        let last = pattern.rfind(['*', '?']).map_or(pattern.len(), |i| i + 1);
+        Self {
+            pattern: pattern.into(),
+            id,
+            head: pattern[..first].into(),
+            tail: pattern[last.max(first)..].into(),
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        name.starts_with(&*self.head)
+            && name.ends_with(&*self.tail)
+            && glob_match(&self.pattern, name)
+    }
 }
 
 impl NameTable {
@@ -42,7 +65,7 @@ impl NameTable {
             }
             return;
         }
-        let wild = Wild { pattern: pattern.clone().into_boxed_str(), id };
+        let wild = Wild::new(&pattern, id);
         match pattern.find('.') {
             Some(dot) if dot < wildcard => {
                 self.by_root.entry(pattern[..dot].into()).or_default().push(wild);
@@ -71,14 +94,14 @@ impl NameTable {
             let root = name.split('.').next().unwrap_or(name);
             if let Some(wilds) = self.by_root.get(root) {
                 for w in wilds {
-                    if glob_match(&w.pattern, name) {
+                    if w.matches(name) {
                         found(w.id);
                     }
                 }
             }
         }
         for w in &self.anywhere {
-            if glob_match(&w.pattern, name) {
+            if w.matches(name) {
                 found(w.id);
             }
         }

@@ -323,17 +323,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return;
             }
         };
+        // No string rule holds on a string this short (or this short and ASCII) unless another
+        // leaf of it matched here.
+        if self.hits.len() == from
+            && (text.len() < self.c.string_min_any
+                || (text.len() < self.c.string_min_ascii && text.is_ascii()))
+        {
+            return;
+        }
         // The same literal recurs often within a file: its regexes run once.
-        let mut memo = literal.and_then(|l| self.string_cache.remove(l)).unwrap_or_default();
+        let mut fresh = string::Memo::default();
+        let memo = match literal {
+            Some(l) => self.string_cache.entry(l).or_default(),
+            None => &mut fresh,
+        };
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         {
             let site = Site { frames: &self.frames, file_name: self.file_name };
             let mut oracle = string::Lazy {
                 compiled: self.c,
                 text,
-                memo: &mut memo,
+                memo,
                 present: None,
                 admitted: None,
+                ascii: None,
             };
             matchers::evaluate_with(
                 self.c,
@@ -342,9 +355,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Some(&mut oracle),
                 |rule, subject| found.push((rule, subject.cloned())),
             );
-        }
-        if let Some(l) = literal {
-            self.string_cache.insert(l, memo);
         }
         if !found.is_empty() {
             let text_subject = string::subject(text, &mut self.interner);
@@ -446,14 +456,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.too_deep.is_some() || self.timed_out.is_some()
     }
 
-    /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed.
-    fn tick(&mut self, at: TextSize) -> bool {
+    /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed
+    /// (recording the node's start, asked for only then).
+    fn tick(&mut self, at: impl FnOnce() -> TextSize) -> bool {
         let Some(deadline) = self.deadline else { return false };
         self.until_check -= 1;
         if self.until_check == 0 {
             self.until_check = DEADLINE_EVERY;
             if Instant::now() >= deadline {
-                self.timed_out = Some(at);
+                self.timed_out = Some(at());
                 return true;
             }
         }
@@ -461,7 +472,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn stmt(&mut self, s: &'a Stmt) {
-        if self.stopped() || self.tick(s.start()) {
+        if self.stopped() || self.tick(|| s.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -877,7 +888,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn pattern(&mut self, p: &'a Pattern) {
-        if self.stopped() || self.tick(p.start()) {
+        if self.stopped() || self.tick(|| p.start()) {
             return;
         }
         if self.depth >= MAX_DEPTH {
@@ -954,7 +965,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Evaluates an expression; as the callee of a call, its own reference hits belong to the
     /// call node (`exec(x)` is one node where `call` and `reference` rules meet).
     fn expr_at(&mut self, e: &'a Expr, callee: bool) -> Eval<'a> {
-        if self.stopped() || self.tick(e.start()) {
+        if self.stopped() || self.tick(|| e.start()) {
             return Eval::unknown();
         }
         if self.depth >= MAX_DEPTH {

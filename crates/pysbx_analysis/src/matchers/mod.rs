@@ -46,6 +46,10 @@ pub(crate) struct Site<'s, 'a> {
 pub(crate) trait StringOracle {
     /// Whether regex `index` (into `Compiled::string_regexes`) matches.
     fn matches(&mut self, index: u32) -> bool;
+    /// The length in bytes of the string candidate.
+    fn text_len(&self) -> usize;
+    /// Whether the string candidate is ASCII.
+    fn is_ascii(&mut self) -> bool;
 }
 
 /// Evaluates every rule touched by `hits` at one node and reports those that hold, with
@@ -81,8 +85,20 @@ pub(crate) fn evaluate_with(
     // every string rule (already sorted and unique). Kept on the stack.
     let mut rules: SmallVec<[u32; 64]> = SmallVec::new();
     let with_strings = strings.is_some();
-    if with_strings {
-        rules.extend_from_slice(&compiled.string_rules);
+    if let Some(oracle) = &mut strings {
+        // A string rule that no hit at this node touches holds only on a long enough string,
+        // and some only on a string with a non-ASCII character.
+        let len = oracle.text_len();
+        let hit_rule = |rule: u32| {
+            hits.iter()
+                .any(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule))
+        };
+        let needs = compiled.string_rule_min_len.iter().zip(&compiled.string_rule_non_ascii);
+        for (&rule, (&min, &non_ascii)) in compiled.string_rules.iter().zip(needs) {
+            if (len >= min && !(non_ascii && oracle.is_ascii())) || hit_rule(rule) {
+                rules.push(rule);
+            }
+        }
     }
     let string_count = rules.len();
     for h in hits {

@@ -38,6 +38,11 @@ impl ByteSet {
         self.0.iter().zip(other.0).any(|(a, b)| a & b != 0)
     }
 
+    /// Whether every byte of the set is outside ASCII (then no ASCII text holds one).
+    pub(crate) fn all_non_ascii(&self) -> bool {
+        self.0[0] == 0 && self.0[1] == 0 && self.len() > 0
+    }
+
     /// The bytes present in `text`.
     pub(crate) fn of_text(text: &str) -> ByteSet {
         let mut set = ByteSet::default();

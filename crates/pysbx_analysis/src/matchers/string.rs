@@ -171,9 +171,18 @@ pub(crate) struct Lazy<'x> {
     pub(crate) memo: &'x mut Memo,
     pub(crate) present: Option<ByteSet>,
     pub(crate) admitted: Option<Bits>,
+    pub(crate) ascii: Option<bool>,
 }
 
 impl StringOracle for Lazy<'_> {
+    fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    fn is_ascii(&mut self) -> bool {
+        *self.ascii.get_or_insert_with(|| self.text.is_ascii())
+    }
+
     fn matches(&mut self, index: u32) -> bool {
         if let Some(known) = self.memo.get(index) {
             return known;
@@ -244,6 +253,29 @@ mod tests {
         let an = analyzer(&pack("TST502", "{string: 'import os'}"));
         let src = "import base64, codecs\nbase64.b64decode('aW1wb3J0IG9z')\nbytes.fromhex('696d706f7274206f73')\ncodecs.decode('vzcbeg bf', 'rot13')\n'so tropmi'[::-1]\n''.join(map(chr, [105, 109, 112, 111, 114, 116, 32, 111, 115]))\n";
         assert_eq!(lines(&an, src, "TST502"), vec![2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn short_and_ascii_strings_skip_only_rules_they_cannot_satisfy() {
+        // A rule whose other leaf matched at the node is evaluated whatever the string's length.
+        let an =
+            analyzer(&pack("TST504", "{all: [{call: builtins.bytes.fromhex}, {string: '^A$'}]}"));
+        assert_eq!(lines(&an, "bytes.fromhex('41')\nx = 'A'\n", "TST504"), vec![1]);
+        // A rule that needs a non-ASCII character still sees the strings that have one.
+        let an = analyzer(&pack("TST505", "{string: '[\\x{202A}-\\x{202E}]'}"));
+        assert_eq!(lines(&an, "a = 'ab'\nb = '\u{202e}'\nc = 'x\u{202a}'\n", "TST505"), vec![2, 3]);
+        // A `not` needs nothing: with a regex that matches the empty string, the rule holds on
+        // the empty string.
+        let an = analyzer(&pack("TST506", "{all: [{string: '^'}, {not: {string: 'x'}}]}"));
+        assert_eq!(lines(&an, "a = ''\nb = 'x'\n", "TST506"), vec![1]);
+        // An `all` of a regex and a filter runs the regex only where the filter holds, with
+        // the same outcome.
+        let an = analyzer(&pack(
+            "TST507",
+            "{all: [{string: '^a\\.b$'}, {inside: {call: socket.gethostbyname}}]}",
+        ));
+        let src = "import socket\nx = 'a.b'\nsocket.gethostbyname('a.b')\n";
+        assert_eq!(lines(&an, src, "TST507"), vec![3]);
     }
 
     #[test]
