@@ -207,7 +207,37 @@ pub fn compiled(interp: &Interpreter, source: &str, filename: &str) -> Option<Ve
     let mut file = sha2::Sha256::digest(&out.stdout).to_vec();
     file.extend_from_slice(&out.stdout);
     write_cache(&path, &file);
+    if let Some(dir) = path.parent() {
+        prune_compiled(dir, CODE_CACHE_AGE);
+    }
     Some(out.stdout)
+}
+
+/// How long a compiled-code cache file is kept: a miss (a new interpreter or a new pysbx)
+/// removes the files older than this, which a pysbx still in use recompiles once.
+const CODE_CACHE_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes the `code-*.bin` files of `dir` last written more than `age` ago, so the bytecode
+/// of interpreters and bootstraps no longer in use does not pile up.
+fn prune_compiled(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("code-") && name.ends_with(".bin")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// What a pyenv shim's choice of interpreter depends on, as a cache key; `None` for any script
@@ -405,6 +435,30 @@ mod tests {
         let other = dir.path().join("python3");
         std::fs::write(&other, "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n").unwrap();
         assert_eq!(pyenv_shim_key(&other), None);
+    }
+
+    #[test]
+    fn old_compiled_code_is_pruned_and_other_files_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = dir.path().join("code-old.bin");
+        let fresh = dir.path().join("code-fresh.bin");
+        let other = dir.path().join("python-old.json");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, b"x").expect("write");
+        }
+        let long_ago =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(90 * 24 * 3600);
+        for p in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .and_then(|f| f.set_modified(long_ago))
+                .expect("set mtime");
+        }
+        prune_compiled(dir.path(), CODE_CACHE_AGE);
+        assert!(!old.exists(), "old compiled code is removed");
+        assert!(fresh.exists(), "recent compiled code is kept");
+        assert!(other.exists(), "other cache files are not touched");
     }
 
     #[test]
