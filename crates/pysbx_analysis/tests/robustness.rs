@@ -327,3 +327,43 @@ fn random_bytes_never_crash_the_decoder() {
         }
     }
 }
+
+/// `exec("...")` of `code`, as a double-quoted Python literal.
+fn exec_of(code: &str) -> String {
+    format!("exec(\"{}\")", code.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[test]
+fn constant_code_strings_are_read_to_a_bounded_depth() {
+    // Three levels of constant code are read, and the `eval` inside is reported at the call.
+    let mut code = "eval(input())".to_string();
+    for _ in 0..3 {
+        code = exec_of(&code);
+    }
+    let out = run(code.clone());
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+    assert_eq!((out.findings[0].location.line, out.findings[0].location.column), (1, 1));
+    // Twelve levels: the reading stops at the bound instead of following every level.
+    for _ in 3..12 {
+        code = exec_of(&code);
+    }
+    let out = run(code);
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+}
+
+#[test]
+fn constant_code_strings_are_read_up_to_a_count_per_file() {
+    let line = format!("{}\n", exec_of("eval(input())"));
+    let out = run(line.repeat(2000));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    // The first 256 strings are read; the rest are left (and their `exec` still reported by
+    // whatever rule matches the call itself).
+    assert_eq!(out.findings.len(), 256);
+    // A string that does not parse is not read, and does not stop the file.
+    let out = run(format!("{}\n{}", exec_of("eval(("), exec_of("eval(input())")));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.findings.len(), 1);
+    assert_eq!(out.findings[0].location.line, 2);
+}
