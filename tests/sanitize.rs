@@ -58,6 +58,23 @@ fn diff_shows_the_change_and_writes_nothing() {
 }
 
 #[test]
+fn diff_of_standard_input_is_against_what_was_read() {
+    let dir = repo();
+    let out = pysbx(dir.path())
+        .args(["sanitize", "--diff", "-q", "-"])
+        .write_stdin(PROGRAM)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let diff = stdout(&out);
+    // Only the stubbed line changes: the lines around it are context, not additions.
+    assert!(diff.contains("-os.system('echo pwned > canary')"), "{diff}");
+    assert!(diff.contains(" print('before')"), "{diff}");
+    assert!(!diff.contains("+print('before')"), "{diff}");
+    assert_eq!(diff.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count(), 1);
+}
+
+#[test]
 fn directory_is_mirrored_with_other_files_copied() {
     let dir = repo();
     write(dir.path(), "src/pkg/__init__.py", "");

@@ -25,8 +25,9 @@ use crate::pipeline::Engine;
 /// One input file's fate.
 enum Planned {
     /// Sanitized text that differs from the input, and the findings that changed it.
-    /// `encoded` is `output` in the input's own encoding (its BOM and coding cookie).
-    Sanitized { output: String, encoded: Vec<u8>, applied: Vec<Finding> },
+    /// `encoded` is the text in the input's own encoding (its BOM and coding cookie); `diff` is
+    /// the unified diff from the decoded input, made while it was at hand (`--diff` only).
+    Sanitized { encoded: Vec<u8>, applied: Vec<Finding>, diff: Option<String> },
     /// Nothing to change. Only the input's digest is kept (a tree can be larger than memory);
     /// the copy is re-read and checked against it when written, so a file swapped after it was
     /// checked is never copied through unchecked.
@@ -84,7 +85,7 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
             };
             let display = path.as_deref().map_or_else(|| name.clone(), display_path);
             let stdin_bytes = path.is_none().then(|| bytes.clone());
-            let mut planned = plan(&engine, &display, Path::new(&display), bytes)?;
+            let mut planned = plan(&engine, &display, Path::new(&display), bytes, args.diff)?;
             if let Planned::Unchanged { kept, .. } = &mut planned {
                 *kept = stdin_bytes;
             }
@@ -97,19 +98,13 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
     let mut any_change = false;
     let mut diffs = String::new();
     let mut planned_outputs: Vec<(String, Planned)> = Vec::new();
-    for ((name, path), result) in inputs.iter().zip(plans) {
+    for ((name, _), result) in inputs.iter().zip(plans) {
         let (display, planned) = result?;
         match &planned {
-            Planned::Sanitized { output, applied, .. } => {
+            Planned::Sanitized { applied, diff, .. } => {
                 any_change = true;
-                if args.diff {
-                    let before = match path {
-                        Some(p) => pysbx_analysis::decode_source(&std::fs::read(p)?)
-                            .map(|s| s.into_owned())
-                            .unwrap_or_default(),
-                        None => String::new(),
-                    };
-                    diffs.push_str(&pysbx_rewrite::unified_diff(&display, &before, output));
+                if let Some(diff) = diff {
+                    diffs.push_str(diff);
                 }
                 files.push(FileResult {
                     path: display.clone(),
@@ -174,7 +169,13 @@ fn describe(e: &FileError) -> String {
     }
 }
 
-fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<Planned> {
+fn plan(
+    engine: &Engine,
+    display: &str,
+    path: &Path,
+    bytes: Vec<u8>,
+    with_diff: bool,
+) -> Result<Planned> {
     let source = match pysbx_analysis::decode_source(&bytes) {
         Ok(s) => s.into_owned(),
         Err(err) => {
@@ -223,7 +224,8 @@ fn plan(engine: &Engine, display: &str, path: &Path, bytes: Vec<u8>) -> Result<P
     }
     let encoded = pysbx_analysis::encode_like_source(&bytes, &sanitized.output)
         .map_err(|e| anyhow::anyhow!("{display}: cannot write the sanitized copy: {e}"))?;
-    Ok(Planned::Sanitized { output: sanitized.output, encoded, applied })
+    let diff = with_diff.then(|| pysbx_rewrite::unified_diff(display, &source, &sanitized.output));
+    Ok(Planned::Sanitized { encoded, applied, diff })
 }
 
 /// The bytes to write for one planned file. An unchanged file is read again from `source` and
