@@ -107,22 +107,6 @@ pub(crate) struct Inside {
     pub(crate) call: Option<NameTable>,
 }
 
-/// A whole-file check of one rule, run over a file's comments after its nodes were read.
-#[derive(Debug)]
-pub(crate) struct FileCheck {
-    /// Index of the rule in the rule set.
-    pub(crate) rule: u32,
-    pub(crate) kind: FileCheckKind,
-}
-
-#[derive(Debug)]
-pub(crate) enum FileCheckKind {
-    /// A comment matching the regex.
-    Comment(LazyRegex),
-    /// A suppression comment that suppressed nothing.
-    UnusedSuppression,
-}
-
 /// Everything the engine needs from a rule set, compiled.
 #[derive(Debug)]
 pub(crate) struct Compiled {
@@ -162,8 +146,10 @@ pub(crate) struct Compiled {
     pub(crate) needs_call_frames: bool,
     /// Whether any rule tests `returned_by` (call results are remembered only then).
     pub(crate) needs_returned: bool,
-    /// The whole-file checks (`comment`, `unused_suppression`), in rule order.
-    pub(crate) file_checks: Vec<FileCheck>,
+    /// The `comment` checks: rule index and regex, in rule order.
+    pub(crate) comment_checks: Vec<(u32, LazyRegex)>,
+    /// The rules with an `unused_suppression` check.
+    pub(crate) unused_suppression_rules: Vec<u32>,
 }
 
 impl Compiled {
@@ -189,7 +175,8 @@ impl Compiled {
             string_leaves: Vec::new(),
             needs_call_frames: false,
             needs_returned: false,
-            file_checks: Vec::new(),
+            comment_checks: Vec::new(),
+            unused_suppression_rules: Vec::new(),
         };
         let mut string_factors = Vec::new();
         for (index, rule) in set.rules().iter().enumerate() {
@@ -221,7 +208,7 @@ impl Compiled {
     }
 
     /// The program of a rule's whole match: whole-file checks at its top or in its top-level
-    /// `any` become [`FileCheck`]s, the rest a program over nodes (an empty `any`, which never
+    /// `any` become whole-file checks, the rest a program over nodes (an empty `any`, which never
     /// holds, when nothing is left).
     fn top_program(
         &mut self,
@@ -256,11 +243,12 @@ impl Compiled {
         rule: &Rule,
         rule_index: u32,
     ) -> Result<(), CompileError> {
-        let kind = match spec {
-            MatchSpec::Comment(pattern) => FileCheckKind::Comment(LazyRegex::new(pattern, rule)?.0),
-            _ => FileCheckKind::UnusedSuppression,
-        };
-        self.file_checks.push(FileCheck { rule: rule_index, kind });
+        match spec {
+            MatchSpec::Comment(pattern) => {
+                self.comment_checks.push((rule_index, LazyRegex::new(pattern, rule)?.0));
+            }
+            _ => self.unused_suppression_rules.push(rule_index),
+        }
         Ok(())
     }
 

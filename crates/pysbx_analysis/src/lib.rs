@@ -189,8 +189,7 @@ impl Analyzer {
                 ..FileAnalysis::default()
             };
         }
-        let checks_files = !self.compiled.file_checks.is_empty();
-        let out = if raw.is_empty() && !checks_files {
+        let out = if raw.is_empty() && !self.comments_to_check(parsed.tokens(), options) {
             FileAnalysis::default()
         } else {
             self.report(raw, source, parsed.tokens(), options)
@@ -245,10 +244,9 @@ impl Analyzer {
     ) -> FileAnalysis {
         raw.extend(self.comment_hits(source, tokens));
         let raw = self.dedup(raw);
-        let mut suppressions = options.honor_suppressions.then(|| {
-            let index = LineIndex::from_source_text(source);
-            suppress::Suppressions::from_tokens(tokens, source, &index)
-        });
+        let mut suppressions = options
+            .honor_suppressions
+            .then(|| suppress::Suppressions::from_tokens(tokens, source));
         let mut findings = Vec::with_capacity(raw.len());
         let mut suppressed = 0;
         let table = position::positions(source, raw_offsets(&raw));
@@ -315,17 +313,20 @@ impl Analyzer {
         }
     }
 
+    /// Whether a file without node findings still has comments a whole-file check reads.
+    fn comments_to_check(
+        &self,
+        tokens: &ruff_python_ast::token::Tokens,
+        options: &AnalyzeOptions,
+    ) -> bool {
+        let any_check = !self.compiled.comment_checks.is_empty()
+            || (options.honor_suppressions && !self.compiled.unused_suppression_rules.is_empty());
+        any_check && tokens.iter().any(|t| t.kind() == TokenKind::Comment)
+    }
+
     /// The comments that `comment` checks match, as raw hits (subject: the comment's text).
     fn comment_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
-        let checks: Vec<(u32, &compile::LazyRegex)> = self
-            .compiled
-            .file_checks
-            .iter()
-            .filter_map(|c| match &c.kind {
-                compile::FileCheckKind::Comment(re) => Some((c.rule, re)),
-                compile::FileCheckKind::UnusedSuppression => None,
-            })
-            .collect();
+        let checks = &self.compiled.comment_checks;
         if checks.is_empty() {
             return Vec::new();
         }
@@ -335,9 +336,9 @@ impl Analyzer {
             let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
                 continue;
             };
-            for &(rule, re) in &checks {
+            for (rule, re) in checks {
                 if re.is_match(text) {
-                    hits.push(Raw { rule, range, subject: text.into(), callee: None });
+                    hits.push(Raw { rule: *rule, range, subject: text.into(), callee: None });
                 }
             }
         }
@@ -349,32 +350,27 @@ impl Analyzer {
     /// silencing the check would otherwise report itself), and such a name in a
     /// `# pysbx: ignore[...]` on the line silences the check there.
     fn unused_suppressions(&self, suppressions: &mut suppress::Suppressions) -> Vec<Raw> {
+        let checks = &self.compiled.unused_suppression_rules;
+        if checks.is_empty() || suppressions.is_empty() {
+            return Vec::new();
+        }
+        let judged: Vec<&Rule> = (0u32..)
+            .zip(&self.compiled.rules)
+            .filter(|(i, _)| !checks.contains(i))
+            .map(|(_, r)| r)
+            .collect();
+        let unused = suppressions.unused(&judged);
         let mut out = Vec::new();
-        for check in &self.compiled.file_checks {
-            if !matches!(check.kind, compile::FileCheckKind::UnusedSuppression) {
-                continue;
-            }
-            let Some(rule) = self.compiled.rules.get(check.rule as usize) else { continue };
-            if suppressions.is_empty() {
-                break;
-            }
-            let judged: Vec<&Rule> = (0..self.compiled.rules.len())
-                .filter(|&i| {
-                    !self.compiled.file_checks.iter().any(|c| {
-                        matches!(c.kind, compile::FileCheckKind::UnusedSuppression)
-                            && c.rule as usize == i
-                    })
-                })
-                .filter_map(|i| self.compiled.rules.get(i))
-                .collect();
-            for unused in suppressions.unused(&judged) {
-                if suppressions.ignore_names(rule, unused.line) {
+        for &check in checks {
+            let Some(rule) = self.compiled.rules.get(check as usize) else { continue };
+            for u in &unused {
+                if suppressions.ignore_names(rule, u.line) {
                     continue;
                 }
                 out.push(Raw {
-                    rule: check.rule,
-                    range: unused.range,
-                    subject: unused.subject.into(),
+                    rule: check,
+                    range: u.range,
+                    subject: u.subject.as_str().into(),
                     callee: None,
                 });
             }

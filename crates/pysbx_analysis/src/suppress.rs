@@ -50,8 +50,11 @@ pub(crate) struct Suppressions {
 }
 
 impl Suppressions {
-    pub(crate) fn from_tokens(tokens: &Tokens, source: &str, index: &LineIndex) -> Self {
+    /// The directives of the file's comments. The line index is built only once a comment
+    /// holds a directive (most files have none).
+    pub(crate) fn from_tokens(tokens: &Tokens, source: &str) -> Self {
         let mut by_line: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
+        let mut index: Option<LineIndex> = None;
         for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
             let Some(text) =
                 source.get(token.range().start().to_usize()..token.range().end().to_usize())
@@ -60,6 +63,7 @@ impl Suppressions {
             };
             let directives = parse_comment(text);
             if !directives.is_empty() {
+                let index = index.get_or_insert_with(|| LineIndex::from_source_text(source));
                 let line = u32::try_from(index.line_index(token.start()).get()).unwrap_or(u32::MAX);
                 by_line.entry(line).or_default().extend(directives.into_iter().map(|directive| {
                     let names = match &directive {
