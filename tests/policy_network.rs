@@ -102,10 +102,12 @@ def tcp(host, port):
         return "error " + type(e).__name__
 
 def udp(host, port):
+    # A connected socket: the kernel drops an answer from any address but the one written to.
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(5)
-            s.sendto(b"ping " + host.encode(), (host, port))
+            s.connect((host, port))
+            s.send(b"ping " + host.encode())
             return "ok " + s.recv(4).decode()
     except PermissionError:
         return "refused"

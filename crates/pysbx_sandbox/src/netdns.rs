@@ -404,30 +404,7 @@ mod tests {
 
     #[test]
     fn queries_round_trip_through_a_server() {
-        // A one-shot server answering 192.0.2.7 for any A question.
-        let server = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        let addr = server.local_addr().expect("addr");
-        let handle = std::thread::spawn(move || {
-            let mut buf = [0u8; 512];
-            for _ in 0..2 {
-                let (n, src) = server.recv_from(&mut buf).expect("recv");
-                let q = Packet::parse(&buf[..n]).expect("parse");
-                let mut r = Packet::new_reply(q.id());
-                let question = q.questions[0].clone();
-                if question.qtype == QTYPE::TYPE(TYPE::A) {
-                    r.answers.push(ResourceRecord::new(
-                        question.qname.clone(),
-                        CLASS::IN,
-                        60,
-                        RData::A(A { address: Ipv4Addr::new(192, 0, 2, 7).into() }),
-                    ));
-                }
-                r.questions.push(question);
-                server.send_to(&r.build_bytes_vec().expect("build"), src).expect("send");
-            }
-        });
-        let ips = Upstream::Server(addr).resolve("www.example.org").expect("resolve");
+        let ips = Upstream::Server(answering_server()).resolve("www.example.org").expect("resolve");
         assert_eq!(ips, vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))]);
-        handle.join().expect("server");
     }
 }
