@@ -129,21 +129,31 @@ pub(crate) fn token(tag: &str) -> String {
 
 /// A listener on 127.0.0.1 that passes on what each connection sent, then answers `ok`.
 pub(crate) fn listener() -> (u16, std::sync::mpsc::Receiver<String>) {
+    tcp_host("127.0.0.1", 0, b"ok").expect("bind a loopback port")
+}
+
+/// A TCP listener on `addr:port` (0: any free port) that passes on what each connection sent,
+/// then answers `answer`; `None` when the address and port cannot be bound.
+pub(crate) fn tcp_host(
+    addr: &str,
+    port: u16,
+    answer: &'static [u8],
+) -> Option<(u16, std::sync::mpsc::Receiver<String>)> {
     use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
+    let listener = std::net::TcpListener::bind((addr, port)).ok()?;
+    let port = listener.local_addr().ok()?.port();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
             let mut buf = [0u8; 64];
             let n = conn.read(&mut buf).unwrap_or(0);
-            // Passed on before the answer: once the program has its `ok`, the test has the data.
+            // Passed on before the answer: once the program has its answer, the test has the data.
             let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = conn.write_all(b"ok");
+            let _ = conn.write_all(answer);
         }
     });
-    (port, rx)
+    Some((port, rx))
 }
 
 /// A Python module whose `send(port, word)` sends `word` to the loopback port and returns the

@@ -4,27 +4,15 @@
 //! 127.0.0.1 are others. Each listener reports what reaches it, so a refusal is observed from
 //! outside the sandbox, not only by the program's own account.
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout};
 
-/// A TCP listener that passes on what each connection sent, then answers `pong`.
+/// A TCP listener on `addr:port` that passes on what each connection sent, then answers `pong`.
 fn tcp_host(addr: &str, port: u16) -> Option<mpsc::Receiver<String>> {
-    let listener = TcpListener::bind((addr, port)).ok()?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = [0u8; 64];
-            let n = conn.read(&mut buf).unwrap_or(0);
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = conn.write_all(b"pong");
-        }
-    });
-    Some(rx)
+    crate::exec_support::tcp_host(addr, port, b"pong").map(|(_, rx)| rx)
 }
 
 /// Runs `main` under policy `p` without the static gate, recording events in `events`.
