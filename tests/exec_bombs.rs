@@ -1,7 +1,7 @@
 //! Resource bombs: each is contained by the policy's limits; pysbx returns within the wall
 //! time, names the limit on standard error and in the end event, and leaves no process.
 
-use crate::exec_support::{Scratch, run, sandbox_processes, stderr};
+use crate::exec_support::{Scratch, exec_with_events, sandbox_processes, stderr};
 
 const POLICY: &str = "limits: {cpu_s: 1, wall_s: 8, memory_mb: 256, file_size_mb: 1, open_files: 64, processes: 32, output_mb: 1}\n";
 
@@ -14,14 +14,7 @@ fn bomb(name: &str, policy: &str, code: &str) -> (Option<i32>, String, serde_jso
     let started = std::time::Instant::now();
     // The static gate would stub some bombs (os.fork) before they run; the limits are the
     // point here.
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&script));
+    let out = exec_with_events(&s, &policy, &events, &script, &[]);
     let elapsed = started.elapsed();
     let err = stderr(&out);
     let text = std::fs::read_to_string(&events).unwrap_or_default();

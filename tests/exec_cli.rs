@@ -4,7 +4,9 @@
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdout, track};
+use crate::exec_support::{
+    Scratch, exec_with_events, python, run, sandbox_processes, stderr, stdout, track,
+};
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
@@ -211,14 +213,7 @@ fn sandbox_fixtures_end_as_annotated() {
             text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("test setup");
         let script = s.write(&path.file_name().expect("test setup").to_string_lossy(), &text);
         let events = s.path().join("fixture-events.jsonl");
-        let out = run(s
-            .exec()
-            .arg("--no-gate")
-            .arg("--policy")
-            .arg(&policy)
-            .arg("--events")
-            .arg(&events)
-            .arg(&script));
+        let out = exec_with_events(&s, &policy, &events, &script, &[]);
         let end = jsonl(&events).into_iter().find(|l| l["type"] == "end").expect("test setup");
         assert_eq!(end["reason"], expected, "{}: {}", path.display(), stderr(&out));
         assert!(sandbox_processes().is_empty());

@@ -168,3 +168,28 @@ pub(crate) fn violations(path: &Path) -> Vec<serde_json::Value> {
         .filter(|v| v["type"] == "event" && v["kind"] == "violation")
         .collect()
 }
+
+/// Runs `main` under policy `policy` without the static gate, recording events in `events`,
+/// with `args` after `--`.
+pub(crate) fn exec_with_events(
+    s: &Scratch,
+    policy: &Path,
+    events: &Path,
+    main: &Path,
+    args: &[String],
+) -> Output {
+    let mut cmd = s.exec();
+    cmd.arg("--no-gate").arg("--policy").arg(policy).arg("--events").arg(events).arg(main);
+    if !args.is_empty() {
+        cmd.arg("--").args(args);
+    }
+    run(&mut cmd)
+}
+
+/// One isolation layer of the tier recorded in the first line of an events file.
+pub(crate) fn tier_layer(events: &Path, layer: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(events).expect("events file");
+    let start: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
+    start["tier"]["layers"][layer].clone()
+}

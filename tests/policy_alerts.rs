@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::sync::mpsc;
 
-use crate::exec_support::{Scratch, run, stderr, stdout};
+use crate::exec_support::{Scratch, exec_with_events, run, stderr, stdout};
 
 /// A program that breaks the default policy once and carries on.
 const OFFENDER: &str =
@@ -124,14 +124,7 @@ fn a_dead_sink_is_reported_and_the_run_goes_on() {
         ),
     );
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&script));
+    let out = exec_with_events(&s, &policy, &events, &script, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "refused\n");
     let err = stderr(&out);

@@ -4,7 +4,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout, violations};
+use crate::exec_support::{
+    CLIENT, Scratch, exec_with_events, listener, run, stderr, stdout, violations,
+};
 
 /// A program whose package `client` talks to the listener, whose `__main__` reads two files
 /// from a data directory outside the script's directory and writes into `out/`.
@@ -94,14 +96,7 @@ fn a_learned_policy_runs_the_program_and_refuses_one_thing_more() {
         ),
     );
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&learned)
-        .arg("--events")
-        .arg(&events)
-        .arg(&variant));
+    let out = exec_with_events(&s, &learned, &events, &variant, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "A B\nok\nextra refused\n", "{}", stderr(&out));
     assert_eq!(received.try_iter().collect::<Vec<_>>(), ["learned"]);

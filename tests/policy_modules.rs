@@ -2,7 +2,7 @@
 //! destination. The granted module's connection must arrive; the other's must be refused and
 //! the alert must name it.
 
-use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout};
+use crate::exec_support::{CLIENT, Scratch, exec_with_events, listener, run, stderr, stdout};
 
 fn program(s: &Scratch, port: u16) -> std::path::PathBuf {
     s.write("granted/__init__.py", "");
@@ -28,14 +28,7 @@ fn only_the_granted_module_reaches_its_destination() {
     let policy =
         s.write("p.yaml", &format!("modules:\n  granted: {{net: [\"127.0.0.1:{port}\"]}}\n"));
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main));
+    let out = exec_with_events(&s, &policy, &events, &main, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "granted ok\nother refused\n", "{}", stderr(&out));
     let got: Vec<String> = received.try_iter().collect();

@@ -8,31 +8,13 @@ use std::net::{TcpListener, UdpSocket};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout};
+use crate::exec_support::{
+    Scratch, exec_with_events, run, sandbox_processes, stderr, stdout, tier_layer,
+};
 
 /// A TCP listener on `addr:port` that passes on what each connection sent, then answers `pong`.
 fn tcp_host(addr: &str, port: u16) -> Option<mpsc::Receiver<String>> {
     crate::exec_support::tcp_host(addr, port, b"pong").map(|(_, rx)| rx)
-}
-
-/// Runs `main` under policy `p` without the static gate, recording events in `events`.
-fn exec_with_events(
-    s: &Scratch,
-    p: &std::path::Path,
-    events: &std::path::Path,
-    main: &std::path::Path,
-    args: &[String],
-) -> std::process::Output {
-    run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(p)
-        .arg("--events")
-        .arg(events)
-        .arg(main)
-        .arg("--")
-        .args(args))
 }
 
 /// A UDP socket that passes on each datagram and answers `pong` to its sender.
@@ -198,11 +180,8 @@ fn only_pinned_destinations_are_reached() {
     assert_eq!(three.try_iter().count(), 0);
     assert_eq!(udp_two.try_iter().collect::<Vec<_>>(), vec!["ping dns.test".to_string()]);
     assert_eq!(udp_three.try_iter().count(), 0);
-    let text = std::fs::read_to_string(&events).expect("events file");
-    let start: serde_json::Value =
-        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
-    let net = &start["tier"]["layers"]["namespace.net"];
-    assert_eq!(net["state"], "applied", "{start}");
+    let net = tier_layer(&events, "namespace.net");
+    assert_eq!(net["state"], "applied", "{net}");
     assert!(net["detail"].as_str().unwrap_or("").contains("relayed by pysbx"), "{net}");
     assert!(sandbox_processes().is_empty());
 }
@@ -261,11 +240,8 @@ fn a_rule_for_any_port_keeps_the_host_network_and_says_so() {
     let out =
         run(s.exec().arg("--policy").arg(&p).arg("--events").arg(&events).args(["-c", "pass"]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&events).expect("events file");
-    let start: serde_json::Value =
-        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
-    let net = &start["tier"]["layers"]["namespace.net"];
-    assert_eq!(net["state"], "skipped", "{start}");
+    let net = tier_layer(&events, "namespace.net");
+    assert_eq!(net["state"], "skipped", "{net}");
     assert!(net["detail"].as_str().unwrap_or("").contains("any host or any port"), "{net}");
 }
 
@@ -492,12 +468,8 @@ fn wildcard_names_are_resolved_by_pysbx_during_the_run() {
     let names: Vec<String> = asked.try_iter().collect();
     assert!(names.iter().all(|n| n.ends_with(".wild.test")), "{names:?}");
     assert!(names.iter().any(|n| n == "a.wild.test"), "{names:?}");
-    let start: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&events).expect("events").lines().next().expect("start line"),
-    )
-    .expect("JSON");
-    let net = &start["tier"]["layers"]["namespace.net"];
-    assert_eq!(net["state"], "applied", "{start}");
+    let net = tier_layer(&events, "namespace.net");
+    assert_eq!(net["state"], "applied", "{net}");
     assert!(net["detail"].as_str().unwrap_or("").contains("pysbx's DNS server"), "{net}");
     assert!(sandbox_processes().is_empty());
 }

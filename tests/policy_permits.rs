@@ -5,7 +5,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::exec_support::{CLIENT, Scratch, listener, run, stderr, stdout, violations};
+use crate::exec_support::{
+    CLIENT, Scratch, exec_with_events, listener, run, stderr, stdout, violations,
+};
 
 #[test]
 fn a_permit_never_widens_the_grant() {
@@ -80,14 +82,7 @@ fn nested_permits_intersect_and_exclude_what_the_policy_grants() {
         ),
     );
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main));
+    let out = exec_with_events(&s, &policy, &events, &main, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -154,14 +149,7 @@ fn a_module_refused_an_import_by_its_own_list_while_another_may() {
     // are refused to it and its submodules, not to `__main__` or `free`.
     let policy = s.write("p.yaml", "modules:\n  strict: {imports: {allow: [os]}}\n");
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main));
+    let out = exec_with_events(&s, &policy, &events, &main, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),

@@ -5,7 +5,9 @@
 
 use std::process::Command;
 
-use crate::exec_support::{Scratch, python, run, sandbox_processes, stderr, stdout};
+use crate::exec_support::{
+    Scratch, exec_with_events, python, run, sandbox_processes, stderr, stdout, tier_layer,
+};
 
 const PROGRAM: &str = r#"import os, sys
 print(open("/data/input.txt").read().strip())
@@ -91,20 +93,11 @@ fn a_link_in_the_root_cannot_redirect_a_mount() {
         "import os\nprint(open('/data/input.txt').read().strip())\nprint(os.path.islink('/etc'))\ntry:\n    open('/etc/passwd')\n    print('host passwd visible')\nexcept FileNotFoundError:\n    print('absent')\n",
     );
     let events = s.path().join("events.jsonl");
-    let out = run(s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg("--events")
-        .arg(&events)
-        .arg(&main));
+    let out = exec_with_events(&s, &policy, &events, &main, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "linked root\nTrue\nabsent\n", "{}", stderr(&out));
-    let text = std::fs::read_to_string(&events).expect("events file");
-    let start: serde_json::Value =
-        serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
-    let mount = start["tier"]["layers"]["namespace.mount"]["detail"].as_str().unwrap_or("");
+    let mount = tier_layer(&events, "namespace.mount");
+    let mount = mount["detail"].as_str().unwrap_or("");
     assert!(mount.contains("left out (a symbolic link in the root): /etc/"), "{mount}");
     let left: Vec<_> = std::fs::read_dir(elsewhere.path()).expect("dir").collect();
     assert_eq!(left.len(), 1, "a mount point was created through the link");
