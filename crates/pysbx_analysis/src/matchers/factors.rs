@@ -59,6 +59,26 @@ fn lower(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_bytes().to_ascii_lowercase())
 }
 
+/// The strings of a character or byte class given as inclusive code ranges, each made by
+/// `one` (which may give up), when the class is small.
+fn class_strings(
+    ranges: impl Iterator<Item = (u32, u32)> + Clone,
+    one: impl Fn(u32) -> Option<Vec<u8>>,
+) -> Option<Set> {
+    let count = ranges.clone().fold(0u32, |n, (start, end)| n.saturating_add(end - start + 1));
+    if count > MAX_CLASS_CHARS {
+        return None;
+    }
+    let mut out: Set = Vec::new();
+    for (start, end) in ranges {
+        for c in start..=end {
+            out.push(one(c)?);
+        }
+    }
+    dedup(&mut out);
+    (out.len() <= MAX_CLASS_STRINGS).then_some(out)
+}
+
 /// Every string the expression can match, when there are few (zero-width assertions match
 /// the empty string).
 fn exact(hir: &Hir) -> Option<Set> {
@@ -67,41 +87,17 @@ fn exact(hir: &Hir) -> Option<Set> {
         HirKind::Literal(lit) => {
             (lit.0.len() <= MAX_LEN).then(|| lower(&lit.0).map(|l| vec![l]))?
         }
-        HirKind::Class(Class::Unicode(class)) => {
-            let mut count = 0u32;
-            for r in class.ranges() {
-                count = count.saturating_add(u32::from(r.end()) - u32::from(r.start()) + 1);
-            }
-            if count > MAX_CLASS_CHARS {
-                return None;
-            }
-            let mut out: Set = Vec::new();
-            for r in class.ranges() {
-                for c in r.start()..=r.end() {
-                    let mut buf = [0u8; 4];
-                    out.push(lower(c.encode_utf8(&mut buf).as_bytes())?);
-                }
-            }
-            dedup(&mut out);
-            (out.len() <= MAX_CLASS_STRINGS).then_some(out)
-        }
-        HirKind::Class(Class::Bytes(class)) => {
-            let mut count = 0u32;
-            for r in class.ranges() {
-                count = count.saturating_add(u32::from(r.end()) - u32::from(r.start()) + 1);
-            }
-            if count > MAX_CLASS_CHARS {
-                return None;
-            }
-            let mut out: Set = Vec::new();
-            for r in class.ranges() {
-                for b in r.start()..=r.end() {
-                    out.push(lower(&[b])?);
-                }
-            }
-            dedup(&mut out);
-            (out.len() <= MAX_CLASS_STRINGS).then_some(out)
-        }
+        HirKind::Class(Class::Unicode(class)) => class_strings(
+            class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))),
+            |c| {
+                let mut buf = [0u8; 4];
+                lower(char::from_u32(c)?.encode_utf8(&mut buf).as_bytes())
+            },
+        ),
+        HirKind::Class(Class::Bytes(class)) => class_strings(
+            class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))),
+            |b| lower(&[u8::try_from(b).ok()?]),
+        ),
         HirKind::Capture(cap) => exact(&cap.sub),
         HirKind::Repetition(rep) => {
             let sub = exact(&rep.sub)?;
