@@ -244,9 +244,8 @@ impl Analyzer {
     ) -> FileAnalysis {
         raw.extend(self.comment_hits(source, tokens));
         let raw = self.dedup(raw);
-        let mut suppressions = options
-            .honor_suppressions
-            .then(|| suppress::Suppressions::from_tokens(tokens, source));
+        let mut suppressions =
+            options.honor_suppressions.then(|| suppress::Suppressions::from_tokens(tokens, source));
         let mut findings = Vec::with_capacity(raw.len());
         let mut suppressed = 0;
         let table = position::positions(source, raw_offsets(&raw));
