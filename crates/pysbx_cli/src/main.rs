@@ -15,6 +15,9 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // The sandbox re-executes this binary as its trampoline; that path must run before anything
     // else touches the process (no argument parsing, no threads).
