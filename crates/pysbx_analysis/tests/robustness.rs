@@ -41,7 +41,7 @@ fn nested_brackets_follow_cpythons_limit() {
     let out = run(ok);
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.findings.len(), 1);
-    for n in [201, 5_000, 100_000] {
+    for n in [201, 5_000, 15_000, 100_000] {
         let out = run(format!("eval({}1{})\n", "(".repeat(n), ")".repeat(n)));
         assert!(too_deep(&out), "{n}: {:?}", out.error);
         assert_eq!(out.error.unwrap().column, 205, "{n}");
@@ -60,6 +60,14 @@ fn deep_assignment_targets_and_patterns_do_not_reach_the_parser() {
             "]".repeat(50_000) + "("
         ),
         format!("{}a{} = 2\n", "[".repeat(3_000), "]".repeat(3_000)),
+        // Fewer brackets than the count above which a file is lexed first: parsed at once,
+        // on a stack sized by the count.
+        format!("{}a{} = 2\n", "[".repeat(19_000), "]".repeat(19_000)),
+        format!(
+            "match x:\n    case {}1{}:\n        pass\n",
+            "[".repeat(19_000),
+            "]".repeat(19_000)
+        ),
     ] {
         let head: String = src.chars().take(12).collect();
         let out = run(src);

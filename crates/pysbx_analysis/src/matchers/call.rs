@@ -68,12 +68,21 @@ fn select<'x, 'a>(cond: &ArgCond, args: &CallArgs<'x, 'a>) -> Selected<'x, 'a> {
         }
     }
     if let Some(k) = &cond.keyword {
-        if let Some(i) = args.kw.iter().position(|(name, _)| *name == &**k) {
+        if let Some(i) = args.kw.iter().position(|(name, _)| same_keyword(name, k)) {
             return Selected::Given(args.kw[i].1, args.kw_refs.get(i).copied());
         }
         maybe |= args.double_star;
     }
     if maybe { Selected::Unknown } else { Selected::Absent }
+}
+
+/// Whether two keyword names are equal. Every call is tested against the keyword conditions
+/// of the rules that match any callee (`password=...`), so most comparisons are of different
+/// names: the length and the first byte rule those out without a call to `memcmp`.
+fn same_keyword(name: &str, keyword: &str) -> bool {
+    name.len() == keyword.len()
+        && name.as_bytes().first() == keyword.as_bytes().first()
+        && name == keyword
 }
 
 fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {

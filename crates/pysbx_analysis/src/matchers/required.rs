@@ -85,8 +85,9 @@ pub(crate) fn of(hir: &Hir) -> Option<ByteSet> {
                     set.add_range(u8::try_from(lo).ok()?, u8::try_from(hi.min(0x7f)).ok()?);
                 }
                 if hi >= 0x80 {
-                    // Any lead byte of a multi-byte UTF-8 sequence.
-                    set.add_range(0xc2, 0xf4);
+                    // The lead byte of a UTF-8 sequence grows with the code point, so the
+                    // range's lead bytes are those from its first to its last character's.
+                    set.add_range(lead_byte(lo.max(0x80)), lead_byte(hi));
                 }
             }
             (set.len() > 0).then_some(set)
@@ -110,6 +111,18 @@ pub(crate) fn of(hir: &Hir) -> Option<ByteSet> {
     }
 }
 
+/// The first byte of the UTF-8 encoding of code point `c` (0x80 or more), computed for any
+/// value up to 0x10FFFF, surrogates included, so that a range's ends need not be characters.
+fn lead_byte(c: u32) -> u8 {
+    let lead = match c {
+        0..=0x7f => c,
+        0x80..=0x7ff => 0xc0 | (c >> 6),
+        0x800..=0xffff => 0xe0 | (c >> 12),
+        _ => 0xf0 | (c.min(0x10_ffff) >> 18),
+    };
+    u8::try_from(lead).unwrap_or(0xf4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +141,13 @@ mod tests {
         assert!(admits("(?i)pastebin|ngrok", "NGROK"));
         assert!(admits("[\\x{202A}-\\x{202E}]", "a\u{202e}b"));
         assert!(!admits("[\\x{202A}-\\x{202E}]", "plain ascii"));
+        // Only the lead bytes the class can start with: typographic quotes (also U+20xx) get
+        // through, Latin-1 letters and CJK do not.
+        assert!(admits("[\\x{202A}-\\x{202E}]", "\u{201c}quoted\u{201d}"));
+        assert!(!admits("[\\x{202A}-\\x{202E}]", "caf\u{e9} \u{4e2d}\u{6587}"));
+        assert!(admits("[\\x{e9}-\\x{4e2d}]", "\u{4e2d}"));
+        assert!(admits("[\\x{e9}-\\x{4e2d}]", "\u{3000}"));
+        assert!(!admits("[\\x{e9}-\\x{4e2d}]", "\u{10348}"));
     }
 
     #[test]
@@ -152,6 +172,14 @@ mod tests {
         for (pattern, text) in cases {
             assert!(regex::Regex::new(pattern).unwrap().is_match(text), "{pattern}");
             assert!(admits(pattern, text), "{pattern} / {text}");
+        }
+    }
+
+    #[test]
+    fn lead_bytes_are_utf8s() {
+        let mut buf = [0u8; 4];
+        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
+            assert_eq!(lead_byte(u32::from(c)), c.encode_utf8(&mut buf).as_bytes()[0], "{c:?}");
         }
     }
 }
