@@ -35,6 +35,19 @@ impl LazyRegex {
         Ok((Self { pattern: pattern.into(), built: OnceLock::new() }, hir))
     }
 
+    /// A regex whose syntax tree is not needed: checked as [`LazyRegex::new`] does, except
+    /// the built-in rules' own regexes, which were built in full when `pysbx_rules` was.
+    fn checked(pattern: &str, rule: &Rule) -> Result<Self, CompileError> {
+        if pysbx_rules::is_builtin_regex(pattern) {
+            return Ok(Self::unchecked(pattern));
+        }
+        Ok(Self::new(pattern, rule)?.0)
+    }
+
+    fn unchecked(pattern: &str) -> Self {
+        Self { pattern: pattern.into(), built: OnceLock::new() }
+    }
+
     /// Whether the regex matches `text`. A regex over the size limit never matches (the rule
     /// loader, which builds every regex with the same limit, refuses such rules).
     pub(crate) fn is_match(&self, text: &str) -> bool {
@@ -152,8 +165,20 @@ pub(crate) struct Compiled {
     pub(crate) unused_suppression_rules: Vec<u32>,
 }
 
+/// How much text an analyzer is expected to see, which decides what is worth building up
+/// front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// Many files (`pysbx scan`): the string gate is a DFA, which searches fastest.
+    ManyFiles,
+    /// A few files (`pysbx exec`, which analyses a program and the modules it imports): the
+    /// string gate is a contiguous NFA, built in well under half the time of the DFA (about 1
+    /// ms less per run) and searching somewhat slower. Findings are the same.
+    FewFiles,
+}
+
 impl Compiled {
-    pub(crate) fn new(set: &RuleSet) -> Result<Self, CompileError> {
+    pub(crate) fn new(set: &RuleSet, workload: Workload) -> Result<Self, CompileError> {
         let mut c = Self {
             rules: set.rules().to_vec(),
             programs: Vec::with_capacity(set.len()),
@@ -184,7 +209,11 @@ impl Compiled {
             let program = c.top_program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
-        c.string_gate = crate::matchers::string::Gate::new(&string_factors);
+        let kind = match workload {
+            Workload::ManyFiles => aho_corasick::AhoCorasickKind::DFA,
+            Workload::FewFiles => aho_corasick::AhoCorasickKind::ContiguousNFA,
+        };
+        c.string_gate = crate::matchers::string::Gate::new(&string_factors, kind);
         c.string_rule_min_len = c
             .string_rules
             .iter()
@@ -245,7 +274,7 @@ impl Compiled {
     ) -> Result<(), CompileError> {
         match spec {
             MatchSpec::Comment(pattern) => {
-                self.comment_checks.push((rule_index, LazyRegex::new(pattern, rule)?.0));
+                self.comment_checks.push((rule_index, LazyRegex::checked(pattern, rule)?));
             }
             _ => self.unused_suppression_rules.push(rule_index),
         }
@@ -306,13 +335,19 @@ impl Compiled {
                 let index = match self.string_index.get(pattern.as_str()) {
                     Some(&index) => index,
                     None => {
-                        let (re, hir) = LazyRegex::new(pattern, rule)?;
+                        let (re, facts, required) = match builtin_facts(pattern) {
+                            Some(known) => known,
+                            None => {
+                                let (re, hir) = LazyRegex::new(pattern, rule)?;
+                                let facts = crate::matchers::factors::facts(&hir);
+                                (re, facts, crate::matchers::required::of(&hir))
+                            }
+                        };
                         let index = u32::try_from(self.string_regexes.len()).unwrap_or(u32::MAX);
                         self.string_regexes.push(re);
-                        let facts = crate::matchers::factors::facts(&hir);
                         self.string_min_len.push(facts.min_len);
                         factors.push(facts.factors);
-                        self.string_required.push(crate::matchers::required::of(&hir));
+                        self.string_required.push(required);
                         self.string_index.insert(pattern.clone(), index);
                         index
                     }
@@ -443,7 +478,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Present => Test::Present,
         ArgTest::NotLiteral => Test::NotLiteral,
         ArgTest::Literal => Test::Literal,
-        ArgTest::Matches(pattern) => Test::Matches(LazyRegex::new(pattern, rule)?.0),
+        ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) => {
             check_patterns(names, rule)?;
@@ -465,6 +500,49 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
     })
 }
 
+include!(concat!(env!("OUT_DIR"), "/builtin_facts.rs"));
+
+/// The regex of a built-in rule's `string` leaf with what the engine needs to know of it,
+/// computed when the crate was built (`build.rs`): no regex of the built-in rules is parsed
+/// when they are compiled. `None` for a pattern of another rule.
+fn builtin_facts(
+    pattern: &str,
+) -> Option<(LazyRegex, crate::matchers::factors::Facts, Option<crate::matchers::required::ByteSet>)>
+{
+    let at = BUILTIN_FACTS.binary_search_by(|entry| entry.0.cmp(pattern)).ok()?;
+    let (_, min_len, factors, required) = BUILTIN_FACTS.get(at)?;
+    let facts = crate::matchers::factors::Facts {
+        min_len: *min_len,
+        factors: factors
+            .map(|list| list.iter().map(|(bytes, min)| (bytes.to_vec(), *min)).collect()),
+    };
+    let required = required.map(crate::matchers::required::ByteSet::from_words);
+    // Built within the size limit when `pysbx_rules` was built.
+    debug_assert!(pysbx_rules::is_builtin_regex(pattern));
+    Some((LazyRegex::unchecked(pattern), facts, required))
+}
+
 fn last_line(message: &str) -> String {
     message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table written at build time holds what the engine's own functions make of each
+    /// built-in regex at run time, and covers every one of them.
+    #[test]
+    fn builtin_facts_match_the_regexes() {
+        assert_eq!(BUILTIN_FACTS.len(), pysbx_rules::builtin_regexes().len());
+        for pattern in pysbx_rules::builtin_regexes() {
+            let hir = regex_syntax::Parser::new().parse(pattern).expect("built-in regex parses");
+            let expected = crate::matchers::factors::facts(&hir);
+            let (_, facts, required) = builtin_facts(pattern).expect("in the table");
+            assert_eq!(facts.min_len, expected.min_len, "{pattern}");
+            assert_eq!(facts.factors, expected.factors, "{pattern}");
+            assert_eq!(required, crate::matchers::required::of(&hir), "{pattern}");
+        }
+        assert!(builtin_facts("not a built-in (regex").is_none());
+    }
 }

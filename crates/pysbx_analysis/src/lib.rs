@@ -36,6 +36,7 @@ pub use decode::{decode_source, encode_like_source};
 pub use error::{CompileError, SourceError, SourceErrorKind};
 
 use crate::compile::Compiled;
+pub use crate::compile::Workload;
 use crate::walk::{Raw, Walker};
 
 /// The most lines a finding's snippet keeps.
@@ -89,7 +90,16 @@ impl Analyzer {
     /// # Errors
     /// A [`CompileError`] naming the rule when a regex or a name pattern does not compile.
     pub fn new(rules: &RuleSet) -> Result<Analyzer, CompileError> {
-        Ok(Self { compiled: Compiled::new(rules)? })
+        Self::for_workload(rules, Workload::ManyFiles)
+    }
+
+    /// As [`Analyzer::new`], built for the given workload: [`Workload::FewFiles`] is cheaper
+    /// to build and slower per file, with the same findings.
+    ///
+    /// # Errors
+    /// As [`Analyzer::new`].
+    pub fn for_workload(rules: &RuleSet, workload: Workload) -> Result<Analyzer, CompileError> {
+        Ok(Self { compiled: Compiled::new(rules, workload)? })
     }
 
     /// The rule at `index` (the `rule` field of a [`Finding`]).

@@ -284,3 +284,27 @@ fn annotations_parse() {
     assert_eq!(exp.todo["C3"], BTreeSet::from([7]));
     assert_eq!(exp.dangling, vec![8]);
 }
+
+/// An analyzer built for a few files (another kind of string gate automaton) finds exactly
+/// what one built for many files finds.
+#[test]
+fn both_workloads_find_the_same() {
+    use pysbx_analysis::Workload;
+    let root = repo_root();
+    let builtin = pysbx_rules::builtin_rules().unwrap_or_else(|e| panic!("built-in rules: {e}"));
+    let many = Analyzer::for_workload(&builtin, Workload::ManyFiles).expect("rules compile");
+    let few = Analyzer::for_workload(&builtin, Workload::FewFiles).expect("rules compile");
+    let mut files = Vec::new();
+    python_files(&root.join("fixtures"), &mut files);
+    assert!(!files.is_empty());
+    let options = AnalyzeOptions::default();
+    let mut findings = 0;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let Ok(source) = pysbx_analysis::decode_source(&bytes) else { continue };
+        let expected = many.analyze(&source, file, &options);
+        findings += expected.findings.len();
+        assert_eq!(few.analyze(&source, file, &options), expected, "{}", file.display());
+    }
+    assert!(findings > 0);
+}

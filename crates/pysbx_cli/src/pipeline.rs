@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use pysbx_analysis::{AnalyzeOptions, Analyzer, SourceError};
+use pysbx_analysis::{AnalyzeOptions, Analyzer, SourceError, Workload};
 use pysbx_rules::{Action, Finding, LoadedConfig, RuleSet, Severity};
 
 use crate::args::RuleOptions;
@@ -87,6 +87,12 @@ impl Engine {
     /// Loads built-in rules, configuration and extra packs, applies selection and overrides,
     /// and compiles the analyzer.
     pub(crate) fn from_options(opts: &RuleOptions) -> Result<Engine> {
+        Self::for_workload(opts, Workload::ManyFiles)
+    }
+
+    /// As [`Engine::from_options`], with the analyzer built for `workload`: `pysbx exec` and
+    /// the REPL analyse a few files and take the analyzer that is cheaper to build.
+    pub(crate) fn for_workload(opts: &RuleOptions, workload: Workload) -> Result<Engine> {
         let config = if opts.no_config {
             None
         } else {
@@ -120,7 +126,7 @@ impl Engine {
             Some(cfg) => PerFileIgnores::new(cfg)?,
             None => PerFileIgnores::default(),
         };
-        let analyzer = Analyzer::new(&rules).context("compiling rules")?;
+        let analyzer = Analyzer::for_workload(&rules, workload).context("compiling rules")?;
         Ok(Engine {
             rules,
             analyzer,

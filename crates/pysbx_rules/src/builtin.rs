@@ -1,10 +1,18 @@
-//! The rule packs built into the binary, embedded from `rules/*.yaml` at compile time.
-
-use std::path::Path;
+//! The rule packs built into the binary.
+//!
+//! `rules/*.yaml` are loaded when the crate is built (`build.rs`), by the same loader as a
+//! user's pack with every regex built, and written out as Rust code that makes the same rules:
+//! [`builtin_rules`] parses no YAML and checks no regex, which would cost each `pysbx exec`
+//! run about 10 ms. A broken built-in pack fails the build with the loader's message. The
+//! YAML text stays embedded for what shows the packs themselves.
 
 use crate::error::RuleLoadError;
-use crate::load::{RegexCheck, load_pack};
-use crate::model::RuleSet;
+use crate::model::{
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
+    Patterns, Rule, RuleSet, Severity,
+};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// `(file name, contents)` of every built-in pack. A test checks this list against `rules/`.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -22,42 +30,114 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("web.yaml", include_str!("../../../rules/web.yaml")),
 ];
 
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|t| (*t).to_string()).collect()
+}
+
 /// Every built-in rule.
 ///
 /// # Errors
-/// Only if a built-in pack is invalid, which the test suite rules out.
+/// None in practice: the packs were validated when the crate was built. The `Result` is kept
+/// for the day built-in rules come from elsewhere.
 pub fn builtin_rules() -> Result<RuleSet, RuleLoadError> {
     let mut set = RuleSet::new();
-    for (name, text) in BUILTIN_PACKS {
-        let path = Path::new("rules").join(name);
-        let family = name.trim_end_matches(".yaml");
-        load_pack(text, &path, &format!("builtin:{family}"), &mut set, RegexCheck::Parse)?;
+    for rule in generated_rules() {
+        // Ids and names were checked unique across the packs at build time.
+        let _ = set.insert(rule);
     }
     Ok(set)
+}
+
+/// Whether `pattern` is a regex of the built-in rules, all of which were built within the
+/// rule loader's size limit when the crate was built: the engine need not check it again.
+#[must_use]
+pub fn is_builtin_regex(pattern: &str) -> bool {
+    BUILT_REGEXES.binary_search(&pattern).is_ok()
+}
+
+/// Every regex of the built-in rules (`string`, `comment` and `matches`), sorted, each once.
+#[must_use]
+pub fn builtin_regexes() -> &'static [&'static str] {
+    BUILT_REGEXES
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::load::load_rules_from_str;
+    use std::path::Path;
 
-    /// The built-in packs load with their regexes parsed only; this builds every one of them
-    /// as a pack from a user would be.
+    /// The generated rules are what the loader makes of the packs at run time, field for
+    /// field and in the same order.
     #[test]
-    fn every_builtin_regex_builds_within_the_size_limit() {
+    fn generated_rules_equal_the_loaded_packs() {
         let mut set = RuleSet::new();
         for (name, text) in BUILTIN_PACKS {
-            load_rules_from_str(text, &Path::new("rules").join(name), "test", &mut set)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let family = name.trim_end_matches(".yaml");
+            load_rules_from_str(
+                text,
+                &Path::new("rules").join(name),
+                &format!("builtin:{family}"),
+                &mut set,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        assert_eq!(set.len(), builtin_rules().expect("built-in rules load").len());
+        let built = builtin_rules().expect("built-in rules");
+        assert_eq!(set.len(), built.len());
+        for (loaded, generated) in set.rules().iter().zip(built.rules()) {
+            assert_eq!(loaded, generated, "rule {}", loaded.id);
+        }
+        for rule in set.rules() {
+            assert_eq!(built.index_of(&rule.id), set.index_of(&rule.id));
+        }
     }
 
     #[test]
-    fn every_pack_file_is_listed_and_loads() {
+    fn every_builtin_regex_is_listed_as_built() {
+        fn walk(spec: &MatchSpec, out: &mut Vec<String>) {
+            match spec {
+                MatchSpec::String(re) | MatchSpec::Comment(re) => out.push(re.clone()),
+                MatchSpec::Call { args, .. } => {
+                    for a in args {
+                        if let ArgTest::Matches(re) = &a.test {
+                            out.push(re.clone());
+                        }
+                    }
+                }
+                MatchSpec::Any(items) | MatchSpec::All(items) => {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+                MatchSpec::Not(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        for rule in builtin_rules().expect("built-in rules").rules() {
+            walk(&rule.matcher, &mut found);
+        }
+        assert!(!found.is_empty());
+        for re in &found {
+            assert!(is_builtin_regex(re), "{re}");
+            regex::RegexBuilder::new(re)
+                .size_limit(1 << 20)
+                .build()
+                .unwrap_or_else(|e| panic!("{re}: {e}"));
+        }
+        assert!(!is_builtin_regex("a(b"));
+        found.sort();
+        found.dedup();
+        assert_eq!(found.len(), BUILT_REGEXES.len());
+    }
+
+    #[test]
+    fn every_pack_file_is_listed_and_generated() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
+            .expect("rules/")
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".yaml"))
@@ -66,7 +146,8 @@ mod tests {
         let mut listed: Vec<String> = BUILTIN_PACKS.iter().map(|(n, _)| (*n).to_string()).collect();
         listed.sort();
         assert_eq!(on_disk, listed, "rules/*.yaml and BUILTIN_PACKS differ");
-        let set = builtin_rules().unwrap();
-        assert!(!set.is_empty());
+        let generated: Vec<String> = GENERATED_PACKS.iter().map(|n| (*n).to_string()).collect();
+        assert_eq!(generated, listed, "the generated rules come from other packs");
+        assert!(!builtin_rules().expect("built-in rules").is_empty());
     }
 }

@@ -12,7 +12,7 @@ mod finding;
 mod load;
 mod model;
 
-pub use builtin::{BUILTIN_PACKS, builtin_rules};
+pub use builtin::{BUILTIN_PACKS, builtin_regexes, builtin_rules, is_builtin_regex};
 pub use config::{CONFIG_FILE_NAMES, Config, LoadedConfig, find_config, load_config};
 pub use error::{RuleLoadError, SourcePosition};
 pub use finding::{Finding, FindingLocation};

@@ -166,27 +166,6 @@ pub fn load_rules_from_str(
     origin: &str,
     set: &mut RuleSet,
 ) -> Result<usize, RuleLoadError> {
-    load_pack(text, path, origin, set, RegexCheck::Build)
-}
-
-/// How far a pack's regexes are checked while it loads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RegexCheck {
-    /// Built within the size limit: a pack from a user may hold anything.
-    Build,
-    /// Parsed only. For the built-in packs, which are compiled into the binary and built in full
-    /// by a test (`builtin::tests`); building every regex at start-up would cost `pysbx exec`
-    /// tens of milliseconds, and the engine builds each regex when it is first needed anyway.
-    Parse,
-}
-
-pub(crate) fn load_pack(
-    text: &str,
-    path: &Path,
-    origin: &str,
-    set: &mut RuleSet,
-    regex_check: RegexCheck,
-) -> Result<usize, RuleLoadError> {
     let pack: RawPack = serde_saphyr::from_str(text).map_err(|e| {
         let position = e
             .location()
@@ -198,7 +177,7 @@ pub(crate) fn load_pack(
             message: first_line(&e.without_snippet().to_string()),
         }
     })?;
-    let ctx = Ctx { path: path.to_path_buf(), regex_check };
+    let ctx = Ctx { path: path.to_path_buf() };
     let default_family = pack.family.unwrap_or_else(|| {
         path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
     });
@@ -235,7 +214,6 @@ fn pos(location: &serde_saphyr::Location) -> SourcePosition {
 
 struct Ctx {
     path: PathBuf,
-    regex_check: RegexCheck,
 }
 
 impl Ctx {
@@ -329,19 +307,10 @@ impl Ctx {
             let detail = detail.lines().last().unwrap_or_default().trim().to_string();
             self.invalid(pos(&raw.referenced), format!("invalid regex `{}`: {detail}", raw.value))
         };
-        match self.regex_check {
-            RegexCheck::Build => {
-                regex::RegexBuilder::new(&raw.value)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
-            RegexCheck::Parse => {
-                regex_syntax::Parser::new()
-                    .parse(&raw.value)
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
-        }
+        regex::RegexBuilder::new(&raw.value)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
         Ok(raw.value.clone())
     }
 

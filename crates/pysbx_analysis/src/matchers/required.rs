@@ -43,6 +43,12 @@ impl ByteSet {
         self.0[0] == 0 && self.0[1] == 0 && self.len() > 0
     }
 
+    /// The set with these words (bit `b & 63` of word `b >> 6` for byte `b`), as the build
+    /// script writes the sets of the built-in regexes.
+    pub(crate) const fn from_words(words: [u64; 4]) -> ByteSet {
+        ByteSet(words)
+    }
+
     /// The bytes present in `text`.
     pub(crate) fn of_text(text: &str) -> ByteSet {
         let mut set = ByteSet::default();

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 
 use anyhow::Context;
 use clap::Args;
+use pysbx_analysis::Workload;
 use pysbx_sandbox::{ExecRequest, GateFinding, GateReply, Program};
 
 use crate::args::RuleOptions;
@@ -86,7 +87,7 @@ struct LazyEngine {
 
 impl LazyEngine {
     fn start(opts: RuleOptions) -> Arc<Self> {
-        let job = std::thread::spawn(move || Engine::from_options(&opts));
+        let job = std::thread::spawn(move || Engine::for_workload(&opts, Workload::FewFiles));
         Arc::new(Self { job: Mutex::new(Some(job)), engine: OnceLock::new() })
     }
 

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use clap::Args;
-use pysbx_analysis::AnalyzeOptions;
+use pysbx_analysis::{AnalyzeOptions, Workload};
 use pysbx_report::{Emitter, FileResult, ScanReport, ScanStats};
 use pysbx_sandbox::{EndReason, ExecRequest, Program, ReplInput, ReplLine};
 use rustyline::error::ReadlineError;
@@ -116,8 +116,11 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     // block SIGINT so that Ctrl-C while an input runs interrupts that input, not pysbx.
     session.forward_interrupts().context("taking over Ctrl-C")?;
     let policy = load_policy(args)?;
-    let engine =
-        if args.no_gate { None } else { Some(Arc::new(Engine::from_options(&args.rules)?)) };
+    let engine = if args.no_gate {
+        None
+    } else {
+        Some(Arc::new(Engine::for_workload(&args.rules, Workload::FewFiles)?))
+    };
     let mut editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
     let history = history_path(args).and_then(|path| match open_history(&mut editor, &path) {
         Ok(()) => Some(path),
