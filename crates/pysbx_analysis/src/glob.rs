@@ -42,7 +42,13 @@ impl Wild {
     }
 
     fn matches(&self, name: &str) -> bool {
-        name.starts_with(&*self.head)
+        // Names are tried against every pattern of their root (`os.path.join` against
+        // `os.exec*`, `os.spawn*`, ...): the length and the last byte of the head rule most
+        // out before the comparisons.
+        let (n, h) = (name.as_bytes(), self.head.as_bytes());
+        n.len() >= h.len() + self.tail.len()
+            && h.last().is_none_or(|last| n.get(h.len() - 1) == Some(last))
+            && name.starts_with(&*self.head)
             && name.ends_with(&*self.tail)
             && glob_match(&self.pattern, name)
     }
