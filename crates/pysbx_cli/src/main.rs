@@ -1,5 +1,6 @@
 //! The `pysbx` binary: argument parsing and dispatch to one module per subcommand.
 
+mod alloc;
 mod args;
 mod baseline;
 mod cache;
@@ -16,7 +17,7 @@ use clap::Parser;
 use crate::args::{Cli, Command};
 
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: alloc::PysbxAlloc = alloc::PysbxAlloc;
 
 fn main() -> ExitCode {
     // The sandbox re-executes this binary as its trampoline; that path must run before anything
