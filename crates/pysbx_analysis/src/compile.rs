@@ -5,6 +5,8 @@
 use pysbx_rules::{ArgTest, ConstValue, InsideSpec, MatchSpec, Patterns, Rule, RuleSet};
 use std::sync::OnceLock;
 
+use crate::matchers::string::{Bits, bit_indices, set_bit};
+
 use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::Hir;
 
@@ -148,6 +150,10 @@ pub(crate) struct Compiled {
     /// of its other leaves matched only if the string has a non-ASCII character (see
     /// [`needs_non_ascii`]).
     pub(crate) string_rule_non_ascii: Vec<bool>,
+    /// Per entry of `string_rules`, the string regexes of which one must match for the rule to
+    /// hold at a string candidate where none of its other leaves matched (see
+    /// [`needed_regexes`]); `None` when it may hold without any.
+    pub(crate) string_rule_regexes: Vec<Option<crate::matchers::string::Bits>>,
     /// The least of `string_rule_min_len`: a shorter candidate with no hits needs no rule.
     pub(crate) string_min_any: usize,
     /// The least of `string_rule_min_len` over the rules an ASCII string may satisfy.
@@ -194,6 +200,7 @@ impl Compiled {
             string_rules: Vec::new(),
             string_rule_min_len: Vec::new(),
             string_rule_non_ascii: Vec::new(),
+            string_rule_regexes: Vec::new(),
             string_min_any: usize::MAX,
             string_min_ascii: usize::MAX,
             string_required: Vec::new(),
@@ -223,6 +230,11 @@ impl Compiled {
             .string_rules
             .iter()
             .map(|&r| c.programs.get(r as usize).is_some_and(|p| needs_non_ascii(&c, p)))
+            .collect();
+        c.string_rule_regexes = c
+            .string_rules
+            .iter()
+            .map(|&r| c.programs.get(r as usize).and_then(|p| needed_regexes(&c, p)))
             .collect();
         c.string_min_any = c.string_rule_min_len.iter().copied().min().unwrap_or(usize::MAX);
         c.string_min_ascii = c
@@ -458,6 +470,36 @@ pub(crate) fn needs_non_ascii(c: &Compiled, program: &Program) -> bool {
         Program::Any(items) => items.iter().all(|p| needs_non_ascii(c, p)),
         Program::All(items) => items.iter().any(|p| needs_non_ascii(c, p)),
         Program::Not(_) | Program::Inside(_) => false,
+    }
+}
+
+/// String regexes of which one must match for `program` to hold at a string candidate where
+/// none of its non-string leaves matched: a string leaf needs its own, another leaf cannot hold
+/// (no regex will do), `any` needs one of its operands', `all` one of any operand's (the
+/// smallest such set is kept), and `not` and `inside` give no such set (`None`).
+pub(crate) fn needed_regexes(c: &Compiled, program: &Program) -> Option<Bits> {
+    match program {
+        Program::Leaf(id) => {
+            let mut out = Bits::new();
+            if let Some(LeafKind::String(index)) = c.leaves.get(*id as usize).map(|l| &l.kind) {
+                set_bit(&mut out, *index as usize);
+            }
+            Some(out)
+        }
+        Program::Any(items) => {
+            let mut out = Bits::new();
+            for p in items {
+                for index in bit_indices(&needed_regexes(c, p)?) {
+                    set_bit(&mut out, index as usize);
+                }
+            }
+            Some(out)
+        }
+        Program::All(items) => items
+            .iter()
+            .filter_map(|p| needed_regexes(c, p))
+            .min_by_key(|set| bit_indices(set).count()),
+        Program::Not(_) | Program::Inside(_) => None,
     }
 }
 

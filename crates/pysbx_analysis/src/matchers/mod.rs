@@ -46,6 +46,9 @@ pub(crate) struct Site<'s, 'a> {
 pub(crate) trait StringOracle {
     /// Whether regex `index` (into `Compiled::string_regexes`) matches.
     fn matches(&mut self, index: u32) -> bool;
+    /// Whether regex `index` may match: false only when it surely does not (the text fails
+    /// its prefilters, or it was run and did not match). Never runs the regex.
+    fn may_match(&mut self, index: u32) -> bool;
     /// The length in bytes of the string candidate.
     fn text_len(&self) -> usize;
     /// Whether the string candidate is ASCII.
@@ -88,14 +91,25 @@ pub(crate) fn evaluate_with(
     if let Some(oracle) = &mut strings {
         // A string rule that no hit at this node touches holds only on a long enough string,
         // and some only on a string with a non-ASCII character.
+        // And one that holds only if one of a few regexes matches is left out when each of
+        // them fails its prefilters: a bit test per regex instead of evaluating the rule.
         let len = oracle.text_len();
         let hit_rule = |rule: u32| {
             hits.iter()
                 .any(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule))
         };
-        let needs = compiled.string_rule_min_len.iter().zip(&compiled.string_rule_non_ascii);
-        for (&rule, (&min, &non_ascii)) in compiled.string_rules.iter().zip(needs) {
-            if (len >= min && !(non_ascii && oracle.is_ascii())) || hit_rule(rule) {
+        let needs = compiled
+            .string_rule_min_len
+            .iter()
+            .zip(&compiled.string_rule_non_ascii)
+            .zip(&compiled.string_rule_regexes);
+        for (&rule, ((&min, &non_ascii), regexes)) in compiled.string_rules.iter().zip(needs) {
+            let may_hold = len >= min
+                && !(non_ascii && oracle.is_ascii())
+                && regexes.as_ref().is_none_or(|regexes| {
+                    string::bit_indices(regexes).any(|index| oracle.may_match(index))
+                });
+            if may_hold || hit_rule(rule) {
                 rules.push(rule);
             }
         }

@@ -45,7 +45,7 @@ impl Memo {
 /// Regex indices as bits.
 pub(crate) type Bits = SmallVec<[u64; 1]>;
 
-fn set_bit(bits: &mut Bits, index: usize) {
+pub(crate) fn set_bit(bits: &mut Bits, index: usize) {
     let word = index / 64;
     if bits.len() <= word {
         bits.resize(word + 1, 0);
@@ -53,8 +53,21 @@ fn set_bit(bits: &mut Bits, index: usize) {
     bits[word] |= 1u64 << (index % 64);
 }
 
-fn has_bit(bits: &Bits, index: usize) -> bool {
+pub(crate) fn has_bit(bits: &Bits, index: usize) -> bool {
     bits.get(index / 64).is_some_and(|w| w & (1u64 << (index % 64)) != 0)
+}
+
+/// The indices of the bits set, in order.
+pub(crate) fn bit_indices(bits: &Bits) -> impl Iterator<Item = u32> + '_ {
+    bits.iter().enumerate().flat_map(|(word, &w)| {
+        let base = u32::try_from(word).unwrap_or(u32::MAX).saturating_mul(64);
+        // Each step clears the lowest set bit: as many steps as bits set.
+        std::iter::successors((w != 0).then_some(w), |&rest| {
+            let rest = rest & (rest - 1);
+            (rest != 0).then_some(rest)
+        })
+        .map(move |rest| base.saturating_add(rest.trailing_zeros()))
+    })
 }
 
 /// What admits one regex: a factor found in a text of at least `min` bytes.
@@ -178,6 +191,30 @@ pub(crate) struct Lazy<'x> {
     pub(crate) ascii: Option<bool>,
 }
 
+impl Lazy<'_> {
+    /// Whether the text passes regex `index`'s prefilters: long enough, holding one of its
+    /// literal factors or (for a regex without factors) one of the bytes it requires.
+    fn admits(&mut self, index: u32) -> bool {
+        let c = self.compiled;
+        let text = self.text;
+        let long_enough = c.string_min_len.get(index as usize).is_none_or(|&n| text.len() >= n);
+        long_enough
+            && if c.string_gate.is_gated(index) {
+                let found = self.admitted.get_or_insert_with(|| c.string_gate.found(text));
+                has_bit(found, index as usize) || {
+                    let present = self.present.get_or_insert_with(|| ByteSet::of_text(text));
+                    c.string_gate.bytes_admit(index, text.len(), present)
+                }
+            } else {
+                match c.string_required.get(index as usize) {
+                    Some(Some(required)) => required
+                        .intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text))),
+                    _ => true,
+                }
+            }
+    }
+}
+
 impl StringOracle for Lazy<'_> {
     fn text_len(&self) -> usize {
         self.text.len()
@@ -191,27 +228,18 @@ impl StringOracle for Lazy<'_> {
         if let Some(known) = self.memo.get(index) {
             return known;
         }
-        let c = self.compiled;
-        let text = self.text;
-        let long_enough = c.string_min_len.get(index as usize).is_none_or(|&n| text.len() >= n);
-        let admitted = long_enough
-            && if c.string_gate.is_gated(index) {
-                let found = self.admitted.get_or_insert_with(|| c.string_gate.found(text));
-                has_bit(found, index as usize) || {
-                    let present = self.present.get_or_insert_with(|| ByteSet::of_text(text));
-                    c.string_gate.bytes_admit(index, text.len(), present)
-                }
-            } else {
-                match c.string_required.get(index as usize) {
-                    Some(Some(required)) => required
-                        .intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text))),
-                    _ => true,
-                }
-            };
-        let matched =
-            admitted && c.string_regexes.get(index as usize).is_some_and(|r| r.is_match(text));
+        let matched = self.admits(index)
+            && self
+                .compiled
+                .string_regexes
+                .get(index as usize)
+                .is_some_and(|r| r.is_match(self.text));
         self.memo.set(index, matched);
         matched
+    }
+
+    fn may_match(&mut self, index: u32) -> bool {
+        self.memo.get(index).unwrap_or_else(|| self.admits(index))
     }
 }
 
@@ -280,6 +308,32 @@ mod tests {
         ));
         let src = "import socket\nx = 'a.b'\nsocket.gethostbyname('a.b')\n";
         assert_eq!(lines(&an, src, "TST507"), vec![3]);
+    }
+
+    #[test]
+    fn bit_indices_are_the_bits_set() {
+        let mut bits = super::Bits::new();
+        for i in [0, 5, 63, 64, 130] {
+            super::set_bit(&mut bits, i);
+        }
+        assert_eq!(super::bit_indices(&bits).collect::<Vec<_>>(), vec![0, 5, 63, 64, 130]);
+        assert_eq!(super::bit_indices(&super::Bits::new()).count(), 0);
+    }
+
+    #[test]
+    fn rules_are_left_out_only_when_every_regex_they_need_fails_its_prefilters() {
+        // `all` needs its string operand's regex; `not` of a regex needs nothing.
+        let an = analyzer(&pack("TST508", "{all: [{string: 'ab'}, {not: {string: 'abc'}}]}"));
+        assert_eq!(lines(&an, "a = 'xab'\nb = 'abc'\nc = 'xyz'\n", "TST508"), vec![1]);
+        // A branch of `any` that holds on every string without a `q` is never left out.
+        let an = analyzer(&pack(
+            "TST509",
+            "{any: [{string: 'zz'}, {all: [{string: '^'}, {not: {string: 'q'}}]}]}",
+        ));
+        assert_eq!(lines(&an, "a = 'hello'\nb = 'q'\nc = 'zz q'\n", "TST509"), vec![1, 3]);
+        // An `any` of two regexes holds on either.
+        let an = analyzer(&pack("TST510", "{any: [{string: 'left'}, {string: 'right'}]}"));
+        assert_eq!(lines(&an, "a = 'left'\nb = 'right'\nc = 'middle'\n", "TST510"), vec![1, 2]);
     }
 
     #[test]
