@@ -88,6 +88,25 @@ pub(crate) struct ArgCond {
     pub(crate) test: Test,
 }
 
+impl ArgCond {
+    /// The keyword this condition needs given explicitly, by name: one selected by keyword
+    /// alone, with a test that fails when the argument is absent or may only come from
+    /// `**kwargs`.
+    pub(crate) fn required_keyword(&self) -> Option<&str> {
+        let needs_given = matches!(
+            self.test,
+            Test::Equals(_)
+                | Test::OneOf(_)
+                | Test::Literal
+                | Test::Matches(_)
+                | Test::LessThan(_)
+                | Test::RefersTo(_)
+                | Test::ReturnedBy(_)
+        );
+        (self.position.is_none() && needs_given).then_some(self.keyword.as_deref()).flatten()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) enum Test {
     Equals(ConstValue),
@@ -129,6 +148,10 @@ pub(crate) struct Compiled {
     pub(crate) programs: Vec<Program>,
     pub(crate) leaves: Vec<Leaf>,
     pub(crate) calls: NameTable,
+    /// Call leaves of callee `*` with a condition on a keyword given explicitly
+    /// (`password=...`), filed by that keyword: tried only at the calls that pass it, not at
+    /// every call.
+    pub(crate) any_callee_by_keyword: rustc_hash::FxHashMap<Box<str>, Vec<u32>>,
     pub(crate) references: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
@@ -190,6 +213,7 @@ impl Compiled {
             programs: Vec::with_capacity(set.len()),
             leaves: Vec::new(),
             calls: NameTable::default(),
+            any_callee_by_keyword: rustc_hash::FxHashMap::default(),
             references: NameTable::default(),
             imports: NameTable::default(),
             attributes: NameTable::default(),
@@ -316,8 +340,17 @@ impl Compiled {
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice();
                 check_patterns(callee, rule)?;
+                let keyword = conds.iter().find_map(ArgCond::required_keyword);
                 for p in callee.as_slice() {
-                    self.calls.insert(p, leaf_id);
+                    match keyword {
+                        Some(k) if p.chars().all(|c| c == '*') => {
+                            let leaves = self.any_callee_by_keyword.entry(k.into()).or_default();
+                            if !leaves.contains(&leaf_id) {
+                                leaves.push(leaf_id);
+                            }
+                        }
+                        _ => self.calls.insert(p, leaf_id),
+                    }
                 }
                 leaf(self, LeafKind::Call(conds))
             }

@@ -18,7 +18,7 @@ use pysbx_rules::ConstValue;
 use crate::compile::{ArgCond, Compiled, LeafKind, Test};
 use crate::fold::CallArgs;
 use crate::matchers::{Hit, push_unique};
-use crate::value::{Const, Value, ValueSet};
+use crate::value::{Const, QName, Value, ValueSet};
 
 /// Pushes the call leaves whose callee glob matches a name `callee` resolves to and whose
 /// argument conditions all hold. A callee that resolves to nothing matches no glob, `*`
@@ -29,19 +29,31 @@ pub(crate) fn hits(
     args: &CallArgs<'_, '_>,
     out: &mut Vec<Hit>,
 ) {
-    if compiled.calls.is_empty() {
+    if compiled.calls.is_empty() && compiled.any_callee_by_keyword.is_empty() {
         return;
     }
     let from = out.len();
+    let try_leaf = |leaf: u32, q: &QName, out: &mut Vec<Hit>| {
+        let Some(l) = compiled.leaves.get(leaf as usize) else { return };
+        if let LeafKind::Call(conds) = &l.kind
+            && conds.iter().all(|c| holds(c, args))
+        {
+            push_unique(out, from, leaf, q);
+        }
+    };
     for q in callee.quals() {
-        compiled.calls.lookup(q, |leaf| {
-            let Some(l) = compiled.leaves.get(leaf as usize) else { return };
-            if let LeafKind::Call(conds) = &l.kind
-                && conds.iter().all(|c| holds(c, args))
-            {
-                push_unique(out, from, leaf, q);
+        compiled.calls.lookup(q, |leaf| try_leaf(leaf, q, out));
+    }
+    // Leaves of callee `*` needing a keyword: their conditions do not depend on the callee's
+    // name, so the first name it resolves to is their subject.
+    if !args.kw.is_empty()
+        && let Some(q) = callee.quals().next()
+    {
+        for (name, _) in args.kw {
+            for &leaf in compiled.any_callee_by_keyword.get(*name).into_iter().flatten() {
+                try_leaf(leaf, q, out);
             }
-        });
+        }
     }
 }
 
@@ -171,6 +183,22 @@ mod tests {
             analyzer(&pack("TST110", "{call: '*', args: [{keyword: password, present: true}]}"));
         let src = "import db\ndb.connect(password='x')\nclient.login(user, password=pw)\nprint(password=1)\ng(user=1)\n";
         assert_eq!(lines(&an, src, "TST110"), vec![2, 4]);
+    }
+
+    #[test]
+    fn a_lone_star_with_a_keyword_test_matches_the_calls_that_pass_the_keyword() {
+        // Filed by keyword: tried only at calls that pass `password`, with the same outcome.
+        let an =
+            analyzer(&pack("TST111", "{call: '*', args: [{keyword: password, matches: '\\S'}]}"));
+        let src = "import db\ndb.connect(password='x')\nclient.login(password='y')\ndb.open(**kw)\ndb.open('x')\ndb.open(passwd='z', password='')\ndb.x.y(user='u', password='p')\n";
+        assert_eq!(lines(&an, src, "TST111"), vec![2, 7]);
+        // Every condition still holds: filed under `password`, `user` is tested too.
+        let an = analyzer(&pack(
+            "TST112",
+            "{call: '*', args: [{keyword: user, present: true}, {keyword: password, equals: 'p'}]}",
+        ));
+        let src = "import db\ndb.a(user='u', password='p')\ndb.b(password='p')\ndb.c(user='u', password='q')\ndb.d(password='p', **kw)\n";
+        assert_eq!(lines(&an, src, "TST112"), vec![2, 5]);
     }
 
     #[test]
