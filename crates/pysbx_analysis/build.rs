@@ -51,12 +51,7 @@ fn main() {
         }
         match required::of(&hir) {
             Some(set) => {
-                let mut words = [0u64; 4];
-                for b in 0..=255u8 {
-                    if set.contains(b) {
-                        words[usize::from(b >> 6)] |= 1u64 << (b & 63);
-                    }
-                }
+                let words = set.words();
                 let _ = write!(
                     out,
                     ", Some([{:#x}, {:#x}, {:#x}, {:#x}])",

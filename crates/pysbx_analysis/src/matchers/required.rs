@@ -49,6 +49,12 @@ impl ByteSet {
         ByteSet(words)
     }
 
+    /// The words of the set, as [`ByteSet::from_words`] takes them.
+    #[allow(dead_code, reason = "the build script, which includes this file, writes them")]
+    pub(crate) const fn words(&self) -> [u64; 4] {
+        self.0
+    }
+
     /// The bytes present in `text`.
     pub(crate) fn of_text(text: &str) -> ByteSet {
         let mut set = ByteSet::default();
