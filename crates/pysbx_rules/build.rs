@@ -69,7 +69,7 @@ fn main() {
 
     let mut regexes: Vec<&str> = Vec::new();
     for rule in set.rules() {
-        collect_regexes(&rule.matcher, &mut regexes);
+        rule.matcher.regexes(&mut regexes);
     }
     regexes.sort_unstable();
     regexes.dedup();
@@ -96,30 +96,6 @@ fn main() {
     let dest =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
     std::fs::write(&dest, out).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
-}
-
-fn collect_regexes<'a>(spec: &'a MatchSpec, out: &mut Vec<&'a str>) {
-    match spec {
-        MatchSpec::Call { args, .. } => {
-            for arg in args {
-                if let ArgTest::Matches(re) = &arg.test {
-                    out.push(re);
-                }
-            }
-        }
-        MatchSpec::String(re) | MatchSpec::Comment(re) => out.push(re),
-        MatchSpec::Any(items) | MatchSpec::All(items) => {
-            for item in items {
-                collect_regexes(item, out);
-            }
-        }
-        MatchSpec::Not(inner) => collect_regexes(inner, out),
-        MatchSpec::Reference(_)
-        | MatchSpec::Import(_)
-        | MatchSpec::Attribute(_)
-        | MatchSpec::Inside(_)
-        | MatchSpec::UnusedSuppression => {}
-    }
 }
 
 // The writers below destructure every type in full, so a field added to the model fails to

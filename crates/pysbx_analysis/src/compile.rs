@@ -13,9 +13,6 @@ use regex_syntax::hir::Hir;
 use crate::error::CompileError;
 use crate::glob::NameTable;
 
-/// The size limit of any single compiled regex, as the rule loader applies.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 /// A regex checked when the rules are compiled and built the first time it runs: building
 /// every regex of the built-in rules costs milliseconds that a process analysing one small
 /// file (`pysbx exec`) would otherwise pay for regexes it never runs.
@@ -55,7 +52,10 @@ impl LazyRegex {
     pub(crate) fn is_match(&self, text: &str) -> bool {
         self.built
             .get_or_init(|| {
-                RegexBuilder::new(&self.pattern).size_limit(REGEX_SIZE_LIMIT).build().ok()
+                RegexBuilder::new(&self.pattern)
+                    .size_limit(pysbx_rules::REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
             })
             .as_ref()
             .is_some_and(|r| r.is_match(text))

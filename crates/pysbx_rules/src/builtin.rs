@@ -98,32 +98,16 @@ mod tests {
 
     #[test]
     fn every_builtin_regex_is_listed_as_built() {
-        fn walk(spec: &MatchSpec, out: &mut Vec<String>) {
-            match spec {
-                MatchSpec::String(re) | MatchSpec::Comment(re) => out.push(re.clone()),
-                MatchSpec::Call { args, .. } => {
-                    for a in args {
-                        if let ArgTest::Matches(re) = &a.test {
-                            out.push(re.clone());
-                        }
-                    }
-                }
-                MatchSpec::Any(items) | MatchSpec::All(items) => {
-                    items.iter().for_each(|i| walk(i, out));
-                }
-                MatchSpec::Not(inner) => walk(inner, out),
-                _ => {}
-            }
-        }
+        let rules = builtin_rules().expect("built-in rules");
         let mut found = Vec::new();
-        for rule in builtin_rules().expect("built-in rules").rules() {
-            walk(&rule.matcher, &mut found);
+        for rule in rules.rules() {
+            rule.matcher.regexes(&mut found);
         }
         assert!(!found.is_empty());
         for re in &found {
             assert!(is_builtin_regex(re), "{re}");
             regex::RegexBuilder::new(re)
-                .size_limit(1 << 20)
+                .size_limit(crate::load::REGEX_SIZE_LIMIT)
                 .build()
                 .unwrap_or_else(|e| panic!("{re}: {e}"));
         }

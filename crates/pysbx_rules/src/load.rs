@@ -22,8 +22,9 @@ use crate::model::{
     Patterns, Rule, RuleSet, Severity,
 };
 
-/// The largest compiled regex a rule may declare; keeps a hostile rule file from exhausting memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The largest compiled regex a rule may declare; keeps a hostile rule file from exhausting
+/// memory. The engine builds every rule regex with the same limit.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

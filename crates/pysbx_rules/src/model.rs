@@ -252,6 +252,32 @@ impl MatchSpec {
         matches!(self, Self::Comment(_) | Self::UnusedSuppression)
     }
 
+    /// Every regex the matcher holds (`string`, `comment` and argument `matches`), in order,
+    /// appended to `out`.
+    pub fn regexes<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Self::Call { args, .. } => {
+                for arg in args {
+                    if let ArgTest::Matches(re) = &arg.test {
+                        out.push(re);
+                    }
+                }
+            }
+            Self::String(re) | Self::Comment(re) => out.push(re),
+            Self::Any(items) | Self::All(items) => {
+                for item in items {
+                    item.regexes(out);
+                }
+            }
+            Self::Not(inner) => inner.regexes(out),
+            Self::Reference(_)
+            | Self::Import(_)
+            | Self::Attribute(_)
+            | Self::Inside(_)
+            | Self::UnusedSuppression => {}
+        }
+    }
+
     /// Whether this matcher can produce candidates by itself (it has a positive kind).
     #[must_use]
     pub fn is_positive(&self) -> bool {
