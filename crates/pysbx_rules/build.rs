@@ -149,13 +149,17 @@ fn patterns_code(p: &Patterns, out: &mut String) {
     let _ = write!(out, "Patterns(strings(&{list:?}))");
 }
 
+/// Writes `name(` + what `inner` writes + `)`.
+fn wrapped(name: &str, out: &mut String, inner: impl FnOnce(&mut String)) {
+    out.push_str(name);
+    out.push('(');
+    inner(out);
+    out.push(')');
+}
+
 fn opt_patterns_code(p: Option<&Patterns>, out: &mut String) {
     match p {
-        Some(p) => {
-            out.push_str("Some(");
-            patterns_code(p, out);
-            out.push(')');
-        }
+        Some(p) => wrapped("Some", out, |out| patterns_code(p, out)),
         None => out.push_str("None"),
     }
 }
@@ -182,33 +186,17 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             out.push_str("] }");
         }
         MatchSpec::Reference(p) => {
-            out.push_str("MatchSpec::Reference(");
-            patterns_code(p, out);
-            out.push(')');
+            wrapped("MatchSpec::Reference", out, |out| patterns_code(p, out))
         }
-        MatchSpec::Import(p) => {
-            out.push_str("MatchSpec::Import(");
-            patterns_code(p, out);
-            out.push(')');
-        }
+        MatchSpec::Import(p) => wrapped("MatchSpec::Import", out, |out| patterns_code(p, out)),
         MatchSpec::Attribute(p) => {
-            out.push_str("MatchSpec::Attribute(");
-            patterns_code(p, out);
-            out.push(')');
+            wrapped("MatchSpec::Attribute", out, |out| patterns_code(p, out))
         }
         MatchSpec::String(re) => {
             let _ = write!(out, "MatchSpec::String(s({re:?}))");
         }
-        MatchSpec::Any(items) => {
-            out.push_str("MatchSpec::Any(");
-            list_code(items, out);
-            out.push(')');
-        }
-        MatchSpec::All(items) => {
-            out.push_str("MatchSpec::All(");
-            list_code(items, out);
-            out.push(')');
-        }
+        MatchSpec::Any(items) => wrapped("MatchSpec::Any", out, |out| list_code(items, out)),
+        MatchSpec::All(items) => wrapped("MatchSpec::All", out, |out| list_code(items, out)),
         MatchSpec::Not(inner) => {
             out.push_str("MatchSpec::Not(Box::new(");
             match_code(inner, out);
@@ -245,11 +233,7 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
          test: "
     );
     match test {
-        ArgTest::Equals(v) => {
-            out.push_str("ArgTest::Equals(");
-            const_code(v, out);
-            out.push(')');
-        }
+        ArgTest::Equals(v) => wrapped("ArgTest::Equals", out, |out| const_code(v, out)),
         ArgTest::OneOf(values) => {
             out.push_str("ArgTest::OneOf(vec![");
             for v in values {
@@ -268,16 +252,8 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::LessThan(n) => {
             let _ = write!(out, "ArgTest::LessThan(f64::from_bits({:#x}))", n.to_bits());
         }
-        ArgTest::RefersTo(p) => {
-            out.push_str("ArgTest::RefersTo(");
-            patterns_code(p, out);
-            out.push(')');
-        }
-        ArgTest::ReturnedBy(p) => {
-            out.push_str("ArgTest::ReturnedBy(");
-            patterns_code(p, out);
-            out.push(')');
-        }
+        ArgTest::RefersTo(p) => wrapped("ArgTest::RefersTo", out, |out| patterns_code(p, out)),
+        ArgTest::ReturnedBy(p) => wrapped("ArgTest::ReturnedBy", out, |out| patterns_code(p, out)),
     }
     out.push_str(" }");
 }
