@@ -1,6 +1,7 @@
 //! The scan floor: walk a tree, read every Python file, parse it with ruff's parser and visit
 //! every node of its syntax tree, in parallel, doing nothing else. It uses the same allocator
-//! as the `pysbx` binary, so the two are compared on equal terms. `pysbx scan` cannot be faster than this; the benchmark reports
+//! as the `pysbx` binary (jemalloc, with each tree built in a per-thread region), so the two
+//! are compared on equal terms. `pysbx scan` cannot be faster than this; the benchmark reports
 //! how close it gets.
 //!
 //! Usage: `cargo run --release --example parse_floor -- DIR`
@@ -13,7 +14,8 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: pysbx_arena::WithRegions<tikv_jemallocator::Jemalloc> =
+    pysbx_arena::WithRegions(tikv_jemallocator::Jemalloc);
 
 /// Counts every statement and expression, so that the whole tree is visited.
 #[derive(Default)]
@@ -55,7 +57,9 @@ fn main() {
             failed.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        match ruff_python_parser::parse_module(text) {
+        // Built in the thread's region and released in one step, as `pysbx scan` does.
+        let tree = pysbx_arena::scoped(|| ruff_python_parser::parse_module(text));
+        match &*tree {
             Ok(module) => {
                 let mut counter = NodeCounter::default();
                 counter.visit_body(module.suite());

@@ -149,11 +149,15 @@ impl Analyzer {
             guard::Plan::Parse { stack } => stack,
             guard::Plan::TooDeep { offset } => return too_deep_brackets(source, offset),
         };
+        // The tree is built in this thread's region and released in one step once the file
+        // has been read (see `pysbx_arena`): nothing may cache into it after this point.
         let parsed = stacker::maybe_grow(stack, stack + 1024 * 1024, || {
-            ruff_python_parser::parse_unchecked(source, ParseOptions::from(Mode::Module))
+            pysbx_arena::scoped(|| {
+                ruff_python_parser::parse_unchecked(source, ParseOptions::from(Mode::Module))
+            })
         });
         if let Some(offset) = guard::too_deep_token(parsed.tokens()) {
-            deep::dismantle(parsed.into_syntax());
+            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
             return too_deep_brackets(source, offset);
         }
         if let Some(first) = parsed.errors().first() {
@@ -165,12 +169,12 @@ impl Analyzer {
                 line,
                 column,
             };
-            deep::dismantle(parsed.into_syntax());
+            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
             return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
         }
         let past = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
         if past(options.deadline) {
-            deep::dismantle(parsed.into_syntax());
+            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
             return timed_out(source, TextSize::new(0));
         }
         let reading = match parsed.syntax() {
@@ -179,13 +183,13 @@ impl Analyzer {
         };
         let Reading { raw, too_deep, timed_out: late, max_depth } = reading;
         if let Some(at) = late {
-            deep::dismantle(parsed.into_syntax());
+            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
             return timed_out(source, at);
         }
         if let Some(at) = too_deep {
             let index = LineIndex::from_source_text(source);
             let (line, column) = line_column(&index, source, at);
-            deep::dismantle(parsed.into_syntax());
+            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
             return FileAnalysis {
                 error: Some(SourceError {
                     kind: SourceErrorKind::TooDeep,
@@ -204,11 +208,13 @@ impl Analyzer {
         } else {
             self.report(raw, source, parsed.tokens(), options)
         };
-        if max_depth > 1000 {
-            deep::dismantle(parsed.into_syntax());
-        } else {
-            stacker::maybe_grow(1024 * 1024, 4 * 1024 * 1024, move || drop(parsed));
-        }
+        parsed.dispose(|p| {
+            if max_depth > 1000 {
+                deep::dismantle(p.into_syntax());
+            } else {
+                stacker::maybe_grow(1024 * 1024, 4 * 1024 * 1024, move || drop(p));
+            }
+        });
         out
     }
 

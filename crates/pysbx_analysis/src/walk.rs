@@ -1168,7 +1168,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Eval::unknown()
             }
             Expr::StringLiteral(s) => {
-                let fold = Some(Const::Str(Text::Borrowed(s.value.to_str())));
+                // Joined here rather than by `to_str`, which caches the join in the tree: a
+                // tree held in a region is never dropped, so the cache would leak.
+                let text = if s.value.is_implicit_concatenated() {
+                    Text::Owned(s.value.iter().map(|part| &*part.value).collect())
+                } else {
+                    Text::Borrowed(s.value.to_str())
+                };
+                let fold = Some(Const::Str(text));
                 let from = self.hits.len();
                 self.finish(s.range, None, from, ValueSet::unknown(), fold, Vec::new())
             }

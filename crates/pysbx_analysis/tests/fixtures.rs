@@ -23,6 +23,12 @@ use std::path::{Path, PathBuf};
 use pysbx_analysis::{AnalyzeOptions, Analyzer, FileAnalysis};
 use pysbx_rules::RuleSet;
 
+/// The `pysbx` binary's arrangement: each tree is built in the thread's region, so every
+/// fixture is also read from a tree that is never dropped.
+#[global_allocator]
+static ALLOCATOR: pysbx_arena::WithRegions<std::alloc::System> =
+    pysbx_arena::WithRegions(std::alloc::System);
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

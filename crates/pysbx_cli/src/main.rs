@@ -16,8 +16,11 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
+/// jemalloc or the system allocator (see `alloc`), with the per-thread regions that hold
+/// parsed trees in front (see `pysbx_arena`).
 #[global_allocator]
-static ALLOCATOR: alloc::PysbxAlloc = alloc::PysbxAlloc;
+static ALLOCATOR: pysbx_arena::WithRegions<alloc::PysbxAlloc> =
+    pysbx_arena::WithRegions(alloc::PysbxAlloc);
 
 fn main() -> ExitCode {
     // The sandbox re-executes this binary as its trampoline; that path must run before anything
