@@ -5,7 +5,7 @@
 use pysbx_rules::{ArgTest, ConstValue, InsideSpec, MatchSpec, Patterns, Rule, RuleSet};
 use std::sync::OnceLock;
 
-use crate::matchers::string::{Bits, bit_indices, set_bit};
+use crate::matchers::string::{Bits, bit_indices, has_bit, set_bit};
 
 use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::Hir;
@@ -158,7 +158,7 @@ pub(crate) struct Compiled {
     /// One regex per distinct string pattern (leaves with the same pattern share it).
     pub(crate) string_regexes: Vec<LazyRegex>,
     /// The index in `string_regexes` of each pattern.
-    string_index: rustc_hash::FxHashMap<String, u32>,
+    pub(crate) string_index: rustc_hash::FxHashMap<String, u32>,
     /// Per string regex, the fewest bytes a match has.
     pub(crate) string_min_len: Vec<usize>,
     /// The literal factors of the string regexes, searched once per string candidate.
@@ -244,6 +244,20 @@ impl Compiled {
             Workload::ManyFiles => aho_corasick::AhoCorasickKind::DFA,
             Workload::FewFiles => aho_corasick::AhoCorasickKind::ContiguousNFA,
         };
+        // A regex that only ever appears under `not` runs only where the rest of its rule
+        // already holds, which is rare; in the shared factor search its factors would cost
+        // every string (the documentation-shape regex of the network and filesystem rules,
+        // with factors such as `- ` and `mod`, made over a million factor matches on the
+        // reference corpus). Such regexes are run without the gate.
+        let mut positive = Bits::new();
+        for program in &c.programs {
+            positive_regexes(&c, program, &mut positive);
+        }
+        for (index, factors) in string_factors.iter_mut().enumerate() {
+            if !has_bit(&positive, index) {
+                *factors = None;
+            }
+        }
         c.string_gate = crate::matchers::string::Gate::new(&string_factors, kind);
         c.string_rule_min_len = c
             .string_rules
@@ -510,6 +524,23 @@ pub(crate) fn needs_non_ascii(c: &Compiled, program: &Program) -> bool {
 /// none of its non-string leaves matched: a string leaf needs its own, another leaf cannot hold
 /// (no regex will do), `any` needs one of its operands', `all` one of any operand's (the
 /// smallest such set is kept), and `not` and `inside` give no such set (`None`).
+/// Adds to `out` the string regexes `program` can hold through: every one not under a `not`.
+fn positive_regexes(c: &Compiled, program: &Program, out: &mut Bits) {
+    match program {
+        Program::Leaf(id) => {
+            if let Some(LeafKind::String(index)) = c.leaves.get(*id as usize).map(|l| &l.kind) {
+                set_bit(out, *index as usize);
+            }
+        }
+        Program::Any(items) | Program::All(items) => {
+            for p in items {
+                positive_regexes(c, p, out);
+            }
+        }
+        Program::Not(_) | Program::Inside(_) => {}
+    }
+}
+
 pub(crate) fn needed_regexes(c: &Compiled, program: &Program) -> Option<Bits> {
     match program {
         Program::Leaf(id) => {

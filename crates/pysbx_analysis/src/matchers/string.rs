@@ -337,6 +337,21 @@ mod tests {
     }
 
     #[test]
+    fn regexes_only_under_not_are_run_without_the_factor_search() {
+        let an = analyzer(&pack(
+            "TST511",
+            "{all: [{string: 'secret-[0-9]+'}, {not: {string: '(?m)^description:'}}]}",
+        ));
+        let c = &an.compiled;
+        let index = |pattern: &str| c.string_index.get(pattern).copied().expect("compiled");
+        assert!(c.string_gate.is_gated(index("secret-[0-9]+")));
+        assert!(!c.string_gate.is_gated(index("(?m)^description:")));
+        // Left out of the search, the `not` operand still decides.
+        let src = "a = 'secret-1'\nb = 'description: secret-2'\nc = 'other'\n";
+        assert_eq!(lines(&an, src, "TST511"), vec![1]);
+    }
+
+    #[test]
     fn long_subjects_are_truncated() {
         let an = analyzer(&pack("TST503", "{string: 'x{100}'}"));
         let got = findings(&an, &format!("s = '{}'\n", "x".repeat(200)));
