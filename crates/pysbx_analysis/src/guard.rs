@@ -31,7 +31,7 @@ pub(crate) enum Plan {
 }
 
 pub(crate) fn plan(source: &str) -> Plan {
-    let openers = memchr::memchr3_iter(b'(', b'[', b'{', source.as_bytes()).count();
+    let openers = opening_brackets(source.as_bytes());
     if openers <= LEX_ABOVE {
         return Plan::Parse { stack: STACK_BASE + openers * STACK_PER_LEVEL };
     }
@@ -39,6 +39,20 @@ pub(crate) fn plan(source: &str) -> Plan {
         return Plan::TooDeep { offset: naive_position(source) };
     }
     Plan::Parse { stack: STACK_BASE + MAX_BRACKETS as usize * STACK_PER_LEVEL }
+}
+
+/// How many `(`, `[` and `{` bytes `bytes` holds. A plain count, which the compiler turns into
+/// vector compares: brackets are so frequent in Python (one every 20 bytes or so) that jumping
+/// from one to the next with `memchr3` cost about 1% of a scan.
+fn opening_brackets(bytes: &[u8]) -> usize {
+    // Byte-wide counters (at most 255 per chunk) fill a whole vector register per compare.
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n = chunk.iter().fold(0u8, |n, &b| n + u8::from(matches!(b, b'(' | b'[' | b'{')));
+            usize::from(n)
+        })
+        .sum()
 }
 
 /// The deepest bracket (and f-string) nesting, from the lexer.
@@ -120,6 +134,15 @@ fn naive_position(source: &str) -> TextSize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opening_brackets_are_counted_as_memchr_finds_them() {
+        let src = "f(a[1], {'k': (2,)})\n# ( [ {\n'é(' + \"[\"\n".repeat(50);
+        let expected = memchr::memchr3_iter(b'(', b'[', b'{', src.as_bytes()).count();
+        assert_eq!(opening_brackets(src.as_bytes()), expected);
+        assert_eq!(expected, 50 * 9);
+        assert_eq!(opening_brackets(b""), 0);
+    }
 
     #[test]
     fn small_files_parse_on_a_stack_sized_by_their_brackets() {
