@@ -520,10 +520,6 @@ pub(crate) fn needs_non_ascii(c: &Compiled, program: &Program) -> bool {
     }
 }
 
-/// String regexes of which one must match for `program` to hold at a string candidate where
-/// none of its non-string leaves matched: a string leaf needs its own, another leaf cannot hold
-/// (no regex will do), `any` needs one of its operands', `all` one of any operand's (the
-/// smallest such set is kept), and `not` and `inside` give no such set (`None`).
 /// Adds to `out` the string regexes `program` can hold through: every one not under a `not`.
 fn positive_regexes(c: &Compiled, program: &Program, out: &mut Bits) {
     match program {
@@ -541,6 +537,10 @@ fn positive_regexes(c: &Compiled, program: &Program, out: &mut Bits) {
     }
 }
 
+/// String regexes of which one must match for `program` to hold at a string candidate where
+/// none of its non-string leaves matched: a string leaf needs its own, another leaf cannot hold
+/// (no regex will do), `any` needs one of its operands', `all` one of any operand's (the
+/// smallest such set is kept), and `not` and `inside` give no such set (`None`).
 pub(crate) fn needed_regexes(c: &Compiled, program: &Program) -> Option<Bits> {
     match program {
         Program::Leaf(id) => {

@@ -124,7 +124,6 @@ impl NameTable {
     }
 }
 
-/// NFKC normalization, skipped for ASCII (which it leaves unchanged).
 /// Whether `text` starts with `part`, compared in place: the heads and tails of name patterns
 /// are a few bytes long, where a call to `memcmp` costs more than the comparison (about 2% of
 /// a scan's CPU, mostly the dozen `os.*` patterns tried on every `os.path` call).
@@ -132,6 +131,7 @@ fn same_bytes(part: &[u8], text: &[u8]) -> bool {
     part.len() <= text.len() && part.iter().zip(text).all(|(a, b)| a == b)
 }
 
+/// NFKC normalization, skipped for ASCII (which it leaves unchanged).
 pub(crate) fn nfkc(s: &str) -> String {
     if s.is_ascii() { s.to_string() } else { s.nfkc().collect() }
 }
