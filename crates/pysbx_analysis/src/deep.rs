@@ -43,6 +43,12 @@ impl Transformer for Dismantler {
     }
 }
 
+/// Releases a parsed tree that may be deep: with its region when it lies wholly in one (see
+/// `pysbx_arena`), else taken apart by [`dismantle`].
+pub(crate) fn release(parsed: pysbx_arena::Scoped<ruff_python_parser::Parsed<Mod>>) {
+    parsed.dispose(|p| dismantle(p.into_syntax()));
+}
+
 /// Drops `tree` with memory proportional to its size and constant stack depth.
 pub(crate) fn dismantle(tree: Mod) {
     let d = Dismantler::default();

@@ -157,7 +157,7 @@ impl Analyzer {
             })
         });
         if let Some(offset) = guard::too_deep_token(parsed.tokens()) {
-            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
+            deep::release(parsed);
             return too_deep_brackets(source, offset);
         }
         if let Some(first) = parsed.errors().first() {
@@ -169,12 +169,12 @@ impl Analyzer {
                 line,
                 column,
             };
-            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
+            deep::release(parsed);
             return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
         }
         let past = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
         if past(options.deadline) {
-            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
+            deep::release(parsed);
             return timed_out(source, TextSize::new(0));
         }
         let reading = match parsed.syntax() {
@@ -183,13 +183,13 @@ impl Analyzer {
         };
         let Reading { raw, too_deep, timed_out: late, max_depth } = reading;
         if let Some(at) = late {
-            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
+            deep::release(parsed);
             return timed_out(source, at);
         }
         if let Some(at) = too_deep {
             let index = LineIndex::from_source_text(source);
             let (line, column) = line_column(&index, source, at);
-            parsed.dispose(|p| deep::dismantle(p.into_syntax()));
+            deep::release(parsed);
             return FileAnalysis {
                 error: Some(SourceError {
                     kind: SourceErrorKind::TooDeep,
@@ -208,13 +208,11 @@ impl Analyzer {
         } else {
             self.report(raw, source, parsed.tokens(), options)
         };
-        parsed.dispose(|p| {
-            if max_depth > 1000 {
-                deep::dismantle(p.into_syntax());
-            } else {
-                stacker::maybe_grow(1024 * 1024, 4 * 1024 * 1024, move || drop(p));
-            }
-        });
+        if max_depth > 1000 {
+            deep::release(parsed);
+        } else {
+            parsed.dispose(|p| stacker::maybe_grow(1024 * 1024, 4 * 1024 * 1024, move || drop(p)));
+        }
         out
     }
 
