@@ -203,3 +203,35 @@ fn threads_have_regions_of_their_own() {
     slots.dedup();
     assert_eq!(slots.len(), 4, "each thread used its own slot");
 }
+
+/// How many of the pages of `len` bytes at `addr` (page-aligned) are resident.
+fn resident_pages(addr: usize, len: usize) -> usize {
+    let pages = len / 4096;
+    let mut flags = vec![0u8; pages];
+    // SAFETY: the range lies in this thread's mapped slot; `flags` has one byte per page.
+    let rc = unsafe {
+        libc::mincore(std::ptr::with_exposed_provenance_mut(addr), len, flags.as_mut_ptr())
+    };
+    assert_eq!(rc, 0, "mincore");
+    flags.iter().filter(|f| **f & 1 != 0).count()
+}
+
+#[test]
+fn a_reset_keeps_only_the_first_bytes_of_the_slot_resident() {
+    std::thread::spawn(|| {
+        let size = KEEP_RESIDENT * 3;
+        let big = scoped(|| vec![0xAAu8; size]);
+        assert!(big.in_region());
+        let start = LOCAL.with(|l| l.start.get());
+        let beyond = (start + KEEP_RESIDENT, size - KEEP_RESIDENT);
+        assert_eq!(resident_pages(beyond.0, beyond.1), beyond.1 / 4096, "written: resident");
+        drop(big);
+        assert_eq!(resident_pages(beyond.0, beyond.1), 0, "given back past KEEP_RESIDENT");
+        assert_eq!(resident_pages(start, KEEP_RESIDENT), KEEP_RESIDENT / 4096, "kept");
+        // The region serves again, from zeroed pages past the kept part.
+        let again = scoped(|| vec![0u8; size]);
+        assert!(again.in_region() && again.iter().all(|&b| b == 0));
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("the thread failed"));
+}
