@@ -7,6 +7,7 @@ mod exec_benign;
 mod exec_bombs;
 mod exec_cli;
 mod exec_escapes;
+mod exec_gate_cache;
 mod exec_support;
 mod policy_alerts;
 mod policy_explain;

@@ -12,12 +12,15 @@
 //! [`PRUNE_EVERY`] after a run that wrote entries (use refreshes an entry's modification time,
 //! at most once per [`TOUCH_AFTER`]).
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use pysbx_rules::{Finding, FindingLocation, RuleSet};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -56,8 +59,45 @@ pub(crate) struct FingerprintInputs<'a> {
 /// pysbx version and the identity of the running binary (so a rebuilt engine never reuses its
 /// predecessor's results), the rules in force, and the analysis options.
 pub(crate) fn fingerprint(inputs: &FingerprintInputs<'_>) -> [u8; 32] {
+    let mut hasher = engine_hasher(b"pysbx-scan-cache\0", inputs.rules);
+    hasher.update([u8::from(inputs.honor_suppressions)]);
+    hasher.update(inputs.max_file_bytes.to_le_bytes());
+    // `.pth` files are analysed as the Python lines `site` runs (see `pipeline::pth_as_python`).
+    hasher.update(b"pth: import lines\0");
+    hasher.finalize().into()
+}
+
+/// As [`fingerprint`], for the answers of `pysbx exec`'s static gate, which depend on the
+/// binary and the rules alone (the gate never honours suppression comments and reads whole
+/// modules). A built-in rule (its id in `builtin_ids`) is fixed by the binary's identity but
+/// for the severity and action the configuration may set, so only those are hashed for it:
+/// rendering the ~250 built-in rules in full would cost a short run about half a millisecond.
+pub(crate) fn gate_fingerprint(rules: &RuleSet, builtin_ids: &HashSet<String>) -> [u8; 32] {
+    let mut hasher = binary_hasher(b"pysbx-gate-cache\0");
+    for rule in rules.rules() {
+        if builtin_ids.contains(&rule.id) {
+            hasher.update(format!("builtin {} {:?} {:?}\n", rule.id, rule.severity, rule.action));
+        } else {
+            hasher.update(format!("{rule:?}\n"));
+        }
+    }
+    hasher.finalize().into()
+}
+
+/// A hasher fed with `tag`, the pysbx version, the running binary's identity and the rules.
+fn engine_hasher(tag: &[u8], rules: &RuleSet) -> Sha256 {
+    let mut hasher = binary_hasher(tag);
+    // The rule model holds only vectors, options and scalars, so its debug form is a stable,
+    // complete rendering of every field that matching reads.
+    hasher.update(format!("{:?}", rules.rules()).as_bytes());
+    hasher
+}
+
+/// A hasher fed with `tag`, the pysbx version and the running binary's identity (so a rebuilt
+/// engine never reuses its predecessor's results).
+fn binary_hasher(tag: &[u8]) -> Sha256 {
     let mut hasher = Sha256::new();
-    hasher.update(b"pysbx-scan-cache\0");
+    hasher.update(tag);
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(b"\0");
     if let Some(meta) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
@@ -69,14 +109,7 @@ pub(crate) fn fingerprint(inputs: &FingerprintInputs<'_>) -> [u8; 32] {
             .unwrap_or_default();
         hasher.update(modified.as_nanos().to_le_bytes());
     }
-    // The rule model holds only vectors, options and scalars, so its debug form is a stable,
-    // complete rendering of every field that matching reads.
-    hasher.update(format!("{:?}", inputs.rules.rules()).as_bytes());
-    hasher.update([u8::from(inputs.honor_suppressions)]);
-    hasher.update(inputs.max_file_bytes.to_le_bytes());
-    // `.pth` files are analysed as the Python lines `site` runs (see `pipeline::pth_as_python`).
-    hasher.update(b"pth: import lines\0");
-    hasher.finalize().into()
+    hasher
 }
 
 /// The key of one file: its name (the only part of its path the analysis reads), its bytes and
@@ -95,6 +128,8 @@ pub(crate) struct Cache {
     /// `root/v1`.
     dir: PathBuf,
     fingerprint: [u8; 32],
+    /// Entries are read only when this user owns them and nobody else may write them.
+    owner_checked: bool,
     hits: AtomicUsize,
     writes: AtomicUsize,
     write_failures: AtomicUsize,
@@ -118,10 +153,31 @@ impl Cache {
         Ok(Cache {
             dir,
             fingerprint,
+            owner_checked: false,
             hits: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
             write_failures: AtomicUsize::new(0),
         })
+    }
+
+    /// Reads only entries this user owns and nobody else may write: for a cache whose answers
+    /// steer what a sandbox runs, where a file planted by another user must be a miss.
+    pub(crate) fn owner_checked(mut self) -> Cache {
+        self.owner_checked = true;
+        self
+    }
+
+    /// The key of a file with this whole path and these bytes, for answers that name the path.
+    pub(crate) fn key_for_path(&self, path: &Path, bytes: &[u8]) -> Key {
+        use std::os::unix::ffi::OsStrExt;
+        let path = path.as_os_str().as_bytes();
+        let mut hasher = Sha256::new();
+        hasher.update(self.fingerprint);
+        hasher.update(b"path\0");
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path);
+        hasher.update(bytes);
+        Key(hasher.finalize().into())
     }
 
     /// The key of a file with this name and these bytes.
@@ -144,21 +200,7 @@ impl Cache {
     /// The stored outcome for `key`, if there is a usable one. `need_hashes`: the caller needs
     /// line hashes for files with findings, so an entry stored without them is a miss.
     pub(crate) fn get(&self, key: Key, rules: &RuleSet, need_hashes: bool) -> Option<FileOutcome> {
-        let path = self.entry_path(key);
-        let mut file = std::fs::File::open(&path).ok()?;
-        let mut text = Vec::new();
-        file.read_to_end(&mut text).ok()?;
-        let entry: Entry = serde_json::from_slice(&text).ok()?;
-        if entry.key != key.hex() {
-            return None;
-        }
-        let outcome = entry.outcome.into_outcome(rules, need_hashes)?;
-        // Keep the entry young while it is in use, without a write on every hit.
-        if let Ok(modified) = file.metadata().and_then(|m| m.modified())
-            && modified.elapsed().is_ok_and(|age| age > TOUCH_AFTER)
-        {
-            let _ = file.set_modified(SystemTime::now());
-        }
+        let outcome = self.load::<StoredOutcome>(key)?.into_outcome(rules, need_hashes)?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(outcome)
     }
@@ -166,7 +208,38 @@ impl Cache {
     /// Stores an outcome, if it may be cached. Failures to write are counted, never fatal.
     pub(crate) fn put(&self, key: Key, rules: &RuleSet, outcome: &FileOutcome) {
         let Some(stored) = StoredOutcome::from_outcome(rules, outcome) else { return };
-        let entry = Entry { key: key.hex(), outcome: stored };
+        self.store(key, stored);
+    }
+
+    /// The value stored under `key`, if its entry can be read and decoded as a `T`. Does not
+    /// count a hit: the caller decides whether the value is usable.
+    pub(crate) fn load<T: DeserializeOwned>(&self, key: Key) -> Option<T> {
+        let path = self.entry_path(key);
+        let mut file = std::fs::File::open(&path).ok()?;
+        let meta = file.metadata().ok()?;
+        if self.owner_checked
+            && (meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o022 != 0)
+        {
+            return None;
+        }
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).ok()?;
+        let entry: Entry<T> = serde_json::from_slice(&text).ok()?;
+        if entry.key != key.hex() {
+            return None;
+        }
+        // Keep the entry young while it is in use, without a write on every hit.
+        if let Ok(modified) = meta.modified()
+            && modified.elapsed().is_ok_and(|age| age > TOUCH_AFTER)
+        {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(entry.outcome)
+    }
+
+    /// Stores `value` under `key`. Failures to write are counted, never fatal.
+    pub(crate) fn store<T: Serialize>(&self, key: Key, value: T) {
+        let entry = Entry { key: key.hex(), outcome: value };
         match self.write_entry(key, &entry) {
             Ok(()) => {
                 self.writes.fetch_add(1, Ordering::Relaxed);
@@ -177,7 +250,7 @@ impl Cache {
         }
     }
 
-    fn write_entry(&self, key: Key, entry: &Entry) -> std::io::Result<()> {
+    fn write_entry<T: Serialize>(&self, key: Key, entry: &Entry<T>) -> std::io::Result<()> {
         let path = self.entry_path(key);
         let shard = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(shard)?;
@@ -271,11 +344,11 @@ fn prune(dir: &Path, now: SystemTime) {
 
 /// One cache file.
 #[derive(Serialize, Deserialize)]
-struct Entry {
+struct Entry<T> {
     /// The key in hex, checked on read: a file copied or renamed into another entry's place is
     /// a miss.
     key: String,
-    outcome: StoredOutcome,
+    outcome: T,
 }
 
 /// The outcome of analysing a file before per-file ignores (which are applied on every run, so
@@ -443,5 +516,74 @@ mod tests {
         assert!(!paths[0].exists());
         assert!(paths[1].exists());
         assert!(paths[2].exists());
+    }
+
+    #[test]
+    fn an_owner_checked_cache_ignores_entries_others_may_write() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path(), [7; 32]).expect("open").owner_checked();
+        let key = cache.key_for_path(Path::new("/srv/a.py"), b"print(1)\n");
+        cache.store(key, "verdict");
+        assert_eq!(cache.load::<String>(key).as_deref(), Some("verdict"));
+        let entry = cache.entry_path(key);
+        assert_eq!(std::fs::metadata(&entry).expect("entry").permissions().mode() & 0o077, 0);
+        for (mode, trusted) in [(0o620, false), (0o602, false), (0o644, true), (0o600, true)] {
+            std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            assert_eq!(cache.load::<String>(key).is_some(), trusted, "mode {mode:o}");
+        }
+        // A plain cache (the scan's, in the user's own repository) reads them all.
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let plain = Cache::open(dir.path(), [7; 32]).expect("open");
+        assert_eq!(plain.load::<String>(key).as_deref(), Some("verdict"));
+        // Another path with the same bytes, or the same path with other bytes, is another key.
+        assert!(cache.key_for_path(Path::new("/srv/b.py"), b"print(1)\n") != key);
+        assert!(cache.key_for_path(Path::new("/srv/a.py"), b"print(2)\n") != key);
+    }
+
+    #[test]
+    fn the_gate_fingerprint_follows_selection_overrides_and_user_rules() {
+        let pristine = pysbx_rules::builtin_rules().expect("built-in rules");
+        let ids: HashSet<String> = pristine.rules().iter().map(|r| r.id.clone()).collect();
+        let base = gate_fingerprint(&pristine, &ids);
+        assert_eq!(gate_fingerprint(&pristine, &ids), base, "stable");
+
+        let mut rules = pristine.clone();
+        rules.rules_mut()[0].severity = match rules.rules()[0].severity {
+            pysbx_rules::Severity::Low => pysbx_rules::Severity::High,
+            _ => pysbx_rules::Severity::Low,
+        };
+        assert!(gate_fingerprint(&rules, &ids) != base, "severity override");
+
+        let mut rules = pristine.clone();
+        rules.rules_mut()[0].action = match rules.rules()[0].action {
+            pysbx_rules::Action::Report => pysbx_rules::Action::Stub,
+            _ => pysbx_rules::Action::Report,
+        };
+        assert!(gate_fingerprint(&rules, &ids) != base, "action override");
+
+        let mut rules = pristine.clone();
+        let first = rules.rules()[0].id.clone();
+        rules.retain(|r| r.id != first);
+        assert!(gate_fingerprint(&rules, &ids) != base, "a rule left out");
+
+        let pack = |message: &str| {
+            let mut rules = pristine.clone();
+            let text = format!(
+                "rules:\n  - id: USR001\n    name: user-rule\n    severity: high\n    \
+                 message: {message}\n    match:\n      call: subprocess.run\n"
+            );
+            pysbx_rules::load_rules_from_str(
+                &text,
+                Path::new("user.yaml"),
+                "user.yaml",
+                &mut rules,
+            )
+            .expect("the user pack loads");
+            gate_fingerprint(&rules, &ids)
+        };
+        let with_user = pack("one");
+        assert!(with_user != base, "a user rule added");
+        assert!(pack("two") != with_user, "a user rule's body is hashed in full");
     }
 }

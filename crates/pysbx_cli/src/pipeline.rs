@@ -1,6 +1,7 @@
 //! The static pipeline shared by `scan`, `sanitize` and the exec import gate: load rules and
 //! configuration once, then read → decode → analyse (→ sanitize) one file at a time.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -83,22 +84,29 @@ pub(crate) struct GateFinding {
     pub(crate) action: Action,
 }
 
-impl Engine {
-    /// Loads built-in rules, configuration and extra packs, applies selection and overrides,
-    /// and compiles the analyzer.
-    pub(crate) fn from_options(opts: &RuleOptions) -> Result<Engine> {
-        Self::for_workload(opts, Workload::ManyFiles)
-    }
+/// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
+/// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
+pub(crate) struct EngineRules {
+    pub(crate) rules: RuleSet,
+    /// The ids of the rules that came from the built-in packs, which the configuration may
+    /// change only in severity and action (user packs cannot reuse a built-in id).
+    pub(crate) builtin_ids: HashSet<String>,
+    config: Option<LoadedConfig>,
+    audit: bool,
+    per_file_ignores: PerFileIgnores,
+}
 
-    /// As [`Engine::from_options`], with the analyzer built for `workload`: `pysbx exec` and
-    /// the REPL analyse a few files and take the analyzer that is cheaper to build.
-    pub(crate) fn for_workload(opts: &RuleOptions, workload: Workload) -> Result<Engine> {
+impl EngineRules {
+    /// Loads built-in rules, configuration and extra packs, and applies selection and
+    /// overrides.
+    pub(crate) fn load(opts: &RuleOptions) -> Result<EngineRules> {
         let config = if opts.no_config {
             None
         } else {
             load_effective_config(opts.config.as_deref(), opts.audit)?
         };
         let mut rules = pysbx_rules::builtin_rules().context("loading built-in rules")?;
+        let builtin_ids = rules.rules().iter().map(|r| r.id.clone()).collect();
         let mut extra: Vec<PathBuf> = Vec::new();
         if let Some(cfg) = &config {
             extra.extend(cfg.config.rules.iter().map(|p| cfg.resolve(p)));
@@ -126,17 +134,36 @@ impl Engine {
             Some(cfg) => PerFileIgnores::new(cfg)?,
             None => PerFileIgnores::default(),
         };
-        let analyzer = Analyzer::for_workload(&rules, workload).context("compiling rules")?;
+        Ok(EngineRules { rules, builtin_ids, config, audit: opts.audit, per_file_ignores })
+    }
+
+    /// Compiles the analyzer for `workload`.
+    pub(crate) fn compile(self, workload: Workload) -> Result<Engine> {
+        let analyzer = Analyzer::for_workload(&self.rules, workload).context("compiling rules")?;
         Ok(Engine {
-            rules,
+            rules: self.rules,
             analyzer,
-            config,
-            audit: opts.audit,
+            config: self.config,
+            audit: self.audit,
             max_file_bytes: u64::MAX,
             max_file_time: None,
             cache: None,
-            per_file_ignores,
+            per_file_ignores: self.per_file_ignores,
         })
+    }
+}
+
+impl Engine {
+    /// Loads built-in rules, configuration and extra packs, applies selection and overrides,
+    /// and compiles the analyzer.
+    pub(crate) fn from_options(opts: &RuleOptions) -> Result<Engine> {
+        Self::for_workload(opts, Workload::ManyFiles)
+    }
+
+    /// As [`Engine::from_options`], with the analyzer built for `workload`: `pysbx exec` and
+    /// the REPL analyse a few files and take the analyzer that is cheaper to build.
+    pub(crate) fn for_workload(opts: &RuleOptions, workload: Workload) -> Result<Engine> {
+        EngineRules::load(opts)?.compile(workload)
     }
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.
@@ -303,4 +330,58 @@ pub(crate) fn matches_rule(selector: &str, rule: &pysbx_rules::Rule) -> bool {
     selector == rule.id
         || selector == rule.name
         || (selector.len() >= 3 && rule.id.starts_with(selector))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gate cache hashes a built-in rule by id, severity and action only
+    /// (`cache::gate_fingerprint`): nothing else of it may depend on the configuration.
+    #[test]
+    fn configuration_changes_built_in_rules_only_in_severity_and_action() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("pysbx.yaml");
+        std::fs::write(
+            &config,
+            "ignore: [PSB102]\nseverity: {PSB1: low}\naction: {PSB201: report, PSB3: stub}\n\
+             rules: [extra.yaml]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("extra.yaml"),
+            "rules:\n  - id: USR001\n    name: user-rule\n    severity: high\n    message: m\n    \
+             match:\n      call: subprocess.run\n",
+        )
+        .expect("write");
+        let opts = RuleOptions {
+            rule_files: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            config: Some(config),
+            no_config: false,
+            audit: false,
+        };
+        let loaded = EngineRules::load(&opts).expect("the configuration loads");
+        let pristine = pysbx_rules::builtin_rules().expect("built-in rules");
+        let mut overridden = 0;
+        for rule in loaded.rules.rules() {
+            let Some(index) = pristine.rules().iter().position(|p| p.id == rule.id) else {
+                assert!(!loaded.builtin_ids.contains(&rule.id), "{} is a user rule", rule.id);
+                continue;
+            };
+            assert!(loaded.builtin_ids.contains(&rule.id));
+            let original = &pristine.rules()[index];
+            if (rule.severity, rule.action) != (original.severity, original.action) {
+                overridden += 1;
+            }
+            let mut reset = rule.clone();
+            reset.severity = original.severity;
+            reset.action = original.action;
+            assert_eq!(&reset, original, "{} differs beyond severity and action", rule.id);
+        }
+        assert!(overridden > 0, "the overrides took effect");
+        assert!(loaded.rules.rules().iter().any(|r| r.id == "USR001"));
+        assert!(loaded.rules.rules().iter().all(|r| r.id != "PSB102"));
+    }
 }

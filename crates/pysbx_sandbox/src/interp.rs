@@ -88,7 +88,10 @@ fn is_elf(path: &Path) -> bool {
         .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
-fn cache_dir() -> Option<PathBuf> {
+/// pysbx's per-user cache directory: `$XDG_CACHE_HOME/pysbx`, else `~/.cache/pysbx`. It holds
+/// the interpreter probes and the guard's bytecode, and `pysbx exec`'s gate cache.
+#[must_use]
+pub fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;

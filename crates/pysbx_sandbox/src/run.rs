@@ -42,7 +42,8 @@ pub struct GateFinding {
 }
 
 /// The static gate's answer for one module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GateReply {
     /// Run this (possibly sanitized) source.
     Allow {

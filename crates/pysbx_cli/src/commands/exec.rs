@@ -12,7 +12,8 @@ use pysbx_analysis::Workload;
 use pysbx_sandbox::{ExecRequest, GateFinding, GateReply, Program};
 
 use crate::args::RuleOptions;
-use crate::pipeline::Engine;
+use crate::cache::Cache;
+use crate::pipeline::{Engine, EngineRules};
 
 /// Arguments of `pysbx exec`.
 #[derive(Debug, Args)]
@@ -66,6 +67,10 @@ pub(crate) struct ExecArgs {
     /// Run the program without the static gate (the guard and the kernel layers still apply).
     #[arg(long)]
     pub(crate) no_gate: bool,
+    /// Do not read or write the gate cache (the gate's verdicts on modules, kept by content
+    /// hash in `$XDG_CACHE_HOME/pysbx/gate` so a module already gated is not analysed again).
+    #[arg(long)]
+    pub(crate) no_cache: bool,
     /// Learning mode: run the program with every capability it uses beyond the default policy
     /// recorded instead of refused, then write the narrowest policy that lets that run succeed
     /// to FILE (commented with where each grant came from).
@@ -78,36 +83,133 @@ pub(crate) struct ExecArgs {
 /// The largest `--input` file: the value travels in the guard's configuration frame.
 const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
-/// The rule engine, built on a background thread while the sandbox starts (loading and
-/// compiling the rules is the slowest part of a short run) and awaited on first use.
+/// The gate's rule engine. The rules are loaded on a background thread while the sandbox starts;
+/// the analyzer (the costly part) is compiled on the first module the gate cache cannot answer.
 struct LazyEngine {
-    job: Mutex<Option<JoinHandle<anyhow::Result<Engine>>>>,
+    job: Mutex<Option<JoinHandle<anyhow::Result<EngineRules>>>>,
+    /// The gate cache's fingerprint of the loaded rules, or why they did not load.
+    loaded: OnceLock<Result<[u8; 32], String>>,
+    /// The loaded rules until the analyzer is compiled from them.
+    rules: Mutex<Option<EngineRules>>,
     engine: OnceLock<Result<Engine, String>>,
+    /// Where verdicts are kept between runs (`None`: not kept), and the open cache.
+    cache_root: Option<PathBuf>,
+    cache: OnceLock<Option<Cache>>,
 }
 
 impl LazyEngine {
-    fn start(opts: RuleOptions) -> Arc<Self> {
-        let job = std::thread::spawn(move || Engine::for_workload(&opts, Workload::FewFiles));
-        Arc::new(Self { job: Mutex::new(Some(job)), engine: OnceLock::new() })
+    fn start(opts: RuleOptions, cache_root: Option<PathBuf>) -> Arc<Self> {
+        let job = std::thread::spawn(move || EngineRules::load(&opts));
+        Arc::new(Self {
+            job: Mutex::new(Some(job)),
+            loaded: OnceLock::new(),
+            rules: Mutex::new(None),
+            engine: OnceLock::new(),
+            cache_root,
+            cache: OnceLock::new(),
+        })
     }
 
-    fn get(&self) -> &Result<Engine, String> {
-        self.engine.get_or_init(|| {
+    /// Waits for the rules; their fingerprint, or why they did not load.
+    fn loaded(&self) -> &Result<[u8; 32], String> {
+        self.loaded.get_or_init(|| {
             let job = self.job.lock().ok().and_then(|mut j| j.take());
             match job.map(JoinHandle::join) {
-                Some(Ok(Ok(engine))) => Ok(engine),
+                Some(Ok(Ok(rules))) => {
+                    let fingerprint =
+                        crate::cache::gate_fingerprint(&rules.rules, &rules.builtin_ids);
+                    if let Ok(mut slot) = self.rules.lock() {
+                        *slot = Some(rules);
+                    }
+                    Ok(fingerprint)
+                }
                 Some(Ok(Err(err))) => Err(format!("{err:#}")),
                 _ => Err("the rule engine could not be built".into()),
             }
         })
     }
+
+    /// The compiled engine (compiled on the first call).
+    fn engine(&self) -> &Result<Engine, String> {
+        self.engine.get_or_init(|| {
+            self.loaded().as_ref().map_err(Clone::clone)?;
+            let rules = self.rules.lock().ok().and_then(|mut r| r.take());
+            match rules {
+                Some(rules) => rules.compile(Workload::FewFiles).map_err(|e| format!("{e:#}")),
+                None => Err("the rule engine could not be built".into()),
+            }
+        })
+    }
+
+    /// The gate cache, opened on first use; `None` when verdicts are not kept or the cache
+    /// directory cannot be created (the gate then answers every module itself).
+    fn cache(&self, fingerprint: [u8; 32]) -> Option<&Cache> {
+        self.cache
+            .get_or_init(|| {
+                let root = self.cache_root.as_ref()?;
+                Cache::open(root, fingerprint).ok().map(Cache::owner_checked)
+            })
+            .as_ref()
+    }
+
+    /// The first error of loading or compiling the rules, if any.
+    fn error(&self) -> Option<&str> {
+        match self.loaded() {
+            Err(err) => Some(err),
+            Ok(_) => self.engine.get().and_then(|e| e.as_ref().err()).map(String::as_str),
+        }
+    }
 }
 
 fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
-    Arc::new(move |path: &Path, bytes: &[u8]| match lazy.get() {
-        Ok(engine) => gate_reply(engine, path, bytes),
-        Err(err) => GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
+    Arc::new(move |path: &Path, bytes: &[u8]| {
+        let fingerprint = match lazy.loaded() {
+            Ok(fingerprint) => *fingerprint,
+            Err(err) => return GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
+        };
+        let cache = lazy.cache(fingerprint);
+        let key = cache.map(|c| c.key_for_path(path, bytes));
+        if let (Some(cache), Some(key)) = (cache, key)
+            && let Some(reply) = cache.load::<GateReply>(key)
+        {
+            return reply;
+        }
+        match lazy.engine() {
+            Ok(engine) => {
+                let reply = gate_reply(engine, path, bytes);
+                if let (Some(cache), Some(key)) = (cache, key) {
+                    cache.store(key, &reply);
+                }
+                reply
+            }
+            Err(err) => GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
+        }
     })
+}
+
+/// Where `pysbx exec` keeps the gate's verdicts between runs, unless a sandboxed program could
+/// write there: the program's own files must never become the gate's answers. As root the
+/// program runs under another uid, whose files the cache ignores (it reads only entries this
+/// user owns that nobody else may write); otherwise a policy granting writes in or above the
+/// cache directory (top-level, per module, or as the working directory) turns the cache off
+/// for the run.
+fn gate_cache_root(policy: &pysbx_sandbox::Policy) -> Option<PathBuf> {
+    let root = pysbx_sandbox::interp::cache_dir()?.join("gate");
+    if nix::unistd::geteuid().is_root() {
+        return Some(root);
+    }
+    let resolved = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or_default())
+    };
+    let cache = resolved(&root);
+    // Top-level and per-module grants alike: the kernel enforces their union.
+    let overlaps = policy
+        .all_writes()
+        .iter()
+        .chain(policy.fs.workdir.iter())
+        .map(|p| resolved(p))
+        .any(|w| cache.starts_with(&w) || w.starts_with(&cache));
+    (!overlaps).then_some(root)
 }
 
 /// The import gate's answer for one module: its sanitized source and what was changed, or a
@@ -148,14 +250,17 @@ pub(crate) fn policy_file(
 }
 
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    // First of all, so the rules load while the policy is read and the sandbox starts.
-    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone()));
     let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.
         Some(p) if args.learn.is_none() => pysbx_sandbox::policy::load_policy_file(p)?,
         _ => pysbx_sandbox::Policy::default(),
     };
+    // The rules load while the sandbox starts. A learning run widens what the program may
+    // write, so it neither reads nor writes the gate cache.
+    let cache_root =
+        (!args.no_cache && args.learn.is_none()).then(|| gate_cache_root(&policy)).flatten();
+    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone(), cache_root));
     let input = match &args.input {
         Some(path) => {
             let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
@@ -235,10 +340,13 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         pysbx_sandbox::run_with_input(request, input)
     };
     // A broken rule configuration is a usage error (exit 2), not a refusal of the program.
-    if let Some(lazy) = &lazy
-        && let Err(err) = lazy.get()
-    {
-        anyhow::bail!("{err}");
+    if let Some(lazy) = &lazy {
+        if let Some(err) = lazy.error() {
+            anyhow::bail!("{err}");
+        }
+        if let Some(Some(cache)) = lazy.cache.get() {
+            cache.finish();
+        }
     }
     let outcome = match result {
         Ok(o) => o,
