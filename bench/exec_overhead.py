@@ -8,6 +8,8 @@ times; prints the median and the minimum wall time in milliseconds, and the medi
 (user + system of the command and everything it started), which other load on the machine
 does not inflate the way it does wall time. OTHER_PYSBX binaries (an older build, say) run
 the same pysbx commands in the same rounds, for a before/after comparison under equal load.
+Each overhead is also given as the median of paired differences (a run against the bare run of
+its own round), which a drift in the machine's speed between rounds does not distort.
 
 The interpreter is given by its real path: through pyenv's `python3` shim every bare run would
 pay for the shim script. When pyenv is in use (`PYENV_ROOT` set, as pyenv's shim sets it for
@@ -72,7 +74,12 @@ for name, ts in times.items():
 bare = min(times["python -I hello.py"])
 bare_cpu = statistics.median(cpu["python -I hello.py"])
 for name in list(cmds)[2:]:
+    # Paired: each round's run against the bare run of the same round, so a drift in the
+    # machine's speed between rounds cancels out; the median of those differences.
+    paired_wall = statistics.median(a - b for a, b in zip(times[name], times["python -I hello.py"]))
+    paired_cpu = statistics.median(a - b for a, b in zip(cpu[name], cpu["python -I hello.py"]))
     print(
         f"overhead of `{name}`: wall {min(times[name]) - bare:.1f} ms (minima), "
-        f"CPU {statistics.median(cpu[name]) - bare_cpu:.1f} ms (medians)"
+        f"CPU {statistics.median(cpu[name]) - bare_cpu:.1f} ms (medians); "
+        f"paired medians: wall {paired_wall:.1f} ms, CPU {paired_cpu:.1f} ms"
     )

@@ -5,7 +5,8 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, exec_with_events, python, run, sandbox_processes, stderr, stdout, track,
+    Scratch, exec_with_events, listener, python, run, sandbox_processes, stderr, stdout, token,
+    track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -91,6 +92,43 @@ fn gate_sanitizes_imported_modules() {
     let gate = lines.iter().find(|l| l["kind"] == "gate").expect("a gate event");
     assert!(gate["file"].as_str().expect("test setup").ends_with("lib_evil.py"), "{gate}");
     assert_eq!(gate["line"], 3);
+}
+
+/// What the policy grants, the gate leaves in place: under a policy allowing a destination, a
+/// class deriving from `http.client.HTTPConnection` and a socket to that destination run (the
+/// gate reports them), while the default policy has them stubbed before they run.
+#[test]
+fn gate_leaves_what_the_policy_grants() {
+    let s = Scratch::new();
+    let (port, received) = listener();
+    let word = token("granted");
+    let script = s.write(
+        "client.py",
+        &format!(
+            "import http.client, socket\nclass Conn(http.client.HTTPConnection):\n    pass\n\
+             with socket.create_connection(('127.0.0.1', {port}), timeout=5) as c:\n    \
+             c.sendall(b'{word}')\n    print(c.recv(2).decode())\n"
+        ),
+    );
+    let events = s.path().join("ev.jsonl");
+    let refused = run(s.exec().arg("--events").arg(&events).arg(&script));
+    assert_eq!(refused.status.code(), Some(122), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("PysbxBlocked"), "{}", stderr(&refused));
+    assert!(received.try_recv().is_err(), "nothing reached the listener");
+    let stubbed: Vec<_> = jsonl(&events).into_iter().filter(|l| l["kind"] == "gate").collect();
+    assert!(stubbed.iter().any(|g| g["action"] == "stubbed"), "{stubbed:?}");
+
+    let policy = s.write("net.yaml", &format!("net:\n  allow: [\"127.0.0.1:{port}\"]\n"));
+    let granted =
+        run(s.exec().arg("--policy").arg(&policy).arg("--events").arg(&events).arg(&script));
+    assert_eq!(stdout(&granted), "ok\n", "{}", stderr(&granted));
+    assert_eq!(
+        received.recv_timeout(std::time::Duration::from_secs(5)).as_deref(),
+        Ok(word.as_str())
+    );
+    let gate: Vec<_> = jsonl(&events).into_iter().filter(|l| l["kind"] == "gate").collect();
+    assert!(!gate.is_empty(), "the gate still reports what it found");
+    assert!(gate.iter().all(|g| g["action"] == "reported"), "{gate:?}");
 }
 
 #[test]

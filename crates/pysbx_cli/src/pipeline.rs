@@ -137,6 +137,28 @@ impl EngineRules {
         Ok(EngineRules { rules, builtin_ids, config, audit: opts.audit, per_file_ignores })
     }
 
+    /// Leaves in place what a sandbox policy grants: the rules of the `network`, `process` and
+    /// `ffi` families report instead of stripping or stubbing when the policy allows network
+    /// destinations, processes or foreign code to the program or any of its modules. The grant's
+    /// limits (which destinations, which modules) are the guard's and the kernel's to enforce;
+    /// a stub would refuse even what the policy allows, such as a class that derives from
+    /// `http.client.HTTPConnection` in a library the program is allowed to use.
+    pub(crate) fn grant(&mut self, policy: &pysbx_sandbox::Policy) {
+        let granted: Vec<&str> = [
+            ("network", policy.any_network()),
+            ("process", policy.any_process()),
+            ("ffi", policy.any_ffi()),
+        ]
+        .into_iter()
+        .filter_map(|(family, granted)| granted.then_some(family))
+        .collect();
+        for rule in self.rules.rules_mut() {
+            if granted.contains(&rule.family.as_str()) {
+                rule.action = Action::Report;
+            }
+        }
+    }
+
     /// Compiles the analyzer for `workload`.
     pub(crate) fn compile(self, workload: Workload) -> Result<Engine> {
         let analyzer = Analyzer::for_workload(&self.rules, workload).context("compiling rules")?;
@@ -383,5 +405,53 @@ mod tests {
         assert!(overridden > 0, "the overrides took effect");
         assert!(loaded.rules.rules().iter().any(|r| r.id == "USR001"));
         assert!(loaded.rules.rules().iter().all(|r| r.id != "PSB102"));
+    }
+
+    fn builtin_only() -> EngineRules {
+        let opts = RuleOptions {
+            rule_files: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            config: None,
+            no_config: true,
+            audit: false,
+        };
+        EngineRules::load(&opts).expect("the built-in rules load")
+    }
+
+    /// The `(family, action)` of every rule, after granting what `policy` (YAML) allows.
+    fn granted(policy: &str) -> Vec<(String, String, Action)> {
+        let policy = pysbx_sandbox::policy::load_policy_str(policy, Path::new("/p.yaml"))
+            .expect("the policy loads");
+        let mut rules = builtin_only();
+        rules.grant(&policy);
+        rules.rules.rules().iter().map(|r| (r.id.clone(), r.family.clone(), r.action)).collect()
+    }
+
+    #[test]
+    fn a_granted_capability_is_reported_not_stubbed() {
+        let pristine = granted("{}");
+        let stubbed = |family: &str| {
+            pristine.iter().filter(|(_, f, a)| f == family && *a != Action::Report).count()
+        };
+        for family in ["network", "process", "ffi", "code-exec"] {
+            assert!(stubbed(family) > 0, "the default policy stubs {family}");
+        }
+        let cases = [
+            ("net:\n  allow: [\"api.example.com:443\"]\n", "network"),
+            ("modules:\n  client: {net: [\"10.0.0.1:80\"]}\n", "network"),
+            ("process: true\n", "process"),
+            ("modules:\n  runner: {process: true}\n", "process"),
+            ("ffi: true\n", "ffi"),
+        ];
+        for (policy, family) in cases {
+            for ((id, f, action), (_, _, before)) in granted(policy).iter().zip(&pristine) {
+                if f == family {
+                    assert_eq!(*action, Action::Report, "{id} under {policy:?}");
+                } else {
+                    assert_eq!(action, before, "{id} ({f}) is untouched by {policy:?}");
+                }
+            }
+        }
     }
 }

@@ -98,8 +98,19 @@ struct LazyEngine {
 }
 
 impl LazyEngine {
-    fn start(opts: RuleOptions, cache_root: Option<PathBuf>) -> Arc<Self> {
-        let job = std::thread::spawn(move || EngineRules::load(&opts));
+    /// Starts loading the rules of `opts`, as the gate applies them under `policy` (see
+    /// [`EngineRules::grant`]).
+    fn start(
+        opts: RuleOptions,
+        policy: &pysbx_sandbox::Policy,
+        cache_root: Option<PathBuf>,
+    ) -> Arc<Self> {
+        let policy = policy.clone();
+        let job = std::thread::spawn(move || {
+            let mut rules = EngineRules::load(&opts)?;
+            rules.grant(&policy);
+            Ok(rules)
+        });
         Arc::new(Self {
             job: Mutex::new(Some(job)),
             loaded: OnceLock::new(),
@@ -260,7 +271,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // write, so it neither reads nor writes the gate cache.
     let cache_root =
         (!args.no_cache && args.learn.is_none()).then(|| gate_cache_root(&policy)).flatten();
-    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone(), cache_root));
+    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone(), &policy, cache_root));
     let input = match &args.input {
         Some(path) => {
             let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;

@@ -20,7 +20,7 @@ use pysbx_sandbox::{EndReason, ExecRequest, Program, ReplInput, ReplLine};
 use rustyline::error::ReadlineError;
 
 use crate::args::RuleOptions;
-use crate::pipeline::Engine;
+use crate::pipeline::{Engine, EngineRules};
 
 /// Arguments of `pysbx repl`.
 #[derive(Debug, Args)]
@@ -119,7 +119,9 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     let engine = if args.no_gate {
         None
     } else {
-        Some(Arc::new(Engine::for_workload(&args.rules, Workload::FewFiles)?))
+        let mut rules = EngineRules::load(&args.rules)?;
+        rules.grant(&policy);
+        Some(Arc::new(rules.compile(Workload::FewFiles)?))
     };
     let mut editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
     let history = history_path(args).and_then(|path| match open_history(&mut editor, &path) {
