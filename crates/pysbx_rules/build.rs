@@ -246,6 +246,8 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Present => out.push_str("ArgTest::Present"),
         ArgTest::NotLiteral => out.push_str("ArgTest::NotLiteral"),
         ArgTest::Literal => out.push_str("ArgTest::Literal"),
+        ArgTest::Computed => out.push_str("ArgTest::Computed"),
+        ArgTest::NotComputed => out.push_str("ArgTest::NotComputed"),
         ArgTest::Matches(re) => {
             let _ = write!(out, "ArgTest::Matches(s({re:?}))");
         }

@@ -98,6 +98,7 @@ impl ArgCond {
             Test::Equals(_)
                 | Test::OneOf(_)
                 | Test::Literal
+                | Test::NotComputed
                 | Test::Matches(_)
                 | Test::LessThan(_)
                 | Test::RefersTo(_)
@@ -115,6 +116,8 @@ pub(crate) enum Test {
     Present,
     NotLiteral,
     Literal,
+    Computed,
+    NotComputed,
     Matches(LazyRegex),
     LessThan(f64),
     RefersTo(NameTable),
@@ -584,6 +587,8 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Present => Test::Present,
         ArgTest::NotLiteral => Test::NotLiteral,
         ArgTest::Literal => Test::Literal,
+        ArgTest::Computed => Test::Computed,
+        ArgTest::NotComputed => Test::NotComputed,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) => {

@@ -10,7 +10,7 @@ use smallvec::SmallVec;
 pub(crate) type QName = Rc<str>;
 
 /// The most alternatives a value set keeps; beyond that, new ones are dropped (names first kept).
-const MAX_ALTERNATIVES: usize = 8;
+pub(crate) const MAX_ALTERNATIVES: usize = 8;
 
 /// Text that borrows from the syntax tree when it can, and is shared once bound to a name.
 #[derive(Clone, Debug)]
@@ -256,6 +256,14 @@ impl<'a> ValueSet<'a> {
             Value::Partial(inner) => inner.refers(),
             Value::Unknown | Value::Const(_) | Value::Returned(_) => false,
         })
+    }
+
+    /// Whether the set is two or more constants and surely bound: a name that holds one of a
+    /// few known values (`for name in ("a", "b")`), which is no more computed than a literal.
+    pub(crate) fn constant_choices(&self) -> bool {
+        !self.unbound
+            && self.alts.len() > 1
+            && self.alts.iter().all(|v| matches!(v, Value::Const(_)))
     }
 
     /// The constant, when the set is exactly one constant and surely bound.

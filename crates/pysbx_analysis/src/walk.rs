@@ -608,9 +608,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::For(f) => {
-                self.value(&f.iter);
+                let mut iter = self.expr(&f.iter);
+                self.flush(&mut iter);
+                let each = Self::elements(&iter);
                 self.in_branch(|w| {
-                    w.assign(&f.target, None);
+                    match (&*f.target, each) {
+                        (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
+                        _ => w.assign(&f.target, None),
+                    }
                     w.body(&f.body);
                     w.body(&f.orelse);
                 });
@@ -856,6 +861,23 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Starred(s) => self.assign(&s.value, None),
             other => self.value(other),
         }
+    }
+
+    /// The values a `for` target takes over a literal sequence of a few scalars
+    /// (`for name in ("urllib3", "idna")`): one of those constants, as after a branch.
+    fn elements(v: &Eval<'a>) -> Option<ValueSet<'a>> {
+        let Some(Const::Seq(_, items)) = &v.fold else { return None };
+        if items.is_empty() || items.len() > crate::value::MAX_ALTERNATIVES {
+            return None;
+        }
+        let mut set = ValueSet::default();
+        for c in items.iter() {
+            if matches!(c, Const::Seq(..) | Const::Opaque) {
+                return None;
+            }
+            set.push(Value::Const(c.clone().share()));
+        }
+        Some(set)
     }
 
     /// The element values of a tuple or list value being unpacked into `n` targets.
@@ -1216,7 +1238,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         let name = key_str(&n.id);
         let found = self.scopes.lookup(self.scope, &name, &mut self.interner);
         let fold = found.single_const().cloned();
-        let vals = if fold.is_some() { ValueSet::unknown() } else { found.without_consts() };
+        // One of a few constants stays a set of constants: `__import__(name)` then imports one
+        // of known modules (each checked like an import), and `literal` tests hold.
+        let vals = if fold.is_some() {
+            ValueSet::unknown()
+        } else if found.constant_choices() {
+            found
+        } else {
+            found.without_consts()
+        };
         let from = self.hits.len();
         if !callee {
             reference::hits(self.c, &vals, &mut self.hits);
@@ -1621,13 +1651,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v));
                 v.and_then(Const::as_str).map(str::to_string)
             };
+            // The strings an argument surely is one of, when it is a set of constants.
+            let str_choices = |i: usize, kw: &str| -> Vec<String> {
+                let refs = pos_r.get(i).copied().or_else(|| {
+                    kws.iter().position(|(k, _)| k == kw).and_then(|j| kw_r.get(j).copied())
+                });
+                match refs {
+                    Some(set) if set.constant_choices() => set
+                        .alts()
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Const(c) => c.as_str().map(str::to_string),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            };
             for q in &quals {
                 if !SPECIAL_CALLEES.contains(&**q) {
                     continue;
                 }
                 match &**q {
                     "builtins.__import__" | "importlib.__import__" => {
-                        if let Some(m) = str_arg(0, "name") {
+                        for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             let fromlist = pos.get(3).or_else(|| {
                                 kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e)
@@ -1648,7 +1695,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     "importlib.import_module" => {
-                        if let Some(m) = str_arg(0, "name") {
+                        for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
                         }

@@ -118,6 +118,7 @@ struct RawArg {
     missing: Option<bool>,
     present: Option<bool>,
     literal: Option<bool>,
+    computed: Option<bool>,
     matches: Option<Spanned<String>>,
     less_than: Option<f64>,
     refers_to: Option<Spanned<OneOrMany>>,
@@ -488,6 +489,11 @@ impl Ctx {
         match raw.literal {
             Some(true) => tests.push(ArgTest::Literal),
             Some(false) => tests.push(ArgTest::NotLiteral),
+            None => {}
+        }
+        match raw.computed {
+            Some(true) => tests.push(ArgTest::Computed),
+            Some(false) => tests.push(ArgTest::NotComputed),
             None => {}
         }
         if let Some(m) = raw.matches {

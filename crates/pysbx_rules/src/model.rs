@@ -173,6 +173,12 @@ pub enum ArgTest {
     NotLiteral,
     /// The argument is given and is a literal (after folding).
     Literal,
+    /// The argument is given and the engine cannot list its values: not a literal, nor a name
+    /// holding one of a few constants (`for name in ("a", "b")`).
+    Computed,
+    /// The argument is given and the engine can list its values: a literal, or a name holding
+    /// one of a few constants.
+    NotComputed,
     /// The argument folds to a string matching this regex.
     Matches(String),
     /// The argument folds to a number strictly below this one.

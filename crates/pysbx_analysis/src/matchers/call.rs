@@ -6,7 +6,8 @@
 //!
 //! Argument conditions select an argument by position or keyword (either may match) and test
 //! its folded value: `shell=True` equals `true` (and `1` does not), `timeout` missing, a
-//! command that is not a literal. A `*args` or `**kwargs` that could supply the argument makes
+//! command that is not a literal, a name whose values are not known (`computed`: a name holding
+//! one of a few constants, `for c in ("a", "b")`, is not computed). A `*args` or `**kwargs` that could supply the argument makes
 //! `missing`, `equals`, `literal` and `matches` false, and `present` and `not literal` true:
 //! an unknown argument is never proof of safety. `refers_to` holds only when every value the
 //! argument may have is one of the names (`yaml.Loader if x else yaml.SafeLoader` is not
@@ -104,6 +105,18 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         Test::Present => !matches!(selected, Selected::Absent),
         Test::NotLiteral => matches!(selected, Selected::Given(None, _) | Selected::Unknown),
         Test::Literal => matches!(selected, Selected::Given(Some(_), _)),
+        // One of a few constants (`for name in ("a", "b")`) is not computed: its values are
+        // known.
+        Test::Computed => match selected {
+            Selected::Given(None, refs) => !refs.is_some_and(ValueSet::constant_choices),
+            Selected::Unknown => true,
+            _ => false,
+        },
+        Test::NotComputed => match selected {
+            Selected::Given(Some(_), _) => true,
+            Selected::Given(None, refs) => refs.is_some_and(ValueSet::constant_choices),
+            _ => false,
+        },
         Test::RefersTo(names) => match selected {
             Selected::Given(_, Some(refs)) => {
                 !refs.is_empty()
@@ -236,6 +249,29 @@ mod tests {
         ));
         let src = "import os\nos.system('ls')\nos.system(cmd)\nos.system(command=cmd)\nos.system(command='ls')\nos.system('l' + 's')\nos.system(*argv)\nC = 'ls'\nos.system(C)\n";
         assert_eq!(lines(&an, src, "TST105"), vec![3, 4, 7]);
+    }
+
+    #[test]
+    fn computed_tests_see_through_a_loop_over_constants() {
+        let an = analyzer(&pack(
+            "TST110",
+            "{call: builtins.__import__, args: [{position: 0, keyword: name, computed: true}]}",
+        ));
+        let known = analyzer(&pack(
+            "TST111",
+            "{call: builtins.__import__, args: [{position: 0, keyword: name, computed: false}]}",
+        ));
+        let src = "for m in ('json', 'csv'):\n    __import__(m)\nfor m in names:\n    __import__(m)\n__import__('json')\n__import__(*argv)\nn = 'json' if c else 'csv'\n__import__(n)\nfor m in ('json', f()):\n    __import__(m)\n";
+        // Only a `for` over literals lists its values; a conditional expression (line 8) and a
+        // loop over anything computed stay computed, which errs toward flagging.
+        assert_eq!(lines(&an, src, "TST110"), vec![4, 6, 8, 10]);
+        assert_eq!(lines(&known, src, "TST111"), vec![2, 5]);
+        // `literal` keeps its meaning: a name is not a literal.
+        let literal = analyzer(&pack(
+            "TST112",
+            "{call: builtins.__import__, args: [{position: 0, literal: false}]}",
+        ));
+        assert_eq!(lines(&literal, src, "TST112"), vec![2, 4, 6, 8, 10]);
     }
 
     #[test]
