@@ -1752,7 +1752,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     name if attribute::GETATTR_LIKE.contains(&name) => {
-                        if let Some(n) = str_arg(1, "name") {
+                        for n in str_arg(1, "name").into_iter().chain(str_choices(1, "name")) {
                             attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
                             if (name == "builtins.getattr" || name == "inspect.getattr_static")
                                 && let Some(obj) = pos.first()
