@@ -112,6 +112,14 @@ pub const ALL_LAYERS: &[&str] = &[
     "import_gate",
 ];
 
+/// Whether the kernel offers Landlock, the layer that keeps a sandboxed program's writes to the
+/// paths its policy grants. Without root the program runs under the user's own uid, so only
+/// Landlock keeps it out of the user's files (pysbx's caches among them).
+#[must_use]
+pub fn landlock_available() -> bool {
+    crate::sys::landlock_abi().is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

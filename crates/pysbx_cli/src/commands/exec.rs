@@ -201,13 +201,17 @@ fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
 /// Where `pysbx exec` keeps the gate's verdicts between runs, unless a sandboxed program could
 /// write there: the program's own files must never become the gate's answers. As root the
 /// program runs under another uid, whose files the cache ignores (it reads only entries this
-/// user owns that nobody else may write); otherwise a policy granting writes in or above the
-/// cache directory (top-level, per module, or as the working directory) turns the cache off
+/// user owns that nobody else may write); otherwise it runs as the user, kept out of the cache
+/// by Landlock alone, so a kernel without Landlock, or a policy granting writes in or above the
+/// cache directory (top-level, per module, or as the working directory), turns the cache off
 /// for the run.
 fn gate_cache_root(policy: &pysbx_sandbox::Policy) -> Option<PathBuf> {
     let root = pysbx_sandbox::interp::cache_dir()?.join("gate");
     if nix::unistd::geteuid().is_root() {
         return Some(root);
+    }
+    if !pysbx_sandbox::tier::landlock_available() {
+        return None;
     }
     let resolved = |p: &Path| {
         std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or_default())
