@@ -260,7 +260,9 @@ fn sanitize_module(
                     let line = lines.line_of(usize::from(target_range.start()));
                     let message = stub::message(rule, line, original);
                     let keep = match target {
-                        StubTarget::Expr(id) | StubTarget::Statement(id) => bindings(tree, id),
+                        StubTarget::Expr(id) | StubTarget::Base(id) | StubTarget::Statement(id) => {
+                            bindings(tree, id)
+                        }
                         StubTarget::Import { .. } => Bindings::default(),
                     };
                     let use_message =

@@ -13,6 +13,14 @@
 //! `type` or `PermissionError` (a program may shadow them), `.throw` raises: it raises its
 //! argument, or `TypeError` when that is not an exception. The original code never runs.
 //!
+//! A base class in a `class` statement becomes a blocked base, a class whose `__new__`
+//! evaluates that raising expression, so the class statement still runs (a module that
+//! subclasses a blocked class can be imported) and creating an instance raises:
+//!
+//! ```python
+//! class Conn(type("PysbxBlockedBase", (), {"__new__": lambda *_a, **_kw: (_ for _ in ()).throw(...)})):
+//! ```
+//!
 //! An import binds its names to a blocked object instead, an instance of a class whose
 //! special methods (attribute access, call, item access, iteration, truth, `with`) all
 //! evaluate that same raising expression; so the import succeeds and the first use raises.
@@ -61,6 +69,23 @@ const BLOCKED_METHODS: &[&str] = &[
     "__exit__",
 ];
 
+/// Name of the class a blocked base is.
+pub(crate) const BLOCKED_BASE_CLASS: &str = "PysbxBlockedBase";
+
+/// The blocked base's text before its raising lambda body.
+fn base_prefix() -> String {
+    format!("type(\"{BLOCKED_BASE_CLASS}\", (), {{\"__new__\": lambda *_a, **_kw: ")
+}
+
+/// The blocked base's text after its raising lambda body.
+const BASE_SUFFIX: &str = "})";
+
+/// A one-line expression for a class whose instances cannot be created: creating one raises
+/// `PysbxBlocked(message)`.
+pub(crate) fn blocked_base(message: &str) -> String {
+    format!("{}{}{BASE_SUFFIX}", base_prefix(), raise_expr(message))
+}
+
 /// The blocked object's text before its raising lambda body.
 fn object_prefix() -> String {
     format!("type(\"{BLOCKED_MODULE_CLASS}\", (), {{_k: (lambda *_a, **_kw: ")
@@ -106,21 +131,24 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
         }
     }
     let mut regions: Vec<TextRange> = raises.iter().copied().collect();
-    let prefix = object_prefix();
-    let suffix = object_suffix();
     let mut objects = HashSet::new();
-    for (_, node) in tree.nodes() {
-        if let AnyNodeRef::ExprCall(call) = node
-            && let Some(text) = slice(source, call.range())
-            && text.starts_with(&prefix)
-            && text.ends_with(&suffix)
-            && let (Ok(p), Ok(s)) = (u32::try_from(prefix.len()), u32::try_from(suffix.len()))
-            && call.range().len() > TextSize::new(p + s)
-        {
-            let inner =
-                TextRange::new(call.start() + TextSize::new(p), call.end() - TextSize::new(s));
-            if raises.contains(&inner) {
-                objects.insert(call.range());
+    // Blocked objects and blocked bases: a fixed text around a raising expression.
+    for (prefix, suffix) in
+        [(object_prefix(), object_suffix()), (base_prefix(), BASE_SUFFIX.to_string())]
+    {
+        for (_, node) in tree.nodes() {
+            if let AnyNodeRef::ExprCall(call) = node
+                && let Some(text) = slice(source, call.range())
+                && text.starts_with(&prefix)
+                && text.ends_with(&suffix)
+                && let (Ok(p), Ok(s)) = (u32::try_from(prefix.len()), u32::try_from(suffix.len()))
+                && call.range().len() > TextSize::new(p + s)
+            {
+                let inner =
+                    TextRange::new(call.start() + TextSize::new(p), call.end() - TextSize::new(s));
+                if raises.contains(&inner) {
+                    objects.insert(call.range());
+                }
             }
         }
     }

@@ -150,3 +150,31 @@ print("end")
     assert_eq!(stdout(&output), "even 0\nbody\nend\n");
     assert_eq!(stderr(&output), "");
 }
+
+#[test]
+fn a_subclass_of_a_blocked_class_is_defined_and_cannot_be_instantiated() {
+    let source = r#"import http.client
+class Client(http.client.HTTPConnection):
+    default = 1
+    def __init__(self, host):
+        super().__init__(host)
+class Bare(http.client.HTTPConnection, object):
+    pass
+print("defined", Client.default, issubclass(Bare, object))
+for cls in (Client, Bare):
+    try:
+        cls("example.com")
+    except PermissionError as error:
+        print(cls.__name__, type(error).__name__, error)
+"#;
+    let (sanitized, output) = sanitize_and_run(source, None);
+    assert_eq!(
+        stdout(&output),
+        "defined 1 True\n\
+         Client PysbxBlocked PSB403 (http-client) blocked at line 2: http.client.HTTPConnection\n\
+         Bare PysbxBlocked PSB403 (http-client) blocked at line 6: http.client.HTTPConnection\n",
+        "{}\n{sanitized}",
+        stderr(&output)
+    );
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -11,6 +11,8 @@
 //!   a walrus name) or sits in a `match` pattern (which only takes names and literals)
 //!   stubs its enclosing statement instead: the statement becomes an expression statement
 //!   that raises, so it raises where the statement would have run;
+//! - a base class in a `class` statement is replaced by a blocked base (see [`crate::stub`]):
+//!   the class is still defined, and creating an instance of it raises;
 //! - an `import` binds each flagged name to a blocked object (see [`crate::stub`]);
 //!   `from m import *` binds names nobody can list, so it becomes a raising statement.
 //!
@@ -24,7 +26,7 @@ use ruff_text_size::{Ranged, TextRange};
 use super::bindings::Bindings;
 use super::imports::flagged_aliases;
 use super::{below_statement, enclosing_statement, rebind_statement};
-use crate::stub::{blocked_object, raise_expr};
+use crate::stub::{blocked_base, blocked_object, raise_expr};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -33,6 +35,8 @@ use crate::tree::{NodeId, NodeTree};
 pub(crate) enum StubTarget {
     /// An expression, replaced by a raising expression.
     Expr(NodeId),
+    /// A positional base of a `class` statement, replaced by a blocked base.
+    Base(NodeId),
     /// A statement, replaced by a raising expression statement.
     Statement(NodeId),
     /// An import statement; the aliases (indices into its names) to bind to blocked objects.
@@ -47,7 +51,10 @@ pub(crate) enum StubTarget {
 impl StubTarget {
     pub(crate) fn range(&self, tree: &NodeTree<'_>) -> TextRange {
         match self {
-            Self::Expr(id) | Self::Statement(id) | Self::Import { stmt: id, .. } => tree.range(*id),
+            Self::Expr(id)
+            | Self::Base(id)
+            | Self::Statement(id)
+            | Self::Import { stmt: id, .. } => tree.range(*id),
         }
     }
 }
@@ -80,6 +87,15 @@ pub(crate) fn target(tree: &NodeTree<'_>, deepest: NodeId) -> Option<StubTarget>
     if in_pattern || !is_load(tree.node(expr)) {
         return enclosing_statement(tree, expr).map(StubTarget::Statement);
     }
+    // A base sits in the class statement's argument list.
+    if let Some(arguments) = tree.parent(expr)
+        && let AnyNodeRef::Arguments(_) = tree.node(arguments)
+        && let Some(class) = tree.parent(arguments)
+        && let AnyNodeRef::StmtClassDef(class) = tree.node(class)
+        && class.bases().iter().any(|base| base.range() == tree.range(expr))
+    {
+        return Some(StubTarget::Base(expr));
+    }
     Some(StubTarget::Expr(expr))
 }
 
@@ -109,6 +125,10 @@ pub(crate) fn render_raise(
     let breaks = line_breaks(original);
     let stub = raise_expr(message);
     match target {
+        StubTarget::Base(_) if keep.names.is_empty() => {
+            let base = blocked_base(message);
+            if breaks.is_empty() { base } else { format!("({base}{breaks})") }
+        }
         StubTarget::Expr(_) if !keep.names.is_empty() => {
             let walrus: Vec<String> = keep
                 .names
@@ -145,6 +165,7 @@ mod tests {
         let target = target(&tree, deepest).unwrap();
         let kind = match &target {
             StubTarget::Expr(_) => "expr",
+            StubTarget::Base(_) => "base",
             StubTarget::Statement(_) => "statement",
             StubTarget::Import { .. } => "import",
         };
@@ -184,6 +205,21 @@ mod tests {
         // A guard is an ordinary expression.
         let guarded = "match v:\n    case 1 if eval('x'):\n        pass\n";
         assert_eq!(target_of(guarded, "eval"), ("expr", "eval('x')".into()));
+    }
+
+    #[test]
+    fn a_class_base_is_a_base_and_a_keyword_or_other_use_is_not() {
+        let src = "class C(http.client.HTTPConnection):\n    pass\n";
+        assert_eq!(
+            target_of(src, "http.client.HTTPConnection"),
+            ("base", "http.client.HTTPConnection".into())
+        );
+        let called = "class C(make(eval)):\n    pass\n";
+        assert_eq!(target_of(called, "eval"), ("expr", "eval".into()));
+        let keyword = "class C(metaclass=eval):\n    pass\n";
+        assert_eq!(target_of(keyword, "eval"), ("expr", "eval".into()));
+        let decorator = "@eval\nclass C(object):\n    pass\n";
+        assert_eq!(target_of(decorator, "eval"), ("expr", "eval".into()));
     }
 
     #[test]
