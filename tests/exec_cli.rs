@@ -96,7 +96,8 @@ fn gate_sanitizes_imported_modules() {
 
 /// What the policy grants, the gate leaves in place: under a policy allowing a destination, a
 /// class deriving from `http.client.HTTPConnection` and a socket to that destination run (the
-/// gate reports them), while the default policy has them stubbed before they run.
+/// gate reports them), while under the default policy the gate stubs them (the class gets a
+/// blocked base, the socket call raises before it connects).
 #[test]
 fn gate_leaves_what_the_policy_grants() {
     let s = Scratch::new();
