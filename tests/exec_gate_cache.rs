@@ -69,7 +69,17 @@ fn verdicts_are_kept_reused_and_trusted_only_when_nobody_else_could_write_them()
     let third = run(exec().arg(&main));
     assert_eq!(stdout(&third), "from the cache\n", "{}", stderr(&third));
 
+    // A damaged entry (cut short, as by a full disk) is a miss: gated afresh, and rewritten.
+    let text = std::fs::read_to_string(module_entry).expect("test setup");
+    std::fs::write(module_entry, &text[..text.len() / 2]).expect("test setup");
+    let damaged = run(exec().arg(&main));
+    assert!(stdout(&damaged).starts_with("blocked"), "{}{}", stdout(&damaged), stderr(&damaged));
+    let rewritten = std::fs::read_to_string(module_entry).expect("test setup");
+    assert!(serde_json::from_str::<serde_json::Value>(&rewritten).is_ok(), "{rewritten}");
+    assert!(!rewritten.contains("from the cache"));
+
     // An entry others may write is not trusted: the module is gated afresh.
+    std::fs::write(module_entry, stored.to_string()).expect("test setup");
     std::fs::set_permissions(module_entry, std::fs::Permissions::from_mode(0o666))
         .expect("test setup");
     let fourth = run(exec().arg(&main));
