@@ -14,7 +14,6 @@
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
@@ -170,23 +169,22 @@ impl Cache {
     /// The key of a file with this whole path and these bytes, for answers that name the path.
     pub(crate) fn key_for_path(&self, path: &Path, bytes: &[u8]) -> Key {
         use std::os::unix::ffi::OsStrExt;
-        let path = path.as_os_str().as_bytes();
-        let mut hasher = Sha256::new();
-        hasher.update(self.fingerprint);
-        hasher.update(b"path\0");
-        hasher.update((path.len() as u64).to_le_bytes());
-        hasher.update(path);
-        hasher.update(bytes);
-        Key(hasher.finalize().into())
+        self.key_of(b"path\0", path.as_os_str().as_bytes(), bytes)
     }
 
     /// The key of a file with this name and these bytes.
     pub(crate) fn key(&self, path: &Path, bytes: &[u8]) -> Key {
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        self.key_of(b"", name.as_bytes(), bytes)
+    }
+
+    /// The fingerprint, `tag`, the length-prefixed `name` and the bytes, hashed.
+    fn key_of(&self, tag: &[u8], name: &[u8], bytes: &[u8]) -> Key {
         let mut hasher = Sha256::new();
         hasher.update(self.fingerprint);
+        hasher.update(tag);
         hasher.update((name.len() as u64).to_le_bytes());
-        hasher.update(name.as_bytes());
+        hasher.update(name);
         hasher.update(bytes);
         Key(hasher.finalize().into())
     }
@@ -217,9 +215,7 @@ impl Cache {
         let path = self.entry_path(key);
         let mut file = std::fs::File::open(&path).ok()?;
         let meta = file.metadata().ok()?;
-        if self.owner_checked
-            && (meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o022 != 0)
-        {
+        if self.owner_checked && !pysbx_sandbox::interp::trusted_cache_file(&meta) {
             return None;
         }
         let mut text = Vec::new();

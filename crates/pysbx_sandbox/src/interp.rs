@@ -137,6 +137,13 @@ fn write_cache(path: &Path, bytes: &[u8]) {
     }
 }
 
+/// Whether a cache file may be believed: this user owns it and nobody else may write it. The
+/// rule for every pysbx cache whose answers steer what a sandbox runs.
+#[must_use]
+pub fn trusted_cache_file(meta: &std::fs::Metadata) -> bool {
+    meta.uid() == nix::unistd::geteuid().as_raw() && meta.mode() & 0o022 == 0
+}
+
 /// A cache file's content, when this user owns it and nobody else may write it. The answers
 /// steer what the sandbox runs (the guard's bytecode, the interpreter and its paths): a file a
 /// sandboxed program could have planted, through a policy granting writes to the cache
@@ -144,8 +151,7 @@ fn write_cache(path: &Path, bytes: &[u8]) {
 /// owner check).
 fn read_cache(path: &Path) -> Option<Vec<u8>> {
     let mut file = std::fs::File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o022 != 0 {
+    if !trusted_cache_file(&file.metadata().ok()?) {
         return None;
     }
     let mut bytes = Vec::new();
