@@ -137,6 +137,17 @@ impl EngineRules {
         Ok(EngineRules { rules, builtin_ids, config, audit: opts.audit, per_file_ignores })
     }
 
+    /// Loads the rules as [`EngineRules::load`] and applies the grants of `policy`: the rules of
+    /// the exec gate and the REPL.
+    pub(crate) fn load_granted(
+        opts: &RuleOptions,
+        policy: &pysbx_sandbox::Policy,
+    ) -> Result<EngineRules> {
+        let mut rules = Self::load(opts)?;
+        rules.grant(policy);
+        Ok(rules)
+    }
+
     /// Leaves in place what a sandbox policy grants: the rules of the `network`, `process` and
     /// `ffi` families report instead of stripping or stubbing when the policy allows network
     /// destinations, processes or foreign code to the program or any of its modules. The grant's
@@ -159,7 +170,8 @@ impl EngineRules {
         }
     }
 
-    /// Compiles the analyzer for `workload`.
+    /// Compiles the analyzer for `workload`: `pysbx exec` and the REPL analyse a few files and
+    /// take the analyzer that is cheaper to build ([`Workload::FewFiles`]).
     pub(crate) fn compile(self, workload: Workload) -> Result<Engine> {
         let analyzer = Analyzer::for_workload(&self.rules, workload).context("compiling rules")?;
         Ok(Engine {
@@ -179,13 +191,7 @@ impl Engine {
     /// Loads built-in rules, configuration and extra packs, applies selection and overrides,
     /// and compiles the analyzer.
     pub(crate) fn from_options(opts: &RuleOptions) -> Result<Engine> {
-        Self::for_workload(opts, Workload::ManyFiles)
-    }
-
-    /// As [`Engine::from_options`], with the analyzer built for `workload`: `pysbx exec` and
-    /// the REPL analyse a few files and take the analyzer that is cheaper to build.
-    pub(crate) fn for_workload(opts: &RuleOptions, workload: Workload) -> Result<Engine> {
-        EngineRules::load(opts)?.compile(workload)
+        EngineRules::load(opts)?.compile(Workload::ManyFiles)
     }
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.

@@ -87,14 +87,14 @@ const MAX_INPUT: u64 = 32 * 1024 * 1024;
 /// the analyzer (the costly part) is compiled on the first module the gate cache cannot answer.
 struct LazyEngine {
     job: Mutex<Option<JoinHandle<anyhow::Result<EngineRules>>>>,
-    /// The gate cache's fingerprint of the loaded rules, or why they did not load.
-    loaded: OnceLock<Result<[u8; 32], String>>,
+    /// Once the rules are loaded: the gate cache (when verdicts are kept and its directory could
+    /// be opened), or why the rules did not load.
+    loaded: OnceLock<Result<Option<Cache>, String>>,
     /// The loaded rules until the analyzer is compiled from them.
     rules: Mutex<Option<EngineRules>>,
     engine: OnceLock<Result<Engine, String>>,
-    /// Where verdicts are kept between runs (`None`: not kept), and the open cache.
+    /// Where verdicts are kept between runs (`None`: not kept).
     cache_root: Option<PathBuf>,
-    cache: OnceLock<Option<Cache>>,
 }
 
 impl LazyEngine {
@@ -106,33 +106,32 @@ impl LazyEngine {
         cache_root: Option<PathBuf>,
     ) -> Arc<Self> {
         let policy = policy.clone();
-        let job = std::thread::spawn(move || {
-            let mut rules = EngineRules::load(&opts)?;
-            rules.grant(&policy);
-            Ok(rules)
-        });
+        let job = std::thread::spawn(move || EngineRules::load_granted(&opts, &policy));
         Arc::new(Self {
             job: Mutex::new(Some(job)),
             loaded: OnceLock::new(),
             rules: Mutex::new(None),
             engine: OnceLock::new(),
             cache_root,
-            cache: OnceLock::new(),
         })
     }
 
-    /// Waits for the rules; their fingerprint, or why they did not load.
-    fn loaded(&self) -> &Result<[u8; 32], String> {
+    /// Waits for the rules; the gate cache keyed by them, or why they did not load.
+    fn loaded(&self) -> &Result<Option<Cache>, String> {
         self.loaded.get_or_init(|| {
             let job = self.job.lock().ok().and_then(|mut j| j.take());
             match job.map(JoinHandle::join) {
                 Some(Ok(Ok(rules))) => {
-                    let fingerprint =
-                        crate::cache::gate_fingerprint(&rules.rules, &rules.builtin_ids);
+                    // The fingerprint is computed only for a cache that is kept.
+                    let cache = self.cache_root.as_ref().and_then(|root| {
+                        let fingerprint =
+                            crate::cache::gate_fingerprint(&rules.rules, &rules.builtin_ids);
+                        Cache::open(root, fingerprint).ok().map(Cache::owner_checked)
+                    });
                     if let Ok(mut slot) = self.rules.lock() {
                         *slot = Some(rules);
                     }
-                    Ok(fingerprint)
+                    Ok(cache)
                 }
                 Some(Ok(Err(err))) => Err(format!("{err:#}")),
                 _ => Err("the rule engine could not be built".into()),
@@ -152,17 +151,6 @@ impl LazyEngine {
         })
     }
 
-    /// The gate cache, opened on first use; `None` when verdicts are not kept or the cache
-    /// directory cannot be created (the gate then answers every module itself).
-    fn cache(&self, fingerprint: [u8; 32]) -> Option<&Cache> {
-        self.cache
-            .get_or_init(|| {
-                let root = self.cache_root.as_ref()?;
-                Cache::open(root, fingerprint).ok().map(Cache::owner_checked)
-            })
-            .as_ref()
-    }
-
     /// The first error of loading or compiling the rules, if any.
     fn error(&self) -> Option<&str> {
         match self.loaded() {
@@ -174,11 +162,10 @@ impl LazyEngine {
 
 fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
     Arc::new(move |path: &Path, bytes: &[u8]| {
-        let fingerprint = match lazy.loaded() {
-            Ok(fingerprint) => *fingerprint,
+        let cache = match lazy.loaded() {
+            Ok(cache) => cache.as_ref(),
             Err(err) => return GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
         };
-        let cache = lazy.cache(fingerprint);
         let key = cache.map(|c| c.key_for_path(path, bytes));
         if let (Some(cache), Some(key)) = (cache, key)
             && let Some(reply) = cache.load::<GateReply>(key)
@@ -359,7 +346,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         if let Some(err) = lazy.error() {
             anyhow::bail!("{err}");
         }
-        if let Some(Some(cache)) = lazy.cache.get() {
+        if let Some(Ok(Some(cache))) = lazy.loaded.get() {
             cache.finish();
         }
     }

@@ -119,9 +119,9 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     let engine = if args.no_gate {
         None
     } else {
-        let mut rules = EngineRules::load(&args.rules)?;
-        rules.grant(&policy);
-        Some(Arc::new(rules.compile(Workload::FewFiles)?))
+        Some(Arc::new(
+            EngineRules::load_granted(&args.rules, &policy)?.compile(Workload::FewFiles)?,
+        ))
     };
     let mut editor = rustyline::DefaultEditor::new().context("starting the line editor")?;
     let history = history_path(args).and_then(|path| match open_history(&mut editor, &path) {
