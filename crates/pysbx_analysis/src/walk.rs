@@ -1238,8 +1238,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let name = key_str(&n.id);
         let found = self.scopes.lookup(self.scope, &name, &mut self.interner);
         let fold = found.single_const().cloned();
-        // One of a few constants stays a set of constants: `__import__(name)` then imports one
-        // of known modules (each checked like an import), and `literal` tests hold.
+        // A name surely bound to one of a few constants (a `for` over a literal tuple, or a
+        // constant on every path of `if` statements) stays a set of constants: `__import__`,
+        // `import_module` and `getattr` then reach each one, and `computed` tests see it as
+        // known (`literal` tests, which need one value, do not).
         let vals = if fold.is_some() {
             ValueSet::unknown()
         } else if found.constant_choices() {

@@ -252,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn computed_tests_see_through_a_loop_over_constants() {
+    fn computed_tests_see_through_names_holding_a_few_constants() {
         let an = analyzer(&pack(
             "TST110",
             "{call: builtins.__import__, args: [{position: 0, keyword: name, computed: true}]}",
@@ -262,10 +262,14 @@ mod tests {
             "{call: builtins.__import__, args: [{position: 0, keyword: name, computed: false}]}",
         ));
         let src = "for m in ('json', 'csv'):\n    __import__(m)\nfor m in names:\n    __import__(m)\n__import__('json')\n__import__(*argv)\nn = 'json' if c else 'csv'\n__import__(n)\nfor m in ('json', f()):\n    __import__(m)\n";
-        // Only a `for` over literals lists its values; a conditional expression (line 8) and a
-        // loop over anything computed stay computed, which errs toward flagging.
+        // A conditional expression (line 8) and a loop over anything computed stay computed,
+        // which errs toward flagging.
         assert_eq!(lines(&an, src, "TST110"), vec![4, 6, 8, 10]);
         assert_eq!(lines(&known, src, "TST111"), vec![2, 5]);
+        // A name bound to a constant on each path of an `if` statement is known too.
+        let branches = "if c:\n    s = 'json'\nelse:\n    s = 'csv'\n__import__(s)\n";
+        assert!(lines(&an, branches, "TST110").is_empty());
+        assert_eq!(lines(&known, branches, "TST111"), vec![5]);
         // `literal` keeps its meaning: a name is not a literal.
         let literal = analyzer(&pack(
             "TST112",
