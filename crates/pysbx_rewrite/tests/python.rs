@@ -178,3 +178,25 @@ for cls in (Client, Bare):
     );
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn a_blocked_base_that_binds_a_name_keeps_the_name_bound() {
+    let source = r#"import http.client
+try:
+    class Client(base := http.client.HTTPConnection):
+        pass
+except PermissionError as error:
+    print("class", type(error).__name__)
+try:
+    base()
+except PermissionError as error:
+    print("name", type(error).__name__)
+"#;
+    let (sanitized, output) = sanitize_and_run(source, None);
+    assert_eq!(
+        stdout(&output),
+        "class PysbxBlocked\nname PysbxBlocked\n",
+        "{}\n{sanitized}",
+        stderr(&output)
+    );
+}

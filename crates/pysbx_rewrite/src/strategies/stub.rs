@@ -125,17 +125,19 @@ pub(crate) fn render_raise(
     let breaks = line_breaks(original);
     let stub = raise_expr(message);
     match target {
-        StubTarget::Base(_) if keep.names.is_empty() => {
-            let base = blocked_base(message);
-            if breaks.is_empty() { base } else { format!("({base}{breaks})") }
-        }
-        StubTarget::Expr(_) if !keep.names.is_empty() => {
+        // A base that binds names (`class C(b := blocked.Base)`) keeps them as any expression
+        // does, and raises at the class statement.
+        StubTarget::Expr(_) | StubTarget::Base(_) if !keep.names.is_empty() => {
             let walrus: Vec<String> = keep
                 .names
                 .iter()
                 .map(|n| format!("({n} := {})", blocked_object(use_message)))
                 .collect();
             format!("({}, {stub}{breaks})", walrus.join(", "))
+        }
+        StubTarget::Base(_) => {
+            let base = blocked_base(message);
+            if breaks.is_empty() { base } else { format!("({base}{breaks})") }
         }
         StubTarget::Statement(_) if let Some(rebind) = rebind_statement(keep, use_message) => {
             if breaks.is_empty() {
