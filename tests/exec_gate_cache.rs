@@ -40,7 +40,12 @@ fn verdicts_are_kept_reused_and_trusted_only_when_nobody_else_could_write_them()
         cmd.env("XDG_CACHE_HOME", xdg.path());
         cmd
     };
+    let events_of = |out: &std::process::Output| -> Vec<String> {
+        // The gate's live summary lines on standard error, one per finding.
+        stderr(out).lines().filter(|l| l.contains(" gate [")).map(str::to_string).collect()
+    };
     let first = run(exec().arg(&main));
+    assert!(!events_of(&first).is_empty(), "the gate reports its stub: {}", stderr(&first));
     assert!(stdout(&first).starts_with("blocked"), "{}{}", stdout(&first), stderr(&first));
     let kept = entries(xdg.path());
     assert_eq!(kept.len(), 2, "one verdict for the script, one for the module: {kept:?}");
@@ -52,6 +57,7 @@ fn verdicts_are_kept_reused_and_trusted_only_when_nobody_else_could_write_them()
     // The second run answers from the cache, with the same result and the same events.
     let second = run(exec().arg(&main));
     assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(events_of(&second), events_of(&first));
     assert!(!stdout(&second).contains("PWN42"));
     assert_eq!(entries(xdg.path()), kept);
 
