@@ -294,3 +294,32 @@ fn killed_supervisor_leaves_no_sandbox_process() {
     }
     assert!(sandbox_processes().is_empty(), "left running: {:?}", sandbox_processes());
 }
+
+/// `pysbx exec` forks its trampoline before it reads the files its arguments name; when it then
+/// stops with an error (no such script, a broken policy), the trampoline must end with it
+/// rather than wait for a plan that never comes.
+#[test]
+fn an_exec_that_fails_before_running_leaves_no_process() {
+    let s = Scratch::new();
+    let marker = token("early-error");
+    let missing = s.path().join(format!("{marker}.py"));
+    let broken = s.write(&format!("{marker}.yaml"), "limits: {cpu_s: many}\n");
+    let script = s.write("ok.py", "print('never')\n");
+    for cmd in [
+        s.exec().arg("--no-gate").arg(&missing),
+        s.exec().arg("--no-gate").arg("--policy").arg(&broken).arg(&script),
+    ] {
+        let out = run(cmd);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(&marker), "the error names the file: {}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).into_owned())
+            .filter(|c| c.contains(&marker))
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+}

@@ -1,7 +1,50 @@
-//! Feature switches of a policy, observed from outside: a discarded standard output and a
-//! recursion limit the program cannot raise.
+//! Feature switches of a policy, observed from outside: standard streams forwarded or
+//! discarded, and a recursion limit the program cannot raise.
+
+use std::io::Write;
+use std::process::Stdio;
 
 use crate::exec_support::{Scratch, run, stderr, stdout};
+
+/// Runs `pysbx exec` with `input` on its standard input (a pipe, as from a shell pipeline).
+fn run_with_stdin(cmd: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pysbx runs");
+    let mut stdin = child.stdin.take().expect("a stdin pipe");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().expect("pysbx runs")
+}
+
+const ECHO: &str = "import sys\ndata = sys.stdin.read()\nprint('read', len(data), repr(data[:20]))\nprint('err line', file=sys.stderr)\n";
+
+#[test]
+fn standard_input_reaches_the_program_by_default() {
+    let s = Scratch::new();
+    let script = s.write("echo.py", ECHO);
+    let out = run_with_stdin(s.exec().arg("--no-gate").arg(&script), b"piped into pysbx\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "read 17 'piped into pysbx\\n'\n");
+    assert!(stderr(&out).contains("err line"), "{}", stderr(&out));
+}
+
+#[test]
+fn stdin_and_stderr_switched_off_read_and_write_nothing() {
+    let s = Scratch::new();
+    let policy = s.write("p.yaml", "features: {stdin: false, stderr: false}\n");
+    let script = s.write("echo.py", ECHO);
+    let out = run_with_stdin(
+        s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script),
+        b"must not arrive\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "read 0 ''\n");
+    assert!(!stderr(&out).contains("err line"), "{}", stderr(&out));
+}
 
 #[test]
 fn stdout_switched_off_is_discarded() {

@@ -11,6 +11,7 @@ mod confine;
 mod error;
 pub mod events;
 pub mod interp;
+mod launch;
 pub mod learn;
 mod netdns;
 mod netrelay;

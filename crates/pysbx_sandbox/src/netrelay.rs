@@ -417,9 +417,14 @@ impl NetSetup {
         }
     }
 
+    /// Whether the trampoline hands listeners over to a relay in pysbx.
+    pub(crate) fn relays(&self) -> bool {
+        matches!(self.mode, Mode::Relay(_))
+    }
+
     /// The socket pair the trampoline hands the listeners over (relay only): (ours, theirs).
     pub(crate) fn channel(&self) -> std::io::Result<Option<(OwnedFd, OwnedFd)>> {
-        if !matches!(self.mode, Mode::Relay(_)) {
+        if !self.relays() {
             return Ok(None);
         }
         use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};

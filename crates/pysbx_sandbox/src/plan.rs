@@ -38,6 +38,33 @@ pub(crate) struct Plan {
     pub(crate) confine: ConfinePlan,
     /// Resource limits.
     pub(crate) limits: crate::policy::Limits,
+    /// Standard streams, for a trampoline forked before the supervisor knew the policy (see
+    /// [`crate::trampoline::Prefork`]); a re-executed trampoline is started with them in place.
+    #[serde(default)]
+    pub(crate) stdio: Option<StdioPlan>,
+}
+
+/// What the trampoline's standard streams are, when it sets them itself.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StdioPlan {
+    /// Standard input.
+    pub(crate) stdin: StdinMode,
+    /// Standard output goes to the supervisor (else to `/dev/null`).
+    pub(crate) stdout: bool,
+    /// Standard error goes to the supervisor (else to `/dev/null`).
+    pub(crate) stderr: bool,
+}
+
+/// Where the sandbox's standard input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum StdinMode {
+    /// `/dev/null`.
+    Null,
+    /// A pipe the supervisor writes (a terminal stays with pysbx).
+    Pipe,
+    /// pysbx's own standard input, shared.
+    Inherit,
 }
 
 /// The kernel confinement of the child.

@@ -6,7 +6,6 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -18,11 +17,12 @@ use sha2::Digest;
 use crate::error::SandboxError;
 use crate::events::{End, EndReason, Event, EventKind, Outcome};
 use crate::interp::{self, Interpreter};
-use crate::plan::{ConfinePlan, Plan};
+use crate::launch::Trampoline;
+use crate::plan::{ConfinePlan, Plan, StdinMode, StdioPlan};
 use crate::policy::Policy;
 use crate::protocol::{read_frame, write_frame};
 use crate::tier::{LayerState, Tier};
-use crate::trampoline::{Status, TRAMPOLINE_ARG};
+use crate::trampoline::{Prefork, Status};
 
 /// A finding of the static gate, as the sandbox reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -116,6 +116,8 @@ pub struct ExecRequest {
     pub require: Vec<String>,
     /// Print violations on standard error as they happen.
     pub live_stderr: bool,
+    /// A trampoline forked early (see [`Prefork`]); without one, `pysbx` is re-executed.
+    pub trampoline: Option<Prefork>,
 }
 
 /// pysbx's exit code for a policy violation (including a seccomp kill).
@@ -193,7 +195,7 @@ pub fn run_learning(
 }
 
 fn run_inner(
-    req: ExecRequest,
+    mut req: ExecRequest,
     input: Option<serde_json::Value>,
     learn: bool,
 ) -> Result<Outcome, SandboxError> {
@@ -274,59 +276,41 @@ fn run_inner(
     let net = crate::netrelay::NetSetup::prepare(policy);
     net.adjust(&mut plan);
     crate::confine::root::adjust(&mut plan, policy.fs.root.as_deref());
-    let relay_pair = net.channel().map_err(|e| SandboxError::os("socketpair", e))?;
-
-    // Pipes: plan (supervisor -> A), status (A/B -> supervisor), guard out and in.
-    let pipe = || {
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::os("pipe", e))
-    };
-    let (plan_r, plan_w) = pipe()?;
-    let (status_r, status_w) = pipe()?;
-    let (guard_r, guard_w) = pipe()?; // child writes guard_w
-    let (reply_r, reply_w) = pipe()?; // child reads reply_r
-    let child_fds = [&plan_r, &status_w, &guard_w, &reply_r];
-    // The child's ends must survive exec, so no other process may be started until the
-    // trampoline has been (the guard's compilation, on a cache miss, waits for this lock).
-    let spawning = interp::SPAWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    for fd in child_fds {
-        nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
-            .map_err(|e| SandboxError::os("fcntl", e))?;
-    }
-    use std::os::fd::AsRawFd;
-    let exe =
-        std::env::current_exe().map_err(|e| SandboxError::os("locate the pysbx binary", e))?;
-    let mut cmd = Command::new(exe);
-    cmd.arg(TRAMPOLINE_ARG);
-    for fd in child_fds {
-        cmd.arg(fd.as_raw_fd().to_string());
-    }
-    if let Some((_, theirs)) = &relay_pair {
-        nix::fcntl::fcntl(theirs, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
-            .map_err(|e| SandboxError::os("fcntl", e))?;
-        cmd.arg(theirs.as_raw_fd().to_string());
-    }
-    cmd.env_clear();
     let stdin_tty = std::io::stdin().is_terminal();
     let repl = match &req.program {
         Program::Repl(session) => Some(session.clone()),
         _ => None,
     };
     // A session's terminal belongs to its line editor; the interpreter reads no stdin.
-    cmd.stdin(if !policy.features.stdin || repl.is_some() {
-        Stdio::null()
-    } else if stdin_tty {
-        Stdio::piped()
-    } else {
-        Stdio::inherit()
-    });
-    cmd.stdout(if policy.features.stdout { Stdio::piped() } else { Stdio::null() });
-    cmd.stderr(if policy.features.stderr { Stdio::piped() } else { Stdio::null() });
-    let spawned = cmd.spawn();
-    drop((plan_r, status_w, guard_w, reply_r));
-    let relay_ours = relay_pair.map(|(ours, _theirs)| ours);
-    drop(spawning);
-    let mut child = spawned.map_err(|e| SandboxError::os("start the trampoline", e))?;
-    let a_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let stdio = StdioPlan {
+        stdin: if !policy.features.stdin || repl.is_some() {
+            StdinMode::Null
+        } else if stdin_tty {
+            StdinMode::Pipe
+        } else {
+            StdinMode::Inherit
+        },
+        stdout: policy.features.stdout,
+        stderr: policy.features.stderr,
+    };
+    let Trampoline {
+        pid: a_pid,
+        mut process,
+        plan: plan_w,
+        status: status_r,
+        events: guard_r,
+        replies: reply_w,
+        mut stdin,
+        mut stdout,
+        mut stderr,
+        relay: relay_ours,
+    } = match req.trampoline.take().and_then(Prefork::take) {
+        Some(ends) => {
+            plan.stdio = Some(stdio);
+            Trampoline::forked(ends, stdio, net.relays())
+        }
+        None => Trampoline::reexec(stdio, &net)?,
+    };
 
     let plan_json = serde_json::to_vec(&plan)
         .map_err(|e| SandboxError::os("plan", std::io::Error::other(e)))?;
@@ -334,8 +318,8 @@ fn run_inner(
     let wrote = plan_file.write_all(&plan_json);
     drop(plan_file);
     if let Err(e) = wrote {
-        let _ = killpg(a_pid, Signal::SIGKILL);
-        let _ = child.wait();
+        let _ = kill(a_pid, Signal::SIGKILL);
+        process.wait();
         return Err(SandboxError::os("send the plan", e));
     }
 
@@ -360,13 +344,13 @@ fn run_inner(
     let mut forwarders = Vec::new();
     let repl_output: Vec<OwnedFd> = if repl.is_some() {
         use std::os::fd::AsFd;
-        let out = child.stdout.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
-        let err = child.stderr.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
+        let out = stdout.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
+        let err = stderr.as_ref().and_then(|s| s.as_fd().try_clone_to_owned().ok());
         out.into_iter().chain(err).collect()
     } else {
         Vec::new()
     };
-    if let Some(out) = child.stdout.take() {
+    if let Some(out) = stdout.take() {
         forwarders.push(forward(
             out,
             std::io::stdout(),
@@ -375,7 +359,7 @@ fn run_inner(
             tx.clone(),
         ));
     }
-    if let Some(err) = child.stderr.take() {
+    if let Some(err) = stderr.take() {
         forwarders.push(forward(
             err,
             std::io::stderr(),
@@ -384,7 +368,7 @@ fn run_inner(
             tx.clone(),
         ));
     }
-    if let Some(mut input) = child.stdin.take() {
+    if let Some(mut input) = stdin.take() {
         std::thread::spawn(move || {
             let mut buf = vec![0u8; FORWARD_BUF];
             let mut stdin = std::io::stdin();
@@ -602,7 +586,7 @@ fn run_inner(
         // The trampoline never reported: end it (and through it, the rest).
         let _ = kill(a_pid, Signal::SIGKILL);
     }
-    let _ = child.wait();
+    process.wait();
     drop(relay);
     let mut relay_notes = Vec::new();
     for (refused, m) in
@@ -1149,6 +1133,7 @@ fn build_plan(
             tcp_connect,
         },
         limits: policy.limits,
+        stdio: None,
     }
 }
 

@@ -72,8 +72,8 @@ pub fn dispatch_if_trampoline() -> Option<ExitCode> {
             return Some(ExitCode::from(crate::EXIT_INTERNAL));
         }
     };
-    match stage_a(plan_fd, status_fd, ev_out, ev_in, relay_fd) {
-        Ok(code) => Some(code),
+    match adopt_and_run(plan_fd, status_fd, ev_out, ev_in, relay_fd) {
+        Ok(code) => Some(ExitCode::from(code)),
         Err(msg) => {
             eprintln!("pysbx: sandbox setup failed: {msg}");
             Some(ExitCode::from(crate::EXIT_INTERNAL))
@@ -89,54 +89,75 @@ fn send(fd: &OwnedFd, status: &Status) {
     }
 }
 
-fn stage_a(
+/// The re-executed trampoline: adopts the descriptors named on its command line.
+fn adopt_and_run(
     plan_fd: i32,
     status_fd: i32,
     ev_out: i32,
     ev_in: i32,
     relay_fd: Option<i32>,
-) -> Result<ExitCode, String> {
+) -> Result<u8, String> {
     let plan_fd = sys::adopt_fd(plan_fd).map_err(|e| format!("plan descriptor: {e}"))?;
     let status = sys::adopt_fd(status_fd).map_err(|e| format!("status descriptor: {e}"))?;
     let ev_out = sys::adopt_fd(ev_out).map_err(|e| format!("event descriptor: {e}"))?;
     let ev_in = sys::adopt_fd(ev_in).map_err(|e| format!("event descriptor: {e}"))?;
+    let relay = match relay_fd {
+        Some(fd) => Some(sys::adopt_fd(fd).map_err(|e| format!("relay descriptor: {e}"))?),
+        None => None,
+    };
+    let plan = read_plan(plan_fd)?.ok_or("no plan")?;
+    stage_a(&plan, status, ev_out, ev_in, relay)
+}
+
+/// Reads the plan the supervisor sends; `None` when it closed the pipe without sending one.
+fn read_plan(plan_fd: OwnedFd) -> Result<Option<Plan>, String> {
     let mut text = Vec::new();
     std::fs::File::from(plan_fd).read_to_end(&mut text).map_err(|e| format!("read plan: {e}"))?;
-    let plan: Plan = serde_json::from_slice(&text).map_err(|e| format!("plan: {e}"))?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_slice(&text).map(Some).map_err(|e| format!("plan: {e}"))
+}
 
+fn stage_a(
+    plan: &Plan,
+    status: OwnedFd,
+    ev_out: OwnedFd,
+    ev_in: OwnedFd,
+    relay: Option<OwnedFd>,
+) -> Result<u8, String> {
     // The session makes the whole tree one process group the supervisor can kill; the death
     // signal ends the tree if the supervisor itself dies.
     let _ = nix::unistd::setsid();
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("pdeathsig: {e}"))?;
     if nix::unistd::getppid().as_raw() != plan.supervisor_pid {
-        return Ok(ExitCode::from(crate::EXIT_INTERNAL));
+        return Ok(crate::EXIT_INTERNAL);
     }
 
     let mut tier = Tier::default();
     let root = nix::unistd::geteuid().is_root();
     confine::unshare_namespaces(&mut tier, !root, plan.new_net);
-    if let Some(fd) = relay_fd {
-        let sock = sys::adopt_fd(fd).map_err(|e| format!("relay descriptor: {e}"))?;
-        if let Some(net) = &plan.net_relay
-            && tier.get("namespace.net").is_some_and(LayerState::holds)
-        {
-            if let Err(e) = confine::netns::setup(net, &sock) {
-                send(&status, &Status::Error(format!("network namespace: {e}")));
-                return Err(e);
-            }
-            tier.set(
-                "namespace.net",
-                LayerState::Applied(format!(
-                    "own namespace; {} listener(s) on pinned destinations, relayed by pysbx{}",
-                    net.listeners.iter().filter(|l| !l.dns).count(),
-                    if net.dns {
-                        "; names under *.suffix rules answered during the run by pysbx's DNS server"
-                    } else {
-                        ""
-                    }
-                )),
-            );
+    // Without a relay in the plan the socket is simply dropped.
+    if let Some(sock) = relay
+        && let Some(net) = &plan.net_relay
+        && tier.get("namespace.net").is_some_and(LayerState::holds)
+    {
+        if let Err(e) = confine::netns::setup(net, &sock) {
+            send(&status, &Status::Error(format!("network namespace: {e}")));
+            return Err(e);
         }
+        tier.set(
+            "namespace.net",
+            LayerState::Applied(format!(
+                "own namespace; {} listener(s) on pinned destinations, relayed by pysbx{}",
+                net.listeners.iter().filter(|l| !l.dns).count(),
+                if net.dns {
+                    "; names under *.suffix rules answered during the run by pysbx's DNS server"
+                } else {
+                    ""
+                }
+            )),
+        );
     }
 
     // Orphans of the sandbox (without a pid namespace) come back to this process, which reaps
@@ -150,10 +171,10 @@ fn stage_a(
     match sys::fork().map_err(|e| format!("fork: {e}"))? {
         sys::Forked::Child => {
             drop(alive_w);
-            let err = stage_b(&plan, tier, status, ev_out, ev_in, alive_r);
+            let err = stage_b(plan, tier, status, ev_out, ev_in, alive_r);
             // Only reached on failure: stage B reports it itself when it can.
             eprintln!("pysbx: sandbox setup failed: {err}");
-            Ok(ExitCode::from(crate::EXIT_INTERNAL))
+            Ok(crate::EXIT_INTERNAL)
         }
         sys::Forked::Parent(child) => {
             drop(ev_out);
@@ -182,7 +203,7 @@ fn stage_a(
                 (secs(u.user_time()) + secs(u.system_time()), u.max_rss())
             });
             send(&status, &Status::Exit { code, signal, cpu_s, max_rss_kb });
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
     }
 }
@@ -426,4 +447,243 @@ fn stage_b(
             err.map_or_else(|e| e.desc().to_string(), |_| String::new())
         ),
     )
+}
+
+/// The supervisor's ends of a trampoline's pipes.
+#[derive(Debug)]
+pub(crate) struct SupervisorEnds {
+    /// The trampoline's pid (stage A).
+    pub(crate) pid: nix::unistd::Pid,
+    /// Write end of the plan pipe.
+    pub(crate) plan: OwnedFd,
+    /// Read end of the status pipe.
+    pub(crate) status: OwnedFd,
+    /// Read end of the guard's requests and events.
+    pub(crate) events: OwnedFd,
+    /// Write end of the guard's replies.
+    pub(crate) replies: OwnedFd,
+    /// Write end of the sandbox's standard input.
+    pub(crate) stdin: OwnedFd,
+    /// Read end of the sandbox's standard output.
+    pub(crate) stdout: OwnedFd,
+    /// Read end of the sandbox's standard error.
+    pub(crate) stderr: OwnedFd,
+    /// The supervisor's end of the network relay's socket pair.
+    pub(crate) relay: OwnedFd,
+}
+
+/// A trampoline forked while `pysbx` is still single-threaded, before it has read its
+/// configuration, so that the trampoline's start overlaps the supervisor's own.
+///
+/// The re-executed trampoline exists so that its set-up code may allocate: after `fork` in a
+/// multi-threaded process only async-signal-safe calls are allowed, because another thread may
+/// have held a lock (the allocator's) at the moment of the fork. A fork taken while the process
+/// has one thread has no such hazard, so the child may run the same set-up code directly,
+/// without executing `pysbx` a second time (a second dynamic-loader start, relocations and
+/// runtime start, about 2 ms here). The child waits for its plan on a pipe; everything it must
+/// know that depends on the policy (the standard streams too) comes in that plan. Stage B still
+/// executes the interpreter, so the program never runs in a copy of pysbx's address space.
+///
+/// Dropping an unused `Prefork` closes the plan pipe, on which the child exits at once, and
+/// reaps it.
+#[derive(Debug)]
+pub struct Prefork {
+    ends: Option<SupervisorEnds>,
+}
+
+impl Prefork {
+    /// Forks the trampoline, or returns `None` when this process has (or may have) more than
+    /// one thread or a pipe or the fork fails; the supervisor then re-executes `pysbx` as
+    /// usual.
+    #[must_use]
+    pub fn start() -> Option<Self> {
+        if !single_threaded() {
+            return None;
+        }
+        let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
+        let (plan_r, plan_w) = pipe()?;
+        let (status_r, status_w) = pipe()?;
+        let (events_r, events_w) = pipe()?;
+        let (replies_r, replies_w) = pipe()?;
+        let (stdin_r, stdin_w) = pipe()?;
+        let (stdout_r, stdout_w) = pipe()?;
+        let (stderr_r, stderr_w) = pipe()?;
+        let (relay_ours, relay_theirs) = {
+            use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+                .ok()?
+        };
+        match sys::fork().ok()? {
+            sys::Forked::Child => {
+                drop((plan_w, status_r, events_r, replies_w, stdin_w, stdout_r, stderr_r));
+                drop(relay_ours);
+                let ends = ChildEnds {
+                    plan: plan_r,
+                    status: status_w,
+                    events: events_w,
+                    replies: replies_r,
+                    stdin: stdin_r,
+                    stdout: stdout_w,
+                    stderr: stderr_w,
+                    relay: relay_theirs,
+                };
+                let code = run_preforked(ends).unwrap_or_else(|msg| {
+                    eprintln!("pysbx: sandbox setup failed: {msg}");
+                    crate::EXIT_INTERNAL
+                });
+                let _ = std::io::stderr().flush();
+                // No return into the supervisor's code, no exit handlers of its copy.
+                sys::exit_now(i32::from(code))
+            }
+            sys::Forked::Parent(pid) => Some(Prefork {
+                ends: Some(SupervisorEnds {
+                    pid,
+                    plan: plan_w,
+                    status: status_r,
+                    events: events_r,
+                    replies: replies_w,
+                    stdin: stdin_w,
+                    stdout: stdout_r,
+                    stderr: stderr_r,
+                    relay: relay_ours,
+                }),
+            }),
+        }
+    }
+
+    /// Takes the pipes over: from here on the caller sends the plan and reaps the child.
+    pub(crate) fn take(mut self) -> Option<SupervisorEnds> {
+        self.ends.take()
+    }
+}
+
+impl Drop for Prefork {
+    fn drop(&mut self) {
+        if let Some(ends) = self.ends.take() {
+            let pid = ends.pid;
+            drop(ends);
+            while matches!(waitpid(pid, None), Err(nix::Error::EINTR)) {}
+        }
+    }
+}
+
+/// The child's ends, as [`Prefork::start`] leaves them.
+struct ChildEnds {
+    plan: OwnedFd,
+    status: OwnedFd,
+    events: OwnedFd,
+    replies: OwnedFd,
+    stdin: OwnedFd,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+    relay: OwnedFd,
+}
+
+/// True when this process has exactly one thread (`num_threads` of `/proc/self/stat`); false
+/// when that cannot be read.
+fn single_threaded() -> bool {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return false;
+    };
+    // The command name (field 2) is in parentheses and may hold spaces; field 20 is the 18th
+    // after it.
+    let threads = stat
+        .rfind(')')
+        .and_then(|end| stat.get(end + 2..))
+        .and_then(|rest| rest.split(' ').nth(17))
+        .and_then(|n| n.parse::<u32>().ok());
+    threads == Some(1)
+}
+
+/// The forked trampoline: waits for the plan, sets its standard streams as the plan says,
+/// closes every other descriptor it inherited, and goes on as a re-executed one would.
+fn run_preforked(ends: ChildEnds) -> Result<u8, String> {
+    let ChildEnds { plan, status, events, replies, stdin, stdout, stderr, relay } = ends;
+    // The supervisor closes the pipe without a plan when it ends before running anything.
+    let Some(plan) = read_plan(plan)? else {
+        return Ok(0);
+    };
+    let stdio = plan.stdio.ok_or("the plan has no standard streams")?;
+    let null = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .map(OwnedFd::from)
+            .map_err(|e| format!("/dev/null: {e}"))
+    };
+    let onto = |fd: &OwnedFd, target: i32| {
+        // The duplicate's number is the fixed one; it must outlive this scope.
+        sys::dup_to(fd, target).map(IntoRawFd::into_raw_fd).map_err(|e| format!("stdio: {e}"))
+    };
+    match stdio.stdin {
+        crate::plan::StdinMode::Null => onto(&null()?, 0)?,
+        crate::plan::StdinMode::Pipe => onto(&stdin, 0)?,
+        crate::plan::StdinMode::Inherit => 0,
+    };
+    onto(&if stdio.stdout { stdout } else { null()? }, 1)?;
+    onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
+    drop(stdin);
+    let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
+    close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
+    stage_a(&plan, status, events, replies, Some(relay))
+}
+
+/// Closes every descriptor above standard error but those in `keep` (sorted here, in place: no
+/// allocation, so a child forked from a multi-threaded test may call it too).
+fn close_all_but(keep: &mut [i32]) -> std::io::Result<()> {
+    keep.sort_unstable();
+    let mut first = 3u32;
+    for &fd in keep.iter() {
+        let Ok(fd) = u32::try_from(fd) else { continue };
+        if fd >= first {
+            if fd > first {
+                sys::close_range(first, fd - 1)?;
+            }
+            first = fd + 1;
+        }
+    }
+    sys::close_range(first, u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_early_fork_while_another_thread_runs() {
+        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            let _ = hold_rx.recv();
+        });
+        assert!(!single_threaded());
+        assert!(Prefork::start().is_none(), "a fork now could inherit a held lock");
+        drop(hold_tx);
+        other.join().expect("the thread ends");
+    }
+
+    #[test]
+    fn closes_every_descriptor_but_the_kept_ones_in_a_child() {
+        // In a child process: closing descriptors in the test process would break the harness.
+        // The child only makes system calls (no allocation), so forking a threaded test is safe.
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        let kept = nix::unistd::dup(&w).expect("dup");
+        match sys::fork().expect("fork") {
+            sys::Forked::Child => {
+                let ok = close_all_but(&mut [kept.as_raw_fd()]).is_ok()
+                    && nix::fcntl::fcntl(&kept, nix::fcntl::FcntlArg::F_GETFD).is_ok()
+                    && nix::fcntl::fcntl(&r, nix::fcntl::FcntlArg::F_GETFD).is_err()
+                    && nix::fcntl::fcntl(&w, nix::fcntl::FcntlArg::F_GETFD).is_err();
+                sys::exit_now(if ok { 0 } else { 1 })
+            }
+            sys::Forked::Parent(pid) => {
+                drop((r, w, kept));
+                assert_eq!(
+                    waitpid(pid, None).expect("wait"),
+                    WaitStatus::Exited(pid, 0),
+                    "the kept descriptor stays open and the others are closed"
+                );
+            }
+        }
+    }
 }

@@ -252,6 +252,9 @@ pub(crate) fn policy_file(
 }
 
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    // First, while this process has one thread: the trampoline's start then overlaps reading
+    // the configuration, the policy and the rules (see `Prefork`).
+    let trampoline = pysbx_sandbox::trampoline::Prefork::start();
     let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.
@@ -335,6 +338,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         gate,
         require,
         live_stderr: true,
+        trampoline,
     };
     let result = if args.learn.is_some() {
         pysbx_sandbox::run_learning(request, input)

@@ -88,6 +88,7 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
         gate: pysbx_sandbox::passthrough_gate(),
         require: Vec::new(),
         live_stderr: false,
+        trampoline: None,
     })
     .context("probe the isolation layers")?;
     if json {

@@ -155,6 +155,7 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
             gate: gate.clone(),
             require: Vec::new(),
             live_stderr: true,
+            trampoline: None,
         };
         let outcome = match pysbx_sandbox::run(request) {
             Ok(outcome) => outcome,
