@@ -12,7 +12,7 @@ use crate::error::SandboxError;
 use crate::interp;
 use crate::netrelay::NetSetup;
 use crate::plan::{StdinMode, StdioPlan};
-use crate::trampoline::{SupervisorEnds, TRAMPOLINE_ARG};
+use crate::trampoline::{HOST_NETWORK, OWN_NETWORK, SupervisorEnds, TRAMPOLINE_ARG};
 
 /// A started trampoline (stage A), seen from the supervisor.
 pub(crate) struct Trampoline {
@@ -22,6 +22,9 @@ pub(crate) struct Trampoline {
     pub(crate) process: Process,
     /// Where the plan goes (closed after it, which is how the trampoline knows it is whole).
     pub(crate) plan: OwnedFd,
+    /// A byte to send before the plan: a forked trampoline's network announcement, when
+    /// [`crate::trampoline::Prefork::announce`] was not called.
+    pub(crate) plan_prefix: Option<u8>,
     /// Status lines from stages A and B.
     pub(crate) status: OwnedFd,
     /// The guard's requests and events.
@@ -62,13 +65,31 @@ impl Process {
 impl Trampoline {
     /// Takes over a trampoline forked early: keeps the ends the streams and the policy need,
     /// closes the others (the trampoline sets its own ends as the plan's `stdio` says).
-    pub(crate) fn forked(ends: SupervisorEnds, stdio: StdioPlan, relays: bool) -> Self {
-        let SupervisorEnds { pid, plan, status, events, replies, stdin, stdout, stderr, relay } =
-            ends;
+    /// `own_network` is the plan's `new_net`.
+    pub(crate) fn forked(
+        ends: SupervisorEnds,
+        stdio: StdioPlan,
+        relays: bool,
+        own_network: bool,
+    ) -> Self {
+        let SupervisorEnds {
+            pid,
+            plan,
+            status,
+            events,
+            replies,
+            stdin,
+            stdout,
+            stderr,
+            relay,
+            announced,
+        } = ends;
+        let byte = if own_network { OWN_NETWORK } else { HOST_NETWORK };
         Trampoline {
             pid,
             process: Process::Forked(pid),
             plan,
+            plan_prefix: announced.is_none().then_some(byte),
             status,
             events,
             replies,
@@ -135,6 +156,7 @@ impl Trampoline {
             stderr: child.stderr.take().map(|s| to_file(s.into())),
             process: Process::Spawned(child),
             plan: plan_w,
+            plan_prefix: None,
             status: status_r,
             events: guard_r,
             replies: reply_w,

@@ -252,27 +252,40 @@ fn network_of(ip: IpAddr, prefix: u8) -> IpAddr {
     }
 }
 
+/// Whether the sandbox gets its own network namespace under `policy` (the plan's `new_net`):
+/// always, unless a rule needs the host's network (see [`host_network_reason`]).
+pub(crate) fn own_network(policy: &Policy) -> bool {
+    !policy.any_network() || host_network_reason(policy).is_none()
+}
+
+/// Why `policy` needs the host's network, if it does: a rule allowing any port or any host, or
+/// a UDP block too wide to relay.
+fn host_network_reason(policy: &Policy) -> Option<String> {
+    for rule in policy.all_net() {
+        if rule.port.is_none() {
+            return Some(format!("`{rule}` allows any port"));
+        }
+        if rule.host == HostPattern::Any {
+            return Some(format!("`{rule}` allows any host"));
+        }
+        if let HostPattern::Cidr { addr, prefix } = rule.host
+            && rule.protocol == Protocol::Udp
+            && block_size(addr, prefix) > UDP_BLOCK_MAX
+        {
+            return Some(format!("`{rule}` is a UDP block of more than {UDP_BLOCK_MAX} addresses"));
+        }
+    }
+    None
+}
+
 /// Decides how the network of `policy` is enforced and, for the relay, what the namespace
 /// holds.
 pub(crate) fn mode(policy: &Policy, allowed: &Allowed) -> Mode {
     if !policy.any_network() {
         return Mode::Offline;
     }
-    for rule in policy.all_net() {
-        if rule.port.is_none() {
-            return Mode::Open(format!("`{rule}` allows any port"));
-        }
-        if rule.host == HostPattern::Any {
-            return Mode::Open(format!("`{rule}` allows any host"));
-        }
-        if let HostPattern::Cidr { addr, prefix } = rule.host
-            && rule.protocol == Protocol::Udp
-            && block_size(addr, prefix) > UDP_BLOCK_MAX
-        {
-            return Mode::Open(format!(
-                "`{rule}` is a UDP block of more than {UDP_BLOCK_MAX} addresses"
-            ));
-        }
+    if let Some(reason) = host_network_reason(policy) {
+        return Mode::Open(reason);
     }
     let mut plan = NetPlan::default();
     // TCP blocks wider than one address get a wildcard listener on their port; the supervisor
@@ -984,5 +997,29 @@ mod tests {
         }
         let p = policy("limits: {cpu_s: 1}\n");
         assert_eq!(mode(&p, &Allowed::new(&p, &pins)), Mode::Offline);
+    }
+
+    /// A forked trampoline is told `own_network` before the plan, whose `new_net` comes from
+    /// the mode: the two must agree for every kind of policy (open, offline, relayed, per
+    /// module).
+    #[test]
+    fn the_early_network_announcement_agrees_with_the_plan() {
+        let pins = Pins::default();
+        for text in [
+            "limits: {cpu_s: 1}\n",
+            "net: {allow: [\"*:443\"]}\n",
+            "net: {allow: [\"api.test:*\"]}\n",
+            "net: {allow: [\"udp:10.0.0.0/8:53\"]}\n",
+            "net: {allow: [\"udp:10.0.0.0/30:53\"]}\n",
+            "net: {allow: [\"api.test:443\"]}\nhosts:\n  api.test: [\"192.0.2.1\"]\n",
+            "net: {allow: [\"*.corp.test:443\"]}\n",
+            "modules:\n  granted: {net: [\"*:*\"]}\n",
+            "modules:\n  granted: {net: [\"api.test:443\"]}\n",
+        ] {
+            let p = policy(text);
+            // `NetSetup::adjust` sets `new_net` for every mode but the open one.
+            let plan_new_net = !matches!(mode(&p, &Allowed::new(&p, &pins)), Mode::Open(_));
+            assert_eq!(own_network(&p), plan_new_net, "{text}");
+        }
     }
 }

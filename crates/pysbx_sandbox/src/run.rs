@@ -201,11 +201,6 @@ fn run_inner(
 ) -> Result<Outcome, SandboxError> {
     let started = Instant::now();
     let interp = interp::resolve(req.interpreter.as_deref())?;
-    // The guard's bytecode is read from the cache (or compiled once) while the sandbox starts.
-    let boot = {
-        let interp = interp.clone();
-        std::thread::spawn(move || boot_frame(&interp))
-    };
     // Learning: the kernel gets the widened policy, the guard the one it judges against.
     let widened;
     let policy = if learn {
@@ -215,8 +210,8 @@ fn run_inner(
         &req.policy
     };
 
-    // The entry program goes through the gate while the sandbox is being set up (the gate may
-    // need to load and compile its rules first); user code starts only after its answer.
+    // The entry program goes through the gate while the sandbox starts (the gate may need to
+    // load and compile its rules first); user code starts only after its answer.
     let entry: Option<(PathBuf, Vec<u8>)> = match &req.program {
         Program::File { path, .. } => {
             let bytes = std::fs::read(path)
@@ -230,22 +225,15 @@ fn run_inner(
         Program::File { .. } => entry.as_ref().map(|(p, _)| p.clone()),
         _ => None,
     };
-    let entry_job = entry.map(|(path, bytes)| {
-        let gate = req.gate.clone();
-        std::thread::spawn(move || gate_entry(&gate, &path, &bytes))
-    });
     let mut events: Vec<Event> = Vec::new();
     let private = tempfile::Builder::new()
         .prefix("pysbx-")
         .tempdir()
         .map_err(|e| SandboxError::os("create the private directory", e))?;
     let private_dir = private.path().to_path_buf();
+    // Made by stage B: in the private tmpfs, or on the host when there is no mount namespace.
     let work = private_dir.join("work");
     let tmp = private_dir.join("tmp");
-    for d in [&work, &tmp] {
-        std::fs::create_dir_all(d)
-            .map_err(|e| SandboxError::os("create the private directory", e))?;
-    }
     let root = nix::unistd::geteuid().is_root();
     let drop_to = root.then(|| {
         let id = UID_BASE + (std::process::id() & 0xffff);
@@ -297,6 +285,7 @@ fn run_inner(
         pid: a_pid,
         mut process,
         plan: plan_w,
+        plan_prefix,
         status: status_r,
         events: guard_r,
         replies: reply_w,
@@ -307,12 +296,13 @@ fn run_inner(
     } = match req.trampoline.take().and_then(Prefork::take) {
         Some(ends) => {
             plan.stdio = Some(stdio);
-            Trampoline::forked(ends, stdio, net.relays())
+            Trampoline::forked(ends, stdio, net.relays(), plan.new_net)
         }
         None => Trampoline::reexec(stdio, &net)?,
     };
 
-    let plan_json = serde_json::to_vec(&plan)
+    let mut plan_json = Vec::from_iter(plan_prefix);
+    serde_json::to_writer(&mut plan_json, &plan)
         .map_err(|e| SandboxError::os("plan", std::io::Error::other(e)))?;
     let mut plan_file = std::fs::File::from(plan_w);
     let wrote = plan_file.write_all(&plan_json);
@@ -324,6 +314,18 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
+    // The plan is out: the trampoline confines itself while the guard's bytecode is read (or
+    // compiled once) and the entry program is gated. Neither is needed before the interpreter
+    // has started, so they wait until now rather than compete with the plan for the CPU.
+    let boot = {
+        let interp = interp.clone();
+        std::thread::spawn(move || boot_frame(&interp))
+    };
+    let entry_job = entry.map(|(path, bytes)| {
+        let gate = req.gate.clone();
+        std::thread::spawn(move || gate_entry(&gate, &path, &bytes))
+    });
+
     let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
     let relay = relay_ours.and_then(|ours| {
         let (reports, live) = (relay_reports.clone(), req.live_stderr);
@@ -586,7 +588,13 @@ fn run_inner(
         // The trampoline never reported: end it (and through it, the rest).
         let _ = kill(a_pid, Signal::SIGKILL);
     }
-    process.wait();
+    // A stage A that reported how B ended has reaped everything of the sandbox and is only
+    // exiting: it is reaped after the clean-up below, which then overlaps its exit. Otherwise
+    // it is reaped first, so nothing of the sandbox runs while its directory is removed.
+    let sandbox_reaped = exit.is_some();
+    if !sandbox_reaped {
+        process.wait();
+    }
     drop(relay);
     let mut relay_notes = Vec::new();
     for (refused, m) in
@@ -619,7 +627,10 @@ fn run_inner(
     if let Some(h) = handed {
         h.give_back();
     }
-    drop(private);
+    remove_private_dir(private);
+    if sandbox_reaped {
+        process.wait();
+    }
     let _ = go_sent;
     if let Some(e) = refused_by_gate {
         return Err(e);
@@ -639,6 +650,16 @@ fn run_inner(
         }
     }
     Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
+}
+
+/// Removes the private directory. With a mount namespace it was only the mount point of the
+/// sandbox's tmpfs and is empty on the host: one `rmdir`, instead of the walk a recursive
+/// removal makes.
+fn remove_private_dir(private: tempfile::TempDir) {
+    let path = private.keep();
+    if std::fs::remove_dir(&path).is_err() {
+        let _ = std::fs::remove_dir_all(&path);
+    }
 }
 
 fn classify(

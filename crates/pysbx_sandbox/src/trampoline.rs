@@ -105,38 +105,52 @@ fn adopt_and_run(
         Some(fd) => Some(sys::adopt_fd(fd).map_err(|e| format!("relay descriptor: {e}"))?),
         None => None,
     };
-    let plan = read_plan(plan_fd)?.ok_or("no plan")?;
-    stage_a(&plan, status, ev_out, ev_in, relay)
+    let plan = read_plan(&mut std::fs::File::from(plan_fd))?.ok_or("no plan")?;
+    if !attach(plan.supervisor_pid)? {
+        return Ok(crate::EXIT_INTERNAL);
+    }
+    let tier = unshare(plan.new_net);
+    stage_a(&plan, tier, status, ev_out, ev_in, relay)
 }
 
 /// Reads the plan the supervisor sends; `None` when it closed the pipe without sending one.
-fn read_plan(plan_fd: OwnedFd) -> Result<Option<Plan>, String> {
+fn read_plan(from: &mut std::fs::File) -> Result<Option<Plan>, String> {
     let mut text = Vec::new();
-    std::fs::File::from(plan_fd).read_to_end(&mut text).map_err(|e| format!("read plan: {e}"))?;
+    from.read_to_end(&mut text).map_err(|e| format!("read plan: {e}"))?;
     if text.is_empty() {
         return Ok(None);
     }
     serde_json::from_slice(&text).map(Some).map_err(|e| format!("plan: {e}"))
 }
 
+/// Starts stage A's own session and ties its life to the supervisor's: false when the
+/// supervisor (`supervisor_pid`) is already gone.
+fn attach(supervisor_pid: i32) -> Result<bool, String> {
+    // The session makes the whole tree one process group the supervisor can kill; the death
+    // signal ends the tree if the supervisor itself dies.
+    let _ = nix::unistd::setsid();
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("pdeathsig: {e}"))?;
+    Ok(nix::unistd::getppid().as_raw() == supervisor_pid)
+}
+
+/// Enters the sandbox's namespaces (a new network namespace when `new_net`); what the kernel
+/// allowed is in the returned tier.
+fn unshare(new_net: bool) -> Tier {
+    let mut tier = Tier::default();
+    let root = nix::unistd::geteuid().is_root();
+    confine::unshare_namespaces(&mut tier, !root, new_net);
+    tier
+}
+
+/// Stage A once it is in its namespaces: the network relay's set-up, then stage B.
 fn stage_a(
     plan: &Plan,
+    mut tier: Tier,
     status: OwnedFd,
     ev_out: OwnedFd,
     ev_in: OwnedFd,
     relay: Option<OwnedFd>,
 ) -> Result<u8, String> {
-    // The session makes the whole tree one process group the supervisor can kill; the death
-    // signal ends the tree if the supervisor itself dies.
-    let _ = nix::unistd::setsid();
-    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("pdeathsig: {e}"))?;
-    if nix::unistd::getppid().as_raw() != plan.supervisor_pid {
-        return Ok(crate::EXIT_INTERNAL);
-    }
-
-    let mut tier = Tier::default();
-    let root = nix::unistd::geteuid().is_root();
-    confine::unshare_namespaces(&mut tier, !root, plan.new_net);
     // Without a relay in the plan the socket is simply dropped.
     if let Some(sock) = relay
         && let Some(net) = &plan.net_relay
@@ -294,10 +308,20 @@ fn stage_b(
         }
     } else if plan.root.is_some() {
         return fail(&status, "fs.root needs a mount namespace, which the kernel refused".into());
-    } else if let Some((uid, gid)) = plan.drop_to {
-        // No mount namespace: the host directories themselves are handed to the sandbox uid.
+    } else {
+        // No mount namespace: the private directories are made on the host (with one, they
+        // exist only in the tmpfs, and the supervisor has one empty directory to remove), and
+        // handed to the sandbox uid.
         for dir in [&plan.workdir, &plan.tmpdir] {
-            let _ = std::os::unix::fs::chown(dir, Some(uid), Some(gid));
+            if dir.starts_with(&plan.private_dir)
+                && let Err(e) = std::fs::create_dir(dir)
+                && e.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return fail(&status, format!("create {}: {e}", dir.display()));
+            }
+            if let Some((uid, gid)) = plan.drop_to {
+                let _ = std::os::unix::fs::chown(dir, Some(uid), Some(gid));
+            }
         }
     }
     if has(&tier, "namespace.uts") {
@@ -470,7 +494,14 @@ pub(crate) struct SupervisorEnds {
     pub(crate) stderr: OwnedFd,
     /// The supervisor's end of the network relay's socket pair.
     pub(crate) relay: OwnedFd,
+    /// What [`Prefork::announce`] said: whether the sandbox gets its own network namespace.
+    pub(crate) announced: Option<bool>,
 }
+
+/// First byte on a forked trampoline's plan pipe: the sandbox gets its own network namespace.
+pub(crate) const OWN_NETWORK: u8 = b'n';
+/// First byte on a forked trampoline's plan pipe: the sandbox keeps the host's network.
+pub(crate) const HOST_NETWORK: u8 = b'h';
 
 /// A trampoline forked while `pysbx` is still single-threaded, before it has read its
 /// configuration, so that the trampoline's start overlaps the supervisor's own.
@@ -513,6 +544,7 @@ impl Prefork {
             socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
                 .ok()?
         };
+        let supervisor_pid = i32::try_from(std::process::id()).ok()?;
         match sys::fork().ok()? {
             sys::Forked::Child => {
                 drop((plan_w, status_r, events_r, replies_w, stdin_w, stdout_r, stderr_r));
@@ -527,7 +559,7 @@ impl Prefork {
                     stderr: stderr_w,
                     relay: relay_theirs,
                 };
-                let code = run_preforked(ends).unwrap_or_else(|msg| {
+                let code = run_preforked(ends, supervisor_pid).unwrap_or_else(|msg| {
                     eprintln!("pysbx: sandbox setup failed: {msg}");
                     crate::EXIT_INTERNAL
                 });
@@ -546,8 +578,26 @@ impl Prefork {
                     stdout: stdout_r,
                     stderr: stderr_r,
                     relay: relay_ours,
+                    announced: None,
                 }),
             }),
+        }
+    }
+
+    /// Tells the trampoline, as soon as the policy is known, whether the sandbox gets its own
+    /// network namespace, so that it enters its namespaces while the supervisor prepares the
+    /// rest of the plan. The policy given to the run must be this one (its plan is checked
+    /// against what was announced). Without a call, the run announces it with the plan.
+    pub fn announce(&mut self, policy: &crate::Policy) {
+        if let Some(ends) = &mut self.ends
+            && ends.announced.is_none()
+        {
+            let own = crate::netrelay::own_network(policy);
+            let byte = if own { OWN_NETWORK } else { HOST_NETWORK };
+            // A failed write shows up as a failed plan write, with its error, in the run.
+            if nix::unistd::write(&ends.plan, &[byte]).is_ok() {
+                ends.announced = Some(own);
+            }
         }
     }
 
@@ -595,14 +645,39 @@ fn single_threaded() -> bool {
     threads == Some(1)
 }
 
-/// The forked trampoline: waits for the plan, sets its standard streams as the plan says,
-/// closes every other descriptor it inherited, and goes on as a re-executed one would.
-fn run_preforked(ends: ChildEnds) -> Result<u8, String> {
+/// The forked trampoline. It attaches to the supervisor and waits for one byte saying whether
+/// the sandbox gets its own network namespace, sent as soon as the supervisor has read the
+/// policy: the namespaces (the network one is the costly one, about 0.5 ms to create) are
+/// then made while the supervisor is still preparing the plan. Then it waits for the plan,
+/// sets its standard streams as the plan says, closes every other descriptor it inherited,
+/// and goes on as a re-executed one would.
+fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
     let ChildEnds { plan, status, events, replies, stdin, stdout, stderr, relay } = ends;
-    // The supervisor closes the pipe without a plan when it ends before running anything.
-    let Some(plan) = read_plan(plan)? else {
+    if !attach(supervisor_pid)? {
+        return Ok(crate::EXIT_INTERNAL);
+    }
+    let mut plan_pipe = std::fs::File::from(plan);
+    let mut network = [0u8; 1];
+    // The supervisor closes the pipe without a word when it ends before running anything.
+    match plan_pipe.read(&mut network) {
+        Ok(1) => {}
+        Ok(_) => return Ok(0),
+        Err(e) => return Err(format!("read plan: {e}")),
+    }
+    let new_net = match network[0] {
+        OWN_NETWORK => true,
+        HOST_NETWORK => false,
+        other => return Err(format!("plan: unexpected first byte {other:#04x}")),
+    };
+    let tier = unshare(new_net);
+    let plan = read_plan(&mut plan_pipe)?;
+    drop(plan_pipe);
+    let Some(plan) = plan else {
         return Ok(0);
     };
+    if plan.new_net != new_net || plan.supervisor_pid != supervisor_pid {
+        return Err("the plan contradicts what the supervisor announced".into());
+    }
     let stdio = plan.stdio.ok_or("the plan has no standard streams")?;
     let null = || {
         std::fs::OpenOptions::new()
@@ -626,7 +701,7 @@ fn run_preforked(ends: ChildEnds) -> Result<u8, String> {
     drop(stdin);
     let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
-    stage_a(&plan, status, events, replies, Some(relay))
+    stage_a(&plan, tier, status, events, replies, Some(relay))
 }
 
 /// Closes every descriptor above standard error but those in `keep` (sorted here, in place: no

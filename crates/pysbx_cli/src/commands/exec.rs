@@ -4,7 +4,6 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 
 use anyhow::Context;
 use clap::Args;
@@ -83,10 +82,13 @@ pub(crate) struct ExecArgs {
 /// The largest `--input` file: the value travels in the guard's configuration frame.
 const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
-/// The gate's rule engine. The rules are loaded on a background thread while the sandbox starts;
-/// the analyzer (the costly part) is compiled on the first module the gate cache cannot answer.
+/// The gate's rule engine, built as late as it can be: the rules are loaded when the gate first
+/// asks (on the sandbox's gate thread, once the trampoline has its plan, so loading does not
+/// compete with starting the sandbox for the CPU), and the analyzer (the costly part) is
+/// compiled on the first module the gate cache cannot answer.
 struct LazyEngine {
-    job: Mutex<Option<JoinHandle<anyhow::Result<EngineRules>>>>,
+    /// What to load, until it is loaded.
+    pending: Mutex<Option<(RuleOptions, pysbx_sandbox::Policy)>>,
     /// Once the rules are loaded: the gate cache (when verdicts are kept and its directory could
     /// be opened), or why the rules did not load.
     loaded: OnceLock<Result<Option<Cache>, String>>,
@@ -98,17 +100,15 @@ struct LazyEngine {
 }
 
 impl LazyEngine {
-    /// Starts loading the rules of `opts`, as the gate applies them under `policy` (see
-    /// [`EngineRules::grant`]).
-    fn start(
+    /// The engine for the rules of `opts`, as the gate applies them under `policy` (see
+    /// [`EngineRules::grant`]); nothing is loaded yet.
+    fn new(
         opts: RuleOptions,
         policy: &pysbx_sandbox::Policy,
         cache_root: Option<PathBuf>,
     ) -> Arc<Self> {
-        let policy = policy.clone();
-        let job = std::thread::spawn(move || EngineRules::load_granted(&opts, &policy));
         Arc::new(Self {
-            job: Mutex::new(Some(job)),
+            pending: Mutex::new(Some((opts, policy.clone()))),
             loaded: OnceLock::new(),
             rules: Mutex::new(None),
             engine: OnceLock::new(),
@@ -116,12 +116,16 @@ impl LazyEngine {
         })
     }
 
-    /// Waits for the rules; the gate cache keyed by them, or why they did not load.
+    /// Loads the rules (on the first call); the gate cache keyed by them, or why they did not
+    /// load.
     fn loaded(&self) -> &Result<Option<Cache>, String> {
         self.loaded.get_or_init(|| {
-            let job = self.job.lock().ok().and_then(|mut j| j.take());
-            match job.map(JoinHandle::join) {
-                Some(Ok(Ok(rules))) => {
+            let pending = self.pending.lock().ok().and_then(|mut p| p.take());
+            let Some((opts, policy)) = pending else {
+                return Err("the rule engine could not be built".into());
+            };
+            match EngineRules::load_granted(&opts, &policy) {
+                Ok(rules) => {
                     // The fingerprint is computed only for a cache that is kept.
                     let cache = self.cache_root.as_ref().and_then(|root| {
                         let fingerprint =
@@ -133,8 +137,7 @@ impl LazyEngine {
                     }
                     Ok(cache)
                 }
-                Some(Ok(Err(err))) => Err(format!("{err:#}")),
-                _ => Err("the rule engine could not be built".into()),
+                Err(err) => Err(format!("{err:#}")),
             }
         })
     }
@@ -254,18 +257,24 @@ pub(crate) fn policy_file(
 pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // First, while this process has one thread: the trampoline's start then overlaps reading
     // the configuration, the policy and the rules (see `Prefork`).
-    let trampoline = pysbx_sandbox::trampoline::Prefork::start();
+    let mut trampoline = pysbx_sandbox::trampoline::Prefork::start();
     let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.
         Some(p) if args.learn.is_none() => pysbx_sandbox::policy::load_policy_file(p)?,
         _ => pysbx_sandbox::Policy::default(),
     };
-    // The rules load while the sandbox starts. A learning run widens what the program may
+    // A learning run's kernel policy is a widened one, announced with its plan instead.
+    if let Some(t) = &mut trampoline
+        && args.learn.is_none()
+    {
+        t.announce(&policy);
+    }
+    // The rules load when the gate first asks. A learning run widens what the program may
     // write, so it neither reads nor writes the gate cache.
     let cache_root =
         (!args.no_cache && args.learn.is_none()).then(|| gate_cache_root(&policy)).flatten();
-    let lazy = (!args.no_gate).then(|| LazyEngine::start(args.rules.clone(), &policy, cache_root));
+    let lazy = (!args.no_gate).then(|| LazyEngine::new(args.rules.clone(), &policy, cache_root));
     let input = match &args.input {
         Some(path) => {
             let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
