@@ -197,12 +197,19 @@ fn stage_a(
             // Held (never written) until this process exits.
             let _alive = alive_w;
             send(&status, &Status::Child(child.as_raw()));
+            // Stage A writes nothing on the sandbox's streams: it lets go of them, so that the
+            // supervisor sees them end when the sandbox ends, not when this process has
+            // finished exiting. What it has to say from here on goes on the status pipe.
+            release_standard_streams();
             let (code, signal) = loop {
                 match waitpid(child, None) {
                     Ok(WaitStatus::Exited(_, code)) => break (Some(code), None),
                     Ok(WaitStatus::Signaled(_, sig, _)) => break (None, Some(sig as i32)),
                     Ok(_) | Err(nix::Error::EINTR) => {}
-                    Err(e) => return Err(format!("wait: {e}")),
+                    Err(e) => {
+                        send(&status, &Status::Error(format!("wait: {e}")));
+                        return Err(format!("wait: {e}"));
+                    }
                 }
             };
             // B is gone; its group and any orphans go too, and are reaped here.
@@ -218,6 +225,17 @@ fn stage_a(
             });
             send(&status, &Status::Exit { code, signal, cpu_s, max_rss_kb });
             Ok(0)
+        }
+    }
+}
+
+/// Points standard input, output and error at `/dev/null`.
+fn release_standard_streams() {
+    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+        let null = OwnedFd::from(null);
+        for fd in 0..=2 {
+            // The duplicates keep the numbers taken, so nothing else opened lands on them.
+            let _ = sys::dup_to(&null, fd).map(IntoRawFd::into_raw_fd);
         }
     }
 }

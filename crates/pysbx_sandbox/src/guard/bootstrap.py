@@ -87,11 +87,16 @@ def _pysbx_guard():
         except Exception:
             return p
 
+    # Configured paths pysbx found free of symbolic links, as they were when the run started,
+    # need no resolving (realpath is a lstat per component, in Python). Paths met later are
+    # always resolved: the program may have changed what they lead to.
+    _canonical = frozenset(cfg.get("canonical") or ())
+
     def _dirs(paths):
         out = []
         for p in paths:
             if p:
-                out.append(_norm(p).rstrip("/") or "/")
+                out.append((p if p in _canonical else _norm(p)).rstrip("/") or "/")
         return tuple(sorted(set(out)))
 
     _stdlib = _dirs(cfg["stdlib"])
