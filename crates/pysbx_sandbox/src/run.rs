@@ -461,7 +461,7 @@ fn run_inner(
     }
     let mut output: Option<serde_json::Value> = None;
     let mut output_notes: Vec<String> = net.pins.notes.clone();
-    let mut go_sent = false;
+    let mut decided = false;
     let mut status_done = false;
     let alerts = crate::alerts::Dispatcher::start(&policy.alerts);
     loop {
@@ -485,6 +485,8 @@ fn run_inner(
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
+        // Set when the guard's go-ahead is decided (once per run), applied below.
+        let mut decision = None;
         match msg {
             Msg::Status(Status::Child(pid)) => {
                 b_pid = Some(Pid::from_raw(pid));
@@ -495,6 +497,16 @@ fn run_inner(
             Msg::Status(Status::Tier(t)) => {
                 tier.layers.extend(t.layers);
                 tier_seen = true;
+                // Everything the decision needs but the guard's own layers is known now: unless
+                // those are required, the guard's configuration is sent before it asks, so its
+                // hello is answered without a round through this loop.
+                if !decided
+                    && repl.is_none()
+                    && !req.require.iter().any(|l| GUARD_LAYERS.contains(&l.as_str()))
+                {
+                    decided = true;
+                    decision = Some(go_decision(&tier, &req.require, entry_job.take(), None));
+                }
             }
             Msg::Status(Status::Error(e)) => setup_error = Some(e),
             Msg::Status(Status::Exit { code, signal, cpu_s, max_rss_kb }) => {
@@ -522,35 +534,10 @@ fn run_inner(
                             .unwrap_or(LayerState::Failed("not reported".into())),
                     );
                 }
-                let missing = tier.missing(&req.require);
-                let gated = match entry_job.take().map(std::thread::JoinHandle::join) {
-                    None if repl.is_some() => {
-                        if let Some(session) = &repl {
-                            session.set_tier(&tier);
-                        }
-                        Ok(crate::repl::SERVER.to_string())
-                    }
-                    None => Ok(String::new()),
-                    Some(Ok(Ok((source, found)))) => {
-                        events.extend(found);
-                        Ok(source)
-                    }
-                    Some(Ok(Err(e))) => Err(e),
-                    Some(Err(_)) => {
-                        Err(SandboxError::os("gate", std::io::Error::other("the gate panicked")))
-                    }
-                };
-                if missing.is_empty() && gated.is_ok() {
-                    let _ = go_tx.send(gated.ok().map(|source| (config.clone(), source)));
-                    go_sent = true;
-                } else if let Err(e) = gated {
-                    refused_by_gate = Some(e);
-                    let _ = go_tx.send(None);
-                    kill_tree(b_pid);
-                } else {
-                    refused = Some(missing.join("; "));
-                    let _ = go_tx.send(None);
-                    kill_tree(b_pid);
+                if !decided {
+                    decided = true;
+                    decision =
+                        Some(go_decision(&tier, &req.require, entry_job.take(), repl.as_ref()));
                 }
             }
             Msg::Event(e) => {
@@ -581,6 +568,21 @@ fn run_inner(
                     killed_for = Some(EndReason::Output);
                     kill_tree(b_pid);
                 }
+            }
+        }
+        match decision {
+            None => {}
+            Some(Ok((source, found))) => {
+                events.extend(found);
+                let _ = go_tx.send(Some((config.clone(), source)));
+            }
+            Some(Err(refusal)) => {
+                match refusal {
+                    Refusal::Gate(e) => refused_by_gate = Some(e),
+                    Refusal::Missing(m) => refused = Some(m),
+                }
+                let _ = go_tx.send(None);
+                kill_tree(b_pid);
             }
         }
     }
@@ -631,7 +633,6 @@ fn run_inner(
     if sandbox_reaped {
         process.wait();
     }
-    let _ = go_sent;
     if let Some(e) = refused_by_gate {
         return Err(e);
     }
@@ -650,6 +651,45 @@ fn run_inner(
         }
     }
     Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
+}
+
+/// The guard's layers, which its hello reports (see `guard/bootstrap.py`).
+const GUARD_LAYERS: [&str; 2] = ["guard", "import_gate"];
+
+/// Why the guard is not given its go-ahead.
+enum Refusal {
+    /// The static gate refused the entry program.
+    Gate(SandboxError),
+    /// Required layers that did not apply.
+    Missing(String),
+}
+
+/// The guard's go-ahead once the tier is known: the entry program's sanitized source and the
+/// gate's findings (waiting for the gate if it is still at work), or why the program must not
+/// run. In a REPL session the entry is pysbx's REPL server, and the session learns the tier.
+fn go_decision(
+    tier: &Tier,
+    require: &[String],
+    entry_job: Option<std::thread::JoinHandle<Result<GatedEntry, SandboxError>>>,
+    repl: Option<&crate::repl::ReplSession>,
+) -> Result<GatedEntry, Refusal> {
+    let missing = tier.missing(require);
+    let gated = match entry_job.map(std::thread::JoinHandle::join) {
+        None => match repl {
+            Some(session) => {
+                session.set_tier(tier);
+                Ok((crate::repl::SERVER.to_string(), Vec::new()))
+            }
+            None => Ok((String::new(), Vec::new())),
+        },
+        Some(Ok(result)) => result,
+        Some(Err(_)) => Err(SandboxError::os("gate", std::io::Error::other("the gate panicked"))),
+    };
+    match gated {
+        Err(e) => Err(Refusal::Gate(e)),
+        Ok(_) if !missing.is_empty() => Err(Refusal::Missing(missing.join("; "))),
+        Ok(ok) => Ok(ok),
+    }
 }
 
 /// Removes the private directory. With a mount namespace it was only the mount point of the
@@ -764,11 +804,10 @@ fn classify(
     mk(EndReason::Exit, format!("exited with {}", code.unwrap_or(0)))
 }
 
-fn gate_entry(
-    gate: &Gate,
-    path: &Path,
-    bytes: &[u8],
-) -> Result<(String, Vec<Event>), SandboxError> {
+/// The entry program as the gate lets it run (its sanitized source) and the gate's findings.
+type GatedEntry = (String, Vec<Event>);
+
+fn gate_entry(gate: &Gate, path: &Path, bytes: &[u8]) -> Result<GatedEntry, SandboxError> {
     match gate(path, bytes) {
         GateReply::Allow { source, findings } => Ok((source, gate_events(path, &findings))),
         GateReply::Refuse { reason, .. } => {
