@@ -71,3 +71,23 @@ fn recursion_limit_is_set_and_capped() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), format!("{limit}\n{limit}\n"));
 }
+
+/// From a terminal, the program reads what is typed through a pipe pysbx writes: the terminal
+/// itself stays with pysbx (no `TIOCSTI`, no terminal settings for the sandbox to change).
+#[test]
+fn typed_input_reaches_the_program_but_not_the_terminal() {
+    let s = Scratch::new();
+    let script = s.write(
+        "ask.py",
+        "import sys\nprint('stdin is a terminal:', sys.stdin.isatty(), flush=True)\nline = input()\nprint('got', line[::-1])\n",
+    );
+    let mut cmd = s.exec();
+    // The pseudo-terminal is standard input (the scratch command's default is `/dev/null`).
+    cmd.arg("--no-gate").arg(&script).env("TERM", "dumb").stdin(Stdio::inherit());
+    let mut session = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn pysbx");
+    session.exp_string("stdin is a terminal: False").expect("the program starts");
+    session.send_line("typed at the terminal").expect("type a line");
+    // Reversed by the program, so the terminal's own echo of the typed line cannot match.
+    session.exp_string("got lanimret eht ta depyt").expect("the program read the line");
+    session.exp_eof().expect("pysbx ends with the program");
+}
