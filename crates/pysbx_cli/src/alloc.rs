@@ -4,9 +4,9 @@
 //! thread caches pay (a scan spent 18% of its CPU in glibc's malloc, 4% in jemalloc's). `pysbx
 //! exec` (and the REPL) allocate little, but start threads: under jemalloc each new thread
 //! sets up an arena of its own and a thread cache on its first allocation, about 25 page
-//! faults each; the trampoline (this binary re-executed by the supervisor, and stage B forked
-//! from it until it executes the interpreter) pays for its thread cache and for jemalloc's
-//! fork handlers. Measured on a hello-world run, jemalloc cost about 370 page faults and 1.5
+//! faults each; the trampoline (forked from `pysbx exec`, or this binary re-executed, and
+//! stage B forked from it until it executes the interpreter) pays for its thread cache and
+//! for jemalloc's fork handlers. Measured on a hello-world run, jemalloc cost about 370 page faults and 1.5
 //! to 3 ms of CPU over glibc's allocator. So a constructor, run by the dynamic loader before
 //! `main` and before Rust's runtime starts, picks the system allocator when `argv[1]` names
 //! one of these commands (subcommands come first: pysbx has no global options) or the

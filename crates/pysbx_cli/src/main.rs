@@ -23,7 +23,7 @@ static ALLOCATOR: pysbx_arena::WithRegions<alloc::PysbxAlloc> =
     pysbx_arena::WithRegions(alloc::PysbxAlloc);
 
 fn main() -> ExitCode {
-    // The sandbox re-executes this binary as its trampoline; that path must run before anything
+    // The sandbox may re-execute this binary as its trampoline; that path must run before anything
     // else touches the process (no argument parsing, no threads).
     if let Some(code) = pysbx_sandbox::trampoline::dispatch_if_trampoline() {
         return code;

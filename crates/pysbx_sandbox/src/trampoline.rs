@@ -1,7 +1,8 @@
-//! The trampoline: the re-executed `pysbx` process that confines itself, then execs Python.
+//! The trampoline: the `pysbx` process that confines itself, then execs Python.
 //!
-//! The supervisor starts `pysbx __pysbx-trampoline PLAN STATUS EVW EVR` with four inherited
-//! descriptors. Stage A (this process) reads the plan, starts a new session, arms the
+//! It is either forked by `pysbx exec` before it starts any thread ([`Prefork`]) or started as
+//! `pysbx __pysbx-trampoline PLAN STATUS EVW EVR` with four inherited descriptors; both run
+//! the same stages. Stage A (this process) reads the plan, starts a new session, arms the
 //! parent-death signal, unshares the namespaces and forks. Stage B (the child, pid 1 of the new
 //! pid namespace) mounts, drops the uid, closes descriptors, sets rlimits, no_new_privs,
 //! Landlock and seccomp, reports the tier and executes the interpreter. Stage A waits for B and
