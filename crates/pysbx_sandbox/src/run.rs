@@ -314,9 +314,18 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
-    // The plan is out: the trampoline confines itself while the guard's bytecode is read (or
-    // compiled once) and the entry program is gated. Neither is needed before the interpreter
-    // has started, so they wait until now rather than compete with the plan for the CPU.
+    // The plan is out and the trampoline confines itself: on two cores, every thread the
+    // supervisor started now would take the CPU from it. So the supervisor waits for stage B's
+    // tier (sent just before the interpreter is executed) and only then reads the guard's
+    // bytecode, gates the entry program and starts its forwarders, none of which is needed
+    // before the interpreter has started. Not with the network relay, whose listeners stage A
+    // hands over during its set-up.
+    let mut status_reader = std::io::BufReader::new(std::fs::File::from(status_r));
+    if relay_ours.is_none() {
+        for status in wait_for_setup(&mut status_reader, deadline_of(started, policy)) {
+            let _ = tx.send(Msg::Status(status));
+        }
+    }
     let boot = {
         let interp = interp.clone();
         std::thread::spawn(move || boot_frame(&interp))
@@ -384,7 +393,7 @@ fn run_inner(
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            let mut r = std::io::BufReader::new(std::fs::File::from(status_r));
+            let mut r = status_reader;
             let mut line = String::new();
             while std::io::BufRead::read_line(&mut r, &mut line).is_ok_and(|n| n > 0) {
                 if let Ok(status) = serde_json::from_str::<Status>(&line) {
@@ -407,7 +416,7 @@ fn run_inner(
     let mut entry_job = entry_job;
     drop(tx);
 
-    let mut deadline = started + Duration::from_secs(policy.limits.wall_s);
+    let mut deadline = deadline_of(started, policy);
     let mut tier = Tier::default();
     let mut b_pid: Option<Pid> = None;
     let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
@@ -651,6 +660,54 @@ fn run_inner(
         }
     }
     Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
+}
+
+/// When a run started at `started` has used up its wall time.
+fn deadline_of(started: Instant, policy: &Policy) -> Instant {
+    started + Duration::from_secs(policy.limits.wall_s)
+}
+
+/// The longest the supervisor waits for the trampoline's set-up before it starts its own
+/// helpers anyway (the set-up takes milliseconds; the wall clock still applies afterwards).
+const SETUP_WAIT: Duration = Duration::from_secs(2);
+
+/// Reads the trampoline's status lines until stage B reports its tier (or an error, its end,
+/// or the end of the pipe), for at most [`SETUP_WAIT`] and never past `deadline`; returns what
+/// was read, for the main loop to handle in order. Lines after the tier stay in the reader.
+fn wait_for_setup(
+    reader: &mut std::io::BufReader<std::fs::File>,
+    deadline: Instant,
+) -> Vec<Status> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::io::BufRead;
+    use std::os::fd::AsFd;
+    let until = deadline.min(Instant::now() + SETUP_WAIT);
+    let mut seen = Vec::new();
+    let mut line = String::new();
+    loop {
+        if reader.buffer().is_empty() {
+            let left = until.saturating_duration_since(Instant::now());
+            let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            let mut fds = [PollFd::new(reader.get_ref().as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(ms)) {
+                Ok(0) => return seen,
+                Ok(_) => {}
+                Err(nix::Error::EINTR) => continue,
+                Err(_) => return seen,
+            }
+        }
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return seen,
+            Ok(_) => {}
+        }
+        let Ok(status) = serde_json::from_str::<Status>(&line) else { continue };
+        let done = !matches!(status, Status::Child(_));
+        seen.push(status);
+        if done {
+            return seen;
+        }
+    }
 }
 
 /// The guard's layers, which its hello reports (see `guard/bootstrap.py`).
