@@ -210,8 +210,9 @@ fn run_inner(
         &req.policy
     };
 
-    // The entry program goes through the gate while the sandbox starts (the gate may need to
-    // load and compile its rules first); user code starts only after its answer.
+    // The entry program is read now and goes through the gate while the interpreter starts (the
+    // gate may need to load and compile its rules first); user code starts only after its
+    // answer.
     let entry: Option<(PathBuf, Vec<u8>)> = match &req.program {
         Program::File { path, .. } => {
             let bytes = std::fs::read(path)
