@@ -327,14 +327,6 @@ fn run_inner(
             let _ = tx.send(Msg::Status(status));
         }
     }
-    let boot = {
-        let interp = interp.clone();
-        std::thread::spawn(move || boot_frame(&interp))
-    };
-    let entry_job = entry.map(|(path, bytes)| {
-        let gate = req.gate.clone();
-        std::thread::spawn(move || gate_entry(&gate, &path, &bytes))
-    });
 
     let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
     let relay = relay_ours.and_then(|ours| {
@@ -410,11 +402,14 @@ fn run_inner(
         let tx = tx.clone();
         let gate = req.gate.clone();
         let repl = repl.clone().map(|s| (s, repl_output));
+        let interp = interp.clone();
         std::thread::spawn(move || {
-            guard_loop(guard_r, reply_w, boot, &gate, &tx, &go_rx, repl);
+            guard_loop(guard_r, reply_w, &interp, &gate, &tx, &go_rx, repl);
         });
     }
-    let mut entry_job = entry_job;
+    // Gated when the go-ahead is decided (the tier is in by then, and the guard asks for its
+    // configuration only once the interpreter has started).
+    let mut entry = entry;
     drop(tx);
 
     let mut deadline = deadline_of(started, policy);
@@ -515,7 +510,8 @@ fn run_inner(
                     && !req.require.iter().any(|l| GUARD_LAYERS.contains(&l.as_str()))
                 {
                     decided = true;
-                    decision = Some(go_decision(&tier, &req.require, entry_job.take(), None));
+                    decision =
+                        Some(go_decision(&tier, &req.require, &req.gate, entry.take(), None));
                 }
             }
             Msg::Status(Status::Error(e)) => setup_error = Some(e),
@@ -546,8 +542,13 @@ fn run_inner(
                 }
                 if !decided {
                     decided = true;
-                    decision =
-                        Some(go_decision(&tier, &req.require, entry_job.take(), repl.as_ref()));
+                    decision = Some(go_decision(
+                        &tier,
+                        &req.require,
+                        &req.gate,
+                        entry.take(),
+                        repl.as_ref(),
+                    ));
                 }
             }
             Msg::Event(e) => {
@@ -722,17 +723,18 @@ enum Refusal {
     Missing(String),
 }
 
-/// The guard's go-ahead once the tier is known: the entry program's sanitized source and the
-/// gate's findings (waiting for the gate if it is still at work), or why the program must not
-/// run. In a REPL session the entry is pysbx's REPL server, and the session learns the tier.
+/// The guard's go-ahead once the tier is known: the entry program (its path and bytes) as the
+/// gate lets it run, with the gate's findings, or why the program must not run. In a REPL
+/// session the entry is pysbx's REPL server, and the session learns the tier.
 fn go_decision(
     tier: &Tier,
     require: &[String],
-    entry_job: Option<std::thread::JoinHandle<Result<GatedEntry, SandboxError>>>,
+    gate: &Gate,
+    entry: Option<(PathBuf, Vec<u8>)>,
     repl: Option<&crate::repl::ReplSession>,
 ) -> Result<GatedEntry, Refusal> {
     let missing = tier.missing(require);
-    let gated = match entry_job.map(std::thread::JoinHandle::join) {
+    let gated = match entry {
         None => match repl {
             Some(session) => {
                 session.set_tier(tier);
@@ -740,8 +742,13 @@ fn go_decision(
             }
             None => Ok((String::new(), Vec::new())),
         },
-        Some(Ok(result)) => result,
-        Some(Err(_)) => Err(SandboxError::os("gate", std::io::Error::other("the gate panicked"))),
+        // A gate that panics refuses the program; it does not take the supervisor down.
+        Some((path, bytes)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gate_entry(gate, &path, &bytes)
+        }))
+        .unwrap_or_else(|_| {
+            Err(SandboxError::os("gate", std::io::Error::other("the gate panicked")))
+        }),
     };
     match gated {
         Err(e) => Err(Refusal::Gate(e)),
@@ -955,7 +962,7 @@ fn boot_frame(interp: &Interpreter) -> Vec<u8> {
 fn guard_loop(
     from_child: OwnedFd,
     to_child: OwnedFd,
-    boot: std::thread::JoinHandle<Vec<u8>>,
+    interp: &Interpreter,
     gate: &Gate,
     tx: &mpsc::Sender<Msg>,
     go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
@@ -964,12 +971,11 @@ fn guard_loop(
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
     // The loader waits for the guard before anything else; without it the child ends (125).
-    match boot.join() {
-        Ok(frame) if w.write_all(&frame).is_ok() => {}
-        _ => {
-            let _ = tx.send(Msg::GuardEof);
-            return;
-        }
+    // The guard's bytecode is read from the cache (or compiled once) here, while the
+    // interpreter starts.
+    if w.write_all(&boot_frame(interp)).is_err() {
+        let _ = tx.send(Msg::GuardEof);
+        return;
     }
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
