@@ -1,6 +1,7 @@
-//! Starting the trampoline: either taking over one forked early ([`Prefork`]) or re-executing
-//! `pysbx` as `pysbx __pysbx-trampoline ...`. Either way the supervisor ends up with the same
-//! pipes, and sends the plan on the first of them.
+//! Starting the trampoline: either taking over one forked early
+//! ([`crate::trampoline::Prefork`]) or re-executing `pysbx` as `pysbx __pysbx-trampoline ...`.
+//! Either way the supervisor ends up with the same pipes, and sends the plan on the first of
+//! them.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Command, Stdio};

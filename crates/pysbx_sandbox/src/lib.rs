@@ -1,6 +1,6 @@
 //! The sandbox: runtime policy, the confined child launcher, the in-child guard and events.
 //!
-//! [`run`] runs one program: it resolves the interpreter, passes the entry program through the
+//! [`run()`] runs one program: it resolves the interpreter, passes the entry program through the
 //! static gate (a callback, so this crate knows nothing of rules), starts the [`trampoline`]
 //! (forked early by `pysbx exec` while it has one thread, see [`trampoline::Prefork`], else
 //! `pysbx` re-executed) that confines itself (namespaces, uid drop, rlimits, Landlock, seccomp)

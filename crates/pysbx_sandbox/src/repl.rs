@@ -1,6 +1,6 @@
 //! Interactive sessions: one persistent confined interpreter that runs inputs one at a time.
 //!
-//! A session is an ordinary sandboxed run ([`crate::run`] with [`crate::Program::Repl`]) whose
+//! A session is an ordinary sandboxed run ([`crate::run()`] with [`crate::Program::Repl`]) whose
 //! entry is pysbx's own REPL server (`guard/repl.py`, trusted like the bootstrap). The server
 //! asks for each input over the guard pipe; the supervisor's guard thread answers by calling
 //! the session's front end, which reads, scans and sanitizes the input (the sandbox knows

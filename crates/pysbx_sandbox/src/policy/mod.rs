@@ -1,6 +1,6 @@
 //! The runtime policy: what a sandboxed program may read, write, connect to, spawn and use.
 //!
-//! A [`Policy`] is the validated form; [`load`] reads it from YAML with `file:line:col` errors.
+//! A [`Policy`] is the validated form; `load` reads it from YAML with `file:line:col` errors.
 //! Every field has a default, and [`Policy::default`] is the strict default policy.
 
 mod load;
