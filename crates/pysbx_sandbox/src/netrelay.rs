@@ -252,6 +252,13 @@ fn network_of(ip: IpAddr, prefix: u8) -> IpAddr {
     }
 }
 
+/// The socket pair stage A hands the relay's listeners over (`SOCK_SEQPACKET`, close-on-exec).
+pub(crate) fn relay_socketpair() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+    socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+        .map_err(std::io::Error::from)
+}
+
 /// Whether the sandbox gets its own network namespace under `policy` (the plan's `new_net`):
 /// always, unless a rule needs the host's network (see [`host_network_reason`]).
 pub(crate) fn own_network(policy: &Policy) -> bool {
@@ -440,11 +447,7 @@ impl NetSetup {
         if !self.relays() {
             return Ok(None);
         }
-        use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
-        let (a, b) =
-            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
-                .map_err(std::io::Error::from)?;
-        Ok(Some((a, b)))
+        relay_socketpair().map(Some)
     }
 
     /// Starts the relay on our end of [`NetSetup::channel`].

@@ -230,10 +230,14 @@ fn stage_a(
     }
 }
 
+/// `/dev/null`, open for reading and writing.
+fn dev_null() -> std::io::Result<OwnedFd> {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/null").map(OwnedFd::from)
+}
+
 /// Points standard input, output and error at `/dev/null`.
 fn release_standard_streams() {
-    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
-        let null = OwnedFd::from(null);
+    if let Ok(null) = dev_null() {
         for fd in 0..=2 {
             // The duplicates keep the numbers taken, so nothing else opened lands on them.
             let _ = sys::dup_to(&null, fd).map(IntoRawFd::into_raw_fd);
@@ -394,11 +398,7 @@ fn stage_b(
         let _ =
             nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
     }
-    let last = u32::try_from(exec_fd).unwrap_or(u32::MAX);
-    let alive_last = u32::try_from(alive_fd).unwrap_or(u32::MAX);
-    let closed = sys::close_range(6, last - 1)
-        .and_then(|()| sys::close_range(last + 1, alive_last - 1))
-        .and_then(|()| sys::close_range(alive_last + 1, u32::MAX));
+    let closed = close_all_but(&mut [GUARD_OUT_FD, GUARD_IN_FD, STATUS_FD, exec_fd, alive_fd]);
     tier.set(
         "fds",
         match closed {
@@ -558,11 +558,7 @@ impl Prefork {
         let (stdin_r, stdin_w) = pipe()?;
         let (stdout_r, stdout_w) = pipe()?;
         let (stderr_r, stderr_w) = pipe()?;
-        let (relay_ours, relay_theirs) = {
-            use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
-            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
-                .ok()?
-        };
+        let (relay_ours, relay_theirs) = crate::netrelay::relay_socketpair().ok()?;
         let supervisor_pid = i32::try_from(std::process::id()).ok()?;
         match sys::fork().ok()? {
             sys::Forked::Child => {
@@ -698,14 +694,7 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
         return Err("the plan contradicts what the supervisor announced".into());
     }
     let stdio = plan.stdio.ok_or("the plan has no standard streams")?;
-    let null = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-            .map(OwnedFd::from)
-            .map_err(|e| format!("/dev/null: {e}"))
-    };
+    let null = || dev_null().map_err(|e| format!("/dev/null: {e}"));
     let onto = |fd: &OwnedFd, target: i32| {
         // The duplicate's number is the fixed one; it must outlive this scope.
         sys::dup_to(fd, target).map(IntoRawFd::into_raw_fd).map_err(|e| format!("stdio: {e}"))

@@ -83,9 +83,9 @@ pub(crate) struct ExecArgs {
 const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
 /// The gate's rule engine, built as late as it can be: the rules are loaded when the gate first
-/// asks (on the sandbox's gate thread, once the trampoline has its plan, so loading does not
-/// compete with starting the sandbox for the CPU), and the analyzer (the costly part) is
-/// compiled on the first module the gate cache cannot answer.
+/// asks (once the sandbox is set up and the interpreter starts, so loading does not compete
+/// with the sandbox's set-up for the CPU), and the analyzer (the costly part) is compiled on
+/// the first module the gate cache cannot answer.
 struct LazyEngine {
     /// What to load, until it is loaded.
     pending: Mutex<Option<(RuleOptions, pysbx_sandbox::Policy)>>,
