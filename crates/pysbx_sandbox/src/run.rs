@@ -1146,12 +1146,11 @@ fn canonical_paths<'a>(
     if under_root {
         return Vec::new();
     }
-    let mut out: Vec<&Path> = paths
-        .filter(|p| std::fs::canonicalize(p).is_ok_and(|c| &c == *p))
-        .map(PathBuf::as_path)
-        .collect();
+    // Each path once (the prefixes are often one directory), then one `canonicalize` each.
+    let mut out: Vec<&Path> = paths.map(PathBuf::as_path).collect();
     out.sort();
     out.dedup();
+    out.retain(|p| std::fs::canonicalize(p).is_ok_and(|c| c == *p));
     out
 }
 
@@ -1332,6 +1331,71 @@ impl HandedDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tier_with(layer: &str, state: LayerState) -> Tier {
+        let mut tier = Tier::default();
+        tier.set(layer, state);
+        tier
+    }
+
+    fn entry() -> Option<(PathBuf, Vec<u8>)> {
+        Some((PathBuf::from("/work/main.py"), b"print(1)\n".to_vec()))
+    }
+
+    /// The go-ahead, decided when the tier arrives: the gate's answer is what runs, a required
+    /// layer that failed or was never reported refuses, and a gate that refuses or panics
+    /// refuses first (the program is refused for what it is before the machine is blamed).
+    #[test]
+    fn the_go_ahead_refuses_for_missing_layers_and_for_the_gate() {
+        let require = vec!["seccomp".to_string()];
+        let held = tier_with("seccomp", LayerState::Applied("set".into()));
+        let failed = tier_with("seccomp", LayerState::Failed("no filter".into()));
+        let rewrite: Gate = Arc::new(|_: &Path, _: &[u8]| GateReply::Allow {
+            source: "print(2)\n".into(),
+            findings: Vec::new(),
+        });
+        let refuse: Gate = Arc::new(|_: &Path, _: &[u8]| GateReply::Refuse {
+            reason: "refused by a rule".into(),
+            findings: Vec::new(),
+        });
+        let panics: Gate = Arc::new(|_: &Path, _: &[u8]| panic!("a broken gate"));
+
+        let Ok((source, _)) = go_decision(&held, &require, &rewrite, entry(), None) else {
+            panic!("every required layer holds and the gate allows")
+        };
+        assert_eq!(source, "print(2)\n", "the gate's version runs, not the original");
+        assert!(matches!(
+            go_decision(&failed, &require, &rewrite, entry(), None),
+            Err(Refusal::Missing(m)) if m.contains("seccomp: no filter")
+        ));
+        assert!(matches!(
+            go_decision(&Tier::default(), &require, &rewrite, entry(), None),
+            Err(Refusal::Missing(m)) if m.contains("seccomp: not attempted")
+        ));
+        assert!(matches!(
+            go_decision(&failed, &require, &refuse, entry(), None),
+            Err(Refusal::Gate(_))
+        ));
+        assert!(matches!(
+            go_decision(&held, &require, &panics, entry(), None),
+            Err(Refusal::Gate(e)) if e.to_string().contains("the gate panicked")
+        ));
+    }
+
+    /// The go-ahead is decided before the hello only when no layer the hello reports is
+    /// required: the names here must be the ones the bootstrap's hello carries.
+    #[test]
+    fn the_guard_layers_are_those_its_hello_reports() {
+        let start = BOOTSTRAP.find(r#"_send({"t": "hello""#).expect("the bootstrap says hello");
+        let hello = &BOOTSTRAP[start..];
+        let hello = &hello[..hello.find("})").expect("one dict") + 2];
+        let named: Vec<&str> = hello
+            .match_indices("\": \"")
+            .filter_map(|(at, _)| hello[..at].rfind('"').map(|open| &hello[open + 1..at]))
+            .filter(|name| *name != "t")
+            .collect();
+        assert_eq!(named, GUARD_LAYERS.to_vec(), "{hello}");
+    }
 
     #[test]
     fn only_paths_without_symbolic_links_are_marked_canonical() {
