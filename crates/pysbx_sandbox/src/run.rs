@@ -227,10 +227,7 @@ fn run_inner(
         _ => None,
     };
     let mut events: Vec<Event> = Vec::new();
-    let private = tempfile::Builder::new()
-        .prefix("pysbx-")
-        .tempdir()
-        .map_err(|e| SandboxError::os("create the private directory", e))?;
+    let private = make_private_dir()?;
     let private_dir = private.path().to_path_buf();
     // Made by stage B: in the private tmpfs, or on the host when there is no mount namespace.
     let work = private_dir.join("work");
@@ -755,6 +752,44 @@ fn go_decision(
         Ok(_) if !missing.is_empty() => Err(Refusal::Missing(missing.join("; "))),
         Ok(ok) => Ok(ok),
     }
+}
+
+/// Where private directories are made: a shared RAM filesystem when there is one.
+const RAM_DIR: &str = "/dev/shm";
+
+/// Creates the private directory: in `/dev/shm` when it is a tmpfs that every user may create
+/// in (mode 1777, as `/tmp`), else in `$TMPDIR`.
+///
+/// With a mount namespace the host directory is only the mount point of the sandbox's tmpfs,
+/// and nothing is ever written to it; on a RAM filesystem making and removing it touches no
+/// disk. On a disk filesystem it costs a journal update each way, and where the filesystem
+/// discards freed blocks at once (ext4 mounted with `discard`, common on virtual machines)
+/// removing it waited 0.15-0.45 ms (up to 2 ms) for the device at the end of every run.
+fn make_private_dir() -> Result<tempfile::TempDir, SandboxError> {
+    let ram = Path::new(RAM_DIR);
+    if shared_ram_dir(ram)
+        && let Ok(dir) = tempfile::Builder::new().prefix("pysbx-").tempdir_in(ram)
+    {
+        return Ok(dir);
+    }
+    tempfile::Builder::new()
+        .prefix("pysbx-")
+        .tempdir()
+        .map_err(|e| SandboxError::os("create the private directory", e))
+}
+
+/// Whether `dir` is a tmpfs directory with `/tmp`'s permissions (sticky, writable by all), so
+/// that a private directory made there cannot be removed or replaced by another user.
+fn shared_ram_dir(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    meta.is_dir()
+        && meta.mode() & 0o1777 == 0o1777
+        && meta.uid() == 0
+        && nix::sys::statfs::statfs(dir)
+            .is_ok_and(|fs| fs.filesystem_type() == nix::sys::statfs::TMPFS_MAGIC)
 }
 
 /// Removes the private directory. With a mount namespace it was only the mount point of the
@@ -1395,6 +1430,30 @@ mod tests {
             .filter(|name| *name != "t")
             .collect();
         assert_eq!(named, GUARD_LAYERS.to_vec(), "{hello}");
+    }
+
+    #[test]
+    fn private_directories_go_to_a_shared_ram_filesystem_only() {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        // A private (0700) directory, a world-writable one without the sticky bit, and a file.
+        assert!(!shared_ram_dir(scratch.path()));
+        let open = scratch.path().join("open");
+        std::fs::create_dir(&open).expect("mkdir");
+        std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .expect("chmod");
+        assert!(!shared_ram_dir(&open));
+        let file = scratch.path().join("file");
+        std::fs::write(&file, "").expect("write");
+        assert!(!shared_ram_dir(&file));
+        assert!(!shared_ram_dir(Path::new("/nonexistent")));
+        let ram = Path::new(RAM_DIR);
+        let dir = make_private_dir().expect("a private directory");
+        if shared_ram_dir(ram) {
+            assert_eq!(dir.path().parent(), Some(ram));
+        } else {
+            assert!(dir.path().starts_with(std::env::temp_dir()), "{}", dir.path().display());
+        }
+        assert!(dir.path().is_dir());
     }
 
     #[test]
