@@ -2,8 +2,9 @@
 //! action and test arguments (clone flags, socket families, ioctl requests, the one allowed
 //! `execveat`).
 //!
-//! Layout: check the architecture (kill on mismatch, and on x32 numbers), then one block per
-//! filtered system call, then allow. Denials return `EPERM` so Python raises a readable
+//! Layout: check the architecture (kill on mismatch, and on x32 numbers), then a binary search
+//! on the system call number whose leaves hold one block per filtered call (see [`search`]);
+//! a number without a block is allowed. Denials return `EPERM` so Python raises a readable
 //! `PermissionError`; `clone3` returns `ENOSYS` so the C library falls back to `clone`, whose
 //! flags the filter can inspect.
 
@@ -13,8 +14,8 @@ use crate::plan::ConfinePlan;
 
 const BPF_LD_W_ABS: u16 = 0x20;
 const BPF_JEQ_K: u16 = 0x15;
-#[cfg(target_arch = "x86_64")]
 const BPF_JGE_K: u16 = 0x35;
+const BPF_JA: u16 = 0x05;
 const BPF_JSET_K: u16 = 0x45;
 const BPF_RET_K: u16 = 0x06;
 
@@ -191,8 +192,6 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
 }
 
 fn assemble(rules: &[(i64, Check)]) -> Result<Vec<sock_filter>, String> {
-    // Every jump is forward and short: each block carries its own returns, so no jump crosses
-    // more than one block (classic BPF offsets are 8 bits).
     let mut out = vec![
         stmt(BPF_LD_W_ABS, OFF_ARCH),
         jump(BPF_JEQ_K, AUDIT_ARCH, 1, 0)?,
@@ -205,32 +204,80 @@ fn assemble(rules: &[(i64, Check)]) -> Result<Vec<sock_filter>, String> {
         out.push(jump(BPF_JGE_K, 0x4000_0000, 0, 1)?);
         out.push(stmt(BPF_RET_K, RET_KILL_PROCESS));
     }
+    // The first rule of each number decides it, as in a linear scan; sorted for the search.
+    let mut sorted: Vec<(u32, &Check)> = Vec::with_capacity(rules.len());
     for (nr, check) in rules {
         let nr = u32::try_from(*nr).map_err(|_| format!("bad syscall number {nr}"))?;
-        let mut body = block(check);
-        let conditional = !matches!(check, Check::Deny(_));
-        let (allow_at, deny_at) = (body.len(), body.len() + 1);
-        if conditional {
-            body.push(Insn::Ret(RET_ALLOW));
-            body.push(Insn::Ret(errno(libc::EPERM)));
-        }
-        out.push(jump(BPF_JEQ_K, nr, 0, body.len())?);
-        for (i, insn) in body.iter().enumerate() {
-            let target = |t: Target| match t {
-                Target::At(j) => j,
-                Target::Allow => allow_at,
-                Target::Deny => deny_at,
-            };
-            let rel = |t: Target| target(t).checked_sub(i + 1).ok_or("backward seccomp jump");
-            out.push(match insn {
-                Insn::Load(off) => stmt(BPF_LD_W_ABS, *off),
-                Insn::Ret(k) => stmt(BPF_RET_K, *k),
-                Insn::JumpEq(k, t, f) => jump(BPF_JEQ_K, *k, rel(*t)?, rel(*f)?)?,
-                Insn::JumpSet(k, t, f) => jump(BPF_JSET_K, *k, rel(*t)?, rel(*f)?)?,
-            });
+        if !sorted.iter().any(|(seen, _)| *seen == nr) {
+            sorted.push((nr, check));
         }
     }
-    out.push(stmt(BPF_RET_K, RET_ALLOW));
+    sorted.sort_by_key(|(nr, _)| *nr);
+    out.extend(search(&sorted)?);
+    Ok(out)
+}
+
+/// The most numbers a leaf of the search tests one after the other.
+const LEAF: usize = 3;
+
+/// A binary search over `rules` (sorted by number): each node sends the numbers at or above
+/// its middle key to its right half, and a leaf tests its few numbers in turn, then allows.
+///
+/// Why not one block after the other: the kernel walks a new filter once per system call
+/// number when it is installed, to find the calls it may always allow without running the
+/// filter, and then the filter for every call it could not so decide. With some seventy
+/// blocks in a row both walks passed every block: installing the filter took 0.17 ms, about
+/// 2 µs per block (a throwaway C program timing `seccomp(2)` on this machine), on the path of
+/// every run. The search reaches any number in a handful of comparisons.
+fn search(rules: &[(u32, &Check)]) -> Result<Vec<sock_filter>, String> {
+    if rules.len() <= LEAF {
+        let mut out = Vec::new();
+        for (nr, check) in rules {
+            out.extend(block_for(*nr, check)?);
+        }
+        out.push(stmt(BPF_RET_K, RET_ALLOW));
+        return Ok(out);
+    }
+    let mid = rules.len() / 2;
+    let (left, right) = (search(&rules[..mid])?, search(&rules[mid..])?);
+    let mut out = Vec::with_capacity(left.len() + right.len() + 2);
+    if left.len() <= usize::from(u8::MAX) {
+        out.push(jump(BPF_JGE_K, rules[mid].0, left.len(), 0)?);
+    } else {
+        // Past the reach of a conditional jump's 8 bits: through an unconditional one.
+        out.push(jump(BPF_JGE_K, rules[mid].0, 0, 1)?);
+        let far = u32::try_from(left.len()).map_err(|_| "seccomp filter too long".to_string())?;
+        out.push(stmt(BPF_JA, far));
+    }
+    out.extend(left);
+    out.extend(right);
+    Ok(out)
+}
+
+/// One system call's block: its number tested, then the check, which always returns.
+fn block_for(nr: u32, check: &Check) -> Result<Vec<sock_filter>, String> {
+    let mut body = block(check);
+    let conditional = !matches!(check, Check::Deny(_));
+    let (allow_at, deny_at) = (body.len(), body.len() + 1);
+    if conditional {
+        body.push(Insn::Ret(RET_ALLOW));
+        body.push(Insn::Ret(errno(libc::EPERM)));
+    }
+    let mut out = vec![jump(BPF_JEQ_K, nr, 0, body.len())?];
+    for (i, insn) in body.iter().enumerate() {
+        let target = |t: Target| match t {
+            Target::At(j) => j,
+            Target::Allow => allow_at,
+            Target::Deny => deny_at,
+        };
+        let rel = |t: Target| target(t).checked_sub(i + 1).ok_or("backward seccomp jump");
+        out.push(match insn {
+            Insn::Load(off) => stmt(BPF_LD_W_ABS, *off),
+            Insn::Ret(k) => stmt(BPF_RET_K, *k),
+            Insn::JumpEq(k, t, f) => jump(BPF_JEQ_K, *k, rel(*t)?, rel(*f)?)?,
+            Insn::JumpSet(k, t, f) => jump(BPF_JSET_K, *k, rel(*t)?, rel(*f)?)?,
+        });
+    }
     Ok(out)
 }
 
@@ -316,6 +363,7 @@ mod tests {
                     };
                     pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
                 }
+                BPF_JA => pc += 1 + insn.k as usize,
                 BPF_RET_K => return insn.k,
                 other => panic!("unexpected opcode {other:#x}"),
             }
@@ -369,6 +417,109 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), errno(libc::EPERM));
+    }
+
+    /// What the rules decide, read as a list: the first rule of the number, or allow.
+    fn decide(rules: &[(i64, Check)], nr: i64, args: [u64; 6]) -> u32 {
+        let lo = |arg: &u32| args[*arg as usize] as u32;
+        let verdict = |ok: bool| if ok { RET_ALLOW } else { errno(libc::EPERM) };
+        match rules.iter().find(|(n, _)| *n == nr).map(|(_, check)| check) {
+            None => RET_ALLOW,
+            Some(Check::Deny(e)) => errno(*e),
+            Some(Check::ArgIn { arg, allowed }) => verdict(allowed.contains(&lo(arg))),
+            Some(Check::ArgNotIn { arg, denied }) => verdict(!denied.contains(&lo(arg))),
+            Some(Check::NeedBits { arg, mask }) => verdict(lo(arg) & mask != 0),
+            Some(Check::RefuseBits { arg, mask }) => verdict(lo(arg) & mask == 0),
+            Some(Check::OnlyWith(pairs)) => verdict(pairs.iter().all(|(a, v)| lo(a) == *v)),
+        }
+    }
+
+    /// Argument vectors that take each check of the filters both ways.
+    fn probes() -> Vec<[u64; 6]> {
+        let thread = libc::CLONE_THREAD as u64 | libc::CLONE_VM as u64;
+        let at = libc::AT_EMPTY_PATH as u64;
+        vec![
+            [0; 6],
+            [libc::AF_INET as u64, libc::TIOCSTI, 0, 0, 0, 0],
+            [libc::AF_UNIX as u64, libc::TCGETS, 0, 0, 0, 0],
+            [thread, 0, 0, 0, 0, 0],
+            [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
+            [300, 0, 0, 0, at, 0],
+            [3, 0, 0, 0, at, 0],
+        ]
+    }
+
+    #[test]
+    fn the_search_decides_every_number_as_the_rules_read_in_order() {
+        for process in [false, true] {
+            for network in [false, true] {
+                for threads in [false, true] {
+                    let plan = ConfinePlan { threads, ..plan(process, network) };
+                    let rules = rules(&plan, 300);
+                    let prog = build(&plan, 300).unwrap();
+                    for nr in 0..=470 {
+                        for args in probes() {
+                            assert_eq!(
+                                run(&prog, nr, args),
+                                decide(&rules, nr, args),
+                                "process {process} network {network} threads {threads}: \
+                                 call {nr} with {args:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_filter_reaches_its_far_half_and_keeps_the_first_rule_of_a_number() {
+        // Enough blocks that a left half is longer than a conditional jump can skip.
+        let mut rules: Vec<(i64, Check)> =
+            (0..400).map(|i| (2 * i + 1, Check::Deny(i as i32 % 100 + 1))).collect();
+        rules.push((7, Check::Deny(libc::ENOSYS)));
+        rules.push((600, Check::ArgIn { arg: 0, allowed: vec![5] }));
+        let prog = assemble(&rules).unwrap();
+        assert!(prog.iter().any(|insn| insn.code == BPF_JA), "an unconditional jump is needed");
+        for nr in 0..=820 {
+            for args in [[0; 6], [5, 0, 0, 0, 0, 0]] {
+                assert_eq!(run(&prog, nr, args), decide(&rules, nr, args), "call {nr}");
+            }
+        }
+        assert_eq!(run(&prog, 7, [0; 6]), errno(4), "the first rule for 7 decides it");
+    }
+
+    #[test]
+    fn a_number_is_found_in_a_few_comparisons() {
+        // Count the instructions run before the verdict for the default plan's numbers.
+        let prog = build(&plan(false, false), 300).unwrap();
+        let steps = |nr: i64| {
+            let mut pc = 0usize;
+            let mut n = 0;
+            let mut acc = 0u32;
+            loop {
+                let insn = &prog[pc];
+                n += 1;
+                match insn.code {
+                    BPF_LD_W_ABS => {
+                        acc = if insn.k == OFF_ARCH { AUDIT_ARCH } else { nr as u32 };
+                        pc += 1;
+                    }
+                    BPF_JEQ_K | BPF_JGE_K => {
+                        let taken =
+                            if insn.code == BPF_JEQ_K { acc == insn.k } else { acc >= insn.k };
+                        pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
+                    }
+                    BPF_JA => pc += 1 + insn.k as usize,
+                    // An argument check: the number has been found.
+                    _ => return n,
+                }
+            }
+        };
+        let worst = (0..=470).map(steps).max().unwrap();
+        let blocks = rules(&plan(false, false), 300).len();
+        assert!(blocks > 60, "{blocks} blocks");
+        assert!(worst <= 20, "{worst} instructions to decide a number among {blocks} blocks");
     }
 
     #[cfg(target_arch = "x86_64")]
