@@ -363,6 +363,10 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             cache.finish();
         }
     }
+    // Past this point the rules are not needed and the process is about to end: freeing their
+    // many small allocations one by one only delayed the exit (about 0.15 ms of a hello-world
+    // run), so they go with the process.
+    std::mem::forget(lazy);
     let outcome = match result {
         Ok(o) => o,
         Err(err @ pysbx_sandbox::SandboxError::Refused { .. }) => {
