@@ -13,7 +13,7 @@ use crate::error::SandboxError;
 use crate::interp;
 use crate::netrelay::NetSetup;
 use crate::plan::{StdinMode, StdioPlan};
-use crate::trampoline::{SupervisorEnds, TRAMPOLINE_ARG};
+use crate::trampoline::{HOST_NETWORK, OWN_NETWORK, SupervisorEnds, TRAMPOLINE_ARG};
 
 /// A started trampoline (stage A), seen from the supervisor.
 pub(crate) struct Trampoline {
@@ -85,7 +85,7 @@ impl Trampoline {
             relay,
             announced,
         } = ends;
-        let byte = crate::trampoline::network_byte(own_network, relays);
+        let byte = if own_network { OWN_NETWORK } else { HOST_NETWORK };
         Trampoline {
             pid,
             process: Process::Forked(pid),

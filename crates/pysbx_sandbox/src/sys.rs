@@ -90,20 +90,6 @@ pub(crate) fn fork() -> std::io::Result<Forked> {
     }
 }
 
-/// A pidfd for `pid` (Linux 5.3), through which `setns` joins that process's namespaces.
-pub(crate) fn pidfd_open(pid: nix::unistd::Pid) -> std::io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
-    #[expect(unsafe_code, reason = "pidfd_open(2) has no safe wrapper")]
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0u32) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let fd = RawFd::try_from(fd).map_err(|_| std::io::Error::other("pidfd out of range"))?;
-    // SAFETY: the kernel just returned this descriptor, owned by nothing else.
-    #[expect(unsafe_code, reason = "adopting the descriptor pidfd_open returned")]
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
 /// The kernel's Landlock ABI version, or `None` when Landlock is unavailable.
 pub(crate) fn landlock_abi() -> Option<i32> {
     const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;

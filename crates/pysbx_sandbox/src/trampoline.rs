@@ -110,17 +110,8 @@ fn adopt_and_run(
     if !attach(plan.supervisor_pid)? {
         return Ok(crate::EXIT_INTERNAL);
     }
-    let (tier, pending_net) = unshare(net_namespace(&plan));
-    stage_a(&plan, tier, pending_net, status, ev_out, ev_in, relay)
-}
-
-/// The network namespace `plan` asks for.
-fn net_namespace(plan: &Plan) -> confine::NetNamespace {
-    match (plan.new_net, plan.net_relay.is_some()) {
-        (false, _) => confine::NetNamespace::Host,
-        (true, true) => confine::NetNamespace::Relayed,
-        (true, false) => confine::NetNamespace::Empty,
-    }
+    let tier = unshare(plan.new_net);
+    stage_a(&plan, tier, status, ev_out, ev_in, relay)
 }
 
 /// Reads the plan the supervisor sends; `None` when it closed the pipe without sending one.
@@ -145,18 +136,17 @@ fn attach(supervisor_pid: i32) -> Result<bool, String> {
 
 /// Enters the sandbox's namespaces (a new network namespace when `new_net`); what the kernel
 /// allowed is in the returned tier.
-fn unshare(net: confine::NetNamespace) -> (Tier, Option<confine::netjoin::PendingNet>) {
+fn unshare(new_net: bool) -> Tier {
     let mut tier = Tier::default();
     let root = nix::unistd::geteuid().is_root();
-    let pending = confine::unshare_namespaces(&mut tier, !root, net);
-    (tier, pending)
+    confine::unshare_namespaces(&mut tier, !root, new_net);
+    tier
 }
 
 /// Stage A once it is in its namespaces: the network relay's set-up, then stage B.
 fn stage_a(
     plan: &Plan,
     mut tier: Tier,
-    pending_net: Option<confine::netjoin::PendingNet>,
     status: OwnedFd,
     ev_out: OwnedFd,
     ev_in: OwnedFd,
@@ -196,7 +186,7 @@ fn stage_a(
     match sys::fork().map_err(|e| format!("fork: {e}"))? {
         sys::Forked::Child => {
             drop(alive_w);
-            let err = stage_b(plan, tier, pending_net, status, ev_out, ev_in, alive_r);
+            let err = stage_b(plan, tier, status, ev_out, ev_in, alive_r);
             // Only reached on failure: stage B reports it itself when it can.
             eprintln!("pysbx: sandbox setup failed: {err}");
             Ok(crate::EXIT_INTERNAL)
@@ -205,9 +195,6 @@ fn stage_a(
             drop(ev_out);
             drop(ev_in);
             drop(alive_r);
-            if let Some(pending) = pending_net {
-                pending.release();
-            }
             // Held (never written) until this process exits.
             let _alive = alive_w;
             send(&status, &Status::Child(child.as_raw()));
@@ -275,7 +262,6 @@ fn parent_is_gone(alive: &OwnedFd) -> bool {
 fn stage_b(
     plan: &Plan,
     mut tier: Tier,
-    pending_net: Option<confine::netjoin::PendingNet>,
     status: OwnedFd,
     ev_out: OwnedFd,
     ev_in: OwnedFd,
@@ -372,12 +358,6 @@ fn stage_b(
         Ok(f) => OwnedFd::from(f),
         Err(e) => return fail(&status, format!("open {}: {e}", plan.interpreter.display())),
     };
-    // The network namespace a helper made meanwhile (see confine::netjoin): joined as late as
-    // possible, but before the descriptor shuffle closes its descriptors and before the uid
-    // drop and seccomp, which would refuse `setns`.
-    if let Some(pending) = pending_net {
-        tier.set("namespace.net", pending.join());
-    }
     // Descriptors: the guard pipe at 3 and 4, the status pipe at 5 (closed on exec), the
     // interpreter above the open-files limit (so no descriptor the program opens can ever take
     // its number and pass the seccomp check on execveat), and nothing else.
@@ -537,12 +517,8 @@ pub(crate) struct SupervisorEnds {
     pub(crate) announced: Option<bool>,
 }
 
-/// First byte on a forked trampoline's plan pipe: the sandbox gets its own network namespace,
-/// set up for the network relay.
+/// First byte on a forked trampoline's plan pipe: the sandbox gets its own network namespace.
 pub(crate) const OWN_NETWORK: u8 = b'n';
-/// First byte on a forked trampoline's plan pipe: the sandbox gets its own, empty, network
-/// namespace (no relay), which a helper makes beside the rest of the set-up.
-pub(crate) const EMPTY_NETWORK: u8 = b'e';
 /// First byte on a forked trampoline's plan pipe: the sandbox keeps the host's network.
 pub(crate) const HOST_NETWORK: u8 = b'h';
 
@@ -632,7 +608,7 @@ impl Prefork {
             && ends.announced.is_none()
         {
             let own = crate::netrelay::own_network(policy);
-            let byte = network_byte(own, policy.any_network());
+            let byte = if own { OWN_NETWORK } else { HOST_NETWORK };
             // A failed write shows up as a failed plan write, with its error, in the run.
             if nix::unistd::write(&ends.plan, &[byte]).is_ok() {
                 ends.announced = Some(own);
@@ -703,24 +679,18 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
         Ok(_) => return Ok(0),
         Err(e) => return Err(format!("read plan: {e}")),
     }
-    let net = match network[0] {
-        OWN_NETWORK => confine::NetNamespace::Relayed,
-        EMPTY_NETWORK => confine::NetNamespace::Empty,
-        HOST_NETWORK => confine::NetNamespace::Host,
+    let new_net = match network[0] {
+        OWN_NETWORK => true,
+        HOST_NETWORK => false,
         other => return Err(format!("plan: unexpected first byte {other:#04x}")),
     };
-    let (tier, pending_net) = unshare(net);
+    let tier = unshare(new_net);
     let plan = read_plan(&mut plan_pipe)?;
     drop(plan_pipe);
     let Some(plan) = plan else {
         return Ok(0);
     };
-    // A relay needs stage A inside the namespace; a namespace left to the helper has none.
-    let relayed_outside = net == confine::NetNamespace::Empty && plan.net_relay.is_some();
-    if plan.new_net != (net != confine::NetNamespace::Host)
-        || relayed_outside
-        || plan.supervisor_pid != supervisor_pid
-    {
+    if plan.new_net != new_net || plan.supervisor_pid != supervisor_pid {
         return Err("the plan contradicts what the supervisor announced".into());
     }
     let stdio = plan.stdio.ok_or("the plan has no standard streams")?;
@@ -737,33 +707,14 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
     onto(&if stdio.stdout { stdout } else { null()? }, 1)?;
     onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
     drop(stdin);
-    let [net0, net1, net2] = pending_net.as_ref().map_or([-1; 3], |p| p.fds());
-    let mut keep = [
-        status.as_raw_fd(),
-        events.as_raw_fd(),
-        replies.as_raw_fd(),
-        relay.as_raw_fd(),
-        net0,
-        net1,
-        net2,
-    ];
+    let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
-    stage_a(&plan, tier, pending_net, status, events, replies, Some(relay))
-}
-
-/// The first byte of a forked trampoline's plan pipe, for a sandbox with its own network
-/// namespace or not (`own`), which the network relay serves when the policy grants any network.
-pub(crate) fn network_byte(own: bool, relayed: bool) -> u8 {
-    match (own, relayed) {
-        (false, _) => HOST_NETWORK,
-        (true, true) => OWN_NETWORK,
-        (true, false) => EMPTY_NETWORK,
-    }
+    stage_a(&plan, tier, status, events, replies, Some(relay))
 }
 
 /// Closes every descriptor above standard error but those in `keep` (sorted here, in place: no
 /// allocation, so a child forked from a multi-threaded test may call it too).
-pub(crate) fn close_all_but(keep: &mut [i32]) -> std::io::Result<()> {
+fn close_all_but(keep: &mut [i32]) -> std::io::Result<()> {
     keep.sort_unstable();
     let mut first = 3u32;
     for &fd in keep.iter() {

@@ -3,7 +3,6 @@
 
 pub(crate) mod landlock;
 pub(crate) mod mounts;
-pub(crate) mod netjoin;
 pub(crate) mod netns;
 pub(crate) mod root;
 pub(crate) mod seccomp;
@@ -16,25 +15,8 @@ use crate::tier::{LayerState, Tier};
 
 const MIB: u64 = 1024 * 1024;
 
-/// The sandbox's network namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NetNamespace {
-    /// The host's (a rule allows any host or any port).
-    Host,
-    /// A new one that stage A sets up for the network relay (loopback, routes, listeners).
-    Relayed,
-    /// A new, empty one: made by a helper beside the rest of the set-up (see [`netjoin`]).
-    Empty,
-}
-
-/// Unshares each namespace on its own so the tier can say which ones the kernel allowed. With
-/// [`NetNamespace::Empty`] the network namespace is left to a helper when one can be started:
-/// stage B joins it later ([`netjoin::PendingNet::join`]), and the tier says so then.
-pub(crate) fn unshare_namespaces(
-    tier: &mut Tier,
-    unprivileged: bool,
-    net: NetNamespace,
-) -> Option<netjoin::PendingNet> {
+/// Unshares each namespace on its own so the tier can say which ones the kernel allowed.
+pub(crate) fn unshare_namespaces(tier: &mut Tier, unprivileged: bool, new_net: bool) {
     if unprivileged {
         let state = match nix::sched::unshare(CloneFlags::CLONE_NEWUSER) {
             Ok(()) => match write_id_maps() {
@@ -47,27 +29,21 @@ pub(crate) fn unshare_namespaces(
     } else {
         tier.set("namespace.user", LayerState::Skipped("root: uid drop instead".into()));
     }
-    // The helper is forked inside the new user namespace (which then owns its network
-    // namespace) and before the new pid namespace (whose init it must not become).
-    let pending = (net == NetNamespace::Empty).then(netjoin::PendingNet::start).flatten();
     let mut wanted = vec![
         ("namespace.mount", CloneFlags::CLONE_NEWNS),
         ("namespace.ipc", CloneFlags::CLONE_NEWIPC),
         ("namespace.uts", CloneFlags::CLONE_NEWUTS),
         ("namespace.pid", CloneFlags::CLONE_NEWPID),
     ];
-    match (net, &pending) {
-        (NetNamespace::Host, _) => tier.set(
+    if new_net {
+        wanted.push(("namespace.net", CloneFlags::CLONE_NEWNET));
+    } else {
+        tier.set(
             "namespace.net",
             LayerState::Skipped(
                 "a rule allows any host or any port: the host's network, filtered by Landlock ports and the guard".into(),
             ),
-        ),
-        (_, Some(_)) => tier.set(
-            "namespace.net",
-            LayerState::Failed("the new namespace was never joined".into()),
-        ),
-        (_, None) => wanted.push(("namespace.net", CloneFlags::CLONE_NEWNET)),
+        );
     }
     for (name, flag) in wanted {
         let state = match nix::sched::unshare(flag) {
@@ -76,7 +52,6 @@ pub(crate) fn unshare_namespaces(
         };
         tier.set(name, state);
     }
-    pending
 }
 
 fn write_id_maps() -> std::io::Result<()> {
