@@ -234,6 +234,54 @@ fn unprivileged_path() {
     assert!(sandbox_processes().is_empty());
 }
 
+/// The program runs in a network namespace of its own (not merely one without IP sockets),
+/// whether pysbx runs as root or not, a new one for each run, and nothing of the run is left
+/// once it has ended.
+#[test]
+fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run() {
+    let host = std::fs::read_link("/proc/self/ns/net").expect("the host's network namespace");
+    let s = Scratch::new();
+    let marker = token("netns");
+    let script =
+        s.write(&format!("{marker}.py"), "import os\nprint(os.readlink('/proc/self/ns/net'))\n");
+    let root = run(s.exec().arg("--no-gate").arg(&script));
+    let nobody = 65534;
+    let unprivileged = Command::new(env!("CARGO_BIN_EXE_pysbx"))
+        .current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(nobody)
+        .gid(nobody)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"])
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    for out in [&root, &unprivileged] {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+        let inside = stdout(out).trim().to_string();
+        assert!(inside.starts_with("net:["), "{inside}");
+        assert_ne!(inside, host.display().to_string(), "the host's network namespace");
+    }
+    assert_ne!(stdout(&root), stdout(&unprivileged), "one namespace per run");
+    // Stage A may still be exiting when pysbx returns (it is reaped on its own).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let left = loop {
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).into_owned())
+            .filter(|c| c.contains(&marker))
+            .collect();
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            break left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 /// Every program under `fixtures/sandbox/` ends the way its first line says (`# expect: REASON`),
 /// under small limits.
 #[test]
