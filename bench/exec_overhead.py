@@ -5,9 +5,11 @@ Usage: python3 bench/exec_overhead.py [PYSBX] [ROUNDS] [OTHER_PYSBX...]
 
 Each command runs in turn (interleaved, so load changes hit every command alike), ROUNDS
 times; prints the median and the minimum wall time in milliseconds, and the median CPU time
-(user + system of the command and everything it started), which other load on the machine
-does not inflate the way it does wall time. OTHER_PYSBX binaries (an older build, say) run
-the same pysbx commands in the same rounds, for a before/after comparison under equal load.
+(user + system of the command and everything it started, including what it leaves exiting
+when it returns: this script is a child subreaper and reaps those too, outside the timed wall
+time), which other load on the machine does not inflate the way it does wall time.
+OTHER_PYSBX binaries (an older build, say) run the same pysbx commands in the same rounds, for
+a before/after comparison under equal load.
 Each overhead is also given as the median of paired differences (a run against the bare run of
 its own round), which a drift in the machine's speed between rounds does not distort.
 
@@ -16,6 +18,7 @@ pay for the shim script. When pyenv is in use (`PYENV_ROOT` set, as pyenv's shim
 this script), one pysbx command is given the shim itself, as a plain `pysbx exec` finds it on a
 user's PATH (pysbx resolves the shim to the real interpreter).
 """
+import ctypes
 import os
 import resource
 import statistics
@@ -23,6 +26,22 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# pysbx exec returns once the sandbox has ended and been reaped, without waiting for its own
+# stage A to finish exiting. As a child subreaper this script inherits that process, reaps it
+# after the command (outside the timed wall time) and so counts its CPU with the command's.
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap_orphans():
+    """Waits for every remaining child: the orphans a command left (they are exiting)."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
 
 PYSBX = [os.path.abspath(p) for p in (sys.argv[1:2] or ["target/release/pysbx"]) + sys.argv[3:]]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -63,6 +82,7 @@ with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp)
             times[name].append((time.perf_counter() - t) * 1000)
+            reap_orphans()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
 
