@@ -196,13 +196,27 @@ fn policy_check_reports_positions() {
     assert!(!stdout(&out).contains("ran"));
 }
 
+/// `pysbx exec` (no configuration, no gate) started as the unprivileged uid `nobody` in `s`,
+/// with Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
+fn exec_as_nobody(s: &Scratch) -> Command {
+    let nobody = 65534;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(nobody)
+        .gid(nobody)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"]);
+    cmd
+}
+
 /// The unprivileged path: pysbx itself started as an unprivileged uid (no uid drop; a user
 /// namespace provides the mount, pid and network namespaces).
 #[test]
 fn unprivileged_path() {
     let s = Scratch::new();
     let nobody = 65534;
-    // Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
     let script = s.write("u.py", "import os, socket\nprint(os.getuid())\ntry:\n    socket.create_connection(('127.0.0.1', int(os.environ.get('P', '1'))))\n    print('connected')\nexcept OSError as e:\n    print('no network')\ntry:\n    open('/etc/shadow')\nexcept OSError:\n    print('no shadow')\n");
     let events = tempfile::tempdir().expect("test setup");
     use std::os::unix::fs::PermissionsExt;
@@ -211,18 +225,8 @@ fn unprivileged_path() {
     let ev = events.path().join("ev.jsonl");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("test setup");
     listener.set_nonblocking(true).expect("test setup");
-    let out = Command::new(env!("CARGO_BIN_EXE_pysbx"))
-        .current_dir(s.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .uid(nobody)
-        .gid(nobody)
-        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3", "--events"])
-        .arg(&ev)
-        .arg(&script)
-        .output()
-        .expect("test setup");
+    let out =
+        exec_as_nobody(&s).arg("--events").arg(&ev).arg(&script).output().expect("test setup");
     assert_eq!(stdout(&out), format!("{nobody}\nno network\nno shadow\n"), "{}", stderr(&out));
     assert!(listener.accept().is_err());
     let lines = jsonl(&ev);
@@ -245,18 +249,7 @@ fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run(
     let script =
         s.write(&format!("{marker}.py"), "import os\nprint(os.readlink('/proc/self/ns/net'))\n");
     let root = run(s.exec().arg("--no-gate").arg(&script));
-    let nobody = 65534;
-    let unprivileged = Command::new(env!("CARGO_BIN_EXE_pysbx"))
-        .current_dir(s.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .uid(nobody)
-        .gid(nobody)
-        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"])
-        .arg(&script)
-        .output()
-        .expect("test setup");
+    let unprivileged = exec_as_nobody(&s).arg(&script).output().expect("test setup");
     for out in [&root, &unprivileged] {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
         let inside = stdout(out).trim().to_string();
