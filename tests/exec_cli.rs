@@ -5,8 +5,8 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, exec_with_events, listener, python, run, sandbox_processes, stderr, stdout, token,
-    track,
+    Scratch, exec_with_events, listener, processes_naming, python, run, sandbox_processes, stderr,
+    stdout, token, track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -260,13 +260,7 @@ fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run(
     // Stage A may still be exiting when pysbx returns (it is reaped on its own).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let left = loop {
-        let left: Vec<String> = std::fs::read_dir("/proc")
-            .expect("/proc")
-            .flatten()
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .map(|c| String::from_utf8_lossy(&c).into_owned())
-            .filter(|c| c.contains(&marker))
-            .collect();
+        let left = processes_naming(&marker);
         if left.is_empty() || std::time::Instant::now() > deadline {
             break left;
         }
@@ -354,13 +348,7 @@ fn an_exec_that_fails_before_running_leaves_no_process() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains(&marker), "the error names the file: {}", stderr(&out));
         assert_eq!(stdout(&out), "");
-        let left: Vec<String> = std::fs::read_dir("/proc")
-            .expect("/proc")
-            .flatten()
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .map(|c| String::from_utf8_lossy(&c).into_owned())
-            .filter(|c| c.contains(&marker))
-            .collect();
+        let left = processes_naming(&marker);
         assert!(left.is_empty(), "left behind: {left:?}");
     }
 }

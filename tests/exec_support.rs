@@ -99,6 +99,17 @@ pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The command lines of the running processes that contain `marker`.
+pub(crate) fn processes_naming(marker: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .filter(|c| c.contains(marker))
+        .collect()
+}
+
 /// Processes still running under the last run's sandbox uid (none may remain once pysbx
 /// returned; other tests' sandboxes run under other uids).
 pub(crate) fn sandbox_processes() -> Vec<String> {
