@@ -774,16 +774,20 @@ fn reap_in_background(mut process: crate::launch::Process, pid: Pid) {
 const RAM_DIR: &str = "/dev/shm";
 
 /// Creates the private directory: in `/dev/shm` when it is a tmpfs that every user may create
-/// in (mode 1777, as `/tmp`), else in `$TMPDIR`.
+/// in (mode 1777, as `/tmp`) and the sandbox is sure to get a mount namespace, else in
+/// `$TMPDIR`.
 ///
 /// With a mount namespace the host directory is only the mount point of the sandbox's tmpfs,
 /// and nothing is ever written to it; on a RAM filesystem making and removing it touches no
 /// disk. On a disk filesystem it costs a journal update each way, and where the filesystem
 /// discards freed blocks at once (ext4 mounted with `discard`, common on virtual machines)
 /// removing it waited 0.15-0.45 ms (up to 2 ms) for the device at the end of every run.
+/// Without a mount namespace the program's working directory and TMPDIR are made inside it on
+/// the host, with no size cap but the per-file limit: those belong on a disk, not in memory.
 fn make_private_dir() -> Result<tempfile::TempDir, SandboxError> {
     let ram = Path::new(RAM_DIR);
-    if shared_ram_dir(ram)
+    if mount_namespace_certain()
+        && shared_ram_dir(ram)
         && let Ok(dir) = tempfile::Builder::new().prefix("pysbx-").tempdir_in(ram)
     {
         return Ok(dir);
@@ -792,6 +796,28 @@ fn make_private_dir() -> Result<tempfile::TempDir, SandboxError> {
         .prefix("pysbx-")
         .tempdir()
         .map_err(|e| SandboxError::os("create the private directory", e))
+}
+
+/// Whether the trampoline is all but sure to get its mount namespace: as root with
+/// `CAP_SYS_ADMIN` in effect (root in a container often lacks it), no user namespace is needed
+/// for one; only a seccomp profile refusing `unshare` itself could still stop it. Without root
+/// it depends on whether the kernel grants this user a user namespace, which only trying tells.
+fn mount_namespace_certain() -> bool {
+    mount_namespace_certain_for(nix::unistd::geteuid().is_root(), effective_capabilities())
+}
+
+/// [`mount_namespace_certain`] for a process that is root or not, with these effective
+/// capabilities (`None`: unknown).
+fn mount_namespace_certain_for(root: bool, effective: Option<u64>) -> bool {
+    const CAP_SYS_ADMIN: u32 = 21;
+    root && effective.is_some_and(|caps| caps & (1 << CAP_SYS_ADMIN) != 0)
+}
+
+/// This process's effective capability set, from `/proc/self/status`.
+fn effective_capabilities() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status.lines().find_map(|line| line.strip_prefix("CapEff:"))?.trim();
+    u64::from_str_radix(hex, 16).ok()
 }
 
 /// Whether `dir` is a tmpfs directory with `/tmp`'s permissions (sticky, writable by all), so
@@ -1449,6 +1475,22 @@ mod tests {
     }
 
     #[test]
+    fn a_mount_namespace_is_certain_only_for_root_with_cap_sys_admin() {
+        let all = u64::MAX >> 23;
+        let without_sys_admin = all & !(1 << 21);
+        assert!(mount_namespace_certain_for(true, Some(all)));
+        assert!(!mount_namespace_certain_for(true, Some(without_sys_admin)), "root in a container");
+        assert!(!mount_namespace_certain_for(true, None), "capabilities unknown");
+        assert!(!mount_namespace_certain_for(false, Some(all)), "not root: a user namespace first");
+        // This process's own set is read from /proc.
+        let caps = effective_capabilities().expect("CapEff in /proc/self/status");
+        assert_eq!(
+            mount_namespace_certain(),
+            nix::unistd::geteuid().is_root() && caps & (1 << 21) != 0
+        );
+    }
+
+    #[test]
     fn an_exiting_trampoline_is_reaped_without_waiting_for_it() {
         // A child that takes a while to end stands for stage A's exit.
         let child = std::process::Command::new("sleep").arg("0.3").spawn().expect("spawn");
@@ -1481,7 +1523,7 @@ mod tests {
         assert!(!shared_ram_dir(Path::new("/nonexistent")));
         let ram = Path::new(RAM_DIR);
         let dir = make_private_dir().expect("a private directory");
-        if shared_ram_dir(ram) {
+        if shared_ram_dir(ram) && mount_namespace_certain() {
             assert_eq!(dir.path().parent(), Some(ram));
         } else {
             assert!(dir.path().starts_with(std::env::temp_dir()), "{}", dir.path().display());
