@@ -92,6 +92,10 @@ unsafe impl GlobalAlloc for PysbxAlloc {
 /// Run by the dynamic loader before `main` (glibc passes `argc`, `argv` and `envp` to
 /// `.init_array` functions, as Rust's own runtime relies on): picks the system allocator for
 /// the sandbox's commands and the trampoline. Allocates nothing.
+#[cfg_attr(
+    not(all(target_os = "linux", target_env = "gnu")),
+    expect(dead_code, reason = "registered only where the loader passes argv")
+)]
 extern "C" fn choose(argc: c_int, argv: *const *const c_char, _envp: *const *const c_char) {
     if argc < 2 || argv.is_null() {
         return;
@@ -115,7 +119,9 @@ fn on_system(arg: &[u8]) -> bool {
         || matches!(arg, b"exec" | b"repl" | b"-i")
 }
 
-#[cfg(target_os = "linux")]
+// Only glibc passes `argc`, `argv` and `envp` to `.init_array` functions; musl passes nothing,
+// and there every process stays on jemalloc.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static CHOOSE: extern "C" fn(c_int, *const *const c_char, *const *const c_char) = choose;

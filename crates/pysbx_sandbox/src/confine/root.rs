@@ -20,6 +20,11 @@ use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sys::stat::Mode;
 
+/// The kernel's `ST_RELATIME` mount flag (as `statvfs` reports it), which nix names only for
+/// glibc: musl's headers leave it out.
+const ST_RELATIME: nix::sys::statvfs::FsFlags =
+    nix::sys::statvfs::FsFlags::from_bits_retain(0x1000);
+
 /// What stage B shows under the new root.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RootPlan {
@@ -144,7 +149,7 @@ fn read_only(at: &Path, shown: &Path) -> Result<(), String> {
         (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
         (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
         (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+        (ST_RELATIME, MsFlags::MS_RELATIME),
     ] {
         if f.contains(have) {
             flags |= keep;
