@@ -399,8 +399,8 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_PACKET)), eperm);
         let ioctl = |req: u64| [0, req, 0, 0, 0, 0];
-        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TIOCSTI)), eperm);
-        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(libc::TCGETS)), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TIOCSTI as u32))), eperm);
+        assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TCGETS as u32))), RET_ALLOW);
         let at = libc::AT_EMPTY_PATH as u64;
         assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, at, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_execveat, [3, 0, 0, 0, at, 0]), eperm);
@@ -440,8 +440,8 @@ mod tests {
         let at = libc::AT_EMPTY_PATH as u64;
         vec![
             [0; 6],
-            [libc::AF_INET as u64, libc::TIOCSTI, 0, 0, 0, 0],
-            [libc::AF_UNIX as u64, libc::TCGETS, 0, 0, 0, 0],
+            [libc::AF_INET as u64, u64::from(libc::TIOCSTI as u32), 0, 0, 0, 0],
+            [libc::AF_UNIX as u64, u64::from(libc::TCGETS as u32), 0, 0, 0, 0],
             [thread, 0, 0, 0, 0, 0],
             [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
             [300, 0, 0, 0, at, 0],
