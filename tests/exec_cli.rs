@@ -269,6 +269,27 @@ fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run(
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// The program's CPU time is part of pysbx's own children's resource usage, as for a plain
+/// `python` run: `time pysbx exec ...` (here GNU time) reports it, because pysbx reaps the
+/// trampoline that reaped the program before it returns.
+#[test]
+fn time_reports_the_programs_cpu() {
+    let s = Scratch::new();
+    let script = s.write(
+        "busy.py",
+        "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end:\n    pass\n",
+    );
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "cpu %U %S"]).arg(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.args(["exec", "--no-config", "--no-gate", "--python"]).arg(python()).arg(&script);
+    let out = cmd.current_dir(s.path()).output().expect("GNU time runs pysbx");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err.lines().find_map(|l| l.strip_prefix("cpu ")).expect("time's report");
+    let cpu: f64 = line.split_whitespace().map(|v| v.parse::<f64>().expect("seconds")).sum();
+    assert!(cpu >= 0.35, "user + system {cpu} s, the program alone used 0.4 s: {err}");
+}
+
 /// Every program under `fixtures/sandbox/` ends the way its first line says (`# expect: REASON`),
 /// under small limits.
 #[test]
