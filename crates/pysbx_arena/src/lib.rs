@@ -94,6 +94,15 @@ pub fn owns(ptr: *mut u8) -> bool {
     p < end && p >= BASE.load(Ordering::Relaxed)
 }
 
+/// The least alignment of a region block: what `malloc` guarantees (`alignof(max_align_t)`).
+///
+/// Rust asks only for its types' own alignment, but C code handed a Rust allocation may rely
+/// on more: a panic's exception object is allocated by Rust with 8-byte alignment and then
+/// written by the C unwinder with 16-byte SSE stores (LLVM's libunwind, used on musl, crashed
+/// on an 8-byte aligned block when a panic unwound through a scope). The system allocators
+/// never return less, so neither does a region.
+const MIN_ALIGN: usize = 16;
+
 /// A block of this thread's region, if the region is serving allocations and has room.
 #[inline]
 fn bump(layout: Layout) -> Option<*mut u8> {
@@ -101,7 +110,7 @@ fn bump(layout: Layout) -> Option<*mut u8> {
         if !l.active.get() {
             return None;
         }
-        let mask = layout.align() - 1;
+        let mask = layout.align().max(MIN_ALIGN) - 1;
         let at = l.next.get().checked_add(mask)? & !mask;
         let end = at.checked_add(layout.size())?;
         if end > l.start.get() + SLOT {

@@ -163,6 +163,25 @@ fn dispose_hands_over_only_values_that_need_dropping() {
 }
 
 #[test]
+fn region_blocks_are_aligned_as_malloc_aligns() {
+    // Sizes and alignments that a plain bump allocator would pack 8 bytes apart or less.
+    let built = scoped(|| {
+        let mut blocks: Vec<Box<[u8]>> = Vec::new();
+        for size in [1usize, 3, 8, 9, 24, 40] {
+            blocks.push(vec![7u8; size].into_boxed_slice());
+        }
+        (Box::new(1u64), Box::new(2u32), blocks)
+    });
+    assert!(built.in_region());
+    let (a, b, blocks) = &*built;
+    assert_eq!(std::ptr::from_ref::<u64>(a).addr() % 16, 0);
+    assert_eq!(std::ptr::from_ref::<u32>(b).addr() % 16, 0);
+    for block in blocks {
+        assert_eq!(block.as_ptr().addr() % 16, 0, "a block of {} bytes", block.len());
+    }
+}
+
+#[test]
 fn a_panic_inside_the_scope_retires_the_region() {
     std::thread::spawn(|| {
         let caught = std::panic::catch_unwind(|| {
