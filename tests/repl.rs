@@ -200,6 +200,12 @@ fn closing_the_terminal_ends_the_running_interpreter() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(interpreters_with(&marker), Vec::<String>::new(), "no interpreter outlives pysbx");
+    // Nor does the run's private directory (TMPDIR's parent), removed before pysbx ends.
+    let private = std::path::Path::new(&line[2..]).parent().expect("TMPDIR's parent").to_path_buf();
+    while private.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!private.exists(), "{} left behind", private.display());
 }
 
 #[test]

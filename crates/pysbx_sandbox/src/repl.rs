@@ -58,6 +58,9 @@ pub struct ReplSession {
     running: Arc<AtomicBool>,
     inputs: Arc<AtomicU64>,
     tier: Arc<Mutex<Option<crate::Tier>>>,
+    /// The run's private directory, removed if a signal ends pysbx (see
+    /// [`ReplSession::forward_interrupts`]).
+    private_dir: Arc<Mutex<Option<std::path::PathBuf>>>,
 }
 
 impl std::fmt::Debug for ReplSession {
@@ -80,6 +83,7 @@ impl ReplSession {
             running: Arc::new(AtomicBool::new(false)),
             inputs: Arc::new(AtomicU64::new(0)),
             tier: Arc::new(Mutex::new(None)),
+            private_dir: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -93,10 +97,10 @@ impl ReplSession {
 
     /// Sends every SIGINT the process receives (Ctrl-C at the terminal) to the running input
     /// instead of ending pysbx, and on SIGHUP or SIGTERM (the terminal closed, a kill) ends the
-    /// interpreter before pysbx ends by the same signal. Call it before starting any other
-    /// thread: it blocks these signals in the calling thread, threads started later inherit the
-    /// mask, and one thread takes them with `sigwait`. The interpreter inherits the mask too;
-    /// the REPL server clears it.
+    /// interpreter and removes the run's private directory before pysbx ends by the same
+    /// signal. Call it before starting any other thread: it blocks these signals in the
+    /// calling thread, threads started later inherit the mask, and one thread takes them with
+    /// `sigwait`. The interpreter inherits the mask too; the REPL server clears it.
     ///
     /// # Errors
     /// When the signal mask cannot be changed.
@@ -120,6 +124,11 @@ impl ReplSession {
                 if pid > 0 {
                     let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
                     let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+                // The private directory: an empty mount point, or (without a mount namespace)
+                // the program's working directory and TMPDIR on the host. Nothing is left.
+                if let Some(dir) = session.private_dir.lock().ok().and_then(|mut d| d.take()) {
+                    let _ = std::fs::remove_dir(&dir).or_else(|_| std::fs::remove_dir_all(&dir));
                 }
                 // No handler is installed, so the signal's default action ends pysbx.
                 let mut one = SigSet::empty();
@@ -167,6 +176,14 @@ impl ReplSession {
     }
 
     /// Records the interpreter's pid (as the supervisor sees it) for [`Self::interrupt`].
+    /// Records the run's private directory, for removal if a signal ends pysbx (`None` once
+    /// the run has removed it).
+    pub(crate) fn set_private_dir(&self, dir: Option<&std::path::Path>) {
+        if let Ok(mut d) = self.private_dir.lock() {
+            *d = dir.map(std::path::Path::to_path_buf);
+        }
+    }
+
     pub(crate) fn started(&self, pid: i32) {
         self.pid.store(pid, Ordering::SeqCst);
         self.running.store(false, Ordering::SeqCst);

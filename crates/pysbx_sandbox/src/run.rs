@@ -267,6 +267,9 @@ fn run_inner(
         Program::Repl(session) => Some(session.clone()),
         _ => None,
     };
+    if let Some(session) = &repl {
+        session.set_private_dir(Some(&private_dir));
+    }
     // A session's terminal belongs to its line editor; the interpreter reads no stdin.
     let stdio = StdioPlan {
         stdin: if !policy.features.stdin || repl.is_some() {
@@ -638,6 +641,9 @@ fn run_inner(
         h.give_back();
     }
     remove_private_dir(private);
+    if let Some(session) = &repl {
+        session.set_private_dir(None);
+    }
     if sandbox_reaped {
         // Reaped, not left to exit on its own, although nothing of the run depends on it any
         // more (its exit tears down the mount namespace and waits for an RCU grace period,
