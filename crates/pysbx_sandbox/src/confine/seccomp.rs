@@ -339,6 +339,12 @@ mod tests {
 
     /// A tiny interpreter of the subset of classic BPF the assembler emits.
     fn run(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> u32 {
+        traced(prog, nr, args).0
+    }
+
+    /// [`run`], with the number of instructions run until the call's number was found: until
+    /// the first load of an argument or the first return.
+    fn traced(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> (u32, usize) {
         let mut data = [0u8; 64];
         data[0..4].copy_from_slice(&(nr as u32).to_le_bytes());
         data[4..8].copy_from_slice(&AUDIT_ARCH.to_le_bytes());
@@ -347,8 +353,14 @@ mod tests {
         }
         let mut acc = 0u32;
         let mut pc = 0usize;
+        let (mut steps, mut found) = (0usize, None);
         loop {
             let insn = &prog[pc];
+            steps += 1;
+            let decides = insn.code == BPF_RET_K || (insn.code == BPF_LD_W_ABS && insn.k >= 16);
+            if decides && found.is_none() {
+                found = Some(steps);
+            }
             match insn.code {
                 BPF_LD_W_ABS => {
                     let k = insn.k as usize;
@@ -364,7 +376,7 @@ mod tests {
                     pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
                 }
                 BPF_JA => pc += 1 + insn.k as usize,
-                BPF_RET_K => return insn.k,
+                BPF_RET_K => return (insn.k, found.unwrap_or(steps)),
                 other => panic!("unexpected opcode {other:#x}"),
             }
         }
@@ -491,31 +503,9 @@ mod tests {
 
     #[test]
     fn a_number_is_found_in_a_few_comparisons() {
-        // Count the instructions run before the verdict for the default plan's numbers.
+        // Count the instructions run until each number of the default plan is found.
         let prog = build(&plan(false, false), 300).unwrap();
-        let steps = |nr: i64| {
-            let mut pc = 0usize;
-            let mut n = 0;
-            let mut acc = 0u32;
-            loop {
-                let insn = &prog[pc];
-                n += 1;
-                match insn.code {
-                    BPF_LD_W_ABS => {
-                        acc = if insn.k == OFF_ARCH { AUDIT_ARCH } else { nr as u32 };
-                        pc += 1;
-                    }
-                    BPF_JEQ_K | BPF_JGE_K => {
-                        let taken =
-                            if insn.code == BPF_JEQ_K { acc == insn.k } else { acc >= insn.k };
-                        pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
-                    }
-                    BPF_JA => pc += 1 + insn.k as usize,
-                    // An argument check: the number has been found.
-                    _ => return n,
-                }
-            }
-        };
+        let steps = |nr: i64| traced(&prog, nr, [0; 6]).1;
         let worst = (0..=470).map(steps).max().unwrap();
         let blocks = rules(&plan(false, false), 300).len();
         assert!(blocks > 60, "{blocks} blocks");
