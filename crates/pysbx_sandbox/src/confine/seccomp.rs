@@ -225,10 +225,11 @@ const LEAF: usize = 3;
 ///
 /// Why not one block after the other: the kernel walks a new filter once per system call
 /// number when it is installed, to find the calls it may always allow without running the
-/// filter, and then the filter for every call it could not so decide. With some seventy
-/// blocks in a row both walks passed every block: installing the filter took 0.17 ms, about
-/// 2 µs per block (a throwaway C program timing `seccomp(2)` on this machine), on the path of
-/// every run. The search reaches any number in a handful of comparisons.
+/// filter, and then the filter for every call it could not so decide. With the default plan's
+/// 64 blocks in a row both walks passed every block: installing the filter took 0.19 ms in
+/// stage B (about 2 µs per block, as a throwaway C program timing `seccomp(2)` on this machine
+/// also showed), on the path of every run. The search reaches any number in a handful of
+/// comparisons (0.11 ms to install).
 fn search(rules: &[(u32, &Check)]) -> Result<Vec<sock_filter>, String> {
     if rules.len() <= LEAF {
         let mut out = Vec::new();
