@@ -128,7 +128,7 @@ impl ReplSession {
                 // The private directory: an empty mount point, or (without a mount namespace)
                 // the program's working directory and TMPDIR on the host. Nothing is left.
                 if let Some(dir) = session.private_dir.lock().ok().and_then(|mut d| d.take()) {
-                    let _ = std::fs::remove_dir(&dir).or_else(|_| std::fs::remove_dir_all(&dir));
+                    crate::run::remove_private_path(&dir);
                 }
                 // No handler is installed, so the signal's default action ends pysbx.
                 let mut one = SigSet::empty();
@@ -175,7 +175,6 @@ impl ReplSession {
         self.inputs.load(Ordering::SeqCst)
     }
 
-    /// Records the interpreter's pid (as the supervisor sees it) for [`Self::interrupt`].
     /// Records the run's private directory, for removal if a signal ends pysbx (`None` once
     /// the run has removed it).
     pub(crate) fn set_private_dir(&self, dir: Option<&std::path::Path>) {
@@ -184,6 +183,7 @@ impl ReplSession {
         }
     }
 
+    /// Records the interpreter's pid (as the supervisor sees it) for [`Self::interrupt`].
     pub(crate) fn started(&self, pid: i32) {
         self.pid.store(pid, Ordering::SeqCst);
         self.running.store(false, Ordering::SeqCst);
