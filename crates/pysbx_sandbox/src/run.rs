@@ -1503,7 +1503,31 @@ mod tests {
         std::fs::write(&file, "").expect("write");
         assert!(!shared_ram_dir(&file));
         assert!(!shared_ram_dir(Path::new("/nonexistent")));
+        // `/tmp`'s permissions are not enough off a tmpfs, and not enough on one without the
+        // sticky bit or when another user owns the directory.
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(m))
+                .expect("chmod");
+        };
+        let sticky_on_disk = scratch.path().join("sticky");
+        std::fs::create_dir(&sticky_on_disk).expect("mkdir");
+        mode(&sticky_on_disk, 0o1777);
+        let on_disk = nix::sys::statfs::statfs(scratch.path()).expect("statfs");
+        if on_disk.filesystem_type() != nix::sys::statfs::TMPFS_MAGIC {
+            assert!(!shared_ram_dir(&sticky_on_disk), "not a tmpfs");
+        }
         let ram = Path::new(RAM_DIR);
+        let in_ram = tempfile::tempdir_in(ram).expect("a directory in /dev/shm, a tmpfs here");
+        let root = nix::unistd::geteuid().is_root();
+        mode(in_ram.path(), 0o777);
+        assert!(!shared_ram_dir(in_ram.path()), "world-writable without the sticky bit");
+        mode(in_ram.path(), 0o1777);
+        assert_eq!(shared_ram_dir(in_ram.path()), root, "sticky and world-writable, ours");
+        if root {
+            let nobody = Some(nix::unistd::Uid::from_raw(65534));
+            nix::unistd::chown(in_ram.path(), nobody, None).expect("chown");
+            assert!(!shared_ram_dir(in_ram.path()), "owned by another user");
+        }
         let dir = make_private_dir().expect("a private directory");
         if shared_ram_dir(ram) && mount_namespace_certain() {
             assert_eq!(dir.path().parent(), Some(ram));
