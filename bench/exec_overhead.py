@@ -27,9 +27,11 @@ import sys
 import tempfile
 import time
 
-# pysbx exec returns once the sandbox has ended and been reaped, without waiting for its own
-# stage A to finish exiting. As a child subreaper this script inherits that process, reaps it
-# after the command (outside the timed wall time) and so counts its CPU with the command's.
+# A command that returned while a process it started was still exiting would have that
+# process's CPU (and, for pysbx, the sandboxed program's, which reaches the caller only through
+# the trampoline it runs under) counted nowhere. As a child subreaper this script inherits any
+# such process, reaps it after the command (outside the timed wall time) and so counts its CPU
+# with the command's. pysbx exec itself reaps everything it started before it returns.
 PR_SET_CHILD_SUBREAPER = 36
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 

@@ -5,13 +5,15 @@
 //! exec` (and the REPL) allocate little, but start threads: under jemalloc each new thread
 //! sets up an arena of its own and a thread cache on its first allocation, about 25 page
 //! faults each; the trampoline (forked from `pysbx exec`, or this binary re-executed, and
-//! stage B forked from it until it executes the interpreter) pays for its thread cache and
-//! for jemalloc's fork handlers. Measured on a hello-world run, jemalloc cost about 370 page faults and 1.5
-//! to 3 ms of CPU over glibc's allocator. So a constructor, run by the dynamic loader before
-//! `main` and before Rust's runtime starts, picks the system allocator when `argv[1]` names
-//! one of these commands (subcommands come first: pysbx has no global options) or the
+//! stage B forked from it until it executes the interpreter) would pay for its thread cache.
+//! Measured on a hello-world run, jemalloc cost about 370 page faults and 1.5 to 3 ms of CPU
+//! over glibc's allocator (jemalloc's fork handlers no longer run: the sandbox forks with
+//! `_Fork`, see `pysbx_sandbox`'s `sys::fork`). So a constructor, run by the dynamic loader
+//! before `main` and before Rust's runtime starts, picks the system allocator when `argv[1]`
+//! names one of these commands (subcommands come first: pysbx has no global options) or the
 //! trampoline's marker. jemalloc's own constructor still initialises it in every process
 //! (its first arena, its fork handlers); that part cannot be skipped in a statically linked
+//! jemalloc. On musl, which passes nothing to such constructors, every process stays on
 //! jemalloc.
 //!
 //! The choice is made once, before the first allocation, and never changes: memory is always
