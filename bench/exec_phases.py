@@ -37,7 +37,9 @@ def main():
     py = os.path.realpath(subprocess.run(
         ["python3", "-c", "import sys; print(sys.executable)"],
         capture_output=True, text=True, check=True).stdout.strip())
-    with tempfile.TemporaryDirectory() as tmp:
+    # perf's output goes elsewhere than the program's directory: with it written there during
+    # the runs, the interpreter's exit took several milliseconds longer.
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as out:
         hello = os.path.join(tmp, "hello.py")
         with open(hello, "w") as f:
             f.write('print("hello, world")\n')
@@ -48,7 +50,7 @@ def main():
                   "sched:sched_process_fork", "syscalls:sys_enter_execveat"]
         for call in CALLS:
             events += [f"syscalls:sys_enter_{call}", f"syscalls:sys_exit_{call}"]
-        data = os.path.join(tmp, "perf.data")
+        data = os.path.join(out, "perf.data")
         subprocess.run(["perf", "record", "-q", "-a", "-o", data, "-e", ",".join(events), "--",
                         "bash", "-c", f"for i in $(seq {rounds}); do {runs} done"],
                        check=True, stderr=subprocess.DEVNULL)
@@ -122,6 +124,11 @@ def report(runs, builds, rounds):
         for start, end, label in PHASES:
             values = [r[end] - r[start] for r in mine]
             print(f"  {label:<44} median {statistics.median(values):7.3f} ms  min {min(values):7.3f}")
+        # pysbx's own share of a run: all of it but the interpreter's, whose time varies by
+        # tens of milliseconds from run to run on a busy machine.
+        outside = [(r["exit"] - r["exec"]) - (r["py_exit"] - r["execveat"]) for r in mine]
+        print(f"  {'outside the interpreter (total - interpreter)':<44} median "
+              f"{statistics.median(outside):7.3f} ms  min {min(outside):7.3f}")
         for call in CALLS:
             totals = [sum(r["calls"].get(call, [])) for r in mine]
             singles = [d for r in mine for d in r["calls"].get(call, [])]

@@ -13,8 +13,9 @@
 //! names one of these commands (subcommands come first: pysbx has no global options) or the
 //! trampoline's marker. jemalloc's own constructor still initialises it in every process
 //! (its first arena, its fork handlers); that part cannot be skipped in a statically linked
-//! jemalloc. On musl, which passes nothing to such constructors, every process stays on
-//! jemalloc.
+//! jemalloc. musl passes nothing to such constructors: there the constructor reads `argv[1]`
+//! from `/proc/self/cmdline` instead (one open and one read, no allocation), and a process
+//! without `/proc` stays on jemalloc.
 //!
 //! The choice is made once, before the first allocation, and never changes: memory is always
 //! freed by the allocator that gave it. If anything allocated before the constructor ran, that
@@ -23,6 +24,7 @@
 #![expect(unsafe_code, reason = "a global allocator and a loader constructor")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 use std::ffi::{CStr, c_char, c_int};
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -94,10 +96,7 @@ unsafe impl GlobalAlloc for PysbxAlloc {
 /// Run by the dynamic loader before `main` (glibc passes `argc`, `argv` and `envp` to
 /// `.init_array` functions, as Rust's own runtime relies on): picks the system allocator for
 /// the sandbox's commands and the trampoline. Allocates nothing.
-#[cfg_attr(
-    not(all(target_os = "linux", target_env = "gnu")),
-    expect(dead_code, reason = "registered only where the loader passes argv")
-)]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 extern "C" fn choose(argc: c_int, argv: *const *const c_char, _envp: *const *const c_char) {
     if argc < 2 || argv.is_null() {
         return;
@@ -109,7 +108,57 @@ extern "C" fn choose(argc: c_int, argv: *const *const c_char, _envp: *const *con
     }
     // SAFETY: as above, a NUL-terminated string that lives as long as the process.
     let first = unsafe { CStr::from_ptr(first) };
-    if on_system(first.to_bytes()) {
+    decide(first.to_bytes());
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CHOOSE: extern "C" fn(c_int, *const *const c_char, *const *const c_char) = choose;
+
+/// The same choice where `.init_array` functions get no arguments (musl): `argv[1]` is read
+/// from `/proc/self/cmdline` into a buffer on the stack, with raw system calls. Without `/proc`
+/// the process stays on jemalloc. Allocates nothing.
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+extern "C" fn choose_from_cmdline() {
+    use nix::libc;
+    let mut buf = [0u8; 4096];
+    // SAFETY: a NUL-terminated path; the descriptor is closed below.
+    let fd =
+        unsafe { libc::open(c"/proc/self/cmdline".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: reads at most `buf.len()` bytes into `buf`.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    // SAFETY: `fd` is the descriptor opened above, closed once.
+    unsafe { libc::close(fd) };
+    if let Some(first) = usize::try_from(n).ok().and_then(|n| second_argument(&buf[..n])) {
+        decide(first);
+    }
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CHOOSE_FROM_CMDLINE: extern "C" fn() = choose_from_cmdline;
+
+/// `argv[1]` in the NUL-separated contents of `/proc/self/cmdline`, when the bytes read hold it
+/// whole (a field cut off by the end of the buffer is no answer).
+#[cfg_attr(
+    not(any(test, all(target_os = "linux", not(target_env = "gnu")))),
+    expect(dead_code, reason = "used where argv is read from /proc")
+)]
+fn second_argument(cmdline: &[u8]) -> Option<&[u8]> {
+    let after_first = cmdline.iter().position(|&b| b == 0)? + 1;
+    let rest = cmdline.get(after_first..)?;
+    let len = rest.iter().position(|&b| b == 0)?;
+    Some(&rest[..len])
+}
+
+/// Fixes the system allocator when `first` (the process's `argv[1]`) names a sandbox command.
+fn decide(first: &[u8]) {
+    if on_system(first) {
         // Fails, harmlessly, if something has already allocated: then jemalloc stays.
         let _ = CHOICE.compare_exchange(UNDECIDED, SYSTEM, Ordering::AcqRel, Ordering::Acquire);
     }
@@ -120,13 +169,6 @@ fn on_system(arg: &[u8]) -> bool {
     arg == pysbx_sandbox::trampoline::TRAMPOLINE_ARG.as_bytes()
         || matches!(arg, b"exec" | b"repl" | b"-i")
 }
-
-// Only glibc passes `argc`, `argv` and `envp` to `.init_array` functions; musl passes nothing,
-// and there every process stays on jemalloc.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static CHOOSE: extern "C" fn(c_int, *const *const c_char, *const *const c_char) = choose;
 
 /// Which allocator this process uses, for tests: `true` for the system allocator.
 #[cfg(test)]
@@ -155,5 +197,16 @@ mod tests {
         for arg in ["scan", "sanitize", "policy", "rules", "merge", "--help", "", "execx"] {
             assert!(!on_system(arg.as_bytes()), "{arg}");
         }
+    }
+
+    #[test]
+    fn the_second_argument_is_read_whole_from_the_command_line() {
+        assert_eq!(second_argument(b"/usr/bin/pysbx\0exec\0hello.py\0"), Some(&b"exec"[..]));
+        assert_eq!(second_argument(b"pysbx\0\0"), Some(&b""[..]));
+        // Cut off by the end of the buffer: "exec" of "execx" must not count.
+        assert_eq!(second_argument(b"pysbx\0exec"), None);
+        assert_eq!(second_argument(b"pysbx\0"), None);
+        assert_eq!(second_argument(b"pysbx"), None);
+        assert_eq!(second_argument(b""), None);
     }
 }
