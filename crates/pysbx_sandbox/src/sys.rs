@@ -63,12 +63,13 @@ pub(crate) enum Forked {
 /// that repair. The handlers touched about 50 pages across the supervisor, stage A and stage
 /// B (a whole hello-world run: 2687-2728 page faults before, 2615-2620 after).
 pub(crate) fn fork() -> std::io::Result<Forked> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
     let pid = {
-        #[expect(unsafe_code, reason = "declaring glibc's _Fork, which the libc crate lacks")]
+        #[expect(unsafe_code, reason = "declaring _Fork, which the libc crate lacks")]
         unsafe extern "C" {
-            /// glibc 2.34's (and POSIX.1-2024's) fork without the fork handlers; the binary
-            /// already requires glibc 2.34 (`__libc_start_main@GLIBC_2.34`).
+            /// POSIX.1-2024's fork without the fork handlers: glibc 2.34's (the glibc build
+            /// already requires 2.34, `__libc_start_main@GLIBC_2.34`) and musl 1.2.3's (the
+            /// static build links the musl Rust bundles, 1.2.5 for Rust 1.95).
             fn _Fork() -> libc::pid_t;
         }
         // SAFETY: the callers fork a process with one thread (the trampoline, which never
@@ -79,7 +80,7 @@ pub(crate) fn fork() -> std::io::Result<Forked> {
             _Fork()
         }
     };
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    #[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
     // SAFETY: as above.
     #[expect(unsafe_code, reason = "fork of a single-threaded process")]
     let pid = unsafe { libc::fork() };
