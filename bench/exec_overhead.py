@@ -3,6 +3,9 @@
 
 Usage: python3 bench/exec_overhead.py [PYSBX] [ROUNDS] [OTHER_PYSBX...]
 
+PYSBX defaults to the static musl release build (target/x86_64-unknown-linux-musl/release/pysbx)
+when it exists, else target/release/pysbx.
+
 Each command runs in turn (interleaved, so load changes hit every command alike), ROUNDS
 times; prints the median and the minimum wall time in milliseconds, and the median CPU time
 (user + system of the command and everything it started, including what it leaves exiting
@@ -45,7 +48,10 @@ def reap_orphans():
             return
 
 
-PYSBX = [os.path.abspath(p) for p in (sys.argv[1:2] or ["target/release/pysbx"]) + sys.argv[3:]]
+# By default the static musl build, the one the README installs, when it has been built.
+MUSL = "target/x86_64-unknown-linux-musl/release/pysbx"
+DEFAULT = MUSL if os.path.exists(MUSL) else "target/release/pysbx"
+PYSBX = [os.path.abspath(p) for p in (sys.argv[1:2] or [DEFAULT]) + sys.argv[3:]]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
 PY = os.path.realpath(
     subprocess.run(
