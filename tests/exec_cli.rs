@@ -373,3 +373,98 @@ fn an_exec_that_fails_before_running_leaves_no_process() {
         assert!(left.is_empty(), "left behind: {left:?}");
     }
 }
+
+/// Starts `pysbx exec` on a program that prints its private TMPDIR, then sleeps (catching
+/// Ctrl-C as `interrupted`); returns the child and the TMPDIR once the program runs, and the
+/// rest of its standard output, read to the end on a thread.
+fn sleeping_program(
+    s: &Scratch,
+    events: &std::path::Path,
+) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    let script = s.write(
+        "sleeper.py",
+        "import os, time\nprint(os.environ['TMPDIR'], flush=True)\ntry:\n    time.sleep(120)\n\
+         except KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n",
+    );
+    let mut child = s
+        .exec()
+        .arg("--no-gate")
+        .arg("--events")
+        .arg(events)
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pysbx runs");
+    track(&child);
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    let mut reader = std::io::BufReader::new(stdout);
+    std::io::BufRead::read_line(&mut reader, &mut line).expect("test setup");
+    // The rest of the output, read to its end once the run is over.
+    let rest = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut text);
+        text
+    });
+    (child, line.trim().to_string(), rest)
+}
+
+/// Waits for `child` for at most 20 s; its exit status.
+fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("test setup") {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "pysbx did not end after the signal");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_and_sighup_end_the_run_cleanly() {
+    for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {
+        let s = Scratch::new();
+        let events = s.path().join("events.jsonl");
+        let (mut child, tmpdir, _rest) = sleeping_program(&s, &events);
+        assert!(tmpdir.starts_with('/'), "the program printed its TMPDIR: {tmpdir:?}");
+        assert!(!sandbox_processes().is_empty(), "the program runs under the sandbox uid");
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, signal).expect("test setup");
+        let status = wait_bounded(&mut child);
+        assert_eq!(status.code(), Some(128 + signal as i32), "{signal}: {status:?}");
+        // The run ended as a run does: its end event written, naming the signal.
+        let end = jsonl(&events).into_iter().last().expect("an end line");
+        assert_eq!(end["type"], "end", "{end}");
+        assert_eq!(end["reason"], "stopped", "{end}");
+        assert!(end["message"].as_str().is_some_and(|m| m.contains(signal.as_str())), "{end}");
+        // Nothing of it is left: no process, no private directory (TMPDIR's parent).
+        assert!(sandbox_processes().is_empty(), "left running: {:?}", sandbox_processes());
+        let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
+        assert!(!private.exists(), "{} left behind", private.display());
+    }
+}
+
+#[test]
+fn ctrl_c_reaches_the_program_as_keyboard_interrupt() {
+    let s = Scratch::new();
+    let events = s.path().join("events.jsonl");
+    let (mut child, tmpdir, rest) = sleeping_program(&s, &events);
+    let mut err = child.stderr.take().expect("piped");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
+    let status = wait_bounded(&mut child);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut err, &mut text).expect("test setup");
+    // As under a plain python3: the program's own traceback, and 130 as a shell reports a
+    // death by SIGINT.
+    assert!(text.contains("KeyboardInterrupt"), "{text}");
+    assert_eq!(rest.join().expect("reader"), "interrupted\n", "the program's handler ran");
+    assert_eq!(status.code(), Some(130), "{text}");
+    let end = jsonl(&events).into_iter().last().expect("an end line");
+    assert_eq!(end["reason"], "exit", "{end}");
+    assert_eq!(end["child_code"], 130, "{end}");
+    let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
+    assert!(!private.exists(), "{} left behind", private.display());
+}

@@ -95,6 +95,9 @@ pub enum EndReason {
     Seccomp,
     /// Killed by another signal.
     Signal,
+    /// pysbx itself received SIGTERM or SIGHUP (or Ctrl-C before the program ran) and killed
+    /// the process tree.
+    Stopped,
     /// pysbx could not set up or supervise the run.
     Internal,
 }
@@ -117,6 +120,7 @@ impl EndReason {
             Self::Recursion => "recursion",
             Self::Seccomp => "seccomp",
             Self::Signal => "signal",
+            Self::Stopped => "stopped",
             Self::Internal => "internal",
         }
     }

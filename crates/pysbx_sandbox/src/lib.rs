@@ -21,6 +21,7 @@ pub mod policy;
 mod protocol;
 pub mod repl;
 mod run;
+mod stop;
 mod sys;
 pub mod tier;
 pub mod trampoline;
@@ -34,4 +35,5 @@ pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
     passthrough_gate, run, run_learning, run_with_input,
 };
+pub use stop::stop_on_signals;
 pub use tier::{ALL_LAYERS, LayerState, Tier};

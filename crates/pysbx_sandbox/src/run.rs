@@ -156,6 +156,8 @@ enum Msg {
     /// The REPL interpreter waits for input (the wall clock stops) or runs one (it restarts).
     ReplIdle,
     ReplBusy,
+    /// pysbx itself received SIGINT, SIGTERM or SIGHUP (see [`crate::stop`]).
+    Stop(crate::stop::Stop),
 }
 
 /// Runs a program in the sandbox and waits for its end.
@@ -315,6 +317,13 @@ fn run_inner(
     }
 
     let (tx, rx) = mpsc::channel::<Msg>();
+    // Signals sent to pysbx now end the run through this loop (when `pysbx exec` asked for
+    // them with `stop_on_signals`); let go of once the sandbox has ended (see `ending`), and
+    // detached after the private directory is gone.
+    let signals = {
+        let tx = tx.clone();
+        crate::stop::attach(move |stop| tx.send(Msg::Stop(stop)).is_ok())
+    };
     // The plan is out and the trampoline confines itself: on two cores, every thread the
     // supervisor started now would take the CPU from it. So the supervisor waits for stage B's
     // tier (sent just before the interpreter is executed) and only then reads the guard's
@@ -418,6 +427,8 @@ fn run_inner(
     let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
     let mut setup_error: Option<String> = None;
     let mut killed_for: Option<EndReason> = None;
+    // The signal that stopped the run (`EndReason::Stopped`).
+    let mut stopped_by: Option<Signal> = None;
     let mut guard_end: Option<(String, String)> = None;
     let mut tier_seen = false;
     let mut refused: Option<String> = None;
@@ -518,8 +529,26 @@ fn run_inner(
             Msg::Status(Status::Exit { code, signal, cpu_s, max_rss_kb }) => {
                 exit = Some((code, signal, cpu_s, max_rss_kb));
             }
+            Msg::Stop(crate::stop::Stop::Interrupt) if b_pid.is_some() && killed_for.is_none() => {
+                // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3.
+                if let Some(b) = b_pid {
+                    let _ = kill(b, Signal::SIGINT);
+                }
+            }
+            Msg::Stop(stop) => {
+                if killed_for.is_none() && !status_done {
+                    let signal = match stop {
+                        crate::stop::Stop::End(signal) => signal,
+                        crate::stop::Stop::Interrupt => Signal::SIGINT,
+                    };
+                    killed_for = Some(EndReason::Stopped);
+                    stopped_by = Some(signal);
+                    kill_tree(b_pid);
+                }
+            }
             Msg::StatusEof => {
                 status_done = true;
+                signals.ending();
                 // Whatever is left of the tree goes with its group.
                 if let Some(b) = b_pid {
                     let _ = killpg(b, Signal::SIGKILL);
@@ -658,7 +687,8 @@ fn run_inner(
         return Err(SandboxError::IsolationUnavailable(missing));
     }
     let wall_s = started.elapsed().as_secs_f64();
-    let end = classify(policy, exit, setup_error, killed_for, guard_end, &events, wall_s);
+    let killed = killed_for.map(|reason| (reason, stopped_by));
+    let end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     alerts.send(&crate::events::end_json(&end));
     let mut notes = output_notes;
     notes.extend(relay_notes);
@@ -847,7 +877,7 @@ fn classify(
     policy: &Policy,
     exit: Option<(Option<i32>, Option<i32>, f64, i64)>,
     setup_error: Option<String>,
-    killed_for: Option<EndReason>,
+    killed_for: Option<(EndReason, Option<Signal>)>,
     guard_end: Option<(String, String)>,
     events: &[Event],
     wall_s: f64,
@@ -860,6 +890,9 @@ fn classify(
             EndReason::Violation | EndReason::Seccomp => EXIT_VIOLATION,
             EndReason::Internal => EXIT_INTERNAL,
             EndReason::Signal => signal.map_or(1, |s| u8::try_from(128 + s).unwrap_or(255)),
+            EndReason::Stopped => killed_for
+                .and_then(|(_, by)| by)
+                .map_or(1, |s| u8::try_from(128 + s as i32).unwrap_or(255)),
             _ => EXIT_LIMIT,
         };
         End { reason, exit_code, child_code: code, signal, cpu_s, wall_s, max_rss_kb, message }
@@ -868,13 +901,17 @@ fn classify(
         return mk(EndReason::Internal, format!("sandbox setup failed: {e}"));
     }
     match killed_for {
-        Some(EndReason::Wall) => {
+        Some((EndReason::Stopped, by)) => {
+            let name = by.map_or("a signal", Signal::as_str);
+            return mk(EndReason::Stopped, format!("pysbx received {name}; process tree killed"));
+        }
+        Some((EndReason::Wall, _)) => {
             return mk(
                 EndReason::Wall,
                 format!("wall-clock limit of {} s reached; process tree killed", limits.wall_s),
             );
         }
-        Some(EndReason::Output) => {
+        Some((EndReason::Output, _)) => {
             return mk(
                 EndReason::Output,
                 format!(
@@ -883,7 +920,7 @@ fn classify(
                 ),
             );
         }
-        Some(EndReason::Violation) => {
+        Some((EndReason::Violation, _)) => {
             return mk(EndReason::Violation, "policy violation; process tree killed".into());
         }
         _ => {}

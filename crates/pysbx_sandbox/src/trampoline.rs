@@ -271,6 +271,9 @@ fn stage_b(
         send(status, &Status::Error(msg.clone()));
         msg
     };
+    // The program starts with no signal blocked, as under a plain python3, whatever mask the
+    // supervisor held when it forked the trampoline.
+    crate::stop::unblock_all();
     if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL) {
         return fail(&status, format!("pdeathsig: {e}"));
     }

@@ -258,6 +258,11 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // First, while this process has one thread: the trampoline's start then overlaps reading
     // the configuration, the policy and the rules (see `Prefork`).
     let mut trampoline = pysbx_sandbox::trampoline::Prefork::start();
+    // Still before any thread (the trampoline forked with the signals unblocked): Ctrl-C goes
+    // to the program, SIGTERM and SIGHUP end the run with its files written and nothing left.
+    if let Err(e) = pysbx_sandbox::stop_on_signals() {
+        eprintln!("pysbx: warning: SIGTERM will end pysbx without ending the run cleanly: {e}");
+    }
     let policy_file = policy_file(args.policy.as_deref(), &args.rules)?;
     let policy = match &policy_file {
         // A learn run judges against the default policy, whatever the configuration names.

@@ -1120,6 +1120,11 @@ def _pysbx_guard():
             _end("processes", _str(exc))
         _report(exc)
         raise SystemExit(1)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C, passed on by pysbx: a plain python3 ends by SIGINT, which a shell reports as
+        # 130. The interpreter is its pid namespace's init and cannot end itself by a signal.
+        _report(exc)
+        raise SystemExit(130)
     except BaseException as exc:
         _report(exc)
         raise SystemExit(1)

@@ -1,0 +1,133 @@
+//! Signals sent to `pysbx exec` itself: Ctrl-C goes to the program, SIGTERM and SIGHUP end the
+//! run the way a limit does.
+//!
+//! The sandbox runs in a session of its own, so the terminal's Ctrl-C (SIGINT to the foreground
+//! process group) reaches pysbx alone, and a `kill` or a closing terminal (SIGTERM, SIGHUP)
+//! names pysbx's pid. Without this module each of them ended pysbx by its default action: the
+//! parent-death signals then ended the sandbox, but the run's private directory (an empty mount
+//! point, or the program's files when there is no mount namespace) stayed behind, and no end
+//! event or `--events`/`--sarif` file was written. With it, one thread takes these signals:
+//!
+//! - SIGINT is passed to the program (stage B, the interpreter), which raises
+//!   `KeyboardInterrupt` as a plain `python3` would; before the program runs, it stops the run;
+//! - SIGTERM and SIGHUP kill the sandbox's process tree; the run then ends as usual, with the
+//!   end reason `stopped`, its files written and the private directory removed, and pysbx
+//!   exits with 128 + the signal's number.
+//!
+//! Outside a run (before it starts, after it ends) a signal keeps its default action. Signals are
+//! process-wide, so the run that takes them is a process-wide slot, not a field of the request.
+
+use std::sync::Mutex;
+
+use nix::sys::signal::{SigSet, Signal};
+
+/// What the signal thread asks of the running supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Pass SIGINT to the program.
+    Interrupt,
+    /// End the run: SIGTERM or SIGHUP was received.
+    End(Signal),
+}
+
+/// Hands a stop to the running supervisor; false when it can no longer take one.
+type Deliver = Box<dyn Fn(Stop) -> bool + Send>;
+
+/// The running supervisor's receiver, while a run takes the signals.
+static RUNNING: Mutex<Option<Deliver>> = Mutex::new(None);
+
+const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
+
+/// Makes SIGINT, SIGTERM and SIGHUP stop a run cleanly (see the module's documentation).
+///
+/// Call it before starting any other thread: it blocks these signals in the calling thread,
+/// threads started later inherit the mask, and one thread takes them with `sigwait`. A process
+/// forked or spawned later unblocks them again (stage B sets an empty mask before it executes
+/// the interpreter; `std::process::Command` does so in every child).
+///
+/// # Errors
+/// When the signal mask cannot be changed.
+pub fn stop_on_signals() -> std::io::Result<()> {
+    let mut set = SigSet::empty();
+    for signal in SIGNALS {
+        set.add(signal);
+    }
+    set.thread_block().map_err(std::io::Error::from)?;
+    std::thread::Builder::new().name("pysbx-signals".into()).spawn(move || {
+        while let Ok(signal) = set.wait() {
+            let stop = if signal == Signal::SIGINT { Stop::Interrupt } else { Stop::End(signal) };
+            let delivered = RUNNING
+                .lock()
+                .ok()
+                .and_then(|slot| slot.as_ref().map(|deliver| deliver(stop)))
+                .unwrap_or(false);
+            if !delivered {
+                die_by(signal);
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// Ends this process by `signal`'s default action (no handler is installed for these).
+fn die_by(signal: Signal) {
+    let mut one = SigSet::empty();
+    one.add(signal);
+    let _ = one.thread_unblock();
+    let _ = nix::sys::signal::raise(signal);
+}
+
+/// A run taking the signals until it is dropped.
+pub(crate) struct Attached(());
+
+impl Attached {
+    /// The sandbox has ended and the run is finishing (forwarding the last output, writing its
+    /// files, removing the private directory): the supervisor's channel is let go, so that it
+    /// sees its producers end, and a signal from now on is taken and ignored, as the run ends
+    /// within milliseconds and cleans up either way.
+    pub(crate) fn ending(&self) {
+        if let Ok(mut slot) = RUNNING.lock() {
+            *slot = Some(Box::new(|_| true));
+        }
+    }
+}
+
+/// Hands the signals [`stop_on_signals`] takes to `deliver` until the returned value is
+/// dropped.
+pub(crate) fn attach(deliver: impl Fn(Stop) -> bool + Send + 'static) -> Attached {
+    if let Ok(mut slot) = RUNNING.lock() {
+        *slot = Some(Box::new(deliver));
+    }
+    Attached(())
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = RUNNING.lock() {
+            *slot = None;
+        }
+    }
+}
+
+/// Clears the signal mask: for stage B before it executes the interpreter, so that a mask
+/// blocked in the supervisor never reaches the program.
+pub(crate) fn unblock_all() {
+    let _ = SigSet::empty().thread_set_mask();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attached_run_receives_stops_until_dropped() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let attached = attach(move |stop| tx.send(stop).is_ok());
+        let sent =
+            RUNNING.lock().ok().and_then(|s| s.as_ref().map(|deliver| deliver(Stop::Interrupt)));
+        assert_eq!(sent, Some(true));
+        assert_eq!(rx.try_recv(), Ok(Stop::Interrupt));
+        drop(attached);
+        assert!(RUNNING.lock().map(|s| s.is_none()).unwrap_or(false));
+    }
+}
