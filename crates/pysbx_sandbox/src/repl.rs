@@ -98,46 +98,32 @@ impl ReplSession {
     /// Sends every SIGINT the process receives (Ctrl-C at the terminal) to the running input
     /// instead of ending pysbx, and on SIGHUP or SIGTERM (the terminal closed, a kill) ends the
     /// interpreter and removes the run's private directory before pysbx ends by the same
-    /// signal. Call it before starting any other thread: it blocks these signals in the
-    /// calling thread, threads started later inherit the mask, and one thread takes them with
-    /// `sigwait`. The interpreter inherits the mask too; the REPL server clears it.
+    /// signal. Call it before starting any other thread: the signals are taken by one thread
+    /// (see [`crate::stop`]); stage B clears the mask before the interpreter starts.
     ///
     /// # Errors
     /// When the signal mask cannot be changed.
     pub fn forward_interrupts(&self) -> std::io::Result<()> {
-        use nix::sys::signal::SigSet;
-        let mut set = SigSet::empty();
-        for signal in [Signal::SIGINT, Signal::SIGHUP, Signal::SIGTERM] {
-            set.add(signal);
-        }
-        set.thread_block().map_err(std::io::Error::from)?;
         let session = self.clone();
-        std::thread::spawn(move || {
-            while let Ok(signal) = set.wait() {
-                if signal == Signal::SIGINT {
-                    session.interrupt();
-                    continue;
-                }
-                // The interpreter runs under another uid, which clears its parent-death
-                // signal: end it here rather than leave it running without a supervisor.
-                let pid = session.pid.load(Ordering::SeqCst);
-                if pid > 0 {
-                    let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
-                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-                }
-                // The private directory: an empty mount point, or (without a mount namespace)
-                // the program's working directory and TMPDIR on the host. Nothing is left.
-                if let Some(dir) = session.private_dir.lock().ok().and_then(|mut d| d.take()) {
-                    crate::run::remove_private_path(&dir);
-                }
-                // No handler is installed, so the signal's default action ends pysbx.
-                let mut one = SigSet::empty();
-                one.add(signal);
-                let _ = one.thread_unblock();
-                let _ = nix::sys::signal::raise(signal);
+        crate::stop::take_signals(move |signal| {
+            if signal == Signal::SIGINT {
+                session.interrupt();
+                return;
             }
-        });
-        Ok(())
+            // The interpreter runs under another uid, which clears its parent-death
+            // signal: end it here rather than leave it running without a supervisor.
+            let pid = session.pid.load(Ordering::SeqCst);
+            if pid > 0 {
+                let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+            // The private directory: an empty mount point, or (without a mount namespace)
+            // the program's working directory and TMPDIR on the host. Nothing is left.
+            if let Some(dir) = session.private_dir.lock().ok().and_then(|mut d| d.take()) {
+                crate::run::remove_private_path(&dir);
+            }
+            crate::stop::die_by(signal);
+        })
     }
 
     /// The isolation tier of the running interpreter, once it has started.

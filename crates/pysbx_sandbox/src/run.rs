@@ -230,6 +230,15 @@ fn run_inner(
     };
     let mut events: Vec<Event> = Vec::new();
     let private = make_private_dir()?;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    // From the private directory's making on, signals sent to pysbx end the run through the
+    // supervisor's loop below (when `pysbx exec` asked for them with `stop_on_signals`): one
+    // that comes during the set-up waits in the channel. Let go of once the sandbox has ended
+    // (see `ending`), detached after the private directory is gone.
+    let signals = {
+        let tx = tx.clone();
+        crate::stop::attach(move |stop| tx.send(Msg::Stop(stop)).is_ok())
+    };
     let private_dir = private.path().to_path_buf();
     // Made by stage B: in the private tmpfs, or on the host when there is no mount namespace.
     let work = private_dir.join("work");
@@ -316,14 +325,6 @@ fn run_inner(
         return Err(SandboxError::os("send the plan", e));
     }
 
-    let (tx, rx) = mpsc::channel::<Msg>();
-    // Signals sent to pysbx now end the run through this loop (when `pysbx exec` asked for
-    // them with `stop_on_signals`); let go of once the sandbox has ended (see `ending`), and
-    // detached after the private directory is gone.
-    let signals = {
-        let tx = tx.clone();
-        crate::stop::attach(move |stop| tx.send(Msg::Stop(stop)).is_ok())
-    };
     // The plan is out and the trampoline confines itself: on two cores, every thread the
     // supervisor started now would take the CPU from it. So the supervisor waits for stage B's
     // tier (sent just before the interpreter is executed) and only then reads the guard's
@@ -529,7 +530,9 @@ fn run_inner(
             Msg::Status(Status::Exit { code, signal, cpu_s, max_rss_kb }) => {
                 exit = Some((code, signal, cpu_s, max_rss_kb));
             }
-            Msg::Stop(crate::stop::Stop::Interrupt) if b_pid.is_some() && killed_for.is_none() => {
+            Msg::Stop(crate::stop::Stop::Interrupt)
+                if b_pid.is_some() && killed_for.is_none() && !status_done =>
+            {
                 // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3.
                 if let Some(b) = b_pid {
                     let _ = kill(b, Signal::SIGINT);

@@ -40,14 +40,33 @@ const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
 
 /// Makes SIGINT, SIGTERM and SIGHUP stop a run cleanly (see the module's documentation).
 ///
-/// Call it before starting any other thread: it blocks these signals in the calling thread,
-/// threads started later inherit the mask, and one thread takes them with `sigwait`. A process
-/// forked or spawned later unblocks them again (stage B sets an empty mask before it executes
-/// the interpreter; `std::process::Command` does so in every child).
+/// Call it before starting any other thread (see [`take_signals`]). A process forked or
+/// spawned later does not keep them blocked: stage B sets an empty mask before it executes the
+/// interpreter, and `std::process::Command` does so in every child.
 ///
 /// # Errors
 /// When the signal mask cannot be changed.
 pub fn stop_on_signals() -> std::io::Result<()> {
+    take_signals(|signal| {
+        let stop = if signal == Signal::SIGINT { Stop::Interrupt } else { Stop::End(signal) };
+        let delivered = RUNNING
+            .lock()
+            .ok()
+            .and_then(|slot| slot.as_ref().map(|deliver| deliver(stop)))
+            .unwrap_or(false);
+        if !delivered {
+            die_by(signal);
+        }
+    })
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and starts the one thread that
+/// takes them (`sigwait`), handing each to `on_signal`: `pysbx exec`'s stops and the REPL's
+/// interrupts. Call it before starting any other thread, so that every thread started later
+/// inherits the mask and none of them is chosen to receive these signals.
+pub(crate) fn take_signals(
+    mut on_signal: impl FnMut(Signal) + Send + 'static,
+) -> std::io::Result<()> {
     let mut set = SigSet::empty();
     for signal in SIGNALS {
         set.add(signal);
@@ -55,22 +74,14 @@ pub fn stop_on_signals() -> std::io::Result<()> {
     set.thread_block().map_err(std::io::Error::from)?;
     std::thread::Builder::new().name("pysbx-signals".into()).spawn(move || {
         while let Ok(signal) = set.wait() {
-            let stop = if signal == Signal::SIGINT { Stop::Interrupt } else { Stop::End(signal) };
-            let delivered = RUNNING
-                .lock()
-                .ok()
-                .and_then(|slot| slot.as_ref().map(|deliver| deliver(stop)))
-                .unwrap_or(false);
-            if !delivered {
-                die_by(signal);
-            }
+            on_signal(signal);
         }
     })?;
     Ok(())
 }
 
 /// Ends this process by `signal`'s default action (no handler is installed for these).
-fn die_by(signal: Signal) {
+pub(crate) fn die_by(signal: Signal) {
     let mut one = SigSet::empty();
     one.add(signal);
     let _ = one.thread_unblock();
@@ -109,8 +120,9 @@ impl Drop for Attached {
     }
 }
 
-/// Clears the signal mask: for stage B before it executes the interpreter, so that a mask
-/// blocked in the supervisor never reaches the program.
+/// Clears the signal mask: for stage B before it executes the interpreter, so that the signals
+/// a supervisor blocks for its signal thread (or any mask pysbx was started with) never reach
+/// the program.
 pub(crate) fn unblock_all() {
     let _ = SigSet::empty().thread_set_mask();
 }

@@ -271,8 +271,9 @@ fn stage_b(
         send(status, &Status::Error(msg.clone()));
         msg
     };
-    // The program starts with no signal blocked, as under a plain python3, whatever mask the
-    // supervisor held when it forked the trampoline.
+    // The program starts with no signal blocked: not the signals the supervisor blocks for its
+    // signal thread (a trampoline forked after that inherits them), nor a mask pysbx was
+    // started with (Ctrl-C must reach the program as KeyboardInterrupt).
     crate::stop::unblock_all();
     if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL) {
         return fail(&status, format!("pdeathsig: {e}"));

@@ -11,8 +11,6 @@ def serve(main, request, report):
     ns = main.__dict__
     sigint, ignore, interrupt = signal.SIGINT, signal.SIG_IGN, signal.default_int_handler
     sys.argv = [""]
-    # pysbx takes Ctrl-C (and hangups) with the signals blocked; the mask survives exec.
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     sys.ps1, sys.ps2 = ">>> ", "... "
 
     def read_line(prompt=""):
