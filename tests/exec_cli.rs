@@ -257,15 +257,8 @@ fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run(
         assert_ne!(inside, host.display().to_string(), "the host's network namespace");
     }
     assert_ne!(stdout(&root), stdout(&unprivileged), "one namespace per run");
-    // Stage A may still be exiting when pysbx returns (it is reaped on its own).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let left = loop {
-        let left = processes_naming(&marker);
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            break left;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    // pysbx reaps the trampoline, which reaped the program, before it returns.
+    let left = processes_naming(&marker);
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
@@ -325,19 +318,9 @@ fn killed_supervisor_leaves_no_sandbox_process() {
     let s = Scratch::new();
     let script =
         s.write("sleeper.py", "import time\nprint('running', flush=True)\ntime.sleep(120)\n");
-    let mut child = s
-        .exec()
-        .arg("--no-gate")
-        .arg(&script)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("pysbx runs");
-    track(&child);
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("piped");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-        .expect("test setup");
+    let mut cmd = s.exec();
+    cmd.arg("--no-gate").arg(&script).stderr(std::process::Stdio::null());
+    let (mut child, line, _rest) = spawn_first_line(&mut cmd);
     assert_eq!(line, "running\n");
     assert!(!sandbox_processes().is_empty(), "the program runs under the sandbox uid");
     // `Child::kill` is SIGKILL on Unix.
@@ -374,39 +357,42 @@ fn an_exec_that_fails_before_running_leaves_no_process() {
     }
 }
 
+/// Starts `cmd` (a pysbx run) with its standard output piped; returns the child once the first
+/// line of output has come, that line, and the rest of the output, read to the end on a thread
+/// (so that the program never writes into a closed pipe).
+fn spawn_first_line(
+    cmd: &mut Command,
+) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().expect("pysbx runs");
+    track(&child);
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    let mut reader = std::io::BufReader::new(stdout);
+    std::io::BufRead::read_line(&mut reader, &mut line).expect("test setup");
+    let rest = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut text);
+        text
+    });
+    (child, line, rest)
+}
+
 /// Starts `pysbx exec` on a program that prints its private TMPDIR, then sleeps (catching
 /// Ctrl-C as `interrupted`); returns the child and the TMPDIR once the program runs, and the
-/// rest of its standard output, read to the end on a thread.
+/// rest of its standard output.
 fn sleeping_program(
     s: &Scratch,
     events: &std::path::Path,
 ) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
     let script = s.write(
         "sleeper.py",
-        "import os, time\nprint(os.environ['TMPDIR'], flush=True)\ntry:\n    time.sleep(120)\n\
+        // The first line is printed inside `try`, so a Ctrl-C sent once it has come is caught.
+        "import os, time\ntry:\n    print(os.environ['TMPDIR'], flush=True)\n    time.sleep(120)\n\
          except KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n",
     );
-    let mut child = s
-        .exec()
-        .arg("--no-gate")
-        .arg("--events")
-        .arg(events)
-        .arg(&script)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("pysbx runs");
-    track(&child);
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("piped");
-    let mut reader = std::io::BufReader::new(stdout);
-    std::io::BufRead::read_line(&mut reader, &mut line).expect("test setup");
-    // The rest of the output, read to its end once the run is over.
-    let rest = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut reader, &mut text);
-        text
-    });
+    let mut cmd = s.exec();
+    cmd.arg("--no-gate").arg("--events").arg(events).arg(&script);
+    let (child, line, rest) = spawn_first_line(cmd.stderr(std::process::Stdio::piped()));
     (child, line.trim().to_string(), rest)
 }
 
@@ -467,4 +453,35 @@ fn ctrl_c_reaches_the_program_as_keyboard_interrupt() {
     assert_eq!(end["child_code"], 130, "{end}");
     let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
     assert!(!private.exists(), "{} left behind", private.display());
+}
+
+/// The program starts with no signal blocked, whatever mask pysbx was started with (a mask
+/// survives `execve`, and pysbx itself blocks SIGINT, SIGTERM and SIGHUP for its signal
+/// thread): stage B clears it before the interpreter starts.
+#[test]
+fn the_program_starts_with_no_signal_blocked() {
+    let s = Scratch::new();
+    let script = s.write(
+        "mask.py",
+        "for line in open('/proc/self/status'):\n    if line.startswith('SigBlk:'):\n        print(line.split()[1])\n",
+    );
+    // A caller that blocks SIGINT and SIGTERM, then becomes pysbx.
+    let exec = s.exec();
+    let mut argv = vec![exec.get_program().to_os_string()];
+    argv.extend(exec.get_args().map(std::ffi::OsStr::to_os_string));
+    argv.extend(["--no-gate".into(), script.into_os_string()]);
+    let caller = "import os, signal, sys\n\
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})\n\
+        blocked = [l.split()[1] for l in open('/proc/self/status') if l.startswith('SigBlk:')]\n\
+        print(blocked[0], flush=True)\n\
+        os.execv(sys.argv[1], sys.argv[1:])\n";
+    let mut cmd = Command::new(python());
+    cmd.current_dir(s.path()).arg("-c").arg(caller).args(&argv);
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_ne!(lines[0], "0000000000000000", "the caller's mask is in effect");
+    assert_eq!(lines[1], "0000000000000000", "the program's mask");
 }
