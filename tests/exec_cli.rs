@@ -262,6 +262,15 @@ fn the_program_gets_a_network_namespace_of_its_own_and_nothing_outlives_the_run(
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// The command line of [`Scratch::exec`], for a program that starts pysbx itself.
+fn exec_argv(s: &Scratch) -> Vec<std::ffi::OsString> {
+    let exec = s.exec();
+    std::iter::once(exec.get_program())
+        .chain(exec.get_args())
+        .map(std::ffi::OsStr::to_os_string)
+        .collect()
+}
+
 /// The program's CPU time is part of pysbx's own children's resource usage, as for a plain
 /// `python` run: `time pysbx exec ...` (here GNU time) reports it, because pysbx reaps the
 /// trampoline that reaped the program before it returns.
@@ -273,8 +282,7 @@ fn time_reports_the_programs_cpu() {
         "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end:\n    pass\n",
     );
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.args(["-f", "cpu %U %S"]).arg(env!("CARGO_BIN_EXE_pysbx"));
-    cmd.args(["exec", "--no-config", "--no-gate", "--python"]).arg(python()).arg(&script);
+    cmd.args(["-f", "cpu %U %S"]).args(exec_argv(&s)).arg("--no-gate").arg(&script);
     let out = cmd.current_dir(s.path()).output().expect("GNU time runs pysbx");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
@@ -466,17 +474,18 @@ fn the_program_starts_with_no_signal_blocked() {
         "for line in open('/proc/self/status'):\n    if line.startswith('SigBlk:'):\n        print(line.split()[1])\n",
     );
     // A caller that blocks SIGINT and SIGTERM, then becomes pysbx.
-    let exec = s.exec();
-    let mut argv = vec![exec.get_program().to_os_string()];
-    argv.extend(exec.get_args().map(std::ffi::OsStr::to_os_string));
-    argv.extend(["--no-gate".into(), script.into_os_string()]);
     let caller = "import os, signal, sys\n\
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})\n\
         blocked = [l.split()[1] for l in open('/proc/self/status') if l.startswith('SigBlk:')]\n\
         print(blocked[0], flush=True)\n\
         os.execv(sys.argv[1], sys.argv[1:])\n";
     let mut cmd = Command::new(python());
-    cmd.current_dir(s.path()).arg("-c").arg(caller).args(&argv);
+    cmd.current_dir(s.path())
+        .arg("-c")
+        .arg(caller)
+        .args(exec_argv(&s))
+        .arg("--no-gate")
+        .arg(&script);
     let out = run(&mut cmd);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
