@@ -2,7 +2,7 @@
 //! honoured, as `pysbx scan --audit`), on one thread per core with the scan's worker stack, and
 //! writes every finding and error as one line per item, files in path order. Two builds of the
 //! engine that write the same file find the same things; timing it measures the engine without
-//! the CLI's reporting.
+//! the CLI's reporting. It uses the binary's allocator (jemalloc and the per-thread regions).
 //!
 //! `cargo run --release -p pysbx_analysis --example corpus_dump -- DIR OUT`
 
@@ -10,6 +10,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The `pysbx` binary's allocator for a scan: jemalloc, with each tree built in the thread's
+/// region, so that the engine is timed as `pysbx scan` runs it.
+#[global_allocator]
+static ALLOCATOR: pysbx_arena::WithRegions<tikv_jemallocator::Jemalloc> =
+    pysbx_arena::WithRegions(tikv_jemallocator::Jemalloc);
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

@@ -93,13 +93,28 @@ struct Carried<'a> {
     text: Const<'a>,
 }
 
-/// What an expression evaluates to.
+/// The string candidates of an expression that wait for its parent's verdict: its own, and
+/// those carried up from inside a constant tuple or list.
+#[derive(Debug)]
+struct Pending<'a> {
+    cand: Option<Cand>,
+    carried: Vec<Carried<'a>>,
+}
+
+impl<'a> Pending<'a> {
+    /// `None` when there is nothing to wait for, as at most nodes.
+    fn boxed(cand: Option<Cand>, carried: Vec<Carried<'a>>) -> Option<Box<Self>> {
+        (cand.is_some() || !carried.is_empty()).then(|| Box::new(Self { cand, carried }))
+    }
+}
+
+/// What an expression evaluates to. It is returned and dropped at every node, so what few
+/// nodes have (pending string candidates) is boxed: an empty one costs a null test.
 #[derive(Debug, Default)]
 pub(crate) struct Eval<'a> {
     vals: ValueSet<'a>,
     fold: Option<Const<'a>>,
-    cand: Option<Cand>,
-    carried: Vec<Carried<'a>>,
+    pending: Option<Box<Pending<'a>>>,
 }
 
 impl<'a> Eval<'a> {
@@ -376,33 +391,39 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// The node is outermost: its candidates are matched.
     fn flush(&mut self, e: &mut Eval<'a>) {
-        if let Some(cand) = e.cand.take() {
+        let Some(pending) = e.pending.take() else { return };
+        let Pending { cand, carried } = *pending;
+        if let Some(cand) = cand {
             let text = e.fold.take();
             self.settle_cand(cand, text.as_ref());
             e.fold = text;
         }
-        for carried in std::mem::take(&mut e.carried) {
+        for carried in carried {
             self.settle_cand(carried.cand, Some(&carried.text));
         }
     }
 
     fn supersede(&mut self, e: &mut Eval<'a>) {
-        if let Some(cand) = e.cand.take() {
+        let Some(pending) = e.pending.take() else { return };
+        let Pending { cand, carried } = *pending;
+        if let Some(cand) = cand {
             self.settle_cand(cand, None);
         }
-        for carried in std::mem::take(&mut e.carried) {
+        for carried in carried {
             self.settle_cand(carried.cand, None);
         }
     }
 
     fn carry(e: &mut Eval<'a>, into: &mut Vec<Carried<'a>>) {
-        if let Some(cand) = e.cand.take() {
+        let Some(pending) = e.pending.take() else { return };
+        let Pending { cand, mut carried } = *pending;
+        if let Some(cand) = cand {
             match &e.fold {
                 Some(text) => into.push(Carried { cand, text: text.clone() }),
                 None => into.push(Carried { cand, text: Const::None }),
             }
         }
-        into.append(&mut e.carried);
+        into.append(&mut carried);
     }
 
     fn verdict(&mut self, v: Verdict, e: &mut Eval<'a>, carried: &mut Vec<Carried<'a>>) {
@@ -435,7 +456,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             None
         };
         let vals = if vals.is_empty() { ValueSet::unknown() } else { vals };
-        Eval { vals, fold, cand, carried }
+        Eval { vals, fold, pending: Pending::boxed(cand, carried) }
     }
 
     fn value(&mut self, e: &'a Expr) {
@@ -1460,7 +1481,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             None
         };
         let _ = range;
-        Eval { vals, fold, cand: None, carried }
+        Eval { vals, fold, pending: Pending::boxed(None, carried) }
     }
 
     fn comprehension(&mut self, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
