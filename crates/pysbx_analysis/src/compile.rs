@@ -180,12 +180,17 @@ pub(crate) struct Compiled {
     /// hold at a string candidate where none of its other leaves matched (see
     /// [`needed_regexes`]); `None` when it may hold without any.
     pub(crate) string_rule_regexes: Vec<Option<crate::matchers::string::Bits>>,
+    /// By candidate length (up to the longest of `string_rule_min_len`) and whether the text
+    /// is ASCII, which string rules may hold without other hits and the regexes they need.
+    pub(crate) string_fit: Vec<[crate::matchers::string::Fit; 2]>,
     /// The least of `string_rule_min_len`: a shorter candidate with no hits needs no rule.
     pub(crate) string_min_any: usize,
     /// The least of `string_rule_min_len` over the rules an ASCII string may satisfy.
     pub(crate) string_min_ascii: usize,
     /// Per string regex, bytes of which every match contains one (see `matchers::required`).
     pub(crate) string_required: Vec<Option<crate::matchers::required::ByteSet>>,
+    /// The string regexes' prefilters as bit sets, to test a candidate against many at once.
+    pub(crate) string_prefilter: crate::matchers::string::Prefilter,
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
@@ -231,6 +236,8 @@ impl Compiled {
             string_min_any: usize::MAX,
             string_min_ascii: usize::MAX,
             string_required: Vec::new(),
+            string_prefilter: crate::matchers::string::Prefilter::default(),
+            string_fit: Vec::new(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
             needs_returned: false,
@@ -262,6 +269,7 @@ impl Compiled {
             }
         }
         c.string_gate = crate::matchers::string::Gate::new(&string_factors, kind);
+        c.string_prefilter = crate::matchers::string::Prefilter::new(&c);
         c.string_rule_min_len = c
             .string_rules
             .iter()
@@ -277,6 +285,7 @@ impl Compiled {
             .iter()
             .map(|&r| c.programs.get(r as usize).and_then(|p| needed_regexes(&c, p)))
             .collect();
+        c.string_fit = crate::matchers::string::Fit::table(&c);
         c.string_min_any = c.string_rule_min_len.iter().copied().min().unwrap_or(usize::MAX);
         c.string_min_ascii = c
             .string_rule_min_len

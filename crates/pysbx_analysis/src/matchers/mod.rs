@@ -46,9 +46,9 @@ pub(crate) struct Site<'s, 'a> {
 pub(crate) trait StringOracle {
     /// Whether regex `index` (into `Compiled::string_regexes`) matches.
     fn matches(&mut self, index: u32) -> bool;
-    /// Whether regex `index` may match: false only when it surely does not (the text fails
-    /// its prefilters, or it was run and did not match). Never runs the regex.
-    fn may_match(&mut self, index: u32) -> bool;
+    /// The regexes among `wanted` that may match: all but those that surely do not (the text
+    /// fails their prefilters, or they were run and did not match). Never runs a regex.
+    fn possible(&mut self, wanted: &string::Bits) -> string::Bits;
     /// The length in bytes of the string candidate.
     fn text_len(&self) -> usize;
     /// Whether the string candidate is ASCII.
@@ -93,24 +93,53 @@ pub(crate) fn evaluate_with(
         // and some only on a string with a non-ASCII character.
         // And one that holds only if one of a few regexes matches is left out when each of
         // them fails its prefilters: a bit test per regex instead of evaluating the rule.
+        // The rules a text of this length may satisfy, and the regexes they need, come from a
+        // table; those regexes are tested against the text all at once.
         let len = oracle.text_len();
-        let hit_rule = |rule: u32| {
-            hits.iter()
-                .any(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule))
+        let table = &compiled.string_fit;
+        // The last row holds for any longer text unless the table was cut short.
+        let row =
+            table.get(len).or(table.last().filter(|_| table.len() <= string::LENGTH_TABLE_MAX));
+        let computed;
+        let fit = match row {
+            // Whether the text is ASCII matters only when some rule needs a non-ASCII character
+            // and is long enough for it.
+            Some([ascii, other]) => {
+                if ascii.rules == other.rules || !oracle.is_ascii() {
+                    other
+                } else {
+                    ascii
+                }
+            }
+            None => {
+                computed = string::Fit::of(compiled, len, oracle.is_ascii());
+                &computed
+            }
         };
-        let needs = compiled
-            .string_rule_min_len
-            .iter()
-            .zip(&compiled.string_rule_non_ascii)
-            .zip(&compiled.string_rule_regexes);
-        for (&rule, ((&min, &non_ascii), regexes)) in compiled.string_rules.iter().zip(needs) {
-            let may_hold = len >= min
-                && !(non_ascii && oracle.is_ascii())
-                && regexes.as_ref().is_none_or(|regexes| {
-                    string::bit_indices(regexes).any(|index| oracle.may_match(index))
-                });
-            if may_hold || hit_rule(rule) {
-                rules.push(rule);
+        let possible = oracle.possible(&fit.wanted);
+        let may_hold = |k: usize| {
+            compiled
+                .string_rule_regexes
+                .get(k)
+                .is_some_and(|r| r.as_ref().is_none_or(|r| string::intersects(r, &possible)))
+        };
+        if hits.is_empty() {
+            for k in string::bit_indices(&fit.rules) {
+                if may_hold(k as usize)
+                    && let Some(&rule) = compiled.string_rules.get(k as usize)
+                {
+                    rules.push(rule);
+                }
+            }
+        } else {
+            let hit_rule = |rule: u32| {
+                hits.iter()
+                    .any(|h| compiled.leaves.get(h.leaf as usize).is_some_and(|l| l.rule == rule))
+            };
+            for (k, &rule) in compiled.string_rules.iter().enumerate() {
+                if (string::has_bit(&fit.rules, k) && may_hold(k)) || hit_rule(rule) {
+                    rules.push(rule);
+                }
             }
         }
     }

