@@ -97,7 +97,12 @@ impl NameTable {
             }
         }
         if !self.by_root.is_empty() {
-            let root = name.split('.').next().unwrap_or(name);
+            // A byte loop: names are short, and `split('.')` costs a searcher per call (about
+            // 1% of a scan's instructions, from every reference, call and import looked up).
+            let root = match name.bytes().position(|b| b == b'.') {
+                Some(dot) => &name[..dot],
+                None => name,
+            };
             if let Some(wilds) = self.by_root.get(root) {
                 for w in wilds {
                     if w.matches(name) {
