@@ -324,12 +324,14 @@ fn sandbox_fixtures_end_as_annotated() {
 #[test]
 fn killed_supervisor_leaves_no_sandbox_process() {
     let s = Scratch::new();
-    let script =
-        s.write("sleeper.py", "import time\nprint('running', flush=True)\ntime.sleep(120)\n");
+    let script = s.write(
+        "sleeper.py",
+        "import os, time\nprint(os.environ['TMPDIR'], flush=True)\ntime.sleep(120)\n",
+    );
     let mut cmd = s.exec();
     cmd.arg("--no-gate").arg(&script).stderr(std::process::Stdio::null());
     let (mut child, line, _rest) = spawn_first_line(&mut cmd);
-    assert_eq!(line, "running\n");
+    let private = std::path::Path::new(line.trim()).parent().expect("TMPDIR's parent").to_owned();
     assert!(!sandbox_processes().is_empty(), "the program runs under the sandbox uid");
     // `Child::kill` is SIGKILL on Unix.
     child.kill().expect("test setup");
@@ -340,6 +342,64 @@ fn killed_supervisor_leaves_no_sandbox_process() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(sandbox_processes().is_empty(), "left running: {:?}", sandbox_processes());
+    // SIGKILL cannot be caught: the private directory stays until the next run removes it (any
+    // run: one of a test running beside this one may come first).
+    let out = run(s.exec().args(["--no-gate", "-c", "pass"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!private.exists(), "the next run removed {}", private.display());
+}
+
+/// A run removes the private directories of runs that were killed, and nothing else: not a
+/// running supervisor's, not one others may write in, not a link to a directory, not a name of
+/// another form.
+#[test]
+fn left_over_private_directories_are_removed_and_nothing_else() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let out = run(s.exec().args(["--no-gate", "-c", "import os; print(os.environ['TMPDIR'])"]));
+    let tmpdir = stdout(&out);
+    // Where this machine's runs make their private directories.
+    let private = std::path::Path::new(tmpdir.trim()).parent().expect("TMPDIR's parent");
+    let parent = private.parent().expect("the private directory's parent");
+    let namespace = std::fs::read_link("/proc/self/ns/pid").expect("test setup");
+    let namespace = namespace.to_str().and_then(|n| n.strip_prefix("pid:[")?.strip_suffix(']'));
+    let namespace = namespace.expect("this process's pid namespace");
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("test setup");
+    let after_name = &stat[stat.rfind(')').expect("test setup") + 1..];
+    let started = after_name.split_ascii_whitespace().nth(19).expect("field 22");
+    let me = std::process::id();
+    let tag = token("sweep").replace(['-', '_'], "");
+    let dir = |name: &str, mode: u32| {
+        let path = parent.join(name);
+        std::fs::create_dir(&path).expect("test setup");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("test setup");
+        path
+    };
+    // This process, with a start time it never had: its pid was "reused".
+    let left_over = dir(&format!("pysbx-{namespace}-{me}-1-{tag}a"), 0o700);
+    std::fs::write(left_over.join("file"), "x").expect("test setup");
+    let running = dir(&format!("pysbx-{namespace}-{me}-{started}-{tag}b"), 0o700);
+    let opened_up = dir(&format!("pysbx-{namespace}-{me}-1-{tag}c"), 0o777);
+    let other_form = dir(&format!("pysbx-{tag}d"), 0o700);
+    let target = s.path().join("target");
+    std::fs::create_dir(&target).expect("test setup");
+    std::fs::write(target.join("canary"), "keep").expect("test setup");
+    let link = parent.join(format!("pysbx-{namespace}-{me}-1-{tag}e"));
+    std::os::unix::fs::symlink(&target, &link).expect("test setup");
+    let out = run(s.exec().args(["--no-gate", "-c", "pass"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left = left_over.exists();
+    let kept = [&running, &opened_up, &other_form].map(|p| p.is_dir());
+    let link_kept = link.symlink_metadata().is_ok();
+    let canary = std::fs::read_to_string(target.join("canary"));
+    for p in [&left_over, &running, &opened_up, &other_form] {
+        let _ = std::fs::remove_dir_all(p);
+    }
+    let _ = std::fs::remove_file(&link);
+    assert!(!left, "the left-over directory was removed");
+    assert_eq!(kept, [true; 3], "running, writable by others, other name: kept");
+    assert!(link_kept, "a link is not followed or removed");
+    assert_eq!(canary.expect("the link's target is untouched"), "keep");
 }
 
 /// `pysbx exec` forks its trampoline before it reads the files its arguments name; when it then

@@ -14,6 +14,7 @@ pub mod events;
 pub mod interp;
 mod launch;
 pub mod learn;
+mod leftover;
 mod netdns;
 mod netrelay;
 mod plan;

@@ -393,6 +393,10 @@ fn run_inner(
             }
         });
     }
+    // Private directories of runs that were killed (SIGKILL) are removed now, off the
+    // program's start-up path (see `leftover`).
+    let _sweeping =
+        crate::leftover::sweep_in_background(vec![PathBuf::from(RAM_DIR), std::env::temp_dir()]);
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -813,14 +817,17 @@ const RAM_DIR: &str = "/dev/shm";
 /// the host, with no size cap but the per-file limit: those belong on a disk, not in memory.
 fn make_private_dir() -> Result<tempfile::TempDir, SandboxError> {
     let ram = Path::new(RAM_DIR);
+    // Named after this process, so that a later run can tell the directory is left over if
+    // this one is killed (see `leftover`).
+    let prefix = crate::leftover::prefix();
     if mount_namespace_certain()
         && shared_ram_dir(ram)
-        && let Ok(dir) = tempfile::Builder::new().prefix("pysbx-").tempdir_in(ram)
+        && let Ok(dir) = tempfile::Builder::new().prefix(&prefix).tempdir_in(ram)
     {
         return Ok(dir);
     }
     tempfile::Builder::new()
-        .prefix("pysbx-")
+        .prefix(&prefix)
         .tempdir()
         .map_err(|e| SandboxError::os("create the private directory", e))
 }
