@@ -90,11 +90,11 @@ pub(crate) fn evaluate_with(
     let with_strings = strings.is_some();
     if let Some(oracle) = &mut strings {
         // A string rule that no hit at this node touches holds only on a long enough string,
-        // and some only on a string with a non-ASCII character.
-        // And one that holds only if one of a few regexes matches is left out when each of
-        // them fails its prefilters: a bit test per regex instead of evaluating the rule.
-        // The rules a text of this length may satisfy, and the regexes they need, come from a
-        // table; those regexes are tested against the text all at once.
+        // some only on a string with a non-ASCII character, and one that needs one of a few
+        // regexes to match is left out when each of them fails its prefilters. The rules that
+        // fit a text of this length and the regexes they need come from a table (`Fit`); those
+        // regexes are tested against the text all at once, and each rule then costs a test of
+        // its regexes' bits instead of an evaluation.
         let len = oracle.text_len();
         let table = &compiled.string_fit;
         // The last row holds for any longer text unless the table was cut short.
