@@ -2,6 +2,8 @@
 //! exact names go to a hash map, wildcard patterns are tried only when their literal prefix fits.
 
 use rustc_hash::FxHashMap;
+
+use crate::value::QName;
 use smallvec::SmallVec;
 use unicode_normalization::UnicodeNormalization;
 
@@ -18,6 +20,30 @@ pub(crate) struct NameTable {
     /// Ids of patterns made of `*` only: they match every name.
     every: SmallVec<[u32; 2]>,
 }
+
+/// A qualified name compared and hashed by identity. Within a file the interner gives each
+/// name one allocation, so this is a cheap key; the key holds the name, so its address cannot
+/// be reused for another name while the key lives (a name from elsewhere is only a key of its
+/// own, looked up once more).
+#[derive(Clone, Debug)]
+pub(crate) struct ByAddress(QName);
+
+impl PartialEq for ByAddress {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ByAddress {}
+
+impl std::hash::Hash for ByAddress {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::rc::Rc::as_ptr(&self.0).cast::<u8>().hash(state);
+    }
+}
+
+/// What [`NameTable::leaves`] found for each qualified name.
+pub(crate) type NameMemo = FxHashMap<ByAddress, SmallVec<[u32; 2]>>;
 
 #[derive(Debug)]
 struct Wild {
@@ -121,6 +147,17 @@ impl NameTable {
         }
     }
 
+    /// The ids of the patterns matching the qualified name `q`, remembered in `memo` (one per
+    /// table and file: the same names are met over and over, and a lookup hashes the name's
+    /// text and tries the wildcard patterns of its root).
+    pub(crate) fn leaves<'m>(&self, q: &QName, memo: &'m mut NameMemo) -> &'m [u32] {
+        memo.entry(ByAddress(q.clone())).or_insert_with(|| {
+            let mut ids = SmallVec::new();
+            self.lookup(q, |id| ids.push(id));
+            ids
+        })
+    }
+
     /// Whether any pattern matches `name`.
     pub(crate) fn matches(&self, name: &str) -> bool {
         let mut any = false;
@@ -186,6 +223,28 @@ fn char_len(lead: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_leaves_are_the_lookups_per_name() {
+        let mut table = NameTable::default();
+        table.insert("os.system", 1);
+        table.insert("os.exec*", 2);
+        table.insert("*.system", 3);
+        let direct = |name: &str| {
+            let mut ids = Vec::new();
+            table.lookup(name, |id| ids.push(id));
+            ids
+        };
+        let mut memo = NameMemo::default();
+        let system: QName = "os.system".into();
+        let execv: QName = "os.execv".into();
+        // Another allocation of the same text is its own key, with the same answer.
+        let system_again: QName = "os.system".into();
+        for q in [&system, &execv, &system, &system_again, &execv] {
+            assert_eq!(table.leaves(q, &mut memo).to_vec(), direct(q), "{q}");
+        }
+        assert_eq!(memo.len(), 3);
+    }
 
     #[test]
     fn globs() {

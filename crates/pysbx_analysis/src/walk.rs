@@ -206,6 +206,9 @@ pub(crate) struct Walker<'a, 'c> {
     budget: Budget,
     strings: bool,
     string_cache: FxHashMap<&'a str, string::Memo>,
+    /// The reference and call leaves of each qualified name met in the file.
+    reference_memo: crate::glob::NameMemo,
+    call_memo: crate::glob::NameMemo,
     /// Where constant code strings are parsed to be read in place.
     embedded: &'a EmbeddedArena,
     /// Constant code strings read so far, and their bytes.
@@ -261,6 +264,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             budget: Budget::for_source(src.len()),
             strings: !c.string_regexes.is_empty(),
             string_cache: FxHashMap::default(),
+            reference_memo: crate::glob::NameMemo::default(),
+            call_memo: crate::glob::NameMemo::default(),
             embedded,
             embedded_count: 0,
             embedded_bytes: 0,
@@ -1073,7 +1078,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 let from = self.hits.len();
                 if !callee {
-                    reference::hits(self.c, &vals, &mut self.hits);
+                    reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
                 }
                 self.finish(b.range, None, from, vals, None, Vec::new())
             }
@@ -1087,7 +1092,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.flush(&mut orelse);
                 let from = self.hits.len();
                 if !callee {
-                    reference::hits(self.c, &vals, &mut self.hits);
+                    reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
                 }
                 self.finish(i.range, None, from, vals, None, Vec::new())
             }
@@ -1272,7 +1277,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         let from = self.hits.len();
         if !callee {
-            reference::hits(self.c, &vals, &mut self.hits);
+            reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
         }
         self.settle(n.range, None, from);
         Eval { vals, fold, ..Eval::default() }
@@ -1357,7 +1362,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let vals = if a.ctx == ExprContext::Load {
             let vals = self.attr_vals(&recv.vals, &attr);
             if refs {
-                reference::hits(self.c, &vals, &mut self.hits);
+                reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
             vals
         } else {
@@ -1434,7 +1439,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         if s.ctx == ExprContext::Load {
             if !callee {
-                reference::hits(self.c, &vals, &mut self.hits);
+                reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
         } else {
             vals = ValueSet::unknown();
@@ -1630,8 +1635,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kw_refs: &kw_r,
             };
 
-            call::hits(self.c, &callee.vals, &args, &mut self.hits);
-            reference::hits(self.c, &callee.vals, &mut self.hits);
+            call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
+            reference::hits(self.c, &callee.vals, &mut self.reference_memo, &mut self.hits);
             // Calling `functools.partial(f, ...)` calls `f` with arguments bound earlier.
             let mut partial = ValueSet::default();
             for alt in callee.vals.alts() {
@@ -1648,7 +1653,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     pos_refs: &[],
                     kw_refs: &[],
                 };
-                call::hits(self.c, &partial, &unknown, &mut self.hits);
+                call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }
             let mut vals = ValueSet::default();
             let mut fold: Option<Const<'a>> = None;
@@ -1825,7 +1830,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             if !vals.is_empty() && !as_callee {
-                reference::hits(self.c, &vals, &mut self.hits);
+                reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
             if quals.iter().any(|q| CODE_RUNNERS.contains(&&**q)) {
                 // `exec` takes bytes too (as UTF-8 source).

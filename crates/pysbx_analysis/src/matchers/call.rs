@@ -28,6 +28,7 @@ pub(crate) fn hits(
     compiled: &Compiled,
     callee: &ValueSet<'_>,
     args: &CallArgs<'_, '_>,
+    memo: &mut crate::glob::NameMemo,
     out: &mut Vec<Hit>,
 ) {
     if compiled.calls.is_empty() && compiled.any_callee_by_keyword.is_empty() {
@@ -43,7 +44,9 @@ pub(crate) fn hits(
         }
     };
     for q in callee.quals() {
-        compiled.calls.lookup(q, |leaf| try_leaf(leaf, q, out));
+        for &leaf in compiled.calls.leaves(q, memo) {
+            try_leaf(leaf, q, out);
+        }
     }
     // Leaves of callee `*` needing a keyword: their conditions do not depend on the callee's
     // name, so the first name it resolves to is their subject.

@@ -5,17 +5,25 @@
 //! the callee of a call matched by the same rule is reported once, on the call.
 
 use crate::compile::Compiled;
+use crate::glob::NameMemo;
 use crate::matchers::{Hit, push_unique};
 use crate::value::ValueSet;
 
 /// Pushes the reference leaves matching a name `vals` may stand for.
-pub(crate) fn hits(compiled: &Compiled, vals: &ValueSet<'_>, out: &mut Vec<Hit>) {
+pub(crate) fn hits(
+    compiled: &Compiled,
+    vals: &ValueSet<'_>,
+    memo: &mut NameMemo,
+    out: &mut Vec<Hit>,
+) {
     if compiled.references.is_empty() {
         return;
     }
     let from = out.len();
     for q in vals.quals() {
-        compiled.references.lookup(q, |leaf| push_unique(out, from, leaf, q));
+        for &leaf in compiled.references.leaves(q, memo) {
+            push_unique(out, from, leaf, q);
+        }
     }
 }
 
