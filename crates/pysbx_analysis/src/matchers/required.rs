@@ -58,12 +58,29 @@ impl ByteSet {
     /// The bytes present in `text`.
     pub(crate) fn of_text(text: &str) -> ByteSet {
         let mut set = ByteSet::default();
+        if text.len() < LONG_TEXT {
+            for b in text.bytes() {
+                set.add(b);
+            }
+            return set;
+        }
+        // A long text marks one flag per byte (a store, where setting a bit is a load, a
+        // shift, an or and a store), and the 256 flags become bits once.
+        let mut seen = [false; 256];
         for b in text.bytes() {
-            set.add(b);
+            seen[usize::from(b)] = true;
+        }
+        for (b, &present) in (0..=u8::MAX).zip(seen.iter()) {
+            if present {
+                set.add(b);
+            }
         }
         set
     }
 }
+
+/// From this length on, [`ByteSet::of_text`] marks flags rather than bits.
+const LONG_TEXT: usize = 256;
 
 /// The bytes of which every match of `pattern` contains one, when there is such a set.
 #[cfg(test)]
@@ -138,6 +155,25 @@ fn lead_byte(c: u32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_and_short_texts_give_the_same_byte_set() {
+        let short = "ab\u{e9}:/-";
+        let long = format!("{}{}", "xyz0123456789".repeat(30), short);
+        assert!(long.len() >= LONG_TEXT && short.len() < LONG_TEXT);
+        let mut expected = ByteSet::default();
+        for b in long.bytes() {
+            expected.add(b);
+        }
+        assert_eq!(ByteSet::of_text(&long), expected);
+        let mut expected_short = ByteSet::default();
+        for b in short.bytes() {
+            expected_short.add(b);
+        }
+        assert_eq!(ByteSet::of_text(short), expected_short);
+        assert!(ByteSet::of_text(&long).contains(0xc3), "the lead byte of é");
+        assert!(!ByteSet::of_text(&long).contains(b'q'));
+    }
 
     fn admits(pattern: &str, text: &str) -> bool {
         required(pattern).is_none_or(|set| set.intersects(&ByteSet::of_text(text)))
