@@ -224,12 +224,18 @@ fn char_len(lead: u8) -> usize {
 mod tests {
     use super::*;
 
+    /// A table of these patterns, each with its id.
+    fn table_of(patterns: &[(&str, u32)]) -> NameTable {
+        let mut table = NameTable::default();
+        for &(pattern, id) in patterns {
+            table.insert(pattern, id);
+        }
+        table
+    }
+
     #[test]
     fn remembered_leaves_are_the_lookups_per_name() {
-        let mut table = NameTable::default();
-        table.insert("os.system", 1);
-        table.insert("os.exec*", 2);
-        table.insert("*.system", 3);
+        let table = table_of(&[("os.system", 1), ("os.exec*", 2), ("*.system", 3)]);
         let direct = |name: &str| {
             let mut ids = Vec::new();
             table.lookup(name, |id| ids.push(id));
@@ -265,14 +271,15 @@ mod tests {
 
     #[test]
     fn table_lookup_exact_and_wild() {
-        let mut t = NameTable::default();
-        t.insert("os.system", 1);
-        t.insert("os.*", 2);
-        t.insert("subprocess.Popen", 3);
-        t.insert("ｏｓ.popen", 4);
-        t.insert("*.popen", 5);
-        t.insert("o?.popen", 6);
-        t.insert("*", 7);
+        let t = table_of(&[
+            ("os.system", 1),
+            ("os.*", 2),
+            ("subprocess.Popen", 3),
+            ("ｏｓ.popen", 4),
+            ("*.popen", 5),
+            ("o?.popen", 6),
+            ("*", 7),
+        ]);
         let mut got = Vec::new();
         t.lookup("os.system", |id| got.push(id));
         got.sort_unstable();
