@@ -182,7 +182,7 @@ pub(crate) struct Compiled {
     pub(crate) string_rule_regexes: Vec<Option<crate::matchers::string::Bits>>,
     /// By candidate length (up to the longest of `string_rule_min_len`) and whether the text
     /// is ASCII, which string rules may hold without other hits and the regexes they need.
-    pub(crate) string_fit: Vec<[crate::matchers::string::Fit; 2]>,
+    pub(crate) string_fit: crate::matchers::string::ByLength<[crate::matchers::string::Fit; 2]>,
     /// The least of `string_rule_min_len`: a shorter candidate with no hits needs no rule.
     pub(crate) string_min_any: usize,
     /// The least of `string_rule_min_len` over the rules an ASCII string may satisfy.
@@ -237,7 +237,7 @@ impl Compiled {
             string_min_ascii: usize::MAX,
             string_required: Vec::new(),
             string_prefilter: crate::matchers::string::Prefilter::default(),
-            string_fit: Vec::new(),
+            string_fit: crate::matchers::string::ByLength::default(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
             needs_returned: false,

@@ -96,12 +96,8 @@ pub(crate) fn evaluate_with(
         // regexes are tested against the text all at once, and each rule then costs a test of
         // its regexes' bits instead of an evaluation.
         let len = oracle.text_len();
-        let table = &compiled.string_fit;
-        // The last row holds for any longer text unless the table was cut short.
-        let row =
-            table.get(len).or(table.last().filter(|_| table.len() <= string::LENGTH_TABLE_MAX));
         let computed;
-        let fit = match row {
+        let fit = match compiled.string_fit.get(len) {
             // Whether the text is ASCII matters only when some rule needs a non-ASCII character
             // and is long enough for it.
             Some([ascii, other]) => {

