@@ -82,12 +82,10 @@ fn is_left_over(maker: Maker, me: Maker, started: impl Fn(u32) -> Option<u64>) -
 }
 
 /// Removes the private directories left over in `parents` (see the module documentation).
-/// Returns how many were removed. Errors are ignored: a directory that cannot be removed now
-/// is tried again by a later run.
-pub(crate) fn sweep(parents: &[&Path]) -> usize {
-    let Some(me) = this_process() else { return 0 };
+/// Errors are ignored: a directory that cannot be removed now is tried again by a later run.
+pub(crate) fn sweep(parents: &[&Path]) {
+    let Some(me) = this_process() else { return };
     let uid = nix::unistd::geteuid().as_raw();
-    let mut removed = 0;
     for parent in parents {
         let Ok(entries) = std::fs::read_dir(parent) else { continue };
         for entry in entries.flatten() {
@@ -104,18 +102,14 @@ pub(crate) fn sweep(parents: &[&Path]) -> usize {
             {
                 continue;
             }
-            // `remove_dir_all` does not follow links inside the tree.
-            if std::fs::remove_dir_all(&path).is_ok() {
-                removed += 1;
-            }
+            let _ = crate::run::remove_private_path(&path);
         }
     }
-    removed
 }
 
 /// A [`sweep`] running on its own thread; dropping it waits for the sweep to end, so that a
 /// short run does not exit halfway through removing a directory.
-pub(crate) struct Sweeping(Option<std::thread::JoinHandle<usize>>);
+pub(crate) struct Sweeping(Option<std::thread::JoinHandle<()>>);
 
 /// Starts [`sweep`] of `parents` on its own thread.
 pub(crate) fn sweep_in_background(parents: Vec<std::path::PathBuf>) -> Sweeping {
