@@ -102,7 +102,7 @@ pub(crate) fn sweep(parents: &[&Path]) {
             {
                 continue;
             }
-            let _ = crate::run::remove_private_path(&path);
+            crate::run::remove_private_path(&path);
         }
     }
 }

@@ -120,7 +120,7 @@ impl ReplSession {
             // The private directory: an empty mount point, or (without a mount namespace)
             // the program's working directory and TMPDIR on the host. Nothing is left.
             if let Some(dir) = session.private_dir.lock().ok().and_then(|mut d| d.take()) {
-                let _ = crate::run::remove_private_path(&dir);
+                crate::run::remove_private_path(&dir);
             }
             crate::stop::die_by(signal);
         })

@@ -874,14 +874,16 @@ fn shared_ram_dir(dir: &Path) -> bool {
 /// sandbox's tmpfs and is empty on the host: one `rmdir`, instead of the walk a recursive
 /// removal makes.
 fn remove_private_dir(private: tempfile::TempDir) {
-    let _ = remove_private_path(&private.keep());
+    remove_private_path(&private.keep());
 }
 
 /// [`remove_private_dir`] by path: the directory alone when it is empty (a mount point), else
 /// with what the program made in it on the host (no mount namespace; links in it are not
-/// followed). Whether it is gone.
-pub(crate) fn remove_private_path(path: &Path) -> bool {
-    std::fs::remove_dir(path).is_ok() || std::fs::remove_dir_all(path).is_ok()
+/// followed).
+pub(crate) fn remove_private_path(path: &Path) {
+    if std::fs::remove_dir(path).is_err() {
+        let _ = std::fs::remove_dir_all(path);
+    }
 }
 
 fn classify(
