@@ -96,7 +96,6 @@ pub(crate) fn evaluate_with(
         // regexes are tested against the text all at once, and each rule then costs a test of
         // its regexes' bits instead of an evaluation.
         let len = oracle.text_len();
-        let computed;
         let fit = match compiled.string_fit.get(len) {
             // Whether the text is ASCII matters only when some rule needs a non-ASCII character
             // and is long enough for it.
@@ -107,10 +106,8 @@ pub(crate) fn evaluate_with(
                     ascii
                 }
             }
-            None => {
-                computed = string::Fit::of(compiled, len, oracle.is_ascii());
-                &computed
-            }
+            // An engine without string rules has no table (and no string candidates).
+            None => &string::Fit::default(),
         };
         let possible = oracle.possible(&fit.wanted);
         let may_hold = |k: usize| {
