@@ -81,29 +81,30 @@ fn is_left_over(maker: Maker, me: Maker, started: impl Fn(u32) -> Option<u64>) -
         && started(maker.pid).is_none_or(|now| now != maker.start)
 }
 
-/// Removes the private directories left over in `parents` (see the module documentation).
-/// Errors are ignored: a directory that cannot be removed now is tried again by a later run.
-pub(crate) fn sweep(parents: &[&Path]) {
-    let Some(me) = this_process() else { return };
+/// Removes the private directories left over beside `own`, this run's private directory (see
+/// the module documentation). Who this process is comes from `own`'s name: no second read of
+/// `/proc`, and a directory named without an identity (see [`prefix`]) sweeps nothing. Errors
+/// are ignored: a directory that cannot be removed now is tried again by a later run.
+pub(crate) fn sweep(own: &Path) {
+    let Some(me) = own.file_name().and_then(|n| n.to_str()).and_then(parse_name) else {
+        return;
+    };
+    let Some(parent) = own.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
     let uid = nix::unistd::geteuid().as_raw();
-    for parent in parents {
-        let Ok(entries) = std::fs::read_dir(parent) else { continue };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(maker) = name.to_str().and_then(parse_name) else { continue };
-            if !is_left_over(maker, me, start_time) {
-                continue;
-            }
-            let path = entry.path();
-            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-            if !meta.file_type().is_dir()
-                || meta.uid() != uid
-                || meta.permissions().mode() & 0o022 != 0
-            {
-                continue;
-            }
-            crate::run::remove_private_path(&path);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(maker) = name.to_str().and_then(parse_name) else { continue };
+        if !is_left_over(maker, me, start_time) {
+            continue;
         }
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if !meta.file_type().is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o022 != 0
+        {
+            continue;
+        }
+        crate::run::remove_private_path(&path);
     }
 }
 
@@ -111,12 +112,10 @@ pub(crate) fn sweep(parents: &[&Path]) {
 /// short run does not exit halfway through removing a directory.
 pub(crate) struct Sweeping(Option<std::thread::JoinHandle<()>>);
 
-/// Starts [`sweep`] of `parents` on its own thread.
-pub(crate) fn sweep_in_background(parents: Vec<std::path::PathBuf>) -> Sweeping {
-    let handle = std::thread::Builder::new()
-        .name("pysbx-sweep".into())
-        .spawn(move || sweep(&parents.iter().map(std::path::PathBuf::as_path).collect::<Vec<_>>()))
-        .ok();
+/// Starts [`sweep`] beside `own` on its own thread.
+pub(crate) fn sweep_in_background(own: std::path::PathBuf) -> Sweeping {
+    let handle =
+        std::thread::Builder::new().name("pysbx-sweep".into()).spawn(move || sweep(&own)).ok();
     Sweeping(handle)
 }
 

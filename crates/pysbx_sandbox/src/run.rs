@@ -396,9 +396,7 @@ fn run_inner(
     // Private directories of runs that were killed (SIGKILL) are removed now, off the
     // program's start-up path (see `leftover`); only beside this run's own: runs of a kind (as
     // root or not) make theirs in the same place, and `/tmp` can hold many entries.
-    let _sweeping = crate::leftover::sweep_in_background(
-        private_dir.parent().into_iter().map(Path::to_path_buf).collect(),
-    );
+    let _sweeping = crate::leftover::sweep_in_background(private_dir.clone());
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
