@@ -72,11 +72,17 @@ pub(crate) fn take_signals(
         set.add(signal);
     }
     set.thread_block().map_err(std::io::Error::from)?;
-    std::thread::Builder::new().name("pysbx-signals".into()).spawn(move || {
+    let started = std::thread::Builder::new().name("pysbx-signals".into()).spawn(move || {
         while let Ok(signal) = set.wait() {
             on_signal(signal);
         }
-    })?;
+    });
+    if let Err(e) = started {
+        // No thread takes them: blocked, they would be held for good and a SIGTERM would no
+        // longer end pysbx at all. Their default actions are better than that.
+        let _ = set.thread_unblock();
+        return Err(e);
+    }
     Ok(())
 }
 
