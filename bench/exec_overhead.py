@@ -14,7 +14,8 @@ time), which other load on the machine does not inflate the way it does wall tim
 OTHER_PYSBX binaries (an older build, say) run the same pysbx commands in the same rounds, for
 a before/after comparison under equal load.
 Each overhead is also given as the median of paired differences (a run against the bare run of
-its own round), which a drift in the machine's speed between rounds does not distort.
+its own round), which a drift in the machine's speed between rounds does not distort, and
+the paired wall time is also given against `python -I -c pass`, an interpreter that runs nothing.
 
 The interpreter is given by its real path: through pyenv's `python3` shim every bare run would
 pay for the shim script. When pyenv is in use (`PYENV_ROOT` set, as pyenv's shim sets it for
@@ -106,8 +107,12 @@ for name in list(cmds)[2:]:
     # machine's speed between rounds cancels out; the median of those differences.
     paired_wall = statistics.median(a - b for a, b in zip(times[name], times["python -I hello.py"]))
     paired_cpu = statistics.median(a - b for a, b in zip(cpu[name], cpu["python -I hello.py"]))
+    # Against an interpreter that runs nothing at all (the baseline the target names), which
+    # also charges pysbx with the program's own print and the reading of its file.
+    paired_pass = statistics.median(a - b for a, b in zip(times[name], times["python -I -c pass"]))
     print(
         f"overhead of `{name}`: wall {min(times[name]) - bare:.1f} ms (minima), "
         f"CPU {statistics.median(cpu[name]) - bare_cpu:.1f} ms (medians); "
-        f"paired medians: wall {paired_wall:.1f} ms, CPU {paired_cpu:.1f} ms"
+        f"paired medians: wall {paired_wall:.1f} ms, CPU {paired_cpu:.1f} ms; "
+        f"paired wall against `-c pass` {paired_pass:.1f} ms"
     )
