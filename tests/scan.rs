@@ -337,3 +337,46 @@ fn unknown_rule_in_ignore_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("PSB9999"));
 }
+
+/// Runs `pysbx ARGS` in `dir`; fails the test if it has not ended within 20 s (a read that
+/// waits on a FIFO or never ends on a device).
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    pysbx(dir).args(args).timeout(std::time::Duration::from_secs(20)).output().unwrap_or_else(|e| {
+        panic!("pysbx {args:?} did not end ({e}): it waited on a FIFO or read a device")
+    })
+}
+
+#[test]
+fn a_fifo_or_a_device_named_by_the_user_is_refused_not_read() {
+    let dir = repo();
+    write(dir.path(), "ok.py", "x = 1\n");
+    for name in ["fifo.py", "fifo.whl", "fifo.yaml"] {
+        let made = std::process::Command::new("mkfifo").arg(dir.path().join(name)).status();
+        assert!(made.unwrap().success());
+    }
+    // A link to an endless device: read whole, it would fill memory.
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.py")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.yaml")).unwrap();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["scan", "fifo.py", "ok.py"], "fifo.py", "a FIFO"),
+        (&["scan", "zero.py"], "zero.py", "a character device"),
+        (&["scan", "fifo.whl"], "fifo.whl", "a FIFO"),
+        (&["scan", "--config", "zero.yaml", "ok.py"], "zero.yaml", "a character device"),
+        (&["sanitize", "fifo.py", "-o", "out.py"], "fifo.py", "a FIFO"),
+        (&["merge", "fifo.yaml"], "fifo.yaml", "a FIFO"),
+        (&["policy", "check", "fifo.yaml"], "fifo.yaml", "a FIFO"),
+        (&["rules", "validate", "zero.yaml"], "zero.yaml", "a character device"),
+        (&["exec", "--no-config", "fifo.py"], "fifo.py", "a FIFO"),
+        (&["exec", "--no-config", "zero.py"], "zero.py", "a character device"),
+        (&["exec", "--policy", "zero.yaml", "ok.py"], "zero.yaml", "a character device"),
+    ];
+    for (args, path, what) in cases {
+        let out = run_bounded(dir.path(), args);
+        let all = stdout(&out) + &stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
+        let expected = format!("not a regular file ({what}): not read");
+        assert!(all.contains(path) && all.contains(&expected), "{args:?}: {all}");
+        assert_eq!(all.matches(&expected).count(), 1, "{args:?}, said once: {all}");
+    }
+    assert!(!dir.path().join("out.py").exists(), "nothing written for an unread input");
+}

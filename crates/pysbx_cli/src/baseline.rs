@@ -73,7 +73,7 @@ pub(crate) fn apply_baseline(
     rules: &RuleSet,
     files: &mut [FileResult],
 ) -> Result<usize> {
-    let text = std::fs::read_to_string(path)
+    let text = pysbx_files::read_text(path, u64::MAX)
         .with_context(|| format!("{}: cannot read baseline", path.display()))?;
     let doc: BaselineFile = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!("{}:{}:{}: not a pysbx baseline: {e}", path.display(), e.line(), e.column())

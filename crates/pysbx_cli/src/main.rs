@@ -80,10 +80,27 @@ fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("pysbx: error: {err:#}");
+            eprintln!("pysbx: error: {}", error_message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes joined by `: `, as `{:#}` does, except a cause whose text the
+/// message already ends with (library errors print their I/O cause and also return it as
+/// their source: `a.yaml: cannot read policy file: No such file or directory`, once).
+fn error_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.is_empty() {
+            message = text;
+        } else if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 /// A closed stdout (`pysbx scan . | head`) is not an error, as in ripgrep.
@@ -101,6 +118,22 @@ mod tests {
 
     fn argv(args: &[&str]) -> Vec<std::ffi::OsString> {
         std::iter::once("pysbx").chain(args.iter().copied()).map(Into::into).collect()
+    }
+
+    #[test]
+    fn a_cause_the_message_already_ends_with_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(pysbx_sandbox::PolicyError::Io {
+            path: "p.yaml".into(),
+            source: io,
+        })
+        .context("pysbx exec");
+        assert_eq!(
+            error_message(&err),
+            "pysbx exec: p.yaml: cannot read policy file: no such file"
+        );
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_message(&err), "outer: inner");
     }
 
     #[test]

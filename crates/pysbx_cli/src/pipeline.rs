@@ -55,13 +55,8 @@ impl FileFailure {
         Self { kind, message: err.message.clone(), line: Some(err.line), column: Some(err.column) }
     }
 
-    pub(crate) fn read(err: &std::io::Error) -> Self {
-        Self {
-            kind: "read",
-            message: format!("cannot read: {}", pysbx_walk::describe_io_error(err)),
-            line: None,
-            column: None,
-        }
+    pub(crate) fn read(err: &pysbx_walk::ReadError) -> Self {
+        Self { kind: "read", message: format!("cannot read: {err}"), line: None, column: None }
     }
 }
 
@@ -201,22 +196,20 @@ impl Engine {
 
     /// Reads and analyses one file, through the cache when there is one.
     pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.len() > self.max_file_bytes
-        {
-            return FileOutcome::Failed(FileFailure {
-                kind: "too-large",
-                message: format!(
-                    "file of {} MiB is over the {} MiB limit: not scanned (raise --max-file-size)",
-                    meta.len() >> 20,
-                    self.max_file_bytes >> 20
-                ),
-                line: None,
-                column: None,
-            });
-        }
-        let bytes = match std::fs::read(path) {
+        let bytes = match pysbx_walk::read_regular(path, self.max_file_bytes) {
             Ok(bytes) => bytes,
+            Err(pysbx_walk::ReadError::TooLarge { size, limit }) => {
+                return FileOutcome::Failed(FileFailure {
+                    kind: "too-large",
+                    message: format!(
+                        "file of {} MiB is over the {} MiB limit: not scanned (raise --max-file-size)",
+                        size >> 20,
+                        limit >> 20
+                    ),
+                    line: None,
+                    column: None,
+                });
+            }
             Err(err) => return FileOutcome::Failed(FileFailure::read(&err)),
         };
         let outcome = match &self.cache {

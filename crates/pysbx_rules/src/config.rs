@@ -79,8 +79,8 @@ struct Tool {
 /// # Errors
 /// Unreadable file, malformed YAML or TOML, unknown keys, bad values: `file:line:col: what`.
 pub fn load_config(path: &Path) -> Result<Option<LoadedConfig>, RuleLoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| RuleLoadError::Io { path: path.to_path_buf(), source })?;
+    let text = pysbx_files::read_text(path, pysbx_files::TEXT_LIMIT)
+        .map_err(|e| RuleLoadError::Io { path: path.to_path_buf(), source: e.into() })?;
     let is_toml = path.extension().is_some_and(|e| e == "toml");
     let config = if is_toml { parse_toml(&text, path)? } else { Some(parse_yaml(&text, path)?) };
     Ok(config.map(|config| LoadedConfig { config, path: path.to_path_buf() }))

@@ -151,8 +151,8 @@ impl From<RawConst> for ConstValue {
 /// Unreadable file, malformed YAML, schema violations, invalid regexes or globs, and ids or
 /// names already in `set`, each as `file:line:col: what`.
 pub fn load_rule_file(path: &Path, set: &mut RuleSet) -> Result<usize, RuleLoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| RuleLoadError::Io { path: path.to_path_buf(), source })?;
+    let text = pysbx_files::read_text(path, pysbx_files::TEXT_LIMIT)
+        .map_err(|e| RuleLoadError::Io { path: path.to_path_buf(), source: e.into() })?;
     let origin = path.display().to_string();
     load_rules_from_str(&text, path, &origin, set)
 }

@@ -217,8 +217,9 @@ fn run_inner(
     // answer.
     let entry: Option<(PathBuf, Vec<u8>)> = match &req.program {
         Program::File { path, .. } => {
-            let bytes = std::fs::read(path)
-                .map_err(|source| SandboxError::Io { path: path.clone(), source })?;
+            // Not a FIFO or a device: the read must end.
+            let bytes = pysbx_files::read_regular(path, u64::MAX)
+                .map_err(|e| SandboxError::Io { path: path.clone(), source: e.into() })?;
             Some((std::path::absolute(path).unwrap_or_else(|_| path.clone()), bytes))
         }
         Program::Code { code, .. } => Some((PathBuf::from("<string>"), code.as_bytes().to_vec())),

@@ -122,8 +122,9 @@ pub fn read_archive(
     limits: ArchiveLimits,
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<(), ArchiveError> {
-    let file = std::fs::File::open(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    let compressed = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
+    let (file, meta) =
+        crate::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    let compressed = meta.len().max(1);
     match kind {
         ArchiveKind::Zip => read_zip(file, compressed, limits, visit),
         ArchiveKind::TarGz => read_tar(

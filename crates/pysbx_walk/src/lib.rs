@@ -5,6 +5,8 @@
 
 pub mod archive;
 
+pub use pysbx_files::{ReadError, describe_io_error, open_regular, read_regular};
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -141,6 +143,14 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
     for path in paths {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => dirs.push(path.clone()),
+            Ok(meta) if !meta.is_file() => {
+                // A FIFO would block the read, a device would never end: named, but not read.
+                if !excludes.is_excluded(path) {
+                    let message =
+                        ReadError::NotRegular(pysbx_files::describe_type(&meta)).to_string();
+                    discovery.errors.push(WalkError { path: path.clone(), message });
+                }
+            }
             Ok(_) => {
                 if excludes.is_excluded(path) {
                     continue;
@@ -233,16 +243,6 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
         }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
-    }
-}
-
-/// A short, user-facing description of an I/O error.
-#[must_use]
-pub fn describe_io_error(err: &std::io::Error) -> String {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => err.to_string(),
     }
 }
 

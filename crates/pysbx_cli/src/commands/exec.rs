@@ -282,12 +282,13 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let lazy = (!args.no_gate).then(|| LazyEngine::new(args.rules.clone(), &policy, cache_root));
     let input = match &args.input {
         Some(path) => {
-            let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
-            if meta.len() > MAX_INPUT {
-                anyhow::bail!("{}: input larger than {} MiB", path.display(), MAX_INPUT >> 20);
-            }
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            let text = match pysbx_files::read_text(path, MAX_INPUT) {
+                Ok(text) => text,
+                Err(pysbx_files::ReadError::TooLarge { .. }) => {
+                    anyhow::bail!("{}: input larger than {} MiB", path.display(), MAX_INPUT >> 20)
+                }
+                Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
+            };
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 anyhow::anyhow!("{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column())
             })?;

@@ -13,7 +13,7 @@ use crate::output::write_output;
 pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let mut docs = Vec::new();
     for path in &args.inputs {
-        let text = std::fs::read_to_string(path)
+        let text = pysbx_files::read_text(path, u64::MAX)
             .with_context(|| format!("{}: cannot read", path.display()))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column())

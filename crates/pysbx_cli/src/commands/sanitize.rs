@@ -71,9 +71,8 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
         .par_iter()
         .map(|(name, path)| {
             let bytes = match path {
-                Some(p) => {
-                    std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?
-                }
+                Some(p) => pysbx_walk::read_regular(p, u64::MAX)
+                    .with_context(|| format!("{}: cannot read", p.display()))?,
                 None => {
                     let mut b = Vec::new();
                     std::io::stdin()
@@ -241,8 +240,8 @@ fn planned_bytes<'p>(
         Planned::Unchanged { kept: Some(bytes), .. } => Ok(Cow::Borrowed(bytes)),
         Planned::Unchanged { digest: expected, kept: None } => {
             let Some(path) = source else { bail!("internal error: standard input was not kept") };
-            let bytes =
-                std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let bytes = pysbx_walk::read_regular(path, u64::MAX)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
             if digest(&bytes) != *expected {
                 bail!(
                     "{}: changed while it was being sanitized; run pysbx sanitize again",
@@ -288,8 +287,8 @@ fn write_outputs(
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        let bytes =
-            std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
+        let bytes = pysbx_walk::read_regular(other, u64::MAX)
+            .with_context(|| format!("{}: cannot read", other.display()))?;
         write_atomically_with(&target, false, |out| Ok(out.write_all(&bytes)?))
     })?;
     sync_filesystem(out_dir)?;

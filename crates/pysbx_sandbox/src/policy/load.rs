@@ -117,8 +117,8 @@ struct RawConfig {
 /// # Errors
 /// [`PolicyError`] with the file and, for content errors, `line:col`.
 pub fn load_policy_file(path: &Path) -> Result<Policy, PolicyError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| PolicyError::Io { path: path.to_path_buf(), source })?;
+    let text = pysbx_files::read_text(path, pysbx_files::TEXT_LIMIT)
+        .map_err(|e| PolicyError::Io { path: path.to_path_buf(), source: e.into() })?;
     load_policy_str(&text, path)
 }
 

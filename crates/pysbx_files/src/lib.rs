@@ -1,0 +1,182 @@
+//! Reading a file a user named (a source to scan, a configuration, a policy, a rule pack, an
+//! archive): regular files only, and never more than a limit.
+//!
+//! A path given on the command line can be anything: a FIFO (whose `open` waits for a writer
+//! that never comes), `/dev/zero` or a link to it (endless), a file that grows while it is read,
+//! a `/proc` file whose size reads as 0. So the file is opened without blocking, checked to be a
+//! regular file on the open descriptor (not on the path, which can change in between), and read
+//! through a cap one byte over the limit.
+#![deny(missing_docs)]
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// Why a file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not a regular file: what it is instead (`a FIFO`, `a character device`...).
+    #[error("not a regular file ({0}): not read")]
+    NotRegular(&'static str),
+    /// Larger than the limit; `size` is at least the limit plus one.
+    #[error("file of {size} bytes is over the {limit}-byte limit")]
+    TooLarge {
+        /// The size, as far as it was read.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Text expected, and the bytes are not UTF-8.
+    #[error("not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+    /// The open or the read failed.
+    #[error("{}", describe_io_error(.0))]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ReadError> for std::io::Error {
+    /// For callers whose errors carry an I/O error: the message is kept.
+    fn from(err: ReadError) -> Self {
+        match err {
+            ReadError::Io(e) => e,
+            ReadError::TooLarge { .. } => {
+                Self::new(std::io::ErrorKind::FileTooLarge, err.to_string())
+            }
+            ReadError::NotRegular(_) | ReadError::NotUtf8(_) => {
+                Self::new(std::io::ErrorKind::InvalidData, err.to_string())
+            }
+        }
+    }
+}
+
+/// The most a configuration, policy or rule file may hold: far more than any real one, and a
+/// bound on what a mistaken path (a log, an image) costs.
+pub const TEXT_LIMIT: u64 = 16 << 20;
+
+/// A short, user-facing description of an I/O error.
+#[must_use]
+pub fn describe_io_error(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// Opens `path` for reading without blocking on a FIFO or a device, and returns it only when
+/// the descriptor is a regular file.
+///
+/// # Errors
+/// [`ReadError::NotRegular`] or [`ReadError::Io`].
+pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
+    let file = File::options().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(describe_type(&meta)));
+    }
+    Ok((file, meta))
+}
+
+/// Reads the regular file at `path`, at most `limit` bytes.
+///
+/// # Errors
+/// [`ReadError::NotRegular`], [`ReadError::TooLarge`] (by its size, or because it grew past the
+/// limit while being read) or [`ReadError::Io`].
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, meta) = open_regular(path)?;
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge { size: meta.len(), limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > limit {
+        return Err(ReadError::TooLarge { size: read, limit });
+    }
+    Ok(bytes)
+}
+
+/// Reads the regular file at `path` as UTF-8 text, at most `limit` bytes.
+///
+/// # Errors
+/// As [`read_regular`], and [`ReadError::NotUtf8`].
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    String::from_utf8(read_regular(path, limit)?)
+        .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+/// What a file that is not a regular file is, for messages (`a FIFO`).
+#[must_use]
+pub fn describe_type(meta: &Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_file_is_read_whole_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        std::fs::write(&path, b"x = 1\n").unwrap();
+        assert_eq!(read_regular(&path, 6).unwrap(), b"x = 1\n");
+        assert!(matches!(read_regular(&path, 5), Err(ReadError::TooLarge { size: 6, limit: 5 })));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo.py");
+        let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+        let err = read_regular(&path, 1 << 20).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file (a FIFO): not read");
+    }
+
+    #[test]
+    fn an_endless_device_behind_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zero.py");
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let err = read_regular(&path, 1 << 20).unwrap_err();
+        assert!(matches!(err, ReadError::NotRegular("a character device")), "{err}");
+    }
+
+    #[test]
+    fn text_must_be_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(&path, b"ok: 1\n\xff").unwrap();
+        assert_eq!(
+            read_text(&path, TEXT_LIMIT).unwrap_err().to_string(),
+            "not UTF-8 text (invalid byte at offset 6)"
+        );
+        std::fs::write(&path, "ok: 1\n").unwrap();
+        assert_eq!(read_text(&path, TEXT_LIMIT).unwrap(), "ok: 1\n");
+    }
+
+    #[test]
+    fn a_file_whose_size_reads_as_zero_is_still_capped() {
+        // /proc files report a size of 0 but have content: the cap applies to what is read.
+        let path = Path::new("/proc/self/maps");
+        match read_regular(path, 8) {
+            Err(ReadError::TooLarge { size: 9, limit: 8 }) => {}
+            other => panic!("expected the cap to stop the read: {other:?}"),
+        }
+    }
+}
