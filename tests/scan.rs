@@ -380,3 +380,23 @@ fn a_fifo_or_a_device_named_by_the_user_is_refused_not_read() {
     }
     assert!(!dir.path().join("out.py").exists(), "nothing written for an unread input");
 }
+
+#[test]
+fn endless_standard_input_is_read_only_up_to_the_size_limit() {
+    let dir = repo();
+    for (args, code, said) in [
+        (&["scan", "--max-file-size", "1", "-"][..], 1, "file is over the 1 MiB limit"),
+        (&["sanitize", "-"][..], 2, "reading standard input: larger than the limit of 32 MiB"),
+    ] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pysbx"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        let all = stdout(&out) + &stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {all}");
+        assert!(all.contains(said), "{args:?}: {all}");
+    }
+}

@@ -55,8 +55,32 @@ impl FileFailure {
         Self { kind, message: err.message.clone(), line: Some(err.line), column: Some(err.column) }
     }
 
-    pub(crate) fn read(err: &pysbx_walk::ReadError) -> Self {
-        Self { kind: "read", message: format!("cannot read: {err}"), line: None, column: None }
+    /// A file (or standard input) that was not read: too large, not a regular file, or an
+    /// I/O error.
+    pub(crate) fn unread(err: &pysbx_files::ReadError) -> Self {
+        let (kind, message) = match err {
+            pysbx_files::ReadError::TooLarge { size, limit } => {
+                // A size only one byte over is where a read stopped: the whole size is unknown.
+                let size = if *size > limit.saturating_add(1) && *size >= 1 << 20 {
+                    #[expect(clippy::cast_precision_loss, reason = "a size for a message")]
+                    let mib = *size as f64 / f64::from(1u32 << 20);
+                    format!("file of {mib:.1} MiB is")
+                } else if *size > limit.saturating_add(1) {
+                    format!("file of {size} bytes is")
+                } else {
+                    "file is".to_string()
+                };
+                (
+                    "too-large",
+                    format!(
+                        "{size} over the {} limit: not scanned (raise --max-file-size)",
+                        pysbx_files::in_units(*limit)
+                    ),
+                )
+            }
+            other => ("read", format!("cannot read: {other}")),
+        };
+        Self { kind, message, line: None, column: None }
     }
 }
 
@@ -198,19 +222,7 @@ impl Engine {
     pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
         let bytes = match pysbx_walk::read_regular(path, self.max_file_bytes) {
             Ok(bytes) => bytes,
-            Err(pysbx_walk::ReadError::TooLarge { size, limit }) => {
-                return FileOutcome::Failed(FileFailure {
-                    kind: "too-large",
-                    message: format!(
-                        "file of {} MiB is over the {} MiB limit: not scanned (raise --max-file-size)",
-                        size >> 20,
-                        limit >> 20
-                    ),
-                    line: None,
-                    column: None,
-                });
-            }
-            Err(err) => return FileOutcome::Failed(FileFailure::read(&err)),
+            Err(err) => return FileOutcome::Failed(FileFailure::unread(&err)),
         };
         let outcome = match &self.cache {
             Some(cache) => {

@@ -19,8 +19,9 @@ pub enum ReadError {
     /// Not a regular file: what it is instead (`a FIFO`, `a character device`...).
     #[error("not a regular file ({0}): not read")]
     NotRegular(&'static str),
-    /// Larger than the limit; `size` is at least the limit plus one.
-    #[error("file of {size} bytes is over the {limit}-byte limit")]
+    /// Larger than the limit; `size` is at least the limit plus one (the size as far as it was
+    /// read, when the read stopped at the cap).
+    #[error("larger than the limit of {}", in_units(*limit))]
     TooLarge {
         /// The size, as far as it was read.
         size: u64,
@@ -88,8 +89,20 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     if meta.len() > limit {
         return Err(ReadError::TooLarge { size: meta.len(), limit });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    read_capped(file, limit, usize::try_from(meta.len()).unwrap_or(0))
+}
+
+/// Reads `from` to its end, at most `limit` bytes (standard input, which can be endless).
+///
+/// # Errors
+/// [`ReadError::TooLarge`] once more than `limit` bytes came, or [`ReadError::Io`].
+pub fn read_stream(from: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    read_capped(from, limit, 0)
+}
+
+fn read_capped(from: impl Read, limit: u64, expected: usize) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(expected);
+    from.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if read > limit {
         return Err(ReadError::TooLarge { size: read, limit });
@@ -104,6 +117,16 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     String::from_utf8(read_regular(path, limit)?)
         .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+/// `n` bytes for messages: in MiB when it is a whole number of them.
+#[must_use]
+pub fn in_units(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// What a file that is not a regular file is, for messages (`a FIFO`).
@@ -155,6 +178,16 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
         let err = read_regular(&path, 1 << 20).unwrap_err();
         assert!(matches!(err, ReadError::NotRegular("a character device")), "{err}");
+    }
+
+    #[test]
+    fn an_endless_stream_stops_one_byte_over_the_limit() {
+        let endless = std::io::repeat(b'x');
+        let err = read_stream(endless, 1000).unwrap_err();
+        assert!(matches!(err, ReadError::TooLarge { size: 1001, limit: 1000 }), "{err}");
+        assert_eq!(err.to_string(), "larger than the limit of 1000 bytes");
+        assert_eq!(in_units(32 << 20), "32 MiB");
+        assert_eq!(read_stream(&b"abc"[..], 3).unwrap(), b"abc");
     }
 
     #[test]

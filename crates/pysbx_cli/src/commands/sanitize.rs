@@ -4,7 +4,7 @@
 //! with non-Python files copied unchanged. Every output file is written atomically, and nothing
 //! is written with `--check` or `--diff`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,10 @@ use pysbx_report::{Emitter, FileError, FileResult, ScanReport, ScanStats};
 use pysbx_rules::{Action, Finding, Severity};
 
 use crate::args::{Format, SanitizeArgs};
+
+/// The most `pysbx sanitize -` reads from standard input (which can be endless): the default
+/// size limit of `pysbx scan`.
+const MAX_STDIN: u64 = 32 << 20;
 use crate::commands::scan::display_path;
 use crate::output::{
     sync_filesystem, use_color, write_atomically, write_atomically_with, write_output,
@@ -73,14 +77,8 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
             let bytes = match path {
                 Some(p) => pysbx_walk::read_regular(p, u64::MAX)
                     .with_context(|| format!("{}: cannot read", p.display()))?,
-                None => {
-                    let mut b = Vec::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_to_end(&mut b)
-                        .context("reading standard input")?;
-                    b
-                }
+                None => pysbx_files::read_stream(std::io::stdin().lock(), MAX_STDIN)
+                    .context("reading standard input")?,
             };
             let display = path.as_deref().map_or_else(|| name.clone(), display_path);
             let stdin_bytes = path.is_none().then(|| bytes.clone());

@@ -1,6 +1,5 @@
 //! `pysbx scan`: discover, analyse in parallel, sort, report.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -94,10 +93,14 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         archive_errors.extend(errs);
     }
     if !stdin_paths.is_empty() {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
+        // Standard input can be endless: it is held to the same size limit as a file.
         let name = Path::new(&args.stdin_filename);
-        results.push((args.stdin_filename.clone(), engine.scan_bytes(name, &bytes, want_hashes)));
+        let outcome = match pysbx_files::read_stream(std::io::stdin().lock(), engine.max_file_bytes)
+        {
+            Ok(bytes) => engine.scan_bytes(name, &bytes, want_hashes),
+            Err(err) => FileOutcome::Failed(FileFailure::unread(&err)),
+        };
+        results.push((args.stdin_filename.clone(), outcome));
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
