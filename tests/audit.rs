@@ -292,3 +292,32 @@ fn site_packages_summary_ranks_the_malicious_distribution_first() {
     let sarif = json(&out);
     assert_eq!(sarif["runs"][0]["properties"]["distributions"][0]["name"], "evilpkg 0.0.1");
 }
+
+#[test]
+fn a_distribution_whose_metadata_is_a_device_or_a_fifo_does_not_stall_the_audit() {
+    let dir = repo();
+    let site = "site-packages";
+    write(dir.path(), &format!("{site}/zeroed/__init__.py"), "import os\nos.system(cmd)\n");
+    std::fs::create_dir_all(dir.path().join(format!("{site}/zeroed-1.0.dist-info"))).unwrap();
+    // Read whole, an endless RECORD would fill memory; a FIFO would wait for a writer.
+    std::os::unix::fs::symlink(
+        "/dev/zero",
+        dir.path().join(format!("{site}/zeroed-1.0.dist-info/RECORD")),
+    )
+    .unwrap();
+    write(dir.path(), &format!("{site}/piped/__init__.py"), "x = 1\n");
+    std::fs::create_dir_all(dir.path().join(format!("{site}/piped-1.0.egg-info"))).unwrap();
+    let fifo = dir.path().join(format!("{site}/piped-1.0.egg-info/top_level.txt"));
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", site])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .expect("the audit ends");
+    let doc = json(&out);
+    // The findings are all there, counted among the files no distribution lists.
+    assert_eq!(doc["stats"]["files_scanned"], 2, "{doc}");
+    let rules: Vec<&str> =
+        doc["findings"].as_array().unwrap().iter().filter_map(|f| f["rule_id"].as_str()).collect();
+    assert!(rules.contains(&"PSB201"), "{doc}");
+}

@@ -213,8 +213,8 @@ impl Cache {
     /// count a hit: the caller decides whether the value is usable.
     pub(crate) fn load<T: DeserializeOwned>(&self, key: Key) -> Option<T> {
         let path = self.entry_path(key);
-        let mut file = std::fs::File::open(&path).ok()?;
-        let meta = file.metadata().ok()?;
+        // Never a FIFO or a device planted under an entry's name.
+        let (mut file, meta) = pysbx_files::open_regular(&path).ok()?;
         if self.owner_checked && !pysbx_sandbox::interp::trusted_cache_file(&meta) {
             return None;
         }

@@ -68,7 +68,11 @@ impl Ownership {
     }
 
     fn read_record(&mut self, site: &Path, dist_info: &Path, label: &str) {
-        let Ok(text) = std::fs::read_to_string(dist_info.join("RECORD")) else { return };
+        // Part of the tree under audit: a link to /dev/zero or a FIFO must not stall the scan.
+        let Ok(text) = pysbx_files::read_text(&dist_info.join("RECORD"), pysbx_files::TEXT_LIMIT)
+        else {
+            return;
+        };
         for line in text.lines() {
             let Some(relative) = first_csv_field(line) else { continue };
             let relative = Path::new(&relative);
@@ -81,7 +85,11 @@ impl Ownership {
     }
 
     fn read_top_level(&mut self, site: &Path, egg_info: &Path, label: &str) {
-        let Ok(text) = std::fs::read_to_string(egg_info.join("top_level.txt")) else { return };
+        let Ok(text) =
+            pysbx_files::read_text(&egg_info.join("top_level.txt"), pysbx_files::TEXT_LIMIT)
+        else {
+            return;
+        };
         for name in text.lines().map(str::trim).filter(|n| !n.is_empty() && !n.contains("..")) {
             let package = display_path(&site.join(name));
             self.by_prefix.push((format!("{package}/"), label.to_string()));
