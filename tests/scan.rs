@@ -400,3 +400,37 @@ fn endless_standard_input_is_read_only_up_to_the_size_limit() {
         assert!(all.contains(said), "{args:?}: {all}");
     }
 }
+
+#[test]
+fn a_report_to_a_fifo_or_through_a_link_is_written_into_it_not_over_it() {
+    let dir = repo();
+    write(dir.path(), "bad.py", DANGEROUS);
+    // A FIFO (as `-o /dev/stdout` or a shell's `>(...)` are): written into, still a FIFO after.
+    let fifo = dir.path().join("report.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "-o", "report.fifo", "bad.py"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = reader.join().unwrap();
+    assert!(report.contains("PSB201"), "{report}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    // A link to a report: the report is replaced, the link stays.
+    write(dir.path(), "reports/last.json", "{}");
+    std::os::unix::fs::symlink("reports/last.json", dir.path().join("last.json")).unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "-o", "last.json", "bad.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(dir.path().join("last.json")).unwrap().is_symlink());
+    let report = std::fs::read_to_string(dir.path().join("reports/last.json")).unwrap();
+    assert!(report.contains("PSB201"), "{report}");
+}

@@ -1,5 +1,7 @@
 //! Writing reports: to standard output, or to a file atomically (a temporary file in the same
 //! directory, renamed into place), so an interrupted run never leaves a half-written report.
+//! A destination that is not a regular file (`/dev/stdout`, a FIFO) is written into instead:
+//! renaming over it would replace the device with a file.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -41,6 +43,17 @@ pub(crate) fn write_atomically_with(
     sync: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    let path = match pysbx_files::write_target(path) {
+        pysbx_files::WriteTarget::Replace(path) => path,
+        pysbx_files::WriteTarget::Stream => {
+            let file = pysbx_files::open_stream(path)
+                .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+            let mut buffered = std::io::BufWriter::new(file);
+            write(&mut buffered)?;
+            return buffered.flush().with_context(|| format!("writing {}", path.display()));
+        }
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

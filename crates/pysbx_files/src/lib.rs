@@ -11,7 +11,7 @@
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why a file was not read.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +119,37 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
         .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
+/// How to write a file a user named (a report, an events file, a sanitized copy).
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteTarget {
+    /// A regular file, or none yet: write a temporary file beside this path and rename it over,
+    /// so that an interrupted run leaves the old file or the new one, never half of one. Links
+    /// are resolved first: a link to a report stays a link, and the report it names is replaced.
+    Replace(PathBuf),
+    /// Something else that exists (`/dev/stdout`, `/dev/null`, a FIFO, a terminal): written into
+    /// directly, as a shell's `>` would. Renaming over it would put a regular file in its place.
+    Stream,
+}
+
+/// Where the bytes for `path` go; see [`WriteTarget`].
+#[must_use]
+pub fn write_target(path: &Path) -> WriteTarget {
+    match std::fs::metadata(path) {
+        // A directory is left to the rename, which refuses it with a clear error.
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => WriteTarget::Stream,
+        Ok(_) => WriteTarget::Replace(std::fs::canonicalize(path).unwrap_or_else(|_| path.into())),
+        Err(_) => WriteTarget::Replace(path.into()),
+    }
+}
+
+/// Opens a [`WriteTarget::Stream`] for writing (no truncation, no creation).
+///
+/// # Errors
+/// The open's error.
+pub fn open_stream(path: &Path) -> std::io::Result<File> {
+    File::options().write(true).open(path)
+}
+
 /// `n` bytes for messages: in MiB when it is a whole number of them.
 #[must_use]
 pub fn in_units(n: u64) -> String {
@@ -188,6 +219,23 @@ mod tests {
         assert_eq!(err.to_string(), "larger than the limit of 1000 bytes");
         assert_eq!(in_units(32 << 20), "32 MiB");
         assert_eq!(read_stream(&b"abc"[..], 3).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn devices_and_fifos_are_written_in_place_files_through_their_links() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(write_target(Path::new("/dev/null")), WriteTarget::Stream);
+        let fifo = dir.path().join("out.fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert_eq!(write_target(&fifo), WriteTarget::Stream);
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "{}").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let real = std::fs::canonicalize(&real).unwrap();
+        assert_eq!(write_target(&link), WriteTarget::Replace(real));
+        let new = dir.path().join("new.json");
+        assert_eq!(write_target(&new), WriteTarget::Replace(new.clone()));
     }
 
     #[test]

@@ -308,16 +308,25 @@ fn file_uri(file: &str) -> String {
     if file.starts_with('/') { format!("file://{file}") } else { file.to_string() }
 }
 
-/// Writes `text` to `path` atomically (a temporary file in the same directory, then rename).
+/// Writes `text` to `path` atomically (a temporary file in the same directory, then rename),
+/// or into it when it is a device or a FIFO (see [`pysbx_files::WriteTarget`]).
 ///
 /// # Errors
 /// The I/O error with the path.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), crate::SandboxError> {
     let io = |source| crate::SandboxError::Io { path: path.to_path_buf(), source };
+    let path = match pysbx_files::write_target(path) {
+        pysbx_files::WriteTarget::Replace(path) => path,
+        pysbx_files::WriteTarget::Stream => {
+            return pysbx_files::open_stream(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(io);
+        }
+    };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     tmp.write_all(text.as_bytes()).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    tmp.persist(&path).map_err(|e| io(e.error))?;
     Ok(())
 }
 
