@@ -387,6 +387,11 @@ fn endless_standard_input_is_read_only_up_to_the_size_limit() {
     for (args, code, said) in [
         (&["scan", "--max-file-size", "1", "-"][..], 1, "file is over the 1 MiB limit"),
         (&["sanitize", "-"][..], 2, "reading standard input: larger than the limit of 32 MiB"),
+        (
+            &["repl", "--no-config"][..],
+            2,
+            "reading standard input: larger than the limit of 32 MiB",
+        ),
     ] {
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pysbx"))
             .args(args)

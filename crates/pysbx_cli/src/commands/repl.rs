@@ -6,7 +6,7 @@
 //! session's front end. A limit or kill ends the interpreter: the end is reported and a fresh
 //! one starts (with an empty namespace).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -186,10 +186,21 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The most `pysbx repl` reads of a program piped to it.
+const MAX_PIPED_PROGRAM: u64 = 32 << 20;
+
 /// Standard input is not a terminal: the whole input is one program, run as `exec -c` would.
 fn run_piped(args: &ReplArgs) -> anyhow::Result<ExitCode> {
-    let mut code = String::new();
-    std::io::stdin().read_to_string(&mut code).context("reading standard input")?;
+    // Standard input can be endless (`< /dev/zero`): a program is at most what `scan` reads of
+    // a file by default.
+    let bytes = pysbx_files::read_stream(std::io::stdin().lock(), MAX_PIPED_PROGRAM)
+        .context("reading standard input")?;
+    let code = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "standard input: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     // Parsed rather than built, so `exec`'s other options keep their defaults.
     #[derive(clap::Parser)]
     struct ExecOnly {
