@@ -554,3 +554,22 @@ fn the_program_starts_with_no_signal_blocked() {
     assert_ne!(lines[0], "0000000000000000", "the caller's mask is in effect");
     assert_eq!(lines[1], "0000000000000000", "the program's mask");
 }
+
+#[test]
+fn an_interpreter_that_is_missing_or_not_a_file_is_named_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ok.py"), "print(1)\n").expect("test setup");
+    for (python, reason) in [
+        ("/dev/zero", "not a file (a path to the interpreter's executable is needed)"),
+        ("./missing/python3", "not a file (a path to the interpreter's executable is needed)"),
+        ("python-none-such", "not found on PATH"),
+    ] {
+        let out = crate::common::pysbx(dir.path())
+            .args(["exec", "--no-config", "--python", python, "ok.py"])
+            .output()
+            .expect("run pysbx");
+        let err = crate::common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("cannot use interpreter `{python}`: {reason}")), "{err}");
+    }
+}

@@ -312,7 +312,13 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
         interpreter: requested.to_path_buf(),
         message,
     };
-    let found = which(requested).ok_or_else(|| fail("not found on PATH".into()))?;
+    let found = which(requested).ok_or_else(|| {
+        fail(if requested.components().count() > 1 || requested.is_absolute() {
+            "not a file (a path to the interpreter's executable is needed)".into()
+        } else {
+            "not found on PATH".into()
+        })
+    })?;
     // A real executable is cached by identity. A shim (a script choosing a version from the
     // environment or the current directory) is asked every time, except pyenv's, whose answer
     // is cached under everything pyenv reads to choose (running the shim costs 200 ms).
