@@ -455,8 +455,13 @@ fn sleeping_program(
     let script = s.write(
         "sleeper.py",
         // The first line is printed inside `try`, so a Ctrl-C sent once it has come is caught.
-        "import os, time\ntry:\n    print(os.environ['TMPDIR'], flush=True)\n    time.sleep(120)\n\
-         except KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n",
+        // Short sleeps: a signal that lands after CPython's last check but before the sleep's
+        // system call starts does not interrupt it (a plain python3 has the same window), and
+        // one 120 s sleep would then hide the KeyboardInterrupt for 120 s.
+        "import os, time\ntry:\n    print(os.environ['TMPDIR'], flush=True)\n\
+         \x20   end = time.monotonic() + 120\n    while time.monotonic() < end:\n\
+         \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n\
+         \x20   raise\n",
     );
     let mut cmd = s.exec();
     cmd.arg("--no-gate").arg("--events").arg(events).arg(&script);
