@@ -447,10 +447,13 @@ fn spawn_first_line(
 
 /// Starts `pysbx exec` on a program that prints its private TMPDIR, then sleeps (catching
 /// Ctrl-C as `interrupted`); returns the child and the TMPDIR once the program runs, and the
-/// rest of its standard output.
+/// rest of its standard output. pysbx starts with SIGINT, SIGTERM and SIGHUP at their default
+/// actions but those named in `ignored`, whatever the test runner's are (a runner started in
+/// the background of a shell without job control ignores SIGINT, and so would pysbx).
 fn sleeping_program(
     s: &Scratch,
     events: &std::path::Path,
+    ignored: &[&str],
 ) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
     let script = s.write(
         "sleeper.py",
@@ -463,7 +466,21 @@ fn sleeping_program(
          \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n\
          \x20   raise\n",
     );
-    let mut cmd = s.exec();
+    let caller = format!(
+        "import os, signal, sys\n\
+         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n\
+         \x20   signal.signal(s, signal.SIG_IGN if s.name in {ignored:?} else signal.SIG_DFL)\n\
+         os.execv(sys.argv[1], sys.argv[1:])\n"
+    );
+    let exec = s.exec();
+    let mut cmd = Command::new(python());
+    cmd.current_dir(s.path()).env_clear().stdin(std::process::Stdio::null());
+    for (key, value) in exec.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    cmd.arg("-c").arg(caller).args(exec_argv(s));
     cmd.arg("--no-gate").arg("--events").arg(events).arg(&script);
     let (child, line, rest) = spawn_first_line(cmd.stderr(std::process::Stdio::piped()));
     (child, line.trim().to_string(), rest)
@@ -486,7 +503,7 @@ fn sigterm_and_sighup_end_the_run_cleanly() {
     for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {
         let s = Scratch::new();
         let events = s.path().join("events.jsonl");
-        let (mut child, tmpdir, _rest) = sleeping_program(&s, &events);
+        let (mut child, tmpdir, _rest) = sleeping_program(&s, &events, &[]);
         assert!(tmpdir.starts_with('/'), "the program printed its TMPDIR: {tmpdir:?}");
         assert!(!sandbox_processes().is_empty(), "the program runs under the sandbox uid");
         let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
@@ -509,7 +526,7 @@ fn sigterm_and_sighup_end_the_run_cleanly() {
 fn ctrl_c_reaches_the_program_as_keyboard_interrupt() {
     let s = Scratch::new();
     let events = s.path().join("events.jsonl");
-    let (mut child, tmpdir, rest) = sleeping_program(&s, &events);
+    let (mut child, tmpdir, rest) = sleeping_program(&s, &events, &[]);
     let mut err = child.stderr.take().expect("piped");
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
@@ -524,6 +541,29 @@ fn ctrl_c_reaches_the_program_as_keyboard_interrupt() {
     let end = jsonl(&events).into_iter().last().expect("an end line");
     assert_eq!(end["reason"], "exit", "{end}");
     assert_eq!(end["child_code"], 130, "{end}");
+    let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
+    assert!(!private.exists(), "{} left behind", private.display());
+}
+
+/// A signal pysbx was started with ignored stays ignored, for pysbx and for the program, as
+/// under a plain python3 (`nohup` ignores SIGHUP; a shell's `cmd &` without job control,
+/// SIGINT): they do not end or interrupt the run; SIGTERM still ends it cleanly.
+#[test]
+fn signals_the_caller_ignores_stay_ignored() {
+    let s = Scratch::new();
+    let events = s.path().join("events.jsonl");
+    let (mut child, tmpdir, rest) = sleeping_program(&s, &events, &["SIGHUP", "SIGINT"]);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("test setup");
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(child.try_wait().expect("test setup").is_none(), "the run goes on");
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("test setup");
+    let status = wait_bounded(&mut child);
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    assert_eq!(rest.join().expect("reader"), "", "no KeyboardInterrupt reached the program");
+    let end = jsonl(&events).into_iter().last().expect("an end line");
+    assert_eq!(end["reason"], "stopped", "{end}");
     let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
     assert!(!private.exists(), "{} left behind", private.display());
 }

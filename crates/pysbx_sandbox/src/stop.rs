@@ -16,6 +16,10 @@
 //!
 //! Outside a run (before it starts, after it ends) a signal keeps its default action. Signals are
 //! process-wide, so the run that takes them is a process-wide slot, not a field of the request.
+//!
+//! A signal pysbx was started with ignored (`nohup` ignores SIGHUP; a shell without job control
+//! ignores SIGINT in `cmd &`) stays ignored and is not taken: the caller asked for it not to
+//! matter, and the program inherits it ignored, as under a plain `python3`.
 
 use std::sync::Mutex;
 
@@ -67,9 +71,15 @@ pub fn stop_on_signals() -> std::io::Result<()> {
 pub(crate) fn take_signals(
     mut on_signal: impl FnMut(Signal) + Send + 'static,
 ) -> std::io::Result<()> {
+    let ignored = ignored_signals();
     let mut set = SigSet::empty();
-    for signal in SIGNALS {
+    let mut any = false;
+    for signal in SIGNALS.into_iter().filter(|s| !ignored.contains(s)) {
         set.add(signal);
+        any = true;
+    }
+    if !any {
+        return Ok(());
     }
     set.thread_block().map_err(std::io::Error::from)?;
     let started = std::thread::Builder::new().name("pysbx-signals".into()).spawn(move || {
@@ -84,6 +94,23 @@ pub(crate) fn take_signals(
         return Err(e);
     }
     Ok(())
+}
+
+/// Which of [`SIGNALS`] this process ignores (its `SigIgn` mask in `/proc/self/status`). A
+/// blocked signal is never discarded, even when ignored, so blocking an ignored one for the
+/// signal thread would make it matter again.
+fn ignored_signals() -> Vec<Signal> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    ignored_in(&status)
+}
+
+fn ignored_in(status: &str) -> Vec<Signal> {
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
+    SIGNALS.into_iter().filter(|s| mask & (1u64 << (*s as i32 - 1)) != 0).collect()
 }
 
 /// Ends this process by `signal`'s default action (no handler is installed for these).
@@ -136,6 +163,18 @@ pub(crate) fn unblock_all() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signals_ignored_at_start_are_read_from_the_status_mask() {
+        // SIGHUP is 1 (bit 0), SIGINT 2 (bit 1), SIGTERM 15 (bit 14); SIGPIPE 13 is not ours.
+        let status = "Name:\tpysbx\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000001001\n";
+        assert_eq!(ignored_in(status), vec![Signal::SIGHUP]);
+        assert_eq!(
+            ignored_in("SigIgn:\t0000000000004002\n"),
+            vec![Signal::SIGINT, Signal::SIGTERM]
+        );
+        assert!(ignored_in("no mask here").is_empty());
+    }
 
     #[test]
     fn an_attached_run_receives_stops_until_dropped() {
