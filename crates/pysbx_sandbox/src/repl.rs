@@ -105,7 +105,7 @@ impl ReplSession {
     /// When the signal mask cannot be changed.
     pub fn forward_interrupts(&self) -> std::io::Result<()> {
         let session = self.clone();
-        crate::stop::take_signals(move |signal| {
+        crate::stop::take_signals(&[Signal::SIGINT], move |signal| {
             if signal == Signal::SIGINT {
                 session.interrupt();
                 return;

@@ -51,7 +51,7 @@ const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
 /// # Errors
 /// When the signal mask cannot be changed.
 pub fn stop_on_signals() -> std::io::Result<()> {
-    take_signals(|signal| {
+    take_signals(&[], |signal| {
         let stop = if signal == Signal::SIGINT { Stop::Interrupt } else { Stop::End(signal) };
         let delivered = RUNNING
             .lock()
@@ -67,14 +67,17 @@ pub fn stop_on_signals() -> std::io::Result<()> {
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and starts the one thread that
 /// takes them (`sigwait`), handing each to `on_signal`: `pysbx exec`'s stops and the REPL's
 /// interrupts. Call it before starting any other thread, so that every thread started later
-/// inherits the mask and none of them is chosen to receive these signals.
+/// inherits the mask and none of them is chosen to receive these signals. A signal the process
+/// was started with ignored is left ignored, unless it is in `always` (the REPL's Ctrl-C, a
+/// key of its own terminal).
 pub(crate) fn take_signals(
+    always: &[Signal],
     mut on_signal: impl FnMut(Signal) + Send + 'static,
 ) -> std::io::Result<()> {
     let ignored = ignored_signals();
     let mut set = SigSet::empty();
     let mut any = false;
-    for signal in SIGNALS.into_iter().filter(|s| !ignored.contains(s)) {
+    for signal in SIGNALS.into_iter().filter(|s| always.contains(s) || !ignored.contains(s)) {
         set.add(signal);
         any = true;
     }
