@@ -850,9 +850,7 @@ fn mount_namespace_certain_for(root: bool, effective: Option<u64>) -> bool {
 
 /// This process's effective capability set, from `/proc/self/status`.
 fn effective_capabilities() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let hex = status.lines().find_map(|line| line.strip_prefix("CapEff:"))?.trim();
-    u64::from_str_radix(hex, 16).ok()
+    crate::sys::status_mask("CapEff")
 }
 
 /// Whether `dir` is a tmpfs directory with `/tmp`'s permissions (sticky, writable by all), so

@@ -103,16 +103,11 @@ pub(crate) fn take_signals(
 /// blocked signal is never discarded, even when ignored, so blocking an ignored one for the
 /// signal thread would make it matter again.
 fn ignored_signals() -> Vec<Signal> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    ignored_in(&status)
+    ignored_in(crate::sys::status_mask("SigIgn").unwrap_or(0))
 }
 
-fn ignored_in(status: &str) -> Vec<Signal> {
-    let mask = status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigIgn:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .unwrap_or(0);
+/// The signals of [`SIGNALS`] set in a `SigIgn` mask (signal N is bit N - 1).
+fn ignored_in(mask: u64) -> Vec<Signal> {
     SIGNALS.into_iter().filter(|s| mask & (1u64 << (*s as i32 - 1)) != 0).collect()
 }
 
@@ -170,13 +165,13 @@ mod tests {
     #[test]
     fn signals_ignored_at_start_are_read_from_the_status_mask() {
         // SIGHUP is 1 (bit 0), SIGINT 2 (bit 1), SIGTERM 15 (bit 14); SIGPIPE 13 is not ours.
-        let status = "Name:\tpysbx\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000001001\n";
-        assert_eq!(ignored_in(status), vec![Signal::SIGHUP]);
-        assert_eq!(
-            ignored_in("SigIgn:\t0000000000004002\n"),
-            vec![Signal::SIGINT, Signal::SIGTERM]
-        );
-        assert!(ignored_in("no mask here").is_empty());
+        let status = "Name:\tpysbx\nSigBlk:\t0000000000000002\nSigIgn:\t0000000000001001\n";
+        let mask = crate::sys::mask_in(status, "SigIgn").expect("a SigIgn line");
+        assert_eq!(ignored_in(mask), vec![Signal::SIGHUP]);
+        let mask = crate::sys::mask_in("SigIgn:\t0000000000004002\n", "SigIgn").expect("mask");
+        assert_eq!(ignored_in(mask), vec![Signal::SIGINT, Signal::SIGTERM]);
+        assert_eq!(crate::sys::mask_in("no mask here", "SigIgn"), None);
+        assert_eq!(crate::sys::mask_in("SigIgnX:\t1\n", "SigIgn"), None, "the whole field name");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The few operating-system calls the safe crates do not cover, each in its smallest wrapper.
-//! Everything here runs in the single-threaded trampoline, before the interpreter starts.
+//! Most run in the single-threaded trampoline, before the interpreter starts; the status
+//! reader serves the supervisor too.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
@@ -116,4 +117,15 @@ pub(crate) fn exit_now(code: i32) -> ! {
     unsafe {
         libc::_exit(code)
     }
+}
+
+/// A hexadecimal mask of this process's `/proc/self/status` (`CapEff`, `SigIgn`...).
+pub(crate) fn status_mask(field: &str) -> Option<u64> {
+    mask_in(&std::fs::read_to_string("/proc/self/status").ok()?, field)
+}
+
+/// The mask `field` (named without its colon) in the text of a `/proc/PID/status` file.
+pub(crate) fn mask_in(status: &str, field: &str) -> Option<u64> {
+    let hex = status.lines().find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
 }
