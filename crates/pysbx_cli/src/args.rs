@@ -7,6 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use pysbx_rules::Severity;
 
 /// A static gate and kernel-confined sandbox for untrusted Python.
+
+/// `--max-file-size`'s default, in MiB; also the most a program read from standard input may be
+/// (`pysbx sanitize -`, a program piped to `pysbx repl`).
+pub(crate) const DEFAULT_MAX_FILE_MIB: u64 = 32;
+
 #[derive(Debug, Parser)]
 #[command(name = "pysbx", version, about, long_about = None, propagate_version = true)]
 pub(crate) struct Cli {
@@ -117,7 +122,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
     /// Files larger than this many MiB are reported as errors instead of being scanned.
-    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_FILE_MIB)]
     pub(crate) max_file_size: u64,
     /// Stop analysing a file after this many seconds (fractions allowed) and report it as a
     /// `timeout` error; 0: no limit.

@@ -220,7 +220,7 @@ impl Engine {
 
     /// Reads and analyses one file, through the cache when there is one.
     pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
-        let bytes = match pysbx_walk::read_regular(path, self.max_file_bytes) {
+        let bytes = match pysbx_files::read_regular(path, self.max_file_bytes) {
             Ok(bytes) => bytes,
             Err(err) => return FileOutcome::Failed(FileFailure::unread(&err)),
         };

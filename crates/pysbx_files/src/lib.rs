@@ -115,8 +115,15 @@ fn read_capped(from: impl Read, limit: u64, expected: usize) -> Result<Vec<u8>, 
 /// # Errors
 /// As [`read_regular`], and [`ReadError::NotUtf8`].
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
-    String::from_utf8(read_regular(path, limit)?)
-        .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+    into_text(read_regular(path, limit)?)
+}
+
+/// Bytes read (from a file or a stream) as UTF-8 text.
+///
+/// # Errors
+/// [`ReadError::NotUtf8`] with the offset of the first invalid byte.
+pub fn into_text(bytes: Vec<u8>) -> Result<String, ReadError> {
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
 /// How to write a file a user named (a report, an events file, a sanitized copy).

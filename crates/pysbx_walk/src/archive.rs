@@ -123,7 +123,7 @@ pub fn read_archive(
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<(), ArchiveError> {
     let (file, meta) =
-        crate::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+        pysbx_files::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let compressed = meta.len().max(1);
     match kind {
         ArchiveKind::Zip => read_zip(file, compressed, limits, visit),

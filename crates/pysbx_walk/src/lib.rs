@@ -5,8 +5,6 @@
 
 pub mod archive;
 
-pub use pysbx_files::{ReadError, describe_io_error, open_regular, read_regular};
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -147,7 +145,8 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 // A FIFO would block the read, a device would never end: named, but not read.
                 if !excludes.is_excluded(path) {
                     let message =
-                        ReadError::NotRegular(pysbx_files::describe_type(&meta)).to_string();
+                        pysbx_files::ReadError::NotRegular(pysbx_files::describe_type(&meta))
+                            .to_string();
                     discovery.errors.push(WalkError { path: path.clone(), message });
                 }
             }
@@ -161,9 +160,10 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                     discovery.files.push(path.clone());
                 }
             }
-            Err(err) => discovery
-                .errors
-                .push(WalkError { path: path.clone(), message: describe_io_error(&err) }),
+            Err(err) => discovery.errors.push(WalkError {
+                path: path.clone(),
+                message: pysbx_files::describe_io_error(&err),
+            }),
         }
     }
     if !dirs.is_empty() {
@@ -229,7 +229,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
 fn walk_error(err: &ignore::Error) -> WalkError {
     let path = error_path(err).unwrap_or_default();
     let message = match err.io_error() {
-        Some(io) => describe_io_error(io),
+        Some(io) => pysbx_files::describe_io_error(io),
         None => err.to_string(),
     };
     WalkError { path, message }

@@ -186,21 +186,14 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The most `pysbx repl` reads of a program piped to it.
-const MAX_PIPED_PROGRAM: u64 = 32 << 20;
-
 /// Standard input is not a terminal: the whole input is one program, run as `exec -c` would.
 fn run_piped(args: &ReplArgs) -> anyhow::Result<ExitCode> {
     // Standard input can be endless (`< /dev/zero`): a program is at most what `scan` reads of
     // a file by default.
-    let bytes = pysbx_files::read_stream(std::io::stdin().lock(), MAX_PIPED_PROGRAM)
+    let limit = crate::args::DEFAULT_MAX_FILE_MIB << 20;
+    let code = pysbx_files::read_stream(std::io::stdin().lock(), limit)
+        .and_then(pysbx_files::into_text)
         .context("reading standard input")?;
-    let code = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "standard input: not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
     // Parsed rather than built, so `exec`'s other options keep their defaults.
     #[derive(clap::Parser)]
     struct ExecOnly {

@@ -15,11 +15,7 @@ use anyhow::{Context, Result, bail};
 use pysbx_report::{Emitter, FileError, FileResult, ScanReport, ScanStats};
 use pysbx_rules::{Action, Finding, Severity};
 
-use crate::args::{Format, SanitizeArgs};
-
-/// The most `pysbx sanitize -` reads from standard input (which can be endless): the default
-/// size limit of `pysbx scan`.
-const MAX_STDIN: u64 = 32 << 20;
+use crate::args::{DEFAULT_MAX_FILE_MIB, Format, SanitizeArgs};
 use crate::commands::scan::display_path;
 use crate::output::{
     sync_filesystem, use_color, write_atomically, write_atomically_with, write_output,
@@ -75,10 +71,13 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
         .par_iter()
         .map(|(name, path)| {
             let bytes = match path {
-                Some(p) => pysbx_walk::read_regular(p, u64::MAX)
+                Some(p) => pysbx_files::read_regular(p, u64::MAX)
                     .with_context(|| format!("{}: cannot read", p.display()))?,
-                None => pysbx_files::read_stream(std::io::stdin().lock(), MAX_STDIN)
-                    .context("reading standard input")?,
+                // Standard input can be endless: held to scan's default size limit.
+                None => {
+                    pysbx_files::read_stream(std::io::stdin().lock(), DEFAULT_MAX_FILE_MIB << 20)
+                        .context("reading standard input")?
+                }
             };
             let display = path.as_deref().map_or_else(|| name.clone(), display_path);
             let stdin_bytes = path.is_none().then(|| bytes.clone());
@@ -238,7 +237,7 @@ fn planned_bytes<'p>(
         Planned::Unchanged { kept: Some(bytes), .. } => Ok(Cow::Borrowed(bytes)),
         Planned::Unchanged { digest: expected, kept: None } => {
             let Some(path) = source else { bail!("internal error: standard input was not kept") };
-            let bytes = pysbx_walk::read_regular(path, u64::MAX)
+            let bytes = pysbx_files::read_regular(path, u64::MAX)
                 .with_context(|| format!("{}: cannot read", path.display()))?;
             if digest(&bytes) != *expected {
                 bail!(
@@ -285,7 +284,7 @@ fn write_outputs(
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        let bytes = pysbx_walk::read_regular(other, u64::MAX)
+        let bytes = pysbx_files::read_regular(other, u64::MAX)
             .with_context(|| format!("{}: cannot read", other.display()))?;
         write_atomically_with(&target, false, |out| Ok(out.write_all(&bytes)?))
     })?;

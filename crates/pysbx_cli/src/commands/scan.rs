@@ -240,7 +240,7 @@ fn open_cache(engine: &Engine, dir: Option<&Path>, quiet: bool) -> Option<crate:
                 eprintln!(
                     "pysbx: warning: scan cache off: cannot create {}: {}",
                     root.display(),
-                    pysbx_walk::describe_io_error(&err)
+                    pysbx_files::describe_io_error(&err)
                 );
             }
             None
