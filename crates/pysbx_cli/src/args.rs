@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pysbx_rules::Severity;
 
-/// A static gate and kernel-confined sandbox for untrusted Python.
-
 /// `--max-file-size`'s default, in MiB; also the most a program read from standard input may be
 /// (`pysbx sanitize -`, a program piped to `pysbx repl`).
 pub(crate) const DEFAULT_MAX_FILE_MIB: u64 = 32;
 
+/// A static gate and kernel-confined sandbox for untrusted Python.
 #[derive(Debug, Parser)]
 #[command(name = "pysbx", version, about, long_about = None, propagate_version = true)]
 pub(crate) struct Cli {
