@@ -515,6 +515,23 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_that_is_a_fifo_or_a_device_is_a_miss_not_a_hang() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path(), [9; 32]).expect("open");
+        let key = cache.key_for_path(Path::new("a.py"), b"x = 1\n");
+        cache.store(key, "verdict");
+        let entry = cache.entry_path(key);
+        // Planted under the entry's name: a FIFO would block the open, /dev/zero never end.
+        std::fs::remove_file(&entry).expect("remove");
+        let made = std::process::Command::new("mkfifo").arg(&entry).status().expect("mkfifo");
+        assert!(made.success());
+        assert_eq!(cache.load::<String>(key), None);
+        std::fs::remove_file(&entry).expect("remove");
+        std::os::unix::fs::symlink("/dev/zero", &entry).expect("symlink");
+        assert_eq!(cache.load::<String>(key), None);
+    }
+
+    #[test]
     fn an_owner_checked_cache_ignores_entries_others_may_write() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
