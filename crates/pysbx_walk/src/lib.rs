@@ -39,10 +39,14 @@ pub struct WalkError {
 pub struct Discovery {
     /// Python files (and `.pth` start-up files), sorted and de-duplicated.
     pub files: Vec<PathBuf>,
-    /// Archives to read in memory (`.whl`, `.zip`, `.egg`, `.tar.gz`, `.tgz`, `.tar`), sorted.
+    /// Archives to read in memory (wheels, eggs, zips and tarballs: see [`archive::archive_kind`]),
+    /// sorted.
     pub archives: Vec<PathBuf>,
     /// Paths that could not be walked or do not exist, sorted.
     pub errors: Vec<WalkError>,
+    /// Compiled Python files (`.pyc`, `.pyo`) outside `__pycache__` with no source beside them,
+    /// sorted: Python imports them, and bytecode is not scanned, so a scan names them.
+    pub bytecode: Vec<PathBuf>,
 }
 
 /// An invalid `--exclude` glob.
@@ -115,12 +119,37 @@ pub fn has_python_shebang(path: &Path) -> bool {
     let Ok(mut file) = std::fs::File::open(path) else { return false };
     let mut head = [0u8; 128];
     let Ok(n) = file.read(&mut head) else { return false };
-    let head = &head[..n];
+    is_python_shebang(&head[..n])
+}
+
+/// Whether these first bytes of a file are a `#!` line naming a python interpreter.
+#[must_use]
+pub fn is_python_shebang(head: &[u8]) -> bool {
     if !head.starts_with(b"#!") {
         return false;
     }
     let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
     line.windows(6).any(|w| w == b"python")
+}
+
+/// What a scan says of compiled Python it found without a source (in a tree or an archive).
+pub const SOURCELESS_BYTECODE: &str =
+    "compiled Python without its source: importable, and bytecode is not scanned";
+
+/// Whether `path` is compiled Python that Python would import in place of a source: a `.pyc`
+/// or `.pyo` outside `__pycache__` (whose files are used only beside their source) with no
+/// `.py` or `.pyw` of the same name beside it.
+#[must_use]
+pub fn is_sourceless_bytecode(path: &Path) -> bool {
+    let compiled = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pyc") || e.eq_ignore_ascii_case("pyo"));
+    if !compiled {
+        return false;
+    }
+    let in_pycache =
+        path.parent().and_then(Path::file_name).is_some_and(|dir| dir == "__pycache__");
+    !in_pycache && !["py", "pyw"].iter().any(|ext| path.with_extension(ext).exists())
 }
 
 fn is_python_file(path: &Path) -> bool {
@@ -156,6 +185,8 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 }
                 if archive::archive_kind(path).is_some() {
                     discovery.archives.push(path.clone());
+                } else if is_sourceless_bytecode(path) {
+                    discovery.bytecode.push(path.clone());
                 } else {
                     discovery.files.push(path.clone());
                 }
@@ -167,7 +198,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         }
     }
     if !dirs.is_empty() {
-        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new()));
+        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new()));
         let mut builder = WalkBuilder::new(&dirs[0]);
         for dir in &dirs[1..] {
             builder.add(dir);
@@ -187,11 +218,14 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                         if is_file {
                             let path = entry.path();
                             let is_archive = archive::archive_kind(path).is_some();
-                            let wanted =
-                                (is_archive || is_python_file(path)) && !excludes.is_excluded(path);
+                            let is_bytecode = !is_archive && is_sourceless_bytecode(path);
+                            let wanted = (is_archive || is_bytecode || is_python_file(path))
+                                && !excludes.is_excluded(path);
                             if wanted && let Ok(mut guard) = found.lock() {
                                 if is_archive {
                                     guard.2.push(entry.into_path());
+                                } else if is_bytecode {
+                                    guard.3.push(entry.into_path());
                                 } else {
                                     guard.0.push(entry.into_path());
                                 }
@@ -212,16 +246,19 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 WalkState::Continue
             })
         });
-        if let Ok((files, errors, archives)) = found.into_inner() {
+        if let Ok((files, errors, archives, bytecode)) = found.into_inner() {
             discovery.files.extend(files);
             discovery.errors.extend(errors);
             discovery.archives.extend(archives);
+            discovery.bytecode.extend(bytecode);
         }
     }
     discovery.files.sort();
     discovery.files.dedup();
     discovery.archives.sort();
     discovery.archives.dedup();
+    discovery.bytecode.sort();
+    discovery.bytecode.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
 }
@@ -272,6 +309,33 @@ mod tests {
             .iter()
             .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
             .collect()
+    }
+
+    #[test]
+    fn compiled_python_without_its_source_is_found_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("pkg/__pycache__")).unwrap();
+        fs::write(root.join("pkg/__init__.py"), "").unwrap();
+        fs::write(root.join("pkg/hidden.pyc"), b"\x00").unwrap();
+        fs::write(root.join("pkg/legacy.PYO"), b"\x00").unwrap();
+        fs::write(root.join("pkg/beside.py"), "x = 1\n").unwrap();
+        fs::write(root.join("pkg/beside.pyc"), b"\x00").unwrap();
+        fs::write(root.join("pkg/__pycache__/gone.cpython-311.pyc"), b"\x00").unwrap();
+        let d =
+            discover(&[root.to_path_buf()], &WalkOptions::default(), &Excludes::new(&[]).unwrap());
+        let bytecode: Vec<_> =
+            d.bytecode.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy()).collect();
+        assert_eq!(bytecode, ["pkg/hidden.pyc", "pkg/legacy.PYO"]);
+        assert_eq!(names(&d, root), ["pkg/__init__.py", "pkg/beside.py"]);
+        // Named on the command line, it is reported the same way, not read as a source.
+        let named = discover(
+            &[root.join("pkg/hidden.pyc")],
+            &WalkOptions::default(),
+            &Excludes::new(&[]).unwrap(),
+        );
+        assert_eq!(named.bytecode.len(), 1);
+        assert!(named.files.is_empty());
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         let keep = |p: &PathBuf| shard_of(&display_path(p), count) == index - 1;
         discovery.files.retain(keep);
         discovery.archives.retain(keep);
+        discovery.bytecode.retain(keep);
     }
 
     let progress =
@@ -117,6 +118,13 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
         .collect();
     errors.extend(archive_errors);
+    errors.extend(discovery.bytecode.iter().map(|path| FileError {
+        path: display_path(path),
+        line: None,
+        column: None,
+        kind: "bytecode".to_string(),
+        message: pysbx_walk::SOURCELESS_BYTECODE.to_string(),
+    }));
     let mut suppressed = 0;
     let mut scanned = 0;
     for (path, outcome) in results {
