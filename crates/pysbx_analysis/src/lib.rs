@@ -19,6 +19,7 @@ mod matchers;
 mod position;
 mod scope;
 mod suppress;
+mod utf7;
 mod value;
 mod walk;
 
