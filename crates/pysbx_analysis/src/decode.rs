@@ -14,7 +14,8 @@ static COOKIE: LazyLock<Option<regex::bytes::Regex>> =
 ///
 /// Honours a UTF-8 byte order mark, and a `# -*- coding: X -*-` cookie on line 1, or on line 2
 /// when line 1 holds only a comment or whitespace. Without a cookie the source is UTF-8.
-/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, UTF-7, and the WHATWG set (cp1252, cp1251,
+/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, UTF-7, `unicode_escape`,
+/// `raw_unicode_escape`, and the WHATWG set (cp1252, cp1251,
 /// iso-8859-*, koi8-r, shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
 ///
 /// # Errors
@@ -39,6 +40,12 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
                 "iso-8859-1" => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
                 "ascii" | "us-ascii" | "646" => decode_ascii(body)?,
                 "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => decode_utf7(body, label)?,
+                "unicode-escape" => {
+                    decode_escapes(crate::escapes::decode_unicode_escape(body), label)?
+                }
+                "raw-unicode-escape" => {
+                    decode_escapes(crate::escapes::decode_raw_unicode_escape(body), label)?
+                }
                 _ => decode_other(body, label, *line)?,
             }
         }
@@ -77,6 +84,8 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
             out.extend_from_slice(text.as_bytes());
         }
         "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => out.extend(crate::utf7::encode(text)),
+        "unicode-escape" => out.extend(crate::escapes::encode_unicode_escape(text)),
+        "raw-unicode-escape" => out.extend(crate::escapes::encode_raw_unicode_escape(text)),
         "iso-8859-1" => {
             for c in text.chars() {
                 let byte = u8::try_from(u32::from(c))
@@ -189,6 +198,20 @@ fn decode_utf7<'b>(body: &[u8], label: &str) -> Result<Cow<'b, str>, SourceError
         let (line, column) = position_after(&failure.decoded);
         let crate::utf7::Utf7Error { at, reason } = failure.error;
         error(format!("'{label}' codec can't decode byte at offset {at}: {reason}"), line, column)
+    })
+}
+
+fn decode_escapes<'b>(
+    decoded: Result<String, crate::escapes::EscapeFailure>,
+    label: &str,
+) -> Result<Cow<'b, str>, SourceError> {
+    decoded.map(Cow::Owned).map_err(|failure| {
+        let (line, column) = position_after(&failure.decoded);
+        let message = format!(
+            "'{label}' codec can't decode byte at offset {}: {}",
+            failure.at, failure.reason
+        );
+        error(message, line, column)
     })
 }
 
@@ -377,6 +400,20 @@ mod tests {
         let err = decode_source(b"# coding: utf-7\nok = 1\nx = +AGF-\n").unwrap_err();
         assert_eq!((err.line, err.column), (3, 5));
         assert!(err.message.contains("non-zero padding bits"), "{}", err.message);
+    }
+
+    #[test]
+    fn escape_codec_sources_are_read_as_python_runs_them() {
+        for (label, hidden) in [("unicode_escape", "\\x0a"), ("raw_unicode_escape", "\\u000a")] {
+            let source = format!("# coding: {label}\nx = 1  # {hidden}import os\n");
+            let text = decode_source(source.as_bytes()).unwrap();
+            assert_eq!(text, format!("# coding: {label}\nx = 1  # \nimport os\n"));
+            let back = encode_like_source(source.as_bytes(), &text).unwrap();
+            assert_eq!(decode_source(&back).unwrap(), text, "{label}");
+        }
+        let err = decode_source(b"# coding: unicode_escape\nok = 1\nx = '\\x4'\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 6));
+        assert!(err.message.contains("truncated \\xXX escape"), "{}", err.message);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod compile;
 mod decode;
 mod deep;
 mod error;
+mod escapes;
 mod fold;
 mod glob;
 mod guard;
