@@ -813,6 +813,84 @@ mod tests {
     }
 
     #[test]
+    fn mangled_archives_end_in_an_error_or_a_bounded_read_never_a_panic() {
+        // Small valid archives of every kind, then thousands of mangled copies: bytes
+        // overwritten, cut short, or spliced. Each read must return, and what it hands on must
+        // stay within the limits.
+        let members: &[(&str, &[u8])] =
+            &[("p/setup.py", EVIL), ("p/a.pyc", b"\x00"), ("p/tool", b"#!python\nx = 1\n")];
+        let plain = tarball(members);
+        let mut xz = Vec::new();
+        {
+            let mut writer =
+                lzma_rust2::XzWriter::new(&mut xz, lzma_rust2::XzOptions::with_preset(1)).unwrap();
+            writer.write_all(&plain).unwrap();
+            writer.finish().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let zip = std::fs::read(zip_with(members, dir.path())).unwrap();
+        let originals = [
+            ("m.whl", zip),
+            ("m.tar", plain.clone()),
+            ("m.tar.gz", gzip(&plain)),
+            ("m.tar.bz2", bzip2(&plain)),
+            ("m.tar.xz", xz),
+        ];
+        let limits = ArchiveLimits {
+            max_total_bytes: 1 << 20,
+            max_member_bytes: 64 << 10,
+            max_members: 64,
+            max_ratio: 200,
+        };
+        let mut state: u64 = 0x243f_6a88_85a3_08d3;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut read_whole = 0;
+        for (name, original) in &originals {
+            for round in 0..400 {
+                let mut bytes = original.clone();
+                let at = (next() % bytes.len() as u64) as usize;
+                match round % 4 {
+                    0 => bytes[at] ^= 1 << (next() % 8),
+                    1 => bytes.truncate(at),
+                    2 => {
+                        for _ in 0..8 {
+                            let i = (next() % bytes.len().max(1) as u64) as usize;
+                            if let Some(b) = bytes.get_mut(i) {
+                                *b = next() as u8;
+                            }
+                        }
+                    }
+                    _ => {
+                        let tail = bytes[at..].to_vec();
+                        bytes.extend_from_slice(&tail);
+                    }
+                }
+                let path = dir.path().join(name);
+                std::fs::write(&path, &bytes).unwrap();
+                let mut total = 0usize;
+                let mut count = 0usize;
+                let result = read_archive(&path, archive_kind(&path).unwrap(), limits, &mut |e| {
+                    count += 1;
+                    if let ArchiveEntry::Source { bytes, .. } = e {
+                        assert!(bytes.len() as u64 <= limits.max_member_bytes);
+                        total += bytes.len();
+                    }
+                });
+                assert!(total as u64 <= limits.max_total_bytes, "{name} round {round}");
+                assert!(count <= limits.max_members * 2, "{name} round {round}");
+                read_whole += usize::from(result.is_ok());
+            }
+        }
+        // Not every mangling breaks an archive (a flipped bit in a file's data does not).
+        assert!(read_whole > 0);
+    }
+
+    #[test]
     fn a_drive_letter_path_is_absolute_but_a_colon_in_a_name_is_not() {
         assert!(unsafe_name("C:/evil.py").is_some());
         assert!(unsafe_name("c:\\evil.py").is_some());
