@@ -18,12 +18,10 @@ fn make_wheel(path: &Path, members: &[(&str, &[u8])]) {
     zip.finish().unwrap();
 }
 
-fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(path).unwrap(),
-        flate2::Compression::default(),
-    );
-    let mut builder = tar::Builder::new(gz);
+/// The bytes of a tarball: links first, then regular members (names written raw: the tar
+/// crate refuses to create `..` names, but a hostile sdist has them).
+fn tarball(regular: &[(&str, &[u8])], symlinks: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
     for (name, target) in symlinks {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Symlink);
@@ -35,13 +33,22 @@ fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)])
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
         header.set_entry_type(tar::EntryType::Regular);
-        // Written raw: the tar crate refuses to create `..` names, but a hostile sdist has them.
         let raw = &mut header.as_old_mut().name;
         raw[..name.len()].copy_from_slice(name.as_bytes());
         header.set_cksum();
         builder.append(&header, *data).unwrap();
     }
-    builder.into_inner().unwrap().finish().unwrap();
+    builder.into_inner().unwrap()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn make_sdist(path: &Path, regular: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
+    std::fs::write(path, gzip(&tarball(regular, symlinks))).unwrap();
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
@@ -325,21 +332,9 @@ fn a_distribution_whose_metadata_is_a_device_or_a_fifo_does_not_stall_the_audit(
 /// A tarball of `members`, in two gzip streams cut mid-archive: Python's `tarfile` (and so pip)
 /// reads every stream of a gzip file.
 fn two_stream_sdist(path: &Path, members: &[(&str, &[u8])]) {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, data) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, name, *data).unwrap();
-    }
-    let whole = builder.into_inner().unwrap();
-    let mut file = std::fs::File::create(path).unwrap();
-    for part in [&whole[..1024], &whole[1024..]] {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(part).unwrap();
-        file.write_all(&gz.finish().unwrap()).unwrap();
-    }
+    let whole = tarball(members, &[]);
+    let (first, second) = whole.split_at(1024);
+    std::fs::write(path, [gzip(first), gzip(second)].concat()).unwrap();
 }
 
 #[test]

@@ -7,6 +7,9 @@ use std::path::Path;
 use pysbx_analysis::{AnalyzeOptions, Analyzer, FileAnalysis, SourceErrorKind};
 use pysbx_rules::RuleSet;
 
+mod support;
+use support::Xorshift;
+
 const PACK: &str = "family: t\nrules:\n  - id: TST001\n    name: eval-call\n    severity: high\n    message: m\n    match: {call: builtins.eval}\n  - id: TST002\n    name: url\n    severity: high\n    message: m\n    match: {string: 'http://'}\n";
 
 fn analyzer() -> Analyzer {
@@ -207,22 +210,6 @@ fn multiplied_strings_are_capped() {
     let out = run("x = 'http://' * 10**9\ny = ('a' * 100000) * 100000\n".to_string());
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.findings.len(), 1);
-}
-
-/// A small deterministic generator, so the soup is the same on every run.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[usize::try_from(self.next() % items.len() as u64).unwrap_or_default()]
-    }
 }
 
 #[test]
