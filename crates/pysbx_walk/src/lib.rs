@@ -152,11 +152,38 @@ pub fn is_sourceless_bytecode(path: &Path) -> bool {
     !in_pycache && !["py", "pyw"].iter().any(|ext| path.with_extension(ext).exists())
 }
 
-fn is_python_file(path: &Path) -> bool {
-    if has_python_extension(path) || path.extension().is_some_and(|e| e == "pth") {
-        return true;
+/// What discovery makes of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// A Python source (or a `.pth` start-up file): scanned.
+    Source,
+    /// An archive or a zip application: read in memory.
+    Archive,
+    /// Compiled Python without its source: reported.
+    Bytecode,
+    /// Anything else: left out of a directory walk.
+    Other,
+}
+
+fn file_kind(path: &Path) -> FileKind {
+    if archive::archive_kind(path).is_some() {
+        return FileKind::Archive;
     }
-    path.extension().is_none() && has_python_shebang(path)
+    if is_sourceless_bytecode(path) {
+        return FileKind::Bytecode;
+    }
+    if has_python_extension(path) || path.extension().is_some_and(|e| e == "pth") {
+        return FileKind::Source;
+    }
+    if path.extension().is_none() && has_python_shebang(path) {
+        // `python tool` runs a zip application from the zip, whatever its first line says.
+        return if archive::is_zip_application(path) {
+            FileKind::Archive
+        } else {
+            FileKind::Source
+        };
+    }
+    FileKind::Other
 }
 
 /// Walks `paths` and returns every Python file under them.
@@ -183,12 +210,11 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 if excludes.is_excluded(path) {
                     continue;
                 }
-                if archive::archive_kind(path).is_some() {
-                    discovery.archives.push(path.clone());
-                } else if is_sourceless_bytecode(path) {
-                    discovery.bytecode.push(path.clone());
-                } else {
-                    discovery.files.push(path.clone());
+                // Named by the user: read whatever its name, unless it is an archive or bytecode.
+                match file_kind(path) {
+                    FileKind::Archive => discovery.archives.push(path.clone()),
+                    FileKind::Bytecode => discovery.bytecode.push(path.clone()),
+                    FileKind::Source | FileKind::Other => discovery.files.push(path.clone()),
                 }
             }
             Err(err) => discovery.errors.push(WalkError {
@@ -217,17 +243,15 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file {
                             let path = entry.path();
-                            let is_archive = archive::archive_kind(path).is_some();
-                            let is_bytecode = !is_archive && is_sourceless_bytecode(path);
-                            let wanted = (is_archive || is_bytecode || is_python_file(path))
-                                && !excludes.is_excluded(path);
+                            let kind = file_kind(path);
+                            let wanted = kind != FileKind::Other && !excludes.is_excluded(path);
                             if wanted && let Ok(mut guard) = found.lock() {
-                                if is_archive {
-                                    guard.2.push(entry.into_path());
-                                } else if is_bytecode {
-                                    guard.3.push(entry.into_path());
-                                } else {
-                                    guard.0.push(entry.into_path());
+                                match kind {
+                                    FileKind::Archive => guard.2.push(entry.into_path()),
+                                    FileKind::Bytecode => guard.3.push(entry.into_path()),
+                                    FileKind::Source | FileKind::Other => {
+                                        guard.0.push(entry.into_path());
+                                    }
                                 }
                             }
                         } else if entry.depth() > 0
@@ -309,6 +333,36 @@ mod tests {
             .iter()
             .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
             .collect()
+    }
+
+    #[test]
+    fn zip_applications_are_archives_by_suffix_or_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // A zip application: a shebang line, then a zip (what `python -m zipapp` writes).
+        let mut zipapp = b"#!/usr/bin/env python3\n".to_vec();
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("__main__.py", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, b"print(1)\n").unwrap();
+        zipapp.extend(zip.finish().unwrap().into_inner());
+        fs::create_dir_all(root.join("bin")).unwrap();
+        fs::write(root.join("app.pyz"), &zipapp).unwrap();
+        fs::write(root.join("bin/tool"), &zipapp).unwrap();
+        fs::write(root.join("bin/script"), "#!/usr/bin/env python3\nprint(1)\n").unwrap();
+        let d =
+            discover(&[root.to_path_buf()], &WalkOptions::default(), &Excludes::new(&[]).unwrap());
+        let archives: Vec<_> =
+            d.archives.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy()).collect();
+        assert_eq!(archives, ["app.pyz", "bin/tool"]);
+        assert_eq!(names(&d, root), ["bin/script"]);
+        let named = discover(
+            &[root.join("bin/tool")],
+            &WalkOptions::default(),
+            &Excludes::new(&[]).unwrap(),
+        );
+        assert_eq!(named.archives.len(), 1);
+        assert!(archive::is_zip_application(&root.join("bin/tool")));
+        assert!(!archive::is_zip_application(&root.join("bin/script")));
     }
 
     #[test]

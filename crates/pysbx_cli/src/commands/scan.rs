@@ -282,7 +282,8 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     let shown = display_path(archive);
     let mut outcomes = Vec::new();
     let mut errors = Vec::new();
-    let Some(kind) = archive_kind(archive) else { return (outcomes, errors) };
+    // Discovery sends archives by name, and zip applications (a python shebang on a zip).
+    let kind = archive_kind(archive).unwrap_or(pysbx_walk::archive::ArchiveKind::Zip);
     let result = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| match entry {
         ArchiveEntry::Source { name, bytes } => {
             let member = format!("{shown}!/{name}");
