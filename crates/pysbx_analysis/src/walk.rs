@@ -1166,22 +1166,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.sequence(elts, SeqKind::Tuple, *range)
             }
             Expr::ListComp(c) => {
-                self.comprehension(&c.generators, &[&c.elt]);
-                Eval::unknown()
+                let fold = self.comprehension(&c.generators, &[&c.elt]);
+                Eval { fold, ..Eval::unknown() }
             }
             Expr::SetComp(c) => {
                 self.comprehension(&c.generators, &[&c.elt]);
                 Eval::unknown()
             }
             Expr::Generator(c) => {
-                self.comprehension(&c.generators, &[&c.elt]);
-                Eval::unknown()
+                // Folded as the list it yields: `"".join(chr(c) for c in (...))` joins it.
+                let fold = self.comprehension(&c.generators, &[&c.elt]);
+                Eval { fold, ..Eval::unknown() }
             }
             Expr::DictComp(c) => {
                 match &c.key {
                     Some(k) => self.comprehension(&c.generators, &[k, &c.value]),
                     None => self.comprehension(&c.generators, &[&c.value]),
-                }
+                };
                 Eval::unknown()
             }
             Expr::Await(a) => {
@@ -1489,14 +1490,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval { vals, fold, pending: Pending::boxed(None, carried) }
     }
 
-    fn comprehension(&mut self, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
+    /// Walks a comprehension. One with a single `for` over a constant sequence, no condition,
+    /// and an element that folds for every item (`chr(c ^ 7) for c in (...)`, a character-code
+    /// loader) is also folded, to the list of its elements; the others give `None`.
+    fn comprehension(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        elts: &[&'a Expr],
+    ) -> Option<Const<'a>> {
         let Some(first) = generators.first() else {
             for e in elts {
                 self.value(e);
             }
-            return;
+            return None;
         };
-        self.value(&first.iter);
+        let mut iter = self.expr(&first.iter);
+        let items = iter.fold.clone();
+        self.flush(&mut iter);
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
         for (i, g) in generators.iter().enumerate() {
@@ -1511,8 +1521,116 @@ impl<'a, 'c> Walker<'a, 'c> {
         for e in elts {
             self.value(e);
         }
+        let fold = match (generators, elts, &first.target, items) {
+            ([only], [elt], Expr::Name(target), Some(items))
+                if only.ifs.is_empty() && !only.is_async =>
+            {
+                self.fold_elements(&target.id, &items, elt)
+            }
+            _ => None,
+        };
         self.scopes.finish(scope);
         self.scope = saved;
+        fold
+    }
+
+    /// The elements of `[elt for target in items]`, when `items` is a constant sequence (or
+    /// string) and `elt` folds for each item.
+    fn fold_elements(&mut self, target: &str, items: &Const<'a>, elt: &Expr) -> Option<Const<'a>> {
+        let items: Vec<Const<'a>> = match items {
+            Const::Seq(_, items) => items.to_vec(),
+            Const::Str(text) => {
+                text.as_str().chars().map(|c| Const::Str(Text::Owned(c.to_string()))).collect()
+            }
+            Const::Bytes(bytes) => {
+                bytes.as_bytes().iter().map(|b| Const::Int(i64::from(*b))).collect()
+            }
+            _ => return None,
+        };
+        if items.len() > MAX_SEQ_LEN {
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            out.push(self.fold_pure(elt, target, item, 0)?);
+        }
+        Some(fold::seq(SeqKind::List, out))
+    }
+
+    /// Folds an expression of literals, the loop variable `target` (bound to `item`), operators,
+    /// subscripts, method calls on constants and calls of the builtins the folder knows,
+    /// without walking it again (it was walked once, for its findings).
+    fn fold_pure(
+        &mut self,
+        e: &Expr,
+        target: &str,
+        item: &Const<'a>,
+        depth: u32,
+    ) -> Option<Const<'a>> {
+        if depth > 16 {
+            return None;
+        }
+        let sub = |this: &mut Self, x: &Expr| this.fold_pure(x, target, item, depth + 1);
+        match e {
+            Expr::Name(n) if n.id.as_str() == target => Some(item.clone()),
+            Expr::NumberLiteral(n) => match &n.value {
+                Number::Int(i) => i.as_i64().map(Const::Int),
+                _ => None,
+            },
+            Expr::StringLiteral(s) => Some(Const::Str(Text::Owned(s.value.to_str().to_string()))),
+            Expr::BytesLiteral(b) => Some(Const::Bytes(Bin::Owned(b.value.bytes().collect()))),
+            Expr::BooleanLiteral(b) => Some(Const::Bool(b.value)),
+            Expr::BinOp(b) => {
+                let mut l = sub(self, &b.left);
+                let mut r = sub(self, &b.right);
+                fold::binop(b.op, &mut l, &mut r, &mut self.budget)
+            }
+            Expr::UnaryOp(u) => match (u.op, sub(self, &u.operand)?) {
+                (ast::UnaryOp::USub, Const::Int(i)) => i.checked_neg().map(Const::Int),
+                (ast::UnaryOp::UAdd, Const::Int(i)) => Some(Const::Int(i)),
+                (ast::UnaryOp::Invert, Const::Int(i)) => Some(Const::Int(!i)),
+                _ => None,
+            },
+            Expr::Subscript(x) => {
+                let value = sub(self, &x.value)?;
+                let index = sub(self, &x.slice)?.as_int()?;
+                fold::index(&value, index)
+            }
+            Expr::Call(c) if c.arguments.keywords.is_empty() => {
+                let mut args = Vec::with_capacity(c.arguments.args.len());
+                for a in &c.arguments.args {
+                    args.push(sub(self, a)?);
+                }
+                let pos: Vec<Option<&Const<'a>>> = args.iter().map(Some).collect();
+                let call_args = CallArgs {
+                    pos: &pos,
+                    kw: &[],
+                    star_at: None,
+                    double_star: false,
+                    pos_refs: &[],
+                    kw_refs: &[],
+                };
+                match &*c.func {
+                    Expr::Attribute(a) => {
+                        let recv = sub(self, &a.value)?;
+                        fold::method(&recv, a.attr.as_str(), &call_args, &mut self.budget)
+                    }
+                    Expr::Name(n) if n.id.as_str() != target => {
+                        let found =
+                            self.scopes.lookup(self.scope, &key_str(&n.id), &mut self.interner);
+                        let mut quals = found.quals();
+                        let name = quals.next()?.to_string();
+                        if quals.next().is_some() || !fold::FOLDABLE_CALLS.contains(&name.as_str())
+                        {
+                            return None;
+                        }
+                        fold::call(&name, &call_args, &mut self.budget)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     fn fstring(&mut self, f: &'a ast::ExprFString) -> Eval<'a> {
