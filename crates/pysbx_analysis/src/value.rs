@@ -147,6 +147,8 @@ pub(crate) enum Value<'a> {
     Seq(Rc<[ValueSet<'a>]>),
     /// `operator.attrgetter("a.b")`: calling it on `x` reaches `x.a.b`.
     Getter(QName),
+    /// `operator.methodcaller("name", ...)`: calling it on `x` calls `x.name(...)`.
+    Caller(QName),
     /// A dict display with constant string keys whose values refer to things
     /// (`{"run": os.system}`).
     Dict(Rc<[(Rc<str>, ValueSet<'a>)]>),
@@ -203,6 +205,7 @@ impl<'a> ValueSet<'a> {
             (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))
+            | (Value::Caller(a), Value::Caller(b))
             | (Value::Returned(a), Value::Returned(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
@@ -250,7 +253,7 @@ impl<'a> ValueSet<'a> {
     /// count): what makes a binding worth reading the file again for.
     pub(crate) fn refers(&self) -> bool {
         self.alts.iter().any(|v| match v {
-            Value::Qual(_) | Value::Globals | Value::Getter(_) => true,
+            Value::Qual(_) | Value::Globals | Value::Getter(_) | Value::Caller(_) => true,
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
             Value::Partial(inner) => inner.refers(),

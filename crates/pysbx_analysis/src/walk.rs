@@ -1758,8 +1758,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             // Calling `functools.partial(f, ...)` calls `f` with arguments bound earlier.
             let mut partial = ValueSet::default();
             for alt in callee.vals.alts() {
-                if let Value::Partial(inner) = alt {
-                    partial.union(inner);
+                match alt {
+                    Value::Partial(inner) => partial.union(inner),
+                    // `operator.methodcaller("system", "id")(os)` reaches `os.system` and calls
+                    // it with arguments given earlier (not followed: unknown here).
+                    Value::Caller(name) if pos.len() == 1 && kws.is_empty() => {
+                        let method = self.attr_vals(&pos[0].vals.clone(), name);
+                        reference::hits(self.c, &method, &mut self.reference_memo, &mut self.hits);
+                        partial.union(&method);
+                    }
+                    _ => {}
                 }
             }
             if !partial.is_empty() {
@@ -1877,6 +1885,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     "operator.methodcaller" => {
                         if let Some(n) = str_arg(0, "name") {
                             attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                            vals.push(Value::Caller(self.interner.intern(&n)));
                         }
                     }
                     "functools.partial" => {
