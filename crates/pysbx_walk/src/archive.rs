@@ -434,13 +434,16 @@ fn read_zip(
     let result = (|| {
         for index in 0..zip.len() {
             members.member()?;
-            let listed = zip.name_for_index(index).and_then(Result::ok).map(|n| n.to_string());
+            // The central directory's name, as Python's zipfile reads it.
+            let name = zip
+                .name_for_index(index)
+                .and_then(Result::ok)
+                .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string());
             let mut member = match zip.by_index(index) {
                 Ok(member) => member,
                 Err(zip::result::ZipError::UnsupportedArchive(why)) => {
-                    // One member in a compression pysbx cannot inflate (nor can Python's
-                    // zipfile, for most): named, and the rest of the archive still read.
-                    let name = listed.unwrap_or_else(|| format!("<member {index}>"));
+                    // A member the reader refuses (encrypted, for one): named, and the rest of
+                    // the archive still read.
                     if member_kind(&name) != MemberKind::Other {
                         members.problem(name, format!("{why}: not scanned"));
                     }
@@ -448,9 +451,6 @@ fn read_zip(
                 }
                 Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
             };
-            let name = member
-                .name()
-                .map_or_else(|_| String::from("<undecodable name>"), |n| n.to_string());
             if member.is_dir() {
                 continue;
             }
@@ -766,7 +766,7 @@ mod tests {
     }
 
     #[test]
-    fn a_member_in_an_unknown_compression_is_named_and_the_rest_still_read() {
+    fn an_encrypted_member_or_one_in_an_unknown_compression_is_named_and_the_rest_read() {
         let dir = tempfile::tempdir().unwrap();
         let stored = zip_with(&[("w/odd.py", EVIL), ("w/next.py", EVIL)], dir.path());
         // Give the first member compression method 93 (zstd) in its local and central headers.
@@ -782,6 +782,21 @@ mod tests {
         assert_eq!(problems.len(), 1, "{seen:?}");
         assert_eq!(problems[0].0, "w/odd.py");
         assert!(problems[0].1.contains("not scanned"), "{problems:?}");
+        assert_eq!(source_names(&seen), ["w/next.py"]);
+        // An encrypted member (flag bit 0 in both headers) is named the same way.
+        let encrypted = zip_with(&[("w/locked.py", EVIL), ("w/next.py", EVIL)], dir.path());
+        let mut bytes = std::fs::read(&encrypted).unwrap();
+        let local = bytes.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+        bytes[local + 6] |= 1;
+        let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[central + 8] |= 1;
+        std::fs::write(&encrypted, bytes).unwrap();
+        let (seen, result) = collect(&encrypted, ArchiveLimits::default());
+        result.unwrap();
+        let locked = super::tests::problems(&seen);
+        assert_eq!(locked.len(), 1, "{seen:?}");
+        assert_eq!(locked[0].0, "w/locked.py");
+        assert!(locked[0].1.contains("not scanned"), "{locked:?}");
         assert_eq!(source_names(&seen), ["w/next.py"]);
     }
 
