@@ -154,6 +154,8 @@ pub(crate) enum Value<'a> {
     Dict(Rc<[(Rc<str>, ValueSet<'a>)]>),
     /// `functools.partial(f, ...)`: calling it calls `f` with arguments the engine does not know.
     Partial(Rc<ValueSet<'a>>),
+    /// A function whose call gives a constant whatever its arguments (`lambda: "sys" + "tem"`).
+    Gives(Rc<Const<'a>>),
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
     Returned(QName),
@@ -211,6 +213,7 @@ impl<'a> ValueSet<'a> {
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
             (Value::Partial(a), Value::Partial(b)) => Rc::ptr_eq(a, b),
+            (Value::Gives(a), Value::Gives(b)) => Rc::ptr_eq(a, b),
             _ => false,
         });
         if dup {
@@ -257,7 +260,7 @@ impl<'a> ValueSet<'a> {
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
             Value::Partial(inner) => inner.refers(),
-            Value::Unknown | Value::Const(_) | Value::Returned(_) => false,
+            Value::Unknown | Value::Const(_) | Value::Returned(_) | Value::Gives(_) => false,
         })
     }
 

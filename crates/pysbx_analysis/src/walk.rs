@@ -1115,6 +1115,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if let Some(p) = &l.parameters {
                     self.parameter_defaults(p);
                 }
+                // A body without parameters that folds gives that constant on every call
+                // (`(lambda: "sys" + "tem")()`, a wrapper obfuscators use); the body itself is
+                // walked later, with the enclosing scope complete. (With parameters, a name in
+                // the body could be one of them, shadowing what the enclosing scope binds.)
+                let gives = match &l.parameters {
+                    Some(p) if !p.is_empty() => None,
+                    _ => self.fold_pure(&l.body, "", &Const::None, 0),
+                };
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Lambda);
@@ -1125,7 +1133,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     depth: self.depth,
                     origin: self.origin,
                 });
-                Eval::unknown()
+                match gives {
+                    Some(c) => Eval::of(ValueSet::one(Value::Gives(Rc::new(c.share())))),
+                    None => Eval::unknown(),
+                }
             }
             Expr::Dict(d) => {
                 let mut entries: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
@@ -1596,6 +1607,28 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let index = sub(self, &x.slice)?.as_int()?;
                 fold::index(&value, index)
             }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. })
+                if elts.len() <= MAX_SEQ_LEN =>
+            {
+                let kind = if matches!(e, Expr::Tuple(_)) { SeqKind::Tuple } else { SeqKind::List };
+                let mut items = Vec::with_capacity(elts.len());
+                for x in elts {
+                    items.push(sub(self, x)?);
+                }
+                Some(fold::seq(kind, items))
+            }
+            // A comprehension inside (a lambda's body): its element may use only its own
+            // loop variable.
+            Expr::ListComp(ast::ExprListComp { elt, generators, .. })
+            | Expr::Generator(ast::ExprGenerator { elt, generators, .. }) => {
+                let [only] = &generators[..] else { return None };
+                let Expr::Name(inner) = &only.target else { return None };
+                if !only.ifs.is_empty() || only.is_async {
+                    return None;
+                }
+                let items = sub(self, &only.iter)?;
+                self.fold_elements(&inner.id, &items, elt)
+            }
             Expr::Call(c) if c.arguments.keywords.is_empty() => {
                 let mut args = Vec::with_capacity(c.arguments.args.len());
                 for a in &c.arguments.args {
@@ -1782,7 +1815,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }
             let mut vals = ValueSet::default();
-            let mut fold: Option<Const<'a>> = None;
+            // A function that gives one constant, called.
+            let mut fold: Option<Const<'a>> = match callee.vals.alts() {
+                [Value::Gives(c)] => Some((**c).clone()),
+                _ => None,
+            };
             // `operator.attrgetter("a.b")(obj)` is `obj.a.b`.
             for alt in callee.vals.alts() {
                 if let Value::Getter(path) = alt
