@@ -15,7 +15,8 @@ static COOKIE: LazyLock<Option<regex::bytes::Regex>> =
 /// Honours a UTF-8 byte order mark, and a `# -*- coding: X -*-` cookie on line 1, or on line 2
 /// when line 1 holds only a comment or whitespace. Without a cookie the source is UTF-8.
 /// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, UTF-7, `unicode_escape`,
-/// `raw_unicode_escape`, and the WHATWG set (cp1252, cp1251,
+/// `raw_unicode_escape`, and the WHATWG set (also under Python's names for it: `mac_roman`,
+/// `cp932`...) (cp1252, cp1251,
 /// iso-8859-*, koi8-r, shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
 ///
 /// # Errors
@@ -218,9 +219,30 @@ fn decode_escapes<'b>(
 /// The `encoding_rs` encoding a coding cookie names, trying `_` and `-` spellings as Python's
 /// codec lookup does.
 fn encoding_for_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let python = python_alias(label);
     [label.to_string(), label.replace('_', "-"), label.replace('-', "_")]
         .iter()
+        .map(String::as_str)
+        .chain(python)
         .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
+}
+
+/// The WHATWG label of an encoding Python names otherwise (`mac_roman`, `cp932`...): the code
+/// pages whose WHATWG tables are the same, or a superset (WHATWG's `big5` is Big5-HKSCS).
+fn python_alias(label: &str) -> Option<&'static str> {
+    let normal: String =
+        label.chars().filter(|c| *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()).collect();
+    Some(match normal.as_str() {
+        "macroman" | "macintosh" => "macintosh",
+        "maccyrillic" => "x-mac-cyrillic",
+        "cp874" => "windows-874",
+        "cp932" | "932" | "ms932" | "mskanji" => "shift_jis",
+        "cp936" | "936" | "ms936" => "gbk",
+        "cp949" | "949" | "ms949" | "uhc" => "euc-kr",
+        "cp950" | "950" | "ms950" | "big5hkscs" | "hkscs" => "big5",
+        "iso2022jp" | "csiso2022jp" => "iso-2022-jp",
+        _ => return None,
+    })
 }
 
 fn decode_other<'b>(
@@ -414,6 +436,26 @@ mod tests {
         let err = decode_source(b"# coding: unicode_escape\nok = 1\nx = '\\x4'\n").unwrap_err();
         assert_eq!((err.line, err.column), (3, 6));
         assert!(err.message.contains("truncated \\xXX escape"), "{}", err.message);
+    }
+
+    #[test]
+    fn python_names_of_whatwg_encodings_are_known() {
+        // Expected values from CPython's `bytes.decode(label)`.
+        for (label, bytes, text) in [
+            ("mac_roman", b"\x8e".as_slice(), "\u{e9}"),
+            ("cp932", b"\x82\xa0", "\u{3042}"),
+            ("cp936", b"\xc4\xe3", "\u{4f60}"),
+            ("cp949", b"\xb0\xa1", "\u{ac00}"),
+            ("cp950", b"\xa4\xa4", "\u{4e2d}"),
+            ("big5hkscs", b"\xa4\xa4", "\u{4e2d}"),
+            ("iso2022_jp", b"\x1b$B$\"\x1b(B", "\u{3042}"),
+            ("cp874", b"\xa1", "\u{e01}"),
+            ("mac_cyrillic", b"\x80", "\u{410}"),
+        ] {
+            let source = [format!("# coding: {label}\nx = '").as_bytes(), bytes, b"'\n"].concat();
+            let decoded = decode_source(&source).unwrap_or_else(|e| panic!("{label}: {e:?}"));
+            assert_eq!(decoded, format!("# coding: {label}\nx = '{text}'\n"), "{label}");
+        }
     }
 
     #[test]
