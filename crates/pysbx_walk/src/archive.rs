@@ -260,15 +260,21 @@ struct Reading {
     depth: u8,
 }
 
-/// Reads an archive of `kind` named `name` (lowercase) from `input`, returning the uncompressed
-/// bytes it spent.
+/// What reading an archive used of its limits.
+#[derive(Debug, Clone, Copy)]
+struct Spent {
+    bytes: u64,
+    members: usize,
+}
+
+/// Reads an archive of `kind` named `name` (lowercase) from `input`, returning what it spent.
 fn read_from(
     mut input: impl BufRead + std::io::Seek,
     kind: ArchiveKind,
     name: &str,
     reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
-) -> Result<u64, ArchiveError> {
+) -> Result<Spent, ArchiveError> {
     match kind {
         ArchiveKind::Zip => read_zip(input, reading, visit),
         ArchiveKind::Tar => {
@@ -456,9 +462,12 @@ impl<'v> Members<'v> {
         kind: ArchiveKind,
         bytes: Vec<u8>,
     ) -> Result<(), ArchiveError> {
+        // The inner archive draws on what is left of this one's bytes and members, so that
+        // archives of archives cannot multiply the limits.
         let reading = Reading {
             limits: ArchiveLimits {
                 max_total_bytes: self.limits.max_total_bytes.saturating_sub(self.total),
+                max_members: self.limits.max_members.saturating_sub(self.count),
                 ..self.limits
             },
             compressed: (bytes.len() as u64).max(1),
@@ -470,7 +479,10 @@ impl<'v> Members<'v> {
         let lower = name.to_ascii_lowercase();
         let result = read_from(std::io::Cursor::new(bytes), kind, &lower, reading, &mut prefixed);
         match result {
-            Ok(spent) => self.spend(spent),
+            Ok(spent) => {
+                self.count += spent.members;
+                self.spend(spent.bytes)
+            }
             Err(ArchiveError::Limit(why)) => Err(ArchiveError::Limit(format!("{name}: {why}"))),
             Err(ArchiveError::Corrupt(why)) => {
                 self.problem(name, format!("cannot read archive: {why}"));
@@ -481,7 +493,7 @@ impl<'v> Members<'v> {
 
     /// Reports the compiled members that no source of the same name stands beside (Python
     /// imports those, and their code was not scanned), and returns the bytes spent.
-    fn finish(mut self) -> u64 {
+    fn finish(mut self) -> Spent {
         for name in std::mem::take(&mut self.bytecode) {
             let stem = &name[..name.len() - 4];
             let has_source = [".py", ".pyw"].iter().any(|suffix| {
@@ -495,7 +507,7 @@ impl<'v> Members<'v> {
                 self.problem(name, crate::SOURCELESS_BYTECODE);
             }
         }
-        self.total
+        Spent { bytes: self.total, members: self.count }
     }
 }
 
@@ -516,7 +528,7 @@ fn read_zip(
     input: impl Read + std::io::Seek,
     reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
-) -> Result<u64, ArchiveError> {
+) -> Result<Spent, ArchiveError> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let mut members = Members::new(reading, visit);
     let result = (|| {
@@ -583,7 +595,7 @@ fn read_tar(
     reader: impl Read,
     reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
-) -> Result<u64, ArchiveError> {
+) -> Result<Spent, ArchiveError> {
     let mut archive = tar::Archive::new(reader);
     let mut members = Members::new(reading, visit);
     let result = (|| {
@@ -1074,6 +1086,26 @@ mod tests {
         let err = result.unwrap_err();
         assert!(matches!(err, ArchiveError::Limit(_)), "{err}");
         assert!(err.to_string().starts_with("bomb.zip: "), "{err}");
+    }
+
+    #[test]
+    fn archives_inside_archives_share_the_member_limit() {
+        let names: Vec<String> = (0..30).map(|i| format!("m{i}.py")).collect();
+        let members: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), &b"x = 1\n"[..])).collect();
+        let inner = zip_bytes(&members);
+        let dir = tempfile::tempdir().unwrap();
+        let wheel =
+            zip_with(&[("a.zip", &inner), ("b.zip", &inner), ("c.zip", &inner)], dir.path());
+        let limits = ArchiveLimits { max_members: 64, ..ArchiveLimits::default() };
+        let (seen, result) = collect(&wheel, limits);
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("more than"), "{err}");
+        assert!(source_names(&seen).len() <= 64, "{}", seen.len());
+        // Within the limit, all of it is read.
+        let (seen, result) = collect(&wheel, ArchiveLimits::default());
+        result.unwrap();
+        assert_eq!(source_names(&seen).len(), 90);
     }
 
     #[test]
