@@ -27,7 +27,9 @@ impl Budget {
         Self { left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN) }
     }
 
-    fn take(&mut self, n: usize) -> bool {
+    /// Takes `n` from the budget: bytes of folded output, or steps of a fold that produces
+    /// little output per step (a comprehension's element, folded per item).
+    pub(crate) fn take(&mut self, n: usize) -> bool {
         if n > MAX_CONST_LEN || n > self.left {
             return false;
         }

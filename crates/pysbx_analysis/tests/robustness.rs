@@ -362,3 +362,22 @@ fn constant_code_strings_are_read_up_to_a_count_per_file() {
     assert_eq!(out.findings.len(), 1);
     assert_eq!(out.findings[0].location.line, 2);
 }
+
+/// Comprehensions over constants fold, and a comprehension nested in another's element is
+/// folded once per outer item: three levels over 4,096 items each would be 68 billion steps.
+/// Folding is charged to the file's budget, so it stops after a number of steps proportional
+/// to the file's size and the analysis goes on.
+#[test]
+fn nested_comprehensions_over_constants_fold_within_the_budget() {
+    let items = (0..4096).map(|i| (i % 100 + 20).to_string()).collect::<Vec<_>>().join(", ");
+    let source = format!(
+        "T = ({items})\nx = [[[chr(c) for c in ({items})] for b in ({items})] for a in ({items})]\neval(input())\n"
+    );
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(run(source)));
+    let out = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the analysis must end: folding is bounded by the file's budget");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+}
