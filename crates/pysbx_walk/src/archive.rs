@@ -179,6 +179,9 @@ enum MemberKind {
     /// An archive inside the archive (a zip a `.pth` line puts on `sys.path`, a vendored
     /// wheel): read in memory in turn, up to [`MAX_NESTING`] levels deep.
     Archive(ArchiveKind),
+    /// A native extension module or library (`.so`, `.pyd`, `.dylib`): expected in a platform
+    /// wheel, not in one tagged pure Python (`-none-any`), where it is reported.
+    Native,
     /// Anything else: not read.
     Other,
 }
@@ -191,6 +194,8 @@ fn member_kind(name: &str) -> MemberKind {
         MemberKind::Source
     } else if let Some(kind) = archive_kind(Path::new(&file)) {
         MemberKind::Archive(kind)
+    } else if [".so", ".pyd", ".dylib"].iter().any(|suffix| file.ends_with(suffix)) {
+        MemberKind::Native
     } else if (file.ends_with(".pyc") || file.ends_with(".pyo")) && !in_pycache {
         MemberKind::Bytecode
     } else if !file.is_empty() && !file.contains('.') {
@@ -237,7 +242,12 @@ pub fn read_archive(
     let (file, meta) =
         pysbx_files::open_regular(path).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
-    let reading = Reading { limits, compressed: meta.len().max(1), depth: 0 };
+    let reading = Reading {
+        limits,
+        compressed: meta.len().max(1),
+        depth: 0,
+        pure_wheel: name.as_deref().is_some_and(is_pure_wheel),
+    };
     read_from(
         std::io::BufReader::new(file),
         kind,
@@ -258,6 +268,13 @@ struct Reading {
     limits: ArchiveLimits,
     compressed: u64,
     depth: u8,
+    /// A wheel tagged pure Python (`-none-any.whl`): native code in it is reported.
+    pure_wheel: bool,
+}
+
+/// Whether an archive's (lowercase) name is a wheel tagged pure Python: no ABI, any platform.
+fn is_pure_wheel(name: &str) -> bool {
+    name.ends_with("-none-any.whl")
 }
 
 /// What reading an archive used of its limits.
@@ -334,6 +351,7 @@ struct Members<'v> {
     limits: ArchiveLimits,
     compressed: u64,
     depth: u8,
+    pure_wheel: bool,
     total: u64,
     count: usize,
     visit: &'v mut dyn FnMut(ArchiveEntry),
@@ -347,6 +365,7 @@ impl<'v> Members<'v> {
             limits: reading.limits,
             compressed: reading.compressed,
             depth: reading.depth,
+            pure_wheel: reading.pure_wheel,
             total: 0,
             count: 0,
             visit,
@@ -418,6 +437,15 @@ impl<'v> Members<'v> {
                 return Ok(());
             }
             MemberKind::Other => return Ok(()),
+            MemberKind::Native => {
+                if self.pure_wheel {
+                    self.problem(
+                        name,
+                        "native code in a wheel tagged pure Python (`none-any`): not scanned",
+                    );
+                }
+                return Ok(());
+            }
             MemberKind::Source => {
                 self.sources.insert(name.clone());
             }
@@ -472,6 +500,7 @@ impl<'v> Members<'v> {
             },
             compressed: (bytes.len() as u64).max(1),
             depth: self.depth + 1,
+            pure_wheel: is_pure_wheel(&name.to_ascii_lowercase()),
         };
         let prefix = format!("{name}!/");
         let visit = &mut *self.visit;
@@ -544,7 +573,7 @@ fn read_zip(
                 Err(zip::result::ZipError::UnsupportedArchive(why)) => {
                     // A member the reader refuses (encrypted, for one): named, and the rest of
                     // the archive still read.
-                    if member_kind(&name) != MemberKind::Other {
+                    if !matches!(member_kind(&name), MemberKind::Other | MemberKind::Native) {
                         members.problem(name, format!("{why}: not scanned"));
                     }
                     continue;
@@ -570,7 +599,11 @@ fn read_zip(
                     | zip::CompressionMethod::Bzip2
                     | zip::CompressionMethod::Lzma
             );
-            if !readable && member_kind(&name) != MemberKind::Other {
+            let wanted = matches!(
+                member_kind(&name),
+                MemberKind::Source | MemberKind::MaybeScript | MemberKind::Archive(_)
+            );
+            if !readable && wanted {
                 // A compression pysbx cannot inflate (nor can Python's zipfile, for most): the
                 // member is named, and the rest of the archive still read.
                 members.problem(
@@ -1106,6 +1139,28 @@ mod tests {
         let (seen, result) = collect(&wheel, ArchiveLimits::default());
         result.unwrap();
         assert_eq!(source_names(&seen).len(), 90);
+    }
+
+    #[test]
+    fn native_code_is_reported_in_a_pure_python_wheel_only() {
+        let members: &[(&str, &[u8])] = &[
+            ("w/__init__.py", b"from ._speedups import run\n"),
+            ("w/_speedups.cpython-311-x86_64-linux-gnu.so", b"\x7fELF"),
+            ("w/helper.pyd", b"MZ"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let pure = zip_with(members, dir.path());
+        let (seen, result) = collect(&pure, ArchiveLimits::default());
+        result.unwrap();
+        let names: Vec<_> = problems(&seen).iter().map(|p| p.0).collect();
+        assert_eq!(names, ["w/_speedups.cpython-311-x86_64-linux-gnu.so", "w/helper.pyd"]);
+        assert!(problems(&seen).iter().all(|p| p.1.contains("pure Python")));
+        let platform = dir.path().join("w-1.0-cp311-cp311-manylinux_2_17_x86_64.whl");
+        std::fs::rename(&pure, &platform).unwrap();
+        let (seen, result) = collect(&platform, ArchiveLimits::default());
+        result.unwrap();
+        assert!(problems(&seen).is_empty(), "{seen:?}");
+        assert_eq!(source_names(&seen), ["w/__init__.py"]);
     }
 
     #[test]
