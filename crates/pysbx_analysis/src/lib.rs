@@ -72,6 +72,10 @@ pub struct AnalyzeOptions {
     /// every 1024 syntax tree nodes) and the file comes back with a
     /// [`SourceErrorKind::TimedOut`] error and no findings.
     pub deadline: Option<Instant>,
+    /// The file is a project's in-tree build backend (`build-backend` and `backend-path` in
+    /// its `pyproject.toml`): it runs when the package is built from source, so rules
+    /// `inside: {build_backend: true}` apply to it.
+    pub build_backend: bool,
 }
 
 /// The result of analysing one file.
@@ -180,7 +184,7 @@ impl Analyzer {
             return timed_out(source, TextSize::new(0));
         }
         let reading = match parsed.syntax() {
-            Mod::Module(module) => self.read(&module.body, file_name, source, options.deadline),
+            Mod::Module(module) => self.read(&module.body, file_name, source, options),
             Mod::Expression(_) => Reading::default(),
         };
         let Reading { raw, too_deep, timed_out: late, max_depth } = reading;
@@ -224,8 +228,9 @@ impl Analyzer {
         body: &'a [ruff_python_ast::Stmt],
         file_name: &str,
         source: &'a str,
-        deadline: Option<Instant>,
+        options: &AnalyzeOptions,
     ) -> Reading {
+        let deadline = options.deadline;
         // Declared first: the readings borrow the code strings parsed into it.
         let embedded = walk::EmbeddedArena::new();
         let mut seeds = Vec::new();
@@ -233,6 +238,7 @@ impl Analyzer {
         loop {
             let mut walker =
                 Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline, &embedded);
+            walker.build_backend = options.build_backend;
             walker.module(body);
             reading += 1;
             let late = walker.take_late();
@@ -604,6 +610,25 @@ mod tests {
     }
 
     #[test]
+    fn build_backend_conditions_hold_in_build_backends_only() {
+        let yes = analyzer(&pack(
+            "TST907",
+            "{all: [{call: builtins.eval}, {inside: {build_backend: true}}]}",
+        ));
+        let no = analyzer(&pack(
+            "TST908",
+            "{all: [{call: builtins.eval}, {inside: {build_backend: false}}]}",
+        ));
+        let path = Path::new("backend.py");
+        let backend = AnalyzeOptions { build_backend: true, ..AnalyzeOptions::default() };
+        let plain = AnalyzeOptions::default();
+        assert_eq!(yes.analyze("eval('1')\n", path, &backend).findings.len(), 1);
+        assert!(yes.analyze("eval('1')\n", path, &plain).findings.is_empty());
+        assert!(no.analyze("eval('1')\n", path, &backend).findings.is_empty());
+        assert_eq!(no.analyze("eval('1')\n", path, &plain).findings.len(), 1);
+    }
+
+    #[test]
     fn a_passed_deadline_stops_the_analysis() {
         let an = analyzer(&pack("TST905", "{call: builtins.eval}"));
         let src = "eval('1')\n".repeat(3000);
@@ -631,7 +656,8 @@ mod tests {
         let src = "eval('1')\n".repeat(3000);
         let parsed = ruff_python_parser::parse_module(&src).expect("parses");
         let passed = Instant::now().checked_sub(std::time::Duration::from_secs(1));
-        let reading = an.read(parsed.suite(), "x.py", &src, passed);
+        let options = AnalyzeOptions { deadline: passed, ..AnalyzeOptions::default() };
+        let reading = an.read(parsed.suite(), "x.py", &src, &options);
         let at = reading.timed_out.expect("the walker saw the deadline");
         // Stopped at the 1024th node, not at the end of the file.
         assert!(at.to_usize() < src.len() / 2, "stopped at {at:?}");

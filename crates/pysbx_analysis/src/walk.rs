@@ -188,6 +188,8 @@ pub(crate) type EmbeddedArena =
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
     file_name: &'c str,
+    /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
+    pub(crate) build_backend: bool,
     scopes: Scopes<'a>,
     scope: u32,
     frames: Vec<Frame<'a>>,
@@ -248,6 +250,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         Self {
             c,
             file_name,
+            build_backend: false,
             scopes: Scopes::with_seeds(seeds),
             scope: MODULE,
             frames: Vec::new(),
@@ -313,7 +316,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Evaluates the hits pushed since `from` as the hits of the node at `range`.
     fn settle(&mut self, range: TextRange, callee: Option<TextRange>, from: usize) {
         if self.hits.len() > from {
-            let site = Site { frames: &self.frames, file_name: self.file_name };
+            let site = Site {
+                frames: &self.frames,
+                file_name: self.file_name,
+                build_backend: self.build_backend,
+            };
             let raw = &mut self.raw;
             let (range, callee) = match self.origin {
                 Some(origin) => (origin, None),
@@ -359,7 +366,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         {
-            let site = Site { frames: &self.frames, file_name: self.file_name };
+            let site = Site {
+                frames: &self.frames,
+                file_name: self.file_name,
+                build_backend: self.build_backend,
+            };
             let mut oracle = string::Lazy {
                 compiled: self.c,
                 text,

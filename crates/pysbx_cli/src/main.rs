@@ -3,6 +3,7 @@
 mod alloc;
 mod args;
 mod baseline;
+mod build_backend;
 mod cache;
 mod commands;
 mod config;

@@ -24,6 +24,9 @@ pub(crate) struct Engine {
     pub(crate) max_file_time: Option<Duration>,
     /// The scan cache (`pysbx scan` in repository mode only).
     pub(crate) cache: Option<crate::cache::Cache>,
+    /// The files the scanned projects name as their in-tree build backend (analysed with
+    /// `AnalyzeOptions::build_backend`, never cached).
+    pub(crate) build_backends: HashSet<std::path::PathBuf>,
     per_file_ignores: PerFileIgnores,
 }
 
@@ -201,6 +204,7 @@ impl EngineRules {
             max_file_bytes: u64::MAX,
             max_file_time: None,
             cache: None,
+            build_backends: HashSet::new(),
             per_file_ignores: self.per_file_ignores,
         })
     }
@@ -224,38 +228,49 @@ impl Engine {
             Ok(bytes) => bytes,
             Err(err) => return FileOutcome::Failed(FileFailure::unread(&err)),
         };
+        // The cache keys on the file's name and bytes, which do not say it is a backend.
+        let build_backend = self.build_backends.contains(path);
         let outcome = match &self.cache {
+            _ if build_backend => self.analyse_bytes(path, &bytes, want_line_hashes, true),
             Some(cache) => {
                 let key = cache.key(path, &bytes);
                 match cache.get(key, &self.rules, want_line_hashes) {
                     Some(outcome) => outcome,
                     None => {
-                        let outcome = self.analyse_bytes(path, &bytes, want_line_hashes);
+                        let outcome = self.analyse_bytes(path, &bytes, want_line_hashes, false);
                         cache.put(key, &self.rules, &outcome);
                         outcome
                     }
                 }
             }
-            None => self.analyse_bytes(path, &bytes, want_line_hashes),
+            None => self.analyse_bytes(path, &bytes, want_line_hashes, false),
         };
         self.apply_per_file_ignores(path, outcome)
     }
 
-    /// Decodes and analyses one file's bytes (standard input, archive members: never cached).
+    /// Decodes and analyses one file's bytes (standard input, archive members: never cached);
+    /// `build_backend` when they are a project's in-tree build backend.
     pub(crate) fn scan_bytes(
         &self,
         path: &Path,
         bytes: &[u8],
         want_line_hashes: bool,
+        build_backend: bool,
     ) -> FileOutcome {
-        let outcome = self.analyse_bytes(path, bytes, want_line_hashes);
+        let outcome = self.analyse_bytes(path, bytes, want_line_hashes, build_backend);
         self.apply_per_file_ignores(path, outcome)
     }
 
     /// Decodes and analyses one file's bytes: what the cache stores. The result must depend on
     /// nothing of `path` but its file name (the cache keys on the name, the bytes and the
     /// engine's fingerprint); per-file ignores, which read the whole path, come after.
-    fn analyse_bytes(&self, path: &Path, bytes: &[u8], want_line_hashes: bool) -> FileOutcome {
+    fn analyse_bytes(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        want_line_hashes: bool,
+        build_backend: bool,
+    ) -> FileOutcome {
         let source = match pysbx_analysis::decode_source(bytes) {
             Ok(source) => source,
             Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
@@ -264,6 +279,7 @@ impl Engine {
             if is_pth(path) { std::borrow::Cow::Owned(pth_as_python(&source)) } else { source };
         let mut options = self.analyze_options();
         options.deadline = self.max_file_time.map(|limit| Instant::now() + limit);
+        options.build_backend = build_backend;
         let analysis = self.analyzer.analyze(&source, path, &options);
         if let Some(err) = &analysis.error {
             let mut failure = FileFailure::from_source_error(err);

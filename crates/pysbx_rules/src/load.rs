@@ -105,6 +105,7 @@ struct RawInside {
     file: Option<Spanned<OneOrMany>>,
     module_level: Option<bool>,
     call: Option<Spanned<OneOrMany>>,
+    build_backend: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -446,11 +447,13 @@ impl Ctx {
                 file: raw.file.map(|v| self.patterns(v)).transpose()?,
                 module_level: raw.module_level,
                 call: raw.call.map(|v| self.patterns(v)).transpose()?,
+                build_backend: raw.build_backend,
             };
             if spec == InsideSpec::default() {
                 return Err(self.invalid(
                     p,
-                    "empty `inside`: give class_base, function, file, module_level or call"
+                    "empty `inside`: give class_base, function, file, module_level, call or \
+                     build_backend"
                         .to_string(),
                 ));
             }

@@ -133,6 +133,13 @@ pub enum ArchiveEntry {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+    /// A `pyproject.toml`, whose `[build-system]` may name an in-tree build backend.
+    Project {
+        /// The member's name inside the archive.
+        name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// A member that was not read, and why (unsafe name, link, over a limit).
     Problem {
         /// The member's name inside the archive.
@@ -147,6 +154,9 @@ impl ArchiveEntry {
     fn under(self, prefix: &str) -> Self {
         match self {
             Self::Source { name, bytes } => Self::Source { name: format!("{prefix}{name}"), bytes },
+            Self::Project { name, bytes } => {
+                Self::Project { name: format!("{prefix}{name}"), bytes }
+            }
             Self::Problem { name, message } => {
                 Self::Problem { name: format!("{prefix}{name}"), message }
             }
@@ -182,6 +192,8 @@ enum MemberKind {
     /// A native extension module or library (`.so`, `.pyd`, `.dylib`): expected in a platform
     /// wheel, not in one tagged pure Python (`-none-any`), where it is reported.
     Native,
+    /// A `pyproject.toml`: handed on, for the build backend it may name.
+    Project,
     /// Anything else: not read.
     Other,
 }
@@ -190,7 +202,9 @@ fn member_kind(name: &str) -> MemberKind {
     let mut parts = name.rsplit(['/', '\\']);
     let file = parts.next().unwrap_or_default().to_ascii_lowercase();
     let in_pycache = parts.next() == Some("__pycache__");
-    if [".py", ".pyw", ".pyi", ".pth"].iter().any(|suffix| file.ends_with(suffix)) {
+    if file == "pyproject.toml" {
+        MemberKind::Project
+    } else if [".py", ".pyw", ".pyi", ".pth"].iter().any(|suffix| file.ends_with(suffix)) {
         MemberKind::Source
     } else if let Some(kind) = archive_kind(Path::new(&file)) {
         MemberKind::Archive(kind)
@@ -449,7 +463,7 @@ impl<'v> Members<'v> {
             MemberKind::Source => {
                 self.sources.insert(name.clone());
             }
-            MemberKind::MaybeScript | MemberKind::Archive(_) => {}
+            MemberKind::MaybeScript | MemberKind::Archive(_) | MemberKind::Project => {}
         }
         if matches!(kind, MemberKind::Archive(_)) && self.depth >= MAX_NESTING {
             let message = format!("archive nested more than {MAX_NESTING} deep: not read");
@@ -476,6 +490,10 @@ impl<'v> Members<'v> {
         }
         if let MemberKind::Archive(inner) = kind {
             return self.nested(name, inner, bytes);
+        }
+        if kind == MemberKind::Project {
+            (self.visit)(ArchiveEntry::Project { name, bytes });
+            return Ok(());
         }
         (self.visit)(ArchiveEntry::Source { name, bytes });
         Ok(())
@@ -710,9 +728,9 @@ mod tests {
         let names: Vec<_> = seen
             .iter()
             .map(|e| match e {
-                ArchiveEntry::Source { name, .. } | ArchiveEntry::Problem { name, .. } => {
-                    name.as_str()
-                }
+                ArchiveEntry::Source { name, .. }
+                | ArchiveEntry::Problem { name, .. }
+                | ArchiveEntry::Project { name, .. } => name.as_str(),
             })
             .collect();
         assert_eq!(names, ["pkg/__init__.py", "pkg.pth"]);
@@ -802,7 +820,7 @@ mod tests {
         seen.iter()
             .filter_map(|e| match e {
                 ArchiveEntry::Source { name, .. } => Some(name.as_str()),
-                ArchiveEntry::Problem { .. } => None,
+                ArchiveEntry::Problem { .. } | ArchiveEntry::Project { .. } => None,
             })
             .collect()
     }
@@ -811,7 +829,7 @@ mod tests {
         seen.iter()
             .filter_map(|e| match e {
                 ArchiveEntry::Problem { name, message } => Some((name.as_str(), message.as_str())),
-                ArchiveEntry::Source { .. } => None,
+                ArchiveEntry::Source { .. } | ArchiveEntry::Project { .. } => None,
             })
             .collect()
     }
@@ -1161,6 +1179,22 @@ mod tests {
         result.unwrap();
         assert!(problems(&seen).is_empty(), "{seen:?}");
         assert_eq!(source_names(&seen), ["w/__init__.py"]);
+    }
+
+    #[test]
+    fn pyproject_members_are_handed_on_for_their_build_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p-1.tar");
+        let pyproject = b"[build-system]\nbuild-backend = \"b\"\nbackend-path = [\".\"]\n";
+        std::fs::write(
+            &path,
+            tarball(&[("p-1/b.py", b"x = 1\n"), ("p-1/pyproject.toml", pyproject)]),
+        )
+        .unwrap();
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        result.unwrap();
+        assert!(matches!(&seen[1], ArchiveEntry::Project { name, bytes }
+            if name == "p-1/pyproject.toml" && bytes == pyproject));
     }
 
     #[test]

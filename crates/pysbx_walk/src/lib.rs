@@ -47,6 +47,9 @@ pub struct Discovery {
     /// Compiled Python files (`.pyc`, `.pyo`) outside `__pycache__` with no source beside them,
     /// sorted: Python imports them, and bytecode is not scanned, so a scan names them.
     pub bytecode: Vec<PathBuf>,
+    /// `pyproject.toml` files found in walked directories, sorted: they may name an in-tree
+    /// build backend, which runs at install time.
+    pub projects: Vec<PathBuf>,
 }
 
 /// An invalid `--exclude` glob.
@@ -161,11 +164,16 @@ enum FileKind {
     Archive,
     /// Compiled Python without its source: reported.
     Bytecode,
+    /// A `pyproject.toml` (in a walked directory): read for its build backend.
+    Project,
     /// Anything else: left out of a directory walk.
     Other,
 }
 
 fn file_kind(path: &Path) -> FileKind {
+    if path.file_name().is_some_and(|name| name == "pyproject.toml") {
+        return FileKind::Project;
+    }
     if archive::archive_kind(path).is_some() {
         return FileKind::Archive;
     }
@@ -214,6 +222,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 match file_kind(path) {
                     FileKind::Archive => discovery.archives.push(path.clone()),
                     FileKind::Bytecode => discovery.bytecode.push(path.clone()),
+                    FileKind::Project => discovery.projects.push(path.clone()),
                     FileKind::Source | FileKind::Other => discovery.files.push(path.clone()),
                 }
             }
@@ -224,7 +233,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         }
     }
     if !dirs.is_empty() {
-        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()));
         let mut builder = WalkBuilder::new(&dirs[0]);
         for dir in &dirs[1..] {
             builder.add(dir);
@@ -249,6 +258,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                                 match kind {
                                     FileKind::Archive => guard.2.push(entry.into_path()),
                                     FileKind::Bytecode => guard.3.push(entry.into_path()),
+                                    FileKind::Project => guard.4.push(entry.into_path()),
                                     FileKind::Source | FileKind::Other => {
                                         guard.0.push(entry.into_path());
                                     }
@@ -270,11 +280,12 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 WalkState::Continue
             })
         });
-        if let Ok((files, errors, archives, bytecode)) = found.into_inner() {
+        if let Ok((files, errors, archives, bytecode, projects)) = found.into_inner() {
             discovery.files.extend(files);
             discovery.errors.extend(errors);
             discovery.archives.extend(archives);
             discovery.bytecode.extend(bytecode);
+            discovery.projects.extend(projects);
         }
     }
     discovery.files.sort();
@@ -283,6 +294,8 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
     discovery.archives.dedup();
     discovery.bytecode.sort();
     discovery.bytecode.dedup();
+    discovery.projects.sort();
+    discovery.projects.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
 }
@@ -363,6 +376,19 @@ mod tests {
         assert_eq!(named.archives.len(), 1);
         assert!(archive::is_zip_application(&root.join("bin/tool")));
         assert!(!archive::is_zip_application(&root.join("bin/script")));
+    }
+
+    #[test]
+    fn pyproject_files_are_found_apart() {
+        let dir = tree();
+        fs::write(dir.path().join("pkg/pyproject.toml"), "[project]\n").unwrap();
+        let d = discover(
+            &[dir.path().to_path_buf()],
+            &WalkOptions::default(),
+            &Excludes::new(&[]).unwrap(),
+        );
+        assert_eq!(d.projects, [dir.path().join("pkg/pyproject.toml")]);
+        assert!(!names(&d, dir.path()).iter().any(|n| n.ends_with(".toml")));
     }
 
     #[test]

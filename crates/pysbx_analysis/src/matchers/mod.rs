@@ -36,10 +36,12 @@ pub(crate) enum Frame<'a> {
     Call(ValueSet<'a>),
 }
 
-/// Where a node sits: its enclosing frames and the file's base name.
+/// Where a node sits: its enclosing frames, the file's base name, and whether the file is an
+/// in-tree build backend.
 pub(crate) struct Site<'s, 'a> {
     pub(crate) frames: &'s [Frame<'a>],
     pub(crate) file_name: &'s str,
+    pub(crate) build_backend: bool,
 }
 
 /// Answers, lazily, whether a string leaf's regex matches the string candidate at hand.
@@ -200,6 +202,9 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     if let Some(table) = &spec.file
         && !table.matches(site.file_name)
     {
+        return false;
+    }
+    if spec.build_backend.is_some_and(|want| want != site.build_backend) {
         return false;
     }
     if let Some(want) = spec.module_level {

@@ -1,5 +1,6 @@
 //! `pysbx scan`: discover, analyse in parallel, sort, report.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -59,6 +60,14 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         pysbx_walk::discover(&fs_paths, &walk_options, &excludes)
     };
     let missing_paths = !discovery.errors.is_empty();
+    // The in-tree build backends the scanned projects name, analysed as install-time code.
+    for project in &discovery.projects {
+        let Ok(text) = pysbx_files::read_text(project, pysbx_files::TEXT_LIMIT) else { continue };
+        let dir = project.parent().unwrap_or(Path::new(""));
+        for file in crate::build_backend::backend_files(&text) {
+            engine.build_backends.insert(dir.join(file));
+        }
+    }
     let mut discovery = discovery;
     if let Some((index, count)) = args.shard {
         let keep = |p: &PathBuf| shard_of(&display_path(p), count) == index - 1;
@@ -98,7 +107,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         let name = Path::new(&args.stdin_filename);
         let outcome = match pysbx_files::read_stream(std::io::stdin().lock(), engine.max_file_bytes)
         {
-            Ok(bytes) => engine.scan_bytes(name, &bytes, want_hashes),
+            Ok(bytes) => engine.scan_bytes(name, &bytes, want_hashes, false),
             Err(err) => FileOutcome::Failed(FileFailure::unread(&err)),
         };
         results.push((args.stdin_filename.clone(), outcome));
@@ -276,35 +285,64 @@ fn repository_root(config: Option<&pysbx_rules::LoadedConfig>) -> Option<PathBuf
 type ArchiveScan = (Vec<(String, FileOutcome)>, Vec<FileError>);
 
 /// Scans the Python members of one archive in memory. Members are reported as
-/// `archive!/member` in every format.
+/// `archive!/member` in every format. A member that a `pyproject.toml` of the archive names as
+/// its in-tree build backend is analysed as one; when it came before that `pyproject.toml` (a
+/// tarball is read in order), the archive is read a second time for it alone.
 fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveScan {
     use pysbx_walk::archive::{ArchiveEntry, ArchiveLimits, archive_kind, read_archive};
     let shown = display_path(archive);
-    let mut outcomes = Vec::new();
+    let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
     let mut errors = Vec::new();
     // Discovery sends archives by name, and zip applications (a python shebang on a zip).
     let kind = archive_kind(archive).unwrap_or(pysbx_walk::archive::ArchiveKind::Zip);
+    let mut backends: HashSet<String> = HashSet::new();
+    // Member name -> its place in `outcomes`, and whether it was analysed as a backend.
+    let mut scanned: HashMap<String, (usize, bool)> = HashMap::new();
+    let problem = |path: String, message: String| FileError {
+        path,
+        line: None,
+        column: None,
+        kind: "archive".to_string(),
+        message,
+    };
     let result = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| match entry {
         ArchiveEntry::Source { name, bytes } => {
             let member = format!("{shown}!/{name}");
-            let outcome = engine.scan_bytes(Path::new(&member), &bytes, want_hashes);
+            let backend = backends.contains(&name);
+            let outcome = engine.scan_bytes(Path::new(&member), &bytes, want_hashes, backend);
+            scanned.insert(name, (outcomes.len(), backend));
             outcomes.push((member, outcome));
         }
-        ArchiveEntry::Problem { name, message } => errors.push(FileError {
-            path: format!("{shown}!/{name}"),
-            line: None,
-            column: None,
-            kind: "archive".to_string(),
-            message,
-        }),
+        ArchiveEntry::Project { name, bytes } => {
+            let dir = name.rsplit_once('/').map_or("", |(dir, _)| dir);
+            for file in crate::build_backend::backend_files(&String::from_utf8_lossy(&bytes)) {
+                backends.insert(if dir.is_empty() { file } else { format!("{dir}/{file}") });
+            }
+        }
+        ArchiveEntry::Problem { name, message } => {
+            errors.push(problem(format!("{shown}!/{name}"), message));
+        }
     });
     if let Err(err) = result {
-        errors.push(FileError {
-            path: shown,
-            line: None,
-            column: None,
-            kind: "archive".to_string(),
-            message: err.to_string(),
+        errors.push(problem(shown.clone(), err.to_string()));
+    }
+    // Backends read before the `pyproject.toml` that names them: scanned again, as backends.
+    let missed: HashMap<&String, usize> = scanned
+        .iter()
+        .filter(|(name, (_, as_backend))| !as_backend && backends.contains(*name))
+        .map(|(name, (index, _))| (name, *index))
+        .collect();
+    if !missed.is_empty() {
+        // The archive was read whole once: a second read meets the same limits, or the same
+        // error, already reported.
+        let _ = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| {
+            if let ArchiveEntry::Source { name, bytes } = entry
+                && let Some(&index) = missed.get(&name)
+            {
+                let member = format!("{shown}!/{name}");
+                outcomes[index].1 =
+                    engine.scan_bytes(Path::new(&member), &bytes, want_hashes, true);
+            }
         });
     }
     (outcomes, errors)
