@@ -263,7 +263,8 @@ impl Engine {
 
     /// Decodes and analyses one file's bytes: what the cache stores. The result must depend on
     /// nothing of `path` but its file name (the cache keys on the name, the bytes and the
-    /// engine's fingerprint); per-file ignores, which read the whole path, come after.
+    /// engine's fingerprint; `build_backend` is not in the key, so backends are never cached);
+    /// per-file ignores, which read the whole path, come after.
     fn analyse_bytes(
         &self,
         path: &Path,
