@@ -39,8 +39,8 @@ pub struct WalkError {
 pub struct Discovery {
     /// Python files (and `.pth` start-up files), sorted and de-duplicated.
     pub files: Vec<PathBuf>,
-    /// Archives to read in memory (wheels, eggs, zips and tarballs: see [`archive::archive_kind`]),
-    /// sorted.
+    /// Archives to read in memory, sorted: wheels, eggs, zips and tarballs by name (see
+    /// [`archive::archive_kind`]), and zip applications by content.
     pub archives: Vec<PathBuf>,
     /// Paths that could not be walked or do not exist, sorted.
     pub errors: Vec<WalkError>,
