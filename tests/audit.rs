@@ -483,4 +483,17 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
         ["proj-1.0.tar.gz!/proj-1.0/_build/backend.py", "proj/_build/backend.py"],
         "{doc}"
     );
+    // Named alone (as pre-commit names changed files), the backend is still known as one: the
+    // `pyproject.toml` above it is found.
+    for args in [
+        ["scan", "--format", "json", "proj/_build/backend.py"],
+        ["scan", "--format", "json", "proj/_build"],
+    ] {
+        let out = pysbx(dir.path()).args(args).output().unwrap();
+        let doc = json(&out);
+        assert!(
+            doc["findings"].as_array().unwrap().iter().any(|f| f["name"] == "build-backend-code"),
+            "{args:?}: {doc}"
+        );
+    }
 }

@@ -60,8 +60,13 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         pysbx_walk::discover(&fs_paths, &walk_options, &excludes)
     };
     let missing_paths = !discovery.errors.is_empty();
-    // The in-tree build backends the scanned projects name, analysed as install-time code.
-    for project in &discovery.projects {
+    // The in-tree build backends the scanned projects name, analysed as install-time code:
+    // the projects found by the walk, and those above the files named or walked (pre-commit
+    // names changed files only, never `pyproject.toml`).
+    let mut projects: std::collections::BTreeSet<PathBuf> =
+        discovery.projects.iter().cloned().collect();
+    projects.extend(enclosing_projects(&discovery.files));
+    for project in &projects {
         let Ok(text) = pysbx_files::read_text(project, pysbx_files::TEXT_LIMIT) else { continue };
         let dir = project.parent().unwrap_or(Path::new(""));
         for file in crate::build_backend::backend_files(&text) {
@@ -279,6 +284,30 @@ fn repository_root(config: Option<&pysbx_rules::LoadedConfig>) -> Option<PathBuf
             })
     });
     Some(found.map_or_else(|| cwd.clone(), Path::to_path_buf))
+}
+
+/// The `pyproject.toml` files in the directories holding `files` and their ancestors, up to the
+/// top of a git work tree or of the path as given. Each directory is looked at once.
+fn enclosing_projects(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen: HashSet<&Path> = HashSet::new();
+    let mut found = Vec::new();
+    for file in files {
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            if !seen.insert(d) {
+                break;
+            }
+            let candidate = d.join("pyproject.toml");
+            if candidate.is_file() {
+                found.push(candidate);
+            }
+            if d.join(".git").exists() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    found
 }
 
 /// The outcomes of one archive's members and the problems met while reading it.
