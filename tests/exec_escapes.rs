@@ -78,7 +78,14 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         s.outside.path().display().to_string(),
         victim.id(),
     );
-    let script = s.scratch.write(&format!("{name}.py"), &format!("{prelude}{code}\n"));
+    // A coding cookie must stay on the first line to count: the prelude goes after it.
+    let text = match code.split_once('\n') {
+        Some((cookie, rest)) if cookie.starts_with('#') && cookie.contains("coding") => {
+            format!("{cookie}\n{prelude}{rest}\n")
+        }
+        _ => format!("{prelude}{code}\n"),
+    };
+    let script = s.scratch.write(&format!("{name}.py"), &text);
     s.scratch.write("helper_mod.py", "import os\ndef run(cmd):\n    return os.system(cmd)\n");
     let mut cmd = s.scratch.exec();
     cmd.env("PYSBX_TEST_SECRET", &env_secret);
@@ -264,6 +271,28 @@ escape!(
     nfkc_identifiers,
     Spawn,
     "import os\n\u{ff4f}\u{ff53}.\u{ff53}\u{ff59}\u{ff53}\u{ff54}\u{ff45}\u{ff4d}('echo PWN$((6*7))')"
+);
+// Source codecs that turn an escape in a comment into a newline: the statement after it runs.
+escape!(
+    utf7_hidden_statement,
+    Spawn,
+    "# -*- coding: utf-7 -*-\nx = 1  # +AAo-import os+ADs- os.system(+ACI-echo PWN$((6*7))+ACI-)\n"
+);
+escape!(
+    unicode_escape_hidden_statement,
+    Spawn,
+    "# coding: unicode_escape\nx = 1  # \\x0aimport os; os.system('echo PWN$((6*7))')\n"
+);
+// A character-code loader and a method called by name.
+escape!(
+    char_code_loader,
+    Spawn,
+    "import os\ngetattr(os, ''.join(chr(c ^ 1) for c in (114, 120, 114, 117, 100, 108)))('echo PWN$((6*7))')"
+);
+escape!(
+    methodcaller_call,
+    Spawn,
+    "import operator, os\noperator.methodcaller('sys' + 'tem', 'echo PWN$((6*7))')(os)"
 );
 escape!(
     decorator_call,
