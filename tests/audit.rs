@@ -176,6 +176,18 @@ fn oversized_file_is_reported_not_skipped_silently() {
     let doc = json(&out);
     assert_eq!(doc["errors"][0]["kind"], "too-large", "{doc}");
     assert_eq!(out.status.code(), Some(1));
+    // An archive member is held to the same limit.
+    let big = vec![b'#'; 2 << 20];
+    make_wheel(&dir.path().join("big-1.0-py3-none-any.whl"), &[("big/__init__.py", &big)]);
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--max-file-size", "1", "big-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let error = &doc["errors"][0];
+    assert_eq!(error["path"], "big-1.0-py3-none-any.whl!/big/__init__.py", "{doc}");
+    assert!(error["message"].as_str().unwrap().contains("larger than 1 MiB"), "{doc}");
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

@@ -334,7 +334,10 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         kind: "archive".to_string(),
         message,
     };
-    let result = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| match entry {
+    // A member is a file like any other: `--max-file-size` holds for it too.
+    let limits =
+        ArchiveLimits { max_member_bytes: engine.max_file_bytes, ..ArchiveLimits::default() };
+    let result = read_archive(archive, kind, limits, &mut |entry| match entry {
         ArchiveEntry::Source { name, bytes } => {
             let member = format!("{shown}!/{name}");
             let backend = backends.contains(&name);
@@ -364,7 +367,7 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     if !missed.is_empty() {
         // The archive was read whole once: a second read meets the same limits, or the same
         // error, already reported.
-        let _ = read_archive(archive, kind, ArchiveLimits::default(), &mut |entry| {
+        let _ = read_archive(archive, kind, limits, &mut |entry| {
             if let ArchiveEntry::Source { name, bytes } = entry
                 && let Some(&index) = missed.get(&name)
             {
