@@ -202,28 +202,23 @@ fn member_kind(name: &str) -> MemberKind {
     let mut parts = name.rsplit(['/', '\\']);
     let file = parts.next().unwrap_or_default().to_ascii_lowercase();
     let in_pycache = parts.next() == Some("__pycache__");
+    let path = Path::new(&file);
+    // The same tests by name as a directory walk's (`crate::file_kind`).
     if file == "pyproject.toml" {
         MemberKind::Project
-    } else if [".py", ".pyw", ".pyi", ".pth"].iter().any(|suffix| file.ends_with(suffix)) {
+    } else if crate::is_source_name(path) {
         MemberKind::Source
-    } else if let Some(kind) = archive_kind(Path::new(&file)) {
+    } else if let Some(kind) = archive_kind(path) {
         MemberKind::Archive(kind)
     } else if [".so", ".pyd", ".dylib"].iter().any(|suffix| file.ends_with(suffix)) {
         MemberKind::Native
-    } else if (file.ends_with(".pyc") || file.ends_with(".pyo")) && !in_pycache {
+    } else if crate::is_compiled_name(path) && !in_pycache {
         MemberKind::Bytecode
     } else if !file.is_empty() && !file.contains('.') {
         MemberKind::MaybeScript
     } else {
         MemberKind::Other
     }
-}
-
-/// Whether an archive member is worth reading: Python sources by suffix, `.pth` files, and
-/// files without a suffix (kept when they start with a python shebang).
-#[must_use]
-pub fn is_scannable_member(name: &str) -> bool {
-    matches!(member_kind(name), MemberKind::Source | MemberKind::MaybeScript)
 }
 
 /// Why a member name is unsafe to follow, if it is.
@@ -437,6 +432,7 @@ impl<'v> Members<'v> {
     fn take(
         &mut self,
         name: String,
+        kind: MemberKind,
         declared: u64,
         inflated_anyway: bool,
         read: &mut dyn FnMut(MemberKind, u64) -> std::io::Result<Option<Vec<u8>>>,
@@ -444,7 +440,6 @@ impl<'v> Members<'v> {
         if inflated_anyway {
             self.spend(declared)?;
         }
-        let kind = member_kind(&name);
         match kind {
             MemberKind::Bytecode => {
                 self.bytecode.push(name);
@@ -461,7 +456,7 @@ impl<'v> Members<'v> {
                 return Ok(());
             }
             MemberKind::Source => {
-                self.sources.insert(name.clone());
+                self.sources.insert(name.to_ascii_lowercase());
             }
             MemberKind::MaybeScript | MemberKind::Archive(_) | MemberKind::Project => {}
         }
@@ -542,14 +537,11 @@ impl<'v> Members<'v> {
     /// imports those, and their code was not scanned), and returns the bytes spent.
     fn finish(mut self) -> Spent {
         for name in std::mem::take(&mut self.bytecode) {
-            let stem = &name[..name.len() - 4];
-            let has_source = [".py", ".pyw"].iter().any(|suffix| {
-                self.sources.iter().any(|s| {
-                    s.len() == stem.len() + suffix.len()
-                        && s.starts_with(stem)
-                        && s[stem.len()..].eq_ignore_ascii_case(suffix)
-                })
-            });
+            // Sources are kept lowercase: a suffix in capitals is still a source's.
+            let stem = name[..name.len() - 4].to_ascii_lowercase();
+            let has_source = [".py", ".pyw"]
+                .iter()
+                .any(|suffix| self.sources.contains(&(stem.clone() + suffix)));
             if !has_source {
                 self.problem(name, crate::SOURCELESS_BYTECODE);
             }
@@ -586,12 +578,18 @@ fn read_zip(
                 .name_for_index(index)
                 .and_then(Result::ok)
                 .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string());
+            let kind = member_kind(&name);
+            // The members whose code would be scanned: one that cannot be inflated is named.
+            let wanted = matches!(
+                kind,
+                MemberKind::Source | MemberKind::MaybeScript | MemberKind::Archive(_)
+            );
             let mut member = match zip.by_index(index) {
                 Ok(member) => member,
                 Err(zip::result::ZipError::UnsupportedArchive(why)) => {
                     // A member the reader refuses (encrypted, for one): named, and the rest of
                     // the archive still read.
-                    if !matches!(member_kind(&name), MemberKind::Other | MemberKind::Native) {
+                    if !matches!(kind, MemberKind::Other | MemberKind::Native) {
                         members.problem(name, format!("{why}: not scanned"));
                     }
                     continue;
@@ -617,10 +615,6 @@ fn read_zip(
                     | zip::CompressionMethod::Bzip2
                     | zip::CompressionMethod::Lzma
             );
-            let wanted = matches!(
-                member_kind(&name),
-                MemberKind::Source | MemberKind::MaybeScript | MemberKind::Archive(_)
-            );
             if !readable && wanted {
                 // A compression pysbx cannot inflate (nor can Python's zipfile, for most): the
                 // member is named, and the rest of the archive still read.
@@ -632,7 +626,7 @@ fn read_zip(
             }
             let declared = member.size();
             // A zip member nobody reads is never inflated, so its declared size costs nothing.
-            members.take(name, declared, false, &mut |kind, limit| {
+            members.take(name, kind, declared, false, &mut |kind, limit| {
                 read_member(&mut member, kind, limit)
             })?;
         }
@@ -674,8 +668,10 @@ fn read_tar(
                 members.spend(size)?;
                 continue;
             }
-            members
-                .take(name, size, true, &mut |kind, limit| read_member(&mut entry, kind, limit))?;
+            let member = member_kind(&name);
+            members.take(name, member, size, true, &mut |kind, limit| {
+                read_member(&mut entry, kind, limit)
+            })?;
         }
         Ok(())
     })();

@@ -135,6 +135,18 @@ pub fn is_python_shebang(head: &[u8]) -> bool {
     line.windows(6).any(|w| w == b"python")
 }
 
+/// Whether a file is scanned as Python by its name: a Python source suffix (in any case), or a
+/// `.pth` file, whose `import` lines `site` executes (an archive's member names are tested
+/// lowercased).
+pub(crate) fn is_source_name(path: &Path) -> bool {
+    has_python_extension(path) || path.extension().is_some_and(|e| e == "pth")
+}
+
+/// Whether a file is compiled Python by its name (`.pyc`, `.pyo`).
+pub(crate) fn is_compiled_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyc") || e.eq_ignore_ascii_case("pyo"))
+}
+
 /// What a scan says of compiled Python it found without a source (in a tree or an archive).
 pub const SOURCELESS_BYTECODE: &str =
     "compiled Python without its source: importable, and bytecode is not scanned";
@@ -144,10 +156,7 @@ pub const SOURCELESS_BYTECODE: &str =
 /// `.py` or `.pyw` of the same name beside it.
 #[must_use]
 pub fn is_sourceless_bytecode(path: &Path) -> bool {
-    let compiled = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("pyc") || e.eq_ignore_ascii_case("pyo"));
-    if !compiled {
+    if !is_compiled_name(path) {
         return false;
     }
     let in_pycache =
@@ -171,6 +180,11 @@ enum FileKind {
 }
 
 fn file_kind(path: &Path) -> FileKind {
+    // Sources first: most files of a walk are, and the test allocates nothing (the suffixes
+    // of the kinds do not overlap, so the order decides nothing else).
+    if is_source_name(path) {
+        return FileKind::Source;
+    }
     if path.file_name().is_some_and(|name| name == "pyproject.toml") {
         return FileKind::Project;
     }
@@ -179,9 +193,6 @@ fn file_kind(path: &Path) -> FileKind {
     }
     if is_sourceless_bytecode(path) {
         return FileKind::Bytecode;
-    }
-    if has_python_extension(path) || path.extension().is_some_and(|e| e == "pth") {
-        return FileKind::Source;
     }
     if path.extension().is_none() && has_python_shebang(path) {
         // `python tool` runs a zip application from the zip, whatever its first line says.
