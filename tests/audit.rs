@@ -495,6 +495,32 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
         ["proj-1.0.tar.gz!/proj-1.0/_build/backend.py", "proj/_build/backend.py"],
         "{doc}"
     );
+    // From the scan cache, a second run gives the backend's findings again, and a file with
+    // the same name and bytes that is not a backend does not take them. (The runs above read
+    // an sdist, which puts the scan in audit mode: no cache.)
+    let cold = pysbx(dir.path()).args(["scan", "--format", "json", "proj"]).output().unwrap();
+    assert_eq!(json(&cold)["stats"]["cached"], 0);
+    let again = pysbx(dir.path()).args(["scan", "--format", "json", "proj"]).output().unwrap();
+    let again = json(&again);
+    assert_eq!(again["stats"]["cached"], 2, "{again}");
+    let flagged: Vec<&str> = again["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "build-backend-code")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(
+        flagged.iter().all(|p| *p == "proj/_build/backend.py") && !flagged.is_empty(),
+        "{again}"
+    );
+    write(dir.path(), "twin/backend.py", std::str::from_utf8(backend).unwrap());
+    let twin = pysbx(dir.path()).args(["scan", "--format", "json", "twin"]).output().unwrap();
+    let twin = json(&twin);
+    assert!(
+        !twin["findings"].as_array().unwrap().iter().any(|f| f["name"] == "build-backend-code"),
+        "{twin}"
+    );
     // Named alone (as pre-commit names changed files), the backend is still known as one: the
     // `pyproject.toml` above it is found.
     for args in [

@@ -172,10 +172,12 @@ impl Cache {
         self.key_of(b"path\0", path.as_os_str().as_bytes(), bytes)
     }
 
-    /// The key of a file with this name and these bytes.
-    pub(crate) fn key(&self, path: &Path, bytes: &[u8]) -> Key {
+    /// The key of a file with this name and these bytes, analysed as an in-tree build backend
+    /// or not (the same bytes give other findings as a backend).
+    pub(crate) fn key(&self, path: &Path, bytes: &[u8], build_backend: bool) -> Key {
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        self.key_of(b"", name.as_bytes(), bytes)
+        let tag: &[u8] = if build_backend { b"build-backend\0" } else { b"" };
+        self.key_of(tag, name.as_bytes(), bytes)
     }
 
     /// The fingerprint, `tag`, the length-prefixed `name` and the bytes, hashed.

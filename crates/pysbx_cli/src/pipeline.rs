@@ -228,22 +228,21 @@ impl Engine {
             Ok(bytes) => bytes,
             Err(err) => return FileOutcome::Failed(FileFailure::unread(&err)),
         };
-        // The cache keys on the file's name and bytes, which do not say it is a backend.
         let build_backend = self.build_backends.contains(path);
         let outcome = match &self.cache {
-            _ if build_backend => self.analyse_bytes(path, &bytes, want_line_hashes, true),
             Some(cache) => {
-                let key = cache.key(path, &bytes);
+                let key = cache.key(path, &bytes, build_backend);
                 match cache.get(key, &self.rules, want_line_hashes) {
                     Some(outcome) => outcome,
                     None => {
-                        let outcome = self.analyse_bytes(path, &bytes, want_line_hashes, false);
+                        let outcome =
+                            self.analyse_bytes(path, &bytes, want_line_hashes, build_backend);
                         cache.put(key, &self.rules, &outcome);
                         outcome
                     }
                 }
             }
-            None => self.analyse_bytes(path, &bytes, want_line_hashes, false),
+            None => self.analyse_bytes(path, &bytes, want_line_hashes, build_backend),
         };
         self.apply_per_file_ignores(path, outcome)
     }
@@ -262,9 +261,9 @@ impl Engine {
     }
 
     /// Decodes and analyses one file's bytes: what the cache stores. The result must depend on
-    /// nothing of `path` but its file name (the cache keys on the name, the bytes and the
-    /// engine's fingerprint; `build_backend` is not in the key, so backends are never cached);
-    /// per-file ignores, which read the whole path, come after.
+    /// nothing of `path` but its file name (the cache keys on the name, the bytes, whether the
+    /// file is a build backend and the engine's fingerprint); per-file ignores, which read the
+    /// whole path, come after.
     fn analyse_bytes(
         &self,
         path: &Path,
