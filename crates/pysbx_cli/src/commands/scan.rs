@@ -61,11 +61,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     };
     let missing_paths = !discovery.errors.is_empty();
     // The in-tree build backends the scanned projects name, analysed as install-time code:
-    // the projects found by the walk, and those above the files named or walked (pre-commit
-    // names changed files only, never `pyproject.toml`).
+    // the projects found by the walk, and those above the paths given (pre-commit names
+    // changed files only, never `pyproject.toml`).
     let mut projects: std::collections::BTreeSet<PathBuf> =
         discovery.projects.iter().cloned().collect();
-    projects.extend(enclosing_projects(&discovery.files));
+    projects.extend(enclosing_projects(&fs_paths));
     for project in &projects {
         let Ok(text) = pysbx_files::read_text(project, pysbx_files::TEXT_LIMIT) else { continue };
         let dir = project.parent().unwrap_or(Path::new(""));
@@ -286,13 +286,17 @@ fn repository_root(config: Option<&pysbx_rules::LoadedConfig>) -> Option<PathBuf
     Some(found.map_or_else(|| cwd.clone(), Path::to_path_buf))
 }
 
-/// The `pyproject.toml` files in the directories holding `files` and their ancestors, up to the
-/// top of a git work tree or of the path as given. Each directory is looked at once.
-fn enclosing_projects(files: &[PathBuf]) -> Vec<PathBuf> {
+/// The `pyproject.toml` files above the paths given, up to the top of a git work tree or of the
+/// path as written: those of a file's own directory and its ancestors, and of a directory's
+/// ancestors (its own, and those below it, the walk finds). Each directory is looked at once,
+/// and the directories inside a walk are not looked at again.
+fn enclosing_projects(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut seen: HashSet<&Path> = HashSet::new();
     let mut found = Vec::new();
-    for file in files {
-        let mut dir = file.parent();
+    for path in paths {
+        // `.` has the parent `` (the same directory), whose `pyproject.toml` the walk reads.
+        let here = path.components().all(|c| c == std::path::Component::CurDir);
+        let mut dir = if here { None } else { path.parent() };
         while let Some(d) = dir {
             if !seen.insert(d) {
                 break;
@@ -325,8 +329,8 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     // Discovery sends archives by name, and zip applications (a python shebang on a zip).
     let kind = archive_kind(archive).unwrap_or(pysbx_walk::archive::ArchiveKind::Zip);
     let mut backends: HashSet<String> = HashSet::new();
-    // Member name -> its place in `outcomes`, and whether it was analysed as a backend.
-    let mut scanned: HashMap<String, (usize, bool)> = HashMap::new();
+    // The members analysed as backends (their `pyproject.toml` came first).
+    let mut analysed_as_backends: HashSet<String> = HashSet::new();
     let problem = |path: String, message: String| FileError {
         path,
         line: None,
@@ -342,7 +346,9 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
             let member = format!("{shown}!/{name}");
             let backend = backends.contains(&name);
             let outcome = engine.scan_bytes(Path::new(&member), &bytes, want_hashes, backend);
-            scanned.insert(name, (outcomes.len(), backend));
+            if backend {
+                analysed_as_backends.insert(name);
+            }
             outcomes.push((member, outcome));
         }
         ArchiveEntry::Project { name, bytes } => {
@@ -359,10 +365,15 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         errors.push(problem(shown.clone(), err.to_string()));
     }
     // Backends read before the `pyproject.toml` that names them: scanned again, as backends.
-    let missed: HashMap<&String, usize> = scanned
+    let prefix = format!("{shown}!/");
+    let missed: HashMap<String, usize> = outcomes
         .iter()
-        .filter(|(name, (_, as_backend))| !as_backend && backends.contains(*name))
-        .map(|(name, (index, _))| (name, *index))
+        .enumerate()
+        .filter_map(|(index, (member, _))| {
+            let name = member.strip_prefix(&prefix)?;
+            (backends.contains(name) && !analysed_as_backends.contains(name))
+                .then(|| (name.to_string(), index))
+        })
         .collect();
     if !missed.is_empty() {
         // The archive was read whole once: a second read meets the same limits, or the same
