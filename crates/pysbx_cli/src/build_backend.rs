@@ -38,17 +38,11 @@ pub(crate) fn backend_files(pyproject: &str) -> Vec<String> {
 /// A `backend-path` entry as a `/`-separated path inside the project (`.` is the project's own
 /// directory); `None` for one that leaves it, which PEP 517 forbids.
 fn relative_dir(dir: &str) -> Option<String> {
-    if dir.starts_with(['/', '\\']) || dir.get(1..2) == Some(":") {
+    if pysbx_walk::archive::unsafe_name(dir).is_some() {
         return None;
     }
-    let mut parts = Vec::new();
-    for part in dir.split(['/', '\\']) {
-        match part {
-            "" | "." => {}
-            ".." => return None,
-            part => parts.push(part),
-        }
-    }
+    let parts: Vec<&str> =
+        dir.split(['/', '\\']).filter(|part| !part.is_empty() && *part != ".").collect();
     Some(parts.join("/"))
 }
 

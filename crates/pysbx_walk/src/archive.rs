@@ -221,8 +221,10 @@ fn member_kind(name: &str) -> MemberKind {
     }
 }
 
-/// Why a member name is unsafe to follow, if it is.
-fn unsafe_name(name: &str) -> Option<&'static str> {
+/// Why a path written inside an archive or a project (a member name, a `backend-path`) would
+/// leave it, if it would: absolute (`/x`, `\x`, `C:/x`) or climbing out with `..`.
+#[must_use]
+pub fn unsafe_name(name: &str) -> Option<&'static str> {
     let bytes = name.as_bytes();
     let drive = bytes.len() >= 3
         && bytes[0].is_ascii_alphabetic()
