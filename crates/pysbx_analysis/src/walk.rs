@@ -1527,8 +1527,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             return None;
         };
         let mut iter = self.expr(&first.iter);
-        let items = iter.fold.clone();
+        // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
+        let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
         for (i, g) in generators.iter().enumerate() {
