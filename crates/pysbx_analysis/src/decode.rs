@@ -36,18 +36,18 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
             if bom && normal != "utf-8" {
                 return Err(error(format!("encoding problem: {label} with BOM"), *line, 1));
             }
-            match normal.as_str() {
-                "utf-8" => decode_utf8(body, Some(label))?,
-                "iso-8859-1" => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
-                "ascii" | "us-ascii" | "646" => decode_ascii(body)?,
-                "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => decode_utf7(body, label)?,
-                "unicode-escape" => {
-                    decode_escapes(crate::escapes::decode_unicode_escape(body), label)?
+            match Codec::of(&normal) {
+                Some(Codec::Utf8) => decode_utf8(body, Some(label))?,
+                Some(Codec::Latin1) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+                Some(Codec::Ascii) => decode_ascii(body)?,
+                Some(Codec::Utf7) => own_codec(crate::utf7::decode(body), label)?,
+                Some(Codec::UnicodeEscape) => {
+                    own_codec(crate::escapes::decode_unicode_escape(body), label)?
                 }
-                "raw-unicode-escape" => {
-                    decode_escapes(crate::escapes::decode_raw_unicode_escape(body), label)?
+                Some(Codec::RawUnicodeEscape) => {
+                    own_codec(crate::escapes::decode_raw_unicode_escape(body), label)?
                 }
-                _ => decode_other(body, label, *line)?,
+                None => decode_other(body, label, *line)?,
             }
         }
     };
@@ -74,9 +74,9 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
         out.extend_from_slice(text.as_bytes());
         return Ok(out);
     };
-    match normal_name(&label).as_str() {
-        "utf-8" => out.extend_from_slice(text.as_bytes()),
-        "ascii" | "us-ascii" | "646" => {
+    match Codec::of(&normal_name(&label)) {
+        Some(Codec::Utf8) => out.extend_from_slice(text.as_bytes()),
+        Some(Codec::Ascii) => {
             if !text.is_ascii() {
                 return Err(format!(
                     "the text holds characters the declared {label} cannot encode"
@@ -84,17 +84,19 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
             }
             out.extend_from_slice(text.as_bytes());
         }
-        "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => out.extend(crate::utf7::encode(text)),
-        "unicode-escape" => out.extend(crate::escapes::encode_unicode_escape(text)),
-        "raw-unicode-escape" => out.extend(crate::escapes::encode_raw_unicode_escape(text)),
-        "iso-8859-1" => {
+        Some(Codec::Utf7) => out.extend(crate::utf7::encode(text)),
+        Some(Codec::UnicodeEscape) => out.extend(crate::escapes::encode_unicode_escape(text)),
+        Some(Codec::RawUnicodeEscape) => {
+            out.extend(crate::escapes::encode_raw_unicode_escape(text));
+        }
+        Some(Codec::Latin1) => {
             for c in text.chars() {
                 let byte = u8::try_from(u32::from(c))
                     .map_err(|_| format!("{c:?} cannot be encoded in the declared {label}"))?;
                 out.push(byte);
             }
         }
-        _ => {
+        None => {
             let encoding =
                 encoding_for_label(&label).ok_or_else(|| format!("unknown encoding: {label}"))?;
             let (bytes, _, unmappable) = encoding.encode(text);
@@ -107,6 +109,32 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
         }
     }
     Ok(out)
+}
+
+/// The codecs decoded and encoded here rather than through `encoding_rs`, by normal name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    Utf8,
+    Latin1,
+    Ascii,
+    Utf7,
+    UnicodeEscape,
+    RawUnicodeEscape,
+}
+
+impl Codec {
+    /// The codec a [`normal_name`] stands for, under any of Python's names for it.
+    fn of(normal: &str) -> Option<Self> {
+        Some(match normal {
+            "utf-8" => Self::Utf8,
+            "iso-8859-1" => Self::Latin1,
+            "ascii" | "us-ascii" | "646" => Self::Ascii,
+            "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => Self::Utf7,
+            "unicode-escape" => Self::UnicodeEscape,
+            "raw-unicode-escape" => Self::RawUnicodeEscape,
+            _ => return None,
+        })
+    }
 }
 
 fn error(message: String, line: u32, column: u32) -> SourceError {
@@ -194,16 +222,18 @@ fn decode_ascii(body: &[u8]) -> Result<Cow<'_, str>, SourceError> {
     }
 }
 
-fn decode_utf7<'b>(body: &[u8], label: &str) -> Result<Cow<'b, str>, SourceError> {
-    crate::utf7::decode(body).map(Cow::Owned).map_err(|failure| {
-        let (line, column) = position_after(&failure.decoded);
-        let crate::utf7::Utf7Error { at, reason } = failure.error;
-        error(format!("'{label}' codec can't decode byte at offset {at}: {reason}"), line, column)
-    })
+/// A byte one of pysbx's own codecs (UTF-7, the escape codecs) cannot decode: its offset, what
+/// is wrong, and the text decoded before it (which places it in lines).
+#[derive(Debug)]
+pub(crate) struct CodecFailure {
+    pub(crate) at: usize,
+    pub(crate) reason: &'static str,
+    pub(crate) decoded: String,
 }
 
-fn decode_escapes<'b>(
-    decoded: Result<String, crate::escapes::EscapeFailure>,
+/// The text one of pysbx's own codecs decoded, or its failure as a positioned decode error.
+fn own_codec<'b>(
+    decoded: Result<String, CodecFailure>,
     label: &str,
 ) -> Result<Cow<'b, str>, SourceError> {
     decoded.map(Cow::Owned).map_err(|failure| {

@@ -5,17 +5,19 @@
 //! one comment line runs as several statements. The source is decoded as Python decodes it and
 //! scanned as Python runs it. Every byte that is not part of an escape is latin-1.
 
-/// A byte that cannot be decoded: the escape's offset, what is wrong, and the text decoded
-/// before it (which places it in lines).
-#[derive(Debug)]
-pub(crate) struct EscapeFailure {
-    pub(crate) at: usize,
-    pub(crate) reason: &'static str,
-    pub(crate) decoded: String,
-}
+use crate::decode::CodecFailure;
 
 fn hex_value(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
+}
+
+/// How many hex digits follow an escape's letter, and what a shorter escape is called.
+fn hex_width(letter: u8) -> (usize, &'static str) {
+    match letter {
+        b'x' => (2, "truncated \\xXX escape"),
+        b'u' => (4, "truncated \\uXXXX escape"),
+        _ => (8, "truncated \\UXXXXXXXX escape"),
+    }
 }
 
 /// Decodes `count` hex digits after an escape's letter at `i` (`\x`, `\u`, `\U`).
@@ -31,7 +33,7 @@ fn hex_escape(
 }
 
 /// Decodes `unicode_escape` bytes: the escapes of a Python string literal.
-pub(crate) fn decode_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFailure> {
+pub(crate) fn decode_unicode_escape(bytes: &[u8]) -> Result<String, CodecFailure> {
     let mut out = String::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -41,7 +43,7 @@ pub(crate) fn decode_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFailur
             i += 1;
             continue;
         }
-        let fail = |out: String, reason| EscapeFailure { at: i, reason, decoded: out };
+        let fail = |out: String, reason| CodecFailure { at: i, reason, decoded: out };
         let Some(&letter) = bytes.get(i + 1) else {
             return Err(fail(out, "\\ at end of string"));
         };
@@ -76,11 +78,7 @@ pub(crate) fn decode_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFailur
                 i += 1 + digits;
             }
             b'x' | b'u' | b'U' => {
-                let (count, truncated) = match letter {
-                    b'x' => (2, "truncated \\xXX escape"),
-                    b'u' => (4, "truncated \\uXXXX escape"),
-                    _ => (8, "truncated \\UXXXXXXXX escape"),
-                };
+                let (count, truncated) = hex_width(letter);
                 match hex_escape(bytes, i, count, truncated) {
                     Ok(c) => out.push(c),
                     Err(reason) => return Err(fail(out, reason)),
@@ -114,7 +112,7 @@ pub(crate) fn decode_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFailur
 
 /// Decodes `raw_unicode_escape` bytes: only `\uXXXX` and `\UXXXXXXXX` are escapes, and only
 /// after an odd run of backslashes (in an even run every backslash is itself).
-pub(crate) fn decode_raw_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFailure> {
+pub(crate) fn decode_raw_unicode_escape(bytes: &[u8]) -> Result<String, CodecFailure> {
     let mut out = String::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -132,20 +130,17 @@ pub(crate) fn decode_raw_unicode_escape(bytes: &[u8]) -> Result<String, EscapeFa
         }
         out.extend(std::iter::repeat_n('\\', run - 1));
         i += run - 1;
-        let (count, truncated) = if letter == Some(b'u') {
-            (4, "truncated \\uXXXX escape")
-        } else {
-            (8, "truncated \\UXXXXXXXX escape")
-        };
+        let (count, truncated) = hex_width(letter.unwrap_or(b'U'));
         match hex_escape(bytes, i, count, truncated) {
             Ok(c) => out.push(c),
-            Err(reason) => return Err(EscapeFailure { at: i, reason, decoded: out }),
+            Err(reason) => return Err(CodecFailure { at: i, reason, decoded: out }),
         }
         i += 2 + count;
     }
     Ok(out)
 }
 
+/// Appends `c` as `\xXX`, `\uXXXX` or `\UXXXXXXXX`, whichever is shortest.
 fn push_escaped(out: &mut Vec<u8>, c: char) {
     let code = u32::from(c);
     let escape = if code < 0x100 {
@@ -195,10 +190,7 @@ pub(crate) fn encode_raw_unicode_escape(text: &str) -> Vec<u8> {
         }
         match u8::try_from(u32::from(c)) {
             Ok(byte) => out.push(byte),
-            Err(_) if u32::from(c) < 0x1_0000 => {
-                out.extend_from_slice(format!("\\u{:04x}", u32::from(c)).as_bytes());
-            }
-            Err(_) => out.extend_from_slice(format!("\\U{:08x}", u32::from(c)).as_bytes()),
+            Err(_) => push_escaped(&mut out, c),
         }
         i += 1;
     }

@@ -19,18 +19,13 @@ fn base64_value(byte: u8) -> Option<u32> {
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+use crate::decode::CodecFailure;
+
 /// A byte that cannot be decoded: its offset in the input and what is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Utf7Error {
-    pub(crate) at: usize,
-    pub(crate) reason: &'static str,
-}
-
-/// A failed decode: what is wrong, and the text decoded before it (which places it in lines).
-#[derive(Debug)]
-pub(crate) struct Utf7Failure {
-    pub(crate) error: Utf7Error,
-    pub(crate) decoded: String,
+struct Utf7Error {
+    at: usize,
+    reason: &'static str,
 }
 
 /// A shift sequence being read: where it started (its `+`, and the length of the text decoded
@@ -90,11 +85,11 @@ impl Shift {
 }
 
 /// Decodes UTF-7 bytes to text.
-pub(crate) fn decode(bytes: &[u8]) -> Result<String, Utf7Failure> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, CodecFailure> {
     let mut out = String::with_capacity(bytes.len());
     match decode_into(bytes, &mut out) {
         Ok(()) => Ok(out),
-        Err(error) => Err(Utf7Failure { error, decoded: out }),
+        Err(Utf7Error { at, reason }) => Err(CodecFailure { at, reason, decoded: out }),
     }
 }
 
@@ -212,32 +207,18 @@ mod tests {
 
     #[test]
     fn refuses_what_python_refuses() {
+        let failure = decode(b"ab\xe9").unwrap_err();
+        assert_eq!((failure.at, failure.reason), (2, "unexpected special character"));
+        assert_eq!(decode(b"+!").unwrap_err().reason, "ill-formed sequence");
+        assert_eq!(decode(b"+AGF-").unwrap_err().reason, "non-zero padding bits in shift sequence");
         assert_eq!(
-            decode(b"ab\xe9").unwrap_err().error,
-            Utf7Error { at: 2, reason: "unexpected special character" }
-        );
-        assert_eq!(decode(b"+!").unwrap_err().error.reason, "ill-formed sequence");
-        assert_eq!(
-            decode(b"+AGF-").unwrap_err().error.reason,
-            "non-zero padding bits in shift sequence"
-        );
-        assert_eq!(
-            decode(b"+AGEAYgBjZ-").unwrap_err().error.reason,
+            decode(b"+AGEAYgBjZ-").unwrap_err().reason,
             "partial character in shift sequence"
         );
-        assert_eq!(
-            decode(b"+AG-").unwrap_err().error.reason,
-            "partial character in shift sequence"
-        );
+        assert_eq!(decode(b"+AG-").unwrap_err().reason, "partial character in shift sequence");
         // CPython decodes a lone surrogate, then cannot compile the text: refused here at once.
-        assert_eq!(
-            decode(b"+2D0-").unwrap_err().error.reason,
-            "unpaired surrogate in shift sequence"
-        );
-        assert_eq!(
-            decode(b"+3gA-").unwrap_err().error.reason,
-            "unpaired surrogate in shift sequence"
-        );
+        assert_eq!(decode(b"+2D0-").unwrap_err().reason, "unpaired surrogate in shift sequence");
+        assert_eq!(decode(b"+3gA-").unwrap_err().reason, "unpaired surrogate in shift sequence");
     }
 
     #[test]
