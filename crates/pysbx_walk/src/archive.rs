@@ -894,6 +894,49 @@ mod tests {
     }
 
     #[test]
+    fn an_xz_block_asking_for_gigabytes_is_refused_before_allocating() {
+        let mut xz = Vec::new();
+        {
+            let mut writer =
+                lzma_rust2::XzWriter::new(&mut xz, lzma_rust2::XzOptions::with_preset(1)).unwrap();
+            writer.write_all(&tarball(&[("p-1/setup.py", EVIL)])).unwrap();
+            writer.finish().unwrap();
+        }
+        // The block header follows the 12-byte stream header: its size, flags, optional sizes,
+        // then the LZMA2 filter (id 0x21, one property byte: the dictionary size) and a CRC32.
+        let start = 12;
+        let size = (usize::from(xz[start]) + 1) * 4;
+        let flags = xz[start + 1];
+        let mut at = start + 2;
+        let skip_varint = |at: &mut usize, bytes: &[u8]| {
+            while bytes[*at] & 0x80 != 0 {
+                *at += 1;
+            }
+            *at += 1;
+        };
+        if flags & 0x40 != 0 {
+            skip_varint(&mut at, &xz);
+        }
+        if flags & 0x80 != 0 {
+            skip_varint(&mut at, &xz);
+        }
+        assert_eq!((xz[at], xz[at + 1]), (0x21, 1), "an LZMA2 filter with one property byte");
+        xz[at + 2] = 40; // 4 GiB - 1, the largest dictionary LZMA2 can declare
+        let mut crc = flate2::Crc::new();
+        crc.update(&xz[start..start + size - 4]);
+        xz[start + size - 4..start + size].copy_from_slice(&crc.sum().to_le_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p-1.tar.xz");
+        std::fs::write(&path, &xz).unwrap();
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        assert!(
+            matches!(&result, Err(ArchiveError::Corrupt(why)) if why.contains("memory")),
+            "{result:?}"
+        );
+        assert!(seen.is_empty());
+    }
+
+    #[test]
     fn zip_members_in_any_compression_python_reads_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w-1-py3-none-any.whl");
