@@ -120,7 +120,8 @@ pub(crate) struct ScanArgs {
     /// No progress bar or summary chatter on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
-    /// Files larger than this many MiB are reported as errors instead of being scanned.
+    /// Files (and archive members) larger than this many MiB are reported as errors instead of
+    /// being scanned.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_FILE_MIB)]
     pub(crate) max_file_size: u64,
     /// Stop analysing a file after this many seconds (fractions allowed) and report it as a
