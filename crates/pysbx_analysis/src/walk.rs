@@ -230,6 +230,25 @@ fn key(id: &Name) -> Name {
 }
 
 /// [`key`] without a copy for ASCII identifiers, for lookups.
+/// A string literal's text. An implicit concatenation is joined here rather than by `to_str`,
+/// which caches the join in the tree: a tree held in a region is never dropped, so the cache
+/// would leak.
+fn string_text<'a>(s: &'a ast::ExprStringLiteral) -> Text<'a> {
+    if s.value.is_implicit_concatenated() {
+        Text::Owned(s.value.iter().map(|part| &*part.value).collect())
+    } else {
+        Text::Borrowed(s.value.to_str())
+    }
+}
+
+/// A bytes literal's value, borrowed from the tree when it is one part.
+fn bytes_value<'a>(b: &'a ast::ExprBytesLiteral) -> Bin<'a> {
+    match std::borrow::Cow::from(&b.value) {
+        std::borrow::Cow::Borrowed(x) => Bin::Borrowed(x),
+        std::borrow::Cow::Owned(x) => Bin::Owned(x),
+    }
+}
+
 fn key_str(id: &Name) -> std::borrow::Cow<'_, str> {
     if id.is_ascii() {
         std::borrow::Cow::Borrowed(id.as_str())
@@ -1239,29 +1258,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Eval::unknown()
             }
             Expr::StringLiteral(s) => {
-                // Joined here rather than by `to_str`, which caches the join in the tree: a
-                // tree held in a region is never dropped, so the cache would leak.
-                let text = if s.value.is_implicit_concatenated() {
-                    Text::Owned(s.value.iter().map(|part| &*part.value).collect())
-                } else {
-                    Text::Borrowed(s.value.to_str())
-                };
-                let fold = Some(Const::Str(text));
+                let fold = Some(Const::Str(string_text(s)));
                 let from = self.hits.len();
                 self.finish(s.range, None, from, ValueSet::unknown(), fold, Vec::new())
             }
             Expr::BytesLiteral(b) => {
-                let bytes = match std::borrow::Cow::from(&b.value) {
-                    std::borrow::Cow::Borrowed(x) => Bin::Borrowed(x),
-                    std::borrow::Cow::Owned(x) => Bin::Owned(x),
-                };
                 let from = self.hits.len();
                 self.finish(
                     b.range,
                     None,
                     from,
                     ValueSet::unknown(),
-                    Some(Const::Bytes(bytes)),
+                    Some(Const::Bytes(bytes_value(b))),
                     Vec::new(),
                 )
             }
@@ -1559,7 +1567,12 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// The elements of `[elt for target in items]`, when `items` is a constant sequence (or
     /// string) and `elt` folds for each item.
-    fn fold_elements(&mut self, target: &str, items: &Const<'a>, elt: &Expr) -> Option<Const<'a>> {
+    fn fold_elements(
+        &mut self,
+        target: &str,
+        items: &Const<'a>,
+        elt: &'a Expr,
+    ) -> Option<Const<'a>> {
         let items: Vec<Const<'a>> = match items {
             Const::Seq(_, items) => items.to_vec(),
             Const::Str(text) => {
@@ -1588,7 +1601,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// take billions of steps.
     fn fold_pure(
         &mut self,
-        e: &Expr,
+        e: &'a Expr,
         target: &str,
         item: &Const<'a>,
         depth: u32,
@@ -1596,15 +1609,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         if depth > 16 || !self.budget.take(1) {
             return None;
         }
-        let sub = |this: &mut Self, x: &Expr| this.fold_pure(x, target, item, depth + 1);
+        let sub = |this: &mut Self, x: &'a Expr| this.fold_pure(x, target, item, depth + 1);
         match e {
             Expr::Name(n) if n.id.as_str() == target => Some(item.clone()),
             Expr::NumberLiteral(n) => match &n.value {
                 Number::Int(i) => i.as_i64().map(Const::Int),
                 _ => None,
             },
-            Expr::StringLiteral(s) => Some(Const::Str(Text::Owned(s.value.to_str().to_string()))),
-            Expr::BytesLiteral(b) => Some(Const::Bytes(Bin::Owned(b.value.bytes().collect()))),
+            Expr::StringLiteral(s) => Some(Const::Str(string_text(s))),
+            Expr::BytesLiteral(b) => Some(Const::Bytes(bytes_value(b))),
             Expr::BooleanLiteral(b) => Some(Const::Bool(b.value)),
             Expr::BinOp(b) => {
                 let mut l = sub(self, &b.left);
