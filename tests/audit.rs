@@ -56,6 +56,19 @@ fn json(out: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// The paths of a JSON report's findings of the rule `name`, sorted.
+fn paths_with<'d>(doc: &'d serde_json::Value, name: &str) -> Vec<&'d str> {
+    let mut paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == name)
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    paths.sort_unstable();
+    paths
+}
+
 #[test]
 fn wheel_members_are_scanned_in_memory_with_archive_paths() {
     let dir = repo();
@@ -363,10 +376,9 @@ fn members_hidden_past_the_first_gzip_stream_are_scanned() {
         pysbx(dir.path()).args(["scan", "--format", "json", "split-1.0.tar.gz"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc = json(&out);
-    let findings = doc["findings"].as_array().unwrap();
     assert!(
-        findings.iter().any(|f| f["path"] == "split-1.0.tar.gz!/split-1.0/setup.py"
-            && f["name"] == "download-pipe-to-shell"),
+        paths_with(&doc, "download-pipe-to-shell")
+            .contains(&"split-1.0.tar.gz!/split-1.0/setup.py"),
         "{doc}"
     );
 }
@@ -412,14 +424,7 @@ fn zip_applications_are_scanned_inside_whatever_their_name() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc = json(&out);
     for path in ["tools/app.pyz!/__main__.py", "tools/deploy!/__main__.py"] {
-        assert!(
-            doc["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["path"] == path && f["name"] == "download-pipe-to-shell"),
-            "{path}: {doc}"
-        );
+        assert!(paths_with(&doc, "download-pipe-to-shell").contains(&path), "{path}: {doc}");
     }
     assert!(doc["errors"].as_array().unwrap().is_empty(), "{doc}");
 }
@@ -482,16 +487,8 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
         .output()
         .unwrap();
     let doc = json(&out);
-    let mut flagged: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["name"] == "build-backend-code")
-        .filter_map(|f| f["path"].as_str())
-        .collect();
-    flagged.sort_unstable();
     assert_eq!(
-        flagged,
+        paths_with(&doc, "build-backend-code"),
         ["proj-1.0.tar.gz!/proj-1.0/_build/backend.py", "proj/_build/backend.py"],
         "{doc}"
     );
@@ -503,13 +500,7 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
     let again = pysbx(dir.path()).args(["scan", "--format", "json", "proj"]).output().unwrap();
     let again = json(&again);
     assert_eq!(again["stats"]["cached"], 2, "{again}");
-    let flagged: Vec<&str> = again["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["name"] == "build-backend-code")
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let flagged = paths_with(&again, "build-backend-code");
     assert!(
         flagged.iter().all(|p| *p == "proj/_build/backend.py") && !flagged.is_empty(),
         "{again}"
@@ -517,10 +508,7 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
     write(dir.path(), "twin/backend.py", std::str::from_utf8(backend).unwrap());
     let twin = pysbx(dir.path()).args(["scan", "--format", "json", "twin"]).output().unwrap();
     let twin = json(&twin);
-    assert!(
-        !twin["findings"].as_array().unwrap().iter().any(|f| f["name"] == "build-backend-code"),
-        "{twin}"
-    );
+    assert!(paths_with(&twin, "build-backend-code").is_empty(), "{twin}");
     // Named alone (as pre-commit names changed files), the backend is still known as one: the
     // `pyproject.toml` above it is found.
     for args in [
@@ -529,9 +517,6 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
     ] {
         let out = pysbx(dir.path()).args(args).output().unwrap();
         let doc = json(&out);
-        assert!(
-            doc["findings"].as_array().unwrap().iter().any(|f| f["name"] == "build-backend-code"),
-            "{args:?}: {doc}"
-        );
+        assert!(!paths_with(&doc, "build-backend-code").is_empty(), "{args:?}: {doc}");
     }
 }
