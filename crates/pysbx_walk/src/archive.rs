@@ -419,6 +419,24 @@ impl<'v> Members<'v> {
         (self.visit)(ArchiveEntry::Problem { name, message: message.into() });
     }
 
+    /// A link member, never followed: reported when its name is one the scan would read or
+    /// report (a source, a `.pth`, an archive, compiled Python, native code in a pure wheel).
+    /// A link among data files (the zone links of a bundled time-zone tarball) is, like the
+    /// data files themselves, not read and not reported.
+    fn link(&mut self, name: String, kind: MemberKind, message: &str) {
+        let reported = match kind {
+            MemberKind::Other | MemberKind::MaybeScript => false,
+            MemberKind::Native => self.pure_wheel,
+            MemberKind::Source
+            | MemberKind::Bytecode
+            | MemberKind::Archive(_)
+            | MemberKind::Project => true,
+        };
+        if reported {
+            self.problem(name, message);
+        }
+    }
+
     fn too_large(&mut self, name: String) {
         let message =
             format!("member larger than {} MiB: not scanned", self.limits.max_member_bytes >> 20);
@@ -602,7 +620,7 @@ fn read_zip(
                 continue;
             }
             if member.is_symlink() {
-                members.problem(name, "symbolic link member: not followed");
+                members.link(name, kind, "symbolic link member: not followed");
                 continue;
             }
             if let Some(why) = unsafe_name(&name) {
@@ -657,7 +675,8 @@ fn read_tar(
             }
             if kind.is_symlink() || kind.is_hard_link() {
                 // The entry's (empty) data is skipped by the iterator.
-                members.problem(name, "link member: not followed");
+                let member = member_kind(&name);
+                members.link(name, member, "link member: not followed");
                 continue;
             }
             if let Some(why) = unsafe_name(&name) {
@@ -772,6 +791,18 @@ mod tests {
         header.set_entry_type(tar::EntryType::Symlink);
         header.set_size(0);
         builder.append_link(&mut header, "pkg-1.0/link.py", "/etc/passwd").unwrap();
+        // Links among data files (a bundled time-zone database) are data, not reported; a
+        // hard link named as a `.pth` is.
+        for (name, kind) in [
+            ("pkg-1.0/zoneinfo/Africa/Abidjan", tar::EntryType::Symlink),
+            ("pkg-1.0/zoneinfo/UTC.dat", tar::EntryType::Link),
+            ("pkg-1.0/hook.pth", tar::EntryType::Link),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(kind);
+            header.set_size(0);
+            builder.append_link(&mut header, name, "pkg-1.0/zoneinfo/GMT").unwrap();
+        }
         let data = b"import os\nos.system('x')\n";
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
@@ -781,12 +812,14 @@ mod tests {
         builder.into_inner().unwrap().finish().unwrap();
         let (seen, result) = collect(&path, ArchiveLimits::default());
         result.unwrap();
-        assert!(
-            matches!(&seen[0], ArchiveEntry::Problem { name, .. } if name == "pkg-1.0/link.py")
+        assert_eq!(
+            problems(&seen),
+            [
+                ("pkg-1.0/link.py", "link member: not followed"),
+                ("pkg-1.0/hook.pth", "link member: not followed")
+            ]
         );
-        assert!(
-            matches!(&seen[1], ArchiveEntry::Source { name, .. } if name == "pkg-1.0/setup.py")
-        );
+        assert_eq!(source_names(&seen), ["pkg-1.0/setup.py"]);
     }
 
     /// A tarball of `members` (name, bytes), uncompressed.
