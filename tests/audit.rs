@@ -520,3 +520,132 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
         assert!(!paths_with(&doc, "build-backend-code").is_empty(), "{args:?}: {doc}");
     }
 }
+
+/// A RECORD hash field (`sha256=` and the unpadded URL-safe base64 of the digest).
+fn record_hash(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+}
+
+/// The (path, message) of a JSON report's errors of kind `record`, sorted.
+fn record_errors(doc: &serde_json::Value) -> Vec<(String, String)> {
+    let mut errors: Vec<(String, String)> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "record")
+        .map(|e| (e["path"].as_str().unwrap().to_string(), e["message"].to_string()))
+        .collect();
+    errors.sort();
+    errors
+}
+
+#[test]
+fn an_installed_module_changed_since_install_is_reported_and_ranked_first() {
+    let dir = repo();
+    let site = "venv/lib/python3.11/site-packages";
+    // `victim` as installed, then rewritten by someone else's install hook: one line appended
+    // that no rule objects to on its own.
+    let installed = b"def get(url):\n    return url\n";
+    write(
+        dir.path(),
+        &format!("{site}/victim/__init__.py"),
+        "def get(url):\n    return url\nimport victim_patch\n",
+    );
+    write(dir.path(), &format!("{site}/victim/util.py"), "X = 1\n");
+    write(dir.path(), &format!("{site}/victim/legacy.py"), "Y = 2\n");
+    write(
+        dir.path(),
+        &format!("{site}/victim-1.0.dist-info/RECORD"),
+        format!(
+            "victim/__init__.py,{},30\nvictim/util.py,{},6\n\"victim/legacy.py\",md5=1B2M2Y8AsgTpgAmY7PhCfg,6\nvictim-1.0.dist-info/RECORD,,\n",
+            record_hash(installed),
+            record_hash(b"X = 1\n")
+        ),
+    );
+    // A distribution with an install-time finding, its files as installed.
+    let hook = "import os; os.system('echo hi')\n";
+    write(dir.path(), &format!("{site}/noisy.pth"), hook);
+    write(
+        dir.path(),
+        &format!("{site}/noisy-2.0.dist-info/RECORD"),
+        format!("noisy.pth,{},32\n", record_hash(hook.as_bytes())),
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", site]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let errors = record_errors(&doc);
+    // Only the changed file: the one that matches, and the one in a hash the wheel format
+    // does not accept (md5), are not reported.
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (path, message) = &errors[0];
+    assert_eq!(path, &format!("{site}/victim/__init__.py"));
+    assert!(message.contains("bytes differ from the RECORD of victim 1.0"), "{message}");
+    assert!(message.contains(&record_hash(installed)), "{message}");
+    // A distribution with a changed file ranks above one with install-time findings.
+    let dists = doc["distributions"].as_array().unwrap();
+    assert_eq!(dists[0]["name"], "victim 1.0", "{dists:?}");
+    assert_eq!(dists[0]["record_mismatches"], 1);
+    assert_eq!(dists[1]["name"], "noisy 2.0");
+    assert_eq!(dists[1]["record_mismatches"], 0);
+    assert!(dists[1]["install_time"].as_u64().unwrap() >= 1, "{dists:?}");
+    // The text summary shows the count.
+    let out = pysbx(dir.path()).args(["scan", site]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let table = text.split("distributions by risk:").nth(1).unwrap_or_else(|| panic!("{text}"));
+    assert!(table.lines().nth(1).unwrap().contains("changed"), "{table}");
+    let first_row: Vec<&str> = table.lines().nth(2).unwrap().split_whitespace().collect();
+    assert_eq!(first_row[..4], ["victim", "1.0", "3", "1"], "{table}");
+}
+
+#[test]
+fn wheel_members_are_checked_against_the_wheels_record() {
+    let dir = repo();
+    let a = b"def f():\n    return 1\n";
+    let b = b"import pkg.c\n";
+    let record = format!(
+        "pkg/a.py,{},22\npkg/b.py,{},11\npkg-1.0.dist-info/RECORD,,\n",
+        record_hash(a),
+        record_hash(b"\n")
+    );
+    // RECORD last, as wheels are written: the scan reads it first all the same.
+    make_wheel(
+        &dir.path().join("pkg-1.0-py3-none-any.whl"),
+        &[
+            ("pkg/a.py", a),
+            ("pkg/b.py", b),
+            ("pkg/c.py", b"X = 1\n"),
+            ("pkg-1.0.dist-info/RECORD", record.as_bytes()),
+        ],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "pkg-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let errors = record_errors(&doc);
+    let paths: Vec<&str> = errors.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["pkg-1.0-py3-none-any.whl!/pkg/b.py", "pkg-1.0-py3-none-any.whl!/pkg/c.py"],
+        "{errors:?}"
+    );
+    assert!(errors[0].1.contains("bytes differ from the RECORD of pkg 1.0"), "{errors:?}");
+    assert!(errors[1].1.contains("not listed in the RECORD of pkg 1.0"), "{errors:?}");
+    assert_eq!(doc["distributions"][0]["record_mismatches"], 2, "{doc}");
+    // A wheel whose members all match its RECORD gives no such error.
+    let record = format!("pkg/a.py,{},22\npkg-1.0.dist-info/RECORD,,\n", record_hash(a));
+    make_wheel(
+        &dir.path().join("pkg-1.0-py3-none-any.whl"),
+        &[("pkg-1.0.dist-info/RECORD", record.as_bytes()), ("pkg/a.py", a)],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "pkg-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(record_errors(&json(&out)), []);
+}

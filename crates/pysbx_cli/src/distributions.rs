@@ -9,6 +9,7 @@ use pysbx_report::{DistributionSummary, FileResult};
 use pysbx_rules::{RuleSet, Severity};
 
 use crate::commands::scan::display_path;
+use crate::record::{RecordedHash, parse_record};
 
 /// How deep below a scanned directory `*.dist-info` directories are looked for: enough for a
 /// virtual environment's `lib/python3.X/site-packages`.
@@ -20,9 +21,13 @@ pub(crate) const UNOWNED: &str = "(not owned by an installed distribution)";
 /// File → distribution, from installed metadata.
 #[derive(Debug, Default)]
 pub(crate) struct Ownership {
-    by_file: HashMap<String, String>,
+    /// The distributions' labels; the tables below hold indices into it (a site-packages
+    /// lists tens of thousands of files, a label once per distribution is enough).
+    labels: Vec<String>,
+    /// By displayed path: the owner, and the hash its RECORD gives of the file, if any.
+    by_file: HashMap<String, (usize, Option<RecordedHash>)>,
     /// `(directory prefix, distribution)` from `top_level.txt`, longest prefix first.
-    by_prefix: Vec<(String, String)>,
+    by_prefix: Vec<(String, usize)>,
 }
 
 impl Ownership {
@@ -54,9 +59,11 @@ impl Ownership {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
             if let Some(stem) = name.strip_suffix(".dist-info") {
-                self.read_record(dir, &path, &distribution_label(stem));
+                self.labels.push(distribution_label(stem));
+                self.read_record(dir, &path, self.labels.len() - 1);
             } else if let Some(stem) = name.strip_suffix(".egg-info") {
-                self.read_top_level(dir, &path, &distribution_label(stem));
+                self.labels.push(distribution_label(stem));
+                self.read_top_level(dir, &path, self.labels.len() - 1);
             } else if depth < MAX_METADATA_DEPTH && !name.starts_with('.') && name != "__pycache__"
             {
                 subdirs.push(path);
@@ -67,24 +74,23 @@ impl Ownership {
         }
     }
 
-    fn read_record(&mut self, site: &Path, dist_info: &Path, label: &str) {
+    fn read_record(&mut self, site: &Path, dist_info: &Path, label: usize) {
         // Part of the tree under audit: a link to /dev/zero or a FIFO must not stall the scan.
         let Ok(text) = pysbx_files::read_text(&dist_info.join("RECORD"), pysbx_files::TEXT_LIMIT)
         else {
             return;
         };
-        for line in text.lines() {
-            let Some(relative) = first_csv_field(line) else { continue };
-            let relative = Path::new(&relative);
+        for entry in parse_record(&text) {
+            let relative = Path::new(&entry.path);
             // Entries outside site-packages (`../../bin/tool`) are scripts, not scanned here.
             if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
                 continue;
             }
-            self.by_file.insert(display_path(&site.join(relative)), label.to_string());
+            self.by_file.insert(display_path(&site.join(relative)), (label, entry.hash));
         }
     }
 
-    fn read_top_level(&mut self, site: &Path, egg_info: &Path, label: &str) {
+    fn read_top_level(&mut self, site: &Path, egg_info: &Path, label: usize) {
         let Ok(text) =
             pysbx_files::read_text(&egg_info.join("top_level.txt"), pysbx_files::TEXT_LIMIT)
         else {
@@ -92,25 +98,34 @@ impl Ownership {
         };
         for name in text.lines().map(str::trim).filter(|n| !n.is_empty() && !n.contains("..")) {
             let package = display_path(&site.join(name));
-            self.by_prefix.push((format!("{package}/"), label.to_string()));
-            self.by_file.insert(format!("{package}.py"), label.to_string());
+            self.by_prefix.push((format!("{package}/"), label));
+            self.by_file.insert(format!("{package}.py"), (label, None));
         }
+    }
+
+    /// The distribution whose RECORD lists a scanned file (as displayed in reports) with a
+    /// hash, and that hash.
+    pub(crate) fn recorded(&self, display: &str) -> Option<(&str, &RecordedHash)> {
+        let (label, hash) = self.by_file.get(display)?;
+        Some((self.labels[*label].as_str(), hash.as_ref()?))
     }
 
     /// The distribution that owns a scanned file, as displayed in reports.
     pub(crate) fn owner(&self, display: &str) -> &str {
-        if let Some(owner) = self.by_file.get(display) {
-            return owner;
-        }
-        self.by_prefix
-            .iter()
-            .find(|(prefix, _)| display.starts_with(prefix.as_str()))
-            .map_or(UNOWNED, |(_, owner)| owner.as_str())
+        let label = match self.by_file.get(display) {
+            Some((label, _)) => Some(*label),
+            None => self
+                .by_prefix
+                .iter()
+                .find(|(prefix, _)| display.starts_with(prefix.as_str()))
+                .map(|(_, label)| *label),
+        };
+        label.map_or(UNOWNED, |label| self.labels[label].as_str())
     }
 }
 
 /// `requests-2.32.3` → `requests 2.32.3`.
-fn distribution_label(stem: &str) -> String {
+pub(crate) fn distribution_label(stem: &str) -> String {
     match stem.rsplit_once('-') {
         Some((name, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
             format!("{name} {version}")
@@ -119,33 +134,11 @@ fn distribution_label(stem: &str) -> String {
     }
 }
 
-/// The first field of a RECORD line (CSV with optional double quotes).
-fn first_csv_field(line: &str) -> Option<String> {
-    if let Some(rest) = line.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = rest.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    out.push('"');
-                } else {
-                    return Some(out);
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        return None;
-    }
-    let field = line.split(',').next()?.trim();
-    (!field.is_empty()).then(|| field.to_string())
-}
-
-/// A sort key: install-time findings first, then by severity counts, highest first.
-fn risk(summary: &DistributionSummary) -> (usize, usize, usize, usize, usize) {
+/// A sort key: files changed against their RECORD first, then install-time findings, then
+/// severity counts, highest first.
+fn risk(summary: &DistributionSummary) -> (usize, usize, usize, usize, usize, usize) {
     let [low, medium, high, critical] = summary.by_severity;
-    (summary.install_time, critical, high, medium, low)
+    (summary.record_mismatches, summary.install_time, critical, high, medium, low)
 }
 
 /// Whether a finding sits in install-time code.
@@ -156,31 +149,39 @@ fn is_install_time(path: &str, tags: &[String]) -> bool {
         || tags.iter().any(|t| t == "install-time")
 }
 
+/// One distribution's summary, and its findings counted by rule.
+type Group = (DistributionSummary, BTreeMap<String, usize>);
+
+/// The group of the distribution that owns `path` (an archive owns its members).
+fn group_of<'g>(
+    groups: &'g mut BTreeMap<String, Group>,
+    ownership: &Ownership,
+    path: &str,
+) -> &'g mut Group {
+    let owner = match path.split_once("!/") {
+        Some((archive, _)) => archive.rsplit('/').next().unwrap_or(archive).to_string(),
+        None => ownership.owner(path).to_string(),
+    };
+    groups.entry(owner.clone()).or_insert_with(|| {
+        let summary = DistributionSummary { name: owner, ..DistributionSummary::default() };
+        (summary, BTreeMap::new())
+    })
+}
+
 /// Groups results by owning distribution (archives are their own distribution).
+/// `record_mismatches` are the paths whose bytes their RECORD does not vouch for.
 pub(crate) fn summarize(
     ownership: &Ownership,
     rules: &RuleSet,
     files: &[FileResult],
+    record_mismatches: &[&str],
 ) -> Vec<DistributionSummary> {
-    let mut groups: BTreeMap<String, (DistributionSummary, BTreeMap<String, usize>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for path in record_mismatches {
+        group_of(&mut groups, ownership, path).0.record_mismatches += 1;
+    }
     for file in files {
-        let owner = match file.path.split_once("!/") {
-            Some((archive, _)) => archive.rsplit('/').next().unwrap_or(archive).to_string(),
-            None => ownership.owner(&file.path).to_string(),
-        };
-        let (summary, counts) = groups.entry(owner.clone()).or_insert_with(|| {
-            (
-                DistributionSummary {
-                    name: owner,
-                    files: 0,
-                    by_severity: [0; 4],
-                    install_time: 0,
-                    top_rules: Vec::new(),
-                },
-                BTreeMap::new(),
-            )
-        });
+        let (summary, counts) = group_of(&mut groups, ownership, &file.path);
         summary.files += 1;
         for finding in &file.findings {
             let Some(rule) = rules.get(finding.rule) else { continue };
@@ -209,13 +210,6 @@ pub(crate) fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn record_fields_are_parsed() {
-        assert_eq!(first_csv_field("pkg/a.py,sha256=x,12").as_deref(), Some("pkg/a.py"));
-        assert_eq!(first_csv_field("\"pkg/a,b.py\",sha256=x,12").as_deref(), Some("pkg/a,b.py"));
-        assert_eq!(first_csv_field(""), None);
-    }
 
     #[test]
     fn labels_split_name_and_version() {

@@ -10,6 +10,7 @@ mod config;
 mod distributions;
 mod output;
 mod pipeline;
+mod record;
 
 use std::process::ExitCode;
 

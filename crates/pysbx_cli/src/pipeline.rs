@@ -222,12 +222,19 @@ impl Engine {
         AnalyzeOptions { honor_suppressions: !self.audit, ..AnalyzeOptions::default() }
     }
 
-    /// Reads and analyses one file, through the cache when there is one.
-    pub(crate) fn scan_file(&self, path: &Path, want_line_hashes: bool) -> FileOutcome {
+    /// Reads and analyses one file, through the cache when there is one. `inspect` sees the
+    /// bytes read, before they are analysed (a check against the distribution's RECORD).
+    pub(crate) fn scan_file(
+        &self,
+        path: &Path,
+        want_line_hashes: bool,
+        inspect: impl FnOnce(&[u8]),
+    ) -> FileOutcome {
         let bytes = match pysbx_files::read_regular(path, self.max_file_bytes) {
             Ok(bytes) => bytes,
             Err(err) => return FileOutcome::Failed(FileFailure::unread(&err)),
         };
+        inspect(&bytes);
         let build_backend = self.build_backends.contains(path);
         let outcome = match &self.cache {
             Some(cache) => {

@@ -41,6 +41,9 @@ pub struct DistributionSummary {
     pub files: usize,
     /// Findings by severity, lowest first: low, medium, high, critical.
     pub by_severity: [usize; 4],
+    /// Files whose bytes differ from the hash the distribution's RECORD gives (changed after
+    /// it was packed or installed), or that a wheel ships without listing them in its RECORD.
+    pub record_mismatches: usize,
     /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, install-time rules).
     pub install_time: usize,
     /// The most frequent rules, `(id, count)`, most frequent first.

@@ -154,17 +154,18 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
     let width =
         distributions.iter().map(|d| d.name.chars().count()).max().unwrap_or(0).clamp(12, 48);
     let mut table = format!(
-        "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  top rules\n",
-        "distribution", "files", "crit", "high", "med", "low", "install"
+        "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  top rules\n",
+        "distribution", "files", "changed", "crit", "high", "med", "low", "install"
     );
     for d in distributions {
         let [low, medium, high, critical] = d.by_severity;
         let top: Vec<String> = d.top_rules.iter().map(|(id, n)| format!("{id}×{n}")).collect();
         let _ = writeln!(
             table,
-            "  {:<width$}  {:>5}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",
+            "  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",
             d.name,
             d.files,
+            d.record_mismatches,
             critical,
             high,
             medium,

@@ -140,6 +140,14 @@ pub enum ArchiveEntry {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+    /// A wheel's `*.dist-info/RECORD` (at the top of a zip): the files the wheel ships, each
+    /// with a hash of its bytes. A zip hands its RECORDs on before any other member.
+    Record {
+        /// The member's name inside the archive.
+        name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// A member that was not read, and why (unsafe name, link, over a limit).
     Problem {
         /// The member's name inside the archive.
@@ -150,6 +158,17 @@ pub enum ArchiveEntry {
 }
 
 impl ArchiveEntry {
+    /// The member's name inside the archive.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Source { name, .. }
+            | Self::Project { name, .. }
+            | Self::Record { name, .. }
+            | Self::Problem { name, .. } => name,
+        }
+    }
+
     /// The entry, named inside an enclosing archive (`prefix` is `outer.zip!/`).
     fn under(self, prefix: &str) -> Self {
         match self {
@@ -157,6 +176,7 @@ impl ArchiveEntry {
             Self::Project { name, bytes } => {
                 Self::Project { name: format!("{prefix}{name}"), bytes }
             }
+            Self::Record { name, bytes } => Self::Record { name: format!("{prefix}{name}"), bytes },
             Self::Problem { name, message } => {
                 Self::Problem { name: format!("{prefix}{name}"), message }
             }
@@ -194,6 +214,8 @@ enum MemberKind {
     Native,
     /// A `pyproject.toml`: handed on, for the build backend it may name.
     Project,
+    /// A `*.dist-info/RECORD` at the top of a zip: handed on, to check the members against.
+    Record,
     /// Anything else: not read.
     Other,
 }
@@ -219,6 +241,12 @@ fn member_kind(name: &str) -> MemberKind {
     } else {
         MemberKind::Other
     }
+}
+
+/// Whether a zip member is a wheel's `RECORD`: `name.dist-info/RECORD` at the top.
+fn is_record_name(name: &str) -> bool {
+    name.strip_suffix("/RECORD")
+        .is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains(['/', '\\']))
 }
 
 /// Why a path written inside an archive or a project (a member name, a `backend-path`) would
@@ -430,7 +458,8 @@ impl<'v> Members<'v> {
             MemberKind::Source
             | MemberKind::Bytecode
             | MemberKind::Archive(_)
-            | MemberKind::Project => true,
+            | MemberKind::Project
+            | MemberKind::Record => true,
         };
         if reported {
             self.problem(name, message);
@@ -478,7 +507,10 @@ impl<'v> Members<'v> {
             MemberKind::Source => {
                 self.sources.insert(name.to_ascii_lowercase());
             }
-            MemberKind::MaybeScript | MemberKind::Archive(_) | MemberKind::Project => {}
+            MemberKind::MaybeScript
+            | MemberKind::Archive(_)
+            | MemberKind::Project
+            | MemberKind::Record => {}
         }
         if matches!(kind, MemberKind::Archive(_)) && self.depth >= MAX_NESTING {
             let message = format!("archive nested more than {MAX_NESTING} deep: not read");
@@ -508,6 +540,10 @@ impl<'v> Members<'v> {
         }
         if kind == MemberKind::Project {
             (self.visit)(ArchiveEntry::Project { name, bytes });
+            return Ok(());
+        }
+        if kind == MemberKind::Record {
+            (self.visit)(ArchiveEntry::Record { name, bytes });
             return Ok(());
         }
         (self.visit)(ArchiveEntry::Source { name, bytes });
@@ -590,15 +626,22 @@ fn read_zip(
 ) -> Result<Spent, ArchiveError> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let mut members = Members::new(reading, visit);
-    let result = (|| {
-        for index in 0..zip.len() {
-            members.member()?;
-            // The central directory's name, as Python's zipfile reads it.
-            let name = zip
-                .name_for_index(index)
+    // The central directory's names, as Python's zipfile reads them.
+    let names: Vec<String> = (0..zip.len())
+        .map(|index| {
+            zip.name_for_index(index)
                 .and_then(Result::ok)
-                .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string());
-            let kind = member_kind(&name);
+                .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string())
+        })
+        .collect();
+    // A wheel's RECORD comes first, so that each member can be checked against it as it is read.
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&index| !is_record_name(&names[index]));
+    let result = (|| {
+        for index in order {
+            members.member()?;
+            let name = names[index].clone();
+            let kind = if is_record_name(&name) { MemberKind::Record } else { member_kind(&name) };
             // The members whose code would be scanned: one that cannot be inflated is named.
             let wanted = matches!(
                 kind,
@@ -742,15 +785,32 @@ mod tests {
         );
         let (seen, result) = collect(&path, ArchiveLimits::default());
         result.unwrap();
-        let names: Vec<_> = seen
-            .iter()
-            .map(|e| match e {
-                ArchiveEntry::Source { name, .. }
-                | ArchiveEntry::Problem { name, .. }
-                | ArchiveEntry::Project { name, .. } => name.as_str(),
-            })
-            .collect();
+        let names: Vec<_> = seen.iter().map(ArchiveEntry::name).collect();
         assert_eq!(names, ["pkg/__init__.py", "pkg.pth"]);
+    }
+
+    #[test]
+    fn a_wheels_record_is_handed_on_before_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = zip_with(
+            &[
+                ("pkg/__init__.py", b"import os\n"),
+                ("pkg/sub.dist-info/RECORD", b"not the wheel's\n"),
+                ("pkg-1.0.dist-info/RECORD", b"pkg/__init__.py,,\n"),
+            ],
+            dir.path(),
+        );
+        let (seen, result) = collect(&path, ArchiveLimits::default());
+        result.unwrap();
+        // Only a `*.dist-info` at the top is the wheel's metadata; it comes first whatever its
+        // place in the zip.
+        assert!(
+            matches!(&seen[0], ArchiveEntry::Record { name, bytes }
+                if name == "pkg-1.0.dist-info/RECORD" && bytes == b"pkg/__init__.py,,\n"),
+            "{seen:?}"
+        );
+        let names: Vec<_> = seen.iter().map(ArchiveEntry::name).collect();
+        assert_eq!(names, ["pkg-1.0.dist-info/RECORD", "pkg/__init__.py"]);
     }
 
     #[test]
@@ -851,7 +911,9 @@ mod tests {
         seen.iter()
             .filter_map(|e| match e {
                 ArchiveEntry::Source { name, .. } => Some(name.as_str()),
-                ArchiveEntry::Problem { .. } | ArchiveEntry::Project { .. } => None,
+                ArchiveEntry::Problem { .. }
+                | ArchiveEntry::Project { .. }
+                | ArchiveEntry::Record { .. } => None,
             })
             .collect()
     }
@@ -860,7 +922,9 @@ mod tests {
         seen.iter()
             .filter_map(|e| match e {
                 ArchiveEntry::Problem { name, message } => Some((name.as_str(), message.as_str())),
-                ArchiveEntry::Source { .. } | ArchiveEntry::Project { .. } => None,
+                ArchiveEntry::Source { .. }
+                | ArchiveEntry::Project { .. }
+                | ArchiveEntry::Record { .. } => None,
             })
             .collect()
     }

@@ -81,18 +81,34 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         discovery.bytecode.retain(keep);
     }
 
+    // Installed distributions' metadata: who owns each file, and the hashes it was installed
+    // with, checked as each file is read.
+    let ownership = crate::distributions::Ownership::index(&fs_paths);
     let progress =
         crate::output::progress_bar(discovery.files.len() + discovery.archives.len(), args.quiet);
-    let mut results: Vec<(String, FileOutcome)> = discovery
+    let scanned_files: Vec<(String, FileOutcome, Option<String>)> = discovery
         .files
         .par_iter()
         .map(|path| {
-            let outcome = engine.scan_file(path, want_hashes);
+            let shown = display_path(path);
+            let mut changed = None;
+            let outcome = engine.scan_file(path, want_hashes, |bytes| {
+                if let Some((owner, hash)) = ownership.recorded(&shown) {
+                    changed = hash.mismatch(bytes, owner);
+                }
+            });
             progress.inc(1);
-            (display_path(path), outcome)
+            (shown, outcome, changed)
         })
         .collect();
     let mut archive_errors: Vec<FileError> = Vec::new();
+    let mut results: Vec<(String, FileOutcome)> = Vec::with_capacity(scanned_files.len());
+    for (path, outcome, changed) in scanned_files {
+        if let Some(message) = changed {
+            archive_errors.push(record_error(path.clone(), message));
+        }
+        results.push((path, outcome));
+    }
     let archive_results: Vec<ArchiveScan> = discovery
         .archives
         .par_iter()
@@ -186,11 +202,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         .flat_map(|f| &f.findings)
         .filter_map(|f| engine.rules.get(f.rule))
         .any(|rule| rule.severity >= fail_on);
-    let ownership = crate::distributions::Ownership::index(&fs_paths);
     let distributions = if ownership.is_empty() && discovery.archives.is_empty() {
         Vec::new()
     } else {
-        crate::distributions::summarize(&ownership, &engine.rules, &files)
+        let changed: Vec<&str> =
+            errors.iter().filter(|e| e.kind == RECORD_ERROR).map(|e| e.path.as_str()).collect();
+        crate::distributions::summarize(&ownership, &engine.rules, &files, &changed)
     };
     let root = std::env::current_dir().context("reading the current directory")?;
     let stats = ScanStats {
@@ -314,6 +331,13 @@ fn enclosing_projects(paths: &[PathBuf]) -> Vec<PathBuf> {
     found
 }
 
+/// The error kind of a file whose bytes its distribution's RECORD does not vouch for.
+const RECORD_ERROR: &str = "record";
+
+fn record_error(path: String, message: String) -> FileError {
+    FileError { path, line: None, column: None, kind: RECORD_ERROR.to_string(), message }
+}
+
 /// The outcomes of one archive's members and the problems met while reading it.
 type ArchiveScan = (Vec<(String, FileOutcome)>, Vec<FileError>);
 
@@ -329,6 +353,7 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     // Discovery sends archives by name, and zip applications (a python shebang on a zip).
     let kind = archive_kind(archive).unwrap_or(pysbx_walk::archive::ArchiveKind::Zip);
     let mut backends: HashSet<String> = HashSet::new();
+    let mut records = crate::record::ArchiveRecords::default();
     // The members analysed as backends (their `pyproject.toml` came first).
     let mut analysed_as_backends: HashSet<String> = HashSet::new();
     let problem = |path: String, message: String| FileError {
@@ -344,6 +369,9 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     let result = read_archive(archive, kind, limits, &mut |entry| match entry {
         ArchiveEntry::Source { name, bytes } => {
             let member = format!("{shown}!/{name}");
+            if let Some(message) = records.check(&name, &bytes) {
+                errors.push(record_error(member.clone(), message));
+            }
             let backend = backends.contains(&name);
             let outcome = engine.scan_bytes(Path::new(&member), &bytes, want_hashes, backend);
             if backend {
@@ -357,6 +385,7 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
                 backends.insert(if dir.is_empty() { file } else { format!("{dir}/{file}") });
             }
         }
+        ArchiveEntry::Record { name, bytes } => records.add(&name, &bytes),
         ArchiveEntry::Problem { name, message } => {
             errors.push(problem(format!("{shown}!/{name}"), message));
         }
