@@ -649,3 +649,73 @@ fn wheel_members_are_checked_against_the_wheels_record() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(record_errors(&json(&out)), []);
 }
+
+#[test]
+fn sharded_audits_merge_to_the_summary_of_one_scan() {
+    let dir = repo();
+    let site = "venv/lib/python3.11/site-packages";
+    for (dist, body) in
+        [("calm", "import subprocess\n"), ("net", "import socket\nsocket.socket()\n")]
+    {
+        let mut record = String::new();
+        for i in 0..8 {
+            write(dir.path(), &format!("{site}/{dist}/m{i}.py"), body);
+            record.push_str(&format!("{dist}/m{i}.py,,\n"));
+        }
+        write(dir.path(), &format!("{site}/{dist}-1.0.dist-info/RECORD"), &record);
+    }
+    write(dir.path(), &format!("{site}/evil.pth"), "import os; os.system('id')\n");
+    write(dir.path(), &format!("{site}/evil-0.1.dist-info/RECORD"), "evil.pth,,\n");
+    let scan = |format: &str, out: &str, shard: Option<&str>| {
+        let mut cmd = pysbx(dir.path());
+        cmd.args(["scan", "--format", format, "-o", out]);
+        if let Some(shard) = shard {
+            cmd.args(["--shard", shard]);
+        }
+        let run = cmd.arg(site).output().unwrap();
+        assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    };
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap()
+    };
+    let merge = |inputs: &[&str]| {
+        let out = pysbx(dir.path()).arg("merge").args(inputs).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        (json(&out), stderr(&out))
+    };
+    scan("json", "whole.json", None);
+    let whole = read("whole.json");
+    let expected = &whole["distributions"];
+    assert_eq!(expected[0]["name"], "evil 0.1", "{expected}");
+    for i in 1..=3 {
+        scan("json", &format!("s{i}.json"), Some(&format!("{i}/3")));
+        assert_eq!(read(&format!("s{i}.json"))["shard"]["index"], i);
+        scan("sarif", &format!("s{i}.sarif"), Some(&format!("{i}/3")));
+    }
+    // Shards hold parts of the same distribution; merged, the counts are those of one scan.
+    let holding_calm = (1..=3)
+        .filter(|i| {
+            let part = read(&format!("s{i}.json"));
+            let dists = part["distributions"].as_array().cloned().unwrap_or_default();
+            dists.iter().any(|d| d["name"] == "calm 1.0")
+        })
+        .count();
+    assert!(holding_calm >= 2, "calm's files fall in {holding_calm} shard(s)");
+    let (merged, warnings) = merge(&["s1.json", "s2.json", "s3.json"]);
+    assert_eq!(&merged["distributions"], expected);
+    assert_eq!(merged["stats"]["files_scanned"], whole["stats"]["files_scanned"]);
+    assert!(merged.get("shard").is_none(), "{merged}");
+    assert_eq!(warnings, "", "a complete set merges without a warning");
+    // A shard given twice counts once; one missing is named.
+    let (merged, warnings) = merge(&["s1.json", "s2.json", "s3.json", "s2.json"]);
+    assert_eq!(&merged["distributions"], expected);
+    assert_eq!(merged["stats"]["files_scanned"], whole["stats"]["files_scanned"]);
+    assert!(warnings.contains("s2.json: shard 2/3 given again: counted once"), "{warnings}");
+    let (_, warnings) = merge(&["s1.json", "s3.json"]);
+    assert!(warnings.contains("shard(s) 2/3 not given"), "{warnings}");
+    // The same through SARIF run properties.
+    let (merged, _) = merge(&["s1.sarif", "s2.sarif", "s3.sarif"]);
+    let properties = &merged["runs"][0]["properties"];
+    assert_eq!(&properties["distributions"], expected);
+    assert!(properties.get("shard").is_none(), "{properties}");
+}

@@ -152,18 +152,18 @@ fn is_install_time(path: &str, tags: &[String]) -> bool {
 /// One distribution's summary, and its findings counted by rule.
 type Group = (DistributionSummary, BTreeMap<String, usize>);
 
-/// The group of the distribution that owns `path` (an archive owns its members).
-fn group_of<'g>(
-    groups: &'g mut BTreeMap<String, Group>,
-    ownership: &Ownership,
-    path: &str,
-) -> &'g mut Group {
-    let owner = match path.split_once("!/") {
+/// The distribution that owns `path` (an archive owns its members).
+fn owner_of(ownership: &Ownership, path: &str) -> String {
+    match path.split_once("!/") {
         Some((archive, _)) => archive.rsplit('/').next().unwrap_or(archive).to_string(),
         None => ownership.owner(path).to_string(),
-    };
-    groups.entry(owner.clone()).or_insert_with(|| {
-        let summary = DistributionSummary { name: owner, ..DistributionSummary::default() };
+    }
+}
+
+/// The group of the distribution named `name`, empty at first.
+fn group(groups: &mut BTreeMap<String, Group>, name: String) -> &mut Group {
+    groups.entry(name.clone()).or_insert_with(|| {
+        let summary = DistributionSummary { name, ..DistributionSummary::default() };
         (summary, BTreeMap::new())
     })
 }
@@ -178,10 +178,10 @@ pub(crate) fn summarize(
 ) -> Vec<DistributionSummary> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for path in record_mismatches {
-        group_of(&mut groups, ownership, path).0.record_mismatches += 1;
+        group(&mut groups, owner_of(ownership, path)).0.record_mismatches += 1;
     }
     for file in files {
-        let (summary, counts) = group_of(&mut groups, ownership, &file.path);
+        let (summary, counts) = group(&mut groups, owner_of(ownership, &file.path));
         summary.files += 1;
         for finding in &file.findings {
             let Some(rule) = rules.get(finding.rule) else { continue };
@@ -193,23 +193,74 @@ pub(crate) fn summarize(
             *counts.entry(rule.id.clone()).or_default() += 1;
         }
     }
-    let mut out: Vec<DistributionSummary> = groups
+    ranked(groups)
+}
+
+/// The groups' summaries as reports give them: each with its rule counts, most frequent first,
+/// and the distributions by risk, highest first (ties by name).
+fn ranked(groups: BTreeMap<String, Group>) -> Vec<DistributionSummary> {
+    let mut summaries: Vec<DistributionSummary> = groups
         .into_values()
         .map(|(mut summary, counts)| {
-            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            top.truncate(5);
-            summary.top_rules = top;
+            summary.rules = counts.into_iter().collect();
+            summary.rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             summary
         })
         .collect();
-    out.sort_by(|a, b| risk(b).cmp(&risk(a)).then(a.name.cmp(&b.name)));
-    out
+    summaries.sort_by(|a, b| risk(b).cmp(&risk(a)).then(a.name.cmp(&b.name)));
+    summaries
+}
+
+/// The summaries of several scans of parts of one input (`--shard` jobs) as one scan of the
+/// whole would give them: each distribution's counts added up across the parts.
+pub(crate) fn merge(
+    parts: impl IntoIterator<Item = DistributionSummary>,
+) -> Vec<DistributionSummary> {
+    let mut merged: BTreeMap<String, Group> = BTreeMap::new();
+    for part in parts {
+        let (sum, rules) = group(&mut merged, part.name);
+        sum.files += part.files;
+        sum.record_mismatches += part.record_mismatches;
+        sum.install_time += part.install_time;
+        for (total, count) in sum.by_severity.iter_mut().zip(part.by_severity) {
+            *total += count;
+        }
+        for (id, count) in part.rules {
+            *rules.entry(id).or_default() += count;
+        }
+    }
+    ranked(merged)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_summaries_add_up_and_rank_again() {
+        let part = |name: &str, files, changed, sev: [usize; 4], rules: &[(&str, usize)]| {
+            DistributionSummary {
+                name: name.to_string(),
+                files,
+                record_mismatches: changed,
+                by_severity: sev,
+                install_time: 0,
+                rules: rules.iter().map(|(id, n)| ((*id).to_string(), *n)).collect(),
+            }
+        };
+        let merged = merge([
+            part("a 1", 2, 0, [1, 0, 0, 0], &[("PSB1", 1)]),
+            part("b 1", 1, 0, [0, 0, 1, 0], &[("PSB2", 1)]),
+            part("a 1", 3, 0, [2, 0, 2, 0], &[("PSB1", 1), ("PSB3", 3)]),
+            part("c 1", 1, 1, [0, 0, 0, 0], &[]),
+        ]);
+        let names: Vec<&str> = merged.iter().map(|d| d.name.as_str()).collect();
+        // `c` has a changed file; `a` has two high findings once its parts are added, `b` one.
+        assert_eq!(names, ["c 1", "a 1", "b 1"]);
+        assert_eq!(merged[1].files, 5);
+        assert_eq!(merged[1].by_severity, [3, 0, 2, 0]);
+        assert_eq!(merged[1].rules, [("PSB3".to_string(), 3), ("PSB1".to_string(), 2)]);
+    }
 
     #[test]
     fn labels_split_name_and_version() {

@@ -22,6 +22,8 @@ struct Document<'a> {
     stats: JsonStats,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     distributions: &'a [crate::DistributionSummary],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<crate::Shard>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +135,7 @@ impl Emitter for JsonEmitter {
             errors,
             stats,
             distributions: &report.distributions,
+            shard: report.shard,
         };
         serde_json::to_writer_pretty(&mut *out, &document).map_err(ReportError::json(FORMAT))?;
         out.write_all(b"\n").map_err(ReportError::write(FORMAT))

@@ -24,7 +24,7 @@ pub use error::ReportError;
 pub use fingerprint::line_hashes;
 pub use github::GithubEmitter;
 pub use json::JsonEmitter;
-pub use model::{DistributionSummary, FileError, FileResult, ScanReport, ScanStats};
+pub use model::{DistributionSummary, FileError, FileResult, ScanReport, ScanStats, Shard};
 pub use sarif::SarifEmitter;
 pub use text::TextEmitter;
 

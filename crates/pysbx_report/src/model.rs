@@ -30,10 +30,24 @@ pub struct ScanReport<'a> {
     /// Findings grouped by installed distribution, ranked by risk (empty when the scanned
     /// tree holds no distribution metadata and no archives).
     pub distributions: Vec<DistributionSummary>,
+    /// The part of the input this scan covered (`--shard INDEX/COUNT`), or `None` for all of
+    /// it: `pysbx merge` counts each shard's summaries once and names the shards missing.
+    pub shard: Option<Shard>,
+}
+
+/// One part of a partitioned input: `index` of `count`, from 1.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: u64,
+    /// How many parts.
+    pub count: u64,
 }
 
 /// One installed distribution (or archive) and what was found in its files.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DistributionSummary {
     /// `name version`, an archive's file name, or a label for files no distribution owns.
     pub name: String,
@@ -46,8 +60,9 @@ pub struct DistributionSummary {
     pub record_mismatches: usize,
     /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, install-time rules).
     pub install_time: usize,
-    /// The most frequent rules, `(id, count)`, most frequent first.
-    pub top_rules: Vec<(String, usize)>,
+    /// Every rule that matched in it, `(id, count)`, most frequent first (ties by id): all of
+    /// them, so that the summaries of shards merge exactly; the text table shows the first five.
+    pub rules: Vec<(String, usize)>,
 }
 
 /// The findings of one file.

@@ -223,15 +223,15 @@ pub(crate) fn build(report: &ScanReport<'_>, cwd: Option<&Path>) -> Result<Sarif
     if let Some(id) = automation_id(report.category.as_deref()) {
         run.automation_details = Some(RunAutomationDetails::builder().id(id).build());
     }
+    let mut properties = BTreeMap::new();
     if !report.distributions.is_empty() {
-        run.properties = Some(
-            PropertyBag::builder()
-                .additional_properties(BTreeMap::from([(
-                    "distributions".to_owned(),
-                    json!(report.distributions),
-                )]))
-                .build(),
-        );
+        properties.insert("distributions".to_owned(), json!(report.distributions));
+    }
+    if let Some(shard) = report.shard {
+        properties.insert("shard".to_owned(), json!(shard));
+    }
+    if !properties.is_empty() {
+        run.properties = Some(PropertyBag::builder().additional_properties(properties).build());
     }
 
     Ok(Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build())

@@ -177,6 +177,7 @@ pub(crate) fn report(rules: &RuleSet) -> ScanReport<'_> {
         category: Some("pysbx".to_owned()),
         fail_on: Severity::High,
         distributions: Vec::new(),
+        shard: None,
     }
 }
 
@@ -191,6 +192,7 @@ pub(crate) fn empty_report(rules: &RuleSet) -> ScanReport<'_> {
         category: None,
         fail_on: Severity::Medium,
         distributions: Vec::new(),
+        shard: None,
     }
 }
 

@@ -159,7 +159,7 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
     );
     for d in distributions {
         let [low, medium, high, critical] = d.by_severity;
-        let top: Vec<String> = d.top_rules.iter().map(|(id, n)| format!("{id}×{n}")).collect();
+        let top: Vec<String> = d.rules.iter().take(5).map(|(id, n)| format!("{id}×{n}")).collect();
         let _ = writeln!(
             table,
             "  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",

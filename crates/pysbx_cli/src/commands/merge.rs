@@ -1,11 +1,13 @@
 //! `pysbx merge`: combine the JSON or SARIF outputs of several scans (shards of one input set)
 //! into one document, sorted and de-duplicated, as if one scan had produced it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
+
+use pysbx_report::{DistributionSummary, Shard};
 
 use crate::args::MergeArgs;
 use crate::output::write_output;
@@ -21,16 +23,65 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
         docs.push((path.display().to_string(), doc));
     }
     let is_sarif = |d: &Value| d.get("runs").is_some();
-    let merged = if docs.iter().all(|(_, d)| is_sarif(d)) {
+    let counted = count_shards_once(&docs);
+    let docs: Vec<(String, Value, bool)> =
+        docs.into_iter().zip(counted).map(|((name, doc), counted)| (name, doc, counted)).collect();
+    let merged = if docs.iter().all(|(_, d, _)| is_sarif(d)) {
         merge_sarif(&docs)?
-    } else if docs.iter().all(|(_, d)| d.get("findings").is_some()) {
-        merge_json(&docs)
+    } else if docs.iter().all(|(_, d, _)| d.get("findings").is_some()) {
+        merge_json(&docs)?
     } else {
         bail!("inputs must all be pysbx JSON reports or all SARIF logs");
     };
     let text = serde_json::to_string_pretty(&merged)? + "\n";
     write_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shard a report covers: JSON's `shard`, or a SARIF run's `properties.shard`.
+fn shard_of(doc: &Value) -> Option<Shard> {
+    let shard = doc.get("shard").or_else(|| doc.pointer("/runs/0/properties/shard"))?;
+    serde_json::from_value(shard.clone()).ok()
+}
+
+/// Which inputs count towards the counters and the per-distribution summaries: a shard given
+/// twice counts once (its findings are de-duplicated anyway; counts cannot be). Warns on
+/// standard error when a shard is given twice, when shards of different partitions are mixed,
+/// and when shards of the partition are missing, so an incomplete job array is noticed.
+fn count_shards_once(docs: &[(String, Value)]) -> Vec<bool> {
+    let mut seen: BTreeSet<Shard> = BTreeSet::new();
+    let counted = docs
+        .iter()
+        .map(|(name, doc)| match shard_of(doc) {
+            Some(shard) if !seen.insert(shard) => {
+                eprintln!(
+                    "pysbx: warning: {name}: shard {}/{} given again: counted once",
+                    shard.index, shard.count
+                );
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let partitions: BTreeSet<u64> = seen.iter().map(|s| s.count).collect();
+    if partitions.len() > 1 {
+        eprintln!(
+            "pysbx: warning: shards of different partitions merged (into {}): the same file may be counted twice",
+            partitions.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        );
+    } else if let Some(&count) = partitions.first() {
+        let missing: Vec<String> = (1..=count)
+            .filter(|&index| !seen.contains(&Shard { index, count }))
+            .map(|index| format!("{index}/{count}"))
+            .collect();
+        if !missing.is_empty() {
+            eprintln!(
+                "pysbx: warning: shard(s) {} not given: the merged report covers part of the input",
+                missing.join(", ")
+            );
+        }
+    }
+    counted
 }
 
 fn key_of(v: &Value, fields: &[&str]) -> String {
@@ -41,12 +92,12 @@ fn key_of(v: &Value, fields: &[&str]) -> String {
         .join("\u{1f}")
 }
 
-fn merge_json(docs: &[(String, Value)]) -> Value {
+fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
     let mut findings: BTreeMap<String, Value> = BTreeMap::new();
     let mut errors: BTreeMap<String, Value> = BTreeMap::new();
     let mut stats: Map<String, Value> = Map::new();
     let mut version = Value::Null;
-    for (_, doc) in docs {
+    for (_, doc, counted) in docs {
         version = doc.get("version").cloned().unwrap_or(version);
         for f in doc.get("findings").and_then(Value::as_array).into_iter().flatten() {
             let key = key_of(f, &["path", "line", "column", "rule_id", "end_line", "end_column"]);
@@ -57,7 +108,7 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
                 .entry(key_of(e, &["path", "line", "column", "message"]))
                 .or_insert_with(|| e.clone());
         }
-        if let Some(s) = doc.get("stats").and_then(Value::as_object) {
+        if let Some(s) = doc.get("stats").and_then(Value::as_object).filter(|_| *counted) {
             for (k, v) in s {
                 match (stats.get(k).and_then(Value::as_u64), v.as_u64()) {
                     (Some(a), Some(b)) => {
@@ -73,7 +124,29 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
     }
     let mut findings: Vec<Value> = findings.into_values().collect();
     findings.sort_by_key(sort_key);
-    json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats})
+    let mut merged = json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats});
+    let distributions = merged_distributions(
+        docs.iter().filter(|(_, _, counted)| *counted).map(|(_, doc, _)| doc.get("distributions")),
+    )?;
+    if !distributions.is_empty() {
+        merged["distributions"] = distributions.into();
+    }
+    Ok(merged)
+}
+
+/// The per-distribution summaries of the inputs (JSON `distributions`, or a SARIF run's
+/// `properties.distributions`), added up per distribution and ranked again.
+fn merged_distributions<'d>(lists: impl Iterator<Item = Option<&'d Value>>) -> Result<Vec<Value>> {
+    let mut parts = Vec::new();
+    for list in lists.flatten() {
+        let list: Vec<DistributionSummary> = serde_json::from_value(list.clone())
+            .context("a `distributions` summary is not one pysbx writes")?;
+        parts.extend(list);
+    }
+    crate::distributions::merge(parts)
+        .into_iter()
+        .map(|summary| Ok(serde_json::to_value(summary)?))
+        .collect()
 }
 
 fn sort_key(f: &Value) -> (String, u64, u64, String) {
@@ -85,14 +158,14 @@ fn sort_key(f: &Value) -> (String, u64, u64, String) {
     )
 }
 
-fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
-    let Some((_, first)) = docs.first() else { bail!("nothing to merge") };
+fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
+    let Some((_, first, _)) = docs.first() else { bail!("nothing to merge") };
     let mut base = first.clone();
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results: BTreeMap<String, Value> = BTreeMap::new();
     let mut notifications: Vec<Value> = Vec::new();
     let mut success = true;
-    for (name, doc) in docs {
+    for (name, doc, _) in docs {
         let runs = doc
             .get("runs")
             .and_then(Value::as_array)
@@ -165,6 +238,26 @@ fn merge_sarif(docs: &[(String, Value)]) -> Result<Value> {
     {
         inv["executionSuccessful"] = json!(success);
         inv["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+    let counted = docs.iter().filter(|(_, _, counted)| *counted);
+    let distributions = merged_distributions(counted.flat_map(|(_, doc, _)| {
+        let runs = doc.get("runs").and_then(Value::as_array).into_iter().flatten();
+        runs.map(|run| run.pointer("/properties/distributions"))
+    }))?;
+    if let Some(run) = base.pointer_mut("/runs/0") {
+        // The merged run covers every shard given: the first input's shard is not its own.
+        if let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut) {
+            props.remove("distributions");
+            props.remove("shard");
+        }
+        if !distributions.is_empty() {
+            run["properties"]["distributions"] = distributions.into();
+        }
+        if run.get("properties").and_then(Value::as_object).is_some_and(Map::is_empty)
+            && let Some(run) = run.as_object_mut()
+        {
+            run.remove("properties");
+        }
     }
     if let Some(runs) = base.get_mut("runs").and_then(Value::as_array_mut) {
         runs.truncate(1);

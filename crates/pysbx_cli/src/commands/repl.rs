@@ -398,6 +398,7 @@ fn render_findings(engine: &Engine, filename: &str, findings: Vec<pysbx_rules::F
         category: None,
         fail_on: pysbx_rules::Severity::Low,
         distributions: Vec::new(),
+        shard: None,
     };
     let emitter = pysbx_report::TextEmitter {
         color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),

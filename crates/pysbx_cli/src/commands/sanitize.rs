@@ -150,6 +150,7 @@ pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode> {
         category: None,
         fail_on: Severity::Low,
         distributions: Vec::new(),
+        shard: None,
     };
     emit_report(args, &report)?;
     if args.check && any_change {

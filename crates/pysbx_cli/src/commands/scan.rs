@@ -227,6 +227,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         category: args.category.clone(),
         fail_on,
         distributions,
+        shard: args.shard.map(|(index, count)| pysbx_report::Shard { index, count }),
     };
     let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != STDIN);
     write_output(args.output.as_deref(), |out| {
