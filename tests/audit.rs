@@ -719,3 +719,26 @@ fn sharded_audits_merge_to_the_summary_of_one_scan() {
     assert_eq!(&properties["distributions"], expected);
     assert!(properties.get("shard").is_none(), "{properties}");
 }
+
+#[test]
+fn type_stubs_are_not_scanned_in_trees_or_wheels() {
+    let dir = repo();
+    // Annotations that read as imports and references; in a module the same lines are code.
+    let code = "import pickle\nimport _winapi\nloads = pickle.loads\n";
+    write(dir.path(), "site-packages/pkg/__init__.pyi", code);
+    write(dir.path(), "site-packages/pkg/__init__.py", code);
+    make_wheel(
+        &dir.path().join("w-1.0-py3-none-any.whl"),
+        &[("w/__init__.pyi", code.as_bytes()), ("w/__init__.py", code.as_bytes())],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "site-packages", "w-1.0-py3-none-any.whl"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let mut paths: Vec<&str> =
+        doc["findings"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
+    paths.dedup();
+    assert_eq!(paths, ["site-packages/pkg/__init__.py", "w-1.0-py3-none-any.whl!/w/__init__.py"]);
+    assert_eq!(doc["stats"]["files_scanned"], 2, "{doc}");
+}

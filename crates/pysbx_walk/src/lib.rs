@@ -104,11 +104,15 @@ impl Excludes {
     }
 }
 
-/// Python source suffixes.
-const PYTHON_EXTENSIONS: &[&str] = &["py", "pyi", "pyw"];
+/// Python source suffixes: the files Python imports or runs. Type stubs (`.pyi`) are not among
+/// them: no import, `python -m` or zip import ever runs one (only an explicit loader such as
+/// `runpy.run_path` or `exec(open(...).read())` could, and that call is what the rules
+/// report), while their annotations (`loads = pickle.loads`, `class Popen(subprocess.Popen)`)
+/// read as code that does things it never does.
+const PYTHON_EXTENSIONS: &[&str] = &["py", "pyw"];
 
-/// Whether `path` is a Python source by name: a `.py`, `.pyi` or `.pyw` file. Files without
-/// an extension are Python when they start with a python shebang ([`has_python_shebang`]).
+/// Whether `path` is a Python source by name: a `.py` or `.pyw` file. Files without an
+/// extension are Python when they start with a python shebang ([`has_python_shebang`]).
 #[must_use]
 pub fn has_python_extension(path: &Path) -> bool {
     path.extension()
@@ -342,7 +346,8 @@ mod tests {
         fs::create_dir_all(root.join("pkg/sub")).unwrap();
         fs::create_dir_all(root.join("tests")).unwrap();
         fs::write(root.join("pkg/a.py"), "x = 1\n").unwrap();
-        fs::write(root.join("pkg/sub/b.pyi"), "x: int\n").unwrap();
+        fs::write(root.join("pkg/sub/b.pyi"), "import pickle\nloads = pickle.loads\n").unwrap();
+        fs::write(root.join("pkg/sub/c.pyw"), "print(1)\n").unwrap();
         fs::write(root.join("pkg/readme.txt"), "no\n").unwrap();
         fs::write(root.join("pkg/tool"), "#!/usr/bin/env python3\nprint(1)\n").unwrap();
         fs::write(root.join("pkg/shell"), "#!/bin/sh\necho\n").unwrap();
@@ -436,11 +441,16 @@ mod tests {
         fs::create_dir(dir.path().join(".git")).unwrap();
         let opts = WalkOptions { respect_ignore_files: true, ..WalkOptions::default() };
         let d = discover(&[dir.path().to_path_buf()], &opts, &Excludes::new(&[]).unwrap());
+        // A stub (`.pyi`) is left out of a walk: Python never runs it.
         assert_eq!(
             names(&d, dir.path()),
-            ["pkg/a.py", "pkg/sub/b.pyi", "pkg/tool", "tests/test_a.py"]
+            ["pkg/a.py", "pkg/sub/c.pyw", "pkg/tool", "tests/test_a.py"]
         );
         assert!(d.errors.is_empty());
+        // Named on the command line, it is read like any file named there.
+        let stub = dir.path().join("pkg/sub/b.pyi");
+        let d = discover(std::slice::from_ref(&stub), &opts, &Excludes::new(&[]).unwrap());
+        assert_eq!(d.files, [stub]);
     }
 
     #[test]
