@@ -7,9 +7,9 @@ use crate::exec_support::{Scratch, python, run, stderr, stdout};
 
 /// Runs `code` with plain python and with pysbx (working directory: a copy of the script's
 /// directory for python, the private one for pysbx) and compares everything.
-fn same_as_python(name: &str, code: &str, args: &[&str], files: &[(&str, &str)]) {
+fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&str, &str)]) {
     let s = Scratch::new();
-    let script = s.write(&format!("{name}.py"), code);
+    let script = s.write_bytes(&format!("{name}.py"), code.as_ref());
     for (f, content) in files {
         s.write(f, content);
     }
@@ -136,4 +136,17 @@ fn imports_by_constant_names_in_a_loop() {
     assert_eq!(stdout(&plain), "[1] 1\n");
     assert_eq!(sandboxed.status.code(), Some(0), "{}", stderr(&sandboxed));
     assert!(!stderr(&sandboxed).contains("PSB802"), "{}", stderr(&sandboxed));
+}
+
+#[test]
+fn a_script_in_a_dos_code_page() {
+    // cp437, the DOS console's code page: `\x82` is `é`, `\xe1` is `ß`; Python reads the file in
+    // it, and so must the gate.
+    same_as_python(
+        "dos",
+        b"# -*- coding: cp437 -*-\nname = 'caf\x82 Stra\xe1e'\nprint(name, len(name), ascii(name))\n"
+            .as_slice(),
+        &[],
+        &[],
+    );
 }

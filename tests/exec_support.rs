@@ -39,6 +39,11 @@ impl Scratch {
     }
 
     pub(crate) fn write(&self, name: &str, content: &str) -> PathBuf {
+        self.write_bytes(name, content.as_bytes())
+    }
+
+    /// Writes `content` as it is (a file in an encoding other than UTF-8).
+    pub(crate) fn write_bytes(&self, name: &str, content: &[u8]) -> PathBuf {
         let path = self.dir.path().join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("test setup");

@@ -121,6 +121,32 @@ fn coding_line_is_honoured() {
 }
 
 #[test]
+fn files_in_dos_and_mac_code_pages_are_read_as_python_reads_them() {
+    let dir = repo();
+    // Before, an "unknown encoding" error: the file was not scanned at all.
+    write(
+        dir.path(),
+        "dos.py",
+        b"# -*- coding: cp850 -*-\nimport os\nos.system('echo caf\x82')\n".as_slice(),
+    );
+    // mac_roman's 0xDE is the ligature `\u{fb01}`, which Python's identifiers read as `fi`.
+    write(dir.path(), "mac.py", b"# coding: mac_roman\nimport os\nos.system(\xdele)\n".as_slice());
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "dos.py", "mac.py"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    let findings = doc["findings"].as_array().unwrap();
+    let at = |path: &str| findings.iter().filter(|f| f["path"] == path).collect::<Vec<_>>();
+    assert!(
+        at("dos.py")
+            .iter()
+            .any(|f| f["line"] == 3 && f["message"].as_str().unwrap().contains("os.system")),
+        "{doc}"
+    );
+    assert!(at("mac.py").iter().any(|f| f["line"] == 3 && f["name"] == "os-system"), "{doc}");
+}
+
+#[test]
 fn code_hidden_in_an_encoded_comment_is_found_where_python_runs_it() {
     let dir = repo();
     // Each of these text codecs turns an escape into a newline: Python runs the "comment" as

@@ -14,10 +14,10 @@ static COOKIE: LazyLock<Option<regex::bytes::Regex>> =
 ///
 /// Honours a UTF-8 byte order mark, and a `# -*- coding: X -*-` cookie on line 1, or on line 2
 /// when line 1 holds only a comment or whitespace. Without a cookie the source is UTF-8.
-/// Known encodings: UTF-8, latin-1 (iso-8859-1), ASCII, UTF-7, `unicode_escape`,
-/// `raw_unicode_escape`, and the WHATWG set (also under Python's names for it: `mac_roman`,
-/// `cp932`...) (cp1252, cp1251,
-/// iso-8859-*, koi8-r, shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
+/// Known encodings, under CPython's names for them: UTF-8, latin-1, ASCII, UTF-7,
+/// `unicode_escape`, `raw_unicode_escape`, CPython's single-byte codecs that leave ASCII as it
+/// is (cp1252, cp437, iso8859_*, koi8_*, mac_*..., by CPython's own tables), and the WHATWG
+/// multibyte encodings (shift_jis, euc-jp, gbk, big5...) through `encoding_rs`.
 ///
 /// # Errors
 /// A [`SourceErrorKind::Decode`] error when the encoding is unknown, a BOM contradicts the
@@ -32,11 +32,10 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
     let text = match &cookie {
         None => decode_utf8(body, None)?,
         Some((label, line)) => {
-            let normal = normal_name(label);
-            if bom && normal != "utf-8" {
+            if bom && normal_name(label) != "utf-8" {
                 return Err(error(format!("encoding problem: {label} with BOM"), *line, 1));
             }
-            match Codec::of(&normal) {
+            match Codec::named(label) {
                 Some(Codec::Utf8) => decode_utf8(body, Some(label))?,
                 Some(Codec::Latin1) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
                 Some(Codec::Ascii) => decode_ascii(body)?,
@@ -47,6 +46,7 @@ pub fn decode_source(bytes: &[u8]) -> Result<Cow<'_, str>, SourceError> {
                 Some(Codec::RawUnicodeEscape) => {
                     own_codec(crate::escapes::decode_raw_unicode_escape(body), label)?
                 }
+                Some(Codec::Charmap(charmap)) => charmap.decode(body, label)?,
                 None => decode_other(body, label, *line)?,
             }
         }
@@ -74,7 +74,7 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
         out.extend_from_slice(text.as_bytes());
         return Ok(out);
     };
-    match Codec::of(&normal_name(&label)) {
+    match Codec::named(&label) {
         Some(Codec::Utf8) => out.extend_from_slice(text.as_bytes()),
         Some(Codec::Ascii) => {
             if !text.is_ascii() {
@@ -96,6 +96,7 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
                 out.push(byte);
             }
         }
+        Some(Codec::Charmap(charmap)) => charmap.encode(text, &label, &mut out)?,
         None => {
             let encoding =
                 encoding_for_label(&label).ok_or_else(|| format!("unknown encoding: {label}"))?;
@@ -111,8 +112,8 @@ pub fn encode_like_source(original: &[u8], text: &str) -> Result<Vec<u8>, String
     Ok(out)
 }
 
-/// The codecs decoded and encoded here rather than through `encoding_rs`, by normal name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The codecs decoded and encoded here rather than through `encoding_rs`.
+#[derive(Debug, Clone, Copy)]
 enum Codec {
     Utf8,
     Latin1,
@@ -120,21 +121,128 @@ enum Codec {
     Utf7,
     UnicodeEscape,
     RawUnicodeEscape,
+    Charmap(Charmap),
 }
 
 impl Codec {
-    /// The codec a [`normal_name`] stands for, under any of Python's names for it.
-    fn of(normal: &str) -> Option<Self> {
-        Some(match normal {
-            "utf-8" => Self::Utf8,
-            "iso-8859-1" => Self::Latin1,
-            "ascii" | "us-ascii" | "646" => Self::Ascii,
-            "utf-7" | "utf7" | "u7" | "unicode-1-1-utf-7" => Self::Utf7,
-            "unicode-escape" => Self::UnicodeEscape,
-            "raw-unicode-escape" => Self::RawUnicodeEscape,
-            _ => return None,
+    /// The codec a cookie names, found as CPython finds it: the tokenizer's own names for
+    /// UTF-8 and latin-1 ([`normal_name`]), then the codec registry's, under any of its names
+    /// (module names and `encodings.aliases`, compared as `encodings.normalize_encoding` leaves
+    /// them; the table is generated from CPython, see `crate::charmaps`).
+    fn named(label: &str) -> Option<Self> {
+        match normal_name(label).as_str() {
+            "utf-8" => return Some(Self::Utf8),
+            "iso-8859-1" => return Some(Self::Latin1),
+            _ => {}
+        }
+        let normal = python_normal_encoding(&label.to_ascii_lowercase());
+        let module = [normal.clone(), normal.replace('.', "_")].into_iter().find_map(|n| {
+            let names = crate::charmaps::NAMES;
+            let at = names.binary_search_by(|(name, _)| name.cmp(&n.as_str())).ok()?;
+            names.get(at).map(|(_, module)| *module)
+        })?;
+        Some(match module {
+            "utf_8" => Self::Utf8,
+            // `charmap` without a mapping decodes each byte as the code point of its value.
+            "latin_1" | "charmap" => Self::Latin1,
+            "ascii" => Self::Ascii,
+            "utf_7" => Self::Utf7,
+            "unicode_escape" => Self::UnicodeEscape,
+            "raw_unicode_escape" => Self::RawUnicodeEscape,
+            other => Self::Charmap(Charmap::of_module(other)?),
         })
     }
+}
+
+/// One of CPython's single-byte codecs that leave ASCII as it is (cp437, cp850, cp1252,
+/// iso8859_*, koi8_*, mac_*...), decoded by its own table rather than WHATWG's: the WHATWG
+/// tables differ from CPython's (its `iso-8859-9` is windows-1254; its windows-1252 defines the
+/// bytes CPython refuses) and lack the DOS code pages.
+#[derive(Debug, Clone, Copy)]
+struct Charmap {
+    /// The characters of bytes 0x80 to 0xFF, `\u{fffe}` for a byte the codec does not define.
+    upper: &'static str,
+}
+
+impl Charmap {
+    /// The table of the codec CPython implements in `encodings.<module>`.
+    fn of_module(module: &str) -> Option<Self> {
+        let tables = crate::charmaps::CHARMAPS;
+        let at = tables.binary_search_by(|(name, _)| name.cmp(&module)).ok()?;
+        let (_, upper) = tables.get(at)?;
+        Some(Self { upper })
+    }
+
+    /// The characters of bytes 0x80 to 0xFF, by index.
+    fn table(&self) -> [char; 128] {
+        let mut table = ['\u{fffe}'; 128];
+        for (slot, c) in table.iter_mut().zip(self.upper.chars()) {
+            *slot = c;
+        }
+        table
+    }
+
+    fn decode<'b>(&self, body: &[u8], label: &str) -> Result<Cow<'b, str>, SourceError> {
+        let upper = self.table();
+        let mut out = String::with_capacity(body.len());
+        for (at, &byte) in body.iter().enumerate() {
+            let c = if byte < 0x80 { char::from(byte) } else { upper[usize::from(byte - 0x80)] };
+            if c == '\u{fffe}' {
+                let (line, column) = position_after(&out);
+                return Err(error(
+                    format!(
+                        "'{label}' codec can't decode byte 0x{byte:02x} in position {at}: \
+                         character maps to <undefined>"
+                    ),
+                    line,
+                    column,
+                ));
+            }
+            out.push(c);
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    fn encode(&self, text: &str, label: &str, out: &mut Vec<u8>) -> Result<(), String> {
+        let upper = self.table();
+        for c in text.chars() {
+            let byte = if c.is_ascii() {
+                u8::try_from(u32::from(c)).ok()
+            } else {
+                // Of two bytes that decode to one character (cp1006's 0xB1 and 0xB2), the
+                // last, as CPython's encoder picks it; either reads back the same.
+                upper
+                    .iter()
+                    .rposition(|&u| u == c && u != '\u{fffe}')
+                    .and_then(|i| u8::try_from(i + 0x80).ok())
+            };
+            out.push(
+                byte.ok_or_else(|| format!("{c:?} cannot be encoded in the declared {label}"))?,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `encodings.normalize_encoding` of a lowercased name: runs of characters other than ASCII
+/// letters, digits and `.` become one `_`, none at either end.
+fn python_normal_encoding(lower: &str) -> String {
+    let mut out = String::with_capacity(lower.len());
+    let mut punct = false;
+    for c in lower.chars() {
+        if c.is_alphanumeric() || c == '.' {
+            if punct && !out.is_empty() {
+                out.push('_');
+            }
+            if c.is_ascii() {
+                out.push(c);
+            }
+            punct = false;
+        } else {
+            punct = true;
+        }
+    }
+    out
 }
 
 fn error(message: String, line: u32, column: u32) -> SourceError {
@@ -257,15 +365,12 @@ fn encoding_for_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
         .find_map(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
 }
 
-/// The WHATWG label of an encoding Python names otherwise (`mac_roman`, `cp932`...): the code
+/// The WHATWG label of a multibyte encoding Python names otherwise (`cp932`, `big5hkscs`...): the code
 /// pages whose WHATWG tables are the same, or a superset (WHATWG's `big5` is Big5-HKSCS).
 fn python_alias(label: &str) -> Option<&'static str> {
     let normal: String =
         label.chars().filter(|c| *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()).collect();
     Some(match normal.as_str() {
-        "macroman" | "macintosh" => "macintosh",
-        "maccyrillic" => "x-mac-cyrillic",
-        "cp874" => "windows-874",
         "cp932" | "932" | "ms932" | "mskanji" => "shift_jis",
         "cp936" | "936" | "ms936" => "gbk",
         "cp949" | "949" | "ms949" | "uhc" => "euc-kr",
