@@ -45,10 +45,16 @@ impl RecordedHash {
             "sha512" => (Algorithm::Sha512, 64),
             _ => return None,
         };
-        // Writers drop the padding, as the format says; some keep it.
-        let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(encoded.trim_end_matches('='))
-            .ok()?;
+        // The format says unpadded URL-safe base64; some writers keep the padding, and Debian's
+        // packages write hexadecimal (twice the digest's length in characters, where base64
+        // takes 4/3 of it, so the two cannot be confused).
+        let digest = if encoded.len() == 2 * length {
+            hex::decode(encoded).ok()?
+        } else {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(encoded.trim_end_matches('='))
+                .ok()?
+        };
         (digest.len() == length).then(|| Self { algorithm, digest: digest.into_boxed_slice() })
     }
 
@@ -210,6 +216,14 @@ mod tests {
         assert!(records.check("w.whl!/x.py", b"").unwrap().contains("RECORD of in 1.0"));
         assert!(records.check("w.whl!/pkg/a.py", b"").unwrap().contains("not listed"));
         assert_eq!(records.check("other.zip!/pkg/a.py", b"import os\n"), None);
+    }
+
+    #[test]
+    fn hexadecimal_digests_as_debian_writes_them_are_read() {
+        let hex = hex::encode(sha2::Sha256::digest(b"x = 1\n"));
+        let hash = RecordedHash::parse(&format!("sha256={hex}")).unwrap();
+        assert_eq!(hash.mismatch(b"x = 1\n", "p"), None);
+        assert!(hash.mismatch(b"x = 2\n", "p").is_some());
     }
 
     #[test]
