@@ -101,11 +101,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             (shown, outcome, changed)
         })
         .collect();
-    let mut archive_errors: Vec<FileError> = Vec::new();
+    // Files that were read but are wrong against their RECORD, and archives' problems.
+    let mut found_errors: Vec<FileError> = Vec::new();
     let mut results: Vec<(String, FileOutcome)> = Vec::with_capacity(scanned_files.len());
     for (path, outcome, changed) in scanned_files {
         if let Some(message) = changed {
-            archive_errors.push(record_error(path.clone(), message));
+            found_errors.push(record_error(path.clone(), message));
         }
         results.push((path, outcome));
     }
@@ -121,7 +122,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     for (outcomes, errs) in archive_results {
         results.extend(outcomes);
-        archive_errors.extend(errs);
+        found_errors.extend(errs);
     }
     if !stdin_paths.is_empty() {
         // Standard input can be endless: it is held to the same size limit as a file.
@@ -147,7 +148,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             message: e.message.clone(),
         })
         .collect();
-    errors.extend(archive_errors);
+    errors.extend(found_errors);
     errors.extend(discovery.bytecode.iter().map(|path| FileError {
         path: display_path(path),
         line: None,
