@@ -252,6 +252,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Matches(re) => {
             let _ = write!(out, "ArgTest::Matches(s({re:?}))");
         }
+        ArgTest::Command(re) => {
+            let _ = write!(out, "ArgTest::Command(s({re:?}))");
+        }
         ArgTest::LessThan(n) => {
             let _ = write!(out, "ArgTest::LessThan(f64::from_bits({:#x}))", n.to_bits());
         }

@@ -100,6 +100,7 @@ impl ArgCond {
                 | Test::Literal
                 | Test::NotComputed
                 | Test::Matches(_)
+                | Test::Command(_)
                 | Test::LessThan(_)
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
@@ -119,6 +120,7 @@ pub(crate) enum Test {
     Computed,
     NotComputed,
     Matches(LazyRegex),
+    Command(LazyRegex),
     LessThan(f64),
     RefersTo(NameTable),
     ReturnedBy(NameTable),
@@ -601,6 +603,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Computed => Test::Computed,
         ArgTest::NotComputed => Test::NotComputed,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
+        ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) => {
             check_patterns(names, rule)?;

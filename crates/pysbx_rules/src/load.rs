@@ -121,6 +121,7 @@ struct RawArg {
     literal: Option<bool>,
     computed: Option<bool>,
     matches: Option<Spanned<String>>,
+    command: Option<Spanned<String>>,
     less_than: Option<f64>,
     refers_to: Option<Spanned<OneOrMany>>,
     returned_by: Option<Spanned<OneOrMany>>,
@@ -502,6 +503,9 @@ impl Ctx {
         if let Some(m) = raw.matches {
             tests.push(ArgTest::Matches(self.regex(&m)?));
         }
+        if let Some(m) = raw.command {
+            tests.push(ArgTest::Command(self.regex(&m)?));
+        }
         if let Some(n) = raw.less_than {
             tests.push(ArgTest::LessThan(n));
         }
@@ -515,7 +519,7 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, matches, less_than, refers_to or returned_by"
+                 present, literal, matches, command, less_than, refers_to or returned_by"
                     .to_string(),
             ));
         }

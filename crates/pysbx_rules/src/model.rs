@@ -181,6 +181,10 @@ pub enum ArgTest {
     NotComputed,
     /// The argument folds to a string matching this regex.
     Matches(String),
+    /// The argument is an argument vector (a list or tuple of strings, such as
+    /// `["powershell", "-enc", payload]`) whose strings, joined by spaces, match this regex.
+    /// A single string is tested with [`ArgTest::Matches`].
+    Command(String),
     /// The argument folds to a number strictly below this one.
     LessThan(f64),
     /// The argument is a name or attribute that resolves to one of these qualified names
@@ -268,7 +272,7 @@ impl MatchSpec {
         match self {
             Self::Call { args, .. } => {
                 for arg in args {
-                    if let ArgTest::Matches(re) = &arg.test {
+                    if let ArgTest::Matches(re) | ArgTest::Command(re) = &arg.test {
                         out.push(re);
                     }
                 }

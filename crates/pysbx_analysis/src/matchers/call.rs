@@ -148,6 +148,12 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
             _ => false,
         }),
+        Test::Command(re) => given(&selected)
+            .and_then(|c| match c {
+                Const::Seq(_, items) => command_line(items),
+                _ => None,
+            })
+            .is_some_and(|line| re.is_match(&line)),
         Test::LessThan(limit) => given(&selected).is_some_and(|c| match c {
             #[expect(clippy::cast_precision_loss, reason = "a threshold comparison")]
             Const::Int(i) => (*i as f64) < *limit,
@@ -155,6 +161,23 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         }),
     }
+}
+
+/// The command line an argument vector forms: its strings (bytes read as latin-1) joined by
+/// spaces; `None` when an item is not a string or there is none.
+fn command_line(items: &[Const<'_>]) -> Option<String> {
+    let mut line = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        match item {
+            Const::Str(s) => line.push_str(s.as_str()),
+            Const::Bytes(b) => line.push_str(&crate::matchers::string::latin1(b.as_bytes())),
+            _ => return None,
+        }
+    }
+    (!items.is_empty()).then_some(line)
 }
 
 fn given<'x, 'a>(s: &Selected<'x, 'a>) -> Option<&'x Const<'a>> {
@@ -191,6 +214,22 @@ mod tests {
         let an = analyzer(&pack("TST101", "{call: [os.system, builtins.eval]}"));
         let src = "import os\ngetattr(os, 'sys' + 'tem')('x')\n__import__('os').system('y')\n[eval][0]('1')\n(eval)('2')\nf = eval\nf('3')\n";
         assert_eq!(lines(&an, src, "TST101"), vec![2, 3, 4, 5, 7]);
+    }
+
+    #[test]
+    fn command_reads_an_argument_vector_as_its_command_line() {
+        let an = analyzer(&pack(
+            "TST111",
+            "{call: subprocess.run, args: [{position: 0, command: '^sh -c curl'}]}",
+        ));
+        let src = "import subprocess\nsubprocess.run(['sh', '-c', 'curl x'])\nsubprocess.run(('sh', b'-c', 'curl x'))\nsubprocess.run(['sh', '-c', cmd])\nsubprocess.run(['sh', '-c', 1])\nsubprocess.run([])\nsubprocess.run('sh -c curl')\n";
+        assert_eq!(lines(&an, src, "TST111"), vec![2, 3]);
+        // A string is `matches`'s to test.
+        let an = analyzer(&pack(
+            "TST112",
+            "{call: subprocess.run, args: [{position: 0, matches: '^sh -c curl'}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST112"), vec![7]);
     }
 
     #[test]
