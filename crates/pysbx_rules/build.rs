@@ -189,6 +189,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             wrapped("MatchSpec::Reference", out, |out| patterns_code(p, out))
         }
         MatchSpec::Import(p) => wrapped("MatchSpec::Import", out, |out| patterns_code(p, out)),
+        MatchSpec::Store(p) => wrapped("MatchSpec::Store", out, |out| patterns_code(p, out)),
         MatchSpec::Attribute(p) => {
             wrapped("MatchSpec::Attribute", out, |out| patterns_code(p, out))
         }

@@ -75,6 +75,7 @@ pub(crate) enum LeafKind {
     Call(Box<[ArgCond]>),
     Reference,
     Import,
+    Store,
     Attribute,
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -159,6 +160,8 @@ pub(crate) struct Compiled {
     /// every call.
     pub(crate) any_callee_by_keyword: rustc_hash::FxHashMap<Box<str>, Vec<u32>>,
     pub(crate) references: NameTable,
+    /// `store:` leaves by qualified-name pattern.
+    pub(crate) stores: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
     /// One regex per distinct string pattern (leaves with the same pattern share it).
@@ -226,6 +229,7 @@ impl Compiled {
             calls: NameTable::default(),
             any_callee_by_keyword: rustc_hash::FxHashMap::default(),
             references: NameTable::default(),
+            stores: NameTable::default(),
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
@@ -396,6 +400,13 @@ impl Compiled {
                     self.imports.insert(p, leaf_id);
                 }
                 leaf(self, LeafKind::Import)
+            }
+            MatchSpec::Store(names) => {
+                check_patterns(names, rule)?;
+                for p in names.as_slice() {
+                    self.stores.insert(p, leaf_id);
+                }
+                leaf(self, LeafKind::Store)
             }
             MatchSpec::Attribute(names) => {
                 check_patterns(names, rule)?;

@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 use crate::compile::Compiled;
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::nfkc;
-use crate::matchers::{self, Frame, Hit, Site, attribute, call, import, reference, string};
+use crate::matchers::{self, Frame, Hit, Site, attribute, call, import, reference, store, string};
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
 use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
 
@@ -1397,6 +1397,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             vals
         } else {
+            // `builtins.print = f`, `del builtins.open`: the object replaced or removed.
+            if !self.c.stores.is_empty() {
+                let target = self.attr_vals(&recv.vals, &attr);
+                store::hits(self.c, &target, &mut self.hits);
+            }
             ValueSet::unknown()
         };
         self.settle(a.range, None, from);
@@ -1473,6 +1478,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
         } else {
+            // `__builtins__["print"] = f`, `vars(builtins)["open"] = g`, `sys.modules["os"] = m`:
+            // a namespace's entry replaced or removed (a dictionary of the file's own is not
+            // a namespace).
+            if let Some(k) = &string_key
+                && !self.c.stores.is_empty()
+            {
+                let mut namespaces = ValueSet::default();
+                for q in base.vals.quals() {
+                    namespaces.push(Value::Qual(q.clone()));
+                }
+                let target = self.item_vals(&namespaces, k);
+                store::hits(self.c, &target, &mut self.hits);
+            }
             vals = ValueSet::unknown();
         }
         self.finish(s.range, None, from, vals, fold, carried)
@@ -1979,6 +1997,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                             {
                                 let v = self.attr_vals(&obj.vals.clone(), &n);
                                 vals.union(&v);
+                            }
+                            if (name == "builtins.setattr" || name == "builtins.delattr")
+                                && !self.c.stores.is_empty()
+                                && let Some(obj) = pos.first()
+                            {
+                                let target = self.attr_vals(&obj.vals.clone(), &n);
+                                store::hits(self.c, &target, &mut self.hits);
                             }
                         }
                     }

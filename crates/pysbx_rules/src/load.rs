@@ -87,6 +87,7 @@ struct RawMatch {
     args: Option<Vec<Spanned<RawArg>>>,
     reference: Option<Spanned<OneOrMany>>,
     import: Option<Spanned<OneOrMany>>,
+    store: Option<Spanned<OneOrMany>>,
     attribute: Option<Spanned<OneOrMany>>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
@@ -331,6 +332,7 @@ impl Ctx {
             raw.call.is_some(),
             raw.reference.is_some(),
             raw.import.is_some(),
+            raw.store.is_some(),
             raw.attribute.is_some(),
             raw.string.is_some(),
             raw.any.is_some(),
@@ -346,8 +348,8 @@ impl Ctx {
         if kinds == 0 {
             return Err(self.invalid(
                 at,
-                "empty match: give one of call, reference, import, attribute, string, any, all, \
-                 not, inside, comment, unused_suppression"
+                "empty match: give one of call, reference, import, store, attribute, string, any, \
+                 all, not, inside, comment, unused_suppression"
                     .to_string(),
             ));
         }
@@ -374,6 +376,9 @@ impl Ctx {
         }
         if let Some(p) = raw.import {
             return Ok(MatchSpec::Import(self.patterns(p)?));
+        }
+        if let Some(p) = raw.store {
+            return Ok(MatchSpec::Store(self.patterns(p)?));
         }
         if let Some(p) = raw.attribute {
             return Ok(MatchSpec::Attribute(self.patterns(p)?));

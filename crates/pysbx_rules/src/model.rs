@@ -238,6 +238,10 @@ pub enum MatchSpec {
     Reference(Patterns),
     /// An import of a module matching one of the globs, static or dynamic.
     Import(Patterns),
+    /// An assignment to (or `del` of) an attribute that resolves to one of the qualified
+    /// names, written as `builtins.print = f` or as `setattr(builtins, "print", f)`: an object
+    /// of another module replaced or removed.
+    Store(Patterns),
     /// An attribute by name whatever the receiver, including computed `getattr` and string keys.
     Attribute(Patterns),
     /// A string or bytes literal, after constant folding, matching the regex.
@@ -286,6 +290,7 @@ impl MatchSpec {
             Self::Not(inner) => inner.regexes(out),
             Self::Reference(_)
             | Self::Import(_)
+            | Self::Store(_)
             | Self::Attribute(_)
             | Self::Inside(_)
             | Self::UnusedSuppression => {}
@@ -299,6 +304,7 @@ impl MatchSpec {
             Self::Call { .. }
             | Self::Reference(_)
             | Self::Import(_)
+            | Self::Store(_)
             | Self::Attribute(_)
             | Self::String(_)
             | Self::Comment(_)

@@ -8,6 +8,7 @@ pub(crate) mod factors;
 pub(crate) mod import;
 pub(crate) mod reference;
 pub(crate) mod required;
+pub(crate) mod store;
 pub(crate) mod string;
 
 use smallvec::SmallVec;
@@ -230,6 +231,25 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
 pub(crate) fn push_unique(hits: &mut Vec<Hit>, from: usize, leaf: u32, subject: &QName) {
     if !hits[from..].iter().any(|h| h.leaf == leaf) {
         hits.push(Hit { leaf, subject: subject.clone() });
+    }
+}
+
+/// Pushes the leaves of `table` (a `reference:` or `store:` table) matching a name `vals` may
+/// stand for, once per leaf.
+pub(crate) fn name_hits(
+    table: &crate::glob::NameTable,
+    vals: &crate::value::ValueSet<'_>,
+    memo: &mut crate::glob::NameMemo,
+    out: &mut Vec<Hit>,
+) {
+    if table.is_empty() {
+        return;
+    }
+    let from = out.len();
+    for q in vals.quals() {
+        for &leaf in table.leaves(q, memo) {
+            push_unique(out, from, leaf, q);
+        }
     }
 }
 

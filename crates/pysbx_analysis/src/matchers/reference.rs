@@ -6,7 +6,7 @@
 
 use crate::compile::Compiled;
 use crate::glob::NameMemo;
-use crate::matchers::{Hit, push_unique};
+use crate::matchers::{Hit, name_hits};
 use crate::value::ValueSet;
 
 /// Pushes the reference leaves matching a name `vals` may stand for.
@@ -16,15 +16,7 @@ pub(crate) fn hits(
     memo: &mut NameMemo,
     out: &mut Vec<Hit>,
 ) {
-    if compiled.references.is_empty() {
-        return;
-    }
-    let from = out.len();
-    for q in vals.quals() {
-        for &leaf in compiled.references.leaves(q, memo) {
-            push_unique(out, from, leaf, q);
-        }
-    }
+    name_hits(&compiled.references, vals, memo, out);
 }
 
 #[cfg(test)]
