@@ -86,6 +86,12 @@ impl Ownership {
             if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
                 continue;
             }
+            // Only the files a scan may read (sources, `.pth` files, scripts without a
+            // suffix): a RECORD lists every data file and native module too, and a large
+            // site-packages would otherwise keep tens of thousands of entries no scan asks for.
+            if !(pysbx_walk::is_source_name(relative) || relative.extension().is_none()) {
+                continue;
+            }
             self.by_file.insert(display_path(&site.join(relative)), (label, entry.hash));
         }
     }

@@ -142,7 +142,8 @@ pub fn is_python_shebang(head: &[u8]) -> bool {
 /// Whether a file is scanned as Python by its name: a Python source suffix (in any case), or a
 /// `.pth` file, whose `import` lines `site` executes (an archive's member names are tested
 /// lowercased).
-pub(crate) fn is_source_name(path: &Path) -> bool {
+#[must_use]
+pub fn is_source_name(path: &Path) -> bool {
     has_python_extension(path) || path.extension().is_some_and(|e| e == "pth")
 }
 
