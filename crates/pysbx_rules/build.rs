@@ -190,6 +190,16 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
         }
         MatchSpec::Import(p) => wrapped("MatchSpec::Import", out, |out| patterns_code(p, out)),
         MatchSpec::Store(p) => wrapped("MatchSpec::Store", out, |out| patterns_code(p, out)),
+        MatchSpec::Assign { to, matches } => {
+            out.push_str("MatchSpec::Assign { to: ");
+            patterns_code(to, out);
+            match matches {
+                Some(re) => {
+                    let _ = write!(out, ", matches: Some(s({re:?})) }}");
+                }
+                None => out.push_str(", matches: None }"),
+            }
+        }
         MatchSpec::Attribute(p) => {
             wrapped("MatchSpec::Attribute", out, |out| patterns_code(p, out))
         }

@@ -76,6 +76,8 @@ pub(crate) enum LeafKind {
     Reference,
     Import,
     Store,
+    /// The regex the assigned string must match, if any.
+    Assign(Option<LazyRegex>),
     Attribute,
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -162,6 +164,8 @@ pub(crate) struct Compiled {
     pub(crate) references: NameTable,
     /// `store:` leaves by qualified-name pattern.
     pub(crate) stores: NameTable,
+    /// `assign:` leaves by pattern of the (lowercased) name given a constant string.
+    pub(crate) assigns: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
     /// One regex per distinct string pattern (leaves with the same pattern share it).
@@ -230,6 +234,7 @@ impl Compiled {
             any_callee_by_keyword: rustc_hash::FxHashMap::default(),
             references: NameTable::default(),
             stores: NameTable::default(),
+            assigns: NameTable::default(),
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
@@ -400,6 +405,15 @@ impl Compiled {
                     self.imports.insert(p, leaf_id);
                 }
                 leaf(self, LeafKind::Import)
+            }
+            MatchSpec::Assign { to, matches } => {
+                check_patterns(to, rule)?;
+                for p in to.as_slice() {
+                    self.assigns.insert(p, leaf_id);
+                }
+                let matches =
+                    matches.as_deref().map(|m| LazyRegex::checked(m, rule)).transpose()?;
+                leaf(self, LeafKind::Assign(matches))
             }
             MatchSpec::Store(names) => {
                 check_patterns(names, rule)?;

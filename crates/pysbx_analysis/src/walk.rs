@@ -28,7 +28,9 @@ use smallvec::SmallVec;
 use crate::compile::Compiled;
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::nfkc;
-use crate::matchers::{self, Frame, Hit, Site, attribute, call, import, reference, store, string};
+use crate::matchers::{
+    self, Frame, Hit, Site, assign, attribute, call, import, reference, store, string,
+};
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
 use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
 
@@ -872,7 +874,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.annotation(a);
             }
             if let Some(d) = &pd.default {
-                self.value(d);
+                let mut ev = self.expr(d);
+                self.flush(&mut ev);
+                self.given(&pd.parameter.name.id, ev.fold.as_ref(), pd.parameter.range);
             }
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
@@ -892,12 +896,35 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// The `assign:` leaves of a name (a variable, an attribute, a dictionary key, a
+    /// parameter) given a value, settled at `range`.
+    fn given(&mut self, name: &str, value: Option<&Const<'a>>, range: TextRange) {
+        if self.c.assigns.is_empty() {
+            return;
+        }
+        let from = self.hits.len();
+        assign::hits(self.c, name, value, &mut self.interner, &mut self.hits);
+        self.settle(range, None, from);
+    }
+
     /// Binds an assignment target to what `value` evaluates to (unknown when `None`).
     fn assign(&mut self, target: &'a Expr, value: Option<&Eval<'a>>) {
+        let fold = value.and_then(|v| v.fold.as_ref());
         match target {
             Expr::Name(n) => {
+                self.given(&n.id, fold, n.range);
                 let vals = value.map_or_else(ValueSet::unknown, Eval::binding);
                 self.scopes.bind(self.scope, &key(&n.id), vals);
+            }
+            Expr::Attribute(a) => {
+                self.given(&a.attr.id, fold, a.attr.range);
+                self.value(target);
+            }
+            Expr::Subscript(s) => {
+                if let Expr::StringLiteral(k) = &*s.slice {
+                    self.given(k.value.to_str(), fold, s.range);
+                }
+                self.value(target);
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 let parts = value.and_then(|v| Self::unpack(v, elts.len()));
@@ -905,6 +932,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     match parts.as_ref().and_then(|p| p.get(i)) {
                         Some(part) => {
                             if let Expr::Name(n) = elt {
+                                self.given(&n.id, part.single_const(), n.range);
                                 self.scopes.bind(self.scope, &key(&n.id), part.clone());
                             } else {
                                 self.assign(elt, None);

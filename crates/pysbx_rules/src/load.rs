@@ -88,6 +88,7 @@ struct RawMatch {
     reference: Option<Spanned<OneOrMany>>,
     import: Option<Spanned<OneOrMany>>,
     store: Option<Spanned<OneOrMany>>,
+    assign: Option<Spanned<RawAssign>>,
     attribute: Option<Spanned<OneOrMany>>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
@@ -96,6 +97,13 @@ struct RawMatch {
     inside: Option<Spanned<RawInside>>,
     comment: Option<Spanned<String>>,
     unused_suppression: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssign {
+    to: Spanned<OneOrMany>,
+    matches: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +341,7 @@ impl Ctx {
             raw.reference.is_some(),
             raw.import.is_some(),
             raw.store.is_some(),
+            raw.assign.is_some(),
             raw.attribute.is_some(),
             raw.string.is_some(),
             raw.any.is_some(),
@@ -348,8 +357,8 @@ impl Ctx {
         if kinds == 0 {
             return Err(self.invalid(
                 at,
-                "empty match: give one of call, reference, import, store, attribute, string, any, \
-                 all, not, inside, comment, unused_suppression"
+                "empty match: give one of call, reference, import, store, assign, attribute, \
+                 string, any, all, not, inside, comment, unused_suppression"
                     .to_string(),
             ));
         }
@@ -379,6 +388,11 @@ impl Ctx {
         }
         if let Some(p) = raw.store {
             return Ok(MatchSpec::Store(self.patterns(p)?));
+        }
+        if let Some(assign) = raw.assign {
+            let RawAssign { to, matches } = assign.value;
+            let matches = matches.map(|m| self.regex(&m)).transpose()?;
+            return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches });
         }
         if let Some(p) = raw.attribute {
             return Ok(MatchSpec::Attribute(self.patterns(p)?));

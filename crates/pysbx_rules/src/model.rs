@@ -242,6 +242,16 @@ pub enum MatchSpec {
     /// names, written as `builtins.print = f` or as `setattr(builtins, "print", f)`: an object
     /// of another module replaced or removed.
     Store(Patterns),
+    /// A constant string given to a name that matches: an assignment to a variable, an
+    /// attribute or a constant dictionary key (`password = "..."`, `self.api_token = "..."`,
+    /// `conf["secret"] = "..."`), or a parameter's default (`def f(passwd="...")`). Names are
+    /// compared lowercased.
+    Assign {
+        /// Globs of the name given the value (its last identifier, or the key).
+        to: Patterns,
+        /// The string value must match this regex (any string when `None`).
+        matches: Option<String>,
+    },
     /// An attribute by name whatever the receiver, including computed `getattr` and string keys.
     Attribute(Patterns),
     /// A string or bytes literal, after constant folding, matching the regex.
@@ -282,6 +292,7 @@ impl MatchSpec {
                 }
             }
             Self::String(re) | Self::Comment(re) => out.push(re),
+            Self::Assign { matches, .. } => out.extend(matches.as_deref()),
             Self::Any(items) | Self::All(items) => {
                 for item in items {
                     item.regexes(out);
@@ -305,6 +316,7 @@ impl MatchSpec {
             | Self::Reference(_)
             | Self::Import(_)
             | Self::Store(_)
+            | Self::Assign { .. }
             | Self::Attribute(_)
             | Self::String(_)
             | Self::Comment(_)

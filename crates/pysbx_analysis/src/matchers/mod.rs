@@ -2,6 +2,7 @@
 //! subject it matched); the rules those hits belong to are then evaluated once at the node,
 //! combinators and filters included.
 
+pub(crate) mod assign;
 pub(crate) mod attribute;
 pub(crate) mod call;
 pub(crate) mod factors;

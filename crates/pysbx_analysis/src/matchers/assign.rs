@@ -1,0 +1,69 @@
+//! `assign:` — a constant string given to a name that matches: `password = "hunter2"`,
+//! `self.api_token = "..."`, `conf["secret"] = "..."`, `def login(user, passwd="...")`.
+//! Names are compared lowercased; the hit is on the name given the value.
+
+use crate::compile::{Compiled, LeafKind};
+use crate::matchers::{Hit, push_unique};
+use crate::value::{Const, Interner};
+
+/// Pushes the assign leaves that hold for `name` given `value` (nothing unless the value
+/// folded to a string; bytes are read as latin-1).
+pub(crate) fn hits(
+    compiled: &Compiled,
+    name: &str,
+    value: Option<&Const<'_>>,
+    interner: &mut Interner,
+    out: &mut Vec<Hit>,
+) {
+    if compiled.assigns.is_empty() {
+        return;
+    }
+    let latin;
+    let text = match value {
+        Some(Const::Str(s)) => s.as_str(),
+        Some(Const::Bytes(b)) => {
+            latin = crate::matchers::string::latin1(b.as_bytes());
+            latin.as_str()
+        }
+        _ => return,
+    };
+    // Most names are lowercase already: no copy for them.
+    let lower = if name.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    };
+    let from = out.len();
+    let mut subject = None;
+    compiled.assigns.lookup(&lower, |leaf| {
+        let Some(LeafKind::Assign(re)) = compiled.leaves.get(leaf as usize).map(|l| &l.kind) else {
+            return;
+        };
+        if re.as_ref().is_none_or(|re| re.is_match(text)) {
+            let subject = subject.get_or_insert_with(|| interner.intern(name));
+            push_unique(out, from, leaf, subject);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::matchers::testing::{analyzer, lines, pack};
+
+    const RULE: &str = "{assign: {to: [password, '*_password', secret], matches: '^\\S{4,}$'}}";
+
+    #[test]
+    fn names_attributes_keys_and_defaults() {
+        let an = analyzer(&pack("TST400", RULE));
+        let src = "password = 'hunter2'\nself.db_password = 'hunter2'\nconf['Secret'] = 'hunter2'\ndef f(user, password='hunter2'): pass\nf = lambda secret='hunter2': 0\nPASSWORD: str = 'hun' + 'ter2'\nuser, password = 'bob', 'hunter2'\n";
+        assert_eq!(lines(&an, src, "TST400"), vec![1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn look_alikes() {
+        let an = analyzer(&pack("TST401", RULE));
+        // Not a constant, too short or spaced (the regex), another name, a comparison.
+        let src = "password = os.environ['PW']\npassword = ''\npassword = 'Enter a password'\npassword_field = 'hunter2'\nif password == 'hunter2': pass\nconf[key] = 'hunter2'\nf(password='hunter2')\n";
+        assert_eq!(lines(&an, src, "TST401"), Vec::<u32>::new());
+    }
+}
