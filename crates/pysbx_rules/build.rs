@@ -190,6 +190,15 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
         }
         MatchSpec::Import(p) => wrapped("MatchSpec::Import", out, |out| patterns_code(p, out)),
         MatchSpec::Store(p) => wrapped("MatchSpec::Store", out, |out| patterns_code(p, out)),
+        MatchSpec::Handler { catches, body } => {
+            out.push_str("MatchSpec::Handler { catches: ");
+            patterns_code(catches, out);
+            out.push_str(", body: vec![");
+            for b in body {
+                let _ = write!(out, "HandlerBody::{b:?}, ");
+            }
+            out.push_str("] }");
+        }
         MatchSpec::Assign { to, matches } => {
             out.push_str("MatchSpec::Assign { to: ");
             patterns_code(to, out);

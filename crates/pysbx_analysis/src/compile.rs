@@ -78,6 +78,11 @@ pub(crate) enum LeafKind {
     Store,
     /// The regex the assigned string must match, if any.
     Assign(Option<LazyRegex>),
+    /// Whether a body of `pass`, and one of `continue`, is reported.
+    Handler {
+        pass: bool,
+        continue_: bool,
+    },
     Attribute,
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -166,6 +171,8 @@ pub(crate) struct Compiled {
     pub(crate) stores: NameTable,
     /// `assign:` leaves by pattern of the (lowercased) name given a constant string.
     pub(crate) assigns: NameTable,
+    /// `handler:` leaves by pattern of the exception class caught.
+    pub(crate) handlers: NameTable,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
     /// One regex per distinct string pattern (leaves with the same pattern share it).
@@ -235,6 +242,7 @@ impl Compiled {
             references: NameTable::default(),
             stores: NameTable::default(),
             assigns: NameTable::default(),
+            handlers: NameTable::default(),
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
@@ -405,6 +413,15 @@ impl Compiled {
                     self.imports.insert(p, leaf_id);
                 }
                 leaf(self, LeafKind::Import)
+            }
+            MatchSpec::Handler { catches, body } => {
+                check_patterns(catches, rule)?;
+                for p in catches.as_slice() {
+                    self.handlers.insert(p, leaf_id);
+                }
+                let pass = body.contains(&pysbx_rules::HandlerBody::Pass);
+                let continue_ = body.contains(&pysbx_rules::HandlerBody::Continue);
+                leaf(self, LeafKind::Handler { pass, continue_ })
             }
             MatchSpec::Assign { to, matches } => {
                 check_patterns(to, rule)?;

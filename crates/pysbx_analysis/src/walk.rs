@@ -29,7 +29,7 @@ use crate::compile::Compiled;
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::nfkc;
 use crate::matchers::{
-    self, Frame, Hit, Site, assign, attribute, call, import, reference, store, string,
+    self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
 use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
@@ -731,9 +731,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                     w.body(&t.body);
                     for h in &t.handlers {
                         let ast::ExceptHandler::ExceptHandler(h) = h;
-                        if let Some(ty) = &h.type_ {
-                            w.value(ty);
-                        }
+                        let caught = match &h.type_ {
+                            Some(ty) => {
+                                let mut ev = w.expr(ty);
+                                w.flush(&mut ev);
+                                ev.vals
+                            }
+                            // A bare `except:` catches everything.
+                            None => ValueSet::qual(w.interner.intern("builtins.BaseException")),
+                        };
+                        w.handler_clause(h, &caught);
                         if let Some(n) = &h.name {
                             w.scopes.bind(w.scope, &key(&n.id), ValueSet::unknown());
                         }
@@ -894,6 +901,24 @@ impl<'a, 'c> Walker<'a, 'c> {
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
             self.scopes.bind(scope, &key(&v.name.id), ValueSet::unknown());
         }
+    }
+
+    /// The `handler:` leaves of an `except` clause catching `caught` (any class of a tuple),
+    /// settled at the clause.
+    fn handler_clause(&mut self, h: &'a ast::ExceptHandlerExceptHandler, caught: &ValueSet<'a>) {
+        if self.c.handlers.is_empty() {
+            return;
+        }
+        let mut classes = ValueSet::default();
+        for v in caught.alts() {
+            match v {
+                Value::Seq(items) => items.iter().for_each(|i| classes.union(i)),
+                other => classes.push(other.clone()),
+            }
+        }
+        let from = self.hits.len();
+        handler::hits(self.c, &classes, &h.body, &mut self.hits);
+        self.settle(h.range, None, from);
     }
 
     /// The `assign:` leaves of a name (a variable, an attribute, a dictionary key, a

@@ -8,8 +8,8 @@
 
 use crate::error::RuleLoadError;
 use crate::model::{
-    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
-    Patterns, Rule, RuleSet, Severity,
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
+    MatchSpec, Patterns, Rule, RuleSet, Severity,
 };
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

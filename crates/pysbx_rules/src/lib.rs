@@ -18,6 +18,6 @@ pub use error::{RuleLoadError, SourcePosition};
 pub use finding::{Finding, FindingLocation};
 pub use load::{REGEX_SIZE_LIMIT, load_rule_file, load_rules_from_str};
 pub use model::{
-    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
-    Patterns, Rule, RuleSet, Severity,
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
+    MatchSpec, Patterns, Rule, RuleSet, Severity,
 };

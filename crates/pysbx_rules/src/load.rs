@@ -18,8 +18,8 @@ use serde_saphyr::Spanned;
 
 use crate::error::{RuleLoadError, SourcePosition};
 use crate::model::{
-    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
-    Patterns, Rule, RuleSet, Severity,
+    Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
+    MatchSpec, Patterns, Rule, RuleSet, Severity,
 };
 
 /// The largest compiled regex a rule may declare; keeps a hostile rule file from exhausting
@@ -89,6 +89,7 @@ struct RawMatch {
     import: Option<Spanned<OneOrMany>>,
     store: Option<Spanned<OneOrMany>>,
     assign: Option<Spanned<RawAssign>>,
+    handler: Option<Spanned<RawHandler>>,
     attribute: Option<Spanned<OneOrMany>>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
@@ -97,6 +98,20 @@ struct RawMatch {
     inside: Option<Spanned<RawInside>>,
     comment: Option<Spanned<String>>,
     unused_suppression: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHandler {
+    catches: Spanned<OneOrMany>,
+    body: Vec<RawHandlerBody>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawHandlerBody {
+    Pass,
+    Continue,
 }
 
 #[derive(Deserialize)]
@@ -342,6 +357,7 @@ impl Ctx {
             raw.import.is_some(),
             raw.store.is_some(),
             raw.assign.is_some(),
+            raw.handler.is_some(),
             raw.attribute.is_some(),
             raw.string.is_some(),
             raw.any.is_some(),
@@ -357,8 +373,8 @@ impl Ctx {
         if kinds == 0 {
             return Err(self.invalid(
                 at,
-                "empty match: give one of call, reference, import, store, assign, attribute, \
-                 string, any, all, not, inside, comment, unused_suppression"
+                "empty match: give one of call, reference, import, store, assign, handler, \
+                 attribute, string, any, all, not, inside, comment, unused_suppression"
                     .to_string(),
             ));
         }
@@ -388,6 +404,21 @@ impl Ctx {
         }
         if let Some(p) = raw.store {
             return Ok(MatchSpec::Store(self.patterns(p)?));
+        }
+        if let Some(handler) = raw.handler {
+            let p = pos(&handler.referenced);
+            let RawHandler { catches, body } = handler.value;
+            if body.is_empty() {
+                return Err(self.invalid(p, "`handler` needs a `body`: pass, continue".to_string()));
+            }
+            let body = body
+                .into_iter()
+                .map(|b| match b {
+                    RawHandlerBody::Pass => HandlerBody::Pass,
+                    RawHandlerBody::Continue => HandlerBody::Continue,
+                })
+                .collect();
+            return Ok(MatchSpec::Handler { catches: self.patterns(catches)?, body });
         }
         if let Some(assign) = raw.assign {
             let RawAssign { to, matches } = assign.value;

@@ -224,6 +224,15 @@ pub struct InsideSpec {
     pub build_backend: Option<bool>,
 }
 
+/// The whole body of an `except` clause, for [`MatchSpec::Handler`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerBody {
+    /// `pass`.
+    Pass,
+    /// `continue`.
+    Continue,
+}
+
 /// What a rule matches. Positive kinds find candidate nodes; `not` and `inside` filter them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MatchSpec {
@@ -251,6 +260,15 @@ pub enum MatchSpec {
         to: Patterns,
         /// The string value must match this regex (any string when `None`).
         matches: Option<String>,
+    },
+    /// An `except` clause that catches one of the names (a bare `except:` catches
+    /// `builtins.BaseException`) and whose whole body is one of the statements: an exception
+    /// swallowed (`except Exception: pass`).
+    Handler {
+        /// Globs of the exception classes caught (any one of a tuple).
+        catches: Patterns,
+        /// The bodies reported.
+        body: Vec<HandlerBody>,
     },
     /// An attribute by name whatever the receiver, including computed `getattr` and string keys.
     Attribute(Patterns),
@@ -302,6 +320,7 @@ impl MatchSpec {
             Self::Reference(_)
             | Self::Import(_)
             | Self::Store(_)
+            | Self::Handler { .. }
             | Self::Attribute(_)
             | Self::Inside(_)
             | Self::UnusedSuppression => {}
@@ -317,6 +336,7 @@ impl MatchSpec {
             | Self::Import(_)
             | Self::Store(_)
             | Self::Assign { .. }
+            | Self::Handler { .. }
             | Self::Attribute(_)
             | Self::String(_)
             | Self::Comment(_)

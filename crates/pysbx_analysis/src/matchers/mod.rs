@@ -6,6 +6,7 @@ pub(crate) mod assign;
 pub(crate) mod attribute;
 pub(crate) mod call;
 pub(crate) mod factors;
+pub(crate) mod handler;
 pub(crate) mod import;
 pub(crate) mod reference;
 pub(crate) mod required;
