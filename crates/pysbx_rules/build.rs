@@ -223,8 +223,15 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             out.push_str("))");
         }
         MatchSpec::Inside(inside) => {
-            let InsideSpec { class_base, function, file, module_level, call, build_backend } =
-                inside;
+            let InsideSpec {
+                class_base,
+                function,
+                file,
+                module_level,
+                call,
+                build_backend,
+                assert_test,
+            } = inside;
             out.push_str("MatchSpec::Inside(InsideSpec { class_base: ");
             opt_patterns_code(class_base.as_ref(), out);
             out.push_str(", function: ");
@@ -233,7 +240,8 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             opt_patterns_code(file.as_ref(), out);
             let _ = write!(out, ", module_level: {module_level:?}, call: ");
             opt_patterns_code(call.as_ref(), out);
-            let _ = write!(out, ", build_backend: {build_backend:?} }})");
+            let _ =
+                write!(out, ", build_backend: {build_backend:?}, assert_test: {assert_test:?} }})");
         }
         MatchSpec::Comment(re) => {
             let _ = write!(out, "MatchSpec::Comment(s({re:?}))");

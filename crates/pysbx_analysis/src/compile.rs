@@ -153,6 +153,7 @@ pub(crate) struct Inside {
     pub(crate) module_level: Option<bool>,
     pub(crate) call: Option<NameTable>,
     pub(crate) build_backend: Option<bool>,
+    pub(crate) assert_test: Option<bool>,
 }
 
 /// Everything the engine needs from a rule set, compiled.
@@ -535,6 +536,7 @@ impl Compiled {
             module_level: spec.module_level,
             call: table(&spec.call)?,
             build_backend: spec.build_backend,
+            assert_test: spec.assert_test,
         };
         self.needs_call_frames |= inside.call.is_some();
         Ok(inside)

@@ -751,7 +751,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.body(&t.finalbody);
             }
             Stmt::Assert(a) => {
+                self.frames.push(Frame::Assert);
                 self.value(&a.test);
+                self.frames.pop();
                 if let Some(m) = &a.msg {
                     self.value(m);
                 }

@@ -130,6 +130,8 @@ struct RawInside {
     module_level: Option<bool>,
     call: Option<Spanned<OneOrMany>>,
     build_backend: Option<bool>,
+    #[serde(rename = "assert")]
+    assert_test: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -499,12 +501,13 @@ impl Ctx {
                 module_level: raw.module_level,
                 call: raw.call.map(|v| self.patterns(v)).transpose()?,
                 build_backend: raw.build_backend,
+                assert_test: raw.assert_test,
             };
             if spec == InsideSpec::default() {
                 return Err(self.invalid(
                     p,
-                    "empty `inside`: give class_base, function, file, module_level, call or \
-                     build_backend"
+                    "empty `inside`: give class_base, function, file, module_level, call, \
+                     build_backend or assert"
                         .to_string(),
                 ));
             }

@@ -222,6 +222,9 @@ pub struct InsideSpec {
     /// `build-backend` and found through `backend-path` in its `pyproject.toml`), which runs
     /// when the package is built from source; `false`: in any other module.
     pub build_backend: Option<bool>,
+    /// `true`: in the test of an `assert` statement (which `python -O` removes); `false`:
+    /// anywhere else.
+    pub assert_test: Option<bool>,
 }
 
 /// The whole body of an `except` clause, for [`MatchSpec::Handler`].

@@ -37,6 +37,8 @@ pub(crate) enum Frame<'a> {
     Lambda,
     /// The arguments of a call, with what the callee resolves to.
     Call(ValueSet<'a>),
+    /// The test of an `assert` statement.
+    Assert,
 }
 
 /// Where a node sits: its enclosing frames, the file's base name, and whether the file is an
@@ -204,6 +206,11 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     }
     if let Some(table) = &spec.file
         && !table.matches(site.file_name)
+    {
+        return false;
+    }
+    if let Some(want) = spec.assert_test
+        && want != site.frames.iter().any(|f| matches!(f, Frame::Assert))
     {
         return false;
     }
