@@ -57,11 +57,14 @@ pub struct DistributionSummary {
     pub by_severity: [usize; 4],
     /// Files whose bytes differ from the hash the distribution's RECORD gives (changed after
     /// it was packed or installed), or that a wheel ships without listing them in its RECORD.
+    #[serde(default)]
     pub record_mismatches: usize,
     /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, install-time rules).
     pub install_time: usize,
     /// Every rule that matched in it, `(id, count)`, most frequent first (ties by id): all of
     /// them, so that the summaries of shards merge exactly; the text table shows the first five.
+    /// (Reports of earlier versions named it `top_rules` and kept the first five.)
+    #[serde(alias = "top_rules")]
     pub rules: Vec<(String, usize)>,
 }
 

@@ -126,7 +126,9 @@ fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
     findings.sort_by_key(sort_key);
     let mut merged = json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats});
     let distributions = merged_distributions(
-        docs.iter().filter(|(_, _, counted)| *counted).map(|(_, doc, _)| doc.get("distributions")),
+        docs.iter()
+            .filter(|(_, _, counted)| *counted)
+            .map(|(name, doc, _)| (name.as_str(), doc.get("distributions"))),
     )?;
     if !distributions.is_empty() {
         merged["distributions"] = distributions.into();
@@ -135,12 +137,15 @@ fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
 }
 
 /// The per-distribution summaries of the inputs (JSON `distributions`, or a SARIF run's
-/// `properties.distributions`), added up per distribution and ranked again.
-fn merged_distributions<'d>(lists: impl Iterator<Item = Option<&'d Value>>) -> Result<Vec<Value>> {
+/// `properties.distributions`), by input name, added up per distribution and ranked again.
+fn merged_distributions<'d>(
+    lists: impl Iterator<Item = (&'d str, Option<&'d Value>)>,
+) -> Result<Vec<Value>> {
     let mut parts = Vec::new();
-    for list in lists.flatten() {
+    for (name, list) in lists {
+        let Some(list) = list else { continue };
         let list: Vec<DistributionSummary> = serde_json::from_value(list.clone())
-            .context("a `distributions` summary is not one pysbx writes")?;
+            .with_context(|| format!("{name}: a `distributions` summary not as pysbx writes it"))?;
         parts.extend(list);
     }
     crate::distributions::merge(parts)
@@ -240,9 +245,9 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
         inv["toolExecutionNotifications"] = Value::Array(notifications);
     }
     let counted = docs.iter().filter(|(_, _, counted)| *counted);
-    let distributions = merged_distributions(counted.flat_map(|(_, doc, _)| {
+    let distributions = merged_distributions(counted.flat_map(|(name, doc, _)| {
         let runs = doc.get("runs").and_then(Value::as_array).into_iter().flatten();
-        runs.map(|run| run.pointer("/properties/distributions"))
+        runs.map(move |run| (name.as_str(), run.pointer("/properties/distributions")))
     }))?;
     if let Some(run) = base.pointer_mut("/runs/0") {
         // The merged run covers every shard given: the first input's shard is not its own.
@@ -263,4 +268,29 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
         runs.truncate(1);
     }
     Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_of_an_earlier_version_still_merge() {
+        // Before RECORD checks and complete rule counts: no `record_mismatches`, `top_rules`.
+        let old = json!([{"name": "a 1", "files": 2, "by_severity": [1, 0, 0, 0],
+                          "install_time": 0, "top_rules": [["PSB1", 1]]}]);
+        let new = json!([{"name": "a 1", "files": 1, "by_severity": [0, 1, 0, 0],
+                          "record_mismatches": 1, "install_time": 0, "rules": [["PSB1", 2]]}]);
+        let merged =
+            merged_distributions([("old.json", Some(&old)), ("new.json", Some(&new))].into_iter())
+                .unwrap();
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0]["files"], 3);
+        assert_eq!(merged[0]["record_mismatches"], 1);
+        assert_eq!(merged[0]["rules"], json!([["PSB1", 3]]));
+        // Something else is refused with a message, never half read.
+        let junk = json!([{"name": 3}]);
+        let err = merged_distributions([("junk.json", Some(&junk))].into_iter()).unwrap_err();
+        assert!(err.to_string().starts_with("junk.json: a `distributions` summary"), "{err}");
+    }
 }
