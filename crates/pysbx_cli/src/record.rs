@@ -32,6 +32,8 @@ enum Algorithm {
 pub(crate) struct RecordedHash {
     algorithm: Algorithm,
     digest: Box<[u8]>,
+    /// Written in hexadecimal (Debian's packages), not base64: reports use the same notation.
+    hex: bool,
 }
 
 impl RecordedHash {
@@ -48,14 +50,15 @@ impl RecordedHash {
         // The format says unpadded URL-safe base64; some writers keep the padding, and Debian's
         // packages write hexadecimal (twice the digest's length in characters, where base64
         // takes 4/3 of it, so the two cannot be confused).
-        let digest = if encoded.len() == 2 * length {
+        let hex = encoded.len() == 2 * length;
+        let digest = if hex {
             hex::decode(encoded).ok()?
         } else {
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(encoded.trim_end_matches('='))
                 .ok()?
         };
-        (digest.len() == length).then(|| Self { algorithm, digest: digest.into_boxed_slice() })
+        (digest.len() == length).then(|| Self { algorithm, digest: digest.into_boxed_slice(), hex })
     }
 
     /// The same hash taken of `bytes`.
@@ -78,7 +81,13 @@ impl RecordedHash {
             Algorithm::Sha384 => "sha384",
             Algorithm::Sha512 => "sha512",
         };
-        let encode = |d: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d);
+        let encode = |d: &[u8]| {
+            if self.hex {
+                hex::encode(d)
+            } else {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d)
+            }
+        };
         Some(format!(
             "bytes differ from the RECORD of {owner} ({name}={} recorded, {name}={} now): \
              changed after it was packed or installed",
@@ -223,7 +232,11 @@ mod tests {
         let hex = hex::encode(sha2::Sha256::digest(b"x = 1\n"));
         let hash = RecordedHash::parse(&format!("sha256={hex}")).unwrap();
         assert_eq!(hash.mismatch(b"x = 1\n", "p"), None);
-        assert!(hash.mismatch(b"x = 2\n", "p").is_some());
+        // Reported in the RECORD's own notation, so the two can be compared by eye.
+        let why = hash.mismatch(b"x = 2\n", "p").unwrap();
+        assert!(why.contains(&format!("sha256={hex} recorded")), "{why}");
+        let now = hex::encode(sha2::Sha256::digest(b"x = 2\n"));
+        assert!(why.contains(&format!("sha256={now} now")), "{why}");
     }
 
     #[test]
