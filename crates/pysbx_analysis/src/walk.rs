@@ -231,7 +231,6 @@ fn key(id: &Name) -> Name {
     if id.is_ascii() { id.clone() } else { Name::from(nfkc(id)) }
 }
 
-/// [`key`] without a copy for ASCII identifiers, for lookups.
 /// A string literal's text. An implicit concatenation is joined here rather than by `to_str`,
 /// which caches the join in the tree: a tree held in a region is never dropped, so the cache
 /// would leak.
@@ -251,6 +250,7 @@ fn bytes_value<'a>(b: &'a ast::ExprBytesLiteral) -> Bin<'a> {
     }
 }
 
+/// [`key`] without a copy for ASCII identifiers, for lookups.
 fn key_str(id: &Name) -> std::borrow::Cow<'_, str> {
     if id.is_ascii() {
         std::borrow::Cow::Borrowed(id.as_str())
@@ -949,7 +949,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Subscript(s) => {
                 if let Expr::StringLiteral(k) = &*s.slice {
-                    self.given(k.value.to_str(), fold, s.range);
+                    self.given(string_text(k).as_str(), fold, s.range);
                 }
                 self.value(target);
             }
