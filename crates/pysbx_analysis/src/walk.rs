@@ -731,16 +731,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     w.body(&t.body);
                     for h in &t.handlers {
                         let ast::ExceptHandler::ExceptHandler(h) = h;
-                        let caught = match &h.type_ {
-                            Some(ty) => {
-                                let mut ev = w.expr(ty);
-                                w.flush(&mut ev);
-                                ev.vals
-                            }
-                            // A bare `except:` catches everything.
-                            None => ValueSet::qual(w.interner.intern("builtins.BaseException")),
-                        };
-                        w.handler_clause(h, &caught);
+                        let caught = h.type_.as_ref().map(|ty| {
+                            let mut ev = w.expr(ty);
+                            w.flush(&mut ev);
+                            ev.vals
+                        });
+                        w.handler_clause(h, caught.as_ref());
                         if let Some(n) = &h.name {
                             w.scopes.bind(w.scope, &key(&n.id), ValueSet::unknown());
                         }
@@ -905,21 +901,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
-    /// The `handler:` leaves of an `except` clause catching `caught` (any class of a tuple),
-    /// settled at the clause.
-    fn handler_clause(&mut self, h: &'a ast::ExceptHandlerExceptHandler, caught: &ValueSet<'a>) {
+    /// The `handler:` leaves of an `except` clause catching `caught` (`None`: a bare
+    /// `except:`), settled at the clause.
+    fn handler_clause(
+        &mut self,
+        h: &'a ast::ExceptHandlerExceptHandler,
+        caught: Option<&ValueSet<'a>>,
+    ) {
         if self.c.handlers.is_empty() {
             return;
         }
-        let mut classes = ValueSet::default();
-        for v in caught.alts() {
-            match v {
-                Value::Seq(items) => items.iter().for_each(|i| classes.union(i)),
-                other => classes.push(other.clone()),
-            }
-        }
         let from = self.hits.len();
-        handler::hits(self.c, &classes, &h.body, &mut self.hits);
+        handler::hits(self.c, caught, &h.body, &mut self.interner, &mut self.hits);
         self.settle(h.range, None, from);
     }
 

@@ -6,10 +6,18 @@ use ruff_python_ast::Stmt;
 
 use crate::compile::{Compiled, LeafKind};
 use crate::matchers::{Hit, push_unique};
-use crate::value::ValueSet;
+use crate::value::{Interner, QName, Value, ValueSet};
 
-/// Pushes the handler leaves that hold for a clause catching `caught` with `body`.
-pub(crate) fn hits(compiled: &Compiled, caught: &ValueSet<'_>, body: &[Stmt], out: &mut Vec<Hit>) {
+/// Pushes the handler leaves that hold for a clause catching `caught` (`None`: a bare
+/// `except:`; a tuple's classes each count) with `body`. Most clauses do something: the body
+/// is looked at first.
+pub(crate) fn hits(
+    compiled: &Compiled,
+    caught: Option<&ValueSet<'_>>,
+    body: &[Stmt],
+    interner: &mut Interner,
+    out: &mut Vec<Hit>,
+) {
     if compiled.handlers.is_empty() {
         return;
     }
@@ -19,7 +27,7 @@ pub(crate) fn hits(compiled: &Compiled, caught: &ValueSet<'_>, body: &[Stmt], ou
         _ => return,
     };
     let from = out.len();
-    for q in caught.quals() {
+    let mut class = |q: &QName| {
         compiled.handlers.lookup(q, |leaf| {
             if let Some(LeafKind::Handler { pass: p, continue_: c }) =
                 compiled.leaves.get(leaf as usize).map(|l| &l.kind)
@@ -28,6 +36,17 @@ pub(crate) fn hits(compiled: &Compiled, caught: &ValueSet<'_>, body: &[Stmt], ou
                 push_unique(out, from, leaf, q);
             }
         });
+    };
+    let Some(caught) = caught else {
+        class(&interner.intern("builtins.BaseException"));
+        return;
+    };
+    for v in caught.alts() {
+        match v {
+            Value::Seq(items) => items.iter().flat_map(ValueSet::quals).for_each(&mut class),
+            Value::Qual(q) => class(q),
+            _ => {}
+        }
     }
 }
 
