@@ -27,6 +27,19 @@ enum Algorithm {
     Sha512,
 }
 
+/// Each algorithm, its name in a `RECORD`, and its digest's length in bytes.
+const ALGORITHMS: [(Algorithm, &str, usize); 3] = [
+    (Algorithm::Sha256, "sha256", 32),
+    (Algorithm::Sha384, "sha384", 48),
+    (Algorithm::Sha512, "sha512", 64),
+];
+
+impl Algorithm {
+    fn name(self) -> &'static str {
+        ALGORITHMS.iter().find(|(a, _, _)| *a == self).map_or("", |(_, name, _)| name)
+    }
+}
+
 /// `algorithm=urlsafe-base64-digest`, as a `RECORD` writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RecordedHash {
@@ -41,12 +54,7 @@ impl RecordedHash {
     /// format does not accept, or a digest that is not base64 of the algorithm's length.
     pub(crate) fn parse(field: &str) -> Option<Self> {
         let (name, encoded) = field.trim().split_once('=')?;
-        let (algorithm, length) = match name {
-            "sha256" => (Algorithm::Sha256, 32),
-            "sha384" => (Algorithm::Sha384, 48),
-            "sha512" => (Algorithm::Sha512, 64),
-            _ => return None,
-        };
+        let &(algorithm, _, length) = ALGORITHMS.iter().find(|(_, n, _)| *n == name)?;
         // The format says unpadded URL-safe base64; some writers keep the padding, and Debian's
         // packages write hexadecimal (twice the digest's length in characters, where base64
         // takes 4/3 of it, so the two cannot be confused).
@@ -61,26 +69,20 @@ impl RecordedHash {
         (digest.len() == length).then(|| Self { algorithm, digest: digest.into_boxed_slice(), hex })
     }
 
-    /// The same hash taken of `bytes`.
-    fn of(&self, bytes: &[u8]) -> Vec<u8> {
+    /// Calls `with` with the same hash taken of `bytes` (on the stack: every file of an
+    /// installed tree is hashed).
+    fn of<T>(&self, bytes: &[u8], with: impl FnOnce(&[u8]) -> T) -> T {
         match self.algorithm {
-            Algorithm::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
-            Algorithm::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
-            Algorithm::Sha512 => sha2::Sha512::digest(bytes).to_vec(),
+            Algorithm::Sha256 => with(&sha2::Sha256::digest(bytes)),
+            Algorithm::Sha384 => with(&sha2::Sha384::digest(bytes)),
+            Algorithm::Sha512 => with(&sha2::Sha512::digest(bytes)),
         }
     }
 
     /// Why `bytes` are not the recorded ones, for a report, or `None` when they are.
     pub(crate) fn mismatch(&self, bytes: &[u8], owner: &str) -> Option<String> {
-        let now = self.of(bytes);
-        if *now == *self.digest {
-            return None;
-        }
-        let name = match self.algorithm {
-            Algorithm::Sha256 => "sha256",
-            Algorithm::Sha384 => "sha384",
-            Algorithm::Sha512 => "sha512",
-        };
+        let now = self.of(bytes, |now| (*now != *self.digest).then(|| now.to_vec()))?;
+        let name = self.algorithm.name();
         let encode = |d: &[u8]| {
             if self.hex {
                 hex::encode(d)
