@@ -627,21 +627,22 @@ fn read_zip(
     let mut zip = zip::ZipArchive::new(input).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let mut members = Members::new(reading, visit);
     // The central directory's names, as Python's zipfile reads them.
-    let names: Vec<String> = (0..zip.len())
+    // Each member's name and kind, decided once. A wheel's RECORD comes first, so that each
+    // member can be checked against it as it is read.
+    let mut order: Vec<(usize, String, MemberKind)> = (0..zip.len())
         .map(|index| {
-            zip.name_for_index(index)
+            let name = zip
+                .name_for_index(index)
                 .and_then(Result::ok)
-                .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string())
+                .map_or_else(|| format!("<undecodable name of member {index}>"), |n| n.to_string());
+            let kind = if is_record_name(&name) { MemberKind::Record } else { member_kind(&name) };
+            (index, name, kind)
         })
         .collect();
-    // A wheel's RECORD comes first, so that each member can be checked against it as it is read.
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_by_key(|&index| !is_record_name(&names[index]));
+    order.sort_by_key(|(_, _, kind)| *kind != MemberKind::Record);
     let result = (|| {
-        for index in order {
+        for (index, name, kind) in order {
             members.member()?;
-            let name = names[index].clone();
-            let kind = if is_record_name(&name) { MemberKind::Record } else { member_kind(&name) };
             // The members whose code would be scanned: one that cannot be inflated is named.
             let wanted = matches!(
                 kind,
