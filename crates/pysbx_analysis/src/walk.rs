@@ -881,7 +881,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let Some(d) = &pd.default {
                 let mut ev = self.expr(d);
                 self.flush(&mut ev);
-                self.given(&pd.parameter.name.id, ev.fold.as_ref(), pd.parameter.range);
+                self.given(&key_str(&pd.parameter.name.id), ev.fold.as_ref(), pd.parameter.range);
             }
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
@@ -932,12 +932,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         let fold = value.and_then(|v| v.fold.as_ref());
         match target {
             Expr::Name(n) => {
-                self.given(&n.id, fold, n.range);
+                self.given(&key_str(&n.id), fold, n.range);
                 let vals = value.map_or_else(ValueSet::unknown, Eval::binding);
                 self.scopes.bind(self.scope, &key(&n.id), vals);
             }
             Expr::Attribute(a) => {
-                self.given(&a.attr.id, fold, a.attr.range);
+                self.given(&key_str(&a.attr.id), fold, a.attr.range);
                 self.value(target);
             }
             Expr::Subscript(s) => {
@@ -952,7 +952,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     match parts.as_ref().and_then(|p| p.get(i)) {
                         Some(part) => {
                             if let Expr::Name(n) = elt {
-                                self.given(&n.id, part.single_const(), n.range);
+                                self.given(&key_str(&n.id), part.single_const(), n.range);
                                 self.scopes.bind(self.scope, &key(&n.id), part.clone());
                             } else {
                                 self.assign(elt, None);

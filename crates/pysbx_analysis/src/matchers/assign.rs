@@ -60,6 +60,14 @@ mod tests {
     }
 
     #[test]
+    fn identifiers_are_read_as_python_normalizes_them() {
+        let an = analyzer(&pack("TST402", RULE));
+        // Fullwidth letters are `password` to Python (NFKC), whatever they look like.
+        let src = "\u{ff50}\u{ff41}\u{ff53}\u{ff53}\u{ff57}\u{ff4f}\u{ff52}\u{ff44} = 'hunter2'\nself.\u{ff53}ecret = 'hunter2'\n";
+        assert_eq!(lines(&an, src, "TST402"), vec![1, 2]);
+    }
+
+    #[test]
     fn look_alikes() {
         let an = analyzer(&pack("TST401", RULE));
         // Not a constant, too short or spaced (the regex), another name, a comparison.
