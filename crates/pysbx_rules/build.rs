@@ -288,6 +288,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         }
         ArgTest::RefersTo(p) => wrapped("ArgTest::RefersTo", out, |out| patterns_code(p, out)),
         ArgTest::ReturnedBy(p) => wrapped("ArgTest::ReturnedBy", out, |out| patterns_code(p, out)),
+        ArgTest::DerivedFrom(p) => {
+            wrapped("ArgTest::DerivedFrom", out, |out| patterns_code(p, out));
+        }
     }
     out.push_str(" }");
 }

@@ -112,6 +112,7 @@ impl ArgCond {
                 | Test::LessThan(_)
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
+                | Test::DerivedFrom(_)
         );
         (self.position.is_none() && needs_given).then_some(self.keyword.as_deref()).flatten()
     }
@@ -132,6 +133,7 @@ pub(crate) enum Test {
     LessThan(f64),
     RefersTo(NameTable),
     ReturnedBy(NameTable),
+    DerivedFrom(NameTable),
 }
 
 /// A rule's matcher with its positive kinds replaced by leaf ids.
@@ -212,8 +214,12 @@ pub(crate) struct Compiled {
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
-    /// Whether any rule tests `returned_by` (call results are remembered only then).
+    /// Whether any rule tests `returned_by` or `derived_from` (call results are remembered only
+    /// then).
     pub(crate) needs_returned: bool,
+    /// Every name a `derived_from` test names: only what their calls return is followed
+    /// through attributes, method calls, subscripts and unpacking.
+    pub(crate) derived_origins: NameTable,
     /// The `comment` checks: rule index and regex, in rule order.
     pub(crate) comment_checks: Vec<(u32, LazyRegex)>,
     /// The rules with an `unused_suppression` check.
@@ -262,6 +268,7 @@ impl Compiled {
             string_leaves: Vec::new(),
             needs_call_frames: false,
             needs_returned: false,
+            derived_origins: NameTable::default(),
             comment_checks: Vec::new(),
             unused_suppression_rules: Vec::new(),
         };
@@ -381,7 +388,13 @@ impl Compiled {
                 let conds = args
                     .iter()
                     .map(|a| {
-                        self.needs_returned |= matches!(a.test, ArgTest::ReturnedBy(_));
+                        self.needs_returned |=
+                            matches!(a.test, ArgTest::ReturnedBy(_) | ArgTest::DerivedFrom(_));
+                        if let ArgTest::DerivedFrom(names) = &a.test {
+                            for name in names.as_slice() {
+                                self.derived_origins.insert(name, 0);
+                            }
+                        }
                         compile_arg(a, rule)
                     })
                     .collect::<Result<Vec<_>, _>>()?
@@ -649,16 +662,16 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
-        ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) => {
+        ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
             check_patterns(names, rule)?;
             let mut table = NameTable::default();
             for name in names.as_slice() {
                 table.insert(name, 0);
             }
-            if matches!(arg.test, ArgTest::RefersTo(_)) {
-                Test::RefersTo(table)
-            } else {
-                Test::ReturnedBy(table)
+            match arg.test {
+                ArgTest::RefersTo(_) => Test::RefersTo(table),
+                ArgTest::ReturnedBy(_) => Test::ReturnedBy(table),
+                _ => Test::DerivedFrom(table),
             }
         }
     };

@@ -4,6 +4,8 @@
 use std::rc::Rc;
 
 use rustc_hash::FxHashSet;
+
+use crate::glob::NameTable;
 use smallvec::SmallVec;
 
 /// A qualified name (`os.system`, `builtins.eval`), shared within one file's analysis.
@@ -159,6 +161,10 @@ pub(crate) enum Value<'a> {
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
     Returned(QName),
+    /// Something reached from what a call of the named function returned, by attributes,
+    /// method calls, subscripts, unpacking or `with ... as` (`s.fileno()` and
+    /// `conn, _ = s.accept()` after `s = socket.socket()`), kept for `derived_from` tests.
+    From(QName),
 }
 
 /// The alternatives an expression or a name may stand for. Biased toward flagging: a name
@@ -208,7 +214,8 @@ impl<'a> ValueSet<'a> {
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))
-            | (Value::Returned(a), Value::Returned(b)) => a == b,
+            | (Value::Returned(a), Value::Returned(b))
+            | (Value::From(a), Value::From(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
@@ -247,6 +254,21 @@ impl<'a> ValueSet<'a> {
         })
     }
 
+    /// What is reached from this set by an attribute, a call of it, a subscript or unpacking,
+    /// as far as `derived_from` tests follow it: the origin of every call result among the
+    /// alternatives that is one of `origins` (empty when there is none).
+    pub(crate) fn derived(&self, origins: &NameTable) -> Self {
+        let mut out = Self::default();
+        for v in &self.alts {
+            match v {
+                Value::From(q) => out.push(Value::From(q.clone())),
+                Value::Returned(q) if origins.matches(q) => out.push(Value::From(q.clone())),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Whether the set holds anything beyond `Unknown` (worth remembering across scopes).
     pub(crate) fn is_interesting(&self) -> bool {
         self.alts.iter().any(|v| !matches!(v, Value::Unknown))
@@ -260,7 +282,11 @@ impl<'a> ValueSet<'a> {
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
             Value::Partial(inner) => inner.refers(),
-            Value::Unknown | Value::Const(_) | Value::Returned(_) | Value::Gives(_) => false,
+            Value::Unknown
+            | Value::Const(_)
+            | Value::Returned(_)
+            | Value::From(_)
+            | Value::Gives(_) => false,
         })
     }
 

@@ -699,9 +699,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Stmt::With(wi) => {
                 for item in &wi.items {
-                    self.value(&item.context_expr);
+                    let mut context = self.expr(&item.context_expr);
+                    self.flush(&mut context);
                     if let Some(v) = &item.optional_vars {
-                        self.assign(v, None);
+                        // What `__enter__` gives is not known, but for `derived_from` it
+                        // comes from the context manager (`with socket.socket() as s`).
+                        let entered = context.vals.derived(&self.c.derived_origins);
+                        if entered.is_empty() {
+                            self.assign(v, None);
+                        } else {
+                            self.assign(v, Some(&Eval::of(entered)));
+                        }
                     }
                 }
                 self.body(&wi.body);
@@ -948,17 +956,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 let parts = value.and_then(|v| Self::unpack(v, elts.len()));
+                // Unpacking a call's result (`conn, addr = s.accept()`): each part is derived
+                // from it.
+                let derived = match (&parts, value) {
+                    (None, Some(v)) => v.vals.derived(&self.c.derived_origins),
+                    _ => ValueSet::default(),
+                };
                 for (i, elt) in elts.iter().enumerate() {
-                    match parts.as_ref().and_then(|p| p.get(i)) {
-                        Some(part) => {
-                            if let Expr::Name(n) = elt {
-                                self.given(&key_str(&n.id), part.single_const(), n.range);
-                                self.scopes.bind(self.scope, &key(&n.id), part.clone());
-                            } else {
-                                self.assign(elt, None);
-                            }
+                    let part = parts.as_ref().and_then(|p| p.get(i));
+                    let part = part.or((!derived.is_empty()).then_some(&derived));
+                    match (part, elt) {
+                        (Some(part), Expr::Name(n)) => {
+                            self.given(&key_str(&n.id), part.single_const(), n.range);
+                            self.scopes.bind(self.scope, &key(&n.id), part.clone());
                         }
-                        None => self.assign(elt, None),
+                        _ => self.assign(elt, None),
                     }
                 }
             }
@@ -1373,6 +1385,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Some(j) => out.push(Value::Qual(j)),
                     None => out.push(Value::Unknown),
                 },
+                // `s.fileno` after `s = socket.socket()`: still the socket's, for
+                // `derived_from`.
+                Value::From(q) => out.push(Value::From(q.clone())),
+                Value::Returned(q) if self.c.derived_origins.matches(q) => {
+                    out.push(Value::From(q.clone()));
+                }
                 _ => out.push(Value::Unknown),
             }
         }
@@ -1525,6 +1543,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !callee {
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
+            // An item of a call's result (`s.accept()[0]`): derived from it.
+            vals.union(&base.vals.derived(&self.c.derived_origins));
         } else {
             // `__builtins__["print"] = f`, `vars(builtins)["open"] = g`, `sys.modules["os"] = m`:
             // a namespace's entry replaced or removed (a dictionary of the file's own is not
@@ -2110,11 +2130,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.read_code_string(&code, c.range());
                 }
             }
-            // What the call returned, for `returned_by` tests; only a result the engine knows
-            // nothing else about (a module from `import_module` is not a round trip's data).
+            // What the call returned, for `returned_by` and `derived_from` tests; only a result
+            // the engine knows nothing else about (a module from `import_module` is not a
+            // round trip's data).
             if self.c.needs_returned && vals.is_empty() && fold.is_none() {
                 for q in &quals {
                     vals.push(Value::Returned(q.clone()));
+                }
+                // A method of a call's result, called (`s.accept()`): derived from it. (A
+                // callee that resolves to a name is a function of a module, not a method.)
+                if quals.is_empty() {
+                    vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }
             (vals, fold)

@@ -151,6 +151,7 @@ struct RawArg {
     less_than: Option<f64>,
     refers_to: Option<Spanned<OneOrMany>>,
     returned_by: Option<Spanned<OneOrMany>>,
+    derived_from: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -568,11 +569,14 @@ impl Ctx {
         if let Some(names) = raw.returned_by {
             tests.push(ArgTest::ReturnedBy(self.patterns(names)?));
         }
+        if let Some(names) = raw.derived_from {
+            tests.push(ArgTest::DerivedFrom(self.patterns(names)?));
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, matches, command, less_than, refers_to or returned_by"
+                 present, literal, matches, command, less_than, refers_to, returned_by or derived_from"
                     .to_string(),
             ));
         }

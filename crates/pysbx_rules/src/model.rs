@@ -193,6 +193,11 @@ pub enum ArgTest {
     /// The argument is, on every path, what a call of one of these qualified names returned,
     /// directly or through a variable (`pickle.loads(pickle.dumps(x))`, `eval(repr(x))`).
     ReturnedBy(Patterns),
+    /// The argument is, on some path, what a call of one of these qualified names returned or
+    /// something reached from it by attributes, method calls, subscripts, unpacking or
+    /// `with ... as` (`s.fileno()` and `conn` of `conn, _ = s.accept()` after
+    /// `s = socket.socket()`).
+    DerivedFrom(Patterns),
 }
 
 /// One condition on a call's arguments.

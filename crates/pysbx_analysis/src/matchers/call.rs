@@ -13,6 +13,7 @@
 //! argument may have is one of the names (`yaml.Loader if x else yaml.SafeLoader` is not
 //! surely safe), so that `not: {refers_to: [safe...]}` errs toward flagging; `returned_by`
 //! likewise holds only when every value is the result of a call of one of the names.
+//! `derived_from`, a test for what to flag, holds when any value comes from such a call.
 
 use pysbx_rules::ConstValue;
 
@@ -141,6 +142,14 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             }
             _ => false,
         },
+        // Biased toward flagging, as a positive test: one path from the origin is enough.
+        Test::DerivedFrom(names) => match selected {
+            Selected::Given(_, Some(refs)) => refs.alts().iter().any(|v| match v {
+                Value::Returned(q) | Value::From(q) => names.matches(q),
+                _ => false,
+            }),
+            _ => false,
+        },
         Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
         Test::OneOf(wants) => given(&selected).is_some_and(|c| wants.iter().any(|w| equals(c, w))),
         Test::Matches(re) => given(&selected).is_some_and(|c| match c {
@@ -230,6 +239,39 @@ mod tests {
             "{call: subprocess.run, args: [{position: 0, matches: '^sh -c curl'}]}",
         ));
         assert_eq!(lines(&an, src, "TST112"), vec![7]);
+    }
+
+    #[test]
+    fn derived_from_follows_a_call_result_through_attributes_calls_items_and_names() {
+        let an = analyzer(&pack(
+            "TST113",
+            "{call: app.sink, args: [{position: 0, derived_from: [net.open*]}]}",
+        ));
+        let src = "\
+import net
+from app import sink
+s = net.open()
+sink(s)
+sink(s.fileno())
+fd = s.fileno()
+sink(fd)
+conn, addr = s.accept()
+sink(conn)
+sink(s.accept()[0])
+with net.open_tls() as t:
+    sink(t.wrap().raw)
+sink(net.other().fileno())
+sink(open('x').fileno())
+sink(fd if c else 1)
+sink(holder.s)
+";
+        assert_eq!(lines(&an, src, "TST113"), vec![4, 5, 7, 9, 10, 12, 15]);
+        // `returned_by` is the strict test: a method of the result is not the result.
+        let an = analyzer(&pack(
+            "TST114",
+            "{call: app.sink, args: [{position: 0, returned_by: [net.open]}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST114"), vec![4]);
     }
 
     #[test]
