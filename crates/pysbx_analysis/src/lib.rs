@@ -529,9 +529,9 @@ fn merge_seeds<'a>(seeds: &mut Vec<scope::LateWrite<'a>>, late: Vec<scope::LateW
     for (scope, name, vals) in late {
         match seeds.iter_mut().find(|(s, n, _)| *s == scope && *n == name) {
             Some((_, _, known)) => {
-                let before = known.alts().len();
+                let before = (known.alts().len(), known.unbound);
                 known.union(&vals);
-                changed |= known.alts().len() != before;
+                changed |= (known.alts().len(), known.unbound) != before;
             }
             None => {
                 seeds.push((scope, name, vals));

@@ -58,6 +58,9 @@ struct Scope<'a> {
     branch: u32,
     /// The body has been read to its end.
     finished: bool,
+    /// Any binding of the scope may be removed or replaced at a time the walker cannot place
+    /// (a function run later clears the module's namespace): every name may be unbound.
+    unstable: bool,
 }
 
 /// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
@@ -73,6 +76,9 @@ pub(crate) struct Scopes<'a> {
 }
 
 pub(crate) const MODULE: u32 = 0;
+
+/// The name a late write uses for "every name of the scope" (no identifier is `*`).
+const EVERY_NAME: &str = "*";
 
 impl<'a> Scopes<'a> {
     /// Scopes with bindings known ahead (late writes of an earlier reading).
@@ -91,9 +97,12 @@ impl<'a> Scopes<'a> {
             stars: Vec::new(),
             branch: 0,
             finished: false,
+            unstable: false,
         };
         for (sid, name, vals) in &self.seeds {
-            if *sid == id {
+            if *sid == id && name.as_str() == EVERY_NAME {
+                scope.unstable = true;
+            } else if *sid == id {
                 let slot =
                     scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
                 slot.cur.union(vals);
@@ -196,8 +205,16 @@ impl<'a> Scopes<'a> {
         slot.ever.union(&vals);
         if strong {
             slot.cur = vals;
-            slot.cur.unbound = false;
-            slot.ever.unbound = false;
+            slot.cur.unbound = scope.unstable;
+            slot.ever.unbound = scope.unstable;
+            // What a function run at an unknown time writes here (a late write of an earlier
+            // reading) may be there after this binding too.
+            for (sid, seeded, late) in &self.seeds {
+                if *sid == target && seeded == name {
+                    slot.cur.union(late);
+                    slot.ever.union(late);
+                }
+            }
         } else {
             slot.cur.union(&vals);
         }
@@ -208,12 +225,60 @@ impl<'a> Scopes<'a> {
         let target = self.target(id, name);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
+        if scope.finished {
+            self.late.push((target, name.clone(), ValueSet::unbound()));
+        }
         let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
         slot.ever.unbound = true;
         if strong {
             slot.cur = ValueSet::unbound();
         } else {
             slot.cur.unbound = true;
+        }
+    }
+
+    /// The module's namespace changed under a name without an assignment the walker can
+    /// follow (`del globals()["exec"]`, `globals().pop("exec")`): the name may now be unbound
+    /// there, so a load also takes the star imports and builtins.
+    pub(crate) fn weaken_module(&mut self, name: &str) {
+        let Some(module) = self.list.first_mut() else { return };
+        if module.finished {
+            self.late.push((MODULE, Name::new(name), ValueSet::unbound()));
+        }
+        if let Some(slot) = module.slots.get_mut(name) {
+            slot.cur.unbound = true;
+            slot.ever.unbound = true;
+        }
+    }
+
+    /// Every name bound so far in scope `id` may have been replaced or removed
+    /// (`from builtins import *`, `globals().clear()`, `del globals()[name]`).
+    pub(crate) fn weaken_all(&mut self, id: u32) {
+        if let Some(scope) = self.list.get_mut(id as usize) {
+            if scope.finished {
+                self.late.push((id, Name::new(EVERY_NAME), ValueSet::unbound()));
+            }
+            for slot in scope.slots.values_mut() {
+                if slot.decl == Decl::Local {
+                    slot.cur.unbound = true;
+                    slot.ever.unbound = true;
+                }
+            }
+        }
+    }
+
+    /// `from module import *` after names were bound in scope `id`: each may now be the
+    /// module's attribute of that name.
+    pub(crate) fn star_over_bound(&mut self, id: u32, module: &QName, interner: &mut Interner) {
+        if let Some(scope) = self.list.get_mut(id as usize) {
+            for (name, slot) in &mut scope.slots {
+                if slot.decl == Decl::Local
+                    && let Some(q) = interner.join(module, name)
+                {
+                    slot.cur.push(Value::Qual(q.clone()));
+                    slot.ever.push(Value::Qual(q));
+                }
+            }
         }
     }
 

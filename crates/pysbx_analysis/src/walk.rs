@@ -833,6 +833,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 import::hits(self.c, &module, &mut self.interner, &mut self.hits);
                 self.settle(alias.range, None, from);
                 let q = self.interner.intern(&module);
+                // The star import may rebind any name bound before it: to the builtin again
+                // (`exec = print` then `from builtins import *`), or to the module's own.
+                if matches!(&*module, "builtins" | "__builtin__") {
+                    self.scopes.weaken_all(self.scope);
+                } else {
+                    self.scopes.star_over_bound(self.scope, &q, &mut self.interner);
+                }
                 self.scopes.add_star(self.scope, q);
                 continue;
             }
@@ -1549,6 +1556,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             // `__builtins__["print"] = f`, `vars(builtins)["open"] = g`, `sys.modules["os"] = m`:
             // a namespace's entry replaced or removed (a dictionary of the file's own is not
             // a namespace).
+            // `del globals()["exec"]`, `globals()[name] = x`: the module's binding may be
+            // gone or replaced (a computed key may be any name).
+            if base.vals.alts().iter().any(|v| matches!(v, Value::Globals)) {
+                match &string_key {
+                    Some(k) => self.scopes.weaken_module(k),
+                    None => self.scopes.weaken_all(MODULE),
+                }
+            }
             if let Some(k) = &string_key
                 && !self.c.stores.is_empty()
             {
@@ -2098,6 +2113,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
                         let v = self.attr_vals(&owner, &n);
                         vals.union(&v);
+                    }
+                }
+                // `globals().pop("exec")`, `globals().clear()`: the module's bindings change
+                // without an assignment (a name shadowing a builtin may be gone).
+                if r.vals.alts().iter().any(|v| matches!(v, Value::Globals)) {
+                    match (m, str_arg(0, "key")) {
+                        ("pop" | "__delitem__" | "__setitem__" | "setdefault", Some(k)) => {
+                            self.scopes.weaken_module(&k);
+                        }
+                        ("get" | "__getitem__" | "copy" | "items" | "keys" | "values", _) => {}
+                        _ => self.scopes.weaken_all(MODULE),
                     }
                 }
                 if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
