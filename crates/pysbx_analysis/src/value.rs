@@ -357,8 +357,12 @@ impl Interner {
         q
     }
 
-    /// `base.attr`, interned; `None` when it would exceed [`MAX_QUAL_LEN`].
+    /// `base.attr`, interned; `None` when it would exceed [`MAX_QUAL_LEN`]. A module that other
+    /// modules import and so hand out as an attribute is itself (`shutil.os` is `os`).
     pub(crate) fn join(&mut self, base: &str, attr: &str) -> Option<QName> {
+        if let Some(module) = reexported_module(attr) {
+            return Some(self.intern(module));
+        }
         if base.len() + attr.len() + 1 > MAX_QUAL_LEN {
             return None;
         }
@@ -371,6 +375,29 @@ impl Interner {
         self.scratch = scratch;
         Some(q)
     }
+}
+
+/// The module an attribute of that name on another module is, for the modules that reach
+/// the process, code execution or the interpreter and that the standard library (and most
+/// packages) import at their top: `shutil.os`, `logging.os`, `os.path.os`, `tempfile._os`,
+/// `platform.subprocess`, `asyncio.subprocess.subprocess` and `from subprocess import os` are
+/// the modules themselves. Names are left alone where a package commonly has a submodule of
+/// its own by that name (`pandas.io.pickle`, `myapp.code`), or a class does (`socket.socket`).
+pub(crate) fn reexported_module(attr: &str) -> Option<&'static str> {
+    Some(match attr {
+        "os" | "_os" => "os",
+        "sys" | "_sys" => "sys",
+        "subprocess" | "_subprocess" => "subprocess",
+        "builtins" | "_builtins" | "__builtin__" => "builtins",
+        "posix" | "_posix" => "posix",
+        "nt" | "_nt" => "nt",
+        "importlib" | "_importlib" => "importlib",
+        "ctypes" => "ctypes",
+        "pty" => "pty",
+        "shutil" | "_shutil" => "shutil",
+        "runpy" => "runpy",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -846,7 +846,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             let full = format!("{module}.{name}");
             import::hits(self.c, &full, &mut self.interner, &mut self.hits);
             self.settle(alias.range, None, from);
-            let q = self.interner.intern(&full);
+            // `from subprocess import os` binds the module `os`.
+            let q = match crate::value::reexported_module(&name) {
+                Some(m) => self.interner.intern(m),
+                None => self.interner.intern(&full),
+            };
             let bound = alias.asname.as_ref().map_or(name, |a| key(&a.id));
             self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
         }
