@@ -29,6 +29,11 @@ enum Goal {
     CreateOutside,
     /// Kill a host process (pid in `VICTIM`).
     Kill,
+    /// Connect to a host service listening on a world-writable UNIX socket path
+    /// (`UNIX_SOCKET`): a syslog, D-Bus or container socket stands for it.
+    Unix,
+    /// Load native code (prints `NATIVE-LOADED` only once it ran).
+    Native,
 }
 
 struct Setup {
@@ -70,13 +75,22 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         Goal::Udp => udp.local_addr().expect("test setup").port(),
         _ => tcp.local_addr().expect("test setup").port(),
     };
+    let unix_path = s.outside.path().join("host.sock");
+    let unix = std::os::unix::net::UnixListener::bind(&unix_path).expect("test setup");
+    unix.set_nonblocking(true).expect("test setup");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&unix_path, std::fs::Permissions::from_mode(0o777))
+            .expect("test setup");
+    }
     let mut victim = std::process::Command::new("sleep").arg("600").spawn().expect("test setup");
     let prelude = format!(
-        "SECRET_PATH = {:?}\nCANARY = {:?}\nOUTSIDE_DIR = {:?}\nPORT = {port}\nVICTIM = {}\n",
+        "SECRET_PATH = {:?}\nCANARY = {:?}\nOUTSIDE_DIR = {:?}\nPORT = {port}\nVICTIM = {}\nUNIX_SOCKET = {:?}\n",
         s.secret_path.display().to_string(),
         s.canary.display().to_string(),
         s.outside.path().display().to_string(),
         victim.id(),
+        unix_path.display().to_string(),
     );
     // A coding cookie must stay on the first line to count: the prelude goes after it.
     let text = match code.split_once('\n') {
@@ -102,10 +116,10 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         crate::exec_support::track(&child);
         child.stdin.take().expect("test setup").write_all(input.as_bytes()).expect("test setup");
         let out = child.wait_with_output().expect("test setup");
-        verify(name, goal, gate, &s, &env_secret, &tcp, &udp, &mut victim, &out);
+        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix), &mut victim, &out);
     } else {
         let out = run(&mut cmd);
-        verify(name, goal, gate, &s, &env_secret, &tcp, &udp, &mut victim, &out);
+        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix), &mut victim, &out);
     }
 }
 
@@ -116,8 +130,7 @@ fn verify(
     gate: bool,
     s: &Setup,
     env_secret: &str,
-    tcp: &TcpListener,
-    udp: &UdpSocket,
+    (tcp, udp, unix): (&TcpListener, &UdpSocket, &std::os::unix::net::UnixListener),
     victim: &mut std::process::Child,
     out: &std::process::Output,
 ) {
@@ -149,6 +162,14 @@ fn verify(
                 "the UDP socket got a datagram: {ctx}"
             );
         }
+        Goal::Unix => {
+            let accepted = unix.accept();
+            assert!(
+                matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock),
+                "the UNIX socket got a connection: {ctx}"
+            );
+        }
+        Goal::Native => assert!(!all.contains("NATIVE-LOADED"), "native code ran: {ctx}"),
         Goal::CreateOutside => {
             let entries: Vec<_> = std::fs::read_dir(s.outside.path())
                 .expect("test setup")
@@ -436,4 +457,31 @@ escape!(
     dns_query,
     Udp,
     "import socket, struct\nq = struct.pack('>HHHHHH', 1, 256, 1, 0, 0, 0) + b'\\x07example\\x03com\\x00' + struct.pack('>HH', 1, 1)\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(q, ('127.0.0.1', PORT))\nprint(socket.getaddrinfo('localhost', PORT))"
+);
+
+// Host services on named UNIX sockets: neither Landlock nor the network namespace separates
+// them, so the kernel filter refuses `socket(AF_UNIX)` without network or processes.
+escape!(
+    unix_socket_to_host_service,
+    Unix,
+    "import socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\ns.connect(UNIX_SOCKET)\ns.sendall(b'hi')"
+);
+escape!(
+    unix_socket_through_multiprocessing,
+    Unix,
+    "from multiprocessing.connection import Client\nc = Client(UNIX_SOCKET, family='AF_UNIX')\nc.send('hi')"
+);
+escape!(
+    unix_datagram_through_syslog_handler,
+    Unix,
+    "import logging.handlers\nh = logging.handlers.SysLogHandler(address=UNIX_SOCKET)\nh.emit(logging.makeLogRecord({'msg': 'hi'}))"
+);
+
+// Native code from an anonymous in-memory file: the private directories are `noexec`, and
+// `memfd_create` is refused without foreign code. A real extension module of the interpreter
+// stands for the payload (no audit event covers `_imp.create_dynamic`).
+escape!(
+    native_code_from_memfd,
+    Native,
+    "import glob, os, sys, _imp\nimport importlib.machinery as m\nsrc = sorted(glob.glob(os.path.join(sys.base_prefix, 'lib', 'python3*', 'lib-dynload', '_json*.so')) + glob.glob('/usr/lib/python3*/lib-dynload/_json*.so'))[0]\nfd = os.memfd_create('x')\nos.write(fd, open(src, 'rb').read())\n_imp.create_dynamic(m.ModuleSpec('_json', None, origin='/proc/self/fd/%d' % fd))\nprint('NATIVE-' + 'LOADED')"
 );

@@ -84,6 +84,8 @@ pub(crate) struct ConfinePlan {
     pub(crate) threads: bool,
     /// Whether IP sockets are allowed at all.
     pub(crate) network: bool,
+    /// Whether any code may load foreign (native) code.
+    pub(crate) ffi: bool,
     /// TCP ports that may be connected to; `None` means any port (Landlock cannot narrow).
     pub(crate) tcp_connect: Option<Vec<u16>>,
 }

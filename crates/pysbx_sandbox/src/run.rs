@@ -1409,6 +1409,7 @@ fn build_plan(
             process: policy.any_process(),
             threads: policy.features.threads,
             network,
+            ffi: policy.any_ffi(),
             tcp_connect,
         },
         limits: policy.limits,

@@ -157,14 +157,32 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
         SYS_ioctl,
         Check::ArgNotIn { arg: 1, denied: vec![TIOCSTI as u32, libc::TIOCLINUX as u32] },
     ));
-    // Sockets: local ones always; IP (and the netlink route queries of name lookups) only
-    // with network.
-    let mut families = vec![AF_UNIX as u32];
+    // Sockets: a connected local pair always (`socket.socketpair`, asyncio's wake-up pipe,
+    // `multiprocessing.Pipe`). A named UNIX socket reaches whatever service on the machine
+    // listens on a path the sandbox uid may write (a syslog, D-Bus or container socket in a
+    // world-writable place): neither Landlock nor the network namespace separates those, so
+    // `socket(AF_UNIX)` comes with network or processes (a `multiprocessing` manager listens
+    // on one). IP (and the netlink route queries of name lookups) only with network.
+    let mut families = Vec::new();
+    if plan.network || plan.process {
+        families.push(AF_UNIX as u32);
+    }
     if plan.network {
         families.extend([AF_INET as u32, AF_INET6 as u32, AF_NETLINK as u32]);
     }
-    rules.push((SYS_socket, Check::ArgIn { arg: 0, allowed: families }));
+    if families.is_empty() {
+        rules.push((SYS_socket, eperm.clone()));
+    } else {
+        rules.push((SYS_socket, Check::ArgIn { arg: 0, allowed: families }));
+    }
     rules.push((SYS_socketpair, Check::ArgIn { arg: 0, allowed: vec![AF_UNIX as u32] }));
+    // An anonymous file in memory can be written and then mapped executable (`dlopen` of
+    // `/proc/self/fd/N`, `_imp.create_dynamic`): native code without a file on an executable
+    // mount. The private directories are `noexec`; this is the other way.
+    if !plan.ffi {
+        rules.push((SYS_memfd_create, eperm.clone()));
+        rules.push((SYS_memfd_secret, eperm.clone()));
+    }
     // Threads are clone with CLONE_THREAD; clone3 hides its flags in memory, so it answers
     // ENOSYS and the C library falls back to clone.
     rules.push((SYS_clone3, Check::Deny(ENOSYS)));
@@ -392,6 +410,7 @@ mod tests {
             process,
             threads: true,
             network,
+            ffi: false,
             tcp_connect: None,
         }
     }
@@ -408,7 +427,9 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), eperm);
         let af = |f: i32| [f as u64, 1, 0, 0, 0, 0];
-        assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_UNIX)), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_UNIX)), eperm);
+        assert_eq!(run(&prog, libc::SYS_socketpair, af(libc::AF_UNIX)), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_memfd_create, [0; 6]), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_PACKET)), eperm);
         let ioctl = |req: u64| [0, req, 0, 0, 0, 0];

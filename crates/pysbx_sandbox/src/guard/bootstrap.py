@@ -347,7 +347,7 @@ def _pysbx_guard():
 
     def _check_connect(address, proto, op, user, stack):
         if _type(address) is not tuple or len(address) < 2:
-            return  # AF_UNIX paths: the kernel scopes them
+            return  # AF_UNIX paths: the kernel refuses socket(AF_UNIX) without network or processes
         host, port = address[0], address[1]
         host = _path_of(host) if _type(host) is not _str else host
         module = _module_of(user)
