@@ -150,3 +150,17 @@ fn a_script_in_a_dos_code_page() {
         &[],
     );
 }
+
+/// Packages read their own version from installed metadata at import (`importlib.metadata`),
+/// which asks the import system's path finder, the one the import gate stands in for.
+#[test]
+fn installed_package_metadata() {
+    let code = r#"
+import importlib.metadata as md
+names = sorted({d.metadata["Name"].lower() for d in md.distributions() if d.metadata["Name"]})
+print(len(names) > 0, names[:5])
+first = names[0]
+print(first, md.version(first) == md.distribution(first).version)
+"#;
+    same_as_python("installed_package_metadata", code, &[], &[]);
+}

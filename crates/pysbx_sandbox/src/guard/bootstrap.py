@@ -884,6 +884,13 @@ def _pysbx_guard():
         def invalidate_caches(cls):
             _PathFinder.invalidate_caches()
 
+        # `importlib.metadata` asks every finder on `sys.meta_path` for distributions; the one
+        # replaced here is where installed packages' metadata is found (`version("pip")`).
+        # Reading metadata runs no code of the package.
+        @classmethod
+        def find_distributions(cls, *args, **kwargs):
+            return _PathFinder.find_distributions(*args, **kwargs)
+
     sys.meta_path[:] = [_GateFinder if f is _PathFinder else f for f in sys.meta_path]
 
     # Per-module import lists also cover modules already loaded by someone else, for which the
