@@ -25,7 +25,12 @@ impl<'a> SnippetView<'a> {
     /// breaks of the snippet precede the finding, so a snippet that begins with context lines
     /// above the finding still gets the right numbers.
     pub(crate) fn new(name: &'a str, finding: &'a Finding) -> Self {
-        let text = finding.snippet.as_str();
+        Self::with_text(name, finding, finding.snippet.as_str())
+    }
+
+    /// The view of `finding` showing `text` for its snippet: a copy of the same length whose
+    /// bytes only differ in line-preserving ways (see `text::terminal_source`).
+    pub(crate) fn with_text(name: &'a str, finding: &Finding, text: &'a str) -> Self {
         let line_starts = line_starts(text);
         let start = clamp_offset(text, finding.start.saturating_sub(finding.snippet_start));
         let start_index = line_index_in(&line_starts, start);

@@ -43,7 +43,10 @@ impl TextEmitter {
         let config = Config::default();
         for item in report.findings() {
             let (file, finding, rule) = item?;
-            let view = SnippetView::new(&file.path, finding);
+            // What the scanned code and its names hold is shown, never obeyed by the terminal.
+            let name = terminal_text(&file.path);
+            let source = terminal_source(&finding.snippet);
+            let view = SnippetView::with_text(&name, finding, &source);
             let diagnostic = self.diagnostic(&view, finding, rule);
             term::emit_to_write_style(out, &config, &view, &diagnostic)
                 .map_err(|e| render_error(e, file, finding))?;
@@ -62,7 +65,7 @@ impl TextEmitter {
             .with_message(format!("[{} {}] {}", rule.id, rule.name, rule.severity));
         let mut diagnostic = Diagnostic::new(level(rule.severity))
             .with_code(rule.id.clone())
-            .with_message(finding.message.clone())
+            .with_message(terminal_text(&finding.message).into_owned())
             .with_labels(vec![label]);
         if self.show_help {
             let help = rule.help_summary();
@@ -88,9 +91,56 @@ fn write_error<W: WriteStyle + Write>(out: &mut W, error: &FileError) -> std::io
     out.set_header(Level::Error)?;
     out.write_all(b"error")?;
     out.set_header_message()?;
-    write!(out, ": {}", error.one_line())?;
+    write!(out, ": {}", terminal_text(&error.one_line()))?;
     out.reset()?;
     writeln!(out)
+}
+
+/// A control character a terminal would act on: C0 (but tab), DEL and C1. An escape
+/// sequence in a file name, an archive member's name, a folded string in a message or a
+/// source line could otherwise move the cursor, rewrite lines already shown (a forged "no
+/// findings"), clear the screen or set the window title.
+fn is_terminal_control(c: char) -> bool {
+    (c.is_control() && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// `text` with every terminal control character written as an escape (`\x1b`, `\u{9b}`).
+pub(crate) fn terminal_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if u32::from(c) < 0x80 && is_terminal_control(c) => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if is_terminal_control(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Source lines made safe to print with every byte offset kept (the labels are byte ranges):
+/// a one-byte control character becomes `?`, a two-byte C1 character `??`. Line breaks (`\n`,
+/// `\r`) stay, as the snippet's line structure is built on them.
+fn terminal_source(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| is_terminal_control(c) && c != '\n' && c != '\r';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            for _ in 0..c.len_utf8() {
+                out.push('?');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn render_error(error: files::Error, file: &FileResult, finding: &Finding) -> ReportError {
@@ -163,7 +213,7 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
         let _ = writeln!(
             table,
             "  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",
-            d.name,
+            terminal_text(&d.name),
             d.files,
             d.record_mismatches,
             critical,
@@ -188,6 +238,28 @@ mod tests {
         let report = report(&rules);
         let out = render(&TextEmitter { color: false, show_help: true }, &report);
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn control_characters_of_scanned_input_are_shown_not_obeyed() {
+        use crate::test_support::finding_at;
+        let rules = rules();
+        let mut report = report(&rules);
+        // A source line, a member name and a folded string carrying escape sequences, a
+        // carriage return and a C1 control (CSI), and an error message with one.
+        let source = "exec(s)  # \u{1b}[2J\u{1b}]0;title\u{7} \u{9b}31m\n";
+        report.files[0].path = "w.whl!/\u{1b}[31mRED\r\nfake: ok.py".to_owned();
+        report.files[0].findings =
+            vec![finding_at(source, &rules, 0, "exec(s)", 0, "x\u{1b}[8mhidden")];
+        report.errors[0].message = "bad \u{1b}[2J field".to_owned();
+        let out = render(&TextEmitter { color: false, show_help: false }, &report);
+        assert!(!out.contains(['\u{1b}', '\u{7}', '\u{9b}', '\r']), "{out:?}");
+        assert!(out.contains("w.whl!/\\x1b[31mRED\\x0d\\x0afake: ok.py:1:1"), "{out}");
+        // Source offsets are kept: the label still underlines the call.
+        assert!(out.contains("exec(s)  # ?[2J?]0;title? ??31m"), "{out}");
+        assert!(out.contains("^^^^^^^"), "{out}");
+        assert!(out.contains("bad \\x1b[2J field"), "{out}");
+        assert!(out.contains("x\\x1b[8mhidden"), "{out}");
     }
 
     #[test]
