@@ -701,9 +701,14 @@ fn sharded_audits_merge_to_the_summary_of_one_scan() {
         })
         .count();
     assert!(holding_calm >= 2, "calm's files fall in {holding_calm} shard(s)");
-    let (merged, warnings) = merge(&["s1.json", "s2.json", "s3.json"]);
+    let (merged, warnings) = merge(&["s1.json", "s3.json", "s2.json"]);
     assert_eq!(&merged["distributions"], expected);
-    assert_eq!(merged["stats"]["files_scanned"], whole["stats"]["files_scanned"]);
+    for counter in ["files_scanned", "files_with_errors", "findings", "by_severity", "errors"] {
+        assert_eq!(merged["stats"][counter], whole["stats"][counter], "{counter}");
+    }
+    assert_eq!(merged["stats"]["failing"], whole["stats"]["failing"]);
+    let keys: Vec<&str> = merged.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["version", "findings", "errors", "stats", "distributions"]);
     assert!(merged.get("shard").is_none(), "{merged}");
     assert_eq!(warnings, "", "a complete set merges without a warning");
     // A shard given twice counts once; one missing is named.
@@ -717,6 +722,9 @@ fn sharded_audits_merge_to_the_summary_of_one_scan() {
     let (merged, _) = merge(&["s1.sarif", "s2.sarif", "s3.sarif"]);
     let properties = &merged["runs"][0]["properties"];
     assert_eq!(&properties["distributions"], expected);
+    let invocation = &merged["runs"][0]["invocations"][0]["properties"];
+    assert_eq!(invocation["filesScanned"], whole["stats"]["files_scanned"], "{invocation}");
+    assert_eq!(invocation["filesWithErrors"], whole["stats"]["files_with_errors"]);
     assert!(properties.get("shard").is_none(), "{properties}");
 }
 

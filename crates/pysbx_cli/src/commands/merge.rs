@@ -109,22 +109,15 @@ fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
                 .or_insert_with(|| e.clone());
         }
         if let Some(s) = doc.get("stats").and_then(Value::as_object).filter(|_| *counted) {
-            for (k, v) in s {
-                match (stats.get(k).and_then(Value::as_u64), v.as_u64()) {
-                    (Some(a), Some(b)) => {
-                        stats.insert(k.clone(), json!(a + b));
-                    }
-                    (None, _) => {
-                        stats.insert(k.clone(), v.clone());
-                    }
-                    _ => {}
-                }
-            }
+            add_counters(&mut stats, s);
         }
     }
     let mut findings: Vec<Value> = findings.into_values().collect();
     findings.sort_by_key(sort_key);
-    let mut merged = json!({"version": version, "findings": findings, "errors": errors.into_values().collect::<Vec<_>>(), "stats": stats});
+    let errors: Vec<Value> = errors.into_values().collect();
+    recount(&mut stats, &findings, errors.len());
+    let mut merged =
+        json!({"version": version, "findings": findings, "errors": errors, "stats": stats});
     let distributions = merged_distributions(
         docs.iter()
             .filter(|(_, _, counted)| *counted)
@@ -134,6 +127,51 @@ fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
         merged["distributions"] = distributions.into();
     }
     Ok(merged)
+}
+
+/// Adds one input's counters into the merged ones: numbers add up (files scanned, files with
+/// errors, suppressed, cached, the time each shard took), nested objects add up key by key,
+/// flags hold when any input's does, anything else keeps the first input's value.
+fn add_counters(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (None, _) => {
+                into.insert(k.clone(), v.clone());
+            }
+            (Some(Value::Number(a)), Value::Number(b)) => {
+                if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+                    *a = (x + y).into();
+                }
+            }
+            (Some(Value::Object(a)), Value::Object(b)) => add_counters(a, b),
+            (Some(Value::Bool(a)), Value::Bool(b)) => *a |= *b,
+            _ => {}
+        }
+    }
+}
+
+/// The counters that follow from the merged lists themselves (a finding or error given by two
+/// inputs is counted once): findings, by severity, failing, errors.
+fn recount(stats: &mut Map<String, Value>, findings: &[Value], errors: usize) {
+    const ORDER: [&str; 4] = ["low", "medium", "high", "critical"];
+    let rank = |s: &str| ORDER.iter().position(|o| *o == s);
+    let fail_on = stats.get("fail_on").and_then(Value::as_str).and_then(rank).unwrap_or(0);
+    let mut by_severity: Map<String, Value> =
+        ORDER.iter().rev().map(|s| ((*s).to_string(), json!(0))).collect();
+    let mut failing = 0u64;
+    for f in findings {
+        let Some(severity) = f.get("severity").and_then(Value::as_str) else { continue };
+        if let Some(Value::Number(n)) = by_severity.get_mut(severity) {
+            *n = (n.as_u64().unwrap_or(0) + 1).into();
+        }
+        if rank(severity).is_some_and(|r| r >= fail_on) {
+            failing += 1;
+        }
+    }
+    stats.insert("findings".into(), json!(findings.len()));
+    stats.insert("by_severity".into(), Value::Object(by_severity));
+    stats.insert("errors".into(), json!(errors));
+    stats.insert("failing".into(), json!(failing));
 }
 
 /// The per-distribution summaries of the inputs (JSON `distributions`, or a SARIF run's
@@ -169,8 +207,9 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results: BTreeMap<String, Value> = BTreeMap::new();
     let mut notifications: Vec<Value> = Vec::new();
+    let mut invocation_counters: Map<String, Value> = Map::new();
     let mut success = true;
-    for (name, doc, _) in docs {
+    for (name, doc, counted) in docs {
         let runs = doc
             .get("runs")
             .and_then(Value::as_array)
@@ -208,6 +247,11 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
             }
             for inv in run.get("invocations").and_then(Value::as_array).into_iter().flatten() {
                 success &= inv.get("executionSuccessful").and_then(Value::as_bool).unwrap_or(true);
+                if let Some(p) =
+                    inv.get("properties").and_then(Value::as_object).filter(|_| *counted)
+                {
+                    add_counters(&mut invocation_counters, p);
+                }
                 if let Some(n) = inv.get("toolExecutionNotifications").and_then(Value::as_array) {
                     notifications.extend(n.iter().cloned());
                 }
@@ -243,6 +287,9 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
     {
         inv["executionSuccessful"] = json!(success);
         inv["toolExecutionNotifications"] = Value::Array(notifications);
+        if !invocation_counters.is_empty() {
+            inv["properties"] = Value::Object(invocation_counters);
+        }
     }
     let counted = docs.iter().filter(|(_, _, counted)| *counted);
     let distributions = merged_distributions(counted.flat_map(|(name, doc, _)| {
