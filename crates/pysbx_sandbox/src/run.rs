@@ -147,7 +147,7 @@ enum Msg {
     Status(Status),
     StatusEof,
     Hello(serde_json::Value),
-    Event(Event),
+    Event(Box<Event>),
     GuardEnd(String, String),
     /// The JSON text the program handed to `pysbx_io.output`.
     Output(Vec<u8>),
@@ -597,7 +597,7 @@ fn run_inner(
                     killed_for = Some(EndReason::Violation);
                     kill_tree(b_pid);
                 }
-                events.push(e);
+                events.push(*e);
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
             Msg::Output(text) => match serde_json::from_slice::<serde_json::Value>(&text) {
@@ -1123,13 +1123,13 @@ fn guard_loop(
                     let reply = match gate(&path, &blob) {
                         GateReply::Allow { source, findings } => {
                             for e in gate_events(&path, &findings) {
-                                let _ = tx.send(Msg::Event(e));
+                                let _ = tx.send(Msg::Event(Box::new(e)));
                             }
                             serde_json::json!({"ok": true, "source": source})
                         }
                         GateReply::Refuse { reason, findings } => {
                             for e in gate_events(&path, &findings) {
-                                let _ = tx.send(Msg::Event(e));
+                                let _ = tx.send(Msg::Event(Box::new(e)));
                             }
                             serde_json::json!({"ok": false, "reason": reason})
                         }
@@ -1145,7 +1145,7 @@ fn guard_loop(
                 if let Ok(e) = serde_json::from_value::<Event>(
                     header.get("event").cloned().unwrap_or_default(),
                 ) {
-                    let _ = tx.send(Msg::Event(e));
+                    let _ = tx.send(Msg::Event(Box::new(e)));
                 }
             }
             "repl" => {
