@@ -1,7 +1,7 @@
 //! Resource bombs: each is contained by the policy's limits; pysbx returns within the wall
 //! time, names the limit on standard error and in the end event, and leaves no process.
 
-use crate::exec_support::{Scratch, exec_with_events, sandbox_processes, stderr};
+use crate::exec_support::{Scratch, exec_with_events, sandbox_processes, stderr, stdout};
 
 const POLICY: &str = "limits: {cpu_s: 1, wall_s: 8, memory_mb: 256, file_size_mb: 1, open_files: 64, processes: 32, output_mb: 1}\n";
 
@@ -112,4 +112,23 @@ fn descriptor_exhaustion() {
 fn deep_recursion() {
     let code = "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)\n";
     assert_limit("recursion", POLICY, code, "recursion", "recursion limit");
+}
+
+/// The import gate runs in pysbx, outside the program's limits: a module the program writes
+/// and imports must not make pysbx itself parse and report without bound.
+#[test]
+fn a_huge_module_sent_to_the_import_gate_is_refused_unread() {
+    let s = Scratch::new();
+    let code = "import os, sys\nd = os.environ['TMPDIR']\nopen(os.path.join(d, 'big.py'), 'w').write('eval(x)\\n' * (9 << 17))\nsys.path.insert(0, d)\ntry:\n    import big\nexcept ImportError as e:\n    print('refused:', e)\n";
+    let script = s.write("import_big.py", code);
+    let started = std::time::Instant::now();
+    let out = crate::exec_support::run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(
+        text.contains("refused:") && text.contains("larger than the 8 MiB"),
+        "{text}{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
 }

@@ -13,10 +13,14 @@ pub enum SourceErrorKind {
     /// The analysis ran past [`crate::AnalyzeOptions::deadline`]; the file is reported
     /// without findings.
     TimedOut,
+    /// The file gave more than [`crate::MAX_FINDINGS_PER_FILE`] findings: reading it stopped
+    /// there (such a file is generated or hostile, and each finding costs memory).
+    TooManyFindings,
 }
 
 impl SourceErrorKind {
-    /// A short lowercase name (`decode`, `syntax`, `too-deep`, `timed-out`) for reports.
+    /// A short lowercase name (`decode`, `syntax`, `too-deep`, `timed-out`,
+    /// `too-many-findings`) for reports.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,6 +28,7 @@ impl SourceErrorKind {
             Self::Syntax => "syntax",
             Self::TooDeep => "too-deep",
             Self::TimedOut => "timed-out",
+            Self::TooManyFindings => "too-many-findings",
         }
     }
 }

@@ -204,6 +204,8 @@ pub(crate) struct Walker<'a, 'c> {
     pub(crate) too_deep: Option<TextSize>,
     /// Set when the deadline passed, at the node being read then.
     pub(crate) timed_out: Option<TextSize>,
+    /// Where the file passed [`crate::MAX_FINDINGS_PER_FILE`] findings.
+    pub(crate) too_many: Option<TextSize>,
     deadline: Option<Instant>,
     /// Nodes left before the next deadline check.
     until_check: u32,
@@ -283,6 +285,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             max_depth: 0,
             too_deep: None,
             timed_out: None,
+            too_many: None,
             deadline,
             until_check: DEADLINE_EVERY,
             budget: Budget::for_source(src.len()),
@@ -511,7 +514,7 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Whether reading stopped (too deep, or past the deadline).
     fn stopped(&self) -> bool {
-        self.too_deep.is_some() || self.timed_out.is_some()
+        self.too_deep.is_some() || self.timed_out.is_some() || self.too_many.is_some()
     }
 
     /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed
@@ -531,6 +534,10 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     fn stmt(&mut self, s: &'a Stmt) {
         if self.stopped() || self.tick(|| s.start()) {
+            return;
+        }
+        if self.raw.len() > crate::MAX_FINDINGS_PER_FILE {
+            self.too_many = Some(s.start());
             return;
         }
         if self.depth >= MAX_DEPTH {

@@ -381,3 +381,19 @@ fn nested_comprehensions_over_constants_fold_within_the_budget() {
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
 }
+
+#[test]
+fn a_file_of_endless_findings_stops_at_the_cap_with_a_position() {
+    let lines = pysbx_analysis::MAX_FINDINGS_PER_FILE * 3;
+    let out = run("eval(x)\n".repeat(lines));
+    let error = out.error.expect("an error, not a million findings");
+    assert_eq!(error.kind, SourceErrorKind::TooManyFindings);
+    // Reading stopped at the statement after the cap, not at the end of the file.
+    let cap = u32::try_from(pysbx_analysis::MAX_FINDINGS_PER_FILE).unwrap();
+    assert!(error.line > cap && error.line < cap + 10, "{error:?}");
+    assert!(out.findings.is_empty());
+    // Just under the cap, every finding is kept.
+    let out = run("eval(x)\n".repeat(pysbx_analysis::MAX_FINDINGS_PER_FILE - 1));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.findings.len(), pysbx_analysis::MAX_FINDINGS_PER_FILE - 1);
+}

@@ -54,6 +54,7 @@ impl FileFailure {
             pysbx_analysis::SourceErrorKind::Syntax => "syntax",
             pysbx_analysis::SourceErrorKind::TooDeep => "too-deep",
             pysbx_analysis::SourceErrorKind::TimedOut => "timeout",
+            pysbx_analysis::SourceErrorKind::TooManyFindings => "too-many-findings",
         };
         Self { kind, message: err.message.clone(), line: Some(err.line), column: Some(err.column) }
     }

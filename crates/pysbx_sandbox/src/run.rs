@@ -127,6 +127,12 @@ pub const EXIT_LIMIT: u8 = 124;
 /// pysbx's exit code for its own failure to set up or supervise the run.
 pub const EXIT_INTERNAL: u8 = 125;
 
+/// The largest module the import gate analyses; a larger one is refused.
+const MAX_GATED_MODULE: usize = 8 << 20;
+
+/// The most sanitized source the supervisor keeps for modules imported again in one run.
+const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
+
 const UID_BASE: u32 = 0x6000_0000;
 const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
 /// The guard's file name, which attribution recognises.
@@ -1100,7 +1106,10 @@ fn guard_loop(
         let _ = tx.send(Msg::GuardEof);
         return;
     }
+    // Replies by module content, so a module imported again is not analysed again; bounded,
+    // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
+    let mut cached_bytes = 0usize;
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
             "hello" => {
@@ -1119,6 +1128,14 @@ fn guard_loop(
                 let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
                 let reply = if let Some(r) = cache.get(&key) {
                     r.clone()
+                } else if blob.len() > MAX_GATED_MODULE {
+                    // Parsing costs about fifty times a module's size in pysbx's memory, and
+                    // the largest module of the 150 most used packages is under 3 MiB.
+                    serde_json::json!({"ok": false, "reason": format!(
+                        "module of {} bytes: larger than the {} MiB the import gate reads",
+                        blob.len(),
+                        MAX_GATED_MODULE >> 20
+                    )})
                 } else {
                     let reply = match gate(&path, &blob) {
                         GateReply::Allow { source, findings } => {
@@ -1134,7 +1151,11 @@ fn guard_loop(
                             serde_json::json!({"ok": false, "reason": reason})
                         }
                     };
-                    cache.insert(key, reply.clone());
+                    let size = reply.get("source").and_then(|s| s.as_str()).map_or(0, str::len);
+                    if cached_bytes + size <= MAX_GATE_CACHE_BYTES {
+                        cached_bytes += size;
+                        cache.insert(key, reply.clone());
+                    }
                     reply
                 };
                 if write_frame(&mut w, reply, b"").is_err() {
