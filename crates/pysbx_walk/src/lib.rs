@@ -249,6 +249,10 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         }
     }
     if !dirs.is_empty() {
+        // Where the walked trees really are, to tell links that stay inside them.
+        let roots: Vec<PathBuf> =
+            dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
+        let roots = &roots;
         let found = Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()));
         let mut builder = WalkBuilder::new(&dirs[0]);
         for dir in &dirs[1..] {
@@ -265,7 +269,21 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
             Box::new(move |entry| {
                 match entry {
                     Ok(entry) => {
-                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        let mut is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        if entry.file_type().is_some_and(|t| t.is_symlink())
+                            && !excludes.is_excluded(entry.path())
+                        {
+                            match follow_link(entry.path(), roots) {
+                                Linked::File => is_file = true,
+                                Linked::Covered => {}
+                                Linked::Report(message) => {
+                                    if let Ok(mut guard) = found.lock() {
+                                        let path = entry.path().to_path_buf();
+                                        guard.1.push(WalkError { path, message });
+                                    }
+                                }
+                            }
+                        }
                         if is_file {
                             let path = entry.path();
                             let kind = file_kind(path);
@@ -314,6 +332,57 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
     discovery.projects.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
+}
+
+/// What a walk makes of a symbolic link it meets.
+#[derive(Debug, PartialEq, Eq)]
+enum Linked {
+    /// A regular file outside the walked trees: read under the link's name, as Python
+    /// imports it (a package module that is a link to a payload elsewhere).
+    File,
+    /// Nothing to do: the target is scanned under its own name inside a walked tree, or the
+    /// link is neither a directory nor named like a file a scan reads.
+    Covered,
+    /// Reported, never skipped in silence: a directory outside the walked trees (not followed,
+    /// so a link to `/` cannot turn a scan into a scan of the machine), a dangling link or one
+    /// to a device or FIFO under a scanned name.
+    Report(String),
+}
+
+fn follow_link(path: &Path, roots: &[PathBuf]) -> Linked {
+    let inside =
+        || std::fs::canonicalize(path).is_ok_and(|t| roots.iter().any(|r| t.starts_with(r)));
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            if inside() {
+                Linked::Covered
+            } else {
+                let target = std::fs::read_link(path).unwrap_or_default();
+                Linked::Report(format!(
+                    "symbolic link to the directory {}, outside the scanned tree: not followed \
+                     (name it to scan it)",
+                    target.display()
+                ))
+            }
+        }
+        Ok(meta) if meta.is_file() => {
+            let kind = file_kind(path);
+            // Scanned under its own name only if that name is read the same way
+            // (`mod.py -> data.txt` is Python, though `data.txt` is not read as such).
+            let covered = std::fs::canonicalize(path)
+                .is_ok_and(|t| roots.iter().any(|r| t.starts_with(r)) && file_kind(&t) == kind);
+            if kind == FileKind::Other || covered { Linked::Covered } else { Linked::File }
+        }
+        Ok(meta) if file_kind(path) != FileKind::Other => Linked::Report(format!(
+            "symbolic link to {}: not read",
+            pysbx_files::describe_type(&meta)
+        )),
+        Err(err) if file_kind(path) != FileKind::Other => Linked::Report(format!(
+            "symbolic link that cannot be followed: {}",
+            pysbx_files::describe_io_error(&err)
+        )),
+        _ => Linked::Covered,
+    }
 }
 
 fn walk_error(err: &ignore::Error) -> WalkError {
@@ -393,6 +462,45 @@ mod tests {
         assert_eq!(named.archives.len(), 1);
         assert!(archive::is_zip_application(&root.join("bin/tool")));
         assert!(!archive::is_zip_application(&root.join("bin/script")));
+    }
+
+    #[test]
+    fn symbolic_links_are_read_or_reported_never_skipped_in_silence() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("payload.py"), "eval(input())\n").unwrap();
+        fs::create_dir_all(outside.path().join("elsewhere")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("pkg")).unwrap();
+        fs::write(root.join("pkg/real.py"), "x = 1\n").unwrap();
+        fs::write(root.join("pkg/data.txt"), "eval(1)\n").unwrap();
+        // A module that is a link to a file elsewhere: Python imports it by the link's name.
+        symlink(outside.path().join("payload.py"), root.join("pkg/mod.py")).unwrap();
+        // A link inside the tree under a name Python imports, to a file the walk does not read.
+        symlink("data.txt", root.join("pkg/hidden.py")).unwrap();
+        // A link to a module of the tree, and to the tree itself: scanned under their names.
+        symlink("real.py", root.join("pkg/alias.py")).unwrap();
+        symlink("..", root.join("pkg/up")).unwrap();
+        // A directory elsewhere (not followed), a dangling module, a dangling non-module.
+        symlink(outside.path().join("elsewhere"), root.join("pkg/away")).unwrap();
+        symlink("/nonexistent/x.py", root.join("pkg/gone.py")).unwrap();
+        symlink("/nonexistent/notes", root.join("pkg/notes")).unwrap();
+        let d =
+            discover(&[root.to_path_buf()], &WalkOptions::default(), &Excludes::new(&[]).unwrap());
+        assert_eq!(names(&d, root), ["pkg/hidden.py", "pkg/mod.py", "pkg/real.py"]);
+        let errors: Vec<_> = d
+            .errors
+            .iter()
+            .map(|e| {
+                (e.path.strip_prefix(root).unwrap().to_string_lossy().into_owned(), &e.message)
+            })
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "pkg/away");
+        assert!(errors[0].1.contains("outside the scanned tree: not followed"), "{errors:?}");
+        assert_eq!(errors[1].0, "pkg/gone.py");
+        assert!(errors[1].1.contains("cannot be followed"), "{errors:?}");
     }
 
     #[test]
