@@ -114,9 +114,9 @@ pub(crate) struct ScanArgs {
     /// Exclude paths matching this glob (repeatable; also applies to explicitly given files).
     #[arg(long, value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
-    /// Number of worker threads (default: number of cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub(crate) threads: Option<usize>,
+    /// Number of worker threads, 1 to 256 (default: number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) threads: Option<u16>,
     /// No progress bar or summary chatter on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,

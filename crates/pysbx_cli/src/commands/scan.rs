@@ -42,7 +42,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     // has to map a fresh stack per file (see `pysbx_analysis::WORKER_STACK_BYTES`). Only fails
     // if a pool was already built, which cannot happen this early.
     let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.map_or(0, |t| t.max(1)))
+        .num_threads(args.threads.map_or(0, usize::from))
         .stack_size(pysbx_analysis::WORKER_STACK_BYTES)
         .build_global();
 
@@ -52,7 +52,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let walk_options = pysbx_walk::WalkOptions {
         respect_ignore_files: !audit,
         exclude: Vec::new(),
-        threads: args.threads.unwrap_or(0),
+        threads: args.threads.map_or(0, usize::from),
     };
     let discovery = if fs_paths.is_empty() {
         pysbx_walk::Discovery::default()
