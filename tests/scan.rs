@@ -44,6 +44,18 @@ fn bad_fail_on_value_is_a_usage_error() {
 }
 
 #[test]
+fn thread_counts_outside_one_to_256_are_usage_errors() {
+    let dir = repo();
+    for count in ["0", "257", "100000"] {
+        let out = pysbx(dir.path()).args(["scan", "-j", count, "."]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "-j {count}");
+        assert!(stderr(&out).contains("1..=256"), "{}", stderr(&out));
+    }
+    let out = pysbx(dir.path()).args(["scan", "-j", "256", "."]).output().unwrap();
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
 fn missing_path_exits_two_naming_it() {
     let dir = repo();
     let out = pysbx(dir.path()).args(["scan", "nope.py"]).output().unwrap();
