@@ -56,6 +56,33 @@ fn thread_counts_outside_one_to_256_are_usage_errors() {
 }
 
 #[test]
+fn a_report_file_keeps_the_mode_it_had_or_gets_the_umasks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo();
+    std::fs::write(dir.path().join("bad.py"), "eval(input())\n").unwrap();
+    let kept = dir.path().join("kept.json");
+    std::fs::write(&kept, "old").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_pysbx");
+    for (umask, out, want) in
+        [("022", "kept.json", 0o640), ("022", "new.json", 0o644), ("027", "new2.json", 0o640)]
+    {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask}; exec \"$0\" scan -q --no-config --format json -o {out} bad.py"
+            ))
+            .arg(bin)
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1));
+        let mode = std::fs::metadata(dir.path().join(out)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, want, "{out} under umask {umask}: {mode:o}");
+    }
+}
+
+#[test]
 fn missing_path_exits_two_naming_it() {
     let dir = repo();
     let out = pysbx(dir.path()).args(["scan", "nope.py"]).output().unwrap();

@@ -4,6 +4,7 @@
 //! renaming over it would replace the device with a file.
 
 use std::io::{IsTerminal, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -67,6 +68,15 @@ pub(crate) fn write_atomically_with(
         write(&mut buffered)?;
         buffered.flush().with_context(|| format!("writing {}", path.display()))?;
     }
+    // The temporary file is private (0600) while written; the result gets the mode of the file
+    // it replaces, or what a new file gets under the umask.
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(_) => 0o666 & !process_umask(),
+    };
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("{}: cannot set the file's mode", path.display()))?;
     if sync {
         tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
     }
@@ -74,6 +84,23 @@ pub(crate) fn write_atomically_with(
         .map_err(|e| e.error)
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
+}
+
+/// The process's umask, read from `/proc/self/status` (setting it to read it back would change
+/// it for the other threads writing files meanwhile); 022 when it cannot be read.
+fn process_umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .unwrap_or(0o022)
+    })
 }
 
 /// Flushes everything written to the filesystem holding `dir` to disk.
