@@ -2222,7 +2222,22 @@ fn names_a_type(e: &Expr) -> bool {
 }
 
 /// Callees whose first argument is Python source they run or compile.
-const CODE_RUNNERS: &[&str] = &["builtins.exec", "builtins.eval", "builtins.compile"];
+const CODE_RUNNERS: &[&str] = &[
+    "builtins.exec",
+    "builtins.eval",
+    "builtins.compile",
+    // They compile and run their first argument too (`cProfile.run("main()")`).
+    "pdb.run",
+    "pdb.runeval",
+    "pdb.runctx",
+    "cProfile.run",
+    "cProfile.runctx",
+    "profile.run",
+    "profile.runctx",
+    "timeit.timeit",
+    "timeit.repeat",
+    "timeit.Timer",
+];
 
 impl<'a> Walker<'a, '_> {
     /// Reads a constant code string in place, as the code `exec`/`eval`/`compile` would run,
