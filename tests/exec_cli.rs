@@ -170,8 +170,14 @@ fn environment_is_reduced() {
         .exec()
         .env("AWS_SECRET_ACCESS_KEY", "leak")
         .env("PYTHONPATH", "/evil")
-        .args(["-c", "import os, sys; print(sorted(os.environ)); print('/evil' in sys.path)"]));
-    assert_eq!(stdout(&out), "['HOME', 'LANG', 'PATH', 'TMPDIR']\nFalse\n", "{}", stderr(&out));
+        .env("USER", "operator")
+        .args(["-c", "import getpass, os, sys; print(sorted(os.environ)); print('/evil' in sys.path); print(getpass.getuser())"]));
+    assert_eq!(
+        stdout(&out),
+        "['HOME', 'LANG', 'LOGNAME', 'PATH', 'TMPDIR', 'USER']\nFalse\npysbx\n",
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -1395,9 +1395,14 @@ fn build_plan(
         ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
         ("HOME".into(), workdir.display().to_string()),
         ("TMPDIR".into(), tmpdir.display().to_string()),
+        // The sandbox uid has no entry in the password database; `getpass.getuser()` (which
+        // libraries use to name cache directories) reads these first.
+        ("USER".into(), "pysbx".into()),
+        ("LOGNAME".into(), "pysbx".into()),
     ];
     for name in &policy.env.pass {
         if let Some(v) = std::env::var_os(name) {
+            env.retain(|(k, _)| k != name);
             env.push((name.clone(), v.to_string_lossy().into_owned()));
         }
     }
