@@ -164,3 +164,20 @@ print(first, md.version(first) == md.distribution(first).version)
 "#;
     same_as_python("installed_package_metadata", code, &[], &[]);
 }
+
+/// Python puts the directory of a script's real path first on `sys.path`: a script run through
+/// a link imports the modules beside its target.
+#[test]
+fn a_linked_script_imports_beside_its_target() {
+    let s = Scratch::new();
+    s.write("real/sib.py", "VALUE = 41\n");
+    let target = s.write("real/main.py", "import sib\nprint('ok', sib.VALUE + 1)\n");
+    std::fs::create_dir_all(s.path().join("bin")).expect("test setup");
+    let link = s.path().join("bin/main.py");
+    std::os::unix::fs::symlink(&target, &link).expect("test setup");
+    let plain = Command::new(python()).arg(&link).output().expect("test setup");
+    let sandboxed = run(s.exec().arg(&link));
+    assert_eq!(stdout(&plain), "ok 42\n", "{}", stderr(&plain));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+    assert_eq!(sandboxed.status.code(), Some(0));
+}

@@ -269,13 +269,26 @@ fn run_inner(
     };
 
     let user_cwd = std::env::current_dir().ok();
+    // Python puts the directory of the script's real path first on `sys.path` (a script that
+    // is a link imports the modules beside its target); the link's own directory stays
+    // readable, as tracebacks read the script under the name it was run by.
+    let link_dir = entry_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
     let script_dir = match &req.program {
-        Program::File { .. } => entry_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf),
+        Program::File { .. } => entry_path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .and_then(|real| real.parent().map(Path::to_path_buf))
+            .or_else(|| link_dir.clone()),
         Program::Module { .. } => user_cwd.clone(),
         Program::Code { .. } | Program::Repl(_) => None,
     };
+    let link_dir = link_dir.filter(|d| script_dir.as_ref() != Some(d));
     let mut plan =
         build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
+    if let Some(d) = &link_dir {
+        plan.confine.read.push(d.clone());
+        plan.reach.push(d.clone());
+    }
     // Names are pinned here, outside the sandbox, before anything runs.
     let net = crate::netrelay::NetSetup::prepare(policy);
     net.adjust(&mut plan);
