@@ -26,6 +26,11 @@ impl RootResolver {
     /// `path` relative to the root with `/` separators, or `None` when it is outside the root
     /// (or is the root itself).
     pub(crate) fn relative(&self, path: &str) -> Option<String> {
+        // An archive member's name (after `!/`) is the archive's own, not a path of this
+        // machine: it is kept as written (`w.tar.gz!/pkg/../../up.py` names that member).
+        if let Some((outer, member)) = path.split_once("!/") {
+            return Some(format!("{}!/{member}", self.relative(outer)?));
+        }
         let path = Path::new(path);
         let rel = if path.is_absolute() == self.root.is_absolute() {
             let normalized = normalize(path);
@@ -47,6 +52,12 @@ impl RootResolver {
 
     /// `path` made absolute and normalized, when possible.
     pub(crate) fn absolute(&self, path: &str) -> Option<PathBuf> {
+        if let Some((outer, member)) = path.split_once("!/") {
+            let mut joined = absolute(Path::new(outer), self.cwd.as_deref())?.into_os_string();
+            joined.push("!/");
+            joined.push(member);
+            return Some(PathBuf::from(joined));
+        }
         absolute(Path::new(path), self.cwd.as_deref())
     }
 
@@ -101,17 +112,27 @@ pub(crate) fn file_uri(path: &Path) -> String {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters and `/`, byte by byte of
-/// the UTF-8 text, as a URI path needs.
+/// the UTF-8 text, as a URI path needs. The dots of a `.` or `..` segment (left only in an
+/// archive member's name) are encoded too, so that resolving the URI does not fold them into
+/// another path.
 pub(crate) fn percent_encode(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len());
-    for &byte in bytes {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    for (n, segment) in bytes.split(|&b| b == b'/').enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        let dot_segment = matches!(segment, b"." | b"..");
+        for &byte in segment {
+            if !dot_segment
+                && (byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~'))
+            {
+                out.push(char::from(byte));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+            }
         }
     }
     out
@@ -166,6 +187,20 @@ mod tests {
         assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
         assert_eq!(normalize(Path::new("../a/./b/..")), PathBuf::from("../a"));
         assert_eq!(normalize(Path::new("./")), PathBuf::from(""));
+    }
+
+    #[test]
+    fn archive_members_keep_their_names_and_dot_segments_do_not_fold() {
+        let r = RootResolver::new(Path::new("/repo"), Some(Path::new("/repo")));
+        let rel = r.relative("/repo/arc/evil.tar.gz!/pkg/../../up.py").unwrap();
+        assert_eq!(rel, "arc/evil.tar.gz!/pkg/../../up.py");
+        assert_eq!(percent_encode(rel.as_bytes()), "arc/evil.tar.gz%21/pkg/%2E%2E/%2E%2E/up.py");
+        assert_eq!(r.relative("arc/./w.whl!/a/b.py").unwrap(), "arc/w.whl!/a/b.py");
+        assert_eq!(
+            r.absolute("arc/w.whl!/./x.py").unwrap(),
+            PathBuf::from("/repo/arc/w.whl!/./x.py")
+        );
+        assert_eq!(percent_encode(b"a/.hidden/..x/b..c"), "a/.hidden/..x/b..c");
     }
 
     #[test]
