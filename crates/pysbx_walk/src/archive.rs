@@ -705,7 +705,8 @@ fn read_tar(
     reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<Spent, ArchiveError> {
-    let mut archive = tar::Archive::new(reader);
+    let mut counted = Counted { inner: reader, read: 0 };
+    let mut archive = tar::Archive::new(&mut counted);
     let mut members = Members::new(reading, visit);
     let result = (|| {
         let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
@@ -740,8 +741,32 @@ fn read_tar(
         }
         Ok(())
     })();
+    drop(archive);
+    // Python's `tarfile` (and so pip) refuses a tarball with no data at all; so does the scan,
+    // rather than calling it clean.
+    let result = result.and_then(|()| {
+        if counted.read == 0 {
+            Err(ArchiveError::Corrupt("empty file".to_string()))
+        } else {
+            Ok(())
+        }
+    });
     let spent = members.finish();
     result.map(|()| spent)
+}
+
+/// A reader that counts what it gave.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
@@ -837,6 +862,31 @@ mod tests {
         let (_, result) = collect(&path, limits);
         let err = result.unwrap_err();
         assert!(err.to_string().contains("compression"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_tarball_is_an_error_and_one_without_members_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("e-1.0.tar");
+        std::fs::write(&empty, b"").unwrap();
+        let empty_gz = dir.path().join("e-1.0.tar.gz");
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&empty_gz).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.finish().unwrap();
+        for path in [&empty, &empty_gz] {
+            let (_, result) = collect(path, ArchiveLimits::default());
+            assert!(
+                matches!(&result, Err(ArchiveError::Corrupt(m)) if m == "empty file"),
+                "{path:?}: {result:?}"
+            );
+        }
+        // The end-of-archive blocks alone: a valid tarball with nothing in it.
+        let blank = dir.path().join("b-1.0.tar");
+        tar::Builder::new(std::fs::File::create(&blank).unwrap()).finish().unwrap();
+        let (entries, result) = collect(&blank, ArchiveLimits::default());
+        assert!(result.is_ok() && entries.is_empty(), "{result:?}");
     }
 
     #[test]
