@@ -741,7 +741,6 @@ fn read_tar(
         }
         Ok(())
     })();
-    drop(archive);
     // Python's `tarfile` (and so pip) refuses a tarball with no data at all; so does the scan,
     // rather than calling it clean.
     let result = result.and_then(|()| {
