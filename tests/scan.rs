@@ -83,6 +83,23 @@ fn a_report_file_keeps_the_mode_it_had_or_gets_the_umasks() {
 }
 
 #[test]
+fn per_file_ignores_naming_no_rule_are_a_configuration_error() {
+    let dir = repo();
+    std::fs::write(dir.path().join("t.py"), "eval(input())\n").unwrap();
+    std::fs::write(dir.path().join("pysbx.yaml"), "per_file_ignores:\n  \"t.py\": [NOPE]\n")
+        .unwrap();
+    let out = pysbx(dir.path()).args(["scan", "t.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("pysbx.yaml: per_file_ignores `t.py`: no rule is named `NOPE`"), "{err}");
+    // A rule that exists but is not selected is still a name.
+    std::fs::write(dir.path().join("pysbx.yaml"), "per_file_ignores:\n  \"t.py\": [PSB102]\n")
+        .unwrap();
+    let out = pysbx(dir.path()).args(["scan", "--select", "PSB101", "t.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn missing_path_exits_two_naming_it() {
     let dir = repo();
     let out = pysbx(dir.path()).args(["scan", "nope.py"]).output().unwrap();

@@ -149,6 +149,12 @@ impl EngineRules {
         }
         crate::config::check_rule_refs(&rules, &select, "--select")?;
         crate::config::check_rule_refs(&rules, &ignore, "--ignore")?;
+        if let Some(cfg) = &config {
+            for (pattern, ids) in &cfg.config.per_file_ignores {
+                let what = format!("{}: per_file_ignores `{pattern}`", cfg.path.display());
+                crate::config::check_rule_refs(&rules, ids, &what)?;
+            }
+        }
         if !select.is_empty() {
             rules.retain(|r| select.iter().any(|s| matches_rule(s, r)));
         }
