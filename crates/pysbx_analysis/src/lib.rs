@@ -195,38 +195,25 @@ impl Analyzer {
             deep::release(parsed);
             return timed_out(source, at);
         }
-        if let Some(at) = too_many {
-            let index = LineIndex::from_source_text(source);
-            let (line, column) = line_column(&index, source, at);
+        let stopped = match (too_many, too_deep) {
+            (Some(at), _) => Some((
+                at,
+                SourceErrorKind::TooManyFindings,
+                format!("more than {MAX_FINDINGS_PER_FILE} findings: reading stopped here"),
+            )),
+            (None, Some(at)) => Some((
+                at,
+                SourceErrorKind::TooDeep,
+                format!(
+                    "code nested more than {} levels deep (CPython cannot compile it either)",
+                    walk::MAX_DEPTH
+                ),
+            )),
+            (None, None) => None,
+        };
+        if let Some((at, kind, message)) = stopped {
             deep::release(parsed);
-            return FileAnalysis {
-                error: Some(SourceError {
-                    kind: SourceErrorKind::TooManyFindings,
-                    message: format!(
-                        "more than {MAX_FINDINGS_PER_FILE} findings: reading stopped here"
-                    ),
-                    line,
-                    column,
-                }),
-                ..FileAnalysis::default()
-            };
-        }
-        if let Some(at) = too_deep {
-            let index = LineIndex::from_source_text(source);
-            let (line, column) = line_column(&index, source, at);
-            deep::release(parsed);
-            return FileAnalysis {
-                error: Some(SourceError {
-                    kind: SourceErrorKind::TooDeep,
-                    message: format!(
-                        "code nested more than {} levels deep (CPython cannot compile it either)",
-                        walk::MAX_DEPTH
-                    ),
-                    line,
-                    column,
-                }),
-                ..FileAnalysis::default()
-            };
+            return error_at(source, at, kind, message);
         }
         let out = if raw.is_empty() && !self.comments_to_check(parsed.tokens(), options) {
             FileAnalysis::default()
@@ -484,35 +471,32 @@ struct Reading {
     max_depth: u32,
 }
 
-fn timed_out(source: &str, offset: TextSize) -> FileAnalysis {
+/// A file reported with one error at `offset` and no findings.
+fn error_at(
+    source: &str,
+    offset: TextSize,
+    kind: SourceErrorKind,
+    message: String,
+) -> FileAnalysis {
     let index = LineIndex::from_source_text(source);
     let (line, column) = line_column(&index, source, offset);
     FileAnalysis {
-        error: Some(SourceError {
-            kind: SourceErrorKind::TimedOut,
-            message: "analysis took longer than the per-file time limit".to_string(),
-            line,
-            column,
-        }),
+        error: Some(SourceError { kind, message, line, column }),
         ..FileAnalysis::default()
     }
 }
 
+fn timed_out(source: &str, offset: TextSize) -> FileAnalysis {
+    let message = "analysis took longer than the per-file time limit".to_string();
+    error_at(source, offset, SourceErrorKind::TimedOut, message)
+}
+
 fn too_deep_brackets(source: &str, offset: TextSize) -> FileAnalysis {
-    let index = LineIndex::from_source_text(source);
-    let (line, column) = line_column(&index, source, offset);
-    FileAnalysis {
-        error: Some(SourceError {
-            kind: SourceErrorKind::TooDeep,
-            message: format!(
-                "more than {} nested brackets (CPython: too many nested parentheses)",
-                guard::MAX_BRACKETS
-            ),
-            line,
-            column,
-        }),
-        ..FileAnalysis::default()
-    }
+    let message = format!(
+        "more than {} nested brackets (CPython: too many nested parentheses)",
+        guard::MAX_BRACKETS
+    );
+    error_at(source, offset, SourceErrorKind::TooDeep, message)
 }
 
 /// `text` with control characters and invisible or bidirectional formatting characters
