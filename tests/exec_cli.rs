@@ -624,3 +624,22 @@ fn an_interpreter_that_is_missing_or_not_a_file_is_named_with_the_reason() {
         assert!(err.contains(&format!("cannot use interpreter `{python}`: {reason}")), "{err}");
     }
 }
+
+/// Output the program wrote but pysbx could not pass on (a full disk) is not a success, as
+/// with plain Python, whose flush at exit fails the same way; a reader that closed early
+/// (`| head`) is not an error.
+#[test]
+fn output_that_cannot_be_written_fails_the_run() {
+    let s = Scratch::new();
+    let script = s.write("hello.py", "print('hello')\n");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("test setup");
+    let out = s
+        .exec()
+        .arg(&script)
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("test setup");
+    assert_eq!(out.status.code(), Some(120), "{}", stderr(&out));
+    assert!(stderr(&out).contains("output was lost: standard output"), "{}", stderr(&out));
+}

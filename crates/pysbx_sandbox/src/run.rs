@@ -127,6 +127,10 @@ pub const EXIT_LIMIT: u8 = 124;
 /// pysbx's exit code for its own failure to set up or supervise the run.
 pub const EXIT_INTERNAL: u8 = 125;
 
+/// The exit status when the program ended well but its output could not be written (Python's
+/// own status when flushing standard output fails at exit).
+pub(crate) const EXIT_OUTPUT_LOST: u8 = 120;
+
 /// The largest module the import gate analyses; a larger one is refused.
 const MAX_GATED_MODULE: usize = 8 << 20;
 
@@ -159,6 +163,9 @@ enum Msg {
     Output(Vec<u8>),
     GuardEof,
     OutputExceeded,
+    /// The program's output could not be written where pysbx's goes (a full disk, an I/O
+    /// error; not a closed reader).
+    OutputFailed(String),
     /// The REPL interpreter waits for input (the wall clock stops) or runs one (it restarts).
     ReplIdle,
     ReplBusy,
@@ -387,7 +394,7 @@ fn run_inner(
     if let Some(out) = stdout.take() {
         forwarders.push(forward(
             out,
-            std::io::stdout(),
+            ("standard output", std::io::stdout()),
             counter.clone(),
             output_budget,
             tx.clone(),
@@ -396,7 +403,7 @@ fn run_inner(
     if let Some(err) = stderr.take() {
         forwarders.push(forward(
             err,
-            std::io::stderr(),
+            ("standard error", std::io::stderr()),
             counter.clone(),
             output_budget,
             tx.clone(),
@@ -452,6 +459,7 @@ fn run_inner(
     let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
     let mut setup_error: Option<String> = None;
     let mut killed_for: Option<EndReason> = None;
+    let mut output_failed: Option<String> = None;
     // The signal that stopped the run (`EndReason::Stopped`).
     let mut stopped_by: Option<Signal> = None;
     let mut guard_end: Option<(String, String)> = None;
@@ -636,6 +644,9 @@ fn run_inner(
                     kill_tree(b_pid);
                 }
             }
+            Msg::OutputFailed(why) => {
+                output_failed.get_or_insert(why);
+            }
         }
         match decision {
             None => {}
@@ -715,9 +726,16 @@ fn run_inner(
     }
     let wall_s = started.elapsed().as_secs_f64();
     let killed = killed_for.map(|reason| (reason, stopped_by));
-    let end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
-    alerts.send(&crate::events::end_json(&end));
+    let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let mut notes = output_notes;
+    if let Some(why) = output_failed {
+        // As Python does when its output cannot be flushed: the run did not do its work.
+        notes.push(format!("the program's output was lost: {why}"));
+        if end.reason == EndReason::Exit && end.exit_code == 0 {
+            end.exit_code = EXIT_OUTPUT_LOST;
+        }
+    }
+    alerts.send(&crate::events::end_json(&end));
     notes.extend(relay_notes);
     notes.extend(alerts.finish());
     if req.live_stderr {
@@ -1049,7 +1067,7 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
 
 fn forward(
     mut from: impl Read + Send + 'static,
-    mut to: impl Write + Send + 'static,
+    (stream, mut to): (&'static str, impl Write + Send + 'static),
     counter: Arc<std::sync::atomic::AtomicU64>,
     budget: Option<u64>,
     tx: mpsc::Sender<Msg>,
@@ -1077,8 +1095,12 @@ fn forward(
                 let _ = tx.send(Msg::OutputExceeded);
                 break;
             }
-            if to.write_all(&buf[..n]).is_err() || to.flush().is_err() {
+            if let Err(e) = to.write_all(&buf[..n]).and_then(|()| to.flush()) {
                 // A closed reader (`| head`): stop forwarding; the program sees a broken pipe.
+                // Anything else (a full disk) is also said, as the program cannot see it.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    let _ = tx.send(Msg::OutputFailed(format!("{stream}: {e}")));
+                }
                 break;
             }
         }
