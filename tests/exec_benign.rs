@@ -181,3 +181,21 @@ fn a_linked_script_imports_beside_its_target() {
     assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
     assert_eq!(sandboxed.status.code(), Some(0));
 }
+
+/// A module Python cannot parse raises Python's SyntaxError on import, not a refusal: code
+/// that catches it (optional plugins, version probes) keeps working. (The traceback of an
+/// uncaught one also shows the import system's frames, which Python trims.)
+#[test]
+fn an_unparsable_module_raises_syntax_error() {
+    let s = Scratch::new();
+    s.write("broken_plugin.py", "x = 1\ny = (2,\n");
+    let code = "try:\n    import broken_plugin\nexcept SyntaxError as e:\n    print('skipped', type(e).__name__, e.msg, e.lineno)\nimport broken_plugin\n";
+    let script = s.write("uses_plugin.py", code);
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    let sandboxed = run(s.exec().arg(&script));
+    assert_eq!(stdout(&plain), "skipped SyntaxError '(' was never closed 2\n");
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+    assert_eq!(sandboxed.status.code(), plain.status.code());
+    let tail = |text: String| text.lines().rev().take(4).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(tail(stderr(&sandboxed)), tail(stderr(&plain)));
+}

@@ -847,6 +847,12 @@ def _pysbx_guard():
                 data = f.read()
             reply, _ = _request({"t": "gate", "path": path}, data)
             if not reply.get("ok"):
+                # A module Python itself cannot read raises what Python raises (code that
+                # catches SyntaxError keeps working); parsing to a tree runs nothing.
+                try:
+                    compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                except (SyntaxError, ValueError) as e:
+                    raise e from None
                 raise ImportError("pysbx: %s was refused by the static gate: %s"
                                   % (path, reply.get("reason")), name=fullname, path=path)
             return compile(reply["source"], path, "exec", dont_inherit=True)
