@@ -21,8 +21,8 @@ impl fmt::Display for SourcePosition {
 /// Why a rule file could not be loaded. Every variant renders as `file:line:col: what`.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleLoadError {
-    /// The file could not be read.
-    #[error("{}: cannot read rule file: {source}", path.display())]
+    /// The file (a rule pack or a configuration) could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
