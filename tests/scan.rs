@@ -100,6 +100,28 @@ fn per_file_ignores_naming_no_rule_are_a_configuration_error() {
 }
 
 #[test]
+fn merge_names_the_input_of_the_wrong_format() {
+    let dir = repo();
+    std::fs::write(dir.path().join("t.py"), "eval(input())\n").unwrap();
+    for (format, out) in [("json", "a.json"), ("sarif", "a.sarif")] {
+        let run = pysbx(dir.path()).args(["scan", "--format", format, "-o", out, "t.py"]).output();
+        assert_eq!(run.unwrap().status.code(), Some(1));
+    }
+    std::fs::write(dir.path().join("other.json"), "{\"results\": []}").unwrap();
+    for (inputs, said) in [
+        (["a.json", "a.sarif"], "a.sarif is a SARIF log but a.json is a pysbx JSON report"),
+        (["a.json", "other.json"], "other.json: neither a pysbx JSON report"),
+    ] {
+        let out =
+            pysbx(dir.path()).arg("merge").args(inputs).arg("-o").arg("m.json").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("given again"), "{}", stderr(&out));
+        assert!(!dir.path().join("m.json").exists());
+    }
+}
+
+#[test]
 fn missing_path_exits_two_naming_it() {
     let dir = repo();
     let out = pysbx(dir.path()).args(["scan", "nope.py"]).output().unwrap();

@@ -23,6 +23,26 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
         docs.push((path.display().to_string(), doc));
     }
     let is_sarif = |d: &Value| d.get("runs").is_some();
+    let is_json = |d: &Value| d.get("findings").is_some();
+    // Every input is one or the other, and all the same: the first that differs is named.
+    if let Some((first, doc)) = docs.first() {
+        let sarif = is_sarif(doc);
+        for (name, d) in &docs {
+            if !is_sarif(d) && !is_json(d) {
+                bail!(
+                    "{name}: neither a pysbx JSON report (no `findings`) nor a SARIF log (no `runs`)"
+                );
+            }
+            if is_sarif(d) != sarif {
+                let kind = |s: bool| if s { "a SARIF log" } else { "a pysbx JSON report" };
+                bail!(
+                    "{name} is {} but {first} is {}: merge inputs of one format",
+                    kind(!sarif),
+                    kind(sarif)
+                );
+            }
+        }
+    }
     let counted = count_shards_once(&docs);
     let docs: Vec<(String, Value, bool)> =
         docs.into_iter().zip(counted).map(|((name, doc), counted)| (name, doc, counted)).collect();
@@ -279,7 +299,7 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
         .get_mut("runs")
         .and_then(Value::as_array_mut)
         .and_then(|runs| runs.first_mut())
-        .context("first input has no run")?;
+        .with_context(|| format!("{}: a SARIF log with no run", docs[0].0))?;
     run["tool"]["driver"]["rules"] = Value::Array(rule_list);
     run["results"] = Value::Array(results);
     if let Some(inv) =
