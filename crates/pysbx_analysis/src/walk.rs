@@ -1604,6 +1604,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             foldable &= ev.fold.is_some();
             evals.push(ev);
         }
+        // `[sys.executable, "-c", CODE]`: a command line running Python code, read in place
+        // as `exec` of constant code is (what it runs is reported at the list).
+        if let Some(code) = python_c_code(&evals) {
+            self.read_code_string(&code, range);
+        }
         let refers = evals.iter().any(|e| e.vals.is_interesting()) && evals.len() <= 32;
         let vals = if refers {
             ValueSet::one(Value::Seq(
@@ -1628,7 +1633,6 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             None
         };
-        let _ = range;
         Eval { vals, fold, pending: Pending::boxed(None, carried) }
     }
 
@@ -2265,6 +2269,35 @@ impl<'a> Walker<'a, '_> {
         self.embedded_depth -= 1;
         self.origin = outer;
     }
+}
+
+/// The code of an argument vector that runs Python with `-c`: the first item is the
+/// interpreter (`sys.executable`, or a constant named `python`, `python3.11`, `py`...), then
+/// constant options up to `-c` and the code.
+fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
+    let first = items.first()?;
+    let interpreter =
+        first.vals.quals().any(|q| matches!(&**q, "sys.executable" | "sys._base_executable"))
+            || first.fold.as_ref().and_then(Const::as_str).is_some_and(|path| {
+                let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+                let base = base.strip_suffix(".exe").unwrap_or(base);
+                base == "py"
+                    || base
+                        .strip_prefix("python")
+                        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            });
+    if !interpreter {
+        return None;
+    }
+    for (i, item) in items.iter().enumerate().skip(1) {
+        let arg = item.fold.as_ref()?.as_str()?;
+        let flags = arg.strip_prefix('-').filter(|f| !f.is_empty() && !f.starts_with('-'))?;
+        // `-c`, or short flags ending with it (`-Ic`): the code is the next item.
+        if flags.ends_with('c') && flags.chars().all(|c| c.is_ascii_alphabetic()) {
+            return items.get(i + 1)?.fold.as_ref()?.as_str().map(str::to_string);
+        }
+    }
+    None
 }
 
 fn is_dotted_name(s: &str) -> bool {
