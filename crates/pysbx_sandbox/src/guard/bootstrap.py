@@ -848,11 +848,14 @@ def _pysbx_guard():
             reply, _ = _request({"t": "gate", "path": path}, data)
             if not reply.get("ok"):
                 # A module Python itself cannot read raises what Python raises (code that
-                # catches SyntaxError keeps working); parsing to a tree runs nothing.
-                try:
-                    compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-                except (SyntaxError, ValueError) as e:
-                    raise e from None
+                # catches SyntaxError keeps working); parsing to a tree runs nothing. Only
+                # modules of ordinary size: a tree takes about fifty times its source, and
+                # the program's memory limit applies here.
+                if len(data) <= 1 << 20:
+                    try:
+                        compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                    except (SyntaxError, ValueError) as e:
+                        raise e from None
                 raise ImportError("pysbx: %s was refused by the static gate: %s"
                                   % (path, reply.get("reason")), name=fullname, path=path)
             return compile(reply["source"], path, "exec", dont_inherit=True)
