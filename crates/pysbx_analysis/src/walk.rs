@@ -1914,7 +1914,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         let from = self.hits.len();
-        let (vals, fold) = {
+        let (vals, fold, join_tail) = {
             let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
                 pos.iter().map(|e| e.fold.as_ref()).collect();
             let kw_c: SmallVec<[(&str, Option<&Const<'a>>); 2]> =
@@ -2184,8 +2184,34 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }
-            (vals, fold)
+            // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
+            // computed one are a path's end, matched by the string rules as `/.aws/credentials`
+            // (the whole call does not fold, so they were only seen one by one).
+            let join_tail = (fold.is_none()
+                && self.strings
+                && star_at.is_none()
+                && kws.is_empty()
+                && quals
+                    .iter()
+                    .any(|q| matches!(&**q, "os.path.join" | "posixpath.join" | "ntpath.join")))
+            .then(|| {
+                let tail: Vec<&str> =
+                    pos_c.iter().rev().map_while(|c| c.and_then(Const::as_str)).collect();
+                (tail.len() >= 2 && tail.len() < pos_c.len()).then(|| {
+                    tail.iter().rev().fold(String::new(), |mut path, part| {
+                        path.push('/');
+                        path.push_str(part.trim_matches(['/', '\\']));
+                        path
+                    })
+                })
+            })
+            .flatten();
+            (vals, fold, join_tail)
         };
+        if let Some(tail) = join_tail {
+            let cand = Cand { range: c.range(), callee: None, delayed: Vec::new() };
+            self.settle_cand(cand, Some(&Const::Str(Text::Owned(tail))));
+        }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         for e in &mut pos {
