@@ -173,18 +173,21 @@ fn add_counters(into: &mut Map<String, Value>, from: &Map<String, Value>) {
 /// The counters that follow from the merged lists themselves (a finding or error given by two
 /// inputs is counted once): findings, by severity, failing, errors.
 fn recount(stats: &mut Map<String, Value>, findings: &[Value], errors: usize) {
-    const ORDER: [&str; 4] = ["low", "medium", "high", "critical"];
-    let rank = |s: &str| ORDER.iter().position(|o| *o == s);
-    let fail_on = stats.get("fail_on").and_then(Value::as_str).and_then(rank).unwrap_or(0);
+    use pysbx_rules::Severity;
+    let severity_of = |v: Option<&Value>| v.and_then(Value::as_str)?.parse::<Severity>().ok();
+    let fail_on = severity_of(stats.get("fail_on")).unwrap_or(Severity::Low);
     let mut by_severity: Map<String, Value> =
-        ORDER.iter().rev().map(|s| ((*s).to_string(), json!(0))).collect();
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low]
+            .iter()
+            .map(|s| (s.to_string(), json!(0)))
+            .collect();
     let mut failing = 0u64;
     for f in findings {
-        let Some(severity) = f.get("severity").and_then(Value::as_str) else { continue };
-        if let Some(Value::Number(n)) = by_severity.get_mut(severity) {
+        let Some(severity) = severity_of(f.get("severity")) else { continue };
+        if let Some(Value::Number(n)) = by_severity.get_mut(&severity.to_string()) {
             *n = (n.as_u64().unwrap_or(0) + 1).into();
         }
-        if rank(severity).is_some_and(|r| r >= fail_on) {
+        if severity >= fail_on {
             failing += 1;
         }
     }
