@@ -167,6 +167,18 @@ pub(crate) enum Value<'a> {
     From(QName),
 }
 
+impl Value<'_> {
+    /// What is reached from this value for `derived_from`, when it is a call result followed
+    /// (see [`ValueSet::derived`]).
+    pub(crate) fn derived<'b>(&self, origins: &NameTable) -> Option<Value<'b>> {
+        match self {
+            Value::From(q) => Some(Value::From(q.clone())),
+            Value::Returned(q) if origins.matches(q) => Some(Value::From(q.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// The alternatives an expression or a name may stand for. Biased toward flagging: a name
 /// bound to `os` on any path keeps `os` among its alternatives.
 #[derive(Clone, Debug, Default)]
@@ -260,10 +272,8 @@ impl<'a> ValueSet<'a> {
     pub(crate) fn derived(&self, origins: &NameTable) -> Self {
         let mut out = Self::default();
         for v in &self.alts {
-            match v {
-                Value::From(q) => out.push(Value::From(q.clone())),
-                Value::Returned(q) if origins.matches(q) => out.push(Value::From(q.clone())),
-                _ => {}
+            if let Some(d) = v.derived(origins) {
+                out.push(d);
             }
         }
         out
@@ -383,7 +393,7 @@ impl Interner {
 /// `platform.subprocess`, `asyncio.subprocess.subprocess` and `from subprocess import os` are
 /// the modules themselves. Names are left alone where a package commonly has a submodule of
 /// its own by that name (`pandas.io.pickle`, `myapp.code`), or a class does (`socket.socket`).
-pub(crate) fn reexported_module(attr: &str) -> Option<&'static str> {
+fn reexported_module(attr: &str) -> Option<&'static str> {
     Some(match attr {
         "os" | "_os" => "os",
         "sys" | "_sys" => "sys",

@@ -853,11 +853,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             let full = format!("{module}.{name}");
             import::hits(self.c, &full, &mut self.interner, &mut self.hits);
             self.settle(alias.range, None, from);
-            // `from subprocess import os` binds the module `os`.
-            let q = match crate::value::reexported_module(&name) {
-                Some(m) => self.interner.intern(m),
-                None => self.interner.intern(&full),
-            };
+            // Through `join`, as an attribute: `from subprocess import os` binds the module `os`.
+            let q =
+                self.interner.join(&module, &name).unwrap_or_else(|| self.interner.intern(&full));
             let bound = alias.asname.as_ref().map_or(name, |a| key(&a.id));
             self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
         }
@@ -1405,11 +1403,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 },
                 // `s.fileno` after `s = socket.socket()`: still the socket's, for
                 // `derived_from`.
-                Value::From(q) => out.push(Value::From(q.clone())),
-                Value::Returned(q) if self.c.derived_origins.matches(q) => {
-                    out.push(Value::From(q.clone()));
-                }
-                _ => out.push(Value::Unknown),
+                other => out.push(other.derived(&self.c.derived_origins).unwrap_or(Value::Unknown)),
             }
         }
         // Attributes that reach the builtins or a module's globals from any object:
@@ -2301,6 +2295,11 @@ impl<'a> Walker<'a, '_> {
 /// interpreter (`sys.executable`, or a constant named `python`, `python3.11`, `py`...), then
 /// constant options up to `-c` and the code.
 fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
+    // Every list and tuple display is asked: most are ruled out by their second item, which a
+    // command line running `-c` makes a constant option.
+    if !items.get(1)?.fold.as_ref()?.as_str()?.starts_with('-') {
+        return None;
+    }
     let first = items.first()?;
     let interpreter =
         first.vals.quals().any(|q| matches!(&**q, "sys.executable" | "sys._base_executable"))
