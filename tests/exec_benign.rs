@@ -162,6 +162,9 @@ print(len(names) > 0, names[:5])
 first = names[0]
 print(first, md.version(first) == md.distribution(first).version)
 "#;
+    // The comparison proves something only where plain Python finds packages.
+    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
+    assert!(stdout(&plain).starts_with("True ["), "{}{}", stdout(&plain), stderr(&plain));
     same_as_python("installed_package_metadata", code, &[], &[]);
 }
 
