@@ -168,6 +168,22 @@ pub(crate) enum Value<'a> {
 }
 
 impl Value<'_> {
+    /// Whether the value may be a module or an object reached from one (see
+    /// [`ValueSet::refers`]).
+    pub(crate) fn refers(&self) -> bool {
+        match self {
+            Value::Qual(_) | Value::Globals | Value::Getter(_) | Value::Caller(_) => true,
+            Value::Seq(items) => items.iter().any(ValueSet::refers),
+            Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
+            Value::Partial(inner) => inner.refers(),
+            Value::Unknown
+            | Value::Const(_)
+            | Value::Returned(_)
+            | Value::From(_)
+            | Value::Gives(_) => false,
+        }
+    }
+
     /// What is reached from this value for `derived_from`, when it is a call result followed
     /// (see [`ValueSet::derived`]).
     pub(crate) fn derived<'b>(&self, origins: &NameTable) -> Option<Value<'b>> {
@@ -279,6 +295,18 @@ impl<'a> ValueSet<'a> {
         out
     }
 
+    /// The alternatives that refer to something or were reached from a call result (what is
+    /// worth keeping on an attribute); constants and unknowns left out.
+    pub(crate) fn referring(&self) -> Self {
+        let mut out = Self::default();
+        for v in &self.alts {
+            if matches!(v, Value::From(_) | Value::Returned(_)) || v.refers() {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
     /// Whether the set holds anything beyond `Unknown` (worth remembering across scopes).
     pub(crate) fn is_interesting(&self) -> bool {
         self.alts.iter().any(|v| !matches!(v, Value::Unknown))
@@ -287,17 +315,7 @@ impl<'a> ValueSet<'a> {
     /// Whether the set may refer to a module or an object reached from one (constants do not
     /// count): what makes a binding worth reading the file again for.
     pub(crate) fn refers(&self) -> bool {
-        self.alts.iter().any(|v| match v {
-            Value::Qual(_) | Value::Globals | Value::Getter(_) | Value::Caller(_) => true,
-            Value::Seq(items) => items.iter().any(ValueSet::refers),
-            Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
-            Value::Partial(inner) => inner.refers(),
-            Value::Unknown
-            | Value::Const(_)
-            | Value::Returned(_)
-            | Value::From(_)
-            | Value::Gives(_) => false,
-        })
+        self.alts.iter().any(Value::refers)
     }
 
     /// Whether the set is two or more constants and surely bound: a name that holds one of a

@@ -222,6 +222,15 @@ pub(crate) struct Walker<'a, 'c> {
     embedded_bytes: usize,
     /// How deep in constant code strings the reader is.
     embedded_depth: u32,
+    /// What was stored on attributes of plain names (`self.sock = socket.socket()`,
+    /// `c.x = os`), keyed by the class the code is in (the module outside classes), the
+    /// name and the attribute: a later `self.sock` in any method of that class may be it.
+    attr_slots: FxHashMap<(u32, Name, Name), ValueSet<'a>>,
+    /// Set just before reading the left operand of `x / "part"` when that operand is itself a
+    /// `/` (see [`Self::path_division`]).
+    div_left: bool,
+    /// The constant path end an inner `/` hands to the `/` around it, with its part count.
+    div_tail: Option<(String, u32)>,
     /// While reading a constant code string: the call that runs it, where its findings are
     /// reported (their own positions are inside the string).
     origin: Option<TextRange>,
@@ -297,6 +306,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             embedded_count: 0,
             embedded_bytes: 0,
             embedded_depth: 0,
+            attr_slots: FxHashMap::default(),
+            div_left: false,
+            div_tail: None,
             origin: None,
         }
     }
@@ -963,6 +975,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Attribute(a) => {
                 self.given(&key_str(&a.attr.id), fold, a.attr.range);
                 self.value(target);
+                if let (Some(v), Expr::Name(owner)) = (value, &*a.value) {
+                    self.store_attr_slot(owner, &a.attr.id, &v.vals);
+                }
             }
             Expr::Subscript(s) => {
                 if let Expr::StringLiteral(k) = &*s.slice {
@@ -1149,6 +1164,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Subscript(s) => self.subscript(s, callee),
             Expr::Call(c) => self.call(c, callee),
+            Expr::BinOp(b) if b.op == ast::Operator::Div && self.strings => self.path_division(b),
             Expr::BinOp(b) => {
                 let mut l = self.expr(&b.left);
                 let mut r = self.expr(&b.right);
@@ -1390,6 +1406,80 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval { vals, fold, ..Eval::default() }
     }
 
+    /// `a / b`, read as a path join when its right operand is a constant string (a string
+    /// divides nothing else): `Path.home() / ".aws" / "credentials"` gives the candidate
+    /// `/.aws/credentials` at the outermost `/`, matched by the string rules as
+    /// `os.path.join`'s constant end is (see `call`).
+    fn path_division(&mut self, b: &'a ast::ExprBinOp) -> Eval<'a> {
+        let outermost = !std::mem::take(&mut self.div_left);
+        let left_divides = matches!(&*b.left, Expr::BinOp(inner) if inner.op == ast::Operator::Div);
+        self.div_left = left_divides;
+        let mut l = self.expr(&b.left);
+        // The inner `/` took the flag as it started, unless the reading stopped before it.
+        self.div_left = false;
+        let left_tail = if left_divides { self.div_tail.take() } else { None };
+        let mut r = self.expr(&b.right);
+        let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
+        let tail = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str)) {
+            (None, None, Some(part)) => {
+                let (mut path, parts) = left_tail.unwrap_or_default();
+                path.push('/');
+                path.push_str(part.trim_matches(['/', '\\']));
+                Some((path, parts + 1))
+            }
+            _ => None,
+        };
+        let v = verdict_for(fold.as_ref());
+        let mut carried = Vec::new();
+        self.verdict(v, &mut l, &mut carried);
+        self.verdict(v, &mut r, &mut carried);
+        match tail {
+            Some((path, parts)) if outermost && parts >= 2 => {
+                let cand = Cand { range: b.range, callee: None, delayed: Vec::new() };
+                self.settle_cand(cand, Some(&Const::Str(Text::Owned(path))));
+            }
+            Some(t) if !outermost => self.div_tail = Some(t),
+            _ => {}
+        }
+        let from = self.hits.len();
+        self.finish(b.range, None, from, ValueSet::unknown(), fold, carried)
+    }
+
+    /// The class whose methods share `self.x` (the nearest enclosing class), or the module.
+    fn slot_owner(&self) -> u32 {
+        let mut scope = self.scope;
+        loop {
+            if self.scopes.kind(scope) == ScopeKind::Class {
+                return scope;
+            }
+            match self.scopes.parent(scope) {
+                Some(p) => scope = p,
+                None => return MODULE,
+            }
+        }
+    }
+
+    /// Remembers what `owner.attr = value` stored, when it refers to something (a module, a
+    /// function, a followed call result): code is read in order, so `__init__` storing
+    /// `self.sock` is seen before the methods that use it.
+    fn store_attr_slot(&mut self, owner: &ast::ExprName, attr: &Name, vals: &ValueSet<'a>) {
+        let kept = vals.referring();
+        if kept.is_empty() {
+            return;
+        }
+        let slot = (self.slot_owner(), key(&owner.id), key(attr));
+        self.attr_slots.entry(slot).or_default().union(&kept);
+    }
+
+    /// What was stored on `owner.attr` earlier in the file (see [`Self::store_attr_slot`]).
+    fn attr_slot(&self, owner: &ast::ExprName, attr: &Name) -> Option<&ValueSet<'a>> {
+        if self.attr_slots.is_empty() {
+            return None;
+        }
+        let slot = (self.slot_owner(), key(&owner.id), attr.clone());
+        self.attr_slots.get(&slot)
+    }
+
     /// What `base.attr` refers to.
     fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
@@ -1469,7 +1559,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         let from = self.hits.len();
         attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
         let vals = if a.ctx == ExprContext::Load {
-            let vals = self.attr_vals(&recv.vals, &attr);
+            let mut vals = self.attr_vals(&recv.vals, &attr);
+            if let Expr::Name(owner) = &*a.value
+                && let Some(stored) = self.attr_slot(owner, &attr)
+            {
+                vals.union(stored);
+            }
             if refs {
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
