@@ -186,6 +186,14 @@ const EMBEDDED_DEPTH_MAX: u32 = 4;
 pub(crate) type EmbeddedArena =
     typed_arena::Arena<ruff_python_parser::Parsed<ruff_python_ast::ModModule>>;
 
+/// What was stored on one attribute of one plain name (see `Walker::attr_slots`).
+struct AttrSlot<'a> {
+    /// The class the code is in, or the module.
+    owner: u32,
+    name: Name,
+    vals: ValueSet<'a>,
+}
+
 /// The state of one reading of one file.
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
@@ -225,7 +233,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// What was stored on attributes of plain names (`self.sock = socket.socket()`,
     /// `c.x = os`), keyed by the class the code is in (the module outside classes), the
     /// name and the attribute: a later `self.sock` in any method of that class may be it.
-    attr_slots: FxHashMap<(u32, Name, Name), ValueSet<'a>>,
+    /// Looked up by the attribute first, since most attribute reads find nothing there.
+    attr_slots: FxHashMap<Name, SmallVec<[AttrSlot<'a>; 1]>>,
     /// Set just before reading the left operand of `x / "part"` when that operand is itself a
     /// `/` (see [`Self::path_division`]).
     div_left: bool,
@@ -1462,22 +1471,26 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Remembers what `owner.attr = value` stored, when it refers to something (a module, a
     /// function, a followed call result): code is read in order, so `__init__` storing
     /// `self.sock` is seen before the methods that use it.
-    fn store_attr_slot(&mut self, owner: &ast::ExprName, attr: &Name, vals: &ValueSet<'a>) {
+    fn store_attr_slot(&mut self, name: &ast::ExprName, attr: &Name, vals: &ValueSet<'a>) {
         let kept = vals.referring();
         if kept.is_empty() {
             return;
         }
-        let slot = (self.slot_owner(), key(&owner.id), key(attr));
-        self.attr_slots.entry(slot).or_default().union(&kept);
+        let owner = self.slot_owner();
+        let name = key(&name.id);
+        let slots = self.attr_slots.entry(key(attr)).or_default();
+        match slots.iter_mut().find(|s| s.owner == owner && s.name == name) {
+            Some(slot) => slot.vals.union(&kept),
+            None => slots.push(AttrSlot { owner, name, vals: kept }),
+        }
     }
 
-    /// What was stored on `owner.attr` earlier in the file (see [`Self::store_attr_slot`]).
-    fn attr_slot(&self, owner: &ast::ExprName, attr: &Name) -> Option<&ValueSet<'a>> {
-        if self.attr_slots.is_empty() {
-            return None;
-        }
-        let slot = (self.slot_owner(), key(&owner.id), attr.clone());
-        self.attr_slots.get(&slot)
+    /// What was stored on `name.attr` earlier in the file (see [`Self::store_attr_slot`]).
+    fn attr_slot(&self, name: &ast::ExprName, attr: &str) -> Option<&ValueSet<'a>> {
+        let slots = self.attr_slots.get(attr)?;
+        let owner = self.slot_owner();
+        let name = key_str(&name.id);
+        slots.iter().find(|s| s.owner == owner && s.name.as_str() == name).map(|s| &s.vals)
     }
 
     /// What `base.attr` refers to.
@@ -1560,7 +1573,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
-            if let Expr::Name(owner) = &*a.value
+            if !self.attr_slots.is_empty()
+                && let Expr::Name(owner) = &*a.value
                 && let Some(stored) = self.attr_slot(owner, &attr)
             {
                 vals.union(stored);
