@@ -202,3 +202,40 @@ fn an_unparsable_module_raises_syntax_error() {
     let tail = |text: String| text.lines().rev().take(4).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(tail(stderr(&sandboxed)), tail(stderr(&plain)));
 }
+
+/// Code that looks its own user up in the password database (`pwd.getpwuid(os.getuid())`,
+/// `getpass.getuser()` when USER and LOGNAME are unset) finds an entry, as it does under
+/// plain Python: the sandbox uid has none of its own.
+#[test]
+fn the_own_user_has_a_password_entry() {
+    let code = r#"
+import getpass, os, pwd
+me = pwd.getpwuid(os.getuid())
+print(me.pw_uid == os.getuid(), me.pw_gid == os.getgid(), bool(me.pw_name))
+print(pwd.getpwnam(me.pw_name).pw_uid == os.getuid())
+print(any(e.pw_uid == os.getuid() for e in pwd.getpwall()))
+for name in ("USER", "LOGNAME", "LNAME", "USERNAME"):
+    os.environ.pop(name, None)
+print(getpass.getuser() == me.pw_name)
+unused = next(u for u in range(2**31 - 2, 2**31 - 100, -1) if u != os.getuid())
+try:
+    pwd.getpwuid(unused)
+except KeyError:
+    print("no entry for others")
+"#;
+    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
+    assert_eq!(
+        stdout(&plain),
+        "True True True\nTrue\nTrue\nTrue\nno entry for others\n",
+        "{}",
+        stderr(&plain)
+    );
+    same_as_python("the_own_user_has_a_password_entry", code, &[], &[]);
+    // And the entry is the sandbox's own account, whose home is the working directory.
+    let s = Scratch::new();
+    let out = run(s.exec().args([
+        "-c",
+        "import os, pwd; e = pwd.getpwuid(os.getuid()); print(e.pw_name, e.pw_dir == os.environ['HOME'] == os.getcwd())",
+    ]));
+    assert_eq!(stdout(&out), "pysbx True\n", "{}", stderr(&out));
+}

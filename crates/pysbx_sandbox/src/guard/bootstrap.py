@@ -931,6 +931,50 @@ def _pysbx_guard():
     guard_module.permit = permit
     sys.modules["pysbx"] = guard_module
 
+    # The sandbox uid has no entry in the password database. Code that looks its own user up
+    # (`pwd.getpwuid(os.getuid())`, `getpass.getuser()` without USER, `~` without HOME) gets
+    # the entry of an account named pysbx whose home is the run's working directory, as HOME
+    # says; every other lookup goes to the database as before.
+    try:
+        import pwd as _pwd
+    except ImportError:
+        _pwd = None
+    if _pwd is not None:
+        _own_uid = os.getuid()
+        _own_entry = _pwd.struct_passwd(("pysbx", "x", _own_uid, os.getgid(), "pysbx",
+                                         os.environ.get("HOME", "/"), "/bin/sh"))
+        _real_getpwuid = _pwd.getpwuid
+        _real_getpwnam = _pwd.getpwnam
+        _real_getpwall = _pwd.getpwall
+
+        def getpwuid(uid):
+            try:
+                return _real_getpwuid(uid)
+            except KeyError:
+                if uid == _own_uid:
+                    return _own_entry
+                raise
+
+        def getpwnam(name):
+            try:
+                return _real_getpwnam(name)
+            except KeyError:
+                if name == "pysbx":
+                    return _own_entry
+                raise
+
+        def getpwall():
+            entries = _real_getpwall()
+            if not any(e.pw_uid == _own_uid for e in entries):
+                entries.append(_own_entry)
+            return entries
+
+        for _f, _real in ((getpwuid, _real_getpwuid), (getpwnam, _real_getpwnam),
+                          (getpwall, _real_getpwall)):
+            _f.__doc__ = _real.__doc__
+            _f.__module__ = "pwd"
+            setattr(_pwd, _real.__name__, _f)
+
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
     # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
     # never loads an object made by sandboxed code.
