@@ -590,3 +590,71 @@ fn a_report_to_a_fifo_or_through_a_link_is_written_into_it_not_over_it() {
     let report = std::fs::read_to_string(dir.path().join("reports/last.json")).unwrap();
     assert!(report.contains("PSB201"), "{report}");
 }
+
+/// A scan interrupted while it writes its report leaves neither the report nor the temporary
+/// file it was writing, and ends by the signal (a shell sees 130 for Ctrl-C). The run is
+/// frozen (SIGSTOP) as soon as its temporary file appears, so that the signal arrives while
+/// the file is being written, whatever the machine's speed.
+#[test]
+fn an_interrupted_scan_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    // Many findings make a report of tens of megabytes, written for a while.
+    let body = "eval(x)\n".repeat(5_000);
+    for i in 0..60 {
+        write(&src, &format!("m{i}.py"), &body);
+    }
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let report = out_dir.join("report.json");
+    let bin = assert_cmd::cargo::cargo_bin("pysbx");
+    let mut caught = false;
+    for _attempt in 0..5 {
+        let mut child = std::process::Command::new(&bin)
+            .args(["scan", "--no-cache", "--quiet", "--format", "json", "-o"])
+            .arg(&report)
+            .arg(&src)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn pysbx");
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        let temporary = |dir: &std::path::Path| {
+            std::fs::read_dir(dir)
+                .expect("read out dir")
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with(".pysbx-"))
+        };
+        let mut seen = false;
+        while child.try_wait().expect("wait").is_none() {
+            if temporary(&out_dir) {
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP);
+                seen = temporary(&out_dir);
+                if seen {
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+                }
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT);
+                break;
+            }
+        }
+        let status = child.wait().expect("wait");
+        if !seen {
+            // Finished (or the file was renamed) before it was seen: try again afresh.
+            let _ = std::fs::remove_file(&report);
+            continue;
+        }
+        caught = true;
+        assert_eq!(status.signal(), Some(libc_sigint()), "ended by SIGINT: {status:?}");
+        let left: Vec<_> =
+            std::fs::read_dir(&out_dir).expect("read").flatten().map(|e| e.file_name()).collect();
+        assert!(left.is_empty(), "files left after the interrupt: {left:?}");
+        break;
+    }
+    assert!(caught, "the report's temporary file was never seen in 5 runs");
+}
+
+fn libc_sigint() -> i32 {
+    nix::sys::signal::Signal::SIGINT as i32
+}

@@ -253,6 +253,7 @@ impl Cache {
         let shard = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(shard)?;
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(shard)?;
+        let _pending = crate::pending::track(tmp.path());
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), entry)?;
         tmp.as_file_mut().flush()?;
         tmp.persist(&path).map_err(|e| e.error)?;

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod distributions;
 mod output;
+mod pending;
 mod pipeline;
 mod record;
 
@@ -46,6 +47,15 @@ fn main() -> ExitCode {
             return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    // Before any thread: an interrupted command that writes files removes its temporary ones.
+    // (`exec` and `repl` take the signals themselves, for the program they run.)
+    if matches!(
+        cli.command,
+        Command::Scan(_) | Command::Sanitize(_) | Command::Merge(_) | Command::Rules(_)
+    ) && let Err(e) = pysbx_sandbox::end_on_signals(pending::remove_all)
+    {
+        eprintln!("pysbx: warning: an interrupted run may leave a temporary file: {e}");
+    }
     finish(match cli.command {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Sanitize(args) => commands::sanitize::run(&args),

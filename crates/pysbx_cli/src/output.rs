@@ -63,6 +63,7 @@ pub(crate) fn write_atomically_with(
         tempfile::Builder::new().prefix(".pysbx-").suffix(".tmp").tempfile_in(dir).with_context(
             || format!("{}: cannot create a temporary file beside it", path.display()),
         )?;
+    let _pending = crate::pending::track(tmp.path());
     {
         let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
         write(&mut buffered)?;

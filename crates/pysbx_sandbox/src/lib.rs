@@ -36,5 +36,5 @@ pub use run::{
     EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
     passthrough_gate, run, run_learning, run_with_input,
 };
-pub use stop::stop_on_signals;
+pub use stop::{end_on_signals, stop_on_signals};
 pub use tier::{ALL_LAYERS, LayerState, Tier};

@@ -64,6 +64,17 @@ pub fn stop_on_signals() -> std::io::Result<()> {
     })
 }
 
+/// For the commands that only read and write files (`scan`, `sanitize`, `merge`, `rules`):
+/// SIGINT, SIGTERM and SIGHUP run `before_dying` (which removes the temporary files being
+/// written), then end the process by that signal, as its default action would have. Call it
+/// before starting any other thread (see [`take_signals`]).
+pub fn end_on_signals(mut before_dying: impl FnMut() + Send + 'static) -> std::io::Result<()> {
+    take_signals(&[], move |signal| {
+        before_dying();
+        die_by(signal);
+    })
+}
+
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and starts the one thread that
 /// takes them (`sigwait`), handing each to `on_signal`: `pysbx exec`'s stops and the REPL's
 /// interrupts. Call it before starting any other thread, so that every thread started later
