@@ -503,19 +503,7 @@ fn too_deep_brackets(source: &str, offset: TextSize) -> FileAnalysis {
 /// escaped (`\n`, `\u{202e}`), so that a subject taken from a string literal cannot break
 /// a report's lines or reorder how a terminal shows it.
 fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    fn hidden(c: char) -> bool {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{061c}'
-                    | '\u{180e}'
-                    | '\u{200b}'..='\u{200f}'
-                    | '\u{2028}'..='\u{202e}'
-                    | '\u{2060}'..='\u{2064}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{feff}'
-            )
-    }
+    let hidden = pysbx_rules::is_hidden_char;
     if !text.chars().any(hidden) {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -96,12 +96,14 @@ fn write_error<W: WriteStyle + Write>(out: &mut W, error: &FileError) -> std::io
     writeln!(out)
 }
 
-/// A control character a terminal would act on: C0 (but tab), DEL and C1. An escape
-/// sequence in a file name, an archive member's name, a folded string in a message or a
-/// source line could otherwise move the cursor, rewrite lines already shown (a forged "no
-/// findings"), clear the screen or set the window title.
+/// A character a terminal would act on or that changes how the text around it reads: C0 (but
+/// tab), DEL, C1, and the invisible and bidirectional formatting characters
+/// ([`pysbx_rules::is_hidden_char`]). An escape sequence in a file name, an archive member's
+/// name, a folded string in a message or a source line could otherwise move the cursor,
+/// rewrite lines already shown (a forged "no findings"), clear the screen or set the window
+/// title; a right-to-left override would show a file name or a line reversed.
 fn is_terminal_control(c: char) -> bool {
-    (c.is_control() && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
+    c != '\t' && pysbx_rules::is_hidden_char(c)
 }
 
 /// `text` with every terminal control character written as an escape (`\x1b`, `\u{9b}`).
@@ -260,6 +262,24 @@ mod tests {
         assert!(out.contains("^^^^^^^"), "{out}");
         assert!(out.contains("bad \\x1b[2J field"), "{out}");
         assert!(out.contains("x\\x1b[8mhidden"), "{out}");
+    }
+
+    /// Trojan Source: a right-to-left override in a file name or a source line would show
+    /// it reversed (`exploit\u{202e}yp.txt` reads `exploittxt.py`).
+    #[test]
+    fn bidirectional_controls_are_shown_not_obeyed() {
+        use crate::test_support::finding_at;
+        let rules = rules();
+        let mut report = report(&rules);
+        let source = "exec(s)  # \u{202e}\u{2066}x\u{2069}\u{200b}\n";
+        report.files[0].path = "pkg/exploit\u{202e}yp.txt".to_owned();
+        report.files[0].findings = vec![finding_at(source, &rules, 0, "exec(s)", 0, "exec(s)")];
+        let out = render(&TextEmitter { color: false, show_help: false }, &report);
+        assert!(!out.contains(['\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}']), "{out:?}");
+        assert!(out.contains("pkg/exploit\\u{202e}yp.txt:1:1"), "{out}");
+        // Offsets kept: three bytes each become three `?`.
+        assert!(out.contains("exec(s)  # ??????x??????"), "{out}");
+        assert!(out.contains("^^^^^^^"), "{out}");
     }
 
     #[test]

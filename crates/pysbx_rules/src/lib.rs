@@ -15,7 +15,7 @@ mod model;
 pub use builtin::{BUILTIN_PACKS, builtin_regexes, builtin_rules, is_builtin_regex};
 pub use config::{CONFIG_FILE_NAMES, Config, LoadedConfig, find_config, load_config};
 pub use error::{RuleLoadError, SourcePosition};
-pub use finding::{Finding, FindingLocation};
+pub use finding::{Finding, FindingLocation, is_hidden_char};
 pub use load::{REGEX_SIZE_LIMIT, load_rule_file, load_rules_from_str};
 pub use model::{
     Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
