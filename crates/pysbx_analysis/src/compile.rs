@@ -220,6 +220,9 @@ pub(crate) struct Compiled {
     /// Every name a `derived_from` test names: only what their calls return is followed
     /// through attributes, method calls, subscripts and unpacking.
     pub(crate) derived_origins: NameTable,
+    /// The classes whose instances' attributes a pattern names (`flask.Flask` of
+    /// `flask.Flask().run`): what a call of one returns is followed to its attributes.
+    pub(crate) instance_classes: NameTable,
     /// The `comment` checks: rule index and regex, in rule order.
     pub(crate) comment_checks: Vec<(u32, LazyRegex)>,
     /// The rules with an `unused_suppression` check.
@@ -269,6 +272,7 @@ impl Compiled {
             needs_call_frames: false,
             needs_returned: false,
             derived_origins: NameTable::default(),
+            instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
             unused_suppression_rules: Vec::new(),
         };
@@ -371,6 +375,17 @@ impl Compiled {
         Ok(())
     }
 
+    /// Patterns that name an attribute of a class's instances (`flask.Flask().run`): their
+    /// class is remembered, and call results are kept so that the walker can follow them.
+    fn note_instances(&mut self, names: &Patterns) {
+        for name in names.as_slice() {
+            if let Some((class, _)) = name.split_once("().") {
+                self.instance_classes.insert(class, 0);
+                self.needs_returned = true;
+            }
+        }
+    }
+
     fn program(
         &mut self,
         spec: &MatchSpec,
@@ -400,6 +415,7 @@ impl Compiled {
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice();
                 check_patterns(callee, rule)?;
+                self.note_instances(callee);
                 let keyword = conds.iter().find_map(ArgCond::required_keyword);
                 for p in callee.as_slice() {
                     match keyword {
@@ -416,6 +432,7 @@ impl Compiled {
             }
             MatchSpec::Reference(names) => {
                 check_patterns(names, rule)?;
+                self.note_instances(names);
                 for p in names.as_slice() {
                     self.references.insert(p, leaf_id);
                 }

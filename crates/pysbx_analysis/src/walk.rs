@@ -1504,6 +1504,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Some(j) => out.push(Value::Qual(j)),
                     None => out.push(Value::Unknown),
                 },
+                // `app.run` after `app = flask.Flask(...)`, when a pattern names
+                // `flask.Flask().run`: an attribute of the class's instances.
+                Value::Returned(q) if self.c.instance_classes.matches(q) => {
+                    let instance = format!("{q}().{attr}");
+                    if instance.len() <= crate::value::MAX_QUAL_LEN {
+                        out.push(Value::Qual(self.interner.intern(&instance)));
+                    }
+                    out.push(alt.derived(&self.c.derived_origins).unwrap_or(Value::Unknown));
+                }
                 // `s.fileno` after `s = socket.socket()`: still the socket's, for
                 // `derived_from`.
                 other => out.push(other.derived(&self.c.derived_origins).unwrap_or(Value::Unknown)),

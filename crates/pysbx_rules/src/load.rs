@@ -609,9 +609,16 @@ fn valid_name(name: &str) -> bool {
         })
 }
 
+/// A dotted name with globs; one part before the last may end in `()`, an instance of the
+/// class it names (`flask.Flask().run`: the `run` attribute of what `flask.Flask()` returns).
 fn valid_pattern(pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('.').collect();
+    let instances = parts.iter().filter(|p| p.ends_with("()")).count();
     !pattern.is_empty()
-        && pattern.split('.').all(|part| {
+        && instances <= 1
+        && !parts.last().is_some_and(|p| p.ends_with("()"))
+        && parts.iter().all(|part| {
+            let part = part.strip_suffix("()").unwrap_or(part);
             !part.is_empty()
                 && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '*' || c == '?')
         })
@@ -628,6 +635,20 @@ mod tests {
     }
 
     const GOOD: &str = "family: t\nrules:\n  - id: PSB001\n    name: exec-builtin\n    severity: high\n    message: m\n    match:\n      call: builtins.exec\n";
+
+    #[test]
+    fn name_patterns() {
+        for good in
+            ["os.system", "subprocess.*", "os.exec*", "a.b?", "flask.Flask().run", "m.C().x.y"]
+        {
+            assert!(valid_pattern(good), "{good}");
+        }
+        for bad in
+            ["", "os.", ".os", "os system", "os.system()", "a.B().c.D().e", "a.().b", "a.B(x).c"]
+        {
+            assert!(!valid_pattern(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn loads_a_valid_pack() {

@@ -88,7 +88,7 @@ const PARITY: &[(&str, &str)] = &[
 ];
 
 /// Checks the engine cannot express yet: their parity line is a `todoruleid` annotation.
-const GAPS: &[&str] = &["B201"];
+const GAPS: &[&str] = &[];
 
 fn parity_fixture() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/bandit/parity.py");
