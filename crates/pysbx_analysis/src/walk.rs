@@ -223,6 +223,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// The reference and call leaves of each qualified name met in the file.
     reference_memo: crate::glob::NameMemo,
     call_memo: crate::glob::NameMemo,
+    /// Whether each call result's name is a class of `instance_classes`.
+    instance_memo: crate::glob::NameMemo,
     /// Where constant code strings are parsed to be read in place.
     embedded: &'a EmbeddedArena,
     /// Constant code strings read so far, and their bytes.
@@ -311,6 +313,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             string_cache: FxHashMap::default(),
             reference_memo: crate::glob::NameMemo::default(),
             call_memo: crate::glob::NameMemo::default(),
+            instance_memo: crate::glob::NameMemo::default(),
             embedded,
             embedded_count: 0,
             embedded_bytes: 0,
@@ -1506,7 +1509,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 },
                 // `app.run` after `app = flask.Flask(...)`, when a pattern names
                 // `flask.Flask().run`: an attribute of the class's instances.
-                Value::Returned(q) if self.c.instance_classes.matches(q) => {
+                Value::Returned(q)
+                    if !self.c.instance_classes.leaves(q, &mut self.instance_memo).is_empty() =>
+                {
                     let instance = format!("{q}().{attr}");
                     if instance.len() <= crate::value::MAX_QUAL_LEN {
                         out.push(Value::Qual(self.interner.intern(&instance)));
