@@ -82,6 +82,28 @@ fn a_report_file_keeps_the_mode_it_had_or_gets_the_umasks() {
     }
 }
 
+/// A selector naming no rule is blamed on where it was given: the configuration file and key,
+/// or the command-line option.
+#[test]
+fn unknown_selectors_name_where_they_were_given() {
+    let dir = repo();
+    std::fs::write(dir.path().join("t.py"), "eval(input())\n").unwrap();
+    for (config, key, bad) in
+        [("select: [PSB9999]\n", "select", "PSB9999"), ("ignore: [nope]\n", "ignore", "nope")]
+    {
+        std::fs::write(dir.path().join("pysbx.yaml"), config).unwrap();
+        let out = pysbx(dir.path()).args(["scan", "t.py"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("pysbx.yaml: {key}: no rule is named `{bad}`")), "{err}");
+        assert!(!err.contains("--"), "{err}");
+    }
+    std::fs::write(dir.path().join("pysbx.yaml"), "select: [PSB102]\n").unwrap();
+    let out = pysbx(dir.path()).args(["scan", "--ignore", "zzz", "t.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--ignore: no rule is named `zzz`"), "{}", stderr(&out));
+}
+
 #[test]
 fn per_file_ignores_naming_no_rule_are_a_configuration_error() {
     let dir = repo();

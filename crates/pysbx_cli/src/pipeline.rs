@@ -138,18 +138,20 @@ impl EngineRules {
         for file in &extra {
             pysbx_rules::load_rule_file(file, &mut rules)?;
         }
+        // Each selector is checked where it was given, so that an error names that place.
+        crate::config::check_rule_refs(&rules, &opts.select, "--select")?;
+        crate::config::check_rule_refs(&rules, &opts.ignore, "--ignore")?;
         let mut select: Vec<String> = opts.select.clone();
         let mut ignore: Vec<String> = opts.ignore.clone();
         if let Some(cfg) = &config {
+            let file = cfg.path.display();
+            crate::config::check_rule_refs(&rules, &cfg.config.select, &format!("{file}: select"))?;
+            crate::config::check_rule_refs(&rules, &cfg.config.ignore, &format!("{file}: ignore"))?;
             if select.is_empty() {
                 select.clone_from(&cfg.config.select);
             }
             ignore.extend(cfg.config.ignore.iter().cloned());
             crate::config::apply_overrides(cfg, &mut rules)?;
-        }
-        crate::config::check_rule_refs(&rules, &select, "--select")?;
-        crate::config::check_rule_refs(&rules, &ignore, "--ignore")?;
-        if let Some(cfg) = &config {
             for (pattern, ids) in &cfg.config.per_file_ignores {
                 let what = format!("{}: per_file_ignores `{pattern}`", cfg.path.display());
                 crate::config::check_rule_refs(&rules, ids, &what)?;
