@@ -239,3 +239,36 @@ except KeyError:
     ]));
     assert_eq!(stdout(&out), "pysbx True\n", "{}", stderr(&out));
 }
+
+/// A program that signals itself ends as under python when the signal's default action ends
+/// a process (the interpreter is its pid namespace's init, which the kernel would shield), and
+/// goes on when it handles or ignores the signal.
+#[test]
+fn a_signal_the_program_sends_itself() {
+    use std::os::unix::process::ExitStatusExt;
+    let cases = [
+        ("os.kill(os.getpid(), signal.SIGTERM)", Some(15)),
+        ("signal.raise_signal(signal.SIGUSR1)", Some(10)),
+        ("os.kill(os.getpid(), signal.SIGKILL)", Some(9)),
+        (
+            "signal.signal(signal.SIGTERM, lambda *a: print('handled')); os.kill(os.getpid(), signal.SIGTERM)",
+            None,
+        ),
+        (
+            "signal.signal(signal.SIGUSR2, signal.SIG_IGN); signal.raise_signal(signal.SIGUSR2)",
+            None,
+        ),
+        ("os.kill(os.getpid(), signal.SIGCHLD)", None),
+    ];
+    for (call, ends_by) in cases {
+        let code =
+            format!("import os, signal\nprint('before', flush=True)\n{call}\nprint('after')\n");
+        let plain = Command::new(python()).args(["-c", &code]).output().expect("test setup");
+        assert_eq!(plain.status.signal(), ends_by, "{call}: plain python");
+        let s = Scratch::new();
+        let sandboxed = run(s.exec().args(["-c", &code]));
+        assert_eq!(stdout(&sandboxed), stdout(&plain), "{call}: {}", stderr(&sandboxed));
+        let expected = ends_by.map_or(plain.status.code(), |n| Some(128 + n));
+        assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
+    }
+}

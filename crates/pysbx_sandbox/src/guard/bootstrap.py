@@ -975,6 +975,44 @@ def _pysbx_guard():
             _f.__module__ = "pwd"
             setattr(_pwd, _real.__name__, _f)
 
+    # The interpreter is pid 1 of its pid namespace, and the kernel drops a signal a
+    # namespace's init sends itself unless it has a handler for it: `os.kill(os.getpid(),
+    # SIGTERM)`, `signal.raise_signal(SIGTERM)` would return and the program go on. A signal
+    # whose default action ends the process ends it here too, as `os._exit(128 + signal)`: the
+    # status a shell shows for a process a signal ended (buffered output is lost, as it is
+    # then). A handled or ignored signal is delivered as before.
+    import signal as _signal
+    _ending_defaults = {int(s) for s in _signal.Signals
+                        if s.name not in ("SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH",
+                                          "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU")}
+    _ending_defaults.update(range(_signal.SIGRTMIN, _signal.SIGRTMAX + 1))
+
+    def _end_if_fatal(sig):
+        try:
+            sig = int(sig)
+            fatal = sig in _ending_defaults and _signal.getsignal(sig) == _signal.SIG_DFL
+        except (TypeError, ValueError, OverflowError):
+            return
+        if fatal:
+            os._exit(128 + sig)
+
+    _real_kill = os.kill
+    _real_raise_signal = _signal.raise_signal
+
+    def kill(pid, sig):
+        if pid == os.getpid():
+            _end_if_fatal(sig)
+        return _real_kill(pid, sig)
+
+    def raise_signal(signalnum):
+        _end_if_fatal(signalnum)
+        return _real_raise_signal(signalnum)
+
+    kill.__doc__, raise_signal.__doc__ = _real_kill.__doc__, _real_raise_signal.__doc__
+    kill.__module__, raise_signal.__module__ = "posix", "_signal"
+    os.kill = kill
+    _signal.raise_signal = raise_signal
+
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
     # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
     # never loads an object made by sandboxed code.
