@@ -194,6 +194,48 @@ struct AttrSlot<'a> {
     vals: ValueSet<'a>,
 }
 
+/// The constant text of an f-string being read: all of it while every field folds, and the
+/// runs of constant text between the fields that do not (kept only when string rules will
+/// read them).
+struct FText {
+    whole: Option<String>,
+    runs: Vec<String>,
+    run: String,
+    keep_runs: bool,
+}
+
+impl FText {
+    fn new(keep_runs: bool) -> Self {
+        Self { whole: Some(String::new()), runs: Vec::new(), run: String::new(), keep_runs }
+    }
+
+    fn constant(&mut self, text: &str) {
+        if let Some(w) = &mut self.whole {
+            w.push_str(text);
+        }
+        if self.keep_runs {
+            // A run longer than a folded constant may be goes on as a new run.
+            if self.run.len() + text.len() > fold::MAX_CONST_LEN {
+                self.end_run();
+            }
+            if text.len() <= fold::MAX_CONST_LEN {
+                self.run.push_str(text);
+            }
+        }
+    }
+
+    fn computed(&mut self) {
+        self.whole = None;
+        self.end_run();
+    }
+
+    fn end_run(&mut self) {
+        if self.keep_runs && !self.run.is_empty() {
+            self.runs.push(std::mem::take(&mut self.run));
+        }
+    }
+}
+
 /// The state of one reading of one file.
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
@@ -237,11 +279,11 @@ pub(crate) struct Walker<'a, 'c> {
     /// name and the attribute: a later `self.sock` in any method of that class may be it.
     /// Looked up by the attribute first, since most attribute reads find nothing there.
     attr_slots: FxHashMap<Name, SmallVec<[AttrSlot<'a>; 1]>>,
-    /// Set just before reading the left operand of `x / "part"` when that operand is itself a
-    /// `/` (see [`Self::path_division`]).
-    div_left: bool,
-    /// The constant path end an inner `/` hands to the `/` around it, with its part count.
-    div_tail: Option<(String, u32)>,
+    /// Set just before reading the left operand of `x / "part"` or `x + "part"` when that
+    /// operand is itself the same operator (see [`Self::constant_end`]).
+    end_left: bool,
+    /// The constant end an inner operator hands to the one around it, with its part count.
+    end_of_left: Option<(String, u32)>,
     /// While reading a constant code string: the call that runs it, where its findings are
     /// reported (their own positions are inside the string).
     origin: Option<TextRange>,
@@ -319,8 +361,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             embedded_bytes: 0,
             embedded_depth: 0,
             attr_slots: FxHashMap::default(),
-            div_left: false,
-            div_tail: None,
+            end_left: false,
+            end_of_left: None,
             origin: None,
         }
     }
@@ -1176,7 +1218,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Subscript(s) => self.subscript(s, callee),
             Expr::Call(c) => self.call(c, callee),
-            Expr::BinOp(b) if b.op == ast::Operator::Div && self.strings => self.path_division(b),
+            Expr::BinOp(b)
+                if matches!(b.op, ast::Operator::Div | ast::Operator::Add) && self.strings =>
+            {
+                self.constant_end(b)
+            }
             Expr::BinOp(b) => {
                 let mut l = self.expr(&b.left);
                 let mut r = self.expr(&b.right);
@@ -1357,7 +1403,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::FString(f) => self.fstring(f),
             Expr::TString(t) => {
                 for part in t.value.iter() {
-                    self.interpolations(&part.elements, &mut None, &mut Vec::new());
+                    self.interpolations(&part.elements, &mut FText::new(false), &mut Vec::new());
                 }
                 Eval::unknown()
             }
@@ -1418,26 +1464,33 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval { vals, fold, ..Eval::default() }
     }
 
-    /// `a / b`, read as a path join when its right operand is a constant string (a string
-    /// divides nothing else): `Path.home() / ".aws" / "credentials"` gives the candidate
-    /// `/.aws/credentials` at the outermost `/`, matched by the string rules as
-    /// `os.path.join`'s constant end is (see `call`).
-    fn path_division(&mut self, b: &'a ast::ExprBinOp) -> Eval<'a> {
-        let outermost = !std::mem::take(&mut self.div_left);
-        let left_divides = matches!(&*b.left, Expr::BinOp(inner) if inner.op == ast::Operator::Div);
-        self.div_left = left_divides;
+    /// `a / b` and `a + b` whose right operand is a constant string, after a computed start:
+    /// the constant end of such a chain is a string candidate of its own, matched by the string
+    /// rules as `os.path.join`'s constant end is (see `call`), where each part alone was matched
+    /// before. `/` is a path join (a string divides nothing else): `Path.home() / ".aws" /
+    /// "credentials"` gives `/.aws/credentials`; `+` a concatenation: `home + "/." + "s" +
+    /// "sh/"` gives `/.ssh/`. The candidate is settled at the outermost operator of the chain,
+    /// when it holds at least two constant parts.
+    fn constant_end(&mut self, b: &'a ast::ExprBinOp) -> Eval<'a> {
+        let outermost = !std::mem::take(&mut self.end_left);
+        let left_chains = matches!(&*b.left, Expr::BinOp(inner) if inner.op == b.op);
+        self.end_left = left_chains;
         let mut l = self.expr(&b.left);
-        // The inner `/` took the flag as it started, unless the reading stopped before it.
-        self.div_left = false;
-        let left_tail = if left_divides { self.div_tail.take() } else { None };
+        // The inner operator took the flag as it started, unless the reading stopped before it.
+        self.end_left = false;
+        let left_end = if left_chains { self.end_of_left.take() } else { None };
         let mut r = self.expr(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
-        let tail = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str)) {
+        let end = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str)) {
             (None, None, Some(part)) => {
-                let (mut path, parts) = left_tail.unwrap_or_default();
-                path.push('/');
-                path.push_str(part.trim_matches(['/', '\\']));
-                Some((path, parts + 1))
+                let (mut text, parts) = left_end.unwrap_or_default();
+                if b.op == ast::Operator::Div {
+                    text.push('/');
+                    text.push_str(part.trim_matches(['/', '\\']));
+                } else {
+                    text.push_str(part);
+                }
+                (text.len() <= fold::MAX_CONST_LEN).then_some((text, parts + 1))
             }
             _ => None,
         };
@@ -1445,12 +1498,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut carried = Vec::new();
         self.verdict(v, &mut l, &mut carried);
         self.verdict(v, &mut r, &mut carried);
-        match tail {
-            Some((path, parts)) if outermost && parts >= 2 => {
+        match end {
+            Some((text, parts)) if outermost && parts >= 2 => {
                 let cand = Cand { range: b.range, callee: None, delayed: Vec::new() };
-                self.settle_cand(cand, Some(&Const::Str(Text::Owned(path))));
+                self.settle_cand(cand, Some(&Const::Str(Text::Owned(text))));
             }
-            Some(t) if !outermost => self.div_tail = Some(t),
+            Some(e) if !outermost => self.end_of_left = Some(e),
             _ => {}
         }
         let from = self.hits.len();
@@ -1928,62 +1981,62 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn fstring(&mut self, f: &'a ast::ExprFString) -> Eval<'a> {
-        let mut text: Option<String> = Some(String::new());
+        let mut text = FText::new(self.strings);
         let mut children: Vec<Eval<'a>> = Vec::new();
         for part in f.value.iter() {
             match part {
-                FStringPart::Literal(lit) => {
-                    if let Some(t) = &mut text {
-                        t.push_str(&lit.value);
-                    }
-                }
+                FStringPart::Literal(lit) => text.constant(&lit.value),
                 FStringPart::FString(fs) => {
-                    self.interpolations(&fs.elements, &mut text, &mut children)
+                    self.interpolations(&fs.elements, &mut text, &mut children);
                 }
             }
         }
+        let FText { whole, mut runs, run, .. } = text;
         let fold =
-            text.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
+            whole.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         for c in &mut children {
             self.verdict(v, c, &mut carried);
         }
+        // An f-string that does not fold: each run of constant text between its computed
+        // fields (literal parts and fields that fold) is a string candidate, as the literals
+        // of a concatenation are (`f"{home}/.{shell}_history"` with `shell = "bash"` gives
+        // `/.bash_history`).
+        if fold.is_none() {
+            runs.push(run);
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+                let cand = Cand { range: f.range, callee: None, delayed: Vec::new() };
+                self.settle_cand(cand, Some(&Const::Str(Text::Owned(run))));
+            }
+        }
         let from = self.hits.len();
         self.finish(f.range, None, from, ValueSet::unknown(), fold, carried)
     }
 
-    /// Evaluates the interpolations of an f-string (or t-string) part, appending its folded
-    /// text to `text` while every piece folds.
+    /// Evaluates the interpolations of an f-string (or t-string) part, adding its constant
+    /// text to `text` (see [`FText`]).
     fn interpolations(
         &mut self,
         elements: &'a [InterpolatedStringElement],
-        text: &mut Option<String>,
+        text: &mut FText,
         children: &mut Vec<Eval<'a>>,
     ) {
         for el in elements {
             match el {
-                InterpolatedStringElement::Literal(l) => {
-                    if let Some(t) = text {
-                        t.push_str(&l.value);
-                    }
-                }
+                InterpolatedStringElement::Literal(l) => text.constant(&l.value),
                 InterpolatedStringElement::Interpolation(i) => {
                     let ev = self.expr(&i.expression);
                     let plain = i.debug_text.is_none()
                         && i.format_spec.is_none()
                         && matches!(i.conversion, ConversionFlag::None | ConversionFlag::Str);
                     match (plain, ev.fold.as_ref().and_then(fold::to_str)) {
-                        (true, Some(s)) => {
-                            if let Some(t) = text {
-                                t.push_str(s.as_str());
-                            }
-                        }
-                        _ => *text = None,
+                        (true, Some(s)) => text.constant(s.as_str()),
+                        _ => text.computed(),
                     }
                     children.push(ev);
                     if let Some(spec) = &i.format_spec {
-                        self.interpolations(&spec.elements, &mut None, children);
+                        self.interpolations(&spec.elements, &mut FText::new(false), children);
                     }
                 }
             }
