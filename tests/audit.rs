@@ -750,3 +750,18 @@ fn type_stubs_are_not_scanned_in_trees_or_wheels() {
     assert_eq!(paths, ["site-packages/pkg/__init__.py", "w-1.0-py3-none-any.whl!/w/__init__.py"]);
     assert_eq!(doc["stats"]["files_scanned"], 2, "{doc}");
 }
+
+/// An input that is not JSON is named with a position an editor accepts (columns from 1, also
+/// for an empty file), and nothing is written.
+#[test]
+fn merge_names_an_input_that_is_not_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.json"), "").unwrap();
+    std::fs::write(dir.path().join("cut.json"), "{\n  \"version\": ").unwrap();
+    for (name, position) in [("empty.json", "empty.json:1:1:"), ("cut.json", "cut.json:2:13:")] {
+        let out = pysbx(dir.path()).args(["merge", name, "-o", "merged.json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(position), "{}", stderr(&out));
+        assert!(!dir.path().join("merged.json").exists());
+    }
+}

@@ -104,6 +104,25 @@ fn unknown_selectors_name_where_they_were_given() {
     assert!(stderr(&out).contains("--ignore: no rule is named `zzz`"), "{}", stderr(&out));
 }
 
+/// A bad exclude glob is blamed on the configuration file or on `--exclude`.
+#[test]
+fn bad_exclude_globs_name_where_they_were_given() {
+    let dir = repo();
+    std::fs::write(dir.path().join("t.py"), "x = 1\n").unwrap();
+    std::fs::write(dir.path().join("pysbx.yaml"), "exclude: [\"a[b\"]\n").unwrap();
+    let out = pysbx(dir.path()).args(["scan", "t.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pysbx.yaml: exclude: invalid exclude pattern `a[b`"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(dir.path().join("pysbx.yaml")).unwrap();
+    let out = pysbx(dir.path()).args(["scan", "--exclude", "x[", "t.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--exclude: invalid exclude pattern `x[`"), "{}", stderr(&out));
+}
+
 #[test]
 fn per_file_ignores_naming_no_rule_are_a_configuration_error() {
     let dir = repo();

@@ -76,7 +76,10 @@ pub(crate) fn apply_baseline(
     let text = pysbx_files::read_text(path, u64::MAX)
         .with_context(|| format!("{}: cannot read baseline", path.display()))?;
     let doc: BaselineFile = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!("{}:{}:{}: not a pysbx baseline: {e}", path.display(), e.line(), e.column())
+        anyhow::anyhow!(
+            "{}: not a pysbx baseline: {e}",
+            crate::output::json_error_position(path, &e)
+        )
     })?;
     if doc.version != BASELINE_VERSION {
         bail!(

@@ -139,3 +139,9 @@ pub(crate) fn progress_bar(total: usize, quiet: bool) -> indicatif::ProgressBar 
     }
     bar
 }
+
+/// `path:line:column` of a JSON error. serde_json counts columns from 1 but gives 0 for an
+/// error at the start of a line (an empty file), which editors do not accept.
+pub(crate) fn json_error_position(path: &Path, e: &serde_json::Error) -> String {
+    format!("{}:{}:{}", path.display(), e.line().max(1), e.column().max(1))
+}

@@ -290,7 +290,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
             };
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!("{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column())
+                anyhow::anyhow!("{}: not JSON: {e}", crate::output::json_error_position(path, &e))
             })?;
             Some(value)
         }

@@ -18,7 +18,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
         let text = pysbx_files::read_text(path, u64::MAX)
             .with_context(|| format!("{}: cannot read", path.display()))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column())
+            anyhow::anyhow!("{}: not valid JSON: {e}", crate::output::json_error_position(path, &e))
         })?;
         docs.push((path.display().to_string(), doc));
     }

@@ -33,8 +33,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         engine.cache = open_cache(&engine, args.cache_dir.as_deref(), args.quiet);
     }
 
+    // Each pattern is checked where it was given, so that an error names that place.
+    pysbx_walk::Excludes::new(&args.exclude).context("--exclude")?;
     let mut excludes = args.exclude.clone();
     if let Some(cfg) = &engine.config {
+        pysbx_walk::Excludes::new(&cfg.config.exclude)
+            .with_context(|| format!("{}: exclude", cfg.path.display()))?;
         excludes.extend(cfg.config.exclude.iter().cloned());
     }
     let excludes = pysbx_walk::Excludes::new(&excludes)?;
