@@ -272,3 +272,20 @@ fn a_signal_the_program_sends_itself() {
         assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
     }
 }
+
+/// A program Python cannot parse fails as under python: Python's own SyntaxError (parsed, not
+/// run, by the interpreter in the sandbox) and exit status 1, for a file and for `-c`; what
+/// the static gate refuses for what the code does is still refused before it runs.
+#[test]
+fn an_unparsable_program_raises_syntax_error() {
+    same_as_python("unparsable_program", "print('never')\nx = (1,\n", &[], &[]);
+    same_as_python("unparsable_indent", "def f():\nreturn 1\n", &[], &[]);
+    let code = "print('never')\nx = [1,\n";
+    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
+    let s = Scratch::new();
+    let sandboxed = run(s.exec().args(["-c", code]));
+    assert_eq!(plain.status.code(), Some(1));
+    assert_eq!(sandboxed.status.code(), Some(1), "{}", stderr(&sandboxed));
+    assert_eq!(stdout(&sandboxed), "");
+    assert_eq!(stderr(&sandboxed), stderr(&plain));
+}

@@ -107,6 +107,22 @@ pub(crate) struct GateFinding {
     pub(crate) action: Action,
 }
 
+/// A module the gate could not parse (a syntax error), with its decoded source: `pysbx exec`
+/// lets the interpreter parse it to raise Python's own `SyntaxError`, running nothing.
+#[derive(Debug)]
+pub(crate) struct UnparsableSource {
+    pub(crate) source: String,
+    pub(crate) reason: String,
+}
+
+impl std::fmt::Display for UnparsableSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for UnparsableSource {}
+
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
 pub(crate) struct EngineRules {
@@ -341,6 +357,12 @@ impl Engine {
         // The gate never honours suppression comments: the code being run is untrusted.
         let analysis = self.analyzer.analyze(&source, path, &AnalyzeOptions::default());
         if let Some(err) = &analysis.error {
+            if err.kind == pysbx_analysis::SourceErrorKind::Syntax {
+                return Err(anyhow::Error::new(UnparsableSource {
+                    source: source.into_owned(),
+                    reason: format!("{}:{err}", path.display()),
+                }));
+            }
             anyhow::bail!("{}:{err}", path.display());
         }
         let options = AnalyzeOptions::default();

@@ -59,6 +59,15 @@ pub enum GateReply {
         /// What the gate found.
         findings: Vec<GateFinding>,
     },
+    /// The gate could not parse the module: let the interpreter parse it (only parse it, to a
+    /// syntax tree, which runs nothing) and raise its own `SyntaxError`, as Python would; a
+    /// module the interpreter parses after all is refused.
+    Unparsable {
+        /// The module's decoded source.
+        source: String,
+        /// The gate's syntax error.
+        reason: String,
+    },
 }
 
 /// The static gate: scans and sanitizes one module's bytes (`path` is for messages).
@@ -650,9 +659,13 @@ fn run_inner(
         }
         match decision {
             None => {}
-            Some(Ok((source, found))) => {
-                events.extend(found);
-                let _ = go_tx.send(Some((config.clone(), source)));
+            Some(Ok(gated)) => {
+                events.extend(gated.events);
+                let mut config = config.clone();
+                if let Some(reason) = gated.unparsable {
+                    config["unparsable"] = serde_json::Value::String(reason);
+                }
+                let _ = go_tx.send(Some((config, gated.source)));
             }
             Some(Err(refusal)) => {
                 match refusal {
@@ -820,9 +833,13 @@ fn go_decision(
         None => match repl {
             Some(session) => {
                 session.set_tier(tier);
-                Ok((crate::repl::SERVER.to_string(), Vec::new()))
+                Ok(GatedEntry {
+                    source: crate::repl::SERVER.to_string(),
+                    events: Vec::new(),
+                    unparsable: None,
+                })
             }
-            None => Ok((String::new(), Vec::new())),
+            None => Ok(GatedEntry { source: String::new(), events: Vec::new(), unparsable: None }),
         },
         // A gate that panics refuses the program; it does not take the supervisor down.
         Some((path, bytes)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -1030,13 +1047,24 @@ fn classify(
 }
 
 /// The entry program as the gate lets it run (its sanitized source) and the gate's findings.
-type GatedEntry = (String, Vec<Event>);
+struct GatedEntry {
+    source: String,
+    events: Vec<Event>,
+    /// The gate could not parse the program (the source is then the original): the guard
+    /// has the interpreter parse it, to raise Python's own `SyntaxError`, and runs nothing.
+    unparsable: Option<String>,
+}
 
 fn gate_entry(gate: &Gate, path: &Path, bytes: &[u8]) -> Result<GatedEntry, SandboxError> {
     match gate(path, bytes) {
-        GateReply::Allow { source, findings } => Ok((source, gate_events(path, &findings))),
+        GateReply::Allow { source, findings } => {
+            Ok(GatedEntry { source, events: gate_events(path, &findings), unparsable: None })
+        }
         GateReply::Refuse { reason, .. } => {
             Err(SandboxError::Refused { path: path.to_path_buf(), reason })
+        }
+        GateReply::Unparsable { source, reason } => {
+            Ok(GatedEntry { source, events: Vec::new(), unparsable: Some(reason) })
         }
     }
 }
@@ -1183,6 +1211,11 @@ fn guard_loop(
                             for e in gate_events(&path, &findings) {
                                 let _ = tx.send(Msg::Event(Box::new(e)));
                             }
+                            serde_json::json!({"ok": false, "reason": reason})
+                        }
+                        // The guard has the interpreter parse a refused module itself, for
+                        // Python's SyntaxError (see `_GateLoader`).
+                        GateReply::Unparsable { reason, .. } => {
                             serde_json::json!({"ok": false, "reason": reason})
                         }
                     };
@@ -1545,10 +1578,26 @@ mod tests {
         });
         let panics: Gate = Arc::new(|_: &Path, _: &[u8]| panic!("a broken gate"));
 
-        let Ok((source, _)) = go_decision(&held, &require, &rewrite, entry(), None) else {
+        let unparsable: Gate = Arc::new(|_: &Path, _: &[u8]| GateReply::Unparsable {
+            source: "x = (1,\n".into(),
+            reason: "main.py:2:1: unexpected EOF".into(),
+        });
+
+        let Ok(gated) = go_decision(&held, &require, &rewrite, entry(), None) else {
             panic!("every required layer holds and the gate allows")
         };
-        assert_eq!(source, "print(2)\n", "the gate's version runs, not the original");
+        assert_eq!(gated.source, "print(2)\n", "the gate's version runs, not the original");
+        assert_eq!(gated.unparsable, None);
+        // A program the gate cannot parse goes to the guard marked, for Python's SyntaxError.
+        let Ok(gated) = go_decision(&held, &require, &unparsable, entry(), None) else {
+            panic!("an unparsable program is handed to the guard")
+        };
+        assert_eq!(gated.source, "x = (1,\n");
+        assert_eq!(gated.unparsable.as_deref(), Some("main.py:2:1: unexpected EOF"));
+        assert!(matches!(
+            go_decision(&failed, &require, &unparsable, entry(), None),
+            Err(Refusal::Missing(_))
+        ));
         assert!(matches!(
             go_decision(&failed, &require, &rewrite, entry(), None),
             Err(Refusal::Missing(m)) if m.contains("seccomp: no filter")

@@ -236,7 +236,12 @@ pub(crate) fn gate_reply(engine: &Engine, path: &Path, bytes: &[u8]) -> GateRepl
                 })
                 .collect(),
         },
-        Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+        Err(err) => match err.downcast::<crate::pipeline::UnparsableSource>() {
+            Ok(unparsable) => {
+                GateReply::Unparsable { source: unparsable.source, reason: unparsable.reason }
+            }
+            Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+        },
     }
 }
 

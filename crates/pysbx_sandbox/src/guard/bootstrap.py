@@ -1164,8 +1164,9 @@ def _pysbx_guard():
                 cur.tb_next = None
                 break
             cur = cur.tb_next
-        if tb is not None:
-            exc.__traceback__ = tb
+        # Set even when no frame is left (an error of the program's parsing, raised by the
+        # guard): the hook prints the exception's own traceback when given none.
+        exc.__traceback__ = tb
         sys.excepthook(_type(exc), exc, tb)
 
     def _run():
@@ -1184,8 +1185,16 @@ def _pysbx_guard():
             main.__file__ = filename if mode == "file" else None
             if mode != "file":
                 del main.__file__
-            code = compile(entry.decode("utf-8", "surrogateescape"), filename, "exec",
-                           dont_inherit=True)
+            text = entry.decode("utf-8", "surrogateescape")
+            if cfg.get("unparsable") is not None:
+                # The gate could not parse the program: Python raises its own SyntaxError
+                # from parsing it to a tree, which runs nothing. A program Python parses
+                # after all is not run.
+                compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                _end("violation", "the static gate could not parse the program: %s"
+                     % cfg["unparsable"])
+                raise SystemExit(122)
+            code = compile(text, filename, "exec", dont_inherit=True)
             exec(code, main.__dict__)
 
     try:
