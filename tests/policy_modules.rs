@@ -63,3 +63,74 @@ fn a_glob_grants_every_matching_package() {
     assert_eq!(stdout(&out), "granted ok\nother refused\n", "{}", stderr(&out));
     assert_eq!(received.try_iter().collect::<Vec<_>>(), vec!["from-granted".to_string()]);
 }
+
+/// A module is the one its code was compiled for, not what its `__name__` says: a program
+/// that names itself after a granted module gets nothing of that module's grants.
+#[test]
+fn a_program_cannot_take_a_modules_grants_by_its_name() {
+    let s = Scratch::new();
+    s.write("vendor/__init__.py", "");
+    let policy = s.write("p.yaml", "modules:\n  vendor: {process: true}\n");
+    let main = s.write(
+        "main.py",
+        "__name__ = 'vendor'\n\
+         import subprocess\n\
+         try:\n    subprocess.run(['/bin/true'])\n    print('ran')\n\
+         except PermissionError:\n    print('refused')\n\
+         g = {'__name__': 'vendor.tool'}\n\
+         try:\n    exec('import os; os.system(\"true\")', g)\n    print('ran')\n\
+         except PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&main));
+    assert_eq!(stdout(&out), "refused\nrefused\n", "{}", stderr(&out));
+}
+
+/// The `code` grant: a module that generates code at import (as `attrs`, `jinja2` and the
+/// like do) runs when granted it; the program's own dynamic code is still refused, and the code
+/// the module made is held to every other clause.
+#[test]
+fn a_code_grant_lets_a_code_generator_run() {
+    let s = Scratch::new();
+    s.write(
+        "codegen.py",
+        "def make_init(fields):\n\
+         \x20   src = 'def __init__(self, ' + ', '.join(fields) + '):\\n'\n\
+         \x20   src += ''.join('    self.%s = %s\\n' % (f, f) for f in fields)\n\
+         \x20   ns = {}\n\
+         \x20   exec(compile(src, '<generated init>', 'exec'), ns)\n\
+         \x20   return ns['__init__']\n\
+         def make_shell():\n\
+         \x20   ns = {}\n\
+         \x20   exec('import os\\ndef run(): return os.system(\"true\")', ns)\n\
+         \x20   return ns['run']\n\
+         class Point:\n\
+         \x20   __init__ = make_init(['x', 'y'])\n",
+    );
+    let main = s.write(
+        "main.py",
+        "import codegen\n\
+         p = codegen.Point(1, 2)\n\
+         print('point', p.x, p.y)\n\
+         try:\n    exec('print(\"own exec ran\")')\n\
+         except PermissionError:\n    print('own exec refused')\n\
+         try:\n    codegen.make_shell()()\n    print('shell ran')\n\
+         except PermissionError:\n    print('shell refused')\n",
+    );
+    // Without the grant the gate stubs the generator: the import fails.
+    let refused = run(s.exec().arg(&main));
+    assert_eq!(refused.status.code(), Some(122), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("PSB10"), "{}", stderr(&refused));
+    let policy = s.write("p.yaml", "modules:\n  codegen: {code: true}\n");
+    let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
+    assert_eq!(
+        stdout(&granted),
+        "point 1 2\nown exec refused\nshell refused\n",
+        "{}",
+        stderr(&granted)
+    );
+    // Granted to the whole program, its own `exec` runs too.
+    let everyone = s.write("all.yaml", "code: true\n");
+    let out = run(s.exec().arg("--policy").arg(&everyone).arg(&main));
+    assert!(stdout(&out).starts_with("point 1 2\nown exec ran\n"), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("shell refused\n"), "{}", stderr(&out));
+}

@@ -195,9 +195,10 @@ impl EngineRules {
         Ok(rules)
     }
 
-    /// Leaves in place what a sandbox policy grants: the rules of the `network`, `process` and
-    /// `ffi` families report instead of stripping or stubbing when the policy allows network
-    /// destinations, processes or foreign code to the program or any of its modules. The grant's
+    /// Leaves in place what a sandbox policy grants: the rules of the `network`, `process`,
+    /// `ffi` and `code-exec` families report instead of stripping or stubbing when the policy
+    /// allows network destinations, processes, foreign code or run-time code to the program or
+    /// any of its modules. The grant's
     /// limits (which destinations, which modules) are the guard's and the kernel's to enforce;
     /// a stub would refuse even what the policy allows, such as a class that derives from
     /// `http.client.HTTPConnection` in a library the program is allowed to use.
@@ -206,6 +207,7 @@ impl EngineRules {
             ("network", policy.any_network()),
             ("process", policy.any_process()),
             ("ffi", policy.any_ffi()),
+            ("code-exec", policy.any_code()),
         ]
         .into_iter()
         .filter_map(|(family, granted)| granted.then_some(family))

@@ -1294,7 +1294,7 @@ fn guard_config(
             (
                 name.clone(),
                 serde_json::json!({
-                    "read": g.read, "write": g.write, "process": g.process, "ffi": g.ffi,
+                    "read": g.read, "write": g.write, "process": g.process, "ffi": g.ffi, "code": g.code,
                     "net": g.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
                     "imports_allow": g.imports.allow, "imports_deny": g.imports.deny,
                 }),
@@ -1333,6 +1333,7 @@ fn guard_config(
         "hosts": policy.hosts,
         "process": policy.process,
         "ffi": policy.ffi,
+        "code": policy.code,
         "threads": policy.features.threads,
         "imports_deny": policy.imports.deny,
         "imports_allow": policy.imports.allow,

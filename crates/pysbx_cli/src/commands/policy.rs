@@ -159,6 +159,10 @@ fn grants(p: &Policy) -> Vec<String> {
         "foreign code (ctypes, cffi, native modules): {}",
         if p.ffi { "allowed" } else { "refused" }
     ));
+    out.push(format!(
+        "code made at run time (compile, exec, eval of strings, code objects): {}",
+        if p.code { "allowed" } else { "refused" }
+    ));
     for (module, g) in &p.modules {
         let mut parts = Vec::new();
         if !g.read.is_empty() {
@@ -178,6 +182,9 @@ fn grants(p: &Policy) -> Vec<String> {
         }
         if g.ffi {
             parts.push("foreign code".into());
+        }
+        if g.code {
+            parts.push("code made at run time".into());
         }
         out.push(format!("module {module} (and its submodules) may also: {}", parts.join("; ")));
     }

@@ -105,6 +105,7 @@ def _pysbx_guard():
     _reads = _dirs(cfg["reads"] + cfg["devices"])
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
+    _code = cfg.get("code", False)
     _kill = cfg["on_violation"] == "kill"
     # Learning mode: a violation the policy could grant (its event carries `detail.grant`) is
     # recorded and the operation goes on; others still raise.
@@ -121,7 +122,8 @@ def _pysbx_guard():
         if own_allow is not None or own_deny:
             own = (tuple(own_allow) if own_allow is not None else None, own_deny)
         _modules[name] = {"read": _dirs(g["read"]), "write": _dirs(g["write"]),
-                          "process": g["process"], "ffi": g["ffi"], "net": tuple(g["net"]),
+                          "process": g["process"], "ffi": g["ffi"], "code": g.get("code", False),
+                          "net": tuple(g["net"]),
                           "imports": own}
     _module_imports = any(g["imports"] for g in _modules.values())
     _names_of = {}
@@ -198,14 +200,17 @@ def _pysbx_guard():
                                   "function": f.f_code.co_name})
         return immediate or "stdlib", user, stack
 
+    # The module of each file of code the guard compiled (the import gate's modules, and the
+    # program as `__main__`), by file name. A frame's module is the one its code was compiled
+    # for: a program that sets its own `__name__` (or builds globals naming another module)
+    # does not get that module's grants. Code made at run time has a name of its own and the
+    # top-level grants.
+    _loaded = {}
+
     def _module_of(frame):
         if frame is None:
             return None
-        try:
-            name = frame.f_globals.get("__name__")
-        except Exception:
-            name = None
-        return name if _type(name) is _str else None
+        return _loaded.get(frame.f_code.co_filename)
 
     # Glob keys (`vendor.*`, `plugin_*`) match a module when one of its dotted prefixes matches,
     # so a package's grant covers its submodules as an exact key does.
@@ -812,7 +817,9 @@ def _pysbx_guard():
         if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
                      "function.__new__"):
             immediate, user, stack = _context(_getframe(2), skip_frozen=False)
-            if immediate == "user":
+            # A `code` grant lets the module (or the program) run code it makes; the code it
+            # makes is still held to every other clause of the policy.
+            if immediate == "user" and not (_code or _grant(_module_of(user), "code")):
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1:
                 fn = _path_of(args[1])
@@ -858,6 +865,7 @@ def _pysbx_guard():
                         raise e from None
                 raise ImportError("pysbx: %s was refused by the static gate: %s"
                                   % (path, reply.get("reason")), name=fullname, path=path)
+            _loaded[path] = fullname
             return compile(reply["source"], path, "exec", dont_inherit=True)
 
     class _GateFinder:
@@ -1194,6 +1202,7 @@ def _pysbx_guard():
                 _end("violation", "the static gate could not parse the program: %s"
                      % cfg["unparsable"])
                 raise SystemExit(122)
+            _loaded[filename] = "__main__"
             code = compile(text, filename, "exec", dont_inherit=True)
             exec(code, main.__dict__)
 

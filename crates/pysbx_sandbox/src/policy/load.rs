@@ -23,6 +23,7 @@ struct RawPolicy {
     hosts: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     process: Option<bool>,
     ffi: Option<bool>,
+    code: Option<bool>,
     imports: Option<RawImports>,
     env: Option<RawEnv>,
     limits: Option<RawLimits>,
@@ -91,6 +92,7 @@ struct RawModule {
     net: Option<Vec<Spanned<String>>>,
     process: Option<bool>,
     ffi: Option<bool>,
+    code: Option<bool>,
     imports: Option<RawImports>,
 }
 
@@ -224,6 +226,7 @@ impl Ctx {
         }
         policy.process = raw.process.unwrap_or(policy.process);
         policy.ffi = raw.ffi.unwrap_or(policy.ffi);
+        policy.code = raw.code.unwrap_or(policy.code);
         if let Some(imports) = raw.imports {
             policy.imports = self.imports(imports)?;
         }
@@ -295,6 +298,7 @@ impl Ctx {
                         net,
                         process: g.process.unwrap_or(false),
                         ffi: g.ffi.unwrap_or(false),
+                        code: g.code.unwrap_or(false),
                         imports,
                     },
                 );

@@ -29,6 +29,10 @@ pub struct Policy {
     pub process: bool,
     /// Whether the program may load foreign code through ctypes or cffi.
     pub ffi: bool,
+    /// Whether the program may run code it makes at run time (`compile`, `exec`, `eval` of a
+    /// string, code objects and functions built from parts, `marshal`): what code generators
+    /// such as `attrs` do when imported.
+    pub code: bool,
     /// Import restrictions.
     pub imports: ImportPolicy,
     /// The environment of the child.
@@ -54,6 +58,7 @@ impl Default for Policy {
             resolver: None,
             process: false,
             ffi: false,
+            code: false,
             imports: ImportPolicy::default(),
             env: EnvPolicy::default(),
             limits: Limits::default(),
@@ -180,6 +185,8 @@ pub struct ModuleGrant {
     pub process: bool,
     /// May load foreign code.
     pub ffi: bool,
+    /// May run code it makes at run time.
+    pub code: bool,
     /// The module's own import lists: `allow` replaces the top-level list for imports made by
     /// this module's code, `deny` adds to the top-level one.
     pub imports: ImportPolicy,
@@ -236,6 +243,12 @@ impl Policy {
     #[must_use]
     pub fn any_ffi(&self) -> bool {
         self.ffi || self.modules.values().any(|m| m.ffi)
+    }
+
+    /// Whether any code may run code it makes at run time.
+    #[must_use]
+    pub fn any_code(&self) -> bool {
+        self.code || self.modules.values().any(|m| m.code)
     }
 
     /// Every readable path of the policy: top-level and per-module (the OS enforces the union).
