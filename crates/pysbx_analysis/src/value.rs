@@ -165,6 +165,10 @@ pub(crate) enum Value<'a> {
     /// method calls, subscripts, unpacking or `with ... as` (`s.fileno()` and
     /// `conn, _ = s.accept()` after `s = socket.socket()`), kept for `derived_from` tests.
     From(QName),
+    /// A class defined in the file with this base (`class P(subprocess.Popen): ...`): calling
+    /// it calls the base (an instance of `P` is made by `Popen`'s machinery). Not a reference
+    /// to the base, and its attributes are unknown.
+    Subclass(QName),
 }
 
 impl Value<'_> {
@@ -180,6 +184,7 @@ impl Value<'_> {
             | Value::Const(_)
             | Value::Returned(_)
             | Value::From(_)
+            | Value::Subclass(_)
             | Value::Gives(_) => false,
         }
     }
@@ -243,7 +248,8 @@ impl<'a> ValueSet<'a> {
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))
             | (Value::Returned(a), Value::Returned(b))
-            | (Value::From(a), Value::From(b)) => a == b,
+            | (Value::From(a), Value::From(b))
+            | (Value::Subclass(a), Value::Subclass(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
@@ -305,6 +311,16 @@ impl<'a> ValueSet<'a> {
             }
         }
         out
+    }
+
+    /// Calling a class defined on a base calls the base: its [`Value::Subclass`] alternatives
+    /// become the base's name.
+    pub(crate) fn instantiate_subclasses(&mut self) {
+        for v in &mut self.alts {
+            if let Value::Subclass(q) = v {
+                *v = Value::Qual(q.clone());
+            }
+        }
     }
 
     /// Whether the set holds anything beyond `Unknown` (worth remembering across scopes).

@@ -672,13 +672,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
+                // The class's name stands for its bases when it is called (see
+                // `Value::Subclass`).
+                let mut class = ValueSet::default();
+                for b in bases.iter().take(crate::value::MAX_ALTERNATIVES) {
+                    class.push(Value::Subclass(b.clone()));
+                }
+                if class.alts().is_empty() {
+                    class = ValueSet::unknown();
+                }
                 self.frames.push(Frame::Class(Rc::from(bases)));
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.body(&cdef.body);
                 self.scopes.finish(scope);
                 self.scope = saved;
                 self.frames.pop();
-                self.scopes.bind(self.scope, &key(&cdef.name.id), ValueSet::unknown());
+                self.scopes.bind(self.scope, &key(&cdef.name.id), class);
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
@@ -2054,6 +2063,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             f => (self.expr_at(f, true), None, None),
         };
         self.flush(&mut callee);
+        callee.vals.instantiate_subclasses();
         let frame = self.c.needs_call_frames;
         if frame {
             self.frames.push(Frame::Call(callee.vals.clone()));
