@@ -61,6 +61,9 @@ struct Scope<'a> {
     /// Any binding of the scope may be removed or replaced at a time the walker cannot place
     /// (a function run later clears the module's namespace): every name may be unbound.
     unstable: bool,
+    /// A binding that refers to something was made in this (class) scope: its attributes are
+    /// worth looking up from the methods (see [`Scopes::class_attribute`]).
+    refers: bool,
 }
 
 /// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
@@ -98,6 +101,7 @@ impl<'a> Scopes<'a> {
             branch: 0,
             finished: false,
             unstable: false,
+            refers: false,
         };
         for (sid, name, vals) in &self.seeds {
             if *sid == id && name.as_str() == EVERY_NAME {
@@ -198,6 +202,9 @@ impl<'a> Scopes<'a> {
         let target = self.target(id, name);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
+        if scope.kind == ScopeKind::Class && !scope.refers {
+            scope.refers = vals.refers();
+        }
         if scope.finished && vals.refers() {
             self.late.push((target, name.clone(), vals.clone()));
         }
@@ -346,6 +353,16 @@ impl<'a> Scopes<'a> {
     }
 
     /// What `globals()[name]` holds: the module's binding only.
+    /// Everything `name` was bound to in the body of class scope `id` (its class attribute),
+    /// when that refers to something; `None` otherwise.
+    pub(crate) fn class_attribute(&self, id: u32, name: &str) -> Option<&ValueSet<'a>> {
+        let scope = self.list.get(id as usize)?;
+        if scope.kind != ScopeKind::Class || !scope.refers {
+            return None;
+        }
+        scope.slots.get(name).map(|s| &s.ever).filter(|v| v.refers())
+    }
+
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
         let slot = self.list.first().and_then(|m| m.slots.get(name));
         match slot {

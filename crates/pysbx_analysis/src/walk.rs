@@ -279,6 +279,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// name and the attribute: a later `self.sock` in any method of that class may be it.
     /// Looked up by the attribute first, since most attribute reads find nothing there.
     attr_slots: FxHashMap<Name, SmallVec<[AttrSlot<'a>; 1]>>,
+    /// The scope [`Self::slot_owner`] last answered for, and its answer.
+    owner_of_scope: std::cell::Cell<(u32, u32)>,
     /// Set just before reading the left operand of `x / "part"` or `x + "part"` when that
     /// operand is itself the same operator (see [`Self::constant_end`]).
     end_left: bool,
@@ -361,6 +363,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             embedded_bytes: 0,
             embedded_depth: 0,
             attr_slots: FxHashMap::default(),
+            owner_of_scope: std::cell::Cell::new((MODULE, MODULE)),
             end_left: false,
             end_of_left: None,
             origin: None,
@@ -1520,7 +1523,18 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// The class whose methods share `self.x` (the nearest enclosing class), or the module.
+    /// Remembered for the scope being read, which asks it at every attribute.
     fn slot_owner(&self) -> u32 {
+        let (for_scope, owner) = self.owner_of_scope.get();
+        if for_scope == self.scope {
+            return owner;
+        }
+        let owner = self.find_slot_owner();
+        self.owner_of_scope.set((self.scope, owner));
+        owner
+    }
+
+    fn find_slot_owner(&self) -> u32 {
         let mut scope = self.scope;
         loop {
             if self.scopes.kind(scope) == ScopeKind::Class {
@@ -1649,11 +1663,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
-            if !self.attr_slots.is_empty()
-                && let Expr::Name(owner) = &*a.value
-                && let Some(stored) = self.attr_slot(owner, &attr)
-            {
-                vals.union(stored);
+            if let Expr::Name(owner) = &*a.value {
+                if !self.attr_slots.is_empty()
+                    && let Some(stored) = self.attr_slot(owner, &attr)
+                {
+                    vals.union(stored);
+                }
+                // `self.call` in a method, after `call = subprocess.check_output` in the class
+                // body: a class attribute read through an instance (or the class).
+                if self.scope != MODULE
+                    && let Some(class_attr) = self.scopes.class_attribute(self.slot_owner(), &attr)
+                {
+                    let class_attr = class_attr.clone();
+                    vals.union(&class_attr);
+                }
             }
             if refs {
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
