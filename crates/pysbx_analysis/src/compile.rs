@@ -375,6 +375,15 @@ impl Compiled {
         Ok(())
     }
 
+    /// The patterns of a matcher that compares resolved names (calls, references, stores,
+    /// argument tests, `inside` calls and bases): checked, and those that name an attribute
+    /// of a class's instances (`flask.Flask().run`) noted (see [`Self::note_instances`]).
+    fn value_patterns(&mut self, names: &Patterns, rule: &Rule) -> Result<(), CompileError> {
+        check_patterns(names, rule)?;
+        self.note_instances(names);
+        Ok(())
+    }
+
     /// Patterns that name an attribute of a class's instances (`flask.Flask().run`): their
     /// class is remembered, and call results are kept so that the walker can follow them.
     fn note_instances(&mut self, names: &Patterns) {
@@ -410,12 +419,17 @@ impl Compiled {
                                 self.derived_origins.insert(name, 0);
                             }
                         }
+                        if let ArgTest::RefersTo(names)
+                        | ArgTest::ReturnedBy(names)
+                        | ArgTest::DerivedFrom(names) = &a.test
+                        {
+                            self.note_instances(names);
+                        }
                         compile_arg(a, rule)
                     })
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice();
-                check_patterns(callee, rule)?;
-                self.note_instances(callee);
+                self.value_patterns(callee, rule)?;
                 let keyword = conds.iter().find_map(ArgCond::required_keyword);
                 for p in callee.as_slice() {
                     match keyword {
@@ -431,8 +445,7 @@ impl Compiled {
                 leaf(self, LeafKind::Call(conds))
             }
             MatchSpec::Reference(names) => {
-                check_patterns(names, rule)?;
-                self.note_instances(names);
+                self.value_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.references.insert(p, leaf_id);
                 }
@@ -464,7 +477,7 @@ impl Compiled {
                 leaf(self, LeafKind::Assign(matches))
             }
             MatchSpec::Store(names) => {
-                check_patterns(names, rule)?;
+                self.value_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.stores.insert(p, leaf_id);
                 }
@@ -569,6 +582,9 @@ impl Compiled {
             assert_test: spec.assert_test,
         };
         self.needs_call_frames |= inside.call.is_some();
+        for names in [&spec.call, &spec.class_base].into_iter().flatten() {
+            self.note_instances(names);
+        }
         Ok(inside)
     }
 }
