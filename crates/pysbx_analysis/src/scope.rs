@@ -352,7 +352,6 @@ impl<'a> Scopes<'a> {
         out
     }
 
-    /// What `globals()[name]` holds: the module's binding only.
     /// Everything `name` was bound to in the body of class scope `id` (its class attribute),
     /// when that refers to something; `None` otherwise.
     pub(crate) fn class_attribute(&self, id: u32, name: &str) -> Option<&ValueSet<'a>> {
@@ -363,6 +362,7 @@ impl<'a> Scopes<'a> {
         scope.slots.get(name).map(|s| &s.ever).filter(|v| v.refers())
     }
 
+    /// What `globals()[name]` holds: the module's binding only.
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
         let slot = self.list.first().and_then(|m| m.slots.get(name));
         match slot {
