@@ -1493,12 +1493,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         let left_end = if left_chains { self.end_of_left.take() } else { None };
         let mut r = self.expr(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
+        // Built only where it can be used: handed out, or at the outermost operator of a chain
+        // (a lone `name + "text"` has one part, already a candidate of its own).
+        let wanted = !outermost || left_end.is_some();
         let end = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str)) {
-            (None, None, Some(part)) => {
+            (None, None, Some(part)) if wanted => {
                 let (mut text, parts) = left_end.unwrap_or_default();
                 if b.op == ast::Operator::Div {
-                    text.push('/');
-                    text.push_str(part.trim_matches(['/', '\\']));
+                    push_path_part(&mut text, part);
                 } else {
                     text.push_str(part);
                 }
@@ -2402,8 +2404,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     pos_c.iter().rev().map_while(|c| c.and_then(Const::as_str)).collect();
                 (tail.len() >= 2 && tail.len() < pos_c.len()).then(|| {
                     tail.iter().rev().fold(String::new(), |mut path, part| {
-                        path.push('/');
-                        path.push_str(part.trim_matches(['/', '\\']));
+                        push_path_part(&mut path, part);
                         path
                     })
                 })
@@ -2454,6 +2455,13 @@ fn names_a_type(e: &Expr) -> bool {
     }
 }
 
+/// Appends one constant part of a joined path (`os.path.join`'s arguments, the right operands
+/// of `Path / "part"`) as `/part`, its own leading and trailing separators dropped.
+fn push_path_part(path: &mut String, part: &str) {
+    path.push('/');
+    path.push_str(part.trim_matches(['/', '\\']));
+}
+
 /// Callees whose first argument is Python source they run or compile.
 const CODE_RUNNERS: &[&str] = &[
     "builtins.exec",
@@ -2470,6 +2478,18 @@ const CODE_RUNNERS: &[&str] = &[
     "timeit.timeit",
     "timeit.repeat",
     "timeit.Timer",
+    // The same methods of their objects (what a call of the class returns, see
+    // `instance_classes`; PSB112 names them).
+    "pdb.Pdb().run",
+    "pdb.Pdb().runeval",
+    "pdb.Pdb().runctx",
+    "bdb.Bdb().run",
+    "bdb.Bdb().runeval",
+    "bdb.Bdb().runctx",
+    "cProfile.Profile().run",
+    "cProfile.Profile().runctx",
+    "profile.Profile().run",
+    "profile.Profile().runctx",
 ];
 
 impl<'a> Walker<'a, '_> {
