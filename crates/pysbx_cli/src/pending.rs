@@ -2,9 +2,14 @@
 //! interrupted run leaves neither its result nor a half-written file beside it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The list, also after a writer panicked while holding it (it is left as it was: usable).
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// A temporary file listed until this is dropped (after the file was renamed into place or
 /// removed).
@@ -12,9 +17,8 @@ pub(crate) struct Pending(PathBuf);
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if let Ok(mut list) = PENDING.lock()
-            && let Some(i) = list.iter().position(|p| *p == self.0)
-        {
+        let mut list = pending();
+        if let Some(i) = list.iter().position(|p| *p == self.0) {
             list.swap_remove(i);
         }
     }
@@ -22,20 +26,14 @@ impl Drop for Pending {
 
 /// Lists `path` as a temporary file being written.
 pub(crate) fn track(path: &Path) -> Pending {
-    if let Ok(mut list) = PENDING.lock() {
-        list.push(path.to_path_buf());
-    }
+    pending().push(path.to_path_buf());
     Pending(path.to_path_buf())
 }
 
 /// Removes every temporary file still being written (run by the signal thread, the writers
 /// stopped or not: the process ends right after).
 pub(crate) fn remove_all() {
-    // A writer that panicked while holding the lock left the list as it was: still usable.
-    let list = match PENDING.lock() {
-        Ok(list) => list,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let list = pending();
     for path in list.iter() {
         let _ = std::fs::remove_file(path);
     }
@@ -57,10 +55,10 @@ mod tests {
             let _finished = track(&done);
         }
         let listed = track(&kept);
-        assert!(PENDING.lock().expect("lock").contains(&kept));
-        assert!(!PENDING.lock().expect("lock").contains(&done));
+        assert!(pending().contains(&kept));
+        assert!(!pending().contains(&done));
         drop(listed);
-        assert!(!PENDING.lock().expect("lock").contains(&kept));
+        assert!(!pending().contains(&kept));
         assert!(kept.exists());
     }
 }
