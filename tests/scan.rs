@@ -699,3 +699,29 @@ fn an_interrupted_scan_leaves_no_temporary_file() {
 fn libc_sigint() -> i32 {
     nix::sys::signal::Signal::SIGINT as i32
 }
+
+/// Sources over 4 MiB are analysed one at a time (their syntax trees are large): several of
+/// them scanned by several workers are all read, and each gives its findings.
+#[test]
+fn large_sources_are_all_scanned() {
+    let dir = repo();
+    let filler = "x = 1\n".repeat(800_000); // 4.8 MB
+    for i in 0..3 {
+        write(dir.path(), &format!("big{i}.py"), format!("{filler}eval(input())\n"));
+    }
+    let out = pysbx(dir.path())
+        .args(["scan", "--no-cache", "-j", "3", "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PSB102")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    files.sort_unstable();
+    assert_eq!(files, ["big0.py", "big1.py", "big2.py"], "{}", stderr(&out));
+}
