@@ -289,3 +289,40 @@ fn an_unparsable_program_raises_syntax_error() {
     assert_eq!(stdout(&sandboxed), "");
     assert_eq!(stderr(&sandboxed), stderr(&plain));
 }
+
+/// Temporary directories are private to their owner (`mktemp -d`, `tempfile`: mode 700), and a
+/// umask of 077 makes files 600. A script kept in one still imports the modules beside it,
+/// reads its own file and data beside it, and its tracebacks show their source lines: pysbx as
+/// root lends the script's directory to the sandbox uid (read-only).
+#[test]
+fn a_script_in_a_private_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("test setup");
+    let private = |p: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("test setup");
+    };
+    private(dir.path(), 0o700);
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("test setup");
+        private(&p, 0o600);
+        p
+    };
+    write("helper.py", "def twice(x):\n    return 2 * x\n");
+    write("data.txt", "forty-two\n");
+    let script = write(
+        "main.py",
+        "import os, helper\nhere = os.path.dirname(os.path.abspath(__file__))\nprint(helper.twice(21), open(os.path.join(here, 'data.txt')).read().strip())\nprint(open(__file__).readline().strip())\nimport warnings\nwarnings.warn('careful')\ndef fail():\n    raise ValueError('bad')\nfail()\n",
+    );
+    let plain =
+        Command::new(python()).arg(&script).env("LANG", "C.UTF-8").output().expect("test setup");
+    assert_eq!(stdout(&plain), "42 forty-two\nimport os, helper\n", "{}", stderr(&plain));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.args(["exec", "--no-config", "--python"]).arg(python()).arg(&script).env("LANG", "C.UTF-8");
+    let sandboxed = run(cmd.stdin(Stdio::null()));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+    // The warning and the traceback quote their source lines, as under plain Python.
+    assert_eq!(stderr(&sandboxed), stderr(&plain));
+    assert!(stderr(&plain).contains("    raise ValueError('bad')\n"), "{}", stderr(&plain));
+    assert_eq!(sandboxed.status.code(), Some(1));
+}

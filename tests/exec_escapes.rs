@@ -8,6 +8,8 @@ use std::io::ErrorKind;
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
 
+use std::process::Command;
+
 use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout, token};
 
 /// What the technique tries to achieve.
@@ -485,3 +487,81 @@ escape!(
     Native,
     "import glob, os, sys, _imp\nimport importlib.machinery as m\nsrc = sorted(glob.glob(os.path.join(sys.base_prefix, 'lib', 'python3*', 'lib-dynload', '_json*.so')) + glob.glob('/usr/lib/python3*/lib-dynload/_json*.so'))[0]\nfd = os.memfd_create('x')\nos.write(fd, open(src, 'rb').read())\n_imp.create_dynamic(m.ModuleSpec('_json', None, origin='/proc/self/fd/%d' % fd))\nprint('NATIVE-' + 'LOADED')"
 );
+
+/// The script's lent directory (see `a_script_in_a_private_directory`) shows its owner's files
+/// as the sandbox uid's own, which would let the owner-only calls Landlock does not cover
+/// (`chmod`, `chown`, `utimes`, extended attributes) change them: the lent mount is read-only.
+/// Foreign code is granted so that libc is called directly, past the guard's audit hook: the
+/// kernel alone must refuse, and with `EROFS`, the read-only mount's answer.
+#[test]
+fn owner_calls_on_the_lent_directory_meet_a_read_only_mount() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("test setup");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "original\n").expect("test setup");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).expect("test setup");
+    let before = std::fs::metadata(&victim).expect("test setup");
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, "ffi: true\n").expect("test setup");
+    let code = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "victim.txt").encode()
+print("read", open(path).read().strip())
+def attempt(name, call):
+    rc = call()
+    print(name, rc, ctypes.get_errno())
+attempt("chmod", lambda: libc.chmod(path, 0o777))
+attempt("chown", lambda: libc.chown(path, os.getuid(), os.getgid()))
+attempt("utimes", lambda: libc.utimes(path, None))
+attempt("setxattr", lambda: libc.setxattr(path, b"user.pwn", b"1", 1, 0))
+attempt("truncate", lambda: libc.truncate(path, 0))
+attempt("unlink", lambda: libc.unlink(path))
+"#;
+    let script = dir.path().join("owner_calls.py");
+    std::fs::write(&script, code).expect("test setup");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.args(["exec", "--no-config", "--no-gate", "--python"])
+        .arg(crate::exec_support::python())
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .stdin(std::process::Stdio::null());
+    let out = run(&mut cmd);
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    // The program ran and read the file: the lending applied, so the refusals below are the
+    // mount's and not a directory it could not enter.
+    assert!(text.contains("read original\n"), "{ctx}");
+    for call in ["chmod", "chown", "utimes", "setxattr"] {
+        assert!(
+            text.contains(&format!("{call} -1 30\n")),
+            "{call} was not refused with EROFS: {ctx}"
+        );
+    }
+    for call in ["truncate", "unlink"] {
+        assert!(text.contains(&format!("{call} -1 ")), "{call} was not refused: {ctx}");
+    }
+    let after = std::fs::metadata(&victim).expect("the file is still there");
+    assert_eq!(std::fs::read_to_string(&victim).expect("readable"), "original\n");
+    assert_eq!(after.mode(), before.mode());
+    assert_eq!(
+        (after.uid(), after.gid(), after.mtime()),
+        (before.uid(), before.gid(), before.mtime())
+    );
+    assert!(xattr_names(&victim).is_empty(), "an attribute was set");
+}
+
+/// The names of `path`'s extended attributes (`getfattr` is not always installed).
+fn xattr_names(path: &std::path::Path) -> Vec<String> {
+    let out = Command::new(crate::exec_support::python())
+        .args(["-c", "import os, sys; print(os.listxattr(sys.argv[1]))"])
+        .arg(path)
+        .output()
+        .expect("test setup");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    if text.trim() == "[]" { Vec::new() } else { vec![text.trim().to_string()] }
+}

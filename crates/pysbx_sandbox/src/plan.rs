@@ -32,6 +32,10 @@ pub(crate) struct Plan {
     /// Paths the sandbox uid must be able to reach (interpreter prefix, script directory,
     /// policy paths): inaccessible ancestors are masked with a tmpfs holding only them.
     pub(crate) reach: Vec<PathBuf>,
+    /// Directories lent read-only to the sandbox uid through an idmapped mount (the script's
+    /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
+    #[serde(default)]
+    pub(crate) lend: Vec<PathBuf>,
     /// `fs.root`: the directory shown as `/` and what is bound into it.
     pub(crate) root: Option<crate::confine::root::RootPlan>,
     /// Landlock and seccomp inputs.

@@ -305,6 +305,14 @@ fn run_inner(
         plan.confine.read.push(d.clone());
         plan.reach.push(d.clone());
     }
+    if drop_to.is_some() {
+        plan.lend = script_dir
+            .iter()
+            .chain(&link_dir)
+            .filter(|d| !crate::confine::lend::overlaps_writes(d, &plan.confine.write))
+            .cloned()
+            .collect();
+    }
     // Names are pinned here, outside the sandbox, before anything runs.
     let net = crate::netrelay::NetSetup::prepare(policy);
     net.adjust(&mut plan);
@@ -1496,6 +1504,7 @@ fn build_plan(
         net_relay: None,
         root: None,
         reach,
+        lend: Vec::new(),
         confine: ConfinePlan {
             read,
             write,

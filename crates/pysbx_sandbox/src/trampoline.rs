@@ -311,9 +311,27 @@ fn stage_b(
         {
             return fail(&status, format!("resolver files: {e}"));
         }
-        if plan.drop_to.is_some() {
+        if let Some(to) = plan.drop_to {
+            // Not fatal: without an idmapped mount (an old kernel, a filesystem that has none)
+            // the program runs as before, reading what the directory's permissions let others.
+            let mut notes = Vec::new();
+            for dir in &plan.lend {
+                match confine::lend::lend(dir, to) {
+                    Ok(true) => notes.push(format!("{} lent read-only", dir.display())),
+                    Ok(false) => {}
+                    Err(e) => notes.push(format!("{} not lent ({e})", dir.display())),
+                }
+            }
+            if !notes.is_empty()
+                && let Some(LayerState::Applied(detail)) = tier.get("namespace.mount")
+            {
+                let detail = format!("{detail}; {}", notes.join("; "));
+                tier.set("namespace.mount", LayerState::Applied(detail));
+            }
+            // After the lending: a lent directory is the sandbox uid's own to traverse, and
+            // masking it would hide the files it was lent for (a script in `/root`).
             let stage = plan.private_dir.join(".stage");
-            if let Err(e) = confine::mounts::reach(&plan.reach, &stage) {
+            if let Err(e) = confine::mounts::reach(&plan.reach, &stage, to) {
                 return fail(&status, e);
             }
         }

@@ -2,6 +2,7 @@
 //! uid drop, descriptors, rlimits, no_new_privs, Landlock, seccomp.
 
 pub(crate) mod landlock;
+pub(crate) mod lend;
 pub(crate) mod mounts;
 pub(crate) mod netns;
 pub(crate) mod root;

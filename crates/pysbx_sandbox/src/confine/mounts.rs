@@ -56,8 +56,20 @@ pub(crate) fn private_tmpfs(
     Ok(())
 }
 
-/// The topmost proper ancestor of `path` that others (the sandbox uid) cannot traverse.
-fn blocking_ancestor(path: &Path) -> Option<PathBuf> {
+/// Whether `user` (uid, gid; no supplementary groups) may traverse a directory with `meta`.
+fn traversable(meta: &std::fs::Metadata, user: (u32, u32)) -> bool {
+    let bit = if meta.uid() == user.0 {
+        0o100
+    } else if meta.gid() == user.1 {
+        0o010
+    } else {
+        0o001
+    };
+    meta.mode() & bit != 0
+}
+
+/// The topmost proper ancestor of `path` that `user` (the sandbox uid) cannot traverse.
+fn blocking_ancestor(path: &Path, user: (u32, u32)) -> Option<PathBuf> {
     let mut current = PathBuf::new();
     let mut components = path.components().peekable();
     while let Some(c) = components.next() {
@@ -66,23 +78,27 @@ fn blocking_ancestor(path: &Path) -> Option<PathBuf> {
             break;
         }
         match std::fs::metadata(&current) {
-            Ok(m) if m.is_dir() && m.mode() & 0o001 == 0 => return Some(current),
+            Ok(m) if m.is_dir() && !traversable(&m, user) => return Some(current),
             _ => {}
         }
     }
     None
 }
 
-/// Makes every path in `paths` reachable by an unprivileged uid, masking each blocking
-/// ancestor with a tmpfs that holds only the granted paths. `stage` is a scratch directory on
-/// a mount pysbx owns. Returns the masked ancestors.
-pub(crate) fn reach(paths: &[PathBuf], stage: &Path) -> Result<Vec<PathBuf>, String> {
+/// Makes every path in `paths` reachable by `user` (the unprivileged sandbox uid and gid),
+/// masking each blocking ancestor with a tmpfs that holds only the granted paths. `stage` is a
+/// scratch directory on a mount pysbx owns. Returns the masked ancestors.
+pub(crate) fn reach(
+    paths: &[PathBuf],
+    stage: &Path,
+    user: (u32, u32),
+) -> Result<Vec<PathBuf>, String> {
     let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for p in paths {
         if !p.exists() {
             continue;
         }
-        if let Some(anc) = blocking_ancestor(p) {
+        if let Some(anc) = blocking_ancestor(p, user) {
             groups.entry(anc).or_default().push(p.clone());
         }
     }
@@ -144,9 +160,17 @@ mod tests {
         std::fs::create_dir_all(&inner).unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let sandbox = (0x6000_0000, 0x6000_0000);
         // Ancestors of the temporary directory itself (/tmp) are open.
-        assert_eq!(blocking_ancestor(&inner), Some(closed.clone()));
+        assert_eq!(blocking_ancestor(&inner, sandbox), Some(closed.clone()));
         // The path itself is not its own ancestor.
-        assert_eq!(blocking_ancestor(&closed), None);
+        assert_eq!(blocking_ancestor(&closed, sandbox), None);
+        // A directory lent to the sandbox uid (shown as its own) is open to it, by the owner's
+        // bits: the owner here is the test's own uid.
+        let me = std::fs::metadata(&closed).map(|m| (m.uid(), m.gid())).unwrap();
+        assert_eq!(blocking_ancestor(&inner, me), None);
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o070)).unwrap();
+        assert_eq!(blocking_ancestor(&inner, me), Some(closed.clone()));
+        assert_eq!(blocking_ancestor(&inner, (me.0 + 1, me.1)), None);
     }
 }
