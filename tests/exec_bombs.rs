@@ -108,10 +108,23 @@ fn descriptor_exhaustion() {
     assert_limit("fds", POLICY, code, "open_files", "open files limit");
 }
 
+/// A policy's `recursion_limit` is a ceiling: a runaway recursion that asks for more stops
+/// promptly with `RecursionError`.
 #[test]
 fn deep_recursion() {
     let code = "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1)\nf(0)\n";
-    assert_limit("recursion", POLICY, code, "recursion", "recursion limit");
+    let policy = format!("{POLICY}features: {{recursion_limit: 5000}}\n");
+    assert_limit("recursion", &policy, code, "recursion", "recursion limit");
+}
+
+/// Without one, the program may raise its limit as under Python, but not without bound: a
+/// runaway recursion asking for a billion frames stops at the ceiling (a million) with
+/// `RecursionError`, well within the default CPU and memory limits.
+#[test]
+fn deep_recursion_under_the_default_ceiling() {
+    let code = "import sys\nsys.setrecursionlimit(10 ** 9)\ndef f(n):\n    return f(n + 1)\nf(0)\n";
+    let policy = "limits: {wall_s: 8}\n";
+    assert_limit("recursion_default", policy, code, "recursion", "recursion limit");
 }
 
 /// The import gate runs in pysbx, outside the program's limits: a module the program writes

@@ -72,6 +72,20 @@ fn recursion_limit_is_set_and_capped() {
     assert_eq!(stdout(&out), format!("{limit}\n{limit}\n"));
 }
 
+/// Without a `recursion_limit` in the policy, a program raises its own limit as under Python
+/// (recursive parsers and searches do), up to a ceiling that keeps a runaway recursion prompt.
+#[test]
+fn without_a_policy_limit_the_program_raises_its_own() {
+    let s = Scratch::new();
+    let script = s.write(
+        "deep.py",
+        "import sys\nprint(sys.getrecursionlimit())\nsys.setrecursionlimit(20000)\nprint(sys.getrecursionlimit())\ndef depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\nprint(depth(15000))\nsys.setrecursionlimit(10 ** 9)\nprint(sys.getrecursionlimit())\ntry:\n    sys.setrecursionlimit('x')\nexcept TypeError as e:\n    print('TypeError')\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "1000\n20000\n15000\n1000000\nTypeError\n");
+}
+
 /// From a terminal, the program reads what is typed through a pipe pysbx writes: the terminal
 /// itself stays with pysbx (no `TIOCSTI`, no terminal settings for the sandbox to change).
 #[test]

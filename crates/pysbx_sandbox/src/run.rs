@@ -1038,9 +1038,7 @@ fn classify(
                 EndReason::OpenFiles => {
                     format!("open files limit of {} reached", limits.open_files)
                 }
-                EndReason::Recursion => {
-                    format!("recursion limit of {} reached", policy.features.recursion_limit)
-                }
+                EndReason::Recursion => "recursion limit reached (RecursionError)".into(),
                 _ => format!("policy violation: {message}"),
             };
             return mk(reason, what);
@@ -1348,6 +1346,7 @@ fn guard_config(
         "modules": modules,
         "on_violation": policy.on_violation,
         "recursion_limit": policy.features.recursion_limit,
+        "recursion_ceiling": policy.features.recursion_ceiling,
         "stdout_tty": std::io::stdout().is_terminal(),
         "stderr_tty": std::io::stderr().is_terminal(),
         "workdir": plan.workdir,

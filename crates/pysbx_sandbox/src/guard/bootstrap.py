@@ -1060,13 +1060,18 @@ def _pysbx_guard():
     io_module.input = _io_input
     io_module.output = _io_output
     sys.modules["pysbx_io"] = io_module
-    _limit = cfg["recursion_limit"]
+    _ceiling = cfg["recursion_ceiling"]
     _setrecursionlimit = sys.setrecursionlimit
-    _setrecursionlimit(_limit)
+    _getrecursionlimit = sys.getrecursionlimit
+    _setrecursionlimit(cfg["recursion_limit"])
 
     def setrecursionlimit(n):
-        # A limit above the policy's would let deep recursion overflow the C stack.
-        _setrecursionlimit(min(n, max(_limit, 1000)))
+        # Python's own checks (type, range, the current depth) first; then no higher than
+        # the policy's ceiling, read back from the interpreter (no comparison with an object
+        # of the program's).
+        _setrecursionlimit(n)
+        if _getrecursionlimit() > _ceiling:
+            _setrecursionlimit(_ceiling)
 
     sys.setrecursionlimit = setrecursionlimit
     if cfg["stdout_tty"]:

@@ -238,12 +238,12 @@ impl Ctx {
         }
         if let Some(f) = raw.features {
             let d = Features::default();
-            let recursion_limit = match f.recursion_limit {
+            let (recursion_limit, recursion_ceiling) = match f.recursion_limit {
                 Some(r) if !(50..=1_000_000).contains(&r.value) => {
                     return Err(self.invalid(pos(&r), "recursion_limit must be in 50..1000000"));
                 }
-                Some(r) => r.value,
-                None => d.recursion_limit,
+                Some(r) => (r.value, r.value.max(1000)),
+                None => (d.recursion_limit, d.recursion_ceiling),
             };
             policy.features = Features {
                 stdin: f.stdin.unwrap_or(d.stdin),
@@ -251,6 +251,7 @@ impl Ctx {
                 stderr: f.stderr.unwrap_or(d.stderr),
                 threads: f.threads.unwrap_or(d.threads),
                 recursion_limit,
+                recursion_ceiling,
             };
         }
         if let Some(v) = raw.on_violation {

@@ -154,11 +154,29 @@ pub struct Features {
     pub threads: bool,
     /// `sys.setrecursionlimit` applied before user code.
     pub recursion_limit: u32,
+    /// The highest limit a later `sys.setrecursionlimit` of the program sets. Without a
+    /// `recursion_limit` in the policy the program may raise its limit as under Python, up to
+    /// [`RECURSION_CEILING`]; a policy's limit is also its ceiling (at least Python's 1000).
+    pub recursion_ceiling: u32,
 }
+
+/// The ceiling of `sys.setrecursionlimit` when the policy sets no recursion limit. Code that
+/// raises its limit (parsers, tree walks, memoised searches) asks for 10**4 to 10**6; a frame
+/// of Python code costs about 100 bytes here (no C stack since 3.11), so a million is bounded
+/// by the memory limit anyway, while an unbounded request (`10**9`) would leave a runaway
+/// recursion to the memory limit rather than to a prompt `RecursionError`.
+pub const RECURSION_CEILING: u32 = 1_000_000;
 
 impl Default for Features {
     fn default() -> Self {
-        Self { stdin: true, stdout: true, stderr: true, threads: true, recursion_limit: 1000 }
+        Self {
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            threads: true,
+            recursion_limit: 1000,
+            recursion_ceiling: RECURSION_CEILING,
+        }
     }
 }
 
