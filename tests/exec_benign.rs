@@ -326,3 +326,30 @@ fn a_script_in_a_private_directory() {
     assert!(stderr(&plain).contains("    raise ValueError('bad')\n"), "{}", stderr(&plain));
     assert_eq!(sandboxed.status.code(), Some(1));
 }
+
+/// A program tidies its own files: deletes, renames, links and changes the permissions of what
+/// it made in its working directory and TMPDIR (the sandbox confines these calls by path, so
+/// the gate leaves them in place).
+#[test]
+fn housekeeping_of_its_own_files() {
+    let code = r#"
+import os, shutil, stat, tempfile
+os.makedirs("build/sub", exist_ok=True)
+with open("build/sub/a.txt", "w") as f:
+    f.write("x")
+os.chmod("build/sub/a.txt", 0o600)
+print(oct(stat.S_IMODE(os.stat("build/sub/a.txt").st_mode)))
+os.symlink("sub/a.txt", "build/link")
+print(os.readlink("build/link"), open("build/link").read())
+os.rename("build/sub/a.txt", "build/sub/b.txt")
+os.unlink("build/link")
+os.remove("build/sub/b.txt")
+shutil.rmtree("build")
+fd, path = tempfile.mkstemp()
+os.close(fd)
+os.truncate(path, 0)
+os.remove(path)
+print(os.path.exists("build"), os.path.exists(path))
+"#;
+    same_as_python("housekeeping", code, &[], &[]);
+}

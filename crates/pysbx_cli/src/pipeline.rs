@@ -205,8 +205,14 @@ impl EngineRules {
     /// limits (which destinations, which modules) are the guard's and the kernel's to enforce;
     /// a stub would refuse even what the policy allows, such as a class that derives from
     /// `http.client.HTTPConnection` in a library the program is allowed to use.
+    ///
+    /// The `filesystem` family reports under every policy: what it stubs elsewhere (deleting
+    /// files, creating links, changing permissions) is confined by path under the sandbox (the
+    /// guard's `fs.write` check and Landlock's read-write trees), so a stub adds no protection
+    /// there and only breaks the honest program that removes its own temporary file.
     pub(crate) fn grant(&mut self, policy: &pysbx_sandbox::Policy) {
         let granted: Vec<&str> = [
+            ("filesystem", true),
             ("network", policy.any_network()),
             ("process", policy.any_process()),
             ("ffi", policy.any_ffi()),
@@ -512,6 +518,18 @@ mod tests {
         for family in ["network", "process", "ffi", "code-exec"] {
             assert!(stubbed(family) > 0, "the default policy stubs {family}");
         }
+        // Confined by path under every policy: reported even under the default one, though
+        // its rules stub elsewhere.
+        assert_eq!(stubbed("filesystem"), 0);
+        let unsandboxed = builtin_only();
+        assert!(
+            unsandboxed
+                .rules
+                .rules()
+                .iter()
+                .any(|r| r.family == "filesystem" && r.action != Action::Report),
+            "the filesystem family stubs outside the sandbox"
+        );
         let cases = [
             ("net:\n  allow: [\"api.example.com:443\"]\n", "network"),
             ("modules:\n  client: {net: [\"10.0.0.1:80\"]}\n", "network"),
