@@ -353,3 +353,82 @@ print(os.path.exists("build"), os.path.exists(path))
 "#;
     same_as_python("housekeeping", code, &[], &[]);
 }
+
+/// `multiprocessing`'s locks, events and semaphores live in `/dev/shm`: the sandbox has a
+/// private one, so they work under the default policy (which runs no process), while the
+/// host's `/dev/shm` stays out of sight and untouched.
+#[test]
+fn semaphores_in_a_private_dev_shm() {
+    let marker =
+        std::path::Path::new("/dev/shm").join(format!("pysbx-test-{}", std::process::id()));
+    std::fs::write(&marker, "host").expect("test setup");
+    let code = format!(
+        r#"
+import multiprocessing as mp, os
+lock = mp.Lock()
+with lock:
+    sem = mp.BoundedSemaphore(2)
+    sem.acquire(); sem.release()
+    done = mp.Event(); done.set()
+    print("event set:", done.is_set())
+print("host file visible:", os.path.exists({marker:?}))
+try:
+    open("/dev/shm/planted", "w").write("x")
+except PermissionError:
+    pass
+"#,
+        marker = marker.display().to_string()
+    );
+    let s = Scratch::new();
+    let script = s.write("shm.py", &code);
+    let out = run(s.exec().arg(&script));
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(stdout(&out), "event set: True\nhost file visible: False\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !std::path::Path::new("/dev/shm/planted").exists(),
+        "a file reached the host's /dev/shm"
+    );
+}
+
+/// With processes granted, the standard library's process pools run as under plain Python:
+/// their tasks, results and exceptions travel as pickles naming the pools' own helpers.
+#[test]
+fn process_pools_with_processes_granted() {
+    let code = r#"
+import multiprocessing as mp, functools
+from concurrent.futures import ProcessPoolExecutor
+def sq(x): return x * x
+def add(a, b): return a + b
+def boom(x): raise ValueError(x)
+if __name__ == "__main__":
+    with mp.Pool(2) as p:
+        print(p.map(sq, range(6)), p.starmap(add, [(1, 2), (3, 4)]), p.apply(functools.partial(add, 1), (2,)))
+        try:
+            p.apply(boom, (7,))
+        except ValueError as e:
+            print("ValueError", e)
+    with ProcessPoolExecutor(2) as ex:
+        print(list(ex.map(sq, range(4))), ex.submit(add, 2, 3).result())
+    q = mp.Queue()
+    w = mp.Process(target=q.put, args=("from a child",))
+    w.start(); print(q.get()); w.join(); print(w.exitcode)
+    from multiprocessing import shared_memory
+    shm = shared_memory.SharedMemory(create=True, size=16)
+    shm.buf[:5] = b"hello"
+    other = shared_memory.SharedMemory(shm.name)
+    print(bytes(other.buf[:5]))
+    other.close(); shm.close(); shm.unlink()
+"#;
+    let s = Scratch::new();
+    let script = s.write("pools.py", code);
+    let policy = s.write("policy.yaml", "process: true\nlimits: {wall_s: 20}\n");
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(
+        stdout(&plain),
+        "[0, 1, 4, 9, 16, 25] [3, 7] 3\nValueError 7\n[0, 1, 4, 9] 5\nfrom a child\n0\nb'hello'\n"
+    );
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -281,6 +281,8 @@ fn stage_b(
     // Its own process group: the supervisor kills the group, not the trampoline that reports.
     let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
     let has = |tier: &Tier, name: &str| tier.get(name).is_some_and(LayerState::holds);
+    // Whether `/dev/shm` is the sandbox's own tmpfs (then writable).
+    let mut shm_private = false;
     if has(&tier, "namespace.mount") {
         if let Err(e) = confine::mounts::make_private() {
             return fail(&status, e);
@@ -293,6 +295,18 @@ fn stage_b(
                     tier.set("namespace.pid", LayerState::Partial(format!("new namespace; {e}")))
                 }
             }
+        }
+        // Before the private directory, which may sit in `/dev/shm`: its mount point is made
+        // again in the new tmpfs.
+        shm_private = match confine::mounts::private_shm(plan.private_size_mb) {
+            Ok(mounted) => mounted,
+            Err(e) => return fail(&status, e),
+        };
+        if shm_private
+            && plan.private_dir.starts_with(confine::mounts::SHM)
+            && let Err(e) = std::fs::create_dir_all(&plan.private_dir)
+        {
+            return fail(&status, format!("mkdir {}: {e}", plan.private_dir.display()));
         }
         let subdirs: Vec<&std::path::Path> = [plan.workdir.as_path(), plan.tmpdir.as_path()]
             .into_iter()
@@ -436,7 +450,11 @@ fn stage_b(
     // Landlock opens its ruleset and path descriptors now, after the descriptor shuffle (so
     // they cannot collide with the fixed numbers) and before the uid drop (root can open every
     // granted path).
-    let landlock = match confine::landlock::prepare(&plan.confine) {
+    let mut confine_plan = plan.confine.clone();
+    if shm_private {
+        confine_plan.write.push(confine::mounts::SHM.into());
+    }
+    let landlock = match confine::landlock::prepare(&confine_plan) {
         Ok(p) => Some(p),
         Err(e) => {
             tier.set("landlock", LayerState::Failed(e));

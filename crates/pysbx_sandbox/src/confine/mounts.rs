@@ -33,6 +33,24 @@ pub(crate) fn mount_proc() -> Result<(), String> {
         .map_err(|e| err("mount proc on", Path::new("/proc"), e))
 }
 
+/// Where POSIX shared memory and named semaphores live (`shm_open`, `sem_open`).
+pub(crate) const SHM: &str = "/dev/shm";
+
+/// Mounts a private, size-capped tmpfs on `/dev/shm` (mode 1777, like the host's), so that
+/// `multiprocessing`'s locks, queues and `shared_memory` work without the host's directory,
+/// which other users' programs share. Returns whether it was mounted (no `/dev/shm`, none).
+pub(crate) fn private_shm(size_mb: u64) -> Result<bool, String> {
+    let shm = Path::new(SHM);
+    if !shm.is_dir() {
+        return Ok(false);
+    }
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let data = format!("size={size_mb}m,mode=1777");
+    mount(Some("tmpfs"), shm, Some("tmpfs"), flags, Some(data.as_str()))
+        .map_err(|e| err("mount tmpfs on", shm, e))?;
+    Ok(true)
+}
+
 /// Mounts the private tmpfs on `dir` and creates `work` and `tmp` in it, owned by `owner`.
 pub(crate) fn private_tmpfs(
     dir: &Path,

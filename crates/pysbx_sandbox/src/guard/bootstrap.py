@@ -634,8 +634,24 @@ def _pysbx_guard():
 
     _SAFE_PICKLE = {"collections", "datetime", "decimal", "fractions", "copyreg", "numbers",
                     "_codecs", "uuid", "pathlib", "ipaddress", "enum", "array", "zoneinfo"}
+    # The standard library's process pools send their tasks and results as pickles naming
+    # these helpers (with the program's own functions, which are allowed as its own code).
+    _SAFE_PICKLE_NAMES = {
+        ("multiprocessing.pool", "mapstar"), ("multiprocessing.pool", "starmapstar"),
+        ("multiprocessing.pool", "rebuild_exc"), ("multiprocessing.pool", "RemoteTraceback"),
+        ("multiprocessing.pool", "MaybeEncodingError"),
+        ("concurrent.futures.process", "_process_chunk"),
+        ("concurrent.futures.process", "_CallItem"), ("concurrent.futures.process", "_ResultItem"),
+        ("concurrent.futures.process", "_rebuild_exc"),
+        ("concurrent.futures.process", "_RemoteTraceback"),
+        ("concurrent.futures.process", "_ExceptionWithTraceback"),
+        ("functools", "partial"), ("multiprocessing.reduction", "_rebuild_partial"),
+    }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type"}
+    # Exceptions travel back from process pools' workers; building one runs no code of choice.
+    _SAFE_BUILTINS.update(n for n, v in vars(builtins).items()
+                          if _type(v) is _type and issubclass(v, BaseException))
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
                     "cr_code", "ag_code", "f_back", "f_builtins", "f_globals", "f_locals"}
@@ -830,7 +846,7 @@ def _pysbx_guard():
             module, name = args[0], args[1]
             if module == "builtins" and name in _SAFE_BUILTINS:
                 return
-            if module in _SAFE_PICKLE:
+            if module in _SAFE_PICKLE or (module, name) in _SAFE_PICKLE_NAMES:
                 return
             mod = sys.modules.get(module)
             origin = getattr(mod, "__file__", None) if mod is not None else None
