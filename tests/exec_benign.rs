@@ -432,3 +432,22 @@ if __name__ == "__main__":
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Timers, schedulers, conditions and a connected socket pair within the process (which event
+/// loops and worker threads use to wake each other; it reaches nothing outside).
+#[test]
+fn timers_and_a_socket_pair() {
+    let code = r#"
+import threading, time, sched, socket
+ev = threading.Event(); out = []
+t = threading.Timer(0.05, lambda: (out.append("timer"), ev.set())); t.start(); ev.wait(5); print(out)
+s = sched.scheduler(time.monotonic, time.sleep); s.enter(0.01, 1, lambda: print("sched")); s.run()
+cond = threading.Condition(threading.RLock())
+with cond:
+    cond.notify_all()
+a, b = socket.socketpair()
+a.sendall(b"wake"); print(b.recv(4)); a.close(); b.close()
+local = threading.local(); local.x = 1; print(local.x, threading.current_thread().name)
+"#;
+    same_as_python("timers", code, &[], &[]);
+}
