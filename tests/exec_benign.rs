@@ -451,3 +451,26 @@ local = threading.local(); local.x = 1; print(local.x, threading.current_thread(
 "#;
     same_as_python("timers", code, &[], &[]);
 }
+
+/// A program caches its own results with `pickle` and copies objects through it: the gate
+/// leaves unpickling in place (the guard checks every global a pickle names).
+#[test]
+fn pickle_caches_of_its_own_data() {
+    let code = r#"
+import pickle, os, datetime, collections
+class Result:
+    def __init__(self, n, when):
+        self.n, self.when = n, when
+    def __repr__(self):
+        return f"Result({self.n}, {self.when})"
+cache = "results.pkl"
+if not os.path.exists(cache):
+    with open(cache, "wb") as f:
+        pickle.dump([Result(i, datetime.date(2024, 1, i + 1)) for i in range(3)], f)
+with open(cache, "rb") as f:
+    print(pickle.load(f))
+copy = pickle.loads(pickle.dumps(collections.OrderedDict(a=[1, 2], b={"c": 3})))
+print(copy, type(copy).__name__)
+"#;
+    same_as_python("pickle_cache", code, &[], &[]);
+}

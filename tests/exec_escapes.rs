@@ -343,6 +343,18 @@ escape!(
     Spawn,
     "import pickle\npickle.loads(b\"cos\\nsystem\\n(S'echo PWN$((6*7))'\\ntR.\")"
 );
+// Protocol 4 names a global by a dotted path from a module: through the program's own module
+// (`__main__.os.system`) or a module the guard trusts (`copyreg.__builtins__.exec`).
+escape!(
+    pickle_dotted_name_through_main,
+    Spawn,
+    "import os, pickle\ndef name(m, n):\n    return b'\\x8c' + bytes([len(m)]) + m.encode() + b'\\x8c' + bytes([len(n)]) + n.encode() + b'\\x93'\ncmd = b'echo PWN$((6*7))'\npickle.loads(b'\\x80\\x04' + name('__main__', 'os.system') + b'\\x8c' + bytes([len(cmd)]) + cmd + b'\\x85R.')"
+);
+escape!(
+    pickle_dotted_name_to_builtins,
+    Spawn,
+    "import pickle\ndef name(m, n):\n    return b'\\x8c' + bytes([len(m)]) + m.encode() + b'\\x8c' + bytes([len(n)]) + n.encode() + b'\\x93'\ncode = b'import os; os.system(\"echo PWN$((6*7))\")'\npickle.loads(b'\\x80\\x04' + name('copyreg', '__builtins__.exec') + b'\\x8c' + bytes([len(code)]) + code + b'\\x85R.')"
+);
 escape!(
     marshal_loads,
     Spawn,
@@ -564,4 +576,45 @@ fn xattr_names(path: &std::path::Path) -> Vec<String> {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
     if text.trim() == "[]" { Vec::new() } else { vec![text.trim().to_string()] }
+}
+
+/// The guard's check of what a pickle names stands alone (no gate): plain data, the program's
+/// own classes and functions, and every protocol load; never an object reached by a dotted
+/// path through a module, a dunder, an imported name or an unsafe built-in.
+#[test]
+fn pickles_name_only_data_and_the_programs_own_definitions() {
+    let s = Scratch::new();
+    let code = r#"
+import pickle, collections, datetime, decimal, os
+class Point:
+    def __init__(self, x): self.x = x
+    def __eq__(self, o): return self.x == o.x
+def double(x): return 2 * x
+data = {"p": Point(3), "d": datetime.date(2024, 1, 2), "c": collections.Counter("aab"),
+        "dec": decimal.Decimal("1.5"), "e": ValueError("v"), "f": double, "t": (1, None, b"x", {2})}
+for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+    back = pickle.loads(pickle.dumps(data, protocol=proto))
+    assert back["p"] == data["p"] and back["f"] is double and back["c"] == data["c"], proto
+print("round trips", pickle.HIGHEST_PROTOCOL + 1)
+def name(m, n):
+    return b"\x80\x04\x8c" + bytes([len(m)]) + m.encode() + b"\x8c" + bytes([len(n)]) + n.encode() + b"\x93."
+for m, n in [("__main__", "os.system"), ("__main__", "os"), ("__main__", "__builtins__.eval"),
+             ("__main__", "Point.__init__.__closure__"), ("__main__", "double.__globals__"),
+             ("copyreg", "__builtins__.setattr"), ("uuid", "os.system"), ("builtins", "getattr"),
+             ("builtins", "eval"), ("posix", "system"), ("__main__", "pickle.loads")]:
+    try:
+        pickle.loads(name(m, n))
+        print("LOADED", m, n)
+    except PermissionError:
+        print("refused", m, n)
+print(pickle.loads(name("__main__", "Point")).__name__, pickle.loads(name("__main__", "double"))(4))
+"#;
+    let script = s.write("pickles.py", code);
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let text = stdout(&out);
+    assert!(text.starts_with("round trips 6\n"), "{text}{}", stderr(&out));
+    assert!(!text.contains("LOADED"), "{text}");
+    assert_eq!(text.matches("refused ").count(), 11, "{text}");
+    assert!(text.ends_with("Point 8\n"), "{text}{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

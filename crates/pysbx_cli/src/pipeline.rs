@@ -126,6 +126,15 @@ impl std::fmt::Display for UnparsableSource {
 
 impl std::error::Error for UnparsableSource {}
 
+/// The built-in rules on unpickling (id, name), which report under the sandbox: the guard
+/// checks every global a pickle names as it is looked up (the `pickle.find_class` audit event,
+/// raised by the unpicklers of `pickle`, `dill`, `joblib`, `pandas` and `torch` alike) against
+/// plain data types and the program's own modules, so a pickle builds nothing the program could
+/// not, and what that does meets the guard and the kernel as usual. A stub would only break the
+/// program that caches its own results with `pickle`.
+const UNPICKLING_RULES: [(&str, &str); 2] =
+    [("PSB601", "pickle-load"), ("PSB608", "pickle-round-trip")];
+
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
 pub(crate) struct EngineRules {
@@ -222,7 +231,9 @@ impl EngineRules {
         .filter_map(|(family, granted)| granted.then_some(family))
         .collect();
         for rule in self.rules.rules_mut() {
-            if granted.contains(&rule.family.as_str()) {
+            if granted.contains(&rule.family.as_str())
+                || UNPICKLING_RULES.contains(&(rule.id.as_str(), rule.name.as_str()))
+            {
                 rule.action = Action::Report;
             }
         }
@@ -519,8 +530,15 @@ mod tests {
             assert!(stubbed(family) > 0, "the default policy stubs {family}");
         }
         // Confined by path under every policy: reported even under the default one, though
-        // its rules stub elsewhere.
+        // its rules stub elsewhere; so is unpickling, which the guard checks name by name.
         assert_eq!(stubbed("filesystem"), 0);
+        for (id, name) in UNPICKLING_RULES {
+            assert!(
+                pristine.iter().any(|(i, _, a)| i == id && *a == Action::Report),
+                "{id} ({name}) reports under the sandbox"
+            );
+        }
+        assert!(stubbed("deserialization") > 0, "marshal and YAML loads stay stubbed");
         let unsandboxed = builtin_only();
         assert!(
             unsandboxed
@@ -530,6 +548,10 @@ mod tests {
                 .any(|r| r.family == "filesystem" && r.action != Action::Report),
             "the filesystem family stubs outside the sandbox"
         );
+        for (id, name) in UNPICKLING_RULES {
+            let rule = unsandboxed.rules.rules().iter().find(|r| r.id == id && r.name == name);
+            assert!(rule.is_some_and(|r| r.action != Action::Report), "{id} stubs outside");
+        }
         let cases = [
             ("net:\n  allow: [\"api.example.com:443\"]\n", "network"),
             ("modules:\n  client: {net: [\"10.0.0.1:80\"]}\n", "network"),

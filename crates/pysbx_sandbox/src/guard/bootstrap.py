@@ -645,13 +645,66 @@ def _pysbx_guard():
         ("concurrent.futures.process", "_rebuild_exc"),
         ("concurrent.futures.process", "_RemoteTraceback"),
         ("concurrent.futures.process", "_ExceptionWithTraceback"),
-        ("functools", "partial"), ("multiprocessing.reduction", "_rebuild_partial"),
+        ("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("functools", "partial"), ("multiprocessing.reduction", "_rebuild_partial"),
     }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type"}
     # Exceptions travel back from process pools' workers; building one runs no code of choice.
     _SAFE_BUILTINS.update(n for n, v in vars(builtins).items()
                           if _type(v) is _type and issubclass(v, BaseException))
+    import _compat_pickle
+    _compat_names, _compat_modules = dict(_compat_pickle.NAME_MAPPING), dict(_compat_pickle.IMPORT_MAPPING)
+    # Saved now: the program may replace the built-ins the check would otherwise look up.
+    _function_type, _module_type = _type(_is_stdlib_file), _type(sys)
+    _isinstance, _vars, _getattr, _enumerate, _Exception = isinstance, vars, getattr, enumerate, Exception
+
+    def _pickle_global_allowed(module, name):
+        # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
+        # a class or function defined in the program's own modules. A dotted name (protocol 4)
+        # goes through classes only, never a dunder: `copyreg.__builtins__.setattr`,
+        # `__main__.os.system` or `f.__closure__` would otherwise reach any object by name.
+        if _type(module) is not _str or _type(name) is not _str:
+            return False
+        # Pickles of protocols 0 to 2 name Python 2's modules (`copy_reg`, `__builtin__`),
+        # which the unpickler maps to Python 3's after this check, unless such a module exists.
+        if module not in sys.modules:
+            module, name = _compat_names.get((module, name), (_compat_modules.get(module, module), name))
+        if (module, name) in _SAFE_PICKLE_NAMES:
+            return True
+        if module == "builtins":
+            return name in _SAFE_BUILTINS
+        parts = name.split(".")
+        for part in parts:
+            if part.startswith("__") and part.endswith("__"):
+                return False
+        own = False
+        if module not in _SAFE_PICKLE:
+            mod = sys.modules.get(module)
+            origin = _getattr(mod, "__file__", None) if mod is not None else None
+            own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
+                                           and not _under(_norm(origin), _site))
+            if not own:
+                return False
+        obj = sys.modules.get(module)
+        if obj is None:
+            # The unpickler imports the module after this check: a safe module's own name.
+            return not own and len(parts) == 1
+        try:
+            for i, part in _enumerate(parts):
+                if i and not _isinstance(obj, _type):
+                    return False
+                obj = _vars(obj).get(part)
+                if obj is None:
+                    return False
+        except _Exception:
+            return False
+        if _isinstance(obj, _module_type):
+            return False
+        if own:
+            # Defined there, not imported into it (`from os import system`).
+            return _isinstance(obj, (_type, _function_type)) and _getattr(obj, "__module__", None) == module
+        return True
+
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
                     "cr_code", "ag_code", "f_back", "f_builtins", "f_globals", "f_locals"}
@@ -844,13 +897,7 @@ def _pysbx_guard():
             return
         if event == "pickle.find_class":
             module, name = args[0], args[1]
-            if module == "builtins" and name in _SAFE_BUILTINS:
-                return
-            if module in _SAFE_PICKLE or (module, name) in _SAFE_PICKLE_NAMES:
-                return
-            mod = sys.modules.get(module)
-            origin = getattr(mod, "__file__", None) if mod is not None else None
-            if module != "builtins" and (module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin)) and not _under(_norm(origin), _site))):
+            if _pickle_global_allowed(module, name):
                 return
             immediate, user, stack = _context(_getframe(2))
             _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
