@@ -474,3 +474,25 @@ print(copy, type(copy).__name__)
 "#;
     same_as_python("pickle_cache", code, &[], &[]);
 }
+
+/// Libraries find their caller's module with `sys._getframe(1)` inside `except
+/// (AttributeError, ValueError)` (as `collections.namedtuple`, `enum` and `typing_extensions`
+/// do), falling back to a default where an interpreter has no frames. The gate stubs frame
+/// access, and its stub raises a `ValueError` too: the fallback is taken and the import works.
+#[test]
+fn caller_frame_lookups_take_their_fallback() {
+    let s = Scratch::new();
+    s.write(
+        "registry.py",
+        "import sys\ndef caller_module(default='__main__'):\n    try:\n        return sys._getframe(2).f_globals.get('__name__', default)\n    except (AttributeError, ValueError):\n        return default\ndef register(name):\n    return (caller_module(), name)\nENTRY = register('built-in')\n",
+    );
+    let script = s.write(
+        "main.py",
+        "import registry\nprint(registry.register('plugin'), registry.ENTRY[1])\n",
+    );
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    assert_eq!(stdout(&plain), "('__main__', 'plugin') built-in\n", "{}", stderr(&plain));
+    let sandboxed = run(s.exec().arg(&script));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+    assert_eq!(sandboxed.status.code(), Some(0));
+}

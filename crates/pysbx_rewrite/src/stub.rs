@@ -1,10 +1,10 @@
 //! The text of the stubs and how to recognise one already in a file.
 //!
-//! A stub expression raises a fresh `PermissionError` subclass, `PysbxBlocked`, whose
-//! message names the rule, the line and the original code:
+//! A stub expression raises a fresh `PermissionError` (and `ValueError`) subclass,
+//! `PysbxBlocked`, whose message names the rule, the line and the original code:
 //!
 //! ```python
-//! (_ for _ in ()).throw(type("PysbxBlocked", (PermissionError,), {})("PSB201 (os-system) blocked at line 3: os.system('x')"))
+//! (_ for _ in ()).throw(type("PysbxBlocked", (PermissionError, ValueError), {})("PSB201 (os-system) blocked at line 3: os.system('x')"))
 //! ```
 //!
 //! It needs no import, and contains no name, attribute or call that a rule pack flags: the
@@ -41,13 +41,16 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use crate::text::{one_line, python_str_literal};
 use crate::tree::NodeTree;
 
-/// Name of the `PermissionError` subclass every stub raises.
+/// Name of the `PermissionError` (and `ValueError`) subclass every stub raises: `ValueError`
+/// for code that asks for its caller's frame inside `except (AttributeError, ValueError)`, as
+/// the standard library and `typing_extensions` do, and takes its fallback when there is none.
 pub const STUB_EXCEPTION: &str = "PysbxBlocked";
 
 /// Name of the class of the object an import of a blocked module binds.
 pub const BLOCKED_MODULE_CLASS: &str = "PysbxBlockedModule";
 
-const RAISE_PREFIX: &str = "(_ for _ in ()).throw(type(\"PysbxBlocked\", (PermissionError,), {})(";
+const RAISE_PREFIX: &str =
+    "(_ for _ in ()).throw(type(\"PysbxBlocked\", (PermissionError, ValueError), {})(";
 const RAISE_SUFFIX: &str = "))";
 
 /// The special methods of the blocked object: every way a module or a class imported from
