@@ -496,3 +496,26 @@ fn caller_frame_lookups_take_their_fallback() {
     assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
     assert_eq!(sandboxed.status.code(), Some(0));
 }
+
+/// As with `python3`, everything after the script is the program's (options included), a `--`
+/// after the script is dropped, and `sys.argv[0]` is the script as it was named.
+#[test]
+fn arguments_after_the_script_are_the_programs() {
+    let s = Scratch::new();
+    s.write("args.py", "import sys\nprint(sys.argv)\n");
+    let plain = |args: &[&str]| {
+        let out = Command::new(python()).arg("args.py").args(args).current_dir(s.path()).output();
+        stdout(&out.expect("test setup"))
+    };
+    let sandboxed = |args: &[&str]| {
+        let out = run(s.exec().arg("args.py").args(args));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let args = ["-v", "--policy", "x.yaml", "two words"];
+    assert_eq!(plain(&args), "['args.py', '-v', '--policy', 'x.yaml', 'two words']\n");
+    assert_eq!(sandboxed(&args), plain(&args));
+    assert_eq!(sandboxed(&["--", "-v", "--", "x"]), plain(&["-v", "--", "x"]));
+    let code = run(s.exec().args(["-c", "import sys; print(sys.argv)", "a", "-b"]));
+    assert_eq!(stdout(&code), "['-c', 'a', '-b']\n", "{}", stderr(&code));
+}

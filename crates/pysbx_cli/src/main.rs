@@ -159,6 +159,8 @@ mod tests {
             &["exec", "--require-isolation=landlock,seccomp", "-v", "a.py"],
             &["exec", "--require-isolation", "--events", "e.jsonl", "--audit", "a.py"],
             &["exec", "--select", "PSB1", "--ignore", "PSB101", "a.py"],
+            &["exec", "a.py", "extra", "-v", "--policy", "p.yaml"],
+            &["exec", "-c", "print(1)", "a", "--", "-b"],
         ] {
             let alone = exec_args_alone(&argv(args)).expect("parsed alone");
             let full = match Cli::try_parse_from(argv(args)).expect("parsed in full").command {
@@ -176,7 +178,6 @@ mod tests {
             &["exec", "-h"],
             &["exec", "--version"],
             &["exec", "--no-such-option", "a.py"],
-            &["exec", "a.py", "extra"],
             &["exec", "-c"],
             &["scan", "exec"],
             &["exec-not", "a.py"],

@@ -1293,6 +1293,12 @@ fn guard_config(
         Program::Repl(_) => ("repl", &Vec::new(), None),
     };
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    // `sys.argv[0]` is the script as the user named it, as under Python (`__file__` and
+    // tracebacks name it absolutely, as Python does since 3.9).
+    let argv0 = match &req.program {
+        Program::File { path, .. } => path.to_str(),
+        _ => None,
+    };
     let modules: serde_json::Map<String, serde_json::Value> = policy
         .modules
         .iter()
@@ -1327,6 +1333,7 @@ fn guard_config(
         "path": entry,
         "module": name,
         "args": args,
+        "argv0": argv0,
         "sys_path0": match mode { "code" | "repl" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
         "user_cwd": user_cwd,
         "stdlib": stdlib,

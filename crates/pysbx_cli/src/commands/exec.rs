@@ -17,18 +17,22 @@ use crate::pipeline::{Engine, EngineRules};
 /// Arguments of `pysbx exec`.
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
-    /// The script to run (omit with `-c` or `-m`).
-    #[arg(value_name = "FILE", required_unless_present_any = ["code", "module"])]
-    pub(crate) file: Option<PathBuf>,
-    /// Run this code instead of a file.
-    #[arg(short = 'c', value_name = "CODE", conflicts_with_all = ["file", "module"])]
+    /// The script to run (omit with `-c` or `-m`), then the program's arguments: everything
+    /// after the script is the program's, as with `python3 FILE ARGS`, so pysbx's own options
+    /// come before it; a `--` right after the script is optional and dropped.
+    #[arg(
+        value_name = "FILE [ARGS]",
+        required_unless_present_any = ["code", "module"],
+        trailing_var_arg = true
+    )]
+    pub(crate) program: Vec<OsString>,
+    /// Run this code instead of a file (every value after the options is an argument).
+    #[arg(short = 'c', value_name = "CODE", conflicts_with = "module")]
     pub(crate) code: Option<String>,
-    /// Run a module as `__main__` instead of a file.
-    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "file")]
+    /// Run a module as `__main__` instead of a file (every value after the options is an
+    /// argument).
+    #[arg(short = 'm', value_name = "MODULE")]
     pub(crate) module: Option<String>,
-    /// Arguments passed to the program (after `--`).
-    #[arg(last = true, value_name = "ARGS")]
-    pub(crate) args: Vec<OsString>,
     /// Sandbox policy (YAML); default: the configuration's `policy:` file, else the strict
     /// default policy.
     #[arg(long, value_name = "FILE")]
@@ -301,12 +305,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let program = match (&args.file, &args.code, &args.module) {
-        (_, Some(code), _) => Program::Code { code: code.clone(), args: args.args.clone() },
-        (_, _, Some(name)) => Program::Module { name: name.clone(), args: args.args.clone() },
-        (Some(file), _, _) => Program::File { path: file.clone(), args: args.args.clone() },
-        (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
-    };
+    let program = program_of(args)?;
     let gate = match &lazy {
         Some(lazy) => gate_from_engine(lazy.clone()),
         None => pysbx_sandbox::passthrough_gate(),
@@ -459,4 +458,24 @@ fn write_learned(
         policy.modules.len()
     );
     Ok(())
+}
+
+/// What `pysbx exec` runs: `-c CODE` or `-m MODULE` with every positional value as an argument,
+/// else the first positional value as the script and the rest as its arguments. A `--` that
+/// starts the arguments is dropped (the form `pysbx exec FILE -- ARGS` of earlier versions).
+fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
+    let strip = |values: &[OsString]| -> Vec<OsString> {
+        match values.split_first() {
+            Some((first, rest)) if first == "--" => rest.to_vec(),
+            _ => values.to_vec(),
+        }
+    };
+    Ok(match (&args.code, &args.module, args.program.split_first()) {
+        (Some(code), _, _) => Program::Code { code: code.clone(), args: strip(&args.program) },
+        (_, Some(name), _) => Program::Module { name: name.clone(), args: strip(&args.program) },
+        (None, None, Some((file, rest))) => {
+            Program::File { path: PathBuf::from(file), args: strip(rest) }
+        }
+        (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
+    })
 }

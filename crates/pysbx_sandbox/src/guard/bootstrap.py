@@ -1257,7 +1257,7 @@ def _pysbx_guard():
             server["serve"](main, _request, _report)
         else:
             filename = cfg["path"] if mode == "file" else "<string>"
-            sys.argv = [filename if mode == "file" else "-c"] + cfg["args"]
+            sys.argv = [(cfg.get("argv0") or filename) if mode == "file" else "-c"] + cfg["args"]
             main.__file__ = filename if mode == "file" else None
             if mode != "file":
                 del main.__file__
