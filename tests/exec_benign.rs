@@ -5,8 +5,9 @@ use std::process::{Command, Stdio};
 
 use crate::exec_support::{Scratch, python, run, stderr, stdout};
 
-/// Runs `code` with plain python and with pysbx (working directory: a copy of the script's
-/// directory for python, the private one for pysbx) and compares everything.
+/// Runs `code` with plain python and with pysbx, each started in the script's directory (for
+/// python a copy of it, since the program may change it; for pysbx the directory itself, which
+/// the sandbox shows copy-on-write), and compares everything.
 fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&str, &str)]) {
     let s = Scratch::new();
     let script = s.write_bytes(&format!("{name}.py"), code.as_ref());
@@ -14,6 +15,14 @@ fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&
         s.write(f, content);
     }
     let plain_cwd = tempfile::tempdir().expect("test setup");
+    std::fs::write(plain_cwd.path().join(format!("{name}.py")), code.as_ref()).expect("test setup");
+    for (f, content) in files {
+        let path = plain_cwd.path().join(f);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("test setup");
+        }
+        std::fs::write(path, content).expect("test setup");
+    }
     let plain = Command::new(python())
         .arg(&script)
         .args(args)
@@ -518,4 +527,42 @@ fn arguments_after_the_script_are_the_programs() {
     assert_eq!(sandboxed(&["--", "-v", "--", "x"]), plain(&["-v", "--", "x"]));
     let code = run(s.exec().args(["-c", "import sys; print(sys.argv)", "a", "-b"]));
     assert_eq!(stdout(&code), "['-c', 'a', '-b']\n", "{}", stderr(&code));
+}
+
+/// Started in the script's directory, the program reads the files there by relative paths as
+/// under Python, and what it writes or deletes there stays in the sandbox: the host's files
+/// are unchanged afterwards (the working directory is a copy-on-write view).
+#[test]
+fn the_directory_it_was_started_in_is_seen_through() {
+    use std::os::unix::fs::PermissionsExt;
+    let code = "import os\nprint(open('data.txt').read().strip(), sorted(os.listdir('.')))\nwith open('data.txt', 'a') as f:\n    f.write('more\\n')\nopen('out.txt', 'w').write('new')\nos.remove('old.txt')\nprint(open('data.txt').read().split(), sorted(os.listdir('.')))\n";
+    let make = || {
+        let dir = tempfile::tempdir().expect("test setup");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("test setup");
+        for (name, text) in [("data.txt", "first\n"), ("old.txt", "old\n"), ("main.py", code)] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("test setup");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                .expect("test setup");
+        }
+        dir
+    };
+    let plain_dir = make();
+    let plain = Command::new(python())
+        .arg("main.py")
+        .current_dir(plain_dir.path())
+        .output()
+        .expect("test setup");
+    let expected = "first ['data.txt', 'main.py', 'old.txt']\n['first', 'more'] ['data.txt', 'main.py', 'out.txt']\n";
+    assert_eq!(stdout(&plain), expected, "{}", stderr(&plain));
+    let dir = make();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.args(["exec", "--no-config", "--python"]).arg(python()).arg("main.py");
+    let out = run(cmd.current_dir(dir.path()).stdin(Stdio::null()));
+    assert_eq!(stdout(&out), expected, "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(dir.path().join("data.txt")).expect("kept"), "first\n");
+    assert!(dir.path().join("old.txt").exists(), "a host file was deleted");
+    assert!(!dir.path().join("out.txt").exists(), "a file reached the host");
 }

@@ -507,7 +507,7 @@ escape!(
 /// kernel alone must refuse, and with `EROFS`, the read-only mount's answer.
 #[test]
 fn owner_calls_on_the_lent_directory_meet_a_read_only_mount() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("test setup");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
         .expect("test setup");
@@ -534,12 +534,28 @@ attempt("unlink", lambda: libc.unlink(path))
 "#;
     let script = dir.path().join("owner_calls.py");
     std::fs::write(&script, code).expect("test setup");
+    // Started elsewhere, and in the directory itself (whose working directory is then a
+    // copy-on-write view of it, writable): the directory's own path stays read-only.
+    for cwd in [std::env::temp_dir(), dir.path().to_path_buf()] {
+        owner_calls_refused(&script, &policy, &cwd, &victim, &before);
+    }
+}
+
+fn owner_calls_refused(
+    script: &std::path::Path,
+    policy: &std::path::Path,
+    cwd: &std::path::Path,
+    victim: &std::path::Path,
+    before: &std::fs::Metadata,
+) {
+    use std::os::unix::fs::MetadataExt;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
     cmd.args(["exec", "--no-config", "--no-gate", "--python"])
         .arg(crate::exec_support::python())
         .arg("--policy")
-        .arg(&policy)
-        .arg(&script)
+        .arg(policy)
+        .arg(script)
+        .current_dir(cwd)
         .stdin(std::process::Stdio::null());
     let out = run(&mut cmd);
     let text = stdout(&out);
@@ -556,14 +572,14 @@ attempt("unlink", lambda: libc.unlink(path))
     for call in ["truncate", "unlink"] {
         assert!(text.contains(&format!("{call} -1 ")), "{call} was not refused: {ctx}");
     }
-    let after = std::fs::metadata(&victim).expect("the file is still there");
-    assert_eq!(std::fs::read_to_string(&victim).expect("readable"), "original\n");
+    let after = std::fs::metadata(victim).expect("the file is still there");
+    assert_eq!(std::fs::read_to_string(victim).expect("readable"), "original\n");
     assert_eq!(after.mode(), before.mode());
     assert_eq!(
         (after.uid(), after.gid(), after.mtime()),
         (before.uid(), before.gid(), before.mtime())
     );
-    assert!(xattr_names(&victim).is_empty(), "an attribute was set");
+    assert!(xattr_names(victim).is_empty(), "an attribute was set");
 }
 
 /// The names of `path`'s extended attributes (`getfattr` is not always installed).

@@ -36,6 +36,10 @@ pub(crate) struct Plan {
     /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
     #[serde(default)]
     pub(crate) lend: Vec<PathBuf>,
+    /// The directory the private working directory shows through (copy-on-write): the
+    /// script's directory when pysbx was started in it.
+    #[serde(default)]
+    pub(crate) workdir_lower: Option<PathBuf>,
     /// `fs.root`: the directory shown as `/` and what is bound into it.
     pub(crate) root: Option<crate::confine::root::RootPlan>,
     /// Landlock and seccomp inputs.

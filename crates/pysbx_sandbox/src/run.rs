@@ -305,6 +305,17 @@ fn run_inner(
         plan.confine.read.push(d.clone());
         plan.reach.push(d.clone());
     }
+    // Started in the script's directory (`cd project && pysbx exec main.py`), the program
+    // reads the files there by relative paths, as under Python: the private working directory
+    // shows that directory through, its changes kept in the private tmpfs. The directory is
+    // granted for reading already; elsewhere the working directory stays empty.
+    if policy.fs.workdir.is_none()
+        && policy.fs.root.is_none()
+        && let (Some(dir), Some(cwd)) = (&script_dir, &user_cwd)
+        && std::fs::canonicalize(cwd).ok().as_ref() == Some(dir)
+    {
+        plan.workdir_lower = Some(dir.clone());
+    }
     if drop_to.is_some() {
         plan.lend = script_dir
             .iter()
@@ -1511,6 +1522,7 @@ fn build_plan(
         root: None,
         reach,
         lend: Vec::new(),
+        workdir_lower: None,
         confine: ConfinePlan {
             read,
             write,

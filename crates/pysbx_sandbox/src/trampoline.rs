@@ -349,6 +349,26 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
+        // Not fatal either: without it the working directory is empty, as it always was
+        // when pysbx was started elsewhere.
+        if let Some(lower) = &plan.workdir_lower
+            && plan.workdir.starts_with(&plan.private_dir)
+        {
+            let note = match confine::mounts::overlay_workdir(
+                lower,
+                &plan.workdir,
+                &plan.private_dir,
+                plan.drop_to,
+            ) {
+                Ok(true) => format!("working directory shows {} (copy-on-write)", lower.display()),
+                Ok(false) => format!("working directory empty ({} has a , or :)", lower.display()),
+                Err(e) => format!("working directory empty ({e})"),
+            };
+            if let Some(LayerState::Applied(detail)) = tier.get("namespace.mount") {
+                let detail = format!("{detail}; {note}");
+                tier.set("namespace.mount", LayerState::Applied(detail));
+            }
+        }
         if let Some(root) = &plan.root {
             let stage = plan.private_dir.join(".root");
             match confine::root::pivot(root, &stage, has(&tier, "namespace.pid")) {

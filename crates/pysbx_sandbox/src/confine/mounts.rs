@@ -86,6 +86,41 @@ fn traversable(meta: &std::fs::Metadata, user: (u32, u32)) -> bool {
     meta.mode() & bit != 0
 }
 
+/// Mounts an overlay on the private working directory `work` whose lower layer is `lower`:
+/// the program sees `lower`'s files and changes them in copies kept in `private` (the
+/// size-capped tmpfs), never in `lower`. The upper layer belongs to `owner`, so the working
+/// directory is the program's as before. Returns `Ok(false)` for a path overlayfs options
+/// cannot carry (a comma, a colon, a backslash).
+pub(crate) fn overlay_workdir(
+    lower: &Path,
+    work: &Path,
+    private: &Path,
+    owner: Option<(u32, u32)>,
+) -> Result<bool, String> {
+    let Some(lower_text) = lower.to_str().filter(|t| !t.contains([',', ':', '\\'])) else {
+        return Ok(false);
+    };
+    let upper = private.join(".upper");
+    let scratch = private.join(".overlay-work");
+    for dir in [&upper, &scratch] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("chmod {}: {e}", dir.display()))?;
+    }
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::chown(&upper, Some(uid), Some(gid))
+            .map_err(|e| format!("chown {}: {e}", upper.display()))?;
+    }
+    let (Some(upper_text), Some(scratch_text)) = (upper.to_str(), scratch.to_str()) else {
+        return Ok(false);
+    };
+    let data = format!("lowerdir={lower_text},upperdir={upper_text},workdir={scratch_text}");
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    mount(Some("overlay"), work, Some("overlay"), flags, Some(data.as_str()))
+        .map_err(|e| err("overlay on", work, e))?;
+    Ok(true)
+}
+
 /// The topmost proper ancestor of `path` that `user` (the sandbox uid) cannot traverse.
 fn blocking_ancestor(path: &Path, user: (u32, u32)) -> Option<PathBuf> {
     let mut current = PathBuf::new();
