@@ -1226,20 +1226,38 @@ def _pysbx_guard():
         except Exception:
             pass
 
+    try:
+        raise ValueError
+    except ValueError as probe:
+        _traceback_type = _type(probe.__traceback__)
+        del probe
+
     def _is_guard_tb(tb):
         return tb.tb_frame.f_code.co_filename == "<pysbx-guard>"
 
     def _report(exc):
         # Show the traceback plain python would: without the guard's frames around user code.
+        # The walk is the guard's own (no code of the program runs in it), so its reads of
+        # `tb_frame` skip the audit hook: a runaway recursion leaves a million of them.
+        # Read outside that window: an exception class of the program's may make
+        # `__traceback__` a property, code that must meet the hook; inside it only genuine
+        # tracebacks, frames and code objects are read.
         tb = exc.__traceback__
-        while tb is not None and _is_guard_tb(tb):
-            tb = tb.tb_next
-        cur = tb
-        while cur is not None and cur.tb_next is not None:
-            if _is_guard_tb(cur.tb_next):
-                cur.tb_next = None
-                break
-            cur = cur.tb_next
+        if _type(tb) is not _traceback_type:
+            tb = None
+        tid = _get_ident()
+        _busy.add(tid)
+        try:
+            while tb is not None and _is_guard_tb(tb):
+                tb = tb.tb_next
+            cur = tb
+            while cur is not None and cur.tb_next is not None:
+                if _is_guard_tb(cur.tb_next):
+                    cur.tb_next = None
+                    break
+                cur = cur.tb_next
+        finally:
+            _busy.discard(tid)
         # Set even when no frame is left (an error of the program's parsing, raised by the
         # guard): the hook prints the exception's own traceback when given none.
         exc.__traceback__ = tb
