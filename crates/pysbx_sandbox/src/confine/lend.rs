@@ -100,10 +100,8 @@ fn open_tree_clone(path: &CString) -> std::io::Result<OwnedFd> {
     #[expect(unsafe_code, reason = "open_tree has no wrapper in nix")]
     // SAFETY: `path` is a NUL-terminated string that outlives the call.
     let fd = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, path.as_ptr(), flags) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let fd = i32::try_from(fd).map_err(|_| std::io::Error::other("descriptor out of range"))?;
+    let fd = i32::try_from(checked(fd)?)
+        .map_err(|_| std::io::Error::other("descriptor out of range"))?;
     #[expect(unsafe_code, reason = "adopting the descriptor open_tree returned")]
     // SAFETY: the kernel just returned this descriptor, which nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
@@ -133,7 +131,7 @@ fn set_idmap(tree: &OwnedFd, userns: &OwnedFd) -> std::io::Result<()> {
             std::mem::size_of::<libc::mount_attr>(),
         )
     };
-    if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    checked(rc).map(drop)
 }
 
 /// Attaches the detached tree at `target`, over what is mounted there.
@@ -151,7 +149,12 @@ fn move_onto(tree: &OwnedFd, target: &CString) -> std::io::Result<()> {
             libc::MOVE_MOUNT_F_EMPTY_PATH,
         )
     };
-    if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    checked(rc).map(drop)
+}
+
+/// A raw system call's result: the error `errno` names when it is negative.
+fn checked(rc: libc::c_long) -> std::io::Result<libc::c_long> {
+    if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(rc) }
 }
 
 #[cfg(test)]
