@@ -282,6 +282,35 @@ fn a_signal_the_program_sends_itself() {
     }
 }
 
+/// A timer's signal with the default action ends the program as under Python (the kernel
+/// drops it for the namespace's init, which the interpreter is): `signal.alarm` as a
+/// watchdog, also after the program resets SIG_DFL; a handler of the program's still runs.
+#[test]
+fn a_timer_signal_with_the_default_action() {
+    use std::os::unix::process::ExitStatusExt;
+    let cases = [
+        ("signal.alarm(1)", Some(14)),
+        (
+            "print(signal.signal(signal.SIGALRM, signal.SIG_DFL), signal.getsignal(signal.SIGALRM), flush=True); signal.alarm(1)",
+            Some(14),
+        ),
+        ("signal.setitimer(signal.ITIMER_REAL, 0.2)", Some(14)),
+        ("signal.signal(signal.SIGALRM, lambda *a: print('handled')); signal.alarm(1)", None),
+    ];
+    for (call, ends_by) in cases {
+        let code = format!(
+            "import signal, time\nprint('before', flush=True)\n{call}\ntime.sleep(3)\nprint('after')\n"
+        );
+        let plain = Command::new(python()).args(["-c", &code]).output().expect("test setup");
+        assert_eq!(plain.status.signal(), ends_by, "{call}: plain python");
+        let s = Scratch::new();
+        let sandboxed = run(s.exec().args(["-c", &code]));
+        assert_eq!(stdout(&sandboxed), stdout(&plain), "{call}: {}", stderr(&sandboxed));
+        let expected = ends_by.map_or(plain.status.code(), |n| Some(128 + n));
+        assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
+    }
+}
+
 /// A program Python cannot parse fails as under python: Python's own SyntaxError (parsed, not
 /// run, by the interpreter in the sandbox) and exit status 1, for a file and for `-c`; what
 /// the static gate refuses for what the code does is still refused before it runs.

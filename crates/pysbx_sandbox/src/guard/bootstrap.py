@@ -1051,7 +1051,8 @@ def _pysbx_guard():
     # SIGTERM)`, `signal.raise_signal(SIGTERM)` would return and the program go on. A signal
     # whose default action ends the process ends it here too, as `os._exit(128 + signal)`: the
     # status a shell shows for a process a signal ended (buffered output is lost, as it is
-    # then). A handled or ignored signal is delivered as before.
+    # then). A handled or ignored signal is delivered as before. (`_signal` here is the
+    # `signal` module, whose functions the program calls.)
     import signal as _signal
     _ending_defaults = {int(s) for s in _signal.Signals
                         if s.name not in ("SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH",
@@ -1083,6 +1084,35 @@ def _pysbx_guard():
     kill.__module__, raise_signal.__module__ = "posix", "_signal"
     os.kill = kill
     _signal.raise_signal = raise_signal
+
+    # A timer's signal (`signal.alarm`, `signal.setitimer`) is dropped the same way when its
+    # action is the default, and the program would run on past its own deadline. Where the
+    # program left the action at the default, the guard's handler stands in for it and ends the
+    # program as the signal would have; `signal.getsignal` and `signal.signal` still answer
+    # SIG_DFL for it, and setting SIG_DFL puts it back.
+    _timer_signals = (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)
+    _real_signal, _real_getsignal = _signal.signal, _signal.getsignal
+
+    def _timer_default(signum, frame):
+        os._exit(128 + signum)
+
+    for _sig in _timer_signals:
+        if _real_getsignal(_sig) == _signal.SIG_DFL:
+            _real_signal(_sig, _timer_default)
+
+    def getsignal(signalnum):
+        handler = _real_getsignal(signalnum)
+        return _signal.SIG_DFL if handler is _timer_default else handler
+
+    def signal(signalnum, handler):
+        if handler is _signal.SIG_DFL and signalnum in _timer_signals:
+            handler = _timer_default
+        previous = _real_signal(signalnum, handler)
+        return _signal.SIG_DFL if previous is _timer_default else previous
+
+    getsignal.__doc__, signal.__doc__ = _real_getsignal.__doc__, _real_signal.__doc__
+    getsignal.__module__ = signal.__module__ = _real_signal.__module__
+    _signal.getsignal, _signal.signal = getsignal, signal
 
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
     # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
