@@ -634,3 +634,65 @@ print(pickle.loads(name("__main__", "Point")).__name__, pickle.loads(name("__mai
     assert!(text.ends_with("Point 8\n"), "{text}{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// The check of what a pickle names runs inside the guard's audit hook, where the events of any
+/// code it called would go unseen. It reads modules and classes through their types' own
+/// descriptors, so a property `__file__` on an object put in `sys.modules`, a metaclass's
+/// `__dict__` or `__module__`, or an object's `__class__` never runs there: their `exec` of
+/// run-time code (which the guard alone refuses under the default policy) must still be refused.
+#[test]
+fn the_pickle_check_runs_no_code_of_the_program() {
+    let s = Scratch::new();
+    let code = r#"
+import pickle, sys
+def name(m, n):
+    return b"\x80\x04\x8c" + bytes([len(m)]) + m.encode() + b"\x8c" + bytes([len(n)]) + n.encode() + b"\x93."
+def sneak(where):
+    exec("print('RAN-IN-HOOK', %r)" % where)
+class Module:
+    @property
+    def __file__(self):
+        sneak("module __file__")
+        return "/srv/app/sneaky.py"
+    @property
+    def __dict__(self):
+        sneak("module __dict__")
+        return {"x": Module}
+sys.modules["sneaky"] = Module()
+class Meta(type):
+    @property
+    def __dict__(cls):
+        sneak("metaclass __dict__")
+        return {}
+    @property
+    def __module__(cls):
+        sneak("metaclass __module__")
+        return "__main__"
+class Sneaky(metaclass=Meta):
+    class Inner:
+        pass
+class Disguised:
+    @property
+    def __class__(self):
+        sneak("__class__")
+        return type
+disguised = Disguised()
+for m, n in [("sneaky", "x"), ("__main__", "Sneaky.Inner"), ("__main__", "Sneaky"), ("__main__", "disguised.x")]:
+    try:
+        pickle.loads(name(m, n))
+        print("loaded", m, n)
+    except PermissionError:
+        print("refused", m, n)
+    except Exception as e:
+        print("failed", m, n, type(e).__name__)
+"#;
+    let script = s.write("hook_code.py", code);
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(!text.contains("RAN-IN-HOOK"), "program code ran inside the audit hook: {ctx}");
+    // Every case was decided (the run went through them all).
+    assert_eq!(text.lines().count(), 4, "{ctx}");
+    assert!(text.contains("refused sneaky x\n"), "{ctx}");
+    assert!(text.contains("refused __main__ disguised.x\n"), "{ctx}");
+}

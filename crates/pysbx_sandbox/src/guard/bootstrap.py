@@ -45,6 +45,7 @@ def _pysbx_guard():
         _dumps, _loads = json.dumps, json.loads
     _get_ident, _getframe = _thread.get_ident, sys._getframe
     _str, _bytes, _int, _type = str, bytes, int, type
+    _ModuleType = _type(sys)
     _lock = _thread.allocate_lock()
     _busy = set()
 
@@ -645,7 +646,8 @@ def _pysbx_guard():
         ("concurrent.futures.process", "_rebuild_exc"),
         ("concurrent.futures.process", "_RemoteTraceback"),
         ("concurrent.futures.process", "_ExceptionWithTraceback"),
-        ("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("functools", "partial"), ("multiprocessing.reduction", "_rebuild_partial"),
+        ("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("functools", "partial"),
+        ("multiprocessing.reduction", "_rebuild_partial"),
     }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type"}
@@ -654,9 +656,25 @@ def _pysbx_guard():
                           if _type(v) is _type and issubclass(v, BaseException))
     import _compat_pickle
     _compat_names, _compat_modules = dict(_compat_pickle.NAME_MAPPING), dict(_compat_pickle.IMPORT_MAPPING)
-    # Saved now: the program may replace the built-ins the check would otherwise look up.
-    _function_type, _module_type = _type(_is_stdlib_file), _type(sys)
-    _isinstance, _vars, _getattr, _enumerate, _Exception = isinstance, vars, getattr, enumerate, Exception
+    # Saved now, and read through the types' own descriptors: the check runs inside the audit
+    # hook, where the thread is marked busy and no event of code the program supplies would be
+    # seen, so it must never call such code (a property `__file__` on an object put in
+    # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
+    _function_type = _type(_is_stdlib_file)
+    _issubclass, _dict_get, _len = issubclass, dict.get, len
+    _module_dict = _ModuleType.__dict__["__dict__"].__get__
+    _class_dict = _type.__dict__["__dict__"].__get__
+    _class_module = _type.__dict__["__module__"].__get__
+    _function_module = _function_type.__dict__["__module__"].__get__
+
+    def _namespace(obj):
+        # The real namespace of a module or a class, or None for anything else.
+        t = _type(obj)
+        if _issubclass(t, _ModuleType):
+            return _module_dict(obj)
+        if _issubclass(t, _type):
+            return _class_dict(obj)
+        return None
 
     def _pickle_global_allowed(module, name):
         # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
@@ -667,7 +685,7 @@ def _pysbx_guard():
             return False
         # Pickles of protocols 0 to 2 name Python 2's modules (`copy_reg`, `__builtin__`),
         # which the unpickler maps to Python 3's after this check, unless such a module exists.
-        if module not in sys.modules:
+        if _dict_get(sys.modules, module) is None:
             module, name = _compat_names.get((module, name), (_compat_modules.get(module, module), name))
         if (module, name) in _SAFE_PICKLE_NAMES:
             return True
@@ -677,32 +695,40 @@ def _pysbx_guard():
         for part in parts:
             if part.startswith("__") and part.endswith("__"):
                 return False
+        obj = _dict_get(sys.modules, module)
+        if obj is None:
+            # The unpickler imports the module after this check: a safe module's own name.
+            return module in _SAFE_PICKLE and _len(parts) == 1
+        namespace = _namespace(obj)
+        if namespace is None or not _issubclass(_type(obj), _ModuleType):
+            return False
         own = False
         if module not in _SAFE_PICKLE:
-            mod = sys.modules.get(module)
-            origin = _getattr(mod, "__file__", None) if mod is not None else None
+            origin = _dict_get(namespace, "__file__")
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site))
             if not own:
                 return False
-        obj = sys.modules.get(module)
-        if obj is None:
-            # The unpickler imports the module after this check: a safe module's own name.
-            return not own and len(parts) == 1
-        try:
-            for i, part in _enumerate(parts):
-                if i and not _isinstance(obj, _type):
-                    return False
-                obj = _vars(obj).get(part)
-                if obj is None:
-                    return False
-        except _Exception:
-            return False
-        if _isinstance(obj, _module_type):
+        left = _len(parts)
+        for part in parts:
+            # The first part is the module's; every later one a class's.
+            namespace = _namespace(obj)
+            obj = namespace.get(part) if namespace is not None else None
+            left -= 1
+            if obj is None or (left and not _issubclass(_type(obj), _type)):
+                return False
+        t = _type(obj)
+        if _issubclass(t, _ModuleType):
             return False
         if own:
             # Defined there, not imported into it (`from os import system`).
-            return _isinstance(obj, (_type, _function_type)) and _getattr(obj, "__module__", None) == module
+            if _issubclass(t, _type):
+                defined_in = _class_module(obj)
+            elif _issubclass(t, _function_type):
+                defined_in = _function_module(obj)
+            else:
+                return False
+            return _type(defined_in) is _str and defined_in == module
         return True
 
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
@@ -996,7 +1022,6 @@ def _pysbx_guard():
 
     # --- the program ------------------------------------------------------------------------
 
-    _ModuleType = _type(sys)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
