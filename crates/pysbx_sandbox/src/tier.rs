@@ -71,6 +71,15 @@ impl Tier {
         self.layers.get(layer)
     }
 
+    /// Adds `note` to the detail of an applied layer (`"new namespace; /srv lent read-only"`);
+    /// a layer in any other state is left as it is.
+    pub fn note(&mut self, layer: &str, note: &str) {
+        if let Some(LayerState::Applied(detail)) = self.layers.get_mut(layer) {
+            detail.push_str("; ");
+            detail.push_str(note);
+        }
+    }
+
     /// Layers that were needed but do not hold, with why.
     #[must_use]
     pub fn missing(&self, required: &[String]) -> Vec<String> {
@@ -123,6 +132,22 @@ pub fn landlock_available() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_extends_an_applied_layer_only() {
+        let mut tier = Tier::default();
+        tier.set("namespace.mount", LayerState::Applied("new namespace".into()));
+        tier.set("uid_drop", LayerState::Skipped("not root".into()));
+        tier.note("namespace.mount", "/srv lent read-only");
+        tier.note("uid_drop", "ignored");
+        tier.note("missing", "ignored");
+        assert_eq!(
+            tier.get("namespace.mount"),
+            Some(&LayerState::Applied("new namespace; /srv lent read-only".into()))
+        );
+        assert_eq!(tier.get("uid_drop"), Some(&LayerState::Skipped("not root".into())));
+        assert_eq!(tier.get("missing"), None);
+    }
 
     #[test]
     fn missing_lists_failed_and_absent_layers_only() {

@@ -328,19 +328,16 @@ fn stage_b(
         if let Some(to) = plan.drop_to {
             // Not fatal: without an idmapped mount (an old kernel, a filesystem that has none)
             // the program runs as before, reading what the directory's permissions let others.
-            let mut notes = Vec::new();
             for dir in &plan.lend {
                 match confine::lend::lend(dir, to) {
-                    Ok(true) => notes.push(format!("{} lent read-only", dir.display())),
+                    Ok(true) => {
+                        tier.note("namespace.mount", &format!("{} lent read-only", dir.display()))
+                    }
                     Ok(false) => {}
-                    Err(e) => notes.push(format!("{} not lent ({e})", dir.display())),
+                    Err(e) => {
+                        tier.note("namespace.mount", &format!("{} not lent ({e})", dir.display()))
+                    }
                 }
-            }
-            if !notes.is_empty()
-                && let Some(LayerState::Applied(detail)) = tier.get("namespace.mount")
-            {
-                let detail = format!("{detail}; {}", notes.join("; "));
-                tier.set("namespace.mount", LayerState::Applied(detail));
             }
             // After the lending: a lent directory is the sandbox uid's own to traverse, and
             // masking it would hide the files it was lent for (a script in `/root`).
@@ -361,13 +358,13 @@ fn stage_b(
                 plan.drop_to,
             ) {
                 Ok(true) => format!("working directory shows {} (copy-on-write)", lower.display()),
-                Ok(false) => format!("working directory empty ({} has a , or :)", lower.display()),
+                Ok(false) => format!(
+                    "working directory empty (overlayfs options cannot carry {})",
+                    lower.display()
+                ),
                 Err(e) => format!("working directory empty ({e})"),
             };
-            if let Some(LayerState::Applied(detail)) = tier.get("namespace.mount") {
-                let detail = format!("{detail}; {note}");
-                tier.set("namespace.mount", LayerState::Applied(detail));
-            }
+            tier.note("namespace.mount", &note);
         }
         if let Some(root) = &plan.root {
             let stage = plan.private_dir.join(".root");
