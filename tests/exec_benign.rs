@@ -254,7 +254,6 @@ except KeyError:
 /// goes on when it handles or ignores the signal.
 #[test]
 fn a_signal_the_program_sends_itself() {
-    use std::os::unix::process::ExitStatusExt;
     let cases = [
         ("os.kill(os.getpid(), signal.SIGTERM)", Some(15)),
         ("signal.raise_signal(signal.SIGUSR1)", Some(10)),
@@ -272,14 +271,22 @@ fn a_signal_the_program_sends_itself() {
     for (call, ends_by) in cases {
         let code =
             format!("import os, signal\nprint('before', flush=True)\n{call}\nprint('after')\n");
-        let plain = Command::new(python()).args(["-c", &code]).output().expect("test setup");
-        assert_eq!(plain.status.signal(), ends_by, "{call}: plain python");
-        let s = Scratch::new();
-        let sandboxed = run(s.exec().args(["-c", &code]));
-        assert_eq!(stdout(&sandboxed), stdout(&plain), "{call}: {}", stderr(&sandboxed));
-        let expected = ends_by.map_or(plain.status.code(), |n| Some(128 + n));
-        assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
+        ends_as_under_python(call, &code, ends_by);
     }
+}
+
+/// Runs `code` (`-c`) with plain python, which `ends_by` that signal or by none, and with
+/// pysbx, whose output must be the same and whose exit status is 128 + the signal (what a
+/// shell shows for it) or python's own.
+fn ends_as_under_python(call: &str, code: &str, ends_by: Option<i32>) {
+    use std::os::unix::process::ExitStatusExt;
+    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
+    assert_eq!(plain.status.signal(), ends_by, "{call}: plain python");
+    let s = Scratch::new();
+    let sandboxed = run(s.exec().args(["-c", code]));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{call}: {}", stderr(&sandboxed));
+    let expected = ends_by.map_or(plain.status.code(), |n| Some(128 + n));
+    assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
 }
 
 /// A timer's signal with the default action ends the program as under Python (the kernel
@@ -287,7 +294,6 @@ fn a_signal_the_program_sends_itself() {
 /// watchdog, also after the program resets SIG_DFL; a handler of the program's still runs.
 #[test]
 fn a_timer_signal_with_the_default_action() {
-    use std::os::unix::process::ExitStatusExt;
     let cases = [
         ("signal.alarm(1)", Some(14)),
         (
@@ -301,13 +307,7 @@ fn a_timer_signal_with_the_default_action() {
         let code = format!(
             "import signal, time\nprint('before', flush=True)\n{call}\ntime.sleep(3)\nprint('after')\n"
         );
-        let plain = Command::new(python()).args(["-c", &code]).output().expect("test setup");
-        assert_eq!(plain.status.signal(), ends_by, "{call}: plain python");
-        let s = Scratch::new();
-        let sandboxed = run(s.exec().args(["-c", &code]));
-        assert_eq!(stdout(&sandboxed), stdout(&plain), "{call}: {}", stderr(&sandboxed));
-        let expected = ends_by.map_or(plain.status.code(), |n| Some(128 + n));
-        assert_eq!(sandboxed.status.code(), expected, "{call}: {}", stderr(&sandboxed));
+        ends_as_under_python(call, &code, ends_by);
     }
 }
 
