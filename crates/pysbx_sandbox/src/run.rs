@@ -153,13 +153,16 @@ const GUARD_FILENAME: &str = "<pysbx-guard>";
 /// The `-c` program: reads the guard from the reply pipe (descriptor 4) and runs it. The first
 /// frame on that pipe is a 4-byte big-endian length, a kind byte and the guard: `c` for
 /// bytecode this interpreter compiled earlier (`marshal`; see [`interp::compiled`]), `s` for
-/// source, compiled here under [`GUARD_FILENAME`].
+/// source, compiled here under [`GUARD_FILENAME`]. The guard runs in a namespace of its own
+/// with a private copy of the built-ins, and hands back the runner, which this frame calls
+/// once nothing of the guard's is left in it: the program runs beneath these two frames only.
 const LOADER: &str = "import os, marshal\n\
 def _r(n):\n b = b''\n while len(b) < n:\n  c = os.read(4, n - len(b))\n  if not c: os._exit(125)\n  \
 b += c\n return b\n\
 _h = _r(5)\n_b = _r(int.from_bytes(_h[:4], 'big'))\n\
 _c = marshal.loads(_b) if _h[4:] == b'c' else compile(_b, '<pysbx-guard>', 'exec')\n\
-del _r, _h, _b\nexec(_c)";
+_g = {'__builtins__': dict(vars(__builtins__))}\n\
+del _r, _h, _b\nexec(_c, _g)\n_run = _g['_pysbx_run']\ndel _c, _g\n_run()";
 const FORWARD_BUF: usize = 64 * 1024;
 
 enum Msg {

@@ -9,6 +9,20 @@
 
 def _pysbx_guard():
     import os, sys, _thread, builtins, errno as _errno
+    # The guard's own code is known by identity: every code object compiled with it (its
+    # functions, and the facades below), not the file name `<pysbx-guard>`, which code made at
+    # run time may take too. This module's code is the caller's.
+    _code_type = type(_pysbx_guard.__code__)
+    _guard_ids = set()
+
+    def _collect(code, into):
+        todo = [code]
+        while todo:
+            c = todo.pop()
+            into.add(id(c))
+            todo.extend(k for k in c.co_consts if type(k) is _code_type)
+
+    _collect(sys._getframe(1).f_code, _guard_ids)
     import posixpath as _pp
     from importlib.machinery import PathFinder as _PathFinder
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
@@ -128,7 +142,6 @@ def _pysbx_guard():
                           "imports": own}
     _module_imports = any(g["imports"] for g in _modules.values())
     _names_of = {}
-    _import_code = None
     # Addresses pysbx pinned for a name stand for that name, so a library that passes the
     # address instead of the name is judged by the name's rules.
     for _n, _ips in _hosts.items():
@@ -155,6 +168,75 @@ def _pysbx_guard():
     def _is_stdlib_file(path):
         return _under(path, _stdlib) and not _under(path, _site)
 
+    # Saved before any code of the program's runs: what the guard reads of the program's
+    # objects it reads through the interpreter's own descriptors, never through attributes a
+    # subclass or a metaclass may compute (that would run the program's code inside the guard).
+    _id, _repr = id, repr
+    _function_type = _type(_is_stdlib_file)
+    _function_code = _function_type.__dict__["__code__"].__get__
+    _type_name = _type.__dict__["__name__"].__get__
+    _exc_traceback = BaseException.__dict__["__traceback__"]
+    _exc_context = BaseException.__dict__["__context__"]
+    _exc_cause = BaseException.__dict__["__cause__"]
+    _GUARDED_FUNCTION_ATTRS = {"__defaults__", "__kwdefaults__", "__code__"}
+    try:
+        import _socket
+        _socket_class = _socket.socket
+        _socket_type = _socket_class.__dict__["type"].__get__
+    except (ImportError, KeyError):
+        _socket_class, _socket_type = None, None
+    try:
+        raise ValueError
+    except ValueError as probe:
+        _traceback_type = _type(probe.__traceback__)
+        del probe
+
+    def _describe(obj, depth=0):
+        # A value for a message, without calling any method of the program's.
+        t = _type(obj)
+        if t is tuple and depth < 3:
+            return "(%s)" % ", ".join(_describe(x, depth + 1) for x in obj[:8])
+        if obj is None or t in (_str, _bytes, _int, float, bool):
+            return _repr(obj)
+        return "<%s object>" % _type_name(t)
+
+    def _outside(frame):
+        # The first frame that is not a facade the call passed through.
+        while frame is not None and _id(frame.f_code) in _transparent_ids:
+            frame = frame.f_back
+        return frame
+
+    def _without_guard_frames(tb):
+        kept = []
+        while tb is not None and _type(tb) is _traceback_type:
+            if _id(tb.tb_frame.f_code) not in _guard_ids:
+                kept.append(tb)
+            tb = tb.tb_next
+        for i in range(len(kept)):
+            kept[i].tb_next = kept[i + 1] if i + 1 < len(kept) else None
+        return kept[0] if kept else None
+
+    def _scrub(exc):
+        # An exception leaves the guard without the guard's frames, in its own traceback and
+        # in those of the exceptions chained to it: a frame gives its locals (`f_locals`, read
+        # through the standard library's `traceback.walk_tb`), and the guard's hold its state.
+        tid = _get_ident()
+        entered = tid not in _busy
+        _busy.add(tid)  # the walk reads `tb_frame`; no code of the program's runs in it
+        try:
+            todo, seen = [exc], set()
+            while todo:
+                e = todo.pop()
+                if e is None or _id(e) in seen or not _issubclass(_type(e), BaseException):
+                    continue
+                seen.add(_id(e))
+                _exc_traceback.__set__(e, _without_guard_frames(_exc_traceback.__get__(e)))
+                todo.append(_exc_context.__get__(e))
+                todo.append(_exc_cause.__get__(e))
+        finally:
+            if entered:
+                _busy.discard(tid)
+
     class PolicyViolation(PermissionError):
         """Raised by the pysbx guard when code breaks the sandbox policy."""
 
@@ -163,11 +245,19 @@ def _pysbx_guard():
 
     # --- frames and attribution -------------------------------------------------------------
 
+    # Facades through which the program's own call passes (a sealed entry, `__import__`,
+    # `pysbx.permit`): the code behind them is judged, as behind the import machinery.
+    _transparent_ids = set()
+
     def _kind(code):
         fn = code.co_filename
+        if _type(fn) is not _str:
+            fn = _str.__str__(fn)  # a subclass's methods are the program's code
         if fn == "<pysbx-guard>":
-            # The guard's `__import__` passes imports through: the importer is behind it.
-            return "frozen" if code is _import_code else "guard"
+            i = id(code)
+            if i in _transparent_ids:
+                return "frozen"
+            return "guard" if i in _guard_ids else "user"
         if fn.startswith("<frozen "):
             return "frozen"
         if fn.startswith("/") and _is_stdlib_file(fn):
@@ -211,7 +301,8 @@ def _pysbx_guard():
     def _module_of(frame):
         if frame is None:
             return None
-        return _loaded.get(frame.f_code.co_filename)
+        fn = frame.f_code.co_filename
+        return _loaded.get(fn) if _type(fn) is _str else None
 
     # Glob keys (`vendor.*`, `plugin_*`) match a module when one of its dotted prefixes matches,
     # so a package's grant covers its submodules as an exact key does.
@@ -355,7 +446,15 @@ def _pysbx_guard():
         if _type(address) is not tuple or len(address) < 2:
             return  # AF_UNIX paths: the kernel refuses socket(AF_UNIX) without network or processes
         host, port = address[0], address[1]
-        host = _path_of(host) if _type(host) is not _str else host
+        # The values the interpreter itself used: a subclass's methods are the program's code,
+        # and could answer the guard one thing and the socket another.
+        if _type(host) is not _str:
+            host = _str.__str__(host) if _issubclass(_type(host), _str) else _path_of(host)
+        if _type(port) is not _int:
+            port = _int.__index__(port) if _issubclass(_type(port), _int) else None
+        if host is None or port is None:
+            _violation("net", "a connection to an address given as %s is not allowed"
+                       % _describe(address), op, user, stack)
         module = _module_of(user)
         _permit_check("net", (proto, host, port), op, user, stack)
         rules = _net_rules(module)
@@ -536,100 +635,86 @@ def _pysbx_guard():
                 return False
         return False
 
-    def _permit_paths(value, what):
-        if value is None:
-            return None
-        if _type(value) in (_str, _bytes) or not hasattr(value, "__iter__"):
-            raise TypeError("pysbx.permit: %s must be a list of paths" % what)
-        return tuple(_abs(_path_of(os.fspath(p)) or "") for p in value)
+    def _paths(value):
+        return None if value is None else tuple(_abs(_path_of(p) or "") for p in value)
 
-    class permit:
-        """A context manager narrowing what the enclosed code of this thread may do.
+    def _permit_want(net, reads, writes, process, ffi):
+        # What `pysbx.permit(...)` asks for, checked and made absolute. The facade passed plain
+        # strings: nothing here runs code of the program's.
+        if net is not None:
+            if _type(net) is not tuple:
+                raise TypeError("pysbx.permit: net must be a list of 'host:port' strings")
+            for r in net:
+                if _type(r) is not _str or ":" not in r:
+                    raise ValueError("pysbx.permit: %s is not 'host:port'" % _describe(r))
+                proto, host, port = _parse_dest(r)
+                if not host or not (port == "*" or port.isdigit()):
+                    raise ValueError("pysbx.permit: %r is not 'host:port'" % (r,))
+        for name, flag in (("process", process), ("ffi", ffi)):
+            if flag is not None and _type(flag) is not bool:
+                raise TypeError("pysbx.permit: %s must be True, False or None" % name)
+        for what, value in (("fs_read", reads), ("fs_write", writes)):
+            if value is not None and (_type(value) is not tuple or
+                                      not all(_type(p) in (_str, _bytes) for p in value)):
+                raise TypeError("pysbx.permit: %s must be a list of paths" % what)
+        return (net, _paths(reads), _paths(writes), process, ffi)
 
-        `net`: destinations (`host:port`, `udp:host:port`); `fs_read`, `fs_write`: paths
-        (directories cover what is beneath; relative to the current directory); `process`,
-        `ffi`: `False` to forbid. An omitted argument leaves that capability as it is. Asking
-        for more than the current grant (the policy's, narrowed by enclosing permits) raises
-        `pysbx.PolicyViolation` at once; nested permits intersect.
-        """
+    def _permit_push(permit, want):
+        immediate, user, stack = _context(_getframe(1))
+        module = _module_of(user)
+        # The program may have changed what the permit holds: checked again, as asked.
+        net, reads, writes, process, ffi = _permit_want(*want) if (
+            _type(want) is tuple and len(want) == 5) else _permit_want(None, (), (), False, False)
 
-        __slots__ = ("_want",)
+        def refuse(what, detail):
+            _violation("permit", "permit() asks for %s, beyond what this code may do" % what,
+                       "permit", user, stack, detail)
 
-        def __init__(self, net=None, fs_read=None, fs_write=None, process=None, ffi=None):
-            if net is not None:
-                if _type(net) in (_str, _bytes) or not hasattr(net, "__iter__"):
-                    raise TypeError("pysbx.permit: net must be a list of 'host:port' strings")
-                net = tuple(net)
-                for r in net:
-                    if _type(r) is not _str or ":" not in r:
-                        raise ValueError("pysbx.permit: %r is not 'host:port'" % (r,))
-                    proto, host, port = _parse_dest(r)
-                    if not host or not (port == "*" or port.isdigit()):
-                        raise ValueError("pysbx.permit: %r is not 'host:port'" % (r,))
-            for name, flag in (("process", process), ("ffi", ffi)):
-                if flag is not None and _type(flag) is not bool:
-                    raise TypeError("pysbx.permit: %s must be True, False or None" % name)
-            self._want = (net, _permit_paths(fs_read, "fs_read"),
-                          _permit_paths(fs_write, "fs_write"), process, ffi)
+        with _plock:
+            enclosing = _pgen.send(("get",))
+        if _type(enclosing) is not tuple:
+            enclosing = _PERMIT_LOST
+        for r in net or ():
+            ok = any(_rule_covers(x, r) for x in _net_rules(module))
+            ok = ok and all(e[2] is None or any(_rule_covers(x, r) for x in e[2])
+                            for e in enclosing)
+            if not ok:
+                refuse(r, {"grant": "net", "rule": r})
+        for p in reads or ():
+            ok = _readable(p, module) and all(
+                _permit_excludes(e, "read", p) is None for e in enclosing)
+            if not ok:
+                refuse("reading " + p, {"grant": "fs.read", "path": p})
+        for p in writes or ():
+            ok = _writable(p, module) and all(
+                _permit_excludes(e, "write", p) is None for e in enclosing)
+            if not ok:
+                refuse("changing " + p, {"grant": "fs.write", "path": p})
+        if process and not ((_process or _grant(module, "process"))
+                            and all(e[5] is not False for e in enclosing)):
+            refuse("processes", {"grant": "process", "what": "permit(process=True)"})
+        if ffi and not ((_ffi or _grant(module, "ffi"))
+                        and all(e[6] is not False for e in enclosing)):
+            refuse("foreign code", {"grant": "ffi", "what": "permit(ffi=True)"})
+        caller = _outside(_getframe(1))
+        owner = user if user is not None else caller
+        origin = "%s:%s" % (caller.f_code.co_filename, caller.f_lineno)
+        entry = (id(permit), id(owner), net, reads, writes, process, ffi, origin)
+        with _plock:
+            _pgen.send(("push", entry))
 
-        def __enter__(self, _gen=_pgen, _lock=_plock):
-            immediate, user, stack = _context(_getframe(1))
-            module = _module_of(user)
-            net, reads, writes, process, ffi = self._want
-            with _lock:
-                enclosing = _gen.send(("get",))
-            if _type(enclosing) is not tuple:
-                enclosing = _PERMIT_LOST
+    def _permit_pop(permit):
+        # Only the code that opened a permit closes it: the innermost user frame now must be
+        # the one that entered, and the permit must be the innermost of this thread.
+        immediate, user, stack = _context(_getframe(1))
+        owner = user if user is not None else _outside(_getframe(1))
+        with _plock:
+            ok = _pgen.send(("pop", id(permit), id(owner)))
+        if ok is not True:
+            _violation("permit", "closing a permit is only for the code that opened it, "
+                       "innermost first", "permit", user, stack, {})
 
-            def refuse(what, detail):
-                _violation("permit", "permit() asks for %s, beyond what this code may do" % what,
-                           "permit", user, stack, detail)
-
-            for r in net or ():
-                ok = any(_rule_covers(x, r) for x in _net_rules(module))
-                ok = ok and all(e[2] is None or any(_rule_covers(x, r) for x in e[2])
-                                for e in enclosing)
-                if not ok:
-                    refuse(r, {"grant": "net", "rule": r})
-            for p in reads or ():
-                ok = _readable(p, module) and all(
-                    _permit_excludes(e, "read", p) is None for e in enclosing)
-                if not ok:
-                    refuse("reading " + p, {"grant": "fs.read", "path": p})
-            for p in writes or ():
-                ok = _writable(p, module) and all(
-                    _permit_excludes(e, "write", p) is None for e in enclosing)
-                if not ok:
-                    refuse("changing " + p, {"grant": "fs.write", "path": p})
-            if process and not ((_process or _grant(module, "process"))
-                                and all(e[5] is not False for e in enclosing)):
-                refuse("processes", {"grant": "process", "what": "permit(process=True)"})
-            if ffi and not ((_ffi or _grant(module, "ffi"))
-                            and all(e[6] is not False for e in enclosing)):
-                refuse("foreign code", {"grant": "ffi", "what": "permit(ffi=True)"})
-            caller = _getframe(1)
-            owner = user if user is not None else caller
-            origin = "%s:%s" % (caller.f_code.co_filename, caller.f_lineno)
-            entry = (id(self), id(owner), net, reads, writes, process, ffi, origin)
-            with _lock:
-                _gen.send(("push", entry))
-            return self
-
-        def __exit__(self, *exc, _gen=_pgen, _lock=_plock):
-            # Only the code that opened a permit closes it: the innermost user frame now must
-            # be the one that entered, and the permit must be the innermost of this thread.
-            immediate, user, stack = _context(_getframe(1))
-            owner = user if user is not None else _getframe(1)
-            with _lock:
-                ok = _gen.send(("pop", id(self), id(owner)))
-            if ok is not True:
-                _violation("permit", "closing a permit is only for the code that opened it, "
-                           "innermost first", "permit", user, stack, {})
-            return False
-
-    permit.__module__ = "pysbx"
-    permit.__qualname__ = "permit"
-    _pgen.send((_permit_stack.__code__, permit.__enter__.__code__, permit.__exit__.__code__))
+    _pgen.send((_permit_stack.__code__, _permit_push.__code__, _permit_pop.__code__))
 
     # --- the audit hook ---------------------------------------------------------------------
 
@@ -660,7 +745,6 @@ def _pysbx_guard():
     # hook, where the thread is marked busy and no event of code the program supplies would be
     # seen, so it must never call such code (a property `__file__` on an object put in
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
-    _function_type = _type(_is_stdlib_file)
     _issubclass, _dict_get, _len = issubclass, dict.get, len
     _module_dict = _ModuleType.__dict__["__dict__"].__get__
     _class_dict = _type.__dict__["__dict__"].__get__
@@ -766,16 +850,22 @@ def _pysbx_guard():
                        % (name, module), op, user, stack)
 
     def _hook(event, args):
+        # Called by the registered facade (`_audit_entry`), which raises what this returns: an
+        # exception leaves the guard without the guard's frames.
         tid = _get_ident()
         if tid in _busy:
-            return
+            return None
         _busy.add(tid)
         try:
-            _check(event, args)
+            _check(event, args, _getframe(2))
+        except BaseException as exc:
+            _scrub(exc)
+            return exc
         finally:
             _busy.discard(tid)
+        return None
 
-    def _check(event, args):
+    def _check(event, args, frame):
         if event == "open":
             raw, mode, flags = args
             p = _path_of(raw)
@@ -784,7 +874,7 @@ def _pysbx_guard():
             writing = _type(flags) is _int and flags & _WRITE_FLAGS
             if not writing and p.startswith(_stdlib_fast) and ".." not in p:
                 return
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate == "guard":
                 return
             path = _abs(p)
@@ -800,7 +890,7 @@ def _pysbx_guard():
             name = args[0]
             if _type(name) is not _str:
                 return
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate != "user":
                 return
             module = _module_of(user)
@@ -819,7 +909,7 @@ def _pysbx_guard():
                 _violation("imports", "importing %s is not in imports.allow" % name, event, user, stack)
             return
         if event in _PROC_EVENTS:
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate == "guard":
                 return
             _permit_check("process", event, event, user, stack)
@@ -828,14 +918,14 @@ def _pysbx_guard():
                            stack, {"grant": "process", "what": event})
             return
         if event.startswith("ctypes."):
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             _permit_check("ffi", event, event, user, stack)
             if not _ffi and not _grant(_module_of(user), "ffi"):
                 _violation("ffi", "%s is not allowed (ffi: false)" % event, event, user, stack,
                            {"grant": "ffi", "what": event})
             return
         if event.startswith("socket."):
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate == "guard":
                 return
             if event == "socket.__new__":
@@ -845,13 +935,16 @@ def _pysbx_guard():
                                {"grant": "socket"})
             elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
                 sock, address = args[0], args[1]
-                proto = "udp" if getattr(sock, "type", 1) == 2 else "tcp"
+                # The socket's own type, not an attribute a subclass may compute.
+                kind = _socket_type(sock) if _socket_type is not None and _issubclass(
+                    _type(sock), _socket_class) else 1
+                proto = "udp" if kind == 2 else "tcp"
                 _check_connect(address, proto, event, user, stack)
             elif event == "socket.bind":
                 sock, address = args[0], args[1]
                 if _type(address) is tuple and not _net_rules(_module_of(user)):
-                    _violation("net", "binding %r is not allowed (no network)" % (address,), event,
-                               user, stack, {"grant": "socket"})
+                    _violation("net", "binding %s is not allowed (no network)" % _describe(address),
+                               event, user, stack, {"grant": "socket"})
             elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
                            "socket.gethostbyaddr", "socket.getnameinfo"):
                 host = args[0]
@@ -860,7 +953,7 @@ def _pysbx_guard():
                 _check_lookup(host, event, user, stack)
             return
         if event in _WRITE_EVENTS:
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate == "guard":
                 return
             if event == "os.link":
@@ -878,40 +971,45 @@ def _pysbx_guard():
                     _check_write(args[i], event, user, stack)
             return
         if event in _READ_EVENTS:
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             if immediate != "user":
                 return
             _check_read(args[_READ_EVENTS[event]], event, user, stack)
             return
         if event == "object.__getattr__" or event == "object.__setattr__":
             name = args[1] if len(args) > 1 else None
+            if _type(name) is not _str:
+                name = _str.__str__(name) if _issubclass(_type(name), _str) else None
+            if name in _GUARDED_FUNCTION_ATTRS and _type(args[0]) is _function_type and \
+                    _id(_function_code(args[0])) in _guard_ids:
+                # A facade's entry into the guard lives in its keyword defaults, and its code
+                # is the guard's: only the guard reads or changes them.
+                immediate, user, stack = _context(frame, skip_frozen=False)
+                if immediate != "guard" and (event == "object.__setattr__" or (
+                        name != "__code__" and _id(_function_code(args[0])) in _sealed_ids)):
+                    _violation("introspection", "%s %s of a pysbx function is not allowed"
+                               % ("changing" if event == "object.__setattr__" else "reading", name),
+                               event, user, stack)
             if name in _FRAME_ATTRS:
-                immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+                immediate, user, stack = _context(frame, skip_frozen=False)
                 if immediate == "user":
                     _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
-            elif name in ("__defaults__", "__kwdefaults__") and event == "object.__setattr__":
-                # The guard's functions (the permit's among them) keep their state in defaults.
-                code = getattr(args[0], "__code__", None)
-                if getattr(code, "co_filename", None) == "<pysbx-guard>":
-                    immediate, user, stack = _context(_getframe(2), skip_frozen=False)
-                    _violation("introspection", "changing %s of a pysbx function is not allowed"
-                               % name, event, user, stack)
             return
         if event in ("sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile",
                      "gc.get_objects", "gc.get_referrers", "gc.get_referents", "builtins.breakpoint",
                      "sys._getframemodulename"):
-            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "user":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
         if event == "sys.addaudithook":
-            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate != "guard":
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
         if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
                      "function.__new__"):
-            immediate, user, stack = _context(_getframe(2), skip_frozen=False)
+            immediate, user, stack = _context(frame, skip_frozen=False)
             # A `code` grant lets the module (or the program) run code it makes; the code it
             # makes is still held to every other clause of the policy.
             if immediate == "user" and not (_code or _grant(_module_of(user), "code")):
@@ -925,103 +1023,190 @@ def _pysbx_guard():
             module, name = args[0], args[1]
             if _pickle_global_allowed(module, name):
                 return
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
         if event == "resource.setrlimit":
-            immediate, user, stack = _context(_getframe(2))
+            immediate, user, stack = _context(frame)
             _violation("limits", "changing resource limits is not allowed", event, user, stack)
 
     _stdlib_fast = tuple(d + "/" for d in _stdlib)
-    sys.addaudithook(_hook)
+
+    # --- facades ----------------------------------------------------------------------------
+    # What the guard leaves where the program can reach it (`os.kill`, `signal.signal`, the
+    # import finder, `pysbx.permit`, ...) is a facade: a function of this file's module level,
+    # below, rebound onto `_F`, a namespace of its own that holds only the interpreter's own
+    # objects, data and other facades. None has a closure, and nothing in its globals or its
+    # frame's locals leads to the guard's state: a function's `__closure__` and `__globals__`
+    # and a frame's `f_locals` are not audited, and a closure's cells can be rewritten. A
+    # facade reaches the guard through a sealed entry, which holds a guard function in a keyword
+    # default only the guard may read or change (the hook refuses the rest), calls it with
+    # plain values (the facade converted them: no code of the program's runs inside the guard),
+    # and drops it before raising what it returned.
+    import _operator
+    from importlib.machinery import ModuleSpec as _ModuleSpec
+    _spec_dict = _ModuleSpec.__dict__["__dict__"].__get__
+    _F = {"__builtins__": builtins, "__name__": "pysbx", "sys": sys, "_index": _operator.index,
+          "_str_copy": _str.__str__, "_fspath": os.fspath, "_exit": os._exit}
+    _sealed_ids = {id(_audit_entry.__code__)}
+    _plain_ids = set()
+    _kept_codes = []
+
+    def _facade(template, name=None, transparent=False, module=None, doc=None, publish=False):
+        code = template.__code__
+        f = _function_type(code, _F, name or template.__name__, template.__defaults__)
+        f.__qualname__ = f.__name__
+        if module is not None:
+            f.__module__ = module
+        if doc is not None:
+            f.__doc__ = doc
+        ids = set()
+        _collect(code, ids)
+        _plain_ids.update(ids)
+        if transparent:
+            _transparent_ids.update(ids)
+        if publish:
+            _F[f.__name__] = f
+        return f
+
+    def _shield(fn):
+        def shielded(*args, **kwargs):
+            try:
+                return True, fn(*args, **kwargs)
+            except BaseException as exc:
+                _scrub(exc)
+                return False, exc
+        return shielded
+
+    _transparent_ids.add(id(_shield(None).__code__))
+
+    def _seal(name, fn):
+        code = _sealed_entry.__code__.replace(co_name=name, co_qualname=name)
+        _kept_codes.append(code)
+        for ids in (_guard_ids, _sealed_ids, _transparent_ids):
+            ids.add(id(code))
+        f = _function_type(code, _F, name)
+        f.__kwdefaults__ = {"__pysbx_impl": _shield(fn)}
+        _F[name] = f
+        return f
+
+    _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
+    _audit.__kwdefaults__ = {"__pysbx_impl": _hook}
+    sys.addaudithook(_audit)
 
     # --- the import gate --------------------------------------------------------------------
 
-    class _GateLoader(SourceFileLoader):
-        def get_code(self, fullname):
-            path = self.get_filename(fullname)
-            with open(path, "rb") as f:
-                data = f.read()
-            reply, _ = _request({"t": "gate", "path": path}, data)
-            if not reply.get("ok"):
-                # A module Python itself cannot read raises what Python raises (code that
-                # catches SyntaxError keeps working); parsing to a tree runs nothing. Only
-                # modules of ordinary size: a tree takes about fifty times its source, and
-                # the program's memory limit applies here.
-                if len(data) <= 1 << 20:
-                    try:
-                        compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-                    except (SyntaxError, ValueError) as e:
-                        raise e from None
-                raise ImportError("pysbx: %s was refused by the static gate: %s"
-                                  % (path, reply.get("reason")), name=fullname, path=path)
-            _loaded[path] = fullname
-            return compile(reply["source"], path, "exec", dont_inherit=True)
+    _gate_loaders = {}
 
-    class _GateFinder:
-        @classmethod
-        def find_spec(cls, fullname, path=None, target=None):
-            spec = _PathFinder.find_spec(fullname, path, target)
-            if spec is None or not spec.has_location or spec.origin is None:
-                return spec
-            origin = _norm(spec.origin)
-            if _is_stdlib_file(origin):
-                return spec
-            loader = spec.loader
-            if _type(loader) is SourceFileLoader:
-                spec.loader = _GateLoader(fullname, spec.origin)
-                return spec
-            if _type(loader) is ExtensionFileLoader:
-                if _ffi or _under(origin, _prefixes) and _under(origin, _site):
-                    return spec
-                if _learn:
-                    immediate, user, stack = _context(_getframe(1))
-                    _violation("ffi", "native module %s is outside the standard library (ffi: false)"
-                               % spec.origin, "import", user, stack,
-                               {"grant": "ffi", "what": "native module " + spec.origin})
-                    return spec
-                raise ImportError("pysbx: native module %s is outside the standard library (ffi: false)"
-                                  % spec.origin, name=fullname)
-            if _type(loader) is SourcelessFileLoader:
-                raise ImportError("pysbx: %s has no source for the import gate to scan" % spec.origin,
-                                  name=fullname)
+    def _gate_spec(fullname, spec):
+        # A module found on the path: its source goes through the gate, a native module needs
+        # `ffi`, compiled code without source is refused. Read through the spec's own
+        # `__dict__`: `ModuleSpec` is the interpreter's class, and the finder's own.
+        if _type(spec) is not _ModuleSpec or _type(fullname) is not _str:
             return spec
+        d = _spec_dict(spec)
+        origin, loader = d.get("origin"), d.get("loader")
+        if not d.get("_set_fileattr") or _type(origin) is not _str:
+            return spec
+        norm = _norm(origin)
+        if _is_stdlib_file(norm):
+            return spec
+        if _type(loader) is SourceFileLoader:
+            gate = _GateLoader(fullname, origin)
+            _gate_loaders[id(gate)] = (gate, fullname, origin)
+            d["loader"] = gate
+            return spec
+        if _type(loader) is ExtensionFileLoader:
+            if _ffi or _under(norm, _prefixes) and _under(norm, _site):
+                return spec
+            if _learn:
+                immediate, user, stack = _context(_outside(_getframe(1)).f_back)
+                _violation("ffi", "native module %s is outside the standard library (ffi: false)"
+                           % origin, "import", user, stack,
+                           {"grant": "ffi", "what": "native module " + origin})
+                return spec
+            raise ImportError("pysbx: native module %s is outside the standard library (ffi: false)"
+                              % origin, name=fullname)
+        if _type(loader) is SourcelessFileLoader:
+            raise ImportError("pysbx: %s has no source for the import gate to scan" % origin,
+                              name=fullname)
+        return spec
 
-        @classmethod
-        def invalidate_caches(cls):
-            _PathFinder.invalidate_caches()
+    def _gate_code(loader):
+        # The module's name and file are the ones the finder gave this loader, whatever its
+        # attributes say now: they decide which module's grants the code gets.
+        record = _gate_loaders.get(id(loader))
+        if record is None or record[0] is not loader:
+            raise ImportError("pysbx: a module loader the import gate did not make")
+        fullname, path = record[1], record[2]
+        with open(path, "rb") as f:
+            data = f.read()
+        reply, _ = _request({"t": "gate", "path": path}, data)
+        if not reply.get("ok"):
+            # A module Python itself cannot read raises what Python raises (code that catches
+            # SyntaxError keeps working); parsing to a tree runs nothing. Only modules of
+            # ordinary size: a tree takes about fifty times its source, and the program's
+            # memory limit applies here.
+            if len(data) <= 1 << 20:
+                try:
+                    compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                except (SyntaxError, ValueError) as e:
+                    raise e from None
+            raise ImportError("pysbx: %s was refused by the static gate: %s"
+                              % (path, reply.get("reason")), name=fullname, path=path)
+        _loaded[path] = fullname
+        return compile(reply["source"], path, "exec", dont_inherit=True)
 
+    _seal("_gate_spec", _gate_spec)
+    _seal("_gate_code", _gate_code)
+    _F["_PathFinder"] = _PathFinder
+    _GateLoader = _type("_GateLoader", (SourceFileLoader,), {
+        "__module__": "pysbx", "get_code": _facade(_loader_get_code, "get_code")})
+    _GateFinder = _type("_GateFinder", (), {
+        "__module__": "pysbx",
+        "find_spec": classmethod(_facade(_finder_find_spec, "find_spec")),
+        "invalidate_caches": classmethod(_facade(_finder_invalidate_caches, "invalidate_caches")),
         # `importlib.metadata` asks every finder on `sys.meta_path` for distributions; the one
         # replaced here is where installed packages' metadata is found (`version("pip")`).
         # Reading metadata runs no code of the package.
-        @classmethod
-        def find_distributions(cls, *args, **kwargs):
-            return _PathFinder.find_distributions(*args, **kwargs)
-
+        "find_distributions": classmethod(_facade(_finder_find_distributions,
+                                                  "find_distributions"))})
     sys.meta_path[:] = [_GateFinder if f is _PathFinder else f for f in sys.meta_path]
 
     # Per-module import lists also cover modules already loaded by someone else, for which the
     # interpreter raises no `import` audit event: the import statement goes through this
     # `__import__`, which judges the importing module (by frame walk, not the `globals` its
-    # caller passes). Installed only when some module has its own list.
+    # caller passes). Installed only when some module has its own list. (`importlib` and
+    # `sys.modules` give a loaded module without it: this check is a courtesy, not a wall.)
     if _module_imports:
-        _real_import = builtins.__import__
-        _loaded = sys.modules
+        def _check_import(name):
+            if _type(name) is not _str:
+                return
+            immediate, user, stack = _context(_getframe(1))
+            if immediate == "user":
+                module = _module_of(user)
+                own = _grant(module, "imports")
+                if own is not None:
+                    _check_own_imports(name, module, own, "import", user, stack)
 
-        def __import__(name, globals=None, locals=None, fromlist=(), level=0):
-            if level == 0 and _type(name) is _str and name in _loaded:
-                immediate, user, stack = _context(_getframe(1))
-                if immediate == "user":
-                    module = _module_of(user)
-                    own = _grant(module, "imports")
-                    if own is not None:
-                        _check_own_imports(name, module, own, "import", user, stack)
-            return _real_import(name, globals, locals, fromlist, level)
-
-        _import_code = __import__.__code__
-        builtins.__import__ = __import__
+        _seal("_check_import", _check_import)
+        _F["_real_import"] = builtins.__import__
+        _F["_sys_modules"] = sys.modules
+        builtins.__import__ = _facade(_import_facade, "__import__", transparent=True,
+                                      doc=builtins.__import__.__doc__)
 
     # --- the program ------------------------------------------------------------------------
 
+    _seal("_permit_want", _permit_want)
+    _seal("_permit_push", _permit_push)
+    _seal("_permit_pop", _permit_pop)
+    _facade(_plain, transparent=True, publish=True)
+    _facade(_bytes_copy, transparent=True, publish=True)
+    _facade(_permit_paths, transparent=True, publish=True)
+    permit = _type("permit", (), {
+        "__slots__": ("_want",), "__module__": "pysbx", "__doc__": _permit_doc,
+        "__init__": _facade(_permit_init, "__init__", transparent=True),
+        "__enter__": _facade(_permit_enter, "__enter__", transparent=True),
+        "__exit__": _facade(_permit_exit, "__exit__", transparent=True)})
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
@@ -1036,162 +1221,93 @@ def _pysbx_guard():
     except ImportError:
         _pwd = None
     if _pwd is not None:
-        _own_uid = os.getuid()
-        _own_entry = _pwd.struct_passwd(("pysbx", "x", _own_uid, os.getgid(), "pysbx",
-                                         os.environ.get("HOME", "/"), "/bin/sh"))
-        _real_getpwuid = _pwd.getpwuid
-        _real_getpwnam = _pwd.getpwnam
-        _real_getpwall = _pwd.getpwall
-
-        def getpwuid(uid):
-            try:
-                return _real_getpwuid(uid)
-            except KeyError:
-                if uid == _own_uid:
-                    return _own_entry
-                raise
-
-        def getpwnam(name):
-            try:
-                return _real_getpwnam(name)
-            except KeyError:
-                if name == "pysbx":
-                    return _own_entry
-                raise
-
-        def getpwall():
-            entries = _real_getpwall()
-            if not any(e.pw_uid == _own_uid for e in entries):
-                entries.append(_own_entry)
-            return entries
-
-        for _f, _real in ((getpwuid, _real_getpwuid), (getpwnam, _real_getpwnam),
-                          (getpwall, _real_getpwall)):
-            _f.__doc__ = _real.__doc__
-            _f.__module__ = "pwd"
-            setattr(_pwd, _real.__name__, _f)
+        _F["_own_uid"] = os.getuid()
+        _F["_own_entry"] = _pwd.struct_passwd(("pysbx", "x", os.getuid(), os.getgid(), "pysbx",
+                                               os.environ.get("HOME", "/"), "/bin/sh"))
+        for _template in (getpwuid, getpwnam, getpwall):
+            _real = getattr(_pwd, _template.__name__)
+            _F["_real_" + _template.__name__] = _real
+            setattr(_pwd, _real.__name__, _facade(_template, module="pwd", doc=_real.__doc__))
 
     # The interpreter is pid 1 of its pid namespace, and the kernel drops a signal a
     # namespace's init sends itself unless it has a handler for it: `os.kill(os.getpid(),
     # SIGTERM)`, `signal.raise_signal(SIGTERM)` would return and the program go on. A signal
     # whose default action ends the process ends it here too, as `os._exit(128 + signal)`: the
     # status a shell shows for a process a signal ended (buffered output is lost, as it is
-    # then). A handled or ignored signal is delivered as before. (`_signal` here is the
-    # `signal` module, whose functions the program calls.)
+    # then). A handled or ignored signal is delivered as before.
     import signal as _signal
     _ending_defaults = {int(s) for s in _signal.Signals
                         if s.name not in ("SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH",
                                           "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU")}
     _ending_defaults.update(range(_signal.SIGRTMIN, _signal.SIGRTMAX + 1))
-
-    def _end_if_fatal(sig):
-        try:
-            sig = int(sig)
-            fatal = sig in _ending_defaults and _signal.getsignal(sig) == _signal.SIG_DFL
-        except (TypeError, ValueError, OverflowError):
-            return
-        if fatal:
-            os._exit(128 + sig)
-
-    _real_kill = os.kill
-    _real_raise_signal = _signal.raise_signal
-
-    def kill(pid, sig):
-        if pid == os.getpid():
-            _end_if_fatal(sig)
-        return _real_kill(pid, sig)
-
-    def raise_signal(signalnum):
-        _end_if_fatal(signalnum)
-        return _real_raise_signal(signalnum)
-
-    kill.__doc__, raise_signal.__doc__ = _real_kill.__doc__, _real_raise_signal.__doc__
-    kill.__module__, raise_signal.__module__ = "posix", "_signal"
-    os.kill = kill
-    _signal.raise_signal = raise_signal
-
     # A timer's signal (`signal.alarm`, `signal.setitimer`) is dropped the same way when its
     # action is the default, and the program would run on past its own deadline. Where the
     # program left the action at the default, the guard's handler stands in for it and ends the
     # program as the signal would have; `signal.getsignal` and `signal.signal` still answer
     # SIG_DFL for it, and setting SIG_DFL puts it back.
-    _timer_signals = (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)
-    _real_signal, _real_getsignal = _signal.signal, _signal.getsignal
-
-    def _timer_default(signum, frame):
-        os._exit(128 + signum)
-
-    for _sig in _timer_signals:
-        if _real_getsignal(_sig) == _signal.SIG_DFL:
-            _real_signal(_sig, _timer_default)
-
-    def getsignal(signalnum):
-        handler = _real_getsignal(signalnum)
-        return _signal.SIG_DFL if handler is _timer_default else handler
-
-    def signal(signalnum, handler):
-        if handler is _signal.SIG_DFL and signalnum in _timer_signals:
-            handler = _timer_default
-        previous = _real_signal(signalnum, handler)
-        return _signal.SIG_DFL if previous is _timer_default else previous
-
-    getsignal.__doc__, signal.__doc__ = _real_getsignal.__doc__, _real_signal.__doc__
-    getsignal.__module__ = signal.__module__ = _real_signal.__module__
-    _signal.getsignal, _signal.signal = getsignal, signal
+    _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
+               "_getpid": os.getpid, "_real_kill": os.kill,
+               "_real_raise_signal": _signal.raise_signal, "_real_signal": _signal.signal,
+               "_real_getsignal": _signal.getsignal, "_SIG_DFL": _signal.SIG_DFL,
+               "_timer_signals": (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)})
+    _timer_handler = _facade(_timer_default, publish=True)
+    _facade(_end_if_fatal, publish=True)
+    for _sig in _F["_timer_signals"]:
+        if _signal.getsignal(_sig) == _signal.SIG_DFL:
+            _signal.signal(_sig, _timer_handler)
+    os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
+    _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
+    _signal.getsignal = _facade(getsignal, module="signal", doc=_signal.getsignal.__doc__)
+    _signal.signal = _facade(signal, module="signal", doc=_signal.signal.__doc__)
 
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
     # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
     # never loads an object made by sandboxed code.
-    _input_text = cfg.get("input")
-
-    def _not_json(obj):
-        raise TypeError("pysbx_io.output: %s is not a JSON type" % _type(obj).__name__)
-
+    _F["_input_text"] = cfg.get("input")
+    _facade(_not_json, publish=True)
     try:
-        _strict = _json.make_encoder({}, _not_json, _json.encode_basestring_ascii, None, ":",
-                                     ",", False, False, False)
-
-        def _to_json(value):
-            return "".join(_strict(value, 0))
+        _F["_scan"] = _scan
+        _F["_strict"] = _json.make_encoder({}, _F["_not_json"], _json.encode_basestring_ascii,
+                                           None, ":", ",", False, False, False)
+        _facade(_loads_facade, "_loads", publish=True)
+        _facade(_to_json_facade, "_to_json", publish=True)
     except NameError:
         import json as _json_module
+        _F["_json_module"] = _json_module
+        _F["_loads"] = _json_module.loads
+        _facade(_to_json_fallback, "_to_json", publish=True)
 
-        def _to_json(value):
-            return _json_module.dumps(value, allow_nan=False, default=_not_json,
-                                      separators=(",", ":"))
-
-    def _io_input():
-        """The JSON value given with `pysbx exec --input FILE` (a fresh copy on each call)."""
-        if _input_text is None:
-            raise LookupError("pysbx_io.input: no --input was given")
-        return _loads(_input_text)
-
-    def _io_output(value):
-        """Hands a JSON value to pysbx for `--output FILE`; the last call wins."""
-        text = _to_json(value).encode()
+    def _io_send(text):
+        if _type(text) is not _bytes:
+            raise TypeError("pysbx_io.output: not JSON text")
         if len(text) > 32 * 1024 * 1024:
             raise ValueError("pysbx_io.output: the value is larger than 32 MiB as JSON")
         with _lock:
             _send({"t": "output"}, text)
 
+    _seal("_io_send", _io_send)
     io_module = _ModuleType("pysbx_io")
-    io_module.input = _io_input
-    io_module.output = _io_output
+    io_module.input = _facade(_io_input, "input", transparent=True, module="pysbx_io")
+    io_module.output = _facade(_io_output, "output", transparent=True, module="pysbx_io")
     sys.modules["pysbx_io"] = io_module
+
     _ceiling = cfg["recursion_ceiling"]
     _setrecursionlimit = sys.setrecursionlimit
     _getrecursionlimit = sys.getrecursionlimit
     _setrecursionlimit(cfg["recursion_limit"])
 
-    def setrecursionlimit(n):
+    def _set_recursion_limit(n):
         # Python's own checks (type, range, the current depth) first; then no higher than
-        # the policy's ceiling, read back from the interpreter (no comparison with an object
-        # of the program's).
+        # the policy's ceiling, read back from the interpreter.
+        if _type(n) is not _int:
+            raise TypeError("an integer is required")
         _setrecursionlimit(n)
         if _getrecursionlimit() > _ceiling:
             _setrecursionlimit(_ceiling)
 
-    sys.setrecursionlimit = setrecursionlimit
+    _seal("_set_recursion_limit", _set_recursion_limit)
+    sys.setrecursionlimit = _facade(setrecursionlimit, transparent=True, module="sys",
+                                    doc=_setrecursionlimit.__doc__)
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -1199,7 +1315,9 @@ def _pysbx_guard():
             pass
     if _hosts or _dns_wild:
         import socket
-        real_getaddrinfo = socket.getaddrinfo
+        _real_lookups = {"socket.getaddrinfo": socket.getaddrinfo,
+                         "socket.gethostbyname_ex": socket.gethostbyname_ex,
+                         "socket.gethostbyname": socket.gethostbyname}
 
         def _learn_addresses(key, ips):
             # An address pysbx's DNS server gave for a name stands for that name, as a pinned
@@ -1212,60 +1330,57 @@ def _pysbx_guard():
                     if name not in _names_of.get(ip, ()):
                         _names_of[ip] = _names_of.get(ip, ()) + (name,)
 
-        def _lookup_from_wrapper(host, op):
-            # The audit hook exempts calls made by guard code, these wrappers included: check
-            # the lookup here, for the code that called the wrapper.
-            immediate, user, stack = _context(_getframe(2))
-            if immediate != "guard":
-                _check_lookup(host, op, user, stack)
-
-        def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
-            key = host.lower() if _type(host) is _str else host
-            if key in _hosts:
-                out = []
-                for ip in _hosts[key]:
-                    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-                    if family not in (0, fam):
-                        continue
-                    if key not in _names_of.get(ip, ()):
-                        _names_of[ip] = _names_of.get(ip, ()) + (key,)
-                    addr = (ip, int(port or 0)) if fam == socket.AF_INET else (ip, int(port or 0), 0, 0)
-                    out.append((fam, type or socket.SOCK_STREAM, proto, "", addr))
-                if not out:
-                    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-                return out
-            _lookup_from_wrapper(host, "socket.getaddrinfo")
-            out = real_getaddrinfo(host, port, family, type, proto, flags)
-            _learn_addresses(key, [entry[4][0] for entry in out])
+        def _pinned(key, family, port, type_, proto):
+            out = []
+            for ip in _hosts[key]:
+                fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+                if family not in (0, fam):
+                    continue
+                if key not in _names_of.get(ip, ()):
+                    _names_of[ip] = _names_of.get(ip, ()) + (key,)
+                addr = (ip, int(port or 0)) if fam == socket.AF_INET else (ip, int(port or 0), 0, 0)
+                out.append((fam, type_ or socket.SOCK_STREAM, proto, "", addr))
+            if not out:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             return out
 
-        real_gethostbyname_ex = socket.gethostbyname_ex
-
-        def gethostbyname_ex(host):
+        def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0):
+            # A name pysbx pinned is answered here; any other is checked as the lookup of the
+            # code that called the facade, then asked of the resolver. The facade passed plain
+            # values: nothing here runs code of the program's.
+            if host is not None and _type(host) is not _str and _type(host) is not _bytes:
+                raise TypeError("%s() argument 1 must be str, bytes or None, not %s"
+                                % (op[7:], _type_name(_type(host))))
+            if port is not None and _type(port) not in (_int, _str, _bytes):
+                raise OSError("Int or String expected")
+            for value in (family, type_, proto, flags):
+                if _type(value) is not _int:
+                    raise TypeError("an integer is required")
             key = host.lower() if _type(host) is _str else host
             if key in _hosts:
+                if op == "socket.getaddrinfo":
+                    return _pinned(key, family, port, type_, proto)
                 v4 = [ip for ip in _hosts[key] if ":" not in ip]
                 if not v4:
                     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-                return (key, [], v4)
-            _lookup_from_wrapper(host, "socket.gethostbyname_ex")
-            out = real_gethostbyname_ex(host)
-            _learn_addresses(key, out[2])
+                return (key, [], v4) if op == "socket.gethostbyname_ex" else v4[0]
+            immediate, user, stack = _context(_getframe(1))
+            if immediate != "guard":
+                _check_lookup(host, op, user, stack)
+            real = _real_lookups[op]
+            if op == "socket.getaddrinfo":
+                out = real(host, port, family, type_, proto, flags)
+                _learn_addresses(key, [entry[4][0] for entry in out])
+            else:
+                out = real(host)
+                _learn_addresses(key, out[2] if op == "socket.gethostbyname_ex" else [out])
             return out
 
-        def gethostbyname(host):
-            key = host.lower() if _type(host) is _str else host
-            if key in _hosts:
-                return gethostbyname_ex(host)[2][0]
-            _lookup_from_wrapper(host, "socket.gethostbyname")
-            out = real_gethostbyname(host)
-            _learn_addresses(key, [out])
-            return out
-
-        real_gethostbyname = socket.gethostbyname
-        socket.getaddrinfo = getaddrinfo
-        socket.gethostbyname_ex = gethostbyname_ex
-        socket.gethostbyname = gethostbyname
+        _seal("_resolve", _resolve)
+        for _template in (getaddrinfo, gethostbyname_ex, gethostbyname):
+            _real = getattr(socket, _template.__name__)
+            setattr(socket, _template.__name__, _facade(_template, transparent=True,
+                                                         module="socket", doc=_real.__doc__))
 
     mode = cfg["mode"]
     if cfg["sys_path0"] is not None:
@@ -1273,6 +1388,13 @@ def _pysbx_guard():
     main = _ModuleType("__main__")
     main.__builtins__ = builtins
     sys.modules["__main__"] = main
+    if mode == "file":
+        main.__file__ = cfg["path"]
+    filename = cfg["path"] if mode == "file" else "<string>"
+    _F.update({"_mode": mode, "_main": main, "_module_name": cfg.get("module"),
+               "_argv": ([cfg["module"]] if mode == "module" else
+                         [cfg.get("argv0") or filename] if mode == "file" else ["-c"])
+               + list(cfg["args"])})
 
     def _end(reason, message):
         try:
@@ -1281,25 +1403,17 @@ def _pysbx_guard():
         except Exception:
             pass
 
-    try:
-        raise ValueError
-    except ValueError as probe:
-        _traceback_type = _type(probe.__traceback__)
-        del probe
-
     def _is_guard_tb(tb):
-        return tb.tb_frame.f_code.co_filename == "<pysbx-guard>"
+        return id(tb.tb_frame.f_code) in _guard_ids
 
-    def _report(exc):
-        # Show the traceback plain python would: without the guard's frames around user code.
+    def _trim(tb):
+        # The traceback plain python would show: without the guard's frames around user code.
         # The walk is the guard's own (no code of the program runs in it), so its reads of
-        # `tb_frame` skip the audit hook: a runaway recursion leaves a million of them.
-        # Read outside that window: an exception class of the program's may make
-        # `__traceback__` a property, code that must meet the hook; inside it only genuine
-        # tracebacks, frames and code objects are read.
-        tb = exc.__traceback__
+        # `tb_frame` skip the audit hook: a runaway recursion leaves a million of them. The
+        # facade read `__traceback__` (an exception class of the program's may make it a
+        # property, code that must meet the hook); here only genuine tracebacks are read.
         if _type(tb) is not _traceback_type:
-            tb = None
+            return None
         tid = _get_ident()
         _busy.add(tid)
         try:
@@ -1313,78 +1427,330 @@ def _pysbx_guard():
                 cur = cur.tb_next
         finally:
             _busy.discard(tid)
-        # Set even when no frame is left (an error of the program's parsing, raised by the
-        # guard): the hook prints the exception's own traceback when given none.
-        exc.__traceback__ = tb
-        sys.excepthook(_type(exc), exc, tb)
+        return tb
 
-    def _run():
-        if mode == "module":
-            import runpy
-            sys.argv = [cfg["module"]] + cfg["args"]
-            runpy.run_module(cfg["module"], run_name="__main__", alter_sys=True)
-        elif mode == "repl":
-            # The entry is pysbx's REPL server (guard/repl.py), compiled as the guard's own code.
-            server = {}
-            exec(compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True), server)
-            server["serve"](main, _request, _report)
-        else:
-            filename = cfg["path"] if mode == "file" else "<string>"
-            sys.argv = [(cfg.get("argv0") or filename) if mode == "file" else "-c"] + cfg["args"]
-            main.__file__ = filename if mode == "file" else None
-            if mode != "file":
-                del main.__file__
-            text = entry.decode("utf-8", "surrogateescape")
-            if cfg.get("unparsable") is not None:
-                # The gate could not parse the program: Python raises its own SyntaxError
-                # from parsing it to a tree, which runs nothing. A program Python parses
-                # after all is not run.
-                compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-                _end("violation", "the static gate could not parse the program: %s"
-                     % cfg["unparsable"])
-                raise SystemExit(122)
-            _loaded[filename] = "__main__"
-            code = compile(text, filename, "exec", dont_inherit=True)
-            exec(code, main.__dict__)
+    _runner_id = id(_pysbx_run.__code__)
 
+    def _ending(exc, text, last):
+        # How the program ended, told to pysbx once, by the runner only (the program may call
+        # this facade too, and would otherwise set the reason pysbx reports).
+        caller = _outside(_getframe(1))
+        if caller is None or id(caller.f_code) != _runner_id:
+            return 1
+        text = text if _type(text) is _str else "?"
+        last = last if _type(last) is _str else text
+        t = _type(exc)
+        if _issubclass(t, MemoryError):
+            _end("memory", "MemoryError")
+        elif _issubclass(t, PermissionError):
+            # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
+            if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
+                _end("violation", last)
+        elif _issubclass(t, OSError):
+            reason = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk", _errno.EMFILE: "open_files",
+                      _errno.EAGAIN: "processes"}.get(OSError.__dict__["errno"].__get__(exc))
+            if reason:
+                _end(reason, text)
+        elif _issubclass(t, RecursionError):
+            _end("recursion", text)
+        elif _issubclass(t, RuntimeError):
+            if "can't start new thread" in text:
+                _end("processes", text)
+        elif _issubclass(t, KeyboardInterrupt):
+            # Ctrl-C, passed on by pysbx: a plain python3 ends by SIGINT, which a shell reports
+            # as 130. The interpreter is its pid namespace's init and cannot end itself by a signal.
+            return 130
+        return 1
+
+    def _program_code():
+        text = entry.decode("utf-8", "surrogateescape")
+        if cfg.get("unparsable") is not None:
+            # The gate could not parse the program: Python raises its own SyntaxError from
+            # parsing it to a tree, which runs nothing. A program Python parses after all is
+            # not run.
+            compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+            _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
+            return None
+        _loaded[filename] = "__main__"
+        return compile(text, filename, "exec", dont_inherit=True)
+
+    def _repl_server():
+        # The entry is pysbx's REPL server (guard/repl.py), compiled as the guard's own code,
+        # with the interpreter's built-ins and nothing of the guard's in its globals.
+        code = compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True)
+        _collect(code, _guard_ids)
+        _collect(code, _plain_ids)
+        server = {"__builtins__": builtins}
+        exec(code, server)
+        return server["serve"]
+
+    def _repl_request(header):
+        if _type(header) is not dict:
+            raise TypeError("pysbx: not a request of the REPL")
+        t = header.get("t")
+        if t == "repl":
+            return _request({"t": "repl"})
+        if t == "readline":
+            prompt = header.get("prompt")
+            return _request({"t": "readline", "prompt": prompt if _type(prompt) is _str else ""})
+        raise ValueError("pysbx: not a request of the REPL")
+
+    for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_program_code", _program_code),
+                       ("_repl_server", _repl_server), ("_repl_request", _repl_request)):
+        _seal(_name, _fn)
+    _facade(_text_of, publish=True)
+    _facade(_report, publish=True)
+    return _facade(_pysbx_run, publish=True)
+
+
+# --- facade templates -------------------------------------------------------------------------
+# Rebound by the guard onto its facade namespace (see "facades" above); as written here they
+# run nowhere. Their globals are the names the guard put in that namespace.
+
+def _sealed_entry(*args, __pysbx_impl=None, **kwargs):
+    ok, value = __pysbx_impl(*args, **kwargs)
+    if ok:
+        return value
+    del __pysbx_impl
+    raise value
+
+
+def _audit_entry(event, args, *, __pysbx_impl=None):
+    failure = __pysbx_impl(event, args)
+    if failure is not None:
+        del __pysbx_impl
+        raise failure
+
+
+def _pysbx_run():
+    # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
+    # nothing of the guard's.
     try:
-        _run()
+        if _mode == "module":
+            import runpy
+            sys.argv = _argv
+            runpy.run_module(_module_name, run_name="__main__", alter_sys=True)
+        elif _mode == "repl":
+            _repl_server()(_main, _repl_request, _report)
+        else:
+            sys.argv = _argv
+            code = _program_code()
+            if code is None:
+                raise SystemExit(122)
+            exec(code, _main.__dict__)
     except SystemExit:
         raise
-    except MemoryError as exc:
-        _end("memory", "MemoryError")
-        _report(exc)
-        raise SystemExit(1)
-    except PermissionError as exc:
-        # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
-        if isinstance(exc, PolicyViolation) or _type(exc).__name__ == "PysbxBlocked":
-            _end("violation", _str(exc.args[-1] if exc.args else exc))
-        _report(exc)
-        raise SystemExit(1)
-    except OSError as exc:
-        reason = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk", _errno.EMFILE: "open_files",
-                  _errno.EAGAIN: "processes"}.get(exc.errno)
-        if reason:
-            _end(reason, _str(exc))
-        _report(exc)
-        raise SystemExit(1)
-    except RecursionError as exc:
-        _end("recursion", _str(exc))
-        _report(exc)
-        raise SystemExit(1)
-    except RuntimeError as exc:
-        if "can't start new thread" in _str(exc):
-            _end("processes", _str(exc))
-        _report(exc)
-        raise SystemExit(1)
-    except KeyboardInterrupt as exc:
-        # Ctrl-C, passed on by pysbx: a plain python3 ends by SIGINT, which a shell reports as
-        # 130. The interpreter is its pid namespace's init and cannot end itself by a signal.
-        _report(exc)
-        raise SystemExit(130)
     except BaseException as exc:
+        try:
+            last = exc.args[-1] if exc.args else exc
+        except BaseException:
+            last = exc
+        status = _ending(exc, _text_of(exc), _text_of(last))
         _report(exc)
-        raise SystemExit(1)
+        raise SystemExit(status)
 
 
-_pysbx_guard()
+def _text_of(obj):
+    try:
+        return _str_copy(str(obj))
+    except BaseException:
+        return "<unprintable>"
+
+
+def _report(exc):
+    # Shows the traceback plain python would (see `_trim`). Set even when no frame is left (an
+    # error of the program's parsing, raised by the guard): the hook prints the exception's own
+    # traceback when given none.
+    tb = _trim(exc.__traceback__)
+    exc.__traceback__ = tb
+    sys.excepthook(type(exc), exc, tb)
+
+
+def _finder_find_spec(cls, fullname, path=None, target=None):
+    spec = _PathFinder.find_spec(fullname, path, target)
+    return spec if spec is None else _gate_spec(fullname, spec)
+
+
+def _finder_invalidate_caches(cls):
+    _PathFinder.invalidate_caches()
+
+
+def _finder_find_distributions(cls, *args, **kwargs):
+    return _PathFinder.find_distributions(*args, **kwargs)
+
+
+def _loader_get_code(self, fullname):
+    return _gate_code(self)
+
+
+def _import_facade(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and type(name) is str and name in _sys_modules:
+        _check_import(name)
+    return _real_import(name, globals, locals, fromlist, level)
+
+
+def _plain(value):
+    # A string, bytes or integer of the interpreter's own type: a subclass's methods are the
+    # program's code, which must not run inside the guard.
+    if isinstance(value, str):
+        return _str_copy(value)
+    if isinstance(value, bytes):
+        return _bytes_copy(value)
+    if isinstance(value, int):
+        return _index(value)
+    return value
+
+
+def _bytes_copy(value):
+    return b"" + value
+
+
+_permit_doc = """A context manager narrowing what the enclosed code of this thread may do.
+
+    `net`: destinations (`host:port`, `udp:host:port`); `fs_read`, `fs_write`: paths
+    (directories cover what is beneath; relative to the current directory); `process`,
+    `ffi`: `False` to forbid. An omitted argument leaves that capability as it is. Asking
+    for more than the current grant (the policy's, narrowed by enclosing permits) raises
+    `pysbx.PolicyViolation` at once; nested permits intersect.
+    """
+
+
+def _permit_init(self, net=None, fs_read=None, fs_write=None, process=None, ffi=None):
+    if net is not None:
+        if isinstance(net, (str, bytes)) or not hasattr(net, "__iter__"):
+            raise TypeError("pysbx.permit: net must be a list of 'host:port' strings")
+        net = tuple([_plain(r) for r in net])
+    self._want = _permit_want(net, _permit_paths(fs_read, "fs_read"),
+                              _permit_paths(fs_write, "fs_write"), process, ffi)
+
+
+def _permit_paths(value, what):
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError("pysbx.permit: %s must be a list of paths" % what)
+    return tuple([_plain(_fspath(p)) for p in value])
+
+
+def _permit_enter(self):
+    _permit_push(self, self._want)
+    return self
+
+
+def _permit_exit(self, *exc):
+    _permit_pop(self)
+    return False
+
+
+def getpwuid(uid):
+    try:
+        return _real_getpwuid(uid)
+    except KeyError:
+        if uid == _own_uid:
+            return _own_entry
+        raise
+
+
+def getpwnam(name):
+    try:
+        return _real_getpwnam(name)
+    except KeyError:
+        if name == "pysbx":
+            return _own_entry
+        raise
+
+
+def getpwall():
+    entries = _real_getpwall()
+    if not any(e.pw_uid == _own_uid for e in entries):
+        entries.append(_own_entry)
+    return entries
+
+
+def _end_if_fatal(sig):
+    try:
+        sig = _int(sig)
+    except (TypeError, ValueError, OverflowError):
+        return
+    if sig in _ending_defaults:
+        handler = _real_getsignal(sig)
+        if handler is _timer_default or handler == _SIG_DFL:
+            _exit(128 + sig)
+
+
+def kill(pid, sig):
+    if pid == _getpid():
+        _end_if_fatal(sig)
+    return _real_kill(pid, sig)
+
+
+def raise_signal(signalnum):
+    _end_if_fatal(signalnum)
+    return _real_raise_signal(signalnum)
+
+
+def _timer_default(signum, frame):
+    _exit(128 + signum)
+
+
+def getsignal(signalnum):
+    handler = _real_getsignal(signalnum)
+    return _SIG_DFL if handler is _timer_default else handler
+
+
+def signal(signalnum, handler):
+    if handler is _SIG_DFL and signalnum in _timer_signals:
+        handler = _timer_default
+    previous = _real_signal(signalnum, handler)
+    return _SIG_DFL if previous is _timer_default else previous
+
+
+def _not_json(obj):
+    raise TypeError("pysbx_io.output: %s is not a JSON type" % type(obj).__name__)
+
+
+def _loads_facade(text):
+    return _scan(text, 0)[0]
+
+
+def _to_json_facade(value):
+    return "".join(_strict(value, 0))
+
+
+def _to_json_fallback(value):
+    return _json_module.dumps(value, allow_nan=False, default=_not_json, separators=(",", ":"))
+
+
+def _io_input():
+    """The JSON value given with `pysbx exec --input FILE` (a fresh copy on each call)."""
+    if _input_text is None:
+        raise LookupError("pysbx_io.input: no --input was given")
+    return _loads(_input_text)
+
+
+def _io_output(value):
+    """Hands a JSON value to pysbx for `--output FILE`; the last call wins."""
+    _io_send(_to_json(value).encode())
+
+
+def setrecursionlimit(n):
+    _set_recursion_limit(_index(n))
+
+
+def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+    return _resolve("socket.getaddrinfo", _plain(host), _plain(port), _index(family),
+                    _index(type), _index(proto), _index(flags))
+
+
+def gethostbyname_ex(host):
+    return _resolve("socket.gethostbyname_ex", _plain(host))
+
+
+def gethostbyname(host):
+    return _resolve("socket.gethostbyname", _plain(host))
+
+
+# The `-c` loader runs this file's code in a namespace of its own, with a private copy of the
+# built-ins (the guard's code never calls a built-in the program replaced), and calls the
+# runner once the guard is in place; nothing of the guard's stays beneath the program.
+_pysbx_run = _pysbx_guard()
