@@ -8,6 +8,7 @@ mod exec_bombs;
 mod exec_cli;
 mod exec_escapes;
 mod exec_gate_cache;
+mod exec_guard_state;
 mod exec_support;
 mod policy_alerts;
 mod policy_explain;

@@ -23,13 +23,92 @@ def _pysbx_guard():
             todo.extend(k for k in c.co_consts if type(k) is _code_type)
 
     _collect(sys._getframe(1).f_code, _guard_ids)
-    import posixpath as _pp
     from importlib.machinery import PathFinder as _PathFinder
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
 
     _OUT, _IN = 3, 4
     _write, _read, _exit, _getpid = os.write, os.read, os._exit, os.getpid
-    _realpath, _join, _isabs, _getcwd = _pp.realpath, _pp.join, _pp.isabs, os.getcwd
+    _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
+    import _stat
+    _S_ISLNK = _stat.S_ISLNK
+
+    # Paths, with the guard's own code over the C functions saved here: the standard library's
+    # `posixpath` looks up built-ins and module attributes the program may replace, and the
+    # guard's checks must run no code of the program's. (Strings only: `_path_of` decoded.)
+    def _isabs(p):
+        return p.startswith("/")
+
+    def _join(a, *parts):
+        for b in parts:
+            if b.startswith("/"):
+                a = b
+            elif not a or a.endswith("/"):
+                a += b
+            else:
+                a += "/" + b
+        return a
+
+    def _dirname(p):
+        head = p[:p.rfind("/") + 1]
+        return head.rstrip("/") or head
+
+    def _normpath(p):
+        if not p:
+            return "."
+        initial = 2 if p.startswith("//") and not p.startswith("///") else 1 if p.startswith("/") else 0
+        parts = []
+        for c in p.split("/"):
+            if c == "" or c == ".":
+                continue
+            if c != ".." or (not initial and not parts) or (parts and parts[-1] == ".."):
+                parts.append(c)
+            elif parts:
+                parts.pop()
+        p = "/" * initial + "/".join(parts)
+        return p or "."
+
+    def _resolve_links(path, rest, seen):
+        # posixpath's realpath, step for step (non-strict: a missing part is taken as it is).
+        if rest.startswith("/"):
+            rest, path = rest[1:], "/"
+        while rest:
+            name, _, rest = rest.partition("/")
+            if not name or name == ".":
+                continue
+            if name == "..":
+                if path:
+                    cut = path.rfind("/") + 1
+                    path, name = path[:cut].rstrip("/") or path[:cut], path[cut:]
+                    if name == "..":
+                        path = _join(path, "..", "..")
+                else:
+                    path = ".."
+                continue
+            newpath = _join(path, name)
+            try:
+                link = _S_ISLNK(_lstat(newpath).st_mode)
+            except OSError:
+                link = False
+            if not link:
+                path = newpath
+                continue
+            if newpath in seen:
+                path = seen[newpath]
+                if path is not None:
+                    continue
+                return _join(newpath, rest), False  # a loop
+            seen[newpath] = None
+            path, ok = _resolve_links(path, _readlink(newpath), seen)
+            if not ok:
+                return _join(path, rest), False
+            seen[newpath] = path
+        return path, True
+
+    def _realpath(p):
+        path, _ = _resolve_links("", p, {})
+        if not _isabs(path):
+            path = _join(_getcwd(), path)
+        return _normpath(path)
     # The C half of json, without the json package (which imports re): startup time matters.
     try:
         import _json
@@ -306,9 +385,13 @@ def _pysbx_guard():
 
     # Glob keys (`vendor.*`, `plugin_*`) match a module when one of its dotted prefixes matches,
     # so a package's grant covers its submodules as an exact key does.
+    # (Compiled now: `fnmatch` is Python the program could change; a compiled pattern's
+    # `match` is the interpreter's.)
     _globs = tuple((k, g) for k, g in _modules.items() if "*" in k)
     if _globs:
-        from fnmatch import fnmatchcase as _fnmatch
+        import fnmatch as _fnmatch_module, re as _re_module
+        _globs = tuple((_re_module.compile(_fnmatch_module.translate(k)).match, g)
+                       for k, g in _globs)
 
     def _grant(module, key):
         if module:
@@ -318,8 +401,8 @@ def _pysbx_guard():
                 g = _modules.get(prefix)
                 if g is not None and g[key]:
                     return g[key]
-                for pattern, g in _globs:
-                    if g[key] and _fnmatch(prefix, pattern):
+                for match, g in _globs:
+                    if g[key] and match(prefix) is not None:
                         return g[key]
         return None
 
@@ -421,11 +504,7 @@ def _pysbx_guard():
         if h == "*":
             return True
         if "/" in h:
-            import ipaddress
-            try:
-                return ipaddress.ip_address(host) in ipaddress.ip_network(h, strict=False)
-            except ValueError:
-                return False
+            return _within(_network(host), _network(h))
         for n in names:
             n = n.lower()
             if h.startswith("*."):
@@ -434,12 +513,9 @@ def _pysbx_guard():
             elif n == h:
                 return True
             else:
-                try:
-                    import ipaddress
-                    if ipaddress.ip_address(n) == ipaddress.ip_address(h):
-                        return True
-                except ValueError:
-                    pass
+                a = _packed(n)
+                if a is not None and a == _packed(h):
+                    return True
         return False
 
     def _check_connect(address, proto, op, user, stack):
@@ -464,13 +540,44 @@ def _pysbx_guard():
                                "network access to %s is not allowed") % dest, op, user, stack,
                        {"grant": "net", "rule": dest})
 
-    def _is_address(host):
-        import ipaddress
-        try:
-            ipaddress.ip_address(host.split("%", 1)[0])
-            return True
-        except ValueError:
+    # Addresses, with the interpreter's C parser (`ipaddress` is Python the program could change).
+    _inet_pton = _socket.inet_pton if _socket_class is not None else None
+
+    def _packed(host):
+        # An IP address as (bits, integer), or None.
+        if _type(host) is not _str or _inet_pton is None:
+            return None
+        host = host.split("%", 1)[0]
+        for family, bits in ((_socket.AF_INET, 32), (_socket.AF_INET6, 128)):
+            try:
+                return bits, _int.from_bytes(_inet_pton(family, host), "big")
+            except (OSError, ValueError):
+                pass
+        return None
+
+    def _network(text):
+        # "address/prefix" (or an address alone) as (bits, network, prefix), or None.
+        if _type(text) is not _str:
+            return None
+        addr, slash, prefix = text.partition("/")
+        a = _packed(addr)
+        if a is None or (slash and not (prefix.isdigit() and prefix.isascii())):
+            return None
+        bits, value = a
+        n = _int(prefix) if slash else bits
+        if n > bits:
+            return None
+        return bits, value & (((1 << n) - 1) << (bits - n)), n
+
+    def _within(inner, outer):
+        # Whether the network `inner` lies in `outer` (both from `_network`).
+        if inner is None or outer is None or inner[0] != outer[0] or inner[2] < outer[2]:
             return False
+        bits, value, n = outer
+        return inner[1] & (((1 << n) - 1) << (bits - n)) == value
+
+    def _is_address(host):
+        return _packed(host) is not None
 
     def _check_lookup(host, op, user, stack):
         if _type(host) is _bytes:
@@ -626,13 +733,7 @@ def _pysbx_guard():
         if rh.startswith("*.") and wh.endswith(rh[1:]):
             return True
         if "/" in rh:
-            import ipaddress
-            try:
-                a = ipaddress.ip_network(rh, strict=False)
-                b = ipaddress.ip_network(wh, strict=False)
-                return a.version == b.version and b.subnet_of(a)
-            except ValueError:
-                return False
+            return _within(_network(wh), _network(rh))
         return False
 
     def _paths(value):
@@ -961,7 +1062,7 @@ def _pysbx_guard():
             if event == "os.symlink":
                 target = _path_of(args[0])
                 if target is not None:
-                    base = _pp.dirname(_abs(_path_of(args[1]) or "."))
+                    base = _dirname(_abs(_path_of(args[1]) or "."))
                     dest = _norm(_join(base, target))
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
@@ -1111,7 +1212,10 @@ def _pysbx_guard():
         if _is_stdlib_file(norm):
             return spec
         if _type(loader) is SourceFileLoader:
-            gate = _GateLoader(fullname, origin)
+            # Made without calling `__init__` (importlib's Python, which the program may change).
+            gate = _object_new(_GateLoader)
+            attrs = _loader_dict(gate)
+            attrs["name"], attrs["path"] = fullname, origin
             _gate_loaders[id(gate)] = (gate, fullname, origin)
             d["loader"] = gate
             return spec
@@ -1156,6 +1260,9 @@ def _pysbx_guard():
         _loaded[path] = fullname
         return compile(reply["source"], path, "exec", dont_inherit=True)
 
+    _object_new = object.__new__
+    _loader_dict = next(c.__dict__["__dict__"] for c in SourceFileLoader.__mro__
+                        if "__dict__" in c.__dict__).__get__
     _seal("_gate_spec", _gate_spec)
     _seal("_gate_code", _gate_code)
     _F["_PathFinder"] = _PathFinder
@@ -1315,9 +1422,13 @@ def _pysbx_guard():
             pass
     if _hosts or _dns_wild:
         import socket
-        _real_lookups = {"socket.getaddrinfo": socket.getaddrinfo,
-                         "socket.gethostbyname_ex": socket.gethostbyname_ex,
-                         "socket.gethostbyname": socket.gethostbyname}
+        # The interpreter's own resolver functions (`socket.getaddrinfo` is Python the
+        # program could change); the facade turns numbers into `socket`'s enums.
+        _real_lookups = {"socket.getaddrinfo": _socket.getaddrinfo,
+                         "socket.gethostbyname_ex": _socket.gethostbyname_ex,
+                         "socket.gethostbyname": _socket.gethostbyname}
+        _AF_INET, _AF_INET6, _SOCK_STREAM = _socket.AF_INET, _socket.AF_INET6, _socket.SOCK_STREAM
+        _gaierror, _EAI_NONAME = _socket.gaierror, _socket.EAI_NONAME
 
         def _learn_addresses(key, ips):
             # An address pysbx's DNS server gave for a name stands for that name, as a pinned
@@ -1333,15 +1444,15 @@ def _pysbx_guard():
         def _pinned(key, family, port, type_, proto):
             out = []
             for ip in _hosts[key]:
-                fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+                fam = _AF_INET6 if ":" in ip else _AF_INET
                 if family not in (0, fam):
                     continue
                 if key not in _names_of.get(ip, ()):
                     _names_of[ip] = _names_of.get(ip, ()) + (key,)
-                addr = (ip, int(port or 0)) if fam == socket.AF_INET else (ip, int(port or 0), 0, 0)
-                out.append((fam, type_ or socket.SOCK_STREAM, proto, "", addr))
+                addr = (ip, _int(port or 0)) if fam == _AF_INET else (ip, _int(port or 0), 0, 0)
+                out.append((fam, type_ or _SOCK_STREAM, proto, "", addr))
             if not out:
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+                raise _gaierror(_EAI_NONAME, "Name or service not known")
             return out
 
         def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0):
@@ -1362,7 +1473,7 @@ def _pysbx_guard():
                     return _pinned(key, family, port, type_, proto)
                 v4 = [ip for ip in _hosts[key] if ":" not in ip]
                 if not v4:
-                    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+                    raise _gaierror(_EAI_NONAME, "Name or service not known")
                 return (key, [], v4) if op == "socket.gethostbyname_ex" else v4[0]
             immediate, user, stack = _context(_getframe(1))
             if immediate != "guard":
@@ -1377,6 +1488,8 @@ def _pysbx_guard():
             return out
 
         _seal("_resolve", _resolve)
+        _F["_family_enum"], _F["_kind_enum"] = socket.AddressFamily, socket.SocketKind
+        _facade(_enum_or_int, publish=True)
         for _template in (getaddrinfo, gethostbyname_ex, gethostbyname):
             _real = getattr(socket, _template.__name__)
             setattr(socket, _template.__name__, _facade(_template, transparent=True,
@@ -1738,8 +1851,17 @@ def setrecursionlimit(n):
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
-    return _resolve("socket.getaddrinfo", _plain(host), _plain(port), _index(family),
-                    _index(type), _index(proto), _index(flags))
+    return [(_enum_or_int(af, _family_enum), _enum_or_int(kind, _kind_enum), proto, name, addr)
+            for af, kind, proto, name, addr in
+            _resolve("socket.getaddrinfo", _plain(host), _plain(port), _index(family),
+                     _index(type), _index(proto), _index(flags))]
+
+
+def _enum_or_int(value, enum):
+    try:
+        return enum(value)
+    except ValueError:
+        return value
 
 
 def gethostbyname_ex(host):

@@ -1,0 +1,327 @@
+//! The guard's own state is out of the program's reach. The guard is Python in the program's
+//! interpreter: whatever of its functions, frames or built-ins the program could reach, it
+//! could rewrite (a closure's cells are writable; a frame's `f_locals`, a function's
+//! `__closure__` and `__globals__` are not audited). Each test reaches for the guard by one
+//! road, rewrites what it finds the way an attacker would (the function that raises
+//! violations made a no-op, the set of threads the hook ignores given this one), and then
+//! checks with `--no-gate` that the guard alone still refuses what only it refuses: run-time
+//! code (`code: false`) and `ctypes` (`ffi: false`).
+
+use crate::exec_support::{Scratch, run, stderr, stdout};
+
+/// What the attack did, then the guard-only refusals, as `PROBE refused` when all held.
+const PROBE: &str = r#"
+import threading
+
+def tamper(fn):
+    # The attacker's move on a closure it reached: the guard's violation reporter made a
+    # no-op, and this thread added to any set of thread idents (the hook's "busy" set).
+    for cell in (getattr(fn, "__clo" + "sure__") or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if type(value).__name__ == "function" and value.__name__ == "_violation":
+            cell.cell_contents = lambda *a, **k: None
+        elif type(value) is set:
+            value.add(threading.get_ident())
+
+def internal(obj):
+    # A function defined inside the guard (its helpers, hook and checks).
+    return type(obj).__name__ == "function" and obj.__qualname__.startswith("_pysbx_guard.")
+
+def probe():
+    held = []
+    try:
+        exec("ran = 1")
+        held.append("exec ran")
+    except PermissionError:
+        pass
+    try:
+        import ctypes
+        held.append("ctypes imported")
+    except (PermissionError, ImportError):
+        pass
+    print("PROBE", "; ".join(held) or "refused", flush=True)
+"#;
+
+fn run_attack(attack: &str) -> (String, String) {
+    run_attack_under(attack, "{}\n")
+}
+
+fn run_attack_under(attack: &str, policy: &str) -> (String, String) {
+    let s = Scratch::new();
+    let script = s.write("attack.py", &format!("{PROBE}\n{attack}\nprobe()\n"));
+    let policy = s.write("policy.yaml", policy);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    (stdout(&out), stderr(&out))
+}
+
+fn assert_guard_holds(text: &str, err: &str) {
+    let ctx = format!("{text}{err}");
+    assert!(text.contains("PROBE refused\n"), "the guard was disabled: {ctx}");
+    assert!(!text.contains("INTERNAL"), "the program reached the guard's functions: {ctx}");
+}
+
+#[test]
+fn nothing_the_guard_installs_leads_to_its_state() {
+    // Every object the guard put where the program can reach it (replaced functions of os,
+    // signal, sys, pwd, builtins; the import finder and loaders; pysbx and pysbx_io; signal
+    // handlers), followed through closures, globals, defaults, bound methods and classes.
+    let (text, err) = run_attack(
+        r#"
+import sys, os, signal, builtins, _signal, types
+roots = [sys.meta_path, sys.path_hooks, builtins.__import__]
+for name in ("pysbx", "pysbx_io", "pwd", "_signal", "signal", "os", "posix", "sys", "builtins"):
+    module = sys.modules.get(name)
+    if module is not None:
+        roots.extend(vars(module).values())
+for module in list(sys.modules.values()):
+    roots.append(getattr(module, "__loader__", None))
+    roots.append(getattr(module, "__spec__", None))
+for number in range(1, signal.NSIG):
+    try:
+        roots.append(_signal.getsignal(number))
+    except (ValueError, OSError):
+        pass
+seen, todo, found = set(), list(roots), 0
+while todo:
+    obj = todo.pop()
+    if id(obj) in seen or isinstance(obj, types.ModuleType):
+        continue
+    seen.add(id(obj))
+    found += 1
+    if internal(obj):
+        print("INTERNAL", obj.__qualname__)
+    if type(obj).__name__ == "function":
+        tamper(obj)
+        for cell in (getattr(obj, "__clo" + "sure__") or ()):
+            try:
+                todo.append(cell.cell_contents)
+            except ValueError:
+                pass
+        todo.extend(getattr(obj, "__glo" + "bals__").values())
+        for attr in ("__defaults__", "__kwdefaults__", "__wrapped__"):
+            try:
+                value = getattr(obj, attr, None)
+            except PermissionError:
+                continue
+            todo.extend(value.values() if isinstance(value, dict) else
+                        value if isinstance(value, tuple) else [value])
+    elif isinstance(obj, (classmethod, staticmethod)):
+        todo.append(obj.__func__)
+    elif isinstance(obj, types.MethodType):
+        todo += [obj.__func__, obj.__self__]
+    elif isinstance(obj, type):
+        todo.extend(vars(obj).values())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        todo.extend(obj)
+    elif isinstance(obj, dict):
+        todo.extend(obj.values())
+    elif hasattr(obj, "__dict__"):
+        try:
+            todo.extend(vars(obj).values())
+        except TypeError:
+            pass
+print("REACHED", found)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    // The walk went somewhere (the roots are real objects).
+    let reached: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("REACHED "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the walk did not finish: {text}{err}"));
+    assert!(reached > 500, "{text}");
+}
+
+#[test]
+fn frames_the_standard_library_hands_out_hold_nothing_of_the_guards() {
+    // `traceback.walk_tb` reads `tb_frame` and `traceback.walk_stack` calls `sys._getframe`
+    // for the program (both allowed to the standard library); a frame's `f_locals` and
+    // `f_globals` are not audited. The tracebacks of the guard's own refusals and the stack
+    // the program runs on must not show the guard's frames.
+    let (text, err) = run_attack(
+        r#"
+import traceback, sys
+frames = [f for f, _ in traceback.walk_stack(None)]
+for attempt in ("exec('1')", "import ctypes", "sys.setrecursionlimit('x')",
+                "__import__('signal').signal(2, 'no')"):
+    try:
+        exec(attempt) if attempt.startswith("exec") else eval(compile(attempt, "a", "exec"))
+    except BaseException as e:
+        frames += [f for f, _ in traceback.walk_tb(e.__traceback__)]
+        context = e.__context__
+        while context is not None:
+            frames += [f for f, _ in traceback.walk_tb(context.__traceback__)]
+            context = context.__context__
+for f in frames:
+    for space in (f.f_locals, f.f_globals, f.f_builtins):
+        for value in list(space.values()):
+            if internal(value):
+                print("INTERNAL", value.__qualname__)
+            if type(value).__name__ == "function":
+                tamper(value)
+            elif type(value) is set:
+                value.add(threading.get_ident())
+print("FRAMES", len(frames))
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("FRAMES "), "{text}{err}");
+}
+
+#[test]
+fn built_ins_the_program_replaces_never_run_inside_the_guard() {
+    // The guard's checks call built-ins (`len`, `getattr`, `isinstance`, `str`, ...); a program
+    // that replaced them in `builtins` would have its code called inside the audit hook, where
+    // no event of it is seen. Each replacement tries run-time code: it must never run.
+    let (text, err) = run_attack(
+        r#"
+import builtins, os, socket, pickle
+def spy(name, real):
+    def replacement(*args, **kwargs):
+        try:
+            exec("print('RAN-IN-GUARD', %r)" % name)
+        except BaseException:
+            pass
+        return real(*args, **kwargs)
+    return replacement
+for name in ("len", "getattr", "hasattr", "isinstance", "issubclass", "str", "repr", "int",
+             "tuple", "any", "all", "sorted", "set", "range", "bool", "id", "open", "type",
+             "dict", "list", "min", "max", "zip", "iter", "next", "hash", "format", "object"):
+    setattr(builtins, name, spy(name, getattr(builtins, name)))
+for step in (lambda: open(os.devnull).close(), lambda: os.listdir("."),
+             lambda: socket.socket().connect(("127.0.0.1", 9)), lambda: __import__("json"),
+             lambda: pickle.loads(pickle.dumps(os.system)), lambda: os.system("true")):
+    try:
+        step()
+    except BaseException:
+        pass
+"#,
+    );
+    assert!(!text.contains("RAN-IN-GUARD"), "a replaced built-in ran in the guard: {text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn objects_the_hook_meets_run_no_code_of_the_program_there() {
+    // What an audit event carries is the program's: a socket subclass computing `type`, a
+    // port or host that formats itself. The hook reads them through the interpreter's own
+    // types only. (Sockets are allowed, so that connecting and sending reach the hook.)
+    let (text, err) = run_attack_under(
+        r#"
+import socket
+def sneak(where):
+    try:
+        exec("print('RAN-IN-HOOK', %r)" % where)
+    except BaseException:
+        pass
+class Sock(socket.socket):
+    @property
+    def type(self):
+        sneak("socket type")
+        return socket.SOCK_STREAM
+class Port(int):
+    def __str__(self):
+        sneak("port str")
+        return "9"
+    __repr__ = __str__
+    def __index__(self):
+        sneak("port index")
+        return 9
+class Host(str):
+    def lower(self):
+        sneak("host lower")
+        return str(self)
+    def __eq__(self, other):
+        sneak("host eq")
+        return str.__eq__(self, other)
+    __hash__ = str.__hash__
+for step in (lambda: Sock().connect(("127.0.0.1", Port(9))),
+             lambda: socket.socket().connect((Host("127.0.0.1"), 9)),
+             lambda: socket.socket().bind(("127.0.0.1", Port(9))),
+             lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", Port(9)))):
+    try:
+        step()
+        print("STEP done")
+    except BaseException as e:
+        print("STEP", type(e).__name__)
+"#,
+        "net: {allow: [\"127.0.0.1:9\", \"udp:127.0.0.1:9\"]}\n",
+    );
+    // The sockets were made (the steps reached the connection, not a refusal of sockets).
+    assert!(!text.contains("IP sockets are not allowed"), "{text}{err}");
+    assert!(!text.contains("RAN-IN-HOOK"), "program code ran inside the audit hook: {text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn sealed_entries_keep_their_defaults_from_everyone_but_the_guard() {
+    // A facade's way into the guard is its keyword default. Neither the program nor the
+    // standard library on its behalf (`inspect`) may read it, and no one may change a
+    // facade's defaults or code.
+    let (text, err) = run_attack(
+        r#"
+import os, inspect, types
+namespace = getattr(os.kill, "__glo" + "bals__")
+# The guard's functions there (the rest are the interpreter's own, which facades call).
+entries = [v for v in namespace.values()
+           if type(v).__name__ == "function" and v.__module__ == "pysbx"]
+print("ENTRIES", len(entries))
+for f in entries:
+    for read in (lambda: f.__kwdefaults__, lambda: f.__defaults__,
+                 lambda: types.FunctionType.__kwdefaults__.__get__(f),
+                 lambda: inspect.getfullargspec(f).kwonlydefaults,
+                 lambda: inspect.signature(f).parameters):
+        try:
+            value = read()
+        except (PermissionError, TypeError):  # inspect wraps the refusal in a TypeError
+            continue
+        values = value.values() if hasattr(value, "values") else value or ()
+        for v in values:
+            v = getattr(v, "default", v)
+            if callable(v) and getattr(v, "__clo" + "sure__", None):
+                print("LEAK", f.__name__, v)
+                tamper(v)
+    for change in (lambda: setattr(f, "__kwdefaults__", {}), lambda: setattr(f, "__code__", probe.__code__)):
+        try:
+            change()
+            print("CHANGED", f.__name__)
+        except (PermissionError, ValueError, TypeError):
+            pass
+"#,
+    );
+    assert!(!text.contains("LEAK"), "{text}{err}");
+    assert!(!text.contains("CHANGED"), "{text}{err}");
+    let entries: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ENTRIES "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text}{err}"));
+    assert!(entries > 5, "the facade namespace holds the sealed entries: {text}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn code_named_like_the_guard_is_judged_as_the_programs() {
+    // With run-time code allowed, code compiled under the guard's file name is still the
+    // program's: the guard refuses its read of a file outside the policy itself (a
+    // PolicyViolation), not only the kernel (a plain PermissionError).
+    let s = Scratch::new();
+    let secret_dir = tempfile::tempdir().expect("tempdir");
+    let secret = secret_dir.path().join("secret.txt");
+    std::fs::write(&secret, "s3cret").expect("test setup");
+    let policy = s.write("p.yaml", "code: true\n");
+    let script = s.write(
+        "named.py",
+        &format!(
+            "try:\n    exec(compile('open({secret:?}).read()', '<pysbx-guard>', 'exec'))\n    \
+             print('READ')\nexcept PermissionError as e:\n    print('REFUSED', type(e).__name__)\n"
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    assert_eq!(text, "REFUSED PolicyViolation\n", "{text}{}", stderr(&out));
+}
