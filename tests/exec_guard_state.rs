@@ -325,3 +325,109 @@ fn code_named_like_the_guard_is_judged_as_the_programs() {
     let text = stdout(&out);
     assert_eq!(text, "REFUSED PolicyViolation\n", "{text}{}", stderr(&out));
 }
+
+/// Code of the program's that runs on top of the guard's own work, unasked: `sweep` looks
+/// through every frame it can get below itself, `ran` tries run-time code from there.
+const ON_TOP: &str = r#"
+import gc, inspect, os, signal, sys, threading, traceback
+hits = []
+def sweep(frame, how):
+    while frame is not None:
+        try:
+            for space in (frame.f_locals,):
+                for value in list(space.values()):
+                    if internal(value):
+                        hits.append(how)
+                        tamper(value)
+                    elif type(value) is set and value and all(type(x) is int for x in value):
+                        value.add(threading.get_ident())
+        except BaseException:
+            pass
+        frame = frame.f_back
+def ran(where):
+    try:
+        exec("hits.append('exec in ' + %r)" % where)
+    except BaseException:
+        pass
+"#;
+
+fn run_on_top(attack: &str) -> (String, String) {
+    run_attack(&format!("{ON_TOP}\n{attack}\nprint('HITS', sorted(set(hits)))\n"))
+}
+
+fn assert_nothing_on_top(text: &str, err: &str) {
+    assert!(text.contains("HITS []\n"), "code running on top of the guard reached it: {text}{err}");
+    assert_guard_holds(text, err);
+}
+
+#[test]
+fn finalizers_run_inside_the_guard_are_checked_and_get_no_frame() {
+    // With the collector's threshold at 1, objects of the program's are finalized in the
+    // middle of the guard's checks: their `__del__` runs there.
+    let (text, err) = run_on_top(
+        r#"
+class Bomb:
+    def __del__(self):
+        ran("finalizer")
+        for get in (lambda: inspect.currentframe(), lambda: [f for f, _ in traceback.walk_stack(None)][-1]):
+            try:
+                sweep(get(), "finalizer")
+            except BaseException:
+                pass
+gc.set_threshold(1, 1, 1)
+for i in range(3000):
+    b = Bomb(); b.me = b; del b
+    try:
+        open(os.devnull).close()
+        sys.setrecursionlimit(3000)
+    except BaseException:
+        pass
+gc.set_threshold(700, 10, 10)
+"#,
+    );
+    assert_nothing_on_top(&text, &err);
+}
+
+#[test]
+fn signal_handlers_get_no_frame_of_the_guards() {
+    // A timer interrupts the program a thousand times a second while it opens files: the
+    // handler's `frame` is often the guard's, and its own stack lies on top of the guard's.
+    let (text, err) = run_on_top(
+        r#"
+def handler(signum, frame):
+    ran("handler")
+    sweep(frame, "handler frame")
+    try:
+        sweep(inspect.currentframe(), "handler stack")
+    except BaseException:
+        pass
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+for i in range(3000):
+    try:
+        open(os.devnull).close()
+    except BaseException:
+        pass
+signal.setitimer(signal.ITIMER_REAL, 0)
+"#,
+    );
+    assert_nothing_on_top(&text, &err);
+}
+
+#[test]
+fn tracers_are_not_installed_even_by_the_standard_library() {
+    // `threading.settrace` has each new thread's bootstrap (the standard library) install the
+    // tracer, which would be handed every frame of that thread, the guard's included.
+    let (text, err) = run_on_top(
+        r#"
+def tracer(frame, event, arg):
+    sweep(frame, "tracer")
+    return tracer
+threading.settrace(tracer)
+t = threading.Thread(target=lambda: (open(os.devnull).close(), sys.setrecursionlimit(3000), __import__("json")))
+t.start(); t.join()
+threading.settrace(None)
+"#,
+    );
+    assert_nothing_on_top(&text, &err);
+}

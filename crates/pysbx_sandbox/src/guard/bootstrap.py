@@ -139,7 +139,26 @@ def _pysbx_guard():
     _get_ident, _getframe = _thread.get_ident, sys._getframe
     _str, _bytes, _int, _type = str, bytes, int, type
     _ModuleType = _type(sys)
-    _lock = _thread.allocate_lock()
+    # The pipe to pysbx, one message at a time. Reentrant, so that code of the program's that
+    # runs inside a send on the same thread (a signal handler, a finalizer) does not wait for
+    # itself forever: its own message is refused instead (`_pipe`), as it would interleave
+    # with the one under way.
+    _lock = _thread.RLock()
+
+    class _pipe:
+        def __enter__(self):
+            _lock.acquire()
+            if _lock._is_owned() and _pipe_depth[0]:
+                _lock.release()
+                raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
+            _pipe_depth[0] += 1
+
+        def __exit__(self, *exc):
+            _pipe_depth[0] -= 1
+            _lock.release()
+
+    _pipe_depth = [0]
+    _pipe = _pipe()
     _busy = set()
 
     def _read_exact(n):
@@ -167,7 +186,7 @@ def _pysbx_guard():
         return header, blob
 
     def _request(header, blob=b""):
-        with _lock:
+        with _pipe:
             _send(header, blob)
             return _recv()
 
@@ -287,10 +306,13 @@ def _pysbx_guard():
 
     def _without_guard_frames(tb):
         kept = []
+        tid = _get_ident()
         while tb is not None and _type(tb) is _traceback_type:
+            _reading[tid] = tb
             if _id(tb.tb_frame.f_code) not in _guard_ids:
                 kept.append(tb)
             tb = tb.tb_next
+        _reading.pop(tid, None)
         for i in range(len(kept)):
             kept[i].tb_next = kept[i + 1] if i + 1 < len(kept) else None
         return kept[0] if kept else None
@@ -417,7 +439,7 @@ def _pysbx_guard():
                  "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
         try:
-            with _lock:
+            with _pipe:
                 _send({"t": "event", "event": event})
         except Exception:
             pass
@@ -651,7 +673,7 @@ def _pysbx_guard():
         return gen
 
     _pgen = _make_permit_store(_getframe, _get_ident)
-    _plock = _thread.allocate_lock()
+    _plock = _thread.RLock()  # a nested use finds the store's generator running, and fails closed
     # A store that cannot answer fails closed: no network, no reads outside the runtime, no
     # writes, no processes, no foreign code.
     _PERMIT_LOST = ((-1, -1, (), (), (), False, False, "<the permit state was lost>"),)
@@ -950,21 +972,101 @@ def _pysbx_guard():
             _violation("imports", "importing %s is not in the imports.allow of module %s"
                        % (name, module), op, user, stack)
 
+    # While the guard works (a check, a walk of a traceback), the events its own code raises
+    # are not checked again. Code of the program's can run there too, unasked: a finalizer the
+    # garbage collector calls, a signal handler. What it does is checked as anywhere else.
+    _reading = {}  # thread → the traceback whose `tb_frame` the guard is reading
+
+    # The frame of an event, found without an audited call (`sys._getframe` raises an event of
+    # its own, which code of the program's running at that moment could pass off as the
+    # guard's): a suspended generator holds its own frame, whose `f_back` (not audited) is
+    # whoever resumes it. One generator, one thread at a time; code of the program's that runs
+    # inside it and raises an event finds it running, and that event fails.
+    def _frames_up():
+        me = yield None
+        depth = yield None
+        while True:
+            f = me
+            for _ in range(depth):
+                f = f.f_back
+            depth = yield f
+            f = None
+
+    _up = _frames_up()
+    next(_up)
+    _up.send(_up.gi_frame)  # read before the hook is installed
+    _up_send, _up_lock = _up.send, _thread.RLock()
+
+    def _event_frame(depth):
+        # `depth` frames out from the caller's caller: 1 is the caller's own caller.
+        with _up_lock:
+            return _up_send(depth + 2)
+
     def _hook(event, args):
         # Called by the registered facade (`_audit_entry`), which raises what this returns: an
         # exception leaves the guard without the guard's frames.
+        if _type(event) is not _str:
+            event = _str.__str__(event)  # `sys.audit` of a str subclass of the program's
+        if event not in _CHECKED_EVENTS and not event.startswith(("ctypes.", "socket.")):
+            return None
         tid = _get_ident()
         if tid in _busy:
-            return None
+            return _hook_in_guard(tid, event, args)
         _busy.add(tid)
         try:
-            _check(event, args, _getframe(2))
+            _check(event, args, _event_frame(2))
         except BaseException as exc:
             _scrub(exc)
             return exc
         finally:
             _busy.discard(tid)
         return None
+
+    def _hook_in_guard(tid, event, args):
+        if event == "object.__getattr__" and _len(args) > 1:
+            name = args[1]
+            if _type(name) is _str and name == "f_code":
+                return None  # a code object: nothing of anyone's state
+            if _type(name) is _str and name == "tb_frame" and _reading.get(tid) is args[0]:
+                return None  # the guard's own read
+        try:
+            frame = _event_frame(3)
+        except BaseException as exc:
+            # The look-up itself was interrupted by code of the program's, which now raises
+            # events inside it: refused.
+            _scrub(exc)
+            return exc
+        if not _alien(frame):
+            return None
+        try:
+            _check(event, args, frame)
+        except BaseException as exc:
+            _scrub(exc)
+            return exc
+        return None
+
+    def _alien(frame):
+        # Whether the event's code is the program's, running inside the guard's work: a user
+        # frame comes before the first of the guard's.
+        for f in _frames(frame):
+            code = f.f_code
+            if id(code) in _guard_ids:
+                return False
+            if _kind(code) == "user":
+                return True
+        return False
+
+    def _over_guard(frame):
+        # Whether code of the program's runs on top of the guard's own work (a finalizer, a
+        # signal handler): a frame handed out there leads down to the guard's.
+        user = False
+        for f in _frames(frame):
+            i = id(f.f_code)
+            if i in _guard_ids and i not in _plain_ids:
+                return user
+            if not user and _kind(f.f_code) == "user":
+                user = True
+        return False
 
     def _check(event, args, frame):
         if event == "open":
@@ -1093,14 +1195,21 @@ def _pysbx_guard():
                                event, user, stack)
             if name in _FRAME_ATTRS:
                 immediate, user, stack = _context(frame, skip_frozen=False)
-                if immediate == "user":
+                if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
                     _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
             return
-        if event in ("sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile",
-                     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "builtins.breakpoint",
-                     "sys._getframemodulename"):
+        if event in ("sys._getframe", "builtins.breakpoint", "sys._getframemodulename"):
             immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate == "user":
+            if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
+                _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            return
+        if event in ("sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects",
+                     "gc.get_referrers", "gc.get_referents"):
+            # Every thread's frames, a function handed every frame (`threading.settrace` has the
+            # standard library install it), every object: the guard's among them. Not even the
+            # standard library asks for these on the program's behalf.
+            immediate, user, stack = _context(frame, skip_frozen=False)
+            if immediate != "guard":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
         if event == "sys.addaudithook":
@@ -1131,6 +1240,15 @@ def _pysbx_guard():
             _violation("limits", "changing resource limits is not allowed", event, user, stack)
 
     _stdlib_fast = tuple(d + "/" for d in _stdlib)
+    # Every event `_check` judges (and those starting with "ctypes." or "socket."); the rest
+    # (`builtins.id`, `os.getcwd`, ...) carry nothing to refuse.
+    _CHECKED_EVENTS = frozenset(
+        {"open", "import", "object.__getattr__", "object.__setattr__", "sys._getframe",
+         "builtins.breakpoint", "sys._getframemodulename", "sys._current_frames", "sys.settrace",
+         "sys.setprofile", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+         "sys.addaudithook", "compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
+         "function.__new__", "pickle.find_class", "resource.setrlimit"}
+        | _PROC_EVENTS | set(_WRITE_EVENTS) | set(_READ_EVENTS))
 
     # --- facades ----------------------------------------------------------------------------
     # What the guard leaves where the program can reach it (`os.kill`, `signal.signal`, the
@@ -1352,20 +1470,74 @@ def _pysbx_guard():
     # program left the action at the default, the guard's handler stands in for it and ends the
     # program as the signal would have; `signal.getsignal` and `signal.signal` still answer
     # SIG_DFL for it, and setting SIG_DFL puts it back.
+    #
+    # A handler of the program's is installed behind a trampoline: the interpreter passes a
+    # handler the frame it interrupted, which may be the guard's own, and the trampoline
+    # passes None then (as Python does when there is no frame). `signal.getsignal` and
+    # `signal.signal` answer with the program's handler.
+    import _signal as _signal_c
+    _c_signal, _c_getsignal = _signal_c.signal, _signal_c.getsignal
+    _timer_signals = (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)
+    _trampolines = {}
+    _trampoline_code = _trampoline.__code__
+    _sealed_ids.add(id(_trampoline_code))
     _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
                "_getpid": os.getpid, "_real_kill": os.kill,
-               "_real_raise_signal": _signal.raise_signal, "_real_signal": _signal.signal,
-               "_real_getsignal": _signal.getsignal, "_SIG_DFL": _signal.SIG_DFL,
-               "_timer_signals": (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)})
+               "_real_raise_signal": _signal.raise_signal, "_SIG_DFL": _signal.SIG_DFL,
+               "_enum_to_int": _signal._enum_to_int, "_int_to_enum": _signal._int_to_enum,
+               "_Handlers": _signal.Handlers})
     _timer_handler = _facade(_timer_default, publish=True)
+
+    def _frame_for_handler(frame):
+        for f in _frames(frame):
+            i = id(f.f_code)
+            if i in _guard_ids and i not in _plain_ids:
+                return None
+        return frame
+
+    def _program_handler(handler):
+        if handler is _timer_handler:
+            return 0  # SIG_DFL
+        return _trampolines.get(handler, handler)
+
+    def _install_handler(signalnum, handler):
+        # Plain values from the facade: a signal number, SIG_DFL or SIG_IGN as ints, or the
+        # program's callable, which only the trampoline calls.
+        if _type(signalnum) is not _int or (_type(handler) is not _int and not callable(handler)):
+            raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a "
+                            "callable object")
+        if _type(handler) is _int:
+            if handler == 0 and signalnum in _timer_signals:
+                handler = _timer_handler
+        elif handler is not _timer_handler:
+            trampoline = _function_type(_trampoline_code, _F, "handler")
+            trampoline.__kwdefaults__ = {"__pysbx_safe": _F["_frame_for_handler"],
+                                         "__pysbx_handler": handler}
+            _trampolines[trampoline] = handler
+            handler = trampoline
+        previous = _c_signal(signalnum, handler)
+        return _program_handler(_trampolines.pop(previous, previous)
+                                if previous is not handler else previous)
+
+    def _current_handler(signalnum):
+        if _type(signalnum) is not _int:
+            raise TypeError("an integer is required")
+        return _program_handler(_c_getsignal(signalnum))
+
+    _seal("_frame_for_handler", _frame_for_handler)
+    _seal("_install_handler", _install_handler)
+    _seal("_current_handler", _current_handler)
     _facade(_end_if_fatal, publish=True)
-    for _sig in _F["_timer_signals"]:
-        if _signal.getsignal(_sig) == _signal.SIG_DFL:
-            _signal.signal(_sig, _timer_handler)
+    for _sig in _timer_signals:
+        if _c_getsignal(_sig) == 0:
+            _c_signal(_sig, _timer_handler)
     os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
     _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
     _signal.getsignal = _facade(getsignal, module="signal", doc=_signal.getsignal.__doc__)
     _signal.signal = _facade(signal, module="signal", doc=_signal.signal.__doc__)
+    _signal_c.getsignal = _facade(_c_getsignal_facade, "getsignal", module="_signal",
+                                  doc=_c_getsignal.__doc__)
+    _signal_c.signal = _facade(_c_signal_facade, "signal", module="_signal", doc=_c_signal.__doc__)
 
     # pysbx_io: JSON in and out. The input arrives as text and each call parses a fresh copy;
     # the output leaves as JSON text (strict: only JSON types, no NaN), so the caller of pysbx
@@ -1389,7 +1561,7 @@ def _pysbx_guard():
             raise TypeError("pysbx_io.output: not JSON text")
         if len(text) > 32 * 1024 * 1024:
             raise ValueError("pysbx_io.output: the value is larger than 32 MiB as JSON")
-        with _lock:
+        with _pipe:
             _send({"t": "output"}, text)
 
     _seal("_io_send", _io_send)
@@ -1511,12 +1683,13 @@ def _pysbx_guard():
 
     def _end(reason, message):
         try:
-            with _lock:
+            with _pipe:
                 _send({"t": "end", "reason": reason, "message": message})
         except Exception:
             pass
 
     def _is_guard_tb(tb):
+        _reading[_get_ident()] = tb
         return id(tb.tb_frame.f_code) in _guard_ids
 
     def _trim(tb):
@@ -1539,6 +1712,7 @@ def _pysbx_guard():
                     break
                 cur = cur.tb_next
         finally:
+            _reading.pop(tid, None)
             _busy.discard(tid)
         return tb
 
@@ -1783,12 +1957,11 @@ def getpwall():
 def _end_if_fatal(sig):
     try:
         sig = _int(sig)
+        fatal = sig in _ending_defaults and _current_handler(sig) == 0
     except (TypeError, ValueError, OverflowError):
         return
-    if sig in _ending_defaults:
-        handler = _real_getsignal(sig)
-        if handler is _timer_default or handler == _SIG_DFL:
-            _exit(128 + sig)
+    if fatal:
+        _exit(128 + sig)
 
 
 def kill(pid, sig):
@@ -1807,15 +1980,32 @@ def _timer_default(signum, frame):
 
 
 def getsignal(signalnum):
-    handler = _real_getsignal(signalnum)
-    return _SIG_DFL if handler is _timer_default else handler
+    return _int_to_enum(_current_handler(_index(_enum_to_int(signalnum))), _Handlers)
 
 
 def signal(signalnum, handler):
-    if handler is _SIG_DFL and signalnum in _timer_signals:
-        handler = _timer_default
-    previous = _real_signal(signalnum, handler)
-    return _SIG_DFL if previous is _timer_default else previous
+    handler = _enum_to_int(handler)
+    if isinstance(handler, int):
+        handler = _index(handler)
+    previous = _install_handler(_index(_enum_to_int(signalnum)), handler)
+    return _int_to_enum(previous, _Handlers)
+
+
+def _c_getsignal_facade(signalnum):
+    return _current_handler(_index(signalnum))
+
+
+def _c_signal_facade(signalnum, handler):
+    if isinstance(handler, int):
+        handler = _index(handler)
+    return _install_handler(_index(signalnum), handler)
+
+
+def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None):
+    # Installed for a handler of the program's (see "signals" in the guard).
+    safe = __pysbx_safe(frame)
+    del frame, __pysbx_safe
+    return __pysbx_handler(signum, safe)
 
 
 def _not_json(obj):
