@@ -595,3 +595,33 @@ fn the_directory_it_was_started_in_is_seen_through() {
     assert!(dir.path().join("old.txt").exists(), "a host file was deleted");
     assert!(!dir.path().join("out.txt").exists(), "a file reached the host");
 }
+
+#[test]
+fn tracers_profilers_and_signal_handlers_of_its_own() {
+    // The guard installs these behind its trampolines (they never see the guard's frames);
+    // to the program they behave as under Python: doctest saves and restores the tracer, the
+    // pure-Python profiler sees matched calls and returns, `getsignal` answers the handler that
+    // was set, and the handler gets a frame. (`threading.settrace`, which the gate stubs, is
+    // in exec_guard_state.rs.)
+    let code = r#"
+import cProfile, doctest, profile, signal, sys
+def add(a, b):
+    """
+    >>> add(1, 2)
+    3
+    """
+    return a + b
+print(doctest.testmod())
+print(sys.gettrace(), sys.getprofile())
+p = profile.Profile(); print(p.runcall(add, 2, 3)); p.create_stats(); print(any(k[2] == "add" for k in p.stats))
+c = cProfile.Profile(); print(c.runcall(add, 3, 4))
+seen = []
+def handler(signum, frame):
+    seen.append((signum, type(frame).__name__))
+previous = signal.signal(signal.SIGUSR1, handler)
+print(previous, signal.getsignal(signal.SIGUSR1) is handler)
+signal.raise_signal(signal.SIGUSR1)
+print(seen, signal.signal(signal.SIGUSR1, signal.SIG_DFL) is handler)
+"#;
+    same_as_python("tracers", code, &[], &[]);
+}

@@ -420,14 +420,19 @@ fn tracers_are_not_installed_even_by_the_standard_library() {
     // tracer, which would be handed every frame of that thread, the guard's included.
     let (text, err) = run_on_top(
         r#"
+traced = []
 def tracer(frame, event, arg):
+    traced.append(event)
     sweep(frame, "tracer")
     return tracer
 threading.settrace(tracer)
 t = threading.Thread(target=lambda: (open(os.devnull).close(), sys.setrecursionlimit(3000), __import__("json")))
 t.start(); t.join()
 threading.settrace(None)
+print("TRACED", "call" in traced)
 "#,
     );
     assert_nothing_on_top(&text, &err);
+    // The tracer did trace the program's own calls in that thread.
+    assert!(text.contains("TRACED True\n"), "{text}{err}");
 }

@@ -14,12 +14,16 @@ def _pysbx_guard():
     # run time may take too. This module's code is the caller's.
     _code_type = type(_pysbx_guard.__code__)
     _guard_ids = set()
+    # Every code object an id was taken of stays alive here: a freed one's id could be given
+    # to a code object of anyone's.
+    _kept_codes = []
 
     def _collect(code, into):
         todo = [code]
         while todo:
             c = todo.pop()
             into.add(id(c))
+            _kept_codes.append(c)
             todo.extend(k for k in c.co_consts if type(k) is _code_type)
 
     _collect(sys._getframe(1).f_code, _guard_ids)
@@ -1203,10 +1207,17 @@ def _pysbx_guard():
             if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
-        if event in ("sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects",
-                     "gc.get_referrers", "gc.get_referents"):
-            # Every thread's frames, a function handed every frame (`threading.settrace` has the
-            # standard library install it), every object: the guard's among them. Not even the
+        if event in ("sys.settrace", "sys.setprofile"):
+            # Python-level tracers go through the guard's facades (`_set_tracer`), which keep
+            # the guard's frames from them; this is the C profiler's (cProfile), which hands
+            # no frame to Python, or the guard's own call.
+            immediate, user, stack = _context(frame, skip_frozen=False)
+            if immediate == "user":
+                _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            return
+        if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
+                     "gc.get_referents"):
+            # Every thread's frames, every object: the guard's among them. Not even the
             # standard library asks for these on the program's behalf.
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate != "guard":
@@ -1268,7 +1279,6 @@ def _pysbx_guard():
           "_str_copy": _str.__str__, "_fspath": os.fspath, "_exit": os._exit}
     _sealed_ids = {id(_audit_entry.__code__)}
     _plain_ids = set()
-    _kept_codes = []
 
     def _facade(template, name=None, transparent=False, module=None, doc=None, publish=False):
         code = template.__code__
@@ -1308,9 +1318,6 @@ def _pysbx_guard():
         _F[name] = f
         return f
 
-    _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
-    _audit.__kwdefaults__ = {"__pysbx_impl": _hook}
-    sys.addaudithook(_audit)
 
     # --- the import gate --------------------------------------------------------------------
 
@@ -1488,12 +1495,19 @@ def _pysbx_guard():
                "_Handlers": _signal.Handlers})
     _timer_handler = _facade(_timer_default, publish=True)
 
-    def _frame_for_handler(frame):
+    def _frame_for_handler(frame, outside=True):
+        # For a signal handler: the first frame not the guard's (a facade the signal arrived
+        # in is passed over), or None when the guard's own work lies beneath. For a tracer
+        # (`outside=False`): the frame itself, or None for a frame of the guard's.
+        first = None
         for f in _frames(frame):
             i = id(f.f_code)
-            if i in _guard_ids and i not in _plain_ids:
-                return None
-        return frame
+            if i in _guard_ids:
+                if i not in _plain_ids or not outside and first is None:
+                    return None
+            elif first is None:
+                first = f
+        return first
 
     def _program_handler(handler):
         if handler is _timer_handler:
@@ -1524,6 +1538,39 @@ def _pysbx_guard():
             raise TypeError("an integer is required")
         return _program_handler(_c_getsignal(signalnum))
 
+    # Tracers and profilers (`sys.settrace`, `threading.settrace`, `sys.setprofile`, the
+    # standard library's `profile`, `bdb`, `doctest`) are installed the same way: the
+    # interpreter calls them with every new frame, the guard's included, and the trampoline
+    # calls the program's function only for frames with none of the guard's beneath.
+    _c_tracers = {"trace": (sys.settrace, sys.gettrace), "profile": (sys.setprofile, sys.getprofile)}
+    _trace_code = _trace_trampoline.__code__
+    _sealed_ids.add(id(_trace_code))
+
+    def _set_tracer(kind, fn):
+        immediate, user, stack = _context(_getframe(1))
+        if immediate == "user":
+            _violation("introspection", "sys.set%s is not allowed" % kind,
+                       "sys.set" + kind, user, stack)
+        if fn is not None and not (_type(fn) is _function_type and fn in _trampolines):
+            if not callable(fn):
+                raise TypeError("a callable or None is required")
+            trampoline = _function_type(_trace_code, _F, kind)
+            trampoline.__kwdefaults__ = {"__pysbx_safe": _F["_frame_for_handler"],
+                                         "__pysbx_tracer": fn}
+            _trampolines[trampoline] = fn
+            fn = trampoline
+        _c_tracers[kind][0](fn)
+
+    def _get_tracer(kind):
+        fn = _c_tracers[kind][1]()
+        return _trampolines.get(fn, fn)
+
+    _seal("_set_tracer", _set_tracer)
+    _seal("_get_tracer", _get_tracer)
+    sys.settrace = _facade(settrace, transparent=True, module="sys", doc=sys.settrace.__doc__)
+    sys.setprofile = _facade(setprofile, transparent=True, module="sys", doc=sys.setprofile.__doc__)
+    sys.gettrace = _facade(gettrace, transparent=True, module="sys", doc=sys.gettrace.__doc__)
+    sys.getprofile = _facade(getprofile, transparent=True, module="sys", doc=sys.getprofile.__doc__)
     _seal("_frame_for_handler", _frame_for_handler)
     _seal("_install_handler", _install_handler)
     _seal("_current_handler", _current_handler)
@@ -1787,7 +1834,13 @@ def _pysbx_guard():
         _seal(_name, _fn)
     _facade(_text_of, publish=True)
     _facade(_report, publish=True)
-    return _facade(_pysbx_run, publish=True)
+    runner = _facade(_pysbx_run, publish=True)
+    # Registered last: nothing of the program's has run yet, and the guard's own setup need not
+    # meet its checks.
+    _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
+    _audit.__kwdefaults__ = {"__pysbx_impl": _hook}
+    sys.addaudithook(_audit)
+    return runner
 
 
 # --- facade templates -------------------------------------------------------------------------
@@ -1999,6 +2052,31 @@ def _c_signal_facade(signalnum, handler):
     if isinstance(handler, int):
         handler = _index(handler)
     return _install_handler(_index(signalnum), handler)
+
+
+def settrace(function):
+    _set_tracer("trace", function)
+
+
+def setprofile(function):
+    _set_tracer("profile", function)
+
+
+def gettrace():
+    return _get_tracer("trace")
+
+
+def getprofile():
+    return _get_tracer("profile")
+
+
+def _trace_trampoline(frame, event, arg, *, __pysbx_safe=None, __pysbx_tracer=None):
+    # Installed for a tracer or profiler of the program's (see "signals" in the guard).
+    safe = __pysbx_safe(frame, False)
+    del frame, __pysbx_safe
+    if safe is None:
+        return None
+    return __pysbx_tracer(safe, event, arg)
 
 
 def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None):
