@@ -54,7 +54,7 @@ fn run_attack_under(attack: &str, policy: &str) -> (String, String) {
     let script = s.write("attack.py", &format!("{PROBE}\n{attack}\nprobe()\n"));
     let policy = s.write("policy.yaml", policy);
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
-    (stdout(&out), stderr(&out))
+    (stdout(&out), format!("{}[{}]", stderr(&out), out.status))
 }
 
 fn assert_guard_holds(text: &str, err: &str) {

@@ -1015,6 +1015,11 @@ def _pysbx_guard():
             return None
         tid = _get_ident()
         if tid in _busy:
+            if event == "object.__getattr__" and _len(args) > 1:
+                name = args[1]
+                if _type(name) is _str and (name == "f_code" or name == "tb_frame"
+                                            and _reading.get(tid) is args[0]):
+                    return None  # a code object; the guard's own read of a traceback
             return _hook_in_guard(tid, event, args)
         _busy.add(tid)
         try:
@@ -1027,12 +1032,6 @@ def _pysbx_guard():
         return None
 
     def _hook_in_guard(tid, event, args):
-        if event == "object.__getattr__" and _len(args) > 1:
-            name = args[1]
-            if _type(name) is _str and name == "f_code":
-                return None  # a code object: nothing of anyone's state
-            if _type(name) is _str and name == "tb_frame" and _reading.get(tid) is args[0]:
-                return None  # the guard's own read
         try:
             frame = _event_frame(3)
         except BaseException as exc:
@@ -1735,33 +1734,48 @@ def _pysbx_guard():
         except Exception:
             pass
 
-    def _is_guard_tb(tb):
-        _reading[_get_ident()] = tb
-        return id(tb.tb_frame.f_code) in _guard_ids
+    # For the traceback shown at the end, whose frames these are is told by their globals (the
+    # guard's module, the facades' namespace, the REPL server's), read without an audit event:
+    # a runaway recursion leaves a million entries to look at.
+    _shown_as_guard = [_pysbx_guard.__globals__, _F]
+
+    def _is_guard_tb(tb, tid):
+        _reading[tid] = tb
+        g = tb.tb_frame.f_globals
+        for known in _shown_as_guard:
+            if g is known:
+                return True
+        return False
 
     def _trim(tb):
-        # The traceback plain python would show: without the guard's frames around user code.
-        # The walk is the guard's own (no code of the program runs in it), so its reads of
-        # `tb_frame` skip the audit hook: a runaway recursion leaves a million of them. The
-        # facade read `__traceback__` (an exception class of the program's may make it a
-        # property, code that must meet the hook); here only genuine tracebacks are read.
+        # The traceback plain python would show: without the guard's frames around the
+        # program's. They sit at its two ends (the runner below; a facade or the guard's check
+        # above), so the walk follows `tb_next`, which needs no audit event, and reads frames
+        # from the ends only: a runaway recursion leaves a million entries. A facade between
+        # two frames of the program's (a signal handler's trampoline) stays in view. The facade
+        # read `__traceback__` (an exception class of the program's may make it a property,
+        # code that must meet the hook); here only genuine tracebacks are read.
         if _type(tb) is not _traceback_type:
             return None
+        entries = []
+        while tb is not None:
+            entries.append(tb)
+            tb = tb.tb_next
         tid = _get_ident()
         _busy.add(tid)
         try:
-            while tb is not None and _is_guard_tb(tb):
-                tb = tb.tb_next
-            cur = tb
-            while cur is not None and cur.tb_next is not None:
-                if _is_guard_tb(cur.tb_next):
-                    cur.tb_next = None
-                    break
-                cur = cur.tb_next
+            start, end = 0, len(entries)
+            while start < end and _is_guard_tb(entries[start], tid):
+                start += 1
+            while end > start and _is_guard_tb(entries[end - 1], tid):
+                end -= 1
         finally:
             _reading.pop(tid, None)
             _busy.discard(tid)
-        return tb
+        if start == end:
+            return None
+        entries[end - 1].tb_next = None
+        return entries[start]
 
     _runner_id = id(_pysbx_run.__code__)
 
@@ -1815,6 +1829,7 @@ def _pysbx_guard():
         _collect(code, _guard_ids)
         _collect(code, _plain_ids)
         server = {"__builtins__": builtins}
+        _shown_as_guard.append(server)
         exec(code, server)
         return server["serve"]
 
