@@ -647,29 +647,34 @@ def _pysbx_guard():
                 if trusted is None:
                     trusted = req
                     continue
-                ok = False
-                for code in trusted:
-                    if code is caller:
-                        ok = True
-                if not ok:
-                    continue
-                op = req[0]
-                tid = ident()
-                cur = stacks.get(tid, ())
-                if op == "get":
-                    reply = cur
-                elif op == "push":
-                    stacks[tid] = cur + (req[1],)
-                    reply = True
-                elif op == "pop":
-                    if cur and cur[-1][0] == req[1] and cur[-1][1] == req[2]:
-                        if len_(cur) > 1:
-                            stacks[tid] = cur[:-1]
-                        else:
-                            del stacks[tid]
+                # Code of the program's that runs in here (a signal handler) and raises must not
+                # end the store: the request then gets no answer, which fails closed.
+                try:
+                    ok = False
+                    for code in trusted:
+                        if code is caller:
+                            ok = True
+                    if not ok:
+                        continue
+                    op = req[0]
+                    tid = ident()
+                    cur = stacks.get(tid, ())
+                    if op == "get":
+                        reply = cur
+                    elif op == "push":
+                        stacks[tid] = cur + (req[1],)
                         reply = True
-                    else:
-                        reply = False
+                    elif op == "pop":
+                        if cur and cur[-1][0] == req[1] and cur[-1][1] == req[2]:
+                            if len_(cur) > 1:
+                                stacks[tid] = cur[:-1]
+                            else:
+                                del stacks[tid]
+                            reply = True
+                        else:
+                            reply = False
+                except BaseException:
+                    reply = None
 
         len_ = len
         gen = store()
@@ -986,25 +991,61 @@ def _pysbx_guard():
     # guard's): a suspended generator holds its own frame, whose `f_back` (not audited) is
     # whoever resumes it. One generator, one thread at a time; code of the program's that runs
     # inside it and raises an event finds it running, and that event fails.
+    # An exception raised inside it (by a signal handler that ran there) is handed back as
+    # the answer; one raised where no `try` covers it ends the generator, and a new one is made.
+    class _Failed:
+        __slots__ = ("exc",)
+
     def _frames_up():
         me = yield None
-        depth = yield None
+        answer = None
         while True:
-            f = me
-            for _ in range(depth):
-                f = f.f_back
-            depth = yield f
-            f = None
+            try:
+                depth = yield answer
+                answer = None
+                f = me
+                for _ in range(depth):
+                    f = f.f_back
+                answer = f
+                f = None
+            except GeneratorExit:
+                return
+            except BaseException as exc:
+                answer = _Failed()
+                answer.exc = exc
 
-    _up = _frames_up()
-    next(_up)
-    _up.send(_up.gi_frame)  # read before the hook is installed
-    _up_send, _up_lock = _up.send, _thread.RLock()
+    _up_lock = _thread.RLock()
+    _up = [None]
+    _making = {}  # thread → the generator whose `gi_frame` the guard is reading
+
+    def _new_frames_up():
+        gen = _frames_up()
+        next(gen)
+        tid = _get_ident()
+        _making[tid] = gen
+        try:
+            frame = gen.gi_frame
+        finally:
+            _making.pop(tid, None)
+        gen.send(frame)
+        _up[0] = gen.send
+
+    _new_frames_up()
 
     def _event_frame(depth):
         # `depth` frames out from the caller's caller: 1 is the caller's own caller.
         with _up_lock:
-            return _up_send(depth + 2)
+            for _ in range(3):
+                try:
+                    answer = _up[0](depth + 2)
+                    break
+                except StopIteration:
+                    _new_frames_up()
+            else:
+                raise RuntimeError("pysbx: the guard could not look up an event's frame")
+        if _type(answer) is _Failed:
+            raise answer.exc
+        return answer
 
     def _hook(event, args):
         # Called by the registered facade (`_audit_entry`), which raises what this returns: an
@@ -1018,7 +1059,8 @@ def _pysbx_guard():
             if event == "object.__getattr__" and _len(args) > 1:
                 name = args[1]
                 if _type(name) is _str and (name == "f_code" or name == "tb_frame"
-                                            and _reading.get(tid) is args[0]):
+                                            and _reading.get(tid) is args[0] or name == "gi_frame"
+                                            and _making.get(tid) is args[0]):
                     return None  # a code object; the guard's own read of a traceback
             return _hook_in_guard(tid, event, args)
         _busy.add(tid)
