@@ -445,3 +445,46 @@ print("TRACED", "call" in traced)
     // The tracer did trace the program's own calls in that thread.
     assert!(text.contains("TRACED True\n"), "{text}{err}");
 }
+
+#[test]
+fn the_guards_entries_are_no_deputies_of_the_program() {
+    // The facades' namespace is the program's to change and its entries are the program's to
+    // call. Neither may make the guard run code of the program's as its own: the REPL server's
+    // entry would compile the entry text (in a file run, the program's own source) as the
+    // guard's code, and the runner, whose frame the hook counts as the guard's, would run
+    // whatever code object the namespace's `_program_code` gave it (here one that `codeop`,
+    // the standard library, compiled from a string under `code: false`).
+    let (text, err) = run_attack(
+        r#"
+import builtins, codeop, os
+if "__name__" not in globals():
+    # Running as the REPL server's code: as the guard's, run-time code would be allowed.
+    try:
+        exec("print('RAN-AS-GUARD')")
+    except BaseException:
+        pass
+elif getattr(builtins, "_attack_rerun", False):
+    print("RERUN")
+else:
+    builtins._attack_rerun = True
+    namespace = getattr(os.kill, "__glo" + "bals__")
+    try:
+        namespace["_repl_server"]()
+        print("REPL-SERVER-MADE")
+    except BaseException as e:
+        print("REPL-SERVER", type(e).__name__)
+    code = codeop.compile_command("print('DYNAMIC-RAN')")
+    namespace["_program_code"] = lambda: code
+    try:
+        namespace["_pysbx_run"]()
+    except BaseException as e:
+        print("RUNNER", type(e).__name__)
+"#,
+    );
+    assert!(!text.contains("RAN-AS-GUARD"), "{text}{err}");
+    assert!(!text.contains("DYNAMIC-RAN"), "{text}{err}");
+    assert!(!text.contains("REPL-SERVER-MADE"), "{text}{err}");
+    // The runner, called again, ran the program's own code again: that much is allowed.
+    assert!(text.contains("RERUN\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

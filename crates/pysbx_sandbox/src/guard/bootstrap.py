@@ -1378,6 +1378,13 @@ def _pysbx_guard():
         if _is_stdlib_file(norm):
             return spec
         if _type(loader) is SourceFileLoader:
+            # The file must be the module's by its name (`a/b.py` or `a/b/__init__.py` for
+            # `a.b`): its code gets that module's grants. (A spec of the program's making could
+            # otherwise give its own file a granted module's name.)
+            tail = fullname.replace(".", "/")
+            if not (origin.endswith("/" + tail + ".py") or origin.endswith("/" + tail + "/__init__.py")):
+                raise ImportError("pysbx: %s is not the file of module %s" % (origin, fullname),
+                                  name=fullname)
             # Made without calling `__init__` (importlib's Python, which the program may change).
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
@@ -1864,9 +1871,17 @@ def _pysbx_guard():
         _loaded[filename] = "__main__"
         return compile(text, filename, "exec", dont_inherit=True)
 
+    _repl_served = []
+
     def _repl_server():
         # The entry is pysbx's REPL server (guard/repl.py), compiled as the guard's own code,
-        # with the interpreter's built-ins and nothing of the guard's in its globals.
+        # with the interpreter's built-ins and nothing of the guard's in its globals. Only in
+        # a REPL run, once, for the runner: in any other run the entry is the program's text,
+        # which must never be compiled as the guard's.
+        caller = _outside(_getframe(1))
+        if mode != "repl" or _repl_served or caller is None or id(caller.f_code) != _runner_id:
+            raise RuntimeError("pysbx: not a REPL run")
+        _repl_served.append(True)
         code = compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True)
         _collect(code, _guard_ids)
         _collect(code, _plain_ids)
@@ -1876,6 +1891,8 @@ def _pysbx_guard():
         return server["serve"]
 
     def _repl_request(header):
+        if mode != "repl":
+            raise RuntimeError("pysbx: not a REPL run")
         if _type(header) is not dict:
             raise TypeError("pysbx: not a request of the REPL")
         t = header.get("t")
@@ -1892,6 +1909,11 @@ def _pysbx_guard():
     _facade(_text_of, publish=True)
     _facade(_report, publish=True)
     runner = _facade(_pysbx_run, publish=True)
+    # What the runner calls is fixed here, out of the program's reach: it runs the code it is
+    # given from a frame the hook counts as the guard's.
+    runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
+                             "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"]}
+    _sealed_ids.add(id(runner.__code__))
     # Registered last: nothing of the program's has run yet, and the guard's own setup need not
     # meet its checks.
     _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
@@ -1919,19 +1941,20 @@ def _audit_entry(event, args, *, __pysbx_impl=None):
         raise failure
 
 
-def _pysbx_run():
+def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None):
     # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
-    # nothing of the guard's.
+    # nothing of the guard's (the sealed entries in the keyword defaults lead into the guard
+    # only as calls).
     try:
         if _mode == "module":
             import runpy
             sys.argv = _argv
             runpy.run_module(_module_name, run_name="__main__", alter_sys=True)
         elif _mode == "repl":
-            _repl_server()(_main, _repl_request, _report)
+            __pysbx_repl()(_main, _repl_request, _report)
         else:
             sys.argv = _argv
-            code = _program_code()
+            code = __pysbx_program()
             if code is None:
                 raise SystemExit(122)
             exec(code, _main.__dict__)
@@ -1942,7 +1965,7 @@ def _pysbx_run():
             last = exc.args[-1] if exc.args else exc
         except BaseException:
             last = exc
-        status = _ending(exc, _text_of(exc), _text_of(last))
+        status = __pysbx_ending(exc, _text_of(exc), _text_of(last))
         _report(exc)
         raise SystemExit(status)
 
