@@ -1439,8 +1439,13 @@ def _pysbx_guard():
     _seal("_gate_spec", _gate_spec)
     _seal("_gate_code", _gate_code)
     _F["_PathFinder"] = _PathFinder
+    # The loader's `get_code` hands importlib the code it runs: its entry is fixed in its own
+    # sealed defaults, not looked up in the namespace the program may change.
+    _get_code = _facade(_loader_get_code, "get_code")
+    _get_code.__kwdefaults__ = {"__pysbx_gate_code": _F["_gate_code"]}
+    _sealed_ids.add(id(_get_code.__code__))
     _GateLoader = _type("_GateLoader", (SourceFileLoader,), {
-        "__module__": "pysbx", "get_code": _facade(_loader_get_code, "get_code")})
+        "__module__": "pysbx", "get_code": _get_code})
     _GateFinder = _type("_GateFinder", (), {
         "__module__": "pysbx",
         "find_spec": classmethod(_facade(_finder_find_spec, "find_spec")),
@@ -1999,8 +2004,8 @@ def _finder_find_distributions(cls, *args, **kwargs):
     return _PathFinder.find_distributions(*args, **kwargs)
 
 
-def _loader_get_code(self, fullname):
-    return _gate_code(self)
+def _loader_get_code(self, fullname, *, __pysbx_gate_code=None):
+    return __pysbx_gate_code(self)
 
 
 def _import_facade(name, globals=None, locals=None, fromlist=(), level=0):
