@@ -488,3 +488,56 @@ else:
     assert!(text.contains("RERUN\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn the_standard_library_runs_no_code_the_program_handed_it() {
+    // Under `code: false`, code made from a string by the standard library (`codeop`) and run
+    // by another of its functions (`runpy._run_code`, a loader's `exec_module`, `run_path` of
+    // a file that is not a module) is refused; what the standard library makes and runs in
+    // one call for itself (namedtuple, dataclasses, doctest's examples) still runs.
+    let (text, err) = run_attack(
+        r#"
+import codeop, collections, dataclasses, doctest, importlib.abc, importlib.util, os, runpy
+code = codeop.compile_command("print('DYNAMIC-RAN')")
+class Loader(importlib.abc.Loader):
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        exec(code, module.__dict__)
+class CodeLoader(importlib.abc.InspectLoader):
+    def get_source(self, name):
+        return None
+    def get_code(self, name):
+        return code
+with open("payload.txt", "w") as f:
+    f.write("print('DYNAMIC-RAN from a file')\n")
+for name, step in (("runpy", lambda: runpy._run_code(code, {})),
+                   ("loader", lambda: CodeLoader().exec_module(
+                       importlib.util.module_from_spec(importlib.util.spec_from_loader("m", CodeLoader())))),
+                   ("run_path", lambda: runpy.run_path("payload.txt"))):
+    try:
+        step()
+    except PermissionError as e:
+        print("REFUSED", name)
+    except BaseException as e:
+        print("FAILED", name, type(e).__name__, e)
+Point = collections.namedtuple("Point", "x y")
+@dataclasses.dataclass
+class Pair:
+    a: int = 1
+def add(a, b):
+    """
+    >>> add(1, 2)
+    3
+    """
+    return a + b
+print("CONTROLS", Point(1, 2), Pair(), doctest.testmod().failed)
+"#,
+    );
+    assert!(!text.contains("DYNAMIC-RAN"), "{text}{err}");
+    for name in ["runpy", "loader", "run_path"] {
+        assert!(text.contains(&format!("REFUSED {name}\n")), "{name}: {text}{err}");
+    }
+    assert!(text.contains("CONTROLS Point(x=1, y=2) Pair(a=1) 0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

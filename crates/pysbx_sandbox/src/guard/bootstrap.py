@@ -1101,6 +1101,35 @@ def _pysbx_guard():
                 return True
         return False
 
+    # Where the standard library last compiled something, per thread, and the code objects the
+    # guard itself compiled (the program, the gate's modules), by id with a weak reference.
+    _compiled_in = {}
+    _made_here = {}
+    import _weakref
+
+    def _made_by_guard(code):
+        i = id(code)
+        _made_here[i] = _weakref.ref(code, lambda _r, i=i: _made_here.pop(i, None))
+        return code
+
+    def _trusted_code(code, frame):
+        if _type(code) is not _code_type:
+            return True  # not a code object: `exec` of a string raised its `compile` first
+        if _compiled_in.get(_get_ident()) is frame:
+            return True  # compiled by the same call that runs it
+        ref = _made_here.get(id(code))
+        if ref is not None and ref() is code:
+            return True
+        fn = code.co_filename
+        if _type(fn) is not _str:
+            return False
+        return fn.startswith("<frozen ") or (fn.startswith(_stdlib_fast) and ".." not in fn)
+
+    def _describe_frame(frame):
+        code = frame.f_code
+        name = code.co_name if _type(code.co_name) is _str else "?"
+        return "%s (%s)" % (name, code.co_filename if _type(code.co_filename) is _str else "?")
+
     def _over_guard(frame):
         # Whether code of the program's runs on top of the guard's own work (a finalizer, a
         # signal handler): a frame handed out there leads down to the guard's.
@@ -1274,8 +1303,19 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame, skip_frozen=False)
             # A `code` grant lets the module (or the program) run code it makes; the code it
             # makes is still held to every other clause of the policy.
-            if immediate == "user" and not (_code or _grant(_module_of(user), "code")):
+            granted = _code or _grant(_module_of(user), "code")
+            if immediate == "user" and not granted:
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
+            if event == "compile" and immediate != "user":
+                _compiled_in[_get_ident()] = frame
+            elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
+                    and user is not None and not _trusted_code(args[0], frame):
+                # The standard library runs code on the program's behalf only where it made
+                # that code itself, in the same call (namedtuple, dataclasses, doctest's
+                # examples), or from files: not a code object the program handed it (one that
+                # `codeop` compiled from a string, given to `runpy._run_code` or to a loader).
+                _violation("code", "running code the program handed to %s is not allowed"
+                           % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1:
                 fn = _path_of(args[1])
                 if fn and fn.endswith(".py") and _isabs(fn) and not _is_stdlib_file(_norm(fn)):
@@ -1431,7 +1471,7 @@ def _pysbx_guard():
             raise ImportError("pysbx: %s was refused by the static gate: %s"
                               % (path, reply.get("reason")), name=fullname, path=path)
         _loaded[path] = fullname
-        return compile(reply["source"], path, "exec", dont_inherit=True)
+        return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
 
     _object_new = object.__new__
     _loader_dict = next(c.__dict__["__dict__"] for c in SourceFileLoader.__mro__
@@ -1874,7 +1914,7 @@ def _pysbx_guard():
             _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
             return None
         _loaded[filename] = "__main__"
-        return compile(text, filename, "exec", dont_inherit=True)
+        return _made_by_guard(compile(text, filename, "exec", dont_inherit=True))
 
     _repl_served = []
 
