@@ -997,22 +997,26 @@ def _pysbx_guard():
         __slots__ = ("exc",)
 
     def _frames_up():
+        # The answer is handed out of a one-item box, so that the suspended generator keeps no
+        # reference to it (a frame, and all its locals hold, alive until the next look-up).
         me = yield None
-        answer = None
+        box = [None]
         while True:
             try:
-                depth = yield answer
-                answer = None
+                depth = yield box.pop()
                 f = me
                 for _ in range(depth):
                     f = f.f_back
-                answer = f
+                box.append(f)
                 f = None
             except GeneratorExit:
                 return
             except BaseException as exc:
-                answer = _Failed()
-                answer.exc = exc
+                failed = _Failed()
+                failed.exc = exc
+                box.clear()
+                box.append(failed)
+                failed = None
 
     _up_lock = _thread.RLock()
     _up = [None]
@@ -1115,7 +1119,7 @@ def _pysbx_guard():
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
             return True  # not a code object: `exec` of a string raised its `compile` first
-        if _compiled_in.get(_get_ident()) is frame:
+        if _compiled_in.pop(_get_ident(), None) is frame:
             return True  # compiled by the same call that runs it
         ref = _made_here.get(id(code))
         if ref is not None and ref() is code:
