@@ -134,3 +134,32 @@ fn a_code_grant_lets_a_code_generator_run() {
     assert!(stdout(&out).starts_with("point 1 2\nown exec ran\n"), "{}", stderr(&out));
     assert!(stdout(&out).ends_with("shell refused\n"), "{}", stderr(&out));
 }
+
+/// A module's grants belong to its file where the program cannot change it: a `vendor.py` the
+/// program writes into its own writable working directory and imports from there is the
+/// program's code under `vendor`'s name, and gets nothing of `vendor`'s grants.
+#[test]
+fn a_module_file_the_program_could_write_gets_no_grants() {
+    let s = Scratch::new();
+    let policy = s.write("p.yaml", "modules:\n  vendor: {process: true}\n");
+    let main = s.write(
+        "main.py",
+        "import os, sys\n\
+         with open('vendor.py', 'w') as f:\n\
+         \x20   f.write('import os\\ndef go():\\n    return os.system(\"true\")\\n')\n\
+         sys.path.insert(0, os.getcwd())\n\
+         import vendor\n\
+         try:\n    vendor.go()\n    print('ran')\n\
+         except PermissionError:\n    print('refused')\n",
+    );
+    // Run from another directory: the working directory is the run's own, writable one.
+    let elsewhere = tempfile::tempdir().expect("test setup");
+    let out = run(s
+        .exec()
+        .current_dir(elsewhere.path())
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&main));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}

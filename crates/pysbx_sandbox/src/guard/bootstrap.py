@@ -243,6 +243,7 @@ def _pysbx_guard():
                           "net": tuple(g["net"]),
                           "imports": own}
     _module_imports = any(g["imports"] for g in _modules.values())
+    _any_writes = tuple(sorted(set(_writes).union(*(g["write"] for g in _modules.values()))))
     _names_of = {}
     # Addresses pysbx pinned for a name stand for that name, so a library that passes the
     # address instead of the name is judged by the name's rules.
@@ -1474,7 +1475,10 @@ def _pysbx_guard():
                     raise e from None
             raise ImportError("pysbx: %s was refused by the static gate: %s"
                               % (path, reply.get("reason")), name=fullname, path=path)
-        _loaded[path] = fullname
+        # A module file in a directory the program (or any module) may write holds what the
+        # program chose to put there: its code is the program's, whatever its name, and gets
+        # no module's grants.
+        _loaded[path] = "__main__" if _under(_norm(path), _any_writes) else fullname
         return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
 
     _object_new = object.__new__
