@@ -152,7 +152,7 @@ def _pysbx_guard():
     class _pipe:
         def __enter__(self):
             _lock.acquire()
-            if _lock._is_owned() and _pipe_depth[0]:
+            if _pipe_depth[0]:  # only the owner gets here while a message is under way
                 _lock.release()
                 raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
             _pipe_depth[0] += 1
@@ -1057,7 +1057,7 @@ def _pysbx_guard():
         # exception leaves the guard without the guard's frames.
         if _type(event) is not _str:
             event = _str.__str__(event)  # `sys.audit` of a str subclass of the program's
-        if event not in _CHECKED_EVENTS and not event.startswith(("ctypes.", "socket.")):
+        if event in _NOTHING_TO_JUDGE:
             return None
         tid = _get_ident()
         if tid in _busy:
@@ -1135,13 +1135,17 @@ def _pysbx_guard():
         name = code.co_name if _type(code.co_name) is _str else "?"
         return "%s (%s)" % (name, code.co_filename if _type(code.co_filename) is _str else "?")
 
+    def _internal(code):
+        # The guard's own work (not a facade, whose frame holds nothing of the guard's).
+        i = id(code)
+        return i in _guard_ids and i not in _plain_ids
+
     def _over_guard(frame):
         # Whether code of the program's runs on top of the guard's own work (a finalizer, a
         # signal handler): a frame handed out there leads down to the guard's.
         user = False
         for f in _frames(frame):
-            i = id(f.f_code)
-            if i in _guard_ids and i not in _plain_ids:
+            if _internal(f.f_code):
                 return user
             if not user and _kind(f.f_code) == "user":
                 user = True
@@ -1337,15 +1341,11 @@ def _pysbx_guard():
             _violation("limits", "changing resource limits is not allowed", event, user, stack)
 
     _stdlib_fast = tuple(d + "/" for d in _stdlib)
-    # Every event `_check` judges (and those starting with "ctypes." or "socket."); the rest
-    # (`builtins.id`, `os.getcwd`, ...) carry nothing to refuse.
-    _CHECKED_EVENTS = frozenset(
-        {"open", "import", "object.__getattr__", "object.__setattr__", "sys._getframe",
-         "builtins.breakpoint", "sys._getframemodulename", "sys._current_frames", "sys.settrace",
-         "sys.setprofile", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-         "sys.addaudithook", "compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
-         "function.__new__", "pickle.find_class", "resource.setrlimit"}
-        | _PROC_EVENTS | set(_WRITE_EVENTS) | set(_READ_EVENTS))
+    # Frequent events no clause judges, passed over before any frame is looked up (`id()` is
+    # audited, and the guard's own code calls it at every frame it walks). A list of what to
+    # skip rather than of what to check: an event `_check` learns to judge can never be
+    # skipped by an oversight here.
+    _NOTHING_TO_JUDGE = frozenset({"builtins.id"})
 
     # --- facades ----------------------------------------------------------------------------
     # What the guard leaves where the program can reach it (`os.kill`, `signal.signal`, the
@@ -1434,7 +1434,7 @@ def _pysbx_guard():
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
-            _gate_loaders[id(gate)] = (gate, fullname, origin)
+            _gate_loaders[id(gate)] = (gate, fullname, origin, norm)
             d["loader"] = gate
             return spec
         if _type(loader) is ExtensionFileLoader:
@@ -1459,7 +1459,7 @@ def _pysbx_guard():
         record = _gate_loaders.get(id(loader))
         if record is None or record[0] is not loader:
             raise ImportError("pysbx: a module loader the import gate did not make")
-        fullname, path = record[1], record[2]
+        fullname, path, resolved = record[1], record[2], record[3]
         with open(path, "rb") as f:
             data = f.read()
         reply, _ = _request({"t": "gate", "path": path}, data)
@@ -1478,7 +1478,7 @@ def _pysbx_guard():
         # A module file in a directory the program (or any module) may write holds what the
         # program chose to put there: its code is the program's, whatever its name, and gets
         # no module's grants.
-        _loaded[path] = "__main__" if _under(_norm(path), _any_writes) else fullname
+        _loaded[path] = "__main__" if _under(resolved, _any_writes) else fullname
         return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
 
     _object_new = object.__new__
@@ -1591,7 +1591,7 @@ def _pysbx_guard():
     _sealed_ids.add(id(_trampoline_code))
     _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
                "_getpid": os.getpid, "_real_kill": os.kill,
-               "_real_raise_signal": _signal.raise_signal, "_SIG_DFL": _signal.SIG_DFL,
+               "_real_raise_signal": _signal.raise_signal,
                "_enum_to_int": _signal._enum_to_int, "_int_to_enum": _signal._int_to_enum,
                "_Handlers": _signal.Handlers})
     _timer_handler = _facade(_timer_default, publish=True)
@@ -1602,9 +1602,8 @@ def _pysbx_guard():
         # (`outside=False`): the frame itself, or None for a frame of the guard's.
         first = None
         for f in _frames(frame):
-            i = id(f.f_code)
-            if i in _guard_ids:
-                if i not in _plain_ids or not outside and first is None:
+            if id(f.f_code) in _guard_ids:
+                if _internal(f.f_code) or not outside and first is None:
                     return None
             elif first is None:
                 first = f
