@@ -493,11 +493,12 @@ else:
 fn the_standard_library_runs_no_code_the_program_handed_it() {
     // Under `code: false`, code made from a string by the standard library (`codeop`) and run
     // by another of its functions (`runpy._run_code`, a loader's `exec_module`, `run_path` of
-    // a file that is not a module) is refused; what the standard library makes and runs in
+    // a file that is not a module) is refused, also under the name of one of the interpreter's
+    // own files (which the standard library's code objects carry); what the standard library makes and runs in
     // one call for itself (namedtuple, dataclasses, doctest's examples) still runs.
     let (text, err) = run_attack(
         r#"
-import codeop, collections, dataclasses, doctest, importlib.abc, importlib.util, os, runpy
+import codeop, collections, dataclasses, doctest, importlib.abc, importlib.machinery, importlib.util, os, runpy
 code = codeop.compile_command("print('DYNAMIC-RAN')")
 class Loader(importlib.abc.Loader):
     def create_module(self, spec):
@@ -514,7 +515,12 @@ with open("payload.txt", "w") as f:
 for name, step in (("runpy", lambda: runpy._run_code(code, {})),
                    ("loader", lambda: CodeLoader().exec_module(
                        importlib.util.module_from_spec(importlib.util.spec_from_loader("m", CodeLoader())))),
-                   ("run_path", lambda: runpy.run_path("payload.txt"))):
+                   ("run_path", lambda: runpy.run_path("payload.txt")),
+                   ("stdlib-name", lambda: runpy._run_code(codeop.compile_command(
+                       "print('DYNAMIC-RAN under a stdlib name')", filename=collections.__file__), {})),
+                   ("source_to_code", lambda: runpy._run_code(importlib.machinery.SourceFileLoader(
+                       "m", collections.__file__).source_to_code(
+                       b"print('DYNAMIC-RAN through importlib')", collections.__file__), {}))):
     try:
         step()
     except PermissionError as e:
@@ -531,13 +537,14 @@ def add(a, b):
     3
     """
     return a + b
-print("CONTROLS", Point(1, 2), Pair(), doctest.testmod().failed)
+import asyncio  # `types.coroutine` rebuilds code objects of the standard library's at import
+print("CONTROLS", Point(1, 2), Pair(), doctest.testmod().failed, asyncio.run(asyncio.sleep(0, 7)))
 "#,
     );
     assert!(!text.contains("DYNAMIC-RAN"), "{text}{err}");
-    for name in ["runpy", "loader", "run_path"] {
+    for name in ["runpy", "loader", "run_path", "stdlib-name", "source_to_code"] {
         assert!(text.contains(&format!("REFUSED {name}\n")), "{name}: {text}{err}");
     }
-    assert!(text.contains("CONTROLS Point(x=1, y=2) Pair(a=1) 0\n"), "{text}{err}");
+    assert!(text.contains("CONTROLS Point(x=1, y=2) Pair(a=1) 0 7\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }

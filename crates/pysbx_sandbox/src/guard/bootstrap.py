@@ -1130,6 +1130,25 @@ def _pysbx_guard():
             return False
         return fn.startswith("<frozen ") or (fn.startswith(_stdlib_fast) and ".." not in fn)
 
+    def _honest_name(args, immediate):
+        # Whether code compiled under this file name may carry it: a frozen module's name
+        # never (frozen code is not compiled), a file of the interpreter's only by importlib
+        # (frozen) and from that file's own bytes (`source_to_code` would take any source).
+        fn = _path_of(args[1])
+        if not fn:
+            return True
+        if fn.startswith("<frozen "):
+            return False
+        if not (_isabs(fn) and _is_stdlib_file(_norm(fn))):
+            return True
+        if immediate != "frozen" or _type(args[0]) is not _bytes:
+            return False
+        try:
+            with open(fn, "rb") as f:
+                return f.read() == args[0]
+        except OSError:
+            return False
+
     def _describe_frame(frame):
         code = frame.f_code
         name = code.co_name if _type(code.co_name) is _str else "?"
@@ -1325,6 +1344,12 @@ def _pysbx_guard():
                 # `codeop` compiled from a string, given to `runpy._run_code` or to a loader).
                 _violation("code", "running code the program handed to %s is not allowed"
                            % _describe_frame(frame), event, user, stack)
+            if event == "compile" and immediate != "guard" and len(args) > 1 \
+                    and not _honest_name(args, immediate):
+                # A file name is what `_trusted_code` trusts: code compiled from a string may
+                # not take the name of one of the interpreter's own files.
+                _violation("code", "compiling code under the name %s of the interpreter's own "
+                           "files is not allowed" % _path_of(args[1]), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1:
                 fn = _path_of(args[1])
                 if fn and fn.endswith(".py") and _isabs(fn) and not _is_stdlib_file(_norm(fn)):
