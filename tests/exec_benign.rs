@@ -73,6 +73,41 @@ print(typing.get_type_hints(P))
 }
 
 #[test]
+fn a_plugin_registry_of_its_own_classes() {
+    // The program's own plain classes list their subclasses; the gate stubs the walk only
+    // where the class could be anything (here, in a module it imports, a parameter).
+    let code = r#"
+class Exporter:
+    def export(self, rows):
+        raise NotImplementedError
+class CsvExporter(Exporter):
+    def export(self, rows):
+        return "\n".join(",".join(map(str, r)) for r in rows)
+class TsvExporter(Exporter, object):
+    def export(self, rows):
+        return "\n".join("\t".join(map(str, r)) for r in rows)
+class PipeExporter(CsvExporter):
+    def export(self, rows):
+        return super().export(rows).replace(",", "|")
+registry = {c.__name__: c for c in Exporter.__subclasses__()}
+print(sorted(registry), [c.__name__ for c in CsvExporter.__subclasses__()])
+for name in sorted(registry):
+    print(name, registry[name]().export([[1, 2], [3, 4]]).splitlines())
+"#;
+    same_as_python("registry", code, &[], &[]);
+    // The recursive helper reads `__subclasses__` of a parameter: still stubbed, and the
+    // program sees the stub's error where it calls the helper.
+    let s = Scratch::new();
+    let script = s.write(
+        "walk.py",
+        "class A:\n    pass\nclass B(A):\n    pass\ndef subs(c):\n    return c.__subclasses__()\n\
+         print(A.__subclasses__())\ntry:\n    subs(A)\nexcept PermissionError as e:\n    print('stubbed', 'PSB701' in str(e))\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "[<class '__main__.B'>]\nstubbed True\n", "{}", stderr(&out));
+}
+
+#[test]
 fn threads() {
     let code = "import threading, queue\nq = queue.Queue()\ndef work(i):\n    q.put(i * i)\nts = [threading.Thread(target=work, args=(i,)) for i in range(8)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(sorted(q.get() for _ in range(8)))\n";
     same_as_python("threads", code, &[], &[]);

@@ -209,8 +209,10 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 None => out.push_str(", matches: None }"),
             }
         }
-        MatchSpec::Attribute(p) => {
-            wrapped("MatchSpec::Attribute", out, |out| patterns_code(p, out))
+        MatchSpec::Attribute { names, own_class } => {
+            out.push_str("MatchSpec::Attribute { names: ");
+            patterns_code(names, out);
+            let _ = write!(out, ", own_class: {own_class:?} }}");
         }
         MatchSpec::String(re) => {
             let _ = write!(out, "MatchSpec::String(s({re:?}))");

@@ -83,7 +83,10 @@ pub(crate) enum LeafKind {
         pass: bool,
         continue_: bool,
     },
-    Attribute,
+    /// The test of the receiver, if any (see [`Receiver`](crate::matchers::attribute::Receiver)).
+    Attribute {
+        own_class: Option<bool>,
+    },
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
 }
@@ -483,12 +486,12 @@ impl Compiled {
                 }
                 leaf(self, LeafKind::Store)
             }
-            MatchSpec::Attribute(names) => {
+            MatchSpec::Attribute { names, own_class } => {
                 check_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.attributes.insert(p, leaf_id);
                 }
-                leaf(self, LeafKind::Attribute)
+                leaf(self, LeafKind::Attribute { own_class: *own_class })
             }
             MatchSpec::String(pattern) => {
                 // Rules share a regex written the same way (and so its result per string).

@@ -169,6 +169,11 @@ pub(crate) enum Value<'a> {
     /// it calls the base (an instance of `P` is made by `Popen`'s machinery). Not a reference
     /// to the base, and its attributes are unknown.
     Subclass(QName),
+    /// A class the file defines with a plain `class` statement: no decorator, no keyword
+    /// (so no metaclass), and bases that are themselves such classes or `object`. `type`
+    /// made it, so what hangs off it (`__subclasses__()`) is the program's own. Calling it
+    /// or reading its attributes gives nothing known.
+    OwnClass,
 }
 
 impl Value<'_> {
@@ -185,6 +190,7 @@ impl Value<'_> {
             | Value::Returned(_)
             | Value::From(_)
             | Value::Subclass(_)
+            | Value::OwnClass
             | Value::Gives(_) => false,
         }
     }
@@ -243,7 +249,9 @@ impl<'a> ValueSet<'a> {
     /// still makes room for a qualified name by dropping a non-name alternative).
     pub(crate) fn push(&mut self, value: Value<'a>) {
         let dup = self.alts.iter().any(|v| match (v, &value) {
-            (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
+            (Value::Unknown, Value::Unknown)
+            | (Value::Globals, Value::Globals)
+            | (Value::OwnClass, Value::OwnClass) => true,
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))

@@ -664,9 +664,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.type_params(tp);
                 }
                 let mut bases: Vec<QName> = Vec::new();
+                // Made by `type` with nothing of the program's in between (see
+                // `Value::OwnClass`): no decorator, type parameter, keyword or unpacked base.
+                let mut plain = cdef.decorator_list.is_empty() && cdef.type_params.is_none();
                 if let Some(args) = &cdef.arguments {
+                    plain &= args.keywords.is_empty();
                     for a in &args.args {
                         let mut e = self.expr(a);
+                        plain &= !matches!(a, Expr::Starred(_)) && plain_base(&e.vals);
                         bases.extend(e.vals.quals().cloned());
                         self.flush(&mut e);
                     }
@@ -678,8 +683,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // The class's name stands for its bases when it is called (see
                 // `Value::Subclass`).
                 let mut class = ValueSet::default();
-                for b in bases.iter().take(crate::value::MAX_ALTERNATIVES) {
-                    class.push(Value::Subclass(b.clone()));
+                if plain {
+                    class.push(Value::OwnClass);
+                } else {
+                    for b in bases.iter().take(crate::value::MAX_ALTERNATIVES) {
+                        class.push(Value::Subclass(b.clone()));
+                    }
                 }
                 if class.alts().is_empty() {
                     class = ValueSet::unknown();
@@ -1662,7 +1671,13 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) -> Eval<'a> {
         let attr = key(&a.attr.id);
         let from = self.hits.len();
-        attribute::hits(self.c, &attr, &mut self.interner, &mut self.hits);
+        attribute::hits(
+            self.c,
+            &attr,
+            attribute::Receiver::Known(&recv.vals),
+            &mut self.interner,
+            &mut self.hits,
+        );
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
             if let Expr::Name(owner) = &*a.value {
@@ -1759,7 +1774,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let from = self.hits.len();
         if let Some(k) = &string_key {
-            attribute::hits(self.c, k, &mut self.interner, &mut self.hits);
+            attribute::hits(
+                self.c,
+                k,
+                attribute::Receiver::Unknown,
+                &mut self.interner,
+                &mut self.hits,
+            );
         }
         if s.ctx == ExprContext::Load {
             if !callee {
@@ -2261,6 +2282,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                                     attribute::hits(
                                         self.c,
                                         part,
+                                        attribute::Receiver::Unknown,
                                         &mut self.interner,
                                         &mut self.hits,
                                     );
@@ -2270,7 +2292,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "operator.methodcaller" => {
                         if let Some(n) = str_arg(0, "name") {
-                            attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                            attribute::hits(
+                                self.c,
+                                &n,
+                                attribute::Receiver::Unknown,
+                                &mut self.interner,
+                                &mut self.hits,
+                            );
                             vals.push(Value::Caller(self.interner.intern(&n)));
                         }
                     }
@@ -2294,7 +2322,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     name if attribute::GETATTR_LIKE.contains(&name) => {
                         for n in str_arg(1, "name").into_iter().chain(str_choices(1, "name")) {
-                            attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
+                            let receiver = match pos.first() {
+                                Some(obj) => attribute::Receiver::Known(&obj.vals),
+                                None => attribute::Receiver::Unknown,
+                            };
+                            attribute::hits(
+                                self.c,
+                                &n,
+                                receiver,
+                                &mut self.interner,
+                                &mut self.hits,
+                            );
                             if (name == "builtins.getattr" || name == "inspect.getattr_static")
                                 && let Some(obj) = pos.first()
                             {
@@ -2329,8 +2367,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                             .map(|s| (i, s.to_string()))
                     });
                     if let Some((i, n)) = named {
-                        attribute::hits(self.c, &n, &mut self.interner, &mut self.hits);
                         let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
+                        attribute::hits(
+                            self.c,
+                            &n,
+                            attribute::Receiver::Known(&owner),
+                            &mut self.interner,
+                            &mut self.hits,
+                        );
                         let v = self.attr_vals(&owner, &n);
                         vals.union(&v);
                     }
@@ -2435,6 +2479,19 @@ impl<'a, 'c> Walker<'a, 'c> {
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
+/// Whether a base keeps a class statement plain (see [`Value::OwnClass`]): it is, on every
+/// path, `object` or a plain class of the file. Any other base may bring a metaclass whose
+/// `__new__` returns what it likes.
+fn plain_base(vals: &ValueSet<'_>) -> bool {
+    !vals.unbound
+        && !vals.alts().is_empty()
+        && vals.alts().iter().all(|v| match v {
+            Value::OwnClass => true,
+            Value::Qual(q) => &**q == "builtins.object",
+            _ => false,
+        })
+}
+
 fn names_a_type(e: &Expr) -> bool {
     match e {
         Expr::Name(_)

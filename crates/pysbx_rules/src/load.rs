@@ -91,6 +91,7 @@ struct RawMatch {
     assign: Option<Spanned<RawAssign>>,
     handler: Option<Spanned<RawHandler>>,
     attribute: Option<Spanned<OneOrMany>>,
+    receiver: Option<Spanned<RawReceiver>>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
     all: Option<Vec<Spanned<RawMatch>>>,
@@ -112,6 +113,13 @@ struct RawHandler {
 enum RawHandlerBody {
     Pass,
     Continue,
+}
+
+/// A test of an `attribute` matcher's receiver.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReceiver {
+    own_class: bool,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +396,12 @@ impl Ctx {
                     .to_string(),
             ));
         }
+        if raw.receiver.is_some() && raw.attribute.is_none() {
+            return Err(self.invalid(
+                at,
+                "a `receiver` test needs an `attribute` matcher beside it".to_string(),
+            ));
+        }
         if raw.args.is_some() && raw.call.is_none() {
             return Err(self.invalid(at, "`args` conditions need a `call` matcher".to_string()));
         }
@@ -429,7 +443,8 @@ impl Ctx {
             return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches });
         }
         if let Some(p) = raw.attribute {
-            return Ok(MatchSpec::Attribute(self.patterns(p)?));
+            let own_class = raw.receiver.map(|r| r.value.own_class);
+            return Ok(MatchSpec::Attribute { names: self.patterns(p)?, own_class });
         }
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
@@ -762,6 +777,27 @@ mod tests {
         assert_eq!(args[0].test, ArgTest::Equals(ConstValue::Bool(true)));
         assert_eq!(args[1].test, ArgTest::Missing);
         assert_eq!(args[2].test, ArgTest::NotLiteral);
+    }
+
+    #[test]
+    fn receiver_test_stands_beside_an_attribute_matcher() {
+        let text = GOOD.replace(
+            "call: builtins.exec",
+            "attribute: __subclasses__\n      receiver: {own_class: false}",
+        );
+        let set = load(&text).unwrap();
+        let MatchSpec::Attribute { own_class, .. } = &set.rules()[0].matcher else { panic!() };
+        assert_eq!(*own_class, Some(false));
+        let alone = GOOD
+            .replace("call: builtins.exec", "call: os.system\n      receiver: {own_class: true}");
+        let err = load(&alone).unwrap_err();
+        assert!(err.to_string().contains("`receiver` test needs an `attribute`"), "{err}");
+        assert_eq!(err.position().unwrap().line, 8, "{err}");
+        let bad = GOOD.replace(
+            "call: builtins.exec",
+            "attribute: __subclasses__\n      receiver: {own_class: maybe}",
+        );
+        assert!(load(&bad).is_err());
     }
 
     #[test]

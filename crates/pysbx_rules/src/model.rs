@@ -279,7 +279,13 @@ pub enum MatchSpec {
         body: Vec<HandlerBody>,
     },
     /// An attribute by name whatever the receiver, including computed `getattr` and string keys.
-    Attribute(Patterns),
+    Attribute {
+        /// Globs of the attribute names.
+        names: Patterns,
+        /// `Some(false)`: not where the receiver is surely a class the file defines with a
+        /// plain `class` statement (`Registry.__subclasses__()`); `Some(true)`: only there.
+        own_class: Option<bool>,
+    },
     /// A string or bytes literal, after constant folding, matching the regex.
     String(String),
     /// Any of the matchers holds.
@@ -329,7 +335,7 @@ impl MatchSpec {
             | Self::Import(_)
             | Self::Store(_)
             | Self::Handler { .. }
-            | Self::Attribute(_)
+            | Self::Attribute { .. }
             | Self::Inside(_)
             | Self::UnusedSuppression => {}
         }
@@ -345,7 +351,7 @@ impl MatchSpec {
             | Self::Store(_)
             | Self::Assign { .. }
             | Self::Handler { .. }
-            | Self::Attribute(_)
+            | Self::Attribute { .. }
             | Self::String(_)
             | Self::Comment(_)
             | Self::UnusedSuppression => true,

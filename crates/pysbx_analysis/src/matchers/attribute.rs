@@ -6,9 +6,9 @@
 //! Identifiers are compared after NFKC normalization (as CPython does); string names are not
 //! normalized, because `getattr` does not normalize them either.
 
-use crate::compile::Compiled;
+use crate::compile::{Compiled, LeafKind};
 use crate::matchers::{Hit, push_unique};
-use crate::value::Interner;
+use crate::value::{Interner, Value, ValueSet};
 
 /// Functions whose second positional argument is an attribute name.
 pub(crate) const GETATTR_LIKE: &[&str] = &[
@@ -23,8 +23,39 @@ pub(crate) const GETATTR_LIKE: &[&str] = &[
 pub(crate) const DUNDER_LOOKUPS: &[&str] =
     &["__getattribute__", "__getattr__", "__setattr__", "__delattr__"];
 
-/// Pushes the attribute leaves matching `name`.
-pub(crate) fn hits(compiled: &Compiled, name: &str, interner: &mut Interner, out: &mut Vec<Hit>) {
+/// What the engine knows of the object an attribute is looked up on.
+#[derive(Clone, Copy)]
+pub(crate) enum Receiver<'v, 'a> {
+    /// The receiver's values (`x` of `x.name` or `getattr(x, "name")`).
+    Known(&'v ValueSet<'a>),
+    /// Not at hand: the object comes later (`operator.attrgetter("name")`) or is a mapping
+    /// read by a string key.
+    Unknown,
+}
+
+impl Receiver<'_, '_> {
+    /// Whether the receiver is surely a class the file defines with a plain `class`
+    /// statement (see [`Value::OwnClass`]): on every path, and bound.
+    fn own_class(self) -> bool {
+        match self {
+            Receiver::Known(vals) => {
+                !vals.unbound
+                    && !vals.alts().is_empty()
+                    && vals.alts().iter().all(|v| matches!(v, Value::OwnClass))
+            }
+            Receiver::Unknown => false,
+        }
+    }
+}
+
+/// Pushes the attribute leaves matching `name` whose receiver test, if any, `receiver` passes.
+pub(crate) fn hits(
+    compiled: &Compiled,
+    name: &str,
+    receiver: Receiver<'_, '_>,
+    interner: &mut Interner,
+    out: &mut Vec<Hit>,
+) {
     if compiled.attributes.is_empty() {
         return;
     }
@@ -35,7 +66,14 @@ pub(crate) fn hits(compiled: &Compiled, name: &str, interner: &mut Interner, out
         return;
     }
     let subject = interner.intern(name);
+    let mut own_class = None;
     for leaf in found {
+        if let Some(LeafKind::Attribute { own_class: Some(wanted) }) =
+            compiled.leaves.get(leaf as usize).map(|l| &l.kind)
+            && *own_class.get_or_insert_with(|| receiver.own_class()) != *wanted
+        {
+            continue;
+        }
         push_unique(out, from, leaf, &subject);
     }
 }
@@ -57,6 +95,21 @@ mod tests {
             analyzer(&pack("TST401", "{attribute: [__subclasses__, __globals__, __builtins__]}"));
         let src = "type(x).__name__\nself.__class__.__name__\nsuper().__init__()\ngetattr(obj, 'name')\nd['key']\n";
         assert_eq!(lines(&an, src, "TST401"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn receiver_tests_tell_the_files_plain_classes_apart() {
+        let mine =
+            analyzer(&pack("TST403", "{attribute: __subclasses__, receiver: {own_class: false}}"));
+        let only =
+            analyzer(&pack("TST404", "{attribute: __subclasses__, receiver: {own_class: true}}"));
+        let src = "class A:\n    pass\nclass B(A, object):\n    pass\nA.__subclasses__()\ngetattr(B, '__subclasses__')()\nB.__getattribute__('__subclasses__')\nobject.__subclasses__()\nx.__subclasses__()\nimport operator\noperator.methodcaller('__subclasses__')(A)\n";
+        assert_eq!(lines(&mine, src, "TST403"), vec![8, 9, 11]);
+        assert_eq!(lines(&only, src, "TST404"), vec![5, 6, 7]);
+        // Anything between the statement and `type` (a decorator, a keyword, a base of
+        // unknown make) or a second binding leaves the class unknown.
+        let src = "@d\nclass A:\n    pass\nclass M(type):\n    pass\nclass B(metaclass=M):\n    pass\nclass C(B):\n    pass\nclass D(*bases):\n    pass\nclass E:\n    pass\nif c:\n    E = object\nA.__subclasses__()\nB.__subclasses__()\nC.__subclasses__()\nD.__subclasses__()\nE.__subclasses__()\nM.__subclasses__()\n";
+        assert_eq!(lines(&mine, src, "TST403"), vec![16, 17, 18, 19, 20, 21]);
     }
 
     #[test]
