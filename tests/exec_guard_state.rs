@@ -548,3 +548,78 @@ print("CONTROLS", Point(1, 2), Pair(), doctest.testmod().failed, asyncio.run(asy
     assert!(text.contains("CONTROLS Point(x=1, y=2) Pair(a=1) 0 7\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+/// The standard library's runners of strings, each given `print('RAN-<label>')`.
+const STRING_RUNNERS: &str = r#"
+import bdb, cProfile, inspect, logging.config, profile, timeit, trace, tempfile
+def attempt(label, step):
+    try:
+        step("print('RAN-%s')" % label)
+    except PermissionError:
+        print("REFUSED", label)
+    except BaseException as e:
+        print("FAILED", label, type(e).__name__, e)
+def annotated(src):
+    def f(x): pass
+    f.__annotations__ = {"x": src}
+    inspect.get_annotations(f, eval_str=True)
+def logging_file(src):
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+        f.write("[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\n"
+                "handlers=h\n[handler_h]\nclass=StreamHandler\nargs=(%s,)\n" % src)
+    logging.config.fileConfig(f.name)
+for label, step in (("timeit", lambda s: timeit.timeit(s, number=1)),
+                    ("timeit-setup", lambda s: timeit.Timer(lambda: None, setup=s).timeit(1)),
+                    ("trace", lambda s: trace.Trace(count=0, trace=0).runctx(s, {}, {})),
+                    ("cprofile", lambda s: cProfile.Profile().runctx(s, {}, {})),
+                    ("profile", lambda s: profile.Profile().runctx(s, {}, {})),
+                    ("bdb", lambda s: bdb.Bdb().run(s)),
+                    ("bdb-eval", lambda s: bdb.Bdb().runeval(s)),
+                    ("annotations", annotated),
+                    ("logging-config", logging_file)):
+    attempt(label, step)
+"#;
+
+const RUNNER_LABELS: [&str; 9] = [
+    "timeit",
+    "timeit-setup",
+    "trace",
+    "cprofile",
+    "profile",
+    "bdb",
+    "bdb-eval",
+    "annotations",
+    "logging-config",
+];
+
+#[test]
+fn the_standard_library_runs_no_string_the_program_handed_it() {
+    // Under `code: false` the debugger's, profilers' and tracer's `run` functions, `timeit`
+    // given a string, string annotations evaluated by `inspect` and `logging.config`'s handler
+    // arguments run nothing, though they compile what they run in the same call; a name in
+    // site-packages passes nothing off as the interpreter's code. Callables given to `timeit`
+    // and the profilers still run.
+    let (text, err) = run_attack(&format!(
+        r#"{STRING_RUNNERS}
+import codeop, runpy, sysconfig
+try:
+    runpy._run_code(codeop.compile_command("print('RAN-site-name')",
+                                           filename=sysconfig.get_paths()["purelib"] + "/m"), {{}})
+except PermissionError:
+    print("REFUSED site-name")
+print("CONTROLS", timeit.Timer(lambda: None, lambda: None).timeit(2) >= 0, timeit.timeit(number=2) >= 0,
+      cProfile.Profile().runcall(lambda: 7), trace.Trace(count=0, trace=0).runfunc(lambda: 8))
+"#
+    ));
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    for label in RUNNER_LABELS.iter().chain(&["site-name"]) {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(text.contains("CONTROLS True True 7 8\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+    // A `code` grant lets each of them run the program's string.
+    let (text, err) = run_attack_under(STRING_RUNNERS, "code: true\n");
+    for label in RUNNER_LABELS {
+        assert!(text.contains(&format!("RAN-{label}\n")), "{label}: {text}{err}");
+    }
+}

@@ -1128,7 +1128,57 @@ def _pysbx_guard():
         fn = code.co_filename
         if _type(fn) is not _str:
             return False
-        return fn.startswith("<frozen ") or (fn.startswith(_stdlib_fast) and ".." not in fn)
+        # The interpreter's own files only: a site-packages directory may lie under the
+        # standard library's, and a name there is one `compile` lets any string take.
+        return fn.startswith("<frozen ") or (fn.startswith(_stdlib_fast) and ".." not in fn
+                                             and not fn.startswith(_site_fast))
+
+    # Standard-library code whose `exec`/`eval` runs what its caller handed it: the debugger's,
+    # the profilers' and the tracer's `run` (`cProfile.run(cmd)`, `bdb.Bdb.runeval`, pdb's
+    # commands), `logging.config`'s handler arguments, `inspect.get_annotations(eval_str=True)`,
+    # and `timeit.Timer` given a string. Compiled in the same call or not, that code is the
+    # program's and falls under its `code` clause. By file (every `exec`/`eval` there runs a
+    # caller's string), or by file and function.
+    _RUNS_CALLERS_CODE = frozenset({"bdb.py", "pdb.py", "trace.py", "profile.py", "cProfile.py",
+                                    "logging/config.py"})
+    _RUNS_CALLERS_CODE_IN = frozenset({("inspect.py", "get_annotations")})
+    # What `timeit.Timer` compiles when given callables (or nothing): its template with
+    # `_stmt()`/`_setup()`/`pass` filled in, as text and as the UTF-8 `compile` reports.
+    _TIMEIT_TEMPLATE = ("\ndef inner(_it, _timer{init}):\n    {setup}\n    _t0 = _timer()\n"
+                        "    for _i in _it:\n        {stmt}\n        pass\n    _t1 = _timer()\n"
+                        "    return _t1 - _t0\n")
+    _timeit_own = set()
+    for _setup_part in ("pass", "_setup()"):
+        for _stmt_part in ("pass", "_stmt()"):
+            _init_part = ((", _setup=_setup" if _setup_part != "pass" else "")
+                          + (", _stmt=_stmt" if _stmt_part != "pass" else ""))
+            _text = _TIMEIT_TEMPLATE.format(init=_init_part, setup=_setup_part, stmt=_stmt_part)
+            _timeit_own.add(_text)
+            _timeit_own.add(_text.encode())
+    _timeit_own = frozenset(_timeit_own)
+    del _setup_part, _stmt_part, _init_part, _text
+
+    def _runs_callers_code(frame, source):
+        code = frame.f_code
+        fn = code.co_filename
+        if _type(fn) is not _str or ".." in fn or fn.startswith(_site_fast):
+            return False
+        for d in _stdlib_fast:
+            if fn.startswith(d):
+                rel = fn[len(d):]
+                break
+        else:
+            return False
+        if rel in _RUNS_CALLERS_CODE:
+            return True
+        # By the function's qualified name, up to its first `.`: the comprehension inside
+        # `get_annotations` is where its `eval` runs.
+        name = code.co_qualname.partition(".")[0]
+        if (rel, name) in _RUNS_CALLERS_CODE_IN:
+            return True
+        if rel == "timeit.py" and name == "Timer":
+            return _type(source) not in (_str, _bytes) or source not in _timeit_own
+        return False
 
     def _honest_name(args, immediate):
         # Whether code compiled under this file name may carry it: a frozen module's name
@@ -1151,7 +1201,7 @@ def _pysbx_guard():
 
     def _describe_frame(frame):
         code = frame.f_code
-        name = code.co_name if _type(code.co_name) is _str else "?"
+        name = code.co_qualname if _type(code.co_qualname) is _str else "?"
         return "%s (%s)" % (name, code.co_filename if _type(code.co_filename) is _str else "?")
 
     def _internal(code):
@@ -1335,7 +1385,10 @@ def _pysbx_guard():
             if immediate == "user" and not granted:
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
             if event == "compile" and immediate != "user":
-                _compiled_in[_get_ident()] = frame
+                if _runs_callers_code(frame, args[0]):
+                    _compiled_in.pop(_get_ident(), None)
+                else:
+                    _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and user is not None and not _trusted_code(args[0], frame):
                 # The standard library runs code on the program's behalf only where it made
@@ -1366,6 +1419,7 @@ def _pysbx_guard():
             _violation("limits", "changing resource limits is not allowed", event, user, stack)
 
     _stdlib_fast = tuple(d + "/" for d in _stdlib)
+    _site_fast = tuple(d + "/" for d in _site)
     # Frequent events no clause judges, passed over before any frame is looked up (`id()` is
     # audited, and the guard's own code calls it at every frame it walks). A list of what to
     # skip rather than of what to check: an event `_check` learns to judge can never be
