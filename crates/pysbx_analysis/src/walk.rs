@@ -2547,6 +2547,8 @@ const CODE_RUNNERS: &[&str] = &[
     "cProfile.Profile().runctx",
     "profile.Profile().run",
     "profile.Profile().runctx",
+    "trace.Trace().run",
+    "trace.Trace().runctx",
 ];
 
 impl<'a> Walker<'a, '_> {
