@@ -623,3 +623,62 @@ print("CONTROLS", timeit.Timer(lambda: None, lambda: None).timeit(2) >= 0, timei
         assert!(text.contains(&format!("RAN-{label}\n")), "{label}: {text}{err}");
     }
 }
+
+#[test]
+fn dataclass_field_names_carry_no_code() {
+    // `dataclasses` writes its methods as text from the field names without checking them:
+    // a name that is code would run inside the generated `__repr__`, code the gate never read.
+    // The generated text may call only what dataclasses handed it; every feature's still runs.
+    let attack = r#"
+import dataclasses
+for where, name in (("repr", '"+__import__("builtins").print("RAN-repr")+"'),
+                    ("repr-through-self",
+                     '"+self.__class__.__repr__.__globals__["__builtins__"]["print"]("RAN-self")+"')):
+    C = type("C", (), {"__annotations__": {name: int}})
+    try:
+        C = dataclasses.dataclass(init=False, eq=False)(C)
+        repr(C())
+        print("MADE", where)
+    except PermissionError:
+        print("REFUSED", where)
+    except BaseException as e:
+        print("FAILED", where, type(e).__name__, e)
+from dataclasses import dataclass, field, InitVar, KW_ONLY
+@dataclass(frozen=True, order=True, unsafe_hash=True, slots=True, weakref_slot=True)
+class A:
+    x: int
+    y: tuple = field(default_factory=tuple)
+    _: KW_ONLY
+    z: int = 3
+@dataclass
+class B:
+    a: int
+    b: InitVar[int] = 0
+    def __post_init__(self, b):
+        self.d = b * 2
+@dataclass
+class S:
+    self: int = 1
+try:
+    A(1).x = 2
+except dataclasses.FrozenInstanceError:
+    pass
+P = dataclasses.make_dataclass("P", [("p", int), ("q", int, field(default=2))])
+print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S(), P(1))
+"#;
+    let expected = "CONTROLS A(x=1, y=(), z=4) True True 6 S(self=1) P(p=1, q=2)\n";
+    let (text, err) = run_attack(attack);
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    for where_ in ["repr", "repr-through-self"] {
+        assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
+    }
+    assert!(text.contains(expected), "{text}{err}");
+    assert_guard_holds(&text, &err);
+    // The gate reads no code in a string, so the guard holds it with the gate on as well.
+    let s = Scratch::new();
+    let script = s.write("attack.py", attack);
+    let out = run(s.exec().arg(&script));
+    assert!(!stdout(&out).contains("RAN-"), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("REFUSED repr\n"), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains(expected), "{}{}", stdout(&out), stderr(&out));
+}

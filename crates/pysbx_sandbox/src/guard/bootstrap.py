@@ -1158,16 +1158,20 @@ def _pysbx_guard():
     _timeit_own = frozenset(_timeit_own)
     del _setup_part, _stmt_part, _init_part, _text
 
-    def _runs_callers_code(frame, source):
-        code = frame.f_code
+    def _stdlib_rel(code):
+        # The path of a standard-library file below its directory (`logging/config.py`).
         fn = code.co_filename
         if _type(fn) is not _str or ".." in fn or fn.startswith(_site_fast):
-            return False
+            return None
         for d in _stdlib_fast:
             if fn.startswith(d):
-                rel = fn[len(d):]
-                break
-        else:
+                return fn[len(d):]
+        return None
+
+    def _runs_callers_code(frame, source):
+        code = frame.f_code
+        rel = _stdlib_rel(code)
+        if rel is None:
             return False
         if rel in _RUNS_CALLERS_CODE:
             return True
@@ -1198,6 +1202,63 @@ def _pysbx_guard():
                 return f.read() == args[0]
         except OSError:
             return False
+
+    # `dataclasses` writes each method as text from the field names and compiles it; it does
+    # not check that the names are identifiers (`namedtuple` does), so a class whose
+    # annotations name a field `"+f()+"` would get a `__repr__` that calls `f`. What it writes
+    # calls only what it hands the text (the parameters of its `__create_fn__` and of the
+    # methods, or attributes of them: `__dataclass_builtins_object__.__setattr__`,
+    # `self.__post_init__`), `super(...)` and its attributes, `type` and `hash`, and imports
+    # nothing: text that calls anything else was given code for a name. Parsed by the guard
+    # itself, from the text the event carries.
+    import _ast
+    _AST_CALL, _AST_NAME, _AST_ATTRIBUTE = _ast.Call, _ast.Name, _ast.Attribute
+    _AST_FUNCTIONS = (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)
+    _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
+    _AST_LIST, _AST_BASE = list, _ast.AST
+    _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
+
+    def _generated_text_calls_only_its_own(source):
+        if _type(source) not in (_str, _bytes):
+            return False
+        try:
+            tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
+        except (SyntaxError, ValueError):
+            return True  # compiling it fails the same way in dataclasses
+        roots = set(_GENERATED_CALLEES)
+        nodes, calls = [tree], []
+        while nodes:
+            node = nodes.pop()
+            t = _type(node)
+            if issubclass(t, _AST_REFUSED):
+                return False
+            if issubclass(t, _AST_FUNCTIONS):
+                a = node.args
+                for group in (a.posonlyargs, a.args, a.kwonlyargs):
+                    for arg in group:
+                        roots.add(arg.arg)
+                for arg in (a.vararg, a.kwarg):
+                    if arg is not None:
+                        roots.add(arg.arg)
+                if t is not _ast.Lambda and node.decorator_list:
+                    return False
+            elif t is _AST_CALL:
+                calls.append(node.func)
+            for name in t._fields:
+                value = getattr(node, name, None)
+                if _type(value) is _AST_LIST:
+                    nodes.extend(v for v in value if isinstance(v, _AST_BASE))
+                elif isinstance(value, _AST_BASE):
+                    nodes.append(value)
+        for func in calls:
+            while _type(func) is _AST_ATTRIBUTE:
+                func = func.value
+            if _type(func) is _AST_CALL and _type(func.func) is _AST_NAME \
+                    and func.func.id == "super":
+                continue
+            if _type(func) is not _AST_NAME or func.id not in roots:
+                return False
+        return True
 
     def _describe_frame(frame):
         code = frame.f_code
@@ -1384,6 +1445,12 @@ def _pysbx_guard():
             granted = _code or _grant(_module_of(user), "code")
             if immediate == "user" and not granted:
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
+            if event == "compile" and immediate != "user" and not granted \
+                    and user is not None and _stdlib_rel(frame.f_code) == "dataclasses.py" \
+                    and not _generated_text_calls_only_its_own(args[0]):
+                _violation("code", "a dataclass field name that is code (what dataclasses "
+                           "generated calls what it was not handed) is not allowed",
+                           event, user, stack)
             if event == "compile" and immediate != "user":
                 if _runs_callers_code(frame, args[0]):
                     _compiled_in.pop(_get_ident(), None)
