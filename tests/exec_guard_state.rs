@@ -551,7 +551,7 @@ print("CONTROLS", Point(1, 2), Pair(), doctest.testmod().failed, asyncio.run(asy
 
 /// The standard library's runners of strings, each given `print('RAN-<label>')`.
 const STRING_RUNNERS: &str = r#"
-import bdb, cProfile, inspect, logging.config, profile, timeit, trace, tempfile
+import bdb, cProfile, inspect, logging.config, optparse, os, profile, site, timeit, trace, tempfile
 def attempt(label, step):
     try:
         step("print('RAN-%s')" % label)
@@ -563,6 +563,15 @@ def annotated(src):
     def f(x): pass
     f.__annotations__ = {"x": src}
     inspect.get_annotations(f, eval_str=True)
+def pth_file(src):
+    os.makedirs("site-dir", exist_ok=True)
+    with open("site-dir/extra.pth", "w") as f:
+        f.write("import builtins; %s\n" % src)
+    site.addsitedir(os.path.abspath("site-dir"))
+def options_file(src):
+    with open("options.py", "w") as f:
+        f.write(src + "\n")
+    optparse.Values().read_file("options.py")
 def logging_file(src):
     with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
         f.write("[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\n"
@@ -576,11 +585,13 @@ for label, step in (("timeit", lambda s: timeit.timeit(s, number=1)),
                     ("bdb", lambda s: bdb.Bdb().run(s)),
                     ("bdb-eval", lambda s: bdb.Bdb().runeval(s)),
                     ("annotations", annotated),
-                    ("logging-config", logging_file)):
+                    ("logging-config", logging_file),
+                    ("pth-file", pth_file),
+                    ("options-file", options_file)):
     attempt(label, step)
 "#;
 
-const RUNNER_LABELS: [&str; 9] = [
+const RUNNER_LABELS: [&str; 11] = [
     "timeit",
     "timeit-setup",
     "trace",
@@ -590,13 +601,17 @@ const RUNNER_LABELS: [&str; 9] = [
     "bdb-eval",
     "annotations",
     "logging-config",
+    "pth-file",
+    "options-file",
 ];
 
 #[test]
 fn the_standard_library_runs_no_string_the_program_handed_it() {
     // Under `code: false` the debugger's, profilers' and tracer's `run` functions, `timeit`
-    // given a string, string annotations evaluated by `inspect` and `logging.config`'s handler
-    // arguments run nothing, though they compile what they run in the same call; a name in
+    // given a string, string annotations evaluated by `inspect`, `logging.config`'s handler
+    // arguments, the `import` lines of a `.pth` file given to `site.addsitedir` and
+    // `optparse`'s option files run nothing, though they compile what they run in the same
+    // call; a name in
     // site-packages passes nothing off as the interpreter's code. Callables given to `timeit`
     // and the profilers still run.
     let (text, err) = run_attack(&format!(
@@ -613,6 +628,11 @@ print("CONTROLS", timeit.Timer(lambda: None, lambda: None).timeit(2) >= 0, timei
     ));
     assert!(!text.contains("RAN-"), "{text}{err}");
     for label in RUNNER_LABELS.iter().chain(&["site-name"]) {
+        if *label == "pth-file" {
+            // `site` reports a failing `.pth` line on standard error and goes on.
+            assert!(err.contains("handed to addpackage"), "{label}: {text}{err}");
+            continue;
+        }
         assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
     }
     assert!(text.contains("CONTROLS True True 7 8\n"), "{text}{err}");

@@ -163,3 +163,27 @@ fn a_module_file_the_program_could_write_gets_no_grants() {
         .arg(&main));
     assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
 }
+
+/// A package whose `__path__` points at another directory (as setuptools' `distutils` points
+/// at `setuptools/_distutils`) imports its submodules from files that are not theirs by name:
+/// they load, through the gate, as the program's code, without the package's grants; a
+/// submodule in the package's own directory keeps them.
+#[test]
+fn a_module_from_a_redirected_path_loads_without_the_packages_grants() {
+    let s = Scratch::new();
+    let probe = "import os\ndef go():\n    try:\n        os.system('true')\n        return 'ran'\n    except PermissionError:\n        return 'refused'\n";
+    s.write("elsewhere/moved.py", probe);
+    s.write("vendor/own.py", probe);
+    s.write(
+        "vendor/__init__.py",
+        "import os\n__path__.append(os.path.join(os.path.dirname(os.path.dirname(__file__)), 'elsewhere'))\n",
+    );
+    let policy = s.write("p.yaml", "modules:\n  vendor: {process: true}\n");
+    let main = s.write(
+        "main.py",
+        "import vendor.own, vendor.moved\nprint(vendor.own.go(), vendor.moved.go())\n",
+    );
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&main));
+    assert_eq!(stdout(&out), "ran refused\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

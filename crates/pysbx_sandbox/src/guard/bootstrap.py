@@ -1135,12 +1135,14 @@ def _pysbx_guard():
 
     # Standard-library code whose `exec`/`eval` runs what its caller handed it: the debugger's,
     # the profilers' and the tracer's `run` (`cProfile.run(cmd)`, `bdb.Bdb.runeval`, pdb's
-    # commands), `logging.config`'s handler arguments, `inspect.get_annotations(eval_str=True)`,
-    # and `timeit.Timer` given a string. Compiled in the same call or not, that code is the
-    # program's and falls under its `code` clause. By file (every `exec`/`eval` there runs a
-    # caller's string), or by file and function.
+    # commands), `logging.config`'s handler arguments, the `import` lines of the `.pth` files
+    # `site.addsitedir` reads, `optparse.Values.read_file`, `distutils.core.run_setup`,
+    # `inspect.get_annotations(eval_str=True)`, and `timeit.Timer` given a string. Compiled in
+    # the same call or not, that code is the program's and falls under its `code` clause. By
+    # file (every `exec`/`eval` there runs a caller's string), or by file and function.
     _RUNS_CALLERS_CODE = frozenset({"bdb.py", "pdb.py", "trace.py", "profile.py", "cProfile.py",
-                                    "logging/config.py"})
+                                    "logging/config.py", "site.py", "optparse.py",
+                                    "distutils/core.py"})
     _RUNS_CALLERS_CODE_IN = frozenset({("inspect.py", "get_annotations")})
     # What `timeit.Timer` compiles when given callables (or nothing): its template with
     # `_stmt()`/`_setup()`/`pass` filled in, as text and as the UTF-8 `compile` reports.
@@ -1159,10 +1161,13 @@ def _pysbx_guard():
     del _setup_part, _stmt_part, _init_part, _text
 
     def _stdlib_rel(code):
-        # The path of a standard-library file below its directory (`logging/config.py`).
+        # The path of a standard-library file below its directory (`logging/config.py`); a
+        # frozen module's as if it were read from there (`<frozen site>` is `site.py`).
         fn = code.co_filename
         if _type(fn) is not _str or ".." in fn or fn.startswith(_site_fast):
             return None
+        if fn.startswith("<frozen ") and fn.endswith(">"):
+            return fn[8:-1].replace(".", "/") + ".py"
         for d in _stdlib_fast:
             if fn.startswith(d):
                 return fn[len(d):]
@@ -1569,18 +1574,18 @@ def _pysbx_guard():
         if _is_stdlib_file(norm):
             return spec
         if _type(loader) is SourceFileLoader:
-            # The file must be the module's by its name (`a/b.py` or `a/b/__init__.py` for
-            # `a.b`): its code gets that module's grants. (A spec of the program's making could
-            # otherwise give its own file a granted module's name.)
+            # Only a file that is the module's by its name (`a/b.py` or `a/b/__init__.py` for
+            # `a.b`) gets that module's grants: a spec of the program's making could otherwise
+            # give its own file a granted module's name. Another file (a package whose
+            # `__path__` points elsewhere, as setuptools' `distutils` does) is gated and runs
+            # as the program's code.
             tail = fullname.replace(".", "/")
-            if not (origin.endswith("/" + tail + ".py") or origin.endswith("/" + tail + "/__init__.py")):
-                raise ImportError("pysbx: %s is not the file of module %s" % (origin, fullname),
-                                  name=fullname)
+            named = origin.endswith("/" + tail + ".py") or origin.endswith("/" + tail + "/__init__.py")
             # Made without calling `__init__` (importlib's Python, which the program may change).
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
-            _gate_loaders[id(gate)] = (gate, fullname, origin, norm)
+            _gate_loaders[id(gate)] = (gate, fullname, origin, norm, named)
             d["loader"] = gate
             return spec
         if _type(loader) is ExtensionFileLoader:
@@ -1605,7 +1610,7 @@ def _pysbx_guard():
         record = _gate_loaders.get(id(loader))
         if record is None or record[0] is not loader:
             raise ImportError("pysbx: a module loader the import gate did not make")
-        fullname, path, resolved = record[1], record[2], record[3]
+        fullname, path, resolved, named = record[1], record[2], record[3], record[4]
         with open(path, "rb") as f:
             data = f.read()
         reply, _ = _request({"t": "gate", "path": path}, data)
@@ -1623,8 +1628,8 @@ def _pysbx_guard():
                               % (path, reply.get("reason")), name=fullname, path=path)
         # A module file in a directory the program (or any module) may write holds what the
         # program chose to put there: its code is the program's, whatever its name, and gets
-        # no module's grants.
-        _loaded[path] = "__main__" if _under(resolved, _any_writes) else fullname
+        # no module's grants; so does a file that is not the module's by name.
+        _loaded[path] = "__main__" if not named or _under(resolved, _any_writes) else fullname
         return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
 
     _object_new = object.__new__
