@@ -702,3 +702,57 @@ print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S
     assert!(stdout(&out).contains("REFUSED repr\n"), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains(expected), "{}{}", stdout(&out), stderr(&out));
 }
+
+#[test]
+fn built_in_modules_the_guard_changed_are_not_made_anew() {
+    // `_imp.create_builtin` (behind `importlib.util.module_from_spec` too) would put `sys`'s
+    // dictionary back as it was at start-up, over the guard's facades, and make a fresh
+    // `_signal` whose `signal` installs a handler without the guard's trampoline: such a
+    // handler was handed the guard's own frames. Other built-in modules still load.
+    let (text, err) = run_attack_under(
+        r#"
+import _imp, _signal, importlib.util, os, signal, sys, time
+for name, make in (("sys", lambda: _imp.create_builtin(sys.__spec__)),
+                   ("_signal", lambda: _imp.create_builtin(_signal.__spec__)),
+                   ("_imp", lambda: _imp.create_builtin(_imp.__spec__)),
+                   ("builtins", lambda: _imp.create_builtin(__builtins__.__spec__)),
+                   ("sys-from-spec", lambda: importlib.util.module_from_spec(sys.__spec__)),
+                   ("_signal-from-spec", lambda: importlib.util.module_from_spec(_signal.__spec__))):
+    try:
+        made = make()
+        print("MADE", name, type(getattr(made, "setrecursionlimit", made.__dict__.get("signal"))).__name__)
+    except PermissionError:
+        print("REFUSED", name)
+seen = []
+def handler(signum, frame):
+    # The guard's frames above the program's (the runner's and the loader's lie below it).
+    while frame is not None and frame.f_code.co_filename != __file__:
+        if frame.f_code.co_filename == "<pysbx-guard>":
+            seen.append(frame.f_code.co_name)
+        frame = frame.f_back
+try:
+    made = _imp.create_builtin(_signal.__spec__)
+    made.signal(signal.SIGALRM, handler)
+except PermissionError:
+    signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+start = time.time()
+while time.time() - start < 0.5:
+    open(os.devnull).close()
+signal.setitimer(signal.ITIMER_REAL, 0, 0)
+print("GUARD-FRAMES" if seen else "NO-GUARD-FRAME")
+sys.setrecursionlimit(50000)
+print("LIMIT", sys.getrecursionlimit())
+unloaded = sorted(set(sys.builtin_module_names) - set(sys.modules) - {"_testinternalcapi"})
+print("CONTROL", unloaded[0], __import__(unloaded[0]).__name__ == unloaded[0])
+"#,
+        "features: {recursion_limit: 2000}\n",
+    );
+    for name in ["sys", "_signal", "_imp", "builtins", "sys-from-spec", "_signal-from-spec"] {
+        assert!(text.contains(&format!("REFUSED {name}\n")), "{name}: {text}{err}");
+    }
+    assert!(text.contains("NO-GUARD-FRAME\n"), "{text}{err}");
+    assert!(text.contains("LIMIT 2000\n"), "{text}{err}");
+    assert!(text.contains(" True\n") && text.contains("CONTROL "), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

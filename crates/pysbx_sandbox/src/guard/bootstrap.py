@@ -1885,6 +1885,36 @@ def _pysbx_guard():
     _seal("_set_recursion_limit", _set_recursion_limit)
     sys.setrecursionlimit = _facade(setrecursionlimit, transparent=True, module="sys",
                                     doc=_setrecursionlimit.__doc__)
+
+    # `_imp.create_builtin` makes a built-in module anew: `sys` with its dictionary put back
+    # as it was at start-up (the interpreter's `setrecursionlimit`, `settrace`, ... over the
+    # facades above), a fresh `_signal` whose `signal` installs a handler without the guard's
+    # trampoline (a handler that is then handed the guard's frames), a fresh `_imp` with the
+    # original of this function, `builtins` with the interpreter's `__import__`. Those are
+    # made once, before the program runs; any other built-in module is made as before. The
+    # interpreter is handed a name object of the guard's own, never the program's spec, whose
+    # `name` could read differently each time.
+    import _imp
+    _real_create_builtin = _imp.create_builtin
+    _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins"})
+
+    class _BuiltinName:
+        __slots__ = ("name",)
+
+    def _create_builtin(name):
+        if _type(name) is not _str:
+            raise TypeError("create_builtin: the spec's name must be a string")
+        if name in _MADE_ONCE:
+            immediate, user, stack = _context(_getframe(1))
+            _violation("introspection", "making the built-in module %s anew is not allowed"
+                       % name, "_imp.create_builtin", user, stack)
+        spec = _object_new(_BuiltinName)
+        spec.name = name
+        return _real_create_builtin(spec)
+
+    _seal("_create_builtin", _create_builtin)
+    _imp.create_builtin = _facade(create_builtin, transparent=True, module="_imp",
+                                  doc=_real_create_builtin.__doc__)
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -2399,6 +2429,10 @@ def _io_output(value):
 
 def setrecursionlimit(n):
     _set_recursion_limit(_index(n))
+
+
+def create_builtin(spec):
+    return _create_builtin(_plain(spec.name))
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
