@@ -108,6 +108,48 @@ for name in sorted(registry):
 }
 
 #[test]
+fn modules_loaded_from_files_by_path() {
+    // Plugins loaded by path (`spec_from_file_location`, `module_from_spec`, `exec_module`)
+    // run as under Python, through the import gate as imported modules do: a plugin's
+    // `os.system` meets the gate's stub under the default policy. A directory that exists
+    // already fails `mkdir` with FileExistsError, as under Python.
+    let plugin_loader = r#"
+import importlib.util, os, pathlib
+here = pathlib.Path(__file__).parent
+loaded = []
+for path in sorted((here / "plugins").glob("*.py")):
+    spec = importlib.util.spec_from_file_location("plugins." + path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    loaded.append((path.stem, mod.run(2)))
+print(loaded)
+try:
+    os.mkdir(here / "plugins")
+except FileExistsError:
+    print("exists")
+"#;
+    same_as_python(
+        "plugin_loader",
+        plugin_loader,
+        &[],
+        &[
+            ("plugins/alpha.py", "def run(x):\n    return x * 10\n"),
+            ("plugins/beta.py", "def run(x):\n    return x + 1\n"),
+        ],
+    );
+    let s = Scratch::new();
+    s.write("plugins/alpha.py", "def run(x):\n    return x * 10\n");
+    s.write(
+        "plugins/shell.py",
+        "import os\ndef run(x):\n    try:\n        return os.system('true')\n    except PermissionError:\n        return 'refused'\n",
+    );
+    let script = s.write("loader.py", plugin_loader);
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "[('alpha', 20), ('shell', 'refused')]\nexists\n", "{}", stderr(&out));
+    assert!(stderr(&out).contains("shell.py:4: gate [PSB"), "{}", stderr(&out));
+}
+
+#[test]
 fn threads() {
     let code = "import threading, queue\nq = queue.Queue()\ndef work(i):\n    q.put(i * i)\nts = [threading.Thread(target=work, args=(i,)) for i in range(8)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(sorted(q.get() for _ in range(8)))\n";
     same_as_python("threads", code, &[], &[]);

@@ -756,3 +756,55 @@ print("CONTROL", unloaded[0], __import__(unloaded[0]).__name__ == unloaded[0])
     assert!(text.contains(" True\n") && text.contains("CONTROL "), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn compiled_code_the_program_wrote_is_not_loaded() {
+    // Code loaded by `marshal` carries whatever file name its bytes say, and the standard
+    // library's is trusted by name: a `.pyc` the program wrote with a standard-library name in
+    // it ran under `code: false`. Below the program, only importlib's own reading of the
+    // interpreter's cached modules unmarshals; every road to the program's bytes is refused.
+    let generated = std::process::Command::new(crate::exec_support::python())
+        .args([
+            "-c",
+            "import importlib.util, json, marshal\n\
+             code = compile('print(\"RAN-\" + \"pyc\")', json.__file__, 'exec')\n\
+             print((importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)).hex())",
+        ])
+        .output()
+        .expect("test setup");
+    let blob = String::from_utf8_lossy(&generated.stdout).trim().to_string();
+    assert!(blob.len() > 64, "{}", String::from_utf8_lossy(&generated.stderr));
+    let (text, err) = run_attack(&format!(
+        r#"
+import importlib._bootstrap_external as external, importlib.machinery, json, os, runpy, sys, zipfile
+data = bytes.fromhex("{blob}")
+with open("payload.bin", "wb") as f:
+    f.write(data)
+with zipfile.ZipFile("payload.zip", "w") as z:
+    z.writestr("zipped.pyc", data)
+sys.path.insert(0, os.path.abspath("payload.zip"))
+for label, step in (
+        ("sourceless-loader", lambda: importlib.machinery.SourcelessFileLoader(
+            "m", os.path.abspath("payload.bin")).load_module()),
+        ("compile-bytecode", lambda: runpy._run_code(external._compile_bytecode(
+            memoryview(data)[16:], bytecode_path=json.__file__ + "c"), {{}})),
+        ("run-path", lambda: runpy.run_path("payload.bin")),
+        ("zip-import", lambda: __import__("zipped"))):
+    try:
+        step()
+        print("LOADED", label)
+    except PermissionError:
+        print("REFUSED", label)
+    except BaseException as e:
+        print("FAILED", label, type(e).__name__, e)
+import decimal, xml.dom.minidom, email.mime.text
+print("CONTROLS", decimal.Decimal("1.5") * 2, xml.dom.minidom.parseString("<a/>").documentElement.tagName)
+"#
+    ));
+    assert!(!text.contains("RAN-pyc"), "{text}{err}");
+    for label in ["sourceless-loader", "compile-bytecode", "run-path", "zip-import"] {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(text.contains("CONTROLS 3.0 a\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

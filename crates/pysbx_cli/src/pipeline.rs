@@ -135,6 +135,12 @@ impl std::error::Error for UnparsableSource {}
 const UNPICKLING_RULES: [(&str, &str); 2] =
     [("PSB601", "pickle-load"), ("PSB608", "pickle-round-trip")];
 
+/// The built-in rule on modules loaded from a file by path (id, name), which reports under the
+/// sandbox: the guard sends a module made by `spec_from_file_location` (how plugins are loaded)
+/// through the import gate as an imported one. A stub would only break the program that loads
+/// its own plugins. (`runpy-run`, on the loaders that bypass the import system, still stubs.)
+const FILE_LOADING_RULES: [(&str, &str); 1] = [("PSB114", "module-from-file-path")];
+
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
 pub(crate) struct EngineRules {
@@ -231,8 +237,10 @@ impl EngineRules {
         .filter_map(|(family, granted)| granted.then_some(family))
         .collect();
         for rule in self.rules.rules_mut() {
+            let id_name = (rule.id.as_str(), rule.name.as_str());
             if granted.contains(&rule.family.as_str())
-                || UNPICKLING_RULES.contains(&(rule.id.as_str(), rule.name.as_str()))
+                || UNPICKLING_RULES.contains(&id_name)
+                || FILE_LOADING_RULES.contains(&id_name)
             {
                 rule.action = Action::Report;
             }
@@ -532,7 +540,7 @@ mod tests {
         // Confined by path under every policy: reported even under the default one, though
         // its rules stub elsewhere; so is unpickling, which the guard checks name by name.
         assert_eq!(stubbed("filesystem"), 0);
-        for (id, name) in UNPICKLING_RULES {
+        for (id, name) in UNPICKLING_RULES.into_iter().chain(FILE_LOADING_RULES) {
             assert!(
                 pristine.iter().any(|(i, _, a)| i == id && *a == Action::Report),
                 "{id} ({name}) reports under the sandbox"

@@ -1173,6 +1173,35 @@ def _pysbx_guard():
                 return fn[len(d):]
         return None
 
+    # Code loaded by `marshal` carries whatever file name its bytes say, and the standard
+    # library's is trusted by file name: a `.pyc` the program wrote with a standard-library
+    # name in it ran under `code: false` (`SourcelessFileLoader` on a file not named `.pyc`,
+    # `runpy.run_path`, a zip on `sys.path`), and hand-made bytecode can do what no source can.
+    # Below the program's frames, only importlib's own reading of a cached module of the
+    # interpreter's unmarshals: the bytes must be those of a file in the interpreter's trees,
+    # which nothing of the run may write, read again here (a loader's `get_data` is the
+    # program's to replace).
+    _interpreter_trees = _stdlib + _site
+    _BUFFERS = (_bytes, memoryview, bytearray)  # compared in C, no method of the program's
+
+    def _marshal_of_the_interpreters(frame, data):
+        code = frame.f_code
+        if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
+                or code.co_name != "_compile_bytecode":
+            return False
+        path = frame.f_locals.get("bytecode_path")
+        if _type(path) is not _str or not _isabs(path) or _type(data) not in _BUFFERS:
+            return False
+        real = _norm(path)
+        if not _under(real, _interpreter_trees) or _under(real, _any_writes):
+            return False
+        try:
+            with open(real, "rb") as f:
+                f.seek(16)
+                return f.read() == data
+        except (OSError, ValueError):
+            return False
+
     def _runs_callers_code(frame, source):
         code = frame.f_code
         rel = _stdlib_rel(code)
@@ -1387,6 +1416,18 @@ def _pysbx_guard():
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
                                    event, user, stack, {"grant": "fs.read", "path": dest})
+            if event == "os.mkdir" and len(args) > 2 and args[2] == -1:
+                # A directory that exists already: `mkdir` creates nothing and fails with
+                # FileExistsError, as under Python (code that catches that error, not
+                # PermissionError, must go on). Its existence was no secret: `os.stat` shows it.
+                # Should it vanish before the call, the kernel refuses the creation.
+                p = _path_of(args[0])
+                if p is not None:
+                    try:
+                        _lstat(p)
+                        return
+                    except (OSError, ValueError):
+                        pass
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
                     _check_write(args[i], event, user, stack)
@@ -1450,6 +1491,11 @@ def _pysbx_guard():
             granted = _code or _grant(_module_of(user), "code")
             if immediate == "user" and not granted:
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
+            if event in ("marshal.loads", "marshal.load") and immediate != "user" \
+                    and immediate != "guard" and not granted and user is not None \
+                    and not _marshal_of_the_interpreters(frame, args[0] if args else None):
+                _violation("code", "loading compiled code in %s is not allowed"
+                           % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "user" and not granted \
                     and user is not None and _stdlib_rel(frame.f_code) == "dataclasses.py" \
                     and not _generated_text_calls_only_its_own(args[0]):
@@ -1655,6 +1701,20 @@ def _pysbx_guard():
         "find_distributions": classmethod(_facade(_finder_find_distributions,
                                                   "find_distributions"))})
     sys.meta_path[:] = [_GateFinder if f is _PathFinder else f for f in sys.meta_path]
+
+    # A module loaded from a file by path (`importlib.util.spec_from_file_location`, then
+    # `module_from_spec` and `spec.loader.exec_module`: how programs load plugins) goes through
+    # the gate as an imported one does. The import system's own calls pass their loader and
+    # are gated by the finder above; a spec made with a loader of the program's choosing keeps
+    # it, and its `.py` file is refused at compile time as before.
+    import importlib._bootstrap_external as _bootstrap_external
+    _F["_real_spec_from_file_location"] = _bootstrap_external.spec_from_file_location
+    _spec_from_file = _facade(spec_from_file_location, transparent=True, module="importlib.util",
+                              doc=_bootstrap_external.spec_from_file_location.__doc__)
+    _spec_from_file.__kwdefaults__ = {"loader": None}
+    _bootstrap_external.spec_from_file_location = _spec_from_file
+    if "importlib.util" in sys.modules:
+        sys.modules["importlib.util"].spec_from_file_location = _spec_from_file
 
     # Per-module import lists also cover modules already loaded by someone else, for which the
     # interpreter raises no `import` audit event: the import statement goes through this
@@ -2222,6 +2282,13 @@ def _report(exc):
 def _finder_find_spec(cls, fullname, path=None, target=None):
     spec = _PathFinder.find_spec(fullname, path, target)
     return spec if spec is None else _gate_spec(fullname, spec)
+
+
+def spec_from_file_location(name, location=None, *, loader=None, **kwargs):
+    spec = _real_spec_from_file_location(name, location, loader=loader, **kwargs)
+    if loader is None and spec is not None:
+        spec = _gate_spec(_plain(spec.name), spec)
+    return spec
 
 
 def _finder_invalidate_caches(cls):
