@@ -808,3 +808,37 @@ print("CONTROLS", decimal.Decimal("1.5") * 2, xml.dom.minidom.parseString("<a/>"
     assert!(text.contains("CONTROLS 3.0 a\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn sqlite_extensions_are_foreign_code() {
+    // A SQLite extension is a shared library loaded into the process at an entry point the
+    // caller names: under `ffi: false` neither enabling nor loading one is allowed. Only some
+    // builds of Python can (Debian's can; pyenv's here was built without it).
+    let has_extensions = |python: &std::path::Path| {
+        std::process::Command::new(python)
+            .args(["-c", "import sqlite3, sys; sys.exit(0 if hasattr(sqlite3.Connection, 'enable_load_extension') else 1)"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let candidates = [crate::exec_support::python().to_path_buf(), "/usr/bin/python3".into()];
+    let Some(python) = candidates.iter().find(|p| has_extensions(p)) else {
+        eprintln!("skipped: no interpreter here has SQLite extension loading");
+        return;
+    };
+    let program = "import sqlite3\nc = sqlite3.connect(':memory:')\n\
+                   for label, step in (('enable', lambda: c.enable_load_extension(True)),\n\
+                   \x20                   ('load', lambda: c.load_extension('libm.so.6'))):\n\
+                   \x20   try:\n        step()\n        print('ALLOWED', label)\n\
+                   \x20   except PermissionError:\n        print('REFUSED', label)\n\
+                   \x20   except Exception as e:\n        print('FAILED', label, type(e).__name__)\n";
+    for gate in [true, false] {
+        let s = Scratch::new();
+        let script = s.write("ext.py", program);
+        let mut cmd = s.exec_with(python);
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg(&script));
+        assert_eq!(stdout(&out), "REFUSED enable\nREFUSED load\n", "gate {gate}: {}", stderr(&out));
+    }
+}

@@ -58,6 +58,11 @@ impl Scratch {
 
     /// `pysbx exec` in this directory with the real interpreter and a clean environment.
     pub(crate) fn exec(&self) -> Command {
+        self.exec_with(python())
+    }
+
+    /// `pysbx exec` in this directory with the given interpreter and a clean environment.
+    pub(crate) fn exec_with(&self, interpreter: &Path) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
         cmd.current_dir(self.path())
             .env_clear()
@@ -67,7 +72,7 @@ impl Scratch {
             .arg("exec")
             .arg("--no-config")
             .arg("--python")
-            .arg(python())
+            .arg(interpreter)
             .stdin(Stdio::null());
         cmd
     }

@@ -949,6 +949,8 @@ def _pysbx_guard():
         return True
 
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
+    _SQLITE_EXTENSION_EVENTS = frozenset({"sqlite3.enable_load_extension",
+                                          "sqlite3.load_extension"})
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
                     "cr_code", "ag_code", "f_back", "f_builtins", "f_globals", "f_locals"}
     _PROC_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
@@ -1367,7 +1369,9 @@ def _pysbx_guard():
                 _violation("process", "%s is not allowed (process: false)" % event, event, user,
                            stack, {"grant": "process", "what": event})
             return
-        if event.startswith("ctypes."):
+        if event.startswith("ctypes.") or event in _SQLITE_EXTENSION_EVENTS:
+            # A SQLite extension is a shared library loaded into the process, whose entry
+            # point the caller names: foreign code as `ctypes` is.
             immediate, user, stack = _context(frame)
             _permit_check("ffi", event, event, user, stack)
             if not _ffi and not _grant(_module_of(user), "ffi"):
