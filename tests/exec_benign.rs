@@ -150,6 +150,37 @@ except FileExistsError:
 }
 
 #[test]
+fn string_annotations_are_evaluated() {
+    // `from __future__ import annotations` makes every annotation a string, which
+    // `typing.get_type_hints`, `functools.singledispatch` and `inspect.get_annotations` evaluate:
+    // type expressions call nothing and run under the default policy.
+    let code = r#"
+from __future__ import annotations
+import functools, inspect, typing
+@functools.singledispatch
+def describe(x):
+    return "object"
+@describe.register
+def _(x: int):
+    return "int"
+@describe.register
+def _(x: list[str] | None):
+    return "list"
+class Point:
+    x: int
+    tags: dict[str, typing.Optional[tuple[int, ...]]]
+    hook: typing.Callable[[int], str]
+    mode: typing.Literal["a", "b"]
+def f(a: Point, b: "list[Point]") -> None:
+    pass
+print(describe(1), describe([]), describe("s"))
+print(typing.get_type_hints(Point))
+print(typing.get_type_hints(f), inspect.get_annotations(f, eval_str=True))
+"#;
+    same_as_python("annotations", code, &[], &[]);
+}
+
+#[test]
 fn threads() {
     let code = "import threading, queue\nq = queue.Queue()\ndef work(i):\n    q.put(i * i)\nts = [threading.Thread(target=work, args=(i,)) for i in range(8)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(sorted(q.get() for _ in range(8)))\n";
     same_as_python("threads", code, &[], &[]);

@@ -1204,6 +1204,38 @@ def _pysbx_guard():
         except (OSError, ValueError):
             return False
 
+    # A string annotation (`from __future__ import annotations`, `x: "list[int] | None"`) is
+    # evaluated by `typing.get_type_hints` (through `ForwardRef`, which compiles in one call and
+    # evaluates in another) and `inspect.get_annotations(eval_str=True)`: code from a string.
+    # Code that only names, reads attributes and items, builds tuples and lists of constants
+    # and names, and joins with `|` is a type expression: it calls nothing, so it runs
+    # whatever the standard library function that evaluates it. Judged on the code object's
+    # own instructions, not on a source text that could differ from it.
+    import opcode as _opcode_module
+    _TYPE_EXPRESSION_OPS = frozenset(
+        _opcode_module.opmap[n] for n in (
+            "CACHE", "NOP", "RESUME", "EXTENDED_ARG", "LOAD_NAME", "LOAD_CONST", "LOAD_ATTR",
+            "BINARY_SUBSCR", "BUILD_TUPLE", "BUILD_LIST", "BINARY_OP", "RETURN_VALUE")
+        if n in _opcode_module.opmap)
+    _BINARY_OP = _opcode_module.opmap.get("BINARY_OP")
+    _NB_OR = [n for n, _ in getattr(_opcode_module, "_nb_ops", ())].index("NB_OR") \
+        if any(n == "NB_OR" for n, _ in getattr(_opcode_module, "_nb_ops", ())) else None
+    del _opcode_module
+
+    def _type_expression_code(code):
+        if _type(code) is not _code_type or code.co_consts is None:
+            return False
+        ops = code.co_code
+        if _type(ops) is not _bytes or len(ops) % 2:
+            return False
+        for i in range(0, len(ops), 2):
+            op = ops[i]
+            if op not in _TYPE_EXPRESSION_OPS:
+                return False
+            if op == _BINARY_OP and (_NB_OR is None or ops[i + 1] != _NB_OR):
+                return False
+        return True
+
     def _runs_callers_code(frame, source):
         code = frame.f_code
         rel = _stdlib_rel(code)
@@ -1512,7 +1544,8 @@ def _pysbx_guard():
                 else:
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
-                    and user is not None and not _trusted_code(args[0], frame):
+                    and user is not None and not _trusted_code(args[0], frame) \
+                    and not _type_expression_code(args[0]):
                 # The standard library runs code on the program's behalf only where it made
                 # that code itself, in the same call (namedtuple, dataclasses, doctest's
                 # examples), or from files: not a code object the program handed it (one that
