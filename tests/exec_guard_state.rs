@@ -842,3 +842,45 @@ fn sqlite_extensions_are_foreign_code() {
         assert_eq!(stdout(&out), "REFUSED enable\nREFUSED load\n", "gate {gate}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_interpreters_code_events_cannot_be_forged() {
+    // A `compile` event raised with `sys.audit` from a standard-library frame passed for the
+    // standard library compiling there: `sched.scheduler.run` calls its actions from one frame,
+    // so a forged `compile` and then `exec` of a code object `codeop` made from a string ran
+    // under `code: false`. The code clause's events are the interpreter's alone to raise; a
+    // program's own events, and the standard library's `sys.audit` calls, still are raised.
+    let (text, err) = run_attack(
+        r#"
+import codeop, functools, pickle, sched, sys, tempfile, time
+code = codeop.compile_command("print('FORGED-' + 'RAN')")
+for name in ("compile", "exec", "code.__new__", "marshal.loads"):
+    s = sched.scheduler(time.monotonic, lambda d: None)
+    s.enter(0, 1, functools.partial(sys.audit, name, b"print('FORGED-RAN')", "<input>"))
+    s.enter(0, 2, functools.partial(exec, code, {}))
+    try:
+        s.run()
+        print("RETURNED", name)
+    except PermissionError:
+        print("REFUSED", name)
+try:
+    print("SEALED", sys.audit.__kwdefaults__)
+except PermissionError:
+    pass
+sys.audit("myapp.event", 1)
+tempfile.mkstemp()
+try:
+    pickle._loads(b"\x80\x04\x95\x15\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.")
+    print("PICKLE-GLOBAL")
+except PermissionError:
+    print("CONTROLS pickle")
+"#,
+    );
+    assert!(!text.contains("FORGED-RAN"), "{text}{err}");
+    for name in ["compile", "exec", "code.__new__", "marshal.loads"] {
+        assert!(text.contains(&format!("REFUSED {name}\n")), "{name}: {text}{err}");
+    }
+    assert!(!text.contains("SEALED"), "{text}{err}");
+    assert!(text.contains("CONTROLS pickle\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

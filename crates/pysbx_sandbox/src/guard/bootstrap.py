@@ -1983,6 +1983,31 @@ def _pysbx_guard():
     sys.setrecursionlimit = _facade(setrecursionlimit, transparent=True, module="sys",
                                     doc=_setrecursionlimit.__doc__)
 
+    # `sys.audit` raises any event by name: a `compile` raised that way from a standard-library
+    # frame (a partial of `sys.audit` called by `sched.scheduler.run`, which calls its actions
+    # from one frame) passed for the standard library compiling in that frame, and its next
+    # action, `exec` of a code object `codeop` had made from a string, ran under
+    # `code: false`. The events of the code clause, whose checks keep state, are the
+    # interpreter's alone to raise; any other name (the standard library's own `sys.audit`
+    # calls, a program's events of its own) is raised as before.
+    _INTERPRETERS_OWN_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__",
+                                          "marshal.loads", "marshal.load"})
+
+    def _audit_event(event):
+        if _type(event) is _str and event in _INTERPRETERS_OWN_EVENTS:
+            immediate, user, stack = _context(_getframe(1))
+            _violation("code", "raising the interpreter's own event %s is not allowed" % event,
+                       "sys.audit", user, stack)
+
+    _seal("_audit_event", _audit_event)
+    # The interpreter's `sys.audit` is called from the facade's own frame (so an event is
+    # judged as its caller's, as before) and kept in its sealed defaults, out of the
+    # namespace the program can read.
+    _audit_facade = _facade(audit, transparent=True, module="sys", doc=sys.audit.__doc__)
+    _audit_facade.__kwdefaults__ = {"__pysbx_audit": sys.audit}
+    _sealed_ids.add(id(_audit_facade.__code__))
+    sys.audit = _audit_facade
+
     # `_imp.create_builtin` makes a built-in module anew: `sys` with its dictionary put back
     # as it was at start-up (the interpreter's `setrecursionlimit`, `settrace`, ... over the
     # facades above), a fresh `_signal` whose `signal` installs a handler without the guard's
@@ -2533,6 +2558,12 @@ def _io_output(value):
 
 def setrecursionlimit(n):
     _set_recursion_limit(_index(n))
+
+
+def audit(event, *args, __pysbx_audit=None):
+    event = _plain(event)
+    _audit_event(event)
+    return __pysbx_audit(event, *args)
 
 
 def create_builtin(spec):
