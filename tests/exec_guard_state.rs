@@ -884,3 +884,57 @@ except PermissionError:
     assert!(text.contains("CONTROLS pickle\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn exec_handed_to_the_standard_library_as_a_callback_is_the_programs() {
+    // `exec` and `compile` are C functions: called by a library function that calls what it
+    // is given (a thread's target, `sched`'s actions, a pool's work item, a finalizer), their
+    // events come from the library's frame, and in a new thread with no frame of the
+    // program's at all. They were taken for the standard library's own work and ran strings
+    // under `code: false`; a real `compile` as one action also made the next action's `exec`
+    // of any code object pass for a same-call compile.
+    let (text, err) = run_attack(
+        r#"
+import codeop, collections, concurrent.futures, functools, sched, threading, time, weakref
+def report(label, step):
+    try:
+        step()
+        print("RETURNED", label)
+    except PermissionError:
+        print("REFUSED", label)
+def thread():
+    t = threading.Thread(target=exec, args=("print('RAN-thread')",))
+    t.start()
+    t.join()
+def scheduled(actions):
+    s = sched.scheduler(time.monotonic, lambda d: None)
+    for i, action in enumerate(actions):
+        s.enter(0, i, action)
+    s.run()
+code = codeop.compile_command("print('RAN-compile-then-exec')")
+report("pool", lambda: concurrent.futures.ThreadPoolExecutor().submit(exec, "print('RAN-pool')").result())
+report("sched-exec", lambda: scheduled([functools.partial(exec, "print('RAN-sched')")]))
+report("sched-compile-then-exec", lambda: scheduled([
+    functools.partial(compile, "pass", "<x>", "exec"), functools.partial(exec, code, {})]))
+class Obj:
+    pass
+o = Obj()
+weakref.finalize(o, exec, "print('RAN-finalizer')")
+del o
+thread()
+def work(results):
+    results.append(collections.namedtuple("Pair", "a b")(1, 2))
+results = []
+t = threading.Thread(target=work, args=(results,))
+t.start()
+t.join()
+print("CONTROLS", results)
+"#,
+    );
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    for label in ["pool", "sched-exec", "sched-compile-then-exec"] {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(text.contains("CONTROLS [Pair(a=1, b=2)]\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

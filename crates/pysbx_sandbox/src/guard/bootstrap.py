@@ -1236,6 +1236,33 @@ def _pysbx_guard():
                 return False
         return True
 
+    # A standard-library frame is judged as compiling or running code itself only if its code
+    # names the function that raises the event: a library function that calls what it is
+    # given (`threading.Thread.run` its `target`, `sched.scheduler.run` its actions,
+    # `concurrent.futures`' work items) would otherwise pass `exec(string)` or
+    # `partial(compile, ...)` off as its own. importlib's `_call_with_frames_removed` calls
+    # what its caller names, so its caller is asked.
+    _CALLED_AS = {"compile": ("compile", "exec", "eval"), "exec": ("exec", "eval"),
+                  "code.__new__": ("CodeType", "replace"),
+                  "function.__new__": ("FunctionType", "LambdaType"),
+                  "marshal.loads": ("loads",), "marshal.load": ("load",)}
+
+    def _calls_it_itself(frame, event):
+        code = frame.f_code
+        if code.co_name == "_call_with_frames_removed" \
+                and _stdlib_rel(code) == "importlib/_bootstrap.py":
+            frame = frame.f_back
+            if frame is None:
+                return False
+            code = frame.f_code
+        names = code.co_names
+        if _type(names) is not tuple:
+            return False
+        for name in _CALLED_AS.get(event, ()):
+            if name in names:
+                return True
+        return False
+
     def _runs_callers_code(frame, source):
         code = frame.f_code
         rel = _stdlib_rel(code)
@@ -1522,6 +1549,11 @@ def _pysbx_guard():
         if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
                      "function.__new__"):
             immediate, user, stack = _context(frame, skip_frozen=False)
+            if immediate != "user" and immediate != "guard" and not _calls_it_itself(frame, event):
+                # `exec` or `compile` handed in as a callback (`Thread(target=exec)`,
+                # `sched`'s actions): the program's call, made from the library's frame, also
+                # in a thread whose stack holds no frame of the program's.
+                immediate = "user"
             # A `code` grant lets the module (or the program) run code it makes; the code it
             # makes is still held to every other clause of the policy.
             granted = _code or _grant(_module_of(user), "code")
