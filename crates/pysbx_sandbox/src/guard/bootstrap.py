@@ -1127,13 +1127,9 @@ def _pysbx_guard():
         ref = _made_here.get(id(code))
         if ref is not None and ref() is code:
             return True
-        fn = code.co_filename
-        if _type(fn) is not _str:
-            return False
-        # The interpreter's own files only: a site-packages directory may lie under the
-        # standard library's, and a name there is one `compile` lets any string take.
-        return fn.startswith("<frozen ") or (fn.startswith(_stdlib_fast) and ".." not in fn
-                                             and not fn.startswith(_site_fast))
+        # The interpreter's own files only (`_stdlib_rel`): a site-packages directory may lie
+        # under the standard library's, and a name there is one `compile` lets any string take.
+        return _stdlib_rel(code) is not None
 
     # Standard-library code whose `exec`/`eval` runs what its caller handed it: the debugger's,
     # the profilers' and the tracer's `run` (`cProfile.run(cmd)`, `bdb.Bdb.runeval`, pdb's
@@ -1223,7 +1219,7 @@ def _pysbx_guard():
     del _opcode_module
 
     def _type_expression_code(code):
-        if _type(code) is not _code_type or code.co_consts is None:
+        if _type(code) is not _code_type:
             return False
         ops = code.co_code
         if _type(ops) is not _bytes or len(ops) % 2:
