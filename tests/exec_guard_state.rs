@@ -895,7 +895,7 @@ fn exec_handed_to_the_standard_library_as_a_callback_is_the_programs() {
     // of any code object pass for a same-call compile.
     let (text, err) = run_attack(
         r#"
-import codeop, collections, concurrent.futures, functools, sched, threading, time, weakref
+import codeop, collections, concurrent.futures, functools, runpy, sched, threading, time, weakref
 def report(label, step):
     try:
         step()
@@ -904,6 +904,11 @@ def report(label, step):
         print("REFUSED", label)
 def thread():
     t = threading.Thread(target=exec, args=("print('RAN-thread')",))
+    t.start()
+    t.join()
+    # A library function as the target: no frame of the program's in that thread at all.
+    t = threading.Thread(target=runpy._run_code,
+                         args=(codeop.compile_command("print('RAN-thread-runpy')"), {}))
     t.start()
     t.join()
 def scheduled(actions):

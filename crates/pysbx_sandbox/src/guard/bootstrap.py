@@ -1545,6 +1545,9 @@ def _pysbx_guard():
         if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
                      "function.__new__"):
             immediate, user, stack = _context(frame, skip_frozen=False)
+            # The hook is registered after the guard's own set-up, so every event it sees is on
+            # the program's behalf, also where no frame of the program's lies beneath (a thread
+            # whose target is `runpy._run_code`, the interpreter's exit): `user` may be None.
             if immediate != "user" and immediate != "guard" and not _calls_it_itself(frame, event):
                 # `exec` or `compile` handed in as a callback (`Thread(target=exec)`,
                 # `sched`'s actions): the program's call, made from the library's frame, also
@@ -1556,12 +1559,12 @@ def _pysbx_guard():
             if immediate == "user" and not granted:
                 _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
             if event in ("marshal.loads", "marshal.load") and immediate != "user" \
-                    and immediate != "guard" and not granted and user is not None \
+                    and immediate != "guard" and not granted \
                     and not _marshal_of_the_interpreters(frame, args[0] if args else None):
                 _violation("code", "loading compiled code in %s is not allowed"
                            % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "user" and not granted \
-                    and user is not None and _stdlib_rel(frame.f_code) == "dataclasses.py" \
+                    and _stdlib_rel(frame.f_code) == "dataclasses.py" \
                     and not _generated_text_calls_only_its_own(args[0]):
                 _violation("code", "a dataclass field name that is code (what dataclasses "
                            "generated calls what it was not handed) is not allowed",
@@ -1572,7 +1575,7 @@ def _pysbx_guard():
                 else:
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
-                    and user is not None and not _trusted_code(args[0], frame) \
+                    and not _trusted_code(args[0], frame) \
                     and not _type_expression_code(args[0]):
                 # The standard library runs code on the program's behalf only where it made
                 # that code itself, in the same call (namedtuple, dataclasses, doctest's
