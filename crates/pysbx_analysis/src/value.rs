@@ -342,6 +342,12 @@ impl<'a> ValueSet<'a> {
         self.alts.iter().any(Value::refers)
     }
 
+    /// Whether the set is surely bound and every one of its alternatives (at least one) is
+    /// `test`'s kind.
+    pub(crate) fn surely(&self, test: impl Fn(&Value<'a>) -> bool) -> bool {
+        !self.unbound && !self.alts.is_empty() && self.alts.iter().all(test)
+    }
+
     /// Whether the set is two or more constants and surely bound: a name that holds one of a
     /// few known values (`for name in ("a", "b")`), which is no more computed than a literal.
     pub(crate) fn constant_choices(&self) -> bool {

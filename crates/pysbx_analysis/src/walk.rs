@@ -2483,13 +2483,11 @@ impl<'a, 'c> Walker<'a, 'c> {
 /// path, `object` or a plain class of the file. Any other base may bring a metaclass whose
 /// `__new__` returns what it likes.
 fn plain_base(vals: &ValueSet<'_>) -> bool {
-    !vals.unbound
-        && !vals.alts().is_empty()
-        && vals.alts().iter().all(|v| match v {
-            Value::OwnClass => true,
-            Value::Qual(q) => &**q == "builtins.object",
-            _ => false,
-        })
+    vals.surely(|v| match v {
+        Value::OwnClass => true,
+        Value::Qual(q) => &**q == "builtins.object",
+        _ => false,
+    })
 }
 
 fn names_a_type(e: &Expr) -> bool {

@@ -38,11 +38,7 @@ impl Receiver<'_, '_> {
     /// statement (see [`Value::OwnClass`]): on every path, and bound.
     fn own_class(self) -> bool {
         match self {
-            Receiver::Known(vals) => {
-                !vals.unbound
-                    && !vals.alts().is_empty()
-                    && vals.alts().iter().all(|v| matches!(v, Value::OwnClass))
-            }
+            Receiver::Known(vals) => vals.surely(|v| matches!(v, Value::OwnClass)),
             Receiver::Unknown => false,
         }
     }
