@@ -179,6 +179,48 @@ fn compression_bomb_is_abandoned_with_an_error() {
 }
 
 #[test]
+fn what_could_not_be_scanned_counts_for_its_distribution() {
+    let dir = repo();
+    // A wheel with a member that parses, one that does not and one that escapes with `..`;
+    // a wheel too damaged to open; a clean wheel.
+    make_wheel(
+        &dir.path().join("odd-1.0-py3-none-any.whl"),
+        &[("odd/ok.py", b"x = 1\n"), ("odd/bad.py", b"def (:\n"), ("../escape.py", b"y = 2\n")],
+    );
+    write(dir.path(), "broken-1.0-py3-none-any.whl", b"PK\x03\x04 not a zip");
+    make_wheel(&dir.path().join("calm-1.0-py3-none-any.whl"), &[("calm/a.py", b"z = 3\n")]);
+    let wheels =
+        ["odd-1.0-py3-none-any.whl", "broken-1.0-py3-none-any.whl", "calm-1.0-py3-none-any.whl"];
+    let out = pysbx(dir.path()).args(["scan", "--format", "json"]).args(wheels).output().unwrap();
+    let doc = json(&out);
+    let dists = doc["distributions"].as_array().unwrap_or_else(|| panic!("{doc}"));
+    let row = |name: &str| {
+        let d = dists.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("{doc}"));
+        (d["files"].as_u64().unwrap(), d["errors"].as_u64().unwrap())
+    };
+    // Scanned: the member that parses and the one that does not (as `files_scanned` counts).
+    assert_eq!(row("odd-1.0-py3-none-any.whl"), (2, 2), "{doc}");
+    assert_eq!(row("broken-1.0-py3-none-any.whl"), (0, 1), "{doc}");
+    assert_eq!(row("calm-1.0-py3-none-any.whl"), (1, 0), "{doc}");
+    let total: u64 = dists.iter().map(|d| d["files"].as_u64().unwrap()).sum();
+    assert_eq!(total, doc["stats"]["files_scanned"].as_u64().unwrap(), "{doc}");
+    // With no finding anywhere, the one with the most unscanned parts ranks first.
+    let names: Vec<&str> = dists.iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names[0], "odd-1.0-py3-none-any.whl", "{names:?}");
+    // The text table has the column, and SARIF the same summary.
+    let out = pysbx(dir.path()).arg("scan").args(wheels).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let table = text.split("distributions by risk:").nth(1).unwrap_or_else(|| panic!("{text}"));
+    let header: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    let first: Vec<&str> = table.lines().nth(2).unwrap().split_whitespace().collect();
+    let errors_at = header.iter().position(|h| *h == "errors").unwrap_or_else(|| panic!("{table}"));
+    assert_eq!((first[0], first[errors_at]), ("odd-1.0-py3-none-any.whl", "2"), "{table}");
+    let out = pysbx(dir.path()).args(["scan", "--format", "sarif"]).args(wheels).output().unwrap();
+    let sarif = json(&out);
+    assert_eq!(sarif["runs"][0]["properties"]["distributions"], doc["distributions"], "{sarif}");
+}
+
+#[test]
 fn oversized_file_is_reported_not_skipped_silently() {
     let dir = repo();
     write(dir.path(), "big.py", vec![b'#'; 2 << 20]);

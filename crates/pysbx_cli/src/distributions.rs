@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use pysbx_report::{DistributionSummary, FileResult};
+use pysbx_report::{DistributionSummary, FileError, FileResult};
 use pysbx_rules::{RuleSet, Severity};
 
 use crate::commands::scan::display_path;
@@ -141,10 +141,12 @@ pub(crate) fn distribution_label(stem: &str) -> String {
 }
 
 /// A sort key: files changed against their RECORD first, then install-time findings, then
-/// severity counts, highest first.
-fn risk(summary: &DistributionSummary) -> (usize, usize, usize, usize, usize, usize) {
+/// severity counts, then files that could not be scanned, highest first. Errors come last: a
+/// file that does not parse is common in benign distributions (test data, Python 2 sources),
+/// so it breaks ties rather than outranking a finding.
+fn risk(summary: &DistributionSummary) -> (usize, usize, usize, usize, usize, usize, usize) {
     let [low, medium, high, critical] = summary.by_severity;
-    (summary.record_mismatches, summary.install_time, critical, high, medium, low)
+    (summary.record_mismatches, summary.install_time, critical, high, medium, low, summary.errors)
 }
 
 /// Whether a finding sits in install-time code.
@@ -174,17 +176,41 @@ fn group(groups: &mut BTreeMap<String, Group>, name: String) -> &mut Group {
     })
 }
 
+/// The kind of the errors of an archive and its members (see `scan_archive`).
+pub(crate) const ARCHIVE_ERROR: &str = "archive";
+
+/// What a scan found that is not a finding, for [`summarize`].
+pub(crate) struct Problems<'a> {
+    /// Paths whose bytes their RECORD does not vouch for.
+    pub(crate) record_mismatches: &'a [&'a str],
+    /// Files that were scanned but whose analysis failed (also among `errors`).
+    pub(crate) failed: &'a [&'a str],
+    /// Every other problem of a file or archive member (not RECORD mismatches).
+    pub(crate) errors: &'a [&'a FileError],
+}
+
 /// Groups results by owning distribution (archives are their own distribution).
-/// `record_mismatches` are the paths whose bytes their RECORD does not vouch for.
 pub(crate) fn summarize(
     ownership: &Ownership,
     rules: &RuleSet,
     files: &[FileResult],
-    record_mismatches: &[&str],
+    problems: &Problems<'_>,
 ) -> Vec<DistributionSummary> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for path in record_mismatches {
+    for path in problems.record_mismatches {
         group(&mut groups, owner_of(ownership, path)).0.record_mismatches += 1;
+    }
+    for path in problems.failed {
+        group(&mut groups, owner_of(ownership, path)).0.files += 1;
+    }
+    for error in problems.errors {
+        // An archive that cannot be read at all is named by its own path.
+        let owner = if error.kind == ARCHIVE_ERROR && !error.path.contains("!/") {
+            error.path.rsplit('/').next().unwrap_or(&error.path).to_string()
+        } else {
+            owner_of(ownership, &error.path)
+        };
+        group(&mut groups, owner).0.errors += 1;
     }
     for file in files {
         let (summary, counts) = group(&mut groups, owner_of(ownership, &file.path));
@@ -228,6 +254,7 @@ pub(crate) fn merge(
         sum.files += part.files;
         sum.record_mismatches += part.record_mismatches;
         sum.install_time += part.install_time;
+        sum.errors += part.errors;
         for (total, count) in sum.by_severity.iter_mut().zip(part.by_severity) {
             *total += count;
         }
@@ -244,28 +271,72 @@ mod tests {
 
     #[test]
     fn merged_summaries_add_up_and_rank_again() {
-        let part = |name: &str, files, changed, sev: [usize; 4], rules: &[(&str, usize)]| {
-            DistributionSummary {
-                name: name.to_string(),
-                files,
-                record_mismatches: changed,
-                by_severity: sev,
-                install_time: 0,
-                rules: rules.iter().map(|(id, n)| ((*id).to_string(), *n)).collect(),
-            }
-        };
+        let part =
+            |name: &str, files, changed, sev: [usize; 4], errors, rules: &[(&str, usize)]| {
+                DistributionSummary {
+                    name: name.to_string(),
+                    files,
+                    record_mismatches: changed,
+                    by_severity: sev,
+                    install_time: 0,
+                    errors,
+                    rules: rules.iter().map(|(id, n)| ((*id).to_string(), *n)).collect(),
+                }
+            };
         let merged = merge([
-            part("a 1", 2, 0, [1, 0, 0, 0], &[("PSB1", 1)]),
-            part("b 1", 1, 0, [0, 0, 1, 0], &[("PSB2", 1)]),
-            part("a 1", 3, 0, [2, 0, 2, 0], &[("PSB1", 1), ("PSB3", 3)]),
-            part("c 1", 1, 1, [0, 0, 0, 0], &[]),
+            part("a 1", 2, 0, [1, 0, 0, 0], 0, &[("PSB1", 1)]),
+            part("b 1", 1, 0, [0, 0, 1, 0], 0, &[("PSB2", 1)]),
+            part("a 1", 3, 0, [2, 0, 2, 0], 1, &[("PSB1", 1), ("PSB3", 3)]),
+            part("c 1", 1, 1, [0, 0, 0, 0], 0, &[]),
+            part("d 1", 4, 0, [0, 0, 0, 0], 2, &[]),
+            part("e 1", 4, 0, [0, 0, 0, 0], 0, &[]),
+            part("d 1", 1, 0, [0, 0, 0, 0], 1, &[]),
         ]);
         let names: Vec<&str> = merged.iter().map(|d| d.name.as_str()).collect();
-        // `c` has a changed file; `a` has two high findings once its parts are added, `b` one.
-        assert_eq!(names, ["c 1", "a 1", "b 1"]);
+        // `c` has a changed file; `a` has two high findings once its parts are added, `b` one;
+        // `d` and `e` have no finding, and `d`'s unscanned files break the tie.
+        assert_eq!(names, ["c 1", "a 1", "b 1", "d 1", "e 1"]);
         assert_eq!(merged[1].files, 5);
         assert_eq!(merged[1].by_severity, [3, 0, 2, 0]);
+        assert_eq!(merged[1].errors, 1);
         assert_eq!(merged[1].rules, [("PSB3".to_string(), 3), ("PSB1".to_string(), 2)]);
+        assert_eq!((merged[3].files, merged[3].errors), (5, 3));
+    }
+
+    #[test]
+    fn failed_files_and_errors_count_for_their_distribution() {
+        let rules = RuleSet::default();
+        let own = Ownership::default();
+        let error = |path: &str, kind: &str| FileError {
+            path: path.to_string(),
+            line: None,
+            column: None,
+            kind: kind.to_string(),
+            message: String::new(),
+        };
+        let unreadable = error("dl/broken.whl", ARCHIVE_ERROR);
+        let escaping = error("dl/pkg.whl!/../evil.py", ARCHIVE_ERROR);
+        let syntax = error("dl/pkg.whl!/bad.py", "syntax");
+        let loose = error("stray.py", "syntax");
+        let files = [FileResult {
+            path: "dl/pkg.whl!/ok.py".to_string(),
+            findings: Vec::new(),
+            line_hashes: None,
+        }];
+        let problems = Problems {
+            record_mismatches: &[],
+            failed: &["dl/pkg.whl!/bad.py", "stray.py"],
+            errors: &[&unreadable, &escaping, &syntax, &loose],
+        };
+        let summary = summarize(&own, &rules, &files, &problems);
+        let by_name = |name: &str| {
+            summary.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{summary:?}"))
+        };
+        // A whole archive that cannot be read is its own distribution, with nothing scanned.
+        assert_eq!((by_name("broken.whl").files, by_name("broken.whl").errors), (0, 1));
+        // A member that parsed, one that did not, and one not read: two scanned, two errors.
+        assert_eq!((by_name("pkg.whl").files, by_name("pkg.whl").errors), (2, 2));
+        assert_eq!((by_name(UNOWNED).files, by_name(UNOWNED).errors), (1, 1));
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub struct Shard {
 pub struct DistributionSummary {
     /// `name version`, an archive's file name, or a label for files no distribution owns.
     pub name: String,
-    /// Files scanned that belong to it.
+    /// Files of it that were scanned, including those whose analysis failed (the same count as
+    /// the scan's `files_scanned`, distribution by distribution).
     pub files: usize,
     /// Findings by severity, lowest first: low, medium, high, critical.
     pub by_severity: [usize; 4],
@@ -61,6 +62,11 @@ pub struct DistributionSummary {
     pub record_mismatches: usize,
     /// Findings in install-time code (`setup.py`, `.pth`, start-up hooks, install-time rules).
     pub install_time: usize,
+    /// Files or archive members of it that could not be scanned in full: unreadable,
+    /// undecodable, unparseable, over a size or time budget, links or unsafe member names in
+    /// an archive, bytecode without source. What they hold is unknown, so they rank it too.
+    #[serde(default)]
+    pub errors: usize,
     /// Every rule that matched in it, `(id, count)`, most frequent first (ties by id): all of
     /// them, so that the summaries of shards merge exactly; the text table shows the first five.
     /// (Reports of earlier versions named it `top_rules` and kept the first five.)

@@ -206,15 +206,15 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
     let width =
         distributions.iter().map(|d| d.name.chars().count()).max().unwrap_or(0).clamp(12, 48);
     let mut table = format!(
-        "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  top rules\n",
-        "distribution", "files", "changed", "crit", "high", "med", "low", "install"
+        "\ndistributions by risk:\n  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {:>6}  top rules\n",
+        "distribution", "files", "changed", "crit", "high", "med", "low", "install", "errors"
     );
     for d in distributions {
         let [low, medium, high, critical] = d.by_severity;
         let top: Vec<String> = d.rules.iter().take(5).map(|(id, n)| format!("{id}×{n}")).collect();
         let _ = writeln!(
             table,
-            "  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {}",
+            "  {:<width$}  {:>5}  {:>7}  {:>4}  {:>4}  {:>4}  {:>4}  {:>7}  {:>6}  {}",
             terminal_text(&d.name),
             d.files,
             d.record_mismatches,
@@ -223,6 +223,7 @@ fn distribution_table(distributions: &[crate::DistributionSummary]) -> String {
             medium,
             low,
             d.install_time,
+            d.errors,
             top.join(" ")
         );
     }

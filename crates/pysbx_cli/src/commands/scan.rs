@@ -162,6 +162,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     }));
     let mut suppressed = 0;
     let mut scanned = 0;
+    // Files read whose analysis failed: scanned, and counted so per distribution.
+    let mut failed: Vec<String> = Vec::new();
     for (path, outcome) in results {
         scanned += 1;
         match outcome {
@@ -170,6 +172,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
                 files.push(FileResult { path, findings, line_hashes });
             }
             FileOutcome::Failed(FileFailure { kind, message, line, column }) => {
+                failed.push(path.clone());
                 errors.push(FileError { path, line, column, kind: kind.to_string(), message });
             }
         }
@@ -212,7 +215,14 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         let changed: Vec<&str> =
             errors.iter().filter(|e| e.kind == RECORD_ERROR).map(|e| e.path.as_str()).collect();
-        crate::distributions::summarize(&ownership, &engine.rules, &files, &changed)
+        let failed: Vec<&str> = failed.iter().map(String::as_str).collect();
+        let other: Vec<&FileError> = errors.iter().filter(|e| e.kind != RECORD_ERROR).collect();
+        let problems = crate::distributions::Problems {
+            record_mismatches: &changed,
+            failed: &failed,
+            errors: &other,
+        };
+        crate::distributions::summarize(&ownership, &engine.rules, &files, &problems)
     };
     let root = std::env::current_dir().context("reading the current directory")?;
     let stats = ScanStats {
@@ -366,7 +376,7 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         path,
         line: None,
         column: None,
-        kind: "archive".to_string(),
+        kind: crate::distributions::ARCHIVE_ERROR.to_string(),
         message,
     };
     // A member is a file like any other: `--max-file-size` holds for it too.
