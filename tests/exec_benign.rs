@@ -256,6 +256,47 @@ fn imports_by_constant_names_in_a_loop() {
 }
 
 #[test]
+fn imports_by_names_known_only_at_run_time() {
+    // `__import__` of a name computed at run time (six's moved modules, plugin lists read from a
+    // file) runs under the default policy: the module goes through the import gate like any
+    // other, so what the policy refuses is refused by module, and what the program calls on a
+    // module it imported so meets the guard as usual.
+    let lazy = r#"
+import pathlib
+names = (pathlib.Path(__file__).parent / "wanted.txt").read_text().split()
+mods = [__import__(n) for n in names]
+print([m.__name__ for m in mods], mods[0].dumps({"a": 1}))
+"#;
+    same_as_python("lazy", lazy, &[], &[("wanted.txt", "json collections.abc\n")]);
+    let s = Scratch::new();
+    s.write("wanted.txt", "ctypes os\n");
+    let script = s.write(
+        "main.py",
+        r#"
+import pathlib
+names = (pathlib.Path(__file__).parent / "wanted.txt").read_text().split()
+for n in names:
+    try:
+        m = __import__(n)
+        print("imported", n)
+    except PermissionError:
+        print("refused", n)
+try:
+    __import__(names[1]).system("true")
+    print("ran")
+except PermissionError:
+    print("refused system")
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused ctypes\nimported os\nrefused system\n", "{}", stderr(&out));
+    // The guard refused what the policy refuses; the gate stubbed nothing (a stub of the
+    // computed `__import__` would have refused `os` too).
+    assert!(stderr(&out).contains("importing ctypes is not allowed"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("os.system is not allowed"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_script_in_a_dos_code_page() {
     // cp437, the DOS console's code page: `\x82` is `é`, `\xe1` is `ß`; Python reads the file in
     // it, and so must the gate.

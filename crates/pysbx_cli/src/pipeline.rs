@@ -126,20 +126,28 @@ impl std::fmt::Display for UnparsableSource {
 
 impl std::error::Error for UnparsableSource {}
 
-/// The built-in rules on unpickling (id, name), which report under the sandbox: the guard
-/// checks every global a pickle names as it is looked up (the `pickle.find_class` audit event,
-/// raised by the unpicklers of `pickle`, `dill`, `joblib`, `pandas` and `torch` alike) against
-/// plain data types and the program's own modules, so a pickle builds nothing the program could
-/// not, and what that does meets the guard and the kernel as usual. A stub would only break the
-/// program that caches its own results with `pickle`.
-const UNPICKLING_RULES: [(&str, &str); 2] =
-    [("PSB601", "pickle-load"), ("PSB608", "pickle-round-trip")];
-
-/// The built-in rule on modules loaded from a file by path (id, name), which reports under the
-/// sandbox: the guard sends a module made by `spec_from_file_location` (how plugins are loaded)
-/// through the import gate as an imported one. A stub would only break the program that loads
-/// its own plugins. (`runpy-run`, on the loaders that bypass the import system, still stubs.)
-const FILE_LOADING_RULES: [(&str, &str); 1] = [("PSB114", "module-from-file-path")];
+/// The built-in rules (id, name) that report instead of stubbing under the sandbox, because
+/// the guard judges at run time exactly what they flag, with the names a static reading cannot
+/// know; a stub there would add no protection and only break honest programs:
+///
+/// - unpickling (`pickle-load`, `pickle-round-trip`): the guard checks every global a pickle
+///   names as it is looked up (the `pickle.find_class` audit event, raised by the unpicklers of
+///   `pickle`, `dill`, `joblib`, `pandas` and `torch` alike) against plain data types and the
+///   program's own modules, so a pickle builds nothing the program could not, and what that
+///   does meets the guard and the kernel as usual (the program that caches its own results);
+/// - modules loaded from a file by path (`module-from-file-path`): the guard sends a module made
+///   by `spec_from_file_location` through the import gate as an imported one (plugins; the
+///   loaders that bypass the import system, `runpy-run`, still stub);
+/// - `__import__` of a computed name (`computed-import`): the module is imported through the
+///   import gate like any other (read by the gate, judged against the policy and the importing
+///   module's list), and what the program then calls on it meets the guard and the kernel (`six`
+///   imports its moved modules so, and with it `boto3` and much else).
+const GUARDED_AT_RUN_TIME: [(&str, &str); 4] = [
+    ("PSB601", "pickle-load"),
+    ("PSB608", "pickle-round-trip"),
+    ("PSB114", "module-from-file-path"),
+    ("PSB802", "computed-import"),
+];
 
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
@@ -224,7 +232,8 @@ impl EngineRules {
     /// The `filesystem` family reports under every policy: what it stubs elsewhere (deleting
     /// files, creating links, changing permissions) is confined by path under the sandbox (the
     /// guard's `fs.write` check and Landlock's read-write trees), so a stub adds no protection
-    /// there and only breaks the honest program that removes its own temporary file.
+    /// there and only breaks the honest program that removes its own temporary file. So do the
+    /// rules of [`GUARDED_AT_RUN_TIME`].
     pub(crate) fn grant(&mut self, policy: &pysbx_sandbox::Policy) {
         let granted: Vec<&str> = [
             ("filesystem", true),
@@ -238,10 +247,7 @@ impl EngineRules {
         .collect();
         for rule in self.rules.rules_mut() {
             let id_name = (rule.id.as_str(), rule.name.as_str());
-            if granted.contains(&rule.family.as_str())
-                || UNPICKLING_RULES.contains(&id_name)
-                || FILE_LOADING_RULES.contains(&id_name)
-            {
+            if granted.contains(&rule.family.as_str()) || GUARDED_AT_RUN_TIME.contains(&id_name) {
                 rule.action = Action::Report;
             }
         }
@@ -540,7 +546,7 @@ mod tests {
         // Confined by path under every policy: reported even under the default one, though
         // its rules stub elsewhere; so is unpickling, which the guard checks name by name.
         assert_eq!(stubbed("filesystem"), 0);
-        for (id, name) in UNPICKLING_RULES.into_iter().chain(FILE_LOADING_RULES) {
+        for (id, name) in GUARDED_AT_RUN_TIME {
             assert!(
                 pristine.iter().any(|(i, _, a)| i == id && *a == Action::Report),
                 "{id} ({name}) reports under the sandbox"
@@ -556,7 +562,7 @@ mod tests {
                 .any(|r| r.family == "filesystem" && r.action != Action::Report),
             "the filesystem family stubs outside the sandbox"
         );
-        for (id, name) in UNPICKLING_RULES {
+        for (id, name) in [("PSB601", "pickle-load"), ("PSB802", "computed-import")] {
             let rule = unsandboxed.rules.rules().iter().find(|r| r.id == id && r.name == name);
             assert!(rule.is_some_and(|r| r.action != Action::Report), "{id} stubs outside");
         }
