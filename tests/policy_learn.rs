@@ -128,7 +128,8 @@ fn a_learn_run_records_instead_of_refusing_and_lists_what_no_policy_grants() {
         .arg(&events)
         .arg(&main));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // A grantable violation goes on; dynamic code, which no policy allows, is still refused.
+    // A grantable violation goes on; dynamic code, which learning never grants, is still
+    // refused.
     assert_eq!(stdout(&out), "listed\nexec refused\n", "{}", stderr(&out));
     let v = violations(&events);
     assert_eq!(v.len(), 2, "{v:?}");
@@ -142,8 +143,10 @@ fn a_learn_run_records_instead_of_refusing_and_lists_what_no_policy_grants() {
     let policy =
         pysbx_sandbox::policy::load_policy_file(&learned).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(policy.fs.read, vec![std::path::PathBuf::from("/etc")], "{text}");
-    assert!(text.contains("# Refused in the learn run and by any policy"), "{text}");
-    assert!(text.contains("[code]"), "{text}");
+    // Listed with the grant that would allow it, to write by hand; not as ungrantable.
+    assert!(text.contains("# Refused in the learn run: code made at run time"), "{text}");
+    assert!(text.contains("#   code: true    # "), "{text}");
+    assert!(!text.contains("no grant exists"), "{text}");
     // `--learn` judges against the default policy: a policy file is refused with it.
     let out = run(s
         .exec()
@@ -195,4 +198,34 @@ fn a_learn_run_grants_what_a_permit_asks_and_not_what_it_refuses() {
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&learned).arg(&main));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "x\nother refused\n", "{}", stderr(&out));
+}
+
+#[test]
+fn a_refused_run_says_how_a_policy_could_allow_it() {
+    // Code made at run time by a package: the hint names that package's grant, and the grant
+    // it names lets the run finish.
+    let s = Scratch::new();
+    s.write("gen/__init__.py", "def make():\n    exec('def f():\\n    return 7')\n    return 1\n");
+    let main = s.write("main.py", "import gen\nprint(gen.make())\n");
+    let out = run(s.exec().arg("--no-gate").arg(&main));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: code made at run time")
+            && stderr(&out).contains("`modules: {gen: {code: true}}`"),
+        "{}",
+        stderr(&out)
+    );
+    let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&main));
+    assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), "1\n"), "{}", stderr(&out));
+    // A process: learned, so the hint points to `--learn`.
+    let main = s.write("shell.py", "import os\nos.system('true')\n");
+    let out = run(s.exec().arg("--no-gate").arg(&main));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hint: `pysbx exec --learn"), "{}", stderr(&out));
+    // Introspection, which no policy grants: no hint.
+    let main = s.write("frames.py", "import sys\nsys._getframe().f_back\nsys.settrace(print)\n");
+    let out = run(s.exec().arg("--no-gate").arg(&main));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hint:"), "{}", stderr(&out));
 }

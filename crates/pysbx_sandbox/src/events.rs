@@ -207,6 +207,38 @@ impl Outcome {
             .then(|| format!("pysbx: {} (exit {})", self.end.message, self.end.exit_code))
     }
 
+    /// A line for standard error after a run that a violation ended: how a policy could allow
+    /// what was refused, when one can. Run-time code is never learned (`--learn`), so its grant
+    /// is named; what `--learn` records is pointed to it; what no policy grants has no hint.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        if self.end.reason != EndReason::Violation {
+            return None;
+        }
+        let refused = self.events.iter().rev().find(|e| {
+            e.kind == EventKind::Violation && (e.action == "raised" || e.action == "killed")
+        })?;
+        if refused.clause == "code" {
+            let grant = match refused.module.as_deref() {
+                None | Some("__main__" | "") => "`code: true` (the program's own code)".to_string(),
+                Some(module) => {
+                    let top = module.split('.').next().unwrap_or(module);
+                    format!("`modules: {{{top}: {{code: true}}}}` (that package alone)")
+                }
+            };
+            return Some(format!(
+                "pysbx: hint: code made at run time is refused by the default policy and never \
+                 learned; if you trust it, a policy can allow it with {grant}"
+            ));
+        }
+        let grantable = refused.detail.as_ref().is_some_and(|d| d.get("grant").is_some());
+        grantable.then(|| {
+            "pysbx: hint: `pysbx exec --learn policy.yaml ...` runs the program once with what it \
+             asks for recorded, and writes the narrowest policy that allows it, to review"
+                .to_string()
+        })
+    }
+
     /// The JSON lines document: a `start` line with the tier, one line per event, an `end` line.
     #[must_use]
     pub fn to_jsonl(&self) -> String {
@@ -396,6 +428,31 @@ mod tests {
             notes: vec!["alert webhook http://127.0.0.1:9/: 1 of 1 events not delivered".into()],
             output: None,
         }
+    }
+
+    #[test]
+    fn a_refusal_a_policy_could_lift_comes_with_a_hint() {
+        let mut o = outcome();
+        // Processes are learned: the hint points to `--learn`.
+        assert!(o.hint().is_some_and(|h| h.contains("--learn")), "{:?}", o.hint());
+        // Run-time code is never learned: the hint names the grant, for the package that made it.
+        o.events[0].clause = "code".into();
+        o.events[0].detail = None;
+        o.events[0].module = Some("six.moves".into());
+        let hint = o.hint().unwrap_or_default();
+        assert!(hint.contains("`modules: {six: {code: true}}`"), "{hint}");
+        o.events[0].module = Some("__main__".into());
+        assert!(o.hint().is_some_and(|h| h.contains("`code: true`")), "{:?}", o.hint());
+        // What no policy grants (introspection), a gate event, or an end without a violation:
+        // no hint.
+        o.events[0].clause = "introspection".into();
+        assert_eq!(o.hint(), None);
+        o.events[0].kind = EventKind::Gate;
+        o.events[0].clause = "code".into();
+        assert_eq!(o.hint(), None);
+        o.events[0].kind = EventKind::Violation;
+        o.end.reason = EndReason::Exit;
+        assert_eq!(o.hint(), None);
     }
 
     #[test]

@@ -83,6 +83,11 @@ impl Grants {
     }
 }
 
+/// The top-level package of a dotted module name.
+fn top_package(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
 /// `None` for the top level (`__main__`, no user frame, a module outside any package), else
 /// the package whose own code acted.
 fn owner(e: &Event) -> Option<String> {
@@ -105,10 +110,21 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
     let mut top = Grants::default();
     let mut modules: BTreeMap<String, Grants> = BTreeMap::new();
     let mut refused: Vec<String> = Vec::new();
+    // Run-time code a `code` grant would allow, which a learn run never records: (the grant to
+    // write by hand, where it was refused).
+    let mut code: Vec<(String, String)> = Vec::new();
     for e in events.iter().filter(|e| e.kind == EventKind::Violation) {
         let grant = e.detail.as_ref().and_then(|d| d.get("grant")).and_then(|g| g.as_str());
         let Some(grant) = grant.filter(|_| e.action == "recorded") else {
-            refused.push(format!("[{}] {}", e.clause, origin(e)));
+            if e.clause == "code" {
+                let grant = match e.module.as_deref() {
+                    None | Some("__main__" | "") => "code: true".to_string(),
+                    Some(m) => format!("modules: {{{}: {{code: true}}}}", quote(top_package(m))),
+                };
+                code.push((grant, origin(e)));
+            } else {
+                refused.push(format!("[{}] {}", e.clause, origin(e)));
+            }
             continue;
         };
         let detail = e.detail.as_ref();
@@ -181,6 +197,15 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
         );
         for (n, o) in lonely {
             let _ = writeln!(out, "#   {}{o}", n.map(|n| format!("({n}) ")).unwrap_or_default());
+        }
+    }
+    if !code.is_empty() {
+        out.push_str(
+            "# Refused in the learn run: code made at run time, which learning never grants (the\n\
+             # static gate cannot read it). If you trust the code that made it, add by hand:\n",
+        );
+        for (grant, o) in &code {
+            let _ = writeln!(out, "#   {grant}    # {o}");
         }
     }
     if !refused.is_empty() {
@@ -397,7 +422,25 @@ mod tests {
         assert_eq!(client.write, vec![PathBuf::from("/srv/app/cache")]);
         assert!(policy.net.is_empty());
         assert!(text.contains("# /srv/app/client/http.py:7 in work(): would be refused"), "{text}");
-        assert!(text.contains("[code] /srv/app/main.py:7"), "{text}");
+        assert!(text.contains("#   code: true    # /srv/app/main.py:7"), "{text}");
+        assert!(!text.contains("no grant exists"), "code has a grant: {text}");
+    }
+
+    #[test]
+    fn run_time_code_is_listed_with_the_grant_to_write_by_hand() {
+        let refused = |module: &str, file: &str| Event {
+            action: "raised".into(),
+            detail: None,
+            clause: "code".into(),
+            ..event(module, file, serde_json::json!({}))
+        };
+        let events = [refused("six", "/site/six.py"), refused("attr._make", "/site/attr/_make.py")];
+        let text = learned_policy(&events, None, "/a/m.py");
+        assert!(text.contains("#   modules: {\"six\": {code: true}}    # /site/six.py"), "{text}");
+        assert!(text.contains("#   modules: {\"attr\": {code: true}}    # /site/attr/_make.py"));
+        // Listed as comments: the policy itself grants nothing.
+        let policy = load_policy_str(&text, Path::new("/p.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(policy.modules.is_empty() && !policy.code, "{text}");
     }
 
     #[test]

@@ -403,6 +403,9 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(line) = outcome.end_summary() {
         eprintln!("{line}");
     }
+    if let Some(hint) = outcome.hint().filter(|_| args.learn.is_none()) {
+        eprintln!("{hint}");
+    }
     if let Some(path) = &args.output {
         match &outcome.output {
             Some(value) => {
