@@ -57,6 +57,20 @@ fn run_attack_under(attack: &str, policy: &str) -> (String, String) {
     (stdout(&out), format!("{}[{}]", stderr(&out), out.status))
 }
 
+/// A Python function for attack scripts: runs each `(label, step)` and prints `LOADED label`,
+/// `REFUSED label` (a `PermissionError`: the guard or the gate) or `FAILED label ...`.
+const TRY_EACH: &str = r#"
+def try_each(steps):
+    for label, step in steps:
+        try:
+            step()
+            print("LOADED", label)
+        except PermissionError:
+            print("REFUSED", label)
+        except BaseException as e:
+            print("FAILED", label, type(e).__name__, e)
+"#;
+
 fn assert_guard_holds(text: &str, err: &str) {
     let ctx = format!("{text}{err}");
     assert!(text.contains("PROBE refused\n"), "the guard was disabled: {ctx}");
@@ -784,20 +798,14 @@ with open("payload.bin", "wb") as f:
 with zipfile.ZipFile("payload.zip", "w") as z:
     z.writestr("zipped.pyc", data)
 sys.path.insert(0, os.path.abspath("payload.zip"))
-for label, step in (
+{TRY_EACH}
+try_each((
         ("sourceless-loader", lambda: importlib.machinery.SourcelessFileLoader(
             "m", os.path.abspath("payload.bin")).load_module()),
         ("compile-bytecode", lambda: runpy._run_code(external._compile_bytecode(
             memoryview(data)[16:], bytecode_path=json.__file__ + "c"), {{}})),
         ("run-path", lambda: runpy.run_path("payload.bin")),
-        ("zip-import", lambda: __import__("zipped"))):
-    try:
-        step()
-        print("LOADED", label)
-    except PermissionError:
-        print("REFUSED", label)
-    except BaseException as e:
-        print("FAILED", label, type(e).__name__, e)
+        ("zip-import", lambda: __import__("zipped"))))
 import decimal, xml.dom.minidom, email.mime.text
 print("CONTROLS", decimal.Decimal("1.5") * 2, xml.dom.minidom.parseString("<a/>").documentElement.tagName)
 "#
@@ -808,6 +816,76 @@ print("CONTROLS", decimal.Decimal("1.5") * 2, xml.dom.minidom.parseString("<a/>"
     }
     assert!(text.contains("CONTROLS 3.0 a\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn source_loaders_the_program_names_are_refused_at_run_time() {
+    // The loaders that bypass the import system (`runpy-run`) are reported by the exec gate, not
+    // stubbed: the guard refuses what they would do with a file the program names, by any road.
+    // A module that only names a loader class (a registry keyed by it, as `pkg_resources` keeps)
+    // imports.
+    let attack = r#"
+import importlib.machinery as machinery, importlib.util, os, runpy, sys, warnings
+warnings.simplefilter("ignore")
+import imp
+with open("payload.py", "w") as f:
+    f.write("print('RAN-' + 'payload')\n")
+here = os.getcwd()
+def via_spec(path, name, cls):
+    loader = cls(name, path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(module)
+class Mine(machinery.SourceFileLoader):
+    pass
+def finder():
+    spec = machinery.FileFinder(here, (machinery.SourceFileLoader, [".py"])).find_spec("payload")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+try_each((
+        ("load-module-abs", lambda: machinery.SourceFileLoader("p1", here + "/payload.py").load_module()),
+        ("load-module-rel", lambda: machinery.SourceFileLoader("p2", "payload.py").load_module()),
+        ("exec-module-abs", lambda: via_spec(here + "/payload.py", "p3", machinery.SourceFileLoader)),
+        ("exec-module-rel", lambda: via_spec("payload.py", "p4", machinery.SourceFileLoader)),
+        ("subclass", lambda: via_spec("payload.py", "p5", Mine)),
+        ("file-finder", finder),
+        ("run-path-abs", lambda: runpy.run_path(here + "/payload.py")),
+        ("run-path-rel", lambda: runpy.run_path("payload.py")),
+        ("imp-load-source", lambda: imp.load_source("p6", "payload.py"))))
+import registry
+print("CONTROL", registry.HANDLERS[machinery.SourceFileLoader])
+"#;
+    let labels = [
+        "load-module-abs",
+        "load-module-rel",
+        "exec-module-abs",
+        "exec-module-rel",
+        "subclass",
+        "file-finder",
+        "run-path-abs",
+        "run-path-rel",
+        "imp-load-source",
+    ];
+    let registry = "import importlib.machinery as m\nHANDLERS = {}\n\
+                    for name in ('SourceFileLoader', 'SourcelessFileLoader'):\n\
+                    \x20   HANDLERS[getattr(m, name, type(None))] = name.lower()\n";
+    for gate in [true, false] {
+        let s = Scratch::new();
+        s.write("registry.py", registry);
+        let script = s.write("attack.py", &format!("{TRY_EACH}{attack}"));
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg(&script));
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(!text.contains("RAN-payload"), "gate {gate}: {text}{err}");
+        for label in labels {
+            assert!(
+                text.contains(&format!("REFUSED {label}\n")),
+                "gate {gate}, {label}: {text}{err}"
+            );
+        }
+        assert!(text.contains("CONTROL sourcefileloader\n"), "gate {gate}: {text}{err}");
+    }
 }
 
 #[test]

@@ -136,16 +136,22 @@ impl std::error::Error for UnparsableSource {}
 ///   program's own modules, so a pickle builds nothing the program could not, and what that
 ///   does meets the guard and the kernel as usual (the program that caches its own results);
 /// - modules loaded from a file by path (`module-from-file-path`): the guard sends a module made
-///   by `spec_from_file_location` through the import gate as an imported one (plugins; the
-///   loaders that bypass the import system, `runpy-run`, still stub);
+///   by `spec_from_file_location` through the import gate as an imported one (plugins);
+/// - the loaders that bypass the import system (`runpy-run`: `SourceFileLoader`,
+///   `SourcelessFileLoader`, `runpy.run_path`, `imp.load_source`): the guard refuses compiling
+///   a source file outside the import gate, running code compiled from a file the program named
+///   and loading `marshal` data it wrote, whichever loader, subclass or finder asks; the rule
+///   matches every mention, and a stub broke modules that only name a loader class
+///   (`pkg_resources` registers a handler for it, `cfnlint` hands it to a `FileFinder`);
 /// - `__import__` of a computed name (`computed-import`): the module is imported through the
 ///   import gate like any other (read by the gate, judged against the policy and the importing
 ///   module's list), and what the program then calls on it meets the guard and the kernel (`six`
 ///   imports its moved modules so, and with it `boto3` and much else).
-const GUARDED_AT_RUN_TIME: [(&str, &str); 4] = [
+const GUARDED_AT_RUN_TIME: [(&str, &str); 5] = [
     ("PSB601", "pickle-load"),
     ("PSB608", "pickle-round-trip"),
     ("PSB114", "module-from-file-path"),
+    ("PSB107", "runpy-run"),
     ("PSB802", "computed-import"),
 ];
 
