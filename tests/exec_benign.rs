@@ -748,19 +748,14 @@ fn the_directory_it_was_started_in_is_seen_through() {
 #[test]
 fn tracers_profilers_and_signal_handlers_of_its_own() {
     // The guard installs these behind its trampolines (they never see the guard's frames);
-    // to the program they behave as under Python: doctest saves and restores the tracer, the
-    // pure-Python profiler sees matched calls and returns, `getsignal` answers the handler that
-    // was set, and the handler gets a frame. (`threading.settrace`, which the gate stubs, is
-    // in exec_guard_state.rs.)
+    // to the program they behave as under Python: the pure-Python profiler sees matched calls
+    // and returns, `getsignal` answers the handler that was set, and the handler gets a frame.
+    // (`threading.settrace`, which the gate stubs, is in exec_guard_state.rs; doctest, which
+    // saves and restores the tracer, in `doctest_examples_are_code_made_at_run_time`.)
     let code = r#"
-import cProfile, doctest, profile, signal, sys
+import cProfile, profile, signal, sys
 def add(a, b):
-    """
-    >>> add(1, 2)
-    3
-    """
     return a + b
-print(doctest.testmod())
 print(sys.gettrace(), sys.getprofile())
 p = profile.Profile(); print(p.runcall(add, 2, 3)); p.create_stats(); print(any(k[2] == "add" for k in p.stats))
 c = cProfile.Profile(); print(c.runcall(add, 3, 4))
@@ -773,4 +768,36 @@ signal.raise_signal(signal.SIGUSR1)
 print(seen, signal.signal(signal.SIGUSR1, signal.SIG_DFL) is handler)
 "#;
     same_as_python("tracers", code, &[], &[]);
+}
+
+#[test]
+fn doctest_examples_are_code_made_at_run_time() {
+    // doctest compiles and runs the text of docstrings, which the program can set at run time
+    // and the gate does not read as code: under `code: false` the examples are refused (doctest
+    // reports each as failed), and with `code: true` they run as under Python, the tracer that
+    // doctest saves and restores included.
+    let code = r#"
+import doctest, sys
+def add(a, b):
+    """
+    >>> add(1, 2)
+    3
+    """
+    return a + b
+print(doctest.testmod(report=False))
+print(sys.gettrace())
+"#;
+    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
+    assert_eq!(stdout(&plain), "TestResults(failed=0, attempted=1)\nNone\n");
+    let s = Scratch::new();
+    let script = s.write("doc.py", code);
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(text.ends_with("TestResults(failed=1, attempted=1)\nNone\n"), "{text}{}", stderr(&out));
+    assert!(text.contains("PolicyViolation"), "{text}");
+    assert!(stderr(&out).contains("violation [code] running code the program handed to"));
+    let policy = s.write("code.yaml", "code: true\n");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -591,6 +591,21 @@ def logging_file(src):
         f.write("[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\n"
                 "handlers=h\n[handler_h]\nclass=StreamHandler\nargs=(%s,)\n" % src)
     logging.config.fileConfig(f.name)
+def doctest_example(src):
+    # A docstring set at run time; doctest reports a failing example instead of raising, and
+    # prints what the example printed only in its report: both are read back from it.
+    import doctest
+    def f(): pass
+    f.__doc__ = ">>> " + src + "\n"
+    report = []
+    for test in doctest.DocTestFinder().find(f, "f", globs={}):
+        doctest.DocTestRunner().run(test, out=report.append)
+    report = "".join(report)
+    if "PolicyViolation" in report:
+        raise PermissionError(report)
+    for line in report.splitlines():
+        if line.strip().startswith("RAN-"):
+            print(line.strip())
 for label, step in (("timeit", lambda s: timeit.timeit(s, number=1)),
                     ("timeit-setup", lambda s: timeit.Timer(lambda: None, setup=s).timeit(1)),
                     ("trace", lambda s: trace.Trace(count=0, trace=0).runctx(s, {}, {})),
@@ -601,11 +616,12 @@ for label, step in (("timeit", lambda s: timeit.timeit(s, number=1)),
                     ("annotations", annotated),
                     ("logging-config", logging_file),
                     ("pth-file", pth_file),
-                    ("options-file", options_file)):
+                    ("options-file", options_file),
+                    ("doctest", doctest_example)):
     attempt(label, step)
 "#;
 
-const RUNNER_LABELS: [&str; 11] = [
+const RUNNER_LABELS: [&str; 12] = [
     "timeit",
     "timeit-setup",
     "trace",
@@ -617,6 +633,7 @@ const RUNNER_LABELS: [&str; 11] = [
     "logging-config",
     "pth-file",
     "options-file",
+    "doctest",
 ];
 
 #[test]
@@ -624,8 +641,8 @@ fn the_standard_library_runs_no_string_the_program_handed_it() {
     // Under `code: false` the debugger's, profilers' and tracer's `run` functions, `timeit`
     // given a string, string annotations evaluated by `inspect`, `logging.config`'s handler
     // arguments, the `import` lines of a `.pth` file given to `site.addsitedir` and
-    // `optparse`'s option files run nothing, though they compile what they run in the same
-    // call; a name in
+    // `optparse`'s option files and `doctest`'s examples (of a docstring set at run time) run
+    // nothing, though they compile what they run in the same call; a name in
     // site-packages passes nothing off as the interpreter's code. Callables given to `timeit`
     // and the profilers still run.
     let (text, err) = run_attack(&format!(

@@ -1135,12 +1135,14 @@ def _pysbx_guard():
     # the profilers' and the tracer's `run` (`cProfile.run(cmd)`, `bdb.Bdb.runeval`, pdb's
     # commands), `logging.config`'s handler arguments, the `import` lines of the `.pth` files
     # `site.addsitedir` reads, `optparse.Values.read_file`, `distutils.core.run_setup`,
-    # `inspect.get_annotations(eval_str=True)`, and `timeit.Timer` given a string. Compiled in
+    # `doctest`'s examples (docstring text, which the program may set at run time and the gate
+    # does not read as code), `inspect.get_annotations(eval_str=True)`, and `timeit.Timer`
+    # given a string. Compiled in
     # the same call or not, that code is the program's and falls under its `code` clause. By
     # file (every `exec`/`eval` there runs a caller's string), or by file and function.
     _RUNS_CALLERS_CODE = frozenset({"bdb.py", "pdb.py", "trace.py", "profile.py", "cProfile.py",
                                     "logging/config.py", "site.py", "optparse.py",
-                                    "distutils/core.py"})
+                                    "distutils/core.py", "doctest.py"})
     _RUNS_CALLERS_CODE_IN = frozenset({("inspect.py", "get_annotations")})
     # What `timeit.Timer` compiles when given callables (or nothing): its template with
     # `_stmt()`/`_setup()`/`pass` filled in, as text and as the UTF-8 `compile` reports.
@@ -1578,9 +1580,9 @@ def _pysbx_guard():
                     and not _trusted_code(args[0], frame) \
                     and not _type_expression_code(args[0]):
                 # The standard library runs code on the program's behalf only where it made
-                # that code itself, in the same call (namedtuple, dataclasses, doctest's
-                # examples), or from files: not a code object the program handed it (one that
-                # `codeop` compiled from a string, given to `runpy._run_code` or to a loader).
+                # that code itself, in the same call (namedtuple, dataclasses), or from files:
+                # not a code object the program handed it (one that `codeop` compiled from a
+                # string, given to `runpy._run_code` or to a loader).
                 _violation("code", "running code the program handed to %s is not allowed"
                            % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1 \
