@@ -676,6 +676,31 @@ print("CONTROLS", timeit.Timer(lambda: None, lambda: None).timeit(2) >= 0, timei
 }
 
 #[test]
+fn proxy_method_names_carry_no_code() {
+    // `multiprocessing.managers.MakeProxyType` writes each exposed name into the text of a
+    // method and runs it, unchecked: a name that is code ran under `code: false`, gate on or
+    // off (nothing in the program names `exec`). Only its own template around a name runs.
+    let program = r#"
+from multiprocessing.managers import MakeProxyType
+try:
+    MakeProxyType("P", ["x(self): pass\nprint('RAN-' + 'managers')\ndef y"])
+    print("MADE injected")
+except PermissionError:
+    print("REFUSED injected")
+P = MakeProxyType("Q", ["get", "set", "__len__", "_private"])
+print("CONTROL", sorted(k for k in vars(P) if not k.startswith("__") or k == "__len__"))
+"#;
+    let expected = "REFUSED injected\nCONTROL ['__len__', '_exposed_', '_private', 'get', 'set']\n";
+    let (text, err) = run_attack(program);
+    assert!(text.contains(expected), "{text}{err}");
+    assert_guard_holds(&text, &err);
+    let s = Scratch::new();
+    let script = s.write("proxy.py", program);
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), expected, "{}", stderr(&out));
+}
+
+#[test]
 fn dataclass_field_names_carry_no_code() {
     // `dataclasses` writes its methods as text from the field names without checking them:
     // a name that is code would run inside the generated `__repr__`, code the gate never read.

@@ -1353,6 +1353,22 @@ def _pysbx_guard():
                 return False
         return True
 
+    # `multiprocessing.managers.MakeProxyType` writes one method per name of `exposed` (the
+    # caller's list) into the text `exec` runs, unchecked: a name that is code would run. Its
+    # text is one fixed template, so the guard asks for exactly that template around a name.
+    _PROXY_METHOD = "def %s(self, /, *args, **kwds):\n        return self._callmethod(%r, args, kwds)"
+
+    def _is_proxy_method_text(source):
+        if _type(source) is _bytes:
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        if _type(source) is not _str or not source.startswith("def "):
+            return False
+        name = source[4:].partition("(")[0]
+        return name.isidentifier() and source == _PROXY_METHOD % (name, name)
+
     def _describe_frame(frame):
         code = frame.f_code
         name = code.co_qualname if _type(code.co_qualname) is _str else "?"
@@ -1565,12 +1581,16 @@ def _pysbx_guard():
                     and not _marshal_of_the_interpreters(frame, args[0] if args else None):
                 _violation("code", "loading compiled code in %s is not allowed"
                            % _describe_frame(frame), event, user, stack)
-            if event == "compile" and immediate != "user" and not granted \
-                    and _stdlib_rel(frame.f_code) == "dataclasses.py" \
-                    and not _generated_text_calls_only_its_own(args[0]):
+            generator = (_stdlib_rel(frame.f_code)
+                         if event == "compile" and immediate != "user" and not granted else None)
+            if generator == "dataclasses.py" and not _generated_text_calls_only_its_own(args[0]):
                 _violation("code", "a dataclass field name that is code (what dataclasses "
                            "generated calls what it was not handed) is not allowed",
                            event, user, stack)
+            if generator == "multiprocessing/managers.py" and not _is_proxy_method_text(args[0]):
+                _violation("code", "a proxy method name that is code (what "
+                           "multiprocessing.managers generated is not its method template) is "
+                           "not allowed", event, user, stack)
             if event == "compile" and immediate != "user":
                 if _runs_callers_code(frame, args[0]):
                     _compiled_in.pop(_get_ident(), None)
