@@ -221,9 +221,10 @@ impl Outcome {
         if refused.clause == "code" {
             let grant = match refused.module.as_deref() {
                 None | Some("__main__" | "") => "`code: true` (the program's own code)".to_string(),
+                // A key covers the module and its submodules: the module itself is the
+                // narrowest grant.
                 Some(module) => {
-                    let top = module.split('.').next().unwrap_or(module);
-                    format!("`modules: {{{top}: {{code: true}}}}` (that package alone)")
+                    format!("`modules: {{{module}: {{code: true}}}}` (that module alone)")
                 }
             };
             return Some(format!(
@@ -435,12 +436,12 @@ mod tests {
         let mut o = outcome();
         // Processes are learned: the hint points to `--learn`.
         assert!(o.hint().is_some_and(|h| h.contains("--learn")), "{:?}", o.hint());
-        // Run-time code is never learned: the hint names the grant, for the package that made it.
+        // Run-time code is never learned: the hint names the grant, for the module that made it.
         o.events[0].clause = "code".into();
         o.events[0].detail = None;
-        o.events[0].module = Some("six.moves".into());
+        o.events[0].module = Some("botocore.vendored.six".into());
         let hint = o.hint().unwrap_or_default();
-        assert!(hint.contains("`modules: {six: {code: true}}`"), "{hint}");
+        assert!(hint.contains("`modules: {botocore.vendored.six: {code: true}}`"), "{hint}");
         o.events[0].module = Some("__main__".into());
         assert!(o.hint().is_some_and(|h| h.contains("`code: true`")), "{:?}", o.hint());
         // What no policy grants (introspection), a gate event, or an end without a violation:

@@ -83,11 +83,6 @@ impl Grants {
     }
 }
 
-/// The top-level package of a dotted module name.
-fn top_package(module: &str) -> &str {
-    module.split('.').next().unwrap_or(module)
-}
-
 /// `None` for the top level (`__main__`, no user frame, a module outside any package), else
 /// the package whose own code acted.
 fn owner(e: &Event) -> Option<String> {
@@ -119,7 +114,8 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
             if e.clause == "code" {
                 let grant = match e.module.as_deref() {
                     None | Some("__main__" | "") => "code: true".to_string(),
-                    Some(m) => format!("modules: {{{}: {{code: true}}}}", quote(top_package(m))),
+                    // The module itself: a key covers its submodules, and no more is needed.
+                    Some(m) => format!("modules: {{{}: {{code: true}}}}", quote(m)),
                 };
                 code.push((grant, origin(e)));
             } else {
@@ -437,7 +433,9 @@ mod tests {
         let events = [refused("six", "/site/six.py"), refused("attr._make", "/site/attr/_make.py")];
         let text = learned_policy(&events, None, "/a/m.py");
         assert!(text.contains("#   modules: {\"six\": {code: true}}    # /site/six.py"), "{text}");
-        assert!(text.contains("#   modules: {\"attr\": {code: true}}    # /site/attr/_make.py"));
+        assert!(
+            text.contains("#   modules: {\"attr._make\": {code: true}}    # /site/attr/_make.py")
+        );
         // Listed as comments: the policy itself grants nothing.
         let policy = load_policy_str(&text, Path::new("/p.yaml")).unwrap_or_else(|e| panic!("{e}"));
         assert!(policy.modules.is_empty() && !policy.code, "{text}");
