@@ -229,3 +229,47 @@ fn a_refused_run_says_how_a_policy_could_allow_it() {
     assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
     assert!(!stderr(&out).contains("hint:"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_learn_run_with_the_gate_learns_what_the_gate_would_have_stubbed() {
+    // Under the default policy the gate stubs a socket connection and a process; a learn run
+    // must let them reach the guard, or it learns nothing and its policy runs nothing more.
+    let (port, received) = listener();
+    let s = Scratch::new();
+    s.write("client/__init__.py", CLIENT);
+    let main = s.write(
+        "main.py",
+        &format!(
+            "import client, subprocess\nprint(client.send({port}, 'gated'))\ntry:\n\
+             \x20   print(subprocess.run(['/bin/true']).returncode)\n\
+             except PermissionError:\n    print('no process')\n"
+        ),
+    );
+    let out = run(s.exec().arg(&main));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("; stubbed"), "the gate stubbed it: {}", stderr(&out));
+    let learned = s.path().join("learned.yaml");
+    // The kernel still refuses the process in a learn run (see policy.md): it is recorded.
+    let out = run(s.exec().arg("--learn").arg(&learned).arg(&main));
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "ok\nno process\n"),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(&learned).expect("learned policy");
+    let policy =
+        pysbx_sandbox::policy::load_policy_file(&learned).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let expected = pysbx_sandbox::policy::NetRule::parse(&format!("127.0.0.1:{port}"));
+    assert_eq!(policy.modules["client"].net, vec![expected.expect("a rule")], "{text}");
+    assert!(policy.process, "{text}");
+    // The learned policy runs the program with the gate on.
+    let out = run(s.exec().arg("--policy").arg(&learned).arg(&main));
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "ok\n0\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(received.try_iter().collect::<Vec<_>>(), ["gated", "gated"]);
+}

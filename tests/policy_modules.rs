@@ -135,6 +135,51 @@ fn a_code_grant_lets_a_code_generator_run() {
     assert!(stdout(&out).ends_with("shell refused\n"), "{}", stderr(&out));
 }
 
+#[test]
+fn a_code_grant_lets_a_generator_fix_the_cells_of_the_class_it_rebuilds() {
+    // As `attrs` does for slotted classes: the generator compiles a method, rebuilds the class
+    // and points the methods' `__class__` cells (`super()`) at the new class through
+    // `__closure__`. The gate stubs function internals under the default policy; a `code` grant
+    // leaves them to the guard, which still refuses `__code__` to every module.
+    let s = Scratch::new();
+    s.write(
+        "gen/__init__.py",
+        "def build(cls):\n\
+         \x20   ns = {}\n\
+         \x20   exec('def total(self):\\n    return self.x + self.y\\n', ns)\n\
+         \x20   body = {k: v for k, v in cls.__dict__.items() if k not in ('__dict__', '__weakref__')}\n\
+         \x20   body['total'] = ns['total']\n\
+         \x20   body['__slots__'] = ('x', 'y')\n\
+         \x20   new = type(cls.__name__, cls.__bases__, body)\n\
+         \x20   for item in cls.__dict__.values():\n\
+         \x20       for cell in getattr(item, '__closure__', None) or ():\n\
+         \x20           if cell.cell_contents is cls:\n\
+         \x20               cell.cell_contents = new\n\
+         \x20   return new\n\
+         def code_of(f):\n\
+         \x20   return f.__code__\n",
+    );
+    let main = s.write(
+        "main.py",
+        "import gen\n\
+         @gen.build\n\
+         class P:\n\
+         \x20   def __init__(self, x, y):\n\
+         \x20       self.x, self.y = x, y\n\
+         \x20   def describe(self):\n\
+         \x20       return type(self).__name__ + str(super().__sizeof__() > 0) + str(self.total())\n\
+         print(P(1, 2).describe())\n\
+         try:\n    gen.code_of(P.describe)\n    print('code read')\n\
+         except PermissionError:\n    print('code refused')\n",
+    );
+    let refused = run(s.exec().arg(&main));
+    assert_eq!(refused.status.code(), Some(122), "{}", stderr(&refused));
+    let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
+    let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
+    assert_eq!(stdout(&granted), "PTrue3\ncode refused\n", "{}", stderr(&granted));
+    assert!(stderr(&granted).contains("gate [PSB703]"), "reported: {}", stderr(&granted));
+}
+
 /// A module's grants belong to its file where the program cannot change it: a `vendor.py` the
 /// program writes into its own writable working directory and imports from there is the
 /// program's code under `vendor`'s name, and gets nothing of `vendor`'s grants.

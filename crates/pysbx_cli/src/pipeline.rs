@@ -155,6 +155,16 @@ const GUARDED_AT_RUN_TIME: [(&str, &str); 5] = [
     ("PSB802", "computed-import"),
 ];
 
+/// The built-in rules (id, name) outside the `code-exec` family that report instead of stubbing
+/// when a policy grants run-time code (to the program or any module): what code generators do
+/// besides compiling. `attrs` rewrites the `__class__` cells of a slotted class's methods
+/// through `__closure__` (`function-internals`). The guard still refuses the internals the
+/// interpreter audits (`__code__`, and a facade's `__defaults__` and `__kwdefaults__`) to
+/// every module, granted or not; the rest (`__closure__`, `__globals__`) lead to nothing of
+/// the guard's by its layout (its functions have no closures, and their globals hold only
+/// the interpreter's objects and other facades).
+const CODE_GENERATORS_NEED: [(&str, &str); 1] = [("PSB703", "function-internals")];
+
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
 pub(crate) struct EngineRules {
@@ -240,20 +250,42 @@ impl EngineRules {
     /// guard's `fs.write` check and Landlock's read-write trees), so a stub adds no protection
     /// there and only breaks the honest program that removes its own temporary file. So do the
     /// rules of [`GUARDED_AT_RUN_TIME`].
+    ///
+    /// A `code` grant also leaves function internals in place ([`CODE_GENERATORS_NEED`]).
     pub(crate) fn grant(&mut self, policy: &pysbx_sandbox::Policy) {
-        let granted: Vec<&str> = [
+        self.report_families(&[
             ("filesystem", true),
             ("network", policy.any_network()),
             ("process", policy.any_process()),
             ("ffi", policy.any_ffi()),
             ("code-exec", policy.any_code()),
-        ]
-        .into_iter()
-        .filter_map(|(family, granted)| granted.then_some(family))
-        .collect();
+        ]);
+    }
+
+    /// The gate of a learning run (`pysbx exec --learn`): the families whose use the guard
+    /// records instead of refusing (files, network, processes, foreign code) report, so that
+    /// what the program does reaches the guard and is learned; a stub would refuse it before
+    /// the guard saw it, and the learned policy would grant nothing. Run-time code is never
+    /// learned: its rules stub as under the default policy.
+    pub(crate) fn grant_learnable(&mut self) {
+        self.report_families(&[
+            ("filesystem", true),
+            ("network", true),
+            ("process", true),
+            ("ffi", true),
+            ("code-exec", false),
+        ]);
+    }
+
+    fn report_families(&mut self, families: &[(&str, bool)]) {
+        let granted = |family: &str| families.iter().any(|(f, g)| *g && *f == family);
+        let code = granted("code-exec");
         for rule in self.rules.rules_mut() {
             let id_name = (rule.id.as_str(), rule.name.as_str());
-            if granted.contains(&rule.family.as_str()) || GUARDED_AT_RUN_TIME.contains(&id_name) {
+            if granted(&rule.family)
+                || GUARDED_AT_RUN_TIME.contains(&id_name)
+                || (code && CODE_GENERATORS_NEED.contains(&id_name))
+            {
                 rule.action = Action::Report;
             }
         }
@@ -586,6 +618,47 @@ mod tests {
                 } else {
                     assert_eq!(action, before, "{id} ({f}) is untouched by {policy:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_code_grant_also_leaves_what_code_generators_need() {
+        let action = |rules: &[(String, String, Action)], id: &str| {
+            rules.iter().find(|(i, _, _)| i == id).map(|(_, _, a)| *a)
+        };
+        let pristine = granted("{}");
+        for policy in ["code: true\n", "modules:\n  attr._make: {code: true}\n"] {
+            let code = granted(policy);
+            for (id, name) in CODE_GENERATORS_NEED {
+                assert_ne!(action(&pristine, id), Some(Action::Report), "{id} ({name}) stubs");
+                assert_eq!(action(&code, id), Some(Action::Report), "{id} under {policy:?}");
+            }
+            // The rest of its family (introspection) still stubs.
+            let family = |rules: &[(String, String, Action)]| -> Vec<Action> {
+                let mut v: Vec<Action> = rules
+                    .iter()
+                    .filter(|(i, f, _)| f == "introspection" && i != "PSB703")
+                    .map(|(_, _, a)| *a)
+                    .collect();
+                v.dedup();
+                v
+            };
+            assert_eq!(family(&code), family(&pristine), "{policy:?}");
+        }
+    }
+
+    #[test]
+    fn a_learning_run_leaves_what_the_guard_learns_and_stubs_run_time_code() {
+        let mut learning = builtin_only();
+        learning.grant_learnable();
+        let pristine = granted("{}");
+        for (rule, (_, _, before)) in learning.rules.rules().iter().zip(&pristine) {
+            match rule.family.as_str() {
+                "filesystem" | "network" | "process" | "ffi" => {
+                    assert_eq!(rule.action, Action::Report, "{} learns", rule.id);
+                }
+                _ => assert_eq!(rule.action, *before, "{} as under the default policy", rule.id),
             }
         }
     }

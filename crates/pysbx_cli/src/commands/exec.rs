@@ -90,9 +90,17 @@ const MAX_INPUT: u64 = 32 * 1024 * 1024;
 /// asks (once the sandbox is set up and the interpreter starts, so loading does not compete
 /// with the sandbox's set-up for the CPU), and the analyzer (the costly part) is compiled on
 /// the first module the gate cache cannot answer.
+/// What the gate leaves in place for a run (see [`EngineRules::grant`]).
+enum Grants {
+    /// What the run's policy grants.
+    Policy(Box<pysbx_sandbox::Policy>),
+    /// A learning run: everything the guard learns (see [`EngineRules::grant_learnable`]).
+    Learnable,
+}
+
 struct LazyEngine {
     /// What to load, until it is loaded.
-    pending: Mutex<Option<(RuleOptions, pysbx_sandbox::Policy)>>,
+    pending: Mutex<Option<(RuleOptions, Grants)>>,
     /// Once the rules are loaded: the gate cache (when verdicts are kept and its directory could
     /// be opened), or why the rules did not load.
     loaded: OnceLock<Result<Option<Cache>, String>>,
@@ -104,15 +112,11 @@ struct LazyEngine {
 }
 
 impl LazyEngine {
-    /// The engine for the rules of `opts`, as the gate applies them under `policy` (see
+    /// The engine for the rules of `opts`, as the gate applies them under `grants` (see
     /// [`EngineRules::grant`]); nothing is loaded yet.
-    fn new(
-        opts: RuleOptions,
-        policy: &pysbx_sandbox::Policy,
-        cache_root: Option<PathBuf>,
-    ) -> Arc<Self> {
+    fn new(opts: RuleOptions, grants: Grants, cache_root: Option<PathBuf>) -> Arc<Self> {
         Arc::new(Self {
-            pending: Mutex::new(Some((opts, policy.clone()))),
+            pending: Mutex::new(Some((opts, grants))),
             loaded: OnceLock::new(),
             rules: Mutex::new(None),
             engine: OnceLock::new(),
@@ -125,10 +129,17 @@ impl LazyEngine {
     fn loaded(&self) -> &Result<Option<Cache>, String> {
         self.loaded.get_or_init(|| {
             let pending = self.pending.lock().ok().and_then(|mut p| p.take());
-            let Some((opts, policy)) = pending else {
+            let Some((opts, grants)) = pending else {
                 return Err("the rule engine could not be built".into());
             };
-            match EngineRules::load_granted(&opts, &policy) {
+            let loaded = match grants {
+                Grants::Policy(policy) => EngineRules::load_granted(&opts, &policy),
+                Grants::Learnable => EngineRules::load(&opts).map(|mut rules| {
+                    rules.grant_learnable();
+                    rules
+                }),
+            };
+            match loaded {
                 Ok(rules) => {
                     // The fingerprint is computed only for a cache that is kept.
                     let cache = self.cache_root.as_ref().and_then(|root| {
@@ -288,7 +299,12 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // write, so it neither reads nor writes the gate cache.
     let cache_root =
         (!args.no_cache && args.learn.is_none()).then(|| gate_cache_root(&policy)).flatten();
-    let lazy = (!args.no_gate).then(|| LazyEngine::new(args.rules.clone(), &policy, cache_root));
+    let grants = if args.learn.is_some() {
+        Grants::Learnable
+    } else {
+        Grants::Policy(Box::new(policy.clone()))
+    };
+    let lazy = (!args.no_gate).then(|| LazyEngine::new(args.rules.clone(), grants, cache_root));
     let input = match &args.input {
         Some(path) => {
             let text = match pysbx_files::read_text(path, MAX_INPUT) {
