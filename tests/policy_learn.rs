@@ -273,3 +273,42 @@ fn a_learn_run_with_the_gate_learns_what_the_gate_would_have_stubbed() {
     );
     assert_eq!(received.try_iter().collect::<Vec<_>>(), ["gated", "gated"]);
 }
+
+#[test]
+fn a_run_the_gate_stopped_says_how_a_policy_could_allow_it() {
+    // The same hints when the static gate's stub ended the run: run-time code names the code
+    // grant of the module the stub stood in (or of the program), and that grant runs it;
+    // a socket points to `--learn`; frame introspection, which no policy lifts, has no hint.
+    let s = Scratch::new();
+    s.write(
+        "gen/__init__.py",
+        "def make():\n    ns = {}\n    exec('x = 7', ns)\n    return ns['x']\n",
+    );
+    let main = s.write("main.py", "import gen\nprint(gen.make())\n");
+    let out = run(s.exec().arg(&main));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: the gate stubbed code made at run time"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("`modules: {gen: {code: true}}`"), "{}", stderr(&out));
+    let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&main));
+    assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), "7\n"), "{}", stderr(&out));
+    let own = s.write("own.py", "exec('print(8)')\n");
+    let out = run(s.exec().arg(&own));
+    assert!(
+        stderr(&out).contains("with `code: true` (the program's own code)"),
+        "{}",
+        stderr(&out)
+    );
+    let net = s.write("net.py", "import socket\nsocket.create_connection(('127.0.0.1', 9))\n");
+    let out = run(s.exec().arg(&net));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hint: `pysbx exec --learn"), "{}", stderr(&out));
+    let frames = s.write("frames.py", "import sys\nprint(sys._getframe(0).f_back)\n");
+    let out = run(s.exec().arg(&frames));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hint:"), "{}", stderr(&out));
+}

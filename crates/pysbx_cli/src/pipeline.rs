@@ -165,6 +165,11 @@ const GUARDED_AT_RUN_TIME: [(&str, &str); 5] = [
 /// the interpreter's objects and other facades).
 const CODE_GENERATORS_NEED: [(&str, &str); 1] = [("PSB703", "function-internals")];
 
+/// Whether a `code` grant leaves `rule` in place besides the `code-exec` family.
+pub(crate) fn needed_by_code_generators(rule: &pysbx_rules::Rule) -> bool {
+    CODE_GENERATORS_NEED.contains(&(rule.id.as_str(), rule.name.as_str()))
+}
+
 /// The rules an [`Engine`] will run, loaded and selected but not yet compiled: loading is cheap,
 /// compiling the analyzer is not, and the exec gate compiles only when its cache cannot answer.
 pub(crate) struct EngineRules {

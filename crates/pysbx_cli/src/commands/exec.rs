@@ -203,6 +203,63 @@ fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
     })
 }
 
+/// For a run that ended on a stub of the gate's (`PSB103 (compile-builtin) blocked at ...`):
+/// how a policy could leave it in place, when one can. Run-time code and what code generators
+/// need (see [`EngineRules::grant`]) name the `code` grant of the module the stub stood in,
+/// the narrowest there is; network, processes and foreign code point to `--learn`, whose run
+/// leaves them to the guard to record. Other rules (introspection, obfuscation) no policy
+/// lifts: no hint. Only the built-in rules are known here.
+fn gate_stub_hint(
+    outcome: &pysbx_sandbox::Outcome,
+    script_dir: Option<&Path>,
+    entry: Option<&Path>,
+) -> Option<String> {
+    if outcome.end.reason != pysbx_sandbox::EndReason::Violation {
+        return None;
+    }
+    let id = outcome.end.message.strip_prefix("policy violation: ")?.split(' ').next()?;
+    let stub = outcome.events.iter().rev().find(|e| {
+        e.kind == pysbx_sandbox::events::EventKind::Gate && e.clause == id && e.action == "stubbed"
+    })?;
+    let rules = pysbx_rules::builtin_rules().ok()?;
+    let rule = rules.rules().iter().find(|r| r.id == id)?;
+    let code = rule.family == "code-exec" || crate::pipeline::needed_by_code_generators(rule);
+    if code {
+        let file = Path::new(stub.file.as_deref()?);
+        let mut roots: Vec<&Path> = outcome.interpreter.site.iter().map(PathBuf::as_path).collect();
+        roots.extend(script_dir);
+        let grant = match module_of(file, &roots) {
+            Some(module) if entry.is_none_or(|e| e != file) => {
+                format!("`modules: {{{module}: {{code: true}}}}` (that module alone)")
+            }
+            _ => "`code: true` (the program's own code)".to_string(),
+        };
+        return Some(format!(
+            "pysbx: hint: the gate stubbed code made at run time ({id}); if you trust the code \
+             that makes it, a policy can leave it in place with {grant}"
+        ));
+    }
+    matches!(rule.family.as_str(), "network" | "process" | "ffi").then(|| {
+        "pysbx: hint: `pysbx exec --learn policy.yaml ...` runs the program once with what it \
+         asks for recorded, and writes the narrowest policy that allows it, to review"
+            .to_string()
+    })
+}
+
+/// The dotted import name of `file` below the first of `roots` that holds it.
+fn module_of(file: &Path, roots: &[&Path]) -> Option<String> {
+    let rel = roots.iter().find_map(|root| file.strip_prefix(root).ok())?;
+    let mut parts: Vec<String> =
+        rel.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".py")?;
+    if stem != "__init__" {
+        parts.push(stem.to_string());
+    }
+    let valid = !parts.is_empty() && parts.iter().all(|p| !p.is_empty() && !p.contains('.'));
+    valid.then(|| parts.join("."))
+}
+
 /// Where `pysbx exec` keeps the gate's verdicts between runs, unless a sandboxed program could
 /// write there: the program's own files must never become the gate's answers. As root the
 /// program runs under another uid, whose files the cache ignores (it reads only entries this
@@ -359,6 +416,11 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let script_dir = pysbx_sandbox::learn::program_dir(&program);
+    // The script itself, to tell its own code from its modules' in a hint.
+    let entry = match &program {
+        pysbx_sandbox::Program::File { path, .. } => std::path::absolute(path).ok(),
+        _ => None,
+    };
     let program_name = match &program {
         Program::File { path, .. } => std::path::absolute(path)
             .map_or_else(|_| path.display().to_string(), |p| p.display().to_string()),
@@ -419,7 +481,10 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(line) = outcome.end_summary() {
         eprintln!("{line}");
     }
-    if let Some(hint) = outcome.hint().filter(|_| args.learn.is_none()) {
+    let hint = outcome
+        .hint()
+        .or_else(|| gate_stub_hint(&outcome, script_dir.as_deref(), entry.as_deref()));
+    if let Some(hint) = hint.filter(|_| args.learn.is_none()) {
         eprintln!("{hint}");
     }
     if let Some(path) = &args.output {
@@ -497,4 +562,27 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
         }
         (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_below_a_root_has_its_import_name() {
+        let site = Path::new("/site");
+        let app = Path::new("/app");
+        let roots = [site, app];
+        assert_eq!(
+            module_of(Path::new("/site/attr/_make.py"), &roots).as_deref(),
+            Some("attr._make")
+        );
+        assert_eq!(module_of(Path::new("/site/six.py"), &roots).as_deref(), Some("six"));
+        assert_eq!(module_of(Path::new("/app/gen/__init__.py"), &roots).as_deref(), Some("gen"));
+        // Not below a root, not a source file, a name no import can spell: none.
+        assert_eq!(module_of(Path::new("/elsewhere/m.py"), &roots), None);
+        assert_eq!(module_of(Path::new("/site/m.pth"), &roots), None);
+        assert_eq!(module_of(Path::new("/site/a.b/m.py"), &roots), None);
+        assert_eq!(module_of(Path::new("/site/__init__.py"), &roots), None);
+    }
 }
