@@ -671,6 +671,58 @@ print("CONTROLS", timeit.Timer(lambda: None, lambda: None).timeit(2) >= 0, timei
 }
 
 #[test]
+fn a_code_grant_reads_no_code_of_the_guards() {
+    // Under a `code` grant the program may read and set `__code__` (code it could make), but
+    // never a function of the guard's: a frame running the guard's code counts as the guard's.
+    // Every function reachable from every loaded module (and its classes), facades included.
+    let (text, err) = run_attack_under(
+        r#"
+import sys, types
+def own():
+    return 1
+print("OWN", own.__code__.co_name)
+seen, guard_code, refused = set(), [], 0
+def visit(obj):
+    global refused
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, types.FunctionType):
+        try:
+            code = obj.__code__
+        except PermissionError:
+            refused += 1
+            return
+        if code.co_filename.startswith("<pysbx"):
+            guard_code.append(obj)
+for module in list(sys.modules.values()):
+    for value in list(vars(module).values()):
+        visit(value)
+        if isinstance(value, type):
+            for attr in list(vars(value).values()):
+                visit(getattr(attr, "__func__", attr))
+print("GUARD-CODE", len(guard_code), "REFUSED", refused > 0)
+own.__code__ = (lambda: 2).__code__
+print("OWN-SET", own())
+changed = 0
+for facade in (sys.audit, sys.setrecursionlimit, __import__("signal").signal):
+    try:
+        facade.__code__ = own.__code__
+        changed += 1
+    except (PermissionError, AttributeError, TypeError, ValueError):
+        pass
+print("FACADES-CHANGED", changed)
+"#,
+        "code: true\n",
+    );
+    assert!(text.contains("OWN own\n"), "{text}{err}");
+    assert!(text.contains("OWN-SET 2\nFACADES-CHANGED 0\n"), "{text}{err}");
+    assert!(text.contains("GUARD-CODE 0 REFUSED True\n"), "{text}{err}");
+    // (The probe's `exec` runs under this grant: the refusals above show the guard alive.)
+    assert!(err.contains("access to __code__ is not allowed"), "{text}{err}");
+}
+
+#[test]
 fn proxy_method_names_carry_no_code() {
     // `multiprocessing.managers.MakeProxyType` writes each exposed name into the text of a
     // method and runs it, unchecked: a name that is code ran under `code: false`, gate on or

@@ -140,7 +140,8 @@ fn a_code_grant_lets_a_generator_fix_the_cells_of_the_class_it_rebuilds() {
     // As `attrs` does for slotted classes: the generator compiles a method, rebuilds the class
     // and points the methods' `__class__` cells (`super()`) at the new class through
     // `__closure__`. The gate stubs function internals under the default policy; a `code` grant
-    // leaves them to the guard, which still refuses `__code__` to every module.
+    // leaves them to the guard, which lets the granted module read `__code__` (code it could
+    // make) and still refuses it to the program.
     let s = Scratch::new();
     s.write(
         "gen/__init__.py",
@@ -169,14 +170,15 @@ fn a_code_grant_lets_a_generator_fix_the_cells_of_the_class_it_rebuilds() {
          \x20   def describe(self):\n\
          \x20       return type(self).__name__ + str(super().__sizeof__() > 0) + str(self.total())\n\
          print(P(1, 2).describe())\n\
-         try:\n    gen.code_of(P.describe)\n    print('code read')\n\
-         except PermissionError:\n    print('code refused')\n",
+         print(gen.code_of(P.describe).co_name)\n\
+         try:\n    P.describe.__code__\n    print('own code read')\n\
+         except PermissionError:\n    print('own code refused')\n",
     );
     let refused = run(s.exec().arg(&main));
     assert_eq!(refused.status.code(), Some(122), "{}", stderr(&refused));
     let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
     let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
-    assert_eq!(stdout(&granted), "PTrue3\ncode refused\n", "{}", stderr(&granted));
+    assert_eq!(stdout(&granted), "PTrue3\ndescribe\nown code refused\n", "{}", stderr(&granted));
     assert!(stderr(&granted).contains("gate [PSB703]"), "reported: {}", stderr(&granted));
 }
 

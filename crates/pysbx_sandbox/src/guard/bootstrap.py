@@ -1369,6 +1369,24 @@ def _pysbx_guard():
         name = source[4:].partition("(")[0]
         return name.isidentifier() and source == _PROXY_METHOD % (name, name)
 
+    # A module granted `code` may make code objects and functions from parts, so reading a
+    # function's `__code__`, or giving a function another code object, gives it nothing it
+    # could not make (code generators do both: `jinja2` marks its own functions' code to leave
+    # them out of template tracebacks, `networkx` compiles a decorator's body on first call and
+    # moves it into the function). Never the guard's code, read or given, nor a guard
+    # function's: a frame running the guard's code counts as the guard's wherever it ran.
+    def _handles_code_it_may_make(event, args, user):
+        function = args[0]
+        if _type(function) is not _function_type or _id(_function_code(function)) in _guard_ids:
+            return False
+        if event == "object.__setattr__":
+            value = args[2] if _len(args) > 2 else None
+            if _type(value) is not _code_type or _id(value) in _guard_ids:
+                return False
+        elif event != "object.__getattr__":
+            return False
+        return _code or _grant(_module_of(user), "code")
+
     def _describe_frame(frame):
         code = frame.f_code
         name = code.co_qualname if _type(code.co_qualname) is _str else "?"
@@ -1531,6 +1549,9 @@ def _pysbx_guard():
                                event, user, stack)
             if name in _FRAME_ATTRS:
                 immediate, user, stack = _context(frame, skip_frozen=False)
+                if immediate == "user" and name == "__code__" \
+                        and _handles_code_it_may_make(event, args, user):
+                    return
                 if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
                     _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
             return
