@@ -43,6 +43,22 @@ fn explain_fills_defaults_and_probes_the_tier() {
     assert!(text.contains("module client (and its submodules) may also: processes"), "{text}");
     assert!(text.contains("isolation tier on this machine"), "{text}");
     assert!(text.contains("seccomp"), "{text}");
+    // What the exec gate leaves to the guard under it: the granted network and process
+    // families, and the rules the guard confines at run time.
+    let gate = text.lines().find(|l| l.contains("static gate")).unwrap_or_else(|| panic!("{text}"));
+    let (kept, stubbed) =
+        gate.split_once("; stubs the others of ").unwrap_or_else(|| panic!("{gate}"));
+    for family in ["filesystem", "network", "process", "pickle-load", "runpy-run"] {
+        assert!(kept.contains(family), "{family}: {gate}");
+    }
+    for family in ["code-exec", "ffi", "introspection"] {
+        assert!(stubbed.contains(family) && !kept.contains(&format!(" {family},")), "{gate}");
+    }
+    // Under the default policy the network and process families stub.
+    let out = explain(&s, &[offline.as_os_str()]);
+    let text = stdout(&out);
+    let gate = text.lines().find(|l| l.contains("static gate")).unwrap_or_else(|| panic!("{text}"));
+    assert!(gate.ends_with("network, obfuscation, process, supply-chain"), "{gate}");
 
     // A bad file is a usage error with its position, and nothing is probed.
     let bad = s.write("bad.yaml", "limits:\n  cpu: 1\n");

@@ -86,6 +86,20 @@ pub(crate) struct RuleOptions {
     pub(crate) audit: bool,
 }
 
+impl RuleOptions {
+    /// The built-in rules alone: no pack, selection or configuration.
+    pub(crate) fn builtin_only() -> Self {
+        Self {
+            rule_files: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            config: None,
+            no_config: true,
+            audit: false,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
     /// Files, directories or `-` for standard input. Default: the current directory.

@@ -282,6 +282,44 @@ impl EngineRules {
         ]);
     }
 
+    /// What the gate does under the granted actions, for `pysbx policy explain`: the families
+    /// every rule of which reports (sorted), the rules that report in families that otherwise
+    /// stub (by name), and the families that stub.
+    pub(crate) fn gate_stance(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        use std::collections::BTreeMap;
+        let mut families: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for rule in self.rules.rules() {
+            let entry = families.entry(rule.family.as_str()).or_default();
+            if rule.action == Action::Report {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+        let reported = families.iter().filter(|(_, (r, s))| *r > 0 && *s == 0);
+        let stubbed = families.iter().filter(|(_, (_, s))| *s > 0);
+        let mut singles: Vec<String> = self
+            .rules
+            .rules()
+            .iter()
+            .filter(|r| {
+                r.action == Action::Report
+                    && families.get(r.family.as_str()).is_some_and(|f| f.1 > 0)
+            })
+            .filter(|r| {
+                let id_name = (r.id.as_str(), r.name.as_str());
+                GUARDED_AT_RUN_TIME.contains(&id_name) || CODE_GENERATORS_NEED.contains(&id_name)
+            })
+            .map(|r| r.name.clone())
+            .collect();
+        singles.sort();
+        (
+            reported.map(|(f, _)| (*f).to_string()).collect(),
+            singles,
+            stubbed.map(|(f, _)| (*f).to_string()).collect(),
+        )
+    }
+
     fn report_families(&mut self, families: &[(&str, bool)]) {
         let granted = |family: &str| families.iter().any(|(f, g)| *g && *f == family);
         let code = granted("code-exec");
@@ -557,15 +595,7 @@ mod tests {
     }
 
     fn builtin_only() -> EngineRules {
-        let opts = RuleOptions {
-            rule_files: Vec::new(),
-            select: Vec::new(),
-            ignore: Vec::new(),
-            config: None,
-            no_config: true,
-            audit: false,
-        };
-        EngineRules::load(&opts).expect("the built-in rules load")
+        EngineRules::load(&RuleOptions::builtin_only()).expect("the built-in rules load")
     }
 
     /// The `(family, action)` of every rule, after granting what `policy` (YAML) allows.

@@ -106,6 +106,17 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
     for line in grants(&policy) {
         println!("  {line}");
     }
+    // What the static gate of `pysbx exec` does with the built-in rules under this policy.
+    let mut rules = crate::pipeline::EngineRules::load(&crate::args::RuleOptions::builtin_only())?;
+    rules.grant(&policy);
+    let (reported, singles, stubbed) = rules.gate_stance();
+    println!(
+        "  static gate of `pysbx exec`: leaves in place (reports) the rules of {}{}; stubs the \
+         others of {}",
+        reported.join(", "),
+        if singles.is_empty() { String::new() } else { format!(", and {}", singles.join(", ")) },
+        stubbed.join(", ")
+    );
     println!(
         "isolation tier on this machine (probe: {} with {}):",
         outcome.end.message,
