@@ -303,6 +303,14 @@ fn a_run_the_gate_stopped_says_how_a_policy_could_allow_it() {
         "{}",
         stderr(&out)
     );
+    // A module run with `-m` is the program's own code too, not a module to grant.
+    s.write("gen/run.py", "exec('print(9)')\n");
+    let out = run(s.exec().args(["-m", "gen.run"]));
+    assert!(
+        stderr(&out).contains("with `code: true` (the program's own code)"),
+        "{}",
+        stderr(&out)
+    );
     let net = s.write("net.py", "import socket\nsocket.create_connection(('127.0.0.1', 9))\n");
     let out = run(s.exec().arg(&net));
     assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));

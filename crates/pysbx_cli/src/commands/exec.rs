@@ -209,10 +209,16 @@ fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
 /// the narrowest there is; network, processes and foreign code point to `--learn`, whose run
 /// leaves them to the guard to record. Other rules (introspection, obfuscation) no policy
 /// lifts: no hint. Only the built-in rules are known here.
+/// What runs as `__main__`: a script, or a module (`-m`).
+enum Entry {
+    File(PathBuf),
+    Module(String),
+}
+
 fn gate_stub_hint(
     outcome: &pysbx_sandbox::Outcome,
     script_dir: Option<&Path>,
-    entry: Option<&Path>,
+    entry: Option<&Entry>,
 ) -> Option<String> {
     if outcome.end.reason != pysbx_sandbox::EndReason::Violation {
         return None;
@@ -228,8 +234,13 @@ fn gate_stub_hint(
         let file = Path::new(stub.file.as_deref()?);
         let mut roots: Vec<&Path> = outcome.interpreter.site.iter().map(PathBuf::as_path).collect();
         roots.extend(script_dir);
+        let is_entry = |module: &str| match entry {
+            Some(Entry::File(path)) => path == file,
+            Some(Entry::Module(name)) => name == module,
+            None => false,
+        };
         let grant = match module_of(file, &roots) {
-            Some(module) if entry.is_none_or(|e| e != file) => {
+            Some(module) if !is_entry(&module) => {
                 format!("`modules: {{{module}: {{code: true}}}}` (that module alone)")
             }
             _ => "`code: true` (the program's own code)".to_string(),
@@ -418,7 +429,10 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let script_dir = pysbx_sandbox::learn::program_dir(&program);
     // The script itself, to tell its own code from its modules' in a hint.
     let entry = match &program {
-        pysbx_sandbox::Program::File { path, .. } => std::path::absolute(path).ok(),
+        pysbx_sandbox::Program::File { path, .. } => {
+            std::path::absolute(path).ok().map(Entry::File)
+        }
+        pysbx_sandbox::Program::Module { name, .. } => Some(Entry::Module(name.clone())),
         _ => None,
     };
     let program_name = match &program {
@@ -481,9 +495,8 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(line) = outcome.end_summary() {
         eprintln!("{line}");
     }
-    let hint = outcome
-        .hint()
-        .or_else(|| gate_stub_hint(&outcome, script_dir.as_deref(), entry.as_deref()));
+    let hint =
+        outcome.hint().or_else(|| gate_stub_hint(&outcome, script_dir.as_deref(), entry.as_ref()));
     if let Some(hint) = hint.filter(|_| args.learn.is_none()) {
         eprintln!("{hint}");
     }
