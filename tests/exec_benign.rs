@@ -150,6 +150,37 @@ except FileExistsError:
 }
 
 #[test]
+fn creating_what_exists_fails_as_under_python() {
+    // `mkdir`, `symlink` and `link` onto a path that exists fail with FileExistsError, also
+    // where the program may not write (its own script's directory): code that catches that
+    // error goes on as under Python.
+    let code = r#"
+import os
+me = os.path.abspath(__file__)
+for label, make in (("mkdir", lambda: os.mkdir(os.path.dirname(me))),
+                    ("symlink", lambda: os.symlink("elsewhere", me)),
+                    ("link", lambda: os.link(me, me))):
+    try:
+        make()
+        print(label, "made")
+    except FileExistsError:
+        print(label, "exists")
+"#;
+    same_as_python("exists", code, &[], &[]);
+    // Where the program may write, the guard's checks still come first: a symlink to a place
+    // outside the policy is refused even onto a name that exists (were the name removed by
+    // another thread before the call, the link would be made).
+    let s = Scratch::new();
+    let script = s.write(
+        "link.py",
+        "import os\nopen('there.txt', 'w').close()\ntry:\n    os.symlink('/etc/shadow', 'there.txt')\n\
+         except FileExistsError:\n    print('exists')\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}
+
+#[test]
 fn string_annotations_are_evaluated() {
     // `from __future__ import annotations` makes every annotation a string, which
     // `typing.get_type_hints`, `functools.singledispatch` and `inspect.get_annotations` evaluate:

@@ -481,6 +481,11 @@ def _pysbx_guard():
         extra = _grant(module, "write")
         return bool(extra and _under(path, extra))
 
+    def _anyone_may_write(path):
+        # The kernel's view: the top-level writes and every module's (glob keys included).
+        return _under(path, _writes) or any(
+            g["write"] and _under(path, g["write"]) for g in _modules.values())
+
     _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
     def _check_read(raw, op, user, stack):
@@ -961,6 +966,11 @@ def _pysbx_guard():
                      "os.symlink": (1,), "os.chflags": (0,), "os.mkfifo": (0,),
                      "os.mknod": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
                      "shutil.rmtree": (0,), "shutil.chown": (0,)}
+    # The calls that create an entry at a path, and fail if one is there: (the index of that
+    # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
+    # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
+    _CREATES_AT = {"os.mkdir": (0, 2), "os.mkfifo": (0, 2), "os.mknod": (0, 3),
+                   "os.symlink": (1, 2), "os.link": (1, 3)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
 
@@ -1501,6 +1511,21 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame)
             if immediate == "guard":
                 return
+            at = _CREATES_AT.get(event)
+            if at is not None and _len(args) > at[1] and args[at[1]] == -1:
+                # An entry that exists already where nothing may be created: the call creates
+                # nothing and fails with FileExistsError, as under Python (code that catches
+                # that error, not PermissionError, must go on). Its existence was no secret:
+                # `os.lstat` shows it. Only where no grant lets anyone write (the kernel's
+                # union): should the entry vanish before the call, the kernel refuses the
+                # creation, so skipping the guard's checks (a symlink's target) lets nothing by.
+                p = _path_of(args[at[0]])
+                if p is not None and not _anyone_may_write(_abs(p)):
+                    try:
+                        _lstat(p)
+                        return
+                    except (OSError, ValueError):
+                        pass
             if event == "os.link":
                 _check_write(args[0], event, user, stack)
             if event == "os.symlink":
@@ -1511,18 +1536,6 @@ def _pysbx_guard():
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
                                    event, user, stack, {"grant": "fs.read", "path": dest})
-            if event == "os.mkdir" and len(args) > 2 and args[2] == -1:
-                # A directory that exists already: `mkdir` creates nothing and fails with
-                # FileExistsError, as under Python (code that catches that error, not
-                # PermissionError, must go on). Its existence was no secret: `os.stat` shows it.
-                # Should it vanish before the call, the kernel refuses the creation.
-                p = _path_of(args[0])
-                if p is not None:
-                    try:
-                        _lstat(p)
-                        return
-                    except (OSError, ValueError):
-                        pass
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
                     _check_write(args[i], event, user, stack)
