@@ -712,11 +712,36 @@ for facade in (sys.audit, sys.setrecursionlimit, __import__("signal").signal):
     except (PermissionError, AttributeError, TypeError, ValueError):
         pass
 print("FACADES-CHANGED", changed)
+# A profiler's statistics carry the code of every function it saw run, the guard's facades
+# included: none of them may run again in a function, an `exec` or another function's body.
+import cProfile, os, signal, subprocess
+profile = cProfile.Profile()
+profile.runcall(lambda: (signal.getsignal(2), os.kill(os.getpid(), 0), sys.setrecursionlimit(1500)))
+leaked = [c for e in profile.getstats() for c in [e.code] + [s.code for s in (e.calls or [])]
+          if not isinstance(c, str) and c.co_filename.startswith("<pysbx")]
+ran, other = 0, set()
+for code in leaked:
+    shell = {"_real_kill": subprocess.call, "_getpid": lambda: -1, "_end_if_fatal": print}
+    cells = tuple(types.CellType(None) for _ in code.co_freevars)
+    attempts = [lambda: types.FunctionType(code, shell, None, None, cells)]
+    if not cells:  # `exec` takes no code with free variables
+        attempts.append(lambda: exec(code, shell))
+        attempts.append(lambda: setattr(own, "__code__", code))
+    for attempt in attempts:
+        try:
+            attempt()
+            ran += 1
+        except PermissionError:
+            pass
+        except BaseException as e:
+            other.add(type(e).__name__)
+print("LEAKED", len(leaked) > 0, "RAN", ran, sorted(other))
 "#,
         "code: true\n",
     );
     assert!(text.contains("OWN own\n"), "{text}{err}");
     assert!(text.contains("OWN-SET 2\nFACADES-CHANGED 0\n"), "{text}{err}");
+    assert!(text.contains("LEAKED True RAN 0 []\n"), "{text}{err}");
     assert!(text.contains("GUARD-CODE 0 REFUSED True\n"), "{text}{err}");
     // (The probe's `exec` runs under this grant: the refusals above show the guard alive.)
     assert!(err.contains("access to __code__ is not allowed"), "{text}{err}");

@@ -1597,6 +1597,14 @@ def _pysbx_guard():
         if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
                      "function.__new__"):
             immediate, user, stack = _context(frame, skip_frozen=False)
+            if (event == "exec" or event == "function.__new__") and immediate != "guard" \
+                    and args and _id(args[0]) in _guard_ids:
+                # The guard's own code objects reach the program through a profiler's
+                # statistics (`cProfile.Profile().getstats()`), whatever else hides them: a frame
+                # running one counts as the guard's, under any globals. Never, under any grant.
+                _violation("introspection", "running the guard's code in a %s is not allowed"
+                           % ("function" if event == "function.__new__" else "exec"),
+                           event, user, stack)
             # The hook is registered after the guard's own set-up, so every event it sees is on
             # the program's behalf, also where no frame of the program's lies beneath (a thread
             # whose target is `runpy._run_code`, the interpreter's exit): `user` may be None.
