@@ -158,11 +158,12 @@ const GUARDED_AT_RUN_TIME: [(&str, &str); 5] = [
 /// The built-in rules (id, name) outside the `code-exec` family that report instead of stubbing
 /// when a policy grants run-time code (to the program or any module): what code generators do
 /// besides compiling. `attrs` rewrites the `__class__` cells of a slotted class's methods
-/// through `__closure__` (`function-internals`). The guard still refuses the internals the
-/// interpreter audits (`__code__`, and a facade's `__defaults__` and `__kwdefaults__`) to
-/// every module, granted or not; the rest (`__closure__`, `__globals__`) lead to nothing of
-/// the guard's by its layout (its functions have no closures, and their globals hold only
-/// the interpreter's objects and other facades).
+/// through `__closure__` (`function-internals`). The guard still judges the internals the
+/// interpreter audits: a facade's `__defaults__` and `__kwdefaults__` are refused to everyone,
+/// `__code__` to code without the grant (granted code may read and set it, never the guard's
+/// own); the rest (`__closure__`, `__globals__`) lead to nothing of the guard's by its layout
+/// (its functions have no closures, and their globals hold only the interpreter's objects and
+/// other facades).
 const CODE_GENERATORS_NEED: [(&str, &str); 1] = [("PSB703", "function-internals")];
 
 /// Whether a `code` grant leaves `rule` in place besides the `code-exec` family.

@@ -86,10 +86,6 @@ pub(crate) struct ExecArgs {
 /// The largest `--input` file: the value travels in the guard's configuration frame.
 const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
-/// The gate's rule engine, built as late as it can be: the rules are loaded when the gate first
-/// asks (once the sandbox is set up and the interpreter starts, so loading does not compete
-/// with the sandbox's set-up for the CPU), and the analyzer (the costly part) is compiled on
-/// the first module the gate cache cannot answer.
 /// What the gate leaves in place for a run (see [`EngineRules::grant`]).
 enum Grants {
     /// What the run's policy grants.
@@ -98,6 +94,10 @@ enum Grants {
     Learnable,
 }
 
+/// The gate's rule engine, built as late as it can be: the rules are loaded when the gate first
+/// asks (once the sandbox is set up and the interpreter starts, so loading does not compete
+/// with the sandbox's set-up for the CPU), and the analyzer (the costly part) is compiled on
+/// the first module the gate cache cannot answer.
 struct LazyEngine {
     /// What to load, until it is loaded.
     pending: Mutex<Option<(RuleOptions, Grants)>>,
@@ -203,18 +203,18 @@ fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
     })
 }
 
-/// For a run that ended on a stub of the gate's (`PSB103 (compile-builtin) blocked at ...`):
-/// how a policy could leave it in place, when one can. Run-time code and what code generators
-/// need (see [`EngineRules::grant`]) name the `code` grant of the module the stub stood in,
-/// the narrowest there is; network, processes and foreign code point to `--learn`, whose run
-/// leaves them to the guard to record. Other rules (introspection, obfuscation) no policy
-/// lifts: no hint. Only the built-in rules are known here.
 /// What runs as `__main__`: a script, or a module (`-m`).
 enum Entry {
     File(PathBuf),
     Module(String),
 }
 
+/// For a run that ended on a stub of the gate's (`PSB103 (compile-builtin) blocked at ...`):
+/// how a policy could leave it in place, when one can. Run-time code and what code generators
+/// need (see [`EngineRules::grant`]) name the `code` grant of the module the stub stood in,
+/// the narrowest there is; network, processes and foreign code point to `--learn`, whose run
+/// leaves them to the guard to record. Other rules (introspection, obfuscation) no policy
+/// lifts: no hint. Only the built-in rules are known here.
 fn gate_stub_hint(
     outcome: &pysbx_sandbox::Outcome,
     script_dir: Option<&Path>,
