@@ -35,6 +35,18 @@ fn explain_fills_defaults_and_probes_the_tier() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     // Network per host: a namespace of its own where only the pinned destinations exist.
     assert_eq!(doc["tier"]["layers"]["namespace.net"]["state"], "applied", "{doc}");
+    // The gate's stance, as in the text: network and process granted, code-exec stubbed.
+    let listed = |key: &str, name: &str| {
+        doc["gate"][key].as_array().is_some_and(|a| a.iter().any(|v| v == name))
+    };
+    assert!(
+        listed("reports_families", "network") && listed("reports_families", "process"),
+        "{doc}"
+    );
+    assert!(
+        listed("reports_rules", "pickle-load") && listed("stubs_families", "code-exec"),
+        "{doc}"
+    );
 
     let out = explain(&s, &[online.as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

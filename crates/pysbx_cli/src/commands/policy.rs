@@ -91,9 +91,14 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
         trampoline: None,
     })
     .context("probe the isolation layers")?;
+    // What the static gate of `pysbx exec` does with the built-in rules under this policy.
+    let mut rules = crate::pipeline::EngineRules::load(&crate::args::RuleOptions::builtin_only())?;
+    rules.grant(&policy);
+    let (reported, singles, stubbed) = rules.gate_stance();
     if json {
         let doc = serde_json::json!({
             "policy": policy,
+            "gate": {"reports_families": reported, "reports_rules": singles, "stubs_families": stubbed},
             "tier": outcome.tier,
             "interpreter": outcome.interpreter,
             "probe": outcome.end,
@@ -106,10 +111,6 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
     for line in grants(&policy) {
         println!("  {line}");
     }
-    // What the static gate of `pysbx exec` does with the built-in rules under this policy.
-    let mut rules = crate::pipeline::EngineRules::load(&crate::args::RuleOptions::builtin_only())?;
-    rules.grant(&policy);
-    let (reported, singles, stubbed) = rules.gate_stance();
     println!(
         "  static gate of `pysbx exec`: leaves in place (reports) the rules of {}{}; stubs the \
          others of {}",
