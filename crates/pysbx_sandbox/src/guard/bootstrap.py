@@ -481,11 +481,6 @@ def _pysbx_guard():
         extra = _grant(module, "write")
         return bool(extra and _under(path, extra))
 
-    def _anyone_may_write(path):
-        # The kernel's view: the top-level writes and every module's (glob keys included).
-        return _under(path, _writes) or any(
-            g["write"] and _under(path, g["write"]) for g in _modules.values())
-
     _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
     def _check_read(raw, op, user, stack):
@@ -969,8 +964,7 @@ def _pysbx_guard():
     # The calls that create an entry at a path, and fail if one is there: (the index of that
     # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
     # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
-    _CREATES_AT = {"os.mkdir": (0, 2), "os.mkfifo": (0, 2), "os.mknod": (0, 3),
-                   "os.symlink": (1, 2), "os.link": (1, 3)}
+    _CREATES_AT = {"os.mkdir": (0, 2), "os.symlink": (1, 2), "os.link": (1, 3)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
 
@@ -1250,6 +1244,10 @@ def _pysbx_guard():
     # `concurrent.futures`' work items) would otherwise pass `exec(string)` or
     # `partial(compile, ...)` off as its own. importlib's `_call_with_frames_removed` calls
     # what its caller names, so its caller is asked.
+    # The events of the code clause, whose checks keep state (`_check`, and the `sys.audit`
+    # facade, which lets the program raise none of them).
+    _CODE_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__",
+                              "marshal.loads", "marshal.load"})
     _CALLED_AS = {"compile": ("compile", "exec", "eval"), "exec": ("exec", "eval"),
                   "code.__new__": ("CodeType", "replace"),
                   "function.__new__": ("FunctionType", "LambdaType"),
@@ -1520,7 +1518,7 @@ def _pysbx_guard():
                 # union): should the entry vanish before the call, the kernel refuses the
                 # creation, so skipping the guard's checks (a symlink's target) lets nothing by.
                 p = _path_of(args[at[0]])
-                if p is not None and not _anyone_may_write(_abs(p)):
+                if p is not None and not _under(_abs(p), _any_writes):
                     try:
                         _lstat(p)
                         return
@@ -1594,8 +1592,7 @@ def _pysbx_guard():
             if immediate != "guard":
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
-        if event in ("compile", "exec", "code.__new__", "marshal.loads", "marshal.load",
-                     "function.__new__"):
+        if event in _CODE_EVENTS:
             immediate, user, stack = _context(frame, skip_frozen=False)
             if (event == "exec" or event == "function.__new__") and immediate != "guard" \
                     and args and _id(args[0]) in _guard_ids:
@@ -2085,11 +2082,8 @@ def _pysbx_guard():
     # `code: false`. The events of the code clause, whose checks keep state, are the
     # interpreter's alone to raise; any other name (the standard library's own `sys.audit`
     # calls, a program's events of its own) is raised as before.
-    _INTERPRETERS_OWN_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__",
-                                          "marshal.loads", "marshal.load"})
-
     def _audit_event(event):
-        if _type(event) is _str and event in _INTERPRETERS_OWN_EVENTS:
+        if _type(event) is _str and event in _CODE_EVENTS:
             immediate, user, stack = _context(_getframe(1))
             _violation("code", "raising the interpreter's own event %s is not allowed" % event,
                        "sys.audit", user, stack)
