@@ -199,6 +199,29 @@ impl Event {
     }
 }
 
+/// The hint for a refusal that a learning run records (files, network, processes, foreign
+/// code): `--learn` writes the policy.
+pub const LEARN_HINT: &str = "pysbx: hint: `pysbx exec --learn policy.yaml ...` runs the \
+                              program once with what it asks for recorded, and writes the \
+                              narrowest policy that allows it, to review";
+
+/// The module whose own `code` grant allows run-time code it made: `None` for the program
+/// itself (`__main__`, or code of no module), whose grant is the top-level `code`. A key
+/// covers the module and its submodules, so the module itself is the narrowest grant.
+#[must_use]
+pub fn code_grant_module(module: Option<&str>) -> Option<&str> {
+    module.filter(|m| !m.is_empty() && *m != "__main__")
+}
+
+/// That grant in words, for a hint: `modules: {m: {code: true}}` or `code: true`.
+#[must_use]
+pub fn code_grant_words(module: Option<&str>) -> String {
+    match code_grant_module(module) {
+        Some(module) => format!("`modules: {{{module}: {{code: true}}}}` (that module alone)"),
+        None => "`code: true` (the program's own code)".to_string(),
+    }
+}
+
 impl Outcome {
     /// Lines for standard error: the end when it is not a plain exit.
     #[must_use]
@@ -219,25 +242,14 @@ impl Outcome {
             e.kind == EventKind::Violation && (e.action == "raised" || e.action == "killed")
         })?;
         if refused.clause == "code" {
-            let grant = match refused.module.as_deref() {
-                None | Some("__main__" | "") => "`code: true` (the program's own code)".to_string(),
-                // A key covers the module and its submodules: the module itself is the
-                // narrowest grant.
-                Some(module) => {
-                    format!("`modules: {{{module}: {{code: true}}}}` (that module alone)")
-                }
-            };
             return Some(format!(
                 "pysbx: hint: code made at run time is refused by the default policy and never \
-                 learned; if you trust it, a policy can allow it with {grant}"
+                 learned; if you trust it, a policy can allow it with {}",
+                code_grant_words(refused.module.as_deref())
             ));
         }
         let grantable = refused.detail.as_ref().is_some_and(|d| d.get("grant").is_some());
-        grantable.then(|| {
-            "pysbx: hint: `pysbx exec --learn policy.yaml ...` runs the program once with what it \
-             asks for recorded, and writes the narrowest policy that allows it, to review"
-                .to_string()
-        })
+        grantable.then(|| LEARN_HINT.to_string())
     }
 
     /// The JSON lines document: a `start` line with the tier, one line per event, an `end` line.

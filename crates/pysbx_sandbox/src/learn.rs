@@ -112,9 +112,8 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
         let grant = e.detail.as_ref().and_then(|d| d.get("grant")).and_then(|g| g.as_str());
         let Some(grant) = grant.filter(|_| e.action == "recorded") else {
             if e.clause == "code" {
-                let grant = match e.module.as_deref() {
-                    None | Some("__main__" | "") => "code: true".to_string(),
-                    // The module itself: a key covers its submodules, and no more is needed.
+                let grant = match crate::events::code_grant_module(e.module.as_deref()) {
+                    None => "code: true".to_string(),
                     Some(m) => format!("modules: {{{}: {{code: true}}}}", quote(m)),
                 };
                 code.push((grant, origin(e)));

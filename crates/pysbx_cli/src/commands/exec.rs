@@ -239,22 +239,15 @@ fn gate_stub_hint(
             Some(Entry::Module(name)) => name == module,
             None => false,
         };
-        let grant = match module_of(file, &roots) {
-            Some(module) if !is_entry(&module) => {
-                format!("`modules: {{{module}: {{code: true}}}}` (that module alone)")
-            }
-            _ => "`code: true` (the program's own code)".to_string(),
-        };
+        let module = module_of(file, &roots).filter(|m| !is_entry(m));
         return Some(format!(
             "pysbx: hint: the gate stubbed code made at run time ({id}); if you trust the code \
-             that makes it, a policy can leave it in place with {grant}"
+             that makes it, a policy can leave it in place with {}",
+            pysbx_sandbox::events::code_grant_words(module.as_deref())
         ));
     }
-    matches!(rule.family.as_str(), "network" | "process" | "ffi").then(|| {
-        "pysbx: hint: `pysbx exec --learn policy.yaml ...` runs the program once with what it \
-         asks for recorded, and writes the narrowest policy that allows it, to review"
-            .to_string()
-    })
+    matches!(rule.family.as_str(), "network" | "process" | "ffi")
+        .then(|| pysbx_sandbox::events::LEARN_HINT.to_string())
 }
 
 /// The dotted import name of `file` below the first of `roots` that holds it.
