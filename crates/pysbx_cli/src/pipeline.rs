@@ -284,9 +284,13 @@ impl EngineRules {
     }
 
     /// What the gate does under the granted actions, for `pysbx policy explain`: the families
-    /// every rule of which reports (sorted), the rules that report in families that otherwise
-    /// stub (by name), and the families that stub.
-    pub(crate) fn gate_stance(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+    /// every rule of which reports (sorted), the rules the grant left in place in families
+    /// whose other rules stub (by name; against `before`, the same rules as loaded), and the
+    /// families that stub.
+    pub(crate) fn gate_stance(
+        &self,
+        before: &EngineRules,
+    ) -> (Vec<String>, Vec<String>, Vec<String>) {
         use std::collections::BTreeMap;
         let mut families: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for rule in self.rules.rules() {
@@ -297,27 +301,28 @@ impl EngineRules {
                 entry.1 += 1;
             }
         }
-        let reported = families.iter().filter(|(_, (r, s))| *r > 0 && *s == 0);
-        let stubbed = families.iter().filter(|(_, (_, s))| *s > 0);
+        let stubs_some = |family: &str| families.get(family).is_some_and(|f| f.1 > 0);
         let mut singles: Vec<String> = self
             .rules
             .rules()
             .iter()
-            .filter(|r| {
-                r.action == Action::Report
-                    && families.get(r.family.as_str()).is_some_and(|f| f.1 > 0)
+            .zip(before.rules.rules())
+            .filter(|(now, was)| {
+                now.action == Action::Report
+                    && was.action != Action::Report
+                    && stubs_some(&now.family)
             })
-            .filter(|r| {
-                let id_name = (r.id.as_str(), r.name.as_str());
-                GUARDED_AT_RUN_TIME.contains(&id_name) || CODE_GENERATORS_NEED.contains(&id_name)
-            })
-            .map(|r| r.name.clone())
+            .map(|(now, _)| now.name.clone())
             .collect();
         singles.sort();
         (
-            reported.map(|(f, _)| (*f).to_string()).collect(),
+            families
+                .iter()
+                .filter(|(_, (r, s))| *r > 0 && *s == 0)
+                .map(|(f, _)| (*f).to_string())
+                .collect(),
             singles,
-            stubbed.map(|(f, _)| (*f).to_string()).collect(),
+            families.iter().filter(|(_, (_, s))| *s > 0).map(|(f, _)| (*f).to_string()).collect(),
         )
     }
 
@@ -670,16 +675,17 @@ mod tests {
                 assert_ne!(action(&pristine, id), Some(Action::Report), "{id} ({name}) stubs");
                 assert_eq!(action(&code, id), Some(Action::Report), "{id} under {policy:?}");
             }
-            // The rest of its family (introspection) still stubs.
-            let family = |rules: &[(String, String, Action)]| -> Vec<Action> {
-                let mut v: Vec<Action> = rules
+            // The rest of its family (introspection) is untouched, rule by rule.
+            let family = |rules: &[(String, String, Action)]| -> Vec<(String, Action)> {
+                rules
                     .iter()
-                    .filter(|(i, f, _)| f == "introspection" && i != "PSB703")
-                    .map(|(_, _, a)| *a)
-                    .collect();
-                v.dedup();
-                v
+                    .filter(|(i, f, _)| {
+                        f == "introspection" && !CODE_GENERATORS_NEED.iter().any(|(id, _)| id == i)
+                    })
+                    .map(|(i, _, a)| (i.clone(), *a))
+                    .collect()
             };
+            assert!(!family(&code).is_empty());
             assert_eq!(family(&code), family(&pristine), "{policy:?}");
         }
     }

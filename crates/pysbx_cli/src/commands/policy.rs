@@ -92,9 +92,11 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
     })
     .context("probe the isolation layers")?;
     // What the static gate of `pysbx exec` does with the built-in rules under this policy.
-    let mut rules = crate::pipeline::EngineRules::load(&crate::args::RuleOptions::builtin_only())?;
+    let builtin = crate::args::RuleOptions::builtin_only();
+    let before = crate::pipeline::EngineRules::load(&builtin)?;
+    let mut rules = crate::pipeline::EngineRules::load(&builtin)?;
     rules.grant(&policy);
-    let (reported, singles, stubbed) = rules.gate_stance();
+    let (reported, singles, stubbed) = rules.gate_stance(&before);
     if json {
         let doc = serde_json::json!({
             "policy": policy,
