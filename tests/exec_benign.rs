@@ -832,3 +832,42 @@ print(sys.gettrace())
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// The interpreter prints an exception no code caught in a thread, in a finalizer or handed to
+/// `sys.excepthook` in C, parsing each line it shows for the `^^^` marks: a `compile` the guard
+/// took for the program's own (three violations in the middle of the traceback, the marks
+/// lost, and the program killed under `on_violation: kill`).
+#[test]
+fn exceptions_nobody_caught_print_as_under_python() {
+    let code = "import sys, threading, weakref\n\
+        def work():\n    d = {}\n    return d['key'] + 1\n\
+        t = threading.Thread(target=work, name='worker')\nt.start()\nt.join()\n\
+        class C:\n    pass\n\
+        weakref.finalize(C, lambda: 1 / 0)\n\
+        try:\n    [][1]\nexcept IndexError:\n    sys.excepthook(*sys.exc_info())\n\
+        print('went on')\n";
+    same_as_python("uncaught_printed", code, &[], &[]);
+    // A finalizer's exception too (its message names the method's address, which differs
+    // from run to run).
+    let code = format!(
+        "{code}class D:\n    def __del__(self):\n        raise ValueError('in del')\nD()\n"
+    );
+    let s = Scratch::new();
+    let script = s.write("uncaught.py", &code);
+    let policy = s.write("kill.yaml", "on_violation: kill\n");
+    let out = crate::exec_support::run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("violation"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ValueError: in del"), "{}", stderr(&out));
+}
+
+/// `mimetypes` reads the system's table (`/etc/mime.types`) at its first look-up.
+#[test]
+fn mime_types_are_looked_up() {
+    same_as_python(
+        "mimetypes",
+        "import mimetypes\nprint(mimetypes.guess_type('report.pdf'), mimetypes.guess_extension('text/html'))\n",
+        &[],
+        &[],
+    );
+}

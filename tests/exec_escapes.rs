@@ -34,6 +34,9 @@ enum Goal {
     /// Connect to a host service listening on a world-writable UNIX socket path
     /// (`UNIX_SOCKET`): a syslog, D-Bus or container socket stands for it.
     Unix,
+    /// Send a datagram to a host service's datagram socket on a world-writable path
+    /// (`UNIX_DGRAM`): syslog's `/dev/log` or a journal stands for it.
+    UnixDatagram,
     /// Load native code (prints `NATIVE-LOADED` only once it ran).
     Native,
 }
@@ -80,19 +83,25 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
     let unix_path = s.outside.path().join("host.sock");
     let unix = std::os::unix::net::UnixListener::bind(&unix_path).expect("test setup");
     unix.set_nonblocking(true).expect("test setup");
+    let dgram_path = s.outside.path().join("host.dgram");
+    let dgram = std::os::unix::net::UnixDatagram::bind(&dgram_path).expect("test setup");
+    dgram.set_nonblocking(true).expect("test setup");
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&unix_path, std::fs::Permissions::from_mode(0o777))
-            .expect("test setup");
+        for path in [&unix_path, &dgram_path] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777))
+                .expect("test setup");
+        }
     }
     let mut victim = std::process::Command::new("sleep").arg("600").spawn().expect("test setup");
     let prelude = format!(
-        "SECRET_PATH = {:?}\nCANARY = {:?}\nOUTSIDE_DIR = {:?}\nPORT = {port}\nVICTIM = {}\nUNIX_SOCKET = {:?}\n",
+        "SECRET_PATH = {:?}\nCANARY = {:?}\nOUTSIDE_DIR = {:?}\nPORT = {port}\nVICTIM = {}\nUNIX_SOCKET = {:?}\nUNIX_DGRAM = {:?}\n",
         s.secret_path.display().to_string(),
         s.canary.display().to_string(),
         s.outside.path().display().to_string(),
         victim.id(),
         unix_path.display().to_string(),
+        dgram_path.display().to_string(),
     );
     // A coding cookie must stay on the first line to count: the prelude goes after it.
     let text = match code.split_once('\n') {
@@ -118,10 +127,10 @@ fn check(name: &str, goal: Goal, code: &str, gate: bool, stdin: Option<&str>) {
         crate::exec_support::track(&child);
         child.stdin.take().expect("test setup").write_all(input.as_bytes()).expect("test setup");
         let out = child.wait_with_output().expect("test setup");
-        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix), &mut victim, &out);
+        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix, &dgram), &mut victim, &out);
     } else {
         let out = run(&mut cmd);
-        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix), &mut victim, &out);
+        verify(name, goal, gate, &s, &env_secret, (&tcp, &udp, &unix, &dgram), &mut victim, &out);
     }
 }
 
@@ -132,7 +141,12 @@ fn verify(
     gate: bool,
     s: &Setup,
     env_secret: &str,
-    (tcp, udp, unix): (&TcpListener, &UdpSocket, &std::os::unix::net::UnixListener),
+    (tcp, udp, unix, dgram): (
+        &TcpListener,
+        &UdpSocket,
+        &std::os::unix::net::UnixListener,
+        &std::os::unix::net::UnixDatagram,
+    ),
     victim: &mut std::process::Child,
     out: &std::process::Output,
 ) {
@@ -171,13 +185,23 @@ fn verify(
                 "the UNIX socket got a connection: {ctx}"
             );
         }
+        Goal::UnixDatagram => {
+            let mut buf = [0u8; 512];
+            let got = dgram.recv(&mut buf);
+            assert!(
+                matches!(&got, Err(e) if e.kind() == ErrorKind::WouldBlock),
+                "the UNIX datagram socket got a datagram: {ctx}"
+            );
+        }
         Goal::Native => assert!(!all.contains("NATIVE-LOADED"), "native code ran: {ctx}"),
         Goal::CreateOutside => {
             let entries: Vec<_> = std::fs::read_dir(s.outside.path())
                 .expect("test setup")
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !["secret.txt", "canary.txt", "host.sock"].contains(&n.as_str()))
+                .filter(|n| {
+                    !["secret.txt", "canary.txt", "host.sock", "host.dgram"].contains(&n.as_str())
+                })
                 .collect();
             assert!(entries.is_empty(), "files appeared outside: {entries:?}; {ctx}");
         }
@@ -484,6 +508,12 @@ escape!(
     unix_socket_through_multiprocessing,
     Unix,
     "from multiprocessing.connection import Client\nc = Client(UNIX_SOCKET, family='AF_UNIX')\nc.send('hi')"
+);
+// A datagram end of a socket pair may `sendto` any named datagram socket.
+escape!(
+    unix_datagram_from_a_socket_pair,
+    UnixDatagram,
+    "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\na.sendto(b'hi', UNIX_DGRAM)"
 );
 escape!(
     unix_datagram_through_syslog_handler,

@@ -1136,3 +1136,70 @@ print("CONTROLS", results)
     assert!(text.contains("CONTROLS [Pair(a=1, b=2)]\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+/// A facade's frame counts as the guard's, but what runs straight above it may be the
+/// program's choice without a frame of its own: a callable of the interpreter's
+/// (`functools.partial(exec, text)`) set as a method of an object a facade is handed, or put in
+/// the facades' namespace in place of what they call. Those ran strings under `code: false`
+/// (the runner reading the program's exception, `pwd`'s look-ups, the import finder iterating
+/// a path list, `os.kill` calling its namespace's `_real_kill`) and made a directory no grant
+/// allows, all without a violation.
+#[test]
+fn callables_run_from_a_facade_are_the_programs() {
+    let (text, err) = run_attack_under(
+        r#"
+import builtins, functools, os, pwd, sys
+ex = getattr(builtins, "ex" + "ec")
+def attempt(label, step):
+    try:
+        step()
+        print("DONE", label)
+    except BaseException as e:
+        print("STOPPED", label, type(e).__name__)
+class Mapping(dict):
+    pass
+Mapping.__index__ = functools.partial(ex, "print('RAN index')")
+Mapping.__iter__ = functools.partial(ex, "print('RAN iter')")
+attempt("pwd", lambda: pwd.getpwuid(Mapping()))
+finders = [f for f in sys.meta_path if getattr(f, "__module__", "") == "pysbx"]
+print("FINDERS", len(finders))
+attempt("finder", lambda: finders[0].find_spec("zz_nothing", Mapping()))
+ns = os.kill.__globals__
+real = ns["_real_kill"]
+ns["_real_kill"] = functools.partial(ex, "print('RAN kill')")
+attempt("kill", lambda: os.kill({}, {}))
+made = os.path.join(os.path.dirname(os.path.abspath(__file__)), "made")
+ns["_real_kill"] = functools.partial(os.mkdir)
+attempt("mkdir", lambda: os.kill(made, 0o755))
+ns["_real_kill"] = real
+print("MADE" if os.path.exists(made) else "NOT MADE")
+"#,
+        "{}\n",
+    );
+    let ctx = format!("{text}{err}");
+    assert!(!text.contains("RAN"), "a string ran under code: false: {ctx}");
+    assert!(text.contains("FINDERS 1\n"), "{ctx}");
+    // `pwd.getpwuid` turns what `__index__` raised into its own TypeError.
+    assert!(text.contains("STOPPED pwd "), "{ctx}");
+    for label in ["finder", "kill", "mkdir"] {
+        assert!(text.contains(&format!("STOPPED {label} PolicyViolation")), "{label}: {ctx}");
+    }
+    assert!(text.contains("NOT MADE\n"), "{ctx}");
+    assert!(err.contains("[fs.write] changing"), "{ctx}");
+    assert_guard_holds(&text, &err);
+
+    // The runner reads the text of the exception that ends the program.
+    let (text, err) = run_attack_under(
+        r#"
+import builtins, functools
+class Ending(Exception):
+    __str__ = functools.partial(getattr(builtins, "ex" + "ec"), "print('RAN str')")
+raise Ending()
+"#,
+        "{}\n",
+    );
+    let ctx = format!("{text}{err}");
+    assert!(!text.contains("RAN"), "a string ran under code: false: {ctx}");
+    assert!(err.contains("Ending: <exception str() failed>"), "{ctx}");
+    assert!(err.contains("[code] exec of dynamic code is not allowed"), "{ctx}");
+}

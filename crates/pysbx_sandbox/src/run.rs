@@ -1424,6 +1424,8 @@ fn build_plan(
         "/usr/share/zoneinfo",
         "/etc/ld.so.cache",
         "/etc/localtime",
+        // `mimetypes` reads the system's table at its first look-up.
+        "/etc/mime.types",
         "/proc/self",
     ] {
         read.push(PathBuf::from(sys));

@@ -49,6 +49,8 @@ enum Check {
     RefuseBits { arg: u32, mask: u32 },
     /// Allow only when every (arg, value) pair matches.
     OnlyWith(Vec<(u32, u32)>),
+    /// Allow only when every listed argument (low 32 bits) is one of its allowed values.
+    ArgsIn(Vec<(u32, Vec<u32>)>),
 }
 
 /// A jump target inside one block: another instruction of the block, or its local returns.
@@ -175,7 +177,17 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
     } else {
         rules.push((SYS_socket, Check::ArgIn { arg: 0, allowed: families }));
     }
-    rules.push((SYS_socketpair, Check::ArgIn { arg: 0, allowed: vec![AF_UNIX as u32] }));
+    // A pair is of the stream type only, unless named UNIX sockets are allowed anyway: a
+    // datagram end may `sendto` any path, and reached a host service's datagram socket
+    // (`/dev/log`, a journal) with neither network nor processes.
+    if plan.network || plan.process {
+        rules.push((SYS_socketpair, Check::ArgIn { arg: 0, allowed: vec![AF_UNIX as u32] }));
+    } else {
+        let stream = SOCK_STREAM as u32;
+        let (cloexec, nonblock) = (SOCK_CLOEXEC as u32, SOCK_NONBLOCK as u32);
+        let types = vec![stream, stream | cloexec, stream | nonblock, stream | cloexec | nonblock];
+        rules.push((SYS_socketpair, Check::ArgsIn(vec![(0, vec![AF_UNIX as u32]), (1, types)])));
+    }
     // An anonymous file in memory can be written and then mapped executable (`dlopen` of
     // `/proc/self/fd/N`, `_imp.create_dynamic`): native code without a file on an executable
     // mount. The private directories are `noexec`; this is the other way.
@@ -334,6 +346,28 @@ fn block(check: &Check) -> Vec<Insn> {
         Check::RefuseBits { arg, mask } => {
             vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Deny, Target::Allow)]
         }
+        Check::ArgsIn(groups) => {
+            let mut body = Vec::new();
+            for (g, (arg, allowed)) in groups.iter().enumerate() {
+                body.push(Insn::Load(off_arg_lo(*arg)));
+                // This group's jumps follow its load; the next group's load follows them.
+                let next_group = body.len() + allowed.len();
+                let pass =
+                    if g + 1 == groups.len() { Target::Allow } else { Target::At(next_group) };
+                for (i, v) in allowed.iter().enumerate() {
+                    let fail = if i + 1 == allowed.len() {
+                        Target::Deny
+                    } else {
+                        Target::At(body.len() + 1)
+                    };
+                    body.push(Insn::JumpEq(*v, pass, fail));
+                }
+                if allowed.is_empty() {
+                    body.push(Insn::JumpEq(0, Target::Deny, Target::Deny));
+                }
+            }
+            body
+        }
         Check::OnlyWith(pairs) => {
             let mut body = Vec::new();
             for (i, (arg, v)) in pairs.iter().enumerate() {
@@ -429,6 +463,21 @@ mod tests {
         let af = |f: i32| [f as u64, 1, 0, 0, 0, 0];
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_UNIX)), eperm);
         assert_eq!(run(&prog, libc::SYS_socketpair, af(libc::AF_UNIX)), RET_ALLOW);
+        let pair = |ty: i32| [libc::AF_UNIX as u64, ty as u64, 0, 0, 0, 0];
+        let cloexec = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+        assert_eq!(run(&prog, libc::SYS_socketpair, pair(cloexec)), RET_ALLOW);
+        assert_eq!(
+            run(&prog, libc::SYS_socketpair, pair(cloexec | libc::SOCK_NONBLOCK)),
+            RET_ALLOW
+        );
+        // A datagram end may `sendto` any named socket on the machine.
+        assert_eq!(run(&prog, libc::SYS_socketpair, pair(libc::SOCK_DGRAM)), eperm);
+        assert_eq!(
+            run(&prog, libc::SYS_socketpair, pair(libc::SOCK_DGRAM | libc::SOCK_CLOEXEC)),
+            eperm
+        );
+        assert_eq!(run(&prog, libc::SYS_socketpair, pair(libc::SOCK_SEQPACKET)), eperm);
+        assert_eq!(run(&prog, libc::SYS_socketpair, [libc::AF_INET as u64, 1, 0, 0, 0, 0]), eperm);
         assert_eq!(run(&prog, libc::SYS_memfd_create, [0; 6]), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_PACKET)), eperm);
@@ -465,6 +514,9 @@ mod tests {
             Some(Check::NeedBits { arg, mask }) => verdict(lo(arg) & mask != 0),
             Some(Check::RefuseBits { arg, mask }) => verdict(lo(arg) & mask == 0),
             Some(Check::OnlyWith(pairs)) => verdict(pairs.iter().all(|(a, v)| lo(a) == *v)),
+            Some(Check::ArgsIn(groups)) => {
+                verdict(groups.iter().all(|(a, allowed)| allowed.contains(&lo(a))))
+            }
         }
     }
 

@@ -948,7 +948,11 @@ def _pysbx_guard():
             return _type(defined_in) is _str and defined_in == module
         return True
 
-    _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend")
+    # Native modules that hand out the process's memory: foreign code, and CPython's test
+    # modules (raw memory, and subinterpreters, which no audit hook of this one watches).
+    _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "_testcapi",
+                    "_testinternalcapi", "_testmultiphase", "_testbuffer",
+                    "_xxsubinterpreters", "_xxinterpchannels")
     _SQLITE_EXTENSION_EVENTS = frozenset({"sqlite3.enable_load_extension",
                                           "sqlite3.load_extension"})
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
@@ -1123,6 +1127,35 @@ def _pysbx_guard():
         _made_here[i] = _weakref.ref(code, lambda _r, i=i: _made_here.pop(i, None))
         return code
 
+    # The facades that call the interpreter's printing of an exception (`_report`, the hooks):
+    # a `compile` raised straight from one of their frames is that printing's parse of a line
+    # it shows. Whatever the program's objects make it compile there (a `__str__` set to
+    # `functools.partial(compile, ...)`) the printer drops unrun: `exec` and every other event
+    # from there is judged as the program's (`_below_facade`).
+    _printing_ids = set()
+
+    def _below_facade(frame):
+        # The kind of the event's own frame when the first of the guard's frames beneath it
+        # is a facade's; None when it is the guard's own work. A facade's frame counts as the
+        # guard's, but what runs above it may be the program's choice made without a frame of
+        # its own (a callable of the interpreter's, `functools.partial(os.remove, path)`, set
+        # as a method of an object the facade was handed, or in the facades' namespace): the
+        # clauses that pass the guard's own events judge such an event as the program's.
+        first = None
+        for f in _frames(frame):
+            k = _kind(f.f_code)
+            if first is None:
+                first = k
+            if k == "guard":
+                return first if _id(f.f_code) in _plain_ids else None
+        return None
+
+    def _runs_guard_made_code(event, args):
+        if event != "exec" or not args or _type(args[0]) is not _code_type:
+            return False
+        ref = _made_here.get(id(args[0]))
+        return ref is not None and ref() is args[0]
+
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
             return True  # not a code object: `exec` of a string raised its `compile` first
@@ -1140,14 +1173,20 @@ def _pysbx_guard():
     # commands), `logging.config`'s handler arguments, the `import` lines of the `.pth` files
     # `site.addsitedir` reads, `optparse.Values.read_file`, `distutils.core.run_setup`,
     # `doctest`'s examples (docstring text, which the program may set at run time and the gate
-    # does not read as code), `inspect.get_annotations(eval_str=True)`, and `timeit.Timer`
-    # given a string. Compiled in
+    # does not read as code), `inspect.get_annotations(eval_str=True)`, `timeit.Timer`
+    # given a string, IDLE's call tips and completions (`calltip.get_entity` evaluates the
+    # expression it is given) and its shell, and `turtle`'s docstring dictionaries (whose
+    # keys it evaluates). Compiled in
     # the same call or not, that code is the program's and falls under its `code` clause. By
     # file (every `exec`/`eval` there runs a caller's string), or by file and function.
     _RUNS_CALLERS_CODE = frozenset({"bdb.py", "pdb.py", "trace.py", "profile.py", "cProfile.py",
                                     "logging/config.py", "site.py", "optparse.py",
-                                    "distutils/core.py", "doctest.py"})
-    _RUNS_CALLERS_CODE_IN = frozenset({("inspect.py", "get_annotations")})
+                                    "distutils/core.py", "doctest.py",
+                                    "idlelib/calltip.py", "idlelib/autocomplete.py",
+                                    "idlelib/run.py", "idlelib/pyshell.py",
+                                    "idlelib/debugger_r.py", "idlelib/rpc.py"})
+    _RUNS_CALLERS_CODE_IN = frozenset({("inspect.py", "get_annotations"),
+                                       ("turtle.py", "read_docstrings")})
     # What `timeit.Timer` compiles when given callables (or nothing): its template with
     # `_stmt()`/`_setup()`/`pass` filled in, as text and as the UTF-8 `compile` reports.
     _TIMEIT_TEMPLATE = ("\ndef inner(_it, _timer{init}):\n    {setup}\n    _t0 = _timer()\n"
@@ -1426,7 +1465,7 @@ def _pysbx_guard():
             if not writing and p.startswith(_stdlib_fast) and ".." not in p:
                 return
             immediate, user, stack = _context(frame)
-            if immediate == "guard":
+            if immediate == "guard" and _below_facade(frame) is None:
                 return
             path = _abs(p)
             if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes):
@@ -1442,12 +1481,16 @@ def _pysbx_guard():
             if _type(name) is not _str:
                 return
             immediate, user, stack = _context(frame)
-            if immediate != "user":
+            if immediate == "guard" and _below_facade(frame) is None:
                 return
             module = _module_of(user)
             if not _ffi and _matches(name, _FFI_MODULES) and not _grant(module, "ffi"):
+                # Whoever imports it: `importlib.import_module("_ctypes")` is the standard
+                # library's import, and the module, once loaded, the program's.
                 _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user,
                            stack, {"grant": "ffi", "what": "import " + name})
+            if immediate != "user":
+                return
             if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
                 _violation("process", "importing _posixsubprocess is not allowed (process: false)",
                            event, user, stack, {"grant": "process", "what": "import _posixsubprocess"})
@@ -1461,7 +1504,7 @@ def _pysbx_guard():
             return
         if event in _PROC_EVENTS:
             immediate, user, stack = _context(frame)
-            if immediate == "guard":
+            if immediate == "guard" and _below_facade(frame) is None:
                 return
             _permit_check("process", event, event, user, stack)
             if not _process and not _grant(_module_of(user), "process"):
@@ -1479,7 +1522,7 @@ def _pysbx_guard():
             return
         if event.startswith("socket."):
             immediate, user, stack = _context(frame)
-            if immediate == "guard":
+            if immediate == "guard" and _below_facade(frame) is None:
                 return
             if event == "socket.__new__":
                 family = args[1] if len(args) > 1 else None
@@ -1507,7 +1550,7 @@ def _pysbx_guard():
             return
         if event in _WRITE_EVENTS:
             immediate, user, stack = _context(frame)
-            if immediate == "guard":
+            if immediate == "guard" and _below_facade(frame) is None:
                 return
             at = _CREATES_AT.get(event)
             if at is not None and _len(args) > at[1] and args[at[1]] == -1:
@@ -1594,6 +1637,18 @@ def _pysbx_guard():
             return
         if event in _CODE_EVENTS:
             immediate, user, stack = _context(frame, skip_frozen=False)
+            if immediate == "guard" and not _runs_guard_made_code(event, args) \
+                    and not (event == "compile" and _id(frame.f_code) in _printing_ids):
+                # Raised above a facade's frame (the runner, the REPL's server, the import
+                # finder's and loader's entries), not the guard's own work: by a callable of
+                # the interpreter's that the program chose, a method of its objects the facade
+                # or the standard library beneath it used (an exception's `__str__`, a path
+                # list's `__iter__`, set to `functools.partial(exec, text)`), or a name of the
+                # facades' namespace it replaced. Judged as the program's call, made from the
+                # frame that made it; only code the guard compiled runs from there as before.
+                below = _below_facade(frame)
+                if below is not None:
+                    immediate = "user" if below == "guard" else below
             if (event == "exec" or event == "function.__new__") and immediate != "guard" \
                     and args and _id(args[0]) in _guard_ids:
                 # The guard's own code objects reach the program through a profiler's
@@ -1661,6 +1716,10 @@ def _pysbx_guard():
                 return
             immediate, user, stack = _context(frame)
             _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
+        if event == "cpython.PyInterpreterState_New":
+            # A subinterpreter has audit hooks of its own, none of them the guard's.
+            immediate, user, stack = _context(frame)
+            _violation("ffi", "creating a subinterpreter is not allowed", event, user, stack)
         if event == "resource.setrlimit":
             immediate, user, stack = _context(frame)
             _violation("limits", "changing resource limits is not allowed", event, user, stack)
@@ -2329,10 +2388,30 @@ def _pysbx_guard():
         code = compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True)
         _collect(code, _guard_ids)
         _collect(code, _plain_ids)
+        _collect(code, _repl_codes)
         server = {"__builtins__": builtins}
         _shown_as_guard.append(server)
         exec(code, server)
         return server["serve"]
+
+    _repl_codes = set()
+
+    def _repl_compile(source, filename):
+        # The REPL's input, parsed and compiled one statement at a time, each when the one
+        # before has run, here: the server's frames are a facade's, and a `compile` raised
+        # straight from one is the program's.
+        caller = _outside(_getframe(1))
+        if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
+            raise RuntimeError("pysbx: not the REPL's server")
+        if _type(source) is not _str or _type(filename) is not _str:
+            raise TypeError("pysbx: the REPL's input must be text")
+        tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+        return _repl_statements(tree.body, filename)
+
+    def _repl_statements(body, filename):
+        for stmt in body:
+            yield _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
+                                         dont_inherit=True))
 
     def _repl_request(header):
         if mode != "repl":
@@ -2348,15 +2427,44 @@ def _pysbx_guard():
         raise ValueError("pysbx: not a request of the REPL")
 
     for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_program_code", _program_code),
-                       ("_repl_server", _repl_server), ("_repl_request", _repl_request)):
+                       ("_repl_server", _repl_server), ("_repl_request", _repl_request),
+                       ("_repl_compile", _repl_compile)):
         _seal(_name, _fn)
-    _facade(_text_of, publish=True)
-    _facade(_report, publish=True)
+    # What the interpreter shows of an exception nobody caught (`sys.excepthook`, a thread's
+    # `threading.excepthook`, `sys.unraisablehook` for a finalizer's) is printed in C, which
+    # parses each line it shows (for the `^^^` marks) and so raises `compile` from whatever
+    # frame lies beneath: a thread's failure in `threading`'s, a finalizer's in the program's.
+    # The interpreter's hooks are called from facades of their own, whose `compile` is that
+    # parse (see `_PRINTING`); what they call of the program's objects is judged as ever.
+    printing = {}
+    for holder, name, template in ((sys, "excepthook", excepthook),
+                                   (sys, "unraisablehook", unraisablehook),
+                                   (_thread, "_excepthook", _thread_excepthook)):
+        real = getattr(holder, name)
+        f = _facade(template, name, module=holder.__name__, doc=real.__doc__)
+        f.__kwdefaults__ = {"__pysbx_hook": real}
+        _sealed_ids.add(id(f.__code__))
+        printing[name] = f
+    sys.excepthook = sys.__excepthook__ = printing["excepthook"]
+    sys.unraisablehook = sys.__unraisablehook__ = printing["unraisablehook"]
+    _thread._excepthook = printing["_excepthook"]
+    if "threading" in sys.modules:
+        sys.modules["threading"].excepthook = printing["_excepthook"]
+        sys.modules["threading"].__excepthook__ = printing["_excepthook"]
+    report = _facade(_report)
+    report.__kwdefaults__ = {"__pysbx_trim": _F["_trim"],
+                             "__pysbx_traceback": BaseException.__dict__["__traceback__"]}
+    _sealed_ids.add(id(report.__code__))
+    text_of = _facade(_text_of, transparent=True)
+    for f in (report, *printing.values()):
+        _printing_ids.add(id(f.__code__))
     runner = _facade(_pysbx_run, publish=True)
     # What the runner calls is fixed here, out of the program's reach: it runs the code it is
     # given from a frame the hook counts as the guard's.
     runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
-                             "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"]}
+                             "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"],
+                             "__pysbx_text": text_of, "__pysbx_report": report,
+                             "__pysbx_args": BaseException.__dict__["args"].__get__}
     _sealed_ids.add(id(runner.__code__))
     # Registered last: nothing of the program's has run yet, and the guard's own setup need not
     # meet its checks.
@@ -2385,7 +2493,8 @@ def _audit_entry(event, args, *, __pysbx_impl=None):
         raise failure
 
 
-def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None):
+def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
+               __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
     # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
     # nothing of the guard's (the sealed entries in the keyword defaults lead into the guard
     # only as calls).
@@ -2395,7 +2504,7 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None):
             sys.argv = _argv
             runpy.run_module(_module_name, run_name="__main__", alter_sys=True)
         elif _mode == "repl":
-            __pysbx_repl()(_main, _repl_request, _report)
+            __pysbx_repl()(_main, _repl_request, __pysbx_report, _repl_compile)
         else:
             sys.argv = _argv
             code = __pysbx_program()
@@ -2405,13 +2514,24 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None):
     except SystemExit:
         raise
     except BaseException as exc:
-        try:
-            last = exc.args[-1] if exc.args else exc
-        except BaseException:
-            last = exc
-        status = __pysbx_ending(exc, _text_of(exc), _text_of(last))
-        _report(exc)
+        # The exception is the program's: its text is read, and its traceback shown, by code
+        # the hook counts as the program's (`pysbx_hooks`), never from this frame, which
+        # counts as the guard's; its arguments and traceback through the interpreter's own
+        # descriptors (a class of the program's may make them properties).
+        args = __pysbx_args(exc)
+        last = args[-1] if args else exc
+        status = __pysbx_ending(exc, __pysbx_text(exc), __pysbx_text(last))
+        __pysbx_report(exc)
         raise SystemExit(status)
+
+
+def _report(exc, *, __pysbx_trim=None, __pysbx_traceback=None):
+    # Shows the traceback plain python would (see `_trim`). Set even when no frame is left (an
+    # error of the program's parsing, raised by the guard): the hook prints the exception's own
+    # traceback when given none.
+    tb = __pysbx_trim(__pysbx_traceback.__get__(exc))
+    __pysbx_traceback.__set__(exc, tb)
+    sys.excepthook(type(exc), exc, tb)
 
 
 def _text_of(obj):
@@ -2421,13 +2541,16 @@ def _text_of(obj):
         return "<unprintable>"
 
 
-def _report(exc):
-    # Shows the traceback plain python would (see `_trim`). Set even when no frame is left (an
-    # error of the program's parsing, raised by the guard): the hook prints the exception's own
-    # traceback when given none.
-    tb = _trim(exc.__traceback__)
-    exc.__traceback__ = tb
-    sys.excepthook(type(exc), exc, tb)
+def excepthook(exc_type, value, traceback, /, *, __pysbx_hook=None):
+    return __pysbx_hook(exc_type, value, traceback)
+
+
+def unraisablehook(unraisable, /, *, __pysbx_hook=None):
+    return __pysbx_hook(unraisable)
+
+
+def _thread_excepthook(args, /, *, __pysbx_hook=None):
+    return __pysbx_hook(args)
 
 
 def _finder_find_spec(cls, fullname, path=None, target=None):

@@ -5,8 +5,8 @@
 # input is the "done" marker of the previous one.
 
 
-def serve(main, request, report):
-    import sys, signal, ast, linecache
+def serve(main, request, report, compile_input):
+    import sys, signal, linecache
 
     ns = main.__dict__
     sigint, ignore, interrupt = signal.SIGINT, signal.SIG_IGN, signal.default_int_handler
@@ -56,10 +56,10 @@ def serve(main, request, report):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             signal.signal(sigint, interrupt)
-            tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            for stmt in tree.body:
-                node = ast.Interactive(body=[stmt])
-                exec(compile(node, filename, "single", dont_inherit=True), ns)
+            # The guard compiles each statement (see `_repl_compile`), as a code object the
+            # hook lets this frame run.
+            for code in compile_input(source, filename):
+                exec(code, ns)
         except SystemExit:
             raise
         except BaseException as exc:
