@@ -689,6 +689,14 @@ with open(cache, "rb") as f:
     print(pickle.load(f))
 copy = pickle.loads(pickle.dumps(collections.OrderedDict(a=[1, 2], b={"c": 3})))
 print(copy, type(copy).__name__)
+import argparse, email.message, os, re, statistics, time, types
+message = email.message.Message()
+message["Subject"] = "hi"
+for value in (re.compile("a+", re.I), re.IGNORECASE, types.SimpleNamespace(a=1),
+              argparse.Namespace(b=2), ..., NotImplemented, statistics.NormalDist(1, 2),
+              time.gmtime(0), os.stat_result(range(10))):
+    print(pickle.loads(pickle.dumps(value)))
+print(pickle.loads(pickle.dumps(message))["Subject"])
 "#;
     same_as_python("pickle_cache", code, &[], &[]);
 }

@@ -866,9 +866,17 @@ def _pysbx_guard():
         ("concurrent.futures.process", "_ExceptionWithTraceback"),
         ("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("functools", "partial"),
         ("multiprocessing.reduction", "_rebuild_partial"),
+        # Plain values of the standard library's: building one runs no code of choice
+        # (`re._compile` compiles a pattern, as `re.compile` would).
+        ("re", "_compile"), ("re", "RegexFlag"), ("types", "SimpleNamespace"),
+        ("argparse", "Namespace"), ("os", "stat_result"), ("time", "struct_time"),
+        ("statistics", "NormalDist"), ("email.message", "Message"),
+        ("email.message", "EmailMessage"), ("email._policybase", "Compat32"),
+        ("email.policy", "EmailPolicy"),
     }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
-                      "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type"}
+                      "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type",
+                      "Ellipsis", "NotImplemented"}
     # Exceptions travel back from process pools' workers; building one runs no code of choice.
     _SAFE_BUILTINS.update(n for n, v in vars(builtins).items()
                           if _type(v) is _type and issubclass(v, BaseException))
