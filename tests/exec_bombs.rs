@@ -142,6 +142,20 @@ fn deep_recursion_under_the_default_ceiling() {
     assert!(err.contains("recursion limit"), "{err}");
 }
 
+/// The static gate parses the program itself in pysbx, outside the program's limits, at about
+/// 75 times its size in memory (a 60 MB script took pysbx to 4.5 GB): a program larger than the
+/// gate reads is refused unread, as an imported module is.
+#[test]
+fn a_huge_program_is_refused_by_the_gate_unread() {
+    let s = Scratch::new();
+    let script = s.write("huge.py", &"x = 1\n".repeat(1_600_000));
+    let out = crate::exec_support::run(s.exec().arg(&script));
+    let err = crate::exec_support::stderr(&out);
+    assert_eq!(out.status.code(), Some(122), "{err}");
+    assert!(err.contains("larger than the 8 MiB the static gate reads"), "{err}");
+    assert!(err.contains("--no-gate"), "{err}");
+}
+
 /// The import gate runs in pysbx, outside the program's limits: a module the program writes
 /// and imports must not make pysbx itself parse and report without bound.
 #[test]

@@ -33,8 +33,8 @@ pub use interp::Interpreter;
 pub use policy::Policy;
 pub use repl::{ReplFrontend, ReplInput, ReplLine, ReplReader, ReplSession};
 pub use run::{
-    EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply, Program,
-    passthrough_gate, run, run_learning, run_with_input,
+    EXIT_INTERNAL, EXIT_LIMIT, EXIT_VIOLATION, ExecRequest, Gate, GateFinding, GateReply,
+    MAX_GATED_SOURCE, Program, passthrough_gate, run, run_learning, run_with_input,
 };
 pub use stop::{end_on_signals, stop_on_signals};
 pub use tier::{ALL_LAYERS, LayerState, Tier};

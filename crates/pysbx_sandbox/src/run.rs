@@ -140,8 +140,10 @@ pub const EXIT_INTERNAL: u8 = 125;
 /// own status when flushing standard output fails at exit).
 pub(crate) const EXIT_OUTPUT_LOST: u8 = 120;
 
-/// The largest module the import gate analyses; a larger one is refused.
-const MAX_GATED_MODULE: usize = 8 << 20;
+/// The largest source the static gate analyses (a module the program imports, or the program
+/// itself); a larger one is refused. The gate runs in pysbx, outside the program's limits,
+/// and takes about 75 times a source's size in memory.
+pub const MAX_GATED_SOURCE: usize = 8 << 20;
 
 /// The most sanitized source the supervisor keeps for modules imported again in one run.
 const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
@@ -1211,13 +1213,13 @@ fn guard_loop(
                 let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
                 let reply = if let Some(r) = cache.get(&key) {
                     r.clone()
-                } else if blob.len() > MAX_GATED_MODULE {
+                } else if blob.len() > MAX_GATED_SOURCE {
                     // Parsing costs about fifty times a module's size in pysbx's memory, and
                     // the largest module of the 150 most used packages is under 3 MiB.
                     serde_json::json!({"ok": false, "reason": format!(
                         "module of {} bytes: larger than the {} MiB the import gate reads",
                         blob.len(),
-                        MAX_GATED_MODULE >> 20
+                        MAX_GATED_SOURCE >> 20
                     )})
                 } else {
                     let reply = match gate(&path, &blob) {

@@ -180,6 +180,17 @@ impl LazyEngine {
 
 fn gate_from_engine(lazy: Arc<LazyEngine>) -> pysbx_sandbox::Gate {
     Arc::new(move |path: &Path, bytes: &[u8]| {
+        if bytes.len() > pysbx_sandbox::MAX_GATED_SOURCE {
+            // The entry program (a module larger than this never reaches the gate): parsing
+            // it would take pysbx gigabytes, outside the program's limits.
+            let reason = format!(
+                "{} bytes: larger than the {} MiB the static gate reads (--no-gate runs it \
+                 without the gate)",
+                bytes.len(),
+                pysbx_sandbox::MAX_GATED_SOURCE >> 20
+            );
+            return GateReply::Refuse { reason, findings: Vec::new() };
+        }
         let cache = match lazy.loaded() {
             Ok(cache) => cache.as_ref(),
             Err(err) => return GateReply::Refuse { reason: err.clone(), findings: Vec::new() },
