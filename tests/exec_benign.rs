@@ -879,3 +879,33 @@ fn mime_types_are_looked_up() {
         &[],
     );
 }
+
+/// Standard output and error sent to one file (`2>&1`, a terminal) keep the order the
+/// program wrote them in, as under python3: pysbx forwarded them through two pipes, and the
+/// lines came out in blocks, in a different order from run to run.
+#[test]
+fn output_and_errors_to_one_file_keep_their_order() {
+    use std::io::Read;
+    let s = Scratch::new();
+    let script = s.write(
+        "interleave.py",
+        "import sys\nfor i in range(200):\n    print('out', i, flush=True)\n    print('err', i, file=sys.stderr, flush=True)\n",
+    );
+    let both = |mut cmd: Command| {
+        let (mut reader, writer) = std::io::pipe().expect("test setup");
+        cmd.stdout(writer.try_clone().expect("test setup")).stderr(writer);
+        let mut child = cmd.spawn().expect("test setup");
+        drop(cmd);
+        let mut text = String::new();
+        reader.read_to_string(&mut text).expect("test setup");
+        child.wait().expect("test setup");
+        text
+    };
+    let mut plain = Command::new(python());
+    plain.arg(&script).current_dir(s.path()).stdin(Stdio::null());
+    let mut sandboxed = s.exec();
+    sandboxed.arg(&script);
+    let expected = both(plain);
+    assert!(expected.starts_with("out 0\nerr 0\nout 1\nerr 1\n"), "{expected}");
+    assert_eq!(both(sandboxed), expected);
+}

@@ -96,7 +96,7 @@ impl Trampoline {
             replies,
             stdin: (stdio.stdin == StdinMode::Pipe).then(|| stdin.into()),
             stdout: stdio.stdout.then(|| stdout.into()),
-            stderr: stdio.stderr.then(|| stderr.into()),
+            stderr: (stdio.stderr && !stdio.merged).then(|| stderr.into()),
             relay: relays.then_some(relay),
         }
     }
@@ -141,9 +141,22 @@ impl Trampoline {
             StdinMode::Pipe => Stdio::piped(),
             StdinMode::Inherit => Stdio::inherit(),
         });
-        cmd.stdout(if stdio.stdout { Stdio::piped() } else { Stdio::null() });
-        cmd.stderr(if stdio.stderr { Stdio::piped() } else { Stdio::null() });
+        // Merged streams share one pipe, read as standard output.
+        let mut merged = None;
+        if stdio.merged {
+            let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| SandboxError::os("pipe", e))?;
+            let w2 = w.try_clone().map_err(|e| SandboxError::os("dup", e))?;
+            cmd.stdout(Stdio::from(w));
+            cmd.stderr(Stdio::from(w2));
+            merged = Some(r);
+        } else {
+            cmd.stdout(if stdio.stdout { Stdio::piped() } else { Stdio::null() });
+            cmd.stderr(if stdio.stderr { Stdio::piped() } else { Stdio::null() });
+        }
         let spawned = cmd.spawn();
+        // The pipe's write ends are the child's alone now: the reader sees its end.
+        drop(cmd);
         drop((plan_r, status_w, guard_w, reply_r));
         let relay = relay_pair.map(|(ours, _theirs)| ours);
         drop(spawning);
@@ -153,7 +166,7 @@ impl Trampoline {
         Ok(Trampoline {
             pid,
             stdin: child.stdin.take().map(|s| to_file(s.into())),
-            stdout: child.stdout.take().map(|s| to_file(s.into())),
+            stdout: merged.map(to_file).or_else(|| child.stdout.take().map(|s| to_file(s.into()))),
             stderr: child.stderr.take().map(|s| to_file(s.into())),
             process: Process::Spawned(child),
             plan: plan_w,

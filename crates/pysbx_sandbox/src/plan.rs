@@ -61,6 +61,10 @@ pub(crate) struct StdioPlan {
     pub(crate) stdout: bool,
     /// Standard error goes to the supervisor (else to `/dev/null`).
     pub(crate) stderr: bool,
+    /// Standard error goes down standard output's pipe: pysbx's own two are one file (`2>&1`,
+    /// a terminal), where the order the program wrote its lines in must hold.
+    #[serde(default)]
+    pub(crate) merged: bool,
 }
 
 /// Where the sandbox's standard input comes from.

@@ -352,6 +352,10 @@ fn run_inner(
         },
         stdout: policy.features.stdout,
         stderr: policy.features.stderr,
+        merged: policy.features.stdout
+            && policy.features.stderr
+            && repl.is_none()
+            && same_file(&std::io::stdout(), &std::io::stderr()),
     };
     let Trampoline {
         pid: a_pid,
@@ -1113,6 +1117,15 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
             operation: Some(format!("{} severity {}", f.rule_id, f.severity)),
         })
         .collect()
+}
+
+/// Whether two of pysbx's streams are one file (one open file, or the same file or terminal
+/// opened twice): their forwarders would otherwise interleave what the program wrote in order.
+fn same_file(a: &impl std::os::fd::AsFd, b: &impl std::os::fd::AsFd) -> bool {
+    match (nix::sys::stat::fstat(a.as_fd()), nix::sys::stat::fstat(b.as_fd())) {
+        (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino && x.st_rdev == y.st_rdev,
+        _ => false,
+    }
 }
 
 fn forward(

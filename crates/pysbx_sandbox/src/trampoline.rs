@@ -761,8 +761,14 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
         crate::plan::StdinMode::Pipe => onto(&stdin, 0)?,
         crate::plan::StdinMode::Inherit => 0,
     };
-    onto(&if stdio.stdout { stdout } else { null()? }, 1)?;
-    onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
+    let out = if stdio.stdout { stdout } else { null()? };
+    onto(&out, 1)?;
+    if stdio.merged {
+        onto(&out, 2)?;
+        drop(stderr);
+    } else {
+        onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
+    }
     drop(stdin);
     let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
