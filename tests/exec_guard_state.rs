@@ -1203,3 +1203,40 @@ raise Ending()
     assert!(err.contains("Ending: <exception str() failed>"), "{ctx}");
     assert!(err.contains("[code] exec of dynamic code is not allowed"), "{ctx}");
 }
+
+/// The guard's file checks read the path the interpreter will use: a `str` or `bytes`
+/// subclass's own characters (such paths passed unjudged, to the kernel alone), and a path
+/// relative to a directory descriptor resolved against that directory, not the working one.
+#[test]
+fn paths_in_subclasses_and_relative_to_descriptors_are_judged() {
+    let (text, err) = run_attack_under(
+        r#"
+import os
+def attempt(label, step):
+    try:
+        step()
+        print("DONE", label)
+    except BaseException as e:
+        print("STOPPED", label, type(e).__name__, e)
+class S(str):
+    pass
+class B(bytes):
+    pass
+here = os.path.dirname(os.path.abspath(__file__))
+attempt("write", lambda: open(S(os.path.join(here, "made.txt")), "w"))
+attempt("read", lambda: open(S("/root/pysbx-no-such-file")))
+attempt("list", lambda: os.listdir(B(b"/root")))
+fd = os.open(here, os.O_RDONLY)
+attempt("mkdir-at", lambda: os.mkdir("made-dir", dir_fd=fd))
+attempt("remove-at", lambda: os.remove("attack.py", dir_fd=fd))
+"#,
+        "{}\n",
+    );
+    let ctx = format!("{text}{err}");
+    for label in ["write", "read", "list", "mkdir-at", "remove-at"] {
+        assert!(text.contains(&format!("STOPPED {label} PolicyViolation")), "{label}: {ctx}");
+    }
+    assert!(err.contains("[fs.write] changing") && err.contains("made-dir"), "{ctx}");
+    assert!(err.contains("[fs.read] reading /root"), "{ctx}");
+    assert_guard_holds(&text, &err);
+}

@@ -142,6 +142,7 @@ def _pysbx_guard():
         _dumps, _loads = json.dumps, json.loads
     _get_ident, _getframe = _thread.get_ident, sys._getframe
     _str, _bytes, _int, _type = str, bytes, int, type
+    _bytes_join = b"".join
     _ModuleType = _type(sys)
     # The pipe to pysbx, one message at a time. Reentrant, so that code of the program's that
     # runs inside a send on the same thread (a signal handler, a finalizer) does not wait for
@@ -457,15 +458,27 @@ def _pysbx_guard():
     # --- path checks ------------------------------------------------------------------------
 
     def _path_of(p):
+        # The path the interpreter will use: a `str` or `bytes` subclass's own characters (the
+        # interpreter reads them, not what its methods say), copied by the interpreter's
+        # methods, so no method of the program's runs here. Anything else (a descriptor, an
+        # `os.PathLike` whose `__fspath__` is the program's code) is the kernel's to judge.
         t = _type(p)
         if t is _str:
             return p
         if t is _bytes:
             return p.decode("utf-8", "surrogateescape")
+        if _issubclass(t, _str):
+            return _str.__str__(p)
+        if _issubclass(t, _bytes):
+            return _bytes_join((p,)).decode("utf-8", "surrogateescape")
         return None
 
-    def _abs(p):
+    def _abs(p, dir_fd=None):
         if not _isabs(p):
+            # Relative to a directory descriptor (`os.mkdir(name, dir_fd=fd)`): the directory
+            # it stands for, through its link in /proc.
+            if _type(dir_fd) is _int and dir_fd >= 0:
+                return _norm(_join("/proc/self/fd/%d" % dir_fd, p))
             p = _join(_getcwd(), p)
         return _norm(p)
 
@@ -483,11 +496,11 @@ def _pysbx_guard():
 
     _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
-    def _check_read(raw, op, user, stack):
+    def _check_read(raw, op, user, stack, dir_fd=None):
         p = _path_of(raw)
         if p is None:
             return
-        path = _abs(p)
+        path = _abs(p, dir_fd)
         # Permits first: what the program's own permit refuses needs no grant (learning mode).
         if not _is_runtime(path):
             _permit_check("read", path, op, user, stack)
@@ -495,11 +508,11 @@ def _pysbx_guard():
             _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.read", "path": path})
 
-    def _check_write(raw, op, user, stack):
+    def _check_write(raw, op, user, stack, dir_fd=None):
         p = _path_of(raw)
         if p is None:
             return
-        path = _abs(p)
+        path = _abs(p, dir_fd)
         _permit_check("write", path, op, user, stack)
         if not _writable(path, _module_of(user)):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
@@ -973,6 +986,12 @@ def _pysbx_guard():
                      "os.symlink": (1,), "os.chflags": (0,), "os.mkfifo": (0,),
                      "os.mknod": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
                      "shutil.rmtree": (0,), "shutil.chown": (0,)}
+    # Where an event gives the directory descriptor a relative path is resolved against: the
+    # index of that path in the event's arguments, to the index of its `dir_fd` (-1: none).
+    _WRITE_DIR_FDS = {"os.remove": {0: 1}, "os.rmdir": {0: 1}, "os.mkdir": {0: 2},
+                      "os.chmod": {0: 2}, "os.chown": {0: 3}, "os.utime": {0: 3},
+                      "os.rename": {0: 2, 1: 3}, "os.replace": {0: 2, 1: 3},
+                      "os.link": {0: 2, 1: 3}, "os.symlink": {1: 2}, "shutil.rmtree": {0: 1}}
     # The calls that create an entry at a path, and fail if one is there: (the index of that
     # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
     # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
@@ -1575,19 +1594,25 @@ def _pysbx_guard():
                         return
                     except (OSError, ValueError):
                         pass
+            fds = _WRITE_DIR_FDS.get(event, {})
+
+            def dir_fd(i):
+                at = fds.get(i)
+                return args[at] if at is not None and at < _len(args) else None
+
             if event == "os.link":
-                _check_write(args[0], event, user, stack)
+                _check_write(args[0], event, user, stack, dir_fd(2))
             if event == "os.symlink":
                 target = _path_of(args[0])
                 if target is not None:
-                    base = _dirname(_abs(_path_of(args[1]) or "."))
+                    base = _dirname(_abs(_path_of(args[1]) or ".", dir_fd(1)))
                     dest = _norm(_join(base, target))
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
                                    event, user, stack, {"grant": "fs.read", "path": dest})
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
-                    _check_write(args[i], event, user, stack)
+                    _check_write(args[i], event, user, stack, dir_fd(i))
             return
         if event in _READ_EVENTS:
             immediate, user, stack = _context(frame)
