@@ -1205,8 +1205,9 @@ raise Ending()
 }
 
 /// The guard's file checks read the path the interpreter will use: a `str` or `bytes`
-/// subclass's own characters (such paths passed unjudged, to the kernel alone), and a path
-/// relative to a directory descriptor resolved against that directory, not the working one.
+/// subclass's own characters and a `pathlib` path's text (such paths passed unjudged, to the
+/// kernel alone), and a path relative to a directory descriptor resolved against that
+/// directory, not the working one.
 #[test]
 fn paths_in_subclasses_and_relative_to_descriptors_are_judged() {
     let (text, err) = run_attack_under(
@@ -1226,6 +1227,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 attempt("write", lambda: open(S(os.path.join(here, "made.txt")), "w"))
 attempt("read", lambda: open(S("/root/pysbx-no-such-file")))
 attempt("list", lambda: os.listdir(B(b"/root")))
+import pathlib
+attempt("pathlib", lambda: pathlib.Path("/root/pysbx-no-such-file").read_text())
+attempt("pathlib-write", lambda: open(pathlib.PurePosixPath(here, "made.txt"), "w"))
 fd = os.open(here, os.O_RDONLY)
 attempt("mkdir-at", lambda: os.mkdir("made-dir", dir_fd=fd))
 attempt("remove-at", lambda: os.remove("attack.py", dir_fd=fd))
@@ -1233,7 +1237,7 @@ attempt("remove-at", lambda: os.remove("attack.py", dir_fd=fd))
         "{}\n",
     );
     let ctx = format!("{text}{err}");
-    for label in ["write", "read", "list", "mkdir-at", "remove-at"] {
+    for label in ["write", "read", "list", "pathlib", "pathlib-write", "mkdir-at", "remove-at"] {
         assert!(text.contains(&format!("STOPPED {label} PolicyViolation")), "{label}: {ctx}");
     }
     assert!(err.contains("[fs.write] changing") && err.contains("made-dir"), "{ctx}");

@@ -471,7 +471,39 @@ def _pysbx_guard():
             return _str.__str__(p)
         if _issubclass(t, _bytes):
             return _bytes_join((p,)).decode("utf-8", "surrogateescape")
+        if t is _PosixPath or t is _PurePosixPath:
+            return _pathlib_text(p)
         return None
+
+    # `pathlib`'s own paths, read from their slots as `PurePath.__str__` would make their text
+    # (no method of theirs is called: the program may have changed the classes). A program that
+    # changes those methods or the slots while the interpreter converts the path meets the
+    # kernel, which holds the same policy.
+    import pathlib as _pathlib_module
+    _PosixPath, _PurePosixPath = _pathlib_module.PosixPath, _pathlib_module.PurePosixPath
+    _path_slots = tuple(_pathlib_module.PurePath.__dict__[n].__get__
+                        for n in ("_str", "_drv", "_root", "_parts"))
+
+    def _pathlib_text(p):
+        read_str, read_drv, read_root, read_parts = _path_slots
+        try:
+            text = read_str(p)
+            if _type(text) is _str:
+                return text
+        except AttributeError:
+            pass
+        try:
+            drv, root, parts = read_drv(p), read_root(p), read_parts(p)
+        except AttributeError:
+            return None
+        if _type(drv) is not _str or _type(root) is not _str or _type(parts) is not list:
+            return None
+        parts = tuple(parts)
+        for part in parts:
+            if _type(part) is not _str:
+                return None
+        text = drv + root + "/".join(parts[1:]) if drv or root else "/".join(parts)
+        return text or "."
 
     def _abs(p, dir_fd=None):
         if not _isabs(p):
