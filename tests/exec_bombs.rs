@@ -174,3 +174,25 @@ fn a_huge_module_sent_to_the_import_gate_is_refused_unread() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
 }
+
+/// `RLIMIT_DATA` leaves out shared mappings: anonymous shared memory (`mmap.mmap(-1, n)`)
+/// grew resident past 5 GiB against the 512 MiB limit, until the CPU limit ended the run. The
+/// address-space backstop (the memory limit, every thread's stack, 1 GiB for the interpreter)
+/// refuses the mapping that would pass it.
+#[test]
+fn shared_memory_stops_at_the_address_space_backstop() {
+    let s = Scratch::new();
+    let script = s.write(
+        "shared_bomb.py",
+        "import mmap\nmaps, total = [], 0\ntry:\n    while total < 8192:\n        m = mmap.mmap(-1, 256 << 20)\n        for i in range(0, 256 << 20, 1 << 16):\n            m[i] = 1\n        maps.append(m)\n        total += 256\n    print('REACHED', total)\nexcept (OSError, MemoryError) as e:\n    print('STOPPED at', total)\n",
+    );
+    let out = crate::exec_support::run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let reached: u64 = text
+        .strip_prefix("STOPPED at ")
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("not stopped: {text}{}", stderr(&out)));
+    // 512 MiB of memory, 64 threads' stacks, 1 GiB of headroom: 2 GiB of address space.
+    assert!(reached < 2048, "{reached} MiB of shared memory");
+}

@@ -78,6 +78,11 @@ pub(crate) fn drop_uid(uid: u32, gid: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// The most address space a thread's stack takes (the C library's default of 8 MiB).
+const THREAD_STACK: u64 = 8 * MIB;
+/// Address space for the interpreter's own mappings (libraries, arenas reserved untouched).
+const ADDRESS_HEADROOM: u64 = 1024 * MIB;
+
 /// Applies the rlimits. `own_uid` says whether the uid is the sandbox's alone, the only case
 /// where a process count limit means "this sandbox's processes".
 pub(crate) fn apply_rlimits(limits: &Limits, own_uid: bool) -> LayerState {
@@ -95,6 +100,14 @@ pub(crate) fn apply_rlimits(limits: &Limits, own_uid: bool) -> LayerState {
     // reserved-but-untouched mappings would exhaust an address-space limit long before memory.
     let mem = limits.memory_mb * MIB;
     set("data", Resource::RLIMIT_DATA, mem, mem);
+    // A backstop on the address space too: the data segment leaves out shared mappings
+    // (`mmap.mmap(-1, n)`, SysV shared memory), which grew resident to gigabytes past the
+    // memory limit until the CPU limit ended the run. Room for every thread's stack and the
+    // interpreter's own mappings besides the memory limit.
+    let space = mem
+        .saturating_add(limits.processes.saturating_mul(THREAD_STACK))
+        .saturating_add(ADDRESS_HEADROOM);
+    set("as", Resource::RLIMIT_AS, space, space);
     let fsize = limits.file_size_mb * MIB;
     set("fsize", Resource::RLIMIT_FSIZE, fsize, fsize);
     set("nofile", Resource::RLIMIT_NOFILE, limits.open_files, limits.open_files);
