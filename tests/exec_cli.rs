@@ -643,3 +643,24 @@ fn output_that_cannot_be_written_fails_the_run() {
     assert_eq!(out.status.code(), Some(120), "{}", stderr(&out));
     assert!(stderr(&out).contains("output was lost: standard output"), "{}", stderr(&out));
 }
+
+/// A zip application (`python -m zipapp`) is run by Python from the archive: read as source it
+/// failed as text that is not UTF-8 (with the gate) or with null bytes (without). pysbx says
+/// what the file is and what to do instead.
+#[test]
+fn a_zip_application_is_named_as_such() {
+    let s = Scratch::new();
+    s.write("app/__main__.py", "print('from the archive')\n");
+    let built = Command::new(python())
+        .args(["-m", "zipapp", "app", "-o", "app.pyz", "-p", "/usr/bin/env python3"])
+        .current_dir(s.path())
+        .status()
+        .expect("test setup");
+    assert!(built.success());
+    let out = run(s.exec().arg(s.path().join("app.pyz")));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("app.pyz: a zip application"), "{err}");
+    assert!(err.contains("unpack it and run its `__main__.py`"), "{err}");
+    assert!(stdout(&out).is_empty());
+}

@@ -575,7 +575,19 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
         (Some(code), _, _) => Program::Code { code: code.clone(), args: strip(&args.program) },
         (_, Some(name), _) => Program::Module { name: name.clone(), args: strip(&args.program) },
         (None, None, Some((file, rest))) => {
-            Program::File { path: PathBuf::from(file), args: strip(rest) }
+            let path = PathBuf::from(file);
+            if pysbx_walk::archive::is_zip_application(&path) {
+                // Python runs such a file from the archive (its `__main__.py`); read as source,
+                // it would fail as text that is not UTF-8.
+                anyhow::bail!(
+                    "{}: a zip application (Python runs the `__main__.py` inside it); pysbx exec \
+                     runs Python source: unpack it and run its `__main__.py` (`pysbx scan {}` \
+                     reads the archive)",
+                    path.display(),
+                    path.display()
+                );
+            }
+            Program::File { path, args: strip(rest) }
         }
         (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
     })
