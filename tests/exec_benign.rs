@@ -909,3 +909,15 @@ fn output_and_errors_to_one_file_keep_their_order() {
     assert!(expected.starts_with("out 0\nerr 0\nout 1\nerr 1\n"), "{expected}");
     assert_eq!(both(sandboxed), expected);
 }
+
+/// `__main__` holds what the interpreter gives it: empty `__annotations__`, `__cached__`, and
+/// the loader a script is run by (`__loader__.get_source(__name__)` reads the script).
+#[test]
+fn the_main_module_has_what_python_gives_it() {
+    same_as_python(
+        "main_globals",
+        "print(sorted(k for k in globals() if k.startswith('__')))\nprint(type(__loader__).__name__, __cached__, __annotations__, __spec__)\nprint(__loader__.get_source(__name__).splitlines()[0][:12])\n",
+        &[],
+        &[],
+    );
+}

@@ -27,7 +27,7 @@ def _pysbx_guard():
             todo.extend(k for k in c.co_consts if type(k) is _code_type)
 
     _collect(sys._getframe(1).f_code, _guard_ids)
-    from importlib.machinery import PathFinder as _PathFinder
+    from importlib.machinery import PathFinder as _PathFinder, BuiltinImporter as _BuiltinImporter
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
 
     _OUT, _IN = 3, 4
@@ -2335,9 +2335,16 @@ def _pysbx_guard():
         sys.path.insert(0, cfg["sys_path0"])
     main = _ModuleType("__main__")
     main.__builtins__ = builtins
+    # What the interpreter gives `__main__`: empty annotations, and the loader a script or
+    # `-c` is run by (importlib's own: a program that has it load or compile its file meets
+    # the same checks as with any loader it makes).
+    main.__annotations__ = {}
+    main.__loader__ = _BuiltinImporter
     sys.modules["__main__"] = main
     if mode == "file":
         main.__file__ = cfg["path"]
+        main.__cached__ = None
+        main.__loader__ = SourceFileLoader("__main__", cfg["path"])
     filename = cfg["path"] if mode == "file" else "<string>"
     _F.update({"_mode": mode, "_main": main, "_module_name": cfg.get("module"),
                "_argv": ([cfg["module"]] if mode == "module" else
