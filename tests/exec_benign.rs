@@ -788,7 +788,8 @@ fn the_directory_it_was_started_in_is_seen_through() {
 fn tracers_profilers_and_signal_handlers_of_its_own() {
     // The guard installs these behind its trampolines (they never see the guard's frames);
     // to the program they behave as under Python: the pure-Python profiler sees matched calls
-    // and returns, `getsignal` answers the handler that was set, and the handler gets a frame.
+    // and returns, cProfile runs by `runcall` and by `enable()`, `getsignal` answers the
+    // handler that was set, and the handler gets a frame.
     // (`threading.settrace`, which the gate stubs, is in exec_guard_state.rs; doctest, which
     // saves and restores the tracer, in `doctest_examples_are_code_made_at_run_time`.)
     let code = r#"
@@ -798,6 +799,8 @@ def add(a, b):
 print(sys.gettrace(), sys.getprofile())
 p = profile.Profile(); print(p.runcall(add, 2, 3)); p.create_stats(); print(any(k[2] == "add" for k in p.stats))
 c = cProfile.Profile(); print(c.runcall(add, 3, 4))
+e = cProfile.Profile(); e.enable(); add(5, 6); e.disable(); e.create_stats()
+print(any(k[2] == "add" for k in e.stats), sys.getprofile())
 seen = []
 def handler(signum, frame):
     seen.append((signum, type(frame).__name__))

@@ -1682,9 +1682,12 @@ def _pysbx_guard():
         if event in ("sys.settrace", "sys.setprofile"):
             # Python-level tracers go through the guard's facades (`_set_tracer`), which keep
             # the guard's frames from them; this is the C profiler's (cProfile), which hands
-            # no frame to Python, or the guard's own call.
+            # no frame to Python, or the guard's own call. The interpreter's own
+            # `sys.setprofile` is the guard's alone (replaced, and `sys` is never made anew), so
+            # a `sys.setprofile` the program raises is `cProfile.Profile().enable()`, which it
+            # may call as `with Profile()` does; a `sys.settrace` is refused.
             immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate == "user":
+            if immediate == "user" and event == "sys.settrace":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
         if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
