@@ -924,3 +924,17 @@ fn the_main_module_has_what_python_gives_it() {
         &[],
     );
 }
+
+/// A program probing for optional files outside the policy (layered configuration in `/etc`,
+/// `/opt`) gets Python's own FileNotFoundError for what does not exist, not a violation:
+/// existence shows through `os.path.exists` anyway, and nothing can be made there.
+#[test]
+fn missing_files_outside_the_policy_are_not_found() {
+    let code = "import json, os\n\
+        print(os.path.exists('/etc/pysbx-no-such-tool/config.json'))\n\
+        for path in ('/etc/pysbx-no-such-tool/config.json', '/etc/pysbx-no-such-file.json', '/opt/pysbx-no-such-dir/x'):\n    \
+            try:\n        with open(path) as f:\n            print(json.load(f))\n    \
+            except FileNotFoundError as e:\n        print('not found', e.filename)\n\
+        try:\n    os.listdir('/opt/pysbx-no-such-dir')\nexcept FileNotFoundError:\n    print('no directory')\n";
+    same_as_python("missing_optional_files", code, &[], &[]);
+}

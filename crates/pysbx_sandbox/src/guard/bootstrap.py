@@ -537,8 +537,24 @@ def _pysbx_guard():
         if not _is_runtime(path):
             _permit_check("read", path, op, user, stack)
         if not _readable(path, _module_of(user)):
+            if not _under(path, _any_writes) and not _exists(path):
+                # Nothing there, where nothing can be made (no grant lets anyone write): the
+                # call fails with FileNotFoundError, as under Python (a program probing for an
+                # optional configuration file must go on). Existence was no secret:
+                # `os.path.exists` shows it. Should the file appear before the call, the
+                # kernel refuses it.
+                return
             _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.read", "path": path})
+
+    def _exists(path):
+        try:
+            _lstat(path)
+            return True
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except (OSError, ValueError):
+            return True
 
     def _check_write(raw, op, user, stack, dir_fd=None):
         p = _path_of(raw)
