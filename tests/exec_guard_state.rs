@@ -1225,10 +1225,10 @@ class B(bytes):
     pass
 here = os.path.dirname(os.path.abspath(__file__))
 attempt("write", lambda: open(S(os.path.join(here, "made.txt")), "w"))
-attempt("read", lambda: open(S("/root/pysbx-no-such-file")))
+attempt("read", lambda: open(S("/etc/passwd")))
 attempt("list", lambda: os.listdir(B(b"/root")))
 import pathlib
-attempt("pathlib", lambda: pathlib.Path("/root/pysbx-no-such-file").read_text())
+attempt("pathlib", lambda: pathlib.Path("/etc/passwd").read_text())
 attempt("pathlib-write", lambda: open(pathlib.PurePosixPath(here, "made.txt"), "w"))
 fd = os.open(here, os.O_RDONLY)
 attempt("mkdir-at", lambda: os.mkdir("made-dir", dir_fd=fd))
@@ -1243,4 +1243,50 @@ attempt("remove-at", lambda: os.remove("attack.py", dir_fd=fd))
     assert!(err.contains("[fs.write] changing") && err.contains("made-dir"), "{ctx}");
     assert!(err.contains("[fs.read] reading /root"), "{ctx}");
     assert_guard_holds(&text, &err);
+}
+
+/// The guard's pipe to pysbx sat at descriptors 3 and 4: a program that closed its inherited
+/// descriptors (a daemon's `os.closerange(3, ...)`) and opened files got those numbers, and
+/// the guard wrote its messages into the program's files and read replies from them (or pysbx
+/// ended with 125 and no word). The pipe now lies near the top of the descriptor table, a
+/// program's first files get 3 and 4 as under Python, and a pipe whose descriptors no longer
+/// are its own is noticed: nothing is written to them, and an import that needs the gate fails
+/// saying why.
+#[test]
+fn a_program_closing_its_descriptors_gets_none_of_the_guards_messages() {
+    let s = Scratch::new();
+    s.write("helper_mod.py", "VALUE = 42\n");
+    let script = s.write(
+        "daemon.py",
+        r#"
+import os
+first = open("first.txt", "w")
+print("FIRST", first.fileno())
+first.close()
+os.closerange(3, 65536)
+log = open("app.log", "w")
+other = open("other.log", "w")
+try:
+    import helper_mod
+    print("IMPORTED")
+except OSError as e:
+    print("IMPORT", type(e).__name__, "gone" in str(e))
+try:
+    open("/etc/passwd")
+except PermissionError:
+    print("REFUSED")
+log.write("mine\n")
+log.close()
+other.close()
+print(repr(open("app.log").read()), repr(open("other.log").read()))
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{ctx}");
+    assert!(text.contains("FIRST 3\n"), "{ctx}");
+    assert!(text.contains("IMPORT OSError True\n"), "{ctx}");
+    assert!(text.contains("REFUSED\n"), "{ctx}");
+    assert!(text.contains("'mine\\n' ''\n"), "{ctx}");
 }

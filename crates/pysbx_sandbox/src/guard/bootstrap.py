@@ -30,7 +30,19 @@ def _pysbx_guard():
     from importlib.machinery import PathFinder as _PathFinder, BuiltinImporter as _BuiltinImporter
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
 
-    _OUT, _IN = 3, 4
+    # The pipe to pysbx, moved out of the program's way: a program's first files get 3 and 4,
+    # as under Python, and one that closes or reuses descriptors (a daemon's
+    # `os.closerange(3, ...)`) is noticed by the pipe's identity (see `_pipe_alive`), never
+    # sent pysbx's messages into its own files nor read from them.
+    import fcntl as _fcntl
+    _top = max(5, min(os.sysconf("SC_OPEN_MAX"), 1 << 16) - 2)
+    _OUT = _fcntl.fcntl(3, _fcntl.F_DUPFD_CLOEXEC, _top - 1)
+    _IN = _fcntl.fcntl(4, _fcntl.F_DUPFD_CLOEXEC, _top)
+    os.close(3)
+    os.close(4)
+    _fstat = os.fstat
+    _pipe_ends = tuple((st.st_dev, st.st_ino) for st in (_fstat(_OUT), _fstat(_IN)))
+    _pipe_lost = []
     _write, _read, _exit, _getpid = os.write, os.read, os._exit, os.getpid
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
     import _stat
@@ -166,9 +178,29 @@ def _pysbx_guard():
     _pipe = _pipe()
     _busy = set()
 
+    def _pipe_alive():
+        # Whether the descriptors are still the pipe's: the program may have closed them and
+        # opened files that took their numbers. Once lost, lost for the run: nothing more is
+        # reported, and what needs an answer (the import gate) fails.
+        if not _pipe_lost:
+            try:
+                alive = tuple((st.st_dev, st.st_ino) for st in (_fstat(_OUT), _fstat(_IN)))
+                if alive == _pipe_ends:
+                    return True
+            except OSError:
+                pass
+            _pipe_lost.append(True)
+        return False
+
+    def _gone():
+        return OSError(_errno.EBADF, "pysbx: the guard's pipe to pysbx is gone (the program "
+                       "closed its descriptors)")
+
     def _read_exact(n):
         buf = b""
         while len(buf) < n:
+            if not _pipe_alive():
+                raise _gone()
             chunk = _read(_IN, n - len(buf))
             if not chunk:
                 _exit(125)
@@ -176,6 +208,8 @@ def _pysbx_guard():
         return buf
 
     def _send(header, blob=b""):
+        if not _pipe_alive():
+            raise _gone()
         if blob:
             header["blob"] = len(blob)
         data = _dumps(header).encode()
