@@ -411,11 +411,17 @@ try:
     pwd.getpwuid(unused)
 except KeyError:
     print("no entry for others")
+import grp
+mine = grp.getgrgid(os.getgid())
+print(mine.gr_gid == os.getgid(), grp.getgrnam(mine.gr_name).gr_gid == os.getgid(),
+      any(e.gr_gid == os.getgid() for e in grp.getgrall()))
+# Root owns the interpreter's files (`Path(os.__file__).owner()`).
+print(pwd.getpwuid(0).pw_name, grp.getgrgid(0).gr_name)
 "#;
     let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
     assert_eq!(
         stdout(&plain),
-        "True True True\nTrue\nTrue\nTrue\nno entry for others\n",
+        "True True True\nTrue\nTrue\nTrue\nno entry for others\nTrue True True\nroot root\n",
         "{}",
         stderr(&plain)
     );

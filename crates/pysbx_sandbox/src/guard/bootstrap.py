@@ -2071,13 +2071,28 @@ def _pysbx_guard():
     except ImportError:
         _pwd = None
     if _pwd is not None:
-        _F["_own_uid"] = os.getuid()
-        _F["_own_entry"] = _pwd.struct_passwd(("pysbx", "x", os.getuid(), os.getgid(), "pysbx",
-                                               os.environ.get("HOME", "/"), "/bin/sh"))
+        # The sandbox's own user, and root, who owns the interpreter's files (`Path.owner()`,
+        # an `ls -l` of them), answer even where the database cannot be read.
+        _users = (_pwd.struct_passwd(("pysbx", "x", os.getuid(), os.getgid(), "pysbx",
+                                      os.environ.get("HOME", "/"), "/bin/sh")),
+                  _pwd.struct_passwd(("root", "x", 0, 0, "root", "/root", "/bin/sh")))
+        _F["_known_users"] = _users
         for _template in (getpwuid, getpwnam, getpwall):
             _real = getattr(_pwd, _template.__name__)
             _F["_real_" + _template.__name__] = _real
             setattr(_pwd, _real.__name__, _facade(_template, module="pwd", doc=_real.__doc__))
+    try:
+        import grp as _grp
+    except ImportError:
+        _grp = None
+    if _grp is not None:
+        # So with groups: the sandbox's own group (`grp.getgrgid(os.getgid())`) and root's.
+        _F["_known_groups"] = (_grp.struct_group(("pysbx", "x", os.getgid(), [])),
+                               _grp.struct_group(("root", "x", 0, [])))
+        for _template in (getgrgid, getgrnam, getgrall):
+            _real = getattr(_grp, _template.__name__)
+            _F["_real_" + _template.__name__] = _real
+            setattr(_grp, _real.__name__, _facade(_template, module="grp", doc=_real.__doc__))
 
     # The interpreter is pid 1 of its pid namespace, and the kernel drops a signal a
     # namespace's init sends itself unless it has a handler for it: `os.kill(os.getpid(),
@@ -2765,8 +2780,9 @@ def getpwuid(uid):
     try:
         return _real_getpwuid(uid)
     except KeyError:
-        if uid == _own_uid:
-            return _own_entry
+        for entry in _known_users:
+            if uid == entry.pw_uid:
+                return entry
         raise
 
 
@@ -2774,15 +2790,45 @@ def getpwnam(name):
     try:
         return _real_getpwnam(name)
     except KeyError:
-        if name == "pysbx":
-            return _own_entry
+        for entry in _known_users:
+            if name == entry.pw_name:
+                return entry
         raise
 
 
 def getpwall():
     entries = _real_getpwall()
-    if not any(e.pw_uid == _own_uid for e in entries):
-        entries.append(_own_entry)
+    for entry in _known_users:
+        if not any(e.pw_uid == entry.pw_uid for e in entries):
+            entries.append(entry)
+    return entries
+
+
+def getgrgid(id):
+    try:
+        return _real_getgrgid(id)
+    except KeyError:
+        for entry in _known_groups:
+            if id == entry.gr_gid:
+                return entry
+        raise
+
+
+def getgrnam(name):
+    try:
+        return _real_getgrnam(name)
+    except KeyError:
+        for entry in _known_groups:
+            if name == entry.gr_name:
+                return entry
+        raise
+
+
+def getgrall():
+    entries = _real_getgrall()
+    for entry in _known_groups:
+        if not any(e.gr_gid == entry.gr_gid for e in entries):
+            entries.append(entry)
     return entries
 
 
