@@ -254,7 +254,7 @@ fn reads_files_beside_the_script() {
 
 #[test]
 fn argparse_and_exit_status() {
-    let code = "import argparse, sys\np = argparse.ArgumentParser(prog='tool')\np.add_argument('--n', type=int, default=1)\np.add_argument('words', nargs='*')\na = p.parse_args()\nprint(a.n, a.words)\nsys.exit(a.n)\n";
+    let code = "import argparse, sys\np = argparse.ArgumentParser(prog='tool')\np.add_argument('--n', type=int, default=1)\np.add_argument('words', nargs='*')\na = p.parse_args()\nprint(a.n, a.words, sys.argv[1:], sys.orig_argv[2:])\nsys.exit(a.n)\n";
     same_as_python("argparse_demo", code, &["--n", "3", "x", "y"], &[]);
 }
 

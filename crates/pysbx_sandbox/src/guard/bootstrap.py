@@ -2418,6 +2418,12 @@ def _pysbx_guard():
                "_argv": ([cfg["module"]] if mode == "module" else
                          [cfg.get("argv0") or filename] if mode == "file" else ["-c"])
                + list(cfg["args"])})
+    # The command line as if the interpreter had been given the program: not the loader's.
+    sys.orig_argv = [sys.orig_argv[0] if sys.orig_argv else sys.executable] + (
+        ["-m", cfg["module"]] if mode == "module" else
+        [cfg.get("argv0") or filename] if mode == "file" else
+        ["-c", entry.decode("utf-8", "surrogateescape")] if mode == "code" else []) \
+        + list(cfg["args"])
 
     def _end(reason, message):
         try:
