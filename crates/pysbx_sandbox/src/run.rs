@@ -409,7 +409,7 @@ fn run_inner(
             ours,
             Arc::new(move |refused: bool, m: String| {
                 if live {
-                    eprintln!("pysbx: net: {m}");
+                    say(&format!("pysbx: net: {m}"));
                 }
                 if let Ok(mut r) = reports.lock() {
                     r.push((refused, m));
@@ -654,7 +654,7 @@ fn run_inner(
             }
             Msg::Event(e) => {
                 if req.live_stderr {
-                    eprintln!("pysbx: {}", e.summary());
+                    say(&format!("pysbx: {}", e.summary()));
                 }
                 alerts.send(&crate::events::event_json(&e));
                 if e.kind == EventKind::Violation && e.action == "killed" && killed_for.is_none() {
@@ -781,7 +781,7 @@ fn run_inner(
     notes.extend(alerts.finish());
     if req.live_stderr {
         for n in &notes {
-            eprintln!("pysbx: {n}");
+            say(&format!("pysbx: {n}"));
         }
     }
     Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
@@ -1117,6 +1117,17 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
             operation: Some(format!("{} severity {}", f.rule_id, f.severity)),
         })
         .collect()
+}
+
+/// One line of pysbx's on standard error, in one write: `eprintln!` writes its pieces one by
+/// one, and the program's output, forwarded by other threads to the same file (`2>&1`, a
+/// terminal), landed between `pysbx: ` and the rest of the line.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Whether two of pysbx's streams are one file (one open file, or the same file or terminal
