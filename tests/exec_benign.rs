@@ -973,3 +973,13 @@ fn pysbx_lines_are_never_torn_by_the_programs_output() {
         }
     }
 }
+
+/// The program runs beneath the loader's and the runner's frames, which counted against the
+/// recursion limit: the deepest recursion that worked was three calls shallower than under
+/// Python. The interpreter's limit is now that much higher than the one the program sets and
+/// reads.
+#[test]
+fn recursion_goes_as_deep_as_under_python() {
+    let code = "import sys\ndef f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nok = 0\nfor n in range(990, 1000):\n    try:\n        f(n)\n        ok = n\n    except RecursionError:\n        break\nprint(sys.getrecursionlimit(), ok)\nsys.setrecursionlimit(2000)\nprint(sys.getrecursionlimit())\n";
+    same_as_python("recursion_depth", code, &[], &[]);
+}

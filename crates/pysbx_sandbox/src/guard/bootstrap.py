@@ -2252,20 +2252,33 @@ def _pysbx_guard():
     _ceiling = cfg["recursion_ceiling"]
     _setrecursionlimit = sys.setrecursionlimit
     _getrecursionlimit = sys.getrecursionlimit
-    _setrecursionlimit(cfg["recursion_limit"])
+    # The program runs three levels deeper than under Python (the loader's frame, the
+    # runner's, and the call that runs it), which count against the limit: the interpreter's
+    # limit is that much higher than the one the program sets and reads, so that the same
+    # recursion works as under Python.
+    _BENEATH = 3
+    _setrecursionlimit(cfg["recursion_limit"] + _BENEATH)
 
     def _set_recursion_limit(n):
         # Python's own checks (type, range, the current depth) first; then no higher than
         # the policy's ceiling, read back from the interpreter.
         if _type(n) is not _int:
             raise TypeError("an integer is required")
-        _setrecursionlimit(n)
-        if _getrecursionlimit() > _ceiling:
-            _setrecursionlimit(_ceiling)
+        if n < 1:
+            _setrecursionlimit(n)  # Python's own error
+        _setrecursionlimit(n + _BENEATH)
+        if _getrecursionlimit() > _ceiling + _BENEATH:
+            _setrecursionlimit(_ceiling + _BENEATH)
+
+    def _get_recursion_limit():
+        return _getrecursionlimit() - _BENEATH
 
     _seal("_set_recursion_limit", _set_recursion_limit)
+    _seal("_get_recursion_limit", _get_recursion_limit)
     sys.setrecursionlimit = _facade(setrecursionlimit, transparent=True, module="sys",
                                     doc=_setrecursionlimit.__doc__)
+    sys.getrecursionlimit = _facade(getrecursionlimit, transparent=True, module="sys",
+                                    doc=_getrecursionlimit.__doc__)
 
     # `sys.audit` raises any event by name: a `compile` raised that way from a standard-library
     # frame (a partial of `sys.audit` called by `sched.scheduler.run`, which calls its actions
@@ -2947,6 +2960,10 @@ def _io_output(value):
 
 def setrecursionlimit(n):
     _set_recursion_limit(_index(n))
+
+
+def getrecursionlimit():
+    return _get_recursion_limit()
 
 
 def audit(event, *args, __pysbx_audit=None):
