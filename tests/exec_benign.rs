@@ -983,3 +983,38 @@ fn recursion_goes_as_deep_as_under_python() {
     let code = "import sys\ndef f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nok = 0\nfor n in range(990, 1000):\n    try:\n        f(n)\n        ok = n\n    except RecursionError:\n        break\nprint(sys.getrecursionlimit(), ok)\nsys.setrecursionlimit(2000)\nprint(sys.getrecursionlimit())\n";
     same_as_python("recursion_depth", code, &[], &[]);
 }
+
+/// Signals a program sends itself through its process group (`os.kill(0, sig)`,
+/// `os.killpg(os.getpgrp(), sig)`) end it as under Python: the interpreter is its pid
+/// namespace's init, which the kernel leaves alive, so the program ran on (or `killpg` failed
+/// with ProcessLookupError). A signal it blocks stays pending for the handler it installs
+/// before unblocking, where the run used to end at once.
+#[test]
+fn signals_to_the_programs_own_group_and_blocked_ones_act_as_under_python() {
+    use std::os::unix::process::CommandExt;
+    let s = Scratch::new();
+    for (name, call) in [
+        ("kill0", "os.kill(0, signal.SIGTERM)"),
+        ("killpg", "os.killpg(os.getpgrp(), signal.SIGTERM)"),
+    ] {
+        let script = s.write(
+            &format!("{name}.py"),
+            &format!("import os, signal\n{call}\nprint('still running')\n"),
+        );
+        // Python in a process group of its own: the signal must not reach the test.
+        let plain =
+            Command::new(python()).arg(&script).process_group(0).output().expect("test setup");
+        assert_eq!(plain.status.code(), None, "{name}: python3 ends by the signal");
+        let out = run(s.exec().arg(&script));
+        assert_eq!(out.status.code(), Some(143), "{name}: {}{}", stdout(&out), stderr(&out));
+        assert!(stdout(&out).is_empty(), "{name}: {}", stdout(&out));
+    }
+    let code = "import os, signal\n\
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})\n\
+        os.kill(os.getpid(), signal.SIGUSR2)\n\
+        print('pending', signal.SIGUSR2 in signal.sigpending())\n\
+        signal.signal(signal.SIGUSR2, lambda *a: print('handled'))\n\
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR2})\n\
+        print('done')\n";
+    same_as_python("blocked_signal", code, &[], &[]);
+}

@@ -2122,7 +2122,9 @@ def _pysbx_guard():
     _trampoline_code = _trampoline.__code__
     _sealed_ids.add(id(_trampoline_code))
     _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
-               "_getpid": os.getpid, "_real_kill": os.kill,
+               "_getpid": os.getpid, "_real_kill": os.kill, "_real_killpg": os.killpg,
+               "_getpgrp": os.getpgrp, "_sigmask": _signal_c.pthread_sigmask,
+               "_SIG_BLOCK": _signal_c.SIG_BLOCK,
                "_real_raise_signal": _signal.raise_signal,
                "_enum_to_int": _signal._enum_to_int, "_int_to_enum": _signal._int_to_enum,
                "_Handlers": _signal.Handlers})
@@ -2211,6 +2213,8 @@ def _pysbx_guard():
         if _c_getsignal(_sig) == 0:
             _c_signal(_sig, _timer_handler)
     os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
+    os.killpg = _facade(killpg, module="posix", doc=os.killpg.__doc__)
+    _facade(_signal_own_group, publish=True)
     _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
     _signal.getsignal = _facade(getsignal, module="signal", doc=_signal.getsignal.__doc__)
     _signal.signal = _facade(signal, module="signal", doc=_signal.signal.__doc__)
@@ -2852,9 +2856,12 @@ def getgrall():
 
 
 def _end_if_fatal(sig):
+    # A signal the calling thread blocks stays pending with the kernel (a handler installed
+    # before it is unblocked gets it, as under Python): nothing ends here.
     try:
         sig = _int(sig)
-        fatal = sig in _ending_defaults and _current_handler(sig) == 0
+        fatal = sig in _ending_defaults and _current_handler(sig) == 0 \
+            and sig not in _sigmask(_SIG_BLOCK, ())
     except (TypeError, ValueError, OverflowError):
         return
     if fatal:
@@ -2862,9 +2869,33 @@ def _end_if_fatal(sig):
 
 
 def kill(pid, sig):
+    pid, sig = _index(pid), _index(sig)
     if pid == _getpid():
         _end_if_fatal(sig)
+        return _real_kill(pid, sig)
+    if pid == 0 or pid == -_getpgrp():
+        # The program's own process group, itself among them: the others get it first.
+        _signal_own_group(_real_kill, pid, sig)
+        return None
     return _real_kill(pid, sig)
+
+
+def killpg(pgid, sig):
+    pgid, sig = _index(pgid), _index(sig)
+    if pgid == 0 or pgid == _getpgrp():
+        _signal_own_group(_real_killpg, pgid, sig)
+        return None
+    return _real_killpg(pgid, sig)
+
+
+def _signal_own_group(send, target, sig):
+    # The group's number may be one the pid namespace cannot see (the interpreter is its
+    # init): no other member is then reachable, and the signal is the program's alone.
+    try:
+        send(target, sig)
+    except ProcessLookupError:
+        pass
+    _end_if_fatal(sig)
 
 
 def raise_signal(signalnum):
