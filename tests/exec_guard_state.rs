@@ -1142,8 +1142,8 @@ print("CONTROLS", results)
 /// (`functools.partial(exec, text)`) set as a method of an object a facade is handed, or put in
 /// the facades' namespace in place of what they call. Those ran strings under `code: false`
 /// (the runner reading the program's exception, `pwd`'s look-ups, the import finder iterating
-/// a path list, `os.kill` calling its namespace's `_real_kill`) and made a directory no grant
-/// allows, all without a violation.
+/// a path list, `pwd.getpwnam` calling its namespace's `_real_getpwnam`) and made a directory
+/// no grant allows, all without a violation.
 #[test]
 fn callables_run_from_a_facade_are_the_programs() {
     let (text, err) = run_attack_under(
@@ -1165,13 +1165,13 @@ finders = [f for f in sys.meta_path if getattr(f, "__module__", "") == "pysbx"]
 print("FINDERS", len(finders))
 attempt("finder", lambda: finders[0].find_spec("zz_nothing", Mapping()))
 ns = os.kill.__globals__
-real = ns["_real_kill"]
-ns["_real_kill"] = functools.partial(ex, "print('RAN kill')")
-attempt("kill", lambda: os.kill({}, {}))
+real = ns["_real_getpwnam"]
+ns["_real_getpwnam"] = functools.partial(ex, "print('RAN namespace')")
+attempt("namespace", lambda: pwd.getpwnam({}))
 made = os.path.join(os.path.dirname(os.path.abspath(__file__)), "made")
-ns["_real_kill"] = functools.partial(os.mkdir)
-attempt("mkdir", lambda: os.kill(made, 0o755))
-ns["_real_kill"] = real
+ns["_real_getpwnam"] = functools.partial(os.mkdir)
+attempt("mkdir", lambda: pwd.getpwnam(made))
+ns["_real_getpwnam"] = real
 print("MADE" if os.path.exists(made) else "NOT MADE")
 "#,
         "{}\n",
@@ -1181,7 +1181,7 @@ print("MADE" if os.path.exists(made) else "NOT MADE")
     assert!(text.contains("FINDERS 1\n"), "{ctx}");
     // `pwd.getpwuid` turns what `__index__` raised into its own TypeError.
     assert!(text.contains("STOPPED pwd "), "{ctx}");
-    for label in ["finder", "kill", "mkdir"] {
+    for label in ["finder", "namespace", "mkdir"] {
         assert!(text.contains(&format!("STOPPED {label} PolicyViolation")), "{label}: {ctx}");
     }
     assert!(text.contains("NOT MADE\n"), "{ctx}");
