@@ -1018,3 +1018,36 @@ fn signals_to_the_programs_own_group_and_blocked_ones_act_as_under_python() {
         print('done')\n";
     same_as_python("blocked_signal", code, &[], &[]);
 }
+
+/// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` (a tool's `-o /dev/stdout`) open as under
+/// Python: the guard took the pipe behind one for a path outside the policy, and the kernel
+/// refused to reopen a pipe owned by root (pysbx's, or a shell's `|`) to the sandbox uid.
+#[test]
+fn the_standard_streams_open_by_their_dev_names() {
+    use std::io::Write;
+    let s = Scratch::new();
+    let script = s.write(
+        "streams.py",
+        "with open('/dev/stdout', 'w') as out:\n    out.write('to stdout\\n')\nwith open('/dev/stderr', 'w') as err:\n    err.write('to stderr\\n')\nprint(sum(1 for _ in open('/dev/stdin')))\n",
+    );
+    let feed = |mut cmd: Command| {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("test setup");
+        child.stdin.take().expect("test setup").write_all(b"a\nb\nc\n").expect("test setup");
+        child.wait_with_output().expect("test setup")
+    };
+    let mut plain = Command::new(python());
+    plain.arg(&script).current_dir(s.path());
+    let plain = feed(plain);
+    let mut sandboxed = s.exec();
+    sandboxed.arg(&script);
+    let sandboxed = feed(sandboxed);
+    assert_eq!(stdout(&plain), "to stdout\n3\n", "{}", stderr(&plain));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+    assert_eq!(stderr(&sandboxed), stderr(&plain));
+    assert_eq!(sandboxed.status.code(), Some(0));
+}

@@ -479,6 +479,9 @@ fn stage_b(
         }
     };
 
+    if let Some((uid, gid)) = plan.drop_to {
+        give_own_pipes(uid, gid);
+    }
     match plan.drop_to {
         Some((uid, gid)) => match confine::drop_uid(uid, gid) {
             Ok(()) => tier
@@ -773,6 +776,27 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
     let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
     stage_a(&plan, tier, status, events, replies, Some(relay))
+}
+
+/// The standard streams that are anonymous pipes (pysbx's own, or a shell's `|`) become the
+/// sandbox uid's, as a program's pipes are under Python: reopening one through `/dev/stdin`,
+/// `/dev/stdout` or `/proc/self/fd/1` checks the pipe's owner, which was root. An anonymous
+/// pipe has no place in the file system and is reachable only through its holders'
+/// descriptors; a file or a named FIFO the user redirected is left as it is.
+fn give_own_pipes(uid: u32, gid: u32) {
+    use std::os::fd::AsFd;
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    for (n, fd) in [(0, stdin.as_fd()), (1, stdout.as_fd()), (2, stderr.as_fd())] {
+        let anonymous = std::fs::read_link(format!("/proc/self/fd/{n}"))
+            .is_ok_and(|target| target.to_string_lossy().starts_with("pipe:["));
+        if anonymous {
+            let _ = nix::unistd::fchown(
+                fd,
+                Some(nix::unistd::Uid::from_raw(uid)),
+                Some(nix::unistd::Gid::from_raw(gid)),
+            );
+        }
+    }
 }
 
 /// Closes every descriptor above standard error but those in `keep` (sorted here, in place: no

@@ -570,7 +570,7 @@ def _pysbx_guard():
         # Permits first: what the program's own permit refuses needs no grant (learning mode).
         if not _is_runtime(path):
             _permit_check("read", path, op, user, stack)
-        if not _readable(path, _module_of(user)):
+        if not _readable(path, _module_of(user)) and not _own_descriptor(path):
             if not _under(path, _any_writes) and not _exists(path):
                 # Nothing there, where nothing can be made (no grant lets anyone write): the
                 # call fails with FileNotFoundError, as under Python (a program probing for an
@@ -580,6 +580,18 @@ def _pysbx_guard():
                 return
             _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.read", "path": path})
+
+    def _own_descriptor(path):
+        # One of the process's own descriptors that is no file (a pipe, a socket: its standard
+        # streams, reopened through `/dev/stdout` or `/proc/self/fd/1`): the resolved path
+        # names no place in the file system, and the process holds it already.
+        if not path.startswith("/proc/"):
+            return False
+        head, _, name = path.rpartition("/")
+        if not (name.startswith("pipe:[") or name.startswith("socket:[")):
+            return False
+        return head in ("/proc/self/fd", "/proc/%d/fd" % _getpid(),
+                        "/proc/thread-self/fd")
 
     def _exists(path):
         try:
@@ -596,7 +608,7 @@ def _pysbx_guard():
             return
         path = _abs(p, dir_fd)
         _permit_check("write", path, op, user, stack)
-        if not _writable(path, _module_of(user)):
+        if not _writable(path, _module_of(user)) and not _own_descriptor(path):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.write", "path": path})
 
