@@ -1290,3 +1290,43 @@ print(repr(open("app.log").read()), repr(open("other.log").read()))
     assert!(text.contains("REFUSED\n"), "{ctx}");
     assert!(text.contains("'mine\\n' ''\n"), "{ctx}");
 }
+
+/// Two roads to code the guard took for the standard library's (whose frames may read the
+/// guard's through a signal handler, and whose code objects `runpy._run_code` runs): a module
+/// found through a `sys.path` entry that climbs out of the standard library with `..` kept
+/// that unresolved name, which began with the library's directory; and a `compile` of the
+/// program's string under a library file's name, made from the exception printer's facade
+/// (`functools.partial(compile, ...)` as an exception's `__str__`), whose result a `deque`
+/// kept.
+#[test]
+fn no_code_of_the_programs_passes_for_the_standard_librarys() {
+    let (text, err) = run_attack_under(
+        r#"
+import collections, functools, os, runpy, sys
+stdlib = os.path.dirname(os.__file__)
+here = os.getcwd()
+open("climber.py", "w").write("import sys\ntry:\n    sys._getframe(0)\n    print('FRAME GIVEN')\nexcept PermissionError:\n    print('FRAME REFUSED')\n")
+sys.path.insert(0, stdlib + "/.." * stdlib.count("/") + here)
+import climber
+kept = collections.deque()
+class Shown(Exception):
+    __str__ = functools.partial(kept.extend, map(compile, ["print('RAN AS STDLIB')"], [os.__file__], ["exec"]))
+try:
+    sys.excepthook(Shown, Shown(), None)
+except BaseException:
+    pass
+print("KEPT", len(kept))
+for code in kept:
+    try:
+        runpy._run_code(code, {})
+    except PermissionError:
+        print("RUN REFUSED")
+"#,
+        "{}\n",
+    );
+    let ctx = format!("{text}{err}");
+    assert!(text.contains("FRAME REFUSED\n"), "{ctx}");
+    assert!(!text.contains("RAN AS STDLIB"), "{ctx}");
+    assert!(text.contains("KEPT 0\n"), "{ctx}");
+    assert_guard_holds(&text, &err);
+}

@@ -304,7 +304,13 @@ def _pysbx_guard():
         return False
 
     def _is_stdlib_file(path):
-        return _under(path, _stdlib) and not _under(path, _site)
+        # By name, so a name with `.`, `..` or empty parts, which may lead anywhere
+        # (`<stdlib>/../../tmp/x.py`, a module found on such a `sys.path` entry), is none.
+        return _under(path, _stdlib) and not _under(path, _site) and _plain_path(path)
+
+    def _plain_path(path):
+        return ("/../" not in path and not path.endswith("/..") and "/./" not in path
+                and not path.endswith("/.") and "//" not in path)
 
     # Saved before any code of the program's runs: what the guard reads of the program's
     # objects it reads through the interpreter's own descriptors, never through attributes a
@@ -1255,6 +1261,26 @@ def _pysbx_guard():
     # from there is judged as the program's (`_below_facade`).
     _printing_ids = set()
 
+    def _a_line_shown(args):
+        # What the printer parses: a part of one line of the file a traceback entry names, as
+        # bytes. Anything else compiled there (a string of the program's, under a name of its
+        # choosing: one of the interpreter's files would make its code pass for theirs) is the
+        # program's.
+        if _len(args) < 2 or _type(args[0]) is not _bytes or _type(args[1]) is not _str:
+            return False
+        segment, name = args[0], args[1]
+        if not segment or b"\n" in segment or not _isabs(name):
+            return False
+        try:
+            with open(name, "rb") as f:
+                text = f.read(16 << 20)
+        except (OSError, ValueError):
+            return False
+        for line in text.split(b"\n"):
+            if segment in line:
+                return True
+        return False
+
     def _below_facade(frame):
         # The kind of the event's own frame when the first of the guard's frames beneath it
         # is a facade's; None when it is the guard's own work. A facade's frame counts as the
@@ -1768,7 +1794,8 @@ def _pysbx_guard():
         if event in _CODE_EVENTS:
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "guard" and not _runs_guard_made_code(event, args) \
-                    and not (event == "compile" and _id(frame.f_code) in _printing_ids):
+                    and not (event == "compile" and _id(frame.f_code) in _printing_ids
+                             and _a_line_shown(args)):
                 # Raised above a facade's frame (the runner, the REPL's server, the import
                 # finder's and loader's entries), not the guard's own work: by a callable of
                 # the interpreter's that the program chose, a method of its objects the facade
