@@ -1201,7 +1201,8 @@ raise Ending()
     let ctx = format!("{text}{err}");
     assert!(!text.contains("RAN"), "a string ran under code: false: {ctx}");
     assert!(err.contains("Ending: <exception str() failed>"), "{ctx}");
-    assert!(err.contains("[code] exec of dynamic code is not allowed"), "{ctx}");
+    // The string is refused as it is compiled: the printer compiles only parts of its lines.
+    assert!(err.contains("[code] compile of dynamic code is not allowed"), "{ctx}");
 }
 
 /// The guard's file checks read the path the interpreter will use: a `str` or `bytes`
@@ -1329,4 +1330,43 @@ for code in kept:
     assert!(!text.contains("RAN AS STDLIB"), "{ctx}");
     assert!(text.contains("KEPT 0\n"), "{ctx}");
     assert_guard_holds(&text, &err);
+}
+
+/// The guard's pipe is the program's to write: a gate request of its own left a reply in the
+/// pipe that the guard's next import read as its own, and so compiled the program's source as
+/// a granted module (which started a shell under `process: false`). Each of the guard's
+/// requests now carries an id the program never sees, and a reply to any other is dropped.
+#[test]
+fn a_gate_reply_to_the_programs_own_request_is_never_the_guards() {
+    let s = Scratch::new();
+    s.write("granted_mod.py", "print('REAL MODULE')\n");
+    let policy = s.write("policy.yaml", "modules:\n  granted_mod: {process: true}\n");
+    let script = s.write(
+        "desync.py",
+        r#"
+import json, os
+def a_pipe(fd):
+    try:
+        return os.readlink("/proc/self/fd/%d" % fd).startswith("pipe:")
+    except OSError:
+        return False
+pipes = [fd for fd in range(3, 1024) if a_pipe(fd)]
+src = b"print('FORGED SOURCE RAN')\n"
+for fd in pipes:
+    hdr = json.dumps({"t": "gate", "path": "/nowhere/evil.py", "blob": len(src)}).encode()
+    try:
+        os.write(fd, len(hdr).to_bytes(4, "big") + hdr + src)
+        print("WROTE")
+    except OSError:
+        pass
+import granted_mod
+"#,
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(text.contains("WROTE\n"), "no pipe written: {ctx}");
+    assert!(text.contains("REAL MODULE\n"), "{ctx}");
+    assert!(!text.contains("FORGED"), "{ctx}");
+    assert_eq!(out.status.code(), Some(0), "{ctx}");
 }

@@ -1119,6 +1119,17 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
         .collect()
 }
 
+/// A reply to one of the guard's requests carries the request's `id`: the program can write
+/// requests of its own to the guard's pipe, and the guard takes only the reply to the request
+/// it made (a gate reply to the program's request, read as the reply to the guard's, gave the
+/// program's source a granted module's name).
+fn answer_to(request: &serde_json::Value, mut reply: serde_json::Value) -> serde_json::Value {
+    if let (Some(id), Some(map)) = (request.get("id"), reply.as_object_mut()) {
+        map.insert("id".into(), id.clone());
+    }
+    reply
+}
+
 /// One line of pysbx's on standard error, in one write: `eprintln!` writes its pieces one by
 /// one, and the program's output, forwarded by other threads to the same file (`2>&1`, a
 /// terminal), landed between `pysbx: ` and the rest of the line.
@@ -1272,7 +1283,7 @@ fn guard_loop(
                     }
                     reply
                 };
-                if write_frame(&mut w, reply, b"").is_err() {
+                if write_frame(&mut w, answer_to(&header, reply), b"").is_err() {
                     break;
                 }
             }
@@ -1286,9 +1297,9 @@ fn guard_loop(
             "repl" => {
                 let Some((session, output)) = &repl else { break };
                 let _ = tx.send(Msg::ReplIdle);
-                let (header, blob) = session.next(output);
+                let (reply, blob) = session.next(output);
                 let _ = tx.send(Msg::ReplBusy);
-                if write_frame(&mut w, header, &blob).is_err() {
+                if write_frame(&mut w, answer_to(&header, reply), &blob).is_err() {
                     break;
                 }
             }
@@ -1300,7 +1311,7 @@ fn guard_loop(
                 let _ = tx.send(Msg::ReplIdle);
                 let (reply, line) = session.read_line(prompt, output);
                 let _ = tx.send(Msg::ReplBusy);
-                if write_frame(&mut w, reply, &line).is_err() {
+                if write_frame(&mut w, answer_to(&header, reply), &line).is_err() {
                     break;
                 }
             }

@@ -43,7 +43,7 @@ def _pysbx_guard():
     _fstat = os.fstat
     _pipe_ends = tuple((st.st_dev, st.st_ino) for st in (_fstat(_OUT), _fstat(_IN)))
     _pipe_lost = []
-    _write, _read, _exit, _getpid = os.write, os.read, os._exit, os.getpid
+    _write, _read, _exit, _getpid, _urandom = os.write, os.read, os._exit, os.getpid, os.urandom
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
     import _stat
     _S_ISLNK = _stat.S_ISLNK
@@ -225,9 +225,17 @@ def _pysbx_guard():
         return header, blob
 
     def _request(header, blob=b""):
+        # The reply to this request, by the id it carries: a reply to a request the program
+        # wrote to the pipe itself is read and dropped (its id cannot be this one's, which the
+        # program never sees).
+        ask = _urandom(16).hex()
+        header["id"] = ask
         with _pipe:
             _send(header, blob)
-            return _recv()
+            while True:
+                reply, data = _recv()
+                if reply.get("id") == ask:
+                    return reply, data
 
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
