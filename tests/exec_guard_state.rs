@@ -1370,3 +1370,37 @@ import granted_mod
     assert!(!text.contains("FORGED"), "{ctx}");
     assert_eq!(out.status.code(), Some(0), "{ctx}");
 }
+
+/// A module's grants go to the file that is that module's by name and lies where nothing of
+/// the run may write: `/dev/shm`, which the kernel lets the sandbox write (`shm_open` raises
+/// no audit event) though the guard refuses it to `open`, counted as such a place, and a file
+/// written there through `shared_memory` ran with `runner`'s `process: true` under the
+/// program's `process: false`.
+#[test]
+fn a_file_in_the_private_shared_memory_gets_no_modules_grants() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "modules:\n  runner: {process: true}\n");
+    let script = s.write(
+        "shm.py",
+        r#"
+from multiprocessing import shared_memory, resource_tracker
+import importlib.util
+resource_tracker.register = resource_tracker.unregister = lambda *a: None
+src = b"import subprocess\ndef run(c):\n    return subprocess.run(c, shell=True, capture_output=True).stdout\n"
+m = shared_memory.SharedMemory(name="runner.py", create=True, size=len(src))
+m.buf[:len(src)] = src
+spec = importlib.util.spec_from_file_location("runner", "/dev/shm/runner.py")
+mod = importlib.util.module_from_spec(spec)
+try:
+    spec.loader.exec_module(mod)
+    print("RAN", mod.run("echo PWN$((6*7))").decode().strip())
+except PermissionError as e:
+    print("REFUSED")
+"#,
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(!text.contains("PWN42"), "{ctx}");
+    assert!(text.contains("REFUSED\n"), "{ctx}");
+}

@@ -286,7 +286,11 @@ def _pysbx_guard():
                           "net": tuple(g["net"]),
                           "imports": own}
     _module_imports = any(g["imports"] for g in _modules.values())
-    _any_writes = tuple(sorted(set(_writes).union(*(g["write"] for g in _modules.values()))))
+    # Where anything of the run may write: the grants, and the private `/dev/shm`, which the
+    # kernel lets the sandbox write (semaphores, shared memory: `shm_open` raises no audit
+    # event) though the guard's own checks refuse it to `open`.
+    _any_writes = tuple(sorted(set(_writes).union(*(g["write"] for g in _modules.values()),
+                                                  ("/dev/shm",))))
     _names_of = {}
     # Addresses pysbx pinned for a name stand for that name, so a library that passes the
     # address instead of the name is judged by the name's rules.
@@ -2010,7 +2014,9 @@ def _pysbx_guard():
         if record is None or record[0] is not loader:
             raise ImportError("pysbx: a module loader the import gate did not make")
         fullname, path, resolved, named = record[1], record[2], record[3], record[4]
-        with open(path, "rb") as f:
+        # The file the finder judged (`resolved`): the path as given may lead elsewhere by
+        # now (a directory on it renamed and another put in its place).
+        with open(resolved, "rb") as f:
             data = f.read()
         reply, _ = _request({"t": "gate", "path": path}, data)
         if not reply.get("ok"):
