@@ -234,3 +234,36 @@ fn a_module_from_a_redirected_path_loads_without_the_packages_grants() {
     assert_eq!(stdout(&out), "ran refused\n", "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A module's file grants are its own: the guard's top-level lists held the kernel's union,
+/// every module's grants included, so the program itself read and wrote where only a module
+/// was granted (the kernel, which cannot tell modules apart, allowed it).
+#[test]
+fn a_modules_file_grants_are_not_the_programs() {
+    let s = Scratch::new();
+    let granted = tempfile::tempdir().expect("test setup");
+    std::fs::write(granted.path().join("secret.txt"), "MODULE-ONLY\n").expect("test setup");
+    let dir = granted.path().display().to_string();
+    s.write(
+        "trusted.py",
+        &format!("def read():\n    return open({:?}).read()\n", format!("{dir}/secret.txt")),
+    );
+    let policy = s.write(
+        "policy.yaml",
+        &format!("modules:\n  trusted: {{fs: {{read: [{dir:?}], write: [{dir:?}]}}}}\n"),
+    );
+    let script = s.write(
+        "main.py",
+        &format!(
+            "import trusted\nprint('MODULE', trusted.read().strip())\nfor step in (lambda: open({path:?}).read(), lambda: open({out:?}, 'w')):\n    try:\n        step()\n        print('PROGRAM DID IT')\n    except PermissionError:\n        print('PROGRAM REFUSED')\n",
+            path = format!("{dir}/secret.txt"),
+            out = format!("{dir}/written.txt"),
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(text.contains("MODULE MODULE-ONLY\n"), "{ctx}");
+    assert_eq!(text.matches("PROGRAM REFUSED").count(), 2, "{ctx}");
+    assert!(!granted.path().join("written.txt").exists(), "{ctx}");
+}

@@ -1119,6 +1119,18 @@ fn gate_events(path: &Path, findings: &[GateFinding]) -> Vec<Event> {
         .collect()
 }
 
+/// `all` without the paths only modules are granted (in some module's `own` lists, not in
+/// `top`).
+fn without_module_grants<'a>(
+    all: &[PathBuf],
+    top: &[PathBuf],
+    own: impl Iterator<Item = &'a Vec<PathBuf>>,
+) -> Vec<PathBuf> {
+    let only_modules: std::collections::HashSet<&PathBuf> =
+        own.flatten().filter(|p| !top.contains(p)).collect();
+    all.iter().filter(|p| !only_modules.contains(p)).cloned().collect()
+}
+
 /// A reply to one of the guard's requests carries the request's `id`: the program can write
 /// requests of its own to the guard's pipe, and the guard takes only the reply to the request
 /// it made (a gate reply to the program's request, read as the reply to the guard's, gave the
@@ -1390,8 +1402,11 @@ fn guard_config(
         "stdlib": stdlib,
         "site": interp.site,
         "prefixes": [interp.prefix, interp.base_prefix, interp.exec_prefix],
-        "reads": plan.confine.read,
-        "writes": plan.confine.write,
+        // The kernel's lists hold every module's grants too (it cannot tell modules apart);
+        // the guard's top-level lists hold what the whole program may touch, the modules'
+        // own grants going with `modules` below.
+        "reads": without_module_grants(&plan.confine.read, &policy.fs.read, policy.modules.values().map(|g| &g.read)),
+        "writes": without_module_grants(&plan.confine.write, &policy.fs.write, policy.modules.values().map(|g| &g.write)),
         "devices": plan.confine.devices,
         "net": policy.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "hosts": policy.hosts,
