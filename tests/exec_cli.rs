@@ -664,3 +664,24 @@ fn a_zip_application_is_named_as_such() {
     assert!(err.contains("unpack it and run its `__main__.py`"), "{err}");
     assert!(stdout(&out).is_empty());
 }
+
+/// A violation's message holds what the program chose (a path here): pysbx's own lines carry
+/// its control characters as escapes, so a terminal sequence in it can neither erase the line
+/// nor write a false one (`\x1b[2K\rpysbx: end: ...`).
+#[test]
+fn pysbx_lines_carry_no_control_characters_of_the_programs() {
+    let s = Scratch::new();
+    let script = s.write(
+        "ansi.py",
+        "try:\n    open('/etc/x\\x1b[2K\\rpysbx: end: fake', 'w')\nexcept PermissionError:\n    pass\nopen('/etc/\\x1b]0;title\\x07y', 'w')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    let err = stderr(&out);
+    let ours: Vec<&str> = err.lines().filter(|l| l.starts_with("pysbx: ")).collect();
+    assert!(ours.len() >= 3, "{err}");
+    for line in &ours {
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+    }
+    assert!(err.contains("changing /etc/x\\u{1b}[2K\\rpysbx: end: fake is not allowed"), "{err}");
+    assert_eq!(out.status.code(), Some(122), "{err}");
+}

@@ -195,8 +195,27 @@ impl Event {
             EventKind::Violation => "violation",
             EventKind::Gate => "gate",
         };
-        format!("{place}{kind} [{}] {}{module}; {}", self.clause, self.message, self.action)
+        printable(&format!(
+            "{place}{kind} [{}] {}{module}; {}",
+            self.clause, self.message, self.action
+        ))
     }
+}
+
+/// `text` for a terminal: control characters written as escapes (`\x1b`). A violation's
+/// message holds what the program chose (a path, a host, an exception's text), which would
+/// otherwise reach pysbx's own lines raw, where escape sequences can erase or rewrite them.
+#[must_use]
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The hint for a refusal that a learning run records (files, network, processes, foreign
@@ -226,8 +245,9 @@ impl Outcome {
     /// Lines for standard error: the end when it is not a plain exit.
     #[must_use]
     pub fn end_summary(&self) -> Option<String> {
-        (self.end.reason != EndReason::Exit)
-            .then(|| format!("pysbx: {} (exit {})", self.end.message, self.end.exit_code))
+        (self.end.reason != EndReason::Exit).then(|| {
+            printable(&format!("pysbx: {} (exit {})", self.end.message, self.end.exit_code))
+        })
     }
 
     /// A line for standard error after a run that a violation ended: how a policy could allow

@@ -494,7 +494,10 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         eprint!("pysbx: isolation tier:\n{}", outcome.tier.summary());
         eprintln!(
             "pysbx: end: {} (exit {}, cpu {:.2} s, wall {:.2} s)",
-            outcome.end.message, outcome.end.exit_code, outcome.end.cpu_s, outcome.end.wall_s
+            pysbx_sandbox::events::printable(&outcome.end.message),
+            outcome.end.exit_code,
+            outcome.end.cpu_s,
+            outcome.end.wall_s
         );
     } else if let Some(line) = outcome.end_summary() {
         eprintln!("{line}");
@@ -502,7 +505,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let hint =
         outcome.hint().or_else(|| gate_stub_hint(&outcome, script_dir.as_deref(), entry.as_ref()));
     if let Some(hint) = hint.filter(|_| args.learn.is_none()) {
-        eprintln!("{hint}");
+        eprintln!("{}", pysbx_sandbox::events::printable(&hint));
     }
     if let Some(path) = &args.output {
         match &outcome.output {
