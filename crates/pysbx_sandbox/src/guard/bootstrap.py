@@ -2612,15 +2612,22 @@ def _pysbx_guard():
 
     _repl_codes = set()
 
-    def _repl_compile(source, filename):
+    # The input pysbx sent last (its source, which the gate passed, and its name), until the
+    # server has it compiled: `_repl_compile` compiles nothing else, whoever calls it (a
+    # callable of the program's the server's frame calls, `sys.stdout.flush` set to one, made
+    # guard-made code of any text under any file name).
+    _repl_pending = []
+
+    def _repl_compile():
         # The REPL's input, parsed and compiled one statement at a time, each when the one
         # before has run, here: the server's frames are a facade's, and a `compile` raised
         # straight from one is the program's.
         caller = _outside(_getframe(1))
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
-        if _type(source) is not _str or _type(filename) is not _str:
-            raise TypeError("pysbx: the REPL's input must be text")
+        if not _repl_pending:
+            raise RuntimeError("pysbx: no input to compile")
+        source, filename = _repl_pending.pop()
         tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
         return _repl_statements(tree.body, filename)
 
@@ -2636,7 +2643,13 @@ def _pysbx_guard():
             raise TypeError("pysbx: not a request of the REPL")
         t = header.get("t")
         if t == "repl":
-            return _request({"t": "repl"})
+            reply, blob = _request({"t": "repl"})
+            del _repl_pending[:]
+            if reply.get("t") == "input":
+                name = reply.get("filename")
+                _repl_pending.append((blob.decode("utf-8", "surrogateescape"),
+                                      name if _type(name) is _str and name else "<input>"))
+            return reply, blob
         if t == "readline":
             prompt = header.get("prompt")
             return _request({"t": "readline", "prompt": prompt if _type(prompt) is _str else ""})

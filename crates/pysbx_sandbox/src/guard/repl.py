@@ -58,7 +58,7 @@ def serve(main, request, report, compile_input):
             signal.signal(sigint, interrupt)
             # The guard compiles each statement (see `_repl_compile`), as a code object the
             # hook lets this frame run.
-            for code in compile_input(source, filename):
+            for code in compile_input():
                 exec(code, ns)
         except SystemExit:
             raise
