@@ -1051,3 +1051,24 @@ fn the_standard_streams_open_by_their_dev_names() {
     assert_eq!(stderr(&sandboxed), stderr(&plain));
     assert_eq!(sandboxed.status.code(), Some(0));
 }
+
+/// Removing or renaming a symbolic link acts on the link, not on where it leads: the guard
+/// judged `os.remove` of a link to `/usr/lib` as a change of `/usr/lib`, and refused it.
+#[test]
+fn links_are_removed_and_renamed_as_links() {
+    let code = "import os\nos.symlink('/usr/lib', 'lnk')\nos.rename('lnk', 'lnk2')\nprint(os.readlink('lnk2'))\nos.remove('lnk2')\nprint(os.path.lexists('lnk2'))\n";
+    same_as_python("links_as_links", code, &[], &[]);
+}
+
+/// A SQLite database is a file SQLite opens and makes with calls of its own (no `open` event):
+/// `sqlite3.connect` is judged as a write of it.
+#[test]
+fn sqlite_databases_are_judged_as_files() {
+    let s = Scratch::new();
+    let script = s.write(
+        "db.py",
+        "import os, sqlite3, tempfile\nprint(sqlite3.connect(':memory:').execute('select 1').fetchone())\nsqlite3.connect(os.path.join(tempfile.gettempdir(), 'a.db')).execute('create table t (x)')\nprint('made')\ntry:\n    sqlite3.connect('/dev/shm/x.db')\n    print('MADE IN SHM')\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "(1,)\nmade\nrefused\n", "{}", stderr(&out));
+}

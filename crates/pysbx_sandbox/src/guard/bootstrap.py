@@ -599,6 +599,13 @@ def _pysbx_guard():
             _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.read", "path": path})
 
+    def _abs_entry(p, dir_fd=None):
+        head, _, name = p.rstrip("/").rpartition("/") if p != "/" else ("", "", "/")
+        if name in ("", ".", "..", "/"):
+            return _abs(p, dir_fd)
+        base = _abs(head or ("/" if p.startswith("/") else "."), dir_fd)
+        return _join(base, name)
+
     def _own_descriptor(path):
         # One of the process's own descriptors that is no file (a pipe, a socket: its standard
         # streams, reopened through `/dev/stdout` or `/proc/self/fd/1`): the resolved path
@@ -620,11 +627,13 @@ def _pysbx_guard():
         except (OSError, ValueError):
             return True
 
-    def _check_write(raw, op, user, stack, dir_fd=None):
+    def _check_write(raw, op, user, stack, dir_fd=None, entry=False):
+        # `entry`: the call acts on the name itself (removing, renaming, linking to it), not on
+        # what a symbolic link there leads to, so only its directory is resolved.
         p = _path_of(raw)
         if p is None:
             return
-        path = _abs(p, dir_fd)
+        path = _abs_entry(p, dir_fd) if entry else _abs(p, dir_fd)
         _permit_check("write", path, op, user, stack)
         if not _writable(path, _module_of(user)) and not _own_descriptor(path):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
@@ -1104,6 +1113,9 @@ def _pysbx_guard():
                       "os.chmod": {0: 2}, "os.chown": {0: 3}, "os.utime": {0: 3},
                       "os.rename": {0: 2, 1: 3}, "os.replace": {0: 2, 1: 3},
                       "os.link": {0: 2, 1: 3}, "os.symlink": {1: 2}, "shutil.rmtree": {0: 1}}
+    # The calls that act on the name itself, a symbolic link included, not on where it leads.
+    _ON_THE_ENTRY = frozenset({"os.remove", "os.rmdir", "os.rename", "os.replace", "os.link",
+                               "os.symlink", "shutil.rmtree"})
     # The calls that create an entry at a path, and fail if one is there: (the index of that
     # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
     # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
@@ -1707,6 +1719,18 @@ def _pysbx_guard():
                     host = host[0]
                 _check_lookup(host, event, user, stack)
             return
+        if event == "sqlite3.connect":
+            # A database file is opened for reading and writing, and made when missing, by
+            # SQLite's own calls (no `open` event): judged as a write. `:memory:`, the empty
+            # name (a temporary database) and `file:` URIs (whose mode SQLite reads) are left
+            # to the kernel.
+            immediate, user, stack = _context(frame)
+            if immediate == "guard" and _below_facade(frame) is None:
+                return
+            name = _path_of(args[0]) if args else None
+            if name and name != ":memory:" and not name.startswith("file:"):
+                _check_write(args[0], event, user, stack)
+            return
         if event in _WRITE_EVENTS:
             immediate, user, stack = _context(frame)
             if immediate == "guard" and _below_facade(frame) is None:
@@ -1742,9 +1766,10 @@ def _pysbx_guard():
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
                                    event, user, stack, {"grant": "fs.read", "path": dest})
+            entry = event in _ON_THE_ENTRY
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
-                    _check_write(args[i], event, user, stack, dir_fd(i))
+                    _check_write(args[i], event, user, stack, dir_fd(i), entry)
             return
         if event in _READ_EVENTS:
             immediate, user, stack = _context(frame)
