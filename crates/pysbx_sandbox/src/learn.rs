@@ -213,8 +213,20 @@ pub fn learned_policy(events: &[Event], script_dir: Option<&Path>, program: &str
 }
 
 fn write_grants(out: &mut String, g: &Grants, script_dir: Option<&Path>, indent: &str, top: bool) {
-    let write_dirs = collapse(g.write.keys().cloned().collect(), script_dir);
-    let mut read_paths = collapse(g.read.keys().cloned().collect(), script_dir);
+    // `/` itself (a listing of it, a file made in it) is never learned: it would grant the
+    // whole file system. The run's use of it is said in a comment instead.
+    let is_root = |p: &&PathBuf| p.parent().is_none();
+    let root_used = g.write.keys().chain(g.read.keys()).any(|p| is_root(&p));
+    let write_dirs =
+        collapse(g.write.keys().filter(|p| !is_root(p)).cloned().collect(), script_dir);
+    let mut read_paths =
+        collapse(g.read.keys().filter(|p| !is_root(p)).cloned().collect(), script_dir);
+    if root_used {
+        let _ = writeln!(
+            out,
+            "{indent}# Not learned: `/` itself (listed, or written in), which would grant the whole file system"
+        );
+    }
     // Every write path must be readable for the loader; a writable directory is.
     let mut readable_because_written = Vec::new();
     for w in &write_dirs {
@@ -352,6 +364,20 @@ mod tests {
             action: "recorded".into(),
             operation: Some("open".into()),
         }
+    }
+
+    #[test]
+    fn the_root_is_never_learned() {
+        let mut g = Grants::default();
+        g.read.insert(PathBuf::from("/"), vec!["os.listdir /".into()]);
+        g.read.insert(PathBuf::from("/srv/app/data.txt"), vec!["open".into()]);
+        g.write.insert(PathBuf::from("/"), vec!["open /probe".into()]);
+        let mut out = String::new();
+        write_grants(&mut out, &g, Some(Path::new("/srv/app")), "", true);
+        assert!(out.contains("# Not learned: `/` itself"), "{out}");
+        assert!(out.contains("/srv/app/data.txt"), "{out}");
+        assert!(!out.lines().any(|l| l.trim() == "- \"/\"" || l.trim() == "- /"), "{out}");
+        assert!(!out.contains("write:"), "{out}");
     }
 
     #[test]
