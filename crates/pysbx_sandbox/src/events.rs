@@ -182,6 +182,37 @@ pub struct Outcome {
 }
 
 impl Event {
+    /// Cuts each text the program chose to at most `max` bytes (at a character boundary), and
+    /// drops a detail or stack larger than that as JSON: the program may send events as large
+    /// as the pipe takes, which pysbx keeps outside its limits.
+    pub fn bound(&mut self, max: usize) {
+        fn cut(text: &mut String, max: usize) {
+            if text.len() > max {
+                let mut at = max;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.truncate(at);
+                text.push_str("...");
+            }
+        }
+        cut(&mut self.clause, max);
+        cut(&mut self.message, max);
+        cut(&mut self.action, max);
+        for text in [&mut self.module, &mut self.file, &mut self.function, &mut self.operation]
+            .into_iter()
+            .flatten()
+        {
+            cut(text, max);
+        }
+        if self.detail.as_ref().is_some_and(|d| d.to_string().len() > max) {
+            self.detail = Some(serde_json::json!({"dropped": "larger than pysbx keeps"}));
+        }
+        if serde_json::to_string(&self.stack).map_or(true, |s| s.len() > max) {
+            self.stack.truncate(0);
+        }
+    }
+
     /// One readable line.
     #[must_use]
     pub fn summary(&self) -> String {
@@ -418,6 +449,22 @@ pub fn write_sinks(
 mod tests {
     use super::*;
     use crate::tier::LayerState;
+
+    #[test]
+    fn an_event_keeps_bounded_text() {
+        let mut e = outcome().events.remove(0);
+        e.message = format!("reading /{} is not allowed", "é".repeat(10_000));
+        e.file = Some("x".repeat(10_000));
+        e.detail = Some(serde_json::json!({"grant": "fs.read", "path": "y".repeat(10_000)}));
+        e.bound(100);
+        assert!(e.message.len() <= 103 && e.message.ends_with("..."), "{}", e.message);
+        assert_eq!(e.file.as_deref().map(str::len), Some(103));
+        assert_eq!(e.detail, Some(serde_json::json!({"dropped": "larger than pysbx keeps"})));
+        let mut small = outcome().events.remove(0);
+        let before = serde_json::to_string(&small).unwrap_or_default();
+        small.bound(4096);
+        assert_eq!(serde_json::to_string(&small).unwrap_or_default(), before);
+    }
 
     fn outcome() -> Outcome {
         let mut tier = Tier::default();

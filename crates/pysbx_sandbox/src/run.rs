@@ -145,6 +145,14 @@ pub(crate) const EXIT_OUTPUT_LOST: u8 = 120;
 /// and takes about 75 times a source's size in memory.
 pub const MAX_GATED_SOURCE: usize = 8 << 20;
 
+/// The most events a run keeps for `--events` and `--sarif` (each is shown as it happens all
+/// the same): the program sends them, and pysbx keeps them outside the program's limits.
+const MAX_KEPT_EVENTS: usize = 10_000;
+
+/// The longest text kept of an event's message, file, function and module, and of its
+/// detail and stack as JSON (a path the program chose may be megabytes long).
+const MAX_EVENT_TEXT: usize = 4096;
+
 /// The most sanitized source the supervisor keeps for modules imported again in one run.
 const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
 
@@ -257,6 +265,7 @@ fn run_inner(
         _ => None,
     };
     let mut events: Vec<Event> = Vec::new();
+    let mut events_dropped = 0_u64;
     let private = make_private_dir()?;
     let (tx, rx) = mpsc::channel::<Msg>();
     // From the private directory's making on, signals sent to pysbx end the run through the
@@ -653,6 +662,8 @@ fn run_inner(
                 }
             }
             Msg::Event(e) => {
+                let mut e = *e;
+                e.bound(MAX_EVENT_TEXT);
                 if req.live_stderr {
                     say(&format!("pysbx: {}", e.summary()));
                 }
@@ -661,7 +672,11 @@ fn run_inner(
                     killed_for = Some(EndReason::Violation);
                     kill_tree(b_pid);
                 }
-                events.push(*e);
+                if events.len() < MAX_KEPT_EVENTS {
+                    events.push(e);
+                } else {
+                    events_dropped += 1;
+                }
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
             Msg::Output(text) => match serde_json::from_slice::<serde_json::Value>(&text) {
@@ -769,6 +784,11 @@ fn run_inner(
     let killed = killed_for.map(|reason| (reason, stopped_by));
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let mut notes = output_notes;
+    if events_dropped > 0 {
+        notes.push(format!(
+            "{events_dropped} events past the first {MAX_KEPT_EVENTS} were shown as they happened but not kept for --events and --sarif"
+        ));
+    }
     if let Some(why) = output_failed {
         // As Python does when its output cannot be flushed: the run did not do its work.
         notes.push(format!("the program's output was lost: {why}"));
