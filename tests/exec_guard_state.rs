@@ -1172,6 +1172,9 @@ made = os.path.join(os.path.dirname(os.path.abspath(__file__)), "made")
 ns["_real_getpwnam"] = functools.partial(os.mkdir)
 attempt("mkdir", lambda: pwd.getpwnam(made))
 ns["_real_getpwnam"] = real
+import gc
+ns["_real_getpwuid"] = gc.get_objects
+attempt("objects", lambda: pwd.getpwuid(None))
 print("MADE" if os.path.exists(made) else "NOT MADE")
 "#,
         "{}\n",
@@ -1181,7 +1184,8 @@ print("MADE" if os.path.exists(made) else "NOT MADE")
     assert!(text.contains("FINDERS 1\n"), "{ctx}");
     // `pwd.getpwuid` turns what `__index__` raised into its own TypeError.
     assert!(text.contains("STOPPED pwd "), "{ctx}");
-    for label in ["finder", "namespace", "mkdir"] {
+    // `gc.get_objects` in the namespace handed every object out, the guard's functions too.
+    for label in ["finder", "namespace", "mkdir", "objects"] {
         assert!(text.contains(&format!("STOPPED {label} PolicyViolation")), "{label}: {ctx}");
     }
     assert!(text.contains("NOT MADE\n"), "{ctx}");

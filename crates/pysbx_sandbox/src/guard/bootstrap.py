@@ -1321,6 +1321,17 @@ def _pysbx_guard():
                 return first if _id(f.f_code) in _plain_ids else None
         return None
 
+    def _guards_own(immediate, frame):
+        # Whether an event `_context` put down to the guard is the guard's own work, not
+        # something run straight above a facade (see `_below_facade`).
+        return immediate == "guard" and _below_facade(frame) is None
+
+    def _from_a_facade(immediate, frame):
+        # Raised straight from a facade's own frame, by a callable of the interpreter's the
+        # program put there: the standard library above a facade (what the REPL's server or
+        # the runner imports) reads frames as it does anywhere.
+        return immediate == "guard" and _below_facade(frame) == "guard"
+
     def _runs_guard_made_code(event, args):
         if event != "exec" or not args or _type(args[0]) is not _code_type:
             return False
@@ -1636,7 +1647,7 @@ def _pysbx_guard():
             if not writing and p.startswith(_stdlib_fast) and ".." not in p:
                 return
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             path = _abs(p)
             if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes):
@@ -1652,7 +1663,7 @@ def _pysbx_guard():
             if _type(name) is not _str:
                 return
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             module = _module_of(user)
             if not _ffi and _matches(name, _FFI_MODULES) and not _grant(module, "ffi"):
@@ -1675,7 +1686,7 @@ def _pysbx_guard():
             return
         if event in _PROC_EVENTS:
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             _permit_check("process", event, event, user, stack)
             if not _process and not _grant(_module_of(user), "process"):
@@ -1693,7 +1704,7 @@ def _pysbx_guard():
             return
         if event.startswith("socket."):
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             if event == "socket.__new__":
                 family = args[1] if len(args) > 1 else None
@@ -1725,7 +1736,7 @@ def _pysbx_guard():
             # name (a temporary database) and `file:` URIs (whose mode SQLite reads) are left
             # to the kernel.
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             name = _path_of(args[0]) if args else None
             if name and name != ":memory:" and not name.startswith("file:"):
@@ -1733,7 +1744,7 @@ def _pysbx_guard():
             return
         if event in _WRITE_EVENTS:
             immediate, user, stack = _context(frame)
-            if immediate == "guard" and _below_facade(frame) is None:
+            if _guards_own(immediate, frame):
                 return
             at = _CREATES_AT.get(event)
             if at is not None and _len(args) > at[1] and args[at[1]] == -1:
@@ -1786,7 +1797,7 @@ def _pysbx_guard():
                 # A facade's entry into the guard lives in its keyword defaults, and its code
                 # is the guard's: only the guard reads or changes them.
                 immediate, user, stack = _context(frame, skip_frozen=False)
-                if immediate != "guard" and (event == "object.__setattr__" or (
+                if not _guards_own(immediate, frame) and (event == "object.__setattr__" or (
                         name != "__code__" and _id(_function_code(args[0])) in _sealed_ids)):
                     _violation("introspection", "%s %s of a pysbx function is not allowed"
                                % ("changing" if event == "object.__setattr__" else "reading", name),
@@ -1796,12 +1807,14 @@ def _pysbx_guard():
                 if immediate == "user" and name == "__code__" \
                         and _handles_code_it_may_make(event, args, user):
                     return
-                if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
+                if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
+                        or _from_a_facade(immediate, frame):
                     _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
             return
         if event in ("sys._getframe", "builtins.breakpoint", "sys._getframemodulename"):
             immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate == "user" or (immediate != "guard" and _over_guard(frame)):
+            if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
+                    or _from_a_facade(immediate, frame):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
         if event in ("sys.settrace", "sys.setprofile"):
@@ -1820,12 +1833,12 @@ def _pysbx_guard():
             # Every thread's frames, every object: the guard's among them. Not even the
             # standard library asks for these on the program's behalf.
             immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate != "guard":
+            if not _guards_own(immediate, frame):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             return
         if event == "sys.addaudithook":
             immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate != "guard":
+            if not _guards_own(immediate, frame):
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
         if event in _CODE_EVENTS:
