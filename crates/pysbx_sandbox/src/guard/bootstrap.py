@@ -2184,6 +2184,8 @@ def _pysbx_guard():
             _real = getattr(_grp, _template.__name__)
             _F["_real_" + _template.__name__] = _real
             setattr(_grp, _real.__name__, _facade(_template, module="grp", doc=_real.__doc__))
+    _facade(_look_up, publish=True)
+    _facade(_with_known, publish=True)
 
     # The interpreter is pid 1 of its pid namespace, and the kernel drops a signal a
     # namespace's init sends itself unless it has a handler for it: `os.kill(os.getpid(),
@@ -2702,7 +2704,7 @@ def _pysbx_guard():
     # parses each line it shows (for the `^^^` marks) and so raises `compile` from whatever
     # frame lies beneath: a thread's failure in `threading`'s, a finalizer's in the program's.
     # The interpreter's hooks are called from facades of their own, whose `compile` is that
-    # parse (see `_PRINTING`); what they call of the program's objects is judged as ever.
+    # parse (see `_printing_ids`); what they call of the program's objects is judged as ever.
     printing = {}
     for holder, name, template in ((sys, "excepthook", excepthook),
                                    (sys, "unraisablehook", unraisablehook),
@@ -2781,9 +2783,9 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
     except SystemExit:
         raise
     except BaseException as exc:
-        # The exception is the program's: its text is read, and its traceback shown, by code
-        # the hook counts as the program's (`pysbx_hooks`), never from this frame, which
-        # counts as the guard's; its arguments and traceback through the interpreter's own
+        # The exception is the program's: its text is read through a transparent facade and
+        # its traceback shown through the printing facades, so what it runs is judged as the
+        # program's; its arguments and traceback are read through the interpreter's own
         # descriptors (a class of the program's may make them properties).
         args = __pysbx_args(exc)
         last = args[-1] if args else exc
@@ -2904,57 +2906,44 @@ def _permit_exit(self, *exc):
 
 
 def getpwuid(uid):
-    try:
-        return _real_getpwuid(uid)
-    except KeyError:
-        for entry in _known_users:
-            if uid == entry.pw_uid:
-                return entry
-        raise
+    return _look_up(_real_getpwuid, uid, _known_users, 2)
 
 
 def getpwnam(name):
-    try:
-        return _real_getpwnam(name)
-    except KeyError:
-        for entry in _known_users:
-            if name == entry.pw_name:
-                return entry
-        raise
+    return _look_up(_real_getpwnam, name, _known_users, 0)
 
 
 def getpwall():
-    entries = _real_getpwall()
-    for entry in _known_users:
-        if not any(e.pw_uid == entry.pw_uid for e in entries):
-            entries.append(entry)
-    return entries
+    return _with_known(_real_getpwall(), _known_users)
 
 
 def getgrgid(id):
-    try:
-        return _real_getgrgid(id)
-    except KeyError:
-        for entry in _known_groups:
-            if id == entry.gr_gid:
-                return entry
-        raise
+    return _look_up(_real_getgrgid, id, _known_groups, 2)
 
 
 def getgrnam(name):
+    return _look_up(_real_getgrnam, name, _known_groups, 0)
+
+
+def getgrall():
+    return _with_known(_real_getgrall(), _known_groups)
+
+
+def _look_up(real, key, known, at):
+    # The database's entry, else one of the guard's (`at`: the name's or the id's place in
+    # both `struct_passwd` and `struct_group`).
     try:
-        return _real_getgrnam(name)
+        return real(key)
     except KeyError:
-        for entry in _known_groups:
-            if name == entry.gr_name:
+        for entry in known:
+            if key == entry[at]:
                 return entry
         raise
 
 
-def getgrall():
-    entries = _real_getgrall()
-    for entry in _known_groups:
-        if not any(e.gr_gid == entry.gr_gid for e in entries):
+def _with_known(entries, known):
+    for entry in known:
+        if not any(e[2] == entry[2] for e in entries):
             entries.append(entry)
     return entries
 
