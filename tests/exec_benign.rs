@@ -1072,3 +1072,44 @@ fn sqlite_databases_are_judged_as_files() {
     let out = run(s.exec().arg(&script));
     assert_eq!(stdout(&out), "(1,)\nmade\nrefused\n", "{}", stderr(&out));
 }
+
+/// Arguments reach `sys.argv` as Python decodes them, bytes that are not UTF-8 as surrogate
+/// escapes (they were replaced by U+FFFD), so `os.fsencode` gives back the bytes given.
+#[test]
+fn arguments_that_are_not_utf8_keep_their_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Scratch::new();
+    let script = s.write(
+        "argv.py",
+        "import os, sys\nprint([os.fsencode(a) for a in sys.argv[1:]], sys.argv[2])\n",
+    );
+    let odd = std::ffi::OsStr::from_bytes(b"\xff\xfe-x");
+    let plain = Command::new(python())
+        .arg(&script)
+        .arg(odd)
+        .arg("é")
+        .env_clear()
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("test setup");
+    let sandboxed = run(s.exec().arg(&script).arg("--").arg(odd).arg("é"));
+    assert_eq!(stdout(&plain), "[b'\\xff\\xfe-x', b'\\xc3\\xa9'] é\n", "{}", stderr(&plain));
+    assert_eq!(stdout(&sandboxed), stdout(&plain), "{}", stderr(&sandboxed));
+}
+
+/// A signal the program sends itself, caught by a handler installed in C (`faulthandler`),
+/// is delivered to that handler: the program goes on (the guard emulated the signal's
+/// default action, which ended it, since `signal.getsignal` does not know such handlers).
+#[test]
+fn signals_caught_in_c_do_not_end_the_program() {
+    let code = "import faulthandler, os, signal, tempfile\nprint('before', flush=True)\nwith tempfile.TemporaryFile() as log:\n    faulthandler.register(signal.SIGUSR1, file=log)\n    os.kill(os.getpid(), signal.SIGUSR1)\n    faulthandler.unregister(signal.SIGUSR1)\n    log.seek(0)\n    print('dumped', b'most recent call first' in log.read())\nprint('after')\n";
+    same_as_python("faulthandler_signal", code, &[], &[]);
+}
+
+/// `ast.parse` and `symtable.symtable` with the file's own (absolute) name make a tree, not
+/// code: linters and metrics tools do it.
+#[test]
+fn parsing_a_file_by_its_own_name_is_not_compiling_it() {
+    let code = "import ast, symtable\nsource = open(__file__).read()\ntree = ast.parse(source, filename=__file__)\nprint(type(tree).__name__, len(tree.body))\nprint(symtable.symtable(source, __file__, 'exec').get_type())\n";
+    same_as_python("parse_by_name", code, &[], &[]);
+}

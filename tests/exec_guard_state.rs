@@ -1408,3 +1408,121 @@ except PermissionError as e:
     assert!(!text.contains("PWN42"), "{ctx}");
     assert!(text.contains("REFUSED\n"), "{ctx}");
 }
+
+#[test]
+fn library_functions_handed_a_string_run_it_as_the_programs() {
+    // `runpy._run_code`, `code.InteractiveInterpreter.runcode`, importlib's
+    // `_call_with_frames_removed` and a loader whose `get_code` gives text `exec` what they
+    // were handed from a frame whose own code calls `exec`: the `compile` of that string is
+    // the program's, refused under `code: false`, not the library's making. Text a library
+    // function makes itself (namedtuple), and `ast.parse` or `symtable` of the program's own
+    // file (a tree, no code), still pass.
+    let (text, err) = run_attack(&format!(
+        r#"{TRY_EACH}
+import builtins, code, runpy, types
+import importlib._bootstrap as bootstrap
+from importlib.machinery import SourceFileLoader
+helper = types.SimpleNamespace(exec=None)
+helper.exec  # the name `exec` among this module's names
+class TextLoader(SourceFileLoader):
+    def get_code(self, name):
+        return "print('RAN-' + 'loader')"
+runner = getattr(builtins, "ex" + "ec")
+try_each([
+    ("run-code", lambda: runpy._run_code("print('RAN-' + 'run-code')", {{}})),
+    ("frames-removed", lambda: bootstrap._call_with_frames_removed(
+        runner, "print('RAN-' + 'frames-removed')", {{}})),
+    ("loader", lambda: TextLoader("x", "/nonexistent/x.py").exec_module(types.ModuleType("x"))),
+])
+# `runcode` prints what its `exec` raised, and goes on.
+code.InteractiveInterpreter().runcode("print('RAN-' + 'runcode')")
+import ast, collections, symtable
+P = collections.namedtuple("P", "a b")
+tree = ast.parse(open(__file__).read(), filename=__file__)
+table = symtable.symtable("def f(a):\n    return a + b\n", __file__, "exec")
+print("CONTROLS", P(1, 2), type(tree).__name__, table.get_type())
+"#
+    ));
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    for label in ["run-code", "frames-removed", "loader"] {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(err.contains("compile of dynamic code is not allowed"), "{text}{err}");
+    assert!(text.contains("CONTROLS P(a=1, b=2) Module module\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn generated_text_takes_no_code_from_names() {
+    // `unittest.mock.create_autospec` formats a function's `__name__` into the text it runs
+    // once `isidentifier()` said so, which a `str` subclass answers as it likes; a dataclass
+    // field name could call a global by naming it as a lambda's parameter elsewhere in the
+    // generated text. Both run nothing; plain uses still work.
+    let (text, err) = run_attack(&format!(
+        r#"{TRY_EACH}
+import dataclasses
+from unittest import mock
+class Name(str):
+    def isidentifier(self):
+        return True
+    def __str__(self):
+        return "f(*a, **k): pass\nprint('RAN-' + 'mock')\ndef f"
+def victim(a, b):
+    pass
+victim.__name__ = Name("victim")
+field = '"+((print("RAN-" + "dataclass") or "") if (lambda print: 0) else "")+"'
+C = type("C", (), {{"__annotations__": {{field: int}}}})
+try_each([
+    ("mock", lambda: mock.create_autospec(victim)),
+    ("dataclass", lambda: repr(dataclasses.dataclass(init=False, eq=False)(C)())),
+])
+def plain(a, b=1):
+    return a
+spec = mock.create_autospec(plain, return_value=3)
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int = dataclasses.field(default_factory=lambda: 2)
+print("CONTROLS", spec(1), spec.call_count, Point(1))
+"#
+    ));
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    assert!(text.contains("REFUSED mock\n"), "{text}{err}");
+    assert!(text.contains("REFUSED dataclass\n"), "{text}{err}");
+    assert!(text.contains("CONTROLS 3 1 Point(x=1, y=2)\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn native_modules_made_under_other_names_are_judged_by_what_they_are() {
+    // `_imp.create_dynamic` runs `PyInit_<last part of the name>` of the file its spec names:
+    // `x._ctypes` is `_ctypes` (foreign code, `ffi: false`), and a copy of the interpreter's
+    // native module in a directory the program writes is native code from outside the
+    // interpreter's directories. A native module of the standard library still imports.
+    let (text, err) = run_attack(&format!(
+        r#"{TRY_EACH}
+import _imp, glob, os, shutil, sys, tempfile
+from importlib.machinery import ModuleSpec
+def native(stem):
+    for entry in sys.path:
+        found = glob.glob(os.path.join(entry, stem + ".*.so"))
+        if found:
+            return found[0]
+    raise RuntimeError("no " + stem)
+ctypes_file = native("_ctypes")
+json_file = native("_json")
+copy = os.path.join(tempfile.mkdtemp(), os.path.basename(json_file))
+shutil.copyfile(json_file, copy)
+try_each([
+    ("dotted", lambda: _imp.create_dynamic(ModuleSpec("x._ctypes", None, origin=ctypes_file))),
+    ("renamed", lambda: _imp.create_dynamic(ModuleSpec("_json", None, origin=copy))),
+])
+import _json, decimal
+print("CONTROLS", _json.__name__, decimal.Decimal("1.5") * 2)
+"#
+    ));
+    assert!(text.contains("REFUSED dotted\n"), "{text}{err}");
+    assert!(text.contains("REFUSED renamed\n"), "{text}{err}");
+    assert!(text.contains("CONTROLS _json 3.0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

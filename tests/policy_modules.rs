@@ -267,3 +267,46 @@ fn a_modules_file_grants_are_not_the_programs() {
     assert_eq!(text.matches("PROGRAM REFUSED").count(), 2, "{ctx}");
     assert!(!granted.path().join("written.txt").exists(), "{ctx}");
 }
+
+#[test]
+fn a_modules_process_grant_is_not_lent_through_the_native_module() {
+    // A module granted `process` imports `subprocess`, which leaves `_posixsubprocess` in
+    // `sys.modules`; its `fork_exec` raises no event, and the kernel allows processes for the
+    // whole run. Called by the program, it is judged for the program, as `subprocess` is, and
+    // a copy of the native module made anew is refused too.
+    let s = Scratch::new();
+    s.write(
+        "helper.py",
+        "import subprocess\ndef run():\n    return subprocess.run(['/bin/echo', 'HELPER-RAN'], capture_output=True, text=True).stdout\n",
+    );
+    let policy = s.write("policy.yaml", "modules:\n  helper: {process: true}\n");
+    let script = s.write(
+        "main.py",
+        r#"import _imp, os, sys, helper
+print(helper.run(), end="")
+native = sys.modules["_posixsubprocess"]
+def fork_exec():
+    args = [b"/bin/sh", b"-c", b"echo PROGRAM-RAN"]
+    return native.fork_exec(args, [b"/bin/sh"], True, (), None, None, -1, -1, -1, -1, -1, -1,
+                            *os.pipe(), True, False, -1, None, None, None, -1, None, False)
+def fresh():
+    from importlib.machinery import ModuleSpec
+    if "_posixsubprocess" in sys.builtin_module_names:
+        return _imp.create_builtin(ModuleSpec("_posixsubprocess", None))
+    return _imp.create_dynamic(ModuleSpec("x._posixsubprocess", None, origin=native.__file__))
+for label, step in (("fork_exec", fork_exec), ("fresh", fresh)):
+    try:
+        step()
+        print("PROGRAM DID", label)
+    except PermissionError:
+        print("PROGRAM REFUSED", label)
+"#,
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(text.starts_with("HELPER-RAN\n"), "{ctx}");
+    assert!(text.contains("PROGRAM REFUSED fork_exec\n"), "{ctx}");
+    assert!(text.contains("PROGRAM REFUSED fresh\n"), "{ctx}");
+    assert!(!text.contains("PROGRAM-RAN"), "{ctx}");
+}

@@ -1375,7 +1375,12 @@ fn guard_config(
         Program::Module { name, args } => ("module", args, Some(name.clone())),
         Program::Repl(_) => ("repl", &Vec::new(), None),
     };
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    // As bytes: an argument that is not UTF-8 reaches `sys.argv` as Python decodes it
+    // (surrogate escapes), not with its bytes replaced.
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| hex::encode(std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str())))
+        .collect();
     // `sys.argv[0]` is the script as the user named it, as under Python (`__file__` and
     // tracebacks name it absolutely, as Python does since 3.9).
     let argv0 = match &req.program {
@@ -1415,7 +1420,7 @@ fn guard_config(
         "mode": mode,
         "path": entry,
         "module": name,
-        "args": args,
+        "args_hex": args,
         "argv0": argv0,
         "sys_path0": match mode { "code" | "repl" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
         "user_cwd": user_cwd,

@@ -29,17 +29,30 @@ def _pysbx_guard():
     _collect(sys._getframe(1).f_code, _guard_ids)
     from importlib.machinery import PathFinder as _PathFinder, BuiltinImporter as _BuiltinImporter
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
+    from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
+    _EXTENSION_SUFFIXES = tuple(_EXTENSION_SUFFIXES)
 
     # The pipe to pysbx, moved out of the program's way: a program's first files get 3 and 4,
     # as under Python, and one that closes or reuses descriptors (a daemon's
     # `os.closerange(3, ...)`) is noticed by the pipe's identity (see `_pipe_alive`), never
     # sent pysbx's messages into its own files nor read from them.
     import fcntl as _fcntl
+    # Loaded before any facade, for `fork_exec`'s (see `_fork_exec`).
+    import _posixsubprocess
     _top = max(5, min(os.sysconf("SC_OPEN_MAX"), 1 << 16) - 2)
     _OUT = _fcntl.fcntl(3, _fcntl.F_DUPFD_CLOEXEC, _top - 1)
     _IN = _fcntl.fcntl(4, _fcntl.F_DUPFD_CLOEXEC, _top)
     os.close(3)
     os.close(4)
+    # The kernel's own record of the signals the process catches (`SigCgt`), read with
+    # `pread` (no event) where a signal's end is emulated: a handler installed in C
+    # (`faulthandler.register`) is not one `signal.getsignal` knows.
+    try:
+        _status = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
+        _STATUS = _fcntl.fcntl(_status, _fcntl.F_DUPFD_CLOEXEC, _top - 2)
+        os.close(_status)
+    except OSError:
+        _STATUS = -1
     _fstat = os.fstat
     _pipe_ends = tuple((st.st_dev, st.st_ino) for st in (_fstat(_OUT), _fstat(_IN)))
     _pipe_lost = []
@@ -1021,6 +1034,7 @@ def _pysbx_guard():
     # seen, so it must never call such code (a property `__file__` on an object put in
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
+    _dict, _dict_values, _tuple = dict, dict.values, tuple
     _module_dict = _ModuleType.__dict__["__dict__"].__get__
     _class_dict = _type.__dict__["__dict__"].__get__
     _class_module = _type.__dict__["__module__"].__get__
@@ -1122,6 +1136,35 @@ def _pysbx_guard():
     _CREATES_AT = {"os.mkdir": (0, 2), "os.symlink": (1, 2), "os.link": (1, 3)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
+
+    def _native_path(args):
+        # The file of native code an `import` event names: `_imp.create_dynamic(spec)` raises
+        # one with the spec's origin, which no finder judged.
+        path = args[1] if _len(args) > 1 else None
+        if _type(path) is not _str or not path.endswith(_EXTENSION_SUFFIXES):
+            return None
+        return path
+
+    def _loads_native(name, args, names):
+        # Whether the import makes one of the native modules `names`, under any name: the
+        # interpreter runs `PyInit_<last part of the name>` of the file (`x._ctypes` is
+        # `_ctypes`), a file named after the module it holds.
+        if name.rpartition(".")[2] in names:
+            return True
+        path = _native_path(args)
+        return path is not None and path.rpartition("/")[2].partition(".")[0] in names
+
+    def _native_refused(name, args):
+        # A module that hands out the process's memory, or native code outside the
+        # interpreter's own directories (a file the program wrote), refused as the finder
+        # refuses it.
+        if _matches(name, _FFI_MODULES) or _loads_native(name, args, _FFI_MODULES):
+            return True
+        path = _native_path(args)
+        if path is None:
+            return False
+        norm = _norm(path)
+        return not (_is_stdlib_file(norm) or _under(norm, _prefixes) and _under(norm, _site))
 
     def _matches(name, patterns):
         for p in patterns:
@@ -1474,8 +1517,15 @@ def _pysbx_guard():
                   "function.__new__": ("FunctionType", "LambdaType"),
                   "marshal.loads": ("loads",), "marshal.load": ("load",)}
 
-    def _calls_it_itself(frame, event):
+    def _calls_it_itself(frame, event, source=None):
+        # Whether the library frame's own code calls what raised the event. `exec` of a
+        # string raises `compile` first: a function that calls `exec` compiles too, of text
+        # it made (namedtuple's), never of text it was handed (`runpy._run_code(text, {})`,
+        # `code.InteractiveInterpreter.runcode(text)`, a loader whose `get_code` gives text).
         code = frame.f_code
+        if event == "compile" and _parses_only(frame):
+            return True
+        passed = frame
         if code.co_name == "_call_with_frames_removed" \
                 and _stdlib_rel(code) == "importlib/_bootstrap.py":
             frame = frame.f_back
@@ -1487,7 +1537,59 @@ def _pysbx_guard():
             return False
         for name in _CALLED_AS.get(event, ()):
             if name in names:
+                if event == "compile" and name != "compile" \
+                        and (_handed_in(passed, source) or _handed_in(frame, source)):
+                    continue
                 return True
+        return False
+
+    _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
+
+    # Library functions whose `compile` makes no code, only a tree or a symbol table:
+    # `ast.parse` (linters and metrics tools pass the file's own name) and
+    # `symtable.symtable`. What the caller does with the tree (`compile(tree, ...)`) raises
+    # its own event.
+    _PARSES_ONLY = frozenset({("ast.py", "parse"), ("symtable.py", "symtable")})
+
+    def _parses_only(frame):
+        code = frame.f_code
+        rel = _stdlib_rel(code)
+        return rel is not None and (rel, code.co_name) in _PARSES_ONLY
+
+    def _same_text(value, source):
+        # `exec` of a string reports the UTF-8 bytes it compiles, a new object: compared by
+        # value, and only for the exact types, so no method of the program's runs.
+        t = _type(value)
+        if t is _str:
+            try:
+                value = _str.encode(value, "utf-8", "surrogatepass")
+            except UnicodeError:
+                return False
+        elif t is not _bytes:
+            return False
+        return _type(source) is _bytes and _bytes.__eq__(value, source) is True
+
+    def _handed_in(frame, obj):
+        # Whether `obj`, the text a `compile` event reports, is one of the frame's arguments
+        # (or inside its `*args`/`**kwargs`), by identity or as the same text.
+        if obj is None:
+            return False
+        code = frame.f_code
+        flags = code.co_flags
+        count = (code.co_argcount + code.co_kwonlyargcount + bool(flags & _CO_VARARGS)
+                 + bool(flags & _CO_VARKEYWORDS))
+        local = frame.f_locals
+        if _type(local) is not _dict:
+            return True
+        for name in code.co_varnames[:count]:
+            value = _dict_get(local, name)
+            if value is obj or _same_text(value, obj):
+                return True
+            items = (value if _type(value) is _tuple
+                     else _dict_values(value) if _type(value) is _dict else ())
+            for item in items:
+                if item is obj or _same_text(item, obj):
+                    return True
         return False
 
     def _runs_callers_code(frame, source):
@@ -1547,32 +1649,41 @@ def _pysbx_guard():
             tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
         except (SyntaxError, ValueError):
             return True  # compiling it fails the same way in dataclasses
-        roots = set(_GENERATED_CALLEES)
-        nodes, calls = [tree], []
+        # A call may name a parameter of a function it is inside (its own or an enclosing
+        # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
+        nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
         while nodes:
-            node = nodes.pop()
+            node, roots = nodes.pop()
             t = _type(node)
             if issubclass(t, _AST_REFUSED):
                 return False
             if issubclass(t, _AST_FUNCTIONS):
-                a = node.args
-                for group in (a.posonlyargs, a.args, a.kwonlyargs):
-                    for arg in group:
-                        roots.add(arg.arg)
-                for arg in (a.vararg, a.kwarg):
-                    if arg is not None:
-                        roots.add(arg.arg)
                 if t is not _ast.Lambda and node.decorator_list:
                     return False
-            elif t is _AST_CALL:
-                calls.append(node.func)
+                a = node.args
+                params = [arg.arg for group in (a.posonlyargs, a.args, a.kwonlyargs)
+                          for arg in group]
+                params.extend(arg.arg for arg in (a.vararg, a.kwarg) if arg is not None)
+                inner = roots | frozenset(params)
+                # Defaults and annotations are evaluated where the function is defined.
+                nodes.append((a, roots))
+                returns = getattr(node, "returns", None)
+                if isinstance(returns, _AST_BASE):
+                    nodes.append((returns, roots))
+                body = node.body
+                for part in (body if _type(body) is _AST_LIST else [body]):
+                    if isinstance(part, _AST_BASE):
+                        nodes.append((part, inner))
+                continue
+            if t is _AST_CALL:
+                calls.append((node.func, roots))
             for name in t._fields:
                 value = getattr(node, name, None)
                 if _type(value) is _AST_LIST:
-                    nodes.extend(v for v in value if isinstance(v, _AST_BASE))
+                    nodes.extend((v, roots) for v in value if isinstance(v, _AST_BASE))
                 elif isinstance(value, _AST_BASE):
-                    nodes.append(value)
-        for func in calls:
+                    nodes.append((value, roots))
+        for func, roots in calls:
             while _type(func) is _AST_ATTRIBUTE:
                 func = func.value
             if _type(func) is _AST_CALL and _type(func.func) is _AST_NAME \
@@ -1586,6 +1697,23 @@ def _pysbx_guard():
     # caller's list) into the text `exec` runs, unchecked: a name that is code would run. Its
     # text is one fixed template, so the guard asks for exactly that template around a name.
     _PROXY_METHOD = "def %s(self, /, *args, **kwds):\n        return self._callmethod(%r, args, kwds)"
+
+    # What `unittest.mock`'s `_set_signature` (`create_autospec` of a function) compiles:
+    # the function's name in a fixed text, once `name.isidentifier()` said so; a `str`
+    # subclass answers that as it likes and formats as any text.
+    _MOCK_SIGNATURE = ("def %s(*args, **kwargs):\n    _checksig_(*args, **kwargs)\n"
+                       "    return mock(*args, **kwargs)")
+
+    def _is_mock_signature_text(source):
+        if _type(source) is _bytes:
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        if _type(source) is not _str or not source.startswith("def "):
+            return False
+        name = source[4:].partition("(")[0]
+        return _str.isidentifier(name) and source == _MOCK_SIGNATURE % name
 
     def _is_proxy_method_text(source):
         if _type(source) is _bytes:
@@ -1666,11 +1794,19 @@ def _pysbx_guard():
             if _guards_own(immediate, frame):
                 return
             module = _module_of(user)
-            if not _ffi and _matches(name, _FFI_MODULES) and not _grant(module, "ffi"):
+            if not _ffi and _native_refused(name, args) and not _grant(module, "ffi"):
                 # Whoever imports it: `importlib.import_module("_ctypes")` is the standard
                 # library's import, and the module, once loaded, the program's.
                 _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user,
                            stack, {"grant": "ffi", "what": "import " + name})
+            if not _process and not _grant(module, "process") \
+                    and _loads_native(name, args, ("_posixsubprocess",)) \
+                    and (name != "_posixsubprocess" or _native_path(args) is not None):
+                # A copy of it made anew, whoever makes it, has no facade (see `_fork_exec`):
+                # the guard loaded the module before the program ran.
+                _violation("process", "making _posixsubprocess anew is not allowed (process: "
+                           "false)", event, user, stack,
+                           {"grant": "process", "what": "import _posixsubprocess"})
             if immediate != "user":
                 return
             if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
@@ -1867,7 +2003,8 @@ def _pysbx_guard():
             # The hook is registered after the guard's own set-up, so every event it sees is on
             # the program's behalf, also where no frame of the program's lies beneath (a thread
             # whose target is `runpy._run_code`, the interpreter's exit): `user` may be None.
-            if immediate != "user" and immediate != "guard" and not _calls_it_itself(frame, event):
+            if immediate != "user" and immediate != "guard" and not _calls_it_itself(
+                    frame, event, args[0] if args and event == "compile" else None):
                 # `exec` or `compile` handed in as a callback (`Thread(target=exec)`,
                 # `sched`'s actions): the program's call, made from the library's frame, also
                 # in a thread whose stack holds no frame of the program's.
@@ -1887,6 +2024,10 @@ def _pysbx_guard():
             if generator == "dataclasses.py" and not _generated_text_calls_only_its_own(args[0]):
                 _violation("code", "a dataclass field name that is code (what dataclasses "
                            "generated calls what it was not handed) is not allowed",
+                           event, user, stack)
+            if generator == "unittest/mock.py" and not _is_mock_signature_text(args[0]):
+                _violation("code", "a mocked function's name that is code (what unittest.mock "
+                           "generated is not its signature template) is not allowed",
                            event, user, stack)
             if generator == "multiprocessing/managers.py" and not _is_proxy_method_text(args[0]):
                 _violation("code", "a proxy method name that is code (what "
@@ -1912,7 +2053,8 @@ def _pysbx_guard():
                 # not take the name of one of the interpreter's own files.
                 _violation("code", "compiling code under the name %s of the interpreter's own "
                            "files is not allowed" % _path_of(args[1]), event, user, stack)
-            if event == "compile" and immediate != "guard" and len(args) > 1:
+            if event == "compile" and immediate != "guard" and len(args) > 1 \
+                    and not _parses_only(frame):
                 fn = _path_of(args[1])
                 if fn and fn.endswith(".py") and _isabs(fn) and not _is_stdlib_file(_norm(fn)):
                     _violation("imports", "compiling %s outside the import gate" % fn, event, user, stack)
@@ -2214,6 +2356,20 @@ def _pysbx_guard():
     _trampolines = {}
     _trampoline_code = _trampoline.__code__
     _sealed_ids.add(id(_trampoline_code))
+    def _caught_in_c(sig):
+        try:
+            status = os.pread(_STATUS, 8192, 0)
+        except OSError:
+            return False
+        for line in status.split(b"\n"):
+            if line.startswith(b"SigCgt:"):
+                try:
+                    return (int(line[7:].strip(), 16) >> (sig - 1)) & 1 == 1
+                except ValueError:
+                    return False
+        return False
+
+    _seal("_caught_in_c", _caught_in_c)
     _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
                "_getpid": os.getpid, "_real_kill": os.kill, "_real_killpg": os.killpg,
                "_getpgrp": os.getpgrp, "_sigmask": _signal_c.pthread_sigmask,
@@ -2421,6 +2577,13 @@ def _pysbx_guard():
             immediate, user, stack = _context(_getframe(1))
             _violation("introspection", "making the built-in module %s anew is not allowed"
                        % name, "_imp.create_builtin", user, stack)
+        if name == "_posixsubprocess" and not _process:
+            # A copy without the facade of `fork_exec` (see `_fork_exec`).
+            immediate, user, stack = _context(_getframe(1))
+            if not _grant(_module_of(user), "process"):
+                _violation("process", "making _posixsubprocess anew is not allowed (process: "
+                           "false)", "_imp.create_builtin", user, stack,
+                           {"grant": "process", "what": "import _posixsubprocess"})
         spec = _object_new(_BuiltinName)
         spec.name = name
         return _real_create_builtin(spec)
@@ -2428,6 +2591,28 @@ def _pysbx_guard():
     _seal("_create_builtin", _create_builtin)
     _imp.create_builtin = _facade(create_builtin, transparent=True, module="_imp",
                                   doc=_real_create_builtin.__doc__)
+
+    # `_posixsubprocess.fork_exec` starts a process and raises no event: `subprocess` raises
+    # its own first, judged for the module that called it. Once a module granted `process`
+    # has imported `subprocess`, the native module is in `sys.modules` for anyone; its
+    # `fork_exec` is judged for its caller as `subprocess.Popen` is.
+    if not _process:
+        _real_fork_exec = _posixsubprocess.fork_exec
+
+        def _fork_exec(args):
+            immediate, user, stack = _context(_getframe(1))
+            _permit_check("process", "_posixsubprocess.fork_exec", "_posixsubprocess.fork_exec",
+                          user, stack)
+            if not _grant(_module_of(user), "process"):
+                _violation("process", "_posixsubprocess.fork_exec is not allowed (process: false)",
+                           "_posixsubprocess.fork_exec", user, stack,
+                           {"grant": "process", "what": "subprocess.Popen"})
+            return _real_fork_exec(*args)
+
+        _seal("_fork_exec", _fork_exec)
+        _posixsubprocess.fork_exec = _facade(fork_exec, transparent=True,
+                                             module="_posixsubprocess",
+                                             doc=_real_fork_exec.__doc__)
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -2524,16 +2709,18 @@ def _pysbx_guard():
         main.__cached__ = None
         main.__loader__ = SourceFileLoader("__main__", cfg["path"])
     filename = cfg["path"] if mode == "file" else "<string>"
+    _program_args = [bytes.fromhex(h).decode("utf-8", "surrogateescape")
+                     for h in cfg["args_hex"]]
     _F.update({"_mode": mode, "_main": main, "_module_name": cfg.get("module"),
                "_argv": ([cfg["module"]] if mode == "module" else
                          [cfg.get("argv0") or filename] if mode == "file" else ["-c"])
-               + list(cfg["args"])})
+               + list(_program_args)})
     # The command line as if the interpreter had been given the program: not the loader's.
     sys.orig_argv = [sys.orig_argv[0] if sys.orig_argv else sys.executable] + (
         ["-m", cfg["module"]] if mode == "module" else
         [cfg.get("argv0") or filename] if mode == "file" else
         ["-c", entry.decode("utf-8", "surrogateescape")] if mode == "code" else []) \
-        + list(cfg["args"])
+        + list(_program_args)
 
     def _end(reason, message):
         try:
@@ -2954,7 +3141,7 @@ def _end_if_fatal(sig):
     try:
         sig = _int(sig)
         fatal = sig in _ending_defaults and _current_handler(sig) == 0 \
-            and sig not in _sigmask(_SIG_BLOCK, ())
+            and sig not in _sigmask(_SIG_BLOCK, ()) and not _caught_in_c(sig)
     except (TypeError, ValueError, OverflowError):
         return
     if fatal:
@@ -3098,6 +3285,10 @@ def audit(event, *args, __pysbx_audit=None):
 
 def create_builtin(spec):
     return _create_builtin(_plain(spec.name))
+
+
+def fork_exec(*args):
+    return _fork_exec(args)
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
