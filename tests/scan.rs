@@ -348,12 +348,16 @@ fn deeply_nested_expression_does_not_crash() {
     // Nested lists make a tree as deep as the text; a long `+` chain makes a deep left spine.
     write(dir.path(), "deep.py", format!("x = {}1{}\n", "[".repeat(depth), "]".repeat(depth)));
     write(dir.path(), "long.py", format!("x = 1{}\n", "+1".repeat(1_000_000)));
+    // Prefix operators nest without brackets, each level about a kilobyte of the parser's
+    // heap-grown stack: refused before parsing (a gigabyte for this file before).
+    write(dir.path(), "unary.py", format!("x = {}1\n", "-".repeat(1_000_000)));
+    write(dir.path(), "words.py", format!("x = {}1\n", "not ".repeat(300_000)));
     write(dir.path(), "other.py", DANGEROUS);
     let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = doc["errors"].as_array().unwrap();
-    for name in ["deep.py", "long.py"] {
+    for name in ["deep.py", "long.py", "unary.py", "words.py"] {
         let err = errors.iter().find(|e| e["path"] == name).unwrap_or_else(|| panic!("{doc}"));
         assert_eq!(err["kind"], "too-deep", "{doc}");
         assert_eq!(err["line"], 1);

@@ -5,6 +5,13 @@
 //! sized by a cheap upper bound of the nesting (the number of opening brackets in the file);
 //! files with too many brackets for that (over [`LEX_ABOVE`]) are lexed once first to measure
 //! the real nesting.
+//!
+//! Operators nest without brackets too (`- - - x`, `not not x`, `a if b else c if d else e`,
+//! `lambda: lambda: x`), and the parser grows its stack on the heap for each level, about a
+//! kilobyte per `-`: a megabyte of `-` cost a gigabyte. CPython refuses such chains a few
+//! thousand deep; a file that may hold one longer than [`MAX_CHAIN`] (more operator bytes than
+//! [`LEX_ABOVE`], or longer than [`LEX_LONGER_THAN`], where word operators alone could add up)
+//! is lexed first and refused when it does.
 
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_python_parser::Mode;
@@ -17,6 +24,14 @@ pub(crate) const MAX_BRACKETS: u32 = 200;
 /// address space, of which only what the parse reaches is touched): lexing a file first costs
 /// about a third of parsing it, and only a few very large files have more brackets.
 const LEX_ABOVE: usize = 20_000;
+/// The longest chain of tokens that may nest without brackets (prefix and binary operators,
+/// `not`, `await`, `lambda`, `yield`, `else`) between two commas or logical lines. CPython
+/// fails at about 3,000 (a `RecursionError` or `MemoryError` while compiling); this bounds the
+/// parser's heap-grown stack at a few tens of megabytes.
+pub(crate) const MAX_CHAIN: u32 = 20_000;
+/// Files longer than this are lexed first: word operators (`not ` is 4 bytes a level, a
+/// quarter of a kilobyte of stack per byte) could nest too deep in them.
+const LEX_LONGER_THAN: usize = 256 * 1024;
 /// Stack reserved per possible nesting level for the parser's unguarded recursion.
 const STACK_PER_LEVEL: usize = 4 * 1024;
 /// Stack reserved in addition, for everything else the parser does.
@@ -28,48 +43,104 @@ pub(crate) enum Plan {
     Parse { stack: usize },
     /// Do not parse: the nesting exceeds [`MAX_BRACKETS`] around this offset.
     TooDeep { offset: TextSize },
+    /// Do not parse: a chain of operators longer than [`MAX_CHAIN`] reaches this offset.
+    TooLong { offset: TextSize },
 }
 
 pub(crate) fn plan(source: &str) -> Plan {
-    let openers = opening_brackets(source.as_bytes());
-    if openers <= LEX_ABOVE {
+    let (openers, operators) = opening_brackets_and_operators(source.as_bytes());
+    if openers <= LEX_ABOVE && operators <= LEX_ABOVE && source.len() <= LEX_LONGER_THAN {
         return Plan::Parse { stack: STACK_BASE + openers * STACK_PER_LEVEL };
     }
-    if lexed_depth(source) > MAX_BRACKETS {
+    let lexed = lex(source);
+    if lexed.depth > MAX_BRACKETS {
         return Plan::TooDeep { offset: naive_position(source) };
     }
-    Plan::Parse { stack: STACK_BASE + MAX_BRACKETS as usize * STACK_PER_LEVEL }
+    if lexed.too_long {
+        return Plan::TooLong { offset: naive_chain_position(source) };
+    }
+    Plan::Parse { stack: STACK_BASE + openers.min(MAX_BRACKETS as usize) * STACK_PER_LEVEL }
 }
 
-/// How many `(`, `[` and `{` bytes `bytes` holds. A plain count, which the compiler turns into
-/// vector compares: brackets are so frequent in Python (one every 20 bytes or so) that jumping
-/// from one to the next with `memchr3` cost about 1% of a scan.
-fn opening_brackets(bytes: &[u8]) -> usize {
+/// How many `(`, `[` and `{` bytes `bytes` holds, and how many `-`, `+`, `~` and `*`. Plain
+/// counts, which the compiler turns into vector compares: brackets are so frequent in Python
+/// (one every 20 bytes or so) that jumping from one to the next with `memchr3` cost about 1%
+/// of a scan.
+fn opening_brackets_and_operators(bytes: &[u8]) -> (usize, usize) {
     // Byte-wide counters (at most 255 per chunk) fill a whole vector register per compare.
-    bytes
-        .chunks(255)
-        .map(|chunk| {
-            let n = chunk.iter().fold(0u8, |n, &b| n + u8::from(matches!(b, b'(' | b'[' | b'{')));
-            usize::from(n)
-        })
-        .sum()
+    bytes.chunks(255).fold((0, 0), |(brackets, operators), chunk| {
+        let (b, o) = chunk.iter().fold((0u8, 0u8), |(b, o), &x| {
+            (
+                b + u8::from(matches!(x, b'(' | b'[' | b'{')),
+                o + u8::from(matches!(x, b'-' | b'+' | b'~' | b'*')),
+            )
+        });
+        (brackets + usize::from(b), operators + usize::from(o))
+    })
 }
 
-/// The deepest bracket (and f-string) nesting, from the lexer.
-fn lexed_depth(source: &str) -> u32 {
+#[cfg(test)]
+fn opening_brackets(bytes: &[u8]) -> usize {
+    opening_brackets_and_operators(bytes).0
+}
+
+/// What lexing a file found: its deepest bracket (and f-string) nesting, and where a chain
+/// of operators first grew longer than [`MAX_CHAIN`].
+struct Lexed {
+    depth: u32,
+    too_long: bool,
+}
+
+/// Lexes the file. A chain counts the tokens that may nest without brackets since the last
+/// comma or logical line at its bracket level (an upper bound of the parser's nesting there:
+/// `a - b - c` counts too, though it does not nest); an inner bracket level starts from the
+/// count of the level that opened it, as its nesting adds to the outer one's.
+fn lex(source: &str) -> Lexed {
     let mut lexer = ruff_python_parser::lexer::lex(source, Mode::Module);
     let (mut depth, mut max) = (0u32, 0u32);
+    let mut chain = 0u32;
+    // The chain's count where each open bracket level started.
+    let mut starts: Vec<u32> = Vec::new();
+    let mut too_long = false;
     loop {
-        match lexer.next_token() {
-            TokenKind::EndOfFile => return max,
+        let kind = lexer.next_token();
+        match kind {
+            TokenKind::EndOfFile => return Lexed { depth: max, too_long },
             k if opens(k) => {
                 depth += 1;
                 max = max.max(depth);
+                starts.push(chain);
             }
-            k if closes(k) => depth = depth.saturating_sub(1),
+            k if closes(k) => {
+                depth = depth.saturating_sub(1);
+                chain = starts.pop().unwrap_or(0);
+            }
+            TokenKind::Comma => chain = starts.last().copied().unwrap_or(0),
+            TokenKind::Newline => chain = 0,
+            k if nests(k) => {
+                chain += 1;
+                too_long |= chain > MAX_CHAIN;
+            }
             _ => {}
         }
     }
+}
+
+/// Tokens an expression may nest through without brackets.
+fn nests(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::Minus
+            | TokenKind::Plus
+            | TokenKind::Tilde
+            | TokenKind::Star
+            | TokenKind::DoubleStar
+            | TokenKind::Not
+            | TokenKind::Await
+            | TokenKind::Lambda
+            | TokenKind::Yield
+            | TokenKind::Else
+    )
 }
 
 fn opens(kind: TokenKind) -> bool {
@@ -109,6 +180,26 @@ pub(crate) fn too_deep_token(tokens: &Tokens) -> Option<TextSize> {
         }
     }
     None
+}
+
+/// Where a run of operator bytes (`-`, `+`, `~`, `*`, not counting those after a comma or a
+/// line break) first gets longer than [`MAX_CHAIN`]: a position for the error message (the
+/// lexer does not give one; the start of the file when only word operators make the chain).
+fn naive_chain_position(source: &str) -> TextSize {
+    let mut run = 0u32;
+    for (i, b) in source.bytes().enumerate() {
+        match b {
+            b'-' | b'+' | b'~' | b'*' => {
+                run += 1;
+                if run > MAX_CHAIN {
+                    return TextSize::try_from(i).unwrap_or_default();
+                }
+            }
+            b',' | b'\n' => run = 0,
+            _ => {}
+        }
+    }
+    TextSize::default()
 }
 
 /// Where a byte count of brackets first goes too deep: a position for the error message when
@@ -166,6 +257,33 @@ mod tests {
         assert!(matches!(plan(&src), Plan::Parse { .. }));
         let parsed = ruff_python_parser::parse_module(&src).unwrap();
         assert_eq!(too_deep_token(parsed.tokens()), None);
+    }
+
+    #[test]
+    fn operator_chains_longer_than_the_limit_are_refused_before_parsing() {
+        let n = MAX_CHAIN as usize + 1;
+        // Word operators are looked for in files long enough for them to matter.
+        let words = |w: &str| format!("x = {}1\n", w.repeat(n.max(LEX_LONGER_THAN / w.len() + 1)));
+        for (name, src) in [
+            ("minus", format!("x = 1\ny = {}1\n", "-".repeat(n))),
+            ("not", words("not ")),
+            ("else", words("1 if 1 else ")),
+            ("lambda", words("lambda: ")),
+            ("in brackets", format!("x = f(1, ({}1))\n", "-\n".repeat(n))),
+        ] {
+            assert!(matches!(plan(&src), Plan::TooLong { .. }), "{name}");
+        }
+        let Plan::TooLong { offset } = plan(&format!("x = 1\ny = {}1\n", "-".repeat(n))) else {
+            panic!()
+        };
+        assert_eq!(offset.to_usize(), 10 + MAX_CHAIN as usize);
+        // Long flat data, and many short chains, are not chains.
+        let data = format!("x = [{}]\n", "-1, ".repeat(3 * n));
+        assert!(matches!(plan(&data), Plan::Parse { .. }));
+        let lines = "y = -a - b * ~c ** d if not e else -f\n".repeat(n);
+        assert!(matches!(plan(&lines), Plan::Parse { .. }));
+        let ok = format!("x = {}1\n", "-".repeat(MAX_CHAIN as usize));
+        assert!(matches!(plan(&ok), Plan::Parse { .. }));
     }
 
     #[test]

@@ -157,6 +157,14 @@ impl Analyzer {
         let stack = match guard::plan(source) {
             guard::Plan::Parse { stack } => stack,
             guard::Plan::TooDeep { offset } => return too_deep_brackets(source, offset),
+            guard::Plan::TooLong { offset } => {
+                let message = format!(
+                    "an expression nested more than {} operators deep (CPython cannot compile \
+                     it either)",
+                    guard::MAX_CHAIN
+                );
+                return error_at(source, offset, SourceErrorKind::TooDeep, message);
+            }
         };
         // The tree is built in this thread's region and released in one step once the file
         // has been read (see `pysbx_arena`): nothing may cache into it after this point.
