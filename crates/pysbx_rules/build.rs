@@ -231,6 +231,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 file,
                 module_level,
                 call,
+                argument_of,
                 build_backend,
                 assert_test,
             } = inside;
@@ -242,6 +243,8 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             opt_patterns_code(file.as_ref(), out);
             let _ = write!(out, ", module_level: {module_level:?}, call: ");
             opt_patterns_code(call.as_ref(), out);
+            out.push_str(", argument_of: ");
+            opt_patterns_code(argument_of.as_ref(), out);
             let _ =
                 write!(out, ", build_backend: {build_backend:?}, assert_test: {assert_test:?} }})");
         }

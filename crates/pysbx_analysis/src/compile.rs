@@ -157,6 +157,7 @@ pub(crate) struct Inside {
     pub(crate) file: Option<NameTable>,
     pub(crate) module_level: Option<bool>,
     pub(crate) call: Option<NameTable>,
+    pub(crate) argument_of: Option<NameTable>,
     pub(crate) build_backend: Option<bool>,
     pub(crate) assert_test: Option<bool>,
 }
@@ -581,11 +582,12 @@ impl Compiled {
             file: table(&spec.file)?,
             module_level: spec.module_level,
             call: table(&spec.call)?,
+            argument_of: table(&spec.argument_of)?,
             build_backend: spec.build_backend,
             assert_test: spec.assert_test,
         };
-        self.needs_call_frames |= inside.call.is_some();
-        for names in [&spec.call, &spec.class_base].into_iter().flatten() {
+        self.needs_call_frames |= inside.call.is_some() || inside.argument_of.is_some();
+        for names in [&spec.call, &spec.argument_of, &spec.class_base].into_iter().flatten() {
             self.note_instances(names);
         }
         Ok(inside)

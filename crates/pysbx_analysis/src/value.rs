@@ -363,21 +363,6 @@ impl<'a> ValueSet<'a> {
             _ => None,
         }
     }
-
-    /// The set without its constants (they are carried separately on expressions).
-    pub(crate) fn without_consts(self) -> Self {
-        if !self.alts.iter().any(|v| matches!(v, Value::Const(_))) {
-            return self;
-        }
-        let mut out = Self { alts: SmallVec::new(), unbound: self.unbound };
-        for v in self.alts {
-            match v {
-                Value::Const(_) => out.push(Value::Unknown),
-                other => out.push(other),
-            }
-        }
-        out
-    }
 }
 
 /// Shares qualified names within one file so that attribute chains allocate once per name.

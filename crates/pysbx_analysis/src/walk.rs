@@ -160,6 +160,16 @@ fn verdict_for(fold: Option<&Const<'_>>) -> Verdict {
     }
 }
 
+/// A function whose body is still to be walked (see `Walker::function_called_here`).
+struct Unwalked<'a> {
+    /// The scope its `def` is in.
+    outer: u32,
+    /// Its own scope.
+    scope: u32,
+    params: &'a ast::Parameters,
+    given: Vec<(Name, ValueSet<'a>)>,
+}
+
 enum Body<'a> {
     Function(&'a ast::StmtFunctionDef),
     Lambda(&'a ast::ExprLambda),
@@ -172,6 +182,9 @@ struct Deferred<'a> {
     depth: u32,
     /// The call that ran the body's code when it came from a constant code string.
     origin: Option<TextRange>,
+    /// What parameters may be besides what a caller passes: their defaults, and for a lambda
+    /// called where it is written (`(lambda m: m.system(c))(os)`) the arguments of that call.
+    given: Vec<(Name, ValueSet<'a>)>,
 }
 
 /// The most constant code strings read per file.
@@ -246,6 +259,9 @@ pub(crate) struct Walker<'a, 'c> {
     scope: u32,
     frames: Vec<Frame<'a>>,
     deferred: VecDeque<Deferred<'a>>,
+    /// The functions whose bodies are still to be walked, by name: the scope of each `def`,
+    /// the function's own scope, and what callers gave its parameters so far.
+    functions: FxHashMap<Name, SmallVec<[Unwalked<'a>; 1]>>,
     interner: Interner,
     hits: Vec<Hit>,
     pub(crate) raw: Vec<Raw>,
@@ -342,6 +358,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             scope: MODULE,
             frames: Vec::new(),
             deferred: VecDeque::new(),
+            functions: FxHashMap::default(),
             interner: Interner::default(),
             hits: Vec::new(),
             raw: Vec::new(),
@@ -384,12 +401,18 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.origin = d.origin;
             match d.body {
                 Body::Function(f) => {
-                    self.bind_parameters(&f.parameters);
+                    let mut given = d.given;
+                    if let Some(list) = self.functions.get_mut(&f.name.id)
+                        && let Some(i) = list.iter().position(|p| p.scope == d.scope)
+                    {
+                        given.extend(list.swap_remove(i).given);
+                    }
+                    self.bind_parameters(&f.parameters, given);
                     self.body(&f.body);
                 }
                 Body::Lambda(l) => {
                     if let Some(p) = &l.parameters {
-                        self.bind_parameters(p);
+                        self.bind_parameters(p, d.given);
                     }
                     let mut e = self.expr(&l.body);
                     self.flush(&mut e);
@@ -640,21 +663,46 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if let Some(tp) = &f.type_params {
                     self.type_params(tp);
                 }
-                self.parameter_defaults(&f.parameters);
+                let given = self.parameter_defaults(&f.parameters);
                 if let Some(r) = &f.returns {
                     self.annotation(r);
                 }
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Function(key(&f.name.id)));
+                self.functions.entry(f.name.id.clone()).or_default().push(Unwalked {
+                    outer: self.scope,
+                    scope,
+                    params: &f.parameters,
+                    given: Vec::new(),
+                });
                 self.deferred.push_back(Deferred {
                     body: Body::Function(f),
                     scope,
                     frames,
                     depth: self.depth,
                     origin: self.origin,
+                    given,
                 });
-                self.scopes.bind(self.scope, &key(&f.name.id), ValueSet::unknown());
+                // A function without parameters or decorators whose body only returns what
+                // folds gives that constant on every call, as such a lambda does
+                // (`def name(): return "sys" + "tem"`, then `getattr(os, name())`).
+                let gives =
+                    match (f.parameters.is_empty(), f.decorator_list.is_empty(), &f.body[..]) {
+                        (
+                            true,
+                            true,
+                            [.., Stmt::Return(ast::StmtReturn { value: Some(v), .. })],
+                        ) if f.body[..f.body.len() - 1].iter().all(is_docstring) && !f.is_async => {
+                            self.fold_pure(v, "", &Const::None, 0)
+                        }
+                        _ => None,
+                    };
+                let vals = match gives {
+                    Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
+                    None => ValueSet::unknown(),
+                };
+                self.scopes.bind(self.scope, &key(&f.name.id), vals);
             }
             Stmt::ClassDef(cdef) => {
                 for d in &cdef.decorator_list {
@@ -766,7 +814,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.in_branch(|w| {
                     match (&*f.target, each) {
                         (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
-                        _ => w.assign(&f.target, None),
+                        (_, each) => w.assign(&f.target, each.map(Eval::of).as_ref()),
                     }
                     w.body(&f.body);
                     w.body(&f.orelse);
@@ -798,7 +846,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if let Some(v) = &item.optional_vars {
                         // What `__enter__` gives is not known, but for `derived_from` it
                         // comes from the context manager (`with socket.socket() as s`).
-                        let entered = context.vals.derived(&self.c.derived_origins);
+                        let mut entered = context.vals.derived(&self.c.derived_origins);
+                        // A context manager that hands back what it wraps
+                        // (`with contextlib.nullcontext(os) as m`).
+                        if context.vals.refers() {
+                            entered.union(&context.vals);
+                        }
                         if entered.is_empty() {
                             self.assign(v, None);
                         } else {
@@ -809,10 +862,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.body(&wi.body);
             }
             Stmt::Match(m) => {
-                self.value(&m.subject);
+                let mut subject = self.expr(&m.subject);
+                self.flush(&mut subject);
                 self.in_branch(|w| {
                     for case in &m.cases {
                         w.pattern(&case.pattern);
+                        // `case m:` and `case ... as m` bind the subject itself.
+                        if let Pattern::MatchAs(ast::PatternMatchAs { name: Some(n), .. }) =
+                            &case.pattern
+                            && subject.vals.is_interesting()
+                        {
+                            w.scopes.bind(w.scope, &key(&n.id), subject.binding());
+                        }
                         if let Some(g) = &case.guard {
                             w.value(g);
                         }
@@ -984,7 +1045,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Defaults and annotations are evaluated where the function is defined.
-    fn parameter_defaults(&mut self, p: &'a ast::Parameters) {
+    /// Walks a signature's annotations and defaults, and gives the defaults that are known
+    /// (`def f(m=os, n="sys" + "tem")`): what those parameters may be.
+    fn parameter_defaults(&mut self, p: &'a ast::Parameters) -> Vec<(Name, ValueSet<'a>)> {
+        let mut given = Vec::new();
         for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
             if let Some(a) = &pd.parameter.annotation {
                 self.annotation(a);
@@ -993,6 +1057,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut ev = self.expr(d);
                 self.flush(&mut ev);
                 self.given(&key_str(&pd.parameter.name.id), ev.fold.as_ref(), pd.parameter.range);
+                let vals = ev.binding();
+                if vals.is_interesting() {
+                    given.push((key(&pd.parameter.name.id), vals));
+                }
             }
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
@@ -1000,12 +1068,92 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.annotation(a);
             }
         }
+        given
     }
 
-    fn bind_parameters(&mut self, p: &'a ast::Parameters) {
+    /// A lambda called where it is written (`(lambda m: m.system(c))(os)`): its parameters
+    /// may be the call's arguments, given to the body's walk (still to come: bodies are walked
+    /// once their enclosing scope is complete).
+    fn lambda_called_here(
+        &mut self,
+        l: &'a ast::ExprLambda,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        let Some(p) = &l.parameters else { return };
+        let Some(d) = self
+            .deferred
+            .iter_mut()
+            .rev()
+            .find(|d| matches!(d.body, Body::Lambda(x) if std::ptr::eq(x, l)))
+        else {
+            return;
+        };
+        Self::give_arguments(&mut d.given, p, pos, kws);
+    }
+
+    /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
+    /// name)`) before its body was walked: its parameters may be the call's arguments. Every
+    /// function of that name whose `def` the calling scope can see is given them (which of
+    /// them the name is bound to is not followed; giving more values only adds what a
+    /// parameter may be).
+    fn function_called_here(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
+        let Some(list) = self.functions.get_mut(name) else { return };
+        for p in list.iter_mut() {
+            let mut at = Some(self.scope);
+            while let Some(s) = at {
+                if s == p.outer {
+                    Self::give_arguments(&mut p.given, p.params, pos, kws);
+                    break;
+                }
+                at = self.scopes.parent(s);
+            }
+        }
+    }
+
+    /// Adds a call's arguments to what the parameters they meet may be.
+    fn give_arguments(
+        given: &mut Vec<(Name, ValueSet<'a>)>,
+        p: &ast::Parameters,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        // Bounded: a function called from many places keeps what the first calls gave.
+        const MAX_GIVEN: usize = 64;
+        let positional = p.posonlyargs.iter().chain(&p.args);
+        for (pd, ev) in positional.zip(pos) {
+            if given.len() < MAX_GIVEN && (ev.vals.is_interesting() || ev.fold.is_some()) {
+                given.push((key(&pd.parameter.name.id), ev.binding()));
+            }
+        }
+        for (name, ev) in kws {
+            if given.len() < MAX_GIVEN && (ev.vals.is_interesting() || ev.fold.is_some()) {
+                given.push((name.clone(), ev.binding()));
+            }
+        }
+    }
+
+    /// Binds a body's parameters: to anything a caller may pass, and to what `given` knows
+    /// they may be (defaults, a lambda's arguments where it is called).
+    fn bind_parameters(&mut self, p: &'a ast::Parameters, given: Vec<(Name, ValueSet<'a>)>) {
         let scope = self.scope;
         for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
-            self.scopes.bind(scope, &key(&pd.parameter.name.id), ValueSet::unknown());
+            let name = key(&pd.parameter.name.id);
+            let mut vals = ValueSet::unknown();
+            for (_, v) in given.iter().filter(|(n, _)| *n == name) {
+                for alt in v.alts() {
+                    // A value that is itself reported where it was written (`eval` given as
+                    // an argument, `version=ssl.PROTOCOL_TLSv1`) is not reported again at
+                    // each use of the parameter; what is reached from it is (`m.system`).
+                    let mut scratch = Vec::new();
+                    let one = ValueSet::one(alt.clone());
+                    reference::hits(self.c, &one, &mut self.reference_memo, &mut scratch);
+                    if scratch.is_empty() {
+                        vals.push(alt.clone());
+                    }
+                }
+            }
+            self.scopes.bind(scope, &name, vals);
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
             self.scopes.bind(scope, &key(&v.name.id), ValueSet::unknown());
@@ -1076,6 +1224,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                             self.given(&key_str(&n.id), part.single_const(), n.range);
                             self.scopes.bind(self.scope, &key(&n.id), part.clone());
                         }
+                        // `(_, m), = [(1, os)]`: a nested target takes its part apart.
+                        (Some(part), Expr::Tuple(_) | Expr::List(_)) => {
+                            self.assign(elt, Some(&Eval::of(part.clone())));
+                        }
                         _ => self.assign(elt, None),
                     }
                 }
@@ -1086,9 +1238,19 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// The values a `for` target takes over a literal sequence of a few scalars
-    /// (`for name in ("urllib3", "idna")`): one of those constants, as after a branch.
+    /// (`for name in ("urllib3", "idna")`): one of those constants, as after a branch; over a
+    /// display of things that refer (`for m in (os, subprocess)`), any of them.
     fn elements(v: &Eval<'a>) -> Option<ValueSet<'a>> {
-        let Some(Const::Seq(_, items)) = &v.fold else { return None };
+        let Some(Const::Seq(_, items)) = &v.fold else {
+            let mut set = ValueSet::default();
+            for alt in v.vals.alts() {
+                match alt {
+                    Value::Seq(items) => items.iter().for_each(|i| set.union(i)),
+                    _ => return None,
+                }
+            }
+            return set.is_interesting().then_some(set);
+        };
         if items.is_empty() || items.len() > crate::value::MAX_ALTERNATIVES {
             return None;
         }
@@ -1313,9 +1475,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Eval::unknown()
             }
             Expr::Lambda(l) => {
-                if let Some(p) = &l.parameters {
-                    self.parameter_defaults(p);
-                }
+                let given = match &l.parameters {
+                    Some(p) => self.parameter_defaults(p),
+                    None => Vec::new(),
+                };
                 // A body without parameters that folds gives that constant on every call
                 // (`(lambda: "sys" + "tem")()`, a wrapper obfuscators use); the body itself is
                 // walked later, with the enclosing scope complete. (With parameters, a name in
@@ -1333,6 +1496,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     frames,
                     depth: self.depth,
                     origin: self.origin,
+                    given,
                 });
                 match gives {
                     Some(c) => Eval::of(ValueSet::one(Value::Gives(Rc::new(c.share())))),
@@ -1470,13 +1634,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         // constant on every path of `if` statements) stays a set of constants: `__import__`,
         // `import_module` and `getattr` then reach each one, and `computed` tests see it as
         // known (`literal` tests, which need one value, do not).
-        let vals = if fold.is_some() {
-            ValueSet::unknown()
-        } else if found.constant_choices() {
-            found
-        } else {
-            found.without_consts()
-        };
+        // A name that may be a constant or something else (a parameter with a default) keeps
+        // its constants too: `getattr` and the import calls reach each of them.
+        let vals = if fold.is_some() { ValueSet::unknown() } else { found };
         let from = self.hits.len();
         if !callee {
             reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
@@ -1878,14 +2038,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut iter = self.expr(&first.iter);
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
+        let mut each = Self::elements(&iter);
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
         for (i, g) in generators.iter().enumerate() {
             if i > 0 {
-                self.value(&g.iter);
+                let mut iter = self.expr(&g.iter);
+                self.flush(&mut iter);
+                each = Self::elements(&iter);
             }
-            self.assign(&g.target, None);
+            self.assign(&g.target, each.take().map(Eval::of).as_ref());
             for cond in &g.ifs {
                 self.value(cond);
             }
@@ -2139,6 +2302,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
+        match &*c.func {
+            Expr::Lambda(l) => self.lambda_called_here(l, &pos, &kws),
+            Expr::Name(n) => self.function_called_here(&n.id, &pos, &kws),
+            _ => {}
+        }
         let from = self.hits.len();
         let (vals, fold, join_tail) = {
             let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
@@ -2212,13 +2380,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v));
                 v.and_then(Const::as_str).map(str::to_string)
             };
-            // The strings an argument surely is one of, when it is a set of constants.
+            // The strings an argument may be, when it is one of a few constants or a
+            // parameter with a default (`def f(n="sys" + "tem")`): each is looked up as if
+            // written, so that a dangerous one is found whatever else the argument may be.
             let str_choices = |i: usize, kw: &str| -> Vec<String> {
                 let refs = pos_r.get(i).copied().or_else(|| {
                     kws.iter().position(|(k, _)| k == kw).and_then(|j| kw_r.get(j).copied())
                 });
                 match refs {
-                    Some(set) if set.constant_choices() => set
+                    Some(set) if set.alts().len() > 1 => set
                         .alts()
                         .iter()
                         .filter_map(|v| match v {
@@ -2355,6 +2525,29 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
             }
+            // Calls that hand back what they were given (`contextlib.nullcontext(os)`, entered
+            // by `with ... as m`), or the elements of a display (`next(iter([os]))`).
+            if let ([only], true) = (pos.as_slice(), kws.is_empty()) {
+                for q in &quals {
+                    match &**q {
+                        "contextlib.nullcontext" | "contextlib.closing" if only.vals.refers() => {
+                            vals.union(&only.vals);
+                        }
+                        "builtins.iter" | "builtins.list" | "builtins.tuple"
+                        | "builtins.reversed" | "builtins.sorted"
+                            if only.vals.alts().iter().any(|v| matches!(v, Value::Seq(_))) =>
+                        {
+                            vals.union(&only.vals);
+                        }
+                        "builtins.next" => {
+                            if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
+                                vals.union(&each);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
             if let (Some(m), Some(r)) = (&method, &recv) {
                 let m = m.as_str();
                 if attribute::DUNDER_LOOKUPS.contains(&m) {
@@ -2454,7 +2647,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 })
             })
             .flatten();
-            (vals, fold, join_tail)
+            let command_line =
+                if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
+            (vals, fold, join_tail.or(command_line))
         };
         if let Some(tail) = join_tail {
             let cand = Cand { range: c.range(), callee: None, delayed: Vec::new() };
@@ -2476,6 +2671,61 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
     }
+}
+
+/// Whether a statement is a lone string (a docstring).
+fn is_docstring(s: &Stmt) -> bool {
+    matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
+}
+
+/// Process calls that take a program and its arguments as a list, and where the list is.
+const ARGV_CALLEES: &[(&str, usize, &str)] = &[
+    ("subprocess.Popen", 0, "args"),
+    ("subprocess.run", 0, "args"),
+    ("subprocess.call", 0, "args"),
+    ("subprocess.check_call", 0, "args"),
+    ("subprocess.check_output", 0, "args"),
+    ("os.execv", 1, "argv"),
+    ("os.execve", 1, "argv"),
+    ("os.execvp", 1, "args"),
+    ("os.execvpe", 1, "args"),
+    ("os.spawnv", 2, "args"),
+    ("os.spawnve", 2, "args"),
+    ("os.spawnvp", 2, "args"),
+    ("os.spawnvpe", 2, "args"),
+    ("os.posix_spawn", 1, "argv"),
+    ("os.posix_spawnp", 1, "argv"),
+    ("pty.spawn", 0, "argv"),
+];
+
+/// The command line a process call's constant argument list makes, matched by the string rules
+/// as a shell command is (`["certutil", "-urlcache", "-f", URL, out]`, `["mshta", URL]`: each
+/// word alone matches nothing). Only a list of plain words: an item with a space is a command
+/// of its own (`["sh", "-c", "curl ... | sh"]`), already matched where it is written.
+/// `asyncio.create_subprocess_exec` takes the words as its positional arguments.
+fn argv_command_line(
+    quals: &[QName],
+    pos: &[Option<&Const<'_>>],
+    kw: &[(&str, Option<&Const<'_>>)],
+) -> Option<String> {
+    let words: Vec<&str> = quals.iter().find_map(|q| {
+        if matches!(
+            &**q,
+            "asyncio.create_subprocess_exec" | "asyncio.subprocess.create_subprocess_exec"
+        ) {
+            return pos.iter().map(|c| c.and_then(Const::as_str)).collect::<Option<Vec<_>>>();
+        }
+        let (_, at, name) = ARGV_CALLEES.iter().find(|(callee, ..)| *callee == &**q)?;
+        let list = pos
+            .get(*at)
+            .copied()
+            .flatten()
+            .or_else(|| kw.iter().find(|(k, _)| k == name).and_then(|(_, v)| *v))?;
+        let Const::Seq(_, items) = list else { return None };
+        items.iter().map(Const::as_str).collect::<Option<Vec<_>>>()
+    })?;
+    (words.len() >= 2 && words.iter().all(|w| !w.is_empty() && !w.contains(char::is_whitespace)))
+        .then(|| words.join(" "))
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
@@ -2571,7 +2821,12 @@ impl<'a> Walker<'a, '_> {
         let outer = self.origin;
         self.origin = Some(outer.unwrap_or(call));
         self.embedded_depth += 1;
+        // The code runs when the call runs, not inside its arguments: a decoder it calls is
+        // no argument of the `exec` (`inside: {call: ...}` filters see no call frame).
+        let frames = self.frames.clone();
+        self.frames.retain(|f| !matches!(f, Frame::Call(_)));
         self.body(&parsed.syntax().body);
+        self.frames = frames;
         self.embedded_depth -= 1;
         self.origin = outer;
     }

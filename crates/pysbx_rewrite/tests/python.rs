@@ -161,7 +161,9 @@ class Client(http.client.HTTPConnection):
 class Bare(http.client.HTTPConnection, object):
     pass
 print("defined", Client.default, issubclass(Bare, object))
-for cls in (Client, Bare):
+# Classes the engine does not follow to the call (a loop over the display itself would be,
+# and the call stubbed): the blocked base is what refuses.
+for cls in [c for c in (Client, Bare) if c]:
     try:
         cls("example.com")
     except PermissionError as error:

@@ -137,6 +137,7 @@ struct RawInside {
     file: Option<Spanned<OneOrMany>>,
     module_level: Option<bool>,
     call: Option<Spanned<OneOrMany>>,
+    argument_of: Option<Spanned<OneOrMany>>,
     build_backend: Option<bool>,
     #[serde(rename = "assert")]
     assert_test: Option<bool>,
@@ -516,6 +517,7 @@ impl Ctx {
                 file: raw.file.map(|v| self.patterns(v)).transpose()?,
                 module_level: raw.module_level,
                 call: raw.call.map(|v| self.patterns(v)).transpose()?,
+                argument_of: raw.argument_of.map(|v| self.patterns(v)).transpose()?,
                 build_backend: raw.build_backend,
                 assert_test: raw.assert_test,
             };
@@ -523,7 +525,7 @@ impl Ctx {
                 return Err(self.invalid(
                     p,
                     "empty `inside`: give class_base, function, file, module_level, call, \
-                     build_backend or assert"
+                     argument_of, build_backend or assert"
                         .to_string(),
                 ));
             }

@@ -223,6 +223,9 @@ pub struct InsideSpec {
     pub module_level: Option<bool>,
     /// Inside the arguments of a call whose callee matches (`exec(b64decode(...))`).
     pub call: Option<Patterns>,
+    /// An argument of a call whose callee matches, the innermost call around the node
+    /// (`print("... | sh")`, not `print(os.system("... | sh"))`).
+    pub argument_of: Option<Patterns>,
     /// `true`: in a module the scan knows to be a project's in-tree build backend (named by
     /// `build-backend` and found through `backend-path` in its `pyproject.toml`), which runs
     /// when the package is built from source; `false`: in any other module.

@@ -209,6 +209,16 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     {
         return false;
     }
+    if let Some(table) = &spec.argument_of {
+        // The innermost frame: a string in a lambda or a nested call is not the argument.
+        let found = match site.frames.last() {
+            Some(Frame::Call(callee)) => callee.quals().any(|q| table.matches(q)),
+            _ => false,
+        };
+        if !found {
+            return false;
+        }
+    }
     if let Some(want) = spec.assert_test
         && want != site.frames.iter().any(|f| matches!(f, Frame::Assert))
     {
