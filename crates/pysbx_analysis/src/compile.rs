@@ -218,6 +218,12 @@ pub(crate) struct Compiled {
     pub(crate) string_leaves: Vec<u32>,
     /// Whether any rule has an `inside: {call: ...}` filter (call frames are tracked only then).
     pub(crate) needs_call_frames: bool,
+    /// The bases some rule's `inside: {class_base: ...}` names: a function of the file called
+    /// from a method of such a class runs there too (see `Walker::function_called_here`).
+    pub(crate) context_classes: NameTable,
+    /// Whether some rule tests `inside: {module_level: ...}`: a function of the file called at
+    /// import time runs at import time.
+    pub(crate) tests_module_level: bool,
     /// Whether any rule tests `returned_by` or `derived_from` (call results are remembered only
     /// then).
     pub(crate) needs_returned: bool,
@@ -274,6 +280,8 @@ impl Compiled {
             string_fit: crate::matchers::string::ByLength::default(),
             string_leaves: Vec::new(),
             needs_call_frames: false,
+            context_classes: NameTable::default(),
+            tests_module_level: false,
             needs_returned: false,
             derived_origins: NameTable::default(),
             instance_classes: NameTable::default(),
@@ -587,6 +595,12 @@ impl Compiled {
             assert_test: spec.assert_test,
         };
         self.needs_call_frames |= inside.call.is_some() || inside.argument_of.is_some();
+        self.tests_module_level |= inside.module_level.is_some();
+        if let Some(bases) = &spec.class_base {
+            for name in bases.as_slice() {
+                self.context_classes.insert(name, 0);
+            }
+        }
         for names in [&spec.call, &spec.argument_of, &spec.class_base].into_iter().flatten() {
             self.note_instances(names);
         }

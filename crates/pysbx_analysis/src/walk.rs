@@ -162,12 +162,18 @@ fn verdict_for(fold: Option<&Const<'_>>) -> Verdict {
 
 /// A function whose body is still to be walked (see `Walker::function_called_here`).
 struct Unwalked<'a> {
+    def: &'a ast::StmtFunctionDef,
     /// The scope its `def` is in.
     outer: u32,
-    /// Its own scope.
-    scope: u32,
-    params: &'a ast::Parameters,
+    depth: u32,
+    origin: Option<TextRange>,
     given: Vec<(Name, ValueSet<'a>)>,
+    /// Where the first call that runs it in a context the rules test was made (at import
+    /// time, in a method of a class a rule names): its body is walked there.
+    site: Option<Vec<Frame<'a>>>,
+    walked: bool,
+    /// Walked a second time, for a site met after its first walk.
+    rewalked: bool,
 }
 
 enum Body<'a> {
@@ -403,9 +409,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Body::Function(f) => {
                     let mut given = d.given;
                     if let Some(list) = self.functions.get_mut(&f.name.id)
-                        && let Some(i) = list.iter().position(|p| p.scope == d.scope)
+                        && let Some(p) = list.iter_mut().find(|p| std::ptr::eq(p.def, f))
                     {
-                        given.extend(list.swap_remove(i).given);
+                        p.walked = true;
+                        given.extend(p.given.iter().cloned());
+                        if let Some(site) = &p.site {
+                            self.frames = Self::frames_called_from(site, f);
+                        }
                     }
                     self.bind_parameters(&f.parameters, given);
                     self.body(&f.body);
@@ -671,10 +681,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Function(key(&f.name.id)));
                 self.functions.entry(f.name.id.clone()).or_default().push(Unwalked {
+                    def: f,
                     outer: self.scope,
-                    scope,
-                    params: &f.parameters,
+                    depth: self.depth,
+                    origin: self.origin,
                     given: Vec::new(),
+                    site: None,
+                    walked: false,
+                    rewalked: false,
                 });
                 self.deferred.push_back(Deferred {
                     body: Body::Function(f),
@@ -1098,17 +1112,85 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// them the name is bound to is not followed; giving more values only adds what a
     /// parameter may be).
     fn function_called_here(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
+        if !self.functions.contains_key(name) {
+            return;
+        }
+        let here = self.tested_context();
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
             let mut at = Some(self.scope);
-            while let Some(s) = at {
-                if s == p.outer {
-                    Self::give_arguments(&mut p.given, p.params, pos, kws);
-                    break;
+            let visible = loop {
+                match at {
+                    Some(s) if s == p.outer => break true,
+                    Some(s) => at = self.scopes.parent(s),
+                    None => break false,
                 }
-                at = self.scopes.parent(s);
+            };
+            if !visible {
+                continue;
+            }
+            if !p.walked {
+                Self::give_arguments(&mut p.given, &p.def.parameters, pos, kws);
+            }
+            let (None, Some(here)) = (&p.site, &here) else { continue };
+            p.site = Some(here.clone());
+            if p.walked && !p.rewalked {
+                // Its body was walked before this call was met (a helper defined above the
+                // class whose method calls it): walked again, in the caller's context.
+                p.rewalked = true;
+                let scope = self.scopes.push(ScopeKind::Function, Some(p.outer));
+                self.deferred.push_back(Deferred {
+                    body: Body::Function(p.def),
+                    scope,
+                    frames: Vec::new(),
+                    depth: p.depth,
+                    origin: p.origin,
+                    given: Vec::new(),
+                });
             }
         }
+    }
+
+    /// The frames of the node being walked, when they make a context some rule tests: at
+    /// import time (for `module_level`), or in a method of a class a `class_base` names.
+    /// Without the calls whose arguments the node is in: a body called is in none of them.
+    fn tested_context(&self) -> Option<Vec<Frame<'a>>> {
+        let at_import = self.c.tests_module_level
+            && !self.frames.iter().fold(false, |inside, f| match f {
+                Frame::Function(_) | Frame::Lambda => true,
+                Frame::CalledAtImport => false,
+                _ => inside,
+            });
+        let in_class = !self.c.context_classes.is_empty()
+            && self.frames.iter().any(|f| match f {
+                Frame::Class(bases) => bases.iter().any(|b| self.c.context_classes.matches(b)),
+                _ => false,
+            });
+        (at_import || in_class).then(|| {
+            let mut frames: Vec<Frame<'a>> =
+                self.frames.iter().filter(|f| !matches!(f, Frame::Call(_))).cloned().collect();
+            if at_import {
+                frames.push(Frame::CalledAtImport);
+            }
+            frames
+        })
+    }
+
+    /// The frames a function's body is walked in when a call in a tested context reaches it.
+    fn frames_called_from(site: &[Frame<'a>], f: &ast::StmtFunctionDef) -> Vec<Frame<'a>> {
+        let at_import = matches!(site.last(), Some(Frame::CalledAtImport));
+        let mut frames: Vec<Frame<'a>> =
+            site.iter().filter(|f| !matches!(f, Frame::CalledAtImport)).cloned().collect();
+        frames.push(Frame::Function(key(&f.name.id)));
+        if at_import {
+            frames.push(Frame::CalledAtImport);
+        }
+        frames
+    }
+
+    /// Whether the callee is `type`: called with three arguments, it makes a class.
+    fn makes_a_class(callee: &Eval<'a>) -> bool {
+        callee.vals.quals().any(|q| matches!(&**q, "builtins.type"))
     }
 
     /// Adds a call's arguments to what the parameters they meet may be.
@@ -2284,6 +2366,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 star_at.get_or_insert(i);
                 self.value(&s.value);
                 pos.push(Eval::unknown());
+            } else if i == 2 && !self.c.context_classes.is_empty() && Self::makes_a_class(&callee) {
+                // `type(name, bases, namespace)` makes a class: what its namespace defines
+                // (`{"run": lambda self: ...}`) is in a class of those bases.
+                let bases: Vec<QName> = match pos.get(1).map(|b| b.vals.alts()) {
+                    Some([Value::Seq(items)]) => {
+                        items.iter().flat_map(|v| v.quals().cloned()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let class = !bases.is_empty();
+                if class {
+                    self.frames.push(Frame::Class(Rc::from(bases)));
+                }
+                pos.push(self.expr(arg));
+                if class {
+                    self.frames.pop();
+                }
             } else {
                 pos.push(self.expr(arg));
             }

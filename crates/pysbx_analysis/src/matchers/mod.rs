@@ -39,6 +39,9 @@ pub(crate) enum Frame<'a> {
     Call(ValueSet<'a>),
     /// The test of an `assert` statement.
     Assert,
+    /// The function whose body this follows was called by name at import time (`_post()` at
+    /// a module's top level): its body runs at import time too.
+    CalledAtImport,
 }
 
 /// Where a node sits: its enclosing frames, the file's base name, and whether the file is an
@@ -228,8 +231,12 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
         return false;
     }
     if let Some(want) = spec.module_level {
-        let in_function =
-            site.frames.iter().any(|f| matches!(f, Frame::Function(_) | Frame::Lambda));
+        // A body called at import time is back at import time.
+        let in_function = site.frames.iter().fold(false, |inside, f| match f {
+            Frame::Function(_) | Frame::Lambda => true,
+            Frame::CalledAtImport => false,
+            _ => inside,
+        });
         if want == in_function {
             return false;
         }

@@ -51,6 +51,8 @@ enum Check {
     OnlyWith(Vec<(u32, u32)>),
     /// Allow only when every listed argument (low 32 bits) is one of its allowed values.
     ArgsIn(Vec<(u32, Vec<u32>)>),
+    /// Allow only when argument `arg` has none of `refuse`'s bits and some of `need`'s.
+    Bits { arg: u32, need: u32, refuse: u32 },
 }
 
 /// A jump target inside one block: another instruction of the block, or its local returns.
@@ -142,7 +144,6 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
         SYS_sethostname,
         SYS_setdomainname,
         SYS_vhangup,
-        SYS_mknodat,
         // A new session or group would take a process out of the group the supervisor kills.
         SYS_setsid,
         SYS_setpgid,
@@ -151,9 +152,17 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
         rules.push((nr, eperm.clone()));
     }
     #[cfg(target_arch = "x86_64")]
-    for nr in [SYS_iopl, SYS_ioperm, SYS_mknod, SYS_uselib] {
+    for nr in [SYS_iopl, SYS_ioperm, SYS_uselib] {
         rules.push((nr, eperm.clone()));
     }
+    // Nodes: named pipes only (`os.mkfifo`), where Landlock lets the sandbox make files. The
+    // file type is the mode's top bits: a FIFO has 0o010000 and none of 0o160000 (a device,
+    // a directory, a socket, a regular file or a link has one of those).
+    let fifo_only =
+        |arg| Check::Bits { arg, need: libc::S_IFIFO, refuse: libc::S_IFMT & !libc::S_IFIFO };
+    rules.push((SYS_mknodat, fifo_only(2)));
+    #[cfg(target_arch = "x86_64")]
+    rules.push((SYS_mknod, fifo_only(1)));
     // Typing into the controlling terminal (TIOCSTI) or the console (TIOCLINUX).
     rules.push((
         SYS_ioctl,
@@ -346,6 +355,11 @@ fn block(check: &Check) -> Vec<Insn> {
         Check::RefuseBits { arg, mask } => {
             vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Deny, Target::Allow)]
         }
+        Check::Bits { arg, need, refuse } => vec![
+            Insn::Load(off_arg_lo(*arg)),
+            Insn::JumpSet(*refuse, Target::Deny, Target::At(2)),
+            Insn::JumpSet(*need, Target::Allow, Target::Deny),
+        ],
         Check::ArgsIn(groups) => {
             let mut body = Vec::new();
             for (g, (arg, allowed)) in groups.iter().enumerate() {
@@ -513,6 +527,9 @@ mod tests {
             Some(Check::ArgNotIn { arg, denied }) => verdict(!denied.contains(&lo(arg))),
             Some(Check::NeedBits { arg, mask }) => verdict(lo(arg) & mask != 0),
             Some(Check::RefuseBits { arg, mask }) => verdict(lo(arg) & mask == 0),
+            Some(Check::Bits { arg, need, refuse }) => {
+                verdict(lo(arg) & refuse == 0 && lo(arg) & need != 0)
+            }
             Some(Check::OnlyWith(pairs)) => verdict(pairs.iter().all(|(a, v)| lo(a) == *v)),
             Some(Check::ArgsIn(groups)) => {
                 verdict(groups.iter().all(|(a, allowed)| allowed.contains(&lo(a))))
@@ -532,7 +549,25 @@ mod tests {
             [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
             [300, 0, 0, 0, at, 0],
             [3, 0, 0, 0, at, 0],
+            // Node types, as `mknodat`'s and `mknod`'s mode: FIFO, character device, socket,
+            // regular file, and a FIFO type with a device's bit.
+            [0, 0, 0o010_644, 0, 0, 0],
+            [0, 0o010_644, 0o020_644, 0, 0, 0],
+            [0, 0o140_644, 0o100_644, 0, 0, 0],
+            [0, 0o020_644, 0o030_644, 0, 0, 0],
         ]
+    }
+
+    #[test]
+    fn only_named_pipes_are_made_as_nodes() {
+        let prog = build(&plan(false, false), 300).unwrap();
+        let mode = |m: u64| [libc::AT_FDCWD as u64, 0, m, 0, 0, 0];
+        assert_eq!(run(&prog, libc::SYS_mknodat, mode(0o010_600)), RET_ALLOW);
+        for refused in [0o020_600, 0o060_600, 0o140_600, 0o100_600, 0o030_600, 0] {
+            assert_eq!(run(&prog, libc::SYS_mknodat, mode(refused)), errno(libc::EPERM));
+        }
+        assert_eq!(run(&prog, libc::SYS_mknod, [0, 0o010_600, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_mknod, [0, 0o020_600, 0, 0, 0, 0]), errno(libc::EPERM));
     }
 
     #[test]
