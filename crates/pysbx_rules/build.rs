@@ -251,6 +251,9 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
         MatchSpec::Comment(re) => {
             let _ = write!(out, "MatchSpec::Comment(s({re:?}))");
         }
+        MatchSpec::SourceText(re) => {
+            let _ = write!(out, "MatchSpec::SourceText(s({re:?}))");
+        }
         MatchSpec::UnusedSuppression => out.push_str("MatchSpec::UnusedSuppression"),
     }
 }

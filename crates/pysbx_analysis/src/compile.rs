@@ -62,6 +62,15 @@ impl LazyRegex {
     }
 }
 
+/// A `source_text` check: a regex over the text of comments and string literals as written.
+#[derive(Debug)]
+pub(crate) struct SourceCheck {
+    pub(crate) rule: u32,
+    pub(crate) regex: LazyRegex,
+    /// Every match needs a byte outside ASCII: an ASCII file (or literal) is passed over.
+    pub(crate) non_ascii: bool,
+}
+
 /// A positive matcher occurrence inside one rule.
 #[derive(Debug)]
 pub(crate) struct Leaf {
@@ -235,6 +244,8 @@ pub(crate) struct Compiled {
     pub(crate) instance_classes: NameTable,
     /// The `comment` checks: rule index and regex, in rule order.
     pub(crate) comment_checks: Vec<(u32, LazyRegex)>,
+    /// The `source_text` checks, in rule order.
+    pub(crate) source_checks: Vec<SourceCheck>,
     /// The rules with an `unused_suppression` check.
     pub(crate) unused_suppression_rules: Vec<u32>,
 }
@@ -286,6 +297,7 @@ impl Compiled {
             derived_origins: NameTable::default(),
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
+            source_checks: Vec::new(),
             unused_suppression_rules: Vec::new(),
         };
         let mut string_factors = Vec::new();
@@ -381,6 +393,15 @@ impl Compiled {
         match spec {
             MatchSpec::Comment(pattern) => {
                 self.comment_checks.push((rule_index, LazyRegex::checked(pattern, rule)?));
+            }
+            MatchSpec::SourceText(pattern) => {
+                let non_ascii = crate::matchers::required::required(pattern)
+                    .is_some_and(|set| set.all_non_ascii());
+                self.source_checks.push(SourceCheck {
+                    rule: rule_index,
+                    regex: LazyRegex::checked(pattern, rule)?,
+                    non_ascii,
+                });
             }
             _ => self.unused_suppression_rules.push(rule_index),
         }
@@ -550,7 +571,9 @@ impl Compiled {
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
             // Whole-file checks stand only where `top_program` takes them out (the rule loader
             // refuses them elsewhere); anywhere else they match no node.
-            MatchSpec::Comment(_) | MatchSpec::UnusedSuppression => Program::Any(Box::default()),
+            MatchSpec::Comment(_) | MatchSpec::SourceText(_) | MatchSpec::UnusedSuppression => {
+                Program::Any(Box::default())
+            }
         })
     }
 
@@ -809,8 +832,6 @@ mod tests {
             "[0-9]",
             "[A-Fa-f]",
             "[A-Z]",
-            // Gated by the UTF-8 lead bytes it requires (no ASCII string reaches it).
-            "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{200F}]",
             "[a-z]",
             // Whole-string blob shapes: long minimum lengths keep them off short strings.
             "^\\s*(?:[0-9A-Fa-f]{2}){300,}\\s*$",

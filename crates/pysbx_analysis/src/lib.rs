@@ -358,16 +358,17 @@ impl Analyzer {
     ) -> bool {
         let any_check = !self.compiled.comment_checks.is_empty()
             || (options.honor_suppressions && !self.compiled.unused_suppression_rules.is_empty());
-        any_check && tokens.iter().any(|t| t.kind() == TokenKind::Comment)
+        (any_check && tokens.iter().any(|t| t.kind() == TokenKind::Comment))
+            || !self.compiled.source_checks.is_empty()
     }
 
     /// The comments that `comment` checks match, as raw hits (subject: the comment's text).
     fn comment_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
+        let mut hits = self.source_text_hits(source, tokens);
         let checks = &self.compiled.comment_checks;
         if checks.is_empty() {
-            return Vec::new();
+            return hits;
         }
-        let mut hits = Vec::new();
         for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
             let range = token.range();
             let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
@@ -376,6 +377,40 @@ impl Analyzer {
             for (rule, re) in checks {
                 if re.is_match(text) {
                     hits.push(Raw { rule: *rule, range, subject: text.into(), callee: None });
+                }
+            }
+        }
+        hits
+    }
+
+    /// The comments and string literals (as written: quotes, prefixes, escapes) that
+    /// `source_text` checks match, as raw hits (subject: the token's text). A check whose every
+    /// match needs a non-ASCII byte passes over an ASCII file without looking at its tokens.
+    fn source_text_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
+        let checks = &self.compiled.source_checks;
+        let ascii = source.is_ascii();
+        if checks.iter().all(|c| c.non_ascii && ascii) {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for token in tokens.iter() {
+            if !matches!(
+                token.kind(),
+                TokenKind::Comment
+                    | TokenKind::String
+                    | TokenKind::FStringMiddle
+                    | TokenKind::TStringMiddle
+            ) {
+                continue;
+            }
+            let range = token.range();
+            let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
+                continue;
+            };
+            let token_ascii = text.is_ascii();
+            for check in checks {
+                if !(check.non_ascii && token_ascii) && check.regex.is_match(text) {
+                    hits.push(Raw { rule: check.rule, range, subject: text.into(), callee: None });
                 }
             }
         }

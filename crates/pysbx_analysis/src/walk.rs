@@ -2808,6 +2808,11 @@ fn argv_command_line(
     kw: &[(&str, Option<&Const<'_>>)],
 ) -> Option<String> {
     let words: Vec<&str> = quals.iter().find_map(|q| {
+        // Most calls are of none of these: ruled out by the module before any comparison.
+        let module = q.split('.').next().unwrap_or_default();
+        if !matches!(module, "subprocess" | "os" | "pty" | "asyncio") {
+            return None;
+        }
         if matches!(
             &**q,
             "asyncio.create_subprocess_exec" | "asyncio.subprocess.create_subprocess_exec"

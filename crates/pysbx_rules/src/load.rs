@@ -98,6 +98,7 @@ struct RawMatch {
     not: Option<Box<Spanned<RawMatch>>>,
     inside: Option<Spanned<RawInside>>,
     comment: Option<Spanned<String>>,
+    source_text: Option<Spanned<String>>,
     unused_suppression: Option<Spanned<bool>>,
 }
 
@@ -377,6 +378,7 @@ impl Ctx {
             raw.not.is_some(),
             raw.inside.is_some(),
             raw.comment.is_some(),
+            raw.source_text.is_some(),
             raw.unused_suppression.is_some(),
         ]
         .iter()
@@ -386,7 +388,8 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "empty match: give one of call, reference, import, store, assign, handler, \
-                 attribute, string, any, all, not, inside, comment, unused_suppression"
+                 attribute, string, any, all, not, inside, comment, source_text, \
+                 unused_suppression"
                     .to_string(),
             ));
         }
@@ -450,18 +453,21 @@ impl Ctx {
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
         }
-        if raw.comment.is_some() || raw.unused_suppression.is_some() {
+        if raw.comment.is_some() || raw.source_text.is_some() || raw.unused_suppression.is_some() {
             if !file_level_ok {
                 return Err(self.invalid(
                     at,
-                    "`comment` and `unused_suppression` look at a whole file's comments: use \
-                     them as a rule's match or a branch of its top-level `any`, not under \
-                     `all` or `not`"
+                    "`comment`, `source_text` and `unused_suppression` look at a whole file's \
+                     comments and literals: use them as a rule's match or a branch of its \
+                     top-level `any`, not under `all` or `not`"
                         .to_string(),
                 ));
             }
             if let Some(s) = raw.comment {
                 return Ok(MatchSpec::Comment(self.regex(&s)?));
+            }
+            if let Some(s) = raw.source_text {
+                return Ok(MatchSpec::SourceText(self.regex(&s)?));
             }
             if let Some(flag) = raw.unused_suppression {
                 if !flag.value {

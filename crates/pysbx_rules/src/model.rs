@@ -302,6 +302,11 @@ pub enum MatchSpec {
     /// A comment whose text matches the regex. A whole-file check: only as the rule's match
     /// or a branch of its top-level `any`.
     Comment(String),
+    /// A comment or string literal whose text as written in the file (quotes, prefixes and
+    /// escapes as they are, not the value) matches the regex: what a reader of the source sees,
+    /// such as an invisible character (`"\u202e"` written as an escape is not one). A
+    /// whole-file check like `comment`.
+    SourceText(String),
     /// A suppression comment (`# pysbx: ignore[...]`, `# nosec`) that suppressed nothing.
     /// A whole-file check like `comment`; reported only where suppressions are honoured.
     UnusedSuppression,
@@ -312,7 +317,7 @@ impl MatchSpec {
     /// file's comments instead of its syntax tree nodes.
     #[must_use]
     pub fn is_file_level(&self) -> bool {
-        matches!(self, Self::Comment(_) | Self::UnusedSuppression)
+        matches!(self, Self::Comment(_) | Self::SourceText(_) | Self::UnusedSuppression)
     }
 
     /// Every regex the matcher holds (`string`, `comment` and argument `matches`), in order,
@@ -326,7 +331,7 @@ impl MatchSpec {
                     }
                 }
             }
-            Self::String(re) | Self::Comment(re) => out.push(re),
+            Self::String(re) | Self::Comment(re) | Self::SourceText(re) => out.push(re),
             Self::Assign { matches, .. } => out.extend(matches.as_deref()),
             Self::Any(items) | Self::All(items) => {
                 for item in items {
@@ -357,6 +362,7 @@ impl MatchSpec {
             | Self::Attribute { .. }
             | Self::String(_)
             | Self::Comment(_)
+            | Self::SourceText(_)
             | Self::UnusedSuppression => true,
             Self::Any(items) => !items.is_empty() && items.iter().all(Self::is_positive),
             Self::All(items) => items.iter().any(Self::is_positive),

@@ -83,7 +83,6 @@ impl ByteSet {
 const LONG_TEXT: usize = 256;
 
 /// The bytes of which every match of `pattern` contains one, when there is such a set.
-#[cfg(test)]
 pub(crate) fn required(pattern: &str) -> Option<ByteSet> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     of(&hir)
