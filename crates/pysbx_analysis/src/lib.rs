@@ -388,12 +388,26 @@ impl Analyzer {
     /// match needs a non-ASCII byte passes over an ASCII file without looking at its tokens.
     fn source_text_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
         let checks = &self.compiled.source_checks;
-        let ascii = source.is_ascii();
-        if checks.iter().all(|c| c.non_ascii && ascii) {
+        if checks.is_empty() {
             return Vec::new();
         }
+        // Checks that need a non-ASCII byte look only at the tokens between the first and the
+        // last such byte of the file (none in an ASCII file).
+        let all = &tokens[..];
+        let span = if checks.iter().all(|c| c.non_ascii) {
+            let bytes = source.as_bytes();
+            let Some(first) = bytes.iter().position(|b| !b.is_ascii()) else {
+                return Vec::new();
+            };
+            let last = bytes.iter().rposition(|b| !b.is_ascii()).unwrap_or(first);
+            let from = all.partition_point(|t| t.end().to_usize() <= first);
+            let to = all.partition_point(|t| t.start().to_usize() <= last);
+            all.get(from..to.max(from)).unwrap_or_default()
+        } else {
+            all
+        };
         let mut hits = Vec::new();
-        for token in tokens.iter() {
+        for token in span {
             if !matches!(
                 token.kind(),
                 TokenKind::Comment

@@ -1168,7 +1168,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             });
         (at_import || in_class).then(|| {
             let mut frames: Vec<Frame<'a>> =
-                self.frames.iter().filter(|f| !matches!(f, Frame::Call(_))).cloned().collect();
+                self.frames.iter().filter(|f| !matches!(f, Frame::Call(..))).cloned().collect();
             if at_import {
                 frames.push(Frame::CalledAtImport);
             }
@@ -1359,6 +1359,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             && items.len() == n
         {
             return Some(items.to_vec());
+        }
+        // Each of several displays of that length (`for i, m in enumerate([os, sys])`): a part
+        // is any of theirs.
+        let alts = v.vals.alts();
+        if alts.len() > 1 && alts.iter().all(|a| matches!(a, Value::Seq(items) if items.len() == n))
+        {
+            let mut parts = vec![ValueSet::default(); n];
+            for a in alts {
+                if let Value::Seq(items) = a {
+                    for (part, item) in parts.iter_mut().zip(items.iter()) {
+                        part.union(item);
+                    }
+                }
+            }
+            return Some(parts);
         }
         None
     }
@@ -1612,10 +1627,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Expr::Set(s) => {
+                // Not folded (a set has no order), but what its elements refer to is kept for a
+                // loop over it (`for m in {os}`).
+                let mut items = Vec::new();
                 for x in &s.elts {
-                    self.value(x);
+                    let mut ev = self.expr(x);
+                    self.flush(&mut ev);
+                    items.push(ev.binding());
                 }
-                Eval::unknown()
+                if items.len() <= 32 && items.iter().any(ValueSet::refers) {
+                    Eval::of(ValueSet::one(Value::Seq(items.into())))
+                } else {
+                    Eval::unknown()
+                }
             }
             Expr::List(ast::ExprList { elts, range, .. }) => {
                 self.sequence(elts, SeqKind::List, *range)
@@ -2357,7 +2381,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         callee.vals.instantiate_subclasses();
         let frame = self.c.needs_call_frames;
         if frame {
-            self.frames.push(Frame::Call(callee.vals.clone()));
+            self.frames.push(Frame::Call(callee.vals.clone(), method.clone()));
         }
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
@@ -2643,9 +2667,36 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 vals.union(&each);
                             }
                         }
+                        // `enumerate([os])`: pairs of an unknown count and each element.
+                        "builtins.enumerate" => {
+                            if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
+                                let pairs: Vec<ValueSet<'a>> = each
+                                    .alts()
+                                    .iter()
+                                    .map(|e| {
+                                        ValueSet::one(Value::Seq(Rc::from([
+                                            ValueSet::unknown(),
+                                            ValueSet::one(e.clone()),
+                                        ])))
+                                    })
+                                    .collect();
+                                vals.push(Value::Seq(pairs.into()));
+                            }
+                        }
                         _ => {}
                     }
                 }
+            }
+            // `dict(run=os.system)`: as the display `{"run": os.system}`.
+            if pos.is_empty()
+                && !kws.is_empty()
+                && kws.len() <= 32
+                && quals.iter().any(|q| &**q == "builtins.dict")
+                && kws.iter().any(|(_, e)| e.vals.refers())
+            {
+                let entries: Vec<(Rc<str>, ValueSet<'a>)> =
+                    kws.iter().map(|(k, e)| (Rc::from(k.as_str()), e.vals.clone())).collect();
+                vals.push(Value::Dict(entries.into()));
             }
             if let (Some(m), Some(r)) = (&method, &recv) {
                 let m = m.as_str();
@@ -2680,6 +2731,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                         ("get" | "__getitem__" | "copy" | "items" | "keys" | "values", _) => {}
                         _ => self.scopes.weaken_all(MODULE),
+                    }
+                }
+                // `{"a": os}.values()`: a display of the dict's values.
+                if m == "values" && pos.is_empty() && kws.is_empty() {
+                    for alt in r.vals.alts() {
+                        if let Value::Dict(entries) = alt {
+                            let items: Vec<ValueSet<'a>> =
+                                entries.iter().map(|(_, v)| v.clone()).collect();
+                            vals.push(Value::Seq(items.into()));
+                        }
                     }
                 }
                 if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
@@ -2808,9 +2869,10 @@ fn argv_command_line(
     kw: &[(&str, Option<&Const<'_>>)],
 ) -> Option<String> {
     let words: Vec<&str> = quals.iter().find_map(|q| {
-        // Most calls are of none of these: ruled out by the module before any comparison.
-        let module = q.split('.').next().unwrap_or_default();
-        if !matches!(module, "subprocess" | "os" | "pty" | "asyncio") {
+        // Most calls are of none of these: ruled out by the first byte, then the module.
+        if !matches!(q.as_bytes().first(), Some(b's' | b'o' | b'p' | b'a'))
+            || !["subprocess.", "os.", "pty.", "asyncio."].iter().any(|m| q.starts_with(m))
+        {
             return None;
         }
         if matches!(
@@ -2928,7 +2990,7 @@ impl<'a> Walker<'a, '_> {
         // The code runs when the call runs, not inside its arguments: a decoder it calls is
         // no argument of the `exec` (`inside: {call: ...}` filters see no call frame).
         let frames = self.frames.clone();
-        self.frames.retain(|f| !matches!(f, Frame::Call(_)));
+        self.frames.retain(|f| !matches!(f, Frame::Call(..)));
         self.body(&parsed.syntax().body);
         self.frames = frames;
         self.embedded_depth -= 1;

@@ -36,7 +36,7 @@ pub(crate) enum Frame<'a> {
     /// A lambda body.
     Lambda,
     /// The arguments of a call, with what the callee resolves to.
-    Call(ValueSet<'a>),
+    Call(ValueSet<'a>, Option<ruff_python_ast::name::Name>),
     /// The test of an `assert` statement.
     Assert,
     /// The function whose body this follows was called by name at import time (`_post()` at
@@ -215,7 +215,14 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     if let Some(table) = &spec.argument_of {
         // The innermost frame: a string in a lambda or a nested call is not the argument.
         let found = match site.frames.last() {
-            Some(Frame::Call(callee)) => callee.quals().any(|q| table.matches(q)),
+            // A method of an object the engine does not follow (`log.warning(...)` of a logger,
+            // `parser.add_argument(help=...)`) is matched by its name: `*.warning`.
+            Some(Frame::Call(callee, method)) => {
+                callee.quals().any(|q| table.matches(q))
+                    || method
+                        .as_ref()
+                        .is_some_and(|m| !callee.refers() && table.matches(&format!("*.{m}")))
+            }
             _ => false,
         };
         if !found {
@@ -243,7 +250,7 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     }
     if let Some(table) = &spec.call {
         let found = site.frames.iter().any(|f| match f {
-            Frame::Call(callee) => callee.quals().any(|q| table.matches(q)),
+            Frame::Call(callee, _) => callee.quals().any(|q| table.matches(q)),
             _ => false,
         });
         if !found {
