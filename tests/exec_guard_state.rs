@@ -1428,8 +1428,12 @@ class TextLoader(SourceFileLoader):
     def get_code(self, name):
         return "print('RAN-' + 'loader')"
 runner = getattr(builtins, "ex" + "ec")
+class Text(str):
+    pass
 try_each([
     ("run-code", lambda: runpy._run_code("print('RAN-' + 'run-code')", {{}})),
+    # A `str` subclass is compared by the characters it holds, not skipped.
+    ("subclass", lambda: runpy._run_code(Text("print('RAN-' + 'subclass')"), {{}})),
     ("frames-removed", lambda: bootstrap._call_with_frames_removed(
         runner, "print('RAN-' + 'frames-removed')", {{}})),
     ("loader", lambda: TextLoader("x", "/nonexistent/x.py").exec_module(types.ModuleType("x"))),
@@ -1444,7 +1448,7 @@ print("CONTROLS", P(1, 2), type(tree).__name__, table.get_type())
 "#
     ));
     assert!(!text.contains("RAN-"), "{text}{err}");
-    for label in ["run-code", "frames-removed", "loader"] {
+    for label in ["run-code", "subclass", "frames-removed", "loader"] {
         assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
     }
     assert!(err.contains("compile of dynamic code is not allowed"), "{text}{err}");
@@ -1472,9 +1476,24 @@ def victim(a, b):
 victim.__name__ = Name("victim")
 field = '"+((print("RAN-" + "dataclass") or "") if (lambda print: 0) else "")+"'
 C = type("C", (), {{"__annotations__": {{field: int}}}})
+class Default:
+    def __repr__(self):
+        return "print('RAN-' + 'turtle')"
+class Methods:
+    def fwd(self, a=Default()):
+        pass
+def turtle_functions():
+    try:
+        import turtle
+    except ImportError:
+        # turtle needs tkinter, which an interpreter may lack: nothing to generate then.
+        print("NO-TK")
+        raise PermissionError
+    turtle._make_global_funcs(["fwd"], Methods, "x", "y", lambda doc: doc)
 try_each([
     ("mock", lambda: mock.create_autospec(victim)),
     ("dataclass", lambda: repr(dataclasses.dataclass(init=False, eq=False)(C)())),
+    ("turtle", turtle_functions),
 ])
 def plain(a, b=1):
     return a
@@ -1489,6 +1508,7 @@ print("CONTROLS", spec(1), spec.call_count, Point(1))
     assert!(!text.contains("RAN-"), "{text}{err}");
     assert!(text.contains("REFUSED mock\n"), "{text}{err}");
     assert!(text.contains("REFUSED dataclass\n"), "{text}{err}");
+    assert!(text.contains("REFUSED turtle\n"), "{text}{err}");
     assert!(text.contains("CONTROLS 3 1 Point(x=1, y=2)\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
@@ -1513,9 +1533,13 @@ ctypes_file = native("_ctypes")
 json_file = native("_json")
 copy = os.path.join(tempfile.mkdtemp(), os.path.basename(json_file))
 shutil.copyfile(json_file, copy)
+plain = os.path.join(tempfile.mkdtemp(), "plainfile")
+shutil.copyfile(json_file, plain)
 try_each([
     ("dotted", lambda: _imp.create_dynamic(ModuleSpec("x._ctypes", None, origin=ctypes_file))),
     ("renamed", lambda: _imp.create_dynamic(ModuleSpec("_json", None, origin=copy))),
+    # A loader maps any file: one without an extension's suffix is native code all the same.
+    ("no-suffix", lambda: _imp.create_dynamic(ModuleSpec("_json", None, origin=plain))),
 ])
 import _json, decimal
 print("CONTROLS", _json.__name__, decimal.Decimal("1.5") * 2)
@@ -1523,6 +1547,47 @@ print("CONTROLS", _json.__name__, decimal.Decimal("1.5") * 2)
     ));
     assert!(text.contains("REFUSED dotted\n"), "{text}{err}");
     assert!(text.contains("REFUSED renamed\n"), "{text}{err}");
+    assert!(text.contains("REFUSED no-suffix\n"), "{text}{err}");
     assert!(text.contains("CONTROLS _json 3.0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn code_objects_are_made_only_by_the_libraries_that_make_them() {
+    // `code.replace` wrapped in C (`functools.lru_cache`) has no frame of its own: called
+    // from a library frame whose code names `replace` (as `str.replace` does everywhere), the
+    // new code object passed for the library's making, and a file name of the standard
+    // library's made it run as trusted code. Only `types.coroutine` and `modulefinder` make
+    // code objects in the standard library; `types.coroutine` still works.
+    let (text, err) = run_attack(&format!(
+        r#"{TRY_EACH}
+import dis, functools, inspect, os, runpy, types
+class Obj:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+def target():
+    print("RAN-" + "replace")
+kw = {{"co_filename": os.__file__}}
+made = functools.lru_cache(None)(dis._get_code_object(target).replace)
+def through_inspect():
+    try:
+        inspect._signature_get_partial(Obj(parameters={{}}, bind_partial=made), Obj(args=(), keywords=kw))
+    except AttributeError:
+        pass
+    runpy._run_code(made(**kw), {{"__builtins__": __builtins__}})
+try_each([("replace", through_inspect)])
+@types.coroutine
+def pause():
+    yield
+async def main():
+    await pause()
+    return 7
+import asyncio
+print("CONTROL", asyncio.run(main()))
+"#
+    ));
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    assert!(text.contains("REFUSED replace\n"), "{text}{err}");
+    assert!(text.contains("CONTROL 7\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }

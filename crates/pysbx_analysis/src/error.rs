@@ -16,11 +16,14 @@ pub enum SourceErrorKind {
     /// The file gave more than [`crate::MAX_FINDINGS_PER_FILE`] findings: reading it stopped
     /// there (such a file is generated or hostile, and each finding costs memory).
     TooManyFindings,
+    /// The file has more tokens than [`crate::MAX_TOKENS`]: its syntax tree would take
+    /// hundreds of megabytes (a flat module of millions of one-name statements).
+    TooLarge,
 }
 
 impl SourceErrorKind {
     /// A short lowercase name (`decode`, `syntax`, `too-deep`, `timed-out`,
-    /// `too-many-findings`) for reports.
+    /// `too-many-findings`, `too-large`) for reports.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,6 +32,7 @@ impl SourceErrorKind {
             Self::TooDeep => "too-deep",
             Self::TimedOut => "timed-out",
             Self::TooManyFindings => "too-many-findings",
+            Self::TooLarge => "too-large",
         }
     }
 }

@@ -29,6 +29,11 @@ const LEX_ABOVE: usize = 20_000;
 /// fails at about 3,000 (a `RecursionError` or `MemoryError` while compiling); this bounds the
 /// parser's heap-grown stack at a few tens of megabytes.
 pub(crate) const MAX_CHAIN: u32 = 20_000;
+/// The most tokens a file may have: the parser's tree takes about 190 bytes a token (a flat
+/// module of 4 million `a` lines took 1.5 GB), so this bounds it near 400 MB. The largest
+/// file of the reference corpus has under 90,000. Only files longer than
+/// [`LEX_LONGER_THAN`] can have more, and they are lexed first.
+pub(crate) const MAX_TOKENS: usize = 2_000_000;
 /// Files longer than this are lexed first: word operators (`not ` is 4 bytes a level, a
 /// quarter of a kilobyte of stack per byte) could nest too deep in them.
 const LEX_LONGER_THAN: usize = 256 * 1024;
@@ -45,6 +50,8 @@ pub(crate) enum Plan {
     TooDeep { offset: TextSize },
     /// Do not parse: a chain of operators longer than [`MAX_CHAIN`] reaches this offset.
     TooLong { offset: TextSize },
+    /// Do not parse: more than [`MAX_TOKENS`] tokens.
+    TooManyTokens,
 }
 
 pub(crate) fn plan(source: &str) -> Plan {
@@ -58,6 +65,9 @@ pub(crate) fn plan(source: &str) -> Plan {
     }
     if lexed.too_long {
         return Plan::TooLong { offset: naive_chain_position(source) };
+    }
+    if lexed.tokens > MAX_TOKENS {
+        return Plan::TooManyTokens;
     }
     Plan::Parse { stack: STACK_BASE + openers.min(MAX_BRACKETS as usize) * STACK_PER_LEVEL }
 }
@@ -95,6 +105,7 @@ fn opening_brackets(bytes: &[u8]) -> usize {
 struct Lexed {
     depth: u32,
     too_long: bool,
+    tokens: usize,
 }
 
 /// Lexes the file. A chain counts the tokens that may nest without brackets since the last
@@ -108,10 +119,12 @@ fn lex(source: &str) -> Lexed {
     // The chain's count where each open bracket level started.
     let mut starts: Vec<u32> = Vec::new();
     let mut too_long = false;
+    let mut tokens = 0usize;
     loop {
         let kind = lexer.next_token();
+        tokens += 1;
         match kind {
-            TokenKind::EndOfFile => return Lexed { depth: max, too_long },
+            TokenKind::EndOfFile => return Lexed { depth: max, too_long, tokens },
             k if opens(k) => {
                 depth += 1;
                 max = max.max(depth);
@@ -290,6 +303,14 @@ mod tests {
         assert!(matches!(plan(&lines), Plan::Parse { .. }));
         let ok = format!("x = {}1\n", "-".repeat(MAX_CHAIN as usize));
         assert!(matches!(plan(&ok), Plan::Parse { .. }));
+    }
+
+    #[test]
+    fn files_of_too_many_tokens_are_not_parsed() {
+        let flat = "a\n".repeat(MAX_TOKENS / 2 + 1);
+        assert!(matches!(plan(&flat), Plan::TooManyTokens));
+        let fewer = "a\n".repeat(MAX_TOKENS / 2 - 10);
+        assert!(matches!(plan(&fewer), Plan::Parse { .. }));
     }
 
     #[test]

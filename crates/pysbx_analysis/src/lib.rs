@@ -165,6 +165,14 @@ impl Analyzer {
                 );
                 return error_at(source, offset, SourceErrorKind::TooDeep, message);
             }
+            guard::Plan::TooManyTokens => {
+                let message = format!(
+                    "more than {} tokens: the file is not parsed (its syntax tree would take \
+                     hundreds of megabytes)",
+                    guard::MAX_TOKENS
+                );
+                return error_at(source, TextSize::new(0), SourceErrorKind::TooLarge, message);
+            }
         };
         // The tree is built in this thread's region and released in one step once the file
         // has been read (see `pysbx_arena`): nothing may cache into it after this point.
@@ -514,6 +522,9 @@ fn raw_offsets(raw: &[Raw]) -> Vec<usize> {
 /// reference corpus of 33,823 installed modules is 100; a file of a million `eval(x)` lines
 /// would otherwise hold gigabytes of findings (and, in `pysbx exec`'s import gate, of events).
 pub const MAX_FINDINGS_PER_FILE: usize = 10_000;
+
+/// The most tokens a file may have to be analysed (see [`SourceErrorKind::TooLarge`]).
+pub const MAX_TOKENS: usize = guard::MAX_TOKENS;
 
 /// What reading a module produced.
 #[derive(Default)]

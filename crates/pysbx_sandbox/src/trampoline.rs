@@ -356,6 +356,9 @@ fn stage_b(
                 &plan.workdir,
                 &plan.private_dir,
                 plan.drop_to,
+                // Without foreign code or processes nothing of it may run as machine code;
+                // with either, a program's own tools and extension modules there may.
+                !plan.confine.ffi && !plan.confine.process,
             ) {
                 Ok(true) => format!("working directory shows {} (copy-on-write)", lower.display()),
                 Ok(false) => format!(

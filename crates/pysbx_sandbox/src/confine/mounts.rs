@@ -90,12 +90,15 @@ fn traversable(meta: &std::fs::Metadata, user: (u32, u32)) -> bool {
 /// the program sees `lower`'s files and changes them in copies kept in `private` (the
 /// size-capped tmpfs), never in `lower`. The upper layer belongs to `owner`, so the working
 /// directory is the program's as before. Returns `Ok(false)` for a path overlayfs options
-/// cannot carry (a comma, a colon, a backslash).
+/// cannot carry (a comma, a colon, a backslash). `noexec`: no file of it may be mapped as
+/// code, as the private directories (a file the program writes there is native code it could
+/// load; Landlock's execute right covers `execve`, not `mmap`).
 pub(crate) fn overlay_workdir(
     lower: &Path,
     work: &Path,
     private: &Path,
     owner: Option<(u32, u32)>,
+    noexec: bool,
 ) -> Result<bool, String> {
     let Some(lower_text) = lower.to_str().filter(|t| !t.contains([',', ':', '\\'])) else {
         return Ok(false);
@@ -115,7 +118,10 @@ pub(crate) fn overlay_workdir(
         return Ok(false);
     };
     let data = format!("lowerdir={lower_text},upperdir={upper_text},workdir={scratch_text}");
-    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    if noexec {
+        flags |= MsFlags::MS_NOEXEC;
+    }
     mount(Some("overlay"), work, Some("overlay"), flags, Some(data.as_str()))
         .map_err(|e| err("overlay on", work, e))?;
     Ok(true)

@@ -29,8 +29,6 @@ def _pysbx_guard():
     _collect(sys._getframe(1).f_code, _guard_ids)
     from importlib.machinery import PathFinder as _PathFinder, BuiltinImporter as _BuiltinImporter
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
-    from importlib.machinery import EXTENSION_SUFFIXES as _EXTENSION_SUFFIXES
-    _EXTENSION_SUFFIXES = tuple(_EXTENSION_SUFFIXES)
 
     # The pipe to pysbx, moved out of the program's way: a program's first files get 3 and 4,
     # as under Python, and one that closes or reuses descriptors (a daemon's
@@ -1139,9 +1137,10 @@ def _pysbx_guard():
 
     def _native_path(args):
         # The file of native code an `import` event names: `_imp.create_dynamic(spec)` raises
-        # one with the spec's origin, which no finder judged.
+        # one with the spec's origin, which no finder judged, whatever its name (the loader
+        # maps any file; an import statement's event names none).
         path = args[1] if _len(args) > 1 else None
-        if _type(path) is not _str or not path.endswith(_EXTENSION_SUFFIXES):
+        if _type(path) is not _str:
             return None
         return path
 
@@ -1535,6 +1534,11 @@ def _pysbx_guard():
         names = code.co_names
         if _type(names) is not tuple:
             return False
+        if event == "code.__new__" and _stdlib_rel(code) not in _MAKES_CODE_OBJECTS:
+            # `replace` names `str.replace` too: a code object is made only by the few files
+            # that do (a callable of `code.replace`, wrapped in C, has no frame of its own and
+            # would pass for any caller's).
+            return False
         for name in _CALLED_AS.get(event, ()):
             if name in names:
                 if event == "compile" and name != "compile" \
@@ -1544,6 +1548,9 @@ def _pysbx_guard():
         return False
 
     _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
+    # The standard library's makers of code objects: `types.coroutine` sets a flag on a
+    # generator's code, `modulefinder` rewrites compiled paths.
+    _MAKES_CODE_OBJECTS = frozenset({"types.py", "modulefinder.py"})
 
     # Library functions whose `compile` makes no code, only a tree or a symbol table:
     # `ast.parse` (linters and metrics tools pass the file's own name) and
@@ -1558,14 +1565,18 @@ def _pysbx_guard():
 
     def _same_text(value, source):
         # `exec` of a string reports the UTF-8 bytes it compiles, a new object: compared by
-        # value, and only for the exact types, so no method of the program's runs.
+        # value. A `str` or `bytes` subclass is compared by the characters or bytes it holds
+        # (what `exec` compiles), read with the base types' own methods, so no method of the
+        # program's runs.
         t = _type(value)
-        if t is _str:
+        if _issubclass(t, _str):
             try:
-                value = _str.encode(value, "utf-8", "surrogatepass")
+                value = _str.encode(_str.__str__(value), "utf-8", "surrogatepass")
             except UnicodeError:
                 return False
-        elif t is not _bytes:
+        elif _issubclass(t, _bytes):
+            value = _bytes.__bytes__(value)
+        else:
             return False
         return _type(source) is _bytes and _bytes.__eq__(value, source) is True
 
@@ -1606,6 +1617,12 @@ def _pysbx_guard():
             return True
         if rel == "timeit.py" and name == "Timer":
             return _type(source) not in (_str, _bytes) or source not in _timeit_own
+        if rel == "turtle.py" and name == "_make_global_funcs":
+            # turtle writes a function per method, with each default's `repr` in its text:
+            # its own, made while turtle is imported, or the caller's.
+            caller = frame.f_back
+            return caller is None or caller.f_code.co_name != "<module>" \
+                or _stdlib_rel(caller.f_code) != "turtle.py"
         return False
 
     def _honest_name(args, immediate):
