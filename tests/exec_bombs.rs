@@ -196,3 +196,22 @@ fn shared_memory_stops_at_the_address_space_backstop() {
     // 512 MiB of memory, 64 threads' stacks, 1 GiB of headroom: 2 GiB of address space.
     assert!(reached < 2048, "{reached} MiB of shared memory");
 }
+
+/// A module under the gate's size limit can still hold millions of tokens (`a` on each of a
+/// million lines): its tree took pysbx 1.5 GB at 8 MiB. A module of more than 2,000,000 tokens
+/// is refused unparsed (CPython itself, compiling one of 1.8 million in the sandbox, reaches
+/// the default 512 MiB); a smaller one goes through.
+#[test]
+fn a_module_of_too_many_tokens_is_refused_unparsed() {
+    let s = Scratch::new();
+    let code = "import os, sys\nd = os.environ['TMPDIR']\nfor name, lines in (('flat', 1_100_000), ('fine', 100_000)):\n    with open(os.path.join(d, name + '.py'), 'w') as f:\n        f.write('a = 1\\n' + 'a\\n' * lines)\nsys.path.insert(0, d)\ntry:\n    import flat\n    print('imported flat')\nexcept ImportError as e:\n    print('refused:', e)\nimport fine\nprint('imported fine', fine.a)\n";
+    let script = s.write("import_flat.py", code);
+    let out = crate::exec_support::run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(
+        text.contains("refused:") && text.contains("more than 2000000 tokens"),
+        "{text}{}",
+        stderr(&out)
+    );
+    assert!(text.contains("imported fine 1\n"), "{text}{}", stderr(&out));
+}

@@ -352,7 +352,6 @@ fn deeply_nested_expression_does_not_crash() {
     // heap-grown stack: refused before parsing (a gigabyte for this file before).
     write(dir.path(), "unary.py", format!("x = {}1\n", "-".repeat(1_000_000)));
     write(dir.path(), "words.py", format!("x = {}1\n", "not ".repeat(300_000)));
-    write(dir.path(), "flat.py", "a\n".repeat(1_100_000));
     write(dir.path(), "other.py", DANGEROUS);
     let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -363,9 +362,7 @@ fn deeply_nested_expression_does_not_crash() {
         assert_eq!(err["kind"], "too-deep", "{doc}");
         assert_eq!(err["line"], 1);
     }
-    // A flat module of millions of statements: its tree alone took 1.5 GB.
-    let err = errors.iter().find(|e| e["path"] == "flat.py").unwrap_or_else(|| panic!("{doc}"));
-    assert_eq!(err["kind"], "too-large", "{doc}");
+
     assert!(doc["findings"].as_array().unwrap().iter().any(|f| f["path"] == "other.py"));
 }
 

@@ -29,11 +29,6 @@ const LEX_ABOVE: usize = 20_000;
 /// fails at about 3,000 (a `RecursionError` or `MemoryError` while compiling); this bounds the
 /// parser's heap-grown stack at a few tens of megabytes.
 pub(crate) const MAX_CHAIN: u32 = 20_000;
-/// The most tokens a file may have: the parser's tree takes about 190 bytes a token (a flat
-/// module of 4 million `a` lines took 1.5 GB), so this bounds it near 400 MB. The largest
-/// file of the reference corpus has under 90,000. Only files longer than
-/// [`LEX_LONGER_THAN`] can have more, and they are lexed first.
-pub(crate) const MAX_TOKENS: usize = 2_000_000;
 /// Files longer than this are lexed first: word operators (`not ` is 4 bytes a level, a
 /// quarter of a kilobyte of stack per byte) could nest too deep in them.
 const LEX_LONGER_THAN: usize = 256 * 1024;
@@ -50,13 +45,20 @@ pub(crate) enum Plan {
     TooDeep { offset: TextSize },
     /// Do not parse: a chain of operators longer than [`MAX_CHAIN`] reaches this offset.
     TooLong { offset: TextSize },
-    /// Do not parse: more than [`MAX_TOKENS`] tokens.
-    TooManyTokens,
+    /// Do not parse: more tokens than the caller's limit (see `AnalyzeOptions::max_tokens`).
+    TooManyTokens { limit: usize },
 }
 
-pub(crate) fn plan(source: &str) -> Plan {
+/// What to do before parsing `source`. `max_tokens`: a file of more tokens is not parsed
+/// (only a file longer than [`LEX_LONGER_THAN`] can have that many, and such a file is lexed).
+pub(crate) fn plan(source: &str, max_tokens: Option<usize>) -> Plan {
     let (openers, operators) = opening_brackets_and_operators(source.as_bytes());
-    if openers <= LEX_ABOVE && operators <= LEX_ABOVE && source.len() <= LEX_LONGER_THAN {
+    let few_tokens = max_tokens.is_none_or(|limit| source.len() <= limit);
+    if openers <= LEX_ABOVE
+        && operators <= LEX_ABOVE
+        && source.len() <= LEX_LONGER_THAN
+        && few_tokens
+    {
         return Plan::Parse { stack: STACK_BASE + openers * STACK_PER_LEVEL };
     }
     let lexed = lex(source);
@@ -66,8 +68,10 @@ pub(crate) fn plan(source: &str) -> Plan {
     if lexed.too_long {
         return Plan::TooLong { offset: naive_chain_position(source) };
     }
-    if lexed.tokens > MAX_TOKENS {
-        return Plan::TooManyTokens;
+    if let Some(limit) = max_tokens
+        && lexed.tokens > limit
+    {
+        return Plan::TooManyTokens { limit };
     }
     Plan::Parse { stack: STACK_BASE + openers.min(MAX_BRACKETS as usize) * STACK_PER_LEVEL }
 }
@@ -256,24 +260,24 @@ mod tests {
 
     #[test]
     fn small_files_parse_on_a_stack_sized_by_their_brackets() {
-        let Plan::Parse { stack } = plan("f(x)[0]\n") else { panic!() };
+        let Plan::Parse { stack } = plan("f(x)[0]\n", None) else { panic!() };
         assert_eq!(stack, STACK_BASE + 2 * STACK_PER_LEVEL);
     }
 
     #[test]
     fn many_brackets_are_lexed_and_deep_ones_refused() {
         let flat = "f(x)\n".repeat(LEX_ABOVE);
-        assert!(matches!(plan(&flat), Plan::Parse { .. }));
+        assert!(matches!(plan(&flat, None), Plan::Parse { .. }));
         let deep =
             format!("x = 1\ny = {}1{}\n", "[".repeat(LEX_ABOVE + 1), "]".repeat(LEX_ABOVE + 1));
-        let Plan::TooDeep { offset } = plan(&deep) else { panic!() };
+        let Plan::TooDeep { offset } = plan(&deep, None) else { panic!() };
         assert_eq!(offset.to_usize(), 10 + MAX_BRACKETS as usize);
     }
 
     #[test]
     fn brackets_inside_strings_do_not_count() {
         let src = format!("x = '{}'\n{}", "(".repeat(10_000), "f(x)\n".repeat(10));
-        assert!(matches!(plan(&src), Plan::Parse { .. }));
+        assert!(matches!(plan(&src, None), Plan::Parse { .. }));
         let parsed = ruff_python_parser::parse_module(&src).unwrap();
         assert_eq!(too_deep_token(parsed.tokens()), None);
     }
@@ -290,27 +294,30 @@ mod tests {
             ("lambda", words("lambda: ")),
             ("in brackets", format!("x = f(1, ({}1))\n", "-\n".repeat(n))),
         ] {
-            assert!(matches!(plan(&src), Plan::TooLong { .. }), "{name}");
+            assert!(matches!(plan(&src, None), Plan::TooLong { .. }), "{name}");
         }
-        let Plan::TooLong { offset } = plan(&format!("x = 1\ny = {}1\n", "-".repeat(n))) else {
+        let Plan::TooLong { offset } = plan(&format!("x = 1\ny = {}1\n", "-".repeat(n)), None)
+        else {
             panic!()
         };
         assert_eq!(offset.to_usize(), 10 + MAX_CHAIN as usize);
         // Long flat data, and many short chains, are not chains.
         let data = format!("x = [{}]\n", "-1, ".repeat(3 * n));
-        assert!(matches!(plan(&data), Plan::Parse { .. }));
+        assert!(matches!(plan(&data, None), Plan::Parse { .. }));
         let lines = "y = -a - b * ~c ** d if not e else -f\n".repeat(n);
-        assert!(matches!(plan(&lines), Plan::Parse { .. }));
+        assert!(matches!(plan(&lines, None), Plan::Parse { .. }));
         let ok = format!("x = {}1\n", "-".repeat(MAX_CHAIN as usize));
-        assert!(matches!(plan(&ok), Plan::Parse { .. }));
+        assert!(matches!(plan(&ok, None), Plan::Parse { .. }));
     }
 
     #[test]
-    fn files_of_too_many_tokens_are_not_parsed() {
-        let flat = "a\n".repeat(MAX_TOKENS / 2 + 1);
-        assert!(matches!(plan(&flat), Plan::TooManyTokens));
-        let fewer = "a\n".repeat(MAX_TOKENS / 2 - 10);
-        assert!(matches!(plan(&fewer), Plan::Parse { .. }));
+    fn files_of_too_many_tokens_are_not_parsed_where_a_limit_is_given() {
+        let limit = 400_000;
+        let flat = "a\n".repeat(limit / 2 + 1);
+        assert!(matches!(plan(&flat, Some(limit)), Plan::TooManyTokens { .. }));
+        assert!(matches!(plan(&flat, None), Plan::Parse { .. }));
+        let fewer = "a\n".repeat(limit / 2 - 10);
+        assert!(matches!(plan(&fewer, Some(limit)), Plan::Parse { .. }));
     }
 
     #[test]

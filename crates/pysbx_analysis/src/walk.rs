@@ -1746,6 +1746,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         let from = self.hits.len();
         if !callee {
             reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
+            // A function of the file handed on where a rule's context holds (`atexit.register
+            // (_post)`, `Thread(target=_post)` at the top of `setup.py`, a step list in a
+            // command's `run`) runs there as a call would.
+            if !self.functions.is_empty()
+                && (self.frames.iter().all(|f| !matches!(f, Frame::Function(_) | Frame::Lambda))
+                    || (!self.c.context_classes.is_empty()
+                        && self.frames.iter().any(|f| matches!(f, Frame::Class(_)))))
+                && self.functions.contains_key(&n.id)
+            {
+                self.function_called_here(&n.id, &[], &[]);
+            }
         }
         self.settle(n.range, None, from);
         Eval { vals, fold, ..Eval::default() }
@@ -2973,7 +2984,7 @@ impl<'a> Walker<'a, '_> {
         if self.embedded_count >= EMBEDDED_MAX
             || self.embedded_bytes + code.len() > EMBEDDED_BYTES_MAX
             || self.embedded_depth >= EMBEDDED_DEPTH_MAX
-            || !matches!(crate::guard::plan(code), crate::guard::Plan::Parse { .. })
+            || !matches!(crate::guard::plan(code, None), crate::guard::Plan::Parse { .. })
         {
             return;
         }

@@ -482,8 +482,14 @@ impl Engine {
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-        // The gate never honours suppression comments: the code being run is untrusted.
-        let analysis = self.analyzer.analyze(&source, path, &AnalyzeOptions::default());
+        // The gate never honours suppression comments: the code being run is untrusted. It
+        // reads what the program may have written, in pysbx's own memory: a module of too many
+        // tokens is refused unparsed.
+        let options = AnalyzeOptions {
+            max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
+            ..AnalyzeOptions::default()
+        };
+        let analysis = self.analyzer.analyze(&source, path, &options);
         if let Some(err) = &analysis.error {
             if err.kind == pysbx_analysis::SourceErrorKind::Syntax {
                 return Err(anyhow::Error::new(UnparsableSource {
@@ -493,7 +499,6 @@ impl Engine {
             }
             anyhow::bail!("{}:{err}", path.display());
         }
-        let options = AnalyzeOptions::default();
         let sanitized = pysbx_rewrite::sanitize_until_stable(
             &source,
             &analysis.findings,

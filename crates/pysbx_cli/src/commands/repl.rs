@@ -368,7 +368,11 @@ impl Frontend {
         let Some(engine) = &self.engine else { return Some(text.to_string()) };
         let path = Path::new(filename);
         // The gate never honours suppression comments: the input is untrusted.
-        let analysis = engine.analyzer.analyze(text, path, &AnalyzeOptions::default());
+        let options = AnalyzeOptions {
+            max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
+            ..AnalyzeOptions::default()
+        };
+        let analysis = engine.analyzer.analyze(text, path, &options);
         if let Some(err) = &analysis.error {
             eprintln!("  File \"{filename}\", line {}\nSyntaxError: {}", err.line, err.message);
             return None;
