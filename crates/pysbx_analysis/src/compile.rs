@@ -230,9 +230,12 @@ pub(crate) struct Compiled {
     /// The bases some rule's `inside: {class_base: ...}` names: a function of the file called
     /// from a method of such a class runs there too (see `Walker::function_called_here`).
     pub(crate) context_classes: NameTable,
-    /// Whether some rule tests `inside: {module_level: ...}`: a function of the file called at
-    /// import time runs at import time.
-    pub(crate) tests_module_level: bool,
+    /// The files where some rule tests `inside: {module_level: ...}` (by the rule's `file`
+    /// filter; `None` in the list: any file): there a function of the file called at import
+    /// time runs at import time.
+    pub(crate) module_level_files: Vec<Option<NameTable>>,
+    /// Whether some `argument_of` pattern names a method of any object (`*.warning`).
+    pub(crate) argument_of_methods: bool,
     /// Whether any rule tests `returned_by` or `derived_from` (call results are remembered only
     /// then).
     pub(crate) needs_returned: bool,
@@ -292,7 +295,8 @@ impl Compiled {
             string_leaves: Vec::new(),
             needs_call_frames: false,
             context_classes: NameTable::default(),
-            tests_module_level: false,
+            module_level_files: Vec::new(),
+            argument_of_methods: false,
             needs_returned: false,
             derived_origins: NameTable::default(),
             instance_classes: NameTable::default(),
@@ -618,7 +622,13 @@ impl Compiled {
             assert_test: spec.assert_test,
         };
         self.needs_call_frames |= inside.call.is_some() || inside.argument_of.is_some();
-        self.tests_module_level |= inside.module_level.is_some();
+        if inside.module_level.is_some() {
+            self.module_level_files.push(table(&spec.file)?);
+        }
+        self.argument_of_methods |= spec
+            .argument_of
+            .as_ref()
+            .is_some_and(|names| names.as_slice().iter().any(|n| n.starts_with("*.")));
         if let Some(bases) = &spec.class_base {
             for name in bases.as_slice() {
                 self.context_classes.insert(name, 0);

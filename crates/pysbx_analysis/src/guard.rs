@@ -82,11 +82,14 @@ pub(crate) fn plan(source: &str, max_tokens: Option<usize>) -> Plan {
 /// of a scan.
 fn opening_brackets_and_operators(bytes: &[u8]) -> (usize, usize) {
     // Two passes, each of which the compiler vectorizes (a pair of counters in one loop it
-    // does not).
-    (
-        count(bytes, |x| matches!(x, b'(' | b'[' | b'{')),
-        count(bytes, |x| matches!(x, b'-' | b'+' | b'~' | b'*')),
-    )
+    // does not). A file no longer than the threshold has no more operators than that.
+    let brackets = count(bytes, |x| matches!(x, b'(' | b'[' | b'{'));
+    let operators = if bytes.len() <= LEX_ABOVE {
+        0
+    } else {
+        count(bytes, |x| matches!(x, b'-' | b'+' | b'~' | b'*'))
+    };
+    (brackets, operators)
 }
 
 /// How many bytes of `bytes` pass `test`.

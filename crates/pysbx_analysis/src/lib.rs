@@ -236,7 +236,7 @@ impl Analyzer {
             deep::release(parsed);
             return error_at(source, at, kind, message);
         }
-        let out = if raw.is_empty() && !self.comments_to_check(parsed.tokens(), options) {
+        let out = if raw.is_empty() && !self.comments_to_check(source, parsed.tokens(), options) {
             FileAnalysis::default()
         } else {
             self.report(raw, source, parsed.tokens(), options)
@@ -366,13 +366,21 @@ impl Analyzer {
     /// Whether a file without node findings still has comments a whole-file check reads.
     fn comments_to_check(
         &self,
+        source: &str,
         tokens: &ruff_python_ast::token::Tokens,
         options: &AnalyzeOptions,
     ) -> bool {
         let any_check = !self.compiled.comment_checks.is_empty()
             || (options.honor_suppressions && !self.compiled.unused_suppression_rules.is_empty());
         (any_check && tokens.iter().any(|t| t.kind() == TokenKind::Comment))
-            || !self.compiled.source_checks.is_empty()
+            || self.source_checks_apply(source)
+    }
+
+    /// Whether some `source_text` check may match in `source`: one whose every match needs a
+    /// non-ASCII byte cannot in an ASCII file.
+    fn source_checks_apply(&self, source: &str) -> bool {
+        let checks = &self.compiled.source_checks;
+        !checks.is_empty() && (!source.is_ascii() || checks.iter().any(|c| !c.non_ascii))
     }
 
     /// The comments that `comment` checks match, as raw hits (subject: the comment's text).
@@ -401,18 +409,18 @@ impl Analyzer {
     /// match needs a non-ASCII byte passes over an ASCII file without looking at its tokens.
     fn source_text_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
         let checks = &self.compiled.source_checks;
-        if checks.is_empty() {
+        if !self.source_checks_apply(source) {
             return Vec::new();
         }
         // Checks that need a non-ASCII byte look only at the tokens between the first and the
-        // last such byte of the file (none in an ASCII file).
+        // last such byte of the file.
         let all = &tokens[..];
         let span = if checks.iter().all(|c| c.non_ascii) {
             let bytes = source.as_bytes();
-            let Some(first) = bytes.iter().position(|b| !b.is_ascii()) else {
+            let Some(first) = first_non_ascii(bytes) else {
                 return Vec::new();
             };
-            let last = bytes.iter().rposition(|b| !b.is_ascii()).unwrap_or(first);
+            let last = last_non_ascii(bytes).unwrap_or(first);
             let from = all.partition_point(|t| t.end().to_usize() <= first);
             let to = all.partition_point(|t| t.start().to_usize() <= last);
             all.get(from..to.max(from)).unwrap_or_default()
@@ -527,6 +535,32 @@ fn raw_offsets(raw: &[Raw]) -> Vec<usize> {
 /// reference corpus of 33,823 installed modules is 100; a file of a million `eval(x)` lines
 /// would otherwise hold gigabytes of findings (and, in `pysbx exec`'s import gate, of events).
 pub const MAX_FINDINGS_PER_FILE: usize = 10_000;
+
+/// The offset of the first byte outside ASCII: found a block of 64 bytes at a time, with the
+/// vectorized `is_ascii`.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for chunk in bytes.chunks(64) {
+        if !chunk.is_ascii() {
+            return chunk.iter().position(|b| !b.is_ascii()).map(|i| at + i);
+        }
+        at += chunk.len();
+    }
+    None
+}
+
+/// The offset of the last byte outside ASCII (see [`first_non_ascii`]).
+fn last_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut end = bytes.len();
+    for chunk in bytes.rchunks(64) {
+        let start = end - chunk.len();
+        if !chunk.is_ascii() {
+            return chunk.iter().rposition(|b| !b.is_ascii()).map(|i| start + i);
+        }
+        end = start;
+    }
+    None
+}
 
 /// The most tokens of a module `pysbx exec`'s import gate reads (see
 /// [`AnalyzeOptions::max_tokens`]): the largest file of the reference corpus has under 90,000.
@@ -742,5 +776,19 @@ mod tests {
     fn analyzer_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Analyzer>();
+    }
+
+    #[test]
+    fn non_ascii_bytes_are_found_from_either_end_across_blocks() {
+        assert_eq!(first_non_ascii(b""), None);
+        assert_eq!(first_non_ascii(&[b'a'; 200]), None);
+        assert_eq!(last_non_ascii(&[b'a'; 200]), None);
+        for (first, last) in [(0, 0), (63, 64), (64, 190), (130, 130), (5, 199)] {
+            let mut bytes = vec![b'a'; 200];
+            bytes[first] = 0xe2;
+            bytes[last] = 0x80;
+            assert_eq!(first_non_ascii(&bytes), Some(first));
+            assert_eq!(last_non_ascii(&bytes), Some(last));
+        }
     }
 }

@@ -259,6 +259,8 @@ impl FText {
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
     file_name: &'c str,
+    /// Whether some rule tests `module_level` in this file (see `Walker::tested_context`).
+    import_time_tested: bool,
     /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
     pub(crate) build_backend: bool,
     scopes: Scopes<'a>,
@@ -268,6 +270,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// The functions whose bodies are still to be walked, by name: the scope of each `def`,
     /// the function's own scope, and what callers gave its parameters so far.
     functions: FxHashMap<Name, SmallVec<[Unwalked<'a>; 1]>>,
+    /// A bit per function name of `functions` (see [`name_bit`]).
+    function_bits: u64,
     interner: Interner,
     hits: Vec<Hit>,
     pub(crate) raw: Vec<Raw>,
@@ -359,12 +363,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         Self {
             c,
             file_name,
+            import_time_tested: c
+                .module_level_files
+                .iter()
+                .any(|files| files.as_ref().is_none_or(|t| t.matches(file_name))),
             build_backend: false,
             scopes: Scopes::with_seeds(seeds),
             scope: MODULE,
             frames: Vec::new(),
             deferred: VecDeque::new(),
             functions: FxHashMap::default(),
+            function_bits: 0,
             interner: Interner::default(),
             hits: Vec::new(),
             raw: Vec::new(),
@@ -680,6 +689,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Function(key(&f.name.id)));
+                self.function_bits |= name_bit(&f.name.id);
                 self.functions.entry(f.name.id.clone()).or_default().push(Unwalked {
                     def: f,
                     outer: self.scope,
@@ -1112,10 +1122,13 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// them the name is bound to is not followed; giving more values only adds what a
     /// parameter may be).
     fn function_called_here(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
-        if !self.functions.contains_key(name) {
+        // Most calls are of builtins and imported names: ruled out by a bit before hashing.
+        if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
             return;
         }
-        let here = self.tested_context();
+        // The caller's context is looked at only for a function that has no site yet.
+        let unsited = self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
+        let here = if unsited { self.tested_context() } else { None };
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
             let mut at = Some(self.scope);
@@ -1155,7 +1168,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// import time (for `module_level`), or in a method of a class a `class_base` names.
     /// Without the calls whose arguments the node is in: a body called is in none of them.
     fn tested_context(&self) -> Option<Vec<Frame<'a>>> {
-        let at_import = self.c.tests_module_level
+        let at_import = self.import_time_tested
             && !self.frames.iter().fold(false, |inside, f| match f {
                 Frame::Function(_) | Frame::Lambda => true,
                 Frame::CalledAtImport => false,
@@ -1750,9 +1763,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             // (_post)`, `Thread(target=_post)` at the top of `setup.py`, a step list in a
             // command's `run`) runs there as a call would.
             if !self.functions.is_empty()
-                && (self.frames.iter().all(|f| !matches!(f, Frame::Function(_) | Frame::Lambda))
+                && ((self.import_time_tested
+                    && self
+                        .frames
+                        .iter()
+                        .all(|f| !matches!(f, Frame::Function(_) | Frame::Lambda)))
                     || (!self.c.context_classes.is_empty()
                         && self.frames.iter().any(|f| matches!(f, Frame::Class(_)))))
+                && self.function_bits & name_bit(&n.id) != 0
                 && self.functions.contains_key(&n.id)
             {
                 self.function_called_here(&n.id, &[], &[]);
@@ -2392,7 +2410,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         callee.vals.instantiate_subclasses();
         let frame = self.c.needs_call_frames;
         if frame {
-            self.frames.push(Frame::Call(callee.vals.clone(), method.clone()));
+            // The method's name only where an `argument_of` pattern names methods.
+            let by_name = if self.c.argument_of_methods { method.clone() } else { None };
+            self.frames.push(Frame::Call(callee.vals.clone(), by_name));
         }
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
@@ -2842,6 +2862,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
     }
+}
+
+/// One of 64 bits for a name, from its first and last bytes and its length: a set of names'
+/// bits rules out most names that are not among them without hashing.
+fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let (first, last) = (b.first().copied().unwrap_or(0), b.last().copied().unwrap_or(0));
+    1 << ((usize::from(first) * 7 + usize::from(last) * 3 + b.len()) & 63)
 }
 
 /// Whether a statement is a lone string (a docstring).
