@@ -1081,9 +1081,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut ev = self.expr(d);
                 self.flush(&mut ev);
                 self.given(&key_str(&pd.parameter.name.id), ev.fold.as_ref(), pd.parameter.range);
-                let vals = ev.binding();
-                if vals.is_interesting() {
-                    given.push((key(&pd.parameter.name.id), vals));
+                // As for a caller's arguments (see `give_arguments`): what refers, or a string.
+                if ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_))) {
+                    given.push((key(&pd.parameter.name.id), ev.binding()));
                 }
             }
         }
@@ -1215,14 +1215,17 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) {
         // Bounded: a function called from many places keeps what the first calls gave.
         const MAX_GIVEN: usize = 64;
+        // What a parameter's uses can make something of: what refers (a module, a function)
+        // and a string (an attribute or module name); not numbers, `None` or the unknown.
+        let worth = |ev: &Eval<'a>| ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_)));
         let positional = p.posonlyargs.iter().chain(&p.args);
         for (pd, ev) in positional.zip(pos) {
-            if given.len() < MAX_GIVEN && (ev.vals.is_interesting() || ev.fold.is_some()) {
+            if given.len() < MAX_GIVEN && worth(ev) {
                 given.push((key(&pd.parameter.name.id), ev.binding()));
             }
         }
         for (name, ev) in kws {
-            if given.len() < MAX_GIVEN && (ev.vals.is_interesting() || ev.fold.is_some()) {
+            if given.len() < MAX_GIVEN && worth(ev) {
                 given.push((name.clone(), ev.binding()));
             }
         }
@@ -1240,12 +1243,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // A value that is itself reported where it was written (`eval` given as
                     // an argument, `version=ssl.PROTOCOL_TLSv1`) is not reported again at
                     // each use of the parameter; what is reached from it is (`m.system`).
-                    let mut scratch = Vec::new();
-                    let one = ValueSet::one(alt.clone());
-                    reference::hits(self.c, &one, &mut self.reference_memo, &mut scratch);
-                    if scratch.is_empty() {
-                        vals.push(alt.clone());
+                    if alt.refers() {
+                        let mut scratch = Vec::new();
+                        let one = ValueSet::one(alt.clone());
+                        reference::hits(self.c, &one, &mut self.reference_memo, &mut scratch);
+                        if !scratch.is_empty() {
+                            continue;
+                        }
                     }
+                    vals.push(alt.clone());
                 }
             }
             self.scopes.bind(scope, &name, vals);
