@@ -158,6 +158,9 @@ pub(crate) enum Value<'a> {
     Partial(Rc<ValueSet<'a>>),
     /// A function whose call gives a constant whatever its arguments (`lambda: "sys" + "tem"`).
     Gives(Rc<Const<'a>>),
+    /// A function of the file whose call returns a module it imports (`def m(): import os;
+    /// return os`). Not itself a reference to the module.
+    Yields(Rc<ValueSet<'a>>),
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
     Returned(QName),
@@ -191,7 +194,8 @@ impl Value<'_> {
             | Value::From(_)
             | Value::Subclass(_)
             | Value::OwnClass
-            | Value::Gives(_) => false,
+            | Value::Gives(_)
+            | Value::Yields(_) => false,
         }
     }
 
@@ -263,6 +267,7 @@ impl<'a> ValueSet<'a> {
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
             (Value::Partial(a), Value::Partial(b)) => Rc::ptr_eq(a, b),
             (Value::Gives(a), Value::Gives(b)) => Rc::ptr_eq(a, b),
+            (Value::Yields(a), Value::Yields(b)) => Rc::ptr_eq(a, b),
             _ => false,
         });
         if dup {

@@ -270,6 +270,9 @@ pub(crate) struct Walker<'a, 'c> {
     /// The functions whose bodies are still to be walked, by name: the scope of each `def`,
     /// the function's own scope, and what callers gave its parameters so far.
     functions: FxHashMap<Name, SmallVec<[Unwalked<'a>; 1]>>,
+    /// Where the comprehension about to be walked reports the items it yields unchanged
+    /// (see `Walker::passed_through`).
+    passing: Option<Rc<std::cell::Cell<Option<ValueSet<'a>>>>>,
     /// A bit per function name of `functions` (see [`name_bit`]).
     function_bits: u64,
     interner: Interner,
@@ -373,6 +376,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             frames: Vec::new(),
             deferred: VecDeque::new(),
             functions: FxHashMap::default(),
+            passing: None,
             function_bits: 0,
             interner: Interner::default(),
             hits: Vec::new(),
@@ -724,7 +728,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     };
                 let vals = match gives {
                     Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
-                    None => ValueSet::unknown(),
+                    None => match self.imported_and_returned(f) {
+                        Some(module) => ValueSet::one(Value::Yields(Rc::new(module))),
+                        None => ValueSet::unknown(),
+                    },
                 };
                 self.scopes.bind(self.scope, &key(&f.name.id), vals);
             }
@@ -1201,6 +1208,55 @@ impl<'a, 'c> Walker<'a, 'c> {
         frames
     }
 
+    /// The module a function returns when its body only imports and returns one of the names
+    /// it imported (`def backend(): import os; return os`, a docstring allowed first), without
+    /// parameters or decorators: a loader of a module by a name that no import at the call
+    /// site shows.
+    fn imported_and_returned(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
+        if !f.parameters.is_empty() || !f.decorator_list.is_empty() || f.is_async {
+            return None;
+        }
+        let (Stmt::Return(ast::StmtReturn { value: Some(value), .. }), rest) =
+            f.body.split_last()?
+        else {
+            return None;
+        };
+        let Expr::Name(returned) = &**value else { return None };
+        let mut found = None;
+        for s in rest {
+            match s {
+                Stmt::Import(i) => {
+                    for alias in &i.names {
+                        let module = alias.name.id.as_str();
+                        let bound = match &alias.asname {
+                            Some(a) => (a.id.as_str(), module),
+                            None => {
+                                let root = module.split('.').next().unwrap_or(module);
+                                (root, root)
+                            }
+                        };
+                        if bound.0 == returned.id.as_str() {
+                            found = Some(bound.1.to_string());
+                        }
+                    }
+                }
+                Stmt::ImportFrom(i) if i.level == 0 => {
+                    let Some(module) = &i.module else { return None };
+                    for alias in &i.names {
+                        let name = alias.asname.as_ref().unwrap_or(&alias.name);
+                        if name.id.as_str() == returned.id.as_str() {
+                            found = Some(format!("{}.{}", module.id, alias.name.id));
+                        }
+                    }
+                }
+                other if is_docstring(other) => {}
+                _ => return None,
+            }
+        }
+        let module = found?;
+        Some(ValueSet::one(Value::Qual(self.interner.intern(&module))))
+    }
+
     /// Whether the callee is `type`: called with three arguments, it makes a class.
     fn makes_a_class(callee: &Eval<'a>) -> bool {
         callee.vals.quals().any(|q| matches!(&**q, "builtins.type"))
@@ -1667,17 +1723,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.sequence(elts, SeqKind::Tuple, *range)
             }
             Expr::ListComp(c) => {
+                let passed = self.passed_through(&c.generators, &c.elt);
                 let fold = self.comprehension(&c.generators, &[&c.elt]);
-                Eval { fold, ..Eval::unknown() }
+                Eval { fold, ..Self::display_of(passed.take()) }
             }
             Expr::SetComp(c) => {
+                let passed = self.passed_through(&c.generators, &c.elt);
                 self.comprehension(&c.generators, &[&c.elt]);
-                Eval::unknown()
+                Self::display_of(passed.take())
             }
             Expr::Generator(c) => {
                 // Folded as the list it yields: `"".join(chr(c) for c in (...))` joins it.
+                let passed = self.passed_through(&c.generators, &c.elt);
                 let fold = self.comprehension(&c.generators, &[&c.elt]);
-                Eval { fold, ..Eval::unknown() }
+                Eval { fold, ..Self::display_of(passed.take()) }
             }
             Expr::DictComp(c) => {
                 match &c.key {
@@ -2176,10 +2235,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return None;
         };
+        let passing = self.passing.take();
         let mut iter = self.expr(&first.iter);
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
         let mut each = Self::elements(&iter);
+        if let (Some(cell), Some(items)) = (&passing, &each) {
+            cell.set(Some(items.clone()));
+        }
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
@@ -2208,6 +2271,33 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.scopes.finish(scope);
         self.scope = saved;
         fold
+    }
+
+    /// Where a comprehension yields its items unchanged (`x for x in [os]`, one `for` with no
+    /// condition), a cell the comprehension's walk fills with what they may be (see
+    /// `Walker::comprehension`), for `next(x for x in [os])` to reach `os`.
+    fn passed_through(
+        &mut self,
+        generators: &[ast::Comprehension],
+        elt: &Expr,
+    ) -> Rc<std::cell::Cell<Option<ValueSet<'a>>>> {
+        let cell = Rc::new(std::cell::Cell::new(None));
+        if let ([only], Expr::Name(e)) = (generators, elt)
+            && let Expr::Name(t) = &only.target
+            && e.id == t.id
+            && only.ifs.is_empty()
+        {
+            self.passing = Some(cell.clone());
+        }
+        cell
+    }
+
+    /// An expression whose value is a display of the given elements, or unknown.
+    fn display_of(items: Option<ValueSet<'a>>) -> Eval<'a> {
+        match items {
+            Some(items) if items.refers() => Eval::of(ValueSet::one(Value::Seq(Rc::from([items])))),
+            _ => Eval::unknown(),
+        }
     }
 
     /// The elements of `[elt for target in items]`, when `items` is a constant sequence (or
@@ -2518,6 +2608,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 [Value::Gives(c)] => Some((**c).clone()),
                 _ => None,
             };
+            // A function of the file that returns a module it imports, called.
+            for alt in callee.vals.alts() {
+                if let Value::Yields(module) = alt {
+                    vals.union(module);
+                }
+            }
             // `operator.attrgetter("a.b")(obj)` is `obj.a.b`.
             for alt in callee.vals.alts() {
                 if let Value::Getter(path) = alt
