@@ -172,8 +172,10 @@ struct Unwalked<'a> {
     /// time, in a method of a class a rule names): its body is walked there.
     site: Option<Vec<Frame<'a>>>,
     walked: bool,
-    /// Walked a second time, for a site met after its first walk.
+    /// Walked a second time, for a site or arguments met after its first walk.
     rewalked: bool,
+    /// The frames its body is walked in where no site says otherwise.
+    frames: Vec<Frame<'a>>,
 }
 
 enum Body<'a> {
@@ -699,10 +701,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     outer: self.scope,
                     depth: self.depth,
                     origin: self.origin,
-                    given: Vec::new(),
+                    // The defaults, and later what callers give (kept here for a second walk).
+                    given,
                     site: None,
                     walked: false,
                     rewalked: false,
+                    frames: frames.clone(),
                 });
                 self.deferred.push_back(Deferred {
                     body: Body::Function(f),
@@ -710,7 +714,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     frames,
                     depth: self.depth,
                     origin: self.origin,
-                    given,
+                    given: Vec::new(),
                 });
                 // A function without parameters or decorators whose body only returns what
                 // folds gives that constant on every call, as such a lambda does
@@ -1149,20 +1153,27 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !visible {
                 continue;
             }
-            if !p.walked {
+            // A module or function handed to a body already walked (`run(os, "system")`
+            // inside a function defined after `run`) has it walked again, once, with it.
+            let refers = pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.vals.refers());
+            let again_for_arguments = p.walked && refers;
+            if !p.walked || again_for_arguments {
                 Self::give_arguments(&mut p.given, &p.def.parameters, pos, kws);
             }
-            let (None, Some(here)) = (&p.site, &here) else { continue };
-            p.site = Some(here.clone());
-            if p.walked && !p.rewalked {
+            let new_site = matches!((&p.site, &here), (None, Some(_)));
+            if new_site {
+                p.site.clone_from(&here);
+            }
+            if p.walked && !p.rewalked && (new_site || again_for_arguments) {
                 // Its body was walked before this call was met (a helper defined above the
-                // class whose method calls it): walked again, in the caller's context.
+                // class whose method calls it, or above the function that hands it a
+                // module): walked again, in the caller's context and with its arguments.
                 p.rewalked = true;
                 let scope = self.scopes.push(ScopeKind::Function, Some(p.outer));
                 self.deferred.push_back(Deferred {
                     body: Body::Function(p.def),
                     scope,
-                    frames: Vec::new(),
+                    frames: p.frames.clone(),
                     depth: p.depth,
                     origin: p.origin,
                     given: Vec::new(),
