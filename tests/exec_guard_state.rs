@@ -1575,7 +1575,13 @@ def through_inspect():
     except AttributeError:
         pass
     runpy._run_code(made(**kw), {{"__builtins__": __builtins__}})
-try_each([("replace", through_inspect)])
+def through_modulefinder():
+    # modulefinder renames code after paths its caller gives.
+    import modulefinder
+    code = dis._get_code_object(target)
+    finder = modulefinder.ModuleFinder(replace_paths=[(os.path.normpath(code.co_filename), os.__file__)])
+    runpy._run_code(finder.replace_paths_in_code(code), {{"__builtins__": __builtins__}})
+try_each([("replace", through_inspect), ("modulefinder", through_modulefinder)])
 @types.coroutine
 def pause():
     yield
@@ -1588,6 +1594,25 @@ print("CONTROL", asyncio.run(main()))
     ));
     assert!(!text.contains("RAN-"), "{text}{err}");
     assert!(text.contains("REFUSED replace\n"), "{text}{err}");
+    assert!(text.contains("REFUSED modulefinder\n"), "{text}{err}");
     assert!(text.contains("CONTROL 7\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
+    // Under a `code` grant the program makes code objects, but none named after one of the
+    // interpreter's files (trusted as the standard library's) or another module's (judged
+    // with that module's grants); its own code keeps its name.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{TRY_EACH}
+import os
+code = (lambda: print("RAN-" + "renamed")).__code__
+try_each([("stdlib-name", lambda: code.replace(co_filename=os.__file__)),
+          ("frozen-name", lambda: code.replace(co_filename="<frozen os>"))])
+print("OWN", code.replace(co_name="renamed").co_name)
+"#
+        ),
+        "code: true\n",
+    );
+    assert!(text.contains("REFUSED stdlib-name\n"), "{text}{err}");
+    assert!(text.contains("REFUSED frozen-name\n"), "{text}{err}");
+    assert!(text.contains("OWN renamed\n"), "{text}{err}");
 }

@@ -310,3 +310,37 @@ for label, step in (("fork_exec", fork_exec), ("fresh", fresh)):
     assert!(text.contains("PROGRAM REFUSED fresh\n"), "{ctx}");
     assert!(!text.contains("PROGRAM-RAN"), "{ctx}");
 }
+
+#[test]
+fn code_renamed_after_a_granted_module_gets_none_of_its_grants() {
+    // A frame's module is the one its code was compiled for: code renamed after a granted
+    // module's file would be judged with that module's grants. Under a `code` grant the
+    // program may make code objects, but not named after another module's file.
+    let s = Scratch::new();
+    s.write("helper.py", "import subprocess\ndef run():\n    return 'HELPER'\n");
+    let policy = s.write("policy.yaml", "code: true\nmodules:\n  helper: {process: true}\n");
+    let script = s.write(
+        "main.py",
+        r#"import helper, subprocess
+def spawn():
+    return subprocess.run(["/bin/echo", "PROGRAM-" + "RAN"], capture_output=True, text=True).stdout
+try:
+    spawn.__code__ = spawn.__code__.replace(co_filename=helper.__file__)
+    print("RENAMED")
+except PermissionError:
+    print("REFUSED rename")
+try:
+    print(spawn(), end="")
+except PermissionError:
+    print("REFUSED spawn")
+print(helper.run())
+"#,
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    assert!(text.contains("REFUSED rename\n"), "{ctx}");
+    assert!(text.contains("REFUSED spawn\n"), "{ctx}");
+    assert!(!text.contains("PROGRAM-RAN"), "{ctx}");
+    assert!(text.contains("HELPER\n"), "{ctx}");
+}

@@ -1296,6 +1296,36 @@ impl<'a, 'c> Walker<'a, 'c> {
                 given.push((name.clone(), ev.binding()));
             }
         }
+        // `def run(*a)` called `run(os, cmd)`: `a` is the tuple of the positional arguments
+        // past the named ones; `**kw` the dict of the keywords no parameter takes.
+        let named = p.posonlyargs.len() + p.args.len();
+        if let Some(rest) = &p.vararg
+            && pos.len() > named
+            && pos[named..].iter().any(|e| e.vals.refers())
+            && given.len() < MAX_GIVEN
+        {
+            let items: Vec<ValueSet<'a>> = pos[named..].iter().map(Eval::binding).collect();
+            given.push((key(&rest.name.id), ValueSet::one(Value::Seq(items.into()))));
+        }
+        if let Some(rest) = &p.kwarg
+            && given.len() < MAX_GIVEN
+        {
+            let params: Vec<&str> = p
+                .posonlyargs
+                .iter()
+                .chain(&p.args)
+                .chain(&p.kwonlyargs)
+                .map(|pd| pd.parameter.name.id.as_str())
+                .collect();
+            let entries: Vec<(Rc<str>, ValueSet<'a>)> = kws
+                .iter()
+                .filter(|(k, _)| !params.contains(&k.as_str()))
+                .map(|(k, e)| (Rc::from(k.as_str()), e.binding()))
+                .collect();
+            if entries.iter().any(|(_, v)| v.refers()) {
+                given.push((key(&rest.name.id), ValueSet::one(Value::Dict(entries.into()))));
+            }
+        }
     }
 
     /// Binds a body's parameters: to anything a caller may pass, and to what `given` knows
@@ -1324,7 +1354,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.scopes.bind(scope, &name, vals);
         }
         for v in [&p.vararg, &p.kwarg].into_iter().flatten() {
-            self.scopes.bind(scope, &key(&v.name.id), ValueSet::unknown());
+            let name = key(&v.name.id);
+            let mut vals = ValueSet::unknown();
+            for (_, given_vals) in given.iter().filter(|(n, _)| *n == name) {
+                vals.union(given_vals);
+            }
+            self.scopes.bind(scope, &name, vals);
         }
     }
 
@@ -2119,16 +2154,26 @@ impl<'a, 'c> Walker<'a, 'c> {
                             if let Some(b) = &base.fold {
                                 fold = fold::index(b, i);
                             }
-                            if let [Value::Seq(items)] = base.vals.alts()
-                                && let Some(item) = usize::try_from(if i < 0 {
+                            // The item of each display the base may be (`a[0]` of a `*a`
+                            // that callers fill), and the unknown where it may be anything.
+                            let mut items_at = ValueSet::default();
+                            for alt in base.vals.alts() {
+                                let Value::Seq(items) = alt else {
+                                    items_at.push(Value::Unknown);
+                                    continue;
+                                };
+                                let at = if i < 0 {
                                     i + i64::try_from(items.len()).unwrap_or(0)
                                 } else {
                                     i
-                                })
-                                .ok()
-                                .and_then(|i| items.get(i))
-                            {
-                                vals = item.clone();
+                                };
+                                match usize::try_from(at).ok().and_then(|at| items.get(at)) {
+                                    Some(item) => items_at.union(item),
+                                    None => items_at.push(Value::Unknown),
+                                }
+                            }
+                            if items_at.is_interesting() {
+                                vals = items_at;
                             }
                         }
                     }

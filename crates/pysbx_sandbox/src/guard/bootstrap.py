@@ -1548,9 +1548,22 @@ def _pysbx_guard():
         return False
 
     _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
-    # The standard library's makers of code objects: `types.coroutine` sets a flag on a
-    # generator's code, `modulefinder` rewrites compiled paths.
-    _MAKES_CODE_OBJECTS = frozenset({"types.py", "modulefinder.py"})
+    # The standard library's maker of code objects: `types.coroutine` sets a flag on a
+    # generator's code. (`modulefinder` renames code after paths its caller gives: the
+    # program's.)
+    _MAKES_CODE_OBJECTS = frozenset({"types.py"})
+
+    def _names_a_trusted_file(name, own):
+        # Whether a code object's file name is one the guard trusts or attributes by name: a
+        # file of the interpreter's (or a frozen module's), or a module the gate compiled
+        # other than the maker's own (`own`, whose code may keep its name).
+        fn = _path_of(name)
+        if not fn:
+            return False
+        loaded = _dict_get(_loaded, fn)
+        if fn.startswith("<frozen ") or (loaded is not None and loaded != own):
+            return True
+        return _isabs(fn) and _is_stdlib_file(_norm(fn))
 
     # Library functions whose `compile` makes no code, only a tree or a symbol table:
     # `ast.parse` (linters and metrics tools pass the file's own name) and
@@ -2070,6 +2083,15 @@ def _pysbx_guard():
                 # not take the name of one of the interpreter's own files.
                 _violation("code", "compiling code under the name %s of the interpreter's own "
                            "files is not allowed" % _path_of(args[1]), event, user, stack)
+            if event == "code.__new__" and immediate != "guard" and len(args) > 1 \
+                    and _names_a_trusted_file(args[1], _module_of(user)) \
+                    and _stdlib_rel(frame.f_code) != "types.py":
+                # A code object renamed after one of the interpreter's files, or a module's the
+                # gate compiled, would run as that file's (trusted as the standard library's,
+                # judged with that module's grants). `types.coroutine` only sets a flag on the
+                # code it is given, keeping its name.
+                _violation("code", "making code named like %s is not allowed" % _path_of(args[1]),
+                           event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1 \
                     and not _parses_only(frame):
                 fn = _path_of(args[1])
