@@ -1581,7 +1581,18 @@ def through_modulefinder():
     code = dis._get_code_object(target)
     finder = modulefinder.ModuleFinder(replace_paths=[(os.path.normpath(code.co_filename), os.__file__)])
     runpy._run_code(finder.replace_paths_in_code(code), {{"__builtins__": __builtins__}})
-try_each([("replace", through_inspect), ("modulefinder", through_modulefinder)])
+def code_moved_by_update_wrapper():
+    # functools sets `__code__` from its own frame: a program function would run the
+    # standard library's code (trusted by its file) with the program's globals.
+    import collections
+    def borrower(*a, **k):
+        pass
+    functools.update_wrapper(borrower, collections.namedtuple, assigned=("__code__",), updated=())
+try_each([("replace", through_inspect), ("modulefinder", through_modulefinder),
+          ("update-wrapper", code_moved_by_update_wrapper)])
+def wrapped(x):
+    return x + 1
+print("WRAPS", functools.wraps(wrapped)(lambda *a: wrapped(*a))(1))
 @types.coroutine
 def pause():
     yield
@@ -1595,6 +1606,8 @@ print("CONTROL", asyncio.run(main()))
     assert!(!text.contains("RAN-"), "{text}{err}");
     assert!(text.contains("REFUSED replace\n"), "{text}{err}");
     assert!(text.contains("REFUSED modulefinder\n"), "{text}{err}");
+    assert!(text.contains("REFUSED update-wrapper\n"), "{text}{err}");
+    assert!(text.contains("WRAPS 2\n"), "{text}{err}");
     assert!(text.contains("CONTROL 7\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
     // Under a `code` grant the program makes code objects, but none named after one of the

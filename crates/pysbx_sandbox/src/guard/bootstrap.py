@@ -1762,6 +1762,17 @@ def _pysbx_guard():
     # them out of template tracebacks, `networkx` compiles a decorator's body on first call and
     # moves it into the function). Never the guard's code, read or given, nor a guard
     # function's: a frame running the guard's code counts as the guard's wherever it ran.
+    def _same_code_renewed(args):
+        # Whether `function.__code__ = new` keeps the function's code as it was but for its
+        # flags: the same file, name and first line.
+        function = args[0]
+        new = args[2] if _len(args) > 2 else None
+        if _type(function) is not _function_type or _type(new) is not _code_type:
+            return False
+        old = _function_code(function)
+        return (old.co_filename == new.co_filename and old.co_name == new.co_name
+                and old.co_firstlineno == new.co_firstlineno)
+
     def _handles_code_it_may_make(event, args, user):
         function = args[0]
         if _type(function) is not _function_type or _id(_function_code(function)) in _guard_ids:
@@ -1970,6 +1981,15 @@ def _pysbx_guard():
                                event, user, stack)
             if name in _FRAME_ATTRS:
                 immediate, user, stack = _context(frame, skip_frozen=False)
+                if event == "object.__setattr__" and name == "__code__" \
+                        and immediate != "user" and immediate != "guard" \
+                        and not _same_code_renewed(args):
+                    # The standard library gives a function another code object on the
+                    # program's behalf only as `types.coroutine` does, the same code with a flag
+                    # set: `functools.update_wrapper(f, namedtuple, assigned=("__code__",))`
+                    # made a program function run the standard library's code with the
+                    # program's globals, which the guard trusted by its file.
+                    immediate = "user"
                 if immediate == "user" and name == "__code__" \
                         and _handles_code_it_may_make(event, args, user):
                     return
