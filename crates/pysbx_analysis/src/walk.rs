@@ -958,17 +958,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     let from = self.hits.len();
                     import::hits(self.c, &module, &mut self.interner, &mut self.hits);
                     self.settle(alias.range, None, from);
-                    match &alias.asname {
-                        Some(asname) => {
-                            let q = self.interner.intern(&module);
-                            self.scopes.bind(self.scope, &key(&asname.id), ValueSet::qual(q));
-                        }
-                        None => {
-                            let top = module.split('.').next().unwrap_or_default();
-                            let q = self.interner.intern(top);
-                            self.scopes.bind(self.scope, &Name::new(top), ValueSet::qual(q));
-                        }
-                    }
+                    let (bound, target) = import_binding(alias);
+                    let q = self.interner.intern(&target);
+                    self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
                 }
             }
             Stmt::ImportFrom(i) => self.import_from(i),
@@ -1036,12 +1028,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             let full = format!("{module}.{name}");
             import::hits(self.c, &full, &mut self.interner, &mut self.hits);
             self.settle(alias.range, None, from);
-            // Through `join`, as an attribute: `from subprocess import os` binds the module `os`.
-            let q =
-                self.interner.join(&module, &name).unwrap_or_else(|| self.interner.intern(&full));
-            let bound = alias.asname.as_ref().map_or(name, |a| key(&a.id));
+            let (bound, q) = self.imported_from_binding(&module, alias);
             self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
         }
+    }
+
+    /// What `from module import name [as bound]` binds (an absolute import): the local name
+    /// and what it refers to, through `join` as an attribute (`from subprocess import os`
+    /// binds the module `os`).
+    fn imported_from_binding(&mut self, module: &str, alias: &ast::Alias) -> (Name, QName) {
+        let name = key(&alias.name.id);
+        let q = self.interner.join(module, &name).unwrap_or_else(|| {
+            let full = format!("{module}.{name}");
+            self.interner.intern(&full)
+        });
+        (alias.asname.as_ref().map_or(name, |a| key(&a.id)), q)
     }
 
     fn type_params(&mut self, tp: &'a ast::TypeParams) {
@@ -1186,12 +1187,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// import time (for `module_level`), or in a method of a class a `class_base` names.
     /// Without the calls whose arguments the node is in: a body called is in none of them.
     fn tested_context(&self) -> Option<Vec<Frame<'a>>> {
-        let at_import = self.import_time_tested
-            && !self.frames.iter().fold(false, |inside, f| match f {
-                Frame::Function(_) | Frame::Lambda => true,
-                Frame::CalledAtImport => false,
-                _ => inside,
-            });
+        let at_import = self.import_time_tested && crate::matchers::runs_at_import(&self.frames);
         let in_class = !self.c.context_classes.is_empty()
             && self.frames.iter().any(|f| match f {
                 Frame::Class(bases) => bases.iter().any(|b| self.c.context_classes.matches(b)),
@@ -1238,25 +1234,18 @@ impl<'a, 'c> Walker<'a, 'c> {
             match s {
                 Stmt::Import(i) => {
                     for alias in &i.names {
-                        let module = alias.name.id.as_str();
-                        let bound = match &alias.asname {
-                            Some(a) => (a.id.as_str(), module),
-                            None => {
-                                let root = module.split('.').next().unwrap_or(module);
-                                (root, root)
-                            }
-                        };
-                        if bound.0 == returned.id.as_str() {
-                            found = Some(bound.1.to_string());
+                        let (bound, target) = import_binding(alias);
+                        if bound == key(&returned.id) {
+                            found = Some(self.interner.intern(&target));
                         }
                     }
                 }
                 Stmt::ImportFrom(i) if i.level == 0 => {
                     let Some(module) = &i.module else { return None };
                     for alias in &i.names {
-                        let name = alias.asname.as_ref().unwrap_or(&alias.name);
-                        if name.id.as_str() == returned.id.as_str() {
-                            found = Some(format!("{}.{}", module.id, alias.name.id));
+                        let (bound, q) = self.imported_from_binding(&key(&module.id), alias);
+                        if bound == key(&returned.id) {
+                            found = Some(q);
                         }
                     }
                 }
@@ -1264,8 +1253,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 _ => return None,
             }
         }
-        let module = found?;
-        Some(ValueSet::one(Value::Qual(self.interner.intern(&module))))
+        Some(ValueSet::one(Value::Qual(found?)))
     }
 
     /// Whether the callee is `type`: called with three arguments, it makes a class.
@@ -1874,11 +1862,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // (_post)`, `Thread(target=_post)` at the top of `setup.py`, a step list in a
             // command's `run`) runs there as a call would.
             if !self.functions.is_empty()
-                && ((self.import_time_tested
-                    && self
-                        .frames
-                        .iter()
-                        .all(|f| !matches!(f, Frame::Function(_) | Frame::Lambda)))
+                && ((self.import_time_tested && crate::matchers::runs_at_import(&self.frames))
                     || (!self.c.context_classes.is_empty()
                         && self.frames.iter().any(|f| matches!(f, Frame::Class(_)))))
                 && self.function_bits & name_bit(&n.id) != 0
@@ -3030,6 +3014,20 @@ fn name_bit(name: &str) -> u64 {
     1 << ((usize::from(first) * 7 + usize::from(last) * 3 + b.len()) & 63)
 }
 
+/// What `import module [as bound]` binds: the local name and the module it refers to
+/// (`import os.path` binds `os` to `os`, `import os.path as p` binds `p` to `os.path`), both
+/// normalized as Python reads identifiers.
+fn import_binding(alias: &ast::Alias) -> (Name, Name) {
+    let module = key(&alias.name.id);
+    match &alias.asname {
+        Some(asname) => (key(&asname.id), module),
+        None => {
+            let top = Name::new(module.split('.').next().unwrap_or_default());
+            (top.clone(), top)
+        }
+    }
+}
+
 /// Whether a statement is a lone string (a docstring).
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
@@ -3065,7 +3063,7 @@ fn argv_command_line(
     pos: &[Option<&Const<'_>>],
     kw: &[(&str, Option<&Const<'_>>)],
 ) -> Option<String> {
-    let words: Vec<&str> = quals.iter().find_map(|q| {
+    let words: Vec<&Const<'_>> = quals.iter().find_map(|q| {
         // Most calls are of none of these: ruled out by the first byte, then the module.
         if !matches!(q.as_bytes().first(), Some(b's' | b'o' | b'p' | b'a'))
             || !["subprocess.", "os.", "pty.", "asyncio."].iter().any(|m| q.starts_with(m))
@@ -3076,7 +3074,7 @@ fn argv_command_line(
             &**q,
             "asyncio.create_subprocess_exec" | "asyncio.subprocess.create_subprocess_exec"
         ) {
-            return pos.iter().map(|c| c.and_then(Const::as_str)).collect::<Option<Vec<_>>>();
+            return pos.iter().copied().collect::<Option<Vec<_>>>();
         }
         let (_, at, name) = ARGV_CALLEES.iter().find(|(callee, ..)| *callee == &**q)?;
         let list = pos
@@ -3085,10 +3083,15 @@ fn argv_command_line(
             .flatten()
             .or_else(|| kw.iter().find(|(k, _)| k == name).and_then(|(_, v)| *v))?;
         let Const::Seq(_, items) = list else { return None };
-        items.iter().map(Const::as_str).collect::<Option<Vec<_>>>()
+        Some(items.iter().collect())
     })?;
-    (words.len() >= 2 && words.iter().all(|w| !w.is_empty() && !w.contains(char::is_whitespace)))
-        .then(|| words.join(" "))
+    let plain = |w: &&Const<'_>| {
+        w.as_str().is_some_and(|w| !w.is_empty() && !w.contains(char::is_whitespace))
+    };
+    if words.len() < 2 || !words.iter().all(plain) {
+        return None;
+    }
+    crate::matchers::call::command_line(words)
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).

@@ -159,7 +159,7 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         }),
         Test::Command(re) => given(&selected)
             .and_then(|c| match c {
-                Const::Seq(_, items) => command_line(items),
+                Const::Seq(_, items) => command_line(items.iter()),
                 _ => None,
             })
             .is_some_and(|line| re.is_match(&line)),
@@ -174,9 +174,13 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
 
 /// The command line an argument vector forms: its strings (bytes read as latin-1) joined by
 /// spaces; `None` when an item is not a string or there is none.
-fn command_line(items: &[Const<'_>]) -> Option<String> {
+pub(crate) fn command_line<'c, 'a: 'c>(
+    items: impl IntoIterator<Item = &'c Const<'a>>,
+) -> Option<String> {
     let mut line = String::new();
-    for (i, item) in items.iter().enumerate() {
+    let mut any = false;
+    for (i, item) in items.into_iter().enumerate() {
+        any = true;
         if i > 0 {
             line.push(' ');
         }
@@ -186,7 +190,7 @@ fn command_line(items: &[Const<'_>]) -> Option<String> {
             _ => return None,
         }
     }
-    (!items.is_empty()).then_some(line)
+    any.then_some(line)
 }
 
 fn given<'x, 'a>(s: &Selected<'x, 'a>) -> Option<&'x Const<'a>> {

@@ -52,6 +52,17 @@ pub(crate) struct Site<'s, 'a> {
     pub(crate) build_backend: bool,
 }
 
+/// Whether code with these frames runs when its module is imported: outside any function or
+/// lambda, or in the body of one called at import time (a body called at import time is
+/// back at import time).
+pub(crate) fn runs_at_import(frames: &[Frame<'_>]) -> bool {
+    !frames.iter().fold(false, |inside, f| match f {
+        Frame::Function(_) | Frame::Lambda => true,
+        Frame::CalledAtImport => false,
+        _ => inside,
+    })
+}
+
 /// Answers, lazily, whether a string leaf's regex matches the string candidate at hand.
 pub(crate) trait StringOracle {
     /// Whether regex `index` (into `Compiled::string_regexes`) matches.
@@ -237,16 +248,8 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     if spec.build_backend.is_some_and(|want| want != site.build_backend) {
         return false;
     }
-    if let Some(want) = spec.module_level {
-        // A body called at import time is back at import time.
-        let in_function = site.frames.iter().fold(false, |inside, f| match f {
-            Frame::Function(_) | Frame::Lambda => true,
-            Frame::CalledAtImport => false,
-            _ => inside,
-        });
-        if want == in_function {
-            return false;
-        }
+    if spec.module_level.is_some_and(|want| want != runs_at_import(site.frames)) {
+        return false;
     }
     if let Some(table) = &spec.call {
         let found = site.frames.iter().any(|f| match f {
