@@ -366,6 +366,17 @@ impl Engine {
     }
 
     /// Options for the analyzer: suppressions are honoured except in audit mode.
+    /// The options of the sandbox's gates (modules, the entry program, the REPL's input): no
+    /// suppression comment is honoured, the code being run is untrusted; and it is what the
+    /// program may have written, read in pysbx's own memory: a module of too many tokens is
+    /// refused unparsed.
+    pub(crate) fn gate_options() -> AnalyzeOptions {
+        AnalyzeOptions {
+            max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
+            ..AnalyzeOptions::default()
+        }
+    }
+
     pub(crate) fn analyze_options(&self) -> AnalyzeOptions {
         AnalyzeOptions { honor_suppressions: !self.audit, ..AnalyzeOptions::default() }
     }
@@ -482,13 +493,7 @@ impl Engine {
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-        // The gate never honours suppression comments: the code being run is untrusted. It
-        // reads what the program may have written, in pysbx's own memory: a module of too many
-        // tokens is refused unparsed.
-        let options = AnalyzeOptions {
-            max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
-            ..AnalyzeOptions::default()
-        };
+        let options = Self::gate_options();
         let analysis = self.analyzer.analyze(&source, path, &options);
         if let Some(err) = &analysis.error {
             if err.kind == pysbx_analysis::SourceErrorKind::Syntax {

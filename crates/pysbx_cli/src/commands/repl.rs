@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use clap::Args;
-use pysbx_analysis::{AnalyzeOptions, Workload};
+use pysbx_analysis::Workload;
 use pysbx_report::{Emitter, FileResult, ScanReport, ScanStats};
 use pysbx_sandbox::{EndReason, ExecRequest, Program, ReplInput, ReplLine};
 use rustyline::error::ReadlineError;
@@ -367,11 +367,7 @@ impl Frontend {
     fn gate(&self, text: &str, filename: &str) -> Option<String> {
         let Some(engine) = &self.engine else { return Some(text.to_string()) };
         let path = Path::new(filename);
-        // The gate never honours suppression comments: the input is untrusted.
-        let options = AnalyzeOptions {
-            max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
-            ..AnalyzeOptions::default()
-        };
+        let options = crate::pipeline::Engine::gate_options();
         let analysis = engine.analyzer.analyze(text, path, &options);
         if let Some(err) = &analysis.error {
             eprintln!("  File \"{filename}\", line {}\nSyntaxError: {}", err.line, err.message);

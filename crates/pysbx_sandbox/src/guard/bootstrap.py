@@ -1160,10 +1160,16 @@ def _pysbx_guard():
         if _matches(name, _FFI_MODULES) or _loads_native(name, args, _FFI_MODULES):
             return True
         path = _native_path(args)
-        if path is None:
-            return False
-        norm = _norm(path)
-        return not (_is_stdlib_file(norm) or _under(norm, _prefixes) and _under(norm, _site))
+        return path is not None and not _native_in_place(_norm(path))
+
+    def _refuse_new_posixsubprocess(operation, user, stack):
+        _violation("process", "making _posixsubprocess anew is not allowed (process: false)",
+                   operation, user, stack, {"grant": "process", "what": "import _posixsubprocess"})
+
+    def _native_in_place(norm):
+        # Native code the interpreter's own trees hold: its standard library, or a
+        # site-packages directory of its prefixes (what nothing of the run may write).
+        return _is_stdlib_file(norm) or _under(norm, _prefixes) and _under(norm, _site)
 
     def _matches(name, patterns):
         for p in patterns:
@@ -1734,7 +1740,9 @@ def _pysbx_guard():
     _MOCK_SIGNATURE = ("def %s(*args, **kwargs):\n    _checksig_(*args, **kwargs)\n"
                        "    return mock(*args, **kwargs)")
 
-    def _is_mock_signature_text(source):
+    def _is_template_text(source, render):
+        # Whether the text a generator compiles is its one template around a function name
+        # (`render(name)`), the name an identifier of the plain `str` type.
         if _type(source) is _bytes:
             try:
                 source = source.decode("utf-8")
@@ -1743,18 +1751,13 @@ def _pysbx_guard():
         if _type(source) is not _str or not source.startswith("def "):
             return False
         name = source[4:].partition("(")[0]
-        return _str.isidentifier(name) and source == _MOCK_SIGNATURE % name
+        return _str.isidentifier(name) and source == render(name)
+
+    def _is_mock_signature_text(source):
+        return _is_template_text(source, lambda name: _MOCK_SIGNATURE % name)
 
     def _is_proxy_method_text(source):
-        if _type(source) is _bytes:
-            try:
-                source = source.decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-        if _type(source) is not _str or not source.startswith("def "):
-            return False
-        name = source[4:].partition("(")[0]
-        return name.isidentifier() and source == _PROXY_METHOD % (name, name)
+        return _is_template_text(source, lambda name: _PROXY_METHOD % (name, name))
 
     # A module granted `code` may make code objects and functions from parts, so reading a
     # function's `__code__`, or giving a function another code object, gives it nothing it
@@ -1845,9 +1848,7 @@ def _pysbx_guard():
                     and (name != "_posixsubprocess" or _native_path(args) is not None):
                 # A copy of it made anew, whoever makes it, has no facade (see `_fork_exec`):
                 # the guard loaded the module before the program ran.
-                _violation("process", "making _posixsubprocess anew is not allowed (process: "
-                           "false)", event, user, stack,
-                           {"grant": "process", "what": "import _posixsubprocess"})
+                _refuse_new_posixsubprocess(event, user, stack)
             if immediate != "user":
                 return
             if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
@@ -2231,7 +2232,7 @@ def _pysbx_guard():
             d["loader"] = gate
             return spec
         if _type(loader) is ExtensionFileLoader:
-            if _ffi or _under(norm, _prefixes) and _under(norm, _site):
+            if _ffi or _native_in_place(norm):
                 return spec
             if _learn:
                 immediate, user, stack = _context(_outside(_getframe(1)).f_back)
@@ -2640,9 +2641,7 @@ def _pysbx_guard():
             # A copy without the facade of `fork_exec` (see `_fork_exec`).
             immediate, user, stack = _context(_getframe(1))
             if not _grant(_module_of(user), "process"):
-                _violation("process", "making _posixsubprocess anew is not allowed (process: "
-                           "false)", "_imp.create_builtin", user, stack,
-                           {"grant": "process", "what": "import _posixsubprocess"})
+                _refuse_new_posixsubprocess("_imp.create_builtin", user, stack)
         spec = _object_new(_BuiltinName)
         spec.name = name
         return _real_create_builtin(spec)
