@@ -726,3 +726,21 @@ for m, n in [("sneaky", "x"), ("__main__", "Sneaky.Inner"), ("__main__", "Sneaky
     assert!(text.contains("refused sneaky x\n"), "{ctx}");
     assert!(text.contains("refused __main__ disguised.x\n"), "{ctx}");
 }
+
+/// The working directory's copy-on-write view is mounted `noexec` when neither foreign code
+/// nor processes are granted, as the private directories are: a shared object the program
+/// writes there cannot be mapped as code (Landlock's execute right covers `execve`, not
+/// `mmap`). With `ffi: true` the program's own extension modules there may load.
+#[test]
+fn the_working_directory_maps_no_code_without_ffi_or_processes() {
+    let s = Scratch::new();
+    let script = s.write(
+        "mounts.py",
+        "import os\nprint(os.path.exists('mounts.py'), bool(os.statvfs('.').f_flag & os.ST_NOEXEC))\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "True True\n", "{}", stderr(&out));
+    let policy = s.write("ffi.yaml", "ffi: true\n");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "True False\n", "{}", stderr(&out));
+}

@@ -1488,7 +1488,7 @@ def turtle_functions():
     except ImportError:
         # turtle needs tkinter, which an interpreter may lack: nothing to generate then.
         print("NO-TK")
-        raise PermissionError
+        return
     turtle._make_global_funcs(["fwd"], Methods, "x", "y", lambda doc: doc)
 try_each([
     ("mock", lambda: mock.create_autospec(victim)),
@@ -1508,7 +1508,12 @@ print("CONTROLS", spec(1), spec.call_count, Point(1))
     assert!(!text.contains("RAN-"), "{text}{err}");
     assert!(text.contains("REFUSED mock\n"), "{text}{err}");
     assert!(text.contains("REFUSED dataclass\n"), "{text}{err}");
-    assert!(text.contains("REFUSED turtle\n"), "{text}{err}");
+    // Without tkinter the interpreter has no turtle to attack (said as NO-TK, not passed off
+    // as a refusal).
+    assert!(
+        text.contains("REFUSED turtle\n") || text.contains("NO-TK\nLOADED turtle\n"),
+        "{text}{err}"
+    );
     assert!(text.contains("CONTROLS 3 1 Point(x=1, y=2)\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
