@@ -158,8 +158,9 @@ pub(crate) enum Value<'a> {
     Partial(Rc<ValueSet<'a>>),
     /// A function whose call gives a constant whatever its arguments (`lambda: "sys" + "tem"`).
     Gives(Rc<Const<'a>>),
-    /// A function of the file whose call returns a module it imports (`def m(): import os;
-    /// return os`). Not itself a reference to the module.
+    /// A function of the file whose call returns these values: a module it imports (`def m():
+    /// import os; return os`), or what a followed call returned (`def fetch(u): return
+    /// urlopen(u).read()`, for `derived_from`). Not itself a reference to them.
     Yields(Rc<ValueSet<'a>>),
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).

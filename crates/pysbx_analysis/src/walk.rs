@@ -732,8 +732,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     };
                 let vals = match gives {
                     Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
-                    None => match self.imported_and_returned(f) {
-                        Some(module) => ValueSet::one(Value::Yields(Rc::new(module))),
+                    None => match self.imported_and_returned(f).or_else(|| self.returns_derived(f))
+                    {
+                        Some(returned) => ValueSet::one(Value::Yields(Rc::new(returned))),
                         None => ValueSet::unknown(),
                     },
                 };
@@ -1254,6 +1255,52 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         Some(ValueSet::one(Value::Qual(found?)))
+    }
+
+    /// What a call of `f` gives when its last statement returns something reached from a
+    /// call of a function `derived_from` tests follow (`def fetch(u): return
+    /// urlopen(u).read()`): a value derived from that call, as if the caller had made it.
+    /// The callee is resolved where `f` is defined (imports at module level), without walking.
+    fn returns_derived(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
+        if !self.c.needs_returned || !f.decorator_list.is_empty() || f.is_async {
+            return None;
+        }
+        let Some(Stmt::Return(ast::StmtReturn { value: Some(value), .. })) = f.body.last() else {
+            return None;
+        };
+        let mut e: &Expr = value;
+        loop {
+            e = match e {
+                Expr::Attribute(a) => &a.value,
+                Expr::Subscript(s) => &s.value,
+                Expr::Call(c) => {
+                    if let Some(q) = self
+                        .quiet_quals(&c.func)
+                        .into_iter()
+                        .find(|q| self.c.derived_origins.matches(q))
+                    {
+                        return Some(ValueSet::one(Value::From(q)));
+                    }
+                    &c.func
+                }
+                _ => return None,
+            };
+        }
+    }
+
+    /// The names a dotted expression (`requests.get`, `urlopen`) resolves to in the current
+    /// scope, read without walking it (nothing is reported).
+    fn quiet_quals(&mut self, e: &Expr) -> SmallVec<[QName; 2]> {
+        match e {
+            Expr::Name(n) => {
+                self.scopes.lookup(self.scope, &n.id, &mut self.interner).quals().cloned().collect()
+            }
+            Expr::Attribute(a) => {
+                let bases = self.quiet_quals(&a.value);
+                bases.iter().filter_map(|b| self.interner.join(b, &a.attr.id)).collect()
+            }
+            _ => SmallVec::new(),
+        }
     }
 
     /// Whether the callee is `type`: called with three arguments, it makes a class.

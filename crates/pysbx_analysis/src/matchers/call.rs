@@ -279,6 +279,36 @@ sink(holder.s)
     }
 
     #[test]
+    fn derived_from_follows_helpers_that_return_a_followed_result() {
+        let an = analyzer(&pack(
+            "TST115",
+            "{call: app.sink, args: [{position: 0, derived_from: [net.open]}]}",
+        ));
+        let src = "\
+import net
+from app import sink
+def fetch(a):
+    return net.open(a).read()
+def fetch_item(a):
+    return net.open(a)[0].text
+def parsed(a):
+    return json.loads(net.open(a).read())
+def kept(a):
+    r = net.open(a)
+    return r.read()
+@cache
+def decorated(a):
+    return net.open(a)
+sink(fetch(1))
+sink(fetch_item(1).strip())
+sink(parsed(1))
+sink(kept(1))
+sink(decorated(1))
+";
+        assert_eq!(lines(&an, src, "TST115"), vec![15, 16]);
+    }
+
+    #[test]
     fn a_lone_star_matches_every_resolved_call() {
         let an =
             analyzer(&pack("TST110", "{call: '*', args: [{keyword: password, present: true}]}"));
