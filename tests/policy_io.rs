@@ -64,3 +64,33 @@ fn only_json_values_leave_the_sandbox() {
     assert!(!output.exists(), "nothing valid was passed, so nothing is written");
     assert!(stderr(&out).contains("passed no value to pysbx_io.output"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_last_output_is_kept_as_written_and_forged_frames_are_not_queued() {
+    let s = Scratch::new();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let output = elsewhere.path().join("out.json");
+    // Integers past 64 bits stay exact; values handed many times (through the guard's pipe
+    // too, as frames written on it directly) leave one, the last.
+    let script = s.write(
+        "many.py",
+        "import json, os, struct, pysbx_io\n\
+         for i in range(3):\n    pysbx_io.output({'i': i})\n\
+         blob = b'[' + b'0,' * 400000 + b'0]'\n\
+         head = json.dumps({'t': 'output', 'blob': len(blob)}).encode()\n\
+         for _ in range(50):\n\
+         \x20   os.write(253, struct.pack('>I', len(head)) + head)\n\
+         \x20   view = memoryview(blob)\n\
+         \x20   while view:\n        view = view[os.write(253, view):]\n\
+         pysbx_io.output({'n': 2**64 + 1, 'neg': -(2**70), 'last': True})\n\
+         print('done')\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--output").arg(&output).arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "done\n");
+    let text = std::fs::read_to_string(&output).expect("output written");
+    assert_eq!(
+        text,
+        "{\"n\":18446744073709551617,\"neg\":-1180591620717411303424,\"last\":true}\n"
+    );
+}

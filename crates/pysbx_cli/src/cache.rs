@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use pysbx_rules::{Finding, FindingLocation, RuleSet};
@@ -132,6 +132,9 @@ pub(crate) struct Cache {
     hits: AtomicUsize,
     writes: AtomicUsize,
     write_failures: AtomicUsize,
+    /// The most bytes of entries one run may write (see [`Cache::with_write_budget`]).
+    write_budget: Option<u64>,
+    written: AtomicU64,
 }
 
 impl Cache {
@@ -156,7 +159,18 @@ impl Cache {
             hits: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
             write_failures: AtomicUsize::new(0),
+            write_budget: None,
+            written: AtomicU64::new(0),
         })
+    }
+
+    /// Writes at most `bytes` of entries in this run (an entry that would pass the budget is
+    /// not stored), and prunes at the end of a run that wrote more than a quarter of it, however
+    /// recent the last prune: for a cache whose entries a sandboxed program chooses (the gate's,
+    /// one per module it asks about), which must not fill the disk between two hourly prunes.
+    pub(crate) fn with_write_budget(mut self, bytes: u64) -> Cache {
+        self.write_budget = Some(bytes);
+        self
     }
 
     /// Reads only entries this user owns and nobody else may write: for a cache whose answers
@@ -251,10 +265,19 @@ impl Cache {
     fn write_entry<T: Serialize>(&self, key: Key, entry: &Entry<T>) -> std::io::Result<()> {
         let path = self.entry_path(key);
         let shard = path.parent().unwrap_or(&self.dir);
+        let text = serde_json::to_vec(entry)?;
+        if let Some(budget) = self.write_budget {
+            let size = text.len() as u64;
+            let before = self.written.fetch_add(size, Ordering::Relaxed);
+            if before.saturating_add(size) > budget {
+                self.written.fetch_sub(size, Ordering::Relaxed);
+                return Err(std::io::Error::other("the run's cache write budget is spent"));
+            }
+        }
         std::fs::create_dir_all(shard)?;
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(shard)?;
         let _pending = crate::pending::track(tmp.path());
-        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), entry)?;
+        tmp.as_file_mut().write_all(&text)?;
         tmp.as_file_mut().flush()?;
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
@@ -280,7 +303,10 @@ impl Cache {
         let recent = std::fs::metadata(&stamp)
             .and_then(|m| m.modified())
             .is_ok_and(|m| m.elapsed().is_ok_and(|age| age < PRUNE_EVERY));
-        if recent {
+        let wrote_much = self
+            .write_budget
+            .is_some_and(|budget| self.written.load(Ordering::Relaxed) > budget / 4);
+        if recent && !wrote_much {
             return;
         }
         if std::fs::write(&stamp, b"").is_err() {
@@ -532,6 +558,42 @@ mod tests {
         std::fs::remove_file(&entry).expect("remove");
         std::os::unix::fs::symlink("/dev/zero", &entry).expect("symlink");
         assert_eq!(cache.load::<String>(key), None);
+    }
+
+    #[test]
+    fn a_write_budget_bounds_what_one_run_stores_and_prunes_at_its_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path(), [5; 32]).expect("open").with_write_budget(10_000);
+        let big = "x".repeat(4_000);
+        let keys: Vec<Key> = (0..4)
+            .map(|i| cache.key_for_path(Path::new(&format!("/m{i}.py")), big.as_bytes()))
+            .collect();
+        for key in &keys {
+            cache.store(*key, &big);
+        }
+        // Two entries of about 4 KB fit in 10,000 bytes; the third and fourth are not stored.
+        let stored: Vec<bool> = keys.iter().map(|k| cache.load::<String>(*k).is_some()).collect();
+        assert_eq!(stored, vec![true, true, false, false]);
+        assert_eq!(cache.write_failures(), 2);
+        // A prune a minute ago: a run that wrote more than a quarter of its budget prunes again
+        // (an entry older than the age limit goes), where a plain cache waits for the hour.
+        let stamp = cache.dir.join(PRUNE_STAMP);
+        let shard = cache.dir.join("ef");
+        std::fs::create_dir_all(&shard).expect("mkdir");
+        let stale = shard.join("e".repeat(62));
+        for (budget, removed) in [(None, false), (Some(10_000), true)] {
+            std::fs::write(&stale, b"{}").expect("write");
+            touch(&stale, MAX_AGE + Duration::from_secs(60));
+            std::fs::write(&stamp, b"").expect("stamp");
+            touch(&stamp, Duration::from_secs(60));
+            let mut run = Cache::open(dir.path(), [5; 32]).expect("open");
+            if let Some(bytes) = budget {
+                run = run.with_write_budget(bytes);
+            }
+            run.store(run.key_for_path(Path::new("/n.py"), b"n"), &big);
+            run.finish();
+            assert_eq!(!stale.exists(), removed, "budget {budget:?}");
+        }
     }
 
     #[test]

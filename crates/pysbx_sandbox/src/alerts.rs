@@ -15,6 +15,8 @@ use crate::policy::Alert;
 /// After this many events in a row were not delivered, a sink stops trying: a dead receiver
 /// must not hold the end of the run for `events × retries × timeout`.
 const GIVE_UP_AFTER: u32 = 3;
+/// Events waiting for one sink, at most; later ones are dropped (and counted in a note).
+const ALERT_QUEUE: usize = 4096;
 
 /// The running live sinks of one run.
 pub(crate) struct Dispatcher {
@@ -23,7 +25,9 @@ pub(crate) struct Dispatcher {
 
 struct SinkThread {
     name: String,
-    tx: mpsc::Sender<serde_json::Value>,
+    tx: mpsc::SyncSender<serde_json::Value>,
+    /// Events not queued because the sink was this far behind.
+    dropped: std::cell::Cell<u64>,
     /// The longest one delivery may take, retries included.
     budget: Duration,
     done: mpsc::Receiver<Vec<String>>,
@@ -52,13 +56,21 @@ impl Dispatcher {
                 ),
                 Alert::Stderr | Alert::Jsonl { .. } | Alert::Sarif { .. } => continue,
             };
-            let (tx, rx) = mpsc::channel::<serde_json::Value>();
+            // Bounded: a program can raise events faster than a webhook takes them.
+            let (tx, rx) = mpsc::sync_channel::<serde_json::Value>(ALERT_QUEUE);
             let (done_tx, done) = mpsc::channel();
             let label = name.clone();
             let handle = std::thread::spawn(move || {
                 let _ = done_tx.send(deliver_all(&label, sink, &rx));
             });
-            sinks.push(SinkThread { name, tx, budget, done, handle });
+            sinks.push(SinkThread {
+                name,
+                tx,
+                dropped: std::cell::Cell::new(0),
+                budget,
+                done,
+                handle,
+            });
         }
         Self { sinks }
     }
@@ -66,7 +78,9 @@ impl Dispatcher {
     /// Queues one JSON event for every live sink; never blocks.
     pub(crate) fn send(&self, event: &serde_json::Value) {
         for s in &self.sinks {
-            let _ = s.tx.send(event.clone());
+            if let Err(mpsc::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
+                s.dropped.set(s.dropped.get() + 1);
+            }
         }
     }
 
@@ -76,6 +90,13 @@ impl Dispatcher {
         let mut waits = Vec::new();
         for s in self.sinks {
             drop(s.tx);
+            if s.dropped.get() > 0 {
+                notes.push(format!(
+                    "alert {}: {} events dropped: more than {ALERT_QUEUE} were waiting for delivery",
+                    s.name,
+                    s.dropped.get()
+                ));
+            }
             waits.push((s.name, s.budget, s.done, s.handle));
         }
         for (name, budget, done, handle) in waits {

@@ -177,8 +177,9 @@ pub struct Outcome {
     pub interpreter: Interpreter,
     /// Notes about pysbx itself during the run (an alert sink that failed), one sentence each.
     pub notes: Vec<String>,
-    /// The JSON value the program passed to `pysbx_io.output` (the last one), when it did.
-    pub output: Option<serde_json::Value>,
+    /// The JSON text the program passed to `pysbx_io.output` (the last one), when it did:
+    /// checked to be JSON and kept as written, so numbers beyond 64 bits stay exact.
+    pub output: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl Event {

@@ -156,6 +156,9 @@ const MAX_EVENT_TEXT: usize = 4096;
 /// The most sanitized source the supervisor keeps for modules imported again in one run.
 const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
 
+/// Messages from the reading threads waiting for the supervisor's loop, at most.
+const MSG_QUEUE: usize = 1024;
+
 const UID_BASE: u32 = 0x6000_0000;
 const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
 /// The guard's file name, which attribution recognises.
@@ -267,7 +270,9 @@ fn run_inner(
     let mut events: Vec<Event> = Vec::new();
     let mut events_dropped = 0_u64;
     let private = make_private_dir()?;
-    let (tx, rx) = mpsc::channel::<Msg>();
+    // Bounded: the guard's thread reads what the program writes on its pipe, and waits here
+    // (so the program waits on its pipe) rather than queueing without end.
+    let (tx, rx) = mpsc::sync_channel::<Msg>(MSG_QUEUE);
     // From the private directory's making on, signals sent to pysbx end the run through the
     // supervisor's loop below (when `pysbx exec` asked for them with `stop_on_signals`): one
     // that comes during the set-up waits in the channel. Let go of once the sandbox has ended
@@ -554,7 +559,7 @@ fn run_inner(
         // Names under these suffixes are resolved during the run, by pysbx's DNS server.
         obj.insert("dns_wild".into(), serde_json::json!(net.wild));
     }
-    let mut output: Option<serde_json::Value> = None;
+    let mut output: Option<Box<serde_json::value::RawValue>> = None;
     let mut output_notes: Vec<String> = net.pins.notes.clone();
     let mut decided = false;
     let mut status_done = false;
@@ -679,10 +684,16 @@ fn run_inner(
                 }
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
-            Msg::Output(text) => match serde_json::from_slice::<serde_json::Value>(&text) {
-                Ok(v) => output = Some(v),
-                Err(e) => output_notes.push(format!("the program's output value is not JSON: {e}")),
-            },
+            Msg::Output(text) => {
+                match String::from_utf8(text).map_err(|e| e.to_string()).and_then(|t| {
+                    serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string())
+                }) {
+                    Ok(v) => output = Some(v),
+                    Err(e) => {
+                        output_notes.push(format!("the program's output value is not JSON: {e}"))
+                    }
+                }
+            }
             Msg::GuardEof => {}
             Msg::ReplIdle => {
                 deadline = Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -1187,7 +1198,7 @@ fn forward(
     (stream, mut to): (&'static str, impl Write + Send + 'static),
     counter: Arc<std::sync::atomic::AtomicU64>,
     budget: Option<u64>,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::SyncSender<Msg>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         // One fixed buffer: a program printing forever blocks on the pipe, never grows pysbx.
@@ -1245,7 +1256,7 @@ fn guard_loop(
     to_child: OwnedFd,
     interp: &Interpreter,
     gate: &Gate,
-    tx: &mpsc::Sender<Msg>,
+    tx: &mpsc::SyncSender<Msg>,
     go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
     repl: Option<(crate::repl::ReplSession, Vec<OwnedFd>)>,
 ) {
@@ -1262,6 +1273,9 @@ fn guard_loop(
     // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     let mut cached_bytes = 0usize;
+    // Only the last value handed to `pysbx_io.output` counts: it is kept here and sent once
+    // the pipe closes, so a program writing output frames in a loop holds one in pysbx.
+    let mut last_output: Option<Vec<u8>> = None;
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
             "hello" => {
@@ -1322,9 +1336,10 @@ fn guard_loop(
                 }
             }
             "event" => {
-                if let Ok(e) = serde_json::from_value::<Event>(
+                if let Ok(mut e) = serde_json::from_value::<Event>(
                     header.get("event").cloned().unwrap_or_default(),
                 ) {
+                    e.bound(MAX_EVENT_TEXT);
                     let _ = tx.send(Msg::Event(Box::new(e)));
                 }
             }
@@ -1349,15 +1364,16 @@ fn guard_loop(
                     break;
                 }
             }
-            "output" => {
-                let _ = tx.send(Msg::Output(blob));
-            }
+            "output" => last_output = Some(blob),
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
             }
             _ => {}
         }
+    }
+    if let Some(blob) = last_output {
+        let _ = tx.send(Msg::Output(blob));
     }
     let _ = tx.send(Msg::GuardEof);
 }

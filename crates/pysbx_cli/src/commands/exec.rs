@@ -83,6 +83,10 @@ pub(crate) struct ExecArgs {
     pub(crate) rules: RuleOptions,
 }
 
+/// The most bytes of gate answers one run adds to the gate cache: the program chooses the
+/// modules the gate is asked about (the cache as a whole is pruned to `cache::MAX_BYTES`).
+const GATE_CACHE_RUN_BYTES: u64 = 64 << 20;
+
 /// The largest `--input` file: the value travels in the guard's configuration frame.
 const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
@@ -145,7 +149,9 @@ impl LazyEngine {
                     let cache = self.cache_root.as_ref().and_then(|root| {
                         let fingerprint =
                             crate::cache::gate_fingerprint(&rules.rules, &rules.builtin_ids);
-                        Cache::open(root, fingerprint).ok().map(Cache::owner_checked)
+                        Cache::open(root, fingerprint)
+                            .ok()
+                            .map(|c| c.owner_checked().with_write_budget(GATE_CACHE_RUN_BYTES))
                     });
                     if let Ok(mut slot) = self.rules.lock() {
                         *slot = Some(rules);
