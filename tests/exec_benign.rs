@@ -578,6 +578,20 @@ print(os.path.exists("build"), os.path.exists(path))
     same_as_python("housekeeping", code, &[], &[]);
 }
 
+/// A directory shipped beside the script is renamed in the working directory (its copy-on-write
+/// view): overlayfs refuses that (EXDEV) unless it may record the rename in its upper layer.
+#[test]
+fn a_directory_beside_the_script_can_be_renamed() {
+    let code = r#"
+import os
+os.rename("shipped", "moved")
+print(sorted(os.listdir("moved")), os.path.exists("shipped"), open("moved/sub/x.txt").read())
+os.rename("moved", "shipped")
+print(sorted(os.listdir("shipped/sub")))
+"#;
+    same_as_python("rename_dir", code, &[], &[("shipped/sub/x.txt", "x"), ("shipped/y.txt", "y")]);
+}
+
 /// `multiprocessing`'s locks, events and semaphores live in `/dev/shm`: the sandbox has a
 /// private one, so they work under the default policy (which runs no process), while the
 /// host's `/dev/shm` stays out of sight and untouched.

@@ -122,6 +122,14 @@ pub(crate) fn overlay_workdir(
     if noexec {
         flags |= MsFlags::MS_NOEXEC;
     }
+    // `redirect_dir=on` lets a directory of the lower layer be renamed (without it overlayfs
+    // answers EXDEV, which `os.rename` of a directory shipped beside the script does not
+    // expect); the redirects are written in the private upper layer. A kernel or a user
+    // namespace that refuses the option gets the plain overlay.
+    let redirecting = format!("{data},redirect_dir=on");
+    if mount(Some("overlay"), work, Some("overlay"), flags, Some(redirecting.as_str())).is_ok() {
+        return Ok(true);
+    }
     mount(Some("overlay"), work, Some("overlay"), flags, Some(data.as_str()))
         .map_err(|e| err("overlay on", work, e))?;
     Ok(true)
