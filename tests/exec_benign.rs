@@ -578,6 +578,28 @@ print(os.path.exists("build"), os.path.exists(path))
     same_as_python("housekeeping", code, &[], &[]);
 }
 
+/// Stack walks show the program's frames only, as under python3: not the loader's nor the
+/// runner's beneath them (`print_stack`, `extract_stack`, `format_stack`, logging's
+/// `stack_info`, a thread's own stack).
+#[test]
+fn stack_walks_end_at_the_program() {
+    let code = r#"
+import logging, sys, threading, traceback
+logging.basicConfig(stream=sys.stdout, format="%(levelname)s %(message)s")
+def inner():
+    traceback.print_stack(file=sys.stdout)
+    print([fs.name for fs in traceback.extract_stack()])
+    print("".join(traceback.format_stack()).count("File "))
+    logging.warning("with stack", stack_info=True)
+inner()
+t = threading.Thread(target=lambda: print([fs.name for fs in traceback.extract_stack()][-1:]))
+t.start()
+t.join()
+traceback.print_stack()
+"#;
+    same_as_python("stack_walks", code, &[], &[]);
+}
+
 /// A directory shipped beside the script is renamed in the working directory (its copy-on-write
 /// view): overlayfs refuses that (EXDEV) unless it may record the rename in its upper layer.
 #[test]

@@ -2003,6 +2003,8 @@ def _pysbx_guard():
             if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
                     or _from_a_facade(immediate, frame):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            if not _walk_replaced[0] and immediate != "guard":
+                _replace_walk_stack()
             return
         if event in ("sys.settrace", "sys.setprofile"):
             # Python-level tracers go through the guard's facades (`_set_tracer`), which keep
@@ -2832,6 +2834,51 @@ def _pysbx_guard():
 
     _runner_id = id(_pysbx_run.__code__)
 
+    # Stack walks: the program runs beneath the loader's frame and the runner's, which a
+    # traceback leaves out (`_trim`); so does `traceback.walk_stack`, beneath `print_stack`,
+    # `extract_stack`, `format_stack` and logging's `stack_info`: it stops below the runner and
+    # passes over the guard's frames. It is replaced when first needed, at the first
+    # `sys._getframe` the standard library makes with `traceback` loaded (each of those takes
+    # its starting frame so), which costs a run that never walks its stack nothing.
+    _walk_replaced = [False]
+    _frame_type = _type(_getframe())
+
+    def _program_frames(f):
+        if f is None:
+            # As the standard library's: four frames above the generator's (the facade's),
+            # which called this through the sealed entry and its shield.
+            f = _getframe(3)
+            for _ in range(4):
+                if f is None:
+                    break
+                f = f.f_back
+        frames = []
+        while f is not None and _type(f) is _frame_type:
+            code_id = id(f.f_code)
+            if code_id == _runner_id:
+                break
+            if code_id not in _guard_ids and code_id not in _plain_ids:
+                frames.append(f)
+            f = f.f_back
+        return frames
+
+    _seal("_program_frames", _program_frames)
+
+    def _replace_walk_stack():
+        module = sys.modules.get("traceback")
+        if _type(module) is not _ModuleType:
+            return
+        namespace = _module_dict(module)
+        real = namespace.get("walk_stack")
+        if real is None:
+            return  # `traceback` is still being loaded
+        _walk_replaced[0] = True
+        if _type(real) is not _function_type \
+                or not _is_stdlib_file(_norm(real.__code__.co_filename)):
+            return
+        namespace["walk_stack"] = _facade(walk_stack, transparent=True, module="traceback",
+                                          doc=real.__doc__)
+
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
         # this facade too, and would otherwise set the reason pysbx reports).
@@ -3347,6 +3394,11 @@ def create_builtin(spec):
 
 def fork_exec(*args):
     return _fork_exec(args)
+
+
+def walk_stack(f):
+    for frame in _program_frames(f):
+        yield frame, frame.f_lineno
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
