@@ -600,6 +600,27 @@ traceback.print_stack()
     same_as_python("stack_walks", code, &[], &[]);
 }
 
+/// Files named `*.pyc` in the run's own TMPDIR are plain data to write, read and copy (a tree
+/// with `__pycache__` copied with `shutil.copytree`): nothing there outlives the run or can be
+/// imported without its source.
+#[test]
+fn compiled_file_names_in_the_private_temp_dir_are_data() {
+    let code = r#"
+import os, shutil, tempfile
+d = tempfile.mkdtemp()
+os.makedirs(os.path.join(d, "pkg", "__pycache__"))
+with open(os.path.join(d, "pkg", "__pycache__", "m.cpython-311.pyc"), "wb") as f:
+    f.write(b"not really compiled")
+with open(os.path.join(d, "pkg", "m.py"), "w") as f:
+    f.write("X = 1")
+shutil.copytree(os.path.join(d, "pkg"), os.path.join(d, "copy"))
+print(open(os.path.join(d, "copy", "__pycache__", "m.cpython-311.pyc"), "rb").read())
+print(sorted(os.listdir(os.path.join(d, "copy", "__pycache__"))))
+shutil.rmtree(d)
+"#;
+    same_as_python("pyc_data", code, &[], &[]);
+}
+
 /// A directory shipped beside the script is renamed in the working directory (its copy-on-write
 /// view): overlayfs refuses that (EXDEV) unless it may record the rename in its upper layer.
 #[test]

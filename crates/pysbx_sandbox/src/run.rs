@@ -1467,6 +1467,15 @@ fn guard_config(
         "stderr_tty": std::io::stderr().is_terminal(),
         "workdir": plan.workdir,
         "tmpdir": plan.tmpdir,
+        // The directories whose contents end with the run: the private TMPDIR and, unless the
+        // policy names a persistent one, the working directory (empty, or a copy-on-write view).
+        "scratch": if policy.fs.root.is_some() {
+            Vec::new()
+        } else if policy.fs.workdir.is_none() {
+            vec![plan.tmpdir.clone(), plan.workdir.clone()]
+        } else {
+            vec![plan.tmpdir.clone()]
+        },
     })
 }
 

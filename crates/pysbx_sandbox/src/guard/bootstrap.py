@@ -273,6 +273,10 @@ def _pysbx_guard():
     _stdlib = _dirs(cfg["stdlib"])
     _site = _dirs(cfg["site"])
     _prefixes = _dirs(cfg["prefixes"])
+    # What the run leaves nowhere (its TMPDIR, a private working directory): a compiled file
+    # written or read there can neither outlive the run nor be imported (the gate compiles
+    # modules from their source, and refuses sourceless ones).
+    _scratch = _dirs(cfg.get("scratch", []))
     _reads = _dirs(cfg["reads"] + cfg["devices"])
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
@@ -1822,7 +1826,8 @@ def _pysbx_guard():
             if _guards_own(immediate, frame):
                 return
             path = _abs(p)
-            if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes):
+            if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes) \
+                    and not _under(path, _scratch):
                 _violation("imports", "loading compiled code %s bypasses the import gate" % path,
                            event, user, stack)
             if writing:
