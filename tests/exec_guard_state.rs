@@ -187,6 +187,56 @@ print("FRAMES", len(frames))
 }
 
 #[test]
+fn a_stack_walk_on_top_of_the_guards_work_hands_out_no_frame() {
+    // A finalizer the garbage collector runs in the middle of a check walks its stack with
+    // `traceback.walk_stack` (the guard's facade): the frames beneath it lead, by `f_back`
+    // (not audited), to the guard's, whose locals hold its state.
+    let (text, err) = run_attack(
+        r#"
+import gc, sys, traceback
+traceback.extract_stack()  # the facade is installed at the standard library's sys._getframe
+walk = getattr(traceback, "walk" + "_stack")
+seen = []
+def h4():
+    frames = []
+    for f, _ in walk(None):  # four frames above this generator's: the finalizer's
+        frames.append(f)
+    return frames
+def h3(): return h4()
+def h2(): return h3()
+def h1(): return h2()
+class Finalized:
+    def __del__(self):
+        for f in h1():
+            b = f
+            while b is not None:
+                for value in list(b.f_locals.values()) + list(b.f_globals.values()):
+                    if internal(value):
+                        print("INTERNAL", value.__qualname__)
+                        seen.append(b)
+                    if type(value).__name__ == "function":
+                        tamper(value)
+                b = b.f_back
+gc.set_threshold(1, 1, 1)
+for i in range(2000):
+    a, b = Finalized(), Finalized()
+    a.o, b.o = b, a
+    del a, b
+    try:
+        open("/nonexistent/%d" % i).close()
+    except OSError:
+        pass
+    if seen:
+        break
+gc.set_threshold(700, 10, 10)
+print("WALKS", i + 1)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("WALKS "), "{text}{err}");
+}
+
+#[test]
 fn built_ins_the_program_replaces_never_run_inside_the_guard() {
     // The guard's checks call built-ins (`len`, `getattr`, `isinstance`, `str`, ...); a program
     // that replaced them in `builtins` would have its code called inside the audit hook, where

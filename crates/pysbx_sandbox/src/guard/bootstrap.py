@@ -2861,9 +2861,13 @@ def _pysbx_guard():
         while f is not None and _type(f) is _frame_type:
             code_id = id(f.f_code)
             if code_id == _runner_id:
-                break
-            if code_id not in _guard_ids and code_id not in _plain_ids:
-                frames.append(f)
+                return frames
+            if code_id in _guard_ids or code_id in _plain_ids:
+                # The program runs on top of the guard's work or inside a facade's call (a
+                # finalizer, a signal handler, a callback): the frames beneath lead to the
+                # guard's (`f_back` is read without an event), so none is handed out.
+                return []
+            frames.append(f)
             f = f.f_back
         return frames
 
