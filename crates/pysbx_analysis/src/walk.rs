@@ -55,6 +55,8 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "builtins.__import__",
         "importlib.__import__",
         "importlib.import_module",
+        "pydoc.locate",
+        "pkgutil.resolve_name",
         "builtins.globals",
         "builtins.locals",
         "builtins.vars",
@@ -1268,16 +1270,28 @@ impl<'a, 'c> Walker<'a, 'c> {
         let Some(Stmt::Return(ast::StmtReturn { value: Some(value), .. })) = f.body.last() else {
             return None;
         };
+        // Bounded, as a chain of calls and attributes may be as long as a file.
         let mut e: &Expr = value;
-        loop {
+        for _ in 0..64 {
             e = match e {
                 Expr::Attribute(a) => &a.value,
                 Expr::Subscript(s) => &s.value,
                 Expr::Call(c) => {
-                    if let Some(q) = self
-                        .quiet_quals(&c.func)
-                        .into_iter()
-                        .find(|q| self.c.derived_origins.matches(q))
+                    // A name the function binds itself (a parameter, a local) is not the
+                    // module-level one `quiet_quals` would find.
+                    let mut root: &Expr = &c.func;
+                    while let Expr::Attribute(a) = root {
+                        root = &a.value;
+                    }
+                    let own = match root {
+                        Expr::Name(n) => binds_locally(f, &n.id),
+                        _ => true,
+                    };
+                    if !own
+                        && let Some(q) = self
+                            .quiet_quals(&c.func)
+                            .into_iter()
+                            .find(|q| self.c.derived_origins.matches(q))
                     {
                         return Some(ValueSet::one(Value::From(q)));
                     }
@@ -1286,21 +1300,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                 _ => return None,
             };
         }
+        None
     }
 
     /// The names a dotted expression (`requests.get`, `urlopen`) resolves to in the current
     /// scope, read without walking it (nothing is reported).
     fn quiet_quals(&mut self, e: &Expr) -> SmallVec<[QName; 2]> {
-        match e {
-            Expr::Name(n) => {
-                self.scopes.lookup(self.scope, &n.id, &mut self.interner).quals().cloned().collect()
+        // Iterative and bounded: a chain of 50,000 attributes is a file's to write.
+        const MAX_PARTS: usize = 16;
+        let mut attrs: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut e = e;
+        while let Expr::Attribute(a) = e {
+            if attrs.len() == MAX_PARTS {
+                return SmallVec::new();
             }
-            Expr::Attribute(a) => {
-                let bases = self.quiet_quals(&a.value);
-                bases.iter().filter_map(|b| self.interner.join(b, &a.attr.id)).collect()
-            }
-            _ => SmallVec::new(),
+            attrs.push(&a.attr.id);
+            e = &a.value;
         }
+        let Expr::Name(n) = e else { return SmallVec::new() };
+        let mut quals: SmallVec<[QName; 2]> =
+            self.scopes.lookup(self.scope, &n.id, &mut self.interner).quals().cloned().collect();
+        for attr in attrs.iter().rev() {
+            quals = quals.iter().filter_map(|b| self.interner.join(b, attr)).collect();
+        }
+        quals
     }
 
     /// Whether the callee is `type`: called with three arguments, it makes a class.
@@ -2774,6 +2797,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                             vals.push(Value::Qual(self.interner.intern(&m)));
                         }
                     }
+                    // Names resolved to the object they name, importing what they must:
+                    // `pydoc.locate("os.system")`, `pkgutil.resolve_name("subprocess:Popen")`.
+                    "pydoc.locate" | "pkgutil.resolve_name" => {
+                        let kw = if &**q == "pydoc.locate" { "path" } else { "name" };
+                        for named in str_arg(0, kw).into_iter().chain(str_choices(0, kw)) {
+                            let (module, dotted) = match named.split_once(':') {
+                                Some((module, rest)) => {
+                                    (module.to_string(), format!("{module}.{rest}"))
+                                }
+                                None => (named.clone(), named.clone()),
+                            };
+                            if module.is_empty() || dotted.ends_with('.') {
+                                continue;
+                            }
+                            import::hits(self.c, &module, &mut self.interner, &mut self.hits);
+                            vals.push(Value::Qual(self.interner.intern(&dotted)));
+                        }
+                    }
                     "builtins.globals" => vals.push(Value::Globals),
                     "builtins.locals" if self.scope == MODULE => vals.push(Value::Globals),
                     "builtins.vars" => match pos.first() {
@@ -2846,14 +2887,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 &mut self.interner,
                                 &mut self.hits,
                             );
-                            if (name == "builtins.getattr" || name == "inspect.getattr_static")
-                                && let Some(obj) = pos.first()
+                            if matches!(
+                                name,
+                                "builtins.getattr"
+                                    | "inspect.getattr_static"
+                                    | "builtins.object.__getattribute__"
+                                    | "builtins.type.__getattribute__"
+                            ) && let Some(obj) = pos.first()
                             {
                                 let v = self.attr_vals(&obj.vals.clone(), &n);
                                 vals.union(&v);
                             }
-                            if (name == "builtins.setattr" || name == "builtins.delattr")
-                                && !self.c.stores.is_empty()
+                            if matches!(
+                                name,
+                                "builtins.setattr"
+                                    | "builtins.delattr"
+                                    | "builtins.object.__setattr__"
+                                    | "builtins.object.__delattr__"
+                            ) && !self.c.stores.is_empty()
                                 && let Some(obj) = pos.first()
                             {
                                 let target = self.attr_vals(&obj.vals.clone(), &n);
@@ -3064,6 +3115,33 @@ fn name_bit(name: &str) -> u64 {
 /// What `import module [as bound]` binds: the local name and the module it refers to
 /// (`import os.path` binds `os` to `os`, `import os.path as p` binds `p` to `os.path`), both
 /// normalized as Python reads identifiers.
+/// Whether `name` is a parameter of `f` or bound by an assignment, import or definition at
+/// the top level of its body (a shallow look: enough to tell a parameter named `urlopen`
+/// from the module-level import).
+fn binds_locally(f: &ast::StmtFunctionDef, name: &str) -> bool {
+    let p = &f.parameters;
+    let parameter = p
+        .posonlyargs
+        .iter()
+        .chain(&p.args)
+        .chain(&p.kwonlyargs)
+        .any(|a| a.parameter.name.id.as_str() == name)
+        || p.vararg.as_ref().is_some_and(|a| a.name.id.as_str() == name)
+        || p.kwarg.as_ref().is_some_and(|a| a.name.id.as_str() == name);
+    parameter
+        || f.body.iter().any(|s| match s {
+            Stmt::Assign(a) => {
+                a.targets.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name))
+            }
+            Stmt::Import(i) => i.names.iter().any(|al| import_binding(al).0.as_str() == name),
+            Stmt::ImportFrom(i) => {
+                i.names.iter().any(|al| al.asname.as_ref().unwrap_or(&al.name).id.as_str() == name)
+            }
+            Stmt::FunctionDef(d) => d.name.id.as_str() == name,
+            _ => false,
+        })
+}
+
 fn import_binding(alias: &ast::Alias) -> (Name, Name) {
     let module = key(&alias.name.id);
     match &alias.asname {

@@ -17,6 +17,11 @@ pub(crate) const GETATTR_LIKE: &[&str] = &[
     "builtins.delattr",
     "builtins.hasattr",
     "inspect.getattr_static",
+    // The slot wrappers called unbound: `object.__getattribute__(os, "system")`.
+    "builtins.object.__getattribute__",
+    "builtins.object.__setattr__",
+    "builtins.object.__delattr__",
+    "builtins.type.__getattribute__",
 ];
 
 /// Methods that look an attribute up by a string argument when called on any receiver.

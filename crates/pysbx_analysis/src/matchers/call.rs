@@ -306,6 +306,28 @@ sink(kept(1))
 sink(decorated(1))
 ";
         assert_eq!(lines(&an, src, "TST115"), vec![15, 16]);
+        // A parameter or a local named like the module is the function's own.
+        let shadowed = "\
+import net
+from app import sink
+def given(net):
+    return net.open(1).read()
+def local():
+    net = other()
+    return net.open(1)
+sink(given(1))
+sink(local())
+";
+        assert_eq!(lines(&an, shadowed, "TST115"), Vec::<u32>::new());
+        // A chain as long as a file is looked at without recursion when the function is
+        // defined, before the walk finds it too deep (it overflowed the stack there).
+        let long = format!(
+            "import net\nfrom app import sink\ndef f():\n    return net{}.open()\nsink(f())\n",
+            ".a".repeat(50_000)
+        );
+        let out =
+            an.analyze(&long, std::path::Path::new("t.py"), &crate::AnalyzeOptions::default());
+        assert_eq!(out.error.map(|e| e.kind), Some(crate::SourceErrorKind::TooDeep));
     }
 
     #[test]
