@@ -184,8 +184,6 @@ enum Msg {
     Hello(serde_json::Value),
     Event(Box<Event>),
     GuardEnd(String, String),
-    /// The JSON text the program handed to `pysbx_io.output`.
-    Output(Vec<u8>),
     GuardEof,
     OutputExceeded,
     /// The program's output could not be written where pysbx's goes (a full disk, an I/O
@@ -277,9 +275,20 @@ fn run_inner(
     // supervisor's loop below (when `pysbx exec` asked for them with `stop_on_signals`): one
     // that comes during the set-up waits in the channel. Let go of once the sandbox has ended
     // (see `ending`), detached after the private directory is gone.
+    // A stop is never waited for: the signal thread holds the delivery lock while it hands
+    // one over, which the end of the run takes too. With the queue full it waits beside it,
+    // and the loop takes it before its next message.
+    let waiting_stops: Arc<std::sync::Mutex<Vec<crate::stop::Stop>>> = Arc::default();
     let signals = {
         let tx = tx.clone();
-        crate::stop::attach(move |stop| tx.send(Msg::Stop(stop)).is_ok())
+        let waiting = Arc::clone(&waiting_stops);
+        crate::stop::attach(move |stop| match tx.try_send(Msg::Stop(stop)) {
+            Ok(()) => true,
+            Err(mpsc::TrySendError::Full(Msg::Stop(stop))) => {
+                waiting.lock().map(|mut w| w.push(stop)).is_ok()
+            }
+            Err(_) => false,
+        })
     };
     let private_dir = private.path().to_path_buf();
     // Made by stage B: in the private tmpfs, or on the host when there is no mount namespace.
@@ -490,13 +499,17 @@ fn run_inner(
         });
     }
     let (go_tx, go_rx) = mpsc::channel::<Option<(serde_json::Value, String)>>();
+    // The last value handed to `pysbx_io.output`, replaced in place by the guard's thread (a
+    // program writing output frames in a loop holds one in pysbx), read once the run is over.
+    let output_slot: Arc<std::sync::Mutex<Option<Vec<u8>>>> = Arc::default();
     {
         let tx = tx.clone();
+        let output_slot = Arc::clone(&output_slot);
         let gate = req.gate.clone();
         let repl = repl.clone().map(|s| (s, repl_output));
         let interp = interp.clone();
         std::thread::spawn(move || {
-            guard_loop(guard_r, reply_w, &interp, &gate, &tx, &go_rx, repl);
+            guard_loop(guard_r, reply_w, &interp, &gate, &tx, &go_rx, repl, &output_slot);
         });
     }
     // Gated when the go-ahead is decided (the tier is in by then, and the guard asks for its
@@ -559,8 +572,7 @@ fn run_inner(
         // Names under these suffixes are resolved during the run, by pysbx's DNS server.
         obj.insert("dns_wild".into(), serde_json::json!(net.wild));
     }
-    let mut output: Option<Box<serde_json::value::RawValue>> = None;
-    let mut output_notes: Vec<String> = net.pins.notes.clone();
+    let output_notes: Vec<String> = net.pins.notes.clone();
     let mut decided = false;
     let mut status_done = false;
     let alerts = crate::alerts::Dispatcher::start(&policy.alerts);
@@ -575,7 +587,9 @@ fn run_inner(
         } else {
             deadline.saturating_duration_since(now)
         };
-        let msg = match rx.recv_timeout(wait) {
+        let waiting =
+            waiting_stops.lock().ok().and_then(|mut w| (!w.is_empty()).then(|| w.remove(0)));
+        let msg = match waiting.map(Msg::Stop).map(Ok).unwrap_or_else(|| rx.recv_timeout(wait)) {
             Ok(m) => m,
             Err(RecvTimeoutError::Timeout) => {
                 if status_done || killed_for.is_some() {
@@ -684,16 +698,6 @@ fn run_inner(
                 }
             }
             Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
-            Msg::Output(text) => {
-                match String::from_utf8(text).map_err(|e| e.to_string()).and_then(|t| {
-                    serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string())
-                }) {
-                    Ok(v) => output = Some(v),
-                    Err(e) => {
-                        output_notes.push(format!("the program's output value is not JSON: {e}"))
-                    }
-                }
-            }
             Msg::GuardEof => {}
             Msg::ReplIdle => {
                 deadline = Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -795,6 +799,19 @@ fn run_inner(
     let killed = killed_for.map(|reason| (reason, stopped_by));
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let mut notes = output_notes;
+    let last_output = output_slot.lock().ok().and_then(|mut slot| slot.take());
+    let output = match last_output.map(|text| {
+        String::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string()))
+    }) {
+        Some(Ok(value)) => Some(value),
+        Some(Err(e)) => {
+            notes.push(format!("the program's output value is not JSON: {e}"));
+            None
+        }
+        None => None,
+    };
     if events_dropped > 0 {
         notes.push(format!(
             "{events_dropped} events past the first {MAX_KEPT_EVENTS} were shown as they happened but not kept for --events and --sarif"
@@ -1259,6 +1276,7 @@ fn guard_loop(
     tx: &mpsc::SyncSender<Msg>,
     go: &mpsc::Receiver<Option<(serde_json::Value, String)>>,
     repl: Option<(crate::repl::ReplSession, Vec<OwnedFd>)>,
+    output: &std::sync::Mutex<Option<Vec<u8>>>,
 ) {
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
@@ -1273,9 +1291,6 @@ fn guard_loop(
     // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     let mut cached_bytes = 0usize;
-    // Only the last value handed to `pysbx_io.output` counts: it is kept here and sent once
-    // the pipe closes, so a program writing output frames in a loop holds one in pysbx.
-    let mut last_output: Option<Vec<u8>> = None;
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
             "hello" => {
@@ -1364,16 +1379,17 @@ fn guard_loop(
                     break;
                 }
             }
-            "output" => last_output = Some(blob),
+            "output" => {
+                if let Ok(mut slot) = output.lock() {
+                    *slot = Some(blob);
+                }
+            }
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
             }
             _ => {}
         }
-    }
-    if let Some(blob) = last_output {
-        let _ = tx.send(Msg::Output(blob));
     }
     let _ = tx.send(Msg::GuardEof);
 }
