@@ -3060,17 +3060,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
             // computed one are a path's end, matched by the string rules as `/.aws/credentials`
             // (the whole call does not fold, so they were only seen one by one).
+            // `path.joinpath(".aws", "credentials")` likewise, its receiver the computed part.
+            let joinpath = method.as_ref().is_some_and(|m| m.as_str() == "joinpath");
             let join_tail = (fold.is_none()
                 && self.strings
                 && star_at.is_none()
                 && kws.is_empty()
-                && quals
-                    .iter()
-                    .any(|q| matches!(&**q, "os.path.join" | "posixpath.join" | "ntpath.join")))
+                && (joinpath
+                    || quals.iter().any(|q| {
+                        matches!(&**q, "os.path.join" | "posixpath.join" | "ntpath.join")
+                    })))
             .then(|| {
                 let tail: Vec<&str> =
                     pos_c.iter().rev().map_while(|c| c.and_then(Const::as_str)).collect();
-                (tail.len() >= 2 && tail.len() < pos_c.len()).then(|| {
+                let computed_before = tail.len() < pos_c.len() || joinpath;
+                (tail.len() >= 2 && computed_before).then(|| {
                     tail.iter().rev().fold(String::new(), |mut path, part| {
                         push_path_part(&mut path, part);
                         path
