@@ -57,6 +57,7 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "importlib.import_module",
         "pydoc.locate",
         "pkgutil.resolve_name",
+        "functools.reduce",
         "builtins.globals",
         "builtins.locals",
         "builtins.vars",
@@ -2795,6 +2796,35 @@ impl<'a, 'c> Walker<'a, 'c> {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
+                        }
+                    }
+                    // `functools.reduce(getattr, ("path", "os", "system"), os)` walks the names
+                    // from the start object, as `os.path.os.system` would.
+                    "functools.reduce" => {
+                        let by_getattr = pos
+                            .first()
+                            .is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.getattr"));
+                        if let (true, [_, names, start], true) =
+                            (by_getattr, pos.as_slice(), kws.is_empty())
+                            && let Some(Const::Seq(_, parts)) = &names.fold
+                            && parts.len() <= 16
+                        {
+                            let mut reached = start.vals.clone();
+                            for part in parts.iter() {
+                                let Some(name) = part.as_str() else {
+                                    reached = ValueSet::unknown();
+                                    break;
+                                };
+                                attribute::hits(
+                                    self.c,
+                                    name,
+                                    attribute::Receiver::Known(&reached),
+                                    &mut self.interner,
+                                    &mut self.hits,
+                                );
+                                reached = self.attr_vals(&reached, name);
+                            }
+                            vals.union(&reached);
                         }
                     }
                     // Names resolved to the object they name, importing what they must:
