@@ -275,9 +275,6 @@ pub(crate) struct Walker<'a, 'c> {
     /// The functions whose bodies are still to be walked, by name: the scope of each `def`,
     /// the function's own scope, and what callers gave its parameters so far.
     functions: FxHashMap<Name, SmallVec<[Unwalked<'a>; 1]>>,
-    /// Where the comprehension about to be walked reports the items it yields unchanged
-    /// (see `Walker::passed_through`).
-    passing: Option<Rc<std::cell::Cell<Option<ValueSet<'a>>>>>,
     /// A bit per function name of `functions` (see [`name_bit`]).
     function_bits: u64,
     interner: Interner,
@@ -381,7 +378,6 @@ impl<'a, 'c> Walker<'a, 'c> {
             frames: Vec::new(),
             deferred: VecDeque::new(),
             functions: FxHashMap::default(),
-            passing: None,
             function_bits: 0,
             interner: Interner::default(),
             hits: Vec::new(),
@@ -722,17 +718,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // A function without parameters or decorators whose body only returns what
                 // folds gives that constant on every call, as such a lambda does
                 // (`def name(): return "sys" + "tem"`, then `getattr(os, name())`).
-                let gives =
-                    match (f.parameters.is_empty(), f.decorator_list.is_empty(), &f.body[..]) {
-                        (
-                            true,
-                            true,
-                            [.., Stmt::Return(ast::StmtReturn { value: Some(v), .. })],
-                        ) if f.body[..f.body.len() - 1].iter().all(is_docstring) && !f.is_async => {
-                            self.fold_pure(v, "", &Const::None, 0)
-                        }
-                        _ => None,
-                    };
+                let gives = match returned_at_end(f) {
+                    Some((v, before))
+                        if f.parameters.is_empty() && before.iter().all(is_docstring) =>
+                    {
+                        self.fold_pure(v, "", &Const::None, 0)
+                    }
+                    _ => None,
+                };
                 let vals = match gives {
                     Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
                     None => match self.imported_and_returned(f).or_else(|| self.returns_derived(f))
@@ -1046,7 +1039,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let full = format!("{module}.{name}");
             self.interner.intern(&full)
         });
-        (alias.asname.as_ref().map_or(name, |a| key(&a.id)), q)
+        (imported_name(alias), q)
     }
 
     fn type_params(&mut self, tp: &'a ast::TypeParams) {
@@ -1224,15 +1217,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// parameters or decorators: a loader of a module by a name that no import at the call
     /// site shows.
     fn imported_and_returned(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
-        if !f.parameters.is_empty() || !f.decorator_list.is_empty() || f.is_async {
+        if !f.parameters.is_empty() {
             return None;
         }
-        let (Stmt::Return(ast::StmtReturn { value: Some(value), .. }), rest) =
-            f.body.split_last()?
-        else {
-            return None;
-        };
-        let Expr::Name(returned) = &**value else { return None };
+        let (Expr::Name(returned), rest) = returned_at_end(f)? else { return None };
         let mut found = None;
         for s in rest {
             match s {
@@ -1265,12 +1253,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// urlopen(u).read()`): a value derived from that call, as if the caller had made it.
     /// The callee is resolved where `f` is defined (imports at module level), without walking.
     fn returns_derived(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
-        if !self.c.needs_returned || !f.decorator_list.is_empty() || f.is_async {
+        if !self.c.needs_returned {
             return None;
         }
-        let Some(Stmt::Return(ast::StmtReturn { value: Some(value), .. })) = f.body.last() else {
-            return None;
-        };
+        let (value, _) = returned_at_end(f)?;
         // Bounded, as a chain of calls and attributes may be as long as a file.
         let mut e: &Expr = value;
         for _ in 0..64 {
@@ -1828,25 +1814,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.sequence(elts, SeqKind::Tuple, *range)
             }
             Expr::ListComp(c) => {
-                let passed = self.passed_through(&c.generators, &c.elt);
-                let fold = self.comprehension(&c.generators, &[&c.elt]);
-                Eval { fold, ..Self::display_of(passed.take()) }
+                let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
+                Eval { fold, ..Self::display_of(passed) }
             }
             Expr::SetComp(c) => {
-                let passed = self.passed_through(&c.generators, &c.elt);
-                self.comprehension(&c.generators, &[&c.elt]);
-                Self::display_of(passed.take())
+                let (_, passed) = self.comprehension_of(&c.generators, &c.elt);
+                Self::display_of(passed)
             }
             Expr::Generator(c) => {
                 // Folded as the list it yields: `"".join(chr(c) for c in (...))` joins it.
-                let passed = self.passed_through(&c.generators, &c.elt);
-                let fold = self.comprehension(&c.generators, &[&c.elt]);
-                Eval { fold, ..Self::display_of(passed.take()) }
+                let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
+                Eval { fold, ..Self::display_of(passed) }
             }
             Expr::DictComp(c) => {
                 match &c.key {
-                    Some(k) => self.comprehension(&c.generators, &[k, &c.value]),
-                    None => self.comprehension(&c.generators, &[&c.value]),
+                    Some(k) => self.comprehension(&c.generators, &[k, &c.value], None),
+                    None => self.comprehension(&c.generators, &[&c.value], None),
                 };
                 Eval::unknown()
             }
@@ -2339,6 +2322,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         &mut self,
         generators: &'a [ast::Comprehension],
         elts: &[&'a Expr],
+        yielded: Option<&mut Option<ValueSet<'a>>>,
     ) -> Option<Const<'a>> {
         let Some(first) = generators.first() else {
             for e in elts {
@@ -2346,13 +2330,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return None;
         };
-        let passing = self.passing.take();
         let mut iter = self.expr(&first.iter);
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
         let mut each = Self::elements(&iter);
-        if let (Some(cell), Some(items)) = (&passing, &each) {
-            cell.set(Some(items.clone()));
+        if let (Some(out), Some(items)) = (yielded, &each) {
+            *out = Some(items.clone());
         }
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
@@ -2384,23 +2367,22 @@ impl<'a, 'c> Walker<'a, 'c> {
         fold
     }
 
-    /// Where a comprehension yields its items unchanged (`x for x in [os]`, one `for` with no
-    /// condition), a cell the comprehension's walk fills with what they may be (see
-    /// `Walker::comprehension`), for `next(x for x in [os])` to reach `os`.
-    fn passed_through(
+    /// Walks a list, set or generator comprehension: its fold, and, where it yields its
+    /// items unchanged (`x for x in [os]`, one `for` with no condition), what they may be, for
+    /// `next(x for x in [os])` to reach `os`.
+    fn comprehension_of(
         &mut self,
-        generators: &[ast::Comprehension],
-        elt: &Expr,
-    ) -> Rc<std::cell::Cell<Option<ValueSet<'a>>>> {
-        let cell = Rc::new(std::cell::Cell::new(None));
-        if let ([only], Expr::Name(e)) = (generators, elt)
-            && let Expr::Name(t) = &only.target
-            && e.id == t.id
-            && only.ifs.is_empty()
-        {
-            self.passing = Some(cell.clone());
-        }
-        cell
+        generators: &'a [ast::Comprehension],
+        elt: &'a Expr,
+    ) -> (Option<Const<'a>>, Option<ValueSet<'a>>) {
+        let unchanged = matches!(
+            (generators, elt),
+            ([only], Expr::Name(e)) if only.ifs.is_empty()
+                && matches!(&only.target, Expr::Name(t) if t.id == e.id)
+        );
+        let mut yielded = None;
+        let fold = self.comprehension(generators, &[elt], unchanged.then_some(&mut yielded));
+        (fold, yielded)
     }
 
     /// An expression whose value is a display of the given elements, or unknown.
@@ -3146,36 +3128,30 @@ fn name_bit(name: &str) -> u64 {
     1 << ((usize::from(first) * 7 + usize::from(last) * 3 + b.len()) & 63)
 }
 
-/// What `import module [as bound]` binds: the local name and the module it refers to
-/// (`import os.path` binds `os` to `os`, `import os.path as p` binds `p` to `os.path`), both
-/// normalized as Python reads identifiers.
 /// Whether `name` is a parameter of `f` or bound by an assignment, import or definition at
 /// the top level of its body (a shallow look: enough to tell a parameter named `urlopen`
-/// from the module-level import).
-fn binds_locally(f: &ast::StmtFunctionDef, name: &str) -> bool {
+/// from the module-level import). Names compared as Python reads identifiers.
+fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
+    let name = key(name);
+    let is = |id: &Name| key(id) == name;
     let p = &f.parameters;
-    let parameter = p
-        .posonlyargs
-        .iter()
-        .chain(&p.args)
-        .chain(&p.kwonlyargs)
-        .any(|a| a.parameter.name.id.as_str() == name)
-        || p.vararg.as_ref().is_some_and(|a| a.name.id.as_str() == name)
-        || p.kwarg.as_ref().is_some_and(|a| a.name.id.as_str() == name);
+    let parameter =
+        p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).any(|a| is(&a.parameter.name.id))
+            || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
+            || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id));
     parameter
         || f.body.iter().any(|s| match s {
-            Stmt::Assign(a) => {
-                a.targets.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name))
-            }
-            Stmt::Import(i) => i.names.iter().any(|al| import_binding(al).0.as_str() == name),
-            Stmt::ImportFrom(i) => {
-                i.names.iter().any(|al| al.asname.as_ref().unwrap_or(&al.name).id.as_str() == name)
-            }
-            Stmt::FunctionDef(d) => d.name.id.as_str() == name,
+            Stmt::Assign(a) => a.targets.iter().any(|t| matches!(t, Expr::Name(n) if is(&n.id))),
+            Stmt::Import(i) => i.names.iter().any(|al| import_binding(al).0 == name),
+            Stmt::ImportFrom(i) => i.names.iter().any(|al| imported_name(al) == name),
+            Stmt::FunctionDef(d) => is(&d.name.id),
             _ => false,
         })
 }
 
+/// What `import module [as bound]` binds: the local name and the module it refers to
+/// (`import os.path` binds `os` to `os`, `import os.path as p` binds `p` to `os.path`), both
+/// normalized as Python reads identifiers.
 fn import_binding(alias: &ast::Alias) -> (Name, Name) {
     let module = key(&alias.name.id);
     match &alias.asname {
@@ -3184,6 +3160,24 @@ fn import_binding(alias: &ast::Alias) -> (Name, Name) {
             let top = Name::new(module.split('.').next().unwrap_or_default());
             (top.clone(), top)
         }
+    }
+}
+
+/// The local name `from module import name [as bound]` binds, normalized.
+fn imported_name(alias: &ast::Alias) -> Name {
+    key(&alias.asname.as_ref().unwrap_or(&alias.name).id)
+}
+
+/// What a plain function (no decorator, not `async`) returns at the end of its body, and the
+/// statements before that `return`: the shape the engine reads a call's result from (a
+/// constant it gives, a module it imports, a download it hands back).
+fn returned_at_end(f: &ast::StmtFunctionDef) -> Option<(&Expr, &[Stmt])> {
+    if !f.decorator_list.is_empty() || f.is_async {
+        return None;
+    }
+    match f.body.split_last()? {
+        (Stmt::Return(ast::StmtReturn { value: Some(value), .. }), before) => Some((value, before)),
+        _ => None,
     }
 }
 
