@@ -681,8 +681,7 @@ fn run_inner(
                 }
             }
             Msg::Event(e) => {
-                let mut e = *e;
-                e.bound(MAX_EVENT_TEXT);
+                let e = *e;
                 if req.live_stderr {
                     say(&format!("pysbx: {}", e.summary()));
                 }
@@ -1267,6 +1266,13 @@ fn boot_frame(interp: &Interpreter) -> Vec<u8> {
     frame
 }
 
+/// Queues an event for the supervisor's loop, its texts cut first (the program chooses them:
+/// a queued event holds at most [`MAX_EVENT_TEXT`] of each).
+fn send_event(tx: &mpsc::SyncSender<Msg>, mut e: Event) {
+    e.bound(MAX_EVENT_TEXT);
+    let _ = tx.send(Msg::Event(Box::new(e)));
+}
+
 #[allow(clippy::too_many_arguments)]
 fn guard_loop(
     from_child: OwnedFd,
@@ -1323,13 +1329,13 @@ fn guard_loop(
                     let reply = match gate(&path, &blob) {
                         GateReply::Allow { source, findings } => {
                             for e in gate_events(&path, &findings) {
-                                let _ = tx.send(Msg::Event(Box::new(e)));
+                                send_event(tx, e);
                             }
                             serde_json::json!({"ok": true, "source": source})
                         }
                         GateReply::Refuse { reason, findings } => {
                             for e in gate_events(&path, &findings) {
-                                let _ = tx.send(Msg::Event(Box::new(e)));
+                                send_event(tx, e);
                             }
                             serde_json::json!({"ok": false, "reason": reason})
                         }
@@ -1351,11 +1357,10 @@ fn guard_loop(
                 }
             }
             "event" => {
-                if let Ok(mut e) = serde_json::from_value::<Event>(
+                if let Ok(e) = serde_json::from_value::<Event>(
                     header.get("event").cloned().unwrap_or_default(),
                 ) {
-                    e.bound(MAX_EVENT_TEXT);
-                    let _ = tx.send(Msg::Event(Box::new(e)));
+                    send_event(tx, e);
                 }
             }
             "repl" => {

@@ -2841,8 +2841,9 @@ def _pysbx_guard():
 
     # Stack walks: the program runs beneath the loader's frame and the runner's, which a
     # traceback leaves out (`_trim`); so does `traceback.walk_stack`, beneath `print_stack`,
-    # `extract_stack`, `format_stack` and logging's `stack_info`: it stops below the runner and
-    # passes over the guard's frames. It is replaced when first needed, at the first
+    # `extract_stack`, `format_stack` and logging's `stack_info`: it stops below the runner,
+    # and gives nothing where it meets a frame of the guard's (see `_program_frames`). It is
+    # replaced when first needed, at the first
     # `sys._getframe` the standard library makes with `traceback` loaded (each of those takes
     # its starting frame so), which costs a run that never walks its stack nothing.
     _walk_replaced = [False]
@@ -2874,16 +2875,17 @@ def _pysbx_guard():
     _seal("_program_frames", _program_frames)
 
     def _replace_walk_stack():
-        module = sys.modules.get("traceback")
+        # Inside the hook: read through the types' own methods, as `_pickle_global_allowed`.
+        module = _dict_get(sys.modules, "traceback")
         if _type(module) is not _ModuleType:
             return
         namespace = _module_dict(module)
-        real = namespace.get("walk_stack")
+        real = _dict_get(namespace, "walk_stack")
         if real is None:
             return  # `traceback` is still being loaded
         _walk_replaced[0] = True
         if _type(real) is not _function_type \
-                or not _is_stdlib_file(_norm(real.__code__.co_filename)):
+                or not _is_stdlib_file(_norm(_function_code(real).co_filename)):
             return
         namespace["walk_stack"] = _facade(walk_stack, transparent=True, module="traceback",
                                           doc=real.__doc__)
