@@ -8,8 +8,11 @@
 //! Function and lambda bodies run after their enclosing scope has been read to its end and see
 //! every value an enclosing name ever had.
 
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
 use ruff_python_ast::name::Name;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHasher;
 
 use crate::builtins;
 use crate::value::{Interner, QName, Value, ValueSet};
@@ -47,11 +50,82 @@ impl Slot<'_> {
     }
 }
 
+/// A name's slot in one scope, an entry of the file's [`Slots`].
 #[derive(Debug)]
-struct Scope<'a> {
+struct Entry<'a> {
+    scope: u32,
+    name: Name,
+    slot: Slot<'a>,
+}
+
+/// Every scope's slots of one file in one table, keyed by scope and name.
+///
+/// One table rather than one per scope: a file has thousands of small scopes (every
+/// function, lambda and comprehension), and a table of its own for each was allocated and
+/// grown (rehashed) binding by binding. A name's hash is computed once and combined with each
+/// scope's number, so a lookup that climbs several scopes hashes the name once.
+#[derive(Debug, Default)]
+struct Slots<'a> {
+    table: HashTable<Entry<'a>>,
+}
+
+/// The hash of a name, before it is combined with a scope ([`Slots::hash`]).
+#[derive(Clone, Copy)]
+struct NameHash(u64);
+
+impl NameHash {
+    fn of(name: &str) -> Self {
+        let mut h = FxHasher::default();
+        h.write(name.as_bytes());
+        Self(h.finish())
+    }
+}
+
+impl<'a> Slots<'a> {
+    fn hash(name: NameHash, scope: u32) -> u64 {
+        // An odd multiplier spreads the scope over every bit (the table uses the top bits as
+        // tags and the low bits as the index).
+        (name.0 ^ (u64::from(scope) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left(26)
+    }
+
+    fn rehash(e: &Entry<'_>) -> u64 {
+        Self::hash(NameHash::of(e.name.as_str()), e.scope)
+    }
+
+    fn get(&self, scope: u32, name: &str, h: NameHash) -> Option<&Slot<'a>> {
+        self.table
+            .find(Self::hash(h, scope), |e| e.scope == scope && e.name.as_str() == name)
+            .map(|e| &e.slot)
+    }
+
+    fn get_mut(&mut self, scope: u32, name: &str) -> Option<&mut Slot<'a>> {
+        let h = Self::hash(NameHash::of(name), scope);
+        self.table.find_mut(h, |e| e.scope == scope && e.name.as_str() == name).map(|e| &mut e.slot)
+    }
+
+    /// The slot of `name` in `scope`, made unbound with `decl` if there is none.
+    fn entry(&mut self, scope: u32, name: &Name, h: NameHash, decl: Decl) -> &mut Slot<'a> {
+        let entry = self.table.entry(
+            Self::hash(h, scope),
+            |e| e.scope == scope && e.name == *name,
+            Self::rehash,
+        );
+        &mut entry
+            .or_insert_with(|| Entry { scope, name: name.clone(), slot: Slot::unbound(decl) })
+            .into_mut()
+            .slot
+    }
+
+    /// The slots of `scope` (rare: every name of a scope at once).
+    fn of_scope(&mut self, scope: u32) -> impl Iterator<Item = (&Name, &mut Slot<'a>)> {
+        self.table.iter_mut().filter(move |e| e.scope == scope).map(|e| (&e.name, &mut e.slot))
+    }
+}
+
+#[derive(Debug)]
+struct Scope {
     kind: ScopeKind,
     parent: Option<u32>,
-    slots: FxHashMap<Name, Slot<'a>>,
     /// Modules imported with `from m import *`.
     stars: Vec<QName>,
     /// How many branches (if, loop, try, match) enclose the current statement.
@@ -73,7 +147,8 @@ pub(crate) type LateWrite<'a> = (u32, Name, ValueSet<'a>);
 /// All scopes of one file. Scope 0 is the module.
 #[derive(Debug, Default)]
 pub(crate) struct Scopes<'a> {
-    list: Vec<Scope<'a>>,
+    list: Vec<Scope>,
+    slots: Slots<'a>,
     late: Vec<LateWrite<'a>>,
     seeds: Vec<LateWrite<'a>>,
 }
@@ -96,7 +171,6 @@ impl<'a> Scopes<'a> {
         let mut scope = Scope {
             kind,
             parent,
-            slots: FxHashMap::default(),
             stars: Vec::new(),
             branch: 0,
             finished: false,
@@ -107,8 +181,8 @@ impl<'a> Scopes<'a> {
             if *sid == id && name.as_str() == EVERY_NAME {
                 scope.unstable = true;
             } else if *sid == id {
-                let slot =
-                    scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+                let h = NameHash::of(name.as_str());
+                let slot = self.slots.entry(id, name, h, Decl::Local);
                 slot.cur.union(vals);
                 slot.ever.union(vals);
             }
@@ -168,15 +242,16 @@ impl<'a> Scopes<'a> {
         if id == MODULE {
             return;
         }
-        if let Some(s) = self.list.get_mut(id as usize) {
-            s.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(decl)).decl = decl;
+        if id as usize >= self.list.len() {
+            return;
         }
+        self.slots.entry(id, name, NameHash::of(name.as_str()), decl).decl = decl;
     }
 
     /// The scope a binding of `name` made in scope `id` lands in.
-    fn target(&self, id: u32, name: &str) -> u32 {
+    fn target(&self, id: u32, name: &str, h: NameHash) -> u32 {
         let Some(scope) = self.list.get(id as usize) else { return MODULE };
-        match scope.slots.get(name).map(|s| s.decl) {
+        match self.slots.get(id, name, h).map(|s| s.decl) {
             Some(Decl::Global) => MODULE,
             Some(Decl::Nonlocal) => {
                 let mut cur = scope.parent;
@@ -185,7 +260,7 @@ impl<'a> Scopes<'a> {
                     let Some(s) = self.list.get(p as usize) else { break };
                     if s.kind == ScopeKind::Function {
                         nearest.get_or_insert(p);
-                        if s.slots.get(name).is_some_and(|slot| slot.decl == Decl::Local) {
+                        if self.slots.get(p, name, h).is_some_and(|slot| slot.decl == Decl::Local) {
                             return p;
                         }
                     }
@@ -199,7 +274,8 @@ impl<'a> Scopes<'a> {
 
     /// Binds `name` in scope `id`.
     pub(crate) fn bind(&mut self, id: u32, name: &Name, vals: ValueSet<'a>) {
-        let target = self.target(id, name);
+        let h = NameHash::of(name.as_str());
+        let target = self.target(id, name, h);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
         if scope.kind == ScopeKind::Class && !scope.refers {
@@ -208,12 +284,13 @@ impl<'a> Scopes<'a> {
         if scope.finished && vals.refers() {
             self.late.push((target, name.clone(), vals.clone()));
         }
-        let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+        let unstable = scope.unstable;
+        let slot = self.slots.entry(target, name, h, Decl::Local);
         slot.ever.union(&vals);
         if strong {
             slot.cur = vals;
-            slot.cur.unbound = scope.unstable;
-            slot.ever.unbound = scope.unstable;
+            slot.cur.unbound = unstable;
+            slot.ever.unbound = unstable;
             // What a function run at an unknown time writes here (a late write of an earlier
             // reading) may be there after this binding too.
             for (sid, seeded, late) in &self.seeds {
@@ -229,13 +306,14 @@ impl<'a> Scopes<'a> {
 
     /// `del name` in scope `id`.
     pub(crate) fn delete(&mut self, id: u32, name: &Name) {
-        let target = self.target(id, name);
+        let h = NameHash::of(name.as_str());
+        let target = self.target(id, name, h);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
         if scope.finished {
             self.late.push((target, name.clone(), ValueSet::unbound()));
         }
-        let slot = scope.slots.entry(name.clone()).or_insert_with(|| Slot::unbound(Decl::Local));
+        let slot = self.slots.entry(target, name, h, Decl::Local);
         slot.ever.unbound = true;
         if strong {
             slot.cur = ValueSet::unbound();
@@ -252,7 +330,7 @@ impl<'a> Scopes<'a> {
         if module.finished {
             self.late.push((MODULE, Name::new(name), ValueSet::unbound()));
         }
-        if let Some(slot) = module.slots.get_mut(name) {
+        if let Some(slot) = self.slots.get_mut(MODULE, name) {
             slot.cur.unbound = true;
             slot.ever.unbound = true;
         }
@@ -265,7 +343,7 @@ impl<'a> Scopes<'a> {
             if scope.finished {
                 self.late.push((id, Name::new(EVERY_NAME), ValueSet::unbound()));
             }
-            for slot in scope.slots.values_mut() {
+            for (_, slot) in self.slots.of_scope(id) {
                 if slot.decl == Decl::Local {
                     slot.cur.unbound = true;
                     slot.ever.unbound = true;
@@ -277,8 +355,8 @@ impl<'a> Scopes<'a> {
     /// `from module import *` after names were bound in scope `id`: each may now be the
     /// module's attribute of that name.
     pub(crate) fn star_over_bound(&mut self, id: u32, module: &QName, interner: &mut Interner) {
-        if let Some(scope) = self.list.get_mut(id as usize) {
-            for (name, slot) in &mut scope.slots {
+        if (id as usize) < self.list.len() {
+            for (name, slot) in self.slots.of_scope(id) {
                 if slot.decl == Decl::Local
                     && let Some(q) = interner.join(module, name)
                 {
@@ -294,12 +372,13 @@ impl<'a> Scopes<'a> {
     /// builtins. A name that may be unbound in a scope also takes the outer alternatives.
     pub(crate) fn lookup(&self, id: u32, name: &str, interner: &mut Interner) -> ValueSet<'a> {
         let mut out = ValueSet::default();
+        let h = NameHash::of(name);
         let mut cur = Some(id);
         let mut first = true;
         while let Some(i) = cur {
             let Some(scope) = self.list.get(i as usize) else { break };
             let visible = scope.kind != ScopeKind::Class || first;
-            if visible && let Some(slot) = scope.slots.get(name) {
+            if visible && let Some(slot) = self.slots.get(i, name, h) {
                 match slot.decl {
                     Decl::Global => {
                         cur = Some(MODULE);
@@ -359,12 +438,12 @@ impl<'a> Scopes<'a> {
         if scope.kind != ScopeKind::Class || !scope.refers {
             return None;
         }
-        scope.slots.get(name).map(|s| &s.ever).filter(|v| v.refers())
+        self.slots.get(id, name, NameHash::of(name)).map(|s| &s.ever).filter(|v| v.refers())
     }
 
     /// What `globals()[name]` holds: the module's binding only.
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
-        let slot = self.list.first().and_then(|m| m.slots.get(name));
+        let slot = self.slots.get(MODULE, name, NameHash::of(name));
         match slot {
             Some(slot) => {
                 let finished = self.list.first().is_some_and(|m| m.finished);
