@@ -85,6 +85,9 @@ pub(crate) fn bit_indices(bits: &Bits) -> impl Iterator<Item = u32> + '_ {
     })
 }
 
+/// How many leading bytes of a factor the automaton searches (see [`Gate`]).
+const FACTOR_PREFIX: usize = 12;
+
 /// What admits one regex: a factor found in a text of at least `min` bytes.
 #[derive(Clone, Copy, Debug)]
 struct Admit {
@@ -96,6 +99,12 @@ struct Admit {
 /// ASCII-case-insensitively: factors of two bytes or more by one Aho-Corasick automaton
 /// searched once per string candidate, single-byte factors by the set of bytes the text holds.
 /// A gated regex none of whose factors occur cannot match and is not run.
+///
+/// Factors are searched by their first [`FACTOR_PREFIX`] bytes: a prefix of a factor is in
+/// every match too, and the automaton of the full factors (`-----begin openssh private
+/// key-----`, `discordcanary/local storage`...) had a third more states, a table of 1.1 MB
+/// that did not stay in cache (a search of the corpus sample's strings took a fifth longer for
+/// 0.07% fewer factor hits).
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
     automaton: Option<aho_corasick::AhoCorasick>,
@@ -127,7 +136,8 @@ impl Gate {
                     bytes[regex].push((*b, *min));
                     continue;
                 }
-                let at = match patterns.iter().position(|p| *p == f.as_slice()) {
+                let f = &f[..f.len().min(FACTOR_PREFIX)];
+                let at = match patterns.iter().position(|p| *p == f) {
                     Some(at) => at,
                     None => {
                         patterns.push(f);
