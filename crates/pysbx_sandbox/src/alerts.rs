@@ -15,7 +15,8 @@ use crate::policy::Alert;
 /// After this many events in a row were not delivered, a sink stops trying: a dead receiver
 /// must not hold the end of the run for `events × retries × timeout`.
 const GIVE_UP_AFTER: u32 = 3;
-/// Events waiting for one sink, at most; later ones are dropped (and counted in a note).
+/// Events waiting for one sink, at most; later ones are dropped (and counted in a note). The
+/// run's end event has a place of its own ([`Dispatcher::send_end`]) and is never dropped.
 const ALERT_QUEUE: usize = 4096;
 
 /// The running live sinks of one run.
@@ -26,6 +27,8 @@ pub(crate) struct Dispatcher {
 struct SinkThread {
     name: String,
     tx: mpsc::SyncSender<serde_json::Value>,
+    /// The run's end event, delivered after every queued event.
+    end: mpsc::Sender<serde_json::Value>,
     /// Events not queued because the sink was this far behind.
     dropped: std::cell::Cell<u64>,
     /// The longest one delivery may take, retries included.
@@ -58,14 +61,16 @@ impl Dispatcher {
             };
             // Bounded: a program can raise events faster than a webhook takes them.
             let (tx, rx) = mpsc::sync_channel::<serde_json::Value>(ALERT_QUEUE);
+            let (end, end_rx) = mpsc::channel::<serde_json::Value>();
             let (done_tx, done) = mpsc::channel();
             let label = name.clone();
             let handle = std::thread::spawn(move || {
-                let _ = done_tx.send(deliver_all(&label, sink, &rx));
+                let _ = done_tx.send(deliver_all(&label, sink, &rx, &end_rx));
             });
             sinks.push(SinkThread {
                 name,
                 tx,
+                end,
                 dropped: std::cell::Cell::new(0),
                 budget,
                 done,
@@ -81,6 +86,14 @@ impl Dispatcher {
             if let Err(mpsc::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
                 s.dropped.set(s.dropped.get() + 1);
             }
+        }
+    }
+
+    /// Hands every live sink the run's end event, delivered after the events queued before
+    /// it however far behind the sink is; never blocks.
+    pub(crate) fn send_end(&self, event: &serde_json::Value) {
+        for s in &self.sinks {
+            let _ = s.end.send(event.clone());
         }
     }
 
@@ -128,10 +141,12 @@ fn deliver_all(
     name: &str,
     mut sink: Box<dyn Sink + Send>,
     rx: &mpsc::Receiver<serde_json::Value>,
+    end: &mpsc::Receiver<serde_json::Value>,
 ) -> Vec<String> {
     let (mut sent, mut failed, mut in_a_row) = (0u32, 0u32, 0u32);
     let mut first_error: Option<String> = None;
-    for event in rx {
+    // The end event is sent before the queue is closed: it is waiting once the queue is drained.
+    for event in rx.iter().chain(std::iter::from_fn(|| end.try_recv().ok())) {
         if in_a_row >= GIVE_UP_AFTER {
             failed += 1;
             continue;
@@ -427,9 +442,79 @@ mod tests {
             timeout_s: 1,
             retries: 0,
         }]);
-        d.send(&serde_json::json!({"type": "end"}));
+        d.send_end(&serde_json::json!({"type": "end"}));
         let notes = d.finish();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("1 of 1 events not delivered"), "{notes:?}");
+    }
+
+    /// Reads one HTTP request (headers, then `Content-Length` bytes of body); its body.
+    fn read_body(stream: &mut TcpStream) -> String {
+        let mut data = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "the request ended early");
+            data.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&data).into_owned();
+            if let Some(at) = text.find("\r\n\r\n") {
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap();
+                if data.len() >= at + 4 + length {
+                    return text[at + 4..at + 4 + length].to_string();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_end_event_reaches_a_sink_that_fell_behind() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (go_tx, go) = mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for stream in listener.incoming() {
+                let mut stream = stream.unwrap();
+                let body = read_body(&mut stream);
+                if body == "stop" {
+                    return bodies;
+                }
+                if bodies.is_empty() {
+                    // The sink waits on its first delivery while the queue fills up.
+                    go.recv().unwrap();
+                }
+                stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
+                bodies.push(body);
+            }
+            bodies
+        });
+        let d = Dispatcher::start(&[Alert::Webhook {
+            url: format!("http://127.0.0.1:{port}/"),
+            timeout_s: 30,
+            retries: 0,
+        }]);
+        let events = ALERT_QUEUE + 500;
+        for n in 0..events {
+            d.send(&serde_json::json!({"type": "event", "n": n}));
+        }
+        d.send_end(&serde_json::json!({"type": "end"}));
+        go_tx.send(()).unwrap();
+        let notes = d.finish();
+        let mut stop = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stop.write_all(b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nstop").unwrap();
+        let bodies = server.join().unwrap();
+        assert!(notes.iter().any(|n| n.contains("events dropped")), "{notes:?}");
+        assert!(
+            bodies.last().unwrap().contains("\"end\""),
+            "the end event was not delivered last: {} bodies, last {:?}, notes {notes:?}",
+            bodies.len(),
+            bodies.last()
+        );
+        assert!(bodies.len() <= ALERT_QUEUE + 2, "{} deliveries", bodies.len());
+        assert!(bodies.len() > ALERT_QUEUE, "{} deliveries", bodies.len());
     }
 }

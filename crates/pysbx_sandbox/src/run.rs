@@ -823,7 +823,7 @@ fn run_inner(
             end.exit_code = EXIT_OUTPUT_LOST;
         }
     }
-    alerts.send(&crate::events::end_json(&end));
+    alerts.send_end(&crate::events::end_json(&end));
     notes.extend(relay_notes);
     notes.extend(alerts.finish());
     if req.live_stderr {
