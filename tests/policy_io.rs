@@ -94,3 +94,54 @@ fn the_last_output_is_kept_as_written_and_forged_frames_are_not_queued() {
         "{\"n\":18446744073709551617,\"neg\":-1180591620717411303424,\"last\":true}\n"
     );
 }
+
+#[test]
+fn output_is_json_every_parser_reads_alike() {
+    let s = Scratch::new();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    // Honest values: non-ASCII text leaves as UTF-8; a lone surrogate is refused in the program.
+    let output = elsewhere.path().join("out.json");
+    let script = s.write(
+        "honest.py",
+        "import pysbx_io\n\
+         pysbx_io.output({'s': 'caf\\u00e9', 'e': '\\U0001F600'})\n\
+         try:\n    pysbx_io.output({'s': '\\udcff'})\n    print('sent a surrogate')\n\
+         except ValueError as e:\n    print('refused:', e)\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--output").arg(&output).arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "refused: pysbx_io.output: a string holds a lone surrogate, not a character\n"
+    );
+    let text = std::fs::read_to_string(&output).expect("output written");
+    assert_eq!(text, "{\"s\":\"caf\u{e9}\",\"e\":\"\u{1F600}\"}\n");
+    // Values written on the guard's pipe directly, which no encoder makes and parsers read
+    // differently, are dropped with a note.
+    for (n, (forged, why)) in [
+        (r#"{"a":1,"a":2}"#, "appears twice"),
+        (r#"{"x":1e999999}"#, "out of range"),
+        (r#"["\ud800"]"#, "hex escape"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let output = elsewhere.path().join(format!("forged{n}.json"));
+        let script = s.write(
+            &format!("forged{n}.py"),
+            &format!(
+                "import json, os, struct, pysbx_io\n\
+                 pysbx_io.output({{'honest': True}})\n\
+                 blob = {forged:?}.encode()\n\
+                 head = json.dumps({{'t': 'output', 'blob': len(blob)}}).encode()\n\
+                 os.write(253, struct.pack('>I', len(head)) + head + blob)\n\
+                 print('forged')\n"
+            ),
+        );
+        let out = run(s.exec().arg("--no-gate").arg("--output").arg(&output).arg(&script));
+        assert_eq!(out.status.code(), Some(0), "{forged}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "forged\n", "{forged}");
+        assert!(!output.exists(), "{forged}: the forged value was written");
+        assert!(stderr(&out).contains(why), "{forged}: {}", stderr(&out));
+    }
+}

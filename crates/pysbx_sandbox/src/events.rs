@@ -178,8 +178,71 @@ pub struct Outcome {
     /// Notes about pysbx itself during the run (an alert sink that failed), one sentence each.
     pub notes: Vec<String>,
     /// The JSON text the program passed to `pysbx_io.output` (the last one), when it did:
-    /// checked to be JSON and kept as written, so numbers beyond 64 bits stay exact.
+    /// checked to be JSON every parser reads alike ([`interchange_json`]) and kept as
+    /// written, so numbers beyond 64 bits stay exact.
     pub output: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// Checks that `text` is JSON any parser reads the same way and keeps it as written: what the
+/// guard's encoder writes passes (integers past 64 bits stay exact), what only a forged frame
+/// holds does not: a number past the range of a double (`1e999999`, infinity to some parsers
+/// and an error to others), an object with the same key twice (the first value to some, the
+/// last to others) or a lone surrogate (not a character; the guard refuses to encode one).
+pub fn interchange_json(text: String) -> Result<Box<serde_json::value::RawValue>, String> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Checked;
+
+    impl<'de> DeserializeSeed<'de> for Checked {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Checked {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E: Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<(), E> {
+            // The parser already refuses a literal past the range; kept for a parser that rounds.
+            if v.is_finite() { Ok(()) } else { Err(E::custom("a number out of range")) }
+        }
+        fn visit_str<E: Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Checked)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value_seed(Checked)?;
+                if let Some(key) = keys.replace(key) {
+                    return Err(A::Error::custom(format!("the key {key:?} appears twice")));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(&text);
+    Checked.deserialize(&mut de).and_then(|()| de.end()).map_err(|e| e.to_string())?;
+    serde_json::value::RawValue::from_string(text).map_err(|e| e.to_string())
 }
 
 impl Event {
@@ -450,6 +513,30 @@ pub fn write_sinks(
 mod tests {
     use super::*;
     use crate::tier::LayerState;
+
+    #[test]
+    fn output_json_is_kept_as_written_when_every_parser_reads_it_alike() {
+        let kept = |t: &str| interchange_json(t.to_string()).map(|v| v.get().to_string());
+        for ok in [
+            r#"{"n":18446744073709551617,"neg":-1180591620717411303424}"#,
+            r#"["caf\u00e9","😀","\ud83d\ude00",1e308,-0.0,null,true]"#,
+            r#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#,
+        ] {
+            assert_eq!(kept(ok).as_deref(), Ok(ok));
+        }
+        for (forged, why) in [
+            ("1e999999", "out of range"),
+            (r#"{"x":[-1e400]}"#, "out of range"),
+            (r#"{"a":1,"a":2}"#, "twice"),
+            (r#"[{"b":{"k":1,"j":2,"k":3}}]"#, "twice"),
+            (r#""\ud800""#, "hex escape"),
+            (r#"{"k":"\udc00x"}"#, "surrogate"),
+            ("[1] [2]", "trailing"),
+        ] {
+            let e = kept(forged).expect_err(forged);
+            assert!(e.contains(why), "{forged}: {e}");
+        }
+    }
 
     #[test]
     fn an_event_keeps_bounded_text() {

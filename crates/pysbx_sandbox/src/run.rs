@@ -800,9 +800,7 @@ fn run_inner(
     let mut notes = output_notes;
     let last_output = output_slot.lock().ok().and_then(|mut slot| slot.take());
     let output = match last_output.map(|text| {
-        String::from_utf8(text)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string()))
+        String::from_utf8(text).map_err(|e| e.to_string()).and_then(crate::events::interchange_json)
     }) {
         Some(Ok(value)) => Some(value),
         Some(Err(e)) => {

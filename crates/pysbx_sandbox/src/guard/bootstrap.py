@@ -2545,7 +2545,7 @@ def _pysbx_guard():
     _facade(_not_json, publish=True)
     try:
         _F["_scan"] = _scan
-        _F["_strict"] = _json.make_encoder({}, _F["_not_json"], _json.encode_basestring_ascii,
+        _F["_strict"] = _json.make_encoder({}, _F["_not_json"], _json.encode_basestring,
                                            None, ":", ",", False, False, False)
         _facade(_loads_facade, "_loads", publish=True)
         _facade(_to_json_facade, "_to_json", publish=True)
@@ -3370,7 +3370,8 @@ def _to_json_facade(value):
 
 
 def _to_json_fallback(value):
-    return _json_module.dumps(value, allow_nan=False, default=_not_json, separators=(",", ":"))
+    return _json_module.dumps(value, allow_nan=False, default=_not_json, separators=(",", ":"),
+                              ensure_ascii=False)
 
 
 def _io_input():
@@ -3382,7 +3383,13 @@ def _io_input():
 
 def _io_output(value):
     """Hands a JSON value to pysbx for `--output FILE`; the last call wins."""
-    _io_send(_to_json(value).encode())
+    # UTF-8 text: a string holding a lone surrogate (no character; parsers differ on it) is
+    # refused here, where the program can see why.
+    try:
+        text = _to_json(value).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("pysbx_io.output: a string holds a lone surrogate, not a character") from None
+    _io_send(text)
 
 
 def setrecursionlimit(n):
