@@ -2034,6 +2034,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             match alt {
                 // `f.__call__` is `f`.
                 Value::Qual(_) | Value::Partial(_) if attr == "__call__" => out.push(alt.clone()),
+                // A function of a module written in C is bound to its module: `print.__self__`
+                // is `builtins`, `os.system.__self__` the `posix` module `os` re-exports.
+                Value::Qual(q) if attr == "__self__" => {
+                    if let Some((module, _)) = q.rsplit_once('.') {
+                        out.push(Value::Qual(self.interner.intern(module)));
+                    }
+                    out.push(Value::Unknown);
+                }
                 Value::Qual(q) => match self.interner.join(q, attr) {
                     Some(j) => out.push(Value::Qual(j)),
                     None => out.push(Value::Unknown),
@@ -2152,7 +2160,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             ValueSet::unknown()
         };
         self.settle(a.range, None, from);
-        Eval::of(vals)
+        // `len.__module__` is `"builtins"`: the name of the module that defines the object
+        // (taken from its resolved name, so `os.system.__module__` gives `"os"` where Python
+        // says `"posix"`: either is a key of `sys.modules` for the same functions).
+        let fold = (attr == "__module__" && a.ctx == ExprContext::Load)
+            .then(|| recv.vals.quals().find_map(|q| q.rsplit_once('.').map(|(m, _)| m.to_string())))
+            .flatten()
+            .map(|module| Const::Str(Text::Owned(module)));
+        Eval { vals, fold, ..Eval::default() }
     }
 
     fn subscript(&mut self, s: &'a ast::ExprSubscript, callee: bool) -> Eval<'a> {
@@ -2936,8 +2951,22 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let ([only], true) = (pos.as_slice(), kws.is_empty()) {
                 for q in &quals {
                     match &**q {
-                        "contextlib.nullcontext" | "contextlib.closing" if only.vals.refers() => {
+                        "contextlib.nullcontext" | "contextlib.closing" | "weakref.proxy"
+                            if only.vals.refers() =>
+                        {
                             vals.union(&only.vals);
+                        }
+                        // `weakref.ref(os)()` is `os`.
+                        "weakref.ref" if only.vals.refers() => {
+                            vals.push(Value::Yields(Rc::new(only.vals.clone())));
+                        }
+                        // The module an object was defined in: `inspect.getmodule(os.path.join)`
+                        // is `os.path` (whose `os` is `os`); a module is its own.
+                        "inspect.getmodule" => {
+                            for q in only.vals.quals() {
+                                let module = q.rsplit_once('.').map_or(&**q, |(m, _)| m);
+                                vals.push(Value::Qual(self.interner.intern(module)));
+                            }
                         }
                         "builtins.iter" | "builtins.list" | "builtins.tuple"
                         | "builtins.reversed" | "builtins.sorted"
