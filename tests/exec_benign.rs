@@ -1178,3 +1178,158 @@ fn named_pipes_are_made_where_the_program_writes() {
     let code = "import os, tempfile, threading\npath = os.path.join(tempfile.mkdtemp(), 'fifo')\nos.mkfifo(path)\ndef write():\n    with open(path, 'w') as w:\n        w.write('through the pipe\\n')\nt = threading.Thread(target=write)\nt.start()\nwith open(path) as r:\n    print(r.read(), end='')\nt.join()\nprint(os.path.exists(path))\n";
     same_as_python("fifo", code, &[], &[]);
 }
+
+/// The guard holds the garbage collector off while it works, and a signal that arrives then
+/// waits for it: finalizers (of cycles, by reference count), weak reference callbacks,
+/// `gc.callbacks`, the program's own `gc.enable`/`gc.disable`, generators resumed from
+/// finalizers and signal handlers behave as under python3.
+#[test]
+fn collector_finalizers_generators_and_signals() {
+    same_as_python(
+        "collector",
+        r#"import gc, itertools, signal, sys, time, weakref
+
+# Finalizers of garbage cycles, collected by the interpreter's own thresholds and at the end.
+class Node:
+    finalized = 0
+    def __del__(self):
+        Node.finalized += 1
+for _ in range(5000):
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    del a, b
+gc.collect()
+print("cycles finalized", Node.finalized)
+
+# A finalizer run by reference counting, a weak reference's callback, gc.callbacks.
+log = []
+class Counted:
+    def __del__(self):
+        log.append("del")
+c = Counted()
+del c
+class Plain:
+    pass
+o = Plain()
+w = weakref.ref(o, lambda ref: log.append("callback"))
+del o
+phases = []
+def watch(phase, info):
+    phases.append(phase)
+gc.callbacks.append(watch)
+gc.collect()
+gc.callbacks.remove(watch)
+print(log, sorted(set(phases)))
+
+# The program's own gc.enable and gc.disable, with audited calls in between.
+states = [gc.isenabled()]
+gc.disable()
+states.append(gc.isenabled())
+with open(__file__) as f:
+    f.readline()
+states.append(gc.isenabled())
+gc.enable()
+states.append(gc.isenabled())
+print("enabled", states)
+
+# Generators: plain, doing I/O, delegating, closed early, and resumed from finalizers while
+# audited calls run.
+def fib():
+    a, b = 0, 1
+    while True:
+        yield a
+        a, b = b, a + b
+print(list(itertools.islice(fib(), 15)))
+def lines():
+    for _ in range(3):
+        with open(__file__) as f:
+            yield len(f.readline())
+def delegate():
+    yield from lines()
+    return "done"
+print(list(delegate()))
+closed = []
+def guarded():
+    try:
+        yield 1
+        yield 2
+    finally:
+        closed.append(True)
+g = guarded()
+next(g)
+g.close()
+print("closed", closed)
+def counter():
+    n = 0
+    while True:
+        n += 1
+        yield n
+count = counter()
+next(count)
+class Resumer:
+    def __del__(self):
+        next(count)
+gc.set_threshold(1, 1, 1)
+for i in range(300):
+    a, b = Resumer(), Resumer()
+    a.other, b.other = b, a
+    del a, b
+    try:
+        open("missing-%d.txt" % i)
+    except OSError:
+        pass
+gc.set_threshold(700, 10, 10)
+gc.collect()
+print("resumed", next(count) - 1)
+
+# Coroutines driven by hand.
+async def double(x):
+    return 2 * x
+async def total():
+    return sum([await double(i) for i in range(5)])
+co = total()
+try:
+    co.send(None)
+except StopIteration as stop:
+    print("coroutine", stop.value)
+
+# Signals arriving while audited calls run: every one handled, in order.
+hits = []
+signal.signal(signal.SIGALRM, lambda signum, frame: hits.append(signum))
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+deadline = time.monotonic() + 10
+while len(hits) < 30 and time.monotonic() < deadline:
+    try:
+        open("missing.txt")
+    except OSError:
+        pass
+signal.setitimer(signal.ITIMER_REAL, 0)
+print("signals", len(hits) >= 30, set(hits) == {signal.SIGALRM})
+
+# A handler that raises ends a loop of audited calls, as under python3.
+class Stop(Exception):
+    pass
+def stop(signum, frame):
+    raise Stop
+signal.signal(signal.SIGALRM, stop)
+signal.setitimer(signal.ITIMER_REAL, 0.02)
+try:
+    while True:
+        try:
+            open("missing.txt")
+        except OSError:
+            pass
+except Stop:
+    print("stopped")
+# and one that only sets a flag ends a loop that makes no audited call at all.
+fired = []
+signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(1))
+signal.setitimer(signal.ITIMER_REAL, 0.02)
+while not fired:
+    pass
+print("fired")
+"#,
+        &[],
+        &[],
+    );
+}

@@ -236,6 +236,139 @@ print("WALKS", i + 1)
     assert!(text.contains("WALKS "), "{text}{err}");
 }
 
+/// Walks down `f_back` from a frame of the program's and rewrites any function of the guard's
+/// found in a frame's locals or globals (`found` holds what it reached).
+const LOOT: &str = r#"
+found = []
+def loot(f):
+    while f is not None:
+        for value in list(f.f_locals.values()) + list(f.f_globals.values()):
+            if internal(value):
+                print("INTERNAL", value.__qualname__)
+                found.append(value)
+            if type(value).__name__ == "function":
+                tamper(value)
+        f = f.f_back
+"#;
+
+#[test]
+fn a_generator_resumed_on_top_of_the_guards_work_leads_nowhere_near_it() {
+    // A generator holds its own frame, taken while nothing lies beneath; a finalizer resumes
+    // it. A generator's `f_back` is whoever resumes it: with the finalizer run by a collection
+    // in the middle of a check, the walk down from it would meet the guard's frames.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+import gc, inspect
+def gen():
+    me = inspect.currentframe()
+    yield
+    while True:
+        loot(me.f_back)
+        yield
+g = gen()
+next(g)
+class Finalized:
+    def __del__(self):
+        if not found:
+            next(g)
+gc.set_threshold(1, 1, 1)
+for i in range(2000):
+    a, b = Finalized(), Finalized()
+    a.o, b.o = b, a
+    del a, b
+    try:
+        open("/nonexistent/%d" % i).close()
+    except OSError:
+        pass
+    if found:
+        break
+gc.set_threshold(700, 10, 10)
+gc.collect()
+print("RESUMED", i + 1)
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("RESUMED 2000\n"), "{text}{err}");
+}
+
+#[test]
+fn a_traceback_a_finalizer_kept_leads_nowhere_near_the_guards_work() {
+    // A finalizer keeps the traceback of an exception it caught: read later, away from any
+    // check, its frame's `f_back` is whatever the finalizer was called on top of.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+import gc, sys, traceback
+kept = []
+class Finalized:
+    def __del__(self):
+        if len(kept) < 50:
+            try:
+                raise ValueError
+            except ValueError:
+                kept.append(sys.exc_info()[2])
+gc.set_threshold(1, 1, 1)
+for i in range(2000):
+    a, b = Finalized(), Finalized()
+    a.o, b.o = b, a
+    del a, b
+    try:
+        open("/nonexistent/%d" % i).close()
+    except OSError:
+        pass
+    if len(kept) >= 50:
+        break
+gc.set_threshold(700, 10, 10)
+for tb in kept:
+    for f, _ in traceback.walk_tb(tb):
+        loot(f.f_back)
+print("KEPT", len(kept))
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("KEPT 50\n"), "{text}{err}");
+}
+
+#[test]
+fn a_signal_handler_never_runs_on_top_of_the_guards_work() {
+    // A timer's handler, run at whatever instruction the signal finds (the guard's included),
+    // resumes a generator whose frame it walks down from.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+import inspect, signal
+def gen():
+    me = inspect.currentframe()
+    yield
+    while True:
+        loot(me.f_back)
+        yield
+g = gen()
+next(g)
+ran = []
+def handler(signum, frame):
+    ran.append(signum)
+    if not found:
+        try:
+            next(g)
+        except ValueError:
+            pass  # already running: a signal in the handler's own walk
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
+for i in range(20000):
+    try:
+        open("/nonexistent/%d" % i).close()
+    except OSError:
+        pass
+    if found:
+        break
+signal.setitimer(signal.ITIMER_REAL, 0)
+signal.signal(signal.SIGALRM, signal.SIG_DFL)
+print("HANDLED", len(ran) > 10)
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("HANDLED True\n"), "{text}{err}");
+}
+
 #[test]
 fn built_ins_the_program_replaces_never_run_inside_the_guard() {
     // The guard's checks call built-ins (`len`, `getattr`, `isinstance`, `str`, ...); a program

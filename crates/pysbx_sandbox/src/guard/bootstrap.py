@@ -1265,13 +1265,103 @@ def _pysbx_guard():
             raise answer.exc
         return answer
 
+    # The guard's work (the hook's checks, a sealed entry's function) runs in frames whose
+    # locals hold its state, and `f_back`, which no audit event covers, leads down to them from
+    # any frame above: a frame of code that ran there, or a generator's frame resumed there (a
+    # generator's `f_back` is whoever resumes it). No code of the program's runs on top of that
+    # work. Three things would run it unasked, and each waits for the work to be over:
+    # - the garbage collector, at any allocation: its finalizers, weak reference callbacks and
+    #   `gc.callbacks`. Automatic collection is off while any thread is inside (the program's
+    #   own `gc.enable`/`gc.disable` are kept apart, see `_gc_set`); a collection that came due
+    #   runs at the next allocation after.
+    # - a signal handler: deferred by its trampoline (`_frame_for_handler`) and raised again,
+    #   with `_thread.interrupt_main`, once the work is over.
+    # - the last reference to an object of the program's, dropped by the guard (`_let_go`).
+    # The entry (`_audit_entry`, `_sealed_entry`) does all three after it has dropped its own
+    # reference to the guard's function, when the thread's outermost work is over (`_leave`):
+    # then nothing of the guard's lies beneath.
+    import gc as _gc
+    _gc_enable, _gc_disable = _gc.enable, _gc.disable
+    _gc_wanted = [_gc.isenabled()]  # the program's own setting
+    _held = {}  # thread -> how deep it is in the guard's work
+    _deferred = []  # the signals that arrived on top of the main thread's work
+    _dropped = []  # the guard's last references to objects of the program's
+    _quiet = {}  # thread -> a trampoline's question found the guard's work beneath
+    _main_tid = _get_ident()
+    _STAY = (False, (), ())
+    _RESUME_GC = (True, (), ())
+
+    def _enter(tid):
+        # No call before the depth is set: a signal is handled at a call's end.
+        depth = _held[tid] if tid in _held else 0
+        _held[tid] = depth + 1
+        if not depth:
+            _gc_disable()
+
+    def _leave(tid, signals_too=True):
+        # What the entry does once it has dropped the guard's function: (resume automatic
+        # collection, the signals to raise again, the objects to let go). No call once the
+        # thread's depth is gone, so no signal handler runs on top of this frame then. A
+        # trampoline's question asked on top of the guard's work (a tracer's event in the
+        # entry's frame, a signal in the instant the work ends) does none of it: the work's own
+        # end does. Nor does the signal trampoline's question hand out signals: its own
+        # signal's handler is about to run, and one raised again from there would run first,
+        # inside it, each signal that arrives meanwhile nested one level deeper.
+        quiet = tid in _quiet
+        if quiet:
+            del _quiet[tid]
+        depth = _held[tid] - 1
+        if depth or quiet:
+            if depth:
+                _held[tid] = depth
+            else:
+                del _held[tid]
+            return _STAY
+        signals = dropped = ()
+        if signals_too and _deferred and tid == _main_tid:
+            signals = _deferred[:]
+            del _deferred[:]
+        if _dropped:
+            dropped = _dropped[:]
+            del _dropped[:]
+        del _held[tid]
+        collect = _gc_wanted[0] and not _held
+        if signals or dropped:
+            return (collect, signals, dropped)
+        return _RESUME_GC if collect else _STAY
+
+    def _let_go(obj):
+        # An object of the program's the guard no longer needs: its end (a finalizer) waits
+        # for the entry. The guard's own frames are dropped here: never handed out.
+        if obj is None:
+            return
+        if _type(obj) is _frame_type and _id(obj.f_code) in _guard_ids:
+            return
+        _dropped.append(obj)
+
+    def _after_fork():
+        # A child of `os.fork` has the forking thread only, now its main thread: the work of
+        # the parent's other threads is not the child's.
+        nonlocal _main_tid
+        _main_tid = _get_ident()
+        for tid in [t for t in _held if t != _main_tid]:
+            del _held[tid]
+        _quiet.clear()
+        if _gc_wanted[0] and not _held:
+            _gc_enable()
+
+    os.register_at_fork(after_in_child=_after_fork)
+
+    _PASS = (None,) + _STAY
+
     def _hook(event, args):
-        # Called by the registered facade (`_audit_entry`), which raises what this returns: an
-        # exception leaves the guard without the guard's frames.
+        # Called by the registered facade (`_audit_entry`), which raises the exception this
+        # returns first: an exception leaves the guard without the guard's frames. Then what
+        # `_leave` tells the facade to do.
         if _type(event) is not _str:
             event = _str.__str__(event)  # `sys.audit` of a str subclass of the program's
         if event in _NOTHING_TO_JUDGE:
-            return None
+            return _PASS
         tid = _get_ident()
         if tid in _busy:
             if event == "object.__getattr__" and _len(args) > 1:
@@ -1279,17 +1369,23 @@ def _pysbx_guard():
                 if _type(name) is _str and (name == "f_code" or name == "tb_frame"
                                             and _reading.get(tid) is args[0] or name == "gi_frame"
                                             and _making.get(tid) is args[0]):
-                    return None  # a code object; the guard's own read of a traceback
-            return _hook_in_guard(tid, event, args)
-        _busy.add(tid)
+                    return _PASS  # a code object; the guard's own read of a traceback
+            failure = _hook_in_guard(tid, event, args)
+            return _PASS if failure is None else (failure,) + _STAY
+        _enter(tid)
+        failure = None
         try:
-            _check(event, args, _event_frame(2))
-        except BaseException as exc:
-            _scrub(exc)
-            return exc
+            _busy.add(tid)
+            try:
+                _check(event, args, _event_frame(2))
+            except BaseException as exc:
+                _scrub(exc)
+                failure = exc
+            finally:
+                _busy.discard(tid)
         finally:
-            _busy.discard(tid)
-        return None
+            later = _leave(tid)
+        return (failure,) + later
 
     def _hook_in_guard(tid, event, args):
         try:
@@ -1393,7 +1489,9 @@ def _pysbx_guard():
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
             return True  # not a code object: `exec` of a string raised its `compile` first
-        if _compiled_in.pop(_get_ident(), None) is frame:
+        compiled_in = _compiled_in.pop(_get_ident(), None)
+        _let_go(compiled_in)
+        if compiled_in is frame:
             return True  # compiled by the same call that runs it
         ref = _made_here.get(id(code))
         if ref is not None and ref() is code:
@@ -2092,9 +2190,10 @@ def _pysbx_guard():
                            "multiprocessing.managers generated is not its method template) is "
                            "not allowed", event, user, stack)
             if event == "compile" and immediate != "user":
-                if _runs_callers_code(frame, args[0]):
-                    _compiled_in.pop(_get_ident(), None)
-                else:
+                # The frame kept from before (a standard library function's that has
+                # returned, holding its locals) is let go outside the guard's work.
+                _let_go(_compiled_in.pop(_get_ident(), None))
+                if not _runs_callers_code(frame, args[0]):
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
@@ -2166,6 +2265,21 @@ def _pysbx_guard():
           "_str_copy": _str.__str__, "_fspath": os.fspath, "_exit": os._exit}
     _sealed_ids = {id(_audit_entry.__code__)}
     _plain_ids = set()
+    _interrupt_main = _thread.interrupt_main
+    # Where an entry has dropped its reference to the guard's function (`del __pysbx_impl`):
+    # the offset of that instruction, by the entry's code. A frame of an entry past it holds
+    # nothing of the guard's.
+    import opcode as _opcode
+
+    def _spent_at(code):
+        # Instructions are two bytes (opcode, argument) in 3.11, the inline caches included.
+        raw, var = code.co_code, code.co_varnames.index("__pysbx_impl")
+        for at in range(0, len(raw), 2):
+            if raw[at] == _opcode.opmap["DELETE_FAST"] and raw[at + 1] == var:
+                return at
+        raise RuntimeError("pysbx: an entry that keeps the guard's function")
+
+    _spent_after = {id(c): _spent_at(c) for c in (_audit_entry.__code__, _sealed_entry.__code__)}
 
     def _facade(template, name=None, transparent=False, module=None, doc=None, publish=False):
         code = template.__code__
@@ -2184,24 +2298,41 @@ def _pysbx_guard():
             _F[f.__name__] = f
         return f
 
-    def _shield(fn):
-        def shielded(*args, **kwargs):
+    def _shield(fn, signals_too=True):
+        # The entry hands over its arguments as they are (`args`, `kwargs`): a call with `*` or
+        # `**` would build them inside the entry's frame, where an allocation's collection runs
+        # finalizers. A keyword's name is read as a plain `str` (a subclass's `__eq__` would
+        # run when the call matches it to a parameter).
+        def shielded(args, kwargs):
+            tid = _get_ident()
+            _enter(tid)
             try:
-                return True, fn(*args, **kwargs)
-            except BaseException as exc:
-                _scrub(exc)
-                return False, exc
+                try:
+                    if kwargs:
+                        plain = {}
+                        for key, value in kwargs.items():
+                            plain[_str.__str__(key)] = value
+                        kwargs = plain
+                    done = True, fn(*args, **kwargs)
+                except BaseException as exc:
+                    _scrub(exc)
+                    done = False, exc
+            finally:
+                later = _leave(tid, signals_too)
+            return done + later
         return shielded
 
     _transparent_ids.add(id(_shield(None).__code__))
 
-    def _seal(name, fn):
+    def _seal(name, fn, signals_too=True):
         code = _sealed_entry.__code__.replace(co_name=name, co_qualname=name)
         _kept_codes.append(code)
         for ids in (_guard_ids, _sealed_ids, _transparent_ids):
             ids.add(id(code))
+        _spent_after[id(code)] = _spent_after[id(_sealed_entry.__code__)]
         f = _function_type(code, _F, name)
-        f.__kwdefaults__ = {"__pysbx_impl": _shield(fn)}
+        f.__kwdefaults__ = {"__pysbx_impl": _shield(fn, signals_too), "__pysbx_gc": _gc_enable,
+                            "__pysbx_trip": _interrupt_main}
         _F[name] = f
         return f
 
@@ -2423,6 +2554,7 @@ def _pysbx_guard():
     _trampolines = {}
     _trampoline_code = _trampoline.__code__
     _sealed_ids.add(id(_trampoline_code))
+    _trampoline_ids = {id(_trampoline_code), id(_trace_trampoline.__code__)}
     def _caught_in_c(sig):
         try:
             status = os.pread(_STATUS, 8192, 0)
@@ -2446,18 +2578,43 @@ def _pysbx_guard():
                "_Handlers": _signal.Handlers})
     _timer_handler = _facade(_timer_default, publish=True)
 
-    def _frame_for_handler(frame, outside=True):
-        # For a signal handler: the first frame not the guard's (a facade the signal arrived
-        # in is passed over), or None when the guard's own work lies beneath. For a tracer
-        # (`outside=False`): the frame itself, or None for a frame of the guard's.
-        first = None
-        for f in _frames(frame):
-            if id(f.f_code) in _guard_ids:
-                if _internal(f.f_code) or not outside and first is None:
-                    return None
-            elif first is None:
-                first = f
-        return first
+    def _holds_guard_state(f):
+        # A frame of the guard's own work, or an entry that still holds the guard's function;
+        # not a facade's, a trampoline's, nor an entry's past dropping that function.
+        i = _id(f.f_code)
+        if i not in _guard_ids or i in _plain_ids or i in _trampoline_ids:
+            return False
+        spent = _spent_after.get(i)
+        return spent is None or f.f_lasti <= spent
+
+    def _frame_for_handler(frame, outside=True, signum=None):
+        # For a signal handler (`signum`): the first frame not the guard's (a facade the signal
+        # arrived in is passed over), or False when the guard's work lies beneath: the signal
+        # waits for it to be over (see `_leave`). For a tracer (`outside=False`): the frame
+        # itself, or None for a frame of the guard's.
+        # No code of the program's runs in the walk: the events of its reads (`f_code`) are
+        # the guard's own.
+        tid = _get_ident()
+        entered = tid not in _busy
+        _busy.add(tid)
+        try:
+            first = None
+            for f in _frames(frame):
+                if id(f.f_code) in _guard_ids:
+                    if _holds_guard_state(f):
+                        _quiet[tid] = True
+                        if outside and _type(signum) is _int:
+                            _deferred.append(signum)
+                            return False
+                        return None
+                    if not outside and first is None:
+                        first = False  # the event's own frame is a facade's
+                elif first is None:
+                    first = f
+            return None if first is False else first
+        finally:
+            if entered:
+                _busy.discard(tid)
 
     def _program_handler(handler):
         if handler is _timer_handler:
@@ -2513,6 +2670,8 @@ def _pysbx_guard():
 
     def _get_tracer(kind):
         fn = _c_tracers[kind][1]()
+        if _type(fn) is not _function_type:
+            return fn  # the C profiler's object (a subclass's `__hash__` is the program's)
         return _trampolines.get(fn, fn)
 
     _seal("_set_tracer", _set_tracer)
@@ -2521,7 +2680,7 @@ def _pysbx_guard():
     sys.setprofile = _facade(setprofile, transparent=True, module="sys", doc=sys.setprofile.__doc__)
     sys.gettrace = _facade(gettrace, transparent=True, module="sys", doc=sys.gettrace.__doc__)
     sys.getprofile = _facade(getprofile, transparent=True, module="sys", doc=sys.getprofile.__doc__)
-    _seal("_frame_for_handler", _frame_for_handler)
+    _seal("_frame_for_handler", _frame_for_handler, signals_too=False)
     _seal("_install_handler", _install_handler)
     _seal("_current_handler", _current_handler)
     _facade(_end_if_fatal, publish=True)
@@ -2632,7 +2791,7 @@ def _pysbx_guard():
     # `name` could read differently each time.
     import _imp
     _real_create_builtin = _imp.create_builtin
-    _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins"})
+    _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins", "gc"})
 
     class _BuiltinName:
         __slots__ = ("name",)
@@ -2654,6 +2813,25 @@ def _pysbx_guard():
         return _real_create_builtin(spec)
 
     _seal("_create_builtin", _create_builtin)
+
+    # The program's `gc.enable`/`gc.disable` set what it wants; the guard's work holds
+    # automatic collection off whatever the setting (see `_enter`), and the interpreter's own
+    # `enable` would turn it on under another thread's work. `gc.isenabled` answers the
+    # program's setting. (`gc` is made once: a new module would have the interpreter's.)
+    def _gc_set(on):
+        _gc_wanted[0] = on is True
+        if not _gc_wanted[0]:
+            _gc_disable()
+
+    def _gc_isenabled():
+        return _gc_wanted[0]
+
+    _seal("_gc_set", _gc_set)
+    _seal("_gc_isenabled", _gc_isenabled)
+    for _template, _real in ((enable, _gc_enable), (disable, _gc_disable),
+                             (isenabled, _gc.isenabled)):
+        setattr(_gc, _real.__name__, _facade(_template, transparent=True, module="gc",
+                                             doc=_real.__doc__))
     _imp.create_builtin = _facade(create_builtin, transparent=True, module="_imp",
                                   doc=_real_create_builtin.__doc__)
 
@@ -3041,7 +3219,8 @@ def _pysbx_guard():
     # Registered last: nothing of the program's has run yet, and the guard's own setup need not
     # meet its checks.
     _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
-    _audit.__kwdefaults__ = {"__pysbx_impl": _hook}
+    _audit.__kwdefaults__ = {"__pysbx_impl": _hook, "__pysbx_gc": _gc_enable,
+                             "__pysbx_trip": _interrupt_main}
     sys.addaudithook(_audit)
     return runner
 
@@ -3050,18 +3229,30 @@ def _pysbx_guard():
 # Rebound by the guard onto its facade namespace (see "facades" above); as written here they
 # run nowhere. Their globals are the names the guard put in that namespace.
 
-def _sealed_entry(*args, __pysbx_impl=None, **kwargs):
-    ok, value = __pysbx_impl(*args, **kwargs)
+def _sealed_entry(*args, __pysbx_impl=None, __pysbx_gc=None, __pysbx_trip=None, **kwargs):
+    # Past its `del`, the frame holds nothing of the guard's: what the guard's work put off
+    # (automatic collection, a signal's handler, finalizers) runs on top of it.
+    ok, value, collect, signals, dropped = __pysbx_impl(args, kwargs)
+    del __pysbx_impl
+    if collect:
+        __pysbx_gc()
+    del dropped
+    for signum in signals:
+        __pysbx_trip(signum)
     if ok:
         return value
-    del __pysbx_impl
     raise value
 
 
-def _audit_entry(event, args, *, __pysbx_impl=None):
-    failure = __pysbx_impl(event, args)
+def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_gc=None, __pysbx_trip=None):
+    failure, collect, signals, dropped = __pysbx_impl(event, args)
+    del __pysbx_impl
+    if collect:
+        __pysbx_gc()
+    del dropped
+    for signum in signals:
+        __pysbx_trip(signum)
     if failure is not None:
-        del __pysbx_impl
         raise failure
 
 
@@ -3351,9 +3542,12 @@ def _trace_trampoline(frame, event, arg, *, __pysbx_safe=None, __pysbx_tracer=No
 
 
 def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None):
-    # Installed for a handler of the program's (see "signals" in the guard).
-    safe = __pysbx_safe(frame)
+    # Installed for a handler of the program's (see "signals" in the guard). False: the
+    # guard's work lies beneath, and the signal is raised again once it is over.
+    safe = __pysbx_safe(frame, True, signum)
     del frame, __pysbx_safe
+    if safe is False:
+        return None
     return __pysbx_handler(signum, safe)
 
 
@@ -3412,6 +3606,18 @@ def create_builtin(spec):
 
 def fork_exec(*args):
     return _fork_exec(args)
+
+
+def enable():
+    _gc_set(True)
+
+
+def disable():
+    _gc_set(False)
+
+
+def isenabled():
+    return _gc_isenabled()
 
 
 def walk_stack(f):
