@@ -906,6 +906,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                         {
                             w.scopes.bind(w.scope, &key(&n.id), subject.binding());
                         }
+                        // `case object(system=run):` binds `run` to the subject's attribute.
+                        if let Pattern::MatchClass(c) = &case.pattern
+                            && subject.vals.is_interesting()
+                        {
+                            w.class_pattern_captures(c, &subject.vals);
+                        }
                         if let Some(g) = &case.guard {
                             w.value(g);
                         }
@@ -1554,6 +1560,30 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         self.scopes.bind(scope, name, vals);
+    }
+
+    /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
+    /// subject's attribute of that keyword, read as `subject.system` is.
+    fn class_pattern_captures(&mut self, c: &'a ast::PatternMatchClass, subject: &ValueSet<'a>) {
+        for k in &c.arguments.keywords {
+            if let Pattern::MatchAs(ast::PatternMatchAs { pattern: None, name: Some(n), .. }) =
+                &k.pattern
+            {
+                let attr = key(&k.attr.id);
+                let from = self.hits.len();
+                attribute::hits(
+                    self.c,
+                    &attr,
+                    attribute::Receiver::Known(subject),
+                    &mut self.interner,
+                    &mut self.hits,
+                );
+                let vals = self.attr_vals(subject, &attr);
+                reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
+                self.settle(k.range, None, from);
+                self.scopes.bind(self.scope, &key(&n.id), vals);
+            }
+        }
     }
 
     fn pattern(&mut self, p: &'a Pattern) {
