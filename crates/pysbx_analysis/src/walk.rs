@@ -2498,6 +2498,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     double_star: false,
                     pos_refs: &[],
                     kw_refs: &[],
+                    nodes: None,
                 };
                 match &*c.func {
                     Expr::Attribute(a) => {
@@ -2665,6 +2666,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 double_star,
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
+                nodes: Some(&c.arguments),
             };
 
             call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
@@ -2692,6 +2694,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     double_star: true,
                     pos_refs: &[],
                     kw_refs: &[],
+                    nodes: None,
                 };
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }
