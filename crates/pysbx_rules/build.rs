@@ -294,6 +294,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::LessThan(n) => {
             let _ = write!(out, "ArgTest::LessThan(f64::from_bits({:#x}))", n.to_bits());
         }
+        ArgTest::ConstantStart(re) => {
+            let _ = write!(out, "ArgTest::ConstantStart(s({re:?}))");
+        }
         ArgTest::RefersTo(p) => wrapped("ArgTest::RefersTo", out, |out| patterns_code(p, out)),
         ArgTest::ReturnedBy(p) => wrapped("ArgTest::ReturnedBy", out, |out| patterns_code(p, out)),
         ArgTest::DerivedFrom(p) => {

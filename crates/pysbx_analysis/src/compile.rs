@@ -60,6 +60,20 @@ impl LazyRegex {
             .as_ref()
             .is_some_and(|r| r.is_match(text))
     }
+
+    /// Whether the regex matches `text` from its first character.
+    pub(crate) fn matches_at_start(&self, text: &str) -> bool {
+        self.built
+            .get_or_init(|| {
+                RegexBuilder::new(&self.pattern)
+                    .size_limit(pysbx_rules::REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+            .and_then(|r| r.find(text))
+            .is_some_and(|m| m.start() == 0)
+    }
 }
 
 /// A `source_text` check: a regex over the text of comments and string literals as written.
@@ -122,6 +136,7 @@ impl ArgCond {
                 | Test::Matches(_)
                 | Test::Command(_)
                 | Test::LessThan(_)
+                | Test::ConstantStart(_)
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
                 | Test::DerivedFrom(_)
@@ -143,6 +158,7 @@ pub(crate) enum Test {
     Matches(LazyRegex),
     Command(LazyRegex),
     LessThan(f64),
+    ConstantStart(LazyRegex),
     RefersTo(NameTable),
     ReturnedBy(NameTable),
     DerivedFrom(NameTable),
@@ -747,6 +763,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
+        ArgTest::ConstantStart(pattern) => Test::ConstantStart(LazyRegex::checked(pattern, rule)?),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
             check_patterns(names, rule)?;
             let mut table = NameTable::default();

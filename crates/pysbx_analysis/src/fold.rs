@@ -52,6 +52,8 @@ pub(crate) struct CallArgs<'x, 'a> {
     pub(crate) pos_refs: &'x [&'x ValueSet<'a>],
     /// What each keyword argument refers to (parallel to `kw`; may be empty).
     pub(crate) kw_refs: &'x [&'x ValueSet<'a>],
+    /// The arguments as written, where the call is in the source (for `constant_start`).
+    pub(crate) nodes: Option<&'x ruff_python_ast::Arguments>,
 }
 
 impl<'x, 'a> CallArgs<'x, 'a> {
@@ -1109,7 +1111,15 @@ mod tests {
     }
 
     fn args<'x, 'a>(pos: &'x [Option<&'x Const<'a>>]) -> CallArgs<'x, 'a> {
-        CallArgs { pos, kw: &[], star_at: None, double_star: false, pos_refs: &[], kw_refs: &[] }
+        CallArgs {
+            pos,
+            kw: &[],
+            star_at: None,
+            double_star: false,
+            pos_refs: &[],
+            kw_refs: &[],
+            nodes: None,
+        }
     }
 
     #[test]
@@ -1162,6 +1172,7 @@ mod tests {
             double_star: false,
             pos_refs: &[],
             kw_refs: &[],
+            nodes: None,
         };
         assert_eq!(text(method(&s("{a}{{x}}"), "format", &call, &mut b)), "o{x}");
         assert!(method(&s("{:>3}"), "format", &args(&pos), &mut b).is_none());

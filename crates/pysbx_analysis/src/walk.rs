@@ -2543,6 +2543,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     double_star: false,
                     pos_refs: &[],
                     kw_refs: &[],
+                    nodes: None,
                 };
                 match &*c.func {
                     Expr::Attribute(a) => {
@@ -2710,6 +2711,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 double_star,
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
+                nodes: Some(&c.arguments),
             };
 
             call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
@@ -2737,6 +2739,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     double_star: true,
                     pos_refs: &[],
                     kw_refs: &[],
+                    nodes: None,
                 };
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }

@@ -159,6 +159,7 @@ struct RawArg {
     matches: Option<Spanned<String>>,
     command: Option<Spanned<String>>,
     less_than: Option<f64>,
+    constant_start: Option<Spanned<String>>,
     refers_to: Option<Spanned<OneOrMany>>,
     returned_by: Option<Spanned<OneOrMany>>,
     derived_from: Option<Spanned<OneOrMany>>,
@@ -586,6 +587,9 @@ impl Ctx {
         if let Some(n) = raw.less_than {
             tests.push(ArgTest::LessThan(n));
         }
+        if let Some(m) = raw.constant_start {
+            tests.push(ArgTest::ConstantStart(self.regex(&m)?));
+        }
         if let Some(names) = raw.refers_to {
             tests.push(ArgTest::RefersTo(self.patterns(names)?));
         }
@@ -599,7 +603,8 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, matches, command, less_than, refers_to, returned_by or derived_from"
+                 present, literal, computed, matches, command, less_than, constant_start, \
+                 refers_to, returned_by or derived_from"
                     .to_string(),
             ));
         }

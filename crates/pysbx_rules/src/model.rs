@@ -187,6 +187,11 @@ pub enum ArgTest {
     Command(String),
     /// The argument folds to a number strictly below this one.
     LessThan(f64),
+    /// The argument's value surely starts with text this regex matches from its first
+    /// character: a string it folds to, or the constant start of a string built at run time
+    /// (the literal text before the first computed part of an f-string, a `+` concatenation,
+    /// a `%` template or a `.format()` template: `f"O_{name}"` starts with `O_`).
+    ConstantStart(String),
     /// The argument is a name or attribute that resolves to one of these qualified names
     /// (`Loader=yaml.SafeLoader`).
     RefersTo(Patterns),
@@ -326,7 +331,10 @@ impl MatchSpec {
         match self {
             Self::Call { args, .. } => {
                 for arg in args {
-                    if let ArgTest::Matches(re) | ArgTest::Command(re) = &arg.test {
+                    if let ArgTest::Matches(re)
+                    | ArgTest::Command(re)
+                    | ArgTest::ConstantStart(re) = &arg.test
+                    {
                         out.push(re);
                     }
                 }

@@ -16,6 +16,7 @@
 //! `derived_from`, a test for what to flag, holds when any value comes from such a call.
 
 use pysbx_rules::ConstValue;
+use ruff_python_ast::{Expr, FStringPart, InterpolatedStringElement, Operator};
 
 use crate::compile::{ArgCond, Compiled, LeafKind, Test};
 use crate::fold::CallArgs;
@@ -163,6 +164,15 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
                 _ => None,
             })
             .is_some_and(|line| re.is_match(&line)),
+        // A folded string is its own start; a string built at run time has the literal text
+        // before its first computed part. Anything else has no known start.
+        Test::ConstantStart(re) => match selected {
+            Selected::Given(Some(c), _) => c.as_str().is_some_and(|s| re.matches_at_start(s)),
+            Selected::Given(None, _) => {
+                node(cond, args).and_then(constant_start).is_some_and(|s| re.matches_at_start(&s))
+            }
+            _ => false,
+        },
         Test::LessThan(limit) => given(&selected).is_some_and(|c| match c {
             #[expect(clippy::cast_precision_loss, reason = "a threshold comparison")]
             Const::Int(i) => (*i as f64) < *limit,
@@ -191,6 +201,73 @@ pub(crate) fn command_line<'c, 'a: 'c>(
         }
     }
     any.then_some(line)
+}
+
+/// The selected argument as written, when the call is in the source and the argument is
+/// given explicitly (`select` has ruled out a `*args` before it).
+fn node<'x>(cond: &ArgCond, args: &CallArgs<'x, '_>) -> Option<&'x Expr> {
+    let nodes = args.nodes?;
+    if let Some(p) = cond.position
+        && args.star_at.is_none_or(|star| star > p)
+        && let Some(arg) = nodes.args.get(p)
+    {
+        return Some(arg);
+    }
+    let k = cond.keyword.as_deref()?;
+    nodes
+        .keywords
+        .iter()
+        .find(|kw| kw.arg.as_ref().is_some_and(|id| id.as_str() == k))
+        .map(|kw| &kw.value)
+}
+
+/// The literal text a string built at run time surely starts with: what comes before the first
+/// computed part of an f-string (`f"O_{name}"`), the left operand of `+` (`"O_" + name`), and
+/// the text before the first field of a `%` or `.format()` template (`"O_%s" % name`,
+/// `"O_{}".format(name)`). A shorter start than the value's is still a start, so parts that
+/// might fold are not read.
+fn constant_start(e: &Expr) -> Option<String> {
+    match e {
+        Expr::StringLiteral(s) => Some(s.value.iter().map(|part| &*part.value).collect()),
+        Expr::FString(f) => {
+            let mut start = String::new();
+            for part in f.value.iter() {
+                match part {
+                    FStringPart::Literal(lit) => start.push_str(&lit.value),
+                    FStringPart::FString(fs) => {
+                        for el in &fs.elements {
+                            match el {
+                                InterpolatedStringElement::Literal(l) => start.push_str(&l.value),
+                                InterpolatedStringElement::Interpolation(_) => return Some(start),
+                            }
+                        }
+                    }
+                }
+            }
+            Some(start)
+        }
+        Expr::BinOp(b) if b.op == Operator::Add => constant_start(&b.left),
+        Expr::BinOp(b) if b.op == Operator::Mod => template_start(&b.left, '%'),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.as_str() == "format" => template_start(&a.value, '{'),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The text of a string literal before its first `field` character (or `}`, for `.format`).
+fn template_start(e: &Expr, field: char) -> Option<String> {
+    let Expr::StringLiteral(s) = e else { return None };
+    let mut start = String::new();
+    for part in s.value.iter() {
+        if let Some(i) = part.value.find([field, '}']) {
+            start.push_str(&part.value[..i]);
+            return Some(start);
+        }
+        start.push_str(&part.value);
+    }
+    Some(start)
 }
 
 fn given<'x, 'a>(s: &Selected<'x, 'a>) -> Option<&'x Const<'a>> {
@@ -243,6 +320,33 @@ mod tests {
             "{call: subprocess.run, args: [{position: 0, matches: '^sh -c curl'}]}",
         ));
         assert_eq!(lines(&an, src, "TST112"), vec![7]);
+    }
+
+    #[test]
+    fn constant_start_reads_the_literal_text_before_the_first_computed_part() {
+        let an = analyzer(&pack(
+            "TST114",
+            "{call: builtins.getattr, args: [{position: 1, keyword: name, constant_start: '[A-Z]+_'}]}",
+        ));
+        let src = "\
+getattr(os, f'O_{n}')
+getattr(os, 'SEEK_' + n)
+getattr(os, 'EX_%s' % n)
+getattr(os, 'P_{}'.format(n))
+getattr(os, 'O_' 'RD' + n)
+getattr(os, 'O_RDONLY')
+getattr(os, name=f'O_{n}')
+getattr(os, f'{n}O_')
+getattr(os, f'O{n}_')
+getattr(os, n + 'O_')
+getattr(os, 'xO_' + n)
+getattr(os, n)
+prefix = f'O_{n}'
+getattr(os, prefix)
+getattr(os, *args)
+";
+        // Lines 1-7 start with the text; a name bound to it (14) has no known start.
+        assert_eq!(lines(&an, src, "TST114"), vec![1, 2, 3, 4, 5, 6, 7]);
     }
 
     #[test]
