@@ -2151,7 +2151,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         recv: &Eval<'a>,
         refs: bool,
     ) -> Eval<'a> {
-        let attr = key(&a.attr.id);
+        let attr = key_str(&a.attr.id);
         let from = self.hits.len();
         attribute::hits(
             self.c,
