@@ -57,6 +57,9 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "importlib.import_module",
         "pydoc.locate",
         "pkgutil.resolve_name",
+        "importlib.metadata.EntryPoint",
+        "importlib_metadata.EntryPoint",
+        "pkg_resources.EntryPoint.parse",
         "functools.reduce",
         "builtins.globals",
         "builtins.locals",
@@ -1562,6 +1565,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.scopes.bind(scope, name, vals);
     }
 
+    /// The object a dotted name or `module:attribute` names, importing its module as the
+    /// resolvers that take such names do (`pydoc.locate`, `pkgutil.resolve_name`, entry
+    /// points, `logging.config`'s factories).
+    fn resolve_named(&mut self, named: &str) -> Option<QName> {
+        let (module, dotted) = match named.split_once(':') {
+            Some((module, rest)) => (module, format!("{module}.{rest}")),
+            None => (named.rsplit_once('.').map_or(named, |(m, _)| m), named.to_string()),
+        };
+        if module.is_empty() || dotted.ends_with('.') || dotted.len() > crate::value::MAX_QUAL_LEN {
+            return None;
+        }
+        import::hits(self.c, module, &mut self.interner, &mut self.hits);
+        Some(self.interner.intern(&dotted))
+    }
+
     /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
     /// subject's attribute of that keyword, read as `subject.system` is.
     fn class_pattern_captures(&mut self, c: &'a ast::PatternMatchClass, subject: &ValueSet<'a>) {
@@ -1810,6 +1828,25 @@ impl<'a, 'c> Walker<'a, 'c> {
                         None => None,
                     };
                     let mut ev = self.expr(&item.value);
+                    // `{"()": "subprocess.Popen", ...}` and `{"class": ...}`: the objects
+                    // `logging.config` imports and calls with the entry's other keys.
+                    if let (Some("()" | "class"), Some(named)) =
+                        (key.as_deref(), ev.fold.as_ref().and_then(Const::as_str))
+                        && is_dotted_name(named)
+                        && named.contains('.')
+                    {
+                        let from = self.hits.len();
+                        let named = named.to_string();
+                        if let Some(object) = self.resolve_named(&named) {
+                            reference::hits(
+                                self.c,
+                                &ValueSet::one(Value::Qual(object)),
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
+                        }
+                        self.settle(item.value.range(), None, from);
+                    }
                     match key {
                         Some(k) if keyed => entries.push((k, ev.vals.clone())),
                         _ => keyed = false,
@@ -2862,17 +2899,32 @@ impl<'a, 'c> Walker<'a, 'c> {
                     "pydoc.locate" | "pkgutil.resolve_name" => {
                         let kw = if &**q == "pydoc.locate" { "path" } else { "name" };
                         for named in str_arg(0, kw).into_iter().chain(str_choices(0, kw)) {
-                            let (module, dotted) = match named.split_once(':') {
-                                Some((module, rest)) => {
-                                    (module.to_string(), format!("{module}.{rest}"))
-                                }
-                                None => (named.clone(), named.clone()),
-                            };
-                            if module.is_empty() || dotted.ends_with('.') {
-                                continue;
+                            if let Some(object) = self.resolve_named(&named) {
+                                vals.push(Value::Qual(object));
                             }
-                            import::hits(self.c, &module, &mut self.interner, &mut self.hits);
-                            vals.push(Value::Qual(self.interner.intern(&dotted)));
+                        }
+                    }
+                    // An entry point names an object its `load()` imports and returns
+                    // (`EntryPoint(name, "os:system", group)`, `EntryPoint.parse("x = os:system")`):
+                    // the object is referred to where the entry point is made.
+                    "importlib.metadata.EntryPoint"
+                    | "importlib_metadata.EntryPoint"
+                    | "pkg_resources.EntryPoint.parse" => {
+                        let named = if &**q == "pkg_resources.EntryPoint.parse" {
+                            str_arg(0, "src").and_then(|src| {
+                                let value = src.split_once('=')?.1;
+                                Some(value.split('[').next().unwrap_or(value).trim().to_string())
+                            })
+                        } else {
+                            str_arg(1, "value")
+                        };
+                        if let Some(object) = named.and_then(|n| self.resolve_named(&n)) {
+                            reference::hits(
+                                self.c,
+                                &ValueSet::one(Value::Qual(object)),
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
                         }
                     }
                     "builtins.globals" => vals.push(Value::Globals),
