@@ -1580,6 +1580,56 @@ impl<'a, 'c> Walker<'a, 'c> {
         Some(self.interner.intern(&dotted))
     }
 
+    /// What the items of `map(f, ...)` may be when `f` looks objects up by name: `map(getattr,
+    /// [subprocess], ["Popen"])` gives `subprocess.Popen`, `map(__import__, ["os", "re"])` the
+    /// modules (each item any of them: the order is not kept). `None` for other functions.
+    fn mapped(&mut self, pos: &[Eval<'a>]) -> Option<ValueSet<'a>> {
+        let [f, rest @ ..] = pos else { return None };
+        let names = |e: &Eval<'a>| -> Vec<String> {
+            Self::elements(e)
+                .map(|set| {
+                    set.alts()
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Const(c) => c.as_str().map(str::to_string),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut out = ValueSet::default();
+        if f.vals.quals().any(|q| &**q == "builtins.getattr") {
+            let [objects, attrs] = rest else { return None };
+            let objects = Self::elements(objects)?;
+            for name in names(attrs) {
+                attribute::hits(
+                    self.c,
+                    &name,
+                    attribute::Receiver::Known(&objects),
+                    &mut self.interner,
+                    &mut self.hits,
+                );
+                out.union(&self.attr_vals(&objects, &name));
+            }
+        } else if f
+            .vals
+            .quals()
+            .any(|q| matches!(&**q, "builtins.__import__" | "importlib.import_module"))
+        {
+            let [modules] = rest else { return None };
+            let whole = f.vals.quals().any(|q| &**q == "importlib.import_module");
+            for m in names(modules).into_iter().filter(|m| is_dotted_name(m)) {
+                import::hits(self.c, &m, &mut self.interner, &mut self.hits);
+                let bound = if whole { m.as_str() } else { m.split('.').next().unwrap_or(&m) };
+                out.push(Value::Qual(self.interner.intern(bound)));
+            }
+        } else {
+            return None;
+        }
+        out.is_interesting().then_some(out)
+    }
+
     /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
     /// subject's attribute of that keyword, read as `subject.system` is.
     fn class_pattern_captures(&mut self, c: &'a ast::PatternMatchClass, subject: &ValueSet<'a>) {
@@ -2985,6 +3035,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                         {
                             fold = fold::map_chr(items);
                         }
+                        if let Some(each) = self.mapped(&pos) {
+                            vals.push(Value::Seq(Rc::from([each])));
+                        }
                     }
                     name if attribute::GETATTR_LIKE.contains(&name) => {
                         for n in str_arg(1, "name").into_iter().chain(str_choices(1, "name")) {
@@ -3083,6 +3136,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                         _ => {}
                     }
                 }
+            }
+            // `filter(pred, [os, re])` keeps some of the items, any of them as far as is known.
+            if let ([_, items], true) = (pos.as_slice(), kws.is_empty())
+                && quals.iter().any(|q| matches!(&**q, "builtins.filter" | "itertools.filterfalse"))
+                && items.vals.alts().iter().any(|v| matches!(v, Value::Seq(_)))
+            {
+                vals.union(&items.vals);
             }
             // `dict(run=os.system)`: as the display `{"run": os.system}`.
             if pos.is_empty()
