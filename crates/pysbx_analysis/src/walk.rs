@@ -75,6 +75,12 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Keys a dict the walker follows keeps by name; more go under [`ANY_KEY`].
+const MAX_DICT_ENTRIES: usize = 32;
+/// The key under which a followed dict keeps the values of keys past [`MAX_DICT_ENTRIES`]:
+/// what any key it does not name may hold.
+const ANY_KEY: &str = "*";
+
 /// A finding before positions and messages are computed.
 #[derive(Debug)]
 pub(crate) struct Raw {
@@ -1461,7 +1467,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Subscript(s) => {
                 if let Expr::StringLiteral(k) = &*s.slice {
-                    self.given(string_text(k).as_str(), fold, s.range);
+                    let k = string_text(k);
+                    self.given(k.as_str(), fold, s.range);
+                    // `d["proc"] = subprocess`: an entry of the dict `d` names.
+                    if let (Some(v), Expr::Name(owner)) = (value, &*s.value)
+                        && v.vals.refers()
+                    {
+                        self.add_entries(owner, vec![(Rc::from(k.as_str()), v.vals.clone())]);
+                    }
                 }
                 self.value(target);
             }
@@ -1628,6 +1641,41 @@ impl<'a, 'c> Walker<'a, 'c> {
             return None;
         }
         out.is_interesting().then_some(out)
+    }
+
+    /// Entries put in the dict a name holds (by item assignment, `update` or `setdefault`):
+    /// the name may now also be a dict with them, as a display would be.
+    ///
+    /// The entries join the dict's earlier ones (a key put twice keeps both values); past
+    /// [`MAX_DICT_ENTRIES`] keys, values go under [`ANY_KEY`], which every missing key reads,
+    /// so padding a dict with entries does not hide the one that matters.
+    fn add_entries(&mut self, owner: &ast::ExprName, entries: Vec<(Rc<str>, ValueSet<'a>)>) {
+        if entries.is_empty() {
+            return;
+        }
+        let before = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
+        let mut merged: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
+        let mut vals = ValueSet::default();
+        for alt in before.alts() {
+            match alt {
+                Value::Dict(old) if merged.is_empty() => merged.extend(old.iter().cloned()),
+                other => vals.push(other.clone()),
+            }
+        }
+        for (k, v) in entries {
+            let at = merged.iter().position(|(m, _)| *m == k).or_else(|| {
+                (merged.len() >= MAX_DICT_ENTRIES)
+                    .then(|| merged.iter().position(|(m, _)| &**m == ANY_KEY))
+                    .flatten()
+            });
+            match at {
+                Some(i) => merged[i].1.union(&v),
+                None if merged.len() < MAX_DICT_ENTRIES => merged.push((k, v)),
+                None => merged.push((Rc::from(ANY_KEY), v)),
+            }
+        }
+        vals.push(Value::Dict(merged.into()));
+        self.scopes.bind(self.scope, &key(&owner.id), vals);
     }
 
     /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
@@ -2215,7 +2263,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         out.push(Value::Unknown);
                     }
                 }
-                Value::Dict(entries) => match entries.iter().find(|(k, _)| &**k == key) {
+                Value::Dict(entries) => match entries
+                    .iter()
+                    .find(|(k, _)| &**k == key)
+                    .or_else(|| entries.iter().find(|(k, _)| &**k == ANY_KEY))
+                {
                     Some((_, v)) => out.union(v),
                     None => out.push(Value::Unknown),
                 },
@@ -2782,6 +2834,34 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Lambda(l) => self.lambda_called_here(l, &pos, &kws),
             Expr::Name(n) => self.function_called_here(&n.id, &pos, &kws),
             _ => {}
+        }
+        // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
+        // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
+        if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
+            && let Expr::Name(owner) = &*a.value
+            && matches!(m.as_str(), "update" | "setdefault")
+        {
+            let mut entries: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
+            if m.as_str() == "update" {
+                for (k, e) in &kws {
+                    if e.vals.refers() {
+                        entries.push((Rc::from(k.as_str()), e.vals.clone()));
+                    }
+                }
+                if let [given] = pos.as_slice() {
+                    for alt in given.vals.alts() {
+                        if let Value::Dict(d) = alt {
+                            entries.extend(d.iter().cloned());
+                        }
+                    }
+                }
+            } else if let [k, v] = pos.as_slice()
+                && let Some(k) = k.fold.as_ref().and_then(Const::as_str)
+                && v.vals.refers()
+            {
+                entries.push((Rc::from(k), v.vals.clone()));
+            }
+            self.add_entries(owner, entries);
         }
         let from = self.hits.len();
         let (vals, fold, join_tail) = {
