@@ -1333,3 +1333,11 @@ print("fired")
         &[],
     );
 }
+
+#[test]
+fn a_daemon_changes_to_the_root_directory() {
+    // The usual daemon start: leave the directory it was started in, then work by absolute
+    // paths; relative paths now resolve against `/`.
+    let code = "import os\nos.chdir('/')\nprint(os.getcwd())\nos.chdir(b'/')\nprint(os.getcwdb())\nprint(os.path.isdir('usr'))\n";
+    same_as_python("daemon_root", code, &[], &[]);
+}

@@ -2067,7 +2067,13 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame)
             if immediate != "user":
                 return
-            _check_read(args[_READ_EVENTS[event]], event, user, stack)
+            path = args[_READ_EVENTS[event]]
+            if event == "os.chdir" and ((_type(path) is _str and path == "/")
+                                        or (_type(path) is _bytes and path == b"/")):
+                # A daemon's `os.chdir("/")`: the root exists everywhere and entering it reads
+                # nothing (what is then opened by a relative path is checked as ever).
+                return
+            _check_read(path, event, user, stack)
             return
         if event == "object.__getattr__" or event == "object.__setattr__":
             name = args[1] if len(args) > 1 else None
