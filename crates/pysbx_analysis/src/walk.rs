@@ -75,6 +75,18 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
+/// The value of a path constant of the `os` modules, by its resolved name.
+fn path_constant(q: &str) -> Option<&'static str> {
+    Some(match q {
+        "os.sep" | "os.path.sep" | "posixpath.sep" | "posix.sep" => "/",
+        "ntpath.sep" => "\\",
+        "os.extsep" | "os.path.extsep" | "posixpath.extsep" | "ntpath.extsep" => ".",
+        "os.curdir" | "os.path.curdir" | "posixpath.curdir" => ".",
+        "os.pardir" | "os.path.pardir" | "posixpath.pardir" => "..",
+        _ => return None,
+    })
+}
+
 /// Keys a dict the walker follows keeps by name; more go under [`ANY_KEY`].
 const MAX_DICT_ENTRIES: usize = 32;
 /// The key under which a followed dict keeps the values of keys past [`MAX_DICT_ENTRIES`]:
@@ -2332,10 +2344,19 @@ impl<'a, 'c> Walker<'a, 'c> {
         // `len.__module__` is `"builtins"`: the name of the module that defines the object
         // (taken from its resolved name, so `os.system.__module__` gives `"os"` where Python
         // says `"posix"`: either is a key of `sys.modules` for the same functions).
-        let fold = (attr == "__module__" && a.ctx == ExprContext::Load)
-            .then(|| recv.vals.quals().find_map(|q| q.rsplit_once('.').map(|(m, _)| m.to_string())))
-            .flatten()
-            .map(|module| Const::Str(Text::Owned(module)));
+        let fold = if a.ctx != ExprContext::Load {
+            None
+        } else if &*attr == "__module__" {
+            recv.vals
+                .quals()
+                .find_map(|q| q.rsplit_once('.').map(|(m, _)| m.to_string()))
+                .map(|module| Const::Str(Text::Owned(module)))
+        } else {
+            // The path separators as constants (`os.sep`: `"/"` here; the rules read both
+            // separators), so that `f"{home}{os.sep}.aws{os.sep}credentials"` folds as
+            // `home + "/.aws/credentials"` does.
+            vals.quals().find_map(|q| path_constant(q)).map(|c| Const::Str(Text::Borrowed(c)))
+        };
         Eval { vals, fold, ..Eval::default() }
     }
 
@@ -3348,9 +3369,47 @@ impl<'a, 'c> Walker<'a, 'c> {
                 })
             })
             .flatten();
+            // `os.sep.join([home, ".aws", "credentials"])`: a separator joining a display whose
+            // last parts are written as strings, as `os.path.join` above.
+            let sep_join = (join_tail.is_none()
+                && fold.is_none()
+                && self.strings
+                && method.as_ref().is_some_and(|m| m.as_str() == "join")
+                && recv
+                    .as_ref()
+                    .and_then(|r| r.fold.as_ref())
+                    .and_then(Const::as_str)
+                    .is_some_and(|sep| sep == "/" || sep == "\\"))
+            .then(|| {
+                let (
+                    Some(
+                        Expr::List(ast::ExprList { elts, .. })
+                        | Expr::Tuple(ast::ExprTuple { elts, .. }),
+                    ),
+                    1,
+                ) = (c.arguments.args.first(), c.arguments.args.len())
+                else {
+                    return None;
+                };
+                let tail: Vec<String> = elts
+                    .iter()
+                    .rev()
+                    .map_while(|e| match e {
+                        Expr::StringLiteral(s) => Some(string_text(s).as_str().to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                (tail.len() >= 2 && tail.len() < elts.len()).then(|| {
+                    tail.iter().rev().fold(String::new(), |mut path, part| {
+                        push_path_part(&mut path, part);
+                        path
+                    })
+                })
+            })
+            .flatten();
             let command_line =
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
-            (vals, fold, join_tail.or(command_line))
+            (vals, fold, join_tail.or(sep_join).or(command_line))
         };
         if let Some(tail) = join_tail {
             let cand = Cand { range: c.range(), callee: None, delayed: Vec::new() };
