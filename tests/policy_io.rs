@@ -120,7 +120,7 @@ fn output_is_json_every_parser_reads_alike() {
     // differently, are dropped with a note.
     for (n, (forged, why)) in [
         (r#"{"a":1,"a":2}"#, "appears twice"),
-        (r#"{"x":1e999999}"#, "out of range"),
+        (r#"{"x":1e999999}"#, "double's range"),
         (r#"["\ud800"]"#, "hex escape"),
     ]
     .into_iter()
@@ -143,5 +143,21 @@ fn output_is_json_every_parser_reads_alike() {
         assert_eq!(stdout(&out), "forged\n", "{forged}");
         assert!(!output.exists(), "{forged}: the forged value was written");
         assert!(stderr(&out).contains(why), "{forged}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("passed no value"), "{forged}: {}", stderr(&out));
     }
+    // Deep nesting and integers of any length, as Python's encoder writes them, pass.
+    let output = elsewhere.path().join("deep.json");
+    let script = s.write(
+        "deep.py",
+        "import pysbx_io
+v = 10 ** 400
+for _ in range(300):
+    v = [v]
+pysbx_io.output(v)
+",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--output").arg(&output).arg(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&output).expect("output written");
+    assert_eq!(text, format!("{}1{}\n", "[".repeat(300), "0".repeat(400) + &"]".repeat(300)));
 }

@@ -181,68 +181,90 @@ pub struct Outcome {
     /// checked to be JSON every parser reads alike ([`interchange_json`]) and kept as
     /// written, so numbers beyond 64 bits stay exact.
     pub output: Option<Box<serde_json::value::RawValue>>,
+    /// Why the program's output value was dropped (it was not JSON every parser reads
+    /// alike), when it was.
+    pub output_refused: Option<String>,
 }
 
 /// Checks that `text` is JSON any parser reads the same way and keeps it as written: what the
-/// guard's encoder writes passes (integers past 64 bits stay exact), what only a forged frame
-/// holds does not: a number past the range of a double (`1e999999`, infinity to some parsers
-/// and an error to others), an object with the same key twice (the first value to some, the
-/// last to others) or a lone surrogate (not a character; the guard refuses to encode one).
+/// guard's encoder writes passes (integers of any length stay exact, nesting of any depth),
+/// what only a forged frame holds does not: a number with a fraction or an exponent past the
+/// range of a double (`1e999999`, infinity to some parsers and an error to others), an object
+/// with the same key twice (the first value to some, the last to others) or a lone surrogate
+/// (not a character; the guard refuses to encode one).
 pub fn interchange_json(text: String) -> Result<Box<serde_json::value::RawValue>, String> {
-    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    let raw = serde_json::value::RawValue::from_string(text).map_err(|e| e.to_string())?;
+    read_alike(raw.get())?;
+    Ok(raw)
+}
 
-    struct Checked;
-
-    impl<'de> DeserializeSeed<'de> for Checked {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Checked {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON value")
-        }
-        fn visit_bool<E: Error>(self, _: bool) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E: Error>(self, _: i64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E: Error>(self, _: u64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E: Error>(self, v: f64) -> Result<(), E> {
-            // The parser already refuses a literal past the range; kept for a parser that rounds.
-            if v.is_finite() { Ok(()) } else { Err(E::custom("a number out of range")) }
-        }
-        fn visit_str<E: Error>(self, _: &str) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E: Error>(self) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Checked)?.is_some() {}
-            Ok(())
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut keys = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                map.next_value_seed(Checked)?;
-                if let Some(key) = keys.replace(key) {
-                    return Err(A::Error::custom(format!("the key {key:?} appears twice")));
-                }
+/// The checks of [`interchange_json`] on text already known to be JSON, in one pass without
+/// recursion (the text may nest as deep as its size allows).
+fn read_alike(text: &str) -> Result<(), String> {
+    let bytes = text.as_bytes();
+    // Per open object the keys seen so far; `None` for an array.
+    let mut open: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
+    let mut at_key = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' => {
+                open.push(Some(std::collections::HashSet::new()));
+                at_key = true;
             }
-            Ok(())
+            b'[' => {
+                open.push(None);
+                at_key = false;
+            }
+            b'}' | b']' => {
+                open.pop();
+                at_key = false;
+            }
+            b',' => at_key = matches!(open.last(), Some(Some(_))),
+            b':' => at_key = false,
+            b'"' => {
+                let mut end = i + 1;
+                while let Some(&c) = bytes.get(end) {
+                    match c {
+                        b'\\' => end += 2,
+                        b'"' => break,
+                        _ => end += 1,
+                    }
+                }
+                let quoted = text.get(i..=end).ok_or("a string is not closed")?;
+                if at_key || quoted.contains("\\u") {
+                    // Decoding refuses a lone surrogate escape.
+                    let decoded: String =
+                        serde_json::from_str(quoted).map_err(|e| e.to_string())?;
+                    if at_key
+                        && let Some(Some(keys)) = open.last_mut()
+                        && let Some(key) = keys.replace(decoded)
+                    {
+                        return Err(format!("the key {key:?} appears twice in an object"));
+                    }
+                }
+                at_key = false;
+                i = end;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    .map_or(bytes.len(), |n| i + n);
+                let number = &text[i..end];
+                if number.contains(['.', 'e', 'E'])
+                    && !number.parse::<f64>().is_ok_and(f64::is_finite)
+                {
+                    return Err(format!("the number {number} is out of a double's range"));
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
         }
+        i += 1;
     }
-
-    let mut de = serde_json::Deserializer::from_str(&text);
-    Checked.deserialize(&mut de).and_then(|()| de.end()).map_err(|e| e.to_string())?;
-    serde_json::value::RawValue::from_string(text).map_err(|e| e.to_string())
+    Ok(())
 }
 
 impl Event {
@@ -521,12 +543,20 @@ mod tests {
             r#"{"n":18446744073709551617,"neg":-1180591620717411303424}"#,
             r#"["caf\u00e9","😀","\ud83d\ude00",1e308,-0.0,null,true]"#,
             r#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#,
+            r#"{"k":"{\"k\":1,\"k\":2}","n":-12.5e-3}"#,
         ] {
             assert_eq!(kept(ok).as_deref(), Ok(ok));
         }
+        // What Python's encoder writes for deep nesting and huge integers passes.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(kept(&deep).is_ok());
+        let huge = format!("[{}1]", "9".repeat(400));
+        assert_eq!(kept(&huge).as_deref(), Ok(huge.as_str()));
         for (forged, why) in [
-            ("1e999999", "out of range"),
-            (r#"{"x":[-1e400]}"#, "out of range"),
+            ("1e999999", "range"),
+            (r#"{"x":[-1e400]}"#, "range"),
+            (r#"{"a":1,"\u0061":2}"#, "twice"),
+            (r#"{"s":"x\"y","s":1}"#, "twice"),
             (r#"{"a":1,"a":2}"#, "twice"),
             (r#"[{"b":{"k":1,"j":2,"k":3}}]"#, "twice"),
             (r#""\ud800""#, "hex escape"),
@@ -595,6 +625,7 @@ mod tests {
             },
             notes: vec!["alert webhook http://127.0.0.1:9/: 1 of 1 events not delivered".into()],
             output: None,
+            output_refused: None,
         }
     }
 

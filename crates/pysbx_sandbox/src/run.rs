@@ -799,15 +799,17 @@ fn run_inner(
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let mut notes = output_notes;
     let last_output = output_slot.lock().ok().and_then(|mut slot| slot.take());
-    let output = match last_output.map(|text| {
+    let (output, output_refused) = match last_output.map(|text| {
         String::from_utf8(text).map_err(|e| e.to_string()).and_then(crate::events::interchange_json)
     }) {
-        Some(Ok(value)) => Some(value),
+        Some(Ok(value)) => (Some(value), None),
         Some(Err(e)) => {
-            notes.push(format!("the program's output value is not JSON: {e}"));
-            None
+            let why =
+                format!("the program's output value is not JSON every parser reads alike: {e}");
+            notes.push(why.clone());
+            (None, Some(why))
         }
-        None => None,
+        None => (None, None),
     };
     if events_dropped > 0 {
         notes.push(format!(
@@ -829,7 +831,7 @@ fn run_inner(
             say(&format!("pysbx: {n}"));
         }
     }
-    Ok(Outcome { end, events, tier, interpreter: interp, notes, output })
+    Ok(Outcome { end, events, tier, interpreter: interp, notes, output, output_refused })
 }
 
 /// When a run started at `started` has used up its wall time.

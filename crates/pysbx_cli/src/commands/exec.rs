@@ -521,10 +521,13 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("pysbx: output not written: {err}");
                 }
             }
-            None => eprintln!(
-                "pysbx: {} not written: the program passed no value to pysbx_io.output",
-                path.display()
-            ),
+            None => match &outcome.output_refused {
+                Some(why) => eprintln!("pysbx: {} not written: {why}", path.display()),
+                None => eprintln!(
+                    "pysbx: {} not written: the program passed no value to pysbx_io.output",
+                    path.display()
+                ),
+            },
         }
     }
     if let Some(out) = &args.learn {
