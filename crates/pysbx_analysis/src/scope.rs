@@ -67,6 +67,10 @@ struct Entry<'a> {
 #[derive(Debug, Default)]
 struct Slots<'a> {
     table: HashTable<Entry<'a>>,
+    /// The names each scope has a slot for, by scope number: what every name of a scope at
+    /// once visits ([`Slots::for_scope`]) without a pass over the whole file's table. Made at
+    /// the first such visit (most files make none) and kept up to date from then on.
+    by_scope: Option<Vec<Vec<Name>>>,
 }
 
 /// The hash of a name, before it is combined with a scope ([`Slots::hash`]).
@@ -110,15 +114,42 @@ impl<'a> Slots<'a> {
             |e| e.scope == scope && e.name == *name,
             Self::rehash,
         );
+        let by_scope = &mut self.by_scope;
         &mut entry
-            .or_insert_with(|| Entry { scope, name: name.clone(), slot: Slot::unbound(decl) })
+            .or_insert_with(|| {
+                if let Some(index) = by_scope {
+                    Self::index_name(index, scope, name);
+                }
+                Entry { scope, name: name.clone(), slot: Slot::unbound(decl) }
+            })
             .into_mut()
             .slot
     }
 
-    /// The slots of `scope` (rare: every name of a scope at once).
-    fn of_scope(&mut self, scope: u32) -> impl Iterator<Item = (&Name, &mut Slot<'a>)> {
-        self.table.iter_mut().filter(move |e| e.scope == scope).map(|e| (&e.name, &mut e.slot))
+    fn index_name(index: &mut Vec<Vec<Name>>, scope: u32, name: &Name) {
+        let at = scope as usize;
+        if index.len() <= at {
+            index.resize_with(at + 1, Vec::new);
+        }
+        index[at].push(name.clone());
+    }
+
+    /// Calls `f` with each slot of `scope` (every name of a scope at once).
+    fn for_scope(&mut self, scope: u32, mut f: impl FnMut(&Name, &mut Slot<'a>)) {
+        let Self { table, by_scope } = self;
+        let index = by_scope.get_or_insert_with(|| {
+            let mut index = Vec::new();
+            for e in table.iter() {
+                Self::index_name(&mut index, e.scope, &e.name);
+            }
+            index
+        });
+        for name in index.get(scope as usize).into_iter().flatten() {
+            let h = Self::hash(NameHash::of(name.as_str()), scope);
+            if let Some(e) = table.find_mut(h, |e| e.scope == scope && e.name == *name) {
+                f(name, &mut e.slot);
+            }
+        }
     }
 }
 
@@ -343,12 +374,12 @@ impl<'a> Scopes<'a> {
             if scope.finished {
                 self.late.push((id, Name::new(EVERY_NAME), ValueSet::unbound()));
             }
-            for (_, slot) in self.slots.of_scope(id) {
+            self.slots.for_scope(id, |_, slot| {
                 if slot.decl == Decl::Local {
                     slot.cur.unbound = true;
                     slot.ever.unbound = true;
                 }
-            }
+            });
         }
     }
 
@@ -356,14 +387,14 @@ impl<'a> Scopes<'a> {
     /// module's attribute of that name.
     pub(crate) fn star_over_bound(&mut self, id: u32, module: &QName, interner: &mut Interner) {
         if (id as usize) < self.list.len() {
-            for (name, slot) in self.slots.of_scope(id) {
+            self.slots.for_scope(id, |name, slot| {
                 if slot.decl == Decl::Local
                     && let Some(q) = interner.join(module, name)
                 {
                     slot.cur.push(Value::Qual(q.clone()));
                     slot.ever.push(Value::Qual(q));
                 }
-            }
+            });
         }
     }
 
