@@ -928,10 +928,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                             w.scopes.bind(w.scope, &key(&n.id), subject.binding());
                         }
                         // `case object(system=run):` binds `run` to the subject's attribute.
-                        if let Pattern::MatchClass(c) = &case.pattern
-                            && subject.vals.is_interesting()
-                        {
-                            w.class_pattern_captures(c, &subject.vals);
+                        if subject.vals.is_interesting() {
+                            w.class_pattern_captures(&case.pattern, &subject.vals);
                         }
                         if let Some(g) = &case.guard {
                             w.value(g);
@@ -1692,11 +1690,24 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
     /// subject's attribute of that keyword, read as `subject.system` is.
-    fn class_pattern_captures(&mut self, c: &'a ast::PatternMatchClass, subject: &ValueSet<'a>) {
+    /// Alternatives (`A(...) | B(...)`) and a pattern bound as a whole (`A(...) as m`) are
+    /// looked through; a capture may carry a sub-pattern (`system=_ as run`).
+    fn class_pattern_captures(&mut self, p: &'a Pattern, subject: &ValueSet<'a>) {
+        let c = match p {
+            Pattern::MatchClass(c) => c,
+            Pattern::MatchOr(o) => {
+                for alt in &o.patterns {
+                    self.class_pattern_captures(alt, subject);
+                }
+                return;
+            }
+            Pattern::MatchAs(ast::PatternMatchAs { pattern: Some(inner), .. }) => {
+                return self.class_pattern_captures(inner, subject);
+            }
+            _ => return,
+        };
         for k in &c.arguments.keywords {
-            if let Pattern::MatchAs(ast::PatternMatchAs { pattern: None, name: Some(n), .. }) =
-                &k.pattern
-            {
+            if let Pattern::MatchAs(ast::PatternMatchAs { name: Some(n), .. }) = &k.pattern {
                 let attr = key(&k.attr.id);
                 let from = self.hits.len();
                 attribute::hits(
