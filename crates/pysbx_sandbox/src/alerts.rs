@@ -90,7 +90,8 @@ impl Dispatcher {
     }
 
     /// Hands every live sink the run's end event, delivered after the events queued before
-    /// it however far behind the sink is; never blocks.
+    /// it (not dropped for a full queue; still bounded by [`Dispatcher::finish`]'s wait);
+    /// never blocks.
     pub(crate) fn send_end(&self, event: &serde_json::Value) {
         for s in &self.sinks {
             let _ = s.end.send(event.clone());
