@@ -1285,6 +1285,7 @@ def _pysbx_guard():
     _gc_wanted = [_gc.isenabled()]  # the program's own setting
     _held = {}  # thread -> how deep it is in the guard's work
     _deferred = []  # the signals that arrived on top of the main thread's work
+    _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
     _quiet = {}  # thread -> a trampoline's question found the guard's work beneath
     _main_tid = _get_ident()
@@ -1318,7 +1319,10 @@ def _pysbx_guard():
                 del _held[tid]
             return _STAY
         signals = dropped = ()
-        if signals_too and _deferred and tid == _main_tid:
+        # Not inside a handler of the program's: its own audited calls would raise the
+        # signals put off meanwhile there, each handler nested in the one before, without end
+        # under a fast timer. They are raised after the outermost handler is over.
+        if signals_too and _deferred and tid == _main_tid and not _handling[0]:
             signals = _deferred[:]
             del _deferred[:]
         if _dropped:
@@ -2622,6 +2626,17 @@ def _pysbx_guard():
             if entered:
                 _busy.discard(tid)
 
+    def _handler_begins():
+        _handling[0] += 1
+
+    def _handler_ends():
+        # Floored: a call with no handler running (an interrupt before the count went up, or
+        # the program's own call) changes nothing. What was put off meanwhile is raised at the
+        # end of the program's next audited call, not from here, where it would run nested in
+        # the trampoline of the handler just over.
+        if _handling[0]:
+            _handling[0] -= 1
+
     def _program_handler(handler):
         if handler is _timer_handler:
             return 0  # SIG_DFL
@@ -2639,7 +2654,9 @@ def _pysbx_guard():
         elif handler is not _timer_handler:
             trampoline = _function_type(_trampoline_code, _F, "handler")
             trampoline.__kwdefaults__ = {"__pysbx_safe": _F["_frame_for_handler"],
-                                         "__pysbx_handler": handler}
+                                         "__pysbx_handler": handler,
+                                         "__pysbx_begins": _F["_handler_begins"],
+                                         "__pysbx_ends": _F["_handler_ends"]}
             _trampolines[trampoline] = handler
             handler = trampoline
         previous = _c_signal(signalnum, handler)
@@ -2687,6 +2704,8 @@ def _pysbx_guard():
     sys.gettrace = _facade(gettrace, transparent=True, module="sys", doc=sys.gettrace.__doc__)
     sys.getprofile = _facade(getprofile, transparent=True, module="sys", doc=sys.getprofile.__doc__)
     _seal("_frame_for_handler", _frame_for_handler, signals_too=False)
+    _seal("_handler_begins", _handler_begins, signals_too=False)
+    _seal("_handler_ends", _handler_ends, signals_too=False)
     _seal("_install_handler", _install_handler)
     _seal("_current_handler", _current_handler)
     _facade(_end_if_fatal, publish=True)
@@ -3547,14 +3566,20 @@ def _trace_trampoline(frame, event, arg, *, __pysbx_safe=None, __pysbx_tracer=No
     return __pysbx_tracer(safe, event, arg)
 
 
-def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None):
+def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None, __pysbx_begins=None,
+                __pysbx_ends=None):
     # Installed for a handler of the program's (see "signals" in the guard). False: the
-    # guard's work lies beneath, and the signal is raised again once it is over.
+    # guard's work lies beneath, and the signal is raised again once it is over. Signals put
+    # off while the handler runs wait for its end (`_handler_ends`).
     safe = __pysbx_safe(frame, True, signum)
     del frame, __pysbx_safe
     if safe is False:
         return None
-    return __pysbx_handler(signum, safe)
+    try:
+        __pysbx_begins()
+        return __pysbx_handler(signum, safe)
+    finally:
+        __pysbx_ends()
 
 
 def _not_json(obj):
