@@ -2813,6 +2813,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             f => (self.expr_at(f, true), None, None),
         };
         self.flush(&mut callee);
+        // A class of the file on a resolved base is called as the base, but it may override
+        // any method of it (`class Name(str)` with an `__rmod__`): what it makes is not folded.
+        let made_by_subclass = callee.vals.alts().iter().any(|v| matches!(v, Value::Subclass(_)));
         callee.vals.instantiate_subclasses();
         let frame = self.c.needs_call_frames;
         if frame {
@@ -3190,7 +3193,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     name => {
-                        if fold.is_none() && fold::FOLDABLE_CALLS.contains(&name) {
+                        if fold.is_none()
+                            && !made_by_subclass
+                            && fold::FOLDABLE_CALLS.contains(&name)
+                        {
                             fold = fold::call(name, &args, &mut self.budget);
                         }
                     }
