@@ -1335,6 +1335,82 @@ print("fired")
 }
 
 #[test]
+fn a_watchdog_interrupts_the_main_thread() {
+    // A watchdog thread stops the main thread's loop of audited calls with
+    // `_thread.interrupt_main()` (and `os.kill` of SIGINT): `KeyboardInterrupt` each time,
+    // SIGINT's handler is Python's own, and automatic collection goes on running.
+    same_as_python(
+        "watchdog",
+        r#"import _thread, gc, os, signal, threading, time
+
+def collections_running():
+    before = gc.get_stats()[0]["collections"]
+    class Cycle:
+        pass
+    for _ in range(5000):
+        a = Cycle()
+        a.self = a
+    return gc.get_stats()[0]["collections"] > before
+
+print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+caught = stuck = 0
+for rnd in range(60):
+    go = threading.Event()
+    def watchdog():
+        go.wait()
+        time.sleep(0.0003 * (rnd % 5))
+        if rnd % 3:
+            _thread.interrupt_main()
+        else:
+            os.kill(os.getpid(), signal.SIGINT)
+    t = threading.Thread(target=watchdog)
+    t.start()
+    try:
+        go.set()
+        while True:
+            try:
+                with open(__file__) as f:
+                    f.readline()
+            except OSError:
+                pass
+    except KeyboardInterrupt as e:
+        caught += 1
+        if type(e) is not KeyboardInterrupt or e.args:
+            print("unexpected", repr(e))
+        if not collections_running():
+            stuck += 1
+    t.join()
+print("caught", caught, "stuck", stuck, gc.isenabled(), collections_running())
+print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+
+# A handler of the program's, then Python's own again.
+def handler(signum, frame):
+    raise RuntimeError("handled %d" % signum)
+previous = signal.signal(signal.SIGINT, handler)
+print(previous is signal.default_int_handler, signal.getsignal(signal.SIGINT) is handler)
+try:
+    _thread.interrupt_main()
+    while True:
+        with open(__file__) as f:
+            f.readline()
+except RuntimeError as e:
+    print(e)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+try:
+    _thread.interrupt_main()
+    time.sleep(1)
+except KeyboardInterrupt:
+    print("interrupted")
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+_thread.interrupt_main()
+print("ignored", signal.getsignal(signal.SIGINT))
+"#,
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn a_daemon_changes_to_the_root_directory() {
     // The usual daemon start: leave the directory it was started in, then work by absolute
     // paths; relative paths now resolve against `/`.

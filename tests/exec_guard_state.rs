@@ -292,6 +292,178 @@ print("RESUMED", i + 1)
 }
 
 #[test]
+fn an_entrys_frame_hands_out_nothing_that_turns_collection_on() {
+    // A finalizer runs on top of an entry once the entry has dropped the guard's function, by
+    // design, and a generator it resumes reads the entry's locals (which held the
+    // interpreter's own `gc.enable`). Each callable found there
+    // is called by another thread in a loop while the main thread works in the guard: none may
+    // turn automatic collection on then, or finalizers would run on top of the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+import _thread, gc, inspect, signal, sys, threading, time
+reached = {{}}
+def gen():
+    me = inspect.currentframe()
+    yield
+    while True:
+        f = me.f_back
+        while f is not None:
+            names = f.f_locals
+            if "__pysbx_trip" in names:  # an entry's frame
+                for name, value in names.items():
+                    if callable(value):
+                        reached.setdefault(name, value)
+            f = f.f_back
+        if stop is not None:
+            loot(me.f_back)
+        yield
+stop = None
+g = gen()
+next(g)
+class Finalized:
+    def __del__(self):
+        if not found:
+            try:
+                next(g)
+            except ValueError:
+                pass
+def churn(i):
+    a, b = Finalized(), Finalized()
+    a.o, b.o = b, a
+    del a, b
+    try:
+        open("/nonexistent/%d" % i).close()
+    except OSError:
+        pass
+    try:
+        signal.getsignal(1000 + i % 7)  # an error raised from the entry: a traceback made there
+    except ValueError:
+        pass
+gc.set_threshold(100, 10, 10)
+i = 0
+while i < 100 or not reached and i < 5000:
+    i += 1
+    churn(i)
+stop = []
+def other():
+    while not stop:
+        for value in list(reached.values()):
+            if value is not _thread.interrupt_main:  # the program's own
+                try:
+                    value()
+                except BaseException:
+                    pass
+t = threading.Thread(target=other)
+t.start()
+sys.setswitchinterval(1e-5)
+deadline = time.monotonic() + 4
+while not found and time.monotonic() < deadline:
+    i += 1
+    churn(i)
+stop.append(1)
+t.join()
+gc.set_threshold(700, 10, 10)
+print("CALLED", sorted(reached))
+"#
+        ),
+        "limits: {cpu_s: 30}\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("CALLED ['") && text.contains("'__pysbx_trip'"), "{text}{err}");
+}
+
+#[test]
+fn an_interrupt_in_the_middle_of_the_guards_work_carries_none_of_its_frames() {
+    // `_thread.interrupt_main` from a watchdog thread lands wherever the main thread is, the
+    // guard's own work included; the `KeyboardInterrupt`'s traceback, walked by the standard
+    // library, must hold no frame of that work.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+import _thread, threading, time, traceback
+rounds = caught = 0
+while not found and rounds < 300:
+    rounds += 1
+    go = threading.Event()
+    def watchdog():
+        go.wait()
+        time.sleep(0.0001 * (rounds % 5))
+        _thread.interrupt_main()
+    t = threading.Thread(target=watchdog)
+    t.start()
+    try:
+        go.set()
+        while True:
+            try:
+                open("/nonexistent/x")
+            except OSError:
+                pass
+    except KeyboardInterrupt as e:
+        caught += 1
+        for f, _ in traceback.walk_tb(e.__traceback__):
+            loot(f)
+    t.join()
+print("CAUGHT", caught, "OF", rounds)
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("CAUGHT 300 OF 300\n"), "{text}{err}");
+}
+
+#[test]
+fn an_interrupt_in_the_middle_of_the_guards_work_leaves_collection_running() {
+    // The guard holds automatic collection off while a thread works in it; an interrupt
+    // (`_thread.interrupt_main`, `os.kill` of SIGINT, a handler of the program's that raises)
+    // arriving then must not leave it off for the rest of the run.
+    let (text, err) = run_attack(
+        r#"
+import _thread, gc, os, signal, threading, time
+def collections_running():
+    before = gc.get_stats()[0]["collections"]
+    class Cycle:
+        pass
+    for _ in range(5000):
+        a = Cycle()
+        a.self = a
+    return gc.get_stats()[0]["collections"] > before
+class Stop(Exception):
+    pass
+def stop(signum, frame):
+    raise Stop
+caught = stuck = 0
+for rnd in range(150):
+    if rnd == 100:
+        signal.signal(signal.SIGINT, stop)
+    go = threading.Event()
+    def watchdog():
+        go.wait()
+        time.sleep(0.0002 * (rnd % 7))
+        if rnd % 2:
+            _thread.interrupt_main()
+        else:
+            os.kill(os.getpid(), signal.SIGINT)
+    t = threading.Thread(target=watchdog)
+    t.start()
+    try:
+        go.set()
+        while True:
+            try:
+                open("/nonexistent/x")
+            except OSError:
+                pass
+    except (KeyboardInterrupt, Stop):
+        caught += 1
+        if not collections_running():
+            stuck += 1
+    t.join()
+print("CAUGHT", caught, "STUCK", stuck, "RUNNING", gc.isenabled(), collections_running())
+"#,
+    );
+    assert!(text.contains("CAUGHT 150 STUCK 0 RUNNING True True\n"), "{text}{err}");
+    assert!(text.contains("PROBE refused\n"), "{text}{err}");
+}
+
+#[test]
 fn a_traceback_a_finalizer_kept_leads_nowhere_near_the_guards_work() {
     // A finalizer keeps the traceback of an exception it caught: read later, away from any
     // check, its frame's `f_back` is whatever the finalizer was called on top of.

@@ -1292,14 +1292,15 @@ def _pysbx_guard():
     _STAY = (False, (), ())
     _RESUME_GC = (True, (), ())
 
-    def _enter(tid):
-        # No call before the depth is set: a signal is handled at a call's end.
-        depth = _held[tid] if tid in _held else 0
+    def _enter(tid, depth):
+        # `depth`: the thread's depth before, read by the caller ahead of its `try`, whose
+        # `finally` puts it back (`_leave`) whatever happens in between. No call before the
+        # depth is set: a signal is handled at a call's end.
         _held[tid] = depth + 1
         if not depth:
             _gc_disable()
 
-    def _leave(tid, signals_too=True):
+    def _leave(tid, depth, signals_too=True):
         # What the entry does once it has dropped the guard's function: (resume automatic
         # collection, the signals to raise again, the objects to let go). No call once the
         # thread's depth is gone, so no signal handler runs on top of this frame then. A
@@ -1308,14 +1309,16 @@ def _pysbx_guard():
         # end does. Nor does the signal trampoline's question hand out signals: its own
         # signal's handler is about to run, and one raised again from there would run first,
         # inside it, each signal that arrives meanwhile nested one level deeper.
+        # The depth goes back to what it was before the work (`depth`), not one less: work
+        # cut short before or after its own count (an error in `_enter`) leaves no count
+        # behind, which would hold automatic collection off for the rest of the run.
         quiet = tid in _quiet
         if quiet:
             del _quiet[tid]
-        depth = _held[tid] - 1
         if depth or quiet:
             if depth:
                 _held[tid] = depth
-            else:
+            elif tid in _held:
                 del _held[tid]
             return _STAY
         signals = dropped = ()
@@ -1328,7 +1331,8 @@ def _pysbx_guard():
         if _dropped:
             dropped = _dropped[:]
             del _dropped[:]
-        del _held[tid]
+        if tid in _held:
+            del _held[tid]
         collect = _gc_wanted[0] and not _held
         if signals or dropped:
             return (collect, signals, dropped)
@@ -1376,19 +1380,19 @@ def _pysbx_guard():
                     return _PASS  # a code object; the guard's own read of a traceback
             failure = _hook_in_guard(tid, event, args)
             return _PASS if failure is None else (failure,) + _STAY
-        _enter(tid)
+        depth = _held[tid] if tid in _held else 0
         failure = None
         try:
+            _enter(tid, depth)
             _busy.add(tid)
             try:
                 _check(event, args, _event_frame(2))
             except BaseException as exc:
                 _scrub(exc)
                 failure = exc
-            finally:
-                _busy.discard(tid)
         finally:
-            later = _leave(tid)
+            _busy.discard(tid)
+            later = _leave(tid, depth)
         return (failure,) + later
 
     def _hook_in_guard(tid, event, args):
@@ -2276,6 +2280,7 @@ def _pysbx_guard():
     _sealed_ids = {id(_audit_entry.__code__)}
     _plain_ids = set()
     _interrupt_main = _thread.interrupt_main
+    from _collections import deque as _deque
     # Where an entry has dropped its reference to the guard's function (`del __pysbx_impl`):
     # the offset of that instruction, by the entry's code. A frame of an entry past it holds
     # nothing of the guard's.
@@ -2283,6 +2288,7 @@ def _pysbx_guard():
 
     def _spent_at(code):
         # Instructions are two bytes (opcode, argument) in 3.11, the inline caches included.
+        # `__pysbx_impl` is the last of the entry's state its `del` drops.
         raw, var = code.co_code, code.co_varnames.index("__pysbx_impl")
         for at in range(0, len(raw), 2):
             if raw[at] == _opcode.opmap["DELETE_FAST"] and raw[at + 1] == var:
@@ -2315,8 +2321,9 @@ def _pysbx_guard():
         # run when the call matches it to a parameter).
         def shielded(args, kwargs):
             tid = _get_ident()
-            _enter(tid)
+            depth = _held[tid] if tid in _held else 0
             try:
+                _enter(tid, depth)
                 try:
                     if kwargs:
                         plain = {}
@@ -2328,7 +2335,7 @@ def _pysbx_guard():
                     _scrub(exc)
                     done = False, exc
             finally:
-                later = _leave(tid, signals_too)
+                later = _leave(tid, depth, signals_too)
             return done + later
         return shielded
 
@@ -2341,10 +2348,20 @@ def _pysbx_guard():
             ids.add(id(code))
         _spent_after[id(code)] = _spent_after[id(_sealed_entry.__code__)]
         f = _function_type(code, _F, name)
-        f.__kwdefaults__ = {"__pysbx_impl": _shield(fn, signals_too), "__pysbx_gc": _gc_enable,
-                            "__pysbx_trip": _interrupt_main}
+        f.__kwdefaults__ = _entry_defaults(_shield(fn, signals_too))
         _F[name] = f
         return f
+
+    def _entry_defaults(impl):
+        return {"__pysbx_impl": impl, "__pysbx_held": _held, "__pysbx_wanted": _gc_wanted,
+                "__pysbx_gc": _gc_enable, "__pysbx_trip": _interrupt_main,
+                "__pysbx_scrub": _F.get("_scrub"), "__pysbx_any": BaseException,
+                "__pysbx_drain": _deque, "__pysbx_each": map}
+
+    # Scrubs an exception that escaped the guard's function in an entry: made first, its own
+    # entry's scrubber is itself.
+    _seal("_scrub", _scrub)
+    _F["_scrub"].__kwdefaults__["__pysbx_scrub"] = _F["_scrub"]
 
 
     # --- the import gate --------------------------------------------------------------------
@@ -2708,6 +2725,13 @@ def _pysbx_guard():
     _seal("_handler_ends", _handler_ends, signals_too=False)
     _seal("_install_handler", _install_handler)
     _seal("_current_handler", _current_handler)
+    # Python's own handler of SIGINT (`KeyboardInterrupt`, also what `_thread.interrupt_main`
+    # raises) stands behind a trampoline too: raised in the middle of the guard's work, it would
+    # leave with the guard's frames in its traceback, and the work's end undone. It is raised
+    # in the program once the work is over; `signal.getsignal` still answers
+    # `default_int_handler`.
+    if _c_getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        _install_handler(int(_signal.SIGINT), _signal.default_int_handler)
     _facade(_end_if_fatal, publish=True)
     for _sig in _timer_signals:
         if _c_getsignal(_sig) == 0:
@@ -3244,8 +3268,7 @@ def _pysbx_guard():
     # Registered last: nothing of the program's has run yet, and the guard's own setup need not
     # meet its checks.
     _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
-    _audit.__kwdefaults__ = {"__pysbx_impl": _hook, "__pysbx_gc": _gc_enable,
-                             "__pysbx_trip": _interrupt_main}
+    _audit.__kwdefaults__ = _entry_defaults(_hook)
     sys.addaudithook(_audit)
     return runner
 
@@ -3254,29 +3277,61 @@ def _pysbx_guard():
 # Rebound by the guard onto its facade namespace (see "facades" above); as written here they
 # run nowhere. Their globals are the names the guard put in that namespace.
 
-def _sealed_entry(*args, __pysbx_impl=None, __pysbx_gc=None, __pysbx_trip=None, **kwargs):
-    # Past its `del`, the frame holds nothing of the guard's: what the guard's work put off
-    # (automatic collection, a signal's handler, finalizers) runs on top of it.
-    ok, value, collect, signals, dropped = __pysbx_impl(args, kwargs)
-    del __pysbx_impl
+# An entry holds the guard's function and what automatic collection is resumed by (the
+# threads' depths in the guard's work, the program's setting, the interpreter's `gc.enable`)
+# until its `del`, which drops them all, `__pysbx_impl` last. Past it, the frame holds nothing
+# of the guard's: what the guard's work put off (automatic collection, a signal's handler,
+# finalizers) runs on top of it. Collection is turned on only when no thread is inside the
+# guard's work, checked and done with no call or allocation in between (no other thread runs,
+# no collection), and the interpreter's `enable` is called from the value stack, the local
+# that held it already cleared. An exception that escaped the guard's function (one raised
+# around its own `try`) leaves without the guard's frames (`__pysbx_scrub`, a sealed entry).
+# The signals put off are raised again all at once, in C (`deque(map(...), 0)`): their
+# handlers run together at the next check, and when one raises, the interpreter keeps the
+# others for the check after, as it does with signals that arrive together.
+
+def _sealed_entry(*args, __pysbx_impl=None, __pysbx_held=None, __pysbx_wanted=None,
+                  __pysbx_gc=None, __pysbx_trip=None, __pysbx_scrub=None, __pysbx_any=None,
+                  __pysbx_drain=None, __pysbx_each=None, **kwargs):
+    try:
+        ok, value, collect, signals, dropped = __pysbx_impl(args, kwargs)
+    except __pysbx_any as escaped:
+        ok = collect = None
+        value = escaped
+        signals = dropped = ()
+    collect = collect and __pysbx_wanted[0] and not __pysbx_held and __pysbx_gc
+    del __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_impl
     if collect:
-        __pysbx_gc()
+        collect(*(collect := None) or ())
     del dropped
-    for signum in signals:
-        __pysbx_trip(signum)
+    if ok is None:
+        __pysbx_scrub(value)
+    if signals:
+        __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
     if ok:
         return value
     raise value
 
 
-def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_gc=None, __pysbx_trip=None):
-    failure, collect, signals, dropped = __pysbx_impl(event, args)
-    del __pysbx_impl
+def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_held=None, __pysbx_wanted=None,
+                 __pysbx_gc=None, __pysbx_trip=None, __pysbx_scrub=None, __pysbx_any=None,
+                 __pysbx_drain=None, __pysbx_each=None):
+    try:
+        failure, collect, signals, dropped = __pysbx_impl(event, args)
+    except __pysbx_any as escaped:
+        failure = escaped
+        collect = None
+        signals = dropped = ()
+    escaped = collect is None
+    collect = collect and __pysbx_wanted[0] and not __pysbx_held and __pysbx_gc
+    del __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_impl
     if collect:
-        __pysbx_gc()
+        collect(*(collect := None) or ())
     del dropped
-    for signum in signals:
-        __pysbx_trip(signum)
+    if escaped:
+        __pysbx_scrub(failure)
+    if signals:
+        __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
     if failure is not None:
         raise failure
 
