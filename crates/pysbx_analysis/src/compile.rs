@@ -50,19 +50,16 @@ impl LazyRegex {
     /// Whether the regex matches `text`. A regex over the size limit never matches (the rule
     /// loader, which builds every regex with the same limit, refuses such rules).
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.built
-            .get_or_init(|| {
-                RegexBuilder::new(&self.pattern)
-                    .size_limit(pysbx_rules::REGEX_SIZE_LIMIT)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
-            .is_some_and(|r| r.is_match(text))
+        self.regex().is_some_and(|r| r.is_match(text))
     }
 
     /// Whether the regex matches `text` from its first character.
     pub(crate) fn matches_at_start(&self, text: &str) -> bool {
+        self.regex().and_then(|r| r.find(text)).is_some_and(|m| m.start() == 0)
+    }
+
+    /// The regex, built at its first use; `None` over the size limit.
+    fn regex(&self) -> Option<&Regex> {
         self.built
             .get_or_init(|| {
                 RegexBuilder::new(&self.pattern)
@@ -71,8 +68,6 @@ impl LazyRegex {
                     .ok()
             })
             .as_ref()
-            .and_then(|r| r.find(text))
-            .is_some_and(|m| m.start() == 0)
     }
 }
 

@@ -57,6 +57,19 @@ pub(crate) struct CallArgs<'x, 'a> {
 }
 
 impl<'x, 'a> CallArgs<'x, 'a> {
+    /// Folded positional arguments only, nothing else known about the call.
+    pub(crate) fn positional(pos: &'x [Option<&'x Const<'a>>]) -> Self {
+        Self {
+            pos,
+            kw: &[],
+            star_at: None,
+            double_star: false,
+            pos_refs: &[],
+            kw_refs: &[],
+            nodes: None,
+        }
+    }
+
     /// Whether `*args` or `**kwargs` hide some arguments.
     pub(crate) fn starred(&self) -> bool {
         self.star_at.is_some() || self.double_star
@@ -1111,15 +1124,7 @@ mod tests {
     }
 
     fn args<'x, 'a>(pos: &'x [Option<&'x Const<'a>>]) -> CallArgs<'x, 'a> {
-        CallArgs {
-            pos,
-            kw: &[],
-            star_at: None,
-            double_star: false,
-            pos_refs: &[],
-            kw_refs: &[],
-            nodes: None,
-        }
+        CallArgs::positional(pos)
     }
 
     #[test]

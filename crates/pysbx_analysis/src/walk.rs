@@ -2707,15 +2707,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     args.push(sub(self, a)?);
                 }
                 let pos: Vec<Option<&Const<'a>>> = args.iter().map(Some).collect();
-                let call_args = CallArgs {
-                    pos: &pos,
-                    kw: &[],
-                    star_at: None,
-                    double_star: false,
-                    pos_refs: &[],
-                    kw_refs: &[],
-                    nodes: None,
-                };
+                let call_args = CallArgs::positional(&pos);
                 match &*c.func {
                     Expr::Attribute(a) => {
                         let recv = sub(self, &a.value)?;
