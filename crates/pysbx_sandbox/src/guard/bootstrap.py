@@ -2676,6 +2676,12 @@ def _pysbx_guard():
                                          "__pysbx_ends": _F["_handler_ends"]}
             _trampolines[trampoline] = handler
             handler = trampoline
+        if _type(handler) is not _function_type or handler is _timer_handler:
+            # A signal put off for the handler being replaced was the old handler's: python3
+            # runs it before the switch. Raised after, it would meet the default action (the
+            # program's end) or nothing; it is dropped instead.
+            while signalnum in _deferred:
+                _deferred.remove(signalnum)
         previous = _c_signal(signalnum, handler)
         return _program_handler(_trampolines.pop(previous, previous)
                                 if previous is not handler else previous)
