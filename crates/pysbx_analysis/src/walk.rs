@@ -2366,7 +2366,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             // The path separators as constants (`os.sep`: `"/"` here; the rules read both
             // separators), so that `f"{home}{os.sep}.aws{os.sep}credentials"` folds as
             // `home + "/.aws/credentials"` does.
-            vals.quals().find_map(|q| path_constant(q)).map(|c| Const::Str(Text::Borrowed(c)))
+            // Looked up only for those attribute names: this runs at every attribute read.
+            matches!(&*attr, "sep" | "extsep" | "curdir" | "pardir")
+                .then(|| vals.quals().find_map(|q| path_constant(q)))
+                .flatten()
+                .map(|c| Const::Str(Text::Borrowed(c)))
         };
         Eval { vals, fold, ..Eval::default() }
     }

@@ -250,19 +250,20 @@ fn constant_start(e: &Expr) -> Option<String> {
         // subclass's comes first) may return any text. An f-string and `str.format` place what
         // `format` returns after the literal text, whatever `x` is.
         Expr::Call(c) => match &*c.func {
-            Expr::Attribute(a) if a.attr.as_str() == "format" => template_start(&a.value, '{'),
+            Expr::Attribute(a) if a.attr.as_str() == "format" => format_template_start(&a.value),
             _ => None,
         },
         _ => None,
     }
 }
 
-/// The text of a string literal before its first `field` character (or `}`, for `.format`).
-fn template_start(e: &Expr, field: char) -> Option<String> {
+/// The text of a `str.format` template (a string literal) before its first field (`{`, or a
+/// `}` that `format` reads as an error or an escape).
+fn format_template_start(e: &Expr) -> Option<String> {
     let Expr::StringLiteral(s) = e else { return None };
     let mut start = String::new();
     for part in s.value.iter() {
-        if let Some(i) = part.value.find([field, '}']) {
+        if let Some(i) = part.value.find(['{', '}']) {
             start.push_str(&part.value[..i]);
             return Some(start);
         }
