@@ -236,6 +236,20 @@ print("WALKS", i + 1)
     assert!(text.contains("WALKS "), "{text}{err}");
 }
 
+/// A generator `g`, started, that loots (see [`LOOT`]) from its own frame down each time it is
+/// resumed: its `f_back` is whoever resumes it.
+const LOOTING_GENERATOR: &str = r#"
+import inspect
+def gen():
+    me = inspect.currentframe()
+    yield
+    while True:
+        loot(me.f_back)
+        yield
+g = gen()
+next(g)
+"#;
+
 /// Walks down `f_back` from a frame of the program's and rewrites any function of the guard's
 /// found in a frame's locals or globals (`found` holds what it reached).
 const LOOT: &str = r#"
@@ -258,15 +272,8 @@ fn a_generator_resumed_on_top_of_the_guards_work_leads_nowhere_near_it() {
     // in the middle of a check, the walk down from it would meet the guard's frames.
     let (text, err) = run_attack(&format!(
         r#"{LOOT}
-import gc, inspect
-def gen():
-    me = inspect.currentframe()
-    yield
-    while True:
-        loot(me.f_back)
-        yield
-g = gen()
-next(g)
+{LOOTING_GENERATOR}
+import gc
 class Finalized:
     def __del__(self):
         if not found:
@@ -506,15 +513,8 @@ fn a_signal_handler_never_runs_on_top_of_the_guards_work() {
     // resumes a generator whose frame it walks down from.
     let (text, err) = run_attack(&format!(
         r#"{LOOT}
-import inspect, signal
-def gen():
-    me = inspect.currentframe()
-    yield
-    while True:
-        loot(me.f_back)
-        yield
-g = gen()
-next(g)
+{LOOTING_GENERATOR}
+import signal
 ran = []
 def handler(signum, frame):
     ran.append(signum)
