@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""bench/scope_sweeps.py PYSBX [FUNCTIONS]
+
+Times `pysbx scan` of a generated file where every scope's names are visited at once many
+times: FUNCTIONS functions (default 4,000) of 40 locals each, every one calling
+`globals().clear()`, which makes the engine mark every name of the module as possibly unbound.
+Such a visit once walked the whole file's table of names; it now walks the scope's own.
+Prints the wall time of the scan and the number of findings.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    pysbx = sys.argv[1]
+    functions = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "sweeps.py")
+        with open(path, "w") as f:
+            for n in range(functions):
+                f.write(f"def f{n}():\n")
+                for k in range(40):
+                    f.write(f"    a{k} = {k}\n")
+                f.write("    globals().clear()\n")
+        start = time.monotonic()
+        out = subprocess.run(
+            [pysbx, "scan", "--no-cache", "--format", "json", "--quiet", path],
+            capture_output=True, text=True,
+        )
+        wall = time.monotonic() - start
+        findings = len(json.loads(out.stdout)["findings"]) if out.stdout else "?"
+        print(f"{functions} functions: {wall:.2f} s, {findings} findings (exit {out.returncode})")
+
+
+if __name__ == "__main__":
+    main()
