@@ -22,7 +22,7 @@ mod model;
 
 use model::{
     Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, InsideSpec, MatchSpec,
-    Patterns, Rule, RuleSet, Severity,
+    Patterns, ReceiverTest, Rule, RuleSet, Severity,
 };
 
 fn main() {
@@ -209,10 +209,14 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 None => out.push_str(", matches: None }"),
             }
         }
-        MatchSpec::Attribute { names, own_class } => {
+        MatchSpec::Attribute { names, receiver } => {
             out.push_str("MatchSpec::Attribute { names: ");
             patterns_code(names, out);
-            let _ = write!(out, ", own_class: {own_class:?} }}");
+            let ReceiverTest { own_class, refers_to } = receiver;
+            let _ =
+                write!(out, ", receiver: ReceiverTest {{ own_class: {own_class:?}, refers_to: ");
+            opt_patterns_code(refers_to.as_ref(), out);
+            out.push_str(" } }");
         }
         MatchSpec::String(re) => {
             let _ = write!(out, "MatchSpec::String(s({re:?}))");

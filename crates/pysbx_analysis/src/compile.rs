@@ -104,6 +104,8 @@ pub(crate) enum LeafKind {
     /// The test of the receiver, if any (see [`Receiver`](crate::matchers::attribute::Receiver)).
     Attribute {
         own_class: Option<bool>,
+        /// The globs the receiver must resolve to, on every path.
+        refers_to: Option<NameTable>,
     },
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -531,12 +533,20 @@ impl Compiled {
                 }
                 leaf(self, LeafKind::Store)
             }
-            MatchSpec::Attribute { names, own_class } => {
+            MatchSpec::Attribute { names, receiver } => {
                 check_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.attributes.insert(p, leaf_id);
                 }
-                leaf(self, LeafKind::Attribute { own_class: *own_class })
+                let refers_to = match &receiver.refers_to {
+                    // A receiver may be what a call returned (`ffi` of `ffi = cffi.FFI()`).
+                    Some(globs) => {
+                        self.needs_returned = true;
+                        Some(name_table(globs, rule)?)
+                    }
+                    None => None,
+                };
+                leaf(self, LeafKind::Attribute { own_class: receiver.own_class, refers_to })
             }
             MatchSpec::String(pattern) => {
                 // Rules share a regex written the same way (and so its result per string).
@@ -745,6 +755,17 @@ fn check_patterns(p: &Patterns, rule: &Rule) -> Result<(), CompileError> {
     Ok(())
 }
 
+/// One table of `globs`, all under the same id: for tests that only ask whether a name
+/// matches any of them.
+fn name_table(globs: &Patterns, rule: &Rule) -> Result<NameTable, CompileError> {
+    check_patterns(globs, rule)?;
+    let mut table = NameTable::default();
+    for name in globs.as_slice() {
+        table.insert(name, 0);
+    }
+    Ok(table)
+}
+
 fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, CompileError> {
     let test = match &arg.test {
         ArgTest::Equals(v) => Test::Equals(v.clone()),
@@ -760,11 +781,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::ConstantStart(pattern) => Test::ConstantStart(LazyRegex::checked(pattern, rule)?),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
-            check_patterns(names, rule)?;
-            let mut table = NameTable::default();
-            for name in names.as_slice() {
-                table.insert(name, 0);
-            }
+            let table = name_table(names, rule)?;
             match arg.test {
                 ArgTest::RefersTo(_) => Test::RefersTo(table),
                 ArgTest::ReturnedBy(_) => Test::ReturnedBy(table),

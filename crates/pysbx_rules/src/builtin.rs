@@ -9,7 +9,7 @@
 use crate::error::RuleLoadError;
 use crate::model::{
     Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
-    MatchSpec, Patterns, Rule, RuleSet, Severity,
+    MatchSpec, Patterns, ReceiverTest, Rule, RuleSet, Severity,
 };
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 use crate::error::{RuleLoadError, SourcePosition};
 use crate::model::{
     Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
-    MatchSpec, Patterns, Rule, RuleSet, Severity,
+    MatchSpec, Patterns, ReceiverTest, Rule, RuleSet, Severity,
 };
 
 /// The largest compiled regex a rule may declare; keeps a hostile rule file from exhausting
@@ -120,7 +120,8 @@ enum RawHandlerBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawReceiver {
-    own_class: bool,
+    own_class: Option<bool>,
+    refers_to: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize)]
@@ -448,8 +449,21 @@ impl Ctx {
             return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches });
         }
         if let Some(p) = raw.attribute {
-            let own_class = raw.receiver.map(|r| r.value.own_class);
-            return Ok(MatchSpec::Attribute { names: self.patterns(p)?, own_class });
+            let receiver = match raw.receiver {
+                Some(r) => {
+                    let RawReceiver { own_class, refers_to } = r.value;
+                    if own_class.is_none() && refers_to.is_none() {
+                        return Err(self.invalid(
+                            pos(&r.referenced),
+                            "a `receiver` test needs `own_class` or `refers_to`".to_string(),
+                        ));
+                    }
+                    let refers_to = refers_to.map(|n| self.patterns(n)).transpose()?;
+                    ReceiverTest { own_class, refers_to }
+                }
+                None => ReceiverTest::default(),
+            };
+            return Ok(MatchSpec::Attribute { names: self.patterns(p)?, receiver });
         }
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
@@ -799,8 +813,20 @@ mod tests {
             "attribute: __subclasses__\n      receiver: {own_class: false}",
         );
         let set = load(&text).unwrap();
-        let MatchSpec::Attribute { own_class, .. } = &set.rules()[0].matcher else { panic!() };
-        assert_eq!(*own_class, Some(false));
+        let MatchSpec::Attribute { receiver, .. } = &set.rules()[0].matcher else { panic!() };
+        assert_eq!(receiver.own_class, Some(false));
+        assert!(receiver.refers_to.is_none());
+        let text = GOOD.replace(
+            "call: builtins.exec",
+            "attribute: dlopen\n      receiver: {refers_to: [ctypes.cdll, 'cffi.FFI()']}",
+        );
+        let set = load(&text).unwrap();
+        let MatchSpec::Attribute { receiver, .. } = &set.rules()[0].matcher else { panic!() };
+        assert_eq!(receiver.own_class, None);
+        assert_eq!(receiver.refers_to.as_ref().map(|p| p.as_slice().len()), Some(2));
+        let empty = GOOD.replace("call: builtins.exec", "attribute: dlopen\n      receiver: {}");
+        let err = load(&empty).unwrap_err();
+        assert!(err.to_string().contains("needs `own_class` or `refers_to`"), "{err}");
         let alone = GOOD
             .replace("call: builtins.exec", "call: os.system\n      receiver: {own_class: true}");
         let err = load(&alone).unwrap_err();

@@ -118,6 +118,19 @@ impl fmt::Display for Action {
     }
 }
 
+/// The tests of an `attribute` matcher's receiver (`x` of `x.name`); every test given must
+/// hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceiverTest {
+    /// `Some(false)`: not where the receiver is surely a class the file defines with a plain
+    /// `class` statement (`Registry.__subclasses__()`); `Some(true)`: only there.
+    pub own_class: Option<bool>,
+    /// Only where the receiver resolves, on every path, to a name these globs match
+    /// (`ctypes.cdll` of `ctypes.cdll.LoadLibrary`); under `not`, the attribute read on
+    /// anything else, an unknown receiver included.
+    pub refers_to: Option<Patterns>,
+}
+
 /// A list of dotted-name globs such as `os.system`, `subprocess.*` or `os.exec*`.
 ///
 /// `*` matches any run of characters (dots included) and `?` one character. Names are
@@ -290,9 +303,8 @@ pub enum MatchSpec {
     Attribute {
         /// Globs of the attribute names.
         names: Patterns,
-        /// `Some(false)`: not where the receiver is surely a class the file defines with a
-        /// plain `class` statement (`Registry.__subclasses__()`); `Some(true)`: only there.
-        own_class: Option<bool>,
+        /// The tests of the object the attribute is read on.
+        receiver: ReceiverTest,
     },
     /// A string or bytes literal, after constant folding, matching the regex.
     String(String),

@@ -7,6 +7,7 @@
 //! normalized, because `getattr` does not normalize them either.
 
 use crate::compile::{Compiled, LeafKind};
+use crate::glob::NameTable;
 use crate::matchers::{Hit, push_unique};
 use crate::value::{Interner, Value, ValueSet};
 
@@ -47,6 +48,21 @@ impl Receiver<'_, '_> {
             Receiver::Unknown => false,
         }
     }
+
+    /// Whether the receiver surely resolves to a name `names` matches, or to what a call of
+    /// one returned (`ffi` after `ffi = cffi.FFI()` is `cffi.FFI`'s), on every path.
+    fn refers_to(self, names: &NameTable) -> bool {
+        match self {
+            Receiver::Known(vals) => {
+                !vals.is_empty()
+                    && vals.alts().iter().all(|v| match v {
+                        Value::Qual(q) | Value::Returned(q) => names.matches(q),
+                        _ => false,
+                    })
+            }
+            Receiver::Unknown => false,
+        }
+    }
 }
 
 /// Pushes the attribute leaves matching `name` whose receiver test, if any, `receiver` passes.
@@ -69,11 +85,19 @@ pub(crate) fn hits(
     let subject = interner.intern(name);
     let mut own_class = None;
     for leaf in found {
-        if let Some(LeafKind::Attribute { own_class: Some(wanted) }) =
+        if let Some(LeafKind::Attribute { own_class: wanted, refers_to }) =
             compiled.leaves.get(leaf as usize).map(|l| &l.kind)
-            && *own_class.get_or_insert_with(|| receiver.own_class()) != *wanted
         {
-            continue;
+            if let Some(wanted) = wanted
+                && *own_class.get_or_insert_with(|| receiver.own_class()) != *wanted
+            {
+                continue;
+            }
+            if let Some(names) = refers_to
+                && !receiver.refers_to(names)
+            {
+                continue;
+            }
         }
         push_unique(out, from, leaf, &subject);
     }
@@ -111,6 +135,30 @@ mod tests {
         // unknown make) or a second binding leaves the class unknown.
         let src = "@d\nclass A:\n    pass\nclass M(type):\n    pass\nclass B(metaclass=M):\n    pass\nclass C(B):\n    pass\nclass D(*bases):\n    pass\nclass E:\n    pass\nif c:\n    E = object\nA.__subclasses__()\nB.__subclasses__()\nC.__subclasses__()\nD.__subclasses__()\nE.__subclasses__()\nM.__subclasses__()\n";
         assert_eq!(lines(&mine, src, "TST403"), vec![16, 17, 18, 19, 20, 21]);
+    }
+
+    #[test]
+    fn receiver_tests_tell_resolved_receivers_apart() {
+        let resolved = analyzer(&pack(
+            "TST405",
+            "{attribute: dlopen, receiver: {refers_to: ['ctypes.*', 'cffi.*']}}",
+        ));
+        // Modules, objects reached from them and the instances their classes return resolve;
+        // a parameter, an unknown name, a name bound two ways, another module's do not.
+        let src = "import ctypes, cffi, other
+ffi = cffi.FFI()
+ctypes.cdll.dlopen(x)
+ffi.dlopen(x)
+cffi.FFI().dlopen(x)
+other.dlopen(x)
+backend.dlopen(x)
+def f(ffi):
+    ffi.dlopen(x)
+g = ffi if c else backend
+g.dlopen(x)
+getattr(ffi, 'dl' + 'open')(x)
+";
+        assert_eq!(lines(&resolved, src, "TST405"), vec![3, 4, 5, 12]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use ruff_python_ast::{Expr, FStringPart, InterpolatedStringElement};
 
 use crate::compile::{ArgCond, Compiled, LeafKind, Test};
 use crate::fold::CallArgs;
+use crate::glob::NameTable;
 use crate::matchers::{Hit, push_unique};
 use crate::value::{Const, QName, Value, ValueSet};
 
@@ -97,6 +98,16 @@ fn select<'x, 'a>(cond: &ArgCond, args: &CallArgs<'x, 'a>) -> Selected<'x, 'a> {
 /// Whether two keyword names are equal. Every call is tested against the keyword conditions
 /// of the rules that match any callee (`password=...`), so most comparisons are of different
 /// names: the length and the first byte rule those out without a call to `memcmp`.
+/// Whether every value `refs` may hold, and at least one, is a name the globs of `names`
+/// match: a test of safety, so anything unknown fails it.
+pub(crate) fn surely_refers_to(refs: &ValueSet<'_>, names: &NameTable) -> bool {
+    !refs.is_empty()
+        && refs.alts().iter().all(|v| match v {
+            Value::Qual(q) => names.matches(q),
+            _ => false,
+        })
+}
+
 fn same_keyword(name: &str, keyword: &str) -> bool {
     name.len() == keyword.len()
         && name.as_bytes().first() == keyword.as_bytes().first()
@@ -123,13 +134,7 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         },
         Test::RefersTo(names) => match selected {
-            Selected::Given(_, Some(refs)) => {
-                !refs.is_empty()
-                    && refs.alts().iter().all(|v| match v {
-                        Value::Qual(q) => names.matches(q),
-                        _ => false,
-                    })
-            }
+            Selected::Given(_, Some(refs)) => surely_refers_to(refs, names),
             _ => false,
         },
         Test::ReturnedBy(names) => match selected {
