@@ -460,6 +460,41 @@ fn suppression_comment_is_honoured_in_repository_mode_only() {
     assert_eq!(doc["findings"][0]["rule_id"], "PSB201");
 }
 
+/// Code in no git work tree is not the user's project: a package unpacked anywhere must not
+/// switch its own findings off with comments, so audit mode is on unless `--no-audit`.
+#[test]
+fn suppression_comments_outside_any_repository_are_ignored_unless_no_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        !dir.path().ancestors().any(|d| d.join(".git").exists()),
+        "the temporary directory must be outside any repository"
+    );
+    write(dir.path(), "s.py", "import os\nos.system(input())  # pysbx: ignore[PSB201]\n");
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "s.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["rule_id"], "PSB201");
+    assert!(stderr(&out).contains("audit mode"), "{}", stderr(&out));
+    let out = pysbx(dir.path())
+        .args(["scan", "--no-audit", "--format", "json", "s.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().map(Vec::len), Some(0));
+    // From outside any repository, a path inside one is that project's code.
+    let project = repo();
+    write(project.path(), "s.py", "import os\nos.system(input())  # pysbx: ignore[PSB201]\n");
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json"])
+        .arg(project.path().join("s.py"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = pysbx(dir.path()).args(["scan", "--audit", "--no-audit", "s.py"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 #[test]
 fn unused_suppressions_are_reported_in_repository_mode() {
     let dir = repo();

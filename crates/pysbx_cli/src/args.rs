@@ -107,6 +107,11 @@ pub(crate) struct ScanArgs {
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) rules: RuleOptions,
+    /// Never switch audit mode on by itself: treat every input as the user's own code (its
+    /// suppression comments and configuration count), even installed packages, archives and
+    /// files outside any git work tree.
+    #[arg(long, conflicts_with = "audit")]
+    pub(crate) no_audit: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,

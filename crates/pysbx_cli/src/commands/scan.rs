@@ -22,7 +22,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let mut rule_options = args.rules.clone();
-    let auto_audit = !rule_options.audit && paths.iter().any(|p| needs_audit_mode(p));
+    let auto_audit =
+        !rule_options.audit && !args.no_audit && paths.iter().any(|p| needs_audit_mode(p));
     rule_options.audit |= auto_audit;
     let mut engine = Engine::from_options(&rule_options)?;
     engine.max_file_bytes = args.max_file_size.saturating_mul(1 << 20);
@@ -436,8 +437,11 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
     (outcomes, errors)
 }
 
-/// Audit mode is automatic for installed packages and for trees outside the current
-/// repository: their comments and configuration are not the user's.
+/// Audit mode is automatic for installed packages, archives, trees outside the current
+/// repository, and, when the current directory is in no repository, for paths that are in
+/// none either: the user's own code lives in a work tree (where a pre-commit hook or CI runs),
+/// so comments and configuration anywhere else are someone else's, and a package must not be
+/// able to switch its own scan off with them.
 fn needs_audit_mode(path: &Path) -> bool {
     if path.as_os_str() == STDIN {
         return false;
@@ -449,11 +453,15 @@ fn needs_audit_mode(path: &Path) -> bool {
     {
         return true;
     }
-    let Ok(cwd) = std::env::current_dir() else { return false };
-    let Some(repo) = cwd.ancestors().find(|d| d.join(".git").exists()) else { return false };
+    let Ok(cwd) = std::env::current_dir() else { return true };
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| cwd.join(path));
-    let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
-    !absolute.starts_with(repo)
+    match cwd.ancestors().find(|d| d.join(".git").exists()) {
+        Some(repo) => {
+            let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+            !absolute.starts_with(repo)
+        }
+        None => !absolute.ancestors().any(|d| d.join(".git").exists()),
+    }
 }
 
 /// The 0-based shard of a path: FNV-1a of its display form, so every job computes the same
