@@ -295,6 +295,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Command(re) => {
             let _ = write!(out, "ArgTest::Command(s({re:?}))");
         }
+        ArgTest::Program(re) => {
+            let _ = write!(out, "ArgTest::Program(s({re:?}))");
+        }
         ArgTest::LessThan(n) => {
             let _ = write!(out, "ArgTest::LessThan(f64::from_bits({:#x}))", n.to_bits());
         }

@@ -132,6 +132,7 @@ impl ArgCond {
                 | Test::NotComputed
                 | Test::Matches(_)
                 | Test::Command(_)
+                | Test::Program(_)
                 | Test::LessThan(_)
                 | Test::ConstantStart(_)
                 | Test::RefersTo(_)
@@ -154,6 +155,7 @@ pub(crate) enum Test {
     NotComputed,
     Matches(LazyRegex),
     Command(LazyRegex),
+    Program(LazyRegex),
     LessThan(f64),
     ConstantStart(LazyRegex),
     RefersTo(NameTable),
@@ -778,6 +780,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::NotComputed => Test::NotComputed,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
+        ArgTest::Program(pattern) => Test::Program(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::ConstantStart(pattern) => Test::ConstantStart(LazyRegex::checked(pattern, rule)?),
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {

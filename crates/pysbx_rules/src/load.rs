@@ -159,6 +159,7 @@ struct RawArg {
     computed: Option<bool>,
     matches: Option<Spanned<String>>,
     command: Option<Spanned<String>>,
+    program: Option<Spanned<String>>,
     less_than: Option<f64>,
     constant_start: Option<Spanned<String>>,
     refers_to: Option<Spanned<OneOrMany>>,
@@ -597,6 +598,9 @@ impl Ctx {
         }
         if let Some(m) = raw.command {
             tests.push(ArgTest::Command(self.regex(&m)?));
+        }
+        if let Some(m) = raw.program {
+            tests.push(ArgTest::Program(self.regex(&m)?));
         }
         if let Some(n) = raw.less_than {
             tests.push(ArgTest::LessThan(n));

@@ -198,6 +198,10 @@ pub enum ArgTest {
     /// `["powershell", "-enc", payload]`) whose strings, joined by spaces, match this regex.
     /// A single string is tested with [`ArgTest::Matches`].
     Command(String),
+    /// The argument is an argument vector whose first item, the program, is a string this
+    /// regex matches, whatever the items after it (`["pkg-config", flag, name]`): the vector
+    /// folded, or a list or tuple display whose first item is a string literal.
+    Program(String),
     /// The argument folds to a number strictly below this one.
     LessThan(f64),
     /// The argument's value surely starts with text this regex matches from its first
@@ -345,6 +349,7 @@ impl MatchSpec {
                 for arg in args {
                     if let ArgTest::Matches(re)
                     | ArgTest::Command(re)
+                    | ArgTest::Program(re)
                     | ArgTest::ConstantStart(re) = &arg.test
                     {
                         out.push(re);

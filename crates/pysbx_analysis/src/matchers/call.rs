@@ -169,6 +169,16 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
                 _ => None,
             })
             .is_some_and(|line| re.is_match(&line)),
+        // The program of an argument vector: its first item, whatever the others are.
+        Test::Program(re) => match selected {
+            Selected::Given(Some(Const::Seq(_, items)), _) => {
+                items.first().and_then(Const::as_str).is_some_and(|p| re.is_match(p))
+            }
+            Selected::Given(None, _) => {
+                node(cond, args).and_then(program_as_written).is_some_and(|p| re.is_match(p))
+            }
+            _ => false,
+        },
         // A folded string is its own start; a string built at run time has the literal text
         // before its first computed part. Anything else has no known start.
         Test::ConstantStart(re) => match selected {
@@ -231,6 +241,20 @@ fn node<'x>(cond: &ArgCond, args: &CallArgs<'x, '_>) -> Option<&'x Expr> {
 /// the text before the first field of a `%` or `.format()` template (`"O_%s" % name`,
 /// `"O_{}".format(name)`). A shorter start than the value's is still a start, so parts that
 /// might fold are not read.
+/// The first item of a list or tuple display when it is a string literal (`"pkg-config"` of
+/// `["pkg-config", flag, name]`); a starred first item or anything else gives nothing.
+fn program_as_written(e: &Expr) -> Option<&str> {
+    let first = match e {
+        Expr::List(l) => l.elts.first()?,
+        Expr::Tuple(t) => t.elts.first()?,
+        _ => return None,
+    };
+    match first {
+        Expr::StringLiteral(s) => Some(s.value.to_str()),
+        _ => None,
+    }
+}
+
 fn constant_start(e: &Expr) -> Option<String> {
     match e {
         Expr::StringLiteral(s) => Some(s.value.iter().map(|part| &*part.value).collect()),
@@ -327,6 +351,17 @@ mod tests {
             "{call: subprocess.run, args: [{position: 0, matches: '^sh -c curl'}]}",
         ));
         assert_eq!(lines(&an, src, "TST112"), vec![7]);
+    }
+
+    #[test]
+    fn program_reads_the_first_item_of_an_argument_vector_whatever_the_rest() {
+        let an = analyzer(&pack(
+            "TST113",
+            "{call: subprocess.run, args: [{position: 0, keyword: args, program: '^pkg-config$'}]}",
+        ));
+        let src = "import subprocess\nsubprocess.run(['pkg-config', flag, name])\nsubprocess.run(args=('pkg-config',))\nargv = ['pkg-config', '--libs']\nsubprocess.run(argv)\nsubprocess.run([tool, '--libs'])\nsubprocess.run([*tools])\nsubprocess.run('pkg-config --libs')\nsubprocess.run(['./pkg-config'])\nsubprocess.run([])\nsubprocess.run(['pkg-' 'config'])\nsubprocess.run(*a)\n";
+        // A list kept in a name is not followed (line 5), as for `command`.
+        assert_eq!(lines(&an, src, "TST113"), vec![2, 3, 11]);
     }
 
     #[test]
