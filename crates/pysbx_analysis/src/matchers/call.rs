@@ -149,11 +149,16 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         },
         // Biased toward flagging, as a positive test: one path from the origin is enough.
+        // An argument vector holding it counts too (`[sys.executable, "-c", code]`).
         Test::DerivedFrom(names) => match selected {
-            Selected::Given(_, Some(refs)) => refs.alts().iter().any(|v| match v {
-                Value::Returned(q) | Value::From(q) => names.matches(q),
-                _ => false,
-            }),
+            Selected::Given(_, Some(refs)) => {
+                let from = |v: &Value<'_>| matches!(v, Value::Returned(q) | Value::From(q) if names.matches(q));
+                refs.alts().iter().any(|v| {
+                    from(v)
+                        || matches!(v, Value::Seq(items)
+                            if items.iter().any(|item| item.alts().iter().any(from)))
+                })
+            }
             _ => false,
         },
         Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
