@@ -401,6 +401,11 @@ impl<'a> Scopes<'a> {
     /// Resolves a load of `name` in scope `id`: the innermost binding, then enclosing function
     /// scopes (class bodies are invisible to nested scopes), the module, star imports and
     /// builtins. A name that may be unbound in a scope also takes the outer alternatives.
+    /// Whether scope `id` binds `name` itself, or declares it `global` or `nonlocal`.
+    pub(crate) fn has_own(&self, id: u32, name: &str) -> bool {
+        self.slots.get(id, name, NameHash::of(name)).is_some()
+    }
+
     pub(crate) fn lookup(&self, id: u32, name: &str, interner: &mut Interner) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         let h = NameHash::of(name);

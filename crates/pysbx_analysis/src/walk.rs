@@ -298,6 +298,10 @@ pub(crate) struct Walker<'a, 'c> {
     functions: FxHashMap<Name, SmallVec<[Unwalked<'a>; 1]>>,
     /// A bit per function name of `functions` (see [`name_bit`]).
     function_bits: u64,
+    /// How deep helper calls are being folded (see [`Walker::helper_result`]), and how many
+    /// more the file may fold.
+    helper_depth: u32,
+    helper_calls_left: u32,
     interner: Interner,
     hits: Vec<Hit>,
     pub(crate) raw: Vec<Raw>,
@@ -400,6 +404,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             deferred: VecDeque::new(),
             functions: FxHashMap::default(),
             function_bits: 0,
+            helper_depth: 0,
+            helper_calls_left: MAX_HELPER_CALLS,
             interner: Interner::default(),
             hits: Vec::new(),
             raw: Vec::new(),
@@ -1344,6 +1350,131 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Adds a call's arguments to what the parameters they meet may be.
+    /// What a call of a function of the file gives when its body is one `return` of an
+    /// expression (a docstring allowed first) and every argument is a constant: the expression
+    /// folded with the parameters bound to them. Decoding helpers hide commands, URLs and
+    /// module names this way (`def _d(s): return b64decode(s).decode()`, then
+    /// `os.system(_d("..."))`). The helper's body is read on its own as well, so nothing
+    /// found while folding it here is reported; helpers calling helpers are folded
+    /// [`MAX_HELPER_DEPTH`] deep, and a file folds at most [`MAX_HELPER_CALLS`] calls.
+    fn helper_result(
+        &mut self,
+        name: &Name,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<Const<'a>> {
+        if self.function_bits & name_bit(name) == 0
+            || self.helper_depth >= MAX_HELPER_DEPTH
+            || self.helper_calls_left == 0
+            || (pos.is_empty() && kws.is_empty())
+            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.fold.is_none())
+        {
+            return None;
+        }
+        // The one definition of the name visible here, not shadowed by a name of a scope in
+        // between (a parameter called like it).
+        let mut found = None;
+        for p in self.functions.get(name)? {
+            let mut at = Some(self.scope);
+            while let Some(s) = at {
+                if s == p.outer {
+                    break;
+                }
+                if self.scopes.has_own(s, name) {
+                    at = None;
+                    break;
+                }
+                at = self.scopes.parent(s);
+            }
+            if at.is_some() {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((p.def, p.outer));
+            }
+        }
+        let (def, outer) = found?;
+        if def.type_params.is_some() {
+            return None;
+        }
+        let (ret, before) = returned_at_end(def)?;
+        if !before.iter().all(is_docstring) || before.len() > 1 {
+            return None;
+        }
+        let params = &def.parameters;
+        if params.vararg.is_some() || params.kwarg.is_some() {
+            return None;
+        }
+        let positional: SmallVec<[&ast::ParameterWithDefault; 4]> =
+            params.posonlyargs.iter().chain(&params.args).collect();
+        if pos.len() > positional.len() {
+            return None;
+        }
+        let mut bound: SmallVec<[(Name, &Eval<'a>); 4]> = SmallVec::new();
+        for (pd, ev) in positional.iter().zip(pos) {
+            bound.push((key(&pd.parameter.name.id), ev));
+        }
+        for (k, ev) in kws {
+            let known = positional
+                .iter()
+                .copied()
+                .chain(&params.kwonlyargs)
+                .any(|pd| key(&pd.parameter.name.id) == *k);
+            if !known || bound.iter().any(|(n, _)| n == k) {
+                return None;
+            }
+            bound.push((k.clone(), ev));
+        }
+        // A parameter left out takes its default, folded here only when it is a literal.
+        let mut defaults: SmallVec<[(Name, &'a Expr); 2]> = SmallVec::new();
+        for pd in positional.iter().copied().chain(&params.kwonlyargs) {
+            let n = key(&pd.parameter.name.id);
+            if bound.iter().any(|(b, _)| *b == n) {
+                continue;
+            }
+            match pd.default.as_deref() {
+                Some(
+                    d @ (Expr::StringLiteral(_)
+                    | Expr::BytesLiteral(_)
+                    | Expr::NumberLiteral(_)
+                    | Expr::BooleanLiteral(_)
+                    | Expr::NoneLiteral(_)),
+                ) => defaults.push((n, d)),
+                _ => return None,
+            }
+        }
+        self.helper_calls_left -= 1;
+        let (hits_from, raw_from, deferred_from) =
+            (self.hits.len(), self.raw.len(), self.deferred.len());
+        let caller = self.scope;
+        let scope = self.scopes.push(ScopeKind::Function, Some(outer));
+        let mut values: SmallVec<[(Name, ValueSet<'a>); 4]> = SmallVec::new();
+        for (n, ev) in &bound {
+            if let Some(c) = &ev.fold {
+                values.push((n.clone(), ValueSet::one(Value::Const(c.clone().share()))));
+            }
+        }
+        self.scope = scope;
+        for (n, d) in defaults {
+            let ev = self.expr(d);
+            values.push((n, ev.binding()));
+        }
+        for (n, vals) in values {
+            self.scopes.bind(scope, &n, vals);
+        }
+        self.helper_depth += 1;
+        let mut ev = self.expr(ret);
+        self.helper_depth -= 1;
+        let out = ev.fold.take();
+        drop(ev);
+        self.hits.truncate(hits_from);
+        self.raw.truncate(raw_from);
+        self.deferred.truncate(deferred_from);
+        self.scopes.finish(scope);
+        self.scope = caller;
+        out
+    }
+
     fn give_arguments(
         given: &mut Vec<(Name, ValueSet<'a>)>,
         p: &ast::Parameters,
@@ -2861,9 +2992,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
+        let mut helper_fold = None;
         match &*c.func {
             Expr::Lambda(l) => self.lambda_called_here(l, &pos, &kws),
-            Expr::Name(n) => self.function_called_here(&n.id, &pos, &kws),
+            Expr::Name(n) => {
+                self.function_called_here(&n.id, &pos, &kws);
+                helper_fold = self.helper_result(&n.id, &pos, &kws);
+            }
             _ => {}
         }
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
@@ -2945,7 +3080,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // A function that gives one constant, called.
             let mut fold: Option<Const<'a>> = match callee.vals.alts() {
                 [Value::Gives(c)] => Some((**c).clone()),
-                _ => None,
+                _ => helper_fold,
             };
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
@@ -3511,6 +3646,11 @@ fn returned_at_end(f: &ast::StmtFunctionDef) -> Option<(&Expr, &[Stmt])> {
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
 }
+
+/// How deep calls of the file's helpers are folded inside one another.
+const MAX_HELPER_DEPTH: u32 = 3;
+/// How many helper calls one file may fold (each reads the helper's expression again).
+const MAX_HELPER_CALLS: u32 = 256;
 
 /// Process calls that take a program and its arguments as a list, and where the list is.
 const ARGV_CALLEES: &[(&str, usize, &str)] = &[
