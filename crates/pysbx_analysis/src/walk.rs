@@ -302,6 +302,9 @@ pub(crate) struct Walker<'a, 'c> {
     /// more the file may fold.
     helper_depth: u32,
     helper_calls_left: u32,
+    /// Lambdas bound to a name by a plain assignment (`_d = lambda s: b64decode(s)`), with
+    /// the scope the assignment is in: folded when called as helpers are.
+    named_lambdas: FxHashMap<Name, SmallVec<[(&'a ast::ExprLambda, u32); 1]>>,
     interner: Interner,
     hits: Vec<Hit>,
     pub(crate) raw: Vec<Raw>,
@@ -406,6 +409,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             function_bits: 0,
             helper_depth: 0,
             helper_calls_left: MAX_HELPER_CALLS,
+            named_lambdas: FxHashMap::default(),
             interner: Interner::default(),
             hits: Vec::new(),
             raw: Vec::new(),
@@ -835,6 +839,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.flush(&mut v);
                 for t in &a.targets {
                     self.assign(t, Some(&v));
+                }
+                if let Expr::Lambda(l) = &*a.value {
+                    for t in &a.targets {
+                        if let Expr::Name(n) = t {
+                            self.function_bits |= name_bit(&n.id);
+                            let at = (l, self.scope);
+                            self.named_lambdas.entry(key(&n.id)).or_default().push(at);
+                        }
+                    }
                 }
             }
             Stmt::AugAssign(a) => {
@@ -1371,13 +1384,25 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             return None;
         }
-        // The one definition of the name visible here, not shadowed by a name of a scope in
-        // between (a parameter called like it).
+        // The one definition of the name visible here (a `def` or a lambda bound to it), not
+        // shadowed by a name of a scope in between (a parameter called like it).
+        let defs = self
+            .functions
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|p| (HelperBody::Def(p.def), p.outer));
+        let lambdas = self
+            .named_lambdas
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&(l, outer)| (HelperBody::Lambda(l), outer));
         let mut found = None;
-        for p in self.functions.get(name)? {
+        for (body, outer) in defs.chain(lambdas) {
             let mut at = Some(self.scope);
             while let Some(s) = at {
-                if s == p.outer {
+                if s == outer {
                     break;
                 }
                 if self.scopes.has_own(s, name) {
@@ -1390,26 +1415,38 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if found.is_some() {
                     return None;
                 }
-                found = Some((p.def, p.outer));
+                found = Some((body, outer));
             }
         }
-        let (def, outer) = found?;
-        if def.type_params.is_some() {
-            return None;
-        }
-        let (ret, before) = returned_at_end(def)?;
-        if !before.iter().all(is_docstring) || before.len() > 1 {
-            return None;
-        }
-        let params = &def.parameters;
-        if params.vararg.is_some() || params.kwarg.is_some() {
+        let (body, outer) = found?;
+        let (params, ret): (&'a ast::Parameters, &'a Expr) = match body {
+            HelperBody::Def(def) => {
+                if def.type_params.is_some() {
+                    return None;
+                }
+                let (ret, before) = returned_at_end(def)?;
+                if !before.iter().all(is_docstring) || before.len() > 1 {
+                    return None;
+                }
+                (&def.parameters, ret)
+            }
+            HelperBody::Lambda(l) => (l.parameters.as_deref()?, &l.body),
+        };
+        if params.kwarg.is_some() {
             return None;
         }
         let positional: SmallVec<[&ast::ParameterWithDefault; 4]> =
             params.posonlyargs.iter().chain(&params.args).collect();
-        if pos.len() > positional.len() {
-            return None;
-        }
+        // `def _s(*codes)`: the arguments past the named ones are the tuple `codes`.
+        let rest = match &params.vararg {
+            Some(v) => {
+                let items: Vec<Const<'a>> =
+                    pos.iter().skip(positional.len()).filter_map(|e| e.fold.clone()).collect();
+                Some((key(&v.name.id), fold::seq(SeqKind::Tuple, items)))
+            }
+            None if pos.len() > positional.len() => return None,
+            None => None,
+        };
         let mut bound: SmallVec<[(Name, &Eval<'a>); 4]> = SmallVec::new();
         for (pd, ev) in positional.iter().zip(pos) {
             bound.push((key(&pd.parameter.name.id), ev));
@@ -1453,6 +1490,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let Some(c) = &ev.fold {
                 values.push((n.clone(), ValueSet::one(Value::Const(c.clone().share()))));
             }
+        }
+        if let Some((n, tuple)) = rest {
+            values.push((n, ValueSet::one(Value::Const(tuple.share()))));
         }
         self.scope = scope;
         for (n, d) in defaults {
@@ -3645,6 +3685,13 @@ fn returned_at_end(f: &ast::StmtFunctionDef) -> Option<(&Expr, &[Stmt])> {
 /// Whether a statement is a lone string (a docstring).
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
+}
+
+/// A helper a call may be folded through: a `def` whose body is one `return`, or a lambda.
+#[derive(Clone, Copy)]
+enum HelperBody<'a> {
+    Def(&'a ast::StmtFunctionDef),
+    Lambda(&'a ast::ExprLambda),
 }
 
 /// How deep calls of the file's helpers are folded inside one another.
