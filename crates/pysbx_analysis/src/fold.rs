@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use ruff_python_ast::Operator;
 
+use crate::inflate;
 use crate::value::{Bin, Const, SeqKind, Text, ValueSet};
 
 /// The largest str/bytes/sequence a fold may produce.
@@ -449,6 +450,10 @@ pub(crate) const FOLDABLE_CALLS: &[&str] = &[
     "builtins.tuple",
     "textwrap.dedent",
     "inspect.cleandoc",
+    "zlib.decompress",
+    "gzip.decompress",
+    "bz2.decompress",
+    "lzma.decompress",
 ];
 
 /// `textwrap.dedent`: lines of only spaces and tabs become empty, then the longest run of
@@ -634,6 +639,23 @@ pub(crate) fn call<'a>(
             let input = ascii_input(args.val(0, "s")?)?;
             let casefold = matches!(args.val(1, "casefold"), Some(Const::Bool(true)));
             let out = b32decode(&input, casefold)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "zlib.decompress" | "gzip.decompress" | "bz2.decompress" | "lzma.decompress" => {
+            let Const::Bytes(data) = args.val(0, "data")? else { return None };
+            let format = match func {
+                "zlib.decompress" => match args.get(1, "wbits") {
+                    None => inflate::Format::Zlib,
+                    Some(w) => inflate::Format::from_wbits(w?.as_int()?)?,
+                },
+                // `lzma`'s format, memory limit and filters, when given, are not read.
+                "lzma.decompress" if args.count() == 1 => inflate::Format::Lzma,
+                "gzip.decompress" => inflate::Format::Gzip,
+                "bz2.decompress" => inflate::Format::Bzip2,
+                _ => return None,
+            };
+            let out = inflate::decompress(format, data.as_bytes())?;
             budget.take_opt(out.len())?;
             Some(Const::Bytes(Bin::Owned(out)))
         }

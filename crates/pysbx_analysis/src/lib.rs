@@ -19,6 +19,7 @@ mod escapes;
 mod fold;
 mod glob;
 mod guard;
+mod inflate;
 mod matchers;
 mod position;
 mod scope;

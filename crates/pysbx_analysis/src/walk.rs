@@ -2831,6 +2831,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         let sub = |this: &mut Self, x: &'a Expr| this.fold_pure(x, target, item, depth + 1);
         match e {
             Expr::Name(n) if n.id.as_str() == target => Some(item.clone()),
+            // Another name surely holding one constant (`KEY` of `chr(c ^ KEY)`, a folded
+            // helper's parameter).
+            Expr::Name(n) => self
+                .scopes
+                .lookup(self.scope, &key_str(&n.id), &mut self.interner)
+                .single_const()
+                .cloned(),
             Expr::NumberLiteral(n) => match &n.value {
                 Number::Int(i) => i.as_i64().map(Const::Int),
                 _ => None,
