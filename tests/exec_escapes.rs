@@ -744,3 +744,44 @@ fn the_working_directory_maps_no_code_without_ffi_or_processes() {
     let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
     assert_eq!(stdout(&out), "True False\n", "{}", stderr(&out));
 }
+
+/// Without processes, `execveat` is let through only for the interpreter's own start: its
+/// descriptor, `AT_EMPTY_PATH` and one path pointer at a random address. The kernel ignores
+/// the descriptor when the path is absolute, so native code (granted here) calling it with the
+/// dynamic loader's path, or with an empty string of its own, would replace the interpreter
+/// with a fresh one that has no guard. The filter kills the process instead.
+#[test]
+fn native_code_cannot_replace_the_interpreter_through_execveat() {
+    let s = Scratch::new();
+    let policy = s.write("ffi.yaml", "ffi: true\n");
+    for (name, path_expr) in [("absolute", "loader.encode()"), ("empty", "ctypes.c_char_p(b'')")] {
+        let code = format!(
+            r#"
+import ctypes, os, resource, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+loader = next(p for p in ("/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1")
+              if os.path.exists(p))
+exec_fd = resource.getrlimit(resource.RLIMIT_NOFILE)[0] + 16
+code = "print('NOGUARD-' + str(6 * 7))"
+args = [loader, sys.executable, "-I", "-c", code]
+argv = (ctypes.c_char_p * (len(args) + 1))(*[a.encode() for a in args], None)
+envp = (ctypes.c_char_p * 1)(None)
+sys.stdout.flush()
+for fd in (exec_fd, exec_fd - 1, exec_fd + 1):
+    rc = libc.syscall(322, fd, {path_expr}, argv, envp, 0x1000)
+    print("refused", fd, rc, ctypes.get_errno(), flush=True)
+"#
+        );
+        let script = s.write(&format!("execveat_{name}.py"), &code);
+        let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+        let (so, se) = (stdout(&out), stderr(&out));
+        assert!(!so.contains("NOGUARD-42"), "{name}: a new program ran:\n{so}\n{se}");
+        assert!(
+            !so.contains("refused"),
+            "{name}: the call returned instead of ending the program:\n{so}\n{se}"
+        );
+        assert!(se.contains("seccomp"), "{name}: {se}");
+        assert_ne!(out.status.code(), Some(0), "{name}: {se}");
+    }
+}

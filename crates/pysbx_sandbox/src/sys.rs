@@ -46,6 +46,45 @@ pub(crate) fn close_range(first: u32, last: u32) -> std::io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
+/// An empty C string on a page of its own at an address chosen at random, for the one
+/// `execveat` of the interpreter: the seccomp filter lets `execveat` through only with this
+/// exact pointer as its path (it cannot read the text, only compare the pointer). After the
+/// exec the address space is the interpreter's, so a program that wants to run another file
+/// through `execveat` must guess the address, and the filter kills it on a wrong guess.
+pub(crate) fn empty_path_at_random() -> std::io::Result<&'static std::ffi::CStr> {
+    const PAGE: usize = 4096;
+    let mut seed = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut seed)?;
+    let (a, b) = seed.split_at(8);
+    let word = |x: &[u8]| u64::from_le_bytes(x.try_into().unwrap_or([0; 8]));
+    // A page-aligned hint in the lower half of the 47-bit user space, above the first 4 GiB;
+    // the kernel may place the page elsewhere if the hint is taken, at an address of its own
+    // choosing (randomised too).
+    let hint = (word(a) & 0x0000_3fff_ffff_f000) | 0x0000_0001_0000_0000;
+    let offset = usize::try_from(word(b) % (PAGE as u64)).unwrap_or(0);
+    // SAFETY: a fresh private anonymous mapping, owned by nothing else; it is never unmapped
+    // (the process execs or exits), so a `'static` reference into it stays valid.
+    #[expect(unsafe_code, reason = "mmap(2) of a fresh anonymous page")]
+    let page = unsafe {
+        libc::mmap(
+            hint as *mut libc::c_void,
+            PAGE,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if page == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `offset` is inside the page, which the kernel filled with zeros: a NUL there
+    // ends an empty string.
+    #[expect(unsafe_code, reason = "a C string inside the page just mapped")]
+    let text = unsafe { std::ffi::CStr::from_ptr(page.cast::<libc::c_char>().add(offset)) };
+    Ok(text)
+}
+
 /// Result of [`fork`].
 pub(crate) enum Forked {
     /// In the parent, with the child's pid.

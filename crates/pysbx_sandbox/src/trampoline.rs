@@ -515,7 +515,13 @@ fn stage_b(
         tier.set("landlock.net", enforced.net);
         tier.set("landlock.scopes", enforced.scopes);
     }
-    match confine::seccomp::build(&plan.confine, exec_fd)
+    // The path `execveat` is given below, at an address the filter alone knows of.
+    let empty_path = match sys::empty_path_at_random() {
+        Ok(p) => p,
+        Err(e) => return fail(&status, format!("mmap of the exec path: {e}")),
+    };
+    let gate = confine::seccomp::ExecGate { fd: exec_fd, path: empty_path.as_ptr() as u64 };
+    match confine::seccomp::build(&plan.confine, gate)
         .and_then(|filter| confine::seccomp::apply(&filter).map(|()| filter.len()))
     {
         Ok(n) => {
@@ -543,7 +549,8 @@ fn stage_b(
         }
     }
     let _ = std::io::stderr().flush();
-    let err = nix::unistd::execveat(&exe, c"", &argv, &envp, nix::fcntl::AtFlags::AT_EMPTY_PATH);
+    let err =
+        nix::unistd::execveat(&exe, empty_path, &argv, &envp, nix::fcntl::AtFlags::AT_EMPTY_PATH);
     let _ = exe.as_raw_fd();
     fail(
         &status,

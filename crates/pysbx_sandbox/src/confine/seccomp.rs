@@ -47,12 +47,13 @@ enum Check {
     NeedBits { arg: u32, mask: u32 },
     /// Fail with `EPERM` when any of `mask`'s bits are set in argument `arg`.
     RefuseBits { arg: u32, mask: u32 },
-    /// Allow only when every (arg, value) pair matches.
-    OnlyWith(Vec<(u32, u32)>),
     /// Allow only when every listed argument (low 32 bits) is one of its allowed values.
     ArgsIn(Vec<(u32, Vec<u32>)>),
     /// Allow only when argument `arg` has none of `refuse`'s bits and some of `need`'s.
     Bits { arg: u32, need: u32, refuse: u32 },
+    /// Allow only when every (arg, value) pair matches in all 64 bits; kill the process
+    /// otherwise (a wrong guess of a secret value ends the program, so it cannot guess again).
+    ExactOrKill(Vec<(u32, u64)>),
 }
 
 /// A jump target inside one block: another instruction of the block, or its local returns.
@@ -71,9 +72,17 @@ enum Insn {
     Ret(u32),
 }
 
-/// The filter for a plan; `exec_fd` is the one descriptor `execveat` may run.
-pub(crate) fn build(plan: &ConfinePlan, exec_fd: i32) -> Result<Vec<sock_filter>, String> {
-    assemble(&rules(plan, exec_fd))
+/// The one `execveat` the filter lets through without processes: of descriptor `fd`, with
+/// `path` (a pointer to an empty string at a random address) and `AT_EMPTY_PATH`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExecGate {
+    pub(crate) fd: i32,
+    pub(crate) path: u64,
+}
+
+/// The filter for a plan; `exec` is the one `execveat` it allows.
+pub(crate) fn build(plan: &ConfinePlan, exec: ExecGate) -> Result<Vec<sock_filter>, String> {
+    assemble(&rules(plan, exec))
 }
 
 fn errno(e: i32) -> u32 {
@@ -90,7 +99,7 @@ fn jump(code: u16, k: u32, jt: usize, jf: usize) -> Result<sock_filter, String> 
     Ok(sock_filter { code, jt, jf, k })
 }
 
-fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
+fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
     use libc::*;
     let eperm = Check::Deny(EPERM);
     let mut rules: Vec<(i64, Check)> = Vec::new();
@@ -209,9 +218,14 @@ fn rules(plan: &ConfinePlan, exec_fd: i32) -> Vec<(i64, Check)> {
     rules.push((SYS_clone3, Check::Deny(ENOSYS)));
     if !plan.process {
         rules.push((SYS_execve, eperm.clone()));
+        // The kernel ignores the descriptor when the path is absolute, so the path pointer is
+        // checked too: native code could otherwise run any file Landlock lets it execute
+        // (the dynamic loader, running a fresh interpreter without the guard). The pointer
+        // is one the interpreter's address space does not know; a wrong one kills.
+        let fd = u64::try_from(exec.fd).unwrap_or(u64::MAX);
         rules.push((
             SYS_execveat,
-            Check::OnlyWith(vec![(0, exec_fd as u32), (4, AT_EMPTY_PATH as u32)]),
+            Check::ExactOrKill(vec![(0, fd), (1, exec.path), (4, AT_EMPTY_PATH as u64)]),
         ));
         #[cfg(target_arch = "x86_64")]
         {
@@ -301,7 +315,10 @@ fn block_for(nr: u32, check: &Check) -> Result<Vec<sock_filter>, String> {
     let (allow_at, deny_at) = (body.len(), body.len() + 1);
     if conditional {
         body.push(Insn::Ret(RET_ALLOW));
-        body.push(Insn::Ret(errno(libc::EPERM)));
+        body.push(Insn::Ret(match check {
+            Check::ExactOrKill(_) => RET_KILL_PROCESS,
+            _ => errno(libc::EPERM),
+        }));
     }
     let mut out = vec![jump(BPF_JEQ_K, nr, 0, body.len())?];
     for (i, insn) in body.iter().enumerate() {
@@ -382,13 +399,17 @@ fn block(check: &Check) -> Vec<Insn> {
             }
             body
         }
-        Check::OnlyWith(pairs) => {
+        Check::ExactOrKill(pairs) => {
             let mut body = Vec::new();
             for (i, (arg, v)) in pairs.iter().enumerate() {
-                let next =
-                    if i + 1 == pairs.len() { Target::Allow } else { Target::At(body.len() + 2) };
+                let (lo, hi) = ((*v & 0xffff_ffff) as u32, (*v >> 32) as u32);
+                let last = i + 1 == pairs.len();
+                // Low half, then high half; the next pair's first load follows.
                 body.push(Insn::Load(off_arg_lo(*arg)));
-                body.push(Insn::JumpEq(*v, next, Target::Deny));
+                body.push(Insn::JumpEq(lo, Target::At(body.len() + 1), Target::Deny));
+                body.push(Insn::Load(off_arg_lo(*arg) + 4));
+                let next = if last { Target::Allow } else { Target::At(body.len() + 1) };
+                body.push(Insn::JumpEq(hi, next, Target::Deny));
             }
             body
         }
@@ -465,7 +486,7 @@ mod tests {
 
     #[test]
     fn default_filter_decisions() {
-        let prog = build(&plan(false, false), 300).unwrap();
+        let prog = build(&plan(false, false), GATE).unwrap();
         let eperm = errno(libc::EPERM);
         assert_eq!(run(&prog, libc::SYS_read, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), eperm);
@@ -499,9 +520,19 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TIOCSTI as u32))), eperm);
         assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TCGETS as u32))), RET_ALLOW);
         let at = libc::AT_EMPTY_PATH as u64;
-        assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, at, 0]), RET_ALLOW);
-        assert_eq!(run(&prog, libc::SYS_execveat, [3, 0, 0, 0, at, 0]), eperm);
-        assert_eq!(run(&prog, libc::SYS_execveat, [300, 0, 0, 0, 0, 0]), eperm);
+        let path = GATE.path;
+        assert_eq!(run(&prog, libc::SYS_execveat, [300, path, 0, 0, at, 0]), RET_ALLOW);
+        // Any other descriptor, path pointer (either half) or flags: killed, not refused.
+        for wrong in [
+            [3, path, 0, 0, at, 0],
+            [300, 0, 0, 0, at, 0],
+            [300, path ^ 1, 0, 0, at, 0],
+            [300, path ^ (1 << 40), 0, 0, at, 0],
+            [300, path, 0, 0, 0, 0],
+            [300 | (1 << 32), path, 0, 0, at, 0],
+        ] {
+            assert_eq!(run(&prog, libc::SYS_execveat, wrong), RET_KILL_PROCESS, "{wrong:?}");
+        }
         // Blocks after an argument check still see the system call number.
         assert_eq!(run(&prog, libc::SYS_write, [1, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_setsid, [0; 6]), eperm);
@@ -509,12 +540,15 @@ mod tests {
 
     #[test]
     fn network_and_process_grants_open_their_calls() {
-        let prog = build(&plan(true, true), 300).unwrap();
+        let prog = build(&plan(true, true), GATE).unwrap();
         assert_eq!(run(&prog, libc::SYS_socket, [libc::AF_INET as u64, 1, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), errno(libc::EPERM));
     }
+
+    /// The `execveat` the filters of these tests allow.
+    const GATE: ExecGate = ExecGate { fd: 300, path: 0x0000_2a3b_4c5d_6e7f };
 
     /// What the rules decide, read as a list: the first rule of the number, or allow.
     fn decide(rules: &[(i64, Check)], nr: i64, args: [u64; 6]) -> u32 {
@@ -530,7 +564,13 @@ mod tests {
             Some(Check::Bits { arg, need, refuse }) => {
                 verdict(lo(arg) & refuse == 0 && lo(arg) & need != 0)
             }
-            Some(Check::OnlyWith(pairs)) => verdict(pairs.iter().all(|(a, v)| lo(a) == *v)),
+            Some(Check::ExactOrKill(pairs)) => {
+                if pairs.iter().all(|(a, v)| args[*a as usize] == *v) {
+                    RET_ALLOW
+                } else {
+                    RET_KILL_PROCESS
+                }
+            }
             Some(Check::ArgsIn(groups)) => {
                 verdict(groups.iter().all(|(a, allowed)| allowed.contains(&lo(a))))
             }
@@ -547,8 +587,10 @@ mod tests {
             [libc::AF_UNIX as u64, u64::from(libc::TCGETS as u32), 0, 0, 0, 0],
             [thread, 0, 0, 0, 0, 0],
             [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
+            [300, GATE.path, 0, 0, at, 0],
             [300, 0, 0, 0, at, 0],
-            [3, 0, 0, 0, at, 0],
+            [300, GATE.path ^ (1 << 33), 0, 0, at, 0],
+            [3, GATE.path, 0, 0, at, 0],
             // Node types, as `mknodat`'s and `mknod`'s mode: FIFO, character device, socket,
             // regular file, and a FIFO type with a device's bit.
             [0, 0, 0o010_644, 0, 0, 0],
@@ -560,7 +602,7 @@ mod tests {
 
     #[test]
     fn only_named_pipes_are_made_as_nodes() {
-        let prog = build(&plan(false, false), 300).unwrap();
+        let prog = build(&plan(false, false), GATE).unwrap();
         let mode = |m: u64| [libc::AT_FDCWD as u64, 0, m, 0, 0, 0];
         assert_eq!(run(&prog, libc::SYS_mknodat, mode(0o010_600)), RET_ALLOW);
         for refused in [0o020_600, 0o060_600, 0o140_600, 0o100_600, 0o030_600, 0] {
@@ -576,8 +618,8 @@ mod tests {
             for network in [false, true] {
                 for threads in [false, true] {
                     let plan = ConfinePlan { threads, ..plan(process, network) };
-                    let rules = rules(&plan, 300);
-                    let prog = build(&plan, 300).unwrap();
+                    let rules = rules(&plan, GATE);
+                    let prog = build(&plan, GATE).unwrap();
                     for nr in 0..=470 {
                         for args in probes() {
                             assert_eq!(
@@ -613,10 +655,10 @@ mod tests {
     #[test]
     fn a_number_is_found_in_a_few_comparisons() {
         // Count the instructions run until each number of the default plan is found.
-        let prog = build(&plan(false, false), 300).unwrap();
+        let prog = build(&plan(false, false), GATE).unwrap();
         let steps = |nr: i64| traced(&prog, nr, [0; 6]).1;
         let worst = (0..=470).map(steps).max().unwrap();
-        let blocks = rules(&plan(false, false), 300).len();
+        let blocks = rules(&plan(false, false), GATE).len();
         assert!(blocks > 60, "{blocks} blocks");
         assert!(worst <= 20, "{worst} instructions to decide a number among {blocks} blocks");
     }
@@ -624,7 +666,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x32_numbers_kill() {
-        let prog = build(&plan(false, false), 300).unwrap();
+        let prog = build(&plan(false, false), GATE).unwrap();
         assert_eq!(run(&prog, 0x4000_0000 + libc::SYS_read, [0; 6]), RET_KILL_PROCESS);
     }
 }
