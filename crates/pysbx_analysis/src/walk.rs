@@ -1481,6 +1481,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         self.helper_calls_left -= 1;
+        // Reading the expression again costs about its length: charged to the file's folding
+        // budget, so that many calls of a long helper stay linear in the file's size.
+        if !self.budget.take(ret.range().len().to_usize()) {
+            return None;
+        }
         let (hits_from, raw_from, deferred_from) =
             (self.hits.len(), self.raw.len(), self.deferred.len());
         let caller = self.scope;
