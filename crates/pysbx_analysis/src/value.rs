@@ -173,11 +173,18 @@ pub(crate) enum Value<'a> {
     /// it calls the base (an instance of `P` is made by `Popen`'s machinery). Not a reference
     /// to the base, and its attributes are unknown.
     Subclass(QName),
-    /// A class the file defines with a plain `class` statement: no decorator, no keyword
-    /// (so no metaclass), and bases that are themselves such classes or `object`. `type`
-    /// made it, so what hangs off it (`__subclasses__()`) is the program's own. Calling it
-    /// or reading its attributes gives nothing known.
-    OwnClass,
+    /// A class the file defines with an undecorated `class` statement, by its class scope.
+    /// `plain` when it also has no keyword (so no metaclass) and bases that are themselves
+    /// plain classes or `object`: `type` made it, so what hangs off it (`__subclasses__()`) is
+    /// the program's own. Calling it makes an [`Value::Instance`]; reading an attribute gives
+    /// what its body (or a base's) bound to that name.
+    Class { scope: u32, plain: bool },
+    /// An object made by calling a class of the file (by its class scope): its attributes are
+    /// the class's, and what the class's methods stored on `self`.
+    Instance(u32),
+    /// A class attribute that gives these values when read through an instance or the class
+    /// (a `property` whose getter returns a module).
+    Descriptor(Rc<ValueSet<'a>>),
 }
 
 impl Value<'_> {
@@ -194,10 +201,23 @@ impl Value<'_> {
             | Value::Returned(_)
             | Value::From(_)
             | Value::Subclass(_)
-            | Value::OwnClass
+            | Value::Class { .. }
+            | Value::Instance(_)
+            | Value::Descriptor(_)
             | Value::Gives(_)
             | Value::Yields(_) => false,
         }
+    }
+
+    /// Whether the value is worth remembering on an attribute or a class attribute although
+    /// it refers to nothing itself: what calling it, reading its attributes or loading it
+    /// may give.
+    pub(crate) fn kept(&self) -> bool {
+        self.refers()
+            || matches!(
+                self,
+                Value::Yields(_) | Value::Class { .. } | Value::Instance(_) | Value::Descriptor(_)
+            )
     }
 
     /// What is reached from this value for `derived_from`, when it is a call result followed
@@ -254,9 +274,10 @@ impl<'a> ValueSet<'a> {
     /// still makes room for a qualified name by dropping a non-name alternative).
     pub(crate) fn push(&mut self, value: Value<'a>) {
         let dup = self.alts.iter().any(|v| match (v, &value) {
-            (Value::Unknown, Value::Unknown)
-            | (Value::Globals, Value::Globals)
-            | (Value::OwnClass, Value::OwnClass) => true,
+            (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
+            (Value::Class { scope: a, .. }, Value::Class { scope: b, .. })
+            | (Value::Instance(a), Value::Instance(b)) => a == b,
+            (Value::Descriptor(a), Value::Descriptor(b)) => Rc::ptr_eq(a, b),
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))
@@ -315,12 +336,13 @@ impl<'a> ValueSet<'a> {
         out
     }
 
-    /// The alternatives that refer to something or were reached from a call result (what is
-    /// worth keeping on an attribute); constants and unknowns left out.
+    /// The alternatives that refer to something, were reached from a call result or are
+    /// otherwise [`Value::kept`] (what is worth keeping on an attribute); constants and
+    /// unknowns left out.
     pub(crate) fn referring(&self) -> Self {
         let mut out = Self::default();
         for v in &self.alts {
-            if matches!(v, Value::From(_) | Value::Returned(_)) || v.refers() {
+            if matches!(v, Value::From(_) | Value::Returned(_)) || v.kept() {
                 out.push(v.clone());
             }
         }
@@ -346,6 +368,11 @@ impl<'a> ValueSet<'a> {
     /// count): what makes a binding worth reading the file again for.
     pub(crate) fn refers(&self) -> bool {
         self.alts.iter().any(Value::refers)
+    }
+
+    /// Whether any alternative is [`Value::kept`].
+    pub(crate) fn kept(&self) -> bool {
+        self.alts.iter().any(Value::kept)
     }
 
     /// Whether the set is surely bound and every one of its alternatives (at least one) is

@@ -749,10 +749,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 };
                 let vals = match gives {
                     Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
-                    None => match self.imported_and_returned(f).or_else(|| self.returns_derived(f))
-                    {
-                        Some(returned) => ValueSet::one(Value::Yields(Rc::new(returned))),
-                        None => ValueSet::unknown(),
+                    None => match self.returned_module(f) {
+                        Some((returned, Decorated::Property)) => {
+                            ValueSet::one(Value::Descriptor(Rc::new(returned)))
+                        }
+                        Some((returned, _)) => ValueSet::one(Value::Yields(Rc::new(returned))),
+                        None => match self.returns_derived(f) {
+                            Some(returned) => ValueSet::one(Value::Yields(Rc::new(returned))),
+                            None => ValueSet::unknown(),
+                        },
                     },
                 };
                 self.scopes.bind(self.scope, &key(&f.name.id), vals);
@@ -765,15 +770,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.type_params(tp);
                 }
                 let mut bases: Vec<QName> = Vec::new();
+                let mut own_bases: Vec<u32> = Vec::new();
                 // Made by `type` with nothing of the program's in between (see
-                // `Value::OwnClass`): no decorator, type parameter, keyword or unpacked base.
-                let mut plain = cdef.decorator_list.is_empty() && cdef.type_params.is_none();
+                // `Value::Class`): no decorator, type parameter, keyword or unpacked base.
+                let undecorated = cdef.decorator_list.is_empty();
+                let mut plain = undecorated && cdef.type_params.is_none();
                 if let Some(args) = &cdef.arguments {
                     plain &= args.keywords.is_empty();
                     for a in &args.args {
                         let mut e = self.expr(a);
                         plain &= !matches!(a, Expr::Starred(_)) && plain_base(&e.vals);
                         bases.extend(e.vals.quals().cloned());
+                        for v in e.vals.alts() {
+                            if let Value::Class { scope, .. } = v {
+                                own_bases.push(*scope);
+                            }
+                        }
                         self.flush(&mut e);
                     }
                     for k in &args.keywords {
@@ -781,13 +793,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
+                self.scopes.set_bases(scope, own_bases);
                 // The class's name stands for its bases when it is called (see
-                // `Value::Subclass`).
+                // `Value::Subclass`), and for itself (see `Value::Class`) unless a decorator
+                // may have replaced it.
                 let mut class = ValueSet::default();
-                if plain {
-                    class.push(Value::OwnClass);
-                } else {
-                    for b in bases.iter().take(crate::value::MAX_ALTERNATIVES) {
+                if undecorated {
+                    class.push(Value::Class { scope, plain });
+                }
+                if !plain {
+                    for b in bases.iter().take(crate::value::MAX_ALTERNATIVES - 1) {
                         class.push(Value::Subclass(b.clone()));
                     }
                 }
@@ -797,6 +812,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.frames.push(Frame::Class(Rc::from(bases)));
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.body(&cdef.body);
+                self.self_stores(scope, &cdef.body);
                 self.scopes.finish(scope);
                 self.scope = saved;
                 self.frames.pop();
@@ -1147,7 +1163,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         else {
             return;
         };
-        Self::give_arguments(&mut d.given, p, pos, kws);
+        Self::give_arguments(&mut d.given, p, 0, pos, kws);
     }
 
     /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
@@ -1160,28 +1176,71 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
             return;
         }
+        let scope = self.scope;
+        self.hand_arguments(name, pos, kws, |scopes, p| {
+            let mut at = Some(scope);
+            loop {
+                match at {
+                    Some(s) if s == p.outer => break Some(0),
+                    Some(s) => at = scopes.parent(s),
+                    None => break None,
+                }
+            }
+        });
+    }
+
+    /// A method of a class of the file called through an object of the class (`obj.set(os)`,
+    /// `self.set(os)` in another method, `Runner(os)` for `__init__`) or through the class
+    /// (`Runner.set(obj, os)`): its parameters may be the call's arguments, past `self` where
+    /// the call binds it. The method is looked up in the class and the file's classes it
+    /// derives from.
+    fn method_called_here(
+        &mut self,
+        class: u32,
+        through_instance: bool,
+        name: &Name,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
+            return;
+        }
+        let chain = self.scopes.class_chain(class);
+        self.hand_arguments(name, pos, kws, |_, p| {
+            if !chain.contains(&p.outer) {
+                return None;
+            }
+            Some(match decorated(p.def) {
+                Some(Decorated::Static) => 0,
+                Some(Decorated::Class) => 1,
+                _ if through_instance => 1,
+                _ => 0,
+            })
+        });
+    }
+
+    /// Gives a call's arguments to the functions of that name `which` accepts (with how many
+    /// leading parameters the call binds itself), and walks again, once, a body already
+    /// walked when the call hands it a module or function or reaches it in a tested context.
+    fn hand_arguments(
+        &mut self,
+        name: &Name,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+        which: impl Fn(&Scopes<'a>, &Unwalked<'a>) -> Option<usize>,
+    ) {
         // The caller's context is looked at only for a function that has no site yet.
         let unsited = self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
         let here = if unsited { self.tested_context() } else { None };
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
-            let mut at = Some(self.scope);
-            let visible = loop {
-                match at {
-                    Some(s) if s == p.outer => break true,
-                    Some(s) => at = self.scopes.parent(s),
-                    None => break false,
-                }
-            };
-            if !visible {
-                continue;
-            }
+            let Some(skip) = which(&self.scopes, p) else { continue };
             // A module or function handed to a body already walked (`run(os, "system")`
             // inside a function defined after `run`) has it walked again, once, with it.
             let refers = pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.vals.refers());
             let again_for_arguments = p.walked && refers;
             if !p.walked || again_for_arguments {
-                Self::give_arguments(&mut p.given, &p.def.parameters, pos, kws);
+                Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws);
             }
             let new_site = matches!((&p.site, &here), (None, Some(_)));
             if new_site {
@@ -1201,6 +1260,55 @@ impl<'a, 'c> Walker<'a, 'c> {
                     origin: p.origin,
                     given: Vec::new(),
                 });
+            }
+        }
+    }
+
+    /// The methods of the file's classes a call reaches: `__init__` of a class called, a
+    /// method called on an object of a class or on the class, and `self.name(...)` in a method
+    /// of a class that defines `name`.
+    fn methods_called_here(
+        &mut self,
+        callee: &Eval<'a>,
+        recv: Option<&Eval<'a>>,
+        method: Option<&Name>,
+        func: &Expr,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        if self.functions.is_empty() {
+            return;
+        }
+        let init = Name::new_static("__init__");
+        for alt in callee.vals.alts() {
+            if let Value::Class { scope, .. } = alt {
+                self.method_called_here(*scope, true, &init, pos, kws);
+            }
+        }
+        let (Some(recv), Some(method)) = (recv, method) else { return };
+        let mut through_object = false;
+        for alt in recv.vals.alts() {
+            match alt {
+                Value::Instance(scope) => {
+                    through_object = true;
+                    self.method_called_here(*scope, true, method, pos, kws);
+                }
+                Value::Class { scope, .. } => {
+                    through_object = true;
+                    self.method_called_here(*scope, false, method, pos, kws);
+                }
+                _ => {}
+            }
+        }
+        // `self.set(os)` in a method: the object is the class's, as for `self.x` reads.
+        if !through_object
+            && let Expr::Attribute(a) = func
+            && matches!(&*a.value, Expr::Name(_))
+            && self.scope != MODULE
+        {
+            let owner = self.slot_owner();
+            if owner != MODULE {
+                self.method_called_here(owner, true, method, pos, kws);
             }
         }
     }
@@ -1237,40 +1345,191 @@ impl<'a, 'c> Walker<'a, 'c> {
         frames
     }
 
-    /// The module a function returns when its body only imports and returns one of the names
-    /// it imported (`def backend(): import os; return os`, a docstring allowed first), without
-    /// parameters or decorators: a loader of a module by a name that no import at the call
-    /// site shows.
-    fn imported_and_returned(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
-        if !f.parameters.is_empty() {
+    /// The module (or an object of one) a function or method returns with its last
+    /// statement, read without walking the body: a name the body imports at its top level
+    /// (`def impl(self): import os; return os`), a name of an enclosing scope the body does
+    /// not bind, `__import__` or `importlib.import_module` of a name that folds, an entry of
+    /// `sys.modules`, and attributes of those. Decorators other than `staticmethod`,
+    /// `classmethod`, `property` and the `functools` caches may return anything, so a function
+    /// with one gives nothing known; a `property` gives its value where it is read.
+    fn returned_module(
+        &mut self,
+        f: &'a ast::StmtFunctionDef,
+    ) -> Option<(ValueSet<'a>, Decorated)> {
+        let decorated = decorated(f)?;
+        if f.is_async {
             return None;
         }
-        let (Expr::Name(returned), rest) = returned_at_end(f)? else { return None };
-        let mut found = None;
-        for s in rest {
+        let (Stmt::Return(ast::StmtReturn { value: Some(value), .. }), before) =
+            f.body.split_last()?
+        else {
+            return None;
+        };
+        let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
+        for s in before {
             match s {
                 Stmt::Import(i) => {
                     for alias in &i.names {
                         let (bound, target) = import_binding(alias);
-                        if bound == key(&returned.id) {
-                            found = Some(self.interner.intern(&target));
-                        }
+                        imported.push((bound, self.interner.intern(&target)));
                     }
                 }
                 Stmt::ImportFrom(i) if i.level == 0 => {
-                    let Some(module) = &i.module else { return None };
+                    let Some(module) = &i.module else { continue };
                     for alias in &i.names {
-                        let (bound, q) = self.imported_from_binding(&key(&module.id), alias);
-                        if bound == key(&returned.id) {
-                            found = Some(q);
-                        }
+                        imported.push(self.imported_from_binding(&key(&module.id), alias));
                     }
                 }
-                other if is_docstring(other) => {}
-                _ => return None,
+                _ => {}
             }
         }
-        Some(ValueSet::one(Value::Qual(found?)))
+        let quals = self.quiet_module(value, f, &imported, 0);
+        if quals.is_empty() {
+            return None;
+        }
+        let mut out = ValueSet::default();
+        for q in quals {
+            out.push(Value::Qual(q));
+        }
+        Some((out, decorated))
+    }
+
+    /// The modules and objects of modules `e` may be in the body of `f`, read without walking
+    /// (see [`Self::returned_module`]); empty when it may be anything else.
+    fn quiet_module(
+        &mut self,
+        e: &'a Expr,
+        f: &ast::StmtFunctionDef,
+        imported: &[(Name, QName)],
+        depth: u32,
+    ) -> SmallVec<[QName; 2]> {
+        let mut out: SmallVec<[QName; 2]> = SmallVec::new();
+        if depth > 16 {
+            return out;
+        }
+        match e {
+            Expr::Name(n) => {
+                let name = key(&n.id);
+                if let Some((_, q)) = imported.iter().rev().find(|(b, _)| *b == name) {
+                    out.push(q.clone());
+                    return out;
+                }
+                // Free in the body: looked up where the function is defined, past the class
+                // bodies a method does not see (and only then looked for among the body's
+                // own bindings, the longer search).
+                let mut scope = self.scope;
+                while self.scopes.kind(scope) == ScopeKind::Class {
+                    match self.scopes.parent(scope) {
+                        Some(p) => scope = p,
+                        None => break,
+                    }
+                }
+                let found = self.scopes.lookup(scope, &name, &mut self.interner);
+                if found.quals().next().is_some() && !binds_locally(f, &name) {
+                    out.extend(found.quals().take(crate::value::MAX_ALTERNATIVES).cloned());
+                }
+            }
+            Expr::Attribute(a) => {
+                for base in self.quiet_module(&a.value, f, imported, depth + 1) {
+                    if let Some(q) = self.interner.join(&base, &a.attr.id) {
+                        out.push(q);
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                let Some(arg) = c.arguments.args.first() else { return out };
+                let callee = self.quiet_module(&c.func, f, imported, depth + 1);
+                if !callee.iter().any(|q| {
+                    matches!(
+                        &**q,
+                        "builtins.__import__" | "importlib.__import__" | "importlib.import_module"
+                    )
+                }) {
+                    return out;
+                }
+                let Some(Const::Str(named)) = self.fold_pure(arg, "", &Const::None, 0) else {
+                    return out;
+                };
+                let named = named.as_str();
+                if !is_dotted_name(named) || named.len() > crate::value::MAX_QUAL_LEN {
+                    return out;
+                }
+                for q in callee {
+                    match &*q {
+                        "builtins.__import__" | "importlib.__import__" => {
+                            let top = named.split('.').next().unwrap_or(named);
+                            out.push(self.interner.intern(top));
+                        }
+                        "importlib.import_module" => out.push(self.interner.intern(named)),
+                        _ => {}
+                    }
+                }
+            }
+            Expr::Subscript(s) => {
+                let base = self.quiet_module(&s.value, f, imported, depth + 1);
+                if base.iter().any(|q| &**q == "sys.modules")
+                    && let Some(Const::Str(named)) = self.fold_pure(&s.slice, "", &Const::None, 0)
+                    && is_dotted_name(named.as_str())
+                    && named.as_str().len() <= crate::value::MAX_QUAL_LEN
+                {
+                    out.push(self.interner.intern(named.as_str()));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// What the methods of class scope `class` store on their object (`self.mod = os` at the
+    /// top level of a method's body) that is a module or an object of one read without
+    /// walking (see [`Self::quiet_module`]): known to every method before any is walked, so
+    /// a method written before the one that stores reads it too.
+    fn self_stores(&mut self, class: u32, body: &'a [Stmt]) {
+        for s in body {
+            let Stmt::FunctionDef(f) = s else { continue };
+            if decorated(f) == Some(Decorated::Static) {
+                continue;
+            }
+            let p = &f.parameters;
+            let Some(first) = p.posonlyargs.iter().chain(&p.args).next() else { continue };
+            let this = key(&first.parameter.name.id);
+            let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
+            for st in &f.body {
+                match st {
+                    Stmt::Import(i) => {
+                        for alias in &i.names {
+                            let (bound, target) = import_binding(alias);
+                            imported.push((bound, self.interner.intern(&target)));
+                        }
+                    }
+                    Stmt::ImportFrom(i) if i.level == 0 => {
+                        let Some(module) = &i.module else { continue };
+                        for alias in &i.names {
+                            imported.push(self.imported_from_binding(&key(&module.id), alias));
+                        }
+                    }
+                    Stmt::Assign(a) => {
+                        for t in &a.targets {
+                            if let Expr::Attribute(at) = t
+                                && let Expr::Name(n) = &*at.value
+                                && key(&n.id) == this
+                            {
+                                let quals = self.quiet_module(&a.value, f, &imported, 0);
+                                if quals.is_empty() {
+                                    continue;
+                                }
+                                let mut vals = ValueSet::default();
+                                for q in quals {
+                                    vals.push(Value::Qual(q));
+                                }
+                                self.add_attr_slot(class, this.clone(), key(&at.attr.id), &vals);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// What a call of `f` gives when its last statement returns something reached from a
@@ -1344,9 +1603,12 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Adds a call's arguments to what the parameters they meet may be.
+    /// `skip` leading positional parameters are bound by the call itself (`self` of a method
+    /// called through an object).
     fn give_arguments(
         given: &mut Vec<(Name, ValueSet<'a>)>,
         p: &ast::Parameters,
+        skip: usize,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
@@ -1355,7 +1617,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // What a parameter's uses can make something of: what refers (a module, a function)
         // and a string (an attribute or module name); not numbers, `None` or the unknown.
         let worth = |ev: &Eval<'a>| ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_)));
-        let positional = p.posonlyargs.iter().chain(&p.args);
+        let positional = p.posonlyargs.iter().chain(&p.args).skip(skip);
         for (pd, ev) in positional.zip(pos) {
             if given.len() < MAX_GIVEN && worth(ev) {
                 given.push((key(&pd.parameter.name.id), ev.binding()));
@@ -1368,7 +1630,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // `def run(*a)` called `run(os, cmd)`: `a` is the tuple of the positional arguments
         // past the named ones; `**kw` the dict of the keywords no parameter takes.
-        let named = p.posonlyargs.len() + p.args.len();
+        let named = (p.posonlyargs.len() + p.args.len()).saturating_sub(skip);
         if let Some(rest) = &p.vararg
             && pos.len() > named
             && pos[named..].iter().any(|e| e.vals.refers())
@@ -2194,13 +2456,18 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// function, a followed call result): code is read in order, so `__init__` storing
     /// `self.sock` is seen before the methods that use it.
     fn store_attr_slot(&mut self, name: &ast::ExprName, attr: &Name, vals: &ValueSet<'a>) {
+        let owner = self.slot_owner();
+        self.add_attr_slot(owner, key(&name.id), key(attr), vals);
+    }
+
+    /// Adds to what `name.attr` may hold in the methods of class scope `owner` (the module
+    /// outside classes).
+    fn add_attr_slot(&mut self, owner: u32, name: Name, attr: Name, vals: &ValueSet<'a>) {
         let kept = vals.referring();
         if kept.is_empty() {
             return;
         }
-        let owner = self.slot_owner();
-        let name = key(&name.id);
-        let slots = self.attr_slots.entry(key(attr)).or_default();
+        let slots = self.attr_slots.entry(attr).or_default();
         match slots.iter_mut().find(|s| s.owner == owner && s.name == name) {
             Some(slot) => slot.vals.union(&kept),
             None => slots.push(AttrSlot { owner, name, vals: kept }),
@@ -2215,11 +2482,61 @@ impl<'a, 'c> Walker<'a, 'c> {
         slots.iter().find(|s| s.owner == owner && s.name.as_str() == name).map(|s| &s.vals)
     }
 
+    /// What reading `attr` on class scope `class` or one of its instances gives: what the
+    /// class's body, or a base's of the file, bound to that name (a descriptor's value in
+    /// place of the descriptor), and what the class's methods stored on that attribute of
+    /// their objects. Empty when nothing worth keeping is known.
+    fn class_member(&mut self, class: u32, attr: &str) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        for c in self.scopes.class_chain(class) {
+            if let Some(v) = self.scopes.class_attribute(c, attr) {
+                let v = v.clone();
+                for alt in v.alts() {
+                    match alt {
+                        Value::Descriptor(given) => out.union(given),
+                        // An object of a class whose `__get__` returns a module gives it.
+                        Value::Instance(d) => match self.dunder_get(*d) {
+                            Some(given) => out.union(&given),
+                            None => out.push(alt.clone()),
+                        },
+                        other => out.push(other.clone()),
+                    }
+                }
+            }
+            if let Some(slots) = self.attr_slots.get(attr) {
+                for s in slots.iter().filter(|s| s.owner == c) {
+                    out.union(&s.vals);
+                }
+            }
+        }
+        out
+    }
+
+    /// What the `__get__` of class scope `class` (or a base's) returns, when it is known to
+    /// return a module.
+    fn dunder_get(&self, class: u32) -> Option<ValueSet<'a>> {
+        self.scopes.class_chain(class).into_iter().find_map(|c| {
+            let v = self.scopes.class_attribute(c, "__get__")?;
+            v.alts().iter().find_map(|alt| match alt {
+                Value::Yields(given) => Some((**given).clone()),
+                _ => None,
+            })
+        })
+    }
+
     /// What `base.attr` refers to.
     fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         for alt in base.alts() {
             match alt {
+                Value::Class { scope, .. } | Value::Instance(scope) => {
+                    let member = self.class_member(*scope, attr);
+                    if member.is_empty() {
+                        out.push(Value::Unknown);
+                    } else {
+                        out.union(&member);
+                    }
+                }
                 // `f.__call__` is `f`.
                 Value::Qual(_) | Value::Partial(_) if attr == "__call__" => out.push(alt.clone()),
                 // A function of a module written in C is bound to its module: `print.__self__`
@@ -2331,12 +2648,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(stored);
                 }
                 // `self.call` in a method, after `call = subprocess.check_output` in the class
-                // body: a class attribute read through an instance (or the class).
-                if self.scope != MODULE
-                    && let Some(class_attr) = self.scopes.class_attribute(self.slot_owner(), &attr)
-                {
-                    let class_attr = class_attr.clone();
-                    vals.union(&class_attr);
+                // body: a class attribute read through an instance (or the class), or what a
+                // method of the class stored on its objects.
+                let owner = self.slot_owner();
+                if self.scope != MODULE && owner != MODULE {
+                    let member = self.class_member(owner, &attr);
+                    vals.union(&member);
                 }
             }
             if refs {
@@ -2866,6 +3183,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Name(n) => self.function_called_here(&n.id, &pos, &kws),
             _ => {}
         }
+        self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
         if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
@@ -3357,6 +3675,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }
+            // An object of a class of the file, made by calling it.
+            for alt in callee.vals.alts() {
+                if let Value::Class { scope, .. } = alt {
+                    vals.push(Value::Instance(*scope));
+                }
+            }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
             // computed one are a path's end, matched by the string rules as `/.aws/credentials`
             // (the whole call does not fold, so they were only seen one by one).
@@ -3507,6 +3831,46 @@ fn returned_at_end(f: &ast::StmtFunctionDef) -> Option<(&Expr, &[Stmt])> {
     }
 }
 
+/// How a function's decorators (among the few the engine knows) hand it out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decorated {
+    /// Undecorated, or a `functools` cache: called, it runs the body.
+    Plain,
+    /// `staticmethod`: called through a class or an instance without `self`.
+    Static,
+    /// `classmethod`: called with the class first.
+    Class,
+    /// `property` or `cached_property`: its getter runs where the attribute is read.
+    Property,
+}
+
+/// What `f`'s decorators make of it, when each is one the engine knows (by the name it is
+/// written with: `staticmethod`, `classmethod`, `property`, `cached_property`, `cache`,
+/// `lru_cache`, possibly called or reached as an attribute: `functools.lru_cache(None)`);
+/// `None` for any other decorator, which may return anything.
+fn decorated(f: &ast::StmtFunctionDef) -> Option<Decorated> {
+    let mut out = Decorated::Plain;
+    for d in &f.decorator_list {
+        let mut e = &d.expression;
+        if let Expr::Call(c) = e {
+            e = &c.func;
+        }
+        let name = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.id.as_str(),
+            _ => return None,
+        };
+        match name {
+            "staticmethod" => out = Decorated::Static,
+            "classmethod" => out = Decorated::Class,
+            "property" | "cached_property" => out = Decorated::Property,
+            "cache" | "lru_cache" => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Whether a statement is a lone string (a docstring).
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
@@ -3574,12 +3938,12 @@ fn argv_command_line(
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
-/// Whether a base keeps a class statement plain (see [`Value::OwnClass`]): it is, on every
+/// Whether a base keeps a class statement plain (see [`Value::Class`]): it is, on every
 /// path, `object` or a plain class of the file. Any other base may bring a metaclass whose
 /// `__new__` returns what it likes.
 fn plain_base(vals: &ValueSet<'_>) -> bool {
     vals.surely(|v| match v {
-        Value::OwnClass => true,
+        Value::Class { plain, .. } => *plain,
         Value::Qual(q) => &**q == "builtins.object",
         _ => false,
     })
