@@ -185,6 +185,25 @@ pub(crate) enum Value<'a> {
     /// A class attribute that gives these values when read through an instance or the class
     /// (a `property` whose getter returns a module).
     Descriptor(Rc<ValueSet<'a>>),
+    /// A module spec, loader or entry point that names this object: what its `load()` or
+    /// `load_module()`, or `importlib.util.module_from_spec` of it, gives.
+    Loader(QName),
+    /// `sys.modules` seen through one of its views (`values()`, `items()`, `keys()`):
+    /// iterating it gives [`Value::AnyModule`]s and [`Value::AnyModuleName`]s.
+    Loaded(LoadedView),
+    /// One of the loaded modules, its name not known (a loop variable over
+    /// `sys.modules.values()` before what it is compared with narrows it).
+    AnyModule,
+    /// One of the loaded modules' names (a loop variable over `sys.modules`).
+    AnyModuleName,
+}
+
+/// Which of `sys.modules`' views a [`Value::Loaded`] iterates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoadedView {
+    Keys,
+    Values,
+    Items,
 }
 
 impl Value<'_> {
@@ -204,6 +223,10 @@ impl Value<'_> {
             | Value::Class { .. }
             | Value::Instance(_)
             | Value::Descriptor(_)
+            | Value::Loader(_)
+            | Value::Loaded(_)
+            | Value::AnyModule
+            | Value::AnyModuleName
             | Value::Gives(_)
             | Value::Yields(_) => false,
         }
@@ -216,7 +239,12 @@ impl Value<'_> {
         self.refers()
             || matches!(
                 self,
-                Value::Yields(_) | Value::Class { .. } | Value::Instance(_) | Value::Descriptor(_)
+                Value::Yields(_)
+                    | Value::Class { .. }
+                    | Value::Instance(_)
+                    | Value::Descriptor(_)
+                    | Value::Loader(_)
+                    | Value::Loaded(_)
             )
     }
 
@@ -274,9 +302,14 @@ impl<'a> ValueSet<'a> {
     /// still makes room for a qualified name by dropping a non-name alternative).
     pub(crate) fn push(&mut self, value: Value<'a>) {
         let dup = self.alts.iter().any(|v| match (v, &value) {
-            (Value::Unknown, Value::Unknown) | (Value::Globals, Value::Globals) => true,
+            (Value::Unknown, Value::Unknown)
+            | (Value::Globals, Value::Globals)
+            | (Value::AnyModule, Value::AnyModule)
+            | (Value::AnyModuleName, Value::AnyModuleName) => true,
             (Value::Class { scope: a, .. }, Value::Class { scope: b, .. })
             | (Value::Instance(a), Value::Instance(b)) => a == b,
+            (Value::Loaded(a), Value::Loaded(b)) => a == b,
+            (Value::Loader(a), Value::Loader(b)) => a == b,
             (Value::Descriptor(a), Value::Descriptor(b)) => Rc::ptr_eq(a, b),
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))

@@ -32,7 +32,7 @@ use crate::matchers::{
     self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
-use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
+use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
 
 /// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
 /// fails to compile expressions nested about 3000 deep, so no runnable code is refused.
@@ -55,8 +55,21 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "builtins.__import__",
         "importlib.__import__",
         "importlib.import_module",
-        "pydoc.locate",
-        "pkgutil.resolve_name",
+        "string.Formatter().get_field",
+        "string.Formatter().format",
+        "string.Formatter().vformat",
+        "unittest.mock._get_target",
+        "mock.mock._get_target",
+        "unittest.mock._dot_lookup",
+        "mock.mock._dot_lookup",
+        "pickle.Unpickler().find_class",
+        "pickle._Unpickler().find_class",
+        "_pickle.Unpickler().find_class",
+        "dill.Unpickler().find_class",
+        "pickle.Unpickler.find_class",
+        "pickle._Unpickler.find_class",
+        "importlib.util.module_from_spec",
+        "importlib._bootstrap._load",
         "importlib.metadata.EntryPoint",
         "importlib_metadata.EntryPoint",
         "pkg_resources.EntryPoint.parse",
@@ -70,10 +83,304 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "functools.partial",
     ]
     .into_iter()
+    .chain(NAME_RESOLVERS.iter().map(|(n, ..)| *n))
+    .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(fold::FOLDABLE_CALLS.iter().copied())
     .collect()
 });
+
+/// Functions that import the object a dotted name (`os.system`, or `os:system` where they
+/// take it) names and return it, with where the name is given (position, keyword).
+const NAME_RESOLVERS: &[(&str, usize, &str)] = &[
+    ("pydoc.locate", 0, "path"),
+    ("pydoc.safeimport", 0, "path"),
+    ("pkgutil.resolve_name", 0, "name"),
+    ("unittest.mock._importer", 0, "target"),
+    ("mock.mock._importer", 0, "target"),
+    ("logging.config._resolve", 0, "name"),
+    ("zope.dottedname.resolve.resolve", 0, "name"),
+    ("werkzeug.utils.import_string", 0, "import_name"),
+    ("django.utils.module_loading.import_string", 0, "dotted_path"),
+    ("twisted.python.reflect.namedAny", 0, "name"),
+    ("twisted.python.reflect.namedObject", 0, "name"),
+    ("twisted.python.reflect.namedModule", 0, "name"),
+    ("kombu.utils.imports.symbol_by_name", 0, "name"),
+    ("celery.utils.imports.symbol_by_name", 0, "name"),
+    ("hydra.utils.get_method", 0, "path"),
+    ("hydra.utils.get_class", 0, "path"),
+    ("hydra.utils.get_object", 0, "path"),
+];
+
+/// Where a name resolver of [`NAME_RESOLVERS`] takes the name.
+fn resolver_argument(callee: &str) -> Option<(usize, &'static str)> {
+    NAME_RESOLVERS.iter().find(|(n, ..)| *n == callee).map(|(_, at, kw)| (*at, *kw))
+}
+
+/// Functions and classes that make a spec or loader of a module by its name (position,
+/// keyword): loading it gives that module (see [`Value::Loader`]).
+const SPEC_MAKERS: &[(&str, usize, &str)] = &[
+    ("importlib.util.find_spec", 0, "name"),
+    ("importlib.machinery.PathFinder.find_spec", 0, "fullname"),
+    ("importlib.util.spec_from_loader", 0, "name"),
+    ("importlib.machinery.ModuleSpec", 0, "name"),
+    ("importlib.find_loader", 0, "name"),
+    ("pkgutil.get_loader", 0, "module_or_name"),
+    ("pkgutil.find_loader", 0, "fullname"),
+    ("importlib.machinery.SourceFileLoader", 0, "fullname"),
+    ("importlib.machinery.SourcelessFileLoader", 0, "fullname"),
+    ("importlib.machinery.ExtensionFileLoader", 0, "name"),
+];
+
+/// Where a spec maker of [`SPEC_MAKERS`] takes the module's name.
+fn spec_argument(callee: &str) -> Option<(usize, &'static str)> {
+    SPEC_MAKERS.iter().find(|(n, ..)| *n == callee).map(|(_, at, kw)| (*at, *kw))
+}
+
+/// What loading a spec, loader or entry point gives (`module_from_spec(spec)`,
+/// `loader.load_module()`, `entry_point.load()`): the objects the [`Value::Loader`]s among
+/// `vals` name.
+fn loaded<'a>(vals: &ValueSet<'a>) -> ValueSet<'a> {
+    let mut out = ValueSet::default();
+    for alt in vals.alts() {
+        if let Value::Loader(q) = alt {
+            out.push(Value::Qual(q.clone()));
+        }
+    }
+    out
+}
+
+/// One step of a format field's path: `.name`, `[3]` or `[key]`.
+#[derive(Debug, PartialEq, Eq)]
+enum FieldPart<'s> {
+    Attr(&'s str),
+    Index(usize),
+    Key(&'s str),
+}
+
+/// The field names of a format string's replacement fields (`"{0.x} {{ {k[a]!r:>{w}}"` has
+/// `0.x`, `k[a]` and `w`), at most 32; `{{` and `}}` are literal braces.
+fn format_fields(fmt: &str) -> SmallVec<[&str; 4]> {
+    let mut out: SmallVec<[&str; 4]> = SmallVec::new();
+    let bytes = fmt.as_bytes();
+    let mut i = 0;
+    // How deep in a field's format spec (`{0:{1}}` nests one field in another).
+    let mut nested = 0u32;
+    while i < bytes.len() && out.len() < 32 {
+        match bytes[i] {
+            b'{' if nested == 0 && bytes.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' if nested == 0 => i += 1,
+            b'}' => {
+                nested -= 1;
+                i += 1;
+            }
+            b'{' => {
+                // The field name runs to `!`, `:` or `}`, but not inside brackets.
+                let start = i + 1;
+                let mut j = start;
+                let mut in_brackets = false;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'[' => in_brackets = true,
+                        b']' => in_brackets = false,
+                        b'!' | b':' | b'}' if !in_brackets => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if let Some(name) = fmt.get(start..j) {
+                    out.push(name);
+                }
+                nested += 1;
+                // A conversion and spec follow; their nested fields are read in turn.
+                while j < bytes.len() && !matches!(bytes[j], b'}' | b'{') {
+                    j += 1;
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The path of a field name after its first part (`.modules[os].system`), or `None` when it
+/// is not one Python accepts.
+fn field_path(path: &str) -> Option<SmallVec<[FieldPart<'_>; 4]>> {
+    let mut out: SmallVec<[FieldPart<'_>; 4]> = SmallVec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if out.len() >= 16 {
+            return None;
+        }
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let name = &after[..end];
+            if name.is_empty() {
+                return None;
+            }
+            out.push(FieldPart::Attr(name));
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let key = &after[..end];
+            if key.is_empty() {
+                return None;
+            }
+            out.push(match key.parse::<usize>() {
+                Ok(i) if key.bytes().all(|b| b.is_ascii_digit()) => FieldPart::Index(i),
+                _ => FieldPart::Key(key),
+            });
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The items a value may be a display of (`(sys,)`): by position, each any of the displays'.
+fn seq_items<'a>(vals: &ValueSet<'a>) -> Vec<ValueSet<'a>> {
+    let mut out: Vec<ValueSet<'a>> = Vec::new();
+    for alt in vals.alts() {
+        if let Value::Seq(items) = alt {
+            for (i, item) in items.iter().enumerate() {
+                match out.get_mut(i) {
+                    Some(have) => have.union(item),
+                    None => out.push(item.clone()),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The entries a value may be a dict display of (`{"mod": sys}`).
+fn dict_entries<'a>(vals: &ValueSet<'a>) -> Vec<(Rc<str>, ValueSet<'a>)> {
+    let mut out = Vec::new();
+    for alt in vals.alts() {
+        if let Value::Dict(entries) = alt {
+            out.extend(entries.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Whether a qualified name is the loaded modules' dict (`sys.modules`).
+fn is_modules_dict(q: &str) -> bool {
+    matches!(q, "sys.modules" | "sys.modules.__dict__")
+}
+
+/// The view of the loaded modules a method of `sys.modules` (or of a copy) gives.
+fn modules_view(recv: &ValueSet<'_>, method: &str) -> Option<LoadedView> {
+    let dict = recv.alts().iter().any(|v| match v {
+        Value::Qual(q) => is_modules_dict(q),
+        Value::Loaded(LoadedView::Keys) => true,
+        _ => false,
+    });
+    if !dict {
+        return None;
+    }
+    Some(match method {
+        "values" => LoadedView::Values,
+        "items" => LoadedView::Items,
+        "keys" | "copy" => LoadedView::Keys,
+        _ => return None,
+    })
+}
+
+/// Whether an item is a loaded module or name still to be narrowed (see
+/// `Walker::narrow_loaded`), alone or in a pair of `items()`.
+fn is_loaded_item(v: &Value<'_>) -> bool {
+    match v {
+        Value::AnyModule | Value::AnyModuleName => true,
+        Value::Seq(parts) => parts
+            .iter()
+            .any(|p| p.alts().iter().any(|a| matches!(a, Value::AnyModule | Value::AnyModuleName))),
+        _ => false,
+    }
+}
+
+/// The names a loop or comprehension target binds (`m`, `(name, m)`).
+fn target_names(target: &Expr, out: &mut Vec<Name>) {
+    match target {
+        Expr::Name(n) => out.push(key(&n.id)),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            for e in elts.iter().take(8) {
+                target_names(e, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The conditions of a loop body's `if`, `elif`, `while` and `assert` statements, at any
+/// depth short of a nested function or class (at most 64).
+fn collect_tests<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
+    for s in body {
+        if out.len() >= 64 {
+            return;
+        }
+        match s {
+            Stmt::If(i) => {
+                out.push(&i.test);
+                collect_tests(&i.body, out);
+                for clause in &i.elif_else_clauses {
+                    if let Some(t) = &clause.test {
+                        out.push(t);
+                    }
+                    collect_tests(&clause.body, out);
+                }
+            }
+            Stmt::While(w) => {
+                out.push(&w.test);
+                collect_tests(&w.body, out);
+            }
+            Stmt::Assert(a) => out.push(&a.test),
+            Stmt::For(f) => collect_tests(&f.body, out),
+            Stmt::With(w) => collect_tests(&w.body, out),
+            Stmt::Try(t) => {
+                collect_tests(&t.body, out);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_tests(&h.body, out);
+                }
+                collect_tests(&t.orelse, out);
+                collect_tests(&t.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `e` names one of a loop's `targets` as a loaded module or its name: the target
+/// itself, its `__name__` (read or by `getattr`), or its `__spec__.name`.
+fn names_loaded_module(e: &Expr, targets: &[Name]) -> bool {
+    let is_target = |e: &Expr| matches!(e, Expr::Name(n) if targets.contains(&key(&n.id)));
+    match e {
+        Expr::Attribute(a) if a.attr.id.as_str() == "__name__" => is_target(&a.value),
+        Expr::Attribute(a) if a.attr.id.as_str() == "name" => matches!(
+            &*a.value,
+            Expr::Attribute(spec) if spec.attr.id.as_str() == "__spec__" && is_target(&spec.value)
+        ),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Name(f) if f.id.as_str() == "getattr")
+                && c.arguments.args.first().is_some_and(is_target)
+                && matches!(c.arguments.args.get(1), Some(Expr::StringLiteral(s)) if string_text(s).as_str() == "__name__")
+        }
+        other => is_target(other),
+    }
+}
+
+/// Library classes whose objects look objects up by name: `string.Formatter().get_field`
+/// follows an attribute path, an unpickler's `find_class` imports a module's object.
+const NAME_LOOKUP_CLASSES: &[&str] = &[
+    "string.Formatter",
+    "pickle.Unpickler",
+    "pickle._Unpickler",
+    "_pickle.Unpickler",
+    "dill.Unpickler",
+];
 
 /// The value of a path constant of the `os` modules, by its resolved name.
 fn path_constant(q: &str) -> Option<&'static str> {
@@ -879,7 +1186,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::For(f) => {
                 let mut iter = self.expr(&f.iter);
                 self.flush(&mut iter);
-                let each = Self::elements(&iter);
+                let mut each = Self::elements(&iter);
+                // `for m in sys.modules.values(): if m.__name__ == "posix": ...`
+                if let Some(items) = &mut each
+                    && items.alts().iter().any(is_loaded_item)
+                {
+                    let mut targets = Vec::new();
+                    target_names(&f.target, &mut targets);
+                    let mut tests = Vec::new();
+                    collect_tests(&f.body, &mut tests);
+                    *items = self.narrow_loaded(items, &targets, &tests);
+                }
                 self.in_branch(|w| {
                     match (&*f.target, each) {
                         (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
@@ -1788,6 +2105,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             for alt in v.vals.alts() {
                 match alt {
                     Value::Seq(items) => items.iter().for_each(|i| set.union(i)),
+                    // A loaded module or its name, narrowed by what the loop compares it with
+                    // (see `Walker::narrow_loaded`).
+                    Value::Loaded(LoadedView::Values) => set.push(Value::AnyModule),
+                    Value::Loaded(LoadedView::Keys) => set.push(Value::AnyModuleName),
+                    Value::Qual(q) if is_modules_dict(q) => set.push(Value::AnyModuleName),
+                    Value::Loaded(LoadedView::Items) => set.push(Value::Seq(Rc::from([
+                        ValueSet::one(Value::AnyModuleName),
+                        ValueSet::one(Value::AnyModule),
+                    ]))),
                     _ => return None,
                 }
             }
@@ -2537,6 +2863,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                         out.union(&member);
                     }
                 }
+                // `spec.loader` names the module its spec does.
+                Value::Loader(_) if attr == "loader" => out.push(alt.clone()),
                 // `f.__call__` is `f`.
                 Value::Qual(_) | Value::Partial(_) if attr == "__call__" => out.push(alt.clone()),
                 // A function of a module written in C is bound to its module: `print.__self__`
@@ -2752,6 +3080,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                             }
                         }
                     }
+                    // A key that is one of a few constants (`name` compared with "os" and
+                    // "posix" in a loop over `sys.modules`): each entry.
+                    None if k.vals.constant_choices() => {
+                        let mut each = ValueSet::default();
+                        for alt in k.vals.alts() {
+                            if let Value::Const(Const::Str(t)) = alt {
+                                each.union(&self.item_vals(&base.vals, t.as_str()));
+                            }
+                        }
+                        if each.is_interesting() {
+                            vals = each;
+                        }
+                    }
                     None => {}
                 }
                 parts.push(k);
@@ -2871,9 +3212,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
         let mut each = Self::elements(&iter);
-        if let (Some(out), Some(items)) = (yielded, &each) {
-            *out = Some(items.clone());
-        }
+        let mut yielded = yielded;
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
@@ -2882,6 +3221,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut iter = self.expr(&g.iter);
                 self.flush(&mut iter);
                 each = Self::elements(&iter);
+            }
+            // `m for m in sys.modules.values() if m.__name__ == "os"`
+            if let Some(items) = &mut each
+                && items.alts().iter().any(is_loaded_item)
+            {
+                let mut targets = Vec::new();
+                target_names(&g.target, &mut targets);
+                let tests: Vec<&Expr> = g.ifs.iter().collect();
+                *items = self.narrow_loaded(items, &targets, &tests);
+            }
+            if i == 0
+                && let (Some(out), Some(items)) = (yielded.take(), &each)
+            {
+                *out = Some(items.clone());
             }
             self.assign(&g.target, each.take().map(Eval::of).as_ref());
             for cond in &g.ifs {
@@ -2904,6 +3257,219 @@ impl<'a, 'c> Walker<'a, 'c> {
         fold
     }
 
+    /// What the attribute and item paths of a format string's fields reach
+    /// (`"{0.modules[os].system}"` with `sys` for `{0}`: `os.system`), given the arguments
+    /// by position and by name. Fields without a path reach nothing: only a path reads an
+    /// attribute.
+    fn format_reaches(
+        &mut self,
+        fmt: &str,
+        positional: &[ValueSet<'a>],
+        named: &[(Rc<str>, ValueSet<'a>)],
+    ) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        let mut auto = 0;
+        for field in format_fields(fmt) {
+            let reached = self.field_reaches(field, &mut auto, positional, named);
+            out.union(&reached);
+        }
+        out
+    }
+
+    /// What one field name's path reaches (`0.modules[os].system`, `mod.modules[os]`), its
+    /// attributes matched as `getattr` with their names is; empty without a path. `auto` is
+    /// the next automatic field number.
+    fn field_reaches(
+        &mut self,
+        field: &str,
+        auto: &mut usize,
+        positional: &[ValueSet<'a>],
+        named: &[(Rc<str>, ValueSet<'a>)],
+    ) -> ValueSet<'a> {
+        let split = field.find(['.', '[']).unwrap_or(field.len());
+        let (root, path) = field.split_at(split);
+        let start = if root.is_empty() {
+            *auto += 1;
+            positional.get(*auto - 1)
+        } else if let Ok(i) = root.parse::<usize>() {
+            positional.get(i)
+        } else {
+            named.iter().find(|(k, _)| &**k == root).map(|(_, v)| v)
+        };
+        let (Some(start), Some(parts)) = (start, field_path(path)) else {
+            return ValueSet::default();
+        };
+        if parts.is_empty() {
+            return ValueSet::default();
+        }
+        let mut cur = start.clone();
+        for part in parts {
+            cur = match part {
+                FieldPart::Attr(name) => {
+                    attribute::hits(
+                        self.c,
+                        name,
+                        attribute::Receiver::Known(&cur),
+                        &mut self.interner,
+                        &mut self.hits,
+                    );
+                    self.attr_vals(&cur, name)
+                }
+                FieldPart::Index(i) => {
+                    let mut items = ValueSet::default();
+                    for alt in cur.alts() {
+                        match alt {
+                            Value::Seq(seq) => match seq.get(i) {
+                                Some(item) => items.union(item),
+                                None => items.push(Value::Unknown),
+                            },
+                            _ => items.push(Value::Unknown),
+                        }
+                    }
+                    items
+                }
+                FieldPart::Key(k) => self.item_vals(&cur, k),
+            };
+        }
+        cur
+    }
+
+    /// A loop's items over `sys.modules` (see [`Value::AnyModule`]) narrowed by the tests
+    /// that compare the loop's names with constants (`m.__name__ == "posix"`, `getattr(m,
+    /// "__name__", "") in ("posix", "nt")`, `name != "os"` for `for name, m in
+    /// sys.modules.items()`): each module or name of those constants (at most eight), and
+    /// nothing known when no test names one.
+    fn narrow_loaded(
+        &mut self,
+        items: &ValueSet<'a>,
+        targets: &[Name],
+        tests: &[&'a Expr],
+    ) -> ValueSet<'a> {
+        let mut names: SmallVec<[String; 8]> = SmallVec::new();
+        for t in tests {
+            self.compared_names(t, targets, &mut names, 0);
+        }
+        let mut modules = ValueSet::default();
+        let mut keys = ValueSet::default();
+        for n in &names {
+            if is_dotted_name(n) && n.len() <= crate::value::MAX_QUAL_LEN {
+                modules.push(Value::Qual(self.interner.intern(n)));
+                keys.push(Value::Const(Const::Str(Text::Owned(n.clone())).share()));
+            }
+        }
+        if modules.is_empty() {
+            modules = ValueSet::unknown();
+            keys = ValueSet::unknown();
+        }
+        let mut out = ValueSet::default();
+        for alt in items.alts() {
+            match alt {
+                Value::AnyModule => out.union(&modules),
+                Value::AnyModuleName => out.union(&keys),
+                Value::Seq(parts) if parts.iter().any(|p| p.alts().iter().any(is_loaded_item)) => {
+                    let parts: Vec<ValueSet<'a>> = parts
+                        .iter()
+                        .map(|p| {
+                            let mut q = ValueSet::default();
+                            for a in p.alts() {
+                                match a {
+                                    Value::AnyModule => q.union(&modules),
+                                    Value::AnyModuleName => q.union(&keys),
+                                    other => q.push(other.clone()),
+                                }
+                            }
+                            q
+                        })
+                        .collect();
+                    out.push(Value::Seq(parts.into()));
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        out
+    }
+
+    /// Adds to `names` the constant strings a test compares one of `targets` (or its
+    /// `__name__`) with: `==`, `!=`, `in` and `not in` of a string or a display of strings,
+    /// under `and`, `or` and `not`.
+    fn compared_names(
+        &mut self,
+        test: &'a Expr,
+        targets: &[Name],
+        names: &mut SmallVec<[String; 8]>,
+        depth: u32,
+    ) {
+        if depth > 16 || names.len() >= 8 {
+            return;
+        }
+        match test {
+            Expr::BoolOp(b) => {
+                for v in &b.values {
+                    self.compared_names(v, targets, names, depth + 1);
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                self.compared_names(&u.operand, targets, names, depth + 1);
+            }
+            Expr::Compare(c) => {
+                let mut left: &'a Expr = &c.left;
+                for (op, right) in c.ops.iter().zip(c.comparators.iter()) {
+                    use ast::CmpOp;
+                    if matches!(op, CmpOp::Eq | CmpOp::NotEq | CmpOp::In | CmpOp::NotIn) {
+                        let other = if names_loaded_module(left, targets) {
+                            Some(right)
+                        } else if names_loaded_module(right, targets)
+                            && matches!(op, CmpOp::Eq | CmpOp::NotEq)
+                        {
+                            Some(left)
+                        } else {
+                            None
+                        };
+                        if let Some(other) = other {
+                            for n in self.constant_strings(other) {
+                                if names.len() < 8 && !names.contains(&n) {
+                                    names.push(n);
+                                }
+                            }
+                        }
+                    }
+                    left = right;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The strings an expression folds to: one, or those of a display of them.
+    fn constant_strings(&mut self, e: &'a Expr) -> Vec<String> {
+        let folded = match e {
+            Expr::Set(set) => {
+                return set
+                    .elts
+                    .iter()
+                    .take(8)
+                    .filter_map(|x| match self.fold_pure(x, "", &Const::None, 0) {
+                        Some(Const::Str(t)) => Some(t.into_string()),
+                        _ => None,
+                    })
+                    .collect();
+            }
+            Expr::Name(n) => self
+                .scopes
+                .lookup(self.scope, &key_str(&n.id), &mut self.interner)
+                .single_const()
+                .cloned(),
+            other => self.fold_pure(other, "", &Const::None, 0),
+        };
+        match folded {
+            Some(Const::Str(t)) => vec![t.into_string()],
+            Some(Const::Seq(_, items)) => {
+                items.iter().take(8).filter_map(|c| c.as_str().map(str::to_string)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Walks a list, set or generator comprehension: its fold, and, where it yields its
     /// items unchanged (`x for x in [os]`, one `for` with no condition), what they may be, for
     /// `next(x for x in [os])` to reach `os`.
@@ -2912,10 +3478,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         generators: &'a [ast::Comprehension],
         elt: &'a Expr,
     ) -> (Option<Const<'a>>, Option<ValueSet<'a>>) {
+        // A condition only leaves out some of the items: those yielded are any of them.
         let unchanged = matches!(
             (generators, elt),
-            ([only], Expr::Name(e)) if only.ifs.is_empty()
-                && matches!(&only.target, Expr::Name(t) if t.id == e.id)
+            ([only], Expr::Name(e)) if matches!(&only.target, Expr::Name(t) if t.id == e.id)
         );
         let mut yielded = None;
         let fold = self.comprehension(generators, &[elt], unchanged.then_some(&mut yielded));
@@ -3375,12 +3941,113 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     // Names resolved to the object they name, importing what they must:
                     // `pydoc.locate("os.system")`, `pkgutil.resolve_name("subprocess:Popen")`.
-                    "pydoc.locate" | "pkgutil.resolve_name" => {
-                        let kw = if &**q == "pydoc.locate" { "path" } else { "name" };
-                        for named in str_arg(0, kw).into_iter().chain(str_choices(0, kw)) {
+                    // `pydoc.locate("os.system")`, `pkgutil.resolve_name("subprocess:Popen")`
+                    // and the others of `NAME_RESOLVERS`.
+                    name if resolver_argument(name).is_some() => {
+                        let (at, kw) = resolver_argument(name).unwrap_or((0, ""));
+                        for named in str_arg(at, kw).into_iter().chain(str_choices(at, kw)) {
                             if let Some(object) = self.resolve_named(&named) {
                                 vals.push(Value::Qual(object));
                             }
+                        }
+                    }
+                    // `string.Formatter().get_field("0.modules[os].system", (sys,), {})` gives
+                    // the object the path reaches and the field's first part;
+                    // `.format(fmt, ...)` and `.vformat(fmt, args, kwargs)` read the fields'
+                    // paths as `str.format` does.
+                    "string.Formatter().get_field" => {
+                        if let Some(field) = str_arg(0, "field_name") {
+                            let positional =
+                                pos.get(1).map(|e| seq_items(&e.vals)).unwrap_or_default();
+                            let named =
+                                pos.get(2).map(|e| dict_entries(&e.vals)).unwrap_or_default();
+                            let reached = self.field_reaches(&field, &mut 0, &positional, &named);
+                            reference::hits(
+                                self.c,
+                                &reached,
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
+                            if reached.is_interesting() {
+                                vals.push(Value::Seq(Rc::from([reached, ValueSet::unknown()])));
+                            }
+                        }
+                    }
+                    "string.Formatter().format" | "string.Formatter().vformat" => {
+                        if let Some(fmt) = str_arg(0, "format_string") {
+                            let (positional, named) = if &**q == "string.Formatter().format" {
+                                let named: Vec<(Rc<str>, ValueSet<'a>)> = kws
+                                    .iter()
+                                    .map(|(k, e)| (Rc::from(k.as_str()), e.vals.clone()))
+                                    .collect();
+                                (pos.iter().skip(1).map(|e| e.vals.clone()).collect(), named)
+                            } else {
+                                (
+                                    pos.get(1).map(|e| seq_items(&e.vals)).unwrap_or_default(),
+                                    pos.get(2).map(|e| dict_entries(&e.vals)).unwrap_or_default(),
+                                )
+                            };
+                            let reached = self.format_reaches(&fmt, &positional, &named);
+                            reference::hits(
+                                self.c,
+                                &reached,
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
+                        }
+                    }
+                    // `mock._get_target("os.system")` gives a function that imports `os`,
+                    // and the attribute's name.
+                    "unittest.mock._get_target" | "mock.mock._get_target" => {
+                        if let Some(target) = str_arg(0, "target")
+                            && let Some((module, attribute)) = target.rsplit_once('.')
+                            && let Some(module) = self.resolve_named(module)
+                        {
+                            let getter =
+                                ValueSet::one(Value::Yields(Rc::new(ValueSet::qual(module))));
+                            let attribute = Const::Str(Text::Owned(attribute.into())).share();
+                            let attribute = ValueSet::one(Value::Const(attribute));
+                            vals.push(Value::Seq(Rc::from([getter, attribute])));
+                        }
+                    }
+                    // `mock._dot_lookup(thing, "system", "os.system")` is `thing.system`.
+                    "unittest.mock._dot_lookup" | "mock.mock._dot_lookup" => {
+                        if let (Some(thing), Some(comp)) = (pos.first(), str_arg(1, "comp")) {
+                            attribute::hits(
+                                self.c,
+                                &comp,
+                                attribute::Receiver::Known(&thing.vals),
+                                &mut self.interner,
+                                &mut self.hits,
+                            );
+                            let v = self.attr_vals(&thing.vals.clone(), &comp);
+                            vals.union(&v);
+                        }
+                    }
+                    // An unpickler's `find_class(module, name)` imports the module and gives
+                    // the object (called through the class, the unpickler comes first).
+                    name if name.ends_with(".find_class") => {
+                        let at = usize::from(!name.ends_with("().find_class"));
+                        if let (Some(module), Some(object)) =
+                            (str_arg(at, "module"), str_arg(at + 1, "name"))
+                            && let Some(found) = self.resolve_named(&format!("{module}:{object}"))
+                        {
+                            vals.push(Value::Qual(found));
+                        }
+                    }
+                    // A spec or loader of a module by its name (`find_spec("os")`,
+                    // `SourceFileLoader("os", path)`): what loading it gives is that module.
+                    name if spec_argument(name).is_some() => {
+                        let (at, kw) = spec_argument(name).unwrap_or((0, ""));
+                        for m in str_arg(at, kw).into_iter().chain(str_choices(at, kw)) {
+                            if is_dotted_name(&m) && m.len() <= crate::value::MAX_QUAL_LEN {
+                                vals.push(Value::Loader(self.interner.intern(&m)));
+                            }
+                        }
+                    }
+                    "importlib.util.module_from_spec" | "importlib._bootstrap._load" => {
+                        if let Some(spec) = pos.first() {
+                            vals.union(&loaded(&spec.vals));
                         }
                     }
                     // An entry point names an object its `load()` imports and returns
@@ -3400,10 +4067,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let Some(object) = named.and_then(|n| self.resolve_named(&n)) {
                             reference::hits(
                                 self.c,
-                                &ValueSet::one(Value::Qual(object)),
+                                &ValueSet::one(Value::Qual(object.clone())),
                                 &mut self.reference_memo,
                                 &mut self.hits,
                             );
+                            // What its `load()` gives.
+                            vals.push(Value::Loader(object));
                         }
                     }
                     "builtins.globals" => vals.push(Value::Globals),
@@ -3544,6 +4213,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                         {
                             vals.union(&only.vals);
                         }
+                        // `list(sys.modules.values())`, `dict(sys.modules)`: the same view.
+                        "builtins.iter" | "builtins.list" | "builtins.tuple"
+                        | "builtins.reversed" | "builtins.sorted" | "builtins.set"
+                        | "builtins.dict" | "builtins.frozenset" => {
+                            for alt in only.vals.alts() {
+                                match alt {
+                                    Value::Loaded(_) => vals.push(alt.clone()),
+                                    Value::Qual(q) if is_modules_dict(q) => {
+                                        vals.push(Value::Loaded(LoadedView::Keys));
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
                         "builtins.next" => {
                             if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
                                 vals.union(&each);
@@ -3572,9 +4255,24 @@ impl<'a, 'c> Walker<'a, 'c> {
             // `filter(pred, [os, re])` keeps some of the items, any of them as far as is known.
             if let ([_, items], true) = (pos.as_slice(), kws.is_empty())
                 && quals.iter().any(|q| matches!(&**q, "builtins.filter" | "itertools.filterfalse"))
-                && items.vals.alts().iter().any(|v| matches!(v, Value::Seq(_)))
             {
-                vals.union(&items.vals);
+                if items.vals.alts().iter().any(|v| matches!(v, Value::Seq(_))) {
+                    vals.union(&items.vals);
+                }
+                // `filter(lambda m: m.__name__ == "posix", sys.modules.values())`: the modules
+                // the predicate compares names with.
+                if let Some(Expr::Lambda(l)) = c.arguments.args.first()
+                    && let Some(p) = &l.parameters
+                    && let Some(first) = p.posonlyargs.iter().chain(&p.args).next()
+                    && let Some(each) = Self::elements(items)
+                    && each.alts().iter().any(is_loaded_item)
+                {
+                    let targets = [key(&first.parameter.name.id)];
+                    let each = self.narrow_loaded(&each, &targets, &[&l.body]);
+                    if each.refers() {
+                        vals.push(Value::Seq(Rc::from([each])));
+                    }
+                }
             }
             // `dict(run=os.system)`: as the display `{"run": os.system}`.
             if pos.is_empty()
@@ -3622,6 +4320,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                         _ => self.scopes.weaken_all(MODULE),
                     }
                 }
+                // `sys.modules.values()`, `.items()`, `.keys()`, `.copy()`: a view of the
+                // loaded modules.
+                if pos.is_empty()
+                    && kws.is_empty()
+                    && let Some(view) = modules_view(&r.vals, m)
+                {
+                    vals.push(Value::Loaded(view));
+                }
+                // `spec.loader.load_module()`, `entry_point.load()`: the module or object
+                // the spec, loader or entry point names.
+                if matches!(m, "load_module" | "load" | "resolve") {
+                    vals.union(&loaded(&r.vals));
+                }
                 // `{"a": os}.values()`: a display of the dict's values.
                 if m == "values" && pos.is_empty() && kws.is_empty() {
                     for alt in r.vals.alts() {
@@ -3631,6 +4342,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                             vals.push(Value::Seq(items.into()));
                         }
                     }
+                }
+                // `"{0.modules[os].system}".format(sys)`: what the fields' paths reach.
+                if matches!(m, "format" | "format_map")
+                    && let Some(Const::Str(fmt)) = &r.fold
+                    && fmt.as_str().contains('{')
+                {
+                    let fmt = fmt.as_str().to_string();
+                    let (positional, named) = if m == "format" {
+                        let named: Vec<(Rc<str>, ValueSet<'a>)> = kws
+                            .iter()
+                            .map(|(k, e)| (Rc::from(k.as_str()), e.vals.clone()))
+                            .collect();
+                        (pos.iter().map(|e| e.vals.clone()).collect(), named)
+                    } else {
+                        (Vec::new(), pos.first().map(|e| dict_entries(&e.vals)).unwrap_or_default())
+                    };
+                    let reached = self.format_reaches(&fmt, &positional, &named);
+                    reference::hits(self.c, &reached, &mut self.reference_memo, &mut self.hits);
                 }
                 if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
                     && let Some(k) = str_arg(0, "key")
@@ -3679,6 +4408,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             for alt in callee.vals.alts() {
                 if let Value::Class { scope, .. } = alt {
                     vals.push(Value::Instance(*scope));
+                }
+            }
+            // An object of a library class whose methods look objects up by name
+            // (`string.Formatter()`, `pickle.Unpickler(f)`): known by the class's name, as
+            // `string.Formatter()`, so that its methods are `string.Formatter().get_field`.
+            for q in &quals {
+                if NAME_LOOKUP_CLASSES.contains(&&**q) {
+                    let made = self.interner.intern(&format!("{q}()"));
+                    vals.push(Value::Qual(made));
                 }
             }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
@@ -4078,4 +4816,34 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
 fn is_dotted_name(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_fields_skip_escaped_braces_and_read_nested_specs() {
+        let fields = format_fields("{0.modules[os].system} {{literal}} {k[a:b]!r:>{w}} {}");
+        assert_eq!(fields.as_slice(), ["0.modules[os].system", "k[a:b]", "w", ""]);
+        assert!(format_fields("{{0.x}}").is_empty());
+    }
+
+    #[test]
+    fn field_paths_take_attributes_indexes_and_keys() {
+        let path = field_path(".modules[os].system[0]").unwrap_or_default();
+        assert_eq!(
+            path.as_slice(),
+            [
+                FieldPart::Attr("modules"),
+                FieldPart::Key("os"),
+                FieldPart::Attr("system"),
+                FieldPart::Index(0)
+            ]
+        );
+        assert!(field_path("").is_some_and(|p| p.is_empty()));
+        assert!(field_path(".").is_none());
+        assert!(field_path("[os").is_none());
+        assert!(field_path("x").is_none());
+    }
 }
