@@ -1095,8 +1095,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                         self.flush(&mut e);
                     }
+                    // The class's keywords (but `metaclass`) are handed to the bases'
+                    // `__init_subclass__` (`class Job(Plugin, backend="os")`).
+                    let mut hook: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
                     for k in &args.keywords {
-                        self.value(&k.value);
+                        let mut ev = self.expr(&k.value);
+                        self.flush(&mut ev);
+                        if let Some(id) = &k.arg
+                            && id.id.as_str() != "metaclass"
+                        {
+                            hook.push((key(&id.id), ev));
+                        }
+                    }
+                    if !hook.is_empty() {
+                        let init_subclass = Name::new_static("__init_subclass__");
+                        for base in &own_bases {
+                            self.method_called_here(*base, true, &init_subclass, &[], &hook);
+                        }
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
