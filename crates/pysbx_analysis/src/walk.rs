@@ -2826,8 +2826,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// What reading `attr` on class scope `class` or one of its instances gives: what the
     /// class's body, or a base's of the file, bound to that name (a descriptor's value in
     /// place of the descriptor), and what the class's methods stored on that attribute of
-    /// their objects. Empty when nothing worth keeping is known.
-    fn class_member(&mut self, class: u32, attr: &str) -> ValueSet<'a> {
+    /// `holder` (`self` for an object of the class, the name read in a method). Empty when
+    /// nothing worth keeping is known.
+    fn class_member(&mut self, class: u32, attr: &str, holder: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         for c in self.scopes.class_chain(class) {
             if let Some(v) = self.scopes.class_attribute(c, attr) {
@@ -2845,7 +2846,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             if let Some(slots) = self.attr_slots.get(attr) {
-                for s in slots.iter().filter(|s| s.owner == c) {
+                for s in slots.iter().filter(|s| s.owner == c && s.name.as_str() == holder) {
                     out.union(&s.vals);
                 }
             }
@@ -2871,7 +2872,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         for alt in base.alts() {
             match alt {
                 Value::Class { scope, .. } | Value::Instance(scope) => {
-                    let member = self.class_member(*scope, attr);
+                    let member = self.class_member(*scope, attr, "self");
                     if member.is_empty() {
                         out.push(Value::Unknown);
                     } else {
@@ -2984,9 +2985,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         );
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
-            if let Expr::Name(owner) = &*a.value {
+            if let Expr::Name(owner_name) = &*a.value {
                 if !self.attr_slots.is_empty()
-                    && let Some(stored) = self.attr_slot(owner, &attr)
+                    && let Some(stored) = self.attr_slot(owner_name, &attr)
                 {
                     vals.union(stored);
                 }
@@ -2995,7 +2996,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // method of the class stored on its objects.
                 let owner = self.slot_owner();
                 if self.scope != MODULE && owner != MODULE {
-                    let member = self.class_member(owner, &attr);
+                    let member = self.class_member(owner, &attr, &key_str(&owner_name.id));
                     vals.union(&member);
                 }
             }
