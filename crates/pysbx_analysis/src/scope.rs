@@ -483,6 +483,11 @@ impl<'a> Scopes<'a> {
         }
     }
 
+    /// The classes of the file among class scope `id`'s bases.
+    pub(crate) fn bases(&self, id: u32) -> &[u32] {
+        self.list.get(id as usize).map_or(&[], |s| &s.bases)
+    }
+
     /// Class scope `id` and the classes of the file it derives from, nearest first, at most
     /// eight (a class's bases are defined before it, so there is no cycle; the cap bounds a
     /// deep hierarchy).

@@ -84,6 +84,7 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     ]
     .into_iter()
     .chain(NAME_RESOLVERS.iter().map(|(n, ..)| *n))
+    .chain(NAME_LOOKUP_CLASSES.iter().copied())
     .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(fold::FOLDABLE_CALLS.iter().copied())
@@ -1509,7 +1510,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let scope = self.scope;
-        self.hand_arguments(name, pos, kws, |scopes, p| {
+        self.hand_arguments(name, pos, kws, true, |scopes, p| {
             let mut at = Some(scope);
             loop {
                 match at {
@@ -1538,7 +1539,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let chain = self.scopes.class_chain(class);
-        self.hand_arguments(name, pos, kws, |_, p| {
+        self.hand_arguments(name, pos, kws, false, |_, p| {
             if !chain.contains(&p.outer) {
                 return None;
             }
@@ -1552,13 +1553,16 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Gives a call's arguments to the functions of that name `which` accepts (with how many
-    /// leading parameters the call binds itself), and walks again, once, a body already
-    /// walked when the call hands it a module or function or reaches it in a tested context.
+    /// leading parameters the call binds itself), and, with `rewalk`, walks again, once, a
+    /// body already walked when the call hands it a module or function or reaches it in a
+    /// tested context. (Methods are not walked again: calls between methods are many, and
+    /// walking a method again for each argument that refers cost more than it found.)
     fn hand_arguments(
         &mut self,
         name: &Name,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
+        rewalk: bool,
         which: impl Fn(&Scopes<'a>, &Unwalked<'a>) -> Option<usize>,
     ) {
         // The caller's context is looked at only for a function that has no site yet.
@@ -1570,7 +1574,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // A module or function handed to a body already walked (`run(os, "system")`
             // inside a function defined after `run`) has it walked again, once, with it.
             let refers = pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.vals.refers());
-            let again_for_arguments = p.walked && refers;
+            let again_for_arguments = rewalk && p.walked && refers;
             if !p.walked || again_for_arguments {
                 Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws);
             }
@@ -1578,7 +1582,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if new_site {
                 p.site.clone_from(&here);
             }
-            if p.walked && !p.rewalked && (new_site || again_for_arguments) {
+            if rewalk && p.walked && !p.rewalked && (new_site || again_for_arguments) {
                 // Its body was walked before this call was met (a helper defined above the
                 // class whose method calls it, or above the function that hands it a
                 // module): walked again, in the caller's context and with its arguments.
@@ -1770,6 +1774,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Call(c) => {
                 let Some(arg) = c.arguments.args.first() else { return out };
+                // Known by the name written before anything is looked up: most calls are of
+                // other functions.
+                let written = match &*c.func {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) => a.attr.id.as_str(),
+                    _ => return out,
+                };
+                if !matches!(written, "__import__" | "import_module") {
+                    return out;
+                }
                 let callee = self.quiet_module(&c.func, f, imported, depth + 1);
                 if !callee.iter().any(|q| {
                     matches!(
@@ -1798,6 +1812,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Expr::Subscript(s) => {
+                if !matches!(&*s.value, Expr::Attribute(a) if a.attr.id.as_str() == "modules") {
+                    return out;
+                }
                 let base = self.quiet_module(&s.value, f, imported, depth + 1);
                 if base.iter().any(|q| &**q == "sys.modules")
                     && let Some(Const::Str(named)) = self.fold_pure(&s.slice, "", &Const::None, 0)
@@ -1845,6 +1862,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                             if let Expr::Attribute(at) = t
                                 && let Expr::Name(n) = &*at.value
                                 && key(&n.id) == this
+                                && !is_parameter(f, &a.value)
                             {
                                 let quals = self.quiet_module(&a.value, f, &imported, 0);
                                 if quals.is_empty() {
@@ -2828,30 +2846,38 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// place of the descriptor), and what the class's methods stored on that attribute of
     /// `holder` (`self` for an object of the class, the name read in a method). Empty when
     /// nothing worth keeping is known.
-    fn class_member(&mut self, class: u32, attr: &str, holder: &str) -> ValueSet<'a> {
+    fn class_member(&self, class: u32, attr: &str, holder: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
-        for c in self.scopes.class_chain(class) {
-            if let Some(v) = self.scopes.class_attribute(c, attr) {
-                let v = v.clone();
-                for alt in v.alts() {
-                    match alt {
-                        Value::Descriptor(given) => out.union(given),
-                        // An object of a class whose `__get__` returns a module gives it.
-                        Value::Instance(d) => match self.dunder_get(*d) {
-                            Some(given) => out.union(&given),
-                            None => out.push(alt.clone()),
-                        },
-                        other => out.push(other.clone()),
-                    }
-                }
-            }
-            if let Some(slots) = self.attr_slots.get(attr) {
-                for s in slots.iter().filter(|s| s.owner == c && s.name.as_str() == holder) {
-                    out.union(&s.vals);
-                }
+        if self.scopes.bases(class).is_empty() {
+            self.own_member(class, attr, holder, &mut out);
+        } else {
+            for c in self.scopes.class_chain(class) {
+                self.own_member(c, attr, holder, &mut out);
             }
         }
         out
+    }
+
+    /// [`Self::class_member`] of one class, without its bases.
+    fn own_member(&self, class: u32, attr: &str, holder: &str, out: &mut ValueSet<'a>) {
+        if let Some(v) = self.scopes.class_attribute(class, attr) {
+            for alt in v.alts() {
+                match alt {
+                    Value::Descriptor(given) => out.union(given),
+                    // An object of a class whose `__get__` returns a module gives it.
+                    Value::Instance(d) => match self.dunder_get(*d) {
+                        Some(given) => out.union(&given),
+                        None => out.push(alt.clone()),
+                    },
+                    other => out.push(other.clone()),
+                }
+            }
+        }
+        if let Some(slots) = self.attr_slots.get(attr) {
+            for s in slots.iter().filter(|s| s.owner == class && s.name.as_str() == holder) {
+                out.union(&s.vals);
+            }
+        }
     }
 
     /// What the `__get__` of class scope `class` (or a base's) returns, when it is known to
@@ -4012,6 +4038,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                             );
                         }
                     }
+                    // An object of a library class whose methods look objects up by name
+                    // (`string.Formatter()`, `pickle.Unpickler(f)`): known by the class's
+                    // name, as `string.Formatter()`, so that its methods are
+                    // `string.Formatter().get_field`.
+                    name if NAME_LOOKUP_CLASSES.contains(&name) => {
+                        let made = self.interner.intern(&format!("{name}()"));
+                        vals.push(Value::Qual(made));
+                    }
                     // `mock._get_target("os.system")` gives a function that imports `os`,
                     // and the attribute's name.
                     "unittest.mock._get_target" | "mock.mock._get_target" => {
@@ -4362,7 +4396,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // `"{0.modules[os].system}".format(sys)`: what the fields' paths reach.
                 if matches!(m, "format" | "format_map")
                     && let Some(Const::Str(fmt)) = &r.fold
-                    && fmt.as_str().contains('{')
+                    && format_fields(fmt.as_str()).iter().any(|f| f.contains(['.', '[']))
                 {
                     let fmt = fmt.as_str().to_string();
                     let (positional, named) = if m == "format" {
@@ -4424,15 +4458,6 @@ impl<'a, 'c> Walker<'a, 'c> {
             for alt in callee.vals.alts() {
                 if let Value::Class { scope, .. } = alt {
                     vals.push(Value::Instance(*scope));
-                }
-            }
-            // An object of a library class whose methods look objects up by name
-            // (`string.Formatter()`, `pickle.Unpickler(f)`): known by the class's name, as
-            // `string.Formatter()`, so that its methods are `string.Formatter().get_field`.
-            for q in &quals {
-                if NAME_LOOKUP_CLASSES.contains(&&**q) {
-                    let made = self.interner.intern(&format!("{q}()"));
-                    vals.push(Value::Qual(made));
                 }
             }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
@@ -4551,6 +4576,15 @@ fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
             Stmt::FunctionDef(d) => is(&d.name.id),
             _ => false,
         })
+}
+
+/// Whether `e` is one of `f`'s parameters (what a method most often stores on `self`).
+fn is_parameter(f: &ast::StmtFunctionDef, e: &Expr) -> bool {
+    let Expr::Name(n) = e else { return false };
+    let p = &f.parameters;
+    p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).any(|a| a.parameter.name.id == n.id)
+        || p.vararg.as_ref().is_some_and(|a| a.name.id == n.id)
+        || p.kwarg.as_ref().is_some_and(|a| a.name.id == n.id)
 }
 
 /// What `import module [as bound]` binds: the local name and the module it refers to
