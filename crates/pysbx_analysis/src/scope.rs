@@ -172,6 +172,9 @@ struct Scope {
     refers: bool,
     /// The classes of the file among a class scope's bases, by their scopes.
     bases: Vec<u32>,
+    /// Something worth keeping was stored on an attribute in this class's methods (see
+    /// `Walker::add_attr_slot`).
+    stored: bool,
 }
 
 /// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
@@ -211,6 +214,7 @@ impl<'a> Scopes<'a> {
             unstable: false,
             refers: false,
             bases: Vec::new(),
+            stored: false,
         };
         for (sid, name, vals) in &self.seeds {
             if *sid == id && name.as_str() == EVERY_NAME {
@@ -481,6 +485,25 @@ impl<'a> Scopes<'a> {
         if let Some(s) = self.list.get_mut(id as usize) {
             s.bases = bases;
         }
+    }
+
+    /// Records that something worth keeping was stored on an attribute in scope `id`'s
+    /// methods.
+    pub(crate) fn mark_stored(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.stored = true;
+        }
+    }
+
+    /// Whether something was stored on an attribute in class scope `id`'s methods.
+    pub(crate) fn stored(&self, id: u32) -> bool {
+        self.list.get(id as usize).is_some_and(|s| s.stored)
+    }
+
+    /// Whether reading an attribute of class scope `id` (or of its objects) may find anything
+    /// known: a class attribute worth keeping, a store in its methods, or a base of the file.
+    pub(crate) fn has_members(&self, id: u32) -> bool {
+        self.list.get(id as usize).is_some_and(|s| s.refers || s.stored || !s.bases.is_empty())
     }
 
     /// The classes of the file among class scope `id`'s bases.

@@ -274,20 +274,20 @@ fn is_modules_dict(q: &str) -> bool {
 
 /// The view of the loaded modules a method of `sys.modules` (or of a copy) gives.
 fn modules_view(recv: &ValueSet<'_>, method: &str) -> Option<LoadedView> {
-    let dict = recv.alts().iter().any(|v| match v {
-        Value::Qual(q) => is_modules_dict(q),
-        Value::Loaded(LoadedView::Keys) => true,
-        _ => false,
-    });
-    if !dict {
-        return None;
-    }
-    Some(match method {
+    let view = match method {
         "values" => LoadedView::Values,
         "items" => LoadedView::Items,
         "keys" | "copy" => LoadedView::Keys,
         _ => return None,
-    })
+    };
+    recv.alts()
+        .iter()
+        .any(|v| match v {
+            Value::Qual(q) => is_modules_dict(q),
+            Value::Loaded(LoadedView::Keys) => true,
+            _ => false,
+        })
+        .then_some(view)
 }
 
 /// Whether an item is a loaded module or name still to be narrowed (see
@@ -1535,7 +1535,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
-        if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
+        // What a parameter's uses can make something of (see `give_arguments`); methods are
+        // not walked in a caller's context, so a call giving nothing of that is nothing.
+        let worth = |e: &Eval<'a>| e.vals.refers() || matches!(e.fold, Some(Const::Str(_)));
+        if !pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth)
+            || self.function_bits & name_bit(name) == 0
+            || !self.functions.contains_key(name)
+        {
             return;
         }
         let chain = self.scopes.class_chain(class);
@@ -1565,8 +1571,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         rewalk: bool,
         which: impl Fn(&Scopes<'a>, &Unwalked<'a>) -> Option<usize>,
     ) {
-        // The caller's context is looked at only for a function that has no site yet.
-        let unsited = self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
+        // The caller's context is looked at only for a function that has no site yet (and
+        // never for a method, which is not walked again).
+        let unsited =
+            rewalk && self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
         let here = if unsited { self.tested_context() } else { None };
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
@@ -2826,6 +2834,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if kept.is_empty() {
             return;
         }
+        self.scopes.mark_stored(owner);
         let slots = self.attr_slots.entry(attr).or_default();
         match slots.iter_mut().find(|s| s.owner == owner && s.name == name) {
             Some(slot) => slot.vals.union(&kept),
@@ -2873,7 +2882,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
-        if let Some(slots) = self.attr_slots.get(attr) {
+        if self.scopes.stored(class)
+            && let Some(slots) = self.attr_slots.get(attr)
+        {
             for s in slots.iter().filter(|s| s.owner == class && s.name.as_str() == holder) {
                 out.union(&s.vals);
             }
@@ -2898,7 +2909,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         for alt in base.alts() {
             match alt {
                 Value::Class { scope, .. } | Value::Instance(scope) => {
-                    let member = self.class_member(*scope, attr, "self");
+                    let member = if self.scopes.has_members(*scope) {
+                        self.class_member(*scope, attr, "self")
+                    } else {
+                        ValueSet::default()
+                    };
                     if member.is_empty() {
                         out.push(Value::Unknown);
                     } else {
@@ -3012,18 +3027,19 @@ impl<'a, 'c> Walker<'a, 'c> {
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
             if let Expr::Name(owner_name) = &*a.value {
-                if !self.attr_slots.is_empty()
+                // `self.call` in a method, after `call = subprocess.check_output` in the class
+                // body: a class attribute read through an instance (or the class), or what a
+                // method of the class (or a base) stored on that name's attribute.
+                let owner = self.slot_owner();
+                if self.scope != MODULE && owner != MODULE {
+                    if self.scopes.has_members(owner) {
+                        let member = self.class_member(owner, &attr, &key_str(&owner_name.id));
+                        vals.union(&member);
+                    }
+                } else if !self.attr_slots.is_empty()
                     && let Some(stored) = self.attr_slot(owner_name, &attr)
                 {
                     vals.union(stored);
-                }
-                // `self.call` in a method, after `call = subprocess.check_output` in the class
-                // body: a class attribute read through an instance (or the class), or what a
-                // method of the class stored on its objects.
-                let owner = self.slot_owner();
-                if self.scope != MODULE && owner != MODULE {
-                    let member = self.class_member(owner, &attr, &key_str(&owner_name.id));
-                    vals.union(&member);
                 }
             }
             if refs {
