@@ -232,15 +232,15 @@ impl Value<'_> {
         }
     }
 
-    /// Whether the value is worth remembering on an attribute or a class attribute although
-    /// it refers to nothing itself: what calling it, reading its attributes or loading it
-    /// may give.
+    /// Whether the value is worth remembering as a class attribute although it refers to
+    /// nothing itself: what calling it, reading it through an object (a descriptor) or
+    /// loading it may give. (A class of the file is not: nested classes are common, and
+    /// keeping them made every attribute read in their outer class a lookup.)
     pub(crate) fn kept(&self) -> bool {
         self.refers()
             || matches!(
                 self,
                 Value::Yields(_)
-                    | Value::Class { .. }
                     | Value::Instance(_)
                     | Value::Descriptor(_)
                     | Value::Loader(_)
@@ -370,12 +370,15 @@ impl<'a> ValueSet<'a> {
     }
 
     /// The alternatives that refer to something, were reached from a call result or are
-    /// otherwise [`Value::kept`] (what is worth keeping on an attribute); constants and
-    /// unknowns left out.
+    /// otherwise [`Value::kept`] but for objects of the file's classes (what is worth keeping
+    /// on an attribute: `self.helper = Helper()` is common, and a module reached through a
+    /// helper object stored on another is not followed); constants and unknowns left out.
     pub(crate) fn referring(&self) -> Self {
         let mut out = Self::default();
         for v in &self.alts {
-            if matches!(v, Value::From(_) | Value::Returned(_)) || v.kept() {
+            if matches!(v, Value::From(_) | Value::Returned(_))
+                || (v.kept() && !matches!(v, Value::Instance(_)))
+            {
                 out.push(v.clone());
             }
         }

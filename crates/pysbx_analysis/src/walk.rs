@@ -1111,7 +1111,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if !hook.is_empty() {
                         let init_subclass = Name::new_static("__init_subclass__");
                         for base in &own_bases {
-                            self.method_called_here(*base, true, &init_subclass, &[], &hook);
+                            self.method_called_here(*base, true, &init_subclass, &[], &hook, true);
                         }
                     }
                 }
@@ -1527,6 +1527,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// (`Runner.set(obj, os)`): its parameters may be the call's arguments, past `self` where
     /// the call binds it. The method is looked up in the class and the file's classes it
     /// derives from.
+    /// Only arguments that refer (a module, a function) are given, but with `strings`, which
+    /// a class's keywords for `__init_subclass__` are (`backend="os"`): calls between
+    /// methods passing strings are many.
     fn method_called_here(
         &mut self,
         class: u32,
@@ -1534,10 +1537,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         name: &Name,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
+        strings: bool,
     ) {
-        // What a parameter's uses can make something of (see `give_arguments`); methods are
-        // not walked in a caller's context, so a call giving nothing of that is nothing.
-        let worth = |e: &Eval<'a>| e.vals.refers() || matches!(e.fold, Some(Const::Str(_)));
+        // Methods are not walked in a caller's context, so a call giving nothing worth it is
+        // nothing.
+        let worth =
+            |e: &Eval<'a>| e.vals.refers() || (strings && matches!(e.fold, Some(Const::Str(_))));
         if !pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth)
             || self.function_bits & name_bit(name) == 0
             || !self.functions.contains_key(name)
@@ -1626,7 +1631,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let init = Name::new_static("__init__");
         for alt in callee.vals.alts() {
             if let Value::Class { scope, .. } = alt {
-                self.method_called_here(*scope, true, &init, pos, kws);
+                self.method_called_here(*scope, true, &init, pos, kws, false);
             }
         }
         let (Some(recv), Some(method)) = (recv, method) else { return };
@@ -1635,11 +1640,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             match alt {
                 Value::Instance(scope) => {
                     through_object = true;
-                    self.method_called_here(*scope, true, method, pos, kws);
+                    self.method_called_here(*scope, true, method, pos, kws, false);
                 }
                 Value::Class { scope, .. } => {
                     through_object = true;
-                    self.method_called_here(*scope, false, method, pos, kws);
+                    self.method_called_here(*scope, false, method, pos, kws, false);
                 }
                 _ => {}
             }
@@ -1652,7 +1657,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             let owner = self.slot_owner();
             if owner != MODULE {
-                self.method_called_here(owner, true, method, pos, kws);
+                self.method_called_here(owner, true, method, pos, kws, false);
             }
         }
     }
