@@ -205,6 +205,21 @@ fn format_fields(fmt: &str) -> SmallVec<[&str; 4]> {
     out
 }
 
+/// Whether a format string has a replacement field whose name has an attribute or item path
+/// (`{0.x}`, `{k[a]}`): a scan without building anything, as most format strings have none.
+fn has_field_path(fmt: &str) -> bool {
+    let mut in_field = false;
+    for b in fmt.bytes() {
+        match b {
+            b'{' => in_field = !in_field,
+            b'}' | b'!' | b':' => in_field = false,
+            b'.' | b'[' if in_field => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The path of a field name after its first part (`.modules[os].system`), or `None` when it
 /// is not one Python accepts.
 fn field_path(path: &str) -> Option<SmallVec<[FieldPart<'_>; 4]>> {
@@ -1842,10 +1857,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         out
     }
 
-    /// What the methods of class scope `class` store on their object (`self.mod = os` at the
-    /// top level of a method's body) that is a module or an object of one read without
-    /// walking (see [`Self::quiet_module`]): known to every method before any is walked, so
-    /// a method written before the one that stores reads it too.
+    /// What the methods of class scope `class` store on their object at the top level of a
+    /// method's body that is a module read without walking (see [`Self::quiet_module`]): a
+    /// name the method imports (`import os` then `self.mod = os`), `__import__` or
+    /// `import_module` of a name that folds, an entry of `sys.modules`. Known to every method
+    /// before any is walked, so a method written before the one that stores reads it too.
     fn self_stores(&mut self, class: u32, body: &'a [Stmt]) {
         for s in body {
             let Stmt::FunctionDef(f) = s else { continue };
@@ -1875,7 +1891,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                             if let Expr::Attribute(at) = t
                                 && let Expr::Name(n) = &*at.value
                                 && key(&n.id) == this
-                                && !is_parameter(f, &a.value)
+                                && match &*a.value {
+                                    Expr::Name(v) => imported.iter().any(|(b, _)| *b == v.id),
+                                    Expr::Call(_) | Expr::Subscript(_) => true,
+                                    _ => false,
+                                }
                             {
                                 let quals = self.quiet_module(&a.value, f, &imported, 0);
                                 if quals.is_empty() {
@@ -4417,7 +4437,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // `"{0.modules[os].system}".format(sys)`: what the fields' paths reach.
                 if matches!(m, "format" | "format_map")
                     && let Some(Const::Str(fmt)) = &r.fold
-                    && format_fields(fmt.as_str()).iter().any(|f| f.contains(['.', '[']))
+                    && has_field_path(fmt.as_str())
                 {
                     let fmt = fmt.as_str().to_string();
                     let (positional, named) = if m == "format" {
@@ -4597,15 +4617,6 @@ fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
             Stmt::FunctionDef(d) => is(&d.name.id),
             _ => false,
         })
-}
-
-/// Whether `e` is one of `f`'s parameters (what a method most often stores on `self`).
-fn is_parameter(f: &ast::StmtFunctionDef, e: &Expr) -> bool {
-    let Expr::Name(n) = e else { return false };
-    let p = &f.parameters;
-    p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).any(|a| a.parameter.name.id == n.id)
-        || p.vararg.as_ref().is_some_and(|a| a.name.id == n.id)
-        || p.kwarg.as_ref().is_some_and(|a| a.name.id == n.id)
 }
 
 /// What `import module [as bound]` binds: the local name and the module it refers to
@@ -4898,6 +4909,13 @@ mod tests {
         let fields = format_fields("{0.modules[os].system} {{literal}} {k[a:b]!r:>{w}} {}");
         assert_eq!(fields.as_slice(), ["0.modules[os].system", "k[a:b]", "w", ""]);
         assert!(format_fields("{{0.x}}").is_empty());
+    }
+
+    #[test]
+    fn field_paths_are_found_without_parsing() {
+        assert!(has_field_path("{0.modules[os].system}"));
+        assert!(has_field_path("{:>{w.x}}"));
+        assert!(!has_field_path("{}. {:.2f} {{0.x}} {k!r}."));
     }
 
     #[test]
