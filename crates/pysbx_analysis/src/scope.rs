@@ -13,6 +13,7 @@ use std::hash::Hasher;
 use hashbrown::HashTable;
 use ruff_python_ast::name::Name;
 use rustc_hash::FxHasher;
+use smallvec::SmallVec;
 
 use crate::builtins;
 use crate::value::{Interner, QName, Value, ValueSet};
@@ -166,9 +167,14 @@ struct Scope {
     /// Any binding of the scope may be removed or replaced at a time the walker cannot place
     /// (a function run later clears the module's namespace): every name may be unbound.
     unstable: bool,
-    /// A binding that refers to something was made in this (class) scope: its attributes are
-    /// worth looking up from the methods (see [`Scopes::class_attribute`]).
+    /// A binding worth keeping ([`ValueSet::kept`]) was made in this (class) scope: its
+    /// attributes are worth looking up (see [`Scopes::class_attribute`]).
     refers: bool,
+    /// The classes of the file among a class scope's bases, by their scopes.
+    bases: Vec<u32>,
+    /// Something worth keeping was stored on an attribute in this class's methods (see
+    /// `Walker::add_attr_slot`).
+    stored: bool,
 }
 
 /// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
@@ -207,6 +213,8 @@ impl<'a> Scopes<'a> {
             finished: false,
             unstable: false,
             refers: false,
+            bases: Vec::new(),
+            stored: false,
         };
         for (sid, name, vals) in &self.seeds {
             if *sid == id && name.as_str() == EVERY_NAME {
@@ -310,7 +318,7 @@ impl<'a> Scopes<'a> {
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
         if scope.kind == ScopeKind::Class && !scope.refers {
-            scope.refers = vals.refers();
+            scope.refers = vals.kept();
         }
         if scope.finished && vals.refers() {
             self.late.push((target, name.clone(), vals.clone()));
@@ -468,13 +476,64 @@ impl<'a> Scopes<'a> {
     }
 
     /// Everything `name` was bound to in the body of class scope `id` (its class attribute),
-    /// when that refers to something; `None` otherwise.
+    /// when that is worth keeping ([`ValueSet::kept`]); `None` otherwise.
     pub(crate) fn class_attribute(&self, id: u32, name: &str) -> Option<&ValueSet<'a>> {
         let scope = self.list.get(id as usize)?;
         if scope.kind != ScopeKind::Class || !scope.refers {
             return None;
         }
-        self.slots.get(id, name, NameHash::of(name)).map(|s| &s.ever).filter(|v| v.refers())
+        self.slots.get(id, name, NameHash::of(name)).map(|s| &s.ever).filter(|v| v.kept())
+    }
+
+    /// Records the classes of the file among class scope `id`'s bases.
+    pub(crate) fn set_bases(&mut self, id: u32, bases: Vec<u32>) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.bases = bases;
+        }
+    }
+
+    /// Records that something worth keeping was stored on an attribute in scope `id`'s
+    /// methods.
+    pub(crate) fn mark_stored(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.stored = true;
+        }
+    }
+
+    /// Whether something was stored on an attribute in class scope `id`'s methods.
+    pub(crate) fn stored(&self, id: u32) -> bool {
+        self.list.get(id as usize).is_some_and(|s| s.stored)
+    }
+
+    /// Whether reading an attribute of class scope `id` (or of its objects) may find anything
+    /// known: a class attribute worth keeping, a store in its methods, or a base of the file.
+    pub(crate) fn has_members(&self, id: u32) -> bool {
+        self.list.get(id as usize).is_some_and(|s| s.refers || s.stored || !s.bases.is_empty())
+    }
+
+    /// The classes of the file among class scope `id`'s bases.
+    pub(crate) fn bases(&self, id: u32) -> &[u32] {
+        self.list.get(id as usize).map_or(&[], |s| &s.bases)
+    }
+
+    /// Class scope `id` and the classes of the file it derives from, nearest first, at most
+    /// eight (a class's bases are defined before it, so there is no cycle; the cap bounds a
+    /// deep hierarchy).
+    pub(crate) fn class_chain(&self, id: u32) -> SmallVec<[u32; 4]> {
+        let mut chain: SmallVec<[u32; 4]> = SmallVec::new();
+        chain.push(id);
+        let mut i = 0;
+        while i < chain.len() && chain.len() < 8 {
+            if let Some(s) = self.list.get(chain[i] as usize) {
+                for b in &s.bases {
+                    if chain.len() < 8 && !chain.contains(b) {
+                        chain.push(*b);
+                    }
+                }
+            }
+            i += 1;
+        }
+        chain
     }
 
     /// What `globals()[name]` holds: the module's binding only.

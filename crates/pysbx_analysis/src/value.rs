@@ -173,11 +173,37 @@ pub(crate) enum Value<'a> {
     /// it calls the base (an instance of `P` is made by `Popen`'s machinery). Not a reference
     /// to the base, and its attributes are unknown.
     Subclass(QName),
-    /// A class the file defines with a plain `class` statement: no decorator, no keyword
-    /// (so no metaclass), and bases that are themselves such classes or `object`. `type`
-    /// made it, so what hangs off it (`__subclasses__()`) is the program's own. Calling it
-    /// or reading its attributes gives nothing known.
-    OwnClass,
+    /// A class the file defines with an undecorated `class` statement, by its class scope.
+    /// `plain` when it also has no keyword (so no metaclass) and bases that are themselves
+    /// plain classes or `object`: `type` made it, so what hangs off it (`__subclasses__()`) is
+    /// the program's own. Calling it makes an [`Value::Instance`]; reading an attribute gives
+    /// what its body (or a base's) bound to that name.
+    Class { scope: u32, plain: bool },
+    /// An object made by calling a class of the file (by its class scope): its attributes are
+    /// the class's, and what the class's methods stored on `self`.
+    Instance(u32),
+    /// A class attribute that gives these values when read through an instance or the class
+    /// (a `property` whose getter returns a module).
+    Descriptor(Rc<ValueSet<'a>>),
+    /// A module spec, loader or entry point that names this object: what its `load()` or
+    /// `load_module()`, or `importlib.util.module_from_spec` of it, gives.
+    Loader(QName),
+    /// `sys.modules` seen through one of its views (`values()`, `items()`, `keys()`):
+    /// iterating it gives [`Value::AnyModule`]s and [`Value::AnyModuleName`]s.
+    Loaded(LoadedView),
+    /// One of the loaded modules, its name not known (a loop variable over
+    /// `sys.modules.values()` before what it is compared with narrows it).
+    AnyModule,
+    /// One of the loaded modules' names (a loop variable over `sys.modules`).
+    AnyModuleName,
+}
+
+/// Which of `sys.modules`' views a [`Value::Loaded`] iterates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoadedView {
+    Keys,
+    Values,
+    Items,
 }
 
 impl Value<'_> {
@@ -194,10 +220,32 @@ impl Value<'_> {
             | Value::Returned(_)
             | Value::From(_)
             | Value::Subclass(_)
-            | Value::OwnClass
+            | Value::Class { .. }
+            | Value::Instance(_)
+            | Value::Descriptor(_)
+            | Value::Loader(_)
+            | Value::Loaded(_)
+            | Value::AnyModule
+            | Value::AnyModuleName
             | Value::Gives(_)
             | Value::Yields(_) => false,
         }
+    }
+
+    /// Whether the value is worth remembering as a class attribute although it refers to
+    /// nothing itself: what calling it, reading it through an object (a descriptor) or
+    /// loading it may give. (A class of the file is not: nested classes are common, and
+    /// keeping them made every attribute read in their outer class a lookup.)
+    pub(crate) fn kept(&self) -> bool {
+        self.refers()
+            || matches!(
+                self,
+                Value::Yields(_)
+                    | Value::Instance(_)
+                    | Value::Descriptor(_)
+                    | Value::Loader(_)
+                    | Value::Loaded(_)
+            )
     }
 
     /// What is reached from this value for `derived_from`, when it is a call result followed
@@ -256,7 +304,13 @@ impl<'a> ValueSet<'a> {
         let dup = self.alts.iter().any(|v| match (v, &value) {
             (Value::Unknown, Value::Unknown)
             | (Value::Globals, Value::Globals)
-            | (Value::OwnClass, Value::OwnClass) => true,
+            | (Value::AnyModule, Value::AnyModule)
+            | (Value::AnyModuleName, Value::AnyModuleName) => true,
+            (Value::Class { scope: a, .. }, Value::Class { scope: b, .. })
+            | (Value::Instance(a), Value::Instance(b)) => a == b,
+            (Value::Loaded(a), Value::Loaded(b)) => a == b,
+            (Value::Loader(a), Value::Loader(b)) => a == b,
+            (Value::Descriptor(a), Value::Descriptor(b)) => Rc::ptr_eq(a, b),
             (Value::Qual(a), Value::Qual(b))
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))
@@ -315,12 +369,16 @@ impl<'a> ValueSet<'a> {
         out
     }
 
-    /// The alternatives that refer to something or were reached from a call result (what is
-    /// worth keeping on an attribute); constants and unknowns left out.
+    /// The alternatives that refer to something, were reached from a call result or are
+    /// otherwise [`Value::kept`] but for objects of the file's classes (what is worth keeping
+    /// on an attribute: `self.helper = Helper()` is common, and a module reached through a
+    /// helper object stored on another is not followed); constants and unknowns left out.
     pub(crate) fn referring(&self) -> Self {
         let mut out = Self::default();
         for v in &self.alts {
-            if matches!(v, Value::From(_) | Value::Returned(_)) || v.refers() {
+            if matches!(v, Value::From(_) | Value::Returned(_))
+                || (v.kept() && !matches!(v, Value::Instance(_)))
+            {
                 out.push(v.clone());
             }
         }
@@ -346,6 +404,11 @@ impl<'a> ValueSet<'a> {
     /// count): what makes a binding worth reading the file again for.
     pub(crate) fn refers(&self) -> bool {
         self.alts.iter().any(Value::refers)
+    }
+
+    /// Whether any alternative is [`Value::kept`].
+    pub(crate) fn kept(&self) -> bool {
+        self.alts.iter().any(Value::kept)
     }
 
     /// Whether the set is surely bound and every one of its alternatives (at least one) is

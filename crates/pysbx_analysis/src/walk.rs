@@ -32,7 +32,7 @@ use crate::matchers::{
     self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
-use crate::value::{Bin, Const, Interner, QName, SeqKind, Text, Value, ValueSet};
+use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
 
 /// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
 /// fails to compile expressions nested about 3000 deep, so no runnable code is refused.
@@ -55,8 +55,21 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "builtins.__import__",
         "importlib.__import__",
         "importlib.import_module",
-        "pydoc.locate",
-        "pkgutil.resolve_name",
+        "string.Formatter().get_field",
+        "string.Formatter().format",
+        "string.Formatter().vformat",
+        "unittest.mock._get_target",
+        "mock.mock._get_target",
+        "unittest.mock._dot_lookup",
+        "mock.mock._dot_lookup",
+        "pickle.Unpickler().find_class",
+        "pickle._Unpickler().find_class",
+        "_pickle.Unpickler().find_class",
+        "dill.Unpickler().find_class",
+        "pickle.Unpickler.find_class",
+        "pickle._Unpickler.find_class",
+        "importlib.util.module_from_spec",
+        "importlib._bootstrap._load",
         "importlib.metadata.EntryPoint",
         "importlib_metadata.EntryPoint",
         "pkg_resources.EntryPoint.parse",
@@ -70,10 +83,320 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
         "functools.partial",
     ]
     .into_iter()
+    .chain(NAME_RESOLVERS.iter().map(|(n, ..)| *n))
+    .chain(NAME_LOOKUP_CLASSES.iter().copied())
+    .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(fold::FOLDABLE_CALLS.iter().copied())
     .collect()
 });
+
+/// Functions that import the object a dotted name (`os.system`, or `os:system` where they
+/// take it) names and return it, with where the name is given (position, keyword).
+const NAME_RESOLVERS: &[(&str, usize, &str)] = &[
+    ("pydoc.locate", 0, "path"),
+    ("pydoc.safeimport", 0, "path"),
+    ("pkgutil.resolve_name", 0, "name"),
+    ("unittest.mock._importer", 0, "target"),
+    ("mock.mock._importer", 0, "target"),
+    ("logging.config._resolve", 0, "name"),
+    ("zope.dottedname.resolve.resolve", 0, "name"),
+    ("werkzeug.utils.import_string", 0, "import_name"),
+    ("django.utils.module_loading.import_string", 0, "dotted_path"),
+    ("twisted.python.reflect.namedAny", 0, "name"),
+    ("twisted.python.reflect.namedObject", 0, "name"),
+    ("twisted.python.reflect.namedModule", 0, "name"),
+    ("kombu.utils.imports.symbol_by_name", 0, "name"),
+    ("celery.utils.imports.symbol_by_name", 0, "name"),
+    ("hydra.utils.get_method", 0, "path"),
+    ("hydra.utils.get_class", 0, "path"),
+    ("hydra.utils.get_object", 0, "path"),
+];
+
+/// Where a name resolver of [`NAME_RESOLVERS`] takes the name.
+fn resolver_argument(callee: &str) -> Option<(usize, &'static str)> {
+    NAME_RESOLVERS.iter().find(|(n, ..)| *n == callee).map(|(_, at, kw)| (*at, *kw))
+}
+
+/// Functions and classes that make a spec or loader of a module by its name (position,
+/// keyword): loading it gives that module (see [`Value::Loader`]).
+const SPEC_MAKERS: &[(&str, usize, &str)] = &[
+    ("importlib.util.find_spec", 0, "name"),
+    ("importlib.machinery.PathFinder.find_spec", 0, "fullname"),
+    ("importlib.util.spec_from_loader", 0, "name"),
+    ("importlib.machinery.ModuleSpec", 0, "name"),
+    ("importlib.find_loader", 0, "name"),
+    ("pkgutil.get_loader", 0, "module_or_name"),
+    ("pkgutil.find_loader", 0, "fullname"),
+    ("importlib.machinery.SourceFileLoader", 0, "fullname"),
+    ("importlib.machinery.SourcelessFileLoader", 0, "fullname"),
+    ("importlib.machinery.ExtensionFileLoader", 0, "name"),
+];
+
+/// Where a spec maker of [`SPEC_MAKERS`] takes the module's name.
+fn spec_argument(callee: &str) -> Option<(usize, &'static str)> {
+    SPEC_MAKERS.iter().find(|(n, ..)| *n == callee).map(|(_, at, kw)| (*at, *kw))
+}
+
+/// What loading a spec, loader or entry point gives (`module_from_spec(spec)`,
+/// `loader.load_module()`, `entry_point.load()`): the objects the [`Value::Loader`]s among
+/// `vals` name.
+fn loaded<'a>(vals: &ValueSet<'a>) -> ValueSet<'a> {
+    let mut out = ValueSet::default();
+    for alt in vals.alts() {
+        if let Value::Loader(q) = alt {
+            out.push(Value::Qual(q.clone()));
+        }
+    }
+    out
+}
+
+/// One step of a format field's path: `.name`, `[3]` or `[key]`.
+#[derive(Debug, PartialEq, Eq)]
+enum FieldPart<'s> {
+    Attr(&'s str),
+    Index(usize),
+    Key(&'s str),
+}
+
+/// The field names of a format string's replacement fields (`"{0.x} {{ {k[a]!r:>{w}}"` has
+/// `0.x`, `k[a]` and `w`), at most 32; `{{` and `}}` are literal braces.
+fn format_fields(fmt: &str) -> SmallVec<[&str; 4]> {
+    let mut out: SmallVec<[&str; 4]> = SmallVec::new();
+    let bytes = fmt.as_bytes();
+    let mut i = 0;
+    // How deep in a field's format spec (`{0:{1}}` nests one field in another).
+    let mut nested = 0u32;
+    while i < bytes.len() && out.len() < 32 {
+        match bytes[i] {
+            b'{' if nested == 0 && bytes.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' if nested == 0 => i += 1,
+            b'}' => {
+                nested -= 1;
+                i += 1;
+            }
+            b'{' => {
+                // The field name runs to `!`, `:` or `}`, but not inside brackets.
+                let start = i + 1;
+                let mut j = start;
+                let mut in_brackets = false;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'[' => in_brackets = true,
+                        b']' => in_brackets = false,
+                        b'!' | b':' | b'}' if !in_brackets => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if let Some(name) = fmt.get(start..j) {
+                    out.push(name);
+                }
+                nested += 1;
+                // A conversion and spec follow; their nested fields are read in turn.
+                while j < bytes.len() && !matches!(bytes[j], b'}' | b'{') {
+                    j += 1;
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Whether a format string has a replacement field whose name has an attribute or item path
+/// (`{0.x}`, `{k[a]}`): a scan without building anything, as most format strings have none.
+fn has_field_path(fmt: &str) -> bool {
+    let mut in_field = false;
+    for b in fmt.bytes() {
+        match b {
+            b'{' => in_field = !in_field,
+            b'}' | b'!' | b':' => in_field = false,
+            b'.' | b'[' if in_field => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The path of a field name after its first part (`.modules[os].system`), or `None` when it
+/// is not one Python accepts.
+fn field_path(path: &str) -> Option<SmallVec<[FieldPart<'_>; 4]>> {
+    let mut out: SmallVec<[FieldPart<'_>; 4]> = SmallVec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if out.len() >= 16 {
+            return None;
+        }
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let name = &after[..end];
+            if name.is_empty() {
+                return None;
+            }
+            out.push(FieldPart::Attr(name));
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let key = &after[..end];
+            if key.is_empty() {
+                return None;
+            }
+            out.push(match key.parse::<usize>() {
+                Ok(i) if key.bytes().all(|b| b.is_ascii_digit()) => FieldPart::Index(i),
+                _ => FieldPart::Key(key),
+            });
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The items a value may be a display of (`(sys,)`): by position, each any of the displays'.
+fn seq_items<'a>(vals: &ValueSet<'a>) -> Vec<ValueSet<'a>> {
+    let mut out: Vec<ValueSet<'a>> = Vec::new();
+    for alt in vals.alts() {
+        if let Value::Seq(items) = alt {
+            for (i, item) in items.iter().enumerate() {
+                match out.get_mut(i) {
+                    Some(have) => have.union(item),
+                    None => out.push(item.clone()),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The entries a value may be a dict display of (`{"mod": sys}`).
+fn dict_entries<'a>(vals: &ValueSet<'a>) -> Vec<(Rc<str>, ValueSet<'a>)> {
+    let mut out = Vec::new();
+    for alt in vals.alts() {
+        if let Value::Dict(entries) = alt {
+            out.extend(entries.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Whether a qualified name is the loaded modules' dict (`sys.modules`).
+fn is_modules_dict(q: &str) -> bool {
+    matches!(q, "sys.modules" | "sys.modules.__dict__")
+}
+
+/// The view of the loaded modules a method of `sys.modules` (or of a copy) gives.
+fn modules_view(recv: &ValueSet<'_>, method: &str) -> Option<LoadedView> {
+    let view = match method {
+        "values" => LoadedView::Values,
+        "items" => LoadedView::Items,
+        "keys" | "copy" => LoadedView::Keys,
+        _ => return None,
+    };
+    recv.alts()
+        .iter()
+        .any(|v| match v {
+            Value::Qual(q) => is_modules_dict(q),
+            Value::Loaded(LoadedView::Keys) => true,
+            _ => false,
+        })
+        .then_some(view)
+}
+
+/// Whether an item is a loaded module or name still to be narrowed (see
+/// `Walker::narrow_loaded`), alone or in a pair of `items()`.
+fn is_loaded_item(v: &Value<'_>) -> bool {
+    match v {
+        Value::AnyModule | Value::AnyModuleName => true,
+        Value::Seq(parts) => parts
+            .iter()
+            .any(|p| p.alts().iter().any(|a| matches!(a, Value::AnyModule | Value::AnyModuleName))),
+        _ => false,
+    }
+}
+
+/// The names a loop or comprehension target binds (`m`, `(name, m)`).
+fn target_names(target: &Expr, out: &mut Vec<Name>) {
+    match target {
+        Expr::Name(n) => out.push(key(&n.id)),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            for e in elts.iter().take(8) {
+                target_names(e, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The conditions of a loop body's `if`, `elif`, `while` and `assert` statements, at any
+/// depth short of a nested function or class (at most 64).
+fn collect_tests<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
+    for s in body {
+        if out.len() >= 64 {
+            return;
+        }
+        match s {
+            Stmt::If(i) => {
+                out.push(&i.test);
+                collect_tests(&i.body, out);
+                for clause in &i.elif_else_clauses {
+                    if let Some(t) = &clause.test {
+                        out.push(t);
+                    }
+                    collect_tests(&clause.body, out);
+                }
+            }
+            Stmt::While(w) => {
+                out.push(&w.test);
+                collect_tests(&w.body, out);
+            }
+            Stmt::Assert(a) => out.push(&a.test),
+            Stmt::For(f) => collect_tests(&f.body, out),
+            Stmt::With(w) => collect_tests(&w.body, out),
+            Stmt::Try(t) => {
+                collect_tests(&t.body, out);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_tests(&h.body, out);
+                }
+                collect_tests(&t.orelse, out);
+                collect_tests(&t.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `e` names one of a loop's `targets` as a loaded module or its name: the target
+/// itself, its `__name__` (read or by `getattr`), or its `__spec__.name`.
+fn names_loaded_module(e: &Expr, targets: &[Name]) -> bool {
+    let is_target = |e: &Expr| matches!(e, Expr::Name(n) if targets.contains(&key(&n.id)));
+    match e {
+        Expr::Attribute(a) if a.attr.id.as_str() == "__name__" => is_target(&a.value),
+        Expr::Attribute(a) if a.attr.id.as_str() == "name" => matches!(
+            &*a.value,
+            Expr::Attribute(spec) if spec.attr.id.as_str() == "__spec__" && is_target(&spec.value)
+        ),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Name(f) if f.id.as_str() == "getattr")
+                && c.arguments.args.first().is_some_and(is_target)
+                && matches!(c.arguments.args.get(1), Some(Expr::StringLiteral(s)) if string_text(s).as_str() == "__name__")
+        }
+        other => is_target(other),
+    }
+}
+
+/// Library classes whose objects look objects up by name: `string.Formatter().get_field`
+/// follows an attribute path, an unpickler's `find_class` imports a module's object.
+const NAME_LOOKUP_CLASSES: &[&str] = &[
+    "string.Formatter",
+    "pickle.Unpickler",
+    "pickle._Unpickler",
+    "_pickle.Unpickler",
+    "dill.Unpickler",
+];
 
 /// The value of a path constant of the `os` modules, by its resolved name.
 fn path_constant(q: &str) -> Option<&'static str> {
@@ -759,10 +1082,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 };
                 let vals = match gives {
                     Some(c) => ValueSet::one(Value::Gives(Rc::new(c.share()))),
-                    None => match self.imported_and_returned(f).or_else(|| self.returns_derived(f))
-                    {
-                        Some(returned) => ValueSet::one(Value::Yields(Rc::new(returned))),
-                        None => ValueSet::unknown(),
+                    None => match self.returned_module(f) {
+                        Some((returned, Decorated::Property)) => {
+                            ValueSet::one(Value::Descriptor(Rc::new(returned)))
+                        }
+                        Some((returned, _)) => ValueSet::one(Value::Yields(Rc::new(returned))),
+                        None => match self.returns_derived(f) {
+                            Some(returned) => ValueSet::one(Value::Yields(Rc::new(returned))),
+                            None => ValueSet::unknown(),
+                        },
                     },
                 };
                 self.scopes.bind(self.scope, &key(&f.name.id), vals);
@@ -775,29 +1103,54 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.type_params(tp);
                 }
                 let mut bases: Vec<QName> = Vec::new();
+                let mut own_bases: Vec<u32> = Vec::new();
                 // Made by `type` with nothing of the program's in between (see
-                // `Value::OwnClass`): no decorator, type parameter, keyword or unpacked base.
-                let mut plain = cdef.decorator_list.is_empty() && cdef.type_params.is_none();
+                // `Value::Class`): no decorator, type parameter, keyword or unpacked base.
+                let undecorated = cdef.decorator_list.is_empty();
+                let mut plain = undecorated && cdef.type_params.is_none();
                 if let Some(args) = &cdef.arguments {
                     plain &= args.keywords.is_empty();
                     for a in &args.args {
                         let mut e = self.expr(a);
                         plain &= !matches!(a, Expr::Starred(_)) && plain_base(&e.vals);
                         bases.extend(e.vals.quals().cloned());
+                        for v in e.vals.alts() {
+                            if let Value::Class { scope, .. } = v {
+                                own_bases.push(*scope);
+                            }
+                        }
                         self.flush(&mut e);
                     }
+                    // The class's keywords (but `metaclass`) are handed to the bases'
+                    // `__init_subclass__` (`class Job(Plugin, backend="os")`).
+                    let mut hook: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
                     for k in &args.keywords {
-                        self.value(&k.value);
+                        let mut ev = self.expr(&k.value);
+                        self.flush(&mut ev);
+                        if let Some(id) = &k.arg
+                            && id.id.as_str() != "metaclass"
+                        {
+                            hook.push((key(&id.id), ev));
+                        }
+                    }
+                    if !hook.is_empty() {
+                        let init_subclass = Name::new_static("__init_subclass__");
+                        for base in &own_bases {
+                            self.method_called_here(*base, true, &init_subclass, &[], &hook, true);
+                        }
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
+                self.scopes.set_bases(scope, own_bases);
                 // The class's name stands for its bases when it is called (see
-                // `Value::Subclass`).
+                // `Value::Subclass`), and for itself (see `Value::Class`) unless a decorator
+                // may have replaced it.
                 let mut class = ValueSet::default();
-                if plain {
-                    class.push(Value::OwnClass);
-                } else {
-                    for b in bases.iter().take(crate::value::MAX_ALTERNATIVES) {
+                if undecorated {
+                    class.push(Value::Class { scope, plain });
+                }
+                if !plain {
+                    for b in bases.iter().take(crate::value::MAX_ALTERNATIVES - 1) {
                         class.push(Value::Subclass(b.clone()));
                     }
                 }
@@ -807,6 +1160,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.frames.push(Frame::Class(Rc::from(bases)));
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.body(&cdef.body);
+                self.self_stores(scope, &cdef.body);
                 self.scopes.finish(scope);
                 self.scope = saved;
                 self.frames.pop();
@@ -882,7 +1236,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::For(f) => {
                 let mut iter = self.expr(&f.iter);
                 self.flush(&mut iter);
-                let each = Self::elements(&iter);
+                let mut each = Self::elements(&iter);
+                // `for m in sys.modules.values(): if m.__name__ == "posix": ...`
+                if let Some(items) = &mut each
+                    && items.alts().iter().any(is_loaded_item)
+                {
+                    let mut targets = Vec::new();
+                    target_names(&f.target, &mut targets);
+                    let mut tests = Vec::new();
+                    collect_tests(&f.body, &mut tests);
+                    *items = self.narrow_loaded(items, &targets, &tests);
+                }
                 self.in_branch(|w| {
                     match (&*f.target, each) {
                         (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
@@ -1166,7 +1530,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         else {
             return;
         };
-        Self::give_arguments(&mut d.given, p, pos, kws);
+        Self::give_arguments(&mut d.given, p, 0, pos, kws);
     }
 
     /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
@@ -1179,34 +1543,93 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
             return;
         }
-        // The caller's context is looked at only for a function that has no site yet.
-        let unsited = self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
+        let scope = self.scope;
+        self.hand_arguments(name, pos, kws, true, |scopes, p| {
+            let mut at = Some(scope);
+            loop {
+                match at {
+                    Some(s) if s == p.outer => break Some(0),
+                    Some(s) => at = scopes.parent(s),
+                    None => break None,
+                }
+            }
+        });
+    }
+
+    /// A method of a class of the file called through an object of the class (`obj.set(os)`,
+    /// `self.set(os)` in another method, `Runner(os)` for `__init__`) or through the class
+    /// (`Runner.set(obj, os)`): its parameters may be the call's arguments, past `self` where
+    /// the call binds it. The method is looked up in the class and the file's classes it
+    /// derives from.
+    /// Only arguments that refer (a module, a function) are given, but with `strings`, which
+    /// a class's keywords for `__init_subclass__` are (`backend="os"`): calls between
+    /// methods passing strings are many.
+    fn method_called_here(
+        &mut self,
+        class: u32,
+        through_instance: bool,
+        name: &Name,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+        strings: bool,
+    ) {
+        // Methods are not walked in a caller's context, so a call giving nothing worth it is
+        // nothing.
+        let worth =
+            |e: &Eval<'a>| e.vals.refers() || (strings && matches!(e.fold, Some(Const::Str(_))));
+        if !pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth)
+            || self.function_bits & name_bit(name) == 0
+            || !self.functions.contains_key(name)
+        {
+            return;
+        }
+        let chain = self.scopes.class_chain(class);
+        self.hand_arguments(name, pos, kws, false, |_, p| {
+            if !chain.contains(&p.outer) {
+                return None;
+            }
+            Some(match decorated(p.def) {
+                Some(Decorated::Static) => 0,
+                Some(Decorated::Class) => 1,
+                _ if through_instance => 1,
+                _ => 0,
+            })
+        });
+    }
+
+    /// Gives a call's arguments to the functions of that name `which` accepts (with how many
+    /// leading parameters the call binds itself), and, with `rewalk`, walks again, once, a
+    /// body already walked when the call hands it a module or function or reaches it in a
+    /// tested context. (Methods are not walked again: calls between methods are many, and
+    /// walking a method again for each argument that refers cost more than it found.)
+    fn hand_arguments(
+        &mut self,
+        name: &Name,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+        rewalk: bool,
+        which: impl Fn(&Scopes<'a>, &Unwalked<'a>) -> Option<usize>,
+    ) {
+        // The caller's context is looked at only for a function that has no site yet (and
+        // never for a method, which is not walked again).
+        let unsited =
+            rewalk && self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
         let here = if unsited { self.tested_context() } else { None };
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
-            let mut at = Some(self.scope);
-            let visible = loop {
-                match at {
-                    Some(s) if s == p.outer => break true,
-                    Some(s) => at = self.scopes.parent(s),
-                    None => break false,
-                }
-            };
-            if !visible {
-                continue;
-            }
+            let Some(skip) = which(&self.scopes, p) else { continue };
             // A module or function handed to a body already walked (`run(os, "system")`
             // inside a function defined after `run`) has it walked again, once, with it.
             let refers = pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.vals.refers());
-            let again_for_arguments = p.walked && refers;
+            let again_for_arguments = rewalk && p.walked && refers;
             if !p.walked || again_for_arguments {
-                Self::give_arguments(&mut p.given, &p.def.parameters, pos, kws);
+                Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws);
             }
             let new_site = matches!((&p.site, &here), (None, Some(_)));
             if new_site {
                 p.site.clone_from(&here);
             }
-            if p.walked && !p.rewalked && (new_site || again_for_arguments) {
+            if rewalk && p.walked && !p.rewalked && (new_site || again_for_arguments) {
                 // Its body was walked before this call was met (a helper defined above the
                 // class whose method calls it, or above the function that hands it a
                 // module): walked again, in the caller's context and with its arguments.
@@ -1220,6 +1643,55 @@ impl<'a, 'c> Walker<'a, 'c> {
                     origin: p.origin,
                     given: Vec::new(),
                 });
+            }
+        }
+    }
+
+    /// The methods of the file's classes a call reaches: `__init__` of a class called, a
+    /// method called on an object of a class or on the class, and `self.name(...)` in a method
+    /// of a class that defines `name`.
+    fn methods_called_here(
+        &mut self,
+        callee: &Eval<'a>,
+        recv: Option<&Eval<'a>>,
+        method: Option<&Name>,
+        func: &Expr,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        if self.functions.is_empty() {
+            return;
+        }
+        let init = Name::new_static("__init__");
+        for alt in callee.vals.alts() {
+            if let Value::Class { scope, .. } = alt {
+                self.method_called_here(*scope, true, &init, pos, kws, false);
+            }
+        }
+        let (Some(recv), Some(method)) = (recv, method) else { return };
+        let mut through_object = false;
+        for alt in recv.vals.alts() {
+            match alt {
+                Value::Instance(scope) => {
+                    through_object = true;
+                    self.method_called_here(*scope, true, method, pos, kws, false);
+                }
+                Value::Class { scope, .. } => {
+                    through_object = true;
+                    self.method_called_here(*scope, false, method, pos, kws, false);
+                }
+                _ => {}
+            }
+        }
+        // `self.set(os)` in a method: the object is the class's, as for `self.x` reads.
+        if !through_object
+            && let Expr::Attribute(a) = func
+            && matches!(&*a.value, Expr::Name(_))
+            && self.scope != MODULE
+        {
+            let owner = self.slot_owner();
+            if owner != MODULE {
+                self.method_called_here(owner, true, method, pos, kws, false);
             }
         }
     }
@@ -1256,40 +1728,210 @@ impl<'a, 'c> Walker<'a, 'c> {
         frames
     }
 
-    /// The module a function returns when its body only imports and returns one of the names
-    /// it imported (`def backend(): import os; return os`, a docstring allowed first), without
-    /// parameters or decorators: a loader of a module by a name that no import at the call
-    /// site shows.
-    fn imported_and_returned(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
-        if !f.parameters.is_empty() {
+    /// The module (or an object of one) a function or method returns with its last
+    /// statement, read without walking the body: a name the body imports at its top level
+    /// (`def impl(self): import os; return os`), a name of an enclosing scope the body does
+    /// not bind, `__import__` or `importlib.import_module` of a name that folds, an entry of
+    /// `sys.modules`, and attributes of those. Decorators other than `staticmethod`,
+    /// `classmethod`, `property` and the `functools` caches may return anything, so a function
+    /// with one gives nothing known; a `property` gives its value where it is read.
+    fn returned_module(
+        &mut self,
+        f: &'a ast::StmtFunctionDef,
+    ) -> Option<(ValueSet<'a>, Decorated)> {
+        let decorated = decorated(f)?;
+        if f.is_async {
             return None;
         }
-        let (Expr::Name(returned), rest) = returned_at_end(f)? else { return None };
-        let mut found = None;
-        for s in rest {
+        let (Stmt::Return(ast::StmtReturn { value: Some(value), .. }), before) =
+            f.body.split_last()?
+        else {
+            return None;
+        };
+        let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
+        for s in before {
             match s {
                 Stmt::Import(i) => {
                     for alias in &i.names {
                         let (bound, target) = import_binding(alias);
-                        if bound == key(&returned.id) {
-                            found = Some(self.interner.intern(&target));
-                        }
+                        imported.push((bound, self.interner.intern(&target)));
                     }
                 }
                 Stmt::ImportFrom(i) if i.level == 0 => {
-                    let Some(module) = &i.module else { return None };
+                    let Some(module) = &i.module else { continue };
                     for alias in &i.names {
-                        let (bound, q) = self.imported_from_binding(&key(&module.id), alias);
-                        if bound == key(&returned.id) {
-                            found = Some(q);
-                        }
+                        imported.push(self.imported_from_binding(&key(&module.id), alias));
                     }
                 }
-                other if is_docstring(other) => {}
-                _ => return None,
+                _ => {}
             }
         }
-        Some(ValueSet::one(Value::Qual(found?)))
+        let quals = self.quiet_module(value, f, &imported, 0);
+        if quals.is_empty() {
+            return None;
+        }
+        let mut out = ValueSet::default();
+        for q in quals {
+            out.push(Value::Qual(q));
+        }
+        Some((out, decorated))
+    }
+
+    /// The modules and objects of modules `e` may be in the body of `f`, read without walking
+    /// (see [`Self::returned_module`]); empty when it may be anything else.
+    fn quiet_module(
+        &mut self,
+        e: &'a Expr,
+        f: &ast::StmtFunctionDef,
+        imported: &[(Name, QName)],
+        depth: u32,
+    ) -> SmallVec<[QName; 2]> {
+        let mut out: SmallVec<[QName; 2]> = SmallVec::new();
+        if depth > 16 {
+            return out;
+        }
+        match e {
+            Expr::Name(n) => {
+                let name = key(&n.id);
+                if let Some((_, q)) = imported.iter().rev().find(|(b, _)| *b == name) {
+                    out.push(q.clone());
+                    return out;
+                }
+                // Free in the body: looked up where the function is defined, past the class
+                // bodies a method does not see (and only then looked for among the body's
+                // own bindings, the longer search).
+                let mut scope = self.scope;
+                while self.scopes.kind(scope) == ScopeKind::Class {
+                    match self.scopes.parent(scope) {
+                        Some(p) => scope = p,
+                        None => break,
+                    }
+                }
+                let found = self.scopes.lookup(scope, &name, &mut self.interner);
+                if found.quals().next().is_some() && !binds_locally(f, &name) {
+                    out.extend(found.quals().take(crate::value::MAX_ALTERNATIVES).cloned());
+                }
+            }
+            Expr::Attribute(a) => {
+                for base in self.quiet_module(&a.value, f, imported, depth + 1) {
+                    if let Some(q) = self.interner.join(&base, &a.attr.id) {
+                        out.push(q);
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                let Some(arg) = c.arguments.args.first() else { return out };
+                // Known by the name written before anything is looked up: most calls are of
+                // other functions.
+                let written = match &*c.func {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) => a.attr.id.as_str(),
+                    _ => return out,
+                };
+                if !matches!(written, "__import__" | "import_module") {
+                    return out;
+                }
+                let callee = self.quiet_module(&c.func, f, imported, depth + 1);
+                if !callee.iter().any(|q| {
+                    matches!(
+                        &**q,
+                        "builtins.__import__" | "importlib.__import__" | "importlib.import_module"
+                    )
+                }) {
+                    return out;
+                }
+                let Some(Const::Str(named)) = self.fold_pure(arg, "", &Const::None, 0) else {
+                    return out;
+                };
+                let named = named.as_str();
+                if !is_dotted_name(named) || named.len() > crate::value::MAX_QUAL_LEN {
+                    return out;
+                }
+                for q in callee {
+                    match &*q {
+                        "builtins.__import__" | "importlib.__import__" => {
+                            let top = named.split('.').next().unwrap_or(named);
+                            out.push(self.interner.intern(top));
+                        }
+                        "importlib.import_module" => out.push(self.interner.intern(named)),
+                        _ => {}
+                    }
+                }
+            }
+            Expr::Subscript(s) => {
+                if !matches!(&*s.value, Expr::Attribute(a) if a.attr.id.as_str() == "modules") {
+                    return out;
+                }
+                let base = self.quiet_module(&s.value, f, imported, depth + 1);
+                if base.iter().any(|q| &**q == "sys.modules")
+                    && let Some(Const::Str(named)) = self.fold_pure(&s.slice, "", &Const::None, 0)
+                    && is_dotted_name(named.as_str())
+                    && named.as_str().len() <= crate::value::MAX_QUAL_LEN
+                {
+                    out.push(self.interner.intern(named.as_str()));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// What the methods of class scope `class` store on their object at the top level of a
+    /// method's body that is a module read without walking (see [`Self::quiet_module`]): a
+    /// name the method imports (`import os` then `self.mod = os`), `__import__` or
+    /// `import_module` of a name that folds, an entry of `sys.modules`. Known to every method
+    /// before any is walked, so a method written before the one that stores reads it too.
+    fn self_stores(&mut self, class: u32, body: &'a [Stmt]) {
+        for s in body {
+            let Stmt::FunctionDef(f) = s else { continue };
+            if decorated(f) == Some(Decorated::Static) {
+                continue;
+            }
+            let p = &f.parameters;
+            let Some(first) = p.posonlyargs.iter().chain(&p.args).next() else { continue };
+            let this = key(&first.parameter.name.id);
+            let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
+            for st in &f.body {
+                match st {
+                    Stmt::Import(i) => {
+                        for alias in &i.names {
+                            let (bound, target) = import_binding(alias);
+                            imported.push((bound, self.interner.intern(&target)));
+                        }
+                    }
+                    Stmt::ImportFrom(i) if i.level == 0 => {
+                        let Some(module) = &i.module else { continue };
+                        for alias in &i.names {
+                            imported.push(self.imported_from_binding(&key(&module.id), alias));
+                        }
+                    }
+                    Stmt::Assign(a) => {
+                        for t in &a.targets {
+                            if let Expr::Attribute(at) = t
+                                && let Expr::Name(n) = &*at.value
+                                && key(&n.id) == this
+                                && match &*a.value {
+                                    Expr::Name(v) => imported.iter().any(|(b, _)| *b == v.id),
+                                    Expr::Call(_) | Expr::Subscript(_) => true,
+                                    _ => false,
+                                }
+                            {
+                                let quals = self.quiet_module(&a.value, f, &imported, 0);
+                                if quals.is_empty() {
+                                    continue;
+                                }
+                                let mut vals = ValueSet::default();
+                                for q in quals {
+                                    vals.push(Value::Qual(q));
+                                }
+                                self.add_attr_slot(class, this.clone(), key(&at.attr.id), &vals);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// What a call of `f` gives when its last statement returns something reached from a
@@ -1362,7 +2004,6 @@ impl<'a, 'c> Walker<'a, 'c> {
         callee.vals.quals().any(|q| matches!(&**q, "builtins.type"))
     }
 
-    /// Adds a call's arguments to what the parameters they meet may be.
     /// What a call of a function of the file gives when its body is one `return` of an
     /// expression (a docstring allowed first) and every argument is a constant: the expression
     /// folded with the parameters bound to them. Decoding helpers hide commands, URLs and
@@ -1520,9 +2161,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         out
     }
 
+    /// Adds a call's arguments to what the parameters they meet may be.
+    /// `skip` leading positional parameters are bound by the call itself (`self` of a method
+    /// called through an object).
     fn give_arguments(
         given: &mut Vec<(Name, ValueSet<'a>)>,
         p: &ast::Parameters,
+        skip: usize,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
@@ -1531,7 +2176,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // What a parameter's uses can make something of: what refers (a module, a function)
         // and a string (an attribute or module name); not numbers, `None` or the unknown.
         let worth = |ev: &Eval<'a>| ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_)));
-        let positional = p.posonlyargs.iter().chain(&p.args);
+        let positional = p.posonlyargs.iter().chain(&p.args).skip(skip);
         for (pd, ev) in positional.zip(pos) {
             if given.len() < MAX_GIVEN && worth(ev) {
                 given.push((key(&pd.parameter.name.id), ev.binding()));
@@ -1544,7 +2189,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // `def run(*a)` called `run(os, cmd)`: `a` is the tuple of the positional arguments
         // past the named ones; `**kw` the dict of the keywords no parameter takes.
-        let named = p.posonlyargs.len() + p.args.len();
+        let named = (p.posonlyargs.len() + p.args.len()).saturating_sub(skip);
         if let Some(rest) = &p.vararg
             && pos.len() > named
             && pos[named..].iter().any(|e| e.vals.refers())
@@ -1702,6 +2347,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             for alt in v.vals.alts() {
                 match alt {
                     Value::Seq(items) => items.iter().for_each(|i| set.union(i)),
+                    // A loaded module or its name, narrowed by what the loop compares it with
+                    // (see `Walker::narrow_loaded`).
+                    Value::Loaded(LoadedView::Values) => set.push(Value::AnyModule),
+                    Value::Loaded(LoadedView::Keys) => set.push(Value::AnyModuleName),
+                    Value::Qual(q) if is_modules_dict(q) => set.push(Value::AnyModuleName),
+                    Value::Loaded(LoadedView::Items) => set.push(Value::Seq(Rc::from([
+                        ValueSet::one(Value::AnyModuleName),
+                        ValueSet::one(Value::AnyModule),
+                    ]))),
                     _ => return None,
                 }
             }
@@ -2370,13 +3024,19 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// function, a followed call result): code is read in order, so `__init__` storing
     /// `self.sock` is seen before the methods that use it.
     fn store_attr_slot(&mut self, name: &ast::ExprName, attr: &Name, vals: &ValueSet<'a>) {
+        let owner = self.slot_owner();
+        self.add_attr_slot(owner, key(&name.id), key(attr), vals);
+    }
+
+    /// Adds to what `name.attr` may hold in the methods of class scope `owner` (the module
+    /// outside classes).
+    fn add_attr_slot(&mut self, owner: u32, name: Name, attr: Name, vals: &ValueSet<'a>) {
         let kept = vals.referring();
         if kept.is_empty() {
             return;
         }
-        let owner = self.slot_owner();
-        let name = key(&name.id);
-        let slots = self.attr_slots.entry(key(attr)).or_default();
+        self.scopes.mark_stored(owner);
+        let slots = self.attr_slots.entry(attr).or_default();
         match slots.iter_mut().find(|s| s.owner == owner && s.name == name) {
             Some(slot) => slot.vals.union(&kept),
             None => slots.push(AttrSlot { owner, name, vals: kept }),
@@ -2391,11 +3051,78 @@ impl<'a, 'c> Walker<'a, 'c> {
         slots.iter().find(|s| s.owner == owner && s.name.as_str() == name).map(|s| &s.vals)
     }
 
+    /// What reading `attr` on class scope `class` or one of its instances gives: what the
+    /// class's body, or a base's of the file, bound to that name (a descriptor's value in
+    /// place of the descriptor), and what the class's methods stored on that attribute of
+    /// `holder` (`self` for an object of the class, the name read in a method). Empty when
+    /// nothing worth keeping is known.
+    fn class_member(&self, class: u32, attr: &str, holder: &str) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        if self.scopes.bases(class).is_empty() {
+            self.own_member(class, attr, holder, &mut out);
+        } else {
+            for c in self.scopes.class_chain(class) {
+                self.own_member(c, attr, holder, &mut out);
+            }
+        }
+        out
+    }
+
+    /// [`Self::class_member`] of one class, without its bases.
+    fn own_member(&self, class: u32, attr: &str, holder: &str, out: &mut ValueSet<'a>) {
+        if let Some(v) = self.scopes.class_attribute(class, attr) {
+            for alt in v.alts() {
+                match alt {
+                    Value::Descriptor(given) => out.union(given),
+                    // An object of a class whose `__get__` returns a module gives it.
+                    Value::Instance(d) => match self.dunder_get(*d) {
+                        Some(given) => out.union(&given),
+                        None => out.push(alt.clone()),
+                    },
+                    other => out.push(other.clone()),
+                }
+            }
+        }
+        if self.scopes.stored(class)
+            && let Some(slots) = self.attr_slots.get(attr)
+        {
+            for s in slots.iter().filter(|s| s.owner == class && s.name.as_str() == holder) {
+                out.union(&s.vals);
+            }
+        }
+    }
+
+    /// What the `__get__` of class scope `class` (or a base's) returns, when it is known to
+    /// return a module.
+    fn dunder_get(&self, class: u32) -> Option<ValueSet<'a>> {
+        self.scopes.class_chain(class).into_iter().find_map(|c| {
+            let v = self.scopes.class_attribute(c, "__get__")?;
+            v.alts().iter().find_map(|alt| match alt {
+                Value::Yields(given) => Some((**given).clone()),
+                _ => None,
+            })
+        })
+    }
+
     /// What `base.attr` refers to.
     fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         for alt in base.alts() {
             match alt {
+                Value::Class { scope, .. } | Value::Instance(scope) => {
+                    let member = if self.scopes.has_members(*scope) {
+                        self.class_member(*scope, attr, "self")
+                    } else {
+                        ValueSet::default()
+                    };
+                    if member.is_empty() {
+                        out.push(Value::Unknown);
+                    } else {
+                        out.union(&member);
+                    }
+                }
+                // `spec.loader` names the module its spec does.
+                Value::Loader(_) if attr == "loader" => out.push(alt.clone()),
                 // `f.__call__` is `f`.
                 Value::Qual(_) | Value::Partial(_) if attr == "__call__" => out.push(alt.clone()),
                 // A function of a module written in C is bound to its module: `print.__self__`
@@ -2500,19 +3227,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         );
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_vals(&recv.vals, &attr);
-            if let Expr::Name(owner) = &*a.value {
-                if !self.attr_slots.is_empty()
-                    && let Some(stored) = self.attr_slot(owner, &attr)
+            if let Expr::Name(owner_name) = &*a.value {
+                // `self.call` in a method, after `call = subprocess.check_output` in the class
+                // body: a class attribute read through an instance (or the class), or what a
+                // method of the class (or a base) stored on that name's attribute.
+                let owner = self.slot_owner();
+                if self.scope != MODULE && owner != MODULE {
+                    if self.scopes.has_members(owner) {
+                        let member = self.class_member(owner, &attr, &key_str(&owner_name.id));
+                        vals.union(&member);
+                    }
+                } else if !self.attr_slots.is_empty()
+                    && let Some(stored) = self.attr_slot(owner_name, &attr)
                 {
                     vals.union(stored);
-                }
-                // `self.call` in a method, after `call = subprocess.check_output` in the class
-                // body: a class attribute read through an instance (or the class).
-                if self.scope != MODULE
-                    && let Some(class_attr) = self.scopes.class_attribute(self.slot_owner(), &attr)
-                {
-                    let class_attr = class_attr.clone();
-                    vals.union(&class_attr);
                 }
             }
             if refs {
@@ -2609,6 +3337,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                             if items_at.is_interesting() {
                                 vals = items_at;
                             }
+                        }
+                    }
+                    // A key that is one of a few constants (`name` compared with "os" and
+                    // "posix" in a loop over `sys.modules`): each entry.
+                    None if k.vals.constant_choices() => {
+                        let mut each = ValueSet::default();
+                        for alt in k.vals.alts() {
+                            if let Value::Const(Const::Str(t)) = alt {
+                                each.union(&self.item_vals(&base.vals, t.as_str()));
+                            }
+                        }
+                        if each.is_interesting() {
+                            vals = each;
                         }
                     }
                     None => {}
@@ -2730,9 +3471,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
         let mut each = Self::elements(&iter);
-        if let (Some(out), Some(items)) = (yielded, &each) {
-            *out = Some(items.clone());
-        }
+        let mut yielded = yielded;
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
         let saved = std::mem::replace(&mut self.scope, scope);
@@ -2741,6 +3480,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut iter = self.expr(&g.iter);
                 self.flush(&mut iter);
                 each = Self::elements(&iter);
+            }
+            // `m for m in sys.modules.values() if m.__name__ == "os"`
+            if let Some(items) = &mut each
+                && items.alts().iter().any(is_loaded_item)
+            {
+                let mut targets = Vec::new();
+                target_names(&g.target, &mut targets);
+                let tests: Vec<&Expr> = g.ifs.iter().collect();
+                *items = self.narrow_loaded(items, &targets, &tests);
+            }
+            if i == 0
+                && let (Some(out), Some(items)) = (yielded.take(), &each)
+            {
+                *out = Some(items.clone());
             }
             self.assign(&g.target, each.take().map(Eval::of).as_ref());
             for cond in &g.ifs {
@@ -2763,6 +3516,219 @@ impl<'a, 'c> Walker<'a, 'c> {
         fold
     }
 
+    /// What the attribute and item paths of a format string's fields reach
+    /// (`"{0.modules[os].system}"` with `sys` for `{0}`: `os.system`), given the arguments
+    /// by position and by name. Fields without a path reach nothing: only a path reads an
+    /// attribute.
+    fn format_reaches(
+        &mut self,
+        fmt: &str,
+        positional: &[ValueSet<'a>],
+        named: &[(Rc<str>, ValueSet<'a>)],
+    ) -> ValueSet<'a> {
+        let mut out = ValueSet::default();
+        let mut auto = 0;
+        for field in format_fields(fmt) {
+            let reached = self.field_reaches(field, &mut auto, positional, named);
+            out.union(&reached);
+        }
+        out
+    }
+
+    /// What one field name's path reaches (`0.modules[os].system`, `mod.modules[os]`), its
+    /// attributes matched as `getattr` with their names is; empty without a path. `auto` is
+    /// the next automatic field number.
+    fn field_reaches(
+        &mut self,
+        field: &str,
+        auto: &mut usize,
+        positional: &[ValueSet<'a>],
+        named: &[(Rc<str>, ValueSet<'a>)],
+    ) -> ValueSet<'a> {
+        let split = field.find(['.', '[']).unwrap_or(field.len());
+        let (root, path) = field.split_at(split);
+        let start = if root.is_empty() {
+            *auto += 1;
+            positional.get(*auto - 1)
+        } else if let Ok(i) = root.parse::<usize>() {
+            positional.get(i)
+        } else {
+            named.iter().find(|(k, _)| &**k == root).map(|(_, v)| v)
+        };
+        let (Some(start), Some(parts)) = (start, field_path(path)) else {
+            return ValueSet::default();
+        };
+        if parts.is_empty() {
+            return ValueSet::default();
+        }
+        let mut cur = start.clone();
+        for part in parts {
+            cur = match part {
+                FieldPart::Attr(name) => {
+                    attribute::hits(
+                        self.c,
+                        name,
+                        attribute::Receiver::Known(&cur),
+                        &mut self.interner,
+                        &mut self.hits,
+                    );
+                    self.attr_vals(&cur, name)
+                }
+                FieldPart::Index(i) => {
+                    let mut items = ValueSet::default();
+                    for alt in cur.alts() {
+                        match alt {
+                            Value::Seq(seq) => match seq.get(i) {
+                                Some(item) => items.union(item),
+                                None => items.push(Value::Unknown),
+                            },
+                            _ => items.push(Value::Unknown),
+                        }
+                    }
+                    items
+                }
+                FieldPart::Key(k) => self.item_vals(&cur, k),
+            };
+        }
+        cur
+    }
+
+    /// A loop's items over `sys.modules` (see [`Value::AnyModule`]) narrowed by the tests
+    /// that compare the loop's names with constants (`m.__name__ == "posix"`, `getattr(m,
+    /// "__name__", "") in ("posix", "nt")`, `name != "os"` for `for name, m in
+    /// sys.modules.items()`): each module or name of those constants (at most eight), and
+    /// nothing known when no test names one.
+    fn narrow_loaded(
+        &mut self,
+        items: &ValueSet<'a>,
+        targets: &[Name],
+        tests: &[&'a Expr],
+    ) -> ValueSet<'a> {
+        let mut names: SmallVec<[String; 8]> = SmallVec::new();
+        for t in tests {
+            self.compared_names(t, targets, &mut names, 0);
+        }
+        let mut modules = ValueSet::default();
+        let mut keys = ValueSet::default();
+        for n in &names {
+            if is_dotted_name(n) && n.len() <= crate::value::MAX_QUAL_LEN {
+                modules.push(Value::Qual(self.interner.intern(n)));
+                keys.push(Value::Const(Const::Str(Text::Owned(n.clone())).share()));
+            }
+        }
+        if modules.is_empty() {
+            modules = ValueSet::unknown();
+            keys = ValueSet::unknown();
+        }
+        let mut out = ValueSet::default();
+        for alt in items.alts() {
+            match alt {
+                Value::AnyModule => out.union(&modules),
+                Value::AnyModuleName => out.union(&keys),
+                Value::Seq(parts) if parts.iter().any(|p| p.alts().iter().any(is_loaded_item)) => {
+                    let parts: Vec<ValueSet<'a>> = parts
+                        .iter()
+                        .map(|p| {
+                            let mut q = ValueSet::default();
+                            for a in p.alts() {
+                                match a {
+                                    Value::AnyModule => q.union(&modules),
+                                    Value::AnyModuleName => q.union(&keys),
+                                    other => q.push(other.clone()),
+                                }
+                            }
+                            q
+                        })
+                        .collect();
+                    out.push(Value::Seq(parts.into()));
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        out
+    }
+
+    /// Adds to `names` the constant strings a test compares one of `targets` (or its
+    /// `__name__`) with: `==`, `!=`, `in` and `not in` of a string or a display of strings,
+    /// under `and`, `or` and `not`.
+    fn compared_names(
+        &mut self,
+        test: &'a Expr,
+        targets: &[Name],
+        names: &mut SmallVec<[String; 8]>,
+        depth: u32,
+    ) {
+        if depth > 16 || names.len() >= 8 {
+            return;
+        }
+        match test {
+            Expr::BoolOp(b) => {
+                for v in &b.values {
+                    self.compared_names(v, targets, names, depth + 1);
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                self.compared_names(&u.operand, targets, names, depth + 1);
+            }
+            Expr::Compare(c) => {
+                let mut left: &'a Expr = &c.left;
+                for (op, right) in c.ops.iter().zip(c.comparators.iter()) {
+                    use ast::CmpOp;
+                    if matches!(op, CmpOp::Eq | CmpOp::NotEq | CmpOp::In | CmpOp::NotIn) {
+                        let other = if names_loaded_module(left, targets) {
+                            Some(right)
+                        } else if names_loaded_module(right, targets)
+                            && matches!(op, CmpOp::Eq | CmpOp::NotEq)
+                        {
+                            Some(left)
+                        } else {
+                            None
+                        };
+                        if let Some(other) = other {
+                            for n in self.constant_strings(other) {
+                                if names.len() < 8 && !names.contains(&n) {
+                                    names.push(n);
+                                }
+                            }
+                        }
+                    }
+                    left = right;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The strings an expression folds to: one, or those of a display of them.
+    fn constant_strings(&mut self, e: &'a Expr) -> Vec<String> {
+        let folded = match e {
+            Expr::Set(set) => {
+                return set
+                    .elts
+                    .iter()
+                    .take(8)
+                    .filter_map(|x| match self.fold_pure(x, "", &Const::None, 0) {
+                        Some(Const::Str(t)) => Some(t.into_string()),
+                        _ => None,
+                    })
+                    .collect();
+            }
+            Expr::Name(n) => self
+                .scopes
+                .lookup(self.scope, &key_str(&n.id), &mut self.interner)
+                .single_const()
+                .cloned(),
+            other => self.fold_pure(other, "", &Const::None, 0),
+        };
+        match folded {
+            Some(Const::Str(t)) => vec![t.into_string()],
+            Some(Const::Seq(_, items)) => {
+                items.iter().take(8).filter_map(|c| c.as_str().map(str::to_string)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Walks a list, set or generator comprehension: its fold, and, where it yields its
     /// items unchanged (`x for x in [os]`, one `for` with no condition), what they may be, for
     /// `next(x for x in [os])` to reach `os`.
@@ -2771,10 +3737,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         generators: &'a [ast::Comprehension],
         elt: &'a Expr,
     ) -> (Option<Const<'a>>, Option<ValueSet<'a>>) {
+        // A condition only leaves out some of the items: those yielded are any of them.
         let unchanged = matches!(
             (generators, elt),
-            ([only], Expr::Name(e)) if only.ifs.is_empty()
-                && matches!(&only.target, Expr::Name(t) if t.id == e.id)
+            ([only], Expr::Name(e)) if matches!(&only.target, Expr::Name(t) if t.id == e.id)
         );
         let mut yielded = None;
         let fold = self.comprehension(generators, &[elt], unchanged.then_some(&mut yielded));
@@ -3053,6 +4019,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             _ => {}
         }
+        self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
         if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
@@ -3244,12 +4211,121 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     // Names resolved to the object they name, importing what they must:
                     // `pydoc.locate("os.system")`, `pkgutil.resolve_name("subprocess:Popen")`.
-                    "pydoc.locate" | "pkgutil.resolve_name" => {
-                        let kw = if &**q == "pydoc.locate" { "path" } else { "name" };
-                        for named in str_arg(0, kw).into_iter().chain(str_choices(0, kw)) {
+                    // `pydoc.locate("os.system")`, `pkgutil.resolve_name("subprocess:Popen")`
+                    // and the others of `NAME_RESOLVERS`.
+                    name if resolver_argument(name).is_some() => {
+                        let (at, kw) = resolver_argument(name).unwrap_or((0, ""));
+                        for named in str_arg(at, kw).into_iter().chain(str_choices(at, kw)) {
                             if let Some(object) = self.resolve_named(&named) {
                                 vals.push(Value::Qual(object));
                             }
+                        }
+                    }
+                    // `string.Formatter().get_field("0.modules[os].system", (sys,), {})` gives
+                    // the object the path reaches and the field's first part;
+                    // `.format(fmt, ...)` and `.vformat(fmt, args, kwargs)` read the fields'
+                    // paths as `str.format` does.
+                    "string.Formatter().get_field" => {
+                        if let Some(field) = str_arg(0, "field_name") {
+                            let positional =
+                                pos.get(1).map(|e| seq_items(&e.vals)).unwrap_or_default();
+                            let named =
+                                pos.get(2).map(|e| dict_entries(&e.vals)).unwrap_or_default();
+                            let reached = self.field_reaches(&field, &mut 0, &positional, &named);
+                            reference::hits(
+                                self.c,
+                                &reached,
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
+                            if reached.is_interesting() {
+                                vals.push(Value::Seq(Rc::from([reached, ValueSet::unknown()])));
+                            }
+                        }
+                    }
+                    "string.Formatter().format" | "string.Formatter().vformat" => {
+                        if let Some(fmt) = str_arg(0, "format_string") {
+                            let (positional, named) = if &**q == "string.Formatter().format" {
+                                let named: Vec<(Rc<str>, ValueSet<'a>)> = kws
+                                    .iter()
+                                    .map(|(k, e)| (Rc::from(k.as_str()), e.vals.clone()))
+                                    .collect();
+                                (pos.iter().skip(1).map(|e| e.vals.clone()).collect(), named)
+                            } else {
+                                (
+                                    pos.get(1).map(|e| seq_items(&e.vals)).unwrap_or_default(),
+                                    pos.get(2).map(|e| dict_entries(&e.vals)).unwrap_or_default(),
+                                )
+                            };
+                            let reached = self.format_reaches(&fmt, &positional, &named);
+                            reference::hits(
+                                self.c,
+                                &reached,
+                                &mut self.reference_memo,
+                                &mut self.hits,
+                            );
+                        }
+                    }
+                    // An object of a library class whose methods look objects up by name
+                    // (`string.Formatter()`, `pickle.Unpickler(f)`): known by the class's
+                    // name, as `string.Formatter()`, so that its methods are
+                    // `string.Formatter().get_field`.
+                    name if NAME_LOOKUP_CLASSES.contains(&name) => {
+                        let made = self.interner.intern(&format!("{name}()"));
+                        vals.push(Value::Qual(made));
+                    }
+                    // `mock._get_target("os.system")` gives a function that imports `os`,
+                    // and the attribute's name.
+                    "unittest.mock._get_target" | "mock.mock._get_target" => {
+                        if let Some(target) = str_arg(0, "target")
+                            && let Some((module, attribute)) = target.rsplit_once('.')
+                            && let Some(module) = self.resolve_named(module)
+                        {
+                            let getter =
+                                ValueSet::one(Value::Yields(Rc::new(ValueSet::qual(module))));
+                            let attribute = Const::Str(Text::Owned(attribute.into())).share();
+                            let attribute = ValueSet::one(Value::Const(attribute));
+                            vals.push(Value::Seq(Rc::from([getter, attribute])));
+                        }
+                    }
+                    // `mock._dot_lookup(thing, "system", "os.system")` is `thing.system`.
+                    "unittest.mock._dot_lookup" | "mock.mock._dot_lookup" => {
+                        if let (Some(thing), Some(comp)) = (pos.first(), str_arg(1, "comp")) {
+                            attribute::hits(
+                                self.c,
+                                &comp,
+                                attribute::Receiver::Known(&thing.vals),
+                                &mut self.interner,
+                                &mut self.hits,
+                            );
+                            let v = self.attr_vals(&thing.vals.clone(), &comp);
+                            vals.union(&v);
+                        }
+                    }
+                    // An unpickler's `find_class(module, name)` imports the module and gives
+                    // the object (called through the class, the unpickler comes first).
+                    name if name.ends_with(".find_class") => {
+                        let at = usize::from(!name.ends_with("().find_class"));
+                        if let (Some(module), Some(object)) =
+                            (str_arg(at, "module"), str_arg(at + 1, "name"))
+                            && let Some(found) = self.resolve_named(&format!("{module}:{object}"))
+                        {
+                            vals.push(Value::Qual(found));
+                        }
+                    }
+                    // A spec or loader of a module by its name (`find_spec("os")`,
+                    // `SourceFileLoader("os", path)`): what loading it gives is that module.
+                    name if spec_argument(name).is_some() => {
+                        let (at, kw) = spec_argument(name).unwrap_or((0, ""));
+                        for m in str_arg(at, kw).into_iter().chain(str_choices(at, kw)) {
+                            if is_dotted_name(&m) && m.len() <= crate::value::MAX_QUAL_LEN {
+                                vals.push(Value::Loader(self.interner.intern(&m)));
+                            }
+                        }
+                    }
+                    "importlib.util.module_from_spec" | "importlib._bootstrap._load" => {
+                        if let Some(spec) = pos.first() {
+                            vals.union(&loaded(&spec.vals));
                         }
                     }
                     // An entry point names an object its `load()` imports and returns
@@ -3269,10 +4345,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let Some(object) = named.and_then(|n| self.resolve_named(&n)) {
                             reference::hits(
                                 self.c,
-                                &ValueSet::one(Value::Qual(object)),
+                                &ValueSet::one(Value::Qual(object.clone())),
                                 &mut self.reference_memo,
                                 &mut self.hits,
                             );
+                            // What its `load()` gives.
+                            vals.push(Value::Loader(object));
                         }
                     }
                     "builtins.globals" => vals.push(Value::Globals),
@@ -3413,6 +4491,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                         {
                             vals.union(&only.vals);
                         }
+                        // `list(sys.modules.values())`, `dict(sys.modules)`: the same view.
+                        "builtins.iter" | "builtins.list" | "builtins.tuple"
+                        | "builtins.reversed" | "builtins.sorted" | "builtins.set"
+                        | "builtins.dict" | "builtins.frozenset" => {
+                            for alt in only.vals.alts() {
+                                match alt {
+                                    Value::Loaded(_) => vals.push(alt.clone()),
+                                    Value::Qual(q) if is_modules_dict(q) => {
+                                        vals.push(Value::Loaded(LoadedView::Keys));
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
                         "builtins.next" => {
                             if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
                                 vals.union(&each);
@@ -3441,9 +4533,24 @@ impl<'a, 'c> Walker<'a, 'c> {
             // `filter(pred, [os, re])` keeps some of the items, any of them as far as is known.
             if let ([_, items], true) = (pos.as_slice(), kws.is_empty())
                 && quals.iter().any(|q| matches!(&**q, "builtins.filter" | "itertools.filterfalse"))
-                && items.vals.alts().iter().any(|v| matches!(v, Value::Seq(_)))
             {
-                vals.union(&items.vals);
+                if items.vals.alts().iter().any(|v| matches!(v, Value::Seq(_))) {
+                    vals.union(&items.vals);
+                }
+                // `filter(lambda m: m.__name__ == "posix", sys.modules.values())`: the modules
+                // the predicate compares names with.
+                if let Some(Expr::Lambda(l)) = c.arguments.args.first()
+                    && let Some(p) = &l.parameters
+                    && let Some(first) = p.posonlyargs.iter().chain(&p.args).next()
+                    && let Some(each) = Self::elements(items)
+                    && each.alts().iter().any(is_loaded_item)
+                {
+                    let targets = [key(&first.parameter.name.id)];
+                    let each = self.narrow_loaded(&each, &targets, &[&l.body]);
+                    if each.refers() {
+                        vals.push(Value::Seq(Rc::from([each])));
+                    }
+                }
             }
             // `dict(run=os.system)`: as the display `{"run": os.system}`.
             if pos.is_empty()
@@ -3491,6 +4598,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                         _ => self.scopes.weaken_all(MODULE),
                     }
                 }
+                // `sys.modules.values()`, `.items()`, `.keys()`, `.copy()`: a view of the
+                // loaded modules.
+                if pos.is_empty()
+                    && kws.is_empty()
+                    && let Some(view) = modules_view(&r.vals, m)
+                {
+                    vals.push(Value::Loaded(view));
+                }
+                // `spec.loader.load_module()`, `entry_point.load()`: the module or object
+                // the spec, loader or entry point names.
+                if matches!(m, "load_module" | "load" | "resolve") {
+                    vals.union(&loaded(&r.vals));
+                }
                 // `{"a": os}.values()`: a display of the dict's values.
                 if m == "values" && pos.is_empty() && kws.is_empty() {
                     for alt in r.vals.alts() {
@@ -3500,6 +4620,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                             vals.push(Value::Seq(items.into()));
                         }
                     }
+                }
+                // `"{0.modules[os].system}".format(sys)`: what the fields' paths reach.
+                if matches!(m, "format" | "format_map")
+                    && let Some(Const::Str(fmt)) = &r.fold
+                    && has_field_path(fmt.as_str())
+                {
+                    let fmt = fmt.as_str().to_string();
+                    let (positional, named) = if m == "format" {
+                        let named: Vec<(Rc<str>, ValueSet<'a>)> = kws
+                            .iter()
+                            .map(|(k, e)| (Rc::from(k.as_str()), e.vals.clone()))
+                            .collect();
+                        (pos.iter().map(|e| e.vals.clone()).collect(), named)
+                    } else {
+                        (Vec::new(), pos.first().map(|e| dict_entries(&e.vals)).unwrap_or_default())
+                    };
+                    let reached = self.format_reaches(&fmt, &positional, &named);
+                    reference::hits(self.c, &reached, &mut self.reference_memo, &mut self.hits);
                 }
                 if matches!(m, "get" | "__getitem__" | "pop" | "setdefault")
                     && let Some(k) = str_arg(0, "key")
@@ -3542,6 +4680,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // callee that resolves to a name is a function of a module, not a method.)
                 if quals.is_empty() {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
+                }
+            }
+            // An object of a class of the file, made by calling it.
+            for alt in callee.vals.alts() {
+                if let Value::Class { scope, .. } = alt {
+                    vals.push(Value::Instance(*scope));
                 }
             }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
@@ -3694,6 +4838,46 @@ fn returned_at_end(f: &ast::StmtFunctionDef) -> Option<(&Expr, &[Stmt])> {
     }
 }
 
+/// How a function's decorators (among the few the engine knows) hand it out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decorated {
+    /// Undecorated, or a `functools` cache: called, it runs the body.
+    Plain,
+    /// `staticmethod`: called through a class or an instance without `self`.
+    Static,
+    /// `classmethod`: called with the class first.
+    Class,
+    /// `property` or `cached_property`: its getter runs where the attribute is read.
+    Property,
+}
+
+/// What `f`'s decorators make of it, when each is one the engine knows (by the name it is
+/// written with: `staticmethod`, `classmethod`, `property`, `cached_property`, `cache`,
+/// `lru_cache`, possibly called or reached as an attribute: `functools.lru_cache(None)`);
+/// `None` for any other decorator, which may return anything.
+fn decorated(f: &ast::StmtFunctionDef) -> Option<Decorated> {
+    let mut out = Decorated::Plain;
+    for d in &f.decorator_list {
+        let mut e = &d.expression;
+        if let Expr::Call(c) = e {
+            e = &c.func;
+        }
+        let name = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.id.as_str(),
+            _ => return None,
+        };
+        match name {
+            "staticmethod" => out = Decorated::Static,
+            "classmethod" => out = Decorated::Class,
+            "property" | "cached_property" => out = Decorated::Property,
+            "cache" | "lru_cache" => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Whether a statement is a lone string (a docstring).
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
@@ -3773,12 +4957,12 @@ fn argv_command_line(
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
-/// Whether a base keeps a class statement plain (see [`Value::OwnClass`]): it is, on every
+/// Whether a base keeps a class statement plain (see [`Value::Class`]): it is, on every
 /// path, `object` or a plain class of the file. Any other base may bring a metaclass whose
 /// `__new__` returns what it likes.
 fn plain_base(vals: &ValueSet<'_>) -> bool {
     vals.surely(|v| match v {
-        Value::OwnClass => true,
+        Value::Class { plain, .. } => *plain,
         Value::Qual(q) => &**q == "builtins.object",
         _ => false,
     })
@@ -3913,4 +5097,41 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
 fn is_dotted_name(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_fields_skip_escaped_braces_and_read_nested_specs() {
+        let fields = format_fields("{0.modules[os].system} {{literal}} {k[a:b]!r:>{w}} {}");
+        assert_eq!(fields.as_slice(), ["0.modules[os].system", "k[a:b]", "w", ""]);
+        assert!(format_fields("{{0.x}}").is_empty());
+    }
+
+    #[test]
+    fn field_paths_are_found_without_parsing() {
+        assert!(has_field_path("{0.modules[os].system}"));
+        assert!(has_field_path("{:>{w.x}}"));
+        assert!(!has_field_path("{}. {:.2f} {{0.x}} {k!r}."));
+    }
+
+    #[test]
+    fn field_paths_take_attributes_indexes_and_keys() {
+        let path = field_path(".modules[os].system[0]").unwrap_or_default();
+        assert_eq!(
+            path.as_slice(),
+            [
+                FieldPart::Attr("modules"),
+                FieldPart::Key("os"),
+                FieldPart::Attr("system"),
+                FieldPart::Index(0)
+            ]
+        );
+        assert!(field_path("").is_some_and(|p| p.is_empty()));
+        assert!(field_path(".").is_none());
+        assert!(field_path("[os").is_none());
+        assert!(field_path("x").is_none());
+    }
 }

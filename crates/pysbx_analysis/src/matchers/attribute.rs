@@ -41,10 +41,10 @@ pub(crate) enum Receiver<'v, 'a> {
 
 impl Receiver<'_, '_> {
     /// Whether the receiver is surely a class the file defines with a plain `class`
-    /// statement (see [`Value::OwnClass`]): on every path, and bound.
+    /// statement (see [`Value::Class`]): on every path, and bound.
     fn own_class(self) -> bool {
         match self {
-            Receiver::Known(vals) => vals.surely(|v| matches!(v, Value::OwnClass)),
+            Receiver::Known(vals) => vals.surely(|v| matches!(v, Value::Class { plain: true, .. })),
             Receiver::Unknown => false,
         }
     }
