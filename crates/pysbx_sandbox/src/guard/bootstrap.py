@@ -140,16 +140,12 @@ def _pysbx_guard():
     try:
         import _json
 
-        class _ScanContext:
-            strict = True
-            object_hook = None
-            object_pairs_hook = None
-            parse_float = float
-            parse_int = int
-            parse_constant = float
-            memo = {}
-
-        _scan = _json.make_scanner(_ScanContext())
+        # The scanner's settings, read once when it is made, from an object of the
+        # interpreter's type: a class of the guard's would be one the program finds through
+        # `object.__subclasses__()` (see "The guard's own state").
+        _scan = _json.make_scanner(_type(sys.implementation)(
+            strict=True, object_hook=None, object_pairs_hook=None, parse_float=float,
+            parse_int=int, parse_constant=float, memo={}))
         _encode = _json.make_encoder(None, repr, _json.encode_basestring_ascii, None, ":", ",",
                                      False, False, True)
 
@@ -169,24 +165,24 @@ def _pysbx_guard():
     _ModuleType = _type(sys)
     # The pipe to pysbx, one message at a time. Reentrant, so that code of the program's that
     # runs inside a send on the same thread (a signal handler, a finalizer) does not wait for
-    # itself forever: its own message is refused instead (`_pipe`), as it would interleave
-    # with the one under way.
+    # itself forever: its own message is refused instead (`_pipe_take`), as it would interleave
+    # with the one under way. Two functions, not a context manager: the guard defines no class
+    # with methods, since every class is the program's to find (`object.__subclasses__()`,
+    # no audit event) and its methods' closures and globals lead to the guard's state.
     _lock = _thread.RLock()
-
-    class _pipe:
-        def __enter__(self):
-            _lock.acquire()
-            if _pipe_depth[0]:  # only the owner gets here while a message is under way
-                _lock.release()
-                raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
-            _pipe_depth[0] += 1
-
-        def __exit__(self, *exc):
-            _pipe_depth[0] -= 1
-            _lock.release()
-
     _pipe_depth = [0]
-    _pipe = _pipe()
+
+    def _pipe_take():
+        _lock.acquire()
+        if _pipe_depth[0]:  # only the owner gets here while a message is under way
+            _lock.release()
+            raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
+        _pipe_depth[0] += 1
+
+    def _pipe_give():
+        _pipe_depth[0] -= 1
+        _lock.release()
+
     _busy = set()
 
     def _pipe_alive():
@@ -241,12 +237,15 @@ def _pysbx_guard():
         # program never sees).
         ask = _urandom(16).hex()
         header["id"] = ask
-        with _pipe:
+        _pipe_take()
+        try:
             _send(header, blob)
             while True:
                 reply, data = _recv()
                 if reply.get("id") == ask:
                     return reply, data
+        finally:
+            _pipe_give()
 
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
@@ -512,8 +511,11 @@ def _pysbx_guard():
                  "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
         try:
-            with _pipe:
+            _pipe_take()
+            try:
                 _send({"t": "event", "event": event})
+            finally:
+                _pipe_give()
         except Exception:
             pass
         if recorded:
@@ -1206,10 +1208,8 @@ def _pysbx_guard():
     # whoever resumes it. One generator, one thread at a time; code of the program's that runs
     # inside it and raises an event finds it running, and that event fails.
     # An exception raised inside it (by a signal handler that ran there) is handed back as
-    # the answer; one raised where no `try` covers it ends the generator, and a new one is made.
-    class _Failed:
-        __slots__ = ("exc",)
-
+    # the answer, in a tuple (a frame never is one); one raised where no `try` covers it ends
+    # the generator, and a new one is made.
     def _frames_up():
         # The answer is handed out of a one-item box, so that the suspended generator keeps no
         # reference to it (a frame, and all its locals hold, alive until the next look-up).
@@ -1226,11 +1226,8 @@ def _pysbx_guard():
             except GeneratorExit:
                 return
             except BaseException as exc:
-                failed = _Failed()
-                failed.exc = exc
                 box.clear()
-                box.append(failed)
-                failed = None
+                box.append((exc,))
 
     _up_lock = _thread.RLock()
     _up = [None]
@@ -1261,8 +1258,8 @@ def _pysbx_guard():
                     _new_frames_up()
             else:
                 raise RuntimeError("pysbx: the guard could not look up an event's frame")
-        if _type(answer) is _Failed:
-            raise answer.exc
+        if _type(answer) is tuple:
+            raise answer[0]
         return answer
 
     # The guard's work (the hook's checks, a sealed entry's function) runs in frames whose
@@ -1430,9 +1427,19 @@ def _pysbx_guard():
     import _weakref
 
     def _made_by_guard(code):
-        i = id(code)
-        _made_here[i] = _weakref.ref(code, lambda _r, i=i: _made_here.pop(i, None))
+        # A weak reference without a callback: a callback would be a function of the guard's
+        # that `_weakref.getweakrefs(code)` hands the program (`__callback__`), and with it
+        # the guard's globals and this dictionary. Entries whose code is gone are dropped
+        # whenever the dictionary has doubled.
+        if _len(_made_here) >= _made_prune[0]:
+            for i, ref in list(_made_here.items()):
+                if ref() is None:
+                    del _made_here[i]
+            _made_prune[0] = max(64, 2 * _len(_made_here))
+        _made_here[id(code)] = _weakref.ref(code)
         return code
+
+    _made_prune = [64]
 
     # The facades that call the interpreter's printing of an exception (`_report`, the hooks):
     # a `compile` raised straight from one of their frames is that printing's parse of a line
@@ -2774,8 +2781,11 @@ def _pysbx_guard():
             raise TypeError("pysbx_io.output: not JSON text")
         if len(text) > 32 * 1024 * 1024:
             raise ValueError("pysbx_io.output: the value is larger than 32 MiB as JSON")
-        with _pipe:
+        _pipe_take()
+        try:
             _send({"t": "output"}, text)
+        finally:
+            _pipe_give()
 
     _seal("_io_send", _io_send)
     io_module = _ModuleType("pysbx_io")
@@ -2847,9 +2857,10 @@ def _pysbx_guard():
     import _imp
     _real_create_builtin = _imp.create_builtin
     _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins", "gc"})
-
-    class _BuiltinName:
-        __slots__ = ("name",)
+    # The name object is of the interpreter's own type, whose attributes the program cannot
+    # change: a class of the guard's would be the program's to find and to give a
+    # `__setattr__` or `__getattribute__`, run inside the guard's work.
+    _Namespace = _type(sys.implementation)
 
     def _create_builtin(name):
         if _type(name) is not _str:
@@ -2863,9 +2874,7 @@ def _pysbx_guard():
             immediate, user, stack = _context(_getframe(1))
             if not _grant(_module_of(user), "process"):
                 _refuse_new_posixsubprocess("_imp.create_builtin", user, stack)
-        spec = _object_new(_BuiltinName)
-        spec.name = name
-        return _real_create_builtin(spec)
+        return _real_create_builtin(_Namespace(name=name))
 
     _seal("_create_builtin", _create_builtin)
 
@@ -3022,8 +3031,11 @@ def _pysbx_guard():
 
     def _end(reason, message):
         try:
-            with _pipe:
+            _pipe_take()
+            try:
                 _send({"t": "end", "reason": reason, "message": message})
+            finally:
+                _pipe_give()
         except Exception:
             pass
 
