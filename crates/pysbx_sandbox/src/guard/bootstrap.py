@@ -1794,55 +1794,105 @@ def _pysbx_guard():
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
     _AST_LIST, _AST_BASE = list, _ast.AST
     _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
+    # The syntax tree's classes are heap types the program may change, and a type's attributes
+    # raise no audit event: a descriptor, an `__init__` or a `__setattr__` set on one would run
+    # the program's code while the interpreter builds a tree inside the guard's work (each
+    # node's fields are set as attributes), or reads one it is given. What every class held at
+    # the start is kept, and a tree is built only while each holds the same, and nothing more
+    # but names the interpreter never looks up on a node (the `ast` module adds `Constant.n`
+    # and `Constant.s`): no special method, no field's or position's name.
+    _type_mro = _type.__dict__["__mro__"].__get__
+    _ast_kept = tuple((c, _type_mro(c), tuple(_class_dict(c).items()),
+                       frozenset(_class_dict(c)))
+                      for c in vars(_ast).values()
+                      if _type(c) is _type and issubclass(c, _ast.AST))
+    _ast_looked_up = frozenset(n for c, _, _, _ in _ast_kept
+                               for n in getattr(c, "_fields", ()) + getattr(c, "_attributes", ()))
+
+    def _ast_intact():
+        for cls, mro, items, names in _ast_kept:
+            held = _class_dict(cls)
+            if _type_mro(cls) is not mro:
+                return False
+            for name, value in items:
+                if held.get(name, _ast_kept) is not value:
+                    return False
+            if _len(held) != _len(items):
+                for name in held:
+                    if _type(name) is not _str:
+                        return False
+                    if name not in names and (name.startswith("__") or name in _ast_looked_up):
+                        return False
+        return True
+
+    def _ast_unchanged():
+        if not _ast_intact():
+            raise RuntimeError("pysbx: the classes of the syntax tree (ast) were changed; "
+                               "the guard builds no tree with them")
+
+    # A node's fields, read from its own dictionary, where the interpreter put them, and the
+    # names of each class's fields as they were at the start: nothing is looked up on a class.
+    _node_fields = _AST_BASE.__dict__["__dict__"].__get__
+    _field_names = {c: _dict(items).get("_fields", ()) for c, _, items, _ in _ast_kept}
 
     def _generated_text_calls_only_its_own(source):
-        if _type(source) not in (_str, _bytes):
+        if _type(source) not in (_str, _bytes) or not _ast_intact():
             return False
         try:
             tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
         except (SyntaxError, ValueError):
             return True  # compiling it fails the same way in dataclasses
+
+        def field(node, name):
+            return _dict_get(_node_fields(node), name)
+
+        def is_node(value):
+            return _issubclass(_type(value), _AST_BASE)
+
         # A call may name a parameter of a function it is inside (its own or an enclosing
         # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
         nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
-            if issubclass(t, _AST_REFUSED):
+            if _issubclass(t, _AST_REFUSED):
                 return False
-            if issubclass(t, _AST_FUNCTIONS):
-                if t is not _ast.Lambda and node.decorator_list:
+            if _issubclass(t, _AST_FUNCTIONS):
+                if t is not _ast.Lambda and field(node, "decorator_list"):
                     return False
-                a = node.args
-                params = [arg.arg for group in (a.posonlyargs, a.args, a.kwonlyargs)
-                          for arg in group]
-                params.extend(arg.arg for arg in (a.vararg, a.kwarg) if arg is not None)
-                inner = roots | frozenset(params)
+                a = field(node, "args")
+                if not is_node(a):
+                    return False
+                params = [field(arg, "arg") for group in ("posonlyargs", "args", "kwonlyargs")
+                          for arg in (field(a, group) or ())]
+                params.extend(field(arg, "arg") for arg in (field(a, "vararg"), field(a, "kwarg"))
+                              if arg is not None)
+                inner = roots | frozenset(p for p in params if _type(p) is _str)
                 # Defaults and annotations are evaluated where the function is defined.
                 nodes.append((a, roots))
-                returns = getattr(node, "returns", None)
-                if isinstance(returns, _AST_BASE):
+                returns = field(node, "returns")
+                if is_node(returns):
                     nodes.append((returns, roots))
-                body = node.body
+                body = field(node, "body")
                 for part in (body if _type(body) is _AST_LIST else [body]):
-                    if isinstance(part, _AST_BASE):
+                    if is_node(part):
                         nodes.append((part, inner))
                 continue
             if t is _AST_CALL:
-                calls.append((node.func, roots))
-            for name in t._fields:
-                value = getattr(node, name, None)
+                calls.append((field(node, "func"), roots))
+            for name in _field_names.get(t, ()):
+                value = field(node, name)
                 if _type(value) is _AST_LIST:
-                    nodes.extend((v, roots) for v in value if isinstance(v, _AST_BASE))
-                elif isinstance(value, _AST_BASE):
+                    nodes.extend((v, roots) for v in value if is_node(v))
+                elif is_node(value):
                     nodes.append((value, roots))
         for func, roots in calls:
             while _type(func) is _AST_ATTRIBUTE:
-                func = func.value
-            if _type(func) is _AST_CALL and _type(func.func) is _AST_NAME \
-                    and func.func.id == "super":
+                func = field(func, "value")
+            if _type(func) is _AST_CALL and _type(field(func, "func")) is _AST_NAME \
+                    and field(field(func, "func"), "id") == "super":
                 continue
-            if _type(func) is not _AST_NAME or func.id not in roots:
+            if _type(func) is not _AST_NAME or field(func, "id") not in roots:
                 return False
         return True
 
@@ -2200,8 +2250,10 @@ def _pysbx_guard():
                          if event == "compile" and immediate != "user" and not granted else None)
             if generator == "dataclasses.py" and not _generated_text_calls_only_its_own(args[0]):
                 _violation("code", "a dataclass field name that is code (what dataclasses "
-                           "generated calls what it was not handed) is not allowed",
-                           event, user, stack)
+                           "generated calls what it was not handed) is not allowed"
+                           if _ast_intact() else "a dataclass made while the classes of the "
+                           "syntax tree (ast) are changed is not allowed: the guard cannot "
+                           "read what dataclasses generated", event, user, stack)
             if generator == "unittest/mock.py" and not _is_mock_signature_text(args[0]):
                 _violation("code", "a mocked function's name that is code (what unittest.mock "
                            "generated is not its signature template) is not allowed",
@@ -2436,7 +2488,7 @@ def _pysbx_guard():
             # SyntaxError keeps working); parsing to a tree runs nothing. Only modules of
             # ordinary size: a tree takes about fifty times its source, and the program's
             # memory limit applies here.
-            if len(data) <= 1 << 20:
+            if len(data) <= 1 << 20 and _ast_intact():
                 try:
                     compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
                 except (SyntaxError, ValueError) as e:
@@ -3172,7 +3224,8 @@ def _pysbx_guard():
             # The gate could not parse the program: Python raises its own SyntaxError from
             # parsing it to a tree, which runs nothing. A program Python parses after all is
             # not run.
-            compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+            if _ast_intact():
+                compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
             _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
             return None
         _loaded[filename] = "__main__"
