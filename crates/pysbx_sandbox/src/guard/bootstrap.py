@@ -430,7 +430,16 @@ def _pysbx_guard():
             i = id(code)
             if i in _transparent_ids:
                 return "frozen"
-            return "guard" if i in _guard_ids else "user"
+            if i not in _guard_ids:
+                return "user"
+            if i in _plain_ids or _in_work():
+                return "guard"
+            # A function of the guard's own work (not a facade) running while the thread is
+            # not inside that work: the program called it directly, or it runs code the
+            # program chose (a trampoline's handler, a callable of the interpreter's such as
+            # `functools.partial(exec, text)` put where the function calls it). Its events are
+            # the program's.
+            return "user"
         if fn.startswith("<frozen "):
             return "frozen"
         if fn.startswith("/") and _is_stdlib_file(fn):
@@ -1281,6 +1290,18 @@ def _pysbx_guard():
     _gc_enable, _gc_disable = _gc.enable, _gc.disable
     _gc_wanted = [_gc.isenabled()]  # the program's own setting
     _held = {}  # thread -> how deep it is in the guard's work
+
+    def _in_work():
+        # Whether the work being judged (the hook's check of an event, or a sealed entry's
+        # function looking at its caller) was entered from inside the guard's work on this
+        # thread: the count is one more than it was when that work was entered. Only then is
+        # a frame of the guard's own work beneath the event really that work: the guard's
+        # functions are entered through its entries (the audit hook, the sealed entries),
+        # each counting its depth, and a function of the guard's the program reached and
+        # called itself (a class's method found through `object.__subclasses__()`, a closure's
+        # cell, a weak reference's callback) runs at the depth the program is at, none.
+        tid = _get_ident()
+        return tid in _held and _held[tid] > 1
     _deferred = []  # the signals that arrived on top of the main thread's work
     _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
@@ -1368,7 +1389,9 @@ def _pysbx_guard():
         if event in _NOTHING_TO_JUDGE:
             return _PASS
         tid = _get_ident()
-        if tid in _busy:
+        depth = _held[tid] if tid in _held else 0
+        if tid in _busy and depth:
+            # The hook's own checks on this thread (always counted in its depth, see `_enter`).
             if event == "object.__getattr__" and _len(args) > 1:
                 name = args[1]
                 if _type(name) is _str and (name == "f_code" or name == "tb_frame"
@@ -1377,7 +1400,6 @@ def _pysbx_guard():
                     return _PASS  # a code object; the guard's own read of a traceback
             failure = _hook_in_guard(tid, event, args)
             return _PASS if failure is None else (failure,) + _STAY
-        depth = _held[tid] if tid in _held else 0
         failure = None
         try:
             _enter(tid, depth)
@@ -2759,8 +2781,9 @@ def _pysbx_guard():
     _sealed_ids.add(id(_trace_code))
 
     def _set_tracer(kind, fn):
-        immediate, user, stack = _context(_getframe(1))
-        if immediate == "user":
+        caller = _getframe(1)
+        immediate, user, stack = _context(caller)
+        if immediate == "user" or (immediate == "guard" and not _guards_own(immediate, caller)):
             _violation("introspection", "sys.set%s is not allowed" % kind,
                        "sys.set" + kind, user, stack)
         if fn is not None and not (_type(fn) is _function_type and fn in _trampolines):
@@ -3032,8 +3055,9 @@ def _pysbx_guard():
                 if not v4:
                     raise _gaierror(_EAI_NONAME, "Name or service not known")
                 return (key, [], v4) if op == "socket.gethostbyname_ex" else v4[0]
-            immediate, user, stack = _context(_getframe(1))
-            if immediate != "guard":
+            caller = _getframe(1)
+            immediate, user, stack = _context(caller)
+            if not _guards_own(immediate, caller):
                 _check_lookup(host, op, user, stack)
             real = _real_lookups[op]
             if op == "socket.getaddrinfo":
@@ -3259,23 +3283,31 @@ def _pysbx_guard():
     # guard-made code of any text under any file name).
     _repl_pending = []
 
+    # The statements of the input being run, last first, with its name.
+    _repl_statements = []
+
     def _repl_compile():
-        # The REPL's input, parsed and compiled one statement at a time, each when the one
-        # before has run, here: the server's frames are a facade's, and a `compile` raised
-        # straight from one is the program's.
+        # The REPL's next statement, compiled (None once the input is over). The input is
+        # parsed at the first call after pysbx sent it, and each statement compiled when the
+        # one before has run, here, inside the guard's work: the server's frames are a
+        # facade's, and a `compile` raised straight from one is the program's. (One call per
+        # statement, not a generator of the guard's: its frame would run the compiling at
+        # each resumption, outside the guard's work, where it is the program's.)
         caller = _outside(_getframe(1))
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
-        if not _repl_pending:
-            raise RuntimeError("pysbx: no input to compile")
-        source, filename = _repl_pending.pop()
-        tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-        return _repl_statements(tree.body, filename)
-
-    def _repl_statements(body, filename):
-        for stmt in body:
-            yield _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
-                                         dont_inherit=True))
+        if _repl_pending:
+            del _repl_statements[:]
+            source, filename = _repl_pending.pop()
+            _ast_unchanged()
+            tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+            _repl_statements.extend((stmt, filename) for stmt in reversed(tree.body))
+        if not _repl_statements:
+            return None
+        stmt, filename = _repl_statements.pop()
+        _ast_unchanged()
+        return _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
+                                      dont_inherit=True))
 
     def _repl_request(header):
         if mode != "repl":
@@ -3286,6 +3318,7 @@ def _pysbx_guard():
         if t == "repl":
             reply, blob = _request({"t": "repl"})
             del _repl_pending[:]
+            del _repl_statements[:]
             if reply.get("t") == "input":
                 name = reply.get("filename")
                 _repl_pending.append((blob.decode("utf-8", "surrogateescape"),
