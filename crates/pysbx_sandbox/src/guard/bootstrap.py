@@ -415,6 +415,17 @@ def _pysbx_guard():
 
     PolicyViolation.__module__ = "pysbx"
     PolicyViolation.__qualname__ = "PolicyViolation"
+    # The class is the program's to change (`pysbx.PolicyViolation`, and type attributes raise
+    # no audit event): a `__new__` or `__init__` set on it would run the program's code inside
+    # the guard's work, where a violation is made. It is made by the interpreter's own `OSError`
+    # functions, which look nothing up on the class (with an `__init__` of the program's set,
+    # `OSError.__new__` leaves the arguments to `OSError.__init__`, called here).
+    _oserror_new, _oserror_init = OSError.__new__, OSError.__init__
+
+    def _new_violation(message):
+        exc = _oserror_new(PolicyViolation, _errno.EPERM, message)
+        _oserror_init(exc, _errno.EPERM, message)
+        return exc
 
     # --- frames and attribution -------------------------------------------------------------
 
@@ -531,7 +542,7 @@ def _pysbx_guard():
             return
         if _kill:
             _exit(122)
-        raise PolicyViolation(_errno.EPERM, "pysbx: %s (%s)" % (message, clause))
+        raise _new_violation("pysbx: %s (%s)" % (message, clause))
 
     # --- path checks ------------------------------------------------------------------------
 
@@ -2471,6 +2482,12 @@ def _pysbx_guard():
             tail = fullname.replace(".", "/")
             named = origin.endswith("/" + tail + ".py") or origin.endswith("/" + tail + "/__init__.py")
             # Made without calling `__init__` (importlib's Python, which the program may change).
+            # The class is the program's to find (a spec's loader) and change: with
+            # `__abstractmethods__` set on it, `object.__new__` would iterate what the program
+            # put there, its code, inside the guard's work.
+            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT:
+                raise ImportError("pysbx: the import gate's loader class was changed",
+                                  name=fullname)
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
@@ -2524,6 +2541,8 @@ def _pysbx_guard():
         return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
 
     _object_new = object.__new__
+    _type_flags = _type.__dict__["__flags__"].__get__
+    _TPFLAGS_IS_ABSTRACT = 1 << 20
     _loader_dict = next(c.__dict__["__dict__"] for c in SourceFileLoader.__mro__
                         if "__dict__" in c.__dict__).__get__
     _seal("_gate_spec", _gate_spec)
@@ -2981,7 +3000,10 @@ def _pysbx_guard():
     if not _process:
         _real_fork_exec = _posixsubprocess.fork_exec
 
-        def _fork_exec(args):
+        def _fork_exec():
+            # Only the check: the facade starts the process itself, from its own frame, past
+            # the guard's work (the arguments hold the program's objects: `preexec_fn`, paths
+            # whose `__fspath__` the interpreter calls, which must not run inside that work).
             immediate, user, stack = _context(_getframe(1))
             _permit_check("process", "_posixsubprocess.fork_exec", "_posixsubprocess.fork_exec",
                           user, stack)
@@ -2989,12 +3011,13 @@ def _pysbx_guard():
                 _violation("process", "_posixsubprocess.fork_exec is not allowed (process: false)",
                            "_posixsubprocess.fork_exec", user, stack,
                            {"grant": "process", "what": "subprocess.Popen"})
-            return _real_fork_exec(*args)
 
         _seal("_fork_exec", _fork_exec)
-        _posixsubprocess.fork_exec = _facade(fork_exec, transparent=True,
-                                             module="_posixsubprocess",
-                                             doc=_real_fork_exec.__doc__)
+        _fork_exec_facade = _facade(fork_exec, transparent=True, module="_posixsubprocess",
+                                    doc=_real_fork_exec.__doc__)
+        _fork_exec_facade.__kwdefaults__ = {"__pysbx_fork_exec": _real_fork_exec}
+        _sealed_ids.add(id(_fork_exec_facade.__code__))
+        _posixsubprocess.fork_exec = _fork_exec_facade
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -3794,8 +3817,9 @@ def create_builtin(spec):
     return _create_builtin(_plain(spec.name))
 
 
-def fork_exec(*args):
-    return _fork_exec(args)
+def fork_exec(*args, __pysbx_fork_exec=None):
+    _fork_exec()
+    return __pysbx_fork_exec(*args)
 
 
 def enable():
