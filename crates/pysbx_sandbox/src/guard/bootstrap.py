@@ -1474,6 +1474,60 @@ def _pysbx_guard():
 
     _made_prune = [64]
 
+    # Text the guard has a facade compile, outside the guard's work: the gate's modules and the
+    # program. Compiling may warn (an invalid escape sequence in a string, a number run into a
+    # keyword), and the warnings machinery calls what the program may have replaced (the
+    # filters' `match`, `showwarning`, the `warnings` module in `sys.modules` and its
+    # `__spec__`): inside the guard's work, that was code of the program's on top of it. The
+    # guard hands the facade the text and a name object made for it (the file's name, a copy
+    # only the facade holds); the hook passes the `compile` of exactly that text under exactly
+    # that object as the guard's own, and code whose file name is that object counts as made
+    # by the guard. Any other `compile` or code object under that name spoils it: the code it
+    # names is then the program's. (Code made from the same text under the same name is the
+    # same code, whoever compiles it.)
+    _compile_jobs = {}  # id of the name -> [name, the text's UTF-8 bytes until compiled, state]
+    _JOB_PENDING, _JOB_COMPILED, _JOB_PARSE, _JOB_DONE = 0, 1, 2, 3
+
+    def _compile_later(text, name, parse_only=False):
+        # (text, name) for the facade to compile; `parse_only`: for Python's own SyntaxError,
+        # the code made counts as nothing of the guard's.
+        fresh = name[:1] + name[1:]
+        if fresh is name:
+            raise RuntimeError("pysbx: no file name to compile under")
+        try:
+            data = text.encode("utf-8") if _type(text) is _str else _bytes_join((text,))
+        except UnicodeError:
+            data = None  # the interpreter refuses it before compiling
+        _compile_jobs[_id(fresh)] = [fresh, data, _JOB_PARSE if parse_only else _JOB_PENDING]
+        return text, fresh
+
+    def _compile_job(event, args):
+        # Whether the event is the facade's `compile` of a job's text (the guard's own); any
+        # other `compile` or code object under a job's name spoils the job.
+        if _len(args) < 2:
+            return False
+        job = _dict_get(_compile_jobs, _id(args[1]))
+        if job is None or job[0] is not args[1]:
+            return False
+        state, data = job[2], job[1]
+        job[1], job[2] = None, _JOB_DONE
+        if event == "compile" and (state == _JOB_PENDING or state == _JOB_PARSE) \
+                and data is not None and _type(args[0]) is _bytes \
+                and _bytes.__eq__(args[0], data) is True:
+            if state == _JOB_PENDING:
+                job[2] = _JOB_COMPILED
+            return True
+        return False
+
+    def _guard_made(code):
+        # Code the guard compiled itself, or a facade for it (a compile job).
+        ref = _made_here.get(id(code))
+        if ref is not None and ref() is code:
+            return True
+        name = code.co_filename
+        job = _dict_get(_compile_jobs, _id(name))
+        return job is not None and job[0] is name and job[2] == _JOB_COMPILED
+
     # The facades that call the interpreter's printing of an exception (`_report`, the hooks):
     # a `compile` raised straight from one of their frames is that printing's parse of a line
     # it shows. Whatever the program's objects make it compile there (a `__str__` set to
@@ -1531,8 +1585,7 @@ def _pysbx_guard():
     def _runs_guard_made_code(event, args):
         if event != "exec" or not args or _type(args[0]) is not _code_type:
             return False
-        ref = _made_here.get(id(args[0]))
-        return ref is not None and ref() is args[0]
+        return _guard_made(args[0])
 
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
@@ -1541,8 +1594,7 @@ def _pysbx_guard():
         _let_go(compiled_in)
         if compiled_in is frame:
             return True  # compiled by the same call that runs it
-        ref = _made_here.get(id(code))
-        if ref is not None and ref() is code:
+        if _guard_made(code):
             return True
         # The interpreter's own files only (`_stdlib_rel`): a site-packages directory may lie
         # under the standard library's, and a name there is one `compile` lets any string take.
@@ -1868,8 +1920,19 @@ def _pysbx_guard():
     _node_fields = _AST_BASE.__dict__["__dict__"].__get__
     _field_names = {c: _dict(items).get("_fields", ()) for c, _, items, _ in _ast_kept}
 
+    # What makes the parser warn (and the warnings machinery run what the program replaced,
+    # inside the hook): an escape sequence in a string (`\d`, `\400`), a number run into a
+    # keyword (`1or`). dataclasses' own text has neither (field names are identifiers, whose
+    # digits follow a letter); text with either is refused unparsed.
+    import re as _re_warn
+    _WARNS_TEXT = _re_warn.compile(r"\\|(?<![\w])[0-9]").search
+    _WARNS_BYTES = _re_warn.compile(rb"\\|(?<![\w\x80-\xff])[0-9]").search
+    del _re_warn
+
     def _generated_text_calls_only_its_own(source):
         if _type(source) not in (_str, _bytes) or not _ast_intact():
+            return False
+        if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None:
             return False
         try:
             tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
@@ -2238,6 +2301,8 @@ def _pysbx_guard():
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
         if event in _CODE_EVENTS:
+            if (event == "compile" or event == "code.__new__") and _compile_job(event, args):
+                return
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "guard" and not _runs_guard_made_code(event, args) \
                     and not (event == "compile" and _id(frame.f_code) in _printing_ids
@@ -2524,21 +2589,19 @@ def _pysbx_guard():
         reply, _ = _request({"t": "gate", "path": path}, data)
         if not reply.get("ok"):
             # A module Python itself cannot read raises what Python raises (code that catches
-            # SyntaxError keeps working); parsing to a tree runs nothing. Only modules of
-            # ordinary size: a tree takes about fifty times its source, and the program's
-            # memory limit applies here.
-            if len(data) <= 1 << 20 and _ast_intact():
-                try:
-                    compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-                except (SyntaxError, ValueError) as e:
-                    raise e from None
-            raise ImportError("pysbx: %s was refused by the static gate: %s"
-                              % (path, reply.get("reason")), name=fullname, path=path)
+            # SyntaxError keeps working): the facade parses it to a tree, which runs nothing.
+            # Only modules of ordinary size: a tree takes about fifty times its source, and
+            # the program's memory limit applies here.
+            refused = ImportError("pysbx: %s was refused by the static gate: %s"
+                                  % (path, reply.get("reason")), name=fullname, path=path)
+            if len(data) > 1 << 20:
+                return False, None, None, refused
+            return (False,) + _compile_later(data, path, parse_only=True) + (refused,)
         # A module file in a directory the program (or any module) may write holds what the
         # program chose to put there: its code is the program's, whatever its name, and gets
         # no module's grants; so does a file that is not the module's by name.
         _loaded[path] = "__main__" if not named or _under(resolved, _any_writes) else fullname
-        return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
+        return (True,) + _compile_later(reply["source"], path) + (None,)
 
     _object_new = object.__new__
     _type_flags = _type.__dict__["__flags__"].__get__
@@ -3266,17 +3329,21 @@ def _pysbx_guard():
         return 1
 
     def _program_code():
+        # The program's text, for the runner to compile past the guard's work (see
+        # `_compile_later`), and whether to run it: when the gate could not parse it, the
+        # runner parses it to a tree, which runs nothing, for Python's own SyntaxError.
         text = entry.decode("utf-8", "surrogateescape")
         if cfg.get("unparsable") is not None:
-            # The gate could not parse the program: Python raises its own SyntaxError from
-            # parsing it to a tree, which runs nothing. A program Python parses after all is
-            # not run.
-            if _ast_intact():
-                compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-            _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
-            return None
+            return _compile_later(text, filename, parse_only=True) + (False,)
         _loaded[filename] = "__main__"
-        return _made_by_guard(compile(text, filename, "exec", dont_inherit=True))
+        return _compile_later(text, filename) + (True,)
+
+    def _program_unparsable():
+        # A program Python parses after all, where the gate could not, is not run.
+        caller = _outside(_getframe(1))
+        if caller is None or id(caller.f_code) != _runner_id or cfg.get("unparsable") is None:
+            raise RuntimeError("pysbx: not the runner of an unparsable program")
+        _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
 
     _repl_served = []
 
@@ -3353,6 +3420,7 @@ def _pysbx_guard():
         raise ValueError("pysbx: not a request of the REPL")
 
     for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_program_code", _program_code),
+                       ("_program_unparsable", _program_unparsable),
                        ("_repl_server", _repl_server), ("_repl_request", _repl_request),
                        ("_repl_compile", _repl_compile)):
         _seal(_name, _fn)
@@ -3388,6 +3456,7 @@ def _pysbx_guard():
     # What the runner calls is fixed here, out of the program's reach: it runs the code it is
     # given from a frame the hook counts as the guard's.
     runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
+                             "__pysbx_unparsable": _F["_program_unparsable"],
                              "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"],
                              "__pysbx_text": text_of, "__pysbx_report": report,
                              "__pysbx_args": BaseException.__dict__["args"].__get__}
@@ -3463,8 +3532,8 @@ def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_held=None, __pysbx_w
         raise failure
 
 
-def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
-               __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
+def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=None,
+               __pysbx_ending=None, __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
     # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
     # nothing of the guard's (the sealed entries in the keyword defaults lead into the guard
     # only as calls).
@@ -3477,10 +3546,13 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
             __pysbx_repl()(_main, _repl_request, __pysbx_report, _repl_compile)
         else:
             sys.argv = _argv
-            code = __pysbx_program()
-            if code is None:
+            # Compiled here, past the guard's work (see `_compile_later`).
+            text, name, whole = __pysbx_program()
+            if not whole:
+                compile(text, name, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                __pysbx_unparsable()
                 raise SystemExit(122)
-            exec(code, _main.__dict__)
+            exec(compile(text, name, "exec", dont_inherit=True), _main.__dict__)
     except SystemExit:
         raise
     except BaseException as exc:
@@ -3544,7 +3616,17 @@ def _finder_find_distributions(cls, *args, **kwargs):
 
 
 def _loader_get_code(self, fullname, *, __pysbx_gate_code=None):
-    return __pysbx_gate_code(self)
+    # The guard scans the module and hands back its text to compile here, past the guard's
+    # work (see `_compile_later`), or the gate's refusal.
+    ok, text, name, refused = __pysbx_gate_code(self)
+    if ok:
+        return compile(text, name, "exec", dont_inherit=True)
+    if text is not None:
+        try:
+            compile(text, name, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+        except (SyntaxError, ValueError) as e:
+            raise e from None
+    raise refused
 
 
 def _import_facade(name, globals=None, locals=None, fromlist=(), level=0):
