@@ -2354,3 +2354,55 @@ fn the_guards_pipe_is_no_deputy_with_or_without_the_gate() {
         assert!(err.contains("IndexError"), "gate {gate}: {text}{err}");
     }
 }
+
+#[test]
+fn what_compiling_warns_runs_nothing_inside_the_guard() {
+    // Compiling may warn (an escape sequence the parser does not know, a number run into a
+    // keyword), and the warnings machinery calls what the program replaced
+    // (`warnings.showwarning`, a filter's `match`). The guard compiled the gate's modules and,
+    // when the program called the runner again, the program itself inside its own work, and
+    // parsed the text dataclasses generates inside the hook: the program's `showwarning`
+    // resumed a generator there, whose `f_back` led to the guard's frames.
+    let s = Scratch::new();
+    s.write("escapes.py", "PATTERN = \"\\d+\"\nNUMBER = 1if True else 2\n");
+    let script = s.write(
+        "attack.py",
+        &format!(
+            r#"{PROBE}
+{LOOT}
+{LOOTING_GENERATOR}
+import builtins, dataclasses, os, warnings
+ESCAPE = "\d"
+def showwarning(message, *a, **k):
+    # (`found` and what `loot` prints are what it reached; the runner called again runs this
+    # file again, in the same namespace.)
+    print("WARNED", type(message).__name__, flush=True)
+    next(g)
+def step(label, run):
+    try:
+        run()
+    except BaseException as e:
+        print("STEP", label, type(e).__name__)
+if not getattr(builtins, "_attack_rerun", False):
+    warnings.simplefilter("always")
+    warnings.showwarning = showwarning
+    builtins._attack_rerun = True
+    import escapes
+    print("IMPORTED", escapes.PATTERN, escapes.NUMBER)
+    # A field name with an escape sequence in the text dataclasses writes.
+    Odd = type("Odd", (), {{"__annotations__": {{'x="\\d"': int}}}})
+    step("dataclass", lambda: dataclasses.dataclass(Odd))
+    # The runner, called again, compiles the program again.
+    step("rerun", lambda: getattr(os.kill, "__glo" + "bals__")["_pysbx_run"]())
+    probe()
+"#
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), format!("{}[{}]", stderr(&out), out.status));
+    assert!(text.contains("IMPORTED \\d+ 1\n"), "{text}{err}");
+    // The module's two warnings, and the program's own when the runner compiled it again.
+    assert_eq!(text.matches("WARNED").count(), 3, "{text}{err}");
+    assert!(text.contains("STEP dataclass PolicyViolation\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
