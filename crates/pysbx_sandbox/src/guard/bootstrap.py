@@ -1883,9 +1883,9 @@ def _pysbx_guard():
     # raise no audit event: a descriptor, an `__init__` or a `__setattr__` set on one would run
     # the program's code while the interpreter builds a tree inside the guard's work (each
     # node's fields are set as attributes), or reads one it is given. What every class held at
-    # the start is kept, and a tree is built only while each holds the same, and nothing more
-    # but names the interpreter never looks up on a node (the `ast` module adds `Constant.n`
-    # and `Constant.s`): no special method, no field's or position's name.
+    # the start is kept, and a tree is built only while the names the interpreter looks up on
+    # a node (the special methods, the fields' and positions' names) hold what they held, and
+    # any name added since is none of those (the `ast` module adds `Constant.n` and `.s`).
     _type_mro = _type.__dict__["__mro__"].__get__
     _ast_kept = tuple((c, _type_mro(c), tuple(_class_dict(c).items()),
                        frozenset(_class_dict(c)))
@@ -1894,20 +1894,59 @@ def _pysbx_guard():
     _ast_looked_up = frozenset(n for c, _, _, _ in _ast_kept
                                for n in getattr(c, "_fields", ()) + getattr(c, "_attributes", ()))
 
+    # Checked in C at each tree: the names each class holds are the ones last found harmless,
+    # and the values of the names the interpreter looks up (the special methods, the fields'
+    # and positions' defaults) are the ones of the start; only a change is looked at name by
+    # name (`_ast_changes_harmless`), and what it finds harmless is the new reference.
+    import itertools as _itertools, _operator as _operator_ast, gc as _gc_ast
+    _ast_classes = tuple(c for c, _, _, _ in _ast_kept)
+    _ast_mros = tuple(mro for _, mro, _, _ in _ast_kept)
+    _ast_dicts = tuple(_gc_ast.get_referents(_class_dict(c))[0] for c in _ast_classes)
+    _ast_looked = tuple((d, k, v) for d in _ast_dicts for k, v in d.items()
+                        if k in _ast_looked_up or (k.startswith("__")
+                                                   and k != "__doc__" and k != "__module__"))
+    _ast_looked_dicts, _ast_looked_names, _ast_looked_values = (
+        tuple(x[i] for x in _ast_looked) for i in range(3))
+    _is, _eq, _dict_keys = _operator_ast.is_, _operator_ast.eq, dict.keys
+    del _itertools, _operator_ast, _gc_ast, _ast_looked
+
+    def _ast_names():
+        return tuple(map(frozenset, _ast_dicts))
+
+    _ast_accepted = [_ast_names()]
+
     def _ast_intact():
+        if all(map(_eq, map(_dict_keys, _ast_dicts), _ast_accepted[0])) \
+                and all(map(_is, map(_dict_get, _ast_looked_dicts, _ast_looked_names),
+                            _ast_looked_values)) \
+                and all(map(_is, map(_type_mro, _ast_classes), _ast_mros)):
+            return True
+        before = _ast_names()
+        if not _ast_changes_harmless():
+            return False
+        if _ast_names() == before:  # unchanged while it was looked at
+            _ast_accepted[0] = before
+        return True
+
+    def _ast_looked_up_name(name):
+        return name in _ast_looked_up or (name.startswith("__")
+                                          and name != "__doc__" and name != "__module__")
+
+    def _ast_changes_harmless():
+        # Each class's looked-up names hold what they held at the start, and every name added
+        # since is one the interpreter never looks up on a node.
         for cls, mro, items, names in _ast_kept:
             held = _class_dict(cls)
             if _type_mro(cls) is not mro:
                 return False
             for name, value in items:
-                if held.get(name, _ast_kept) is not value:
+                if _ast_looked_up_name(name) and held.get(name, _ast_kept) is not value:
                     return False
-            if _len(held) != _len(items):
-                for name in held:
-                    if _type(name) is not _str:
-                        return False
-                    if name not in names and (name.startswith("__") or name in _ast_looked_up):
-                        return False
+            for name in held:
+                if _type(name) is not _str:
+                    return False
+                if name not in names and _ast_looked_up_name(name):
+                    return False
         return True
 
     def _ast_unchanged():
@@ -1930,65 +1969,63 @@ def _pysbx_guard():
     del _re_warn
 
     def _generated_text_calls_only_its_own(source):
-        if _type(source) not in (_str, _bytes) or not _ast_intact():
+        if _type(source) not in (_str, _bytes):
             return False
-        if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None:
+        if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
+                or not _ast_intact():
             return False
         try:
             tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
         except (SyntaxError, ValueError):
             return True  # compiling it fails the same way in dataclasses
-
-        def field(node, name):
-            return _dict_get(_node_fields(node), name)
-
-        def is_node(value):
-            return _issubclass(_type(value), _AST_BASE)
-
         # A call may name a parameter of a function it is inside (its own or an enclosing
         # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
         nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
+        base, fields_of, names_of = _AST_BASE, _node_fields, _field_names
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
             if _issubclass(t, _AST_REFUSED):
                 return False
+            d = fields_of(node)
             if _issubclass(t, _AST_FUNCTIONS):
-                if t is not _ast.Lambda and field(node, "decorator_list"):
+                if t is not _ast.Lambda and d.get("decorator_list"):
                     return False
-                a = field(node, "args")
-                if not is_node(a):
+                a = d.get("args")
+                if not _issubclass(_type(a), base):
                     return False
-                params = [field(arg, "arg") for group in ("posonlyargs", "args", "kwonlyargs")
-                          for arg in (field(a, group) or ())]
-                params.extend(field(arg, "arg") for arg in (field(a, "vararg"), field(a, "kwarg"))
+                ad = fields_of(a)
+                params = [fields_of(arg).get("arg") for group in ("posonlyargs", "args", "kwonlyargs")
+                          for arg in (ad.get(group) or ())]
+                params.extend(fields_of(arg).get("arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
                               if arg is not None)
                 inner = roots | frozenset(p for p in params if _type(p) is _str)
                 # Defaults and annotations are evaluated where the function is defined.
                 nodes.append((a, roots))
-                returns = field(node, "returns")
-                if is_node(returns):
+                returns = d.get("returns")
+                if _issubclass(_type(returns), base):
                     nodes.append((returns, roots))
-                body = field(node, "body")
+                body = d.get("body")
                 for part in (body if _type(body) is _AST_LIST else [body]):
-                    if is_node(part):
+                    if _issubclass(_type(part), base):
                         nodes.append((part, inner))
                 continue
             if t is _AST_CALL:
-                calls.append((field(node, "func"), roots))
-            for name in _field_names.get(t, ()):
-                value = field(node, name)
+                calls.append((d.get("func"), roots))
+            for name in names_of.get(t, ()):
+                value = d.get(name)
                 if _type(value) is _AST_LIST:
-                    nodes.extend((v, roots) for v in value if is_node(v))
-                elif is_node(value):
+                    nodes.extend((v, roots) for v in value if _issubclass(_type(v), base))
+                elif _issubclass(_type(value), base):
                     nodes.append((value, roots))
         for func, roots in calls:
             while _type(func) is _AST_ATTRIBUTE:
-                func = field(func, "value")
-            if _type(func) is _AST_CALL and _type(field(func, "func")) is _AST_NAME \
-                    and field(field(func, "func"), "id") == "super":
-                continue
-            if _type(func) is not _AST_NAME or field(func, "id") not in roots:
+                func = fields_of(func).get("value")
+            if _type(func) is _AST_CALL:
+                callee = fields_of(func).get("func")
+                if _type(callee) is _AST_NAME and fields_of(callee).get("id") == "super":
+                    continue
+            if _type(func) is not _AST_NAME or fields_of(func).get("id") not in roots:
                 return False
         return True
 
