@@ -1989,3 +1989,420 @@ print("OWN", code.replace(co_name="renamed").co_name)
     assert!(text.contains("REFUSED frozen-name\n"), "{text}{err}");
     assert!(text.contains("OWN renamed\n"), "{text}{err}");
 }
+
+/// The program's deputies for a function of the guard's it has reached: `exec` of a string
+/// with no frame of the program's (a callable of the interpreter's), and an object whose
+/// every attribute is that callable, for the function's closure cells.
+const DEPUTIES: &str = r#"
+import functools
+DEPUTY = []
+deputy_exec = functools.partial(exec, "DEPUTY.append(1)", globals())
+class Deputy:
+    def __getattr__(self, name):
+        return deputy_exec
+    def __getitem__(self, key):
+        return 0
+def as_deputy(fn):
+    # Each closure cell in turn becomes the deputy object, and the function is called as the
+    # program would call it; then every function of its globals (the guard's module-level
+    # entry templates) with its keyword defaults the program's: one that calls them runs
+    # `exec` straight from the guard's frame.
+    for cell in (getattr(fn, "__clo" + "sure__") or ()):
+        try:
+            real = cell.cell_contents
+        except ValueError:
+            continue
+        cell.cell_contents = Deputy()
+        try:
+            for args in ((), (None,), (None, None), (None, None, None)):
+                try:
+                    fn(*args)
+                except BaseException:
+                    pass
+        finally:
+            cell.cell_contents = real
+    for t in list(getattr(fn, "__glo" + "bals__").values()):
+        if type(t).__name__ != "function":
+            continue
+        for impl in (lambda *a: (None, True, (), ()), lambda *a: (True, None, True, (), ())):
+            try:
+                t(None, None, __pysbx_impl=impl, __pysbx_held={}, __pysbx_wanted=[1],
+                  __pysbx_gc=deputy_exec, __pysbx_any=BaseException)
+            except BaseException:
+                pass
+def deputies_ran():
+    if DEPUTY:
+        print("DEPUTY RAN", len(DEPUTY))
+"#;
+
+#[test]
+fn the_guards_own_functions_are_neither_found_nor_used_as_deputies() {
+    // Every class is the program's to find (`object.__subclasses__()`, no audit event), and
+    // so is a weak reference's callback (`_weakref.getweakrefs`). A method or callback of the
+    // guard's leads through its closure and globals to the guard's state; called by the
+    // program with a closure cell (the pipe's lock) rewritten to hold
+    // `functools.partial(exec, text)`, it ran the string from the guard's own frame, which the
+    // hook passed as the guard's work (then `gc.get_objects()` and the sealed defaults, and
+    // every cell of the guard: a complete takeover).
+    let (text, err) = run_attack(&format!(
+        r#"{DEPUTIES}
+import inspect, _weakref
+reached = []
+def keep(value):
+    for fn in (value, getattr(value, "__func__", None), getattr(value, "fget", None)):
+        if fn is not None and internal(fn) and all(fn is not r for r in reached):
+            reached.append(fn)
+todo, seen = [object], set()
+while todo:
+    cls = todo.pop()
+    if id(cls) in seen:
+        continue
+    seen.add(id(cls))
+    try:
+        todo.extend(type.__subclasses__(cls))
+    except TypeError:
+        pass
+    for value in list(vars(cls).values()):
+        keep(value)
+print("CLASSES", len(seen) > 200)
+# The program's own code object, which the guard compiled and keeps a weak reference to.
+for ref in _weakref.getweakrefs(inspect.currentframe().f_code):
+    keep(ref.__callback__)
+for fn in reached:
+    print("INTERNAL", fn.__qualname__)
+    as_deputy(fn)
+    tamper(fn)
+deputies_ran()
+"#
+    ));
+    assert!(text.contains("CLASSES True\n"), "{text}{err}");
+    assert!(!text.contains("DEPUTY RAN"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn what_the_guards_trampolines_call_for_the_program_is_the_programs() {
+    // A signal handler, a tracer and a profiler are called by the guard's trampolines. One that
+    // is a callable of the interpreter's has no frame of its own: `max(text, ..., key=exec)`
+    // ran the string straight from the trampoline's frame, which the hook passed as the
+    // guard's work, and `gc.get_referrers` the same way.
+    let (text, err) = run_attack(&format!(
+        r#"{DEPUTIES}
+import gc, os, signal, sys, threading
+# The string runs with the globals of the frame beneath `exec` (the trampoline's).
+deputy = functools.partial(max, "print('DEPUTY RAN in a trampoline')", key=exec)
+def raise_it():
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+    except BaseException as e:
+        print("HANDLER", type(e).__name__)
+signal.signal(signal.SIGUSR1, deputy)
+raise_it()
+signal.signal(signal.SIGUSR1, functools.partial(max, [], key=gc.get_referrers))
+raise_it()
+def work():
+    pass
+for install in (threading.setprofile, threading.settrace):
+    install(deputy)
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    install(None)
+deputies_ran()
+"#
+    ));
+    assert!(!text.contains("DEPUTY RAN"), "{text}{err}");
+    // Both handlers were refused where they ran, in the program's call.
+    assert_eq!(text.matches("HANDLER PolicyViolation\n").count(), 2, "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn class_attributes_the_program_sets_run_nothing_inside_the_guard() {
+    // A class's attributes raise no audit event. One the guard's work uses (the class of its
+    // violations, the gate's loader class, a class of the guard's found through
+    // `object.__subclasses__()`, the syntax tree's classes, which the hook builds a tree of
+    // for what dataclasses generates) given a method or property of the program's would run
+    // its code inside that work, where a generator taken earlier and resumed there walks down
+    // `f_back` to the guard's frames.
+    let s = Scratch::new();
+    s.write("plugin.py", "X = 1\n");
+    s.write("plugin2.py", "Y = 2\n");
+    let script = s.write(
+        "attack.py",
+        &format!(
+            r#"{PROBE}
+{LOOT}
+{LOOTING_GENERATOR}
+import ast, dataclasses, pysbx, _imp
+def step(label, run):
+    try:
+        run()
+    except BaseException as e:
+        print("STEP", label, type(e).__name__)
+def looting(*a, **k):
+    if not found:
+        next(g)
+# The class of the guard's violations.
+real_init = pysbx.PolicyViolation.__init__
+def init(self, *a):
+    looting()
+    real_init(self, *a)
+pysbx.PolicyViolation.__init__ = init
+step("violation", lambda: exec("1"))
+pysbx.PolicyViolation.__init__ = real_init
+# A class of the guard's own, found by its name.
+for cls in object.__subclasses__():
+    if cls.__name__ in ("_BuiltinName", "_Failed", "_ScanContext", "_pipe"):
+        print("GUARD CLASS", cls.__name__)
+        cls.__setattr__ = lambda self, name, value: (looting(), object.__setattr__(self, name, value))
+        cls.__init__ = looting
+class Spec:
+    name = "_json"
+step("builtin", lambda: _imp.create_builtin(Spec()))
+# The import gate's loader class.
+import plugin
+class Names:
+    def __iter__(self):
+        looting()
+        return iter(["x"])
+loader_class = type(plugin.__spec__.loader)
+loader_class.__abstractmethods__ = Names()
+step("loader", lambda: __import__("plugin2"))
+loader_class.__abstractmethods__ = frozenset()
+# The syntax tree's classes.
+names = {{}}
+def name_get(self):
+    looting()
+    return names.get(id(self), "x")
+def name_set(self, value):
+    looting()
+    names[id(self)] = value
+ast.Name.id = property(name_get, name_set)
+def make_dataclass():
+    @dataclasses.dataclass
+    class Point:
+        x: int = 0
+    print("DATACLASS", Point())
+step("dataclass", make_dataclass)
+print("FOUND", len(found))
+probe()
+"#
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), format!("{}[{}]", stderr(&out), out.status));
+    assert!(text.contains("FOUND 0\n"), "{text}{err}");
+    assert!(!text.contains("GUARD CLASS"), "{text}{err}");
+    assert!(text.contains("STEP violation PolicyViolation\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+/// The first road to a complete takeover of the guard: `object.__subclasses__()` found a
+/// class defined inside the guard, the pipe's context manager; its `__enter__` took the pipe's
+/// lock from a closure cell, which the program rewrote with an object whose `acquire` was
+/// `functools.partial(exec, text)` (no frame of the program's). Called by the program, the
+/// guard's own frame made the call, and the hook passed it as the guard's work. The second
+/// script names every dunder at run time, so the static gate lets it run; through the same
+/// deputy it read the sealed entries' defaults, called `gc.get_objects()`, mapped the guard's
+/// closure cells and set `_ffi`, `_code` and `_process` to true.
+const PIPE_DEPUTY_MIN: &str = r#"# Minimal reproducer (run with --no-gate; guard_pipe_cell_deputy_gate.py passes the gate too).
+# The guard's nested class `_pipe` is reachable by __subclasses__; its __enter__ (guard code, not
+# a facade) calls `_lock.acquire()` from a closure cell the program can rewrite.
+import functools, os
+P = next(c for c in object.__subclasses__() if c.__name__ == "_pipe")
+lock, depth = P.__enter__.__closure__          # co_freevars: ('_lock', '_pipe_depth')
+real = lock.cell_contents
+class L:
+    acquire = functools.partial(exec, "print('GUARD BYPASS: exec of a string ran under code: false, BYPASS-' + str(6*7))")
+    release = int
+lock.cell_contents = L()
+try:
+    P.__enter__(None)                          # the guard's own frame calls exec: judged as the guard's work
+finally:
+    lock.cell_contents = real
+    depth.cell_contents[0] = 0
+try:
+    exec("1")
+    print("(exec from the program itself also ran)")
+except Exception as e:
+    print("direct exec still refused, as expected:", e)
+"#;
+
+const PIPE_DEPUTY_GATE: &str = r#"# Technique: object.__subclasses__() finds the guard's nested class `_pipe`; its __enter__'s
+# __closure__ cells (`_lock`, `_pipe_depth`) are writable without any audit event. Putting a fake
+# lock whose `acquire` is a C-level callable (partial/map/list.extend) into the cell makes the
+# guard's OWN, non-facade frame (`_pipe.__enter__`) call whatever we choose: every audit event it
+# raises has the guard's code as its immediate frame, so `_guards_own` passes it.
+import functools, sys
+
+def N(obj, tail):  # an attribute name found at run time, never written in the source
+    return [n for n in dir(obj) if n.endswith(tail)][0]
+
+def A(obj, tail):
+    return getattr(obj, N(obj, tail))
+
+def classes():
+    seen, todo, out = set(), [object], []
+    sub = vars(type)[N(type, 'classes__')]
+    while todo:
+        k = todo.pop()
+        for s in sub(k):
+            if s not in seen:
+                seen.add(s); out.append(s); todo.append(s)
+    return out
+
+pipe_cls = [c for c in classes() if c.__name__ == '_pipe' and '__enter__' in c.__dict__][0]
+enter = pipe_cls.__dict__['__enter__']
+cells = A(enter, 'osure__')
+lock_cell = [c for c in cells if type(A(c, '_contents')).__name__ == 'RLock'][0]
+depth_cell = [c for c in cells if type(A(c, '_contents')) is list][0]
+real_lock, real_depth = A(lock_cell, '_contents'), A(depth_cell, '_contents')
+
+class Fake:  # attributes are C callables: no frame of ours runs
+    pass
+
+def as_guard(fn, *args):
+    """Call the C callable fn(*args) with the guard's __enter__ as the calling frame."""
+    out = []
+    f = Fake()
+    if args:
+        f.acquire = functools.partial(out.extend, map(fn, *[[a] for a in args]))
+    else:  # fn() through starmap of one empty argument tuple
+        import itertools
+        f.acquire = functools.partial(out.extend, itertools.starmap(fn, [()]))
+    f.release = int
+    setattr(lock_cell, N(lock_cell, '_contents'), f)
+    setattr(depth_cell, N(depth_cell, '_contents'), [0])
+    try:
+        enter(None)
+    finally:
+        setattr(lock_cell, N(lock_cell, '_contents'), real_lock)
+        setattr(depth_cell, N(depth_cell, '_contents'), real_depth)
+    return out[0]
+
+# Step 1: guard's sealed entries live in _F; _F reached through pysbx.permit's globals.
+import pysbx
+F = A(pysbx.permit.__init__, 'lobals__')
+kw = as_guard(getattr, F['_create_builtin'], N(len, 'text_signature__').replace('text_signature', 'kwdefaults'))
+shielded = kw['__pysbx_impl']
+named = {}
+todo, seen = [], set()
+for k, v in list(F.items()):
+    if type(v).__name__ != 'function':
+        continue
+    try:
+        kwd = as_guard(getattr, v, N(len, 'text_signature__').replace('text_signature', 'kwdefaults'))
+    except Exception:
+        continue
+    if kwd and '__pysbx_impl' in kwd:
+        todo.append(kwd['__pysbx_impl'])
+import gc
+for o in as_guard(getattr(gc, N(gc, 't_objects'))):
+    if type(o).__name__ == 'function' and o.__name__ == '_audit_entry' and o.__module__ == 'pysbx':
+        try:
+            kwd = as_guard(getattr, o, N(len, 'text_signature__').replace('text_signature', 'kwdefaults'))
+        except Exception:
+            continue
+        if kwd and '__pysbx_impl' in kwd:
+            todo.append(kwd['__pysbx_impl'])  # the registered audit hook's `_hook`
+while todo:
+    g = todo.pop()
+    if id(g) in seen or type(g).__name__ != 'function' or A(g, 'osure__') is None:
+        continue
+    seen.add(id(g))
+    co = as_guard(getattr, g, '__'+'co'+'de__')
+    for name, cell in zip(co.co_freevars, A(g, 'osure__')):
+        named.setdefault(name, cell)
+        try:
+            v = A(cell, '_contents')
+        except ValueError:
+            continue
+        vs = [v] if type(v).__name__ == 'function' else list(v.values()) if type(v) is dict else list(v) if type(v) in (list, tuple) else []
+        todo.extend(x for x in vs if type(x).__name__ == 'function')
+print("guard cells reached:", len(named), sorted(k for k in named if k in ('_ffi','_code','_process','_check','_hook','_net')))
+for k in ('_ffi', '_code', '_process'):
+    if k in named:
+        setattr(named[k], N(named[k], '_contents'), True)
+# Step 3 (hidden from the static gate as hex: run-time code, which the guard now lets through).
+import builtins
+STAGE2 = '23205374657020333a207468696e677320746865206775617264207265667573657320756e646572207468652064656661756c7420706f6c6963792e0a72203d205b5d0a7472793a0a20202020657865632822722e617070656e642827657865632d6f6b272922290a65786365707420457863657074696f6e20617320653a0a20202020722e617070656e6428276578656320726566757365643a2025732720252065290a7472793a0a20202020696d706f7274206374797065730a20202020722e617070656e6428276374797065732d6f6b206765747069643d2564272025206374797065732e43444c4c284e6f6e65292e6765747069642829290a65786365707420457863657074696f6e20617320653a0a20202020722e617070656e64282763747970657320726566757365643a2025732720252065290a696d706f7274206f730a7472793a0a202020207374203d206f732e73797374656d28226563686f206869203e2f6465762f6e756c6c22290a20202020722e617070656e6428276f732e73797374656d207061737365642067756172642c207374617475733d2573272025207374290a65786365707420457863657074696f6e20617320653a0a20202020722e617070656e6428276f732e73797374656d20726566757365643a2025732720252065290a7072696e742872290a69662027657865632d6f6b2720696e207220616e6420616e7928782e7374617274737769746828276374797065732d6f6b272920666f72207820696e2072293a0a202020207072696e7428224755415244204259504153533a2022202b20224259504153532d22202b2073747228362a3729202b20222067756172642063656c6c73205f6666692f5f636f64652f5f70726f636573732072657772697474656e20766961205f706970652e5f5f656e7465725f5f2064657075747922290a656c73653a0a202020207072696e74282248454c443a2067756172645f706970655f63656c6c5f64657075747922290a'
+getattr(builtins, N(builtins, 'xec'))(bytes.fromhex(STAGE2).decode())
+"#;
+
+#[test]
+fn the_guards_pipe_is_no_deputy_with_or_without_the_gate() {
+    let s = Scratch::new();
+    let minimal = s.write("pipe_min.py", PIPE_DEPUTY_MIN);
+    let out = run(s.exec().arg("--no-gate").arg(&minimal));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("BYPASS"), "{text}{err}");
+    assert!(!text.contains("(exec from the program itself also ran)"), "{text}{err}");
+    let script = s.write("pipe_gate.py", PIPE_DEPUTY_GATE);
+    for gate in [true, false] {
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg(&script));
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(!text.contains("BYPASS"), "gate {gate}: {text}{err}");
+        assert!(!text.contains("exec-ok"), "gate {gate}: {text}{err}");
+        assert!(!text.contains("ctypes-ok"), "gate {gate}: {text}{err}");
+        // The gate let the script run: it failed at run time, finding no class of the guard's.
+        assert!(!err.contains("static gate"), "gate {gate}: {text}{err}");
+        assert!(err.contains("IndexError"), "gate {gate}: {text}{err}");
+    }
+}
+
+#[test]
+fn what_compiling_warns_runs_nothing_inside_the_guard() {
+    // Compiling may warn (an escape sequence the parser does not know, a number run into a
+    // keyword), and the warnings machinery calls what the program replaced
+    // (`warnings.showwarning`, a filter's `match`). The guard compiled the gate's modules and,
+    // when the program called the runner again, the program itself inside its own work, and
+    // parsed the text dataclasses generates inside the hook: the program's `showwarning`
+    // resumed a generator there, whose `f_back` led to the guard's frames.
+    let s = Scratch::new();
+    s.write("escapes.py", "PATTERN = \"\\d+\"\nNUMBER = 1if True else 2\n");
+    let script = s.write(
+        "attack.py",
+        &format!(
+            r#"{PROBE}
+{LOOT}
+{LOOTING_GENERATOR}
+import builtins, dataclasses, os, warnings
+ESCAPE = "\d"
+def showwarning(message, *a, **k):
+    # (`found` and what `loot` prints are what it reached; the runner called again runs this
+    # file again, in the same namespace.)
+    print("WARNED", type(message).__name__, flush=True)
+    next(g)
+def step(label, run):
+    try:
+        run()
+    except BaseException as e:
+        print("STEP", label, type(e).__name__)
+if not getattr(builtins, "_attack_rerun", False):
+    warnings.simplefilter("always")
+    warnings.showwarning = showwarning
+    builtins._attack_rerun = True
+    import escapes
+    print("IMPORTED", escapes.PATTERN, escapes.NUMBER)
+    # A field name with an escape sequence in the text dataclasses writes.
+    Odd = type("Odd", (), {{"__annotations__": {{'x="\\d"': int}}}})
+    step("dataclass", lambda: dataclasses.dataclass(Odd))
+    # The runner, called again, compiles the program again.
+    step("rerun", lambda: getattr(os.kill, "__glo" + "bals__")["_pysbx_run"]())
+    probe()
+"#
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), format!("{}[{}]", stderr(&out), out.status));
+    assert!(text.contains("IMPORTED \\d+ 1\n"), "{text}{err}");
+    // The module's two warnings, and the program's own when the runner compiled it again.
+    assert_eq!(text.matches("WARNED").count(), 3, "{text}{err}");
+    assert!(text.contains("STEP dataclass PolicyViolation\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

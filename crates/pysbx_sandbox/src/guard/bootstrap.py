@@ -140,16 +140,12 @@ def _pysbx_guard():
     try:
         import _json
 
-        class _ScanContext:
-            strict = True
-            object_hook = None
-            object_pairs_hook = None
-            parse_float = float
-            parse_int = int
-            parse_constant = float
-            memo = {}
-
-        _scan = _json.make_scanner(_ScanContext())
+        # The scanner's settings, read once when it is made, from an object of the
+        # interpreter's type: a class of the guard's would be one the program finds through
+        # `object.__subclasses__()` (see "The guard's own state").
+        _scan = _json.make_scanner(_type(sys.implementation)(
+            strict=True, object_hook=None, object_pairs_hook=None, parse_float=float,
+            parse_int=int, parse_constant=float, memo={}))
         _encode = _json.make_encoder(None, repr, _json.encode_basestring_ascii, None, ":", ",",
                                      False, False, True)
 
@@ -169,24 +165,24 @@ def _pysbx_guard():
     _ModuleType = _type(sys)
     # The pipe to pysbx, one message at a time. Reentrant, so that code of the program's that
     # runs inside a send on the same thread (a signal handler, a finalizer) does not wait for
-    # itself forever: its own message is refused instead (`_pipe`), as it would interleave
-    # with the one under way.
+    # itself forever: its own message is refused instead (`_pipe_take`), as it would interleave
+    # with the one under way. Two functions, not a context manager: the guard defines no class
+    # with methods, since every class is the program's to find (`object.__subclasses__()`,
+    # no audit event) and its methods' closures and globals lead to the guard's state.
     _lock = _thread.RLock()
-
-    class _pipe:
-        def __enter__(self):
-            _lock.acquire()
-            if _pipe_depth[0]:  # only the owner gets here while a message is under way
-                _lock.release()
-                raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
-            _pipe_depth[0] += 1
-
-        def __exit__(self, *exc):
-            _pipe_depth[0] -= 1
-            _lock.release()
-
     _pipe_depth = [0]
-    _pipe = _pipe()
+
+    def _pipe_take():
+        _lock.acquire()
+        if _pipe_depth[0]:  # only the owner gets here while a message is under way
+            _lock.release()
+            raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
+        _pipe_depth[0] += 1
+
+    def _pipe_give():
+        _pipe_depth[0] -= 1
+        _lock.release()
+
     _busy = set()
 
     def _pipe_alive():
@@ -241,12 +237,15 @@ def _pysbx_guard():
         # program never sees).
         ask = _urandom(16).hex()
         header["id"] = ask
-        with _pipe:
+        _pipe_take()
+        try:
             _send(header, blob)
             while True:
                 reply, data = _recv()
                 if reply.get("id") == ask:
                     return reply, data
+        finally:
+            _pipe_give()
 
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
@@ -416,6 +415,17 @@ def _pysbx_guard():
 
     PolicyViolation.__module__ = "pysbx"
     PolicyViolation.__qualname__ = "PolicyViolation"
+    # The class is the program's to change (`pysbx.PolicyViolation`, and type attributes raise
+    # no audit event): a `__new__` or `__init__` set on it would run the program's code inside
+    # the guard's work, where a violation is made. It is made by the interpreter's own `OSError`
+    # functions, which look nothing up on the class (with an `__init__` of the program's set,
+    # `OSError.__new__` leaves the arguments to `OSError.__init__`, called here).
+    _oserror_new, _oserror_init = OSError.__new__, OSError.__init__
+
+    def _new_violation(message):
+        exc = _oserror_new(PolicyViolation, _errno.EPERM, message)
+        _oserror_init(exc, _errno.EPERM, message)
+        return exc
 
     # --- frames and attribution -------------------------------------------------------------
 
@@ -431,7 +441,16 @@ def _pysbx_guard():
             i = id(code)
             if i in _transparent_ids:
                 return "frozen"
-            return "guard" if i in _guard_ids else "user"
+            if i not in _guard_ids:
+                return "user"
+            if i in _plain_ids or _in_work():
+                return "guard"
+            # A function of the guard's own work (not a facade) running while the thread is
+            # not inside that work: the program called it directly, or it runs code the
+            # program chose (a trampoline's handler, a callable of the interpreter's such as
+            # `functools.partial(exec, text)` put where the function calls it). Its events are
+            # the program's.
+            return "user"
         if fn.startswith("<frozen "):
             return "frozen"
         if fn.startswith("/") and _is_stdlib_file(fn):
@@ -512,15 +531,18 @@ def _pysbx_guard():
                  "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
         try:
-            with _pipe:
+            _pipe_take()
+            try:
                 _send({"t": "event", "event": event})
+            finally:
+                _pipe_give()
         except Exception:
             pass
         if recorded:
             return
         if _kill:
             _exit(122)
-        raise PolicyViolation(_errno.EPERM, "pysbx: %s (%s)" % (message, clause))
+        raise _new_violation("pysbx: %s (%s)" % (message, clause))
 
     # --- path checks ------------------------------------------------------------------------
 
@@ -1206,10 +1228,8 @@ def _pysbx_guard():
     # whoever resumes it. One generator, one thread at a time; code of the program's that runs
     # inside it and raises an event finds it running, and that event fails.
     # An exception raised inside it (by a signal handler that ran there) is handed back as
-    # the answer; one raised where no `try` covers it ends the generator, and a new one is made.
-    class _Failed:
-        __slots__ = ("exc",)
-
+    # the answer, in a tuple (a frame never is one); one raised where no `try` covers it ends
+    # the generator, and a new one is made.
     def _frames_up():
         # The answer is handed out of a one-item box, so that the suspended generator keeps no
         # reference to it (a frame, and all its locals hold, alive until the next look-up).
@@ -1226,11 +1246,8 @@ def _pysbx_guard():
             except GeneratorExit:
                 return
             except BaseException as exc:
-                failed = _Failed()
-                failed.exc = exc
                 box.clear()
-                box.append(failed)
-                failed = None
+                box.append((exc,))
 
     _up_lock = _thread.RLock()
     _up = [None]
@@ -1261,8 +1278,8 @@ def _pysbx_guard():
                     _new_frames_up()
             else:
                 raise RuntimeError("pysbx: the guard could not look up an event's frame")
-        if _type(answer) is _Failed:
-            raise answer.exc
+        if _type(answer) is tuple:
+            raise answer[0]
         return answer
 
     # The guard's work (the hook's checks, a sealed entry's function) runs in frames whose
@@ -1284,6 +1301,18 @@ def _pysbx_guard():
     _gc_enable, _gc_disable = _gc.enable, _gc.disable
     _gc_wanted = [_gc.isenabled()]  # the program's own setting
     _held = {}  # thread -> how deep it is in the guard's work
+
+    def _in_work():
+        # Whether the work being judged (the hook's check of an event, or a sealed entry's
+        # function looking at its caller) was entered from inside the guard's work on this
+        # thread: the count is one more than it was when that work was entered. Only then is
+        # a frame of the guard's own work beneath the event really that work: the guard's
+        # functions are entered through its entries (the audit hook, the sealed entries),
+        # each counting its depth, and a function of the guard's the program reached and
+        # called itself (a class's method found through `object.__subclasses__()`, a closure's
+        # cell, a weak reference's callback) runs at the depth the program is at, none.
+        tid = _get_ident()
+        return tid in _held and _held[tid] > 1
     _deferred = []  # the signals that arrived on top of the main thread's work
     _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
@@ -1371,7 +1400,9 @@ def _pysbx_guard():
         if event in _NOTHING_TO_JUDGE:
             return _PASS
         tid = _get_ident()
-        if tid in _busy:
+        depth = _held[tid] if tid in _held else 0
+        if tid in _busy and depth:
+            # The hook's own checks on this thread (always counted in its depth, see `_enter`).
             if event == "object.__getattr__" and _len(args) > 1:
                 name = args[1]
                 if _type(name) is _str and (name == "f_code" or name == "tb_frame"
@@ -1380,7 +1411,6 @@ def _pysbx_guard():
                     return _PASS  # a code object; the guard's own read of a traceback
             failure = _hook_in_guard(tid, event, args)
             return _PASS if failure is None else (failure,) + _STAY
-        depth = _held[tid] if tid in _held else 0
         failure = None
         try:
             _enter(tid, depth)
@@ -1430,9 +1460,73 @@ def _pysbx_guard():
     import _weakref
 
     def _made_by_guard(code):
-        i = id(code)
-        _made_here[i] = _weakref.ref(code, lambda _r, i=i: _made_here.pop(i, None))
+        # A weak reference without a callback: a callback would be a function of the guard's
+        # that `_weakref.getweakrefs(code)` hands the program (`__callback__`), and with it
+        # the guard's globals and this dictionary. Entries whose code is gone are dropped
+        # whenever the dictionary has doubled.
+        if _len(_made_here) >= _made_prune[0]:
+            for i, ref in list(_made_here.items()):
+                if ref() is None:
+                    del _made_here[i]
+            _made_prune[0] = max(64, 2 * _len(_made_here))
+        _made_here[id(code)] = _weakref.ref(code)
         return code
+
+    _made_prune = [64]
+
+    # Text the guard has a facade compile, outside the guard's work: the gate's modules and the
+    # program. Compiling may warn (an invalid escape sequence in a string, a number run into a
+    # keyword), and the warnings machinery calls what the program may have replaced (the
+    # filters' `match`, `showwarning`, the `warnings` module in `sys.modules` and its
+    # `__spec__`): inside the guard's work, that was code of the program's on top of it. The
+    # guard hands the facade the text and a name object made for it (the file's name, a copy
+    # only the facade holds); the hook passes the `compile` of exactly that text under exactly
+    # that object as the guard's own, and code whose file name is that object counts as made
+    # by the guard. Any other `compile` or code object under that name spoils it: the code it
+    # names is then the program's. (Code made from the same text under the same name is the
+    # same code, whoever compiles it.)
+    _compile_jobs = {}  # id of the name -> [name, the text's UTF-8 bytes until compiled, state]
+    _JOB_PENDING, _JOB_COMPILED, _JOB_PARSE, _JOB_DONE = 0, 1, 2, 3
+
+    def _compile_later(text, name, parse_only=False):
+        # (text, name) for the facade to compile; `parse_only`: for Python's own SyntaxError,
+        # the code made counts as nothing of the guard's.
+        fresh = name[:1] + name[1:]
+        if fresh is name:
+            raise RuntimeError("pysbx: no file name to compile under")
+        try:
+            data = text.encode("utf-8") if _type(text) is _str else _bytes_join((text,))
+        except UnicodeError:
+            data = None  # the interpreter refuses it before compiling
+        _compile_jobs[_id(fresh)] = [fresh, data, _JOB_PARSE if parse_only else _JOB_PENDING]
+        return text, fresh
+
+    def _compile_job(event, args):
+        # Whether the event is the facade's `compile` of a job's text (the guard's own); any
+        # other `compile` or code object under a job's name spoils the job.
+        if _len(args) < 2:
+            return False
+        job = _dict_get(_compile_jobs, _id(args[1]))
+        if job is None or job[0] is not args[1]:
+            return False
+        state, data = job[2], job[1]
+        job[1], job[2] = None, _JOB_DONE
+        if event == "compile" and (state == _JOB_PENDING or state == _JOB_PARSE) \
+                and data is not None and _type(args[0]) is _bytes \
+                and _bytes.__eq__(args[0], data) is True:
+            if state == _JOB_PENDING:
+                job[2] = _JOB_COMPILED
+            return True
+        return False
+
+    def _guard_made(code):
+        # Code the guard compiled itself, or a facade for it (a compile job).
+        ref = _made_here.get(id(code))
+        if ref is not None and ref() is code:
+            return True
+        name = code.co_filename
+        job = _dict_get(_compile_jobs, _id(name))
+        return job is not None and job[0] is name and job[2] == _JOB_COMPILED
 
     # The facades that call the interpreter's printing of an exception (`_report`, the hooks):
     # a `compile` raised straight from one of their frames is that printing's parse of a line
@@ -1491,8 +1585,7 @@ def _pysbx_guard():
     def _runs_guard_made_code(event, args):
         if event != "exec" or not args or _type(args[0]) is not _code_type:
             return False
-        ref = _made_here.get(id(args[0]))
-        return ref is not None and ref() is args[0]
+        return _guard_made(args[0])
 
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
@@ -1501,8 +1594,7 @@ def _pysbx_guard():
         _let_go(compiled_in)
         if compiled_in is frame:
             return True  # compiled by the same call that runs it
-        ref = _made_here.get(id(code))
-        if ref is not None and ref() is code:
+        if _guard_made(code):
             return True
         # The interpreter's own files only (`_stdlib_rel`): a site-packages directory may lie
         # under the standard library's, and a name there is one `compile` lets any string take.
@@ -1787,9 +1879,100 @@ def _pysbx_guard():
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
     _AST_LIST, _AST_BASE = list, _ast.AST
     _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
+    # The syntax tree's classes are heap types the program may change, and a type's attributes
+    # raise no audit event: a descriptor, an `__init__` or a `__setattr__` set on one would run
+    # the program's code while the interpreter builds a tree inside the guard's work (each
+    # node's fields are set as attributes), or reads one it is given. What every class held at
+    # the start is kept, and a tree is built only while the names the interpreter looks up on
+    # a node (the special methods, the fields' and positions' names) hold what they held, and
+    # any name added since is none of those (the `ast` module adds `Constant.n` and `.s`).
+    _type_mro = _type.__dict__["__mro__"].__get__
+    _ast_kept = tuple((c, _type_mro(c), tuple(_class_dict(c).items()),
+                       frozenset(_class_dict(c)))
+                      for c in vars(_ast).values()
+                      if _type(c) is _type and issubclass(c, _ast.AST))
+    _ast_looked_up = frozenset(n for c, _, _, _ in _ast_kept
+                               for n in getattr(c, "_fields", ()) + getattr(c, "_attributes", ()))
+
+    # Checked in C at each tree: the names each class holds are the ones last found harmless,
+    # and the values of the names the interpreter looks up (the special methods, the fields'
+    # and positions' defaults) are the ones of the start; only a change is looked at name by
+    # name (`_ast_changes_harmless`), and what it finds harmless is the new reference.
+    import itertools as _itertools, _operator as _operator_ast, gc as _gc_ast
+    _ast_classes = tuple(c for c, _, _, _ in _ast_kept)
+    _ast_mros = tuple(mro for _, mro, _, _ in _ast_kept)
+    _ast_dicts = tuple(_gc_ast.get_referents(_class_dict(c))[0] for c in _ast_classes)
+    _ast_looked = tuple((d, k, v) for d in _ast_dicts for k, v in d.items()
+                        if k in _ast_looked_up or (k.startswith("__")
+                                                   and k != "__doc__" and k != "__module__"))
+    _ast_looked_dicts, _ast_looked_names, _ast_looked_values = (
+        tuple(x[i] for x in _ast_looked) for i in range(3))
+    _is, _eq, _dict_keys = _operator_ast.is_, _operator_ast.eq, dict.keys
+    del _itertools, _operator_ast, _gc_ast, _ast_looked
+
+    def _ast_names():
+        return tuple(map(frozenset, _ast_dicts))
+
+    _ast_accepted = [_ast_names()]
+
+    def _ast_intact():
+        if all(map(_eq, map(_dict_keys, _ast_dicts), _ast_accepted[0])) \
+                and all(map(_is, map(_dict_get, _ast_looked_dicts, _ast_looked_names),
+                            _ast_looked_values)) \
+                and all(map(_is, map(_type_mro, _ast_classes), _ast_mros)):
+            return True
+        before = _ast_names()
+        if not _ast_changes_harmless():
+            return False
+        if _ast_names() == before:  # unchanged while it was looked at
+            _ast_accepted[0] = before
+        return True
+
+    def _ast_looked_up_name(name):
+        return name in _ast_looked_up or (name.startswith("__")
+                                          and name != "__doc__" and name != "__module__")
+
+    def _ast_changes_harmless():
+        # Each class's looked-up names hold what they held at the start, and every name added
+        # since is one the interpreter never looks up on a node.
+        for cls, mro, items, names in _ast_kept:
+            held = _class_dict(cls)
+            if _type_mro(cls) is not mro:
+                return False
+            for name, value in items:
+                if _ast_looked_up_name(name) and held.get(name, _ast_kept) is not value:
+                    return False
+            for name in held:
+                if _type(name) is not _str:
+                    return False
+                if name not in names and _ast_looked_up_name(name):
+                    return False
+        return True
+
+    def _ast_unchanged():
+        if not _ast_intact():
+            raise RuntimeError("pysbx: the classes of the syntax tree (ast) were changed; "
+                               "the guard builds no tree with them")
+
+    # A node's fields, read from its own dictionary, where the interpreter put them, and the
+    # names of each class's fields as they were at the start: nothing is looked up on a class.
+    _node_fields = _AST_BASE.__dict__["__dict__"].__get__
+    _field_names = {c: _dict(items).get("_fields", ()) for c, _, items, _ in _ast_kept}
+
+    # What makes the parser warn (and the warnings machinery run what the program replaced,
+    # inside the hook): an escape sequence in a string (`\d`, `\400`), a number run into a
+    # keyword (`1or`). dataclasses' own text has neither (field names are identifiers, whose
+    # digits follow a letter); text with either is refused unparsed.
+    import re as _re_warn
+    _WARNS_TEXT = _re_warn.compile(r"\\|(?<![\w])[0-9]").search
+    _WARNS_BYTES = _re_warn.compile(rb"\\|(?<![\w\x80-\xff])[0-9]").search
+    del _re_warn
 
     def _generated_text_calls_only_its_own(source):
         if _type(source) not in (_str, _bytes):
+            return False
+        if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
+                or not _ast_intact():
             return False
         try:
             tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
@@ -1798,44 +1981,51 @@ def _pysbx_guard():
         # A call may name a parameter of a function it is inside (its own or an enclosing
         # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
         nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
+        base, fields_of, names_of = _AST_BASE, _node_fields, _field_names
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
-            if issubclass(t, _AST_REFUSED):
+            if _issubclass(t, _AST_REFUSED):
                 return False
-            if issubclass(t, _AST_FUNCTIONS):
-                if t is not _ast.Lambda and node.decorator_list:
+            d = fields_of(node)
+            if _issubclass(t, _AST_FUNCTIONS):
+                if t is not _ast.Lambda and d.get("decorator_list"):
                     return False
-                a = node.args
-                params = [arg.arg for group in (a.posonlyargs, a.args, a.kwonlyargs)
-                          for arg in group]
-                params.extend(arg.arg for arg in (a.vararg, a.kwarg) if arg is not None)
-                inner = roots | frozenset(params)
+                a = d.get("args")
+                if not _issubclass(_type(a), base):
+                    return False
+                ad = fields_of(a)
+                params = [fields_of(arg).get("arg") for group in ("posonlyargs", "args", "kwonlyargs")
+                          for arg in (ad.get(group) or ())]
+                params.extend(fields_of(arg).get("arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
+                              if arg is not None)
+                inner = roots | frozenset(p for p in params if _type(p) is _str)
                 # Defaults and annotations are evaluated where the function is defined.
                 nodes.append((a, roots))
-                returns = getattr(node, "returns", None)
-                if isinstance(returns, _AST_BASE):
+                returns = d.get("returns")
+                if _issubclass(_type(returns), base):
                     nodes.append((returns, roots))
-                body = node.body
+                body = d.get("body")
                 for part in (body if _type(body) is _AST_LIST else [body]):
-                    if isinstance(part, _AST_BASE):
+                    if _issubclass(_type(part), base):
                         nodes.append((part, inner))
                 continue
             if t is _AST_CALL:
-                calls.append((node.func, roots))
-            for name in t._fields:
-                value = getattr(node, name, None)
+                calls.append((d.get("func"), roots))
+            for name in names_of.get(t, ()):
+                value = d.get(name)
                 if _type(value) is _AST_LIST:
-                    nodes.extend((v, roots) for v in value if isinstance(v, _AST_BASE))
-                elif isinstance(value, _AST_BASE):
+                    nodes.extend((v, roots) for v in value if _issubclass(_type(v), base))
+                elif _issubclass(_type(value), base):
                     nodes.append((value, roots))
         for func, roots in calls:
             while _type(func) is _AST_ATTRIBUTE:
-                func = func.value
-            if _type(func) is _AST_CALL and _type(func.func) is _AST_NAME \
-                    and func.func.id == "super":
-                continue
-            if _type(func) is not _AST_NAME or func.id not in roots:
+                func = fields_of(func).get("value")
+            if _type(func) is _AST_CALL:
+                callee = fields_of(func).get("func")
+                if _type(callee) is _AST_NAME and fields_of(callee).get("id") == "super":
+                    continue
+            if _type(func) is not _AST_NAME or fields_of(func).get("id") not in roots:
                 return False
         return True
 
@@ -2148,6 +2338,8 @@ def _pysbx_guard():
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
         if event in _CODE_EVENTS:
+            if (event == "compile" or event == "code.__new__") and _compile_job(event, args):
+                return
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "guard" and not _runs_guard_made_code(event, args) \
                     and not (event == "compile" and _id(frame.f_code) in _printing_ids
@@ -2193,8 +2385,10 @@ def _pysbx_guard():
                          if event == "compile" and immediate != "user" and not granted else None)
             if generator == "dataclasses.py" and not _generated_text_calls_only_its_own(args[0]):
                 _violation("code", "a dataclass field name that is code (what dataclasses "
-                           "generated calls what it was not handed) is not allowed",
-                           event, user, stack)
+                           "generated calls what it was not handed) is not allowed"
+                           if _ast_intact() else "a dataclass made while the classes of the "
+                           "syntax tree (ast) are changed is not allowed: the guard cannot "
+                           "read what dataclasses generated", event, user, stack)
             if generator == "unittest/mock.py" and not _is_mock_signature_text(args[0]):
                 _violation("code", "a mocked function's name that is code (what unittest.mock "
                            "generated is not its signature template) is not allowed",
@@ -2390,6 +2584,12 @@ def _pysbx_guard():
             tail = fullname.replace(".", "/")
             named = origin.endswith("/" + tail + ".py") or origin.endswith("/" + tail + "/__init__.py")
             # Made without calling `__init__` (importlib's Python, which the program may change).
+            # The class is the program's to find (a spec's loader) and change: with
+            # `__abstractmethods__` set on it, `object.__new__` would iterate what the program
+            # put there, its code, inside the guard's work.
+            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT:
+                raise ImportError("pysbx: the import gate's loader class was changed",
+                                  name=fullname)
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
@@ -2426,23 +2626,23 @@ def _pysbx_guard():
         reply, _ = _request({"t": "gate", "path": path}, data)
         if not reply.get("ok"):
             # A module Python itself cannot read raises what Python raises (code that catches
-            # SyntaxError keeps working); parsing to a tree runs nothing. Only modules of
-            # ordinary size: a tree takes about fifty times its source, and the program's
-            # memory limit applies here.
-            if len(data) <= 1 << 20:
-                try:
-                    compile(data, path, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-                except (SyntaxError, ValueError) as e:
-                    raise e from None
-            raise ImportError("pysbx: %s was refused by the static gate: %s"
-                              % (path, reply.get("reason")), name=fullname, path=path)
+            # SyntaxError keeps working): the facade parses it to a tree, which runs nothing.
+            # Only modules of ordinary size: a tree takes about fifty times its source, and
+            # the program's memory limit applies here.
+            refused = ImportError("pysbx: %s was refused by the static gate: %s"
+                                  % (path, reply.get("reason")), name=fullname, path=path)
+            if len(data) > 1 << 20:
+                return False, None, None, refused
+            return (False,) + _compile_later(data, path, parse_only=True) + (refused,)
         # A module file in a directory the program (or any module) may write holds what the
         # program chose to put there: its code is the program's, whatever its name, and gets
         # no module's grants; so does a file that is not the module's by name.
         _loaded[path] = "__main__" if not named or _under(resolved, _any_writes) else fullname
-        return _made_by_guard(compile(reply["source"], path, "exec", dont_inherit=True))
+        return (True,) + _compile_later(reply["source"], path) + (None,)
 
     _object_new = object.__new__
+    _type_flags = _type.__dict__["__flags__"].__get__
+    _TPFLAGS_IS_ABSTRACT = 1 << 20
     _loader_dict = next(c.__dict__["__dict__"] for c in SourceFileLoader.__mro__
                         if "__dict__" in c.__dict__).__get__
     _seal("_gate_spec", _gate_spec)
@@ -2700,8 +2900,9 @@ def _pysbx_guard():
     _sealed_ids.add(id(_trace_code))
 
     def _set_tracer(kind, fn):
-        immediate, user, stack = _context(_getframe(1))
-        if immediate == "user":
+        caller = _getframe(1)
+        immediate, user, stack = _context(caller)
+        if immediate == "user" or (immediate == "guard" and not _guards_own(immediate, caller)):
             _violation("introspection", "sys.set%s is not allowed" % kind,
                        "sys.set" + kind, user, stack)
         if fn is not None and not (_type(fn) is _function_type and fn in _trampolines):
@@ -2774,8 +2975,11 @@ def _pysbx_guard():
             raise TypeError("pysbx_io.output: not JSON text")
         if len(text) > 32 * 1024 * 1024:
             raise ValueError("pysbx_io.output: the value is larger than 32 MiB as JSON")
-        with _pipe:
+        _pipe_take()
+        try:
             _send({"t": "output"}, text)
+        finally:
+            _pipe_give()
 
     _seal("_io_send", _io_send)
     io_module = _ModuleType("pysbx_io")
@@ -2847,9 +3051,10 @@ def _pysbx_guard():
     import _imp
     _real_create_builtin = _imp.create_builtin
     _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins", "gc"})
-
-    class _BuiltinName:
-        __slots__ = ("name",)
+    # The name object is of the interpreter's own type, whose attributes the program cannot
+    # change: a class of the guard's would be the program's to find and to give a
+    # `__setattr__` or `__getattribute__`, run inside the guard's work.
+    _Namespace = _type(sys.implementation)
 
     def _create_builtin(name):
         if _type(name) is not _str:
@@ -2863,9 +3068,7 @@ def _pysbx_guard():
             immediate, user, stack = _context(_getframe(1))
             if not _grant(_module_of(user), "process"):
                 _refuse_new_posixsubprocess("_imp.create_builtin", user, stack)
-        spec = _object_new(_BuiltinName)
-        spec.name = name
-        return _real_create_builtin(spec)
+        return _real_create_builtin(_Namespace(name=name))
 
     _seal("_create_builtin", _create_builtin)
 
@@ -2897,7 +3100,10 @@ def _pysbx_guard():
     if not _process:
         _real_fork_exec = _posixsubprocess.fork_exec
 
-        def _fork_exec(args):
+        def _fork_exec():
+            # Only the check: the facade starts the process itself, from its own frame, past
+            # the guard's work (the arguments hold the program's objects: `preexec_fn`, paths
+            # whose `__fspath__` the interpreter calls, which must not run inside that work).
             immediate, user, stack = _context(_getframe(1))
             _permit_check("process", "_posixsubprocess.fork_exec", "_posixsubprocess.fork_exec",
                           user, stack)
@@ -2905,12 +3111,13 @@ def _pysbx_guard():
                 _violation("process", "_posixsubprocess.fork_exec is not allowed (process: false)",
                            "_posixsubprocess.fork_exec", user, stack,
                            {"grant": "process", "what": "subprocess.Popen"})
-            return _real_fork_exec(*args)
 
         _seal("_fork_exec", _fork_exec)
-        _posixsubprocess.fork_exec = _facade(fork_exec, transparent=True,
-                                             module="_posixsubprocess",
-                                             doc=_real_fork_exec.__doc__)
+        _fork_exec_facade = _facade(fork_exec, transparent=True, module="_posixsubprocess",
+                                    doc=_real_fork_exec.__doc__)
+        _fork_exec_facade.__kwdefaults__ = {"__pysbx_fork_exec": _real_fork_exec}
+        _sealed_ids.add(id(_fork_exec_facade.__code__))
+        _posixsubprocess.fork_exec = _fork_exec_facade
     if cfg["stdout_tty"]:
         try:
             sys.stdout.reconfigure(line_buffering=True)
@@ -2971,8 +3178,9 @@ def _pysbx_guard():
                 if not v4:
                     raise _gaierror(_EAI_NONAME, "Name or service not known")
                 return (key, [], v4) if op == "socket.gethostbyname_ex" else v4[0]
-            immediate, user, stack = _context(_getframe(1))
-            if immediate != "guard":
+            caller = _getframe(1)
+            immediate, user, stack = _context(caller)
+            if not _guards_own(immediate, caller):
                 _check_lookup(host, op, user, stack)
             real = _real_lookups[op]
             if op == "socket.getaddrinfo":
@@ -3022,8 +3230,11 @@ def _pysbx_guard():
 
     def _end(reason, message):
         try:
-            with _pipe:
+            _pipe_take()
+            try:
                 _send({"t": "end", "reason": reason, "message": message})
+            finally:
+                _pipe_give()
         except Exception:
             pass
 
@@ -3155,16 +3366,21 @@ def _pysbx_guard():
         return 1
 
     def _program_code():
+        # The program's text, for the runner to compile past the guard's work (see
+        # `_compile_later`), and whether to run it: when the gate could not parse it, the
+        # runner parses it to a tree, which runs nothing, for Python's own SyntaxError.
         text = entry.decode("utf-8", "surrogateescape")
         if cfg.get("unparsable") is not None:
-            # The gate could not parse the program: Python raises its own SyntaxError from
-            # parsing it to a tree, which runs nothing. A program Python parses after all is
-            # not run.
-            compile(text, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-            _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
-            return None
+            return _compile_later(text, filename, parse_only=True) + (False,)
         _loaded[filename] = "__main__"
-        return _made_by_guard(compile(text, filename, "exec", dont_inherit=True))
+        return _compile_later(text, filename) + (True,)
+
+    def _program_unparsable():
+        # A program Python parses after all, where the gate could not, is not run.
+        caller = _outside(_getframe(1))
+        if caller is None or id(caller.f_code) != _runner_id or cfg.get("unparsable") is None:
+            raise RuntimeError("pysbx: not the runner of an unparsable program")
+        _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
 
     _repl_served = []
 
@@ -3194,23 +3410,31 @@ def _pysbx_guard():
     # guard-made code of any text under any file name).
     _repl_pending = []
 
+    # The statements of the input being run, last first, with its name.
+    _repl_statements = []
+
     def _repl_compile():
-        # The REPL's input, parsed and compiled one statement at a time, each when the one
-        # before has run, here: the server's frames are a facade's, and a `compile` raised
-        # straight from one is the program's.
+        # The REPL's next statement, compiled (None once the input is over). The input is
+        # parsed at the first call after pysbx sent it, and each statement compiled when the
+        # one before has run, here, inside the guard's work: the server's frames are a
+        # facade's, and a `compile` raised straight from one is the program's. (One call per
+        # statement, not a generator of the guard's: its frame would run the compiling at
+        # each resumption, outside the guard's work, where it is the program's.)
         caller = _outside(_getframe(1))
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
-        if not _repl_pending:
-            raise RuntimeError("pysbx: no input to compile")
-        source, filename = _repl_pending.pop()
-        tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-        return _repl_statements(tree.body, filename)
-
-    def _repl_statements(body, filename):
-        for stmt in body:
-            yield _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
-                                         dont_inherit=True))
+        if _repl_pending:
+            del _repl_statements[:]
+            source, filename = _repl_pending.pop()
+            _ast_unchanged()
+            tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+            _repl_statements.extend((stmt, filename) for stmt in reversed(tree.body))
+        if not _repl_statements:
+            return None
+        stmt, filename = _repl_statements.pop()
+        _ast_unchanged()
+        return _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
+                                      dont_inherit=True))
 
     def _repl_request(header):
         if mode != "repl":
@@ -3221,6 +3445,7 @@ def _pysbx_guard():
         if t == "repl":
             reply, blob = _request({"t": "repl"})
             del _repl_pending[:]
+            del _repl_statements[:]
             if reply.get("t") == "input":
                 name = reply.get("filename")
                 _repl_pending.append((blob.decode("utf-8", "surrogateescape"),
@@ -3232,6 +3457,7 @@ def _pysbx_guard():
         raise ValueError("pysbx: not a request of the REPL")
 
     for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_program_code", _program_code),
+                       ("_program_unparsable", _program_unparsable),
                        ("_repl_server", _repl_server), ("_repl_request", _repl_request),
                        ("_repl_compile", _repl_compile)):
         _seal(_name, _fn)
@@ -3267,6 +3493,7 @@ def _pysbx_guard():
     # What the runner calls is fixed here, out of the program's reach: it runs the code it is
     # given from a frame the hook counts as the guard's.
     runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
+                             "__pysbx_unparsable": _F["_program_unparsable"],
                              "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"],
                              "__pysbx_text": text_of, "__pysbx_report": report,
                              "__pysbx_args": BaseException.__dict__["args"].__get__}
@@ -3342,8 +3569,8 @@ def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_held=None, __pysbx_w
         raise failure
 
 
-def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
-               __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
+def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=None,
+               __pysbx_ending=None, __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
     # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
     # nothing of the guard's (the sealed entries in the keyword defaults lead into the guard
     # only as calls).
@@ -3356,10 +3583,13 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_repl=None, __pysbx_ending=None,
             __pysbx_repl()(_main, _repl_request, __pysbx_report, _repl_compile)
         else:
             sys.argv = _argv
-            code = __pysbx_program()
-            if code is None:
+            # Compiled here, past the guard's work (see `_compile_later`).
+            text, name, whole = __pysbx_program()
+            if not whole:
+                compile(text, name, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+                __pysbx_unparsable()
                 raise SystemExit(122)
-            exec(code, _main.__dict__)
+            exec(compile(text, name, "exec", dont_inherit=True), _main.__dict__)
     except SystemExit:
         raise
     except BaseException as exc:
@@ -3423,7 +3653,17 @@ def _finder_find_distributions(cls, *args, **kwargs):
 
 
 def _loader_get_code(self, fullname, *, __pysbx_gate_code=None):
-    return __pysbx_gate_code(self)
+    # The guard scans the module and hands back its text to compile here, past the guard's
+    # work (see `_compile_later`), or the gate's refusal.
+    ok, text, name, refused = __pysbx_gate_code(self)
+    if ok:
+        return compile(text, name, "exec", dont_inherit=True)
+    if text is not None:
+        try:
+            compile(text, name, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
+        except (SyntaxError, ValueError) as e:
+            raise e from None
+    raise refused
 
 
 def _import_facade(name, globals=None, locals=None, fromlist=(), level=0):
@@ -3696,8 +3936,9 @@ def create_builtin(spec):
     return _create_builtin(_plain(spec.name))
 
 
-def fork_exec(*args):
-    return _fork_exec(args)
+def fork_exec(*args, __pysbx_fork_exec=None):
+    _fork_exec()
+    return __pysbx_fork_exec(*args)
 
 
 def enable():

@@ -57,8 +57,11 @@ def serve(main, request, report, compile_input):
         try:
             signal.signal(sigint, interrupt)
             # The guard compiles each statement (see `_repl_compile`), as a code object the
-            # hook lets this frame run.
-            for code in compile_input():
+            # hook lets this frame run, when the one before has run.
+            while True:
+                code = compile_input()
+                if code is None:
+                    break
                 exec(code, ns)
         except SystemExit:
             raise
