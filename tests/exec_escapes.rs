@@ -785,3 +785,33 @@ for fd in (exec_fd, exec_fd - 1, exec_fd + 1):
         assert_ne!(out.status.code(), Some(0), "{name}: {se}");
     }
 }
+
+/// The guard's pipe is the program's to write to as well; an `end` record forged there
+/// (a memory limit, a violation of the program's wording) decides neither pysbx's verdict nor
+/// its exit status: only the guard's own record, which carries a secret, does.
+#[test]
+fn an_end_record_forged_on_the_guards_pipe_changes_no_verdict() {
+    let s = Scratch::new();
+    let script = s.write(
+        "forge.py",
+        r#"
+import json, os, sys
+high = sorted(int(x) for x in os.listdir("/proc/self/fd") if x.isdigit() and int(x) > 100)
+pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith("pipe:")]
+for reason in ("memory", "violation"):
+    h = json.dumps({"t": "end", "reason": reason, "message": "forged by the program"}).encode()
+    for fd in pipes:
+        try:
+            os.write(fd, len(h).to_bytes(4, "big") + h)
+        except OSError:
+            pass
+print("exiting 3", flush=True)
+sys.exit(3)
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "exiting 3\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("memory limit"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("forged by the program"), "{}", stderr(&out));
+}

@@ -564,6 +564,7 @@ fn run_inner(
     );
     if let Some(obj) = config.as_object_mut() {
         obj.insert("learn".into(), learn.into());
+        obj.insert("end_token".into(), end_token()?.into());
         // As text: the guard parses a fresh copy for every `pysbx_io.input()` call.
         obj.insert("input".into(), input.map(|v| v.to_string()).into());
         // The guard answers the pinned names; behind the relay it answers nothing else.
@@ -1297,12 +1298,17 @@ fn guard_loop(
     // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     let mut cached_bytes = 0usize;
+    // What the guard's end record carries (see `end_token`); none is believed before it is set.
+    let mut end_token = String::new();
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
             "hello" => {
                 let _ = tx.send(Msg::Hello(header.get("layers").cloned().unwrap_or_default()));
                 match go.recv() {
                     Ok(Some((config, entry))) => {
+                        if let Some(token) = config.get("end_token").and_then(|t| t.as_str()) {
+                            end_token = token.to_string();
+                        }
                         if write_frame(&mut w, config, entry.as_bytes()).is_err() {
                             break;
                         }
@@ -1389,7 +1395,12 @@ fn guard_loop(
                     *slot = Some(blob);
                 }
             }
-            "end" => {
+            // Only the guard's own: the program can write records to the pipe as well, and an
+            // end record's reason decides pysbx's verdict and exit status.
+            "end"
+                if !end_token.is_empty()
+                    && header.get("token").and_then(|v| v.as_str()) == Some(end_token.as_str()) =>
+            {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
             }
@@ -1397,6 +1408,16 @@ fn guard_loop(
         }
     }
     let _ = tx.send(Msg::GuardEof);
+}
+
+/// A secret for the guard's end record: 16 random bytes in hex. The guard keeps it out of the
+/// program's reach; a record the program forges on the pipe without it changes nothing.
+fn end_token() -> Result<String, SandboxError> {
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| SandboxError::os("reading /dev/urandom for the guard's end token", e))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn guard_config(

@@ -250,6 +250,9 @@ def _pysbx_guard():
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
     cfg, entry = _recv()
+    # The secret the guard's `end` record carries: the program can write to the pipe too, and
+    # pysbx believes an end record (its reason sets the exit status) only with this.
+    _end_token = cfg.get("end_token", "")
 
     def _norm(p):
         try:
@@ -3232,7 +3235,7 @@ def _pysbx_guard():
         try:
             _pipe_take()
             try:
-                _send({"t": "end", "reason": reason, "message": message})
+                _send({"t": "end", "reason": reason, "message": message, "token": _end_token})
             finally:
                 _pipe_give()
         except Exception:
