@@ -82,6 +82,12 @@ pub(crate) enum Const<'a> {
     Bool(bool),
     None,
     Seq(SeqKind, Rc<[Const<'a>]>),
+    /// A dict of constant keys and values, in insertion order, each key once (mutable, as a
+    /// list is).
+    Dict(Rc<[(Const<'a>, Const<'a>)]>),
+    /// `itertools.cycle(items)`: the items repeated without end. Only `zip` reads it (with a
+    /// finite sequence beside it); an iterator has a state, so a name never holds one.
+    Cycle(Rc<[Const<'a>]>),
     /// A literal the folder does not model (a huge int, a complex, `...`): still a literal.
     Opaque,
 }
@@ -113,6 +119,57 @@ impl<'a> Const<'a> {
 
     pub(crate) fn is_text(&self) -> bool {
         matches!(self, Self::Str(_) | Self::Bytes(_))
+    }
+
+    /// Python's `==` between two constants used as dict keys (`1`, `1.0` and `True` are the
+    /// same key); `None` when equality is not known (an opaque literal).
+    pub(crate) fn key_eq(&self, other: &Const<'_>) -> Option<bool> {
+        Some(match (self, other) {
+            (Self::Opaque, _) | (_, Const::Opaque) => return None,
+            (Self::Str(a), Const::Str(b)) => a.as_str() == b.as_str(),
+            (Self::Bytes(a), Const::Bytes(b)) => a.as_bytes() == b.as_bytes(),
+            (Self::None, Const::None) => true,
+            (Self::Seq(SeqKind::Tuple, a), Const::Seq(SeqKind::Tuple, b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for (x, y) in a.iter().zip(b.iter()) {
+                    if !x.key_eq(y)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+            (
+                Self::Int(_) | Self::Bool(_) | Self::Float(_),
+                Const::Int(_) | Const::Bool(_) | Const::Float(_),
+            ) => {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "Python compares int and float by value"
+                )]
+                let num = |c: &Const<'_>| match c {
+                    Const::Int(i) => (*i as f64, Some(*i)),
+                    Const::Bool(b) => (f64::from(u8::from(*b)), Some(i64::from(*b))),
+                    Const::Float(f) => (*f, None),
+                    _ => (f64::NAN, None),
+                };
+                match (num(self), num(other)) {
+                    ((_, Some(a)), (_, Some(b))) => a == b,
+                    ((a, _), (b, _)) => a == b,
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the constant can be a dict key (hashable).
+    pub(crate) fn hashable(&self) -> bool {
+        match self {
+            Self::Seq(SeqKind::Tuple, items) => items.iter().all(Const::hashable),
+            Self::Seq(SeqKind::List, _) | Self::Dict(_) | Self::Cycle(_) | Self::Opaque => false,
+            _ => true,
+        }
     }
 
     /// Equality of scalars, as the rule model compares them (`True` is not `1`).
