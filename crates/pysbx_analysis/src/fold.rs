@@ -1381,6 +1381,123 @@ fn struct_pack(fmt: &str, values: &[&Const<'_>]) -> Option<Vec<u8>> {
     next.next().is_none().then_some(out)
 }
 
+/// The list or dict `recv` becomes once `recv.method(*args)` changed it in place (`append`,
+/// `extend`, `insert`, `reverse`, `sort`, `clear`; `update`, `setdefault`); `None` for a
+/// change not followed (arguments not folded, `pop`, `remove`, a `key=` to sort by).
+pub(crate) fn mutate<'a>(
+    recv: &Const<'a>,
+    method: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    // Charged before the copy: a change costs the size of what it copies.
+    let size = match recv {
+        Const::Seq(_, items) => items.len(),
+        Const::Dict(entries) => entries.len(),
+        _ => return None,
+    };
+    budget.take_opt(size + 1)?;
+    match recv {
+        Const::Seq(SeqKind::List, items) => {
+            let mut items = items.to_vec();
+            match (method, args.pos, args.kw.is_empty()) {
+                ("append", [Some(x)], true) => items.push((*x).clone()),
+                ("extend", [Some(x)], true) => items.extend(iterate(x)?),
+                ("insert", [Some(at), Some(x)], true) => {
+                    let len = i64::try_from(items.len()).ok()?;
+                    let at = at.as_int()?;
+                    let at = if at < 0 { (at + len).max(0) } else { at.min(len) };
+                    items.insert(usize::try_from(at).ok()?, (*x).clone());
+                }
+                ("reverse", [], true) => items.reverse(),
+                ("sort", [], _) => {
+                    let reverse = match args.kw {
+                        [] => false,
+                        [("reverse", Some(r))] => r.as_int()? != 0,
+                        _ => return None,
+                    };
+                    if !items.is_empty() {
+                        sort(&mut items, reverse)?;
+                    }
+                }
+                ("clear", [], true) => items.clear(),
+                _ => return None,
+            }
+            (items.len() <= MAX_SEQ_LEN).then(|| seq(SeqKind::List, items))
+        }
+        Const::Dict(entries) => {
+            let mut pairs = entries.to_vec();
+            match (method, args.pos) {
+                ("update", [] | [Some(Const::Dict(_))]) => {
+                    if let [Some(Const::Dict(more))] = args.pos {
+                        pairs.extend(more.iter().cloned());
+                    }
+                    for (k, v) in args.kw {
+                        pairs.push((Const::Str(Text::Owned((*k).to_string())), (*v)?.clone()));
+                    }
+                }
+                ("setdefault", [Some(k)] | [Some(k), Some(_)]) if args.kw.is_empty() => {
+                    if crate::format::dict_lookup(entries, k).is_none() {
+                        let v = args.pos.get(1).copied().flatten().cloned().unwrap_or(Const::None);
+                        pairs.push(((*k).clone(), v));
+                    }
+                }
+                ("clear", []) if args.kw.is_empty() => pairs.clear(),
+                _ => return None,
+            }
+            dict(pairs)
+        }
+        _ => None,
+    }
+}
+
+/// `container[key] = value` (`value` given) or `del container[key]` on a list or dict: what
+/// it becomes; `None` where Python raises (an index out of range, a missing key).
+pub(crate) fn store_item<'a>(
+    container: &Const<'a>,
+    key: &Const<'a>,
+    value: Option<&Const<'a>>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    let size = match container {
+        Const::Seq(_, items) => items.len(),
+        Const::Dict(entries) => entries.len(),
+        _ => return None,
+    };
+    budget.take_opt(size + 1)?;
+    match container {
+        Const::Seq(SeqKind::List, items) => {
+            let at = norm_index(key.as_int()?, items.len())?;
+            let mut items = items.to_vec();
+            match value {
+                Some(v) => items[at] = v.clone(),
+                None => {
+                    items.remove(at);
+                }
+            }
+            Some(seq(SeqKind::List, items))
+        }
+        Const::Dict(entries) => {
+            let mut pairs = entries.to_vec();
+            match value {
+                Some(v) => pairs.push((key.clone(), v.clone())),
+                None => {
+                    crate::format::dict_lookup(entries, key)?;
+                    let mut out = Vec::with_capacity(pairs.len());
+                    for (k, v) in pairs {
+                        if !k.key_eq(key)? {
+                            out.push((k, v));
+                        }
+                    }
+                    pairs = out;
+                }
+            }
+            dict(pairs)
+        }
+        _ => None,
+    }
+}
+
 /// `map(chr, ints)`: the characters, as a list.
 pub(crate) fn map_chr<'a>(items: &Const<'a>) -> Option<Const<'a>> {
     let Const::Seq(_, items) = items else { return None };
@@ -2241,6 +2358,48 @@ mod tests {
         assert_eq!(text(method(&s("{0[host]}"), "format", &args(&nested), &mut b)), "h.example");
         assert!(method(&s("{}{0}"), "format", &args(&pos), &mut b).is_none());
         assert!(method(&s("{:{}}"), "format", &args(&pos), &mut b).is_none());
+    }
+
+    #[test]
+    fn changes_in_place() {
+        let mut b = budget();
+        let join = |c: &Const<'static>, b: &mut Budget| {
+            text(method(&s("."), "join", &args(&[Some(c)]), b))
+        };
+        let parts = seq(SeqKind::List, vec![s("b")]);
+        let net = s("net");
+        let parts = mutate(&parts, "append", &args(&[Some(&net)]), &mut b).unwrap();
+        let (zero, a) = (Const::Int(-5), s("a"));
+        let parts = mutate(&parts, "insert", &args(&[Some(&zero), Some(&a)]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.b.net");
+        let more = seq(SeqKind::Tuple, vec![s("x")]);
+        let parts = mutate(&parts, "extend", &args(&[Some(&more)]), &mut b).unwrap();
+        let parts = mutate(&parts, "reverse", &args(&[]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "x.net.b.a");
+        let parts = mutate(&parts, "sort", &args(&[]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.b.net.x");
+        assert!(mutate(&parts, "pop", &args(&[]), &mut b).is_none(), "pop is not followed");
+        let one = Const::Int(1);
+        let parts = store_item(&parts, &one, Some(&s("B")), &mut b).unwrap();
+        let parts = store_item(&parts, &Const::Int(-1), None, &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.B.net");
+        assert!(store_item(&parts, &Const::Int(9), Some(&a), &mut b).is_none(), "IndexError");
+        let d = dict(vec![(s("k"), s("v"))]).unwrap();
+        let d = store_item(&d, &s("j"), Some(&s("w")), &mut b).unwrap();
+        let kw = [("k", Some(&a))];
+        let update = CallArgs { kw: &kw, ..CallArgs::positional(&[]) };
+        let d = mutate(&d, "update", &update, &mut b).unwrap();
+        let d = mutate(&d, "setdefault", &args(&[Some(&s("j")), Some(&s("z"))]), &mut b).unwrap();
+        assert_eq!(join(&method(&d, "values", &args(&[]), &mut b).unwrap(), &mut b), "a.w");
+        let d = store_item(&d, &s("k"), None, &mut b).unwrap();
+        assert!(store_item(&d, &s("k"), None, &mut b).is_none(), "KeyError");
+        let mut small = Budget::for_source(0);
+        let big = seq(SeqKind::List, vec![s("x"); MAX_SEQ_LEN]);
+        let mut changes = 0;
+        while mutate(&big, "reverse", &args(&[]), &mut small).is_some() {
+            changes += 1;
+        }
+        assert!(changes <= 4 * MAX_CONST_LEN / MAX_SEQ_LEN, "each change is charged its copy");
     }
 
     #[test]
