@@ -386,6 +386,10 @@ pub(crate) struct Walker<'a, 'c> {
     /// Folding a comprehension's element: names other than its targets are looked up (the
     /// element runs where it is written, unlike a lambda's body).
     free_names: bool,
+    /// The start of a dict display whose parent uses its constant (a name bound to it, an
+    /// operand of `%`, an argument of a foldable call or of a constant's method, `**`, an
+    /// indexed or called-on display): only such displays are folded.
+    dict_wanted: Option<TextSize>,
 }
 
 /// The most names followed at once while they hold a list or dict (see
@@ -521,6 +525,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             mutables: Vec::new(),
             store_value: None,
             free_names: false,
+            dict_wanted: None,
         }
     }
 
@@ -747,6 +752,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         let ev = self.expr(e);
         self.reading = None;
         ev
+    }
+
+    /// Evaluates an expression whose parent uses its constant if it is a dict display (see
+    /// [`Self::dict_wanted`]).
+    fn expr_dict(&mut self, e: &'a Expr) -> Eval<'a> {
+        if let Expr::Dict(d) = e {
+            self.dict_wanted = Some(d.range.start());
+        }
+        self.expr(e)
     }
 
     /// [`Self::expr_reading`], its candidates matched.
@@ -1035,7 +1049,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::Assign(a) => {
-                let mut v = self.expr(&a.value);
+                let mut v = self.expr_dict(&a.value);
                 self.flush(&mut v);
                 for t in &a.targets {
                     self.assign(t, Some(&v));
@@ -1063,7 +1077,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::AnnAssign(a) => {
                 self.annotation(&a.annotation);
                 if let Some(v) = &a.value {
-                    let mut ev = self.expr(v);
+                    let mut ev = self.expr_dict(v);
                     self.flush(&mut ev);
                     self.assign(&a.target, Some(&ev));
                 } else if !matches!(&*a.target, Expr::Name(_)) {
@@ -2061,6 +2075,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::BinOp(b) => {
                 // An operator makes a new value: a list or dict operand is only read.
                 let mut l = self.expr_reading(&b.left);
+                if b.op == ast::Operator::Mod {
+                    // `"%(name)s" % {...}`.
+                    if let Expr::Dict(d) = &*b.right {
+                        self.dict_wanted = Some(d.range.start());
+                    }
+                }
                 let mut r = self.expr_reading(&b.right);
                 let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
                 let v = verdict_for(fold.as_ref());
@@ -2161,8 +2181,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut keyed = d.items.len() <= 32;
                 // The constant dict, while every key and value folds to something immutable
                 // (`**` of a folded dict included).
+                let wanted = self.dict_wanted.take() == Some(d.range.start());
                 let mut pairs: Option<Vec<(Const<'a>, Const<'a>)>> =
-                    (d.items.len() <= MAX_DICT_DISPLAY).then(Vec::new);
+                    (wanted && d.items.len() <= MAX_DICT_DISPLAY).then(Vec::new);
                 for item in &d.items {
                     let mut key_fold = None;
                     let key = match &item.key {
@@ -2177,6 +2198,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     };
                     let mut ev = if item.key.is_none() {
                         // `{**d}` copies `d`: it keeps no hold on it.
+                        if wanted && let Expr::Dict(inner) = &item.value {
+                            self.dict_wanted = Some(inner.range.start());
+                        }
                         self.expr_reading(&item.value)
                     } else {
                         self.expr(&item.value)
@@ -2661,6 +2685,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn subscript(&mut self, s: &'a ast::ExprSubscript, callee: bool) -> Eval<'a> {
         // Indexing reads the container in place; storing into it or deleting from it changes
         // it, which is followed below.
+        if let Expr::Dict(d) = &*s.value {
+            self.dict_wanted = Some(d.range.start());
+        }
         let mut base = self.expr_reading(&s.value);
         let mut parts: SmallVec<[Eval<'a>; 3]> = SmallVec::new();
         let mut fold = None;
@@ -3214,7 +3241,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 {
                     self.expr_reading(&a.value)
                 } else {
-                    self.expr(&a.value)
+                    // `{...}.get(k)`, `{...}.values()`.
+                    self.expr_dict(&a.value)
                 };
                 let callee = self.attribute_node(a, &recv, false);
                 (callee, Some(recv), Some(key(&a.attr.id)))
@@ -3234,6 +3262,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_) | Const::Int(_)))
                     || r.vals.constant_choices()
             }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
+        // A dict display given to a function that folds, or to a constant's method
+        // (`.format_map({...})`, `str.maketrans({...})`), is folded.
+        let folds_dicts = c
+            .arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value))
+            .any(|a| matches!(a, Expr::Dict(_)))
+            && (recv.as_ref().is_some_and(|r| r.fold.is_some() || r.vals.constant_choices())
+                || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
         // The receiver is a list or dict a name holds, read in place.
         let container = match (&recv, &*c.func) {
             (Some(r), Expr::Attribute(a)) if matches!(&*a.value, Expr::Name(_)) => {
@@ -3292,6 +3330,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             } else if reads_args {
                 pos.push(self.expr_reading(arg));
+            } else if folds_dicts {
+                pos.push(self.expr_dict(arg));
             } else {
                 pos.push(self.expr(arg));
             }
@@ -3301,13 +3341,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         for k in &c.arguments.keywords {
             match &k.arg {
                 Some(id) => {
-                    let ev =
-                        if reads_args { self.expr_reading(&k.value) } else { self.expr(&k.value) };
+                    let ev = if reads_args {
+                        self.expr_reading(&k.value)
+                    } else if folds_dicts {
+                        self.expr_dict(&k.value)
+                    } else {
+                        self.expr(&k.value)
+                    };
                     kws.push((key(&id.id), ev));
                 }
                 None => {
                     // `**d` of a folded dict with string keys: its entries are keywords (the
                     // call gets a copy of them).
+                    if let Expr::Dict(d) = &k.value {
+                        self.dict_wanted = Some(d.range.start());
+                    }
                     let mut ev = self.expr_reading(&k.value);
                     self.flush(&mut ev);
                     match ev.fold.take() {
