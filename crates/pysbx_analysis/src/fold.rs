@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use ruff_python_ast::Operator;
 
+use smallvec::SmallVec;
+
 use crate::inflate;
 use crate::value::{Bin, Const, SeqKind, Text, ValueSet};
 
@@ -147,7 +149,10 @@ pub(crate) fn binop<'a>(
             repeat(seq, n, budget)
         }
         Operator::Mod => match lv {
-            Const::Str(fmt) => printf(fmt.as_str(), rv, budget),
+            Const::Str(fmt) => {
+                let out = crate::format::printf(fmt.as_str(), rv)?;
+                budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+            }
             Const::Int(_) | Const::Bool(_) => int_op(op, lv, rv),
             _ => None,
         },
@@ -216,68 +221,30 @@ fn repeat<'a>(value: &Const<'a>, n: i64, budget: &mut Budget) -> Option<Const<'a
     }
 }
 
-/// `str(x)` of a scalar constant, as Python prints it.
+/// `str(x)` of a constant, as Python prints it (not a float).
 pub(crate) fn to_str<'a>(value: &Const<'a>) -> Option<Text<'a>> {
     Some(match value {
         Const::Str(t) => t.clone(),
-        Const::Int(i) => Text::Owned(i.to_string()),
         Const::Bool(true) => Text::Borrowed("True"),
         Const::Bool(false) => Text::Borrowed("False"),
         Const::None => Text::Borrowed("None"),
-        _ => return None,
+        other => Text::Owned(crate::format::str_of(other)?),
     })
 }
 
-/// `fmt % args` for the conversions obfuscation uses (`%s %d %i %c %x %o %%`), without flags.
-fn printf<'a>(fmt: &str, args: &Const<'a>, budget: &mut Budget) -> Option<Const<'a>> {
-    let single = std::slice::from_ref(args);
-    let args: &[Const<'a>] = match args {
-        Const::Seq(SeqKind::Tuple, items) => items,
-        _ => single,
-    };
+/// `fmt.format(*pos, **kw)` and `fmt.format_map(mapping)`: fields `{}`, `{0}`, `{name}`,
+/// with an index or key (`{0[1]}`, `{d[host]}`), a conversion (`!s`, `!r`, `!a`) and a
+/// format spec without nested fields (`{:>10}`, `{n:x}`).
+fn format<'a>(
+    fmt: &str,
+    pos: &[Option<&Const<'a>>],
+    named: &dyn Fn(&str) -> Option<Option<Const<'a>>>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
     let mut out = String::new();
-    let mut next = 0;
-    let mut chars = fmt.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let conv = chars.next()?;
-        if conv == '%' {
-            out.push('%');
-            continue;
-        }
-        let arg = args.get(next)?;
-        next += 1;
-        match conv {
-            's' => out.push_str(to_str(arg)?.as_str()),
-            'd' | 'i' | 'u' => out.push_str(&arg.as_int()?.to_string()),
-            'x' => out.push_str(&format!("{:x}", arg.as_int()?)),
-            'X' => out.push_str(&format!("{:X}", arg.as_int()?)),
-            'o' => out.push_str(&format!("{:o}", arg.as_int()?)),
-            'c' => match arg {
-                Const::Int(i) => out.push(char::from_u32(u32::try_from(*i).ok()?)?),
-                Const::Str(t) if t.as_str().chars().count() == 1 => out.push_str(t.as_str()),
-                _ => return None,
-            },
-            _ => return None,
-        }
-        if out.len() > MAX_CONST_LEN {
-            return None;
-        }
-    }
-    if next != args.len() {
-        // Python raises "not all arguments converted".
-        return None;
-    }
-    budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
-}
-
-/// `fmt.format(*pos, **kw)` for plain `{}`, `{0}` and `{name}` fields (optionally `!s`).
-fn format<'a>(fmt: &str, args: &CallArgs<'_, 'a>, budget: &mut Budget) -> Option<Const<'a>> {
-    let mut out = String::new();
-    let mut auto = 0usize;
+    // `Some(n)`: numbered automatically so far; `None` once a field gave its number.
+    let mut auto: Option<usize> = None;
+    let mut manual = false;
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -291,25 +258,67 @@ fn format<'a>(fmt: &str, args: &CallArgs<'_, 'a>, budget: &mut Budget) -> Option
             }
             '{' => {
                 let mut field = String::new();
+                let mut brackets = false;
                 loop {
                     match chars.next()? {
-                        '}' => break,
-                        ch => field.push(ch),
+                        '}' if !brackets => break,
+                        '{' => return None,
+                        ch => {
+                            match ch {
+                                '[' => brackets = true,
+                                ']' => brackets = false,
+                                _ => {}
+                            }
+                            field.push(ch);
+                        }
                     }
                 }
-                let name = field.strip_suffix("!s").unwrap_or(&field);
-                if name.contains(['!', ':', '.', '[', '{']) {
-                    return None;
-                }
-                let value = if name.is_empty() {
-                    auto += 1;
-                    *args.pos.get(auto - 1)?
-                } else if let Ok(i) = name.parse::<usize>() {
-                    *args.pos.get(i)?
-                } else {
-                    args.kw.iter().find(|(k, _)| *k == name)?.1
+                let (field, spec) = match field.find(':') {
+                    Some(at) if !field[..at].contains('[') || field[..at].contains(']') => {
+                        (&field[..at], &field[at + 1..])
+                    }
+                    _ => (field.as_str(), ""),
                 };
-                out.push_str(to_str(value?)?.as_str());
+                let (field, conversion) = match field.rsplit_once('!') {
+                    Some((f, conv)) => {
+                        let mut cs = conv.chars();
+                        let (Some(cv), None) = (cs.next(), cs.next()) else { return None };
+                        (f, Some(cv))
+                    }
+                    None => (field, None),
+                };
+                let name_end = field.find(['[', '.']).unwrap_or(field.len());
+                let (name, mut rest) = field.split_at(name_end);
+                let mut value: Const<'a> = if name.is_empty() {
+                    if manual {
+                        return None;
+                    }
+                    let n = auto.unwrap_or(0);
+                    auto = Some(n + 1);
+                    (*pos.get(n)?)?.clone()
+                } else if let Ok(i) = name.parse::<usize>() {
+                    if auto.is_some() {
+                        return None;
+                    }
+                    manual = true;
+                    (*pos.get(i)?)?.clone()
+                } else {
+                    named(name)??
+                };
+                while !rest.is_empty() {
+                    // Only indexing: `.attr` of a constant is not followed.
+                    let inner = rest.strip_prefix('[')?;
+                    let close = inner.find(']')?;
+                    let key = &inner[..close];
+                    rest = &inner[close + 1..];
+                    let key = match key.parse::<i64>() {
+                        Ok(i) if key.bytes().all(|b| b.is_ascii_digit()) => Const::Int(i),
+                        _ => Const::Str(Text::Owned(key.to_string())),
+                    };
+                    value = item(&value, &key)?;
+                }
+                let value = crate::format::convert(&value, conversion)?;
+                out.push_str(&crate::format::format_value(&value, spec)?);
                 if out.len() > MAX_CONST_LEN {
                     return None;
                 }
@@ -319,6 +328,14 @@ fn format<'a>(fmt: &str, args: &CallArgs<'_, 'a>, budget: &mut Budget) -> Option
         }
     }
     budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+}
+
+/// `value[key]`: an index of a string, bytes or sequence, or a dict's entry.
+pub(crate) fn item<'a>(value: &Const<'a>, key: &Const<'_>) -> Option<Const<'a>> {
+    match value {
+        Const::Dict(items) => crate::format::dict_lookup(items, key).cloned(),
+        _ => index(value, key.as_int()?),
+    }
 }
 
 /// `value[index]`.
@@ -454,6 +471,25 @@ pub(crate) const FOLDABLE_CALLS: &[&str] = &[
     "gzip.decompress",
     "bz2.decompress",
     "lzma.decompress",
+    "builtins.int",
+    "builtins.int.from_bytes",
+    "builtins.len",
+    "builtins.sorted",
+    "builtins.enumerate",
+    "builtins.zip",
+    "builtins.dict",
+    "builtins.format",
+    "builtins.str.maketrans",
+    "builtins.bytes.maketrans",
+    "builtins.bytearray.maketrans",
+    "itertools.cycle",
+    "urllib.parse.urljoin",
+    "urllib.parse.urlunsplit",
+    "urllib.parse.urlunparse",
+    "socket.inet_ntoa",
+    "struct.pack",
+    "ipaddress.ip_address",
+    "ipaddress.IPv4Address",
 ];
 
 /// `textwrap.dedent`: lines of only spaces and tabs become empty, then the longest run of
@@ -544,7 +580,28 @@ pub(crate) fn call<'a>(
     args: &CallArgs<'_, 'a>,
     budget: &mut Budget,
 ) -> Option<Const<'a>> {
-    if args.starred() {
+    // Most calls are of other modules: ruled out by the module's name alone.
+    let root = func.as_bytes().iter().position(|&b| b == b'.').map_or(func, |at| &func[..at]);
+    if args.starred()
+        || !matches!(
+            root,
+            "builtins"
+                | "base64"
+                | "binascii"
+                | "codecs"
+                | "textwrap"
+                | "inspect"
+                | "itertools"
+                | "urllib"
+                | "socket"
+                | "struct"
+                | "ipaddress"
+                | "zlib"
+                | "gzip"
+                | "bz2"
+                | "lzma"
+        )
+    {
         return None;
     }
     match func {
@@ -688,6 +745,10 @@ pub(crate) fn call<'a>(
                 let out: Vec<Const<'a>> = items.iter().rev().cloned().collect();
                 Some(Const::Seq(SeqKind::List, out.into()))
             }
+            Const::Dict(items) => {
+                let out: Vec<Const<'a>> = items.iter().rev().map(|(k, _)| k.clone()).collect();
+                Some(Const::Seq(SeqKind::List, out.into()))
+            }
             _ => None,
         },
         "builtins.list" | "builtins.tuple" => {
@@ -702,8 +763,762 @@ pub(crate) fn call<'a>(
                     (items.len() <= MAX_SEQ_LEN).then(|| Const::Seq(kind, items.into()))
                 }
                 Const::Seq(_, items) => Some(Const::Seq(kind, items.clone())),
+                other @ (Const::Bytes(_) | Const::Dict(_)) => {
+                    Some(Const::Seq(kind, iterate(other)?.into()))
+                }
                 _ => None,
             }
+        }
+        "builtins.int" => match (args.val(0, "x")?, args.get(1, "base")) {
+            (Const::Int(i), None) => Some(Const::Int(*i)),
+            (Const::Bool(b), None) => Some(Const::Int(i64::from(*b))),
+            (Const::Float(f), None) if f.is_finite() && f.abs() < 9.0e18 => {
+                #[expect(clippy::cast_possible_truncation, reason = "int() truncates toward zero")]
+                let i = f.trunc() as i64;
+                Some(Const::Int(i))
+            }
+            (Const::Str(t), None) => parse_int(t.as_str(), 10).map(Const::Int),
+            (Const::Str(t), Some(Some(base))) => {
+                parse_int(t.as_str(), base.as_int()?).map(Const::Int)
+            }
+            (Const::Bytes(b), Some(Some(base))) => {
+                parse_int(std::str::from_utf8(b.as_bytes()).ok()?, base.as_int()?).map(Const::Int)
+            }
+            _ => None,
+        },
+        "builtins.int.from_bytes" => {
+            let Const::Bytes(b) = args.val(0, "bytes")? else { return None };
+            let big = match args.get(1, "byteorder") {
+                None => true,
+                Some(order) => byte_order(order?)?,
+            };
+            let signed = matches!(args.val(2, "signed"), Some(Const::Bool(true)));
+            int_from_bytes(b.as_bytes(), big, signed).map(Const::Int)
+        }
+        "builtins.len" if args.count() == 1 => {
+            let n = match args.val(0, "obj")? {
+                Const::Str(t) => t.as_str().chars().count(),
+                Const::Bytes(b) => b.as_bytes().len(),
+                Const::Seq(_, items) => items.len(),
+                Const::Dict(items) => items.len(),
+                _ => return None,
+            };
+            Some(Const::Int(i64::try_from(n).ok()?))
+        }
+        "builtins.sorted" => {
+            let reverse = match args.kw {
+                [] => false,
+                [("reverse", Some(r))] => r.as_int()? != 0,
+                _ => return None,
+            };
+            if args.pos.len() != 1 {
+                return None;
+            }
+            let mut items = iterate(args.val(0, "iterable")?)?;
+            budget.take_opt(items.len())?;
+            sort(&mut items, reverse)?;
+            Some(seq(SeqKind::List, items))
+        }
+        "builtins.enumerate" => {
+            let start = match args.get(1, "start") {
+                None => 0,
+                Some(s) => s?.as_int()?,
+            };
+            let items = iterate(args.val(0, "iterable")?)?;
+            budget.take_opt(items.len())?;
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let n = start.checked_add(i64::try_from(i).ok()?)?;
+                out.push(seq(SeqKind::Tuple, vec![Const::Int(n), item]));
+            }
+            Some(seq(SeqKind::List, out))
+        }
+        "builtins.zip" if args.kw.is_empty() && !args.pos.is_empty() => {
+            let mut columns: Vec<(Vec<Const<'a>>, bool)> = Vec::with_capacity(args.pos.len());
+            for arg in args.pos {
+                match (*arg)? {
+                    Const::Cycle(items) => columns.push((items.to_vec(), true)),
+                    other => columns.push((iterate(other)?, false)),
+                }
+            }
+            let n = columns.iter().filter(|(_, cycles)| !cycles).map(|(c, _)| c.len()).min()?;
+            let n = if columns.iter().any(|(c, cycles)| *cycles && c.is_empty()) { 0 } else { n };
+            budget.take_opt(n.checked_mul(columns.len())?)?;
+            let out: Vec<Const<'a>> = (0..n)
+                .map(|i| {
+                    let row: Vec<Const<'a>> =
+                        columns.iter().map(|(c, _)| c[i % c.len()].clone()).collect();
+                    seq(SeqKind::Tuple, row)
+                })
+                .collect();
+            Some(seq(SeqKind::List, out))
+        }
+        "itertools.cycle" if args.count() == 1 => {
+            let items = iterate(args.val(0, "iterable")?)?;
+            Some(Const::Cycle(items.into()))
+        }
+        "builtins.dict" => {
+            let mut pairs: Vec<(Const<'a>, Const<'a>)> = match args.pos {
+                [] => Vec::new(),
+                [Some(Const::Dict(items))] => items.to_vec(),
+                [Some(Const::Seq(_, items))] => {
+                    let mut pairs = Vec::with_capacity(items.len());
+                    for item in items.iter() {
+                        match item {
+                            Const::Seq(_, kv) if kv.len() == 2 => {
+                                pairs.push((kv[0].clone(), kv[1].clone()));
+                            }
+                            _ => return None,
+                        }
+                    }
+                    pairs
+                }
+                _ => return None,
+            };
+            for (k, v) in args.kw {
+                pairs.push((Const::Str(Text::Owned((*k).to_string())), (*v)?.clone()));
+            }
+            budget.take_opt(pairs.len())?;
+            dict(pairs)
+        }
+        "builtins.format" => {
+            let spec = match args.get(1, "format_spec") {
+                None => "",
+                Some(spec) => spec?.as_str()?,
+            };
+            let out = crate::format::format_value(args.val(0, "value")?, spec)?;
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        "builtins.str.maketrans" => str_maketrans(args.pos, budget),
+        "builtins.bytes.maketrans" | "builtins.bytearray.maketrans" => {
+            let (Const::Bytes(from), Const::Bytes(to)) = (args.val(0, "frm")?, args.val(1, "to")?)
+            else {
+                return None;
+            };
+            bytes_maketrans(from.as_bytes(), to.as_bytes())
+        }
+        "urllib.parse.urljoin" => {
+            let base = args.val(0, "base")?.as_str()?;
+            let url = args.val(1, "url")?.as_str()?;
+            let allow = args.val(2, "allow_fragments").is_none_or(|a| a.as_int() != Some(0));
+            let out = crate::urls::urljoin(base, url, allow)?;
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        "urllib.parse.urlunsplit" | "urllib.parse.urlunparse" => {
+            let Const::Seq(_, parts) = args.val(0, "components")? else { return None };
+            let parts: Vec<&str> = parts.iter().map(Const::as_str).collect::<Option<_>>()?;
+            let out = if func == "urllib.parse.urlunsplit" {
+                let [scheme, netloc, path, query, fragment] = parts.as_slice() else {
+                    return None;
+                };
+                crate::urls::urlunsplit(scheme, netloc, path, query, fragment)
+            } else {
+                let [scheme, netloc, path, params, query, fragment] = parts.as_slice() else {
+                    return None;
+                };
+                crate::urls::urlunparse(scheme, netloc, path, params, query, fragment)
+            };
+            budget.take(out.len()).then_some(Const::Str(Text::Owned(out)))
+        }
+        "socket.inet_ntoa" => {
+            let Const::Bytes(b) = args.val(0, "packed_ip")? else { return None };
+            let [a, b, c, d] = b.as_bytes() else { return None };
+            Some(Const::Str(Text::Owned(format!("{a}.{b}.{c}.{d}"))))
+        }
+        "struct.pack" => {
+            let fmt = match args.val(0, "format")? {
+                Const::Str(t) => t.as_str().to_string(),
+                Const::Bytes(b) => String::from_utf8(b.as_bytes().to_vec()).ok()?,
+                _ => return None,
+            };
+            let values: Vec<&Const<'a>> =
+                args.pos.get(1..)?.iter().copied().collect::<Option<_>>()?;
+            let out = struct_pack(&fmt, &values)?;
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "ipaddress.ip_address" | "ipaddress.IPv4Address" if args.count() == 1 => {
+            let dotted = match args.val(0, "address")? {
+                Const::Int(n) => {
+                    let [a, b, c, d] = u32::try_from(*n).ok()?.to_be_bytes();
+                    format!("{a}.{b}.{c}.{d}")
+                }
+                Const::Bytes(b) => {
+                    let [a, b, c, d] = b.as_bytes() else { return None };
+                    format!("{a}.{b}.{c}.{d}")
+                }
+                Const::Str(t) if is_dotted_quad(t.as_str()) => t.as_str().to_string(),
+                _ => return None,
+            };
+            Some(Const::Str(Text::Owned(dotted)))
+        }
+        _ => None,
+    }
+}
+
+/// The items a `for` over a constant takes: a sequence's items, a string's characters, the
+/// integers of bytes, a dict's keys.
+pub(crate) fn iterate<'a>(value: &Const<'a>) -> Option<Vec<Const<'a>>> {
+    let n = match value {
+        Const::Seq(_, items) => items.len(),
+        Const::Str(t) => t.as_str().chars().count(),
+        Const::Bytes(b) => b.as_bytes().len(),
+        Const::Dict(items) => items.len(),
+        _ => return None,
+    };
+    if n > MAX_SEQ_LEN {
+        return None;
+    }
+    let out: Vec<Const<'a>> = match value {
+        Const::Seq(_, items) => items.to_vec(),
+        Const::Str(t) => {
+            t.as_str().chars().map(|c| Const::Str(Text::Owned(c.to_string()))).collect()
+        }
+        Const::Bytes(b) => b.as_bytes().iter().map(|x| Const::Int(i64::from(*x))).collect(),
+        Const::Dict(items) => items.iter().map(|(k, _)| k.clone()).collect(),
+        _ => return None,
+    };
+    Some(out)
+}
+
+/// Python's `<` between two constants of a kind that orders (strings, bytes, numbers,
+/// tuples and lists item by item); `None` where Python raises `TypeError`.
+fn py_cmp(a: &Const<'_>, b: &Const<'_>) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Const::Str(x), Const::Str(y)) => Some(x.as_str().cmp(y.as_str())),
+        (Const::Bytes(x), Const::Bytes(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Const::Seq(ka, x), Const::Seq(kb, y)) if ka == kb => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !p.key_eq(q)? {
+                    return py_cmp(p, q);
+                }
+            }
+            Some(x.len().cmp(&y.len()))
+        }
+        (Const::Int(_) | Const::Bool(_), Const::Int(_) | Const::Bool(_)) => {
+            Some(a.as_int()?.cmp(&b.as_int()?))
+        }
+        (
+            Const::Float(_) | Const::Int(_) | Const::Bool(_),
+            Const::Float(_) | Const::Int(_) | Const::Bool(_),
+        ) => {
+            #[expect(clippy::cast_precision_loss, reason = "a float compared with an int")]
+            let f = |c: &Const<'_>| match c {
+                Const::Float(f) => *f,
+                other => other.as_int().map_or(f64::NAN, |i| i as f64),
+            };
+            f(a).partial_cmp(&f(b)).or(Some(Ordering::Equal))
+        }
+        _ => None,
+    }
+}
+
+/// `list.sort()`: stable, every pair comparable, `reverse` keeping equal items in order.
+fn sort(items: &mut [Const<'_>], reverse: bool) -> Option<()> {
+    let first = items.first()?.clone();
+    // Items Python can order among each other (all one kind); checked once against the first.
+    for item in items.iter() {
+        py_cmp(&first, item)?;
+    }
+    if reverse {
+        items.sort_by(|a, b| py_cmp(b, a).unwrap_or(std::cmp::Ordering::Equal));
+    } else {
+        items.sort_by(|a, b| py_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    Some(())
+}
+
+/// A dict of these pairs in order, a repeated key keeping its first place and its last
+/// value; `None` when a key is not hashable or there are too many.
+pub(crate) fn dict<'a>(pairs: Vec<(Const<'a>, Const<'a>)>) -> Option<Const<'a>> {
+    if pairs.len() > MAX_SEQ_LEN {
+        return None;
+    }
+    let mut out: Vec<(Const<'a>, Const<'a>)> = Vec::with_capacity(pairs.len());
+    // A few keys are compared with each other; more are hashed first.
+    if pairs.len() <= 16 {
+        for (k, v) in pairs {
+            if !k.hashable() || matches!(k, Const::Float(f) if f.is_nan()) {
+                return None;
+            }
+            let mut found = None;
+            for (i, (seen, _)) in out.iter().enumerate() {
+                if seen.key_eq(&k)? {
+                    found = Some(i);
+                    break;
+                }
+            }
+            match found {
+                Some(i) => out[i].1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        return Some(Const::Dict(out.into()));
+    }
+    let mut seen: rustc_hash::FxHashMap<u64, SmallVec<[usize; 1]>> =
+        rustc_hash::FxHashMap::default();
+    for (k, v) in pairs {
+        let h = key_hash(&k)?;
+        let bucket = seen.entry(h).or_default();
+        let mut found = None;
+        for &i in bucket.iter() {
+            if out[i].0.key_eq(&k)? {
+                found = Some(i);
+                break;
+            }
+        }
+        match found {
+            Some(i) => out[i].1 = v,
+            None => {
+                bucket.push(out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    Some(Const::Dict(out.into()))
+}
+
+/// A hash of a dict key under which keys Python finds equal (`1`, `1.0`, `True`) meet;
+/// `None` for an unhashable key (or a NaN).
+fn key_hash(key: &Const<'_>) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    fn feed(c: &Const<'_>, h: &mut rustc_hash::FxHasher) -> Option<()> {
+        match c {
+            Const::Str(t) => (0u8, t.as_str()).hash(h),
+            Const::Bytes(b) => (1u8, b.as_bytes()).hash(h),
+            Const::Int(i) => (2u8, *i).hash(h),
+            Const::Bool(b) => (2u8, i64::from(*b)).hash(h),
+            Const::Float(f) => {
+                if f.is_nan() {
+                    return None;
+                }
+                #[expect(clippy::cast_possible_truncation, reason = "checked integral first")]
+                if f.fract() == 0.0 && f.abs() < 9.0e18 {
+                    (2u8, *f as i64).hash(h);
+                } else {
+                    (3u8, f.to_bits()).hash(h);
+                }
+            }
+            Const::None => 4u8.hash(h),
+            Const::Seq(SeqKind::Tuple, items) => {
+                (5u8, items.len()).hash(h);
+                for item in items.iter() {
+                    feed(item, h)?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+    feed(key, &mut h)?;
+    Some(h.finish())
+}
+
+/// `int(text, base)` as Python parses it: surrounding whitespace, a sign, a prefix for the
+/// base (`0x` under 16 or 0), single underscores between digits; base 0 reads the prefix and
+/// refuses a decimal with a leading zero. ASCII digits only; `None` past 64 bits.
+pub(crate) fn parse_int(text: &str, base: i64) -> Option<i64> {
+    if base != 0 && !(2..=36).contains(&base) {
+        return None;
+    }
+    let t = text.trim();
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.get(..2).map(str::to_ascii_lowercase);
+    let prefixed = match lower.as_deref() {
+        Some("0x") => Some(16),
+        Some("0o") => Some(8),
+        Some("0b") => Some(2),
+        _ => None,
+    };
+    let (base, digits, after_prefix) = match (base, prefixed) {
+        (0, Some(b)) => (b, &t[2..], true),
+        (0, None) => {
+            // `int("010", 0)` is an error; zeros alone are fine.
+            if t.len() > 1 && t.starts_with('0') && t.bytes().any(|b| b != b'0' && b != b'_') {
+                return None;
+            }
+            (10, t, false)
+        }
+        (b, Some(p)) if b == p => (b, &t[2..], true),
+        (b, _) => (b, t, false),
+    };
+    let radix = u32::try_from(base).ok()?;
+    let mut value: i64 = 0;
+    // An underscore goes between two digits, or right after a prefix (`0x_ff`).
+    let mut after_digit = false;
+    let mut underscore_ok = after_prefix;
+    for c in digits.chars() {
+        if c == '_' {
+            if !(after_digit || underscore_ok) {
+                return None;
+            }
+            after_digit = false;
+            underscore_ok = false;
+            continue;
+        }
+        let d = c.to_digit(radix)?;
+        value = value.checked_mul(base)?.checked_add(i64::from(d))?;
+        after_digit = true;
+        underscore_ok = false;
+    }
+    if !after_digit {
+        return None;
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// A `byteorder` argument: `"big"` is true, `"little"` false.
+fn byte_order(order: &Const<'_>) -> Option<bool> {
+    match order.as_str()? {
+        "big" => Some(true),
+        "little" => Some(false),
+        _ => None,
+    }
+}
+
+fn int_from_bytes(b: &[u8], big: bool, signed: bool) -> Option<i64> {
+    if b.len() > 8 || (b.len() == 8 && !signed && b[if big { 0 } else { 7 }] >= 0x80) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    let ordered: Vec<u8> = if big { b.to_vec() } else { b.iter().rev().copied().collect() };
+    for &x in &ordered {
+        v = v << 8 | u64::from(x);
+    }
+    if signed && !b.is_empty() && ordered[0] >= 0x80 {
+        let bits = 8 * b.len();
+        if bits < 64 {
+            v |= !0u64 << bits;
+        }
+    }
+    #[expect(clippy::cast_possible_wrap, reason = "two's complement, as asked by `signed`")]
+    Some(v as i64)
+}
+
+/// `n.to_bytes(length, byteorder, signed=...)`.
+fn int_to_bytes(n: i64, length: usize, big: bool, signed: bool) -> Option<Vec<u8>> {
+    if length > MAX_CONST_LEN || (n < 0 && !signed) {
+        return None;
+    }
+    // Fits in `length` bytes (two's complement when signed)?
+    let bits = length.saturating_mul(8);
+    if bits < 64 {
+        let fits = if signed {
+            let half = 1i64 << (bits.max(1) - 1);
+            length > 0 && (-half..half).contains(&n)
+        } else {
+            n < (1i64 << bits)
+        };
+        if !(fits || length == 0 && n == 0) {
+            return None;
+        }
+    }
+    let mut out = vec![if n < 0 { 0xff } else { 0 }; length];
+    let bytes = n.to_le_bytes();
+    for (i, slot) in out.iter_mut().enumerate().take(8) {
+        *slot = bytes[i];
+    }
+    if big {
+        out.reverse();
+    }
+    Some(out)
+}
+
+/// `str.maketrans(x)`, `str.maketrans(x, y)` and `str.maketrans(x, y, z)`: the translation
+/// dict from code points to code points (or `None`, to delete).
+fn str_maketrans<'a>(pos: &[Option<&Const<'a>>], budget: &mut Budget) -> Option<Const<'a>> {
+    let mut pairs: Vec<(Const<'a>, Const<'a>)> = Vec::new();
+    match pos {
+        [Some(Const::Dict(items))] => {
+            for (k, v) in items.iter() {
+                let key = match k {
+                    Const::Int(i) => Const::Int(*i),
+                    Const::Str(t) => {
+                        let mut cs = t.as_str().chars();
+                        let (Some(c), None) = (cs.next(), cs.next()) else { return None };
+                        Const::Int(i64::from(u32::from(c)))
+                    }
+                    _ => return None,
+                };
+                if !matches!(v, Const::Int(_) | Const::Str(_) | Const::None) {
+                    return None;
+                }
+                pairs.push((key, v.clone()));
+            }
+        }
+        [Some(x), Some(y), rest @ ..] if rest.len() <= 1 => {
+            let (x, y) = (x.as_str()?, y.as_str()?);
+            if x.chars().count() != y.chars().count() {
+                return None;
+            }
+            for (a, b) in x.chars().zip(y.chars()) {
+                pairs.push((
+                    Const::Int(i64::from(u32::from(a))),
+                    Const::Int(i64::from(u32::from(b))),
+                ));
+            }
+            if let [Some(z)] = rest {
+                for c in z.as_str()?.chars() {
+                    pairs.push((Const::Int(i64::from(u32::from(c))), Const::None));
+                }
+            } else if !rest.is_empty() {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    budget.take_opt(pairs.len())?;
+    dict(pairs)
+}
+
+/// `bytes.maketrans(from, to)`: the 256-byte table.
+fn bytes_maketrans<'a>(from: &[u8], to: &[u8]) -> Option<Const<'a>> {
+    if from.len() != to.len() {
+        return None;
+    }
+    let mut table: Vec<u8> = (0..=255u8).collect();
+    for (&a, &b) in from.iter().zip(to) {
+        table[usize::from(a)] = b;
+    }
+    Some(Const::Bytes(Bin::Owned(table)))
+}
+
+/// `s.translate(table)` with a dict table (code point to code point, string or `None`).
+fn translate_str(s: &str, table: &[(Const<'_>, Const<'_>)]) -> Option<String> {
+    let mut map: rustc_hash::FxHashMap<u32, Option<String>> = rustc_hash::FxHashMap::default();
+    for (k, v) in table {
+        let Const::Int(k) = k else { continue };
+        let Ok(k) = u32::try_from(*k) else { continue };
+        let to = match v {
+            Const::Int(i) => Some(char::from_u32(u32::try_from(*i).ok()?)?.to_string()),
+            Const::Str(t) => Some(t.as_str().to_string()),
+            Const::None => None,
+            _ => return None,
+        };
+        map.insert(k, to);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match map.get(&u32::from(c)) {
+            Some(Some(to)) => out.push_str(to),
+            Some(None) => {}
+            None => out.push(c),
+        }
+        if out.len() > MAX_CONST_LEN {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Whether `s` is an IPv4 address as `ipaddress` accepts it: four decimal numbers up to 255,
+/// without leading zeros.
+fn is_dotted_quad(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|v| v <= 255)
+        })
+}
+
+/// `struct.pack(fmt, *values)` for the standard sizes (`<`, `>`, `!`, `=`; with `@` or no
+/// prefix only formats of single bytes, whose layout does not depend on the platform): the
+/// integer codes `b B ? h H i I l L q Q`, pad bytes `x`, `c` and `s`.
+fn struct_pack(fmt: &str, values: &[&Const<'_>]) -> Option<Vec<u8>> {
+    let mut chars = fmt.chars().peekable();
+    let (big, native) = match chars.peek() {
+        Some('<') => (false, false),
+        Some('>' | '!') => (true, false),
+        Some('=') => (false, false),
+        Some('@') => (false, true),
+        _ => (false, true),
+    };
+    if matches!(chars.peek(), Some('<' | '>' | '!' | '=' | '@')) {
+        chars.next();
+    }
+    let mut out = Vec::new();
+    let mut next = values.iter();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let mut n: Option<usize> = None;
+        let mut code = c;
+        while let Some(d) = code.to_digit(10) {
+            let v = n.unwrap_or(0).checked_mul(10)?.checked_add(d as usize)?;
+            if v > MAX_CONST_LEN {
+                return None;
+            }
+            n = Some(v);
+            code = chars.next()?;
+        }
+        let repeat = n.unwrap_or(1);
+        let size = match code {
+            'x' | 'c' | 'b' | 'B' | '?' | 's' => 1,
+            'h' | 'H' => 2,
+            'i' | 'I' | 'l' | 'L' => 4,
+            'q' | 'Q' => 8,
+            _ => return None,
+        };
+        if native && size > 1 {
+            return None;
+        }
+        if code == 's' {
+            let Const::Bytes(b) = next.next()? else { return None };
+            let mut field = b.as_bytes().to_vec();
+            field.resize(repeat, 0);
+            out.extend_from_slice(&field);
+            continue;
+        }
+        for _ in 0..repeat {
+            match code {
+                'x' => out.push(0),
+                'c' => {
+                    let Const::Bytes(b) = next.next()? else { return None };
+                    let [byte] = b.as_bytes() else { return None };
+                    out.push(*byte);
+                }
+                '?' => out.push(u8::from(next.next()?.as_int()? != 0)),
+                _ => {
+                    let v = match next.next()? {
+                        Const::Int(i) => *i,
+                        Const::Bool(b) => i64::from(*b),
+                        _ => return None,
+                    };
+                    let signed = code.is_ascii_lowercase();
+                    out.extend(int_to_bytes(v, size, big, signed)?);
+                }
+            }
+            if out.len() > MAX_CONST_LEN {
+                return None;
+            }
+        }
+    }
+    next.next().is_none().then_some(out)
+}
+
+/// The list or dict `recv` becomes once `recv.method(*args)` changed it in place (`append`,
+/// `extend`, `insert`, `reverse`, `sort`, `clear`; `update`, `setdefault`); `None` for a
+/// change not followed (arguments not folded, `pop`, `remove`, a `key=` to sort by).
+pub(crate) fn mutate<'a>(
+    recv: &Const<'a>,
+    method: &str,
+    args: &CallArgs<'_, 'a>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    // Charged before the copy: a change costs the size of what it copies.
+    let size = match recv {
+        Const::Seq(_, items) => items.len(),
+        Const::Dict(entries) => entries.len(),
+        _ => return None,
+    };
+    budget.take_opt(size + 1)?;
+    match recv {
+        Const::Seq(SeqKind::List, items) => {
+            let mut items = items.to_vec();
+            match (method, args.pos, args.kw.is_empty()) {
+                ("append", [Some(x)], true) => items.push((*x).clone()),
+                ("extend", [Some(x)], true) => items.extend(iterate(x)?),
+                ("insert", [Some(at), Some(x)], true) => {
+                    let len = i64::try_from(items.len()).ok()?;
+                    let at = at.as_int()?;
+                    let at = if at < 0 { (at + len).max(0) } else { at.min(len) };
+                    items.insert(usize::try_from(at).ok()?, (*x).clone());
+                }
+                ("reverse", [], true) => items.reverse(),
+                ("sort", [], _) => {
+                    let reverse = match args.kw {
+                        [] => false,
+                        [("reverse", Some(r))] => r.as_int()? != 0,
+                        _ => return None,
+                    };
+                    if !items.is_empty() {
+                        sort(&mut items, reverse)?;
+                    }
+                }
+                ("clear", [], true) => items.clear(),
+                _ => return None,
+            }
+            (items.len() <= MAX_SEQ_LEN).then(|| seq(SeqKind::List, items))
+        }
+        Const::Dict(entries) => {
+            let mut pairs = entries.to_vec();
+            match (method, args.pos) {
+                ("update", [] | [Some(Const::Dict(_))]) => {
+                    if let [Some(Const::Dict(more))] = args.pos {
+                        pairs.extend(more.iter().cloned());
+                    }
+                    for (k, v) in args.kw {
+                        pairs.push((Const::Str(Text::Owned((*k).to_string())), (*v)?.clone()));
+                    }
+                }
+                ("setdefault", [Some(k)] | [Some(k), Some(_)]) if args.kw.is_empty() => {
+                    if crate::format::dict_lookup(entries, k).is_none() {
+                        let v = args.pos.get(1).copied().flatten().cloned().unwrap_or(Const::None);
+                        pairs.push(((*k).clone(), v));
+                    }
+                }
+                ("clear", []) if args.kw.is_empty() => pairs.clear(),
+                _ => return None,
+            }
+            dict(pairs)
+        }
+        _ => None,
+    }
+}
+
+/// `container[key] = value` (`value` given) or `del container[key]` on a list or dict: what
+/// it becomes; `None` where Python raises (an index out of range, a missing key).
+pub(crate) fn store_item<'a>(
+    container: &Const<'a>,
+    key: &Const<'a>,
+    value: Option<&Const<'a>>,
+    budget: &mut Budget,
+) -> Option<Const<'a>> {
+    let size = match container {
+        Const::Seq(_, items) => items.len(),
+        Const::Dict(entries) => entries.len(),
+        _ => return None,
+    };
+    budget.take_opt(size + 1)?;
+    match container {
+        Const::Seq(SeqKind::List, items) => {
+            let at = norm_index(key.as_int()?, items.len())?;
+            let mut items = items.to_vec();
+            match value {
+                Some(v) => items[at] = v.clone(),
+                None => {
+                    items.remove(at);
+                }
+            }
+            Some(seq(SeqKind::List, items))
+        }
+        Const::Dict(entries) => {
+            let mut pairs = entries.to_vec();
+            match value {
+                Some(v) => pairs.push((key.clone(), v.clone())),
+                None => {
+                    crate::format::dict_lookup(entries, key)?;
+                    let mut out = Vec::with_capacity(pairs.len());
+                    for (k, v) in pairs {
+                        if !k.key_eq(key)? {
+                            out.push((k, v));
+                        }
+                    }
+                    pairs = out;
+                }
+            }
+            dict(pairs)
         }
         _ => None,
     }
@@ -733,6 +1548,54 @@ pub(crate) fn method<'a>(
     match recv {
         Const::Str(t) => str_method(t.as_str(), name, args, budget),
         Const::Bytes(b) => bytes_method(b.as_bytes(), name, args, budget),
+        Const::Int(n) => match name {
+            // `n.to_bytes(length=1, byteorder="big", *, signed=False)`.
+            "to_bytes" => {
+                let length = match args.get(0, "length") {
+                    None => 1,
+                    Some(l) => usize::try_from(l?.as_int()?).ok()?,
+                };
+                let big = match args.get(1, "byteorder") {
+                    None => true,
+                    Some(order) => byte_order(order?)?,
+                };
+                let signed = match args.kw.iter().find(|(k, _)| *k == "signed") {
+                    None => false,
+                    Some((_, v)) => (*v)?.as_int()? != 0,
+                };
+                let out = int_to_bytes(*n, length, big, signed)?;
+                budget.take_opt(out.len())?;
+                Some(Const::Bytes(Bin::Owned(out)))
+            }
+            _ => None,
+        },
+        Const::Dict(items) => match (name, args.pos) {
+            ("get", [Some(key)] | [Some(key), _]) if args.kw.is_empty() => {
+                match crate::format::dict_lookup(items, key) {
+                    Some(v) => Some(v.clone()),
+                    None if items.iter().all(|(k, _)| k.key_eq(key).is_some()) => {
+                        args.pos.get(1).map_or(Some(Const::None), |d| d.cloned())
+                    }
+                    None => None,
+                }
+            }
+            ("keys" | "values" | "items" | "copy", []) if args.kw.is_empty() => {
+                budget.take_opt(items.len())?;
+                Some(match name {
+                    "keys" => seq(SeqKind::List, items.iter().map(|(k, _)| k.clone()).collect()),
+                    "values" => seq(SeqKind::List, items.iter().map(|(_, v)| v.clone()).collect()),
+                    "items" => seq(
+                        SeqKind::List,
+                        items
+                            .iter()
+                            .map(|(k, v)| seq(SeqKind::Tuple, vec![k.clone(), v.clone()]))
+                            .collect(),
+                    ),
+                    _ => Const::Dict(items.clone()),
+                })
+            }
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -773,11 +1636,36 @@ fn str_method<'a>(
                         }
                     }
                 }
+                // A dict is iterated by its keys.
+                Const::Dict(items) => {
+                    for (i, (k, _)) in items.iter().enumerate() {
+                        if !push(k.as_str()?, i == 0) {
+                            return None;
+                        }
+                    }
+                }
                 _ => return None,
             }
             owned(out, budget)
         }
-        "format" => format(s, args, budget),
+        "translate" if args.count() == 1 => {
+            let Const::Dict(table) = args.val(0, "table")? else { return None };
+            owned(translate_str(s, table)?, budget)
+        }
+        "maketrans" => str_maketrans(args.pos, budget),
+        "format" => {
+            let named =
+                |name: &str| args.kw.iter().find(|(k, _)| *k == name).map(|(_, v)| v.cloned());
+            format(s, args.pos, &named, budget)
+        }
+        "format_map" if args.count() == 1 => {
+            let Const::Dict(items) = args.val(0, "mapping")? else { return None };
+            let named = |name: &str| {
+                let key = Const::Str(Text::Owned(name.to_string()));
+                Some(crate::format::dict_lookup(items, &key).cloned())
+            };
+            format(s, &[], &named, budget)
+        }
         "encode" => {
             let enc = args.val(0, "encoding").map_or(Some("utf-8"), Const::as_str)?;
             encode(s, enc, budget)
@@ -866,6 +1754,32 @@ fn bytes_method<'a>(
         "decode" => {
             let enc = args.val(0, "encoding").map_or(Some("utf-8"), Const::as_str)?;
             decode(b, enc, budget)
+        }
+        "translate" => {
+            let delete: &[u8] = match args.get(1, "delete") {
+                None => &[],
+                Some(Some(Const::Bytes(d))) => d.as_bytes(),
+                Some(_) => return None,
+            };
+            let table: Option<&[u8]> = match args.val(0, "table")? {
+                Const::None => None,
+                Const::Bytes(t) if t.as_bytes().len() == 256 => Some(t.as_bytes()),
+                _ => return None,
+            };
+            let out: Vec<u8> = b
+                .iter()
+                .filter(|c| !delete.contains(c))
+                .map(|&c| table.map_or(c, |t| t[usize::from(c)]))
+                .collect();
+            budget.take_opt(out.len())?;
+            Some(Const::Bytes(Bin::Owned(out)))
+        }
+        "maketrans" => {
+            let (Const::Bytes(from), Const::Bytes(to)) = (args.val(0, "frm")?, args.val(1, "to")?)
+            else {
+                return None;
+            };
+            bytes_maketrans(from.as_bytes(), to.as_bytes())
         }
         "hex" if args.count() == 0 => {
             let out: String = b.iter().map(|x| format!("{x:02x}")).collect();
@@ -1202,7 +2116,7 @@ mod tests {
             nodes: None,
         };
         assert_eq!(text(method(&s("{a}{{x}}"), "format", &call, &mut b)), "o{x}");
-        assert!(method(&s("{:>3}"), "format", &args(&pos), &mut b).is_none());
+        assert_eq!(text(method(&s("{:>3}"), "format", &args(&pos), &mut b)), "  o");
     }
 
     #[test]
@@ -1313,6 +2227,205 @@ mod tests {
         let one = Const::Int(1);
         let call3 = [Some(&us), Some(&ab), Some(&one)];
         assert_eq!(text(method(&s("a_b_c"), "replace", &args(&call3), &mut b)), "aabb_c");
+    }
+
+    #[test]
+    fn int_parsing_agrees_with_cpython() {
+        let cases: [(&str, i64, Option<i64>); 16] = [
+            ("ff", 16, Some(255)),
+            ("0xff", 16, Some(255)),
+            ("0x_ff", 16, Some(255)),
+            ("0b101", 0, Some(5)),
+            ("0o17", 0, Some(15)),
+            ("017", 0, None),
+            ("000", 0, Some(0)),
+            ("1_000", 10, Some(1000)),
+            ("1__0", 10, None),
+            ("_1", 10, None),
+            (" -42 ", 10, Some(-42)),
+            ("z", 36, Some(35)),
+            ("0b1", 16, Some(177)),
+            ("1_", 10, None),
+            ("", 10, None),
+            ("0x", 16, None),
+        ];
+        for (text, base, want) in cases {
+            assert_eq!(parse_int(text, base), want, "int({text:?}, {base})");
+        }
+    }
+
+    #[test]
+    fn packed_addresses() {
+        let mut b = budget();
+        let hex = |c: Option<Const<'_>>| match c {
+            Some(Const::Bytes(x)) => {
+                x.as_bytes().iter().map(|v| format!("{v:02x}")).collect::<String>()
+            }
+            other => panic!("not bytes: {other:?}"),
+        };
+        let pack = |fmt: &str, vals: Vec<Const<'static>>, b: &mut Budget| {
+            let f = s(fmt);
+            let mut pos = vec![Some(&f)];
+            pos.extend(vals.iter().map(Some));
+            call("struct.pack", &args(&pos), b)
+        };
+        assert_eq!(hex(pack(">I", vec![Const::Int(3_115_541_764)], &mut b)), "b9b36504");
+        assert_eq!(hex(pack("<HxB", vec![Const::Int(258), Const::Int(7)], &mut b)), "02010007");
+        let ab = Const::Bytes(Bin::Owned(b"ab".to_vec()));
+        assert_eq!(hex(pack("!4s", vec![ab], &mut b)), "61620000");
+        assert_eq!(hex(pack(">q", vec![Const::Int(-2)], &mut b)), "fffffffffffffffe");
+        let four: Vec<Const<'static>> = (1..=4).map(Const::Int).collect();
+        assert_eq!(hex(pack("BBBB", four, &mut b)), "01020304");
+        assert!(pack("I", vec![Const::Int(1)], &mut b).is_none(), "native sizes are not assumed");
+        assert!(pack(">B", vec![Const::Int(256)], &mut b).is_none());
+        assert!(pack(">BB", vec![Const::Int(1)], &mut b).is_none());
+        let packed = pack(">I", vec![Const::Int(3_115_541_764)], &mut b).unwrap();
+        assert_eq!(
+            text(call("socket.inet_ntoa", &args(&[Some(&packed)]), &mut b)),
+            "185.179.101.4"
+        );
+        let n = Const::Int(3_115_541_764);
+        assert_eq!(text(call("ipaddress.ip_address", &args(&[Some(&n)]), &mut b)), "185.179.101.4");
+        let (four, big) = (Const::Int(4), s("big"));
+        assert_eq!(
+            hex(method(&n, "to_bytes", &args(&[Some(&four), Some(&big)]), &mut b)),
+            "b9b36504"
+        );
+        let bytes = Const::Bytes(Bin::Owned(vec![0xb9, 0xb3, 0x65, 0x04]));
+        let from = call("builtins.int.from_bytes", &args(&[Some(&bytes), Some(&big)]), &mut b);
+        assert!(matches!(from, Some(Const::Int(3_115_541_764))));
+        let bad = s("1.2.3.04");
+        assert!(call("ipaddress.ip_address", &args(&[Some(&bad)]), &mut b).is_none());
+        let (h, sixteen) = (s("b9b36504"), Const::Int(16));
+        assert!(matches!(
+            call("builtins.int", &args(&[Some(&h), Some(&sixteen)]), &mut b),
+            Some(Const::Int(3_115_541_764))
+        ));
+    }
+
+    #[test]
+    fn translation_tables() {
+        let mut b = budget();
+        let (lower, rotated) = (s("abcdefghijklmnopqrstuvwxyz"), s("nopqrstuvwxyzabcdefghijklm"));
+        let table =
+            call("builtins.str.maketrans", &args(&[Some(&lower), Some(&rotated)]), &mut b).unwrap();
+        let out =
+            method(&s("uggcf://ubbxf.fynpx.pbz"), "translate", &args(&[Some(&table)]), &mut b);
+        assert_eq!(text(out), "https://hooks.slack.com");
+        let (x, y, z) = (s("ab"), s("xy"), s("c"));
+        let table =
+            call("builtins.str.maketrans", &args(&[Some(&x), Some(&y), Some(&z)]), &mut b).unwrap();
+        assert_eq!(text(method(&s("abcd"), "translate", &args(&[Some(&table)]), &mut b)), "xyd");
+        let (from, to) =
+            (Const::Bytes(Bin::Owned(b"ab".to_vec())), Const::Bytes(Bin::Owned(b"ba".to_vec())));
+        let table =
+            call("builtins.bytes.maketrans", &args(&[Some(&from), Some(&to)]), &mut b).unwrap();
+        let raw = Const::Bytes(Bin::Owned(b"abc".to_vec()));
+        assert_eq!(text(method(&raw, "translate", &args(&[Some(&table)]), &mut b)), "bac");
+        let odd = s("abc");
+        assert!(call("builtins.str.maketrans", &args(&[Some(&odd), Some(&y)]), &mut b).is_none());
+    }
+
+    #[test]
+    fn iteration_helpers() {
+        let mut b = budget();
+        let parts = seq(SeqKind::List, vec![s("b"), s("a"), s("c")]);
+        let sorted = call("builtins.sorted", &args(&[Some(&parts)]), &mut b).unwrap();
+        assert_eq!(text(method(&s(""), "join", &args(&[Some(&sorted)]), &mut b)), "abc");
+        let mixed = seq(SeqKind::List, vec![s("b"), Const::Int(1)]);
+        assert!(call("builtins.sorted", &args(&[Some(&mixed)]), &mut b).is_none());
+        let numbered = call("builtins.enumerate", &args(&[Some(&parts)]), &mut b).unwrap();
+        let d = call("builtins.dict", &args(&[Some(&numbered)]), &mut b).unwrap();
+        let keys = call("builtins.sorted", &args(&[Some(&d)]), &mut b).unwrap();
+        assert!(matches!(&keys, Const::Seq(_, k) if k.len() == 3));
+        let one = Const::Int(1);
+        assert_eq!(text(method(&d, "get", &args(&[Some(&one)]), &mut b)), "a");
+        let data = Const::Bytes(Bin::Owned(vec![1, 2, 3]));
+        let key = Const::Bytes(Bin::Owned(vec![9, 8]));
+        let cycle = call("itertools.cycle", &args(&[Some(&key)]), &mut b).unwrap();
+        let Some(Const::Seq(_, rows)) =
+            call("builtins.zip", &args(&[Some(&data), Some(&cycle)]), &mut b)
+        else {
+            panic!("zip does not fold")
+        };
+        let last: Vec<i64> = match &rows[2] {
+            Const::Seq(_, r) => r.iter().filter_map(Const::as_int).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!((rows.len(), last), (3, vec![3, 9]));
+        assert!(call("builtins.zip", &args(&[Some(&cycle)]), &mut b).is_none());
+        // `{1: "x", True: "y", 1.0: "z"}` is `{1: "z"}`.
+        let d = dict(vec![
+            (Const::Int(1), s("x")),
+            (Const::Bool(true), s("y")),
+            (Const::Float(1.0), s("z")),
+        ])
+        .unwrap();
+        assert!(
+            matches!(&d, Const::Dict(items) if items.len() == 1 && items[0].1.as_str() == Some("z"))
+        );
+        assert!(dict(vec![(seq(SeqKind::List, vec![]), s("x"))]).is_none());
+    }
+
+    #[test]
+    fn format_fields_and_maps() {
+        let mut b = budget();
+        let entries = dict(vec![(s("host"), s("h.example")), (s("n"), Const::Int(255))]).unwrap();
+        let out =
+            method(&s("https://{host}/{n:x}"), "format_map", &args(&[Some(&entries)]), &mut b);
+        assert_eq!(text(out), "https://h.example/ff");
+        let (h, n) = (s("h"), Const::Int(7));
+        let pos = [Some(&h), Some(&n)];
+        assert_eq!(
+            text(method(&s("{0:>3}|{1:03d}|{0!r}"), "format", &args(&pos), &mut b)),
+            "  h|007|'h'"
+        );
+        let nested = [Some(&entries)];
+        assert_eq!(text(method(&s("{0[host]}"), "format", &args(&nested), &mut b)), "h.example");
+        assert!(method(&s("{}{0}"), "format", &args(&pos), &mut b).is_none());
+        assert!(method(&s("{:{}}"), "format", &args(&pos), &mut b).is_none());
+    }
+
+    #[test]
+    fn changes_in_place() {
+        let mut b = budget();
+        let join = |c: &Const<'static>, b: &mut Budget| {
+            text(method(&s("."), "join", &args(&[Some(c)]), b))
+        };
+        let parts = seq(SeqKind::List, vec![s("b")]);
+        let net = s("net");
+        let parts = mutate(&parts, "append", &args(&[Some(&net)]), &mut b).unwrap();
+        let (zero, a) = (Const::Int(-5), s("a"));
+        let parts = mutate(&parts, "insert", &args(&[Some(&zero), Some(&a)]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.b.net");
+        let more = seq(SeqKind::Tuple, vec![s("x")]);
+        let parts = mutate(&parts, "extend", &args(&[Some(&more)]), &mut b).unwrap();
+        let parts = mutate(&parts, "reverse", &args(&[]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "x.net.b.a");
+        let parts = mutate(&parts, "sort", &args(&[]), &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.b.net.x");
+        assert!(mutate(&parts, "pop", &args(&[]), &mut b).is_none(), "pop is not followed");
+        let one = Const::Int(1);
+        let parts = store_item(&parts, &one, Some(&s("B")), &mut b).unwrap();
+        let parts = store_item(&parts, &Const::Int(-1), None, &mut b).unwrap();
+        assert_eq!(join(&parts, &mut b), "a.B.net");
+        assert!(store_item(&parts, &Const::Int(9), Some(&a), &mut b).is_none(), "IndexError");
+        let d = dict(vec![(s("k"), s("v"))]).unwrap();
+        let d = store_item(&d, &s("j"), Some(&s("w")), &mut b).unwrap();
+        let kw = [("k", Some(&a))];
+        let update = CallArgs { kw: &kw, ..CallArgs::positional(&[]) };
+        let d = mutate(&d, "update", &update, &mut b).unwrap();
+        let d = mutate(&d, "setdefault", &args(&[Some(&s("j")), Some(&s("z"))]), &mut b).unwrap();
+        assert_eq!(join(&method(&d, "values", &args(&[]), &mut b).unwrap(), &mut b), "a.w");
+        let d = store_item(&d, &s("k"), None, &mut b).unwrap();
+        assert!(store_item(&d, &s("k"), None, &mut b).is_none(), "KeyError");
+        let mut small = Budget::for_source(0);
+        let big = seq(SeqKind::List, vec![s("x"); MAX_SEQ_LEN]);
+        let mut changes = 0;
+        while mutate(&big, "reverse", &args(&[]), &mut small).is_some() {
+            changes += 1;
+        }
+        assert!(changes <= 4 * MAX_CONST_LEN / MAX_SEQ_LEN, "each change is charged its copy");
     }
 
     #[test]

@@ -536,6 +536,49 @@ impl<'a> Scopes<'a> {
         chain
     }
 
+    /// The scope whose binding a load of `name` in scope `id` reads first (as [`Self::lookup`]
+    /// climbs), when one binds it; `None` for a global of no scope, a builtin or a star import.
+    pub(crate) fn owner(&self, id: u32, name: &str) -> Option<u32> {
+        let h = NameHash::of(name);
+        let mut cur = Some(id);
+        let mut first = true;
+        while let Some(i) = cur {
+            let scope = self.list.get(i as usize)?;
+            let visible = scope.kind != ScopeKind::Class || first;
+            if visible && let Some(slot) = self.slots.get(i, name, h) {
+                match slot.decl {
+                    Decl::Global => {
+                        cur = Some(MODULE);
+                        first = false;
+                        continue;
+                    }
+                    Decl::Nonlocal => {
+                        cur = scope.parent;
+                        first = false;
+                        continue;
+                    }
+                    Decl::Local => return Some(i),
+                }
+            }
+            if scope.kind == ScopeKind::Module {
+                return None;
+            }
+            cur = scope.parent;
+            first = false;
+        }
+        None
+    }
+
+    /// A list or dict `name` holds in scope `id` may have changed in ways not followed: its
+    /// constant alternatives of those kinds become unknown.
+    pub(crate) fn drop_mutable(&mut self, id: u32, name: &str) {
+        if let Some(slot) = self.slots.get_mut(id, name)
+            && slot.cur.alts().iter().any(crate::value::Value::is_mutable_const)
+        {
+            slot.cur = slot.cur.without_mutables();
+        }
+    }
+
     /// What `globals()[name]` holds: the module's binding only.
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
         let slot = self.slots.get(MODULE, name, NameHash::of(name));
@@ -543,6 +586,9 @@ impl<'a> Scopes<'a> {
             Some(slot) => {
                 let finished = self.list.first().is_some_and(|m| m.finished);
                 let mut v = if finished { slot.ever.clone() } else { slot.cur.clone() };
+                // A list or dict reached through the namespace is an alias the walker does
+                // not follow.
+                v = v.without_mutables();
                 v.unbound = false;
                 if v.is_empty() { ValueSet::unknown() } else { v }
             }

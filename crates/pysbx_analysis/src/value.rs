@@ -82,6 +82,12 @@ pub(crate) enum Const<'a> {
     Bool(bool),
     None,
     Seq(SeqKind, Rc<[Const<'a>]>),
+    /// A dict of constant keys and values, in insertion order, each key once (mutable, as a
+    /// list is).
+    Dict(Rc<[(Const<'a>, Const<'a>)]>),
+    /// `itertools.cycle(items)`: the items repeated without end. Only `zip` reads it (with a
+    /// finite sequence beside it); an iterator has a state, so a name never holds one.
+    Cycle(Rc<[Const<'a>]>),
     /// A literal the folder does not model (a huge int, a complex, `...`): still a literal.
     Opaque,
 }
@@ -113,6 +119,86 @@ impl<'a> Const<'a> {
 
     pub(crate) fn is_text(&self) -> bool {
         matches!(self, Self::Str(_) | Self::Bytes(_))
+    }
+
+    /// Whether the constant is a list or a dict.
+    pub(crate) fn is_mutable(&self) -> bool {
+        matches!(self, Self::Seq(SeqKind::List, _) | Self::Dict(_))
+    }
+
+    /// Whether a name may hold the constant: anything immutable, and a list or dict whose
+    /// items are immutable (the walker follows every change made to it through the name, see
+    /// `Walker::escape`). Not an iterator (`Cycle`), whose state changes as it is read.
+    /// (A tuple is bound whatever it holds, as before lists were followed: looking through a
+    /// large one at every binding would cost more than the rare tuple of lists is worth.)
+    pub(crate) fn bindable(&self) -> bool {
+        match self {
+            Self::Seq(SeqKind::List, items) => items.iter().all(Const::is_frozen),
+            Self::Dict(items) => items.iter().all(|(k, v)| k.is_frozen() && v.is_frozen()),
+            Self::Cycle(_) => false,
+            _ => true,
+        }
+    }
+
+    /// Whether the constant is immutable all the way down (a tuple of scalars, not one holding
+    /// a list): what can be shared by two names without one's changes showing in the other.
+    pub(crate) fn is_frozen(&self) -> bool {
+        match self {
+            Self::Seq(SeqKind::Tuple, items) => items.iter().all(Const::is_frozen),
+            Self::Seq(SeqKind::List, _) | Self::Dict(_) | Self::Cycle(_) => false,
+            _ => true,
+        }
+    }
+
+    /// Python's `==` between two constants used as dict keys (`1`, `1.0` and `True` are the
+    /// same key); `None` when equality is not known (an opaque literal).
+    pub(crate) fn key_eq(&self, other: &Const<'_>) -> Option<bool> {
+        Some(match (self, other) {
+            (Self::Opaque, _) | (_, Const::Opaque) => return None,
+            (Self::Str(a), Const::Str(b)) => a.as_str() == b.as_str(),
+            (Self::Bytes(a), Const::Bytes(b)) => a.as_bytes() == b.as_bytes(),
+            (Self::None, Const::None) => true,
+            (Self::Seq(SeqKind::Tuple, a), Const::Seq(SeqKind::Tuple, b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for (x, y) in a.iter().zip(b.iter()) {
+                    if !x.key_eq(y)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+            (
+                Self::Int(_) | Self::Bool(_) | Self::Float(_),
+                Const::Int(_) | Const::Bool(_) | Const::Float(_),
+            ) => {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "Python compares int and float by value"
+                )]
+                let num = |c: &Const<'_>| match c {
+                    Const::Int(i) => (*i as f64, Some(*i)),
+                    Const::Bool(b) => (f64::from(u8::from(*b)), Some(i64::from(*b))),
+                    Const::Float(f) => (*f, None),
+                    _ => (f64::NAN, None),
+                };
+                match (num(self), num(other)) {
+                    ((_, Some(a)), (_, Some(b))) => a == b,
+                    ((a, _), (b, _)) => a == b,
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the constant can be a dict key (hashable).
+    pub(crate) fn hashable(&self) -> bool {
+        match self {
+            Self::Seq(SeqKind::Tuple, items) => items.iter().all(Const::hashable),
+            Self::Seq(SeqKind::List, _) | Self::Dict(_) | Self::Cycle(_) | Self::Opaque => false,
+            _ => true,
+        }
     }
 
     /// Equality of scalars, as the rule model compares them (`True` is not `1`).
@@ -207,6 +293,11 @@ pub(crate) enum LoadedView {
 }
 
 impl Value<'_> {
+    /// Whether the value is a list or dict constant (see [`Const::is_mutable`]).
+    pub(crate) fn is_mutable_const(&self) -> bool {
+        matches!(self, Value::Const(c) if c.is_mutable())
+    }
+
     /// Whether the value may be a module or an object reached from one (see
     /// [`ValueSet::refers`]).
     pub(crate) fn refers(&self) -> bool {
@@ -423,6 +514,23 @@ impl<'a> ValueSet<'a> {
         !self.unbound
             && self.alts.len() > 1
             && self.alts.iter().all(|v| matches!(v, Value::Const(_)))
+    }
+
+    /// The set with its list and dict constants made unknown: what a name holds once the
+    /// list may have changed out of sight, or where it is read as an alias.
+    pub(crate) fn without_mutables(&self) -> Self {
+        if !self.alts.iter().any(Value::is_mutable_const) {
+            return self.clone();
+        }
+        let mut out = Self { alts: SmallVec::new(), unbound: self.unbound };
+        for v in &self.alts {
+            if v.is_mutable_const() {
+                out.push(Value::Unknown);
+            } else {
+                out.push(v.clone());
+            }
+        }
+        out
     }
 
     /// The constant, when the set is exactly one constant and surely bound.

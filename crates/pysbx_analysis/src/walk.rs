@@ -49,7 +49,8 @@ const GROW_EVERY: u32 = 8;
 const DEADLINE_EVERY: u32 = 1024;
 
 /// Callees the engine treats specially (dynamic imports, namespace accessors, attribute
-/// lookups by name, foldable functions); other calls skip the special-case dispatch.
+/// lookups by name); other calls skip the special-case dispatch. (Foldable functions are
+/// folded after it, when every argument folds.)
 static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "builtins.__import__",
@@ -87,7 +88,6 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(NAME_LOOKUP_CLASSES.iter().copied())
     .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
-    .chain(fold::FOLDABLE_CALLS.iter().copied())
     .collect()
 });
 
@@ -398,14 +398,34 @@ const NAME_LOOKUP_CLASSES: &[&str] = &[
     "dill.Unpickler",
 ];
 
-/// The value of a path constant of the `os` modules, by its resolved name.
-fn path_constant(q: &str) -> Option<&'static str> {
+/// The value of a path constant of the `os` modules (or of the `string` module), by its
+/// resolved name.
+fn module_constant(q: &str) -> Option<&'static str> {
     Some(match q {
         "os.sep" | "os.path.sep" | "posixpath.sep" | "posix.sep" => "/",
         "ntpath.sep" => "\\",
         "os.extsep" | "os.path.extsep" | "posixpath.extsep" | "ntpath.extsep" => ".",
         "os.curdir" | "os.path.curdir" | "posixpath.curdir" => ".",
         "os.pardir" | "os.path.pardir" | "posixpath.pardir" => "..",
+        _ => return string_constant(q),
+    })
+}
+
+/// The value of a constant of the `string` module, by its resolved name (the alphabets a
+/// translation table is written with: `str.maketrans(string.ascii_lowercase, ...)`).
+fn string_constant(q: &str) -> Option<&'static str> {
+    Some(match q {
+        "string.ascii_lowercase" => "abcdefghijklmnopqrstuvwxyz",
+        "string.ascii_uppercase" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "string.ascii_letters" => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "string.digits" => "0123456789",
+        "string.hexdigits" => "0123456789abcdefABCDEF",
+        "string.octdigits" => "01234567",
+        "string.punctuation" => "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+        "string.whitespace" => " \t\n\r\x0b\x0c",
+        "string.printable" => {
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c"
+        }
         _ => return None,
     })
 }
@@ -479,8 +499,9 @@ impl<'a> Eval<'a> {
     fn binding(&self) -> ValueSet<'a> {
         let mut out = self.vals.clone();
         if let Some(c) = &self.fold {
-            // Lists are mutable: a name bound to one is not a constant.
-            if !matches!(c, Const::Seq(SeqKind::List, _)) {
+            // A list or dict of immutable items is followed through the name (see
+            // `Walker::escape`); one holding lists, or an iterator, is not a constant.
+            if c.bindable() {
                 out = ValueSet::one(Value::Const(c.clone().share()));
             }
         }
@@ -542,6 +563,13 @@ struct Deferred<'a> {
     given: Vec<(Name, ValueSet<'a>)>,
 }
 
+/// The most entries of a dict display folded (with those `**` spreads): translation tables
+/// and format maps are small, data tables are not worth the copy.
+const MAX_DICT_DISPLAY: usize = 256;
+
+/// The most strings of a folded comprehension matched as string candidates of their own.
+const MAX_FOLDED_ITEMS: usize = 64;
+
 /// The most constant code strings read per file.
 const EMBEDDED_MAX: u32 = 256;
 /// The most bytes of constant code read per file.
@@ -579,7 +607,12 @@ impl FText {
 
     fn constant(&mut self, text: &str) {
         if let Some(w) = &mut self.whole {
-            w.push_str(text);
+            // Past the size of a folded constant the whole does not fold.
+            if w.len() + text.len() > fold::MAX_CONST_LEN {
+                self.whole = None;
+            } else {
+                w.push_str(text);
+            }
         }
         if self.keep_runs {
             // A run longer than a folded constant may be goes on as a new run.
@@ -671,7 +704,70 @@ pub(crate) struct Walker<'a, 'c> {
     /// While reading a constant code string: the call that runs it, where its findings are
     /// reported (their own positions are inside the string).
     origin: Option<TextRange>,
+    /// The start of a name its parent only reads in place (joins, copies, iterates, indexes,
+    /// changes with a list or dict method): a list or dict it holds is not handed on there
+    /// (see [`Self::escape`]).
+    reading: Option<TextSize>,
+    /// The names (with their scopes) that may hold a list or dict constant: what a call of
+    /// the file's own code may change (see [`Self::drop_mutables`]).
+    mutables: Vec<(u32, Name)>,
+    /// The value an assignment stores into a subscript (`d["k"] = v`), for the subscript.
+    store_value: Option<Option<Const<'a>>>,
+    /// Folding a comprehension's element: names other than its targets are looked up (the
+    /// element runs where it is written, unlike a lambda's body).
+    free_names: bool,
+    /// The start of a dict display whose parent uses its constant (a name bound to it, an
+    /// operand of `%`, an argument of a foldable call or of a constant's method, `**`, an
+    /// indexed or called-on display): only such displays are folded.
+    dict_wanted: Option<TextSize>,
 }
+
+/// The most names followed at once while they hold a list or dict (see
+/// `Walker::mutables`); past it, a name bound to a list holds nothing known.
+const MAX_MUTABLES: usize = 64;
+
+/// Methods of a list or dict that read it or change it in place: a name holding one is read
+/// in place as their receiver (see `Walker::mutate`).
+const CONTAINER_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "reverse",
+    "sort",
+    "clear",
+    "copy",
+    "index",
+    "count",
+    "get",
+    "keys",
+    "values",
+    "items",
+    "update",
+    "setdefault",
+    "pop",
+    "popitem",
+    "remove",
+];
+
+/// The foldable calls and [`READING_CALLS`]: a list or dict name given to them is read in
+/// place.
+static READING_CALLEES: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| fold::FOLDABLE_CALLS.iter().chain(READING_CALLS).copied().collect());
+
+/// Calls that only read their arguments where they stand (copy, measure, iterate, join them)
+/// besides the foldable ones: a list or dict name given to them is not handed on.
+const READING_CALLS: &[&str] = &[
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.sum",
+    "builtins.min",
+    "builtins.max",
+    "builtins.any",
+    "builtins.all",
+    "builtins.map",
+    "builtins.print",
+    "builtins.isinstance",
+];
 
 /// NFKC-normalizes an identifier as CPython does (the parser already does; this keeps the
 /// engine correct whatever the parser version).
@@ -758,13 +854,18 @@ impl<'a, 'c> Walker<'a, 'c> {
             end_left: false,
             end_of_left: None,
             origin: None,
+            reading: None,
+            mutables: Vec::new(),
+            store_value: None,
+            free_names: false,
+            dict_wanted: None,
         }
     }
 
     /// Reads the module, then every function and lambda body.
     pub(crate) fn module(&mut self, body: &'a [Stmt]) {
         self.body(body);
-        self.scopes.finish(MODULE);
+        self.finish_scope(MODULE);
         while let Some(d) = self.deferred.pop_front() {
             if self.stopped() {
                 break;
@@ -796,7 +897,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.flush(&mut e);
                 }
             }
-            self.scopes.finish(d.scope);
+            self.finish_scope(d.scope);
         }
     }
 
@@ -974,6 +1075,129 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.flush(&mut ev);
     }
 
+    /// Evaluates an expression its parent only reads in place (copies, joins, iterates,
+    /// indexes, measures): a name there keeps the list or dict it holds, which anywhere else
+    /// is handed on (see [`Self::escape`]).
+    fn expr_reading(&mut self, e: &'a Expr) -> Eval<'a> {
+        if let Expr::Name(n) = e {
+            self.reading = Some(n.range.start());
+        }
+        let ev = self.expr(e);
+        self.reading = None;
+        ev
+    }
+
+    /// Evaluates an expression whose parent uses its constant if it is a dict display (see
+    /// [`Self::dict_wanted`]).
+    fn expr_dict(&mut self, e: &'a Expr) -> Eval<'a> {
+        if let Expr::Dict(d) = e {
+            self.dict_wanted = Some(d.range.start());
+        }
+        self.expr(e)
+    }
+
+    /// [`Self::expr_reading`], its candidates matched.
+    fn value_reading(&mut self, e: &'a Expr) {
+        let mut ev = self.expr_reading(e);
+        self.flush(&mut ev);
+    }
+
+    /// Binds `name` in the current scope, following a list or dict it holds (within
+    /// [`MAX_MUTABLES`] names; past it the name holds nothing known).
+    fn bind_name(&mut self, name: &Name, vals: ValueSet<'a>) {
+        let vals = if vals.alts().iter().any(Value::is_mutable_const) {
+            self.follow_mutable(self.scope, name, vals)
+        } else {
+            vals
+        };
+        self.scopes.bind(self.scope, name, vals);
+    }
+
+    /// Notes that `name` of `scope` may hold the list or dict among `vals`, or makes it
+    /// unknown when too many are followed.
+    fn follow_mutable(&mut self, scope: u32, name: &Name, vals: ValueSet<'a>) -> ValueSet<'a> {
+        if !vals.alts().iter().any(Value::is_mutable_const) {
+            return vals;
+        }
+        if self.mutables.iter().any(|(s, n)| *s == scope && n == name) {
+            return vals;
+        }
+        if self.mutables.len() >= MAX_MUTABLES {
+            return vals.without_mutables();
+        }
+        self.mutables.push((scope, name.clone()));
+        vals
+    }
+
+    /// A list or dict held by a name is handed on where it is read other than in place
+    /// (passed to a call, aliased, returned, stored, read from a function run at another
+    /// time): whatever it holds from then on is not followed.
+    fn escape(&mut self, owner: u32, name: &str) {
+        self.scopes.drop_mutable(owner, name);
+    }
+
+    /// A scope read to its end: the lists and dicts its names hold are no longer followed
+    /// (a read from another scope hands them on in any case).
+    fn finish_scope(&mut self, scope: u32) {
+        self.scopes.finish(scope);
+        if !self.mutables.is_empty() {
+            self.mutables.retain(|(s, _)| *s != scope);
+        }
+    }
+
+    /// Code of the file may run (a call of something not known to be the standard library's):
+    /// it may change any list or dict a name holds.
+    fn drop_mutables(&mut self) {
+        for (scope, name) in std::mem::take(&mut self.mutables) {
+            self.scopes.drop_mutable(scope, &name);
+        }
+    }
+
+    /// Whether a read in the current scope of a name bound in `owner` happens where the
+    /// binding is followed: in `owner` itself, or in comprehensions written in it (which run
+    /// at once).
+    fn reads_in_place(&self, owner: u32) -> bool {
+        let mut s = self.scope;
+        while s != owner {
+            if self.scopes.kind(s) != ScopeKind::Comprehension {
+                return false;
+            }
+            match self.scopes.parent(s) {
+                Some(p) => s = p,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// `name.method(args)` on a name holding a list or dict, read in place: the method's
+    /// change is applied to the name's value (a new binding, so that a change made on one
+    /// path of a branch leaves both values); a change not followed (unknown arguments,
+    /// `pop`, a change from a comprehension, which may run many times) makes it unknown.
+    fn mutate(
+        &mut self,
+        n: &ast::ExprName,
+        method: &str,
+        recv: &Const<'a>,
+        args: &CallArgs<'_, 'a>,
+    ) {
+        let name = key(&n.id);
+        let Some(owner) = self.scopes.owner(self.scope, &name) else { return };
+        let changed: Option<Option<Const<'a>>> = match method {
+            "copy" | "index" | "count" | "get" | "keys" | "values" | "items" => return,
+            _ if owner != self.scope || args.starred() => None,
+            _ => Some(fold::mutate(recv, method, args, &mut self.budget)),
+        };
+        match changed {
+            Some(Some(new)) if new.bindable() => {
+                let vals = ValueSet::one(Value::Const(new.share()));
+                let vals = self.follow_mutable(owner, &name, vals);
+                self.scopes.bind(owner, &name, vals);
+            }
+            _ => self.escape(owner, &name),
+        }
+    }
+
     // ----- statements ----------------------------------------------------------------------
 
     fn body(&mut self, stmts: &'a [Stmt]) {
@@ -1076,7 +1300,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Some((v, before))
                         if f.parameters.is_empty() && before.iter().all(is_docstring) =>
                     {
-                        self.fold_pure(v, "", &Const::None, 0)
+                        self.fold_pure(v, &[], 0)
                     }
                     _ => None,
                 };
@@ -1161,7 +1385,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.body(&cdef.body);
                 self.self_stores(scope, &cdef.body);
-                self.scopes.finish(scope);
+                self.finish_scope(scope);
                 self.scope = saved;
                 self.frames.pop();
                 self.scopes.bind(self.scope, &key(&cdef.name.id), class);
@@ -1189,7 +1413,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::Assign(a) => {
-                let mut v = self.expr(&a.value);
+                let mut v = self.expr_dict(&a.value);
                 self.flush(&mut v);
                 for t in &a.targets {
                     self.assign(t, Some(&v));
@@ -1215,10 +1439,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let mut right = v.fold.take();
                         let folded = fold::binop(a.op, &mut left, &mut right, &mut self.budget);
                         let vals = match folded {
-                            Some(c) => ValueSet::one(Value::Const(c.share())),
-                            None => ValueSet::unknown(),
+                            Some(c) if c.bindable() => ValueSet::one(Value::Const(c.share())),
+                            _ => ValueSet::unknown(),
                         };
-                        self.scopes.bind(self.scope, &name, vals);
+                        self.bind_name(&name, vals);
                     }
                     other => self.value(other),
                 }
@@ -1226,7 +1450,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::AnnAssign(a) => {
                 self.annotation(&a.annotation);
                 if let Some(v) = &a.value {
-                    let mut ev = self.expr(v);
+                    let mut ev = self.expr_dict(v);
                     self.flush(&mut ev);
                     self.assign(&a.target, Some(&ev));
                 } else if !matches!(&*a.target, Expr::Name(_)) {
@@ -1234,7 +1458,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::For(f) => {
-                let mut iter = self.expr(&f.iter);
+                let mut iter = self.expr_reading(&f.iter);
                 self.flush(&mut iter);
                 let mut each = Self::elements(&iter);
                 // `for m in sys.modules.values(): if m.__name__ == "posix": ...`
@@ -1257,19 +1481,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 });
             }
             Stmt::While(wh) => {
-                self.value(&wh.test);
+                self.value_reading(&wh.test);
                 self.in_branch(|w| {
                     w.body(&wh.body);
                     w.body(&wh.orelse);
                 });
             }
             Stmt::If(i) => {
-                self.value(&i.test);
+                self.value_reading(&i.test);
                 self.in_branch(|w| {
                     w.body(&i.body);
                     for clause in &i.elif_else_clauses {
                         if let Some(t) = &clause.test {
-                            w.value(t);
+                            w.value_reading(t);
                         }
                         w.body(&clause.body);
                     }
@@ -1308,7 +1532,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                             &case.pattern
                             && subject.vals.is_interesting()
                         {
-                            w.scopes.bind(w.scope, &key(&n.id), subject.binding());
+                            w.bind_name(&key(&n.id), subject.binding());
                         }
                         // `case object(system=run):` binds `run` to the subject's attribute.
                         if subject.vals.is_interesting() {
@@ -1434,7 +1658,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             import::hits(self.c, &full, &mut self.interner, &mut self.hits);
             self.settle(alias.range, None, from);
             let (bound, q) = self.imported_from_binding(&module, alias);
-            self.scopes.bind(self.scope, &bound, ValueSet::qual(q));
+            // `from string import ascii_lowercase`, `from os import sep`: the constant.
+            let vals = match module_constant(&q) {
+                Some(c) => ValueSet::one(Value::Const(Const::Str(Text::Borrowed(c)))),
+                None => ValueSet::qual(q),
+            };
+            self.scopes.bind(self.scope, &bound, vals);
         }
     }
 
@@ -1840,7 +2069,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }) {
                     return out;
                 }
-                let Some(Const::Str(named)) = self.fold_pure(arg, "", &Const::None, 0) else {
+                let Some(Const::Str(named)) = self.fold_pure(arg, &[], 0) else {
                     return out;
                 };
                 let named = named.as_str();
@@ -1864,7 +2093,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 let base = self.quiet_module(&s.value, f, imported, depth + 1);
                 if base.iter().any(|q| &**q == "sys.modules")
-                    && let Some(Const::Str(named)) = self.fold_pure(&s.slice, "", &Const::None, 0)
+                    && let Some(Const::Str(named)) = self.fold_pure(&s.slice, &[], 0)
                     && is_dotted_name(named.as_str())
                     && named.as_str().len() <= crate::value::MAX_QUAL_LEN
                 {
@@ -2287,7 +2516,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Name(n) => {
                 self.given(&key_str(&n.id), fold, n.range);
                 let vals = value.map_or_else(ValueSet::unknown, Eval::binding);
-                self.scopes.bind(self.scope, &key(&n.id), vals);
+                self.bind_name(&key(&n.id), vals);
             }
             Expr::Attribute(a) => {
                 self.given(&key_str(&a.attr.id), fold, a.attr.range);
@@ -2307,7 +2536,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                         self.add_entries(owner, vec![(Rc::from(k.as_str()), v.vals.clone())]);
                     }
                 }
+                self.store_value = Some(fold.cloned());
                 self.value(target);
+                self.store_value = None;
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 let parts = value.and_then(|v| Self::unpack(v, elts.len()));
@@ -2323,7 +2554,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     match (part, elt) {
                         (Some(part), Expr::Name(n)) => {
                             self.given(&key_str(&n.id), part.single_const(), n.range);
-                            self.scopes.bind(self.scope, &key(&n.id), part.clone());
+                            self.bind_name(&key(&n.id), part.clone());
                         }
                         // `(_, m), = [(1, os)]`: a nested target takes its part apart.
                         (Some(part), Expr::Tuple(_) | Expr::List(_)) => {
@@ -2366,7 +2597,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut set = ValueSet::default();
         for c in items.iter() {
-            if matches!(c, Const::Seq(..) | Const::Opaque) {
+            if matches!(c, Const::Seq(..) | Const::Opaque) || !c.is_frozen() {
                 return None;
             }
             set.push(Value::Const(c.clone().share()));
@@ -2415,6 +2646,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 None => break,
             }
         }
+        let vals = self.follow_mutable(scope, name, vals);
         self.scopes.bind(scope, name, vals);
     }
 
@@ -2494,6 +2726,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let before = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
+        // A constant dict it held is not followed once it holds what refers.
+        let before = before.without_mutables();
         let mut merged: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
         let mut vals = ValueSet::default();
         for alt in before.alts() {
@@ -2669,8 +2903,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.constant_end(b)
             }
             Expr::BinOp(b) => {
-                let mut l = self.expr(&b.left);
-                let mut r = self.expr(&b.right);
+                // An operator makes a new value: a list or dict operand is only read.
+                let mut l = self.expr_reading(&b.left);
+                if b.op == ast::Operator::Mod {
+                    // `"%(name)s" % {...}`.
+                    if let Expr::Dict(d) = &*b.right {
+                        self.dict_wanted = Some(d.range.start());
+                    }
+                }
+                let mut r = self.expr_reading(&b.right);
                 let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
                 let v = verdict_for(fold.as_ref());
                 let mut carried = Vec::new();
@@ -2730,9 +2971,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 value
             }
             Expr::Compare(c) => {
-                self.value(&c.left);
+                self.value_reading(&c.left);
                 for x in &c.comparators {
-                    self.value(x);
+                    self.value_reading(x);
                 }
                 Eval::unknown()
             }
@@ -2747,7 +2988,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // the body could be one of them, shadowing what the enclosing scope binds.)
                 let gives = match &l.parameters {
                     Some(p) if !p.is_empty() => None,
-                    _ => self.fold_pure(&l.body, "", &Const::None, 0),
+                    _ => self.fold_pure(&l.body, &[], 0),
                 };
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
@@ -2768,17 +3009,32 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Dict(d) => {
                 let mut entries: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
                 let mut keyed = d.items.len() <= 32;
+                // The constant dict, while every key and value folds to something immutable
+                // (`**` of a folded dict included).
+                let wanted = self.dict_wanted.take() == Some(d.range.start());
+                let mut pairs: Option<Vec<(Const<'a>, Const<'a>)>> =
+                    (wanted && d.items.len() <= MAX_DICT_DISPLAY).then(Vec::new);
                 for item in &d.items {
+                    let mut key_fold = None;
                     let key = match &item.key {
                         Some(k) => {
                             let mut ev = self.expr(k);
                             let key = ev.fold.as_ref().and_then(Const::as_str).map(Rc::from);
                             self.flush(&mut ev);
+                            key_fold = ev.fold.take();
                             key
                         }
                         None => None,
                     };
-                    let mut ev = self.expr(&item.value);
+                    let mut ev = if item.key.is_none() {
+                        // `{**d}` copies `d`: it keeps no hold on it.
+                        if wanted && let Expr::Dict(inner) = &item.value {
+                            self.dict_wanted = Some(inner.range.start());
+                        }
+                        self.expr_reading(&item.value)
+                    } else {
+                        self.expr(&item.value)
+                    };
                     // `{"()": "subprocess.Popen", ...}` and `{"class": ...}`: the objects
                     // `logging.config` imports and calls with the entry's other keys.
                     if let (Some("()" | "class"), Some(named)) =
@@ -2803,12 +3059,27 @@ impl<'a, 'c> Walker<'a, 'c> {
                         _ => keyed = false,
                     }
                     self.flush(&mut ev);
+                    if let Some(p) = &mut pairs {
+                        match (key_fold, ev.fold.take(), &item.key) {
+                            // Flat dicts only: one holding lists or dicts (a data table) is
+                            // not worth its copies, and a name never holds it.
+                            (Some(k), Some(v), Some(_)) if v.is_frozen() => p.push((k, v)),
+                            (None, Some(Const::Dict(items)), None) => {
+                                p.extend(items.iter().cloned());
+                            }
+                            _ => pairs = None,
+                        }
+                    }
                 }
-                if keyed && entries.iter().any(|(_, v)| v.refers()) {
-                    Eval::of(ValueSet::one(Value::Dict(entries.into())))
+                let fold = pairs
+                    .filter(|p| p.len() <= MAX_DICT_DISPLAY && self.budget.take(p.len()))
+                    .and_then(fold::dict);
+                let vals = if keyed && entries.iter().any(|(_, v)| v.refers()) {
+                    ValueSet::one(Value::Dict(entries.into()))
                 } else {
-                    Eval::unknown()
-                }
+                    ValueSet::unknown()
+                };
+                Eval { vals, fold, ..Eval::default() }
             }
             Expr::Set(s) => {
                 // Not folded (a set has no order), but what its elements refer to is kept for a
@@ -2833,7 +3104,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::ListComp(c) => {
                 let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
-                Eval { fold, ..Self::display_of(passed) }
+                let pending = self.folded_items(c.range, fold.as_ref());
+                Eval { fold, pending, ..Self::display_of(passed) }
             }
             Expr::SetComp(c) => {
                 let (_, passed) = self.comprehension_of(&c.generators, &c.elt);
@@ -2842,14 +3114,18 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Generator(c) => {
                 // Folded as the list it yields: `"".join(chr(c) for c in (...))` joins it.
                 let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
-                Eval { fold, ..Self::display_of(passed) }
+                let pending = self.folded_items(c.range, fold.as_ref());
+                Eval { fold, pending, ..Self::display_of(passed) }
             }
             Expr::DictComp(c) => {
-                match &c.key {
+                let fold = match &c.key {
                     Some(k) => self.comprehension(&c.generators, &[k, &c.value], None),
-                    None => self.comprehension(&c.generators, &[&c.value], None),
+                    None => {
+                        self.comprehension(&c.generators, &[&c.value], None);
+                        None
+                    }
                 };
-                Eval::unknown()
+                Eval { fold, ..Eval::unknown() }
             }
             Expr::Await(a) => {
                 self.value(&a.value);
@@ -2918,8 +3194,23 @@ impl<'a, 'c> Walker<'a, 'c> {
             return Eval::unknown();
         }
         let name = key_str(&n.id);
-        let found = self.scopes.lookup(self.scope, &name, &mut self.interner);
-        let fold = found.single_const().cloned();
+        let mut found = self.scopes.lookup(self.scope, &name, &mut self.interner);
+        let reading = self.reading.take() == Some(n.range.start());
+        // A list or dict the name holds: kept where it is read in place, in the scope that
+        // follows it; anywhere else it is handed on, and not followed from then on. Its
+        // value is only ever the fold: the alternatives handed on never hold it.
+        let mut fold = None;
+        if found.alts().iter().any(Value::is_mutable_const) {
+            let owner = self.scopes.owner(self.scope, &name);
+            let in_place = reading && owner.is_some_and(|o| self.reads_in_place(o));
+            if in_place {
+                fold = found.single_const().cloned();
+            } else if let Some(o) = owner {
+                self.escape(o, &name);
+            }
+            found = found.without_mutables();
+        }
+        let fold = fold.or_else(|| found.single_const().cloned());
         // A name surely bound to one of a few constants (a `for` over a literal tuple, or a
         // constant on every path of `if` statements) stays a set of constants: `__import__`,
         // `import_module` and `getattr` then reach each one, and `computed` tests see it as
@@ -2958,11 +3249,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         let outermost = !std::mem::take(&mut self.end_left);
         let left_chains = matches!(&*b.left, Expr::BinOp(inner) if inner.op == b.op);
         self.end_left = left_chains;
-        let mut l = self.expr(&b.left);
+        let mut l = self.expr_reading(&b.left);
         // The inner operator took the flag as it started, unless the reading stopped before it.
         self.end_left = false;
         let left_end = if left_chains { self.end_of_left.take() } else { None };
-        let mut r = self.expr(&b.right);
+        let mut r = self.expr_reading(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         // Built only where it can be used: handed out, or at the outermost operator of a chain
         // (a lone `name + "text"` has one part, already a candidate of its own).
@@ -3271,20 +3562,43 @@ impl<'a, 'c> Walker<'a, 'c> {
             // separators), so that `f"{home}{os.sep}.aws{os.sep}credentials"` folds as
             // `home + "/.aws/credentials"` does.
             // Looked up only for those attribute names: this runs at every attribute read.
-            matches!(&*attr, "sep" | "extsep" | "curdir" | "pardir")
-                .then(|| vals.quals().find_map(|q| path_constant(q)))
-                .flatten()
-                .map(|c| Const::Str(Text::Borrowed(c)))
+            // The alphabets of the `string` module likewise.
+            matches!(
+                &*attr,
+                "sep"
+                    | "extsep"
+                    | "curdir"
+                    | "pardir"
+                    | "ascii_lowercase"
+                    | "ascii_uppercase"
+                    | "ascii_letters"
+                    | "digits"
+                    | "hexdigits"
+                    | "octdigits"
+                    | "punctuation"
+                    | "whitespace"
+                    | "printable"
+            )
+            .then(|| vals.quals().find_map(|q| module_constant(q)))
+            .flatten()
+            .map(|c| Const::Str(Text::Borrowed(c)))
         };
         Eval { vals, fold, ..Eval::default() }
     }
 
     fn subscript(&mut self, s: &'a ast::ExprSubscript, callee: bool) -> Eval<'a> {
-        let mut base = self.expr(&s.value);
+        // Indexing reads the container in place; storing into it or deleting from it changes
+        // it, which is followed below.
+        if let Expr::Dict(d) = &*s.value {
+            self.dict_wanted = Some(d.range.start());
+        }
+        let mut base = self.expr_reading(&s.value);
         let mut parts: SmallVec<[Eval<'a>; 3]> = SmallVec::new();
         let mut fold = None;
         let mut vals = ValueSet::unknown();
         let mut string_key: Option<String> = None;
+        // The key of an item (not a slice), folded.
+        let mut item_key: Option<Const<'a>> = None;
         match &*s.slice {
             Expr::Slice(sl) => {
                 let mut bounds = [None, None, None];
@@ -3306,6 +3620,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             other => {
                 let k = self.expr(other);
+                if s.ctx == ExprContext::Load
+                    && let (Some(b), Some(kf)) = (&base.fold, &k.fold)
+                {
+                    fold = fold::item(b, kf);
+                }
+                if s.ctx != ExprContext::Load {
+                    item_key.clone_from(&k.fold);
+                }
                 match &k.fold {
                     Some(Const::Str(t)) => {
                         string_key = Some(t.as_str().to_string());
@@ -3313,9 +3635,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     Some(c) => {
                         if let Some(i) = c.as_int() {
-                            if let Some(b) = &base.fold {
-                                fold = fold::index(b, i);
-                            }
                             // The item of each display the base may be (`a[0]` of a `*a`
                             // that callers fill), and the unknown where it may be anything.
                             let mut items_at = ValueSet::default();
@@ -3380,6 +3699,35 @@ impl<'a, 'c> Walker<'a, 'c> {
             // An item of a call's result (`s.accept()[0]`): derived from it.
             vals.union(&base.vals.derived(&self.c.derived_origins));
         } else {
+            // `d["k"] = "v"`, `del parts[0]` on a name holding a list or dict: the change is
+            // followed as a method's is (see `mutate`).
+            let stored = self.store_value.take();
+            if let (Expr::Name(n), Some(container)) = (&*s.value, &base.fold)
+                && container.is_mutable()
+            {
+                let name = key(&n.id);
+                if let Some(owner) = self.scopes.owner(self.scope, &name) {
+                    let value = match (s.ctx, stored) {
+                        (ExprContext::Del, _) => Some(None),
+                        (_, Some(Some(v))) if v.is_frozen() => Some(Some(v)),
+                        _ => None,
+                    };
+                    let changed = match (value, &item_key) {
+                        (Some(value), Some(k)) if owner == self.scope && k.hashable() => {
+                            fold::store_item(container, k, value.as_ref(), &mut self.budget)
+                        }
+                        _ => None,
+                    };
+                    match changed {
+                        Some(new) => {
+                            let vals = ValueSet::one(Value::Const(new.share()));
+                            let vals = self.follow_mutable(owner, &name, vals);
+                            self.scopes.bind(owner, &name, vals);
+                        }
+                        None => self.escape(owner, &name),
+                    }
+                }
+            }
             // `__builtins__["print"] = f`, `vars(builtins)["open"] = g`, `sys.modules["os"] = m`:
             // a namespace's entry replaced or removed (a dictionary of the file's own is not
             // a namespace).
@@ -3467,7 +3815,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return None;
         };
-        let mut iter = self.expr(&first.iter);
+        let mut iter = self.expr_reading(&first.iter);
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
         let mut each = Self::elements(&iter);
@@ -3477,7 +3825,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let saved = std::mem::replace(&mut self.scope, scope);
         for (i, g) in generators.iter().enumerate() {
             if i > 0 {
-                let mut iter = self.expr(&g.iter);
+                let mut iter = self.expr_reading(&g.iter);
                 self.flush(&mut iter);
                 each = Self::elements(&iter);
             }
@@ -3503,15 +3851,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         for e in elts {
             self.value(e);
         }
-        let fold = match (generators, elts, &first.target, items) {
-            ([only], [elt], Expr::Name(target), Some(items))
-                if only.ifs.is_empty() && !only.is_async =>
-            {
-                self.fold_elements(&target.id, &items, elt)
+        let fold = match (generators, items) {
+            ([only], Some(items)) if only.ifs.is_empty() && !only.is_async => {
+                // The element runs here and now: the names it reads besides the targets are
+                // the ones bound here.
+                let saved_free = std::mem::replace(&mut self.free_names, true);
+                let fold = self.fold_elements(&[], &first.target, &items, elts);
+                self.free_names = saved_free;
+                fold
             }
             _ => None,
         };
-        self.scopes.finish(scope);
+        self.finish_scope(scope);
         self.scope = saved;
         fold
     }
@@ -3707,7 +4058,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .elts
                     .iter()
                     .take(8)
-                    .filter_map(|x| match self.fold_pure(x, "", &Const::None, 0) {
+                    .filter_map(|x| match self.fold_pure(x, &[], 0) {
                         Some(Const::Str(t)) => Some(t.into_string()),
                         _ => None,
                     })
@@ -3718,7 +4069,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .lookup(self.scope, &key_str(&n.id), &mut self.interner)
                 .single_const()
                 .cloned(),
-            other => self.fold_pure(other, "", &Const::None, 0),
+            other => self.fold_pure(other, &[], 0),
         };
         match folded {
             Some(Const::Str(t)) => vec![t.into_string()],
@@ -3747,6 +4098,25 @@ impl<'a, 'c> Walker<'a, 'c> {
         (fold, yielded)
     }
 
+    /// The strings a comprehension folds to, as string candidates at the comprehension
+    /// (`[s.translate(table) for s in (...)]` makes strings no literal holds), waiting for the
+    /// parent's verdict as a display's items do. At most [`MAX_FOLDED_ITEMS`] of them.
+    fn folded_items(&self, range: TextRange, fold: Option<&Const<'a>>) -> Option<Box<Pending<'a>>> {
+        let Some(Const::Seq(_, items)) = fold else { return None };
+        if !self.strings || items.len() > MAX_FOLDED_ITEMS {
+            return None;
+        }
+        let carried: Vec<Carried<'a>> = items
+            .iter()
+            .filter(|i| i.is_text())
+            .map(|text| Carried {
+                cand: Cand { range, callee: None, delayed: Vec::new() },
+                text: text.clone(),
+            })
+            .collect();
+        Pending::boxed(None, carried)
+    }
+
     /// An expression whose value is a display of the given elements, or unknown.
     fn display_of(items: Option<ValueSet<'a>>) -> Eval<'a> {
         match items {
@@ -3755,60 +4125,66 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
-    /// The elements of `[elt for target in items]`, when `items` is a constant sequence (or
-    /// string) and `elt` folds for each item.
+    /// The elements of `[elt for target in items]` (or the pairs of `{key: value for target in
+    /// items}`, when `elts` is two), when `items` is a constant to iterate and the element folds
+    /// for each item; a tuple target takes each item apart (`for i, c in enumerate(...)`).
     fn fold_elements(
         &mut self,
-        target: &str,
+        env: &[(&'a str, Const<'a>)],
+        target: &'a Expr,
         items: &Const<'a>,
-        elt: &'a Expr,
+        elts: &[&'a Expr],
     ) -> Option<Const<'a>> {
-        let items: Vec<Const<'a>> = match items {
-            Const::Seq(_, items) => items.to_vec(),
-            Const::Str(text) => {
-                text.as_str().chars().map(|c| Const::Str(Text::Owned(c.to_string()))).collect()
-            }
-            Const::Bytes(bytes) => {
-                bytes.as_bytes().iter().map(|b| Const::Int(i64::from(*b))).collect()
-            }
-            _ => return None,
-        };
-        if items.len() > MAX_SEQ_LEN {
-            return None;
-        }
+        let items = fold::iterate(items)?;
+        let mut scope_env: Vec<(&'a str, Const<'a>)> = env.to_vec();
+        let outer = scope_env.len();
         let mut out = Vec::with_capacity(items.len());
-        for item in &items {
-            out.push(self.fold_pure(elt, target, item, 0)?);
+        let mut pairs = Vec::new();
+        for item in items {
+            scope_env.truncate(outer);
+            bind_target(target, item, &mut scope_env)?;
+            match elts {
+                [elt] => out.push(self.fold_pure(elt, &scope_env, 0)?),
+                [k, v] => {
+                    let k = self.fold_pure(k, &scope_env, 0)?;
+                    pairs.push((k, self.fold_pure(v, &scope_env, 0)?));
+                }
+                _ => return None,
+            }
         }
-        Some(fold::seq(SeqKind::List, out))
+        match elts {
+            [_] => Some(fold::seq(SeqKind::List, out)),
+            _ => fold::dict(pairs),
+        }
     }
 
-    /// Folds an expression of literals, the loop variable `target` (bound to `item`), operators,
-    /// subscripts, method calls on constants and calls of the builtins the folder knows,
-    /// without walking it again (it was walked once, for its findings). Each node folded costs
-    /// one unit of the file's budget: a comprehension nested in another's element is folded
-    /// once per outer item, and without the charge three such levels over 4,096 items would
-    /// take billions of steps.
+    /// Folds an expression of literals, the names `env` binds (a comprehension's targets),
+    /// operators, subscripts, method calls on constants and calls of the builtins the folder
+    /// knows, without walking it again (it was walked once, for its findings). Other names
+    /// fold only in a comprehension's element ([`Self::free_names`]), which runs where it is
+    /// written. Each node folded costs one unit of the file's budget: a comprehension nested
+    /// in another's element is folded once per outer item, and without the charge three
+    /// such levels over 4,096 items would take billions of steps.
     fn fold_pure(
         &mut self,
         e: &'a Expr,
-        target: &str,
-        item: &Const<'a>,
+        env: &[(&'a str, Const<'a>)],
         depth: u32,
     ) -> Option<Const<'a>> {
         if depth > 16 || !self.budget.take(1) {
             return None;
         }
-        let sub = |this: &mut Self, x: &'a Expr| this.fold_pure(x, target, item, depth + 1);
+        let sub = |this: &mut Self, x: &'a Expr| this.fold_pure(x, env, depth + 1);
+        let bound = |name: &str| env.iter().rev().find(|(t, _)| *t == name).map(|(_, v)| v);
         match e {
-            Expr::Name(n) if n.id.as_str() == target => Some(item.clone()),
-            // Another name surely holding one constant (`KEY` of `chr(c ^ KEY)`, a folded
-            // helper's parameter).
-            Expr::Name(n) => self
-                .scopes
-                .lookup(self.scope, &key_str(&n.id), &mut self.interner)
-                .single_const()
-                .cloned(),
+            Expr::Name(n) => match bound(n.id.as_str()) {
+                Some(v) => Some(v.clone()),
+                None if self.free_names => {
+                    let found = self.scopes.lookup(self.scope, &key_str(&n.id), &mut self.interner);
+                    found.single_const().cloned()
+                }
+                None => None,
+            },
             Expr::NumberLiteral(n) => match &n.value {
                 Number::Int(i) => i.as_i64().map(Const::Int),
                 _ => None,
@@ -3816,6 +4192,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::StringLiteral(s) => Some(Const::Str(string_text(s))),
             Expr::BytesLiteral(b) => Some(Const::Bytes(bytes_value(b))),
             Expr::BooleanLiteral(b) => Some(Const::Bool(b.value)),
+            Expr::NoneLiteral(_) => Some(Const::None),
             Expr::BinOp(b) => {
                 let mut l = sub(self, &b.left);
                 let mut r = sub(self, &b.right);
@@ -3829,8 +4206,24 @@ impl<'a, 'c> Walker<'a, 'c> {
             },
             Expr::Subscript(x) => {
                 let value = sub(self, &x.value)?;
-                let index = sub(self, &x.slice)?.as_int()?;
-                fold::index(&value, index)
+                match &*x.slice {
+                    Expr::Slice(sl) => {
+                        let mut bounds = [None, None, None];
+                        for (i, part) in [&sl.lower, &sl.upper, &sl.step].into_iter().enumerate() {
+                            if let Some(p) = part {
+                                match sub(self, p)? {
+                                    Const::None => {}
+                                    c => bounds[i] = Some(c.as_int()?),
+                                }
+                            }
+                        }
+                        fold::slice(&value, bounds[0], bounds[1], bounds[2], &mut self.budget)
+                    }
+                    index => {
+                        let key = sub(self, index)?;
+                        fold::item(&value, &key)
+                    }
+                }
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. })
                 if elts.len() <= MAX_SEQ_LEN =>
@@ -3842,17 +4235,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 Some(fold::seq(kind, items))
             }
-            // A comprehension inside (a lambda's body): its element may use only its own
-            // loop variable.
+            // A comprehension inside: its element may use its own targets and the outer ones.
             Expr::ListComp(ast::ExprListComp { elt, generators, .. })
             | Expr::Generator(ast::ExprGenerator { elt, generators, .. }) => {
                 let [only] = &generators[..] else { return None };
-                let Expr::Name(inner) = &only.target else { return None };
                 if !only.ifs.is_empty() || only.is_async {
                     return None;
                 }
                 let items = sub(self, &only.iter)?;
-                self.fold_elements(&inner.id, &items, elt)
+                self.fold_elements(env, &only.target, &items, &[elt])
             }
             Expr::Call(c) if c.arguments.keywords.is_empty() => {
                 let mut args = Vec::with_capacity(c.arguments.args.len());
@@ -3866,7 +4257,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let recv = sub(self, &a.value)?;
                         fold::method(&recv, a.attr.as_str(), &call_args, &mut self.budget)
                     }
-                    Expr::Name(n) if n.id.as_str() != target => {
+                    Expr::Name(n) if bound(n.id.as_str()).is_none() => {
                         let found =
                             self.scopes.lookup(self.scope, &key_str(&n.id), &mut self.interner);
                         let mut quals = found.quals();
@@ -3930,18 +4321,51 @@ impl<'a, 'c> Walker<'a, 'c> {
             match el {
                 InterpolatedStringElement::Literal(l) => text.constant(&l.value),
                 InterpolatedStringElement::Interpolation(i) => {
-                    let ev = self.expr(&i.expression);
-                    let plain = i.debug_text.is_none()
-                        && i.format_spec.is_none()
-                        && matches!(i.conversion, ConversionFlag::None | ConversionFlag::Str);
-                    match (plain, ev.fold.as_ref().and_then(fold::to_str)) {
-                        (true, Some(s)) => text.constant(s.as_str()),
-                        _ => text.computed(),
+                    let ev = self.expr_reading(&i.expression);
+                    // The format spec, with its own fields folded (`{x:>{width}}`).
+                    let spec = match &i.format_spec {
+                        Some(spec) => {
+                            let mut inner = FText::new(false);
+                            self.interpolations(&spec.elements, &mut inner, children);
+                            inner.whole
+                        }
+                        None => Some(String::new()),
+                    };
+                    let conversion = match i.conversion {
+                        ConversionFlag::None => None,
+                        ConversionFlag::Str => Some('s'),
+                        ConversionFlag::Repr => Some('r'),
+                        ConversionFlag::Ascii => Some('a'),
+                    };
+                    // `f"{x=}"` shows the expression's text and, without a conversion or a
+                    // spec, the value's repr.
+                    let conversion = match (&i.debug_text, conversion, &i.format_spec) {
+                        (Some(_), None, None) => Some('r'),
+                        (_, c, _) => c,
+                    };
+                    let formatted = match (ev.fold.as_ref(), spec) {
+                        // A plain field: the value's `str`.
+                        (Some(value), Some(spec))
+                            if spec.is_empty() && matches!(conversion, None | Some('s')) =>
+                        {
+                            fold::to_str(value)
+                        }
+                        (Some(value), Some(spec)) => crate::format::convert(value, conversion)
+                            .and_then(|v| crate::format::format_value(&v, &spec))
+                            .filter(|s| self.budget.take(s.len()))
+                            .map(Text::Owned),
+                        _ => None,
+                    };
+                    match formatted {
+                        Some(s) => {
+                            if let Some(debug) = &i.debug_text {
+                                text.constant(debug.as_str());
+                            }
+                            text.constant(s.as_str());
+                        }
+                        None => text.computed(),
                     }
                     children.push(ev);
-                    if let Some(spec) = &i.format_spec {
-                        self.interpolations(&spec.elements, &mut FText::new(false), children);
-                    }
                 }
             }
         }
@@ -3951,13 +4375,52 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn call(&mut self, c: &'a ast::ExprCall, as_callee: bool) -> Eval<'a> {
         let (mut callee, mut recv, method) = match &*c.func {
             Expr::Attribute(a) => {
-                let recv = self.expr(&a.value);
+                // `parts.append(x)`, `d.get(k)`: a list's or dict's own methods read it in
+                // place (a change they make is followed below).
+                let recv = if !self.mutables.is_empty()
+                    && matches!(&*a.value, Expr::Name(_))
+                    && CONTAINER_METHODS.contains(&a.attr.id.as_str())
+                {
+                    self.expr_reading(&a.value)
+                } else {
+                    // `{...}.get(k)`, `{...}.values()`.
+                    self.expr_dict(&a.value)
+                };
                 let callee = self.attribute_node(a, &recv, false);
                 (callee, Some(recv), Some(key(&a.attr.id)))
             }
             f => (self.expr_at(f, true), None, None),
         };
         self.flush(&mut callee);
+        // Calls that only read their arguments where they stand: the foldable functions,
+        // a few more builtins, and the methods of a constant string or bytes (`"".join`).
+        // Only a bare name is read differently, so the test is made only where one is given
+        // and names may hold lists.
+        let reads_args = !self.mutables.is_empty()
+            && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(
+                |a| matches!(a, Expr::Name(n) if self.mutables.iter().any(|(_, m)| *m == n.id)),
+            )
+            && (recv.as_ref().is_some_and(|r| {
+                matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_) | Const::Int(_)))
+                    || r.vals.constant_choices()
+            }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
+        // A dict display given to a function that folds, or to a constant's method
+        // (`.format_map({...})`, `str.maketrans({...})`), is folded.
+        let folds_dicts = c
+            .arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value))
+            .any(|a| matches!(a, Expr::Dict(_)))
+            && (recv.as_ref().is_some_and(|r| r.fold.is_some() || r.vals.constant_choices())
+                || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
+        // The receiver is a list or dict a name holds, read in place.
+        let container = match (&recv, &*c.func) {
+            (Some(r), Expr::Attribute(a)) if matches!(&*a.value, Expr::Name(_)) => {
+                r.fold.as_ref().filter(|f| f.is_mutable()).cloned()
+            }
+            _ => None,
+        };
         // A class of the file on a resolved base is called as the base, but it may override
         // any method of it (`class Name(str)` with an `__rmod__`): what it makes is not folded.
         let made_by_subclass = callee.vals.alts().iter().any(|v| matches!(v, Value::Subclass(_)));
@@ -3970,11 +4433,26 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
+        // A `*x` of a folded sequence was spread into its items (positions no longer match
+        // the arguments as written).
+        let mut spread = false;
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if let Expr::Starred(s) = arg {
-                star_at.get_or_insert(i);
-                self.value(&s.value);
-                pos.push(Eval::unknown());
+                // `*parts` copies the items into the call's arguments.
+                let mut ev = self.expr_reading(&s.value);
+                self.flush(&mut ev);
+                match ev.fold.as_ref().and_then(fold::iterate) {
+                    Some(items) if star_at.is_none() && items.len() <= 64 => {
+                        spread = true;
+                        for item in items {
+                            pos.push(Eval { fold: Some(item), ..Eval::unknown() });
+                        }
+                    }
+                    _ => {
+                        star_at.get_or_insert(pos.len());
+                        pos.push(Eval::unknown());
+                    }
+                }
             } else if i == 2 && !self.c.context_classes.is_empty() && Self::makes_a_class(&callee) {
                 // `type(name, bases, namespace)` makes a class: what its namespace defines
                 // (`{"run": lambda self: ...}`) is in a class of those bases.
@@ -3992,6 +4470,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if class {
                     self.frames.pop();
                 }
+            } else if reads_args {
+                pos.push(self.expr_reading(arg));
+            } else if folds_dicts {
+                pos.push(self.expr_dict(arg));
             } else {
                 pos.push(self.expr(arg));
             }
@@ -4001,12 +4483,35 @@ impl<'a, 'c> Walker<'a, 'c> {
         for k in &c.arguments.keywords {
             match &k.arg {
                 Some(id) => {
-                    let ev = self.expr(&k.value);
+                    let ev = if reads_args {
+                        self.expr_reading(&k.value)
+                    } else if folds_dicts {
+                        self.expr_dict(&k.value)
+                    } else {
+                        self.expr(&k.value)
+                    };
                     kws.push((key(&id.id), ev));
                 }
                 None => {
-                    double_star = true;
-                    self.value(&k.value);
+                    // `**d` of a folded dict with string keys: its entries are keywords (the
+                    // call gets a copy of them).
+                    if let Expr::Dict(d) = &k.value {
+                        self.dict_wanted = Some(d.range.start());
+                    }
+                    let mut ev = self.expr_reading(&k.value);
+                    self.flush(&mut ev);
+                    match ev.fold.take() {
+                        Some(Const::Dict(entries))
+                            if entries.len() <= 64
+                                && entries.iter().all(|(k, _)| k.as_str().is_some()) =>
+                        {
+                            for (k, v) in entries.iter() {
+                                let name = Name::new(k.as_str().unwrap_or_default());
+                                kws.push((name, Eval { fold: Some(v.clone()), ..Eval::unknown() }));
+                            }
+                        }
+                        _ => double_star = true,
+                    }
                 }
             }
         }
@@ -4063,8 +4568,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 double_star,
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
-                nodes: Some(&c.arguments),
+                nodes: (!spread).then_some(&c.arguments),
             };
+            // A list's or dict's own method changes it in place: followed.
+            if let (Some(container), Some(m), Expr::Attribute(a)) = (&container, &method, &*c.func)
+                && let Expr::Name(n) = &*a.value
+            {
+                self.mutate(n, m.as_str(), container, &args);
+            }
 
             call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
             reference::hits(self.c, &callee.vals, &mut self.reference_memo, &mut self.hits);
@@ -4453,13 +4964,21 @@ impl<'a, 'c> Walker<'a, 'c> {
                             }
                         }
                     }
-                    name => {
-                        if fold.is_none()
-                            && !made_by_subclass
-                            && fold::FOLDABLE_CALLS.contains(&name)
-                        {
-                            fold = fold::call(name, &args, &mut self.budget);
-                        }
+                    _ => {}
+                }
+            }
+            // A foldable function (`chr`, `base64.b64decode`, `urljoin`...) of arguments that
+            // all fold.
+            if fold.is_none()
+                && !made_by_subclass
+                && !args.starred()
+                && pos_c.iter().all(Option::is_some)
+                && kw_c.iter().all(|(_, v)| v.is_some())
+            {
+                for q in &quals {
+                    fold = fold::call(q, &args, &mut self.budget);
+                    if fold.is_some() {
+                        break;
                     }
                 }
             }
@@ -4755,6 +5274,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
             (vals, fold, join_tail.or(sep_join).or(command_line))
         };
+        // A call that may run the file's own code (a function or class of the file, a method
+        // of an object not known, code run by `exec`) may change any list or dict a name
+        // holds; a function of a module, or a method of a constant, does not.
+        if !self.mutables.is_empty() {
+            let of_a_module = !callee.vals.alts().is_empty()
+                && callee.vals.alts().iter().all(|v| match v {
+                    Value::Qual(q) => !q.starts_with('.') && !CODE_RUNNERS.contains(&&**q),
+                    Value::Gives(_) => true,
+                    _ => false,
+                });
+            let of_a_constant =
+                recv.as_ref().is_some_and(|r| r.fold.is_some() || r.vals.constant_choices());
+            if !of_a_module && !of_a_constant {
+                self.drop_mutables();
+            }
+        }
         if let Some(tail) = join_tail {
             let cand = Cand { range: c.range(), callee: None, delayed: Vec::new() };
             self.settle_cand(cand, Some(&Const::Str(Text::Owned(tail))));
@@ -4775,6 +5310,29 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         self.finish(c.range(), Some(c.func.range()), from, vals, fold, carried)
     }
+}
+
+/// Binds a comprehension's target to one item: a name takes it, a tuple or list of targets
+/// takes it apart (`for i, c in enumerate(...)`). `None` when the item does not fit.
+fn bind_target<'a>(
+    target: &'a Expr,
+    item: Const<'a>,
+    env: &mut Vec<(&'a str, Const<'a>)>,
+) -> Option<()> {
+    match target {
+        Expr::Name(n) => env.push((n.id.as_str(), item)),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            let parts = fold::iterate(&item)?;
+            if parts.len() != elts.len() {
+                return None;
+            }
+            for (t, part) in elts.iter().zip(parts) {
+                bind_target(t, part, env)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 /// One of 64 bits for a name, from its first and last bytes and its length: a set of names'

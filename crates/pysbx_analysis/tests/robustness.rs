@@ -397,3 +397,28 @@ fn a_file_of_endless_findings_stops_at_the_cap_with_a_position() {
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.findings.len(), pysbx_analysis::MAX_FINDINGS_PER_FILE - 1);
 }
+
+/// The folds that copy or widen what they are given stay within the file's budget: a list
+/// changed in place copies it at every change, a format field pads to any width, `zip` with
+/// `itertools.cycle` and `sorted` of thousands of items, a dict built key by key.
+#[test]
+fn container_changes_and_wide_formats_stay_within_the_budget() {
+    let items = (0..4000).map(|i| format!("'{i}'")).collect::<Vec<_>>().join(", ");
+    let mut source = format!("import itertools\nparts = [{items}]\nd = {{}}\n");
+    for i in 0..20_000 {
+        source.push_str(&format!("parts.append('x')\nparts.reverse()\nd[{i}] = 'v'\n"));
+    }
+    source.push_str(&"w = f'{\"a\":>60000}{\"b\":>60000}' % ()\n".repeat(2000));
+    source.push_str(&"v = '%60000s%60000s' % ('a', 'b')\n".repeat(2000));
+    source.push_str(
+        &format!("z = sorted(k for k, _ in zip(({items}), itertools.cycle((1, 2))))\n").repeat(200),
+    );
+    source.push_str("eval(input())\n");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(run(source)));
+    let out = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the analysis must end: folding is bounded by the file's budget");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+}
