@@ -1957,6 +1957,27 @@ impl<'a, 'c> Walker<'a, 'c> {
         frames
     }
 
+    /// The names an `import` statement binds and what each is bound to (a relative import
+    /// binds nothing here).
+    fn bound_by_import(&mut self, s: &Stmt, out: &mut SmallVec<[(Name, QName); 2]>) {
+        match s {
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let (bound, target) = import_binding(alias);
+                    out.push((bound, self.interner.intern(&target)));
+                }
+            }
+            Stmt::ImportFrom(i) if i.level == 0 => {
+                if let Some(module) = &i.module {
+                    for alias in &i.names {
+                        out.push(self.imported_from_binding(&key(&module.id), alias));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The module (or an object of one) a function or method returns with its last
     /// statement, read without walking the body: a name the body imports at its top level
     /// (`def impl(self): import os; return os`), a name of an enclosing scope the body does
@@ -1979,21 +2000,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
         for s in before {
-            match s {
-                Stmt::Import(i) => {
-                    for alias in &i.names {
-                        let (bound, target) = import_binding(alias);
-                        imported.push((bound, self.interner.intern(&target)));
-                    }
-                }
-                Stmt::ImportFrom(i) if i.level == 0 => {
-                    let Some(module) = &i.module else { continue };
-                    for alias in &i.names {
-                        imported.push(self.imported_from_binding(&key(&module.id), alias));
-                    }
-                }
-                _ => {}
-            }
+            self.bound_by_import(s, &mut imported);
         }
         let quals = self.quiet_module(value, f, &imported, 0);
         if quals.is_empty() {
@@ -2122,17 +2129,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             let mut imported: SmallVec<[(Name, QName); 2]> = SmallVec::new();
             for st in &f.body {
                 match st {
-                    Stmt::Import(i) => {
-                        for alias in &i.names {
-                            let (bound, target) = import_binding(alias);
-                            imported.push((bound, self.interner.intern(&target)));
-                        }
-                    }
-                    Stmt::ImportFrom(i) if i.level == 0 => {
-                        let Some(module) = &i.module else { continue };
-                        for alias in &i.names {
-                            imported.push(self.imported_from_binding(&key(&module.id), alias));
-                        }
+                    Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                        self.bound_by_import(st, &mut imported);
                     }
                     Stmt::Assign(a) => {
                         for t in &a.targets {
