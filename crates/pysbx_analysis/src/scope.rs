@@ -409,9 +409,24 @@ impl<'a> Scopes<'a> {
     /// Resolves a load of `name` in scope `id`: the innermost binding, then enclosing function
     /// scopes (class bodies are invisible to nested scopes), the module, star imports and
     /// builtins. A name that may be unbound in a scope also takes the outer alternatives.
-    /// Whether scope `id` binds `name` itself, or declares it `global` or `nonlocal`.
-    pub(crate) fn has_own(&self, id: u32, name: &str) -> bool {
-        self.slots.get(id, name, NameHash::of(name)).is_some()
+    /// Whether code in scope `from` sees what scope `outer` binds: `outer` is `from` or one
+    /// of its enclosing scopes, and, with `name`, no scope in between binds `name` itself or
+    /// declares it `global` or `nonlocal` (a parameter called like a function of the file).
+    pub(crate) fn sees(&self, from: u32, outer: u32, name: Option<&str>) -> bool {
+        let h = name.map(NameHash::of);
+        let mut at = Some(from);
+        while let Some(s) = at {
+            if s == outer {
+                return true;
+            }
+            if let (Some(name), Some(h)) = (name, h)
+                && self.slots.get(s, name, h).is_some()
+            {
+                return false;
+            }
+            at = self.parent(s);
+        }
+        false
     }
 
     pub(crate) fn lookup(&self, id: u32, name: &str, interner: &mut Interner) -> ValueSet<'a> {

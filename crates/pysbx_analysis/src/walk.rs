@@ -1774,14 +1774,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let scope = self.scope;
         self.hand_arguments(name, pos, kws, true, |scopes, p| {
-            let mut at = Some(scope);
-            loop {
-                match at {
-                    Some(s) if s == p.outer => break Some(0),
-                    Some(s) => at = scopes.parent(s),
-                    None => break None,
-                }
-            }
+            scopes.sees(scope, p.outer, None).then_some(0)
         });
     }
 
@@ -2268,18 +2261,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             .map(|&(l, outer)| (HelperBody::Lambda(l), outer));
         let mut found = None;
         for (body, outer) in defs.chain(lambdas) {
-            let mut at = Some(self.scope);
-            while let Some(s) = at {
-                if s == outer {
-                    break;
-                }
-                if self.scopes.has_own(s, name) {
-                    at = None;
-                    break;
-                }
-                at = self.scopes.parent(s);
-            }
-            if at.is_some() {
+            if self.scopes.sees(self.scope, outer, Some(name)) {
                 if found.is_some() {
                     return None;
                 }
