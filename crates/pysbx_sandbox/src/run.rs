@@ -1413,9 +1413,7 @@ fn guard_loop(
 /// A secret for the guard's end record: 16 random bytes in hex. The guard keeps it out of the
 /// program's reach; a record the program forges on the pipe without it changes nothing.
 fn end_token() -> Result<String, SandboxError> {
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+    let bytes: [u8; 16] = crate::sys::random_bytes()
         .map_err(|e| SandboxError::os("reading /dev/urandom for the guard's end token", e))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

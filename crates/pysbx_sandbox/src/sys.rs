@@ -46,6 +46,13 @@ pub(crate) fn close_range(first: u32, last: u32) -> std::io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
+/// `N` bytes from the kernel's random source.
+pub(crate) fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut out = [0u8; N];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut out)?;
+    Ok(out)
+}
+
 /// An empty C string on a page of its own at an address chosen at random, for the one
 /// `execveat` of the interpreter: the seccomp filter lets `execveat` through only with this
 /// exact pointer as its path (it cannot read the text, only compare the pointer). After the
@@ -53,8 +60,7 @@ pub(crate) fn close_range(first: u32, last: u32) -> std::io::Result<()> {
 /// through `execveat` must guess the address, and the filter kills it on a wrong guess.
 pub(crate) fn empty_path_at_random() -> std::io::Result<&'static std::ffi::CStr> {
     const PAGE: usize = 4096;
-    let mut seed = [0u8; 16];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut seed)?;
+    let seed: [u8; 16] = random_bytes()?;
     let (a, b) = seed.split_at(8);
     let word = |x: &[u8]| u64::from_le_bytes(x.try_into().unwrap_or([0; 8]));
     // A page-aligned hint in the lower half of the 47-bit user space, above the first 4 GiB;
