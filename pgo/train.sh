@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# pgo/train.sh: records pgo/pysbx.profdata, the profile that release builds are optimised with
+# (see pgo/rustc-wrapper). Run it after changes to the scanner's hot paths; commit the result.
+#
+# Builds an instrumented pysbx (about as long as a release build), runs it over a training set
+# that has nothing to do with the benchmark corpus (this machine's Python standard library, the
+# repository's fixtures and examples: sources any machine with Python has, so the profile is
+# recorded the same way everywhere), and merges what it counted. The scan is most of the
+# training, as it is most of what users run; `sanitize` and `exec` are trained too, so that
+# their code is not treated as never run.
+#
+# Needs llvm-profdata of the toolchain's own LLVM: `rustup component add llvm-tools`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+host=$(rustc -vV | sed -n 's/^host: //p')
+profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
+if [ ! -x "$profdata" ]; then
+  echo "pgo/train.sh: llvm-profdata not found at $profdata; install it with" >&2
+  echo "  rustup component add llvm-tools" >&2
+  exit 2
+fi
+stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+work=$(mktemp -d "${TMPDIR:-/tmp}/pysbx-pgo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+raw="$work/raw"
+
+# The instrumented build has a target directory of its own: its artifacts must not mix with
+# the optimised ones. PYSBX_PGO=0 keeps the old profile out of it.
+PYSBX_PGO=0 RUSTFLAGS="-Cprofile-generate=$raw" \
+  cargo build --release --quiet --bin pysbx --target-dir target/pgo-instrumented
+bin=target/pgo-instrumented/release/pysbx
+
+# The standard library without installed packages, as a tree of its own.
+mkdir -p "$work/train"
+mkdir -p "$work/train/stdlib"
+(cd "$stdlib" && find . -name '*.py' -not -path './site-packages/*' -not -path './dist-packages/*' -print0 |
+  tar --null -T - -cf -) | tar -xf - -C "$work/train/stdlib"
+cp -r fixtures "$work/train/fixtures"
+for d in crates/*/tests/fixtures; do
+  [ -d "$d" ] && cp -r "$d" "$work/train/$(echo "$d" | tr / _)"
+done
+echo "training set: $(find "$work/train" -name '*.py' | wc -l) .py files"
+
+# Findings make scan exit 1: expected here.
+"$bin" scan --audit --format json -o "$work/scan.json" --quiet "$work/train" || true
+"$bin" scan --audit --format sarif -o "$work/scan.sarif" --quiet "$work/train/fixtures" || true
+"$bin" scan --format text --no-cache examples > /dev/null || true
+"$bin" sanitize "$work/train/fixtures" -o "$work/sanitized" > /dev/null 2>&1 || true
+for _ in 1 2 3; do
+  "$bin" exec --no-cache examples/hello.py > /dev/null
+done
+
+# Sparse: functions that never ran are left out (a quarter of the size).
+"$profdata" merge --sparse -o pgo/pysbx.profdata "$raw"
+echo "wrote pgo/pysbx.profdata ($(du -h pgo/pysbx.profdata | cut -f1)); rebuild with: cargo clean --release && cargo build --release"
