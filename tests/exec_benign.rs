@@ -1417,3 +1417,36 @@ fn a_daemon_changes_to_the_root_directory() {
     let code = "import os\nos.chdir('/')\nprint(os.getcwd())\nos.chdir(b'/')\nprint(os.getcwdb())\nprint(os.path.isdir('usr'))\n";
     same_as_python("daemon_root", code, &[], &[]);
 }
+
+/// A program without a terminal asks for a password: `getpass` tries the controlling terminal
+/// (`/dev/tty`), which the sandbox, in a session of its own, does not have, and falls back to
+/// standard input. The guard refused the open as a read outside the policy and reported a
+/// violation on standard error; the kernel's answer to a process without a terminal is ENXIO.
+/// The plain run leaves its terminal with `os.setsid` (refused in the sandbox, which has none).
+#[test]
+fn a_password_prompt_without_a_terminal() {
+    let code = r#"
+import getpass, os, sys, warnings
+try:
+    os.setsid()
+except OSError:
+    pass
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        secret = getpass.getpass("Password: ")
+    except EOFError:
+        secret = None
+print("no input" if secret is None else secret, [w.category.__name__ for w in caught])
+for flags in (os.O_RDWR | os.O_NOCTTY, os.O_RDONLY):
+    try:
+        os.close(os.open("/dev/tty", flags))
+    except OSError as e:
+        print(type(e).__name__, e.errno, e.strerror, e.filename)
+try:
+    open("/dev/tty", "w")
+except OSError as e:
+    print(type(e).__name__, e.errno, e.filename)
+"#;
+    same_as_python("password_prompt", code, &[], &[]);
+}

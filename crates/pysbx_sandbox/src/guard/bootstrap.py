@@ -2125,6 +2125,14 @@ def _pysbx_guard():
             if _guards_own(immediate, frame):
                 return
             path = _abs(p)
+            if path == "/dev/tty":
+                # The process's controlling terminal: the sandbox runs in a session of its own
+                # and has none, so the kernel answers ENXIO, as to any process without one
+                # (`getpass` then reads standard input). Said here, with no violation: a
+                # program probing for a terminal has done nothing wrong.
+                exc = _oserror_new(OSError, _errno.ENXIO, "No such device or address", p)
+                _oserror_init(exc, _errno.ENXIO, "No such device or address", p)
+                raise exc
             if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes) \
                     and not _under(path, _scratch):
                 _violation("imports", "loading compiled code %s bypasses the import gate" % path,
