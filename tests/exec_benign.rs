@@ -1450,3 +1450,19 @@ except OSError as e:
 "#;
     same_as_python("password_prompt", code, &[], &[]);
 }
+
+/// A cache of results holding the standard library's enumerations (an HTTP status, a signal,
+/// a socket family, a `pstats` sort key) is loaded back: the guard's pickle check refused every
+/// enumeration outside `enum` and `re`, though building a member only looks its value up.
+#[test]
+fn pickles_of_the_standard_librarys_enumerations() {
+    let code = r#"
+import http, pickle, pstats, signal, socket, ssl, uuid
+values = [http.HTTPStatus.NOT_FOUND, signal.Signals.SIGTERM, socket.AddressFamily.AF_INET,
+          pstats.SortKey.CUMULATIVE, ssl.Options.OP_NO_TICKET, uuid.SafeUUID.safe]
+for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
+    back = pickle.loads(pickle.dumps(values, protocol=proto))
+    print(proto, back == values, [repr(v) for v in back])
+"#;
+    same_as_python("stdlib_enums", code, &[], &[]);
+}

@@ -1076,6 +1076,23 @@ def _pysbx_guard():
             return _class_dict(obj)
         return None
 
+    import enum as _enum_module
+    _EnumType = _enum_module.EnumType
+
+    def _stdlib_enum(module, origin, namespace, parts):
+        # An enumeration a module of the standard library defines (`http.HTTPStatus`,
+        # `signal.Signals`, `socket.AddressFamily`): the pickle of a member names its class and
+        # its value, and building it looks the value up among the members, as for the classes
+        # of `enum` itself (allowed above) and `re.RegexFlag`.
+        if _type(origin) is not _str or not _is_stdlib_file(_norm(origin)) or _len(parts) != 1:
+            return False
+        obj = _dict_get(namespace, parts[0])
+        t = _type(obj)
+        if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
+            return False
+        defined_in = _class_module(obj)
+        return _type(defined_in) is _str and defined_in == module
+
     def _pickle_global_allowed(module, name):
         # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
         # a class or function defined in the program's own modules. A dotted name (protocol 4)
@@ -1108,7 +1125,7 @@ def _pysbx_guard():
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site))
             if not own:
-                return False
+                return _stdlib_enum(module, origin, namespace, parts)
         left = _len(parts)
         for part in parts:
             # The first part is the module's; every later one a class's.
