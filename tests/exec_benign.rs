@@ -1466,3 +1466,18 @@ for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
 "#;
     same_as_python("stdlib_enums", code, &[], &[]);
 }
+
+/// A program prints where it runs: `platform.platform()` asks `uname -p` for the processor in a
+/// process (caught by `platform`, which answers without it). Refused under `process: false`, as
+/// every process is, but the guard also reported a violation the program never committed.
+#[test]
+fn platform_probes_of_the_system() {
+    let code = r#"
+import platform, sys
+summary = platform.platform()
+uname = platform.uname()
+print(summary.startswith(uname.system), uname.system, uname.machine, platform.python_version())
+print(platform.python_implementation(), platform.system() == sys.platform.capitalize())
+"#;
+    same_as_python("platform_probes", code, &[], &[]);
+}

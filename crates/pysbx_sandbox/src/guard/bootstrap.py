@@ -2129,6 +2129,27 @@ def _pysbx_guard():
                 user = True
         return False
 
+    # The standard library's probes of the system through a command, whose failure they catch
+    # and answer without (`platform.processor()`, and with it `platform.platform()` and
+    # `uname().processor`, runs `uname -p`; `platform.architecture()` runs `file -b`;
+    # `uuid.getnode()` may run `ip link`): refused as any process is under `process: false`,
+    # but not reported, since the program asked for no process (`--learn` grants none).
+    _COMMAND_PROBES = frozenset({("platform.py", "from_subprocess"),
+                                 ("platform.py", "_syscmd_file"),
+                                 ("uuid.py", "_get_command_stdout")})
+
+    def _command_probe(frame, user):
+        for f in _frames(frame):
+            if f is user:
+                return False
+            code = f.f_code
+            name, fn = code.co_name, code.co_filename
+            if _type(name) is _str and _type(fn) is _str \
+                    and (fn.rpartition("/")[2], name) in _COMMAND_PROBES \
+                    and _is_stdlib_file(_norm(fn)):
+                return True
+        return False
+
     def _check(event, args, frame):
         if event == "open":
             raw, mode, flags = args
@@ -2197,6 +2218,9 @@ def _pysbx_guard():
                 return
             _permit_check("process", event, event, user, stack)
             if not _process and not _grant(_module_of(user), "process"):
+                if _command_probe(frame, user):
+                    raise _new_violation("pysbx: %s is not allowed (process: false) (process)"
+                                         % event)
                 _violation("process", "%s is not allowed (process: false)" % event, event, user,
                            stack, {"grant": "process", "what": event})
             return
