@@ -1417,3 +1417,67 @@ fn a_daemon_changes_to_the_root_directory() {
     let code = "import os\nos.chdir('/')\nprint(os.getcwd())\nos.chdir(b'/')\nprint(os.getcwdb())\nprint(os.path.isdir('usr'))\n";
     same_as_python("daemon_root", code, &[], &[]);
 }
+
+/// A program without a terminal asks for a password: `getpass` tries the controlling terminal
+/// (`/dev/tty`), which the sandbox, in a session of its own, does not have, and falls back to
+/// standard input. The guard refused the open as a read outside the policy and reported a
+/// violation on standard error; the kernel's answer to a process without a terminal is ENXIO.
+/// The plain run leaves its terminal with `os.setsid` (refused in the sandbox, which has none).
+#[test]
+fn a_password_prompt_without_a_terminal() {
+    let code = r#"
+import getpass, os, sys, warnings
+try:
+    os.setsid()
+except OSError:
+    pass
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        secret = getpass.getpass("Password: ")
+    except EOFError:
+        secret = None
+print("no input" if secret is None else secret, [w.category.__name__ for w in caught])
+for flags in (os.O_RDWR | os.O_NOCTTY, os.O_RDONLY):
+    try:
+        os.close(os.open("/dev/tty", flags))
+    except OSError as e:
+        print(type(e).__name__, e.errno, e.strerror, e.filename)
+try:
+    open("/dev/tty", "w")
+except OSError as e:
+    print(type(e).__name__, e.errno, e.filename)
+"#;
+    same_as_python("password_prompt", code, &[], &[]);
+}
+
+/// A cache of results holding the standard library's enumerations (an HTTP status, a signal,
+/// a socket family, a `pstats` sort key) is loaded back: the guard's pickle check refused every
+/// enumeration outside `enum` and `re`, though building a member only looks its value up.
+#[test]
+fn pickles_of_the_standard_librarys_enumerations() {
+    let code = r#"
+import http, pickle, pstats, signal, socket, ssl, uuid
+values = [http.HTTPStatus.NOT_FOUND, signal.Signals.SIGTERM, socket.AddressFamily.AF_INET,
+          pstats.SortKey.CUMULATIVE, ssl.Options.OP_NO_TICKET, uuid.SafeUUID.safe]
+for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
+    back = pickle.loads(pickle.dumps(values, protocol=proto))
+    print(proto, back == values, [repr(v) for v in back])
+"#;
+    same_as_python("stdlib_enums", code, &[], &[]);
+}
+
+/// A program prints where it runs: `platform.platform()` asks `uname -p` for the processor in a
+/// process (caught by `platform`, which answers without it). Refused under `process: false`, as
+/// every process is, but the guard also reported a violation the program never committed.
+#[test]
+fn platform_probes_of_the_system() {
+    let code = r#"
+import platform, sys
+summary = platform.platform()
+uname = platform.uname()
+print(summary.startswith(uname.system), uname.system, uname.machine, platform.python_version())
+print(platform.python_implementation(), platform.system() == sys.platform.capitalize())
+"#;
+    same_as_python("platform_probes", code, &[], &[]);
+}

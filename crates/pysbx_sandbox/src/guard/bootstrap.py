@@ -1076,6 +1076,23 @@ def _pysbx_guard():
             return _class_dict(obj)
         return None
 
+    import enum as _enum_module
+    _EnumType = _enum_module.EnumType
+
+    def _stdlib_enum(module, origin, namespace, parts):
+        # An enumeration a module of the standard library defines (`http.HTTPStatus`,
+        # `signal.Signals`, `socket.AddressFamily`): the pickle of a member names its class and
+        # its value, and building it looks the value up among the members, as for the classes
+        # of `enum` itself (allowed above) and `re.RegexFlag`.
+        if _type(origin) is not _str or not _is_stdlib_file(_norm(origin)) or _len(parts) != 1:
+            return False
+        obj = _dict_get(namespace, parts[0])
+        t = _type(obj)
+        if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
+            return False
+        defined_in = _class_module(obj)
+        return _type(defined_in) is _str and defined_in == module
+
     def _pickle_global_allowed(module, name):
         # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
         # a class or function defined in the program's own modules. A dotted name (protocol 4)
@@ -1108,7 +1125,7 @@ def _pysbx_guard():
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site))
             if not own:
-                return False
+                return _stdlib_enum(module, origin, namespace, parts)
         left = _len(parts)
         for part in parts:
             # The first part is the module's; every later one a class's.
@@ -2112,6 +2129,27 @@ def _pysbx_guard():
                 user = True
         return False
 
+    # The standard library's probes of the system through a command, whose failure they catch
+    # and answer without (`platform.processor()`, and with it `platform.platform()` and
+    # `uname().processor`, runs `uname -p`; `platform.architecture()` runs `file -b`;
+    # `uuid.getnode()` may run `ip link`): refused as any process is under `process: false`,
+    # but not reported, since the program asked for no process (`--learn` grants none).
+    _COMMAND_PROBES = frozenset({("platform.py", "from_subprocess"),
+                                 ("platform.py", "_syscmd_file"),
+                                 ("uuid.py", "_get_command_stdout")})
+
+    def _command_probe(frame, user):
+        for f in _frames(frame):
+            if f is user:
+                return False
+            code = f.f_code
+            name, fn = code.co_name, code.co_filename
+            if _type(name) is _str and _type(fn) is _str \
+                    and (fn.rpartition("/")[2], name) in _COMMAND_PROBES \
+                    and _is_stdlib_file(_norm(fn)):
+                return True
+        return False
+
     def _check(event, args, frame):
         if event == "open":
             raw, mode, flags = args
@@ -2125,6 +2163,14 @@ def _pysbx_guard():
             if _guards_own(immediate, frame):
                 return
             path = _abs(p)
+            if path == "/dev/tty":
+                # The process's controlling terminal: the sandbox runs in a session of its own
+                # and has none, so the kernel answers ENXIO, as to any process without one
+                # (`getpass` then reads standard input). Said here, with no violation: a
+                # program probing for a terminal has done nothing wrong.
+                exc = _oserror_new(OSError, _errno.ENXIO, "No such device or address", p)
+                _oserror_init(exc, _errno.ENXIO, "No such device or address", p)
+                raise exc
             if path.endswith(".pyc") and not _is_stdlib_file(path) and not _under(path, _prefixes) \
                     and not _under(path, _scratch):
                 _violation("imports", "loading compiled code %s bypasses the import gate" % path,
@@ -2172,6 +2218,9 @@ def _pysbx_guard():
                 return
             _permit_check("process", event, event, user, stack)
             if not _process and not _grant(_module_of(user), "process"):
+                if _command_probe(frame, user):
+                    raise _new_violation("pysbx: %s is not allowed (process: false) (process)"
+                                         % event)
                 _violation("process", "%s is not allowed (process: false)" % event, event, user,
                            stack, {"grant": "process", "what": event})
             return
