@@ -4383,7 +4383,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             && (recv.as_ref().is_some_and(|r| {
                 matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_) | Const::Int(_)))
                     || r.vals.constant_choices()
-            }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
+            }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q))
+                // A helper of the file, folded with the list as it is here (`_build(DATA)`,
+                // `def _build(d): return "".join(chr(c ^ 42) for c in d)`); the call may
+                // change it, so the names are no longer followed after it (see below).
+                || matches!(&*c.func, Expr::Name(f)
+                    if self.function_bits & name_bit(&f.id) != 0 && self.functions.contains_key(&f.id)));
         // A dict display given to a function that folds, or to a constant's method
         // (`.format_map({...})`, `str.maketrans({...})`), is folded.
         let folds_dicts = c
