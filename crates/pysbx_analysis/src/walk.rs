@@ -88,8 +88,22 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(NAME_LOOKUP_CLASSES.iter().copied())
     .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
+    .chain(SAVES_DOWNLOAD.iter().map(|(n, ..)| *n))
+    .chain(["builtins.open", "io.open"])
     .collect()
 });
+
+/// Functions that save what they download to the path they are given (position, keyword):
+/// the path then holds a download, for `derived_from` (`urlretrieve(url, p)`, then
+/// `os.chmod(p, 0o755)`; see [`Walker::note_saved`]).
+const SAVES_DOWNLOAD: &[(&str, usize, &str)] = &[
+    ("urllib.request.urlretrieve", 1, "filename"),
+    ("urllib.urlretrieve", 1, "filename"),
+    ("wget.download", 1, "out"),
+];
+
+/// The most constant paths remembered as holding a download (see [`Walker::note_saved`]).
+const MAX_SAVED: usize = 32;
 
 /// Functions that import the object a dotted name (`os.system`, or `os:system` where they
 /// take it) names and return it, with where the name is given (position, keyword).
@@ -720,6 +734,13 @@ pub(crate) struct Walker<'a, 'c> {
     /// operand of `%`, an argument of a foldable call or of a constant's method, `**`, an
     /// indexed or called-on display): only such displays are folded.
     dict_wanted: Option<TextSize>,
+    /// Constant paths a download was saved to, with the call that downloaded it: an argument
+    /// that folds to one (or an argument vector holding one) is derived from that call (see
+    /// [`Self::note_saved`]).
+    saved: Vec<(Rc<str>, QName)>,
+    /// The file last opened for writing, by scope and by its path argument (a constant, a
+    /// name): a `write` of a download in that scope saves the download there.
+    writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
 }
 
 /// The most names followed at once while they hold a list or dict (see
@@ -859,6 +880,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             store_value: None,
             free_names: false,
             dict_wanted: None,
+            saved: Vec::new(),
+            writing: None,
         }
     }
 
@@ -1174,6 +1197,94 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// change is applied to the name's value (a new binding, so that a change made on one
     /// path of a branch leaves both values); a change not followed (unknown arguments,
     /// `pop`, a change from a comprehension, which may run many times) makes it unknown.
+    /// Files that come to hold a download: the path a function that saves its download is
+    /// given (`urlretrieve(url, p)`), and the file last opened for writing in this scope when
+    /// a download is written to an object (`with open(p, "wb") as f: f.write(r.content)`).
+    /// A constant path is remembered as such; a name not bound to a constant gets the
+    /// download among its values, for `derived_from` (`os.chmod(p, 0o755)`,
+    /// `subprocess.Popen([p])`).
+    fn note_saved(
+        &mut self,
+        c: &'a ast::ExprCall,
+        saving: Option<(QName, usize, &'static str, bool)>,
+        method: Option<&Name>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        if let Some((scope, path, name)) = &self.writing
+            && *scope == self.scope
+            && let [data] = pos
+            && method.is_some_and(|m| m.as_str() == "write")
+            && let Some(q) =
+                data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
+                    Some(Value::From(q)) => Some(q),
+                    _ => None,
+                })
+        {
+            let (path, name) = (path.clone(), name.clone());
+            self.saved_to(path, name, q);
+            return;
+        }
+        let Some((q, at, kw, opens)) = saving else { return };
+        let arg = |i: usize, k: &str| {
+            let e = pos.get(i).or_else(|| kws.iter().find(|(n, _)| n == k).map(|(_, e)| e))?;
+            let node = c.arguments.args.get(i).or_else(|| {
+                c.arguments
+                    .keywords
+                    .iter()
+                    .find(|w| w.arg.as_ref().is_some_and(|a| a == k))
+                    .map(|w| &w.value)
+            });
+            Some((e, node))
+        };
+        let Some((e, node)) = arg(at, kw) else { return };
+        let path: Option<Rc<str>> = e.fold.as_ref().and_then(Const::as_str).map(Rc::from);
+        let name = match node {
+            Some(Expr::Name(n)) if path.is_none() => Some(key(&n.id)),
+            _ => None,
+        };
+        if opens {
+            let writes = arg(1, "mode")
+                .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x'])));
+            if writes == Some(true) {
+                self.writing = Some((self.scope, path, name));
+            }
+        } else {
+            self.saved_to(path, name, q);
+        }
+    }
+
+    /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
+    fn saved_to(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
+        if let Some(p) = path {
+            if self.saved.len() < MAX_SAVED && !self.saved.iter().any(|(s, _)| *s == p) {
+                self.saved.push((p, q));
+            }
+        } else if let Some(n) = name
+            && self.scopes.owner(self.scope, &n) == Some(self.scope)
+        {
+            let mut vals = self.scopes.lookup(self.scope, &n, &mut self.interner);
+            if !vals.alts().iter().any(Value::is_mutable_const) {
+                vals.push(Value::From(q));
+                self.scopes.bind(self.scope, &n, vals);
+            }
+        }
+    }
+
+    /// An argument that folds to a path a download was saved to, or to an argument vector
+    /// holding one, is derived from the call that downloaded it.
+    fn mark_saved(&self, e: &mut Eval<'a>) {
+        let hit = |s: &str| self.saved.iter().find(|(p, _)| &**p == s).map(|(_, q)| q.clone());
+        let q = match &e.fold {
+            Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
+            Some(c) => c.as_str().and_then(hit),
+            None => None,
+        };
+        if let Some(q) = q {
+            e.vals.push(Value::From(q));
+        }
+    }
+
     fn mutate(
         &mut self,
         n: &ast::ExprName,
@@ -3108,8 +3219,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Eval { fold, ..Eval::unknown() }
             }
             Expr::Await(a) => {
-                self.value(&a.value);
-                Eval::unknown()
+                // What awaiting a followed call gives is still reached from it, for
+                // `derived_from` (`reader, writer = await asyncio.open_connection(...)`, then
+                // `await reader.readline()`).
+                let mut ev = self.expr(&a.value);
+                self.flush(&mut ev);
+                let vals = ev.vals.derived(&self.c.derived_origins);
+                if vals.is_empty() { Eval::unknown() } else { Eval::of(vals) }
             }
             Expr::Yield(y) => {
                 if let Some(v) = &y.value {
@@ -4383,7 +4499,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             && (recv.as_ref().is_some_and(|r| {
                 matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_) | Const::Int(_)))
                     || r.vals.constant_choices()
-            }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
+            }) || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q))
+                // A helper of the file, folded with the list as it is here (`_build(DATA)`,
+                // `def _build(d): return "".join(chr(c ^ 42) for c in d)`); the call may
+                // change it, so the names are no longer followed after it (see below).
+                || matches!(&*c.func, Expr::Name(f)
+                    if self.function_bits & name_bit(&f.id) != 0 && self.functions.contains_key(&f.id)));
         // A dict display given to a function that folds, or to a constant's method
         // (`.format_map({...})`, `str.maketrans({...})`), is folded.
         let folds_dicts = c
@@ -4533,7 +4654,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             self.add_entries(owner, entries);
         }
+        // An argument naming a file a download was saved to holds the download.
+        if !self.saved.is_empty() {
+            for e in pos.iter_mut().chain(kws.iter_mut().map(|(_, e)| e)) {
+                self.mark_saved(e);
+            }
+        }
         let from = self.hits.len();
+        // A call that saves a download to a path, or opens a file (see `note_saved`).
+        let mut saving: Option<(QName, usize, &'static str, bool)> = None;
         let (vals, fold, join_tail) = {
             let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
                 pos.iter().map(|e| e.fold.as_ref()).collect();
@@ -4644,6 +4773,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     continue;
                 }
                 match &**q {
+                    "builtins.open" | "io.open" => saving = Some((q.clone(), 0, "file", true)),
+                    _ if let Some(&(_, at, kw)) =
+                        SAVES_DOWNLOAD.iter().find(|(n, ..)| *n == &**q) =>
+                    {
+                        saving = Some((q.clone(), at, kw, false));
+                    }
                     "builtins.__import__" | "importlib.__import__" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
@@ -5254,6 +5389,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
             (vals, fold, join_tail.or(sep_join).or(command_line))
         };
+        if self.c.needs_returned && (saving.is_some() || self.writing.is_some()) {
+            self.note_saved(c, saving, method.as_ref(), &pos, &kws);
+        }
         // A call that may run the file's own code (a function or class of the file, a method
         // of an object not known, code run by `exec`) may change any list or dict a name
         // holds; a function of a module, or a method of a constant, does not.
