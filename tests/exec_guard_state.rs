@@ -2406,3 +2406,116 @@ if not getattr(builtins, "_attack_rerun", False):
     assert!(text.contains("STEP dataclass PolicyViolation\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn comparisons_inside_the_guard_run_nothing_of_the_programs() {
+    // A look-up in a dictionary compares the name with every key of the same hash, and a key
+    // of the program's class (a `str` subclass whose `__hash__` is the name's, put where the
+    // name's entry would be) has its `__eq__` run by the interpreter; `type(x) in (str, ...)`
+    // runs the `__eq__` of a metaclass of the program's; a dictionary look-up of an object of
+    // the program's runs its `__hash__`. The guard's work did each of these: in `sys.modules`
+    // and a module's or a class's namespace (what a pickle names), in `errno`'s namespace (read
+    // at each violation), in `traceback`'s (its stack walk replaced), in the dictionary of a
+    // spec a path hook of the program's made (the import gate), in the message of a refused
+    // address, and with the `errno` of the exception that ended the program; and `%s` of a
+    // `str` subclass runs its `__str__` (a name handed to `Unpickler.find_class`). Each resumed a
+    // generator there, whose `f_back` led to the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import errno, importlib.machinery as machinery, io, os, pickle, socket, sys, tempfile
+def trap():
+    if not found:
+        next(g)
+def colliding(name):
+    class K(str):
+        def __hash__(self):
+            return hash(name)
+        def __eq__(self, other):
+            trap()
+            return False
+    return K("k_" + name)
+def plant(d, name):
+    # The program's key takes the name's place: a look-up meets it before the name.
+    if name in d:
+        value = d.pop(name)
+        d[colliding(name)] = 1
+        d[name] = value
+    else:
+        d[colliding(name)] = 1
+def step(label, run):
+    try:
+        run()
+    except BaseException as e:
+        print("STEP", label, type(e).__name__)
+plant(sys.modules, "absent_module")
+step("pickle module", lambda: pickle.loads(b"cabsent_module\nX\n."))
+class Inner:
+    pass
+Inner.__qualname__ = "Outer.Inner"
+Outer = type("Outer", (), {{colliding("Inner"): 1, "Inner": Inner}})
+plant(globals(), "Outer")
+step("pickle class", lambda: pickle.loads(pickle.dumps(Inner, protocol=4)))
+plant(vars(errno), "EPERM")
+step("violation", lambda: open("/etc/shadow"))
+plant(sys.modules, "traceback")
+import traceback
+plant(vars(traceback), "walk_stack")
+step("stack", traceback.extract_stack)
+hooked = os.path.join(tempfile.gettempdir(), "hooked.py")
+with open(hooked, "w") as f:
+    f.write("X = 1\n")
+class Finder:
+    def __init__(self, path):
+        if path != "/hooked":
+            raise ImportError
+    def find_spec(self, name, target=None):
+        spec = machinery.ModuleSpec(name, machinery.SourceFileLoader(name, hooked), origin=hooked)
+        spec.has_location = True
+        for key in ("origin", "loader", "_set_fileattr"):
+            plant(spec.__dict__, key)
+        return spec
+sys.path_hooks.insert(0, Finder)
+sys.path.insert(0, "/hooked")
+sys.path_importer_cache.clear()
+step("spec", lambda: __import__("hooked"))
+class M(type):
+    def __eq__(cls, other):
+        trap()
+        return False
+    __hash__ = type.__hash__
+class Host(bytearray, metaclass=M):
+    pass
+step("address", lambda: socket.socket().connect((Host(b"127.0.0.1"), 9)))
+class Named(str):
+    def __str__(self):
+        trap()
+        return str.__str__(self)
+step("find_class", lambda: pickle.Unpickler(io.BytesIO()).find_class(Named("os"), Named("system")))
+print("FOUND", len(found))
+probe()
+class Number:
+    def __hash__(self):
+        trap()
+        try:
+            exec("print('EXEC AT THE END')")
+        except PermissionError:
+            pass
+        return 1
+    def __eq__(self, other):
+        return False
+raise OSError(Number(), "the end")
+"#
+        ),
+        "net:\n  allow: [\"127.0.0.1:9\"]\n",
+    );
+    assert!(text.contains("FOUND 0\n"), "{text}{err}");
+    assert!(text.contains("STEP violation PolicyViolation\n"), "{text}{err}");
+    assert!(!text.contains("STEP stack"), "{text}{err}");
+    assert!(text.contains("STEP address PolicyViolation\n"), "{text}{err}");
+    assert!(text.contains("STEP find_class PolicyViolation\n"), "{text}{err}");
+    assert!(!text.contains("EXEC AT THE END"), "{text}{err}");
+    assert!(err.contains("OSError"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

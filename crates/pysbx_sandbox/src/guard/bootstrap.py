@@ -9,6 +9,14 @@
 
 def _pysbx_guard():
     import os, sys, _thread, builtins, errno as _errno
+    # What the guard's work reads of a module is read here, once: a look-up in a module's
+    # dictionary at run time compares the name with the keys of the same hash, and a key of
+    # the program's (a `str` subclass put in the name's place) has its `__eq__` run there.
+    _EBADF, _EPERM = _errno.EBADF, _errno.EPERM
+    _ENDING_ERRNOS = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk",
+                      _errno.EMFILE: "open_files", _errno.EAGAIN: "processes"}
+    _pread = os.pread
+    _modules_dict = sys.modules  # the interpreter's own, whatever `sys.modules` is set to later
     # The guard's own code is known by identity: every code object compiled with it (its
     # functions, and the facades below), not the file name `<pysbx-guard>`, which code made at
     # run time may take too. This module's code is the caller's.
@@ -200,7 +208,7 @@ def _pysbx_guard():
         return False
 
     def _gone():
-        return OSError(_errno.EBADF, "pysbx: the guard's pipe to pysbx is gone (the program "
+        return OSError(_EBADF, "pysbx: the guard's pipe to pysbx is gone (the program "
                        "closed its descriptors)")
 
     def _read_exact(n):
@@ -364,12 +372,22 @@ def _pysbx_guard():
         _traceback_type = _type(probe.__traceback__)
         del probe
 
+    # Whether the type `t` is one of `types`, by identity: `t in types` compares with `==`,
+    # which runs the `__eq__` of a metaclass of the program's.
+    def _one_of(t, types):
+        for x in types:
+            if t is x:
+                return True
+        return False
+
+    _PLAIN_TYPES = (_str, _bytes, _int, float, bool)
+
     def _describe(obj, depth=0):
         # A value for a message, without calling any method of the program's.
         t = _type(obj)
         if t is tuple and depth < 3:
             return "(%s)" % ", ".join(_describe(x, depth + 1) for x in obj[:8])
-        if obj is None or t in (_str, _bytes, _int, float, bool):
+        if obj is None or _one_of(t, _PLAIN_TYPES):
             return _repr(obj)
         return "<%s object>" % _type_name(t)
 
@@ -426,8 +444,8 @@ def _pysbx_guard():
     _oserror_new, _oserror_init = OSError.__new__, OSError.__init__
 
     def _new_violation(message):
-        exc = _oserror_new(PolicyViolation, _errno.EPERM, message)
-        _oserror_init(exc, _errno.EPERM, message)
+        exc = _oserror_new(PolicyViolation, _EPERM, message)
+        _oserror_init(exc, _EPERM, message)
         return exc
 
     # --- frames and attribution -------------------------------------------------------------
@@ -744,12 +762,14 @@ def _pysbx_guard():
     # Addresses, with the interpreter's C parser (`ipaddress` is Python the program could change).
     _inet_pton = _socket.inet_pton if _socket_class is not None else None
 
+    _FAMILY_BITS = ((_socket.AF_INET, 32), (_socket.AF_INET6, 128)) if _inet_pton else ()
+
     def _packed(host):
         # An IP address as (bits, integer), or None.
         if _type(host) is not _str or _inet_pton is None:
             return None
         host = host.split("%", 1)[0]
-        for family, bits in ((_socket.AF_INET, 32), (_socket.AF_INET6, 128)):
+        for family, bits in _FAMILY_BITS:
             try:
                 return bits, _int.from_bytes(_inet_pton(family, host), "big")
             except (OSError, ValueError):
@@ -962,7 +982,7 @@ def _pysbx_guard():
                 raise TypeError("pysbx.permit: %s must be True, False or None" % name)
         for what, value in (("fs_read", reads), ("fs_write", writes)):
             if value is not None and (_type(value) is not tuple or
-                                      not all(_type(p) in (_str, _bytes) for p in value)):
+                                      not all(_one_of(_type(p), (_str, _bytes)) for p in value)):
                 raise TypeError("pysbx.permit: %s must be a list of paths" % what)
         return (net, _paths(reads), _paths(writes), process, ffi)
 
@@ -1067,13 +1087,38 @@ def _pysbx_guard():
     _class_module = _type.__dict__["__module__"].__get__
     _function_module = _function_type.__dict__["__module__"].__get__
 
+    # A dictionary the program can fill (`sys.modules`, a module's or a class's namespace, a
+    # spec's or a frame's attributes) is never looked up in, nor written to, by the guard's
+    # work: a look-up compares the name with every key of the same hash, and a key of the
+    # program's class (a `str` subclass whose `__hash__` is the name's, put where the name's
+    # entry would be) has its `__eq__` run by the interpreter, inside the guard's work. The
+    # guard reads a copy holding only the keys of the interpreter's own `str`, made in one
+    # call of the interpreter's (no thread of the program's runs in between) that calls
+    # nothing of the program's: the items are read as they are stored.
+    from itertools import compress as _compress, repeat as _repeat
+    from operator import is_ as _is_op, itemgetter as _itemgetter
+    _key_of = _itemgetter(0)
+    _dict_items = dict.items
+    _proxy_type = _type(_type.__dict__)
+    _proxy_items = _proxy_type.items
+
+    def _plain_dict(d):
+        t = _type(d)
+        if t is _proxy_type:
+            items = _tuple(_proxy_items(d))  # a class's namespace, behind its mapping proxy
+        elif _issubclass(t, _dict):
+            items = _tuple(_dict_items(d))
+        else:
+            return {}
+        return _dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)), _repeat(_str))))
+
     def _namespace(obj):
         # The real namespace of a module or a class, or None for anything else.
         t = _type(obj)
         if _issubclass(t, _ModuleType):
-            return _module_dict(obj)
+            return _plain_dict(_module_dict(obj))
         if _issubclass(t, _type):
-            return _class_dict(obj)
+            return _plain_dict(_class_dict(obj))
         return None
 
     def _pickle_global_allowed(module, name):
@@ -1085,7 +1130,8 @@ def _pysbx_guard():
             return False
         # Pickles of protocols 0 to 2 name Python 2's modules (`copy_reg`, `__builtin__`),
         # which the unpickler maps to Python 3's after this check, unless such a module exists.
-        if _dict_get(sys.modules, module) is None:
+        modules = _plain_dict(_modules_dict)
+        if _dict_get(modules, module) is None:
             module, name = _compat_names.get((module, name), (_compat_modules.get(module, module), name))
         if (module, name) in _SAFE_PICKLE_NAMES:
             return True
@@ -1095,7 +1141,7 @@ def _pysbx_guard():
         for part in parts:
             if part.startswith("__") and part.endswith("__"):
                 return False
-        obj = _dict_get(sys.modules, module)
+        obj = _dict_get(modules, module)
         if obj is None:
             # The unpickler imports the module after this check: a safe module's own name.
             return module in _SAFE_PICKLE and _len(parts) == 1
@@ -1461,6 +1507,7 @@ def _pysbx_guard():
     _compiled_in = {}
     _made_here = {}
     import _weakref
+    _weak_ref = _weakref.ref
 
     def _made_by_guard(code):
         # A weak reference without a callback: a callback would be a function of the guard's
@@ -1472,7 +1519,7 @@ def _pysbx_guard():
                 if ref() is None:
                     del _made_here[i]
             _made_prune[0] = max(64, 2 * _len(_made_here))
-        _made_here[id(code)] = _weakref.ref(code)
+        _made_here[id(code)] = _weak_ref(code)
         return code
 
     _made_prune = [64]
@@ -1667,8 +1714,8 @@ def _pysbx_guard():
         if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
                 or code.co_name != "_compile_bytecode":
             return False
-        path = frame.f_locals.get("bytecode_path")
-        if _type(path) is not _str or not _isabs(path) or _type(data) not in _BUFFERS:
+        path = _plain_dict(frame.f_locals).get("bytecode_path")
+        if _type(path) is not _str or not _isabs(path) or not _one_of(_type(data), _BUFFERS):
             return False
         real = _norm(path)
         if not _under(real, _interpreter_trees) or _under(real, _any_writes):
@@ -1816,6 +1863,7 @@ def _pysbx_guard():
         local = frame.f_locals
         if _type(local) is not _dict:
             return True
+        local = _plain_dict(local)
         for name in code.co_varnames[:count]:
             value = _dict_get(local, name)
             if value is obj or _same_text(value, obj):
@@ -1840,7 +1888,7 @@ def _pysbx_guard():
         if (rel, name) in _RUNS_CALLERS_CODE_IN:
             return True
         if rel == "timeit.py" and name == "Timer":
-            return _type(source) not in (_str, _bytes) or source not in _timeit_own
+            return not _one_of(_type(source), (_str, _bytes)) or source not in _timeit_own
         if rel == "turtle.py" and name == "_make_global_funcs":
             # turtle writes a function per method, with each default's `repr` in its text:
             # its own, made while turtle is imported, or the caller's.
@@ -1878,6 +1926,7 @@ def _pysbx_guard():
     # itself, from the text the event carries.
     import _ast
     _AST_CALL, _AST_NAME, _AST_ATTRIBUTE = _ast.Call, _ast.Name, _ast.Attribute
+    _AST_LAMBDA, _AST_INTERACTIVE, _PyCF_ONLY_AST = _ast.Lambda, _ast.Interactive, _ast.PyCF_ONLY_AST
     _AST_FUNCTIONS = (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
     _AST_LIST, _AST_BASE = list, _ast.AST
@@ -1972,13 +2021,13 @@ def _pysbx_guard():
     del _re_warn
 
     def _generated_text_calls_only_its_own(source):
-        if _type(source) not in (_str, _bytes):
+        if not _one_of(_type(source), (_str, _bytes)):
             return False
         if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
                 or not _ast_intact():
             return False
         try:
-            tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
+            tree = compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
         except (SyntaxError, ValueError):
             return True  # compiling it fails the same way in dataclasses
         # A call may name a parameter of a function it is inside (its own or an enclosing
@@ -1992,7 +2041,7 @@ def _pysbx_guard():
                 return False
             d = fields_of(node)
             if _issubclass(t, _AST_FUNCTIONS):
-                if t is not _ast.Lambda and d.get("decorator_list"):
+                if t is not _AST_LAMBDA and d.get("decorator_list"):
                     return False
                 a = d.get("args")
                 if not _issubclass(_type(a), base):
@@ -2441,7 +2490,11 @@ def _pysbx_guard():
             if _pickle_global_allowed(module, name):
                 return
             immediate, user, stack = _context(frame)
-            _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
+            # `Unpickler.find_class` may be called with objects of the program's: `%s` of a
+            # `str` subclass runs its `__str__`.
+            _violation("pickle", "unpickling %s.%s is not allowed"
+                       % tuple(x if _type(x) is _str else _describe(x) for x in (module, name)),
+                       event, user, stack)
         if event == "cpython.PyInterpreterState_New":
             # A subinterpreter has audit hooks of its own, none of them the guard's.
             immediate, user, stack = _context(frame)
@@ -2568,10 +2621,13 @@ def _pysbx_guard():
     def _gate_spec(fullname, spec):
         # A module found on the path: its source goes through the gate, a native module needs
         # `ffi`, compiled code without source is refused. Read through the spec's own
-        # `__dict__`: `ModuleSpec` is the interpreter's class, and the finder's own.
+        # `__dict__`: `ModuleSpec` is the interpreter's class, and the finder's own. The spec
+        # may be one of the program's (a path hook's finder made it), its dictionary filled
+        # with keys of the program's: only a copy is read (see `_plain_dict`), and the gate's
+        # loader goes into a spec of the guard's making, never into that dictionary.
         if _type(spec) is not _ModuleSpec or _type(fullname) is not _str:
             return spec
-        d = _spec_dict(spec)
+        d = _plain_dict(_spec_dict(spec))
         origin, loader = d.get("origin"), d.get("loader")
         if not d.get("_set_fileattr") or _type(origin) is not _str:
             return spec
@@ -2590,15 +2646,19 @@ def _pysbx_guard():
             # The class is the program's to find (a spec's loader) and change: with
             # `__abstractmethods__` set on it, `object.__new__` would iterate what the program
             # put there, its code, inside the guard's work.
-            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT:
+            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT \
+                    or _type_flags(_ModuleSpec) & _TPFLAGS_IS_ABSTRACT:
                 raise ImportError("pysbx: the import gate's loader class was changed",
                                   name=fullname)
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
             _gate_loaders[id(gate)] = (gate, fullname, origin, norm, named)
-            d["loader"] = gate
-            return spec
+            gated = _object_new(_ModuleSpec)
+            fields = _spec_dict(gated)
+            fields.update(d)
+            fields["loader"] = gate
+            return gated
         if _type(loader) is ExtensionFileLoader:
             if _ffi or _native_in_place(norm):
                 return spec
@@ -2787,7 +2847,7 @@ def _pysbx_guard():
     _trampoline_ids = {id(_trampoline_code), id(_trace_trampoline.__code__)}
     def _caught_in_c(sig):
         try:
-            status = os.pread(_STATUS, 8192, 0)
+            status = _pread(_STATUS, 8192, 0)
         except OSError:
             return False
         for line in status.split(b"\n"):
@@ -3168,7 +3228,7 @@ def _pysbx_guard():
             if host is not None and _type(host) is not _str and _type(host) is not _bytes:
                 raise TypeError("%s() argument 1 must be str, bytes or None, not %s"
                                 % (op[7:], _type_name(_type(host))))
-            if port is not None and _type(port) not in (_int, _str, _bytes):
+            if port is not None and not _one_of(_type(port), (_int, _str, _bytes)):
                 raise OSError("Int or String expected")
             for value in (family, type_, proto, flags):
                 if _type(value) is not _int:
@@ -3294,6 +3354,7 @@ def _pysbx_guard():
     # `sys._getframe` the standard library makes with `traceback` loaded (each of those takes
     # its starting frame so), which costs a run that never walks its stack nothing.
     _walk_replaced = [False]
+    _put_later = _facade(_put_later_template)
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -3322,20 +3383,26 @@ def _pysbx_guard():
     _seal("_program_frames", _program_frames)
 
     def _replace_walk_stack():
-        # Inside the hook: read through the types' own methods, as `_pickle_global_allowed`.
-        module = _dict_get(sys.modules, "traceback")
+        # Inside the hook: read through the types' own methods and copies of the dictionaries,
+        # as `_pickle_global_allowed`. The facade is put in `traceback`'s namespace past the
+        # guard's work, by a generator of the facades' that the entry lets go (its `finally`):
+        # the namespace is the program's to fill, and a write compares keys as a look-up does.
+        module = _dict_get(_plain_dict(_modules_dict), "traceback")
         if _type(module) is not _ModuleType:
             return
         namespace = _module_dict(module)
-        real = _dict_get(namespace, "walk_stack")
+        real = _dict_get(_plain_dict(namespace), "walk_stack")
         if real is None:
             return  # `traceback` is still being loaded
         _walk_replaced[0] = True
         if _type(real) is not _function_type \
                 or not _is_stdlib_file(_norm(_function_code(real).co_filename)):
             return
-        namespace["walk_stack"] = _facade(walk_stack, transparent=True, module="traceback",
-                                          doc=real.__doc__)
+        later = _put_later(namespace, "walk_stack",
+                           _facade(walk_stack, transparent=True, module="traceback",
+                                   doc=real.__doc__))
+        next(later)
+        _let_go(later)
 
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
@@ -3353,8 +3420,10 @@ def _pysbx_guard():
             if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
                 _end("violation", last)
         elif _issubclass(t, OSError):
-            reason = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk", _errno.EMFILE: "open_files",
-                      _errno.EAGAIN: "processes"}.get(OSError.__dict__["errno"].__get__(exc))
+            # Looked up only as an `int` of the interpreter's: an object of the program's would
+            # have its `__hash__` and `__eq__` run by the look-up.
+            number = OSError.__dict__["errno"].__get__(exc)
+            reason = _ENDING_ERRNOS.get(number) if _type(number) is _int else None
             if reason:
                 _end(reason, text)
         elif _issubclass(t, RecursionError):
@@ -3436,7 +3505,7 @@ def _pysbx_guard():
             return None
         stmt, filename = _repl_statements.pop()
         _ast_unchanged()
-        return _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
+        return _made_by_guard(compile(_AST_INTERACTIVE(body=[stmt]), filename, "single",
                                       dont_inherit=True))
 
     def _repl_request(header):
@@ -3444,6 +3513,7 @@ def _pysbx_guard():
             raise RuntimeError("pysbx: not a REPL run")
         if _type(header) is not dict:
             raise TypeError("pysbx: not a request of the REPL")
+        header = _plain_dict(header)  # the program's dictionary, when the caller is a deputy
         t = header.get("t")
         if t == "repl":
             reply, blob = _request({"t": "repl"})
@@ -3954,6 +4024,14 @@ def disable():
 
 def isenabled():
     return _gc_isenabled()
+
+
+def _put_later_template(namespace, name, value):
+    # Puts `value` in `namespace` when let go: by the entry, once the guard's work is over.
+    try:
+        yield
+    finally:
+        namespace[name] = value
 
 
 def walk_stack(f):
