@@ -1926,7 +1926,7 @@ def _pysbx_guard():
     # itself, from the text the event carries.
     import _ast
     _AST_CALL, _AST_NAME, _AST_ATTRIBUTE = _ast.Call, _ast.Name, _ast.Attribute
-    _AST_LAMBDA, _AST_INTERACTIVE, _PyCF_ONLY_AST = _ast.Lambda, _ast.Interactive, _ast.PyCF_ONLY_AST
+    _AST_LAMBDA, _PyCF_ONLY_AST = _ast.Lambda, _ast.PyCF_ONLY_AST
     _AST_FUNCTIONS = (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
     _AST_LIST, _AST_BASE = list, _ast.AST
@@ -2000,11 +2000,6 @@ def _pysbx_guard():
                 if name not in names and _ast_looked_up_name(name):
                     return False
         return True
-
-    def _ast_unchanged():
-        if not _ast_intact():
-            raise RuntimeError("pysbx: the classes of the syntax tree (ast) were changed; "
-                               "the guard builds no tree with them")
 
     # A node's fields, read from its own dictionary, where the interpreter put them, and the
     # names of each class's fields as they were at the start: nothing is looked up on a class.
@@ -3477,36 +3472,72 @@ def _pysbx_guard():
     _repl_codes = set()
 
     # The input pysbx sent last (its source, which the gate passed, and its name), until the
-    # server has it compiled: `_repl_compile` compiles nothing else, whoever calls it (a
-    # callable of the program's the server's frame calls, `sys.stdout.flush` set to one, made
-    # guard-made code of any text under any file name).
+    # server has it parsed: `_repl_compile` hands out nothing else, whoever calls it (a
+    # callable of the program's the server's frame calls, `sys.stdout.flush` set to one).
     _repl_pending = []
 
-    # The statements of the input being run, last first, with its name.
+    # The input being parsed ([its lines, its name]), then its statements to run, last first,
+    # each with its name.
+    _repl_parsing = []
     _repl_statements = []
 
-    def _repl_compile():
-        # The REPL's next statement, compiled (None once the input is over). The input is
-        # parsed at the first call after pysbx sent it, and each statement compiled when the
-        # one before has run, here, inside the guard's work: the server's frames are a
-        # facade's, and a `compile` raised straight from one is the program's. (One call per
-        # statement, not a generator of the guard's: its frame would run the compiling at
-        # each resumption, outside the guard's work, where it is the program's.)
+    def _repl_compile(tree=None):
+        # What the REPL's server compiles next, past the guard's work (see `_compile_later`):
+        # (text, name, True) to parse the input, the tree of which comes back here; then
+        # (text, name, False) for each statement, compiled in interactive mode (an expression
+        # echoes its value) when the one before has run; None once the input is over.
+        # Compiling warns (an escape sequence the parser does not know), the warnings machinery
+        # calls what the program replaced, and building a tree sets each node's fields through
+        # the classes of `ast`, which the program may change: inside the guard's work, that
+        # was code of the program's on top of it. (One call per step, not a generator of the
+        # guard's: its frame would be resumed by the server.)
         caller = _outside(_getframe(1))
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
         if _repl_pending:
             del _repl_statements[:]
+            del _repl_parsing[:]
             source, filename = _repl_pending.pop()
-            _ast_unchanged()
-            tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-            _repl_statements.extend((stmt, filename) for stmt in reversed(tree.body))
+            # As the parser reads it: a lone `\r` or `\r\n` ends a line as `\n` does.
+            text = source.replace("\r\n", "\n").replace("\r", "\n")
+            _repl_parsing.extend((text.split("\n"), filename))
+            return _compile_later(text, filename, parse_only=True) + (True,)
+        if _repl_parsing:
+            lines, filename = _repl_parsing
+            del _repl_parsing[:]
+            for text in reversed(_repl_units(tree, lines)):
+                _repl_statements.append((text, filename))
         if not _repl_statements:
             return None
-        stmt, filename = _repl_statements.pop()
-        _ast_unchanged()
-        return _made_by_guard(compile(_AST_INTERACTIVE(body=[stmt]), filename, "single",
-                                      dont_inherit=True))
+        text, filename = _repl_statements.pop()
+        return _compile_later(text, filename) + (False,)
+
+    def _repl_units(tree, lines):
+        # The input's statements as texts the interactive mode compiles one at a time: the
+        # lines from the end of the one before to the end of each (its decorators, comments
+        # and blank lines before it), statements that share a line in one text (`a = 1; b`),
+        # each after as many empty lines as come before it, so that tracebacks name its own
+        # lines. Only the positions are read from the tree, through the node's own
+        # dictionary (a copy of it: the tree is the server's, the program may have reached
+        # it); the texts are the input's own lines, which the gate passed.
+        body = _plain_dict(_node_fields(tree)).get("body") \
+            if _issubclass(_type(tree), _AST_BASE) else None
+        if _type(body) is not _AST_LIST:
+            raise RuntimeError("pysbx: the REPL's input was not parsed")
+        units = []
+        for stmt in _tuple(body):
+            fields = _plain_dict(_node_fields(stmt)) if _issubclass(_type(stmt), _AST_BASE) else {}
+            first, last = fields.get("lineno"), fields.get("end_lineno")
+            if _type(first) is not _int or _type(last) is not _int \
+                    or not 1 <= first <= last <= _len(lines):
+                raise RuntimeError("pysbx: the REPL's input was not parsed")
+            start = units[-1][1] + 1 if units else 1
+            if units and first < start:
+                units[-1][1] = max(units[-1][1], last)
+            else:
+                units.append([start, last])
+        return ["\n" * (start - 1) + "\n".join(lines[start - 1:last]) + "\n"
+                for start, last in units]
 
     def _repl_request(header):
         if mode != "repl":
@@ -3519,6 +3550,7 @@ def _pysbx_guard():
             reply, blob = _request({"t": "repl"})
             del _repl_pending[:]
             del _repl_statements[:]
+            del _repl_parsing[:]
             if reply.get("t") == "input":
                 name = reply.get("filename")
                 _repl_pending.append((blob.decode("utf-8", "surrogateescape"),
