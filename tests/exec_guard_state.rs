@@ -2519,3 +2519,51 @@ raise OSError(Number(), "the end")
     assert!(err.contains("OSError"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn the_classes_of_ast_changed_by_another_thread_run_nothing_inside_the_guard() {
+    // The guard reads the text dataclasses generates from a syntax tree, and the interpreter
+    // sets each node's fields through the classes of `ast`, which raise no audit event when
+    // changed. They were checked before the tree was built inside the hook, not held still
+    // while it was: another thread that set a property on `ast.Name.id` between the check and
+    // the parse, and took it away again, ran its setter inside the hook (with a short switch
+    // interval, within a few hundred dataclasses), which resumed a generator there.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+{LOOTING_GENERATOR}
+import ast, dataclasses, sys, threading
+def setter(self, value):
+    self.__dict__["id"] = value
+    if not found:
+        next(g)
+prop = property(lambda self: self.__dict__["id"], setter)
+stop = []
+def flip():
+    while not stop:
+        ast.Name.id = prop
+        for _ in range(3):
+            pass
+        del ast.Name.id
+        for _ in range(30):
+            pass
+sys.setswitchinterval(1e-6)
+flipper = threading.Thread(target=flip)
+flipper.start()
+made = 0
+for i in range(1200):
+    try:
+        dataclasses.make_dataclass("C%d" % i, [("x", int), ("y", str)])
+        made += 1
+    except PermissionError:
+        pass
+    if found:
+        break
+stop.append(True)
+flipper.join()
+sys.setswitchinterval(0.005)
+print("MADE", made > 0)
+"#
+    ));
+    assert!(text.contains("MADE True\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

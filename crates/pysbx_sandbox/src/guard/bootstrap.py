@@ -2021,30 +2021,47 @@ def _pysbx_guard():
         if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
                 or not _ast_intact():
             return False
-        try:
-            tree = compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
-        except (SyntaxError, ValueError):
-            return True  # compiling it fails the same way in dataclasses
+        tree = _tree_apart(source)
+        if _type(tree) is not _AST_MODULE:
+            # Compiling it fails the same way in dataclasses (a syntax error), or the tree
+            # could not be made.
+            return _one_of(_type(tree), (SyntaxError, IndentationError, TabError, ValueError))
         # A call may name a parameter of a function it is inside (its own or an enclosing
         # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
+        # The tree is read as objects of the program's could be: a node of a class of its own,
+        # a field that is no list, a name that is a `str` subclass are refused or passed over,
+        # never compared, hashed or iterated.
         nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
-        base, fields_of, names_of = _AST_BASE, _node_fields, _field_names
+        base, names_of = _AST_BASE, _field_names
+
+        def fields_of(node):
+            return _plain_dict(_node_fields(node))
+
+        def items(value):
+            return value if _type(value) is _AST_LIST else ()
+
+        def name_of(node, key):
+            value = fields_of(node).get(key) if _issubclass(_type(node), base) else None
+            return value if _type(value) is _str else None
+
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
+            if _type(t) is not _type or not _issubclass(t, base):
+                return False
             if _issubclass(t, _AST_REFUSED):
                 return False
             d = fields_of(node)
             if _issubclass(t, _AST_FUNCTIONS):
-                if t is not _AST_LAMBDA and d.get("decorator_list"):
+                if t is not _AST_LAMBDA and items(d.get("decorator_list")):
                     return False
                 a = d.get("args")
                 if not _issubclass(_type(a), base):
                     return False
                 ad = fields_of(a)
-                params = [fields_of(arg).get("arg") for group in ("posonlyargs", "args", "kwonlyargs")
-                          for arg in (ad.get(group) or ())]
-                params.extend(fields_of(arg).get("arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
+                params = [name_of(arg, "arg") for group in ("posonlyargs", "args", "kwonlyargs")
+                          for arg in items(ad.get(group))]
+                params.extend(name_of(arg, "arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
                               if arg is not None)
                 inner = roots | frozenset(p for p in params if _type(p) is _str)
                 # Defaults and annotations are evaluated where the function is defined.
@@ -2070,11 +2087,39 @@ def _pysbx_guard():
                 func = fields_of(func).get("value")
             if _type(func) is _AST_CALL:
                 callee = fields_of(func).get("func")
-                if _type(callee) is _AST_NAME and fields_of(callee).get("id") == "super":
+                if _type(callee) is _AST_NAME and name_of(callee, "id") == "super":
                     continue
-            if _type(func) is not _AST_NAME or fields_of(func).get("id") not in roots:
+            if _type(func) is not _AST_NAME or name_of(func, "id") not in roots:
                 return False
         return True
+
+    # The tree of the text dataclasses generates is built in a thread of its own, started
+    # with nothing of Python beneath it (a call of the interpreter's consumes the parse): the
+    # classes of `ast` are the program's to change at any moment, by another thread between
+    # the guard's check and the parse, and a descriptor or `__setattr__` set on one runs while
+    # the interpreter sets each node's fields. Run there, it finds no frame of the guard's
+    # beneath it (only the facade generator's, which holds the text and its name); what it
+    # can do is change the tree being built, which the guard reads as the program's objects.
+    _start_new_thread, _allocate_lock = _thread.start_new_thread, _thread.allocate_lock
+    from operator import call as _call
+    from functools import partial as _partial
+    from _collections import deque as _drain
+    _AST_MODULE = _ast.Module
+    _tree_maker = []
+
+    def _tree_apart(source):
+        text, name = _compile_later(source, "<dataclass>", parse_only=True)
+        box = []
+        done = _allocate_lock()
+        done.acquire()
+        try:
+            parse = _tree_maker[0](compile, BaseException, text, name)
+            _start_new_thread(_drain, (map(_call, (_partial(box.extend, parse), done.release)), 0))
+            if not done.acquire(True, 30):
+                return None
+            return box[0] if box else None
+        finally:
+            _compile_jobs.pop(_id(name), None)
 
     # `multiprocessing.managers.MakeProxyType` writes one method per name of `exposed` (the
     # caller's list) into the text `exec` runs, unchecked: a name that is code would run. Its
@@ -3350,6 +3395,7 @@ def _pysbx_guard():
     # its starting frame so), which costs a run that never walks its stack nothing.
     _walk_replaced = [False]
     _put_later = _facade(_put_later_template)
+    _tree_maker.append(_facade(_tree_apart_template))
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -4056,6 +4102,16 @@ def disable():
 
 def isenabled():
     return _gc_isenabled()
+
+
+def _tree_apart_template(compile_, catch, text, name):
+    # The parse of the guard's `_tree_apart`, in a thread of its own: the tree, or what
+    # compiling raised. The interpreter's `compile` and `BaseException` are the guard's, not
+    # the built-ins the program may replace.
+    try:
+        yield compile_(text, name, "exec", 0x400, True)
+    except catch as exc:
+        yield exc
 
 
 def _put_later_template(namespace, name, value):
