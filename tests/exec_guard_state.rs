@@ -2418,13 +2418,14 @@ fn comparisons_inside_the_guard_run_nothing_of_the_programs() {
     // at each violation), in `traceback`'s (its stack walk replaced), in the dictionary of a
     // spec a path hook of the program's made (the import gate), in the message of a refused
     // address, and with the `errno` of the exception that ended the program; and `%s` of a
-    // `str` subclass runs its `__str__` (a name handed to `Unpickler.find_class`). Each resumed a
+    // `str` subclass runs its `__str__` (a name handed to `Unpickler.find_class`); the paths of
+    // a permit whose `_want` the program rewrote were told apart with `in`. Each resumed a
     // generator there, whose `f_back` led to the guard's frames.
     let (text, err) = run_attack_under(
         &format!(
             r#"{LOOT}
 {LOOTING_GENERATOR}
-import errno, importlib.machinery as machinery, io, os, pickle, socket, sys, tempfile
+import errno, importlib.machinery as machinery, io, os, pickle, pysbx, socket, sys, tempfile
 def trap():
     if not found:
         next(g)
@@ -2493,6 +2494,14 @@ class Named(str):
         trap()
         return str.__str__(self)
 step("find_class", lambda: pickle.Unpickler(io.BytesIO()).find_class(Named("os"), Named("system")))
+class Path(str, metaclass=M):
+    pass
+permit = pysbx.permit()
+permit._want = (None, (Path("/tmp"),), None, None, None)
+def enter_permit():
+    with permit:
+        pass
+step("permit", enter_permit)
 print("FOUND", len(found))
 probe()
 class Number:
@@ -2515,6 +2524,7 @@ raise OSError(Number(), "the end")
     assert!(!text.contains("STEP stack"), "{text}{err}");
     assert!(text.contains("STEP address PolicyViolation\n"), "{text}{err}");
     assert!(text.contains("STEP find_class PolicyViolation\n"), "{text}{err}");
+    assert!(text.contains("STEP permit TypeError\n"), "{text}{err}");
     assert!(!text.contains("EXEC AT THE END"), "{text}{err}");
     assert!(err.contains("OSError"), "{text}{err}");
     assert_guard_holds(&text, &err);
