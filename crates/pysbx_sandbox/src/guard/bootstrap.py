@@ -1112,13 +1112,37 @@ def _pysbx_guard():
             return {}
         return _dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)), _repeat(_str))))
 
+    # One look-up, without the copy when it is safe: whether every key is a `str` of the
+    # interpreter's, and then the look-up, made in one call of the interpreter's that runs no
+    # bytecode in between (a chain of its iterators: no other thread runs, and with such keys
+    # the look-up compares only strings). Where a key of another type is found, a copy is
+    # looked in. (Copying `sys.modules` at each name a pickle gives cost 50 us a name.)
+    from operator import call as _call
+    from functools import partial as _partial
+    _dict_iter = dict.__iter__
+    _MISSING, _MIXED = object(), object()
+
+    def _plain_get(d, key, default=None):
+        t = _type(d)
+        if t is _proxy_type:
+            return _plain_dict(d).get(key, default)
+        if not _issubclass(t, _dict):
+            return default
+        found = next(map(_call, _compress(
+            (_partial(_dict_get, d, key, _MISSING),),
+            map(all, (map(_is_op, map(_type, _dict_iter(d)), _repeat(_str)),)))), _MIXED)
+        if found is _MIXED:
+            found = _dict_get(_plain_dict(d), key, _MISSING)
+        return default if found is _MISSING else found
+
     def _namespace(obj):
-        # The real namespace of a module or a class, or None for anything else.
+        # The real namespace of a module or a class, or None for anything else: read only
+        # through `_plain_get`.
         t = _type(obj)
         if _issubclass(t, _ModuleType):
-            return _plain_dict(_module_dict(obj))
+            return _module_dict(obj)
         if _issubclass(t, _type):
-            return _plain_dict(_class_dict(obj))
+            return _class_dict(obj)
         return None
 
     def _pickle_global_allowed(module, name):
@@ -1130,9 +1154,10 @@ def _pysbx_guard():
             return False
         # Pickles of protocols 0 to 2 name Python 2's modules (`copy_reg`, `__builtin__`),
         # which the unpickler maps to Python 3's after this check, unless such a module exists.
-        modules = _plain_dict(_modules_dict)
-        if _dict_get(modules, module) is None:
+        obj = _plain_get(_modules_dict, module)
+        if obj is None:
             module, name = _compat_names.get((module, name), (_compat_modules.get(module, module), name))
+            obj = _plain_get(_modules_dict, module)
         if (module, name) in _SAFE_PICKLE_NAMES:
             return True
         if module == "builtins":
@@ -1141,7 +1166,6 @@ def _pysbx_guard():
         for part in parts:
             if part.startswith("__") and part.endswith("__"):
                 return False
-        obj = _dict_get(modules, module)
         if obj is None:
             # The unpickler imports the module after this check: a safe module's own name.
             return module in _SAFE_PICKLE and _len(parts) == 1
@@ -1150,7 +1174,7 @@ def _pysbx_guard():
             return False
         own = False
         if module not in _SAFE_PICKLE:
-            origin = _dict_get(namespace, "__file__")
+            origin = _plain_get(namespace, "__file__")
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site))
             if not own:
@@ -1159,7 +1183,7 @@ def _pysbx_guard():
         for part in parts:
             # The first part is the module's; every later one a class's.
             namespace = _namespace(obj)
-            obj = namespace.get(part) if namespace is not None else None
+            obj = _plain_get(namespace, part) if namespace is not None else None
             left -= 1
             if obj is None or (left and not _issubclass(_type(obj), _type)):
                 return False
@@ -2100,14 +2124,22 @@ def _pysbx_guard():
     # the interpreter sets each node's fields. Run there, it finds no frame of the guard's
     # beneath it (only the facade generator's, which holds the text and its name); what it
     # can do is change the tree being built, which the guard reads as the program's objects.
+    # While the program has no thread but its main one (the one doing the guard's work here),
+    # nothing can change the classes between the check and the parse: the tree is built here,
+    # sparing the thread (0.1 ms, several on a loaded machine, at each method dataclasses
+    # writes).
     _start_new_thread, _allocate_lock = _thread.start_new_thread, _thread.allocate_lock
-    from operator import call as _call
-    from functools import partial as _partial
+    _thread_count = _thread._count
     from _collections import deque as _drain
     _AST_MODULE = _ast.Module
     _tree_maker = []
 
     def _tree_apart(source):
+        if not _thread_count():
+            try:
+                return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
+            except BaseException as exc:
+                return exc
         text, name = _compile_later(source, "<dataclass>", parse_only=True)
         box = []
         done = _allocate_lock()
@@ -3428,11 +3460,11 @@ def _pysbx_guard():
         # as `_pickle_global_allowed`. The facade is put in `traceback`'s namespace past the
         # guard's work, by a generator of the facades' that the entry lets go (its `finally`):
         # the namespace is the program's to fill, and a write compares keys as a look-up does.
-        module = _dict_get(_plain_dict(_modules_dict), "traceback")
+        module = _plain_get(_modules_dict, "traceback")
         if _type(module) is not _ModuleType:
             return
         namespace = _module_dict(module)
-        real = _dict_get(_plain_dict(namespace), "walk_stack")
+        real = _plain_get(namespace, "walk_stack")
         if real is None:
             return  # `traceback` is still being loaded
         _walk_replaced[0] = True
