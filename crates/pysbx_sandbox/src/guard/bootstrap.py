@@ -2018,7 +2018,7 @@ def _pysbx_guard():
             for name, value in items:
                 if _ast_looked_up_name(name) and held.get(name, _ast_kept) is not value:
                     return False
-            for name in held:
+            for name in _tuple(held):  # read at once: another thread may change the class
                 if _type(name) is not _str:
                     return False
                 if name not in names and _ast_looked_up_name(name):
