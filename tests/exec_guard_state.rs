@@ -2406,3 +2406,183 @@ if not getattr(builtins, "_attack_rerun", False):
     assert!(text.contains("STEP dataclass PolicyViolation\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn comparisons_inside_the_guard_run_nothing_of_the_programs() {
+    // A look-up in a dictionary compares the name with every key of the same hash, and a key
+    // of the program's class (a `str` subclass whose `__hash__` is the name's, put where the
+    // name's entry would be) has its `__eq__` run by the interpreter; `type(x) in (str, ...)`
+    // runs the `__eq__` of a metaclass of the program's; a dictionary look-up of an object of
+    // the program's runs its `__hash__`. The guard's work did each of these: in `sys.modules`
+    // and a module's or a class's namespace (what a pickle names), in `errno`'s namespace (read
+    // at each violation), in `traceback`'s (its stack walk replaced), in the dictionary of a
+    // spec a path hook of the program's made (the import gate), in the message of a refused
+    // address, and with the `errno` of the exception that ended the program; and `%s` of a
+    // `str` subclass runs its `__str__` (a name handed to `Unpickler.find_class`); the paths of
+    // a permit whose `_want` the program rewrote were told apart with `in`. Each resumed a
+    // generator there, whose `f_back` led to the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import errno, importlib.machinery as machinery, io, os, pickle, pysbx, socket, sys, tempfile
+def trap():
+    if not found:
+        next(g)
+def colliding(name):
+    class K(str):
+        def __hash__(self):
+            return hash(name)
+        def __eq__(self, other):
+            trap()
+            return False
+    return K("k_" + name)
+def plant(d, name):
+    # The program's key takes the name's place: a look-up meets it before the name.
+    if name in d:
+        value = d.pop(name)
+        d[colliding(name)] = 1
+        d[name] = value
+    else:
+        d[colliding(name)] = 1
+def step(label, run):
+    try:
+        run()
+    except BaseException as e:
+        print("STEP", label, type(e).__name__)
+plant(sys.modules, "absent_module")
+step("pickle module", lambda: pickle.loads(b"cabsent_module\nX\n."))
+class Inner:
+    pass
+Inner.__qualname__ = "Outer.Inner"
+Outer = type("Outer", (), {{colliding("Inner"): 1, "Inner": Inner}})
+plant(globals(), "Outer")
+step("pickle class", lambda: pickle.loads(pickle.dumps(Inner, protocol=4)))
+plant(vars(errno), "EPERM")
+step("violation", lambda: open("/etc/shadow"))
+plant(sys.modules, "traceback")
+import traceback
+plant(vars(traceback), "walk_stack")
+step("stack", traceback.extract_stack)
+hooked = os.path.join(tempfile.gettempdir(), "hooked.py")
+with open(hooked, "w") as f:
+    f.write("X = 1\n")
+class Finder:
+    def __init__(self, path):
+        if path != "/hooked":
+            raise ImportError
+    def find_spec(self, name, target=None):
+        spec = machinery.ModuleSpec(name, machinery.SourceFileLoader(name, hooked), origin=hooked)
+        spec.has_location = True
+        for key in ("origin", "loader", "_set_fileattr"):
+            plant(spec.__dict__, key)
+        return spec
+sys.path_hooks.insert(0, Finder)
+sys.path.insert(0, "/hooked")
+sys.path_importer_cache.clear()
+step("spec", lambda: __import__("hooked"))
+class M(type):
+    def __eq__(cls, other):
+        trap()
+        return False
+    __hash__ = type.__hash__
+class Host(bytearray, metaclass=M):
+    pass
+step("address", lambda: socket.socket().connect((Host(b"127.0.0.1"), 9)))
+class Named(str):
+    def __str__(self):
+        trap()
+        return str.__str__(self)
+step("find_class", lambda: pickle.Unpickler(io.BytesIO()).find_class(Named("os"), Named("system")))
+class Path(str, metaclass=M):
+    pass
+permit = pysbx.permit()
+permit._want = (None, (Path("/tmp"),), None, None, None)
+def enter_permit():
+    with permit:
+        pass
+step("permit", enter_permit)
+print("FOUND", len(found))
+probe()
+class Number:
+    def __hash__(self):
+        trap()
+        try:
+            exec("print('EXEC AT THE END')")
+        except PermissionError:
+            pass
+        return 1
+    def __eq__(self, other):
+        return False
+raise OSError(Number(), "the end")
+"#
+        ),
+        "net:\n  allow: [\"127.0.0.1:9\"]\n",
+    );
+    assert!(text.contains("FOUND 0\n"), "{text}{err}");
+    assert!(text.contains("STEP violation PolicyViolation\n"), "{text}{err}");
+    assert!(!text.contains("STEP stack"), "{text}{err}");
+    assert!(text.contains("STEP address PolicyViolation\n"), "{text}{err}");
+    assert!(text.contains("STEP find_class PolicyViolation\n"), "{text}{err}");
+    assert!(text.contains("STEP permit TypeError\n"), "{text}{err}");
+    assert!(!text.contains("EXEC AT THE END"), "{text}{err}");
+    assert!(err.contains("OSError"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn the_classes_of_ast_changed_by_another_thread_run_nothing_inside_the_guard() {
+    // The guard reads the text dataclasses generates from a syntax tree, and the interpreter
+    // sets each node's fields through the classes of `ast`, which raise no audit event when
+    // changed. They were checked before the tree was built inside the hook, not held still
+    // while it was: another thread that set a property on `ast.Name.id` between the check and
+    // the parse, and took it away again, ran its setter inside the hook (with a short switch
+    // interval, within a few hundred dataclasses), which resumed a generator there.
+    // Two threads spin with a switch interval of a microsecond: on a loaded machine that takes
+    // more than the default 10 s of CPU, so the limits are raised and the loop is bounded in
+    // time instead.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import ast, dataclasses, sys, threading, time
+def setter(self, value):
+    self.__dict__["id"] = value
+    if not found:
+        next(g)
+prop = property(lambda self: self.__dict__["id"], setter)
+stop = []
+def flip():
+    while not stop:
+        ast.Name.id = prop
+        for _ in range(3):
+            pass
+        del ast.Name.id
+        for _ in range(30):
+            pass
+sys.setswitchinterval(1e-6)
+flipper = threading.Thread(target=flip, daemon=True)
+flipper.start()
+made = 0
+deadline = time.monotonic() + 20
+for i in range(1200):
+    if time.monotonic() > deadline:
+        break
+    try:
+        dataclasses.make_dataclass("C%d" % i, [("x", int), ("y", str)])
+        made += 1
+    except Exception:
+        pass
+    if found:
+        break
+stop.append(True)
+flipper.join()
+sys.setswitchinterval(0.005)
+print("MADE", made > 0)
+"#
+        ),
+        "limits: {cpu_s: 120, wall_s: 90}\n",
+    );
+    assert!(text.contains("MADE True\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

@@ -270,3 +270,47 @@ fn input_reads_a_line_through_the_line_editor() {
     s.exp_string(">>> ").expect("prompt");
     leave(s);
 }
+
+#[test]
+fn what_compiling_an_input_warns_runs_nothing_inside_the_guard() {
+    // Compiling an input may warn (an escape sequence the parser does not know), and the
+    // warnings machinery calls what the session replaced (`warnings.showwarning`). The guard
+    // parsed and compiled each input inside its own work: the session's `showwarning`
+    // resumed a generator there, whose `f_back` led to the guard's frames, and put a string of
+    // its making among the inputs waiting to be compiled, which then ran under `code: false`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path(), &["--no-gate"]);
+    let inputs = [
+        "import inspect, warnings; found = []; frames = []",
+        "def loot(f):\n    while f is not None:\n        frames.append(f)\n        for value in list(f.f_locals.values()):\n            if type(value).__name__ == 'function' and value.__qualname__.startswith('_pysbx_guard.'):\n                found.append(value)\n        f = f.f_back\n",
+        "def gen():\n    me = inspect.currentframe()\n    yield\n    while True:\n        loot(me.f_back)\n        yield\n",
+        "g = gen(); next(g)",
+        // The text it slips in prints a marker it spells only at run time.
+        "def showwarning(message, *a, **k):\n    print('WARNED', message)\n    if not frames:\n        next(g)\n        for f in frames:\n            pending = f.f_locals.get('_repl_pending')\n            if type(pending) is list:\n                pending.append((\"print('SLIPPED' + ' IN')\", '<slipped>'))\n",
+        "warnings.simplefilter('always'); warnings.showwarning = showwarning",
+    ];
+    for input in inputs {
+        for line in input.lines() {
+            s.send_line(line).expect("send");
+        }
+        if input.contains('\n') {
+            s.send_line("").expect("a blank line ends the block");
+        }
+        s.exp_string(">>> ").expect("prompt");
+    }
+    s.send_line("pattern = '\\d'; after = 1").expect("send");
+    let shown = s.exp_string(">>> ").expect("prompt after the input that warns");
+    assert!(shown.contains("WARNED"), "{shown}");
+    assert!(!shown.contains("SLIPPED IN"), "{shown}");
+    s.send_line("print('REACHED', len(found))").expect("send");
+    s.exp_string("REACHED 0").expect("no function of the guard's reached");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("print(pattern, after)").expect("send");
+    s.exp_string("\\d 1").expect("both statements of the input ran");
+    s.exp_string(">>> ").expect("prompt");
+    s.send_line("exec(\"print('EXEC' + ' RAN')\")").expect("send");
+    let shown = s.exp_string(">>> ").expect("prompt");
+    assert!(shown.contains("PolicyViolation"), "{shown}");
+    assert!(!shown.contains("EXEC RAN"), "{shown}");
+    leave(s);
+}

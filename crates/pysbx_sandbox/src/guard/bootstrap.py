@@ -9,6 +9,14 @@
 
 def _pysbx_guard():
     import os, sys, _thread, builtins, errno as _errno
+    # What the guard's work reads of a module is read here, once: a look-up in a module's
+    # dictionary at run time compares the name with the keys of the same hash, and a key of
+    # the program's (a `str` subclass put in the name's place) has its `__eq__` run there.
+    _EBADF, _EPERM = _errno.EBADF, _errno.EPERM
+    _ENDING_ERRNOS = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk",
+                      _errno.EMFILE: "open_files", _errno.EAGAIN: "processes"}
+    _pread = os.pread
+    _modules_dict = sys.modules  # the interpreter's own, whatever `sys.modules` is set to later
     # The guard's own code is known by identity: every code object compiled with it (its
     # functions, and the facades below), not the file name `<pysbx-guard>`, which code made at
     # run time may take too. This module's code is the caller's.
@@ -200,7 +208,7 @@ def _pysbx_guard():
         return False
 
     def _gone():
-        return OSError(_errno.EBADF, "pysbx: the guard's pipe to pysbx is gone (the program "
+        return OSError(_EBADF, "pysbx: the guard's pipe to pysbx is gone (the program "
                        "closed its descriptors)")
 
     def _read_exact(n):
@@ -364,12 +372,22 @@ def _pysbx_guard():
         _traceback_type = _type(probe.__traceback__)
         del probe
 
+    # Whether the type `t` is one of `types`, by identity: `t in types` compares with `==`,
+    # which runs the `__eq__` of a metaclass of the program's.
+    def _one_of(t, types):
+        for x in types:
+            if t is x:
+                return True
+        return False
+
+    _PLAIN_TYPES = (_str, _bytes, _int, float, bool)
+
     def _describe(obj, depth=0):
         # A value for a message, without calling any method of the program's.
         t = _type(obj)
         if t is tuple and depth < 3:
             return "(%s)" % ", ".join(_describe(x, depth + 1) for x in obj[:8])
-        if obj is None or t in (_str, _bytes, _int, float, bool):
+        if obj is None or _one_of(t, _PLAIN_TYPES):
             return _repr(obj)
         return "<%s object>" % _type_name(t)
 
@@ -426,8 +444,8 @@ def _pysbx_guard():
     _oserror_new, _oserror_init = OSError.__new__, OSError.__init__
 
     def _new_violation(message):
-        exc = _oserror_new(PolicyViolation, _errno.EPERM, message)
-        _oserror_init(exc, _errno.EPERM, message)
+        exc = _oserror_new(PolicyViolation, _EPERM, message)
+        _oserror_init(exc, _EPERM, message)
         return exc
 
     # --- frames and attribution -------------------------------------------------------------
@@ -744,12 +762,14 @@ def _pysbx_guard():
     # Addresses, with the interpreter's C parser (`ipaddress` is Python the program could change).
     _inet_pton = _socket.inet_pton if _socket_class is not None else None
 
+    _FAMILY_BITS = ((_socket.AF_INET, 32), (_socket.AF_INET6, 128)) if _inet_pton else ()
+
     def _packed(host):
         # An IP address as (bits, integer), or None.
         if _type(host) is not _str or _inet_pton is None:
             return None
         host = host.split("%", 1)[0]
-        for family, bits in ((_socket.AF_INET, 32), (_socket.AF_INET6, 128)):
+        for family, bits in _FAMILY_BITS:
             try:
                 return bits, _int.from_bytes(_inet_pton(family, host), "big")
             except (OSError, ValueError):
@@ -962,7 +982,7 @@ def _pysbx_guard():
                 raise TypeError("pysbx.permit: %s must be True, False or None" % name)
         for what, value in (("fs_read", reads), ("fs_write", writes)):
             if value is not None and (_type(value) is not tuple or
-                                      not all(_type(p) in (_str, _bytes) for p in value)):
+                                      not all(_one_of(_type(p), (_str, _bytes)) for p in value)):
                 raise TypeError("pysbx.permit: %s must be a list of paths" % what)
         return (net, _paths(reads), _paths(writes), process, ffi)
 
@@ -1067,8 +1087,57 @@ def _pysbx_guard():
     _class_module = _type.__dict__["__module__"].__get__
     _function_module = _function_type.__dict__["__module__"].__get__
 
+    # A dictionary the program can fill (`sys.modules`, a module's or a class's namespace, a
+    # spec's or a frame's attributes) is never looked up in, nor written to, by the guard's
+    # work: a look-up compares the name with every key of the same hash, and a key of the
+    # program's class (a `str` subclass whose `__hash__` is the name's, put where the name's
+    # entry would be) has its `__eq__` run by the interpreter, inside the guard's work. The
+    # guard reads a copy holding only the keys of the interpreter's own `str`, made in one
+    # call of the interpreter's (no thread of the program's runs in between) that calls
+    # nothing of the program's: the items are read as they are stored.
+    from itertools import compress as _compress, repeat as _repeat
+    from operator import is_ as _is_op, itemgetter as _itemgetter
+    _key_of = _itemgetter(0)
+    _dict_items = dict.items
+    _proxy_type = _type(_type.__dict__)
+    _proxy_items = _proxy_type.items
+
+    def _plain_dict(d):
+        t = _type(d)
+        if t is _proxy_type:
+            items = _tuple(_proxy_items(d))  # a class's namespace, behind its mapping proxy
+        elif _issubclass(t, _dict):
+            items = _tuple(_dict_items(d))
+        else:
+            return {}
+        return _dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)), _repeat(_str))))
+
+    # One look-up, without the copy when it is safe: whether every key is a `str` of the
+    # interpreter's, and then the look-up, made in one call of the interpreter's that runs no
+    # bytecode in between (a chain of its iterators: no other thread runs, and with such keys
+    # the look-up compares only strings). Where a key of another type is found, a copy is
+    # looked in. (Copying `sys.modules` at each name a pickle gives cost 50 us a name.)
+    from operator import call as _call
+    from functools import partial as _partial
+    _dict_iter = dict.__iter__
+    _MISSING, _MIXED = object(), object()
+
+    def _plain_get(d, key, default=None):
+        t = _type(d)
+        if t is _proxy_type:
+            return _plain_dict(d).get(key, default)
+        if not _issubclass(t, _dict):
+            return default
+        found = next(map(_call, _compress(
+            (_partial(_dict_get, d, key, _MISSING),),
+            map(all, (map(_is_op, map(_type, _dict_iter(d)), _repeat(_str)),)))), _MIXED)
+        if found is _MIXED:
+            found = _dict_get(_plain_dict(d), key, _MISSING)
+        return default if found is _MISSING else found
+
     def _namespace(obj):
-        # The real namespace of a module or a class, or None for anything else.
+        # The real namespace of a module or a class, or None for anything else: read only
+        # through `_plain_get`.
         t = _type(obj)
         if _issubclass(t, _ModuleType):
             return _module_dict(obj)
@@ -1102,8 +1171,10 @@ def _pysbx_guard():
             return False
         # Pickles of protocols 0 to 2 name Python 2's modules (`copy_reg`, `__builtin__`),
         # which the unpickler maps to Python 3's after this check, unless such a module exists.
-        if _dict_get(sys.modules, module) is None:
+        obj = _plain_get(_modules_dict, module)
+        if obj is None:
             module, name = _compat_names.get((module, name), (_compat_modules.get(module, module), name))
+            obj = _plain_get(_modules_dict, module)
         if (module, name) in _SAFE_PICKLE_NAMES:
             return True
         if module == "builtins":
@@ -1112,7 +1183,6 @@ def _pysbx_guard():
         for part in parts:
             if part.startswith("__") and part.endswith("__"):
                 return False
-        obj = _dict_get(sys.modules, module)
         if obj is None:
             # The unpickler imports the module after this check: a safe module's own name.
             return module in _SAFE_PICKLE and _len(parts) == 1
@@ -1121,7 +1191,7 @@ def _pysbx_guard():
             return False
         own = False
         if module not in _SAFE_PICKLE:
-            origin = _dict_get(namespace, "__file__")
+            origin = _plain_get(namespace, "__file__")
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site))
             if not own:
@@ -1130,7 +1200,7 @@ def _pysbx_guard():
         for part in parts:
             # The first part is the module's; every later one a class's.
             namespace = _namespace(obj)
-            obj = namespace.get(part) if namespace is not None else None
+            obj = _plain_get(namespace, part) if namespace is not None else None
             left -= 1
             if obj is None or (left and not _issubclass(_type(obj), _type)):
                 return False
@@ -1478,6 +1548,7 @@ def _pysbx_guard():
     _compiled_in = {}
     _made_here = {}
     import _weakref
+    _weak_ref = _weakref.ref
 
     def _made_by_guard(code):
         # A weak reference without a callback: a callback would be a function of the guard's
@@ -1489,7 +1560,7 @@ def _pysbx_guard():
                 if ref() is None:
                     del _made_here[i]
             _made_prune[0] = max(64, 2 * _len(_made_here))
-        _made_here[id(code)] = _weakref.ref(code)
+        _made_here[id(code)] = _weak_ref(code)
         return code
 
     _made_prune = [64]
@@ -1684,8 +1755,8 @@ def _pysbx_guard():
         if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
                 or code.co_name != "_compile_bytecode":
             return False
-        path = frame.f_locals.get("bytecode_path")
-        if _type(path) is not _str or not _isabs(path) or _type(data) not in _BUFFERS:
+        path = _plain_dict(frame.f_locals).get("bytecode_path")
+        if _type(path) is not _str or not _isabs(path) or not _one_of(_type(data), _BUFFERS):
             return False
         real = _norm(path)
         if not _under(real, _interpreter_trees) or _under(real, _any_writes):
@@ -1833,6 +1904,7 @@ def _pysbx_guard():
         local = frame.f_locals
         if _type(local) is not _dict:
             return True
+        local = _plain_dict(local)
         for name in code.co_varnames[:count]:
             value = _dict_get(local, name)
             if value is obj or _same_text(value, obj):
@@ -1857,7 +1929,7 @@ def _pysbx_guard():
         if (rel, name) in _RUNS_CALLERS_CODE_IN:
             return True
         if rel == "timeit.py" and name == "Timer":
-            return _type(source) not in (_str, _bytes) or source not in _timeit_own
+            return not _one_of(_type(source), (_str, _bytes)) or source not in _timeit_own
         if rel == "turtle.py" and name == "_make_global_funcs":
             # turtle writes a function per method, with each default's `repr` in its text:
             # its own, made while turtle is imported, or the caller's.
@@ -1895,6 +1967,7 @@ def _pysbx_guard():
     # itself, from the text the event carries.
     import _ast
     _AST_CALL, _AST_NAME, _AST_ATTRIBUTE = _ast.Call, _ast.Name, _ast.Attribute
+    _AST_LAMBDA, _PyCF_ONLY_AST = _ast.Lambda, _ast.PyCF_ONLY_AST
     _AST_FUNCTIONS = (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
     _AST_LIST, _AST_BASE = list, _ast.AST
@@ -1962,17 +2035,12 @@ def _pysbx_guard():
             for name, value in items:
                 if _ast_looked_up_name(name) and held.get(name, _ast_kept) is not value:
                     return False
-            for name in held:
+            for name in _tuple(held):  # read at once: another thread may change the class
                 if _type(name) is not _str:
                     return False
                 if name not in names and _ast_looked_up_name(name):
                     return False
         return True
-
-    def _ast_unchanged():
-        if not _ast_intact():
-            raise RuntimeError("pysbx: the classes of the syntax tree (ast) were changed; "
-                               "the guard builds no tree with them")
 
     # A node's fields, read from its own dictionary, where the interpreter put them, and the
     # names of each class's fields as they were at the start: nothing is looked up on a class.
@@ -1989,35 +2057,52 @@ def _pysbx_guard():
     del _re_warn
 
     def _generated_text_calls_only_its_own(source):
-        if _type(source) not in (_str, _bytes):
+        if not _one_of(_type(source), (_str, _bytes)):
             return False
         if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
                 or not _ast_intact():
             return False
-        try:
-            tree = compile(source, "<dataclass>", "exec", _ast.PyCF_ONLY_AST, True)
-        except (SyntaxError, ValueError):
-            return True  # compiling it fails the same way in dataclasses
+        tree = _tree_apart(source)
+        if _type(tree) is not _AST_MODULE:
+            # Compiling it fails the same way in dataclasses (a syntax error), or the tree
+            # could not be made.
+            return _one_of(_type(tree), (SyntaxError, IndentationError, TabError, ValueError))
         # A call may name a parameter of a function it is inside (its own or an enclosing
         # one's: `__create_fn__`'s locals), never one of a function elsewhere in the text.
+        # The tree is read as objects of the program's could be: a node of a class of its own,
+        # a field that is no list, a name that is a `str` subclass are refused or passed over,
+        # never compared, hashed or iterated.
         nodes, calls = [(tree, frozenset(_GENERATED_CALLEES))], []
-        base, fields_of, names_of = _AST_BASE, _node_fields, _field_names
+        base, names_of = _AST_BASE, _field_names
+
+        def fields_of(node):
+            return _plain_dict(_node_fields(node))
+
+        def items(value):
+            return value if _type(value) is _AST_LIST else ()
+
+        def name_of(node, key):
+            value = fields_of(node).get(key) if _issubclass(_type(node), base) else None
+            return value if _type(value) is _str else None
+
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
+            if _type(t) is not _type or not _issubclass(t, base):
+                return False
             if _issubclass(t, _AST_REFUSED):
                 return False
             d = fields_of(node)
             if _issubclass(t, _AST_FUNCTIONS):
-                if t is not _ast.Lambda and d.get("decorator_list"):
+                if t is not _AST_LAMBDA and items(d.get("decorator_list")):
                     return False
                 a = d.get("args")
                 if not _issubclass(_type(a), base):
                     return False
                 ad = fields_of(a)
-                params = [fields_of(arg).get("arg") for group in ("posonlyargs", "args", "kwonlyargs")
-                          for arg in (ad.get(group) or ())]
-                params.extend(fields_of(arg).get("arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
+                params = [name_of(arg, "arg") for group in ("posonlyargs", "args", "kwonlyargs")
+                          for arg in items(ad.get(group))]
+                params.extend(name_of(arg, "arg") for arg in (ad.get("vararg"), ad.get("kwarg"))
                               if arg is not None)
                 inner = roots | frozenset(p for p in params if _type(p) is _str)
                 # Defaults and annotations are evaluated where the function is defined.
@@ -2043,11 +2128,47 @@ def _pysbx_guard():
                 func = fields_of(func).get("value")
             if _type(func) is _AST_CALL:
                 callee = fields_of(func).get("func")
-                if _type(callee) is _AST_NAME and fields_of(callee).get("id") == "super":
+                if _type(callee) is _AST_NAME and name_of(callee, "id") == "super":
                     continue
-            if _type(func) is not _AST_NAME or fields_of(func).get("id") not in roots:
+            if _type(func) is not _AST_NAME or name_of(func, "id") not in roots:
                 return False
         return True
+
+    # The tree of the text dataclasses generates is built in a thread of its own, started
+    # with nothing of Python beneath it (a call of the interpreter's consumes the parse): the
+    # classes of `ast` are the program's to change at any moment, by another thread between
+    # the guard's check and the parse, and a descriptor or `__setattr__` set on one runs while
+    # the interpreter sets each node's fields. Run there, it finds no frame of the guard's
+    # beneath it (only the facade generator's, which holds the text and its name); what it
+    # can do is change the tree being built, which the guard reads as the program's objects.
+    # While the program has no thread but its main one (the one doing the guard's work here),
+    # nothing can change the classes between the check and the parse: the tree is built here,
+    # sparing the thread (0.1 ms, several on a loaded machine, at each method dataclasses
+    # writes).
+    _start_new_thread, _allocate_lock = _thread.start_new_thread, _thread.allocate_lock
+    _thread_count = _thread._count
+    from _collections import deque as _drain
+    _AST_MODULE = _ast.Module
+    _tree_maker = []
+
+    def _tree_apart(source):
+        if not _thread_count():
+            try:
+                return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
+            except BaseException as exc:
+                return exc
+        text, name = _compile_later(source, "<dataclass>", parse_only=True)
+        box = []
+        done = _allocate_lock()
+        done.acquire()
+        try:
+            parse = _tree_maker[0](compile, BaseException, text, name)
+            _start_new_thread(_drain, (map(_call, (_partial(box.extend, parse), done.release)), 0))
+            if not done.acquire(True, 30):
+                return None
+            return box[0] if box else None
+        finally:
+            _compile_jobs.pop(_id(name), None)
 
     # `multiprocessing.managers.MakeProxyType` writes one method per name of `exposed` (the
     # caller's list) into the text `exec` runs, unchecked: a name that is code would run. Its
@@ -2490,7 +2611,11 @@ def _pysbx_guard():
             if _pickle_global_allowed(module, name):
                 return
             immediate, user, stack = _context(frame)
-            _violation("pickle", "unpickling %s.%s is not allowed" % (module, name), event, user, stack)
+            # `Unpickler.find_class` may be called with objects of the program's: `%s` of a
+            # `str` subclass runs its `__str__`.
+            _violation("pickle", "unpickling %s.%s is not allowed"
+                       % tuple(x if _type(x) is _str else _describe(x) for x in (module, name)),
+                       event, user, stack)
         if event == "cpython.PyInterpreterState_New":
             # A subinterpreter has audit hooks of its own, none of them the guard's.
             immediate, user, stack = _context(frame)
@@ -2617,10 +2742,13 @@ def _pysbx_guard():
     def _gate_spec(fullname, spec):
         # A module found on the path: its source goes through the gate, a native module needs
         # `ffi`, compiled code without source is refused. Read through the spec's own
-        # `__dict__`: `ModuleSpec` is the interpreter's class, and the finder's own.
+        # `__dict__`: `ModuleSpec` is the interpreter's class, and the finder's own. The spec
+        # may be one of the program's (a path hook's finder made it), its dictionary filled
+        # with keys of the program's: only a copy is read (see `_plain_dict`), and the gate's
+        # loader goes into a spec of the guard's making, never into that dictionary.
         if _type(spec) is not _ModuleSpec or _type(fullname) is not _str:
             return spec
-        d = _spec_dict(spec)
+        d = _plain_dict(_spec_dict(spec))
         origin, loader = d.get("origin"), d.get("loader")
         if not d.get("_set_fileattr") or _type(origin) is not _str:
             return spec
@@ -2639,15 +2767,19 @@ def _pysbx_guard():
             # The class is the program's to find (a spec's loader) and change: with
             # `__abstractmethods__` set on it, `object.__new__` would iterate what the program
             # put there, its code, inside the guard's work.
-            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT:
+            if _type_flags(_GateLoader) & _TPFLAGS_IS_ABSTRACT \
+                    or _type_flags(_ModuleSpec) & _TPFLAGS_IS_ABSTRACT:
                 raise ImportError("pysbx: the import gate's loader class was changed",
                                   name=fullname)
             gate = _object_new(_GateLoader)
             attrs = _loader_dict(gate)
             attrs["name"], attrs["path"] = fullname, origin
             _gate_loaders[id(gate)] = (gate, fullname, origin, norm, named)
-            d["loader"] = gate
-            return spec
+            gated = _object_new(_ModuleSpec)
+            fields = _spec_dict(gated)
+            fields.update(d)
+            fields["loader"] = gate
+            return gated
         if _type(loader) is ExtensionFileLoader:
             if _ffi or _native_in_place(norm):
                 return spec
@@ -2836,7 +2968,7 @@ def _pysbx_guard():
     _trampoline_ids = {id(_trampoline_code), id(_trace_trampoline.__code__)}
     def _caught_in_c(sig):
         try:
-            status = os.pread(_STATUS, 8192, 0)
+            status = _pread(_STATUS, 8192, 0)
         except OSError:
             return False
         for line in status.split(b"\n"):
@@ -3217,7 +3349,7 @@ def _pysbx_guard():
             if host is not None and _type(host) is not _str and _type(host) is not _bytes:
                 raise TypeError("%s() argument 1 must be str, bytes or None, not %s"
                                 % (op[7:], _type_name(_type(host))))
-            if port is not None and _type(port) not in (_int, _str, _bytes):
+            if port is not None and not _one_of(_type(port), (_int, _str, _bytes)):
                 raise OSError("Int or String expected")
             for value in (family, type_, proto, flags):
                 if _type(value) is not _int:
@@ -3343,6 +3475,8 @@ def _pysbx_guard():
     # `sys._getframe` the standard library makes with `traceback` loaded (each of those takes
     # its starting frame so), which costs a run that never walks its stack nothing.
     _walk_replaced = [False]
+    _put_later = _facade(_put_later_template)
+    _tree_maker.append(_facade(_tree_apart_template))
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -3371,20 +3505,26 @@ def _pysbx_guard():
     _seal("_program_frames", _program_frames)
 
     def _replace_walk_stack():
-        # Inside the hook: read through the types' own methods, as `_pickle_global_allowed`.
-        module = _dict_get(sys.modules, "traceback")
+        # Inside the hook: read through the types' own methods and copies of the dictionaries,
+        # as `_pickle_global_allowed`. The facade is put in `traceback`'s namespace past the
+        # guard's work, by a generator of the facades' that the entry lets go (its `finally`):
+        # the namespace is the program's to fill, and a write compares keys as a look-up does.
+        module = _plain_get(_modules_dict, "traceback")
         if _type(module) is not _ModuleType:
             return
         namespace = _module_dict(module)
-        real = _dict_get(namespace, "walk_stack")
+        real = _plain_get(namespace, "walk_stack")
         if real is None:
             return  # `traceback` is still being loaded
         _walk_replaced[0] = True
         if _type(real) is not _function_type \
                 or not _is_stdlib_file(_norm(_function_code(real).co_filename)):
             return
-        namespace["walk_stack"] = _facade(walk_stack, transparent=True, module="traceback",
-                                          doc=real.__doc__)
+        later = _put_later(namespace, "walk_stack",
+                           _facade(walk_stack, transparent=True, module="traceback",
+                                   doc=real.__doc__))
+        next(later)
+        _let_go(later)
 
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
@@ -3402,8 +3542,10 @@ def _pysbx_guard():
             if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
                 _end("violation", last)
         elif _issubclass(t, OSError):
-            reason = {_errno.EFBIG: "file_size", _errno.ENOSPC: "disk", _errno.EMFILE: "open_files",
-                      _errno.EAGAIN: "processes"}.get(OSError.__dict__["errno"].__get__(exc))
+            # Looked up only as an `int` of the interpreter's: an object of the program's would
+            # have its `__hash__` and `__eq__` run by the look-up.
+            number = OSError.__dict__["errno"].__get__(exc)
+            reason = _ENDING_ERRNOS.get(number) if _type(number) is _int else None
             if reason:
                 _end(reason, text)
         elif _issubclass(t, RecursionError):
@@ -3457,47 +3599,85 @@ def _pysbx_guard():
     _repl_codes = set()
 
     # The input pysbx sent last (its source, which the gate passed, and its name), until the
-    # server has it compiled: `_repl_compile` compiles nothing else, whoever calls it (a
-    # callable of the program's the server's frame calls, `sys.stdout.flush` set to one, made
-    # guard-made code of any text under any file name).
+    # server has it parsed: `_repl_compile` hands out nothing else, whoever calls it (a
+    # callable of the program's the server's frame calls, `sys.stdout.flush` set to one).
     _repl_pending = []
 
-    # The statements of the input being run, last first, with its name.
+    # The input being parsed ([its lines, its name]), then its statements to run, last first,
+    # each with its name.
+    _repl_parsing = []
     _repl_statements = []
 
-    def _repl_compile():
-        # The REPL's next statement, compiled (None once the input is over). The input is
-        # parsed at the first call after pysbx sent it, and each statement compiled when the
-        # one before has run, here, inside the guard's work: the server's frames are a
-        # facade's, and a `compile` raised straight from one is the program's. (One call per
-        # statement, not a generator of the guard's: its frame would run the compiling at
-        # each resumption, outside the guard's work, where it is the program's.)
+    def _repl_compile(tree=None):
+        # What the REPL's server compiles next, past the guard's work (see `_compile_later`):
+        # (text, name, True) to parse the input, the tree of which comes back here; then
+        # (text, name, False) for each statement, compiled in interactive mode (an expression
+        # echoes its value) when the one before has run; None once the input is over.
+        # Compiling warns (an escape sequence the parser does not know), the warnings machinery
+        # calls what the program replaced, and building a tree sets each node's fields through
+        # the classes of `ast`, which the program may change: inside the guard's work, that
+        # was code of the program's on top of it. (One call per step, not a generator of the
+        # guard's: its frame would be resumed by the server.)
         caller = _outside(_getframe(1))
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
         if _repl_pending:
             del _repl_statements[:]
+            del _repl_parsing[:]
             source, filename = _repl_pending.pop()
-            _ast_unchanged()
-            tree = compile(source, filename, "exec", 0x400, dont_inherit=True)  # PyCF_ONLY_AST
-            _repl_statements.extend((stmt, filename) for stmt in reversed(tree.body))
+            # As the parser reads it: a lone `\r` or `\r\n` ends a line as `\n` does.
+            text = source.replace("\r\n", "\n").replace("\r", "\n")
+            _repl_parsing.extend((text.split("\n"), filename))
+            return _compile_later(text, filename, parse_only=True) + (True,)
+        if _repl_parsing:
+            lines, filename = _repl_parsing
+            del _repl_parsing[:]
+            for text in reversed(_repl_units(tree, lines)):
+                _repl_statements.append((text, filename))
         if not _repl_statements:
             return None
-        stmt, filename = _repl_statements.pop()
-        _ast_unchanged()
-        return _made_by_guard(compile(_ast.Interactive(body=[stmt]), filename, "single",
-                                      dont_inherit=True))
+        text, filename = _repl_statements.pop()
+        return _compile_later(text, filename) + (False,)
+
+    def _repl_units(tree, lines):
+        # The input's statements as texts the interactive mode compiles one at a time: the
+        # lines from the end of the one before to the end of each (its decorators, comments
+        # and blank lines before it), statements that share a line in one text (`a = 1; b`),
+        # each after as many empty lines as come before it, so that tracebacks name its own
+        # lines. Only the positions are read from the tree, through the node's own
+        # dictionary (a copy of it: the tree is the server's, the program may have reached
+        # it); the texts are the input's own lines, which the gate passed.
+        body = _plain_dict(_node_fields(tree)).get("body") \
+            if _issubclass(_type(tree), _AST_BASE) else None
+        if _type(body) is not _AST_LIST:
+            raise RuntimeError("pysbx: the REPL's input was not parsed")
+        units = []
+        for stmt in _tuple(body):
+            fields = _plain_dict(_node_fields(stmt)) if _issubclass(_type(stmt), _AST_BASE) else {}
+            first, last = fields.get("lineno"), fields.get("end_lineno")
+            if _type(first) is not _int or _type(last) is not _int \
+                    or not 1 <= first <= last <= _len(lines):
+                raise RuntimeError("pysbx: the REPL's input was not parsed")
+            start = units[-1][1] + 1 if units else 1
+            if units and first < start:
+                units[-1][1] = max(units[-1][1], last)
+            else:
+                units.append([start, last])
+        return ["\n" * (start - 1) + "\n".join(lines[start - 1:last]) + "\n"
+                for start, last in units]
 
     def _repl_request(header):
         if mode != "repl":
             raise RuntimeError("pysbx: not a REPL run")
         if _type(header) is not dict:
             raise TypeError("pysbx: not a request of the REPL")
+        header = _plain_dict(header)  # the program's dictionary, when the caller is a deputy
         t = header.get("t")
         if t == "repl":
             reply, blob = _request({"t": "repl"})
             del _repl_pending[:]
             del _repl_statements[:]
+            del _repl_parsing[:]
             if reply.get("t") == "input":
                 name = reply.get("filename")
                 _repl_pending.append((blob.decode("utf-8", "surrogateescape"),
@@ -4003,6 +4183,24 @@ def disable():
 
 def isenabled():
     return _gc_isenabled()
+
+
+def _tree_apart_template(compile_, catch, text, name):
+    # The parse of the guard's `_tree_apart`, in a thread of its own: the tree, or what
+    # compiling raised. The interpreter's `compile` and `BaseException` are the guard's, not
+    # the built-ins the program may replace.
+    try:
+        yield compile_(text, name, "exec", 0x400, True)
+    except catch as exc:
+        yield exc
+
+
+def _put_later_template(namespace, name, value):
+    # Puts `value` in `namespace` when let go: by the entry, once the guard's work is over.
+    try:
+        yield
+    finally:
+        namespace[name] = value
 
 
 def walk_stack(f):

@@ -6,7 +6,7 @@
 
 
 def serve(main, request, report, compile_input):
-    import sys, signal, linecache
+    import sys, signal, linecache, warnings
 
     ns = main.__dict__
     sigint, ignore, interrupt = signal.SIGINT, signal.SIG_IGN, signal.default_int_handler
@@ -56,13 +56,24 @@ def serve(main, request, report, compile_input):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             signal.signal(sigint, interrupt)
-            # The guard compiles each statement (see `_repl_compile`), as a code object the
-            # hook lets this frame run, when the one before has run.
+            # The guard hands out the input to parse, then each statement (see
+            # `_repl_compile`), compiled here, past the guard's work, when the one before has
+            # run: the hook lets this frame compile exactly that text under that name, and run
+            # the code made.
+            tree = None
             while True:
-                code = compile_input()
-                if code is None:
+                job = compile_input(tree)
+                if job is None:
                     break
-                exec(code, ns)
+                text, name, parse = job
+                if parse:
+                    # What the parser warns of is said once, when the statement is compiled.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        tree = compile(text, name, "exec", 0x400, dont_inherit=True)  # only a tree
+                    continue
+                tree = None
+                exec(compile(text, name, "single", dont_inherit=True), ns)
         except SystemExit:
             raise
         except BaseException as exc:
