@@ -36,16 +36,22 @@ mkdir -p "$work/train/stdlib"
 (cd "$stdlib" && find . -name '*.py' -not -path './site-packages/*' -not -path './dist-packages/*' -print0 |
   tar --null -T - -cf -) | tar -xf - -C "$work/train/stdlib"
 cp -r fixtures "$work/train/fixtures"
-for d in crates/*/tests/fixtures; do
-  [ -d "$d" ] && cp -r "$d" "$work/train/$(echo "$d" | tr / _)"
-done
 echo "training set: $(find "$work/train" -name '*.py' | wc -l) .py files"
 
-# Findings make scan exit 1: expected here.
-"$bin" scan --audit --format json -o "$work/scan.json" --quiet "$work/train" || true
-"$bin" scan --audit --format sarif -o "$work/scan.sarif" --quiet "$work/train/fixtures" || true
-"$bin" scan --format text --no-cache examples > /dev/null || true
-"$bin" sanitize "$work/train/fixtures" -o "$work/sanitized" > /dev/null 2>&1 || true
+# A training run that fails records nothing of what it was meant to train: stop. Findings make
+# scan exit 1, which is expected here; 2 and above are errors.
+train() {
+  local status=0
+  "$@" > /dev/null || status=$?
+  if [ "$status" -gt 1 ]; then
+    echo "pgo/train.sh: training run failed (exit $status): $*" >&2
+    exit 1
+  fi
+}
+train "$bin" scan --audit --format json -o "$work/scan.json" --quiet "$work/train"
+train "$bin" scan --audit --format sarif -o "$work/scan.sarif" --quiet "$work/train/fixtures"
+train "$bin" scan --format text --no-cache examples
+train "$bin" sanitize "$work/train/fixtures" -o "$work/sanitized"
 for _ in 1 2 3; do
   "$bin" exec --no-cache examples/hello.py > /dev/null
 done
