@@ -8,12 +8,11 @@ reading that expression again; the reading is charged its length against the fil
 budget, so the scan stays linear in the file's size however many calls there are. Prints the
 wall time of the scan, the file's size and the number of findings.
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from scan_timing import timed_scan
 
 
 def main():
@@ -29,15 +28,9 @@ def main():
             for n in range(calls):
                 f.write(f"v{n} = h({n})\n")
         size = os.path.getsize(path)
-        start = time.monotonic()
-        out = subprocess.run(
-            [pysbx, "scan", "--no-cache", "--format", "json", "--quiet", path],
-            capture_output=True, text=True,
-        )
-        wall = time.monotonic() - start
-        findings = len(json.loads(out.stdout)["findings"]) if out.stdout else "?"
+        wall, findings, status = timed_scan(pysbx, path)
         print(f"{calls} calls of a {items}-item helper ({size} bytes): {wall:.2f} s, "
-              f"{findings} findings (exit {out.returncode})")
+              f"{findings} findings (exit {status})")
 
 
 if __name__ == "__main__":

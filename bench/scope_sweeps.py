@@ -7,12 +7,11 @@ times: FUNCTIONS functions (default 4,000) of 40 locals each, every one calling
 Such a visit once walked the whole file's table of names; it now walks the scope's own.
 Prints the wall time of the scan and the number of findings.
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from scan_timing import timed_scan
 
 
 def main():
@@ -28,14 +27,8 @@ def main():
                 for k in range(40):
                     f.write(f"    a{k} = {k}\n")
                 f.write("    globals().clear()\n")
-        start = time.monotonic()
-        out = subprocess.run(
-            [pysbx, "scan", "--no-cache", "--format", "json", "--quiet", path],
-            capture_output=True, text=True,
-        )
-        wall = time.monotonic() - start
-        findings = len(json.loads(out.stdout)["findings"]) if out.stdout else "?"
-        print(f"{functions} functions: {wall:.2f} s, {findings} findings (exit {out.returncode})")
+        wall, findings, status = timed_scan(pysbx, path)
+        print(f"{functions} functions: {wall:.2f} s, {findings} findings (exit {status})")
 
 
 if __name__ == "__main__":
