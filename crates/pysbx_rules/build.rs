@@ -285,6 +285,8 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         }
         ArgTest::Missing => out.push_str("ArgTest::Missing"),
         ArgTest::Present => out.push_str("ArgTest::Present"),
+        ArgTest::Forwarded => out.push_str("ArgTest::Forwarded"),
+        ArgTest::NotForwarded => out.push_str("ArgTest::NotForwarded"),
         ArgTest::NotLiteral => out.push_str("ArgTest::NotLiteral"),
         ArgTest::Literal => out.push_str("ArgTest::Literal"),
         ArgTest::Computed => out.push_str("ArgTest::Computed"),

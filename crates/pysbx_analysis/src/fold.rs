@@ -51,6 +51,9 @@ pub(crate) struct CallArgs<'x, 'a> {
     pub(crate) star_at: Option<usize>,
     /// A `**kwargs` is present.
     pub(crate) double_star: bool,
+    /// Every `**kwargs` of the call is the calling function's own, handed on untouched (see
+    /// `Walker::forwarded_kwargs`).
+    pub(crate) kwargs_forwarded: bool,
     /// What each positional argument refers to (parallel to `pos`; may be empty).
     pub(crate) pos_refs: &'x [&'x ValueSet<'a>],
     /// What each keyword argument refers to (parallel to `kw`; may be empty).
@@ -67,6 +70,7 @@ impl<'x, 'a> CallArgs<'x, 'a> {
             kw: &[],
             star_at: None,
             double_star: false,
+            kwargs_forwarded: false,
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,
@@ -2111,6 +2115,7 @@ mod tests {
             kw: &kw,
             star_at: None,
             double_star: false,
+            kwargs_forwarded: false,
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,

@@ -741,6 +741,43 @@ pub(crate) struct Walker<'a, 'c> {
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
+    /// The `**kwargs` parameter of the function whose body is being walked (its scope and
+    /// name), when the body only hands it on (`subprocess.run(cmd, **kwargs)`) and no call in
+    /// the file gave it keywords: what it holds is whatever the function's callers chose, and
+    /// a call it is handed to is told so (`forwarded` in a rule's argument test).
+    forwarded_kwargs: Option<(u32, Name)>,
+}
+
+/// Whether `name` is used in `body` only as `**name` in calls' arguments: never read
+/// otherwise, changed, rebound, deleted or captured by a nested function or comprehension
+/// (each would be another use of the name, so the test errs toward "used").
+fn only_handed_on(body: &[Stmt], name: &str) -> bool {
+    use ruff_python_ast::visitor::{Visitor, walk_expr};
+    struct Uses<'n> {
+        name: &'n str,
+        handed_on: usize,
+        all: usize,
+    }
+    impl<'x> Visitor<'x> for Uses<'_> {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            match e {
+                Expr::Name(n) if n.id == self.name => self.all += 1,
+                Expr::Call(c) => {
+                    for k in &c.arguments.keywords {
+                        if k.arg.is_none() && matches!(&k.value, Expr::Name(n) if n.id == self.name)
+                        {
+                            self.handed_on += 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut uses = Uses { name, handed_on: 0, all: 0 };
+    uses.visit_body(body);
+    uses.handed_on > 0 && uses.handed_on == uses.all
 }
 
 /// The most names followed at once while they hold a list or dict (see
@@ -882,6 +919,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             dict_wanted: None,
             saved: Vec::new(),
             writing: None,
+            forwarded_kwargs: None,
         }
     }
 
@@ -909,8 +947,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                             self.frames = Self::frames_called_from(site, f);
                         }
                     }
+                    self.forwarded_kwargs = f.parameters.kwarg.as_ref().and_then(|k| {
+                        let name = key(&k.name.id);
+                        let fed = given.iter().any(|(n, _)| *n == name);
+                        (!fed && only_handed_on(&f.body, &k.name.id)).then_some((d.scope, name))
+                    });
                     self.bind_parameters(&f.parameters, given);
                     self.body(&f.body);
+                    self.forwarded_kwargs = None;
                 }
                 Body::Lambda(l) => {
                     if let Some(p) = &l.parameters {
@@ -2535,6 +2579,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .collect();
             if entries.iter().any(|(_, v)| v.refers()) {
                 given.push((key(&rest.name.id), ValueSet::one(Value::Dict(entries.into()))));
+            } else if !entries.is_empty() {
+                // Keywords of constants (`run(cmd, shell=True)`): the dict holds something
+                // the caller chose, so the body does not hand on `**kw` untouched (see
+                // [`Walker::forwarded_kwargs`]).
+                given.push((key(&rest.name.id), ValueSet::unknown()));
             }
         }
     }
@@ -4581,6 +4630,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut kws: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
         let mut double_star = false;
+        // Every `**` of the call is the function's own `**kwargs`, handed on untouched.
+        let mut all_forwarded = true;
         for k in &c.arguments.keywords {
             match &k.arg {
                 Some(id) => {
@@ -4611,7 +4662,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 kws.push((name, Eval { fold: Some(v.clone()), ..Eval::unknown() }));
                             }
                         }
-                        _ => double_star = true,
+                        _ => {
+                            double_star = true;
+                            all_forwarded &= matches!(&k.value, Expr::Name(n)
+                            if self.forwarded_kwargs.as_ref().is_some_and(|(scope, name)| {
+                                *scope == self.scope && *name == n.id
+                            }));
+                        }
                     }
                 }
             }
@@ -4675,6 +4732,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kw: &kw_c,
                 star_at,
                 double_star,
+                kwargs_forwarded: double_star && all_forwarded,
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
@@ -4709,6 +4767,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     kw: &[],
                     star_at: Some(0),
                     double_star: true,
+                    kwargs_forwarded: false,
                     pos_refs: &[],
                     kw_refs: &[],
                     nodes: None,
@@ -5095,6 +5154,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if fold.is_some() {
                         break;
                     }
+                }
+            }
+            // `typing.cast(T, value)` is `value` at run time: a checker's annotation, not a
+            // call that changes what it is given (`LoadLibrary(cast(str, find_library("c")))`,
+            // `cast(str, "rm -rf /")`).
+            if let ([_, given], true) = (pos.as_slice(), kws.is_empty())
+                && quals.iter().any(|q| matches!(&**q, "typing.cast" | "typing_extensions.cast"))
+            {
+                vals.union(&given.vals);
+                if fold.is_none() {
+                    fold.clone_from(&given.fold);
                 }
             }
             // Calls that hand back what they were given (`contextlib.nullcontext(os)`, entered

@@ -155,6 +155,7 @@ struct RawArg {
     is_none: Option<bool>,
     missing: Option<bool>,
     present: Option<bool>,
+    forwarded: Option<bool>,
     literal: Option<bool>,
     computed: Option<bool>,
     matches: Option<Spanned<String>>,
@@ -583,6 +584,11 @@ impl Ctx {
         if raw.present == Some(true) {
             tests.push(ArgTest::Present);
         }
+        match raw.forwarded {
+            Some(true) => tests.push(ArgTest::Forwarded),
+            Some(false) => tests.push(ArgTest::NotForwarded),
+            None => {}
+        }
         match raw.literal {
             Some(true) => tests.push(ArgTest::Literal),
             Some(false) => tests.push(ArgTest::NotLiteral),
@@ -621,7 +627,7 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, literal, computed, matches, command, less_than, constant_start, \
+                 present, forwarded, literal, computed, matches, command, less_than, constant_start, \
                  refers_to, returned_by or derived_from"
                     .to_string(),
             ));
@@ -800,14 +806,16 @@ mod tests {
     fn args_conditions_are_parsed() {
         let text = GOOD.replace(
             "call: builtins.exec",
-            "call: subprocess.*\n      args:\n        - {keyword: shell, equals: true}\n        - {keyword: timeout, missing: true}\n        - {position: 0, literal: false}",
+            "call: subprocess.*\n      args:\n        - {keyword: shell, equals: true}\n        - {keyword: timeout, missing: true}\n        - {position: 0, literal: false}\n        - {keyword: shell, forwarded: true}\n        - {keyword: env, forwarded: false}",
         );
         let set = load(&text).unwrap();
         let MatchSpec::Call { args, .. } = &set.rules()[0].matcher else { panic!() };
-        assert_eq!(args.len(), 3);
+        assert_eq!(args.len(), 5);
         assert_eq!(args[0].test, ArgTest::Equals(ConstValue::Bool(true)));
         assert_eq!(args[1].test, ArgTest::Missing);
         assert_eq!(args[2].test, ArgTest::NotLiteral);
+        assert_eq!(args[3].test, ArgTest::Forwarded);
+        assert_eq!(args[4].test, ArgTest::NotForwarded);
     }
 
     #[test]

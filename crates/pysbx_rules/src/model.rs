@@ -182,6 +182,12 @@ pub enum ArgTest {
     Missing,
     /// The argument is given, whatever its value.
     Present,
+    /// The argument is not written at the call, and only the calling function's own
+    /// `**kwargs`, handed on untouched, may supply it: a value its callers choose.
+    Forwarded,
+    /// Not [`ArgTest::Forwarded`]: written, possibly supplied by other `*args` or `**kwargs`,
+    /// or surely absent.
+    NotForwarded,
     /// The argument is given and is not a literal (after folding): a computed command, a variable.
     NotLiteral,
     /// The argument is given and is a literal (after folding).

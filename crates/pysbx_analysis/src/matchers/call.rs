@@ -70,6 +70,9 @@ enum Selected<'x, 'a> {
     Given(Option<&'x Const<'a>>, Option<&'x ValueSet<'a>>),
     /// Not given explicitly, but `*args` or `**kwargs` may supply it.
     Unknown,
+    /// Not given explicitly; only the calling function's own `**kwargs`, handed on untouched,
+    /// may supply it (a value its callers choose).
+    Forwarded,
     /// Surely not given.
     Absent,
 }
@@ -89,6 +92,9 @@ fn select<'x, 'a>(cond: &ArgCond, args: &CallArgs<'x, 'a>) -> Selected<'x, 'a> {
     if let Some(k) = &cond.keyword {
         if let Some(i) = args.kw.iter().position(|(name, _)| same_keyword(name, k)) {
             return Selected::Given(args.kw[i].1, args.kw_refs.get(i).copied());
+        }
+        if args.double_star && !maybe && args.kwargs_forwarded {
+            return Selected::Forwarded;
         }
         maybe |= args.double_star;
     }
@@ -119,13 +125,17 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
     match &cond.test {
         Test::Missing => matches!(selected, Selected::Absent),
         Test::Present => !matches!(selected, Selected::Absent),
-        Test::NotLiteral => matches!(selected, Selected::Given(None, _) | Selected::Unknown),
+        Test::Forwarded => matches!(selected, Selected::Forwarded),
+        Test::NotForwarded => !matches!(selected, Selected::Forwarded),
+        Test::NotLiteral => {
+            matches!(selected, Selected::Given(None, _) | Selected::Unknown | Selected::Forwarded)
+        }
         Test::Literal => matches!(selected, Selected::Given(Some(_), _)),
         // One of a few constants (`for name in ("a", "b")`) is not computed: its values are
         // known.
         Test::Computed => match selected {
             Selected::Given(None, refs) => !refs.is_some_and(ValueSet::constant_choices),
-            Selected::Unknown => true,
+            Selected::Unknown | Selected::Forwarded => true,
             _ => false,
         },
         Test::NotComputed => match selected {
