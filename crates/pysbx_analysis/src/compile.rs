@@ -106,6 +106,8 @@ pub(crate) enum LeafKind {
         own_class: Option<bool>,
         /// The globs the receiver must resolve to, on every path.
         refers_to: Option<NameTable>,
+        /// Whether an assignment or `del` target matches too.
+        assigned: bool,
     },
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -537,7 +539,7 @@ impl Compiled {
                 }
                 leaf(self, LeafKind::Store)
             }
-            MatchSpec::Attribute { names, receiver } => {
+            MatchSpec::Attribute { names, receiver, assigned } => {
                 check_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.attributes.insert(p, leaf_id);
@@ -550,7 +552,14 @@ impl Compiled {
                     }
                     None => None,
                 };
-                leaf(self, LeafKind::Attribute { own_class: receiver.own_class, refers_to })
+                leaf(
+                    self,
+                    LeafKind::Attribute {
+                        own_class: receiver.own_class,
+                        refers_to,
+                        assigned: *assigned,
+                    },
+                )
             }
             MatchSpec::String(pattern) => {
                 // Rules share a regex written the same way (and so its result per string).

@@ -3654,10 +3654,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) -> Eval<'a> {
         let attr = key_str(&a.attr.id);
         let from = self.hits.len();
-        attribute::hits(
+        attribute::hits_in(
             self.c,
             &attr,
             attribute::Receiver::Known(&recv.vals),
+            a.ctx != ExprContext::Load,
             &mut self.interner,
             &mut self.hits,
         );
@@ -3829,10 +3830,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let from = self.hits.len();
         if let Some(k) = &string_key {
-            attribute::hits(
+            attribute::hits_in(
                 self.c,
                 k,
                 attribute::Receiver::Unknown,
+                s.ctx != ExprContext::Load,
                 &mut self.interner,
                 &mut self.hits,
             );

@@ -92,6 +92,7 @@ struct RawMatch {
     handler: Option<Spanned<RawHandler>>,
     attribute: Option<Spanned<OneOrMany>>,
     receiver: Option<Spanned<RawReceiver>>,
+    assigned: Option<bool>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
     all: Option<Vec<Spanned<RawMatch>>>,
@@ -410,6 +411,11 @@ impl Ctx {
                 "a `receiver` test needs an `attribute` matcher beside it".to_string(),
             ));
         }
+        if raw.assigned.is_some() && raw.attribute.is_none() {
+            return Err(
+                self.invalid(at, "`assigned` needs an `attribute` matcher beside it".to_string())
+            );
+        }
         if raw.args.is_some() && raw.call.is_none() {
             return Err(self.invalid(at, "`args` conditions need a `call` matcher".to_string()));
         }
@@ -465,7 +471,11 @@ impl Ctx {
                 }
                 None => ReceiverTest::default(),
             };
-            return Ok(MatchSpec::Attribute { names: self.patterns(p)?, receiver });
+            return Ok(MatchSpec::Attribute {
+                names: self.patterns(p)?,
+                receiver,
+                assigned: raw.assigned.unwrap_or(true),
+            });
         }
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
@@ -825,9 +835,20 @@ mod tests {
             "attribute: __subclasses__\n      receiver: {own_class: false}",
         );
         let set = load(&text).unwrap();
-        let MatchSpec::Attribute { receiver, .. } = &set.rules()[0].matcher else { panic!() };
+        let MatchSpec::Attribute { receiver, assigned, .. } = &set.rules()[0].matcher else {
+            panic!()
+        };
         assert_eq!(receiver.own_class, Some(false));
         assert!(receiver.refers_to.is_none());
+        assert!(assigned, "assignment targets match unless the rule says otherwise");
+        let text =
+            GOOD.replace("call: builtins.exec", "attribute: f_builtins\n      assigned: false");
+        let set = load(&text).unwrap();
+        let MatchSpec::Attribute { assigned, .. } = &set.rules()[0].matcher else { panic!() };
+        assert!(!assigned);
+        let text = GOOD.replace("call: builtins.exec", "call: os.system\n      assigned: false");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("`assigned` needs an `attribute`"), "{err}");
         let text = GOOD.replace(
             "call: builtins.exec",
             "attribute: dlopen\n      receiver: {refers_to: [ctypes.cdll, 'cffi.*']}",

@@ -315,6 +315,10 @@ pub enum MatchSpec {
         names: Patterns,
         /// The tests of the object the attribute is read on.
         receiver: ReceiverTest,
+        /// Whether the attribute (or string key) also matches as the target of an assignment
+        /// or `del` (`self.f_builtins = {}`, `del d["__builtins__"]`), which reads nothing
+        /// from it; `true` unless the rule says `assigned: false`.
+        assigned: bool,
     },
     /// A string or bytes literal, after constant folding, matching the regex.
     String(String),

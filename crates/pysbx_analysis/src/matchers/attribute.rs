@@ -73,6 +73,19 @@ pub(crate) fn hits(
     interner: &mut Interner,
     out: &mut Vec<Hit>,
 ) {
+    hits_in(compiled, name, receiver, false, interner, out);
+}
+
+/// [`hits`] for an attribute or string key that is, with `assigned`, the target of an
+/// assignment or `del` (leaves written `assigned: false` do not match there).
+pub(crate) fn hits_in(
+    compiled: &Compiled,
+    name: &str,
+    receiver: Receiver<'_, '_>,
+    assigned: bool,
+    interner: &mut Interner,
+    out: &mut Vec<Hit>,
+) {
     if compiled.attributes.is_empty() {
         return;
     }
@@ -85,9 +98,12 @@ pub(crate) fn hits(
     let subject = interner.intern(name);
     let mut own_class = None;
     for leaf in found {
-        if let Some(LeafKind::Attribute { own_class: wanted, refers_to }) =
+        if let Some(LeafKind::Attribute { own_class: wanted, refers_to, assigned: also }) =
             compiled.leaves.get(leaf as usize).map(|l| &l.kind)
         {
+            if assigned && !also {
+                continue;
+            }
             if let Some(wanted) = wanted
                 && *own_class.get_or_insert_with(|| receiver.own_class()) != *wanted
             {
