@@ -51,9 +51,9 @@ pub(crate) struct CallArgs<'x, 'a> {
     pub(crate) star_at: Option<usize>,
     /// A `**kwargs` is present.
     pub(crate) double_star: bool,
-    /// Every `**kwargs` of the call is the calling function's own, handed on untouched (see
-    /// `Walker::forwarded_kwargs`).
-    pub(crate) kwargs_forwarded: bool,
+    /// The keys the call's one `**` dict may hold, where the calling body says (see
+    /// [`crate::spread`]).
+    pub(crate) spread: Option<&'x crate::spread::Spread>,
     /// What each positional argument refers to (parallel to `pos`; may be empty).
     pub(crate) pos_refs: &'x [&'x ValueSet<'a>],
     /// What each keyword argument refers to (parallel to `kw`; may be empty).
@@ -70,7 +70,7 @@ impl<'x, 'a> CallArgs<'x, 'a> {
             kw: &[],
             star_at: None,
             double_star: false,
-            kwargs_forwarded: false,
+            spread: None,
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,
@@ -2115,7 +2115,7 @@ mod tests {
             kw: &kw,
             star_at: None,
             double_star: false,
-            kwargs_forwarded: false,
+            spread: None,
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,

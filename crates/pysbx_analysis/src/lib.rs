@@ -24,6 +24,7 @@ mod inflate;
 mod matchers;
 mod position;
 mod scope;
+mod spread;
 mod suppress;
 mod urls;
 mod utf7;

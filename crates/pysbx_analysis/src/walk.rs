@@ -32,6 +32,7 @@ use crate::matchers::{
     self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
+use crate::spread::{self, Spread};
 use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
 
 /// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
@@ -741,43 +742,20 @@ pub(crate) struct Walker<'a, 'c> {
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
-    /// The `**kwargs` parameter of the function whose body is being walked (its scope and
-    /// name), when the body only hands it on (`subprocess.run(cmd, **kwargs)`) and no call in
-    /// the file gave it keywords: what it holds is whatever the function's callers chose, and
-    /// a call it is handed to is told so (`forwarded` in a rule's argument test).
-    forwarded_kwargs: Option<(u32, Name)>,
+    /// The body of the function being walked, for what it does with the dicts it hands on as
+    /// `**name` (see [`crate::spread`]).
+    spread_body: Option<SpreadBody<'a>>,
 }
 
-/// Whether `name` is used in `body` only as `**name` in calls' arguments: never read
-/// otherwise, changed, rebound, deleted or captured by a nested function or comprehension
-/// (each would be another use of the name, so the test errs toward "used").
-fn only_handed_on(body: &[Stmt], name: &str) -> bool {
-    use ruff_python_ast::visitor::{Visitor, walk_expr};
-    struct Uses<'n> {
-        name: &'n str,
-        handed_on: usize,
-        all: usize,
-    }
-    impl<'x> Visitor<'x> for Uses<'_> {
-        fn visit_expr(&mut self, e: &'x Expr) {
-            match e {
-                Expr::Name(n) if n.id == self.name => self.all += 1,
-                Expr::Call(c) => {
-                    for k in &c.arguments.keywords {
-                        if k.arg.is_none() && matches!(&k.value, Expr::Name(n) if n.id == self.name)
-                        {
-                            self.handed_on += 1;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            walk_expr(self, e);
-        }
-    }
-    let mut uses = Uses { name, handed_on: 0, all: 0 };
-    uses.visit_body(body);
-    uses.handed_on > 0 && uses.handed_on == uses.all
+/// A function body being walked, and what it does with the dicts it hands on as `**name`.
+struct SpreadBody<'a> {
+    scope: u32,
+    body: &'a [Stmt],
+    /// The function's own `**` parameter, unless a call in the file gave it keywords (the dict
+    /// then holds something a caller of the file chose, which is not followed).
+    kwarg: Option<Name>,
+    /// Names already classified.
+    known: Vec<(Name, Option<Spread>)>,
 }
 
 /// The most names followed at once while they hold a list or dict (see
@@ -919,7 +897,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             dict_wanted: None,
             saved: Vec::new(),
             writing: None,
-            forwarded_kwargs: None,
+            spread_body: None,
         }
     }
 
@@ -947,14 +925,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                             self.frames = Self::frames_called_from(site, f);
                         }
                     }
-                    self.forwarded_kwargs = f.parameters.kwarg.as_ref().and_then(|k| {
-                        let name = key(&k.name.id);
-                        let fed = given.iter().any(|(n, _)| *n == name);
-                        (!fed && only_handed_on(&f.body, &k.name.id)).then_some((d.scope, name))
+                    let kwarg = f.parameters.kwarg.as_ref().map(|k| key(&k.name.id));
+                    let fed = kwarg.as_ref().is_some_and(|k| given.iter().any(|(n, _)| n == k));
+                    self.spread_body = Some(SpreadBody {
+                        scope: d.scope,
+                        body: &f.body,
+                        kwarg: kwarg.filter(|_| !fed),
+                        known: Vec::new(),
                     });
                     self.bind_parameters(&f.parameters, given);
                     self.body(&f.body);
-                    self.forwarded_kwargs = None;
+                    self.spread_body = None;
                 }
                 Body::Lambda(l) => {
                     if let Some(p) = &l.parameters {
@@ -1922,6 +1903,23 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// function of that name whose `def` the calling scope can see is given them (which of
     /// them the name is bound to is not followed; giving more values only adds what a
     /// parameter may be).
+    /// What the keys of the dict `name` holds may be, where it is handed on as `**name` in the
+    /// function body being walked (see [`crate::spread`]); `None` when not known.
+    fn spread_of(&mut self, name: &Name) -> Option<Spread> {
+        let sb = self.spread_body.as_mut()?;
+        if sb.scope != self.scope {
+            return None;
+        }
+        let name = key(name);
+        if let Some((_, known)) = sb.known.iter().find(|(n, _)| *n == name) {
+            return known.clone();
+        }
+        let kwarg = sb.kwarg.as_ref() == Some(&name);
+        let spread = spread::classify(sb.body, &name, kwarg);
+        sb.known.push((name, spread.clone()));
+        spread
+    }
+
     fn function_called_here(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
         // Most calls are of builtins and imported names: ruled out by a bit before hashing.
         if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
@@ -2581,8 +2579,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 given.push((key(&rest.name.id), ValueSet::one(Value::Dict(entries.into()))));
             } else if !entries.is_empty() {
                 // Keywords of constants (`run(cmd, shell=True)`): the dict holds something
-                // the caller chose, so the body does not hand on `**kw` untouched (see
-                // [`Walker::forwarded_kwargs`]).
+                // a caller of the file chose (see [`SpreadBody::kwarg`]).
                 given.push((key(&rest.name.id), ValueSet::unknown()));
             }
         }
@@ -4632,8 +4629,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut kws: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
         let mut double_star = false;
-        // Every `**` of the call is the function's own `**kwargs`, handed on untouched.
-        let mut all_forwarded = true;
+        // What the keys of each `**` dict may be, where the body says.
+        let mut spreads: SmallVec<[Option<Spread>; 1]> = SmallVec::new();
         for k in &c.arguments.keywords {
             match &k.arg {
                 Some(id) => {
@@ -4666,10 +4663,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                         _ => {
                             double_star = true;
-                            all_forwarded &= matches!(&k.value, Expr::Name(n)
-                            if self.forwarded_kwargs.as_ref().is_some_and(|(scope, name)| {
-                                *scope == self.scope && *name == n.id
-                            }));
+                            let spread = match &k.value {
+                                Expr::Name(n) => self.spread_of(&n.id),
+                                _ => None,
+                            };
+                            spreads.push(spread);
                         }
                     }
                 }
@@ -4734,7 +4732,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kw: &kw_c,
                 star_at,
                 double_star,
-                kwargs_forwarded: double_star && all_forwarded,
+                spread: match spreads.as_slice() {
+                    [Some(one)] => Some(one),
+                    _ => None,
+                },
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
@@ -4769,7 +4770,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     kw: &[],
                     star_at: Some(0),
                     double_star: true,
-                    kwargs_forwarded: false,
+                    spread: None,
                     pos_refs: &[],
                     kw_refs: &[],
                     nodes: None,

@@ -93,8 +93,11 @@ fn select<'x, 'a>(cond: &ArgCond, args: &CallArgs<'x, 'a>) -> Selected<'x, 'a> {
         if let Some(i) = args.kw.iter().position(|(name, _)| same_keyword(name, k)) {
             return Selected::Given(args.kw[i].1, args.kw_refs.get(i).copied());
         }
-        if args.double_star && !maybe && args.kwargs_forwarded {
-            return Selected::Forwarded;
+        // The one `**` dict's keys are known, but for those its callers chose.
+        if let (true, false, Some(spread)) = (args.double_star, maybe, args.spread)
+            && !spread.sets(k)
+        {
+            return if spread.from_callers { Selected::Forwarded } else { Selected::Absent };
         }
         maybe |= args.double_star;
     }

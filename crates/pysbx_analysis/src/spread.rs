@@ -1,0 +1,330 @@
+//! What a function body does with a dict it hands on to calls as `**name`: which keys it may
+//! hold. A wrapper's own `**kwargs`, handed on untouched or given a few constant keys
+//! (`kwargs["env"] = env`), holds whatever its callers chose plus those keys; a local dict
+//! made from a display with constant keys and given only constant keys after it holds exactly
+//! those keys. Anything else done with the name (passed to a function, aliased, updated,
+//! rebound, captured by a nested function, or any dynamic access to the frame's variables in
+//! the body) leaves its keys unknown.
+//!
+//! The test is syntactic, over the body only, and errs toward "unknown": a rule that asks
+//! whether `shell` may be given through `**kwargs` then assumes it may.
+
+use ruff_python_ast::name::Name;
+use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
+use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
+
+use crate::glob::nfkc;
+
+/// Whether the identifier `id` is `name` (NFKC-normalized, as Python reads identifiers: `ｋｗ`
+/// is `kw`).
+fn same(id: &Name, name: &str) -> bool {
+    if id.is_ascii() { id.as_str() == name } else { nfkc(id) == name }
+}
+
+/// The keys a dict handed on as `**name` may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Spread {
+    /// The function's own `**kwargs`: any key its callers passed, besides `keys`.
+    pub(crate) from_callers: bool,
+    /// The constant keys the body gives it (for a local dict, every key it may hold).
+    pub(crate) keys: Vec<String>,
+}
+
+impl Spread {
+    /// Whether `keyword` may be among the keys the body itself gives the dict.
+    pub(crate) fn sets(&self, keyword: &str) -> bool {
+        self.keys.iter().any(|k| k == keyword)
+    }
+}
+
+/// Names that reach a frame's variables by name (`locals()["kw"]`): with any of them in the
+/// body, nothing is known of any dict.
+const DYNAMIC_NAMES: &[&str] = &["locals", "vars", "globals", "exec", "eval"];
+const DYNAMIC_ATTRIBUTES: &[&str] = &["f_locals", "f_globals", "_getframe", "currentframe"];
+/// Methods of a dict that read it or only remove keys.
+const READING_METHODS: &[&str] = &["get", "pop", "copy", "keys", "items", "values", "__contains__"];
+
+/// What `body` does with `name` (NFKC-normalized), handed on as `**name` at least once;
+/// `kwarg`: `name` is the function's own `**` parameter. `None` when the keys are not known.
+pub(crate) fn classify(body: &[Stmt], name: &str, kwarg: bool) -> Option<Spread> {
+    let mut uses = Uses {
+        name,
+        kwarg,
+        top: body.iter().map(|s| s as *const Stmt).collect(),
+        bound: false,
+        handed_on: 0,
+        keys: Vec::new(),
+        unknown: false,
+    };
+    uses.visit_body(body);
+    (!uses.unknown && uses.handed_on > 0 && (kwarg || uses.bound))
+        .then_some(Spread { from_callers: kwarg, keys: uses.keys })
+}
+
+struct Uses<'n> {
+    name: &'n str,
+    kwarg: bool,
+    /// The body's own statements (a binding of a local dict must be one of them: not in a
+    /// branch or loop).
+    top: Vec<*const Stmt>,
+    bound: bool,
+    handed_on: usize,
+    keys: Vec<String>,
+    unknown: bool,
+}
+
+impl Uses<'_> {
+    fn is_name(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Name(n) if same(&n.id, self.name))
+    }
+
+    fn add_key(&mut self, key: &Expr) {
+        match key {
+            // Joined here: `to_str` would cache the join in the tree, which a region never
+            // drops.
+            Expr::StringLiteral(s) => {
+                self.keys.push(s.value.iter().map(|part| &*part.value).collect());
+            }
+            _ => self.unknown = true,
+        }
+    }
+
+    /// `name["key"]` as an assignment, augmented assignment or `del` target.
+    fn keyed_target(&mut self, target: &Expr) -> bool {
+        match target {
+            Expr::Subscript(s) if self.is_name(&s.value) => {
+                self.add_key(&s.slice);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `e` (a nested scope) mentions the name at all.
+    fn mentions(&self, visit: impl FnOnce(&mut Mentions<'_>)) -> bool {
+        let mut m = Mentions { name: self.name, found: false };
+        visit(&mut m);
+        m.found
+    }
+}
+
+impl<'x> Visitor<'x> for Uses<'_> {
+    fn visit_stmt(&mut self, s: &'x Stmt) {
+        if self.unknown {
+            return;
+        }
+        match s {
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    if self.keyed_target(t) {
+                        continue;
+                    }
+                    if self.is_name(t) {
+                        let top = self.top.contains(&(s as *const Stmt));
+                        let keys = match &*a.value {
+                            Expr::Dict(d) if top && !self.kwarg && !self.bound => d
+                                .items
+                                .iter()
+                                .map(|item| item.key.as_ref())
+                                .collect::<Option<Vec<&Expr>>>(),
+                            _ => None,
+                        };
+                        match keys {
+                            Some(keys) => {
+                                self.bound = true;
+                                keys.into_iter().for_each(|k| self.add_key(k));
+                            }
+                            None => self.unknown = true,
+                        }
+                        continue;
+                    }
+                    self.visit_expr(t);
+                }
+                self.visit_expr(&a.value);
+            }
+            Stmt::AugAssign(a) if self.keyed_target(&a.target) => self.visit_expr(&a.value),
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    if !self.keyed_target(t) {
+                        self.visit_expr(t);
+                    }
+                }
+            }
+            Stmt::Global(ast::StmtGlobal { names, .. })
+            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
+                self.unknown |= names.iter().any(|n| same(&n.id, self.name));
+            }
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                self.unknown |= self.mentions(|m| m.visit_stmt(s));
+            }
+            _ => walk_stmt(self, s),
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if self.unknown {
+            return;
+        }
+        match e {
+            Expr::Name(n) => {
+                if same(&n.id, self.name) || DYNAMIC_NAMES.iter().any(|d| same(&n.id, d)) {
+                    self.unknown = true;
+                }
+            }
+            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.iter().any(|d| same(&a.attr.id, d)) => {
+                self.unknown = true;
+            }
+            Expr::Call(c) => {
+                match &*c.func {
+                    Expr::Attribute(a) if self.is_name(&a.value) => match &*nfkc(&a.attr.id) {
+                        m if READING_METHODS.contains(&m) => {}
+                        "setdefault" => match c.arguments.args.first() {
+                            Some(k) => self.add_key(k),
+                            None => self.unknown = true,
+                        },
+                        _ => self.unknown = true,
+                    },
+                    f => self.visit_expr(f),
+                }
+                for arg in &c.arguments.args {
+                    self.visit_expr(arg);
+                }
+                for k in &c.arguments.keywords {
+                    if k.arg.is_none() && self.is_name(&k.value) {
+                        self.handed_on += 1;
+                    } else {
+                        self.visit_expr(&k.value);
+                    }
+                }
+            }
+            // A read of a key, or a test of one (`"env" in kwargs`).
+            Expr::Subscript(s) if s.ctx == ExprContext::Load && self.is_name(&s.value) => {
+                self.visit_expr(&s.slice);
+            }
+            Expr::Compare(c)
+                if c.ops.iter().all(|op| matches!(op, ast::CmpOp::In | ast::CmpOp::NotIn)) =>
+            {
+                self.visit_expr(&c.left);
+                for right in &c.comparators {
+                    if !self.is_name(right) {
+                        self.visit_expr(right);
+                    }
+                }
+            }
+            Expr::Lambda(_)
+            | Expr::ListComp(_)
+            | Expr::SetComp(_)
+            | Expr::DictComp(_)
+            | Expr::Generator(_) => {
+                self.unknown |= self.mentions(|m| m.visit_expr(e));
+                if !self.unknown {
+                    walk_expr(self, e);
+                }
+            }
+            _ => walk_expr(self, e),
+        }
+    }
+}
+
+/// Finds the name anywhere in a subtree (a nested scope, where it may be another variable or
+/// a closure over this one: either way not followed).
+struct Mentions<'n> {
+    name: &'n str,
+    found: bool,
+}
+
+impl<'x> Visitor<'x> for Mentions<'_> {
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if let Expr::Name(n) = e
+            && same(&n.id, self.name)
+        {
+            self.found = true;
+        }
+        if !self.found {
+            walk_expr(self, e);
+        }
+    }
+
+    fn visit_parameter(&mut self, p: &'x ast::Parameter) {
+        self.found |= same(&p.name.id, self.name);
+        ruff_python_ast::visitor::walk_parameter(self, p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> Vec<Stmt> {
+        let parsed = ruff_python_parser::parse_module(src).expect("parses");
+        let Stmt::FunctionDef(f) = parsed.into_suite().remove(0) else { panic!("a def") };
+        f.body.into_iter().collect()
+    }
+
+    fn kwarg(src: &str) -> Option<Spread> {
+        classify(&body(src), "kw", true)
+    }
+
+    fn local(src: &str) -> Option<Spread> {
+        classify(&body(src), "kw", false)
+    }
+
+    #[test]
+    fn a_wrapper_handing_on_its_kwargs_holds_its_callers_keys() {
+        let s = kwarg("def f(c, **kw):\n    return run(c, **kw)\n").expect("known");
+        assert!(s.from_callers && s.keys.is_empty());
+        let s = kwarg(
+            "def f(c, **kw):\n    if 'env' not in kw:\n        kw['env'] = {}\n    kw['env']['X'] = '1'\n    kw.pop('cwd', None)\n    return run(c, **kw)\n",
+        )
+        .expect("known");
+        assert_eq!(s.keys, vec!["env".to_string()]);
+        let s = kwarg("def f(c, **kw):\n    kw.setdefault('stdin', 0)\n    return run(c, **kw)\n")
+            .expect("known");
+        assert!(s.sets("stdin") && !s.sets("shell"));
+        let s = kwarg("def f(c, **kw):\n    ｋｗ['sh' 'ell'] = True\n    return run(c, **kw)\n")
+            .expect("known");
+        assert!(
+            s.sets("shell"),
+            "an implicit concatenation is one key, a normalized name one name"
+        );
+    }
+
+    #[test]
+    fn anything_else_done_with_the_kwargs_leaves_them_unknown() {
+        for src in [
+            "def f(c, **kw):\n    kw.update(shell=True)\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    kw[k] = True\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    other(kw)\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    alias = kw\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    kw = {'shell': True}\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    locals()['kw']['shell'] = True\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    sys._getframe().f_locals\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    def g():\n        kw['shell'] = 1\n    g()\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    (lambda: kw.update(shell=1))()\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    return run(c)\n",
+            "def f(c, **kw):\n    ｋｗ.update(shell=True)\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    ｌｏｃａｌｓ()['kw']['shell'] = 1\n    return run(c, **kw)\n",
+        ] {
+            assert_eq!(kwarg(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_local_dict_of_constant_keys_holds_those_keys() {
+        let s = local(
+            "def f(c, t):\n    kw = {'cwd': c, 'env': {}}\n    kw['timeout'] = t\n    return run(c, **kw)\n",
+        )
+        .expect("known");
+        assert!(!s.from_callers);
+        assert_eq!(s.keys, vec!["cwd".to_string(), "env".to_string(), "timeout".to_string()]);
+        for src in [
+            "def f(c):\n    if c:\n        kw = {'cwd': c}\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = {'cwd': c}\n    kw = {'shell': True}\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = {**base}\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = make()\n    return run(c, **kw)\n",
+            "def f(c):\n    return run(c, **kw)\n",
+        ] {
+            assert_eq!(local(src), None, "{src}");
+        }
+    }
+}
