@@ -1481,3 +1481,33 @@ print(platform.python_implementation(), platform.system() == sys.platform.capita
 "#;
     same_as_python("platform_probes", code, &[], &[]);
 }
+
+/// Threads pass framed messages over a socket pair of sequenced packets (`SOCK_SEQPACKET`,
+/// message boundaries kept): the kernel filter allowed only stream pairs without network,
+/// though a sequenced-packet pair is as connected as a stream one (its ends reach each other
+/// only).
+#[test]
+fn a_sequenced_packet_socket_pair() {
+    let code = r#"
+import json, socket, threading
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+def worker():
+    while msg := b.recv(65536):
+        req = json.loads(msg)
+        b.send(json.dumps({"id": req["id"], "sum": sum(req["xs"])}).encode())
+    b.close()
+t = threading.Thread(target=worker)
+t.start()
+for i in range(3):
+    a.send(json.dumps({"id": i, "xs": list(range(i + 3))}).encode())
+    print(a.recv(65536))
+a.shutdown(socket.SHUT_WR)
+t.join()
+a.close()
+c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_NONBLOCK)
+c.send(b"one")
+c.send(b"two")
+print(d.recv(10), d.recv(10), d.type)
+"#;
+    same_as_python("seqpacket_pair", code, &[], &[]);
+}

@@ -515,6 +515,18 @@ escape!(
     UnixDatagram,
     "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\na.sendto(b'hi', UNIX_DGRAM)"
 );
+// A sequenced-packet pair is allowed: its ends reach each other only (the kernel ignores a
+// `sendto` address on a connected end, and `connect` fails).
+escape!(
+    unix_datagram_from_a_sequenced_packet_pair,
+    UnixDatagram,
+    "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ntry:\n    a.connect(UNIX_DGRAM)\nexcept OSError:\n    pass\na.sendto(b'hi', UNIX_DGRAM)\nprint(b.recv(10))"
+);
+escape!(
+    unix_socket_from_a_sequenced_packet_pair,
+    Unix,
+    "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ntry:\n    a.connect(UNIX_SOCKET)\nexcept OSError:\n    pass\na.sendmsg([b'hi'], [], 0, UNIX_SOCKET)\nprint(b.recv(10))"
+);
 escape!(
     unix_datagram_through_syslog_handler,
     Unix,
