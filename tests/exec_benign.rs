@@ -1511,3 +1511,26 @@ print(d.recv(10), d.recv(10), d.type)
 "#;
     same_as_python("seqpacket_pair", code, &[], &[]);
 }
+
+/// A cache written by an earlier run holds enumerations of standard-library modules this
+/// program never imports (an HTTP status, a `pstats` sort key, a plist format, a `py_compile`
+/// mode, a TLS version): the unpickler imports the module after the guard's check, which
+/// accepted an enumeration only once its module was loaded.
+#[test]
+fn pickles_of_enumerations_whose_module_is_not_loaded() {
+    let code = r#"
+import pickle
+# Made with `pickle.dumps` (protocols 2 to 5) by another program.
+blobs = """
+800263687474700a485454505374617475730a71004d94018571015271022e
+8003637073746174730a536f72744b65790a7100580a00000063756d756c617469766571018571025271032e
+80049522000000000000008c08706c6973746c6962948c0b506c697374466f726d61749493944b02859452942e
+8005952c000000000000008c0a70795f636f6d70696c65948c13507963496e76616c69646174696f6e4d6f64659493944b02859452942e
+8004951d000000000000008c0373736c948c0a544c5356657273696f6e9493944d0303859452942e
+""".split()
+for blob in blobs:
+    value = pickle.loads(bytes.fromhex(blob))
+    print(type(value).__module__, repr(value))
+"#;
+    same_as_python("stdlib_enums_unloaded", code, &[], &[]);
+}

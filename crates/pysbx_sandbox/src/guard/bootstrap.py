@@ -1068,6 +1068,26 @@ def _pysbx_guard():
         ("email.message", "EmailMessage"), ("email._policybase", "Compat32"),
         ("email.policy", "EmailPolicy"),
     }
+    # The enumerations the standard library's modules define (CPython 3.11, its test and GUI
+    # packages aside), known by name so that a pickle naming one unpickles before its module
+    # is loaded, as under Python (the unpickler imports the module after the check; once it
+    # is loaded, `_stdlib_enum` below judges the class itself). Building a member looks its
+    # value up among the members.
+    _STDLIB_ENUMS = {
+        ("ast", "_Precedence"), ("asyncio.constants", "_SendfileMode"),
+        ("asyncio.locks", "_BarrierState"), ("asyncio.runners", "_State"),
+        ("asyncio.sslproto", "AppProtocolState"), ("asyncio.sslproto", "SSLProtocolState"),
+        ("asyncio.timeouts", "_State"), ("enum", "EnumCheck"), ("enum", "FlagBoundary"),
+        ("http", "HTTPMethod"), ("http", "HTTPStatus"), ("inspect", "_ParameterKind"),
+        ("plistlib", "PlistFormat"), ("pstats", "SortKey"), ("py_compile", "PycInvalidationMode"),
+        ("re", "RegexFlag"), ("signal", "Handlers"), ("signal", "Sigmasks"), ("signal", "Signals"),
+        ("socket", "AddressFamily"), ("socket", "AddressInfo"), ("socket", "MsgFlag"),
+        ("socket", "SocketKind"), ("ssl", "AlertDescription"), ("ssl", "Options"),
+        ("ssl", "Purpose"), ("ssl", "SSLErrorNumber"), ("ssl", "TLSVersion"),
+        ("ssl", "VerifyFlags"), ("ssl", "VerifyMode"), ("ssl", "_SSLMethod"),
+        ("ssl", "_TLSAlertType"), ("ssl", "_TLSContentType"), ("ssl", "_TLSMessageType"),
+        ("tkinter", "EventType"), ("uuid", "SafeUUID"),
+    }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type",
                       "Ellipsis", "NotImplemented"}
@@ -1162,6 +1182,21 @@ def _pysbx_guard():
         defined_in = _class_module(obj)
         return _type(defined_in) is _str and defined_in == module
 
+    _path0 = cfg.get("sys_path0")
+
+    def _shadowed(module):
+        # Whether the script's directory holds what an import of `module` would find first.
+        if _type(_path0) is not _str:
+            return False
+        top = module.split(".")[0]
+        for leaf in (top, top + ".py"):
+            try:
+                _lstat(_join(_path0, leaf))
+                return True
+            except (OSError, ValueError):
+                pass
+        return False
+
     def _pickle_global_allowed(module, name):
         # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
         # a class or function defined in the program's own modules. A dotted name (protocol 4)
@@ -1184,8 +1219,15 @@ def _pysbx_guard():
             if part.startswith("__") and part.endswith("__"):
                 return False
         if obj is None:
-            # The unpickler imports the module after this check: a safe module's own name.
-            return module in _SAFE_PICKLE and _len(parts) == 1
+            # The unpickler imports the module after this check: a safe module's own name, or
+            # an enumeration of the standard library's, unless a file or directory of the
+            # script's directory (first on `sys.path`) takes the module's name: what the
+            # unpickler would import then is the program's, judged as such once loaded.
+            if _len(parts) != 1:
+                return False
+            if module in _SAFE_PICKLE:
+                return True
+            return (module, name) in _STDLIB_ENUMS and not _shadowed(module)
         namespace = _namespace(obj)
         if namespace is None or not _issubclass(_type(obj), _ModuleType):
             return False
