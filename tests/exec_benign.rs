@@ -1534,3 +1534,39 @@ for blob in blobs:
 "#;
     same_as_python("stdlib_enums_unloaded", code, &[], &[]);
 }
+
+/// A clean-up removes files that may be there (`contextlib.suppress(FileNotFoundError)`), also
+/// outside the places the program may write: where there is nothing to remove, the call fails
+/// with FileNotFoundError as under Python, not with a refusal.
+#[test]
+fn removing_what_is_not_there_fails_as_under_python() {
+    let code = r#"
+import contextlib, os, shutil
+for label, call in (("remove", lambda: os.remove("/nonexistent-pysbx/app.pid")),
+                    ("unlink", lambda: os.unlink("/tmp/pysbx-no-such.lock")),
+                    ("rmdir", lambda: os.rmdir("/nonexistent-pysbx/cache")),
+                    ("rename", lambda: os.rename("/nonexistent-pysbx/a", "b")),
+                    ("replace", lambda: os.replace("/nonexistent-pysbx/a", "/nonexistent-pysbx/b")),
+                    ("rmtree", lambda: shutil.rmtree("/nonexistent-pysbx/build"))):
+    try:
+        call()
+        print(label, "done")
+    except FileNotFoundError as e:
+        print(label, "FileNotFoundError", e.filename)
+with contextlib.suppress(FileNotFoundError):
+    os.remove("/nonexistent-pysbx/app.pid")
+shutil.rmtree("/nonexistent-pysbx/build", ignore_errors=True)
+print("cleaned")
+"#;
+    same_as_python("remove_absent", code, &[], &[]);
+    // What is there is still refused where the program may not write: the script itself.
+    let s = Scratch::new();
+    let script = s.write(
+        "rm.py",
+        "import os\ntry:\n    os.remove(os.path.abspath(__file__))\nexcept FileNotFoundError:\n    print('absent')\n\
+         except PermissionError:\n    print('refused', os.path.exists(__file__))\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused True\n", "{}", stderr(&out));
+    assert!(script.exists());
+}

@@ -1290,6 +1290,10 @@ def _pysbx_guard():
     # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
     # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
     _CREATES_AT = {"os.mkdir": (0, 2), "os.symlink": (1, 2), "os.link": (1, 3)}
+    # The calls that remove or move an entry away, and fail if there is none: (the index of
+    # that path, the index of its `dir_fd`).
+    _REMOVES_AT = {"os.remove": (0, 1), "os.rmdir": (0, 1), "os.rename": (0, 2),
+                   "os.replace": (0, 2), "shutil.rmtree": (0, 1)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
 
@@ -2452,6 +2456,24 @@ def _pysbx_guard():
                 if p is not None and not _under(_abs(p), _any_writes):
                     try:
                         _lstat(p)
+                        return
+                    except (OSError, ValueError):
+                        pass
+            at = _REMOVES_AT.get(event)
+            if at is not None and _len(args) > at[1] and (
+                    args[at[1]] is None or (_type(args[at[1]]) is _int and args[at[1]] == -1)):
+                # No entry to remove where nothing may be written: the call removes nothing and
+                # fails with FileNotFoundError, as under Python (a clean-up of a file that may
+                # be there, `contextlib.suppress(FileNotFoundError)`, goes on). Its absence was
+                # no secret: `os.lstat` shows it. Only where no grant lets anyone write (the
+                # kernel's union): should the entry appear before the call, the kernel refuses
+                # to remove or move it (Landlock), so skipping the guard's checks (a rename's
+                # destination) lets nothing by.
+                p = _path_of(args[at[0]])
+                if p is not None and not _under(_abs(p), _any_writes):
+                    try:
+                        _lstat(p)
+                    except FileNotFoundError:
                         return
                     except (OSError, ValueError):
                         pass
