@@ -1570,3 +1570,39 @@ print("cleaned")
     assert_eq!(stdout(&out), "refused True\n", "{}", stderr(&out));
     assert!(script.exists());
 }
+
+/// A script that works from its own directory, wherever it is started from, enters it first
+/// (`os.chdir(os.path.dirname(os.path.abspath(__file__)))`) and then reads and writes files by
+/// relative paths. Started in that directory, the working directory shows it copy-on-write,
+/// but the directory by its own path is read-only: the writes were refused. `os.chdir` into it
+/// enters the working directory.
+#[test]
+fn entering_the_scripts_own_directory() {
+    let code = r#"
+import contextlib, os, tempfile
+here = os.path.dirname(os.path.abspath(__file__))
+os.chdir(here)
+with open("data/numbers.txt") as f:
+    nums = sorted(int(x) for x in f)
+os.makedirs("out", exist_ok=True)
+with open("out/sorted.txt", "w") as f:
+    f.write(" ".join(map(str, nums)))
+print(open("out/sorted.txt").read(), sorted(os.listdir("out")), os.path.exists("data/numbers.txt"))
+with contextlib.chdir(tempfile.gettempdir()):
+    print(os.path.exists("out"))
+print(os.path.exists("out/sorted.txt"))
+os.chdir(os.path.join(here, "data"))
+print(sorted(os.listdir(".")))
+os.chdir(os.fsencode(here))
+print(os.path.isdir("out"))
+"#;
+    same_as_python("enter_own_dir", code, &[], &[("data/numbers.txt", "3\n1\n2\n")]);
+    // What the policy does not let the program read is still refused.
+    let s = Scratch::new();
+    let script = s.write(
+        "cd.py",
+        "import os\ntry:\n    os.chdir('/root')\n    print('entered')\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}

@@ -3192,6 +3192,22 @@ def _pysbx_guard():
         if _c_getsignal(_sig) == 0:
             _c_signal(_sig, _timer_handler)
     os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
+    # The working directory shows the script's directory through (an overlay: its device is
+    # not that of the private directory holding it): `os.chdir` into the script's directory
+    # by its own path enters the working directory instead (see the facade). The facade is
+    # transparent: the `os.chdir` it makes is judged as its caller's, as before.
+    _lower, _wd = cfg.get("workdir_lower"), cfg.get("workdir")
+    if _type(_lower) is _str and _type(_wd) is _str:
+        try:
+            _lower_st, _wd_st = os.stat(_lower), os.stat(_wd)
+            _shows = _wd_st.st_dev != os.stat(_dirname(_wd)).st_dev
+        except (OSError, ValueError):
+            _shows = False
+        if _shows:
+            _F.update({"_real_chdir": os.chdir, "_real_stat": os.stat, "_int_type": int,
+                       "_type": type, "_cow_workdir": _wd,
+                       "_cow_lower_id": (_lower_st.st_dev, _lower_st.st_ino)})
+            os.chdir = _facade(chdir, transparent=True, module="posix", doc=os.chdir.__doc__)
     os.killpg = _facade(killpg, module="posix", doc=os.killpg.__doc__)
     _facade(_signal_own_group, publish=True)
     _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
@@ -4075,6 +4091,29 @@ def _end_if_fatal(sig):
         return
     if fatal:
         _exit(128 + sig)
+
+
+def chdir(path):
+    # The working directory shows the script's directory copy-on-write: entering that
+    # directory by its own path enters the working directory, where the program's writes go
+    # (a `python3` run started in the script's directory stays where it is). The directory is
+    # told by its identity (device and inode, of the interpreter's `stat`): a path of the
+    # program's class is converted first, so no code of the program's runs past that.
+    # What is not a path (a descriptor, a wrong type) goes to the interpreter as it is, which
+    # raises its own error for it.
+    if _type(path) is _int_type:
+        return _real_chdir(path)
+    try:
+        path = _fspath(path)
+    except TypeError:
+        return _real_chdir(path)
+    try:
+        st = _real_stat(path)
+        if st.st_dev == _cow_lower_id[0] and st.st_ino == _cow_lower_id[1]:
+            path = _cow_workdir
+    except (OSError, ValueError, TypeError, OverflowError):
+        pass
+    return _real_chdir(path)
 
 
 def kill(pid, sig):
