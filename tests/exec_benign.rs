@@ -1481,3 +1481,128 @@ print(platform.python_implementation(), platform.system() == sys.platform.capita
 "#;
     same_as_python("platform_probes", code, &[], &[]);
 }
+
+/// Threads pass framed messages over a socket pair of sequenced packets (`SOCK_SEQPACKET`,
+/// message boundaries kept): the kernel filter allowed only stream pairs without network,
+/// though a sequenced-packet pair is as connected as a stream one (its ends reach each other
+/// only).
+#[test]
+fn a_sequenced_packet_socket_pair() {
+    let code = r#"
+import json, socket, threading
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+def worker():
+    while msg := b.recv(65536):
+        req = json.loads(msg)
+        b.send(json.dumps({"id": req["id"], "sum": sum(req["xs"])}).encode())
+    b.close()
+t = threading.Thread(target=worker)
+t.start()
+for i in range(3):
+    a.send(json.dumps({"id": i, "xs": list(range(i + 3))}).encode())
+    print(a.recv(65536))
+a.shutdown(socket.SHUT_WR)
+t.join()
+a.close()
+c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_NONBLOCK)
+c.send(b"one")
+c.send(b"two")
+print(d.recv(10), d.recv(10), d.type)
+"#;
+    same_as_python("seqpacket_pair", code, &[], &[]);
+}
+
+/// A cache written by an earlier run holds enumerations of standard-library modules this
+/// program never imports (an HTTP status, a `pstats` sort key, a plist format, a `py_compile`
+/// mode, a TLS version): the unpickler imports the module after the guard's check, which
+/// accepted an enumeration only once its module was loaded.
+#[test]
+fn pickles_of_enumerations_whose_module_is_not_loaded() {
+    let code = r#"
+import pickle
+# Made with `pickle.dumps` (protocols 2 to 5) by another program.
+blobs = """
+800263687474700a485454505374617475730a71004d94018571015271022e
+8003637073746174730a536f72744b65790a7100580a00000063756d756c617469766571018571025271032e
+80049522000000000000008c08706c6973746c6962948c0b506c697374466f726d61749493944b02859452942e
+8005952c000000000000008c0a70795f636f6d70696c65948c13507963496e76616c69646174696f6e4d6f64659493944b02859452942e
+8004951d000000000000008c0373736c948c0a544c5356657273696f6e9493944d0303859452942e
+""".split()
+for blob in blobs:
+    value = pickle.loads(bytes.fromhex(blob))
+    print(type(value).__module__, repr(value))
+"#;
+    same_as_python("stdlib_enums_unloaded", code, &[], &[]);
+}
+
+/// A clean-up removes files that may be there (`contextlib.suppress(FileNotFoundError)`), also
+/// outside the places the program may write: where there is nothing to remove, the call fails
+/// with FileNotFoundError as under Python, not with a refusal.
+#[test]
+fn removing_what_is_not_there_fails_as_under_python() {
+    let code = r#"
+import contextlib, os, shutil
+for label, call in (("remove", lambda: os.remove("/nonexistent-pysbx/app.pid")),
+                    ("unlink", lambda: os.unlink("/tmp/pysbx-no-such.lock")),
+                    ("rmdir", lambda: os.rmdir("/nonexistent-pysbx/cache")),
+                    ("rename", lambda: os.rename("/nonexistent-pysbx/a", "b")),
+                    ("replace", lambda: os.replace("/nonexistent-pysbx/a", "/nonexistent-pysbx/b")),
+                    ("rmtree", lambda: shutil.rmtree("/nonexistent-pysbx/build"))):
+    try:
+        call()
+        print(label, "done")
+    except FileNotFoundError as e:
+        print(label, "FileNotFoundError", e.filename)
+with contextlib.suppress(FileNotFoundError):
+    os.remove("/nonexistent-pysbx/app.pid")
+shutil.rmtree("/nonexistent-pysbx/build", ignore_errors=True)
+print("cleaned")
+"#;
+    same_as_python("remove_absent", code, &[], &[]);
+    // What is there is still refused where the program may not write: the script itself.
+    let s = Scratch::new();
+    let script = s.write(
+        "rm.py",
+        "import os\ntry:\n    os.remove(os.path.abspath(__file__))\nexcept FileNotFoundError:\n    print('absent')\n\
+         except PermissionError:\n    print('refused', os.path.exists(__file__))\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused True\n", "{}", stderr(&out));
+    assert!(script.exists());
+}
+
+/// A script that works from its own directory, wherever it is started from, enters it first
+/// (`os.chdir(os.path.dirname(os.path.abspath(__file__)))`) and then reads and writes files by
+/// relative paths. Started in that directory, the working directory shows it copy-on-write,
+/// but the directory by its own path is read-only: the writes were refused. `os.chdir` into it
+/// enters the working directory.
+#[test]
+fn entering_the_scripts_own_directory() {
+    let code = r#"
+import contextlib, os, tempfile
+here = os.path.dirname(os.path.abspath(__file__))
+os.chdir(here)
+with open("data/numbers.txt") as f:
+    nums = sorted(int(x) for x in f)
+os.makedirs("out", exist_ok=True)
+with open("out/sorted.txt", "w") as f:
+    f.write(" ".join(map(str, nums)))
+print(open("out/sorted.txt").read(), sorted(os.listdir("out")), os.path.exists("data/numbers.txt"))
+with contextlib.chdir(tempfile.gettempdir()):
+    print(os.path.exists("out"))
+print(os.path.exists("out/sorted.txt"))
+os.chdir(os.path.join(here, "data"))
+print(sorted(os.listdir(".")))
+os.chdir(os.fsencode(here))
+print(os.path.isdir("out"))
+"#;
+    same_as_python("enter_own_dir", code, &[], &[("data/numbers.txt", "3\n1\n2\n")]);
+    // What the policy does not let the program read is still refused.
+    let s = Scratch::new();
+    let script = s.write(
+        "cd.py",
+        "import os\ntry:\n    os.chdir('/root')\n    print('entered')\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}

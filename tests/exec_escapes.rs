@@ -515,6 +515,18 @@ escape!(
     UnixDatagram,
     "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\na.sendto(b'hi', UNIX_DGRAM)"
 );
+// A sequenced-packet pair is allowed: its ends reach each other only (the kernel ignores a
+// `sendto` address on a connected end, and `connect` fails).
+escape!(
+    unix_datagram_from_a_sequenced_packet_pair,
+    UnixDatagram,
+    "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ntry:\n    a.connect(UNIX_DGRAM)\nexcept OSError:\n    pass\na.sendto(b'hi', UNIX_DGRAM)\nprint(b.recv(10))"
+);
+escape!(
+    unix_socket_from_a_sequenced_packet_pair,
+    Unix,
+    "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ntry:\n    a.connect(UNIX_SOCKET)\nexcept OSError:\n    pass\na.sendmsg([b'hi'], [], 0, UNIX_SOCKET)\nprint(b.recv(10))"
+);
 escape!(
     unix_datagram_through_syslog_handler,
     Unix,
@@ -663,6 +675,35 @@ print(pickle.loads(name("__main__", "Point")).__name__, pickle.loads(name("__mai
     assert_eq!(text.matches("refused ").count(), 11, "{text}");
     assert!(text.ends_with("Point 8\n"), "{text}{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// An enumeration of the standard library's unpickles before its module is loaded (the
+/// unpickler imports it after the check), but not when a file of the script's directory takes
+/// that module's name: the unpickler would import the program's module, where the name may be
+/// anything it imported.
+#[test]
+fn a_module_named_like_the_standard_librarys_is_not_its_enumerations() {
+    let s = Scratch::new();
+    s.write("pstats.py", "import os\nSortKey = os.system\n");
+    let code = r#"
+import pickle
+cmd = b"echo PWN$((6*7))"
+blob = b"\x80\x04\x8c\x06pstats\x8c\x07SortKey\x93\x8c" + bytes([len(cmd)]) + cmd + b"\x85R."
+try:
+    pickle.loads(blob)
+    print("LOADED")
+except PermissionError:
+    print("refused")
+"#;
+    let script = s.write("shadow.py", code);
+    for gate in [true, false] {
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg(&script));
+        assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+    }
 }
 
 /// The check of what a pickle names runs inside the guard's audit hook, where the events of any

@@ -1506,6 +1506,13 @@ fn guard_config(
         "stdout_tty": std::io::stdout().is_terminal(),
         "stderr_tty": std::io::stderr().is_terminal(),
         "workdir": plan.workdir,
+        // The directory the working directory shows copy-on-write, if any, and read-only by
+        // its own path: the guard's `os.chdir` enters the working directory for it. Where a
+        // grant lets the program write in or around it, its own path is where those writes go.
+        "workdir_lower": plan
+            .workdir_lower
+            .as_ref()
+            .filter(|d| !crate::confine::lend::overlaps_writes(d, &plan.confine.write)),
         "tmpdir": plan.tmpdir,
         // The directories whose contents end with the run: the private TMPDIR and, unless the
         // policy names a persistent one, the working directory (empty, or a copy-on-write view).

@@ -195,15 +195,20 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
     } else {
         rules.push((SYS_socket, Check::ArgIn { arg: 0, allowed: families }));
     }
-    // A pair is of the stream type only, unless named UNIX sockets are allowed anyway: a
-    // datagram end may `sendto` any path, and reached a host service's datagram socket
-    // (`/dev/log`, a journal) with neither network nor processes.
+    // A pair is of a connected type only (stream, or sequenced packets: message boundaries,
+    // as `multiprocessing`-style framing wants), unless named UNIX sockets are allowed anyway:
+    // a datagram end may `sendto` any path, and reached a host service's datagram socket
+    // (`/dev/log`, a journal) with neither network nor processes. A connected end sends to
+    // its peer only: the kernel ignores the address of a `sendto` on a `SOCK_SEQPACKET` end
+    // (as on a stream end), and `connect` fails with `EISCONN`.
     if plan.network || plan.process {
         rules.push((SYS_socketpair, Check::ArgIn { arg: 0, allowed: vec![AF_UNIX as u32] }));
     } else {
-        let stream = SOCK_STREAM as u32;
         let (cloexec, nonblock) = (SOCK_CLOEXEC as u32, SOCK_NONBLOCK as u32);
-        let types = vec![stream, stream | cloexec, stream | nonblock, stream | cloexec | nonblock];
+        let types = [SOCK_STREAM as u32, SOCK_SEQPACKET as u32]
+            .into_iter()
+            .flat_map(|ty| [ty, ty | cloexec, ty | nonblock, ty | cloexec | nonblock])
+            .collect();
         rules.push((SYS_socketpair, Check::ArgsIn(vec![(0, vec![AF_UNIX as u32]), (1, types)])));
     }
     // An anonymous file in memory can be written and then mapped executable (`dlopen` of
@@ -511,7 +516,13 @@ mod tests {
             run(&prog, libc::SYS_socketpair, pair(libc::SOCK_DGRAM | libc::SOCK_CLOEXEC)),
             eperm
         );
-        assert_eq!(run(&prog, libc::SYS_socketpair, pair(libc::SOCK_SEQPACKET)), eperm);
+        // A sequenced-packet pair is connected, as a stream pair is.
+        assert_eq!(run(&prog, libc::SYS_socketpair, pair(libc::SOCK_SEQPACKET)), RET_ALLOW);
+        assert_eq!(
+            run(&prog, libc::SYS_socketpair, pair(libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC)),
+            RET_ALLOW
+        );
+        assert_eq!(run(&prog, libc::SYS_socketpair, pair(libc::SOCK_RAW)), eperm);
         assert_eq!(run(&prog, libc::SYS_socketpair, [libc::AF_INET as u64, 1, 0, 0, 0, 0]), eperm);
         assert_eq!(run(&prog, libc::SYS_memfd_create, [0; 6]), eperm);
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_INET)), eperm);

@@ -1068,6 +1068,26 @@ def _pysbx_guard():
         ("email.message", "EmailMessage"), ("email._policybase", "Compat32"),
         ("email.policy", "EmailPolicy"),
     }
+    # The enumerations the standard library's modules define (CPython 3.11, its test and GUI
+    # packages aside), known by name so that a pickle naming one unpickles before its module
+    # is loaded, as under Python (the unpickler imports the module after the check; once it
+    # is loaded, `_stdlib_enum` below judges the class itself). Building a member looks its
+    # value up among the members.
+    _STDLIB_ENUMS = {
+        ("ast", "_Precedence"), ("asyncio.constants", "_SendfileMode"),
+        ("asyncio.locks", "_BarrierState"), ("asyncio.runners", "_State"),
+        ("asyncio.sslproto", "AppProtocolState"), ("asyncio.sslproto", "SSLProtocolState"),
+        ("asyncio.timeouts", "_State"), ("enum", "EnumCheck"), ("enum", "FlagBoundary"),
+        ("http", "HTTPMethod"), ("http", "HTTPStatus"), ("inspect", "_ParameterKind"),
+        ("plistlib", "PlistFormat"), ("pstats", "SortKey"), ("py_compile", "PycInvalidationMode"),
+        ("re", "RegexFlag"), ("signal", "Handlers"), ("signal", "Sigmasks"), ("signal", "Signals"),
+        ("socket", "AddressFamily"), ("socket", "AddressInfo"), ("socket", "MsgFlag"),
+        ("socket", "SocketKind"), ("ssl", "AlertDescription"), ("ssl", "Options"),
+        ("ssl", "Purpose"), ("ssl", "SSLErrorNumber"), ("ssl", "TLSVersion"),
+        ("ssl", "VerifyFlags"), ("ssl", "VerifyMode"), ("ssl", "_SSLMethod"),
+        ("ssl", "_TLSAlertType"), ("ssl", "_TLSContentType"), ("ssl", "_TLSMessageType"),
+        ("tkinter", "EventType"), ("uuid", "SafeUUID"),
+    }
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type",
                       "Ellipsis", "NotImplemented"}
@@ -1162,6 +1182,21 @@ def _pysbx_guard():
         defined_in = _class_module(obj)
         return _type(defined_in) is _str and defined_in == module
 
+    _path0 = cfg.get("sys_path0")
+
+    def _shadowed(module):
+        # Whether the script's directory holds what an import of `module` would find first.
+        if _type(_path0) is not _str:
+            return False
+        top = module.split(".")[0]
+        for leaf in (top, top + ".py"):
+            try:
+                _lstat(_join(_path0, leaf))
+                return True
+            except (OSError, ValueError):
+                pass
+        return False
+
     def _pickle_global_allowed(module, name):
         # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
         # a class or function defined in the program's own modules. A dotted name (protocol 4)
@@ -1184,8 +1219,15 @@ def _pysbx_guard():
             if part.startswith("__") and part.endswith("__"):
                 return False
         if obj is None:
-            # The unpickler imports the module after this check: a safe module's own name.
-            return module in _SAFE_PICKLE and _len(parts) == 1
+            # The unpickler imports the module after this check: a safe module's own name, or
+            # an enumeration of the standard library's, unless a file or directory of the
+            # script's directory (first on `sys.path`) takes the module's name: what the
+            # unpickler would import then is the program's, judged as such once loaded.
+            if _len(parts) != 1:
+                return False
+            if module in _SAFE_PICKLE:
+                return True
+            return (module, name) in _STDLIB_ENUMS and not _shadowed(module)
         namespace = _namespace(obj)
         if namespace is None or not _issubclass(_type(obj), _ModuleType):
             return False
@@ -1248,6 +1290,10 @@ def _pysbx_guard():
     # path, the index of its `dir_fd`) in the audit event's arguments. (CPython 3.11 raises no
     # event for `mkfifo` and `mknod`: there the kernel answers, with PermissionError.)
     _CREATES_AT = {"os.mkdir": (0, 2), "os.symlink": (1, 2), "os.link": (1, 3)}
+    # The calls that remove or move an entry away, and fail if there is none: (the index of
+    # that path, the index of its `dir_fd`).
+    _REMOVES_AT = {"os.remove": (0, 1), "os.rmdir": (0, 1), "os.rename": (0, 2),
+                   "os.replace": (0, 2), "shutil.rmtree": (0, 1)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
 
@@ -2413,6 +2459,24 @@ def _pysbx_guard():
                         return
                     except (OSError, ValueError):
                         pass
+            at = _REMOVES_AT.get(event)
+            if at is not None and _len(args) > at[1] and (
+                    args[at[1]] is None or (_type(args[at[1]]) is _int and args[at[1]] == -1)):
+                # No entry to remove where nothing may be written: the call removes nothing and
+                # fails with FileNotFoundError, as under Python (a clean-up of a file that may
+                # be there, `contextlib.suppress(FileNotFoundError)`, goes on). Its absence was
+                # no secret: `os.lstat` shows it. Only where no grant lets anyone write (the
+                # kernel's union): should the entry appear before the call, the kernel refuses
+                # to remove or move it (Landlock), so skipping the guard's checks (a rename's
+                # destination) lets nothing by.
+                p = _path_of(args[at[0]])
+                if p is not None and not _under(_abs(p), _any_writes):
+                    try:
+                        _lstat(p)
+                    except FileNotFoundError:
+                        return
+                    except (OSError, ValueError):
+                        pass
             fds = _WRITE_DIR_FDS.get(event, {})
 
             def dir_fd(i):
@@ -3128,6 +3192,22 @@ def _pysbx_guard():
         if _c_getsignal(_sig) == 0:
             _c_signal(_sig, _timer_handler)
     os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
+    # The working directory shows the script's directory through (an overlay: its device is
+    # not that of the private directory holding it): `os.chdir` into the script's directory
+    # by its own path enters the working directory instead (see the facade). The facade is
+    # transparent: the `os.chdir` it makes is judged as its caller's, as before.
+    _lower, _wd = cfg.get("workdir_lower"), cfg.get("workdir")
+    if _type(_lower) is _str and _type(_wd) is _str:
+        try:
+            _lower_st, _wd_st = os.stat(_lower), os.stat(_wd)
+            _shows = _wd_st.st_dev != os.stat(_dirname(_wd)).st_dev
+        except (OSError, ValueError):
+            _shows = False
+        if _shows:
+            _F.update({"_real_chdir": os.chdir, "_real_stat": os.stat, "_int_type": int,
+                       "_type": type, "_cow_workdir": _wd,
+                       "_cow_lower_id": (_lower_st.st_dev, _lower_st.st_ino)})
+            os.chdir = _facade(chdir, transparent=True, module="posix", doc=os.chdir.__doc__)
     os.killpg = _facade(killpg, module="posix", doc=os.killpg.__doc__)
     _facade(_signal_own_group, publish=True)
     _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
@@ -4011,6 +4091,29 @@ def _end_if_fatal(sig):
         return
     if fatal:
         _exit(128 + sig)
+
+
+def chdir(path):
+    # The working directory shows the script's directory copy-on-write: entering that
+    # directory by its own path enters the working directory, where the program's writes go
+    # (a `python3` run started in the script's directory stays where it is). The directory is
+    # told by its identity (device and inode, of the interpreter's `stat`): a path of the
+    # program's class is converted first, so no code of the program's runs past that.
+    # What is not a path (a descriptor, a wrong type) goes to the interpreter as it is, which
+    # raises its own error for it.
+    if _type(path) is _int_type:
+        return _real_chdir(path)
+    try:
+        path = _fspath(path)
+    except TypeError:
+        return _real_chdir(path)
+    try:
+        st = _real_stat(path)
+        if st.st_dev == _cow_lower_id[0] and st.st_ino == _cow_lower_id[1]:
+            path = _cow_workdir
+    except (OSError, ValueError, TypeError, OverflowError):
+        pass
+    return _real_chdir(path)
 
 
 def kill(pid, sig):
