@@ -15,10 +15,18 @@ use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 
 use crate::glob::nfkc;
 
-/// Whether the identifier `id` is `name` (NFKC-normalized, as Python reads identifiers: `ｋｗ`
-/// is `kw`).
+/// The identifier `id` as Python reads it (NFKC-normalized: `ｋｗ` is `kw`).
+fn normalized(id: &Name) -> std::borrow::Cow<'_, str> {
+    if id.is_ascii() {
+        std::borrow::Cow::Borrowed(id.as_str())
+    } else {
+        std::borrow::Cow::Owned(nfkc(id))
+    }
+}
+
+/// Whether the identifier `id` is `name`.
 fn same(id: &Name, name: &str) -> bool {
-    if id.is_ascii() { id.as_str() == name } else { nfkc(id) == name }
+    normalized(id) == name
 }
 
 /// The keys a dict handed on as `**name` may hold.
@@ -167,23 +175,26 @@ impl<'x> Visitor<'x> for Uses<'_> {
         }
         match e {
             Expr::Name(n) => {
-                if same(&n.id, self.name) || DYNAMIC_NAMES.iter().any(|d| same(&n.id, d)) {
+                let id = normalized(&n.id);
+                if *id == *self.name || DYNAMIC_NAMES.contains(&&*id) {
                     self.unknown = true;
                 }
             }
-            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.iter().any(|d| same(&a.attr.id, d)) => {
+            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&&*normalized(&a.attr.id)) => {
                 self.unknown = true;
             }
             Expr::Call(c) => {
                 match &*c.func {
-                    Expr::Attribute(a) if self.is_name(&a.value) => match &*nfkc(&a.attr.id) {
-                        m if READING_METHODS.contains(&m) => {}
-                        "setdefault" => match c.arguments.args.first() {
-                            Some(k) => self.add_key(k),
-                            None => self.unknown = true,
-                        },
-                        _ => self.unknown = true,
-                    },
+                    Expr::Attribute(a) if self.is_name(&a.value) => {
+                        match &*normalized(&a.attr.id) {
+                            m if READING_METHODS.contains(&m) => {}
+                            "setdefault" => match c.arguments.args.first() {
+                                Some(k) => self.add_key(k),
+                                None => self.unknown = true,
+                            },
+                            _ => self.unknown = true,
+                        }
+                    }
                     f => self.visit_expr(f),
                 }
                 for arg in &c.arguments.args {

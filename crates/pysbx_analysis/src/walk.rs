@@ -4629,8 +4629,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut kws: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
         let mut double_star = false;
-        // What the keys of each `**` dict may be, where the body says.
-        let mut spreads: SmallVec<[Option<Spread>; 1]> = SmallVec::new();
+        // What the keys of the `**` dict may be, where the body says (with more than one
+        // `**`, not followed).
+        let mut kw_spread: Option<Spread> = None;
+        let mut kw_spreads = 0u32;
         for k in &c.arguments.keywords {
             match &k.arg {
                 Some(id) => {
@@ -4663,11 +4665,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                         _ => {
                             double_star = true;
-                            let spread = match &k.value {
-                                Expr::Name(n) => self.spread_of(&n.id),
+                            kw_spreads += 1;
+                            kw_spread = match &k.value {
+                                Expr::Name(n) if kw_spreads == 1 => self.spread_of(&n.id),
                                 _ => None,
                             };
-                            spreads.push(spread);
                         }
                     }
                 }
@@ -4732,10 +4734,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kw: &kw_c,
                 star_at,
                 double_star,
-                spread: match spreads.as_slice() {
-                    [Some(one)] => Some(one),
-                    _ => None,
-                },
+                spread: kw_spread.as_ref(),
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
