@@ -2586,3 +2586,47 @@ print("MADE", made > 0)
     assert!(text.contains("MADE True\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn the_guards_work_never_lets_go_of_the_programs_last_reference() {
+    // The guard's work reads objects of the program's from places the program can change:
+    // here the entry of `sys.modules` a pickle names. Another thread replaces that entry again
+    // and again, so that the guard's own reference is now and then the last one: its release
+    // ran the object's `__del__` on top of the guard's frames (won within a few thousand
+    // pickles, often the first), and a generator resumed there walked down to them.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import pickle, sys, threading, time
+main = threading.get_ident()
+class Dropped:
+    def __del__(self):
+        if threading.get_ident() == main and not found:
+            next(g)
+stop = []
+def churn():
+    modules = sys.modules
+    while not stop:
+        modules["churned"] = Dropped()
+sys.setswitchinterval(1e-6)
+churner = threading.Thread(target=churn, daemon=True)
+churner.start()
+start, tries = time.monotonic(), 0
+while not found and time.monotonic() - start < 4:
+    tries += 1
+    try:
+        pickle.loads(b"cchurned\nX\n.")
+    except BaseException:
+        pass
+stop.append(1)
+churner.join()
+sys.setswitchinterval(0.005)
+print("TRIED", tries > 100)
+"#
+        ),
+        "limits: {cpu_s: 60, wall_s: 60}\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("TRIED True\n"), "{text}{err}");
+}

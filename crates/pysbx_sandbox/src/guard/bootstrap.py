@@ -168,6 +168,28 @@ def _pysbx_guard():
         import json
         _dumps, _loads = json.dumps, json.loads
     _get_ident, _getframe = _thread.get_ident, sys._getframe
+
+    # What the guard's work reads of the program's objects from a place the program can change
+    # (a dictionary, a namespace, an attribute) is held until the thread's work is over and let
+    # go by the entry after it: another thread of the program's may drop every other reference
+    # meanwhile (replace the entry of `sys.modules` a pickle names, or a class's `__module__`),
+    # and the guard's own release would then be the last, running the object's `__del__` (or a
+    # weak reference's callback, or those of everything it held) on top of the guard's frames.
+    _kept = {}  # thread -> what its work read
+
+    def _keep(obj):
+        tid = _get_ident()
+        held = _kept.get(tid)
+        if held is None:
+            _kept[tid] = held = []
+        held.append(obj)
+        return obj
+
+    def _keeping(read):
+        def kept_read(obj):
+            return _keep(read(obj))
+        return kept_read
+
     _str, _bytes, _int, _type = str, bytes, int, type
     _bytes_join = b"".join
     _ModuleType = _type(sys)
@@ -401,6 +423,7 @@ def _pysbx_guard():
         kept = []
         tid = _get_ident()
         while tb is not None and _type(tb) is _traceback_type:
+            _keep(tb)  # another thread may unlink it meanwhile (`tb_next` is writable)
             _reading[tid] = tb
             if _id(tb.tb_frame.f_code) not in _guard_ids:
                 kept.append(tb)
@@ -424,9 +447,10 @@ def _pysbx_guard():
                 if e is None or _id(e) in seen or not _issubclass(_type(e), BaseException):
                     continue
                 seen.add(_id(e))
+                _keep(e)
                 _exc_traceback.__set__(e, _without_guard_frames(_exc_traceback.__get__(e)))
-                todo.append(_exc_context.__get__(e))
-                todo.append(_exc_cause.__get__(e))
+                todo.append(_keep(_exc_context.__get__(e)))
+                todo.append(_keep(_exc_cause.__get__(e)))
         finally:
             if entered:
                 _busy.discard(tid)
@@ -591,7 +615,7 @@ def _pysbx_guard():
     # kernel, which holds the same policy.
     import pathlib as _pathlib_module
     _PosixPath, _PurePosixPath = _pathlib_module.PosixPath, _pathlib_module.PurePosixPath
-    _path_slots = tuple(_pathlib_module.PurePath.__dict__[n].__get__
+    _path_slots = tuple(_keeping(_pathlib_module.PurePath.__dict__[n].__get__)
                         for n in ("_str", "_drv", "_root", "_parts"))
 
     def _pathlib_text(p):
@@ -1082,10 +1106,11 @@ def _pysbx_guard():
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
     _dict, _dict_values, _tuple = dict, dict.values, tuple
-    _module_dict = _ModuleType.__dict__["__dict__"].__get__
-    _class_dict = _type.__dict__["__dict__"].__get__
-    _class_module = _type.__dict__["__module__"].__get__
-    _function_module = _function_type.__dict__["__module__"].__get__
+
+    _module_dict = _keeping(_ModuleType.__dict__["__dict__"].__get__)
+    _class_dict = _keeping(_type.__dict__["__dict__"].__get__)
+    _class_module = _keeping(_type.__dict__["__module__"].__get__)
+    _function_module = _keeping(_function_type.__dict__["__module__"].__get__)
 
     # A dictionary the program can fill (`sys.modules`, a module's or a class's namespace, a
     # spec's or a frame's attributes) is never looked up in, nor written to, by the guard's
@@ -1103,6 +1128,7 @@ def _pysbx_guard():
     _proxy_items = _proxy_type.items
 
     def _plain_dict(d):
+        _keep(d)
         t = _type(d)
         if t is _proxy_type:
             items = _tuple(_proxy_items(d))  # a class's namespace, behind its mapping proxy
@@ -1110,7 +1136,8 @@ def _pysbx_guard():
             items = _tuple(_dict_items(d))
         else:
             return {}
-        return _dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)), _repeat(_str))))
+        return _keep(_dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)),
+                                                _repeat(_str)))))
 
     # One look-up, without the copy when it is safe: whether every key is a `str` of the
     # interpreter's, and then the look-up, made in one call of the interpreter's that runs no
@@ -1128,12 +1155,13 @@ def _pysbx_guard():
             return _plain_dict(d).get(key, default)
         if not _issubclass(t, _dict):
             return default
+        _keep(d)
         found = next(map(_call, _compress(
             (_partial(_dict_get, d, key, _MISSING),),
             map(all, (map(_is_op, map(_type, _dict_iter(d)), _repeat(_str)),)))), _MIXED)
         if found is _MIXED:
             found = _dict_get(_plain_dict(d), key, _MISSING)
-        return default if found is _MISSING else found
+        return default if found is _MISSING else _keep(found)
 
     def _namespace(obj):
         # The real namespace of a module or a class, or None for anything else: read only
@@ -1155,7 +1183,7 @@ def _pysbx_guard():
         # of `enum` itself (allowed above) and `re.RegexFlag`.
         if _type(origin) is not _str or not _is_stdlib_file(_norm(origin)) or _len(parts) != 1:
             return False
-        obj = _dict_get(namespace, parts[0])
+        obj = _keep(_dict_get(namespace, parts[0]))
         t = _type(obj)
         if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
             return False
@@ -1450,6 +1478,8 @@ def _pysbx_guard():
         if _dropped:
             dropped = _dropped[:]
             del _dropped[:]
+        if tid in _kept:
+            dropped = (dropped, _kept.pop(tid))
         if tid in _held:
             del _held[tid]
         collect = _gc_wanted[0] and not _held
@@ -1473,6 +1503,8 @@ def _pysbx_guard():
         _main_tid = _get_ident()
         for tid in [t for t in _held if t != _main_tid]:
             del _held[tid]
+        for tid in [t for t in _kept if t != _main_tid]:
+            del _kept[tid]
         _quiet.clear()
         if _gc_wanted[0] and not _held:
             _gc_enable()
@@ -2044,7 +2076,7 @@ def _pysbx_guard():
 
     # A node's fields, read from its own dictionary, where the interpreter put them, and the
     # names of each class's fields as they were at the start: nothing is looked up on a class.
-    _node_fields = _AST_BASE.__dict__["__dict__"].__get__
+    _node_fields = _keeping(_AST_BASE.__dict__["__dict__"].__get__)
     _field_names = {c: _dict(items).get("_fields", ()) for c, _, items, _ in _ast_kept}
 
     # What makes the parser warn (and the warnings machinery run what the program replaced,
@@ -2062,7 +2094,7 @@ def _pysbx_guard():
         if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
                 or not _ast_intact():
             return False
-        tree = _tree_apart(source)
+        tree = _keep(_tree_apart(source))
         if _type(tree) is not _AST_MODULE:
             # Compiling it fails the same way in dataclasses (a syntax error), or the tree
             # could not be made.
@@ -2645,7 +2677,7 @@ def _pysbx_guard():
     # and drops it before raising what it returned.
     import _operator
     from importlib.machinery import ModuleSpec as _ModuleSpec
-    _spec_dict = _ModuleSpec.__dict__["__dict__"].__get__
+    _spec_dict = _keeping(_ModuleSpec.__dict__["__dict__"].__get__)
     _F = {"__builtins__": builtins, "__name__": "pysbx", "sys": sys, "_index": _operator.index,
           "_str_copy": _str.__str__, "_fspath": os.fspath, "_exit": os._exit}
     _sealed_ids = {id(_audit_entry.__code__)}
