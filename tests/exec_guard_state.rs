@@ -2588,6 +2588,52 @@ print("MADE", made > 0)
 }
 
 #[test]
+fn the_resolvers_encoding_of_a_host_runs_nothing_inside_the_guard() {
+    // Under a policy with a host map, the guard answers lookups itself and hands the others
+    // to the interpreter's resolver. Given a `str`, the interpreter encodes the host with the
+    // "idna" codec: Python code of the standard library, which looks up `len` in the
+    // built-ins the program can replace (and names in `encodings.idna`'s namespace). Called
+    // inside the guard's work, that code ran on top of the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import builtins, socket
+real_len = builtins.len
+def trap(x):
+    builtins.len = real_len
+    if not found:
+        next(g)
+    return real_len(x)
+lookups = [
+    ("getaddrinfo", lambda: socket.getaddrinfo("127.0.0.2", 80)),
+    ("gethostbyname", lambda: socket.gethostbyname("127.0.0.3")),
+    ("gethostbyname_ex", lambda: socket.gethostbyname_ex("127.0.0.4")),
+]
+for label, lookup in lookups:
+    builtins.len = trap
+    try:
+        print("LOOKUP", label, lookup())
+    except OSError as e:
+        print("LOOKUP", label, type(e).__name__, e)
+    finally:
+        builtins.len = real_len
+print("PINNED", socket.gethostbyname("api.test"), socket.getaddrinfo("api.test", 80)[0][4])
+"#
+        ),
+        "net:\n  allow: [\"api.test:80\"]\nhosts:\n  api.test: [\"127.0.0.2\"]\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("LOOKUP getaddrinfo [("), "{text}{err}");
+    assert!(text.contains("LOOKUP gethostbyname 127.0.0.3\n"), "{text}{err}");
+    assert!(
+        text.contains("LOOKUP gethostbyname_ex ('127.0.0.4', [], ['127.0.0.4'])\n"),
+        "{text}{err}"
+    );
+    assert!(text.contains("PINNED 127.0.0.2 ('127.0.0.2', 80)\n"), "{text}{err}");
+}
+
+#[test]
 fn the_guards_work_never_lets_go_of_the_programs_last_reference() {
     // The guard's work reads objects of the program's from places the program can change:
     // here the entry of `sys.modules` a pickle names. Another thread replaces that entry again

@@ -3374,13 +3374,38 @@ def _pysbx_guard():
                 raise _gaierror(_EAI_NONAME, "Name or service not known")
             return out
 
-        def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0):
+        def _ascii_name(host):
+            # What the "idna" codec makes of an ASCII name (its fast path), checked as it
+            # checks it: no label empty or longer than 63 characters, the last one may be empty.
+            labels = host.split(".")
+            for label in labels[:-1]:
+                if not 0 < _len(label) < 64:
+                    raise UnicodeError("encoding with 'idna' codec failed "
+                                       "(UnicodeError: label empty or too long)")
+            if _len(labels[-1]) >= 64:
+                raise UnicodeError("encoding with 'idna' codec failed "
+                                   "(UnicodeError: label too long)")
+            return _str.encode(host, "ascii")
+
+        def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0, encoded=None):
             # A name pysbx pinned is answered here; any other is checked as the lookup of the
             # code that called the facade, then asked of the resolver. The facade passed plain
-            # values: nothing here runs code of the program's.
+            # values: nothing here runs code of the program's. The resolver is handed bytes:
+            # given a `str`, the interpreter encodes it with the "idna" codec, Python of the
+            # standard library that calls the program's built-ins (`len`) and whatever the
+            # program put in `encodings.idna`, which would run inside the guard's work. An
+            # ASCII name is encoded here as that codec encodes it; any other the facade
+            # encoded past the guard's work (`encoded`), and the name judged and looked up is
+            # that encoding.
             if host is not None and _type(host) is not _str and _type(host) is not _bytes:
                 raise TypeError("%s() argument 1 must be str, bytes or None, not %s"
                                 % (op[7:], _type_name(_type(host))))
+            wire = host
+            if _type(host) is _str and not _str.isascii(host):
+                if _type(encoded) is not _bytes:
+                    raise UnicodeError("encoding with 'idna' codec failed")
+                wire = encoded
+                host = _bytes.decode(encoded, "ascii", "replace")
             if port is not None and not _one_of(_type(port), (_int, _str, _bytes)):
                 raise OSError("Int or String expected")
             for value in (family, type_, proto, flags):
@@ -3398,18 +3423,21 @@ def _pysbx_guard():
             immediate, user, stack = _context(caller)
             if not _guards_own(immediate, caller):
                 _check_lookup(host, op, user, stack)
+            if _type(wire) is _str:
+                wire = _ascii_name(wire)
             real = _real_lookups[op]
             if op == "socket.getaddrinfo":
-                out = real(host, port, family, type_, proto, flags)
+                out = real(wire, port, family, type_, proto, flags)
                 _learn_addresses(key, [entry[4][0] for entry in out])
             else:
-                out = real(host)
+                out = real(wire)
                 _learn_addresses(key, out[2] if op == "socket.gethostbyname_ex" else [out])
             return out
 
         _seal("_resolve", _resolve)
         _F["_family_enum"], _F["_kind_enum"] = socket.AddressFamily, socket.SocketKind
         _facade(_enum_or_int, publish=True)
+        _facade(_idna_of, publish=True)
         for _template in (getaddrinfo, gethostbyname_ex, gethostbyname):
             _real = getattr(socket, _template.__name__)
             setattr(socket, _template.__name__, _facade(_template, transparent=True,
@@ -4241,10 +4269,19 @@ def walk_stack(f):
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+    host = _plain(host)
     return [(_enum_or_int(af, _family_enum), _enum_or_int(kind, _kind_enum), proto, name, addr)
             for af, kind, proto, name, addr in
-            _resolve("socket.getaddrinfo", _plain(host), _plain(port), _index(family),
-                     _index(type), _index(proto), _index(flags))]
+            _resolve("socket.getaddrinfo", host, _plain(port), _index(family),
+                     _index(type), _index(proto), _index(flags), _idna_of(host))]
+
+
+def _idna_of(host):
+    # A name outside ASCII as the interpreter's resolver would encode it ("idna", Python the
+    # program may change), encoded here, past the guard's work: what the guard judges.
+    if type(host) is str and not str.isascii(host):
+        return _bytes_copy(host.encode("idna"))
+    return None
 
 
 def _enum_or_int(value, enum):
@@ -4255,11 +4292,13 @@ def _enum_or_int(value, enum):
 
 
 def gethostbyname_ex(host):
-    return _resolve("socket.gethostbyname_ex", _plain(host))
+    host = _plain(host)
+    return _resolve("socket.gethostbyname_ex", host, encoded=_idna_of(host))
 
 
 def gethostbyname(host):
-    return _resolve("socket.gethostbyname", _plain(host))
+    host = _plain(host)
+    return _resolve("socket.gethostbyname", host, encoded=_idna_of(host))
 
 
 # The `-c` loader runs this file's code in a namespace of its own, with a private copy of the
