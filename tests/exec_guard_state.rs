@@ -2676,3 +2676,47 @@ print("TRIED", tries > 100)
     assert_guard_holds(&text, &err);
     assert!(text.contains("TRIED True\n"), "{text}{err}");
 }
+
+#[test]
+fn the_guards_copy_of_a_dictionary_lets_go_of_nothing_inside_its_work() {
+    // A dictionary the guard's work reads with a key that is no `str` in it (here
+    // `sys.modules`) is copied item by item: the copy kept only the `str` keys, and the items
+    // under other keys, which another thread replaced meanwhile, were let go when the copy was
+    // made, running their `__del__` on top of the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import pickle, sys, threading, time
+main = threading.get_ident()
+class Dropped:
+    def __del__(self):
+        if threading.get_ident() == main and not found:
+            next(g)
+stop = []
+def churn():
+    modules = sys.modules
+    while not stop:
+        modules[12345] = Dropped()
+sys.setswitchinterval(1e-6)
+churner = threading.Thread(target=churn, daemon=True)
+churner.start()
+start, tries = time.monotonic(), 0
+while not found and time.monotonic() - start < 4:
+    tries += 1
+    try:
+        pickle.loads(b"cabsent_module\nX\n.")
+    except BaseException:
+        pass
+stop.append(1)
+churner.join()
+del sys.modules[12345]
+sys.setswitchinterval(0.005)
+print("TRIED", tries > 100)
+"#
+        ),
+        "limits: {cpu_s: 60, wall_s: 60}\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("TRIED True\n"), "{text}{err}");
+}

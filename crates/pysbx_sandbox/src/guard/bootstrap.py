@@ -1136,6 +1136,7 @@ def _pysbx_guard():
             items = _tuple(_dict_items(d))
         else:
             return {}
+        _keep(items)  # every value, those under keys of other types too
         return _keep(_dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)),
                                                 _repeat(_str)))))
 
