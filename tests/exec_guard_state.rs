@@ -2720,3 +2720,57 @@ print("TRIED", tries > 100)
     assert_guard_holds(&text, &err);
     assert!(text.contains("TRIED True\n"), "{text}{err}");
 }
+
+#[test]
+fn a_profilers_frame_at_an_entrys_start_sets_off_no_collection() {
+    // A profiler (the C profiler of `cProfile`, or `profile`'s behind the guard's trampoline)
+    // is handed the frame object of every call, made before the call's first instruction:
+    // with collection on, that allocation set off a collection at a sealed entry's start
+    // (here `sys.getrecursionlimit`'s), whose finalizers ran on top of the entry, which
+    // already held the guard's function (found at the first call under `profile`).
+    // Collection is held off while a profiler or a tracer is on, and resumes after.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+{LOOTING_GENERATOR}
+import cProfile, gc, profile, sys, weakref
+class Cycle:
+    def __del__(self):
+        if not found:
+            next(g)
+def spin(n):
+    for i in range(n):
+        a, b = Cycle(), Cycle()
+        a.o, b.o = b, a
+        del a, b
+        sys.getrecursionlimit()
+        if found:
+            break
+    return i + 1
+gc.set_threshold(1, 1, 1)
+c = cProfile.Profile()
+c.enable()
+done = spin(3000)
+c.disable()
+print("CPROFILE", done)
+print("PROFILE", profile.Profile().runcall(spin, 300))
+gc.set_threshold(700, 10, 10)
+class Node:
+    pass
+a, b = Node(), Node()
+a.o, b.o = b, a
+collected = []
+weakref.finalize(a, collected.append, 1)
+del a, b
+junk = []
+for i in range(200000):
+    junk.append([i])
+    if collected:
+        break
+print("COLLECTED AFTER", bool(collected))
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("CPROFILE 3000\n"), "{text}{err}");
+    assert!(text.contains("PROFILE 300\n"), "{text}{err}");
+    assert!(text.contains("COLLECTED AFTER True\n"), "{text}{err}");
+}

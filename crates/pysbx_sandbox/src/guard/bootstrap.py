@@ -1418,6 +1418,7 @@ def _pysbx_guard():
     # then nothing of the guard's lies beneath.
     import gc as _gc
     _gc_enable, _gc_disable = _gc.enable, _gc.disable
+    _current_frames = sys._current_frames
     _gc_wanted = [_gc.isenabled()]  # the program's own setting
     _held = {}  # thread -> how deep it is in the guard's work
 
@@ -1436,6 +1437,14 @@ def _pysbx_guard():
     _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
     _quiet = {}  # thread -> a trampoline's question found the guard's work beneath
+    # The threads that may have a tracer or a profiler (the C profiler of `cProfile`, or one
+    # behind the guard's trampoline): automatic collection stays off while there is any. Such
+    # a function is handed the frame object of every call, made before the call's first
+    # instruction: a collection that allocation set off at a sealed entry's start ran
+    # finalizers on top of an entry already holding the guard's function.
+    # (thread -> True until the end of the work that saw the tracer set: the interpreter sets it
+    # after the event, so only a later piece of work can tell whether it is gone.)
+    _tracing = {}
     _main_tid = _get_ident()
     _STAY = (False, (), ())
     _RESUME_GC = (True, (), ())
@@ -1481,12 +1490,26 @@ def _pysbx_guard():
             del _dropped[:]
         if tid in _kept:
             dropped = (dropped, _kept.pop(tid))
+        if tid in _tracing:
+            if _tracing[tid]:
+                _tracing[tid] = False
+            else:
+                _forget_tracing(tid)
         if tid in _held:
             del _held[tid]
-        collect = _gc_wanted[0] and not _held
+        collect = _gc_wanted[0] and not _held and not _tracing
         if signals or dropped:
             return (collect, signals, dropped)
         return _RESUME_GC if collect else _STAY
+
+    def _forget_tracing(tid):
+        # Once this thread has neither a tracer nor a profiler, and for threads that ended.
+        if _c_tracers["trace"][1]() is None and _c_tracers["profile"][1]() is None:
+            del _tracing[tid]
+        if _tracing:
+            alive = _current_frames()
+            for other in [t for t in _tracing if t not in alive]:
+                del _tracing[other]
 
     def _let_go(obj):
         # An object of the program's the guard no longer needs: its end (a finalizer) waits
@@ -1506,6 +1529,8 @@ def _pysbx_guard():
             del _held[tid]
         for tid in [t for t in _kept if t != _main_tid]:
             del _kept[tid]
+        for tid in [t for t in _tracing if t != _main_tid]:
+            del _tracing[tid]
         _quiet.clear()
         if _gc_wanted[0] and not _held:
             _gc_enable()
@@ -2529,6 +2554,7 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "user" and event == "sys.settrace":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            _tracing[_get_ident()] = True
             return
         if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents"):
@@ -3131,6 +3157,9 @@ def _pysbx_guard():
             _trampolines[trampoline] = fn
             fn = trampoline
         _c_tracers[kind][0](fn)
+        tid = _get_ident()
+        if tid in _tracing:
+            _tracing[tid] = False  # set by now: the end of this work tells whether it is gone
 
     def _get_tracer(kind):
         fn = _c_tracers[kind][1]()
