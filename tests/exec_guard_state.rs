@@ -1128,6 +1128,38 @@ print("CONTROL", sorted(k for k in vars(P) if not k.startswith("__") or k == "__
 }
 
 #[test]
+fn shared_ctypes_field_names_carry_no_code() {
+    // `multiprocessing.sharedctypes.make_property` writes a field name seven times into one
+    // text and runs it, unchecked; the module imports `ctypes`, refused under `ffi: false`,
+    // but loads with a stand-in in `sys.modules`. A name that is no identifier compiled and
+    // ran (no name that is code was found: the text's contexts leave none); only the
+    // template around an identifier runs now.
+    let program = r#"
+import sys, types
+stand_in = types.ModuleType("ctypes")
+for n in ("c_char c_wchar c_byte c_ubyte c_short c_ushort c_int c_uint c_long c_ulong "
+          "c_longlong c_ulonglong c_float c_double").split():
+    setattr(stand_in, n, type(n, (), {}))
+stand_in.sizeof = len
+sys.modules["ctypes"] = stand_in
+import multiprocessing.sharedctypes as shared
+for name in ("x ", "x"):
+    try:
+        shared.make_property(name)
+        print("MADE", repr(name))
+    except PermissionError:
+        print("REFUSED", repr(name))
+    except Exception as e:
+        print("RAN", repr(name), type(e).__name__)
+del sys.modules["ctypes"]
+"#;
+    let expected = "REFUSED 'x '\nMADE 'x'\n";
+    let (text, err) = run_attack(program);
+    assert!(text.contains(expected), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn dataclass_field_names_carry_no_code() {
     // `dataclasses` writes its methods as text from the field names without checking them:
     // a name that is code would run inside the generated `__repr__`, code the gate never read.

@@ -2258,6 +2258,26 @@ def _pysbx_guard():
     def _is_proxy_method_text(source):
         return _is_template_text(source, lambda name: _PROXY_METHOD % (name, name))
 
+    # What `multiprocessing.sharedctypes.make_property` compiles: a field name put seven times
+    # into one fixed text, unchecked (the module needs `ctypes`, but a stand-in module in
+    # `sys.modules` lets it load under `ffi: false`).
+    _SHARED_PROPERTY = ("\ndef get%s(self):\n    self.acquire()\n    try:\n"
+                        "        return self._obj.%s\n    finally:\n        self.release()\n"
+                        "def set%s(self, value):\n    self.acquire()\n    try:\n"
+                        "        self._obj.%s = value\n    finally:\n        self.release()\n"
+                        "%s = property(get%s, set%s)\n")
+
+    def _is_shared_property_text(source):
+        if _type(source) is _bytes:
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        if _type(source) is not _str or not source.startswith("\ndef get"):
+            return False
+        name = source[8:].partition("(")[0]
+        return _str.isidentifier(name) and source == _SHARED_PROPERTY % ((name,) * 7)
+
     # A module granted `code` may make code objects and functions from parts, so reading a
     # function's `__code__`, or giving a function another code object, gives it nothing it
     # could not make (code generators do both: `jinja2` marks its own functions' code to leave
@@ -2625,6 +2645,11 @@ def _pysbx_guard():
                 _violation("code", "a mocked function's name that is code (what unittest.mock "
                            "generated is not its signature template) is not allowed",
                            event, user, stack)
+            if generator == "multiprocessing/sharedctypes.py" \
+                    and not _is_shared_property_text(args[0]):
+                _violation("code", "a shared ctypes field name that is code (what "
+                           "multiprocessing.sharedctypes generated is not its property "
+                           "template) is not allowed", event, user, stack)
             if generator == "multiprocessing/managers.py" and not _is_proxy_method_text(args[0]):
                 _violation("code", "a proxy method name that is code (what "
                            "multiprocessing.managers generated is not its method template) is "
