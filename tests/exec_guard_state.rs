@@ -2799,9 +2799,27 @@ for i in range(200000):
     if collected:
         break
 print("COLLECTED AFTER", bool(collected))
+import os, threading
+threading.setprofile(lambda *a: None)
+worker = threading.Thread(target=sum, args=(range(1000),))
+worker.start()
+worker.join()
+threading.setprofile(None)
+os.listdir(".")  # an audited call: the guard sees the thread has ended
+a, b = Node(), Node()
+a.o, b.o = b, a
+ended = []
+weakref.finalize(a, ended.append, 1)
+del a, b
+for i in range(200000):
+    junk.append([i])
+    if ended:
+        break
+print("COLLECTED AFTER A THREAD'S END", bool(ended))
 "#
     ));
     assert_guard_holds(&text, &err);
+    assert!(text.contains("COLLECTED AFTER A THREAD'S END True\n"), "{text}{err}");
     assert!(text.contains("CPROFILE 3000\n"), "{text}{err}");
     assert!(text.contains("PROFILE 300\n"), "{text}{err}");
     assert!(text.contains("COLLECTED AFTER True\n"), "{text}{err}");

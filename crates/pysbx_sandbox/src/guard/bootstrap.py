@@ -1490,8 +1490,8 @@ def _pysbx_guard():
             del _dropped[:]
         if tid in _kept:
             dropped = (dropped, _kept.pop(tid))
-        if tid in _tracing:
-            if _tracing[tid]:
+        if _tracing:
+            if tid in _tracing and _tracing[tid]:
                 _tracing[tid] = False
             else:
                 _forget_tracing(tid)
@@ -1504,9 +1504,10 @@ def _pysbx_guard():
 
     def _forget_tracing(tid):
         # Once this thread has neither a tracer nor a profiler, and for threads that ended.
-        if _c_tracers["trace"][1]() is None and _c_tracers["profile"][1]() is None:
+        if tid in _tracing and _c_tracers["trace"][1]() is None \
+                and _c_tracers["profile"][1]() is None:
             del _tracing[tid]
-        if _tracing:
+        if _len(_tracing) > (tid in _tracing):  # other threads': are they still running?
             alive = _current_frames()
             for other in [t for t in _tracing if t not in alive]:
                 del _tracing[other]
