@@ -1128,6 +1128,38 @@ print("CONTROL", sorted(k for k in vars(P) if not k.startswith("__") or k == "__
 }
 
 #[test]
+fn shared_ctypes_field_names_carry_no_code() {
+    // `multiprocessing.sharedctypes.make_property` writes a field name seven times into one
+    // text and runs it, unchecked; the module imports `ctypes`, refused under `ffi: false`,
+    // but loads with a stand-in in `sys.modules`. A name that is no identifier compiled and
+    // ran (no name that is code was found: the text's contexts leave none); only the
+    // template around an identifier runs now.
+    let program = r#"
+import sys, types
+stand_in = types.ModuleType("ctypes")
+for n in ("c_char c_wchar c_byte c_ubyte c_short c_ushort c_int c_uint c_long c_ulong "
+          "c_longlong c_ulonglong c_float c_double").split():
+    setattr(stand_in, n, type(n, (), {}))
+stand_in.sizeof = len
+sys.modules["ctypes"] = stand_in
+import multiprocessing.sharedctypes as shared
+for name in ("x ", "x"):
+    try:
+        shared.make_property(name)
+        print("MADE", repr(name))
+    except PermissionError:
+        print("REFUSED", repr(name))
+    except Exception as e:
+        print("RAN", repr(name), type(e).__name__)
+del sys.modules["ctypes"]
+"#;
+    let expected = "REFUSED 'x '\nMADE 'x'\n";
+    let (text, err) = run_attack(program);
+    assert!(text.contains(expected), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn dataclass_field_names_carry_no_code() {
     // `dataclasses` writes its methods as text from the field names without checking them:
     // a name that is code would run inside the generated `__repr__`, code the gate never read.
@@ -2585,4 +2617,210 @@ print("MADE", made > 0)
     );
     assert!(text.contains("MADE True\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn the_resolvers_encoding_of_a_host_runs_nothing_inside_the_guard() {
+    // Under a policy with a host map, the guard answers lookups itself and hands the others
+    // to the interpreter's resolver. Given a `str`, the interpreter encodes the host with the
+    // "idna" codec: Python code of the standard library, which looks up `len` in the
+    // built-ins the program can replace (and names in `encodings.idna`'s namespace). Called
+    // inside the guard's work, that code ran on top of the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import builtins, socket
+real_len = builtins.len
+def trap(x):
+    builtins.len = real_len
+    if not found:
+        next(g)
+    return real_len(x)
+lookups = [
+    ("getaddrinfo", lambda: socket.getaddrinfo("127.0.0.2", 80)),
+    ("gethostbyname", lambda: socket.gethostbyname("127.0.0.3")),
+    ("gethostbyname_ex", lambda: socket.gethostbyname_ex("127.0.0.4")),
+]
+for label, lookup in lookups:
+    builtins.len = trap
+    try:
+        print("LOOKUP", label, lookup())
+    except OSError as e:
+        print("LOOKUP", label, type(e).__name__, e)
+    finally:
+        builtins.len = real_len
+print("PINNED", socket.gethostbyname("api.test"), socket.getaddrinfo("api.test", 80)[0][4])
+"#
+        ),
+        "net:\n  allow: [\"api.test:80\"]\nhosts:\n  api.test: [\"127.0.0.2\"]\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("LOOKUP getaddrinfo [("), "{text}{err}");
+    assert!(text.contains("LOOKUP gethostbyname 127.0.0.3\n"), "{text}{err}");
+    assert!(
+        text.contains("LOOKUP gethostbyname_ex ('127.0.0.4', [], ['127.0.0.4'])\n"),
+        "{text}{err}"
+    );
+    assert!(text.contains("PINNED 127.0.0.2 ('127.0.0.2', 80)\n"), "{text}{err}");
+}
+
+#[test]
+fn the_guards_work_never_lets_go_of_the_programs_last_reference() {
+    // The guard's work reads objects of the program's from places the program can change:
+    // here the entry of `sys.modules` a pickle names. Another thread replaces that entry again
+    // and again, so that the guard's own reference is now and then the last one: its release
+    // ran the object's `__del__` on top of the guard's frames (won within a few thousand
+    // pickles, often the first), and a generator resumed there walked down to them.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import pickle, sys, threading, time
+main = threading.get_ident()
+class Dropped:
+    def __del__(self):
+        if threading.get_ident() == main and not found:
+            next(g)
+stop = []
+def churn():
+    modules = sys.modules
+    while not stop:
+        modules["churned"] = Dropped()
+sys.setswitchinterval(1e-6)
+churner = threading.Thread(target=churn, daemon=True)
+churner.start()
+start, tries = time.monotonic(), 0
+while not found and time.monotonic() - start < 4:
+    tries += 1
+    try:
+        pickle.loads(b"cchurned\nX\n.")
+    except BaseException:
+        pass
+stop.append(1)
+churner.join()
+sys.setswitchinterval(0.005)
+print("TRIED", tries > 100)
+"#
+        ),
+        "limits: {cpu_s: 60, wall_s: 60}\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("TRIED True\n"), "{text}{err}");
+}
+
+#[test]
+fn the_guards_copy_of_a_dictionary_lets_go_of_nothing_inside_its_work() {
+    // A dictionary the guard's work reads with a key that is no `str` in it (here
+    // `sys.modules`) is copied item by item: the copy kept only the `str` keys, and the items
+    // under other keys, which another thread replaced meanwhile, were let go when the copy was
+    // made, running their `__del__` on top of the guard's frames.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LOOT}
+{LOOTING_GENERATOR}
+import pickle, sys, threading, time
+main = threading.get_ident()
+class Dropped:
+    def __del__(self):
+        if threading.get_ident() == main and not found:
+            next(g)
+stop = []
+def churn():
+    modules = sys.modules
+    while not stop:
+        modules[12345] = Dropped()
+sys.setswitchinterval(1e-6)
+churner = threading.Thread(target=churn, daemon=True)
+churner.start()
+start, tries = time.monotonic(), 0
+while not found and time.monotonic() - start < 4:
+    tries += 1
+    try:
+        pickle.loads(b"cabsent_module\nX\n.")
+    except BaseException:
+        pass
+stop.append(1)
+churner.join()
+del sys.modules[12345]
+sys.setswitchinterval(0.005)
+print("TRIED", tries > 100)
+"#
+        ),
+        "limits: {cpu_s: 60, wall_s: 60}\n",
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("TRIED True\n"), "{text}{err}");
+}
+
+#[test]
+fn a_profilers_frame_at_an_entrys_start_sets_off_no_collection() {
+    // A profiler (the C profiler of `cProfile`, or `profile`'s behind the guard's trampoline)
+    // is handed the frame object of every call, made before the call's first instruction:
+    // with collection on, that allocation set off a collection at a sealed entry's start
+    // (here `sys.getrecursionlimit`'s), whose finalizers ran on top of the entry, which
+    // already held the guard's function (found at the first call under `profile`).
+    // Collection is held off while a profiler or a tracer is on, and resumes after.
+    let (text, err) = run_attack(&format!(
+        r#"{LOOT}
+{LOOTING_GENERATOR}
+import cProfile, gc, profile, sys, weakref
+class Cycle:
+    def __del__(self):
+        if not found:
+            next(g)
+def spin(n):
+    for i in range(n):
+        a, b = Cycle(), Cycle()
+        a.o, b.o = b, a
+        del a, b
+        sys.getrecursionlimit()
+        if found:
+            break
+    return i + 1
+gc.set_threshold(1, 1, 1)
+c = cProfile.Profile()
+c.enable()
+done = spin(3000)
+c.disable()
+print("CPROFILE", done)
+print("PROFILE", profile.Profile().runcall(spin, 300))
+gc.set_threshold(700, 10, 10)
+class Node:
+    pass
+a, b = Node(), Node()
+a.o, b.o = b, a
+collected = []
+weakref.finalize(a, collected.append, 1)
+del a, b
+junk = []
+for i in range(200000):
+    junk.append([i])
+    if collected:
+        break
+print("COLLECTED AFTER", bool(collected))
+import os, threading
+threading.setprofile(lambda *a: None)
+worker = threading.Thread(target=sum, args=(range(1000),))
+worker.start()
+worker.join()
+threading.setprofile(None)
+os.listdir(".")  # an audited call: the guard sees the thread has ended
+a, b = Node(), Node()
+a.o, b.o = b, a
+ended = []
+weakref.finalize(a, ended.append, 1)
+del a, b
+for i in range(200000):
+    junk.append([i])
+    if ended:
+        break
+print("COLLECTED AFTER A THREAD'S END", bool(ended))
+"#
+    ));
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("COLLECTED AFTER A THREAD'S END True\n"), "{text}{err}");
+    assert!(text.contains("CPROFILE 3000\n"), "{text}{err}");
+    assert!(text.contains("PROFILE 300\n"), "{text}{err}");
+    assert!(text.contains("COLLECTED AFTER True\n"), "{text}{err}");
 }

@@ -168,6 +168,28 @@ def _pysbx_guard():
         import json
         _dumps, _loads = json.dumps, json.loads
     _get_ident, _getframe = _thread.get_ident, sys._getframe
+
+    # What the guard's work reads of the program's objects from a place the program can change
+    # (a dictionary, a namespace, an attribute) is held until the thread's work is over and let
+    # go by the entry after it: another thread of the program's may drop every other reference
+    # meanwhile (replace the entry of `sys.modules` a pickle names, or a class's `__module__`),
+    # and the guard's own release would then be the last, running the object's `__del__` (or a
+    # weak reference's callback, or those of everything it held) on top of the guard's frames.
+    _kept = {}  # thread -> what its work read
+
+    def _keep(obj):
+        tid = _get_ident()
+        held = _kept.get(tid)
+        if held is None:
+            _kept[tid] = held = []
+        held.append(obj)
+        return obj
+
+    def _keeping(read):
+        def kept_read(obj):
+            return _keep(read(obj))
+        return kept_read
+
     _str, _bytes, _int, _type = str, bytes, int, type
     _bytes_join = b"".join
     _ModuleType = _type(sys)
@@ -401,6 +423,7 @@ def _pysbx_guard():
         kept = []
         tid = _get_ident()
         while tb is not None and _type(tb) is _traceback_type:
+            _keep(tb)  # another thread may unlink it meanwhile (`tb_next` is writable)
             _reading[tid] = tb
             if _id(tb.tb_frame.f_code) not in _guard_ids:
                 kept.append(tb)
@@ -424,9 +447,10 @@ def _pysbx_guard():
                 if e is None or _id(e) in seen or not _issubclass(_type(e), BaseException):
                     continue
                 seen.add(_id(e))
+                _keep(e)
                 _exc_traceback.__set__(e, _without_guard_frames(_exc_traceback.__get__(e)))
-                todo.append(_exc_context.__get__(e))
-                todo.append(_exc_cause.__get__(e))
+                todo.append(_keep(_exc_context.__get__(e)))
+                todo.append(_keep(_exc_cause.__get__(e)))
         finally:
             if entered:
                 _busy.discard(tid)
@@ -591,7 +615,7 @@ def _pysbx_guard():
     # kernel, which holds the same policy.
     import pathlib as _pathlib_module
     _PosixPath, _PurePosixPath = _pathlib_module.PosixPath, _pathlib_module.PurePosixPath
-    _path_slots = tuple(_pathlib_module.PurePath.__dict__[n].__get__
+    _path_slots = tuple(_keeping(_pathlib_module.PurePath.__dict__[n].__get__)
                         for n in ("_str", "_drv", "_root", "_parts"))
 
     def _pathlib_text(p):
@@ -1102,10 +1126,11 @@ def _pysbx_guard():
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
     _dict, _dict_values, _tuple = dict, dict.values, tuple
-    _module_dict = _ModuleType.__dict__["__dict__"].__get__
-    _class_dict = _type.__dict__["__dict__"].__get__
-    _class_module = _type.__dict__["__module__"].__get__
-    _function_module = _function_type.__dict__["__module__"].__get__
+
+    _module_dict = _keeping(_ModuleType.__dict__["__dict__"].__get__)
+    _class_dict = _keeping(_type.__dict__["__dict__"].__get__)
+    _class_module = _keeping(_type.__dict__["__module__"].__get__)
+    _function_module = _keeping(_function_type.__dict__["__module__"].__get__)
 
     # A dictionary the program can fill (`sys.modules`, a module's or a class's namespace, a
     # spec's or a frame's attributes) is never looked up in, nor written to, by the guard's
@@ -1123,6 +1148,7 @@ def _pysbx_guard():
     _proxy_items = _proxy_type.items
 
     def _plain_dict(d):
+        _keep(d)
         t = _type(d)
         if t is _proxy_type:
             items = _tuple(_proxy_items(d))  # a class's namespace, behind its mapping proxy
@@ -1130,7 +1156,9 @@ def _pysbx_guard():
             items = _tuple(_dict_items(d))
         else:
             return {}
-        return _dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)), _repeat(_str))))
+        _keep(items)  # every value, those under keys of other types too
+        return _keep(_dict(_compress(items, map(_is_op, map(_type, map(_key_of, items)),
+                                                _repeat(_str)))))
 
     # One look-up, without the copy when it is safe: whether every key is a `str` of the
     # interpreter's, and then the look-up, made in one call of the interpreter's that runs no
@@ -1148,12 +1176,13 @@ def _pysbx_guard():
             return _plain_dict(d).get(key, default)
         if not _issubclass(t, _dict):
             return default
+        _keep(d)
         found = next(map(_call, _compress(
             (_partial(_dict_get, d, key, _MISSING),),
             map(all, (map(_is_op, map(_type, _dict_iter(d)), _repeat(_str)),)))), _MIXED)
         if found is _MIXED:
             found = _dict_get(_plain_dict(d), key, _MISSING)
-        return default if found is _MISSING else found
+        return default if found is _MISSING else _keep(found)
 
     def _namespace(obj):
         # The real namespace of a module or a class, or None for anything else: read only
@@ -1175,7 +1204,7 @@ def _pysbx_guard():
         # of `enum` itself (allowed above) and `re.RegexFlag`.
         if _type(origin) is not _str or not _is_stdlib_file(_norm(origin)) or _len(parts) != 1:
             return False
-        obj = _dict_get(namespace, parts[0])
+        obj = _keep(_dict_get(namespace, parts[0]))
         t = _type(obj)
         if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
             return False
@@ -1435,6 +1464,7 @@ def _pysbx_guard():
     # then nothing of the guard's lies beneath.
     import gc as _gc
     _gc_enable, _gc_disable = _gc.enable, _gc.disable
+    _current_frames = sys._current_frames
     _gc_wanted = [_gc.isenabled()]  # the program's own setting
     _held = {}  # thread -> how deep it is in the guard's work
 
@@ -1453,6 +1483,14 @@ def _pysbx_guard():
     _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
     _quiet = {}  # thread -> a trampoline's question found the guard's work beneath
+    # The threads that may have a tracer or a profiler (the C profiler of `cProfile`, or one
+    # behind the guard's trampoline): automatic collection stays off while there is any. Such
+    # a function is handed the frame object of every call, made before the call's first
+    # instruction: a collection that allocation set off at a sealed entry's start ran
+    # finalizers on top of an entry already holding the guard's function.
+    # (thread -> True until the end of the work that saw the tracer set: the interpreter sets it
+    # after the event, so only a later piece of work can tell whether it is gone.)
+    _tracing = {}
     _main_tid = _get_ident()
     _STAY = (False, (), ())
     _RESUME_GC = (True, (), ())
@@ -1496,12 +1534,29 @@ def _pysbx_guard():
         if _dropped:
             dropped = _dropped[:]
             del _dropped[:]
+        if tid in _kept:
+            dropped = (dropped, _kept.pop(tid))
+        if _tracing:
+            if tid in _tracing and _tracing[tid]:
+                _tracing[tid] = False
+            else:
+                _forget_tracing(tid)
         if tid in _held:
             del _held[tid]
-        collect = _gc_wanted[0] and not _held
+        collect = _gc_wanted[0] and not _held and not _tracing
         if signals or dropped:
             return (collect, signals, dropped)
         return _RESUME_GC if collect else _STAY
+
+    def _forget_tracing(tid):
+        # Once this thread has neither a tracer nor a profiler, and for threads that ended.
+        if tid in _tracing and _c_tracers["trace"][1]() is None \
+                and _c_tracers["profile"][1]() is None:
+            del _tracing[tid]
+        if _len(_tracing) > (tid in _tracing):  # other threads': are they still running?
+            alive = _current_frames()
+            for other in [t for t in _tracing if t not in alive]:
+                del _tracing[other]
 
     def _let_go(obj):
         # An object of the program's the guard no longer needs: its end (a finalizer) waits
@@ -1519,6 +1574,10 @@ def _pysbx_guard():
         _main_tid = _get_ident()
         for tid in [t for t in _held if t != _main_tid]:
             del _held[tid]
+        for tid in [t for t in _kept if t != _main_tid]:
+            del _kept[tid]
+        for tid in [t for t in _tracing if t != _main_tid]:
+            del _tracing[tid]
         _quiet.clear()
         if _gc_wanted[0] and not _held:
             _gc_enable()
@@ -2090,7 +2149,7 @@ def _pysbx_guard():
 
     # A node's fields, read from its own dictionary, where the interpreter put them, and the
     # names of each class's fields as they were at the start: nothing is looked up on a class.
-    _node_fields = _AST_BASE.__dict__["__dict__"].__get__
+    _node_fields = _keeping(_AST_BASE.__dict__["__dict__"].__get__)
     _field_names = {c: _dict(items).get("_fields", ()) for c, _, items, _ in _ast_kept}
 
     # What makes the parser warn (and the warnings machinery run what the program replaced,
@@ -2108,7 +2167,7 @@ def _pysbx_guard():
         if (_WARNS_TEXT if _type(source) is _str else _WARNS_BYTES)(source) is not None \
                 or not _ast_intact():
             return False
-        tree = _tree_apart(source)
+        tree = _keep(_tree_apart(source))
         if _type(tree) is not _AST_MODULE:
             # Compiling it fails the same way in dataclasses (a syntax error), or the tree
             # could not be made.
@@ -2245,6 +2304,26 @@ def _pysbx_guard():
 
     def _is_proxy_method_text(source):
         return _is_template_text(source, lambda name: _PROXY_METHOD % (name, name))
+
+    # What `multiprocessing.sharedctypes.make_property` compiles: a field name put seven times
+    # into one fixed text, unchecked (the module needs `ctypes`, but a stand-in module in
+    # `sys.modules` lets it load under `ffi: false`).
+    _SHARED_PROPERTY = ("\ndef get%s(self):\n    self.acquire()\n    try:\n"
+                        "        return self._obj.%s\n    finally:\n        self.release()\n"
+                        "def set%s(self, value):\n    self.acquire()\n    try:\n"
+                        "        self._obj.%s = value\n    finally:\n        self.release()\n"
+                        "%s = property(get%s, set%s)\n")
+
+    def _is_shared_property_text(source):
+        if _type(source) is _bytes:
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        if _type(source) is not _str or not source.startswith("\ndef get"):
+            return False
+        name = source[8:].partition("(")[0]
+        return _str.isidentifier(name) and source == _SHARED_PROPERTY % ((name,) * 7)
 
     # A module granted `code` may make code objects and functions from parts, so reading a
     # function's `__code__`, or giving a function another code object, gives it nothing it
@@ -2560,6 +2639,7 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "user" and event == "sys.settrace":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            _tracing[_get_ident()] = True
             return
         if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents"):
@@ -2630,6 +2710,11 @@ def _pysbx_guard():
                 _violation("code", "a mocked function's name that is code (what unittest.mock "
                            "generated is not its signature template) is not allowed",
                            event, user, stack)
+            if generator == "multiprocessing/sharedctypes.py" \
+                    and not _is_shared_property_text(args[0]):
+                _violation("code", "a shared ctypes field name that is code (what "
+                           "multiprocessing.sharedctypes generated is not its property "
+                           "template) is not allowed", event, user, stack)
             if generator == "multiprocessing/managers.py" and not _is_proxy_method_text(args[0]):
                 _violation("code", "a proxy method name that is code (what "
                            "multiprocessing.managers generated is not its method template) is "
@@ -2709,7 +2794,7 @@ def _pysbx_guard():
     # and drops it before raising what it returned.
     import _operator
     from importlib.machinery import ModuleSpec as _ModuleSpec
-    _spec_dict = _ModuleSpec.__dict__["__dict__"].__get__
+    _spec_dict = _keeping(_ModuleSpec.__dict__["__dict__"].__get__)
     _F = {"__builtins__": builtins, "__name__": "pysbx", "sys": sys, "_index": _operator.index,
           "_str_copy": _str.__str__, "_fspath": os.fspath, "_exit": os._exit}
     _sealed_ids = {id(_audit_entry.__code__)}
@@ -3162,6 +3247,9 @@ def _pysbx_guard():
             _trampolines[trampoline] = fn
             fn = trampoline
         _c_tracers[kind][0](fn)
+        tid = _get_ident()
+        if tid in _tracing:
+            _tracing[tid] = False  # set by now: the end of this work tells whether it is gone
 
     def _get_tracer(kind):
         fn = _c_tracers[kind][1]()
@@ -3422,13 +3510,38 @@ def _pysbx_guard():
                 raise _gaierror(_EAI_NONAME, "Name or service not known")
             return out
 
-        def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0):
+        def _ascii_name(host):
+            # What the "idna" codec makes of an ASCII name (its fast path), checked as it
+            # checks it: no label empty or longer than 63 characters, the last one may be empty.
+            labels = host.split(".")
+            for label in labels[:-1]:
+                if not 0 < _len(label) < 64:
+                    raise UnicodeError("encoding with 'idna' codec failed "
+                                       "(UnicodeError: label empty or too long)")
+            if _len(labels[-1]) >= 64:
+                raise UnicodeError("encoding with 'idna' codec failed "
+                                   "(UnicodeError: label too long)")
+            return _str.encode(host, "ascii")
+
+        def _resolve(op, host, port=None, family=0, type_=0, proto=0, flags=0, encoded=None):
             # A name pysbx pinned is answered here; any other is checked as the lookup of the
             # code that called the facade, then asked of the resolver. The facade passed plain
-            # values: nothing here runs code of the program's.
+            # values: nothing here runs code of the program's. The resolver is handed bytes:
+            # given a `str`, the interpreter encodes it with the "idna" codec, Python of the
+            # standard library that calls the program's built-ins (`len`) and whatever the
+            # program put in `encodings.idna`, which would run inside the guard's work. An
+            # ASCII name is encoded here as that codec encodes it; any other the facade
+            # encoded past the guard's work (`encoded`), and the name judged and looked up is
+            # that encoding.
             if host is not None and _type(host) is not _str and _type(host) is not _bytes:
                 raise TypeError("%s() argument 1 must be str, bytes or None, not %s"
                                 % (op[7:], _type_name(_type(host))))
+            wire = host
+            if _type(host) is _str and not _str.isascii(host):
+                if _type(encoded) is not _bytes:
+                    raise UnicodeError("encoding with 'idna' codec failed")
+                wire = encoded
+                host = _bytes.decode(encoded, "ascii", "replace")
             if port is not None and not _one_of(_type(port), (_int, _str, _bytes)):
                 raise OSError("Int or String expected")
             for value in (family, type_, proto, flags):
@@ -3446,18 +3559,21 @@ def _pysbx_guard():
             immediate, user, stack = _context(caller)
             if not _guards_own(immediate, caller):
                 _check_lookup(host, op, user, stack)
+            if _type(wire) is _str:
+                wire = _ascii_name(wire)
             real = _real_lookups[op]
             if op == "socket.getaddrinfo":
-                out = real(host, port, family, type_, proto, flags)
+                out = real(wire, port, family, type_, proto, flags)
                 _learn_addresses(key, [entry[4][0] for entry in out])
             else:
-                out = real(host)
+                out = real(wire)
                 _learn_addresses(key, out[2] if op == "socket.gethostbyname_ex" else [out])
             return out
 
         _seal("_resolve", _resolve)
         _F["_family_enum"], _F["_kind_enum"] = socket.AddressFamily, socket.SocketKind
         _facade(_enum_or_int, publish=True)
+        _facade(_idna_of, publish=True)
         for _template in (getaddrinfo, gethostbyname_ex, gethostbyname):
             _real = getattr(socket, _template.__name__)
             setattr(socket, _template.__name__, _facade(_template, transparent=True,
@@ -4312,10 +4428,19 @@ def walk_stack(f):
 
 
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+    host = _plain(host)
     return [(_enum_or_int(af, _family_enum), _enum_or_int(kind, _kind_enum), proto, name, addr)
             for af, kind, proto, name, addr in
-            _resolve("socket.getaddrinfo", _plain(host), _plain(port), _index(family),
-                     _index(type), _index(proto), _index(flags))]
+            _resolve("socket.getaddrinfo", host, _plain(port), _index(family),
+                     _index(type), _index(proto), _index(flags), _idna_of(host))]
+
+
+def _idna_of(host):
+    # A name outside ASCII as the interpreter's resolver would encode it ("idna", Python the
+    # program may change), encoded here, past the guard's work: what the guard judges.
+    if type(host) is str and not str.isascii(host):
+        return _bytes_copy(host.encode("idna"))
+    return None
 
 
 def _enum_or_int(value, enum):
@@ -4326,11 +4451,13 @@ def _enum_or_int(value, enum):
 
 
 def gethostbyname_ex(host):
-    return _resolve("socket.gethostbyname_ex", _plain(host))
+    host = _plain(host)
+    return _resolve("socket.gethostbyname_ex", host, encoded=_idna_of(host))
 
 
 def gethostbyname(host):
-    return _resolve("socket.gethostbyname", _plain(host))
+    host = _plain(host)
+    return _resolve("socket.gethostbyname", host, encoded=_idna_of(host))
 
 
 # The `-c` loader runs this file's code in a namespace of its own, with a private copy of the
