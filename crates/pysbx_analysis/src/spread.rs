@@ -1,8 +1,10 @@
 //! What a function body does with a dict it hands on to calls as `**name`: which keys it may
 //! hold. A wrapper's own `**kwargs`, handed on untouched or given a few constant keys
 //! (`kwargs["env"] = env`), holds whatever its callers chose plus those keys; a local dict
-//! made from a display with constant keys and given only constant keys after it holds exactly
-//! those keys. Anything else done with the name (passed to a function, aliased, updated,
+//! bound once, to a display with constant keys, and given only constant keys holds exactly
+//! those keys, wherever the binding stands (in a branch, a loop, a `with` or a `try`: a name
+//! bound anywhere in a function is local to all of it, so a call reached without the binding
+//! having run raises `UnboundLocalError` and passes nothing). Anything else done with the name (passed to a function, aliased, updated,
 //! rebound, captured by a nested function, or any dynamic access to the frame's variables in
 //! the body) leaves its keys unknown.
 //!
@@ -27,6 +29,52 @@ fn normalized(id: &Name) -> std::borrow::Cow<'_, str> {
 /// Whether the identifier `id` is `name`.
 fn same(id: &Name, name: &str) -> bool {
     normalized(id) == name
+}
+
+/// Whether a statement binds `name` through an identifier rather than an expression: a `def`
+/// or `class` of that name (a decorator may make it a dict), or a `global` or `nonlocal`
+/// declaration of it. Bindings by expression (`name = ...`, `for name in`, `with ... as
+/// name`, `name := ...`) are seen as the name's expression.
+fn stmt_binds(s: &Stmt, name: &str) -> bool {
+    match s {
+        Stmt::FunctionDef(f) => same(&f.name.id, name),
+        Stmt::ClassDef(c) => same(&c.name.id, name),
+        Stmt::Global(ast::StmtGlobal { names, .. })
+        | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
+            names.iter().any(|n| same(&n.id, name))
+        }
+        _ => false,
+    }
+}
+
+/// Whether an import binds `name`: `import evil as name`, `from m import name`, `import name.x`
+/// (an import may bind any object a finder or `sys.modules` holds, a dict among them).
+fn alias_binds(alias: &ast::Alias, name: &str) -> bool {
+    match &alias.asname {
+        Some(asname) => same(&asname.id, name),
+        None => {
+            let first = alias.name.id.split('.').next().unwrap_or_default();
+            if first.is_ascii() { first == name } else { nfkc(first) == name }
+        }
+    }
+}
+
+/// Whether an `except ... as name` clause binds `name`.
+fn handler_binds(handler: &ast::ExceptHandler, name: &str) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = handler;
+    h.name.as_ref().is_some_and(|n| same(&n.id, name))
+}
+
+/// Whether a `case` pattern captures into `name` (`case {**name}`, `case [*name]`, `case x as
+/// name`).
+fn pattern_binds(pattern: &ast::Pattern, name: &str) -> bool {
+    let captured = match pattern {
+        ast::Pattern::MatchAs(p) => p.name.as_ref(),
+        ast::Pattern::MatchStar(p) => p.name.as_ref(),
+        ast::Pattern::MatchMapping(p) => p.rest.as_ref(),
+        _ => None,
+    };
+    captured.is_some_and(|n| same(&n.id, name))
 }
 
 /// The keys a dict handed on as `**name` may hold.
@@ -55,15 +103,8 @@ const READING_METHODS: &[&str] = &["get", "pop", "copy", "keys", "items", "value
 /// What `body` does with `name` (NFKC-normalized), handed on as `**name` at least once;
 /// `kwarg`: `name` is the function's own `**` parameter. `None` when the keys are not known.
 pub(crate) fn classify(body: &[Stmt], name: &str, kwarg: bool) -> Option<Spread> {
-    let mut uses = Uses {
-        name,
-        kwarg,
-        top: body.iter().map(|s| s as *const Stmt).collect(),
-        bound: false,
-        handed_on: 0,
-        keys: Vec::new(),
-        unknown: false,
-    };
+    let mut uses =
+        Uses { name, kwarg, bound: false, handed_on: 0, keys: Vec::new(), unknown: false };
     uses.visit_body(body);
     (!uses.unknown && uses.handed_on > 0 && (kwarg || uses.bound))
         .then_some(Spread { from_callers: kwarg, keys: uses.keys })
@@ -72,9 +113,6 @@ pub(crate) fn classify(body: &[Stmt], name: &str, kwarg: bool) -> Option<Spread>
 struct Uses<'n> {
     name: &'n str,
     kwarg: bool,
-    /// The body's own statements (a binding of a local dict must be one of them: not in a
-    /// branch or loop).
-    top: Vec<*const Stmt>,
     bound: bool,
     handed_on: usize,
     keys: Vec<String>,
@@ -128,9 +166,8 @@ impl<'x> Visitor<'x> for Uses<'_> {
                         continue;
                     }
                     if self.is_name(t) {
-                        let top = self.top.contains(&(s as *const Stmt));
                         let keys = match &*a.value {
-                            Expr::Dict(d) if top && !self.kwarg && !self.bound => d
+                            Expr::Dict(d) if !self.kwarg && !self.bound => d
                                 .items
                                 .iter()
                                 .map(|item| item.key.as_ref())
@@ -158,10 +195,7 @@ impl<'x> Visitor<'x> for Uses<'_> {
                     }
                 }
             }
-            Stmt::Global(ast::StmtGlobal { names, .. })
-            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
-                self.unknown |= names.iter().any(|n| same(&n.id, self.name));
-            }
+            Stmt::Global(_) | Stmt::Nonlocal(_) => self.unknown |= stmt_binds(s, self.name),
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
                 self.unknown |= self.mentions(|m| m.visit_stmt(s));
             }
@@ -235,6 +269,24 @@ impl<'x> Visitor<'x> for Uses<'_> {
             _ => walk_expr(self, e),
         }
     }
+
+    fn visit_alias(&mut self, alias: &'x ast::Alias) {
+        self.unknown |= alias_binds(alias, self.name);
+    }
+
+    fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
+        self.unknown |= handler_binds(handler, self.name);
+        if !self.unknown {
+            ruff_python_ast::visitor::walk_except_handler(self, handler);
+        }
+    }
+
+    fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
+        self.unknown |= pattern_binds(pattern, self.name);
+        if !self.unknown {
+            ruff_python_ast::visitor::walk_pattern(self, pattern);
+        }
+    }
 }
 
 /// Finds the name anywhere in a subtree (a nested scope, where it may be another variable or
@@ -245,6 +297,31 @@ struct Mentions<'n> {
 }
 
 impl<'x> Visitor<'x> for Mentions<'_> {
+    fn visit_stmt(&mut self, s: &'x Stmt) {
+        self.found |= stmt_binds(s, self.name);
+        if !self.found {
+            walk_stmt(self, s);
+        }
+    }
+
+    fn visit_alias(&mut self, alias: &'x ast::Alias) {
+        self.found |= alias_binds(alias, self.name);
+    }
+
+    fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
+        self.found |= handler_binds(handler, self.name);
+        if !self.found {
+            ruff_python_ast::visitor::walk_except_handler(self, handler);
+        }
+    }
+
+    fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
+        self.found |= pattern_binds(pattern, self.name);
+        if !self.found {
+            ruff_python_ast::visitor::walk_pattern(self, pattern);
+        }
+    }
+
     fn visit_expr(&mut self, e: &'x Expr) {
         if let Expr::Name(n) = e
             && same(&n.id, self.name)
@@ -315,6 +392,15 @@ mod tests {
             "def f(c, **kw):\n    return run(c)\n",
             "def f(c, **kw):\n    ｋｗ.update(shell=True)\n    return run(c, **kw)\n",
             "def f(c, **kw):\n    ｌｏｃａｌｓ()['kw']['shell'] = 1\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    import evil as kw\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    from evil import kw\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    import kw.sub\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    @lambda f: {'shell': True}\n    def kw(): pass\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    @lambda c: {'shell': True}\n    class kw: pass\n    return run(c, **kw)\n",
+            "def f(c, **kw):\n    try:\n        raise E()\n    except E as kw:\n        return run(c, **kw)\n",
+            "def f(c, **kw):\n    match c:\n        case {**kw}:\n            return run(c, **kw)\n",
+            "def f(c, **kw):\n    match c:\n        case dict() as kw:\n            return run(c, **kw)\n",
+            "def f(c, **kw):\n    def g():\n        nonlocal kw\n        import evil as kw\n    g()\n    return run(c, **kw)\n",
         ] {
             assert_eq!(kwarg(src), None, "{src}");
         }
@@ -330,6 +416,19 @@ mod tests {
         assert_eq!(s.keys, vec!["cwd".to_string(), "env".to_string(), "timeout".to_string()]);
         for src in [
             "def f(c):\n    if c:\n        kw = {'cwd': c}\n    return run(c, **kw)\n",
+            "def f(c):\n    with lock:\n        kw = {'cwd': c}\n        return run(c, **kw)\n",
+            "def f(c):\n    try:\n        kw = {'cwd': c}\n    except E:\n        raise\n    for x in c:\n        kw['env'] = x\n    return run(c, **kw)\n",
+        ] {
+            let s = local(src).expect("known: one binding, wherever it stands");
+            assert!(!s.sets("shell"), "{src}");
+        }
+        for src in [
+            "def f(c):\n    if c:\n        kw = {'cwd': c}\n    else:\n        kw = {'shell': True}\n    return run(c, **kw)\n",
+            "def f(c):\n    for kw in c:\n        run(c, **kw)\n    kw = {'cwd': c}\n",
+            "def f(c):\n    with g() as kw:\n        pass\n    kw = {'cwd': c}\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = {'cwd': c}\n    if (kw := other()):\n        pass\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = {'cwd': c}\n    from evil import kw\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = {'cwd': c}\n    match c:\n        case [*kw]:\n            pass\n    return run(c, **kw)\n",
             "def f(c):\n    kw = {'cwd': c}\n    kw = {'shell': True}\n    return run(c, **kw)\n",
             "def f(c):\n    kw = {**base}\n    return run(c, **kw)\n",
             "def f(c):\n    kw = make()\n    return run(c, **kw)\n",
