@@ -1898,12 +1898,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         Self::give_arguments(&mut d.given, p, 0, pos, kws);
     }
 
-    /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
-    /// name)`) before its body was walked: its parameters may be the call's arguments. Every
-    /// function of that name whose `def` the calling scope can see is given them (which of
-    /// them the name is bound to is not followed; giving more values only adds what a
-    /// parameter may be).
-    /// What the keys of the dict `name` holds may be, where it is handed on as `**name` in the
+    /// The keys the dict `name` may hold, where it is handed on as `**name` in the
     /// function body being walked (see [`crate::spread`]); `None` when not known.
     fn spread_of(&mut self, name: &Name) -> Option<Spread> {
         let sb = self.spread_body.as_mut()?;
@@ -1920,6 +1915,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         spread
     }
 
+    /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
+    /// name)`) before its body was walked: its parameters may be the call's arguments. Every
+    /// function of that name whose `def` the calling scope can see is given them (which of
+    /// them the name is bound to is not followed; giving more values only adds what a
+    /// parameter may be).
     fn function_called_here(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
         // Most calls are of builtins and imported names: ruled out by a bit before hashing.
         if self.function_bits & name_bit(name) == 0 || !self.functions.contains_key(name) {
