@@ -289,6 +289,148 @@ impl<'x> Visitor<'x> for Uses<'_> {
     }
 }
 
+/// The keywords the file's own calls give each callee name (`run(cmd, shell=True)`,
+/// `self.run(cmd, cwd=d)`): a wrapper's `**kwargs` holds those too, and the file's choice is
+/// read where the wrapper hands them on. Callees are told apart by their last identifier
+/// only (a call of any object's `run` counts for every `run` of the file), which can only
+/// add keys. A call handing on the calling function's own `**kwargs` gives whatever the
+/// file's calls of that function give (followed through chains of wrappers); any other `**`
+/// dict at a call leaves the keys unknown. Built once per file, and only for a file with a
+/// wrapper handing on its own `**kwargs`.
+#[derive(Debug, Default)]
+pub(crate) struct FileCalls {
+    given: rustc_hash::FxHashMap<String, Given>,
+}
+
+/// What the file's calls of one name give as keywords.
+#[derive(Debug, Default)]
+struct Given {
+    keys: Vec<String>,
+    /// Functions whose own `**kwargs` a call hands on: what their callers give.
+    through: Vec<String>,
+    /// A call gives a `**` dict of keys not followed.
+    unknown: bool,
+}
+
+impl FileCalls {
+    pub(crate) fn read(module: &[Stmt]) -> Self {
+        let mut reader = CallReader { calls: Self::default(), enclosing: Vec::new() };
+        reader.visit_body(module);
+        reader.calls
+    }
+
+    /// Adds to `spread` (a function's own `**kwargs` as its body uses them) the keys the
+    /// file's calls of `function` give; `None` when one of them gives a `**` dict not
+    /// followed.
+    pub(crate) fn feed(&self, function: &str, mut spread: Spread) -> Option<Spread> {
+        let mut seen: Vec<&str> = vec![function];
+        let mut i = 0;
+        while let Some(&name) = seen.get(i) {
+            i += 1;
+            let Some(g) = self.given.get(name) else { continue };
+            if g.unknown {
+                return None;
+            }
+            spread.keys.extend(g.keys.iter().cloned());
+            for t in &g.through {
+                if !seen.contains(&t.as_str()) {
+                    seen.push(t);
+                }
+            }
+        }
+        Some(spread)
+    }
+}
+
+/// A function being read by [`CallReader`].
+struct Enclosing<'x> {
+    name: String,
+    /// Its `**` parameter (none for a lambda, whose parameters are not followed).
+    kwarg: Option<String>,
+    body: &'x [Stmt],
+    /// What its body does with its `**kwargs`, once asked.
+    own: Option<Option<Spread>>,
+}
+
+struct CallReader<'x> {
+    calls: FileCalls,
+    enclosing: Vec<Enclosing<'x>>,
+}
+
+impl<'x> Visitor<'x> for CallReader<'x> {
+    fn visit_stmt(&mut self, s: &'x Stmt) {
+        if let Stmt::FunctionDef(f) = s {
+            self.enclosing.push(Enclosing {
+                name: normalized(&f.name.id).into_owned(),
+                kwarg: f.parameters.kwarg.as_ref().map(|k| normalized(&k.name.id).into_owned()),
+                body: &f.body,
+                own: None,
+            });
+            walk_stmt(self, s);
+            self.enclosing.pop();
+        } else {
+            walk_stmt(self, s);
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        match e {
+            Expr::Lambda(_) => {
+                self.enclosing.push(Enclosing {
+                    name: String::new(),
+                    kwarg: None,
+                    body: &[],
+                    own: None,
+                });
+                walk_expr(self, e);
+                self.enclosing.pop();
+                return;
+            }
+            Expr::Call(c) if !c.arguments.keywords.is_empty() => {
+                let callee = match &*c.func {
+                    Expr::Name(n) => Some(&n.id),
+                    Expr::Attribute(a) => Some(&a.attr.id),
+                    _ => None,
+                };
+                if let Some(callee) = callee {
+                    let given =
+                        self.calls.given.entry(normalized(callee).into_owned()).or_default();
+                    for k in &c.arguments.keywords {
+                        let Some(id) = &k.arg else {
+                            // The calling function's own `**kwargs`: what its callers give,
+                            // and the keys its body gives them (`kwargs["shell"] = True`).
+                            let own = match (&k.value, self.enclosing.last_mut()) {
+                                (Expr::Name(n), Some(f))
+                                    if f.kwarg.as_deref() == Some(&*normalized(&n.id)) =>
+                                {
+                                    let kwarg = f.kwarg.as_deref().unwrap_or_default();
+                                    let body = f.body;
+                                    f.own
+                                        .get_or_insert_with(|| classify(body, kwarg, true))
+                                        .as_ref()
+                                        .map(|own| (f.name.clone(), own.keys.clone()))
+                                }
+                                _ => None,
+                            };
+                            match own {
+                                Some((function, keys)) => {
+                                    given.through.push(function);
+                                    given.keys.extend(keys);
+                                }
+                                None => given.unknown = true,
+                            }
+                            continue;
+                        };
+                        given.keys.push(normalized(&id.id).into_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk_expr(self, e);
+    }
+}
+
 /// Finds the name anywhere in a subtree (a nested scope, where it may be another variable or
 /// a closure over this one: either way not followed).
 struct Mentions<'n> {
@@ -404,6 +546,34 @@ mod tests {
         ] {
             assert_eq!(kwarg(src), None, "{src}");
         }
+    }
+
+    #[test]
+    fn the_files_own_calls_add_their_keywords() {
+        let module = ruff_python_parser::parse_module(
+            "def run(c, **kw):\n    return sp(c, **kw)\nrun('ls', cwd='/')\nx.run('ls', ｓｈｅｌｌ=True)\nwrap(**opts)\n\
+             def outer(c, **kw):\n    return inner(c, **kw)\nouter(c, env={})\n\
+             def spawn(c, **kw):\n    spawn(c, dry=1, **kw)\n\
+             def g(c, **kw):\n    return (lambda **kw: later(c, **kw))()\n\
+             def forcing(c, **kw):\n    kw['shell'] = True\n    return forced(c, **kw)\n\
+             def passing(c, **kw):\n    other(kw)\n    return passed(c, **kw)\n",
+        )
+        .expect("parses")
+        .into_suite();
+        let calls = FileCalls::read(&module);
+        let plain = || Spread { from_callers: true, keys: Vec::new() };
+        let run = calls.feed("run", plain()).expect("known");
+        assert!(run.sets("cwd") && run.sets("shell"), "{run:?}");
+        assert_eq!(calls.feed("wrap", plain()), None, "a ** at a call: unknown");
+        assert_eq!(calls.feed("other", plain()), Some(plain()));
+        let inner = calls.feed("inner", plain()).expect("known: outer's own **kw");
+        assert!(inner.sets("env"), "what outer's callers give reaches inner: {inner:?}");
+        let spawn = calls.feed("spawn", plain()).expect("a recursive hand-on adds nothing");
+        assert!(spawn.sets("dry") && !spawn.sets("shell"));
+        assert_eq!(calls.feed("later", plain()), None, "a lambda's own ** is not g's");
+        let forced = calls.feed("forced", plain()).expect("known");
+        assert!(forced.sets("shell"), "the key a wrapper's body gives reaches the next one");
+        assert_eq!(calls.feed("passed", plain()), None, "a **kwargs the body hands away");
     }
 
     #[test]

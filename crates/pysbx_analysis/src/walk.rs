@@ -745,14 +745,20 @@ pub(crate) struct Walker<'a, 'c> {
     /// The body of the function being walked, for what it does with the dicts it hands on as
     /// `**name` (see [`crate::spread`]).
     spread_body: Option<SpreadBody<'a>>,
+    /// The module's statements, and the keywords its calls give each name, read once where
+    /// a wrapper hands on its own `**kwargs` (see [`spread::FileCalls`]).
+    module_body: &'a [Stmt],
+    file_calls: Option<spread::FileCalls>,
 }
 
 /// A function body being walked, and what it does with the dicts it hands on as `**name`.
 struct SpreadBody<'a> {
     scope: u32,
     body: &'a [Stmt],
-    /// The function's own `**` parameter, unless a call in the file gave it keywords (the dict
-    /// then holds something a caller of the file chose, which is not followed).
+    /// The function's name: the keywords the file's calls of it give are keys of its
+    /// `**kwargs` (see [`spread::FileCalls`]).
+    function: &'a Name,
+    /// The function's own `**` parameter.
     kwarg: Option<Name>,
     /// Names already classified.
     known: Vec<(Name, Option<Spread>)>,
@@ -898,11 +904,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             saved: Vec::new(),
             writing: None,
             spread_body: None,
+            module_body: &[],
+            file_calls: None,
         }
     }
 
     /// Reads the module, then every function and lambda body.
     pub(crate) fn module(&mut self, body: &'a [Stmt]) {
+        self.module_body = body;
         self.body(body);
         self.finish_scope(MODULE);
         while let Some(d) = self.deferred.pop_front() {
@@ -925,12 +934,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                             self.frames = Self::frames_called_from(site, f);
                         }
                     }
-                    let kwarg = f.parameters.kwarg.as_ref().map(|k| key(&k.name.id));
-                    let fed = kwarg.as_ref().is_some_and(|k| given.iter().any(|(n, _)| n == k));
                     self.spread_body = Some(SpreadBody {
                         scope: d.scope,
                         body: &f.body,
-                        kwarg: kwarg.filter(|_| !fed),
+                        function: &f.name.id,
+                        kwarg: f.parameters.kwarg.as_ref().map(|k| key(&k.name.id)),
                         known: Vec::new(),
                     });
                     self.bind_parameters(&f.parameters, given);
@@ -1910,7 +1918,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             return known.clone();
         }
         let kwarg = sb.kwarg.as_ref() == Some(&name);
-        let spread = spread::classify(sb.body, &name, kwarg);
+        let mut spread = spread::classify(sb.body, &name, kwarg);
+        if kwarg && let Some(own) = spread.take() {
+            let calls =
+                self.file_calls.get_or_insert_with(|| spread::FileCalls::read(self.module_body));
+            spread = calls.feed(&key(sb.function), own);
+        }
         sb.known.push((name, spread.clone()));
         spread
     }
@@ -2577,10 +2590,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .collect();
             if entries.iter().any(|(_, v)| v.refers()) {
                 given.push((key(&rest.name.id), ValueSet::one(Value::Dict(entries.into()))));
-            } else if !entries.is_empty() {
-                // Keywords of constants (`run(cmd, shell=True)`): the dict holds something
-                // a caller of the file chose (see [`SpreadBody::kwarg`]).
-                given.push((key(&rest.name.id), ValueSet::unknown()));
             }
         }
     }
