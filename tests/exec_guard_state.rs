@@ -2824,3 +2824,59 @@ print("COLLECTED AFTER A THREAD'S END", bool(ended))
     assert!(text.contains("PROFILE 300\n"), "{text}{err}");
     assert!(text.contains("COLLECTED AFTER True\n"), "{text}{err}");
 }
+
+#[test]
+fn the_collectors_saved_garbage_hands_out_nothing_of_the_guards() {
+    // `gc.DEBUG_SAVEALL` keeps every object a collection finds unreachable in `gc.garbage`,
+    // for the program to read: a violation leaves cycles behind that hold the frames it was
+    // raised through, the guard's own, whose locals hold its functions (a guard function's
+    // cells, rewritten, let `exec` and `ctypes` through). The flag is refused, in
+    // `DEBUG_LEAK` too; the flags that only print stay the program's.
+    let (text, err) = run_attack(
+        r#"
+import gc, types
+for flags in (gc.DEBUG_SAVEALL, gc.DEBUG_LEAK, gc.DEBUG_SAVEALL | gc.DEBUG_STATS):
+    try:
+        gc.set_debug(flags)
+        print("SET", flags)
+    except PermissionError:
+        print("REFUSED", flags)
+for i in range(50):
+    try:
+        open("/etc/shadow")
+    except PermissionError:
+        pass
+    try:
+        exec("x = 1")
+    except PermissionError:
+        pass
+gc.collect()
+todo, seen = [], set()
+for o in gc.garbage:
+    if isinstance(o, types.FrameType):
+        todo.extend(o.f_locals.values())
+while todo:
+    v = todo.pop()
+    if id(v) in seen:
+        continue
+    seen.add(id(v))
+    if internal(v):
+        print("INTERNAL", v.__qualname__)
+        tamper(v)
+        for cell in (getattr(v, "__clo" + "sure__") or ()):
+            try:
+                todo.append(cell.cell_contents)
+            except ValueError:
+                pass
+gc.set_debug(0)
+gc.set_debug(gc.DEBUG_UNCOLLECTABLE)
+print("DEBUG", gc.get_debug())
+gc.set_debug(0)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    for flags in [32, 38, 33] {
+        assert!(text.contains(&format!("REFUSED {flags}\n")), "{text}{err}");
+    }
+    assert!(text.contains("DEBUG 4\n"), "{text}{err}");
+}
