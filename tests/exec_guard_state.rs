@@ -2880,3 +2880,55 @@ gc.set_debug(0)
     }
     assert!(text.contains("DEBUG 4\n"), "{text}{err}");
 }
+
+#[test]
+fn another_threads_handled_exception_leads_nowhere_near_the_guard() {
+    // `sys._current_exceptions()` hands out the exception every thread is handling, with its
+    // traceback: while another thread's work handles one of the guard's (a violation on its
+    // way out of the hook), that traceback runs through the guard's frames, whose locals hold
+    // its functions (`traceback.walk_tb` reads `tb_frame` for the program). Refused as
+    // `sys._current_frames` is.
+    let (text, err) = run_attack(
+        r#"
+import sys, threading, traceback, types
+stop = []
+def busy():
+    while not stop:
+        try:
+            open("/etc/shadow")
+        except PermissionError:
+            pass
+worker = threading.Thread(target=busy, daemon=True)
+worker.start()
+sys.setswitchinterval(1e-6)
+me = threading.get_ident()
+reached = 0
+try:
+    for i in range(200000):
+        for tid, exc in sys._current_exceptions().items():
+            if tid == me or exc is None:
+                continue
+            for f, _ in traceback.walk_tb(exc[2]):
+                for v in f.f_locals.values():
+                    if internal(v):
+                        print("INTERNAL", v.__qualname__)
+                        tamper(v)
+                        for cell in (getattr(v, "__clo" + "sure__") or ()):
+                            try:
+                                tamper(cell.cell_contents)
+                            except (ValueError, AttributeError):
+                                pass
+                        reached += 1
+        if reached:
+            break
+    print("ASKED")
+except PermissionError:
+    print("REFUSED")
+stop.append(1)
+worker.join()
+sys.setswitchinterval(0.005)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("REFUSED\n"), "{text}{err}");
+}

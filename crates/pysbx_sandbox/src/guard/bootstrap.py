@@ -2641,10 +2641,13 @@ def _pysbx_guard():
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             _tracing[_get_ident()] = True
             return
-        if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
-                     "gc.get_referents"):
+        if event in ("sys._current_frames", "sys._current_exceptions", "gc.get_objects",
+                     "gc.get_referrers", "gc.get_referents"):
             # Every thread's frames, every object: the guard's among them. Not even the
-            # standard library asks for these on the program's behalf.
+            # standard library asks for these on the program's behalf. The exception each
+            # thread is handling leads to frames too: its traceback holds those it was raised
+            # through, the guard's while another thread's work handles one of its own (a
+            # violation on its way out, a missing file `_exists` caught).
             immediate, user, stack = _context(frame, skip_frozen=False)
             if not _guards_own(immediate, frame):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
