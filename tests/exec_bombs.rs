@@ -87,6 +87,22 @@ fn disk_fill() {
     assert_limit("disk", POLICY, code, "disk", "disk limit");
 }
 
+/// Entries without data (named pipes, which CPython 3.11 makes with no audit event, empty
+/// files, directories) take no page of the private tmpfs's size cap, but each takes the host's
+/// kernel memory: the tmpfs holds a number of entries in proportion to its size, so both the
+/// working directory and the private `/dev/shm` refuse the next one with ENOSPC long before the
+/// CPU limit (without that count, a million pipes made in the CPU second took over 1 GiB of the
+/// host's memory, and the run ended on its CPU limit).
+#[test]
+fn empty_entries_fill_the_private_file_systems() {
+    for dir in [".", "/dev/shm"] {
+        let code = format!(
+            "import os\ni = 0\nwhile True:\n    os.mkfifo(os.path.join({dir:?}, 'p%d' % i))\n    i += 1\n"
+        );
+        assert_limit("entries", POLICY, &code, "disk", "disk limit");
+    }
+}
+
 #[test]
 fn one_huge_file() {
     let code = "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n";

@@ -2824,3 +2824,111 @@ print("COLLECTED AFTER A THREAD'S END", bool(ended))
     assert!(text.contains("PROFILE 300\n"), "{text}{err}");
     assert!(text.contains("COLLECTED AFTER True\n"), "{text}{err}");
 }
+
+#[test]
+fn the_collectors_saved_garbage_hands_out_nothing_of_the_guards() {
+    // `gc.DEBUG_SAVEALL` keeps every object a collection finds unreachable in `gc.garbage`,
+    // for the program to read: a violation leaves cycles behind that hold the frames it was
+    // raised through, the guard's own, whose locals hold its functions (a guard function's
+    // cells, rewritten, let `exec` and `ctypes` through). The flag is refused, in
+    // `DEBUG_LEAK` too; the flags that only print stay the program's.
+    let (text, err) = run_attack(
+        r#"
+import gc, types
+for flags in (gc.DEBUG_SAVEALL, gc.DEBUG_LEAK, gc.DEBUG_SAVEALL | gc.DEBUG_STATS):
+    try:
+        gc.set_debug(flags)
+        print("SET", flags)
+    except PermissionError:
+        print("REFUSED", flags)
+for i in range(50):
+    try:
+        open("/etc/shadow")
+    except PermissionError:
+        pass
+    try:
+        exec("x = 1")
+    except PermissionError:
+        pass
+gc.collect()
+todo, seen = [], set()
+for o in gc.garbage:
+    if isinstance(o, types.FrameType):
+        todo.extend(o.f_locals.values())
+while todo:
+    v = todo.pop()
+    if id(v) in seen:
+        continue
+    seen.add(id(v))
+    if internal(v):
+        print("INTERNAL", v.__qualname__)
+        tamper(v)
+        for cell in (getattr(v, "__clo" + "sure__") or ()):
+            try:
+                todo.append(cell.cell_contents)
+            except ValueError:
+                pass
+gc.set_debug(0)
+gc.set_debug(gc.DEBUG_UNCOLLECTABLE)
+print("DEBUG", gc.get_debug())
+gc.set_debug(0)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    for flags in [32, 38, 33] {
+        assert!(text.contains(&format!("REFUSED {flags}\n")), "{text}{err}");
+    }
+    assert!(text.contains("DEBUG 4\n"), "{text}{err}");
+}
+
+#[test]
+fn another_threads_handled_exception_leads_nowhere_near_the_guard() {
+    // `sys._current_exceptions()` hands out the exception every thread is handling, with its
+    // traceback: while another thread's work handles one of the guard's (a violation on its
+    // way out of the hook), that traceback runs through the guard's frames, whose locals hold
+    // its functions (`traceback.walk_tb` reads `tb_frame` for the program). Refused as
+    // `sys._current_frames` is.
+    let (text, err) = run_attack(
+        r#"
+import sys, threading, traceback, types
+stop = []
+def busy():
+    while not stop:
+        try:
+            open("/etc/shadow")
+        except PermissionError:
+            pass
+worker = threading.Thread(target=busy, daemon=True)
+worker.start()
+sys.setswitchinterval(1e-6)
+me = threading.get_ident()
+reached = 0
+try:
+    for i in range(200000):
+        for tid, exc in sys._current_exceptions().items():
+            if tid == me or exc is None:
+                continue
+            for f, _ in traceback.walk_tb(exc[2]):
+                for v in f.f_locals.values():
+                    if internal(v):
+                        print("INTERNAL", v.__qualname__)
+                        tamper(v)
+                        for cell in (getattr(v, "__clo" + "sure__") or ()):
+                            try:
+                                tamper(cell.cell_contents)
+                            except (ValueError, AttributeError):
+                                pass
+                        reached += 1
+        if reached:
+            break
+    print("ASKED")
+except PermissionError:
+    print("REFUSED")
+stop.append(1)
+worker.join()
+sys.setswitchinterval(0.005)
+"#,
+    );
+    assert_guard_holds(&text, &err);
+    assert!(text.contains("REFUSED\n"), "{text}{err}");
+}

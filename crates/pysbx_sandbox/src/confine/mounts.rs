@@ -33,6 +33,20 @@ pub(crate) fn mount_proc() -> Result<(), String> {
         .map_err(|e| err("mount proc on", Path::new("/proc"), e))
 }
 
+/// Entries (inodes, and the extra names of hard links) a sandbox tmpfs holds per MiB of its
+/// size: two per 4 KiB page. An empty file, a directory, a named pipe or a short symbolic link
+/// takes no page of the size cap but about 1 KiB of the host's kernel memory, which no rlimit
+/// counts: a tmpfs's default of half the machine's pages let a program make millions of them
+/// (1.2 million, 1.2 GiB of the host's memory, within a 10 s CPU limit). A file with data
+/// takes a page at least, so only entries without data meet the count.
+const INODES_PER_MIB: u64 = 512;
+
+/// The mount options of a sandbox tmpfs: its size cap and the entries it may hold.
+fn tmpfs_options(size_mb: u64, mode: &str) -> String {
+    let inodes = size_mb.saturating_mul(INODES_PER_MIB);
+    format!("size={size_mb}m,nr_inodes={inodes},mode={mode}")
+}
+
 /// Where POSIX shared memory and named semaphores live (`shm_open`, `sem_open`).
 pub(crate) const SHM: &str = "/dev/shm";
 
@@ -45,7 +59,7 @@ pub(crate) fn private_shm(size_mb: u64) -> Result<bool, String> {
         return Ok(false);
     }
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    let data = format!("size={size_mb}m,mode=1777");
+    let data = tmpfs_options(size_mb, "1777");
     mount(Some("tmpfs"), shm, Some("tmpfs"), flags, Some(data.as_str()))
         .map_err(|e| err("mount tmpfs on", shm, e))?;
     Ok(true)
@@ -59,7 +73,7 @@ pub(crate) fn private_tmpfs(
     subdirs: &[&Path],
 ) -> Result<(), String> {
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    let data = format!("size={size_mb}m,mode=0755");
+    let data = tmpfs_options(size_mb, "0755");
     mount(Some("tmpfs"), dir, Some("tmpfs"), flags, Some(data.as_str()))
         .map_err(|e| err("mount tmpfs on", dir, e))?;
     for sub in subdirs {

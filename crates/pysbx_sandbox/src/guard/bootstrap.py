@@ -2641,10 +2641,13 @@ def _pysbx_guard():
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             _tracing[_get_ident()] = True
             return
-        if event in ("sys._current_frames", "gc.get_objects", "gc.get_referrers",
-                     "gc.get_referents"):
+        if event in ("sys._current_frames", "sys._current_exceptions", "gc.get_objects",
+                     "gc.get_referrers", "gc.get_referents"):
             # Every thread's frames, every object: the guard's among them. Not even the
-            # standard library asks for these on the program's behalf.
+            # standard library asks for these on the program's behalf. The exception each
+            # thread is handling leads to frames too: its traceback holds those it was raised
+            # through, the guard's while another thread's work handles one of its own (a
+            # violation on its way out, a missing file `_exists` caught).
             immediate, user, stack = _context(frame, skip_frozen=False)
             if not _guards_own(immediate, frame):
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
@@ -3436,10 +3439,29 @@ def _pysbx_guard():
     def _gc_isenabled():
         return _gc_wanted[0]
 
+    # `gc.DEBUG_SAVEALL` puts every object a collection finds unreachable into `gc.garbage`,
+    # where the program reads it, instead of freeing it: the guard's work leaves cycles behind
+    # (a violation and the frames it was raised through), and their frames hold the guard's
+    # functions in their locals, whose cells lead to all of its state. The flag hands out
+    # what `gc.get_objects` would, and is refused as that is; the other flags only print.
+    # The interpreter's `set_debug` is held here alone (`gc` is made once, above).
+    _real_set_debug, _DEBUG_SAVEALL = _gc.set_debug, _gc.DEBUG_SAVEALL
+
+    def _gc_set_debug(flags):
+        if _type(flags) is not _int:
+            raise TypeError("set_debug: the flags must be an integer")
+        if flags & _DEBUG_SAVEALL:
+            immediate, user, stack = _context(_getframe(1), skip_frozen=False)
+            _violation("introspection", "gc.set_debug with DEBUG_SAVEALL is not allowed "
+                       "(it hands out every object a collection finds)", "gc.set_debug",
+                       user, stack)
+        _real_set_debug(flags)
+
     _seal("_gc_set", _gc_set)
     _seal("_gc_isenabled", _gc_isenabled)
+    _seal("_gc_set_debug", _gc_set_debug)
     for _template, _real in ((enable, _gc_enable), (disable, _gc_disable),
-                             (isenabled, _gc.isenabled)):
+                             (isenabled, _gc.isenabled), (set_debug, _real_set_debug)):
         setattr(_gc, _real.__name__, _facade(_template, transparent=True, module="gc",
                                              doc=_real.__doc__))
     _imp.create_builtin = _facade(create_builtin, transparent=True, module="_imp",
@@ -4402,6 +4424,10 @@ def disable():
 
 def isenabled():
     return _gc_isenabled()
+
+
+def set_debug(flags):
+    _gc_set_debug(_index(flags))
 
 
 def _tree_apart_template(compile_, catch, text, name):
