@@ -1250,6 +1250,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.saved_to(path, name, q);
             return;
         }
+        // `p.write_bytes(r.content)`: pathlib's writes of a download to the file a name stands
+        // for (`p = Path(tmp) / "x.exe"`).
+        if method.is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"))
+            && let Expr::Attribute(a) = &*c.func
+            && let Expr::Name(n) = &*a.value
+            && let [data] = pos
+            && let Some(q) =
+                data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
+                    Some(Value::From(q)) => Some(q),
+                    _ => None,
+                })
+        {
+            self.saved_to(None, Some(key(&n.id)), q);
+            return;
+        }
         let Some((q, at, kw, opens)) = saving else { return };
         let arg = |i: usize, k: &str| {
             let e = pos.get(i).or_else(|| kws.iter().find(|(n, _)| n == k).map(|(_, e)| e))?;
@@ -5524,7 +5539,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
             (vals, fold, join_tail.or(sep_join).or(command_line))
         };
-        if self.c.needs_returned && (saving.is_some() || self.writing.is_some()) {
+        let path_write =
+            method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
+        if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write) {
             self.note_saved(c, saving, method.as_ref(), &pos, &kws);
         }
         // A call that may run the file's own code (a function or class of the file, a method
