@@ -242,6 +242,8 @@ pub(crate) enum Value<'a> {
     Dict(Rc<[(Rc<str>, ValueSet<'a>)]>),
     /// `functools.partial(f, ...)`: calling it calls `f` with arguments the engine does not know.
     Partial(Rc<ValueSet<'a>>),
+    /// `functools.partial(getattr, x)`: calling it with a name reaches `x.<name>`.
+    AttrOf(Rc<ValueSet<'a>>),
     /// A function whose call gives a constant whatever its arguments (`lambda: "sys" + "tem"`).
     Gives(Rc<Const<'a>>),
     /// A function of the file whose call returns these values: a module it imports (`def m():
@@ -305,7 +307,7 @@ impl Value<'_> {
             Value::Qual(_) | Value::Globals | Value::Getter(_) | Value::Caller(_) => true,
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
-            Value::Partial(inner) => inner.refers(),
+            Value::Partial(inner) | Value::AttrOf(inner) => inner.refers(),
             Value::Unknown
             | Value::Const(_)
             | Value::Returned(_)
@@ -412,6 +414,7 @@ impl<'a> ValueSet<'a> {
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
             (Value::Partial(a), Value::Partial(b)) => Rc::ptr_eq(a, b),
+            (Value::AttrOf(a), Value::AttrOf(b)) => Rc::ptr_eq(a, b),
             (Value::Gives(a), Value::Gives(b)) => Rc::ptr_eq(a, b),
             (Value::Yields(a), Value::Yields(b)) => Rc::ptr_eq(a, b),
             _ => false,

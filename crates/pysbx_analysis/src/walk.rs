@@ -1258,6 +1258,21 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.saved_to(path, name, q);
             return;
         }
+        // `p.write_bytes(r.content)`: pathlib's writes of a download to the file a name stands
+        // for (`p = Path(tmp) / "x.exe"`).
+        if method.is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"))
+            && let Expr::Attribute(a) = &*c.func
+            && let Expr::Name(n) = &*a.value
+            && let [data] = pos
+            && let Some(q) =
+                data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
+                    Some(Value::From(q)) => Some(q),
+                    _ => None,
+                })
+        {
+            self.saved_to(None, Some(key(&n.id)), q);
+            return;
+        }
         let Some((q, at, kw, opens)) = saving else { return };
         let arg = |i: usize, k: &str| {
             let e = pos.get(i).or_else(|| kws.iter().find(|(n, _)| n == k).map(|(_, e)| e))?;
@@ -1285,6 +1300,44 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else {
             self.saved_to(path, name, q);
         }
+    }
+
+    /// `functools.partial` of a resolver with its arguments bound (`bound`, past the
+    /// function): `partial(getattr, os)` reaches an attribute of `os` when called with its
+    /// name, and `partial(getattr, os, "system")` and `partial(importlib.import_module, "os")`
+    /// (or `__import__`) give, when called, what the call would. `None` for anything else.
+    fn bound_resolver(&mut self, f: &ValueSet<'a>, bound: &[Eval<'a>]) -> Option<Value<'a>> {
+        let to = |n: &str| f.quals().any(|q| &**q == n);
+        let name = |i: usize| bound.get(i).and_then(|e| e.fold.as_ref()).and_then(Const::as_str);
+        if to("builtins.getattr") {
+            return match bound {
+                [obj] if obj.vals.refers() => Some(Value::AttrOf(Rc::new(obj.vals.clone()))),
+                [obj, _] => {
+                    let attr = name(1)?;
+                    attribute::hits(
+                        self.c,
+                        attr,
+                        attribute::Receiver::Known(&obj.vals),
+                        &mut self.interner,
+                        &mut self.hits,
+                    );
+                    let reached = self.attr_vals(&obj.vals.clone(), attr);
+                    reached.refers().then(|| Value::Yields(Rc::new(reached)))
+                }
+                _ => None,
+            };
+        }
+        let by_module = to("importlib.import_module");
+        if (by_module || to("builtins.__import__")) && bound.len() == 1 {
+            let m = name(0)?;
+            import::hits(self.c, m, &mut self.interner, &mut self.hits);
+            let module = if by_module { m } else { m.split('.').next().unwrap_or_default() };
+            if !module.is_empty() {
+                let module = ValueSet::qual(self.interner.intern(module));
+                return Some(Value::Yields(Rc::new(module)));
+            }
+        }
+        None
     }
 
     /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
@@ -4759,9 +4812,26 @@ impl<'a, 'c> Walker<'a, 'c> {
             reference::hits(self.c, &callee.vals, &mut self.reference_memo, &mut self.hits);
             // Calling `functools.partial(f, ...)` calls `f` with arguments bound earlier.
             let mut partial = ValueSet::default();
+            // `functools.partial(getattr, os)("system")` is `getattr(os, "system")`.
+            let mut attr_of = ValueSet::default();
             for alt in callee.vals.alts() {
                 match alt {
                     Value::Partial(inner) => partial.union(inner),
+                    Value::AttrOf(obj) => match pos.first().and_then(|e| e.fold.as_ref()) {
+                        Some(Const::Str(name)) if pos.len() == 1 && kws.is_empty() => {
+                            attribute::hits(
+                                self.c,
+                                name.as_str(),
+                                attribute::Receiver::Known(obj),
+                                &mut self.interner,
+                                &mut self.hits,
+                            );
+                            let reached = self.attr_vals(obj, name.as_str());
+                            attr_of.union(&reached);
+                        }
+                        // A name not known: `getattr` called with it.
+                        _ => partial.push(Value::Qual(self.interner.intern("builtins.getattr"))),
+                    },
                     // `operator.methodcaller("system", "id")(os)` reaches `os.system` and calls
                     // it with arguments given earlier (not followed: unknown here).
                     Value::Caller(name) if pos.len() == 1 && kws.is_empty() => {
@@ -4785,7 +4855,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 };
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }
-            let mut vals = ValueSet::default();
+            let mut vals = attr_of;
             // A function that gives one constant, called.
             let mut fold: Option<Const<'a>> = match callee.vals.alts() {
                 [Value::Gives(c)] => Some((**c).clone()),
@@ -5094,7 +5164,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let Some(f) = pos.first()
                             && f.vals.refers()
                         {
-                            vals.push(Value::Partial(Rc::new(f.vals.clone())));
+                            // A resolver with its arguments bound is a known call; any other
+                            // function is called with arguments the engine does not know.
+                            let f = f.vals.clone();
+                            let bound = if kws.is_empty() {
+                                self.bound_resolver(&f, &pos[1..])
+                            } else {
+                                None
+                            };
+                            vals.push(bound.unwrap_or_else(|| Value::Partial(Rc::new(f))));
                         }
                     }
                     "builtins.map" => {
@@ -5470,7 +5548,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
             (vals, fold, join_tail.or(sep_join).or(command_line))
         };
-        if self.c.needs_returned && (saving.is_some() || self.writing.is_some()) {
+        let path_write =
+            method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
+        if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write) {
             self.note_saved(c, saving, method.as_ref(), &pos, &kws);
         }
         // A call that may run the file's own code (a function or class of the file, a method
