@@ -5470,8 +5470,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.push(Value::Returned(q.clone()));
                 }
                 // A method of a call's result, called (`s.accept()`): derived from it. (A
-                // callee that resolves to a name is a function of a module, not a method.)
-                if quals.is_empty() {
+                // callee that resolves to a name is a function of a module, not a method,
+                // unless the name is of a class's instances, `socket.socket().fileno`, which
+                // a rule naming one makes of every attribute of that class's objects.)
+                if quals.is_empty() || quals.iter().any(|q| q.contains("().")) {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }

@@ -435,6 +435,14 @@ sink(fd if c else 1)
 sink(holder.s)
 ";
         assert_eq!(lines(&an, src, "TST113"), vec![4, 5, 7, 9, 10, 12, 15]);
+        // A pattern naming a method of the origin's objects (`net.open().send`, in any rule)
+        // makes the origin's attributes names of its instances: still derived from it.
+        let an = analyzer(&pack(
+            "TST113",
+            "{any: [{call: app.sink, args: [{position: 0, derived_from: [net.open]}]}, \
+             {all: [{call: builtins.len}, {inside: {call: ['net.open().send']}}]}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST113"), vec![4, 5, 7, 9, 10, 15]);
         // `returned_by` is the strict test: a method of the result is not the result.
         let an = analyzer(&pack(
             "TST114",
