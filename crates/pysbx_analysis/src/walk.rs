@@ -4691,9 +4691,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut kws: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
         let mut double_star = false;
-        // What the keys of the `**` dict may be, where the body says (with more than one
-        // `**`, not followed).
-        let mut kw_spread: Option<Spread> = None;
+        // The name handed on as the one `**` dict (with more than one `**`, not followed):
+        // what its keys may be is read below, where a rule may test the call.
+        let mut spread_name: Option<&'a Name> = None;
         let mut kw_spreads = 0u32;
         for k in &c.arguments.keywords {
             match &k.arg {
@@ -4728,8 +4728,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                         _ => {
                             double_star = true;
                             kw_spreads += 1;
-                            kw_spread = match &k.value {
-                                Expr::Name(n) if kw_spreads == 1 => self.spread_of(&n.id),
+                            spread_name = match &k.value {
+                                Expr::Name(n) if kw_spreads == 1 => Some(&n.id),
                                 _ => None,
                             };
                         }
@@ -4781,6 +4781,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.mark_saved(e);
             }
         }
+        // What the keys of the `**` dict may be, where the body says: read only for a callee
+        // some call leaf names (the file's calls are read once for a wrapper's `**kwargs`).
+        let kw_spread = match spread_name {
+            Some(n)
+                if call::may_hit(self.c, &callee.vals, !kws.is_empty(), &mut self.call_memo) =>
+            {
+                self.spread_of(n)
+            }
+            _ => None,
+        };
         let from = self.hits.len();
         // A call that saves a download to a path, or opens a file (see `note_saved`).
         let mut saving: Option<(QName, usize, &'static str, bool)> = None;

@@ -64,6 +64,18 @@ pub(crate) fn hits(
     }
 }
 
+/// Whether any call leaf may be tried on a call of `callee` (with keywords given, when
+/// `keywords`): where none can, what the call's arguments hold is not worth working out.
+pub(crate) fn may_hit(
+    compiled: &Compiled,
+    callee: &ValueSet<'_>,
+    keywords: bool,
+    memo: &mut crate::glob::NameMemo,
+) -> bool {
+    (keywords && !compiled.any_callee_by_keyword.is_empty())
+        || callee.quals().any(|q| !compiled.calls.leaves(q, memo).is_empty())
+}
+
 /// What the call says about the selected argument.
 enum Selected<'x, 'a> {
     /// Given explicitly, folded to a constant or not, and what it refers to.
