@@ -2665,14 +2665,12 @@ print("PINNED", socket.gethostbyname("api.test"), socket.getaddrinfo("api.test",
     assert!(text.contains("PINNED 127.0.0.2 ('127.0.0.2', 80)\n"), "{text}{err}");
 }
 
-#[test]
-fn the_guards_work_never_lets_go_of_the_programs_last_reference() {
-    // The guard's work reads objects of the program's from places the program can change:
-    // here the entry of `sys.modules` a pickle names. Another thread replaces that entry again
-    // and again, so that the guard's own reference is now and then the last one: its release
-    // ran the object's `__del__` on top of the guard's frames (won within a few thousand
-    // pickles, often the first), and a generator resumed there walked down to them.
-    let (text, err) = run_attack_under(
+/// A program that has another thread put, again and again, an object whose `__del__` walks a
+/// generator down the stack under `key` of `sys.modules`, while the main thread loads
+/// `pickled` (a pickle naming a module): each release of that object by the guard's work
+/// would run its `__del__` on top of the guard's frames. `cleanup` runs after the churn.
+fn churned_module_entry_attack(key: &str, pickled: &str, cleanup: &str) -> (String, String) {
+    run_attack_under(
         &format!(
             r#"{LOOT}
 {LOOTING_GENERATOR}
@@ -2686,7 +2684,7 @@ stop = []
 def churn():
     modules = sys.modules
     while not stop:
-        modules["churned"] = Dropped()
+        modules[{key}] = Dropped()
 sys.setswitchinterval(1e-6)
 churner = threading.Thread(target=churn, daemon=True)
 churner.start()
@@ -2694,17 +2692,28 @@ start, tries = time.monotonic(), 0
 while not found and time.monotonic() - start < 4:
     tries += 1
     try:
-        pickle.loads(b"cchurned\nX\n.")
+        pickle.loads({pickled})
     except BaseException:
         pass
 stop.append(1)
 churner.join()
+{cleanup}
 sys.setswitchinterval(0.005)
 print("TRIED", tries > 100)
 "#
         ),
         "limits: {cpu_s: 60, wall_s: 60}\n",
-    );
+    )
+}
+
+#[test]
+fn the_guards_work_never_lets_go_of_the_programs_last_reference() {
+    // The guard's work reads objects of the program's from places the program can change:
+    // here the entry of `sys.modules` a pickle names. Another thread replaces that entry again
+    // and again, so that the guard's own reference is now and then the last one: its release
+    // ran the object's `__del__` on top of the guard's frames (won within a few thousand
+    // pickles, often the first), and a generator resumed there walked down to them.
+    let (text, err) = churned_module_entry_attack(r#""churned""#, r#"b"cchurned\nX\n.""#, "");
     assert_guard_holds(&text, &err);
     assert!(text.contains("TRIED True\n"), "{text}{err}");
 }
@@ -2715,39 +2724,10 @@ fn the_guards_copy_of_a_dictionary_lets_go_of_nothing_inside_its_work() {
     // `sys.modules`) is copied item by item: the copy kept only the `str` keys, and the items
     // under other keys, which another thread replaced meanwhile, were let go when the copy was
     // made, running their `__del__` on top of the guard's frames.
-    let (text, err) = run_attack_under(
-        &format!(
-            r#"{LOOT}
-{LOOTING_GENERATOR}
-import pickle, sys, threading, time
-main = threading.get_ident()
-class Dropped:
-    def __del__(self):
-        if threading.get_ident() == main and not found:
-            next(g)
-stop = []
-def churn():
-    modules = sys.modules
-    while not stop:
-        modules[12345] = Dropped()
-sys.setswitchinterval(1e-6)
-churner = threading.Thread(target=churn, daemon=True)
-churner.start()
-start, tries = time.monotonic(), 0
-while not found and time.monotonic() - start < 4:
-    tries += 1
-    try:
-        pickle.loads(b"cabsent_module\nX\n.")
-    except BaseException:
-        pass
-stop.append(1)
-churner.join()
-del sys.modules[12345]
-sys.setswitchinterval(0.005)
-print("TRIED", tries > 100)
-"#
-        ),
-        "limits: {cpu_s: 60, wall_s: 60}\n",
+    let (text, err) = churned_module_entry_attack(
+        "12345",
+        r#"b"cabsent_module\nX\n.""#,
+        "del sys.modules[12345]",
     );
     assert_guard_holds(&text, &err);
     assert!(text.contains("TRIED True\n"), "{text}{err}");
