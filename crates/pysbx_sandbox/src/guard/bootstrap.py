@@ -2286,17 +2286,18 @@ def _pysbx_guard():
     _MOCK_SIGNATURE = ("def %s(*args, **kwargs):\n    _checksig_(*args, **kwargs)\n"
                        "    return mock(*args, **kwargs)")
 
-    def _is_template_text(source, render):
+    def _is_template_text(source, render, start="def "):
         # Whether the text a generator compiles is its one template around a function name
-        # (`render(name)`), the name an identifier of the plain `str` type.
+        # (`render(name)`, the name right after `start`), the name an identifier of the plain
+        # `str` type.
         if _type(source) is _bytes:
             try:
                 source = source.decode("utf-8")
             except UnicodeDecodeError:
                 return False
-        if _type(source) is not _str or not source.startswith("def "):
+        if _type(source) is not _str or not source.startswith(start):
             return False
-        name = source[4:].partition("(")[0]
+        name = source[_str.__len__(start):].partition("(")[0]
         return _str.isidentifier(name) and source == render(name)
 
     def _is_mock_signature_text(source):
@@ -2315,15 +2316,8 @@ def _pysbx_guard():
                         "%s = property(get%s, set%s)\n")
 
     def _is_shared_property_text(source):
-        if _type(source) is _bytes:
-            try:
-                source = source.decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-        if _type(source) is not _str or not source.startswith("\ndef get"):
-            return False
-        name = source[8:].partition("(")[0]
-        return _str.isidentifier(name) and source == _SHARED_PROPERTY % ((name,) * 7)
+        return _is_template_text(
+            source, lambda name: _SHARED_PROPERTY % ((name,) * 7), "\ndef get")
 
     # A module granted `code` may make code objects and functions from parts, so reading a
     # function's `__code__`, or giving a function another code object, gives it nothing it
