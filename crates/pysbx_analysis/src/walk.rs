@@ -3393,6 +3393,39 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// Whether `e` is a lambda that only hands its two parameters to the builtin `getattr`
+    /// (`lambda o, n: getattr(o, n)`): given to `functools.reduce`, it walks a chain of names
+    /// as `getattr` itself does.
+    fn getattr_lambda(&mut self, e: &Expr) -> bool {
+        let Expr::Lambda(l) = e else { return false };
+        let Some(p) = l.parameters.as_deref() else { return false };
+        let params: SmallVec<[&ast::ParameterWithDefault; 2]> =
+            p.posonlyargs.iter().chain(&p.args).collect();
+        let Expr::Call(call) = &*l.body else { return false };
+        let (Expr::Name(f), [Expr::Name(obj), Expr::Name(attr)], [a, b]) =
+            (&*call.func, &*call.arguments.args, params.as_slice())
+        else {
+            return false;
+        };
+        if !call.arguments.keywords.is_empty()
+            || p.vararg.is_some()
+            || key(&obj.id) != key(&a.parameter.name.id)
+            || key(&attr.id) != key(&b.parameter.name.id)
+        {
+            return false;
+        }
+        let callee = key_str(&f.id);
+        if params.iter().any(|pd| key_str(&pd.parameter.name.id) == callee) {
+            return false;
+        }
+        let found = self.scopes.lookup(self.scope, &callee, &mut self.interner);
+        !found.alts().is_empty()
+            && found
+                .alts()
+                .iter()
+                .all(|v| matches!(v, Value::Qual(q) if &**q == "builtins.getattr"))
+    }
+
     fn name(&mut self, n: &'a ast::ExprName, callee: bool) -> Eval<'a> {
         if n.ctx != ExprContext::Load {
             return Eval::unknown();
@@ -4961,7 +4994,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     "functools.reduce" => {
                         let by_getattr = pos
                             .first()
-                            .is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.getattr"));
+                            .is_some_and(|f| f.vals.quals().any(|q| &**q == "builtins.getattr"))
+                            || (star_at.is_none()
+                                && c.arguments
+                                    .args
+                                    .first()
+                                    .is_some_and(|f| self.getattr_lambda(f)));
                         if let (true, [_, names, start], true) =
                             (by_getattr, pos.as_slice(), kws.is_empty())
                             && let Some(Const::Seq(_, parts)) = &names.fold
