@@ -4,12 +4,13 @@
 //! bound once, to a display with constant keys, and given only constant keys holds exactly
 //! those keys, wherever the binding stands (in a branch, a loop, a `with` or a `try`: a name
 //! bound anywhere in a function is local to all of it, so a call reached without the binding
-//! having run raises `UnboundLocalError` and passes nothing). Anything else done with the name (passed to a function, aliased, updated,
-//! rebound, captured by a nested function, or any dynamic access to the frame's variables in
-//! the body) leaves its keys unknown.
+//! having run raises `UnboundLocalError` and passes nothing). Anything else done with the
+//! name (passed to a function, aliased, updated, rebound, captured by a nested function, or
+//! any dynamic access to the frame's variables in the body) leaves its keys unknown.
 //!
-//! The test is syntactic, over the body only, and errs toward "unknown": a rule that asks
-//! whether `shell` may be given through `**kwargs` then assumes it may.
+//! The callers a wrapper has in its own file are read too ([`FileCalls`]): the keywords they
+//! give are keys of its `**kwargs`. Both reads are syntactic and err toward "unknown": a rule
+//! that asks whether `shell` may be given through `**kwargs` then assumes it may.
 
 use ruff_python_ast::name::Name;
 use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
