@@ -16,8 +16,9 @@ pub enum SourceErrorKind {
     /// The file gave more than [`crate::MAX_FINDINGS_PER_FILE`] findings: reading it stopped
     /// there (such a file is generated or hostile, and each finding costs memory).
     TooManyFindings,
-    /// The file has more tokens than [`crate::MAX_TOKENS`]: its syntax tree would take
-    /// hundreds of megabytes (a flat module of millions of one-name statements).
+    /// The file has more tokens than [`crate::AnalyzeOptions::max_tokens`] allows: its syntax
+    /// tree would take hundreds of megabytes (a flat module of millions of one-name
+    /// statements).
     TooLarge,
 }
 
