@@ -99,7 +99,7 @@ impl ReplSession {
     /// instead of ending pysbx, and on SIGHUP or SIGTERM (the terminal closed, a kill) ends the
     /// interpreter and removes the run's private directory before pysbx ends by the same
     /// signal. Call it before starting any other thread: the signals are taken by one thread
-    /// (see [`crate::stop`]); stage B clears the mask before the interpreter starts.
+    /// (see the `stop` module); stage B clears the mask before the interpreter starts.
     ///
     /// # Errors
     /// When the signal mask cannot be changed.

@@ -44,9 +44,9 @@ const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
 
 /// Makes SIGINT, SIGTERM and SIGHUP stop a run cleanly (see the module's documentation).
 ///
-/// Call it before starting any other thread (see [`take_signals`]). A process forked or
-/// spawned later does not keep them blocked: stage B sets an empty mask before it executes the
-/// interpreter, and `std::process::Command` does so in every child.
+/// Call it before starting any other thread (the signals are taken by one thread, see the
+/// module's documentation). A process forked or spawned later does not keep them blocked:
+/// stage B sets an empty mask before it executes the interpreter, and `std::process::Command` does so in every child.
 ///
 /// # Errors
 /// When the signal mask cannot be changed.
@@ -67,7 +67,7 @@ pub fn stop_on_signals() -> std::io::Result<()> {
 /// For the commands that only read and write files (`scan`, `sanitize`, `merge`, `rules`):
 /// SIGINT, SIGTERM and SIGHUP run `before_dying` (which removes the temporary files being
 /// written), then end the process by that signal, as its default action would have. Call it
-/// before starting any other thread (see [`take_signals`]).
+/// before starting any other thread (see the module's documentation).
 pub fn end_on_signals(mut before_dying: impl FnMut() + Send + 'static) -> std::io::Result<()> {
     take_signals(&[], move |signal| {
         before_dying();
