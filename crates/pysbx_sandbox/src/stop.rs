@@ -46,7 +46,8 @@ const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
 ///
 /// Call it before starting any other thread (the signals are taken by one thread, see the
 /// module's documentation). A process forked or spawned later does not keep them blocked:
-/// stage B sets an empty mask before it executes the interpreter, and `std::process::Command` does so in every child.
+/// stage B sets an empty mask before it executes the interpreter, and `std::process::Command`
+/// does so in every child.
 ///
 /// # Errors
 /// When the signal mask cannot be changed.
