@@ -178,6 +178,12 @@ pub(crate) fn nfkc(s: &str) -> String {
     if s.is_ascii() { s.to_string() } else { s.nfkc().collect() }
 }
 
+/// An identifier as Python reads it (NFKC-normalized: `ｏｓ` is `os`), without a copy for
+/// ASCII identifiers.
+pub(crate) fn identifier(id: &str) -> std::borrow::Cow<'_, str> {
+    if id.is_ascii() { std::borrow::Cow::Borrowed(id) } else { std::borrow::Cow::Owned(nfkc(id)) }
+}
+
 /// `*` matches any run of characters (dots included), `?` exactly one character.
 /// Iterative with single-star backtracking: O(pattern × name) at worst, no recursion.
 pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {

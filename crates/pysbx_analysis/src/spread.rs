@@ -16,20 +16,11 @@ use ruff_python_ast::name::Name;
 use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 
-use crate::glob::nfkc;
-
-/// The identifier `id` as Python reads it (NFKC-normalized: `ｋｗ` is `kw`).
-fn normalized(id: &Name) -> std::borrow::Cow<'_, str> {
-    if id.is_ascii() {
-        std::borrow::Cow::Borrowed(id.as_str())
-    } else {
-        std::borrow::Cow::Owned(nfkc(id))
-    }
-}
+use crate::glob::identifier;
 
 /// Whether the identifier `id` is `name`.
 fn same(id: &Name, name: &str) -> bool {
-    normalized(id) == name
+    identifier(id) == name
 }
 
 /// Whether a statement binds `name` through an identifier rather than an expression: a `def`
@@ -53,10 +44,7 @@ fn stmt_binds(s: &Stmt, name: &str) -> bool {
 fn alias_binds(alias: &ast::Alias, name: &str) -> bool {
     match &alias.asname {
         Some(asname) => same(&asname.id, name),
-        None => {
-            let first = alias.name.id.split('.').next().unwrap_or_default();
-            if first.is_ascii() { first == name } else { nfkc(first) == name }
-        }
+        None => identifier(alias.name.id.split('.').next().unwrap_or_default()) == name,
     }
 }
 
@@ -210,18 +198,18 @@ impl<'x> Visitor<'x> for Uses<'_> {
         }
         match e {
             Expr::Name(n) => {
-                let id = normalized(&n.id);
+                let id = identifier(&n.id);
                 if *id == *self.name || DYNAMIC_NAMES.contains(&&*id) {
                     self.unknown = true;
                 }
             }
-            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&&*normalized(&a.attr.id)) => {
+            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&&*identifier(&a.attr.id)) => {
                 self.unknown = true;
             }
             Expr::Call(c) => {
                 match &*c.func {
                     Expr::Attribute(a) if self.is_name(&a.value) => {
-                        match &*normalized(&a.attr.id) {
+                        match &*identifier(&a.attr.id) {
                             m if READING_METHODS.contains(&m) => {}
                             "setdefault" => match c.arguments.args.first() {
                                 Some(k) => self.add_key(k),
@@ -362,8 +350,8 @@ impl<'x> Visitor<'x> for CallReader<'x> {
     fn visit_stmt(&mut self, s: &'x Stmt) {
         if let Stmt::FunctionDef(f) = s {
             self.enclosing.push(Enclosing {
-                name: normalized(&f.name.id).into_owned(),
-                kwarg: f.parameters.kwarg.as_ref().map(|k| normalized(&k.name.id).into_owned()),
+                name: identifier(&f.name.id).into_owned(),
+                kwarg: f.parameters.kwarg.as_ref().map(|k| identifier(&k.name.id).into_owned()),
                 body: &f.body,
                 own: None,
             });
@@ -395,14 +383,14 @@ impl<'x> Visitor<'x> for CallReader<'x> {
                 };
                 if let Some(callee) = callee {
                     let given =
-                        self.calls.given.entry(normalized(callee).into_owned()).or_default();
+                        self.calls.given.entry(identifier(callee).into_owned()).or_default();
                     for k in &c.arguments.keywords {
                         let Some(id) = &k.arg else {
                             // The calling function's own `**kwargs`: what its callers give,
                             // and the keys its body gives them (`kwargs["shell"] = True`).
                             let own = match (&k.value, self.enclosing.last_mut()) {
                                 (Expr::Name(n), Some(f))
-                                    if f.kwarg.as_deref() == Some(&*normalized(&n.id)) =>
+                                    if f.kwarg.as_deref() == Some(&*identifier(&n.id)) =>
                                 {
                                     let kwarg = f.kwarg.as_deref().unwrap_or_default();
                                     let body = f.body;
@@ -422,7 +410,7 @@ impl<'x> Visitor<'x> for CallReader<'x> {
                             }
                             continue;
                         };
-                        given.keys.push(normalized(&id.id).into_owned());
+                        given.keys.push(identifier(&id.id).into_owned());
                     }
                 }
             }

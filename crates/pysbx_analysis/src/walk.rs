@@ -838,11 +838,7 @@ fn bytes_value<'a>(b: &'a ast::ExprBytesLiteral) -> Bin<'a> {
 
 /// [`key`] without a copy for ASCII identifiers, for lookups.
 fn key_str(id: &Name) -> std::borrow::Cow<'_, str> {
-    if id.is_ascii() {
-        std::borrow::Cow::Borrowed(id.as_str())
-    } else {
-        std::borrow::Cow::Owned(nfkc(id))
-    }
+    crate::glob::identifier(id)
 }
 
 impl<'a, 'c> Walker<'a, 'c> {
@@ -1314,14 +1310,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 [obj] if obj.vals.refers() => Some(Value::AttrOf(Rc::new(obj.vals.clone()))),
                 [obj, _] => {
                     let attr = name(1)?;
-                    attribute::hits(
-                        self.c,
-                        attr,
-                        attribute::Receiver::Known(&obj.vals),
-                        &mut self.interner,
-                        &mut self.hits,
-                    );
-                    let reached = self.attr_vals(&obj.vals.clone(), attr);
+                    let reached = self.reach_attribute(&obj.vals, attr);
                     reached.refers().then(|| Value::Yields(Rc::new(reached)))
                 }
                 _ => None,
@@ -2887,14 +2876,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let [objects, attrs] = rest else { return None };
             let objects = Self::elements(objects)?;
             for name in names(attrs) {
-                attribute::hits(
-                    self.c,
-                    &name,
-                    attribute::Receiver::Known(&objects),
-                    &mut self.interner,
-                    &mut self.hits,
-                );
-                out.union(&self.attr_vals(&objects, &name));
+                out.union(&self.reach_attribute(&objects, &name));
             }
         } else if f
             .vals
@@ -2973,14 +2955,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let Pattern::MatchAs(ast::PatternMatchAs { name: Some(n), .. }) = &k.pattern {
                 let attr = key(&k.attr.id);
                 let from = self.hits.len();
-                attribute::hits(
-                    self.c,
-                    &attr,
-                    attribute::Receiver::Known(subject),
-                    &mut self.interner,
-                    &mut self.hits,
-                );
-                let vals = self.attr_vals(subject, &attr);
+                let vals = self.reach_attribute(subject, &attr);
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
                 self.settle(k.range, None, from);
                 self.scopes.bind(self.scope, &key(&n.id), vals);
@@ -3391,6 +3366,20 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::EllipsisLiteral(_) => Eval { fold: Some(Const::Opaque), ..Eval::unknown() },
             Expr::IpyEscapeCommand(_) => Eval::unknown(),
         }
+    }
+
+    /// `obj.<name>` reached by a name the engine knows rather than written (a resolver's
+    /// argument, a pattern's keyword, a format field): the attribute rules are tested on it
+    /// as if written, and what it holds is given back.
+    fn reach_attribute(&mut self, obj: &ValueSet<'a>, name: &str) -> ValueSet<'a> {
+        attribute::hits(
+            self.c,
+            name,
+            attribute::Receiver::Known(obj),
+            &mut self.interner,
+            &mut self.hits,
+        );
+        self.attr_vals(obj, name)
     }
 
     /// Whether `e` is a lambda that only hands its two parameters to the builtin `getattr`
@@ -4154,16 +4143,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut cur = start.clone();
         for part in parts {
             cur = match part {
-                FieldPart::Attr(name) => {
-                    attribute::hits(
-                        self.c,
-                        name,
-                        attribute::Receiver::Known(&cur),
-                        &mut self.interner,
-                        &mut self.hits,
-                    );
-                    self.attr_vals(&cur, name)
-                }
+                FieldPart::Attr(name) => self.reach_attribute(&cur, name),
                 FieldPart::Index(i) => {
                     let mut items = ValueSet::default();
                     for alt in cur.alts() {
@@ -4862,14 +4842,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Value::Partial(inner) => partial.union(inner),
                     Value::AttrOf(obj) => match pos.first().and_then(|e| e.fold.as_ref()) {
                         Some(Const::Str(name)) if pos.len() == 1 && kws.is_empty() => {
-                            attribute::hits(
-                                self.c,
-                                name.as_str(),
-                                attribute::Receiver::Known(obj),
-                                &mut self.interner,
-                                &mut self.hits,
-                            );
-                            let reached = self.attr_vals(obj, name.as_str());
+                            let reached = self.reach_attribute(obj, name.as_str());
                             attr_of.union(&reached);
                         }
                         // A name not known: `getattr` called with it.
@@ -5011,14 +4984,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                                     reached = ValueSet::unknown();
                                     break;
                                 };
-                                attribute::hits(
-                                    self.c,
-                                    name,
-                                    attribute::Receiver::Known(&reached),
-                                    &mut self.interner,
-                                    &mut self.hits,
-                                );
-                                reached = self.attr_vals(&reached, name);
+                                reached = self.reach_attribute(&reached, name);
                             }
                             vals.union(&reached);
                         }
@@ -5105,14 +5071,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // `mock._dot_lookup(thing, "system", "os.system")` is `thing.system`.
                     "unittest.mock._dot_lookup" | "mock.mock._dot_lookup" => {
                         if let (Some(thing), Some(comp)) = (pos.first(), str_arg(1, "comp")) {
-                            attribute::hits(
-                                self.c,
-                                &comp,
-                                attribute::Receiver::Known(&thing.vals),
-                                &mut self.interner,
-                                &mut self.hits,
-                            );
-                            let v = self.attr_vals(&thing.vals.clone(), &comp);
+                            let v = self.reach_attribute(&thing.vals, &comp);
                             vals.union(&v);
                         }
                     }
@@ -5417,14 +5376,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     });
                     if let Some((i, n)) = named {
                         let owner = if i == 1 { pos[0].vals.clone() } else { r.vals.clone() };
-                        attribute::hits(
-                            self.c,
-                            &n,
-                            attribute::Receiver::Known(&owner),
-                            &mut self.interner,
-                            &mut self.hits,
-                        );
-                        let v = self.attr_vals(&owner, &n);
+                        let v = self.reach_attribute(&owner, &n);
                         vals.union(&v);
                     }
                 }
