@@ -66,6 +66,31 @@ fn pattern_binds(pattern: &ast::Pattern, name: &str) -> bool {
     captured.is_some_and(|n| same(&n.id, name))
 }
 
+/// The `Visitor` methods that see names bound by identifiers rather than expressions (an
+/// import's alias, `except ... as`, a `case` capture), setting the visitor's flag `$flag`
+/// when one binds its `name`; a visitor whose flag is set looks no further.
+macro_rules! binding_identifiers {
+    ($flag:ident) => {
+        fn visit_alias(&mut self, alias: &'x ast::Alias) {
+            self.$flag |= alias_binds(alias, self.name);
+        }
+
+        fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
+            self.$flag |= handler_binds(handler, self.name);
+            if !self.$flag {
+                ruff_python_ast::visitor::walk_except_handler(self, handler);
+            }
+        }
+
+        fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
+            self.$flag |= pattern_binds(pattern, self.name);
+            if !self.$flag {
+                ruff_python_ast::visitor::walk_pattern(self, pattern);
+            }
+        }
+    };
+}
+
 /// The keys a dict handed on as `**name` may hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Spread {
@@ -259,23 +284,7 @@ impl<'x> Visitor<'x> for Uses<'_> {
         }
     }
 
-    fn visit_alias(&mut self, alias: &'x ast::Alias) {
-        self.unknown |= alias_binds(alias, self.name);
-    }
-
-    fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
-        self.unknown |= handler_binds(handler, self.name);
-        if !self.unknown {
-            ruff_python_ast::visitor::walk_except_handler(self, handler);
-        }
-    }
-
-    fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
-        self.unknown |= pattern_binds(pattern, self.name);
-        if !self.unknown {
-            ruff_python_ast::visitor::walk_pattern(self, pattern);
-        }
-    }
+    binding_identifiers!(unknown);
 }
 
 /// The keywords the file's own calls give each callee name (`run(cmd, shell=True)`,
@@ -435,23 +444,7 @@ impl<'x> Visitor<'x> for Mentions<'_> {
         }
     }
 
-    fn visit_alias(&mut self, alias: &'x ast::Alias) {
-        self.found |= alias_binds(alias, self.name);
-    }
-
-    fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
-        self.found |= handler_binds(handler, self.name);
-        if !self.found {
-            ruff_python_ast::visitor::walk_except_handler(self, handler);
-        }
-    }
-
-    fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
-        self.found |= pattern_binds(pattern, self.name);
-        if !self.found {
-            ruff_python_ast::visitor::walk_pattern(self, pattern);
-        }
-    }
+    binding_identifiers!(found);
 
     fn visit_expr(&mut self, e: &'x Expr) {
         if let Expr::Name(n) = e

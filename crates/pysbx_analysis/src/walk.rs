@@ -5550,9 +5550,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
             (vals, fold, join_tail.or(sep_join).or(command_line))
         };
+        // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
         let path_write =
-            method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
-        if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write) {
+            || method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
+        if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write()) {
             self.note_saved(c, saving, method.as_ref(), &pos, &kws);
         }
         // A call that may run the file's own code (a function or class of the file, a method
