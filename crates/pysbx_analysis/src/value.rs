@@ -341,6 +341,15 @@ impl Value<'_> {
             )
     }
 
+    /// Whether [`ValueSet::passed_on`] may find anything in this value: a cheap test made
+    /// before the lookups it takes.
+    pub(crate) fn may_carry(&self) -> bool {
+        matches!(
+            self,
+            Value::From(_) | Value::Returned(_) | Value::Qual(_) | Value::Seq(_) | Value::Dict(_)
+        )
+    }
+
     /// What is reached from this value for `derived_from`, when it is a call result followed
     /// (see [`ValueSet::derived`]).
     pub(crate) fn derived<'b>(&self, origins: &NameTable) -> Option<Value<'b>> {
@@ -458,6 +467,36 @@ impl<'a> ValueSet<'a> {
         for v in &self.alts {
             if let Some(d) = v.derived(origins) {
                 out.push(d);
+            }
+        }
+        out
+    }
+
+    /// What a copy, an encoding or a text made of this set still carries, for `derived_from`
+    /// tests (`dict(os.environ)`, `json.dumps(env)`, `f"{env}"`): what [`ValueSet::derived`]
+    /// gives, and an object one of `origins` names itself (`os.environ`, which no call made).
+    /// The items of a tuple, list or dict display are looked into (`"%s" % (env,)`), one level
+    /// deep.
+    pub(crate) fn passed_on(&self, origins: &NameTable) -> Self {
+        self.passed_on_within(origins, 1)
+    }
+
+    fn passed_on_within(&self, origins: &NameTable, depth: u8) -> Self {
+        let mut out = self.derived(origins);
+        for v in &self.alts {
+            match v {
+                Value::Qual(q) if origins.matches(q) => out.push(Value::From(q.clone())),
+                Value::Seq(items) if depth > 0 => {
+                    for item in items.iter() {
+                        out.union(&item.passed_on_within(origins, depth - 1));
+                    }
+                }
+                Value::Dict(entries) if depth > 0 => {
+                    for (_, item) in entries.iter() {
+                        out.union(&item.passed_on_within(origins, depth - 1));
+                    }
+                }
+                _ => {}
             }
         }
         out

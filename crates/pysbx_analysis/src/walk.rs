@@ -716,6 +716,10 @@ pub(crate) struct Walker<'a, 'c> {
     end_left: bool,
     /// The constant end an inner operator hands to the one around it, with its part count.
     end_of_left: Option<(String, u32)>,
+    /// What the first iterable of the comprehension read last carries for `derived_from`
+    /// tests (see [`ValueSet::passed_on`]): what the comprehension makes is built from it
+    /// (`{k: v for k, v in os.environ.items()}`).
+    comp_source: ValueSet<'a>,
     /// While reading a constant code string: the call that runs it, where its findings are
     /// reported (their own positions are inside the string).
     origin: Option<TextRange>,
@@ -891,6 +895,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             owner_of_scope: std::cell::Cell::new((MODULE, MODULE)),
             end_left: false,
             end_of_left: None,
+            comp_source: ValueSet::default(),
             origin: None,
             reading: None,
             mutables: Vec::new(),
@@ -1244,6 +1249,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             && *scope == self.scope
             && let [data] = pos
             && method.is_some_and(|m| m.as_str() == "write")
+            && !is_encoding(&data.vals)
             && let Some(q) =
                 data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
                     Some(Value::From(q)) => Some(q),
@@ -1260,6 +1266,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             && let Expr::Attribute(a) = &*c.func
             && let Expr::Name(n) = &*a.value
             && let [data] = pos
+            && !is_encoding(&data.vals)
             && let Some(q) =
                 data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
                     Some(Value::From(q)) => Some(q),
@@ -3087,12 +3094,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 let mut r = self.expr_reading(&b.right);
                 let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
+                let passed = match b.op {
+                    ast::Operator::Mod | ast::Operator::Add => self.text_of([&l.vals, &r.vals]),
+                    _ => ValueSet::default(),
+                };
                 let v = verdict_for(fold.as_ref());
                 let mut carried = Vec::new();
                 self.verdict(v, &mut l, &mut carried);
                 self.verdict(v, &mut r, &mut carried);
                 let from = self.hits.len();
-                self.finish(b.range, None, from, ValueSet::unknown(), fold, carried)
+                self.finish(b.range, None, from, passed, fold, carried)
             }
             Expr::UnaryOp(u) => {
                 let mut o = self.expr(&u.operand);
@@ -3182,6 +3193,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Dict(d) => {
                 let mut entries: Vec<(Rc<str>, ValueSet<'a>)> = Vec::new();
+                // What its values carry for `derived_from` tests: the dict is built of them
+                // (`{"env": env}`, `{**os.environ}`).
+                let mut passed = ValueSet::default();
                 let mut keyed = d.items.len() <= 32;
                 // The constant dict, while every key and value folds to something immutable
                 // (`**` of a folded dict included).
@@ -3232,6 +3246,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Some(k) if keyed => entries.push((k, ev.vals.clone())),
                         _ => keyed = false,
                     }
+                    passed.union(&self.text_of([&ev.vals]));
                     self.flush(&mut ev);
                     if let Some(p) = &mut pairs {
                         match (key_fold, ev.fold.take(), &item.key) {
@@ -3248,11 +3263,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let fold = pairs
                     .filter(|p| p.len() <= MAX_DICT_DISPLAY && self.budget.take(p.len()))
                     .and_then(fold::dict);
-                let vals = if keyed && entries.iter().any(|(_, v)| v.refers()) {
+                let mut vals = if keyed && entries.iter().any(|(_, v)| v.refers()) {
                     ValueSet::one(Value::Dict(entries.into()))
                 } else {
                     ValueSet::unknown()
                 };
+                if !passed.is_empty() {
+                    vals.union(&passed);
+                }
                 Eval { vals, fold, ..Eval::default() }
             }
             Expr::Set(s) => {
@@ -3279,17 +3297,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::ListComp(c) => {
                 let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
                 let pending = self.folded_items(c.range, fold.as_ref());
-                Eval { fold, pending, ..Self::display_of(passed) }
+                self.built_from_source(Eval { fold, pending, ..Self::display_of(passed) })
             }
             Expr::SetComp(c) => {
                 let (_, passed) = self.comprehension_of(&c.generators, &c.elt);
-                Self::display_of(passed)
+                self.built_from_source(Self::display_of(passed))
             }
             Expr::Generator(c) => {
                 // Folded as the list it yields: `"".join(chr(c) for c in (...))` joins it.
                 let (fold, passed) = self.comprehension_of(&c.generators, &c.elt);
                 let pending = self.folded_items(c.range, fold.as_ref());
-                Eval { fold, pending, ..Self::display_of(passed) }
+                self.built_from_source(Eval { fold, pending, ..Self::display_of(passed) })
             }
             Expr::DictComp(c) => {
                 let fold = match &c.key {
@@ -3299,7 +3317,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         None
                     }
                 };
-                Eval { fold, ..Eval::unknown() }
+                self.built_from_source(Eval { fold, ..Eval::unknown() })
             }
             Expr::Await(a) => {
                 // What awaiting a followed call gives is still reached from it, for
@@ -3464,6 +3482,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval { vals, fold, ..Eval::default() }
     }
 
+    /// A comprehension's value, with what its first iterable carries for `derived_from` tests
+    /// (see [`Self::comp_source`]) when that is anything.
+    fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
+        let source = std::mem::take(&mut self.comp_source);
+        if !source.is_empty() {
+            ev.vals.union(&source);
+        }
+        ev
+    }
+
     /// `a / b` and `a + b` whose right operand is a constant string, after a computed start:
     /// the constant end of such a chain is a string candidate of its own, matched by the string
     /// rules as `os.path.join`'s constant end is (see `call`), where each part alone was matched
@@ -3481,6 +3509,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let left_end = if left_chains { self.end_of_left.take() } else { None };
         let mut r = self.expr_reading(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
+        let passed = match b.op {
+            ast::Operator::Add => self.text_of([&l.vals, &r.vals]),
+            _ => ValueSet::default(),
+        };
         // Built only where it can be used: handed out, or at the outermost operator of a chain
         // (a lone `name + "text"` has one part, already a candidate of its own).
         let wanted = !outermost || left_end.is_some();
@@ -3509,7 +3541,24 @@ impl<'a, 'c> Walker<'a, 'c> {
             _ => {}
         }
         let from = self.hits.len();
-        self.finish(b.range, None, from, ValueSet::unknown(), fold, carried)
+        self.finish(b.range, None, from, passed, fold, carried)
+    }
+
+    /// What a text made of these parts (`f"{env}"`, `"%s" % env`, `"e=" + data`) carries for
+    /// `derived_from` tests: what each part passes on (see [`ValueSet::passed_on`]).
+    fn text_of<'v>(&self, parts: impl IntoIterator<Item = &'v ValueSet<'a>>) -> ValueSet<'a>
+    where
+        'a: 'v,
+    {
+        let mut out = ValueSet::default();
+        if self.c.needs_returned {
+            for p in parts {
+                if !p.is_empty() {
+                    out.union(&p.passed_on(&self.c.derived_origins));
+                }
+            }
+        }
+        out
     }
 
     /// The class whose methods share `self.x` (the nearest enclosing class), or the module.
@@ -4046,6 +4095,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut iter = self.expr_reading(&first.iter);
         // Flushing settles the iterable's own string candidates and leaves its fold in place.
         self.flush(&mut iter);
+        let source = if self.c.needs_returned {
+            iter.vals.passed_on(&self.c.derived_origins)
+        } else {
+            ValueSet::default()
+        };
         let mut each = Self::elements(&iter);
         let mut yielded = yielded;
         let items = iter.fold.take();
@@ -4092,6 +4146,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         self.finish_scope(scope);
         self.scope = saved;
+        // Set last: a comprehension nested in this one's parts has set it for itself.
+        self.comp_source = source;
         fold
     }
 
@@ -4508,6 +4564,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let FText { whole, mut runs, run, .. } = text;
         let fold =
             whole.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
+        let passed = self.text_of(children.iter().map(|c| &c.vals));
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         for c in &mut children {
@@ -4525,7 +4582,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         let from = self.hits.len();
-        self.finish(f.range, None, from, ValueSet::unknown(), fold, carried)
+        self.finish(f.range, None, from, passed, fold, carried)
     }
 
     /// Evaluates the interpolations of an f-string (or t-string) part, adding its constant
@@ -5477,6 +5534,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }
+            // A copy, a text or an encoding of a followed value is still derived from it
+            // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
+            if self.c.needs_returned
+                && pos.iter().any(|e| e.vals.alts().iter().any(Value::may_carry))
+                && (quals
+                    .iter()
+                    .any(|q| COPYING_CALLS.contains(&&**q) || ENCODING_CALLS.contains(&&**q))
+                    || (method.as_ref().is_some_and(|m| matches!(m.as_str(), "join" | "format"))
+                        && recv.as_ref().is_some_and(|r| {
+                            matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_)))
+                        })))
+            {
+                for e in &pos {
+                    vals.union(&e.vals.passed_on(&self.c.derived_origins));
+                }
+            }
             // An object of a class of the file, made by calling it.
             for alt in callee.vals.alts() {
                 if let Value::Class { scope, .. } = alt {
@@ -5833,6 +5906,60 @@ fn names_a_type(e: &Expr) -> bool {
 fn push_path_part(path: &mut String, part: &str) {
     path.push('/');
     path.push_str(part.trim_matches(['/', '\\']));
+}
+
+/// Callees whose result is a copy or a text of their positional arguments: what they return
+/// still carries what `derived_from` tests follow (`dict(os.environ)`, `str(data)`).
+const COPYING_CALLS: &[&str] = &[
+    "builtins.dict",
+    "builtins.str",
+    "builtins.repr",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.sorted",
+    "builtins.bytes",
+    "builtins.bytearray",
+    "builtins.format",
+    "copy.copy",
+    "copy.deepcopy",
+    "collections.OrderedDict",
+];
+
+/// Callees whose result is an encoding of their positional arguments: it carries the data
+/// (`json.dumps(env)` leaks the environment), but not code to run; a file written with one
+/// holds no download (see `Walker::note_saved`).
+const ENCODING_CALLS: &[&str] = &[
+    "json.dumps",
+    "pprint.pformat",
+    "pickle.dumps",
+    "marshal.dumps",
+    "base64.b64encode",
+    "base64.b32encode",
+    "base64.b16encode",
+    "base64.b85encode",
+    "base64.a85encode",
+    "base64.urlsafe_b64encode",
+    "base64.standard_b64encode",
+    "base64.encodebytes",
+    "binascii.hexlify",
+    "binascii.b2a_hex",
+    "binascii.b2a_base64",
+    "codecs.encode",
+    "zlib.compress",
+    "gzip.compress",
+    "bz2.compress",
+    "lzma.compress",
+    "urllib.parse.urlencode",
+    "urllib.parse.quote",
+    "urllib.parse.quote_plus",
+    "yaml.dump",
+    "yaml.safe_dump",
+];
+
+/// Whether a value may be what an encoder returned (`json.dumps(r.json())`, kept in a name or
+/// not): written to a file, it is a report of a download, not the download.
+fn is_encoding(vals: &ValueSet<'_>) -> bool {
+    vals.alts().iter().any(|v| matches!(v, Value::Returned(q) if ENCODING_CALLS.contains(&&**q)))
 }
 
 /// Callees whose first argument is Python source they run or compile.

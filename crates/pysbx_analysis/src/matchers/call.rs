@@ -177,7 +177,9 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         // An argument vector holding it counts too (`[sys.executable, "-c", code]`).
         Test::DerivedFrom(names) => match selected {
             Selected::Given(_, Some(refs)) => {
-                let from = |v: &Value<'_>| matches!(v, Value::Returned(q) | Value::From(q) if names.matches(q));
+                // The object a test names itself counts too (`os.environ`), as does a name
+                // bound to it.
+                let from = |v: &Value<'_>| matches!(v, Value::Returned(q) | Value::From(q) | Value::Qual(q) if names.matches(q));
                 refs.alts().iter().any(|v| {
                     from(v)
                         || matches!(v, Value::Seq(items)
