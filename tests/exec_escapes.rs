@@ -856,3 +856,70 @@ sys.exit(3)
     assert!(!stderr(&out).contains("memory limit"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("forged by the program"), "{}", stderr(&out));
 }
+
+/// Without foreign code no memory is writable and executable at once, and none is executable
+/// anonymous memory (which `mprotect`, out of Python's reach but not of a bug of CPython's,
+/// would otherwise make the end of a write-then-flip): machine code the program writes has
+/// nowhere to run. Memory the program reads and writes, and files mapped for reading, still
+/// map; `ffi: true` (a JIT's case) maps all of it.
+#[test]
+fn memory_is_never_writable_and_executable_without_ffi() {
+    let s = Scratch::new();
+    let code = r#"
+import mmap, os, tempfile
+R, W, X = mmap.PROT_READ, mmap.PROT_WRITE, mmap.PROT_EXEC
+def attempt(name, make):
+    try:
+        m = make()
+    except PermissionError:
+        print(name, "refused")
+    except OSError as e:
+        print(name, "failed", e.errno)
+    else:
+        m.close()
+        print(name, "mapped")
+def of_file(path, flags, prot, mode="rb"):
+    with open(path, mode) as f:
+        return mmap.mmap(f.fileno(), 0, flags=flags, prot=prot)
+# A file of the interpreter's own, on a mount that lets files be mapped as code.
+lib = os.__file__
+scratch = os.path.join(tempfile.gettempdir(), "code.bin")
+with open(scratch, "wb") as f:
+    f.write(b"\xc3" * 4096)
+attempt("anonymous-rwx", lambda: mmap.mmap(-1, 4096, prot=R | W | X))
+attempt("anonymous-rx", lambda: mmap.mmap(-1, 4096, prot=R | X))
+attempt("private-file-rwx", lambda: of_file(lib, mmap.MAP_PRIVATE, R | W | X))
+attempt("shared-scratch-rwx", lambda: of_file(scratch, mmap.MAP_SHARED, R | W | X, "r+b"))
+attempt("anonymous-rw", lambda: mmap.mmap(-1, 4096))
+attempt("file-r", lambda: of_file(lib, mmap.MAP_SHARED, R))
+attempt("file-rx", lambda: of_file(lib, mmap.MAP_PRIVATE, R | X))
+m = mmap.mmap(-1, 1 << 20)
+m[:5] = b"hello"
+print("anonymous memory", m[:5].decode(), len(m))
+"#;
+    let script = s.write("wx.py", code);
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    for refused in ["anonymous-rwx", "anonymous-rx", "private-file-rwx", "shared-scratch-rwx"] {
+        assert!(text.contains(&format!("{refused} refused\n")), "{refused}: {ctx}");
+    }
+    for mapped in ["anonymous-rw", "file-r", "file-rx"] {
+        assert!(text.contains(&format!("{mapped} mapped\n")), "{mapped}: {ctx}");
+    }
+    assert!(text.ends_with("anonymous memory hello 1048576\n"), "{ctx}");
+    assert_eq!(out.status.code(), Some(0), "{ctx}");
+    // Granted foreign code, every mapping but the one of a file in a private directory (a
+    // `noexec` mount whatever the policy) is made.
+    let policy = s.write("ffi.yaml", "ffi: true\n");
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let ctx = format!("{text}{}", stderr(&out));
+    for mapped in
+        ["anonymous-rwx", "anonymous-rx", "private-file-rwx", "anonymous-rw", "file-r", "file-rx"]
+    {
+        assert!(text.contains(&format!("{mapped} mapped\n")), "ffi: {mapped}: {ctx}");
+    }
+    assert!(text.contains("shared-scratch-rwx refused\n"), "ffi: {ctx}");
+    assert_eq!(out.status.code(), Some(0), "ffi: {ctx}");
+}

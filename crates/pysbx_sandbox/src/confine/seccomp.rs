@@ -17,6 +17,7 @@ const BPF_JEQ_K: u16 = 0x15;
 const BPF_JGE_K: u16 = 0x35;
 const BPF_JA: u16 = 0x05;
 const BPF_JSET_K: u16 = 0x45;
+const BPF_ALU_AND_K: u16 = 0x54;
 const BPF_RET_K: u16 = 0x06;
 
 const RET_ALLOW: u32 = 0x7fff_0000;
@@ -51,6 +52,9 @@ enum Check {
     ArgsIn(Vec<(u32, Vec<u32>)>),
     /// Allow only when argument `arg` has none of `refuse`'s bits and some of `need`'s.
     Bits { arg: u32, need: u32, refuse: u32 },
+    /// Fail with `EPERM` when some clause holds: a clause is a list of (arg, mask) pairs and
+    /// holds when every pair's argument (low 32 bits) has all of its mask's bits set.
+    RefuseAllBits(Vec<Vec<(u32, u32)>>),
     /// Allow only when every (arg, value) pair matches in all 64 bits; kill the process
     /// otherwise (a wrong guess of a secret value ends the program, so it cannot guess again).
     ExactOrKill(Vec<(u32, u64)>),
@@ -69,6 +73,7 @@ enum Insn {
     Load(u32),
     JumpEq(u32, Target, Target),
     JumpSet(u32, Target, Target),
+    And(u32),
     Ret(u32),
 }
 
@@ -218,6 +223,39 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
         rules.push((SYS_memfd_create, eperm.clone()));
         rules.push((SYS_memfd_secret, eperm.clone()));
     }
+    // Writable and executable memory, the other way to native code without a file: without
+    // foreign code no mapping is writable and executable at once, and none is made executable
+    // after it was made: `mmap` with `PROT_WRITE` and `PROT_EXEC` (anonymous or of a file), or
+    // with `PROT_EXEC` and `MAP_ANONYMOUS`; `mprotect` and `pkey_mprotect` asking for
+    // `PROT_EXEC` (the flip of a page the program wrote); `shmat` with `SHM_EXEC`. What stays
+    // is what the C library's loader does: libraries mapped from their files readable and
+    // executable (neither anonymous nor writable), `mprotect` of RELRO to `PROT_READ` and of
+    // gaps to `PROT_NONE`; which files may be mapped so is the mounts' to say (the private
+    // directories and the working directory's overlay are `noexec`). Native code that makes
+    // code at run time (a JIT in a module of the interpreter's site-packages) and a library
+    // whose stack must be executable (`PT_GNU_STACK` with `PF_X`: the loader makes the stack
+    // executable with `mprotect`) fail without `ffi`; the standard library's modules do
+    // neither.
+    //
+    // The filter reads the low 32 bits of `prot` and `flags`, where every bit it tests lies,
+    // and the kernel takes those bits from there too (`mmap` ignores the high word of `prot`,
+    // `mprotect` refuses it with `EINVAL`): a high word cannot stand in for them. The
+    // personality that adds `PROT_EXEC` to readable mappings (`READ_IMPLIES_EXEC`) is cleared
+    // by the kernel when it executes a 64-bit program, and `personality` is refused. `mremap`
+    // and `remap_file_pages` keep the protection of the mapping they move or rearrange.
+    if !plan.ffi {
+        let (write, exec) = (PROT_WRITE as u32, PROT_EXEC as u32);
+        rules.push((
+            SYS_mmap,
+            Check::RefuseAllBits(vec![
+                vec![(2, write | exec)],
+                vec![(2, exec), (3, MAP_ANONYMOUS as u32)],
+            ]),
+        ));
+        rules.push((SYS_mprotect, Check::RefuseBits { arg: 2, mask: exec }));
+        rules.push((SYS_pkey_mprotect, Check::RefuseBits { arg: 2, mask: exec }));
+        rules.push((SYS_shmat, Check::RefuseBits { arg: 2, mask: SHM_EXEC as u32 }));
+    }
     // Threads are clone with CLONE_THREAD; clone3 hides its flags in memory, so it answers
     // ENOSYS and the C library falls back to clone.
     rules.push((SYS_clone3, Check::Deny(ENOSYS)));
@@ -338,6 +376,7 @@ fn block_for(nr: u32, check: &Check) -> Result<Vec<sock_filter>, String> {
             Insn::Ret(k) => stmt(BPF_RET_K, *k),
             Insn::JumpEq(k, t, f) => jump(BPF_JEQ_K, *k, rel(*t)?, rel(*f)?)?,
             Insn::JumpSet(k, t, f) => jump(BPF_JSET_K, *k, rel(*t)?, rel(*f)?)?,
+            Insn::And(k) => stmt(BPF_ALU_AND_K, *k),
         });
     }
     Ok(out)
@@ -382,6 +421,36 @@ fn block(check: &Check) -> Vec<Insn> {
             Insn::JumpSet(*refuse, Target::Deny, Target::At(2)),
             Insn::JumpSet(*need, Target::Allow, Target::Deny),
         ],
+        Check::RefuseAllBits(clauses) => {
+            // Each pair is a load, a mask and a comparison with the mask: all its bits set
+            // goes on to the clause's next pair (the last one's: refuse), any missing to the
+            // next clause (the last clause's: allow).
+            let mut body = Vec::new();
+            for (c, clause) in clauses.iter().enumerate() {
+                let next_clause = body.len() + 3 * clause.len();
+                let fail =
+                    if c + 1 == clauses.len() { Target::Allow } else { Target::At(next_clause) };
+                if clause.is_empty() {
+                    // No condition: the clause always holds.
+                    body.push(Insn::JumpEq(0, Target::Deny, Target::Deny));
+                    continue;
+                }
+                for (i, (arg, mask)) in clause.iter().enumerate() {
+                    body.push(Insn::Load(off_arg_lo(*arg)));
+                    body.push(Insn::And(*mask));
+                    let pass = if i + 1 == clause.len() {
+                        Target::Deny
+                    } else {
+                        Target::At(body.len() + 1)
+                    };
+                    body.push(Insn::JumpEq(*mask, pass, fail));
+                }
+            }
+            if clauses.is_empty() {
+                body.push(Insn::JumpEq(0, Target::Allow, Target::Allow));
+            }
+            body
+        }
         Check::ArgsIn(groups) => {
             let mut body = Vec::new();
             for (g, (arg, allowed)) in groups.iter().enumerate() {
@@ -469,6 +538,10 @@ mod tests {
                     pc += 1 + usize::from(if taken { insn.jt } else { insn.jf });
                 }
                 BPF_JA => pc += 1 + insn.k as usize,
+                BPF_ALU_AND_K => {
+                    acc &= insn.k;
+                    pc += 1;
+                }
                 BPF_RET_K => return (insn.k, found.unwrap_or(steps)),
                 other => panic!("unexpected opcode {other:#x}"),
             }
@@ -575,6 +648,9 @@ mod tests {
             Some(Check::Bits { arg, need, refuse }) => {
                 verdict(lo(arg) & refuse == 0 && lo(arg) & need != 0)
             }
+            Some(Check::RefuseAllBits(clauses)) => {
+                verdict(!clauses.iter().any(|c| c.iter().all(|(a, mask)| lo(a) & mask == *mask)))
+            }
             Some(Check::ExactOrKill(pairs)) => {
                 if pairs.iter().all(|(a, v)| args[*a as usize] == *v) {
                     RET_ALLOW
@@ -608,7 +684,82 @@ mod tests {
             [0, 0o010_644, 0o020_644, 0, 0, 0],
             [0, 0o140_644, 0o100_644, 0, 0, 0],
             [0, 0o020_644, 0o030_644, 0, 0, 0],
+            // Protections and flags, as `mmap`'s and `mprotect`'s: each of read, write and
+            // execute alone and together, anonymous or of a file, with high words set.
+            [0, 4096, 7, 0x22, u64::MAX, 0],
+            [0, 4096, 5, 0x22, u64::MAX, 0],
+            [0, 4096, 3, 0x22, u64::MAX, 0],
+            [0, 4096, 5, 0x02, 3, 0],
+            [0, 4096, 7, 0x01, 3, 0],
+            [0, 4096, 6, 0x01, 3, 0],
+            [0, 4096, 4, 0x20, 3, 0],
+            [0, 4096, 2, 0x20, 3, 0],
+            [0, 4096, 1 << 32 | 3, 1 << 32 | 0x22, 3, 0],
+            [0, 4096, 1 << 32 | 4, 0x01, 3, 0],
+            [0, 0, 0, 0, 0, 0o100_000],
+            [0, 0, 0o100_000, 0, 0, 0],
         ]
+    }
+
+    #[test]
+    fn no_memory_is_writable_and_executable_or_made_executable_without_ffi() {
+        use libc::{MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE};
+        let bits = |b: i32| u64::from(b as u32);
+        let mmap = |prot: i32, flags: i32, fd: u64| [0, 4096, bits(prot), bits(flags), fd, 0];
+        let mprotect = |prot: i32| [0x7f00_0000_0000, 4096, bits(prot), 0, 0, 0];
+        let (anon, file) = (MAP_PRIVATE | MAP_ANONYMOUS, MAP_PRIVATE);
+        let (r, rw, rx, rwx) = (
+            PROT_READ,
+            PROT_READ | PROT_WRITE,
+            PROT_READ | PROT_EXEC,
+            PROT_READ | PROT_WRITE | PROT_EXEC,
+        );
+        let none = u64::MAX;
+        let eperm = errno(libc::EPERM);
+        let refused = [
+            (libc::SYS_mmap, mmap(rwx, anon, none)),
+            (libc::SYS_mmap, mmap(PROT_WRITE | PROT_EXEC, anon, none)),
+            (libc::SYS_mmap, mmap(rx, anon, none)),
+            (libc::SYS_mmap, mmap(PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS, none)),
+            (libc::SYS_mmap, mmap(rwx, file, 3)),
+            (libc::SYS_mmap, mmap(rwx, MAP_SHARED, 3)),
+            // High words set beside the tested bits change nothing.
+            (libc::SYS_mmap, [0, 4096, 1 << 32 | bits(rwx), bits(anon), none, 0]),
+            (libc::SYS_mmap, [0, 4096, bits(rx), 1 << 32 | bits(anon), none, 0]),
+            (libc::SYS_mprotect, mprotect(rx)),
+            (libc::SYS_mprotect, mprotect(PROT_EXEC)),
+            (libc::SYS_mprotect, mprotect(rwx)),
+            (libc::SYS_pkey_mprotect, mprotect(rx)),
+            (libc::SYS_shmat, [1, 0, bits(libc::SHM_EXEC), 0, 0, 0]),
+        ];
+        let allowed = [
+            // The loader's mappings of a library, and the program's own memory.
+            (libc::SYS_mmap, mmap(rx, file, 3)),
+            (libc::SYS_mmap, mmap(r, file, 3)),
+            (libc::SYS_mmap, mmap(rw, file, 3)),
+            (libc::SYS_mmap, mmap(rw, MAP_SHARED, 3)),
+            (libc::SYS_mmap, mmap(rw, anon, none)),
+            (libc::SYS_mmap, mmap(libc::PROT_NONE, anon, none)),
+            (libc::SYS_mprotect, mprotect(r)),
+            (libc::SYS_mprotect, mprotect(rw)),
+            (libc::SYS_mprotect, mprotect(libc::PROT_NONE)),
+            (libc::SYS_pkey_mprotect, mprotect(rw)),
+            (libc::SYS_shmat, [1, 0, bits(libc::SHM_RDONLY), 0, 0, 0]),
+            (libc::SYS_mremap, [0x7f00_0000_0000, 4096, 8192, 1, 0, 0]),
+        ];
+        let prog = build(&plan(false, false), GATE).unwrap();
+        for (nr, args) in refused {
+            assert_eq!(run(&prog, nr, args), eperm, "call {nr} with {args:x?}");
+        }
+        for (nr, args) in allowed {
+            assert_eq!(run(&prog, nr, args), RET_ALLOW, "call {nr} with {args:x?}");
+        }
+        // Foreign code may make code at run time (a JIT, libffi's closures): all allowed.
+        let ffi = ConfinePlan { ffi: true, ..plan(false, false) };
+        let prog = build(&ffi, GATE).unwrap();
+        for (nr, args) in refused.into_iter().chain(allowed) {
+            assert_eq!(run(&prog, nr, args), RET_ALLOW, "ffi: call {nr} with {args:x?}");
+        }
     }
 
     #[test]
@@ -627,8 +778,8 @@ mod tests {
     fn the_search_decides_every_number_as_the_rules_read_in_order() {
         for process in [false, true] {
             for network in [false, true] {
-                for threads in [false, true] {
-                    let plan = ConfinePlan { threads, ..plan(process, network) };
+                for (threads, ffi) in [(false, false), (true, false), (true, true)] {
+                    let plan = ConfinePlan { threads, ffi, ..plan(process, network) };
                     let rules = rules(&plan, GATE);
                     let prog = build(&plan, GATE).unwrap();
                     for nr in 0..=470 {
@@ -636,8 +787,8 @@ mod tests {
                             assert_eq!(
                                 run(&prog, nr, args),
                                 decide(&rules, nr, args),
-                                "process {process} network {network} threads {threads}: \
-                                 call {nr} with {args:?}"
+                                "process {process} network {network} threads {threads} \
+                                 ffi {ffi}: call {nr} with {args:?}"
                             );
                         }
                     }
