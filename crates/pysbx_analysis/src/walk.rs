@@ -716,6 +716,15 @@ pub(crate) struct Walker<'a, 'c> {
     end_left: bool,
     /// The constant end an inner operator hands to the one around it, with its part count.
     end_of_left: Option<(String, u32)>,
+    /// While the value of `name = <text built of parts>` is read: each string candidate settled,
+    /// with the rules that matched it there (see [`Self::name_texts`]).
+    capture: Option<Vec<CarriedText>>,
+    /// The string candidates of the text a name of a scope was last given, where that text
+    /// did not fold (`q = data + ".example.net"`, `q = f"{data}.example.net"`): matched again
+    /// where the name is an argument of a call, for the rules that did not match them where
+    /// they were written (a string rule limited to a call's arguments, such as DNS
+    /// exfiltration's resolver calls, sees the name built first).
+    name_texts: FxHashMap<(u32, Name), Rc<[CarriedText]>>,
     /// What the first iterable of the comprehension read last carries for `derived_from`
     /// tests (see [`ValueSet::passed_on`]): what the comprehension makes is built from it
     /// (`{k: v for k, v in os.environ.items()}`).
@@ -896,6 +905,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             end_left: false,
             end_of_left: None,
             comp_source: ValueSet::default(),
+            capture: None,
+            name_texts: FxHashMap::default(),
             origin: None,
             reading: None,
             mutables: Vec::new(),
@@ -987,6 +998,12 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Settles a candidate: with `text`, every string rule is evaluated against it too.
     fn settle_cand(&mut self, cand: Cand, text: Option<&Const<'a>>) {
+        self.settle_cand_except(cand, text, &[]);
+    }
+
+    /// [`Self::settle_cand`], leaving out the rules of `done` (already reported for the text
+    /// where it was written).
+    fn settle_cand_except(&mut self, cand: Cand, text: Option<&Const<'a>>, done: &[u32]) {
         let from = self.hits.len();
         self.hits.extend(cand.delayed);
         let latin;
@@ -1036,8 +1053,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 &self.hits[from..],
                 &site,
                 Some(&mut oracle),
-                |rule, subject| found.push((rule, subject.cloned())),
+                |rule, subject| {
+                    if !done.contains(&rule) {
+                        found.push((rule, subject.cloned()));
+                    }
+                },
             );
+        }
+        if let Some(captured) = &mut self.capture
+            && self.origin.is_none()
+            && captured.len() < MAX_CARRIED_TEXTS
+            && text.len() <= MAX_CARRIED_TEXT_LEN
+        {
+            // What was reported for the text where it was first written stays reported.
+            captured.push(CarriedText {
+                text: Rc::from(text),
+                done: done.iter().copied().chain(found.iter().map(|(rule, _)| *rule)).collect(),
+            });
         }
         if !found.is_empty() {
             let text_subject = string::subject(text, &mut self.interner);
@@ -1162,6 +1194,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Binds `name` in the current scope, following a list or dict it holds (within
     /// [`MAX_MUTABLES`] names; past it the name holds nothing known).
     fn bind_name(&mut self, name: &Name, vals: ValueSet<'a>) {
+        if !self.name_texts.is_empty() {
+            self.name_texts.remove(&(self.scope, name.clone()));
+        }
         let vals = if vals.alts().iter().any(Value::is_mutable_const) {
             self.follow_mutable(self.scope, name, vals)
         } else {
@@ -1606,10 +1641,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::Assign(a) => {
+                let carries = matches!(a.targets.as_slice(), [Expr::Name(_)])
+                    && self.c.needs_call_frames
+                    && builds_text(&a.value);
+                if carries {
+                    self.capture = Some(Vec::new());
+                }
                 let mut v = self.expr_dict(&a.value);
                 self.flush(&mut v);
+                let captured = if carries { self.capture.take() } else { None };
                 for t in &a.targets {
                     self.assign(t, Some(&v));
+                }
+                if let (Some(captured), [Expr::Name(n)]) = (captured, a.targets.as_slice())
+                    && !captured.is_empty()
+                    && v.fold.is_none()
+                {
+                    self.name_texts.insert((self.scope, key(&n.id)), captured.into());
                 }
                 if let Expr::Lambda(l) = &*a.value {
                     for t in &a.targets {
@@ -3482,6 +3530,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         Eval { vals, fold, ..Eval::default() }
     }
 
+    /// The string candidates a name given as an argument of this call carries from the text
+    /// it was built as (see [`Self::name_texts`]), matched at the name, inside the call.
+    fn carried_texts_at(&mut self, c: &'a ast::ExprCall) {
+        let args = c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value));
+        for arg in args {
+            let Expr::Name(n) = arg else { continue };
+            let Some(texts) = self.name_texts.get(&(self.scope, key(&n.id))).cloned() else {
+                continue;
+            };
+            for carried in texts.iter() {
+                let cand = Cand { range: n.range, callee: None, delayed: Vec::new() };
+                let text = Const::Str(Text::Owned(carried.text.to_string()));
+                self.settle_cand_except(cand, Some(&text), &carried.done);
+            }
+        }
+    }
+
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
     /// (see [`Self::comp_source`]) when that is anything.
     fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
@@ -4711,6 +4776,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             // The method's name only where an `argument_of` pattern names methods.
             let by_name = if self.c.argument_of_methods { method.clone() } else { None };
             self.frames.push(Frame::Call(callee.vals.clone(), by_name));
+            if !self.name_texts.is_empty() {
+                self.carried_texts_at(c);
+            }
         }
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
@@ -5582,16 +5650,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             })
             .flatten();
             // `os.sep.join([home, ".aws", "credentials"])`: a separator joining a display whose
-            // last parts are written as strings, as `os.path.join` above.
+            // last parts are written as strings, as `os.path.join` above; a dot joins the labels
+            // of a host name the same way (`".".join([data, "example", "net"])` ends with
+            // `.example.net`).
+            let separator = recv.as_ref().and_then(|r| r.fold.as_ref()).and_then(Const::as_str);
+            let dotted = separator == Some(".");
             let sep_join = (join_tail.is_none()
                 && fold.is_none()
                 && self.strings
                 && method.as_ref().is_some_and(|m| m.as_str() == "join")
-                && recv
-                    .as_ref()
-                    .and_then(|r| r.fold.as_ref())
-                    .and_then(Const::as_str)
-                    .is_some_and(|sep| sep == "/" || sep == "\\"))
+                && separator.is_some_and(|sep| sep == "/" || sep == "\\" || sep == "."))
             .then(|| {
                 let (
                     Some(
@@ -5613,15 +5681,48 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .collect();
                 (tail.len() >= 2 && tail.len() < elts.len()).then(|| {
                     tail.iter().rev().fold(String::new(), |mut path, part| {
-                        push_path_part(&mut path, part);
+                        if dotted {
+                            path.push('.');
+                            path.push_str(part);
+                        } else {
+                            push_path_part(&mut path, part);
+                        }
                         path
                     })
                 })
             })
             .flatten();
+            // `"{}.{}".format(data, DOMAIN)`: the text after the last argument that does not
+            // fold, when arguments that fold are part of it, is a constant end, as that of
+            // `data + "." + DOMAIN` is (the template's own end is a candidate already).
+            let format_end = (join_tail.is_none()
+                && sep_join.is_none()
+                && fold.is_none()
+                && self.strings
+                && star_at.is_none()
+                && !double_star
+                && method.as_ref().is_some_and(|m| m.as_str() == "format")
+                && pos_c.iter().any(Option::is_none))
+            .then(|| {
+                let template = recv.as_ref()?.fold.as_ref()?;
+                let own_end = template.as_str()?.rsplit('}').next().unwrap_or_default();
+                let hole = Const::Str(Text::Borrowed(FORMAT_HOLE));
+                let holed: SmallVec<[Option<&Const<'a>>; 4]> =
+                    pos_c.iter().map(|c| c.or(Some(&hole))).collect();
+                let args = CallArgs { pos: &holed, ..args };
+                let Some(Const::Str(made)) =
+                    fold::method(template, "format", &args, &mut self.budget)
+                else {
+                    return None;
+                };
+                let (_, end) = made.as_str().rsplit_once(FORMAT_HOLE)?;
+                (end.len() > own_end.len() && end.len() <= fold::MAX_CONST_LEN)
+                    .then(|| end.to_string())
+            })
+            .flatten();
             let command_line =
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
-            (vals, fold, join_tail.or(sep_join).or(command_line))
+            (vals, fold, join_tail.or(sep_join).or(format_end).or(command_line))
         };
         // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
         let path_write =
@@ -5955,6 +6056,34 @@ const ENCODING_CALLS: &[&str] = &[
     "yaml.dump",
     "yaml.safe_dump",
 ];
+
+/// What an argument that does not fold stands for while a format template is filled in to
+/// find its constant end: a character no template of a host name, a path or a command holds.
+const FORMAT_HOLE: &str = "\u{1}";
+
+/// A string candidate of the text a name was given, and the rules that matched it there.
+#[derive(Clone, Debug)]
+struct CarriedText {
+    text: Rc<str>,
+    done: SmallVec<[u32; 2]>,
+}
+
+/// At most this many candidates are carried by a name, each at most this long: a text built
+/// of parts is a host name, a path or a command, not a document.
+const MAX_CARRIED_TEXTS: usize = 8;
+const MAX_CARRIED_TEXT_LEN: usize = 512;
+
+/// Whether an expression builds a text of parts that may not fold (`data + ".example.net"`,
+/// `"%s.example.net" % data`, an f-string, `"{}.{}".format(data, domain)`, `".".join(...)`).
+fn builds_text(e: &Expr) -> bool {
+    match e {
+        Expr::BinOp(b) => matches!(b.op, ast::Operator::Add | ast::Operator::Mod),
+        Expr::FString(_) => true,
+        Expr::Call(c) => matches!(&*c.func, Expr::Attribute(a)
+            if matches!(a.attr.id.as_str(), "format" | "join" | "format_map")),
+        _ => false,
+    }
+}
 
 /// Whether a value may be what an encoder returned (`json.dumps(r.json())`, kept in a name or
 /// not): written to a file, it is a report of a download, not the download.
