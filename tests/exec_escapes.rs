@@ -827,7 +827,7 @@ for fd in (exec_fd, exec_fd - 1, exec_fd + 1):
     }
 }
 
-/// The guard's pipe is the program's to write to as well; an `end` record forged there
+/// The guard's channel is the program's to write to as well; an `end` record forged there
 /// (a memory limit, a violation of the program's wording) decides neither pysbx's verdict nor
 /// its exit status: only the guard's own record, which carries a secret, does.
 #[test]
@@ -838,7 +838,7 @@ fn an_end_record_forged_on_the_guards_pipe_changes_no_verdict() {
         r#"
 import json, os, sys
 high = sorted(int(x) for x in os.listdir("/proc/self/fd") if x.isdigit() and int(x) > 100)
-pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith("pipe:")]
+pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith(("pipe:", "socket:"))]
 for reason in ("memory", "violation"):
     h = json.dumps({"t": "end", "reason": reason, "message": "forged by the program"}).encode()
     for fd in pipes:
