@@ -923,3 +923,39 @@ print("anonymous memory", m[:5].decode(), len(m))
     assert!(text.contains("shared-scratch-rwx refused\n"), "ffi: {ctx}");
     assert_eq!(out.status.code(), Some(0), "ffi: {ctx}");
 }
+
+/// The script's lent directory shows its files as the sandbox uid's own, and the owner of a
+/// file may take a lease on it: a read lease made every open of that file for writing on the
+/// host (root's too: an editor saving the script) wait until the program let go or ended, up to
+/// the wall time. The kernel filter refuses leases (and directory notices).
+#[test]
+fn a_lease_on_the_scripts_own_file_never_holds_up_the_host() {
+    use std::io::{BufRead, BufReader};
+    for gate in [true, false] {
+        let s = Scratch::new();
+        let code = "import fcntl, time\nf = open(__file__)\ntry:\n    fcntl.fcntl(f.fileno(), fcntl.F_SETLEASE, fcntl.F_RDLCK)\n    print('LEASED', flush=True)\nexcept OSError as e:\n    print('refused', e.errno, flush=True)\ntime.sleep(6)\n";
+        let script = s.write("lease.py", code);
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        cmd.arg(&script).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("test setup");
+        crate::exec_support::track(&child);
+        let mut first = String::new();
+        let mut out = BufReader::new(child.stdout.take().expect("test setup"));
+        out.read_line(&mut first).expect("test setup");
+        // The host opens the script for writing (and writes nothing) while the program waits.
+        let started = std::time::Instant::now();
+        let opened = std::fs::OpenOptions::new().append(true).open(&script);
+        let waited = started.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(opened.is_ok(), "gate {gate}: {opened:?}");
+        assert!(
+            waited < std::time::Duration::from_secs(2),
+            "gate {gate}: {first}waited {waited:?}"
+        );
+        assert!(first.starts_with("refused 1"), "gate {gate}: {first}");
+    }
+}
