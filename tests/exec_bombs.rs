@@ -109,6 +109,20 @@ fn one_huge_file() {
     assert_limit("fsize", POLICY, code, "file_size", "file size limit");
 }
 
+/// pysbx's own line for each violation goes to its standard error with the program's output,
+/// and the program sets off as many as it likes, each with a path of its choosing: they count
+/// against `limits.output_mb` too (without, 1 s of CPU wrote tens of megabytes past a 1 MiB
+/// limit).
+#[test]
+fn violation_flood() {
+    let code = "p = '/etc/' + 'A' * 3000\nwhile True:\n    try:\n        open(p)\n    except OSError:\n        pass\n";
+    let (code_, err, end) = bomb("violation_flood", POLICY, code);
+    assert_eq!(end["reason"], "output", "{}\n{end}", &err[err.len().saturating_sub(2000)..]);
+    assert_eq!(code_, Some(i32::from(pysbx_sandbox_exit_limit())));
+    assert!(err.len() < 2 << 20, "{} bytes on standard error past a 1 MiB limit", err.len());
+    assert!(err.contains("output limit"), "{}", &err[err.len().saturating_sub(2000)..]);
+}
+
 #[test]
 fn output_flood() {
     let code = "import sys\nwhile True:\n    sys.stdout.write('y' * 4096)\n";

@@ -244,6 +244,29 @@ fn unprivileged_path() {
     assert!(sandbox_processes().is_empty());
 }
 
+/// The guard's two descriptors (its requests and events to pysbx, pysbx's replies) cannot be
+/// opened again through `/proc/self/fd`. A pipe's end can, by the pipe's owner and in either
+/// direction (`O_RDONLY` on a write end gives a read end): without root the program runs under
+/// the uid that made the pipes, and so could read the guard's requests (the ids its replies
+/// carry) and write replies pysbx never made, a module's source among them. Checked as root
+/// and without root.
+#[test]
+fn the_guards_descriptors_cannot_be_opened_again() {
+    let s = Scratch::new();
+    let script = s.write(
+        "reopen.py",
+        "import os\nfds = [int(n) for n in os.listdir('/proc/self/fd')]\nchecked = 0\nfor fd in fds:\n    if fd < 3:\n        continue\n    try:\n        target = os.readlink('/proc/self/fd/%d' % fd)\n    except OSError:\n        continue\n    if not (target.startswith('pipe:') or target.startswith('socket:')):\n        continue\n    checked += 1\n    for flags in (os.O_RDONLY, os.O_WRONLY):\n        try:\n            os.open('/proc/self/fd/%d' % fd, flags | os.O_NONBLOCK)\n            print('REOPENED', fd, target, flags)\n        except OSError as e:\n            print('refused', fd, e.errno)\nprint('checked', checked)\n",
+    );
+    let root = run(s.exec().arg("--no-gate").arg(&script));
+    let unprivileged = exec_as_nobody(&s).arg(&script).output().expect("test setup");
+    for out in [&root, &unprivileged] {
+        let text = stdout(out);
+        assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(out));
+        assert!(text.contains("checked 2"), "the guard's two descriptors: {text}");
+        assert!(!text.contains("REOPENED"), "{text}");
+    }
+}
+
 /// The program runs in a network namespace of its own (not merely one without IP sockets),
 /// whether pysbx runs as root or not, a new one for each run, and nothing of the run is left
 /// once it has ended.

@@ -827,7 +827,7 @@ for fd in (exec_fd, exec_fd - 1, exec_fd + 1):
     }
 }
 
-/// The guard's pipe is the program's to write to as well; an `end` record forged there
+/// The guard's channel is the program's to write to as well; an `end` record forged there
 /// (a memory limit, a violation of the program's wording) decides neither pysbx's verdict nor
 /// its exit status: only the guard's own record, which carries a secret, does.
 #[test]
@@ -838,7 +838,7 @@ fn an_end_record_forged_on_the_guards_pipe_changes_no_verdict() {
         r#"
 import json, os, sys
 high = sorted(int(x) for x in os.listdir("/proc/self/fd") if x.isdigit() and int(x) > 100)
-pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith("pipe:")]
+pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith(("pipe:", "socket:"))]
 for reason in ("memory", "violation"):
     h = json.dumps({"t": "end", "reason": reason, "message": "forged by the program"}).encode()
     for fd in pipes:
@@ -922,4 +922,40 @@ print("anonymous memory", m[:5].decode(), len(m))
     }
     assert!(text.contains("shared-scratch-rwx refused\n"), "ffi: {ctx}");
     assert_eq!(out.status.code(), Some(0), "ffi: {ctx}");
+}
+
+/// The script's lent directory shows its files as the sandbox uid's own, and the owner of a
+/// file may take a lease on it: a read lease made every open of that file for writing on the
+/// host (root's too: an editor saving the script) wait until the program let go or ended, up to
+/// the wall time. The kernel filter refuses leases (and directory notices).
+#[test]
+fn a_lease_on_the_scripts_own_file_never_holds_up_the_host() {
+    use std::io::{BufRead, BufReader};
+    for gate in [true, false] {
+        let s = Scratch::new();
+        let code = "import fcntl, time\nf = open(__file__)\ntry:\n    fcntl.fcntl(f.fileno(), fcntl.F_SETLEASE, fcntl.F_RDLCK)\n    print('LEASED', flush=True)\nexcept OSError as e:\n    print('refused', e.errno, flush=True)\ntime.sleep(6)\n";
+        let script = s.write("lease.py", code);
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        cmd.arg(&script).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("test setup");
+        crate::exec_support::track(&child);
+        let mut first = String::new();
+        let mut out = BufReader::new(child.stdout.take().expect("test setup"));
+        out.read_line(&mut first).expect("test setup");
+        // The host opens the script for writing (and writes nothing) while the program waits.
+        let started = std::time::Instant::now();
+        let opened = std::fs::OpenOptions::new().append(true).open(&script);
+        let waited = started.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(opened.is_ok(), "gate {gate}: {opened:?}");
+        assert!(
+            waited < std::time::Duration::from_secs(2),
+            "gate {gate}: {first}waited {waited:?}"
+        );
+        assert!(first.starts_with("refused 1"), "gate {gate}: {first}");
+    }
 }

@@ -104,15 +104,17 @@ impl Trampoline {
     /// Re-executes `pysbx` as the trampoline, with its standard streams set as `stdio` says.
     pub(crate) fn reexec(stdio: StdioPlan, net: &NetSetup) -> Result<Self, SandboxError> {
         let relay_pair = net.channel().map_err(|e| SandboxError::os("socketpair", e))?;
-        // Pipes: plan (supervisor -> A), status (A/B -> supervisor), guard out and in.
+        // Pipes: plan (supervisor -> A), status (A/B -> supervisor); the guard's out and in below.
         let pipe = || {
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
                 .map_err(|e| SandboxError::os("pipe", e))
         };
         let (plan_r, plan_w) = pipe()?;
         let (status_r, status_w) = pipe()?;
-        let (guard_r, guard_w) = pipe()?; // child writes guard_w
-        let (reply_r, reply_w) = pipe()?; // child reads reply_r
+        // The guard's: sockets, which the program cannot open again (see `guard_channel`).
+        let channel = || crate::sys::guard_channel().map_err(|e| SandboxError::os("socketpair", e));
+        let (guard_r, guard_w) = channel()?; // child writes guard_w
+        let (reply_r, reply_w) = channel()?; // child reads reply_r
         let child_fds = [&plan_r, &status_w, &guard_w, &reply_r];
         // The child's ends must survive exec, so no other process may be started until the
         // trampoline has been (the guard's compilation, on a cache miss, waits for this lock).

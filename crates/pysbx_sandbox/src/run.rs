@@ -425,14 +425,24 @@ fn run_inner(
         }
     }
 
+    // Bytes of standard output and error so far, the program's and pysbx's own lines about
+    // what it did, against `limits.output_mb`.
+    let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
     let relay = relay_ours.and_then(|ours| {
         let (reports, live) = (relay_reports.clone(), req.live_stderr);
+        let (counter, tx) = (counter.clone(), tx.clone());
         net.start(
             ours,
             Arc::new(move |refused: bool, m: String| {
                 if live {
-                    say(&format!("pysbx: net: {m}"));
+                    let line = format!("pysbx: net: {m}");
+                    if within_budget(&counter, output_budget, line.len() + 1) {
+                        say(&line);
+                    } else {
+                        let _ = tx.try_send(Msg::OutputExceeded);
+                    }
                 }
                 if let Ok(mut r) = reports.lock() {
                     r.push((refused, m));
@@ -440,8 +450,6 @@ fn run_inner(
             }),
         )
     });
-    let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
-    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut forwarders = Vec::new();
     let repl_output: Vec<OwnedFd> = if repl.is_some() {
         use std::os::fd::AsFd;
@@ -684,7 +692,15 @@ fn run_inner(
             Msg::Event(e) => {
                 let e = *e;
                 if req.live_stderr {
-                    say(&format!("pysbx: {}", e.summary()));
+                    // The program chooses how many lines it sets off, and how long (a path of
+                    // 4 KiB in a loop): they count against the output limit with its own.
+                    let line = format!("pysbx: {}", e.summary());
+                    if within_budget(&counter, output_budget, line.len() + 1) {
+                        say(&line);
+                    } else if killed_for.is_none() {
+                        killed_for = Some(EndReason::Output);
+                        kill_tree(b_pid);
+                    }
                 }
                 alerts.send(&crate::events::event_json(&e));
                 if e.kind == EventKind::Violation && e.action == "killed" && killed_for.is_none() {
@@ -1199,6 +1215,14 @@ fn say(line: &str) {
     text.push_str(line);
     text.push('\n');
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Counts `n` more bytes of output and says whether the total is still within `budget`
+/// (`None`: no limit).
+fn within_budget(counter: &std::sync::atomic::AtomicU64, budget: Option<u64>, n: usize) -> bool {
+    let n = u64::try_from(n).unwrap_or(u64::MAX);
+    let total = counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed).saturating_add(n);
+    budget.is_none_or(|b| total <= b)
 }
 
 /// Whether two of pysbx's streams are one file (one open file, or the same file or terminal

@@ -34,6 +34,24 @@ pub(crate) fn dup_to(fd: &OwnedFd, target: RawFd) -> std::io::Result<OwnedFd> {
     Ok(new)
 }
 
+/// A one-way channel for the guard's messages, `(read end, write end)`: a connected pair of
+/// UNIX stream sockets, each shut down in the direction it does not carry, rather than a pipe.
+/// A pipe's end can be opened again through `/proc/self/fd/N` by the pipe's owner, in either
+/// direction (`O_RDONLY` on a write end gives a read end): without root the program runs under
+/// the uid that made the channel, and could read what the guard sends pysbx (the ids its
+/// replies must carry) and write replies pysbx never made. A socket cannot be opened through
+/// `/proc` (`ENXIO`), and reads and writes on it behave as on a pipe's ends.
+pub(crate) fn guard_channel() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    use nix::sys::socket::{AddressFamily, Shutdown, SockFlag, SockType, shutdown, socketpair};
+    use std::os::fd::AsRawFd;
+    let (read, write) =
+        socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)?;
+    // The write end reads nothing, and so the read end can write nothing (the kernel shuts
+    // the peer's other direction).
+    shutdown(write.as_raw_fd(), Shutdown::Read)?;
+    Ok((read, write))
+}
+
 /// Closes every descriptor numbered `first..=last`.
 pub(crate) fn close_range(first: u32, last: u32) -> std::io::Result<()> {
     if first > last {

@@ -623,8 +623,9 @@ impl Prefork {
         let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         let (plan_r, plan_w) = pipe()?;
         let (status_r, status_w) = pipe()?;
-        let (events_r, events_w) = pipe()?;
-        let (replies_r, replies_w) = pipe()?;
+        // The guard's: sockets, which the program cannot open again (see `guard_channel`).
+        let (events_r, events_w) = sys::guard_channel().ok()?;
+        let (replies_r, replies_w) = sys::guard_channel().ok()?;
         let (stdin_r, stdin_w) = pipe()?;
         let (stdout_r, stdout_w) = pipe()?;
         let (stderr_r, stderr_w) = pipe()?;

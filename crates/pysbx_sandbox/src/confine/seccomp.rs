@@ -182,6 +182,15 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
         SYS_ioctl,
         Check::ArgNotIn { arg: 1, denied: vec![TIOCSTI as u32, libc::TIOCLINUX as u32] },
     ));
+    // Leases and directory notices: a read lease (`F_SETLEASE`) on a file the sandbox uid
+    // owns, which the files of the lent script directory appear to be, made every open for
+    // writing of that file on the host (root's too) wait until the program let go or ended,
+    // up to the wall time; `F_NOTIFY` reports changes the host makes in a directory. The
+    // command is an `unsigned int` to the kernel: its low 32 bits are the whole of it.
+    rules.push((
+        SYS_fcntl,
+        Check::ArgNotIn { arg: 1, denied: vec![F_SETLEASE as u32, F_NOTIFY as u32] },
+    ));
     // Sockets: a connected local pair always (`socket.socketpair`, asyncio's wake-up pipe,
     // `multiprocessing.Pipe`). A named UNIX socket reaches whatever service on the machine
     // listens on a path the sandbox uid may write (a syslog, D-Bus or container socket in a
@@ -603,6 +612,12 @@ mod tests {
         let ioctl = |req: u64| [0, req, 0, 0, 0, 0];
         assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TIOCSTI as u32))), eperm);
         assert_eq!(run(&prog, libc::SYS_ioctl, ioctl(u64::from(libc::TCGETS as u32))), RET_ALLOW);
+        let fcntl = |cmd: i32| [0, u64::from(cmd as u32), 0, 0, 0, 0];
+        assert_eq!(run(&prog, libc::SYS_fcntl, fcntl(libc::F_SETLEASE)), eperm);
+        assert_eq!(run(&prog, libc::SYS_fcntl, fcntl(libc::F_NOTIFY)), eperm);
+        for allowed in [libc::F_GETLEASE, libc::F_SETFD, libc::F_SETLK, libc::F_DUPFD_CLOEXEC] {
+            assert_eq!(run(&prog, libc::SYS_fcntl, fcntl(allowed)), RET_ALLOW);
+        }
         let at = libc::AT_EMPTY_PATH as u64;
         let path = GATE.path;
         assert_eq!(run(&prog, libc::SYS_execveat, [300, path, 0, 0, at, 0]), RET_ALLOW);
