@@ -1034,7 +1034,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             None => &mut fresh,
         };
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
-        {
+        let carried = {
             let site = Site {
                 frames: &self.frames,
                 file_name: self.file_name,
@@ -1059,12 +1059,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 },
             );
-        }
-        if let Some(captured) = &mut self.capture
-            && self.origin.is_none()
-            && captured.len() < MAX_CARRIED_TEXTS
-            && text.len() <= MAX_CARRIED_TEXT_LEN
-        {
+            // Kept for a name only when it holds a literal factor of some string regex: a
+            // text with none matches no gated regex wherever it is used.
+            self.capture.as_ref().is_some_and(|captured| {
+                captured.len() < MAX_CARRIED_TEXTS && text.len() <= MAX_CARRIED_TEXT_LEN
+            }) && self.origin.is_none()
+                && oracle.admits_any()
+        };
+        if carried && let Some(captured) = &mut self.capture {
             // What was reported for the text where it was first written stays reported.
             captured.push(CarriedText {
                 text: Rc::from(text),

@@ -369,6 +369,17 @@ pub(crate) struct Lazy<'x> {
 }
 
 impl Lazy<'_> {
+    /// Whether some string regex, of whatever rule, passes its prefilters on the text: one
+    /// that none passes matches nowhere the text is used.
+    pub(crate) fn admits_any(&mut self) -> bool {
+        let count = self.compiled.string_min_len.len();
+        let mut every = Bits::new();
+        for i in 0..count {
+            set_bit(&mut every, i);
+        }
+        self.possible(&every).iter().any(|w| *w != 0)
+    }
+
     /// Whether the text passes regex `index`'s prefilters: long enough, holding one of its
     /// literal factors or (for a regex without factors) one of the bytes it requires.
     fn admits(&mut self, index: u32) -> bool {
