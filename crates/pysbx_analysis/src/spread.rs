@@ -115,10 +115,24 @@ const DYNAMIC_ATTRIBUTES: &[&str] = &["f_locals", "f_globals", "_getframe", "cur
 const READING_METHODS: &[&str] = &["get", "pop", "copy", "keys", "items", "values", "__contains__"];
 
 /// What `body` does with `name` (NFKC-normalized), handed on as `**name` at least once;
-/// `kwarg`: `name` is the function's own `**` parameter. `None` when the keys are not known.
-pub(crate) fn classify(body: &[Stmt], name: &str, kwarg: bool) -> Option<Spread> {
-    let mut uses =
-        Uses { name, kwarg, bound: false, handed_on: 0, keys: Vec::new(), unknown: false };
+/// `kwarg`: `name` is the function's own `**` parameter; `builtin_dict`: the name `dict` is
+/// the builtin where the body stands (so `dict(cwd=c)` is a dict of the key `cwd`). `None`
+/// when the keys are not known.
+pub(crate) fn classify(
+    body: &[Stmt],
+    name: &str,
+    kwarg: bool,
+    builtin_dict: bool,
+) -> Option<Spread> {
+    let mut uses = Uses {
+        name,
+        kwarg,
+        builtin_dict,
+        bound: false,
+        handed_on: 0,
+        keys: Vec::new(),
+        unknown: false,
+    };
     uses.visit_body(body);
     (!uses.unknown && uses.handed_on > 0 && (kwarg || uses.bound))
         .then_some(Spread { from_callers: kwarg, keys: uses.keys })
@@ -127,6 +141,7 @@ pub(crate) fn classify(body: &[Stmt], name: &str, kwarg: bool) -> Option<Spread>
 struct Uses<'n> {
     name: &'n str,
     kwarg: bool,
+    builtin_dict: bool,
     bound: bool,
     handed_on: usize,
     keys: Vec<String>,
@@ -180,20 +195,38 @@ impl<'x> Visitor<'x> for Uses<'_> {
                         continue;
                     }
                     if self.is_name(t) {
-                        let keys = match &*a.value {
-                            Expr::Dict(d) if !self.kwarg && !self.bound => d
-                                .items
-                                .iter()
-                                .map(|item| item.key.as_ref())
-                                .collect::<Option<Vec<&Expr>>>(),
-                            _ => None,
-                        };
-                        match keys {
-                            Some(keys) => {
-                                self.bound = true;
-                                keys.into_iter().for_each(|k| self.add_key(k));
+                        let first = !self.kwarg && !self.bound;
+                        match &*a.value {
+                            Expr::Dict(d) if first => {
+                                let keys = d
+                                    .items
+                                    .iter()
+                                    .map(|item| item.key.as_ref())
+                                    .collect::<Option<Vec<&Expr>>>();
+                                match keys {
+                                    Some(keys) => {
+                                        self.bound = true;
+                                        keys.into_iter().for_each(|k| self.add_key(k));
+                                    }
+                                    None => self.unknown = true,
+                                }
                             }
-                            None => self.unknown = true,
+                            // `dict(bufsize=0, stdin=PIPE)`: keywords only, no `**`.
+                            Expr::Call(c)
+                                if first
+                                    && self.builtin_dict
+                                    && matches!(&*c.func, Expr::Name(f) if same(&f.id, "dict"))
+                                    && c.arguments.args.is_empty()
+                                    && c.arguments.keywords.iter().all(|k| k.arg.is_some()) =>
+                            {
+                                self.bound = true;
+                                for k in &c.arguments.keywords {
+                                    if let Some(id) = &k.arg {
+                                        self.keys.push(crate::glob::identifier(id).into_owned());
+                                    }
+                                }
+                            }
+                            _ => self.unknown = true,
                         }
                         continue;
                     }
@@ -404,7 +437,7 @@ impl<'x> Visitor<'x> for CallReader<'x> {
                                     let kwarg = f.kwarg.as_deref().unwrap_or_default();
                                     let body = f.body;
                                     f.own
-                                        .get_or_insert_with(|| classify(body, kwarg, true))
+                                        .get_or_insert_with(|| classify(body, kwarg, true, false))
                                         .as_ref()
                                         .map(|own| (f.name.clone(), own.keys.clone()))
                                 }
@@ -474,11 +507,11 @@ mod tests {
     }
 
     fn kwarg(src: &str) -> Option<Spread> {
-        classify(&body(src), "kw", true)
+        classify(&body(src), "kw", true, true)
     }
 
     fn local(src: &str) -> Option<Spread> {
-        classify(&body(src), "kw", false)
+        classify(&body(src), "kw", false, true)
     }
 
     #[test]
@@ -585,8 +618,22 @@ mod tests {
             "def f(c):\n    kw = {**base}\n    return run(c, **kw)\n",
             "def f(c):\n    kw = make()\n    return run(c, **kw)\n",
             "def f(c):\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = dict(base, cwd=c)\n    return run(c, **kw)\n",
+            "def f(c):\n    kw = dict(cwd=c, **base)\n    return run(c, **kw)\n",
         ] {
             assert_eq!(local(src), None, "{src}");
         }
+    }
+
+    #[test]
+    fn a_dict_call_of_keywords_holds_those_keys_when_dict_is_the_builtin() {
+        let src = "def f(c):\n    kw = dict(bufsize=0, stdin=PIPE)\n    kw['cwd'] = c\n    return run(c, **kw)\n";
+        let s = local(src).expect("known");
+        assert_eq!(s.keys, vec!["bufsize".to_string(), "stdin".to_string(), "cwd".to_string()]);
+        assert!(!s.sets("shell"));
+        assert!(classify(&body(src), "kw", false, true).is_some_and(|s| s.sets("stdin")));
+        assert_eq!(classify(&body(src), "kw", false, false), None, "dict rebound: unknown");
+        let shell = local("def f(c):\n    kw = dict(shell=True)\n    return run(c, **kw)\n");
+        assert!(shell.expect("known").sets("shell"));
     }
 }

@@ -2017,7 +2017,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             return known.clone();
         }
         let kwarg = sb.kwarg.as_ref() == Some(&name);
-        let mut spread = spread::classify(sb.body, &name, kwarg);
+        // `dict(cwd=c)` is a display of its keywords only where `dict` is the builtin.
+        let dict = self.scopes.lookup(sb.scope, "dict", &mut self.interner);
+        let builtin_dict = !dict.unbound
+            && dict.surely(|v| matches!(v, Value::Qual(q) if &**q == "builtins.dict"));
+        let mut spread = spread::classify(sb.body, &name, kwarg, builtin_dict);
         if kwarg && let Some(own) = spread.take() {
             let calls =
                 self.file_calls.get_or_insert_with(|| spread::FileCalls::read(self.module_body));
