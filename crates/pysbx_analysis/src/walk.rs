@@ -55,6 +55,7 @@ const DEADLINE_EVERY: u32 = 1024;
 static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "builtins.__import__",
+        "builtins.type",
         "importlib.__import__",
         "importlib.import_module",
         "string.Formatter().get_field",
@@ -2425,13 +2426,59 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// What a call of `f` gives when its last statement returns something reached from a
     /// call of a function `derived_from` tests follow (`def fetch(u): return
-    /// urlopen(u).read()`): a value derived from that call, as if the caller had made it.
-    /// The callee is resolved where `f` is defined (imports at module level), without walking.
+    /// urlopen(u).read()`), or returns a local name given such a value at the top level of its
+    /// body, or something reached from it (`s = socket.socket(); s.connect(a); return s`,
+    /// `r = urlopen(u); return r.read()`): a value derived from that call,
+    /// as if the caller had made it. The callee is resolved where `f` is defined (imports at
+    /// module level), without walking.
     fn returns_derived(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
         if !self.c.needs_returned {
             return None;
         }
-        let (value, _) = returned_at_end(f)?;
+        let (value, before) = returned_at_end(f)?;
+        if let Some(found) = self.chain_derived(f, value) {
+            return Some(found);
+        }
+        // `s = socket.socket(); s.connect(addr); return s` (or `return s.makefile()`): a local
+        // name the body gives such a value at its top level before returning it or something
+        // reached from it (one path is enough for `derived_from`).
+        let mut root: &Expr = value;
+        for _ in 0..64 {
+            root = match root {
+                Expr::Attribute(a) => &a.value,
+                Expr::Subscript(s) => &s.value,
+                Expr::Call(c) => &c.func,
+                _ => break,
+            };
+        }
+        let Expr::Name(n) = root else { return None };
+        let p = &f.parameters;
+        let is = |id: &Name| key(id) == key(&n.id);
+        if p.posonlyargs
+            .iter()
+            .chain(&p.args)
+            .chain(&p.kwonlyargs)
+            .any(|a| is(&a.parameter.name.id))
+            || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
+            || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
+        {
+            return None;
+        }
+        for st in before.iter().rev() {
+            if let Stmt::Assign(a) = st
+                && let [Expr::Name(t)] = a.targets.as_slice()
+                && is(&t.id)
+                && let Some(found) = self.chain_derived(f, &a.value)
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// The origin of a chain of calls, attributes and subscripts (`net.open(a).read()`) rooted
+    /// at a call of a function `derived_from` tests follow, resolved where `f` is defined.
+    fn chain_derived(&mut self, f: &ast::StmtFunctionDef, value: &Expr) -> Option<ValueSet<'a>> {
         // Bounded, as a chain of calls and attributes may be as long as a file.
         let mut e: &Expr = value;
         for _ in 0..64 {
@@ -2486,6 +2533,27 @@ impl<'a, 'c> Walker<'a, 'c> {
             quals = quals.iter().filter_map(|b| self.interner.join(b, attr)).collect();
         }
         quals
+    }
+
+    /// What `type(arg)` surely is when `arg` is a function of the file (a lambda, or a name
+    /// only ever bound by undecorated `def`s or to lambdas): `types.FunctionType`, and
+    /// `types.CodeType` for its `__code__`.
+    fn type_of_function(&self, arg: &Expr) -> Option<&'static str> {
+        let (e, made) = match arg {
+            Expr::Attribute(a) if a.attr.id.as_str() == "__code__" => (&*a.value, "types.CodeType"),
+            e => (e, "types.FunctionType"),
+        };
+        let function = match e {
+            Expr::Lambda(_) => true,
+            Expr::Name(n) => {
+                let defs = self.functions.get(&n.id);
+                let lambdas = self.named_lambdas.get(&n.id);
+                (defs.is_some_and(|d| !d.is_empty()) || lambdas.is_some_and(|l| !l.is_empty()))
+                    && defs.is_none_or(|d| d.iter().all(|u| u.def.decorator_list.is_empty()))
+            }
+            _ => false,
+        };
+        function.then_some(made)
     }
 
     /// Whether the callee is `type`: called with three arguments, it makes a class.
@@ -5085,6 +5153,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                             if !bound.is_empty() {
                                 vals.push(Value::Qual(self.interner.intern(bound)));
                             }
+                        }
+                    }
+                    // `type(f)` of a function of the file is `types.FunctionType`, and
+                    // `type(f.__code__)` is `types.CodeType`: the `types` module's own way of
+                    // naming them, and a way to build a function without naming either.
+                    "builtins.type" => {
+                        if let ([arg], true, None) =
+                            (c.arguments.args.as_ref(), kws.is_empty(), star_at)
+                            && let Some(made) = self.type_of_function(arg)
+                        {
+                            vals.push(Value::Qual(self.interner.intern(made)));
                         }
                     }
                     "importlib.import_module" => {

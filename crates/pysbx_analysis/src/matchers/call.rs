@@ -492,7 +492,28 @@ sink(parsed(1))
 sink(kept(1))
 sink(decorated(1))
 ";
-        assert_eq!(lines(&an, src, "TST115"), vec![15, 16]);
+        // `kept` returns a local given the result at its top level.
+        assert_eq!(lines(&an, src, "TST115"), vec![15, 16, 18]);
+        let locals = "\
+import net
+from app import sink
+def opened(a):
+    s = net.open(a)
+    s.connect(a)
+    return s
+def given(s):
+    s.connect(1)
+    return s
+def nested(a):
+    if a:
+        s = net.open(a)
+    return s
+sink(opened(1))
+sink(given(net.open(1)).x)
+sink(nested(1))
+";
+        // A parameter is the caller's; a binding inside a block is not read.
+        assert_eq!(lines(&an, locals, "TST115"), vec![14]);
         // A parameter or a local named like the module is the function's own.
         let shadowed = "\
 import net
