@@ -23,12 +23,15 @@ fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&
         }
         std::fs::write(path, content).expect("test setup");
     }
+    // Its temporary files go where they are removed with the test, as the sandbox's are.
+    let plain_tmp = tempfile::tempdir().expect("test setup");
     let plain = Command::new(python())
         .arg(&script)
         .args(args)
         .current_dir(plain_cwd.path())
         .env_clear()
         .env("LANG", "C.UTF-8")
+        .env("TMPDIR", plain_tmp.path())
         .stdin(Stdio::null())
         .output()
         .expect("test setup");
