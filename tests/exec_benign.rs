@@ -23,12 +23,15 @@ fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&
         }
         std::fs::write(path, content).expect("test setup");
     }
+    // Its temporary files go where they are removed with the test, as the sandbox's are.
+    let plain_tmp = tempfile::tempdir().expect("test setup");
     let plain = Command::new(python())
         .arg(&script)
         .args(args)
         .current_dir(plain_cwd.path())
         .env_clear()
         .env("LANG", "C.UTF-8")
+        .env("TMPDIR", plain_tmp.path())
         .stdin(Stdio::null())
         .output()
         .expect("test setup");
@@ -1605,4 +1608,60 @@ print(os.path.isdir("out"))
     );
     let out = run(s.exec().arg(&script));
     assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}
+
+/// A program may lower its own resource limits, as test suites (no core files) and scripts
+/// that cap their own memory do; raising one the policy does not pin (the stack) stays
+/// refused, through `resource.setrlimit` and `resource.prlimit` alike.
+#[test]
+fn a_program_lowers_its_own_resource_limits() {
+    let code = r#"
+import resource
+def lower(res, value):
+    soft, hard = resource.getrlimit(res)
+    new = value if soft == resource.RLIM_INFINITY else min(soft, value)
+    resource.setrlimit(res, (new, hard))
+    return resource.getrlimit(res)[0] == new
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+print("core", resource.getrlimit(resource.RLIMIT_CORE))
+for name, value in (("AS", 1 << 30), ("DATA", 256 << 20), ("NOFILE", 128), ("CPU", 5), ("FSIZE", 1 << 20)):
+    print(name, lower(getattr(resource, "RLIMIT_" + name), value))
+resource.prlimit(0, resource.RLIMIT_NOFILE, (100, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+print("prlimit", resource.prlimit(0, resource.RLIMIT_NOFILE)[0])
+with open("big.bin", "wb") as f:
+    try:
+        f.write(b"x" * (2 << 20))
+        f.flush()
+    except OSError as e:
+        print("file size", e.errno)
+"#;
+    same_as_python("rlimits", code, &[], &[]);
+    // The stack is not among the limits the policy sets: raising it (to the hard limit the
+    // kernel would allow) is refused by both roads, and no hard limit rises (the kernel).
+    let s = Scratch::new();
+    let script = s.write(
+        "raise.py",
+        r#"
+import resource
+INF = resource.RLIM_INFINITY
+for label, call in (("setrlimit", lambda: resource.setrlimit(resource.RLIMIT_STACK, (INF, INF))),
+                    ("prlimit", lambda: resource.prlimit(0, resource.RLIMIT_STACK, (INF, INF))),
+                    ("hard", lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096)))):
+    try:
+        call()
+        print(label, "changed")
+    except PermissionError:
+        print(label, "refused")
+    except ValueError:
+        print(label, "kernel")
+print(resource.getrlimit(resource.RLIMIT_STACK)[0] != INF, resource.getrlimit(resource.RLIMIT_NOFILE))
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "setrlimit refused\nprlimit refused\nhard kernel\nTrue (256, 256)\n",
+        "{}",
+        stderr(&out)
+    );
 }

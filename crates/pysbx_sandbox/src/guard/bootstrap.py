@@ -661,6 +661,15 @@ def _pysbx_guard():
         return bool(extra and _under(path, extra))
 
     _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    # The limits the sandbox always sets (see `resource.setrlimit` below), by their numbers on
+    # Linux for x86_64 and aarch64 (the generic ones). The process count, set only as root,
+    # is left out.
+    _PINNED_RLIMITS = {0: "RLIMIT_CPU", 1: "RLIMIT_FSIZE", 2: "RLIMIT_DATA", 4: "RLIMIT_CORE",
+                       7: "RLIMIT_NOFILE", 9: "RLIMIT_AS"}
+    _PINNED_RLIMIT_LIST = ", ".join(_PINNED_RLIMITS.values())
+    _RLIMIT_NAMES = {3: "RLIMIT_STACK", 5: "RLIMIT_RSS", 6: "RLIMIT_NPROC", 8: "RLIMIT_MEMLOCK",
+                     10: "RLIMIT_LOCKS", 11: "RLIMIT_SIGPENDING", 12: "RLIMIT_MSGQUEUE",
+                     13: "RLIMIT_NICE", 14: "RLIMIT_RTPRIO", 15: "RLIMIT_RTTIME"}
 
     def _check_read(raw, op, user, stack, dir_fd=None):
         p = _path_of(raw)
@@ -2766,9 +2775,24 @@ def _pysbx_guard():
             # A subinterpreter has audit hooks of its own, none of them the guard's.
             immediate, user, stack = _context(frame)
             _violation("ffi", "creating a subinterpreter is not allowed", event, user, stack)
-        if event == "resource.setrlimit":
+        if event == "resource.setrlimit" or event == "resource.prlimit":
+            # The limits the sandbox sets hold their soft value at the hard one (the CPU's one
+            # second below it), and no uid of the sandbox may raise a hard limit: whatever the
+            # kernel accepts for them lowers the program's own limit (no core files, a cap on
+            # its memory or descriptors) or, for the CPU, moves SIGXCPU onto the SIGKILL the
+            # hard limit sends anyway. The others keep the soft value the host gave, below a
+            # hard one that may be unlimited (the stack): raising them is refused. A query
+            # (`prlimit` without new limits) changes nothing.
+            resource = args[0] if event == "resource.setrlimit" else args[1]
+            if event == "resource.prlimit" and args[2] is None:
+                return
+            if _type(resource) is _int and resource in _PINNED_RLIMITS:
+                return
             immediate, user, stack = _context(frame)
-            _violation("limits", "changing resource limits is not allowed", event, user, stack)
+            name = (_RLIMIT_NAMES.get(resource) or "resource limit %d" % resource) \
+                if _type(resource) is _int else "resource limits"
+            _violation("limits", "changing %s is not allowed (the limits the sandbox sets, %s, "
+                       "may be lowered)" % (name, _PINNED_RLIMIT_LIST), event, user, stack)
 
     _stdlib_fast = tuple(d + "/" for d in _stdlib)
     _site_fast = tuple(d + "/" for d in _site)
