@@ -261,9 +261,12 @@ pub(crate) enum Value<'a> {
     /// it calls the base (an instance of `P` is made by `Popen`'s machinery). Not a reference
     /// to the base, and its attributes are unknown.
     Subclass(QName),
-    /// A class the file defines with an undecorated `class` statement, by its class scope.
-    /// `plain` when it also has no keyword (so no metaclass) and bases that are themselves
-    /// plain classes or `object`: `type` made it, so what hangs off it (`__subclasses__()`) is
+    /// A class the file defines with a `class` statement that is undecorated or decorated only
+    /// by the standard library's class-keeping decorators, by its class scope.
+    /// `plain` when its decorators and metaclass (if any) are the standard library's that hand
+    /// back the class they make and its bases are themselves plain classes, builtin classes or
+    /// such bases of the standard library (see `walk::plain_base`): the class its statement
+    /// made is what the name holds, so what hangs off it (`__subclasses__()`) is
     /// the program's own. Calling it makes an [`Value::Instance`]; reading an attribute gives
     /// what its body (or a base's) bound to that name.
     Class { scope: u32, plain: bool },

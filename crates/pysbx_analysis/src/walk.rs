@@ -1551,20 +1551,33 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.scopes.bind(self.scope, &key(&f.name.id), vals);
             }
             Stmt::ClassDef(cdef) => {
+                // Decorators of the standard library that hand back the class they are given
+                // (`@dataclass`, `@dataclass(frozen=True)`, `@total_ordering`) leave it the
+                // class its statement made; any other may replace it.
+                let mut undecorated = true;
                 for d in &cdef.decorator_list {
-                    self.value(&d.expression);
+                    let mut ev = self.expr(&d.expression);
+                    undecorated &= ev.vals.surely(|v| {
+                        matches!(v, Value::Qual(q) | Value::Returned(q)
+                            if CLASS_KEEPING_DECORATORS.contains(&&**q))
+                    });
+                    self.flush(&mut ev);
                 }
                 if let Some(tp) = &cdef.type_params {
                     self.type_params(tp);
                 }
                 let mut bases: Vec<QName> = Vec::new();
                 let mut own_bases: Vec<u32> = Vec::new();
-                // Made by `type` with nothing of the program's in between (see
-                // `Value::Class`): no decorator, type parameter, keyword or unpacked base.
-                let undecorated = cdef.decorator_list.is_empty();
+                // Made by `type` or a metaclass of the standard library that returns the class
+                // it makes, with nothing of the program's in between (see `Value::Class`): no
+                // decorator but the ones above, no type parameter, no keyword but such a
+                // `metaclass=`, no unpacked base.
                 let mut plain = undecorated && cdef.type_params.is_none();
                 if let Some(args) = &cdef.arguments {
-                    plain &= args.keywords.is_empty();
+                    plain &= args.keywords.iter().all(|k| {
+                        k.arg.as_ref().is_some_and(|a| a.id.as_str() == "metaclass")
+                            && matches!(&k.value, Expr::Attribute(_) | Expr::Name(_))
+                    });
                     for a in &args.args {
                         let mut e = self.expr(a);
                         plain &= !matches!(a, Expr::Starred(_)) && plain_base(&e.vals);
@@ -1586,6 +1599,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                             && id.id.as_str() != "metaclass"
                         {
                             hook.push((key(&id.id), ev));
+                        } else {
+                            plain &= ev.vals.surely(|v| {
+                                matches!(v, Value::Qual(q) if CLASS_KEEPING_METACLASSES.contains(&&**q))
+                            });
                         }
                     }
                     if !hook.is_empty() {
@@ -6057,15 +6074,89 @@ fn argv_command_line(
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
 /// Whether a base keeps a class statement plain (see [`Value::Class`]): it is, on every
-/// path, `object` or a plain class of the file. Any other base may bring a metaclass whose
-/// `__new__` returns what it likes.
+/// path, a plain class of the file, a class of the builtins (their metaclass is `type`) or a
+/// base of the standard library whose metaclass returns the class it makes (`abc.ABC`,
+/// `enum.Enum`, `typing.Protocol`). Any other base may bring a metaclass whose `__new__`
+/// returns what it likes.
 fn plain_base(vals: &ValueSet<'_>) -> bool {
     vals.surely(|v| match v {
         Value::Class { plain, .. } => *plain,
-        Value::Qual(q) => &**q == "builtins.object",
+        Value::Qual(q) => q.strip_prefix("builtins.").map_or_else(
+            || CLASS_KEEPING_BASES.contains(&&**q),
+            |name| {
+                BUILTIN_BASES.contains(&name)
+                    || ["Error", "Exception", "Warning"].iter().any(|end| name.ends_with(end))
+            },
+        ),
         _ => false,
     })
 }
+
+/// Classes of the builtins a class statement may derive from (exceptions aside: every
+/// `*Error`, `*Exception` and `*Warning` of the builtins is one too).
+const BUILTIN_BASES: &[&str] = &[
+    "object",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "property",
+    "BaseException",
+    "KeyboardInterrupt",
+    "SystemExit",
+    "GeneratorExit",
+    "StopIteration",
+    "StopAsyncIteration",
+];
+
+/// Bases of the standard library whose metaclass (`abc.ABCMeta`, `enum.EnumType`, typing's
+/// protocol metaclass) returns the class it was asked to make.
+const CLASS_KEEPING_BASES: &[&str] = &[
+    "abc.ABC",
+    "enum.Enum",
+    "enum.IntEnum",
+    "enum.StrEnum",
+    "enum.Flag",
+    "enum.IntFlag",
+    "typing.Protocol",
+    "typing.Generic",
+    "collections.abc.Iterable",
+    "collections.abc.Iterator",
+    "collections.abc.Mapping",
+    "collections.abc.MutableMapping",
+    "collections.abc.Sequence",
+    "collections.abc.MutableSequence",
+    "collections.abc.Set",
+    "collections.abc.MutableSet",
+    "collections.abc.Callable",
+    "collections.abc.Hashable",
+    "collections.abc.Sized",
+    "collections.abc.Container",
+];
+
+/// Metaclasses of the standard library that return the class they are asked to make.
+const CLASS_KEEPING_METACLASSES: &[&str] =
+    &["builtins.type", "abc.ABCMeta", "enum.EnumType", "enum.EnumMeta"];
+
+/// Class decorators of the standard library that hand back the class they are given (or, for
+/// `dataclass(slots=True)`, a class made anew from the same statement's namespace), called or
+/// not.
+const CLASS_KEEPING_DECORATORS: &[&str] = &[
+    "dataclasses.dataclass",
+    "functools.total_ordering",
+    "typing.final",
+    "typing.runtime_checkable",
+    "typing.dataclass_transform",
+    "enum.unique",
+    "enum.verify",
+];
 
 fn names_a_type(e: &Expr) -> bool {
     match e {
