@@ -94,6 +94,38 @@ fn gate_sanitizes_imported_modules() {
     assert_eq!(gate["line"], 3);
 }
 
+/// The gate's findings in the program's own file are reported as those of the modules it
+/// imports are: one line each on standard error as they happen, in the same format, and once
+/// in the events file.
+#[test]
+fn gate_findings_of_the_program_itself_are_shown_as_they_happen() {
+    let s = Scratch::new();
+    s.write("lib_evil.py", "import os\ndef go():\n    return os.system('echo PWN$((6*7))')\n");
+    let script = s.write(
+        "main.py",
+        "import os, lib_evil\nfor go in (lambda: os.system('echo PWN$((6*7))'), lib_evil.go):\n    \
+         try:\n        go()\n    except PermissionError as e:\n        print('blocked')\n",
+    );
+    let events = s.path().join("ev.jsonl");
+    let out = run(s.exec().arg("--events").arg(&events).arg(&script));
+    assert!(!stdout(&out).contains("PWN42"));
+    assert_eq!(stdout(&out), "blocked\nblocked\n", "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains(": gate [")).collect();
+    // The same call in both files: the same findings, told the same way.
+    let own = format!("pysbx: {}:2: gate [PSB", script.display());
+    let module = format!("pysbx: {}:3: gate [PSB", s.path().join("lib_evil.py").display());
+    let findings = |prefix: &str| -> Vec<String> {
+        lines.iter().filter_map(|l| l.strip_prefix(prefix)).map(str::to_string).collect()
+    };
+    assert!(findings(&own).iter().any(|l| l.ends_with("; stubbed")), "{err}");
+    assert_eq!(findings(&own), findings(&module), "{err}");
+    let gate: Vec<_> = jsonl(&events).into_iter().filter(|l| l["kind"] == "gate").collect();
+    assert_eq!(gate.len(), lines.len(), "each finding once: {gate:?}\n{err}");
+    let in_script = gate.iter().filter(|g| g["file"] == script.display().to_string()).count();
+    assert_eq!(in_script, findings(&own).len(), "{gate:?}");
+}
+
 /// What the policy grants, the gate leaves in place: under a policy allowing a destination, a
 /// class deriving from `http.client.HTTPConnection` and a socket to that destination run (the
 /// gate reports them), while under the default policy the gate stubs them (the class gets a

@@ -959,3 +959,54 @@ fn a_lease_on_the_scripts_own_file_never_holds_up_the_host() {
         assert!(first.starts_with("refused 1"), "gate {gate}: {first}");
     }
 }
+
+/// A path relative to a directory descriptor is judged by the guard against the directory the
+/// descriptor stands for, not the working directory: a descriptor of `/proc/self` (which the
+/// policy lets the program open) and `root/etc/shadow` name `/etc/shadow`, refused by the
+/// guard by that name (through `os.open`, `open` with an opener, and a bytes path), and a
+/// descriptor that stands for no directory (a pipe) is refused rather than guessed at.
+#[test]
+fn a_path_relative_to_a_descriptor_is_judged_where_it_leads() {
+    let s = setup();
+    let secret = s.secret_path.display().to_string();
+    let code = format!(
+        r#"
+import os
+d = os.open("/proc/self", os.O_RDONLY)
+tries = [
+    ("os.open", lambda: os.open("root/etc/shadow", os.O_RDONLY, dir_fd=d)),
+    ("bytes", lambda: os.open(b"root" + {secret:?}.encode(), os.O_RDONLY, dir_fd=d)),
+    ("opener", lambda: open("root/etc/passwd", opener=lambda p, fl: os.open(p, fl, dir_fd=d))),
+]
+r, w = os.pipe()
+tries.append(("pipe", lambda: os.open("x", os.O_RDONLY, dir_fd=r)))
+for name, attempt in tries:
+    try:
+        attempt()
+        print(name, "opened")
+    except PermissionError as e:
+        print(name, type(e).__name__, e)
+"#
+    );
+    let script = s.scratch.write("at.py", &code);
+    let out = run(s.scratch.exec().arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains(&s.secret), "{text}");
+    for (name, path) in
+        [("os.open", "/etc/shadow"), ("bytes", secret.as_str()), ("opener", "/etc/passwd")]
+    {
+        let line = format!(
+            "{name} PolicyViolation [Errno 1] pysbx: reading {path} is not allowed (fs.read)"
+        );
+        assert!(text.lines().any(|l| l.contains(&line)), "{line}:\n{text}{err}");
+        assert!(
+            err.contains(&format!("violation [fs.read] reading {path} is not allowed")),
+            "{err}"
+        );
+    }
+    assert!(
+        text.lines().any(|l| l.starts_with("pipe PolicyViolation")
+            && l.contains("the directory it stands for cannot be told")),
+        "{text}{err}"
+    );
+}

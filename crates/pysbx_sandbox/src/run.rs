@@ -585,6 +585,10 @@ fn run_inner(
     let mut decided = false;
     let mut status_done = false;
     let alerts = crate::alerts::Dispatcher::start(&policy.alerts);
+    // Messages of the supervisor's own for this loop, handled before what waits in the
+    // channel: the gate's findings in the entry program, which go where an imported module's
+    // go (standard error as they happen, the live alerts, the output limit, the events).
+    let mut queued: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
     loop {
         let now = Instant::now();
         if now >= deadline && killed_for.is_none() && !status_done {
@@ -598,7 +602,12 @@ fn run_inner(
         };
         let waiting =
             waiting_stops.lock().ok().and_then(|mut w| (!w.is_empty()).then(|| w.remove(0)));
-        let msg = match waiting.map(Msg::Stop).map(Ok).unwrap_or_else(|| rx.recv_timeout(wait)) {
+        let msg = match waiting
+            .map(Msg::Stop)
+            .or_else(|| queued.pop_front())
+            .map(Ok)
+            .unwrap_or_else(|| rx.recv_timeout(wait))
+        {
             Ok(m) => m,
             Err(RecvTimeoutError::Timeout) => {
                 if status_done || killed_for.is_some() {
@@ -734,7 +743,12 @@ fn run_inner(
         match decision {
             None => {}
             Some(Ok(gated)) => {
-                events.extend(gated.events);
+                // Handled before the program can run (it waits for the configuration below):
+                // the findings come first, as they would from the import gate.
+                for mut e in gated.events {
+                    e.bound(MAX_EVENT_TEXT);
+                    queued.push_back(Msg::Event(Box::new(e)));
+                }
                 let mut config = config.clone();
                 if let Some(reason) = gated.unparsable {
                     config["unparsable"] = serde_json::Value::String(reason);

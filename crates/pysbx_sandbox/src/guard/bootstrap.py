@@ -639,14 +639,44 @@ def _pysbx_guard():
         text = drv + root + "/".join(parts[1:]) if drv or root else "/".join(parts)
         return text or "."
 
+    def _fd_dir(fd):
+        # The directory a descriptor stands for: its link in /proc, believed only when the
+        # file there is the descriptor's own (same device and inode). None when that cannot be
+        # told: not open, not a file of the file system, removed, or replaced since.
+        try:
+            target = _readlink("/proc/self/fd/%d" % fd)
+            if not _isabs(target):
+                return None
+            held, there = _fstat(fd), _lstat(target)
+        except (OSError, ValueError, OverflowError):
+            return None
+        if held.st_dev != there.st_dev or held.st_ino != there.st_ino:
+            return None
+        return target
+
+    def _at_cwd(dir_fd):
+        # Whether a relative path given with `dir_fd` is the working directory's: no
+        # descriptor (None; -1 in the interpreter's events, its own AT_FDCWD being passed as
+        # -1 too), or a negative number, with which the call fails (EBADF) without opening
+        # anything.
+        return dir_fd is None or (_type(dir_fd) is _int and dir_fd < 0)
+
     def _abs(p, dir_fd=None):
+        # The absolute path `p` names, resolved; None when it is relative to a descriptor whose
+        # directory cannot be told (see `_fd_dir`).
         if not _isabs(p):
-            # Relative to a directory descriptor (`os.mkdir(name, dir_fd=fd)`): the directory
-            # it stands for, through its link in /proc.
-            if _type(dir_fd) is _int and dir_fd >= 0:
-                return _norm(_join("/proc/self/fd/%d" % dir_fd, p))
+            if not _at_cwd(dir_fd):
+                base = _fd_dir(dir_fd) if _type(dir_fd) is _int else None
+                if base is None:
+                    return None
+                return _norm(_join(base, p))
             p = _join(_getcwd(), p)
         return _norm(p)
+
+    def _unknown_dir(clause, p, dir_fd, op, user, stack):
+        _violation(clause, "%s relative to descriptor %s is not allowed: the directory it "
+                   "stands for cannot be told" % (p, _describe(dir_fd)), op, user, stack,
+                   {"grant": clause, "path": p})
 
     def _readable(path, module):
         if _under(path, _reads) or _under(path, _writes) or _under(path, _prefixes):
@@ -676,6 +706,9 @@ def _pysbx_guard():
         if p is None:
             return
         path = _abs(p, dir_fd)
+        if path is None:
+            _unknown_dir("fs.read", p, dir_fd, op, user, stack)
+            return
         # Permits first: what the program's own permit refuses needs no grant (learning mode).
         if not _is_runtime(path):
             _permit_check("read", path, op, user, stack)
@@ -695,7 +728,7 @@ def _pysbx_guard():
         if name in ("", ".", "..", "/"):
             return _abs(p, dir_fd)
         base = _abs(head or ("/" if p.startswith("/") else "."), dir_fd)
-        return _join(base, name)
+        return None if base is None else _join(base, name)
 
     def _own_descriptor(path):
         # One of the process's own descriptors that is no file (a pipe, a socket: its standard
@@ -725,6 +758,9 @@ def _pysbx_guard():
         if p is None:
             return
         path = _abs_entry(p, dir_fd) if entry else _abs(p, dir_fd)
+        if path is None:
+            _unknown_dir("fs.write", p, dir_fd, op, user, stack)
+            return
         _permit_check("write", path, op, user, stack)
         if not _writable(path, _module_of(user)) and not _own_descriptor(path):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
@@ -1334,6 +1370,7 @@ def _pysbx_guard():
                    "os.replace": (0, 2), "shutil.rmtree": (0, 1)}
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
+    _FD_READ_EVENTS = frozenset({"os.listdir", "os.scandir", "os.chdir"})
 
     def _native_path(args):
         # The file of native code an `import` event names: `_imp.create_dynamic(spec)` raises
@@ -2399,6 +2436,22 @@ def _pysbx_guard():
                 return True
         return False
 
+    # The code of `os.open`'s facade (`_os_open`), once it is made.
+    _open_facade = []
+
+    def _open_dir_fd(raw, frame):
+        # The directory descriptor of an `os.open` call, whose audit event names none: read
+        # from the facade's frame when the event is that frame's own call (the path object it
+        # was handed), as `at`, set once every value is plain. None (the working directory)
+        # for any other open, "unknown" when the facade's call has no plain value to tell.
+        if not _open_facade or frame is None or frame.f_code is not _open_facade[0]:
+            return None
+        names = frame.f_locals
+        if names.get("path") is not raw:
+            return None
+        at = names.get("at", "unknown")
+        return at if at is None or _type(at) is _int else "unknown"
+
     def _check(event, args, frame):
         if event == "open":
             raw, mode, flags = args
@@ -2411,7 +2464,10 @@ def _pysbx_guard():
             immediate, user, stack = _context(frame)
             if _guards_own(immediate, frame):
                 return
-            path = _abs(p)
+            dir_fd = _open_dir_fd(raw, frame)
+            path = _abs(p, dir_fd)
+            if path is None:
+                _unknown_dir("fs.write" if writing else "fs.read", p, dir_fd, event, user, stack)
             if path == "/dev/tty":
                 # The process's controlling terminal: the sandbox runs in a session of its own
                 # and has none, so the kernel answers ENXIO, as to any process without one
@@ -2425,9 +2481,9 @@ def _pysbx_guard():
                 _violation("imports", "loading compiled code %s bypasses the import gate" % path,
                            event, user, stack)
             if writing:
-                _check_write(raw, event, user, stack)
+                _check_write(raw, event, user, stack, dir_fd)
             else:
-                _check_read(raw, event, user, stack)
+                _check_read(raw, event, user, stack, dir_fd)
             return
         if event == "import":
             name = args[0]
@@ -2569,8 +2625,12 @@ def _pysbx_guard():
                 _check_write(args[0], event, user, stack, dir_fd(2))
             if event == "os.symlink":
                 target = _path_of(args[0])
+                link = _path_of(args[1]) or "."
+                base = _abs(link, dir_fd(1)) if target is not None else ""
+                if base is None:
+                    _unknown_dir("fs.write", link, dir_fd(1), event, user, stack)
                 if target is not None:
-                    base = _dirname(_abs(_path_of(args[1]) or ".", dir_fd(1)))
+                    base = _dirname(base)
                     dest = _norm(_join(base, target))
                     if not _readable(dest, _module_of(user)):
                         _violation("fs.write", "a symlink to %s leads outside the policy" % dest,
@@ -2589,6 +2649,14 @@ def _pysbx_guard():
                                         or (_type(path) is _bytes and path == b"/")):
                 # A daemon's `os.chdir("/")`: the root exists everywhere and entering it reads
                 # nothing (what is then opened by a relative path is checked as ever).
+                return
+            if _type(path) is _int and event in _FD_READ_EVENTS:
+                # A directory by its descriptor (`os.listdir(fd)`, `os.scandir(fd)`,
+                # `os.chdir(fd)`): the directory it stands for.
+                where = _fd_dir(path)
+                if where is None:
+                    _unknown_dir("fs.read", ".", path, event, user, stack)
+                _check_read(where, event, user, stack)
                 return
             _check_read(path, event, user, stack)
             return
@@ -3301,6 +3369,18 @@ def _pysbx_guard():
         if _c_getsignal(_sig) == 0:
             _c_signal(_sig, _timer_handler)
     os.kill = _facade(kill, module="posix", doc=os.kill.__doc__)
+    # `os.open`'s audit event names no directory descriptor: its facade holds it where the
+    # guard reads it (see `_open_dir_fd`). The interpreter's own stays in the guard's hands:
+    # `os.supports_dir_fd` names the facade, and `posix` is made once (`_MADE_ONCE`).
+    _F["_real_open"] = _real_open = os.open
+    _open_fn = _facade(_os_open, "open", transparent=True, module="posix", doc=os.open.__doc__)
+    _open_fn.__kwdefaults__ = {"dir_fd": None}
+    _open_facade.append(_open_fn.__code__)
+    os.open = _open_fn
+    sys.modules["posix"].open = _open_fn
+    if _real_open in os.supports_dir_fd:
+        os.supports_dir_fd.discard(_real_open)
+        os.supports_dir_fd.add(_open_fn)
     # The working directory shows the script's directory through (an overlay: its device is
     # not that of the private directory holding it): `os.chdir` into the script's directory
     # by its own path enters the working directory instead (see the facade). The facade is
@@ -3423,7 +3503,7 @@ def _pysbx_guard():
     # `name` could read differently each time.
     import _imp
     _real_create_builtin = _imp.create_builtin
-    _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins", "gc"})
+    _MADE_ONCE = frozenset({"sys", "_signal", "_imp", "builtins", "gc", "posix"})
     # The name object is of the interpreter's own type, whose attributes the program cannot
     # change: a class of the guard's would be the program's to find and to give a
     # `__setattr__` or `__getattribute__`, run inside the guard's work.
@@ -4270,6 +4350,20 @@ def chdir(path):
     except (OSError, ValueError, TypeError, OverflowError):
         pass
     return _real_chdir(path)
+
+
+def _os_open(path, flags, mode=0o777, *, dir_fd=None):
+    # `os.open`, whose audit event names no directory descriptor: the guard reads `at` in this
+    # frame for the event of the call below (see `_open_dir_fd`). It is set once every value
+    # the program passed is plain, so no code of the program's runs between it and the event;
+    # what the interpreter refuses goes to it as it is, for its own error.
+    try:
+        flags, mode = _index(flags), _index(mode)
+        at = None if dir_fd is None else _index(dir_fd)
+    except TypeError:
+        at = "unknown"
+        return _real_open(path, flags, mode, dir_fd=dir_fd)
+    return _real_open(path, flags, mode, dir_fd=at)
 
 
 def kill(pid, sig):
