@@ -23,6 +23,7 @@ mod guard;
 mod inflate;
 mod matchers;
 mod position;
+mod roundtrip;
 mod scope;
 mod spread;
 mod suppress;

@@ -104,6 +104,45 @@ const SAVES_DOWNLOAD: &[(&str, usize, &str)] = &[
     ("wget.download", 1, "out"),
 ];
 
+/// The functions that unpickle a file or bytes they are given.
+const PICKLE_LOADS: &[&str] = &[
+    "pickle.load",
+    "pickle.loads",
+    "_pickle.load",
+    "_pickle.loads",
+    "cPickle.load",
+    "cPickle.loads",
+    "dill.load",
+    "dill.loads",
+    "cloudpickle.load",
+    "cloudpickle.loads",
+];
+
+/// The unpicklers, which read the file they are given.
+const PICKLE_UNPICKLERS: &[&str] = &[
+    "pickle.Unpickler",
+    "pickle._Unpickler",
+    "_pickle.Unpickler",
+    "cPickle.Unpickler",
+    "dill.Unpickler",
+];
+
+/// The functions and classes that write a pickle of an object to the file they are given,
+/// with the module whose `dumps` returns the same bytes.
+const PICKLE_WRITERS: &[(&str, &str)] = &[
+    ("pickle.dump", "pickle"),
+    ("pickle.Pickler", "pickle"),
+    ("pickle._Pickler", "pickle"),
+    ("_pickle.dump", "_pickle"),
+    ("_pickle.Pickler", "_pickle"),
+    ("cPickle.dump", "cPickle"),
+    ("cPickle.Pickler", "cPickle"),
+    ("dill.dump", "dill"),
+    ("dill.Pickler", "dill"),
+    ("cloudpickle.dump", "cloudpickle"),
+    ("cloudpickle.Pickler", "cloudpickle"),
+];
+
 /// The most constant paths remembered as holding a download (see [`Walker::note_saved`]).
 const MAX_SAVED: usize = 32;
 
@@ -774,6 +813,9 @@ struct SpreadBody<'a> {
     function: &'a Name,
     /// The function's own `**` parameter.
     kwarg: Option<Name>,
+    /// The function's parameters (a buffer of the body is not one of them, see
+    /// [`crate::roundtrip`]).
+    parameters: &'a ast::Parameters,
     /// Names already classified.
     known: Vec<(Name, Option<Spread>)>,
 }
@@ -952,6 +994,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         body: &f.body,
                         function: &f.name.id,
                         kwarg: f.parameters.kwarg.as_ref().map(|k| key(&k.name.id)),
+                        parameters: &f.parameters,
                         known: Vec::new(),
                     });
                     self.bind_parameters(&f.parameters, given);
@@ -2047,6 +2090,80 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         sb.known.push((name, spread.clone()));
         spread
+    }
+
+    /// Where `arg` (`buf`, `buf.getvalue()` or `buf.getbuffer()`) reads an in-memory buffer
+    /// that the function body being walked made empty (`buf = io.BytesIO()`) and handed only
+    /// to pickle writers and readers: the `dumps` whose result it holds (see
+    /// [`crate::roundtrip`]). `None` anywhere else.
+    fn pickle_buffer(&mut self, arg: &'a Expr) -> Option<QName> {
+        let sb = self.spread_body.as_ref()?;
+        if sb.scope != self.scope {
+            return None;
+        }
+        let name = match arg {
+            Expr::Name(n) => &n.id,
+            Expr::Call(c) if c.arguments.is_empty() => match &*c.func {
+                Expr::Attribute(a) if matches!(a.attr.id.as_str(), "getvalue" | "getbuffer") => {
+                    match &*a.value {
+                        Expr::Name(n) => &n.id,
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let name = key(name);
+        let p = sb.parameters;
+        let is_parameter = p
+            .posonlyargs
+            .iter()
+            .chain(&p.args)
+            .chain(&p.kwonlyargs)
+            .map(|pd| &pd.parameter)
+            .chain(p.vararg.as_deref())
+            .chain(p.kwarg.as_deref())
+            .any(|pd| key(&pd.name.id) == name);
+        if is_parameter {
+            return None;
+        }
+        let buffer = crate::roundtrip::pickle_buffer(sb.body, &name)?;
+        for maker in &buffer.makers {
+            let q = self.plain_name(maker)?;
+            if !matches!(&*q, "io.BytesIO" | "_io.BytesIO") {
+                return None;
+            }
+        }
+        let mut dumps = "pickle";
+        for callee in &buffer.handed_to {
+            let q = self.plain_name(callee)?;
+            if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
+                dumps = module;
+            } else if !PICKLE_LOADS.contains(&&*q) && !PICKLE_UNPICKLERS.contains(&&*q) {
+                return None;
+            }
+        }
+        Some(self.interner.intern(&format!("{dumps}.dumps")))
+    }
+
+    /// The qualified name a plain name or attribute path surely stands for where the walk is
+    /// (`pickle.dump` after `import pickle`, `BytesIO` after `from io import BytesIO`).
+    fn plain_name(&mut self, e: &Expr) -> Option<QName> {
+        match e {
+            Expr::Name(n) => {
+                let vals = self.scopes.lookup(self.scope, &key(&n.id), &mut self.interner);
+                match vals.alts() {
+                    [Value::Qual(q)] if !vals.unbound => Some(q.clone()),
+                    _ => None,
+                }
+            }
+            Expr::Attribute(a) => {
+                let base = self.plain_name(&a.value)?;
+                Some(self.interner.intern(&format!("{base}.{}", key_str(&a.attr.id))))
+            }
+            _ => None,
+        }
     }
 
     /// A function of the file called by its name (`call(os, "system")` after `def call(mod,
@@ -5008,6 +5125,34 @@ impl<'a, 'c> Walker<'a, 'c> {
         if !self.saved.is_empty() {
             for e in pos.iter_mut().chain(kws.iter_mut().map(|(_, e)| e)) {
                 self.mark_saved(e);
+            }
+        }
+        // `pickle.load(buf)` of an in-memory buffer the function filled only with pickle
+        // dumps: what `pickle.dumps` returned (see `crate::roundtrip`).
+        if self.spread_body.is_some()
+            && !spread
+            && star_at.is_none()
+            && callee.vals.quals().any(|q| PICKLE_LOADS.contains(&&**q))
+        {
+            let given = match c.arguments.args.first() {
+                Some(a) => Some((a, pos.first_mut())),
+                None => c
+                    .arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|n| matches!(n.as_str(), "file" | "data")))
+                    .map(|k| {
+                        let name = k.arg.as_ref().map(|n| key(&n.id));
+                        (
+                            &k.value,
+                            kws.iter_mut().find(|(n, _)| Some(n) == name.as_ref()).map(|(_, e)| e),
+                        )
+                    }),
+            };
+            if let Some((arg, Some(ev))) = given
+                && let Some(dumps) = self.pickle_buffer(arg)
+            {
+                ev.vals = ValueSet::one(Value::Returned(dumps));
             }
         }
         // What the keys of the `**` dict may be, where the body says: read only for a callee
