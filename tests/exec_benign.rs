@@ -111,6 +111,37 @@ for name in sorted(registry):
     print(name, registry[name]().export([[1, 2], [3, 4]]).splitlines())
 "#;
     same_as_python("registry", code, &[], &[]);
+    // Abstract bases, dataclasses, enums and `metaclass=ABCMeta`: the standard library makes
+    // these classes as written, so their registries are the program's own too.
+    let code = r#"
+import abc, dataclasses, enum
+class Codec(abc.ABC):
+    @abc.abstractmethod
+    def encode(self, text): ...
+class Upper(Codec):
+    def encode(self, text):
+        return text.upper()
+class Lower(Codec):
+    def encode(self, text):
+        return text.lower()
+@dataclasses.dataclass
+class Event:
+    name: str
+@dataclasses.dataclass
+class Click(Event):
+    x: int = 0
+class Handler(metaclass=abc.ABCMeta):
+    pass
+class Printer(Handler):
+    pass
+class Level(enum.IntEnum):
+    LOW = 1
+print(sorted(c.__name__ for c in Codec.__subclasses__()))
+print([c().encode("Ab") for c in Codec.__subclasses__()])
+print([c.__name__ for c in Event.__subclasses__()], [c.__name__ for c in Handler.__subclasses__()])
+print(Level.__subclasses__())
+"#;
+    same_as_python("stdlib_registry", code, &[], &[]);
     // The recursive helper reads `__subclasses__` of a parameter: still stubbed, and the
     // program sees the stub's error where it calls the helper.
     let s = Scratch::new();
