@@ -1010,3 +1010,22 @@ for name, attempt in tries:
         "{text}{err}"
     );
 }
+
+/// Real-time scheduling and a raised priority stay out of reach whatever the invoking shell
+/// allows: with a real-time priority limit inherited from the caller (a desktop's audio group
+/// often has one), a program that asked for `SCHED_FIFO` would hold a core of the host away
+/// from everything else with a busy loop. The sandbox pins the real-time priority, real-time
+/// CPU time and nice limits to 0, so none is inherited. (Raising them around pysbx needs
+/// `CAP_SYS_RESOURCE`, which the test machine's root may lack; the pinned values are checked
+/// directly: the real-time CPU time is unlimited by default, 0 here.)
+#[test]
+fn real_time_scheduling_is_refused_whatever_the_caller_allows() {
+    let s = Scratch::new();
+    let code = "import os, resource\nout = []\ntry:\n    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))\n    out.append('fifo granted')\nexcept OSError as e:\n    out.append('fifo refused %d' % e.errno)\ntry:\n    os.setpriority(os.PRIO_PROCESS, 0, -5)\n    out.append('priority raised')\nexcept OSError as e:\n    out.append('priority refused %d' % e.errno)\nprint([resource.getrlimit(r) for r in (resource.RLIMIT_RTPRIO, resource.RLIMIT_RTTIME, resource.RLIMIT_NICE)], out)\n";
+    let script = s.write("realtime.py", code);
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let text = stdout(&out);
+    assert!(text.starts_with("[(0, 0), (0, 0), (0, 0)]"), "{text}{}", stderr(&out));
+    assert!(text.contains("fifo refused 1"), "{text}{}", stderr(&out));
+    assert!(!text.contains("priority raised"), "{text}{}", stderr(&out));
+}

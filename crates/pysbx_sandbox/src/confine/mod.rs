@@ -112,6 +112,12 @@ pub(crate) fn apply_rlimits(limits: &Limits, own_uid: bool) -> LayerState {
     set("fsize", Resource::RLIMIT_FSIZE, fsize, fsize);
     set("nofile", Resource::RLIMIT_NOFILE, limits.open_files, limits.open_files);
     set("core", Resource::RLIMIT_CORE, 0, 0);
+    // No real-time scheduling and no raised priority, whatever the invoking shell allows (a
+    // desktop's audio group often has a real-time priority limit): a real-time busy loop
+    // would hold a core of the host away from everything else until the CPU limit.
+    set("rtprio", Resource::RLIMIT_RTPRIO, 0, 0);
+    set("rttime", Resource::RLIMIT_RTTIME, 0, 0);
+    set("nice", Resource::RLIMIT_NICE, 0, 0);
     if own_uid {
         set("nproc", Resource::RLIMIT_NPROC, limits.processes, limits.processes);
     }

@@ -695,11 +695,11 @@ def _pysbx_guard():
     # Linux for x86_64 and aarch64 (the generic ones). The process count, set only as root,
     # is left out.
     _PINNED_RLIMITS = {0: "RLIMIT_CPU", 1: "RLIMIT_FSIZE", 2: "RLIMIT_DATA", 4: "RLIMIT_CORE",
-                       7: "RLIMIT_NOFILE", 9: "RLIMIT_AS"}
+                       7: "RLIMIT_NOFILE", 9: "RLIMIT_AS", 13: "RLIMIT_NICE",
+                       14: "RLIMIT_RTPRIO", 15: "RLIMIT_RTTIME"}
     _PINNED_RLIMIT_LIST = ", ".join(_PINNED_RLIMITS.values())
     _RLIMIT_NAMES = {3: "RLIMIT_STACK", 5: "RLIMIT_RSS", 6: "RLIMIT_NPROC", 8: "RLIMIT_MEMLOCK",
-                     10: "RLIMIT_LOCKS", 11: "RLIMIT_SIGPENDING", 12: "RLIMIT_MSGQUEUE",
-                     13: "RLIMIT_NICE", 14: "RLIMIT_RTPRIO", 15: "RLIMIT_RTTIME"}
+                     10: "RLIMIT_LOCKS", 11: "RLIMIT_SIGPENDING", 12: "RLIMIT_MSGQUEUE"}
 
     def _check_read(raw, op, user, stack, dir_fd=None):
         p = _path_of(raw)
