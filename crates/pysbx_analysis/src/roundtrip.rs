@@ -13,10 +13,9 @@ use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 
 use crate::glob::identifier;
+// Names and attributes that reach a frame's variables by name (`locals()["buf"]`).
+use crate::spread::{DYNAMIC_NAMES, is_dynamic_attribute};
 
-/// Names that reach a frame's variables by name (`locals()["buf"]`).
-const DYNAMIC_NAMES: &[&str] = &["locals", "vars", "globals", "exec", "eval"];
-const DYNAMIC_ATTRIBUTES: &[&str] = &["f_locals", "f_globals", "_getframe", "currentframe"];
 /// Methods of a buffer that do not change its content (`getvalue` returns a copy).
 const READING_METHODS: &[&str] = &[
     "seek",
@@ -146,7 +145,7 @@ impl<'x> Visitor<'x> for Uses<'_, 'x> {
                     self.unknown = true;
                 }
             }
-            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&a.attr.id.as_str()) => {
+            Expr::Attribute(a) if is_dynamic_attribute(&a.attr.id) => {
                 self.unknown = true;
             }
             // `buf.closed`.
@@ -235,7 +234,7 @@ impl<'x> Visitor<'x> for Mentions<'_> {
                 let id = identifier(&n.id);
                 self.found |= *id == *self.name || DYNAMIC_NAMES.contains(&&*id);
             }
-            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&a.attr.id.as_str()) => {
+            Expr::Attribute(a) if is_dynamic_attribute(&a.attr.id) => {
                 self.found = true;
             }
             _ => walk_expr(self, e),

@@ -108,9 +108,14 @@ impl Spread {
 }
 
 /// Names that reach a frame's variables by name (`locals()["kw"]`): with any of them in the
-/// body, nothing is known of any dict.
-const DYNAMIC_NAMES: &[&str] = &["locals", "vars", "globals", "exec", "eval"];
+/// body, nothing is known of any dict (nor of a buffer, see `crate::roundtrip`).
+pub(crate) const DYNAMIC_NAMES: &[&str] = &["locals", "vars", "globals", "exec", "eval"];
 const DYNAMIC_ATTRIBUTES: &[&str] = &["f_locals", "f_globals", "_getframe", "currentframe"];
+
+/// Whether an attribute's name (NFKC-normalized) reaches a frame's variables.
+pub(crate) fn is_dynamic_attribute(attr: &str) -> bool {
+    DYNAMIC_ATTRIBUTES.contains(&&*identifier(attr))
+}
 /// Methods of a dict that read it or only remove keys.
 const READING_METHODS: &[&str] = &["get", "pop", "copy", "keys", "items", "values", "__contains__"];
 
@@ -261,7 +266,7 @@ impl<'x> Visitor<'x> for Uses<'_> {
                     self.unknown = true;
                 }
             }
-            Expr::Attribute(a) if DYNAMIC_ATTRIBUTES.contains(&&*identifier(&a.attr.id)) => {
+            Expr::Attribute(a) if is_dynamic_attribute(&a.attr.id) => {
                 self.unknown = true;
             }
             Expr::Call(c) => {
