@@ -3755,6 +3755,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// The origin `os.environ` when some `derived_from` test follows it (see
+    /// [`ValueSet::passed_on`]).
+    fn environment_origin(&mut self) -> Option<QName> {
+        self.c.derived_origins.matches("os.environ").then(|| self.interner.intern("os.environ"))
+    }
+
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
     /// (see [`Self::comp_source`]) when that is anything.
     fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
@@ -4403,8 +4409,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.value(cond);
             }
         }
+        // What the elements carry for `derived_from` tests is part of what is built
+        // (`{k: os.getenv(k) for k in KEYS}`).
+        let mut source = source;
         for e in elts {
-            self.value(e);
+            let mut ev = self.expr(e);
+            self.flush(&mut ev);
+            if self.c.needs_returned && ev.vals.alts().iter().any(Value::may_carry) {
+                source.union(&ev.vals.passed_on(&self.c.derived_origins));
+            }
         }
         let fold = match (generators, items) {
             ([only], Some(items)) if only.ifs.is_empty() && !only.is_async => {
@@ -5849,6 +5862,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
                 }
             }
+            // Several variables of the environment read by a name that holds one of a few
+            // constants (`os.getenv(k)` for `k` of a constant tuple, in a loop or a
+            // comprehension): a part of the environment, chosen, as a copy of it is.
+            if self.c.needs_returned
+                && quals.iter().any(|q| ENVIRONMENT_READERS.contains(&&**q))
+                && pos.first().is_some_and(|k| k.fold.is_none() && k.vals.constant_choices())
+                && let Some(origin) = self.environment_origin()
+            {
+                vals.push(Value::From(origin));
+            }
             // A copy, a text or an encoding of a followed value is still derived from it
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
             if self.c.needs_returned
@@ -6405,6 +6428,10 @@ fn builds_text(e: &Expr) -> bool {
         _ => false,
     }
 }
+
+/// Callees that read one variable of the environment by its name.
+const ENVIRONMENT_READERS: &[&str] =
+    &["os.getenv", "os.getenvb", "os.environ.get", "os.environb.get", "os.environ.__getitem__"];
 
 /// Whether a value may be what an encoder returned (`json.dumps(r.json())`, kept in a name or
 /// not): written to a file, it is a report of a download, not the download.
