@@ -1330,12 +1330,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             && *scope == self.scope
             && let [data] = pos
             && method.is_some_and(|m| m.as_str() == "write")
-            && !is_encoding(&data.vals)
-            && let Some(q) =
-                data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
-                    Some(Value::From(q)) => Some(q),
-                    _ => None,
-                })
+            && let Some(q) = self.written_download(&data.vals)
         {
             let (path, name) = (path.clone(), name.clone());
             self.saved_to(path, name, q);
@@ -1347,12 +1342,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             && let Expr::Attribute(a) = &*c.func
             && let Expr::Name(n) = &*a.value
             && let [data] = pos
-            && !is_encoding(&data.vals)
-            && let Some(q) =
-                data.vals.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
-                    Some(Value::From(q)) => Some(q),
-                    _ => None,
-                })
+            && let Some(q) = self.written_download(&data.vals)
         {
             self.saved_to(None, Some(key(&n.id)), q);
             return;
@@ -3753,6 +3743,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.settle_cand_except(cand, Some(&text), &carried.done);
             }
         }
+    }
+
+    /// The followed call a value written to a file came from (the file then holds a download),
+    /// unless the value may be an encoding of it (see [`is_encoding`]).
+    fn written_download(&self, data: &ValueSet<'a>) -> Option<QName> {
+        if is_encoding(data) {
+            return None;
+        }
+        data.alts().iter().find_map(|v| match v.derived(&self.c.derived_origins) {
+            Some(Value::From(q)) => Some(q),
+            _ => None,
+        })
     }
 
     /// The origin `os.environ` when some `derived_from` test follows it (see
@@ -6431,7 +6433,7 @@ fn builds_text(e: &Expr) -> bool {
 
 /// Callees that read one variable of the environment by its name.
 const ENVIRONMENT_READERS: &[&str] =
-    &["os.getenv", "os.getenvb", "os.environ.get", "os.environb.get", "os.environ.__getitem__"];
+    &["os.getenv", "os.getenvb", "os.environ.get", "os.environb.get"];
 
 /// Whether a value may be what an encoder returned (`json.dumps(r.json())`, kept in a name or
 /// not): written to a file, it is a report of a download, not the download.
