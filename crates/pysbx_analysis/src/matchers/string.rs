@@ -375,12 +375,12 @@ impl Lazy<'_> {
     /// Whether some string regex, of whatever rule, passes its prefilters on the text: one
     /// that none passes matches nowhere the text is used.
     pub(crate) fn admits_any(&mut self) -> bool {
-        let count = self.compiled.string_min_len.len();
-        let mut every = Bits::new();
-        for i in 0..count {
-            set_bit(&mut every, i);
-        }
-        self.possible(&every).iter().any(|w| *w != 0)
+        // The regexes the text is long enough for: the others are out whatever it holds.
+        let c = self.compiled;
+        let Some(long_enough) = c.string_prefilter.long_enough.get(self.text.len()) else {
+            return false;
+        };
+        self.possible(long_enough).iter().any(|w| *w != 0)
     }
 
     /// Whether the text passes regex `index`'s prefilters: long enough, holding one of its
