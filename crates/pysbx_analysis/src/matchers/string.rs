@@ -29,6 +29,17 @@ impl Memo {
         known.then(|| self.value.get(word).is_some_and(|w| w & bit != 0))
     }
 
+    /// Records every regex of `wanted` not in `possible` (and not known) as not matching.
+    fn reject(&mut self, wanted: &Bits, possible: &Bits) {
+        if self.known.len() < wanted.len() {
+            self.known.resize(wanted.len(), 0);
+            self.value.resize(wanted.len(), 0);
+        }
+        for (w, (&want, known)) in wanted.iter().zip(self.known.iter_mut()).enumerate() {
+            *known |= want & !word(possible, w);
+        }
+    }
+
     fn set(&mut self, index: u32, matched: bool) {
         let (word, bit) = ((index / 64) as usize, 1u64 << (index % 64));
         if self.known.len() <= word {
@@ -475,6 +486,9 @@ impl StringOracle for Lazy<'_> {
                 set_bit(&mut out, index as usize);
             }
         }
+        // A regex the prefilters turned down cannot match the text: remembered as a failed
+        // match, so that the same literal met again in the file skips the factor search.
+        self.memo.reject(wanted, &out);
         out
     }
 }
