@@ -197,8 +197,11 @@ const EVERY_NAME: &str = "*";
 
 impl<'a> Scopes<'a> {
     /// Scopes with bindings known ahead (late writes of an earlier reading).
-    pub(crate) fn with_seeds(seeds: Vec<LateWrite<'a>>) -> Self {
-        let mut s = Self { seeds, ..Self::default() };
+    /// `expected_slots`: about how many names the file binds, so that the table is made at
+    /// its size rather than grown (and rehashed) binding by binding.
+    pub(crate) fn with_seeds(seeds: Vec<LateWrite<'a>>, expected_slots: usize) -> Self {
+        let slots = Slots { table: HashTable::with_capacity(expected_slots), by_scope: None };
+        let mut s = Self { seeds, slots, ..Self::default() };
         s.push(ScopeKind::Module, None);
         s
     }
@@ -625,7 +628,7 @@ mod tests {
     #[test]
     fn straight_line_rebinding_replaces_and_branches_add() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         let os = Name::new("os");
         s.bind(MODULE, &os, ValueSet::qual(i.intern("os")));
         s.bind(MODULE, &os, ValueSet::unknown());
@@ -639,7 +642,7 @@ mod tests {
     #[test]
     fn builtins_unless_shadowed_and_class_scope_invisible() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         assert_eq!(quals(&s.lookup(MODULE, "eval", &mut i)), vec!["builtins.eval"]);
         let class = s.push(ScopeKind::Class, Some(MODULE));
         s.bind(class, &Name::new("eval"), ValueSet::unknown());
@@ -651,7 +654,7 @@ mod tests {
     #[test]
     fn conditional_binding_keeps_builtin_alternative() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         s.enter_branch(MODULE);
         s.bind(MODULE, &Name::new("eval"), ValueSet::unknown());
         s.leave_branch(MODULE);
@@ -661,7 +664,7 @@ mod tests {
     #[test]
     fn global_declaration_writes_the_module_and_records_late_writes() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         let f = s.push(ScopeKind::Function, Some(MODULE));
         s.finish(MODULE);
         let o = Name::new("o");
@@ -670,7 +673,7 @@ mod tests {
         assert_eq!(quals(&s.lookup(f, "o", &mut i)), vec!["os"]);
         let late = s.take_late();
         assert_eq!(late.len(), 1);
-        let mut again = Scopes::with_seeds(late);
+        let mut again = Scopes::with_seeds(late, 0);
         assert_eq!(quals(&again.lookup(MODULE, "o", &mut i)), vec!["os"]);
         again.bind(MODULE, &Name::new("x"), ValueSet::unknown());
     }
@@ -678,7 +681,7 @@ mod tests {
     #[test]
     fn nonlocal_binds_the_enclosing_function() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         let outer = s.push(ScopeKind::Function, Some(MODULE));
         let x = Name::new("x");
         s.bind(outer, &x, ValueSet::unknown());
@@ -692,7 +695,7 @@ mod tests {
     #[test]
     fn star_imports_resolve_unbound_names() {
         let mut i = Interner::default();
-        let mut s = Scopes::with_seeds(Vec::new());
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
         s.add_star(MODULE, i.intern("os"));
         assert_eq!(quals(&s.lookup(MODULE, "system", &mut i)), vec!["os.system"]);
     }

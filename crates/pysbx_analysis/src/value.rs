@@ -600,6 +600,14 @@ pub(crate) struct Interner {
 pub(crate) const MAX_QUAL_LEN: usize = 256;
 
 impl Interner {
+    /// An interner with room for `expected` names.
+    pub(crate) fn with_capacity(expected: usize) -> Self {
+        Self {
+            names: FxHashSet::with_capacity_and_hasher(expected, Default::default()),
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn intern(&mut self, name: &str) -> QName {
         if let Some(q) = self.names.get(name) {
             return q.clone();
