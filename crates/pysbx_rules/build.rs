@@ -294,6 +294,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Matches(re) => {
             let _ = write!(out, "ArgTest::Matches(s({re:?}))");
         }
+        ArgTest::Disguised(re) => {
+            let _ = write!(out, "ArgTest::Disguised(s({re:?}))");
+        }
         ArgTest::Command(re) => {
             let _ = write!(out, "ArgTest::Command(s({re:?}))");
         }

@@ -133,6 +133,7 @@ impl ArgCond {
                 | Test::Literal
                 | Test::NotComputed
                 | Test::Matches(_)
+                | Test::Disguised(_)
                 | Test::Command(_)
                 | Test::Program(_)
                 | Test::LessThan(_)
@@ -158,6 +159,7 @@ pub(crate) enum Test {
     Computed,
     NotComputed,
     Matches(LazyRegex),
+    Disguised(LazyRegex),
     Command(LazyRegex),
     Program(LazyRegex),
     LessThan(f64),
@@ -792,6 +794,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Computed => Test::Computed,
         ArgTest::NotComputed => Test::NotComputed,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
+        ArgTest::Disguised(pattern) => Test::Disguised(LazyRegex::checked(pattern, rule)?),
         ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
         ArgTest::Program(pattern) => Test::Program(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),

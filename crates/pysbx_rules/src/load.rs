@@ -160,6 +160,7 @@ struct RawArg {
     literal: Option<bool>,
     computed: Option<bool>,
     matches: Option<Spanned<String>>,
+    disguised: Option<Spanned<String>>,
     command: Option<Spanned<String>>,
     program: Option<Spanned<String>>,
     less_than: Option<f64>,
@@ -612,6 +613,9 @@ impl Ctx {
         if let Some(m) = raw.matches {
             tests.push(ArgTest::Matches(self.regex(&m)?));
         }
+        if let Some(m) = raw.disguised {
+            tests.push(ArgTest::Disguised(self.regex(&m)?));
+        }
         if let Some(m) = raw.command {
             tests.push(ArgTest::Command(self.regex(&m)?));
         }
@@ -637,8 +641,8 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, forwarded, literal, computed, matches, command, less_than, constant_start, \
-                 refers_to, returned_by or derived_from"
+                 present, forwarded, literal, computed, matches, disguised, command, less_than, \
+                 constant_start, refers_to, returned_by or derived_from"
                     .to_string(),
             ));
         }

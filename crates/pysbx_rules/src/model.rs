@@ -200,6 +200,11 @@ pub enum ArgTest {
     NotComputed,
     /// The argument folds to a string matching this regex.
     Matches(String),
+    /// The argument folds to a string matching this regex that is not written as a string
+    /// literal, at the call or where the name it is read from was bound: the text only appears
+    /// once the code runs (`"metsys"[::-1]`, `"sy" + "stem"`, `bytes([111, 115]).decode()`,
+    /// `base64.b64decode("b3M=").decode()`).
+    Disguised(String),
     /// The argument is an argument vector (a list or tuple of strings, such as
     /// `["powershell", "-enc", payload]`) whose strings, joined by spaces, match this regex.
     /// A single string is tested with [`ArgTest::Matches`].
@@ -358,6 +363,7 @@ impl MatchSpec {
             Self::Call { args, .. } => {
                 for arg in args {
                     if let ArgTest::Matches(re)
+                    | ArgTest::Disguised(re)
                     | ArgTest::Command(re)
                     | ArgTest::Program(re)
                     | ArgTest::ConstantStart(re) = &arg.test

@@ -22,7 +22,7 @@ use crate::compile::{ArgCond, Compiled, LeafKind, Test};
 use crate::fold::CallArgs;
 use crate::glob::NameTable;
 use crate::matchers::{Hit, push_unique};
-use crate::value::{Const, QName, Value, ValueSet};
+use crate::value::{Const, QName, Text, Value, ValueSet};
 
 /// Pushes the call leaves whose callee glob matches a name `callee` resolves to and whose
 /// argument conditions all hold. A callee that resolves to nothing matches no glob, `*`
@@ -193,6 +193,11 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         Test::Matches(re) => given(&selected).is_some_and(|c| match c {
             Const::Str(s) => re.is_match(s.as_str()),
             Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
+            _ => false,
+        }),
+        // Text the folder made (owned, or shared once bound to a name), not a literal's.
+        Test::Disguised(re) => given(&selected).is_some_and(|c| match c {
+            Const::Str(Text::Owned(_) | Text::Shared(_)) => re.is_match(c.as_str().unwrap_or("")),
             _ => false,
         }),
         Test::Command(re) => given(&selected)
