@@ -200,12 +200,17 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             Const::Str(Text::Owned(_) | Text::Shared(_)) => re.is_match(c.as_str().unwrap_or("")),
             _ => false,
         }),
-        Test::Command(re) => given(&selected)
-            .and_then(|c| match c {
-                Const::Seq(_, items) => command_line(items.iter()),
-                _ => None,
-            })
-            .is_some_and(|line| re.is_match(&line)),
+        Test::Command(re) => match selected {
+            Selected::Given(Some(Const::Seq(_, items)), _) => {
+                command_line(items.iter()).is_some_and(|line| re.is_match(&line))
+            }
+            // `[sys.executable, "-m", "pip", "install", "x"]`: the running interpreter and
+            // string literals, read as written.
+            Selected::Given(None, _) => node(cond, args)
+                .and_then(interpreter_command_as_written)
+                .is_some_and(|line| re.is_match(&line)),
+            _ => false,
+        },
         // The program of an argument vector: its first item, whatever the others are.
         Test::Program(re) => match selected {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
@@ -278,6 +283,32 @@ fn node<'x>(cond: &ArgCond, args: &CallArgs<'x, '_>) -> Option<&'x Expr> {
 /// the text before the first field of a `%` or `.format()` template (`"O_%s" % name`,
 /// `"O_{}".format(name)`). A shorter start than the value's is still a start, so parts that
 /// might fold are not read.
+/// The command line of a list or tuple display whose first item is `sys.executable` and whose
+/// other items are string literals; `None` for any other. The interpreter is an absolute path
+/// whose text is not known here: it reads as `/sys.executable`, so that a regex sees a program
+/// given by its full path and the items after it.
+fn interpreter_command_as_written(e: &Expr) -> Option<String> {
+    let items = match e {
+        Expr::List(l) => &l.elts,
+        Expr::Tuple(t) => &t.elts,
+        _ => return None,
+    };
+    let (first, rest) = items.split_first()?;
+    let Expr::Attribute(a) = first else { return None };
+    if a.attr.as_str() != "executable"
+        || !matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "sys")
+    {
+        return None;
+    }
+    let mut line = String::from("/sys.executable");
+    for item in rest {
+        let Expr::StringLiteral(s) = item else { return None };
+        line.push(' ');
+        line.push_str(s.value.to_str());
+    }
+    Some(line)
+}
+
 /// The first item of a list or tuple display when it is a string literal (`"pkg-config"` of
 /// `["pkg-config", flag, name]`); a starred first item or anything else gives nothing.
 fn program_as_written(e: &Expr) -> Option<&str> {
