@@ -18,6 +18,9 @@ pub(crate) const MAX_ALTERNATIVES: usize = 8;
 #[derive(Clone, Debug)]
 pub(crate) enum Text<'a> {
     Borrowed(&'a str),
+    /// The parts of an implicitly concatenated literal (`"ls -l " "/tmp"`), joined: text
+    /// written in the source, as a one-part literal's is.
+    Joined(Rc<str>),
     Owned(String),
     Shared(Rc<str>),
 }
@@ -26,6 +29,7 @@ impl Text<'_> {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Self::Borrowed(s) => s,
+            Self::Joined(s) => s,
             Self::Owned(s) => s,
             Self::Shared(s) => s,
         }

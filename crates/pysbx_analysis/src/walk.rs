@@ -878,7 +878,7 @@ fn key(id: &Name) -> Name {
 /// would leak.
 fn string_text<'a>(s: &'a ast::ExprStringLiteral) -> Text<'a> {
     if s.value.is_implicit_concatenated() {
-        Text::Owned(s.value.iter().map(|part| &*part.value).collect())
+        Text::Joined(s.value.iter().map(|part| &*part.value).collect::<String>().into())
     } else {
         Text::Borrowed(s.value.to_str())
     }
