@@ -781,10 +781,12 @@ pub(crate) fn call<'a>(
                 let i = f.trunc() as i64;
                 Some(Const::Int(i))
             }
-            (Const::Str(t), None) => parse_int(t.as_str(), 10).map(Const::Int),
-            (Const::Str(t), Some(Some(base))) => {
-                parse_int(t.as_str(), base.as_int()?).map(Const::Int)
-            }
+            (Const::Str(t), None) => parse_int(t.as_str(), 10)
+                .map(Const::Int)
+                .or_else(|| parse_big(t.as_str(), 10, budget)),
+            (Const::Str(t), Some(Some(base))) => parse_int(t.as_str(), base.as_int()?)
+                .map(Const::Int)
+                .or_else(|| parse_big(t.as_str(), base.as_int()?, budget)),
             (Const::Bytes(b), Some(Some(base))) => {
                 parse_int(std::str::from_utf8(b.as_bytes()).ok()?, base.as_int()?).map(Const::Int)
             }
@@ -797,7 +799,16 @@ pub(crate) fn call<'a>(
                 Some(order) => byte_order(order?)?,
             };
             let signed = matches!(args.val(2, "signed"), Some(Const::Bool(true)));
-            int_from_bytes(b.as_bytes(), big, signed).map(Const::Int)
+            match int_from_bytes(b.as_bytes(), big, signed) {
+                Some(i) => Some(Const::Int(i)),
+                None => {
+                    budget.take_opt(b.as_bytes().len())?;
+                    Some(match crate::bigint::from_bytes(b.as_bytes(), big, signed) {
+                        Ok(i) => Const::Int(i),
+                        Err(n) => Const::Big(Rc::new(n)),
+                    })
+                }
+            }
         }
         "builtins.len" if args.count() == 1 => {
             let n = match args.val(0, "obj")? {
@@ -1186,6 +1197,16 @@ fn byte_order(order: &Const<'_>) -> Option<bool> {
     }
 }
 
+/// `int(text, base)` of digits past 64 bits (see [`crate::bigint`]).
+#[cold]
+fn parse_big<'a>(text: &str, base: i64, budget: &mut Budget) -> Option<Const<'a>> {
+    // Past 19 digits only: a shorter string that did not parse is not an integer.
+    if text.len() < 19 || !budget.take(text.len()) {
+        return None;
+    }
+    Some(Const::Big(Rc::new(crate::bigint::BigInt::parse(text, base)?)))
+}
+
 fn int_from_bytes(b: &[u8], big: bool, signed: bool) -> Option<i64> {
     if b.len() > 8 || (b.len() == 8 && !signed && b[if big { 0 } else { 7 }] >= 0x80) {
         return None;
@@ -1552,7 +1573,7 @@ pub(crate) fn method<'a>(
     match recv {
         Const::Str(t) => str_method(t.as_str(), name, args, budget),
         Const::Bytes(b) => bytes_method(b.as_bytes(), name, args, budget),
-        Const::Int(n) => match name {
+        Const::Int(_) | Const::Big(_) => match name {
             // `n.to_bytes(length=1, byteorder="big", *, signed=False)`.
             "to_bytes" => {
                 let length = match args.get(0, "length") {
@@ -1567,9 +1588,28 @@ pub(crate) fn method<'a>(
                     None => false,
                     Some((_, v)) => (*v)?.as_int()? != 0,
                 };
-                let out = int_to_bytes(*n, length, big, signed)?;
+                let out = match recv {
+                    Const::Int(n) => int_to_bytes(*n, length, big, signed)?,
+                    Const::Big(n) => {
+                        budget.take_opt(n.cost())?;
+                        n.to_bytes(length, big, signed)?
+                    }
+                    _ => return None,
+                };
                 budget.take_opt(out.len())?;
                 Some(Const::Bytes(Bin::Owned(out)))
+            }
+            // `n.bit_length()`, for `n.to_bytes((n.bit_length() + 7) // 8, "big")`.
+            "bit_length" if args.pos.is_empty() && args.kw.is_empty() => {
+                let bits = match recv {
+                    Const::Int(n) => u64::from(64 - n.unsigned_abs().leading_zeros()),
+                    Const::Big(n) => {
+                        budget.take_opt(n.cost())?;
+                        n.bit_length()?
+                    }
+                    _ => return None,
+                };
+                Some(Const::Int(i64::try_from(bits).ok()?))
             }
             _ => None,
         },

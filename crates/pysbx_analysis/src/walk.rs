@@ -3355,6 +3355,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut o = self.expr(&u.operand);
                 let fold = match (u.op, &o.fold) {
                     (ast::UnaryOp::USub, Some(Const::Int(i))) => i.checked_neg().map(Const::Int),
+                    (ast::UnaryOp::USub, Some(Const::Big(n))) => {
+                        Some(Const::Big(Rc::new(n.negated())))
+                    }
                     (ast::UnaryOp::USub, Some(Const::Float(f))) => Some(Const::Float(-f)),
                     (ast::UnaryOp::UAdd, Some(c @ (Const::Int(_) | Const::Float(_)))) => {
                         Some(c.clone())
@@ -3619,7 +3622,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::NumberLiteral(n) => {
                 let fold = match &n.value {
-                    Number::Int(i) => i.as_i64().map_or(Const::Opaque, Const::Int),
+                    Number::Int(i) => i.as_i64().map_or_else(|| big_literal(i), Const::Int),
                     Number::Float(f) => Const::Float(*f),
                     Number::Complex { .. } => Const::Opaque,
                 };
@@ -4749,7 +4752,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 None => None,
             },
             Expr::NumberLiteral(n) => match &n.value {
-                Number::Int(i) => i.as_i64().map(Const::Int),
+                Number::Int(i) => Some(i.as_i64().map_or_else(|| big_literal(i), Const::Int)),
                 _ => None,
             },
             Expr::StringLiteral(s) => Some(Const::Str(string_text(s))),
@@ -4763,6 +4766,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::UnaryOp(u) => match (u.op, sub(self, &u.operand)?) {
                 (ast::UnaryOp::USub, Const::Int(i)) => i.checked_neg().map(Const::Int),
+                (ast::UnaryOp::USub, Const::Big(n)) => Some(Const::Big(Rc::new(n.negated()))),
                 (ast::UnaryOp::UAdd, Const::Int(i)) => Some(Const::Int(i)),
                 (ast::UnaryOp::Invert, Const::Int(i)) => Some(Const::Int(!i)),
                 _ => None,
@@ -6543,6 +6547,14 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
 fn is_dotted_name(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// An integer literal past 64 bits: its digits, converted when a fold needs them (see
+/// [`crate::bigint`]).
+#[cold]
+fn big_literal(i: &ast::Int) -> Const<'static> {
+    crate::bigint::BigInt::from_literal(&i.to_string())
+        .map_or(Const::Opaque, |n| Const::Big(Rc::new(n)))
 }
 
 #[cfg(test)]
