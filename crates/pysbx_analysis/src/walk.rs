@@ -2137,6 +2137,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         Some(self.interner.intern(&format!("{dumps}.dumps")))
     }
 
+    /// Refers to the globals a constant pickle names, at the call loading it.
+    #[cold]
+    fn constant_pickle(&mut self, data: &[u8]) {
+        for global in crate::pickles::globals(data).unwrap_or_default() {
+            let vals = ValueSet::one(Value::Qual(self.interner.intern(&global)));
+            reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
+        }
+    }
+
     /// The qualified name a plain name or attribute path surely stands for where the walk is
     /// (`pickle.dump` after `import pickle`, `BytesIO` after `from io import BytesIO`).
     fn plain_name(&mut self, e: &Expr) -> Option<QName> {
@@ -5185,6 +5194,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             _ => None,
         };
         let from = self.hits.len();
+        // A pickle kept as a bytes literal names what unpickling it calls: its globals are
+        // referred to where it is loaded (see `crate::pickles`).
+        if let Some(Const::Bytes(data)) = pos.first().and_then(|e| e.fold.as_ref())
+            && !spread
+            && callee.vals.quals().any(|q| q.ends_with("loads") && PICKLE_LOADS.contains(&&**q))
+        {
+            self.constant_pickle(data.as_bytes());
+        }
         // A call that saves a download to a path, or opens a file (see `note_saved`).
         let mut saving: Option<(QName, usize, &'static str, bool)> = None;
         let (vals, fold, join_tail) = {
