@@ -127,6 +127,43 @@ const PICKLE_UNPICKLERS: &[&str] = &[
     "dill.Unpickler",
 ];
 
+/// The functions that unpickle the file at a path they are given (or a file object).
+const PICKLE_PATH_READERS: &[&str] = &["joblib.load", "pandas.read_pickle", "numpy.load"];
+
+/// The calls a fresh temporary path or file of a function may be handed when a pickle read
+/// from it is a round trip (see [`crate::roundtrip::temp_file`]): pickle writers and
+/// readers, and removal.
+const TEMP_FILE_USERS: &[&str] = &[
+    "joblib.dump",
+    "joblib.load",
+    "pandas.to_pickle",
+    "pandas.read_pickle",
+    "numpy.save",
+    "numpy.savez",
+    "numpy.savez_compressed",
+    "numpy.load",
+    "os.remove",
+    "os.unlink",
+    "os.path.exists",
+];
+
+/// What makes and builds such paths (see [`crate::roundtrip::temp_file`]).
+const TEMP_MAKERS: &[&str] = &[
+    "tempfile.mktemp",
+    "tempfile.mkdtemp",
+    "tempfile.NamedTemporaryFile",
+    "tempfile.TemporaryDirectory",
+];
+const PATH_BUILDERS: &[&str] = &[
+    "os.path.join",
+    "posixpath.join",
+    "builtins.str",
+    "os.fspath",
+    "pathlib.Path",
+    "pathlib.PurePath",
+    "pathlib.PosixPath",
+];
+
 /// The functions and classes that write a pickle of an object to the file they are given,
 /// with the module whose `dumps` returns the same bytes.
 const PICKLE_WRITERS: &[(&str, &str)] = &[
@@ -816,6 +853,9 @@ struct SpreadBody<'a> {
     /// The function's parameters (a buffer of the body is not one of them, see
     /// [`crate::roundtrip`]).
     parameters: &'a ast::Parameters,
+    /// The function's decorators (a pytest fixture's temporary directories, see
+    /// [`crate::roundtrip::temp_file`]).
+    decorators: &'a [ast::Decorator],
     /// Names already classified.
     known: Vec<(Name, Option<Spread>)>,
 }
@@ -995,6 +1035,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         function: &f.name.id,
                         kwarg: f.parameters.kwarg.as_ref().map(|k| key(&k.name.id)),
                         parameters: &f.parameters,
+                        decorators: &f.decorator_list,
                         known: Vec::new(),
                     });
                     self.bind_parameters(&f.parameters, given);
@@ -2144,6 +2185,59 @@ impl<'a, 'c> Walker<'a, 'c> {
             let vals = ValueSet::one(Value::Qual(self.interner.intern(&global)));
             reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
         }
+    }
+
+    /// Where `arg` reads a file at a fresh temporary path that the function body being walked
+    /// made (`tempfile`, or pytest's `tmp_path` and `tmpdir` in a test or fixture) and wrote
+    /// only with pickle writers: the `dumps` whose result the file holds (see
+    /// [`crate::roundtrip::temp_file`]). `None` anywhere else.
+    fn temp_file(&mut self, arg: &'a Expr) -> Option<QName> {
+        let sb = self.spread_body.as_ref()?;
+        if sb.scope != self.scope {
+            return None;
+        }
+        // pytest collects `test*` functions and gives fixtures (`@pytest.fixture`) theirs.
+        let fixtures = sb.function.starts_with("test")
+            || sb.decorators.iter().any(|d| {
+                let f = match &d.expression {
+                    Expr::Call(c) => &*c.func,
+                    other => other,
+                };
+                matches!(f, Expr::Attribute(a) if a.attr.id.as_str() == "fixture")
+                    || matches!(f, Expr::Name(n) if n.id.as_str() == "fixture")
+            });
+        let files = crate::roundtrip::temp_file(sb.body, sb.parameters, fixtures, arg)?;
+        for maker in &files.makers {
+            let q = self.plain_name(maker)?;
+            if !TEMP_MAKERS.contains(&&*q) {
+                return None;
+            }
+        }
+        for builder in &files.builders {
+            let q = self.plain_name(builder)?;
+            if !PATH_BUILDERS.contains(&&*q) {
+                return None;
+            }
+        }
+        for opener in &files.openers {
+            let q = self.plain_name(opener)?;
+            if !matches!(&*q, "builtins.open" | "io.open") {
+                return None;
+            }
+        }
+        let mut dumps = "pickle";
+        for callee in &files.handed_to {
+            let q = self.plain_name(callee)?;
+            if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
+                dumps = module;
+            } else if !PICKLE_LOADS.contains(&&*q)
+                && !PICKLE_UNPICKLERS.contains(&&*q)
+                && !TEMP_FILE_USERS.contains(&&*q)
+            {
+                return None;
+            }
+        }
+        Some(self.interner.intern(&format!("{dumps}.dumps")))
     }
 
     /// The qualified name a plain name or attribute path surely stands for where the walk is
@@ -5160,15 +5254,26 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.spread_body.is_some()
             && !spread
             && star_at.is_none()
-            && callee.vals.quals().any(|q| PICKLE_LOADS.contains(&&**q))
+            && callee
+                .vals
+                .quals()
+                .any(|q| PICKLE_LOADS.contains(&&**q) || PICKLE_PATH_READERS.contains(&&**q))
         {
+            let buffers = callee.vals.quals().any(|q| PICKLE_LOADS.contains(&&**q));
             let given = match c.arguments.args.first() {
                 Some(a) => Some((a, pos.first_mut())),
                 None => c
                     .arguments
                     .keywords
                     .iter()
-                    .find(|k| k.arg.as_ref().is_some_and(|n| matches!(n.as_str(), "file" | "data")))
+                    .find(|k| {
+                        k.arg.as_ref().is_some_and(|n| {
+                            matches!(
+                                n.as_str(),
+                                "file" | "data" | "filename" | "filepath_or_buffer"
+                            )
+                        })
+                    })
                     .map(|k| {
                         let name = k.arg.as_ref().map(|n| key(&n.id));
                         (
@@ -5178,7 +5283,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }),
             };
             if let Some((arg, Some(ev))) = given
-                && let Some(dumps) = self.pickle_buffer(arg)
+                && let Some(dumps) = buffers
+                    .then(|| self.pickle_buffer(arg))
+                    .flatten()
+                    .or_else(|| self.temp_file(arg))
             {
                 ev.vals = ValueSet::one(Value::Returned(dumps));
             }
