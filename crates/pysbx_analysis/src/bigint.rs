@@ -6,15 +6,18 @@
 //! them (most large literals in real code are constants nothing decodes), once: the result is
 //! kept beside the digits. Decimal conversion costs time quadratic in the number of digits, so
 //! decimal digits are limited to [`MAX_DECIMAL_DIGITS`] (Python 3.11 and later refuse decimal
-//! literals past 4,300 digits); the other bases convert in linear time and are limited only by
-//! the folder's longest constant.
+//! literals past 4,300 digits), and to [`MAX_DECIMAL_DIGITS_PER_FILE`] in all in one file;
+//! the other bases convert in linear time and are limited only by the folder's longest
+//! constant and budget.
 
 use std::cell::OnceCell;
 
 use crate::fold::MAX_CONST_LEN;
 
-/// The most decimal digits converted (about 8 KiB of bytes).
+/// The most decimal digits of one integer converted (about 8 KiB of bytes).
 pub(crate) const MAX_DECIMAL_DIGITS: usize = 20_000;
+/// The most decimal digits converted in one file (the folding budget keeps the count).
+pub(crate) const MAX_DECIMAL_DIGITS_PER_FILE: usize = 64 * 1024;
 
 /// An integer that does not fit in an `i64`.
 #[derive(Debug)]
@@ -123,11 +126,12 @@ impl BigInt {
             .as_deref()
     }
 
-    /// How many digits a conversion reads (what it costs the folding budget).
-    pub(crate) fn cost(&self) -> usize {
+    /// Whether a conversion reads decimal digits, and how many digits it reads (what it costs
+    /// the folding budget; nothing once converted).
+    pub(crate) fn cost(&self) -> (bool, usize) {
         match (&self.digits, self.magnitude.get()) {
-            (Some((_, d)), None) => d.len(),
-            _ => 0,
+            (Some((radix, d)), None) => (*radix == 10, d.len()),
+            _ => (false, 0),
         }
     }
 

@@ -21,13 +21,30 @@ pub(crate) const MAX_SEQ_LEN: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct Budget {
     left: usize,
+    /// Decimal digits of integers past 64 bits still convertible in this file (see
+    /// [`crate::bigint`]): their conversion takes time quadratic in the digits.
+    decimal_digits: usize,
 }
 
 impl Budget {
     /// A budget proportional to the source: folding can never cost more than a few passes
     /// over the file, whatever the code does.
     pub(crate) fn for_source(len: usize) -> Self {
-        Self { left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN) }
+        Self {
+            left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN),
+            decimal_digits: crate::bigint::MAX_DECIMAL_DIGITS_PER_FILE,
+        }
+    }
+
+    /// Takes what converting `n` to bytes costs (nothing once converted).
+    fn take_conversion(&mut self, n: &crate::bigint::BigInt) -> Option<()> {
+        let (decimal, digits) = n.cost();
+        if decimal {
+            self.decimal_digits = self.decimal_digits.checked_sub(digits)?;
+            Some(())
+        } else {
+            self.take_opt(digits)
+        }
     }
 
     /// Takes `n` from the budget: bytes of folded output, or steps of a fold that produces
@@ -1591,7 +1608,7 @@ pub(crate) fn method<'a>(
                 let out = match recv {
                     Const::Int(n) => int_to_bytes(*n, length, big, signed)?,
                     Const::Big(n) => {
-                        budget.take_opt(n.cost())?;
+                        budget.take_conversion(n)?;
                         n.to_bytes(length, big, signed)?
                     }
                     _ => return None,
@@ -1604,7 +1621,7 @@ pub(crate) fn method<'a>(
                 let bits = match recv {
                     Const::Int(n) => u64::from(64 - n.unsigned_abs().leading_zeros()),
                     Const::Big(n) => {
-                        budget.take_opt(n.cost())?;
+                        budget.take_conversion(n)?;
                         n.bit_length()?
                     }
                     _ => return None,
@@ -2346,6 +2363,29 @@ mod tests {
             call("builtins.int", &args(&[Some(&h), Some(&sixteen)]), &mut b),
             Some(Const::Int(3_115_541_764))
         ));
+    }
+
+    #[test]
+    fn decimal_conversions_are_limited_per_file() {
+        let mut b = budget();
+        let (len, big) = (Const::Int(8400), s("big"));
+        let digits = "7".repeat(crate::bigint::MAX_DECIMAL_DIGITS);
+        let converted = (0..8)
+            .filter(|_| {
+                let Some(n) = crate::bigint::BigInt::from_literal(&digits) else { return false };
+                let n = Const::Big(Rc::new(n));
+                method(&n, "to_bytes", &args(&[Some(&len), Some(&big)]), &mut b).is_some()
+            })
+            .count();
+        assert_eq!(
+            converted,
+            crate::bigint::MAX_DECIMAL_DIGITS_PER_FILE / crate::bigint::MAX_DECIMAL_DIGITS
+        );
+        // Hexadecimal digits convert in linear time, from the ordinary budget.
+        let hex = crate::bigint::BigInt::from_literal(&format!("0x{}", "f".repeat(64))).unwrap();
+        let n = Const::Big(Rc::new(hex));
+        let bits = method(&n, "bit_length", &args(&[]), &mut b);
+        assert!(matches!(bits, Some(Const::Int(256))));
     }
 
     #[test]
