@@ -471,6 +471,30 @@ mod tests {
     }
 
     #[test]
+    fn any_bytes_are_read_without_panicking() {
+        // xorshift: the same inputs on every run, biased toward opcodes with arguments.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let ops = b"(.02a1FIJKMGLNVSTUXBCPQRbcdeghijlopqrstu}])\x80\x85\x86\x87\x8a\x8b\x8c\x8d\x8e\x93\x94\x95\x96";
+        for _ in 0..20_000 {
+            let len = usize::try_from(next() % 48).unwrap_or(0);
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    let i = usize::try_from(r % 64).unwrap_or(0);
+                    if r & 64 == 0 { ops[i % ops.len()] } else { (r >> 8) as u8 }
+                })
+                .collect();
+            let _ = globals(&data);
+        }
+    }
+
+    #[test]
     fn what_cannot_be_read_is_unknown() {
         assert_eq!(globals(b"\x80\x02\x82\x01."), None, "an extension code");
         assert_eq!(globals(b"cos\nsystem"), None, "no STOP");
