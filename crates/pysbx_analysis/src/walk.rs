@@ -127,7 +127,8 @@ const PICKLE_UNPICKLERS: &[&str] = &[
     "dill.Unpickler",
 ];
 
-/// The functions that unpickle the file at a path they are given (or a file object).
+/// The functions that unpickle the file at a path they are given, or a file object (an
+/// in-memory buffer too).
 const PICKLE_PATH_READERS: &[&str] = &["joblib.load", "pandas.read_pickle", "numpy.load"];
 
 /// The calls a fresh temporary path or file of a function may be handed when a pickle read
@@ -2171,7 +2172,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             let q = self.plain_name(callee)?;
             if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
                 dumps = module;
-            } else if !PICKLE_LOADS.contains(&&*q) && !PICKLE_UNPICKLERS.contains(&&*q) {
+            } else if !PICKLE_LOADS.contains(&&*q)
+                && !PICKLE_UNPICKLERS.contains(&&*q)
+                && !PICKLE_PATH_READERS.contains(&&*q)
+            {
                 return None;
             }
         }
@@ -5259,7 +5263,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .quals()
                 .any(|q| PICKLE_LOADS.contains(&&**q) || PICKLE_PATH_READERS.contains(&&**q))
         {
-            let buffers = callee.vals.quals().any(|q| PICKLE_LOADS.contains(&&**q));
             let given = match c.arguments.args.first() {
                 Some(a) => Some((a, pos.first_mut())),
                 None => c
@@ -5283,10 +5286,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }),
             };
             if let Some((arg, Some(ev))) = given
-                && let Some(dumps) = buffers
-                    .then(|| self.pickle_buffer(arg))
-                    .flatten()
-                    .or_else(|| self.temp_file(arg))
+                && let Some(dumps) = self.pickle_buffer(arg).or_else(|| self.temp_file(arg))
             {
                 ev.vals = ValueSet::one(Value::Returned(dumps));
             }
