@@ -383,7 +383,6 @@ const REACHING: &[&str] = &[
     "copy",
     "ast",
     "dis",
-    "ctypes",
     "cffi",
     "_posixsubprocess",
     "_winapi",
