@@ -148,6 +148,16 @@ const TEMP_FILE_USERS: &[&str] = &[
     "os.path.exists",
 ];
 
+/// The path classes whose objects `/` joins (see [`Walker::path_start`]).
+const PATH_CLASSES: &[&str] = &[
+    "pathlib.Path",
+    "pathlib.PurePath",
+    "pathlib.PosixPath",
+    "pathlib.WindowsPath",
+    "pathlib.PurePosixPath",
+    "pathlib.PureWindowsPath",
+];
+
 /// What makes and builds such paths (see [`crate::roundtrip::temp_file`]).
 const TEMP_MAKERS: &[&str] = &[
     "tempfile.mktemp",
@@ -3883,6 +3893,37 @@ impl<'a, 'c> Walker<'a, 'c> {
         ev
     }
 
+    /// A path object made of string literals (`Path(".git")`, `PurePath("repo", ".git")`) that
+    /// starts a `/` chain: its parts begin the chain's constant end, so `Path(".git") /
+    /// "hooks"` is matched as `.git/hooks`.
+    #[cold]
+    fn path_start(&mut self, left: &'a Expr) -> Option<(String, u32)> {
+        let Expr::Call(c) = left else { return None };
+        let args = &c.arguments;
+        if !args.keywords.is_empty()
+            || args.args.is_empty()
+            || !args.args.iter().all(|a| matches!(a, Expr::StringLiteral(_)))
+        {
+            return None;
+        }
+        let q = self.plain_name(&c.func)?;
+        if !PATH_CLASSES.contains(&&*q) {
+            return None;
+        }
+        let mut text = String::new();
+        for (i, a) in args.args.iter().enumerate() {
+            let Expr::StringLiteral(lit) = a else { return None };
+            let part = lit.value.to_str();
+            if i == 0 {
+                text.push_str(part.trim_end_matches(['/', '\\']));
+            } else {
+                push_path_part(&mut text, part);
+            }
+        }
+        (text.len() <= fold::MAX_CONST_LEN)
+            .then(|| (text, u32::try_from(args.args.len()).unwrap_or(u32::MAX)))
+    }
+
     /// `a / b` and `a + b` whose right operand is a constant string, after a computed start:
     /// the constant end of such a chain is a string candidate of its own, matched by the string
     /// rules as `os.path.join`'s constant end is (see `call`), where each part alone was matched
@@ -3897,7 +3938,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut l = self.expr_reading(&b.left);
         // The inner operator took the flag as it started, unless the reading stopped before it.
         self.end_left = false;
-        let left_end = if left_chains { self.end_of_left.take() } else { None };
+        let left_end = if left_chains {
+            self.end_of_left.take()
+        } else if b.op == ast::Operator::Div {
+            self.path_start(&b.left)
+        } else {
+            None
+        };
         let mut r = self.expr_reading(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         let passed = match b.op {
