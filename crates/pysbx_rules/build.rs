@@ -314,6 +314,7 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::DerivedFrom(p) => {
             wrapped("ArgTest::DerivedFrom", out, |out| patterns_code(p, out));
         }
+        ArgTest::ConstantPickle => out.push_str("ArgTest::ConstantPickle"),
     }
     out.push_str(" }");
 }

@@ -138,6 +138,7 @@ impl ArgCond {
                 | Test::Program(_)
                 | Test::LessThan(_)
                 | Test::ConstantStart(_)
+                | Test::ConstantPickle
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
                 | Test::DerivedFrom(_)
@@ -167,6 +168,7 @@ pub(crate) enum Test {
     RefersTo(NameTable),
     ReturnedBy(NameTable),
     DerivedFrom(NameTable),
+    ConstantPickle,
 }
 
 /// A rule's matcher with its positive kinds replaced by leaf ids.
@@ -799,6 +801,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Program(pattern) => Test::Program(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::ConstantStart(pattern) => Test::ConstantStart(LazyRegex::checked(pattern, rule)?),
+        ArgTest::ConstantPickle => Test::ConstantPickle,
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
             let table = name_table(names, rule)?;
             match arg.test {

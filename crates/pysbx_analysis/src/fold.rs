@@ -21,13 +21,30 @@ pub(crate) const MAX_SEQ_LEN: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct Budget {
     left: usize,
+    /// Decimal digits of integers past 64 bits still convertible in this file (see
+    /// [`crate::bigint`]): their conversion takes time quadratic in the digits.
+    decimal_digits: usize,
 }
 
 impl Budget {
     /// A budget proportional to the source: folding can never cost more than a few passes
     /// over the file, whatever the code does.
     pub(crate) fn for_source(len: usize) -> Self {
-        Self { left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN) }
+        Self {
+            left: len.saturating_mul(8).saturating_add(4 * MAX_CONST_LEN),
+            decimal_digits: crate::bigint::MAX_DECIMAL_DIGITS_PER_FILE,
+        }
+    }
+
+    /// Takes what converting `n` to bytes costs (nothing once converted).
+    fn take_conversion(&mut self, n: &crate::bigint::BigInt) -> Option<()> {
+        let (decimal, digits) = n.cost();
+        if decimal {
+            self.decimal_digits = self.decimal_digits.checked_sub(digits)?;
+            Some(())
+        } else {
+            self.take_opt(digits)
+        }
     }
 
     /// Takes `n` from the budget: bytes of folded output, or steps of a fold that produces
@@ -781,10 +798,12 @@ pub(crate) fn call<'a>(
                 let i = f.trunc() as i64;
                 Some(Const::Int(i))
             }
-            (Const::Str(t), None) => parse_int(t.as_str(), 10).map(Const::Int),
-            (Const::Str(t), Some(Some(base))) => {
-                parse_int(t.as_str(), base.as_int()?).map(Const::Int)
-            }
+            (Const::Str(t), None) => parse_int(t.as_str(), 10)
+                .map(Const::Int)
+                .or_else(|| parse_big(t.as_str(), 10, budget)),
+            (Const::Str(t), Some(Some(base))) => parse_int(t.as_str(), base.as_int()?)
+                .map(Const::Int)
+                .or_else(|| parse_big(t.as_str(), base.as_int()?, budget)),
             (Const::Bytes(b), Some(Some(base))) => {
                 parse_int(std::str::from_utf8(b.as_bytes()).ok()?, base.as_int()?).map(Const::Int)
             }
@@ -797,7 +816,16 @@ pub(crate) fn call<'a>(
                 Some(order) => byte_order(order?)?,
             };
             let signed = matches!(args.val(2, "signed"), Some(Const::Bool(true)));
-            int_from_bytes(b.as_bytes(), big, signed).map(Const::Int)
+            match int_from_bytes(b.as_bytes(), big, signed) {
+                Some(i) => Some(Const::Int(i)),
+                None => {
+                    budget.take_opt(b.as_bytes().len())?;
+                    Some(match crate::bigint::from_bytes(b.as_bytes(), big, signed) {
+                        Ok(i) => Const::Int(i),
+                        Err(n) => Const::Big(Rc::new(n)),
+                    })
+                }
+            }
         }
         "builtins.len" if args.count() == 1 => {
             let n = match args.val(0, "obj")? {
@@ -1186,6 +1214,16 @@ fn byte_order(order: &Const<'_>) -> Option<bool> {
     }
 }
 
+/// `int(text, base)` of digits past 64 bits (see [`crate::bigint`]).
+#[cold]
+fn parse_big<'a>(text: &str, base: i64, budget: &mut Budget) -> Option<Const<'a>> {
+    // Past 19 digits only: a shorter string that did not parse is not an integer.
+    if text.len() < 19 || !budget.take(text.len()) {
+        return None;
+    }
+    Some(Const::Big(Rc::new(crate::bigint::BigInt::parse(text, base)?)))
+}
+
 fn int_from_bytes(b: &[u8], big: bool, signed: bool) -> Option<i64> {
     if b.len() > 8 || (b.len() == 8 && !signed && b[if big { 0 } else { 7 }] >= 0x80) {
         return None;
@@ -1552,7 +1590,7 @@ pub(crate) fn method<'a>(
     match recv {
         Const::Str(t) => str_method(t.as_str(), name, args, budget),
         Const::Bytes(b) => bytes_method(b.as_bytes(), name, args, budget),
-        Const::Int(n) => match name {
+        Const::Int(_) | Const::Big(_) => match name {
             // `n.to_bytes(length=1, byteorder="big", *, signed=False)`.
             "to_bytes" => {
                 let length = match args.get(0, "length") {
@@ -1567,9 +1605,28 @@ pub(crate) fn method<'a>(
                     None => false,
                     Some((_, v)) => (*v)?.as_int()? != 0,
                 };
-                let out = int_to_bytes(*n, length, big, signed)?;
+                let out = match recv {
+                    Const::Int(n) => int_to_bytes(*n, length, big, signed)?,
+                    Const::Big(n) => {
+                        budget.take_conversion(n)?;
+                        n.to_bytes(length, big, signed)?
+                    }
+                    _ => return None,
+                };
                 budget.take_opt(out.len())?;
                 Some(Const::Bytes(Bin::Owned(out)))
+            }
+            // `n.bit_length()`, for `n.to_bytes((n.bit_length() + 7) // 8, "big")`.
+            "bit_length" if args.pos.is_empty() && args.kw.is_empty() => {
+                let bits = match recv {
+                    Const::Int(n) => u64::from(64 - n.unsigned_abs().leading_zeros()),
+                    Const::Big(n) => {
+                        budget.take_conversion(n)?;
+                        n.bit_length()?
+                    }
+                    _ => return None,
+                };
+                Some(Const::Int(i64::try_from(bits).ok()?))
             }
             _ => None,
         },
@@ -2306,6 +2363,29 @@ mod tests {
             call("builtins.int", &args(&[Some(&h), Some(&sixteen)]), &mut b),
             Some(Const::Int(3_115_541_764))
         ));
+    }
+
+    #[test]
+    fn decimal_conversions_are_limited_per_file() {
+        let mut b = budget();
+        let (len, big) = (Const::Int(8400), s("big"));
+        let digits = "7".repeat(crate::bigint::MAX_DECIMAL_DIGITS);
+        let converted = (0..8)
+            .filter(|_| {
+                let Some(n) = crate::bigint::BigInt::from_literal(&digits) else { return false };
+                let n = Const::Big(Rc::new(n));
+                method(&n, "to_bytes", &args(&[Some(&len), Some(&big)]), &mut b).is_some()
+            })
+            .count();
+        assert_eq!(
+            converted,
+            crate::bigint::MAX_DECIMAL_DIGITS_PER_FILE / crate::bigint::MAX_DECIMAL_DIGITS
+        );
+        // Hexadecimal digits convert in linear time, from the ordinary budget.
+        let hex = crate::bigint::BigInt::from_literal(&format!("0x{}", "f".repeat(64))).unwrap();
+        let n = Const::Big(Rc::new(hex));
+        let bits = method(&n, "bit_length", &args(&[]), &mut b);
+        assert!(matches!(bits, Some(Const::Int(256))));
     }
 
     #[test]

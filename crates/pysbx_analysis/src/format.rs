@@ -111,7 +111,7 @@ fn write_repr(value: &Const<'_>, ascii: bool, out: &mut String, depth: u32) -> O
             }
             out.push('}');
         }
-        Const::Float(_) | Const::Cycle(_) | Const::Opaque => return None,
+        Const::Float(_) | Const::Cycle(_) | Const::Opaque | Const::Big(_) => return None,
     }
     (out.len() <= MAX_CONST_LEN).then_some(())
 }

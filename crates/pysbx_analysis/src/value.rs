@@ -92,7 +92,9 @@ pub(crate) enum Const<'a> {
     /// `itertools.cycle(items)`: the items repeated without end. Only `zip` reads it (with a
     /// finite sequence beside it); an iterator has a state, so a name never holds one.
     Cycle(Rc<[Const<'a>]>),
-    /// A literal the folder does not model (a huge int, a complex, `...`): still a literal.
+    /// An integer past 64 bits (see [`crate::bigint`]).
+    Big(Rc<crate::bigint::BigInt>),
+    /// A literal the folder does not model (a complex, `...`): still a literal.
     Opaque,
 }
 
@@ -158,7 +160,7 @@ impl<'a> Const<'a> {
     /// same key); `None` when equality is not known (an opaque literal).
     pub(crate) fn key_eq(&self, other: &Const<'_>) -> Option<bool> {
         Some(match (self, other) {
-            (Self::Opaque, _) | (_, Const::Opaque) => return None,
+            (Self::Opaque | Self::Big(_), _) | (_, Const::Opaque | Const::Big(_)) => return None,
             (Self::Str(a), Const::Str(b)) => a.as_str() == b.as_str(),
             (Self::Bytes(a), Const::Bytes(b)) => a.as_bytes() == b.as_bytes(),
             (Self::None, Const::None) => true,
@@ -200,7 +202,11 @@ impl<'a> Const<'a> {
     pub(crate) fn hashable(&self) -> bool {
         match self {
             Self::Seq(SeqKind::Tuple, items) => items.iter().all(Const::hashable),
-            Self::Seq(SeqKind::List, _) | Self::Dict(_) | Self::Cycle(_) | Self::Opaque => false,
+            Self::Seq(SeqKind::List, _)
+            | Self::Dict(_)
+            | Self::Cycle(_)
+            | Self::Opaque
+            | Self::Big(_) => false,
             _ => true,
         }
     }

@@ -127,6 +127,54 @@ const PICKLE_UNPICKLERS: &[&str] = &[
     "dill.Unpickler",
 ];
 
+/// The functions that unpickle the file at a path they are given, or a file object (an
+/// in-memory buffer too).
+const PICKLE_PATH_READERS: &[&str] = &["joblib.load", "pandas.read_pickle", "numpy.load"];
+
+/// The calls a fresh temporary path or file of a function may be handed when a pickle read
+/// from it is a round trip (see [`crate::roundtrip::temp_file`]): pickle writers and
+/// readers, and removal.
+const TEMP_FILE_USERS: &[&str] = &[
+    "joblib.dump",
+    "joblib.load",
+    "pandas.to_pickle",
+    "pandas.read_pickle",
+    "numpy.save",
+    "numpy.savez",
+    "numpy.savez_compressed",
+    "numpy.load",
+    "os.remove",
+    "os.unlink",
+    "os.path.exists",
+];
+
+/// The path classes whose objects `/` joins (see [`Walker::path_start`]).
+const PATH_CLASSES: &[&str] = &[
+    "pathlib.Path",
+    "pathlib.PurePath",
+    "pathlib.PosixPath",
+    "pathlib.WindowsPath",
+    "pathlib.PurePosixPath",
+    "pathlib.PureWindowsPath",
+];
+
+/// What makes and builds such paths (see [`crate::roundtrip::temp_file`]).
+const TEMP_MAKERS: &[&str] = &[
+    "tempfile.mktemp",
+    "tempfile.mkdtemp",
+    "tempfile.NamedTemporaryFile",
+    "tempfile.TemporaryDirectory",
+];
+const PATH_BUILDERS: &[&str] = &[
+    "os.path.join",
+    "posixpath.join",
+    "builtins.str",
+    "os.fspath",
+    "pathlib.Path",
+    "pathlib.PurePath",
+    "pathlib.PosixPath",
+];
+
 /// The functions and classes that write a pickle of an object to the file they are given,
 /// with the module whose `dumps` returns the same bytes.
 const PICKLE_WRITERS: &[(&str, &str)] = &[
@@ -816,6 +864,9 @@ struct SpreadBody<'a> {
     /// The function's parameters (a buffer of the body is not one of them, see
     /// [`crate::roundtrip`]).
     parameters: &'a ast::Parameters,
+    /// The function's decorators (a pytest fixture's temporary directories, see
+    /// [`crate::roundtrip::temp_file`]).
+    decorators: &'a [ast::Decorator],
     /// Names already classified.
     known: Vec<(Name, Option<Spread>)>,
 }
@@ -1020,6 +1071,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         function: &f.name.id,
                         kwarg: f.parameters.kwarg.as_ref().map(|k| key(&k.name.id)),
                         parameters: &f.parameters,
+                        decorators: &f.decorator_list,
                         known: Vec::new(),
                     });
                     self.bind_parameters(&f.parameters, given);
@@ -2155,7 +2207,72 @@ impl<'a, 'c> Walker<'a, 'c> {
             let q = self.plain_name(callee)?;
             if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
                 dumps = module;
-            } else if !PICKLE_LOADS.contains(&&*q) && !PICKLE_UNPICKLERS.contains(&&*q) {
+            } else if !PICKLE_LOADS.contains(&&*q)
+                && !PICKLE_UNPICKLERS.contains(&&*q)
+                && !PICKLE_PATH_READERS.contains(&&*q)
+            {
+                return None;
+            }
+        }
+        Some(self.interner.intern(&format!("{dumps}.dumps")))
+    }
+
+    /// Refers to the globals a constant pickle names, at the call loading it.
+    #[cold]
+    fn constant_pickle(&mut self, data: &[u8]) {
+        for global in crate::pickles::globals(data).unwrap_or_default() {
+            let vals = ValueSet::one(Value::Qual(self.interner.intern(&global)));
+            reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
+        }
+    }
+
+    /// Where `arg` reads a file at a fresh temporary path that the function body being walked
+    /// made (`tempfile`, or pytest's `tmp_path` and `tmpdir` in a test or fixture) and wrote
+    /// only with pickle writers: the `dumps` whose result the file holds (see
+    /// [`crate::roundtrip::temp_file`]). `None` anywhere else.
+    fn temp_file(&mut self, arg: &'a Expr) -> Option<QName> {
+        let sb = self.spread_body.as_ref()?;
+        if sb.scope != self.scope {
+            return None;
+        }
+        // pytest collects `test*` functions and gives fixtures (`@pytest.fixture`) theirs.
+        let fixtures = sb.function.starts_with("test")
+            || sb.decorators.iter().any(|d| {
+                let f = match &d.expression {
+                    Expr::Call(c) => &*c.func,
+                    other => other,
+                };
+                matches!(f, Expr::Attribute(a) if a.attr.id.as_str() == "fixture")
+                    || matches!(f, Expr::Name(n) if n.id.as_str() == "fixture")
+            });
+        let files = crate::roundtrip::temp_file(sb.body, sb.parameters, fixtures, arg)?;
+        for maker in &files.makers {
+            let q = self.plain_name(maker)?;
+            if !TEMP_MAKERS.contains(&&*q) {
+                return None;
+            }
+        }
+        for builder in &files.builders {
+            let q = self.plain_name(builder)?;
+            if !PATH_BUILDERS.contains(&&*q) {
+                return None;
+            }
+        }
+        for opener in &files.openers {
+            let q = self.plain_name(opener)?;
+            if !matches!(&*q, "builtins.open" | "io.open") {
+                return None;
+            }
+        }
+        let mut dumps = "pickle";
+        for callee in &files.handed_to {
+            let q = self.plain_name(callee)?;
+            if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
+                dumps = module;
+            } else if !PICKLE_LOADS.contains(&&*q)
+                && !PICKLE_UNPICKLERS.contains(&&*q)
+                && !TEMP_FILE_USERS.contains(&&*q)
+            {
                 return None;
             }
         }
@@ -3380,6 +3497,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut o = self.expr(&u.operand);
                 let fold = match (u.op, &o.fold) {
                     (ast::UnaryOp::USub, Some(Const::Int(i))) => i.checked_neg().map(Const::Int),
+                    (ast::UnaryOp::USub, Some(Const::Big(n))) => {
+                        Some(Const::Big(Rc::new(n.negated())))
+                    }
                     (ast::UnaryOp::USub, Some(Const::Float(f))) => Some(Const::Float(-f)),
                     (ast::UnaryOp::UAdd, Some(c @ (Const::Int(_) | Const::Float(_)))) => {
                         Some(c.clone())
@@ -3644,7 +3764,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::NumberLiteral(n) => {
                 let fold = match &n.value {
-                    Number::Int(i) => i.as_i64().map_or(Const::Opaque, Const::Int),
+                    Number::Int(i) => i.as_i64().map_or_else(|| big_literal(i), Const::Int),
                     Number::Float(f) => Const::Float(*f),
                     Number::Complex { .. } => Const::Opaque,
                 };
@@ -3798,6 +3918,37 @@ impl<'a, 'c> Walker<'a, 'c> {
         ev
     }
 
+    /// A path object made of string literals (`Path(".git")`, `PurePath("repo", ".git")`) that
+    /// starts a `/` chain: its parts begin the chain's constant end, so `Path(".git") /
+    /// "hooks"` is matched as `.git/hooks`.
+    #[cold]
+    fn path_start(&mut self, left: &'a Expr) -> Option<(String, u32)> {
+        let Expr::Call(c) = left else { return None };
+        let args = &c.arguments;
+        if !args.keywords.is_empty()
+            || args.args.is_empty()
+            || !args.args.iter().all(|a| matches!(a, Expr::StringLiteral(_)))
+        {
+            return None;
+        }
+        let q = self.plain_name(&c.func)?;
+        if !PATH_CLASSES.contains(&&*q) {
+            return None;
+        }
+        let mut text = String::new();
+        for (i, a) in args.args.iter().enumerate() {
+            let Expr::StringLiteral(lit) = a else { return None };
+            let part = lit.value.to_str();
+            if i == 0 {
+                text.push_str(part.trim_end_matches(['/', '\\']));
+            } else {
+                push_path_part(&mut text, part);
+            }
+        }
+        (text.len() <= fold::MAX_CONST_LEN)
+            .then(|| (text, u32::try_from(args.args.len()).unwrap_or(u32::MAX)))
+    }
+
     /// `a / b` and `a + b` whose right operand is a constant string, after a computed start:
     /// the constant end of such a chain is a string candidate of its own, matched by the string
     /// rules as `os.path.join`'s constant end is (see `call`), where each part alone was matched
@@ -3812,7 +3963,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut l = self.expr_reading(&b.left);
         // The inner operator took the flag as it started, unless the reading stopped before it.
         self.end_left = false;
-        let left_end = if left_chains { self.end_of_left.take() } else { None };
+        let left_end = if left_chains {
+            self.end_of_left.take()
+        } else if b.op == ast::Operator::Div {
+            self.path_start(&b.left)
+        } else {
+            None
+        };
         let mut r = self.expr_reading(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         let passed = match b.op {
@@ -4774,7 +4931,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 None => None,
             },
             Expr::NumberLiteral(n) => match &n.value {
-                Number::Int(i) => i.as_i64().map(Const::Int),
+                Number::Int(i) => Some(i.as_i64().map_or_else(|| big_literal(i), Const::Int)),
                 _ => None,
             },
             Expr::StringLiteral(s) => Some(Const::Str(string_text(s))),
@@ -4788,6 +4945,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::UnaryOp(u) => match (u.op, sub(self, &u.operand)?) {
                 (ast::UnaryOp::USub, Const::Int(i)) => i.checked_neg().map(Const::Int),
+                (ast::UnaryOp::USub, Const::Big(n)) => Some(Const::Big(Rc::new(n.negated()))),
                 (ast::UnaryOp::UAdd, Const::Int(i)) => Some(Const::Int(i)),
                 (ast::UnaryOp::Invert, Const::Int(i)) => Some(Const::Int(!i)),
                 _ => None,
@@ -5172,7 +5330,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.spread_body.is_some()
             && !spread
             && star_at.is_none()
-            && callee.vals.quals().any(|q| PICKLE_LOADS.contains(&&**q))
+            && callee
+                .vals
+                .quals()
+                .any(|q| PICKLE_LOADS.contains(&&**q) || PICKLE_PATH_READERS.contains(&&**q))
         {
             let given = match c.arguments.args.first() {
                 Some(a) => Some((a, pos.first_mut())),
@@ -5180,7 +5341,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .arguments
                     .keywords
                     .iter()
-                    .find(|k| k.arg.as_ref().is_some_and(|n| matches!(n.as_str(), "file" | "data")))
+                    .find(|k| {
+                        k.arg.as_ref().is_some_and(|n| {
+                            matches!(
+                                n.as_str(),
+                                "file" | "data" | "filename" | "filepath_or_buffer"
+                            )
+                        })
+                    })
                     .map(|k| {
                         let name = k.arg.as_ref().map(|n| key(&n.id));
                         (
@@ -5190,7 +5358,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }),
             };
             if let Some((arg, Some(ev))) = given
-                && let Some(dumps) = self.pickle_buffer(arg)
+                && let Some(dumps) = self.pickle_buffer(arg).or_else(|| self.temp_file(arg))
             {
                 ev.vals = ValueSet::one(Value::Returned(dumps));
             }
@@ -5206,6 +5374,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             _ => None,
         };
         let from = self.hits.len();
+        // A pickle kept as a bytes literal names what unpickling it calls: its globals are
+        // referred to where it is loaded (see `crate::pickles`).
+        if let Some(Const::Bytes(data)) = pos.first().and_then(|e| e.fold.as_ref())
+            && !spread
+            && callee.vals.quals().any(|q| q.ends_with("loads") && PICKLE_LOADS.contains(&&**q))
+        {
+            self.constant_pickle(data.as_bytes());
+        }
         // A call that saves a download to a path, or opens a file (see `note_saved`).
         let mut saving: Option<(QName, usize, &'static str, bool)> = None;
         let (vals, fold, join_tail) = {
@@ -6568,6 +6744,14 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
 fn is_dotted_name(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// An integer literal past 64 bits: its digits, converted when a fold needs them (see
+/// [`crate::bigint`]).
+#[cold]
+fn big_literal(i: &ast::Int) -> Const<'static> {
+    crate::bigint::BigInt::from_literal(&i.to_string())
+        .map_or(Const::Opaque, |n| Const::Big(Rc::new(n)))
 }
 
 #[cfg(test)]

@@ -130,11 +130,12 @@ impl std::error::Error for UnparsableSource {}
 /// the guard judges at run time exactly what they flag, with the names a static reading cannot
 /// know; a stub there would add no protection and only break honest programs:
 ///
-/// - unpickling (`pickle-load`, `pickle-round-trip`): the guard checks every global a pickle
-///   names as it is looked up (the `pickle.find_class` audit event, raised by the unpicklers of
-///   `pickle`, `dill`, `joblib`, `pandas` and `torch` alike) against plain data types and the
-///   program's own modules, so a pickle builds nothing the program could not, and what that
-///   does meets the guard and the kernel as usual (the program that caches its own results);
+/// - unpickling (`pickle-load`, `pickle-round-trip`, `pickle-constant`): the guard checks every
+///   global a pickle names as it is looked up (the `pickle.find_class` audit event, raised by
+///   the unpicklers of `pickle`, `dill`, `joblib`, `pandas` and `torch` alike) against plain
+///   data types and the program's own modules, so a pickle builds nothing the program could
+///   not, and what that does meets the guard and the kernel as usual (the program that caches
+///   its own results);
 /// - modules loaded from a file by path (`module-from-file-path`): the guard sends a module made
 ///   by `spec_from_file_location` through the import gate as an imported one (plugins);
 /// - the loaders that bypass the import system (`runpy-run`: `SourceFileLoader`,
@@ -147,9 +148,10 @@ impl std::error::Error for UnparsableSource {}
 ///   import gate like any other (read by the gate, judged against the policy and the importing
 ///   module's list), and what the program then calls on it meets the guard and the kernel (`six`
 ///   imports its moved modules so, and with it `boto3` and much else).
-const GUARDED_AT_RUN_TIME: [(&str, &str); 5] = [
+const GUARDED_AT_RUN_TIME: [(&str, &str); 6] = [
     ("PSB601", "pickle-load"),
     ("PSB608", "pickle-round-trip"),
+    ("PSB609", "pickle-constant"),
     ("PSB114", "module-from-file-path"),
     ("PSB107", "runpy-run"),
     ("PSB802", "computed-import"),

@@ -168,6 +168,7 @@ struct RawArg {
     refers_to: Option<Spanned<OneOrMany>>,
     returned_by: Option<Spanned<OneOrMany>>,
     derived_from: Option<Spanned<OneOrMany>>,
+    constant_pickle: Option<bool>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -637,12 +638,15 @@ impl Ctx {
         if let Some(names) = raw.derived_from {
             tests.push(ArgTest::DerivedFrom(self.patterns(names)?));
         }
+        if raw.constant_pickle == Some(true) {
+            tests.push(ArgTest::ConstantPickle);
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
                  present, forwarded, literal, computed, matches, disguised, command, less_than, \
-                 constant_start, refers_to, returned_by or derived_from"
+                 constant_start, refers_to, returned_by, derived_from or constant_pickle: true"
                     .to_string(),
             ));
         }

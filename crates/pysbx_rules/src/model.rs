@@ -231,6 +231,11 @@ pub enum ArgTest {
     /// `with ... as` (`s.fileno()` and `conn` of `conn, _ = s.accept()` after
     /// `s = socket.socket()`).
     DerivedFrom(Patterns),
+    /// The argument folds to bytes that are a whole pickle the engine read, every global of
+    /// which rebuilds data: none in a module that reaches the process, the interpreter, files
+    /// or the network, nor a dunder name. The globals a constant pickle names are reported
+    /// where it is loaded, as references.
+    ConstantPickle,
 }
 
 /// One condition on a call's arguments.

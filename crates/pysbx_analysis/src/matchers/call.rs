@@ -230,6 +230,12 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             }
             _ => false,
         },
+        // A pickle kept as a bytes literal, read whole, that only rebuilds data.
+        Test::ConstantPickle => given(&selected).is_some_and(|c| match c {
+            Const::Bytes(b) => crate::pickles::globals(b.as_bytes())
+                .is_some_and(|globals| globals.iter().all(|g| crate::pickles::plain(g))),
+            _ => false,
+        }),
         Test::LessThan(limit) => given(&selected).is_some_and(|c| match c {
             #[expect(clippy::cast_precision_loss, reason = "a threshold comparison")]
             Const::Int(i) => (*i as f64) < *limit,
