@@ -1,12 +1,11 @@
 //! `pysbx exec` and `pysbx policy` as a user meets them: modes, the chosen interpreter, the
 //! isolation tier, event files, `--require-isolation`, policy errors, and the unprivileged path.
 
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, exec_with_events, listener, processes_naming, python, run, sandbox_processes, stderr,
-    stdout, token, track,
+    Scratch, exec_as_nobody, exec_with_events, listener, processes_naming, python, run,
+    sandbox_processes, stderr, stdout, token, track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -232,21 +231,6 @@ fn policy_check_reports_positions() {
     let out = run(s.exec().arg("--policy").arg(&bad).args(["-c", "print('ran')"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(!stdout(&out).contains("ran"));
-}
-
-/// `pysbx exec` (no configuration, no gate) started as the unprivileged uid `nobody` in `s`,
-/// with Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
-fn exec_as_nobody(s: &Scratch) -> Command {
-    let nobody = 65534;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
-    cmd.current_dir(s.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .uid(nobody)
-        .gid(nobody)
-        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"]);
-    cmd
 }
 
 /// The unprivileged path: pysbx itself started as an unprivileged uid (no uid drop; a user

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use std::process::Command;
 
-use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout, token};
+use crate::exec_support::{Scratch, exec_as_nobody, run, sandbox_processes, stderr, stdout, token};
 
 /// What the technique tries to achieve.
 #[derive(Clone, Copy)]
@@ -1028,4 +1028,93 @@ fn real_time_scheduling_is_refused_whatever_the_caller_allows() {
     assert!(text.starts_with("[(0, 0), (0, 0), (0, 0)]"), "{text}{}", stderr(&out));
     assert!(text.contains("fifo refused 1"), "{text}{}", stderr(&out));
     assert!(!text.contains("priority raised"), "{text}{}", stderr(&out));
+}
+
+/// The owner-only calls Landlock does not cover (`chmod`, `chown`, `utime`, extended
+/// attributes) given a descriptor rather than a path (`fchmod`, `fchown`, `futimens`,
+/// `fsetxattr`) are judged by the file the descriptor stands for, as their plain forms are.
+/// Without root the program keeps the user's uid and owns the user's files: a file of a read
+/// path, opened for reading, was changed through its descriptor. A descriptor given as an
+/// object of the program's class, whose number the guard cannot read, is refused; a nameless
+/// temporary file and a pipe stay the program's to change.
+#[test]
+fn owner_calls_by_descriptor_are_judged_by_the_file() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let data = tempfile::tempdir().expect("test setup");
+    let file = data.path().join("kept.txt");
+    std::fs::write(&file, "kept\n").expect("test setup");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("test setup");
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("test setup");
+    let nobody = 65534;
+    for path in [data.path(), file.as_path()] {
+        std::os::unix::fs::chown(path, Some(nobody), Some(nobody)).expect("test setup");
+    }
+    let before = std::fs::metadata(&file).expect("test setup");
+    let policy = s.write("policy.yaml", &format!("fs:\n  read: [{:?}]\n", data.path()));
+    let code = format!(
+        r#"
+import os, tempfile
+path = {path:?}
+fd = os.open(path, os.O_RDONLY)
+d = os.open(os.path.dirname(path), os.O_RDONLY)
+class Index:
+    def __index__(self):
+        return fd
+tries = [
+    ("fchmod", lambda: os.chmod(fd, 0o666)),
+    ("fchmod-dir", lambda: os.chmod(d, 0o777)),
+    ("fchown", lambda: os.chown(fd, -1, os.getgid())),
+    ("futimens", lambda: os.utime(fd, (5, 5))),
+    ("fsetxattr", lambda: os.setxattr(fd, "user.pwn", b"1")),
+    ("index", lambda: os.chmod(Index(), 0o666)),
+]
+for name, attempt in tries:
+    try:
+        attempt()
+        print(name, "changed")
+    except PermissionError as e:
+        print(name, type(e).__name__, e)
+with tempfile.TemporaryFile() as t:
+    os.chmod(t.fileno(), 0o600)
+r, w = os.pipe()
+os.chmod(w, 0o600)
+print("own files changed")
+"#,
+        path = file.display().to_string()
+    );
+    let script = s.write("owner_fd.py", &code);
+    let out = exec_as_nobody(&s).arg("--policy").arg(&policy).arg(&script).output();
+    let out = out.expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{text}{err}");
+    for name in ["fchmod", "fchown", "futimens", "fsetxattr"] {
+        let line = format!(
+            "{name} PolicyViolation [Errno 1] pysbx: changing {} is not allowed (fs.write)",
+            file.display()
+        );
+        assert!(text.lines().any(|l| l == line), "{line}: {ctx}");
+    }
+    assert!(
+        text.contains(&format!(
+            "fchmod-dir PolicyViolation [Errno 1] pysbx: changing {} is not allowed",
+            data.path().display()
+        )),
+        "{ctx}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("index PolicyViolation")
+            && l.contains("<Index object> stands for is not allowed")),
+        "{ctx}"
+    );
+    assert!(text.contains("own files changed\n"), "{ctx}");
+    let after = std::fs::metadata(&file).expect("test setup");
+    assert_eq!(
+        (after.mode(), after.uid(), after.gid(), after.mtime()),
+        (before.mode(), before.uid(), before.gid(), before.mtime()),
+        "{ctx}"
+    );
+    assert_eq!(std::fs::metadata(data.path()).expect("test setup").mode() & 0o777, 0o755);
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
 }

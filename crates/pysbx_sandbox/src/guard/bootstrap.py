@@ -766,6 +766,36 @@ def _pysbx_guard():
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.write", "path": path})
 
+    def _check_fd_write(obj, op, user, stack):
+        # The owner-only calls Landlock does not cover (`os.chmod`, `os.chown`, `os.utime`,
+        # `os.setxattr`, `os.removexattr`) given a descriptor (`fchmod`, `futimens`...) rather
+        # than a path: judged as the plain form is, by the file the descriptor stands for (see
+        # `_fd_dir`). A file with no name left (removed, or made without one) is no place
+        # anyone else reaches, and a pipe or a socket no file of the file system: both pass.
+        # (The interpreter hands the event an `os.PathLike`'s path, not the object.) Any other
+        # object, an `__index__` of the program's class, is refused: its number cannot be read
+        # without running the program's code, and no kernel layer judges these calls.
+        if not _issubclass(_type(obj), _int):
+            _violation("fs.write", "changing the file that %s stands for is not allowed: give "
+                       "a descriptor as an int" % _describe(obj), op, user, stack,
+                       {"grant": "fs.write"})
+            return
+        fd = _int.__index__(obj)
+        where = _fd_dir(fd)
+        if where is not None:
+            _check_write(where, op, user, stack)
+            return
+        try:
+            st = _fstat(fd)
+            target = _readlink("/proc/self/fd/%d" % fd)
+        except (OSError, ValueError, OverflowError):
+            return  # no such descriptor: the call fails with EBADF
+        if st.st_nlink == 0 or not _isabs(target):
+            return
+        _violation("fs.write", "changing the file descriptor %d stands for is not allowed: the "
+                   "file it stands for cannot be told" % fd, op, user, stack,
+                   {"grant": "fs.write"})
+
     # --- network checks ---------------------------------------------------------------------
 
     def _net_rules(module):
@@ -1357,6 +1387,10 @@ def _pysbx_guard():
                       "os.chmod": {0: 2}, "os.chown": {0: 3}, "os.utime": {0: 3},
                       "os.rename": {0: 2, 1: 3}, "os.replace": {0: 2, 1: 3},
                       "os.link": {0: 2, 1: 3}, "os.symlink": {1: 2}, "shutil.rmtree": {0: 1}}
+    # The owner-only calls (which Landlock does not cover) that take a descriptor in place of a
+    # path (`fchmod`, `fchown`, `futimens`, `fsetxattr`, `fremovexattr`).
+    _FD_WRITE_EVENTS = frozenset({"os.chmod", "os.chown", "os.utime", "os.setxattr",
+                                  "os.removexattr"})
     # The calls that act on the name itself, a symbolic link included, not on where it leads.
     _ON_THE_ENTRY = frozenset({"os.remove", "os.rmdir", "os.rename", "os.replace", "os.link",
                                "os.symlink", "shutil.rmtree"})
@@ -2638,6 +2672,9 @@ def _pysbx_guard():
             entry = event in _ON_THE_ENTRY
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
+                    if event in _FD_WRITE_EVENTS and _path_of(args[i]) is None:
+                        _check_fd_write(args[i], event, user, stack)
+                        continue
                     _check_write(args[i], event, user, stack, dir_fd(i), entry)
             return
         if event in _READ_EVENTS:
