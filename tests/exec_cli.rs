@@ -93,6 +93,67 @@ fn gate_sanitizes_imported_modules() {
     assert_eq!(gate["line"], 3);
 }
 
+/// A program the gate refuses outright (here: more findings than the gate reads) runs
+/// nothing, and the user sees why: every finding the gate made before it stopped and what
+/// stopped it, each with its file, line, rule and message, on standard error and in the
+/// events and SARIF files (which carry the refusal's end).
+#[test]
+fn a_refused_program_shows_every_finding_behind_the_refusal() {
+    let s = Scratch::new();
+    let mut code = String::from("import os\nprint('RAN')\nos.system('echo PWN$((6*7))')\n");
+    for _ in 0..10_000 {
+        code.push_str("eval('1')\n");
+    }
+    let script = s.write("refused.py", &code);
+    let events = s.path().join("ev.jsonl");
+    let sarif = s.path().join("ev.sarif");
+    let out = run(s.exec().arg("--events").arg(&events).arg("--sarif").arg(&sarif).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(122), "{err}");
+    assert!(!text.contains("RAN"), "{text}");
+    let file = script.display().to_string();
+    // What stopped the gate, then each finding, one line each.
+    let cause = format!("pysbx: {file}:10003: gate [too-many-findings] more than 10000 findings");
+    assert!(err.lines().any(|l| l.starts_with(&cause)), "{cause}: {}", &err[..err.len().min(2000)]);
+    let system = format!("pysbx: {file}:3: gate [");
+    assert!(err.lines().any(|l| l.starts_with(&system)), "{system}");
+    for line in [4, 5000, 10_002] {
+        let eval = format!("pysbx: {file}:{line}: gate [PSB111] `builtins.eval`");
+        assert!(err.lines().any(|l| l.starts_with(&eval)), "{eval}");
+    }
+    let gate_lines = err.lines().filter(|l| l.starts_with(&format!("pysbx: {file}:"))).count();
+    assert!(gate_lines > 10_001, "{gate_lines} gate lines");
+    assert!(
+        err.contains("refused by the static gate"),
+        "{}",
+        &err[err.len().saturating_sub(500)..]
+    );
+    let lines = jsonl(&events);
+    let kept: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "event").collect();
+    let refusal = kept.iter().find(|l| l["clause"] == "too-many-findings").expect("the cause");
+    assert_eq!(refusal["kind"], "gate");
+    assert_eq!(refusal["action"], "refused");
+    assert_eq!(refusal["file"], file.as_str());
+    assert_eq!(refusal["line"], 10_003);
+    assert!(kept.iter().any(|l| l["line"] == 3 && l["kind"] == "gate"), "os.system's finding");
+    assert!(kept.iter().any(|l| l["clause"] == "PSB111" && l["line"] == 4));
+    let end = lines.last().expect("an end line");
+    assert_eq!(
+        (&end["type"], &end["reason"], &end["exit_code"]),
+        (&"end".into(), &"violation".into(), &122.into())
+    );
+    assert!(end["message"].as_str().is_some_and(|m| m.contains("refused by the static gate")));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("a SARIF file"))
+            .expect("JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let at = |r: &serde_json::Value| {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"].clone()
+    };
+    assert!(results.iter().any(|r| r["ruleId"] == "too-many-findings" && at(r) == 10_003));
+    assert!(results.iter().any(|r| r["ruleId"] == "PSB111" && at(r) == 4));
+}
+
 /// The gate's findings in the program's own file are reported as those of the modules it
 /// imports are: one line each on standard error as they happen, in the same format, and once
 /// in the events file.

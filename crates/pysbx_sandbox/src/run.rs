@@ -757,7 +757,23 @@ fn run_inner(
             }
             Some(Err(refusal)) => {
                 match refusal {
-                    Refusal::Gate(e) => refused_by_gate = Some(e),
+                    Refusal::Gate(e, found) => {
+                        // The findings behind the refusal, shown and kept as any gate
+                        // finding is (for `--events` and `--sarif`).
+                        for mut e in found {
+                            e.bound(MAX_EVENT_TEXT);
+                            if req.live_stderr {
+                                say(&format!("pysbx: {}", e.summary()));
+                            }
+                            alerts.send(&crate::events::event_json(&e));
+                            if events.len() < MAX_KEPT_EVENTS {
+                                events.push(e);
+                            } else {
+                                events_dropped += 1;
+                            }
+                        }
+                        refused_by_gate = Some(e);
+                    }
                     Refusal::Missing(m) => refused = Some(m),
                 }
                 let _ = go_tx.send(None);
@@ -819,7 +835,7 @@ fn run_inner(
         // resource usage only through stage A's, which is what `time pysbx exec ...` reports.
         process.wait();
     }
-    if let Some(e) = refused_by_gate {
+    if let Some(e) = refused_by_gate.take_if(|e| !matches!(e, SandboxError::Refused { .. })) {
         return Err(e);
     }
     if let Some(missing) = refused {
@@ -828,6 +844,14 @@ fn run_inner(
     let wall_s = started.elapsed().as_secs_f64();
     let killed = killed_for.map(|reason| (reason, stopped_by));
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
+    if let Some(e) = refused_by_gate {
+        // Nothing of the program ran: the end is the gate's refusal.
+        end.reason = EndReason::Violation;
+        end.exit_code = EXIT_VIOLATION;
+        end.child_code = None;
+        end.signal = None;
+        end.message = e.to_string();
+    }
     let mut notes = output_notes;
     let last_output = output_slot.lock().ok().and_then(|mut slot| slot.take());
     let (output, output_refused) = match last_output.map(|text| {
@@ -918,8 +942,8 @@ const GUARD_LAYERS: [&str; 2] = ["guard", "import_gate"];
 
 /// Why the guard is not given its go-ahead.
 enum Refusal {
-    /// The static gate refused the entry program.
-    Gate(SandboxError),
+    /// The static gate refused the entry program: why, and the findings behind it.
+    Gate(SandboxError, Vec<Event>),
     /// Required layers that did not apply.
     Missing(String),
 }
@@ -952,11 +976,11 @@ fn go_decision(
             gate_entry(gate, &path, &bytes)
         }))
         .unwrap_or_else(|_| {
-            Err(SandboxError::os("gate", std::io::Error::other("the gate panicked")))
+            Err((SandboxError::os("gate", std::io::Error::other("the gate panicked")), Vec::new()))
         }),
     };
     match gated {
-        Err(e) => Err(Refusal::Gate(e)),
+        Err((e, found)) => Err(Refusal::Gate(e, found)),
         Ok(_) if !missing.is_empty() => Err(Refusal::Missing(missing.join("; "))),
         Ok(ok) => Ok(ok),
     }
@@ -1159,14 +1183,21 @@ struct GatedEntry {
     unparsable: Option<String>,
 }
 
-fn gate_entry(gate: &Gate, path: &Path, bytes: &[u8]) -> Result<GatedEntry, SandboxError> {
+/// The entry program as the gate lets it run, or why it refuses it with the findings behind
+/// the refusal (as events).
+fn gate_entry(
+    gate: &Gate,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<GatedEntry, (SandboxError, Vec<Event>)> {
     match gate(path, bytes) {
         GateReply::Allow { source, findings } => {
             Ok(GatedEntry { source, events: gate_events(path, &findings), unparsable: None })
         }
-        GateReply::Refuse { reason, .. } => {
-            Err(SandboxError::Refused { path: path.to_path_buf(), reason })
-        }
+        GateReply::Refuse { reason, findings } => Err((
+            SandboxError::Refused { path: path.to_path_buf(), reason },
+            gate_events(path, &findings),
+        )),
         GateReply::Unparsable { source, reason } => {
             Ok(GatedEntry { source, events: Vec::new(), unparsable: Some(reason) })
         }
@@ -1830,11 +1861,11 @@ mod tests {
         ));
         assert!(matches!(
             go_decision(&failed, &require, &refuse, entry(), None),
-            Err(Refusal::Gate(_))
+            Err(Refusal::Gate(..))
         ));
         assert!(matches!(
             go_decision(&held, &require, &panics, entry(), None),
-            Err(Refusal::Gate(e)) if e.to_string().contains("the gate panicked")
+            Err(Refusal::Gate(e, _)) if e.to_string().contains("the gate panicked")
         ));
     }
 
