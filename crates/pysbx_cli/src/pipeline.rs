@@ -516,13 +516,13 @@ impl Engine {
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         let options = Self::gate_options();
         let analysis = self.analyzer.analyze(&source, path, &options);
-        if let Some(err) = &analysis.error {
-            if err.kind == pysbx_analysis::SourceErrorKind::Syntax {
-                return Err(anyhow::Error::new(UnparsableSource {
-                    source: source.into_owned(),
-                    reason: format!("{}:{err}", path.display()),
-                }));
-            }
+        if let Some(err) = &analysis.error
+            && err.kind == pysbx_analysis::SourceErrorKind::Syntax
+        {
+            return Err(anyhow::Error::new(UnparsableSource {
+                source: source.into_owned(),
+                reason: format!("{}:{err}", path.display()),
+            }));
         }
         let findings: Vec<GateFinding> = analysis
             .findings
