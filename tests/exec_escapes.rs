@@ -1118,3 +1118,82 @@ print("own files changed")
     assert_eq!(std::fs::metadata(data.path()).expect("test setup").mode() & 0o777, 0o755);
     assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
 }
+
+/// Without root the program keeps the user's uid and owns the user's files, and Landlock does
+/// not cover the owner-only calls (`chmod`, `chown`, `utimes`, extended attributes): what the
+/// program reads and owns (the policy's read paths, the script's directory) is mounted
+/// read-only in its namespace, so those calls fail with `EROFS` whatever code makes them.
+/// Foreign code is granted so that libc is called directly, past the guard. A write path
+/// inside a read path stays writable, its files the program's to change.
+#[test]
+fn owner_calls_without_root_meet_a_read_only_mount() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let data = tempfile::tempdir().expect("test setup");
+    let file = data.path().join("kept.txt");
+    std::fs::write(&file, "kept\n").expect("test setup");
+    let out_dir = data.path().join("out");
+    std::fs::create_dir(&out_dir).expect("test setup");
+    let nobody = 65534;
+    for (path, mode) in [(data.path(), 0o755), (out_dir.as_path(), 0o755), (file.as_path(), 0o644)]
+    {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("test setup");
+        std::os::unix::fs::chown(path, Some(nobody), Some(nobody)).expect("test setup");
+    }
+    let policy = s.write(
+        "policy.yaml",
+        &format!("ffi: true\nfs:\n  read: [{:?}]\n  write: [{:?}]\n", data.path(), out_dir),
+    );
+    let code = format!(
+        r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(name, call):
+    ctypes.set_errno(0)
+    rc = call()
+    print(name, rc, ctypes.get_errno())
+for label, path in (("data", {file:?}), ("script", os.path.abspath(__file__))):
+    p = path.encode()
+    attempt(label + " chmod", lambda: libc.chmod(p, 0o666))
+    attempt(label + " chown", lambda: libc.chown(p, os.getuid(), os.getgid()))
+    attempt(label + " utimes", lambda: libc.utimes(p, None))
+    attempt(label + " setxattr", lambda: libc.setxattr(p, b"user.pwn", b"1", 1, 0))
+made = os.path.join({out:?}, "made.txt")
+with open(made, "w") as f:
+    f.write("x")
+attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
+"#,
+        file = file.display().to_string(),
+        out = out_dir.display().to_string()
+    );
+    let script = s.write("owner_ro.py", &code);
+    std::os::unix::fs::chown(&script, Some(nobody), Some(nobody)).expect("test setup");
+    let before: Vec<_> = [&file, &script]
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).expect("test setup");
+            (m.mode(), m.uid(), m.gid(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
+    let out = exec_as_nobody(&s).arg("--policy").arg(&policy).arg(&script).output();
+    let out = out.expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{text}{err}");
+    for label in ["data", "script"] {
+        for call in ["chmod", "chown", "utimes", "setxattr"] {
+            let line = format!("{label} {call} -1 30\n");
+            assert!(text.contains(&line), "{label} {call} was not refused with EROFS: {ctx}");
+        }
+    }
+    assert!(text.contains("made chmod 0 0\n"), "the write path is writable: {ctx}");
+    let after: Vec<_> = [&file, &script]
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).expect("test setup");
+            (m.mode(), m.uid(), m.gid(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
+    assert_eq!(before, after, "{ctx}");
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
+    assert!(xattr_names(&script).is_empty(), "an attribute was set: {ctx}");
+}

@@ -36,6 +36,11 @@ pub(crate) struct Plan {
     /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
     #[serde(default)]
     pub(crate) lend: Vec<PathBuf>,
+    /// Paths bound read-only over themselves when pysbx runs without root (the program keeps
+    /// the user's uid, and owns the user's files there), each with the write paths below it
+    /// bound writable again (see [`crate::confine::lend::bind_read_only`]).
+    #[serde(default)]
+    pub(crate) read_only: Vec<PathBuf>,
     /// The directory the private working directory shows through (copy-on-write): the
     /// script's directory when pysbx was started in it.
     #[serde(default)]

@@ -346,6 +346,18 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
+        // Without root: what the program reads and owns, read-only. Not fatal: without it the
+        // guard alone judges those calls, as before.
+        for path in &plan.read_only {
+            match confine::lend::bind_read_only(path, &plan.confine.write) {
+                Ok(true) => tier.note("namespace.mount", &format!("{} read-only", path.display())),
+                Ok(false) => {}
+                Err(e) => tier.note(
+                    "namespace.mount",
+                    &format!("{} not made read-only ({e})", path.display()),
+                ),
+            }
+        }
         // Not fatal either: without it the working directory is empty, as it always was
         // when pysbx was started elsewhere.
         if let Some(lower) = &plan.workdir_lower

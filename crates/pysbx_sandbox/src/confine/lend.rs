@@ -109,14 +109,61 @@ fn open_tree_clone(path: &CString) -> std::io::Result<OwnedFd> {
 
 /// Marks the detached tree idmapped through `userns`, read-only, without set-uid or devices.
 fn set_idmap(tree: &OwnedFd, userns: &OwnedFd) -> std::io::Result<()> {
-    let attr = libc::mount_attr {
-        attr_set: libc::MOUNT_ATTR_IDMAP
+    set_attrs(
+        tree,
+        libc::MOUNT_ATTR_IDMAP
             | libc::MOUNT_ATTR_RDONLY
             | libc::MOUNT_ATTR_NOSUID
             | libc::MOUNT_ATTR_NODEV,
-        attr_clr: 0,
+        0,
+        Some(userns),
+    )
+}
+
+/// Binds `path` over itself read-only, with every mount below it, without set-uid files or
+/// devices; then each of `writable` (paths below it the policy lets the program write) over
+/// itself writable again. Without root the program keeps the user's uid and owns the user's
+/// files, and the owner-only calls (`chmod`, `chown`, `utimes`, extended attributes) are not
+/// covered by Landlock: on a read-only mount they fail with `EROFS`, whoever makes them.
+/// Returns `Ok(false)` when `path` does not exist.
+pub(crate) fn bind_read_only(path: &Path, writable: &[std::path::PathBuf]) -> Result<bool, String> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(false);
+    }
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| format!("{}: a NUL byte in the path", p.display()))
+    };
+    let target = c(path)?;
+    let tree = open_tree_clone(&target).map_err(|e| format!("clone {}: {e}", path.display()))?;
+    let ro = libc::MOUNT_ATTR_RDONLY | libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV;
+    set_attrs(&tree, ro, 0, None).map_err(|e| format!("read-only {}: {e}", path.display()))?;
+    move_onto(&tree, &target).map_err(|e| format!("mount {}: {e}", path.display()))?;
+    for w in writable.iter().filter(|w| w.starts_with(path) && w.as_path() != path) {
+        if std::fs::symlink_metadata(w).is_err() {
+            continue;
+        }
+        let target = c(w)?;
+        let tree = open_tree_clone(&target).map_err(|e| format!("clone {}: {e}", w.display()))?;
+        set_attrs(&tree, 0, libc::MOUNT_ATTR_RDONLY, None)
+            .map_err(|e| format!("writable {}: {e}", w.display()))?;
+        move_onto(&tree, &target).map_err(|e| format!("mount {}: {e}", w.display()))?;
+    }
+    Ok(true)
+}
+
+/// Sets and clears mount attributes on every mount of the detached tree.
+fn set_attrs(
+    tree: &OwnedFd,
+    set: u64,
+    clear: u64,
+    userns: Option<&OwnedFd>,
+) -> std::io::Result<()> {
+    let attr = libc::mount_attr {
+        attr_set: set,
+        attr_clr: clear,
         propagation: 0,
-        userns_fd: u64::try_from(userns.as_raw_fd()).unwrap_or(u64::MAX),
+        userns_fd: userns.map_or(0, |u| u64::try_from(u.as_raw_fd()).unwrap_or(u64::MAX)),
     };
     let empty = c"";
     #[expect(unsafe_code, reason = "mount_setattr has no wrapper in nix")]
