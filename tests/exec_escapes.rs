@@ -1197,3 +1197,44 @@ attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
     assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
     assert!(xattr_names(&script).is_empty(), "an attribute was set: {ctx}");
 }
+
+/// A new user namespace needs no privilege and gives its first process every capability in
+/// it, over a network namespace made with it too (netfilter and the rest of the kernel's
+/// network administration code, a large surface): `unshare` is refused, and so is `clone`
+/// with a namespace flag when processes are granted (foreign code calls it directly). A plain
+/// process still starts.
+#[test]
+fn processes_cannot_make_namespaces_through_clone() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "ffi: true\nprocess: true\n");
+    let code = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SIGCHLD = 17
+for name, flags in (("user", 0x10000000), ("user+net", 0x10000000 | 0x40000000),
+                    ("mount", 0x00020000), ("pid", 0x20000000)):
+    ctypes.set_errno(0)
+    pid = libc.syscall(56, flags | SIGCHLD, 0, 0, 0, 0)
+    if pid == 0:
+        os.write(1, b"NEW-" + b"NAMESPACE\n")
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+        print(name, "made")
+    else:
+        print(name, "refused", ctypes.get_errno())
+pid = libc.syscall(56, SIGCHLD, 0, 0, 0, 0)
+if pid == 0:
+    os._exit(7)
+print("process", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#;
+    let script = s.write("clone_ns.py", code);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("NEW-NAMESPACE"), "{text}{err}");
+    for name in ["user", "user+net", "mount", "pid"] {
+        assert!(text.contains(&format!("{name} refused 1\n")), "{name}: {text}{err}");
+    }
+    assert!(text.contains("process 7\n"), "{text}{err}");
+}
