@@ -321,6 +321,31 @@ fn unprivileged_path() {
     assert!(sandbox_processes().is_empty());
 }
 
+/// Without root the paths the program reads are bound read-only; a read path that holds the
+/// run's private directory (TMPDIR, where it is made without root) keeps that directory, the
+/// working directory and TMPDIR writable, and the program's own files there its to change.
+#[test]
+fn a_read_path_around_the_private_directory_leaves_it_writable() {
+    let s = Scratch::new();
+    let tmp = std::env::temp_dir();
+    let policy = s.write("p.yaml", &format!("fs:\n  read: [{:?}]\n", tmp));
+    let script = s.write(
+        "rw.py",
+        "import os, tempfile\nopen('w.txt', 'w').write('x')\nos.chmod('w.txt', 0o600)\nwith tempfile.NamedTemporaryFile() as t:\n    os.chmod(t.name, 0o600)\nprint('written')\n",
+    );
+    let out = exec_as_nobody(&s)
+        .env("TMPDIR", &tmp)
+        .arg("-v")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    let err = stderr(&out);
+    assert_eq!(stdout(&out), "written\n", "{err}");
+    assert!(err.contains(&format!("{} read-only", tmp.display())), "{err}");
+}
+
 /// The guard's two descriptors (its requests and events to pysbx, pysbx's replies) cannot be
 /// opened again through `/proc/self/fd`. A pipe's end can, by the pipe's owner and in either
 /// direction (`O_RDONLY` on a write end gives a read end): without root the program runs under

@@ -346,10 +346,13 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
-        // Without root: what the program reads and owns, read-only. Not fatal: without it the
-        // guard alone judges those calls, as before.
+        // Without root: what the program reads and owns, read-only, but for the write paths
+        // and the private directory (a read path may hold TMPDIR, where it is made). Not
+        // fatal: without it the guard alone judges those calls, as before.
+        let writable: Vec<std::path::PathBuf> =
+            plan.confine.write.iter().chain([&plan.private_dir]).cloned().collect();
         for path in &plan.read_only {
-            match confine::lend::bind_read_only(path, &plan.confine.write) {
+            match confine::lend::bind_read_only(path, &writable) {
                 Ok(true) => tier.note("namespace.mount", &format!("{} read-only", path.display())),
                 Ok(false) => {}
                 Err(e) => tier.note(
