@@ -346,6 +346,28 @@ fn a_read_path_around_the_private_directory_leaves_it_writable() {
     assert!(err.contains(&format!("{} read-only", tmp.display())), "{err}");
 }
 
+/// A sandbox that cannot be set up (here: `fs.root` holds a file where a directory must be)
+/// ends at once with pysbx's own error, exit 125: the trampoline's stages leave without a
+/// descriptor closed twice (the debug build's check aborted pid 1 of the sandbox, which its
+/// own SIGABRT does not end, and it spun until it was killed).
+#[test]
+fn a_sandbox_that_cannot_be_set_up_ends_at_once() {
+    let s = Scratch::new();
+    s.write("rootfs/etc", "a file, not a directory\n");
+    let policy = s.write("p.yaml", "fs:\n  root: \"./rootfs\"\n");
+    let script = s.write("r.py", "print('ran')\n");
+    let started = std::time::Instant::now();
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let elapsed = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(err.contains("sandbox setup failed"), "{err}");
+    assert!(!err.contains("fatal runtime error"), "{err}");
+    assert!(!stdout(&out).contains("ran"));
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}: {err}");
+    assert!(sandbox_processes().is_empty(), "{:?}", sandbox_processes());
+}
+
 /// The guard's two descriptors (its requests and events to pysbx, pysbx's replies) cannot be
 /// opened again through `/proc/self/fd`. A pipe's end can, by the pipe's owner and in either
 /// direction (`O_RDONLY` on a write end gives a read end): without root the program runs under

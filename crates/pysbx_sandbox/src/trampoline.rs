@@ -798,7 +798,10 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
     } else {
         onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
     }
-    drop(stdin);
+    // Their numbers are closed below: a descriptor still owned here would be closed a second
+    // time when this function returns (in stage A at its end, in stage B on a set-up failure,
+    // where the debug build's check aborted pid 1, which its own SIGABRT does not end).
+    drop((stdin, out));
     let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
     stage_a(&plan, tier, status, events, replies, Some(relay))
