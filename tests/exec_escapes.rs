@@ -1238,3 +1238,55 @@ print("process", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
     }
     assert!(text.contains("process 7\n"), "{text}{err}");
 }
+
+/// Native code (`ffi: true`) calling the kernel's interfaces an ordinary process may use but
+/// the sandbox refuses (another process's memory, `ptrace`, `userfaultfd`, `io_uring`, the
+/// key rings, `kcmp`, a new user namespace, another process's descriptors): each fails with
+/// `EPERM` from the seccomp filter, whatever the arguments. (x86_64 numbers.)
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn native_code_meets_the_filter_on_the_kernels_risky_interfaces() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let code = r#"import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+pid = os.getpid()
+buf = ctypes.create_string_buffer(16)
+iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 16)
+params = ctypes.create_string_buffer(120)
+calls = [
+    ("ptrace", 101, (0, 0, 0, 0)),
+    ("process_vm_readv", 310, (pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0)),
+    ("process_vm_writev", 311, (pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0)),
+    ("userfaultfd", 323, (1,)),
+    ("io_uring_setup", 425, (4, ctypes.addressof(params))),
+    ("keyctl", 250, (0, -3, 0)),
+    ("add_key", 248, (b"user", b"k", b"v", 1, -3)),
+    ("kcmp", 312, (pid, pid, 0, 0, 0)),
+    ("unshare", 272, (0x10000000,)),
+    ("pidfd_getfd", 438, (0, 0, 0)),
+]
+for name, nr, args in calls:
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *args)
+    print(name, r, ctypes.get_errno())
+"#;
+    let script = s.write("syscalls.py", code);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    for name in [
+        "ptrace",
+        "process_vm_readv",
+        "process_vm_writev",
+        "userfaultfd",
+        "io_uring_setup",
+        "keyctl",
+        "add_key",
+        "kcmp",
+        "unshare",
+        "pidfd_getfd",
+    ] {
+        assert!(text.contains(&format!("{name} -1 1\n")), "{name}: {text}{err}");
+    }
+}
