@@ -1290,3 +1290,58 @@ for name, nr, args in calls:
         assert!(text.contains(&format!("{name} -1 1\n")), "{name}: {text}{err}");
     }
 }
+
+/// Without root the program keeps the user's uid, and the user's own services on UNIX
+/// sockets (the session's D-Bus and service manager in the runtime directory, an SSH agent)
+/// take the uid for the user: a service manager starts any command outside the sandbox, an
+/// agent signs with the user's keys. A UNIX socket is reached by its path, which neither
+/// Landlock nor the network namespace judges, so when the program may make UNIX sockets
+/// (`process: true` here) those directories are covered with an empty tmpfs. Two listeners
+/// stand for them, in the user's directories named by `XDG_RUNTIME_DIR` and `SSH_AUTH_SOCK`
+/// (`/tmp/ssh-*`): neither may get a connection.
+#[test]
+fn the_users_session_sockets_are_out_of_reach_without_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let nobody = 65534;
+    let runtime = tempfile::tempdir().expect("test setup");
+    let agent_dir = tempfile::Builder::new().prefix("ssh-").tempdir_in("/tmp").expect("test setup");
+    let mut listeners = Vec::new();
+    let mut paths = Vec::new();
+    for (dir, name) in [(runtime.path(), "bus"), (agent_dir.path(), "agent.1")] {
+        let path = dir.join(name);
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("test setup");
+        listener.set_nonblocking(true).expect("test setup");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
+            .expect("test setup");
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("test setup");
+        std::os::unix::fs::chown(dir, Some(nobody), Some(nobody)).expect("test setup");
+        listeners.push(listener);
+        paths.push(path.display().to_string());
+    }
+    let policy = s.write("policy.yaml", "process: true\n");
+    let code = format!(
+        "import socket\nfor path in {paths:?}:\n    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n    try:\n        s.connect(path)\n        s.sendall(b'hi')\n        print('connected', path)\n    except OSError as e:\n        print('refused', path, e.errno)\n"
+    );
+    let script = s.write("session.py", &code);
+    let out = exec_as_nobody(&s)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("SSH_AUTH_SOCK", &paths[1])
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("connected"), "{text}{err}");
+    for path in &paths {
+        assert!(text.contains(&format!("refused {path}")), "{path}: {text}{err}");
+    }
+    for listener in &listeners {
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock),
+            "a session service got a connection: {text}{err}"
+        );
+    }
+}

@@ -41,6 +41,11 @@ pub(crate) struct Plan {
     /// bound writable again (see [`crate::confine::lend::bind_read_only`]).
     #[serde(default)]
     pub(crate) read_only: Vec<PathBuf>,
+    /// Directories where the host's services listen on UNIX sockets (the user's runtime
+    /// directory, an SSH agent's, X11's), covered with an empty tmpfs when the program may
+    /// make UNIX sockets (see [`crate::confine::mounts::mask`]).
+    #[serde(default)]
+    pub(crate) masked: Vec<PathBuf>,
     /// The directory the private working directory shows through (copy-on-write): the
     /// script's directory when pysbx was started in it.
     #[serde(default)]

@@ -359,6 +359,9 @@ fn run_inner(
             &plan.confine.write,
         );
     }
+    if policy.any_network() || policy.any_process() {
+        plan.masked = socket_dirs(drop_to.is_none(), &plan);
+    }
     // Names are pinned here, outside the sandbox, before anything runs.
     let net = crate::netrelay::NetSetup::prepare(policy);
     net.adjust(&mut plan);
@@ -1622,6 +1625,74 @@ fn canonical_paths<'a>(
     out
 }
 
+/// The directories where the host's services listen on UNIX sockets that a program allowed to
+/// make UNIX sockets (network or processes) could reach by their paths, which neither Landlock
+/// nor the network namespace judges: X11's and its kin's (a display server may accept any
+/// local uid), and without root, when the program keeps the user's uid, the user's own (the
+/// runtime directory, `$XDG_RUNTIME_DIR` or `/run/user/UID`, with the session's D-Bus, the
+/// service manager, the keyring and agents; an SSH agent's directory, `$SSH_AUTH_SOCK`'s and
+/// `/tmp/ssh-*` of the user's; GnuPG's agent in `~/.gnupg`; `tmux`'s, `screen`'s and Emacs's
+/// servers), whose services take the uid for the user. Left out: a
+/// directory that holds a path of the run (the policy's, the script's, the interpreter's,
+/// the private directory), or that is none.
+fn socket_dirs(keeps_uid: bool, plan: &Plan) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut dirs: Vec<PathBuf> = [".X11-unix", ".ICE-unix", ".XIM-unix", ".font-unix"]
+        .iter()
+        .map(|d| Path::new("/tmp").join(d))
+        .collect();
+    if keeps_uid {
+        let uid = nix::unistd::geteuid().as_raw();
+        dirs.push(PathBuf::from(format!("/run/user/{uid}")));
+        if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+            dirs.push(PathBuf::from(d));
+        }
+        if let Some(d) = std::env::var_os("SSH_AUTH_SOCK")
+            .map(PathBuf::from)
+            .and_then(|s| s.parent().map(Path::to_path_buf))
+        {
+            dirs.push(d);
+        }
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            dirs.push(Path::new(&home).join(".gnupg"));
+        }
+        // Agents' and terminal multiplexers' directories of the user's (`tmux send-keys`
+        // types into the user's shells).
+        let named = |dir: &str, prefixes: &[&str]| {
+            let mut found = Vec::new();
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let owned = e.metadata().is_ok_and(|m| m.is_dir() && m.uid() == uid);
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if owned && prefixes.iter().any(|p| name.starts_with(p)) {
+                    found.push(e.path());
+                }
+            }
+            found
+        };
+        dirs.extend(named("/tmp", &["ssh-", "tmux-", "emacs"]));
+        dirs.extend(named("/run/screen", &["S-"]));
+    }
+    let used: Vec<&PathBuf> = plan
+        .confine
+        .read
+        .iter()
+        .chain(&plan.confine.write)
+        .chain(&plan.confine.execute)
+        .chain(&plan.reach)
+        .chain([&plan.private_dir, &plan.workdir, &plan.tmpdir])
+        .collect();
+    let mut out: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .filter(|d| d.is_dir() && d.parent().is_some())
+        .filter(|d| !used.iter().any(|u| u.starts_with(d)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Without root, what the program reads and owns: the script's directory, the policy's read
 /// paths (its own and its modules'), and the interpreter's trees the user owns (an
 /// interpreter in the home directory). Bound read-only in the mount namespace, they keep the
@@ -1796,6 +1867,7 @@ fn build_plan(
         reach,
         lend: Vec::new(),
         read_only: Vec::new(),
+        masked: Vec::new(),
         workdir_lower: None,
         confine: ConfinePlan {
             read,

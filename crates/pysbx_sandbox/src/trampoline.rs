@@ -361,6 +361,15 @@ fn stage_b(
                 ),
             }
         }
+        // Not fatal: without it those services stay where the program may name them.
+        for dir in &plan.masked {
+            match confine::mounts::mask(dir) {
+                Ok(()) => tier.note("namespace.mount", &format!("{} hidden", dir.display())),
+                Err(e) => {
+                    tier.note("namespace.mount", &format!("{} not hidden ({e})", dir.display()))
+                }
+            }
+        }
         // Not fatal either: without it the working directory is empty, as it always was
         // when pysbx was started elsewhere.
         if let Some(lower) = &plan.workdir_lower
