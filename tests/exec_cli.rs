@@ -152,6 +152,13 @@ fn a_refused_program_shows_every_finding_behind_the_refusal() {
     };
     assert!(results.iter().any(|r| r["ruleId"] == "too-many-findings" && at(r) == 10_003));
     assert!(results.iter().any(|r| r["ruleId"] == "PSB111" && at(r) == 4));
+    // A learning run learns nothing from a program that did not run.
+    let learned = s.path().join("learned.yaml");
+    let out = run(s.exec().arg("--learn").arg(&learned).arg(&script));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(122), "{}", &err[err.len().saturating_sub(500)..]);
+    assert!(err.contains("no policy learned"), "{}", &err[err.len().saturating_sub(500)..]);
+    assert!(!learned.exists());
 }
 
 /// The gate's findings in the program's own file are reported as those of the modules it

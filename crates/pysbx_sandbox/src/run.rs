@@ -854,6 +854,7 @@ fn run_inner(
     let wall_s = started.elapsed().as_secs_f64();
     let killed = killed_for.map(|reason| (reason, stopped_by));
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
+    let gate_refused = refused_by_gate.is_some();
     if let Some(e) = refused_by_gate {
         // Nothing of the program ran: the end is the gate's refusal.
         end.reason = EndReason::Violation;
@@ -896,7 +897,16 @@ fn run_inner(
             say(&format!("pysbx: {n}"));
         }
     }
-    Ok(Outcome { end, events, tier, interpreter: interp, notes, output, output_refused })
+    Ok(Outcome {
+        end,
+        events,
+        tier,
+        interpreter: interp,
+        notes,
+        output,
+        output_refused,
+        gate_refused,
+    })
 }
 
 /// When a run started at `started` has used up its wall time.

@@ -550,7 +550,13 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(out) = &args.learn {
-        write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+        if outcome.gate_refused {
+            eprintln!(
+                "pysbx: no policy learned: the static gate refused the program, which did not run"
+            );
+        } else {
+            write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+        }
     }
     // A sink that cannot be written is reported; it never changes the run's exit status.
     for path in &jsonl {
