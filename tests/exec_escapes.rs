@@ -1120,11 +1120,13 @@ print("own files changed")
 }
 
 /// Without root the program keeps the user's uid and owns the user's files, and Landlock does
-/// not cover the owner-only calls (`chmod`, `chown`, `utimes`, extended attributes): what the
-/// program reads and owns (the policy's read paths, the script's directory) is mounted
-/// read-only in its namespace, so those calls fail with `EROFS` whatever code makes them.
-/// Foreign code is granted so that libc is called directly, past the guard. A write path
-/// inside a read path stays writable, its files the program's to change.
+/// not cover the owner-only calls (`chmod`, `chown`, `utimes`, extended attributes): every
+/// mount of its namespace is read-only but the write paths (and its private directory), so
+/// those calls fail with `EROFS` whatever code makes them, on a file of a read path, on the
+/// script, and on a file of the user's outside every policy path (a `~/.bashrc` made
+/// world-writable would be anyone's to change). Foreign code is granted so that libc is called
+/// directly, past the guard. A write path inside a read path stays writable, its files the
+/// program's to change.
 #[test]
 fn owner_calls_without_root_meet_a_read_only_mount() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -1134,9 +1136,17 @@ fn owner_calls_without_root_meet_a_read_only_mount() {
     std::fs::write(&file, "kept\n").expect("test setup");
     let out_dir = data.path().join("out");
     std::fs::create_dir(&out_dir).expect("test setup");
+    let elsewhere = tempfile::tempdir().expect("test setup");
+    let rc = elsewhere.path().join(".bashrc");
+    std::fs::write(&rc, "alias ls='ls -F'\n").expect("test setup");
     let nobody = 65534;
-    for (path, mode) in [(data.path(), 0o755), (out_dir.as_path(), 0o755), (file.as_path(), 0o644)]
-    {
+    for (path, mode) in [
+        (data.path(), 0o755),
+        (out_dir.as_path(), 0o755),
+        (file.as_path(), 0o644),
+        (elsewhere.path(), 0o755),
+        (rc.as_path(), 0o644),
+    ] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("test setup");
         std::os::unix::fs::chown(path, Some(nobody), Some(nobody)).expect("test setup");
     }
@@ -1152,7 +1162,7 @@ def attempt(name, call):
     ctypes.set_errno(0)
     rc = call()
     print(name, rc, ctypes.get_errno())
-for label, path in (("data", {file:?}), ("script", os.path.abspath(__file__))):
+for label, path in (("data", {file:?}), ("script", os.path.abspath(__file__)), ("home", {rc:?})):
     p = path.encode()
     attempt(label + " chmod", lambda: libc.chmod(p, 0o666))
     attempt(label + " chown", lambda: libc.chown(p, os.getuid(), os.getgid()))
@@ -1164,11 +1174,12 @@ with open(made, "w") as f:
 attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
 "#,
         file = file.display().to_string(),
+        rc = rc.display().to_string(),
         out = out_dir.display().to_string()
     );
     let script = s.write("owner_ro.py", &code);
     std::os::unix::fs::chown(&script, Some(nobody), Some(nobody)).expect("test setup");
-    let before: Vec<_> = [&file, &script]
+    let before: Vec<_> = [&file, &script, &rc]
         .iter()
         .map(|p| {
             let m = std::fs::metadata(p).expect("test setup");
@@ -1179,14 +1190,14 @@ attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
     let out = out.expect("test setup");
     let (text, err) = (stdout(&out), stderr(&out));
     let ctx = format!("{text}{err}");
-    for label in ["data", "script"] {
+    for label in ["data", "script", "home"] {
         for call in ["chmod", "chown", "utimes", "setxattr"] {
             let line = format!("{label} {call} -1 30\n");
             assert!(text.contains(&line), "{label} {call} was not refused with EROFS: {ctx}");
         }
     }
     assert!(text.contains("made chmod 0 0\n"), "the write path is writable: {ctx}");
-    let after: Vec<_> = [&file, &script]
+    let after: Vec<_> = [&file, &script, &rc]
         .iter()
         .map(|p| {
             let m = std::fs::metadata(p).expect("test setup");
@@ -1196,6 +1207,7 @@ attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
     assert_eq!(before, after, "{ctx}");
     assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
     assert!(xattr_names(&script).is_empty(), "an attribute was set: {ctx}");
+    assert!(xattr_names(&rc).is_empty(), "an attribute was set: {ctx}");
 }
 
 /// A new user namespace needs no privilege and gives its first process every capability in

@@ -36,11 +36,11 @@ pub(crate) struct Plan {
     /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
     #[serde(default)]
     pub(crate) lend: Vec<PathBuf>,
-    /// Paths bound read-only over themselves when pysbx runs without root (the program keeps
-    /// the user's uid, and owns the user's files there), each with the write paths below it
-    /// bound writable again (see [`crate::confine::lend::bind_read_only`]).
+    /// Every mount read-only but the write paths, the private directory and `/dev`, when
+    /// pysbx runs without root (the program keeps the user's uid and owns the user's files;
+    /// see [`crate::confine::lend::read_only_tree`]).
     #[serde(default)]
-    pub(crate) read_only: Vec<PathBuf>,
+    pub(crate) read_only_tree: bool,
     /// Directories where the host's services listen on UNIX sockets (the user's runtime
     /// directory, an SSH agent's, X11's), covered with an empty tmpfs when the program may
     /// make UNIX sockets (see [`crate::confine::mounts::mask`]).

@@ -352,12 +352,9 @@ fn run_inner(
             .cloned()
             .collect();
     } else {
-        plan.read_only = read_only_paths(
-            &interp,
-            policy,
-            script_dir.iter().chain(&link_dir),
-            &plan.confine.write,
-        );
+        // A write path of `/` leaves nothing to make read-only (and a mount over the root
+        // would not be seen).
+        plan.read_only_tree = !plan.confine.write.iter().any(|w| w.parent().is_none());
     }
     if policy.any_network() || policy.any_process() {
         plan.masked = socket_dirs(drop_to.is_none(), &plan);
@@ -1703,47 +1700,6 @@ fn socket_dirs(keeps_uid: bool, plan: &Plan) -> Vec<PathBuf> {
     out
 }
 
-/// Without root, what the program reads and owns: the script's directory, the policy's read
-/// paths (its own and its modules'), and the interpreter's trees the user owns (an
-/// interpreter in the home directory). Bound read-only in the mount namespace, they keep the
-/// owner-only calls Landlock does not cover (`chmod`, `chown`, `utimes`, extended attributes)
-/// from changing the user's files there, whatever code makes them. Left out: a path inside or
-/// equal to a write path (writable already), the kernel's own trees (`/proc`, `/sys`, `/dev`),
-/// and a path inside another one listed.
-fn read_only_paths<'a>(
-    interp: &Interpreter,
-    policy: &Policy,
-    dirs: impl Iterator<Item = &'a PathBuf>,
-    writes: &[PathBuf],
-) -> Vec<PathBuf> {
-    use std::os::unix::fs::MetadataExt;
-    let uid = nix::unistd::geteuid().as_raw();
-    let owned = |p: &PathBuf| std::fs::metadata(p).is_ok_and(|m| m.uid() == uid);
-    let runtime = [&interp.prefix, &interp.base_prefix, &interp.exec_prefix, &interp.stdlib]
-        .into_iter()
-        .chain(&interp.site)
-        .filter(|p| owned(p))
-        .cloned();
-    let mut paths: Vec<PathBuf> = dirs
-        .cloned()
-        .chain(policy.all_reads())
-        .chain(runtime)
-        .filter_map(|p| std::fs::canonicalize(&p).ok())
-        .filter(|p| !["/proc", "/sys", "/dev"].iter().any(|k| p.starts_with(k)))
-        .filter(|p| p.parent().is_some())
-        .filter(|p| !writes.iter().any(|w| p.starts_with(w)))
-        .collect();
-    paths.sort();
-    paths.dedup();
-    let mut out: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        if !out.iter().any(|o| p.starts_with(o)) {
-            out.push(p);
-        }
-    }
-    out
-}
-
 fn build_plan(
     interp: &Interpreter,
     policy: &Policy,
@@ -1876,7 +1832,7 @@ fn build_plan(
         root: None,
         reach,
         lend: Vec::new(),
-        read_only: Vec::new(),
+        read_only_tree: false,
         masked: Vec::new(),
         workdir_lower: None,
         confine: ConfinePlan {

@@ -346,19 +346,21 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
-        // Without root: what the program reads and owns, read-only, but for the write paths
-        // and the private directory (a read path may hold TMPDIR, where it is made). Not
-        // fatal: without it the guard alone judges those calls, as before.
-        let writable: Vec<std::path::PathBuf> =
-            plan.confine.write.iter().chain([&plan.private_dir]).cloned().collect();
-        for path in &plan.read_only {
-            match confine::lend::bind_read_only(path, &writable) {
-                Ok(true) => tier.note("namespace.mount", &format!("{} read-only", path.display())),
-                Ok(false) => {}
-                Err(e) => tier.note(
-                    "namespace.mount",
-                    &format!("{} not made read-only ({e})", path.display()),
-                ),
+        // Without root: every mount read-only but what the program may write, the private
+        // directory and `/dev` (devices are written through it). Not fatal: without it the
+        // guard alone judges the owner-only calls, as before.
+        if plan.read_only_tree {
+            let writable: Vec<std::path::PathBuf> = plan
+                .confine
+                .write
+                .iter()
+                .chain([&plan.private_dir])
+                .cloned()
+                .chain([std::path::PathBuf::from("/dev")])
+                .collect();
+            match confine::lend::read_only_tree(&writable) {
+                Ok(()) => tier.note("namespace.mount", "read-only but the write paths"),
+                Err(e) => tier.note("namespace.mount", &format!("not made read-only ({e})")),
             }
         }
         // Not fatal: without it those services stay where the program may name them.
