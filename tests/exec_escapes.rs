@@ -1357,3 +1357,61 @@ fn the_users_session_sockets_are_out_of_reach_without_root() {
         );
     }
 }
+
+/// As root the program's uid is derived from pysbx's pid (`0x60000000 + (pid & 0xffff)`), so a
+/// later run may get the uid of an earlier one and own what it left (in a persistent write
+/// path of another policy). The owner-only calls Landlock does not cover (`chmod`, `utimes`,
+/// extended attributes) must not reach such a file outside the run's own write paths: every
+/// mount but those is read-only. The file is made, owned by the uid this run gets, once the run
+/// has started; foreign code calls libc directly, past the guard.
+#[test]
+fn a_recycled_uid_cannot_change_what_an_earlier_run_left() {
+    use std::io::{BufRead, Write};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let left = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(left.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("test setup");
+    let file = left.path().join("result.txt");
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let code = format!(
+        "import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\nprint('ready', flush=True)\nsys.stdin.readline()\np = {path:?}.encode()\nfor name, call in (('chmod', lambda: libc.chmod(p, 0o666)), ('utimes', lambda: libc.utimes(p, None)), ('setxattr', lambda: libc.setxattr(p, b'user.pwn', b'1', 1, 0))):\n    ctypes.set_errno(0)\n    print(name, call(), ctypes.get_errno(), flush=True)\n",
+        path = file.display().to_string()
+    );
+    let script = s.write("recycled.py", &code);
+    let mut child = s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("test setup");
+    crate::exec_support::track(&child);
+    let uid = crate::exec_support::sandbox_uid(child.id());
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("test setup")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    std::fs::write(&file, "an earlier run's result\n").expect("test setup");
+    std::os::unix::fs::chown(&file, Some(uid), Some(uid)).expect("test setup");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("test setup");
+    let before = std::fs::metadata(&file).expect("test setup");
+    child.stdin.take().expect("test setup").write_all(b"go\n").expect("test setup");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("test setup");
+    let text = format!("{first}\n{}", rest.join("\n"));
+    let ctx = format!("{text}\n{}", stderr(&out));
+    assert_eq!(first, "ready", "{ctx}");
+    for call in ["chmod", "utimes", "setxattr"] {
+        assert!(text.contains(&format!("{call} -1 30")), "{call} was not refused: {ctx}");
+    }
+    let after = std::fs::metadata(&file).expect("test setup");
+    assert_eq!(
+        (after.mode(), after.mtime(), after.mtime_nsec()),
+        (before.mode(), before.mtime(), before.mtime_nsec()),
+        "{ctx}"
+    );
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
+}

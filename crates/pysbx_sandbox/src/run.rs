@@ -351,11 +351,10 @@ fn run_inner(
             .filter(|d| !crate::confine::lend::overlaps_writes(d, &plan.confine.write))
             .cloned()
             .collect();
-    } else {
-        // A write path of `/` leaves nothing to make read-only (and a mount over the root
-        // would not be seen).
-        plan.read_only_tree = !plan.confine.write.iter().any(|w| w.parent().is_none());
     }
+    // A write path of `/` leaves nothing to make read-only (and a mount over the root would
+    // not be seen).
+    plan.read_only_tree = !plan.confine.write.iter().any(|w| w.parent().is_none());
     if policy.any_network() || policy.any_process() {
         plan.masked = socket_dirs(drop_to.is_none(), &plan);
     }

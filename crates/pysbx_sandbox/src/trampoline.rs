@@ -346,9 +346,9 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
-        // Without root: every mount read-only but what the program may write, the private
-        // directory and `/dev` (devices are written through it). Not fatal: without it the
-        // guard alone judges the owner-only calls, as before.
+        // Every mount read-only but what the program may write, the private directory and
+        // `/dev` (devices are written through it). Not fatal: without it the guard alone
+        // judges the owner-only calls where the program's uid owns files, as before.
         if plan.read_only_tree {
             let writable: Vec<std::path::PathBuf> = plan
                 .confine

@@ -64,6 +64,7 @@ def _pysbx_guard():
     _pipe_lost = []
     _write, _read, _exit, _getpid, _urandom = os.write, os.read, os._exit, os.getpid, os.urandom
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
+    _strerror = os.strerror
     import _stat
     _S_ISLNK = _stat.S_ISLNK
 
@@ -1405,6 +1406,15 @@ def _pysbx_guard():
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
     _FD_READ_EVENTS = frozenset({"os.listdir", "os.scandir", "os.chdir"})
+    _MOVES = frozenset({"os.rename", "os.replace"})
+
+    def _not_found(name, other):
+        # The FileNotFoundError the interpreter raises for a call on `name` (and `other`, the
+        # second path of a rename), as the kernel's ENOENT makes it.
+        message = _strerror(_errno.ENOENT)
+        exc = _oserror_new(OSError, _errno.ENOENT, message, name, None, other)
+        _oserror_init(exc, _errno.ENOENT, message, name, None, other)
+        return exc
 
     def _native_path(args):
         # The file of native code an `import` event names: `_imp.create_dynamic(spec)` raises
@@ -2640,13 +2650,18 @@ def _pysbx_guard():
                 # no secret: `os.lstat` shows it. Only where no grant lets anyone write (the
                 # kernel's union): should the entry appear before the call, the kernel refuses
                 # to remove or move it (Landlock), so skipping the guard's checks (a rename's
-                # destination) lets nothing by.
+                # destination) lets nothing by. The error is the guard's to raise: there the
+                # mount is read-only, and the kernel would answer EROFS before it looked the
+                # name up (`shutil.rmtree` looks it up itself, and may be told to ignore it).
                 p = _path_of(args[at[0]])
                 if p is not None and not _under(_abs(p), _any_writes):
                     try:
                         _lstat(p)
                     except FileNotFoundError:
-                        return
+                        if event == "shutil.rmtree":
+                            return
+                        raise _not_found(args[at[0]],
+                                         args[1] if event in _MOVES else None) from None
                     except (OSError, ValueError):
                         pass
             fds = _WRITE_DIR_FDS.get(event, {})
