@@ -1358,8 +1358,8 @@ fn the_users_session_sockets_are_out_of_reach_without_root() {
     }
 }
 
-/// As root the program's uid is derived from pysbx's pid (`0x60000000 + (pid & 0xffff)`), so a
-/// later run may get the uid of an earlier one and own what it left (in a persistent write
+/// As root the program's uid is derived from pysbx's pid (`0x60000000 + pid`), so a later run
+/// may get the uid of an earlier one (pids are used again) and own what it left (in a persistent write
 /// path of another policy). The owner-only calls Landlock does not cover (`chmod`, `utimes`,
 /// extended attributes) must not reach such a file outside the run's own write paths: every
 /// mount but those is read-only. The file is made, owned by the uid this run gets, once the run

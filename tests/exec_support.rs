@@ -86,7 +86,7 @@ thread_local! {
 
 /// The uid pysbx (running as root) gives the sandbox of the pysbx process `pid`.
 pub(crate) fn sandbox_uid(pid: u32) -> u32 {
-    SANDBOX_UID_BASE + (pid & 0xffff)
+    SANDBOX_UID_BASE + (pid & 0x3f_ffff)
 }
 
 /// Runs pysbx to completion, remembering its sandbox uid for [`sandbox_processes`].

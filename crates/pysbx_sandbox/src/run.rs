@@ -160,6 +160,14 @@ const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
 const MSG_QUEUE: usize = 1024;
 
 const UID_BASE: u32 = 0x6000_0000;
+
+/// The uid and gid of the sandbox of the pysbx process `pid`, as root: no two runs alive at
+/// once share one, since no two processes share a pid (the kernel's pids stay below 2^22, so
+/// the ids stay below `0x6040_0000`). Taking the pid's low 16 bits alone, two runs whose pids
+/// differed by a multiple of 65536 shared a uid, and with it their process limit.
+fn sandbox_id(pid: u32) -> u32 {
+    UID_BASE + (pid & 0x3f_ffff)
+}
 const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
 /// The guard's file name, which attribution recognises.
 const GUARD_FILENAME: &str = "<pysbx-guard>";
@@ -296,7 +304,7 @@ fn run_inner(
     let tmp = private_dir.join("tmp");
     let root = nix::unistd::geteuid().is_root();
     let drop_to = root.then(|| {
-        let id = UID_BASE + (std::process::id() & 0xffff);
+        let id = sandbox_id(std::process::id());
         (id, id)
     });
     let workdir = match &policy.fs.workdir {
@@ -1968,6 +1976,15 @@ mod tests {
             .filter(|name| *name != "t")
             .collect();
         assert_eq!(named, GUARD_LAYERS.to_vec(), "{hello}");
+    }
+
+    #[test]
+    fn runs_alive_at_once_never_share_a_sandbox_uid() {
+        assert_ne!(sandbox_id(1234), sandbox_id(1234 + 65_536));
+        assert_ne!(sandbox_id(7), sandbox_id(7 + 4 * 65_536));
+        // The kernel's largest pid (PID_MAX_LIMIT on 64-bit) keeps its own uid.
+        assert_eq!(sandbox_id(4_194_303), 0x6000_0000 + 4_194_303);
+        assert!(sandbox_id(4_194_303) < 0x6040_0000);
     }
 
     #[test]
