@@ -1,12 +1,11 @@
 //! `pysbx exec` and `pysbx policy` as a user meets them: modes, the chosen interpreter, the
 //! isolation tier, event files, `--require-isolation`, policy errors, and the unprivileged path.
 
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, exec_with_events, listener, processes_naming, python, run, sandbox_processes, stderr,
-    stdout, token, track,
+    Scratch, exec_as_nobody, exec_with_events, listener, processes_naming, python, run,
+    sandbox_processes, stderr, stdout, token, track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -92,6 +91,74 @@ fn gate_sanitizes_imported_modules() {
     let gate = lines.iter().find(|l| l["kind"] == "gate").expect("a gate event");
     assert!(gate["file"].as_str().expect("test setup").ends_with("lib_evil.py"), "{gate}");
     assert_eq!(gate["line"], 3);
+}
+
+/// A program the gate refuses outright (here: more findings than the gate reads) runs
+/// nothing, and the user sees why: every finding the gate made before it stopped and what
+/// stopped it, each with its file, line, rule and message, on standard error and in the
+/// events and SARIF files (which carry the refusal's end).
+#[test]
+fn a_refused_program_shows_every_finding_behind_the_refusal() {
+    let s = Scratch::new();
+    let mut code = String::from("import os\nprint('RAN')\nos.system('echo PWN$((6*7))')\n");
+    for _ in 0..10_000 {
+        code.push_str("eval('1')\n");
+    }
+    let script = s.write("refused.py", &code);
+    let events = s.path().join("ev.jsonl");
+    let sarif = s.path().join("ev.sarif");
+    let out = run(s.exec().arg("--events").arg(&events).arg("--sarif").arg(&sarif).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(122), "{err}");
+    assert!(!text.contains("RAN"), "{text}");
+    let file = script.display().to_string();
+    // What stopped the gate, then each finding, one line each.
+    let cause = format!("pysbx: {file}:10003: gate [too-many-findings] more than 10000 findings");
+    assert!(err.lines().any(|l| l.starts_with(&cause)), "{cause}: {}", &err[..err.len().min(2000)]);
+    let system = format!("pysbx: {file}:3: gate [");
+    assert!(err.lines().any(|l| l.starts_with(&system)), "{system}");
+    for line in [4, 5000, 10_002] {
+        let eval = format!("pysbx: {file}:{line}: gate [PSB111] `builtins.eval`");
+        assert!(err.lines().any(|l| l.starts_with(&eval)), "{eval}");
+    }
+    let gate_lines = err.lines().filter(|l| l.starts_with(&format!("pysbx: {file}:"))).count();
+    assert!(gate_lines > 10_001, "{gate_lines} gate lines");
+    assert!(
+        err.contains("refused by the static gate"),
+        "{}",
+        &err[err.len().saturating_sub(500)..]
+    );
+    let lines = jsonl(&events);
+    let kept: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "event").collect();
+    let refusal = kept.iter().find(|l| l["clause"] == "too-many-findings").expect("the cause");
+    assert_eq!(refusal["kind"], "gate");
+    assert_eq!(refusal["action"], "refused");
+    assert_eq!(refusal["file"], file.as_str());
+    assert_eq!(refusal["line"], 10_003);
+    assert!(kept.iter().any(|l| l["line"] == 3 && l["kind"] == "gate"), "os.system's finding");
+    assert!(kept.iter().any(|l| l["clause"] == "PSB111" && l["line"] == 4));
+    let end = lines.last().expect("an end line");
+    assert_eq!(
+        (&end["type"], &end["reason"], &end["exit_code"]),
+        (&"end".into(), &"violation".into(), &122.into())
+    );
+    assert!(end["message"].as_str().is_some_and(|m| m.contains("refused by the static gate")));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("a SARIF file"))
+            .expect("JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let at = |r: &serde_json::Value| {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"].clone()
+    };
+    assert!(results.iter().any(|r| r["ruleId"] == "too-many-findings" && at(r) == 10_003));
+    assert!(results.iter().any(|r| r["ruleId"] == "PSB111" && at(r) == 4));
+    // A learning run learns nothing from a program that did not run.
+    let learned = s.path().join("learned.yaml");
+    let out = run(s.exec().arg("--learn").arg(&learned).arg(&script));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(122), "{}", &err[err.len().saturating_sub(500)..]);
+    assert!(err.contains("no policy learned"), "{}", &err[err.len().saturating_sub(500)..]);
+    assert!(!learned.exists());
 }
 
 /// The gate's findings in the program's own file are reported as those of the modules it
@@ -234,21 +301,6 @@ fn policy_check_reports_positions() {
     assert!(!stdout(&out).contains("ran"));
 }
 
-/// `pysbx exec` (no configuration, no gate) started as the unprivileged uid `nobody` in `s`,
-/// with Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
-fn exec_as_nobody(s: &Scratch) -> Command {
-    let nobody = 65534;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
-    cmd.current_dir(s.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .uid(nobody)
-        .gid(nobody)
-        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"]);
-    cmd
-}
-
 /// The unprivileged path: pysbx itself started as an unprivileged uid (no uid drop; a user
 /// namespace provides the mount, pid and network namespaces).
 #[test]
@@ -274,6 +326,53 @@ fn unprivileged_path() {
         assert_eq!(layers[layer]["state"], "applied", "{layer}: {}", lines[0]);
     }
     assert!(sandbox_processes().is_empty());
+}
+
+/// Without root every mount is read-only but the write paths; a read path that holds the
+/// run's private directory (TMPDIR, where it is made without root) leaves that directory, the
+/// working directory and TMPDIR writable, and the program's own files there its to change.
+#[test]
+fn a_read_path_around_the_private_directory_leaves_it_writable() {
+    let s = Scratch::new();
+    let tmp = std::env::temp_dir();
+    let policy = s.write("p.yaml", &format!("fs:\n  read: [{:?}]\n", tmp));
+    let script = s.write(
+        "rw.py",
+        "import os, tempfile\nopen('w.txt', 'w').write('x')\nos.chmod('w.txt', 0o600)\nwith tempfile.NamedTemporaryFile() as t:\n    os.chmod(t.name, 0o600)\nprint('written')\n",
+    );
+    let out = exec_as_nobody(&s)
+        .env("TMPDIR", &tmp)
+        .arg("-v")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    let err = stderr(&out);
+    assert_eq!(stdout(&out), "written\n", "{err}");
+    assert!(err.contains("read-only but the write paths"), "{err}");
+}
+
+/// A sandbox that cannot be set up (here: `fs.root` holds a file where a directory must be)
+/// ends at once with pysbx's own error, exit 125: the trampoline's stages leave without a
+/// descriptor closed twice (the debug build's check aborted pid 1 of the sandbox, which its
+/// own SIGABRT does not end, and it spun until it was killed).
+#[test]
+fn a_sandbox_that_cannot_be_set_up_ends_at_once() {
+    let s = Scratch::new();
+    s.write("rootfs/etc", "a file, not a directory\n");
+    let policy = s.write("p.yaml", "fs:\n  root: \"./rootfs\"\n");
+    let script = s.write("r.py", "print('ran')\n");
+    let started = std::time::Instant::now();
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let elapsed = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(err.contains("sandbox setup failed"), "{err}");
+    assert!(!err.contains("fatal runtime error"), "{err}");
+    assert!(!stdout(&out).contains("ran"));
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}: {err}");
+    assert!(sandbox_processes().is_empty(), "{:?}", sandbox_processes());
 }
 
 /// The guard's two descriptors (its requests and events to pysbx, pysbx's replies) cannot be

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use std::process::Command;
 
-use crate::exec_support::{Scratch, run, sandbox_processes, stderr, stdout, token};
+use crate::exec_support::{Scratch, exec_as_nobody, run, sandbox_processes, stderr, stdout, token};
 
 /// What the technique tries to achieve.
 #[derive(Clone, Copy)]
@@ -1028,4 +1028,390 @@ fn real_time_scheduling_is_refused_whatever_the_caller_allows() {
     assert!(text.starts_with("[(0, 0), (0, 0), (0, 0)]"), "{text}{}", stderr(&out));
     assert!(text.contains("fifo refused 1"), "{text}{}", stderr(&out));
     assert!(!text.contains("priority raised"), "{text}{}", stderr(&out));
+}
+
+/// The owner-only calls Landlock does not cover (`chmod`, `chown`, `utime`, extended
+/// attributes) given a descriptor rather than a path (`fchmod`, `fchown`, `futimens`,
+/// `fsetxattr`) are judged by the file the descriptor stands for, as their plain forms are.
+/// Without root the program keeps the user's uid and owns the user's files: a file of a read
+/// path, opened for reading, was changed through its descriptor. A descriptor given as an
+/// object of the program's class, whose number the guard cannot read, is refused; a nameless
+/// temporary file and a pipe stay the program's to change.
+#[test]
+fn owner_calls_by_descriptor_are_judged_by_the_file() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let data = tempfile::tempdir().expect("test setup");
+    let file = data.path().join("kept.txt");
+    std::fs::write(&file, "kept\n").expect("test setup");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("test setup");
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("test setup");
+    let nobody = 65534;
+    for path in [data.path(), file.as_path()] {
+        std::os::unix::fs::chown(path, Some(nobody), Some(nobody)).expect("test setup");
+    }
+    let before = std::fs::metadata(&file).expect("test setup");
+    let policy = s.write("policy.yaml", &format!("fs:\n  read: [{:?}]\n", data.path()));
+    let code = format!(
+        r#"
+import os, tempfile
+path = {path:?}
+fd = os.open(path, os.O_RDONLY)
+d = os.open(os.path.dirname(path), os.O_RDONLY)
+class Index:
+    def __index__(self):
+        return fd
+tries = [
+    ("fchmod", lambda: os.chmod(fd, 0o666)),
+    ("fchmod-dir", lambda: os.chmod(d, 0o777)),
+    ("fchown", lambda: os.chown(fd, -1, os.getgid())),
+    ("futimens", lambda: os.utime(fd, (5, 5))),
+    ("fsetxattr", lambda: os.setxattr(fd, "user.pwn", b"1")),
+    ("index", lambda: os.chmod(Index(), 0o666)),
+]
+for name, attempt in tries:
+    try:
+        attempt()
+        print(name, "changed")
+    except PermissionError as e:
+        print(name, type(e).__name__, e)
+with tempfile.TemporaryFile() as t:
+    os.chmod(t.fileno(), 0o600)
+r, w = os.pipe()
+os.chmod(w, 0o600)
+print("own files changed")
+"#,
+        path = file.display().to_string()
+    );
+    let script = s.write("owner_fd.py", &code);
+    let out = exec_as_nobody(&s).arg("--policy").arg(&policy).arg(&script).output();
+    let out = out.expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{text}{err}");
+    for name in ["fchmod", "fchown", "futimens", "fsetxattr"] {
+        let line = format!(
+            "{name} PolicyViolation [Errno 1] pysbx: changing {} is not allowed (fs.write)",
+            file.display()
+        );
+        assert!(text.lines().any(|l| l == line), "{line}: {ctx}");
+    }
+    assert!(
+        text.contains(&format!(
+            "fchmod-dir PolicyViolation [Errno 1] pysbx: changing {} is not allowed",
+            data.path().display()
+        )),
+        "{ctx}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("index PolicyViolation")
+            && l.contains("<Index object> stands for is not allowed")),
+        "{ctx}"
+    );
+    assert!(text.contains("own files changed\n"), "{ctx}");
+    let after = std::fs::metadata(&file).expect("test setup");
+    assert_eq!(
+        (after.mode(), after.uid(), after.gid(), after.mtime()),
+        (before.mode(), before.uid(), before.gid(), before.mtime()),
+        "{ctx}"
+    );
+    assert_eq!(std::fs::metadata(data.path()).expect("test setup").mode() & 0o777, 0o755);
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
+}
+
+/// Without root the program keeps the user's uid and owns the user's files, and Landlock does
+/// not cover the owner-only calls (`chmod`, `chown`, `utimes`, extended attributes): every
+/// mount of its namespace is read-only but the write paths (and its private directory), so
+/// those calls fail with `EROFS` whatever code makes them, on a file of a read path, on the
+/// script, and on a file of the user's outside every policy path (a `~/.bashrc` made
+/// world-writable would be anyone's to change). Foreign code is granted so that libc is called
+/// directly, past the guard. A write path inside a read path stays writable, its files the
+/// program's to change.
+#[test]
+fn owner_calls_without_root_meet_a_read_only_mount() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let data = tempfile::tempdir().expect("test setup");
+    let file = data.path().join("kept.txt");
+    std::fs::write(&file, "kept\n").expect("test setup");
+    let out_dir = data.path().join("out");
+    std::fs::create_dir(&out_dir).expect("test setup");
+    let elsewhere = tempfile::tempdir().expect("test setup");
+    let rc = elsewhere.path().join(".bashrc");
+    std::fs::write(&rc, "alias ls='ls -F'\n").expect("test setup");
+    let nobody = 65534;
+    for (path, mode) in [
+        (data.path(), 0o755),
+        (out_dir.as_path(), 0o755),
+        (file.as_path(), 0o644),
+        (elsewhere.path(), 0o755),
+        (rc.as_path(), 0o644),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("test setup");
+        std::os::unix::fs::chown(path, Some(nobody), Some(nobody)).expect("test setup");
+    }
+    let policy = s.write(
+        "policy.yaml",
+        &format!("ffi: true\nfs:\n  read: [{:?}]\n  write: [{:?}]\n", data.path(), out_dir),
+    );
+    let code = format!(
+        r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(name, call):
+    ctypes.set_errno(0)
+    rc = call()
+    print(name, rc, ctypes.get_errno())
+for label, path in (("data", {file:?}), ("script", os.path.abspath(__file__)), ("home", {rc:?})):
+    p = path.encode()
+    attempt(label + " chmod", lambda: libc.chmod(p, 0o666))
+    attempt(label + " chown", lambda: libc.chown(p, os.getuid(), os.getgid()))
+    attempt(label + " utimes", lambda: libc.utimes(p, None))
+    attempt(label + " setxattr", lambda: libc.setxattr(p, b"user.pwn", b"1", 1, 0))
+made = os.path.join({out:?}, "made.txt")
+with open(made, "w") as f:
+    f.write("x")
+attempt("made chmod", lambda: libc.chmod(made.encode(), 0o600))
+"#,
+        file = file.display().to_string(),
+        rc = rc.display().to_string(),
+        out = out_dir.display().to_string()
+    );
+    let script = s.write("owner_ro.py", &code);
+    std::os::unix::fs::chown(&script, Some(nobody), Some(nobody)).expect("test setup");
+    let before: Vec<_> = [&file, &script, &rc]
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).expect("test setup");
+            (m.mode(), m.uid(), m.gid(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
+    let out = exec_as_nobody(&s).arg("--policy").arg(&policy).arg(&script).output();
+    let out = out.expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{text}{err}");
+    for label in ["data", "script", "home"] {
+        for call in ["chmod", "chown", "utimes", "setxattr"] {
+            let line = format!("{label} {call} -1 30\n");
+            assert!(text.contains(&line), "{label} {call} was not refused with EROFS: {ctx}");
+        }
+    }
+    assert!(text.contains("made chmod 0 0\n"), "the write path is writable: {ctx}");
+    let after: Vec<_> = [&file, &script, &rc]
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).expect("test setup");
+            (m.mode(), m.uid(), m.gid(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
+    assert_eq!(before, after, "{ctx}");
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
+    assert!(xattr_names(&script).is_empty(), "an attribute was set: {ctx}");
+    assert!(xattr_names(&rc).is_empty(), "an attribute was set: {ctx}");
+}
+
+/// A new user namespace needs no privilege and gives its first process every capability in
+/// it, over a network namespace made with it too (netfilter and the rest of the kernel's
+/// network administration code, a large surface): `unshare` is refused, and so is `clone`
+/// with a namespace flag when processes are granted (foreign code calls it directly). A plain
+/// process still starts.
+#[test]
+fn processes_cannot_make_namespaces_through_clone() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "ffi: true\nprocess: true\n");
+    let code = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SIGCHLD = 17
+for name, flags in (("user", 0x10000000), ("user+net", 0x10000000 | 0x40000000),
+                    ("mount", 0x00020000), ("pid", 0x20000000)):
+    ctypes.set_errno(0)
+    pid = libc.syscall(56, flags | SIGCHLD, 0, 0, 0, 0)
+    if pid == 0:
+        os.write(1, b"NEW-" + b"NAMESPACE\n")
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+        print(name, "made")
+    else:
+        print(name, "refused", ctypes.get_errno())
+pid = libc.syscall(56, SIGCHLD, 0, 0, 0, 0)
+if pid == 0:
+    os._exit(7)
+print("process", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#;
+    let script = s.write("clone_ns.py", code);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("NEW-NAMESPACE"), "{text}{err}");
+    for name in ["user", "user+net", "mount", "pid"] {
+        assert!(text.contains(&format!("{name} refused 1\n")), "{name}: {text}{err}");
+    }
+    assert!(text.contains("process 7\n"), "{text}{err}");
+}
+
+/// Native code (`ffi: true`) calling the kernel's interfaces an ordinary process may use but
+/// the sandbox refuses (another process's memory, `ptrace`, `userfaultfd`, `io_uring`, the
+/// key rings, `kcmp`, a new user namespace, another process's descriptors): each fails with
+/// `EPERM` from the seccomp filter, whatever the arguments. (x86_64 numbers.)
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn native_code_meets_the_filter_on_the_kernels_risky_interfaces() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let code = r#"import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+pid = os.getpid()
+buf = ctypes.create_string_buffer(16)
+iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 16)
+params = ctypes.create_string_buffer(120)
+calls = [
+    ("ptrace", 101, (0, 0, 0, 0)),
+    ("process_vm_readv", 310, (pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0)),
+    ("process_vm_writev", 311, (pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0)),
+    ("userfaultfd", 323, (1,)),
+    ("io_uring_setup", 425, (4, ctypes.addressof(params))),
+    ("keyctl", 250, (0, -3, 0)),
+    ("add_key", 248, (b"user", b"k", b"v", 1, -3)),
+    ("kcmp", 312, (pid, pid, 0, 0, 0)),
+    ("unshare", 272, (0x10000000,)),
+    ("pidfd_getfd", 438, (0, 0, 0)),
+]
+for name, nr, args in calls:
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *args)
+    print(name, r, ctypes.get_errno())
+"#;
+    let script = s.write("syscalls.py", code);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    for name in [
+        "ptrace",
+        "process_vm_readv",
+        "process_vm_writev",
+        "userfaultfd",
+        "io_uring_setup",
+        "keyctl",
+        "add_key",
+        "kcmp",
+        "unshare",
+        "pidfd_getfd",
+    ] {
+        assert!(text.contains(&format!("{name} -1 1\n")), "{name}: {text}{err}");
+    }
+}
+
+/// Without root the program keeps the user's uid, and the user's own services on UNIX
+/// sockets (the session's D-Bus and service manager in the runtime directory, an SSH agent)
+/// take the uid for the user: a service manager starts any command outside the sandbox, an
+/// agent signs with the user's keys. A UNIX socket is reached by its path, which neither
+/// Landlock nor the network namespace judges, so when the program may make UNIX sockets
+/// (`process: true` here) those directories are covered with an empty tmpfs. Two listeners
+/// stand for them, in the user's directories named by `XDG_RUNTIME_DIR` and `SSH_AUTH_SOCK`
+/// (`/tmp/ssh-*`): neither may get a connection.
+#[test]
+fn the_users_session_sockets_are_out_of_reach_without_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let nobody = 65534;
+    let runtime = tempfile::tempdir().expect("test setup");
+    let agent_dir = tempfile::Builder::new().prefix("ssh-").tempdir_in("/tmp").expect("test setup");
+    let mut listeners = Vec::new();
+    let mut paths = Vec::new();
+    for (dir, name) in [(runtime.path(), "bus"), (agent_dir.path(), "agent.1")] {
+        let path = dir.join(name);
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("test setup");
+        listener.set_nonblocking(true).expect("test setup");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
+            .expect("test setup");
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("test setup");
+        std::os::unix::fs::chown(dir, Some(nobody), Some(nobody)).expect("test setup");
+        listeners.push(listener);
+        paths.push(path.display().to_string());
+    }
+    let policy = s.write("policy.yaml", "process: true\n");
+    let code = format!(
+        "import socket\nfor path in {paths:?}:\n    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n    try:\n        s.connect(path)\n        s.sendall(b'hi')\n        print('connected', path)\n    except OSError as e:\n        print('refused', path, e.errno)\n"
+    );
+    let script = s.write("session.py", &code);
+    let out = exec_as_nobody(&s)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("SSH_AUTH_SOCK", &paths[1])
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("connected"), "{text}{err}");
+    for path in &paths {
+        assert!(text.contains(&format!("refused {path}")), "{path}: {text}{err}");
+    }
+    for listener in &listeners {
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock),
+            "a session service got a connection: {text}{err}"
+        );
+    }
+}
+
+/// As root the program's uid is derived from pysbx's pid (`0x60000000 + pid`), so a later run
+/// may get the uid of an earlier one (pids are used again) and own what it left (in a persistent write
+/// path of another policy). The owner-only calls Landlock does not cover (`chmod`, `utimes`,
+/// extended attributes) must not reach such a file outside the run's own write paths: every
+/// mount but those is read-only. The file is made, owned by the uid this run gets, once the run
+/// has started; foreign code calls libc directly, past the guard.
+#[test]
+fn a_recycled_uid_cannot_change_what_an_earlier_run_left() {
+    use std::io::{BufRead, Write};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let left = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(left.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("test setup");
+    let file = left.path().join("result.txt");
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let code = format!(
+        "import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\nprint('ready', flush=True)\nsys.stdin.readline()\np = {path:?}.encode()\nfor name, call in (('chmod', lambda: libc.chmod(p, 0o666)), ('utimes', lambda: libc.utimes(p, None)), ('setxattr', lambda: libc.setxattr(p, b'user.pwn', b'1', 1, 0))):\n    ctypes.set_errno(0)\n    print(name, call(), ctypes.get_errno(), flush=True)\n",
+        path = file.display().to_string()
+    );
+    let script = s.write("recycled.py", &code);
+    let mut child = s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("test setup");
+    crate::exec_support::track(&child);
+    let uid = crate::exec_support::sandbox_uid(child.id());
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("test setup")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    std::fs::write(&file, "an earlier run's result\n").expect("test setup");
+    std::os::unix::fs::chown(&file, Some(uid), Some(uid)).expect("test setup");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("test setup");
+    let before = std::fs::metadata(&file).expect("test setup");
+    child.stdin.take().expect("test setup").write_all(b"go\n").expect("test setup");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("test setup");
+    let text = format!("{first}\n{}", rest.join("\n"));
+    let ctx = format!("{text}\n{}", stderr(&out));
+    assert_eq!(first, "ready", "{ctx}");
+    for call in ["chmod", "utimes", "setxattr"] {
+        assert!(text.contains(&format!("{call} -1 30")), "{call} was not refused: {ctx}");
+    }
+    let after = std::fs::metadata(&file).expect("test setup");
+    assert_eq!(
+        (after.mode(), after.mtime(), after.mtime_nsec()),
+        (before.mode(), before.mtime(), before.mtime_nsec()),
+        "{ctx}"
+    );
+    assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
 }

@@ -2,6 +2,7 @@
 //! the real interpreter, and checks made from outside the sandbox.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -85,7 +86,7 @@ thread_local! {
 
 /// The uid pysbx (running as root) gives the sandbox of the pysbx process `pid`.
 pub(crate) fn sandbox_uid(pid: u32) -> u32 {
-    SANDBOX_UID_BASE + (pid & 0xffff)
+    SANDBOX_UID_BASE + (pid & 0x3f_ffff)
 }
 
 /// Runs pysbx to completion, remembering its sandbox uid for [`sandbox_processes`].
@@ -213,4 +214,19 @@ pub(crate) fn tier_layer(events: &Path, layer: &str) -> serde_json::Value {
     let start: serde_json::Value =
         serde_json::from_str(text.lines().next().expect("start line")).expect("JSON");
     start["tier"]["layers"][layer].clone()
+}
+
+/// `pysbx exec` (no configuration, no gate) started as the unprivileged uid `nobody` in `s`,
+/// with Debian's interpreter: the pyenv one lives under /root, which nobody cannot reach.
+pub(crate) fn exec_as_nobody(s: &Scratch) -> Command {
+    let nobody = 65534;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pysbx"));
+    cmd.current_dir(s.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .uid(nobody)
+        .gid(nobody)
+        .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"]);
+    cmd
 }

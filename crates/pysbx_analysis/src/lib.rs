@@ -92,6 +92,11 @@ pub struct AnalyzeOptions {
     /// input the program writes, sets [`MAX_GATE_TOKENS`]; a scan is bounded by its file
     /// size limit instead, and reads every file it was given.
     pub max_tokens: Option<usize>,
+    /// When set, a file whose reading stopped ([`SourceErrorKind::TooManyFindings`],
+    /// [`SourceErrorKind::TooDeep`] past the parse) keeps the findings read before it
+    /// stopped, beside the error: `pysbx exec`'s gate refuses such a program and shows the
+    /// user what it found. A scan reports the error alone.
+    pub keep_findings_when_stopped: bool,
 }
 
 /// The result of analysing one file.
@@ -99,7 +104,8 @@ pub struct AnalyzeOptions {
 pub struct FileAnalysis {
     /// Findings sorted by (start offset, rule id), at most one per rule and node.
     pub findings: Vec<Finding>,
-    /// Why the file could not be analysed; `findings` is then empty.
+    /// Why the file could not be analysed; `findings` is then empty (but for
+    /// [`AnalyzeOptions::keep_findings_when_stopped`]).
     pub error: Option<SourceError>,
     /// How many findings suppression comments dropped.
     pub suppressed: usize,
@@ -240,8 +246,14 @@ impl Analyzer {
             (None, None) => None,
         };
         if let Some((at, kind, message)) = stopped {
+            let mut out = error_at(source, at, kind, message);
+            if options.keep_findings_when_stopped && !raw.is_empty() {
+                let error = out.error.take();
+                out = self.report(raw, source, parsed.tokens(), options);
+                out.error = error;
+            }
             deep::release(parsed);
-            return error_at(source, at, kind, message);
+            return out;
         }
         let out = if raw.is_empty() && !self.comments_to_check(source, parsed.tokens(), options) {
             FileAnalysis::default()

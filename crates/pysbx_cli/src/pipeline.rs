@@ -126,6 +126,26 @@ impl std::fmt::Display for UnparsableSource {
 
 impl std::error::Error for UnparsableSource {}
 
+/// A module the gate refuses (too deep, too large, too many findings, a text the sanitizer
+/// cannot rewrite), with what the gate found in it before it stopped and what stopped it:
+/// a refused program must show the user every finding behind the refusal.
+#[derive(Debug)]
+pub(crate) struct RefusedSource {
+    pub(crate) reason: String,
+    pub(crate) findings: Vec<GateFinding>,
+    /// What stopped the gate: its name (`too-many-findings`, `sanitize`), line, column and
+    /// message.
+    pub(crate) cause: (String, u32, u32, String),
+}
+
+impl std::fmt::Display for RefusedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for RefusedSource {}
+
 /// The built-in rules (id, name) that report instead of stubbing under the sandbox, because
 /// the guard judges at run time exactly what they flag, with the names a static reading cannot
 /// know; a stub there would add no protection and only break honest programs:
@@ -375,6 +395,7 @@ impl Engine {
     pub(crate) fn gate_options() -> AnalyzeOptions {
         AnalyzeOptions {
             max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
+            keep_findings_when_stopped: true,
             ..AnalyzeOptions::default()
         }
     }
@@ -497,23 +518,15 @@ impl Engine {
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         let options = Self::gate_options();
         let analysis = self.analyzer.analyze(&source, path, &options);
-        if let Some(err) = &analysis.error {
-            if err.kind == pysbx_analysis::SourceErrorKind::Syntax {
-                return Err(anyhow::Error::new(UnparsableSource {
-                    source: source.into_owned(),
-                    reason: format!("{}:{err}", path.display()),
-                }));
-            }
-            anyhow::bail!("{}:{err}", path.display());
+        if let Some(err) = &analysis.error
+            && err.kind == pysbx_analysis::SourceErrorKind::Syntax
+        {
+            return Err(anyhow::Error::new(UnparsableSource {
+                source: source.into_owned(),
+                reason: format!("{}:{err}", path.display()),
+            }));
         }
-        let sanitized = pysbx_rewrite::sanitize_until_stable(
-            &source,
-            &analysis.findings,
-            &self.rules,
-            |text| self.analyzer.analyze(text, path, &options).findings,
-        )
-        .with_context(|| format!("sanitizing {}", path.display()))?;
-        let findings = analysis
+        let findings: Vec<GateFinding> = analysis
             .findings
             .iter()
             .filter_map(|f| {
@@ -528,6 +541,34 @@ impl Engine {
                 })
             })
             .collect();
+        if let Some(err) = &analysis.error {
+            return Err(anyhow::Error::new(RefusedSource {
+                reason: format!("{}:{err}", path.display()),
+                findings,
+                cause: (err.kind.as_str().to_string(), err.line, err.column, err.message.clone()),
+            }));
+        }
+        let sanitized = match pysbx_rewrite::sanitize_until_stable(
+            &source,
+            &analysis.findings,
+            &self.rules,
+            |text| self.analyzer.analyze(text, path, &options).findings,
+        ) {
+            Ok(sanitized) => sanitized,
+            Err(err) => {
+                let (line, column) = match &err {
+                    pysbx_rewrite::RewriteError::Unparsable { line, column, .. }
+                    | pysbx_rewrite::RewriteError::Internal { line, column, .. } => {
+                        (*line, *column)
+                    }
+                };
+                return Err(anyhow::Error::new(RefusedSource {
+                    reason: format!("sanitizing {}: {err}", path.display()),
+                    findings,
+                    cause: ("sanitize".to_string(), line, column, err.to_string()),
+                }));
+            }
+        };
         let changed = sanitized.output != source;
         Ok(SanitizedModule { source: sanitized.output, changed, findings })
     }

@@ -184,6 +184,9 @@ pub struct Outcome {
     /// Why the program's output value was dropped (it was not JSON every parser reads
     /// alike), when it was.
     pub output_refused: Option<String>,
+    /// The static gate refused the entry program: nothing of it ran (the end says why, the
+    /// events hold the findings behind the refusal).
+    pub gate_refused: bool,
 }
 
 /// Checks that `text` is JSON any parser reads the same way and keeps it as written: what the
@@ -626,6 +629,7 @@ mod tests {
             notes: vec!["alert webhook http://127.0.0.1:9/: 1 of 1 events not delivered".into()],
             output: None,
             output_refused: None,
+            gate_refused: false,
         }
     }
 

@@ -36,6 +36,17 @@ pub(crate) struct Plan {
     /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
     #[serde(default)]
     pub(crate) lend: Vec<PathBuf>,
+    /// Every mount read-only but the write paths, the private directory and `/dev` (without
+    /// root the program keeps the user's uid and owns the user's files; as root its uid is
+    /// derived from pysbx's pid, and owns what earlier runs of that uid left; see
+    /// [`crate::confine::lend::read_only_tree`]).
+    #[serde(default)]
+    pub(crate) read_only_tree: bool,
+    /// Directories where the host's services listen on UNIX sockets (the user's runtime
+    /// directory, an SSH agent's, X11's), covered with an empty tmpfs when the program may
+    /// make UNIX sockets (see [`crate::confine::mounts::mask`]).
+    #[serde(default)]
+    pub(crate) masked: Vec<PathBuf>,
     /// The directory the private working directory shows through (copy-on-write): the
     /// script's directory when pysbx was started in it.
     #[serde(default)]

@@ -160,6 +160,14 @@ const MAX_GATE_CACHE_BYTES: usize = 64 << 20;
 const MSG_QUEUE: usize = 1024;
 
 const UID_BASE: u32 = 0x6000_0000;
+
+/// The uid and gid of the sandbox of the pysbx process `pid`, as root: no two runs alive at
+/// once share one, since no two processes share a pid (the kernel's pids stay below 2^22, so
+/// the ids stay below `0x6040_0000`). Taking the pid's low 16 bits alone, two runs whose pids
+/// differed by a multiple of 65536 shared a uid, and with it their process limit.
+fn sandbox_id(pid: u32) -> u32 {
+    UID_BASE + (pid & 0x3f_ffff)
+}
 const BOOTSTRAP: &str = include_str!("guard/bootstrap.py");
 /// The guard's file name, which attribution recognises.
 const GUARD_FILENAME: &str = "<pysbx-guard>";
@@ -296,7 +304,7 @@ fn run_inner(
     let tmp = private_dir.join("tmp");
     let root = nix::unistd::geteuid().is_root();
     let drop_to = root.then(|| {
-        let id = UID_BASE + (std::process::id() & 0xffff);
+        let id = sandbox_id(std::process::id());
         (id, id)
     });
     let workdir = match &policy.fs.workdir {
@@ -351,6 +359,12 @@ fn run_inner(
             .filter(|d| !crate::confine::lend::overlaps_writes(d, &plan.confine.write))
             .cloned()
             .collect();
+    }
+    // A write path of `/` leaves nothing to make read-only (and a mount over the root would
+    // not be seen).
+    plan.read_only_tree = !plan.confine.write.iter().any(|w| w.parent().is_none());
+    if policy.any_network() || policy.any_process() {
+        plan.masked = socket_dirs(drop_to.is_none(), &plan);
     }
     // Names are pinned here, outside the sandbox, before anything runs.
     let net = crate::netrelay::NetSetup::prepare(policy);
@@ -757,7 +771,23 @@ fn run_inner(
             }
             Some(Err(refusal)) => {
                 match refusal {
-                    Refusal::Gate(e) => refused_by_gate = Some(e),
+                    Refusal::Gate(e, found) => {
+                        // The findings behind the refusal, shown and kept as any gate
+                        // finding is (for `--events` and `--sarif`).
+                        for mut e in found {
+                            e.bound(MAX_EVENT_TEXT);
+                            if req.live_stderr {
+                                say(&format!("pysbx: {}", e.summary()));
+                            }
+                            alerts.send(&crate::events::event_json(&e));
+                            if events.len() < MAX_KEPT_EVENTS {
+                                events.push(e);
+                            } else {
+                                events_dropped += 1;
+                            }
+                        }
+                        refused_by_gate = Some(e);
+                    }
                     Refusal::Missing(m) => refused = Some(m),
                 }
                 let _ = go_tx.send(None);
@@ -819,7 +849,7 @@ fn run_inner(
         // resource usage only through stage A's, which is what `time pysbx exec ...` reports.
         process.wait();
     }
-    if let Some(e) = refused_by_gate {
+    if let Some(e) = refused_by_gate.take_if(|e| !matches!(e, SandboxError::Refused { .. })) {
         return Err(e);
     }
     if let Some(missing) = refused {
@@ -828,6 +858,15 @@ fn run_inner(
     let wall_s = started.elapsed().as_secs_f64();
     let killed = killed_for.map(|reason| (reason, stopped_by));
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
+    let gate_refused = refused_by_gate.is_some();
+    if let Some(e) = refused_by_gate {
+        // Nothing of the program ran: the end is the gate's refusal.
+        end.reason = EndReason::Violation;
+        end.exit_code = EXIT_VIOLATION;
+        end.child_code = None;
+        end.signal = None;
+        end.message = e.to_string();
+    }
     let mut notes = output_notes;
     let last_output = output_slot.lock().ok().and_then(|mut slot| slot.take());
     let (output, output_refused) = match last_output.map(|text| {
@@ -862,7 +901,16 @@ fn run_inner(
             say(&format!("pysbx: {n}"));
         }
     }
-    Ok(Outcome { end, events, tier, interpreter: interp, notes, output, output_refused })
+    Ok(Outcome {
+        end,
+        events,
+        tier,
+        interpreter: interp,
+        notes,
+        output,
+        output_refused,
+        gate_refused,
+    })
 }
 
 /// When a run started at `started` has used up its wall time.
@@ -918,8 +966,8 @@ const GUARD_LAYERS: [&str; 2] = ["guard", "import_gate"];
 
 /// Why the guard is not given its go-ahead.
 enum Refusal {
-    /// The static gate refused the entry program.
-    Gate(SandboxError),
+    /// The static gate refused the entry program: why, and the findings behind it.
+    Gate(SandboxError, Vec<Event>),
     /// Required layers that did not apply.
     Missing(String),
 }
@@ -952,11 +1000,11 @@ fn go_decision(
             gate_entry(gate, &path, &bytes)
         }))
         .unwrap_or_else(|_| {
-            Err(SandboxError::os("gate", std::io::Error::other("the gate panicked")))
+            Err((SandboxError::os("gate", std::io::Error::other("the gate panicked")), Vec::new()))
         }),
     };
     match gated {
-        Err(e) => Err(Refusal::Gate(e)),
+        Err((e, found)) => Err(Refusal::Gate(e, found)),
         Ok(_) if !missing.is_empty() => Err(Refusal::Missing(missing.join("; "))),
         Ok(ok) => Ok(ok),
     }
@@ -1159,14 +1207,21 @@ struct GatedEntry {
     unparsable: Option<String>,
 }
 
-fn gate_entry(gate: &Gate, path: &Path, bytes: &[u8]) -> Result<GatedEntry, SandboxError> {
+/// The entry program as the gate lets it run, or why it refuses it with the findings behind
+/// the refusal (as events).
+fn gate_entry(
+    gate: &Gate,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<GatedEntry, (SandboxError, Vec<Event>)> {
     match gate(path, bytes) {
         GateReply::Allow { source, findings } => {
             Ok(GatedEntry { source, events: gate_events(path, &findings), unparsable: None })
         }
-        GateReply::Refuse { reason, .. } => {
-            Err(SandboxError::Refused { path: path.to_path_buf(), reason })
-        }
+        GateReply::Refuse { reason, findings } => Err((
+            SandboxError::Refused { path: path.to_path_buf(), reason },
+            gate_events(path, &findings),
+        )),
         GateReply::Unparsable { source, reason } => {
             Ok(GatedEntry { source, events: Vec::new(), unparsable: Some(reason) })
         }
@@ -1584,6 +1639,74 @@ fn canonical_paths<'a>(
     out
 }
 
+/// The directories where the host's services listen on UNIX sockets that a program allowed to
+/// make UNIX sockets (network or processes) could reach by their paths, which neither Landlock
+/// nor the network namespace judges: X11's and its kin's (a display server may accept any
+/// local uid), and without root, when the program keeps the user's uid, the user's own (the
+/// runtime directory, `$XDG_RUNTIME_DIR` or `/run/user/UID`, with the session's D-Bus, the
+/// service manager, the keyring and agents; an SSH agent's directory, `$SSH_AUTH_SOCK`'s and
+/// `/tmp/ssh-*` of the user's; GnuPG's agent in `~/.gnupg`; `tmux`'s, `screen`'s and Emacs's
+/// servers), whose services take the uid for the user. Left out: a
+/// directory that holds a path of the run (the policy's, the script's, the interpreter's,
+/// the private directory), or that is none.
+fn socket_dirs(keeps_uid: bool, plan: &Plan) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut dirs: Vec<PathBuf> = [".X11-unix", ".ICE-unix", ".XIM-unix", ".font-unix"]
+        .iter()
+        .map(|d| Path::new("/tmp").join(d))
+        .collect();
+    if keeps_uid {
+        let uid = nix::unistd::geteuid().as_raw();
+        dirs.push(PathBuf::from(format!("/run/user/{uid}")));
+        if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+            dirs.push(PathBuf::from(d));
+        }
+        if let Some(d) = std::env::var_os("SSH_AUTH_SOCK")
+            .map(PathBuf::from)
+            .and_then(|s| s.parent().map(Path::to_path_buf))
+        {
+            dirs.push(d);
+        }
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            dirs.push(Path::new(&home).join(".gnupg"));
+        }
+        // Agents' and terminal multiplexers' directories of the user's (`tmux send-keys`
+        // types into the user's shells).
+        let named = |dir: &str, prefixes: &[&str]| {
+            let mut found = Vec::new();
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let owned = e.metadata().is_ok_and(|m| m.is_dir() && m.uid() == uid);
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if owned && prefixes.iter().any(|p| name.starts_with(p)) {
+                    found.push(e.path());
+                }
+            }
+            found
+        };
+        dirs.extend(named("/tmp", &["ssh-", "tmux-", "emacs"]));
+        dirs.extend(named("/run/screen", &["S-"]));
+    }
+    let used: Vec<&PathBuf> = plan
+        .confine
+        .read
+        .iter()
+        .chain(&plan.confine.write)
+        .chain(&plan.confine.execute)
+        .chain(&plan.reach)
+        .chain([&plan.private_dir, &plan.workdir, &plan.tmpdir])
+        .collect();
+    let mut out: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .filter(|d| d.is_dir() && d.parent().is_some())
+        .filter(|d| !used.iter().any(|u| u.starts_with(d)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn build_plan(
     interp: &Interpreter,
     policy: &Policy,
@@ -1716,6 +1839,8 @@ fn build_plan(
         root: None,
         reach,
         lend: Vec::new(),
+        read_only_tree: false,
+        masked: Vec::new(),
         workdir_lower: None,
         confine: ConfinePlan {
             read,
@@ -1830,11 +1955,11 @@ mod tests {
         ));
         assert!(matches!(
             go_decision(&failed, &require, &refuse, entry(), None),
-            Err(Refusal::Gate(_))
+            Err(Refusal::Gate(..))
         ));
         assert!(matches!(
             go_decision(&held, &require, &panics, entry(), None),
-            Err(Refusal::Gate(e)) if e.to_string().contains("the gate panicked")
+            Err(Refusal::Gate(e, _)) if e.to_string().contains("the gate panicked")
         ));
     }
 
@@ -1851,6 +1976,15 @@ mod tests {
             .filter(|name| *name != "t")
             .collect();
         assert_eq!(named, GUARD_LAYERS.to_vec(), "{hello}");
+    }
+
+    #[test]
+    fn runs_alive_at_once_never_share_a_sandbox_uid() {
+        assert_ne!(sandbox_id(1234), sandbox_id(1234 + 65_536));
+        assert_ne!(sandbox_id(7), sandbox_id(7 + 4 * 65_536));
+        // The kernel's largest pid (PID_MAX_LIMIT on 64-bit) keeps its own uid.
+        assert_eq!(sandbox_id(4_194_303), 0x6000_0000 + 4_194_303);
+        assert!(sandbox_id(4_194_303) < 0x6040_0000);
     }
 
     #[test]

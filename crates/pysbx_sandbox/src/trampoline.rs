@@ -346,6 +346,32 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
+        // Every mount read-only but what the program may write, the private directory and
+        // `/dev` (devices are written through it). Not fatal: without it the guard alone
+        // judges the owner-only calls where the program's uid owns files, as before.
+        if plan.read_only_tree {
+            let writable: Vec<std::path::PathBuf> = plan
+                .confine
+                .write
+                .iter()
+                .chain([&plan.private_dir])
+                .cloned()
+                .chain([std::path::PathBuf::from("/dev")])
+                .collect();
+            match confine::lend::read_only_tree(&writable) {
+                Ok(()) => tier.note("namespace.mount", "read-only but the write paths"),
+                Err(e) => tier.note("namespace.mount", &format!("not made read-only ({e})")),
+            }
+        }
+        // Not fatal: without it those services stay where the program may name them.
+        for dir in &plan.masked {
+            match confine::mounts::mask(dir) {
+                Ok(()) => tier.note("namespace.mount", &format!("{} hidden", dir.display())),
+                Err(e) => {
+                    tier.note("namespace.mount", &format!("{} not hidden ({e})", dir.display()))
+                }
+            }
+        }
         // Not fatal either: without it the working directory is empty, as it always was
         // when pysbx was started elsewhere.
         if let Some(lower) = &plan.workdir_lower
@@ -783,7 +809,10 @@ fn run_preforked(ends: ChildEnds, supervisor_pid: i32) -> Result<u8, String> {
     } else {
         onto(&if stdio.stderr { stderr } else { null()? }, 2)?;
     }
-    drop(stdin);
+    // Their numbers are closed below: a descriptor still owned here would be closed a second
+    // time when this function returns (in stage A at its end, in stage B on a set-up failure,
+    // where the debug build's check aborted pid 1, which its own SIGABRT does not end).
+    drop((stdin, out));
     let mut keep = [status.as_raw_fd(), events.as_raw_fd(), replies.as_raw_fd(), relay.as_raw_fd()];
     close_all_but(&mut keep).map_err(|e| format!("close inherited descriptors: {e}"))?;
     stage_a(&plan, tier, status, events, replies, Some(relay))

@@ -313,27 +313,46 @@ fn gate_cache_root(policy: &pysbx_sandbox::Policy) -> Option<PathBuf> {
 /// The import gate's answer for one module: its sanitized source and what was changed, or a
 /// refusal. Shared by `exec` and `repl`.
 pub(crate) fn gate_reply(engine: &Engine, path: &Path, bytes: &[u8]) -> GateReply {
+    fn finding(f: crate::pipeline::GateFinding) -> GateFinding {
+        GateFinding {
+            rule_id: f.rule_id,
+            severity: f.severity.to_string(),
+            line: f.line,
+            column: f.column,
+            message: f.message,
+            action: format!("{:?}", f.action).to_lowercase(),
+        }
+    }
     match engine.sanitize_module(path, bytes) {
         Ok(module) => GateReply::Allow {
             source: module.source,
-            findings: module
-                .findings
-                .into_iter()
-                .map(|f| GateFinding {
-                    rule_id: f.rule_id,
-                    severity: f.severity.to_string(),
-                    line: f.line,
-                    column: f.column,
-                    message: f.message,
-                    action: format!("{:?}", f.action).to_lowercase(),
-                })
-                .collect(),
+            findings: module.findings.into_iter().map(finding).collect(),
         },
         Err(err) => match err.downcast::<crate::pipeline::UnparsableSource>() {
             Ok(unparsable) => {
                 GateReply::Unparsable { source: unparsable.source, reason: unparsable.reason }
             }
-            Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+            Err(err) => match err.downcast::<crate::pipeline::RefusedSource>() {
+                // What stopped the gate, then what it found before: the findings behind the
+                // refusal, for the user to see (the cause first, so that it is kept whatever
+                // the number of findings).
+                Ok(refused) => {
+                    let (rule_id, line, column, message) = refused.cause;
+                    let cause = GateFinding {
+                        rule_id,
+                        severity: "error".into(),
+                        line,
+                        column,
+                        message,
+                        action: "refused".into(),
+                    };
+                    let findings = std::iter::once(cause)
+                        .chain(refused.findings.into_iter().map(finding))
+                        .collect();
+                    GateReply::Refuse { reason: refused.reason, findings }
+                }
+                Err(err) => GateReply::Refuse { reason: format!("{err:#}"), findings: Vec::new() },
+            },
         },
     }
 }
@@ -531,7 +550,13 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(out) = &args.learn {
-        write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+        if outcome.gate_refused {
+            eprintln!(
+                "pysbx: no policy learned: the static gate refused the program, which did not run"
+            );
+        } else {
+            write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+        }
     }
     // A sink that cannot be written is reported; it never changes the run's exit status.
     for path in &jsonl {

@@ -109,14 +109,70 @@ fn open_tree_clone(path: &CString) -> std::io::Result<OwnedFd> {
 
 /// Marks the detached tree idmapped through `userns`, read-only, without set-uid or devices.
 fn set_idmap(tree: &OwnedFd, userns: &OwnedFd) -> std::io::Result<()> {
-    let attr = libc::mount_attr {
-        attr_set: libc::MOUNT_ATTR_IDMAP
+    set_attrs(
+        tree,
+        libc::MOUNT_ATTR_IDMAP
             | libc::MOUNT_ATTR_RDONLY
             | libc::MOUNT_ATTR_NOSUID
             | libc::MOUNT_ATTR_NODEV,
-        attr_clr: 0,
+        0,
+        Some(userns),
+    )
+}
+
+/// Makes every mount of the namespace read-only, then binds each of `writable` (the write
+/// paths, the private directory, `/dev`) over itself writable again. Without root the program
+/// keeps the user's uid and owns the user's files, wherever they are, and the owner-only calls
+/// (`chmod`, `chown`, `utimes`, extended attributes) are not covered by Landlock: on a
+/// read-only mount they fail with `EROFS`, whoever makes them. Nothing Landlock lets the
+/// program write lies elsewhere. A path of `writable` that does not exist is left out.
+pub(crate) fn read_only_tree(writable: &[std::path::PathBuf]) -> Result<(), String> {
+    let root = c"/";
+    #[expect(unsafe_code, reason = "mount_setattr has no wrapper in nix")]
+    // SAFETY: `attr` and `root` live across the call, whose size argument is `attr`'s.
+    let rc = unsafe {
+        let attr = libc::mount_attr {
+            attr_set: libc::MOUNT_ATTR_RDONLY,
+            attr_clr: 0,
+            propagation: 0,
+            userns_fd: 0,
+        };
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            root.as_ptr(),
+            libc::AT_RECURSIVE,
+            &raw const attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    };
+    checked(rc).map_err(|e| format!("read-only /: {e}"))?;
+    for w in writable {
+        if std::fs::symlink_metadata(w).is_err() {
+            continue;
+        }
+        let target = CString::new(w.as_os_str().as_bytes())
+            .map_err(|_| format!("{}: a NUL byte in the path", w.display()))?;
+        let tree = open_tree_clone(&target).map_err(|e| format!("clone {}: {e}", w.display()))?;
+        set_attrs(&tree, 0, libc::MOUNT_ATTR_RDONLY, None)
+            .map_err(|e| format!("writable {}: {e}", w.display()))?;
+        move_onto(&tree, &target).map_err(|e| format!("mount {}: {e}", w.display()))?;
+    }
+    Ok(())
+}
+
+/// Sets and clears mount attributes on every mount of the detached tree.
+fn set_attrs(
+    tree: &OwnedFd,
+    set: u64,
+    clear: u64,
+    userns: Option<&OwnedFd>,
+) -> std::io::Result<()> {
+    let attr = libc::mount_attr {
+        attr_set: set,
+        attr_clr: clear,
         propagation: 0,
-        userns_fd: u64::try_from(userns.as_raw_fd()).unwrap_or(u64::MAX),
+        userns_fd: userns.map_or(0, |u| u64::try_from(u.as_raw_fd()).unwrap_or(u64::MAX)),
     };
     let empty = c"";
     #[expect(unsafe_code, reason = "mount_setattr has no wrapper in nix")]

@@ -65,6 +65,15 @@ pub(crate) fn private_shm(size_mb: u64) -> Result<bool, String> {
     Ok(true)
 }
 
+/// Covers `dir` with an empty tmpfs nothing can be made in (a few entries, no data), so that
+/// the sockets of the services listening there cannot be named: a UNIX socket is reached by
+/// its path, which neither Landlock nor the network namespace judges.
+pub(crate) fn mask(dir: &Path) -> Result<(), String> {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC | MsFlags::MS_RDONLY;
+    mount(Some("tmpfs"), dir, Some("tmpfs"), flags, Some("size=4k,nr_inodes=1,mode=0755"))
+        .map_err(|e| err("mount tmpfs on", dir, e))
+}
+
 /// Mounts the private tmpfs on `dir` and creates `work` and `tmp` in it, owned by `owner`.
 pub(crate) fn private_tmpfs(
     dir: &Path,

@@ -44,8 +44,6 @@ enum Check {
     ArgIn { arg: u32, allowed: Vec<u32> },
     /// Fail with `EPERM` when argument `arg` (low 32 bits) is one of `denied`.
     ArgNotIn { arg: u32, denied: Vec<u32> },
-    /// Fail with `EPERM` when none of `mask`'s bits are set in argument `arg`.
-    NeedBits { arg: u32, mask: u32 },
     /// Fail with `EPERM` when any of `mask`'s bits are set in argument `arg`.
     RefuseBits { arg: u32, mask: u32 },
     /// Allow only when every listed argument (low 32 bits) is one of its allowed values.
@@ -285,16 +283,32 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
             rules.push((SYS_vfork, eperm.clone()));
         }
         if plan.threads {
-            rules.push((SYS_clone, Check::NeedBits { arg: 0, mask: CLONE_THREAD as u32 }));
+            let need = CLONE_THREAD as u32;
+            rules.push((SYS_clone, Check::Bits { arg: 0, need, refuse: CLONE_NAMESPACES }));
         } else {
             rules.push((SYS_clone, eperm.clone()));
         }
     } else if !plan.threads {
         // Processes but no threads: refuse clone calls that ask for a thread.
-        rules.push((SYS_clone, Check::RefuseBits { arg: 0, mask: CLONE_THREAD as u32 }));
+        let mask = CLONE_THREAD as u32 | CLONE_NAMESPACES;
+        rules.push((SYS_clone, Check::RefuseBits { arg: 0, mask }));
+    } else {
+        rules.push((SYS_clone, Check::RefuseBits { arg: 0, mask: CLONE_NAMESPACES }));
     }
     rules
 }
+
+/// `clone`'s flags that make new namespaces. A new user namespace needs no privilege and
+/// gives its first process every capability inside it (over a network namespace made with
+/// it: netfilter and the other network administration code of the kernel), which `unshare`,
+/// refused, would give too.
+const CLONE_NAMESPACES: u32 = (libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWCGROUP) as u32;
 
 fn assemble(rules: &[(i64, Check)]) -> Result<Vec<sock_filter>, String> {
     let mut out = vec![
@@ -418,9 +432,6 @@ fn block(check: &Check) -> Vec<Insn> {
                 body.push(Insn::JumpEq(0, Target::Allow, Target::Allow));
             }
             body
-        }
-        Check::NeedBits { arg, mask } => {
-            vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Allow, Target::Deny)]
         }
         Check::RefuseBits { arg, mask } => {
             vec![Insn::Load(off_arg_lo(*arg)), Insn::JumpSet(*mask, Target::Deny, Target::Allow)]
@@ -582,6 +593,8 @@ mod tests {
         let thread = libc::CLONE_THREAD as u64 | libc::CLONE_VM as u64;
         assert_eq!(run(&prog, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), eperm);
+        let userns = libc::CLONE_NEWUSER as u64;
+        assert_eq!(run(&prog, libc::SYS_clone, [thread | userns, 0, 0, 0, 0, 0]), eperm);
         let af = |f: i32| [f as u64, 1, 0, 0, 0, 0];
         assert_eq!(run(&prog, libc::SYS_socket, af(libc::AF_UNIX)), eperm);
         assert_eq!(run(&prog, libc::SYS_socketpair, af(libc::AF_UNIX)), RET_ALLOW);
@@ -644,6 +657,16 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), errno(libc::EPERM));
+        // A process, never a new namespace (`unshare` by another name).
+        let fork = libc::SIGCHLD as u64;
+        for ns in [libc::CLONE_NEWUSER, libc::CLONE_NEWNET, libc::CLONE_NEWNS, libc::CLONE_NEWPID] {
+            let flags = fork | ns as u64;
+            assert_eq!(run(&prog, libc::SYS_clone, [flags, 0, 0, 0, 0, 0]), errno(libc::EPERM));
+        }
+        let vfork = (libc::CLONE_VM | libc::CLONE_VFORK) as u64 | fork;
+        assert_eq!(run(&prog, libc::SYS_clone, [vfork, 0, 0, 0, 0, 0]), RET_ALLOW);
+        let thread = (libc::CLONE_THREAD | libc::CLONE_VM | libc::CLONE_SIGHAND) as u64;
+        assert_eq!(run(&prog, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), RET_ALLOW);
     }
 
     /// The `execveat` the filters of these tests allow.
@@ -658,7 +681,6 @@ mod tests {
             Some(Check::Deny(e)) => errno(*e),
             Some(Check::ArgIn { arg, allowed }) => verdict(allowed.contains(&lo(arg))),
             Some(Check::ArgNotIn { arg, denied }) => verdict(!denied.contains(&lo(arg))),
-            Some(Check::NeedBits { arg, mask }) => verdict(lo(arg) & mask != 0),
             Some(Check::RefuseBits { arg, mask }) => verdict(lo(arg) & mask == 0),
             Some(Check::Bits { arg, need, refuse }) => {
                 verdict(lo(arg) & refuse == 0 && lo(arg) & need != 0)
@@ -689,6 +711,8 @@ mod tests {
             [libc::AF_UNIX as u64, u64::from(libc::TCGETS as u32), 0, 0, 0, 0],
             [thread, 0, 0, 0, 0, 0],
             [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
+            [libc::SIGCHLD as u64 | libc::CLONE_NEWUSER as u64, 0, 0, 0, 0, 0],
+            [thread | libc::CLONE_NEWNET as u64, 0, 0, 0, 0, 0],
             [300, GATE.path, 0, 0, at, 0],
             [300, 0, 0, 0, at, 0],
             [300, GATE.path ^ (1 << 33), 0, 0, at, 0],

@@ -64,6 +64,7 @@ def _pysbx_guard():
     _pipe_lost = []
     _write, _read, _exit, _getpid, _urandom = os.write, os.read, os._exit, os.getpid, os.urandom
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
+    _strerror = os.strerror
     import _stat
     _S_ISLNK = _stat.S_ISLNK
 
@@ -766,6 +767,36 @@ def _pysbx_guard():
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.write", "path": path})
 
+    def _check_fd_write(obj, op, user, stack):
+        # The owner-only calls Landlock does not cover (`os.chmod`, `os.chown`, `os.utime`,
+        # `os.setxattr`, `os.removexattr`) given a descriptor (`fchmod`, `futimens`...) rather
+        # than a path: judged as the plain form is, by the file the descriptor stands for (see
+        # `_fd_dir`). A file with no name left (removed, or made without one) is no place
+        # anyone else reaches, and a pipe or a socket no file of the file system: both pass.
+        # (The interpreter hands the event an `os.PathLike`'s path, not the object.) Any other
+        # object, an `__index__` of the program's class, is refused: its number cannot be read
+        # without running the program's code, and no kernel layer judges these calls.
+        if not _issubclass(_type(obj), _int):
+            _violation("fs.write", "changing the file that %s stands for is not allowed: give "
+                       "a descriptor as an int" % _describe(obj), op, user, stack,
+                       {"grant": "fs.write"})
+            return
+        fd = _int.__index__(obj)
+        where = _fd_dir(fd)
+        if where is not None:
+            _check_write(where, op, user, stack)
+            return
+        try:
+            st = _fstat(fd)
+            target = _readlink("/proc/self/fd/%d" % fd)
+        except (OSError, ValueError, OverflowError):
+            return  # no such descriptor: the call fails with EBADF
+        if st.st_nlink == 0 or not _isabs(target):
+            return
+        _violation("fs.write", "changing the file descriptor %d stands for is not allowed: the "
+                   "file it stands for cannot be told" % fd, op, user, stack,
+                   {"grant": "fs.write"})
+
     # --- network checks ---------------------------------------------------------------------
 
     def _net_rules(module):
@@ -1357,6 +1388,10 @@ def _pysbx_guard():
                       "os.chmod": {0: 2}, "os.chown": {0: 3}, "os.utime": {0: 3},
                       "os.rename": {0: 2, 1: 3}, "os.replace": {0: 2, 1: 3},
                       "os.link": {0: 2, 1: 3}, "os.symlink": {1: 2}, "shutil.rmtree": {0: 1}}
+    # The owner-only calls (which Landlock does not cover) that take a descriptor in place of a
+    # path (`fchmod`, `fchown`, `futimens`, `fsetxattr`, `fremovexattr`).
+    _FD_WRITE_EVENTS = frozenset({"os.chmod", "os.chown", "os.utime", "os.setxattr",
+                                  "os.removexattr"})
     # The calls that act on the name itself, a symbolic link included, not on where it leads.
     _ON_THE_ENTRY = frozenset({"os.remove", "os.rmdir", "os.rename", "os.replace", "os.link",
                                "os.symlink", "shutil.rmtree"})
@@ -1371,6 +1406,15 @@ def _pysbx_guard():
     _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0,
                     "glob.glob": 0, "os.chdir": 0}
     _FD_READ_EVENTS = frozenset({"os.listdir", "os.scandir", "os.chdir"})
+    _MOVES = frozenset({"os.rename", "os.replace"})
+
+    def _not_found(name, other):
+        # The FileNotFoundError the interpreter raises for a call on `name` (and `other`, the
+        # second path of a rename), as the kernel's ENOENT makes it.
+        message = _strerror(_errno.ENOENT)
+        exc = _oserror_new(OSError, _errno.ENOENT, message, name, None, other)
+        _oserror_init(exc, _errno.ENOENT, message, name, None, other)
+        return exc
 
     def _native_path(args):
         # The file of native code an `import` event names: `_imp.create_dynamic(spec)` raises
@@ -2606,13 +2650,18 @@ def _pysbx_guard():
                 # no secret: `os.lstat` shows it. Only where no grant lets anyone write (the
                 # kernel's union): should the entry appear before the call, the kernel refuses
                 # to remove or move it (Landlock), so skipping the guard's checks (a rename's
-                # destination) lets nothing by.
+                # destination) lets nothing by. The error is the guard's to raise: there the
+                # mount is read-only, and the kernel would answer EROFS before it looked the
+                # name up (`shutil.rmtree` looks it up itself, and may be told to ignore it).
                 p = _path_of(args[at[0]])
                 if p is not None and not _under(_abs(p), _any_writes):
                     try:
                         _lstat(p)
                     except FileNotFoundError:
-                        return
+                        if event == "shutil.rmtree":
+                            return
+                        raise _not_found(args[at[0]],
+                                         args[1] if event in _MOVES else None) from None
                     except (OSError, ValueError):
                         pass
             fds = _WRITE_DIR_FDS.get(event, {})
@@ -2638,6 +2687,9 @@ def _pysbx_guard():
             entry = event in _ON_THE_ENTRY
             for i in _WRITE_EVENTS[event]:
                 if i < len(args):
+                    if event in _FD_WRITE_EVENTS and _path_of(args[i]) is None:
+                        _check_fd_write(args[i], event, user, stack)
+                        continue
                     _check_write(args[i], event, user, stack, dir_fd(i), entry)
             return
         if event in _READ_EVENTS:
