@@ -4,7 +4,8 @@
 //!
 //! A literal keeps its digits as written and is converted to bytes only when a fold asks for
 //! them (most large literals in real code are constants nothing decodes), once: the result is
-//! kept beside the digits. Decimal conversion costs time quadratic in the number of digits, so
+//! kept beside the digits (by `num_bigint`). Decimal conversion costs time quadratic in the
+//! number of digits, so
 //! decimal digits are limited to [`MAX_DECIMAL_DIGITS`] (Python 3.11 and later refuse decimal
 //! literals past 4,300 digits), and to [`MAX_DECIMAL_DIGITS_PER_FILE`] in all in one file;
 //! the other bases convert in linear time and are limited only by the folder's longest
@@ -199,67 +200,24 @@ pub(crate) fn from_bytes(b: &[u8], big: bool, signed: bool) -> Result<i64, BigIn
     BigInt::from_magnitude(negative, &be)
 }
 
-/// Digits (ASCII, valid in `radix`) to a big-endian magnitude without leading zeros.
+/// Digits (ASCII, valid in `radix`) to a big-endian magnitude without leading zeros. Decimal
+/// digits past [`MAX_DECIMAL_DIGITS`] and magnitudes longer than the folder's longest constant
+/// give `None`.
 fn convert(radix: u32, digits: &[u8]) -> Option<Box<[u8]>> {
-    let value = |d: u8| u64::from(char::from(d).to_digit(radix).unwrap_or(0));
-    let mut le: Vec<u8> = Vec::new();
-    if radix == 10 {
-        if digits.len() > MAX_DECIMAL_DIGITS {
-            return None;
-        }
-        // Little-endian 64-bit limbs; 19 digits at a time: limbs = limbs * 10^k + chunk.
-        let mut limbs: Vec<u64> = Vec::with_capacity(digits.len() / 19 + 1);
-        for chunk in digits.chunks(19) {
-            let mut mul: u64 = 1;
-            let mut add: u64 = 0;
-            for d in chunk {
-                mul *= 10;
-                add = add * 10 + value(*d);
-            }
-            let mut carry = u128::from(add);
-            for limb in &mut limbs {
-                let v = u128::from(*limb) * u128::from(mul) + carry;
-                #[expect(clippy::cast_possible_truncation, reason = "the low 64 bits")]
-                {
-                    *limb = v as u64;
-                }
-                carry = v >> 64;
-            }
-            if carry > 0 {
-                #[expect(clippy::cast_possible_truncation, reason = "below 2**64")]
-                limbs.push(carry as u64);
-            }
-        }
-        le = limbs.iter().flat_map(|l| l.to_le_bytes()).collect();
-    } else {
-        let bits = match radix {
-            16 => 4,
-            8 => 3,
-            2 => 1,
-            _ => return None,
-        };
-        if digits.len().saturating_mul(bits) / 8 > MAX_CONST_LEN {
-            return None;
-        }
-        let (mut acc, mut held) = (0u64, 0u32);
-        for d in digits.iter().rev() {
-            acc |= value(*d) << held;
-            held += u32::try_from(bits).ok()?;
-            while held >= 8 {
-                le.push((acc & 0xff) as u8);
-                acc >>= 8;
-                held -= 8;
-            }
-        }
-        if held > 0 {
-            le.push((acc & 0xff) as u8);
-        }
+    let bits_per_digit = match radix {
+        16 => 4,
+        8 => 3,
+        2 => 1,
+        10 if digits.len() <= MAX_DECIMAL_DIGITS => 0,
+        _ => return None,
+    };
+    // A power-of-two base converts in linear time: its length is known before converting.
+    if digits.len().saturating_mul(bits_per_digit) / 8 > MAX_CONST_LEN {
+        return None;
     }
-    while le.last() == Some(&0) {
-        le.pop();
-    }
-    le.reverse();
-    (le.len() <= MAX_CONST_LEN).then(|| le.into_boxed_slice())
+    let n = num_bigint::BigUint::parse_bytes(digits, radix)?;
+    let be = if n.bits() == 0 { Vec::new() } else { n.to_bytes_be() };
+    (be.len() <= MAX_CONST_LEN).then(|| be.into_boxed_slice())
 }
 
 #[cfg(test)]
