@@ -2156,7 +2156,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let dict = self.scopes.lookup(sb.scope, "dict", &mut self.interner);
         let builtin_dict = !dict.unbound
             && dict.surely(|v| matches!(v, Value::Qual(q) if &**q == "builtins.dict"));
-        let mut spread = spread::classify(sb.body, &name, kwarg, builtin_dict);
+        let vars = self.scopes.lookup(sb.scope, "vars", &mut self.interner);
+        let builtin_vars = !vars.unbound
+            && vars.surely(|v| matches!(v, Value::Qual(q) if &**q == "builtins.vars"));
+        let mut spread = spread::classify(sb.body, &name, kwarg, builtin_dict, builtin_vars);
         if kwarg && let Some(own) = spread.take() {
             let calls =
                 self.file_calls.get_or_insert_with(|| spread::FileCalls::read(self.module_body));
