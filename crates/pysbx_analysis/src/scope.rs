@@ -175,6 +175,9 @@ struct Scope {
     /// Something worth keeping was stored on an attribute in this class's methods (see
     /// `Walker::add_attr_slot`).
     stored: bool,
+    /// A class scope deriving from an exception of the builtins (directly or through classes
+    /// of the file): calling it makes an exception, whose arguments are its message.
+    exception: bool,
 }
 
 /// A binding made to a scope after that scope was read (through `global` or `nonlocal` in a
@@ -218,6 +221,7 @@ impl<'a> Scopes<'a> {
             refers: false,
             bases: Vec::new(),
             stored: false,
+            exception: false,
         };
         for (sid, name, vals) in &self.seeds {
             if *sid == id && name.as_str() == EVERY_NAME {
@@ -508,6 +512,18 @@ impl<'a> Scopes<'a> {
         if let Some(s) = self.list.get_mut(id as usize) {
             s.bases = bases;
         }
+    }
+
+    /// Records that class scope `id` derives from an exception of the builtins.
+    pub(crate) fn mark_exception(&mut self, id: u32) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.exception = true;
+        }
+    }
+
+    /// Whether class scope `id` derives from an exception of the builtins.
+    pub(crate) fn is_exception(&self, id: u32) -> bool {
+        self.list.get(id as usize).is_some_and(|s| s.exception)
     }
 
     /// Records that something worth keeping was stored on an attribute in scope `id`'s

@@ -121,18 +121,21 @@ const READING_METHODS: &[&str] = &["get", "pop", "copy", "keys", "items", "value
 
 /// What `body` does with `name` (NFKC-normalized), handed on as `**name` at least once;
 /// `kwarg`: `name` is the function's own `**` parameter; `builtin_dict`: the name `dict` is
-/// the builtin where the body stands (so `dict(cwd=c)` is a dict of the key `cwd`). `None`
-/// when the keys are not known.
+/// the builtin where the body stands (so `dict(cwd=c)` is a dict of the key `cwd`);
+/// `builtin_vars`: so is `vars` (`vars(obj)`, given an object, is that object's attributes, not
+/// the frame's variables). `None` when the keys are not known.
 pub(crate) fn classify(
     body: &[Stmt],
     name: &str,
     kwarg: bool,
     builtin_dict: bool,
+    builtin_vars: bool,
 ) -> Option<Spread> {
     let mut uses = Uses {
         name,
         kwarg,
         builtin_dict,
+        builtin_vars,
         bound: false,
         handed_on: 0,
         keys: Vec::new(),
@@ -147,6 +150,7 @@ struct Uses<'n> {
     name: &'n str,
     kwarg: bool,
     builtin_dict: bool,
+    builtin_vars: bool,
     bound: bool,
     handed_on: usize,
     keys: Vec<String>,
@@ -281,6 +285,13 @@ impl<'x> Visitor<'x> for Uses<'_> {
                             _ => self.unknown = true,
                         }
                     }
+                    // `vars(ns)`: the attributes of `ns` (only `vars()` is the frame's).
+                    Expr::Name(n)
+                        if self.builtin_vars
+                            && *identifier(&n.id) == *"vars"
+                            && c.arguments.keywords.is_empty()
+                            && matches!(&*c.arguments.args, [a] if !matches!(a, Expr::Starred(_))) =>
+                        {}
                     f => self.visit_expr(f),
                 }
                 for arg in &c.arguments.args {
@@ -442,7 +453,9 @@ impl<'x> Visitor<'x> for CallReader<'x> {
                                     let kwarg = f.kwarg.as_deref().unwrap_or_default();
                                     let body = f.body;
                                     f.own
-                                        .get_or_insert_with(|| classify(body, kwarg, true, false))
+                                        .get_or_insert_with(|| {
+                                            classify(body, kwarg, true, false, false)
+                                        })
                                         .as_ref()
                                         .map(|own| (f.name.clone(), own.keys.clone()))
                                 }
@@ -512,11 +525,11 @@ mod tests {
     }
 
     fn kwarg(src: &str) -> Option<Spread> {
-        classify(&body(src), "kw", true, true)
+        classify(&body(src), "kw", true, true, true)
     }
 
     fn local(src: &str) -> Option<Spread> {
-        classify(&body(src), "kw", false, true)
+        classify(&body(src), "kw", false, true, true)
     }
 
     #[test]
@@ -636,8 +649,8 @@ mod tests {
         let s = local(src).expect("known");
         assert_eq!(s.keys, vec!["bufsize".to_string(), "stdin".to_string(), "cwd".to_string()]);
         assert!(!s.sets("shell"));
-        assert!(classify(&body(src), "kw", false, true).is_some_and(|s| s.sets("stdin")));
-        assert_eq!(classify(&body(src), "kw", false, false), None, "dict rebound: unknown");
+        assert!(classify(&body(src), "kw", false, true, true).is_some_and(|s| s.sets("stdin")));
+        assert_eq!(classify(&body(src), "kw", false, false, true), None, "dict rebound: unknown");
         let shell = local("def f(c):\n    kw = dict(shell=True)\n    return run(c, **kw)\n");
         assert!(shell.expect("known").sets("shell"));
     }

@@ -1723,6 +1723,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
+                // An exception class (`class NetrcParseError(Exception)`): its arguments, where
+                // it is called, are a message (see `Frame::Call`).
+                if bases.iter().any(|q| is_builtin_exception(q))
+                    || own_bases.iter().any(|b| self.scopes.is_exception(*b))
+                {
+                    self.scopes.mark_exception(scope);
+                }
                 self.scopes.set_bases(scope, own_bases);
                 // The class's name stands for its bases when it is called (see
                 // `Value::Subclass`), and for itself (see `Value::Class`) unless a decorator
@@ -2149,7 +2156,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let dict = self.scopes.lookup(sb.scope, "dict", &mut self.interner);
         let builtin_dict = !dict.unbound
             && dict.surely(|v| matches!(v, Value::Qual(q) if &**q == "builtins.dict"));
-        let mut spread = spread::classify(sb.body, &name, kwarg, builtin_dict);
+        let vars = self.scopes.lookup(sb.scope, "vars", &mut self.interner);
+        let builtin_vars = !vars.unbound
+            && vars.surely(|v| matches!(v, Value::Qual(q) if &**q == "builtins.vars"));
+        let mut spread = spread::classify(sb.body, &name, kwarg, builtin_dict, builtin_vars);
         if kwarg && let Some(own) = spread.take() {
             let calls =
                 self.file_calls.get_or_insert_with(|| spread::FileCalls::read(self.module_body));
@@ -5181,7 +5191,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         if frame {
             // The method's name only where an `argument_of` pattern names methods.
             let by_name = if self.c.argument_of_methods { method.clone() } else { None };
-            self.frames.push(Frame::Call(callee.vals.clone(), by_name));
+            let mut vals = callee.vals.clone();
+            // An exception class of the file is called as the builtin exception it derives
+            // from, for the rules that read a message (`argument_of: builtins.*Exception`).
+            if vals.alts().iter().any(
+                |v| matches!(v, Value::Class { scope, .. } if self.scopes.is_exception(*scope)),
+            ) {
+                vals.push(Value::Qual(QName::from("builtins.Exception")));
+            }
+            self.frames.push(Frame::Call(vals, by_name));
             if !self.name_texts.is_empty() {
                 self.carried_texts_at(c);
             }
@@ -6460,6 +6478,13 @@ fn plain_base(vals: &ValueSet<'_>) -> bool {
             },
         ),
         _ => false,
+    })
+}
+
+/// Whether `q` is an exception class of the builtins (`builtins.ValueError`).
+fn is_builtin_exception(q: &str) -> bool {
+    q.strip_prefix("builtins.").is_some_and(|name| {
+        ["Error", "Exception", "Warning", "Exit"].iter().any(|end| name.ends_with(end))
     })
 }
 
