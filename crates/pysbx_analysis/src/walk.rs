@@ -2192,16 +2192,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             _ => return None,
         };
         let name = key(name);
-        let p = sb.parameters;
-        let is_parameter = p
-            .posonlyargs
-            .iter()
-            .chain(&p.args)
-            .chain(&p.kwonlyargs)
-            .map(|pd| &pd.parameter)
-            .chain(p.vararg.as_deref())
-            .chain(p.kwarg.as_deref())
-            .any(|pd| key(&pd.name.id) == name);
+        let is_parameter = sb.parameters.iter().any(|p| key(&p.as_parameter().name.id) == name);
         if is_parameter {
             return None;
         }
@@ -2212,14 +2203,21 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return None;
             }
         }
+        self.round_trip_dumps(&buffer.handed_to, PICKLE_PATH_READERS)
+    }
+
+    /// The `dumps` whose result a buffer or file holds when every call it was handed to is a
+    /// pickle writer (the last one's module: `pickle`, `dill`...), a pickle reader, or one of
+    /// `also`; `None` when one is anything else, or not surely known.
+    fn round_trip_dumps(&mut self, handed_to: &[&Expr], also: &[&str]) -> Option<QName> {
         let mut dumps = "pickle";
-        for callee in &buffer.handed_to {
+        for callee in handed_to {
             let q = self.plain_name(callee)?;
             if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
                 dumps = module;
             } else if !PICKLE_LOADS.contains(&&*q)
                 && !PICKLE_UNPICKLERS.contains(&&*q)
-                && !PICKLE_PATH_READERS.contains(&&*q)
+                && !also.contains(&&*q)
             {
                 return None;
             }
@@ -2274,19 +2272,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return None;
             }
         }
-        let mut dumps = "pickle";
-        for callee in &files.handed_to {
-            let q = self.plain_name(callee)?;
-            if let Some((_, module)) = PICKLE_WRITERS.iter().find(|(w, _)| **w == *q) {
-                dumps = module;
-            } else if !PICKLE_LOADS.contains(&&*q)
-                && !PICKLE_UNPICKLERS.contains(&&*q)
-                && !TEMP_FILE_USERS.contains(&&*q)
-            {
-                return None;
-            }
-        }
-        Some(self.interner.intern(&format!("{dumps}.dumps")))
+        self.round_trip_dumps(&files.handed_to, TEMP_FILE_USERS)
     }
 
     /// The qualified name a plain name or attribute path surely stands for where the walk is
@@ -3975,7 +3961,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.end_left = false;
         let left_end = if left_chains {
             self.end_of_left.take()
-        } else if b.op == ast::Operator::Div {
+        } else if b.op == ast::Operator::Div && matches!(&*b.left, Expr::Call(_)) {
             self.path_start(&b.left)
         } else {
             None
@@ -5197,7 +5183,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if vals.alts().iter().any(
                 |v| matches!(v, Value::Class { scope, .. } if self.scopes.is_exception(*scope)),
             ) {
-                vals.push(Value::Qual(QName::from("builtins.Exception")));
+                vals.push(Value::Qual(self.interner.intern("builtins.Exception")));
             }
             self.frames.push(Frame::Call(vals, by_name));
             if !self.name_texts.is_empty() {
@@ -6472,10 +6458,7 @@ fn plain_base(vals: &ValueSet<'_>) -> bool {
         Value::Class { plain, .. } => *plain,
         Value::Qual(q) => q.strip_prefix("builtins.").map_or_else(
             || CLASS_KEEPING_BASES.contains(&&**q),
-            |name| {
-                BUILTIN_BASES.contains(&name)
-                    || ["Error", "Exception", "Warning"].iter().any(|end| name.ends_with(end))
-            },
+            |name| BUILTIN_BASES.contains(&name) || is_builtin_exception(q),
         ),
         _ => false,
     })
