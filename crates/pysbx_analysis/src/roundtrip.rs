@@ -19,7 +19,10 @@ use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 
 use crate::glob::identifier;
 // Names and attributes that reach a frame's variables by name (`locals()["buf"]`).
-use crate::spread::{DYNAMIC_NAMES, is_dynamic_attribute};
+use crate::spread::{
+    DYNAMIC_NAMES, alias_bound, argument_values, binding_identifiers, is_dynamic_attribute,
+    pattern_capture, stmt_binds,
+};
 
 /// Methods of a buffer that do not change its content (`getvalue` returns a copy).
 const READING_METHODS: &[&str] = &[
@@ -126,10 +129,7 @@ impl<'x> Visitor<'x> for Uses<'_, 'x> {
                 }
                 self.visit_body(&w.body);
             }
-            Stmt::Global(ast::StmtGlobal { names, .. })
-            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
-                self.unknown |= names.iter().any(|n| identifier(&n.id) == self.name);
-            }
+            Stmt::Global(_) | Stmt::Nonlocal(_) => self.unknown |= stmt_binds(s, self.name),
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
                 self.unknown |= self.mentions(|m| m.visit_stmt(s));
             }
@@ -169,9 +169,7 @@ impl<'x> Visitor<'x> for Uses<'_, 'x> {
                     f => self.visit_expr(f),
                 }
                 let mut handed = false;
-                for arg in
-                    c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value))
-                {
+                for arg in argument_values(&c.arguments) {
                     if self.is_name(arg) || self.is_view(arg) {
                         handed = true;
                     } else {
@@ -193,34 +191,7 @@ impl<'x> Visitor<'x> for Uses<'_, 'x> {
         }
     }
 
-    fn visit_alias(&mut self, alias: &'x ast::Alias) {
-        let bound = match &alias.asname {
-            Some(asname) => identifier(&asname.id) == self.name,
-            None => identifier(alias.name.id.split('.').next().unwrap_or_default()) == self.name,
-        };
-        self.unknown |= bound;
-    }
-
-    fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
-        let ast::ExceptHandler::ExceptHandler(h) = handler;
-        self.unknown |= h.name.as_ref().is_some_and(|n| identifier(&n.id) == self.name);
-        if !self.unknown {
-            ruff_python_ast::visitor::walk_except_handler(self, handler);
-        }
-    }
-
-    fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
-        let captured = match pattern {
-            ast::Pattern::MatchAs(p) => p.name.as_ref(),
-            ast::Pattern::MatchStar(p) => p.name.as_ref(),
-            ast::Pattern::MatchMapping(p) => p.rest.as_ref(),
-            _ => None,
-        };
-        self.unknown |= captured.is_some_and(|n| identifier(&n.id) == self.name);
-        if !self.unknown {
-            ruff_python_ast::visitor::walk_pattern(self, pattern);
-        }
-    }
+    binding_identifiers!(unknown);
 }
 
 /// Whether a nested scope names `name` or reaches a frame's variables.
@@ -250,15 +221,7 @@ impl<'x> Visitor<'x> for Mentions<'_> {
         if self.found {
             return;
         }
-        match s {
-            Stmt::FunctionDef(f) => self.found |= identifier(&f.name.id) == self.name,
-            Stmt::ClassDef(c) => self.found |= identifier(&c.name.id) == self.name,
-            Stmt::Global(ast::StmtGlobal { names, .. })
-            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
-                self.found |= names.iter().any(|n| identifier(&n.id) == self.name);
-            }
-            _ => {}
-        }
+        self.found |= stmt_binds(s, self.name);
         if !self.found {
             walk_stmt(self, s);
         }
@@ -416,11 +379,8 @@ impl<'x> Temp<'x> {
                         // `tempfile.mktemp()`, `NamedTemporaryFile("wb", delete=False)`.
                         Some(
                             "mktemp" | "mkdtemp" | "NamedTemporaryFile" | "TemporaryDirectory",
-                        ) => {
-                            args.args.iter().chain(args.keywords.iter().map(|k| &k.value)).all(
-                                |a| matches!(a, Expr::StringLiteral(_) | Expr::BooleanLiteral(_)),
-                            )
-                        }
+                        ) => argument_values(args)
+                            .all(|a| matches!(a, Expr::StringLiteral(_) | Expr::BooleanLiteral(_))),
                         _ => false,
                     },
                 }
@@ -559,11 +519,7 @@ impl<'x> Visitor<'x> for Bindings<'x> {
     }
 
     fn visit_alias(&mut self, alias: &'x ast::Alias) {
-        let bound = match &alias.asname {
-            Some(asname) => identifier(&asname.id).into_owned(),
-            None => identifier(alias.name.id.split('.').next().unwrap_or_default()).into_owned(),
-        };
-        self.found.push((bound, None));
+        self.found.push((alias_bound(alias).into_owned(), None));
     }
 
     fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
@@ -575,13 +531,7 @@ impl<'x> Visitor<'x> for Bindings<'x> {
     }
 
     fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
-        let captured = match pattern {
-            ast::Pattern::MatchAs(p) => p.name.as_ref(),
-            ast::Pattern::MatchStar(p) => p.name.as_ref(),
-            ast::Pattern::MatchMapping(p) => p.rest.as_ref(),
-            _ => None,
-        };
-        if let Some(n) = captured {
+        if let Some(n) = pattern_capture(pattern) {
             self.found.push((identifier(&n.id).into_owned(), None));
         }
         ruff_python_ast::visitor::walk_pattern(self, pattern);
@@ -595,6 +545,15 @@ struct TempUses<'t, 'x> {
 }
 
 impl TempUses<'_, '_> {
+    /// Whether a nested scope mentions a temporary name, or a frame's variables, at all.
+    fn mentioned(&self, visit: impl Fn(&mut Mentions<'_>)) -> bool {
+        self.t.names.iter().chain(&self.t.roots).any(|n| {
+            let mut m = Mentions { name: n, found: false };
+            visit(&mut m);
+            m.found
+        })
+    }
+
     fn tracked(&self, id: &str) -> bool {
         let id = identifier(id);
         self.t.names.iter().any(|n| *n == *id) || self.t.roots.iter().any(|n| *n == *id)
@@ -633,13 +592,7 @@ impl<'x> Visitor<'x> for TempUses<'_, 'x> {
                 self.visit_body(&w.body);
             }
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
-                let mut found = false;
-                for n in self.t.names.iter().chain(&self.t.roots) {
-                    let mut m = Mentions { name: n, found: false };
-                    m.visit_stmt(s);
-                    found |= m.found;
-                }
-                self.unknown |= found;
+                self.unknown |= self.mentioned(|m| m.visit_stmt(s));
             }
             _ => walk_stmt(self, s),
         }
@@ -672,12 +625,7 @@ impl<'x> Visitor<'x> for TempUses<'_, 'x> {
                     && matches!(&*a.value, Expr::Name(n) if self.tracked(&n.id))
                 {
                     if READING_METHODS.contains(&a.attr.id.as_str()) {
-                        for arg in c
-                            .arguments
-                            .args
-                            .iter()
-                            .chain(c.arguments.keywords.iter().map(|k| &k.value))
-                        {
+                        for arg in argument_values(&c.arguments) {
                             self.visit_expr(arg);
                         }
                         return;
@@ -695,9 +643,7 @@ impl<'x> Visitor<'x> for TempUses<'_, 'x> {
                 }
                 self.visit_expr(&c.func);
                 let mut handed = false;
-                for arg in
-                    c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value))
-                {
+                for arg in argument_values(&c.arguments) {
                     if self.t.is_temp_expr(arg) {
                         self.t.record(arg);
                         handed = true;
@@ -714,13 +660,7 @@ impl<'x> Visitor<'x> for TempUses<'_, 'x> {
             | Expr::SetComp(_)
             | Expr::DictComp(_)
             | Expr::Generator(_) => {
-                let mut found = false;
-                for n in self.t.names.iter().chain(&self.t.roots) {
-                    let mut m = Mentions { name: n, found: false };
-                    m.visit_expr(e);
-                    found |= m.found;
-                }
-                self.unknown |= found;
+                self.unknown |= self.mentioned(|m| m.visit_expr(e));
             }
             _ => walk_expr(self, e),
         }

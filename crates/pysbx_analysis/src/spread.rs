@@ -27,7 +27,7 @@ fn same(id: &Name, name: &str) -> bool {
 /// or `class` of that name (a decorator may make it a dict), or a `global` or `nonlocal`
 /// declaration of it. Bindings by expression (`name = ...`, `for name in`, `with ... as
 /// name`, `name := ...`) are seen as the name's expression.
-fn stmt_binds(s: &Stmt, name: &str) -> bool {
+pub(crate) fn stmt_binds(s: &Stmt, name: &str) -> bool {
     match s {
         Stmt::FunctionDef(f) => same(&f.name.id, name),
         Stmt::ClassDef(c) => same(&c.name.id, name),
@@ -39,31 +39,46 @@ fn stmt_binds(s: &Stmt, name: &str) -> bool {
     }
 }
 
-/// Whether an import binds `name`: `import evil as name`, `from m import name`, `import name.x`
-/// (an import may bind any object a finder or `sys.modules` holds, a dict among them).
-fn alias_binds(alias: &ast::Alias, name: &str) -> bool {
+/// The name an import binds: `name` of `import evil as name`, of `from m import name` and of
+/// `import name.x`.
+pub(crate) fn alias_bound(alias: &ast::Alias) -> std::borrow::Cow<'_, str> {
     match &alias.asname {
-        Some(asname) => same(&asname.id, name),
-        None => identifier(alias.name.id.split('.').next().unwrap_or_default()) == name,
+        Some(asname) => identifier(&asname.id),
+        None => identifier(alias.name.id.split('.').next().unwrap_or_default()),
     }
 }
 
+/// Whether an import binds `name` (an import may bind any object a finder or `sys.modules`
+/// holds, a dict among them).
+pub(crate) fn alias_binds(alias: &ast::Alias, name: &str) -> bool {
+    alias_bound(alias) == name
+}
+
 /// Whether an `except ... as name` clause binds `name`.
-fn handler_binds(handler: &ast::ExceptHandler, name: &str) -> bool {
+pub(crate) fn handler_binds(handler: &ast::ExceptHandler, name: &str) -> bool {
     let ast::ExceptHandler::ExceptHandler(h) = handler;
     h.name.as_ref().is_some_and(|n| same(&n.id, name))
 }
 
-/// Whether a `case` pattern captures into `name` (`case {**name}`, `case [*name]`, `case x as
-/// name`).
-fn pattern_binds(pattern: &ast::Pattern, name: &str) -> bool {
-    let captured = match pattern {
+/// The name a `case` pattern captures into itself (`case {**name}`, `case [*name]`, `case x
+/// as name`), if any.
+pub(crate) fn pattern_capture(pattern: &ast::Pattern) -> Option<&ast::Identifier> {
+    match pattern {
         ast::Pattern::MatchAs(p) => p.name.as_ref(),
         ast::Pattern::MatchStar(p) => p.name.as_ref(),
         ast::Pattern::MatchMapping(p) => p.rest.as_ref(),
         _ => None,
-    };
-    captured.is_some_and(|n| same(&n.id, name))
+    }
+}
+
+/// Whether a `case` pattern captures into `name`.
+pub(crate) fn pattern_binds(pattern: &ast::Pattern, name: &str) -> bool {
+    pattern_capture(pattern).is_some_and(|n| same(&n.id, name))
+}
+
+/// A call's argument values, positional then keyword (`*args` and `**kwargs` included).
+pub(crate) fn argument_values(arguments: &ast::Arguments) -> impl Iterator<Item = &Expr> {
+    arguments.args.iter().chain(arguments.keywords.iter().map(|k| &k.value))
 }
 
 /// The `Visitor` methods that see names bound by identifiers rather than expressions (an
@@ -72,24 +87,25 @@ fn pattern_binds(pattern: &ast::Pattern, name: &str) -> bool {
 macro_rules! binding_identifiers {
     ($flag:ident) => {
         fn visit_alias(&mut self, alias: &'x ast::Alias) {
-            self.$flag |= alias_binds(alias, self.name);
+            self.$flag |= $crate::spread::alias_binds(alias, self.name);
         }
 
         fn visit_except_handler(&mut self, handler: &'x ast::ExceptHandler) {
-            self.$flag |= handler_binds(handler, self.name);
+            self.$flag |= $crate::spread::handler_binds(handler, self.name);
             if !self.$flag {
                 ruff_python_ast::visitor::walk_except_handler(self, handler);
             }
         }
 
         fn visit_pattern(&mut self, pattern: &'x ast::Pattern) {
-            self.$flag |= pattern_binds(pattern, self.name);
+            self.$flag |= $crate::spread::pattern_binds(pattern, self.name);
             if !self.$flag {
                 ruff_python_ast::visitor::walk_pattern(self, pattern);
             }
         }
     };
 }
+pub(crate) use binding_identifiers;
 
 /// The keys a dict handed on as `**name` may hold.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3872,7 +3872,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// The string candidates a name given as an argument of this call carries from the text
     /// it was built as (see [`Self::name_texts`]), matched at the name, inside the call.
     fn carried_texts_at(&mut self, c: &'a ast::ExprCall) {
-        let args = c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value));
+        let args = spread::argument_values(&c.arguments);
         for arg in args {
             let Expr::Name(n) = arg else { continue };
             let Some(texts) = self.name_texts.get(&(self.scope, key(&n.id))).cloned() else {
@@ -5140,7 +5140,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Only a bare name is read differently, so the test is made only where one is given
         // and names may hold lists.
         let reads_args = !self.mutables.is_empty()
-            && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(
+            && spread::argument_values(&c.arguments).any(
                 |a| matches!(a, Expr::Name(n) if self.mutables.iter().any(|(_, m)| *m == n.id)),
             )
             && (recv.as_ref().is_some_and(|r| {
@@ -5154,12 +5154,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if self.function_bits & name_bit(&f.id) != 0 && self.functions.contains_key(&f.id)));
         // A dict display given to a function that folds, or to a constant's method
         // (`.format_map({...})`, `str.maketrans({...})`), is folded.
-        let folds_dicts = c
-            .arguments
-            .args
-            .iter()
-            .chain(c.arguments.keywords.iter().map(|k| &k.value))
-            .any(|a| matches!(a, Expr::Dict(_)))
+        let folds_dicts = spread::argument_values(&c.arguments).any(|a| matches!(a, Expr::Dict(_)))
             && (recv.as_ref().is_some_and(|r| r.fold.is_some() || r.vals.constant_choices())
                 || callee.vals.quals().any(|q| READING_CALLEES.contains(&**q)));
         // The receiver is a list or dict a name holds, read in place.
