@@ -546,6 +546,12 @@ impl<'a> ValueSet<'a> {
         self.alts.iter().any(|v| !matches!(v, Value::Unknown))
     }
 
+    /// Whether the set surely or possibly stands for the running interpreter's path
+    /// (`sys.executable`, `sys._base_executable`, under whatever name they were imported).
+    pub(crate) fn is_interpreter(&self) -> bool {
+        self.quals().any(|q| matches!(&**q, "sys.executable" | "sys._base_executable"))
+    }
+
     /// Whether the set may refer to a module or an object reached from one (constants do not
     /// count): what makes a binding worth reading the file again for.
     pub(crate) fn refers(&self) -> bool {

@@ -6720,16 +6720,15 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
         return None;
     }
     let first = items.first()?;
-    let interpreter =
-        first.vals.quals().any(|q| matches!(&**q, "sys.executable" | "sys._base_executable"))
-            || first.fold.as_ref().and_then(Const::as_str).is_some_and(|path| {
-                let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
-                let base = base.strip_suffix(".exe").unwrap_or(base);
-                base == "py"
-                    || base
-                        .strip_prefix("python")
-                        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-            });
+    let interpreter = first.vals.is_interpreter()
+        || first.fold.as_ref().and_then(Const::as_str).is_some_and(|path| {
+            let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            let base = base.strip_suffix(".exe").unwrap_or(base);
+            base == "py"
+                || base
+                    .strip_prefix("python")
+                    .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        });
     if !interpreter {
         return None;
     }

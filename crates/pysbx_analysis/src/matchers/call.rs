@@ -204,9 +204,9 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
                 command_line(items.iter()).is_some_and(|line| re.is_match(&line))
             }
-            // `[sys.executable, "-m", "pip", "install", "x"]`: the running interpreter and
-            // string literals, read as written.
-            Selected::Given(None, _) => node(cond, args)
+            // `[sys.executable, "-m", "pip", "install", "x"]`: the running interpreter (as the
+            // walker resolved the display's first item) and string literals, read as written.
+            Selected::Given(None, Some(refs)) if starts_with_interpreter(refs) => node(cond, args)
                 .and_then(interpreter_command_as_written)
                 .is_some_and(|line| re.is_match(&line)),
             _ => false,
@@ -289,23 +289,25 @@ fn node<'x>(cond: &ArgCond, args: &CallArgs<'x, '_>) -> Option<&'x Expr> {
 /// the text before the first field of a `%` or `.format()` template (`"O_%s" % name`,
 /// `"O_{}".format(name)`). A shorter start than the value's is still a start, so parts that
 /// might fold are not read.
-/// The command line of a list or tuple display whose first item is `sys.executable` and whose
-/// other items are string literals; `None` for any other. The interpreter is an absolute path
-/// whose text is not known here: it reads as `/sys.executable`, so that a regex sees a program
-/// given by its full path and the items after it.
+/// Whether an argument is a list or tuple display whose first item the walker resolved to the
+/// running interpreter (see [`ValueSet::is_interpreter`]).
+fn starts_with_interpreter(refs: &ValueSet<'_>) -> bool {
+    refs.alts().iter().any(
+        |v| matches!(v, Value::Seq(items) if items.first().is_some_and(ValueSet::is_interpreter)),
+    )
+}
+
+/// The command line of a list or tuple display whose first item is the running interpreter
+/// (see [`starts_with_interpreter`]) and whose other items are string literals; `None` when
+/// one is not. The interpreter is an absolute path whose text is not known here: it reads as
+/// `/sys.executable`, so that a regex sees a program given by its full path and the items
+/// after it.
 fn interpreter_command_as_written(e: &Expr) -> Option<String> {
-    let items = match e {
-        Expr::List(l) => &l.elts,
-        Expr::Tuple(t) => &t.elts,
+    let (_, rest) = match e {
+        Expr::List(l) => l.elts.split_first()?,
+        Expr::Tuple(t) => t.elts.split_first()?,
         _ => return None,
     };
-    let (first, rest) = items.split_first()?;
-    let Expr::Attribute(a) = first else { return None };
-    if a.attr.as_str() != "executable"
-        || !matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "sys")
-    {
-        return None;
-    }
     let mut line = String::from("/sys.executable");
     for item in rest {
         let Expr::StringLiteral(s) = item else { return None };
