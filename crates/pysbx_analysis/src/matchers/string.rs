@@ -53,10 +53,10 @@ impl Memo {
     }
 }
 
-/// Regex indices as bits.
-/// One bit per string regex. Two words inline: the built-in rules have 66 regexes, and a
-/// third of the scan's string candidates ask several of these sets, which spilled to the heap
-/// at 65 (1.2% of the engine's instructions).
+/// Regex indices as bits, one per string regex. Two words inline: the built-in rules have more
+/// than 64 regexes (and fewer than 128), and a third of the scan's string candidates ask
+/// several of these sets, which spilled to the heap with one word inline (1.2% of the engine's
+/// instructions).
 pub(crate) type Bits = SmallVec<[u64; 2]>;
 
 pub(crate) fn set_bit(bits: &mut Bits, index: usize) {
