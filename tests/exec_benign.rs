@@ -1754,3 +1754,20 @@ print("removed", not os.path.exists(tree))
     assert!(!stderr(&out).contains("violation"), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A stubbed module's use ends the run as the stub's refusal, and nothing else: showing the
+/// traceback parses the stub's frames, whose columns lie past the import line they name (a
+/// blank segment, which compiles to nothing), and that parse is the printer's, not the
+/// program's code made at run time.
+#[test]
+fn a_stubbed_module_used_ends_with_its_own_refusal_only() {
+    let s = Scratch::new();
+    let script =
+        s.write("stubbed.py", "import ctypes, math\nprint(ctypes.sizeof(ctypes.c_int), math.pi)\n");
+    let out = run(s.exec().arg(&script));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(122), "{err}");
+    assert!(err.contains("PysbxBlocked: PSB301"), "{err}");
+    assert!(!err.contains("[code]"), "the printer's parse was judged as the program's: {err}");
+    assert!(!err.contains("code made at run time"), "{err}");
+}
