@@ -344,3 +344,30 @@ print(helper.run())
     assert!(!text.contains("PROGRAM-RAN"), "{ctx}");
     assert!(text.contains("HELPER\n"), "{ctx}");
 }
+
+/// A module that keeps its own functions' code (as `jinja2` does, to leave them out of template
+/// tracebacks) is refused `__code__` under the default policy, and the run ends with a hint that
+/// names the module's `code` grant; granted it, the program runs.
+#[test]
+fn a_refused_code_read_names_the_modules_code_grant() {
+    let s = Scratch::new();
+    s.write(
+        "tmpl/helpers.py",
+        "internal = set()\n\
+         def internalcode(f):\n\
+         \x20   internal.add(f.__code__)\n\
+         \x20   return f\n\
+         @internalcode\n\
+         def render(x):\n\
+         \x20   return '<%s>' % x\n",
+    );
+    s.write("tmpl/__init__.py", "from tmpl.helpers import render\n");
+    let main = s.write("main.py", "import tmpl\nprint(tmpl.render('hi'))\n");
+    let refused = run(s.exec().arg(&main));
+    let err = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(122), "{err}");
+    assert!(err.contains("`modules: {tmpl.helpers: {code: true}}`"), "{err}");
+    let policy = s.write("p.yaml", "modules:\n  tmpl.helpers: {code: true}\n");
+    let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
+    assert_eq!(stdout(&granted), "<hi>\n", "{}", stderr(&granted));
+}

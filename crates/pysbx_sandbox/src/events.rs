@@ -388,6 +388,17 @@ impl Outcome {
                 code_grant_words(refused.module.as_deref())
             ));
         }
+        // A function's `__code__` read or set: what a module granted `code` may do (template
+        // engines keep their functions' code; decorators move a compiled body into one).
+        let by_code = refused.detail.as_ref().and_then(|d| d.get("allowed_by"));
+        if refused.clause == "introspection" && by_code.is_some_and(|b| b == "code") {
+            return Some(format!(
+                "pysbx: hint: reading or setting a function's `__code__` is refused by the \
+                 default policy and never learned; if you trust the module, a policy can allow \
+                 it with {}",
+                code_grant_words(refused.module.as_deref())
+            ));
+        }
         let grantable = refused.detail.as_ref().is_some_and(|d| d.get("grant").is_some());
         grantable.then(|| LEARN_HINT.to_string())
     }
@@ -650,6 +661,13 @@ mod tests {
         // no hint.
         o.events[0].clause = "introspection".into();
         assert_eq!(o.hint(), None);
+        // Except a function's `__code__`, which a module's `code` grant allows.
+        o.events[0].module = Some("jinja2.utils".into());
+        o.events[0].detail = Some(serde_json::json!({"allowed_by": "code"}));
+        let hint = o.hint().unwrap_or_default();
+        assert!(hint.contains("`__code__`"), "{hint}");
+        assert!(hint.contains("`modules: {jinja2.utils: {code: true}}`"), "{hint}");
+        o.events[0].detail = None;
         o.events[0].kind = EventKind::Gate;
         o.events[0].clause = "code".into();
         assert_eq!(o.hint(), None);

@@ -2746,7 +2746,10 @@ def _pysbx_guard():
                     return
                 if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
                         or _from_a_facade(immediate, frame):
-                    _violation("introspection", "access to %s is not allowed" % name, event, user, stack)
+                    # A module's `code` grant lets it read and set `__code__` (code it could
+                    # make from parts anyway): the hint names that grant.
+                    _violation("introspection", "access to %s is not allowed" % name, event, user,
+                               stack, {"allowed_by": "code"} if name == "__code__" else None)
             return
         if event in ("sys._getframe", "builtins.breakpoint", "sys._getframemodulename"):
             immediate, user, stack = _context(frame, skip_frozen=False)
