@@ -1415,3 +1415,63 @@ fn a_recycled_uid_cannot_change_what_an_earlier_run_left() {
     );
     assert!(xattr_names(&file).is_empty(), "an attribute was set: {ctx}");
 }
+
+/// A service listening on a UNIX socket anyone may write (a system D-Bus, a syslog's
+/// `/dev/log`, a printing or container engine's socket whose group the user is in) is reached
+/// by its path, which neither Landlock nor the network namespace judges. When the program may
+/// make UNIX sockets (`process: true` here), the sockets in the directories where services
+/// put them (`/run`, `/tmp`...) are covered: neither as root (the sandbox uid) nor without root
+/// (the user's) may the program get a connection.
+#[test]
+fn the_machines_service_sockets_are_out_of_reach() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut dirs = vec![tempfile::Builder::new().prefix("pysbx-svc-").tempdir_in("/tmp")];
+    if std::path::Path::new("/run").is_dir() {
+        dirs.push(tempfile::Builder::new().prefix("pysbx-svc-").tempdir_in("/run"));
+    }
+    let mut listeners = Vec::new();
+    let mut paths = Vec::new();
+    for dir in dirs.into_iter().filter_map(Result::ok) {
+        let path = dir.path().join("service.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("test setup");
+        listener.set_nonblocking(true).expect("test setup");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
+            .expect("test setup");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("test setup");
+        listeners.push((listener, dir));
+        paths.push(path.display().to_string());
+    }
+    let code = format!(
+        "import socket\nfor path in {paths:?}:\n    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n    try:\n        s.connect(path)\n        s.sendall(b'hi')\n        print('connected', path)\n    except OSError as e:\n        print('refused', path, e.errno)\n"
+    );
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "process: true\n");
+    let script = s.write("service.py", &code);
+    std::fs::set_permissions(s.path(), std::fs::Permissions::from_mode(0o755)).expect("test setup");
+    for as_nobody in [false, true] {
+        // Past the static gate, which stubs `socket.socket` without a network grant.
+        let mut cmd = if as_nobody {
+            exec_as_nobody(&s)
+        } else {
+            let mut cmd = s.exec();
+            cmd.arg("--no-gate");
+            cmd
+        };
+        let out =
+            cmd.arg("-v").arg("--policy").arg(&policy).arg(&script).output().expect("test setup");
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(!text.contains("connected"), "nobody {as_nobody}: {text}{err}");
+        for path in &paths {
+            assert!(text.contains(&format!("refused {path}")), "{path}: {text}{err}");
+        }
+        assert!(err.contains("UNIX sockets of the host hidden"), "{err}");
+        for (listener, _) in &listeners {
+            let accepted = listener.accept();
+            assert!(
+                matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock),
+                "a service got a connection (nobody {as_nobody}): {text}{err}"
+            );
+        }
+    }
+}

@@ -47,6 +47,11 @@ pub(crate) struct Plan {
     /// make UNIX sockets (see [`crate::confine::mounts::mask`]).
     #[serde(default)]
     pub(crate) masked: Vec<PathBuf>,
+    /// UNIX sockets elsewhere in the directories where services put them (`/run`, `/tmp`...:
+    /// the system D-Bus, a syslog, a container engine's), each covered by `/dev/null` when
+    /// the program may make UNIX sockets (see [`crate::confine::mounts::cover_socket`]).
+    #[serde(default)]
+    pub(crate) masked_sockets: Vec<PathBuf>,
     /// The directory the private working directory shows through (copy-on-write): the
     /// script's directory when pysbx was started in it.
     #[serde(default)]

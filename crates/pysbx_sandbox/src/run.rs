@@ -365,6 +365,10 @@ fn run_inner(
     plan.read_only_tree = !plan.confine.write.iter().any(|w| w.parent().is_none());
     if policy.any_network() || policy.any_process() {
         plan.masked = socket_dirs(drop_to.is_none(), &plan);
+        // Under `fs.root` the host's tree is not shown: only the policy's paths are bound.
+        if policy.fs.root.is_none() {
+            plan.masked_sockets = socket_files(&plan);
+        }
     }
     // Names are pinned here, outside the sandbox, before anything runs.
     let net = crate::netrelay::NetSetup::prepare(policy);
@@ -1707,6 +1711,66 @@ fn socket_dirs(keeps_uid: bool, plan: &Plan) -> Vec<PathBuf> {
     out
 }
 
+/// Where services put their UNIX sockets, searched to this depth below each.
+const SOCKET_ROOTS: [(&str, usize); 5] =
+    [("/run", 4), ("/var/run", 4), ("/dev", 1), ("/tmp", 2), ("/var/tmp", 2)];
+
+/// At most this many entries are looked at in all, so that a tree of many files does not hold
+/// up the start (a desktop's `/run` has a few hundred).
+const SOCKET_SEARCH_ENTRIES: usize = 20_000;
+
+/// The UNIX sockets in the directories where the machine's services listen (`/run`,
+/// `/var/run`, `/dev`, `/tmp`, `/var/tmp`), outside those [`socket_dirs`] hides whole: the
+/// system D-Bus, syslog's `/dev/log` and the journal's, a printing or container engine's
+/// (whose group the user may be in, and, without root, the program keeps the user's groups).
+/// A socket inside a path the policy grants is left, as is every one under `fs.root`.
+/// Symbolic links are not followed (`/var/run` is looked at through its target once).
+fn socket_files(plan: &Plan) -> Vec<PathBuf> {
+    use std::os::unix::fs::FileTypeExt;
+    let granted: Vec<&PathBuf> = plan
+        .confine
+        .read
+        .iter()
+        .chain(&plan.confine.write)
+        .chain(&plan.confine.execute)
+        .filter(|p| p.parent().is_some())
+        .collect();
+    let mut seen_roots: Vec<PathBuf> = Vec::new();
+    let mut out: Vec<PathBuf> = Vec::new();
+    let mut budget = SOCKET_SEARCH_ENTRIES;
+    for (root, depth) in SOCKET_ROOTS {
+        let Ok(root) = std::fs::canonicalize(root) else { continue };
+        if seen_roots.contains(&root) || plan.masked.iter().any(|m| root.starts_with(m)) {
+            continue;
+        }
+        seen_roots.push(root.clone());
+        let mut stack = vec![(root, depth)];
+        while let Some((dir, left)) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if budget == 0 {
+                    return out;
+                }
+                budget -= 1;
+                let Ok(kind) = entry.file_type() else { continue };
+                let path = entry.path();
+                if plan.masked.iter().any(|m| path.starts_with(m))
+                    || granted.iter().any(|g| path.starts_with(g))
+                {
+                    continue;
+                }
+                if kind.is_socket() {
+                    out.push(path);
+                } else if kind.is_dir() && left > 1 {
+                    stack.push((path, left - 1));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn build_plan(
     interp: &Interpreter,
     policy: &Policy,
@@ -1841,6 +1905,7 @@ fn build_plan(
         lend: Vec::new(),
         read_only_tree: false,
         masked: Vec::new(),
+        masked_sockets: Vec::new(),
         workdir_lower: None,
         confine: ConfinePlan {
             read,

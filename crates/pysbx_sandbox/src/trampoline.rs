@@ -372,6 +372,17 @@ fn stage_b(
                 }
             }
         }
+        // Not fatal: a socket left is named, with why.
+        let mut covered = 0usize;
+        for path in &plan.masked_sockets {
+            match confine::mounts::cover_socket(path) {
+                Ok(()) => covered += 1,
+                Err(e) => tier.note("namespace.mount", &format!("socket not hidden ({e})")),
+            }
+        }
+        if covered > 0 {
+            tier.note("namespace.mount", &format!("{covered} UNIX sockets of the host hidden"));
+        }
         // Not fatal either: without it the working directory is empty, as it always was
         // when pysbx was started elsewhere.
         if let Some(lower) = &plan.workdir_lower

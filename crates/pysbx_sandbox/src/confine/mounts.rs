@@ -74,6 +74,21 @@ pub(crate) fn mask(dir: &Path) -> Result<(), String> {
         .map_err(|e| err("mount tmpfs on", dir, e))
 }
 
+/// Covers the UNIX socket at `path` with `/dev/null`, read-only, so that connecting to it
+/// fails (`ECONNREFUSED`: what the path names is no longer a socket).
+pub(crate) fn cover_socket(path: &Path) -> Result<(), String> {
+    let null = Path::new("/dev/null");
+    mount(Some(null), path, None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .map_err(|e| err("bind /dev/null on", path, e))?;
+    let flags = MsFlags::MS_BIND
+        | MsFlags::MS_REMOUNT
+        | MsFlags::MS_RDONLY
+        | MsFlags::MS_NOSUID
+        | MsFlags::MS_NOEXEC;
+    mount(None::<&str>, path, None::<&str>, flags, None::<&str>)
+        .map_err(|e| err("make read-only", path, e))
+}
+
 /// Mounts the private tmpfs on `dir` and creates `work` and `tmp` in it, owned by `owner`.
 pub(crate) fn private_tmpfs(
     dir: &Path,
