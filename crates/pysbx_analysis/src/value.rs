@@ -115,6 +115,23 @@ impl<'a> Const<'a> {
         }
     }
 
+    /// The builtin class of the constant, by qualified name (`().__class__` is
+    /// `builtins.tuple`).
+    pub(crate) fn builtin_class(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Str(_) => "builtins.str",
+            Self::Bytes(_) => "builtins.bytes",
+            Self::Int(_) | Self::Big(_) => "builtins.int",
+            Self::Float(_) => "builtins.float",
+            Self::Bool(_) => "builtins.bool",
+            Self::None => "builtins.NoneType",
+            Self::Seq(SeqKind::Tuple, _) => "builtins.tuple",
+            Self::Seq(SeqKind::List, _) => "builtins.list",
+            Self::Dict(_) => "builtins.dict",
+            Self::Cycle(_) | Self::Opaque => return None,
+        })
+    }
+
     pub(crate) fn as_int(&self) -> Option<i64> {
         match self {
             Self::Int(i) => Some(*i),

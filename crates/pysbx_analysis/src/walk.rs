@@ -358,6 +358,30 @@ fn field_path(path: &str) -> Option<SmallVec<[FieldPart<'_>; 4]>> {
     Some(out)
 }
 
+/// The method resolution order of a builtin class (`builtins.bool`: `bool`, `int`,
+/// `object`), for the classes a literal can be of and a few more; `None` for any other name.
+fn builtin_mro(qual: &str) -> Option<&'static [&'static str]> {
+    let name = qual.strip_prefix("builtins.")?;
+    Some(match name {
+        "object" => &["object"],
+        "bool" => &["bool", "int", "object"],
+        "str" => &["str", "object"],
+        "bytes" => &["bytes", "object"],
+        "bytearray" => &["bytearray", "object"],
+        "int" => &["int", "object"],
+        "float" => &["float", "object"],
+        "complex" => &["complex", "object"],
+        "tuple" => &["tuple", "object"],
+        "list" => &["list", "object"],
+        "dict" => &["dict", "object"],
+        "set" => &["set", "object"],
+        "frozenset" => &["frozenset", "object"],
+        "type" => &["type", "object"],
+        "NoneType" => &["NoneType", "object"],
+        _ => return None,
+    })
+}
+
 /// The items a value may be a display of (`(sys,)`): by position, each any of the displays'.
 fn seq_items<'a>(vals: &ValueSet<'a>) -> Vec<ValueSet<'a>> {
     let mut out: Vec<ValueSet<'a>> = Vec::new();
@@ -4130,6 +4154,18 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// What `base.attr` refers to.
+    /// What `obj.<attr>` holds, `obj` being an expression's value: as [`Self::attr_vals`],
+    /// and a literal's `__class__` is its builtin class (`().__class__` is `builtins.tuple`),
+    /// the first step of a walk up to `object` (see `builtin_mro`).
+    fn attr_of(&mut self, obj: &Eval<'a>, attr: &str) -> ValueSet<'a> {
+        if attr == "__class__"
+            && let Some(class) = obj.fold.as_ref().and_then(Const::builtin_class)
+        {
+            return ValueSet::one(Value::Qual(self.interner.intern(class)));
+        }
+        self.attr_vals(&obj.vals, attr)
+    }
+
     fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         for alt in base.alts() {
@@ -4144,6 +4180,35 @@ impl<'a, 'c> Walker<'a, 'c> {
                         out.push(Value::Unknown);
                     } else {
                         out.union(&member);
+                    }
+                }
+                // `tuple.__base__`, `str.__mro__[-1]`, `int.__bases__[0]`: a builtin class's
+                // bases, up to `object`, whose `__subclasses__()` lists every class loaded.
+                Value::Qual(q)
+                    if let Some(mro) = matches!(attr, "__base__" | "__bases__" | "__mro__")
+                        .then(|| builtin_mro(q))
+                        .flatten() =>
+                {
+                    let class = |this: &mut Self, name: &str| {
+                        ValueSet::one(Value::Qual(
+                            this.interner.intern(&format!("builtins.{name}")),
+                        ))
+                    };
+                    match attr {
+                        "__base__" => match mro.get(1) {
+                            Some(base) => out.union(&class(self, base)),
+                            None => out.push(Value::Unknown),
+                        },
+                        "__bases__" => {
+                            let bases: Vec<ValueSet<'a>> =
+                                mro.get(1).map(|base| class(self, base)).into_iter().collect();
+                            out.push(Value::Seq(Rc::from(bases)));
+                        }
+                        _ => {
+                            let all: Vec<ValueSet<'a>> =
+                                mro.iter().map(|name| class(self, name)).collect();
+                            out.push(Value::Seq(Rc::from(all)));
+                        }
                     }
                 }
                 // `spec.loader` names the module its spec does.
@@ -4252,7 +4317,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             &mut self.hits,
         );
         let vals = if a.ctx == ExprContext::Load {
-            let mut vals = self.attr_vals(&recv.vals, &attr);
+            let mut vals = self.attr_of(recv, &attr);
             if let Expr::Name(owner_name) = &*a.value {
                 // `self.call` in a method, after `call = subprocess.check_output` in the class
                 // body: a class attribute read through an instance (or the class), or what a
@@ -5804,7 +5869,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                                     | "builtins.type.__getattribute__"
                             ) && let Some(obj) = pos.first()
                             {
-                                let v = self.attr_vals(&obj.vals.clone(), &n);
+                                let obj = Eval {
+                                    vals: obj.vals.clone(),
+                                    fold: obj.fold.clone(),
+                                    pending: None,
+                                };
+                                let v = self.attr_of(&obj, &n);
                                 vals.union(&v);
                             }
                             if matches!(
