@@ -209,14 +209,14 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 None => out.push_str(", matches: None }"),
             }
         }
-        MatchSpec::Attribute { names, receiver, assigned } => {
+        MatchSpec::Attribute { names, receiver, assigned, disguised } => {
             out.push_str("MatchSpec::Attribute { names: ");
             patterns_code(names, out);
             let ReceiverTest { own_class, refers_to } = receiver;
             let _ =
                 write!(out, ", receiver: ReceiverTest {{ own_class: {own_class:?}, refers_to: ");
             opt_patterns_code(refers_to.as_ref(), out);
-            let _ = write!(out, " }}, assigned: {assigned:?} }}");
+            let _ = write!(out, " }}, assigned: {assigned:?}, disguised: {disguised:?} }}");
         }
         MatchSpec::String(re) => {
             let _ = write!(out, "MatchSpec::String(s({re:?}))");

@@ -108,6 +108,8 @@ pub(crate) enum LeafKind {
         refers_to: Option<NameTable>,
         /// Whether an assignment or `del` target matches too.
         assigned: bool,
+        /// Whether only a name the folder made matches (see `MatchSpec::Attribute`).
+        disguised: bool,
     },
     /// The index of the leaf's regex in `Compiled::string_regexes`.
     String(u32),
@@ -543,7 +545,7 @@ impl Compiled {
                 }
                 leaf(self, LeafKind::Store)
             }
-            MatchSpec::Attribute { names, receiver, assigned } => {
+            MatchSpec::Attribute { names, receiver, assigned, disguised } => {
                 check_patterns(names, rule)?;
                 for p in names.as_slice() {
                     self.attributes.insert(p, leaf_id);
@@ -562,6 +564,7 @@ impl Compiled {
                         own_class: receiver.own_class,
                         refers_to,
                         assigned: *assigned,
+                        disguised: *disguised,
                     },
                 )
             }

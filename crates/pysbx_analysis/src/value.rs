@@ -18,8 +18,9 @@ pub(crate) const MAX_ALTERNATIVES: usize = 8;
 #[derive(Clone, Debug)]
 pub(crate) enum Text<'a> {
     Borrowed(&'a str),
-    /// The parts of an implicitly concatenated literal (`"ls -l " "/tmp"`), joined: text
-    /// written in the source, as a one-part literal's is.
+    /// Text written in the source that is not one literal's to borrow: the parts of an
+    /// implicitly concatenated literal (`"ls -l " "/tmp"`) joined, or a literal a test compared
+    /// a name with (`name == "os"` in a loop over `sys.modules`).
     Joined(Rc<str>),
     Owned(String),
     Shared(Rc<str>),
@@ -130,6 +131,12 @@ impl<'a> Const<'a> {
             Self::Dict(_) => "builtins.dict",
             Self::Cycle(_) | Self::Opaque => return None,
         })
+    }
+
+    /// Whether the constant is text the folder made (`"sy" + "stem"`, `"so"[::-1]`, a decoded
+    /// payload), rather than a literal's as written: owned, or shared once bound to a name.
+    pub(crate) fn is_made_text(&self) -> bool {
+        matches!(self, Self::Str(Text::Owned(_) | Text::Shared(_)))
     }
 
     pub(crate) fn as_int(&self) -> Option<i64> {

@@ -4397,6 +4397,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut fold = None;
         let mut vals = ValueSet::unknown();
         let mut string_key: Option<String> = None;
+        // Whether that key is text the folder made (`ns["sy" + "stem"]`).
+        let mut key_made = false;
         // The key of an item (not a slice), folded.
         let mut item_key: Option<Const<'a>> = None;
         match &*s.slice {
@@ -4431,6 +4433,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 match &k.fold {
                     Some(Const::Str(t)) => {
                         string_key = Some(t.as_str().to_string());
+                        key_made = k.fold.as_ref().is_some_and(Const::is_made_text);
                         vals = self.item_vals(&base.vals, t.as_str());
                     }
                     Some(c) => {
@@ -4484,11 +4487,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let from = self.hits.len();
         if let Some(k) = &string_key {
-            attribute::hits_in(
+            attribute::hits_named(
                 self.c,
                 k,
                 attribute::Receiver::Unknown,
                 s.ctx != ExprContext::Load,
+                key_made,
                 &mut self.interner,
                 &mut self.hits,
             );
@@ -4770,7 +4774,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         for n in &names {
             if is_dotted_name(n) && n.len() <= crate::value::MAX_QUAL_LEN {
                 modules.push(Value::Qual(self.interner.intern(n)));
-                keys.push(Value::Const(Const::Str(Text::Owned(n.clone())).share()));
+                // A literal's text (the test wrote it), not one the folder made.
+                keys.push(Value::Const(Const::Str(Text::Joined(Rc::from(n.as_str())))));
             }
         }
         if modules.is_empty() {
@@ -5849,15 +5854,21 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     name if attribute::GETATTR_LIKE.contains(&name) => {
-                        for n in str_arg(1, "name").into_iter().chain(str_choices(1, "name")) {
+                        // The name as given (the choices of a name are literals' text).
+                        let made = pos_c.get(1).copied().flatten().is_some_and(Const::is_made_text);
+                        let given = str_arg(1, "name").map(|n| (n, made));
+                        let choices = str_choices(1, "name").into_iter().map(|n| (n, false));
+                        for (n, made) in given.into_iter().chain(choices) {
                             let receiver = match pos.first() {
                                 Some(obj) => attribute::Receiver::Known(&obj.vals),
                                 None => attribute::Receiver::Unknown,
                             };
-                            attribute::hits(
+                            attribute::hits_named(
                                 self.c,
                                 &n,
                                 receiver,
+                                false,
+                                made,
                                 &mut self.interner,
                                 &mut self.hits,
                             );

@@ -93,6 +93,7 @@ struct RawMatch {
     attribute: Option<Spanned<OneOrMany>>,
     receiver: Option<Spanned<RawReceiver>>,
     assigned: Option<bool>,
+    disguised: Option<bool>,
     string: Option<Spanned<String>>,
     any: Option<Vec<Spanned<RawMatch>>>,
     all: Option<Vec<Spanned<RawMatch>>>,
@@ -418,6 +419,14 @@ impl Ctx {
                 self.invalid(at, "`assigned` needs an `attribute` matcher beside it".to_string())
             );
         }
+        if raw.disguised.is_some() && raw.attribute.is_none() {
+            return Err(self.invalid(
+                at,
+                "`disguised` beside a matcher needs an `attribute` matcher (the argument test \
+                 of the same name goes under `args`)"
+                    .to_string(),
+            ));
+        }
         if raw.args.is_some() && raw.call.is_none() {
             return Err(self.invalid(at, "`args` conditions need a `call` matcher".to_string()));
         }
@@ -477,6 +486,7 @@ impl Ctx {
                 names: self.patterns(p)?,
                 receiver,
                 assigned: raw.assigned.unwrap_or(true),
+                disguised: raw.disguised.unwrap_or(false),
             });
         }
         if let Some(s) = raw.string {
@@ -857,6 +867,16 @@ mod tests {
         let text = GOOD.replace("call: builtins.exec", "call: os.system\n      assigned: false");
         let err = load(&text).unwrap_err();
         assert!(err.to_string().contains("`assigned` needs an `attribute`"), "{err}");
+        // Only names the folder made: off unless asked, and only beside an attribute.
+        let MatchSpec::Attribute { disguised, .. } = &set.rules()[0].matcher else { panic!() };
+        assert!(!disguised);
+        let text = GOOD.replace("call: builtins.exec", "attribute: system\n      disguised: true");
+        let set = load(&text).unwrap();
+        let MatchSpec::Attribute { disguised, .. } = &set.rules()[0].matcher else { panic!() };
+        assert!(disguised);
+        let text = GOOD.replace("call: builtins.exec", "call: os.system\n      disguised: true");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("`disguised` beside a matcher needs"), "{err}");
         let text = GOOD.replace(
             "call: builtins.exec",
             "attribute: dlopen\n      receiver: {refers_to: [ctypes.cdll, 'cffi.*']}",

@@ -329,6 +329,9 @@ pub enum MatchSpec {
         /// or `del` (`self.f_builtins = {}`, `del d["__builtins__"]`), which reads nothing
         /// from it; `true` unless the rule says `assigned: false`.
         assigned: bool,
+        /// Whether only a name the folder made matches (`disguised: true`): a string key or
+        /// `getattr` name not written as one string literal (`ns["sy" + "stem"]`).
+        disguised: bool,
     },
     /// A string or bytes literal, after constant folding, matching the regex.
     String(String),

@@ -86,6 +86,20 @@ pub(crate) fn hits_in(
     interner: &mut Interner,
     out: &mut Vec<Hit>,
 ) {
+    hits_named(compiled, name, receiver, assigned, false, interner, out);
+}
+
+/// [`hits_in`] for a name that is, with `disguised`, text the folder made rather than an
+/// identifier or one string literal (leaves written `disguised: true` match only there).
+pub(crate) fn hits_named(
+    compiled: &Compiled,
+    name: &str,
+    receiver: Receiver<'_, '_>,
+    assigned: bool,
+    disguised: bool,
+    interner: &mut Interner,
+    out: &mut Vec<Hit>,
+) {
     if compiled.attributes.is_empty() {
         return;
     }
@@ -98,10 +112,14 @@ pub(crate) fn hits_in(
     let subject = interner.intern(name);
     let mut own_class = None;
     for leaf in found {
-        if let Some(LeafKind::Attribute { own_class: wanted, refers_to, assigned: also }) =
-            compiled.leaves.get(leaf as usize).map(|l| &l.kind)
+        if let Some(LeafKind::Attribute {
+            own_class: wanted,
+            refers_to,
+            assigned: also,
+            disguised: only_made,
+        }) = compiled.leaves.get(leaf as usize).map(|l| &l.kind)
         {
-            if assigned && !also {
+            if (assigned && !also) || (*only_made && !disguised) {
                 continue;
             }
             if let Some(wanted) = wanted
@@ -128,6 +146,13 @@ mod tests {
         let an = analyzer(&pack("TST400", "{attribute: [__subclasses__, __globals__]}"));
         let src = "x.__subclasses__()\ngetattr(x, '__sub' + 'classes__')\nsetattr(x, '__globals__', 1)\nimport operator\noperator.attrgetter('a.__globals__')\nobject.__getattribute__(x, '__globals__')\nf.__dict__['__globals__']\nx.__getattribute__('__subclasses__')\n";
         assert_eq!(lines(&an, src, "TST400"), vec![1, 2, 3, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn disguised_names_only_where_the_folder_made_them() {
+        let an = analyzer(&pack("TST402", "{attribute: system, disguised: true}"));
+        let src = "import os, sys\nos.system\nos.__dict__['system']\nos.__dict__['sys' + 'tem']\ngetattr(os, 'system')\ngetattr(os, 'metsys'[::-1])\nn = 'sys' + 'tem'\nsys.modules['os'].__dict__[n]\n";
+        assert_eq!(lines(&an, src, "TST402"), vec![4, 6, 8]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::compile::{ArgCond, Compiled, LeafKind, Test};
 use crate::fold::CallArgs;
 use crate::glob::NameTable;
 use crate::matchers::{Hit, push_unique};
-use crate::value::{Const, QName, Text, Value, ValueSet};
+use crate::value::{Const, QName, Value, ValueSet};
 
 /// Pushes the call leaves whose callee glob matches a name `callee` resolves to and whose
 /// argument conditions all hold. A callee that resolves to nothing matches no glob, `*`
@@ -196,10 +196,8 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         }),
         // Text the folder made (owned, or shared once bound to a name), not a literal's.
-        Test::Disguised(re) => given(&selected).is_some_and(|c| match c {
-            Const::Str(Text::Owned(_) | Text::Shared(_)) => re.is_match(c.as_str().unwrap_or("")),
-            _ => false,
-        }),
+        Test::Disguised(re) => given(&selected)
+            .is_some_and(|c| c.is_made_text() && re.is_match(c.as_str().unwrap_or(""))),
         Test::Command(re) => match selected {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
                 command_line(items.iter()).is_some_and(|line| re.is_match(&line))
