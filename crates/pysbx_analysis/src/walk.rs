@@ -6674,6 +6674,10 @@ const COPYING_CALLS: &[&str] = &[
     "copy.copy",
     "copy.deepcopy",
     "collections.OrderedDict",
+    // A path joined from it (`os.path.join(site.getsitepackages()[0], "pkg")`).
+    "os.path.join",
+    "posixpath.join",
+    "ntpath.join",
 ];
 
 /// Callees whose result is an encoding of their positional arguments: it carries the data
