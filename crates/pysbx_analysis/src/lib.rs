@@ -23,6 +23,7 @@ mod glob;
 mod guard;
 mod inflate;
 mod matchers;
+mod paths;
 mod pickles;
 mod position;
 mod roundtrip;

@@ -321,6 +321,19 @@ pub(crate) enum Value<'a> {
     AnyModule,
     /// One of the loaded modules' names (a loop variable over `sys.modules`).
     AnyModuleName,
+    /// A file system path whose text is known although the call that made it does not fold
+    /// (`os.path.join("/etc", "hosts")`, `Path("/etc", "hosts")`, `Path.home() / ".ssh"`),
+    /// for the `matches` argument test: parts joined by `/`, a home directory read as `~`
+    /// (`Path.home()`, `os.path.expanduser("~")`), `**` for a directory at any depth below
+    /// a walked one and `*` for a name listed from a directory (see [`Value::Entries`]).
+    Path(Rc<str>),
+    /// What iterating a listing of a directory whose path text is known gives: a
+    /// [`Value::Path`] of this text (`Path.home().rglob("*")` gives `~/**/*`,
+    /// `os.listdir("/")` gives `*`).
+    Entries(Rc<str>),
+    /// `os.walk(top)` of a directory whose path text is known: its items are
+    /// `(top/**, names, names)`, each name `*`.
+    Walk(Rc<str>),
 }
 
 /// Which of `sys.modules`' views a [`Value::Loaded`] iterates.
@@ -358,7 +371,10 @@ impl Value<'_> {
             | Value::AnyModule
             | Value::AnyModuleName
             | Value::Gives(_)
-            | Value::Yields(_) => false,
+            | Value::Yields(_)
+            | Value::Path(_)
+            | Value::Entries(_)
+            | Value::Walk(_) => false,
         }
     }
 
@@ -455,7 +471,10 @@ impl<'a> ValueSet<'a> {
             | (Value::Caller(a), Value::Caller(b))
             | (Value::Returned(a), Value::Returned(b))
             | (Value::From(a), Value::From(b))
-            | (Value::Subclass(a), Value::Subclass(b)) => a == b,
+            | (Value::Subclass(a), Value::Subclass(b))
+            | (Value::Path(a), Value::Path(b))
+            | (Value::Entries(a), Value::Entries(b))
+            | (Value::Walk(a), Value::Walk(b)) => a == b,
             (Value::Const(a), Value::Const(b)) => a.same_scalar(b),
             (Value::Seq(a), Value::Seq(b)) => Rc::ptr_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),

@@ -3190,6 +3190,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                         ValueSet::one(Value::AnyModuleName),
                         ValueSet::one(Value::AnyModule),
                     ]))),
+                    // A directory's entries (`os.walk("/")`, `Path.home().rglob("*")`).
+                    Value::Entries(_) | Value::Walk(_) => set.push(crate::paths::element(alt)?),
+                    // What a call returned, beside a listing: kept for `derived_from` tests,
+                    // which do not follow it into its items.
+                    Value::Returned(_)
+                        if v.vals
+                            .alts()
+                            .iter()
+                            .any(|a| matches!(a, Value::Entries(_) | Value::Walk(_))) => {}
                     _ => return None,
                 }
             }
@@ -3969,6 +3978,46 @@ impl<'a, 'c> Walker<'a, 'c> {
             .then(|| (text, u32::try_from(args.args.len()).unwrap_or(u32::MAX)))
     }
 
+    /// A method of a path object whose text is known, called (`p.unlink()`,
+    /// `p.write_bytes(data)`): the call rules see `pathlib.Path.unlink(p)`, the path first.
+    #[cold]
+    fn path_method_hits(&mut self, m: &Name, recv: &ValueSet<'a>, args: &CallArgs<'_, 'a>) {
+        if !matches!(
+            m.as_str(),
+            "unlink"
+                | "rmdir"
+                | "write_bytes"
+                | "write_text"
+                | "open"
+                | "rename"
+                | "replace"
+                | "touch"
+                | "chmod"
+                | "symlink_to"
+                | "hardlink_to"
+        ) {
+            return;
+        }
+        let callee = ValueSet::qual(self.interner.intern(&format!("pathlib.Path.{m}")));
+        let mut pos: SmallVec<[Option<&Const<'a>>; 4]> = SmallVec::new();
+        pos.push(None);
+        pos.extend(args.pos.iter().copied());
+        let mut refs: SmallVec<[&ValueSet<'a>; 4]> = SmallVec::new();
+        refs.push(recv);
+        refs.extend(args.pos_refs.iter().copied());
+        let shifted = CallArgs {
+            pos: &pos,
+            kw: args.kw,
+            star_at: args.star_at.map(|s| s + 1),
+            double_star: args.double_star,
+            spread: args.spread,
+            pos_refs: &refs,
+            kw_refs: args.kw_refs,
+            nodes: None,
+        };
+        call::hits(self.c, &callee, &shifted, &mut self.call_memo, &mut self.hits);
+    }
+
     /// `a / b` and `a + b` whose right operand is a constant string, after a computed start:
     /// the constant end of such a chain is a string candidate of its own, matched by the string
     /// rules as `os.path.join`'s constant end is (see `call`), where each part alone was matched
@@ -3994,6 +4043,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         let passed = match b.op {
             ast::Operator::Add => self.text_of([&l.vals, &r.vals]),
+            // `Path.home() / ".ssh"`: a path whose text is known (see `crate::paths`).
+            ast::Operator::Div => crate::paths::text_of(&l.vals)
+                .zip(crate::paths::known(r.fold.as_ref(), &r.vals))
+                .map(|(base, part)| crate::paths::join(base, part))
+                .filter(|t| t.len() <= fold::MAX_CONST_LEN)
+                .map(|t| ValueSet::one(Value::Path(Rc::from(t))))
+                .unwrap_or_default(),
             _ => ValueSet::default(),
         };
         // Built only where it can be used: handed out, or at the outermost operator of a chain
@@ -5478,6 +5534,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
 
             call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
+            // `p.unlink()` of a path whose text is known is `pathlib.Path.unlink(p)`.
+            if let (Some(m), Some(r)) = (&method, &recv)
+                && r.vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
+            {
+                self.path_method_hits(m, &r.vals, &args);
+            }
             reference::hits(self.c, &callee.vals, &mut self.reference_memo, &mut self.hits);
             // Calling `functools.partial(f, ...)` calls `f` with arguments bound earlier.
             let mut partial = ValueSet::default();
@@ -6177,6 +6239,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.push(Value::Instance(*scope));
                 }
             }
+            // A path whose text is known (`os.path.join("/etc", "hosts")`, `Path.home()`), for
+            // the `matches` argument test (see `crate::paths`).
+            if fold.is_none()
+                && star_at.is_none()
+                && let Some(made) = path_made(&quals, method.as_ref(), recv.as_ref(), &pos)
+            {
+                vals.push(made);
+            }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
             // computed one are a path's end, matched by the string rules as `/.aws/credentials`
             // (the whole call does not fold, so they were only seen one by one).
@@ -6633,6 +6703,36 @@ fn names_a_type(e: &Expr) -> bool {
     }
 }
 
+/// The path value a call makes (see [`crate::paths`]): a path-building function or a
+/// path object's method given parts whose texts are all known.
+fn path_made<'a>(
+    quals: &[QName],
+    method: Option<&Name>,
+    recv: Option<&Eval<'a>>,
+    pos: &[Eval<'a>],
+) -> Option<Value<'a>> {
+    let parts = || -> Option<SmallVec<[&str; 4]>> {
+        pos.iter().map(|e| crate::paths::known(e.fold.as_ref(), &e.vals)).collect()
+    };
+    if let (Some(m), Some(r)) = (method, recv)
+        && let Some(text) = crate::paths::text_of(&r.vals)
+    {
+        return crate::paths::method(text, m.as_str(), &parts()?);
+    }
+    let [q] = quals else { return None };
+    if !(q.starts_with("os.")
+        || q.starts_with("pathlib.")
+        || q.starts_with("posixpath.")
+        || q.starts_with("glob.")
+        || &**q == "builtins.str")
+    {
+        return None;
+    }
+    let texts: SmallVec<[Option<&str>; 2]> =
+        pos.iter().map(|e| e.fold.as_ref().and_then(Const::as_str)).collect();
+    crate::paths::home(q, &texts).or_else(|| crate::paths::call(q, &parts()?))
+}
+
 /// Appends one constant part of a joined path (`os.path.join`'s arguments, the right operands
 /// of `Path / "part"`) as `/part`, its own leading and trailing separators dropped.
 fn push_path_part(path: &mut String, part: &str) {
@@ -6655,6 +6755,10 @@ const COPYING_CALLS: &[&str] = &[
     "copy.copy",
     "copy.deepcopy",
     "collections.OrderedDict",
+    // A path joined from it (`os.path.join(site.getsitepackages()[0], "pkg")`).
+    "os.path.join",
+    "posixpath.join",
+    "ntpath.join",
 ];
 
 /// Callees whose result is an encoding of their positional arguments: it carries the data

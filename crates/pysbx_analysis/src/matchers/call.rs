@@ -163,11 +163,13 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         },
         Test::ReturnedBy(names) => match selected {
+            // A path text beside a call's result says what it is, not where it came from.
             Selected::Given(_, Some(refs)) => {
-                !refs.is_empty()
-                    && !refs.unbound
+                !refs.unbound
+                    && refs.alts().iter().any(|v| matches!(v, Value::Returned(_)))
                     && refs.alts().iter().all(|v| match v {
                         Value::Returned(q) => names.matches(q),
+                        Value::Path(_) => true,
                         _ => false,
                     })
             }
@@ -190,11 +192,16 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         },
         Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
         Test::OneOf(wants) => given(&selected).is_some_and(|c| wants.iter().any(|w| equals(c, w))),
-        Test::Matches(re) => given(&selected).is_some_and(|c| match c {
-            Const::Str(s) => re.is_match(s.as_str()),
-            Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
+        Test::Matches(re) => match selected {
+            Selected::Given(Some(c), _) => match c {
+                Const::Str(s) => re.is_match(s.as_str()),
+                Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
+                _ => false,
+            },
+            // A path whose text is known though it does not fold (see `crate::paths`).
+            Selected::Given(None, Some(refs)) => crate::paths::any_text(refs, |t| re.is_match(t)),
             _ => false,
-        }),
+        },
         // Text the folder made (owned, or shared once bound to a name), not a literal's.
         Test::Disguised(re) => given(&selected)
             .is_some_and(|c| c.is_made_text() && re.is_match(c.as_str().unwrap_or(""))),

@@ -1,0 +1,194 @@
+//! Path texts: what a path built by a call that does not fold is known to be, for the
+//! `matches` argument test (see [`Value::Path`]).
+//!
+//! `os.path.join("/etc", "sudoers.d", "zz")` does not fold (its separator is the platform's),
+//! but a rule about system files should see `/etc/sudoers.d/zz`; `shutil.rmtree(
+//! os.path.expanduser("~"))` removes a home directory as `shutil.rmtree(Path.home())` does.
+//! Parts are joined by `/`; a home directory is `~`; a directory at any depth below a walked
+//! one is `**` and a name listed from a directory `*`, so that a loop over `os.walk("/")`
+//! removing `os.path.join(root, name)` removes `/**/*`.
+
+use std::rc::Rc;
+
+use crate::fold::MAX_CONST_LEN;
+use crate::value::{Const, Value, ValueSet};
+
+/// The path text a value set stands for: its one [`Value::Path`], beside at most what a call
+/// result carries for `returned_by` and `derived_from` tests.
+pub(crate) fn text_of<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
+    let mut found = None;
+    for alt in vals.alts() {
+        match alt {
+            Value::Path(t) if found.is_none() => found = Some(&**t),
+            Value::Returned(_) | Value::From(_) => {}
+            _ => return None,
+        }
+    }
+    found
+}
+
+/// Whether the value set stands only for paths whose texts are known (beside what a call
+/// result carries for `returned_by` and `derived_from` tests), one of which `test` accepts:
+/// a name bound to a path on several paths of the code may hold any of them.
+pub(crate) fn any_text(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+    let mut any = false;
+    for alt in vals.alts() {
+        match alt {
+            Value::Path(t) => any = any || test(t),
+            Value::Returned(_) | Value::From(_) => {}
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// The text of an argument that is a path: a string it folds to, or a path text.
+pub(crate) fn known<'v>(fold: Option<&'v Const<'_>>, vals: &'v ValueSet<'_>) -> Option<&'v str> {
+    match fold {
+        Some(c) => c.as_str(),
+        None => text_of(vals),
+    }
+}
+
+/// `base` joined with `part` as `os.path.join` and `pathlib` do: an absolute part starts
+/// over.
+pub(crate) fn join(base: &str, part: &str) -> String {
+    if part.starts_with('/') || base.is_empty() {
+        return part.to_string();
+    }
+    if part.is_empty() {
+        return base.to_string();
+    }
+    let mut out = base.trim_end_matches('/').to_string();
+    out.push('/');
+    out.push_str(part);
+    out
+}
+
+/// `os.path.expanduser`: `~` and `~/...` name the user's home, read as `~`; anything else is
+/// returned as it is (`~other` is another user's home: not known).
+fn expand_user(text: &str) -> Option<String> {
+    match text.strip_prefix('~') {
+        Some(rest) if !(rest.is_empty() || rest.starts_with(['/', '\\'])) => None,
+        _ => Some(text.to_string()),
+    }
+}
+
+/// `os.path.expandvars`: a leading `$HOME`, `${HOME}` or `%USERPROFILE%` is the home
+/// directory; other variables stay as they are written.
+fn expand_vars(text: &str) -> String {
+    for var in ["${HOME}", "$HOME", "%USERPROFILE%", "%HOME%"] {
+        if let Some(rest) = text.strip_prefix(var)
+            && (rest.is_empty() || rest.starts_with(['/', '\\']))
+        {
+            return format!("~{rest}");
+        }
+    }
+    text.to_string()
+}
+
+/// Whether a path text is absolute (or under the home directory): what `abspath` and
+/// `resolve` leave as it is.
+fn anchored(text: &str) -> bool {
+    text.starts_with(['/', '~'])
+}
+
+fn path<'a>(text: String) -> Option<Value<'a>> {
+    (text.len() <= MAX_CONST_LEN).then(|| Value::Path(Rc::from(text)))
+}
+
+/// The value a call of `func` makes of its arguments' path texts (`parts`, every one known),
+/// when it is a path the matching should see.
+pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
+    match (func, parts) {
+        (
+            "os.path.join"
+            | "posixpath.join"
+            | "pathlib.Path"
+            | "pathlib.PurePath"
+            | "pathlib.PosixPath"
+            | "pathlib.PurePosixPath",
+            [first, rest @ ..],
+        ) => path(rest.iter().fold((*first).to_string(), |p, part| join(&p, part))),
+        ("os.path.expanduser" | "posixpath.expanduser", [p]) => path(expand_user(p)?),
+        ("os.path.expandvars" | "posixpath.expandvars", [p]) => path(expand_vars(p)),
+        ("os.path.normpath" | "os.fspath" | "builtins.str", [p]) => path((*p).to_string()),
+        ("os.path.abspath" | "os.path.realpath", [p]) if anchored(p) => path((*p).to_string()),
+        ("os.walk", [top]) => (top.len() <= MAX_CONST_LEN).then(|| Value::Walk(Rc::from(*top))),
+        ("os.listdir", [_] | []) => Some(Value::Entries(Rc::from("*"))),
+        ("glob.glob" | "glob.iglob", [pattern]) => {
+            (pattern.len() <= MAX_CONST_LEN).then(|| Value::Entries(Rc::from(*pattern)))
+        }
+        _ => None,
+    }
+}
+
+/// The home directory, as `Path.home()` and `os.getenv("HOME")` give it.
+pub(crate) fn home<'a>(func: &str, args: &[Option<&str>]) -> Option<Value<'a>> {
+    let home = match (func, args) {
+        ("pathlib.Path.home" | "pathlib.PosixPath.home" | "pathlib.WindowsPath.home", []) => true,
+        ("os.getenv" | "os.environ.get", [Some(var), ..]) => {
+            matches!(*var, "HOME" | "USERPROFILE")
+        }
+        _ => false,
+    };
+    home.then(|| Value::Path(Rc::from("~")))
+}
+
+/// What a method of a path object whose text is `recv` makes (`Path.home().rglob("*")`,
+/// `Path("~/.ssh").expanduser()`).
+pub(crate) fn method<'a>(recv: &str, name: &str, parts: &[&str]) -> Option<Value<'a>> {
+    match (name, parts) {
+        ("joinpath", _) => path(parts.iter().fold(recv.to_string(), |p, part| join(&p, part))),
+        ("expanduser", []) => path(expand_user(recv)?),
+        ("resolve" | "absolute", []) if anchored(recv) => path(recv.to_string()),
+        ("rglob", [pattern]) => entries(join(&join(recv, "**"), pattern)),
+        ("glob", [pattern]) => entries(join(recv, pattern)),
+        ("iterdir", []) => entries(join(recv, "*")),
+        ("walk", []) => Some(Value::Walk(Rc::from(recv))),
+        _ => None,
+    }
+}
+
+fn entries<'a>(text: String) -> Option<Value<'a>> {
+    (text.len() <= MAX_CONST_LEN).then(|| Value::Entries(Rc::from(text)))
+}
+
+/// What a `for` loop over such a value takes: a path of each entry, or for `os.walk` a
+/// `(directory, names, names)` tuple.
+pub(crate) fn element<'a>(alt: &Value<'a>) -> Option<Value<'a>> {
+    match alt {
+        Value::Entries(t) => Some(Value::Path(t.clone())),
+        Value::Walk(top) => {
+            let names = || ValueSet::one(Value::Entries(Rc::from("*")));
+            let dir = ValueSet::one(path(join(top, "**"))?);
+            Some(Value::Seq(Rc::from([dir, names(), names()])))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_as_os_path_join() {
+        assert_eq!(join("/etc", "sudoers.d"), "/etc/sudoers.d");
+        assert_eq!(join("/", "etc"), "/etc");
+        assert_eq!(join("/etc/", "/root"), "/root");
+        assert_eq!(join("~", "**"), "~/**");
+        assert_eq!(join("", "a"), "a");
+    }
+
+    #[test]
+    fn home_directories() {
+        assert_eq!(expand_user("~").as_deref(), Some("~"));
+        assert_eq!(expand_user("~/.ssh").as_deref(), Some("~/.ssh"));
+        assert_eq!(expand_user("~root/.ssh"), None);
+        assert_eq!(expand_user("/etc").as_deref(), Some("/etc"));
+        assert_eq!(expand_vars("$HOME/.ssh"), "~/.ssh");
+        assert_eq!(expand_vars("${HOME}"), "~");
+        assert_eq!(expand_vars("$HOMEDIR/x"), "$HOMEDIR/x");
+    }
+}
