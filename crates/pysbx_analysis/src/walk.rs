@@ -1862,7 +1862,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::For(f) => {
                 let mut iter = self.expr_reading(&f.iter);
                 self.flush(&mut iter);
-                let mut each = Self::elements(&iter);
+                // An item of what a followed call returned (`for k, v in
+                // os.environ.items()`) is reached from it, as a copy of it is.
+                let mut each = Self::elements(&iter).or_else(|| {
+                    let carried = iter.vals.passed_on(&self.c.derived_origins);
+                    (!carried.is_empty()).then_some(carried)
+                });
                 // `for m in sys.modules.values(): if m.__name__ == "posix": ...`
                 if let Some(items) = &mut each
                     && items.alts().iter().any(is_loaded_item)
