@@ -117,3 +117,10 @@ pub(crate) struct ConfinePlan {
     /// TCP ports that may be connected to; `None` means any port (Landlock cannot narrow).
     pub(crate) tcp_connect: Option<Vec<u16>>,
 }
+
+impl ConfinePlan {
+    /// The paths the policy lets the program read, write or execute.
+    pub(crate) fn granted(&self) -> impl Iterator<Item = &PathBuf> {
+        self.read.iter().chain(&self.write).chain(&self.execute)
+    }
+}

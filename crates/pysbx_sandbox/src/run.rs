@@ -1693,10 +1693,7 @@ fn socket_dirs(keeps_uid: bool, plan: &Plan) -> Vec<PathBuf> {
     }
     let used: Vec<&PathBuf> = plan
         .confine
-        .read
-        .iter()
-        .chain(&plan.confine.write)
-        .chain(&plan.confine.execute)
+        .granted()
         .chain(&plan.reach)
         .chain([&plan.private_dir, &plan.workdir, &plan.tmpdir])
         .collect();
@@ -1727,14 +1724,7 @@ const SOCKET_SEARCH_ENTRIES: usize = 20_000;
 /// Symbolic links are not followed (`/var/run` is looked at through its target once).
 fn socket_files(plan: &Plan) -> Vec<PathBuf> {
     use std::os::unix::fs::FileTypeExt;
-    let granted: Vec<&PathBuf> = plan
-        .confine
-        .read
-        .iter()
-        .chain(&plan.confine.write)
-        .chain(&plan.confine.execute)
-        .filter(|p| p.parent().is_some())
-        .collect();
+    let granted: Vec<&PathBuf> = plan.confine.granted().filter(|p| p.parent().is_some()).collect();
     let mut seen_roots: Vec<PathBuf> = Vec::new();
     let mut out: Vec<PathBuf> = Vec::new();
     let mut budget = SOCKET_SEARCH_ENTRIES;
