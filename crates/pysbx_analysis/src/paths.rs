@@ -50,6 +50,19 @@ pub(crate) fn known<'v>(fold: Option<&'v Const<'_>>, vals: &'v ValueSet<'_>) -> 
     }
 }
 
+/// `left + right` where `left` is a path whose text is known and `right` a known text or
+/// path (`root + "/" + name` in a walk): the two texts run together, as `+` puts them.
+pub(crate) fn concat<'a>(
+    left: &ValueSet<'a>,
+    right_fold: Option<&Const<'a>>,
+    right: &ValueSet<'a>,
+) -> Option<Value<'a>> {
+    let base = text_of(left)?;
+    let part = known(right_fold, right)?;
+    let text = format!("{base}{part}");
+    (text.len() <= MAX_CONST_LEN).then(|| Value::Path(Rc::from(text)))
+}
+
 /// `base` joined with `part` as `os.path.join` and `pathlib` do: an absolute part starts
 /// over.
 pub(crate) fn join(base: &str, part: &str) -> String {

@@ -3517,7 +3517,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut r = self.expr_reading(&b.right);
                 let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
                 let passed = match b.op {
-                    ast::Operator::Mod | ast::Operator::Add => self.text_of([&l.vals, &r.vals]),
+                    ast::Operator::Mod => self.text_of([&l.vals, &r.vals]),
+                    ast::Operator::Add => self.sum_of(&l, &r),
                     _ => ValueSet::default(),
                 };
                 let v = verdict_for(fold.as_ref());
@@ -4047,7 +4048,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut r = self.expr_reading(&b.right);
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         let passed = match b.op {
-            ast::Operator::Add => self.text_of([&l.vals, &r.vals]),
+            ast::Operator::Add => self.sum_of(&l, &r),
             // `Path.home() / ".ssh"`: a path whose text is known (see `crate::paths`).
             ast::Operator::Div => crate::paths::text_of(&l.vals)
                 .zip(crate::paths::known(r.fold.as_ref(), &r.vals))
@@ -4090,6 +4091,16 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// What a text made of these parts (`f"{env}"`, `"%s" % env`, `"e=" + data`) carries for
     /// `derived_from` tests: what each part passes on (see [`ValueSet::passed_on`]).
+    /// What `l + r` carries: as [`Self::text_of`] for `derived_from`, and a path's text run on
+    /// (`root + "/" + name`, see [`crate::paths::concat`]).
+    fn sum_of(&self, l: &Eval<'a>, r: &Eval<'a>) -> ValueSet<'a> {
+        let mut out = self.text_of([&l.vals, &r.vals]);
+        if let Some(path) = crate::paths::concat(&l.vals, r.fold.as_ref(), &r.vals) {
+            out.push(path);
+        }
+        out
+    }
+
     fn text_of<'v>(&self, parts: impl IntoIterator<Item = &'v ValueSet<'a>>) -> ValueSet<'a>
     where
         'a: 'v,
