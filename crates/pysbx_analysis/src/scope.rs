@@ -318,6 +318,18 @@ impl<'a> Scopes<'a> {
         }
     }
 
+    /// What `name` holds now in scope `id` itself, where a binding there would replace it
+    /// (the scope is in no branch and the name is its own): `Some(None)` when it has no binding
+    /// yet, `None` where a binding would only add to what it holds.
+    pub(crate) fn replaceable(&self, id: u32, name: &Name) -> Option<Option<ValueSet<'a>>> {
+        let h = NameHash::of(name.as_str());
+        let scope = self.list.get(id as usize)?;
+        if scope.branch != 0 || self.target(id, name, h) != id {
+            return None;
+        }
+        Some(self.slots.get(id, name, h).map(|slot| slot.cur.clone()))
+    }
+
     /// Binds `name` in scope `id`.
     pub(crate) fn bind(&mut self, id: u32, name: &Name, vals: ValueSet<'a>) {
         let h = NameHash::of(name.as_str());

@@ -1878,13 +1878,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                     collect_tests(&f.body, &mut tests);
                     *items = self.narrow_loaded(items, &targets, &tests);
                 }
+                // A name the loop binds holds an item in the body, whatever it held before (a
+                // binding made in a branch only adds to what a name holds): what it held comes
+                // back after the loop, which may not have run.
+                let replaced = match (&*f.target, &each) {
+                    (Expr::Name(n), Some(_)) => {
+                        let name = key(&n.id);
+                        self.scopes.replaceable(self.scope, &name).map(|before| (name, before))
+                    }
+                    _ => None,
+                };
+                if let (Some((name, _)), Some(each)) = (&replaced, &each) {
+                    self.scopes.bind(self.scope, name, each.clone());
+                }
                 self.in_branch(|w| {
                     match (&*f.target, each) {
+                        _ if replaced.is_some() => {}
                         (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
                         (_, each) => w.assign(&f.target, each.map(Eval::of).as_ref()),
                     }
                     w.body(&f.body);
                     w.body(&f.orelse);
+                    if let Some((name, before)) = replaced {
+                        w.scopes.bind(w.scope, &name, before.unwrap_or_else(ValueSet::unbound));
+                    }
                 });
             }
             Stmt::While(wh) => {
