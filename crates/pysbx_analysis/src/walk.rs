@@ -6274,11 +6274,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             // A path whose text is known (`os.path.join("/etc", "hosts")`, `Path.home()`), for
             // the `matches` argument test (see `crate::paths`).
-            if fold.is_none()
-                && star_at.is_none()
-                && let Some(made) = path_made(&quals, method.as_ref(), recv.as_ref(), &pos)
-            {
-                vals.push(made);
+            if fold.is_none() && star_at.is_none() {
+                for made in path_made(&quals, method.as_ref(), recv.as_ref(), &pos) {
+                    vals.push(made);
+                }
             }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
             // computed one are a path's end, matched by the string rules as `/.aws/credentials`
@@ -6736,34 +6735,84 @@ fn names_a_type(e: &Expr) -> bool {
     }
 }
 
-/// The path value a call makes (see [`crate::paths`]): a path-building function or a
-/// path object's method given parts whose texts are all known.
+/// The path values a call makes (see [`crate::paths`]): a path-building function or a
+/// path object's method given parts whose texts are all known. A part that is one of a few
+/// constants (`for d in ("Documents", "Desktop")`) makes one path for each, up to
+/// [`crate::value::MAX_ALTERNATIVES`] in all.
 fn path_made<'a>(
     quals: &[QName],
     method: Option<&Name>,
     recv: Option<&Eval<'a>>,
     pos: &[Eval<'a>],
-) -> Option<Value<'a>> {
-    let parts = || -> Option<SmallVec<[&str; 4]>> {
-        pos.iter().map(|e| crate::paths::known(e.fold.as_ref(), &e.vals)).collect()
-    };
+) -> SmallVec<[Value<'a>; 1]> {
+    let mut out = SmallVec::new();
     if let (Some(m), Some(r)) = (method, recv)
         && let Some(text) = crate::paths::text_of(&r.vals)
     {
-        return crate::paths::method(text, m.as_str(), &parts()?);
+        let Some(choices) = path_part_choices(pos) else { return out };
+        out.extend(
+            choices.iter().filter_map(|parts| crate::paths::method(text, m.as_str(), parts)),
+        );
+        return out;
     }
-    let [q] = quals else { return None };
+    let [q] = quals else { return out };
     if !(q.starts_with("os.")
         || q.starts_with("pathlib.")
         || q.starts_with("posixpath.")
         || q.starts_with("glob.")
         || &**q == "builtins.str")
     {
-        return None;
+        return out;
     }
     let texts: SmallVec<[Option<&str>; 2]> =
         pos.iter().map(|e| e.fold.as_ref().and_then(Const::as_str)).collect();
-    crate::paths::home(q, &texts).or_else(|| crate::paths::call(q, &parts()?))
+    if let Some(home) = crate::paths::home(q, &texts) {
+        out.push(home);
+        return out;
+    }
+    let Some(choices) = path_part_choices(pos) else { return out };
+    out.extend(choices.iter().filter_map(|parts| crate::paths::call(q, parts)));
+    out
+}
+
+/// Combinations of a call's argument texts (see [`path_part_choices`]).
+type PathChoices<'e> = SmallVec<[SmallVec<[&'e str; 4]>; 1]>;
+
+/// Each combination of the texts a call's positional arguments may be (their folded string,
+/// their path text, or each of a few string constants a name holds); `None` when one is not
+/// known or the combinations are too many.
+fn path_part_choices<'e>(pos: &'e [Eval<'_>]) -> Option<PathChoices<'e>> {
+    // One combination inline: most calls have no argument with several texts.
+    let mut combos: PathChoices<'e> = smallvec::smallvec![SmallVec::new()];
+    for e in pos {
+        let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
+            Some(t) => smallvec::smallvec![t],
+            None if e.fold.is_none() && e.vals.constant_choices() => e
+                .vals
+                .alts()
+                .iter()
+                .map(|v| match v {
+                    Value::Const(c) => c.as_str(),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+            None => return None,
+        };
+        if combos.len() * texts.len() > crate::value::MAX_ALTERNATIVES {
+            return None;
+        }
+        combos = combos
+            .iter()
+            .flat_map(|c| {
+                texts.iter().map(move |t| {
+                    let mut next = c.clone();
+                    next.push(*t);
+                    next
+                })
+            })
+            .collect();
+    }
+    Some(combos)
 }
 
 /// Appends one constant part of a joined path (`os.path.join`'s arguments, the right operands
