@@ -129,6 +129,9 @@ pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
         ("os.path.abspath" | "os.path.realpath", [p]) if anchored(p) => path((*p).to_string()),
         ("os.walk", [top]) => (top.len() <= MAX_CONST_LEN).then(|| Value::Walk(Rc::from(*top))),
         ("os.listdir", [_] | []) => Some(Value::Entries(Rc::from("*"))),
+        // Its entries' `path` is the directory joined with a name (see `Walker::attr_vals`).
+        ("os.scandir", [top]) => entries(join(top, "*")),
+        ("os.scandir", []) => Some(Value::Entries(Rc::from("*"))),
         ("glob.glob" | "glob.iglob", [pattern]) => {
             (pattern.len() <= MAX_CONST_LEN).then(|| Value::Entries(Rc::from(*pattern)))
         }

@@ -1932,8 +1932,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         // comes from the context manager (`with socket.socket() as s`).
                         let mut entered = context.vals.derived(&self.c.derived_origins);
                         // A context manager that hands back what it wraps
-                        // (`with contextlib.nullcontext(os) as m`).
-                        if context.vals.refers() {
+                        // (`with contextlib.nullcontext(os) as m`), or itself (`with
+                        // os.scandir(d) as it`, a listing, see `crate::paths`).
+                        if context.vals.refers()
+                            || context.vals.alts().iter().any(|v| matches!(v, Value::Entries(_)))
+                        {
                             entered.union(&context.vals);
                         }
                         if entered.is_empty() {
@@ -4300,6 +4303,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                 }
+                // `entry.path` of an entry `os.scandir` listed (see `crate::paths`).
+                Value::Path(_) if attr == "path" => out.push(alt.clone()),
                 // `spec.loader` names the module its spec does.
                 Value::Loader(_) if attr == "loader" => out.push(alt.clone()),
                 // `f.__call__` is `f`.
