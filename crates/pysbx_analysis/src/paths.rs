@@ -59,8 +59,17 @@ pub(crate) fn concat<'a>(
 ) -> Option<Value<'a>> {
     let base = text_of(left)?;
     let part = known(right_fold, right)?;
-    let text = format!("{base}{part}");
-    (text.len() <= MAX_CONST_LEN).then(|| Value::Path(Rc::from(text)))
+    path(format!("{base}{part}"))
+}
+
+/// `left / right` where `left` is a path whose text is known and `right` a known text or path
+/// (`Path.home() / ".ssh"`): the two joined (see [`join`]).
+pub(crate) fn divided<'a>(
+    left: &ValueSet<'a>,
+    right_fold: Option<&Const<'a>>,
+    right: &ValueSet<'a>,
+) -> Option<Value<'a>> {
+    path(join(text_of(left)?, known(right_fold, right)?))
 }
 
 /// `base` joined with `part` as `os.path.join` and `pathlib` do: an absolute part starts

@@ -358,28 +358,19 @@ fn field_path(path: &str) -> Option<SmallVec<[FieldPart<'_>; 4]>> {
     Some(out)
 }
 
-/// The method resolution order of a builtin class (`builtins.bool`: `bool`, `int`,
-/// `object`), for the classes a literal can be of and a few more; `None` for any other name.
-fn builtin_mro(qual: &str) -> Option<&'static [&'static str]> {
-    let name = qual.strip_prefix("builtins.")?;
-    Some(match name {
-        "object" => &["object"],
-        "bool" => &["bool", "int", "object"],
-        "str" => &["str", "object"],
-        "bytes" => &["bytes", "object"],
-        "bytearray" => &["bytearray", "object"],
-        "int" => &["int", "object"],
-        "float" => &["float", "object"],
-        "complex" => &["complex", "object"],
-        "tuple" => &["tuple", "object"],
-        "list" => &["list", "object"],
-        "dict" => &["dict", "object"],
-        "set" => &["set", "object"],
-        "frozenset" => &["frozenset", "object"],
-        "type" => &["type", "object"],
-        "NoneType" => &["NoneType", "object"],
+/// The method resolution order of a builtin class, by qualified name (`builtins.bool`:
+/// `builtins.bool`, `builtins.int`, `builtins.object`), for the classes a literal can be of and
+/// a few more; `None` for any other name.
+fn builtin_mro(qual: &str) -> Option<SmallVec<[&str; 3]>> {
+    const OBJECT: &str = "builtins.object";
+    let mro = match qual.strip_prefix("builtins.")? {
+        "object" => smallvec::smallvec![OBJECT],
+        "bool" => smallvec::smallvec![qual, "builtins.int", OBJECT],
+        "str" | "bytes" | "bytearray" | "int" | "float" | "complex" | "tuple" | "list" | "dict"
+        | "set" | "frozenset" | "type" | "NoneType" => smallvec::smallvec![qual, OBJECT],
         _ => return None,
-    })
+    };
+    Some(mro)
 }
 
 /// The items a value may be a display of (`(sys,)`): by position, each any of the displays'.
@@ -1881,15 +1872,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // A name the loop binds holds an item in the body, whatever it held before (a
                 // binding made in a branch only adds to what a name holds): what it held comes
                 // back after the loop, which may not have run.
-                let replaced = match (&*f.target, &each) {
-                    (Expr::Name(n), Some(_)) => {
-                        let name = key(&n.id);
-                        self.scopes.replaceable(self.scope, &name).map(|before| (name, before))
+                let mut replaced = None;
+                if let (Expr::Name(n), Some(items)) = (&*f.target, &mut each) {
+                    let name = key(&n.id);
+                    if let Some(before) = self.scopes.replaceable(self.scope, &name) {
+                        self.scopes.bind(self.scope, &name, std::mem::take(items));
+                        replaced = Some((name, before));
                     }
-                    _ => None,
-                };
-                if let (Some((name, _)), Some(each)) = (&replaced, &each) {
-                    self.scopes.bind(self.scope, name, each.clone());
                 }
                 self.in_branch(|w| {
                     match (&*f.target, each) {
@@ -4070,11 +4059,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         let passed = match b.op {
             ast::Operator::Add => self.sum_of(&l, &r),
             // `Path.home() / ".ssh"`: a path whose text is known (see `crate::paths`).
-            ast::Operator::Div => crate::paths::text_of(&l.vals)
-                .zip(crate::paths::known(r.fold.as_ref(), &r.vals))
-                .map(|(base, part)| crate::paths::join(base, part))
-                .filter(|t| t.len() <= fold::MAX_CONST_LEN)
-                .map(|t| ValueSet::one(Value::Path(Rc::from(t))))
+            ast::Operator::Div => crate::paths::divided(&l.vals, r.fold.as_ref(), &r.vals)
+                .map(ValueSet::one)
                 .unwrap_or_default(),
             _ => ValueSet::default(),
         };
@@ -4109,8 +4095,6 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.finish(b.range, None, from, passed, fold, carried)
     }
 
-    /// What a text made of these parts (`f"{env}"`, `"%s" % env`, `"e=" + data`) carries for
-    /// `derived_from` tests: what each part passes on (see [`ValueSet::passed_on`]).
     /// What `l + r` carries: as [`Self::text_of`] for `derived_from`, and a path's text run on
     /// (`root + "/" + name`, see [`crate::paths::concat`]).
     fn sum_of(&self, l: &Eval<'a>, r: &Eval<'a>) -> ValueSet<'a> {
@@ -4121,6 +4105,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         out
     }
 
+    /// What a text made of these parts (`f"{env}"`, `"%s" % env`, `"e=" + data`) carries for
+    /// `derived_from` tests: what each part passes on (see [`ValueSet::passed_on`]).
     fn text_of<'v>(&self, parts: impl IntoIterator<Item = &'v ValueSet<'a>>) -> ValueSet<'a>
     where
         'a: 'v,
@@ -4245,19 +4231,24 @@ impl<'a, 'c> Walker<'a, 'c> {
         })
     }
 
-    /// What `base.attr` refers to.
-    /// What `obj.<attr>` holds, `obj` being an expression's value: as [`Self::attr_vals`],
-    /// and a literal's `__class__` is its builtin class (`().__class__` is `builtins.tuple`),
-    /// the first step of a walk up to `object` (see `builtin_mro`).
-    fn attr_of(&mut self, obj: &Eval<'a>, attr: &str) -> ValueSet<'a> {
+    /// What `obj.<attr>` holds, `obj` being an expression's values and what it folds to: as
+    /// [`Self::attr_vals`], and a literal's `__class__` is its builtin class (`().__class__` is
+    /// `builtins.tuple`), the first step of a walk up to `object` (see `builtin_mro`).
+    fn attr_of(
+        &mut self,
+        vals: &ValueSet<'a>,
+        fold: Option<&Const<'a>>,
+        attr: &str,
+    ) -> ValueSet<'a> {
         if attr == "__class__"
-            && let Some(class) = obj.fold.as_ref().and_then(Const::builtin_class)
+            && let Some(class) = fold.and_then(Const::builtin_class)
         {
             return ValueSet::one(Value::Qual(self.interner.intern(class)));
         }
-        self.attr_vals(&obj.vals, attr)
+        self.attr_vals(vals, attr)
     }
 
+    /// What `base.attr` refers to.
     fn attr_vals(&mut self, base: &ValueSet<'a>, attr: &str) -> ValueSet<'a> {
         let mut out = ValueSet::default();
         for alt in base.alts() {
@@ -4282,9 +4273,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         .flatten() =>
                 {
                     let class = |this: &mut Self, name: &str| {
-                        ValueSet::one(Value::Qual(
-                            this.interner.intern(&format!("builtins.{name}")),
-                        ))
+                        ValueSet::one(Value::Qual(this.interner.intern(name)))
                     };
                     match attr {
                         "__base__" => match mro.get(1) {
@@ -4411,7 +4400,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             &mut self.hits,
         );
         let vals = if a.ctx == ExprContext::Load {
-            let mut vals = self.attr_of(recv, &attr);
+            let mut vals = self.attr_of(&recv.vals, recv.fold.as_ref(), &attr);
             if let Expr::Name(owner_name) = &*a.value {
                 // `self.call` in a method, after `call = subprocess.check_output` in the class
                 // body: a class attribute read through an instance (or the class), or what a
@@ -5980,12 +5969,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                                     | "builtins.type.__getattribute__"
                             ) && let Some(obj) = pos.first()
                             {
-                                let obj = Eval {
-                                    vals: obj.vals.clone(),
-                                    fold: obj.fold.clone(),
-                                    pending: None,
-                                };
-                                let v = self.attr_of(&obj, &n);
+                                let v = self.attr_of(&obj.vals, obj.fold.as_ref(), &n);
                                 vals.union(&v);
                             }
                             if matches!(
