@@ -1474,4 +1474,21 @@ fn the_machines_service_sockets_are_out_of_reach() {
             );
         }
     }
+    // A socket inside a path the policy grants is the policy's to give: it stays.
+    let (listener, dir) = &listeners[0];
+    let granted = s.write(
+        "granted.yaml",
+        &format!("process: true\nfs:\n  read: [{:?}]\n", dir.path().display().to_string()),
+    );
+    let out = s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&granted)
+        .arg(&script)
+        .output()
+        .expect("test setup");
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains(&format!("connected {}", paths[0])), "{text}{err}");
+    assert!(listener.accept().is_ok(), "the granted socket got no connection: {text}{err}");
 }
