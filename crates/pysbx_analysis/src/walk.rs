@@ -890,6 +890,11 @@ struct SpreadBody<'a> {
 /// `Walker::mutables`); past it, a name bound to a list holds nothing known.
 const MAX_MUTABLES: usize = 64;
 
+/// Methods that put their arguments into the list, set or dict they are called on (see
+/// `Walker::carry_into`).
+const FILLING_METHODS: &[&str] =
+    &["append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault"];
+
 /// Methods of a list or dict that read it or change it in place: a name holding one is read
 /// in place as their receiver (see `Walker::mutate`).
 const CONTAINER_METHODS: &[&str] = &[
@@ -2751,7 +2756,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 _ => break,
             };
         }
-        let Expr::Name(n) = root else { return None };
+        let Expr::Name(n) = root else { return self.returns_carried(f, value) };
         let p = &f.parameters;
         let is = |id: &Name| key(id) == key(&n.id);
         if p.posonlyargs
@@ -2773,7 +2778,86 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return Some(found);
             }
         }
-        None
+        self.returns_carried(f, value)
+    }
+
+    /// What a function's returned value carries from a followed call made in its body, read
+    /// without walking it: a display, text or encoding the `return` builds of one (`return
+    /// {"host": socket.gethostname()}`, `return f"{getuser()}@{node()}"`), or a local name the
+    /// body fills with one anywhere, in branches and loops too (`out[key] = getuser()`,
+    /// `parts.append(node())`, `info = {...}`). Biased toward flagging, as `derived_from` is:
+    /// one such value is enough, whatever the body does with the name after it.
+    fn returns_carried(&mut self, f: &ast::StmtFunctionDef, value: &Expr) -> Option<ValueSet<'a>> {
+        if let Some(found) = self.carried_by(f, value, 0) {
+            return Some(found);
+        }
+        let Expr::Name(n) = value else { return None };
+        let mut filled: Vec<&Expr> = Vec::new();
+        let mut budget = MAX_FILLING_STATEMENTS;
+        filling_values(&f.body, &key(&n.id), &mut filled, &mut budget);
+        filled.into_iter().find_map(|e| self.carried_by(f, e, 0))
+    }
+
+    /// What `e`, written in `f`, carries from a followed call, as the walker would find it:
+    /// a chain rooted at such a call, or a display, f-string, `+` or `%`, copy or encoding
+    /// ([`COPYING_CALLS`], [`ENCODING_CALLS`], a constant's `join` or `format`) made of one.
+    fn carried_by(
+        &mut self,
+        f: &ast::StmtFunctionDef,
+        e: &Expr,
+        depth: u8,
+    ) -> Option<ValueSet<'a>> {
+        if depth > 8 {
+            return None;
+        }
+        match e {
+            Expr::Call(c) => self.chain_derived(f, e).or_else(|| {
+                let copies = match &*c.func {
+                    Expr::Attribute(m) if matches!(m.attr.id.as_str(), "join" | "format") => {
+                        matches!(&*m.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
+                    }
+                    func => self
+                        .quiet_quals(func)
+                        .iter()
+                        .any(|q| COPYING_CALLS.contains(&&**q) || ENCODING_CALLS.contains(&&**q)),
+                };
+                if copies {
+                    self.carried_by_any(f, spread::argument_values(&c.arguments), depth)
+                } else {
+                    None
+                }
+            }),
+            Expr::Attribute(_) | Expr::Subscript(_) => self.chain_derived(f, e),
+            Expr::Dict(d) => self.carried_by_any(f, d.items.iter().map(|item| &item.value), depth),
+            Expr::List(l) => self.carried_by_any(f, &l.elts, depth),
+            Expr::Tuple(t) => self.carried_by_any(f, &t.elts, depth),
+            Expr::Set(t) => self.carried_by_any(f, &t.elts, depth),
+            Expr::BinOp(b) => self.carried_by_any(f, [&*b.left, &*b.right], depth),
+            Expr::FString(fs) => {
+                let mut parts: Vec<&Expr> = Vec::new();
+                for part in fs.value.iter() {
+                    if let FStringPart::FString(f) = part {
+                        for el in f.elements.iter() {
+                            if let InterpolatedStringElement::Interpolation(i) = el {
+                                parts.push(&i.expression);
+                            }
+                        }
+                    }
+                }
+                self.carried_by_any(f, parts, depth)
+            }
+            _ => None,
+        }
+    }
+
+    /// The first of `parts` that [`Self::carried_by`] finds something in.
+    fn carried_by_any<'e>(
+        &mut self,
+        f: &ast::StmtFunctionDef,
+        parts: impl IntoIterator<Item = &'e Expr>,
+        depth: u8,
+    ) -> Option<ValueSet<'a>> {
+        parts.into_iter().find_map(|p| self.carried_by(f, p, depth + 1))
     }
 
     /// The origin of a chain of calls, attributes and subscripts (`net.open(a).read()`) rooted
@@ -3156,6 +3240,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.store_value = Some(fold.cloned());
                 self.value(target);
                 self.store_value = None;
+                // `out["host"] = socket.gethostname()`, `out[key] = ...` in a loop: the dict
+                // `out` names carries what `derived_from` tests follow into its entries (after
+                // the store, which may have let go of what the name held).
+                if let (Some(v), Expr::Name(owner)) = (value, &*s.value) {
+                    self.carry_into(owner, &v.vals);
+                }
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 let parts = value.and_then(|v| Self::unpack(v, elts.len()));
@@ -3369,6 +3459,25 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         vals.push(Value::Dict(merged.into()));
         self.scopes.bind(self.scope, &key(&owner.id), vals);
+    }
+
+    /// `owner[key] = value`, `owner.append(value)`: what `value` carries for `derived_from`
+    /// tests (a followed call's result, `os.environ`) is added to what the name `owner` holds,
+    /// as a display built of it carries it (`{"h": socket.gethostname()}`), so that sending
+    /// the container (`requests.post(url, json=owner)`) is read as sending what it holds.
+    /// Nothing is done for a value that carries nothing.
+    fn carry_into(&mut self, owner: &ast::ExprName, value: &ValueSet<'a>) {
+        if self.c.derived_origins.is_empty() {
+            return;
+        }
+        let carried = value.passed_on(&self.c.derived_origins);
+        if carried.is_empty() {
+            return;
+        }
+        let name = key(&owner.id);
+        let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
+        vals.union(&carried);
+        self.scopes.bind(self.scope, &name, vals);
     }
 
     /// The names a class pattern's keywords capture (`case object(system=run)`): each is the
@@ -5471,6 +5580,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             self.add_entries(owner, entries);
         }
+        // `parts.append(socket.gethostname())`, `seen.add(...)`, `d.update(env)`: the
+        // container `parts` names carries what the argument carries (see `Self::carry_into`).
+        if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
+            && let Expr::Name(owner) = &*a.value
+            && FILLING_METHODS.contains(&m.as_str())
+        {
+            for e in pos.iter().chain(kws.iter().map(|(_, e)| e)) {
+                self.carry_into(owner, &e.vals);
+            }
+        }
         // An argument naming a file a download was saved to holds the download.
         if !self.saved.is_empty() {
             for e in pos.iter_mut().chain(kws.iter_mut().map(|(_, e)| e)) {
@@ -6462,6 +6581,66 @@ fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
             Stmt::FunctionDef(d) => is(&d.name.id),
             _ => false,
         })
+}
+
+/// The most statements of a function's body [`filling_values`] reads.
+const MAX_FILLING_STATEMENTS: usize = 256;
+
+/// The values `stmts` put into the name `name` (see `Walker::returns_carried`): assigned to
+/// it or to an item of it, augmented, or given to one of its [`FILLING_METHODS`]; branches,
+/// loops, `with` and `try` bodies are read, nested functions and classes are not. At most
+/// `budget` statements are read.
+fn filling_values<'e>(stmts: &'e [Stmt], name: &Name, out: &mut Vec<&'e Expr>, budget: &mut usize) {
+    let is = |e: &Expr| match e {
+        Expr::Name(n) => key(&n.id) == *name,
+        Expr::Subscript(sub) => matches!(&*sub.value, Expr::Name(n) if key(&n.id) == *name),
+        _ => false,
+    };
+    for st in stmts {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        match st {
+            Stmt::Assign(a) if a.targets.iter().any(is) => out.push(&a.value),
+            Stmt::AugAssign(a) if is(&a.target) => out.push(&a.value),
+            Stmt::AnnAssign(a) if is(&a.target) => out.extend(a.value.as_deref()),
+            Stmt::Expr(ast::StmtExpr { value, .. }) => {
+                if let Expr::Call(c) = &**value
+                    && let Expr::Attribute(m) = &*c.func
+                    && matches!(&*m.value, Expr::Name(n) if key(&n.id) == *name)
+                    && FILLING_METHODS.contains(&m.attr.id.as_str())
+                {
+                    out.extend(spread::argument_values(&c.arguments));
+                }
+            }
+            Stmt::If(i) => {
+                filling_values(&i.body, name, out, budget);
+                for clause in &i.elif_else_clauses {
+                    filling_values(&clause.body, name, out, budget);
+                }
+            }
+            Stmt::For(l) => {
+                filling_values(&l.body, name, out, budget);
+                filling_values(&l.orelse, name, out, budget);
+            }
+            Stmt::While(l) => {
+                filling_values(&l.body, name, out, budget);
+                filling_values(&l.orelse, name, out, budget);
+            }
+            Stmt::With(w) => filling_values(&w.body, name, out, budget),
+            Stmt::Try(t) => {
+                filling_values(&t.body, name, out, budget);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    filling_values(&h.body, name, out, budget);
+                }
+                filling_values(&t.orelse, name, out, budget);
+                filling_values(&t.finalbody, name, out, budget);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What `import module [as bound]` binds: the local name and the module it refers to

@@ -209,10 +209,11 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
                 command_line(items.iter()).is_some_and(|line| re.is_match(&line))
             }
-            // `[sys.executable, "-m", "pip", "install", "x"]`: the running interpreter (as the
-            // walker resolved the display's first item) and string literals, read as written.
-            Selected::Given(None, Some(refs)) if starts_with_interpreter(refs) => node(cond, args)
-                .and_then(interpreter_command_as_written)
+            // `[sys.executable, "-m", "pip", "install", name]`, `["attrib", "+h", path]`: a
+            // display whose first item is a string literal or the running interpreter (as the
+            // walker resolved it), read as written (see `command_as_written`).
+            Selected::Given(None, refs) => node(cond, args)
+                .and_then(|e| command_as_written(e, refs.is_some_and(starts_with_interpreter)))
                 .is_some_and(|line| re.is_match(&line)),
             _ => false,
         },
@@ -302,22 +303,34 @@ fn starts_with_interpreter(refs: &ValueSet<'_>) -> bool {
     )
 }
 
-/// The command line of a list or tuple display whose first item is the running interpreter
-/// (see [`starts_with_interpreter`]) and whose other items are string literals; `None` when
-/// one is not. The interpreter is an absolute path whose text is not known here: it reads as
-/// `/sys.executable`, so that a regex sees a program given by its full path and the items
-/// after it.
-fn interpreter_command_as_written(e: &Expr) -> Option<String> {
-    let (_, rest) = match e {
+/// What an item of an argument vector that is not a string literal reads as in
+/// [`command_as_written`]: one word whose text is not known, which a regex's `\S+` or `.*`
+/// takes but no literal word does.
+const UNKNOWN_WORD: char = '\u{FFFD}';
+
+/// The command line of a list or tuple display, read as written: its first item a string
+/// literal (the program) or, when `interpreter` says the walker resolved it so, the running
+/// interpreter, which reads as `/sys.executable` (an absolute path whose text is not known
+/// here, so that a regex sees a program given by its full path and the items after it).
+/// String literals after it read as themselves, anything else (a name, a call, a `*rest`) as
+/// [`UNKNOWN_WORD`]. `None` for a display whose program is not known.
+fn command_as_written(e: &Expr, interpreter: bool) -> Option<String> {
+    let (first, rest) = match e {
         Expr::List(l) => l.elts.split_first()?,
         Expr::Tuple(t) => t.elts.split_first()?,
         _ => return None,
     };
-    let mut line = String::from("/sys.executable");
+    let mut line = match first {
+        _ if interpreter => String::from("/sys.executable"),
+        Expr::StringLiteral(s) => s.value.to_str().to_owned(),
+        _ => return None,
+    };
     for item in rest {
-        let Expr::StringLiteral(s) = item else { return None };
         line.push(' ');
-        line.push_str(s.value.to_str());
+        match item {
+            Expr::StringLiteral(s) => line.push_str(s.value.to_str()),
+            _ => line.push(UNKNOWN_WORD),
+        }
     }
     Some(line)
 }
@@ -515,6 +528,53 @@ sink(holder.s)
     }
 
     #[test]
+    fn derived_from_follows_containers_filled_with_a_followed_result() {
+        let an = analyzer(&pack(
+            "TST117",
+            "{call: app.sink, args: [{position: 0, derived_from: [net.open]}]}",
+        ));
+        let src = "\
+import json
+import net
+from app import sink
+d = {}
+d[\"k\"] = net.open(1)
+sink(d)
+items = []
+for a in (1, 2):
+    items.append(net.open(a))
+sink(items)
+other = []
+other.append(len(\"x\"))
+sink(other)
+def filled():
+    out = {}
+    for k in (1, 2):
+        out[k] = net.open(k)
+    return out
+def displayed():
+    return {\"r\": net.open(1), \"n\": 2}
+def encoded():
+    return json.dumps([net.open(1)])
+def measured():
+    return len(net.open(1))
+def unrelated():
+    out = {}
+    out[\"n\"] = 1
+    return out
+sink(filled())
+sink(displayed())
+sink(encoded())
+sink(measured())
+sink(unrelated())
+";
+        // A dict or list filled with the result, in a loop too; a helper returning one, a
+        // display of one or an encoding of one. Not what a call other than a copy or an
+        // encoding made of it (`len`), nor a container filled with something else.
+        assert_eq!(lines(&an, src, "TST117"), vec![6, 10, 29, 30, 31]);
+    }
+
+    #[test]
     fn derived_from_follows_helpers_that_return_a_followed_result() {
         let an = analyzer(&pack(
             "TST115",
@@ -561,8 +621,9 @@ sink(opened(1))
 sink(given(net.open(1)).x)
 sink(nested(1))
 ";
-        // A parameter is the caller's; a binding inside a block is not read.
-        assert_eq!(lines(&an, locals, "TST115"), vec![14]);
+        // A parameter is the caller's; a binding inside a block is read too (one path from
+        // the origin is enough).
+        assert_eq!(lines(&an, locals, "TST115"), vec![14, 16]);
         // A parameter or a local named like the module is the function's own.
         let shadowed = "\
 import net
