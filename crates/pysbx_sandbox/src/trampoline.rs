@@ -372,16 +372,9 @@ fn stage_b(
                 }
             }
         }
-        // Not fatal: a socket left is named, with why.
-        let mut covered = 0usize;
-        for path in &plan.masked_sockets {
-            match confine::mounts::cover_socket(path) {
-                Ok(()) => covered += 1,
-                Err(e) => tier.note("namespace.mount", &format!("socket not hidden ({e})")),
-            }
-        }
-        if covered > 0 {
-            tier.note("namespace.mount", &format!("{covered} UNIX sockets of the host hidden"));
+        // Not fatal: a socket left is named, with why (see `socket_notes`).
+        for note in socket_notes(&plan.masked_sockets, confine::mounts::cover_socket) {
+            tier.note("namespace.mount", &note);
         }
         // Not fatal either: without it the working directory is empty, as it always was
         // when pysbx was started elsewhere.
@@ -867,9 +860,80 @@ fn close_all_but(keep: &mut [i32]) -> std::io::Result<()> {
     sys::close_range(first, u32::MAX)
 }
 
+/// How many UNIX sockets left uncovered [`socket_notes`] names, with why; the rest are counted
+/// in one note.
+const SOCKETS_NAMED: usize = 3;
+
+/// Covers each of `sockets` with `cover` and says how it went, for the tier's notes: how many
+/// were covered, the first [`SOCKETS_NAMED`] left with the reason, and how many more were
+/// left (a kernel that refuses every bind would otherwise give one note per socket found, up
+/// to the search's 20,000).
+fn socket_notes(
+    sockets: &[std::path::PathBuf],
+    mut cover: impl FnMut(&std::path::Path) -> Result<(), String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let (mut covered, mut left) = (0usize, 0usize);
+    for path in sockets {
+        match cover(path) {
+            Ok(()) => covered += 1,
+            Err(e) => {
+                left += 1;
+                if left <= SOCKETS_NAMED {
+                    notes.push(format!("socket not hidden ({e})"));
+                }
+            }
+        }
+    }
+    if covered > 0 {
+        notes.push(format!("{covered} UNIX sockets of the host hidden"));
+    }
+    if left > SOCKETS_NAMED {
+        notes.push(format!("{} more UNIX sockets of the host not hidden", left - SOCKETS_NAMED));
+    }
+    notes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sockets_left_are_named_up_to_a_few_then_counted() {
+        let sockets: Vec<std::path::PathBuf> =
+            (0..7).map(|i| std::path::PathBuf::from(format!("/run/s{i}"))).collect();
+        // Every other socket refused: 4 covered, 3 left, each named.
+        let mut i = 0;
+        let notes = socket_notes(&sockets, |p| {
+            i += 1;
+            if i % 2 == 0 {
+                Err(format!("bind /dev/null on {}: EPERM", p.display()))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(
+            notes,
+            [
+                "socket not hidden (bind /dev/null on /run/s1: EPERM)",
+                "socket not hidden (bind /dev/null on /run/s3: EPERM)",
+                "socket not hidden (bind /dev/null on /run/s5: EPERM)",
+                "4 UNIX sockets of the host hidden",
+            ]
+        );
+        // Every one refused: three named, the other four counted, no "hidden" note.
+        let notes = socket_notes(&sockets, |p| Err(format!("{}: EPERM", p.display())));
+        assert_eq!(
+            notes,
+            [
+                "socket not hidden (/run/s0: EPERM)",
+                "socket not hidden (/run/s1: EPERM)",
+                "socket not hidden (/run/s2: EPERM)",
+                "4 more UNIX sockets of the host not hidden",
+            ]
+        );
+        assert!(socket_notes(&[], |_| Ok(())).is_empty());
+    }
 
     #[test]
     fn no_early_fork_while_another_thread_runs() {
