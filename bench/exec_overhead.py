@@ -16,6 +16,9 @@ a before/after comparison under equal load.
 Each overhead is also given as the median of paired differences (a run against the bare run of
 its own round), which a drift in the machine's speed between rounds does not distort, and
 the paired wall time is also given against `python -I -c pass`, an interpreter that runs nothing.
+One command runs under a policy granting processes (`process: true`), under which pysbx also
+searches the machine's service directories for UNIX sockets and covers each before the program
+starts: its difference from the plain `--no-gate` run is what that search and covering cost.
 
 The interpreter is given by its real path: through pyenv's `python3` shim every bare run would
 pay for the shim script. When pyenv is in use (`PYENV_ROOT` set, as pyenv's shim sets it for
@@ -69,6 +72,12 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(hello, "w") as f:
         f.write('print("hello, world")\n')
     os.chmod(hello, 0o644)
+    # A policy granting processes, under which the trampoline also searches the machine's
+    # service directories for UNIX sockets and covers each (docs/sandbox.md).
+    processes = os.path.join(tmp, "processes.yaml")
+    with open(processes, "w") as f:
+        f.write("process: true\n")
+    os.chmod(processes, 0o644)
     cmds = {
         "python -I -c pass": [PY, "-I", "-c", "pass"],
         "python -I hello.py": [PY, "-I", hello],
@@ -78,6 +87,9 @@ with tempfile.TemporaryDirectory() as tmp:
         base = [binary, "exec", "--no-config"]
         cmds[f"{label} exec --no-gate hello.py"] = base + ["--python", PY, "--no-gate", hello]
         cmds[f"{label} exec hello.py"] = base + ["--python", PY, hello]
+        cmds[f"{label} exec --no-gate --policy processes.yaml hello.py"] = base + [
+            "--python", PY, "--no-gate", "--policy", processes, hello
+        ]
         if SHIM:
             cmds[f"{label} exec --no-gate hello.py (pyenv shim)"] = base + ["--python", SHIM, "--no-gate", hello]
     # One untimed round warms the page cache and pysbx's interpreter and bytecode caches.
