@@ -5447,6 +5447,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.carried_texts_at(c);
             }
         }
+        let type_test = c.arguments.args.len() == 2
+            && callee
+                .vals
+                .quals()
+                .any(|q| matches!(&**q, "builtins.isinstance" | "builtins.issubclass"));
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
         // A `*x` of a folded sequence was spread into its items (positions no longer match
@@ -5486,6 +5491,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if class {
                     self.frames.pop();
                 }
+            } else if i == 1 && type_test && names_a_type(arg) {
+                // `isinstance(lib, ctypes.CDLL)`: the class is compared with, not called or
+                // used, as in an annotation (see `Self::annotation`).
+                pos.push(Eval::unknown());
             } else if reads_args {
                 pos.push(self.expr_reading(arg));
             } else if folds_dicts {
