@@ -164,12 +164,93 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
+/// The exception classes among [`BUILTINS`] (Python 3.11's, with `PythonFinalizationError` of
+/// 3.13), sorted for a binary search.
+const EXCEPTIONS: &[&str] = &[
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "NotADirectoryError",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "PythonFinalizationError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+];
+
 static INDEX: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, usize>> =
     std::sync::LazyLock::new(|| BUILTINS.iter().enumerate().map(|(i, n)| (*n, i)).collect());
 
 /// The position of `name` among the builtins, when it is one.
 pub(crate) fn index(name: &str) -> Option<usize> {
     INDEX.get(name).copied()
+}
+
+/// Whether `name` is one of the builtins' exception classes (`ValueError`), by name: not any
+/// name that ends like one.
+pub(crate) fn is_exception(name: &str) -> bool {
+    EXCEPTIONS.binary_search(&name).is_ok()
 }
 
 /// Whether `name` is a builtin.
@@ -191,5 +272,19 @@ mod tests {
         }
         assert!(is_builtin("__loader__"));
         assert!(!is_builtin("os"));
+    }
+
+    #[test]
+    fn exceptions_are_sorted_builtins() {
+        assert!(EXCEPTIONS.windows(2).all(|w| w[0] < w[1]), "EXCEPTIONS must stay sorted");
+        for name in EXCEPTIONS {
+            assert!(is_builtin(name), "{name}");
+        }
+        // Every builtin whose name ends like an exception's is one.
+        for name in BUILTINS {
+            let looks = ["Error", "Exception", "Warning", "Exit"].iter().any(|e| name.ends_with(e));
+            assert!(!looks || is_exception(name), "{name}");
+        }
+        assert!(is_exception("KeyboardInterrupt") && !is_exception("PayloadError"));
     }
 }

@@ -6822,86 +6822,11 @@ fn plain_base(vals: &ValueSet<'_>) -> bool {
 /// Whether `q` is an exception class of the builtins (`builtins.ValueError`), by name: the
 /// builtins' own, not any name that ends like one.
 fn is_builtin_exception(q: &str) -> bool {
-    q.strip_prefix("builtins.").is_some_and(|name| BUILTIN_EXCEPTIONS.binary_search(&name).is_ok())
+    q.strip_prefix("builtins.").is_some_and(crate::builtins::is_exception)
 }
 
-/// The exception classes of the builtins (Python 3.11's, with `PythonFinalizationError` of
-/// 3.13), sorted for a binary search.
-const BUILTIN_EXCEPTIONS: &[&str] = &[
-    "ArithmeticError",
-    "AssertionError",
-    "AttributeError",
-    "BaseException",
-    "BaseExceptionGroup",
-    "BlockingIOError",
-    "BrokenPipeError",
-    "BufferError",
-    "BytesWarning",
-    "ChildProcessError",
-    "ConnectionAbortedError",
-    "ConnectionError",
-    "ConnectionRefusedError",
-    "ConnectionResetError",
-    "DeprecationWarning",
-    "EOFError",
-    "EncodingWarning",
-    "EnvironmentError",
-    "Exception",
-    "ExceptionGroup",
-    "FileExistsError",
-    "FileNotFoundError",
-    "FloatingPointError",
-    "FutureWarning",
-    "GeneratorExit",
-    "IOError",
-    "ImportError",
-    "ImportWarning",
-    "IndentationError",
-    "IndexError",
-    "InterruptedError",
-    "IsADirectoryError",
-    "KeyError",
-    "KeyboardInterrupt",
-    "LookupError",
-    "MemoryError",
-    "ModuleNotFoundError",
-    "NameError",
-    "NotADirectoryError",
-    "NotImplementedError",
-    "OSError",
-    "OverflowError",
-    "PendingDeprecationWarning",
-    "PermissionError",
-    "ProcessLookupError",
-    "PythonFinalizationError",
-    "RecursionError",
-    "ReferenceError",
-    "ResourceWarning",
-    "RuntimeError",
-    "RuntimeWarning",
-    "StopAsyncIteration",
-    "StopIteration",
-    "SyntaxError",
-    "SyntaxWarning",
-    "SystemError",
-    "SystemExit",
-    "TabError",
-    "TimeoutError",
-    "TypeError",
-    "UnboundLocalError",
-    "UnicodeDecodeError",
-    "UnicodeEncodeError",
-    "UnicodeError",
-    "UnicodeTranslateError",
-    "UnicodeWarning",
-    "UserWarning",
-    "ValueError",
-    "Warning",
-    "ZeroDivisionError",
-];
-
 /// Classes of the builtins a class statement may derive from (exceptions aside: every one of
-/// [`BUILTIN_EXCEPTIONS`] is one too).
+/// `crate::builtins::is_exception` is one too).
 const BUILTIN_BASES: &[&str] = &[
     "object",
     "int",
@@ -7280,7 +7205,6 @@ mod tests {
 
     #[test]
     fn builtin_exceptions_are_the_builtins_own() {
-        assert!(BUILTIN_EXCEPTIONS.windows(2).all(|w| w[0] < w[1]), "sorted for the search");
         for q in ["builtins.ValueError", "builtins.KeyboardInterrupt", "builtins.StopIteration"] {
             assert!(is_builtin_exception(q), "{q}");
         }
