@@ -1836,10 +1836,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let mut left = cur.single_const().cloned();
                         let mut right = v.fold.take();
                         let folded = fold::binop(a.op, &mut left, &mut right, &mut self.budget);
-                        let vals = match folded {
+                        let mut vals = match folded {
                             Some(c) if c.bindable() => ValueSet::one(Value::Const(c.share())),
                             _ => ValueSet::unknown(),
                         };
+                        // `parts += [socket.gethostname()]`, `body += env_text`: what either
+                        // side carried for `derived_from` tests, the name still carries.
+                        if !self.c.derived_origins.is_empty() {
+                            vals.union(&cur.passed_on(&self.c.derived_origins));
+                            vals.union(&v.vals.passed_on(&self.c.derived_origins));
+                        }
                         self.bind_name(&name, vals);
                     }
                     other => self.value(other),
@@ -6380,6 +6386,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                         })))
             {
                 for e in &pos {
+                    vals.union(&e.vals.passed_on(&self.c.derived_origins));
+                }
+            }
+            // `dict(host=socket.gethostname())`: a dict's keywords are its entries.
+            if self.c.needs_returned
+                && kws.iter().any(|(_, e)| e.vals.alts().iter().any(Value::may_carry))
+                && quals.iter().any(|q| matches!(&**q, "builtins.dict" | "collections.OrderedDict"))
+            {
+                for (_, e) in &kws {
                     vals.union(&e.vals.passed_on(&self.c.derived_origins));
                 }
             }
