@@ -2822,10 +2822,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Expr::Attribute(m) if matches!(m.attr.id.as_str(), "join" | "format") => {
                         matches!(&*m.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
                     }
-                    func => self
-                        .quiet_quals(func)
-                        .iter()
-                        .any(|q| COPYING_CALLS.contains(&&**q) || ENCODING_CALLS.contains(&&**q)),
+                    func => self.quiet_quals(func).iter().any(|q| passes_arguments_on(q)),
                 };
                 if copies {
                     self.carried_by_any(f, spread::argument_values(&c.arguments), depth)
@@ -6377,9 +6374,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
             if self.c.needs_returned
                 && pos.iter().any(|e| e.vals.alts().iter().any(Value::may_carry))
-                && (quals
-                    .iter()
-                    .any(|q| COPYING_CALLS.contains(&&**q) || ENCODING_CALLS.contains(&&**q))
+                && (quals.iter().any(|q| passes_arguments_on(q))
                     || (method.as_ref().is_some_and(|m| matches!(m.as_str(), "join" | "format"))
                         && recv.as_ref().is_some_and(|r| {
                             matches!(r.fold, Some(Const::Str(_) | Const::Bytes(_)))
@@ -7011,6 +7006,12 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>]) -> Option<PathChoices<'e>> {
 fn push_path_part(path: &mut String, part: &str) {
     path.push('/');
     path.push_str(part.trim_matches(['/', '\\']));
+}
+
+/// Whether a call of `q` gives back what its positional arguments carry for `derived_from`
+/// tests: a copy or text of them ([`COPYING_CALLS`]) or an encoding ([`ENCODING_CALLS`]).
+fn passes_arguments_on(q: &str) -> bool {
+    COPYING_CALLS.contains(&q) || ENCODING_CALLS.contains(&q)
 }
 
 /// Callees whose result is a copy or a text of their positional arguments: what they return
