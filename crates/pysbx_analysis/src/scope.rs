@@ -339,7 +339,7 @@ impl<'a> Scopes<'a> {
         if scope.kind == ScopeKind::Class && !scope.refers {
             scope.refers = vals.kept();
         }
-        if scope.finished && vals.refers() {
+        if scope.finished && (vals.refers() || vals.carries_derived()) {
             self.late.push((target, name.clone(), vals.clone()));
         }
         let unstable = scope.unstable;
@@ -360,6 +360,55 @@ impl<'a> Scopes<'a> {
         } else {
             slot.cur.union(&vals);
         }
+    }
+
+    /// The scope whose binding of `name` a load in scope `id` reads, as [`Self::lookup`]
+    /// resolves it (`global` and `nonlocal` followed, class bodies seen only from themselves);
+    /// `None` when no scope binds it (a builtin, a star import's or an unbound name).
+    pub(crate) fn holder(&self, id: u32, name: &str) -> Option<u32> {
+        let h = NameHash::of(name);
+        let mut cur = Some(id);
+        let mut first = true;
+        while let Some(i) = cur {
+            let scope = self.list.get(i as usize)?;
+            let visible = scope.kind != ScopeKind::Class || first;
+            if visible && let Some(slot) = self.slots.get(i, name, h) {
+                match slot.decl {
+                    Decl::Global => {
+                        cur = Some(MODULE);
+                        first = false;
+                        continue;
+                    }
+                    Decl::Nonlocal => {
+                        cur = scope.parent;
+                        first = false;
+                        continue;
+                    }
+                    Decl::Local => return Some(i),
+                }
+            }
+            if scope.kind == ScopeKind::Module {
+                return None;
+            }
+            cur = scope.parent;
+            first = false;
+        }
+        None
+    }
+
+    /// Adds `vals` to what `name` holds in scope `id`, whatever the scope being read: the
+    /// object a name of an enclosing scope (or the module) holds was changed in place from a
+    /// function (`info["host"] = ...` in a helper the module calls). A scope already read
+    /// gets it as a late write, so that the file is read again with it known.
+    pub(crate) fn add_to(&mut self, id: u32, name: &Name, vals: &ValueSet<'a>) {
+        let h = NameHash::of(name.as_str());
+        let Some(scope) = self.list.get(id as usize) else { return };
+        if scope.finished {
+            self.late.push((id, name.clone(), vals.clone()));
+        }
+        let slot = self.slots.entry(id, name, h, Decl::Local);
+        slot.cur.union(vals);
+        slot.ever.union(vals);
     }
 
     /// `del name` in scope `id`.
@@ -687,6 +736,41 @@ mod tests {
         s.bind(MODULE, &Name::new("eval"), ValueSet::unknown());
         s.leave_branch(MODULE);
         assert_eq!(quals(&s.lookup(MODULE, "eval", &mut i)), vec!["builtins.eval"]);
+    }
+
+    #[test]
+    fn a_container_filled_from_a_function_is_the_binding_that_holds_it() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
+        let info = Name::new("info");
+        s.bind(MODULE, &info, ValueSet::unknown());
+        let class = s.push(ScopeKind::Class, Some(MODULE));
+        s.bind(class, &info, ValueSet::unknown());
+        let method = s.push(ScopeKind::Function, Some(class));
+        // A class body's names are not seen from its methods: the module's is.
+        assert_eq!(s.holder(method, "info"), Some(MODULE));
+        assert_eq!(s.holder(class, "info"), Some(class));
+        assert_eq!(s.holder(method, "print"), None);
+        let f = s.push(ScopeKind::Function, Some(MODULE));
+        let local = Name::new("local");
+        s.declare_global(f, &local);
+        // Declared but not yet bound anywhere: no scope holds it.
+        assert_eq!(s.holder(f, "local"), None);
+        s.bind(f, &local, ValueSet::unknown());
+        assert_eq!(s.holder(f, "local"), Some(MODULE));
+        s.finish(MODULE);
+        let mut host = ValueSet::default();
+        host.push(Value::From(i.intern("socket.gethostname")));
+        s.add_to(MODULE, &info, &host);
+        // Added to what the module's name holds, and recorded for a second reading.
+        let now = s.lookup(f, "info", &mut i);
+        assert!(
+            now.alts().iter().any(|v| matches!(v, Value::From(q) if &**q == "socket.gethostname"))
+        );
+        let late = s.take_late();
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].0, MODULE);
+        assert_eq!(late[0].1, info);
     }
 
     #[test]

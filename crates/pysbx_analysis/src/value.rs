@@ -601,6 +601,23 @@ impl<'a> ValueSet<'a> {
         self.alts.iter().any(Value::refers)
     }
 
+    /// Whether the set carries what a followed call returned ([`Value::From`]), itself or as
+    /// an item of a display it holds: data `derived_from` tests follow (a host name, the
+    /// environment), which a binding made from a function into a scope already read carries
+    /// there too.
+    pub(crate) fn carries_derived(&self) -> bool {
+        self.alts.iter().any(|v| match v {
+            Value::From(_) => true,
+            Value::Seq(items) => {
+                items.iter().any(|i| i.alts.iter().any(|v| matches!(v, Value::From(_))))
+            }
+            Value::Dict(entries) => {
+                entries.iter().any(|(_, i)| i.alts.iter().any(|v| matches!(v, Value::From(_))))
+            }
+            _ => false,
+        })
+    }
+
     /// Whether any alternative is [`Value::kept`].
     pub(crate) fn kept(&self) -> bool {
         self.alts.iter().any(Value::kept)
@@ -735,6 +752,22 @@ fn reexported_module(attr: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_data_is_carried_by_itself_or_as_an_item_of_a_display() {
+        let mut i = Interner::default();
+        let mut host = ValueSet::default();
+        host.push(Value::From(i.intern("socket.gethostname")));
+        assert!(host.carries_derived());
+        let mut dict = ValueSet::default();
+        dict.push(Value::Dict(Rc::from(vec![(Rc::from("h"), host.clone())])));
+        assert!(dict.carries_derived());
+        let mut list = ValueSet::default();
+        list.push(Value::Seq(Rc::from(vec![host])));
+        assert!(list.carries_derived());
+        assert!(!ValueSet::qual(i.intern("os")).carries_derived());
+        assert!(!ValueSet::unknown().carries_derived());
+    }
 
     #[test]
     fn value_set_dedups_and_caps_keeping_names() {

@@ -2377,16 +2377,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         strings: bool,
     ) {
         // Methods are not walked in a caller's context, so a call giving nothing worth it is
-        // nothing.
+        // nothing, unless it runs at import time (`Beacon().send()` at a `setup.py`'s top
+        // level): the method's body then runs at import time too.
         let worth =
             |e: &Eval<'a>| e.vals.refers() || (strings && matches!(e.fold, Some(Const::Str(_))));
-        if !pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth)
+        let at_import = self.import_time_tested && crate::matchers::runs_at_import(&self.frames);
+        if !(at_import || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth))
             || self.function_bits & name_bit(name) == 0
             || !self.functions.contains_key(name)
         {
             return;
         }
         let chain = self.scopes.class_chain(class);
+        if at_import {
+            self.method_called_at_import(name, &chain);
+        }
         self.hand_arguments(name, pos, kws, false, |_, p| {
             if !chain.contains(&p.outer) {
                 return None;
@@ -2398,6 +2403,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                 _ => 0,
             })
         });
+    }
+
+    /// A method of a class in `chain` (a class and its bases of the file) called at import
+    /// time, not walked yet: its body is walked at import time, in its own class's frames
+    /// (so that a command class's method keeps its class), as a function called there is.
+    fn method_called_at_import(&mut self, name: &Name, chain: &[u32]) {
+        let Some(list) = self.functions.get_mut(name) else { return };
+        for p in list.iter_mut() {
+            if p.walked || p.site.is_some() || !chain.contains(&p.outer) {
+                continue;
+            }
+            // The frames of its `def` without its own function frame: walked in
+            // `frames_called_from` it gets that frame back, followed by the import-time mark.
+            let mut site = p.frames.clone();
+            site.pop();
+            site.push(Frame::CalledAtImport);
+            p.site = Some(site);
+        }
     }
 
     /// Gives a call's arguments to the functions of that name `which` accepts (with how many
@@ -3246,8 +3269,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // `out["host"] = socket.gethostname()`, `out[key] = ...` in a loop: the dict
                 // `out` names carries what `derived_from` tests follow into its entries (after
                 // the store, which may have let go of what the name held).
-                if let (Some(v), Expr::Name(owner)) = (value, &*s.value) {
-                    self.carry_into(owner, &v.vals);
+                if let Some(v) = value {
+                    self.carry_into_target(&s.value, &v.vals);
                 }
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
@@ -3464,6 +3487,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.scopes.bind(self.scope, &key(&owner.id), vals);
     }
 
+    /// [`Self::carry_into`] for a container written as a name (`out[k] = v`), or as an
+    /// attribute of one (`self.data[k] = v`, `self.parts.append(v)`): what the attribute
+    /// holds in the class's methods (see [`Self::store_attr_slot`]) carries it then.
+    fn carry_into_target(&mut self, container: &Expr, value: &ValueSet<'a>) {
+        match container {
+            Expr::Name(owner) => self.carry_into(owner, value),
+            Expr::Attribute(a) if !self.c.derived_origins.is_empty() => {
+                let Expr::Name(owner) = &*a.value else { return };
+                let carried = value.passed_on(&self.c.derived_origins);
+                if !carried.is_empty() {
+                    self.store_attr_slot(owner, &a.attr.id, &carried);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// `owner[key] = value`, `owner.append(value)`: what `value` carries for `derived_from`
     /// tests (a followed call's result, `os.environ`) is added to what the name `owner` holds,
     /// as a display built of it carries it (`{"h": socket.gethostname()}`), so that sending
@@ -3478,6 +3518,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let name = key(&owner.id);
+        // A container of an enclosing scope or of the module, filled from a function
+        // (`info["host"] = ...` in a helper, the dict sent at module level): the object that
+        // scope's name holds is the one changed, so it is that binding that carries the value.
+        if let Some(holder) = self.scopes.holder(self.scope, &name)
+            && holder != self.scope
+        {
+            self.scopes.add_to(holder, &name, &carried);
+            return;
+        }
         let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
         vals.union(&carried);
         self.scopes.bind(self.scope, &name, vals);
@@ -5595,11 +5644,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         // `parts.append(socket.gethostname())`, `seen.add(...)`, `d.update(env)`: the
         // container `parts` names carries what the argument carries (see `Self::carry_into`).
         if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
-            && let Expr::Name(owner) = &*a.value
             && FILLING_METHODS.contains(&m.as_str())
         {
             for e in pos.iter().chain(kws.iter().map(|(_, e)| e)) {
-                self.carry_into(owner, &e.vals);
+                self.carry_into_target(&a.value, &e.vals);
             }
         }
         // An argument naming a file a download was saved to holds the download.
