@@ -890,6 +890,9 @@ struct SpreadBody<'a> {
 /// `Walker::mutables`); past it, a name bound to a list holds nothing known.
 const MAX_MUTABLES: usize = 64;
 
+/// Decorators that hand the function they decorate on to be run (at the interpreter's exit).
+const RUNNING_DECORATORS: &[&str] = &["atexit.register"];
+
 /// Methods that put their arguments into the list, set or dict they are called on (see
 /// `Walker::carry_into`).
 const FILLING_METHODS: &[&str] =
@@ -1620,8 +1623,13 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn stmt_kind(&mut self, s: &'a Stmt) {
         match s {
             Stmt::FunctionDef(f) => {
+                // `@atexit.register` hands the function on to be run at exit: where that is
+                // done at import time, the body runs then, as `atexit.register(f)` does.
+                let mut registered = false;
                 for d in &f.decorator_list {
-                    self.value(&d.expression);
+                    let mut ev = self.expr(&d.expression);
+                    registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
+                    self.flush(&mut ev);
                 }
                 if let Some(tp) = &f.type_params {
                     self.type_params(tp);
@@ -1679,6 +1687,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     },
                 };
                 self.scopes.bind(self.scope, &key(&f.name.id), vals);
+                if registered {
+                    self.function_called_here(&f.name.id, &[], &[]);
+                }
             }
             Stmt::ClassDef(cdef) => {
                 // Decorators of the standard library that hand back the class they are given
@@ -1722,6 +1733,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // The class's keywords (but `metaclass`) are handed to the bases'
                     // `__init_subclass__` (`class Job(Plugin, backend="os")`).
                     let mut hook: SmallVec<[(Name, Eval<'a>); 2]> = SmallVec::new();
+                    let mut metaclasses: SmallVec<[u32; 1]> = SmallVec::new();
                     for k in &args.keywords {
                         let mut ev = self.expr(&k.value);
                         self.flush(&mut ev);
@@ -1733,12 +1745,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                             plain &= ev.vals.surely(|v| {
                                 matches!(v, Value::Qual(q) if CLASS_KEEPING_METACLASSES.contains(&&**q))
                             });
+                            for v in ev.vals.alts() {
+                                if let Value::Class { scope, .. } = v {
+                                    metaclasses.push(*scope);
+                                }
+                            }
                         }
                     }
-                    if !hook.is_empty() {
-                        let init_subclass = Name::new_static("__init_subclass__");
-                        for base in &own_bases {
-                            self.method_called_here(*base, true, &init_subclass, &[], &hook, true);
+                    // The bases' `__init_subclass__` runs as the class is made (with its
+                    // keywords), and so do a metaclass of the file's `__prepare__`, `__new__`
+                    // and `__init__`: at import time where the class statement is.
+                    let init_subclass = Name::new_static("__init_subclass__");
+                    for base in &own_bases {
+                        self.method_called_here(*base, true, &init_subclass, &[], &hook, true);
+                    }
+                    for meta in metaclasses {
+                        for method in ["__prepare__", "__new__", "__init__"] {
+                            let method = Name::new_static(method);
+                            self.method_called_here(meta, true, &method, &[], &[], false);
                         }
                     }
                 }
@@ -1927,6 +1951,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for item in &wi.items {
                     let mut context = self.expr(&item.context_expr);
                     self.flush(&mut context);
+                    // An object of a class of the file as the context manager: its
+                    // `__enter__` and `__exit__` run here.
+                    for alt in context.vals.alts() {
+                        if let Value::Instance(scope) = alt {
+                            for method in ["__enter__", "__exit__"] {
+                                let method = Name::new_static(method);
+                                self.method_called_here(*scope, true, &method, &[], &[], false);
+                            }
+                        }
+                    }
                     if let Some(v) = &item.optional_vars {
                         // What `__enter__` gives is not known, but for `derived_from` it
                         // comes from the context manager (`with socket.socket() as s`).
@@ -2490,8 +2524,22 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let init = Name::new_static("__init__");
         for alt in callee.vals.alts() {
-            if let Value::Class { scope, .. } = alt {
-                self.method_called_here(*scope, true, &init, pos, kws, false);
+            match alt {
+                // Making an object runs `__new__` and `__init__` with the call's arguments,
+                // and later `__del__`.
+                Value::Class { scope, .. } => {
+                    self.method_called_here(*scope, true, &init, pos, kws, false);
+                    let new = Name::new_static("__new__");
+                    self.method_called_here(*scope, true, &new, pos, kws, false);
+                    let del = Name::new_static("__del__");
+                    self.method_called_here(*scope, true, &del, &[], &[], false);
+                }
+                // Calling an object runs its class's `__call__`.
+                Value::Instance(scope) => {
+                    let call = Name::new_static("__call__");
+                    self.method_called_here(*scope, true, &call, pos, kws, false);
+                }
+                _ => {}
             }
         }
         let (Some(recv), Some(method)) = (recv, method) else { return };
@@ -4415,6 +4463,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         for alt in base.alts() {
             match alt {
                 Value::Class { scope, .. } | Value::Instance(scope) => {
+                    // A method read off an object or class of the file at import time runs
+                    // there (a property's getter, a bound method handed on: `Thread(
+                    // target=Beacon().send)`), as a function of the file named there does.
+                    if self.function_bits & name_bit(attr) != 0 {
+                        let through_instance = matches!(alt, Value::Instance(_));
+                        self.method_called_here(
+                            *scope,
+                            through_instance,
+                            &Name::new(attr),
+                            &[],
+                            &[],
+                            false,
+                        );
+                    }
                     let member = if self.scopes.has_members(*scope) {
                         self.class_member(*scope, attr, "self")
                     } else {
