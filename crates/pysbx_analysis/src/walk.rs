@@ -1177,6 +1177,28 @@ impl<'a, 'c> Walker<'a, 'c> {
             Some(l) => self.string_cache.entry(l).or_default(),
             None => &mut fresh,
         };
+        let alone = self.hits.len() == from;
+        let wants_capture = self.origin.is_none()
+            && self.capture.as_ref().is_some_and(|captured| {
+                captured.len() < MAX_CARRIED_TEXTS && text.len() <= MAX_CARRIED_TEXT_LEN
+            });
+        // A literal met again with no other hit at its node: no string rule held the first
+        // time nor can now, and a name keeps it only if some regex admits it (known then).
+        if alone && memo.nothing {
+            match (wants_capture, memo.admits) {
+                (false, _) | (true, Some(false)) => return,
+                (true, Some(true)) => {
+                    if let Some(captured) = &mut self.capture {
+                        captured.push(CarriedText {
+                            text: Rc::from(text),
+                            done: SmallVec::from_slice(done),
+                        });
+                    }
+                    return;
+                }
+                (true, None) => {}
+            }
+        }
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         let carried = {
             let site = Site {
@@ -1192,7 +1214,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 admitted: None,
                 ascii: None,
             };
-            matchers::evaluate_with(
+            let evaluated = matchers::evaluate_with(
                 self.c,
                 &self.hits[from..],
                 &site,
@@ -1205,10 +1227,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             );
             // Kept for a name only when it holds a literal factor of some string regex: a
             // text with none matches no gated regex wherever it is used.
-            self.capture.as_ref().is_some_and(|captured| {
-                captured.len() < MAX_CARRIED_TEXTS && text.len() <= MAX_CARRIED_TEXT_LEN
-            }) && self.origin.is_none()
-                && oracle.admits_any()
+            let admits = wants_capture.then(|| oracle.admits_any());
+            if alone && !evaluated {
+                oracle.memo.nothing = true;
+                if admits.is_some() {
+                    oracle.memo.admits = admits;
+                }
+            }
+            admits == Some(true)
         };
         if carried && let Some(captured) = &mut self.capture {
             // What was reported for the text where it was first written stays reported.

@@ -97,14 +97,15 @@ pub(crate) fn evaluate(
 /// Evaluates the rules touched by `hits`, and with `strings` (at a string candidate) every
 /// rule that has a string leaf, computing string leaves only as the rule needs them: an `all`
 /// stops at its first failing regex. Reports each rule that holds with the subject of its
-/// first hit, or `None` when it holds through string leaves alone.
+/// first hit, or `None` when it holds through string leaves alone. Returns whether any rule
+/// was evaluated.
 pub(crate) fn evaluate_with(
     compiled: &Compiled,
     hits: &[Hit],
     site: &Site<'_, '_>,
     mut strings: Option<&mut dyn StringOracle>,
     mut report: impl FnMut(u32, Option<&QName>),
-) {
+) -> bool {
     // The rules to evaluate, sorted and unique: those of the hits, and at a string candidate
     // every string rule (already sorted and unique). Kept on the stack.
     let mut rules: SmallVec<[u32; 64]> = SmallVec::new();
@@ -169,6 +170,7 @@ pub(crate) fn evaluate_with(
         rules[string_count..].sort_unstable();
         rules.dedup();
     }
+    let evaluated = !rules.is_empty();
     for rule in rules {
         let Some(program) = compiled.programs.get(rule as usize) else { continue };
         if holds(compiled, program, hits, site, &mut strings) {
@@ -178,6 +180,7 @@ pub(crate) fn evaluate_with(
             report(rule, subject.map(|h| &h.subject));
         }
     }
+    evaluated
 }
 
 fn holds(

@@ -20,6 +20,13 @@ const SUBJECT_CHARS: usize = 80;
 pub(crate) struct Memo {
     known: Bits,
     value: Bits,
+    /// The text met with no other hit at its node left no string rule to evaluate (each was
+    /// too long for it, or needed regexes its prefilters turned down): met so again, it is
+    /// settled without asking.
+    pub(crate) nothing: bool,
+    /// Whether some string regex passes its prefilters on the text, once asked (see
+    /// [`Lazy::admits_any`]).
+    pub(crate) admits: Option<bool>,
 }
 
 impl Memo {
