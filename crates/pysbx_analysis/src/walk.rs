@@ -3848,6 +3848,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Lambda);
+                // A lambda made at import time is called there as a rule (a sort key, a
+                // callback handed on, a list of steps run in a loop): its body runs then too.
+                if self.import_time_tested && crate::matchers::runs_at_import(&self.frames) {
+                    frames.push(Frame::CalledAtImport);
+                }
                 self.deferred.push_back(Deferred {
                     body: Body::Lambda(l),
                     scope,
