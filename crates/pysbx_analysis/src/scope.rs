@@ -362,40 +362,6 @@ impl<'a> Scopes<'a> {
         }
     }
 
-    /// The scope whose binding of `name` a load in scope `id` reads, as [`Self::lookup`]
-    /// resolves it (`global` and `nonlocal` followed, class bodies seen only from themselves);
-    /// `None` when no scope binds it (a builtin, a star import's or an unbound name).
-    pub(crate) fn holder(&self, id: u32, name: &str) -> Option<u32> {
-        let h = NameHash::of(name);
-        let mut cur = Some(id);
-        let mut first = true;
-        while let Some(i) = cur {
-            let scope = self.list.get(i as usize)?;
-            let visible = scope.kind != ScopeKind::Class || first;
-            if visible && let Some(slot) = self.slots.get(i, name, h) {
-                match slot.decl {
-                    Decl::Global => {
-                        cur = Some(MODULE);
-                        first = false;
-                        continue;
-                    }
-                    Decl::Nonlocal => {
-                        cur = scope.parent;
-                        first = false;
-                        continue;
-                    }
-                    Decl::Local => return Some(i),
-                }
-            }
-            if scope.kind == ScopeKind::Module {
-                return None;
-            }
-            cur = scope.parent;
-            first = false;
-        }
-        None
-    }
-
     /// Adds `vals` to what `name` holds in scope `id`, whatever the scope being read: the
     /// object a name of an enclosing scope (or the module) holds was changed in place from a
     /// function (`info["host"] = ...` in a helper the module calls). A scope already read
@@ -748,16 +714,16 @@ mod tests {
         s.bind(class, &info, ValueSet::unknown());
         let method = s.push(ScopeKind::Function, Some(class));
         // A class body's names are not seen from its methods: the module's is.
-        assert_eq!(s.holder(method, "info"), Some(MODULE));
-        assert_eq!(s.holder(class, "info"), Some(class));
-        assert_eq!(s.holder(method, "print"), None);
+        assert_eq!(s.owner(method, "info"), Some(MODULE));
+        assert_eq!(s.owner(class, "info"), Some(class));
+        assert_eq!(s.owner(method, "print"), None);
         let f = s.push(ScopeKind::Function, Some(MODULE));
         let local = Name::new("local");
         s.declare_global(f, &local);
         // Declared but not yet bound anywhere: no scope holds it.
-        assert_eq!(s.holder(f, "local"), None);
+        assert_eq!(s.owner(f, "local"), None);
         s.bind(f, &local, ValueSet::unknown());
-        assert_eq!(s.holder(f, "local"), Some(MODULE));
+        assert_eq!(s.owner(f, "local"), Some(MODULE));
         s.finish(MODULE);
         let mut host = ValueSet::default();
         host.push(Value::From(i.intern("socket.gethostname")));

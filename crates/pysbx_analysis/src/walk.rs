@@ -3595,10 +3595,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         // A container of an enclosing scope or of the module, filled from a function
         // (`info["host"] = ...` in a helper, the dict sent at module level): the object that
         // scope's name holds is the one changed, so it is that binding that carries the value.
-        if let Some(holder) = self.scopes.holder(self.scope, &name)
-            && holder != self.scope
+        if let Some(owner) = self.scopes.owner(self.scope, &name)
+            && owner != self.scope
         {
-            self.scopes.add_to(holder, &name, &carried);
+            self.scopes.add_to(owner, &name, &carried);
             return;
         }
         let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
