@@ -12,6 +12,8 @@ CORPUS="$ROOT/corpus-large"
 [ -d "$CORPUS" ] || { echo "no corpus at $CORPUS: run setup-corpus.sh first" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin pysbx --example parse_floor
+# A profile that no longer names the engine's crates leaves the release build about 10% slower.
+bash pgo/check.sh || echo "warning: the PGO profile does not match this build (see above): figures are not comparable" >&2
 PYSBX=target/release/pysbx
 FLOOR=target/release/examples/parse_floor
 # A directory of its own: two runs at once (another worktree's) must not overwrite each

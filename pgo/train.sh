@@ -58,4 +58,4 @@ done
 
 # Sparse: functions that never ran are left out (a quarter of the size).
 "$profdata" merge --sparse -o pgo/pysbx.profdata "$raw"
-echo "wrote pgo/pysbx.profdata ($(du -h pgo/pysbx.profdata | cut -f1)); rebuild with: cargo clean --release && cargo build --release"
+echo "wrote pgo/pysbx.profdata ($(du -h pgo/pysbx.profdata | cut -f1)); rebuild with: cargo clean --release && cargo build --release; then bash pgo/check.sh"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# pgo/check.sh [PROFILE]: whether the recorded profile (default pgo/pysbx.profdata) still names
+# the crates the last release build compiled.
+#
+# The profile names a function of a library crate by its code unit, which carries the crate's
+# hash (`pysbx_analysis.fecd708e1a2d966f-cgu.0;...`). That hash changes with the crate's
+# dependencies and build settings: after such a change (a dependency added to the scanner's
+# crate, a new ruff parser), a release build finds none of the crate's functions in the profile
+# and drops all of them, without a warning (+10% instructions per scan, see docs/benchmarks.md).
+# This script compares, for the workspace's crates and ruff's parser crates, the hash the
+# profile recorded with the hash in the release build's libraries (the names of their object
+# files), and exits 1 naming every crate whose profile is lost.
+#
+# A change to a function's code without such a change only drops that function's counts; this
+# check does not see it (run pgo/train.sh after changes to the scanner's hot paths).
+#
+# Needs a release build (`cargo build --release`), `ar` (binutils) and llvm-profdata of the
+# toolchain's own LLVM (`rustup component add llvm-tools`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile="${1:-pgo/pysbx.profdata}"
+host=$(rustc -vV | sed -n 's/^host: //p')
+profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
+[ -x "$profdata" ] || { echo "pgo/check.sh: llvm-profdata not found at $profdata (rustup component add llvm-tools)" >&2; exit 2; }
+[ -f "$profile" ] || { echo "pgo/check.sh: no profile at $profile (pgo/train.sh records one)" >&2; exit 2; }
+command -v ar > /dev/null || { echo "pgo/check.sh: ar is needed (apt-get install binutils)" >&2; exit 2; }
+# The libraries the release binary is built from, as cargo reports them (building what is not
+# built yet): target/release/deps also keeps libraries of earlier builds and of the examples,
+# whose hashes differ.
+libs=$(cargo build --release --quiet --bin pysbx --message-format=json 2> /dev/null |
+  grep -o '"[^"]*/lib\(pysbx_[a-z]*\|ruff_[a-z_]*\)-[0-9a-f]*\.rlib"' | tr -d '"' | sort -u)
+[ -n "$libs" ] || { echo "pgo/check.sh: cargo built no library of the workspace (cargo build --release)" >&2; exit 2; }
+
+# crate.hash pairs the profile names, for the crates whose speed matters.
+recorded=$("$profdata" show --all-functions "$profile" |
+  grep -o '\(pysbx_[a-z]*\|ruff_[a-z_]*\)\.[0-9a-f]\{16\}-cgu' | sed 's/-cgu$//' | sort -u)
+if [ -z "$recorded" ]; then
+  echo "pgo/check.sh: $profile names none of the workspace's crates" >&2
+  exit 1
+fi
+stale=()
+checked=0
+# The scan's own crates must be in it at all: a profile without them optimises nothing of the
+# engine.
+for crate in pysbx_analysis ruff_python_parser; do
+  if ! printf '%s\n' "$recorded" | grep -q "^$crate\."; then
+    stale+=("$crate (the profile names none of its functions)")
+  fi
+done
+for pair in $recorded; do
+  crate=${pair%%.*}
+  # A crate may be built twice (for a build script and for the binary): one must match.
+  built=""
+  matched=0
+  for lib in $(printf '%s\n' "$libs" | grep "/lib$crate-" || true); do
+    unit=$(ar t "$lib" | grep -o "$crate\.[0-9a-f]\{16\}" | head -n 1 || true)
+    built="$built ${unit#*.}"
+    [ "$unit" = "$pair" ] && matched=1
+  done
+  [ -n "$built" ] || continue
+  checked=$((checked + 1))
+  if [ "$matched" -eq 0 ]; then
+    stale+=("$crate (profile ${pair#*.}, build$built)")
+  fi
+done
+if [ "$checked" -eq 0 ]; then
+  echo "pgo/check.sh: the release build has none of the profile's crates" >&2
+  exit 2
+fi
+if [ ${#stale[@]} -gt 0 ]; then
+  echo "pgo/check.sh: the profile no longer matches these crates of the release build; their functions are built without it:" >&2
+  printf '  %s\n' "${stale[@]}" >&2
+  echo "record it again: bash pgo/train.sh, then cargo clean --release && cargo build --release" >&2
+  exit 1
+fi
+echo "pgo/check.sh: $profile matches the release build's $checked profiled crates"
