@@ -315,6 +315,13 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
             wrapped("ArgTest::DerivedFrom", out, |out| patterns_code(p, out));
         }
         ArgTest::ConstantPickle => out.push_str("ArgTest::ConstantPickle"),
+        ArgTest::Attribute(names) => {
+            out.push_str("ArgTest::Attribute(vec![");
+            for name in names {
+                let _ = write!(out, "s({name:?}), ");
+            }
+            out.push_str("])");
+        }
     }
     out.push_str(" }");
 }

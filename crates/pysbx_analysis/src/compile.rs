@@ -141,6 +141,7 @@ impl ArgCond {
                 | Test::LessThan(_)
                 | Test::ConstantStart(_)
                 | Test::ConstantPickle
+                | Test::Attribute(_)
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
                 | Test::DerivedFrom(_)
@@ -171,6 +172,7 @@ pub(crate) enum Test {
     ReturnedBy(NameTable),
     DerivedFrom(NameTable),
     ConstantPickle,
+    Attribute(Box<[Box<str>]>),
 }
 
 /// A rule's matcher with its positive kinds replaced by leaf ids.
@@ -805,6 +807,9 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::LessThan(n) => Test::LessThan(*n),
         ArgTest::ConstantStart(pattern) => Test::ConstantStart(LazyRegex::checked(pattern, rule)?),
         ArgTest::ConstantPickle => Test::ConstantPickle,
+        ArgTest::Attribute(names) => {
+            Test::Attribute(names.iter().map(|n| n.as_str().into()).collect())
+        }
         ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
             let table = name_table(names, rule)?;
             match arg.test {

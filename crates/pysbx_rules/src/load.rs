@@ -170,6 +170,7 @@ struct RawArg {
     returned_by: Option<Spanned<OneOrMany>>,
     derived_from: Option<Spanned<OneOrMany>>,
     constant_pickle: Option<bool>,
+    attribute: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -329,6 +330,29 @@ impl Ctx {
             matcher,
             origin: origin.to_string(),
         })
+    }
+
+    /// A list of attribute names (`[__code__]`): identifiers, no dots or globs.
+    fn identifiers(&self, raw: Spanned<OneOrMany>) -> Result<Vec<String>, RuleLoadError> {
+        let at = pos(&raw.referenced);
+        let list = raw.value.into_vec();
+        if list.is_empty() {
+            return Err(self.invalid(at, "empty list of attribute names".to_string()));
+        }
+        for name in &list {
+            let mut chars = name.chars();
+            let valid = chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+                && chars.all(|c| c == '_' || c.is_alphanumeric());
+            if !valid {
+                return Err(self.invalid(
+                    at,
+                    format!(
+                        "invalid attribute name `{name}`: expected an identifier, like `__code__`"
+                    ),
+                ));
+            }
+        }
+        Ok(list)
     }
 
     fn patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
@@ -651,12 +675,16 @@ impl Ctx {
         if raw.constant_pickle == Some(true) {
             tests.push(ArgTest::ConstantPickle);
         }
+        if let Some(names) = raw.attribute {
+            tests.push(ArgTest::Attribute(self.identifiers(names)?));
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
                  present, forwarded, literal, computed, matches, disguised, command, less_than, \
-                 constant_start, refers_to, returned_by, derived_from or constant_pickle: true"
+                 constant_start, refers_to, returned_by, derived_from, constant_pickle: true or \
+                 attribute"
                     .to_string(),
             ));
         }
@@ -742,6 +770,26 @@ mod tests {
             rule.matcher,
             MatchSpec::Call { callee: Patterns(vec!["builtins.exec".into()]), args: vec![] }
         );
+    }
+
+    #[test]
+    fn attribute_tests_take_identifiers() {
+        let with = |names: &str| {
+            GOOD.replace(
+                "      call: builtins.exec\n",
+                &format!(
+                    "      call: types.FunctionType\n      args:\n        - {{position: 0, attribute: {names}}}\n"
+                ),
+            )
+        };
+        let set = load(&with("[__code__]")).unwrap();
+        let MatchSpec::Call { args, .. } = &set.rules()[0].matcher else { panic!("not a call") };
+        assert_eq!(args[0].test, ArgTest::Attribute(vec!["__code__".to_string()]));
+        for bad in ["[a.b]", "[\"1x\"]", "[]"] {
+            let err = load(&with(bad)).unwrap_err();
+            assert_eq!(err.position().unwrap().line, 10, "{bad}: {err}");
+            assert!(err.to_string().contains("attribute name"), "{bad}: {err}");
+        }
     }
 
     #[test]

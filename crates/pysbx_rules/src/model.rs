@@ -236,6 +236,9 @@ pub enum ArgTest {
     /// or the network, nor a dunder name. The globals a constant pickle names are reported
     /// where it is loaded, as references.
     ConstantPickle,
+    /// The argument is written as an attribute read whose attribute is one of these names
+    /// (`f.__code__` for `__code__`), whatever it is read from.
+    Attribute(Vec<String>),
 }
 
 /// One condition on a call's arguments.

@@ -236,6 +236,10 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             }
             _ => false,
         },
+        // The argument as written: an attribute read of one of the names (`f.__code__`).
+        Test::Attribute(names) => node(cond, args).is_some_and(
+            |e| matches!(e, Expr::Attribute(a) if names.iter().any(|n| **n == *a.attr.id.as_str())),
+        ),
         // A pickle kept as a bytes literal, read whole, that only rebuilds data.
         Test::ConstantPickle => given(&selected).is_some_and(|c| match c {
             Const::Bytes(b) => crate::pickles::globals(b.as_bytes())
