@@ -13,7 +13,7 @@ CORPUS="$ROOT/corpus-large"
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin pysbx --example parse_floor
 # A profile that no longer names the engine's crates leaves the release build about 10% slower.
-bash pgo/check.sh || echo "warning: the PGO profile does not match this build (see above): figures are not comparable" >&2
+bash pgo/check.sh || echo "warning: pgo/check.sh did not confirm that the PGO profile matches this build (see above): figures may not be comparable" >&2
 PYSBX=target/release/pysbx
 FLOOR=target/release/examples/parse_floor
 # A directory of its own: two runs at once (another worktree's) must not overwrite each

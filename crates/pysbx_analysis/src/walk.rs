@@ -1786,10 +1786,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         self.method_called_here(*base, true, &init_subclass, &[], &hook, true);
                     }
                     for meta in metaclasses {
-                        for method in ["__prepare__", "__new__", "__init__"] {
-                            let method = Name::new_static(method);
-                            self.method_called_here(meta, true, &method, &[], &[], false);
-                        }
+                        self.implicit_methods(meta, &["__prepare__", "__new__", "__init__"]);
                     }
                 }
                 let scope = self.scopes.push(ScopeKind::Class, Some(self.scope));
@@ -1893,8 +1890,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         // `parts += [socket.gethostname()]`, `body += env_text`: what either
                         // side carried for `derived_from` tests, the name still carries.
                         if !self.c.derived_origins.is_empty() {
-                            vals.union(&cur.passed_on(&self.c.derived_origins));
-                            vals.union(&v.vals.passed_on(&self.c.derived_origins));
+                            for side in [&cur, &v.vals] {
+                                if side.alts().iter().any(Value::may_carry) {
+                                    vals.union(&side.passed_on(&self.c.derived_origins));
+                                }
+                            }
                         }
                         self.bind_name(&name, vals);
                     }
@@ -1981,10 +1981,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // `__enter__` and `__exit__` run here.
                     for alt in context.vals.alts() {
                         if let Value::Instance(scope) = alt {
-                            for method in ["__enter__", "__exit__"] {
-                                let method = Name::new_static(method);
-                                self.method_called_here(*scope, true, &method, &[], &[], false);
-                            }
+                            self.implicit_methods(*scope, &["__enter__", "__exit__"]);
                         }
                     }
                     if let Some(v) = &item.optional_vars {
@@ -2441,7 +2438,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // level): the method's body then runs at import time too.
         let worth =
             |e: &Eval<'a>| e.vals.refers() || (strings && matches!(e.fold, Some(Const::Str(_))));
-        let at_import = self.import_time_tested && crate::matchers::runs_at_import(&self.frames);
+        let at_import = self.at_import();
         if !(at_import || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth))
             || self.function_bits & name_bit(name) == 0
             || !self.functions.contains_key(name)
@@ -2463,6 +2460,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 _ => 0,
             })
         });
+    }
+
+    /// Methods Python runs by itself on an object of class scope `class` (or on the class, for
+    /// a metaclass's), given nothing the walker follows: `__enter__` and `__exit__` of a
+    /// `with`, `__del__`, a metaclass's `__new__`. Only where that happens at import time does
+    /// it change anything (see [`Self::method_called_here`]).
+    fn implicit_methods(&mut self, class: u32, names: &[&'static str]) {
+        if !self.at_import() {
+            return;
+        }
+        for name in names {
+            self.method_called_here(class, true, &Name::new_static(name), &[], &[], false);
+        }
     }
 
     /// A method of a class in `chain` (a class and its bases of the file) called at import
@@ -2557,8 +2567,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.method_called_here(*scope, true, &init, pos, kws, false);
                     let new = Name::new_static("__new__");
                     self.method_called_here(*scope, true, &new, pos, kws, false);
-                    let del = Name::new_static("__del__");
-                    self.method_called_here(*scope, true, &del, &[], &[], false);
+                    self.implicit_methods(*scope, &["__del__"]);
                 }
                 // Calling an object runs its class's `__call__`.
                 Value::Instance(scope) => {
@@ -2596,11 +2605,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// Whether the node being walked runs at import time and some rule tests that (see
+    /// `matchers::runs_at_import`).
+    fn at_import(&self) -> bool {
+        self.import_time_tested && crate::matchers::runs_at_import(&self.frames)
+    }
+
     /// The frames of the node being walked, when they make a context some rule tests: at
     /// import time (for `module_level`), or in a method of a class a `class_base` names.
     /// Without the calls whose arguments the node is in: a body called is in none of them.
     fn tested_context(&self) -> Option<Vec<Frame<'a>>> {
-        let at_import = self.import_time_tested && crate::matchers::runs_at_import(&self.frames);
+        let at_import = self.at_import();
         let in_class = !self.c.context_classes.is_empty()
             && self.frames.iter().any(|f| match f {
                 Frame::Class(bases) => bases.iter().any(|b| self.c.context_classes.matches(b)),
@@ -3850,7 +3865,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 frames.push(Frame::Lambda);
                 // A lambda made at import time is called there as a rule (a sort key, a
                 // callback handed on, a list of steps run in a loop): its body runs then too.
-                if self.import_time_tested && crate::matchers::runs_at_import(&self.frames) {
+                if self.at_import() {
                     frames.push(Frame::CalledAtImport);
                 }
                 self.deferred.push_back(Deferred {
@@ -4144,7 +4159,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // (_post)`, `Thread(target=_post)` at the top of `setup.py`, a step list in a
             // command's `run`) runs there as a call would.
             if !self.functions.is_empty()
-                && ((self.import_time_tested && crate::matchers::runs_at_import(&self.frames))
+                && (self.at_import()
                     || (!self.c.context_classes.is_empty()
                         && self.frames.iter().any(|f| matches!(f, Frame::Class(_)))))
                 && self.function_bits & name_bit(&n.id) != 0
@@ -4497,7 +4512,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // A method read off an object or class of the file at import time runs
                     // there (a property's getter, a bound method handed on: `Thread(
                     // target=Beacon().send)`), as a function of the file named there does.
-                    if self.function_bits & name_bit(attr) != 0 {
+                    if self.function_bits & name_bit(attr) != 0 && self.at_import() {
                         let through_instance = matches!(alt, Value::Instance(_));
                         self.method_called_here(
                             *scope,
