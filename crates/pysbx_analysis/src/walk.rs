@@ -681,6 +681,10 @@ struct Deferred<'a> {
     given: Vec<(Name, ValueSet<'a>)>,
 }
 
+/// The most names of the package's other modules one entry file's import-time calls keep
+/// (see `Walker::note_entry_calls`).
+const MAX_ENTRY_CALLS: usize = 64;
+
 /// The most entries of a dict display folded (with those `**` spreads): translation tables
 /// and format maps are small, data tables are not worth the copy.
 const MAX_DICT_DISPLAY: usize = 256;
@@ -763,6 +767,17 @@ pub(crate) struct Walker<'a, 'c> {
     import_time_tested: bool,
     /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
     pub(crate) build_backend: bool,
+    /// The entry file whose import-time calls run [`Self::entry_functions`] (see
+    /// `AnalyzeOptions::called_by_entry`).
+    entry_name: Option<&'c str>,
+    /// The module-level functions of this file an entry file calls at import time.
+    entry_functions: &'c [String],
+    /// Whether calls made at import time to the package's other modules are kept (the file is
+    /// an entry file some rule's `module_level` test names, or runs for one).
+    records_entry_calls: bool,
+    /// What calls made at import time reach in the package's other modules (see
+    /// `FileAnalysis::entry_calls`).
+    pub(crate) entry_calls: Vec<QName>,
     scopes: Scopes<'a>,
     scope: u32,
     frames: Vec<Frame<'a>>,
@@ -1010,6 +1025,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .iter()
                 .any(|files| files.as_ref().is_none_or(|t| t.matches(file_name))),
             build_backend: false,
+            entry_name: None,
+            entry_functions: &[],
+            records_entry_calls: c
+                .module_level_files
+                .iter()
+                .any(|files| files.as_ref().is_some_and(|t| t.matches(file_name))),
+            entry_calls: Vec::new(),
             scopes: Scopes::with_seeds(seeds, expected.slots),
             scope: MODULE,
             frames: Vec::new(),
@@ -1060,6 +1082,38 @@ impl<'a, 'c> Walker<'a, 'c> {
             spread_body: None,
             module_body: &[],
             file_calls: None,
+        }
+    }
+
+    /// Reads the file as a module of a package whose entry file `entry_name` calls its
+    /// module-level `functions` at import time: their bodies run at import time there.
+    pub(crate) fn called_by_entry(&mut self, entry_name: &'c str, functions: &'c [String]) {
+        self.entry_name = Some(entry_name);
+        self.entry_functions = functions;
+        let entry = self
+            .c
+            .module_level_files
+            .iter()
+            .any(|files| files.as_ref().is_none_or(|t| t.matches(entry_name)));
+        self.import_time_tested |= entry;
+        self.records_entry_calls |= entry;
+    }
+
+    /// Keeps what a call made at import time in an entry file may run in the package's other
+    /// modules: what the callee names (`.core.run` after `from .core import run`,
+    /// `pkg.core.run`), and the package's functions handed to it (`Thread(target=run)`,
+    /// `atexit.register(run)`). The scan finds which of them are modules it reads.
+    fn note_entry_calls(&mut self, callee: &Eval<'a>, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
+        let handed = pos.iter().chain(kws.iter().map(|(_, e)| e)).flat_map(|e| e.vals.quals());
+        let relative = handed.filter(|q| q.starts_with('.'));
+        let named = callee.vals.quals().filter(|q| !q.starts_with("builtins."));
+        for q in named.chain(relative) {
+            if self.entry_calls.len() >= MAX_ENTRY_CALLS {
+                return;
+            }
+            if !self.entry_calls.contains(q) {
+                self.entry_calls.push(q.clone());
+            }
         }
     }
 
@@ -1126,6 +1180,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let site = Site {
                 frames: &self.frames,
                 file_name: self.file_name,
+                entry_name: self.entry_name,
                 build_backend: self.build_backend,
             };
             let raw = &mut self.raw;
@@ -1204,6 +1259,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let site = Site {
                 frames: &self.frames,
                 file_name: self.file_name,
+                entry_name: self.entry_name,
                 build_backend: self.build_backend,
             };
             let mut oracle = string::Lazy {
@@ -1668,6 +1724,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Function(key(&f.name.id)));
                 self.function_bits |= name_bit(&f.name.id);
+                // A function an entry file of the package calls at import time is walked
+                // there (see `Self::called_by_entry`).
+                let site = (self.scope == MODULE
+                    && self.entry_functions.iter().any(|n| n.as_str() == f.name.id.as_str()))
+                .then(|| vec![Frame::CalledByEntry, Frame::CalledAtImport]);
                 self.functions.entry(f.name.id.clone()).or_default().push(Unwalked {
                     def: f,
                     outer: self.scope,
@@ -1675,7 +1736,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     origin: self.origin,
                     // The defaults, and later what callers give (kept here for a second walk).
                     given,
-                    site: None,
+                    site,
                     walked: false,
                     rewalked: false,
                     frames: frames.clone(),
@@ -5710,6 +5771,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
             }
+        }
+        if self.records_entry_calls && self.at_import() {
+            self.note_entry_calls(&callee, &pos, &kws);
         }
         let mut helper_fold = None;
         match &*c.func {

@@ -386,6 +386,8 @@ enum StoredOutcome {
         suppressed: usize,
         /// Present when the run that stored the entry wanted SARIF fingerprints.
         line_hashes: Option<Vec<String>>,
+        /// What an entry file's import-time calls name (see `FileOutcome::Analysed`).
+        entry_calls: Vec<String>,
     },
     Failed {
         kind: String,
@@ -414,7 +416,7 @@ struct StoredFinding {
 impl StoredOutcome {
     fn from_outcome(rules: &RuleSet, outcome: &FileOutcome) -> Option<StoredOutcome> {
         match outcome {
-            FileOutcome::Analysed { findings, suppressed, line_hashes } => {
+            FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls } => {
                 let findings = findings
                     .iter()
                     .map(|f| {
@@ -437,6 +439,7 @@ impl StoredOutcome {
                     findings,
                     suppressed: *suppressed,
                     line_hashes: line_hashes.clone(),
+                    entry_calls: entry_calls.clone(),
                 })
             }
             FileOutcome::Failed(failure) => {
@@ -455,7 +458,7 @@ impl StoredOutcome {
 
     fn into_outcome(self, rules: &RuleSet, need_hashes: bool) -> Option<FileOutcome> {
         match self {
-            StoredOutcome::Analysed { findings, suppressed, line_hashes } => {
+            StoredOutcome::Analysed { findings, suppressed, line_hashes, entry_calls } => {
                 if need_hashes && !findings.is_empty() && line_hashes.is_none() {
                     return None;
                 }
@@ -480,7 +483,7 @@ impl StoredOutcome {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 let line_hashes = if need_hashes { line_hashes } else { None };
-                Some(FileOutcome::Analysed { findings, suppressed, line_hashes })
+                Some(FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls })
             }
             StoredOutcome::Failed { kind, message, line, column } => {
                 let kind = CACHEABLE_FAILURES.into_iter().find(|k| *k == kind)?;

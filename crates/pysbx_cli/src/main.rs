@@ -8,6 +8,7 @@ mod cache;
 mod commands;
 mod config;
 mod distributions;
+mod entry_calls;
 mod output;
 mod pending;
 mod pipeline;

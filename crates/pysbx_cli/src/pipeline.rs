@@ -32,8 +32,15 @@ pub(crate) struct Engine {
 
 /// What happened to one file.
 pub(crate) enum FileOutcome {
-    /// Analysed; findings sorted by position then rule id.
-    Analysed { findings: Vec<Finding>, suppressed: usize, line_hashes: Option<Vec<String>> },
+    /// Analysed; findings sorted by position then rule id. `entry_calls`: what the file's
+    /// import-time calls name in its package's other modules, for an entry file (see
+    /// `pysbx_analysis::FileAnalysis::entry_calls` and `crate::entry_calls`).
+    Analysed {
+        findings: Vec<Finding>,
+        suppressed: usize,
+        line_hashes: Option<Vec<String>>,
+        entry_calls: Vec<String>,
+    },
     /// Could not be read, decoded or parsed.
     Failed(FileFailure),
 }
@@ -449,6 +456,21 @@ impl Engine {
         self.apply_per_file_ignores(path, outcome)
     }
 
+    /// Analyses one module's bytes again as run by an entry file of its package at import
+    /// time (see `pysbx_analysis::AnalyzeOptions::called_by_entry`); never cached, since the
+    /// answer depends on another file.
+    pub(crate) fn scan_called_by_entry(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        want_line_hashes: bool,
+        entry: pysbx_analysis::CalledByEntry,
+    ) -> FileOutcome {
+        let build_backend = self.build_backends.contains(path);
+        let outcome = self.analyse_with(path, bytes, want_line_hashes, build_backend, Some(entry));
+        self.apply_per_file_ignores(path, outcome)
+    }
+
     /// Decodes and analyses one file's bytes: what the cache stores. The result must depend on
     /// nothing of `path` but its file name (the cache keys on the name, the bytes, whether the
     /// file is a build backend and the engine's fingerprint); per-file ignores, which read the
@@ -459,6 +481,17 @@ impl Engine {
         bytes: &[u8],
         want_line_hashes: bool,
         build_backend: bool,
+    ) -> FileOutcome {
+        self.analyse_with(path, bytes, want_line_hashes, build_backend, None)
+    }
+
+    fn analyse_with(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        want_line_hashes: bool,
+        build_backend: bool,
+        called_by_entry: Option<pysbx_analysis::CalledByEntry>,
     ) -> FileOutcome {
         let source = match pysbx_analysis::decode_source(bytes) {
             Ok(source) => source,
@@ -474,6 +507,7 @@ impl Engine {
         let mut options = self.analyze_options();
         options.deadline = self.max_file_time.map(|limit| Instant::now() + limit);
         options.build_backend = build_backend;
+        options.called_by_entry = called_by_entry;
         let analysis = self.analyzer.analyze(&source, path, &options);
         if let Some(err) = &analysis.error {
             let mut failure = FileFailure::from_source_error(err);
@@ -495,18 +529,21 @@ impl Engine {
             findings: analysis.findings,
             suppressed: analysis.suppressed,
             line_hashes,
+            entry_calls: analysis.entry_calls,
         }
     }
 
     /// Drops the findings that the configuration's per-file ignores cover (not in audit mode).
     fn apply_per_file_ignores(&self, path: &Path, outcome: FileOutcome) -> FileOutcome {
         match outcome {
-            FileOutcome::Analysed { mut findings, suppressed, mut line_hashes } if !self.audit => {
+            FileOutcome::Analysed { mut findings, suppressed, mut line_hashes, entry_calls }
+                if !self.audit =>
+            {
                 self.per_file_ignores.filter(path, &self.rules, &mut findings);
                 if findings.is_empty() {
                     line_hashes = None;
                 }
-                FileOutcome::Analysed { findings, suppressed, line_hashes }
+                FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls }
             }
             other => other,
         }

@@ -42,6 +42,11 @@ pub(crate) enum Frame<'a> {
     /// The function whose body this follows was called by name at import time (`_post()` at
     /// a module's top level): its body runs at import time too.
     CalledAtImport,
+    /// What follows runs because a package entry file of the scan (a `setup.py`, a package's
+    /// `__init__.py`) called a function of this module at import time (see
+    /// `AnalyzeOptions::called_by_entry`): in these frames the file tests of `inside` also
+    /// match the entry file's name.
+    CalledByEntry,
 }
 
 /// Where a node sits: its enclosing frames, the file's base name, and whether the file is an
@@ -49,6 +54,9 @@ pub(crate) enum Frame<'a> {
 pub(crate) struct Site<'s, 'a> {
     pub(crate) frames: &'s [Frame<'a>],
     pub(crate) file_name: &'s str,
+    /// The name of the entry file whose import-time call runs the code in
+    /// [`Frame::CalledByEntry`] frames.
+    pub(crate) entry_name: Option<&'s str>,
     pub(crate) build_backend: bool,
 }
 
@@ -223,6 +231,14 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     }
     if let Some(table) = &spec.file
         && !table.matches(site.file_name)
+        // Code an entry file runs in another module is tested as the entry file's for the
+        // rules about what runs at install or import time (`module_level`), not for the ones
+        // about what the entry file itself holds.
+        && !(spec.module_level.is_some()
+            && site.entry_name.is_some_and(|name| {
+                table.matches(name)
+                    && site.frames.iter().any(|f| matches!(f, Frame::CalledByEntry))
+            }))
     {
         return false;
     }

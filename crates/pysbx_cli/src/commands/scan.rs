@@ -91,7 +91,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let ownership = crate::distributions::Ownership::index(&fs_paths);
     let progress =
         crate::output::progress_bar(discovery.files.len() + discovery.archives.len(), args.quiet);
-    let scanned_files: Vec<(String, FileOutcome, Option<String>)> = discovery
+    let mut scanned_files: Vec<(String, FileOutcome, Option<String>)> = discovery
         .files
         .par_iter()
         .map(|path| {
@@ -106,6 +106,24 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             (shown, outcome, changed)
         })
         .collect();
+    // Modules of a package that its entry files call at import time: read again as run there.
+    let paths: Vec<&Path> = discovery.files.iter().map(PathBuf::as_path).collect();
+    crate::entry_calls::follow(
+        &engine.rules,
+        &paths,
+        &mut scanned_files,
+        |item| &mut item.1,
+        |wanted| {
+            wanted
+                .into_par_iter()
+                .filter_map(|(at, entry)| {
+                    let path = paths.get(at)?;
+                    let bytes = pysbx_files::read_regular(path, engine.max_file_bytes).ok()?;
+                    Some((at, engine.scan_called_by_entry(path, &bytes, want_hashes, entry)))
+                })
+                .collect()
+        },
+    );
     // Files that were read but are wrong against their RECORD, and archives' problems.
     let mut found_errors: Vec<FileError> = Vec::new();
     let mut results: Vec<(String, FileOutcome)> = Vec::with_capacity(scanned_files.len());
@@ -168,7 +186,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     for (path, outcome) in results {
         scanned += 1;
         match outcome {
-            FileOutcome::Analysed { findings, suppressed: s, line_hashes } => {
+            FileOutcome::Analysed { findings, suppressed: s, line_hashes, .. } => {
                 suppressed += s;
                 files.push(FileResult { path, findings, line_hashes });
             }
@@ -434,6 +452,43 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
             }
         });
     }
+    // Modules the archive's entry files call at import time: read again as run there (one
+    // more read of the archive per round, as for the backends above).
+    let names: Vec<PathBuf> = outcomes
+        .iter()
+        .map(|(member, _)| PathBuf::from(member.strip_prefix(&prefix).unwrap_or(member)))
+        .collect();
+    let paths: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
+    crate::entry_calls::follow(
+        &engine.rules,
+        &paths,
+        &mut outcomes,
+        |item| &mut item.1,
+        |wanted| {
+            let mut wanted: HashMap<&Path, (usize, pysbx_analysis::CalledByEntry)> = wanted
+                .into_iter()
+                .filter_map(|(at, entry)| Some((*paths.get(at)?, (at, entry))))
+                .collect();
+            let mut again = Vec::new();
+            let _ = read_archive(archive, kind, limits, &mut |entry| {
+                if let ArchiveEntry::Source { name, bytes } = entry
+                    && let Some((at, called)) = wanted.remove(Path::new(&name))
+                {
+                    let member = format!("{shown}!/{name}");
+                    again.push((
+                        at,
+                        engine.scan_called_by_entry(
+                            Path::new(&member),
+                            &bytes,
+                            want_hashes,
+                            called,
+                        ),
+                    ));
+                }
+            });
+            again
+        },
+    );
     (outcomes, errors)
 }
 

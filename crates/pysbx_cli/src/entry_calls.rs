@@ -1,0 +1,258 @@
+//! Functions of a package's other modules that its entry files run at install or import time.
+//!
+//! The engine reads one file at a time, so a `setup.py` or a package's `__init__.py` that
+//! imports a function from a module beside it and calls it (`from .core import run; run()`)
+//! hides what that function does from the rules that test `module_level`: in `core.py` the
+//! send is in a function like any other. A scan keeps what each entry file's import-time calls
+//! name (`pysbx_analysis::FileAnalysis::entry_calls`), finds the scanned modules those names
+//! lead to, and reads each such module again with the functions called
+//! (`pysbx_analysis::AnalyzeOptions::called_by_entry`). The findings that second reading adds
+//! are the module's: a function that module calls at that time is followed the same way, a
+//! few modules deep.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use pysbx_analysis::CalledByEntry;
+use pysbx_rules::{Finding, RuleSet};
+
+use crate::pipeline::FileOutcome;
+
+/// How many times modules reached from an entry file lead on to further modules.
+const MAX_ROUNDS: usize = 3;
+
+/// The module `qual` names from `entry` and the function called in it, if it is one of the
+/// files a scan reads (`index` finds a path among them). `qual` is an entry of
+/// `FileAnalysis::entry_calls`: `.core.run` (a relative import, a dot per level), or
+/// `pkg.core.run`, which is the package's own only where `entry` is a package's `__init__.py`
+/// or `__main__.py` in a directory named `pkg`, or where it lies beside a `setup.py` (or under
+/// its `src/`).
+pub(crate) fn resolve(
+    entry: &Path,
+    qual: &str,
+    index: &impl Fn(&Path) -> Option<usize>,
+) -> Option<(usize, String)> {
+    let dir = entry.parent().unwrap_or(Path::new(""));
+    let level = qual.len() - qual.trim_start_matches('.').len();
+    let parts: Vec<&str> = qual[level..].split('.').collect();
+    let (function, module) = parts.split_last()?;
+    if function.is_empty() || module.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let bases: Vec<PathBuf> = if level > 0 {
+        let mut base = dir;
+        for _ in 1..level {
+            base = base.parent()?;
+        }
+        vec![base.to_path_buf()]
+    } else {
+        let file = entry.file_name()?.to_str()?;
+        match file {
+            "__init__.py" | "__main__.py" => {
+                // `pkg.core.run` in `pkg/__init__.py`: the first part is the package itself.
+                let own = dir.file_name().and_then(|n| n.to_str());
+                if module.first().copied() != own || own.is_none() {
+                    return None;
+                }
+                vec![dir.parent().unwrap_or(Path::new("")).to_path_buf()]
+            }
+            _ => vec![dir.to_path_buf(), dir.join("src")],
+        }
+    };
+    for base in bases {
+        let mut path = base;
+        path.extend(module);
+        let candidates = if module.is_empty() {
+            vec![path.join("__init__.py")]
+        } else {
+            vec![path.with_extension("py"), path.join("__init__.py")]
+        };
+        for candidate in candidates {
+            if let Some(at) = index(&candidate)
+                && candidate != entry
+            {
+                return Some((at, (*function).to_string()));
+            }
+        }
+    }
+    None
+}
+
+/// The modules of the scan that entry files' import-time calls reach, and the functions called
+/// in each, gathered round by round.
+#[derive(Default)]
+pub(crate) struct Follow {
+    /// Per module (by index into the scan's files), the entry file's name and the functions.
+    wanted: BTreeMap<usize, (String, BTreeSet<String>)>,
+    /// The modules whose set of functions grew since they were last read.
+    grown: BTreeSet<usize>,
+}
+
+impl Follow {
+    /// Adds what the module `from` (at `path`, read as run by `entry_name`, or itself an
+    /// entry file when `None`) names at import time.
+    pub(crate) fn add(
+        &mut self,
+        path: &Path,
+        entry_name: Option<&str>,
+        calls: &[String],
+        index: &impl Fn(&Path) -> Option<usize>,
+    ) {
+        let entry_name = match entry_name {
+            Some(name) => name.to_string(),
+            None => match path.file_name().and_then(|n| n.to_str()) {
+                Some(name) => name.to_string(),
+                None => return,
+            },
+        };
+        for qual in calls {
+            let Some((at, function)) = resolve(path, qual, index) else { continue };
+            let (_, functions) =
+                self.wanted.entry(at).or_insert_with(|| (entry_name.clone(), BTreeSet::new()));
+            if functions.insert(function) {
+                self.grown.insert(at);
+            }
+        }
+    }
+
+    /// The modules to read (again), each with what runs in it; empties the list.
+    pub(crate) fn take(&mut self) -> Vec<(usize, CalledByEntry)> {
+        std::mem::take(&mut self.grown)
+            .into_iter()
+            .filter_map(|at| {
+                let (entry_file_name, functions) = self.wanted.get(&at)?;
+                Some((
+                    at,
+                    CalledByEntry {
+                        entry_file_name: entry_file_name.clone(),
+                        functions: functions.iter().cloned().collect(),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The entry file name a module was read for.
+    pub(crate) fn entry_name(&self, at: usize) -> Option<&str> {
+        self.wanted.get(&at).map(|(name, _)| name.as_str())
+    }
+}
+
+/// Adds to `outcome` the findings of `again` (the same module read as run by an entry file)
+/// it does not have, and returns what `again`'s import-time calls name.
+pub(crate) fn merge(rules: &RuleSet, outcome: &mut FileOutcome, again: FileOutcome) -> Vec<String> {
+    let (
+        FileOutcome::Analysed { findings, line_hashes, .. },
+        FileOutcome::Analysed { findings: more, line_hashes: more_hashes, entry_calls, .. },
+    ) = (outcome, again)
+    else {
+        return Vec::new();
+    };
+    let known: BTreeSet<(usize, u32, u32)> =
+        findings.iter().map(|f| (f.rule, f.start, f.end)).collect();
+    let before = findings.len();
+    findings.extend(more.into_iter().filter(|f| !known.contains(&(f.rule, f.start, f.end))));
+    if findings.len() > before {
+        // As the engine sorts them: by position, then rule id.
+        let id = |f: &Finding| rules.get(f.rule).map_or("", |r| r.id.as_str());
+        findings.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| id(a).cmp(id(b))));
+        if line_hashes.is_none() {
+            *line_hashes = more_hashes;
+        }
+    }
+    entry_calls
+}
+
+/// Follows the entry files among `paths` (with their `outcomes`, in the same order) into the
+/// modules of their packages, `read_again` reading the modules asked for, several at a time,
+/// and answering each with its new outcome.
+pub(crate) fn follow<T>(
+    rules: &RuleSet,
+    paths: &[&Path],
+    items: &mut [T],
+    outcome_of: impl Fn(&mut T) -> &mut FileOutcome,
+    mut read_again: impl FnMut(Vec<(usize, CalledByEntry)>) -> Vec<(usize, FileOutcome)>,
+) {
+    let by_path: HashMap<&Path, usize> =
+        paths.iter().enumerate().map(|(at, path)| (*path, at)).collect();
+    let index = |p: &Path| by_path.get(p).copied();
+    let mut follow = Follow::default();
+    for (at, item) in items.iter_mut().enumerate() {
+        if let FileOutcome::Analysed { entry_calls, .. } = outcome_of(item)
+            && !entry_calls.is_empty()
+            && let Some(path) = paths.get(at)
+        {
+            follow.add(path, None, entry_calls, &index);
+        }
+    }
+    for _ in 0..MAX_ROUNDS {
+        let wanted = follow.take();
+        if wanted.is_empty() {
+            break;
+        }
+        for (at, again) in read_again(wanted) {
+            let (Some(item), Some(path)) = (items.get_mut(at), paths.get(at)) else { continue };
+            let calls = merge(rules, outcome_of(item), again);
+            let entry_name = follow.entry_name(at).map(str::to_string);
+            follow.add(path, entry_name.as_deref(), &calls, &index);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_of(files: &[&str]) -> impl Fn(&Path) -> Option<usize> {
+        let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+        move |p: &Path| files.iter().position(|f| f == p)
+    }
+
+    #[test]
+    fn relative_and_own_absolute_names_lead_to_the_packages_modules() {
+        let index = index_of(&[
+            "site/pkg/__init__.py",
+            "site/pkg/core.py",
+            "site/pkg/net/__init__.py",
+            "site/pkg/net/send.py",
+            "proj/setup.py",
+            "proj/src/tool/hooks.py",
+        ]);
+        let init = Path::new("site/pkg/__init__.py");
+        assert_eq!(resolve(init, ".core.run", &index), Some((1, "run".into())));
+        assert_eq!(resolve(init, ".net.send.post", &index), Some((3, "post".into())));
+        assert_eq!(resolve(init, ".net.start", &index), Some((2, "start".into())));
+        assert_eq!(resolve(init, "pkg.core.run", &index), Some((1, "run".into())));
+        // Another package's module, the standard library, the entry itself: not followed.
+        assert_eq!(resolve(init, "other.core.run", &index), None);
+        assert_eq!(resolve(init, "logging.getLogger", &index), None);
+        assert_eq!(resolve(init, ".run", &index), None);
+        let send = Path::new("site/pkg/net/send.py");
+        assert_eq!(resolve(send, "..core.run", &index), Some((1, "run".into())));
+        assert_eq!(resolve(send, "....x.y", &index), None);
+        let setup = Path::new("proj/setup.py");
+        assert_eq!(resolve(setup, "tool.hooks.install", &index), Some((5, "install".into())));
+        assert_eq!(resolve(setup, "setuptools.setup", &index), None);
+    }
+
+    #[test]
+    fn a_module_is_read_again_only_when_more_of_it_is_called() {
+        let index = index_of(&["p/__init__.py", "p/a.py", "p/b.py"]);
+        let mut follow = Follow::default();
+        let init = Path::new("p/__init__.py");
+        follow.add(init, None, &[".a.one".into(), ".a.two".into(), ".b.f".into()], &index);
+        let first = follow.take();
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].0, 1);
+        assert_eq!(first[0].1.entry_file_name, "__init__.py");
+        assert_eq!(first[0].1.functions, ["one", "two"]);
+        // `b.f` calls `a.two` (known) and `a.three` (new): `a` is read again with all three,
+        // for the entry file that started it.
+        follow.add(Path::new("p/b.py"), Some("__init__.py"), &[".a.two".into()], &index);
+        assert!(follow.take().is_empty());
+        follow.add(Path::new("p/b.py"), Some("__init__.py"), &[".a.three".into()], &index);
+        let again = follow.take();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].1.functions, ["one", "three", "two"]);
+    }
+}
