@@ -261,6 +261,12 @@ pub(crate) struct Compiled {
     /// filter; `None` in the list: any file): there a function of the file called at import
     /// time runs at import time.
     pub(crate) module_level_files: Vec<Option<NameTable>>,
+    /// Per leaf, whether its rule tests `module_level` with a `file` filter: only such a
+    /// rule's findings change when an entry file of the package runs the module's functions
+    /// (see `AnalyzeOptions::called_by_entry`).
+    pub(crate) entry_leaves: Vec<bool>,
+    /// Whether such a rule has a string leaf (met without any hit at a node).
+    pub(crate) entry_rules_read_strings: bool,
     /// Whether some `argument_of` pattern names a method of any object (`*.warning`).
     pub(crate) argument_of_methods: bool,
     /// Whether any rule tests `returned_by` or `derived_from` (call results are remembered only
@@ -323,6 +329,8 @@ impl Compiled {
             needs_call_frames: false,
             context_classes: NameTable::default(),
             module_level_files: Vec::new(),
+            entry_leaves: Vec::new(),
+            entry_rules_read_strings: false,
             argument_of_methods: false,
             needs_returned: false,
             derived_origins: NameTable::default(),
@@ -337,6 +345,11 @@ impl Compiled {
             let program = c.top_program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
+        let entry_rules: Vec<bool> = c.programs.iter().map(tests_entry_files).collect();
+        c.entry_leaves =
+            c.leaves.iter().map(|l| entry_rules.get(l.rule as usize) == Some(&true)).collect();
+        c.entry_rules_read_strings =
+            c.programs.iter().zip(&entry_rules).any(|(p, &entry)| entry && c.has_string(p));
         let kind = match workload {
             Workload::ManyFiles => aho_corasick::AhoCorasickKind::DFA,
             Workload::FewFiles => aho_corasick::AhoCorasickKind::ContiguousNFA,
@@ -633,7 +646,7 @@ impl Compiled {
         items.into_boxed_slice()
     }
 
-    fn has_string(&self, p: &Program) -> bool {
+    pub(crate) fn has_string(&self, p: &Program) -> bool {
         match p {
             Program::Leaf(id) => {
                 matches!(self.leaves.get(*id as usize).map(|l| &l.kind), Some(LeafKind::String(_)))
@@ -850,6 +863,17 @@ fn builtin_facts(
 
 fn last_line(message: &str) -> String {
     message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
+}
+
+/// Whether a rule's program tests `module_level` inside some files (`setup.py`,
+/// `__init__.py`): the rules an entry file's import-time call can change in another module.
+fn tests_entry_files(p: &Program) -> bool {
+    match p {
+        Program::Inside(spec) => spec.module_level.is_some() && spec.file.is_some(),
+        Program::Any(items) | Program::All(items) => items.iter().any(tests_entry_files),
+        Program::Not(inner) => tests_entry_files(inner),
+        Program::Leaf(_) => false,
+    }
 }
 
 #[cfg(test)]

@@ -133,6 +133,11 @@ pub struct FileAnalysis {
     /// modules of the package these name and reads them again with
     /// [`AnalyzeOptions::called_by_entry`]. At most 64, in the order met.
     pub entry_calls: Vec<String>,
+    /// Whether reading the file again with [`AnalyzeOptions::called_by_entry`] may add
+    /// findings or lead on to another module: some rule that tests `module_level` in entry
+    /// files met one of its leaves in it (a sender, a process call), or the file imports its
+    /// package's own modules by relative imports. A scan reads again only such files.
+    pub entry_sensitive: bool,
 }
 
 impl Analyzer {
@@ -248,7 +253,15 @@ impl Analyzer {
             Mod::Module(module) => self.read(&module.body, file_name, source, options),
             Mod::Expression(_) => Reading::default(),
         };
-        let Reading { raw, entry_calls, too_deep, timed_out: late, too_many, max_depth } = reading;
+        let Reading {
+            raw,
+            entry_calls,
+            entry_sensitive,
+            too_deep,
+            timed_out: late,
+            too_many,
+            max_depth,
+        } = reading;
         if let Some(at) = late {
             deep::release(parsed);
             return timed_out(source, at);
@@ -286,6 +299,7 @@ impl Analyzer {
             self.report(raw, source, parsed.tokens(), options)
         };
         out.entry_calls = entry_calls;
+        out.entry_sensitive = entry_sensitive;
         if max_depth > 1000 {
             deep::release(parsed);
         } else {
@@ -325,6 +339,9 @@ impl Analyzer {
             {
                 return Reading {
                     entry_calls: walker.entry_calls.iter().map(|q| q.to_string()).collect(),
+                    entry_sensitive: walker.entry_leaf_met
+                        || walker.relative_import
+                        || self.compiled.entry_rules_read_strings,
                     raw: walker.raw,
                     too_deep: walker.too_deep,
                     timed_out: walker.timed_out,
@@ -377,7 +394,13 @@ impl Analyzer {
                 });
             }
         }
-        FileAnalysis { findings, error: None, suppressed, entry_calls: Vec::new() }
+        FileAnalysis {
+            findings,
+            error: None,
+            suppressed,
+            entry_calls: Vec::new(),
+            entry_sensitive: false,
+        }
     }
 
     fn finding(
@@ -621,6 +644,8 @@ struct Reading {
     raw: Vec<Raw>,
     /// See [`FileAnalysis::entry_calls`].
     entry_calls: Vec<String>,
+    /// See [`FileAnalysis::entry_sensitive`].
+    entry_sensitive: bool,
     /// Where the file passed [`MAX_FINDINGS_PER_FILE`] findings.
     too_many: Option<TextSize>,
     /// Where the code nested too deep.
@@ -796,7 +821,14 @@ mod tests {
         let src =
             "def run():\n    helper()\ndef helper():\n    eval('1')\ndef other():\n    eval('2')\n";
         let module = Path::new("core.py");
-        assert!(an.analyze(src, module, &AnalyzeOptions::default()).findings.is_empty());
+        let first = an.analyze(src, module, &AnalyzeOptions::default());
+        assert!(first.findings.is_empty());
+        // Worth reading again for an entry file: the rule's leaf is met, or the module imports
+        // its package's own modules; not otherwise.
+        assert!(first.entry_sensitive);
+        let plain = |src: &str| an.analyze(src, module, &AnalyzeOptions::default());
+        assert!(!plain("def run():\n    print(1)\n").entry_sensitive);
+        assert!(plain("from .x import y\ndef run():\n    y()\n").entry_sensitive);
         let called = |functions: &[&str]| AnalyzeOptions {
             called_by_entry: Some(CalledByEntry {
                 entry_file_name: "__init__.py".into(),

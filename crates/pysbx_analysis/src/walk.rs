@@ -778,6 +778,11 @@ pub(crate) struct Walker<'a, 'c> {
     /// What calls made at import time reach in the package's other modules (see
     /// `FileAnalysis::entry_calls`).
     pub(crate) entry_calls: Vec<QName>,
+    /// Some rule that an entry file's call can change here met one of its leaves (see
+    /// `FileAnalysis::entry_sensitive`).
+    pub(crate) entry_leaf_met: bool,
+    /// The file imports a module of its own package by a relative import.
+    pub(crate) relative_import: bool,
     scopes: Scopes<'a>,
     scope: u32,
     frames: Vec<Frame<'a>>,
@@ -1032,6 +1037,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .iter()
                 .any(|files| files.as_ref().is_some_and(|t| t.matches(file_name))),
             entry_calls: Vec::new(),
+            entry_leaf_met: false,
+            relative_import: false,
             scopes: Scopes::with_seeds(seeds, expected.slots),
             scope: MODULE,
             frames: Vec::new(),
@@ -1174,9 +1181,19 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     // ----- hits and verdicts -------------------------------------------------------------
 
+    /// Notes whether a hit since `from` is of a rule an entry file's import-time call could
+    /// change here (see `FileAnalysis::entry_sensitive`).
+    fn note_entry_leaves(&mut self, from: usize) {
+        if !self.entry_leaf_met {
+            let entry = |h: &Hit| self.c.entry_leaves.get(h.leaf as usize) == Some(&true);
+            self.entry_leaf_met = self.hits.get(from..).is_some_and(|h| h.iter().any(entry));
+        }
+    }
+
     /// Evaluates the hits pushed since `from` as the hits of the node at `range`.
     fn settle(&mut self, range: TextRange, callee: Option<TextRange>, from: usize) {
         if self.hits.len() > from {
+            self.note_entry_leaves(from);
             let site = Site {
                 frames: &self.frames,
                 file_name: self.file_name,
@@ -1220,11 +1237,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         // No string rule holds on a string this short (or this short and ASCII) unless another
         // leaf of it matched here.
-        if self.hits.len() == from
+        let alone_here = self.hits.len() == from;
+        if alone_here
             && (text.len() < self.c.string_min_any
                 || (text.len() < self.c.string_min_ascii && text.is_ascii()))
         {
             return;
+        }
+        if !alone_here {
+            self.note_entry_leaves(from);
         }
         // The same literal recurs often within a file: its regexes run once.
         let mut fresh = string::Memo::default();
@@ -2164,6 +2185,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn import_from(&mut self, i: &'a ast::StmtImportFrom) {
         let module = i.module.as_ref().map(|m| key(&m.id)).unwrap_or_default();
         if i.level > 0 {
+            self.relative_import = true;
             // Relative imports name the package's own modules: bound, never matched.
             let dots = ".".repeat(usize::try_from(i.level.min(64)).unwrap_or(1));
             for alias in &i.names {

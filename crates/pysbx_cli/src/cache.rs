@@ -388,6 +388,8 @@ enum StoredOutcome {
         line_hashes: Option<Vec<String>>,
         /// What an entry file's import-time calls name (see `FileOutcome::Analysed`).
         entry_calls: Vec<String>,
+        /// Whether an entry file's call may change the file's findings.
+        entry_sensitive: bool,
     },
     Failed {
         kind: String,
@@ -416,7 +418,13 @@ struct StoredFinding {
 impl StoredOutcome {
     fn from_outcome(rules: &RuleSet, outcome: &FileOutcome) -> Option<StoredOutcome> {
         match outcome {
-            FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls } => {
+            FileOutcome::Analysed {
+                findings,
+                suppressed,
+                line_hashes,
+                entry_calls,
+                entry_sensitive,
+            } => {
                 let findings = findings
                     .iter()
                     .map(|f| {
@@ -440,6 +448,7 @@ impl StoredOutcome {
                     suppressed: *suppressed,
                     line_hashes: line_hashes.clone(),
                     entry_calls: entry_calls.clone(),
+                    entry_sensitive: *entry_sensitive,
                 })
             }
             FileOutcome::Failed(failure) => {
@@ -458,7 +467,13 @@ impl StoredOutcome {
 
     fn into_outcome(self, rules: &RuleSet, need_hashes: bool) -> Option<FileOutcome> {
         match self {
-            StoredOutcome::Analysed { findings, suppressed, line_hashes, entry_calls } => {
+            StoredOutcome::Analysed {
+                findings,
+                suppressed,
+                line_hashes,
+                entry_calls,
+                entry_sensitive,
+            } => {
                 if need_hashes && !findings.is_empty() && line_hashes.is_none() {
                     return None;
                 }
@@ -483,7 +498,13 @@ impl StoredOutcome {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 let line_hashes = if need_hashes { line_hashes } else { None };
-                Some(FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls })
+                Some(FileOutcome::Analysed {
+                    findings,
+                    suppressed,
+                    line_hashes,
+                    entry_calls,
+                    entry_sensitive,
+                })
             }
             StoredOutcome::Failed { kind, message, line, column } => {
                 let kind = CACHEABLE_FAILURES.into_iter().find(|k| *k == kind)?;

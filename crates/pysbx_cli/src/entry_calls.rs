@@ -186,7 +186,17 @@ pub(crate) fn follow<T>(
         }
     }
     for _ in 0..MAX_ROUNDS {
-        let wanted = follow.take();
+        // A module where no rule that an entry file's call can change met anything, and that
+        // imports none of its package's modules, would come back the same.
+        let wanted: Vec<(usize, CalledByEntry)> = follow
+            .take()
+            .into_iter()
+            .filter(|(at, _)| {
+                items.get_mut(*at).is_some_and(|item| {
+                    matches!(outcome_of(item), FileOutcome::Analysed { entry_sensitive: true, .. })
+                })
+            })
+            .collect();
         if wanted.is_empty() {
             break;
         }

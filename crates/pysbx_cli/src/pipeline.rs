@@ -40,6 +40,8 @@ pub(crate) enum FileOutcome {
         suppressed: usize,
         line_hashes: Option<Vec<String>>,
         entry_calls: Vec<String>,
+        /// See `pysbx_analysis::FileAnalysis::entry_sensitive`.
+        entry_sensitive: bool,
     },
     /// Could not be read, decoded or parsed.
     Failed(FileFailure),
@@ -530,20 +532,31 @@ impl Engine {
             suppressed: analysis.suppressed,
             line_hashes,
             entry_calls: analysis.entry_calls,
+            entry_sensitive: analysis.entry_sensitive,
         }
     }
 
     /// Drops the findings that the configuration's per-file ignores cover (not in audit mode).
     fn apply_per_file_ignores(&self, path: &Path, outcome: FileOutcome) -> FileOutcome {
         match outcome {
-            FileOutcome::Analysed { mut findings, suppressed, mut line_hashes, entry_calls }
-                if !self.audit =>
-            {
+            FileOutcome::Analysed {
+                mut findings,
+                suppressed,
+                mut line_hashes,
+                entry_calls,
+                entry_sensitive,
+            } if !self.audit => {
                 self.per_file_ignores.filter(path, &self.rules, &mut findings);
                 if findings.is_empty() {
                     line_hashes = None;
                 }
-                FileOutcome::Analysed { findings, suppressed, line_hashes, entry_calls }
+                FileOutcome::Analysed {
+                    findings,
+                    suppressed,
+                    line_hashes,
+                    entry_calls,
+                    entry_sensitive,
+                }
             }
             other => other,
         }
