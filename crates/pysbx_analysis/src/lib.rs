@@ -111,7 +111,8 @@ pub struct AnalyzeOptions {
 pub struct CalledByEntry {
     /// The entry file's name (`__init__.py`, `setup.py`).
     pub entry_file_name: String,
-    /// The names of the module-level functions it calls.
+    /// The names of the module-level functions it calls, and of the classes it calls (whose
+    /// `__init__` and `__new__` then run).
     pub functions: Vec<String>,
 }
 

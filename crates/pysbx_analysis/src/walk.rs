@@ -1902,6 +1902,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.finish_scope(scope);
                 self.scope = saved;
                 self.frames.pop();
+                // A class an entry file of the package calls at import time (`from .core
+                // import Beacon` then `Beacon()`): what making an object runs, runs there.
+                if self.scope == MODULE
+                    && self.entry_functions.iter().any(|n| n.as_str() == cdef.name.id.as_str())
+                {
+                    let chain = self.scopes.class_chain(scope);
+                    for name in ["__init__", "__new__"] {
+                        self.method_called_at_import(&Name::new_static(name), &chain, true);
+                    }
+                }
                 self.scopes.bind(self.scope, &key(&cdef.name.id), class);
             }
             Stmt::Return(r) => {
@@ -2530,7 +2540,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let chain = self.scopes.class_chain(class);
         if at_import {
-            self.method_called_at_import(name, &chain);
+            self.method_called_at_import(name, &chain, false);
         }
         self.hand_arguments(name, pos, kws, false, |_, p| {
             if !chain.contains(&p.outer) {
@@ -2561,7 +2571,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// A method of a class in `chain` (a class and its bases of the file) called at import
     /// time, not walked yet: its body is walked at import time, in its own class's frames
     /// (so that a command class's method keeps its class), as a function called there is.
-    fn method_called_at_import(&mut self, name: &Name, chain: &[u32]) {
+    fn method_called_at_import(&mut self, name: &Name, chain: &[u32], by_entry: bool) {
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
             if p.walked || p.site.is_some() || !chain.contains(&p.outer) {
@@ -2571,6 +2581,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             // `frames_called_from` it gets that frame back, followed by the import-time mark.
             let mut site = p.frames.clone();
             site.pop();
+            if by_entry {
+                site.insert(0, Frame::CalledByEntry);
+            }
             site.push(Frame::CalledAtImport);
             p.site = Some(site);
         }
