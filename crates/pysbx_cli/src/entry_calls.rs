@@ -227,6 +227,7 @@ mod tests {
             "site/pkg/net/send.py",
             "proj/setup.py",
             "proj/src/tool/hooks.py",
+            "site/hook.py",
         ]);
         let init = Path::new("site/pkg/__init__.py");
         assert_eq!(resolve(init, ".core.run", &index), Some((1, "run".into())));
@@ -243,6 +244,9 @@ mod tests {
         let setup = Path::new("proj/setup.py");
         assert_eq!(resolve(setup, "tool.hooks.install", &index), Some((5, "install".into())));
         assert_eq!(resolve(setup, "setuptools.setup", &index), None);
+        // A `.pth` file imports the modules beside it in `site-packages`.
+        let pth = Path::new("site/hook.pth");
+        assert_eq!(resolve(pth, "hook.go", &index), Some((6, "go".into())));
     }
 
     #[test]
