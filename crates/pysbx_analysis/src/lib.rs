@@ -111,8 +111,9 @@ pub struct AnalyzeOptions {
 pub struct CalledByEntry {
     /// The entry file's name (`__init__.py`, `setup.py`).
     pub entry_file_name: String,
-    /// The names of the module-level functions it calls, and of the classes it calls (whose
-    /// `__init__` and `__new__` then run).
+    /// The names of the module-level functions it calls, of the classes it calls (whose
+    /// `__init__` and `__new__` then run), and of the methods it calls on such classes'
+    /// objects (`Beacon.send`).
     pub functions: Vec<String>,
 }
 

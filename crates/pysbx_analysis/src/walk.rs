@@ -1110,16 +1110,34 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// modules: what the callee names (`.core.run` after `from .core import run`,
     /// `pkg.core.run`), and the package's functions handed to it (`Thread(target=run)`,
     /// `atexit.register(run)`). The scan finds which of them are modules it reads.
-    fn note_entry_calls(&mut self, callee: &Eval<'a>, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
+    fn note_entry_calls(
+        &mut self,
+        callee: &Eval<'a>,
+        method_of: Option<(&Eval<'a>, &Name)>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
         let handed = pos.iter().chain(kws.iter().map(|(_, e)| e)).flat_map(|e| e.vals.quals());
         let relative = handed.filter(|q| q.starts_with('.'));
         let named = callee.vals.quals().filter(|q| !q.starts_with("builtins."));
-        for q in named.chain(relative) {
+        let mut met: SmallVec<[QName; 4]> = named.chain(relative).cloned().collect();
+        // A method of an object a class of the package made (`Beacon().send()`, `b.send()`
+        // after `b = Beacon()`): `.core.Beacon().send`, as rules name instances' methods.
+        if let Some((recv, method)) = method_of {
+            for v in recv.vals.alts() {
+                if let Value::Returned(q) = v
+                    && !q.starts_with("builtins.")
+                {
+                    met.push(self.interner.intern(&format!("{q}().{method}")));
+                }
+            }
+        }
+        for q in met {
             if self.entry_calls.len() >= MAX_ENTRY_CALLS {
                 return;
             }
-            if !self.entry_calls.contains(q) {
-                self.entry_calls.push(q.clone());
+            if !self.entry_calls.contains(&q) {
+                self.entry_calls.push(q);
             }
         }
     }
@@ -1904,12 +1922,31 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.frames.pop();
                 // A class an entry file of the package calls at import time (`from .core
                 // import Beacon` then `Beacon()`): what making an object runs, runs there.
-                if self.scope == MODULE
-                    && self.entry_functions.iter().any(|n| n.as_str() == cdef.name.id.as_str())
-                {
+                // A method called on such an object comes as `Beacon.send`.
+                let class_name = cdef.name.id.as_str();
+                let mut made = false;
+                let mut methods: SmallVec<[Name; 2]> = SmallVec::new();
+                if self.scope == MODULE {
+                    for n in self.entry_functions {
+                        match n.strip_prefix(class_name) {
+                            Some("") => made = true,
+                            Some(rest) => {
+                                if let Some(m) = rest.strip_prefix('.') {
+                                    made = true;
+                                    methods.push(Name::new(m));
+                                }
+                            }
+                            None => {}
+                        }
+                    }
+                }
+                if made {
                     let chain = self.scopes.class_chain(scope);
                     for name in ["__init__", "__new__"] {
                         self.method_called_at_import(&Name::new_static(name), &chain, true);
+                    }
+                    for name in &methods {
+                        self.method_called_at_import(name, &chain, true);
                     }
                 }
                 self.scopes.bind(self.scope, &key(&cdef.name.id), class);
@@ -2572,6 +2609,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// time, not walked yet: its body is walked at import time, in its own class's frames
     /// (so that a command class's method keeps its class), as a function called there is.
     fn method_called_at_import(&mut self, name: &Name, chain: &[u32], by_entry: bool) {
+        // Called from code an entry file runs, it runs for that entry file too.
+        let by_entry = by_entry
+            || (self.entry_name.is_some()
+                && self.frames.iter().any(|f| matches!(f, Frame::CalledByEntry)));
         let Some(list) = self.functions.get_mut(name) else { return };
         for p in list.iter_mut() {
             if p.walked || p.site.is_some() || !chain.contains(&p.outer) {
@@ -5808,7 +5849,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         if self.records_entry_calls && self.at_import() {
-            self.note_entry_calls(&callee, &pos, &kws);
+            self.note_entry_calls(&callee, recv.as_ref().zip(method.as_ref()), &pos, &kws);
         }
         let mut helper_fold = None;
         match &*c.func {

@@ -32,6 +32,15 @@ pub(crate) fn resolve(
     qual: &str,
     index: &impl Fn(&Path) -> Option<usize>,
 ) -> Option<(usize, String)> {
+    // A method of an object of a class of the package (`.core.Beacon().send`): the class's
+    // module, and the method as `Beacon.send`.
+    if let Some((class, method)) = qual.rsplit_once("().") {
+        if method.is_empty() || method.contains('.') || class.contains("().") {
+            return None;
+        }
+        let (at, class) = resolve(entry, class, index)?;
+        return Some((at, format!("{class}.{method}")));
+    }
     let dir = entry.parent().unwrap_or(Path::new(""));
     let level = qual.len() - qual.trim_start_matches('.').len();
     let parts: Vec<&str> = qual[level..].split('.').collect();
@@ -234,6 +243,8 @@ mod tests {
         assert_eq!(resolve(init, ".net.send.post", &index), Some((3, "post".into())));
         assert_eq!(resolve(init, ".net.start", &index), Some((2, "start".into())));
         assert_eq!(resolve(init, "pkg.core.run", &index), Some((1, "run".into())));
+        assert_eq!(resolve(init, ".core.Beacon().send", &index), Some((1, "Beacon.send".into())));
+        assert_eq!(resolve(init, ".core.Beacon().a.b", &index), None);
         // Another package's module, the standard library, the entry itself: not followed.
         assert_eq!(resolve(init, "other.core.run", &index), None);
         assert_eq!(resolve(init, "logging.getLogger", &index), None);
