@@ -770,7 +770,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// The entry file whose import-time calls run [`Self::entry_functions`] (see
     /// `AnalyzeOptions::called_by_entry`).
     entry_name: Option<&'c str>,
-    /// The module-level functions of this file an entry file calls at import time.
+    /// The module-level functions and classes of this file an entry file calls at import
+    /// time, and the methods it calls on those classes' objects (`Beacon.send`).
     entry_functions: &'c [String],
     /// Whether calls made at import time to the package's other modules are kept (the file is
     /// an entry file some rule's `module_level` test names, or runs for one).
@@ -1093,7 +1094,8 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Reads the file as a module of a package whose entry file `entry_name` calls its
-    /// module-level `functions` at import time: their bodies run at import time there.
+    /// module-level `functions` (classes, `Class.method`s) at import time: their bodies run at
+    /// import time there.
     pub(crate) fn called_by_entry(&mut self, entry_name: &'c str, functions: &'c [String]) {
         self.entry_name = Some(entry_name);
         self.entry_functions = functions;
@@ -1108,8 +1110,9 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Keeps what a call made at import time in an entry file may run in the package's other
     /// modules: what the callee names (`.core.run` after `from .core import run`,
-    /// `pkg.core.run`), and the package's functions handed to it (`Thread(target=run)`,
-    /// `atexit.register(run)`). The scan finds which of them are modules it reads.
+    /// `pkg.core.run`, `.core.Beacon().send`), and the package's functions handed to it
+    /// (`Thread(target=run)`, `atexit.register(run)`). The scan finds which of them are in
+    /// modules it reads.
     fn note_entry_calls(
         &mut self,
         callee: &Eval<'a>,
