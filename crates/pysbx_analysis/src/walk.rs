@@ -1023,20 +1023,27 @@ impl<'a, 'c> Walker<'a, 'c> {
         embedded: &'a EmbeddedArena,
     ) -> Self {
         let expected = ExpectedSizes::of(src.len());
+        // Some rule tests `module_level` here (a rule without a `file` filter: in every file),
+        // and the file is one that some rule names (an entry file).
+        let (mut import_time_tested, mut records_entry_calls) = (false, false);
+        for files in &c.module_level_files {
+            match files {
+                None => import_time_tested = true,
+                Some(t) if t.matches(file_name) => {
+                    import_time_tested = true;
+                    records_entry_calls = true;
+                }
+                Some(_) => {}
+            }
+        }
         Self {
             c,
             file_name,
-            import_time_tested: c
-                .module_level_files
-                .iter()
-                .any(|files| files.as_ref().is_none_or(|t| t.matches(file_name))),
+            import_time_tested,
             build_backend: false,
             entry_name: None,
             entry_functions: &[],
-            records_entry_calls: c
-                .module_level_files
-                .iter()
-                .any(|files| files.as_ref().is_some_and(|t| t.matches(file_name))),
+            records_entry_calls,
             entry_calls: Vec::new(),
             entry_leaf_met: false,
             relative_import: false,
@@ -1099,13 +1106,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     pub(crate) fn called_by_entry(&mut self, entry_name: &'c str, functions: &'c [String]) {
         self.entry_name = Some(entry_name);
         self.entry_functions = functions;
-        let entry = self
-            .c
-            .module_level_files
-            .iter()
-            .any(|files| files.as_ref().is_none_or(|t| t.matches(entry_name)));
-        self.import_time_tested |= entry;
-        self.records_entry_calls |= entry;
+        // The entry file is one some rule's `module_level` test names by its `file` filter
+        // (its import-time calls were kept only then), so the module is tested at import time
+        // and what it calls there is followed on, as in the entry file.
+        self.import_time_tested = true;
+        self.records_entry_calls = true;
     }
 
     /// Keeps what a call made at import time in an entry file may run in the package's other

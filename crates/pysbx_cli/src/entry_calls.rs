@@ -280,4 +280,45 @@ mod tests {
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].1.functions, ["one", "three", "two"]);
     }
+
+    fn analysed(entry_calls: &[&str]) -> FileOutcome {
+        FileOutcome::Analysed {
+            findings: Vec::new(),
+            suppressed: 0,
+            line_hashes: None,
+            entry_calls: entry_calls.iter().map(|c| (*c).to_string()).collect(),
+            entry_sensitive: true,
+        }
+    }
+
+    #[test]
+    fn a_chain_of_modules_is_followed_three_modules_deep() {
+        // `__init__.py` calls `m1.f`, whose `f` calls `m2.f`, and so on: each module read
+        // again hands back the next call.
+        let names = ["p/__init__.py", "p/m1.py", "p/m2.py", "p/m3.py", "p/m4.py", "p/m5.py"];
+        let paths: Vec<&Path> = names.iter().map(Path::new).collect();
+        let mut outcomes: Vec<FileOutcome> = std::iter::once(analysed(&[".m1.f"]))
+            .chain((1..names.len()).map(|_| analysed(&[])))
+            .collect();
+        let mut read: Vec<usize> = Vec::new();
+        follow(
+            &RuleSet::new(),
+            &paths,
+            &mut outcomes,
+            |o| o,
+            |wanted| {
+                wanted
+                    .into_iter()
+                    .map(|(at, entry)| {
+                        assert_eq!(entry.entry_file_name, "__init__.py");
+                        assert_eq!(entry.functions, ["f"]);
+                        read.push(at);
+                        let next = format!(".m{}.f", at + 1);
+                        (at, analysed(&[next.as_str()]))
+                    })
+                    .collect()
+            },
+        );
+        assert_eq!(read, [1, 2, 3]);
+    }
 }

@@ -440,15 +440,10 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         })
         .collect();
     if !missed.is_empty() {
-        // The archive was read whole once: a second read meets the same limits, or the same
-        // error, already reported.
-        let _ = read_archive(archive, kind, limits, &mut |entry| {
-            if let ArchiveEntry::Source { name, bytes } = entry
-                && let Some(&index) = missed.get(&name)
-            {
+        sources_again(archive, kind, limits, &mut |name, bytes| {
+            if let Some(&index) = missed.get(name) {
                 let member = format!("{shown}!/{name}");
-                outcomes[index].1 =
-                    engine.scan_bytes(Path::new(&member), &bytes, want_hashes, true);
+                outcomes[index].1 = engine.scan_bytes(Path::new(&member), bytes, want_hashes, true);
             }
         });
     }
@@ -470,26 +465,33 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
                 .filter_map(|(at, entry)| Some((*paths.get(at)?, (at, entry))))
                 .collect();
             let mut again = Vec::new();
-            let _ = read_archive(archive, kind, limits, &mut |entry| {
-                if let ArchiveEntry::Source { name, bytes } = entry
-                    && let Some((at, called)) = wanted.remove(Path::new(&name))
-                {
+            sources_again(archive, kind, limits, &mut |name, bytes| {
+                if let Some((at, called)) = wanted.remove(Path::new(name)) {
                     let member = format!("{shown}!/{name}");
-                    again.push((
-                        at,
-                        engine.scan_called_by_entry(
-                            Path::new(&member),
-                            &bytes,
-                            want_hashes,
-                            called,
-                        ),
-                    ));
+                    let path = Path::new(&member);
+                    again.push((at, engine.scan_called_by_entry(path, bytes, want_hashes, called)));
                 }
             });
             again
         },
     );
     (outcomes, errors)
+}
+
+/// Reads an archive already read whole once again, handing each Python source member to
+/// `visit`: a second read meets the same limits, or the same error, already reported.
+fn sources_again(
+    archive: &Path,
+    kind: pysbx_walk::archive::ArchiveKind,
+    limits: pysbx_walk::archive::ArchiveLimits,
+    visit: &mut dyn FnMut(&str, &[u8]),
+) {
+    use pysbx_walk::archive::{ArchiveEntry, read_archive};
+    let _ = read_archive(archive, kind, limits, &mut |entry| {
+        if let ArchiveEntry::Source { name, bytes } = entry {
+            visit(&name, &bytes);
+        }
+    });
 }
 
 /// Audit mode is automatic for installed packages, archives, trees outside the current
