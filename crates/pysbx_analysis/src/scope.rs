@@ -641,6 +641,26 @@ impl<'a> Scopes<'a> {
     }
 
     /// What `globals()[name]` holds: the module's binding only.
+    /// What the module's namespace holds under `name` (`globals()[name]`,
+    /// `getattr(sys.modules[__name__], name)`): its binding, and where the module may not bind
+    /// it, what its star imports put there (`from builtins import *` puts `eval`).
+    pub(crate) fn module_entry(&self, name: &str, interner: &mut Interner) -> ValueSet<'a> {
+        let slot = self.slots.get(MODULE, name, NameHash::of(name));
+        let mut out = match slot {
+            Some(_) => self.module_value(name),
+            None => ValueSet::default(),
+        };
+        let may_be_unbound = slot.is_none_or(|s| s.cur.unbound || s.ever.unbound);
+        if may_be_unbound && let Some(module) = self.list.first() {
+            for star in &module.stars {
+                if let Some(q) = interner.join(star, name) {
+                    out.push(Value::Qual(q));
+                }
+            }
+        }
+        if out.is_empty() { ValueSet::unknown() } else { out }
+    }
+
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
         let slot = self.slots.get(MODULE, name, NameHash::of(name));
         match slot {

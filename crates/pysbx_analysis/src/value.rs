@@ -265,6 +265,9 @@ pub(crate) enum Value<'a> {
     Const(Const<'a>),
     /// The module's globals dictionary (`globals()`).
     Globals,
+    /// The file's own module object (`sys.modules[__name__]`, `importlib.import_module(
+    /// __name__)`): its attributes are the module's globals, its `__dict__` is [`Value::Globals`].
+    ThisModule,
     /// A tuple or list display whose elements refer to things (`[eval, exec]`).
     Seq(Rc<[ValueSet<'a>]>),
     /// `operator.attrgetter("a.b")`: calling it on `x` reaches `x.a.b`.
@@ -354,7 +357,11 @@ impl Value<'_> {
     /// [`ValueSet::refers`]).
     pub(crate) fn refers(&self) -> bool {
         match self {
-            Value::Qual(_) | Value::Globals | Value::Getter(_) | Value::Caller(_) => true,
+            Value::Qual(_)
+            | Value::Globals
+            | Value::ThisModule
+            | Value::Getter(_)
+            | Value::Caller(_) => true,
             Value::Seq(items) => items.iter().any(ValueSet::refers),
             Value::Dict(items) => items.iter().any(|(_, v)| v.refers()),
             Value::Partial(inner) | Value::AttrOf(inner) => inner.refers(),
@@ -459,6 +466,7 @@ impl<'a> ValueSet<'a> {
         let dup = self.alts.iter().any(|v| match (v, &value) {
             (Value::Unknown, Value::Unknown)
             | (Value::Globals, Value::Globals)
+            | (Value::ThisModule, Value::ThisModule)
             | (Value::AnyModule, Value::AnyModule)
             | (Value::AnyModuleName, Value::AnyModuleName) => true,
             (Value::Class { scope: a, .. }, Value::Class { scope: b, .. })

@@ -4740,6 +4740,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 other => out.push(other.derived(&self.c.derived_origins).unwrap_or(Value::Unknown)),
             }
         }
+        // The file's own module: its attributes are its globals.
+        if base.alts().iter().any(|v| matches!(v, Value::ThisModule)) {
+            match attr {
+                "__dict__" => out.push(Value::Globals),
+                "__builtins__" => {}
+                _ => out.union(&self.scopes.module_entry(attr, &mut self.interner)),
+            }
+        }
         // Attributes that reach the builtins or a module's globals from any object:
         // `frame.f_builtins`, `func.__globals__`, `module.__builtins__`.
         match attr {
@@ -4788,7 +4796,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if key == "__builtins__" {
                         out.push(Value::Qual(self.interner.intern("builtins")));
                     } else {
-                        out.union(&self.scopes.module_value(key));
+                        out.union(&self.scopes.module_entry(key, &mut self.interner));
                     }
                 }
                 _ => out.push(Value::Unknown),
@@ -4836,6 +4844,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             vals
         } else {
+            // `sys.modules[__name__].exec = f`: the module's binding replaced or removed.
+            if recv.vals.alts().iter().any(|v| matches!(v, Value::ThisModule)) {
+                self.scopes.weaken_module(&attr);
+            }
             // `builtins.print = f`, `del builtins.open`: the object replaced or removed.
             if !self.c.stores.is_empty() {
                 let target = self.attr_vals(&recv.vals, &attr);
@@ -4960,6 +4972,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     // A key that is one of a few constants (`name` compared with "os" and
                     // "posix" in a loop over `sys.modules`): each entry.
+                    // `sys.modules[__name__]`: the file's own module.
+                    None if names_this_module(&k.vals)
+                        && base.vals.quals().any(|q| &**q == "sys.modules") =>
+                    {
+                        vals = ValueSet::one(Value::ThisModule);
+                    }
                     None if k.vals.constant_choices() => {
                         let mut each = ValueSet::default();
                         for alt in k.vals.alts() {
@@ -6142,6 +6160,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
                         }
+                        // `import_module(__name__)`: the file's own module.
+                        if pos.first().is_some_and(|e| names_this_module(&e.vals)) {
+                            vals.push(Value::ThisModule);
+                        }
                     }
                     // `functools.reduce(getattr, ("path", "os", "system"), os)` walks the names
                     // from the start object, as `os.path.os.system` would.
@@ -6407,13 +6429,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 let v = self.attr_of(&obj.vals, obj.fold.as_ref(), &n);
                                 vals.union(&v);
                             }
-                            if matches!(
+                            let sets = matches!(
                                 name,
                                 "builtins.setattr"
                                     | "builtins.delattr"
                                     | "builtins.object.__setattr__"
                                     | "builtins.object.__delattr__"
-                            ) && !self.c.stores.is_empty()
+                            );
+                            // `setattr(sys.modules[__name__], "exec", f)`: the module's
+                            // binding replaced or removed.
+                            if sets
+                                && pos.first().is_some_and(|obj| {
+                                    obj.vals.alts().iter().any(|v| matches!(v, Value::ThisModule))
+                                })
+                            {
+                                self.scopes.weaken_module(&n);
+                            }
+                            if sets
+                                && !self.c.stores.is_empty()
                                 && let Some(obj) = pos.first()
                             {
                                 let target = self.attr_vals(&obj.vals.clone(), &n);
@@ -6626,6 +6659,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if v.is_interesting() {
                         vals.union(&v);
                     }
+                }
+                // `sys.modules.get(__name__)`: the file's own module.
+                if matches!(m, "get" | "__getitem__")
+                    && pos.first().is_some_and(|e| names_this_module(&e.vals))
+                    && r.vals.quals().any(|q| &**q == "sys.modules")
+                {
+                    vals.push(Value::ThisModule);
                 }
                 if fold.is_none()
                     && let Some(rf) = &r.fold
@@ -7504,6 +7544,12 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether a value is the module's `__name__` (unbound in the file, it resolves to the
+/// builtins' name of the same spelling): the key of the file's own module in `sys.modules`.
+fn names_this_module(vals: &ValueSet<'_>) -> bool {
+    vals.quals().any(|q| &**q == "builtins.__name__")
 }
 
 fn is_dotted_name(s: &str) -> bool {
