@@ -174,14 +174,17 @@ pub(crate) fn merge(rules: &RuleSet, outcome: &mut FileOutcome, again: FileOutco
 
 /// Follows the entry files among `paths` (with their `outcomes`, in the same order) into the
 /// modules of their packages, `read_again` reading the modules asked for, several at a time,
-/// and answering each with its new outcome.
+/// and answering each with its new outcome. Returns the modules whose second reading failed
+/// (changed or gone since the first, over the time limit), by index, each with a message that
+/// says so: their first reading's findings stay, without what the entry file runs there.
 pub(crate) fn follow<T>(
     rules: &RuleSet,
     paths: &[&Path],
     items: &mut [T],
     outcome_of: impl Fn(&mut T) -> &mut FileOutcome,
     mut read_again: impl FnMut(Vec<(usize, CalledByEntry)>) -> Vec<(usize, FileOutcome)>,
-) {
+) -> Vec<(usize, String)> {
+    let mut failures = Vec::new();
     let by_path: HashMap<&Path, usize> =
         paths.iter().enumerate().map(|(at, path)| (*path, at)).collect();
     let index = |p: &Path| by_path.get(p).copied();
@@ -211,11 +214,25 @@ pub(crate) fn follow<T>(
         }
         for (at, again) in read_again(wanted) {
             let (Some(item), Some(path)) = (items.get_mut(at), paths.get(at)) else { continue };
-            let calls = merge(rules, outcome_of(item), again);
             let entry_name = follow.entry_name(at).map(str::to_string);
+            if let FileOutcome::Failed(failure) = &again {
+                failures.push((at, second_reading_failed(entry_name.as_deref(), &failure.message)));
+                continue;
+            }
+            let calls = merge(rules, outcome_of(item), again);
             follow.add(path, entry_name.as_deref(), &calls, &index);
         }
     }
+    failures
+}
+
+/// The message of a module whose reading as run by an entry file failed.
+fn second_reading_failed(entry_name: Option<&str>, why: &str) -> String {
+    let entry = entry_name.map_or_else(|| "an entry file".to_string(), |n| format!("`{n}`"));
+    format!(
+        "not read again as code {entry} of its package runs at import time ({why}): the \
+         findings of its own reading are kept without it"
+    )
 }
 
 #[cfg(test)]
@@ -320,5 +337,62 @@ mod tests {
             },
         );
         assert_eq!(read, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_module_that_fails_its_second_reading_keeps_its_findings_and_is_named() {
+        // `core.py` was read once with a finding; read again for `__init__.py`, it fails (it
+        // changed, or its time ran out): the first reading stays and the failure is handed
+        // back, naming the entry file and why.
+        let paths: Vec<&Path> = ["p/__init__.py", "p/core.py"].into_iter().map(Path::new).collect();
+        let first = pysbx_rules::Finding {
+            rule: 0,
+            start: 4,
+            end: 9,
+            location: pysbx_rules::FindingLocation {
+                line: 1,
+                column: 5,
+                end_line: 1,
+                end_column: 10,
+            },
+            message: "found".into(),
+            subject: "x".into(),
+            snippet: String::new(),
+            snippet_start: 0,
+        };
+        let mut core = analysed(&[]);
+        if let FileOutcome::Analysed { findings, .. } = &mut core {
+            findings.push(first.clone());
+        }
+        let mut outcomes = vec![analysed(&[".core.run"]), core];
+        let failures = follow(
+            &RuleSet::new(),
+            &paths,
+            &mut outcomes,
+            |o| o,
+            |wanted| {
+                wanted
+                    .into_iter()
+                    .map(|(at, _)| {
+                        let failure = crate::pipeline::FileFailure {
+                            kind: "timeout",
+                            message: "analysis stopped after the 1 s limit".into(),
+                            line: None,
+                            column: None,
+                        };
+                        (at, FileOutcome::Failed(failure))
+                    })
+                    .collect()
+            },
+        );
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        let (at, message) = &failures[0];
+        assert_eq!(*at, 1);
+        assert!(message.contains("`__init__.py`"), "{message}");
+        assert!(message.contains("analysis stopped after the 1 s limit"), "{message}");
+        match &outcomes[1] {
+            FileOutcome::Analysed { findings, .. } => assert_eq!(findings, &[first]),
+            FileOutcome::Failed(f) => panic!("the first reading was replaced: {}", f.message),
+        }
     }
 }

@@ -108,7 +108,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         .collect();
     // Modules of a package that its entry files call at import time: read again as run there.
     let paths: Vec<&Path> = discovery.files.iter().map(PathBuf::as_path).collect();
-    crate::entry_calls::follow(
+    let entry_failures = crate::entry_calls::follow(
         &engine.rules,
         &paths,
         &mut scanned_files,
@@ -118,14 +118,23 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
                 .into_par_iter()
                 .filter_map(|(at, entry)| {
                     let path = paths.get(at)?;
-                    let bytes = pysbx_files::read_regular(path, engine.max_file_bytes).ok()?;
-                    Some((at, engine.scan_called_by_entry(path, &bytes, want_hashes, entry)))
+                    let outcome = match pysbx_files::read_regular(path, engine.max_file_bytes) {
+                        Ok(bytes) => engine.scan_called_by_entry(path, &bytes, want_hashes, entry),
+                        Err(err) => FileOutcome::Failed(FileFailure::unread(&err)),
+                    };
+                    Some((at, outcome))
                 })
                 .collect()
         },
     );
-    // Files that were read but are wrong against their RECORD, and archives' problems.
+    // Files that were read but are wrong against their RECORD, modules not read again for
+    // their entry files, and archives' problems.
     let mut found_errors: Vec<FileError> = Vec::new();
+    for (at, message) in entry_failures {
+        if let Some(path) = paths.get(at) {
+            found_errors.push(entry_error(display_path(path), message));
+        }
+    }
     let mut results: Vec<(String, FileOutcome)> = Vec::with_capacity(scanned_files.len());
     for (path, outcome, changed) in scanned_files {
         if let Some(message) = changed {
@@ -373,6 +382,11 @@ fn record_error(path: String, message: String) -> FileError {
     FileError { path, line: None, column: None, kind: RECORD_ERROR.to_string(), message }
 }
 
+/// A module read (its findings kept) that could not be read again as an entry file runs it.
+fn entry_error(path: String, message: String) -> FileError {
+    FileError { path, line: None, column: None, kind: "entry".to_string(), message }
+}
+
 /// The outcomes of one archive's members and the problems met while reading it.
 type ArchiveScan = (Vec<(String, FileOutcome)>, Vec<FileError>);
 
@@ -454,7 +468,7 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         .map(|(member, _)| PathBuf::from(member.strip_prefix(&prefix).unwrap_or(member)))
         .collect();
     let paths: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
-    crate::entry_calls::follow(
+    let entry_failures = crate::entry_calls::follow(
         &engine.rules,
         &paths,
         &mut outcomes,
@@ -472,9 +486,24 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
                     again.push((at, engine.scan_called_by_entry(path, bytes, want_hashes, called)));
                 }
             });
+            // Members the second read of the archive did not meet (it changed since the first).
+            again.extend(wanted.into_values().map(|(at, _)| {
+                let failure = FileFailure {
+                    kind: "read",
+                    message: "the member was not found when the archive was read again".into(),
+                    line: None,
+                    column: None,
+                };
+                (at, FileOutcome::Failed(failure))
+            }));
             again
         },
     );
+    for (at, message) in entry_failures {
+        if let Some((member, _)) = outcomes.get(at) {
+            errors.push(entry_error(member.clone(), message));
+        }
+    }
     (outcomes, errors)
 }
 
