@@ -926,4 +926,36 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     let again = pysbx(dir.path()).args(["scan", "--format", "json", "a", "e"]).output().unwrap();
     // Every file of `a` and `e` came from the cache.
     assert_eq!(json(&again)["stats"]["cached"], 5, "{}", json(&again));
+    // A run that names only the changed modules (pre-commit) reads their packages' entry files
+    // for what those call, and reports the named modules alone.
+    // (`e`'s chain goes through `_boot.py`, which is named too: a module of the chain that the
+    // run does not name stops it there.)
+    let named =
+        ["a/pkg/core.py", "d/tool/hooks.py", "e/pkg/_boot.py", "e/pkg/core.py", "f/pkg/core.py"];
+    let out = pysbx(dir.path()).args(["scan", "--format", "json"]).args(named).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(
+        paths_with(&doc, "host-identity-exfiltration"),
+        ["a/pkg/core.py", "d/tool/hooks.py", "e/pkg/core.py"],
+        "{doc}"
+    );
+    assert_eq!(paths_with(&doc, "setup-py-import-time"), ["d/tool/hooks.py"], "{doc}");
+    let reported: std::collections::BTreeSet<&str> =
+        doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(reported.iter().all(|p| named.contains(p)), "{doc}");
+    assert_eq!(doc["stats"]["files_scanned"], 5, "{doc}");
+    // Shards of a tree: each module is followed from its package's entry file wherever that
+    // file falls, so the shards together find what the whole scan finds.
+    let mut from_shards = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let out = pysbx(dir.path())
+            .args(["scan", "--no-cache", "--format", "json", "--shard", shard, "a", "b", "c", "d"])
+            .output()
+            .unwrap();
+        let doc = json(&out);
+        from_shards
+            .extend(paths_with(&doc, "host-identity-exfiltration").into_iter().map(str::to_string));
+    }
+    from_shards.sort();
+    assert_eq!(from_shards, ["a/pkg/core.py", "b/pkg/core.py", "c/pkg/core.py", "d/tool/hooks.py"]);
 }

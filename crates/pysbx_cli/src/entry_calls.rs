@@ -10,7 +10,7 @@
 //! are the module's: a function that module calls at that time is followed the same way, a
 //! few modules deep.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use pysbx_analysis::CalledByEntry;
@@ -85,6 +85,47 @@ pub(crate) fn resolve(
         }
     }
     None
+}
+
+/// The entry files of the packages the scanned `files` belong to that are not among them: each
+/// package directory's `__init__.py` and `__main__.py`, up the chain of package directories
+/// (those with an `__init__.py`), and a `setup.py` beside the top package or above its `src/`.
+/// Those that exist, once each, in the order met.
+pub(crate) fn missing_entry_files(files: &[PathBuf]) -> Vec<PathBuf> {
+    let scanned: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let mut seen_dirs: HashSet<&Path> = HashSet::new();
+    let mut found = Vec::new();
+    let add = |candidate: PathBuf, found: &mut Vec<PathBuf>| {
+        if !scanned.contains(candidate.as_path())
+            && !found.contains(&candidate)
+            && candidate.is_file()
+        {
+            found.push(candidate);
+        }
+    };
+    for file in files {
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            if !seen_dirs.insert(d) {
+                break;
+            }
+            if !d.join("__init__.py").is_file() {
+                // The first directory that is no package: where `setup.py` lives, or the
+                // `src/` below it.
+                add(d.join("setup.py"), &mut found);
+                if d.file_name().is_some_and(|n| n == "src")
+                    && let Some(project) = d.parent()
+                {
+                    add(project.join("setup.py"), &mut found);
+                }
+                break;
+            }
+            add(d.join("__init__.py"), &mut found);
+            add(d.join("__main__.py"), &mut found);
+            dir = d.parent();
+        }
+    }
+    found
 }
 
 /// The modules of the scan that entry files' import-time calls reach, and the functions called
@@ -337,6 +378,39 @@ mod tests {
             },
         );
         assert_eq!(read, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_named_modules_package_entry_files_are_found_up_to_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (file, text) in [
+            ("proj/setup.py", ""),
+            ("proj/src/tool/__init__.py", ""),
+            ("proj/src/tool/__main__.py", ""),
+            ("proj/src/tool/sub/__init__.py", ""),
+            ("proj/src/tool/sub/core.py", ""),
+            ("proj/src/tool/sub/other.py", ""),
+            ("loose/script.py", ""),
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        // Two modules of the same package, one entry file already named, a loose script.
+        let files = [
+            root.join("proj/src/tool/sub/core.py"),
+            root.join("proj/src/tool/sub/other.py"),
+            root.join("proj/src/tool/__init__.py"),
+            root.join("loose/script.py"),
+        ];
+        let found = missing_entry_files(&files);
+        let expected = [
+            root.join("proj/src/tool/sub/__init__.py"),
+            root.join("proj/src/tool/__main__.py"),
+            root.join("proj/setup.py"),
+        ];
+        assert_eq!(found, expected);
     }
 
     #[test]

@@ -107,7 +107,22 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
         .collect();
     // Modules of a package that its entry files call at import time: read again as run there.
-    let paths: Vec<&Path> = discovery.files.iter().map(PathBuf::as_path).collect();
+    // The entry files of the scanned modules' packages that the scan was not given (a
+    // pre-commit run names the changed files only; a shard holds part of a tree) are read
+    // too, for what they call alone: their own findings belong to another scan.
+    let companions = crate::entry_calls::missing_entry_files(&discovery.files);
+    let scanned = scanned_files.len();
+    let hits_before = engine.cache.as_ref().map_or(0, |cache| cache.hits());
+    scanned_files.par_extend(
+        companions
+            .par_iter()
+            .map(|path| (display_path(path), engine.scan_file(path, want_hashes, |_| {}), None)),
+    );
+    // Not scanned for the report: not counted among the files taken from the cache either.
+    let companion_hits =
+        engine.cache.as_ref().map_or(0, |cache| cache.hits()).saturating_sub(hits_before);
+    let paths: Vec<&Path> =
+        discovery.files.iter().chain(&companions).map(PathBuf::as_path).collect();
     let entry_failures = crate::entry_calls::follow(
         &engine.rules,
         &paths,
@@ -130,8 +145,9 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     // Files that were read but are wrong against their RECORD, modules not read again for
     // their entry files, and archives' problems.
     let mut found_errors: Vec<FileError> = Vec::new();
+    scanned_files.truncate(scanned);
     for (at, message) in entry_failures {
-        if let Some(path) = paths.get(at) {
+        if let Some(path) = paths.get(at).filter(|_| at < scanned) {
             found_errors.push(entry_error(display_path(path), message));
         }
     }
@@ -214,7 +230,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
                 cache.write_failures()
             );
         }
-        cache.hits()
+        cache.hits().saturating_sub(companion_hits)
     });
     if let Some(path) = &args.write_baseline {
         crate::baseline::write_baseline(path, &engine.rules, &files)?;
