@@ -349,6 +349,21 @@ mod tests {
         }
     }
 
+    /// [`follow`] over `outcomes`, each module asked for answered by `answer` one at a time.
+    fn follow_each(
+        paths: &[&Path],
+        outcomes: &mut [FileOutcome],
+        mut answer: impl FnMut(usize, CalledByEntry) -> FileOutcome,
+    ) -> Vec<(usize, String)> {
+        follow(
+            &RuleSet::new(),
+            paths,
+            outcomes,
+            |o| o,
+            |wanted| wanted.into_iter().map(|(at, entry)| (at, answer(at, entry))).collect(),
+        )
+    }
+
     #[test]
     fn a_chain_of_modules_is_followed_three_modules_deep() {
         // `__init__.py` calls `m1.f`, whose `f` calls `m2.f`, and so on: each module read
@@ -359,24 +374,13 @@ mod tests {
             .chain((1..names.len()).map(|_| analysed(&[])))
             .collect();
         let mut read: Vec<usize> = Vec::new();
-        follow(
-            &RuleSet::new(),
-            &paths,
-            &mut outcomes,
-            |o| o,
-            |wanted| {
-                wanted
-                    .into_iter()
-                    .map(|(at, entry)| {
-                        assert_eq!(entry.entry_file_name, "__init__.py");
-                        assert_eq!(entry.functions, ["f"]);
-                        read.push(at);
-                        let next = format!(".m{}.f", at + 1);
-                        (at, analysed(&[next.as_str()]))
-                    })
-                    .collect()
-            },
-        );
+        follow_each(&paths, &mut outcomes, |at, entry| {
+            assert_eq!(entry.entry_file_name, "__init__.py");
+            assert_eq!(entry.functions, ["f"]);
+            read.push(at);
+            let next = format!(".m{}.f", at + 1);
+            analysed(&[next.as_str()])
+        });
         assert_eq!(read, [1, 2, 3]);
     }
 
@@ -439,26 +443,14 @@ mod tests {
             findings.push(first.clone());
         }
         let mut outcomes = vec![analysed(&[".core.run"]), core];
-        let failures = follow(
-            &RuleSet::new(),
-            &paths,
-            &mut outcomes,
-            |o| o,
-            |wanted| {
-                wanted
-                    .into_iter()
-                    .map(|(at, _)| {
-                        let failure = crate::pipeline::FileFailure {
-                            kind: "timeout",
-                            message: "analysis stopped after the 1 s limit".into(),
-                            line: None,
-                            column: None,
-                        };
-                        (at, FileOutcome::Failed(failure))
-                    })
-                    .collect()
-            },
-        );
+        let failures = follow_each(&paths, &mut outcomes, |_, _| {
+            FileOutcome::Failed(crate::pipeline::FileFailure {
+                kind: "timeout",
+                message: "analysis stopped after the 1 s limit".into(),
+                line: None,
+                column: None,
+            })
+        });
         assert_eq!(failures.len(), 1, "{failures:?}");
         let (at, message) = &failures[0];
         assert_eq!(*at, 1);
