@@ -640,7 +640,6 @@ impl<'a> Scopes<'a> {
         }
     }
 
-    /// What `globals()[name]` holds: the module's binding only.
     /// What the module's namespace holds under `name` (`globals()[name]`,
     /// `getattr(sys.modules[__name__], name)`): its binding, and where the module may not bind
     /// it, what its star imports put there (`from builtins import *` puts `eval`).
@@ -661,6 +660,7 @@ impl<'a> Scopes<'a> {
         if out.is_empty() { ValueSet::unknown() } else { out }
     }
 
+    /// What the module binds to `name`: its binding only.
     pub(crate) fn module_value(&self, name: &str) -> ValueSet<'a> {
         let slot = self.slots.get(MODULE, name, NameHash::of(name));
         match slot {

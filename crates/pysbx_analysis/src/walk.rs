@@ -4970,14 +4970,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                             }
                         }
                     }
-                    // A key that is one of a few constants (`name` compared with "os" and
-                    // "posix" in a loop over `sys.modules`): each entry.
                     // `sys.modules[__name__]`: the file's own module.
                     None if names_this_module(&k.vals)
                         && base.vals.quals().any(|q| &**q == "sys.modules") =>
                     {
                         vals = ValueSet::one(Value::ThisModule);
                     }
+                    // A key that is one of a few constants (`name` compared with "os" and
+                    // "posix" in a loop over `sys.modules`): each entry.
                     None if k.vals.constant_choices() => {
                         let mut each = ValueSet::default();
                         for alt in k.vals.alts() {
