@@ -14,6 +14,7 @@ mod builtins;
 mod charmaps;
 mod compile;
 mod decode;
+mod decorators;
 mod deep;
 mod error;
 mod escapes;

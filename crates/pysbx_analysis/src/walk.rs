@@ -1754,10 +1754,20 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::FunctionDef(f) => {
                 // `@atexit.register` hands the function on to be run at exit: where that is
                 // done at import time, the body runs then, as `atexit.register(f)` does.
+                // So does a decorator of the file whose body calls what it is given
+                // (`def run_now(fn): fn()`), as `run_now(f)` written out would.
                 let mut registered = false;
                 for d in &f.decorator_list {
                     let mut ev = self.expr(&d.expression);
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
+                    registered |= match &d.expression {
+                        Expr::Name(n) if self.function_bits & name_bit(&n.id) != 0 => {
+                            self.functions.get(&n.id).is_some_and(|defs| {
+                                defs.iter().any(|p| crate::decorators::calls_its_argument(p.def))
+                            })
+                        }
+                        _ => false,
+                    };
                     self.flush(&mut ev);
                 }
                 if let Some(tp) = &f.type_params {
