@@ -944,6 +944,10 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
         doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert!(reported.iter().all(|p| named.contains(p)), "{doc}");
     assert_eq!(doc["stats"]["files_scanned"], 5, "{doc}");
+    // Run again, all ten files (the five named, the five entry files read for them) come
+    // from the cache; only the named ones count.
+    let again = pysbx(dir.path()).args(["scan", "--format", "json"]).args(named).output().unwrap();
+    assert_eq!(json(&again)["stats"]["cached"], 5, "{}", json(&again));
     // Shards of a tree: each module is followed from its package's entry file wherever that
     // file falls, so the shards together find what the whole scan finds.
     let mut from_shards = Vec::new();

@@ -174,6 +174,14 @@ impl Analyzer {
         &self.compiled.rules
     }
 
+    /// Whether some rule's `module_level` test names files (`setup.py`, `__init__.py`): only
+    /// then do those entry files record what they call at import time
+    /// ([`FileAnalysis::entry_calls`]), and is there anything for a scan to follow.
+    #[must_use]
+    pub fn follows_entry_files(&self) -> bool {
+        self.compiled.module_level_files.iter().any(Option::is_some)
+    }
+
     /// Analyses one decoded source file (see [`decode_source`]). `path` is used for `inside:
     /// {file: ...}` filters only. Never panics: unparseable or pathological input comes back
     /// as [`FileAnalysis::error`].

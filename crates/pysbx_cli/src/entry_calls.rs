@@ -95,11 +95,16 @@ pub(crate) fn missing_entry_files(files: &[PathBuf]) -> Vec<PathBuf> {
     let scanned: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     let mut seen_dirs: HashSet<&Path> = HashSet::new();
     let mut found = Vec::new();
-    let add = |candidate: PathBuf, found: &mut Vec<PathBuf>| {
+    // A `setup.py` above `src/` is also the one beside a module in the project's own
+    // directory: each candidate is taken once. A file of the scan is known to exist without
+    // asking the file system.
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    let mut add = |candidate: PathBuf, found: &mut Vec<PathBuf>| {
         if !scanned.contains(candidate.as_path())
-            && !found.contains(&candidate)
+            && !taken.contains(&candidate)
             && candidate.is_file()
         {
+            taken.insert(candidate.clone());
             found.push(candidate);
         }
     };
@@ -109,7 +114,8 @@ pub(crate) fn missing_entry_files(files: &[PathBuf]) -> Vec<PathBuf> {
             if !seen_dirs.insert(d) {
                 break;
             }
-            if !d.join("__init__.py").is_file() {
+            let init = d.join("__init__.py");
+            if !scanned.contains(init.as_path()) && !init.is_file() {
                 // The first directory that is no package: where `setup.py` lives, or the
                 // `src/` below it.
                 add(d.join("setup.py"), &mut found);
@@ -120,7 +126,7 @@ pub(crate) fn missing_entry_files(files: &[PathBuf]) -> Vec<PathBuf> {
                 }
                 break;
             }
-            add(d.join("__init__.py"), &mut found);
+            add(init, &mut found);
             add(d.join("__main__.py"), &mut found);
             dir = d.parent();
         }
@@ -395,6 +401,7 @@ mod tests {
             ("proj/src/tool/sub/__init__.py", ""),
             ("proj/src/tool/sub/core.py", ""),
             ("proj/src/tool/sub/other.py", ""),
+            ("proj/tasks.py", ""),
             ("loose/script.py", ""),
         ] {
             let path = root.join(file);
@@ -406,6 +413,7 @@ mod tests {
             root.join("proj/src/tool/sub/core.py"),
             root.join("proj/src/tool/sub/other.py"),
             root.join("proj/src/tool/__init__.py"),
+            root.join("proj/tasks.py"),
             root.join("loose/script.py"),
         ];
         let found = missing_entry_files(&files);

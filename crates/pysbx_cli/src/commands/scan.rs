@@ -110,7 +110,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     // The entry files of the scanned modules' packages that the scan was not given (a
     // pre-commit run names the changed files only; a shard holds part of a tree) are read
     // too, for what they call alone: their own findings belong to another scan.
-    let companions = crate::entry_calls::missing_entry_files(&discovery.files);
+    let companions = if engine.analyzer.follows_entry_files() {
+        crate::entry_calls::missing_entry_files(&discovery.files)
+    } else {
+        Vec::new()
+    };
     let scanned = scanned_files.len();
     let hits_before = engine.cache.as_ref().map_or(0, |cache| cache.hits());
     scanned_files.par_extend(
