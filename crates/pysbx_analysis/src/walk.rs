@@ -529,6 +529,23 @@ fn module_constant(q: &str) -> Option<&'static str> {
     })
 }
 
+/// The value of one of Windows' process-creation flags, by its resolved name: `subprocess`
+/// defines them on Windows only, as do `win32process` and `win32con`.
+fn process_creation_flag(q: &str) -> Option<i64> {
+    let (module, name) = q.rsplit_once('.')?;
+    if !matches!(module, "subprocess" | "win32process" | "win32con" | "_winapi") {
+        return None;
+    }
+    Some(match name {
+        "CREATE_NO_WINDOW" => 0x0800_0000,
+        "DETACHED_PROCESS" => 0x0000_0008,
+        "CREATE_NEW_PROCESS_GROUP" => 0x0000_0200,
+        "CREATE_NEW_CONSOLE" => 0x0000_0010,
+        "CREATE_BREAKAWAY_FROM_JOB" => 0x0100_0000,
+        _ => return None,
+    })
+}
+
 /// The value of a constant of the `string` module, by its resolved name (the alphabets a
 /// translation table is written with: `str.maketrans(string.ascii_lowercase, ...)`).
 fn string_constant(q: &str) -> Option<&'static str> {
@@ -2291,9 +2308,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.settle(alias.range, None, from);
             let (bound, q) = self.imported_from_binding(&module, alias);
             // `from string import ascii_lowercase`, `from os import sep`: the constant.
-            let vals = match module_constant(&q) {
-                Some(c) => ValueSet::one(Value::Const(Const::Str(Text::Borrowed(c)))),
-                None => ValueSet::qual(q),
+            let vals = match (module_constant(&q), process_creation_flag(&q)) {
+                (Some(c), _) => ValueSet::one(Value::Const(Const::Str(Text::Borrowed(c)))),
+                (None, Some(flag)) => ValueSet::one(Value::Const(Const::Int(flag))),
+                (None, None) => ValueSet::qual(q),
             };
             self.scopes.bind(self.scope, &bound, vals);
         }
@@ -4901,6 +4919,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             .then(|| vals.quals().find_map(|q| module_constant(q)))
             .flatten()
             .map(|c| Const::Str(Text::Borrowed(c)))
+            .or_else(|| {
+                // Windows' process-creation flags, which exist only there: folded, so that
+                // `CREATE_NO_WINDOW | DETACHED_PROCESS` is a number the rules can compare.
+                (attr.starts_with("CREATE_") || &*attr == "DETACHED_PROCESS")
+                    .then(|| vals.quals().find_map(|q| process_creation_flag(q)))
+                    .flatten()
+                    .map(Const::Int)
+            })
         };
         Eval { vals, fold, ..Eval::default() }
     }
@@ -6712,6 +6738,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // a rule naming one makes of every attribute of that class's objects.)
                 if quals.is_empty() || quals.iter().any(|q| q.contains("().")) {
                     vals.union(&callee.vals.derived(&self.c.derived_origins));
+                }
+            } else if self.c.needs_returned && vals.is_empty() && fold.is_some() {
+                // A result folded to a constant keeps where it came from when a `derived_from`
+                // test names its function: `zlib.decompress(b64decode(BLOB))` is code decoded
+                // from a blob, though its text is known (and read in place by `exec`), also
+                // when a helper of the file does the decoding (`_ = lambda b:
+                // zlib.decompress(b64decode(b))`, then `exec(_(BLOB))`).
+                for q in quals.iter().filter(|q| self.c.derived_origins.matches(q)) {
+                    vals.push(Value::Returned(q.clone()));
                 }
             }
             // Several variables of the environment read by a name that holds one of a few

@@ -390,6 +390,9 @@ enum StoredOutcome {
         entry_calls: Vec<String>,
         /// Whether an entry file's call may change the file's findings.
         entry_sensitive: bool,
+        /// The syntax error the file was read despite.
+        #[serde(default)]
+        syntax_error: Option<StoredFailure>,
     },
     Failed {
         kind: String,
@@ -397,6 +400,14 @@ enum StoredOutcome {
         line: Option<u32>,
         column: Option<u32>,
     },
+}
+
+/// A serializable syntax error, beside the findings of the tree recovered around it.
+#[derive(Serialize, Deserialize)]
+struct StoredFailure {
+    message: String,
+    line: Option<u32>,
+    column: Option<u32>,
 }
 
 /// A serializable [`Finding`], naming its rule by id rather than by index.
@@ -424,6 +435,7 @@ impl StoredOutcome {
                 line_hashes,
                 entry_calls,
                 entry_sensitive,
+                syntax_error,
             } => {
                 let findings = findings
                     .iter()
@@ -449,6 +461,11 @@ impl StoredOutcome {
                     line_hashes: line_hashes.clone(),
                     entry_calls: entry_calls.clone(),
                     entry_sensitive: *entry_sensitive,
+                    syntax_error: syntax_error.as_ref().map(|f| StoredFailure {
+                        message: f.message.clone(),
+                        line: f.line,
+                        column: f.column,
+                    }),
                 })
             }
             FileOutcome::Failed(failure) => {
@@ -473,6 +490,7 @@ impl StoredOutcome {
                 line_hashes,
                 entry_calls,
                 entry_sensitive,
+                syntax_error,
             } => {
                 if need_hashes && !findings.is_empty() && line_hashes.is_none() {
                     return None;
@@ -504,6 +522,12 @@ impl StoredOutcome {
                     line_hashes,
                     entry_calls,
                     entry_sensitive,
+                    syntax_error: syntax_error.map(|f| FileFailure {
+                        kind: pysbx_analysis::SourceErrorKind::Syntax.as_str(),
+                        message: f.message,
+                        line: f.line,
+                        column: f.column,
+                    }),
                 })
             }
             StoredOutcome::Failed { kind, message, line, column } => {

@@ -352,6 +352,7 @@ mod tests {
             line_hashes: None,
             entry_calls: entry_calls.iter().map(|c| (*c).to_string()).collect(),
             entry_sensitive: true,
+            syntax_error: None,
         }
     }
 

@@ -42,6 +42,9 @@ pub(crate) enum FileOutcome {
         entry_calls: Vec<String>,
         /// See `pysbx_analysis::FileAnalysis::entry_sensitive`.
         entry_sensitive: bool,
+        /// A syntax error the file was read despite: its findings come from the tree the
+        /// parser recovered around it, and the error is reported beside them.
+        syntax_error: Option<FileFailure>,
     },
     /// Could not be read, decoded or parsed.
     Failed(FileFailure),
@@ -410,7 +413,11 @@ impl Engine {
     }
 
     pub(crate) fn analyze_options(&self) -> AnalyzeOptions {
-        AnalyzeOptions { honor_suppressions: !self.audit, ..AnalyzeOptions::default() }
+        AnalyzeOptions {
+            honor_suppressions: !self.audit,
+            read_despite_syntax_errors: true,
+            ..AnalyzeOptions::default()
+        }
     }
 
     /// Reads and analyses one file, through the cache when there is one. `inspect` sees the
@@ -511,7 +518,13 @@ impl Engine {
         options.build_backend = build_backend;
         options.called_by_entry = called_by_entry;
         let analysis = self.analyzer.analyze(&source, path, &options);
-        if let Some(err) = &analysis.error {
+        let mut syntax_error = None;
+        if let Some(err) = &analysis.error
+            && err.kind == pysbx_analysis::SourceErrorKind::Syntax
+            && options.read_despite_syntax_errors
+        {
+            syntax_error = Some(FileFailure::from_source_error(err));
+        } else if let Some(err) = &analysis.error {
             let mut failure = FileFailure::from_source_error(err);
             if let (pysbx_analysis::SourceErrorKind::TimedOut, Some(limit)) =
                 (err.kind, self.max_file_time)
@@ -533,6 +546,7 @@ impl Engine {
             line_hashes,
             entry_calls: analysis.entry_calls,
             entry_sensitive: analysis.entry_sensitive,
+            syntax_error,
         }
     }
 
@@ -545,6 +559,7 @@ impl Engine {
                 mut line_hashes,
                 entry_calls,
                 entry_sensitive,
+                syntax_error,
             } if !self.audit => {
                 self.per_file_ignores.filter(path, &self.rules, &mut findings);
                 if findings.is_empty() {
@@ -556,6 +571,7 @@ impl Engine {
                     line_hashes,
                     entry_calls,
                     entry_sensitive,
+                    syntax_error,
                 }
             }
             other => other,

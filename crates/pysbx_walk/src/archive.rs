@@ -119,6 +119,25 @@ fn sniff_compression(head: &[u8], name: &str) -> Compression {
     }
 }
 
+/// The container its first bytes show, when they show one: a zip's local header (or the
+/// end record of an empty zip), or a compressed stream or `ustar` header, which only tarballs
+/// among the archives pysbx reads start with. A zip application's shebang, or an lzma-alone
+/// stream (no magic), tells nothing: the name decides then.
+fn sniff_container(head: &[u8]) -> Option<ArchiveKind> {
+    const USTAR_AT: usize = 257;
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Some(ArchiveKind::Zip)
+    } else if head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(b"BZh")
+        || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00])
+        || head.get(USTAR_AT..USTAR_AT + 5) == Some(b"ustar")
+    {
+        Some(ArchiveKind::Tar)
+    } else {
+        None
+    }
+}
+
 /// The most memory an xz or lzma stream may ask for its dictionary: `xz -9` needs 64 MiB, and
 /// a header that asks for gigabytes is a memory bomb, refused before anything is allocated.
 const LZMA_MEMORY_LIMIT_KIB: u32 = 96 << 10;
@@ -331,6 +350,11 @@ fn read_from(
     reading: Reading,
     visit: &mut dyn FnMut(ArchiveEntry),
 ) -> Result<Spent, ArchiveError> {
+    let head = input.fill_buf().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    // The container is read from the first bytes when they tell it, the name only otherwise: a
+    // wheel renamed `.tar.gz` (as package mirrors and malware datasets store them) is still a
+    // zip, and a scanner that believed the name would read nothing of it.
+    let kind = sniff_container(head).unwrap_or(kind);
     match kind {
         ArchiveKind::Zip => read_zip(input, reading, visit),
         ArchiveKind::Tar => {
@@ -1024,6 +1048,44 @@ mod tests {
             result.unwrap();
             assert_eq!(source_names(&seen), ["p-1/setup.py"], "{name}");
         }
+    }
+
+    #[test]
+    fn an_archives_container_is_read_from_its_bytes_when_its_name_says_otherwise() {
+        // Mirrors and malware datasets store wheels as `NAME-py3-none-any.tar.gz`: a zip. Read
+        // as a tarball by its name, nothing of it was scanned.
+        let zip = zip_bytes(&[("p/__init__.py", EVIL)]);
+        let plain = tarball(&[("p/__init__.py", EVIL)]);
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("p-1-py3-none-any.tar.gz", zip.clone()),
+            ("p-1.tgz", zip.clone()),
+            ("p-1.tar", zip),
+            ("p-1-py3-none-any.whl", gzip(&plain)),
+            ("p-1.zip", bzip2(&plain)),
+            ("p-1.egg", plain),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let (seen, result) = collect(&path, ArchiveLimits::default());
+            result.unwrap();
+            assert_eq!(source_names(&seen), ["p/__init__.py"], "{name}");
+        }
+    }
+
+    #[test]
+    fn sniffing_a_container_tells_only_what_its_first_bytes_show() {
+        assert_eq!(sniff_container(b"PK\x03\x04rest"), Some(ArchiveKind::Zip));
+        assert_eq!(sniff_container(b"PK\x05\x06"), Some(ArchiveKind::Zip));
+        assert_eq!(sniff_container(&[0x1f, 0x8b, 8]), Some(ArchiveKind::Tar));
+        assert_eq!(sniff_container(b"BZh91AY"), Some(ArchiveKind::Tar));
+        let mut ustar = vec![0u8; 512];
+        ustar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff_container(&ustar), Some(ArchiveKind::Tar));
+        // A zip application starts with its shebang; an lzma-alone stream has no magic.
+        assert_eq!(sniff_container(b"#!/usr/bin/env python3\nPK\x03\x04"), None);
+        assert_eq!(sniff_container(&[0x5d, 0, 0, 0x80, 0]), None);
+        assert_eq!(sniff_container(b""), None);
     }
 
     #[test]

@@ -215,8 +215,21 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     for (path, outcome) in results {
         scanned += 1;
         match outcome {
-            FileOutcome::Analysed { findings, suppressed: s, line_hashes, .. } => {
+            FileOutcome::Analysed {
+                findings, suppressed: s, line_hashes, syntax_error, ..
+            } => {
                 suppressed += s;
+                // Read despite a syntax error: counted once, as a file with findings, and its
+                // error reported beside them.
+                if let Some(FileFailure { kind, message, line, column }) = syntax_error {
+                    errors.push(FileError {
+                        path: path.clone(),
+                        line,
+                        column,
+                        kind: kind.to_string(),
+                        message,
+                    });
+                }
                 files.push(FileResult { path, findings, line_hashes });
             }
             FileOutcome::Failed(FileFailure { kind, message, line, column }) => {
