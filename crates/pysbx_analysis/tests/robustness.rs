@@ -147,9 +147,21 @@ fn syntax_errors_after_deep_trees_do_not_crash() {
         ),
     ] {
         let head: String = src.chars().take(20).collect();
-        let out = run(src);
+        let out = run(src.clone());
         assert!(out.error.is_some(), "{head}...");
         assert!(out.findings.is_empty());
+        // Read in the recovered tree, as a scan does: an error still, and no crash.
+        let recovered = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let options =
+                    AnalyzeOptions { read_despite_syntax_errors: true, ..Default::default() };
+                analyzer().analyze(&src, Path::new("hostile.py"), &options)
+            })
+            .expect("thread spawns")
+            .join()
+            .expect("the analysis thread must not crash");
+        assert!(recovered.error.is_some(), "{head}...");
     }
 }
 
@@ -288,14 +300,19 @@ fn random_token_soup_never_crashes() {
             src.push_str(rng.pick(&tokens));
             src.push(' ');
         }
-        let out = an.analyze(
-            &src,
-            Path::new("soup.py"),
-            &AnalyzeOptions { honor_suppressions: true, ..Default::default() },
-        );
-        for f in &out.findings {
-            assert!(f.start <= f.end && (f.end as usize) <= src.len(), "{src:?}");
-            assert!(f.location.line >= 1 && f.location.column >= 1);
+        // Most soups do not parse: read as a scan reads them too, in the tree the parser
+        // recovers, whose nodes (empty names, missing operands) no valid file has.
+        for recover in [false, true] {
+            let options = AnalyzeOptions {
+                honor_suppressions: true,
+                read_despite_syntax_errors: recover,
+                ..Default::default()
+            };
+            let out = an.analyze(&src, Path::new("soup.py"), &options);
+            for f in &out.findings {
+                assert!(f.start <= f.end && (f.end as usize) <= src.len(), "{src:?}");
+                assert!(f.location.line >= 1 && f.location.column >= 1);
+            }
         }
     }
 }
