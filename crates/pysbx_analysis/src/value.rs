@@ -637,6 +637,11 @@ impl<'a> ValueSet<'a> {
         !self.unbound && !self.alts.is_empty() && self.alts.iter().all(test)
     }
 
+    /// Whether the file's own module object (`sys.modules[__name__]`) is among the values.
+    pub(crate) fn may_be_this_module(&self) -> bool {
+        self.alts.iter().any(|v| matches!(v, Value::ThisModule))
+    }
+
     /// Whether the set is two or more constants and surely bound: a name that holds one of a
     /// few known values (`for name in ("a", "b")`), which is no more computed than a literal.
     pub(crate) fn constant_choices(&self) -> bool {

@@ -679,6 +679,9 @@ struct Unwalked<'a> {
     rewalked: bool,
     /// The frames its body is walked in where no site says otherwise.
     frames: Vec<Frame<'a>>,
+    /// Whether its body calls its first parameter (see `crate::decorators`), once asked: a
+    /// decorator is asked at every function it decorates.
+    runs_argument: Option<bool>,
 }
 
 enum Body<'a> {
@@ -1779,8 +1782,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
                     registered |= match &d.expression {
                         Expr::Name(n) if self.function_bits & name_bit(&n.id) != 0 => {
-                            self.functions.get(&n.id).is_some_and(|defs| {
-                                defs.iter().any(|p| crate::decorators::calls_its_argument(p.def))
+                            self.functions.get_mut(&n.id).is_some_and(|defs| {
+                                defs.iter_mut().any(|p| {
+                                    *p.runs_argument.get_or_insert_with(|| {
+                                        crate::decorators::calls_its_argument(p.def)
+                                    })
+                                })
                             })
                         }
                         _ => false,
@@ -1814,6 +1821,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     walked: false,
                     rewalked: false,
                     frames: frames.clone(),
+                    runs_argument: None,
                 });
                 self.deferred.push_back(Deferred {
                     body: Body::Function(f),
@@ -4763,17 +4771,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     out.push(alt.derived(&self.c.derived_origins).unwrap_or(Value::Unknown));
                 }
+                // The file's own module: its attributes are its globals.
+                Value::ThisModule => {
+                    match attr {
+                        "__dict__" => out.push(Value::Globals),
+                        "__builtins__" => {}
+                        _ => out.union(&self.scopes.module_entry(attr, &mut self.interner)),
+                    }
+                    out.push(Value::Unknown);
+                }
                 // `s.fileno` after `s = socket.socket()`: still the socket's, for
                 // `derived_from`.
                 other => out.push(other.derived(&self.c.derived_origins).unwrap_or(Value::Unknown)),
-            }
-        }
-        // The file's own module: its attributes are its globals.
-        if base.alts().iter().any(|v| matches!(v, Value::ThisModule)) {
-            match attr {
-                "__dict__" => out.push(Value::Globals),
-                "__builtins__" => {}
-                _ => out.union(&self.scopes.module_entry(attr, &mut self.interner)),
             }
         }
         // Attributes that reach the builtins or a module's globals from any object:
@@ -4873,7 +4882,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             vals
         } else {
             // `sys.modules[__name__].exec = f`: the module's binding replaced or removed.
-            if recv.vals.alts().iter().any(|v| matches!(v, Value::ThisModule)) {
+            if recv.vals.may_be_this_module() {
                 self.scopes.weaken_module(&attr);
             }
             // `builtins.print = f`, `del builtins.open`: the object replaced or removed.
@@ -5007,9 +5016,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                     // `sys.modules[__name__]`: the file's own module.
-                    None if names_this_module(&k.vals)
-                        && base.vals.quals().any(|q| &**q == "sys.modules") =>
-                    {
+                    None if is_this_module_entry(&base.vals, &k.vals) => {
                         vals = ValueSet::one(Value::ThisModule);
                     }
                     // A key that is one of a few constants (`name` compared with "os" and
@@ -6474,10 +6481,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                             );
                             // `setattr(sys.modules[__name__], "exec", f)`: the module's
                             // binding replaced or removed.
-                            if sets
-                                && pos.first().is_some_and(|obj| {
-                                    obj.vals.alts().iter().any(|v| matches!(v, Value::ThisModule))
-                                })
+                            if sets && pos.first().is_some_and(|obj| obj.vals.may_be_this_module())
                             {
                                 self.scopes.weaken_module(&n);
                             }
@@ -6698,8 +6702,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 // `sys.modules.get(__name__)`: the file's own module.
                 if matches!(m, "get" | "__getitem__")
-                    && pos.first().is_some_and(|e| names_this_module(&e.vals))
-                    && r.vals.quals().any(|q| &**q == "sys.modules")
+                    && pos.first().is_some_and(|e| is_this_module_entry(&r.vals, &e.vals))
                 {
                     vals.push(Value::ThisModule);
                 }
@@ -7595,6 +7598,11 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
 /// builtins' name of the same spelling): the key of the file's own module in `sys.modules`.
 fn names_this_module(vals: &ValueSet<'_>) -> bool {
     vals.quals().any(|q| &**q == "builtins.__name__")
+}
+
+/// Whether `namespace[key]` is the file's own module: `sys.modules[__name__]`.
+fn is_this_module_entry(namespace: &ValueSet<'_>, key: &ValueSet<'_>) -> bool {
+    names_this_module(key) && namespace.quals().any(|q| &**q == "sys.modules")
 }
 
 fn is_dotted_name(s: &str) -> bool {
