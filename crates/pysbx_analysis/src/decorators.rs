@@ -5,6 +5,9 @@
 //! wrapper`) or register the function call it later, from code the decorator's body does not
 //! run, and are not such decorators. The read is syntactic: a call of the first parameter by
 //! its name, in the body itself (not in a nested function, class or lambda).
+//!
+//! The same test tells the file's invokers (`def try_call(func, *args): try: return
+//! func(*args) ...`): a call `try_call(os.uname)` may give what `os.uname()` gives.
 
 use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{self as ast, Expr, Stmt};

@@ -3387,6 +3387,31 @@ impl<'a, 'c> Walker<'a, 'c> {
         out
     }
 
+    /// What a call of a function of the file named `name` may return by calling its first
+    /// argument (`def try_call(func, *args): try: return func(*args)`, then
+    /// `try_call(os.uname)`): the names the argument refers to that some `derived_from` test
+    /// follows. Read syntactically (see `crate::decorators`), once per definition.
+    fn invoked_argument(&mut self, name: &Name, pos: &[Eval<'a>]) -> SmallVec<[QName; 2]> {
+        let mut out = SmallVec::new();
+        if !self.c.needs_returned || self.function_bits & name_bit(name) == 0 {
+            return out;
+        }
+        let Some(first) = pos.first() else { return out };
+        out.extend(first.vals.quals().filter(|q| self.c.derived_origins.matches(q)).cloned());
+        if out.is_empty() {
+            return out;
+        }
+        let calls = self.functions.get_mut(name).is_some_and(|defs| {
+            defs.iter_mut().any(|p| {
+                *p.runs_argument.get_or_insert_with(|| crate::decorators::calls_its_argument(p.def))
+            })
+        });
+        if !calls {
+            out.clear();
+        }
+        out
+    }
+
     /// Adds a call's arguments to what the parameters they meet may be.
     /// `skip` leading positional parameters are bound by the call itself (`self` of a method
     /// called through an object).
@@ -5921,11 +5946,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.note_entry_calls(&callee, recv.as_ref().zip(method.as_ref()), &pos, &kws);
         }
         let mut helper_fold = None;
+        let mut invoked = SmallVec::<[QName; 2]>::new();
         match &*c.func {
             Expr::Lambda(l) => self.lambda_called_here(l, &pos, &kws),
             Expr::Name(n) => {
                 self.function_called_here(&n.id, &pos, &kws);
                 helper_fold = self.helper_result(&n.id, &pos, &kws);
+                invoked = self.invoked_argument(&n.id, &pos);
             }
             _ => {}
         }
@@ -6745,12 +6772,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             } else if self.c.needs_returned && vals.is_empty() && fold.is_some() {
                 // A result folded to a constant keeps where it came from when a `derived_from`
                 // test names its function: `zlib.decompress(b64decode(BLOB))` is code decoded
-                // from a blob, though its text is known (and read in place by `exec`), also
-                // when a helper of the file does the decoding (`_ = lambda b:
-                // zlib.decompress(b64decode(b))`, then `exec(_(BLOB))`).
+                // from a blob, though its text is known (and read in place by `exec`).
                 for q in quals.iter().filter(|q| self.c.derived_origins.matches(q)) {
                     vals.push(Value::Returned(q.clone()));
                 }
+            }
+            // A function of the file that calls what it is given (`try_call(os.uname)`,
+            // `def safe(fn, *a): try: return fn(*a) ...`) may give what that returns.
+            for q in invoked {
+                vals.push(Value::Returned(q));
             }
             // Several variables of the environment read by a name that holds one of a few
             // constants (`os.getenv(k)` for `k` of a constant tuple, in a loop or a
