@@ -1013,3 +1013,23 @@ fn a_setup_py_that_does_not_parse_is_still_read_and_its_error_reported() {
     assert!(at_line_3.iter().any(|s| *s == "high" || *s == "critical"), "{doc}");
     assert_eq!(doc["stats"]["files_with_errors"], 1, "{doc}");
 }
+
+#[test]
+fn macos_appledouble_members_of_an_sdist_are_no_errors() {
+    // macOS's tar adds `._NAME` beside each file: binary metadata, not Python.
+    let dir = repo();
+    let apple = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\t\xff\xa0";
+    make_sdist(
+        &dir.path().join("p-1.0.tar.gz"),
+        &[
+            ("p-1.0/._setup.py", apple.as_slice()),
+            ("p-1.0/setup.py", b"from setuptools import setup\nsetup(name='p')\n"),
+        ],
+        &[],
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    assert_eq!(doc["stats"]["files_scanned"], 2, "{doc}");
+}

@@ -502,6 +502,16 @@ impl Engine {
         build_backend: bool,
         called_by_entry: Option<pysbx_analysis::CalledByEntry>,
     ) -> FileOutcome {
+        if is_apple_double(path, bytes) {
+            return FileOutcome::Analysed {
+                findings: Vec::new(),
+                suppressed: 0,
+                line_hashes: None,
+                entry_calls: Vec::new(),
+                entry_sensitive: false,
+                syntax_error: None,
+            };
+        }
         let source = match pysbx_analysis::decode_source(bytes) {
             Ok(source) => source,
             Err(err) => return FileOutcome::Failed(FileFailure::from_source_error(&err)),
@@ -640,6 +650,16 @@ impl Engine {
     }
 }
 
+/// Whether the file is macOS's AppleDouble companion of another (`._setup.py` beside
+/// `setup.py`, which macOS's `tar` adds to archives it makes): binary metadata that Python
+/// never imports (`._name` is no module name) and cannot run (it starts with a NUL byte).
+/// Read, recognised by its header, and left without findings or a decode error.
+fn is_apple_double(path: &Path, bytes: &[u8]) -> bool {
+    const MAGIC: [u8; 4] = [0x00, 0x05, 0x16, 0x07];
+    bytes.starts_with(&MAGIC)
+        && path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("._"))
+}
+
 fn is_pth(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pth"))
 }
@@ -669,6 +689,15 @@ pub(crate) fn matches_rule(selector: &str, rule: &pysbx_rules::Rule) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apple_double_companions_are_told_by_name_and_header() {
+        let header = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ";
+        assert!(is_apple_double(Path::new("p-1/._setup.py"), header));
+        // The header alone, or the name alone, is not enough.
+        assert!(!is_apple_double(Path::new("p-1/setup.py"), header));
+        assert!(!is_apple_double(Path::new("p-1/._setup.py"), b"import os\n"));
+    }
 
     /// The gate cache hashes a built-in rule by id, severity and action only
     /// (`cache::gate_fingerprint`): nothing else of it may depend on the configuration.
