@@ -6059,9 +6059,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // A call that saves a download to a path, or opens a file (see `note_saved`).
         let mut saving: Option<(QName, usize, &'static str, bool)> = None;
+        // Constant code past the limits of reading it in place (nested deeper than they
+        // allow, or past the file's count or bytes) is code the engine cannot see: to the
+        // rules it is not constant (`exec-builtin`, not `exec-constant-code`). Packers nest
+        // dozens of `exec(decode(...))` levels for this.
+        let code_unread = match pos.first().and_then(|e| e.fold.as_ref()) {
+            Some(Const::Str(code)) => self.past_code_limits(code.as_str().len()),
+            Some(Const::Bytes(code)) => self.past_code_limits(code.as_bytes().len()),
+            _ => false,
+        } && callee.vals.quals().any(|q| CODE_RUNNERS.contains(&&**q));
         let (vals, fold, join_tail) = {
-            let pos_c: SmallVec<[Option<&Const<'a>>; 4]> =
-                pos.iter().map(|e| e.fold.as_ref()).collect();
+            let pos_c: SmallVec<[Option<&Const<'a>>; 4]> = pos
+                .iter()
+                .enumerate()
+                .map(|(i, e)| if i == 0 && code_unread { None } else { e.fold.as_ref() })
+                .collect();
             let kw_c: SmallVec<[(&str, Option<&Const<'a>>); 2]> =
                 kws.iter().map(|(k, e)| (k.as_str(), e.fold.as_ref())).collect();
             let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
@@ -7559,13 +7571,19 @@ const CODE_RUNNERS: &[&str] = &[
 ];
 
 impl<'a> Walker<'a, '_> {
+    /// Whether a constant code string of `len` bytes is past what the file may read in place:
+    /// nested too deep, or past the file's count or bytes of such strings.
+    fn past_code_limits(&self, len: usize) -> bool {
+        self.embedded_count >= EMBEDDED_MAX
+            || self.embedded_bytes + len > EMBEDDED_BYTES_MAX
+            || self.embedded_depth >= EMBEDDED_DEPTH_MAX
+    }
+
     /// Reads a constant code string in place, as the code `exec`/`eval`/`compile` would run,
     /// in the current scope (which is where `exec` runs it), reporting its findings at `call`.
     /// Bounded per file in count, bytes and depth; code that does not parse is not read.
     fn read_code_string(&mut self, code: &str, call: TextRange) {
-        if self.embedded_count >= EMBEDDED_MAX
-            || self.embedded_bytes + code.len() > EMBEDDED_BYTES_MAX
-            || self.embedded_depth >= EMBEDDED_DEPTH_MAX
+        if self.past_code_limits(code.len())
             || !matches!(crate::guard::plan(code, None), crate::guard::Plan::Parse { .. })
         {
             return;
