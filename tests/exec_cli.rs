@@ -117,8 +117,13 @@ fn a_refused_program_shows_every_finding_behind_the_refusal() {
     assert!(err.lines().any(|l| l.starts_with(&cause)), "{cause}: {}", &err[..err.len().min(2000)]);
     let system = format!("pysbx: {file}:3: gate [");
     assert!(err.lines().any(|l| l.starts_with(&system)), "{system}");
-    for line in [4, 5000, 10_002] {
-        let eval = format!("pysbx: {file}:{line}: gate [PSB111] `builtins.eval`");
+    // The first 256 constant strings are read in place (PSB111, eval-constant-expression);
+    // past that count the engine cannot see them, so they are evaluated code it does not
+    // know (PSB102, eval-builtin).
+    for (line, rule) in
+        [(4, "PSB111"), (259, "PSB111"), (260, "PSB102"), (5000, "PSB102"), (10_002, "PSB102")]
+    {
+        let eval = format!("pysbx: {file}:{line}: gate [{rule}] `builtins.eval`");
         assert!(err.lines().any(|l| l.starts_with(&eval)), "{eval}");
     }
     let gate_lines = err.lines().filter(|l| l.starts_with(&format!("pysbx: {file}:"))).count();
@@ -191,6 +196,24 @@ fn gate_findings_of_the_program_itself_are_shown_as_they_happen() {
     assert_eq!(gate.len(), lines.len(), "each finding once: {gate:?}\n{err}");
     let in_script = gate.iter().filter(|g| g["file"] == script.display().to_string()).count();
     assert_eq!(in_script, findings(&own).len(), "{gate:?}");
+}
+
+/// A gate note that comes while the program's standard error is in the middle of a line
+/// starts a line of its own: the program's text stays whole before it.
+#[test]
+fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
+    let s = Scratch::new();
+    s.write("lib_eval.py", "def f(s):\n    return eval(s)\n");
+    let script = s.write(
+        "main.py",
+        "import sys, time\nsys.stderr.write('partial')\nsys.stderr.flush()\ntime.sleep(0.3)\n\
+         import lib_eval\nprint('done')\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "done\n", "{}", stderr(&out));
+    let err = stderr(&out);
+    let note = format!("pysbx: {}:2: gate [PSB102]", s.path().join("lib_eval.py").display());
+    assert!(err.contains(&format!("partial\n{note}")), "{err}");
 }
 
 /// What the policy grants, the gate leaves in place: under a policy allowing a destination, a

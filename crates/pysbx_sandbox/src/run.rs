@@ -1282,13 +1282,33 @@ fn answer_to(request: &serde_json::Value, mut reply: serde_json::Value) -> serde
 /// One line of pysbx's on standard error, in one write: `eprintln!` writes its pieces one by
 /// one, and the program's output, forwarded by other threads to the same file (`2>&1`, a
 /// terminal), landed between `pysbx: ` and the rest of the line.
+///
+/// A line of the program's that the forwarders left unfinished on the same file (`partial`
+/// written without its newline) is ended first, so that pysbx's line starts a line of its own
+/// instead of running on from the program's text.
 fn say(line: &str) {
     use std::io::Write;
-    let mut text = String::with_capacity(line.len() + 1);
+    use std::sync::atomic::Ordering;
+    let mut text = String::with_capacity(line.len() + 2);
+    let stdout_there =
+        *STDOUT_IS_STDERR.get_or_init(|| same_file(&std::io::stdout(), &std::io::stderr()));
+    let unfinished = PROGRAM_MID_LINE[1].swap(false, Ordering::Relaxed)
+        | (stdout_there && PROGRAM_MID_LINE[0].swap(false, Ordering::Relaxed));
+    if unfinished {
+        text.push('\n');
+    }
     text.push_str(line);
     text.push('\n');
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
+
+/// Whether the last bytes the program's standard output (0) and standard error (1) were
+/// forwarded ended in the middle of a line (see [`say`]).
+static PROGRAM_MID_LINE: [std::sync::atomic::AtomicBool; 2] =
+    [std::sync::atomic::AtomicBool::new(false), std::sync::atomic::AtomicBool::new(false)];
+
+/// Whether pysbx's standard output and standard error are the same file (`2>&1`, a terminal).
+static STDOUT_IS_STDERR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 /// Counts `n` more bytes of output and says whether the total is still within `budget`
 /// (`None`: no limit).
@@ -1337,7 +1357,13 @@ fn forward(
                 let _ = tx.send(Msg::OutputExceeded);
                 break;
             }
-            if let Err(e) = to.write_all(&buf[..n]).and_then(|()| to.flush()) {
+            let wrote = to.write_all(&buf[..n]).and_then(|()| to.flush());
+            // Where the program's text now ends, once it is there (see `say`).
+            if let Some(&last) = buf[..n].last() {
+                let which = usize::from(stream == "standard error");
+                PROGRAM_MID_LINE[which].store(last != b'\n', std::sync::atomic::Ordering::Relaxed);
+            }
+            if let Err(e) = wrote {
                 // A closed reader (`| head`): stop forwarding; the program sees a broken pipe.
                 // Anything else (a full disk) is also said, as the program cannot see it.
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
