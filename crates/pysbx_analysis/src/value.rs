@@ -290,6 +290,10 @@ pub(crate) enum Value<'a> {
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
     Returned(QName),
+    /// Where the constant beside it in a name's binding came from: a call of the named
+    /// function that folded (`code = b64decode("...")`), which a `derived_from` test names.
+    /// Read back as [`Value::Returned`] beside the constant, as the call itself gives it.
+    ConstFrom(QName),
     /// Something reached from what a call of the named function returned, by attributes,
     /// method calls, subscripts, unpacking or `with ... as` (`s.fileno()` and
     /// `conn, _ = s.accept()` after `s = socket.socket()`), kept for `derived_from` tests.
@@ -368,6 +372,7 @@ impl Value<'_> {
             Value::Unknown
             | Value::Const(_)
             | Value::Returned(_)
+            | Value::ConstFrom(_)
             | Value::From(_)
             | Value::Subclass(_)
             | Value::Class { .. }
@@ -406,7 +411,12 @@ impl Value<'_> {
     pub(crate) fn may_carry(&self) -> bool {
         matches!(
             self,
-            Value::From(_) | Value::Returned(_) | Value::Qual(_) | Value::Seq(_) | Value::Dict(_)
+            Value::From(_)
+                | Value::Returned(_)
+                | Value::ConstFrom(_)
+                | Value::Qual(_)
+                | Value::Seq(_)
+                | Value::Dict(_)
         )
     }
 
@@ -415,7 +425,9 @@ impl Value<'_> {
     pub(crate) fn derived<'b>(&self, origins: &NameTable) -> Option<Value<'b>> {
         match self {
             Value::From(q) => Some(Value::From(q.clone())),
-            Value::Returned(q) if origins.matches(q) => Some(Value::From(q.clone())),
+            Value::Returned(q) | Value::ConstFrom(q) if origins.matches(q) => {
+                Some(Value::From(q.clone()))
+            }
             _ => None,
         }
     }
@@ -478,6 +490,7 @@ impl<'a> ValueSet<'a> {
             | (Value::Getter(a), Value::Getter(b))
             | (Value::Caller(a), Value::Caller(b))
             | (Value::Returned(a), Value::Returned(b))
+            | (Value::ConstFrom(a), Value::ConstFrom(b))
             | (Value::From(a), Value::From(b))
             | (Value::Subclass(a), Value::Subclass(b))
             | (Value::Path(a), Value::Path(b))
@@ -671,8 +684,26 @@ impl<'a> ValueSet<'a> {
     pub(crate) fn single_const(&self) -> Option<&Const<'a>> {
         match self.alts.as_slice() {
             [Value::Const(c)] if !self.unbound => Some(c),
+            // A constant a followed call folded to, with where it came from.
+            [Value::Const(c), rest @ ..]
+                if !self.unbound && rest.iter().all(|v| matches!(v, Value::ConstFrom(_))) =>
+            {
+                Some(c)
+            }
             _ => None,
         }
+    }
+
+    /// What [`Value::ConstFrom`] alternatives say of the constant beside them, as the call
+    /// that folded gives it ([`Value::Returned`]).
+    pub(crate) fn const_origins(&self) -> Self {
+        let mut out = Self::default();
+        for v in &self.alts {
+            if let Value::ConstFrom(q) = v {
+                out.push(Value::Returned(q.clone()));
+            }
+        }
+        out
     }
 }
 

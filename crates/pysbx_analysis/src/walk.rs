@@ -27,7 +27,7 @@ use smallvec::SmallVec;
 
 use crate::compile::Compiled;
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
-use crate::glob::nfkc;
+use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
     self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
@@ -92,8 +92,29 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(SAVES_DOWNLOAD.iter().map(|(n, ..)| *n))
     .chain(["builtins.open", "io.open"])
+    .chain(RUNS_FILES.iter().copied())
     .collect()
 });
+
+/// Callees that run a file named in their first argument: a command line (`os.system("python3
+/// stage.py")`) or the path itself (`runpy.run_path(p)`). Python code the file was written
+/// with is read where they run it (see [`Walker::run_written_code`]); argument vectors are
+/// looked at where they are written (see [`Walker::sequence`]).
+const RUNS_FILES: &[&str] = &[
+    "os.system",
+    "os.popen",
+    "subprocess.Popen",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+    "runpy.run_path",
+];
+
+/// The most files written with constant code a file's walk remembers.
+const MAX_WRITTEN_CODE: usize = 8;
 
 /// Functions that save what they download to the path they are given (position, keyword):
 /// the path then holds a download, for `derived_from` (`urlretrieve(url, p)`, then
@@ -637,7 +658,15 @@ impl<'a> Eval<'a> {
             // A list or dict of immutable items is followed through the name (see
             // `Walker::escape`); one holding lists, or an iterator, is not a constant.
             if c.bindable() {
+                let origins = out;
                 out = ValueSet::one(Value::Const(c.clone().share()));
+                // A call folded to the constant keeps where it came from (see
+                // `Walker::call`): `code = b64decode("...")` is still decoded in `exec(code)`.
+                for v in origins.alts() {
+                    if let Value::Returned(q) | Value::From(q) = v {
+                        out.push(Value::ConstFrom(q.clone()));
+                    }
+                }
             }
         }
         if out.is_empty() { ValueSet::unknown() } else { out }
@@ -677,6 +706,9 @@ struct Unwalked<'a> {
     walked: bool,
     /// Walked a second time, for a site or arguments met after its first walk.
     rewalked: bool,
+    /// Walked again for a value `derived_from` follows that a call handed it (see
+    /// `Walker::hand_arguments`).
+    rewalked_for_followed: bool,
     /// The frames its body is walked in where no site says otherwise.
     frames: Vec<Frame<'a>>,
     /// Whether its body calls its first parameter (see `crate::decorators`), once asked: a
@@ -899,6 +931,10 @@ pub(crate) struct Walker<'a, 'c> {
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
+    /// Files written with constant text, by path (a constant) or by a name of a scope, with
+    /// that text: Python code run from such a file is read where it is run, as `exec` of
+    /// constant code is (see [`Self::run_written_code`]).
+    written_code: Vec<WrittenCode>,
     /// The body of the function being walked, for what it does with the dicts it hands on as
     /// `**name` (see [`crate::spread`]).
     spread_body: Option<SpreadBody<'a>>,
@@ -906,6 +942,14 @@ pub(crate) struct Walker<'a, 'c> {
     /// a wrapper hands on its own `**kwargs` (see [`spread::FileCalls`]).
     module_body: &'a [Stmt],
     file_calls: Option<spread::FileCalls>,
+}
+
+/// A file written with constant text (see [`Walker::note_saved`]).
+struct WrittenCode {
+    scope: u32,
+    path: Option<Rc<str>>,
+    name: Option<Name>,
+    code: Rc<str>,
 }
 
 /// A function body being walked, and what it does with the dicts it hands on as `**name`.
@@ -1114,6 +1158,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             dict_wanted: None,
             saved: Vec::new(),
             writing: None,
+            written_code: Vec::new(),
             spread_body: None,
             module_body: &[],
             file_calls: None,
@@ -1579,11 +1624,23 @@ impl<'a, 'c> Walker<'a, 'c> {
             && *scope == self.scope
             && let [data] = pos
             && method.is_some_and(|m| m.as_str() == "write")
-            && let Some(q) = self.written_download(&data.vals)
         {
             let (path, name) = (path.clone(), name.clone());
-            self.saved_to(path, name, q);
-            return;
+            if let Some(code) = data.fold.as_ref().and_then(constant_text) {
+                self.wrote_code(path.clone(), name.clone(), code);
+            }
+            if let Some(q) = self.written_download(&data.vals) {
+                self.saved_to(path, name, q);
+                return;
+            }
+        }
+        if method.is_some_and(|m| m.as_str() == "write_text")
+            && let Expr::Attribute(a) = &*c.func
+            && let Expr::Name(n) = &*a.value
+            && let [data] = pos
+            && let Some(code) = data.fold.as_ref().and_then(constant_text)
+        {
+            self.wrote_code(None, Some(key(&n.id)), code);
         }
         // `p.write_bytes(r.content)`: pathlib's writes of a download to the file a name stands
         // for (`p = Path(tmp) / "x.exe"`).
@@ -1656,6 +1713,55 @@ impl<'a, 'c> Walker<'a, 'c> {
         None
     }
 
+    /// Remembers that a file was written with constant text (see [`Self::run_written_code`]).
+    fn wrote_code(&mut self, path: Option<Rc<str>>, name: Option<Name>, code: Rc<str>) {
+        if (path.is_some() || name.is_some()) && self.written_code.len() < MAX_WRITTEN_CODE {
+            self.written_code.push(WrittenCode { scope: self.scope, path, name, code });
+        }
+    }
+
+    /// The constant code a file was written with, when `arg` names it: a constant path, or a
+    /// name of the current scope the file was opened by. Taken: a file is read once.
+    fn take_written_code(&mut self, arg: Option<&Expr>, path: Option<&str>) -> Option<Rc<str>> {
+        let scope = self.scope;
+        let at = self.written_code.iter().position(|w| {
+            path.is_some_and(|p| w.path.as_deref() == Some(p))
+                || matches!(arg, Some(Expr::Name(n))
+                    if w.scope == scope && w.name.as_ref().is_some_and(|m| *m == key(&n.id)))
+        })?;
+        Some(self.written_code.swap_remove(at).code)
+    }
+
+    /// A file written with constant Python code, then run (`runpy.run_path(p)`, `os.system(
+    /// "python3 stage.py")`, `subprocess.run("python stage.py", shell=True)`): its code is
+    /// read where it is run, as `exec` of constant code is, so that what it does is reported
+    /// at the call. A command line runs it when its first word is a Python interpreter and a
+    /// later word is the path.
+    fn run_written_code(
+        &mut self,
+        q: &str,
+        first: Option<&Expr>,
+        arg: Option<&Eval<'a>>,
+        call: TextRange,
+    ) {
+        let text = arg.and_then(|e| e.fold.as_ref()).and_then(Const::as_str);
+        let code = if q == "runpy.run_path" {
+            self.take_written_code(first, text)
+        } else {
+            let Some(line) = text else { return };
+            let mut words = line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\''));
+            let mut words = words.by_ref().filter(|w| !w.is_empty());
+            if !words.next().is_some_and(is_python_interpreter) {
+                return;
+            }
+            let rest: Vec<&str> = words.collect();
+            rest.into_iter().find_map(|w| self.take_written_code(None, Some(w)))
+        };
+        if let Some(code) = code {
+            self.read_code_string(&code, call);
+        }
+    }
+
     /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
     fn saved_to(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
         if let Some(p) = path {
@@ -1675,8 +1781,22 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// An argument that folds to a path a download was saved to, or to an argument vector
     /// holding one, is derived from the call that downloaded it.
+    ///
+    /// A command line holding the path as one of its words counts too (`os.system("python
+    /// stage2.py")`, `subprocess.call("chmod +x '/tmp/x' && /tmp/x", shell=True)`): the
+    /// shell runs the file.
     fn mark_saved(&self, e: &mut Eval<'a>) {
-        let hit = |s: &str| self.saved.iter().find(|(p, _)| &**p == s).map(|(_, q)| q.clone());
+        let hit = |s: &str| {
+            let saved =
+                |w: &str| self.saved.iter().find(|(p, _)| &**p == w).map(|(_, q)| q.clone());
+            saved(s).or_else(|| {
+                s.split(|c: char| {
+                    c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')')
+                })
+                .filter(|w| !w.is_empty() && w.len() < s.len())
+                .find_map(saved)
+            })
+        };
         let q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
@@ -1820,6 +1940,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     site,
                     walked: false,
                     rewalked: false,
+                    rewalked_for_followed: false,
                     frames: frames.clone(),
                     runs_argument: None,
                 });
@@ -2417,7 +2538,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         else {
             return;
         };
-        Self::give_arguments(&mut d.given, p, 0, pos, kws);
+        Self::give_arguments(&mut d.given, p, 0, pos, kws, &self.c.derived_origins);
     }
 
     /// The keys the dict `name` may hold, where it is handed on as `**name` in the
@@ -2595,7 +2716,8 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// (`Runner.set(obj, os)`): its parameters may be the call's arguments, past `self` where
     /// the call binds it. The method is looked up in the class and the file's classes it
     /// derives from.
-    /// Only arguments that refer (a module, a function) are given, but with `strings`, which
+    /// Only arguments that refer (a module, a function) or hold a value `derived_from`
+    /// follows are given, but with `strings`, which
     /// a class's keywords for `__init_subclass__` are (`backend="os"`): calls between
     /// methods passing strings are many.
     fn method_called_here(
@@ -2610,8 +2732,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Methods are not walked in a caller's context, so a call giving nothing worth it is
         // nothing, unless it runs at import time (`Beacon().send()` at a `setup.py`'s top
         // level): the method's body then runs at import time too.
-        let worth =
-            |e: &Eval<'a>| e.vals.refers() || (strings && matches!(e.fold, Some(Const::Str(_))));
+        let origins = &self.c.derived_origins;
+        let worth = |e: &Eval<'a>| {
+            e.vals.refers()
+                || (strings && matches!(e.fold, Some(Const::Str(_))))
+                || argument_is_followed(e, origins)
+        };
         let at_import = self.at_import();
         if !(at_import || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth))
             || self.function_bits & name_bit(name) == 0
@@ -2697,20 +2823,38 @@ impl<'a, 'c> Walker<'a, 'c> {
             let Some(skip) = which(&self.scopes, p) else { continue };
             // A module or function handed to a body already walked (`run(os, "system")`
             // inside a function defined after `run`) has it walked again, once, with it.
-            let refers = pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.vals.refers());
+            // So does a value `derived_from` follows (`send(dict(os.environ))`), once more of
+            // its own: that walk, in the function's own context, does not take the place of
+            // the one a caller's context (a site) asks for.
+            let origins = &self.c.derived_origins;
+            let args = || pos.iter().chain(kws.iter().map(|(_, e)| e));
+            let refers = args().any(|e| e.vals.refers());
             let again_for_arguments = rewalk && p.walked && refers;
-            if !p.walked || again_for_arguments {
-                Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws);
+            let again_for_followed = rewalk
+                && p.walked
+                && !refers
+                && !p.rewalked_for_followed
+                && args().any(|e| argument_is_followed(e, origins));
+            if !p.walked || again_for_arguments || again_for_followed {
+                Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws, origins);
             }
             let new_site = matches!((&p.site, &here), (None, Some(_)));
             if new_site {
                 p.site.clone_from(&here);
             }
-            if rewalk && p.walked && !p.rewalked && (new_site || again_for_arguments) {
+            let again = if rewalk && p.walked && !p.rewalked && (new_site || again_for_arguments) {
+                p.rewalked = true;
+                true
+            } else if again_for_followed {
+                p.rewalked_for_followed = true;
+                true
+            } else {
+                false
+            };
+            if again {
                 // Its body was walked before this call was met (a helper defined above the
                 // class whose method calls it, or above the function that hands it a
                 // module): walked again, in the caller's context and with its arguments.
-                p.rewalked = true;
                 let scope = self.scopes.push(ScopeKind::Function, Some(p.outer));
                 self.deferred.push_back(Deferred {
                     body: Body::Function(p.def),
@@ -3040,7 +3184,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return None;
         }
         let (value, before) = returned_at_end(f)?;
-        if let Some(found) = self.chain_derived(f, value) {
+        if let Some(found) = self.chain_derived(Locals::Def(f), value) {
             return Some(found);
         }
         // `s = socket.socket(); s.connect(addr); return s` (or `return s.makefile()`): a local
@@ -3072,7 +3216,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let Stmt::Assign(a) = st
                 && let [Expr::Name(t)] = a.targets.as_slice()
                 && is(&t.id)
-                && let Some(found) = self.chain_derived(f, &a.value)
+                && let Some(found) = self.chain_derived(Locals::Def(f), &a.value)
             {
                 return Some(found);
             }
@@ -3087,25 +3231,20 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// `parts.append(node())`, `info = {...}`). Biased toward flagging, as `derived_from` is:
     /// one such value is enough, whatever the body does with the name after it.
     fn returns_carried(&mut self, f: &ast::StmtFunctionDef, value: &Expr) -> Option<ValueSet<'a>> {
-        if let Some(found) = self.carried_by(f, value, 0) {
+        if let Some(found) = self.carried_by(Locals::Def(f), value, 0) {
             return Some(found);
         }
         let Expr::Name(n) = value else { return None };
         let mut filled: Vec<&Expr> = Vec::new();
         let mut budget = MAX_FILLING_STATEMENTS;
         filling_values(&f.body, &key(&n.id), &mut filled, &mut budget);
-        filled.into_iter().find_map(|e| self.carried_by(f, e, 0))
+        filled.into_iter().find_map(|e| self.carried_by(Locals::Def(f), e, 0))
     }
 
     /// What `e`, written in `f`, carries from a followed call, as the walker would find it:
     /// a chain rooted at such a call, or a display, f-string, `+` or `%`, copy or encoding
     /// ([`COPYING_CALLS`], [`ENCODING_CALLS`], a constant's `join` or `format`) made of one.
-    fn carried_by(
-        &mut self,
-        f: &ast::StmtFunctionDef,
-        e: &Expr,
-        depth: u8,
-    ) -> Option<ValueSet<'a>> {
+    fn carried_by(&mut self, f: Locals<'_>, e: &Expr, depth: u8) -> Option<ValueSet<'a>> {
         if depth > 8 {
             return None;
         }
@@ -3123,7 +3262,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     None
                 }
             }),
-            Expr::Attribute(_) | Expr::Subscript(_) => self.chain_derived(f, e),
+            Expr::Attribute(_) => self.chain_derived(f, e).or_else(|| self.origin_object(f, e)),
+            Expr::Name(n) if !f.binds(&n.id) => self.origin_object(f, e),
+            Expr::Subscript(_) => self.chain_derived(f, e),
             Expr::Dict(d) => self.carried_by_any(f, d.items.iter().map(|item| &item.value), depth),
             Expr::List(l) => self.carried_by_any(f, &l.elts, depth),
             Expr::Tuple(t) => self.carried_by_any(f, &t.elts, depth),
@@ -3146,10 +3287,27 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// An object a `derived_from` test names itself, which no call made (`os.environ`,
+    /// `environ` imported from `os`), written in `f` but not one of its own names: it is
+    /// carried as [`ValueSet::passed_on`] carries it where the walker meets it.
+    fn origin_object(&mut self, f: Locals<'_>, e: &Expr) -> Option<ValueSet<'a>> {
+        let mut root = e;
+        while let Expr::Attribute(a) = root {
+            root = &a.value;
+        }
+        if let Expr::Name(n) = root
+            && f.binds(&n.id)
+        {
+            return None;
+        }
+        let q = self.quiet_quals(e).into_iter().find(|q| self.c.derived_origins.matches(q))?;
+        Some(ValueSet::one(Value::From(q)))
+    }
+
     /// The first of `parts` that [`Self::carried_by`] finds something in.
     fn carried_by_any<'e>(
         &mut self,
-        f: &ast::StmtFunctionDef,
+        f: Locals<'_>,
         parts: impl IntoIterator<Item = &'e Expr>,
         depth: u8,
     ) -> Option<ValueSet<'a>> {
@@ -3158,7 +3316,7 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// The origin of a chain of calls, attributes and subscripts (`net.open(a).read()`) rooted
     /// at a call of a function `derived_from` tests follow, resolved where `f` is defined.
-    fn chain_derived(&mut self, f: &ast::StmtFunctionDef, value: &Expr) -> Option<ValueSet<'a>> {
+    fn chain_derived(&mut self, f: Locals<'_>, value: &Expr) -> Option<ValueSet<'a>> {
         // Bounded, as a chain of calls and attributes may be as long as a file.
         let mut e: &Expr = value;
         for _ in 0..64 {
@@ -3173,7 +3331,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                         root = &a.value;
                     }
                     let own = match root {
-                        Expr::Name(n) => binds_locally(f, &n.id),
+                        Expr::Name(n) => f.binds(&n.id),
+                        // `__import__("base64").b64decode(...)`: a module named by a literal.
+                        Expr::Call(_) => false,
                         _ => true,
                     };
                     if !own
@@ -3194,7 +3354,14 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// The names a dotted expression (`requests.get`, `urlopen`) resolves to in the current
     /// scope, read without walking it (nothing is reported).
+    ///
+    /// The chain may start at an import call with a literal name (`__import__("base64").
+    /// b64decode`, `importlib.import_module("os").system`): the module it gives.
     fn quiet_quals(&mut self, e: &Expr) -> SmallVec<[QName; 2]> {
+        self.quiet_quals_from(e, true)
+    }
+
+    fn quiet_quals_from(&mut self, e: &Expr, import_call: bool) -> SmallVec<[QName; 2]> {
         // Iterative and bounded: a chain of 50,000 attributes is a file's to write.
         const MAX_PARTS: usize = 16;
         let mut attrs: SmallVec<[&str; 4]> = SmallVec::new();
@@ -3206,9 +3373,31 @@ impl<'a, 'c> Walker<'a, 'c> {
             attrs.push(&a.attr.id);
             e = &a.value;
         }
-        let Expr::Name(n) = e else { return SmallVec::new() };
-        let mut quals: SmallVec<[QName; 2]> =
-            self.scopes.lookup(self.scope, &n.id, &mut self.interner).quals().cloned().collect();
+        let mut quals: SmallVec<[QName; 2]> = match e {
+            Expr::Name(n) => {
+                self.scopes.lookup(self.scope, &n.id, &mut self.interner).quals().cloned().collect()
+            }
+            Expr::Call(c)
+                if import_call
+                    && c.arguments.keywords.is_empty()
+                    && let [Expr::StringLiteral(m)] = &*c.arguments.args =>
+            {
+                let module = m.value.to_str();
+                let mut out = SmallVec::new();
+                for q in self.quiet_quals_from(&c.func, false) {
+                    let name = match &*q {
+                        "builtins.__import__" => module.split('.').next().unwrap_or_default(),
+                        "importlib.import_module" => module,
+                        _ => continue,
+                    };
+                    if !name.is_empty() && name.len() <= crate::value::MAX_QUAL_LEN {
+                        out.push(self.interner.intern(name));
+                    }
+                }
+                out
+            }
+            _ => return SmallVec::new(),
+        };
         for attr in attrs.iter().rev() {
             quals = quals.iter().filter_map(|b| self.interner.join(b, attr)).collect();
         }
@@ -3421,12 +3610,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         skip: usize,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
+        origins: &NameTable,
     ) {
         // Bounded: a function called from many places keeps what the first calls gave.
         const MAX_GIVEN: usize = 64;
-        // What a parameter's uses can make something of: what refers (a module, a function)
-        // and a string (an attribute or module name); not numbers, `None` or the unknown.
-        let worth = |ev: &Eval<'a>| ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_)));
+        // What a parameter's uses can make something of: what refers (a module, a function),
+        // a string (an attribute or module name) and a value `derived_from` follows (what the
+        // body sends or runs); not numbers, `None` or the unknown.
+        let worth = |ev: &Eval<'a>| {
+            ev.vals.refers()
+                || matches!(ev.fold, Some(Const::Str(_)))
+                || argument_is_followed(ev, origins)
+        };
         let positional = p.posonlyargs.iter().chain(&p.args).skip(skip);
         for (pd, ev) in positional.zip(pos) {
             if given.len() < MAX_GIVEN && worth(ev) {
@@ -4066,6 +4261,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     Some(p) if !p.is_empty() => None,
                     _ => self.fold_pure(&l.body, &[], 0),
                 };
+                // A body that gives what a followed call returned (`lambda s:
+                // __import__("zlib").decompress(b64decode(s))`): its call gives that, for
+                // `derived_from` tests, as a `def` returning it does.
+                let yields = if gives.is_none() && self.c.needs_returned {
+                    self.carried_by(Locals::Lambda(l), &l.body, 0)
+                } else {
+                    None
+                };
                 let scope = self.scopes.push(ScopeKind::Function, Some(self.scope));
                 let mut frames = self.frames.clone();
                 frames.push(Frame::Lambda);
@@ -4082,9 +4285,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     origin: self.origin,
                     given,
                 });
-                match gives {
-                    Some(c) => Eval::of(ValueSet::one(Value::Gives(Rc::new(c.share())))),
-                    None => Eval::unknown(),
+                match (gives, yields) {
+                    (Some(c), _) => Eval::of(ValueSet::one(Value::Gives(Rc::new(c.share())))),
+                    (None, Some(given)) => Eval::of(ValueSet::one(Value::Yields(Rc::new(given)))),
+                    (None, None) => Eval::unknown(),
                 }
             }
             Expr::Dict(d) => {
@@ -4357,7 +4561,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         // known (`literal` tests, which need one value, do not).
         // A name that may be a constant or something else (a parameter with a default) keeps
         // its constants too: `getattr` and the import calls reach each of them.
-        let vals = if fold.is_some() { ValueSet::unknown() } else { found };
+        let vals = if fold.is_some() {
+            let mut vals = ValueSet::unknown();
+            vals.union(&found.const_origins());
+            vals
+        } else {
+            found
+        };
         let from = self.hits.len();
         if !callee {
             reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
@@ -5160,6 +5370,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         // as `exec` of constant code is (what it runs is reported at the list).
         if let Some(code) = python_c_code(&evals) {
             self.read_code_string(&code, range);
+        }
+        // `[sys.executable, p]` after `p` was written with constant code: that code runs.
+        if !self.written_code.is_empty() && evals.first().is_some_and(runs_python) {
+            for (x, ev) in elts.iter().zip(&evals).skip(1) {
+                let path = ev.fold.as_ref().and_then(Const::as_str);
+                if let Some(code) = self.take_written_code(Some(x), path) {
+                    self.read_code_string(&code, range);
+                }
+            }
         }
         let refers = evals.iter().any(|e| e.vals.is_interesting()) && evals.len() <= 32;
         let vals = if refers {
@@ -6200,6 +6419,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 match &**q {
                     "builtins.open" | "io.open" => saving = Some((q.clone(), 0, "file", true)),
+                    _ if RUNS_FILES.contains(&&**q) && !self.written_code.is_empty() => {
+                        let first = c.arguments.args.first();
+                        self.run_written_code(q, first, pos.first(), c.range());
+                    }
                     _ if let Some(&(_, at, kw)) =
                         SAVES_DOWNLOAD.iter().find(|(n, ..)| *n == &**q) =>
                     {
@@ -6788,6 +7011,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for q in quals.iter().filter(|q| self.c.derived_origins.matches(q)) {
                     vals.push(Value::Returned(q.clone()));
                 }
+                // A method of such a constant folded too (`b64decode("...").decode()`) is
+                // still what the call gave.
+                if method.is_some()
+                    && let Some(r) = &recv
+                    && r.fold.is_some()
+                {
+                    for v in r.vals.alts() {
+                        if matches!(v, Value::Returned(q) if self.c.derived_origins.matches(q)) {
+                            vals.push(v.clone());
+                        }
+                    }
+                }
             }
             // A function of the file that calls what it is given (`try_call(os.uname)`,
             // `def safe(fn, *a): try: return fn(*a) ...`) may give what that returns.
@@ -7018,6 +7253,41 @@ fn name_bit(name: &str) -> u64 {
 /// Whether `name` is a parameter of `f` or bound by an assignment, import or definition at
 /// the top level of its body (a shallow look: enough to tell a parameter named `urlopen`
 /// from the module-level import). Names compared as Python reads identifiers.
+/// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
+fn argument_is_followed(ev: &Eval<'_>, origins: &NameTable) -> bool {
+    ev.vals.carries_derived() || ev.vals.alts().iter().any(|v| v.derived(origins).is_some())
+}
+
+/// The function whose body an expression is read in, without walking it (see
+/// [`Walker::carried_by`]): what its own names are.
+#[derive(Clone, Copy)]
+enum Locals<'x> {
+    Def(&'x ast::StmtFunctionDef),
+    /// A lambda's names are its parameters.
+    Lambda(&'x ast::ExprLambda),
+}
+
+impl Locals<'_> {
+    /// Whether the function binds `name` itself (a parameter, a local), so that it is not the
+    /// enclosing scope's.
+    fn binds(self, name: &Name) -> bool {
+        match self {
+            Locals::Def(f) => binds_locally(f, name),
+            Locals::Lambda(l) => l.parameters.as_ref().is_some_and(|p| {
+                let name = key(name);
+                let is = |id: &Name| key(id) == name;
+                p.posonlyargs
+                    .iter()
+                    .chain(&p.args)
+                    .chain(&p.kwonlyargs)
+                    .any(|a| is(&a.parameter.name.id))
+                    || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
+                    || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
+            }),
+        }
+    }
+}
+
 fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
     let name = key(name);
     let is = |id: &Name| key(id) == name;
@@ -7609,6 +7879,32 @@ impl<'a> Walker<'a, '_> {
     }
 }
 
+/// Whether an argument vector's first item is a Python interpreter: `sys.executable`, or a
+/// constant named `python`, `python3.11`, `py`...
+fn runs_python(first: &Eval<'_>) -> bool {
+    first.vals.is_interpreter()
+        || first.fold.as_ref().and_then(Const::as_str).is_some_and(is_python_interpreter)
+}
+
+/// Whether a path names a Python interpreter (`python`, `/usr/bin/python3.11`, `py.exe`).
+fn is_python_interpreter(path: &str) -> bool {
+    let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base == "py"
+        || base
+            .strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// The text of a constant a file may be written with (a string, or bytes in UTF-8).
+fn constant_text(c: &Const<'_>) -> Option<Rc<str>> {
+    match c {
+        Const::Str(t) => Some(Rc::from(t.as_str())),
+        Const::Bytes(b) => std::str::from_utf8(b.as_bytes()).ok().map(Rc::from),
+        _ => None,
+    }
+}
+
 /// The code of an argument vector that runs Python with `-c`: the first item is the
 /// interpreter (`sys.executable`, or a constant named `python`, `python3.11`, `py`...), then
 /// constant options up to `-c` and the code.
@@ -7619,15 +7915,7 @@ fn python_c_code(items: &[Eval<'_>]) -> Option<String> {
         return None;
     }
     let first = items.first()?;
-    let interpreter = first.vals.is_interpreter()
-        || first.fold.as_ref().and_then(Const::as_str).is_some_and(|path| {
-            let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
-            let base = base.strip_suffix(".exe").unwrap_or(base);
-            base == "py"
-                || base
-                    .strip_prefix("python")
-                    .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        });
+    let interpreter = runs_python(first);
     if !interpreter {
         return None;
     }
