@@ -3200,18 +3200,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             };
         }
         let Expr::Name(n) = root else { return self.returns_carried(f, value) };
-        let p = &f.parameters;
-        let is = |id: &Name| key(id) == key(&n.id);
-        if p.posonlyargs
-            .iter()
-            .chain(&p.args)
-            .chain(&p.kwonlyargs)
-            .any(|a| is(&a.parameter.name.id))
-            || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
-            || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
-        {
+        if is_parameter(&f.parameters, &n.id) {
             return None;
         }
+        let is = |id: &Name| key(id) == key(&n.id);
         for st in before.iter().rev() {
             if let Stmt::Assign(a) = st
                 && let [Expr::Name(t)] = a.targets.as_slice()
@@ -7273,29 +7265,24 @@ impl Locals<'_> {
     fn binds(self, name: &Name) -> bool {
         match self {
             Locals::Def(f) => binds_locally(f, name),
-            Locals::Lambda(l) => l.parameters.as_ref().is_some_and(|p| {
-                let name = key(name);
-                let is = |id: &Name| key(id) == name;
-                p.posonlyargs
-                    .iter()
-                    .chain(&p.args)
-                    .chain(&p.kwonlyargs)
-                    .any(|a| is(&a.parameter.name.id))
-                    || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
-                    || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
-            }),
+            Locals::Lambda(l) => l.parameters.as_ref().is_some_and(|p| is_parameter(p, name)),
         }
     }
 }
 
-fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
+/// Whether `name` is one of the parameters (`*args` and `**kwargs` included).
+fn is_parameter(p: &ast::Parameters, name: &Name) -> bool {
     let name = key(name);
     let is = |id: &Name| key(id) == name;
-    let p = &f.parameters;
-    let parameter =
-        p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).any(|a| is(&a.parameter.name.id))
-            || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
-            || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id));
+    p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).any(|a| is(&a.parameter.name.id))
+        || p.vararg.as_ref().is_some_and(|a| is(&a.name.id))
+        || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
+}
+
+fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
+    let parameter = is_parameter(&f.parameters, name);
+    let name = key(name);
+    let is = |id: &Name| key(id) == name;
     parameter
         || f.body.iter().any(|s| match s {
             Stmt::Assign(a) => a.targets.iter().any(|t| matches!(t, Expr::Name(n) if is(&n.id))),
