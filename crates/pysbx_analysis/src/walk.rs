@@ -3336,6 +3336,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     {
                         return Some(ValueSet::one(Value::From(q)));
                     }
+                    // A lambda the function binds to a local and calls (`unz = lambda b:
+                    // zlib.decompress(b)`, then `return unz(b64d(s)).decode()`): what its body
+                    // gives.
+                    if own
+                        && let Expr::Name(n) = &*c.func
+                        && let Some(l) = f.local_lambda(&n.id)
+                    {
+                        return self.carried_by(Locals::Lambda(l), &l.body, 1);
+                    }
                     &c.func
                 }
                 _ => return None,
@@ -7259,7 +7268,28 @@ enum Locals<'x> {
     Lambda(&'x ast::ExprLambda),
 }
 
-impl Locals<'_> {
+impl<'x> Locals<'x> {
+    /// The lambda a `def`'s body binds `name` to by a plain assignment at its top level, when
+    /// that is the body's only binding of the name (`b64d = lambda s: b64decode(s)`).
+    fn local_lambda(self, name: &Name) -> Option<&'x ast::ExprLambda> {
+        let Locals::Def(f) = self else { return None };
+        if is_parameter(&f.parameters, name) {
+            return None;
+        }
+        let mut found = None;
+        for st in &f.body {
+            if let Stmt::Assign(a) = st
+                && a.targets.iter().any(|t| matches!(t, Expr::Name(t) if t.id == *name))
+            {
+                match (&*a.value, found) {
+                    (Expr::Lambda(l), None) if a.targets.len() == 1 => found = Some(l),
+                    _ => return None,
+                }
+            }
+        }
+        found
+    }
+
     /// Whether the function binds `name` itself (a parameter, a local), so that it is not the
     /// enclosing scope's.
     fn binds(self, name: &Name) -> bool {
