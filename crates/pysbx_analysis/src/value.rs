@@ -683,8 +683,7 @@ impl<'a> ValueSet<'a> {
     /// The constant, when the set is exactly one constant and surely bound.
     pub(crate) fn single_const(&self) -> Option<&Const<'a>> {
         match self.alts.as_slice() {
-            [Value::Const(c)] if !self.unbound => Some(c),
-            // A constant a followed call folded to, with where it came from.
+            // A constant, or one a followed call folded to, with where it came from.
             [Value::Const(c), rest @ ..]
                 if !self.unbound && rest.iter().all(|v| matches!(v, Value::ConstFrom(_))) =>
             {

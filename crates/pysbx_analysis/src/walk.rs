@@ -1749,13 +1749,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.take_written_code(first, text)
         } else {
             let Some(line) = text else { return };
-            let mut words = line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\''));
-            let mut words = words.by_ref().filter(|w| !w.is_empty());
+            let mut words = command_words(line);
             if !words.next().is_some_and(is_python_interpreter) {
                 return;
             }
-            let rest: Vec<&str> = words.collect();
-            rest.into_iter().find_map(|w| self.take_written_code(None, Some(w)))
+            words.find_map(|w| self.take_written_code(None, Some(w)))
         };
         if let Some(code) = code {
             self.read_code_string(&code, call);
@@ -1789,13 +1787,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let hit = |s: &str| {
             let saved =
                 |w: &str| self.saved.iter().find(|(p, _)| &**p == w).map(|(_, q)| q.clone());
-            saved(s).or_else(|| {
-                s.split(|c: char| {
-                    c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')')
-                })
-                .filter(|w| !w.is_empty() && w.len() < s.len())
-                .find_map(saved)
-            })
+            saved(s).or_else(|| command_words(s).filter(|w| w.len() < s.len()).find_map(saved))
         };
         let q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
@@ -1902,13 +1894,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
                     registered |= match &d.expression {
                         Expr::Name(n) if self.function_bits & name_bit(&n.id) != 0 => {
-                            self.functions.get_mut(&n.id).is_some_and(|defs| {
-                                defs.iter_mut().any(|p| {
-                                    *p.runs_argument.get_or_insert_with(|| {
-                                        crate::decorators::calls_its_argument(p.def)
-                                    })
-                                })
-                            })
+                            self.calls_its_argument(&n.id)
                         }
                         _ => false,
                     };
@@ -3591,15 +3577,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         if out.is_empty() {
             return out;
         }
-        let calls = self.functions.get_mut(name).is_some_and(|defs| {
-            defs.iter_mut().any(|p| {
-                *p.runs_argument.get_or_insert_with(|| crate::decorators::calls_its_argument(p.def))
-            })
-        });
-        if !calls {
+        if !self.calls_its_argument(name) {
             out.clear();
         }
         out
+    }
+
+    /// Whether a function of the file named `name` calls its first parameter (see
+    /// `crate::decorators`), asked once per definition: a decorator is asked at every function
+    /// it decorates, an invoker at every call.
+    fn calls_its_argument(&mut self, name: &Name) -> bool {
+        self.functions.get_mut(name).is_some_and(|defs| {
+            defs.iter_mut().any(|p| {
+                *p.runs_argument.get_or_insert_with(|| crate::decorators::calls_its_argument(p.def))
+            })
+        })
     }
 
     /// Adds a call's arguments to what the parameters they meet may be.
@@ -4564,7 +4556,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         // its constants too: `getattr` and the import calls reach each of them.
         let vals = if fold.is_some() {
             let mut vals = ValueSet::unknown();
-            vals.union(&found.const_origins());
+            // Where a folded call's constant came from (most constants have no origin).
+            if found.alts().len() > 1 {
+                vals.union(&found.const_origins());
+            }
             vals
         } else {
             found
@@ -6980,14 +6975,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             if quals.iter().any(|q| CODE_RUNNERS.contains(&&**q)) {
                 // `exec` takes bytes too (as UTF-8 source).
-                let code = match pos_c.first() {
-                    Some(Some(Const::Str(code))) => Some(code.as_str().to_string()),
-                    Some(Some(Const::Bytes(b))) => {
-                        std::str::from_utf8(b.as_bytes()).ok().map(str::to_string)
-                    }
-                    _ => None,
-                };
-                if let Some(code) = code {
+                if let Some(code) = pos_c.first().copied().flatten().and_then(constant_text) {
                     self.read_code_string(&code, c.range());
                 }
             }
@@ -7251,9 +7239,6 @@ fn name_bit(name: &str) -> u64 {
     1 << ((usize::from(first) * 7 + usize::from(last) * 3 + b.len()) & 63)
 }
 
-/// Whether `name` is a parameter of `f` or bound by an assignment, import or definition at
-/// the top level of its body (a shallow look: enough to tell a parameter named `urlopen`
-/// from the module-level import). Names compared as Python reads identifiers.
 /// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
 fn argument_is_followed(ev: &Eval<'_>, origins: &NameTable) -> bool {
     ev.vals.carries_derived() || ev.vals.alts().iter().any(|v| v.derived(origins).is_some())
@@ -7309,6 +7294,9 @@ fn is_parameter(p: &ast::Parameters, name: &Name) -> bool {
         || p.kwarg.as_ref().is_some_and(|a| is(&a.name.id))
 }
 
+/// Whether `name` is a parameter of `f` or bound by an assignment, import or definition at
+/// the top level of its body (a shallow look: enough to tell a parameter named `urlopen`
+/// from the module-level import). Names compared as Python reads identifiers.
 fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
     let parameter = is_parameter(&f.parameters, name);
     let name = key(name);
@@ -7913,7 +7901,15 @@ fn is_python_interpreter(path: &str) -> bool {
             .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
-/// The text of a constant a file may be written with (a string, or bytes in UTF-8).
+/// The words of a command line as the shell splits them, roughly: at blanks, quotes, `;`,
+/// `&`, `|` and parentheses (`chmod +x '/tmp/x' && /tmp/x` holds `/tmp/x`).
+fn command_words(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')'))
+        .filter(|w| !w.is_empty())
+}
+
+/// The text of a constant a file may be written with, or code given to `exec` (a string, or
+/// bytes in UTF-8).
 fn constant_text(c: &Const<'_>) -> Option<Rc<str>> {
     match c {
         Const::Str(t) => Some(Rc::from(t.as_str())),

@@ -127,9 +127,7 @@ fn sniff_container(head: &[u8]) -> Option<ArchiveKind> {
     const USTAR_AT: usize = 257;
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Some(ArchiveKind::Zip)
-    } else if head.starts_with(&[0x1f, 0x8b])
-        || head.starts_with(b"BZh")
-        || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00])
+    } else if sniff_compression(head, "") != Compression::None
         || head.get(USTAR_AT..USTAR_AT + 5) == Some(b"ustar")
     {
         Some(ArchiveKind::Tar)
