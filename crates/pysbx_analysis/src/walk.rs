@@ -2725,9 +2725,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 || argument_is_followed(e, origins)
         };
         let at_import = self.at_import();
-        if !(at_import || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth))
-            || self.function_bits & name_bit(name) == 0
+        // The name tests first: most method calls are of no function of the file, and asking
+        // whether an argument is followed looks its origins up.
+        if self.function_bits & name_bit(name) == 0
             || !self.functions.contains_key(name)
+            || !(at_import || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(worth))
         {
             return;
         }
