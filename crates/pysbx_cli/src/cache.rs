@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
+use pysbx_analysis::SourceErrorKind;
 use pysbx_rules::{Finding, FindingLocation, RuleSet};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -394,20 +395,36 @@ enum StoredOutcome {
         #[serde(default)]
         syntax_error: Option<StoredFailure>,
     },
-    Failed {
-        kind: String,
-        message: String,
-        line: Option<u32>,
-        column: Option<u32>,
-    },
+    /// A file that could not be read (only the kinds in `CACHEABLE_FAILURES`).
+    Failed(StoredFailure),
 }
 
-/// A serializable syntax error, beside the findings of the tree recovered around it.
+/// A serializable [`FileFailure`]: a file's failure, or the syntax error it was read despite
+/// (beside the findings of the tree recovered around it).
 #[derive(Serialize, Deserialize)]
 struct StoredFailure {
+    kind: String,
     message: String,
     line: Option<u32>,
     column: Option<u32>,
+}
+
+impl StoredFailure {
+    fn from_failure(failure: &FileFailure) -> StoredFailure {
+        StoredFailure {
+            kind: failure.kind.to_string(),
+            message: failure.message.clone(),
+            line: failure.line,
+            column: failure.column,
+        }
+    }
+
+    /// The failure back, when its kind is one of `kinds` (a stored kind this build does not
+    /// know makes the entry a miss).
+    fn into_failure(self, kinds: &[&'static str]) -> Option<FileFailure> {
+        let kind = kinds.iter().copied().find(|k| *k == self.kind)?;
+        Some(FileFailure { kind, message: self.message, line: self.line, column: self.column })
+    }
 }
 
 /// A serializable [`Finding`], naming its rule by id rather than by index.
@@ -461,23 +478,14 @@ impl StoredOutcome {
                     line_hashes: line_hashes.clone(),
                     entry_calls: entry_calls.clone(),
                     entry_sensitive: *entry_sensitive,
-                    syntax_error: syntax_error.as_ref().map(|f| StoredFailure {
-                        message: f.message.clone(),
-                        line: f.line,
-                        column: f.column,
-                    }),
+                    syntax_error: syntax_error.as_ref().map(StoredFailure::from_failure),
                 })
             }
             FileOutcome::Failed(failure) => {
                 if !CACHEABLE_FAILURES.contains(&failure.kind) {
                     return None;
                 }
-                Some(StoredOutcome::Failed {
-                    kind: failure.kind.to_string(),
-                    message: failure.message.clone(),
-                    line: failure.line,
-                    column: failure.column,
-                })
+                Some(StoredOutcome::Failed(StoredFailure::from_failure(failure)))
             }
         }
     }
@@ -516,23 +524,21 @@ impl StoredOutcome {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 let line_hashes = if need_hashes { line_hashes } else { None };
+                let syntax_error = match syntax_error {
+                    Some(f) => Some(f.into_failure(&[SourceErrorKind::Syntax.as_str()])?),
+                    None => None,
+                };
                 Some(FileOutcome::Analysed {
                     findings,
                     suppressed,
                     line_hashes,
                     entry_calls,
                     entry_sensitive,
-                    syntax_error: syntax_error.map(|f| FileFailure {
-                        kind: pysbx_analysis::SourceErrorKind::Syntax.as_str(),
-                        message: f.message,
-                        line: f.line,
-                        column: f.column,
-                    }),
+                    syntax_error,
                 })
             }
-            StoredOutcome::Failed { kind, message, line, column } => {
-                let kind = CACHEABLE_FAILURES.into_iter().find(|k| *k == kind)?;
-                Some(FileOutcome::Failed(FileFailure { kind, message, line, column }))
+            StoredOutcome::Failed(failure) => {
+                Some(FileOutcome::Failed(failure.into_failure(&CACHEABLE_FAILURES)?))
             }
         }
     }
