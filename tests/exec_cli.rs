@@ -199,19 +199,60 @@ fn gate_findings_of_the_program_itself_are_shown_as_they_happen() {
 }
 
 /// A gate note that comes while the program's standard error is in the middle of a line
-/// starts a line of its own: the program's text stays whole before it.
+/// starts a line of its own: the program's text stays whole before it. The program waits on
+/// its standard input until the test has seen its unfinished line come through, so the note
+/// (given when it then imports the module) comes after it however slow the machine.
 #[test]
 fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
     let s = Scratch::new();
     s.write("lib_eval.py", "def f(s):\n    return eval(s)\n");
     let script = s.write(
         "main.py",
-        "import sys, time\nsys.stderr.write('partial')\nsys.stderr.flush()\ntime.sleep(0.3)\n\
+        "import sys\nsys.stderr.write('partial')\nsys.stderr.flush()\nsys.stdin.readline()\n\
          import lib_eval\nprint('done')\n",
     );
-    let out = run(s.exec().arg(&script));
-    assert_eq!(stdout(&out), "done\n", "{}", stderr(&out));
-    let err = stderr(&out);
+    let mut child = s
+        .exec()
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pysbx runs");
+    track(&child);
+    let mut err_pipe = child.stderr.take().expect("piped stderr");
+    let (chunks, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = err_pipe.read(&mut buf) {
+            if chunks.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut err = Vec::new();
+    while !String::from_utf8_lossy(&err).contains("partial") {
+        match received.recv_timeout(Duration::from_secs(60)) {
+            Ok(chunk) => err.extend(chunk),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("the program's unfinished line never came ({e}): {err:?}");
+            }
+        }
+    }
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(b"go\n").expect("the program reads its input");
+    drop(stdin);
+    let out = child.wait_with_output().expect("pysbx ends");
+    reader.join().expect("the reader ends");
+    err.extend(received.try_iter().flatten());
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(stdout(&out), "done\n", "{err}");
     let note = format!("pysbx: {}:2: gate [PSB102]", s.path().join("lib_eval.py").display());
     assert!(err.contains(&format!("partial\n{note}")), "{err}");
 }
