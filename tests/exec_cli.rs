@@ -38,6 +38,30 @@ fn code_and_module_modes() {
     assert_eq!(stdout(&out), "module __main__ ['z']\n", "{}", stderr(&out));
 }
 
+/// `-c` code is as untrusted as a script, and no script's directory stands behind it: it runs
+/// in an empty private directory, and the directory pysbx was started in (a home directory,
+/// a checkout with its credentials) is neither listed nor read, nor its modules imported.
+#[test]
+fn code_mode_does_not_read_the_directory_it_was_started_in() {
+    let s = Scratch::new();
+    s.write("helper_mod.py", "VALUE = 41\n");
+    let secret = s.write("secret.txt", "not for the program\n");
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("test setup");
+    let code = format!(
+        "import os\nprint(os.listdir('.'))\n\
+         for p in ('secret.txt', {abs:?}):\n    try:\n        print(open(p).read())\n\
+         \x20   except Exception as e:\n        print('refused', type(e).__name__)\n\
+         try:\n    import helper_mod\nexcept ImportError:\n    print('no helper')\n",
+        abs = secret.display().to_string()
+    );
+    let out = run(s.exec().arg("--no-gate").args(["-c", &code]));
+    let printed = stdout(&out);
+    assert!(!printed.contains("not for the program"), "{printed}\n{}", stderr(&out));
+    assert!(printed.starts_with("[]\n"), "an empty directory: {printed}\n{}", stderr(&out));
+    assert!(printed.contains("no helper"), "{printed}\n{}", stderr(&out));
+}
+
 #[test]
 fn events_file_carries_tier_violation_and_end() {
     let s = Scratch::new();

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
     if argv.get(1).is_some_and(|a| a == "-i") {
         argv[1] = "repl".into();
     }
+    program_owns_the_rest(&mut argv);
     if let Some(args) = exec_args_alone(&argv) {
         return finish(commands::exec::run(&args));
     }
@@ -83,6 +84,50 @@ fn exec_args_alone(argv: &[std::ffi::OsString]) -> Option<commands::exec::ExecAr
     let command = commands::exec::ExecArgs::augment_args(clap::Command::new("exec"));
     let matches = command.try_get_matches_from(&argv[1..]).ok()?;
     commands::exec::ExecArgs::from_arg_matches(&matches).ok()
+}
+
+/// `pysbx exec -c CODE ...` and `-m MODULE ...`: as with `python3 -m pytest -v`, what follows
+/// the code or the module is the program's, options included (`-v`, `--version`), so a `--` is
+/// put after it for the parsers. Only pysbx's own options may come before; a `--` already
+/// there, or a script named first, leaves the command line as it is (everything after a
+/// script is the program's already).
+fn program_owns_the_rest(argv: &mut Vec<std::ffi::OsString>) {
+    use clap::Args;
+    if argv.get(1).is_none_or(|a| a != "exec") {
+        return;
+    }
+    let command = commands::exec::ExecArgs::augment_args(clap::Command::new("exec"));
+    // Whether the long option `--name` (without `=value`) takes the next word as its value.
+    let long_takes_value = |name: &str| {
+        command.get_arguments().any(|a| {
+            a.get_long() == Some(name)
+                && a.get_action().takes_values()
+                && !a.is_require_equals_set()
+        })
+    };
+    let mut i = 2;
+    while let Some(word) = argv.get(i).and_then(|w| w.to_str()) {
+        if word == "--" || !word.starts_with('-') || word == "-" {
+            return;
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            i += if !long.contains('=') && long_takes_value(long) { 2 } else { 1 };
+            continue;
+        }
+        // A cluster of short flags (`-v`), ending at `-c`/`-m`, whose value is the rest of the
+        // word or the next one.
+        match word[1..].find(['c', 'm']) {
+            Some(at) => {
+                let value_in_word = at + 2 < word.len();
+                let after = if value_in_word { i + 1 } else { i + 2 };
+                if after <= argv.len() && argv.get(after).is_none_or(|w| w != "--") {
+                    argv.insert(after, "--".into());
+                }
+                return;
+            }
+            None => i += 1,
+        }
+    }
 }
 
 /// The exit status of a command's result, its error printed.
@@ -170,6 +215,50 @@ mod tests {
             };
             assert_eq!(format!("{alone:?}"), format!("{full:?}"), "{args:?}");
         }
+    }
+
+    #[test]
+    fn what_follows_the_code_or_the_module_is_the_programs() {
+        let normal = |args: &[&str]| {
+            let mut v = argv(args);
+            program_owns_the_rest(&mut v);
+            v.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(normal(&["exec", "-m", "pytest", "-v"]), ["exec", "-m", "pytest", "--", "-v"]);
+        assert_eq!(
+            normal(&["exec", "-v", "--policy", "p.yaml", "-m", "pip", "--version"]),
+            ["exec", "-v", "--policy", "p.yaml", "-m", "pip", "--", "--version"]
+        );
+        assert_eq!(
+            normal(&["exec", "-mjson.tool", "--sort-keys"]),
+            ["exec", "-mjson.tool", "--", "--sort-keys"]
+        );
+        assert_eq!(
+            normal(&["exec", "-vc", "print(1)", "-x"]),
+            ["exec", "-vc", "print(1)", "--", "-x"]
+        );
+        assert_eq!(
+            normal(&["exec", "--require-isolation", "-c", "1"]),
+            ["exec", "--require-isolation", "-c", "1", "--"]
+        );
+        // Left as they are: a `--` already there, a script first, another command.
+        for args in [
+            &["exec", "-m", "pkg", "--", "-v"][..],
+            &["exec", "a.py", "-m", "x"],
+            &["exec", "--policy", "-m", "a.py"],
+            &["scan", "-m", "x"],
+        ] {
+            assert_eq!(normal(args), args, "{args:?}");
+        }
+        // A flag after the module reaches the program, not pysbx.
+        let parsed = exec_args_alone(&{
+            let mut v = argv(&["exec", "-m", "pytest", "-v"]);
+            program_owns_the_rest(&mut v);
+            v
+        })
+        .expect("parsed");
+        assert!(!parsed.verbose);
+        assert_eq!(parsed.program, ["-v"]);
     }
 
     #[test]

@@ -26,11 +26,11 @@ pub(crate) struct ExecArgs {
         trailing_var_arg = true
     )]
     pub(crate) program: Vec<OsString>,
-    /// Run this code instead of a file (every value after the options is an argument).
+    /// Run this code instead of a file (everything after it is the program's, options too).
     #[arg(short = 'c', value_name = "CODE", conflicts_with = "module")]
     pub(crate) code: Option<String>,
-    /// Run a module as `__main__` instead of a file (every value after the options is an
-    /// argument).
+    /// Run a module as `__main__` instead of a file (everything after it is the program's,
+    /// options too).
     #[arg(short = 'm', value_name = "MODULE")]
     pub(crate) module: Option<String>,
     /// Sandbox policy (YAML); default: the configuration's `policy:` file, else the strict
