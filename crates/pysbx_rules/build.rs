@@ -297,6 +297,9 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Disguised(re) => {
             let _ = write!(out, "ArgTest::Disguised(s({re:?}))");
         }
+        ArgTest::Encoded(re) => {
+            let _ = write!(out, "ArgTest::Encoded(s({re:?}))");
+        }
         ArgTest::Command(re) => {
             let _ = write!(out, "ArgTest::Command(s({re:?}))");
         }
@@ -311,6 +314,7 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         }
         ArgTest::RefersTo(p) => wrapped("ArgTest::RefersTo", out, |out| patterns_code(p, out)),
         ArgTest::ReturnedBy(p) => wrapped("ArgTest::ReturnedBy", out, |out| patterns_code(p, out)),
+        ArgTest::RoundTrip(p) => wrapped("ArgTest::RoundTrip", out, |out| patterns_code(p, out)),
         ArgTest::DerivedFrom(p) => {
             wrapped("ArgTest::DerivedFrom", out, |out| patterns_code(p, out));
         }

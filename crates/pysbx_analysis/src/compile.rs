@@ -136,6 +136,7 @@ impl ArgCond {
                 | Test::NotComputed
                 | Test::Matches(_)
                 | Test::Disguised(_)
+                | Test::Encoded(_)
                 | Test::Command(_)
                 | Test::Program(_)
                 | Test::LessThan(_)
@@ -144,6 +145,7 @@ impl ArgCond {
                 | Test::Attribute(_)
                 | Test::RefersTo(_)
                 | Test::ReturnedBy(_)
+                | Test::RoundTrip(_)
                 | Test::DerivedFrom(_)
         );
         (self.position.is_none() && needs_given).then_some(self.keyword.as_deref()).flatten()
@@ -164,12 +166,14 @@ pub(crate) enum Test {
     NotComputed,
     Matches(LazyRegex),
     Disguised(LazyRegex),
+    Encoded(LazyRegex),
     Command(LazyRegex),
     Program(LazyRegex),
     LessThan(f64),
     ConstantStart(LazyRegex),
     RefersTo(NameTable),
     ReturnedBy(NameTable),
+    RoundTrip(NameTable),
     DerivedFrom(NameTable),
     ConstantPickle,
     Attribute(Box<[Box<str>]>),
@@ -489,8 +493,12 @@ impl Compiled {
                 let conds = args
                     .iter()
                     .map(|a| {
-                        self.needs_returned |=
-                            matches!(a.test, ArgTest::ReturnedBy(_) | ArgTest::DerivedFrom(_));
+                        self.needs_returned |= matches!(
+                            a.test,
+                            ArgTest::ReturnedBy(_)
+                                | ArgTest::RoundTrip(_)
+                                | ArgTest::DerivedFrom(_)
+                        );
                         if let ArgTest::DerivedFrom(names) = &a.test {
                             for name in names.as_slice() {
                                 self.derived_origins.insert(name, 0);
@@ -498,6 +506,7 @@ impl Compiled {
                         }
                         if let ArgTest::RefersTo(names)
                         | ArgTest::ReturnedBy(names)
+                        | ArgTest::RoundTrip(names)
                         | ArgTest::DerivedFrom(names) = &a.test
                         {
                             self.note_instances(names);
@@ -815,6 +824,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::NotComputed => Test::NotComputed,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::Disguised(pattern) => Test::Disguised(LazyRegex::checked(pattern, rule)?),
+        ArgTest::Encoded(pattern) => Test::Encoded(LazyRegex::checked(pattern, rule)?),
         ArgTest::Command(pattern) => Test::Command(LazyRegex::checked(pattern, rule)?),
         ArgTest::Program(pattern) => Test::Program(LazyRegex::checked(pattern, rule)?),
         ArgTest::LessThan(n) => Test::LessThan(*n),
@@ -823,11 +833,15 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Attribute(names) => {
             Test::Attribute(names.iter().map(|n| n.as_str().into()).collect())
         }
-        ArgTest::RefersTo(names) | ArgTest::ReturnedBy(names) | ArgTest::DerivedFrom(names) => {
+        ArgTest::RefersTo(names)
+        | ArgTest::ReturnedBy(names)
+        | ArgTest::RoundTrip(names)
+        | ArgTest::DerivedFrom(names) => {
             let table = name_table(names, rule)?;
             match arg.test {
                 ArgTest::RefersTo(_) => Test::RefersTo(table),
                 ArgTest::ReturnedBy(_) => Test::ReturnedBy(table),
+                ArgTest::RoundTrip(_) => Test::RoundTrip(table),
                 _ => Test::DerivedFrom(table),
             }
         }

@@ -77,6 +77,9 @@ pub(crate) struct CallArgs<'x, 'a> {
     pub(crate) kw_refs: &'x [&'x ValueSet<'a>],
     /// The arguments as written, where the call is in the source (for `constant_start`).
     pub(crate) nodes: Option<&'x ruff_python_ast::Arguments>,
+    /// What the file spells in its string literals, where the call is in the source (for
+    /// `encoded`).
+    pub(crate) spelled: Option<&'x crate::spelled::Spelled<'a>>,
 }
 
 impl<'x, 'a> CallArgs<'x, 'a> {
@@ -91,6 +94,7 @@ impl<'x, 'a> CallArgs<'x, 'a> {
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,
+            spelled: None,
         }
     }
 
@@ -2176,6 +2180,7 @@ mod tests {
             pos_refs: &[],
             kw_refs: &[],
             nodes: None,
+            spelled: None,
         };
         assert_eq!(text(method(&s("{a}{{x}}"), "format", &call, &mut b)), "o{x}");
         assert_eq!(text(method(&s("{:>3}"), "format", &args(&pos), &mut b)), "  o");

@@ -29,6 +29,7 @@ mod pickles;
 mod position;
 mod roundtrip;
 mod scope;
+mod spelled;
 mod spread;
 mod suppress;
 mod urls;

@@ -32,6 +32,7 @@ use crate::matchers::{
     self, Frame, Hit, Site, assign, attribute, call, handler, import, reference, store, string,
 };
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
+use crate::spelled::Spelled;
 use crate::spread::{self, Spread};
 use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
 
@@ -815,6 +816,10 @@ impl FText {
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
     file_name: &'c str,
+    /// The file's text.
+    src: &'a str,
+    /// What the file's string literals spell (for `encoded` argument tests).
+    spelled: Rc<Spelled<'a>>,
     /// Whether some rule tests `module_level` in this file (see `Walker::tested_context`).
     import_time_tested: bool,
     /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
@@ -1131,6 +1136,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             deadline,
             until_check: DEADLINE_EVERY,
             budget: Budget::for_source(src.len()),
+            src,
+            spelled: Rc::new(Spelled::new(&[], src)),
             strings: !c.string_regexes.is_empty(),
             string_cache: FxHashMap::with_capacity_and_hasher(
                 expected.literals,
@@ -1217,6 +1224,7 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Reads the module, then every function and lambda body.
     pub(crate) fn module(&mut self, body: &'a [Stmt]) {
+        self.spelled = Rc::new(Spelled::new(body, self.src));
         self.module_body = body;
         self.body(body);
         self.finish_scope(MODULE);
@@ -4698,6 +4706,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             pos_refs: &refs,
             kw_refs: args.kw_refs,
             nodes: None,
+            spelled: args.spelled,
         };
         call::hits(self.c, &callee, &shifted, &mut self.call_memo, &mut self.hits);
     }
@@ -6295,6 +6304,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kws.iter().map(|(k, e)| (k.as_str(), e.fold.as_ref())).collect();
             let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
             let kw_r: SmallVec<[&ValueSet<'a>; 2]> = kws.iter().map(|(_, e)| &e.vals).collect();
+            // Held apart from `self`, which the matching below borrows mutably.
+            let spelled = Rc::clone(&self.spelled);
             let args = CallArgs {
                 pos: &pos_c,
                 kw: &kw_c,
@@ -6304,6 +6315,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
+                spelled: Some(&spelled),
             };
             // A list's or dict's own method changes it in place: followed.
             if let (Some(container), Some(m), Expr::Attribute(a)) = (&container, &method, &*c.func)
@@ -6355,6 +6367,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     pos_refs: &[],
                     kw_refs: &[],
                     nodes: None,
+                    spelled: None,
                 };
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }
@@ -7722,8 +7735,30 @@ fn push_path_part(path: &mut String, part: &str) {
 /// Whether a call of `q` gives back what its positional arguments carry for `derived_from`
 /// tests: a copy or text of them ([`COPYING_CALLS`]) or an encoding ([`ENCODING_CALLS`]).
 fn passes_arguments_on(q: &str) -> bool {
-    COPYING_CALLS.contains(&q) || ENCODING_CALLS.contains(&q)
+    COPYING_CALLS.contains(&q) || ENCODING_CALLS.contains(&q) || DECODING_CALLS.contains(&q)
 }
+
+/// Callees whose result is a decoding of their positional arguments: what a download decodes
+/// to is still the download (`pickle.loads(b64decode(response.content))`), and code to run
+/// as much as the download was.
+const DECODING_CALLS: &[&str] = &[
+    "base64.b64decode",
+    "base64.b32decode",
+    "base64.b16decode",
+    "base64.b85decode",
+    "base64.a85decode",
+    "base64.urlsafe_b64decode",
+    "base64.standard_b64decode",
+    "base64.decodebytes",
+    "binascii.a2b_base64",
+    "binascii.a2b_hex",
+    "binascii.unhexlify",
+    "codecs.decode",
+    "zlib.decompress",
+    "gzip.decompress",
+    "bz2.decompress",
+    "lzma.decompress",
+];
 
 /// Callees whose result is a copy or a text of their positional arguments: what they return
 /// still carries what `derived_from` tests follow (`dict(os.environ)`, `str(data)`).

@@ -162,12 +162,14 @@ struct RawArg {
     computed: Option<bool>,
     matches: Option<Spanned<String>>,
     disguised: Option<Spanned<String>>,
+    encoded: Option<Spanned<String>>,
     command: Option<Spanned<String>>,
     program: Option<Spanned<String>>,
     less_than: Option<f64>,
     constant_start: Option<Spanned<String>>,
     refers_to: Option<Spanned<OneOrMany>>,
     returned_by: Option<Spanned<OneOrMany>>,
+    round_trip: Option<Spanned<OneOrMany>>,
     derived_from: Option<Spanned<OneOrMany>>,
     constant_pickle: Option<bool>,
     attribute: Option<Spanned<OneOrMany>>,
@@ -651,6 +653,9 @@ impl Ctx {
         if let Some(m) = raw.disguised {
             tests.push(ArgTest::Disguised(self.regex(&m)?));
         }
+        if let Some(m) = raw.encoded {
+            tests.push(ArgTest::Encoded(self.regex(&m)?));
+        }
         if let Some(m) = raw.command {
             tests.push(ArgTest::Command(self.regex(&m)?));
         }
@@ -669,6 +674,9 @@ impl Ctx {
         if let Some(names) = raw.returned_by {
             tests.push(ArgTest::ReturnedBy(self.patterns(names)?));
         }
+        if let Some(names) = raw.round_trip {
+            tests.push(ArgTest::RoundTrip(self.patterns(names)?));
+        }
         if let Some(names) = raw.derived_from {
             tests.push(ArgTest::DerivedFrom(self.patterns(names)?));
         }
@@ -682,8 +690,8 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, forwarded, literal, computed, matches, disguised, command, less_than, \
-                 constant_start, refers_to, returned_by, derived_from, constant_pickle: true or \
+                 present, forwarded, literal, computed, matches, disguised, encoded, command, less_than, \
+                 constant_start, refers_to, returned_by, round_trip, derived_from, constant_pickle: true or \
                  attribute"
                     .to_string(),
             ));

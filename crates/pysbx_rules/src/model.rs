@@ -205,6 +205,12 @@ pub enum ArgTest {
     /// once the code runs (`"metsys"[::-1]`, `"sy" + "stem"`, `bytes([111, 115]).decode()`,
     /// `base64.b64decode("b3M=").decode()`).
     Disguised(String),
+    /// As [`ArgTest::Disguised`], and the text holds a word (a letter or `_` and at least two
+    /// more letters, digits or `_`) written nowhere in the file: it was encoded (reversed,
+    /// character codes, a byte list, a decoding, escapes, words split across pieces), not only
+    /// assembled from pieces the file spells out (`"\n".join(lines)`, `textwrap.dedent(src)`,
+    /// `"x = %d" % n`).
+    Encoded(String),
     /// The argument is an argument vector (a list or tuple of strings, such as
     /// `["powershell", "-enc", payload]`) whose strings, joined by spaces, match this regex.
     /// A single string is tested with [`ArgTest::Matches`].
@@ -226,6 +232,10 @@ pub enum ArgTest {
     /// The argument is, on every path, what a call of one of these qualified names returned,
     /// directly or through a variable (`pickle.loads(pickle.dumps(x))`, `eval(repr(x))`).
     ReturnedBy(Patterns),
+    /// The argument is what a call of one of these qualified names returned, on every path but
+    /// for what that call was made of: a serializer's output, loaded back
+    /// (`pickle.loads(pickle.dumps(response))`), whose input a `derived_from` test follows.
+    RoundTrip(Patterns),
     /// The argument is, on some path, what a call of one of these qualified names returned or
     /// something reached from it by attributes, method calls, subscripts, unpacking or
     /// `with ... as` (`s.fileno()` and `conn` of `conn, _ = s.accept()` after
@@ -375,6 +385,7 @@ impl MatchSpec {
                 for arg in args {
                     if let ArgTest::Matches(re)
                     | ArgTest::Disguised(re)
+                    | ArgTest::Encoded(re)
                     | ArgTest::Command(re)
                     | ArgTest::Program(re)
                     | ArgTest::ConstantStart(re) = &arg.test

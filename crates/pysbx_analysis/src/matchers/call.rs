@@ -175,6 +175,25 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             }
             _ => false,
         },
+        // `returned_by`, but for the values a followed input passes on to what a serializer
+        // made of it (`pickle.dumps(response)` also carries `requests.get`): those are what
+        // the call was made of, not other paths to the argument. A call of anything else on
+        // some path (another function's result, a constant, the unknown) still fails it.
+        Test::RoundTrip(names) => match selected {
+            Selected::Given(_, Some(refs)) => {
+                !refs.unbound
+                    && refs
+                        .alts()
+                        .iter()
+                        .any(|v| matches!(v, Value::Returned(q) if names.matches(q)))
+                    && refs.alts().iter().all(|v| match v {
+                        Value::Returned(q) => names.matches(q),
+                        Value::From(_) | Value::Path(_) => true,
+                        _ => false,
+                    })
+            }
+            _ => false,
+        },
         // Biased toward flagging, as a positive test: one path from the origin is enough.
         // An argument vector holding it counts too (`[sys.executable, "-c", code]`).
         Test::DerivedFrom(names) => match selected {
@@ -205,6 +224,13 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         // Text the folder made (owned, or shared once bound to a name), not a literal's.
         Test::Disguised(re) => given(&selected)
             .is_some_and(|c| c.is_made_text() && re.is_match(c.as_str().unwrap_or(""))),
+        // Made text with a word no string literal of the file spells: encoded, not assembled.
+        Test::Encoded(re) => given(&selected).is_some_and(|c| {
+            c.is_made_text()
+                && c.as_str().is_some_and(|s| {
+                    re.is_match(s) && args.spelled.is_some_and(|w| w.has_unwritten_word(s))
+                })
+        }),
         Test::Command(re) => match selected {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
                 command_line(items.iter()).is_some_and(|line| re.is_match(&line))

@@ -1,0 +1,116 @@
+//! What a file spells in its string literals, for `encoded` argument tests: constant code
+//! whose words no literal of the file holds was encoded (reversed, character codes, a byte
+//! list, escapes, a decoding), not assembled from pieces a reader sees.
+
+use std::cell::OnceCell;
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{BytesLiteral, FString, Stmt, StringLiteral};
+use ruff_text_size::Ranged;
+
+/// The file's string literals as written (quotes, prefixes and escapes included), gathered
+/// the first time a test asks: most files never run constant code.
+pub(crate) struct Spelled<'a> {
+    body: &'a [Stmt],
+    source: &'a str,
+    text: OnceCell<String>,
+}
+
+impl<'a> Spelled<'a> {
+    pub(crate) fn new(body: &'a [Stmt], source: &'a str) -> Self {
+        Self { body, source, text: OnceCell::new() }
+    }
+
+    /// Whether `text` holds a word (a letter or `_`, then at least two letters, digits or `_`)
+    /// that no string literal of the file contains as written.
+    pub(crate) fn has_unwritten_word(&self, text: &str) -> bool {
+        let literals = self.text.get_or_init(|| {
+            let mut gather = Gather { source: self.source, out: String::new() };
+            gather.visit_body(self.body);
+            gather.out
+        });
+        words(text).any(|word| !literals.contains(word))
+    }
+}
+
+/// The ASCII words of `text` worth looking for: a letter or `_` first, three bytes at least,
+/// and not a short pattern repeated (`"a" * 256`, test data a file writes as a repetition).
+/// A run holding a non-ASCII character is skipped whole (its boundaries are ASCII, so slicing
+/// there is sound).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    const MIN_WORD: usize = 3;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
+    text.split(move |c: char| !is_word(c)).filter(|w| {
+        w.len() >= MIN_WORD
+            && w.is_ascii()
+            && w.as_bytes().first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && !is_repetition(w.as_bytes())
+    })
+}
+
+/// Whether `word` is a pattern of at most four bytes written at least twice over (`aaaa`,
+/// `ababab`).
+fn is_repetition(word: &[u8]) -> bool {
+    const MAX_PERIOD: usize = 4;
+    (1..=MAX_PERIOD).any(|p| word.len() >= 2 * p && (p..word.len()).all(|i| word[i] == word[i - p]))
+}
+
+struct Gather<'s> {
+    source: &'s str,
+    out: String,
+}
+
+impl Gather<'_> {
+    fn push(&mut self, node: &impl Ranged) {
+        if let Some(written) =
+            self.source.get(node.range().start().to_usize()..node.range().end().to_usize())
+        {
+            self.out.push_str(written);
+            self.out.push('\0');
+        }
+    }
+}
+
+impl<'b> Visitor<'b> for Gather<'_> {
+    fn visit_string_literal(&mut self, literal: &'b StringLiteral) {
+        self.push(literal);
+    }
+
+    fn visit_bytes_literal(&mut self, literal: &'b BytesLiteral) {
+        self.push(literal);
+    }
+
+    /// The whole f-string as written: its literal parts and the names it formats in.
+    fn visit_f_string(&mut self, f_string: &'b FString) {
+        self.push(f_string);
+        visitor::walk_f_string(self, f_string);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unwritten(source: &str, text: &str) -> bool {
+        let parsed = ruff_python_parser::parse_module(source).expect("parses");
+        Spelled::new(&parsed.syntax().body, source).has_unwritten_word(text)
+    }
+
+    #[test]
+    fn assembled_code_is_spelled_and_encoded_code_is_not() {
+        let template = "t = 'def make(%s):\\n    return %s'\nnames = ('alpha', 'beta')\n";
+        assert!(!unwritten(template, "def make(alpha, beta):\n    return alpha"));
+        // Written only as code, not in a literal: the reversed payload's words are hidden.
+        let reversed = "import os\nq = \")'di'(metsys.so\"\nexec(q[::-1])\nos.system\n";
+        assert!(unwritten(reversed, "os.system('id')"));
+        // An escape hides a word from a reader, too.
+        assert!(unwritten("x = '\\x69mport os'\n", "import os"));
+        // Short words, numbers and repetitions say nothing.
+        assert!(!unwritten("x = 1\n", "a = 12345; b = a"));
+        assert!(!unwritten(
+            "s = 'if True: ' + 'a' * 256\n",
+            &format!("if True: {}", "a".repeat(256))
+        ));
+        assert!(!unwritten("s = 'ab' * 9\n", "abababababab"));
+    }
+}
