@@ -857,6 +857,137 @@ sys.exit(3)
     assert!(!stderr(&out).contains("forged by the program"), "{}", stderr(&out));
 }
 
+/// Nor does any other record forged there: a violation event (which would have the run
+/// killed and a violation reported that never was, in the program's chosen words), a second
+/// `hello` (which would rewrite the isolation tier and stall the loop that answers the import
+/// gate), or the program's `pysbx_io` output. The program runs on to its end, its imports
+/// still gated, and only what the guard itself said is reported.
+#[test]
+fn records_forged_on_the_guards_pipe_are_not_believed() {
+    let s = Scratch::new();
+    s.write("helper_after.py", "VALUE = 7\n");
+    let script = s.write(
+        "forge_all.py",
+        r#"
+import json, os, sys
+high = sorted(int(x) for x in os.listdir("/proc/self/fd") if x.isdigit() and int(x) > 100)
+pipes = [f for f in high if os.readlink("/proc/self/fd/%d" % f).startswith(("pipe:", "socket:"))]
+event = {"kind": "violation", "clause": "net", "message": "forged violation of the program",
+         "module": "requests", "file": "/x/api.py", "line": 59, "stack": [],
+         "action": "killed", "operation": "socket.connect"}
+records = [
+    ({"t": "event", "event": event}, b""),
+    ({"t": "hello", "layers": {"landlock": "forged layer", "seccomp": "forged layer"}}, b""),
+    ({"t": "output", "blob": 17}, b'{"forged": true} '),
+]
+for header, blob in records:
+    h = json.dumps(header).encode()
+    for fd in pipes:
+        try:
+            os.write(fd, len(h).to_bytes(4, "big") + h + blob)
+        except OSError:
+            pass
+import helper_after
+print("still running", helper_after.VALUE, flush=True)
+"#,
+    );
+    let events = s.path().join("ev.jsonl");
+    let output = s.path().join("out.json");
+    let started = std::time::Instant::now();
+    let out = run(s
+        .exec()
+        .arg("-v")
+        .arg("--events")
+        .arg(&events)
+        .arg("--output")
+        .arg(&output)
+        .arg(&script));
+    let err = stderr(&out);
+    assert_eq!(stdout(&out), "still running 7\n", "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("forged"), "{err}");
+    let logged = std::fs::read_to_string(&events).expect("events written");
+    assert!(!logged.contains("forged"), "{logged}");
+    assert!(
+        !output.exists()
+            || !std::fs::read_to_string(&output).unwrap_or_default().contains("forged")
+    );
+    // The gate answered the import at once: the loop was not left waiting for a configuration.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+/// A lock is state every process opening the file shares: the program may lock what it may
+/// write (its working directory's files), not a file of the host it can only read (its own
+/// script, lent at its host path), where a lock would hold up the host's processes that lock
+/// the same file until the run ended. While the program runs, the host still locks its script.
+#[test]
+fn the_program_cannot_lock_the_hosts_files() {
+    use std::io::{BufRead, Write};
+    let s = Scratch::new();
+    let script = s.write(
+        "locker.py",
+        r#"
+import fcntl, os, struct, sys
+with open("own.lock", "w") as own:
+    fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.lockf(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("own locked", flush=True)
+held = []
+for how in ("flock", "lockf", "fcntl"):
+    f = open(os.path.abspath(__file__), "rb")
+    try:
+        if how == "flock":
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif how == "lockf":
+            fcntl.lockf(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        else:
+            fcntl.fcntl(f, fcntl.F_SETLK, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+        print(how, "taken", flush=True)
+    except OSError as e:
+        print(how, "refused", flush=True)
+    held.append(f)
+print("holding", flush=True)
+sys.stdin.readline()
+"#,
+    );
+    let mut child = s
+        .exec()
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pysbx runs");
+    crate::exec_support::track(&child);
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut said = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("the program's output");
+        let done = line == "holding";
+        said.push(line);
+        if done {
+            break;
+        }
+    }
+    // The host locks the script, exclusively and without waiting, while the program holds
+    // what it opened.
+    let file = std::fs::File::open(&script).expect("test setup");
+    let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map(drop)
+        .map_err(|(_, e)| e);
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let _ = stdin.write_all(b"\n");
+    drop(stdin);
+    let out = child.wait_with_output().expect("pysbx ends");
+    assert_eq!(
+        said,
+        ["own locked", "flock refused", "lockf refused", "fcntl refused", "holding"],
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(locked, Ok(()), "the host could not lock the script");
+}
+
 /// Without foreign code no memory is writable and executable at once, and none is executable
 /// anonymous memory (which `mprotect`, out of Python's reach but not of a bug of CPython's,
 /// would otherwise make the end of a write-then-flip): machine code the program writes has

@@ -1421,11 +1421,27 @@ fn guard_loop(
     // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     let mut cached_bytes = 0usize;
-    // What the guard's end record carries (see `end_token`); none is believed before it is set.
+    // What every record of the guard's after its configuration carries (see `end_token`).
     let mut end_token = String::new();
+    let mut hello_seen = false;
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
-        match header.get("t").and_then(|t| t.as_str()).unwrap_or("") {
+        let kind = header.get("t").and_then(|t| t.as_str()).unwrap_or("");
+        // Only the guard's own records: the program can write to the pipe as well, and a
+        // record it forged would report a violation that never was (and kill the run), answer
+        // as the program's output, or stall the loop on a second configuration. The one
+        // `hello` comes before the token exists; everything after it carries the token.
+        let forged = if kind == "hello" {
+            hello_seen
+        } else {
+            end_token.is_empty()
+                || header.get("token").and_then(|v| v.as_str()) != Some(end_token.as_str())
+        };
+        if forged {
+            continue;
+        }
+        match kind {
             "hello" => {
+                hello_seen = true;
                 let _ = tx.send(Msg::Hello(header.get("layers").cloned().unwrap_or_default()));
                 match go.recv() {
                     Ok(Some((config, entry))) => {
@@ -1518,12 +1534,8 @@ fn guard_loop(
                     *slot = Some(blob);
                 }
             }
-            // Only the guard's own: the program can write records to the pipe as well, and an
-            // end record's reason decides pysbx's verdict and exit status.
-            "end"
-                if !end_token.is_empty()
-                    && header.get("token").and_then(|v| v.as_str()) == Some(end_token.as_str()) =>
-            {
+            // Its reason decides pysbx's verdict and exit status (the token is checked above).
+            "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
             }
@@ -1533,8 +1545,9 @@ fn guard_loop(
     let _ = tx.send(Msg::GuardEof);
 }
 
-/// A secret for the guard's end record: 16 random bytes in hex. The guard keeps it out of the
-/// program's reach; a record the program forges on the pipe without it changes nothing.
+/// A secret for the guard's records: 16 random bytes in hex. The guard keeps it out of the
+/// program's reach and puts it on every record after its configuration; a record the program
+/// forges on the pipe without it changes nothing.
 fn end_token() -> Result<String, SandboxError> {
     let bytes: [u8; 16] = crate::sys::random_bytes()
         .map_err(|e| SandboxError::os("reading /dev/urandom for the guard's end token", e))?;

@@ -245,9 +245,16 @@ def _pysbx_guard():
             buf += chunk
         return buf
 
+    # The secret every record after the configuration carries (set from it below): the
+    # program can write to the pipe too, and pysbx believes no record without it (an event, a
+    # gate request, the program's output, the end and its verdict).
+    _end_token = ""
+
     def _send(header, blob=b""):
         if not _pipe_alive():
             raise _gone()
+        if _end_token:
+            header["token"] = _end_token
         if blob:
             header["blob"] = len(blob)
         data = _dumps(header).encode()
@@ -281,8 +288,6 @@ def _pysbx_guard():
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
     cfg, entry = _recv()
-    # The secret the guard's `end` record carries: the program can write to the pipe too, and
-    # pysbx believes an end record (its reason sets the exit status) only with this.
     _end_token = cfg.get("end_token", "")
 
     def _norm(p):
@@ -766,6 +771,21 @@ def _pysbx_guard():
         if not _writable(path, _module_of(user)) and not _own_descriptor(path):
             _violation("fs.write", "changing %s is not allowed" % path, op, user, stack,
                        {"grant": "fs.write", "path": path})
+
+    def _locks(event, args):
+        # Whether a locking call takes a lock rather than dropping one: `flock` and `lockf`
+        # without `LOCK_UN`, and `fcntl`'s lock commands with a `struct flock` whose type (its
+        # first short) is not `F_UNLCK`. An argument of another type fails the call anyway.
+        if _len(args) < 2 or not _issubclass(_type(args[1]), _int):
+            return True
+        cmd = _int.__index__(args[1])
+        if event != "fcntl.fcntl":
+            return not cmd & _LOCK_UN
+        if cmd not in _LOCK_COMMANDS:
+            return False
+        arg = args[2] if _len(args) > 2 else None
+        return not (_type(arg) is _bytes and _len(arg) >= 2
+                    and _int.from_bytes(arg[:2], _sys_byteorder) == _F_UNLCK)
 
     def _check_fd_write(obj, op, user, stack):
         # The owner-only calls Landlock does not cover (`os.chmod`, `os.chown`, `os.utime`,
@@ -1390,6 +1410,12 @@ def _pysbx_guard():
                       "os.link": {0: 2, 1: 3}, "os.symlink": {1: 2}, "shutil.rmtree": {0: 1}}
     # The owner-only calls (which Landlock does not cover) that take a descriptor in place of a
     # path (`fchmod`, `fchown`, `futimens`, `fsetxattr`, `fremovexattr`).
+    # Locks (see `_locks`): `fcntl.flock`, `fcntl.lockf`, and `fcntl.fcntl` with F_SETLK,
+    # F_SETLKW, F_OFD_SETLK or F_OFD_SETLKW (Linux's numbers).
+    _LOCK_EVENTS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
+    _LOCK_COMMANDS = frozenset({6, 7, 37, 38})
+    _LOCK_UN, _F_UNLCK = 8, 2
+    _sys_byteorder = sys.byteorder
     _FD_WRITE_EVENTS = frozenset({"os.chmod", "os.chown", "os.utime", "os.setxattr",
                                   "os.removexattr"})
     # The calls that act on the name itself, a symbolic link included, not on where it leads.
@@ -2613,6 +2639,18 @@ def _pysbx_guard():
                 if event == "socket.getnameinfo" and _type(host) is tuple:
                     host = host[0]
                 _check_lookup(host, event, user, stack)
+            return
+        if event in _LOCK_EVENTS:
+            # A lock is state that every process opening the file shares: one the program took
+            # on a file of the host (the script's own, lent at its host path; anything it may
+            # read) would hold up the host's processes that lock it until the run ended.
+            # Judged as a write of the file the descriptor stands for (where the program may
+            # write, it may lock); an unlock always passes.
+            immediate, user, stack = _context(frame)
+            if _guards_own(immediate, frame):
+                return
+            if _locks(event, args):
+                _check_fd_write(args[0], event, user, stack)
             return
         if event == "sqlite3.connect":
             # A database file is opened for reading and writing, and made when missing, by
