@@ -498,6 +498,33 @@ fn a_zip_a_pth_file_puts_on_the_path_is_scanned_inside_the_wheel() {
     assert!(uris.iter().any(|u| u.ends_with("whl%21/hidden.zip%21/hidden.py")), "{uris:?}");
 }
 
+/// An in-tree backend that writes the version from git's tags asks git as `setup.py` may:
+/// not `build-backend-code`, while a query with a computed word still is.
+#[test]
+fn an_in_tree_backend_asking_git_for_the_version_is_left_alone() {
+    let dir = repo();
+    let pyproject =
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\"_build\"]\n";
+    for (name, body) in [
+        (
+            "quiet",
+            "import subprocess\nv = subprocess.check_output([\"git\", \"describe\", \"--tags\"])\n\
+                   w = subprocess.check_output(\"git rev-parse --short HEAD\", shell=True)\n",
+        ),
+        (
+            "loud",
+            "import os, subprocess\nv = subprocess.check_output([\"git\", \"describe\", os.environ[\"REF\"]])\n",
+        ),
+    ] {
+        write(dir.path(), &format!("{name}/pyproject.toml"), pyproject);
+        write(dir.path(), &format!("{name}/_build/backend.py"), body);
+    }
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "quiet", "loud"]).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(paths_with(&doc, "build-backend-code"), ["loud/_build/backend.py"], "{doc}");
+}
+
 #[test]
 fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
     let dir = repo();

@@ -2283,6 +2283,21 @@ impl<'a, 'c> Walker<'a, 'c> {
                         {
                             entered.union(&context.vals);
                         }
+                        // An object of a library's class a pattern names methods of: its
+                        // `__enter__` gives the object itself, as a connection's, a session's
+                        // or a client's does (`with smtplib.SMTP(host) as s: s.sendmail(...)`
+                        // is `smtplib.SMTP().sendmail`).
+                        for alt in context.vals.alts() {
+                            if let Value::Returned(q) = alt
+                                && !self
+                                    .c
+                                    .instance_classes
+                                    .leaves(q, &mut self.instance_memo)
+                                    .is_empty()
+                            {
+                                entered.push(alt.clone());
+                            }
+                        }
                         if entered.is_empty() {
                             self.assign(v, None);
                         } else {
@@ -7775,6 +7790,9 @@ const COPYING_CALLS: &[&str] = &[
     "copy.copy",
     "copy.deepcopy",
     "collections.OrderedDict",
+    // A buffer holding it (`io.BytesIO(data)`, a file object to upload).
+    "io.BytesIO",
+    "io.StringIO",
     // A path joined from it (`os.path.join(site.getsitepackages()[0], "pkg")`).
     "os.path.join",
     "posixpath.join",
