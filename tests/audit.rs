@@ -835,6 +835,92 @@ fn merge_names_an_input_that_is_not_json() {
     }
 }
 
+/// What the walk meets inside a directory (a link to nowhere, a link to a device) is an error
+/// of the scan, exit 1, as an unreadable file is; exit 2 stays for the paths named on the
+/// command line. A file-size limit too large to add one to still reads archives whole.
+#[test]
+fn errors_inside_a_walked_tree_are_scan_errors_not_usage_errors() {
+    let dir = repo();
+    write(dir.path(), "tree/ok.py", "x = 1\n");
+    std::os::unix::fs::symlink("/nonexistent/a.py", dir.path().join("tree/dangling.py")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("tree/zero.py")).unwrap();
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "tree"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<&str> =
+        doc["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(errors.iter().any(|p| p.ends_with("dangling.py")), "{doc}");
+    assert!(errors.iter().any(|p| p.ends_with("zero.py")), "{doc}");
+    let missing = pysbx(dir.path()).args(["scan", "tree", "absent.py"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+
+    make_wheel(
+        &dir.path().join("w-1.0-py3-none-any.whl"),
+        &[("w/__init__.py", b"eval(input())\n")],
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--max-file-size", "18446744073709551615"])
+        .arg("w-1.0-py3-none-any.whl")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"].as_array().is_some_and(|f| !f.is_empty()), "{doc}");
+}
+
+/// Inputs that are JSON but not what pysbx writes are refused, named with what is wrong, and
+/// nothing is written: a `findings` that is not a list (dropped without a word before), a
+/// finding without a rule, a negative or fractional counter, a SARIF log of another version
+/// (which made the merged log invalid) or of another tool. Counters that would overflow when
+/// added stay at the largest count.
+#[test]
+fn merge_refuses_inputs_pysbx_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |findings: &str, stats: &str| {
+        format!("{{\"version\":\"0.1.0\",\"findings\":{findings},\"errors\":[],\"stats\":{stats}}}")
+    };
+    let ok = report("[]", "{\"files_scanned\":1}");
+    std::fs::write(dir.path().join("ok.json"), &ok).unwrap();
+    let sarif = |version: &str, tool: &str| {
+        format!(
+            "{{\"version\":\"{version}\",\"runs\":[{{\"tool\":{{\"driver\":{{\"name\":\"{tool}\"}}}},\"results\":[]}}]}}"
+        )
+    };
+    std::fs::write(dir.path().join("ok.sarif"), sarif("2.1.0", "pysbx")).unwrap();
+    let cases = [
+        ("nope.json", report("\"nope\"", "{}"), "ok.json", "`findings` is not a list"),
+        (
+            "bare.json",
+            report("[{\"rule_id\":\"PSB101\"}]", "{}"),
+            "ok.json",
+            "findings[0] has no string `path`",
+        ),
+        (
+            "neg.json",
+            report("[]", "{\"files_scanned\":-1}"),
+            "ok.json",
+            "stats.files_scanned is -1",
+        ),
+        ("old.sarif", sarif("2.0.0", "pysbx"), "ok.sarif", "not a SARIF 2.1.0 log"),
+        ("other.sarif", sarif("2.1.0", "semgrep"), "ok.sarif", "a run of `semgrep`, not of pysbx"),
+    ];
+    for (name, text, other, why) in cases {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out =
+            pysbx(dir.path()).args(["merge", other, name, "-o", "merged.json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(name) && stderr(&out).contains(why), "{}", stderr(&out));
+        assert!(!dir.path().join("merged.json").exists(), "{name}");
+    }
+    let huge = report("[]", "{\"files_scanned\":18446744073709551615}");
+    std::fs::write(dir.path().join("huge.json"), huge).unwrap();
+    let out =
+        pysbx(dir.path()).args(["merge", "huge.json", "huge.json", "ok.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["stats"]["files_scanned"], u64::MAX, "{doc}");
+}
+
 #[test]
 fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_time_code() {
     let dir = repo();

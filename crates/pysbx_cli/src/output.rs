@@ -50,7 +50,7 @@ pub(crate) fn write_atomically_with(
             let file = pysbx_files::open_stream(path)
                 .with_context(|| format!("{}: cannot open for writing", path.display()))?;
             let mut buffered = std::io::BufWriter::new(file);
-            write(&mut buffered)?;
+            write(&mut buffered).with_context(|| format!("writing {}", path.display()))?;
             return buffered.flush().with_context(|| format!("writing {}", path.display()));
         }
     };
@@ -66,7 +66,7 @@ pub(crate) fn write_atomically_with(
     let _pending = crate::pending::track(tmp.path());
     {
         let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut buffered)?;
+        write(&mut buffered).with_context(|| format!("writing {}", path.display()))?;
         buffered.flush().with_context(|| format!("writing {}", path.display()))?;
     }
     // The temporary file is private (0600) while written; the result gets the mode of the file

@@ -81,9 +81,33 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
-/// Escapes a command's message as the runner expects (`%`, CR, LF).
+/// Escapes a command's message as the runner expects (`%`, CR, LF), and the characters that
+/// would act on a terminal or reorder text where the log is read (other controls, ESC among
+/// them, and the bidirectional formatting characters), as `%XX` of their UTF-8 bytes: a file
+/// name is chosen by whoever wrote the package (`esc\x1b]0;TITLE\x07.py`). A tab stays.
 pub(crate) fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            '\t' => out.push('\t'),
+            c if c.is_control() || is_bidi_control(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The characters that reorder the text around them (Trojan Source).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Escapes a command property's value: the message escapes plus `:` and `,`, which would
@@ -99,6 +123,13 @@ mod tests {
     #[test]
     fn data_escapes_percent_and_newlines() {
         assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_characters_are_escaped() {
+        assert_eq!(escape_property("esc\x1b]0;T\x07.py"), "esc%1B]0;T%07.py");
+        assert_eq!(escape_property("bidi\u{202e}txt.py"), "bidi%E2%80%AEtxt.py");
+        assert_eq!(escape_data("c1\u{9b}31m\tok"), "c1%C2%9B31m\tok");
     }
 
     #[test]

@@ -387,7 +387,7 @@ fn read_from(
 /// Reads at most `limit + 1` bytes, so callers can tell "exactly at the limit" from "over".
 fn read_bounded(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -399,7 +399,9 @@ fn read_script(reader: &mut dyn Read, limit: u64) -> std::io::Result<Option<Vec<
     if !crate::is_python_shebang(&head) {
         return Ok(None);
     }
-    reader.take((limit + 1).saturating_sub(head.len() as u64)).read_to_end(&mut head)?;
+    reader
+        .take(limit.saturating_add(1).saturating_sub(head.len() as u64))
+        .read_to_end(&mut head)?;
     Ok(Some(head))
 }
 

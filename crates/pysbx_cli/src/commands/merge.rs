@@ -43,6 +43,9 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
             }
         }
     }
+    for (name, d) in &docs {
+        check_input(name, d)?;
+    }
     let counted = count_shards_once(&docs);
     let docs: Vec<(String, Value, bool)> =
         docs.into_iter().zip(counted).map(|((name, doc), counted)| (name, doc, counted)).collect();
@@ -56,6 +59,71 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let text = serde_json::to_string_pretty(&merged)? + "\n";
     write_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses an input that is not what pysbx writes, naming where: a JSON report's `findings`
+/// (and `errors`) not lists of objects with a string `rule_id`/`kind` and `path`, its `stats`
+/// not an object, a counter not a whole number from 0; a SARIF log not of version 2.1.0, or a
+/// run of another tool. Merged as they were, such inputs were dropped without a word, or
+/// copied into a report (or a SARIF log) no reader accepts.
+fn check_input(name: &str, doc: &Value) -> Result<()> {
+    if let Some(runs) = doc.get("runs") {
+        if doc.get("version").and_then(Value::as_str) != Some("2.1.0") {
+            bail!(
+                "{name}: not a SARIF 2.1.0 log (`version` is {})",
+                doc.get("version").unwrap_or(&Value::Null)
+            );
+        }
+        let Some(runs) = runs.as_array() else { bail!("{name}: `runs` is not a list") };
+        for (i, run) in runs.iter().enumerate() {
+            let tool = run.pointer("/tool/driver/name").and_then(Value::as_str);
+            if tool != Some("pysbx") {
+                bail!(
+                    "{name}: runs[{i}] is a run of {}, not of pysbx: merge combines pysbx's own outputs",
+                    tool.map_or_else(|| "an unnamed tool".to_string(), |t| format!("`{t}`"))
+                );
+            }
+            if run.get("results").is_some_and(|r| !r.is_array()) {
+                bail!("{name}: runs[{i}].results is not a list");
+            }
+        }
+        return Ok(());
+    }
+    let list = |key: &str, id: &str| -> Result<()> {
+        let Some(items) = doc.get(key) else { return Ok(()) };
+        let Some(items) = items.as_array() else { bail!("{name}: `{key}` is not a list") };
+        for (i, item) in items.iter().enumerate() {
+            let fields = [id, "path"];
+            if let Some(missing) =
+                fields.iter().find(|f| !item.get(**f).is_some_and(Value::is_string))
+            {
+                bail!("{name}: {key}[{i}] has no string `{missing}`");
+            }
+        }
+        Ok(())
+    };
+    list("findings", "rule_id")?;
+    list("errors", "kind")?;
+    if let Some(stats) = doc.get("stats") {
+        let Some(stats) = stats.as_object() else { bail!("{name}: `stats` is not an object") };
+        check_counters(name, "stats", stats)?;
+    }
+    Ok(())
+}
+
+/// Every number of a report's `stats` (nested objects too) is a whole number from 0, as
+/// pysbx writes them: they are added up.
+fn check_counters(name: &str, at: &str, stats: &Map<String, Value>) -> Result<()> {
+    for (k, v) in stats {
+        match v {
+            Value::Number(n) if n.as_u64().is_none() => {
+                bail!("{name}: {at}.{k} is {n}, not a whole number from 0")
+            }
+            Value::Object(inner) => check_counters(name, &format!("{at}.{k}"), inner)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The shard a report covers: JSON's `shard`, or a SARIF run's `properties.shard`.
@@ -159,8 +227,9 @@ fn add_counters(into: &mut Map<String, Value>, from: &Map<String, Value>) {
                 into.insert(k.clone(), v.clone());
             }
             (Some(Value::Number(a)), Value::Number(b)) => {
+                // Saturating: the inputs are files anyone may have written.
                 if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
-                    *a = (x + y).into();
+                    *a = x.saturating_add(y).into();
                 }
             }
             (Some(Value::Object(a)), Value::Object(b)) => add_counters(a, b),

@@ -64,7 +64,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         pysbx_walk::discover(&fs_paths, &walk_options, &excludes)
     };
-    let missing_paths = !discovery.errors.is_empty();
+    // Exit 2 is for the paths named on the command line (missing, or neither a file nor a
+    // directory); what the walk meets inside a directory (a dangling link, a link to a
+    // device, an unreadable subdirectory) is an error of the scan, exit 1, as an unreadable
+    // file is: a package must not make a CI run look like a usage error.
+    let missing_paths = discovery.errors.iter().any(|e| fs_paths.contains(&e.path));
     // The in-tree build backends the scanned projects name, analysed as install-time code:
     // the projects found by the walk, and those above the paths given (pre-commit names
     // changed files only, never `pyproject.toml`).
