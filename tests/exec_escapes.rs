@@ -988,6 +988,80 @@ sys.stdin.readline()
     assert_eq!(locked, Ok(()), "the host could not lock the script");
 }
 
+/// A relative symlink is read from wherever it is: one that climbs with `..` could lead
+/// inside the policy where it is made and outside once it, or a directory holding it, is
+/// renamed elsewhere in a write path, where it stays on the host after the run (the host then
+/// reads a secret or writes a file through it). Such links are refused; one that stays below
+/// its directory, and an absolute one inside the policy, are made as before.
+#[test]
+fn a_symlink_cannot_be_planted_to_lead_outside_a_write_path() {
+    let s = Scratch::new();
+    let allowed = s.path().join("allowed");
+    std::fs::create_dir(&allowed).expect("test setup");
+    std::fs::set_permissions(&allowed, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .expect("test setup");
+    s.write("priv/secret.txt", "not for the program\n");
+    let policy = s.write(
+        "w.yaml",
+        &format!("fs:\n  read: [{a:?}]\n  write: [{a:?}]\n", a = allowed.display().to_string()),
+    );
+    let script = s.write(
+        "plant.py",
+        &format!(
+            r#"
+import os
+A = {a:?}
+os.mkdir(A + "/sub")
+for target, link in (("../priv/secret.txt", "/sub/report.txt"), ("sub/../../priv", "/up")):
+    try:
+        os.symlink(target, A + link)
+        print("made", link)
+    except OSError as e:
+        print("refused", link)
+os.symlink("data.txt", A + "/sub/inside")
+os.rename(A + "/sub/inside", A + "/inside")
+print("kept", os.readlink(A + "/inside"))
+"#,
+            a = allowed.display().to_string()
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    assert_eq!(text, "refused /sub/report.txt\nrefused /up\nkept data.txt\n", "{}", stderr(&out));
+    for name in ["report.txt", "sub/report.txt", "up"] {
+        assert!(std::fs::symlink_metadata(allowed.join(name)).is_err(), "{name} was made");
+    }
+}
+
+/// A file-system watch reports the names of the entries made, opened, changed or removed in
+/// a directory, which Landlock does not judge: even with foreign code granted (and so through
+/// the C library, past the guard), a watch is refused, on a directory the policy does not let
+/// the program read as on any other.
+#[test]
+fn no_file_system_watch_lists_a_directory() {
+    let s = Scratch::new();
+    let policy = s.write("ffi.yaml", "ffi: true\n");
+    let script = s.write(
+        "watch.py",
+        r#"
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0o4000)
+for path in (b"/root", b"/tmp", os.getcwd().encode()):
+    wd = libc.inotify_add_watch(fd, path, 0xfff)
+    print(path.decode().split("/")[1] or "cwd", wd, errno.errorcode.get(ctypes.get_errno(), "0"))
+print("fanotify", libc.fanotify_init(0, 0), errno.errorcode.get(ctypes.get_errno(), "0"))
+"#,
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}{}", stderr(&out));
+    for line in &lines {
+        assert!(line.ends_with(" -1 EPERM"), "{line}: {text}{}", stderr(&out));
+    }
+}
+
 /// Without foreign code no memory is writable and executable at once, and none is executable
 /// anonymous memory (which `mprotect`, out of Python's reach but not of a bug of CPython's,
 /// would otherwise make the end of a write-then-flip): machine code the program writes has

@@ -160,6 +160,12 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
         SYS_setsid,
         SYS_setpgid,
         SYS_personality,
+        // A watch on a directory (or file) reports the names of the entries made, opened,
+        // changed or removed there, which Landlock does not judge: it would list a directory
+        // the policy refuses to read, and tell when the host reads a file of it.
+        SYS_inotify_add_watch,
+        SYS_fanotify_init,
+        SYS_fanotify_mark,
     ] {
         rules.push((nr, eperm.clone()));
     }

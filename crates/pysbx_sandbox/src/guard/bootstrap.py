@@ -2721,6 +2721,15 @@ def _pysbx_guard():
                 if base is None:
                     _unknown_dir("fs.write", link, dir_fd(1), event, user, stack)
                 if target is not None:
+                    # A relative target is read from wherever the link is: one that climbs
+                    # (`../priv/x`) leads inside the policy from here, and outside once the
+                    # link (or a directory holding it) is renamed elsewhere in a write path,
+                    # where it stays on the host. A target without `..` stays below the
+                    # link's directory, wherever that is moved.
+                    if not _isabs(target) and ".." in target.split("/"):
+                        _violation("fs.write", "a symlink to %s climbs with `..`: relative "
+                                   "symlinks must stay below their directory" % target,
+                                   event, user, stack, {"grant": "fs.write", "path": target})
                     base = _dirname(base)
                     dest = _norm(_join(base, target))
                     if not _readable(dest, _module_of(user)):
