@@ -1033,6 +1033,37 @@ print("kept", os.readlink(A + "/inside"))
     }
 }
 
+/// A persistent working directory is given back to its owner after the run with everything
+/// the program made in it; what the program made loses the set-id bits and others' write
+/// permission, which given to root would let any local user change a root-owned file or use
+/// a set-group-id directory of root's. Other permissions stay as the program set them.
+#[test]
+fn a_persistent_workdir_comes_back_without_set_id_or_world_writable_entries() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new();
+    let kept = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(kept.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("test setup");
+    let policy =
+        s.write("wd.yaml", &format!("fs:\n  workdir: {:?}\n", kept.path().display().to_string()));
+    let script = s.write(
+        "modes.py",
+        "import os\nopen('ww', 'w').close()\nos.chmod('ww', 0o777)\nos.mkdir('sgid_d')\n\
+         os.chmod('sgid_d', 0o2777)\nopen('plain', 'w').close()\nos.chmod('plain', 0o640)\n\
+         print('made')\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "made\n", "{}", stderr(&out));
+    let mode = |name: &str| {
+        let meta = std::fs::metadata(kept.path().join(name)).expect("made by the program");
+        (meta.mode() & 0o7777, meta.uid())
+    };
+    let me = std::fs::metadata(kept.path()).expect("test setup").uid();
+    assert_eq!(mode("ww"), (0o775, me));
+    assert_eq!(mode("sgid_d"), (0o775, me));
+    assert_eq!(mode("plain"), (0o640, me));
+}
+
 /// A file-system watch reports the names of the entries made, opened, changed or removed in
 /// a directory, which Landlock does not judge: even with foreign code granted (and so through
 /// the C library, past the guard), a watch is refused, on a directory the policy does not let

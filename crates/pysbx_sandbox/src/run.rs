@@ -1969,14 +1969,23 @@ impl HandedDir {
         Ok(Self { path: path.to_path_buf(), owner: (meta.uid(), meta.gid()), sandbox_uid: uid })
     }
 
-    /// Returns the directory, and everything the sandbox created in it, to its owner.
+    /// Returns the directory, and everything the sandbox created in it, to its owner. What
+    /// the sandbox made loses the set-id bits and others' write permission on the way: given
+    /// to the owner (root, when pysbx runs as root), a world-writable file or a set-group-id,
+    /// world-writable directory would be the owner's for any local user to change.
     fn give_back(self) {
-        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        const STRIPPED: u32 = 0o6002;
         let mut stack = vec![self.path.clone()];
         while let Some(p) = stack.pop() {
             let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
             if meta.uid() == self.sandbox_uid {
                 let _ = std::os::unix::fs::lchown(&p, Some(self.owner.0), Some(self.owner.1));
+                let mode = meta.mode() & 0o7777;
+                if !meta.file_type().is_symlink() && mode & STRIPPED != 0 {
+                    let kept = std::fs::Permissions::from_mode(mode & !STRIPPED);
+                    let _ = std::fs::set_permissions(&p, kept);
+                }
             }
             if meta.is_dir()
                 && let Ok(rd) = std::fs::read_dir(&p)
