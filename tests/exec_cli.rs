@@ -28,6 +28,36 @@ fn runs_the_chosen_interpreter_after_the_uid_drop() {
     assert_eq!(stdout(&out), stdout(&expected), "{}", stderr(&out));
 }
 
+/// An interpreter named by a virtual environment's link (`.venv/bin/python`) runs as that
+/// environment: started under the link's name, Python finds its `pyvenv.cfg`, and the
+/// environment's own packages are on `sys.path` and readable in the sandbox.
+#[test]
+fn a_virtual_environments_interpreter_runs_with_its_packages() {
+    let s = Scratch::new();
+    let venv = s.path().join("venv");
+    let made = Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success(), "venv made");
+    let site = Command::new(venv.join("bin/python"))
+        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        .output()
+        .expect("the environment's python runs");
+    let site = std::path::PathBuf::from(String::from_utf8_lossy(&site.stdout).trim());
+    std::fs::write(site.join("only_in_venv.py"), "WHERE = 'venv'\n").expect("test setup");
+    let script = s.write(
+        "uses_venv.py",
+        "import sys, only_in_venv\nprint(only_in_venv.WHERE, sys.prefix == sys.base_prefix)\n",
+    );
+    let out = run(s.exec_with(&venv.join("bin/python")).arg(&script));
+    assert_eq!(stdout(&out), "venv False\n", "{}", stderr(&out));
+    // The base interpreter, named directly afterwards, is not taken for the environment.
+    let base = run(s.exec().arg("-c").arg("import sys\nprint(sys.prefix == sys.base_prefix)"));
+    assert_eq!(stdout(&base), "True\n", "{}", stderr(&base));
+}
+
 #[test]
 fn code_and_module_modes() {
     let s = Scratch::new();

@@ -636,6 +636,7 @@ mod tests {
                 site: vec![],
                 version: "3.11".into(),
                 loader: None,
+                launcher: None,
             },
             notes: vec!["alert webhook http://127.0.0.1:9/: 1 of 1 events not delivered".into()],
             output: None,

@@ -31,6 +31,11 @@ pub struct Interpreter {
     /// The ELF program interpreter (dynamic loader) the kernel runs with it, if any.
     #[serde(default)]
     pub loader: Option<PathBuf>,
+    /// For a virtual environment, the path the interpreter was named by (`.venv/bin/python`,
+    /// a link to the real executable): started under that name (its `argv[0]`), Python finds
+    /// the environment's `pyvenv.cfg` beside it, and with it the environment's packages.
+    #[serde(default)]
+    pub launcher: Option<PathBuf>,
 }
 
 /// The `PT_INTERP` path of a 64-bit little-endian ELF file: the dynamic loader that the kernel
@@ -63,12 +68,20 @@ pub fn elf_loader(path: &Path) -> Option<PathBuf> {
     None
 }
 
-const PROBE: &str = "import sys, sysconfig, json, os, site\n\
+// Run with `-I -S`: no `site`, so no `.pth` file of the environment runs outside the sandbox,
+// and so `sys.prefix` is the base's even in a virtual environment (`site` moves it there).
+// The environment is found as `site` finds it, by its `pyvenv.cfg` beside the executable's
+// directory or one above, and its paths are the scheme's with the environment as the base.
+const PROBE: &str = "import sys, sysconfig, json, os\n\
+exe = sys.executable\n\
+venv = next((d for d in (os.path.dirname(exe), os.path.dirname(os.path.dirname(exe))) \
+if os.path.isfile(os.path.join(d, 'pyvenv.cfg'))), None)\n\
 p = sysconfig.get_paths()\n\
-print(json.dumps({'executable': os.path.realpath(sys.executable), 'prefix': sys.prefix, \
-'base_prefix': sys.base_prefix, 'exec_prefix': sys.exec_prefix, 'stdlib': p['stdlib'], \
-'platstdlib': p['platstdlib'], 'site': sorted({p['purelib'], p['platlib']}), \
-'version': sys.version, 'loader': None}))";
+v = sysconfig.get_paths(vars={'base': venv, 'platbase': venv}) if venv else p\n\
+print(json.dumps({'executable': os.path.realpath(exe), 'prefix': venv or sys.prefix, \
+'base_prefix': sys.base_prefix, 'exec_prefix': venv or sys.exec_prefix, 'stdlib': p['stdlib'], \
+'platstdlib': p['platstdlib'], 'site': sorted({p['purelib'], p['platlib'], v['purelib'], v['platlib']}), \
+'version': sys.version, 'loader': None, 'launcher': exe}))";
 
 /// Finds `name` on `PATH` (or takes it as a path when it contains a slash).
 fn which(name: &Path) -> Option<PathBuf> {
@@ -110,8 +123,11 @@ fn identity(exe: &Path) -> Option<String> {
     ))
 }
 
-fn cache_file(exe: &Path) -> Option<PathBuf> {
-    let key = identity(exe)?;
+fn cache_file(exe: &Path, named: Option<&Path>) -> Option<PathBuf> {
+    let mut key = identity(exe)?;
+    if let Some(named) = named {
+        key.push_str(&format!("|named={}", named.display()));
+    }
     use sha2::Digest;
     let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..12]);
     Some(cache_dir()?.join(format!("interpreter-{digest}.json")))
@@ -324,7 +340,10 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
     // is cached under everything pyenv reads to choose (running the shim costs 200 ms).
     let real = std::fs::canonicalize(&found).map_err(|e| fail(e.to_string()))?;
     let elf = is_elf(&real);
-    let cache = if elf { cache_file(&real) } else { None };
+    // A link to the executable may be a virtual environment's, which answers for itself: its
+    // answer is cached under the link's path too.
+    let named = (found != real).then(|| std::path::absolute(&found).unwrap_or(found.clone()));
+    let cache = if elf { cache_file(&real, named.as_deref()) } else { None };
     if let Some(cache) = &cache
         && let Some(text) = read_cache(cache)
         && let Ok(interp) = serde_json::from_slice::<Interpreter>(&text)
@@ -360,11 +379,17 @@ pub fn resolve(requested: Option<&Path>) -> Result<Interpreter, SandboxError> {
     let mut interp: Interpreter = serde_json::from_slice(&out.stdout)
         .map_err(|e| fail(format!("unexpected probe answer: {e}")))?;
     interp.loader = elf_loader(&interp.executable);
+    // Only a virtual environment needs its name: elsewhere the real executable is the name.
+    if interp.prefix == interp.base_prefix || interp.launcher.as_ref() == Some(&interp.executable) {
+        interp.launcher = None;
+    }
     if !is_elf(&interp.executable) {
         return Err(fail(format!("{} is not an ELF executable", interp.executable.display())));
     }
-    // The shim's answer names the real executable; cache under its identity.
-    if let Some(cache) = cache_file(&interp.executable)
+    // The shim's answer names the real executable; cache under its identity (and the link's
+    // path, for a virtual environment's).
+    let named = if elf { named } else { None };
+    if let Some(cache) = cache_file(&interp.executable, named.as_deref())
         && let Ok(text) = serde_json::to_string(&interp)
     {
         write_cache(&cache, text.as_bytes());

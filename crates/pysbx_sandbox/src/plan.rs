@@ -8,6 +8,9 @@ use std::path::PathBuf;
 pub(crate) struct Plan {
     /// The interpreter's real executable (a host path).
     pub(crate) interpreter: PathBuf,
+    /// Its `argv[0]`: the real executable, or a virtual environment's link to it (see
+    /// `Interpreter::launcher`).
+    pub(crate) argv0: PathBuf,
     /// Arguments after `argv[0]`.
     pub(crate) args: Vec<String>,
     /// The complete environment of the interpreter.

@@ -1919,6 +1919,7 @@ fn build_plan(
     }
     Plan {
         interpreter: interp.executable.clone(),
+        argv0: interp.launcher.clone().unwrap_or_else(|| interp.executable.clone()),
         args: vec!["-I".into(), "-B".into(), "-c".into(), LOADER.into()],
         env,
         private_dir: private_dir.to_path_buf(),

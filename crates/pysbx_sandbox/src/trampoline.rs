@@ -561,7 +561,7 @@ fn stage_b(
     }
     send(&status, &Status::Tier(tier));
 
-    let Ok(argv0) = CString::new(plan.interpreter.as_os_str().as_encoded_bytes()) else {
+    let Ok(argv0) = CString::new(plan.argv0.as_os_str().as_encoded_bytes()) else {
         return fail(&status, "interpreter path contains NUL".into());
     };
     let mut argv = vec![argv0];
