@@ -901,6 +901,12 @@ fn merge_refuses_inputs_pysbx_did_not_write() {
             "ok.json",
             "stats.files_scanned is -1",
         ),
+        (
+            "sev.json",
+            report("[{\"rule_id\":\"PSB101\",\"path\":\"a.py\",\"severity\":\"urgent\"}]", "{}"),
+            "ok.json",
+            "findings[0].severity is \"urgent\"",
+        ),
         ("old.sarif", sarif("2.0.0", "pysbx"), "ok.sarif", "not a SARIF 2.1.0 log"),
         ("other.sarif", sarif("2.1.0", "semgrep"), "ok.sarif", "a run of `semgrep`, not of pysbx"),
     ];

@@ -104,6 +104,16 @@ fn check_input(name: &str, doc: &Value) -> Result<()> {
     };
     list("findings", "rule_id")?;
     list("errors", "kind")?;
+    // A severity the summary counts and `--fail-on` compares: one of pysbx's four.
+    for (i, f) in doc.get("findings").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        if let Some(severity) = f.get("severity")
+            && !matches!(severity.as_str(), Some("low" | "medium" | "high" | "critical"))
+        {
+            bail!(
+                "{name}: findings[{i}].severity is {severity}, not low, medium, high or critical"
+            );
+        }
+    }
     if let Some(stats) = doc.get("stats") {
         let Some(stats) = stats.as_object() else { bail!("{name}: `stats` is not an object") };
         check_counters(name, "stats", stats)?;
