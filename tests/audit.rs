@@ -154,6 +154,53 @@ fn sdist_dotdot_and_symlink_members_are_reported_not_followed() {
     );
 }
 
+/// Device and FIFO members under names the scan reads are reported, as links are: there is
+/// nothing to read in them, and no installer makes them.
+#[test]
+fn sdist_device_and_fifo_members_are_reported() {
+    let dir = repo();
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind) in [
+        ("odd-1.0/pkg/fifo.py", tar::EntryType::Fifo),
+        ("odd-1.0/pkg/dev.py", tar::EntryType::Char),
+        ("odd-1.0/pkg/blk.py", tar::EntryType::Block),
+        ("odd-1.0/NOTES", tar::EntryType::Fifo),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(0);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, std::io::empty()).unwrap();
+    }
+    let mut header = tar::Header::new_gnu();
+    header.set_size(6);
+    header.set_mode(0o644);
+    builder.append_data(&mut header, "odd-1.0/pkg/ok.py", &b"x = 1\n"[..]).unwrap();
+    std::fs::write(dir.path().join("odd-1.0.tar.gz"), gzip(&builder.into_inner().unwrap()))
+        .unwrap();
+    let out =
+        pysbx(dir.path()).args(["scan", "--format", "json", "odd-1.0.tar.gz"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let mut reported: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["message"].as_str().is_some_and(|m| m.contains("device or FIFO member")))
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    reported.sort_unstable();
+    assert_eq!(
+        reported,
+        [
+            "odd-1.0.tar.gz!/odd-1.0/pkg/blk.py",
+            "odd-1.0.tar.gz!/odd-1.0/pkg/dev.py",
+            "odd-1.0.tar.gz!/odd-1.0/pkg/fifo.py"
+        ],
+        "{doc}"
+    );
+}
+
 #[test]
 fn compression_bomb_is_abandoned_with_an_error() {
     let dir = repo();

@@ -753,6 +753,14 @@ fn read_tar(
                 continue;
             }
             let size = entry.header().size().unwrap_or(0);
+            if kind.is_character_special() || kind.is_block_special() || kind.is_fifo() {
+                // Nothing to read, and nothing an installer makes: named where the member's
+                // name is one the scan reads (`pkg/__init__.py` as a FIFO), as a link is.
+                members.spend(size)?;
+                let member = member_kind(&name);
+                members.link(name, member, "device or FIFO member: not read");
+                continue;
+            }
             if !kind.is_file() {
                 // Skipped data is still inflated to reach the next member, so it counts.
                 members.spend(size)?;
