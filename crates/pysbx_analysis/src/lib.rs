@@ -345,11 +345,20 @@ impl Analyzer {
         let deadline = options.deadline;
         // Declared first: the readings borrow the code strings parsed into it.
         let embedded = walk::EmbeddedArena::new();
+        // Gathered at most once for all the readings, the first time an `encoded` test asks.
+        let spelled = spelled::Spelled::new(body, source);
         let mut seeds = Vec::new();
         let mut reading = 0;
         loop {
-            let mut walker =
-                Walker::new(&self.compiled, file_name, source, seeds.clone(), deadline, &embedded);
+            let mut walker = Walker::new(
+                &self.compiled,
+                file_name,
+                source,
+                &spelled,
+                seeds.clone(),
+                deadline,
+                &embedded,
+            );
             walker.build_backend = options.build_backend;
             if let Some(entry) = &options.called_by_entry {
                 walker.called_by_entry(&entry.entry_file_name, &entry.functions);

@@ -816,10 +816,9 @@ impl FText {
 pub(crate) struct Walker<'a, 'c> {
     c: &'c Compiled,
     file_name: &'c str,
-    /// The file's text.
-    src: &'a str,
-    /// What the file's string literals spell (for `encoded` argument tests).
-    spelled: Rc<Spelled<'a>>,
+    /// What the file's string literals spell (for `encoded` argument tests), shared by the
+    /// file's readings.
+    spelled: &'c Spelled<'a>,
     /// Whether some rule tests `module_level` in this file (see `Walker::tested_context`).
     import_time_tested: bool,
     /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
@@ -1087,6 +1086,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         c: &'c Compiled,
         file_name: &'c str,
         src: &'a str,
+        spelled: &'c Spelled<'a>,
         seeds: Vec<LateWrite<'a>>,
         deadline: Option<Instant>,
         embedded: &'a EmbeddedArena,
@@ -1136,8 +1136,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             deadline,
             until_check: DEADLINE_EVERY,
             budget: Budget::for_source(src.len()),
-            src,
-            spelled: Rc::new(Spelled::new(&[], src)),
+            spelled,
             strings: !c.string_regexes.is_empty(),
             string_cache: FxHashMap::with_capacity_and_hasher(
                 expected.literals,
@@ -1224,7 +1223,6 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Reads the module, then every function and lambda body.
     pub(crate) fn module(&mut self, body: &'a [Stmt]) {
-        self.spelled = Rc::new(Spelled::new(body, self.src));
         self.module_body = body;
         self.body(body);
         self.finish_scope(MODULE);
@@ -6320,7 +6318,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let pos_r: SmallVec<[&ValueSet<'a>; 4]> = pos.iter().map(|e| &e.vals).collect();
             let kw_r: SmallVec<[&ValueSet<'a>; 2]> = kws.iter().map(|(_, e)| &e.vals).collect();
             // Held apart from `self`, which the matching below borrows mutably.
-            let spelled = Rc::clone(&self.spelled);
+            let spelled = self.spelled;
             let args = CallArgs {
                 pos: &pos_c,
                 kw: &kw_c,
@@ -6330,7 +6328,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 pos_refs: &pos_r,
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
-                spelled: Some(&spelled),
+                spelled: Some(spelled),
             };
             // A list's or dict's own method changes it in place: followed.
             if let (Some(container), Some(m), Expr::Attribute(a)) = (&container, &method, &*c.func)

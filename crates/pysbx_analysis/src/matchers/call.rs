@@ -129,6 +129,21 @@ pub(crate) fn surely_refers_to(refs: &ValueSet<'_>, names: &NameTable) -> bool {
         })
 }
 
+/// Whether `refs` is, on every path, what a call of one of `names` returned, and is so on one
+/// path at least. A path text beside a call's result says what it is, not where it came from;
+/// with `followed_too`, neither do the values a `derived_from` test follows into the result
+/// (see `Test::RoundTrip`).
+fn returned_on_every_path(refs: &ValueSet<'_>, names: &NameTable, followed_too: bool) -> bool {
+    !refs.unbound
+        && refs.alts().iter().any(|v| matches!(v, Value::Returned(q) if names.matches(q)))
+        && refs.alts().iter().all(|v| match v {
+            Value::Returned(q) => names.matches(q),
+            Value::Path(_) => true,
+            Value::From(_) => followed_too,
+            _ => false,
+        })
+}
+
 fn same_keyword(name: &str, keyword: &str) -> bool {
     name.len() == keyword.len()
         && name.as_bytes().first() == keyword.as_bytes().first()
@@ -163,16 +178,7 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             _ => false,
         },
         Test::ReturnedBy(names) => match selected {
-            // A path text beside a call's result says what it is, not where it came from.
-            Selected::Given(_, Some(refs)) => {
-                !refs.unbound
-                    && refs.alts().iter().any(|v| matches!(v, Value::Returned(_)))
-                    && refs.alts().iter().all(|v| match v {
-                        Value::Returned(q) => names.matches(q),
-                        Value::Path(_) => true,
-                        _ => false,
-                    })
-            }
+            Selected::Given(_, Some(refs)) => returned_on_every_path(refs, names, false),
             _ => false,
         },
         // `returned_by`, but for the values a followed input passes on to what a serializer
@@ -180,18 +186,7 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         // the call was made of, not other paths to the argument. A call of anything else on
         // some path (another function's result, a constant, the unknown) still fails it.
         Test::RoundTrip(names) => match selected {
-            Selected::Given(_, Some(refs)) => {
-                !refs.unbound
-                    && refs
-                        .alts()
-                        .iter()
-                        .any(|v| matches!(v, Value::Returned(q) if names.matches(q)))
-                    && refs.alts().iter().all(|v| match v {
-                        Value::Returned(q) => names.matches(q),
-                        Value::From(_) | Value::Path(_) => true,
-                        _ => false,
-                    })
-            }
+            Selected::Given(_, Some(refs)) => returned_on_every_path(refs, names, true),
             _ => false,
         },
         // Biased toward flagging, as a positive test: one path from the origin is enough.
