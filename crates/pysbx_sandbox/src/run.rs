@@ -590,7 +590,7 @@ fn run_inner(
     );
     if let Some(obj) = config.as_object_mut() {
         obj.insert("learn".into(), learn.into());
-        obj.insert("end_token".into(), end_token()?.into());
+        obj.insert("record_token".into(), record_token()?.into());
         // As text: the guard parses a fresh copy for every `pysbx_io.input()` call.
         obj.insert("input".into(), input.map(|v| v.to_string()).into());
         // The guard answers the pinned names; behind the relay it answers nothing else.
@@ -1421,8 +1421,8 @@ fn guard_loop(
     // as the program chooses what it sends (unique large modules must not fill pysbx's memory).
     let mut cache: HashMap<[u8; 32], serde_json::Value> = HashMap::new();
     let mut cached_bytes = 0usize;
-    // What every record of the guard's after its configuration carries (see `end_token`).
-    let mut end_token = String::new();
+    // What every record of the guard's after its configuration carries (see `record_token`).
+    let mut record_token = String::new();
     let mut hello_seen = false;
     while let Ok(Some((header, blob))) = read_frame(&mut r) {
         let kind = header.get("t").and_then(|t| t.as_str()).unwrap_or("");
@@ -1433,8 +1433,8 @@ fn guard_loop(
         let forged = if kind == "hello" {
             hello_seen
         } else {
-            end_token.is_empty()
-                || header.get("token").and_then(|v| v.as_str()) != Some(end_token.as_str())
+            record_token.is_empty()
+                || header.get("token").and_then(|v| v.as_str()) != Some(record_token.as_str())
         };
         if forged {
             continue;
@@ -1445,8 +1445,8 @@ fn guard_loop(
                 let _ = tx.send(Msg::Hello(header.get("layers").cloned().unwrap_or_default()));
                 match go.recv() {
                     Ok(Some((config, entry))) => {
-                        if let Some(token) = config.get("end_token").and_then(|t| t.as_str()) {
-                            end_token = token.to_string();
+                        if let Some(token) = config.get("record_token").and_then(|t| t.as_str()) {
+                            record_token = token.to_string();
                         }
                         if write_frame(&mut w, config, entry.as_bytes()).is_err() {
                             break;
@@ -1548,9 +1548,9 @@ fn guard_loop(
 /// A secret for the guard's records: 16 random bytes in hex. The guard keeps it out of the
 /// program's reach and puts it on every record after its configuration; a record the program
 /// forges on the pipe without it changes nothing.
-fn end_token() -> Result<String, SandboxError> {
+fn record_token() -> Result<String, SandboxError> {
     let bytes: [u8; 16] = crate::sys::random_bytes()
-        .map_err(|e| SandboxError::os("reading /dev/urandom for the guard's end token", e))?;
+        .map_err(|e| SandboxError::os("reading /dev/urandom for the guard's record token", e))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

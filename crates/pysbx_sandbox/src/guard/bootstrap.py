@@ -248,13 +248,13 @@ def _pysbx_guard():
     # The secret every record after the configuration carries (set from it below): the
     # program can write to the pipe too, and pysbx believes no record without it (an event, a
     # gate request, the program's output, the end and its verdict).
-    _end_token = ""
+    _record_token = ""
 
     def _send(header, blob=b""):
         if not _pipe_alive():
             raise _gone()
-        if _end_token:
-            header["token"] = _end_token
+        if _record_token:
+            header["token"] = _record_token
         if blob:
             header["blob"] = len(blob)
         data = _dumps(header).encode()
@@ -288,7 +288,7 @@ def _pysbx_guard():
     _send({"t": "hello", "layers": {"guard": "audit hook installed before user code",
                                     "import_gate": "meta-path finder sends non-stdlib modules to the gate"}})
     cfg, entry = _recv()
-    _end_token = cfg.get("end_token", "")
+    _record_token = cfg.get("record_token", "")
 
     def _norm(p):
         try:
@@ -3838,7 +3838,7 @@ def _pysbx_guard():
         try:
             _pipe_take()
             try:
-                _send({"t": "end", "reason": reason, "message": message, "token": _end_token})
+                _send({"t": "end", "reason": reason, "message": message})
             finally:
                 _pipe_give()
         except Exception:
