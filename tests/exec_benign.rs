@@ -223,6 +223,45 @@ except FileExistsError:
 }
 
 #[test]
+fn signature_checks_on_a_functions_code() {
+    // numpy's dispatch decorator compares each implementation's arguments with its
+    // dispatcher's through `__code__` at import, and `jinja2` keeps its own functions' code in
+    // a set: a program that does either runs as under Python.
+    let program = r#"
+INTERNAL = set()
+
+def internal(f):
+    INTERNAL.add(f.__code__.co_name)
+    return f
+
+@internal
+def _args(f):
+    code = f.__code__
+    return code.co_varnames[:code.co_argcount], f.__defaults__
+
+def with_dispatcher(dispatcher):
+    def decorator(impl):
+        if _args(impl) != _args(dispatcher):
+            raise RuntimeError("%s differs from its dispatcher" % impl.__code__.co_name)
+        return impl
+    return decorator
+
+@with_dispatcher(lambda a, axis=None: (a,))
+def total(a, axis=None):
+    return sum(a)
+
+print(total([1, 2, 3]), INTERNAL)
+try:
+    @with_dispatcher(lambda a: (a,))
+    def mean(a, axis=None):
+        return sum(a) / len(a)
+except RuntimeError as e:
+    print("mismatch:", e)
+"#;
+    same_as_python("signatures", program, &[], &[]);
+}
+
+#[test]
 fn creating_what_exists_fails_as_under_python() {
     // `mkdir`, `symlink` and `link` onto a path that exists fail with FileExistsError, also
     // where the program may not write (its own script's directory): code that catches that

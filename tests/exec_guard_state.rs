@@ -1103,6 +1103,61 @@ print("LEAKED", len(leaked) > 0, "RAN", ran, sorted(other))
 }
 
 #[test]
+fn a_functions_code_is_readable_and_stays_inert_without_a_grant() {
+    // numpy checks its dispatchers' signatures on `__code__` at import, and `jinja2` keeps its
+    // own functions' code: the program reads any function's code under the default policy, as
+    // `dis.Bytecode(f).codeobj` hands it out anyway. What would run it (`exec`, a function made
+    // of it, a `__code__` set, `code.replace`, a library that runs what it is handed) stays
+    // refused without the `code` grant, and a function or code object of the guard's stays out
+    // of reach.
+    let (text, err) = run_attack(
+        r#"
+import dis, os, runpy, shutil, sys, types
+def own(a, b=2):
+    os.system("echo PWN$((6*7))")
+def other():
+    return str("other")
+code = own.__code__
+print("OWN", code.co_name, code.co_varnames[:code.co_argcount], own.__defaults__)
+print("LIB", shutil.rmtree.__code__.co_name, dis.Bytecode(shutil.copyfile).codeobj.co_name)
+class K:
+    def m(self):
+        pass
+print("METHOD", K().m.__code__.co_name, os.PathLike.__subclasshook__.__code__.co_name)
+runs = {
+    "exec": lambda: exec(other.__code__),
+    "eval": lambda: eval(other.__code__),
+    "function": lambda: types.FunctionType(other.__code__, {})(),
+    "set": lambda: setattr(other, "__code__", code),
+    "replace": lambda: other.__code__.replace(co_name="renamed"),
+    "runpy": lambda: runpy._run_code(other.__code__, {}),
+}
+for label, attempt in runs.items():
+    try:
+        attempt()
+        print("RAN", label)
+    except PermissionError:
+        print("REFUSED", label)
+try:
+    print("GUARD", sys.audit.__code__.co_filename)
+except PermissionError:
+    print("GUARD refused")
+print("STILL", other())
+"#,
+    );
+    assert!(text.contains("OWN own ('a', 'b') (2,)\n"), "{text}{err}");
+    assert!(text.contains("LIB rmtree copyfile\n"), "{text}{err}");
+    assert!(text.contains("METHOD m __subclasshook__\n"), "{text}{err}");
+    for label in ["exec", "eval", "function", "set", "replace", "runpy"] {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(!text.contains("RAN "), "{text}{err}");
+    assert!(!text.contains("PWN42"), "{text}{err}");
+    assert!(text.contains("GUARD refused\n"), "{text}{err}");
+    assert!(text.contains("STILL other\nPROBE refused\n"), "{text}{err}");
+}
+
+#[test]
 fn proxy_method_names_carry_no_code() {
     // `multiprocessing.managers.MakeProxyType` writes each exposed name into the text of a
     // method and runs it, unchecked: a name that is code ran under `code: false`, gate on or

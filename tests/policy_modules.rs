@@ -140,8 +140,8 @@ fn a_code_grant_lets_a_generator_fix_the_cells_of_the_class_it_rebuilds() {
     // As `attrs` does for slotted classes: the generator compiles a method, rebuilds the class
     // and points the methods' `__class__` cells (`super()`) at the new class through
     // `__closure__`. The gate stubs function internals under the default policy; a `code` grant
-    // leaves them to the guard, which lets the granted module read `__code__` (code it could
-    // make) and still refuses it to the program.
+    // leaves them to the guard, which lets the granted module set `__code__` (code it could
+    // make) and still refuses that to the program, which may only read it.
     let s = Scratch::new();
     s.write(
         "gen/__init__.py",
@@ -171,14 +171,20 @@ fn a_code_grant_lets_a_generator_fix_the_cells_of_the_class_it_rebuilds() {
          \x20       return type(self).__name__ + str(super().__sizeof__() > 0) + str(self.total())\n\
          print(P(1, 2).describe())\n\
          print(gen.code_of(P.describe).co_name)\n\
-         try:\n    P.describe.__code__\n    print('own code read')\n\
-         except PermissionError:\n    print('own code refused')\n",
+         print(P.describe.__code__.co_name)\n\
+         try:\n    P.describe.__code__ = gen.code_of(P.total)\n    print('own code set')\n\
+         except PermissionError:\n    print('own code set refused')\n",
     );
     let refused = run(s.exec().arg(&main));
     assert_eq!(refused.status.code(), Some(122), "{}", stderr(&refused));
     let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
     let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
-    assert_eq!(stdout(&granted), "PTrue3\ndescribe\nown code refused\n", "{}", stderr(&granted));
+    assert_eq!(
+        stdout(&granted),
+        "PTrue3\ndescribe\ndescribe\nown code set refused\n",
+        "{}",
+        stderr(&granted)
+    );
     assert!(stderr(&granted).contains("gate [PSB703]"), "reported: {}", stderr(&granted));
 }
 
@@ -346,10 +352,11 @@ print(helper.run())
 }
 
 /// A module that keeps its own functions' code (as `jinja2` does, to leave them out of template
-/// tracebacks) is refused `__code__` under the default policy, and the run ends with a hint that
+/// tracebacks) reads `__code__` under the default policy. One that gives a function another
+/// code object (as `networkx`'s decorators do) is refused, and the run ends with a hint that
 /// names the module's `code` grant; granted it, the program runs.
 #[test]
-fn a_refused_code_read_names_the_modules_code_grant() {
+fn a_refused_code_set_names_the_modules_code_grant() {
     let s = Scratch::new();
     s.write(
         "tmpl/helpers.py",
@@ -361,13 +368,29 @@ fn a_refused_code_read_names_the_modules_code_grant() {
          def render(x):\n\
          \x20   return '<%s>' % x\n",
     );
+    s.write(
+        "tmpl/swap.py",
+        "def _fast(x):\n\
+         \x20   return '[%s]' % x\n\
+         def optimised(f):\n\
+         \x20   f.__code__ = _fast.__code__\n\
+         \x20   return f\n\
+         @optimised\n\
+         def wrap(x):\n\
+         \x20   return '(%s)' % x\n",
+    );
     s.write("tmpl/__init__.py", "from tmpl.helpers import render\n");
-    let main = s.write("main.py", "import tmpl\nprint(tmpl.render('hi'))\n");
+    let reads = s.write("reads.py", "import tmpl\nprint(tmpl.render('hi'))\n");
+    let read = run(s.exec().arg(&reads));
+    assert_eq!(stdout(&read), "<hi>\n", "{}", stderr(&read));
+    assert_eq!(read.status.code(), Some(0), "{}", stderr(&read));
+    let main = s.write("main.py", "import tmpl.swap\nprint(tmpl.swap.wrap('hi'))\n");
     let refused = run(s.exec().arg(&main));
     let err = stderr(&refused);
     assert_eq!(refused.status.code(), Some(122), "{err}");
-    assert!(err.contains("`modules: {tmpl.helpers: {code: true}}`"), "{err}");
-    let policy = s.write("p.yaml", "modules:\n  tmpl.helpers: {code: true}\n");
+    assert!(err.contains("setting __code__ is not allowed (module tmpl.swap)"), "{err}");
+    assert!(err.contains("`modules: {tmpl.swap: {code: true}}`"), "{err}");
+    let policy = s.write("p.yaml", "modules:\n  tmpl.swap: {code: true}\n");
     let granted = run(s.exec().arg("--policy").arg(&policy).arg(&main));
-    assert_eq!(stdout(&granted), "<hi>\n", "{}", stderr(&granted));
+    assert_eq!(stdout(&granted), "[hi]\n", "{}", stderr(&granted));
 }

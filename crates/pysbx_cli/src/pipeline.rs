@@ -194,8 +194,8 @@ const GUARDED_AT_RUN_TIME: [(&str, &str); 6] = [
 /// besides compiling. `attrs` rewrites the `__class__` cells of a slotted class's methods
 /// through `__closure__` (`function-internals`). The guard still judges the internals the
 /// interpreter audits: a facade's `__defaults__` and `__kwdefaults__` are refused to everyone,
-/// `__code__` to code without the grant (granted code may read and set it, never the guard's
-/// own); the rest (`__closure__`, `__globals__`) lead to nothing of the guard's by its layout
+/// setting `__code__` to code without the grant (granted code may set it; any code may read it,
+/// a code object being inert, but never the guard's own); the rest (`__closure__`, `__globals__`) lead to nothing of the guard's by its layout
 /// (its functions have no closures, and their globals hold only the interpreter's objects and
 /// other facades).
 const CODE_GENERATORS_NEED: [(&str, &str); 1] = [("PSB703", "function-internals")];

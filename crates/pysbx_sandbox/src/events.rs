@@ -388,12 +388,12 @@ impl Outcome {
                 code_grant_words(refused.module.as_deref())
             ));
         }
-        // A function's `__code__` read or set: what a module granted `code` may do (template
-        // engines keep their functions' code; decorators move a compiled body into one).
+        // A function's `__code__` set: what a module granted `code` may do (decorators move a
+        // compiled body into one).
         let by_code = refused.detail.as_ref().and_then(|d| d.get("allowed_by"));
         if refused.clause == "introspection" && by_code.is_some_and(|b| b == "code") {
             return Some(format!(
-                "pysbx: hint: reading or setting a function's `__code__` is refused by the \
+                "pysbx: hint: setting a function's `__code__` is refused by the \
                  default policy and never learned; if you trust the module, a policy can allow \
                  it with {}",
                 code_grant_words(refused.module.as_deref())

@@ -2439,10 +2439,14 @@ def _pysbx_guard():
         return _is_template_text(
             source, lambda name: _SHARED_PROPERTY % ((name,) * 7), "\ndef get")
 
-    # A module granted `code` may make code objects and functions from parts, so reading a
-    # function's `__code__`, or giving a function another code object, gives it nothing it
-    # could not make (code generators do both: `jinja2` marks its own functions' code to leave
-    # them out of template tracebacks, `networkx` compiles a decorator's body on first call and
+    # Reading a function's `__code__` is the program's under every policy: a code object is
+    # inert (running one takes `exec`, `function.__new__` or a `__code__` set, each refused
+    # without the `code` grant), and the standard library hands out any function's code anyway
+    # (`dis.Bytecode(f).codeobj`, the code objects of a module a loader's `get_code` compiled).
+    # numpy checks its dispatchers' signatures on it and `jinja2` marks its own functions' code
+    # to leave them out of template tracebacks, both at import. A module granted `code` may make
+    # code objects and functions from parts, so giving a function another code object gives it
+    # nothing it could not make (`networkx` compiles a decorator's body on first call and
     # moves it into the function). Never the guard's code, read or given, nor a guard
     # function's: a frame running the guard's code counts as the guard's wherever it ran.
     def _same_code_renewed(args):
@@ -2464,9 +2468,8 @@ def _pysbx_guard():
             value = args[2] if _len(args) > 2 else None
             if _type(value) is not _code_type or _id(value) in _guard_ids:
                 return False
-        elif event != "object.__getattr__":
-            return False
-        return _code or _grant(_module_of(user), "code")
+            return _code or _grant(_module_of(user), "code")
+        return event == "object.__getattr__"
 
     def _describe_frame(frame):
         code = frame.f_code
@@ -2793,10 +2796,17 @@ def _pysbx_guard():
                     return
                 if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
                         or _from_a_facade(immediate, frame):
-                    # A module's `code` grant lets it read and set `__code__` (code it could
-                    # make from parts anyway): the hint names that grant.
-                    _violation("introspection", "access to %s is not allowed" % name, event, user,
-                               stack, {"allowed_by": "code"} if name == "__code__" else None)
+                    # A module's `code` grant lets it set `__code__` (code it could make from
+                    # parts anyway): the hint names that grant, unless the function or the code
+                    # is the guard's, which no grant reaches.
+                    grantable = name == "__code__" and event == "object.__setattr__" \
+                        and _type(args[0]) is _function_type \
+                        and _id(_function_code(args[0])) not in _guard_ids \
+                        and _id(args[2] if _len(args) > 2 else None) not in _guard_ids
+                    _violation("introspection", "%s %s is not allowed"
+                               % ("setting" if event == "object.__setattr__" else "access to",
+                                  name), event, user, stack,
+                               {"allowed_by": "code"} if grantable else None)
             return
         if event in ("sys._getframe", "builtins.breakpoint", "sys._getframemodulename"):
             immediate, user, stack = _context(frame, skip_frozen=False)
