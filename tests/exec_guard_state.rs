@@ -1157,6 +1157,94 @@ print("STILL", other())
     assert!(text.contains("STILL other\nPROBE refused\n"), "{text}{err}");
 }
 
+/// `six` runs constant strings at import through an alias of `exec` the gate does not follow
+/// (`getattr(moves.builtins, "exec")`), so `pandas`, `boto3` and whatever imports
+/// `dateutil` needed a `code` grant. The guard sends such a string to the gate as code of the
+/// module that spells it, and runs it when the gate would leave it unchanged. Nothing else
+/// passes that way: a constant the gate would change (it stubs `os.system`), text computed at
+/// run time, a constant compiled apart, a constant spelled in another module, or any constant
+/// with the gate off.
+#[test]
+fn constant_code_run_through_an_alias_is_read_by_the_gate() {
+    let s = Scratch::new();
+    s.write(
+        "compat.py",
+        r#"import types
+
+class _Lazy(types.ModuleType):
+    def __getattr__(self, name):
+        return __import__(name)
+
+moves = _Lazy("moves")
+exec_ = getattr(moves.builtins, "exec")
+eval_ = getattr(moves.builtins, "eval")
+compile_ = getattr(moves.builtins, "compile")
+exec_("""def raise_from(value, from_value):
+    try:
+        raise value from from_value
+    finally:
+        value = None
+""")
+answer = eval_("6 * 7")
+SHARED = "shared = 1"
+
+def spawn():
+    exec_("import os; os.system('echo PWN$((6*7))')")
+
+def computed(word):
+    exec_("value = " + repr(word))
+
+def separately():
+    exec_(compile_("x = 1", "<string>", "exec"))
+
+def elsewhere(text):
+    exec_(text)
+"#,
+    );
+    let main = s.write(
+        "main.py",
+        r#"import compat
+try:
+    compat.raise_from(ValueError("a"), KeyError("b"))
+except ValueError as e:
+    print("raised", e, repr(e.__cause__))
+print("answer", compat.answer)
+attempts = [("spawn", compat.spawn), ("computed", lambda: compat.computed("w")),
+            ("separately", compat.separately), ("elsewhere", lambda: compat.elsewhere(compat.SHARED))]
+for label, attempt in attempts:
+    try:
+        attempt()
+        print("RAN", label)
+    except PermissionError as e:
+        print("REFUSED", label)
+"#,
+    );
+    let out = run(s.exec().arg(&main));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(
+        text,
+        "raised a KeyError('b')\nanswer 42\nREFUSED spawn\nREFUSED computed\n\
+         REFUSED separately\nREFUSED elsewhere\n",
+        "{err}"
+    );
+    assert!(!text.contains("PWN42") && !err.contains("PWN42"), "{err}");
+    assert!(
+        err.contains(
+            "compat.py:21: violation [code] running constant code that the static gate \
+                      would change is not allowed"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("compat.py:24: violation [code] compile of dynamic code"), "{err}");
+    let ungated = run(s.exec().arg("--no-gate").arg(&main));
+    assert_eq!(ungated.status.code(), Some(122), "{}", stderr(&ungated));
+    assert!(
+        stderr(&ungated).contains("compat.py:11: violation [code] compile of dynamic code"),
+        "{}",
+        stderr(&ungated)
+    );
+}
+
 #[test]
 fn proxy_method_names_carry_no_code() {
     // `multiprocessing.managers.MakeProxyType` writes each exposed name into the text of a

@@ -121,6 +121,9 @@ pub struct ExecRequest {
     pub interpreter: Option<PathBuf>,
     /// The static gate.
     pub gate: Gate,
+    /// Whether `gate` reads what it is given (not [`passthrough_gate`]): only then may the
+    /// guard run a module's constant code strings that the gate leaves unchanged.
+    pub gate_reads: bool,
     /// Layers that must hold, else the program does not run (see [`crate::tier::ALL_LAYERS`]).
     pub require: Vec<String>,
     /// Print violations on standard error as they happen.
@@ -1457,6 +1460,14 @@ fn guard_loop(
             }
             "gate" => {
                 let path = PathBuf::from(header.get("path").and_then(|p| p.as_str()).unwrap_or(""));
+                // A constant string of that module's that it runs with `exec`: the guard asks
+                // whether the gate would run it unchanged. Its findings' lines are the
+                // string's, not the file's, and the answer alone decides, so none is shown.
+                let constant =
+                    header.get("constant").and_then(serde_json::Value::as_bool) == Some(true);
+                let shown = |findings: &[GateFinding]| {
+                    if constant { Vec::new() } else { gate_events(&path, findings) }
+                };
                 let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
                 let reply = if let Some(r) = cache.get(&key) {
                     r.clone()
@@ -1473,13 +1484,13 @@ fn guard_loop(
                 } else {
                     let reply = match gate(&path, &blob) {
                         GateReply::Allow { source, findings } => {
-                            for e in gate_events(&path, &findings) {
+                            for e in shown(&findings) {
                                 send_event(tx, e);
                             }
                             serde_json::json!({"ok": true, "source": source})
                         }
                         GateReply::Refuse { reason, findings } => {
-                            for e in gate_events(&path, &findings) {
+                            for e in shown(&findings) {
                                 send_event(tx, e);
                             }
                             serde_json::json!({"ok": false, "reason": reason})
@@ -1632,6 +1643,7 @@ fn guard_config(
         "process": policy.process,
         "ffi": policy.ffi,
         "code": policy.code,
+        "gate_reads": req.gate_reads,
         "threads": policy.features.threads,
         "imports_deny": policy.imports.deny,
         "imports_allow": policy.imports.allow,

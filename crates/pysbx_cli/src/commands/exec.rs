@@ -476,6 +476,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         policy,
         interpreter: args.python.clone(),
         gate,
+        gate_reads: lazy.is_some(),
         require,
         live_stderr: true,
         trampoline,

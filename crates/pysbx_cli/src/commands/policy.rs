@@ -86,6 +86,7 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
         policy: probe_policy,
         interpreter: python.clone(),
         gate: pysbx_sandbox::passthrough_gate(),
+        gate_reads: false,
         require: Vec::new(),
         live_stderr: false,
         trampoline: None,

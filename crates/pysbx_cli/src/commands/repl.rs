@@ -153,6 +153,7 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
             policy: policy.clone(),
             interpreter: args.python.clone(),
             gate: gate.clone(),
+            gate_reads: engine.is_some(),
             require: Vec::new(),
             live_stderr: true,
             trampoline: None,

@@ -35,6 +35,9 @@ def _pysbx_guard():
             todo.extend(k for k in c.co_consts if type(k) is _code_type)
 
     _collect(sys._getframe(1).f_code, _guard_ids)
+    # The file name the interpreter gives the code `exec` and `eval` compile from a string:
+    # one object of its own, which no `compile(text, "<string>", ...)` of the program's is.
+    _EXEC_STRING_NAME = eval("_f(0).f_code.co_filename", {"_f": sys._getframe})
     from importlib.machinery import PathFinder as _PathFinder, BuiltinImporter as _BuiltinImporter
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader, ExtensionFileLoader
 
@@ -319,6 +322,8 @@ def _pysbx_guard():
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
     _code = cfg.get("code", False)
+    # Whether pysbx's gate reads code (not under `--no-gate`): see `_vetted_constant`.
+    _gate_reads = cfg.get("gate_reads") is True
     _kill = cfg["on_violation"] == "kill"
     # Learning mode: a violation the policy could grant (its event carries `detail.grant`) is
     # recorded and the operation goes on; others still raise.
@@ -2071,6 +2076,60 @@ def _pysbx_guard():
                 return True
         return False
 
+    # Code a module writes out as a constant string and runs with `exec` (`six` defines
+    # `reraise` and `raise_from` so at import, through an alias of `exec`): the gate read the
+    # module, not what the string holds as code. The string is sent to the gate as code of
+    # that module's file; what the gate would run unchanged runs, as if it were written in the
+    # module. Only `exec`/`eval` of the constant itself, straight from the module's frame
+    # (the compile and the run are one call, with the interpreter's own file name for
+    # strings), never a code object compiled apart.
+    _constant_verdicts = {}  # (file, text) -> whether the gate leaves the text unchanged
+    _constant_runs = {}  # thread -> id of the frame whose constant was just compiled
+
+    def _vetted_constant(args, user):
+        # True: the gate runs the text unchanged; False: it would change it; None: not a
+        # constant of the module's run by `exec`/`eval` (or no gate reads code).
+        if not _gate_reads or user is None or _len(args) < 2 or args[1] is not _EXEC_STRING_NAME \
+                or _type(args[0]) is not _bytes:
+            return None
+        source, code = args[0], user.f_code
+        fn, consts = code.co_filename, code.co_consts
+        if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded:
+            return None
+        spelled = False
+        for const in consts:
+            t = _type(const)
+            if t is _str:
+                try:
+                    const = _str.encode(const)
+                except UnicodeError:
+                    continue
+            elif t is not _bytes:
+                continue
+            if _len(const) == _len(source) and _bytes.__eq__(const, source) is True:
+                spelled = True
+                break
+        if not spelled:
+            return None
+        key = (fn, source)
+        verdict = _dict_get(_constant_verdicts, key)
+        if verdict is None:
+            try:
+                text = _bytes.decode(source)
+            except UnicodeError:
+                return None
+            reply, _ = _request({"t": "gate", "path": fn, "constant": True}, source)
+            verdict = bool(reply.get("ok")) and _type(reply.get("source")) is _str \
+                and _str.__eq__(reply["source"], text) is True
+            _constant_verdicts[key] = verdict
+        return verdict
+
+    def _runs_vetted_constant(event, args, user, pending):
+        # The run that follows the compile `_vetted_constant` passed, in the same call.
+        return event == "exec" and pending is not None and user is not None \
+            and pending == _id(user) and _len(args) > 0 and _type(args[0]) is _code_type \
+            and args[0].co_filename is _EXEC_STRING_NAME and args[0].co_name == "<module>"
+
     _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
     # The standard library's maker of code objects: `types.coroutine` sets a flag on a
     # generator's code. (`modulefinder` renames code after paths its caller gives: the
@@ -2881,8 +2940,17 @@ def _pysbx_guard():
             # A `code` grant lets the module (or the program) run code it makes; the code it
             # makes is still held to every other clause of the policy.
             granted = _code or _grant(_module_of(user), "code")
+            pending = _constant_runs.pop(_get_ident(), None)
             if immediate == "user" and not granted:
-                _violation("code", "%s of dynamic code is not allowed" % event, event, user, stack)
+                vetted = _vetted_constant(args, user) if event == "compile" else None
+                if vetted:
+                    _constant_runs[_get_ident()] = _id(user)
+                    return
+                if _runs_vetted_constant(event, args, user, pending):
+                    return
+                _violation("code", "running constant code that the static gate would change is "
+                           "not allowed" if vetted is False else
+                           "%s of dynamic code is not allowed" % event, event, user, stack)
             if event in ("marshal.loads", "marshal.load") and immediate != "user" \
                     and immediate != "guard" and not granted \
                     and not _marshal_of_the_interpreters(frame, args[0] if args else None):
