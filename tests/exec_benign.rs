@@ -1836,3 +1836,45 @@ fn a_stubbed_module_used_ends_with_its_own_refusal_only() {
     assert!(!err.contains("[code]"), "the printer's parse was judged as the program's: {err}");
     assert!(!err.contains("code made at run time"), "{err}");
 }
+
+/// A module that keeps a process function as a default or an alias (botocore's
+/// `popen=subprocess.Popen`, `_system = os.system`) imports under the default policy: the gate
+/// puts a blocked object where the reference was, and only a use of it raises, naming the
+/// rule and the line.
+#[test]
+fn a_process_function_held_as_a_default_imports_and_raises_at_use() {
+    let s = Scratch::new();
+    s.write(
+        "provider.py",
+        "import os, subprocess\n\
+         _system = os.system\n\
+         class ProcessProvider:\n\
+         \x20   def __init__(self, command, popen=subprocess.Popen):\n\
+         \x20       self.command, self._popen = command, popen\n\
+         \x20   def load(self):\n\
+         \x20       return self._popen(self.command)\n\
+         def shell(line):\n\
+         \x20   return _system(line)\n",
+    );
+    let script = s.write(
+        "main.py",
+        "import provider\n\
+         print('imported')\n\
+         for use in (lambda: provider.ProcessProvider(['echo', 'PWN']).load(),\n\
+         \x20           lambda: provider.shell('echo PWN')):\n\
+         \x20   try:\n\
+         \x20       use()\n\
+         \x20       print('ran')\n\
+         \x20   except PermissionError as e:\n\
+         \x20       print(type(e).__name__, str(e).split(' blocked')[0])\n",
+    );
+    let out = run(s.exec().arg(&script));
+    let err = stderr(&out);
+    assert_eq!(
+        stdout(&out),
+        "imported\nPysbxBlocked PSB203 (subprocess-call)\nPysbxBlocked PSB201 (os-system)\n",
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("PWN") && !err.contains("PWN\n"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

@@ -260,9 +260,10 @@ fn sanitize_module(
                     let line = lines.line_of(usize::from(target_range.start()));
                     let message = stub::message(rule, line, original);
                     let keep = match target {
-                        StubTarget::Expr(id) | StubTarget::Base(id) | StubTarget::Statement(id) => {
-                            bindings(tree, id)
-                        }
+                        StubTarget::Expr(id)
+                        | StubTarget::Base(id)
+                        | StubTarget::Held(id)
+                        | StubTarget::Statement(id) => bindings(tree, id),
                         StubTarget::Import { .. } => Bindings::default(),
                     };
                     let use_message =
@@ -540,8 +541,17 @@ except eval:
         let result = check(src, &[("TST902", "eval")]);
         let lines: Vec<&str> = result.output.lines().collect();
         let s = |line: u32, code: &str| stub_of("TST902", "eval-stub", line, code);
-        assert_eq!(lines[0], format!("f = {}", s(1, "eval")));
+        // Held by a name or as a default: a blocked object, which raises when used.
+        let held = |line: u32, code: &str| {
+            blocked_object(&format!("TST902 (eval-stub) blocked at line {line}: {code}"))
+        };
+        assert_eq!(lines[0], format!("f = {}", held(1, "eval")));
         assert_eq!(lines[1], format!("@{}", s(2, "eval")));
+        assert!(lines[2].starts_with(&format!(
+            "def g(a={}, *b: {}",
+            held(3, "eval"),
+            s(3, "eval")
+        )));
         assert_eq!(
             lines[6],
             format!(

@@ -13,6 +13,10 @@
 //!   that raises, so it raises where the statement would have run;
 //! - a base class in a `class` statement is replaced by a blocked base (see [`crate::stub`]):
 //!   the class is still defined, and creating an instance of it raises;
+//! - a name or attribute read that is held rather than used (a parameter's default,
+//!   `popen=subprocess.Popen`, or the value assigned to plain names, `_system = os.system`)
+//!   is replaced by a blocked object (see [`crate::stub`]): the function or the alias is
+//!   still defined, so the module imports, and any use of what it holds raises;
 //! - an `import` binds each flagged name to a blocked object (see [`crate::stub`]);
 //!   `from m import *` binds names nobody can list, so it becomes a raising statement.
 //!
@@ -20,7 +24,7 @@
 //! a raising statement is preceded by `x = <blocked object>; `, and an expression that held
 //! a walrus becomes `((x := <blocked object>), <stub>)`.
 
-use ruff_python_ast::{AnyNodeRef, ExprContext};
+use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::bindings::Bindings;
@@ -37,6 +41,9 @@ pub(crate) enum StubTarget {
     Expr(NodeId),
     /// A positional base of a `class` statement, replaced by a blocked base.
     Base(NodeId),
+    /// A name or attribute read held as a parameter's default or assigned to plain names,
+    /// replaced by a blocked object.
+    Held(NodeId),
     /// A statement, replaced by a raising expression statement.
     Statement(NodeId),
     /// An import statement; the aliases (indices into its names) to bind to blocked objects.
@@ -53,6 +60,7 @@ impl StubTarget {
         match self {
             Self::Expr(id)
             | Self::Base(id)
+            | Self::Held(id)
             | Self::Statement(id)
             | Self::Import { stmt: id, .. } => tree.range(*id),
         }
@@ -96,7 +104,34 @@ pub(crate) fn target(tree: &NodeTree<'_>, deepest: NodeId) -> Option<StubTarget>
     {
         return Some(StubTarget::Base(expr));
     }
+    if is_held(tree, expr) {
+        return Some(StubTarget::Held(expr));
+    }
     Some(StubTarget::Expr(expr))
+}
+
+/// Whether `expr` is a name or attribute read that its statement only keeps: a parameter's
+/// default, or the value assigned to plain names. Evaluating it does nothing yet (the module
+/// defines a function that may never run `popen=subprocess.Popen`), so a stub there raises
+/// only when what it holds is used.
+fn is_held(tree: &NodeTree<'_>, expr: NodeId) -> bool {
+    if !matches!(tree.node(expr), AnyNodeRef::ExprName(_) | AnyNodeRef::ExprAttribute(_)) {
+        return false;
+    }
+    let range = tree.range(expr);
+    let Some(parent) = tree.parent(expr) else { return false };
+    match tree.node(parent) {
+        AnyNodeRef::ParameterWithDefault(p) => {
+            p.default.as_ref().is_some_and(|d| d.range() == range)
+        }
+        AnyNodeRef::StmtAssign(a) => {
+            a.value.range() == range && a.targets.iter().all(Expr::is_name_expr)
+        }
+        AnyNodeRef::StmtAnnAssign(a) => {
+            a.value.as_ref().is_some_and(|v| v.range() == range) && a.target.is_name_expr()
+        }
+        _ => false,
+    }
 }
 
 /// Whether an expression is a value (not a store or delete target).
@@ -127,7 +162,9 @@ pub(crate) fn render_raise(
     match target {
         // A base that binds names (`class C(b := blocked.Base)`) keeps them as any expression
         // does, and raises at the class statement.
-        StubTarget::Expr(_) | StubTarget::Base(_) if !keep.names.is_empty() => {
+        StubTarget::Expr(_) | StubTarget::Base(_) | StubTarget::Held(_)
+            if !keep.names.is_empty() =>
+        {
             let walrus: Vec<String> = keep
                 .names
                 .iter()
@@ -138,6 +175,10 @@ pub(crate) fn render_raise(
         StubTarget::Base(_) => {
             let base = blocked_base(message);
             if breaks.is_empty() { base } else { format!("({base}{breaks})") }
+        }
+        StubTarget::Held(_) => {
+            let object = blocked_object(message);
+            if breaks.is_empty() { object } else { format!("({object}{breaks})") }
         }
         StubTarget::Statement(_) if let Some(rebind) = rebind_statement(keep, use_message) => {
             if breaks.is_empty() {
@@ -168,6 +209,7 @@ mod tests {
         let kind = match &target {
             StubTarget::Expr(_) => "expr",
             StubTarget::Base(_) => "base",
+            StubTarget::Held(_) => "held",
             StubTarget::Statement(_) => "statement",
             StubTarget::Import { .. } => "import",
         };
@@ -177,9 +219,24 @@ mod tests {
     #[test]
     fn callee_stubs_the_call_and_a_name_load_stubs_the_name() {
         assert_eq!(target_of("os.system('x')\n", "os.system"), ("expr", "os.system('x')".into()));
-        assert_eq!(target_of("f = eval\n", "eval"), ("expr", "eval".into()));
         assert_eq!(target_of("g(eval, 1)\n", "eval"), ("expr", "eval".into()));
         assert_eq!(target_of("os.environ['a'] = 1\n", "os"), ("expr", "os".into()));
+    }
+
+    #[test]
+    fn a_read_held_by_a_default_or_a_plain_assignment_is_held() {
+        assert_eq!(target_of("f = eval\n", "eval"), ("held", "eval".into()));
+        assert_eq!(target_of("f: object = eval\n", "eval"), ("held", "eval".into()));
+        let default = "def run(cmd, popen=subprocess.Popen):\n    pass\n";
+        assert_eq!(target_of(default, "subprocess.Popen"), ("held", "subprocess.Popen".into()));
+        let lambda = "f = lambda cmd, run=os.system: run(cmd)\n";
+        assert_eq!(target_of(lambda, "os.system"), ("held", "os.system".into()));
+        // Used where it stands: raised there.
+        assert_eq!(target_of("f.x = eval\n", "eval"), ("expr", "eval".into()));
+        assert_eq!(target_of("f = (eval, 1)\n", "eval"), ("expr", "eval".into()));
+        assert_eq!(target_of("f = eval.__call__\n", "eval"), ("expr", "eval".into()));
+        let called = "def run(cmd, out=os.system('id')):\n    pass\n";
+        assert_eq!(target_of(called, "os.system"), ("expr", "os.system('id')".into()));
     }
 
     #[test]
