@@ -282,9 +282,9 @@ fn a_run_the_gate_stopped_says_how_a_policy_could_allow_it() {
     let s = Scratch::new();
     s.write(
         "gen/__init__.py",
-        "def make():\n    ns = {}\n    exec('x = 7', ns)\n    return ns['x']\n",
+        "def make(value):\n    ns = {}\n    exec('x = ' + value, ns)\n    return ns['x']\n",
     );
-    let main = s.write("main.py", "import gen\nprint(gen.make())\n");
+    let main = s.write("main.py", "import gen\nprint(gen.make('7'))\n");
     let out = run(s.exec().arg(&main));
     assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
     assert!(
@@ -296,7 +296,7 @@ fn a_run_the_gate_stopped_says_how_a_policy_could_allow_it() {
     let policy = s.write("p.yaml", "modules:\n  gen: {code: true}\n");
     let out = run(s.exec().arg("--policy").arg(&policy).arg(&main));
     assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), "7\n"), "{}", stderr(&out));
-    let own = s.write("own.py", "exec('print(8)')\n");
+    let own = s.write("own.py", "import sys\nexec('print(' + str(len(sys.argv) + 7) + ')')\n");
     let out = run(s.exec().arg(&own));
     assert!(
         stderr(&out).contains("with `code: true` (the program's own code)"),
@@ -304,7 +304,7 @@ fn a_run_the_gate_stopped_says_how_a_policy_could_allow_it() {
         stderr(&out)
     );
     // A module run with `-m` is the program's own code too, not a module to grant.
-    s.write("gen/run.py", "exec('print(9)')\n");
+    s.write("gen/run.py", "import sys\nexec('print(' + str(len(sys.argv) + 8) + ')')\n");
     let out = run(s.exec().args(["-m", "gen.run"]));
     assert!(
         stderr(&out).contains("with `code: true` (the program's own code)"),

@@ -179,8 +179,16 @@ impl std::error::Error for RefusedSource {}
 /// - `__import__` of a computed name (`computed-import`): the module is imported through the
 ///   import gate like any other (read by the gate, judged against the policy and the importing
 ///   module's list), and what the program then calls on it meets the guard and the kernel (`six`
-///   imports its moved modules so, and with it `boto3` and much else).
-const GUARDED_AT_RUN_TIME: [(&str, &str); 6] = [
+///   imports its moved modules so, and with it `boto3` and much else);
+/// - `exec` and `eval` of a constant (`exec-constant-code`, `eval-constant-expression`): the
+///   rules read the constant in place, so what it holds is flagged (and stubbed) at the call by
+///   its own rules; at run time the guard sends a constant the calling function spells to the
+///   gate as code of its module, runs it only when the gate leaves it unchanged, and refuses
+///   any other run-time code (`patsy` runs `exec("from patsy.builtins import *", {}, ns)` at
+///   import). Constant code that is decoded or obfuscated is `exec-decoded-payload`'s, which still stubs.
+const GUARDED_AT_RUN_TIME: [(&str, &str); 8] = [
+    ("PSB110", "exec-constant-code"),
+    ("PSB111", "eval-constant-expression"),
     ("PSB601", "pickle-load"),
     ("PSB608", "pickle-round-trip"),
     ("PSB609", "pickle-constant"),
