@@ -205,6 +205,9 @@ enum Msg {
     ReplBusy,
     /// pysbx itself received SIGINT, SIGTERM or SIGHUP (see [`crate::stop`]).
     Stop(crate::stop::Stop),
+    /// The guard's configuration and the entry program's source: the program may start. Queued
+    /// after the gate's findings in the entry program, so that those are written first.
+    Go(Box<(serde_json::Value, String)>),
 }
 
 /// Runs a program in the sandbox and waits for its end.
@@ -760,6 +763,9 @@ fn run_inner(
             Msg::OutputFailed(why) => {
                 output_failed.get_or_insert(why);
             }
+            Msg::Go(go) => {
+                let _ = go_tx.send(Some(*go));
+            }
         }
         match decision {
             None => {}
@@ -774,7 +780,9 @@ fn run_inner(
                 if let Some(reason) = gated.unparsable {
                     config["unparsable"] = serde_json::Value::String(reason);
                 }
-                let _ = go_tx.send(Some((config, gated.source)));
+                // After the findings: a note written once the program runs could land in the
+                // middle of a line it left unfinished (a `Password: ` prompt).
+                queued.push_back(Msg::Go(Box::new((config, gated.source))));
             }
             Some(Err(refusal)) => {
                 match refusal {
