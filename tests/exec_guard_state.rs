@@ -1202,6 +1202,9 @@ def separately():
 def elsewhere(text):
     exec_(text)
 
+def introspect():
+    exec_("import sys\nframe = sys._getframe(0).f_back")
+
 # As `patsy` does at import: `exec` the gate sees, of a constant it reads in place.
 BUILTINS = {}
 exec("from math import tau", {}, BUILTINS)
@@ -1216,7 +1219,8 @@ except ValueError as e:
     print("raised", e, repr(e.__cause__))
 print("answer", compat.answer, round(compat.BUILTINS["tau"], 2))
 attempts = [("spawn", compat.spawn), ("computed", lambda: compat.computed("w")),
-            ("separately", compat.separately), ("elsewhere", lambda: compat.elsewhere(compat.SHARED))]
+            ("separately", compat.separately), ("elsewhere", lambda: compat.elsewhere(compat.SHARED)),
+            ("introspect", compat.introspect)]
 for label, attempt in attempts:
     try:
         attempt()
@@ -1230,7 +1234,7 @@ for label, attempt in attempts:
     assert_eq!(
         text,
         "raised a KeyError('b')\nanswer 42 6.28\nREFUSED spawn\nREFUSED computed\n\
-         REFUSED separately\nREFUSED elsewhere\n",
+         REFUSED separately\nREFUSED elsewhere\nREFUSED introspect\n",
         "{err}"
     );
     assert!(!text.contains("PWN42") && !err.contains("PWN42"), "{err}");
