@@ -1034,9 +1034,10 @@ print("kept", os.readlink(A + "/inside"))
 }
 
 /// A persistent working directory is given back to its owner after the run with everything
-/// the program made in it; what the program made loses the set-id bits and others' write
-/// permission, which given to root would let any local user change a root-owned file or use
-/// a set-group-id directory of root's. Other permissions stay as the program set them.
+/// the program made in it; what the program made loses others' write permission (and set-id
+/// bits, which the program cannot set: see the next test), which given to root would let any
+/// local user change a root-owned file or use a set-group-id directory of root's. Other
+/// permissions stay as the program set them.
 #[test]
 fn a_persistent_workdir_comes_back_without_set_id_or_world_writable_entries() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -1049,11 +1050,12 @@ fn a_persistent_workdir_comes_back_without_set_id_or_world_writable_entries() {
     let script = s.write(
         "modes.py",
         "import os\nopen('ww', 'w').close()\nos.chmod('ww', 0o777)\nos.mkdir('sgid_d')\n\
-         os.chmod('sgid_d', 0o2777)\nopen('plain', 'w').close()\nos.chmod('plain', 0o640)\n\
+         try:\n    os.chmod('sgid_d', 0o2777)\nexcept PermissionError:\n    print('set-id refused')\n\
+         os.chmod('sgid_d', 0o777)\nopen('plain', 'w').close()\nos.chmod('plain', 0o640)\n\
          print('made')\n",
     );
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
-    assert_eq!(stdout(&out), "made\n", "{}", stderr(&out));
+    assert_eq!(stdout(&out), "set-id refused\nmade\n", "{}", stderr(&out));
     let mode = |name: &str| {
         let meta = std::fs::metadata(kept.path().join(name)).expect("made by the program");
         (meta.mode() & 0o7777, meta.uid())
@@ -1062,6 +1064,63 @@ fn a_persistent_workdir_comes_back_without_set_id_or_world_writable_entries() {
     assert_eq!(mode("ww"), (0o775, me));
     assert_eq!(mode("sgid_d"), (0o775, me));
     assert_eq!(mode("plain"), (0o640, me));
+}
+
+/// A file the program makes in a directory of the host's stays there, owned by the run's uid:
+/// with a set-user-id or set-group-id bit it would run as that uid for whoever starts it (and
+/// for the next run given the uid), and a set-group-id directory would give its group to what
+/// the host makes in it. No way of giving a mode sets either bit: `chmod` (by path or
+/// descriptor), a creating `open` (`os.open`, and `O_TMPFILE`), `mkdir`. Other modes stay
+/// the program's to choose.
+#[test]
+fn no_set_id_mode_reaches_a_host_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let out_dir = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(out_dir.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("test setup");
+    let dir = out_dir.path().display().to_string();
+    let policy = s.write("w.yaml", &format!("fs:\n  read: [{dir:?}]\n  write: [{dir:?}]\n"));
+    let script = s.write(
+        "setid.py",
+        &format!(
+            r#"
+import os
+d = {dir:?}
+steps = [
+    ("chmod", lambda: (open(d + "/a", "w").close(), os.chmod(d + "/a", 0o4755))),
+    ("fchmod", lambda: os.fchmod(os.open(d + "/b", os.O_CREAT | os.O_WRONLY, 0o755), 0o2755)),
+    ("open", lambda: os.open(d + "/c", os.O_CREAT | os.O_WRONLY, 0o4755)),
+    ("tmpfile", lambda: os.open(d, os.O_TMPFILE | os.O_WRONLY, 0o2755)),
+    ("mkdir", lambda: os.mkdir(d + "/e", 0o2775)),
+    ("plain", lambda: os.chmod(d + "/a", 0o751)),
+]
+for label, step in steps:
+    try:
+        step()
+        print("DONE", label)
+    except PermissionError:
+        print("REFUSED", label)
+"#
+        ),
+    );
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "REFUSED chmod\nREFUSED fchmod\nREFUSED open\nREFUSED tmpfile\nREFUSED mkdir\nDONE plain\n",
+        "{}",
+        stderr(&out)
+    );
+    for entry in std::fs::read_dir(out_dir.path()).expect("test setup") {
+        let path = entry.expect("test setup").path();
+        let mode = std::fs::metadata(&path).expect("test setup").permissions().mode();
+        assert_eq!(mode & 0o6000, 0, "{} has mode {mode:o}", path.display());
+    }
+    let mode = |name: &str| {
+        std::fs::metadata(out_dir.path().join(name)).map(|m| m.permissions().mode() & 0o7777)
+    };
+    assert_eq!(mode("a").ok(), Some(0o751));
+    assert!(mode("c").is_err() && mode("e").is_err(), "created with a set-id mode");
 }
 
 /// A file-system watch reports the names of the entries made, opened, changed or removed in

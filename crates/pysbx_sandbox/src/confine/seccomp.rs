@@ -181,6 +181,42 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
     rules.push((SYS_mknodat, fifo_only(2)));
     #[cfg(target_arch = "x86_64")]
     rules.push((SYS_mknod, fifo_only(1)));
+    // Set-user-id and set-group-id modes: a file the program makes in a directory of the host
+    // (an `fs.write` path, or a persistent working directory) stays there owned by the run's
+    // uid, and with either bit it would run as that uid (or group) for whoever on the host
+    // starts it, and for the next run given the same uid; a directory with set-group-id gives
+    // its group to what the host creates in it later. Refused where a mode is given: changing
+    // one (`chmod` and its kin), and creating a file (`open` with `O_CREAT` or `O_TMPFILE`,
+    // `creat`) or a directory. Without `O_CREAT` the C library passes no mode, and the
+    // register may hold anything, so only a creating open is judged.
+    let set_id = S_ISUID | S_ISGID;
+    let creating = [O_CREAT as u32, (O_TMPFILE & !O_DIRECTORY) as u32];
+    let creating_open = |flags: u32, mode: u32| {
+        Check::RefuseAllBits(
+            creating
+                .iter()
+                .flat_map(|&c| {
+                    [
+                        vec![(flags, c), (mode, S_ISUID)],
+                        vec![(flags, c), (mode, S_ISGID)],
+                    ]
+                })
+                .collect(),
+        )
+    };
+    rules.push((SYS_openat, creating_open(2, 3)));
+    rules.push((SYS_fchmod, Check::RefuseBits { arg: 1, mask: set_id }));
+    rules.push((SYS_fchmodat, Check::RefuseBits { arg: 2, mask: set_id }));
+    // `fchmodat2` (Linux 6.6), by its number, the same on every architecture.
+    rules.push((452, Check::RefuseBits { arg: 2, mask: set_id }));
+    rules.push((SYS_mkdirat, Check::RefuseBits { arg: 2, mask: set_id }));
+    #[cfg(target_arch = "x86_64")]
+    {
+        rules.push((SYS_open, creating_open(1, 2)));
+        rules.push((SYS_creat, Check::RefuseBits { arg: 1, mask: set_id }));
+        rules.push((SYS_chmod, Check::RefuseBits { arg: 1, mask: set_id }));
+        rules.push((SYS_mkdir, Check::RefuseBits { arg: 1, mask: set_id }));
+    }
     // Typing into the controlling terminal (TIOCSTI) or the console (TIOCLINUX).
     rules.push((
         SYS_ioctl,
@@ -673,6 +709,32 @@ mod tests {
         assert_eq!(run(&prog, libc::SYS_clone, [vfork, 0, 0, 0, 0, 0]), RET_ALLOW);
         let thread = (libc::CLONE_THREAD | libc::CLONE_VM | libc::CLONE_SIGHAND) as u64;
         assert_eq!(run(&prog, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), RET_ALLOW);
+    }
+
+    #[test]
+    fn set_id_modes_are_refused_where_a_mode_is_given() {
+        let prog = build(&plan(false, false), GATE).unwrap();
+        let (suid, sgid) = (u64::from(libc::S_ISUID), u64::from(libc::S_ISGID));
+        for mode in [0o4755, 0o2755, 0o6755] {
+            assert_eq!(run(&prog, libc::SYS_fchmodat, [3, 0, mode, 0, 0, 0]), errno(libc::EPERM));
+            assert_eq!(run(&prog, libc::SYS_fchmod, [3, mode, 0, 0, 0, 0]), errno(libc::EPERM));
+            assert_eq!(run(&prog, 452, [3, 0, mode, 0, 0, 0]), errno(libc::EPERM));
+            assert_eq!(run(&prog, libc::SYS_mkdirat, [3, 0, mode, 0, 0, 0]), errno(libc::EPERM));
+        }
+        assert_eq!(run(&prog, libc::SYS_fchmodat, [3, 0, 0o1777, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_mkdirat, [3, 0, 0o755, 0, 0, 0]), RET_ALLOW);
+        let create = (libc::O_CREAT | libc::O_WRONLY) as u64;
+        let tmpfile = (libc::O_TMPFILE | libc::O_RDWR) as u64;
+        for flags in [create, tmpfile] {
+            for bit in [suid, sgid] {
+                let args = [3, 0, flags, 0o755 | bit, 0, 0];
+                assert_eq!(run(&prog, libc::SYS_openat, args), errno(libc::EPERM), "{flags:o}");
+            }
+            assert_eq!(run(&prog, libc::SYS_openat, [3, 0, flags, 0o644, 0, 0]), RET_ALLOW);
+        }
+        // Without `O_CREAT` the mode is not the caller's: whatever the register holds.
+        let read = libc::O_RDONLY as u64;
+        assert_eq!(run(&prog, libc::SYS_openat, [3, 0, read, 0o6777, 0, 0]), RET_ALLOW);
     }
 
     /// The `execveat` the filters of these tests allow.
