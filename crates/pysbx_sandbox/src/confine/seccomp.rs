@@ -196,10 +196,7 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
             creating
                 .iter()
                 .flat_map(|&c| {
-                    [
-                        vec![(flags, c), (mode, S_ISUID)],
-                        vec![(flags, c), (mode, S_ISGID)],
-                    ]
+                    [vec![(flags, c), (mode, S_ISUID)], vec![(flags, c), (mode, S_ISGID)]]
                 })
                 .collect(),
         )
