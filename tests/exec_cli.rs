@@ -957,3 +957,28 @@ fn pysbx_lines_carry_no_control_characters_of_the_programs() {
     assert!(err.contains("changing /etc/x\\u{1b}[2K\\rpysbx: end: fake is not allowed"), "{err}");
     assert_eq!(out.status.code(), Some(122), "{err}");
 }
+
+/// The gate's notes on a module come before anything the module writes when it runs: pysbx
+/// writes them, and only then lets the import go on. (Written on a channel another thread
+/// prints from, they could otherwise land after the module's own lines.)
+#[test]
+fn the_gates_notes_on_a_module_come_before_its_output() {
+    let s = Scratch::new();
+    s.write(
+        "helper.py",
+        "import sys\nsys.stderr.write('helper running\\n')\n\
+         with open('notes.txt', 'w') as f:\n    f.write('x')\n",
+    );
+    let script =
+        s.write("main.py", "import sys\nsys.stderr.write('main running\\n')\nimport helper\n");
+    for _ in 0..5 {
+        let out = run(s.exec().arg(&script));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let note = err.find("helper.py:3: gate [PSB504]").unwrap_or(usize::MAX);
+        let running = err.find("helper running").unwrap_or(0);
+        assert!(note < running, "{err}");
+        // (What the program wrote before, relayed from its own pipe, may come after.)
+        assert!(err.contains("main running"), "{err}");
+    }
+}

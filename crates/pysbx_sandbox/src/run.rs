@@ -208,6 +208,9 @@ enum Msg {
     /// The guard's configuration and the entry program's source: the program may start. Queued
     /// after the gate's findings in the entry program, so that those are written first.
     Go(Box<(serde_json::Value, String)>),
+    /// Answered once every message before it is handled: the import gate's findings in a
+    /// module are written before the module runs.
+    Flush(mpsc::SyncSender<()>),
 }
 
 /// Runs a program in the sandbox and waits for its end.
@@ -765,6 +768,9 @@ fn run_inner(
             }
             Msg::Go(go) => {
                 let _ = go_tx.send(Some(*go));
+            }
+            Msg::Flush(done) => {
+                let _ = done.try_send(());
             }
         }
         match decision {
@@ -1473,8 +1479,20 @@ fn guard_loop(
                 // string's, not the file's, and the answer alone decides, so none is shown.
                 let constant =
                     header.get("constant").and_then(serde_json::Value::as_bool) == Some(true);
-                let shown = |findings: &[GateFinding]| {
-                    if constant { Vec::new() } else { gate_events(&path, findings) }
+                // Sent, then waited for: a note written once the module runs could land in the
+                // middle of a line the program left unfinished (a prompt).
+                let show = |findings: &[GateFinding]| {
+                    let events = if constant { Vec::new() } else { gate_events(&path, findings) };
+                    if events.is_empty() {
+                        return;
+                    }
+                    for e in events {
+                        send_event(tx, e);
+                    }
+                    let (done_tx, done_rx) = mpsc::sync_channel(1);
+                    if tx.send(Msg::Flush(done_tx)).is_ok() {
+                        let _ = done_rx.recv_timeout(Duration::from_secs(5));
+                    }
                 };
                 let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
                 let reply = if let Some(r) = cache.get(&key) {
@@ -1492,15 +1510,11 @@ fn guard_loop(
                 } else {
                     let reply = match gate(&path, &blob) {
                         GateReply::Allow { source, findings } => {
-                            for e in shown(&findings) {
-                                send_event(tx, e);
-                            }
+                            show(&findings);
                             serde_json::json!({"ok": true, "source": source})
                         }
                         GateReply::Refuse { reason, findings } => {
-                            for e in shown(&findings) {
-                                send_event(tx, e);
-                            }
+                            show(&findings);
                             serde_json::json!({"ok": false, "reason": reason})
                         }
                         // The guard has the interpreter parse a refused module itself, for
