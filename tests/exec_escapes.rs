@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use std::process::Command;
 
-use crate::exec_support::{Scratch, exec_as_nobody, run, sandbox_processes, stderr, stdout, token};
+use crate::exec_support::{
+    Scratch, Waiting, exec_as_nobody, run, sandbox_processes, stderr, stdout, token,
+};
 
 /// What the technique tries to achieve.
 #[derive(Clone, Copy)]
@@ -922,7 +924,6 @@ print("still running", helper_after.VALUE, flush=True)
 /// the same file until the run ended. While the program runs, the host still locks its script.
 #[test]
 fn the_program_cannot_lock_the_hosts_files() {
-    use std::io::{BufRead, Write};
     let s = Scratch::new();
     let script = s.write(
         "locker.py",
@@ -950,35 +951,15 @@ print("holding", flush=True)
 sys.stdin.readline()
 "#,
     );
-    let mut child = s
-        .exec()
-        .arg(&script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("pysbx runs");
-    crate::exec_support::track(&child);
-    let mut lines = std::io::BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let mut said = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.expect("the program's output");
-        let done = line == "holding";
-        said.push(line);
-        if done {
-            break;
-        }
-    }
+    let mut held = Waiting::spawn(s.exec().arg(&script));
+    let said = held.lines_until("holding");
     // The host locks the script, exclusively and without waiting, while the program holds
     // what it opened.
     let file = std::fs::File::open(&script).expect("test setup");
     let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
         .map(drop)
         .map_err(|(_, e)| e);
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let _ = stdin.write_all(b"\n");
-    drop(stdin);
-    let out = child.wait_with_output().expect("pysbx ends");
+    let (_, out) = held.finish(b"\n");
     assert_eq!(
         said,
         ["own locked", "flock refused", "lockf refused", "fcntl refused", "holding"],
@@ -1661,7 +1642,6 @@ fn the_users_session_sockets_are_out_of_reach_without_root() {
 /// has started; foreign code calls libc directly, past the guard.
 #[test]
 fn a_recycled_uid_cannot_change_what_an_earlier_run_left() {
-    use std::io::{BufRead, Write};
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let s = Scratch::new();
     let left = tempfile::tempdir().expect("test setup");
@@ -1674,28 +1654,15 @@ fn a_recycled_uid_cannot_change_what_an_earlier_run_left() {
         path = file.display().to_string()
     );
     let script = s.write("recycled.py", &code);
-    let mut child = s
-        .exec()
-        .arg("--no-gate")
-        .arg("--policy")
-        .arg(&policy)
-        .arg(&script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("test setup");
-    crate::exec_support::track(&child);
-    let uid = crate::exec_support::sandbox_uid(child.id());
-    let mut lines = std::io::BufReader::new(child.stdout.take().expect("test setup")).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let mut waiting =
+        Waiting::spawn(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let uid = crate::exec_support::sandbox_uid(waiting.id());
+    let first = waiting.lines_until("ready").join("\n");
     std::fs::write(&file, "an earlier run's result\n").expect("test setup");
     std::os::unix::fs::chown(&file, Some(uid), Some(uid)).expect("test setup");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("test setup");
     let before = std::fs::metadata(&file).expect("test setup");
-    child.stdin.take().expect("test setup").write_all(b"go\n").expect("test setup");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let out = child.wait_with_output().expect("test setup");
+    let (rest, out) = waiting.finish(b"go\n");
     let text = format!("{first}\n{}", rest.join("\n"));
     let ctx = format!("{text}\n{}", stderr(&out));
     assert_eq!(first, "ready", "{ctx}");

@@ -102,6 +102,59 @@ pub(crate) fn track(child: &std::process::Child) {
     LAST_UID.with(|u| u.set(Some(sandbox_uid(child.id()))));
 }
 
+/// A `pysbx exec` run whose program waits on its standard input while the test does something
+/// from outside: every stream piped, the sandbox uid tracked, standard output read by lines.
+pub(crate) struct Waiting {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Waiting {
+    pub(crate) fn spawn(cmd: &mut Command) -> Self {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pysbx runs");
+        track(&child);
+        let out = child.stdout.take().expect("piped stdout");
+        Waiting { child, lines: std::io::BufReader::new(out).lines() }
+    }
+
+    /// The pysbx process's id.
+    pub(crate) fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The program's lines of output up to and including `marker` (all of them, should it end
+    /// without writing it).
+    pub(crate) fn lines_until(&mut self, marker: &str) -> Vec<String> {
+        let mut said = Vec::new();
+        for line in self.lines.by_ref() {
+            let line = line.expect("the program's output");
+            let done = line == marker;
+            said.push(line);
+            if done {
+                break;
+            }
+        }
+        said
+    }
+
+    /// Writes `input` to the program, closes its standard input and waits for the end: the rest
+    /// of its lines of output, and what else the run gave (its standard error and status).
+    pub(crate) fn finish(mut self, input: &[u8]) -> (Vec<String>, Output) {
+        use std::io::Write;
+        if let Some(mut stdin) = self.child.stdin.take() {
+            let _ = stdin.write_all(input);
+        }
+        let rest: Vec<String> = self.lines.by_ref().map_while(Result::ok).collect();
+        (rest, self.child.wait_with_output().expect("pysbx ends"))
+    }
+}
+
 pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
