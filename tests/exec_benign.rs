@@ -168,16 +168,22 @@ print([c.__name__ for c in Event.__subclasses__()], [c.__name__ for c in Handler
 print(Level.__subclasses__())
 "#;
     same_as_python("stdlib_registry", code, &[], &[]);
-    // The recursive helper reads `__subclasses__` of a parameter: still stubbed, and the
-    // program sees the stub's error where it calls the helper.
+    // The recursive helper reads `__subclasses__` of a parameter, which could be any class:
+    // the guard's checked walk gives this class's subclasses and refuses `object`'s, and the
+    // program sees the refusal where it calls the helper.
     let s = Scratch::new();
     let script = s.write(
         "walk.py",
         "class A:\n    pass\nclass B(A):\n    pass\ndef subs(c):\n    return c.__subclasses__()\n\
-         print(A.__subclasses__())\ntry:\n    subs(A)\nexcept PermissionError as e:\n    print('stubbed', 'PSB701' in str(e))\n",
+         print(A.__subclasses__(), subs(A))\ntry:\n    subs(object)\nexcept PermissionError as e:\n    print('refused', 'PSB701' in str(e))\n",
     );
     let out = run(s.exec().arg(&script));
-    assert_eq!(stdout(&out), "[<class '__main__.B'>]\nstubbed True\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "[<class '__main__.B'>] [<class '__main__.B'>]\nrefused True\n",
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -259,6 +265,32 @@ except RuntimeError as e:
     print("mismatch:", e)
 "#;
     same_as_python("signatures", program, &[], &[]);
+}
+
+#[test]
+fn a_class_walks_its_own_subclasses() {
+    // matplotlib fills its artists' docstrings at import from the subclasses of `Artist`,
+    // found by a helper that walks `cls.__subclasses__()` of its parameter: the gate hands the
+    // walk to the guard's checked one, which gives any class's subclasses but the roots'.
+    let program = r#"
+class Artist:
+    pass
+class Line(Artist):
+    pass
+class Dashed(Line):
+    pass
+class Text(Artist):
+    pass
+
+def recursive_subclasses(cls):
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from recursive_subclasses(sub)
+
+print(sorted(c.__name__ for c in recursive_subclasses(Artist)))
+print([c.__name__ for c in Line.__subclasses__()], Dashed.__subclasses__())
+"#;
+    same_as_python("subclass_walk", program, &[], &[]);
 }
 
 #[test]

@@ -1104,6 +1104,41 @@ for label, step in steps:
     assert!(mode("c").is_err() && mode("e").is_err(), "created with a set-id mode");
 }
 
+/// The classic walk from `object` to every loaded class (`().__class__.__base__.__subclasses__()`
+/// and its spellings) is refused when it runs, whatever the receiver was bound to: the gate
+/// hands `X.__subclasses__()` to the guard's checked walk, which refuses the builtins' classes
+/// (from which every class is reached, the guard's own included) and gives any other class's
+/// subclasses. What the rules cannot see as a walk written out is stubbed as before.
+#[test]
+fn the_walk_from_objects_subclasses_is_refused_however_it_is_reached() {
+    let s = Scratch::new();
+    let script = s.write(
+        "walk.py",
+        r#"
+def walk(cls):
+    return cls.__subclasses__()
+
+roots = [("object", lambda: walk(object)), ("dunder", lambda: ().__class__.__base__.__subclasses__()),
+         ("mro", lambda: walk("".__class__.__mro__[-1])), ("exceptions", lambda: walk(BaseException)),
+         ("type", lambda: walk(type)), ("method", lambda: type.__subclasses__(object)),
+         ("own", lambda: walk(type("Mine", (), {})))]
+for label, attempt in roots:
+    try:
+        print("WALKED", label, len(attempt()))
+    except PermissionError as e:
+        print("REFUSED", label)
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "REFUSED object\nREFUSED dunder\nREFUSED mro\nREFUSED exceptions\nREFUSED type\n\
+         REFUSED method\nWALKED own 0\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A file-system watch reports the names of the entries made, opened, changed or removed in
 /// a directory, which Landlock does not judge: even with foreign code granted (and so through
 /// the C library, past the guard), a watch is refused, on a directory the policy does not let

@@ -596,17 +596,23 @@ impl Engine {
         }
     }
 
-    /// Scans and sanitizes one module for `pysbx exec`'s import gate.
+    /// Scans and sanitizes one module for `pysbx exec`'s import gate. A class's walk of its
+    /// subclasses written out (`cls.__subclasses__()`) is handed to the guard's checked walk
+    /// first (see [`pysbx_rewrite::checked_subclass_walks`]), which refuses the roots when it
+    /// runs, rather than stubbed for what its receiver might be.
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+        let checked = pysbx_rewrite::checked_subclass_walks(&source);
+        let decoded = source;
+        let source = checked.as_deref().unwrap_or_else(|| decoded.as_ref());
         let options = Self::gate_options();
-        let analysis = self.analyzer.analyze(&source, path, &options);
+        let analysis = self.analyzer.analyze(source, path, &options);
         if let Some(err) = &analysis.error
             && err.kind == pysbx_analysis::SourceErrorKind::Syntax
         {
             return Err(anyhow::Error::new(UnparsableSource {
-                source: source.into_owned(),
+                source: source.to_string(),
                 reason: format!("{}:{err}", path.display()),
             }));
         }
@@ -633,7 +639,7 @@ impl Engine {
             }));
         }
         let sanitized = match pysbx_rewrite::sanitize_until_stable(
-            &source,
+            source,
             &analysis.findings,
             &self.rules,
             |text| self.analyzer.analyze(text, path, &options).findings,
@@ -653,7 +659,7 @@ impl Engine {
                 }));
             }
         };
-        let changed = sanitized.output != source;
+        let changed = sanitized.output != decoded;
         Ok(SanitizedModule { source: sanitized.output, changed, findings })
     }
 }

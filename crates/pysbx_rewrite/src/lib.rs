@@ -21,6 +21,7 @@
 //! `docs/sanitize.md` describes the output for users.
 #![deny(missing_docs)]
 
+mod checked;
 mod deep;
 mod diff;
 mod edit;
@@ -40,6 +41,7 @@ use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
+pub use checked::{CHECKED_SUBCLASSES, checked_subclass_walks};
 pub use diff::unified_diff;
 pub use error::RewriteError;
 pub use fixpoint::{MAX_ROUNDS, sanitize_until_stable};

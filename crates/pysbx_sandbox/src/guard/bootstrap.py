@@ -3321,6 +3321,13 @@ def _pysbx_guard():
         "__init__": _facade(_permit_init, "__init__", transparent=True),
         "__enter__": _facade(_permit_enter, "__enter__", transparent=True),
         "__exit__": _facade(_permit_exit, "__exit__", transparent=True)})
+    # A class's walk of its subclasses, as the gate hands `cls.__subclasses__()` to the
+    # sandbox (see `_checked_subclasses`). The roots are the builtins' classes.
+    _F["_walk_roots"] = frozenset(v for v in vars(builtins).values() if _type(v) is _type)
+    _F["_type_subclasses"] = _type.__dict__["__subclasses__"]
+    _F["_Refused"] = _type("PysbxBlocked", (PermissionError, ValueError), {"__module__": "pysbx"})
+    builtins.__pysbx_subclasses__ = _facade(_checked_subclasses, "__pysbx_subclasses__",
+                                            transparent=True)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
@@ -4402,6 +4409,19 @@ def _import_facade(name, globals=None, locals=None, fromlist=(), level=0):
     if level == 0 and type(name) is str and name in _sys_modules:
         _check_import(name)
     return _real_import(name, globals, locals, fromlist, level)
+
+
+def _checked_subclasses(cls):
+    # `cls.__subclasses__()` of a module the gate read. From a root (`object`, `type`, the
+    # builtins' other classes) the walk reaches every loaded class, the guard's own included:
+    # refused, as the rule stubs it elsewhere. Any other class's subclasses are derived from it,
+    # and reached by importing their modules anyway.
+    if not isinstance(cls, type):
+        raise AttributeError("'%s' object has no attribute '__subclasses__'" % type(cls).__name__)
+    if cls in _walk_roots:
+        raise _Refused("PSB701 (subclasses-walk) blocked: the subclasses of %s lead to every "
+                       "loaded class" % _type_subclasses.__objclass__.__repr__(cls))
+    return _type_subclasses(cls)
 
 
 def _plain(value):
