@@ -294,6 +294,30 @@ print([c.__name__ for c in Line.__subclasses__()], Dashed.__subclasses__())
 }
 
 #[test]
+fn a_lazy_importer_reads_its_callers_globals_and_syntax_tree() {
+    // anyio installs its lazy importer in the globals of the module that calls it
+    // (`sys._getframe(1).f_globals`) and reads that module's syntax tree (`compile(...,
+    // ast.PyCF_ONLY_AST)`): the gate hands both to the guard, which gives the globals of a
+    // frame of the program's and parses with `ast.parse`.
+    let program = r#"
+import ast, sys
+
+def install():
+    module_globals = sys._getframe(1).f_globals
+    module_globals["INSTALLED_IN"] = module_globals["__name__"]
+    with open(module_globals["__file__"]) as f:
+        tree = compile(f.read(), module_globals["__file__"], "exec", ast.PyCF_ONLY_AST)
+    return sorted(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+
+def helper():
+    pass
+
+print(install(), INSTALLED_IN, sys._getframe().f_globals is globals())
+"#;
+    same_as_python("lazy_importer", program, &[], &[]);
+}
+
+#[test]
 fn creating_what_exists_fails_as_under_python() {
     // `mkdir`, `symlink` and `link` onto a path that exists fail with FileExistsError, also
     // where the program may not write (its own script's directory): code that catches that

@@ -1139,6 +1139,52 @@ for label, attempt in roots:
     );
 }
 
+/// `sys._getframe(n).f_globals`, which the gate hands to the guard, gives the globals of the
+/// program's frames, the standard library's and importlib's (each a module's, which importing
+/// it gives anyway), and never a frame of pysbx's: walked down from the program and from a
+/// module being imported, it ends refused (or past the stack's end) without ever giving the
+/// facades' namespace. The frame itself is never handed out.
+#[test]
+fn a_callers_globals_never_reach_the_guards_frames() {
+    let s = Scratch::new();
+    let walk = r#"
+import sys
+def walk(label):
+    seen = []
+    for n in range(60):
+        try:
+            g = sys._getframe(n).f_globals
+        except PermissionError:  # before ValueError: the refusal is both, as a stub's is
+            seen.append("refused")
+            break
+        except ValueError:
+            seen.append("end")
+            break
+        if "_frame_at" in g or "_walk_roots" in g or "_real_kill" in g:
+            seen.append("FACADES")
+            break
+        seen.append(g.get("__name__", "?"))
+    # Below the first frame of pysbx's lies the loader that started it: nothing there either.
+    deeper = []
+    for m in range(n + 1, n + 4):
+        try:
+            deeper.append(sorted(sys._getframe(m).f_globals))
+        except (PermissionError, ValueError):
+            pass
+    print(label, seen[0], seen[-1], "FACADES" in seen, deeper)
+"#;
+    s.write("walker.py", walk);
+    s.write("imported.py", "import walker\nwalker.walk('import')\n");
+    let script = s.write("main.py", "import walker\nwalker.walk('main')\nimport imported\n");
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "main walker refused False []\nimport walker refused False []\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A file-system watch reports the names of the entries made, opened, changed or removed in
 /// a directory, which Landlock does not judge: even with foreign code granted (and so through
 /// the C library, past the guard), a watch is refused, on a directory the policy does not let

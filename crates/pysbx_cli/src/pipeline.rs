@@ -597,13 +597,14 @@ impl Engine {
     }
 
     /// Scans and sanitizes one module for `pysbx exec`'s import gate. A class's walk of its
-    /// subclasses written out (`cls.__subclasses__()`) is handed to the guard's checked walk
-    /// first (see [`pysbx_rewrite::checked_subclass_walks`]), which refuses the roots when it
-    /// runs, rather than stubbed for what its receiver might be.
+    /// subclasses written out (`cls.__subclasses__()`) and a look at a caller's module globals
+    /// (`sys._getframe(1).f_globals`) are handed to the guard first (see
+    /// [`pysbx_rewrite::checked_by_the_guard`]), which judges them when they run, rather than
+    /// stubbed for what their receiver or frame might be.
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-        let checked = pysbx_rewrite::checked_subclass_walks(&source);
+        let checked = pysbx_rewrite::checked_by_the_guard(&source);
         let decoded = source;
         let source = checked.as_deref().unwrap_or_else(|| decoded.as_ref());
         let options = Self::gate_options();

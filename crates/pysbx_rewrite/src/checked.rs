@@ -1,5 +1,6 @@
 //! What the sandbox's gate hands to the guard instead of stubbing: a class's walk of its own
-//! subclasses.
+//! subclasses, a function's look at its caller's module globals, and a `compile` that makes a
+//! syntax tree only.
 //!
 //! `cls.__subclasses__()` is how plugin registries and documentation helpers find the classes
 //! derived from one of theirs (matplotlib fills its docstrings so at import), and how an escape
@@ -11,6 +12,21 @@
 //! guard's own included) and refuses those. Only the call written out with no argument is
 //! rewritten; any other use (`type.__subclasses__(x)`, `getattr(x, "__subclasses__")`, the
 //! method kept in a name) is left to the rules, which stub it.
+//!
+//! `sys._getframe(n).f_globals` is how a library learns the module that called it (anyio
+//! installs its lazy importer in its caller's globals; `namedtuple`-style factories name the
+//! caller's module): it needs the globals, not the frame, whose `f_back` and `f_locals` lead
+//! anywhere. The gate writes it as `__pysbx_frame_globals__(n)`, which the guard answers with
+//! the globals of that frame when the frame runs the program's code (a gated module, the
+//! program, code it made) and refuses for the guard's own; the frame itself is never handed
+//! out. Only that exact spelling is rewritten (a call of `_getframe` on a name, read for
+//! `f_globals` at once); any other frame access is stubbed.
+//!
+//! `compile(source, filename, mode, ast.PyCF_ONLY_AST)` makes a syntax tree and no code, as
+//! `ast.parse` does (the rule does not report it); the guard sees only a `compile` event, without
+//! its flags, and refuses it as run-time code. The gate writes it as
+//! `__pysbx_parse__(source, filename, mode)`, which calls `ast.parse`, whose `compile` the guard
+//! knows makes a tree.
 
 use ruff_python_ast::{AnyNodeRef, Expr};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
@@ -21,11 +37,28 @@ use crate::tree::NodeTree;
 /// The builtin the guard provides for a checked subclass walk.
 pub const CHECKED_SUBCLASSES: &str = "__pysbx_subclasses__";
 
-/// `source` with every `X.__subclasses__()` written as `__pysbx_subclasses__(X)`; `None` when it
-/// has none, or does not parse (the gate then reports the syntax error as it would).
+/// The builtin the guard provides for a caller's module globals.
+pub const CHECKED_FRAME_GLOBALS: &str = "__pysbx_frame_globals__";
+
+/// The builtin the guard provides for a `compile` that makes a syntax tree only.
+pub const CHECKED_PARSE: &str = "__pysbx_parse__";
+
+/// One rewrite: the text replaced, the builtin called instead, and what it is given.
+struct Checked {
+    whole: TextRange,
+    builtin: &'static str,
+    arguments: Vec<TextRange>,
+}
+
+/// `source` with every `X.__subclasses__()` written as `__pysbx_subclasses__(X)` and every
+/// `sys._getframe(n).f_globals` as `__pysbx_frame_globals__(n)`; `None` when it has neither, or
+/// does not parse (the gate then reports the syntax error as it would).
 #[must_use]
-pub fn checked_subclass_walks(source: &str) -> Option<String> {
-    if !source.contains("__subclasses__") {
+pub fn checked_by_the_guard(source: &str) -> Option<String> {
+    if !source.contains("__subclasses__")
+        && !source.contains("f_globals")
+        && !source.contains("PyCF_ONLY_AST")
+    {
         return None;
     }
     let parsed = parse_unchecked(source, ParseOptions::from(Mode::Module));
@@ -34,42 +67,108 @@ pub fn checked_subclass_walks(source: &str) -> Option<String> {
     }
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return None };
     let tree = NodeTree::build(module);
-    // (the call, its receiver), outer calls before the calls inside them.
-    let mut walks: Vec<(TextRange, TextRange)> = tree
-        .nodes()
-        .filter_map(|(_, node)| match node {
-            AnyNodeRef::ExprCall(call) if call.arguments.is_empty() => match &*call.func {
-                Expr::Attribute(a) if a.attr.id.as_str() == "__subclasses__" => {
-                    Some((call.range(), a.value.range()))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    if walks.is_empty() {
+    let mut found: Vec<Checked> = tree.nodes().filter_map(|(_, node)| checked(node)).collect();
+    if found.is_empty() {
         return None;
     }
-    walks.sort_by_key(|(call, _)| (call.start(), std::cmp::Reverse(call.end())));
+    // Outer rewrites before the ones inside them.
+    found.sort_by_key(|c| (c.whole.start(), std::cmp::Reverse(c.whole.end())));
     let whole = TextRange::up_to(ruff_text_size::TextSize::of(source));
-    Some(render(source, whole, &walks))
+    Some(render(source, whole, &found))
 }
 
-/// The text of `range` with the walks that start inside it rewritten, each one's receiver in
+/// The rewrite `node` takes, if any.
+fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
+    match node {
+        AnyNodeRef::ExprCall(call) if call.arguments.is_empty() => match &*call.func {
+            Expr::Attribute(a) if a.attr.id.as_str() == "__subclasses__" => Some(Checked {
+                whole: call.range(),
+                builtin: CHECKED_SUBCLASSES,
+                arguments: vec![a.value.range()],
+            }),
+            _ => None,
+        },
+        AnyNodeRef::ExprCall(call) => parse_only(call),
+        AnyNodeRef::ExprAttribute(read) if read.attr.id.as_str() == "f_globals" => {
+            let Expr::Call(call) = &*read.value else { return None };
+            let Expr::Attribute(get) = &*call.func else { return None };
+            let by_name = matches!(&*get.value, Expr::Name(_));
+            let args = &call.arguments;
+            let plain = args.keywords.is_empty()
+                && args.args.len() <= 1
+                && !args.args.iter().any(Expr::is_starred_expr);
+            (get.attr.id.as_str() == "_getframe" && by_name && plain).then(|| Checked {
+                whole: read.range(),
+                builtin: CHECKED_FRAME_GLOBALS,
+                arguments: args.args.first().map(Ranged::range).into_iter().collect(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `compile(source, filename, mode, ast.PyCF_ONLY_AST)` (the flags given by position or as
+/// `flags=`, with `dont_inherit` or not): a syntax tree, as `ast.parse(source, filename, mode)`
+/// makes it, which the guard lets the standard library's parser make. Any other argument
+/// (`optimize`, a flag added) leaves the call to the rules.
+fn parse_only(call: &ruff_python_ast::ExprCall) -> Option<Checked> {
+    let Expr::Name(callee) = &*call.func else { return None };
+    if callee.id.as_str() != "compile" {
+        return None;
+    }
+    let only_ast = |e: &Expr| match e {
+        Expr::Attribute(a) => {
+            a.attr.id.as_str() == "PyCF_ONLY_AST"
+                && matches!(&*a.value, Expr::Name(m) if matches!(m.id.as_str(), "ast" | "_ast"))
+        }
+        _ => false,
+    };
+    let args = &call.arguments;
+    let (given, flags_by_position) = match &*args.args {
+        [a, b, c] => ([a, b, c], None),
+        [a, b, c, flags] => ([a, b, c], Some(flags)),
+        _ => return None,
+    };
+    if given.iter().any(|e| e.is_starred_expr()) {
+        return None;
+    }
+    let mut flags_ok = flags_by_position.is_some_and(only_ast);
+    for keyword in &args.keywords {
+        match keyword.arg.as_ref().map(|a| a.id.as_str()) {
+            Some("flags") if flags_by_position.is_none() && only_ast(&keyword.value) => {
+                flags_ok = true;
+            }
+            Some("dont_inherit") => {}
+            _ => return None,
+        }
+    }
+    flags_ok.then(|| Checked {
+        whole: call.range(),
+        builtin: CHECKED_PARSE,
+        arguments: given.iter().map(|e| e.range()).collect(),
+    })
+}
+
+/// The text of `range` with the rewrites that start inside it made, each one's arguments in
 /// turn.
-fn render(source: &str, range: TextRange, walks: &[(TextRange, TextRange)]) -> String {
+fn render(source: &str, range: TextRange, found: &[Checked]) -> String {
     let mut out = String::with_capacity(usize::from(range.len()) + 32);
     let mut at = range.start();
-    for &(call, receiver) in walks {
-        if call.start() < at || call.end() > range.end() {
+    for c in found {
+        if c.whole.start() < at || c.whole.end() > range.end() {
             continue;
         }
-        out.push_str(&source[TextRange::new(at, call.start())]);
-        out.push_str(CHECKED_SUBCLASSES);
+        out.push_str(&source[TextRange::new(at, c.whole.start())]);
+        out.push_str(c.builtin);
         out.push('(');
-        out.push_str(&render(source, receiver, walks));
+        for (i, &argument) in c.arguments.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&render(source, argument, found));
+        }
         out.push(')');
-        at = call.end();
+        at = c.whole.end();
     }
     out.push_str(&source[TextRange::new(at, range.end())]);
     out
@@ -80,7 +179,7 @@ mod tests {
     use super::*;
 
     fn checked(src: &str) -> Option<String> {
-        checked_subclass_walks(src)
+        checked_by_the_guard(src)
     }
 
     #[test]
@@ -106,6 +205,56 @@ mod tests {
             checked("w = f\"{A.__subclasses__()}\"\n").as_deref(),
             Some("w = f\"{__pysbx_subclasses__(A)}\"\n")
         );
+    }
+
+    #[test]
+    fn a_callers_globals_go_to_the_guard() {
+        assert_eq!(
+            checked("g = sys._getframe(1).f_globals\n").as_deref(),
+            Some("g = __pysbx_frame_globals__(1)\n")
+        );
+        assert_eq!(
+            checked("n = _sys._getframe(depth + 1).f_globals.get('__name__')\n").as_deref(),
+            Some("n = __pysbx_frame_globals__(depth + 1).get('__name__')\n")
+        );
+        assert_eq!(
+            checked("h = sys._getframe().f_globals\n").as_deref(),
+            Some("h = __pysbx_frame_globals__()\n")
+        );
+        for src in [
+            "f = sys._getframe(1)\ng = f.f_globals\n",
+            "l = sys._getframe(1).f_locals\n",
+            "b = sys._getframe(1).f_back.f_globals\n",
+            "k = sys._getframe(depth=1).f_globals\n",
+            "s = sys._getframe(*a).f_globals\n",
+            "t = tb.tb_frame.f_globals\n",
+        ] {
+            assert_eq!(checked(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_compile_that_only_parses_goes_to_the_parser() {
+        assert_eq!(
+            checked("t = compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n").as_deref(),
+            Some("t = __pysbx_parse__(src, path, \"exec\")\n")
+        );
+        assert_eq!(
+            checked(
+                "t = compile(s, f or \"\", \"exec\", flags=ast.PyCF_ONLY_AST, dont_inherit=True)\n"
+            )
+            .as_deref(),
+            Some("t = __pysbx_parse__(s, f or \"\", \"exec\")\n")
+        );
+        for src in [
+            "c = compile(src, path, \"exec\")\n",
+            "c = compile(src, path, \"exec\", ast.PyCF_ONLY_AST | ast.PyCF_TYPE_COMMENTS)\n",
+            "c = compile(src, path, \"exec\", ast.PyCF_ONLY_AST, optimize=2)\n",
+            "c = builtins.compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n",
+            "c = compile(*a, ast.PyCF_ONLY_AST)\n",
+        ] {
+            assert_eq!(checked(src), None, "{src}");
+        }
     }
 
     #[test]

@@ -3328,6 +3328,16 @@ def _pysbx_guard():
     _F["_Refused"] = _type("PysbxBlocked", (PermissionError, ValueError), {"__module__": "pysbx"})
     builtins.__pysbx_subclasses__ = _facade(_checked_subclasses, "__pysbx_subclasses__",
                                             transparent=True)
+    # A caller's module globals, as the gate hands `sys._getframe(n).f_globals` to the sandbox
+    # (see `_checked_frame_globals`).
+    _F["_frame_at"] = sys._getframe
+    builtins.__pysbx_frame_globals__ = _facade(_checked_frame_globals, "__pysbx_frame_globals__",
+                                               transparent=True)
+    # A `compile` that makes a syntax tree only, as the gate hands it: `ast.parse`, whose
+    # `compile` the hook knows for a parse (`_parses_only`).
+    import ast as _ast_module
+    _F["_ast_parse"] = _ast_module.parse
+    builtins.__pysbx_parse__ = _facade(_checked_parse, "__pysbx_parse__", transparent=True)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
@@ -4422,6 +4432,33 @@ def _checked_subclasses(cls):
         raise _Refused("PSB701 (subclasses-walk) blocked: the subclasses of %s lead to every "
                        "loaded class" % _type_subclasses.__objclass__.__repr__(cls))
     return _type_subclasses(cls)
+
+
+def _checked_frame_globals(depth=0):
+    # `sys._getframe(depth).f_globals` of a module the gate read: the globals of the frame
+    # `depth` calls above the caller's, never the frame itself (its `f_back` and `f_locals`
+    # lead anywhere). A frame of the guard's (a facade's namespace) is refused, as the rule
+    # stubs it elsewhere; any other's globals are a module's, which importing it gives anyway.
+    # Walked down from the caller one frame at a time: nothing at or below a frame of the
+    # guard's is the program's (below the runner lies the loader that started the guard).
+    if type(depth) is not int:
+        depth = depth.__index__()
+    if depth < 0:
+        raise ValueError("call stack is not deep enough")
+    frame = _frame_at(1)
+    for _ in range(depth):
+        frame = frame.f_back
+        if frame is None:
+            raise ValueError("call stack is not deep enough")
+        if frame.f_code.co_filename == "<pysbx-guard>":
+            raise _Refused("PSB705 (frame-access) blocked: the globals of a frame at or "
+                           "below pysbx's")
+    return frame.f_globals
+
+
+def _checked_parse(source, filename, mode):
+    # `compile(source, filename, mode, ast.PyCF_ONLY_AST)` of a module the gate read.
+    return _ast_parse(source, filename, mode)
 
 
 def _plain(value):
