@@ -19,8 +19,8 @@
 //! anywhere. The gate writes it as `__pysbx_frame_globals__(n)`, which the guard answers with
 //! the globals of that frame when the frame runs the program's code (a gated module, the
 //! program, code it made) and refuses for the guard's own; the frame itself is never handed
-//! out. Only that exact spelling is rewritten (a call of `_getframe` on a name, read for
-//! `f_globals` at once); any other frame access is stubbed.
+//! out. Only that exact spelling is rewritten (a call of `_getframe` on `sys` or `_sys`, read
+//! for `f_globals` at once); any other frame access is stubbed.
 //!
 //! `compile(source, filename, mode, ast.PyCF_ONLY_AST)` makes a syntax tree and no code, as
 //! `ast.parse` does (the rule does not report it); the guard sees only a `compile` event, without
@@ -92,7 +92,9 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
         AnyNodeRef::ExprAttribute(read) if read.attr.id.as_str() == "f_globals" => {
             let Expr::Call(call) = &*read.value else { return None };
             let Expr::Attribute(get) = &*call.func else { return None };
-            let by_name = matches!(&*get.value, Expr::Name(_));
+            // `sys` by its usual names: another object's `_getframe` is its own method.
+            let by_name =
+                matches!(&*get.value, Expr::Name(m) if matches!(m.id.as_str(), "sys" | "_sys"));
             let args = &call.arguments;
             let plain = args.keywords.is_empty()
                 && args.args.len() <= 1
@@ -228,6 +230,7 @@ mod tests {
             "k = sys._getframe(depth=1).f_globals\n",
             "s = sys._getframe(*a).f_globals\n",
             "t = tb.tb_frame.f_globals\n",
+            "m = mock._getframe(1).f_globals\n",
         ] {
             assert_eq!(checked(src), None, "{src}");
         }
