@@ -1185,6 +1185,32 @@ def walk(label):
     );
 }
 
+/// A `compile` that only parses is handed to `ast.parse` and gives a tree; making code of that
+/// tree is a `compile` of its own, refused as run-time code (and so are the builtins the
+/// gate's rewrites call, called by hand for anything else).
+#[test]
+fn a_parse_only_compile_gives_a_tree_and_no_code() {
+    let s = Scratch::new();
+    let script = s.write(
+        "parse.py",
+        r#"
+import ast
+tree = compile("import os\nos.system('echo PWN$((6*7))')\n", "x.py", "exec", ast.PyCF_ONLY_AST)
+print(type(tree).__name__, len(tree.body))
+for label, attempt in [("from the tree", lambda: compile(tree, "x.py", "exec")),
+                       ("by hand", lambda: __pysbx_parse__("x = 1", "x.py", "exec").body[0].value.value)]:
+    try:
+        print("MADE", label, attempt())
+    except PermissionError:
+        print("REFUSED", label)
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert_eq!(text, "Module 2\nREFUSED from the tree\nMADE by hand 1\n", "{}", stderr(&out));
+    assert!(!text.contains("PWN42") && !stderr(&out).contains("PWN42"), "{}", stderr(&out));
+}
+
 /// A file-system watch reports the names of the entries made, opened, changed or removed in
 /// a directory, which Landlock does not judge: even with foreign code granted (and so through
 /// the C library, past the guard), a watch is refused, on a directory the policy does not let
