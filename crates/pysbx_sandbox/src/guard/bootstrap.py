@@ -2076,9 +2076,10 @@ def _pysbx_guard():
                 return True
         return False
 
-    # Code a module writes out as a constant string and runs with `exec` (`six` defines
-    # `reraise` and `raise_from` so at import, through an alias of `exec`): the gate read the
-    # module, not what the string holds as code. The string is sent to the gate as code of
+    # Code a module writes out as a constant string and runs with `exec` or `eval` (`six`
+    # defines `reraise` and `raise_from` so at import, through an alias of `exec`; `patsy`
+    # calls `exec` itself, whose constant the gate reports rather than stubs): the gate read
+    # the module, not what the string holds as code. The string is sent to the gate as code of
     # that module's file; what the gate would run unchanged runs, as if it were written in the
     # module. Only `exec`/`eval` of the constant itself, straight from the module's frame
     # (the compile and the run are one call, with the interpreter's own file name for
