@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::exec_support::{
     Scratch, exec_as_nobody, exec_with_events, listener, processes_naming, python, run,
-    sandbox_processes, stderr, stdout, token, track,
+    sandbox_processes, spawn_piped, stderr, stdout, token, track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -259,7 +259,6 @@ fn gate_findings_of_the_program_itself_are_shown_as_they_happen() {
 #[test]
 fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
     use std::io::{Read, Write};
-    use std::process::Stdio;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -270,15 +269,7 @@ fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
         "import sys\nsys.stderr.write('partial')\nsys.stderr.flush()\nsys.stdin.readline()\n\
          import lib_eval\nprint('done')\n",
     );
-    let mut child = s
-        .exec()
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pysbx runs");
-    track(&child);
+    let mut child = spawn_piped(s.exec().arg(&script));
     let mut err_pipe = child.stderr.take().expect("piped stderr");
     let (chunks, received) = mpsc::channel();
     let reader = std::thread::spawn(move || {

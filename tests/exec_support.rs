@@ -102,6 +102,18 @@ pub(crate) fn track(child: &std::process::Child) {
     LAST_UID.with(|u| u.set(Some(sandbox_uid(child.id()))));
 }
 
+/// Starts pysbx with all three streams piped, remembering its sandbox uid.
+pub(crate) fn spawn_piped(cmd: &mut Command) -> std::process::Child {
+    let child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pysbx runs");
+    track(&child);
+    child
+}
+
 /// A `pysbx exec` run whose program waits on its standard input while the test does something
 /// from outside: every stream piped, the sandbox uid tracked, standard output read by lines.
 pub(crate) struct Waiting {
@@ -112,13 +124,7 @@ pub(crate) struct Waiting {
 impl Waiting {
     pub(crate) fn spawn(cmd: &mut Command) -> Self {
         use std::io::BufRead;
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("pysbx runs");
-        track(&child);
+        let mut child = spawn_piped(cmd);
         let out = child.stdout.take().expect("piped stdout");
         Waiting { child, lines: std::io::BufReader::new(out).lines() }
     }

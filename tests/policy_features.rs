@@ -4,16 +4,11 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::exec_support::{Scratch, run, stderr, stdout};
+use crate::exec_support::{Scratch, run, spawn_piped, stderr, stdout};
 
 /// Runs `pysbx exec` with `input` on its standard input (a pipe, as from a shell pipeline).
 fn run_with_stdin(cmd: &mut std::process::Command, input: &[u8]) -> std::process::Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pysbx runs");
+    let mut child = spawn_piped(cmd);
     let mut stdin = child.stdin.take().expect("a stdin pipe");
     stdin.write_all(input).expect("write stdin");
     drop(stdin);
