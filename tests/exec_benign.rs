@@ -116,8 +116,9 @@ print(typing.get_type_hints(P))
 
 #[test]
 fn a_plugin_registry_of_its_own_classes() {
-    // The program's own plain classes list their subclasses; the gate stubs the walk only
-    // where the class could be anything (here, in a module it imports, a parameter).
+    // The program's own plain classes list their subclasses; the rule reports the walk only
+    // where the class could be anything (a parameter, a class it imports), and the sandbox's
+    // gate hands those to the guard's checked walk.
     let code = r#"
 class Exporter:
     def export(self, rows):

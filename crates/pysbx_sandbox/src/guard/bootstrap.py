@@ -2520,7 +2520,7 @@ def _pysbx_guard():
         return (old.co_filename == new.co_filename and old.co_name == new.co_name
                 and old.co_firstlineno == new.co_firstlineno)
 
-    def _handles_code_it_may_make(event, args, user):
+    def _code_access_allowed(event, args, user):
         function = args[0]
         if _type(function) is not _function_type or _id(_function_code(function)) in _guard_ids:
             return False
@@ -2852,7 +2852,7 @@ def _pysbx_guard():
                     # program's globals, which the guard trusted by its file.
                     immediate = "user"
                 if immediate == "user" and name == "__code__" \
-                        and _handles_code_it_may_make(event, args, user):
+                        and _code_access_allowed(event, args, user):
                     return
                 if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
                         or _from_a_facade(immediate, frame):
