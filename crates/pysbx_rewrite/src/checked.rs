@@ -34,14 +34,18 @@ use ruff_text_size::{Ranged, TextRange};
 
 use crate::tree::NodeTree;
 
+// The builtins the guard puts in place for these (`builtins.__pysbx_subclasses__ = ...` and
+// the others in the guard's bootstrap): the end-to-end tests of the walk, the globals and the
+// parse fail should either side change its name.
+
 /// The builtin the guard provides for a checked subclass walk.
-pub const CHECKED_SUBCLASSES: &str = "__pysbx_subclasses__";
+const CHECKED_SUBCLASSES: &str = "__pysbx_subclasses__";
 
 /// The builtin the guard provides for a caller's module globals.
-pub const CHECKED_FRAME_GLOBALS: &str = "__pysbx_frame_globals__";
+const CHECKED_FRAME_GLOBALS: &str = "__pysbx_frame_globals__";
 
 /// The builtin the guard provides for a `compile` that makes a syntax tree only.
-pub const CHECKED_PARSE: &str = "__pysbx_parse__";
+const CHECKED_PARSE: &str = "__pysbx_parse__";
 
 /// One rewrite: the text replaced, the builtin called instead, and what it is given.
 struct Checked {
