@@ -4642,6 +4642,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.c.derived_origins.matches("os.environ").then(|| self.interner.intern("os.environ"))
     }
 
+    /// The origin of the environment variable `name` read by that name (`os.environ["X"]`,
+    /// `os.getenv("X")`), `os.environ.X`, where a `derived_from` test names it: a secret a CI
+    /// runner or a cloud keeps there is followed as a credential is (`stored-secret-
+    /// exfiltration`), while one variable is not the whole environment.
+    fn environment_variable_origin(&mut self, name: &str) -> Option<QName> {
+        if name.is_empty()
+            || name.len() > 128
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return None;
+        }
+        let origin = format!("os.environ.{name}");
+        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+    }
+
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
     /// (see [`Self::comp_source`]) when that is anything.
     fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
@@ -5072,6 +5087,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         && is_dotted_name(key)
                     {
                         out.push(Value::Qual(self.interner.intern(key)));
+                    } else if &**q == "os.environ"
+                        && let Some(origin) = self.environment_variable_origin(key)
+                    {
+                        out.push(Value::From(origin));
                     } else {
                         out.push(Value::Unknown);
                     }
@@ -7053,6 +7072,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 && quals.iter().any(|q| ENVIRONMENT_READERS.contains(&&**q))
                 && pos.first().is_some_and(|k| k.fold.is_none() && k.vals.constant_choices())
                 && let Some(origin) = self.environment_origin()
+            {
+                vals.push(Value::From(origin));
+            }
+            // One variable read by a constant name (`os.getenv("GITHUB_TOKEN")`), where a
+            // `derived_from` test names it (`os.environ.GITHUB_TOKEN`).
+            if self.c.needs_returned
+                && quals.iter().any(|q| ENVIRONMENT_READERS.contains(&&**q))
+                && let Some(Const::Str(name)) = pos.first().and_then(|k| k.fold.as_ref())
+                && let Some(origin) = self.environment_variable_origin(name.as_str())
             {
                 vals.push(Value::From(origin));
             }

@@ -553,6 +553,37 @@ sink(holder.s)
     }
 
     #[test]
+    fn derived_from_names_one_environment_variable_read_by_its_constant_name() {
+        let an = analyzer(&pack(
+            "TST118",
+            "{call: app.sink, args: [{position: 0, derived_from: [os.environ.SECRET_*]}]}",
+        ));
+        let src = "\
+import os
+from app import sink
+sink(os.environ['SECRET_KEY'])
+sink(os.getenv('SECRET_KEY', ''))
+k = os.environ.get('SECRET_TOKEN')
+sink(k.encode())
+sink(f'k={k}')
+sink(os.environ['HOME'])
+sink(os.getenv(name))
+sink(os.environ)
+sink(os.environ['SECRET.KEY'])
+sink(os.getenv('NOT_SECRET_KEY'))
+";
+        // A constant name the pattern names (3-7), not another name, a name not known, the
+        // whole environment or a name no variable can have (8-12).
+        assert_eq!(lines(&an, src, "TST118"), vec![3, 4, 6, 7]);
+        // The whole environment is not one of its variables, nor one variable the whole.
+        let an = analyzer(&pack(
+            "TST119",
+            "{call: app.sink, args: [{position: 0, derived_from: [os.environ]}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST119"), vec![10]);
+    }
+
+    #[test]
     fn derived_from_follows_containers_filled_with_a_followed_result() {
         let an = analyzer(&pack(
             "TST117",
