@@ -497,6 +497,46 @@ except PermissionError:
 }
 
 #[test]
+fn a_refused_import_takes_the_programs_fallback_for_a_missing_module() {
+    // colorama's start: `ctypes.WinDLL` is missing on Linux (AttributeError), and under the
+    // default policy `ctypes` is a module the program may not have (ImportError): either way
+    // the handler runs. A blocked object in its place raised PermissionError at `from ctypes
+    // import ...`, past the handler, and every program importing colorama (jedi, IPython's
+    // completer) ended there.
+    same_as_python(
+        "fallback",
+        r#"
+import contextlib
+try:
+    import ctypes
+    from ctypes import LibraryLoader
+    windll = LibraryLoader(ctypes.WinDLL)
+except (AttributeError, ImportError):
+    windll = None
+print("windll", windll)
+try:
+    import _ctypes as native
+    native.FUNCFLAG_CDECL
+except Exception:
+    native = None
+print("done")
+"#,
+        &[],
+        &[],
+    );
+    // Raised past the handler, the refusal ends the run as a violation.
+    let s = Scratch::new();
+    let script = s.write(
+        "again.py",
+        "try:\n    import ctypes\nexcept ModuleNotFoundError:\n    print('missing')\n    raise\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "missing\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PysbxBlockedImport: PSB301"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_script_in_a_dos_code_page() {
     // cp437, the DOS console's code page: `\x82` is `é`, `\xe1` is `ß`; Python reads the file in
     // it, and so must the gate.

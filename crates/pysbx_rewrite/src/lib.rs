@@ -339,7 +339,8 @@ fn import_edit(
         }
     }
     let line = lines.line_of(usize::from(range.start()));
-    let replacement = imports::render(tree.node(stmt), original, &owners, line)
+    let handled = imports::handles_a_missing_module(tree, stmt);
+    let replacement = imports::render(tree.node(stmt), original, &owners, line, handled)
         .ok_or_else(|| internal(source, range.start(), "import edit on a non-import statement"))?;
     let action = if owners.iter().flatten().any(|o| o.action == Action::Stub) {
         Action::Stub

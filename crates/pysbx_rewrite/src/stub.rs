@@ -24,6 +24,9 @@
 //! An import binds its names to a blocked object instead, an instance of a class whose
 //! special methods (attribute access, call, item access, iteration, truth, `with`) all
 //! evaluate that same raising expression; so the import succeeds and the first use raises.
+//! Where the program handles a missing module (`try: import ctypes` with `except
+//! ImportError:`), the import raises `PysbxBlockedImport`, a `ModuleNotFoundError`, instead
+//! (see `strategies::imports`).
 //!
 //! Sanitizing twice must change nothing, yet a stub quotes the original code in its message,
 //! which a `string:` rule may match. So the sanitizer finds the stubs already in a file
@@ -52,6 +55,13 @@ pub const BLOCKED_MODULE_CLASS: &str = "PysbxBlockedModule";
 const RAISE_PREFIX: &str =
     "(_ for _ in ()).throw(type(\"PysbxBlocked\", (PermissionError, ValueError), {})(";
 const RAISE_SUFFIX: &str = "))";
+
+/// The raising expression of an import the program handles as missing (see
+/// [`import_raise_expr`]): its class, `PysbxBlockedImport`, is a `ModuleNotFoundError`, caught
+/// by `except ImportError` and by `except ModuleNotFoundError` alike, as a module that is not
+/// installed is.
+const IMPORT_RAISE_PREFIX: &str =
+    "(_ for _ in ()).throw(type(\"PysbxBlockedImport\", (ModuleNotFoundError,), {})(";
 
 /// The special methods of the blocked object: every way a module or a class imported from
 /// it is normally used. `__getattr__` only sees missing attributes, so `repr()` and `is`
@@ -105,6 +115,14 @@ pub(crate) fn raise_expr(message: &str) -> String {
     format!("{RAISE_PREFIX}{}{RAISE_SUFFIX}", python_str_literal(message))
 }
 
+/// A one-line expression that raises `PysbxBlockedImport(message)`, a `ModuleNotFoundError`: the
+/// stub of an import the program is ready to find missing (`try: import ctypes` with `except
+/// ImportError:`), which takes the program's own fallback instead of binding a blocked object
+/// whose first use would raise past that handler.
+pub(crate) fn import_raise_expr(message: &str) -> String {
+    format!("{IMPORT_RAISE_PREFIX}{}{RAISE_SUFFIX}", python_str_literal(message))
+}
+
 /// A one-line expression for an object whose every use raises `PysbxBlocked(message)`.
 pub(crate) fn blocked_object(message: &str) -> String {
     format!("{}{}{}", object_prefix(), raise_expr(message), object_suffix())
@@ -126,9 +144,9 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
     for (_, node) in tree.nodes() {
         if let AnyNodeRef::ExprCall(call) = node
             && let Some(text) = slice(source, call.range())
-            && text.starts_with(RAISE_PREFIX)
+            && (text.starts_with(RAISE_PREFIX) || text.starts_with(IMPORT_RAISE_PREFIX))
             && let Some(message) = raise_message(call)
-            && raise_expr(message) == text
+            && (raise_expr(message) == text || import_raise_expr(message) == text)
         {
             raises.insert(call.range());
         }
@@ -213,6 +231,18 @@ mod tests {
         let found = regions_of(&src);
         assert!(found.contains(&raise));
         assert!(found.contains(&object));
+    }
+
+    #[test]
+    fn an_import_raising_stub_is_recognised_and_parses() {
+        let raise = import_raise_expr("PSB3 (z) blocked at line 3: import ctypes");
+        assert!(!raise.contains('\n'));
+        ruff_python_parser::parse_expression(&raise).unwrap();
+        let found = regions_of(&format!("try:\n    {raise}\nexcept ImportError:\n    pass\n"));
+        assert_eq!(found, vec![raise.clone()]);
+        // The import form's prefix with the other form's body is no stub.
+        let mixed = raise.replace("(ModuleNotFoundError,)", "(ImportError, ValueError)");
+        assert_eq!(regions_of(&format!("{mixed}\n")), Vec::<String>::new());
     }
 
     #[test]

@@ -9,13 +9,21 @@
 //! Strip and stub do the same to an import: dropping the name instead would let a later use
 //! reach whatever the import shadowed (`from safe import eval` hides the builtin), see
 //! [`super::bindings`].
+//!
+//! An import the program is ready to find missing is the exception: one inside the body of a
+//! `try` with a handler that catches `ImportError` (`except ImportError:`, `except
+//! (AttributeError, ImportError):`, `ModuleNotFoundError`, `Exception`, a bare `except:`), or
+//! inside `with contextlib.suppress(ImportError):`, in the same function. There the flagged
+//! name's import raises `ImportError` (see [`crate::stub::import_raise_expr`]), so the program
+//! takes its own fallback (`colorama` on a system without `ctypes`); a blocked object would
+//! have raised `PermissionError` at its first use, past the handler, and ended a benign program.
 
 use pysbx_rules::{Action, Rule};
-use ruff_python_ast::{Alias, AnyNodeRef};
+use ruff_python_ast::{self as ast, Alias, AnyNodeRef};
 use ruff_text_size::Ranged;
 
 use super::below_statement;
-use crate::stub::{blocked_object, blocked_use_message};
+use crate::stub::{blocked_object, blocked_use_message, import_raise_expr};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -60,13 +68,78 @@ pub(crate) fn import_names(node: AnyNodeRef<'_>) -> Option<&[Alias]> {
     }
 }
 
+/// Whether the import statement `stmt` runs where the program handles `ImportError`: in the
+/// body of a `try` of the same function (or module) with a handler that catches it, or in a
+/// `with` that suppresses it (see the module's documentation).
+pub(crate) fn handles_a_missing_module(tree: &NodeTree<'_>, stmt: NodeId) -> bool {
+    let at = tree.range(stmt);
+    for ancestor in tree.ancestors(stmt).skip(1) {
+        match tree.node(ancestor) {
+            AnyNodeRef::StmtFunctionDef(_) | AnyNodeRef::StmtClassDef(_) => return false,
+            AnyNodeRef::StmtTry(t) => {
+                let in_body = t.body.first().zip(t.body.last()).is_some_and(|(first, last)| {
+                    first.start() <= at.start() && at.end() <= last.end()
+                });
+                if in_body
+                    && t.handlers.iter().any(|h| match h {
+                        ast::ExceptHandler::ExceptHandler(h) => {
+                            h.type_.as_deref().is_none_or(catches_import_error)
+                        }
+                    })
+                {
+                    return true;
+                }
+            }
+            AnyNodeRef::StmtWith(w)
+                if w.body.first().is_some_and(|first| first.start() <= at.start())
+                    && w.items.iter().any(|item| suppresses_import_error(&item.context_expr)) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether an `except` clause's type catches `ImportError`: the class, a subclass of it
+/// `ImportError` raises as (`ModuleNotFoundError`), a base class of it, or a tuple holding one.
+fn catches_import_error(kind: &ast::Expr) -> bool {
+    match kind {
+        ast::Expr::Tuple(t) => t.elts.iter().any(catches_import_error),
+        ast::Expr::Name(n) => IMPORT_ERROR_CATCHERS.contains(&n.id.as_str()),
+        ast::Expr::Attribute(a) => {
+            matches!(&*a.value, ast::Expr::Name(m) if m.id.as_str() == "builtins")
+                && IMPORT_ERROR_CATCHERS.contains(&a.attr.id.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// `contextlib.suppress(...)` or `suppress(...)` given a class [`catches_import_error`].
+fn suppresses_import_error(expr: &ast::Expr) -> bool {
+    let ast::Expr::Call(call) = expr else { return false };
+    let named_suppress = match &*call.func {
+        ast::Expr::Name(n) => n.id.as_str() == "suppress",
+        ast::Expr::Attribute(a) => a.attr.id.as_str() == "suppress",
+        _ => false,
+    };
+    named_suppress && call.arguments.args.iter().any(catches_import_error)
+}
+
+/// The names of the classes an `except` clause catches `ImportError` by.
+const IMPORT_ERROR_CATCHERS: &[&str] =
+    &["ImportError", "ModuleNotFoundError", "Exception", "BaseException"];
+
 /// The replacement of the import statement `node` (source text `original`, on `line`),
-/// where `owners[i]` says what happens to name `i`.
+/// where `owners[i]` says what happens to name `i`; `handled`: the program handles a missing
+/// module there (see [`handles_a_missing_module`]), and a flagged name's import raises.
 pub(crate) fn render(
     node: AnyNodeRef<'_>,
     original: &str,
     owners: &[Option<Owner<'_>>],
     line: u32,
+    handled: bool,
 ) -> Option<String> {
     let (names, from, lazy) = match node {
         AnyNodeRef::StmtImport(s) => (&s.names, None, s.is_lazy),
@@ -95,6 +168,11 @@ pub(crate) fn render(
                     Some(module) => format!("{lazy}from {module} import {}", listed.join(", ")),
                     None => format!("{lazy}import {}", listed.join(", ")),
                 });
+            }
+            Some(Owner { rule, .. }) if handled => {
+                // The names after it are not imported either, as when the module is missing.
+                pieces.push(import_raise_expr(&crate::stub::message(rule, line, original)));
+                break;
             }
             Some(Owner { rule, .. }) => {
                 let mut bound: Vec<&str> = Vec::new();
@@ -156,7 +234,7 @@ mod tests {
         let parsed = parse_module(src).unwrap();
         let tree = NodeTree::build(parsed.syntax());
         let stmt = (0..).find(|&i| tree.node(i).is_statement()).unwrap();
-        render(tree.node(stmt), &src[tree.range(stmt)], owners, 1).unwrap()
+        render(tree.node(stmt), &src[tree.range(stmt)], owners, 1, false).unwrap()
     }
 
     #[test]
@@ -177,6 +255,88 @@ mod tests {
         assert!(text.starts_with("import os; t = type(\"PysbxBlockedModule\""), "{text}");
         let text = render_first("from . import (a,\n b)\n", &[strip, strip]);
         assert!(text.starts_with("a = b = type(") && text.ends_with("; (\n)"), "{text}");
+    }
+
+    /// Whether each import statement of `src`, in order, handles a missing module.
+    fn handled(src: &str) -> Vec<bool> {
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        (0..)
+            .take_while(|&i| i < tree.nodes().count())
+            .filter(|&i| import_names(tree.node(i)).is_some())
+            .map(|i| handles_a_missing_module(&tree, i))
+            .collect()
+    }
+
+    #[test]
+    fn an_import_in_a_try_that_handles_import_error_is_handled() {
+        let src = "\
+try:
+    import a
+    if x:
+        from b import c
+except (AttributeError, ImportError):
+    import d
+try:
+    import e
+except ModuleNotFoundError:
+    pass
+try:
+    import f
+except:
+    pass
+try:
+    import g
+except builtins.Exception:
+    pass
+try:
+    import h
+except ValueError:
+    import i
+else:
+    import j
+finally:
+    import k
+import l
+try:
+    def m():
+        import n
+except ImportError:
+    pass
+with contextlib.suppress(ImportError):
+    import o
+with suppress(KeyError):
+    import p
+with open(x):
+    import q
+";
+        // a, c, e, f, g, o are handled; d (in the handler), h, i, j, k (no handler of the
+        // error), l, n (runs when the function is called), p and q are not.
+        assert_eq!(
+            handled(src),
+            vec![
+                true, true, false, true, true, true, false, false, false, false, false, false,
+                true, false, false
+            ]
+        );
+    }
+
+    #[test]
+    fn a_handled_import_raises_import_error_and_stops_there() {
+        let rule = sample_rule();
+        let stub = Some(Owner { finding: 0, action: Action::Stub, rule: &rule });
+        let src = "import os, ctypes, sys\n";
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        let stmt = (0..).find(|&i| tree.node(i).is_statement()).unwrap();
+        let text =
+            render(tree.node(stmt), &src[tree.range(stmt)], &[None, stub, None], 1, true).unwrap();
+        assert!(
+            text.starts_with("import os; (_ for _ in ()).throw(type(\"PysbxBlockedImport\", (ModuleNotFoundError,)"),
+            "{text}"
+        );
+        assert!(!text.contains("; import sys"), "{text}");
+        parse_module(&text).unwrap();
     }
 
     #[test]

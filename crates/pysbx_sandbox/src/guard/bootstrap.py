@@ -4059,6 +4059,11 @@ def _pysbx_guard():
             # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
             if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
                 _end("violation", last)
+        elif _issubclass(t, ImportError):
+            # An import the gate stubbed where the program handles a missing module, raised
+            # past that handler all the same.
+            if _type_name(t) == "PysbxBlockedImport":
+                _end("violation", last)
         elif _issubclass(t, OSError):
             # Looked up only as an `int` of the interpreter's: an object of the program's would
             # have its `__hash__` and `__eq__` run by the look-up.
