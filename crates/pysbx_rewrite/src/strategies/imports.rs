@@ -14,7 +14,8 @@
 //! `try` with a handler that catches `ImportError` (`except ImportError:`, `except
 //! (AttributeError, ImportError):`, `ModuleNotFoundError`, `Exception`, a bare `except:`), or
 //! inside `with contextlib.suppress(ImportError):`, in the same function. There the flagged
-//! name's import raises `ImportError` (see [`crate::stub::import_raise_expr`]), so the program
+//! name's import raises `ModuleNotFoundError` (see [`crate::stub::import_raise_expr`]), as
+//! for a module that is not installed, so the program
 //! takes its own fallback (`colorama` on a system without `ctypes`); a blocked object would
 //! have raised `PermissionError` at its first use, past the handler, and ended a benign program.
 
@@ -102,8 +103,9 @@ pub(crate) fn handles_a_missing_module(tree: &NodeTree<'_>, stmt: NodeId) -> boo
     false
 }
 
-/// Whether an `except` clause's type catches `ImportError`: the class, a subclass of it
-/// `ImportError` raises as (`ModuleNotFoundError`), a base class of it, or a tuple holding one.
+/// Whether an `except` clause's type catches the stub's `ModuleNotFoundError`: that class,
+/// `ImportError`, `Exception` or `BaseException` (by name, or on `builtins`), or a tuple
+/// holding one.
 fn catches_import_error(kind: &ast::Expr) -> bool {
     match kind {
         ast::Expr::Tuple(t) => t.elts.iter().any(catches_import_error),
