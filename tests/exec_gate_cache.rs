@@ -166,3 +166,21 @@ fn no_cache_where_the_sandboxed_program_may_write() {
     assert_eq!(stdout(&plain), "hello\n", "{}", stderr(&plain));
     assert_eq!(entries(xdg.path()).len(), 1, "kept when the policy grants no such write");
 }
+
+#[test]
+fn the_same_text_at_another_path_is_gated_for_that_path() {
+    // An entry file's import-time rules hold in `pkg/__init__.py` and not in `other.py`: within
+    // one run, the gate's answer for one must not stand for the other, whichever comes first.
+    let text = "import socket\ntry:\n    socket.gethostbyname('beacon.example-oast.net')\nexcept Exception as e:\n    print(__name__, type(e).__name__)\n";
+    for (order, want) in [
+        ("import other\nimport pkg\n", "other PolicyViolation\npkg PysbxBlocked\n"),
+        ("import pkg\nimport other\n", "pkg PysbxBlocked\nother PolicyViolation\n"),
+    ] {
+        let s = Scratch::new();
+        s.write("other.py", text);
+        s.write("pkg/__init__.py", text);
+        let main = s.write("main.py", order);
+        let out = run(s.exec().arg("--no-cache").arg(&main));
+        assert_eq!(stdout(&out), want, "{}", stderr(&out));
+    }
+}

@@ -1494,7 +1494,16 @@ fn guard_loop(
                         let _ = done_rx.recv_timeout(Duration::from_secs(5));
                     }
                 };
-                let key: [u8; 32] = sha2::Sha256::digest(&blob).into();
+                // The gate's answer depends on the module's path as well as its text (an
+                // entry file's import-time rules, `setup.py`'s): the same text at another path
+                // is asked again.
+                let key: [u8; 32] = {
+                    let mut hasher = sha2::Sha256::new();
+                    hasher.update(path.as_os_str().as_encoded_bytes());
+                    hasher.update([0]);
+                    hasher.update(&blob);
+                    hasher.finalize().into()
+                };
                 let reply = if let Some(r) = cache.get(&key) {
                     r.clone()
                 } else if blob.len() > MAX_GATED_SOURCE {
