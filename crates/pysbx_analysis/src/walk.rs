@@ -7065,24 +7065,24 @@ impl<'a, 'c> Walker<'a, 'c> {
             for q in invoked {
                 vals.push(Value::Returned(q));
             }
-            // Several variables of the environment read by a name that holds one of a few
-            // constants (`os.getenv(k)` for `k` of a constant tuple, in a loop or a
-            // comprehension): a part of the environment, chosen, as a copy of it is.
+            // A variable of the environment read by name.
             if self.c.needs_returned
+                && let Some(k) = pos.first()
                 && quals.iter().any(|q| ENVIRONMENT_READERS.contains(&&**q))
-                && pos.first().is_some_and(|k| k.fold.is_none() && k.vals.constant_choices())
-                && let Some(origin) = self.environment_origin()
             {
-                vals.push(Value::From(origin));
-            }
-            // One variable read by a constant name (`os.getenv("GITHUB_TOKEN")`), where a
-            // `derived_from` test names it (`os.environ.GITHUB_TOKEN`).
-            if self.c.needs_returned
-                && quals.iter().any(|q| ENVIRONMENT_READERS.contains(&&**q))
-                && let Some(Const::Str(name)) = pos.first().and_then(|k| k.fold.as_ref())
-                && let Some(origin) = self.environment_variable_origin(name.as_str())
-            {
-                vals.push(Value::From(origin));
+                let origin = match &k.fold {
+                    // Several variables, by a name that holds one of a few constants
+                    // (`os.getenv(k)` for `k` of a constant tuple, in a loop or a
+                    // comprehension): a part of the environment, chosen, as a copy of it is.
+                    None if k.vals.constant_choices() => self.environment_origin(),
+                    // One, by a constant name (`os.getenv("GITHUB_TOKEN")`), where a
+                    // `derived_from` test names it (`os.environ.GITHUB_TOKEN`).
+                    Some(Const::Str(name)) => self.environment_variable_origin(name.as_str()),
+                    _ => None,
+                };
+                if let Some(origin) = origin {
+                    vals.push(Value::From(origin));
+                }
             }
             // A copy, a text or an encoding of a followed value is still derived from it
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).

@@ -597,10 +597,11 @@ impl Engine {
     }
 
     /// Scans and sanitizes one module for `pysbx exec`'s import gate. A class's walk of its
-    /// subclasses written out (`cls.__subclasses__()`) and a look at a caller's module globals
-    /// (`sys._getframe(1).f_globals`) are handed to the guard first (see
-    /// [`pysbx_rewrite::checked_by_the_guard`]), which judges them when they run, rather than
-    /// stubbed for what their receiver or frame might be.
+    /// subclasses written out (`cls.__subclasses__()`), a look at a caller's module globals
+    /// (`sys._getframe(1).f_globals`) and a `compile` that only parses (`ast.PyCF_ONLY_AST`)
+    /// are handed to the guard first (see [`pysbx_rewrite::checked_by_the_guard`]), which
+    /// judges them when they run, rather than stubbed for what their receiver, frame or flags
+    /// might be.
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
         let source = pysbx_analysis::decode_source(bytes)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
