@@ -186,31 +186,27 @@ fn render(source: &str, range: TextRange, found: &[Checked]) -> String {
 mod tests {
     use super::*;
 
-    fn rewritten(src: &str) -> Option<String> {
-        checked_by_the_guard(src)
-    }
-
     #[test]
     fn a_walk_written_out_goes_to_the_guard() {
         assert_eq!(
-            rewritten("for c in cls.__subclasses__():\n    pass\n").as_deref(),
+            checked_by_the_guard("for c in cls.__subclasses__():\n    pass\n").as_deref(),
             Some("for c in __pysbx_subclasses__(cls):\n    pass\n")
         );
         assert_eq!(
-            rewritten("x = ().__class__.__base__.__subclasses__()[137]\n").as_deref(),
+            checked_by_the_guard("x = ().__class__.__base__.__subclasses__()[137]\n").as_deref(),
             Some("x = __pysbx_subclasses__(().__class__.__base__)[137]\n")
         );
         // A receiver over lines, in parentheses, and walks inside walks.
         assert_eq!(
-            rewritten("y = (a\n  .b).__subclasses__()\n").as_deref(),
+            checked_by_the_guard("y = (a\n  .b).__subclasses__()\n").as_deref(),
             Some("y = __pysbx_subclasses__(a\n  .b)\n")
         );
         assert_eq!(
-            rewritten("z = k.__subclasses__()[0].__subclasses__()\n").as_deref(),
+            checked_by_the_guard("z = k.__subclasses__()[0].__subclasses__()\n").as_deref(),
             Some("z = __pysbx_subclasses__(__pysbx_subclasses__(k)[0])\n")
         );
         assert_eq!(
-            rewritten("w = f\"{A.__subclasses__()}\"\n").as_deref(),
+            checked_by_the_guard("w = f\"{A.__subclasses__()}\"\n").as_deref(),
             Some("w = f\"{__pysbx_subclasses__(A)}\"\n")
         );
     }
@@ -218,15 +214,16 @@ mod tests {
     #[test]
     fn a_callers_globals_go_to_the_guard() {
         assert_eq!(
-            rewritten("g = sys._getframe(1).f_globals\n").as_deref(),
+            checked_by_the_guard("g = sys._getframe(1).f_globals\n").as_deref(),
             Some("g = __pysbx_frame_globals__(1)\n")
         );
         assert_eq!(
-            rewritten("n = _sys._getframe(depth + 1).f_globals.get('__name__')\n").as_deref(),
+            checked_by_the_guard("n = _sys._getframe(depth + 1).f_globals.get('__name__')\n")
+                .as_deref(),
             Some("n = __pysbx_frame_globals__(depth + 1).get('__name__')\n")
         );
         assert_eq!(
-            rewritten("h = sys._getframe().f_globals\n").as_deref(),
+            checked_by_the_guard("h = sys._getframe().f_globals\n").as_deref(),
             Some("h = __pysbx_frame_globals__()\n")
         );
         for src in [
@@ -238,18 +235,19 @@ mod tests {
             "t = tb.tb_frame.f_globals\n",
             "m = mock._getframe(1).f_globals\n",
         ] {
-            assert_eq!(rewritten(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src), None, "{src}");
         }
     }
 
     #[test]
     fn a_compile_that_only_parses_goes_to_the_parser() {
         assert_eq!(
-            rewritten("t = compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n").as_deref(),
+            checked_by_the_guard("t = compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n")
+                .as_deref(),
             Some("t = __pysbx_parse__(src, path, \"exec\")\n")
         );
         assert_eq!(
-            rewritten(
+            checked_by_the_guard(
                 "t = compile(s, f or \"\", \"exec\", flags=ast.PyCF_ONLY_AST, dont_inherit=True)\n"
             )
             .as_deref(),
@@ -262,7 +260,7 @@ mod tests {
             "c = builtins.compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n",
             "c = compile(*a, ast.PyCF_ONLY_AST)\n",
         ] {
-            assert_eq!(rewritten(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src), None, "{src}");
         }
     }
 
@@ -277,10 +275,10 @@ mod tests {
             // Not Python: the gate reports the syntax error on the text as written.
             "x = (c.__subclasses__()\n",
         ] {
-            assert_eq!(rewritten(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src), None, "{src}");
         }
         assert_eq!(
-            rewritten("a = c.__subclasses__\nb = c.__subclasses__()\n").as_deref(),
+            checked_by_the_guard("a = c.__subclasses__\nb = c.__subclasses__()\n").as_deref(),
             Some("a = c.__subclasses__\nb = __pysbx_subclasses__(c)\n")
         );
     }

@@ -240,7 +240,7 @@ mod tests {
         ruff_python_parser::parse_expression(&raise).unwrap();
         let found = regions_of(&format!("try:\n    {raise}\nexcept ImportError:\n    pass\n"));
         assert_eq!(found, vec![raise.clone()]);
-        // The import form's prefix with the other form's body is no stub.
+        // The import form's class name with other bases is neither form.
         let mixed = raise.replace("(ModuleNotFoundError,)", "(ImportError, ValueError)");
         assert_eq!(regions_of(&format!("{mixed}\n")), Vec::<String>::new());
     }
