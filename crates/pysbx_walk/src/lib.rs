@@ -284,6 +284,12 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                                 }
                             }
                         }
+                        if let Some(message) = special_file(&entry, excludes) {
+                            if let Ok(mut guard) = found.lock() {
+                                let path = entry.path().to_path_buf();
+                                guard.1.push(WalkError { path, message });
+                            }
+                        }
                         if is_file {
                             let path = entry.path();
                             let kind = file_kind(path);
@@ -332,6 +338,22 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
     discovery.projects.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
+}
+
+/// A FIFO, socket or device under a name the scan reads (`pkg/__init__.py` as a FIFO):
+/// reported, as a link to one is, never read (a FIFO would block the read, a device would
+/// never end) and never skipped in silence.
+fn special_file(entry: &ignore::DirEntry, excludes: &Excludes) -> Option<String> {
+    let kind = entry.file_type()?;
+    if kind.is_file() || kind.is_dir() || kind.is_symlink() {
+        return None;
+    }
+    let path = entry.path();
+    if file_kind(path) == FileKind::Other || excludes.is_excluded(path) {
+        return None;
+    }
+    let what = entry.metadata().map(|m| pysbx_files::describe_type(&m)).unwrap_or("a special file");
+    Some(format!("not a regular file ({what}): not read"))
 }
 
 /// What a walk makes of a symbolic link it meets.
@@ -501,6 +523,51 @@ mod tests {
         assert!(errors[0].1.contains("outside the scanned tree: not followed"), "{errors:?}");
         assert_eq!(errors[1].0, "pkg/gone.py");
         assert!(errors[1].1.contains("cannot be followed"), "{errors:?}");
+    }
+
+    #[test]
+    fn sockets_and_fifos_under_scanned_names_are_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("pkg")).unwrap();
+        fs::write(root.join("pkg/real.py"), "x = 1\n").unwrap();
+        // A socket file under a module's name, and one under a name the scan does not read.
+        let _module = std::os::unix::net::UnixListener::bind(root.join("pkg/sock.py")).unwrap();
+        let _other = std::os::unix::net::UnixListener::bind(root.join("pkg/s.sock")).unwrap();
+        // A FIFO under a module's name: opening it to read would wait for a writer forever.
+        let made = std::process::Command::new("mkfifo").arg(root.join("pkg/__init__.py")).status();
+        let fifo = made.is_ok_and(|s| s.success());
+        let d =
+            discover(&[root.to_path_buf()], &WalkOptions::default(), &Excludes::new(&[]).unwrap());
+        assert_eq!(names(&d, root), ["pkg/real.py"]);
+        let errors: Vec<_> = d
+            .errors
+            .iter()
+            .map(|e| {
+                (e.path.strip_prefix(root).unwrap().to_string_lossy().into_owned(), &e.message)
+            })
+            .collect();
+        let mut expected =
+            vec![("pkg/sock.py".to_string(), "not a regular file (a socket): not read")];
+        if fifo {
+            expected.insert(
+                0,
+                ("pkg/__init__.py".to_string(), "not a regular file (a FIFO): not read"),
+            );
+        }
+        let got: Vec<_> = errors.iter().map(|(p, m)| (p.clone(), m.as_str())).collect();
+        assert_eq!(got, expected);
+        // An excluded one is not reported.
+        let excluded = discover(
+            &[root.to_path_buf()],
+            &WalkOptions::default(),
+            &Excludes::new(&["pkg/sock.py".to_string()]).unwrap(),
+        );
+        assert!(
+            !excluded.errors.iter().any(|e| e.path.ends_with("sock.py")),
+            "{:?}",
+            excluded.errors
+        );
     }
 
     #[test]
