@@ -402,6 +402,33 @@ escape!(
     Spawn,
     "import importlib.machinery, os\nm = importlib.machinery.SourceFileLoader('helper_mod', os.path.join(os.path.dirname(__file__), 'helper_mod.py')).load_module()\nm.run('echo PWN$((6*7))')"
 );
+// A module the program writes at run time where imports look: Python source inside a zip on
+// `sys.path` (zipimport compiles it without the gate's loader), and compiled code without
+// source (a `.pyc` from bytes the program carries, for which the gate has nothing to read).
+escape!(
+    zip_module_written_at_run_time,
+    Spawn,
+    "import sys, os, zipfile, tempfile\np = os.path.join(tempfile.mkdtemp(), 'm.zip')\nwith zipfile.ZipFile(p, 'w') as z:\n    z.writestr('zmod.py', 'import os\\nos.system(\"echo PWN$((6*7))\")\\n')\nsys.path.insert(0, p)\nimport zmod"
+);
+escape!(sourceless_module_written_at_run_time, Spawn, &sourceless_module_program());
+
+/// A program that writes a `.pyc` of code calling `os.system` (marshalled here, by the
+/// interpreter the tests run; its header is the child's own magic number) and imports it.
+fn sourceless_module_program() -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import marshal, sys; sys.stdout.write(marshal.dumps(compile('import os\\nos.system(\"echo PWN$((6*7))\")\\n', 'pmod.py', 'exec')).hex())",
+        ])
+        .output()
+        .expect("test setup: python3 runs");
+    assert!(out.status.success(), "test setup: {}", String::from_utf8_lossy(&out.stderr));
+    let hex = String::from_utf8(out.stdout).expect("test setup: hex");
+    format!(
+        "import sys, os, tempfile, importlib.util\nd = tempfile.mkdtemp()\nwith open(os.path.join(d, 'pmod.pyc'), 'wb') as f:\n    f.write(importlib.util.MAGIC_NUMBER + bytes(12) + bytes.fromhex('{hex}'))\nsys.path.insert(0, d)\nimport pmod"
+    )
+}
+
 escape!(
     gc_walk,
     Spawn,
