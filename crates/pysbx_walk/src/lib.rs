@@ -284,11 +284,11 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                                 }
                             }
                         }
-                        if let Some(message) = special_file(&entry, excludes) {
-                            if let Ok(mut guard) = found.lock() {
-                                let path = entry.path().to_path_buf();
-                                guard.1.push(WalkError { path, message });
-                            }
+                        if let Some(message) = special_file(&entry, excludes)
+                            && let Ok(mut guard) = found.lock()
+                        {
+                            let path = entry.path().to_path_buf();
+                            guard.1.push(WalkError { path, message });
                         }
                         if is_file {
                             let path = entry.path();
