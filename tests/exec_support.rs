@@ -27,8 +27,30 @@ pub(crate) struct Scratch {
     pub(crate) dir: tempfile::TempDir,
 }
 
+/// Gives this test process, and so every child it starts, SIGINT's default action, as a
+/// terminal's job has it. A runner that starts the suite with SIGINT ignored (a background job
+/// of a non-interactive shell, `nohup`) would pass that on: Python then installs no
+/// `KeyboardInterrupt` handler and `_thread.interrupt_main` does nothing (the interrupt tests'
+/// loops would spin until their time limit), and pysbx leaves an inherited ignored signal
+/// ignored, as it should, so a SIGINT sent to it would end nothing.
+pub(crate) fn interrupts_as_from_a_terminal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[expect(unsafe_code, reason = "setting a signal's disposition is unsafe in nix")]
+        // SAFETY: SIG_DFL installs no handler, so no code of ours runs in signal context.
+        let reset = unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGINT,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+        };
+        reset.expect("test setup: SIGINT's default action");
+    });
+}
+
 impl Scratch {
     pub(crate) fn new() -> Self {
+        interrupts_as_from_a_terminal();
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
             .expect("test setup");

@@ -679,6 +679,7 @@ fn a_report_to_a_fifo_or_through_a_link_is_written_into_it_not_over_it() {
 #[test]
 fn an_interrupted_scan_leaves_no_temporary_file() {
     use std::os::unix::process::ExitStatusExt;
+    crate::exec_support::interrupts_as_from_a_terminal();
     let dir = tempfile::tempdir().expect("tempdir");
     let src = dir.path().join("src");
     // Many findings make a report of tens of megabytes, written for a while.
