@@ -353,7 +353,7 @@ fn special_file(entry: &ignore::DirEntry, excludes: &Excludes) -> Option<String>
         return None;
     }
     let what = entry.metadata().map(|m| pysbx_files::describe_type(&m)).unwrap_or("a special file");
-    Some(format!("not a regular file ({what}): not read"))
+    Some(pysbx_files::ReadError::NotRegular(what).to_string())
 }
 
 /// What a walk makes of a symbolic link it meets.
