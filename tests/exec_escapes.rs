@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, Waiting, exec_as_nobody, run, sandbox_processes, stderr, stdout, token,
+    Scratch, Waiting, exec_as_nobody, python, run, sandbox_processes, stderr, stdout, token,
 };
 
 /// What the technique tries to achieve.
@@ -405,12 +405,27 @@ escape!(
 // A module the program writes at run time where imports look: Python source inside a zip on
 // `sys.path` (zipimport compiles it without the gate's loader), and compiled code without
 // source (a `.pyc` from bytes the program carries, for which the gate has nothing to read).
-escape!(
-    zip_module_written_at_run_time,
-    Spawn,
-    "import sys, os, zipfile, tempfile\np = os.path.join(tempfile.mkdtemp(), 'm.zip')\nwith zipfile.ZipFile(p, 'w') as z:\n    z.writestr('zmod.py', 'import os\\nos.system(\"echo PWN$((6*7))\")\\n')\nsys.path.insert(0, p)\nimport zmod"
-);
+const ZIP_MODULE_PROGRAM: &str = "import sys, os, zipfile, tempfile\np = os.path.join(tempfile.mkdtemp(), 'm.zip')\nwith zipfile.ZipFile(p, 'w') as z:\n    z.writestr('zmod.py', 'import os\\nos.system(\"echo PWN$((6*7))\")\\n')\nsys.path.insert(0, p)\nimport zmod";
+escape!(zip_module_written_at_run_time, Spawn, ZIP_MODULE_PROGRAM);
 escape!(sourceless_module_written_at_run_time, Spawn, &sourceless_module_program());
+
+/// The two programs above do start a process under the interpreter pysbx runs, unconfined:
+/// their refusal under pysbx is the sandbox's doing, not a module that fails to load.
+#[test]
+fn modules_written_at_run_time_run_under_a_plain_interpreter() {
+    for program in [ZIP_MODULE_PROGRAM.to_string(), sourceless_module_program()] {
+        let dir = tempfile::tempdir().expect("test setup");
+        let out = Command::new(python())
+            .arg("-c")
+            .arg(&program)
+            .current_dir(dir.path())
+            .env("TMPDIR", dir.path())
+            .output()
+            .expect("test setup");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("PWN42"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
 
 /// A program that writes a `.pyc` of code calling `os.system` (marshalled here, by the
 /// interpreter the tests run; its header is the child's own magic number) and imports it.
