@@ -1063,7 +1063,7 @@ fn tracers_profilers_and_signal_handlers_of_its_own() {
     // and returns, cProfile runs by `runcall` and by `enable()`, `getsignal` answers the
     // handler that was set, and the handler gets a frame.
     // (`threading.settrace`, which the gate stubs, is in exec_guard_state.rs; doctest, which
-    // saves and restores the tracer, in `doctest_examples_are_code_made_at_run_time`.)
+    // saves and restores the tracer, in `doctest_runs_the_examples_of_docstrings_the_gate_read`.)
     let code = r#"
 import cProfile, profile, signal, sys
 def add(a, b):
@@ -1085,34 +1085,93 @@ print(seen, signal.signal(signal.SIGUSR1, signal.SIG_DFL) is handler)
 }
 
 #[test]
-fn doctest_examples_are_code_made_at_run_time() {
-    // doctest compiles and runs the text of docstrings, which the program can set at run time
-    // and the gate does not read as code: under `code: false` the examples are refused (doctest
-    // reports each as failed), and with `code: true` they run as under Python, the tracer that
-    // doctest saves and restores included.
+fn doctest_runs_the_examples_of_docstrings_the_gate_read() {
+    // doctest compiles and runs the examples of docstrings: text the gate read as strings.
+    // Those of the program's own docstrings and of a module it imports run under `code:
+    // false` as under Python (a failing one reported as failed, the tracer that doctest saves
+    // and restores put back), by `testmod`, `run_docstring_examples` and in verbose mode.
     let code = r#"
-import doctest, sys
+import doctest, sys, helper
 def add(a, b):
     """
     >>> add(1, 2)
     3
+    >>> for i in range(2):
+    ...     print(add(i, i))
+    0
+    2
+    >>> add(2, 2)  # wrong on purpose: reported as failed
+    5
     """
     return a + b
-print(doctest.testmod(report=False))
+class Counter:
+    """
+    >>> c = Counter(); c.bump(); c.bump(); c.n
+    2
+    """
+    def __init__(self):
+        self.n = 0
+    def bump(self):
+        """
+        >>> Counter().bump()
+        1
+        """
+        self.n += 1
+        return self.n
+print(doctest.testmod())
+print(doctest.testmod(helper, verbose=True))
+doctest.run_docstring_examples(add, {"add": add})
 print(sys.gettrace())
 "#;
-    let plain = Command::new(python()).args(["-c", code]).output().expect("test setup");
-    assert_eq!(stdout(&plain), "TestResults(failed=0, attempted=1)\nNone\n");
+    let helper = "\"\"\"\n>>> twice(4)\n8\n\"\"\"\ndef twice(x):\n    \"\"\"\n    >>> twice('a')\n    'aa'\n    \"\"\"\n    return 2 * x\n";
+    same_as_python("doc", code, &[], &[("helper.py", helper)]);
+}
+
+#[test]
+fn doctest_examples_the_gate_did_not_read_are_code_made_at_run_time() {
+    // A docstring set at run time, an example the gate would change (a process started) and
+    // one built around a real example's text are the program's run-time code: refused under
+    // `code: false` (doctest reports each as failed), so is every example under `--no-gate`,
+    // when no gate reads code; with `code: true` the run-time one runs.
+    let code = r#"
+import doctest
+def shown():
+    """
+    >>> print("real example")
+    real example
+    """
+def runtime():
+    pass
+runtime.__doc__ = ">>> print('PWN' + '42')\n"
+def changed():
+    """
+    >>> import os; os.system("echo PWN" + "42")
+    0
+    """
+built = doctest.DocTestParser().get_doctest(
+    '>>> print("real example")\nreal example\n>>> print("PWN" + "4" + "2")\n', {}, "built", "x.py", 0)
+for f in (shown, runtime, changed):
+    doctest.run_docstring_examples(f, {})
+doctest.DocTestRunner().run(built)
+print("end")
+"#;
     let s = Scratch::new();
     let script = s.write("doc.py", code);
     let out = run(s.exec().arg(&script));
     let text = stdout(&out);
-    assert!(text.ends_with("TestResults(failed=1, attempted=1)\nNone\n"), "{text}{}", stderr(&out));
-    assert!(text.contains("PolicyViolation"), "{text}");
+    assert!(!text.contains("PWN42"), "{text}{}", stderr(&out));
+    assert_eq!(text.matches("PolicyViolation").count(), 3, "{text}");
+    // The real example ran, alone and in the built test: no failure is reported for it.
+    assert!(!text.contains("Failed example:\n    print(\"real example\")"), "{text}");
+    assert!(text.ends_with("end\n"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("violation [code] running code the program handed to"));
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    assert_eq!(stdout(&out).matches("PolicyViolation").count(), 5, "{}", stdout(&out));
     let policy = s.write("code.yaml", "code: true\n");
     let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
-    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("PWN42"), "{text}{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 

@@ -104,6 +104,9 @@ pub(crate) struct SanitizedModule {
     #[expect(dead_code, reason = "part of the gate's answer; callers log only the findings today")]
     pub(crate) changed: bool,
     pub(crate) findings: Vec<GateFinding>,
+    /// The examples of its docstrings, as `doctest` runs them (see
+    /// [`pysbx_rewrite::doctest_examples`]).
+    pub(crate) doctest_examples: Vec<String>,
 }
 
 /// A finding in a module that went through the gate.
@@ -662,7 +665,9 @@ impl Engine {
             }
         };
         let changed = sanitized.output != decoded;
-        Ok(SanitizedModule { source: sanitized.output, changed, findings })
+        // Of the text that runs, whose docstrings `doctest` reads.
+        let doctest_examples = pysbx_rewrite::doctest_examples(&sanitized.output);
+        Ok(SanitizedModule { source: sanitized.output, changed, findings, doctest_examples })
     }
 }
 

@@ -51,6 +51,11 @@ pub enum GateReply {
         source: String,
         /// What the gate found.
         findings: Vec<GateFinding>,
+        /// The examples of the module's docstrings, as `doctest` runs them: the guard runs
+        /// one under `code: false` when the gate, reading it as code of this module, leaves it
+        /// unchanged.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        doctest_examples: Vec<String>,
     },
     /// Do not run the module.
     Refuse {
@@ -79,6 +84,7 @@ pub fn passthrough_gate() -> Gate {
     Arc::new(|_path: &Path, bytes: &[u8]| GateReply::Allow {
         source: String::from_utf8_lossy(bytes).into_owned(),
         findings: Vec::new(),
+        doctest_examples: Vec::new(),
     })
 }
 
@@ -786,6 +792,9 @@ fn run_inner(
                 if let Some(reason) = gated.unparsable {
                     config["unparsable"] = serde_json::Value::String(reason);
                 }
+                if !gated.doctest_examples.is_empty() {
+                    config["doctest_examples"] = serde_json::json!(gated.doctest_examples);
+                }
                 // After the findings: a note written once the program runs could land in the
                 // middle of a line it left unfinished (a `Password: ` prompt).
                 queued.push_back(Msg::Go(Box::new((config, gated.source))));
@@ -1012,9 +1021,15 @@ fn go_decision(
                     source: crate::repl::SERVER.to_string(),
                     events: Vec::new(),
                     unparsable: None,
+                    doctest_examples: Vec::new(),
                 })
             }
-            None => Ok(GatedEntry { source: String::new(), events: Vec::new(), unparsable: None }),
+            None => Ok(GatedEntry {
+                source: String::new(),
+                events: Vec::new(),
+                unparsable: None,
+                doctest_examples: Vec::new(),
+            }),
         },
         // A gate that panics refuses the program; it does not take the supervisor down.
         Some((path, bytes)) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -1226,6 +1241,8 @@ struct GatedEntry {
     /// The gate could not parse the program (the source is then the original): the guard
     /// has the interpreter parse it, to raise Python's own `SyntaxError`, and runs nothing.
     unparsable: Option<String>,
+    /// The examples of its docstrings (see [`GateReply::Allow`]).
+    doctest_examples: Vec<String>,
 }
 
 /// The entry program as the gate lets it run, or why it refuses it with the findings behind
@@ -1236,16 +1253,22 @@ fn gate_entry(
     bytes: &[u8],
 ) -> Result<GatedEntry, (SandboxError, Vec<Event>)> {
     match gate(path, bytes) {
-        GateReply::Allow { source, findings } => {
-            Ok(GatedEntry { source, events: gate_events(path, &findings), unparsable: None })
-        }
+        GateReply::Allow { source, findings, doctest_examples } => Ok(GatedEntry {
+            source,
+            events: gate_events(path, &findings),
+            unparsable: None,
+            doctest_examples,
+        }),
         GateReply::Refuse { reason, findings } => Err((
             SandboxError::Refused { path: path.to_path_buf(), reason },
             gate_events(path, &findings),
         )),
-        GateReply::Unparsable { source, reason } => {
-            Ok(GatedEntry { source, events: Vec::new(), unparsable: Some(reason) })
-        }
+        GateReply::Unparsable { source, reason } => Ok(GatedEntry {
+            source,
+            events: Vec::new(),
+            unparsable: Some(reason),
+            doctest_examples: Vec::new(),
+        }),
     }
 }
 
@@ -1518,9 +1541,14 @@ fn guard_loop(
                     )})
                 } else {
                     let reply = match gate(&path, &blob) {
-                        GateReply::Allow { source, findings } => {
+                        GateReply::Allow { source, findings, doctest_examples } => {
                             show(&findings);
-                            serde_json::json!({"ok": true, "source": source})
+                            let mut reply = serde_json::json!({"ok": true, "source": source});
+                            // A constant's examples are not the module's docstrings.
+                            if !doctest_examples.is_empty() && !constant {
+                                reply["examples"] = serde_json::json!(doctest_examples);
+                            }
+                            reply
                         }
                         GateReply::Refuse { reason, findings } => {
                             show(&findings);
@@ -2065,6 +2093,7 @@ mod tests {
         let rewrite: Gate = Arc::new(|_: &Path, _: &[u8]| GateReply::Allow {
             source: "print(2)\n".into(),
             findings: Vec::new(),
+            doctest_examples: Vec::new(),
         });
         let refuse: Gate = Arc::new(|_: &Path, _: &[u8]| GateReply::Refuse {
             reason: "refused by a rule".into(),

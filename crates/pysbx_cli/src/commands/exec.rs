@@ -327,6 +327,7 @@ pub(crate) fn gate_reply(engine: &Engine, path: &Path, bytes: &[u8]) -> GateRepl
         Ok(module) => GateReply::Allow {
             source: module.source,
             findings: module.findings.into_iter().map(finding).collect(),
+            doctest_examples: module.doctest_examples,
         },
         Err(err) => match err.downcast::<crate::pipeline::UnparsableSource>() {
             Ok(unparsable) => {

@@ -1226,7 +1226,7 @@ def _pysbx_guard():
     # seen, so it must never call such code (a property `__file__` on an object put in
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
-    _dict, _dict_values, _tuple = dict, dict.values, tuple
+    _dict, _dict_values, _tuple, _list = dict, dict.values, tuple, list
 
     _module_dict = _keeping(_ModuleType.__dict__["__dict__"].__get__)
     _class_dict = _keeping(_type.__dict__["__dict__"].__get__)
@@ -2112,6 +2112,11 @@ def _pysbx_guard():
                 break
         if not spelled:
             return None
+        return _gate_leaves_unchanged(fn, source)
+
+    def _gate_leaves_unchanged(fn, source):
+        # Whether the gate, reading `source` (bytes) as code of the module file `fn`, would
+        # run it as it is; None when it is not UTF-8.
         key = (fn, source)
         verdict = _dict_get(_constant_verdicts, key)
         if verdict is None:
@@ -2124,6 +2129,35 @@ def _pysbx_guard():
                 and _str.__eq__(reply["source"], text) is True
             _constant_verdicts[key] = verdict
         return verdict
+
+    # `doctest`'s examples are text of a module's docstrings, which the gate reads as strings,
+    # and a docstring can be set at run time (`f.__doc__ = text`). With its answer for each
+    # module it lets run (the program included), the gate lists the examples of the module's
+    # docstrings as `doctest` cuts them out. `DocTestRunner` compiles and runs an example in
+    # one call; the guard lets it when the text is one of those examples and the gate, reading
+    # it as code of that module, would run it unchanged (as for a constant, above). An example
+    # of a docstring set at run time, or of a text file (`doctest.testfile`), stays the
+    # program's run-time code.
+    _doctest_examples = {}  # example text (UTF-8) -> file of a module whose docstring holds it
+
+    def _note_examples(examples, path):
+        if _type(examples) is not _list or _type(path) is not _str:
+            return
+        for example in examples:
+            if _type(example) is _str:
+                try:
+                    _doctest_examples.setdefault(_str.encode(example), path)
+                except UnicodeError:
+                    pass
+
+    def _vetted_doctest_example(frame, source):
+        if not _gate_reads or _type(source) is not _bytes:
+            return False
+        code = frame.f_code
+        if code.co_name != "__run" or _stdlib_rel(code) != "doctest.py":
+            return False
+        path = _dict_get(_doctest_examples, source)
+        return path is not None and _gate_leaves_unchanged(path, source) is True
 
     def _runs_vetted_constant(event, args, user, pending):
         # The run that follows the compile `_vetted_constant` passed, in the same call.
@@ -2982,7 +3016,8 @@ def _pysbx_guard():
                 # The frame kept from before (a standard library function's that has
                 # returned, holding its locals) is let go outside the guard's work.
                 _let_go(_compiled_in.pop(_get_ident(), None))
-                if not _runs_callers_code(frame, args[0]):
+                if not _runs_callers_code(frame, args[0]) \
+                        or (not granted and _vetted_doctest_example(frame, args[0])):
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
@@ -3245,6 +3280,7 @@ def _pysbx_guard():
         # program chose to put there: its code is the program's, whatever its name, and gets
         # no module's grants; so does a file that is not the module's by name.
         _loaded[path] = "__main__" if not named or _under(resolved, _any_writes) else fullname
+        _note_examples(reply.get("examples"), path)
         return (True,) + _compile_later(reply["source"], path) + (None,)
 
     _object_new = object.__new__
@@ -4090,6 +4126,7 @@ def _pysbx_guard():
         if cfg.get("unparsable") is not None:
             return _compile_later(text, filename, parse_only=True) + (False,)
         _loaded[filename] = "__main__"
+        _note_examples(cfg.get("doctest_examples"), filename)
         return _compile_later(text, filename) + (True,)
 
     def _program_unparsable():

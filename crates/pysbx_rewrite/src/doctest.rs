@@ -1,0 +1,196 @@
+//! The examples of a module's docstrings, as `doctest` runs them.
+//!
+//! `doctest.testmod()` compiles and runs each `>>> ` example of the docstrings of a module's
+//! functions, classes and methods: text the gate reads as a string, not as code. Under
+//! `code: false` the guard refuses code made at run time, and a docstring can be set at run
+//! time (`f.__doc__ = text`), so the guard runs an example only when it is one of a module's
+//! docstrings as the gate read them (listed here, for every module the gate lets run) and the
+//! gate, reading the example as code of that module, would run it unchanged.
+//!
+//! The text of an example is what `doctest.DocTestParser` makes of it: the docstring with its
+//! tabs expanded, a `>>>` line and the `...` lines after it, each without its indentation and
+//! its four-character prompt, joined by newlines and ended by one. A look-alike that doctest
+//! would refuse to run (no space after the prompt) is listed too: it is still a constant of the
+//! module's, and the gate judges it before it runs.
+
+use ruff_python_ast::{AnyNodeRef, Expr, Stmt};
+use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+
+use crate::tree::NodeTree;
+
+/// The doctest examples of every docstring of `source` (the module's, its classes', its
+/// functions' and methods', at any depth), each once, in the order met; empty when the text
+/// has no `>>>` at all or does not parse.
+#[must_use]
+pub fn doctest_examples(source: &str) -> Vec<String> {
+    if !source.contains(">>>") {
+        return Vec::new();
+    }
+    let parsed = parse_unchecked(source, ParseOptions::from(Mode::Module));
+    if !parsed.errors().is_empty() {
+        return Vec::new();
+    }
+    let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return Vec::new() };
+    let mut examples = Vec::new();
+    let mut add = |body: &[Stmt]| {
+        if let Some(doc) = docstring(body)
+            && doc.contains(">>>")
+        {
+            for example in examples_of(&doc) {
+                if !examples.contains(&example) {
+                    examples.push(example);
+                }
+            }
+        }
+    };
+    add(&module.body);
+    let tree = NodeTree::build(module);
+    for (_, node) in tree.nodes() {
+        match node {
+            AnyNodeRef::StmtFunctionDef(f) => add(&f.body),
+            AnyNodeRef::StmtClassDef(c) => add(&c.body),
+            _ => {}
+        }
+    }
+    examples
+}
+
+/// The docstring of a body: its first statement, when that is a string literal alone.
+fn docstring(body: &[Stmt]) -> Option<String> {
+    let Some(Stmt::Expr(first)) = body.first() else { return None };
+    let Expr::StringLiteral(literal) = &*first.value else { return None };
+    Some(literal.value.to_str().to_string())
+}
+
+/// The examples of one docstring, as `DocTestParser` cuts them out.
+fn examples_of(doc: &str) -> Vec<String> {
+    let text = expand_tabs(doc);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut examples = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let rest = line.trim_start_matches(' ');
+        if !rest.starts_with(">>>") {
+            i += 1;
+            continue;
+        }
+        let indent = line.len() - rest.len();
+        let mut source = vec![after_prompt(line, indent)];
+        i += 1;
+        // The `...` lines that follow, at any indentation (doctest checks it is the example's
+        // own and refuses the docstring otherwise).
+        while i < lines.len() && lines[i].trim_start_matches(' ').starts_with("...") {
+            source.push(after_prompt(lines[i], indent));
+            i += 1;
+        }
+        // A blank or comment-only example is no example to doctest.
+        if source.iter().all(|l| matches!(l.trim_start().chars().next(), None | Some('#'))) {
+            continue;
+        }
+        let mut example = source.join("\n");
+        if !example.ends_with('\n') {
+            example.push('\n');
+        }
+        examples.push(example);
+    }
+    examples
+}
+
+/// A prompt line without the example's indentation and the four characters of its prompt
+/// (`line[indent + 4:]` in doctest: empty when the line is shorter).
+fn after_prompt(line: &str, indent: usize) -> &str {
+    line.char_indices().nth(indent + 4).map_or("", |(at, _)| &line[at..])
+}
+
+/// `str.expandtabs()`: each tab up to the next multiple of eight columns, counted from the
+/// start of its line.
+fn expand_tabs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = 0usize;
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let spaces = 8 - column % 8;
+                out.extend(std::iter::repeat_n(' ', spaces));
+                column += spaces;
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                column = 0;
+            }
+            _ => {
+                out.push(c);
+                column += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_of_functions_classes_methods_and_the_module() {
+        let source = r#""""Module.
+
+>>> 1 + 1
+2
+"""
+
+def square(x):
+    """
+    >>> square(3)
+    9
+    >>> for i in range(2):
+    ...     print(i)
+    0
+    1
+    """
+    return x * x
+
+class C:
+    """>>> C().f()"""
+    def f(self):
+        """
+        >>> x = 1
+        """
+    def g(self):
+        """No examples."""
+"#;
+        assert_eq!(
+            doctest_examples(source),
+            [
+                "1 + 1\n",
+                "square(3)\n",
+                "for i in range(2):\n    print(i)\n",
+                "C().f()\n",
+                "x = 1\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_docstrings_count() {
+        // A string that is not the first statement, an f-string, a comment: no docstrings.
+        let source = "def f():\n    x = 1\n    '>>> print(1)'\n\n# >>> print(2)\n\
+                      def g():\n    f'>>> {print(3)}'\n";
+        assert!(doctest_examples(source).is_empty());
+        assert!(doctest_examples("def f(:\n    '>>> 1'\n").is_empty(), "does not parse");
+        assert!(doctest_examples("x = 1\n").is_empty());
+    }
+
+    #[test]
+    fn as_doctest_cuts_them_out() {
+        // Tabs expanded to eight columns; a bare prompt and a comment are no examples; a
+        // repeated example is listed once by `doctest_examples`; an escape in the literal is
+        // its value. (Each as `doctest.DocTestParser().get_examples` gives it.)
+        assert_eq!(examples_of("\t>>> a\t= 1\n"), ["a   = 1\n"]);
+        assert_eq!(examples_of(">>>\n>>> # note\n>>> b\n>>> b\n"), ["b\n", "b\n"]);
+        assert_eq!(doctest_examples("'''>>> b\n>>> b'''\n"), ["b\n"]);
+        let source = "def f():\n    \">>> print('\\\\x41')\\n>>> f()\"\n";
+        assert_eq!(doctest_examples(source), ["print('\\x41')\n", "f()\n"]);
+    }
+}
