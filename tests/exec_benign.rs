@@ -1165,7 +1165,14 @@ print("end")
     assert!(!text.contains("Failed example:\n    print(\"real example\")"), "{text}");
     assert!(text.ends_with("end\n"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("violation [code] running code the program handed to"));
+    assert!(
+        stderr(&out).contains(
+            "violation [code] running a doctest example that is not one of a docstring the gate \
+             read, or that the gate would change, in DocTestRunner.__run"
+        ),
+        "{}",
+        stderr(&out)
+    );
     let out = run(s.exec().arg("--no-gate").arg(&script));
     assert_eq!(stdout(&out).matches("PolicyViolation").count(), 5, "{}", stdout(&out));
     let policy = s.write("code.yaml", "code: true\n");

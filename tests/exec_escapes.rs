@@ -1903,3 +1903,69 @@ fn the_machines_service_sockets_are_out_of_reach() {
     assert!(text.contains(&format!("connected {}", paths[0])), "{text}{err}");
     assert!(listener.accept().is_ok(), "the granted socket got no connection: {text}{err}");
 }
+
+/// The examples of docstrings the gate read run under `code: false` (doctest compiles and runs
+/// each in one call, see `exec_benign::doctest_runs_the_examples_of_docstrings_the_gate_read`);
+/// that allowance covers the example's text, compiled by doctest itself, and nothing else.
+/// `compile` and `exec` are reached by names given on the command line, which the gate cannot
+/// follow, so the guard alone is tried.
+const DOCTEST_DEPUTY_PROGRAM: &str = r#"
+import builtins, doctest, sys
+C = getattr(builtins, sys.argv[1])
+E = getattr(builtins, sys.argv[2])
+def f():
+    """
+    >>> print("real example")
+    real example
+    """
+def attempt(label, step):
+    try:
+        step()
+        print("RAN", label)
+    except PermissionError:
+        print("REFUSED", label)
+# doctest's `compile` replaced by the program's, which compiles text of its own.
+def own_compile(src, *a, **k):
+    return C("print('PWN' + '42')", *a, **k)
+def swapped_compile():
+    doctest.compile = own_compile
+    try:
+        doctest.run_docstring_examples(f, {})
+    finally:
+        del doctest.compile
+# The code object doctest compiled from a real example, kept and run by the program.
+kept = []
+def keep():
+    doctest.exec = lambda code, globs: kept.append(code)
+    try:
+        doctest.run_docstring_examples(f, {})
+    finally:
+        del doctest.exec
+def run_kept():
+    E(kept[0], {"print": lambda *a: builtins.print("PWN42 ran kept", *a)})
+# A real example's text compiled by the program under doctest's file name.
+def own_example():
+    E(C('print("real example")\n', "<doctest f[0]>", "single"))
+for label, step in (("swapped_compile", swapped_compile), ("keep", keep),
+                    ("run_kept", run_kept), ("own_example", own_example)):
+    attempt(label, step)
+print("kept", len(kept))
+"#;
+
+#[test]
+fn doctests_allowance_runs_only_the_examples_own_code() {
+    let s = Scratch::new();
+    let script = s.write("deputy.py", DOCTEST_DEPUTY_PROGRAM);
+    let out = run(s.exec().arg(&script).arg("--").args(["compile", "exec"]));
+    let text = stdout(&out);
+    assert!(!text.contains("PWN42"), "{text}{}", stderr(&out));
+    for line in ["RAN keep", "kept 1", "REFUSED run_kept", "REFUSED own_example"] {
+        assert!(text.lines().any(|l| l == line), "{line}: {text}{}", stderr(&out));
+    }
+    // Under Python each attempt runs its own text: the program's compile, the kept code.
+    let plain =
+        Command::new(python()).arg(&script).args(["compile", "exec"]).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("Got:\n    PWN42\n"), "{plain}");
+    assert!(plain.contains("PWN42 ran kept real example"), "{plain}");
+}

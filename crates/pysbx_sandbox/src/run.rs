@@ -1560,7 +1560,10 @@ fn guard_loop(
                             serde_json::json!({"ok": false, "reason": reason})
                         }
                     };
-                    let size = reply.get("source").and_then(|s| s.as_str()).map_or(0, str::len);
+                    let text = |v: &serde_json::Value| v.as_str().map_or(0, str::len);
+                    let examples = reply.get("examples").and_then(|e| e.as_array());
+                    let size = reply.get("source").map_or(0, text)
+                        + examples.map_or(0, |e| e.iter().map(text).sum());
                     if cached_bytes + size <= MAX_GATE_CACHE_BYTES {
                         cached_bytes += size;
                         cache.insert(key, reply.clone());

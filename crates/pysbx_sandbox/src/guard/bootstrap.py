@@ -2150,11 +2150,12 @@ def _pysbx_guard():
                 except UnicodeError:
                     pass
 
-    def _vetted_doctest_example(frame, source):
-        if not _gate_reads or _type(source) is not _bytes:
-            return False
+    def _is_doctest_run(frame):
         code = frame.f_code
-        if code.co_name != "__run" or _stdlib_rel(code) != "doctest.py":
+        return code.co_name == "__run" and _stdlib_rel(code) == "doctest.py"
+
+    def _vetted_doctest_example(frame, source):
+        if not _gate_reads or _type(source) is not _bytes or not _is_doctest_run(frame):
             return False
         path = _dict_get(_doctest_examples, source)
         return path is not None and _gate_leaves_unchanged(path, source) is True
@@ -3026,7 +3027,10 @@ def _pysbx_guard():
                 # that code itself, in the same call (namedtuple, dataclasses), or from files:
                 # not a code object the program handed it (one that `codeop` compiled from a
                 # string, given to `runpy._run_code` or to a loader).
-                _violation("code", "running code the program handed to %s is not allowed"
+                _violation("code", ("running a doctest example that is not one of a docstring "
+                                    "the gate read, or that the gate would change, in %s is not "
+                                    "allowed" if _is_doctest_run(frame) else
+                                    "running code the program handed to %s is not allowed")
                            % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1 \
                     and not _honest_name(args, immediate):
