@@ -16,6 +16,7 @@ mod compile;
 mod decode;
 mod decorators;
 mod deep;
+mod doctest;
 mod error;
 mod escapes;
 mod fold;
@@ -48,6 +49,7 @@ use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextSize};
 
 pub use decode::{decode_source, encode_like_source};
+pub use doctest::doctest_examples;
 pub use error::{CompileError, SourceError, SourceErrorKind};
 
 use crate::compile::Compiled;
@@ -113,6 +115,10 @@ pub struct AnalyzeOptions {
     /// at install or import time, and the rules that test `module_level` in that entry file
     /// hold in them as they would in the entry file itself.
     pub called_by_entry: Option<CalledByEntry>,
+    /// List the examples of the file's docstrings, as `doctest` runs them, in
+    /// [`FileAnalysis::doctest_examples`] (`pysbx exec`'s import gate: see
+    /// [`doctest_examples`]), from the tree the analysis parses anyway.
+    pub doctest_examples: bool,
 }
 
 /// Functions of a module that an entry file of its package calls at import time (see
@@ -151,6 +157,9 @@ pub struct FileAnalysis {
     /// files met one of its leaves in it (a sender, a process call), or the file imports its
     /// package's own modules by relative imports. A scan reads again only such files.
     pub entry_sensitive: bool,
+    /// With [`AnalyzeOptions::doctest_examples`], of a file read to the end: the examples of
+    /// its docstrings (see [`doctest_examples`]).
+    pub doctest_examples: Vec<String>,
 }
 
 impl Analyzer {
@@ -325,6 +334,12 @@ impl Analyzer {
         };
         out.entry_calls = entry_calls;
         out.entry_sensitive = entry_sensitive;
+        if options.doctest_examples
+            && source.contains(">>>")
+            && let Mod::Module(module) = parsed.syntax()
+        {
+            out.doctest_examples = doctest::examples_of_module(&module.body);
+        }
         out.error = syntax_error;
         if max_depth > 1000 {
             deep::release(parsed);
@@ -435,6 +450,7 @@ impl Analyzer {
             suppressed,
             entry_calls: Vec::new(),
             entry_sensitive: false,
+            doctest_examples: Vec::new(),
         }
     }
 
@@ -801,6 +817,20 @@ mod tests {
         assert_eq!(err.kind, SourceErrorKind::Syntax);
         assert_eq!(err.line, 2);
         assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn the_gate_has_the_docstring_examples_from_the_analysis_own_tree() {
+        let an = analyzer(&pack("TST902", "{call: os.system}"));
+        let src = "import os\nif True:\n    def f():\n        '''\n        >>> f()\n        '''\n        os.system('x')\n";
+        let options = AnalyzeOptions { doctest_examples: true, ..AnalyzeOptions::default() };
+        let out = an.analyze(src, Path::new("m.py"), &options);
+        assert_eq!(out.doctest_examples, ["f()\n"]);
+        assert_eq!(out.doctest_examples, doctest_examples(src), "as the text parsed alone");
+        assert_eq!(out.findings.len(), 1, "the findings as without the option");
+        let plain = an.analyze(src, Path::new("m.py"), &AnalyzeOptions::default());
+        assert!(plain.doctest_examples.is_empty());
+        assert_eq!(plain.findings, out.findings);
     }
 
     #[test]

@@ -105,7 +105,8 @@ pub(crate) struct SanitizedModule {
     pub(crate) changed: bool,
     pub(crate) findings: Vec<GateFinding>,
     /// The examples of its docstrings, as `doctest` runs them (see
-    /// [`pysbx_rewrite::doctest_examples`]).
+    /// [`pysbx_analysis::doctest_examples`]): those of the text as the gate read it,
+    /// constants of the module's file wherever sanitizing changed what surrounds them.
     pub(crate) doctest_examples: Vec<String>,
 }
 
@@ -419,6 +420,7 @@ impl Engine {
         AnalyzeOptions {
             max_tokens: Some(pysbx_analysis::MAX_GATE_TOKENS),
             keep_findings_when_stopped: true,
+            doctest_examples: true,
             ..AnalyzeOptions::default()
         }
     }
@@ -665,9 +667,12 @@ impl Engine {
             }
         };
         let changed = sanitized.output != decoded;
-        // Of the text that runs, whose docstrings `doctest` reads.
-        let doctest_examples = pysbx_rewrite::doctest_examples(&sanitized.output);
-        Ok(SanitizedModule { source: sanitized.output, changed, findings, doctest_examples })
+        Ok(SanitizedModule {
+            source: sanitized.output,
+            changed,
+            findings,
+            doctest_examples: analysis.doctest_examples,
+        })
     }
 }
 

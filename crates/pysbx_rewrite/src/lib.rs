@@ -24,7 +24,6 @@
 mod checked;
 mod deep;
 mod diff;
-mod doctest;
 mod edit;
 mod error;
 mod fixpoint;
@@ -44,7 +43,6 @@ use ruff_text_size::{TextRange, TextSize};
 
 pub use checked::checked_by_the_guard;
 pub use diff::unified_diff;
-pub use doctest::doctest_examples;
 pub use error::RewriteError;
 pub use fixpoint::{MAX_ROUNDS, sanitize_until_stable};
 pub use stub::{BLOCKED_MODULE_CLASS, STUB_EXCEPTION};

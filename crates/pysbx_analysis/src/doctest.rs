@@ -13,14 +13,13 @@
 //! would refuse to run (no space after the prompt) is listed too: it is still a constant of the
 //! module's, and the gate judges it before it runs.
 
-use ruff_python_ast::{AnyNodeRef, Expr, Stmt};
+use ruff_python_ast::{ElifElseClause, ExceptHandler, Expr, Stmt};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
-
-use crate::tree::NodeTree;
 
 /// The doctest examples of every docstring of `source` (the module's, its classes', its
 /// functions' and methods', at any depth), each once, in the order met; empty when the text
-/// has no `>>>` at all or does not parse.
+/// has no `>>>` at all or does not parse. The import gate has them from the tree its analysis
+/// parses (see [`crate::AnalyzeOptions::doctest_examples`]); this parses the text itself.
 #[must_use]
 pub fn doctest_examples(source: &str) -> Vec<String> {
     if !source.contains(">>>") {
@@ -31,28 +30,74 @@ pub fn doctest_examples(source: &str) -> Vec<String> {
         return Vec::new();
     }
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return Vec::new() };
+    examples_of_module(&module.body)
+}
+
+/// The examples of the docstrings of a module's statements. Statements alone are visited
+/// (a docstring is the first statement of a body): no expression is walked.
+pub(crate) fn examples_of_module(body: &[Stmt]) -> Vec<String> {
     let mut examples = Vec::new();
-    let mut add = |body: &[Stmt]| {
-        if let Some(doc) = docstring(body)
-            && doc.contains(">>>")
-        {
-            for example in examples_of(&doc) {
-                if !examples.contains(&example) {
-                    examples.push(example);
-                }
+    add_docstring(body, &mut examples);
+    visit(body, &mut examples);
+    examples
+}
+
+fn add_docstring(body: &[Stmt], examples: &mut Vec<String>) {
+    if let Some(doc) = docstring(body)
+        && doc.contains(">>>")
+    {
+        for example in examples_of(&doc) {
+            if !examples.contains(&example) {
+                examples.push(example);
             }
         }
-    };
-    add(&module.body);
-    let tree = NodeTree::build(module);
-    for (_, node) in tree.nodes() {
-        match node {
-            AnyNodeRef::StmtFunctionDef(f) => add(&f.body),
-            AnyNodeRef::StmtClassDef(c) => add(&c.body),
+    }
+}
+
+/// The bodies of definitions at any depth: inside other definitions and inside compound
+/// statements (`if TYPE_CHECKING:`, `try:` around an import, a `with` block).
+fn visit(body: &[Stmt], examples: &mut Vec<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                add_docstring(&f.body, examples);
+                visit(&f.body, examples);
+            }
+            Stmt::ClassDef(c) => {
+                add_docstring(&c.body, examples);
+                visit(&c.body, examples);
+            }
+            Stmt::If(s) => {
+                visit(&s.body, examples);
+                for ElifElseClause { body, .. } in &s.elif_else_clauses {
+                    visit(body, examples);
+                }
+            }
+            Stmt::For(s) => {
+                visit(&s.body, examples);
+                visit(&s.orelse, examples);
+            }
+            Stmt::While(s) => {
+                visit(&s.body, examples);
+                visit(&s.orelse, examples);
+            }
+            Stmt::With(s) => visit(&s.body, examples),
+            Stmt::Try(s) => {
+                visit(&s.body, examples);
+                for ExceptHandler::ExceptHandler(h) in &s.handlers {
+                    visit(&h.body, examples);
+                }
+                visit(&s.orelse, examples);
+                visit(&s.finalbody, examples);
+            }
+            Stmt::Match(s) => {
+                for case in &s.cases {
+                    visit(&case.body, examples);
+                }
+            }
             _ => {}
         }
     }
-    examples
 }
 
 /// The docstring of a body: its first statement, when that is a string literal alone.
@@ -170,6 +215,16 @@ class C:
                 "x = 1\n"
             ]
         );
+    }
+
+    #[test]
+    fn definitions_inside_compound_statements() {
+        let source = "try:\n    import x\nexcept ImportError:\n    class C:\n        '>>> 1'\n\
+                      if X:\n    pass\nelse:\n    with m:\n        def f():\n            '>>> 2'\n\
+                      for i in y:\n    pass\nelse:\n    def g():\n        def h():\n            \
+                      '>>> 3'\n\
+                      match v:\n    case 1:\n        def k():\n            '>>> 4'\n";
+        assert_eq!(doctest_examples(source), ["1\n", "2\n", "3\n", "4\n"]);
     }
 
     #[test]
