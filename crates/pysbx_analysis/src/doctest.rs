@@ -109,7 +109,7 @@ fn docstring(body: &[Stmt]) -> Option<String> {
 
 /// The examples of one docstring, as `DocTestParser` cuts them out.
 fn examples_of(doc: &str) -> Vec<String> {
-    let text = expand_tabs(doc);
+    let text = crate::fold::expand_tabs(doc);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut examples = Vec::new();
     let mut i = 0;
@@ -146,31 +146,6 @@ fn examples_of(doc: &str) -> Vec<String> {
 /// (`line[indent + 4:]` in doctest: empty when the line is shorter).
 fn after_prompt(line: &str, indent: usize) -> &str {
     line.char_indices().nth(indent + 4).map_or("", |(at, _)| &line[at..])
-}
-
-/// `str.expandtabs()`: each tab up to the next multiple of eight columns, counted from the
-/// start of its line.
-fn expand_tabs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut column = 0usize;
-    for c in text.chars() {
-        match c {
-            '\t' => {
-                let spaces = 8 - column % 8;
-                out.extend(std::iter::repeat_n(' ', spaces));
-                column += spaces;
-            }
-            '\n' | '\r' => {
-                out.push(c);
-                column = 0;
-            }
-            _ => {
-                out.push(c);
-                column += 1;
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

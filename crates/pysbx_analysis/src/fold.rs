@@ -575,8 +575,9 @@ fn cleandoc(doc: &str) -> String {
     out.join("\n")
 }
 
-/// `str.expandtabs()` with tab stops every 8 columns, per line.
-fn expand_tabs(text: &str) -> String {
+/// `str.expandtabs()` with tab stops every 8 columns, per line (also how `doctest` reads a
+/// docstring).
+pub(crate) fn expand_tabs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut column = 0;
     for c in text.chars() {
