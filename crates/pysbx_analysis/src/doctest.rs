@@ -19,7 +19,8 @@ use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 /// The doctest examples of every docstring of `source` (the module's, its classes', its
 /// functions' and methods', at any depth), each once, in the order met; empty when the text
 /// has no `>>>` at all or does not parse. The import gate has them from the tree its analysis
-/// parses (see [`crate::AnalyzeOptions::doctest_examples`]); this parses the text itself.
+/// parses (see [`crate::AnalyzeOptions::doctest_examples`]), whose bounds on a hostile text's
+/// size and depth then hold; this parses the text itself, without them.
 #[must_use]
 pub fn doctest_examples(source: &str) -> Vec<String> {
     if !source.contains(">>>") {
@@ -39,21 +40,21 @@ pub fn doctest_examples(source: &str) -> Vec<String> {
 #[cold]
 #[inline(never)]
 pub(crate) fn examples_of_module(body: &[Stmt]) -> Vec<String> {
-    let mut examples = Vec::new();
-    add_docstring(body, &mut examples);
-    visit(body, &mut examples);
-    examples
+    let mut all = Vec::new();
+    add_docstring(body, &mut all);
+    visit(body, &mut all);
+    // Each once, by a set: the module's text is the program's, and a docstring of a million
+    // `>>>` lines must not cost a million squared comparisons.
+    let mut seen = std::collections::HashSet::with_capacity(all.len());
+    all.retain(|example| seen.insert(example.clone()));
+    all
 }
 
 fn add_docstring(body: &[Stmt], examples: &mut Vec<String>) {
     if let Some(doc) = docstring(body)
         && doc.contains(">>>")
     {
-        for example in examples_of(&doc) {
-            if !examples.contains(&example) {
-                examples.push(example);
-            }
-        }
+        examples.extend(examples_of(&doc));
     }
 }
 
@@ -203,6 +204,21 @@ class C:
                       '>>> 3'\n\
                       match v:\n    case 1:\n        def k():\n            '>>> 4'\n";
         assert_eq!(doctest_examples(source), ["1\n", "2\n", "3\n", "4\n"]);
+    }
+
+    #[test]
+    fn many_examples_are_listed_each_once_in_the_order_met() {
+        // 100,000 examples, every other one a repeat: listed without comparing each with
+        // every other (a quadratic count here would be 10^10 comparisons).
+        let mut doc = String::new();
+        for i in 0..50_000 {
+            doc.push_str(&format!(">>> x{i}\n>>> x{i}\n"));
+        }
+        let source = format!("'''{doc}'''\ndef f():\n    '>>> x7'\n");
+        let examples = doctest_examples(&source);
+        assert_eq!(examples.len(), 50_000);
+        assert_eq!(examples[..2], ["x0\n", "x1\n"]);
+        assert_eq!(examples[49_999], "x49999\n");
     }
 
     #[test]
