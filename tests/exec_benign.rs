@@ -8,13 +8,15 @@ use crate::exec_support::{Scratch, python, run, stderr, stdout};
 /// Runs `code` with plain python and with pysbx, each started in the script's directory (for
 /// python a copy of it, since the program may change it; for pysbx the directory itself, which
 /// the sandbox shows copy-on-write), and compares everything.
-/// `err` without pysbx's lines for what the gate found in the script itself (what it reports,
-/// shown as for the modules imported): pysbx's, not the program's. Only those are left out.
+/// `err` without pysbx's lines for what the gate found in the script and the modules beside it
+/// (what it reports): pysbx's, not the program's. Only those are left out.
 /// pysbx writes them as the program starts, on the same standard error: one may land after a
 /// prompt the program wrote without a newline (`Password: `), so a note is taken out wherever
 /// it starts, up to its own newline, and the program's text around it is kept as it was.
 fn without_own_findings(err: &str, script: &std::path::Path) -> String {
-    let own = format!("pysbx: {}:", script.display());
+    // The gate's notes on the script and on the modules beside it that it imports.
+    let dir = script.parent().unwrap_or(script);
+    let own = format!("pysbx: {}/", dir.display());
     let mut out = String::with_capacity(err.len());
     let mut rest = err;
     while let Some(at) = rest.find(&own) {
@@ -1180,6 +1182,31 @@ print("end")
     let text = stdout(&out);
     assert!(text.contains("PWN42"), "{text}{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn timeit_runs_the_programs_constant_statements() {
+    // A benchmark script times constant statements and setups (by position and keyword, with
+    // `globals=`, a multi-line statement, a callable with a string setup, through a helper
+    // whose caller spells the string, from an imported module): each runs under `code: false`
+    // as under Python. Timings differ from run to run, so only their kind is printed.
+    let code = r#"
+import timeit, helper
+def f(n):
+    return sum(range(n))
+def bench(stmt, **kw):
+    return timeit.timeit(stmt, number=50, **kw)
+print(bench("f(10)", setup="from __main__ import f") > 0)
+print(timeit.timeit(stmt="f(10)", globals=globals(), number=5) > 0)
+print(timeit.Timer("x.append(1)", "x = []").timeit(3) > 0)
+print(len(timeit.Timer("""for i in range(3):
+    i * 2""").repeat(2, 2)))
+print(timeit.timeit(lambda: f(3), setup="y = 2", number=3) > 0)
+print(len(timeit.repeat("sorted(data)", setup="data = list(range(50))[::-1]", repeat=3, number=10)))
+print(helper.time_join() > 0)
+"#;
+    let helper = "import timeit\ndef time_join():\n    return timeit.timeit(\"'-'.join(map(str, range(20)))\", number=20)\n";
+    same_as_python("bench", code, &[], &[("helper.py", helper)]);
 }
 
 /// The interpreter prints an exception no code caught in a thread, in a finalizer or handed to

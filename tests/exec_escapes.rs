@@ -1969,3 +1969,73 @@ fn doctests_allowance_runs_only_the_examples_own_code() {
     assert!(plain.contains("Got:\n    PWN42\n"), "{plain}");
     assert!(plain.contains("PWN42 ran kept real example"), "{plain}");
 }
+
+/// `timeit`'s allowance runs constant strings of the program's that the gate leaves unchanged,
+/// nothing else: the call is reached by a name from argv, which the gate cannot follow, so
+/// only the guard decides. A constant that starts a process, or reaches one through the names
+/// of `timeit`'s namespace it runs in (`sys`, `_globals()`), or walks the heap through its
+/// `gc`; a statement made at run time; the template changed by the program.
+const TIMEIT_DEPUTY_PROGRAM: &str = r#"
+import sys, timeit
+run = getattr(timeit, sys.argv[1])
+cases = {
+    "plain": "y = [1, 2]",
+    "os": "__import__('os').system('echo PWN' + '42')",
+    "sys": "sys.modules['os'].system('echo PWN' + '42')",
+    "globals": "_globals()['sys'].modules['os'].system('echo PWN' + '42')",
+    "gc": "gc.get_objects()",
+    "timer": "Timer(\"__import__('os').system('echo PWN' + '42')\").timeit(1)",
+    "made": "".join(["print('PW", "N42')"]),
+}
+for name, stmt in cases.items():
+    for arguments in ((stmt,), ("pass", stmt)):
+        try:
+            run(*arguments, number=1)
+            print("RAN", name)
+        except Exception as e:
+            print("REFUSED", name, type(e).__name__)
+timeit.template = timeit.template.replace("pass", "print('PWN' + '42')")
+try:
+    run("x = 1", number=1)
+    print("RAN template")
+except Exception as e:
+    print("REFUSED template", type(e).__name__)
+"#;
+
+#[test]
+fn timeits_allowance_runs_only_constants_the_gate_leaves_unchanged() {
+    let s = Scratch::new();
+    let script = s.write("deputy.py", TIMEIT_DEPUTY_PROGRAM);
+    let out = run(s.exec().arg(&script).arg("--").arg("timeit"));
+    let text = stdout(&out);
+    assert!(!text.contains("PWN42"), "{text}{}", stderr(&out));
+    assert_eq!(text.matches("RAN plain").count(), 2, "{text}{}", stderr(&out));
+    for name in ["os", "sys", "globals", "gc", "timer", "made"] {
+        let refused = format!("REFUSED {name} PolicyViolation");
+        assert_eq!(text.matches(&refused).count(), 2, "{name}: {text}{}", stderr(&out));
+    }
+    assert!(text.contains("REFUSED template PolicyViolation"), "{text}");
+    assert!(
+        stderr(&out).contains(
+            "running a timeit statement or setup that is not a constant string of the \
+             program's, or that the gate would change, in Timer.__init__"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Without a gate reading code, no string is vetted: the plain one is refused too.
+    let out = run(s.exec().arg("--no-gate").arg(&script).arg("--").arg("timeit"));
+    assert_eq!(
+        stdout(&out).matches("REFUSED plain PolicyViolation").count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("PWN42"), "{}", stdout(&out));
+    // Under Python every one runs (the gc walk and the made statement included).
+    let plain = Command::new(python()).arg(&script).arg("timeit").output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    for name in ["plain", "os", "sys", "globals", "gc", "timer", "made", "template"] {
+        assert!(plain.contains(&format!("RAN {name}")), "{name}: {plain}");
+    }
+}

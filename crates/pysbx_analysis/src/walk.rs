@@ -7021,8 +7021,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
             }
             if quals.iter().any(|q| CODE_RUNNERS.contains(&&**q)) {
-                // `exec` takes bytes too (as UTF-8 source).
-                if let Some(code) = pos_c.first().copied().flatten().and_then(constant_text) {
+                // `exec` takes bytes too (as UTF-8 source). `compile` names its source, and
+                // `timeit` its statement and the setup it runs first.
+                let timeit = quals.iter().any(|q| q.starts_with("timeit."));
+                let arg = |i: usize, kw: &str| {
+                    pos_c
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .or_else(|| kw_c.iter().find(|(k, _)| *k == kw).and_then(|(_, v)| *v))
+                };
+                let first = arg(0, if timeit { "stmt" } else { "source" });
+                let setup = if timeit { arg(1, "setup") } else { None };
+                for code in setup.into_iter().chain(first).filter_map(constant_text) {
                     self.read_code_string(&code, c.range());
                 }
             }

@@ -189,10 +189,16 @@ impl std::error::Error for RefusedSource {}
 ///   its own rules; at run time the guard sends a constant the calling function spells to the
 ///   gate as code of its module, runs it only when the gate leaves it unchanged, and refuses
 ///   any other run-time code (`patsy` runs `exec("from patsy.builtins import *", {}, ns)` at
-///   import). Constant code that is decoded or obfuscated is `exec-decoded-payload`'s, which still stubs.
-const GUARDED_AT_RUN_TIME: [(&str, &str); 8] = [
+///   import). Constant code that is decoded or obfuscated is `exec-decoded-payload`'s, which still stubs;
+/// - `timeit` given constant strings (`timeit-string-statement`): read in place like an
+///   `exec`'s constant; at run time the guard lets `timeit.Timer` run its template only with
+///   the statement and setup constants of the program's that the gate, reading them with
+///   `timeit`'s own imports before them, would leave unchanged (a benchmark script's
+///   `timeit.timeit("f(x)", setup="from __main__ import f, x")`).
+const GUARDED_AT_RUN_TIME: [(&str, &str); 9] = [
     ("PSB110", "exec-constant-code"),
     ("PSB111", "eval-constant-expression"),
+    ("PSB106", "timeit-string-statement"),
     ("PSB601", "pickle-load"),
     ("PSB608", "pickle-round-trip"),
     ("PSB609", "pickle-constant"),

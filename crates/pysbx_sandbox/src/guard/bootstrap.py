@@ -2160,6 +2160,87 @@ def _pysbx_guard():
         path = _dict_get(_doctest_examples, source)
         return path is not None and _gate_leaves_unchanged(path, source) is True
 
+    # `timeit.Timer` given strings (`timeit.timeit("f(x)", setup="from __main__ import f, x")`,
+    # a benchmark script's) compiles its template with each string re-indented into it and
+    # runs that. The guard lets it when the text is the template (its own copy: the program
+    # may change `timeit.template`) filled with, for the statement and the setup, each either
+    # what `timeit` puts for a callable or `pass`, or a constant string of a function of the
+    # program's on the stack that the gate, reading it as code of that function's module,
+    # would run unchanged. The gate reads it with `timeit`'s own names bound before it
+    # (`sys`, `gc`, `Timer`...): without `globals=`, the text runs in `timeit`'s namespace,
+    # whatever the program's module binds to those names. A string made at run time, or one
+    # the gate would change, stays the program's run-time code.
+    _TIMEIT_HEAD = "\ndef inner(_it, _timer"
+    _TIMEIT_INITS = ("", ", _setup=_setup", ", _stmt=_stmt", ", _setup=_setup, _stmt=_stmt")
+    _TIMEIT_SETUP_AT = "):\n    "
+    _TIMEIT_MIDDLE = "\n    _t0 = _timer()\n    for _i in _it:\n        "
+    _TIMEIT_TAIL = "\n        pass\n    _t1 = _timer()\n    return _t1 - _t0\n"
+    _TIMEIT_NAMES = (b"import gc, itertools, sys, time\n"
+                     b"from timeit import Timer, default_timer, main, reindent, repeat, "
+                     b"template, timeit\n_globals = globals\n")
+    _TIMEIT_FRAMES = 64  # the program's frames searched for the constant, innermost first
+
+    def _is_timeit_init(frame):
+        code = frame.f_code
+        return code.co_name == "__init__" and _stdlib_rel(code) == "timeit.py"
+
+    def _vetted_timeit_text(frame, source, user):
+        if not _gate_reads or user is None or _type(source) is not _bytes \
+                or not _is_timeit_init(frame):
+            return False
+        try:
+            text = _bytes.decode(source)
+        except UnicodeError:
+            return False
+        if not (text.startswith(_TIMEIT_HEAD) and text.endswith(_TIMEIT_TAIL)):
+            return False
+        body = text[_len(_TIMEIT_HEAD):_len(text) - _len(_TIMEIT_TAIL)]
+        for init in _TIMEIT_INITS:
+            head = init + _TIMEIT_SETUP_AT
+            if not body.startswith(head):
+                continue
+            rest = body[_len(head):]
+            # The statement or the setup may hold the template's own middle lines: each place
+            # they stand is a way to read the text.
+            at = rest.find(_TIMEIT_MIDDLE)
+            while at >= 0:
+                if _timeit_part(rest[:at], "_setup()", "_setup" in init, 4, user) \
+                        and _timeit_part(rest[at + _len(_TIMEIT_MIDDLE):], "_stmt()",
+                                         "_stmt" in init, 8, user):
+                    return True
+                at = rest.find(_TIMEIT_MIDDLE, at + 1)
+        return False
+
+    def _timeit_part(part, placeholder, called, indent, user):
+        # Whether the statement or setup as it stands in timeit's text is the placeholder of a
+        # callable, timeit's default, or a vetted constant of the program's re-indented.
+        if called:
+            return part == placeholder
+        if part == "pass":
+            return True
+        newline = "\n" + " " * indent
+        seen = 0
+        for f in _frames(user):
+            if seen >= _TIMEIT_FRAMES:
+                break
+            code = f.f_code
+            fn, consts = code.co_filename, code.co_consts
+            if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded \
+                    or _kind(code) != "user":
+                continue
+            seen += 1
+            for const in consts:
+                if _type(const) is not _str or _len(const) > _len(part) \
+                        or _str.replace(const, "\n", newline) != part:
+                    continue
+                try:
+                    spelled = _str.encode(const)
+                except UnicodeError:
+                    continue
+                if _gate_leaves_unchanged(fn, _TIMEIT_NAMES + spelled) is True:
+                    return True
+        return False
+
     def _runs_vetted_constant(event, args, user, pending):
         # The run that follows the compile `_vetted_constant` passed, in the same call.
         return event == "exec" and pending is not None and user is not None \
@@ -3018,7 +3099,8 @@ def _pysbx_guard():
                 # returned, holding its locals) is let go outside the guard's work.
                 _let_go(_compiled_in.pop(_get_ident(), None))
                 if not _runs_callers_code(frame, args[0]) \
-                        or (not granted and _vetted_doctest_example(frame, args[0])):
+                        or (not granted and (_vetted_doctest_example(frame, args[0])
+                                             or _vetted_timeit_text(frame, args[0], user))):
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
@@ -3030,6 +3112,9 @@ def _pysbx_guard():
                 _violation("code", ("running a doctest example that is not one of a docstring "
                                     "the gate read, or that the gate would change, in %s is not "
                                     "allowed" if _is_doctest_run(frame) else
+                                    "running a timeit statement or setup that is not a constant "
+                                    "string of the program's, or that the gate would change, in "
+                                    "%s is not allowed" if _is_timeit_init(frame) else
                                     "running code the program handed to %s is not allowed")
                            % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1 \
