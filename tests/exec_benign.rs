@@ -1209,6 +1209,38 @@ print(helper.time_join() > 0)
     same_as_python("bench", code, &[], &[("helper.py", helper)]);
 }
 
+#[test]
+fn eval_of_data_runs_as_under_python() {
+    // `eval` of text read at run time that is data, literals and the operators between them (a
+    // calculator's input, a value's `repr` read back, a list written to a file), evaluates as
+    // under Python, errors included; so does a constant kept in a name, and a module's own
+    // function named `eval`.
+    let code = r#"
+import calc
+for line in open("exprs.txt"):
+    line = line.rstrip("\n")
+    try:
+        print(repr(line), "=", repr(eval(line)))
+    except (ArithmeticError, SyntaxError, TypeError, KeyError, IndexError) as e:
+        print(repr(line), "->", type(e).__name__)
+def copy(value):
+    return eval(repr(value))
+for v in ([1, "a", {2: (3.5, None)}], {"k": {b"x", -4}}, 1e300, -0.0, 10**40, "q\n'"):
+    assert copy(v) == v and type(copy(v)) is type(v), v
+print(eval(repr([1, 2]), {}), eval(repr(3), {"__builtins__": {}}, {}))
+EXPR = "len('abc') + 1"
+print(eval(EXPR))
+print(calc.eval("2 + 2"))
+"#;
+    let exprs = "2 * (3 + 4)\n10 / 4\n7 // -2 % 5\n1 / 0\n2 +\n-3 ** 2\n\"a\" * 3 + 'b'\n\
+        [*[1, 2], *'ab']\n{**{1: 2}, 3: 4}\n'abc'[::-1]\nnot 0 and 5 or 6\n1 if 2 > 1 > 0 else 3\n\
+        (1, 2) < (1, 3) != (0,)\n3 in [1, 2] or 'b' not in 'abc'\n\tf'{1+1:>4}|{\"x\"!r}'\n\
+        0x1F | 0b101 ^ ~7 & 12 << 1 >> 2\n(1+2j) * 2j\n'%s-%d' % ('a', 3)\n[1] + (2,)\n\
+        {1: 2}[3]\n[][0]\n2 ** -1\n";
+    let calc = "def eval(text):\n    return 'own eval of ' + text\n";
+    same_as_python("calculator", code, &[], &[("exprs.txt", exprs), ("calc.py", calc)]);
+}
+
 /// The interpreter prints an exception no code caught in a thread, in a finalizer or handed to
 /// `sys.excepthook` in C, parsing each line it shows for the `^^^` marks: a `compile` the guard
 /// took for the program's own (three violations in the middle of the traceback, the marks

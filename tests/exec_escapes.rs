@@ -2039,3 +2039,65 @@ fn timeits_allowance_runs_only_constants_the_gate_leaves_unchanged() {
         assert!(plain.contains(&format!("RAN {name}")), "{name}: {plain}");
     }
 }
+
+/// `eval` of text read at run time evaluates data only (literals and operators): every text
+/// that names, reads an attribute, calls or subscripts anything but data is refused with the
+/// rule's stub message, whatever it reaches; a `str` subclass lying about itself is refused
+/// too; without the gate the guard refuses each one; under Python each one runs.
+const EVAL_ATTACKS: &str = "__import__('os').system('echo PWN42')\n\
+    ().__class__.__base__.__subclasses__()\n\
+    [c for c in ().__class__.__mro__[1].__subclasses__()]\n\
+    (lambda: 0).__globals__\n\
+    globals()\n\
+    __builtins__\n\
+    print('PWN42')\n\
+    (x := 5)\n\
+    1 if 1 else print('PWN42')\n\
+    f'{print}'\n\
+    [1][0].__class__\n\
+    {1: print}[1]\n";
+
+const EVAL_PROGRAM: &str = r#"
+import sys
+texts = open("attacks.txt").read().split("\n")[:-1]
+class Liar(str):
+    def lstrip(self, *a):
+        return "1"
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+texts.append(Liar("__import__('os').system('echo PWN' '42')"))
+for text in texts:
+    try:
+        eval(text)
+        print("RAN", text)
+    except Exception as e:
+        print("REFUSED", type(e).__name__, text)
+"#;
+
+#[test]
+fn eval_of_run_time_text_evaluates_data_only() {
+    let s = Scratch::new();
+    s.write("attacks.txt", EVAL_ATTACKS);
+    let script = s.write("evals.py", EVAL_PROGRAM);
+    let count = EVAL_ATTACKS.lines().count() + 1;
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(!text.contains("RAN"), "{text}{}", stderr(&out));
+    assert!(!text.contains("\nPWN42"), "{text}");
+    assert_eq!(text.matches("REFUSED PysbxBlocked").count(), count, "{text}{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let text = stdout(&out);
+    assert!(!text.contains("RAN"), "{text}{}", stderr(&out));
+    assert_eq!(text.matches("REFUSED PolicyViolation").count(), count, "{text}{}", stderr(&out));
+    // With run-time code granted each one runs but the two that start a process (`process:
+    // false`); under Python each one runs.
+    let policy = s.write("code.yaml", "code: true\n");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out).matches("RAN").count(), count - 2, "{}{}", stdout(&out), stderr(&out));
+    let plain =
+        Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(plain.matches("RAN").count(), count, "{plain}");
+}

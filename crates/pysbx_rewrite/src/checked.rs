@@ -27,8 +27,19 @@
 //! its flags, and refuses it as run-time code. The gate writes it as
 //! `__pysbx_parse__(source, filename, mode)`, which calls `ast.parse`, whose `compile` the guard
 //! knows makes a tree.
+//!
+//! `eval(text)` of text known only at run time (`eval(input())` in a calculator, `eval(repr(x))`
+//! to copy a value, `eval(line)` reading a list written out) is stubbed by the rules wherever
+//! the text could be code. Where the policy stubs it, the gate writes the call as
+//! `__pysbx_eval__(text, ...)`, which the guard answers by evaluating the text itself when it is
+//! data (literals and the operators between them, which call nothing: no name, attribute or
+//! call), by the interpreter's `eval` when it is a constant the calling function spells (judged
+//! by the guard as such a constant always is), and otherwise by raising what the stub raises.
+//! Only a call of the name `eval` in a module that binds no `eval` of its own, given one to
+//! three arguments by position, none of them unpacked, the first not written as a string (a
+//! constant is read in place by the rules, as before); any other use is left to the rules.
 
-use ruff_python_ast::{AnyNodeRef, Expr};
+use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -47,6 +58,16 @@ const CHECKED_FRAME_GLOBALS: &str = "__pysbx_frame_globals__";
 /// The builtin the guard provides for a `compile` that makes a syntax tree only.
 const CHECKED_PARSE: &str = "__pysbx_parse__";
 
+/// The builtin the guard provides for `eval` of text known only at run time.
+const CHECKED_EVAL: &str = "__pysbx_eval__";
+
+/// What the gate hands to the guard besides the walks, the globals and the parses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckedOptions {
+    /// `eval` of text known only at run time, where the policy stubs `eval`.
+    pub eval: bool,
+}
+
 /// One rewrite: the text replaced, the builtin called instead, and what it is given.
 struct Checked {
     whole: TextRange,
@@ -61,9 +82,18 @@ struct Checked {
 /// names in its text is not parsed here.
 #[must_use]
 pub fn checked_by_the_guard(source: &str) -> Option<String> {
+    checked_by_the_guard_with(source, CheckedOptions::default())
+}
+
+/// [`checked_by_the_guard`], and with `options.eval` every `eval` of text known only at run
+/// time written as `__pysbx_eval__(...)` (see the module's documentation).
+#[must_use]
+pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Option<String> {
+    let eval = options.eval && source.contains("eval");
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
         && !source.contains("PyCF_ONLY_AST")
+        && !eval
     {
         return None;
     }
@@ -73,7 +103,11 @@ pub fn checked_by_the_guard(source: &str) -> Option<String> {
     }
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return None };
     let tree = NodeTree::build(module);
-    let mut found: Vec<Checked> = tree.nodes().filter_map(|(_, node)| checked(node)).collect();
+    let eval = eval && !binds(&tree, "eval");
+    let mut found: Vec<Checked> = tree
+        .nodes()
+        .filter_map(|(_, node)| checked(node).or_else(|| eval.then(|| data_eval(node)).flatten()))
+        .collect();
     if found.is_empty() {
         return None;
     }
@@ -113,6 +147,51 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
         }
         _ => None,
     }
+}
+
+/// `eval(text[, globals[, locals]])` of text not written as a string, by position only.
+fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
+    let AnyNodeRef::ExprCall(call) = node else { return None };
+    let Expr::Name(callee) = &*call.func else { return None };
+    let args = &call.arguments;
+    if callee.id.as_str() != "eval"
+        || !args.keywords.is_empty()
+        || !(1..=3).contains(&args.args.len())
+        || args.args.iter().any(Expr::is_starred_expr)
+        || matches!(&args.args[0], Expr::StringLiteral(_) | Expr::BytesLiteral(_))
+    {
+        return None;
+    }
+    Some(Checked {
+        whole: call.range(),
+        builtin: CHECKED_EVAL,
+        arguments: args.args.iter().map(Ranged::range).collect(),
+    })
+}
+
+/// Whether the module binds `name` anywhere (assigned, deleted, defined, imported, a
+/// parameter, an exception or a pattern's capture, declared global or nonlocal), or imports
+/// every name of a module, which may hold it: a call of the name is then not surely the
+/// builtin's.
+fn binds(tree: &NodeTree<'_>, name: &str) -> bool {
+    let is = |id: &ruff_python_ast::Identifier| id.as_str() == name;
+    tree.nodes().any(|(_, node)| match node {
+        AnyNodeRef::ExprName(n) => n.ctx != ExprContext::Load && n.id.as_str() == name,
+        AnyNodeRef::StmtFunctionDef(f) => is(&f.name),
+        AnyNodeRef::StmtClassDef(c) => is(&c.name),
+        AnyNodeRef::Alias(a) => {
+            let bound = a.asname.as_ref().unwrap_or(&a.name).as_str();
+            bound == "*" || bound.split('.').next() == Some(name)
+        }
+        AnyNodeRef::Parameter(p) => is(&p.name),
+        AnyNodeRef::ExceptHandlerExceptHandler(h) => h.name.as_ref().is_some_and(is),
+        AnyNodeRef::PatternMatchAs(p) => p.name.as_ref().is_some_and(is),
+        AnyNodeRef::PatternMatchStar(p) => p.name.as_ref().is_some_and(is),
+        AnyNodeRef::PatternMatchMapping(p) => p.rest.as_ref().is_some_and(is),
+        AnyNodeRef::StmtGlobal(g) => g.names.iter().any(is),
+        AnyNodeRef::StmtNonlocal(n) => n.names.iter().any(is),
+        _ => false,
+    })
 }
 
 /// `compile(source, filename, mode, ast.PyCF_ONLY_AST)` (the flags given by position or as
@@ -261,6 +340,53 @@ mod tests {
             "c = compile(*a, ast.PyCF_ONLY_AST)\n",
         ] {
             assert_eq!(checked_by_the_guard(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn eval_of_run_time_text_goes_to_the_guard_where_the_policy_stubs_it() {
+        let on = CheckedOptions { eval: true };
+        let with = |src: &str| checked_by_the_guard_with(src, on);
+        assert_eq!(
+            with("print(eval(input()))\n").as_deref(),
+            Some("print(__pysbx_eval__(input()))\n")
+        );
+        assert_eq!(
+            with("v = eval(repr(x), {}, ns)\n").as_deref(),
+            Some("v = __pysbx_eval__(repr(x), {}, ns)\n")
+        );
+        // Inside another rewrite's argument, and the other way round.
+        assert_eq!(
+            with("eval(c.__subclasses__())\n").as_deref(),
+            Some("__pysbx_eval__(__pysbx_subclasses__(c))\n")
+        );
+        assert_eq!(with("eval(eval(s))\n").as_deref(), Some("__pysbx_eval__(__pysbx_eval__(s))\n"));
+        // Not asked for: the rules decide, as under a policy that grants run-time code.
+        assert_eq!(checked_by_the_guard("print(eval(input()))\n"), None);
+        for src in [
+            // A string written out is read in place by the rules.
+            "eval('1 + 2')\n",
+            "eval(b'[1]')\n",
+            "eval()\n",
+            "eval(s, g, l, x)\n",
+            "eval(*a)\n",
+            "eval(s, globals=g)\n",
+            "builtins.eval(s)\n",
+            "f = eval\n",
+            // The module's own `eval`, however bound.
+            "def eval(s):\n    return s\nprint(eval(input()))\n",
+            "from calc import eval\nprint(eval(input()))\n",
+            "from calc import *\nprint(eval(input()))\n",
+            "eval = lambda s: s\nprint(eval(input()))\n",
+            "def f(eval):\n    return eval(s)\n",
+            "for eval in fs:\n    eval(s)\n",
+            "def f():\n    global eval\n    eval(s)\n",
+            "class eval:\n    pass\neval(s)\n",
+            "try:\n    pass\nexcept E as eval:\n    eval(s)\n",
+            "match m:\n    case [*eval]:\n        eval(s)\n",
+            "import eval\neval(s)\n",
+        ] {
+            assert_eq!(with(src), None, "{src}");
         }
     }
 

@@ -2110,6 +2110,11 @@ def _pysbx_guard():
             if _len(const) == _len(source) and _bytes.__eq__(const, source) is True:
                 spelled = True
                 break
+            # `eval` leaves out the spaces and tabs a string starts with before compiling.
+            const = _bytes.lstrip(const, b" \t")
+            if _len(const) == _len(source) and _bytes.__eq__(const, source) is True:
+                spelled = True
+                break
         if not spelled:
             return None
         return _gate_leaves_unchanged(fn, source)
@@ -3464,6 +3469,36 @@ def _pysbx_guard():
     import ast as _ast_module
     _F["_ast_parse"] = _ast_module.parse
     builtins.__pysbx_parse__ = _facade(_checked_parse, "__pysbx_parse__", transparent=True)
+    # `eval` of text known only at run time, as the gate hands it where the policy stubs
+    # `eval` (see `_checked_eval`): the syntax tree's classes of data and their operators.
+    import _operator
+    _a = _ast_module
+    _F["_data_kinds"] = {
+        _a.Constant: "constant", _a.Tuple: "tuple", _a.List: "list", _a.Set: "set",
+        _a.Dict: "dict", _a.Starred: "starred", _a.UnaryOp: "unary", _a.BinOp: "binary",
+        _a.BoolOp: "bool", _a.Compare: "compare", _a.IfExp: "if", _a.Subscript: "subscript",
+        _a.Slice: "slice", _a.JoinedStr: "joined", _a.FormattedValue: "formatted"}
+    _F["_unary_ops"] = {_a.UAdd: _operator.pos, _a.USub: _operator.neg,
+                        _a.Not: _operator.not_, _a.Invert: _operator.invert}
+    _F["_binary_ops"] = {
+        _a.Add: _operator.add, _a.Sub: _operator.sub, _a.Mult: _operator.mul,
+        _a.MatMult: _operator.matmul, _a.Div: _operator.truediv,
+        _a.FloorDiv: _operator.floordiv, _a.Mod: _operator.mod, _a.Pow: _operator.pow,
+        _a.LShift: _operator.lshift, _a.RShift: _operator.rshift, _a.BitOr: _operator.or_,
+        _a.BitXor: _operator.xor, _a.BitAnd: _operator.and_}
+    _F["_compare_ops"] = {
+        _a.Eq: _operator.eq, _a.NotEq: _operator.ne, _a.Lt: _operator.lt, _a.LtE: _operator.le,
+        _a.Gt: _operator.gt, _a.GtE: _operator.ge, _a.Is: _operator.is_,
+        _a.IsNot: _operator.is_not, _a.In: _operator.contains, _a.NotIn: _operator.contains}
+    # (A function of the guard's own making would lead, through its globals, to the guard.)
+    _F["_in_ops"] = {_a.In: True, _a.NotIn: False}
+    _F["_and_op"] = _a.And
+    del _a
+    _F["_real_eval"] = eval
+    for _helper in (_spelled_by, _is_data, _data_items, _data_value):
+        _facade(_helper, transparent=True, publish=True)
+    del _helper
+    builtins.__pysbx_eval__ = _facade(_checked_eval, "__pysbx_eval__", transparent=True)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
@@ -4591,6 +4626,157 @@ def _checked_frame_globals(depth=0):
 def _checked_parse(source, filename, mode):
     # `compile(source, filename, mode, ast.PyCF_ONLY_AST)` of a module the gate read.
     return _ast_parse(source, filename, mode)
+
+
+def _checked_eval(source, globals=None, locals=None):
+    # `eval(text)` of a module the gate read, the text known only at run time (the gate's
+    # `checked_by_the_guard`), where the policy stubs `eval`. Data, literals and the operators
+    # between them, is evaluated here without compiling anything: it calls nothing but the
+    # interpreter's own operations on values of its own types (`eval(input())` of `2 * (3 +
+    # 4)`, `eval(repr([1, "a"]))`). A constant the calling function spells goes to the
+    # interpreter's `eval`, which the guard judges as such a constant always is (run when the
+    # gate would leave it unchanged). Anything else raises what the rule's stub raises.
+    if globals is not None and type(globals) is not dict:
+        raise TypeError("globals must be a dict")
+    caller = _frame_at(1)
+    # What the interpreter's `eval` would read: a subclass's methods are not asked.
+    text = _plain(source) if isinstance(source, str) else source
+    if isinstance(source, (bytes, bytearray)):
+        try:
+            text = bytes(source).decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if isinstance(text, str):
+        body = _ast_parse(text.lstrip(" \t"), "<string>", "eval").body
+        if _is_data(body):
+            return _data_value(body)
+        if _spelled_by(caller.f_code, source):
+            if globals is None:
+                globals = caller.f_globals
+                if locals is None:
+                    locals = caller.f_locals
+            return _real_eval(source, globals, globals if locals is None else locals)
+    raise _Refused("PSB102 (eval-builtin) blocked at line %d: eval of text that is neither "
+                   "data (literals and operators) nor a constant of the program's"
+                   % caller.f_lineno)
+
+
+def _spelled_by(code, source):
+    for const in code.co_consts:
+        if type(const) is type(source) and const == source:
+            return True
+    return False
+
+
+def _is_data(node):
+    kind = _data_kinds.get(type(node))
+    if kind is None:
+        return False
+    if kind == "constant":
+        return True
+    if kind in ("tuple", "list", "set"):
+        return all(_is_data(e) for e in node.elts)
+    if kind == "dict":
+        return all(k is None or _is_data(k) for k in node.keys) \
+            and all(_is_data(v) for v in node.values)
+    if kind == "starred":
+        return _is_data(node.value)
+    if kind == "unary":
+        return type(node.op) in _unary_ops and _is_data(node.operand)
+    if kind == "binary":
+        return type(node.op) in _binary_ops and _is_data(node.left) and _is_data(node.right)
+    if kind == "bool":
+        return all(_is_data(v) for v in node.values)
+    if kind == "compare":
+        return all(type(op) in _compare_ops for op in node.ops) and _is_data(node.left) \
+            and all(_is_data(c) for c in node.comparators)
+    if kind == "if":
+        return _is_data(node.test) and _is_data(node.body) and _is_data(node.orelse)
+    if kind == "subscript":
+        return _is_data(node.value) and _is_data(node.slice)
+    if kind == "slice":
+        return all(p is None or _is_data(p) for p in (node.lower, node.upper, node.step))
+    if kind == "joined":
+        return all(_is_data(v) for v in node.values)
+    if kind == "formatted":
+        return node.conversion in (-1, 97, 114, 115) and _is_data(node.value) \
+            and (node.format_spec is None or _is_data(node.format_spec))
+    return False
+
+
+def _data_items(elts):
+    items = []
+    for e in elts:
+        if _data_kinds.get(type(e)) == "starred":
+            items.extend(_data_value(e.value))
+        else:
+            items.append(_data_value(e))
+    return items
+
+
+def _data_value(node):
+    # The value of a tree `_is_data` accepted, evaluated in Python's order.
+    kind = _data_kinds[type(node)]
+    if kind == "constant":
+        return node.value
+    if kind == "tuple":
+        return tuple(_data_items(node.elts))
+    if kind == "list":
+        return _data_items(node.elts)
+    if kind == "set":
+        return set(_data_items(node.elts))
+    if kind == "dict":
+        value = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                value.update(_data_value(v))
+            else:
+                key = _data_value(k)
+                value[key] = _data_value(v)
+        return value
+    if kind == "unary":
+        return _unary_ops[type(node.op)](_data_value(node.operand))
+    if kind == "binary":
+        left = _data_value(node.left)
+        return _binary_ops[type(node.op)](left, _data_value(node.right))
+    if kind == "bool":
+        conjunction = type(node.op) is _and_op
+        for v in node.values:
+            value = _data_value(v)
+            if (not value) if conjunction else value:
+                return value
+        return value
+    if kind == "compare":
+        left = _data_value(node.left)
+        for op, c in zip(node.ops, node.comparators):
+            right = _data_value(c)
+            contained = _in_ops.get(type(op))
+            if contained is None:
+                result = _compare_ops[type(op)](left, right)
+            else:
+                result = _compare_ops[type(op)](right, left) is contained
+            if not result:
+                return result
+            left = right
+        return result
+    if kind == "if":
+        return _data_value(node.body) if _data_value(node.test) else _data_value(node.orelse)
+    if kind == "subscript":
+        value = _data_value(node.value)
+        return value[_data_value(node.slice)]
+    if kind == "slice":
+        return slice(*(None if p is None else _data_value(p)
+                       for p in (node.lower, node.upper, node.step)))
+    if kind == "joined":
+        return "".join(_data_value(v) for v in node.values)
+    value = _data_value(node.value)  # formatted
+    if node.conversion == 115:
+        value = str(value)
+    elif node.conversion == 114:
+        value = repr(value)
+    elif node.conversion == 97:
+        value = ascii(value)
+    return format(value, "" if node.format_spec is None else _data_value(node.format_spec))
 
 
 def _plain(value):
