@@ -263,11 +263,11 @@ fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
     use std::time::Duration;
 
     let s = Scratch::new();
-    s.write("lib_eval.py", "def f(s):\n    return eval(s)\n");
+    s.write("lib_exec.py", "def f(s):\n    return exec(s)\n");
     let script = s.write(
         "main.py",
         "import sys\nsys.stderr.write('partial')\nsys.stderr.flush()\nsys.stdin.readline()\n\
-         import lib_eval\nprint('done')\n",
+         import lib_exec\nprint('done')\n",
     );
     let mut child = spawn_piped(s.exec().arg(&script));
     let mut err_pipe = child.stderr.take().expect("piped stderr");
@@ -298,7 +298,7 @@ fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
     err.extend(received.try_iter().flatten());
     let err = String::from_utf8_lossy(&err);
     assert_eq!(stdout(&out), "done\n", "{err}");
-    let note = format!("pysbx: {}:2: gate [PSB102]", s.path().join("lib_eval.py").display());
+    let note = format!("pysbx: {}:2: gate [PSB101]", s.path().join("lib_exec.py").display());
     assert!(err.contains(&format!("partial\n{note}")), "{err}");
 }
 

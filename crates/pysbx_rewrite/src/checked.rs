@@ -89,7 +89,7 @@ pub fn checked_by_the_guard(source: &str) -> Option<String> {
 /// time written as `__pysbx_eval__(...)` (see the module's documentation).
 #[must_use]
 pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Option<String> {
-    let eval = options.eval && source.contains("eval");
+    let eval = options.eval && names_a_call_of_eval(source);
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
         && !source.contains("PyCF_ONLY_AST")
@@ -147,6 +147,25 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
         }
         _ => None,
     }
+}
+
+/// Whether the text has `eval` followed by `(` (blanks between allowed) where a name starts:
+/// not `literal_eval(`, `self.eval(` or `evaluate(`. Most modules have none, and are not
+/// parsed a second time for it.
+fn names_a_call_of_eval(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    let mut from = 0;
+    while let Some(at) = source[from..].find("eval").map(|i| from + i) {
+        from = at + 4;
+        let starts_a_name = at == 0
+            || !matches!(bytes[at - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.')
+                && bytes[at - 1].is_ascii();
+        let called = bytes[from..].iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b'(');
+        if starts_a_name && called {
+            return true;
+        }
+    }
+    false
 }
 
 /// `eval(text[, globals[, locals]])` of text not written as a string, by position only.
@@ -361,6 +380,13 @@ mod tests {
             Some("__pysbx_eval__(__pysbx_subclasses__(c))\n")
         );
         assert_eq!(with("eval(eval(s))\n").as_deref(), Some("__pysbx_eval__(__pysbx_eval__(s))\n"));
+        // Not a call of the name `eval` in the text: the module is not parsed for it.
+        for src in ["x = literal_eval(s)\n", "self.eval(s)\n", "evaluate(s)\n", "eval\n"] {
+            assert!(!names_a_call_of_eval(src), "{src}");
+        }
+        for src in ["eval(s)\n", "x=eval (s)\n", "(eval)(s)\n"] {
+            assert_eq!(names_a_call_of_eval(src), !src.starts_with('('), "{src}");
+        }
         // Not asked for: the rules decide, as under a policy that grants run-time code.
         assert_eq!(checked_by_the_guard("print(eval(input()))\n"), None);
         for src in [
