@@ -4636,7 +4636,7 @@ def _checked_eval(source, globals=None, locals=None):
     # 4)`, `eval(repr([1, "a"]))`). A constant the calling function spells goes to the
     # interpreter's `eval`, which the guard judges as such a constant always is (run when the
     # gate would leave it unchanged). Anything else raises what the rule's stub raises.
-    if globals is not None and type(globals) is not dict:
+    if globals is not None and not isinstance(globals, dict):
         raise TypeError("globals must be a dict")
     caller = _frame_at(1)
     # What the interpreter's `eval` would read: a subclass's methods are not asked.
