@@ -291,6 +291,7 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
         ArgTest::Literal => out.push_str("ArgTest::Literal"),
         ArgTest::Computed => out.push_str("ArgTest::Computed"),
         ArgTest::NotComputed => out.push_str("ArgTest::NotComputed"),
+        ArgTest::Written => out.push_str("ArgTest::Written"),
         ArgTest::Matches(re) => {
             let _ = write!(out, "ArgTest::Matches(s({re:?}))");
         }

@@ -134,6 +134,7 @@ impl ArgCond {
                 | Test::OneOf(_)
                 | Test::Literal
                 | Test::NotComputed
+                | Test::Written
                 | Test::Matches(_)
                 | Test::Disguised(_)
                 | Test::Encoded(_)
@@ -164,6 +165,7 @@ pub(crate) enum Test {
     Literal,
     Computed,
     NotComputed,
+    Written,
     Matches(LazyRegex),
     Disguised(LazyRegex),
     Encoded(LazyRegex),
@@ -822,6 +824,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Literal => Test::Literal,
         ArgTest::Computed => Test::Computed,
         ArgTest::NotComputed => Test::NotComputed,
+        ArgTest::Written => Test::Written,
         ArgTest::Matches(pattern) => Test::Matches(LazyRegex::checked(pattern, rule)?),
         ArgTest::Disguised(pattern) => Test::Disguised(LazyRegex::checked(pattern, rule)?),
         ArgTest::Encoded(pattern) => Test::Encoded(LazyRegex::checked(pattern, rule)?),

@@ -160,6 +160,7 @@ struct RawArg {
     forwarded: Option<bool>,
     literal: Option<bool>,
     computed: Option<bool>,
+    written: Option<bool>,
     matches: Option<Spanned<String>>,
     disguised: Option<Spanned<String>>,
     encoded: Option<Spanned<String>>,
@@ -647,6 +648,9 @@ impl Ctx {
             Some(false) => tests.push(ArgTest::NotComputed),
             None => {}
         }
+        if raw.written == Some(true) {
+            tests.push(ArgTest::Written);
+        }
         if let Some(m) = raw.matches {
             tests.push(ArgTest::Matches(self.regex(&m)?));
         }
@@ -690,7 +694,7 @@ impl Ctx {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
-                 present, forwarded, literal, computed, matches, disguised, encoded, command, less_than, \
+                 present, forwarded, literal, computed, written: true, matches, disguised, encoded, command, less_than, \
                  constant_start, refers_to, returned_by, round_trip, derived_from, constant_pickle: true or \
                  attribute"
                     .to_string(),

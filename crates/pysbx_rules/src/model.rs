@@ -198,6 +198,10 @@ pub enum ArgTest {
     /// The argument is given and the engine can list its values: a literal, or a name holding
     /// one of a few constants.
     NotComputed,
+    /// The argument is given and may be a constant written in the file: a literal, a name that
+    /// may hold a constant, or a parameter a call of the file gives a constant (`def
+    /// ping(host): ...` after `ping("x.example")`).
+    Written,
     /// The argument folds to a string matching this regex.
     Matches(String),
     /// The argument folds to a string matching this regex that is not written as a string

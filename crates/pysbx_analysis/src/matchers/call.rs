@@ -173,6 +173,15 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             Selected::Given(None, refs) => refs.is_some_and(ValueSet::constant_choices),
             _ => false,
         },
+        // A parameter is unknown (its callers may be anywhere) but keeps the constants the
+        // file's calls give it: one of them is a value written in the file.
+        Test::Written => match selected {
+            Selected::Given(Some(_), _) => true,
+            Selected::Given(None, refs) => {
+                refs.is_some_and(|r| r.alts().iter().any(|v| matches!(v, Value::Const(_))))
+            }
+            _ => false,
+        },
         Test::RefersTo(names) => match selected {
             Selected::Given(_, Some(refs)) => surely_refers_to(refs, names),
             _ => false,
