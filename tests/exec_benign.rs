@@ -1241,6 +1241,61 @@ print(calc.eval("2 + 2"))
     same_as_python("calculator", code, &[], &[("exprs.txt", exprs), ("calc.py", calc)]);
 }
 
+#[test]
+fn frames_of_the_programs_own_stack_read_as_under_python() {
+    // A logging helper naming its caller, a debugging aid printing a caller's local, a line
+    // number read a few lines after the frame was taken, `inspect.stack()` with its source
+    // lines, a traceback walked by hand, a generator's frame and `traceback.print_stack` of a
+    // frame: each reads as under Python (the frames handed out are snapshots, see sandbox.md).
+    let code = r#"
+import inspect, sys, traceback
+def who():
+    return inspect.currentframe().f_back.f_code.co_name
+def caller():
+    return sys._getframe(1).f_code.co_name
+def here():
+    f = inspect.currentframe()
+    info = inspect.getframeinfo(f)
+    return f.f_code.co_name, f.f_lineno, info.function, info.lineno, info.code_context
+def debug(name):
+    print(name, "=", inspect.currentframe().f_back.f_locals[name])
+def stack_names():
+    return [(fi.function, fi.lineno, fi.code_context[0].strip() if fi.code_context else None)
+            for fi in inspect.stack()]
+def main():
+    x = 42
+    print(who(), caller(), here())
+    debug("x")
+    print(stack_names())
+    print(len(inspect.stack(0)), inspect.stack(context=0)[0].function)
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        tb = sys.exc_info()[2]
+        while tb:
+            print(tb.tb_frame.f_code.co_name, tb.tb_lineno, sorted(tb.tb_frame.f_locals))
+            tb = tb.tb_next
+        print([(fi.function, fi.lineno) for fi in inspect.trace()])
+        print([fi.frame.f_code.co_name for fi in inspect.getinnerframes(sys.exc_info()[2], 0)])
+    def gen():
+        yield 1
+    g = gen()
+    print(g.gi_frame.f_code.co_name, g.gi_frame.f_back, g.gi_frame.f_lineno)
+    next(g)
+    print(sorted(k for k in sys._getframe().f_locals if not k.startswith("_")))
+    print(sys._getframe().f_globals is globals(), sys._getframe(1).f_code.co_name)
+    traceback.print_stack(sys._getframe(), file=sys.stdout)
+    print(inspect.getouterframes(inspect.currentframe())[1].function)
+    try:
+        sys._getframe(50)
+    except ValueError as e:
+        print("ValueError", e)
+main()
+print(inspect.currentframe().f_back, inspect.currentframe().f_locals is globals())
+"#;
+    same_as_python("frames", code, &[], &[]);
+}
+
 /// The interpreter prints an exception no code caught in a thread, in a finalizer or handed to
 /// `sys.excepthook` in C, parsing each line it shows for the `^^^` marks: a `compile` the guard
 /// took for the program's own (three violations in the middle of the traceback, the marks

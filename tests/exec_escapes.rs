@@ -2101,3 +2101,93 @@ fn eval_of_run_time_text_evaluates_data_only() {
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert_eq!(plain.matches("RAN").count(), count, "{plain}");
 }
+
+/// Frames of the program's stack are handed out as snapshots that end above pysbx's first
+/// frame: walked to their end from the program's first frame, a function, a thread, a
+/// generator, an import hook importlib calls and a finalizer, none holds code of pysbx's, and
+/// no local of any is one of pysbx's functions. A traceback through the guard's entry ends at
+/// it (refused), and a real frame, handed to a signal handler, leads nowhere (its `f_back` is
+/// refused); the handler itself gets no frame of its own.
+const FRAME_WALK_PROGRAM: &str = r#"
+import inspect, signal, sys, threading, time
+found = []
+def walk(snapshot, where):
+    depth = 0
+    while snapshot is not None:
+        depth += 1
+        code = snapshot.f_code
+        if code.co_filename == "<pysbx-guard>":
+            found.append((where, "code", code.co_name))
+        for value in list(snapshot.f_locals.values()):
+            inner = getattr(value, "__code__", None)
+            if inner is not None and inner.co_filename == "<pysbx-guard>":
+                found.append((where, "local", inner.co_name))
+        snapshot = snapshot.f_back
+    print("walked", where, depth)
+def from_a_function():
+    walk(inspect.currentframe(), "function")
+walk(inspect.currentframe(), "module")
+from_a_function()
+thread = threading.Thread(target=lambda: walk(sys._getframe(), "thread"))
+thread.start()
+thread.join()
+def gen():
+    yield sys._getframe()
+walk(next(gen()), "generator")
+class Finder:
+    def find_spec(self, name, path=None, target=None):
+        walk(sys._getframe(), "finder")
+sys.meta_path.insert(0, Finder())
+import json.tool
+sys.meta_path.pop(0)
+class Finalized:
+    def __del__(self):
+        walk(sys._getframe(), "finalizer")
+Finalized()
+try:
+    open("/etc/shadow")
+except PermissionError as e:
+    tb = e.__traceback__
+    while tb is not None:
+        try:
+            walk(tb.tb_frame, "traceback")
+        except PermissionError as refused:
+            print("REFUSED traceback", type(refused).__name__)
+        tb = tb.tb_next
+def handler(signum, frame):
+    try:
+        print("handler frame back", frame.f_back)
+    except PermissionError as refused:
+        print("REFUSED real frame", type(refused).__name__)
+    try:
+        walk(sys._getframe(), "handler")
+    except PermissionError as refused:
+        print("REFUSED handler", type(refused).__name__)
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.01)
+time.sleep(0.2)
+print("FOUND", found)
+"#;
+
+#[test]
+fn frames_handed_out_end_above_pysbxs_own() {
+    let s = Scratch::new();
+    let script = s.write("frames.py", FRAME_WALK_PROGRAM);
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(text.contains("FOUND []\n"), "{text}{}", stderr(&out));
+    for place in ["module", "function", "thread", "generator", "finder", "finalizer", "traceback"] {
+        assert!(text.contains(&format!("walked {place} ")), "{place}: {text}{}", stderr(&out));
+    }
+    // The program's first frame is the last: as under Python, nothing lies below it.
+    assert!(text.contains("walked module 1\n"), "{text}");
+    assert!(text.contains("walked function 2\n"), "{text}");
+    assert!(text.contains("REFUSED traceback PysbxBlocked"), "{text}");
+    assert!(text.contains("REFUSED real frame PysbxBlocked"), "{text}");
+    assert!(text.contains("REFUSED handler PolicyViolation"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Under Python the same walks run to the bottom of each stack and find nothing of pysbx's.
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("walked module 1\n") && plain.contains("FOUND []"), "{plain}");
+}

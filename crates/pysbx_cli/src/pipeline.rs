@@ -609,8 +609,8 @@ impl Engine {
 
     /// Scans and sanitizes one module for `pysbx exec`'s import gate. A class's walk of its
     /// subclasses written out (`cls.__subclasses__()`), a look at a caller's module globals
-    /// (`sys._getframe(1).f_globals`), a `compile` that only parses (`ast.PyCF_ONLY_AST`) and
-    /// `eval` of text known only at run time are handed to the guard first (see [`pysbx_rewrite::checked_by_the_guard`]), which
+    /// (`sys._getframe(1).f_globals`), a `compile` that only parses (`ast.PyCF_ONLY_AST`),
+    /// `eval` of text known only at run time and frames are handed to the guard first (see [`pysbx_rewrite::checked_by_the_guard`]), which
     /// judges them when they run, rather than stubbed for what their receiver, frame or flags
     /// might be.
     pub(crate) fn sanitize_module(&self, path: &Path, bytes: &[u8]) -> Result<SanitizedModule> {
@@ -618,13 +618,19 @@ impl Engine {
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         // `eval` of run-time text goes to the guard only where the rules would stub it: a
         // policy granting run-time code leaves `eval` in place for the guard as it is.
-        let eval =
-            self.rules.rules().iter().any(|r| {
-                r.id == "PSB102" && r.name == "eval-builtin" && r.action != Action::Report
-            });
+        let stubs = |id: &str, name: &str| {
+            self.rules
+                .rules()
+                .iter()
+                .any(|r| r.id == id && r.name == name && r.action != Action::Report)
+        };
+        let eval = stubs("PSB102", "eval-builtin");
+        // Frames are handed as snapshots where the rules would stub both the calls that give
+        // frames and the attributes that lead from them.
+        let frames = stubs("PSB705", "frame-access") && stubs("PSB706", "frame-introspection-call");
         let checked = pysbx_rewrite::checked_by_the_guard_with(
             &source,
-            pysbx_rewrite::CheckedOptions { eval },
+            pysbx_rewrite::CheckedOptions { eval, frames },
         );
         let decoded = source;
         let source = checked.as_deref().unwrap_or_else(|| decoded.as_ref());

@@ -38,6 +38,22 @@
 //! Only a call of the name `eval` in a module that binds no `eval` of its own, given one to
 //! three arguments by position, none of them unpacked, the first not written as a string (a
 //! constant is read in place by the rules, as before); any other use is left to the rules.
+//!
+//! Frames (`inspect.currentframe()`, `sys._getframe(n)`, `inspect.stack()`, and the `f_back`,
+//! `f_locals`, `f_globals`, `tb_frame`, `gi_frame`, `cr_frame` and `ag_frame` read of anything)
+//! are how a logging helper names its caller and a debugging aid shows its locals, and how an
+//! escape walks down to its host: a real frame's `f_back` and `f_locals` lead anywhere. Where the
+//! policy stubs them, the gate writes those calls as `__pysbx_frame__(n)` and
+//! `__pysbx_stack__(context)`, and each such attribute read as `__pysbx_frame_attr__(x,
+//! "f_back")`. The guard answers with snapshots, never a frame: copies of what the frames held
+//! (their code, line, globals, a copy of their locals), linked by `f_back` down to the first frame
+//! of pysbx's, where the chain ends as it ends below a script's first frame under Python. An
+//! attribute read of anything but a snapshot, a traceback, a generator, a coroutine or an
+//! asynchronous generator raises what the rule's stub raises. Only `sys._getframe` on the names
+//! `sys` or `_sys` and `currentframe`, `stack` on `inspect` are rewritten; other spellings are
+//! left to the rules. `inspect.trace()`, `inspect.getinnerframes(tb)` and
+//! `inspect.getouterframes(snapshot)` are written as `__pysbx_trace__`,
+//! `__pysbx_inner_frames__` and `__pysbx_outer_frames__`: `inspect`'s lists, of snapshots.
 
 use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
@@ -61,11 +77,27 @@ const CHECKED_PARSE: &str = "__pysbx_parse__";
 /// The builtin the guard provides for `eval` of text known only at run time.
 const CHECKED_EVAL: &str = "__pysbx_eval__";
 
+/// The builtins the guard provides for frames: a snapshot of a frame of the caller's stack, the
+/// caller's stack as `inspect.stack` lists it, and a frame attribute read.
+const CHECKED_FRAME: &str = "__pysbx_frame__";
+const CHECKED_STACK: &str = "__pysbx_stack__";
+const CHECKED_FRAME_ATTR: &str = "__pysbx_frame_attr__";
+const CHECKED_OUTER_FRAMES: &str = "__pysbx_outer_frames__";
+const CHECKED_INNER_FRAMES: &str = "__pysbx_inner_frames__";
+const CHECKED_TRACE: &str = "__pysbx_trace__";
+
+/// The attributes that lead from an object to a frame, or from a frame to others and to what
+/// they hold: read through the guard.
+const FRAME_ATTRIBUTES: &[&str] =
+    &["f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame", "ag_frame"];
+
 /// What the gate hands to the guard besides the walks, the globals and the parses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckedOptions {
     /// `eval` of text known only at run time, where the policy stubs `eval`.
     pub eval: bool,
+    /// Frames and their attributes, where the policy stubs frame access.
+    pub frames: bool,
 }
 
 /// One rewrite: the text replaced, the builtin called instead, and what it is given.
@@ -73,6 +105,8 @@ struct Checked {
     whole: TextRange,
     builtin: &'static str,
     arguments: Vec<TextRange>,
+    /// A string constant given after the arguments (the attribute's name).
+    name: Option<&'static str>,
 }
 
 /// `source` with every `X.__subclasses__()` written as `__pysbx_subclasses__(X)`, every
@@ -90,10 +124,12 @@ pub fn checked_by_the_guard(source: &str) -> Option<String> {
 #[must_use]
 pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Option<String> {
     let eval = options.eval && names_a_call_of_eval(source);
+    let frames = options.frames && names_frames(source);
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
         && !source.contains("PyCF_ONLY_AST")
         && !eval
+        && !frames
     {
         return None;
     }
@@ -106,7 +142,11 @@ pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Optio
     let eval = eval && !binds(&tree, "eval");
     let mut found: Vec<Checked> = tree
         .nodes()
-        .filter_map(|(_, node)| checked(node).or_else(|| eval.then(|| data_eval(node)).flatten()))
+        .filter_map(|(_, node)| {
+            checked(node)
+                .or_else(|| eval.then(|| data_eval(node)).flatten())
+                .or_else(|| frames.then(|| frame_access(node)).flatten())
+        })
         .collect();
     if found.is_empty() {
         return None;
@@ -125,6 +165,7 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
                 whole: call.range(),
                 builtin: CHECKED_SUBCLASSES,
                 arguments: vec![a.value.range()],
+                name: None,
             }),
             _ => None,
         },
@@ -143,6 +184,7 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
                 whole: read.range(),
                 builtin: CHECKED_FRAME_GLOBALS,
                 arguments: args.args.first().map(Ranged::range).into_iter().collect(),
+                name: None,
             })
         }
         _ => None,
@@ -168,6 +210,75 @@ fn names_a_call_of_eval(source: &str) -> bool {
     false
 }
 
+/// Whether the text names a frame call or a frame attribute at all.
+fn names_frames(source: &str) -> bool {
+    source.contains("_getframe")
+        || source.contains("currentframe")
+        || source.contains("inspect.stack")
+        || source.contains("inspect.trace")
+        || source.contains("frames(")
+        || FRAME_ATTRIBUTES.iter().any(|a| source.contains(a))
+}
+
+/// `sys._getframe(n)`, `inspect.currentframe()`, `inspect.stack(context)`, or a read of a frame
+/// attribute (see [`FRAME_ATTRIBUTES`]).
+fn frame_access(node: AnyNodeRef<'_>) -> Option<Checked> {
+    match node {
+        AnyNodeRef::ExprAttribute(read)
+            if read.ctx == ExprContext::Load
+                && FRAME_ATTRIBUTES.contains(&read.attr.id.as_str()) =>
+        {
+            let name = FRAME_ATTRIBUTES.iter().find(|a| **a == read.attr.id.as_str())?;
+            Some(Checked {
+                whole: read.range(),
+                builtin: CHECKED_FRAME_ATTR,
+                arguments: vec![read.value.range()],
+                name: Some(name),
+            })
+        }
+        AnyNodeRef::ExprCall(call) => {
+            let Expr::Attribute(get) = &*call.func else { return None };
+            let Expr::Name(module) = &*get.value else { return None };
+            let args = &call.arguments;
+            if args.args.iter().any(Expr::is_starred_expr) {
+                return None;
+            }
+            // The builtin, and how many arguments the call takes before `context`.
+            let (builtin, before_context) = match (module.id.as_str(), get.attr.id.as_str()) {
+                ("sys" | "_sys", "_getframe") if args.keywords.is_empty() => (CHECKED_FRAME, 1),
+                ("inspect", "currentframe") if args.is_empty() => (CHECKED_FRAME, 0),
+                ("inspect", "stack") => (CHECKED_STACK, 0),
+                ("inspect", "trace") => (CHECKED_TRACE, 0),
+                ("inspect", "getouterframes") => (CHECKED_OUTER_FRAMES, 1),
+                ("inspect", "getinnerframes") => (CHECKED_INNER_FRAMES, 1),
+                _ => return None,
+            };
+            let most = if builtin == CHECKED_FRAME { before_context } else { before_context + 1 };
+            if args.args.len() > most {
+                return None;
+            }
+            // `context=n`: the same as by position, after the others.
+            let keyword = match &*args.keywords {
+                [] => None,
+                [k] if builtin != CHECKED_FRAME
+                    && k.arg.as_ref().is_some_and(|a| a.as_str() == "context")
+                    && args.args.len() == before_context =>
+                {
+                    Some(k.value.range())
+                }
+                _ => return None,
+            };
+            Some(Checked {
+                whole: call.range(),
+                builtin,
+                arguments: args.args.iter().map(Ranged::range).chain(keyword).collect(),
+                name: None,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// `eval(text[, globals[, locals]])` of text not written as a string, by position only.
 fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
     let AnyNodeRef::ExprCall(call) = node else { return None };
@@ -185,6 +296,7 @@ fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
         whole: call.range(),
         builtin: CHECKED_EVAL,
         arguments: args.args.iter().map(Ranged::range).collect(),
+        name: None,
     })
 }
 
@@ -252,6 +364,7 @@ fn parse_only(call: &ruff_python_ast::ExprCall) -> Option<Checked> {
         whole: call.range(),
         builtin: CHECKED_PARSE,
         arguments: given.iter().map(|e| e.range()).collect(),
+        name: None,
     })
 }
 
@@ -272,6 +385,11 @@ fn render(source: &str, range: TextRange, found: &[Checked]) -> String {
                 out.push_str(", ");
             }
             out.push_str(&render(source, argument, found));
+        }
+        if let Some(name) = c.name {
+            out.push_str(", \"");
+            out.push_str(name);
+            out.push('"');
         }
         out.push(')');
         at = c.whole.end();
@@ -364,7 +482,7 @@ mod tests {
 
     #[test]
     fn eval_of_run_time_text_goes_to_the_guard_where_the_policy_stubs_it() {
-        let on = CheckedOptions { eval: true };
+        let on = CheckedOptions { eval: true, frames: false };
         let with = |src: &str| checked_by_the_guard_with(src, on);
         assert_eq!(
             with("print(eval(input()))\n").as_deref(),
@@ -411,6 +529,72 @@ mod tests {
             "try:\n    pass\nexcept E as eval:\n    eval(s)\n",
             "match m:\n    case [*eval]:\n        eval(s)\n",
             "import eval\neval(s)\n",
+        ] {
+            assert_eq!(with(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn frames_go_to_the_guard_where_the_policy_stubs_them() {
+        let on = CheckedOptions { eval: false, frames: true };
+        let with = |src: &str| checked_by_the_guard_with(src, on);
+        assert_eq!(
+            with("n = inspect.currentframe().f_back.f_code.co_name\n").as_deref(),
+            Some("n = __pysbx_frame_attr__(__pysbx_frame__(), \"f_back\").f_code.co_name\n")
+        );
+        assert_eq!(
+            with("f = sys._getframe(depth + 1)\n").as_deref(),
+            Some("f = __pysbx_frame__(depth + 1)\n")
+        );
+        assert_eq!(
+            with("s = inspect.stack()\nt = inspect.stack(context=0)\nu = inspect.stack(2)\n")
+                .as_deref(),
+            Some("s = __pysbx_stack__()\nt = __pysbx_stack__(0)\nu = __pysbx_stack__(2)\n")
+        );
+        assert_eq!(
+            with("v = tb.tb_frame.f_locals['x']\n").as_deref(),
+            Some(
+                "v = __pysbx_frame_attr__(__pysbx_frame_attr__(tb, \"tb_frame\"), \"f_locals\")['x']\n"
+            )
+        );
+        assert_eq!(
+            with("g = gen.gi_frame\nc = co.cr_frame\na = ag.ag_frame\n").as_deref(),
+            Some(
+                "g = __pysbx_frame_attr__(gen, \"gi_frame\")\nc = __pysbx_frame_attr__(co, \"cr_frame\")\n\
+                 a = __pysbx_frame_attr__(ag, \"ag_frame\")\n"
+            )
+        );
+        assert_eq!(
+            with(
+                "a = inspect.trace()\nb = inspect.getinnerframes(tb, context=2)\n\
+                  c = inspect.getouterframes(f, 0)\n"
+            )
+            .as_deref(),
+            Some(
+                "a = __pysbx_trace__()\nb = __pysbx_inner_frames__(tb, 2)\n\
+                 c = __pysbx_outer_frames__(f, 0)\n"
+            )
+        );
+        // A caller's module globals keep their own, narrower rewrite.
+        assert_eq!(
+            with("g = sys._getframe(1).f_globals\n").as_deref(),
+            Some("g = __pysbx_frame_globals__(1)\n")
+        );
+        // Not asked for: the rules decide.
+        assert_eq!(checked_by_the_guard("f = inspect.currentframe()\n"), None);
+        for src in [
+            "f = currentframe()\n",
+            "f = sys._getframe(depth=1)\n",
+            "f = sys._getframe(*a)\n",
+            "f = inspect.currentframe(1)\n",
+            "s = inspect.stack(1, 2)\n",
+            "s = inspect.stack(ctx=1)\n",
+            "o = inspect.getouterframes(f, 1, 2)\n",
+            "o = inspect.getouterframes(context=1)\n",
+            "f = other._getframe(1)\n",
+            "x.f_back = None\n",
+            "del x.f_locals\n",
+            "t = sys._current_frames()\n",
         ] {
             assert_eq!(with(src), None, "{src}");
         }

@@ -3499,6 +3499,42 @@ def _pysbx_guard():
         _facade(_helper, transparent=True, publish=True)
     del _helper
     builtins.__pysbx_eval__ = _facade(_checked_eval, "__pysbx_eval__", transparent=True)
+    # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
+    # snapshot's class has no code of its own (nothing leads from it to any globals), and says
+    # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
+    # and `traceback.extract_stack` read it as one.
+    # Its line is read again from the frame while the frame runs on the caller's stack, as a
+    # frame's is (`f = inspect.currentframe()`, then `f.f_lineno` a few lines on).
+    _F["_FrameSnapshot"] = _type("frame", (), {
+        "__slots__": ("f_code", "f_globals", "f_builtins", "f_locals", "f_back", "f_trace",
+                      "f_trace_lines", "f_trace_opcodes", "_line", "_lasti", "_frame_id"),
+        "__module__": "pysbx", "__class__": _type(sys._getframe()),
+        "f_lineno": property(_facade(_snapshot_lineno, "f_lineno", transparent=True)),
+        "f_lasti": property(_facade(_snapshot_lasti, "f_lasti", transparent=True)),
+        "__doc__": "A copy of what a frame held, made by pysbx's guard."})
+    async def _a_coroutine():
+        pass
+
+    async def _an_async_generator():
+        yield
+
+    _holders = [(lambda: (yield))(), _a_coroutine(), _an_async_generator()]
+    _F["_frame_holders"] = {"tb_frame": _traceback_type, "gi_frame": _type(_holders[0]),
+                            "cr_frame": _type(_holders[1]), "ag_frame": _type(_holders[2])}
+    _holders[1].close()
+    del _holders, _a_coroutine, _an_async_generator
+    for _helper in (_frame_snapshot, _snapshot_position):
+        _facade(_helper, transparent=True, publish=True)
+    del _helper
+    builtins.__pysbx_frame__ = _facade(_checked_frame, "__pysbx_frame__", transparent=True)
+    builtins.__pysbx_stack__ = _facade(_checked_stack, "__pysbx_stack__", transparent=True)
+    builtins.__pysbx_frame_attr__ = _facade(_checked_frame_attr, "__pysbx_frame_attr__",
+                                            transparent=True)
+    builtins.__pysbx_outer_frames__ = _facade(_checked_outer_frames, "__pysbx_outer_frames__",
+                                              transparent=True)
+    builtins.__pysbx_inner_frames__ = _facade(_checked_inner_frames, "__pysbx_inner_frames__",
+                                              transparent=True, publish=True)
+    builtins.__pysbx_trace__ = _facade(_checked_trace, "__pysbx_trace__", transparent=True)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
     guard_module.permit = permit
@@ -4661,6 +4697,135 @@ def _checked_eval(source, globals=None, locals=None):
                    % caller.f_lineno)
 
 
+def _checked_frame(depth=0):
+    # `sys._getframe(depth)` and `inspect.currentframe()` of a module the gate read: a snapshot
+    # of the frame `depth` calls above the caller's (see `_frame_snapshot`), never the frame.
+    # Walked down one frame at a time: nothing at or below a frame of pysbx's is the program's,
+    # so the stack ends there, as it ends below a script's first frame under Python.
+    if type(depth) is not int:
+        depth = depth.__index__()
+    frame = _frame_at(1)
+    for _ in range(depth):
+        frame = frame.f_back
+        if frame is None or frame.f_code.co_filename == "<pysbx-guard>":
+            raise ValueError("call stack is not deep enough")
+    return _frame_snapshot(frame)
+
+
+def _checked_stack(context=1):
+    # `inspect.stack(context)` of a module the gate read: `inspect`'s own list, of snapshots.
+    snapshot = _frame_snapshot(_frame_at(1))
+    return __import__("inspect").getouterframes(snapshot, context)
+
+
+def _checked_outer_frames(frame, context=1):
+    # `inspect.getouterframes(frame, context)` of a module the gate read: of a snapshot only.
+    if type(frame) is not _FrameSnapshot:
+        raise _Refused("PSB706 (frame-introspection-call) blocked: the frames around a %s "
+                       "object" % type(frame).__name__)
+    return __import__("inspect").getouterframes(frame, context)
+
+
+def _checked_trace(context=1):
+    # `inspect.trace(context)` of a module the gate read: the frames of the exception being
+    # handled, as snapshots.
+    return __pysbx_inner_frames__(sys.exc_info()[2], context)
+
+
+def _checked_inner_frames(tb, context=1):
+    # `inspect.getinnerframes(tb, context)` of a module the gate read: `inspect`'s list, each
+    # frame a snapshot. A traceback through pysbx's own frames is refused.
+    inspect = __import__("inspect")
+    frames = []
+    if tb is not None and type(tb) is not _frame_holders["tb_frame"]:
+        raise _Refused("PSB706 (frame-introspection-call) blocked: the frames of a %s object"
+                       % type(tb).__name__)
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename == "<pysbx-guard>":
+            raise _Refused("PSB705 (frame-access) blocked: a traceback through pysbx's frames")
+        info = inspect.getframeinfo(tb, context)
+        frames.append(inspect.FrameInfo(_frame_snapshot(frame), *info, positions=info.positions))
+        tb = tb.tb_next
+    frame = None
+    return frames
+
+
+def _checked_frame_attr(obj, name):
+    # A frame attribute read (`f_back`, `f_locals`, `f_globals`, `tb_frame`, `gi_frame`,
+    # `cr_frame`, `ag_frame`) of a module the gate read: a snapshot's own, or a snapshot of the
+    # frame a traceback, generator, coroutine or asynchronous generator holds. Anything else is
+    # refused, as the rule stubs it elsewhere: a real frame never reaches the program.
+    kind = type(obj)
+    if kind is _FrameSnapshot:
+        if name == "f_back" or name == "f_locals" or name == "f_globals":
+            return _FrameSnapshot.__dict__[name].__get__(obj)
+        raise AttributeError("'frame' object has no attribute '%s'" % name)
+    if _frame_holders.get(name) is kind:
+        frame = getattr(obj, name)
+        if frame is None:
+            return None
+        if frame.f_code.co_filename != "<pysbx-guard>":
+            return _frame_snapshot(frame)
+    raise _Refused("PSB705 (frame-access) blocked: %s of a %s object" % (name, kind.__name__))
+
+
+def _frame_snapshot(frame):
+    # What the frame and those below it held, down to the first frame of pysbx's (the runner
+    # below the program's first frame, an import's loader, a facade): code, line, globals (a
+    # module's, which importing it gives anyway), builtins and a copy of the locals (a module's
+    # frame's locals are its globals, as for a frame). Linked by `f_back`, built from the
+    # bottom; never a frame, nothing of pysbx's.
+    chain = []
+    while frame is not None and len(chain) < 4096:
+        if frame.f_code.co_filename == "<pysbx-guard>":
+            break
+        chain.append(frame)
+        frame = frame.f_back
+    frame = None
+    back = None
+    while chain:
+        f = chain.pop()
+        snapshot = _FrameSnapshot()
+        snapshot.f_code = f.f_code
+        snapshot._line = f.f_lineno
+        snapshot._frame_id = id(f)
+        snapshot._lasti = f.f_lasti
+        snapshot.f_globals = f.f_globals
+        snapshot.f_builtins = f.f_builtins
+        local = f.f_locals
+        snapshot.f_locals = local if local is snapshot.f_globals else dict(local)
+        snapshot.f_back = back
+        snapshot.f_trace = None
+        snapshot.f_trace_lines = True
+        snapshot.f_trace_opcodes = False
+        back = snapshot
+    f = local = None
+    return back
+
+
+def _snapshot_lineno(snapshot):
+    # A snapshot's line and last instruction: its frame's current ones while that frame runs
+    # on the caller's stack (known by its identity and code), else those it had when the
+    # snapshot was made.
+    return _snapshot_position(snapshot, 0)
+
+
+def _snapshot_lasti(snapshot):
+    return _snapshot_position(snapshot, 1)
+
+
+def _snapshot_position(snapshot, which):
+    slots = _FrameSnapshot.__dict__
+    ident, code = slots["_frame_id"].__get__(snapshot), slots["f_code"].__get__(snapshot)
+    frame = _frame_at(2)
+    while frame is not None and frame.f_code.co_filename != "<pysbx-guard>":
+        if id(frame) == ident and frame.f_code is code:
+            return frame.f_lasti if which else frame.f_lineno
+        frame = frame.f_back
+    return slots["_lasti" if which else "_line"].__get__(snapshot)
+
+
 def _spelled_by(code, source):
     for const in code.co_consts:
         if type(const) is type(source) and const == source:
@@ -5120,6 +5285,12 @@ def _put_later_template(namespace, name, value):
 
 
 def walk_stack(f):
+    if type(f) is _FrameSnapshot:
+        # A snapshot the guard made (see `_frame_snapshot`): its chain ends above pysbx's.
+        while f is not None:
+            yield f, f.f_lineno
+            f = f.f_back
+        return
     for frame in _program_frames(f):
         yield frame, frame.f_lineno
 
