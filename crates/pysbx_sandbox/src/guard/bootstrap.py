@@ -4756,6 +4756,9 @@ def _checked_frame_attr(obj, name):
     # `cr_frame`, `ag_frame`) of a module the gate read: a snapshot's own, or a snapshot of the
     # frame a traceback, generator, coroutine or asynchronous generator holds. Anything else is
     # refused, as the rule stubs it elsewhere: a real frame never reaches the program.
+    if not isinstance(name, str):
+        raise TypeError("attribute name must be string, not '%s'" % type(name).__name__)
+    name = _plain(name)  # the text itself: a subclass's `__eq__` and `__hash__` are not asked
     kind = type(obj)
     if kind is _FrameSnapshot:
         if name == "f_back" or name == "f_locals" or name == "f_globals":
