@@ -1292,6 +1292,12 @@ def main():
         print("ValueError", e)
 main()
 print(inspect.currentframe().f_back, inspect.currentframe().f_locals is globals())
+from inspect import currentframe, getframeinfo, stack as frames_here
+from sys import _getframe as frame_at
+def where():
+    info = getframeinfo(currentframe().f_back)
+    return info.function, info.lineno, frame_at(1).f_code.co_name, frames_here()[1].function
+print(where())
 "#;
     same_as_python("frames", code, &[], &[]);
 }

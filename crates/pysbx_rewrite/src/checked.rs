@@ -140,12 +140,13 @@ pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Optio
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return None };
     let tree = NodeTree::build(module);
     let eval = eval && !binds(&tree, "eval");
+    let imported = if frames { frame_functions_imported(&tree) } else { Vec::new() };
     let mut found: Vec<Checked> = tree
         .nodes()
         .filter_map(|(_, node)| {
             checked(node)
                 .or_else(|| eval.then(|| data_eval(node)).flatten())
-                .or_else(|| frames.then(|| frame_access(node)).flatten())
+                .or_else(|| frames.then(|| frame_access(node, &imported)).flatten())
         })
         .collect();
     if found.is_empty() {
@@ -216,13 +217,50 @@ fn names_frames(source: &str) -> bool {
         || source.contains("currentframe")
         || source.contains("inspect.stack")
         || source.contains("inspect.trace")
-        || source.contains("frames(")
+        || source.contains("getouterframes")
+        || source.contains("getinnerframes")
+        || (source.contains("from inspect import")
+            && (source.contains("stack") || source.contains("trace")))
         || FRAME_ATTRIBUTES.iter().any(|a| source.contains(a))
 }
 
 /// `sys._getframe(n)`, `inspect.currentframe()`, `inspect.stack(context)`, or a read of a frame
 /// attribute (see [`FRAME_ATTRIBUTES`]).
-fn frame_access(node: AnyNodeRef<'_>) -> Option<Checked> {
+/// The frame functions the module imports by name (`from inspect import currentframe`, `from
+/// sys import _getframe as gf`) under a name it binds nowhere else: the bound name, and the
+/// module and function it stands for.
+fn frame_functions_imported(tree: &NodeTree<'_>) -> Vec<(String, &'static str, &'static str)> {
+    const FUNCTIONS: &[(&str, &str)] = &[
+        ("sys", "_getframe"),
+        ("inspect", "currentframe"),
+        ("inspect", "stack"),
+        ("inspect", "trace"),
+        ("inspect", "getouterframes"),
+        ("inspect", "getinnerframes"),
+    ];
+    let mut imported = Vec::new();
+    for (_, node) in tree.nodes() {
+        let AnyNodeRef::StmtImportFrom(from) = node else { continue };
+        let Some(module) = from.module.as_ref().filter(|_| from.level == 0) else { continue };
+        for alias in &from.names {
+            let Some(&(m, f)) =
+                FUNCTIONS.iter().find(|(m, f)| *m == module.as_str() && *f == alias.name.as_str())
+            else {
+                continue;
+            };
+            let bound = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+            if bindings(tree, bound) == 1 {
+                imported.push((bound.to_string(), m, f));
+            }
+        }
+    }
+    imported
+}
+
+fn frame_access(
+    node: AnyNodeRef<'_>,
+    imported: &[(String, &'static str, &'static str)],
+) -> Option<Checked> {
     match node {
         AnyNodeRef::ExprAttribute(read)
             if read.ctx == ExprContext::Load
@@ -237,14 +275,24 @@ fn frame_access(node: AnyNodeRef<'_>) -> Option<Checked> {
             })
         }
         AnyNodeRef::ExprCall(call) => {
-            let Expr::Attribute(get) = &*call.func else { return None };
-            let Expr::Name(module) = &*get.value else { return None };
+            // `inspect.currentframe()` by the module's name, or `currentframe()` imported.
+            let (module, function) = match &*call.func {
+                Expr::Attribute(get) => {
+                    let Expr::Name(module) = &*get.value else { return None };
+                    (module.id.as_str(), get.attr.id.as_str())
+                }
+                Expr::Name(name) => {
+                    let (_, m, f) = imported.iter().find(|(b, _, _)| b == name.id.as_str())?;
+                    (*m, *f)
+                }
+                _ => return None,
+            };
             let args = &call.arguments;
             if args.args.iter().any(Expr::is_starred_expr) {
                 return None;
             }
             // The builtin, and how many arguments the call takes before `context`.
-            let (builtin, before_context) = match (module.id.as_str(), get.attr.id.as_str()) {
+            let (builtin, before_context) = match (module, function) {
                 ("sys" | "_sys", "_getframe") if args.keywords.is_empty() => (CHECKED_FRAME, 1),
                 ("inspect", "currentframe") if args.is_empty() => (CHECKED_FRAME, 0),
                 ("inspect", "stack") => (CHECKED_STACK, 0),
@@ -305,24 +353,31 @@ fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
 /// every name of a module, which may hold it: a call of the name is then not surely the
 /// builtin's.
 fn binds(tree: &NodeTree<'_>, name: &str) -> bool {
+    bindings(tree, name) > 0
+}
+
+/// How many places bind `name` (see [`binds`]).
+fn bindings(tree: &NodeTree<'_>, name: &str) -> usize {
     let is = |id: &ruff_python_ast::Identifier| id.as_str() == name;
-    tree.nodes().any(|(_, node)| match node {
-        AnyNodeRef::ExprName(n) => n.ctx != ExprContext::Load && n.id.as_str() == name,
-        AnyNodeRef::StmtFunctionDef(f) => is(&f.name),
-        AnyNodeRef::StmtClassDef(c) => is(&c.name),
-        AnyNodeRef::Alias(a) => {
-            let bound = a.asname.as_ref().unwrap_or(&a.name).as_str();
-            bound == "*" || bound.split('.').next() == Some(name)
-        }
-        AnyNodeRef::Parameter(p) => is(&p.name),
-        AnyNodeRef::ExceptHandlerExceptHandler(h) => h.name.as_ref().is_some_and(is),
-        AnyNodeRef::PatternMatchAs(p) => p.name.as_ref().is_some_and(is),
-        AnyNodeRef::PatternMatchStar(p) => p.name.as_ref().is_some_and(is),
-        AnyNodeRef::PatternMatchMapping(p) => p.rest.as_ref().is_some_and(is),
-        AnyNodeRef::StmtGlobal(g) => g.names.iter().any(is),
-        AnyNodeRef::StmtNonlocal(n) => n.names.iter().any(is),
-        _ => false,
-    })
+    tree.nodes()
+        .filter(|(_, node)| match node {
+            AnyNodeRef::ExprName(n) => n.ctx != ExprContext::Load && n.id.as_str() == name,
+            AnyNodeRef::StmtFunctionDef(f) => is(&f.name),
+            AnyNodeRef::StmtClassDef(c) => is(&c.name),
+            AnyNodeRef::Alias(a) => {
+                let bound = a.asname.as_ref().unwrap_or(&a.name).as_str();
+                bound == "*" || bound.split('.').next() == Some(name)
+            }
+            AnyNodeRef::Parameter(p) => is(&p.name),
+            AnyNodeRef::ExceptHandlerExceptHandler(h) => h.name.as_ref().is_some_and(is),
+            AnyNodeRef::PatternMatchAs(p) => p.name.as_ref().is_some_and(is),
+            AnyNodeRef::PatternMatchStar(p) => p.name.as_ref().is_some_and(is),
+            AnyNodeRef::PatternMatchMapping(p) => p.rest.as_ref().is_some_and(is),
+            AnyNodeRef::StmtGlobal(g) => g.names.iter().any(is),
+            AnyNodeRef::StmtNonlocal(n) => n.names.iter().any(is),
+            _ => false,
+        })
+        .count()
 }
 
 /// `compile(source, filename, mode, ast.PyCF_ONLY_AST)` (the flags given by position or as
@@ -575,6 +630,18 @@ mod tests {
                  c = __pysbx_outer_frames__(f, 0)\n"
             )
         );
+        // Imported by name, under a name bound nowhere else.
+        assert_eq!(
+            with(
+                "from inspect import currentframe, getframeinfo\nfrom sys import _getframe as gf\n\
+                  n = getframeinfo(currentframe()).lineno\nc = gf(1)\n"
+            )
+            .as_deref(),
+            Some(
+                "from inspect import currentframe, getframeinfo\nfrom sys import _getframe as gf\n\
+                 n = getframeinfo(__pysbx_frame__()).lineno\nc = __pysbx_frame__(1)\n"
+            )
+        );
         // A caller's module globals keep their own, narrower rewrite.
         assert_eq!(
             with("g = sys._getframe(1).f_globals\n").as_deref(),
@@ -584,6 +651,8 @@ mod tests {
         assert_eq!(checked_by_the_guard("f = inspect.currentframe()\n"), None);
         for src in [
             "f = currentframe()\n",
+            "from inspect import currentframe\ncurrentframe = other\nf = currentframe()\n",
+            "from inspect import currentframe\nfrom m import *\nf = currentframe()\n",
             "f = sys._getframe(depth=1)\n",
             "f = sys._getframe(*a)\n",
             "f = inspect.currentframe(1)\n",
