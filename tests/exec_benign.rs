@@ -1231,6 +1231,8 @@ print(eval(repr([1, 2]), {}), eval(repr(3), {"__builtins__": {}}, {}))
 EXPR = "len('abc') + 1"
 print(eval(EXPR))
 print(calc.eval("2 + 2"))
+lines = open("exprs.txt").read().split("\n")[:3]
+print(eval.__name__, list(map(eval, lines)), sorted(["3", "1", "2"], key=eval))
 "#;
     let exprs = "2 * (3 + 4)\n10 / 4\n7 // -2 % 5\n1 / 0\n2 +\n-3 ** 2\n\"a\" * 3 + 'b'\n\
         [*[1, 2], *'ab']\n{**{1: 2}, 3: 4}\n'abc'[::-1]\nnot 0 and 5 or 6\n1 if 2 > 1 > 0 else 3\n\

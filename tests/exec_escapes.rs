@@ -2042,8 +2042,9 @@ fn timeits_allowance_runs_only_constants_the_gate_leaves_unchanged() {
 
 /// `eval` of text read at run time evaluates data only (literals and operators): every text
 /// that names, reads an attribute, calls or subscripts anything but data is refused with the
-/// rule's stub message, whatever it reaches; a `str` subclass lying about itself is refused
-/// too; without the gate the guard refuses each one; under Python each one runs.
+/// rule's stub message, whatever it reaches, called by name, through an alias or by `map`; a
+/// `str` subclass lying about itself is refused too; without the gate the guard refuses each
+/// one; under Python each one runs.
 const EVAL_ATTACKS: &str = "__import__('os').system('echo PWN42')\n\
     ().__class__.__base__.__subclasses__()\n\
     [c for c in ().__class__.__mro__[1].__subclasses__()]\n\
@@ -2067,12 +2068,14 @@ class Liar(str):
         return True
     __hash__ = str.__hash__
 texts.append(Liar("__import__('os').system('echo PWN' '42')"))
-for text in texts:
-    try:
-        eval(text)
-        print("RAN", text)
-    except Exception as e:
-        print("REFUSED", type(e).__name__, text)
+alias = eval
+for run in (eval, alias, lambda t: list(map(eval, [t]))):
+    for text in texts:
+        try:
+            run(text) if run is not eval else eval(text)
+            print("RAN", text)
+        except Exception as e:
+            print("REFUSED", type(e).__name__, text)
 "#;
 
 #[test]
@@ -2080,7 +2083,8 @@ fn eval_of_run_time_text_evaluates_data_only() {
     let s = Scratch::new();
     s.write("attacks.txt", EVAL_ATTACKS);
     let script = s.write("evals.py", EVAL_PROGRAM);
-    let count = EVAL_ATTACKS.lines().count() + 1;
+    // Each text by the name called, by an alias of `eval` and through `map`.
+    let count = 3 * (EVAL_ATTACKS.lines().count() + 1);
     let out = run(s.exec().arg(&script));
     let text = stdout(&out);
     assert!(!text.contains("RAN"), "{text}{}", stderr(&out));
@@ -2095,7 +2099,7 @@ fn eval_of_run_time_text_evaluates_data_only() {
     // false`); under Python each one runs.
     let policy = s.write("code.yaml", "code: true\n");
     let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
-    assert_eq!(stdout(&out).matches("RAN").count(), count - 2, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).matches("RAN").count(), count - 6, "{}{}", stdout(&out), stderr(&out));
     let plain =
         Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
     let plain = String::from_utf8_lossy(&plain.stdout);

@@ -107,6 +107,8 @@ struct Checked {
     arguments: Vec<TextRange>,
     /// A string constant given after the arguments (the attribute's name).
     name: Option<&'static str>,
+    /// The builtin itself in place of a name, not called (`f = eval`).
+    bare: bool,
 }
 
 /// `source` with every `X.__subclasses__()` written as `__pysbx_subclasses__(X)`, every
@@ -123,7 +125,7 @@ pub fn checked_by_the_guard(source: &str) -> Option<String> {
 /// time written as `__pysbx_eval__(...)` (see the module's documentation).
 #[must_use]
 pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Option<String> {
-    let eval = options.eval && names_a_call_of_eval(source);
+    let eval = options.eval && names_eval(source);
     let frames = options.frames && names_frames(source);
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
@@ -143,9 +145,11 @@ pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Optio
     let imported = if frames { frame_functions_imported(&tree) } else { Vec::new() };
     let mut found: Vec<Checked> = tree
         .nodes()
-        .filter_map(|(_, node)| {
+        .filter_map(|(id, node)| {
             checked(node)
-                .or_else(|| eval.then(|| data_eval(node)).flatten())
+                .or_else(|| {
+                    eval.then(|| data_eval(node).or_else(|| eval_named(&tree, id))).flatten()
+                })
                 .or_else(|| frames.then(|| frame_access(node, &imported)).flatten())
         })
         .collect();
@@ -167,6 +171,7 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
                 builtin: CHECKED_SUBCLASSES,
                 arguments: vec![a.value.range()],
                 name: None,
+                bare: false,
             }),
             _ => None,
         },
@@ -186,16 +191,17 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
                 builtin: CHECKED_FRAME_GLOBALS,
                 arguments: args.args.first().map(Ranged::range).into_iter().collect(),
                 name: None,
+                bare: false,
             })
         }
         _ => None,
     }
 }
 
-/// Whether the text has `eval` followed by `(` (blanks between allowed) where a name starts:
-/// not `literal_eval(`, `self.eval(` or `evaluate(`. Most modules have none, and are not
-/// parsed a second time for it.
-fn names_a_call_of_eval(source: &str) -> bool {
+/// Whether the text has the word `eval` where a name starts and ends: not `literal_eval(`,
+/// `self.eval(` or `evaluate(`. Most modules have none, and are not parsed a second time for
+/// it.
+fn names_eval(source: &str) -> bool {
     let bytes = source.as_bytes();
     let mut from = 0;
     while let Some(at) = source[from..].find("eval").map(|i| from + i) {
@@ -203,8 +209,10 @@ fn names_a_call_of_eval(source: &str) -> bool {
         let starts_a_name = at == 0
             || !matches!(bytes[at - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.')
                 && bytes[at - 1].is_ascii();
-        let called = bytes[from..].iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b'(');
-        if starts_a_name && called {
+        let ends_a_name = !bytes.get(from).is_some_and(|b| {
+            matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_') || !b.is_ascii()
+        });
+        if starts_a_name && ends_a_name {
             return true;
         }
     }
@@ -272,6 +280,7 @@ fn frame_access(
                 builtin: CHECKED_FRAME_ATTR,
                 arguments: vec![read.value.range()],
                 name: Some(name),
+                bare: false,
             })
         }
         AnyNodeRef::ExprCall(call) => {
@@ -321,10 +330,31 @@ fn frame_access(
                 builtin,
                 arguments: args.args.iter().map(Ranged::range).chain(keyword).collect(),
                 name: None,
+                bare: false,
             })
         }
         _ => None,
     }
+}
+
+/// The name `eval` read but not called there (`f = eval`, `map(eval, lines)`, `eval.__name__`):
+/// the guard's function, which evaluates data as `__pysbx_eval__(...)` does. (A call the
+/// rewrite leaves, `eval("constant")`, is the rules' to read in place.)
+fn eval_named(tree: &NodeTree<'_>, id: crate::tree::NodeId) -> Option<Checked> {
+    let AnyNodeRef::ExprName(name) = tree.node(id) else { return None };
+    if name.id.as_str() != "eval" || name.ctx != ExprContext::Load {
+        return None;
+    }
+    let called = tree.parent(id).is_some_and(
+        |p| matches!(tree.node(p), AnyNodeRef::ExprCall(c) if c.func.range() == name.range()),
+    );
+    (!called).then(|| Checked {
+        whole: name.range(),
+        builtin: CHECKED_EVAL,
+        arguments: Vec::new(),
+        name: None,
+        bare: true,
+    })
 }
 
 /// `eval(text[, globals[, locals]])` of text not written as a string, by position only.
@@ -345,6 +375,7 @@ fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
         builtin: CHECKED_EVAL,
         arguments: args.args.iter().map(Ranged::range).collect(),
         name: None,
+        bare: false,
     })
 }
 
@@ -420,6 +451,7 @@ fn parse_only(call: &ruff_python_ast::ExprCall) -> Option<Checked> {
         builtin: CHECKED_PARSE,
         arguments: given.iter().map(|e| e.range()).collect(),
         name: None,
+        bare: false,
     })
 }
 
@@ -434,6 +466,10 @@ fn render(source: &str, range: TextRange, found: &[Checked]) -> String {
         }
         out.push_str(&source[TextRange::new(at, c.whole.start())]);
         out.push_str(c.builtin);
+        if c.bare {
+            at = c.whole.end();
+            continue;
+        }
         out.push('(');
         for (i, &argument) in c.arguments.iter().enumerate() {
             if i > 0 {
@@ -553,12 +589,22 @@ mod tests {
             Some("__pysbx_eval__(__pysbx_subclasses__(c))\n")
         );
         assert_eq!(with("eval(eval(s))\n").as_deref(), Some("__pysbx_eval__(__pysbx_eval__(s))\n"));
+        // The name read, not called: the guard's function stands in for it.
+        assert_eq!(
+            with("f = eval\nxs = list(map(eval, lines))\nn = eval.__name__\n").as_deref(),
+            Some(
+                "f = __pysbx_eval__\nxs = list(map(__pysbx_eval__, lines))\n\
+                 n = __pysbx_eval__.__name__\n"
+            )
+        );
+        // A constant's call is the rules': neither the call nor its name is rewritten.
+        assert_eq!(with("x = eval('1 + 2')\n"), None);
         // Not a call of the name `eval` in the text: the module is not parsed for it.
-        for src in ["x = literal_eval(s)\n", "self.eval(s)\n", "evaluate(s)\n", "eval\n"] {
-            assert!(!names_a_call_of_eval(src), "{src}");
+        for src in ["x = literal_eval(s)\n", "self.eval(s)\n", "evaluate(s)\n", "evalx\n"] {
+            assert!(!names_eval(src), "{src}");
         }
-        for src in ["eval(s)\n", "x=eval (s)\n", "(eval)(s)\n"] {
-            assert_eq!(names_a_call_of_eval(src), !src.starts_with('('), "{src}");
+        for src in ["eval(s)\n", "x=eval (s)\n", "(eval)(s)\n", "f = eval"] {
+            assert!(names_eval(src), "{src}");
         }
         // Not asked for: the rules decide, as under a policy that grants run-time code.
         assert_eq!(checked_by_the_guard("print(eval(input()))\n"), None);
@@ -571,7 +617,6 @@ mod tests {
             "eval(*a)\n",
             "eval(s, globals=g)\n",
             "builtins.eval(s)\n",
-            "f = eval\n",
             // The module's own `eval`, however bound.
             "def eval(s):\n    return s\nprint(eval(input()))\n",
             "from calc import eval\nprint(eval(input()))\n",

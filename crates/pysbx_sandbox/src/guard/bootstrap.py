@@ -3498,7 +3498,9 @@ def _pysbx_guard():
     for _helper in (_spelled_by, _is_data, _data_items, _data_value):
         _facade(_helper, transparent=True, publish=True)
     del _helper
-    builtins.__pysbx_eval__ = _facade(_checked_eval, "__pysbx_eval__", transparent=True)
+    # Named as the builtin it stands in for where the program names `eval` without calling it.
+    builtins.__pysbx_eval__ = _facade(_checked_eval, "eval", transparent=True, module="builtins",
+                                      doc=eval.__doc__)
     # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
     # snapshot's class has no code of its own (nothing leads from it to any globals), and says
     # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
