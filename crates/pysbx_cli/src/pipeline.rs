@@ -628,7 +628,7 @@ impl Engine {
         // Frames are handed as snapshots where the rules would stub both the calls that give
         // frames and the attributes that lead from them.
         let frames = stubs("PSB705", "frame-access") && stubs("PSB706", "frame-introspection-call");
-        let checked = pysbx_rewrite::checked_by_the_guard_with(
+        let checked = pysbx_rewrite::checked_by_the_guard(
             &source,
             pysbx_rewrite::CheckedOptions { eval, frames },
         );

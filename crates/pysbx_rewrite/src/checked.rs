@@ -112,19 +112,13 @@ struct Checked {
 }
 
 /// `source` with every `X.__subclasses__()` written as `__pysbx_subclasses__(X)`, every
-/// `sys._getframe(n).f_globals` as `__pysbx_frame_globals__(n)` and every parse-only `compile`
-/// as `__pysbx_parse__(source, filename, mode)`; `None` when it has none of them, or does not
-/// parse (the gate then reports the syntax error as it would). A module with none of the three
-/// names in its text is not parsed here.
+/// `sys._getframe(n).f_globals` as `__pysbx_frame_globals__(n)`, every parse-only `compile` as
+/// `__pysbx_parse__(source, filename, mode)`, and, as `options` asks, `eval` of text known only
+/// at run time and the frame calls and attributes (see the module's documentation); `None`
+/// when it has none of them, or does not parse (the gate then reports the syntax error as it
+/// would). A module whose text names none of them is not parsed here.
 #[must_use]
-pub fn checked_by_the_guard(source: &str) -> Option<String> {
-    checked_by_the_guard_with(source, CheckedOptions::default())
-}
-
-/// [`checked_by_the_guard`], and with `options.eval` every `eval` of text known only at run
-/// time written as `__pysbx_eval__(...)` (see the module's documentation).
-#[must_use]
-pub fn checked_by_the_guard_with(source: &str, options: CheckedOptions) -> Option<String> {
+pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<String> {
     let eval = options.eval && names_eval(source);
     let frames = options.frames && names_frames(source);
     if !source.contains("__subclasses__")
@@ -496,24 +490,38 @@ mod tests {
     #[test]
     fn a_walk_written_out_goes_to_the_guard() {
         assert_eq!(
-            checked_by_the_guard("for c in cls.__subclasses__():\n    pass\n").as_deref(),
+            checked_by_the_guard(
+                "for c in cls.__subclasses__():\n    pass\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("for c in __pysbx_subclasses__(cls):\n    pass\n")
         );
         assert_eq!(
-            checked_by_the_guard("x = ().__class__.__base__.__subclasses__()[137]\n").as_deref(),
+            checked_by_the_guard(
+                "x = ().__class__.__base__.__subclasses__()[137]\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("x = __pysbx_subclasses__(().__class__.__base__)[137]\n")
         );
         // A receiver over lines, in parentheses, and walks inside walks.
         assert_eq!(
-            checked_by_the_guard("y = (a\n  .b).__subclasses__()\n").as_deref(),
+            checked_by_the_guard("y = (a\n  .b).__subclasses__()\n", CheckedOptions::default())
+                .as_deref(),
             Some("y = __pysbx_subclasses__(a\n  .b)\n")
         );
         assert_eq!(
-            checked_by_the_guard("z = k.__subclasses__()[0].__subclasses__()\n").as_deref(),
+            checked_by_the_guard(
+                "z = k.__subclasses__()[0].__subclasses__()\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("z = __pysbx_subclasses__(__pysbx_subclasses__(k)[0])\n")
         );
         assert_eq!(
-            checked_by_the_guard("w = f\"{A.__subclasses__()}\"\n").as_deref(),
+            checked_by_the_guard("w = f\"{A.__subclasses__()}\"\n", CheckedOptions::default())
+                .as_deref(),
             Some("w = f\"{__pysbx_subclasses__(A)}\"\n")
         );
     }
@@ -521,16 +529,21 @@ mod tests {
     #[test]
     fn a_callers_globals_go_to_the_guard() {
         assert_eq!(
-            checked_by_the_guard("g = sys._getframe(1).f_globals\n").as_deref(),
+            checked_by_the_guard("g = sys._getframe(1).f_globals\n", CheckedOptions::default())
+                .as_deref(),
             Some("g = __pysbx_frame_globals__(1)\n")
         );
         assert_eq!(
-            checked_by_the_guard("n = _sys._getframe(depth + 1).f_globals.get('__name__')\n")
-                .as_deref(),
+            checked_by_the_guard(
+                "n = _sys._getframe(depth + 1).f_globals.get('__name__')\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("n = __pysbx_frame_globals__(depth + 1).get('__name__')\n")
         );
         assert_eq!(
-            checked_by_the_guard("h = sys._getframe().f_globals\n").as_deref(),
+            checked_by_the_guard("h = sys._getframe().f_globals\n", CheckedOptions::default())
+                .as_deref(),
             Some("h = __pysbx_frame_globals__()\n")
         );
         for src in [
@@ -542,20 +555,24 @@ mod tests {
             "t = tb.tb_frame.f_globals\n",
             "m = mock._getframe(1).f_globals\n",
         ] {
-            assert_eq!(checked_by_the_guard(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src, CheckedOptions::default()), None, "{src}");
         }
     }
 
     #[test]
     fn a_compile_that_only_parses_goes_to_the_parser() {
         assert_eq!(
-            checked_by_the_guard("t = compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n")
-                .as_deref(),
+            checked_by_the_guard(
+                "t = compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("t = __pysbx_parse__(src, path, \"exec\")\n")
         );
         assert_eq!(
             checked_by_the_guard(
-                "t = compile(s, f or \"\", \"exec\", flags=ast.PyCF_ONLY_AST, dont_inherit=True)\n"
+                "t = compile(s, f or \"\", \"exec\", flags=ast.PyCF_ONLY_AST, dont_inherit=True)\n",
+                CheckedOptions::default()
             )
             .as_deref(),
             Some("t = __pysbx_parse__(s, f or \"\", \"exec\")\n")
@@ -567,14 +584,14 @@ mod tests {
             "c = builtins.compile(src, path, \"exec\", ast.PyCF_ONLY_AST)\n",
             "c = compile(*a, ast.PyCF_ONLY_AST)\n",
         ] {
-            assert_eq!(checked_by_the_guard(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src, CheckedOptions::default()), None, "{src}");
         }
     }
 
     #[test]
     fn eval_of_run_time_text_goes_to_the_guard_where_the_policy_stubs_it() {
         let on = CheckedOptions { eval: true, frames: false };
-        let with = |src: &str| checked_by_the_guard_with(src, on);
+        let with = |src: &str| checked_by_the_guard(src, on);
         assert_eq!(
             with("print(eval(input()))\n").as_deref(),
             Some("print(__pysbx_eval__(input()))\n")
@@ -607,7 +624,7 @@ mod tests {
             assert!(names_eval(src), "{src}");
         }
         // Not asked for: the rules decide, as under a policy that grants run-time code.
-        assert_eq!(checked_by_the_guard("print(eval(input()))\n"), None);
+        assert_eq!(checked_by_the_guard("print(eval(input()))\n", CheckedOptions::default()), None);
         for src in [
             // A string written out is read in place by the rules.
             "eval('1 + 2')\n",
@@ -637,7 +654,7 @@ mod tests {
     #[test]
     fn frames_go_to_the_guard_where_the_policy_stubs_them() {
         let on = CheckedOptions { eval: false, frames: true };
-        let with = |src: &str| checked_by_the_guard_with(src, on);
+        let with = |src: &str| checked_by_the_guard(src, on);
         assert_eq!(
             with("n = inspect.currentframe().f_back.f_code.co_name\n").as_deref(),
             Some("n = __pysbx_frame_attr__(__pysbx_frame__(), \"f_back\").f_code.co_name\n")
@@ -693,7 +710,10 @@ mod tests {
             Some("g = __pysbx_frame_globals__(1)\n")
         );
         // Not asked for: the rules decide.
-        assert_eq!(checked_by_the_guard("f = inspect.currentframe()\n"), None);
+        assert_eq!(
+            checked_by_the_guard("f = inspect.currentframe()\n", CheckedOptions::default()),
+            None
+        );
         for src in [
             "f = currentframe()\n",
             "from inspect import currentframe\ncurrentframe = other\nf = currentframe()\n",
@@ -725,10 +745,14 @@ mod tests {
             // Not Python: the gate reports the syntax error on the text as written.
             "x = (c.__subclasses__()\n",
         ] {
-            assert_eq!(checked_by_the_guard(src), None, "{src}");
+            assert_eq!(checked_by_the_guard(src, CheckedOptions::default()), None, "{src}");
         }
         assert_eq!(
-            checked_by_the_guard("a = c.__subclasses__\nb = c.__subclasses__()\n").as_deref(),
+            checked_by_the_guard(
+                "a = c.__subclasses__\nb = c.__subclasses__()\n",
+                CheckedOptions::default()
+            )
+            .as_deref(),
             Some("a = c.__subclasses__\nb = __pysbx_subclasses__(c)\n")
         );
     }

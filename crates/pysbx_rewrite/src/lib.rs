@@ -41,7 +41,7 @@ use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
-pub use checked::{CheckedOptions, checked_by_the_guard, checked_by_the_guard_with};
+pub use checked::{CheckedOptions, checked_by_the_guard};
 pub use diff::unified_diff;
 pub use error::RewriteError;
 pub use fixpoint::{MAX_ROUNDS, sanitize_until_stable};
