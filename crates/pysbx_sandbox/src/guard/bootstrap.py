@@ -3462,6 +3462,7 @@ def _pysbx_guard():
     # A caller's module globals, as the gate hands `sys._getframe(n).f_globals` to the sandbox
     # (see `_checked_frame_globals`).
     _F["_frame_at"] = sys._getframe
+    _facade(_frame_above, transparent=True, publish=True)
     builtins.__pysbx_frame_globals__ = _facade(_checked_frame_globals, "__pysbx_frame_globals__",
                                                transparent=True)
     # A `compile` that makes a syntax tree only, as the gate hands it: `ast.parse`, whose
@@ -4650,15 +4651,26 @@ def _checked_frame_globals(depth=0):
         depth = depth.__index__()
     if depth < 0:
         raise ValueError("call stack is not deep enough")
-    frame = _frame_at(1)
+    frame = _frame_above(_frame_at(1), depth)
+    if frame is None:
+        raise ValueError("call stack is not deep enough")
+    if frame is False:
+        raise _Refused("PSB705 (frame-access) blocked: the globals of a frame at or "
+                       "below pysbx's")
+    return frame.f_globals
+
+
+def _frame_above(frame, depth):
+    # The frame `depth` calls below `frame`, walked down one frame at a time: None past the
+    # bottom of the stack, False at or past a frame of pysbx's (nothing there is the
+    # program's, and a frame of pysbx's leads to the guard).
     for _ in range(depth):
         frame = frame.f_back
         if frame is None:
-            raise ValueError("call stack is not deep enough")
+            return None
         if frame.f_code.co_filename == "<pysbx-guard>":
-            raise _Refused("PSB705 (frame-access) blocked: the globals of a frame at or "
-                           "below pysbx's")
-    return frame.f_globals
+            return False
+    return frame
 
 
 def _checked_parse(source, filename, mode):
@@ -4706,11 +4718,9 @@ def _checked_frame(depth=0):
     # so the stack ends there, as it ends below a script's first frame under Python.
     if type(depth) is not int:
         depth = depth.__index__()
-    frame = _frame_at(1)
-    for _ in range(depth):
-        frame = frame.f_back
-        if frame is None or frame.f_code.co_filename == "<pysbx-guard>":
-            raise ValueError("call stack is not deep enough")
+    frame = _frame_above(_frame_at(1), depth)
+    if not frame:
+        raise ValueError("call stack is not deep enough")
     return _frame_snapshot(frame)
 
 
