@@ -1284,6 +1284,13 @@ def main():
     g = gen()
     print(g.gi_frame.f_code.co_name, g.gi_frame.f_back, g.gi_frame.f_lineno)
     next(g)
+    async def co():
+        pass
+    async def agen():
+        yield 1
+    c, a = co(), agen()
+    print(c.cr_frame.f_code.co_name, a.ag_frame.f_code.co_name, sorted(c.cr_frame.f_locals))
+    c.close()
     print(sorted(k for k in sys._getframe().f_locals if not k.startswith("_")))
     print(sys._getframe().f_globals is globals(), sys._getframe(1).f_code.co_name)
     traceback.print_stack(sys._getframe(), file=sys.stdout)
