@@ -3270,6 +3270,22 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::List(l) => self.carried_by_any(f, &l.elts, depth),
             Expr::Tuple(t) => self.carried_by_any(f, &t.elts, depth),
             Expr::Set(t) => self.carried_by_any(f, &t.elts, depth),
+            // A comprehension over one (`{k: v for k, v in os.environ.items() if ...}`): what
+            // it iterates, or what each item is made of.
+            Expr::DictComp(d) => self.carried_by_any(
+                f,
+                d.generators.iter().map(|g| &g.iter).chain(d.key.as_deref()).chain([&*d.value]),
+                depth,
+            ),
+            Expr::ListComp(l) => {
+                self.carried_by_any(f, l.generators.iter().map(|g| &g.iter).chain([&*l.elt]), depth)
+            }
+            Expr::SetComp(l) => {
+                self.carried_by_any(f, l.generators.iter().map(|g| &g.iter).chain([&*l.elt]), depth)
+            }
+            Expr::Generator(l) => {
+                self.carried_by_any(f, l.generators.iter().map(|g| &g.iter).chain([&*l.elt]), depth)
+            }
             Expr::BinOp(b) => self.carried_by_any(f, [&*b.left, &*b.right], depth),
             Expr::FString(fs) => {
                 let mut parts: Vec<&Expr> = Vec::new();
@@ -3299,10 +3315,62 @@ impl<'a, 'c> Walker<'a, 'c> {
         if let Expr::Name(n) = root
             && f.binds(&n.id)
         {
-            return None;
+            let q = self.locally_imported(f, e).filter(|q| self.c.derived_origins.matches(q))?;
+            return Some(ValueSet::one(Value::From(q)));
         }
         let q = self.quiet_quals(e).into_iter().find(|q| self.c.derived_origins.matches(q))?;
         Some(ValueSet::one(Value::From(q)))
+    }
+
+    /// The qualified name of a dotted expression (`urllib.request.urlopen`, `environ`) whose
+    /// root the function `f` binds only by imports at the top level of its body (`import
+    /// urllib.request`, `from os import environ`): a module loaded late, inside the function
+    /// that uses it, as the module-level import would give it. `None` when the name is also a
+    /// parameter or bound otherwise, or the expression is no dotted name.
+    fn locally_imported(&mut self, f: Locals<'_>, e: &Expr) -> Option<QName> {
+        let Locals::Def(def) = f else { return None };
+        let mut attrs: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut root = e;
+        while let Expr::Attribute(a) = root {
+            attrs.push(a.attr.id.as_str());
+            root = &a.value;
+        }
+        let Expr::Name(n) = root else { return None };
+        if is_parameter(&def.parameters, &n.id) {
+            return None;
+        }
+        let name = key(&n.id);
+        let mut target: Option<QName> = None;
+        for st in &def.body {
+            let mut bound: SmallVec<[(Name, QName); 2]> = SmallVec::new();
+            match st {
+                Stmt::Import(_) | Stmt::ImportFrom(_) => self.bound_by_import(st, &mut bound),
+                Stmt::Assign(a)
+                    if a.targets
+                        .iter()
+                        .any(|t| matches!(t, Expr::Name(t) if key(&t.id) == name)) =>
+                {
+                    return None;
+                }
+                Stmt::FunctionDef(d) if key(&d.name.id) == name => return None,
+                _ => {}
+            }
+            for (b, q) in bound {
+                if b == name {
+                    // Two different imports of one name: which is meant depends on the path.
+                    if target.as_ref().is_some_and(|t| t.as_ref() != q.as_ref()) {
+                        return None;
+                    }
+                    target = Some(q);
+                }
+            }
+        }
+        let mut full = target?.to_string();
+        for attr in attrs.iter().rev() {
+            full.push('.');
+            full.push_str(attr);
+        }
+        Some(self.interner.intern(&full))
     }
 
     /// The first of `parts` that [`Self::carried_by`] finds something in.
@@ -3342,6 +3410,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                             .quiet_quals(&c.func)
                             .into_iter()
                             .find(|q| self.c.derived_origins.matches(q))
+                    {
+                        return Some(ValueSet::one(Value::From(q)));
+                    }
+                    // A module the function imports itself (`import urllib.request` or `from
+                    // urllib.request import urlopen` in its body, to load it late).
+                    if own
+                        && let Some(q) = self.locally_imported(f, &c.func)
+                        && self.c.derived_origins.matches(&q)
                     {
                         return Some(ValueSet::one(Value::From(q)));
                     }
