@@ -1244,6 +1244,30 @@ print(eval.__name__, list(map(eval, lines)), sorted(["3", "1", "2"], key=eval))
 }
 
 #[test]
+fn calls_handed_to_the_guard_keep_the_lines_after_them_where_they_were() {
+    // A call written over several lines that the gate hands to the guard (`eval` of run-time
+    // text, a caller's globals, a frame's attribute) keeps every later line at its number: the
+    // traceback of an error raised below names the line Python names.
+    let code = r#"
+import sys
+text = "1 + 2"
+print(eval(
+    text,
+    {},
+))
+print(sys._getframe(
+    0
+).f_globals["__name__"])
+def f():
+    return (sys._getframe()
+            .f_back)
+print(f() is not None)
+raise ValueError("raised on line 15")
+"#;
+    same_as_python("lines_kept", code, &[], &[]);
+}
+
+#[test]
 fn frames_of_the_programs_own_stack_read_as_under_python() {
     // A logging helper naming its caller, a debugging aid printing a caller's local, a line
     // number read a few lines after the frame was taken, `inspect.stack()` with its source

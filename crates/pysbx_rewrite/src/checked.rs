@@ -57,7 +57,7 @@
 
 use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::tree::NodeTree;
 
@@ -464,18 +464,30 @@ fn render(source: &str, range: TextRange, found: &[Checked]) -> String {
             at = c.whole.end();
             continue;
         }
+        // The line breaks between the arguments as written stay where they were, so that
+        // every line after the call keeps its number (tracebacks, the gate's findings).
+        let breaks = |from: TextSize, to: TextSize| {
+            "\n".repeat(source[TextRange::new(from, to)].matches('\n').count())
+        };
         out.push('(');
+        let mut gap_from = c.whole.start();
         for (i, &argument) in c.arguments.iter().enumerate() {
             if i > 0 {
-                out.push_str(", ");
+                out.push(',');
+            }
+            out.push_str(&breaks(gap_from, argument.start()));
+            if i > 0 {
+                out.push(' ');
             }
             out.push_str(&render(source, argument, found));
+            gap_from = argument.end();
         }
         if let Some(name) = c.name {
             out.push_str(", \"");
             out.push_str(name);
             out.push('"');
         }
+        out.push_str(&breaks(gap_from, c.whole.end()));
         out.push(')');
         at = c.whole.end();
     }
@@ -649,6 +661,24 @@ mod tests {
         ] {
             assert_eq!(with(src), None, "{src}");
         }
+    }
+
+    #[test]
+    fn a_rewrite_keeps_every_line_where_it_was() {
+        let on = CheckedOptions { eval: true, frames: true };
+        let src = "v = eval(\n    s,  # the text\n    {},\n)\nw = (sys._getframe(\n    1\n)\n    .f_globals)\n\
+                   c = (x\n  .f_back)\nraise E\n";
+        let out = checked_by_the_guard(src, on).unwrap_or_default();
+        assert_eq!(
+            out,
+            "v = __pysbx_eval__(\ns,\n {}\n)\nw = (__pysbx_frame_globals__(\n1\n\n)\
+             )\nc = (__pysbx_frame_attr__(x, \"f_back\"\n))\nraise E\n"
+        );
+        assert_eq!(out.lines().count(), src.lines().count());
+        assert_eq!(
+            out.lines().position(|l| l == "raise E"),
+            src.lines().position(|l| l == "raise E")
+        );
     }
 
     #[test]
