@@ -1244,6 +1244,38 @@ print(eval.__name__, list(map(eval, lines)), sorted(["3", "1", "2"], key=eval))
 }
 
 #[test]
+fn constant_code_compiled_then_run_runs_as_under_python() {
+    // `compile` of a constant string, by position or keyword, in `exec` and `eval` mode, run
+    // later by `exec` or `eval` (in another function, with other globals, in a loop), and an
+    // `exec` of a constant kept in a name: as under Python.
+    let code = r#"
+SRC = "def double(x):\n    return 2 * x\n"
+ns = {}
+exec(compile(SRC, "<gen>", "exec"), ns)
+print(ns["double"](21))
+squares = [compile("i * i", "<sq>", "eval") for _ in range(3)]
+print([eval(c, {"i": n}) for n, c in enumerate(squares)])
+code = compile(source=SRC, filename="<kw>", mode="exec")
+exec(code)
+print(double(4), code.co_filename, type(code).__name__)
+def run():
+    exec(code, globals())
+    local = {}
+    exec(compile(b"y = 7", "<y>", "exec"), {}, local)
+    return local
+print(run())
+STATEMENT = "total = sum(range(10))"
+exec(STATEMENT)
+print(total)
+try:
+    compile("x = (", "<broken>", "exec")
+except SyntaxError as e:
+    print("SyntaxError", e.lineno)
+"#;
+    same_as_python("compiled", code, &[], &[]);
+}
+
+#[test]
 fn calls_handed_to_the_guard_keep_the_lines_after_them_where_they_were() {
     // A call written over several lines that the gate hands to the guard (`eval` of run-time
     // text, a caller's globals, a frame's attribute) keeps every later line at its number: the

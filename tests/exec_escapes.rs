@@ -2195,3 +2195,76 @@ fn frames_handed_out_end_above_pysbxs_own() {
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert!(plain.contains("walked module 1\n") && plain.contains("FOUND []"), "{plain}");
 }
+
+/// `compile` of a constant, then `exec` or `eval` of the code it made, runs where the gate would
+/// run the constant unchanged; every other way to make code that way is refused: text built at
+/// run time, a constant the gate would change, a name of the interpreter's files or of a source
+/// file outside the import gate, the facade called with a compiler of the program's, code
+/// compiled by the standard library under a name a constant was compiled under, and a copy of
+/// the constant's code changed on the way.
+const COMPILE_PROGRAM: &str = r#"
+import builtins, os, sys
+SAFE = "print('RAN safe')"
+BAD = "import os\nos.system('echo PWN42')"
+def attempt(label, fn):
+    try:
+        fn()
+        print("RAN", label)
+    except PermissionError as e:
+        print("REFUSED", type(e).__name__, label)
+safe = compile(SAFE, "<same>", "exec")
+exec(safe)
+attempt("built", lambda: compile("".join(["print('RAN ", "built')"]), "<same>", "exec"))
+attempt("changed", lambda: compile(BAD, "<b>", "exec"))
+attempt("stdlib-name", lambda: compile(SAFE, os.__file__, "exec"))
+attempt("source-file", lambda: compile(SAFE, "/tmp/elsewhere/mod.py", "exec"))
+attempt("frozen-name", lambda: compile(SAFE, "<frozen os>", "exec"))
+fake = lambda text, name: ("print('RAN fake')", name)
+facade = getattr(builtins, "__pysbx_" + "compile__", None)
+if facade is not None:
+    attempt("own-compiler", lambda: exec(facade(SAFE, "<f>", "exec",
+                                                **{"__pysbx_compile_constant": fake})))
+import importlib.abc
+other = importlib.abc.InspectLoader.source_to_code
+attempt("same-name", lambda: exec(other("print('RAN same-name')", "<same>")))
+attempt("replaced", lambda: exec(safe.replace(co_consts=("RAN replaced", None))))
+attempt("built-exec", lambda: exec("".join(["print('RAN ", "built-exec')"])))
+"#;
+
+#[test]
+fn compiling_a_constant_runs_only_code_the_gate_leaves_unchanged() {
+    let s = Scratch::new();
+    let script = s.write("compiles.py", COMPILE_PROGRAM);
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    assert!(text.contains("RAN safe"), "{text}{}", stderr(&out));
+    for label in [
+        "built",
+        "changed",
+        "stdlib-name",
+        "source-file",
+        "frozen-name",
+        "own-compiler",
+        "same-name",
+        "replaced",
+        "built-exec",
+    ] {
+        assert!(
+            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
+                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{}",
+            stderr(&out)
+        );
+        assert!(!text.contains(&format!("RAN {label}")), "{label}: {text}");
+    }
+    assert!(!text.contains("PWN42"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Without the gate, nothing vets the constant: its compile is refused too.
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    assert!(!stdout(&out).contains("RAN"), "{}{}", stdout(&out), stderr(&out));
+    // Under Python every one runs (the stdlib name and the frozen one too).
+    let plain =
+        Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("RAN built\n") && plain.contains("RAN same-name\n"), "{plain}");
+}

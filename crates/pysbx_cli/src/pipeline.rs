@@ -628,9 +628,12 @@ impl Engine {
         // Frames are handed as snapshots where the rules would stub both the calls that give
         // frames and the attributes that lead from them.
         let frames = stubs("PSB705", "frame-access") && stubs("PSB706", "frame-introspection-call");
+        // `compile` of a constant and `exec` of the code it made, where they would be stubbed.
+        let compile = stubs("PSB103", "compile-builtin");
+        let exec = stubs("PSB101", "exec-builtin");
         let checked = pysbx_rewrite::checked_by_the_guard(
             &source,
-            pysbx_rewrite::CheckedOptions { eval, frames },
+            pysbx_rewrite::CheckedOptions { eval, frames, compile, exec },
         );
         let decoded = source;
         let source = checked.as_deref().unwrap_or_else(|| decoded.as_ref());

@@ -1,6 +1,6 @@
 //! What the sandbox's gate hands to the guard instead of stubbing: a class's walk of its own
-//! subclasses, a function's look at its caller's module globals, and a `compile` that makes a
-//! syntax tree only.
+//! subclasses, a function's look at its caller's module globals, a `compile` that makes a
+//! syntax tree only, `eval` of run-time text, frames, and `compile` and `exec` of code.
 //!
 //! `cls.__subclasses__()` is how plugin registries and documentation helpers find the classes
 //! derived from one of theirs (matplotlib fills its docstrings so at import), and how an escape
@@ -54,6 +54,16 @@
 //! left to the rules. `inspect.trace()`, `inspect.getinnerframes(tb)` and
 //! `inspect.getouterframes(snapshot)` are written as `__pysbx_trace__`,
 //! `__pysbx_inner_frames__` and `__pysbx_outer_frames__`: `inspect`'s lists, of snapshots.
+//!
+//! `compile(SOURCE, "<gen>", "exec")` of a constant, run later by `exec(code, ns)` or
+//! `eval(code)`, is how a program keeps a snippet it runs several times. Where the policy stubs
+//! them, the gate writes every call of the name `compile` as `__pysbx_compile__(...)` and every
+//! `exec(x, ...)` of anything but a string written in the call as `__pysbx_exec__(...)`. The
+//! guard compiles, as code of its own making, only a constant string the calling function
+//! spells that the gate, reading it as code of that module, would run unchanged; `exec` and
+//! `eval` run such code, and a constant the caller spells (judged as ever); anything else
+//! raises what the stub raises. Only calls of the names in a module that binds neither; `exec`
+//! given its globals and locals by position, and no unpacking.
 
 use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
@@ -77,6 +87,11 @@ const CHECKED_PARSE: &str = "__pysbx_parse__";
 /// The builtin the guard provides for `eval` of text known only at run time.
 const CHECKED_EVAL: &str = "__pysbx_eval__";
 
+/// The builtins the guard provides for `compile` and for `exec` of anything but a string
+/// written in the call.
+const CHECKED_COMPILE: &str = "__pysbx_compile__";
+const CHECKED_EXEC: &str = "__pysbx_exec__";
+
 /// The builtins the guard provides for frames: a snapshot of a frame of the caller's stack, the
 /// caller's stack as `inspect.stack` lists it, and a frame attribute read.
 const CHECKED_FRAME: &str = "__pysbx_frame__";
@@ -98,6 +113,10 @@ pub struct CheckedOptions {
     pub eval: bool,
     /// Frames and their attributes, where the policy stubs frame access.
     pub frames: bool,
+    /// `compile` of anything, where the policy stubs `compile`.
+    pub compile: bool,
+    /// `exec` of anything but a string written in the call, where the policy stubs `exec`.
+    pub exec: bool,
 }
 
 /// One rewrite: the text replaced, the builtin called instead, and what it is given.
@@ -119,13 +138,17 @@ struct Checked {
 /// would). A module whose text names none of them is not parsed here.
 #[must_use]
 pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<String> {
-    let eval = options.eval && names_eval(source);
+    let eval = options.eval && names_word(source, "eval");
     let frames = options.frames && names_frames(source);
+    let compile = options.compile && names_word(source, "compile");
+    let exec = options.exec && names_word(source, "exec");
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
         && !source.contains("PyCF_ONLY_AST")
         && !eval
         && !frames
+        && !compile
+        && !exec
     {
         return None;
     }
@@ -136,6 +159,8 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return None };
     let tree = NodeTree::build(module);
     let eval = eval && !binds(&tree, "eval");
+    let compile = compile && !binds(&tree, "compile");
+    let exec = exec && !binds(&tree, "exec");
     let imported = if frames { frame_functions_imported(&tree) } else { Vec::new() };
     let mut found: Vec<Checked> = tree
         .nodes()
@@ -145,6 +170,8 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
                     eval.then(|| data_eval(node).or_else(|| eval_named(&tree, id))).flatten()
                 })
                 .or_else(|| frames.then(|| frame_access(node, &imported)).flatten())
+                .or_else(|| compile.then(|| code_call(node, "compile")).flatten())
+                .or_else(|| exec.then(|| code_call(node, "exec")).flatten())
         })
         .collect();
     if found.is_empty() {
@@ -192,14 +219,14 @@ fn checked(node: AnyNodeRef<'_>) -> Option<Checked> {
     }
 }
 
-/// Whether the text has the word `eval` where a name starts and ends: not `literal_eval(`,
-/// `self.eval(` or `evaluate(`. Most modules have none, and are not parsed a second time for
-/// it.
-fn names_eval(source: &str) -> bool {
+/// Whether the text has `word` (`eval`, `exec`, `compile`) where a name starts and ends: not
+/// `literal_eval(`, `self.eval(`, `re.compile(` or `evaluate(`. Most modules have none, and
+/// are not parsed a second time for it.
+fn names_word(source: &str, word: &str) -> bool {
     let bytes = source.as_bytes();
     let mut from = 0;
-    while let Some(at) = source[from..].find("eval").map(|i| from + i) {
-        from = at + 4;
+    while let Some(at) = source[from..].find(word).map(|i| from + i) {
+        from = at + word.len();
         let starts_a_name = at == 0
             || !matches!(bytes[at - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.')
                 && bytes[at - 1].is_ascii();
@@ -368,6 +395,50 @@ fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
         whole: call.range(),
         builtin: CHECKED_EVAL,
         arguments: args.args.iter().map(Ranged::range).collect(),
+        name: None,
+        bare: false,
+    })
+}
+
+/// `compile(...)` (any arguments: the guard compiles only a constant the caller spells) or
+/// `exec(x, ...)` of anything but a string written in the call (a constant written there is
+/// read in place by the rules), with no `*` or `**` unpacking; `exec` takes its `globals` and
+/// `locals` by position and only `closure` by keyword.
+fn code_call(node: AnyNodeRef<'_>, name: &str) -> Option<Checked> {
+    let AnyNodeRef::ExprCall(call) = node else { return None };
+    let Expr::Name(callee) = &*call.func else { return None };
+    let args = &call.arguments;
+    if callee.id.as_str() != name
+        || args.is_empty()
+        || args.args.iter().any(Expr::is_starred_expr)
+        || args.keywords.iter().any(|k| k.arg.is_none())
+    {
+        return None;
+    }
+    let builtin = if name == "exec" {
+        let first = args.args.first()?;
+        let literal = matches!(first, Expr::StringLiteral(_) | Expr::BytesLiteral(_));
+        let keywords_ok =
+            args.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "closure"));
+        if literal || args.args.len() > 3 || !keywords_ok {
+            return None;
+        }
+        CHECKED_EXEC
+    } else {
+        if args.args.len() > 6 {
+            return None;
+        }
+        CHECKED_COMPILE
+    };
+    Some(Checked {
+        whole: call.range(),
+        builtin,
+        arguments: args
+            .args
+            .iter()
+            .map(Ranged::range)
+            .chain(args.keywords.iter().map(Ranged::range))
+            .collect(),
         name: None,
         bare: false,
     })
@@ -602,7 +673,7 @@ mod tests {
 
     #[test]
     fn eval_of_run_time_text_goes_to_the_guard_where_the_policy_stubs_it() {
-        let on = CheckedOptions { eval: true, frames: false };
+        let on = CheckedOptions { eval: true, ..CheckedOptions::default() };
         let with = |src: &str| checked_by_the_guard(src, on);
         assert_eq!(
             with("print(eval(input()))\n").as_deref(),
@@ -630,10 +701,10 @@ mod tests {
         assert_eq!(with("x = eval('1 + 2')\n"), None);
         // Not a call of the name `eval` in the text: the module is not parsed for it.
         for src in ["x = literal_eval(s)\n", "self.eval(s)\n", "evaluate(s)\n", "evalx\n"] {
-            assert!(!names_eval(src), "{src}");
+            assert!(!names_word(src, "eval"), "{src}");
         }
         for src in ["eval(s)\n", "x=eval (s)\n", "(eval)(s)\n", "f = eval"] {
-            assert!(names_eval(src), "{src}");
+            assert!(names_word(src, "eval"), "{src}");
         }
         // Not asked for: the rules decide, as under a policy that grants run-time code.
         assert_eq!(checked_by_the_guard("print(eval(input()))\n", CheckedOptions::default()), None);
@@ -664,8 +735,59 @@ mod tests {
     }
 
     #[test]
+    fn compile_and_exec_of_code_go_to_the_guard_where_the_policy_stubs_them() {
+        let on = CheckedOptions { compile: true, exec: true, ..CheckedOptions::default() };
+        let with = |src: &str| checked_by_the_guard(src, on);
+        assert_eq!(
+            with("exec(compile(SRC, \"<g>\", \"exec\"), ns)\n").as_deref(),
+            Some("__pysbx_exec__(__pysbx_compile__(SRC, \"<g>\", \"exec\"), ns)\n")
+        );
+        assert_eq!(
+            with("c = compile('1', 'f', 'eval', dont_inherit=True)\n").as_deref(),
+            Some("c = __pysbx_compile__('1', 'f', 'eval', dont_inherit=True)\n")
+        );
+        assert_eq!(
+            with("c = compile(source=s, filename=f, mode=m)\n").as_deref(),
+            Some("c = __pysbx_compile__(source=s, filename=f, mode=m)\n")
+        );
+        assert_eq!(
+            with("exec(code, g, l, closure=c)\n").as_deref(),
+            Some("__pysbx_exec__(code, g, l, closure=c)\n")
+        );
+        // A parse-only `compile` is `ast.parse`'s, as before.
+        assert_eq!(
+            with("t = compile(s, f, 'exec', ast.PyCF_ONLY_AST)\n").as_deref(),
+            Some("t = __pysbx_parse__(s, f, 'exec')\n")
+        );
+        // Not asked for, or not the builtin's call, or a string written in `exec`'s call (the
+        // rules read it in place).
+        assert_eq!(checked_by_the_guard("exec(code)\n", CheckedOptions::default()), None);
+        for src in [
+            "exec('x = 1')\n",
+            "exec(b'x = 1')\n",
+            "exec()\n",
+            "exec(*a)\n",
+            "exec(c, **k)\n",
+            "exec(c, g, l, x)\n",
+            "exec(c, globals=g)\n",
+            "compile()\n",
+            "compile(*a)\n",
+            "re.compile(p)\n",
+            "self.exec(c)\n",
+            "def exec(c):\n    pass\nexec(c)\n",
+            "from m import compile\ncompile(s, f, 'exec')\n",
+            "from m import *\nexec(c)\n",
+            "x = exec\n",
+        ] {
+            assert_eq!(with(src), None, "{src}");
+        }
+        assert!(!names_word("pattern = re.compile(p)\nrecompile(x)\n", "compile"));
+        assert!(names_word("c = compile(s, f, m)\n", "compile"));
+    }
+
+    #[test]
     fn a_rewrite_keeps_every_line_where_it_was() {
-        let on = CheckedOptions { eval: true, frames: true };
+        let on = CheckedOptions { eval: true, frames: true, ..CheckedOptions::default() };
         let src = "v = eval(\n    s,  # the text\n    {},\n)\nw = (sys._getframe(\n    1\n)\n    .f_globals)\n\
                    c = (x\n  .f_back)\nraise E\n";
         let out = checked_by_the_guard(src, on).unwrap_or_default();
@@ -683,7 +805,7 @@ mod tests {
 
     #[test]
     fn frames_go_to_the_guard_where_the_policy_stubs_them() {
-        let on = CheckedOptions { eval: false, frames: true };
+        let on = CheckedOptions { frames: true, ..CheckedOptions::default() };
         let with = |src: &str| checked_by_the_guard(src, on);
         assert_eq!(
             with("n = inspect.currentframe().f_back.f_code.co_name\n").as_deref(),

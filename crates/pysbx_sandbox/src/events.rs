@@ -187,6 +187,9 @@ pub struct Outcome {
     /// The static gate refused the entry program: nothing of it ran (the end says why, the
     /// events hold the findings behind the refusal).
     pub gate_refused: bool,
+    /// The program's file whose line raised the stub's refusal that ended the run, when the
+    /// guard's function standing in for a stubbed call raised it (`__pysbx_exec__`).
+    pub end_file: Option<String>,
 }
 
 /// Checks that `text` is JSON any parser reads the same way and keeps it as written: what the
@@ -642,6 +645,7 @@ mod tests {
             output: None,
             output_refused: None,
             gate_refused: false,
+            end_file: None,
         }
     }
 

@@ -200,7 +200,7 @@ enum Msg {
     StatusEof,
     Hello(serde_json::Value),
     Event(Box<Event>),
-    GuardEnd(String, String),
+    GuardEnd(String, String, Option<String>),
     GuardEof,
     OutputExceeded,
     /// The program's output could not be written where pysbx's goes (a full disk, an I/O
@@ -568,6 +568,8 @@ fn run_inner(
     // The signal that stopped the run (`EndReason::Stopped`).
     let mut stopped_by: Option<Signal> = None;
     let mut guard_end: Option<(String, String)> = None;
+    // The program's file the refusal that ended the run was raised in, as the guard saw it.
+    let mut end_file: Option<String> = None;
     let mut tier_seen = false;
     let mut refused: Option<String> = None;
     let mut refused_by_gate: Option<SandboxError> = None;
@@ -755,7 +757,10 @@ fn run_inner(
                     events_dropped += 1;
                 }
             }
-            Msg::GuardEnd(reason, message) => guard_end = Some((reason, message)),
+            Msg::GuardEnd(reason, message, file) => {
+                end_file = file;
+                guard_end = Some((reason, message));
+            }
             Msg::GuardEof => {}
             Msg::ReplIdle => {
                 deadline = Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -940,6 +945,7 @@ fn run_inner(
         output,
         output_refused,
         gate_refused,
+        end_file,
     })
 }
 
@@ -1610,7 +1616,8 @@ fn guard_loop(
             // Its reason decides pysbx's verdict and exit status (the token is checked above).
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                let _ = tx.send(Msg::GuardEnd(s("reason"), s("message")));
+                let file = header.get("file").and_then(|v| v.as_str()).map(str::to_string);
+                let _ = tx.send(Msg::GuardEnd(s("reason"), s("message"), file));
             }
             _ => {}
         }

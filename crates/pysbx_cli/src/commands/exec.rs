@@ -243,12 +243,14 @@ fn gate_stub_hint(
     let id = outcome.end.message.strip_prefix("policy violation: ")?.split(' ').next()?;
     let stub = outcome.events.iter().rev().find(|e| {
         e.kind == pysbx_sandbox::events::EventKind::Gate && e.clause == id && e.action == "stubbed"
-    })?;
+    });
+    // A call the gate handed to the guard instead (`__pysbx_exec__`), refused where it ran.
+    let file = stub.and_then(|s| s.file.as_deref()).or(outcome.end_file.as_deref())?;
     let rules = pysbx_rules::builtin_rules().ok()?;
     let rule = rules.rules().iter().find(|r| r.id == id)?;
     let code = rule.family == "code-exec" || crate::pipeline::needed_by_code_generators(rule);
     if code {
-        let file = Path::new(stub.file.as_deref()?);
+        let file = Path::new(file);
         let mut roots: Vec<&Path> = outcome.interpreter.site.iter().map(PathBuf::as_path).collect();
         roots.extend(script_dir);
         let is_entry = |module: &str| match entry {

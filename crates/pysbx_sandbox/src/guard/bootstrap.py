@@ -2093,7 +2093,14 @@ def _pysbx_guard():
         if not _gate_reads or user is None or _len(args) < 2 or args[1] is not _EXEC_STRING_NAME \
                 or _type(args[0]) is not _bytes:
             return None
-        source, code = args[0], user.f_code
+        fn = _spelled_constant(args[0], user.f_code)
+        if fn is None:
+            return None
+        return _gate_leaves_unchanged(fn, args[0])
+
+    def _spelled_constant(source, code):
+        # The file of the gate's module whose code `code` spells `source` (UTF-8 bytes) as a
+        # constant string, as `exec` or `eval` compile it; None when it does not.
         fn, consts = code.co_filename, code.co_consts
         if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded:
             return None
@@ -2115,9 +2122,60 @@ def _pysbx_guard():
             if _len(const) == _len(source) and _bytes.__eq__(const, source) is True:
                 spelled = True
                 break
-        if not spelled:
+        return fn if spelled else None
+
+    # `compile` of a constant string the program spells, as the gate hands it where the
+    # policy stubs `compile` (`_checked_compile`): the text is sent to the gate as code of the
+    # caller's module, and when the gate would run it unchanged the facade compiles it as a
+    # job of the guard's (`_compile_later`), under a copy of the name the program gave. The
+    # code is then the guard's making, which `exec` and `eval` run wherever the program hands
+    # it (`code = compile(SOURCE, "<gen>", "exec")` at the top, `exec(code, ns)` later). A name
+    # the interpreter's files, a frozen module or a module of the gate's go by, or a source
+    # file's outside the import gate, is refused as the hook refuses it for any `compile`.
+    # The same constant compiled again under the same name (in a loop) is the same job again,
+    # so that the jobs stay as many as the program's distinct constants and names, at most
+    # `_CONSTANT_JOBS`.
+    _constant_jobs = set()  # ids of the names of those jobs
+    _constant_names = {}  # (UTF-8 text, name) -> the job's name
+    _CONSTANT_JOBS = 4096
+
+    def _compile_constant(source, filename):
+        immediate, user, stack = _context(_getframe(1))
+        if not _gate_reads or user is None or _type(filename) is not _str or not filename:
             return None
-        return _gate_leaves_unchanged(fn, source)
+        if _type(source) is _str:
+            try:
+                source = _str.encode(source)
+            except UnicodeError:
+                return None
+        if _type(source) is not _bytes:
+            return None
+        fn = _spelled_constant(source, user.f_code)
+        if fn is None or _gate_leaves_unchanged(fn, source) is not True:
+            return None
+        path = _path_of(filename)
+        if not _honest_name((source, filename), "user") \
+                or _names_a_trusted_file(filename, None) \
+                or (path and path.endswith(".py") and _isabs(path)):
+            return None
+        key = (source, filename)
+        name = _dict_get(_constant_names, key)
+        if name is not None:
+            job = _dict_get(_compile_jobs, _id(name))
+            if job is not None and job[0] is name and job[2] == _JOB_COMPILED:
+                job[1], job[2] = source, _JOB_PENDING
+                return source, name
+        if _len(_constant_names) >= _CONSTANT_JOBS:
+            return None
+        text, name = _compile_later(source, filename)
+        _constant_jobs.add(_id(name))
+        _constant_names[key] = name
+        return text, name
+
+    def _runs_constant_job(event, args):
+        # `exec`/`eval` of what `_compile_constant` had compiled.
+        return event == "exec" and _len(args) > 0 and _type(args[0]) is _code_type \
+            and _id(args[0].co_filename) in _constant_jobs and _guard_made(args[0])
 
     def _gate_leaves_unchanged(fn, source):
         # Whether the gate, reading `source` (bytes) as code of the module file `fn`, would
@@ -3068,7 +3126,8 @@ def _pysbx_guard():
                 if vetted:
                     _constant_runs[_get_ident()] = _id(user)
                     return
-                if _runs_vetted_constant(event, args, user, pending):
+                if _runs_vetted_constant(event, args, user, pending) \
+                        or _runs_constant_job(event, args):
                     return
                 _violation("code", "running constant code that the static gate would change is "
                            "not allowed" if vetted is False else
@@ -3502,6 +3561,20 @@ def _pysbx_guard():
     # Named as the builtin it stands in for where the program names `eval` without calling it.
     builtins.__pysbx_eval__ = _facade(_checked_eval, "eval", transparent=True, module="builtins",
                                       doc=eval.__doc__)
+    # `compile` of a constant and `exec` of what it made, as the gate hands them where the
+    # policy stubs them (see `_checked_compile`, `_checked_exec`).
+    _F["_code_type"] = _code_type
+    _F["_real_exec"] = exec
+    _seal("_compile_constant", _compile_constant)
+    _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
+                                      module="builtins", doc=compile.__doc__)
+    _checked_compile_facade.__kwdefaults__ = {
+        "_feature_version": -1, "__pysbx_compile_constant": _F["_compile_constant"]}
+    _sealed_ids.add(id(_checked_compile_facade.__code__))
+    builtins.__pysbx_compile__ = _checked_compile_facade
+    builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
+                                      doc=exec.__doc__)
+    builtins.__pysbx_exec__.__kwdefaults__ = {"closure": None}
     # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
     # snapshot's class has no code of its own (nothing leads from it to any globals), and says
     # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
@@ -4129,11 +4202,14 @@ def _pysbx_guard():
         ["-c", entry.decode("utf-8", "surrogateescape")] if mode == "code" else []) \
         + list(_program_args)
 
-    def _end(reason, message):
+    def _end(reason, message, file=None):
         try:
             _pipe_take()
             try:
-                _send({"t": "end", "reason": reason, "message": message})
+                record = {"t": "end", "reason": reason, "message": message}
+                if _type(file) is _str:
+                    record["file"] = file
+                _send(record)
             finally:
                 _pipe_give()
         except Exception:
@@ -4243,6 +4319,21 @@ def _pysbx_guard():
         next(later)
         _let_go(later)
 
+    def _raised_in(exc):
+        # The file of the program's innermost frame of a refusal raised by a function of the
+        # guard's standing in for a stubbed call (`__pysbx_exec__`): where the call stood.
+        tb = _exc_traceback.__get__(exc)
+        found = None
+        tid = _get_ident()
+        while _type(tb) is _traceback_type:
+            _reading[tid] = tb
+            name = tb.tb_frame.f_code.co_filename
+            if _type(name) is _str and name != "<pysbx-guard>":
+                found = name
+            tb = tb.tb_next
+        _reading.pop(tid, None)
+        return found
+
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
         # this facade too, and would otherwise set the reason pysbx reports).
@@ -4257,7 +4348,7 @@ def _pysbx_guard():
         elif _issubclass(t, PermissionError):
             # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
             if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
-                _end("violation", last)
+                _end("violation", last, _raised_in(exc))
         elif _issubclass(t, ImportError):
             # An import the gate stubbed where the program handles a missing module, raised
             # past that handler all the same.
@@ -4706,9 +4797,65 @@ def _checked_eval(source, globals=None, locals=None):
                 if locals is None:
                     locals = caller.f_locals
             return _real_eval(source, globals, globals if locals is None else locals)
+    elif type(source) is _code_type:
+        # Code the guard compiled (see `_checked_compile`), judged by the guard as it runs.
+        if globals is None:
+            globals = caller.f_globals
+            if locals is None:
+                locals = caller.f_locals
+        return _real_eval(source, globals, globals if locals is None else locals)
     raise _Refused("PSB102 (eval-builtin) blocked at line %d: eval of text that is neither "
                    "data (literals and operators) nor a constant of the program's"
                    % caller.f_lineno)
+
+
+def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, *,
+                     _feature_version=-1, __pysbx_compile_constant=None):
+    # `compile(...)` of a module the gate read, where the policy stubs `compile`. A constant
+    # string the calling function spells is compiled as the guard's job when the gate, reading
+    # it as code of that function's module, would run it unchanged (see `_compile_constant`);
+    # `exec` and `eval` then run the code. Anything else raises what the rule's stub raises.
+    caller = _frame_at(1)
+    text = _plain(source) if isinstance(source, str) else source
+    if isinstance(source, (bytes, bytearray)):
+        text = bytes(source)
+    name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
+    if isinstance(text, (str, bytes)) and isinstance(name, str) \
+            and _spelled_by(caller.f_code, text):
+        # Text that does not parse raises what Python raises (parsing makes no code).
+        if mode in ("exec", "eval", "single"):
+            _ast_parse(text, name, mode)
+        job = __pysbx_compile_constant(text, name)
+        if job is not None:
+            return compile(job[0], job[1], mode, flags, dont_inherit, optimize,
+                           _feature_version=_feature_version)
+    raise _Refused("PSB103 (compile-builtin) blocked at line %d: compile of text that is not a "
+                   "constant of the program's, or that the gate would change" % caller.f_lineno)
+
+
+def _checked_exec(source, globals=None, locals=None, /, *, closure=None):
+    # `exec(...)` of a module the gate read, given anything but a string written in the call,
+    # where the policy stubs `exec`: code the guard compiled (a constant `compile` made, see
+    # `_checked_compile`) and a constant string the calling function spells go to the
+    # interpreter's `exec`, which the guard judges as ever (a constant runs when the gate would
+    # leave it unchanged); anything else raises what the rule's stub raises.
+    caller = _frame_at(1)
+    if globals is None:
+        globals = caller.f_globals
+        if locals is None:
+            locals = caller.f_locals
+    elif globals is not None and not isinstance(globals, dict):
+        raise TypeError("exec() globals must be a dict, not %s" % type(globals).__name__)
+    text = _plain(source) if isinstance(source, str) else source
+    if isinstance(source, (bytes, bytearray)):
+        text = bytes(source)
+    if type(source) is _code_type or (isinstance(text, (str, bytes))
+                                      and _spelled_by(caller.f_code, text)):
+        if closure is not None:
+            return _real_exec(source, globals, locals, closure=closure)
+        return _real_exec(source, globals, locals)
+    raise _Refused("PSB101 (exec-builtin) blocked at line %d: exec of text that is not a "
+                   "constant of the program's" % caller.f_lineno)
 
 
 def _checked_frame(depth=0):
