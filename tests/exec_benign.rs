@@ -1276,6 +1276,44 @@ except SyntaxError as e:
 }
 
 #[test]
+fn scripts_run_by_path_with_runpy_run_as_under_python() {
+    // `runpy.run_path` of a helper script beside the program (its `__name__`, with a given
+    // run name, as a `pathlib.Path`) and of one the program
+    // writes, then `runpy.run_module` of a module on the path: as under Python.
+    let code = r#"
+import os, pathlib, runpy, sys
+here = os.path.dirname(os.path.abspath(__file__))
+ns = runpy.run_path(os.path.join(here, "helper.py"))
+print(ns["RESULT"], ns["__name__"])
+ns = runpy.run_path(os.path.join(here, "helper.py"), init_globals={"SEED": 5}, run_name="__main__")
+print(ns["RESULT"], ns["SEEN"])
+print(runpy.run_path(pathlib.Path(here) / "settings.py")["DEBUG"])
+with open("written.py", "w") as f:
+    f.write("VALUE = [n * n for n in range(4)]\n")
+print(runpy.run_path("written.py")["VALUE"])
+sys.path.insert(0, here)
+print(runpy.run_module("helper")["RESULT"])
+try:
+    runpy.run_path(os.path.join(here, "broken.py"))
+except SyntaxError as e:
+    print("SyntaxError", e.lineno)
+"#;
+    same_as_python(
+        "run_by_path",
+        code,
+        &[],
+        &[
+            (
+                "helper.py",
+                "RESULT = 6 * 7\nSEEN = globals().get(\"SEED\")\nprint(\"helper as\", __name__)\n",
+            ),
+            ("settings.py", "DEBUG = True\n"),
+            ("broken.py", "x = 1\ny = (\n"),
+        ],
+    );
+}
+
+#[test]
 fn calls_handed_to_the_guard_keep_the_lines_after_them_where_they_were() {
     // A call written over several lines that the gate hands to the guard (`eval` of run-time
     // text, a caller's globals, a frame's attribute) keeps every later line at its number: the

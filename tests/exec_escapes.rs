@@ -2231,6 +2231,61 @@ attempt("replaced", lambda: exec(safe.replace(co_consts=("RAN replaced", None)))
 attempt("built-exec", lambda: exec("".join(["print('RAN ", "built-exec')"])))
 "#;
 
+const RUN_PATH_PROGRAM: &str = r#"
+import marshal, os, runpy, sys
+def attempt(label, fn):
+    try:
+        fn()
+        print("RAN", label)
+    except Exception as e:
+        print("REFUSED", type(e).__name__, label)
+with open("tool.py", "w") as f:
+    f.write("import os\nprint('TOOL-' + 'RAN')\nos.system('echo PWN42')\n")
+attempt("gated", lambda: runpy.run_path(os.path.abspath("tool.py")))
+code = compile("print('PWN42')", "<c>", "exec")
+with open("tool.pyc", "wb") as f:
+    f.write(__import__("importlib.util").util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code))
+attempt("compiled", lambda: runpy.run_path("tool.pyc"))
+real = runpy._get_code_from_file
+def reader(run_name, fname):
+    return compile(open(fname).read(), fname, "exec"), fname
+runpy._get_code_from_file = reader
+attempt("own-reader", lambda: runpy.run_path("plain.py"))
+runpy._get_code_from_file = real
+attempt("handed", lambda: runpy._run_code(
+    compile(open("plain.py").read(), "plain.py", "exec"), {}))
+"#;
+
+#[test]
+fn scripts_run_by_path_go_through_the_gate_and_nothing_else_runs() {
+    // `runpy.run_path` of a source file gets the gate's code, which stubs what the policy
+    // refuses as in an imported module; compiled code the program wrote, a reader of the
+    // program's compiling run-time text and code handed to runpy's runner are refused.
+    let s = Scratch::new();
+    s.write("plain.py", "print('PWN42 plain')\n");
+    let script = s.write("runs.py", RUN_PATH_PROGRAM);
+    let out = run(s.exec().arg(&script));
+    let text = stdout(&out);
+    for label in ["gated", "compiled", "own-reader", "handed"] {
+        assert!(
+            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
+                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{}",
+            stderr(&out)
+        );
+        assert!(!text.contains(&format!("RAN {label}")), "{label}: {text}");
+    }
+    assert!(!text.contains("PWN42"), "{text}");
+    // The gated file ran up to its stubbed call.
+    assert!(text.contains("TOOL-RAN\n"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Under Python each one runs.
+    let plain =
+        Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("RAN gated\n") && plain.contains("RAN handed\n"), "{plain}");
+}
+
 #[test]
 fn compiling_a_constant_runs_only_code_the_gate_leaves_unchanged() {
     let s = Scratch::new();

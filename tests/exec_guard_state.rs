@@ -1476,6 +1476,8 @@ print("CONTROLS", decimal.Decimal("1.5") * 2, xml.dom.minidom.parseString("<a/>"
 fn source_loaders_the_program_names_are_refused_at_run_time() {
     // The loaders that bypass the import system (`runpy-run`) are reported by the exec gate, not
     // stubbed: the guard refuses what they would do with a file the program names, by any road.
+    // `runpy.run_path` of a `.py` file gets its code from the gate instead, so a payload's
+    // refused call is stubbed there (and refused by the guard without the gate).
     // A module that only names a loader class (a registry keyed by it, as `pkg_resources` keeps)
     // imports.
     let attack = r#"
@@ -1484,6 +1486,8 @@ warnings.simplefilter("ignore")
 import imp
 with open("payload.py", "w") as f:
     f.write("print('RAN-' + 'payload')\n")
+with open("dropped.py", "w") as f:
+    f.write("import os\nprint('THROUGH-' + 'gate')\nos.system('echo PWN' + 'ED')\n")
 here = os.getcwd()
 def via_spec(path, name, cls):
     loader = cls(name, path)
@@ -1501,8 +1505,8 @@ try_each((
         ("exec-module-rel", lambda: via_spec("payload.py", "p4", machinery.SourceFileLoader)),
         ("subclass", lambda: via_spec("payload.py", "p5", Mine)),
         ("file-finder", finder),
-        ("run-path-abs", lambda: runpy.run_path(here + "/payload.py")),
-        ("run-path-rel", lambda: runpy.run_path("payload.py")),
+        ("run-path-abs", lambda: runpy.run_path(here + "/dropped.py")),
+        ("run-path-rel", lambda: runpy.run_path("dropped.py")),
         ("imp-load-source", lambda: imp.load_source("p6", "payload.py"))))
 import registry
 print("CONTROL", registry.HANDLERS[machinery.SourceFileLoader])
@@ -1532,6 +1536,12 @@ print("CONTROL", registry.HANDLERS[machinery.SourceFileLoader])
         let out = run(cmd.arg(&script));
         let (text, err) = (stdout(&out), stderr(&out));
         assert!(!text.contains("RAN-payload"), "gate {gate}: {text}{err}");
+        assert!(!text.contains("PWNED"), "gate {gate}: {text}{err}");
+        // The file runs up to its refused call: by the absolute path, and by the relative one
+        // without the gate (with it, the gate reads the constant text written to that name and
+        // stubs the `run_path` call itself).
+        let runs = if gate { 1 } else { 2 };
+        assert_eq!(text.matches("THROUGH-gate\n").count(), runs, "gate {gate}: {text}{err}");
         for label in labels {
             assert!(
                 text.contains(&format!("REFUSED {label}\n")),

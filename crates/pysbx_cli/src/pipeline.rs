@@ -175,7 +175,9 @@ impl std::error::Error for RefusedSource {}
 /// - modules loaded from a file by path (`module-from-file-path`): the guard sends a module made
 ///   by `spec_from_file_location` through the import gate as an imported one (plugins);
 /// - the loaders that bypass the import system (`runpy-run`: `SourceFileLoader`,
-///   `SourcelessFileLoader`, `runpy.run_path`, `imp.load_source`): the guard refuses compiling
+///   `SourcelessFileLoader`, `runpy.run_path`, `imp.load_source`): `runpy.run_path` of a
+///   `.py` file gets its code from the import gate (the guard replaces runpy's reader); for
+///   the rest the guard refuses compiling
 ///   a source file outside the import gate, running code compiled from a file the program named
 ///   and loading `marshal` data it wrote, whichever loader, subclass or finder asks; the rule
 ///   matches every mention, and a stub broke modules that only name a loader class

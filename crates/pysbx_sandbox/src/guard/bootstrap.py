@@ -3476,6 +3476,33 @@ def _pysbx_guard():
     if "importlib.util" in sys.modules:
         sys.modules["importlib.util"].spec_from_file_location = _spec_from_file
 
+    # `runpy.run_path` of a `.py` file (a helper script beside the program, a plugin):
+    # runpy compiles the file itself, which the hook refuses as a compile outside the import
+    # gate, and then runs what it compiled, which the hook refuses as code the program handed
+    # it. Its file reader is replaced so that the code of a `.py` file comes through the gate
+    # as a module loaded by path does: under no module's name (`<run_path>` is no file's
+    # module name), so with the program's own grants, whatever the file is called. Such a file
+    # is one the import system would load as a module anyway (from its directory put on
+    # `sys.path`), so this runs nothing an import could not. Any other file (a `.pyc`, a text
+    # file the program wrote) is read as runpy reads it, and refused as before: code made at
+    # run time. (runpy is frozen: importing it here costs a tenth of a millisecond.)
+    import runpy as _runpy
+    _real_code_from_file = getattr(_runpy, "_get_code_from_file", None)
+    if _type(_real_code_from_file) is _function_type:
+        def _gate_loader_of(spec):
+            # The gate's loader in a spec `_gate_spec` made, read from the spec's dictionary.
+            if _type(spec) is not _ModuleSpec:
+                return None
+            loader = _plain_dict(_spec_dict(spec)).get("loader")
+            record = _gate_loaders.get(_id(loader))
+            return loader if record is not None and record[0] is loader else None
+
+        _seal("_gate_loader_of", _gate_loader_of)
+        _F["_real_code_from_file"] = _real_code_from_file
+        _F["_fsdecode"] = os.fsdecode
+        _runpy._get_code_from_file = _facade(_runpy_code_from_file, "_get_code_from_file",
+                                             transparent=True, module="runpy")
+
     # Per-module import lists also cover modules already loaded by someone else, for which the
     # interpreter raises no `import` audit event: the import statement goes through this
     # `__import__`, which judges the importing module (by frame walk, not the `globals` its
@@ -4688,6 +4715,21 @@ def spec_from_file_location(name, location=None, *, loader=None, **kwargs):
     if loader is None and spec is not None:
         spec = _gate_spec(_plain(spec.name), spec)
     return spec
+
+
+def _runpy_code_from_file(*args):
+    # `(run_name, fname)`, returning `(code, fname)`, as runpy's reader up to Python 3.11;
+    # `(fname)`, returning the code, from 3.12.
+    fname = args[-1]
+    path = fname if type(fname) is str else _fsdecode(fname)
+    if type(path) is str and path.endswith(".py"):
+        name = "<run_path>"
+        spec = _real_spec_from_file_location(name, path)
+        loader = _gate_loader_of(_gate_spec(name, spec)) if spec is not None else None
+        if loader is not None:
+            code = loader.get_code(name)
+            return (code, fname) if len(args) > 1 else code
+    return _real_code_from_file(*args)
 
 
 def _finder_invalidate_caches(cls):
