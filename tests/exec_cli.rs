@@ -263,7 +263,7 @@ fn a_gate_note_does_not_run_on_from_the_programs_unfinished_line() {
     use std::time::Duration;
 
     let s = Scratch::new();
-    s.write("lib_exec.py", "def f(s):\n    return exec\n");
+    s.write("lib_exec.py", "def f(s):\n    return exec(*s)\n");
     let script = s.write(
         "main.py",
         "import sys\nsys.stderr.write('partial')\nsys.stderr.flush()\nsys.stdin.readline()\n\

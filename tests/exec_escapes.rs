@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, Waiting, exec_as_nobody, python, run, sandbox_processes, stderr, stdout, token,
+    GENERATOR_PACKAGE, Scratch, Waiting, exec_as_nobody, python, run, sandbox_processes, stderr,
+    stdout, token, venv_with_installed,
 };
 
 /// What the technique tries to achieve.
@@ -2230,6 +2231,74 @@ attempt("same-name", lambda: exec(other("print('RAN same-name')", "<same>")))
 attempt("replaced", lambda: exec(safe.replace(co_consts=("RAN replaced", None))))
 attempt("built-exec", lambda: exec("".join(["print('RAN ", "built-exec')"])))
 "#;
+
+const GENERATOR_ABUSE: &str = r#"
+import builtins, genlib, sys
+def attempt(label, fn):
+    try:
+        fn()
+        print("RAN", label)
+    except Exception as e:
+        print("REFUSED", type(e).__name__, label)
+attempt("shell", lambda: genlib.run_text("import os\nos.system('echo PWN42')"))
+attempt("injected", lambda: repr(genlib.make_class(
+    "Q' + str(__import__('os').system('echo PWN42')) + '", ["a"])(1)))
+attempt("frames", lambda: genlib.run_text("import sys\nf = sys._getframe(1).f_back"))
+attempt("walk", lambda: genlib.run_text("s = object.__subclasses__()"))
+attempt("own-exec", lambda: exec("".join(["print('PWN", "42')"])))
+exec_facade = getattr(builtins, "__pysbx_" + "exec__")
+attempt("facade-globals", lambda: exec_facade.__globals__)
+attempt("facade-closure", lambda: getattr(exec_facade, "__closure__"))
+attempt("facade-copy", lambda: genlib.copied(exec_facade, "mine"))
+internals = getattr(builtins, "__pysbx_" + "function_attr__")
+attempt("other-attribute", lambda: internals(genlib, "__dict__"))
+attempt("bound-method", lambda: internals(exec_facade.__get__(1), "__globals__"))
+print("LENT", genlib.run_text("def k():\n    return 40 + 2")["k"]())
+"#;
+
+#[test]
+fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchanged() {
+    // A generator in the interpreter's site-packages (see `GENERATOR_PACKAGE`) has the text it
+    // makes vetted by the gate: text with a shell call, code injected through a field name, a
+    // frame walk or a subclass walk (which the gate would change) is refused, as is the
+    // program's own `exec` of run-time text. The guard's functions give neither their globals
+    // nor their closures, nor a copy of themselves. What the gate leaves unchanged runs: the
+    // generator lends that to the program, which could have written it itself.
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[("genlib/__init__.py", GENERATOR_PACKAGE)]);
+    let script = s.write("abuse.py", GENERATOR_ABUSE);
+    let out = run(s.exec_with(&interpreter).arg(&script));
+    let text = stdout(&out);
+    for label in [
+        "shell",
+        "injected",
+        "frames",
+        "walk",
+        "own-exec",
+        "facade-globals",
+        "facade-closure",
+        "facade-copy",
+        "bound-method",
+    ] {
+        assert!(
+            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
+                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{}",
+            stderr(&out)
+        );
+    }
+    assert!(text.contains("REFUSED TypeError other-attribute\n"), "{text}");
+    assert!(!text.contains("PWN42") && !text.contains("RAN "), "{text}");
+    assert!(text.contains("LENT 42\n"), "{text}{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The same generator beside the program (not installed) is the program's code: its
+    // `exec` of the text it makes is refused.
+    s.write("localgen.py", GENERATOR_PACKAGE);
+    let local = s.write("local.py", "import localgen\nprint(localgen.run_text('y = 1')['y'])\n");
+    let out = run(s.exec_with(&interpreter).arg(&local));
+    assert_eq!(out.status.code(), Some(122), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("PSB101"), "{}", stderr(&out));
+}
 
 const RUN_PATH_PROGRAM: &str = r#"
 import marshal, os, runpy, sys

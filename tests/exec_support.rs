@@ -101,6 +101,33 @@ impl Scratch {
     }
 }
 
+/// A virtual environment in `s` (its directory `venv`) with `files` written into its
+/// site-packages, the way an installed package's are: its interpreter, for
+/// [`Scratch::exec_with`].
+pub(crate) fn venv_with_installed(s: &Scratch, files: &[(&str, &str)]) -> PathBuf {
+    let venv = s.path().join("venv");
+    let made = std::process::Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success(), "venv made");
+    let interpreter = venv.join("bin/python");
+    let site = std::process::Command::new(&interpreter)
+        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        .output()
+        .expect("the environment's python runs");
+    let site = PathBuf::from(String::from_utf8_lossy(&site.stdout).trim());
+    for (name, content) in files {
+        let path = site.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("test setup");
+        }
+        std::fs::write(path, content).expect("test setup");
+    }
+    interpreter
+}
+
 thread_local! {
     /// The sandbox uid of the last run started by this test thread.
     static LAST_UID: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
@@ -311,3 +338,44 @@ pub(crate) fn exec_as_nobody(s: &Scratch) -> Command {
         .args(["exec", "--no-config", "--no-gate", "--python", "/usr/bin/python3"]);
     cmd
 }
+
+/// An installed package that generates code as `attrs`, `pydantic` and `networkx` do: an
+/// `__init__` and a `__repr__` compiled from text made of field names (`compile` then `exec`,
+/// and `exec` of the string), the `__class__` cells of a rebuilt class pointed at the new
+/// class through `__closure__`, a function copied with `types.FunctionType` from its
+/// `__code__` and `__globals__`, a function given the code of one compiled on first call.
+pub(crate) const GENERATOR_PACKAGE: &str = r#"
+import types
+
+def make_class(name, fields):
+    ns = {}
+    init = "def __init__(self, %s):\n%s" % (
+        ", ".join(fields), "".join("    self.%s = %s\n" % (f, f) for f in fields))
+    exec(compile(init, "<generated %s>" % name, "exec"), ns)
+    shown = " + ', ' + ".join("repr(self.%s)" % f for f in fields)
+    exec("def __repr__(self):\n    return '%s(' + %s + ')'\n" % (name, shown), ns)
+    return type(name, (), ns)
+
+def rebuilt(cls):
+    body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    new = type(cls.__name__, cls.__bases__, body)
+    for item in cls.__dict__.values():
+        for cell in getattr(item, "__closure__", None) or ():
+            if cell.cell_contents is cls:
+                cell.cell_contents = new
+    return new
+
+def copied(f, name):
+    return types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, f.__closure__)
+
+def tripled(f):
+    ns = {}
+    exec("def %s(x):\n    return x * 3\n" % f.__name__, ns)
+    f.__code__ = ns[f.__name__].__code__
+    return f
+
+def run_text(text):
+    ns = {}
+    exec(text, ns)
+    return ns
+"#;

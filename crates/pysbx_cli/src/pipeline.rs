@@ -633,9 +633,11 @@ impl Engine {
         // `compile` of a constant and `exec` of the code it made, where they would be stubbed.
         let compile = stubs("PSB103", "compile-builtin");
         let exec = stubs("PSB101", "exec-builtin");
+        // A function's `__closure__` and `__globals__` and a cell's contents, where stubbed.
+        let internals = stubs("PSB703", "function-internals");
         let checked = pysbx_rewrite::checked_by_the_guard(
             &source,
-            pysbx_rewrite::CheckedOptions { eval, frames, compile, exec },
+            pysbx_rewrite::CheckedOptions { eval, frames, compile, exec, internals },
         );
         let decoded = source;
         let source = checked.as_deref().unwrap_or_else(|| decoded.as_ref());

@@ -2135,6 +2135,15 @@ def _pysbx_guard():
     # The same constant compiled again under the same name (in a loop) is the same job again,
     # so that the jobs stay as many as the program's distinct constants and names, at most
     # `_CONSTANT_JOBS`.
+    #
+    # A module of the interpreter's installed packages (its site-packages, where the program
+    # cannot write) that generates code (attrs' `__init__`, pydantic's and jinja2's templates
+    # made into functions) has its text vetted the same way, constant or not: sent to the gate
+    # as code of that module, and compiled as the guard's job only when the gate would run it
+    # unchanged. Such text is then code the program could have written in its own file, which
+    # the gate reads the same way: it runs nothing the program's own code could not, and gets
+    # no module's grants (its name is no module's file). The program's own `exec` of text made
+    # at run time stays refused.
     _constant_jobs = set()  # ids of the names of those jobs
     _constant_names = {}  # (UTF-8 text, name) -> the job's name
     _CONSTANT_JOBS = 4096
@@ -2151,7 +2160,13 @@ def _pysbx_guard():
         if _type(source) is not _bytes:
             return None
         fn = _spelled_constant(source, user.f_code)
-        if fn is None or _gate_leaves_unchanged(fn, source) is not True:
+        if fn is None:
+            fn = _installed_package_file(user.f_code)
+        # Past the cap, only texts already made into jobs are asked about: a generator making
+        # new text on every call gets no more gate replies (each one a round trip, kept).
+        if fn is None or (_len(_constant_names) >= _CONSTANT_JOBS
+                          and (source, filename) not in _constant_names) \
+                or _gate_leaves_unchanged(fn, source) is not True:
             return None
         path = _path_of(filename)
         if not _honest_name((source, filename), "user") \
@@ -2171,6 +2186,29 @@ def _pysbx_guard():
         _constant_jobs.add(_id(name))
         _constant_names[key] = name
         return text, name
+
+    def _installed_package_file(code):
+        # The file of a module of the interpreter's installed packages the gate read under its
+        # own name (`_gate_code`: not a file the program could write), that `code` is of.
+        fn = code.co_filename
+        if _type(fn) is not _str:
+            return None
+        module = _dict_get(_loaded, fn)
+        if module is None or module == "__main__" or not _under(_norm(fn), _site):
+            return None
+        return fn
+
+    def _copies_gated_function(event, args, user):
+        # `types.FunctionType(f.__code__, globals, ...)`, by a module of the installed packages
+        # (see `_installed_package_file`), of code the guard compiled (a module the gate read,
+        # text the gate vetted): a copy of a function whose code the gate read, as copying
+        # libraries make (`networkx` renames its matchers so at import). Other globals give
+        # the code only names the program could pass it anyway. The program's own copies stay
+        # refused without a `code` grant, and the guard's code objects are refused before this
+        # under any grant.
+        return event == "function.__new__" and _len(args) > 0 and user is not None \
+            and _type(args[0]) is _code_type and _guard_made(args[0]) \
+            and _installed_package_file(user.f_code) is not None
 
     def _runs_constant_job(event, args):
         # `exec`/`eval` of what `_compile_constant` had compiled.
@@ -2707,7 +2745,13 @@ def _pysbx_guard():
             value = args[2] if _len(args) > 2 else None
             if _type(value) is not _code_type or _id(value) in _guard_ids:
                 return False
-            return _code or _grant(_module_of(user), "code")
+            # A module of the installed packages may give any function but the guard's code
+            # the guard compiled (a module the gate read, text the gate vetted): the function
+            # then runs code the gate read (`networkx` compiles its decorators' wrappers on
+            # first call so). The program's own such change stays refused without the grant.
+            return bool(_code or _grant(_module_of(user), "code")
+                        or (_guard_made(value) and user is not None
+                            and _installed_package_file(user.f_code) is not None))
         return event == "object.__getattr__"
 
     def _describe_frame(frame):
@@ -3127,7 +3171,8 @@ def _pysbx_guard():
                     _constant_runs[_get_ident()] = _id(user)
                     return
                 if _runs_vetted_constant(event, args, user, pending) \
-                        or _runs_constant_job(event, args):
+                        or _runs_constant_job(event, args) \
+                        or _copies_gated_function(event, args, user):
                     return
                 _violation("code", "running constant code that the static gate would change is "
                            "not allowed" if vetted is False else
@@ -3593,6 +3638,22 @@ def _pysbx_guard():
     _F["_code_type"] = _code_type
     _F["_real_exec"] = exec
     _seal("_compile_constant", _compile_constant)
+    # A function's internals as the gate hands them (see `_checked_function_attr`).
+    _F["_real_compile"] = compile
+    _F["_function_code"] = _function_code
+    _F["_function_type"] = _function_type
+    _F["_method_type"] = _type(_collect.__get__(0))
+    _F["_method_func"] = _type(_collect.__get__(0)).__dict__["__func__"].__get__
+    _F["_cell_type"] = _type((lambda: _F).__closure__[0])
+    _F["_guard_globals"] = globals()
+    _F["_facades_globals"] = _F
+    builtins.__pysbx_function_attr__ = _facade(_checked_function_attr, "__pysbx_function_attr__",
+                                               transparent=True)
+    builtins.__pysbx_set_cell__ = _facade(_checked_set_cell, "__pysbx_set_cell__",
+                                          transparent=True)
+    builtins.__pysbx_has_function_attr__ = _facade(_checked_has_function_attr,
+                                                   "__pysbx_has_function_attr__",
+                                                   transparent=True)
     _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
                                       module="builtins", doc=compile.__doc__)
     _checked_compile_facade.__kwdefaults__ = {
@@ -3601,7 +3662,9 @@ def _pysbx_guard():
     builtins.__pysbx_compile__ = _checked_compile_facade
     builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
                                       doc=exec.__doc__)
-    builtins.__pysbx_exec__.__kwdefaults__ = {"closure": None}
+    builtins.__pysbx_exec__.__kwdefaults__ = {
+        "closure": None, "__pysbx_compile_constant": _F["_compile_constant"]}
+    _sealed_ids.add(id(builtins.__pysbx_exec__.__code__))
     # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
     # snapshot's class has no code of its own (nothing leads from it to any globals), and says
     # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
@@ -4857,13 +4920,13 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
     # string the calling function spells is compiled as the guard's job when the gate, reading
     # it as code of that function's module, would run it unchanged (see `_compile_constant`);
     # `exec` and `eval` then run the code. Anything else raises what the rule's stub raises.
+    # Text an installed package generates goes the same way (the guard decides which).
     caller = _frame_at(1)
     text = _plain(source) if isinstance(source, str) else source
     if isinstance(source, (bytes, bytearray)):
         text = bytes(source)
     name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
-    if isinstance(text, (str, bytes)) and isinstance(name, str) \
-            and _spelled_by(caller.f_code, text):
+    if isinstance(text, (str, bytes)) and isinstance(name, str):
         # Text that does not parse raises what Python raises (parsing makes no code).
         if mode in ("exec", "eval", "single"):
             _ast_parse(text, name, mode)
@@ -4875,7 +4938,8 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
                    "constant of the program's, or that the gate would change" % caller.f_lineno)
 
 
-def _checked_exec(source, globals=None, locals=None, /, *, closure=None):
+def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
+                  __pysbx_compile_constant=None):
     # `exec(...)` of a module the gate read, given anything but a string written in the call,
     # where the policy stubs `exec`: code the guard compiled (a constant `compile` made, see
     # `_checked_compile`) and a constant string the calling function spells go to the
@@ -4896,8 +4960,59 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None):
         if closure is not None:
             return _real_exec(source, globals, locals, closure=closure)
         return _real_exec(source, globals, locals)
+    if isinstance(text, (str, bytes)):
+        # Text an installed package generates, compiled as the guard's job when the gate
+        # would run it unchanged (see `_compile_constant`).
+        _ast_parse(text, "<string>", "exec")
+        job = __pysbx_compile_constant(text, "<string>")
+        if job is not None:
+            # Not by the name `compile`: the hook takes a facade whose code names `compile` for
+            # one that compiles what it runs itself, and this one hands `exec` a caller's
+            # constant as it is (see `_calls_it_itself`).
+            code = _real_compile(job[0], job[1], "exec", dont_inherit=True)
+            if closure is not None:
+                return _real_exec(code, globals, locals, closure=closure)
+            return _real_exec(code, globals, locals)
     raise _Refused("PSB101 (exec-builtin) blocked at line %d: exec of text that is not a "
                    "constant of the program's" % caller.f_lineno)
+
+
+def _checked_function_attr(obj, *rest):
+    # `X.__closure__`, `X.__globals__`, `X.cell_contents` and `getattr(X, name[, default])` of
+    # those, as the gate hands them where the policy stubs them (`rest`: the default if any,
+    # then the name). Any function's but the guard's own: its globals are the guard's namespace
+    # or the facades', its closures hold the guard's state. A cell is only ever reached through
+    # a closure, so a cell's contents are the program's.
+    name = rest[-1] if rest else None
+    if type(name) is not str or len(rest) > 2 \
+            or name not in ("__closure__", "__globals__", "cell_contents"):
+        raise TypeError("__pysbx_function_attr__() takes an object, an optional default and "
+                        "one of '__closure__', '__globals__', 'cell_contents'")
+    inner = _method_func(obj) if type(obj) is _method_type else obj
+    if type(inner) is _function_type \
+            and _function_code(inner).co_filename == "<pysbx-guard>":
+        raise _Refused("PSB703 (function-internals) blocked: %s of a function of pysbx's" % name)
+    value = getattr(obj, name, rest[0]) if len(rest) == 2 else getattr(obj, name)
+    if name == "__globals__" and (value is _guard_globals or value is _facades_globals):
+        raise _Refused("PSB703 (function-internals) blocked: the globals of pysbx's functions")
+    return value
+
+
+def _checked_has_function_attr(obj, name):
+    # `hasattr(X, "__globals__")` as the gate hands it: whether it has one, which reads
+    # nothing of the guard's.
+    if type(name) is not str or name not in ("__closure__", "__globals__", "cell_contents"):
+        raise TypeError("__pysbx_has_function_attr__() takes an object and one of "
+                        "'__closure__', '__globals__', 'cell_contents'")
+    return hasattr(obj, name)
+
+
+def _checked_set_cell(cell, value):
+    # `X.cell_contents = value` as the gate hands it (see `_checked_function_attr`).
+    if type(cell) is _cell_type:
+        cell.cell_contents = value
+    else:
+        setattr(cell, "cell_contents", value)
 
 
 def _checked_frame(depth=0):
