@@ -1303,6 +1303,7 @@ def h(x):
     return x
 print(genlib.tripled(h)(2))
 print(genlib.run_text("y = 6 * 7")["y"])
+print(genlib.all_of(bool, str)(3), genlib.evaluate("sum(range(4))"), len(genlib.KNOWN_BUILTINS))
 "#,
     );
     let plain =
@@ -1311,11 +1312,15 @@ print(genlib.run_text("y = 6 * 7")["y"])
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(
         stdout(&plain),
-        "P(1, [2]) None\n(True, 'A') True\ng 3 2\n6\n42\n",
+        "P(1, [2]) None\n(True, 'A') True\ng 3 2\n6\n42\n3 6 2\n",
         "{}",
         stderr(&plain)
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The same from `-c` code, which goes by the name `exec` gives a string (`<string>`).
+    let code = "import genlib\nprint(genlib.run_text('y = 5')['y'], genlib.all_of(abs)(-2))";
+    let out = run(s.exec_with(&interpreter).arg("-c").arg(code));
+    assert_eq!(stdout(&out), "5 2\n", "{}", stderr(&out));
 }
 
 #[test]

@@ -2246,6 +2246,7 @@ attempt("injected", lambda: repr(genlib.make_class(
 attempt("frames", lambda: genlib.run_text("import sys\nf = sys._getframe(1).f_back"))
 attempt("walk", lambda: genlib.run_text("s = object.__subclasses__()"))
 attempt("own-exec", lambda: exec("".join(["print('PWN", "42')"])))
+attempt("eval-shell", lambda: genlib.evaluate("__import__('os').system('echo PWN42')"))
 exec_facade = getattr(builtins, "__pysbx_" + "exec__")
 attempt("facade-globals", lambda: exec_facade.__globals__)
 attempt("facade-closure", lambda: getattr(exec_facade, "__closure__"))
@@ -2275,6 +2276,7 @@ fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchan
         "frames",
         "walk",
         "own-exec",
+        "eval-shell",
         "facade-globals",
         "facade-closure",
         "facade-copy",

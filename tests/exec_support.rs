@@ -343,7 +343,8 @@ pub(crate) fn exec_as_nobody(s: &Scratch) -> Command {
 /// `__init__` and a `__repr__` compiled from text made of field names (`compile` then `exec`,
 /// and `exec` of the string), the `__class__` cells of a rebuilt class pointed at the new
 /// class through `__closure__`, a function copied with `types.FunctionType` from its
-/// `__code__` and `__globals__`, a function given the code of one compiled on first call.
+/// `__code__` and `__globals__`, a function given the code of one compiled on first call, a
+/// lambda made by `eval` of text (numpy's f2py), `compile` kept in a set of builtins (dask).
 pub(crate) const GENERATOR_PACKAGE: &str = r#"
 import types
 
@@ -378,4 +379,16 @@ def run_text(text):
     ns = {}
     exec(text, ns)
     return ns
+
+def all_of(*f):
+    head, calls = "lambda v", []
+    for i in range(len(f)):
+        head += ",f%d=f[%d]" % (i, i)
+        calls.append("f%d(v)" % i)
+    return eval(head + ":" + " and ".join(calls))
+
+def evaluate(text):
+    return eval(text)
+
+KNOWN_BUILTINS = {compile, divmod}
 "#;

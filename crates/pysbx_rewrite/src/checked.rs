@@ -66,8 +66,8 @@
 //! under the same test). Only calls of the names in a module that binds neither, or binds them
 //! only in class bodies, whose names the functions inside do not see (then every call but
 //! those in a class body itself); `exec` given its globals and locals by position, and no
-//! unpacking. The name `exec` read but not called, `builtins.exec` and `getattr(builtins,
-//! "exec")` become the guard's `exec` itself.
+//! unpacking. The names `exec` and `compile` read but not called, `builtins.exec` and
+//! `getattr(builtins, "exec")` become the guard's functions themselves.
 //!
 //! A function's `__closure__` and `__globals__`, and a cell's `cell_contents`, are how code
 //! generators fix what they made (`attrs` points the `__class__` cells of a slotted class's
@@ -206,11 +206,19 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
                 })
                 .or_else(|| frames.then(|| frame_access(node, &imported)).flatten())
                 .or_else(|| {
-                    builtin_here(&tree, id, compile).then(|| code_call(node, "compile")).flatten()
+                    builtin_here(&tree, id, compile)
+                        .then(|| {
+                            code_call(node, "compile")
+                                .or_else(|| name_read(&tree, id, "compile", CHECKED_COMPILE))
+                        })
+                        .flatten()
                 })
                 .or_else(|| {
                     builtin_here(&tree, id, exec)
-                        .then(|| code_call(node, "exec").or_else(|| exec_named(&tree, id)))
+                        .then(|| {
+                            code_call(node, "exec")
+                                .or_else(|| name_read(&tree, id, "exec", CHECKED_EXEC))
+                        })
                         .flatten()
                 })
                 .or_else(|| (exec != Bound::Elsewhere).then(|| exec_fetched(node)).flatten())
@@ -496,11 +504,17 @@ fn code_call(node: AnyNodeRef<'_>, name: &str) -> Option<Checked> {
     })
 }
 
-/// The name `exec` read but not called (`run = exec`, a callback): the guard's `exec` in its
-/// place, which judges what it is later given as a call written out would be.
-fn exec_named(tree: &NodeTree<'_>, id: crate::tree::NodeId) -> Option<Checked> {
+/// The name `exec` or `compile` read but not called (`run = exec`, a callback, `compile` kept
+/// in a set of builtins as dask keeps it): the guard's function in its place, which judges what
+/// it is later given as a call written out would be.
+fn name_read(
+    tree: &NodeTree<'_>,
+    id: crate::tree::NodeId,
+    builtin: &str,
+    checked: &'static str,
+) -> Option<Checked> {
     let AnyNodeRef::ExprName(name) = tree.node(id) else { return None };
-    if name.id.as_str() != "exec" || name.ctx != ExprContext::Load {
+    if name.id.as_str() != builtin || name.ctx != ExprContext::Load {
         return None;
     }
     let called = tree.parent(id).is_some_and(
@@ -508,7 +522,7 @@ fn exec_named(tree: &NodeTree<'_>, id: crate::tree::NodeId) -> Option<Checked> {
     );
     (!called).then(|| Checked {
         whole: name.range(),
-        builtin: CHECKED_EXEC,
+        builtin: checked,
         arguments: Vec::new(),
         name: None,
         bare: true,
@@ -1020,6 +1034,10 @@ mod tests {
             Some("exec_ = __pysbx_exec__\nrun = __pysbx_exec__\nf = __pysbx_exec__\n")
         );
         assert_eq!(with("g = getattr(builtins, 'exec', None)\nh = other.exec\n"), None);
+        assert_eq!(
+            with("KNOWN = {compile, divmod}\n").as_deref(),
+            Some("KNOWN = {__pysbx_compile__, divmod}\n")
+        );
         // A method named `compile` (jinja2's `Environment`) is not seen from the functions
         // inside the class: there the name is the builtin's. In the class body itself (a
         // method's decorator or default included) it is the method.

@@ -2162,6 +2162,10 @@ def _pysbx_guard():
         fn = _spelled_constant(source, user.f_code)
         if fn is None:
             fn = _installed_package_file(user.f_code)
+            if fn is not None and filename == "<string>" and filename in _loaded:
+                # `exec`/`eval` of a package's text, while the program is `-c` code, which
+                # goes by that name: the package's code takes a name of its own.
+                filename = "<string of %s>" % _loaded[fn]
         # Past the cap, only texts already made into jobs are asked about: a generator making
         # new text on every call gets no more gate replies (each one a round trip, kept).
         if fn is None or (_len(_constant_names) >= _CONSTANT_JOBS
@@ -3638,6 +3642,8 @@ def _pysbx_guard():
     _F["_code_type"] = _code_type
     _F["_real_exec"] = exec
     _seal("_compile_constant", _compile_constant)
+    builtins.__pysbx_eval__.__kwdefaults__ = {"__pysbx_compile_constant": _F["_compile_constant"]}
+    _sealed_ids.add(id(builtins.__pysbx_eval__.__code__))
     # A function's internals as the gate hands them (see `_checked_function_attr`).
     _F["_real_compile"] = compile
     _F["_function_code"] = _function_code
@@ -4874,14 +4880,16 @@ def _checked_parse(source, filename, mode):
     return _ast_parse(source, filename, mode)
 
 
-def _checked_eval(source, globals=None, locals=None):
+def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_constant=None):
     # `eval(text)` of a module the gate read, the text known only at run time (the gate's
     # `checked_by_the_guard`), where the policy stubs `eval`. Data, literals and the operators
     # between them, is evaluated here without compiling anything: it calls nothing but the
     # interpreter's own operations on values of its own types (`eval(input())` of `2 * (3 +
     # 4)`, `eval(repr([1, "a"]))`). A constant the calling function spells goes to the
     # interpreter's `eval`, which the guard judges as such a constant always is (run when the
-    # gate would leave it unchanged). Anything else raises what the rule's stub raises.
+    # gate would leave it unchanged). Text an installed package generates (numpy's f2py builds
+    # lambdas so) is compiled as the guard's job when the gate would leave it unchanged (see
+    # `_compile_constant`). Anything else raises what the rule's stub raises.
     if globals is not None and not isinstance(globals, dict):
         raise TypeError("globals must be a dict")
     caller = _frame_at(1)
@@ -4902,6 +4910,15 @@ def _checked_eval(source, globals=None, locals=None):
                 if locals is None:
                     locals = caller.f_locals
             return _real_eval(source, globals, globals if locals is None else locals)
+        job = __pysbx_compile_constant(text.lstrip(" \t"), "<string>")
+        if job is not None:
+            # Not by the name `compile` (see `_checked_exec`).
+            code = _real_compile(job[0], job[1], "eval", dont_inherit=True)
+            if globals is None:
+                globals = caller.f_globals
+                if locals is None:
+                    locals = caller.f_locals
+            return _real_eval(code, globals, globals if locals is None else locals)
     elif type(source) is _code_type:
         # Code the guard compiled (see `_checked_compile`), judged by the guard as it runs.
         if globals is None:
