@@ -3651,7 +3651,8 @@ def _pysbx_guard():
     _F["_method_type"] = _type(_collect.__get__(0))
     _F["_method_func"] = _type(_collect.__get__(0)).__dict__["__func__"].__get__
     _F["_cell_type"] = _type((lambda: _F).__closure__[0])
-    _F["_guard_globals"] = globals()
+    # (The guard's module namespace is never put here: the facades' own namespace is one a
+    # computed `getattr(facade, name)` reaches, and nothing more of the guard's may be.)
     _F["_facades_globals"] = _F
     builtins.__pysbx_function_attr__ = _facade(_checked_function_attr, "__pysbx_function_attr__",
                                                transparent=True)
@@ -4997,9 +4998,10 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
 def _checked_function_attr(obj, *rest):
     # `X.__closure__`, `X.__globals__`, `X.cell_contents` and `getattr(X, name[, default])` of
     # those, as the gate hands them where the policy stubs them (`rest`: the default if any,
-    # then the name). Any function's but the guard's own: its globals are the guard's namespace
-    # or the facades', its closures hold the guard's state. A cell is only ever reached through
-    # a closure, so a cell's contents are the program's.
+    # then the name). Any function's or bound method's but the guard's own (its code is named
+    # `<pysbx-guard>`): its globals are the guard's namespace or the facades', its closures hold
+    # the guard's state. A cell is only ever reached through a closure, so a cell's contents
+    # are the program's.
     name = rest[-1] if rest else None
     if type(name) is not str or len(rest) > 2 \
             or name not in ("__closure__", "__globals__", "cell_contents"):
@@ -5010,7 +5012,7 @@ def _checked_function_attr(obj, *rest):
             and _function_code(inner).co_filename == "<pysbx-guard>":
         raise _Refused("PSB703 (function-internals) blocked: %s of a function of pysbx's" % name)
     value = getattr(obj, name, rest[0]) if len(rest) == 2 else getattr(obj, name)
-    if name == "__globals__" and (value is _guard_globals or value is _facades_globals):
+    if name == "__globals__" and value is _facades_globals:
         raise _Refused("PSB703 (function-internals) blocked: the globals of pysbx's functions")
     return value
 
