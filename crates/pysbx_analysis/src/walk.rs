@@ -3523,19 +3523,18 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// `os.system(_d("..."))`). The helper's body is read on its own as well, so nothing
     /// found while folding it here is reported; helpers calling helpers are folded
     /// [`MAX_HELPER_DEPTH`] deep, and a file folds at most [`MAX_HELPER_CALLS`] calls.
+    ///
+    /// Besides the constant, the names the result refers to: a helper that imports the module
+    /// it is given (`def imp(m): return __import__(m)`, then `imp("subprocess").check_output`)
+    /// gives that module, as the import written out would.
     fn helper_result(
         &mut self,
         name: &Name,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
-    ) -> Option<Const<'a>> {
-        if self.function_bits & name_bit(name) == 0
-            || self.helper_depth >= MAX_HELPER_DEPTH
-            || self.helper_calls_left == 0
-            || (pos.is_empty() && kws.is_empty())
-            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.fold.is_none())
-        {
-            return None;
+    ) -> HelperResult<'a> {
+        if self.function_bits & name_bit(name) == 0 || !self.may_fold_helper(pos, kws) {
+            return HelperResult::default();
         }
         // The one definition of the name visible here (a `def` or a lambda bound to it), not
         // shadowed by a name of a scope in between (a parameter called like it).
@@ -3555,25 +3554,66 @@ impl<'a, 'c> Walker<'a, 'c> {
         for (body, outer) in defs.chain(lambdas) {
             if self.scopes.sees(self.scope, outer, Some(name)) {
                 if found.is_some() {
-                    return None;
+                    return HelperResult::default();
                 }
                 found = Some((body, outer));
             }
         }
-        let (body, outer) = found?;
+        let Some((body, outer)) = found else { return HelperResult::default() };
         let (params, ret): (&'a ast::Parameters, &'a Expr) = match body {
             HelperBody::Def(def) => {
                 if def.type_params.is_some() {
-                    return None;
+                    return HelperResult::default();
                 }
-                let (ret, before) = returned_at_end(def)?;
+                let Some((ret, before)) = returned_at_end(def) else {
+                    return HelperResult::default();
+                };
                 if !before.iter().all(is_docstring) || before.len() > 1 {
-                    return None;
+                    return HelperResult::default();
                 }
                 (&def.parameters, ret)
             }
-            HelperBody::Lambda(l) => (l.parameters.as_deref()?, &l.body),
+            HelperBody::Lambda(l) => match l.parameters.as_deref() {
+                Some(p) => (p, &l.body),
+                None => return HelperResult::default(),
+            },
         };
+        self.fold_helper_body(params, ret, outer, pos, kws).unwrap_or_default()
+    }
+
+    /// Whether a helper called with these arguments may be folded: every argument a constant,
+    /// and the depth and the file's count of folded calls not spent.
+    fn may_fold_helper(&self, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) -> bool {
+        !(self.helper_depth >= MAX_HELPER_DEPTH
+            || self.helper_calls_left == 0
+            || (pos.is_empty() && kws.is_empty())
+            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.fold.is_none()))
+    }
+
+    /// A lambda written where it is called (`(lambda m: __import__(m))("subprocess")`): what
+    /// it gives, as for a named helper (see [`Self::helper_result`]).
+    fn lambda_result(
+        &mut self,
+        l: &'a ast::ExprLambda,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> HelperResult<'a> {
+        let Some(params) = l.parameters.as_deref() else { return HelperResult::default() };
+        if !self.may_fold_helper(pos, kws) {
+            return HelperResult::default();
+        }
+        self.fold_helper_body(params, &l.body, self.scope, pos, kws).unwrap_or_default()
+    }
+
+    /// `ret` folded with `params` bound to the constant arguments, in a scope below `outer`.
+    fn fold_helper_body(
+        &mut self,
+        params: &'a ast::Parameters,
+        ret: &'a Expr,
+        outer: u32,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<HelperResult<'a>> {
         if params.kwarg.is_some() {
             return None;
         }
@@ -3652,14 +3692,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.helper_depth += 1;
         let mut ev = self.expr(ret);
         self.helper_depth -= 1;
-        let out = ev.fold.take();
+        let out = HelperResult { fold: ev.fold.take(), refers: ev.vals.quals().cloned().collect() };
         drop(ev);
         self.hits.truncate(hits_from);
         self.raw.truncate(raw_from);
         self.deferred.truncate(deferred_from);
         self.scopes.finish(scope);
         self.scope = caller;
-        out
+        Some(out)
     }
 
     /// What a call of a function of the file named `name` may return by calling its first
@@ -6279,17 +6319,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.records_entry_calls && self.at_import() {
             self.note_entry_calls(&callee, recv.as_ref().zip(method.as_ref()), &pos, &kws);
         }
-        let mut helper_fold = None;
+        let mut helper = HelperResult::default();
         let mut invoked = SmallVec::<[QName; 2]>::new();
         match &*c.func {
-            Expr::Lambda(l) => self.lambda_called_here(l, &pos, &kws),
+            Expr::Lambda(l) => {
+                self.lambda_called_here(l, &pos, &kws);
+                helper = self.lambda_result(l, &pos, &kws);
+            }
             Expr::Name(n) => {
                 self.function_called_here(&n.id, &pos, &kws);
-                helper_fold = self.helper_result(&n.id, &pos, &kws);
+                helper = self.helper_result(&n.id, &pos, &kws);
                 invoked = self.invoked_argument(&n.id, &pos);
             }
             _ => {}
         }
+        let helper_fold = helper.fold;
         self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
@@ -6485,6 +6529,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 [Value::Gives(c)] => Some((**c).clone()),
                 _ => helper_fold,
             };
+            // A helper of the file folded with constant arguments: what its result refers to
+            // (`imp("subprocess")` of `def imp(m): return __import__(m)` is `subprocess`).
+            for q in &helper.refers {
+                vals.push(Value::Qual(q.clone()));
+            }
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
                 if let Value::Yields(module) = alt {
@@ -7589,6 +7638,14 @@ fn decorated(f: &ast::StmtFunctionDef) -> Option<Decorated> {
 /// Whether a statement is a lone string (a docstring).
 fn is_docstring(s: &Stmt) -> bool {
     matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
+}
+
+/// What a call of a helper of the file gives (see [`Walker::helper_result`]): the constant, and
+/// the names the result refers to.
+#[derive(Default)]
+struct HelperResult<'a> {
+    fold: Option<Const<'a>>,
+    refers: SmallVec<[QName; 2]>,
 }
 
 /// A helper a call may be folded through: a `def` whose body is one `return`, or a lambda.
