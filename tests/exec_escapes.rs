@@ -2232,6 +2232,19 @@ attempt("replaced", lambda: exec(safe.replace(co_consts=("RAN replaced", None)))
 attempt("built-exec", lambda: exec("".join(["print('RAN ", "built-exec')"])))
 "#;
 
+/// Asserts that each labelled attempt (`attempt(label, ...)` in the programs below) was refused,
+/// by a stub (`PysbxBlocked`) or by the guard (`PolicyViolation`), and never ran.
+fn assert_each_refused(text: &str, labels: &[&str], err: &str) {
+    for label in labels {
+        assert!(
+            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
+                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{err}"
+        );
+        assert!(!text.contains(&format!("RAN {label}")), "{label}: {text}");
+    }
+}
+
 const GENERATOR_ABUSE: &str = r#"
 import builtins, genlib, sys
 def attempt(label, fn):
@@ -2270,25 +2283,22 @@ fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchan
     let script = s.write("abuse.py", GENERATOR_ABUSE);
     let out = run(s.exec_with(&interpreter).arg(&script));
     let text = stdout(&out);
-    for label in [
-        "shell",
-        "injected",
-        "frames",
-        "walk",
-        "own-exec",
-        "eval-shell",
-        "facade-globals",
-        "facade-closure",
-        "facade-copy",
-        "bound-method",
-    ] {
-        assert!(
-            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
-                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
-            "{label}: {text}{}",
-            stderr(&out)
-        );
-    }
+    assert_each_refused(
+        &text,
+        &[
+            "shell",
+            "injected",
+            "frames",
+            "walk",
+            "own-exec",
+            "eval-shell",
+            "facade-globals",
+            "facade-closure",
+            "facade-copy",
+            "bound-method",
+        ],
+        &stderr(&out),
+    );
     assert!(text.contains("REFUSED TypeError other-attribute\n"), "{text}");
     assert!(!text.contains("PWN42") && !text.contains("RAN "), "{text}");
     assert!(text.contains("LENT 42\n"), "{text}{}", stderr(&out));
@@ -2337,15 +2347,7 @@ fn scripts_run_by_path_go_through_the_gate_and_nothing_else_runs() {
     let script = s.write("runs.py", RUN_PATH_PROGRAM);
     let out = run(s.exec().arg(&script));
     let text = stdout(&out);
-    for label in ["gated", "compiled", "own-reader", "handed"] {
-        assert!(
-            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
-                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
-            "{label}: {text}{}",
-            stderr(&out)
-        );
-        assert!(!text.contains(&format!("RAN {label}")), "{label}: {text}");
-    }
+    assert_each_refused(&text, &["gated", "compiled", "own-reader", "handed"], &stderr(&out));
     assert!(!text.contains("PWN42"), "{text}");
     // The gated file ran up to its stubbed call.
     assert!(text.contains("TOOL-RAN\n"), "{text}");
@@ -2364,25 +2366,21 @@ fn compiling_a_constant_runs_only_code_the_gate_leaves_unchanged() {
     let out = run(s.exec().arg(&script));
     let text = stdout(&out);
     assert!(text.contains("RAN safe"), "{text}{}", stderr(&out));
-    for label in [
-        "built",
-        "changed",
-        "stdlib-name",
-        "source-file",
-        "frozen-name",
-        "own-compiler",
-        "same-name",
-        "replaced",
-        "built-exec",
-    ] {
-        assert!(
-            text.contains(&format!("REFUSED PysbxBlocked {label}\n"))
-                || text.contains(&format!("REFUSED PolicyViolation {label}\n")),
-            "{label}: {text}{}",
-            stderr(&out)
-        );
-        assert!(!text.contains(&format!("RAN {label}")), "{label}: {text}");
-    }
+    assert_each_refused(
+        &text,
+        &[
+            "built",
+            "changed",
+            "stdlib-name",
+            "source-file",
+            "frozen-name",
+            "own-compiler",
+            "same-name",
+            "replaced",
+            "built-exec",
+        ],
+        &stderr(&out),
+    );
     assert!(!text.contains("PWN42"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Without the gate, nothing vets the constant: its compile is refused too.
