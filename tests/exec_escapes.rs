@@ -2245,14 +2245,18 @@ fn assert_each_refused(text: &str, labels: &[&str], err: &str) {
     }
 }
 
-const GENERATOR_ABUSE: &str = r#"
-import builtins, genlib, sys
+/// The programs' `attempt(label, fn)`: prints `RAN label`, or `REFUSED <exception> label`.
+const ATTEMPT: &str = r#"
 def attempt(label, fn):
     try:
         fn()
         print("RAN", label)
     except Exception as e:
         print("REFUSED", type(e).__name__, label)
+"#;
+
+const GENERATOR_ABUSE: &str = r#"
+import builtins, genlib, sys
 attempt("shell", lambda: genlib.run_text("import os\nos.system('echo PWN42')"))
 attempt("injected", lambda: repr(genlib.make_class(
     "Q' + str(__import__('os').system('echo PWN42')) + '", ["a"])(1)))
@@ -2280,7 +2284,7 @@ fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchan
     // generator lends that to the program, which could have written it itself.
     let s = Scratch::new();
     let interpreter = venv_with_installed(&s, &[("genlib/__init__.py", GENERATOR_PACKAGE)]);
-    let script = s.write("abuse.py", GENERATOR_ABUSE);
+    let script = s.write("abuse.py", &format!("{ATTEMPT}{GENERATOR_ABUSE}"));
     let out = run(s.exec_with(&interpreter).arg(&script));
     let text = stdout(&out);
     assert_each_refused(
@@ -2314,12 +2318,6 @@ fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchan
 
 const RUN_PATH_PROGRAM: &str = r#"
 import marshal, os, runpy, sys
-def attempt(label, fn):
-    try:
-        fn()
-        print("RAN", label)
-    except Exception as e:
-        print("REFUSED", type(e).__name__, label)
 with open("tool.py", "w") as f:
     f.write("import os\nprint('TOOL-' + 'RAN')\nos.system('echo PWN42')\n")
 attempt("gated", lambda: runpy.run_path(os.path.abspath("tool.py")))
@@ -2344,7 +2342,7 @@ fn scripts_run_by_path_go_through_the_gate_and_nothing_else_runs() {
     // program's compiling run-time text and code handed to runpy's runner are refused.
     let s = Scratch::new();
     s.write("plain.py", "print('PWN42 plain')\n");
-    let script = s.write("runs.py", RUN_PATH_PROGRAM);
+    let script = s.write("runs.py", &format!("{ATTEMPT}{RUN_PATH_PROGRAM}"));
     let out = run(s.exec().arg(&script));
     let text = stdout(&out);
     assert_each_refused(&text, &["gated", "compiled", "own-reader", "handed"], &stderr(&out));
