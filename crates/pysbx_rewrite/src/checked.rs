@@ -169,7 +169,8 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
     let eval = options.eval && names_word(source, "eval");
     let frames = options.frames && names_frames(source);
     let compile = options.compile && names_word(source, "compile");
-    let exec = options.exec && names_word(source, "exec");
+    // `builtins.exec` names the word after a dot, which `names_word` passes over.
+    let exec = options.exec && (names_word(source, "exec") || source.contains("builtins.exec"));
     let internals =
         options.internals && FUNCTION_INTERNALS.iter().any(|name| source.contains(name));
     if !source.contains("__subclasses__")
@@ -189,39 +190,46 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
     }
     let ruff_python_ast::Mod::Module(module) = parsed.syntax() else { return None };
     let tree = NodeTree::build(module);
-    let eval = if eval { bound_where(&tree, "eval") } else { Bound::Elsewhere };
-    let compile = if compile { bound_where(&tree, "compile") } else { Bound::Elsewhere };
-    let exec = if exec { bound_where(&tree, "exec") } else { Bound::Elsewhere };
-    let getattr = if internals { bound_where(&tree, "getattr") } else { Bound::Elsewhere };
-    let hasattr = if internals { bound_where(&tree, "hasattr") } else { Bound::Elsewhere };
+    let bound =
+        |asked: bool, name: &str| if asked { bound_where(&tree, name) } else { Bound::Elsewhere };
+    let eval_bound = bound(eval, "eval");
+    let compile_bound = bound(compile, "compile");
+    let exec_bound = bound(exec, "exec");
+    let getattr = bound(internals || exec, "getattr");
+    let hasattr = bound(internals, "hasattr");
     let imported = if frames { frame_functions_imported(&tree) } else { Vec::new() };
+    // A rewrite of a builtin's name is matched on the node's shape first; whether the name is
+    // the builtin's there (a walk up to the nearest scope, where only class bodies bind it) is
+    // asked only of a node that matched.
+    let here = |id, bound: Bound, matched: &dyn Fn() -> Option<Checked>| {
+        if bound == Bound::Elsewhere {
+            return None;
+        }
+        matched().filter(|_| builtin_here(&tree, id, bound))
+    };
     let mut found: Vec<Checked> = tree
         .nodes()
         .filter_map(|(id, node)| {
             checked(node)
                 .or_else(|| {
-                    builtin_here(&tree, id, eval)
-                        .then(|| data_eval(node).or_else(|| eval_named(&tree, id)))
-                        .flatten()
+                    here(id, eval_bound, &|| {
+                        data_eval(node).or_else(|| name_read(&tree, id, "eval", CHECKED_EVAL))
+                    })
                 })
                 .or_else(|| frames.then(|| frame_access(node, &imported)).flatten())
                 .or_else(|| {
-                    builtin_here(&tree, id, compile)
-                        .then(|| {
-                            code_call(node, "compile")
-                                .or_else(|| name_read(&tree, id, "compile", CHECKED_COMPILE))
-                        })
-                        .flatten()
+                    here(id, compile_bound, &|| {
+                        code_call(node, "compile")
+                            .or_else(|| name_read(&tree, id, "compile", CHECKED_COMPILE))
+                    })
                 })
                 .or_else(|| {
-                    builtin_here(&tree, id, exec)
-                        .then(|| {
-                            code_call(node, "exec")
-                                .or_else(|| name_read(&tree, id, "exec", CHECKED_EXEC))
-                        })
-                        .flatten()
+                    here(id, exec_bound, &|| {
+                        code_call(node, "exec")
+                            .or_else(|| name_read(&tree, id, "exec", CHECKED_EXEC))
+                    })
                 })
-                .or_else(|| (exec != Bound::Elsewhere).then(|| exec_fetched(node)).flatten())
+                .or_else(|| exec.then(|| exec_fetched(node, &tree, id, getattr)).flatten())
                 .or_else(|| {
                     internals
                         .then(|| {
@@ -418,26 +426,6 @@ fn frame_access(
     }
 }
 
-/// The name `eval` read but not called there (`f = eval`, `map(eval, lines)`, `eval.__name__`):
-/// the guard's function, which evaluates data as `__pysbx_eval__(...)` does. (A call the
-/// rewrite leaves, `eval("constant")`, is the rules' to read in place.)
-fn eval_named(tree: &NodeTree<'_>, id: crate::tree::NodeId) -> Option<Checked> {
-    let AnyNodeRef::ExprName(name) = tree.node(id) else { return None };
-    if name.id.as_str() != "eval" || name.ctx != ExprContext::Load {
-        return None;
-    }
-    let called = tree.parent(id).is_some_and(
-        |p| matches!(tree.node(p), AnyNodeRef::ExprCall(c) if c.func.range() == name.range()),
-    );
-    (!called).then(|| Checked {
-        whole: name.range(),
-        builtin: CHECKED_EVAL,
-        arguments: Vec::new(),
-        name: None,
-        bare: true,
-    })
-}
-
 /// `eval(text[, globals[, locals]])` of text not written as a string, by position only.
 fn data_eval(node: AnyNodeRef<'_>) -> Option<Checked> {
     let AnyNodeRef::ExprCall(call) = node else { return None };
@@ -504,9 +492,10 @@ fn code_call(node: AnyNodeRef<'_>, name: &str) -> Option<Checked> {
     })
 }
 
-/// The name `exec` or `compile` read but not called (`run = exec`, a callback, `compile` kept
-/// in a set of builtins as dask keeps it): the guard's function in its place, which judges what
-/// it is later given as a call written out would be.
+/// The name `eval`, `exec` or `compile` read but not called there (`f = eval`, `map(eval,
+/// lines)`, `run = exec`, `compile` kept in a set of builtins as dask keeps it): the guard's
+/// function in its place, which judges what it is later given as a call written out would be.
+/// (A call the rewrite leaves, `eval("constant")`, is the rules' to read in place.)
 fn name_read(
     tree: &NodeTree<'_>,
     id: crate::tree::NodeId,
@@ -530,8 +519,15 @@ fn name_read(
 }
 
 /// `builtins.exec` or `getattr(builtins, "exec")` (`__builtins__` too), as `mpmath` keeps it
-/// (`exec_ = getattr(builtins, "exec")`): the guard's `exec` in its place.
-fn exec_fetched(node: AnyNodeRef<'_>) -> Option<Checked> {
+/// (`exec_ = getattr(builtins, "exec")`): the guard's `exec` in its place. The attribute is the
+/// builtin's whatever the module binds to the name `exec`; the call form only where `getattr`
+/// is the builtin's.
+fn exec_fetched(
+    node: AnyNodeRef<'_>,
+    tree: &NodeTree<'_>,
+    id: crate::tree::NodeId,
+    getattr: Bound,
+) -> Option<Checked> {
     let is_builtins = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "builtins" | "__builtins__"));
     let whole = match node {
         AnyNodeRef::ExprAttribute(a)
@@ -549,6 +545,7 @@ fn exec_fetched(node: AnyNodeRef<'_>) -> Option<Checked> {
                 || !args.keywords.is_empty()
                 || !is_builtins(module)
                 || attr.value.to_str() != "exec"
+                || !builtin_here(tree, id, getattr)
             {
                 return None;
             }
@@ -599,9 +596,9 @@ fn internals_getattr(
     let AnyNodeRef::ExprCall(call) = node else { return None };
     let Expr::Name(callee) = &*call.func else { return None };
     let args = &call.arguments;
-    let builtin = match callee.id.as_str() {
-        "getattr" if builtin_here(tree, id, getattr) => CHECKED_FUNCTION_ATTR,
-        "hasattr" if builtin_here(tree, id, hasattr) => CHECKED_HAS_FUNCTION_ATTR,
+    let (builtin, bound) = match callee.id.as_str() {
+        "getattr" => (CHECKED_FUNCTION_ATTR, getattr),
+        "hasattr" => (CHECKED_HAS_FUNCTION_ATTR, hasattr),
         _ => return None,
     };
     if !args.keywords.is_empty() {
@@ -615,7 +612,10 @@ fn internals_getattr(
     let Expr::StringLiteral(literal) = attribute else { return None };
     let text = literal.value.to_str();
     let name = FUNCTION_INTERNALS.iter().find(|n| text == **n)?;
-    if object.is_starred_expr() || default.is_some_and(Expr::is_starred_expr) {
+    if object.is_starred_expr()
+        || default.is_some_and(Expr::is_starred_expr)
+        || !builtin_here(tree, id, bound)
+    {
         return None;
     }
     Some(Checked {
@@ -1034,6 +1034,14 @@ mod tests {
             Some("exec_ = __pysbx_exec__\nrun = __pysbx_exec__\nf = __pysbx_exec__\n")
         );
         assert_eq!(with("g = getattr(builtins, 'exec', None)\nh = other.exec\n"), None);
+        assert_eq!(with("f = builtins.exec\n").as_deref(), Some("f = __pysbx_exec__\n"));
+        // The attribute whatever the module binds to `exec`; the call form only where
+        // `getattr` is the builtin's.
+        assert_eq!(
+            with("def exec(c):\n    pass\nf = builtins.exec\n").as_deref(),
+            Some("def exec(c):\n    pass\nf = __pysbx_exec__\n")
+        );
+        assert_eq!(with("def getattr(o, n):\n    pass\ng = getattr(builtins, 'exec')\n"), None);
         assert_eq!(
             with("KNOWN = {compile, divmod}\n").as_deref(),
             Some("KNOWN = {__pysbx_compile__, divmod}\n")
