@@ -3532,9 +3532,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         name: &Name,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
-    ) -> HelperResult<'a> {
+    ) -> Option<HelperResult<'a>> {
         if self.function_bits & name_bit(name) == 0 || !self.may_fold_helper(pos, kws) {
-            return HelperResult::default();
+            return None;
         }
         // The one definition of the name visible here (a `def` or a lambda bound to it), not
         // shadowed by a name of a scope in between (a parameter called like it).
@@ -3554,31 +3554,26 @@ impl<'a, 'c> Walker<'a, 'c> {
         for (body, outer) in defs.chain(lambdas) {
             if self.scopes.sees(self.scope, outer, Some(name)) {
                 if found.is_some() {
-                    return HelperResult::default();
+                    return None;
                 }
                 found = Some((body, outer));
             }
         }
-        let Some((body, outer)) = found else { return HelperResult::default() };
+        let (body, outer) = found?;
         let (params, ret): (&'a ast::Parameters, &'a Expr) = match body {
             HelperBody::Def(def) => {
                 if def.type_params.is_some() {
-                    return HelperResult::default();
+                    return None;
                 }
-                let Some((ret, before)) = returned_at_end(def) else {
-                    return HelperResult::default();
-                };
+                let (ret, before) = returned_at_end(def)?;
                 if !before.iter().all(is_docstring) || before.len() > 1 {
-                    return HelperResult::default();
+                    return None;
                 }
                 (&def.parameters, ret)
             }
-            HelperBody::Lambda(l) => match l.parameters.as_deref() {
-                Some(p) => (p, &l.body),
-                None => return HelperResult::default(),
-            },
+            HelperBody::Lambda(l) => (l.parameters.as_deref()?, &l.body),
         };
-        self.fold_helper_body(params, ret, outer, pos, kws).unwrap_or_default()
+        self.fold_helper_body(params, ret, outer, pos, kws)
     }
 
     /// Whether a helper called with these arguments may be folded: every argument a constant,
@@ -3597,12 +3592,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         l: &'a ast::ExprLambda,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
-    ) -> HelperResult<'a> {
-        let Some(params) = l.parameters.as_deref() else { return HelperResult::default() };
+    ) -> Option<HelperResult<'a>> {
+        let params = l.parameters.as_deref()?;
         if !self.may_fold_helper(pos, kws) {
-            return HelperResult::default();
+            return None;
         }
-        self.fold_helper_body(params, &l.body, self.scope, pos, kws).unwrap_or_default()
+        self.fold_helper_body(params, &l.body, self.scope, pos, kws)
     }
 
     /// `ret` folded with `params` bound to the constant arguments, in a scope below `outer`.
@@ -6319,7 +6314,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.records_entry_calls && self.at_import() {
             self.note_entry_calls(&callee, recv.as_ref().zip(method.as_ref()), &pos, &kws);
         }
-        let mut helper = HelperResult::default();
+        let mut helper = None;
         let mut invoked = SmallVec::<[QName; 2]>::new();
         match &*c.func {
             Expr::Lambda(l) => {
@@ -6333,7 +6328,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             _ => {}
         }
-        let helper_fold = helper.fold;
+        let HelperResult { fold: helper_fold, refers: helper_refers } = helper.unwrap_or_default();
         self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
@@ -6531,8 +6526,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             };
             // A helper of the file folded with constant arguments: what its result refers to
             // (`imp("subprocess")` of `def imp(m): return __import__(m)` is `subprocess`).
-            for q in &helper.refers {
-                vals.push(Value::Qual(q.clone()));
+            for q in helper_refers {
+                vals.push(Value::Qual(q));
             }
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
