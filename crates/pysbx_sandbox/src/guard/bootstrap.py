@@ -3649,11 +3649,12 @@ def _pysbx_guard():
     _F["_function_code"] = _function_code
     _F["_function_type"] = _function_type
     _F["_method_type"] = _type(_collect.__get__(0))
-    _F["_method_func"] = _type(_collect.__get__(0)).__dict__["__func__"].__get__
+    _F["_method_func"] = _F["_method_type"].__dict__["__func__"].__get__
     _F["_cell_type"] = _type((lambda: _F).__closure__[0])
     # (The guard's module namespace is never put here: the facades' own namespace is one a
     # computed `getattr(facade, name)` reaches, and nothing more of the guard's may be.)
     _F["_facades_globals"] = _F
+    _facade(_vetted_code, transparent=True, publish=True)
     builtins.__pysbx_function_attr__ = _facade(_checked_function_attr, "__pysbx_function_attr__",
                                                transparent=True)
     builtins.__pysbx_set_cell__ = _facade(_checked_set_cell, "__pysbx_set_cell__",
@@ -4911,10 +4912,8 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
                 if locals is None:
                     locals = caller.f_locals
             return _real_eval(source, globals, globals if locals is None else locals)
-        job = __pysbx_compile_constant(text.lstrip(" \t"), "<string>")
-        if job is not None:
-            # Not by the name `compile` (see `_checked_exec`).
-            code = _real_compile(job[0], job[1], "eval", dont_inherit=True)
+        code = _vetted_code(text.lstrip(" \t"), "eval", __pysbx_compile_constant)
+        if code is not None:
             if globals is None:
                 globals = caller.f_globals
                 if locals is None:
@@ -4979,20 +4978,27 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
             return _real_exec(source, globals, locals, closure=closure)
         return _real_exec(source, globals, locals)
     if isinstance(text, (str, bytes)):
-        # Text an installed package generates, compiled as the guard's job when the gate
-        # would run it unchanged (see `_compile_constant`).
+        # Text an installed package generates (see `_vetted_code`).
         _ast_parse(text, "<string>", "exec")
-        job = __pysbx_compile_constant(text, "<string>")
-        if job is not None:
-            # Not by the name `compile`: the hook takes a facade whose code names `compile` for
-            # one that compiles what it runs itself, and this one hands `exec` a caller's
-            # constant as it is (see `_calls_it_itself`).
-            code = _real_compile(job[0], job[1], "exec", dont_inherit=True)
+        code = _vetted_code(text, "exec", __pysbx_compile_constant)
+        if code is not None:
             if closure is not None:
                 return _real_exec(code, globals, locals, closure=closure)
             return _real_exec(code, globals, locals)
     raise _Refused("PSB101 (exec-builtin) blocked at line %d: exec of text that is not a "
                    "constant of the program's" % caller.f_lineno)
+
+
+def _vetted_code(text, mode, compile_constant):
+    # `exec`/`eval` of a string an installed package generated: compiled as the guard's job,
+    # under `<string>`, when the gate would run the text unchanged (see `_compile_constant`);
+    # None otherwise. Not by the name `compile`: the hook takes a facade whose code names
+    # `compile` for one that compiles what it runs itself, and the facades hand `exec` a
+    # caller's constant as it is (see `_calls_it_itself`).
+    job = compile_constant(text, "<string>")
+    if job is None:
+        return None
+    return _real_compile(job[0], job[1], mode, dont_inherit=True)
 
 
 def _checked_function_attr(obj, *rest):
