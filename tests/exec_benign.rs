@@ -34,7 +34,14 @@ fn without_own_findings(err: &str, script: &std::path::Path) -> String {
     out
 }
 
-fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&str, &str)]) {
+/// Runs the program under `python3` (in a directory of its own, with the same files) and under
+/// `pysbx exec`: its path, then both outputs.
+fn beside_python(
+    name: &str,
+    code: impl AsRef<[u8]>,
+    args: &[&str],
+    files: &[(&str, &str)],
+) -> (std::path::PathBuf, std::process::Output, std::process::Output) {
     let s = Scratch::new();
     let script = s.write_bytes(&format!("{name}.py"), code.as_ref());
     for (f, content) in files {
@@ -62,6 +69,11 @@ fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&
         .output()
         .expect("test setup");
     let sandboxed = run(s.exec().arg(&script).arg("--").args(args));
+    (script, plain, sandboxed)
+}
+
+fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&str, &str)]) {
+    let (script, plain, sandboxed) = beside_python(name, code, args, files);
     // Paths of the working directory differ by design; the programs below print none.
     assert_eq!(
         stdout(&sandboxed),
@@ -1304,6 +1316,7 @@ def h(x):
 print(genlib.tripled(h)(2))
 print(genlib.run_text("y = 6 * 7")["y"])
 print(genlib.all_of(bool, str)(3), genlib.evaluate("sum(range(4))"), len(genlib.KNOWN_BUILTINS))
+print(genlib.has_globals(add), genlib.has_globals(3), genlib.set_contents(genlib.Box(), 5))
 "#,
     );
     let plain =
@@ -1312,7 +1325,7 @@ print(genlib.all_of(bool, str)(3), genlib.evaluate("sum(range(4))"), len(genlib.
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(
         stdout(&plain),
-        "P(1, [2]) None\n(True, 'A') True\ng 3 2\n6\n42\n3 6 2\n",
+        "P(1, [2]) None\n(True, 'A') True\ng 3 2\n6\n42\n3 6 2\nTrue False 5\n",
         "{}",
         stderr(&plain)
     );
@@ -1352,12 +1365,8 @@ print(mpmath.sqrt(2))
 "#;
     // Compared on standard output and exit status: the gate's notes on the packages' own
     // findings go to standard error.
-    let s = Scratch::new();
-    let script = s.write("generators.py", code);
-    let plain =
-        Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let (_, plain, out) = beside_python("generators", code, &[], &[]);
     assert_eq!(plain.status.code(), Some(0), "the packages import: {}", stderr(&plain));
-    let out = run(s.exec().arg(&script));
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -344,7 +344,8 @@ pub(crate) fn exec_as_nobody(s: &Scratch) -> Command {
 /// and `exec` of the string), the `__class__` cells of a rebuilt class pointed at the new
 /// class through `__closure__`, a function copied with `types.FunctionType` from its
 /// `__code__` and `__globals__`, a function given the code of one compiled on first call, a
-/// lambda made by `eval` of text (numpy's f2py), `compile` kept in a set of builtins (dask).
+/// lambda made by `eval` of text (numpy's f2py), `compile` kept in a set of builtins (dask),
+/// `hasattr(f, "__globals__")`, a `cell_contents` attribute of an object that is not a cell.
 pub(crate) const GENERATOR_PACKAGE: &str = r#"
 import types
 
@@ -389,6 +390,16 @@ def all_of(*f):
 
 def evaluate(text):
     return eval(text)
+
+def has_globals(f):
+    return hasattr(f, "__globals__")
+
+class Box:
+    cell_contents = None
+
+def set_contents(holder, value):
+    holder.cell_contents = value
+    return holder.cell_contents
 
 KNOWN_BUILTINS = {compile, divmod}
 "#;
