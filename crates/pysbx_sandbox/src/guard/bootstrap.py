@@ -4754,6 +4754,13 @@ def _report(exc, *, __pysbx_trim=None, __pysbx_traceback=None):
     # traceback when given none.
     tb = __pysbx_trim(__pysbx_traceback.__get__(exc))
     __pysbx_traceback.__set__(exc, tb)
+    # What the program printed comes first, as the interpreter flushes both streams before it
+    # prints an exception nobody caught (one pipe for both keeps plain python's order).
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            stream.flush()
+        except BaseException:  # as the interpreter, which clears whatever a flush raised
+            pass
     sys.excepthook(type(exc), exc, tb)
 
 
