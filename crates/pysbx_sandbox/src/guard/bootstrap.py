@@ -4735,6 +4735,13 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=No
                 raise SystemExit(122)
             exec(compile(text, name, "exec", dont_inherit=True), _main.__dict__)
     except SystemExit:
+        # The interpreter shows a `SystemExit`'s message once this returns; what the program
+        # printed goes first, as when python runs a file (see `_report`).
+        for stream in (sys.stderr, sys.stdout):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
         raise
     except BaseException as exc:
         # The exception is the program's: its text is read through a transparent facade and
@@ -4755,7 +4762,8 @@ def _report(exc, *, __pysbx_trim=None, __pysbx_traceback=None):
     tb = __pysbx_trim(__pysbx_traceback.__get__(exc))
     __pysbx_traceback.__set__(exc, tb)
     # What the program printed comes first, as the interpreter flushes both streams before it
-    # prints an exception nobody caught (one pipe for both keeps plain python's order).
+    # prints an exception nobody caught when it runs a file (one pipe for both keeps plain
+    # python's order; the runner is called from `-c` code, after which it flushes nothing).
     for stream in (sys.stderr, sys.stdout):
         try:
             stream.flush()
