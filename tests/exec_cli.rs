@@ -68,6 +68,77 @@ fn code_and_module_modes() {
     assert_eq!(stdout(&out), "module __main__ ['z']\n", "{}", stderr(&out));
 }
 
+/// Runs `cmd` with `input` on its standard input, to its end.
+fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = spawn_piped(cmd);
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program refused before it reads all of its input closes the pipe early.
+        let _ = std::io::Write::write_all(&mut stdin, input);
+    }
+    child.wait_with_output().expect("pysbx runs")
+}
+
+/// `pysbx exec -` reads the program from standard input as `python3 -` does (`curl URL |
+/// pysbx exec -`): named `<stdin>` in `__file__`, tracebacks and the gate's notes, `-` as
+/// `sys.argv[0]`, the arguments after it, and the rest of the input left to the program
+/// (none). Like `-c` code it has no directory of its own: the one pysbx was started in is
+/// not read.
+#[test]
+fn a_program_on_standard_input_runs_as_under_python3_dash() {
+    let s = Scratch::new();
+    s.write("beside.txt", "not for the program\n");
+    let program = "import os, sys\n\
+                   print(sys.argv, sys.orig_argv[1:], __name__, __file__, repr(sys.path[0]))\n\
+                   print(repr(sys.stdin.read()), os.listdir('.'))\n\
+                   def f():\n    return 1 / 0\nf()\n";
+    let out = with_stdin(s.exec().args(["-", "a", "b"]), program.as_bytes());
+    let plain_cwd = tempfile::tempdir().expect("test setup");
+    let plain = with_stdin(
+        Command::new(python()).args(["-", "a", "b"]).current_dir(plain_cwd.path()),
+        program.as_bytes(),
+    );
+    assert_eq!(
+        stdout(&plain),
+        "['-', 'a', 'b'] ['-', 'a', 'b'] __main__ <stdin> ''\n'' []\n",
+        "{}",
+        stderr(&plain)
+    );
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(stderr(&out), stderr(&plain));
+    assert!(stderr(&out).contains("File \"<stdin>\", line 5, in f"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1));
+
+    // What the gate stubs is named by its line of `<stdin>`, and refused as in a file.
+    let out = with_stdin(s.exec().arg("-"), b"import os\nos.system('echo PWN$((6*7))')\n");
+    let err = stderr(&out);
+    assert!(err.contains("pysbx: <stdin>:2: gate [PSB215]"), "{err}");
+    assert!(!stdout(&out).contains("PWN42"), "{err}");
+    assert_eq!(out.status.code(), Some(122), "{err}");
+}
+
+/// What `pysbx exec -` cannot run is said before anything starts: text that is not UTF-8,
+/// and a program larger than the gate reads (not held in memory past that).
+#[test]
+fn a_program_on_standard_input_that_cannot_run_is_refused_with_a_reason() {
+    let s = Scratch::new();
+    let out = with_stdin(s.exec().arg("-"), b"print('caf\xe9')\n");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the program on standard input is not UTF-8 (at byte offset 10)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+    let huge = "x = 1\n".repeat(1_600_000);
+    let out = with_stdin(s.exec().arg("-"), huge.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than the 8 MiB the static gate reads"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `-c` code is as untrusted as a script, and no script's directory stands behind it: it runs
 /// in an empty private directory, and the directory pysbx was started in (a home directory,
 /// a checkout with its credentials) is neither listed nor read, nor its modules imported.

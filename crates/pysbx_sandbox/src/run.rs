@@ -98,12 +98,15 @@ pub enum Program {
         /// Its arguments.
         args: Vec<OsString>,
     },
-    /// Source given on the command line (`-c`).
+    /// Source given on the command line (`-c`), or read from standard input (`-`).
     Code {
         /// The code.
         code: String,
         /// Its arguments.
         args: Vec<OsString>,
+        /// Read from standard input, as `python3 -` reads it: named `<stdin>` (its `__file__`
+        /// and tracebacks), `sys.argv[0]` is `-`.
+        from_stdin: bool,
     },
     /// A module run as `__main__` (`-m`).
     Module {
@@ -281,7 +284,10 @@ fn run_inner(
                 .map_err(|e| SandboxError::Io { path: path.clone(), source: e.into() })?;
             Some((std::path::absolute(path).unwrap_or_else(|_| path.clone()), bytes))
         }
-        Program::Code { code, .. } => Some((PathBuf::from("<string>"), code.as_bytes().to_vec())),
+        Program::Code { code, from_stdin, .. } => Some((
+            PathBuf::from(if *from_stdin { "<stdin>" } else { "<string>" }),
+            code.as_bytes().to_vec(),
+        )),
         Program::Module { .. } | Program::Repl(_) => None,
     };
     let entry_path = match &req.program {
@@ -1659,6 +1665,7 @@ fn guard_config(
     // tracebacks name it absolutely, as Python does since 3.9).
     let argv0 = match &req.program {
         Program::File { path, .. } => path.to_str(),
+        Program::Code { from_stdin: true, .. } => Some("-"),
         _ => None,
     };
     let modules: serde_json::Map<String, serde_json::Value> = policy

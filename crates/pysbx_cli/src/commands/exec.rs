@@ -17,9 +17,10 @@ use crate::pipeline::{Engine, EngineRules};
 /// Arguments of `pysbx exec`.
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
-    /// The script to run (omit with `-c` or `-m`), then the program's arguments: everything
-    /// after the script is the program's, as with `python3 FILE ARGS`, so pysbx's own options
-    /// come before it; a `--` right after the script is optional and dropped.
+    /// The script to run (omit with `-c` or `-m`; `-` reads it from standard input, as
+    /// `python3 -`), then the program's arguments: everything after the script is the
+    /// program's, as with `python3 FILE ARGS`, so pysbx's own options come before it; a `--`
+    /// right after the script is optional and dropped.
     #[arg(
         value_name = "FILE [ARGS]",
         required_unless_present_any = ["code", "module"],
@@ -470,7 +471,8 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let program_name = match &program {
         Program::File { path, .. } => std::path::absolute(path)
             .map_or_else(|_| path.display().to_string(), |p| p.display().to_string()),
-        Program::Code { .. } => "-c CODE".to_string(),
+        Program::Code { from_stdin: false, .. } => "-c CODE".to_string(),
+        Program::Code { from_stdin: true, .. } => "the program on standard input".to_string(),
         Program::Module { name, .. } => format!("-m {name}"),
         Program::Repl(_) => "the REPL".to_string(),
     };
@@ -613,8 +615,13 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
         }
     };
     Ok(match (&args.code, &args.module, args.program.split_first()) {
-        (Some(code), _, _) => Program::Code { code: code.clone(), args: strip(&args.program) },
+        (Some(code), _, _) => {
+            Program::Code { code: code.clone(), args: strip(&args.program), from_stdin: false }
+        }
         (_, Some(name), _) => Program::Module { name: name.clone(), args: strip(&args.program) },
+        (None, None, Some((file, rest))) if file == "-" => {
+            Program::Code { code: program_on_stdin()?, args: strip(rest), from_stdin: true }
+        }
         (None, None, Some((file, rest))) => {
             let path = PathBuf::from(file);
             if pysbx_walk::archive::is_zip_application(&path) {
@@ -631,6 +638,35 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
             Program::File { path, args: strip(rest) }
         }
         (None, None, None) => anyhow::bail!("nothing to run: give FILE, -c CODE or -m MODULE"),
+    })
+}
+
+/// The most `pysbx exec -` reads of a program on standard input: the static gate reads 8 MiB
+/// (and refuses a larger program with its own message), so the rest would only be held.
+const MAX_STDIN_PROGRAM: u64 = 8 * 1024 * 1024 + 1;
+
+/// The program `pysbx exec -` runs, read to its end from standard input as `python3 -` reads it
+/// (the program then finds its standard input at its end, as under Python).
+fn program_on_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_STDIN_PROGRAM)
+        .read_to_end(&mut bytes)
+        .context("reading the program from standard input")?;
+    if bytes.len() as u64 >= MAX_STDIN_PROGRAM {
+        anyhow::bail!(
+            "the program on standard input is larger than the 8 MiB the static gate reads: \
+             save it to a file and review it (`pysbx scan FILE`)"
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "the program on standard input is not UTF-8 (at byte offset {}): save it to a file \
+             and run that, which honours a coding declaration",
+            e.utf8_error().valid_up_to()
+        )
     })
 }
 

@@ -82,7 +82,7 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
     probe_policy.fs.workdir = None;
     probe_policy.features.stdin = false;
     let outcome = pysbx_sandbox::run(ExecRequest {
-        program: Program::Code { code: "pass".into(), args: Vec::new() },
+        program: Program::Code { code: "pass".into(), args: Vec::new(), from_stdin: false },
         policy: probe_policy,
         interpreter: python.clone(),
         gate: pysbx_sandbox::passthrough_gate(),

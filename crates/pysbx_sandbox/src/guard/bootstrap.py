@@ -4286,17 +4286,23 @@ def _pysbx_guard():
         main.__file__ = cfg["path"]
         main.__cached__ = None
         main.__loader__ = SourceFileLoader("__main__", cfg["path"])
-    filename = cfg["path"] if mode == "file" else "<string>"
+    # `-c` code is named `<string>`; a program read from standard input (`python3 -`, whose
+    # `sys.argv[0]` is `-`) `<stdin>`, which is its `__file__` too.
+    from_stdin = mode == "code" and cfg.get("argv0") == "-"
+    filename = cfg["path"] if mode == "file" else "<stdin>" if from_stdin else "<string>"
+    if from_stdin:
+        main.__file__ = filename
     _program_args = [bytes.fromhex(h).decode("utf-8", "surrogateescape")
                      for h in cfg["args_hex"]]
     _F.update({"_mode": mode, "_main": main, "_module_name": cfg.get("module"),
                "_argv": ([cfg["module"]] if mode == "module" else
-                         [cfg.get("argv0") or filename] if mode == "file" else ["-c"])
+                         [cfg.get("argv0") or filename] if mode == "file" or from_stdin
+                         else ["-c"])
                + list(_program_args)})
     # The command line as if the interpreter had been given the program: not the loader's.
     sys.orig_argv = [sys.orig_argv[0] if sys.orig_argv else sys.executable] + (
         ["-m", cfg["module"]] if mode == "module" else
-        [cfg.get("argv0") or filename] if mode == "file" else
+        [cfg.get("argv0") or filename] if mode == "file" or from_stdin else
         ["-c", entry.decode("utf-8", "surrogateescape")] if mode == "code" else []) \
         + list(_program_args)
 
