@@ -186,6 +186,33 @@ fn a_huge_program_is_refused_by_the_gate_unread() {
     assert!(err.contains("--no-gate"), "{err}");
 }
 
+/// Code the gate vets at run time (a constant compiled under a name, text an installed package
+/// generates) is kept by the guard, one job per distinct text and name: a generator making new
+/// names without end would grow that without bound. Past 4,096 the run vets no more: what it
+/// already compiled still runs, anything new is refused with the reason and the grant that
+/// lifts it.
+#[test]
+fn code_vetted_at_run_time_is_bounded_per_run() {
+    let s = Scratch::new();
+    let code = "ran = 0\nfor i in range(4096):\n    exec(compile('ran += 1', '<gen%d>' % i, 'exec'))\n\
+                print('ran', ran)\nexec(compile('ran += 1', '<gen7>', 'exec'))\n\
+                print('again', ran)\nexec(compile('ran += 1', '<gen4096>', 'exec'))\n\
+                print('past the cap', ran)\n";
+    let script = s.write("generator.py", code);
+    let out = crate::exec_support::run(s.exec().arg(&script));
+    let err = stderr(&out);
+    assert_eq!(stdout(&out), "ran 4096\nagain 4097\n", "{err}");
+    assert_eq!(out.status.code(), Some(122), "{err}");
+    assert!(
+        err.contains(
+            "PSB103 (compile-builtin) blocked at line 7: the run has already compiled 4096 \
+             distinct texts or names the gate vetted"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("grant `code` to the module that makes them"), "{err}");
+}
+
 /// The import gate runs in pysbx, outside the program's limits: a module the program writes
 /// and imports must not make pysbx itself parse and report without bound.
 #[test]

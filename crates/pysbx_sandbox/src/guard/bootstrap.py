@@ -2146,7 +2146,7 @@ def _pysbx_guard():
     # at run time stays refused.
     _constant_jobs = set()  # ids of the names of those jobs
     _constant_names = {}  # (UTF-8 text, name) -> the job's name
-    _CONSTANT_JOBS = 4096
+    _CONSTANT_JOBS = 4096  # as `_CAP_REFUSAL` says
 
     def _compile_constant(source, filename):
         immediate, user, stack = _context(_getframe(1))
@@ -2168,9 +2168,11 @@ def _pysbx_guard():
                 filename = "<string of %s>" % _loaded[fn]
         # Past the cap, only texts already made into jobs are asked about: a generator making
         # new text on every call gets no more gate replies (each one a round trip, kept).
-        if fn is None or (_len(_constant_names) >= _CONSTANT_JOBS
-                          and (source, filename) not in _constant_names) \
-                or _gate_leaves_unchanged(fn, source) is not True:
+        if fn is None:
+            return None
+        if _len(_constant_names) >= _CONSTANT_JOBS and (source, filename) not in _constant_names:
+            return False
+        if _gate_leaves_unchanged(fn, source) is not True:
             return None
         path = _path_of(filename)
         if not _honest_name((source, filename), "user") \
@@ -2185,7 +2187,7 @@ def _pysbx_guard():
                 job[1], job[2] = source, _JOB_PENDING
                 return source, name
         if _len(_constant_names) >= _CONSTANT_JOBS:
-            return None
+            return False  # what the gate would leave, past the cap: its own refusal
         text, name = _compile_later(source, filename)
         _constant_jobs.add(_id(name))
         _constant_names[key] = name
@@ -3642,6 +3644,10 @@ def _pysbx_guard():
     _F["_code_type"] = _code_type
     _F["_real_exec"] = exec
     _seal("_compile_constant", _compile_constant)
+    # Why a constant the gate would leave is refused once a run has compiled that many.
+    _F["_CAP_REFUSAL"] = ("the run has already compiled %d distinct texts or names the gate "
+                          "vetted, and vets no more (a generator making new code without end); "
+                          "grant `code` to the module that makes them" % _CONSTANT_JOBS)
     builtins.__pysbx_eval__.__kwdefaults__ = {"__pysbx_compile_constant": _F["_compile_constant"]}
     _sealed_ids.add(id(builtins.__pysbx_eval__.__code__))
     # A function's internals as the gate hands them (see `_checked_function_attr`).
@@ -4934,6 +4940,9 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
                     locals = caller.f_locals
             return _real_eval(source, globals, globals if locals is None else locals)
         code = _vetted_code(text.lstrip(" \t"), "eval", __pysbx_compile_constant)
+        if code is False:
+            raise _Refused("PSB102 (eval-builtin) blocked at line %d: %s"
+                           % (caller.f_lineno, _CAP_REFUSAL))
         if code is not None:
             if globals is None:
                 globals = caller.f_globals
@@ -4969,6 +4978,9 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
         if mode in ("exec", "eval", "single"):
             _ast_parse(text, name, mode)
         job = __pysbx_compile_constant(text, name)
+        if job is False:
+            raise _Refused("PSB103 (compile-builtin) blocked at line %d: %s"
+                           % (caller.f_lineno, _CAP_REFUSAL))
         if job is not None:
             return compile(job[0], job[1], mode, flags, dont_inherit, optimize,
                            _feature_version=_feature_version)
@@ -5002,6 +5014,9 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
         # Text an installed package generates (see `_vetted_code`).
         _ast_parse(text, "<string>", "exec")
         code = _vetted_code(text, "exec", __pysbx_compile_constant)
+        if code is False:
+            raise _Refused("PSB101 (exec-builtin) blocked at line %d: %s"
+                           % (caller.f_lineno, _CAP_REFUSAL))
         if code is not None:
             if closure is not None:
                 return _real_exec(code, globals, locals, closure=closure)
@@ -5013,12 +5028,12 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
 def _vetted_code(text, mode, compile_constant):
     # `exec`/`eval` of a string an installed package generated: compiled as the guard's job,
     # under `<string>`, when the gate would run the text unchanged (see `_compile_constant`);
-    # None otherwise. Not by the name `compile`: the hook takes a facade whose code names
-    # `compile` for one that compiles what it runs itself, and the facades hand `exec` a
-    # caller's constant as it is (see `_calls_it_itself`).
+    # None otherwise, False past the cap on such texts. Not by the name `compile`: the hook
+    # takes a facade whose code names `compile` for one that compiles what it runs itself,
+    # and the facades hand `exec` a caller's constant as it is (see `_calls_it_itself`).
     job = compile_constant(text, "<string>")
-    if job is None:
-        return None
+    if job is None or job is False:
+        return job
     return _real_compile(job[0], job[1], mode, dont_inherit=True)
 
 
