@@ -1729,6 +1729,63 @@ for name, nr, args in calls:
     }
 }
 
+/// `/proc/self/mem` written patches the interpreter's own memory, read-only pages included
+/// (the kernel forces the write): the audit hook's list, the guard's code, machine code to
+/// run. No Python code of the program's may open it for writing, by any path that leads there
+/// (a symlink, a descriptor's directory, the descriptor reopened, the process's root, a
+/// thread's entry), and native code (`ffi: true`, past the guard) meets a read-only `/proc`.
+/// Opening it to read stays possible.
+#[test]
+fn the_interpreters_memory_is_never_writable_through_proc() {
+    let s = Scratch::new();
+    let code = r#"import os
+def attempt(label, fn):
+    try:
+        fn()
+        print("OPENED", label)
+    except OSError as e:
+        print("refused", label, e.errno)
+os.symlink("/proc/self/mem", "m")
+d = os.open("/proc/self", os.O_RDONLY | os.O_DIRECTORY)
+ro = os.open("/proc/self/mem", os.O_RDONLY)
+attempt("plain", lambda: open("/proc/self/mem", "r+b", buffering=0))
+attempt("pid", lambda: os.open("/proc/%d/mem" % os.getpid(), os.O_WRONLY))
+attempt("thread", lambda: open("/proc/thread-self/mem", "wb", buffering=0))
+attempt("task", lambda: os.open("/proc/self/task/%d/mem" % os.getpid(), os.O_RDWR))
+attempt("symlink", lambda: open("m", "r+b", buffering=0))
+attempt("dir_fd", lambda: os.open("mem", os.O_RDWR, dir_fd=d))
+attempt("reopened", lambda: open("/proc/self/fd/%d" % ro, "r+b", buffering=0))
+attempt("dev_fd", lambda: open("/dev/fd/%d" % ro, "r+b", buffering=0))
+attempt("root", lambda: open("/proc/self/root/proc/self/mem", "r+b", buffering=0))
+"#;
+    let script = s.write("procmem.py", code);
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    for label in
+        ["plain", "pid", "thread", "task", "symlink", "dir_fd", "reopened", "dev_fd", "root"]
+    {
+        assert!(text.contains(&format!("refused {label} 1\n")), "{label}: {text}{err}");
+    }
+    assert!(!text.contains("OPENED"), "{text}{err}");
+    assert!(err.contains("[fs.write] changing /proc/1/mem is not allowed"), "{err}");
+
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let native = r#"import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for path in (b"/proc/self/mem", b"/proc/self/task/1/mem"):
+    ctypes.set_errno(0)
+    fd = libc.open(path, os.O_RDWR)
+    print(path.decode(), fd, ctypes.get_errno())
+print("read-only", libc.open(b"/proc/self/mem", os.O_RDONLY) >= 0)
+"#;
+    let script = s.write("procmem_native.py", native);
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("/proc/self/mem -1 30\n"), "EROFS: {text}{err}");
+    assert!(text.contains("/proc/self/task/1/mem -1 30\n"), "EROFS: {text}{err}");
+    assert!(text.contains("read-only True\n"), "{text}{err}");
+}
+
 /// Without root the program keeps the user's uid, and the user's own services on UNIX
 /// sockets (the session's D-Bus and service manager in the runtime directory, an SSH agent)
 /// take the uid for the user: a service manager starts any command outside the sandbox, an
