@@ -1418,6 +1418,61 @@ print(mpmath.sqrt(2))
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// An exception raised in a jinja2 template reaches the program as under Python: jinja2
+/// re-raises it through code it compiles at the template's line and renames after the
+/// template's block (`code.replace(co_name=...)`), walking the traceback's entries past the
+/// guard's own. Caught by its class (a `StrictUndefined` name, a syntax error with its line),
+/// its traceback's last entry the template's, and uncaught with the same traceback and status.
+#[test]
+fn template_errors_of_jinja2_reach_the_program_as_under_python() {
+    let code = r#"
+import traceback, jinja2
+env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.DictLoader({
+    "base.html": "a\n{% block body %}{% endblock %}",
+    "page.html": "{% extends 'base.html' %}{% block body %}\n{{ items[5] }}{% endblock %}",
+    "div.html": "line one\n{{ 1 / n }}"}))
+try:
+    env.from_string("Hello {{ user.name }}!\n{{ missing }}").render(user={"name": "ann"})
+except jinja2.UndefinedError as e:
+    print("caught", e)
+try:
+    env.from_string("{% if %}")
+except jinja2.TemplateSyntaxError as e:
+    print("syntax", e.lineno, e.message)
+try:
+    env.get_template("div.html").render(n=0)
+except ZeroDivisionError as e:
+    last = traceback.extract_tb(e.__traceback__)[-1]
+    print("division", last.filename, last.lineno, last.name)
+print(env.get_template("page.html").render(items=[1, 2]))
+"#;
+    let (script, plain, out) = beside_python("templates", code, &[], &[]);
+    assert_eq!(
+        stdout(&plain),
+        "caught 'missing' is undefined\nsyntax 1 Expected an expression, got 'end of statement \
+         block'\ndivision <template> 2 top-level template code\n",
+        "{}",
+        stderr(&plain)
+    );
+    assert!(
+        stderr(&plain).ends_with(
+            "  File \"<template>\", line 2, in block 'body'\n\
+             jinja2.exceptions.UndefinedError: list object has no element 5\n"
+        ),
+        "{}",
+        stderr(&plain)
+    );
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    // The gate's notes on jinja2's own findings aside, the same traceback.
+    let shown: String = stderr(&out)
+        .lines()
+        .filter(|l| !(l.starts_with("pysbx: ") && l.contains(": gate [")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(without_own_findings(&shown, &script), stderr(&plain));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
 #[test]
 fn scripts_run_by_path_with_runpy_run_as_under_python() {
     // `runpy.run_path` of a helper script beside the program (its `__name__`, with a given

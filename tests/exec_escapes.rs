@@ -2167,8 +2167,9 @@ fn eval_of_run_time_text_evaluates_data_only() {
 /// Frames of the program's stack are handed out as snapshots that end above pysbx's first
 /// frame: walked to their end from the program's first frame, a function, a thread, a
 /// generator, an import hook importlib calls and a finalizer, none holds code of pysbx's, and
-/// no local of any is one of pysbx's functions. A traceback through the guard's entry ends at
-/// it (refused), and a real frame, handed to a signal handler, leads nowhere (its `f_back` is
+/// no local of any is one of pysbx's functions. A traceback through the guard's entry shows the
+/// program's entries alone, as under Python, walked by `tb_next`; reached by a name the gate
+/// does not read, the guard's entry's frame is refused. A real frame, handed to a signal handler, leads nowhere (its `f_back` is
 /// refused); the handler itself gets no frame of its own.
 const FRAME_WALK_PROGRAM: &str = r#"
 import inspect, signal, sys, threading, time
@@ -2211,11 +2212,17 @@ try:
 except PermissionError as e:
     tb = e.__traceback__
     while tb is not None:
+        walk(tb.tb_frame, "traceback")
+        tb = tb.tb_next
+    # The same traceback walked by a computed name, which the gate does not read: it reaches
+    # the guard's entry, whose frame is refused.
+    tb = e.__traceback__
+    while tb is not None:
         try:
-            walk(tb.tb_frame, "traceback")
+            walk(tb.tb_frame, "traceback by name")
         except PermissionError as refused:
             print("REFUSED traceback", type(refused).__name__)
-        tb = tb.tb_next
+        tb = getattr(tb, "tb_" + "next")
 def handler(signum, frame):
     try:
         print("handler frame back", frame.f_back)
@@ -2244,6 +2251,9 @@ fn frames_handed_out_end_above_pysbxs_own() {
     // The program's first frame is the last: as under Python, nothing lies below it.
     assert!(text.contains("walked module 1\n"), "{text}");
     assert!(text.contains("walked function 2\n"), "{text}");
+    // The program's own frame alone, as under Python (a violation raised through the guard).
+    assert!(text.contains("walked traceback 1\n"), "{text}");
+    assert!(!text.contains("walked traceback 2"), "{text}");
     assert!(text.contains("REFUSED traceback PysbxBlocked"), "{text}");
     assert!(text.contains("REFUSED real frame PysbxBlocked"), "{text}");
     assert!(text.contains("REFUSED handler PolicyViolation"), "{text}");
@@ -2406,6 +2416,54 @@ fn scripts_run_by_path_go_through_the_gate_and_nothing_else_runs() {
         Command::new(python()).arg(&script).current_dir(s.path()).output().expect("test setup");
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert!(plain.contains("RAN gated\n") && plain.contains("RAN handed\n"), "{plain}");
+}
+
+/// Code the guard compiled may be renamed (its name, qualified name and first line: how jinja2
+/// re-raises a template's exception at the template's block), through the guard, and then runs
+/// what the gate vetted. Nothing else of a code object changes that way: another field (set
+/// directly, or handed to the guard's renamer), a keyword of a `str` subclass claiming to be a
+/// name, an object whose `replace` makes other code, the renamer given a helper of the
+/// program's, and the program's own function's constants.
+const RENAME_PROGRAM: &str = r#"
+import builtins, functools
+code = compile("print('RAN renamed-runs')", "<job>", "exec")
+renamed = code.replace(co_name="block 'body'", co_firstlineno=3)
+print("NAME", renamed.co_name, renamed.co_firstlineno, renamed.co_code == code.co_code)
+exec(renamed)
+def own():
+    return 1
+attempt("own-consts", lambda: own.__code__.replace(co_consts=(2,)))
+rename = getattr(builtins, "__pysbx_" + "code_rename__")
+other = compile("x = 1", "<other>", "exec")
+attempt("direct-code", lambda: rename(other, co_code=other.co_code))
+class Liar(str):
+    def __eq__(self, o):
+        return True
+    __hash__ = str.__hash__
+attempt("liar-key", lambda: rename(other, **{Liar("co_consts"): (3, None)}))
+class Fake:
+    replace = functools.partial(type(other).replace, other, co_consts=(5, None))
+attempt("fake-object", lambda: rename(Fake(), co_name="q"))
+attempt("own-helper", lambda: rename(Fake(), co_name="w", **{"__pysbx_rename": lambda o, f: None}))
+attempt("other-field", lambda: exec(other.replace(co_consts=("RAN other-field", None))))
+"#;
+
+#[test]
+fn code_the_guard_compiled_is_renamed_and_nothing_more() {
+    let s = Scratch::new();
+    let script = s.write("renames.py", &format!("{ATTEMPT}{RENAME_PROGRAM}"));
+    let out = run(s.exec().arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("NAME block 'body' 3 True\nRAN renamed-runs\n"), "{text}{err}");
+    assert_each_refused(
+        &text,
+        &["own-consts", "direct-code", "fake-object", "own-helper", "other-field"],
+        &err,
+    );
+    // The key matched the renamer's own parameter (a `str` subclass compares as it likes),
+    // which it then tried to call: refused all the same, nothing made.
+    assert!(text.contains("REFUSED TypeError liar-key\n"), "{text}{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
 }
 
 #[test]

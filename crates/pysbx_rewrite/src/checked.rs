@@ -79,6 +79,12 @@
 //! `X.cell_contents = value` as `__pysbx_set_cell__(X, value)`. The guard answers for any
 //! function but its own (whose globals and closures are the guard's), and refuses those; a
 //! cell is only ever reached through a closure. Other spellings are left to the rules.
+//!
+//! Where the policy stubs `compile`, `X.replace(...)` given only `co_name`, `co_qualname` and
+//! `co_firstlineno` by keyword is written as `__pysbx_code_rename__(X, ...)`: the guard renames
+//! code it compiled (jinja2 names the code that re-raises a template's exception after the
+//! template's block) and calls any other object's `replace` as written. Reads of `tb_next` go to
+//! the guard with the frame attributes, which passes over its own traceback entries.
 
 use ruff_python_ast::{AnyNodeRef, Expr, ExprContext, Stmt};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
@@ -123,13 +129,20 @@ const CHECKED_SET_CELL: &str = "__pysbx_set_cell__";
 /// The builtin the guard provides for `hasattr` of a function's internals.
 const CHECKED_HAS_FUNCTION_ATTR: &str = "__pysbx_has_function_attr__";
 
+/// The builtin the guard provides for a code object renamed (`code.replace(co_name=...)`).
+const CHECKED_CODE_RENAME: &str = "__pysbx_code_rename__";
+
+/// The fields a rename sets: what a traceback shows of the code, nothing it runs.
+const RENAME_FIELDS: &[&str] = &["co_name", "co_qualname", "co_firstlineno"];
+
 /// The internals read through the guard.
 const FUNCTION_INTERNALS: &[&str] = &["__closure__", "__globals__", "cell_contents"];
 
 /// The attributes that lead from an object to a frame, or from a frame to others and to what
-/// they hold: read through the guard.
+/// they hold, and from a traceback entry to the next (which passes over the guard's own
+/// entries): read through the guard.
 const FRAME_ATTRIBUTES: &[&str] =
-    &["f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame", "ag_frame"];
+    &["f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "tb_next"];
 
 /// What the gate hands to the guard besides the walks, the globals and the parses.
 #[derive(Debug, Clone, Copy, Default)]
@@ -173,6 +186,9 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
     let exec = options.exec && (names_word(source, "exec") || source.contains("builtins.exec"));
     let internals =
         options.internals && FUNCTION_INTERNALS.iter().any(|name| source.contains(name));
+    let renames = options.compile
+        && source.contains(".replace(")
+        && RENAME_FIELDS.iter().any(|field| source.contains(field));
     if !source.contains("__subclasses__")
         && !source.contains("f_globals")
         && !source.contains("PyCF_ONLY_AST")
@@ -181,6 +197,7 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
         && !compile
         && !exec
         && !internals
+        && !renames
     {
         return None;
     }
@@ -240,6 +257,7 @@ pub fn checked_by_the_guard(source: &str, options: CheckedOptions) -> Option<Str
                         })
                         .flatten()
                 })
+                .or_else(|| renames.then(|| code_rename(node)).flatten())
         })
         .collect();
     if found.is_empty() {
@@ -582,6 +600,30 @@ fn internals_access(node: AnyNodeRef<'_>) -> Option<Checked> {
         }
         _ => None,
     }
+}
+
+/// `X.replace(co_name=...)` given only the keywords of [`RENAME_FIELDS`]: a code object renamed,
+/// which the guard does for code it compiled (jinja2 names the code that re-raises a template's
+/// exception after the template's block) and leaves to the `code` clause otherwise.
+fn code_rename(node: AnyNodeRef<'_>) -> Option<Checked> {
+    let AnyNodeRef::ExprCall(call) = node else { return None };
+    let Expr::Attribute(method) = &*call.func else { return None };
+    let args = &call.arguments;
+    let renames_only = args.args.is_empty()
+        && !args.keywords.is_empty()
+        && args
+            .keywords
+            .iter()
+            .all(|k| k.arg.as_ref().is_some_and(|field| RENAME_FIELDS.contains(&field.as_str())));
+    (method.attr.id.as_str() == "replace" && renames_only).then(|| Checked {
+        whole: call.range(),
+        builtin: CHECKED_CODE_RENAME,
+        arguments: std::iter::once(method.value.range())
+            .chain(args.keywords.iter().map(Ranged::range))
+            .collect(),
+        name: None,
+        bare: false,
+    })
 }
 
 /// `getattr(X, "__closure__")` or `getattr(X, "__closure__", default)` (or `__globals__`,
@@ -1108,6 +1150,36 @@ mod tests {
             "hasattr(f, '__closure__', 1)\n",
             "hasattr = 1\nhasattr(f, '__closure__')\n",
             "def getattr(o, n):\n    pass\ngetattr(f, '__closure__')\n",
+        ] {
+            assert_eq!(with(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_code_objects_rename_goes_to_the_guard_where_the_policy_stubs_code() {
+        let on = CheckedOptions { compile: true, ..CheckedOptions::default() };
+        let with = |src: &str| checked_by_the_guard(src, on);
+        assert_eq!(
+            with("code = code.replace(co_name=location)\n").as_deref(),
+            Some("code = __pysbx_code_rename__(code, co_name=location)\n")
+        );
+        assert_eq!(
+            with("c = f.__code__.replace(\n    co_qualname=q,\n    co_firstlineno=n)\nx = 1\n")
+                .as_deref(),
+            Some(
+                "c = __pysbx_code_rename__(f.__code__,\n co_qualname=q,\n co_firstlineno=n)\nx = 1\n"
+            )
+        );
+        // Not asked for; another field, positions, unpacking, a string's `replace`: left as
+        // written (the guard judges a code object made there as the caller's).
+        assert_eq!(checked_by_the_guard("c.replace(co_name=n)\n", CheckedOptions::default()), None);
+        for src in [
+            "c.replace(co_name=n, co_consts=k)\n",
+            "c.replace(co_code=b)\n",
+            "c.replace(co_name=n, **more)\n",
+            "c.replace(n, co_name=n)\n",
+            "s.replace('co_name', 'x')\n",
+            "c.rename(co_name=n)\n",
         ] {
             assert_eq!(with(src), None, "{src}");
         }

@@ -2193,6 +2193,30 @@ def _pysbx_guard():
         _constant_names[key] = name
         return text, name
 
+    # A job's code renamed: `code.replace(co_name=...)` of names and the first line only, which
+    # jinja2 makes of the code that re-raises a template's exception (named after the template's
+    # block). The copy keeps the job's bytecode, constants and file name, so it is the job's
+    # code too (`_guard_made`); the hook lets this function's call of the interpreter's
+    # `replace` make it, and nothing else: any other field, object or caller meets the `code`
+    # clause as before.
+    _RENAME_FIELDS = ("co_name", "co_qualname", "co_firstlineno")
+    _code_replace = _code_type.replace
+
+    def _job_named(filename):
+        job = _dict_get(_compile_jobs, _id(filename))
+        return job is not None and job[0] is filename and job[2] == _JOB_COMPILED
+
+    def _rename_job_code(code, fields):
+        # None when this is not such a rename (the caller's own `replace` is then called).
+        if _type(code) is not _code_type or _type(fields) is not _dict or not fields \
+                or not _job_named(code.co_filename):
+            return None
+        for key in fields:
+            if _type(key) is not _str or key not in _RENAME_FIELDS:
+                return None
+        return _code_replace(code, **{key: fields[key] for key in _RENAME_FIELDS
+                                      if key in fields})
+
     def _installed_package_file(code):
         # The file of a module of the interpreter's installed packages the gate read under its
         # own name (`_gate_code`: not a file the program could write), that `code` is of.
@@ -3134,6 +3158,10 @@ def _pysbx_guard():
                 _violation("introspection", "adding audit hooks is not allowed", event, user, stack)
             return
         if event in _CODE_EVENTS:
+            if event == "code.__new__" and frame is not None \
+                    and frame.f_code is _rename_job_code.__code__ and _len(args) > 1 \
+                    and _job_named(args[1]):
+                return  # a job's code renamed (see `_rename_job_code`)
             if (event == "compile" or event == "code.__new__") and _compile_job(event, args):
                 return
             immediate, user, stack = _context(frame, skip_frozen=False)
@@ -3665,6 +3693,11 @@ def _pysbx_guard():
                                                transparent=True)
     builtins.__pysbx_set_cell__ = _facade(_checked_set_cell, "__pysbx_set_cell__",
                                           transparent=True)
+    builtins.__pysbx_code_rename__ = _facade(_checked_code_rename, "__pysbx_code_rename__",
+                                             transparent=True)
+    builtins.__pysbx_code_rename__.__kwdefaults__ = {
+        "__pysbx_rename": _seal("_rename_job_code", _rename_job_code)}
+    _sealed_ids.add(id(builtins.__pysbx_code_rename__.__code__))
     builtins.__pysbx_has_function_attr__ = _facade(_checked_has_function_attr,
                                                    "__pysbx_has_function_attr__",
                                                    transparent=True)
@@ -5059,6 +5092,15 @@ def _checked_function_attr(obj, *rest):
     return value
 
 
+def _checked_code_rename(obj, /, *, __pysbx_rename=None, **fields):
+    # `X.replace(co_name=...)`, with `co_qualname` and `co_firstlineno` the only other
+    # keywords, as the gate hands it where the policy stubs code made at run time: code the
+    # guard compiled is renamed by the guard (see `_rename_job_code`); anything else's
+    # `replace` is called as written, and judged as the caller's.
+    renamed = __pysbx_rename(obj, fields)
+    return obj.replace(**fields) if renamed is None else renamed
+
+
 def _checked_has_function_attr(obj, name):
     # `hasattr(X, "__globals__")` as the gate hands it: whether it has one, which reads
     # nothing of the guard's.
@@ -5130,13 +5172,24 @@ def _checked_inner_frames(tb, context=1):
 
 def _checked_frame_attr(obj, name):
     # A frame attribute read (`f_back`, `f_locals`, `f_globals`, `tb_frame`, `gi_frame`,
-    # `cr_frame`, `ag_frame`) of a module the gate read: a snapshot's own, or a snapshot of the
+    # `cr_frame`, `ag_frame`; `tb_next`, below) of a module the gate read: a snapshot's own, or a snapshot of the
     # frame a traceback, generator, coroutine or asynchronous generator holds. Anything else is
     # refused, as the rule stubs it elsewhere: a real frame never reaches the program.
     if not isinstance(name, str):
         raise TypeError("attribute name must be string, not '%s'" % type(name).__name__)
     name = _plain(name)  # the text itself: a subclass's `__eq__` and `__hash__` are not asked
     kind = type(obj)
+    if name == "tb_next":
+        if kind is not _frame_holders["tb_frame"]:
+            return getattr(obj, name)  # another object's attribute of that name
+        # The next entry plain python would show: an entry of pysbx's own (a facade that ran
+        # the caller's code, which the interpreter's `exec` does in C, adding none) is passed
+        # over, so that a library re-raising through `exec` gets its code's entry (jinja2's
+        # templates' tracebacks).
+        tb = obj.tb_next
+        while tb is not None and tb.tb_frame.f_code.co_filename == "<pysbx-guard>":
+            tb = tb.tb_next
+        return tb
     if kind is _FrameSnapshot:
         if name == "f_back" or name == "f_locals" or name == "f_globals":
             return _FrameSnapshot.__dict__[name].__get__(obj)
