@@ -651,24 +651,24 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
     })
 }
 
-/// The most `pysbx exec -` reads of a program on standard input: the static gate reads 8 MiB
-/// (and refuses a larger program with its own message), so the rest would only be held.
-const MAX_STDIN_PROGRAM: u64 = 8 * 1024 * 1024 + 1;
-
 /// The program `pysbx exec -` runs, read to its end from standard input as `python3 -` reads it
-/// (the program then finds its standard input at its end, as under Python).
+/// (the program then finds its standard input at its end, as under Python). Read up to one
+/// byte past what the static gate reads ([`pysbx_sandbox::MAX_GATED_SOURCE`]): the rest would
+/// only be held.
 fn program_on_stdin() -> anyhow::Result<String> {
     use std::io::Read;
+    let limit = pysbx_sandbox::MAX_GATED_SOURCE;
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()
-        .take(MAX_STDIN_PROGRAM)
+        .take(limit as u64 + 1)
         .read_to_end(&mut bytes)
         .context("reading the program from standard input")?;
-    if bytes.len() as u64 >= MAX_STDIN_PROGRAM {
+    if bytes.len() > limit {
         anyhow::bail!(
-            "the program on standard input is larger than the 8 MiB the static gate reads: \
-             save it to a file and review it (`pysbx scan FILE`)"
+            "the program on standard input is larger than the {} MiB the static gate reads: \
+             save it to a file and review it (`pysbx scan FILE`)",
+            limit >> 20
         );
     }
     String::from_utf8(bytes).map_err(|e| {
