@@ -120,6 +120,18 @@ pub enum Program {
     Repl(crate::repl::ReplSession),
 }
 
+impl Program {
+    /// The name code given as text runs under, as Python names it: `<string>` for `-c`,
+    /// `<stdin>` for `-` (the gate's notes, `__file__`, tracebacks); none for a file or module.
+    fn code_name(&self) -> Option<&'static str> {
+        match self {
+            Program::Code { from_stdin: true, .. } => Some("<stdin>"),
+            Program::Code { from_stdin: false, .. } => Some("<string>"),
+            _ => None,
+        }
+    }
+}
+
 /// A sandboxed run's inputs.
 pub struct ExecRequest {
     /// What to run.
@@ -284,10 +296,10 @@ fn run_inner(
                 .map_err(|e| SandboxError::Io { path: path.clone(), source: e.into() })?;
             Some((std::path::absolute(path).unwrap_or_else(|_| path.clone()), bytes))
         }
-        Program::Code { code, from_stdin, .. } => Some((
-            PathBuf::from(if *from_stdin { "<stdin>" } else { "<string>" }),
-            code.as_bytes().to_vec(),
-        )),
+        Program::Code { code, .. } => {
+            let name = req.program.code_name().unwrap_or("<string>");
+            Some((PathBuf::from(name), code.as_bytes().to_vec()))
+        }
         Program::Module { .. } | Program::Repl(_) => None,
     };
     let entry_path = match &req.program {
@@ -1703,6 +1715,8 @@ fn guard_config(
         "module": name,
         "args_hex": args,
         "argv0": argv0,
+        "code_name": req.program.code_name(),
+        "from_stdin": matches!(req.program, Program::Code { from_stdin: true, .. }),
         "sys_path0": match mode { "code" | "repl" => Some(PathBuf::new()), _ => script_dir.map(Path::to_path_buf) },
         "user_cwd": user_cwd,
         "stdlib": stdlib,

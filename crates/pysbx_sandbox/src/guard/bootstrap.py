@@ -4326,9 +4326,9 @@ def _pysbx_guard():
         main.__cached__ = None
         main.__loader__ = SourceFileLoader("__main__", cfg["path"])
     # `-c` code is named `<string>`; a program read from standard input (`python3 -`, whose
-    # `sys.argv[0]` is `-`) `<stdin>`, which is its `__file__` too.
-    from_stdin = mode == "code" and cfg.get("argv0") == "-"
-    filename = cfg["path"] if mode == "file" else "<stdin>" if from_stdin else "<string>"
+    # `sys.argv[0]` is `-`) `<stdin>`, which is its `__file__` too: as pysbx names them.
+    from_stdin = mode == "code" and cfg.get("from_stdin") is True
+    filename = cfg["path"] if mode == "file" else cfg.get("code_name") or "<string>"
     if from_stdin:
         main.__file__ = filename
     _program_args = [bytes.fromhex(h).decode("utf-8", "surrogateescape")
