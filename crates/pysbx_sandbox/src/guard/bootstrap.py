@@ -4671,6 +4671,7 @@ def _pysbx_guard():
     if "threading" in sys.modules:
         sys.modules["threading"].excepthook = printing["_excepthook"]
         sys.modules["threading"].__excepthook__ = printing["_excepthook"]
+    _facade(_flush_output, transparent=True, publish=True)
     report = _facade(_report)
     report.__kwdefaults__ = {"__pysbx_trim": _F["_trim"],
                              "__pysbx_traceback": BaseException.__dict__["__traceback__"]}
@@ -4781,12 +4782,8 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=No
             exec(compile(text, name, "exec", dont_inherit=True), _main.__dict__)
     except SystemExit:
         # The interpreter shows a `SystemExit`'s message once this returns; what the program
-        # printed goes first, as when python runs a file (see `_report`).
-        for stream in (sys.stderr, sys.stdout):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
+        # printed goes first (see `_flush_output`).
+        _flush_output()
         raise
     except BaseException as exc:
         # The exception is the program's: its text is read through a transparent facade and
@@ -4806,15 +4803,20 @@ def _report(exc, *, __pysbx_trim=None, __pysbx_traceback=None):
     # traceback when given none.
     tb = __pysbx_trim(__pysbx_traceback.__get__(exc))
     __pysbx_traceback.__set__(exc, tb)
+    _flush_output()
+    sys.excepthook(type(exc), exc, tb)
+
+
+def _flush_output():
     # What the program printed comes first, as the interpreter flushes both streams before it
-    # prints an exception nobody caught when it runs a file (one pipe for both keeps plain
-    # python's order; the runner is called from `-c` code, after which it flushes nothing).
+    # shows an exception nobody caught or a `SystemExit`'s message when it runs a file (one
+    # pipe for both keeps plain python's order; the runner is called from `-c` code, after
+    # which the interpreter flushes nothing). Whatever a flush raises is dropped, as there.
     for stream in (sys.stderr, sys.stdout):
         try:
             stream.flush()
-        except BaseException:  # as the interpreter, which clears whatever a flush raised
+        except BaseException:
             pass
-    sys.excepthook(type(exc), exc, tb)
 
 
 def _text_of(obj):
