@@ -2420,7 +2420,7 @@ fn scripts_run_by_path_go_through_the_gate_and_nothing_else_runs() {
 
 /// Code the guard compiled may be renamed (its name, qualified name and first line: how jinja2
 /// re-raises a template's exception at the template's block), through the guard, and then runs
-/// what the gate vetted. Nothing else of a code object changes that way: another field (set
+/// what the gate vetted: a vetted constant's, and the program's own file's (which the gate read). Nothing else of a code object changes that way: another field (set
 /// directly, or handed to the guard's renamer), a keyword of a `str` subclass claiming to be a
 /// name, an object whose `replace` makes other code, the renamer given a helper of the
 /// program's, and the program's own function's constants.
@@ -2432,6 +2432,7 @@ print("NAME", renamed.co_name, renamed.co_firstlineno, renamed.co_code == code.c
 exec(renamed)
 def own():
     return 1
+attempt("own-renamed", lambda: own.__code__.replace(co_name="y"))
 attempt("own-consts", lambda: own.__code__.replace(co_consts=(2,)))
 rename = getattr(builtins, "__pysbx_" + "code_rename__")
 other = compile("x = 1", "<other>", "exec")
@@ -2455,6 +2456,7 @@ fn code_the_guard_compiled_is_renamed_and_nothing_more() {
     let out = run(s.exec().arg(&script));
     let (text, err) = (stdout(&out), stderr(&out));
     assert!(text.contains("NAME block 'body' 3 True\nRAN renamed-runs\n"), "{text}{err}");
+    assert!(text.contains("RAN own-renamed\n"), "{text}{err}");
     assert_each_refused(
         &text,
         &["own-consts", "direct-code", "fake-object", "own-helper", "other-field"],

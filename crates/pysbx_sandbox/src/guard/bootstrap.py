@@ -2146,7 +2146,7 @@ def _pysbx_guard():
     # at run time stays refused.
     _constant_jobs = set()  # ids of the names of those jobs
     _constant_names = {}  # (UTF-8 text, name) -> the job's name
-    _CONSTANT_JOBS = 4096  # as `_CAP_REFUSAL` says
+    _CONSTANT_JOBS = 4096
 
     def _compile_constant(source, filename):
         immediate, user, stack = _context(_getframe(1))
@@ -5174,9 +5174,10 @@ def _checked_inner_frames(tb, context=1):
 
 def _checked_frame_attr(obj, name):
     # A frame attribute read (`f_back`, `f_locals`, `f_globals`, `tb_frame`, `gi_frame`,
-    # `cr_frame`, `ag_frame`; `tb_next`, below) of a module the gate read: a snapshot's own, or a snapshot of the
-    # frame a traceback, generator, coroutine or asynchronous generator holds. Anything else is
-    # refused, as the rule stubs it elsewhere: a real frame never reaches the program.
+    # `cr_frame`, `ag_frame`; `tb_next`, below) of a module the gate read: a snapshot's own,
+    # or a snapshot of the frame a traceback, generator, coroutine or asynchronous generator
+    # holds. Anything else is refused, as the rule stubs it elsewhere: a real frame never
+    # reaches the program.
     if not isinstance(name, str):
         raise TypeError("attribute name must be string, not '%s'" % type(name).__name__)
     name = _plain(name)  # the text itself: a subclass's `__eq__` and `__hash__` are not asked
