@@ -5,7 +5,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 use crate::exec_support::{
-    GENERATOR_PACKAGE, Scratch, python, run, stderr, stdout, venv_with_installed,
+    GENERATOR_PACKAGE, Scratch, TREE_PACKAGE, python, run, stderr, stdout, venv_with_installed,
 };
 
 /// Runs `code` with plain python and with pysbx, each started in the script's directory (for
@@ -1414,6 +1414,87 @@ print(mpmath.sqrt(2))
     // findings go to standard error.
     let (_, plain, out) = beside_python("generators", code, &[], &[]);
     assert_eq!(plain.status.code(), Some(0), "the packages import: {}", stderr(&plain));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Syntax trees an installed package compiles (see `TREE_PACKAGE`) run as under Python: the
+/// tree is written out as text, which the gate vets as code of that package's module, and the
+/// code made from it gets back the names source cannot spell (a function's and its
+/// parameters', a captured parameter's), so that a builder is found under its own name.
+#[test]
+fn syntax_trees_an_installed_package_compiles_run_as_under_python() {
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[("treelib/__init__.py", TREE_PACKAGE)]);
+    let script = s.write(
+        "uses_trees.py",
+        r#"
+import ast, treelib
+class Converter:
+    def conv(self, value):
+        return str(value).upper()
+build = treelib.builder(["a", "b"])
+print(build.__name__, build.__qualname__, build.__code__.co_varnames, build(Converter(), "x", 3))
+print(treelib.closure())
+print(treelib.expression("[i * 2 for i in range(3)]"), treelib.parse_only("x = 1"))
+print(treelib.run_tree(ast.parse("def f(y):\n    return y + 1\nz = f(1)"))["z"])
+"#,
+    );
+    let plain =
+        Command::new(&interpreter).arg(&script).current_dir(s.path()).output().expect("test setup");
+    assert_eq!(
+        stdout(&plain),
+        "<builder:'a/b'> <builder:'a/b'> ('.self', 'a', 'b') /X/3\n\
+         (42, ('.x',), ('.x', 'inner'), 'outer.<locals>.inner')\n[0, 2, 4] True\n2\n",
+        "{}",
+        stderr(&plain)
+    );
+    let out = run(s.exec_with(&interpreter).arg(&script));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A Flask application runs as under Python under the default policy: werkzeug compiles each
+/// route's URL builders from a syntax tree, and jinja2 compiles templates from text (`.ci/run`
+/// installs flask).
+#[test]
+fn a_flask_application_runs_as_under_python() {
+    let code = r#"
+from flask import Flask, abort, redirect, render_template_string, request, url_for
+app = Flask(__name__)
+@app.route("/hi/<name>")
+def hi(name):
+    return render_template_string(
+        "<p>{{ n|upper }} {{ url_for('hi', name=n) }}</p>{% for i in r %}{{ i }}{% endfor %}",
+        n=name, r=range(3))
+@app.route("/post", methods=["POST"])
+def post():
+    return {"got": request.form["a"], "args": request.args.to_dict()}
+@app.route("/go")
+def go():
+    return redirect(url_for("hi", name="z", extra=1))
+@app.route("/nope/<int:x>")
+def nope(x):
+    abort(403)
+@app.errorhandler(403)
+def forbidden(e):
+    return "forbidden", 403
+client = app.test_client()
+print(client.get("/hi/ann").data)
+print(client.post("/post?q=1", data={"a": "b"}).json)
+r = client.get("/go")
+print(r.status_code, r.headers["Location"])
+r = client.get("/nope/3")
+print(r.status_code, r.data, client.get("/missing").status_code)
+"#;
+    let (_, plain, out) = beside_python("flaskapp", code, &[], &[]);
+    assert_eq!(
+        stdout(&plain),
+        "b'<p>ANN /hi/ann</p>012'\n{'args': {'q': '1'}, 'got': 'b'}\n302 /hi/z?extra=1\n\
+         403 b'forbidden' 404\n",
+        "flask is installed: {}",
+        stderr(&plain)
+    );
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::exec_support::{
-    GENERATOR_PACKAGE, Scratch, Waiting, exec_as_nobody, python, run, sandbox_processes, stderr,
-    stdout, token, venv_with_installed,
+    GENERATOR_PACKAGE, Scratch, TREE_PACKAGE, Waiting, exec_as_nobody, python, run,
+    sandbox_processes, stderr, stdout, token, venv_with_installed,
 };
 
 /// What the technique tries to achieve.
@@ -2375,6 +2375,86 @@ fn code_an_installed_package_generates_runs_only_where_the_gate_leaves_it_unchan
     let out = run(s.exec_with(&interpreter).arg(&local));
     assert_eq!(out.status.code(), Some(122), "{}{}", stdout(&out), stderr(&out));
     assert!(stderr(&out).contains("PSB101"), "{}", stderr(&out));
+}
+
+const TREE_ABUSE: &str = r#"
+import ast, builtins, itertools, treelib
+attempt("shell-tree", lambda: treelib.run_tree(ast.parse("import os\nos.system('echo PWN42')")))
+attempt("own-tree", lambda: exec(compile(ast.parse("".join(["print('RAN ", "own-tree')"])),
+                                         "<own>", "exec")))
+# Names read as one thing, then as another: the text is written from one reading, and the
+# code made is that text's.
+reads = itertools.chain(["len"], itertools.repeat("__import__('os').system"))
+ast.Name.id = property(lambda node: next(reads), lambda node, value: None)
+flip = ast.Module([ast.Expr(ast.Call(ast.Name("len", ast.Load()), [ast.Constant("echo PWN42")], []))], [])
+attempt("flipping-names", lambda: treelib.run_tree(flip))
+del ast.Name.id
+# A name source cannot spell is only ever a name: code in it runs nothing.
+spelled = ast.parse("X('echo PWN42')")
+spelled.body[0].value.func.id = "__import__('os').system"
+attempt("code-in-a-name", lambda: treelib.run_tree(spelled))
+# Such a name where the code made would keep it as a string, or a module named so.
+keyword = ast.parse("dict(a=1)")
+keyword.body[0].value.keywords[0].arg = "__import__('os').system('echo PWN42')"
+attempt("keyword-name", lambda: treelib.run_tree(keyword))
+klass = ast.parse("class A: pass")
+klass.body[0].name = "A B"
+attempt("class-name", lambda: treelib.compile_tree(klass))
+module = ast.parse("import os")
+module.body[0].names[0].name = "o s"
+attempt("module-name", lambda: treelib.compile_tree(module))
+try:
+    treelib.compile_tree(module)
+except PermissionError as e:
+    print("WHY", e)
+facade = getattr(builtins, "__pysbx_" + "compile__")
+attempt("facade-defaults", lambda: print(facade.__kwdefaults__))
+"#;
+
+#[test]
+fn a_syntax_tree_an_installed_package_compiles_is_run_as_the_text_the_gate_vetted() {
+    // A tree-compiling package in the interpreter's site-packages (see `TREE_PACKAGE`) has each
+    // tree written out as text and vetted by the gate: a tree with a shell call is refused, so
+    // is a tree whose names read differently each time (the text is written from one reading,
+    // which the gate vets), and the program's own `compile` of a tree. A name source cannot
+    // spell stays a name (code in it runs nothing); one the code made would keep as a string,
+    // and a module named so, are refused. The facade's defaults stay sealed.
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[("treelib/__init__.py", TREE_PACKAGE)]);
+    let script = s.write("trees.py", &format!("{ATTEMPT}{TREE_ABUSE}"));
+    let out = run(s.exec_with(&interpreter).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_each_refused(
+        &text,
+        &[
+            "shell-tree",
+            "own-tree",
+            "flipping-names",
+            "keyword-name",
+            "class-name",
+            "module-name",
+            "facade-defaults",
+        ],
+        &err,
+    );
+    assert!(text.contains("REFUSED NameError code-in-a-name\n"), "{text}{err}");
+    assert!(!text.contains("PWN42") && !text.contains("RAN "), "{text}{err}");
+    assert!(
+        text.contains(
+            "WHY PSB103 (compile-builtin) blocked at line 56: compile of a syntax tree: it \
+             imports a module by a name source cannot spell ('o s')\n"
+        ),
+        "{text}{err}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Under the environment's Python, the trees compile: the shell call runs.
+    let plain =
+        Command::new(&interpreter).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.contains("PWN42\nRAN shell-tree\n") && plain.contains("RAN own-tree\n"),
+        "{plain}"
+    );
 }
 
 const RUN_PATH_PROGRAM: &str = r#"

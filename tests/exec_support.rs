@@ -403,3 +403,72 @@ def set_contents(holder, value):
 
 KNOWN_BUILTINS = {compile, divmod}
 "#;
+
+/// An installed package that compiles syntax trees, as werkzeug's URL builders do: a function
+/// whose name and first parameter are names source cannot spell (`<builder:'a/b'>`, `.self`),
+/// joining calls in an f-string; a parameter of such a name captured by an inner function; an
+/// expression tree run by `eval`; a parse-only `compile` of a tree; and a tree the caller
+/// hands it, compiled (and run) as it is.
+pub(crate) const TREE_PACKAGE: &str = r#"
+import ast
+
+
+def _prefixed(src, only=("self", "x")):
+    tree = ast.parse(src)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in only:
+            node.id = "." + node.id
+        elif isinstance(node, ast.arg) and node.arg in only:
+            node.arg = "." + node.arg
+    return tree
+
+
+def builder(parts):
+    func = _prefixed("def _(self): pass").body[0]
+    func.name = "<builder:%r>" % "/".join(parts)
+    for p in parts:
+        func.args.args.append(ast.arg(p, None))
+    values = []
+    for p in parts:
+        values.append(ast.Constant("/"))
+        values.append(ast.Call(ast.Attribute(ast.Name(".self", ast.Load()), "conv", ast.Load()),
+                               [ast.Name(p, ast.Load())], []))
+    func.body = [ast.Return(ast.JoinedStr(values))]
+    module = ast.parse("")
+    module.body = [func]
+    for node in ast.walk(module):
+        if "lineno" in node._attributes:
+            node.lineno = node.end_lineno = 1
+            node.col_offset = node.end_col_offset = 0
+    code = compile(module, "<tree builder>", "exec")
+    found = {}
+    exec(code, {}, found)
+    return found[func.name]
+
+
+def closure():
+    tree = _prefixed("def outer(x):\n    def inner():\n        return x * 2\n    return inner\n")
+    ns = {}
+    exec(compile(ast.fix_missing_locations(tree), "<tree closure>", "exec"), ns)
+    fn = ns["outer"](21)
+    return fn(), fn.__code__.co_freevars, ns["outer"].__code__.co_varnames, fn.__qualname__
+
+
+def expression(text):
+    return eval(compile(ast.parse(text, mode="eval"), "<tree expr>", "eval"))
+
+
+def parse_only(text):
+    tree = ast.parse(text)
+    return compile(tree, "<only>", "exec", ast.PyCF_ONLY_AST) is tree
+
+
+def compile_tree(tree, mode="exec"):
+    return compile(tree, "<tree>", mode)
+
+
+def run_tree(tree):
+    ns = {}
+    exec(compile(ast.fix_missing_locations(tree), "<tree>", "exec"), ns)
+    return ns
+"#;

@@ -2201,6 +2201,7 @@ def _pysbx_guard():
     # clause as before.
     _RENAME_FIELDS = ("co_name", "co_qualname", "co_firstlineno")
     _code_replace = _code_type.replace
+    from keyword import iskeyword as _iskeyword
 
     def _job_named(filename):
         job = _dict_get(_compile_jobs, _id(filename))
@@ -2216,6 +2217,72 @@ def _pysbx_guard():
                 return None
         return _code_replace(code, **{key: fields[key] for key in _RENAME_FIELDS
                                       if key in fields})
+
+    # Code the facade compiled from a syntax tree an installed package handed `compile`
+    # (werkzeug's URL builders, see `_checked_compile`): the text the gate vetted spells the
+    # tree's names that source cannot (`.self`, a function named `<builder:'/x'>`) as
+    # placeholders, and this gives the job's code and the code nested in it those names back
+    # in its tables of names, its name and its qualified name. A name source cannot spell is
+    # one no rule of the gate's and no binding of the program's text can give a meaning: put
+    # back, it names nothing the vetted text could not. A placeholder the compiler kept as a
+    # string (a class's name, a keyword argument's, an annotated parameter's) would change a
+    # value, not a name: such code is refused (None). The hook lets this function's calls of
+    # the interpreter's `replace` make the copies, for a job's code only.
+    def _restore_tree_names(code, names, prefix):
+        # `names`: placeholder -> name, every placeholder `prefix` and a number.
+        if _type(code) is not _code_type or _type(names) is not _dict or not names \
+                or _type(prefix) is not _str or _len(prefix) < 16:
+            return None
+        for key in names:
+            value = names[key]
+            if _type(key) is not _str or not key.startswith(prefix) \
+                    or _type(value) is not _str or _spellable(value):
+                return None
+        return _tree_code_renamed(code, names, prefix)
+
+    def _tree_code_renamed(code, names, prefix):
+        if _type(code) is not _code_type or not _job_named(code.co_filename):
+            return None
+        consts = []
+        for const in code.co_consts:
+            if _type(const) is _code_type:
+                const = _tree_code_renamed(const, names, prefix)
+                if const is None:
+                    return None
+            elif _holds_placeholder(const, prefix):
+                return None
+            consts.append(const)
+        qualname = code.co_qualname
+        if prefix in qualname:
+            # `outer.<locals>.P`: each placeholder is the prefix, digits and `_`.
+            parts = qualname.split(prefix)
+            for i in range(1, _len(parts)):
+                number, _, rest = parts[i].partition("_")
+                name = names.get(prefix + number + "_")
+                if name is None:
+                    return None
+                parts[i] = name + rest
+            qualname = "".join(parts)
+        return _code_replace(
+            code, co_consts=tuple(consts), co_name=names.get(code.co_name, code.co_name),
+            co_qualname=qualname, co_names=tuple(names.get(n, n) for n in code.co_names),
+            co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
+            co_cellvars=tuple(names.get(n, n) for n in code.co_cellvars),
+            co_freevars=tuple(names.get(n, n) for n in code.co_freevars))
+
+    def _holds_placeholder(const, prefix):
+        t = _type(const)
+        if t is _str:
+            return prefix in const
+        if t is tuple or t is frozenset:
+            for item in const:
+                if _holds_placeholder(item, prefix):
+                    return True
+        return False
+
+    def _spellable(name):
+        # A name source can spell as it is: an identifier, not a keyword.
+        return _type(name) is _str and name.isidentifier() and not _iskeyword(name)
 
     def _installed_package_file(code):
         # The file of a module of the interpreter's installed packages the gate read under its
@@ -3159,9 +3226,11 @@ def _pysbx_guard():
             return
         if event in _CODE_EVENTS:
             if event == "code.__new__" and frame is not None \
-                    and frame.f_code is _rename_job_code.__code__ and _len(args) > 1 \
-                    and _job_named(args[1]):
-                return  # a job's code renamed (see `_rename_job_code`)
+                    and (frame.f_code is _rename_job_code.__code__
+                         or frame.f_code is _tree_code_renamed.__code__) \
+                    and _len(args) > 1 and _job_named(args[1]):
+                # A job's code renamed (see `_rename_job_code`, `_restore_tree_names`).
+                return
             if (event == "compile" or event == "code.__new__") and _compile_job(event, args):
                 return
             immediate, user, stack = _context(frame, skip_frozen=False)
@@ -3701,10 +3770,43 @@ def _pysbx_guard():
     builtins.__pysbx_has_function_attr__ = _facade(_checked_has_function_attr,
                                                    "__pysbx_has_function_attr__",
                                                    transparent=True)
+    # A syntax tree handed to `compile`, written out as text (see `_tree_source`): the
+    # classes of the interpreter's own nodes with their fields, the fields that hold names
+    # (`dotted`: a module's, whose every part must be spellable), and the constants' types.
+    _a = _ast_module
+    _F["_ast_AST"], _F["_ast_unparse"] = _a.AST, getattr(_a, "unparse", None)
+    _F["_ONLY_AST"] = _a.PyCF_ONLY_AST
+    _F["_tree_fields"] = {c: tuple(c._fields) for c in vars(_ast).values()
+                          if _type(c) is _type and issubclass(c, _ast.AST)}
+    _F["_tree_modes"] = {"exec": _a.Module, "eval": _a.Expression, "single": _a.Interactive}
+    _F["_tree_name_fields"] = {
+        (getattr(_a, c), f): kind for c, f, kind in (
+            ("FunctionDef", "name", "name"), ("AsyncFunctionDef", "name", "name"),
+            ("ClassDef", "name", "name"), ("Global", "names", "name"),
+            ("Nonlocal", "names", "name"), ("Attribute", "attr", "name"),
+            ("Name", "id", "name"), ("ExceptHandler", "name", "name"), ("arg", "arg", "name"),
+            ("keyword", "arg", "name"), ("alias", "asname", "name"),
+            ("MatchMapping", "rest", "name"), ("MatchClass", "kwd_attrs", "name"),
+            ("MatchStar", "name", "name"), ("MatchAs", "name", "name"),
+            ("TypeVar", "name", "name"), ("ParamSpec", "name", "name"),
+            ("TypeVarTuple", "name", "name"), ("alias", "name", "dotted"),
+            ("ImportFrom", "module", "dotted"))
+        if getattr(_a, c, None) is not None}
+    _F["_tree_constant_types"] = frozenset((_str, _bytes, int, float, complex, bool))
+    _F["_JoinedStr"], _F["_FormattedValue"], _F["_Constant"] = \
+        _a.JoinedStr, _a.FormattedValue, _a.Constant
+    _F["_iskeyword"], _F["_urandom"] = _iskeyword, _urandom
+    _F["_TreeUnwritable"] = _type("TreeUnwritable", (Exception,), {"__module__": "pysbx"})
+    del _a
+    for _helper in (_tree_source, _tree_copy, _tree_value, _tree_name, _tree_constant,
+                    _tree_spellable):
+        _facade(_helper, transparent=True, publish=True)
+    del _helper
     _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
                                       module="builtins", doc=compile.__doc__)
     _checked_compile_facade.__kwdefaults__ = {
-        "_feature_version": -1, "__pysbx_compile_constant": _F["_compile_constant"]}
+        "_feature_version": -1, "__pysbx_compile_constant": _F["_compile_constant"],
+        "__pysbx_tree_names": _seal("_restore_tree_names", _restore_tree_names)}
     _sealed_ids.add(id(_checked_compile_facade.__code__))
     builtins.__pysbx_compile__ = _checked_compile_facade
     builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
@@ -4997,13 +5099,40 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
 
 
 def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, *,
-                     _feature_version=-1, __pysbx_compile_constant=None):
+                     _feature_version=-1, __pysbx_compile_constant=None,
+                     __pysbx_tree_names=None):
     # `compile(...)` of a module the gate read, where the policy stubs `compile`. A constant
     # string the calling function spells is compiled as the guard's job when the gate, reading
     # it as code of that function's module, would run it unchanged (see `_compile_constant`);
     # `exec` and `eval` then run the code. Anything else raises what the rule's stub raises.
-    # Text an installed package generates goes the same way (the guard decides which).
+    # Text an installed package generates goes the same way (the guard decides which), and so
+    # does a syntax tree one hands `compile`, written out as text (see `_tree_source`).
     caller = _frame_at(1)
+    if isinstance(source, _ast_AST):
+        if flags & _ONLY_AST:
+            return source  # as the interpreter's `compile` does with a tree
+        name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
+        text, names, prefix = _tree_source(source, mode)
+        why = names
+        if text is not None and isinstance(name, str):
+            _ast_parse(text, name, mode)
+            job = __pysbx_compile_constant(text, name)
+            if job is False:
+                raise _Refused("PSB103 (compile-builtin) blocked at line %d: %s"
+                               % (caller.f_lineno, _CAP_REFUSAL))
+            why = "the gate vets one only where an installed package compiles it, and only " \
+                  "when it would run the tree's text unchanged"
+            if job is not None:
+                code = compile(job[0], job[1], mode, flags, dont_inherit, optimize,
+                               _feature_version=_feature_version)
+                if not names:
+                    return code
+                code = __pysbx_tree_names(code, names, prefix)
+                if code is not None:
+                    return code
+                why = "a name source cannot spell would be a string of the code made"
+        raise _Refused("PSB103 (compile-builtin) blocked at line %d: compile of a syntax tree: %s"
+                       % (caller.f_lineno, why))
     text = _plain(source) if isinstance(source, str) else source
     if isinstance(source, (bytes, bytearray)):
         text = bytes(source)
@@ -5021,6 +5150,123 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
                            _feature_version=_feature_version)
     raise _Refused("PSB103 (compile-builtin) blocked at line %d: compile of text that is not a "
                    "constant of the program's, or that the gate would change" % caller.f_lineno)
+
+
+def _tree_source(tree, mode):
+    # A syntax tree handed to `compile`, as source text: (text, {placeholder: name}, the
+    # placeholders' prefix), or (None, why, None) for a tree that cannot be written out as it would compile. The tree is read
+    # once into a copy of the interpreter's own node classes holding plain values only, so
+    # that the text is all the code made (`compile` of the text, never of a tree, which the
+    # program could change after it was read); the names source cannot spell are written as
+    # placeholders, given back to the code made (see `_restore_tree_names`). What the
+    # interpreter's `compile` refuses in a tree raises what it raises.
+    if mode == "func_type":
+        return None, "a function type's tree is not written out", None
+    want = _tree_modes.get(mode) if type(mode) is str else None
+    if want is None:
+        raise ValueError("compile() mode must be 'exec', 'eval', 'single' or 'func_type'")
+    if type(tree) is not want:
+        raise TypeError("expected %s node, got %s" % (want.__name__, type(tree).__name__))
+    if _ast_unparse is None:
+        return None, "this interpreter's ast module cannot write a tree out as text", None
+    names = {}  # placeholder -> the name it stands for
+    # A prefix no name of the program's holds, but by a guess of 64 random bits.
+    prefix = "_pysbx_tree_%s_" % _urandom(8).hex()
+    given = {None: prefix}  # name -> placeholder; under None, the prefix
+    try:
+        copy = _tree_copy(tree, names, given, 0)
+    except _TreeUnwritable as exc:
+        return None, exc.args[0], None
+    try:
+        return _ast_unparse(copy), names, prefix
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        return None, "ast.unparse cannot write it out (%s)" % exc, None
+
+
+def _tree_copy(node, names, given, depth):
+    # One node of the tree, copied.
+    cls = type(node)
+    fields = _tree_fields.get(cls)
+    if fields is None:
+        raise TypeError("expected some sort of AST node, but got %s" % cls.__name__)
+    if depth > 1000:
+        raise RecursionError("maximum recursion depth exceeded during compilation")
+    copy = cls()
+    for field in fields:
+        try:
+            value = getattr(node, field)
+        except AttributeError:
+            raise TypeError('required field "%s" missing from %s' % (field, cls.__name__)) \
+                from None
+        kind = _tree_name_fields.get((cls, field))
+        if kind is not None and value is not None:
+            value = _tree_name(value, kind, names, given)
+        elif cls is _Constant and field == "value":
+            value = _tree_constant(value)
+        else:
+            value = _tree_value(value, names, given, depth)
+        setattr(copy, field, value)
+    for position in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        # Read by `ast.unparse` (a statement's line, for its type comment); the text made
+        # has its own.
+        value = getattr(node, position, None)
+        setattr(copy, position, value if type(value) is int else 1)
+    if cls is _JoinedStr:
+        # `f"..."` holds constants and formatted values; a tree may hold any expression
+        # there (werkzeug's builders join calls so), which the interpreter compiles as that
+        # value's text. Formatted as it is (`{x}`), a `str` is itself.
+        copy.values = [v if type(v) is _FormattedValue
+                       or (type(v) is _Constant and type(v.value) is str)
+                       else _FormattedValue(value=v, conversion=-1, format_spec=None)
+                       for v in copy.values]
+    return copy
+
+
+def _tree_value(value, names, given, depth):
+    t = type(value)
+    if t in _tree_fields:
+        return _tree_copy(value, names, given, depth + 1)
+    if t is list:
+        return [_tree_value(v, names, given, depth) for v in value]
+    if value is None or t is str or t is int or t is bool:
+        return value
+    raise TypeError("invalid value of type %s in a syntax tree" % t.__name__)
+
+
+def _tree_name(value, kind, names, given):
+    # A name field's value: as it is when source can spell it, else a placeholder.
+    if type(value) is list:
+        return [_tree_name(v, kind, names, given) for v in value]
+    if type(value) is not str:
+        raise TypeError("AST identifier must be of type str")
+    if kind == "dotted":
+        if value == "*" or all(_tree_spellable(part) for part in value.split(".")):
+            return value
+        raise _TreeUnwritable("it imports a module by a name source cannot spell (%r)" % value)
+    if _tree_spellable(value):
+        return value
+    if value in ("None", "True", "False"):
+        raise ValueError("identifier field can't represent '%s' constant" % value)
+    placeholder = given.get(value)
+    if placeholder is None:
+        placeholder = "%s%d_" % (given[None], len(names))
+        given[value] = placeholder
+        names[placeholder] = value
+    return placeholder
+
+
+def _tree_constant(value):
+    t = type(value)
+    if t is tuple or t is frozenset:
+        for item in value:
+            _tree_constant(item)
+    elif value is not None and value is not ... and t not in _tree_constant_types:
+        raise TypeError("got an invalid type in Constant: %s" % t.__name__)
+    return value
+
+
+def _tree_spellable(name):
+    return type(name) is str and name.isidentifier() and not _iskeyword(name)
 
 
 def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
