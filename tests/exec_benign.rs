@@ -1499,6 +1499,66 @@ print(r.status_code, r.data, client.get("/missing").status_code)
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// A FastAPI application called through its test client runs as under Python: the client is an
+/// `httpx.Client` over an in-process transport, which making sends nothing (`.ci/run` installs
+/// fastapi and httpx).
+#[test]
+fn a_fastapi_application_runs_under_its_test_client_as_under_python() {
+    let code = r#"
+from fastapi import FastAPI, HTTPException
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+app = FastAPI()
+class Item(BaseModel):
+    name: str
+    price: float
+@app.get("/items/{item_id}")
+def read(item_id: int, q: str | None = None):
+    if item_id > 10:
+        raise HTTPException(404, "nope")
+    return {"id": item_id, "q": q}
+@app.post("/items")
+def create(item: Item):
+    return {"total": item.price * 2}
+client = TestClient(app)
+print(client.get("/items/3?q=x").json(), client.get("/items/30").status_code)
+print(client.post("/items", json={"name": "a", "price": 2.5}).json())
+print(client.post("/items", json={"name": "a"}).status_code)
+"#;
+    let (_, plain, out) = beside_python("fastapiapp", code, &[], &[]);
+    assert_eq!(
+        stdout(&plain),
+        "{'id': 3, 'q': 'x'} 404\n{'total': 5.0}\n422\n",
+        "fastapi and httpx are installed: {}",
+        stderr(&plain)
+    );
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// babel formats dates, numbers and plurals as under Python: its locale data are pickles of its
+/// own classes, which it reads back from its own directory (`.ci/run` installs babel).
+#[test]
+fn babel_formats_with_its_locale_data_as_under_python() {
+    let code = r#"
+import datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from babel.plural import PluralRule
+day = datetime.datetime(2024, 1, 2, 3, 4)
+print(format_date(day, locale="de_DE"), format_date(day, format="full", locale="fr_FR"))
+print(format_datetime(day, locale="en_US"), format_currency(1234.5, "EUR", locale="de_DE"))
+print(format_decimal(1234567.891, locale="en_IN"), Locale.parse("ja_JP").get_display_name("en"))
+print(Locale("ru").plural_form(3), PluralRule({"one": "n is 1"})(1))
+"#;
+    let (_, plain, out) = beside_python("babelfmt", code, &[], &[]);
+    assert_eq!(plain.status.code(), Some(0), "babel is installed: {}", stderr(&plain));
+    assert!(stdout(&plain).starts_with("02.01.2024 mardi 2 janvier 2024\n"), "{}", stdout(&plain));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 /// An exception raised in a jinja2 template reaches the program as under Python: jinja2
 /// re-raises it through code it compiles at the template's line and renames after the
 /// template's block (`code.replace(co_name=...)`), walking the traceback's entries past the

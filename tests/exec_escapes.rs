@@ -2457,6 +2457,152 @@ fn a_syntax_tree_an_installed_package_compiles_is_run_as_the_text_the_gate_vette
     );
 }
 
+/// An installed package that keeps data as pickles of its own classes in its own directory (as
+/// babel keeps its locale data), and a function of it that unpickles what it is handed.
+const PICKLING_PACKAGE: &str = r#"
+import os, pickle
+
+
+class Rule:
+    def __init__(self, text):
+        self.text = text
+
+
+def load(name):
+    with open(os.path.join(os.path.dirname(__file__), name + ".dat"), "rb") as f:
+        return pickle.load(f)
+
+
+def loads(data):
+    return pickle.loads(data)
+"#;
+
+const PICKLE_ABUSE: &str = r#"
+import pickle, localedb
+def naming(module, name):
+    # A pickle of protocol 4 that names `module.name` and stops.
+    m, n = module.encode(), name.encode()
+    return b"\x80\x04\x8c" + bytes([len(m)]) + m + b"\x8c" + bytes([len(n)]) + n + b"\x93."
+print("LOADED", localedb.load("de").text, localedb.loads(naming("localedb", "Rule")).__name__)
+attempt("program-own", lambda: pickle.loads(pickle.dumps(localedb.Rule("x"))))
+attempt("through-package", lambda: localedb.loads(naming("posix", "system")))
+attempt("imported-name", lambda: localedb.loads(naming("localedb", "pickle")))
+attempt("dunder", lambda: localedb.loads(naming("localedb", "Rule.__init__")))
+"#;
+
+#[test]
+fn an_installed_package_reads_back_pickles_of_its_own_classes_and_nothing_more() {
+    // An installed package's pickle of its own class, in its own directory, loads (babel's
+    // locale data). The program's own unpickling of that class stays refused, and so does a
+    // pickle handed to the package naming anything but its own classes and functions: a
+    // function of the interpreter's (`os.system`), a module the package imports
+    // (`localedb.pickle`), a dunder of its class.
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[("localedb/__init__.py", PICKLING_PACKAGE)]);
+    let made = Command::new(&interpreter)
+        .args([
+            "-c",
+            "import localedb, os, pickle\n\
+             path = os.path.join(os.path.dirname(localedb.__file__), 'de.dat')\n\
+             open(path, 'wb').write(pickle.dumps(localedb.Rule('Tag')))",
+        ])
+        .status()
+        .expect("test setup");
+    assert!(made.success(), "the package's data written");
+    let script = s.write("pickles.py", &format!("{ATTEMPT}{PICKLE_ABUSE}"));
+    let out = run(s.exec_with(&interpreter).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("LOADED Tag Rule\n"), "{text}{err}");
+    for label in ["program-own", "through-package", "imported-name", "dunder"] {
+        assert!(
+            text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{err}"
+        );
+    }
+    assert!(err.contains("unpickling posix.system is not allowed"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Under the environment's Python, each loads.
+    let plain =
+        Command::new(&interpreter).arg(&script).current_dir(s.path()).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.contains("RAN through-package\n") && plain.contains("RAN program-own\n"),
+        "{plain}"
+    );
+}
+
+/// A stand-in for an installed HTTP library (`requests`): a session whose `get` connects with a
+/// socket, and a module-level `get` through one.
+const HTTP_LIBRARY: &str = r#"
+import socket
+
+
+class Session:
+    def get(self, url):
+        host, port = url.split("//")[1].split("/")[0].split(":")
+        conn = socket.create_connection((host, int(port)), timeout=2)
+        conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        conn.close()
+
+
+def get(url):
+    return Session().get(url)
+"#;
+
+#[test]
+fn an_http_client_is_made_but_sends_nothing_without_network() {
+    // Making a client sends nothing (`http-client-made` only reports it), so a program may
+    // make one; every request it sends is refused: the module's function and the session's
+    // method by the gate (`http-library-request`), a method reached by a computed name (which
+    // the gate does not follow) by the library's own socket, stubbed, and with the gate off
+    // by the guard and the kernel. The listener on the host's loopback gets nothing.
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[("requests/__init__.py", HTTP_LIBRARY)]);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("test setup");
+    listener.set_nonblocking(true).expect("test setup");
+    let port = listener.local_addr().expect("test setup").port();
+    let program = format!(
+        "{ATTEMPT}import requests\nURL = 'http://127.0.0.1:{port}/'\n\
+         attempt('module-get', lambda: requests.get(URL))\n\
+         session = requests.Session()\nprint('MADE', type(session).__name__)\n\
+         attempt('session-get', lambda: session.get(URL))\n\
+         attempt('hidden-get', lambda: getattr(session, 'g' + 'et')(URL))\n"
+    );
+    let script = s.write("client.py", &program);
+    let out = run(s.exec_with(&interpreter).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("MADE Session\n"), "{text}{err}");
+    assert_each_refused(&text, &["module-get", "session-get", "hidden-get"], &err);
+    assert!(
+        err.contains("gate [PSB404] `requests.Session().get` sends an HTTP request; stubbed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gate [PSB416] `requests.Session` makes an HTTP client; reported"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let out = run(s.exec_with(&interpreter).arg("--no-gate").arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("MADE Session\n"), "{text}{err}");
+    for label in ["module-get", "session-get", "hidden-get"] {
+        assert!(
+            text.contains(&format!("REFUSED PolicyViolation {label}\n")),
+            "{label}: {text}{err}"
+        );
+    }
+    let accepted = listener.accept();
+    assert!(
+        matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock),
+        "the listener got a connection: {text}{err}"
+    );
+    // Under the environment's Python, the requests reach the listener.
+    let plain =
+        Command::new(&interpreter).arg(&script).current_dir(s.path()).output().expect("test setup");
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("RAN hidden-get"), "{plain:?}");
+    assert!(listener.accept().is_ok(), "the listener is reachable: {plain:?}");
+}
+
 const RUN_PATH_PROGRAM: &str = r#"
 import marshal, os, runpy, sys
 with open("tool.py", "w") as f:

@@ -1327,9 +1327,26 @@ def _pysbx_guard():
                 pass
         return False
 
-    def _pickle_global_allowed(module, name):
-        # What a pickle may name: a plain data type, a built-in exception, a pool's helper, or
-        # a class or function defined in the program's own modules. A dotted name (protocol 4)
+    def _unpickled_by_its_package(module, origin, frame):
+        # Whether the code that runs the unpickler (the innermost frame of the program's or of
+        # an installed package's) is a module of the installed package (its top-level name in
+        # the interpreter's site-packages) that `module`, a file of that package too, belongs
+        # to: a package reading back its own data (babel's locale data are pickles of its
+        # classes, in its own directory). It names only that package's classes and functions,
+        # which the program's own code may call anyway.
+        if frame is None or _type(origin) is not _str or not _under(_norm(origin), _site):
+            return False
+        _, user, _ = _context(frame)
+        if user is None or _installed_package_file(user.f_code) is None:
+            return False
+        caller = _loaded.get(user.f_code.co_filename)
+        return _type(caller) is _str \
+            and caller.partition(".")[0] == module.partition(".")[0]
+
+    def _pickle_global_allowed(module, name, frame=None):
+        # What a pickle may name: a plain data type, a built-in exception, a pool's helper, a
+        # class or function defined in the program's own modules, or one an installed package
+        # defines and unpickles itself (see `_unpickled_by_its_package`). A dotted name (protocol 4)
         # goes through classes only, never a dunder: `copyreg.__builtins__.setattr`,
         # `__main__.os.system` or `f.__closure__` would otherwise reach any object by name.
         if _type(module) is not _str or _type(name) is not _str:
@@ -1365,7 +1382,8 @@ def _pysbx_guard():
         if module not in _SAFE_PICKLE:
             origin = _plain_get(namespace, "__file__")
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
-                                           and not _under(_norm(origin), _site))
+                                           and not _under(_norm(origin), _site)) \
+                or _unpickled_by_its_package(module, origin, frame)
             if not own:
                 return _stdlib_enum(module, origin, namespace, parts)
         left = _len(parts)
@@ -3352,7 +3370,7 @@ def _pysbx_guard():
             return
         if event == "pickle.find_class":
             module, name = args[0], args[1]
-            if _pickle_global_allowed(module, name):
+            if _pickle_global_allowed(module, name, frame):
                 return
             immediate, user, stack = _context(frame)
             # `Unpickler.find_class` may be called with objects of the program's: `%s` of a
