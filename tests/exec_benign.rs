@@ -1006,7 +1006,8 @@ local = threading.local(); local.x = 1; print(local.x, threading.current_thread(
 }
 
 /// A program caches its own results with `pickle` and copies objects through it: the gate
-/// leaves unpickling in place (the guard checks every global a pickle names).
+/// leaves unpickling in place (the guard checks every global a pickle names), and the plain
+/// values of the standard library's and the operators' functions unpickle.
 #[test]
 fn pickle_caches_of_its_own_data() {
     let code = r#"
@@ -1032,6 +1033,10 @@ for value in (re.compile("a+", re.I), re.IGNORECASE, types.SimpleNamespace(a=1),
               time.gmtime(0), os.stat_result(range(10))):
     print(pickle.loads(pickle.dumps(value)))
 print(pickle.loads(pickle.dumps(message))["Subject"])
+# The operators' functions (dask pickles them and reads them back).
+import operator
+print([pickle.loads(pickle.dumps(f))(6, 3) for f in (operator.add, operator.sub, operator.mul,
+                                                     operator.truediv, operator.eq, operator.pow)])
 "#;
     same_as_python("pickle_cache", code, &[], &[]);
 }
@@ -1555,6 +1560,34 @@ print(Locale("ru").plural_form(3), PluralRule({"one": "n is 1"})(1))
     let (_, plain, out) = beside_python("babelfmt", code, &[], &[]);
     assert_eq!(plain.status.code(), Some(0), "babel is installed: {}", stderr(&plain));
     assert!(stdout(&plain).starts_with("02.01.2024 mardi 2 janvier 2024\n"), "{}", stdout(&plain));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// joblib runs and caches as under Python: its import names the socket class without making a
+/// socket (`hasattr(socket.socket, "sendmsg")`, a pickling helper registered for it), imports
+/// POSIX shared memory for its workers' clean-up, and asks `hasattr(func, "func_globals")`
+/// for Python 2's sake (`.ci/run` installs joblib).
+#[test]
+fn joblib_runs_and_caches_as_under_python() {
+    let code = r#"
+from joblib import Memory, Parallel, delayed
+print(Parallel(n_jobs=1)(delayed(pow)(i, 2) for i in range(4)))
+memory = Memory("cache", verbose=0)
+calls = []
+@memory.cache
+def square(x):
+    calls.append(x)
+    return x * x
+print(square(3), square(3), square(4), calls)
+"#;
+    let (_, plain, out) = beside_python("joblibrun", code, &[], &[]);
+    assert_eq!(
+        stdout(&plain),
+        "[0, 1, 4, 9]\n9 9 16 [3, 4]\n",
+        "joblib is installed: {}",
+        stderr(&plain)
+    );
     assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -6212,6 +6212,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .vals
                 .quals()
                 .any(|q| matches!(&**q, "builtins.isinstance" | "builtins.issubclass"));
+        // `hasattr(socket.socket, "sendmsg")` (joblib at import): the object is asked whether
+        // it has an attribute, which is all the call gives back.
+        let attribute_test =
+            c.arguments.args.len() == 2 && callee.vals.quals().any(|q| &**q == "builtins.hasattr");
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
         // A `*x` of a folded sequence was spread into its items (positions no longer match
@@ -6251,9 +6255,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if class {
                     self.frames.pop();
                 }
-            } else if i == 1 && type_test && names_a_type(arg) {
+            } else if (i == 1 && type_test || i == 0 && attribute_test) && names_a_type(arg) {
                 // `isinstance(lib, ctypes.CDLL)`: the class is compared with, not called or
-                // used, as in an annotation (see `Self::annotation`).
+                // used, as in an annotation (see `Self::annotation`); `hasattr(X, name)` only
+                // tells whether `X` has the attribute.
                 pos.push(Eval::unknown());
             } else if reads_args {
                 pos.push(self.expr_reading(arg));

@@ -1193,6 +1193,16 @@ def _pysbx_guard():
         ("email.message", "EmailMessage"), ("email._policybase", "Compat32"),
         ("email.policy", "EmailPolicy"),
     }
+    # The operators' functions (dask pickles `operator.add` and reads it back to tell whether
+    # a function pickles the same way twice): each applies an operator to values the pickle
+    # built, which only the allowed classes' own methods then run. Not `attrgetter`,
+    # `methodcaller`, `getitem` and the other functions that reach into an object.
+    _SAFE_PICKLE_NAMES.update(
+        (module, name) for module in ("_operator", "operator") for name in (
+            "abs", "add", "and_", "concat", "contains", "countOf", "eq", "floordiv", "ge",
+            "gt", "index", "indexOf", "inv", "invert", "is_", "is_not", "le", "lshift", "lt",
+            "matmul", "mod", "mul", "ne", "neg", "not_", "or_", "pos", "pow", "rshift", "sub",
+            "truediv", "truth", "xor"))
     # The enumerations the standard library's modules define (CPython 3.11, its test and GUI
     # packages aside), known by name so that a pickle naming one unpickles before its module
     # is loaded, as under Python (the unpickler imports the module after the check; once it
