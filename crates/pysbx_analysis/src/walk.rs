@@ -6255,7 +6255,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if class {
                     self.frames.pop();
                 }
-            } else if (i == 1 && type_test || i == 0 && attribute_test) && names_a_type(arg) {
+            } else if (i == 1 && type_test && names_a_type(arg))
+                || (i == 0 && attribute_test && names_a_plain_object(arg))
+            {
                 // `isinstance(lib, ctypes.CDLL)`: the class is compared with, not called or
                 // used, as in an annotation (see `Self::annotation`); `hasattr(X, name)` only
                 // tells whether `X` has the attribute.
@@ -7809,6 +7811,31 @@ const CLASS_KEEPING_DECORATORS: &[&str] = &[
     "enum.unique",
     "enum.verify",
 ];
+
+/// Whether `e` only names an object through plain attributes and subscripts by a constant or
+/// a name (`socket.socket`, `sys.modules[__name__]`): no call, no dunder and no frame's, traceback's,
+/// generator's or cell's attribute, which the gate hands to the guard or stubs wherever they
+/// are read (see `hasattr` in `Walker::call`).
+fn names_a_plain_object(e: &Expr) -> bool {
+    match e {
+        Expr::Name(_) => true,
+        Expr::Attribute(a) => {
+            let attr = a.attr.id.as_str();
+            let internal = attr.starts_with("__")
+                || attr == "cell_contents"
+                || ["f_", "tb_", "gi_", "cr_", "ag_"].iter().any(|p| attr.starts_with(p));
+            !internal && names_a_plain_object(&a.value)
+        }
+        Expr::Subscript(s) => {
+            names_a_plain_object(&s.value)
+                && matches!(
+                    &*s.slice,
+                    Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::Name(_)
+                )
+        }
+        _ => false,
+    }
+}
 
 fn names_a_type(e: &Expr) -> bool {
     match e {

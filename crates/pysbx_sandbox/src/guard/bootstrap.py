@@ -5219,7 +5219,8 @@ def _tree_copy(node, names, given, depth):
         raise TypeError("expected some sort of AST node, but got %s" % cls.__name__)
     if depth > 1000:
         raise RecursionError("maximum recursion depth exceeded during compilation")
-    copy = cls()
+    # Not `cls()`: Python 3.13's constructors warn of the fields not given yet.
+    copy = cls.__new__(cls)
     for field in fields:
         try:
             value = getattr(node, field)
