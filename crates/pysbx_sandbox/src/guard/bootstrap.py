@@ -3801,14 +3801,16 @@ def _pysbx_guard():
     # A syntax tree handed to `compile`, written out as text (see `_tree_source`): the
     # classes of the interpreter's own nodes with their fields, the fields that hold names
     # (`dotted`: a module's, whose every part must be spellable), and the constants' types.
+    # Handed to the `compile` facade as its sealed default, with the function that writes a
+    # tree out: not in the facades' namespace, which a program may reach and walk.
     _a = _ast_module
-    _F["_ast_AST"], _F["_ast_unparse"] = _a.AST, getattr(_a, "unparse", None)
-    _F["_ONLY_AST"] = _a.PyCF_ONLY_AST
-    _F["_tree_fields"] = {c: tuple(c._fields) for c in vars(_ast).values()
-                          if _type(c) is _type and issubclass(c, _ast.AST)}
-    _F["_tree_modes"] = {"exec": _a.Module, "eval": _a.Expression, "single": _a.Interactive}
-    _F["_tree_name_fields"] = {
-        (getattr(_a, c), f): kind for c, f, kind in (
+    _tree_bundle = (
+        _facade(_tree_source, transparent=True), _a.AST, getattr(_a, "unparse", None),
+        _a.PyCF_ONLY_AST,
+        {c: tuple(c._fields) for c in vars(_ast).values()
+         if _type(c) is _type and issubclass(c, _ast.AST)},
+        {"exec": _a.Module, "eval": _a.Expression, "single": _a.Interactive},
+        {(getattr(_a, c), f): kind for c, f, kind in (
             ("FunctionDef", "name", "name"), ("AsyncFunctionDef", "name", "name"),
             ("ClassDef", "name", "name"), ("Global", "names", "name"),
             ("Nonlocal", "names", "name"), ("Attribute", "attr", "name"),
@@ -3819,22 +3821,17 @@ def _pysbx_guard():
             ("TypeVar", "name", "name"), ("ParamSpec", "name", "name"),
             ("TypeVarTuple", "name", "name"), ("alias", "name", "dotted"),
             ("ImportFrom", "module", "dotted"))
-        if getattr(_a, c, None) is not None}
-    _F["_tree_constant_types"] = frozenset((_str, _bytes, int, float, complex, bool))
-    _F["_JoinedStr"], _F["_FormattedValue"], _F["_Constant"] = \
-        _a.JoinedStr, _a.FormattedValue, _a.Constant
-    _F["_iskeyword"], _F["_urandom"] = _iskeyword, _urandom
-    _F["_TreeUnwritable"] = _type("TreeUnwritable", (Exception,), {"__module__": "pysbx"})
+         if getattr(_a, c, None) is not None},
+        frozenset((_str, _bytes, int, float, complex, bool)),
+        _a.JoinedStr, _a.FormattedValue, _a.Constant, _iskeyword, _urandom,
+        _type("TreeUnwritable", (Exception,), {"__module__": "pysbx"}))
     del _a
-    for _helper in (_tree_source, _tree_copy, _tree_value, _tree_name, _tree_constant,
-                    _tree_spellable):
-        _facade(_helper, transparent=True, publish=True)
-    del _helper
     _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
                                       module="builtins", doc=compile.__doc__)
     _checked_compile_facade.__kwdefaults__ = {
         "_feature_version": -1, "__pysbx_compile_constant": _F["_compile_constant"],
-        "__pysbx_tree_names": _seal("_restore_tree_names", _restore_tree_names)}
+        "__pysbx_tree_names": _seal("_restore_tree_names", _restore_tree_names),
+        "__pysbx_tree": _tree_bundle}
     _sealed_ids.add(id(_checked_compile_facade.__code__))
     builtins.__pysbx_compile__ = _checked_compile_facade
     builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
@@ -5128,7 +5125,7 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
 
 def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, *,
                      _feature_version=-1, __pysbx_compile_constant=None,
-                     __pysbx_tree_names=None):
+                     __pysbx_tree_names=None, __pysbx_tree=None):
     # `compile(...)` of a module the gate read, where the policy stubs `compile`. A constant
     # string the calling function spells is compiled as the guard's job when the gate, reading
     # it as code of that function's module, would run it unchanged (see `_compile_constant`);
@@ -5136,11 +5133,11 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
     # Text an installed package generates goes the same way (the guard decides which), and so
     # does a syntax tree one hands `compile`, written out as text (see `_tree_source`).
     caller = _frame_at(1)
-    if isinstance(source, _ast_AST):
-        if flags & _ONLY_AST:
+    if __pysbx_tree is not None and isinstance(source, __pysbx_tree[1]):
+        if flags & __pysbx_tree[3]:
             return source  # as the interpreter's `compile` does with a tree
         name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
-        text, names, prefix = _tree_source(source, mode)
+        text, names, prefix = __pysbx_tree[0](source, mode, __pysbx_tree)
         why = names
         if text is not None and isinstance(name, str):
             _ast_parse(text, name, mode)
@@ -5180,14 +5177,19 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
                    "constant of the program's, or that the gate would change" % caller.f_lineno)
 
 
-def _tree_source(tree, mode):
+def _tree_source(tree, mode, bundle):
     # A syntax tree handed to `compile`, as source text: (text, {placeholder: name}, the
-    # placeholders' prefix), or (None, why, None) for a tree that cannot be written out as it would compile. The tree is read
-    # once into a copy of the interpreter's own node classes holding plain values only, so
-    # that the text is all the code made (`compile` of the text, never of a tree, which the
-    # program could change after it was read); the names source cannot spell are written as
-    # placeholders, given back to the code made (see `_restore_tree_names`). What the
-    # interpreter's `compile` refuses in a tree raises what it raises.
+    # placeholders' prefix), or (None, why, None) for a tree that cannot be written out as it
+    # would compile. The tree is read once into a copy of the interpreter's own node classes
+    # holding plain values only, so that the text is all the code made (`compile` of the text,
+    # never of a tree, which the program could change after it was read); the names source
+    # cannot spell are written as placeholders, given back to the code made (see
+    # `_restore_tree_names`). What the interpreter's `compile` refuses in a tree raises what
+    # it raises. `bundle`: this function, then what it reads (see where the `compile` facade
+    # is made).
+    (_, _, _ast_unparse, _, _tree_fields, _tree_modes, _tree_name_fields,
+     _tree_constant_types, _JoinedStr, _FormattedValue, _Constant, _iskeyword, _urandom,
+     _TreeUnwritable) = bundle
     if mode == "func_type":
         return None, "a function type's tree is not written out", None
     want = _tree_modes.get(mode) if type(mode) is str else None
@@ -5198,104 +5200,100 @@ def _tree_source(tree, mode):
     if _ast_unparse is None:
         return None, "this interpreter's ast module cannot write a tree out as text", None
     names = {}  # placeholder -> the name it stands for
+    given = {}  # name -> placeholder
     # A prefix no name of the program's holds, but by a guess of 64 random bits.
     prefix = "_pysbx_tree_%s_" % _urandom(8).hex()
-    given = {None: prefix}  # name -> placeholder; under None, the prefix
+
+    def spellable(name):
+        return type(name) is str and name.isidentifier() and not _iskeyword(name)
+
+    def copy_node(node, depth):
+        cls = type(node)
+        fields = _tree_fields.get(cls)
+        if fields is None:
+            raise TypeError("expected some sort of AST node, but got %s" % cls.__name__)
+        if depth > 1000:
+            raise RecursionError("maximum recursion depth exceeded during compilation")
+        # Not `cls()`: Python 3.13's constructors warn of the fields not given yet.
+        copy = cls.__new__(cls)
+        for field in fields:
+            try:
+                value = getattr(node, field)
+            except AttributeError:
+                raise TypeError('required field "%s" missing from %s'
+                                % (field, cls.__name__)) from None
+            kind = _tree_name_fields.get((cls, field))
+            if kind is not None and value is not None:
+                value = copy_name(value, kind)
+            elif cls is _Constant and field == "value":
+                value = check_constant(value)
+            else:
+                value = copy_value(value, depth)
+            setattr(copy, field, value)
+        for position in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            # Read by `ast.unparse` (a statement's line, for its type comment); the text made
+            # has its own.
+            value = getattr(node, position, None)
+            setattr(copy, position, value if type(value) is int else 1)
+        if cls is _JoinedStr:
+            # `f"..."` holds constants and formatted values; a tree may hold any expression
+            # there (werkzeug's builders join calls so), which the interpreter compiles as
+            # that value's text. Formatted as it is (`{x}`), a `str` is itself.
+            copy.values = [v if type(v) is _FormattedValue
+                           or (type(v) is _Constant and type(v.value) is str)
+                           else _FormattedValue(value=v, conversion=-1, format_spec=None)
+                           for v in copy.values]
+        return copy
+
+    def copy_value(value, depth):
+        t = type(value)
+        if t in _tree_fields:
+            return copy_node(value, depth + 1)
+        if t is list:
+            return [copy_value(v, depth) for v in value]
+        if value is None or t is str or t is int or t is bool:
+            return value
+        raise TypeError("invalid value of type %s in a syntax tree" % t.__name__)
+
+    def copy_name(value, kind):
+        # A name field's value: as it is when source can spell it, else a placeholder.
+        if type(value) is list:
+            return [copy_name(v, kind) for v in value]
+        if type(value) is not str:
+            raise TypeError("AST identifier must be of type str")
+        if kind == "dotted":
+            if value == "*" or all(spellable(part) for part in value.split(".")):
+                return value
+            raise _TreeUnwritable("it imports a module by a name source cannot spell (%r)"
+                                  % value)
+        if spellable(value):
+            return value
+        if value in ("None", "True", "False"):
+            raise ValueError("identifier field can't represent '%s' constant" % value)
+        placeholder = given.get(value)
+        if placeholder is None:
+            placeholder = "%s%d_" % (prefix, len(names))
+            given[value] = placeholder
+            names[placeholder] = value
+        return placeholder
+
+    def check_constant(value):
+        t = type(value)
+        if t is tuple or t is frozenset:
+            for item in value:
+                check_constant(item)
+        elif value is not None and value is not ... and t not in _tree_constant_types:
+            raise TypeError("got an invalid type in Constant: %s" % t.__name__)
+        return value
+
     try:
-        copy = _tree_copy(tree, names, given, 0)
+        copy = copy_node(tree, 0)
     except _TreeUnwritable as exc:
         return None, exc.args[0], None
     try:
         return _ast_unparse(copy), names, prefix
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         return None, "ast.unparse cannot write it out (%s)" % exc, None
-
-
-def _tree_copy(node, names, given, depth):
-    # One node of the tree, copied.
-    cls = type(node)
-    fields = _tree_fields.get(cls)
-    if fields is None:
-        raise TypeError("expected some sort of AST node, but got %s" % cls.__name__)
-    if depth > 1000:
-        raise RecursionError("maximum recursion depth exceeded during compilation")
-    # Not `cls()`: Python 3.13's constructors warn of the fields not given yet.
-    copy = cls.__new__(cls)
-    for field in fields:
-        try:
-            value = getattr(node, field)
-        except AttributeError:
-            raise TypeError('required field "%s" missing from %s' % (field, cls.__name__)) \
-                from None
-        kind = _tree_name_fields.get((cls, field))
-        if kind is not None and value is not None:
-            value = _tree_name(value, kind, names, given)
-        elif cls is _Constant and field == "value":
-            value = _tree_constant(value)
-        else:
-            value = _tree_value(value, names, given, depth)
-        setattr(copy, field, value)
-    for position in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-        # Read by `ast.unparse` (a statement's line, for its type comment); the text made
-        # has its own.
-        value = getattr(node, position, None)
-        setattr(copy, position, value if type(value) is int else 1)
-    if cls is _JoinedStr:
-        # `f"..."` holds constants and formatted values; a tree may hold any expression
-        # there (werkzeug's builders join calls so), which the interpreter compiles as that
-        # value's text. Formatted as it is (`{x}`), a `str` is itself.
-        copy.values = [v if type(v) is _FormattedValue
-                       or (type(v) is _Constant and type(v.value) is str)
-                       else _FormattedValue(value=v, conversion=-1, format_spec=None)
-                       for v in copy.values]
-    return copy
-
-
-def _tree_value(value, names, given, depth):
-    t = type(value)
-    if t in _tree_fields:
-        return _tree_copy(value, names, given, depth + 1)
-    if t is list:
-        return [_tree_value(v, names, given, depth) for v in value]
-    if value is None or t is str or t is int or t is bool:
-        return value
-    raise TypeError("invalid value of type %s in a syntax tree" % t.__name__)
-
-
-def _tree_name(value, kind, names, given):
-    # A name field's value: as it is when source can spell it, else a placeholder.
-    if type(value) is list:
-        return [_tree_name(v, kind, names, given) for v in value]
-    if type(value) is not str:
-        raise TypeError("AST identifier must be of type str")
-    if kind == "dotted":
-        if value == "*" or all(_tree_spellable(part) for part in value.split(".")):
-            return value
-        raise _TreeUnwritable("it imports a module by a name source cannot spell (%r)" % value)
-    if _tree_spellable(value):
-        return value
-    if value in ("None", "True", "False"):
-        raise ValueError("identifier field can't represent '%s' constant" % value)
-    placeholder = given.get(value)
-    if placeholder is None:
-        placeholder = "%s%d_" % (given[None], len(names))
-        given[value] = placeholder
-        names[placeholder] = value
-    return placeholder
-
-
-def _tree_constant(value):
-    t = type(value)
-    if t is tuple or t is frozenset:
-        for item in value:
-            _tree_constant(item)
-    elif value is not None and value is not ... and t not in _tree_constant_types:
-        raise TypeError("got an invalid type in Constant: %s" % t.__name__)
-    return value
-
-
-def _tree_spellable(name):
-    return type(name) is str and name.isidentifier() and not _iskeyword(name)
 
 
 def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
