@@ -6207,15 +6207,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.carried_texts_at(c);
             }
         }
-        let type_test = c.arguments.args.len() == 2
-            && callee
-                .vals
-                .quals()
-                .any(|q| matches!(&**q, "builtins.isinstance" | "builtins.issubclass"));
-        // `hasattr(socket.socket, "sendmsg")` (joblib at import): the object is asked whether
-        // it has an attribute, which is all the call gives back.
-        let attribute_test =
-            c.arguments.args.len() == 2 && callee.vals.quals().any(|q| &**q == "builtins.hasattr");
+        // `isinstance(x, T)`/`issubclass`, and `hasattr(socket.socket, "sendmsg")` (joblib at
+        // import), whose object is only asked whether it has an attribute: one pass over the
+        // callee's names, for the two-argument calls alone.
+        let (mut type_test, mut attribute_test) = (false, false);
+        if c.arguments.args.len() == 2 {
+            for q in callee.vals.quals() {
+                match &**q {
+                    "builtins.isinstance" | "builtins.issubclass" => type_test = true,
+                    "builtins.hasattr" => attribute_test = true,
+                    _ => {}
+                }
+            }
+        }
         let mut pos: SmallVec<[Eval<'a>; 4]> = SmallVec::new();
         let mut star_at = None;
         // A `*x` of a folded sequence was spread into its items (positions no longer match

@@ -5138,7 +5138,7 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
             return source  # as the interpreter's `compile` does with a tree
         name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
         text, names, prefix = __pysbx_tree[0](source, mode, __pysbx_tree)
-        why = names
+        why = names if text is None else "its file name is not text"
         if text is not None and isinstance(name, str):
             _ast_parse(text, name, mode)
             job = __pysbx_compile_constant(text, name)
