@@ -2349,6 +2349,51 @@ print(platform.python_implementation(), platform.system() == sys.platform.capita
     same_as_python("platform_probes", code, &[], &[]);
 }
 
+/// The machine's size and load read from `/proc` and `/sys` (psutil's `virtual_memory()`,
+/// `boot_time()` and `cpu_count()`, BLAS libraries sizing their thread pools): the same figures
+/// `os.sysconf` and `os.getloadavg` give through system calls; other host files stay refused.
+#[test]
+fn the_machines_size_and_load_are_read_as_under_python() {
+    let code = r#"
+import os
+def first(path):
+    with open(path) as f:
+        return f.readline().split()[0]
+print(first("/proc/meminfo"), first("/proc/stat"), first("/proc/cpuinfo"))
+with open("/proc/meminfo") as f:
+    total = int(f.readline().split()[1]) * 1024
+print(total == os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+with open("/proc/uptime") as f:
+    print(float(f.read().split()[0]) > 0)
+with open("/proc/loadavg") as f:
+    print(len(f.read().split()))
+with open("/sys/devices/system/cpu/online") as f:
+    print(f.read().strip() == ("0" if os.cpu_count() == 1 else "0-%d" % (os.cpu_count() - 1)))
+"#;
+    same_as_python("machine_size", code, &[], &[]);
+    let s = Scratch::new();
+    let script = s.write(
+        "machine_size_other_files.py",
+        r#"
+for path in ("/proc/version", "/proc/modules", "/proc/sys/kernel/random/boot_id",
+             "/sys/devices/system/cpu/vulnerabilities/meltdown", "/sys/class/net"):
+    try:
+        open(path).read()
+        print("read", path)
+    except OSError as e:
+        print("refused", path, type(e).__name__)
+"#,
+    );
+    let out = run(s.exec().arg(&script));
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        !printed.contains("read "),
+        "a host file beyond the machine's size was read:\n{printed}"
+    );
+    assert_eq!(printed.matches("refused ").count(), 5, "{printed}");
+}
+
 /// Threads pass framed messages over a socket pair of sequenced packets (`SOCK_SEQPACKET`,
 /// message boundaries kept): the kernel filter allowed only stream pairs without network,
 /// though a sequenced-packet pair is as connected as a stream one (its ends reach each other

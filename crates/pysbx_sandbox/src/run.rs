@@ -1934,6 +1934,17 @@ fn build_plan(
         // `mimetypes` reads the system's table at its first look-up.
         "/etc/mime.types",
         "/proc/self",
+        // The machine's size and load, as `os.cpu_count()`, `os.sysconf()` and
+        // `os.getloadavg()` already tell through system calls: libraries that size their
+        // pools or report resources (psutil, numpy's BLAS, joblib) read these files.
+        "/proc/cpuinfo",
+        "/proc/meminfo",
+        "/proc/stat",
+        "/proc/uptime",
+        "/proc/loadavg",
+        "/sys/devices/system/cpu/online",
+        "/sys/devices/system/cpu/possible",
+        "/sys/devices/system/cpu/present",
     ] {
         read.push(PathBuf::from(sys));
     }
