@@ -1276,6 +1276,41 @@ print(helper.time_join() > 0)
 }
 
 #[test]
+fn the_profilers_and_tracer_run_the_programs_constant_statements_as_under_python() {
+    // `cProfile.run("main()")`, a profiler's or the tracer's `runctx` with the program's
+    // namespaces, and the debugger's base class running a statement and an expression: each
+    // string is a constant of the program's that the gate reads as its code, and runs under
+    // `code: false` as under Python. Timings differ from run to run, so only call counts and
+    // results are printed.
+    let code = r#"
+import bdb, cProfile, io, profile, pstats, trace
+def work(n):
+    return sum(i * i for i in range(n))
+def counts(prof):
+    stats = pstats.Stats(prof, stream=io.StringIO()).stats
+    return sorted((key[2], value[0]) for key, value in stats.items() if key[2] == "work")
+prof = cProfile.Profile()
+prof.runctx("result = work(10)", globals(), locals())
+print(result, counts(prof))
+old = profile.Profile()
+old.runctx("work(5); work(6)", {"work": work}, {})
+print(counts(old))
+cProfile.run("work(3)", "cprofile.out")
+import os
+print(os.path.getsize("cprofile.out") > 0)
+tracer = trace.Trace(count=1, trace=0)
+tracer.runctx("work(4)", globals(), {})
+print(sorted(n for (f, n), c in tracer.results().counts.items() if f.endswith("bench.py")))
+class Quiet(bdb.Bdb):
+    def user_line(self, frame):
+        pass
+Quiet().run("total = work(7)", globals())
+print(total, Quiet().runeval("work(2) + 1", globals()))
+"#;
+    same_as_python("bench", code, &[], &[]);
+}
+
+#[test]
 fn eval_of_data_runs_as_under_python() {
     // `eval` of text read at run time that is data, literals and the operators between them (a
     // calculator's input, a value's `repr` read back, a list written to a file), evaluates as

@@ -2030,6 +2030,66 @@ fn doctests_allowance_runs_only_the_examples_own_code() {
     assert!(plain.contains("PWN42 ran kept real example"), "{plain}");
 }
 
+/// The profilers', the tracer's and the debugger's runners of a string run constant strings
+/// of the program's that the gate leaves unchanged, nothing else: each runner is reached by a
+/// name from argv, which the gate cannot follow, so only the guard decides. A constant that
+/// starts a process, one run in a namespace that binds a process starter to a plain name (the
+/// gate reads the text as the module's code, where the name is unbound: the guard's process
+/// clause refuses the call), and a string made at run time.
+const STRING_RUNNER_DEPUTY_PROGRAM: &str = r#"
+import bdb, cProfile, os, profile, sys, trace
+runners = {
+    "cProfile": cProfile.Profile().runctx,
+    "profile": profile.Profile().runctx,
+    "trace": trace.Trace(count=0, trace=0).runctx,
+    "bdb": bdb.Bdb().run,
+}
+run = runners[sys.argv[1]]
+cases = {
+    "plain": ("y = [1, 2]", {}),
+    "os": ("__import__('os').system('echo PWN' + '42')", {}),
+    "namespace": ("f('echo PWN' + '42')", {"f": getattr(os, sys.argv[2])}),
+    "made": ("".join(["print('PW", "N42')"]), {}),
+}
+for name, (stmt, namespace) in cases.items():
+    try:
+        run(stmt, namespace, {})
+        print("RAN", name)
+    except Exception as e:
+        print("REFUSED", name, type(e).__name__)
+"#;
+
+#[test]
+fn the_profilers_and_tracers_runners_run_only_constants_the_gate_leaves_unchanged() {
+    let s = Scratch::new();
+    let script = s.write("runners.py", STRING_RUNNER_DEPUTY_PROGRAM);
+    for runner in ["cProfile", "profile", "trace", "bdb"] {
+        let out = run(s.exec().arg(&script).arg("--").args([runner, "system"]));
+        let text = stdout(&out);
+        let err = stderr(&out);
+        assert!(!text.contains("PWN42"), "{runner}: {text}{err}");
+        assert!(text.contains("RAN plain"), "{runner}: {text}{err}");
+        for name in ["os", "namespace", "made"] {
+            let refused = format!("REFUSED {name} PolicyViolation");
+            assert!(text.contains(&refused), "{runner} {name}: {text}{err}");
+        }
+        // Without a gate reading code, no string is vetted: the plain one is refused too.
+        let out = run(s.exec().arg("--no-gate").arg(&script).arg("--").args([runner, "system"]));
+        assert!(stdout(&out).contains("REFUSED plain PolicyViolation"), "{}", stdout(&out));
+        assert!(!stdout(&out).contains("PWN42"), "{}", stdout(&out));
+        // Under Python every one runs.
+        let plain = Command::new(python())
+            .arg(&script)
+            .args([runner, "system"])
+            .output()
+            .expect("test setup");
+        let plain = String::from_utf8_lossy(&plain.stdout);
+        for name in ["plain", "os", "namespace", "made"] {
+            assert!(plain.contains(&format!("RAN {name}")), "{runner} {name}: {plain}");
+        }
+    }
+}
+
 /// `timeit`'s allowance runs constant strings of the program's that the gate leaves unchanged,
 /// nothing else: the call is reached by a name from argv, which the gate cannot follow, so
 /// only the guard decides. A constant that starts a process, or reaches one through the names

@@ -2467,6 +2467,40 @@ def _pysbx_guard():
                     return True
         return False
 
+    # The debugger's, the profilers' and the tracer's `run` given a string
+    # (`cProfile.run("main()")`, `profile.Profile().runctx(cmd, g, l)`, `pdb.run(...)`,
+    # `trace.Trace().run(...)`) compile and run it as their caller's code. The gate reads a
+    # constant string handed to them as code of the module that spells it (as it reads
+    # `exec("...")`'s), so the guard lets the run when the text is a constant of a function
+    # of the program's on the stack that the gate would run unchanged. A string made at run
+    # time, or one the gate would change, stays the program's run-time code.
+    _RUNNERS_OF_A_STRING = frozenset({("bdb.py", "Bdb.run"), ("bdb.py", "Bdb.runeval"),
+                                      ("bdb.py", "Bdb.runctx"),
+                                      ("profile.py", "Profile.runctx"),
+                                      ("cProfile.py", "Profile.runctx"),
+                                      ("trace.py", "Trace.runctx")})
+
+    def _is_string_runner(frame):
+        code = frame.f_code
+        rel = _stdlib_rel(code)
+        return rel is not None and (rel, code.co_qualname) in _RUNNERS_OF_A_STRING
+
+    def _vetted_runner_text(frame, source, user):
+        if not _gate_reads or user is None or _type(source) is not _bytes \
+                or not _is_string_runner(frame):
+            return False
+        seen = 0
+        for f in _frames(user):
+            if seen >= _TIMEIT_FRAMES:
+                break
+            if _kind(f.f_code) != "user":
+                continue
+            seen += 1
+            fn = _spelled_constant(source, f.f_code)
+            if fn is not None:
+                return _gate_leaves_unchanged(fn, source) is True
+        return False
+
     def _runs_vetted_constant(event, args, user, pending):
         # The run that follows the compile `_vetted_constant` passed, in the same call.
         return event == "exec" and pending is not None and user is not None \
@@ -3340,11 +3374,14 @@ def _pysbx_guard():
                 _let_go(_compiled_in.pop(_get_ident(), None))
                 if not _runs_callers_code(frame, args[0]) \
                         or (not granted and (_vetted_doctest_example(frame, args[0])
-                                             or _vetted_timeit_text(frame, args[0], user))):
+                                             or _vetted_timeit_text(frame, args[0], user)
+                                             or _vetted_runner_text(frame, args[0], user))):
                     _compiled_in[_get_ident()] = frame
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
-                    and not _type_expression_code(args[0]):
+                    and not _type_expression_code(args[0]) \
+                    and not (_is_string_runner(frame)
+                             and _runs_vetted_constant(event, args, user, pending)):
                 # The standard library runs code on the program's behalf only where it made
                 # that code itself, in the same call (namedtuple, dataclasses), or from files:
                 # not a code object the program handed it (one that `codeop` compiled from a
@@ -3355,6 +3392,9 @@ def _pysbx_guard():
                                     "running a timeit statement or setup that is not a constant "
                                     "string of the program's, or that the gate would change, in "
                                     "%s is not allowed" if _is_timeit_init(frame) else
+                                    "running code the program handed to %s that is not a "
+                                    "constant string of the program's, or that the gate would "
+                                    "change, is not allowed" if _is_string_runner(frame) else
                                     "running code the program handed to %s is not allowed")
                            % _describe_frame(frame), event, user, stack)
             if event == "compile" and immediate != "guard" and len(args) > 1 \
