@@ -979,11 +979,11 @@ fn output_that_cannot_be_written_fails_the_run() {
 }
 
 /// A zip application (`python -m zipapp`) is run by Python from the archive: read as source it
-/// failed as text that is not UTF-8 (with the gate) or with null bytes (without); a directory
-/// holding a `__main__.py` failed as not a regular file. pysbx says what each is and what to do
-/// instead.
+/// failed as text that is not UTF-8 (with the gate) or with null bytes (without): pysbx says
+/// what it is and what to do instead. A directory holding a `__main__.py` runs that file, as
+/// under Python.
 #[test]
-fn a_zip_application_and_a_directory_are_named_as_such() {
+fn a_zip_application_is_named_as_such_and_a_directory_runs_its_main() {
     let s = Scratch::new();
     s.write("app/__main__.py", "print('from the archive')\n");
     let built = Command::new(python())
@@ -999,16 +999,19 @@ fn a_zip_application_and_a_directory_are_named_as_such() {
     assert!(err.contains("unpack it and run its `__main__.py`"), "{err}");
     assert!(stdout(&out).is_empty());
 
-    // The directory itself, which Python runs by its `__main__.py`: pysbx names the file to
-    // give it, which then runs.
-    let out = run(s.exec().arg(s.path().join("app")));
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("app: a directory (Python runs the `__main__.py` inside it)"), "{err}");
-    assert!(err.contains("app/__main__.py`"), "{err}");
-    assert!(stdout(&out).is_empty());
-    let out = run(s.exec().arg(s.path().join("app").join("__main__.py")));
-    assert_eq!(stdout(&out), "from the archive\n", "{}", stderr(&out));
+    // The directory itself, which Python runs by its `__main__.py` with the directory first
+    // on `sys.path`: so does pysbx, arguments included.
+    s.write("app/helper.py", "X = 5\n");
+    s.write(
+        "app/__main__.py",
+        "import sys, helper\nprint('from the directory', helper.X, sys.argv[1:])\n",
+    );
+    let out = run(s.exec().arg(s.path().join("app")).arg("one"));
+    assert_eq!(stdout(&out), "from the directory 5 ['one']\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plain =
+        Command::new(python()).arg(s.path().join("app")).arg("one").output().expect("test setup");
+    assert_eq!(String::from_utf8_lossy(&plain.stdout), stdout(&out));
 }
 
 /// A violation's message holds what the program chose (a path here): pysbx's own lines carry

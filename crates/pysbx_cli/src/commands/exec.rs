@@ -627,12 +627,7 @@ fn program_of(args: &ExecArgs) -> anyhow::Result<Program> {
             if path.is_dir() && path.join("__main__.py").is_file() {
                 // Python runs such a directory's `__main__.py` with the directory first on
                 // `sys.path`, which is what running that file does here.
-                anyhow::bail!(
-                    "{}: a directory (Python runs the `__main__.py` inside it): run `pysbx exec \
-                     {}`",
-                    path.display(),
-                    path.join("__main__.py").display()
-                );
+                return Ok(Program::File { path: path.join("__main__.py"), args: strip(rest) });
             }
             if pysbx_walk::archive::is_zip_application(&path) {
                 // Python runs such a file from the archive (its `__main__.py`); read as source,
