@@ -1505,6 +1505,39 @@ fn packages_run_as_under_python(name: &str, code: &str, expected: &str, installe
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// numpy's arrays, scalars, dtypes, masked arrays and random generators' states pickled and
+/// read back (by `pickle`, and `np.save` of an object array read with `allow_pickle`): their
+/// pickles name numpy's own reconstructors, which the guard lets through once it has checked
+/// they are numpy's (`.ci/run` installs numpy).
+#[test]
+fn numpy_arrays_pickled_and_read_back_as_under_python() {
+    let code = r#"
+import pickle
+import numpy as np
+values = [np.arange(6).reshape(2, 3), np.arange(6).reshape(3, 2)[::2], np.float64(2.5),
+          np.int32(7), np.dtype([("a", "<i4"), ("b", "<f8")]), np.array(["x", "yz"]),
+          np.datetime64("2020-01-02"), np.ma.masked_array([1, 2, 3], [0, 1, 0])]
+for protocol in (2, 4, 5):
+    back = pickle.loads(pickle.dumps(values, protocol=protocol))
+    print(protocol, [str(v) for v in back] == [str(v) for v in values])
+state = np.random.RandomState(3)
+copy = pickle.loads(pickle.dumps(state))
+print(state.randint(0, 100, 3).tolist() == copy.randint(0, 100, 3).tolist())
+with open("arrays.pkl", "wb") as f:
+    pickle.dump({"a": np.ones(3)}, f)
+with open("arrays.pkl", "rb") as f:
+    print(pickle.load(f)["a"].sum())
+np.save("objects.npy", np.array([{"k": 1}, [2]], dtype=object), allow_pickle=True)
+print(np.load("objects.npy", allow_pickle=True).tolist())
+"#;
+    packages_run_as_under_python(
+        "numpypickles",
+        code,
+        "2 True\n4 True\n5 True\nTrue\n3.0\n[{'k': 1}, [2]]\n",
+        "numpy is",
+    );
+}
+
 /// A Flask application runs as under Python under the default policy: werkzeug compiles each
 /// route's URL builders from a syntax tree, and jinja2 compiles templates from text (`.ci/run`
 /// installs flask).

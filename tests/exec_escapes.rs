@@ -2030,6 +2030,58 @@ fn doctests_allowance_runs_only_the_examples_own_code() {
     assert!(plain.contains("PWN42 ran kept real example"), "{plain}");
 }
 
+/// numpy's reconstructors pass the pickle clause only as numpy's own: the names a pickle may
+/// use are checked once loaded (a native function bound to numpy's extension, a function whose
+/// code is in numpy's files), so a process starter the program binds to such a name, a
+/// standard-library function given numpy's module name, and any other name of numpy's stay
+/// refused (`.ci/run` installs numpy).
+const NUMPY_PICKLE_DEPUTY_PROGRAM: &str = r#"
+import os, pickle, sys
+import numpy
+import numpy._core.multiarray as multiarray
+import numpy.ma.core as macore
+def attempt(label, data):
+    try:
+        pickle.loads(data)
+        print("RAN", label)
+    except Exception as e:
+        print("REFUSED", label, type(e).__name__)
+attempt("array", pickle.dumps(numpy.arange(3)))
+setattr(multiarray, "_reconstruct", getattr(os, sys.argv[1]))
+attempt("builtin", b"cnumpy._core.multiarray\n_reconstruct\n(S'echo PWN42'\ntR.")
+starter = getattr(os, sys.argv[2])
+starter.__module__ = "numpy.ma.core"
+setattr(macore, "_mareconstruct", starter)
+attempt("function", b"cnumpy.ma.core\n_mareconstruct\n(S'echo PWN42'\ntR.")
+attempt("other", b"cnumpy.testing._private.utils\nrunstring\n(S'print(1)'\n(dtR.")
+"#;
+
+#[test]
+fn numpys_reconstructors_unpickle_only_as_numpys_own() {
+    let s = Scratch::new();
+    let script = s.write("numpy_pickles.py", NUMPY_PICKLE_DEPUTY_PROGRAM);
+    // The names come from argv, which the gate cannot follow: the guard decides. (Without the
+    // gate numpy does not import: its `import ctypes` is refused, not stubbed.)
+    let out = run(s.exec().arg(&script).arg("--").args(["system", "popen"]));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("PWN42"), "{text}{err}");
+    assert!(text.contains("RAN array"), "{text}{err}");
+    for (label, name) in [
+        ("builtin", "numpy._core.multiarray._reconstruct"),
+        ("function", "numpy.ma.core._mareconstruct"),
+        ("other", "numpy.testing._private.utils.runstring"),
+    ] {
+        assert!(text.contains(&format!("REFUSED {label} PolicyViolation")), "{label}: {text}{err}");
+        assert!(err.contains(&format!("unpickling {name} is not allowed")), "{label}: {err}");
+    }
+    // Under Python the replaced names run what they were bound to.
+    let plain =
+        Command::new(python()).arg(&script).args(["system", "popen"]).output().expect("test setup");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("PWN42"), "{plain}");
+    assert!(plain.contains("RAN builtin"), "{plain}");
+}
+
 /// The profilers', the tracer's and the debugger's runners of a string run constant strings
 /// of the program's that the gate leaves unchanged, nothing else: each runner is reached by a
 /// name from argv, which the gate cannot follow, so only the guard decides. A constant that

@@ -1172,6 +1172,24 @@ def _pysbx_guard():
 
     _SAFE_PICKLE = {"collections", "datetime", "decimal", "fractions", "copyreg", "numbers",
                     "_codecs", "uuid", "pathlib", "ipaddress", "enum", "array", "zoneinfo"}
+    # numpy's own reconstructors and types, which the pickles of its arrays, scalars, dtypes,
+    # masked arrays and random generators name (numpy 2's `numpy._core`, numpy 1's
+    # `numpy.core`): the program may read back the arrays it saved, as `torch.load`'s
+    # `weights_only` unpickler lets them. Each is checked once loaded to be numpy's own (a
+    # native function of numpy's extension, a class or function defined in that module), not
+    # whatever the program may have bound to that name.
+    _NUMPY_PICKLE_NAMES = frozenset(
+        [(core + ".multiarray", "_reconstruct") for core in ("numpy._core", "numpy.core")]
+        + [(core + ".multiarray", "scalar") for core in ("numpy._core", "numpy.core")]
+        + [(core + ".numeric", "_frombuffer") for core in ("numpy._core", "numpy.core")]
+        + [("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.ma", "MaskedArray"),
+           ("numpy.ma.core", "MaskedArray"), ("numpy.ma.core", "_mareconstruct"),
+           ("numpy.random._pickle", "__bit_generator_ctor"),
+           ("numpy.random._pickle", "__generator_ctor"),
+           ("numpy.random._pickle", "__randomstate_ctor"),
+           ("numpy.random._mt19937", "MT19937"), ("numpy.random._pcg64", "PCG64"),
+           ("numpy.random._pcg64", "PCG64DXSM"), ("numpy.random._philox", "Philox"),
+           ("numpy.random._sfc64", "SFC64"), ("numpy.random.bit_generator", "SeedSequence")])
     # The standard library's process pools send their tasks and results as pickles naming
     # these helpers (with the program's own functions, which are allowed as its own code).
     _SAFE_PICKLE_NAMES = {
@@ -1236,6 +1254,7 @@ def _pysbx_guard():
     # seen, so it must never call such code (a property `__file__` on an object put in
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
+    _builtin_self = _keeping(_type(_len).__dict__["__self__"].__get__)
     _dict, _dict_values, _tuple, _list = dict, dict.values, tuple, list
 
     _module_dict = _keeping(_ModuleType.__dict__["__dict__"].__get__)
@@ -1384,16 +1403,20 @@ def _pysbx_guard():
                 return False
             if module in _SAFE_PICKLE:
                 return True
+            if (module, name) in _NUMPY_PICKLE_NAMES:
+                return not _shadowed(module)
             return (module, name) in _STDLIB_ENUMS and not _shadowed(module)
         namespace = _namespace(obj)
         if namespace is None or not _issubclass(_type(obj), _ModuleType):
             return False
-        own = False
+        own = numpy_own = False
         if module not in _SAFE_PICKLE:
             origin = _plain_get(namespace, "__file__")
+            numpy_own = (module, name) in _NUMPY_PICKLE_NAMES and _type(origin) is _str \
+                and _under(_norm(origin), _site)
             own = module == "__main__" or (_type(origin) is _str and not _is_stdlib_file(_norm(origin))
                                            and not _under(_norm(origin), _site)) \
-                or _unpickled_by_its_package(module, origin, frame)
+                or numpy_own or _unpickled_by_its_package(module, origin, frame)
             if not own:
                 return _stdlib_enum(module, origin, namespace, parts)
         left = _len(parts)
@@ -1413,6 +1436,21 @@ def _pysbx_guard():
                 defined_in = _class_module(obj)
             elif _issubclass(t, _function_type):
                 defined_in = _function_module(obj)
+                if numpy_own:
+                    # `__module__` is the program's to set on any function: numpy's own has
+                    # its code in numpy's files.
+                    code_file = _function_code(obj).co_filename
+                    if _type(code_file) is not _str or not _under(_norm(code_file), _site) \
+                            or "/numpy/" not in _norm(code_file):
+                        return False
+            elif numpy_own and t is _type(_len):
+                # A native function of numpy's extension (`_reconstruct` of
+                # `numpy._core._multiarray_umath`): its module is the one it is bound to.
+                bound = _builtin_self(obj)
+                if not _issubclass(_type(bound), _ModuleType):
+                    return False
+                bound_name = _plain_get(_namespace(bound), "__name__")
+                return _type(bound_name) is _str and bound_name.startswith("numpy.")
             else:
                 return False
             return _type(defined_in) is _str and defined_in == module
