@@ -2031,15 +2031,17 @@ fn doctests_allowance_runs_only_the_examples_own_code() {
 }
 
 /// numpy's reconstructors pass the pickle clause only as numpy's own: the names a pickle may
-/// use are checked once loaded (a native function bound to numpy's extension, a function whose
-/// code is in numpy's files), so a process starter the program binds to such a name, a
-/// standard-library function given numpy's module name, and any other name of numpy's stay
-/// refused (`.ci/run` installs numpy).
+/// use are checked once loaded (a native function of that name bound to numpy's extension, a
+/// function whose code of that name is in numpy's files, a class that is numpy's array), so a
+/// process starter the program binds to such a name (its module renamed `numpy.native`), a
+/// standard-library function or class given numpy's module name, another function of
+/// numpy's, and any other name of numpy's stay refused (`.ci/run` installs numpy).
 const NUMPY_PICKLE_DEPUTY_PROGRAM: &str = r#"
 import os, pickle, sys
 import numpy
 import numpy._core.multiarray as multiarray
 import numpy.ma.core as macore
+import numpy.random._pickle, numpy.testing
 def attempt(label, data):
     try:
         pickle.loads(data)
@@ -2047,8 +2049,18 @@ def attempt(label, data):
     except Exception as e:
         print("REFUSED", label, type(e).__name__)
 attempt("array", pickle.dumps(numpy.arange(3)))
+native = sys.modules[getattr(os, sys.argv[1]).__module__]
+native.__name__ = "numpy.native"
 setattr(multiarray, "_reconstruct", getattr(os, sys.argv[1]))
 attempt("builtin", b"cnumpy._core.multiarray\n_reconstruct\n(S'echo PWN42'\ntR.")
+import argparse
+argparse.Namespace.__module__ = "numpy.ma"
+numpy.ma.MaskedArray = argparse.Namespace
+attempt("class", b"cnumpy.ma\nMaskedArray\n)R.")
+attempt("numpys-function", b"cnumpy.random._pickle\n__generator_ctor\n)R.")
+starter = numpy.testing.assert_equal
+setattr(numpy.random._pickle, "__generator_ctor", starter)
+attempt("another-numpy-function", b"cnumpy.random._pickle\n__generator_ctor\n(I1\nI1\ntR.")
 starter = getattr(os, sys.argv[2])
 starter.__module__ = "numpy.ma.core"
 setattr(macore, "_mareconstruct", starter)
@@ -2066,10 +2078,13 @@ fn numpys_reconstructors_unpickle_only_as_numpys_own() {
     let (text, err) = (stdout(&out), stderr(&out));
     assert!(!text.contains("PWN42"), "{text}{err}");
     assert!(text.contains("RAN array"), "{text}{err}");
+    assert!(text.contains("RAN numpys-function"), "{text}{err}");
     for (label, name) in [
         ("builtin", "numpy._core.multiarray._reconstruct"),
         ("function", "numpy.ma.core._mareconstruct"),
         ("other", "numpy.testing._private.utils.runstring"),
+        ("class", "numpy.ma.MaskedArray"),
+        ("another-numpy-function", "numpy.random._pickle.__generator_ctor"),
     ] {
         assert!(text.contains(&format!("REFUSED {label} PolicyViolation")), "{label}: {text}{err}");
         assert!(err.contains(&format!("unpickling {name} is not allowed")), "{label}: {err}");

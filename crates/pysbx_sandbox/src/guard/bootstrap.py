@@ -1255,6 +1255,14 @@ def _pysbx_guard():
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
     _builtin_self = _keeping(_type(_len).__dict__["__self__"].__get__)
+    # A native function's name is its C definition's (no program can change it), as are a
+    # static type's name and module; a heap type's (a class statement's) are the program's to
+    # set, and so is a module's `__name__`.
+    _builtin_name = _keeping(_type(_len).__dict__["__name__"].__get__)
+    _class_flags = _keeping(_type.__dict__["__flags__"].__get__)
+    _class_mro = _keeping(_type.__dict__["__mro__"].__get__)
+    _class_name = _keeping(_type.__dict__["__name__"].__get__)
+    _HEAPTYPE = 1 << 9
     _dict, _dict_values, _tuple, _list = dict, dict.values, tuple, list
 
     _module_dict = _keeping(_ModuleType.__dict__["__dict__"].__get__)
@@ -1356,6 +1364,15 @@ def _pysbx_guard():
                 pass
         return False
 
+    def _numpy_array_class(cls):
+        # Whether numpy's own array type (a static type: its module and name are its C
+        # definition's) is among the class's bases.
+        for base in _class_mro(cls):
+            if not _class_flags(base) & _HEAPTYPE and _class_module(base) == "numpy" \
+                    and _class_name(base) == "ndarray":
+                return True
+        return False
+
     def _unpickled_by_its_package(module, origin, frame):
         # Whether the code that runs the unpickler (the innermost frame of the program's or of
         # an installed package's) is a module of the installed package (its top-level name in
@@ -1434,18 +1451,26 @@ def _pysbx_guard():
             # Defined there, not imported into it (`from os import system`).
             if _issubclass(t, _type):
                 defined_in = _class_module(obj)
+                if numpy_own and _class_flags(obj) & _HEAPTYPE and not _numpy_array_class(obj):
+                    # A class statement's module and name are the program's to set: numpy's
+                    # own heap classes of the list are arrays (`MaskedArray`).
+                    return False
             elif _issubclass(t, _function_type):
                 defined_in = _function_module(obj)
                 if numpy_own:
-                    # `__module__` is the program's to set on any function: numpy's own has
-                    # its code in numpy's files.
-                    code_file = _function_code(obj).co_filename
+                    # `__module__` and `__name__` are the program's to set on any function:
+                    # numpy's own has its code, under that name, in numpy's files.
+                    code = _function_code(obj)
+                    code_file = code.co_filename
                     if _type(code_file) is not _str or not _under(_norm(code_file), _site) \
-                            or "/numpy/" not in _norm(code_file):
+                            or "/numpy/" not in _norm(code_file) or code.co_name != parts[-1]:
                         return False
             elif numpy_own and t is _type(_len):
                 # A native function of numpy's extension (`_reconstruct` of
-                # `numpy._core._multiarray_umath`): its module is the one it is bound to.
+                # `numpy._core._multiarray_umath`): defined under that name, bound to a module
+                # of numpy's.
+                if _builtin_name(obj) != parts[-1]:
+                    return False
                 bound = _builtin_self(obj)
                 if not _issubclass(_type(bound), _ModuleType):
                     return False
