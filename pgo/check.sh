@@ -75,8 +75,8 @@ if [ ${#stale[@]} -gt 0 ]; then
 fi
 echo "pgo/check.sh: $profile matches the release build's $checked profiled crates"
 # A function whose code changed after the profile was recorded loses its counts without any
-# sign in the build; its hot blocks may then even be laid out as cold code (a stale profile
-# cost a scan 5-8% of its CPU, docs/benchmarks.md). Say how many commits changed the engine
+# sign in the build; its hot blocks may then even be laid out as cold code (see
+# docs/benchmarks.md, "the profile recorded again"). Say how many commits changed the engine
 # since the profile was committed.
 if git rev-parse --git-dir > /dev/null 2>&1; then
   recorded_at=$(git log -1 --format=%H -- "$profile" 2> /dev/null || true)
