@@ -18,9 +18,9 @@ use crate::pipeline::{Engine, EngineRules};
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
     /// The script to run (omit with `-c` or `-m`; `-` reads it from standard input, as
-    /// `python3 -`; a directory runs its `__main__.py`), then the program's arguments: everything after the script is the
-    /// program's, as with `python3 FILE ARGS`, so pysbx's own options come before it; a `--`
-    /// right after the script is optional and dropped.
+    /// `python3 -`; a directory runs its `__main__.py`), then the program's arguments:
+    /// everything after the script is the program's, as with `python3 FILE ARGS`, so pysbx's
+    /// own options come before it; a `--` right after the script is optional and dropped.
     #[arg(
         value_name = "FILE [ARGS]",
         required_unless_present_any = ["code", "module"],

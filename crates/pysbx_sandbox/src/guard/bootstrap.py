@@ -1254,11 +1254,12 @@ def _pysbx_guard():
     # seen, so it must never call such code (a property `__file__` on an object put in
     # `sys.modules`, a metaclass's `__dict__` or `__module__`, an object's `__class__`).
     _issubclass, _dict_get, _len = issubclass, dict.get, len
-    _builtin_self = _keeping(_type(_len).__dict__["__self__"].__get__)
     # A native function's name is its C definition's (no program can change it), as are a
     # static type's name and module; a heap type's (a class statement's) are the program's to
     # set, and so is a module's `__name__`.
-    _builtin_name = _keeping(_type(_len).__dict__["__name__"].__get__)
+    _builtin_function_type = _type(_len)
+    _builtin_self = _keeping(_builtin_function_type.__dict__["__self__"].__get__)
+    _builtin_name = _keeping(_builtin_function_type.__dict__["__name__"].__get__)
     _class_flags = _keeping(_type.__dict__["__flags__"].__get__)
     _class_mro = _keeping(_type.__dict__["__mro__"].__get__)
     _class_name = _keeping(_type.__dict__["__name__"].__get__)
@@ -1465,7 +1466,7 @@ def _pysbx_guard():
                     if _type(code_file) is not _str or not _under(_norm(code_file), _site) \
                             or "/numpy/" not in _norm(code_file) or code.co_name != parts[-1]:
                         return False
-            elif numpy_own and t is _type(_len):
+            elif numpy_own and t is _builtin_function_type:
                 # A native function of numpy's extension (`_reconstruct` of
                 # `numpy._core._multiarray_umath`): defined under that name, bound to a module
                 # of numpy's.
@@ -2467,7 +2468,24 @@ def _pysbx_guard():
     _TIMEIT_NAMES = (b"import gc, itertools, sys, time\n"
                      b"from timeit import Timer, default_timer, main, reindent, repeat, "
                      b"template, timeit\n_globals = globals\n")
-    _TIMEIT_FRAMES = 64  # the program's frames searched for the constant, innermost first
+    _CONSTANT_FRAMES = 64  # the program's frames searched for a constant, innermost first
+
+    def _program_codes(user):
+        # The code of the program's frames from `user` outwards (at most `_CONSTANT_FRAMES`)
+        # whose file is a module the gate read: where a constant string the program handed
+        # to the standard library (`timeit`, the profilers' runners) may be spelled, by the
+        # calling function or by one further down (a `bench(stmt)` helper's caller).
+        seen = 0
+        for f in _frames(user):
+            if seen >= _CONSTANT_FRAMES:
+                return
+            code = f.f_code
+            fn, consts = code.co_filename, code.co_consts
+            if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded \
+                    or _kind(code) != "user":
+                continue
+            seen += 1
+            yield code
 
     def _is_timeit_init(frame):
         code = frame.f_code
@@ -2508,17 +2526,9 @@ def _pysbx_guard():
         if part == "pass":
             return True
         newline = "\n" + " " * indent
-        seen = 0
-        for f in _frames(user):
-            if seen >= _TIMEIT_FRAMES:
-                break
-            code = f.f_code
-            fn, consts = code.co_filename, code.co_consts
-            if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded \
-                    or _kind(code) != "user":
-                continue
-            seen += 1
-            for const in consts:
+        for code in _program_codes(user):
+            fn = code.co_filename
+            for const in code.co_consts:
                 if _type(const) is not _str or _len(const) > _len(part) \
                         or _str.replace(const, "\n", newline) != part:
                     continue
@@ -2552,14 +2562,8 @@ def _pysbx_guard():
         if not _gate_reads or user is None or _type(source) is not _bytes \
                 or not _is_string_runner(frame):
             return False
-        seen = 0
-        for f in _frames(user):
-            if seen >= _TIMEIT_FRAMES:
-                break
-            if _kind(f.f_code) != "user":
-                continue
-            seen += 1
-            fn = _spelled_constant(source, f.f_code)
+        for code in _program_codes(user):
+            fn = _spelled_constant(source, code)
             if fn is not None:
                 return _gate_leaves_unchanged(fn, source) is True
         return False
