@@ -2140,6 +2140,8 @@ fn the_profilers_and_tracers_runners_run_only_constants_the_gate_leaves_unchange
             let refused = format!("REFUSED {name} PolicyViolation");
             assert!(text.contains(&refused), "{runner} {name}: {text}{err}");
         }
+        // The namespace's text was vetted and ran: its call met the process clause.
+        assert!(err.contains("violation [process] os.system is not allowed"), "{runner}: {err}");
         // Without a gate reading code, no string is vetted: the plain one is refused too.
         let out = run(s.exec().arg("--no-gate").arg(&script).arg("--").args([runner, "system"]));
         assert!(stdout(&out).contains("REFUSED plain PolicyViolation"), "{}", stdout(&out));
