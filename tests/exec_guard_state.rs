@@ -680,6 +680,75 @@ for f in entries:
 }
 
 #[test]
+fn a_caller_given_keyword_default_leaves_an_entry_nothing_of_the_guards() {
+    // A caller may pass any keyword-only parameter's value itself: by its name, or by a `str`
+    // subclass whose `__eq__` matches whichever name the call is compared with (no need to
+    // know it). With one default per piece of an entry's state, the program's object given
+    // as one (its `__getitem__`, `__bool__`, `__iter__`, `__call__`) ran inside the entry
+    // while the others still held the guard's function; `bdb.Bdb.get_stack` hands out real
+    // frames, and the entry's `f_locals` (not audited) gave that function, its closure the
+    // guard's grants. Every function of the facades' namespace is called so, each of its
+    // keyword-only names and the matching-anything name in turn.
+    let (text, err) = run_attack(
+        r#"
+import sys, bdb, inspect, importlib
+FOUND = []
+def debugger():
+    b = bdb.Bdb(); b.botframe = None
+    return b
+def walker():
+    # A generator's own frame, taken from a traceback where reading one is allowed: resumed
+    # later, its `f_back` (not audited) is whatever frame resumed it.
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        me = debugger().get_stack(None, sys.exc_info()[2])[0][-1][0]
+    yield
+    while True:
+        yield [f for f, _ in debugger().get_stack(me, None)[0]]
+frames_below = walker()
+next(frames_below)
+def look():
+    for f in next(frames_below):
+        for name, value in inspect.getargvalues(f).locals.items():
+            if name.startswith("__pysbx") and internal(value):
+                FOUND.append((f.f_code.co_name, name))
+                tamper(value)
+class Inside:
+    # Whatever the entry does with the value, the program looks down the stack first.
+    def __getitem__(self, i): look(); return 0
+    def __bool__(self): look(); return False
+    def __iter__(self): look(); return iter(())
+    def __call__(self, *a, **k): look(); return None
+    def __getattr__(self, name): look(); raise AttributeError(name)
+class AnyName(str):
+    def __eq__(self, other): return True
+    __hash__ = str.__hash__
+facade = importlib.import_module("_imp").create_builtin
+namespace = getattr(facade, "__glo" + "bals__")
+calls = 0
+for fn in [v for v in list(namespace.values()) if type(v).__name__ == "function"]:
+    names = ["__pysbx_entry", "__pysbx_impl", "__pysbx_wanted", "__pysbx_held", "__pysbx_gc",
+             "__pysbx_scrub", "__pysbx_any", "__pysbx_drain", "__pysbx_each"]
+    for key in names + [AnyName("x")]:
+        for args in ((), (1,), (1, 2)):
+            calls += 1
+            try:
+                fn(*args, **{key: Inside()})
+            except BaseException:
+                pass
+print("CALLS", calls, "FOUND", sorted(set(FOUND)))
+"#,
+    );
+    assert!(text.contains("FOUND []"), "the program reached the guard's function: {text}{err}");
+    assert!(
+        text.lines().any(|l| l.starts_with("CALLS ") && !l.starts_with("CALLS 0 ")),
+        "{text}{err}"
+    );
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn code_named_like_the_guard_is_judged_as_the_programs() {
     // With run-time code allowed, code compiled under the guard's file name is still the
     // program's: the guard refuses its read of a file outside the policy itself (a

@@ -3617,16 +3617,21 @@ def _pysbx_guard():
         _F[name] = f
         return f
 
-    def _entry_defaults(impl):
-        return {"__pysbx_impl": impl, "__pysbx_held": _held, "__pysbx_wanted": _gc_wanted,
-                "__pysbx_gc": _gc_enable, "__pysbx_trip": _interrupt_main,
-                "__pysbx_scrub": _F.get("_scrub"), "__pysbx_any": BaseException,
-                "__pysbx_drain": _deque, "__pysbx_each": map}
+    def _entry_defaults(impl, scrub=None):
+        # One keyword default holds all of an entry's state. A caller may pass any keyword
+        # default itself (`entry(**{"__pysbx_entry": x})`, or a `str` subclass whose `__eq__`
+        # matches any parameter's name), and an entry with one default each gave the program's
+        # object (`__pysbx_wanted`, its `__getitem__`) the frame while the others still held
+        # the guard's function: an entry so called holds nothing of the guard's at all.
+        return {"__pysbx_entry": (impl, _held, _gc_wanted, _gc_enable, _interrupt_main,
+                                  _F.get("_scrub") if scrub is None else scrub, BaseException,
+                                  _deque, map)}
 
     # Scrubs an exception that escaped the guard's function in an entry: made first, its own
     # entry's scrubber is itself.
     _seal("_scrub", _scrub)
-    _F["_scrub"].__kwdefaults__["__pysbx_scrub"] = _F["_scrub"]
+    _F["_scrub"].__kwdefaults__ = _entry_defaults(
+        _F["_scrub"].__kwdefaults__["__pysbx_entry"][0], _F["_scrub"])
 
 
     # --- the import gate --------------------------------------------------------------------
@@ -4935,8 +4940,9 @@ def _pysbx_guard():
 # run nowhere. Their globals are the names the guard put in that namespace.
 
 # An entry holds the guard's function and what automatic collection is resumed by (the
-# threads' depths in the guard's work, the program's setting, the interpreter's `gc.enable`)
-# until its `del`, which drops them all, `__pysbx_impl` last. Past it, the frame holds nothing
+# threads' depths in the guard's work, the program's setting, the interpreter's `gc.enable`),
+# all given in one keyword default (see `_entry_defaults`: a caller that passes it gives the
+# entry nothing of the guard's), until its `del`, which drops them all, `__pysbx_impl` last. Past it, the frame holds nothing
 # of the guard's: what the guard's work put off (automatic collection, a signal's handler,
 # finalizers) runs on top of it. Collection is turned on only when no thread is inside the
 # guard's work, checked and done with no call or allocation in between (no other thread runs,
@@ -4947,9 +4953,10 @@ def _pysbx_guard():
 # handlers run together at the next check, and when one raises, the interpreter keeps the
 # others for the check after, as it does with signals that arrive together.
 
-def _sealed_entry(*args, __pysbx_impl=None, __pysbx_held=None, __pysbx_wanted=None,
-                  __pysbx_gc=None, __pysbx_trip=None, __pysbx_scrub=None, __pysbx_any=None,
-                  __pysbx_drain=None, __pysbx_each=None, **kwargs):
+def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
+    (__pysbx_impl, __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_trip, __pysbx_scrub,
+     __pysbx_any, __pysbx_drain, __pysbx_each) = __pysbx_entry
+    del __pysbx_entry
     try:
         ok, value, collect, signals, dropped = __pysbx_impl(args, kwargs)
     except __pysbx_any as escaped:
@@ -4970,9 +4977,10 @@ def _sealed_entry(*args, __pysbx_impl=None, __pysbx_held=None, __pysbx_wanted=No
     raise value
 
 
-def _audit_entry(event, args, *, __pysbx_impl=None, __pysbx_held=None, __pysbx_wanted=None,
-                 __pysbx_gc=None, __pysbx_trip=None, __pysbx_scrub=None, __pysbx_any=None,
-                 __pysbx_drain=None, __pysbx_each=None):
+def _audit_entry(event, args, *, __pysbx_entry=None):
+    (__pysbx_impl, __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_trip, __pysbx_scrub,
+     __pysbx_any, __pysbx_drain, __pysbx_each) = __pysbx_entry
+    del __pysbx_entry
     try:
         failure, collect, signals, dropped = __pysbx_impl(event, args)
     except __pysbx_any as escaped:
