@@ -2426,7 +2426,7 @@ fake = lambda text, name: ("print('RAN fake')", name)
 facade = getattr(builtins, "__pysbx_" + "compile__", None)
 if facade is not None:
     attempt("own-compiler", lambda: exec(facade(SAFE, "<f>", "exec",
-                                                **{"__pysbx_compile_constant": fake})))
+                                                **{"__pysbx_compile": (fake, None, None)})))
 import importlib.abc
 other = importlib.abc.InspectLoader.source_to_code
 attempt("same-name", lambda: exec(other("print('RAN same-name')", "<same>")))

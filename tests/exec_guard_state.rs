@@ -708,12 +708,15 @@ def walker():
         yield [f for f, _ in debugger().get_stack(me, None)[0]]
 frames_below = walker()
 next(frames_below)
+SECRET = {"__pysbx_entry", "__pysbx_impl", "__pysbx_held", "__pysbx_wanted", "__pysbx_compile",
+          "__pysbx_tree", "__pysbx_tree_names"}
 def look():
     for f in next(frames_below):
         for name, value in inspect.getargvalues(f).locals.items():
-            if name.startswith("__pysbx") and internal(value):
+            if name in SECRET and value is not None and not isinstance(value, Inside):
                 FOUND.append((f.f_code.co_name, name))
-                tamper(value)
+                if internal(value):
+                    tamper(value)
 class Inside:
     # Whatever the entry does with the value, the program looks down the stack first.
     def __getitem__(self, i): look(); return 0
@@ -726,12 +729,14 @@ class AnyName(str):
     __hash__ = str.__hash__
 facade = importlib.import_module("_imp").create_builtin
 namespace = getattr(facade, "__glo" + "bals__")
+import builtins
+published = [getattr(builtins, n) for n in dir(builtins) if n.startswith("__pysbx")]
 calls = 0
-for fn in [v for v in list(namespace.values()) if type(v).__name__ == "function"]:
-    names = ["__pysbx_entry", "__pysbx_impl", "__pysbx_wanted", "__pysbx_held", "__pysbx_gc",
-             "__pysbx_scrub", "__pysbx_any", "__pysbx_drain", "__pysbx_each"]
+for fn in [v for v in list(namespace.values()) + published if type(v).__name__ == "function"]:
+    names = sorted(SECRET) + ["__pysbx_gc", "__pysbx_scrub", "__pysbx_any", "__pysbx_drain",
+                              "__pysbx_each", "__pysbx_compile_constant", "__pysbx_rename"]
     for key in names + [AnyName("x")]:
-        for args in ((), (1,), (1, 2)):
+        for args in ((), (1,), (1, 2), ("1", "<x>", "exec")):
             calls += 1
             try:
                 fn(*args, **{key: Inside()})

@@ -3941,9 +3941,9 @@ def _pysbx_guard():
     _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
                                       module="builtins", doc=compile.__doc__)
     _checked_compile_facade.__kwdefaults__ = {
-        "_feature_version": -1, "__pysbx_compile_constant": _F["_compile_constant"],
-        "__pysbx_tree_names": _seal("_restore_tree_names", _restore_tree_names),
-        "__pysbx_tree": _tree_bundle}
+        "_feature_version": -1, "__pysbx_compile": (
+            _F["_compile_constant"], _seal("_restore_tree_names", _restore_tree_names),
+            _tree_bundle)}
     _sealed_ids.add(id(_checked_compile_facade.__code__))
     builtins.__pysbx_compile__ = _checked_compile_facade
     builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
@@ -5239,14 +5239,17 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
 
 
 def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, *,
-                     _feature_version=-1, __pysbx_compile_constant=None,
-                     __pysbx_tree_names=None, __pysbx_tree=None):
+                     _feature_version=-1, __pysbx_compile=None):
     # `compile(...)` of a module the gate read, where the policy stubs `compile`. A constant
     # string the calling function spells is compiled as the guard's job when the gate, reading
     # it as code of that function's module, would run it unchanged (see `_compile_constant`);
     # `exec` and `eval` then run the code. Anything else raises what the rule's stub raises.
     # Text an installed package generates goes the same way (the guard decides which), and so
-    # does a syntax tree one hands `compile`, written out as text (see `_tree_source`).
+    # does a syntax tree one hands `compile`, written out as text (see `_tree_source`). The
+    # private state is one default, as an entry's is (see `_entry_defaults`): a caller that
+    # passes its own replaces all of it, never one piece beside the guard's others.
+    __pysbx_compile_constant, __pysbx_tree_names, __pysbx_tree = __pysbx_compile
+    del __pysbx_compile
     caller = _frame_at(1)
     if __pysbx_tree is not None and isinstance(source, __pysbx_tree[1]):
         if flags & __pysbx_tree[3]:
