@@ -1372,6 +1372,10 @@ try:
     compile("x = (", "<broken>", "exec")
 except SyntaxError as e:
     print("SyntaxError", e.lineno)
+# A file name of one character is the interpreter's shared string object.
+short = compile("print('short', 1)", "s", "exec")
+exec(short)
+print(short.co_filename, short.co_filename == "s")
 "#;
     same_as_python("compiled", code, &[], &[]);
 }

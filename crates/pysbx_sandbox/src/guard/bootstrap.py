@@ -1895,12 +1895,18 @@ def _pysbx_guard():
     # names is then the program's. (Code made from the same text under the same name is the
     # same code, whoever compiles it.)
     _compile_jobs = {}  # id of the name -> [name, the text's UTF-8 bytes until compiled, state]
+    _FreshName = _type("str", (_str,), {"__slots__": (), "__module__": "builtins"})
     _JOB_PENDING, _JOB_COMPILED, _JOB_PARSE, _JOB_DONE = 0, 1, 2, 3
 
     def _compile_later(text, name, parse_only=False):
         # (text, name) for the facade to compile; `parse_only`: for Python's own SyntaxError,
         # the code made counts as nothing of the guard's.
         fresh = name[:1] + name[1:]
+        if fresh is name:
+            # A name of one character or none is the interpreter's shared object, which anyone
+            # may hold: an instance of a bare subclass is a fresh object of the same text, which
+            # `compile` keeps as the code's file name as it is.
+            fresh = _FreshName(name)
         if fresh is name:
             raise RuntimeError("pysbx: no file name to compile under")
         try:
