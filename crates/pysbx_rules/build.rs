@@ -259,6 +259,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             let _ = write!(out, "MatchSpec::SourceText(s({re:?}))");
         }
         MatchSpec::UnusedSuppression => out.push_str("MatchSpec::UnusedSuppression"),
+        MatchSpec::ConfusableIdentifier => out.push_str("MatchSpec::ConfusableIdentifier"),
     }
 }
 

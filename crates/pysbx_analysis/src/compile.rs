@@ -290,6 +290,8 @@ pub(crate) struct Compiled {
     pub(crate) source_checks: Vec<SourceCheck>,
     /// The rules with an `unused_suppression` check.
     pub(crate) unused_suppression_rules: Vec<u32>,
+    /// The rules with a `confusable_identifier` check.
+    pub(crate) confusable_rules: Vec<u32>,
 }
 
 /// How much text an analyzer is expected to see, which decides what is worth building up
@@ -344,6 +346,7 @@ impl Compiled {
             comment_checks: Vec::new(),
             source_checks: Vec::new(),
             unused_suppression_rules: Vec::new(),
+            confusable_rules: Vec::new(),
         };
         let mut string_factors = Vec::new();
         for (index, rule) in set.rules().iter().enumerate() {
@@ -453,6 +456,7 @@ impl Compiled {
                     non_ascii,
                 });
             }
+            MatchSpec::ConfusableIdentifier => self.confusable_rules.push(rule_index),
             _ => self.unused_suppression_rules.push(rule_index),
         }
         Ok(())
@@ -642,9 +646,10 @@ impl Compiled {
             MatchSpec::Inside(spec) => Program::Inside(Box::new(self.inside(spec, rule)?)),
             // Whole-file checks stand only where `top_program` takes them out (the rule loader
             // refuses them elsewhere); anywhere else they match no node.
-            MatchSpec::Comment(_) | MatchSpec::SourceText(_) | MatchSpec::UnusedSuppression => {
-                Program::Any(Box::default())
-            }
+            MatchSpec::Comment(_)
+            | MatchSpec::SourceText(_)
+            | MatchSpec::UnusedSuppression
+            | MatchSpec::ConfusableIdentifier => Program::Any(Box::default()),
         })
     }
 

@@ -13,6 +13,7 @@ mod builtins;
 #[rustfmt::skip]
 mod charmaps;
 mod compile;
+mod confusables;
 mod decode;
 mod decorators;
 mod deep;
@@ -503,12 +504,42 @@ impl Analyzer {
     /// non-ASCII byte cannot in an ASCII file.
     fn source_checks_apply(&self, source: &str) -> bool {
         let checks = &self.compiled.source_checks;
-        !checks.is_empty() && (!source.is_ascii() || checks.iter().any(|c| !c.non_ascii))
+        (!checks.is_empty() && (!source.is_ascii() || checks.iter().any(|c| !c.non_ascii)))
+            || (!self.compiled.confusable_rules.is_empty() && !source.is_ascii())
+    }
+
+    /// The names that read as others (see `confusables`), once per distinct name at its first
+    /// place, for each `confusable_identifier` check; an ASCII file has none. Subject: the
+    /// name and the look-alike letters it is spelled with.
+    fn confusable_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
+        let rules = &self.compiled.confusable_rules;
+        if rules.is_empty() || source.is_ascii() {
+            return Vec::new();
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let mut hits = Vec::new();
+        for token in tokens.iter().filter(|t| t.kind() == TokenKind::Name) {
+            let range = token.range();
+            let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
+                continue;
+            };
+            if text.is_ascii() || seen.contains(&text) {
+                continue;
+            }
+            seen.push(text);
+            if let Some(why) = confusables::disguise(text) {
+                for &rule in rules {
+                    hits.push(Raw { rule, range, subject: why.as_str().into(), callee: None });
+                }
+            }
+        }
+        hits
     }
 
     /// The comments that `comment` checks match, as raw hits (subject: the comment's text).
     fn comment_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
         let mut hits = self.source_text_hits(source, tokens);
+        hits.extend(self.confusable_hits(source, tokens));
         let checks = &self.compiled.comment_checks;
         if checks.is_empty() {
             return hits;

@@ -102,6 +102,7 @@ struct RawMatch {
     comment: Option<Spanned<String>>,
     source_text: Option<Spanned<String>>,
     unused_suppression: Option<Spanned<bool>>,
+    confusable_identifier: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -415,6 +416,7 @@ impl Ctx {
             raw.comment.is_some(),
             raw.source_text.is_some(),
             raw.unused_suppression.is_some(),
+            raw.confusable_identifier.is_some(),
         ]
         .iter()
         .filter(|k| **k)
@@ -424,7 +426,7 @@ impl Ctx {
                 at,
                 "empty match: give one of call, reference, import, store, assign, handler, \
                  attribute, string, any, all, not, inside, comment, source_text, \
-                 unused_suppression"
+                 unused_suppression, confusable_identifier"
                     .to_string(),
             ));
         }
@@ -519,15 +521,28 @@ impl Ctx {
         if let Some(s) = raw.string {
             return Ok(MatchSpec::String(self.regex(&s)?));
         }
-        if raw.comment.is_some() || raw.source_text.is_some() || raw.unused_suppression.is_some() {
+        if raw.comment.is_some()
+            || raw.source_text.is_some()
+            || raw.unused_suppression.is_some()
+            || raw.confusable_identifier.is_some()
+        {
             if !file_level_ok {
                 return Err(self.invalid(
                     at,
-                    "`comment`, `source_text` and `unused_suppression` look at a whole file's \
-                     comments and literals: use them as a rule's match or a branch of its \
-                     top-level `any`, not under `all` or `not`"
+                    "`comment`, `source_text`, `unused_suppression` and `confusable_identifier` \
+                     look at a whole file's comments, literals and names: use them as a rule's \
+                     match or a branch of its top-level `any`, not under `all` or `not`"
                         .to_string(),
                 ));
+            }
+            if let Some(flag) = raw.confusable_identifier {
+                if !flag.value {
+                    return Err(self.invalid(
+                        pos(&flag.referenced),
+                        "`confusable_identifier` takes `true` (leave it out otherwise)".to_string(),
+                    ));
+                }
+                return Ok(MatchSpec::ConfusableIdentifier);
             }
             if let Some(s) = raw.comment {
                 return Ok(MatchSpec::Comment(self.regex(&s)?));
@@ -864,6 +879,17 @@ mod tests {
     fn whole_file_checks_stand_at_the_top_or_in_its_any() {
         let text = GOOD.replace("call: builtins.exec", "unused_suppression: true");
         assert_eq!(load(&text).unwrap().rules()[0].matcher, MatchSpec::UnusedSuppression);
+        let text = GOOD.replace("call: builtins.exec", "confusable_identifier: true");
+        assert_eq!(load(&text).unwrap().rules()[0].matcher, MatchSpec::ConfusableIdentifier);
+        let text = GOOD.replace("call: builtins.exec", "confusable_identifier: false");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("takes `true`"), "{err}");
+        let text = GOOD.replace(
+            "call: builtins.exec",
+            "all: [{call: builtins.exec}, {confusable_identifier: true}]",
+        );
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("not under `all` or `not`"), "{err}");
         let text =
             GOOD.replace("call: builtins.exec", "any: [{string: 'x'}, {comment: '\\x{202E}'}]");
         let set = load(&text).unwrap();

@@ -371,6 +371,10 @@ pub enum MatchSpec {
     /// A suppression comment (`# pysbx: ignore[...]`, `# nosec`) that suppressed nothing.
     /// A whole-file check like `comment`; reported only where suppressions are honoured.
     UnusedSuppression,
+    /// An identifier spelled with a letter of another script that looks like a Latin one
+    /// (`rеquests` with a Cyrillic `е`), or made only of such letters (`ехес`): a name that
+    /// reads as another. A whole-file check like `comment`.
+    ConfusableIdentifier,
 }
 
 impl MatchSpec {
@@ -378,7 +382,13 @@ impl MatchSpec {
     /// file's comments instead of its syntax tree nodes.
     #[must_use]
     pub fn is_file_level(&self) -> bool {
-        matches!(self, Self::Comment(_) | Self::SourceText(_) | Self::UnusedSuppression)
+        matches!(
+            self,
+            Self::Comment(_)
+                | Self::SourceText(_)
+                | Self::UnusedSuppression
+                | Self::ConfusableIdentifier
+        )
     }
 
     /// Every regex the matcher holds (`string`, `comment` and argument `matches`), in order,
@@ -412,7 +422,8 @@ impl MatchSpec {
             | Self::Handler { .. }
             | Self::Attribute { .. }
             | Self::Inside(_)
-            | Self::UnusedSuppression => {}
+            | Self::UnusedSuppression
+            | Self::ConfusableIdentifier => {}
         }
     }
 
@@ -430,7 +441,8 @@ impl MatchSpec {
             | Self::String(_)
             | Self::Comment(_)
             | Self::SourceText(_)
-            | Self::UnusedSuppression => true,
+            | Self::UnusedSuppression
+            | Self::ConfusableIdentifier => true,
             Self::Any(items) => !items.is_empty() && items.iter().all(Self::is_positive),
             Self::All(items) => items.iter().any(Self::is_positive),
             Self::Not(_) | Self::Inside(_) => false,
