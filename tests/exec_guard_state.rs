@@ -754,6 +754,55 @@ print("CALLS", calls, "FOUND", sorted(set(FOUND)))
 }
 
 #[test]
+fn the_timer_signals_default_calls_nothing_the_program_can_replace() {
+    // SIGALRM without a handler of the program's ends the run, as under Python, from a facade
+    // the interpreter calls wherever the signal lands, the guard's own work included. It
+    // called `_exit` from the facades' namespace, which the program can write: a function of
+    // the program's put there ran on top of the guard's frames, where a generator frame
+    // captured earlier walked down (`f_back`, `f_locals`: not audited) to the guard's
+    // functions and, through their closures, its grants.
+    let (text, err) = run_attack(
+        r#"
+import os, sys, signal, bdb, time
+namespace = getattr(os.kill, "__glo" + "bals__")
+def walker():
+    b = bdb.Bdb(); b.botframe = None
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        me = b.get_stack(None, sys.exc_info()[2])[0][-1][0]
+    yield
+    while True:
+        found, f = [], me.f_back
+        while f is not None:
+            found += [v for v in list(f.f_locals.values()) if internal(v)]
+            f = f.f_back
+        yield found
+frames = walker()
+next(frames)
+def replaced_exit(code):
+    print("REPLACED RAN", flush=True)
+    for fn in next(frames):
+        print("INTERNAL", fn.__qualname__, flush=True)
+        tamper(fn)
+namespace["_exit"] = replaced_exit
+signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0002)
+t0 = time.time()
+while time.time() - t0 < 5:
+    os.listdir(".")
+signal.setitimer(signal.ITIMER_REAL, 0)
+print("LOOP ENDED", flush=True)
+"#,
+    );
+    let ctx = format!("{text}{err}");
+    assert!(!text.contains("INTERNAL"), "the program reached the guard's functions: {ctx}");
+    assert!(!text.contains("REPLACED RAN"), "the program's function ran as the default: {ctx}");
+    // The alarm's default ends the run at its first tick, as under Python (128 + SIGALRM).
+    assert!(!text.contains("LOOP ENDED"), "{ctx}");
+    assert!(err.ends_with("[exit status: 142]"), "{ctx}");
+}
+
+#[test]
 fn code_named_like_the_guard_is_judged_as_the_programs() {
     // With run-time code allowed, code compiled under the guard's file name is still the
     // program's: the guard refuses its read of a file outside the policy itself (a

@@ -288,7 +288,8 @@ fn a_modules_process_grant_is_not_lent_through_the_native_module() {
     // A module granted `process` imports `subprocess`, which leaves `_posixsubprocess` in
     // `sys.modules`; its `fork_exec` raises no event, and the kernel allows processes for the
     // whole run. Called by the program, it is judged for the program, as `subprocess` is, and
-    // a copy of the native module made anew is refused too.
+    // a copy of the native module made anew is refused too, as is the call after the program
+    // replaced the check in the facades' namespace (which it can write).
     let s = Scratch::new();
     s.write(
         "helper.py",
@@ -309,7 +310,11 @@ def fresh():
     if "_posixsubprocess" in sys.builtin_module_names:
         return _imp.create_builtin(ModuleSpec("_posixsubprocess", None))
     return _imp.create_dynamic(ModuleSpec("x._posixsubprocess", None, origin=native.__file__))
-for label, step in (("fork_exec", fork_exec), ("fresh", fresh)):
+def unchecked():
+    # The facades' namespace is the program's to write: its check replaced by a no-op.
+    getattr(native.fork_exec, "__glo" + "bals__")["_fork_exec"] = lambda: None
+    return fork_exec()
+for label, step in (("fork_exec", fork_exec), ("fresh", fresh), ("unchecked", unchecked)):
     try:
         step()
         print("PROGRAM DID", label)
@@ -323,6 +328,7 @@ for label, step in (("fork_exec", fork_exec), ("fresh", fresh)):
     assert!(text.starts_with("HELPER-RAN\n"), "{ctx}");
     assert!(text.contains("PROGRAM REFUSED fork_exec\n"), "{ctx}");
     assert!(text.contains("PROGRAM REFUSED fresh\n"), "{ctx}");
+    assert!(text.contains("PROGRAM REFUSED unchecked\n"), "{ctx}");
     assert!(!text.contains("PROGRAM-RAN"), "{ctx}");
 }
 

@@ -4082,6 +4082,11 @@ def _pysbx_guard():
                "_enum_to_int": _signal._enum_to_int, "_int_to_enum": _signal._int_to_enum,
                "_Handlers": _signal.Handlers})
     _timer_handler = _facade(_timer_default, publish=True)
+    # The interpreter calls it wherever the signal lands, the guard's own work included: it
+    # calls nothing the facades' namespace names, which the program can write (its `_exit`
+    # replaced by a function of the program's ran on top of the guard's frames).
+    _timer_handler.__kwdefaults__ = {"__pysbx_exit": os._exit}
+    _sealed_ids.add(id(_timer_handler.__code__))
 
     def _holds_guard_state(f):
         # A frame of the guard's own work, or an entry that still holds the guard's function;
@@ -4443,7 +4448,8 @@ def _pysbx_guard():
         _seal("_fork_exec", _fork_exec)
         _fork_exec_facade = _facade(fork_exec, transparent=True, module="_posixsubprocess",
                                     doc=_real_fork_exec.__doc__)
-        _fork_exec_facade.__kwdefaults__ = {"__pysbx_fork_exec": _real_fork_exec}
+        _fork_exec_facade.__kwdefaults__ = {
+            "__pysbx_fork_exec": (_F["_fork_exec"], _real_fork_exec)}
         _sealed_ids.add(id(_fork_exec_facade.__code__))
         _posixsubprocess.fork_exec = _fork_exec_facade
     if cfg["stdout_tty"]:
@@ -5958,8 +5964,8 @@ def raise_signal(signalnum):
     return _real_raise_signal(signalnum)
 
 
-def _timer_default(signum, frame):
-    _exit(128 + signum)
+def _timer_default(signum, frame, *, __pysbx_exit=None):
+    __pysbx_exit(128 + signum)
 
 
 def getsignal(signalnum):
@@ -6079,8 +6085,13 @@ def create_builtin(spec):
 
 
 def fork_exec(*args, __pysbx_fork_exec=None):
-    _fork_exec()
-    return __pysbx_fork_exec(*args)
+    # The check and the interpreter's function, both from the sealed default: the facades'
+    # namespace is the program's to write, and a `_fork_exec` of its own there skipped the
+    # check (the interpreter's `fork_exec` raises no event).
+    check, real = __pysbx_fork_exec
+    del __pysbx_fork_exec
+    check()
+    return real(*args)
 
 
 def enable():
