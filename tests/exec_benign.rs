@@ -1381,6 +1381,23 @@ print(short.co_filename, short.co_filename == "s")
 }
 
 #[test]
+fn an_uncaught_error_in_code_run_by_exec_shows_python_s_frames() {
+    // `exec` and `eval` are functions of C under Python: no frame of theirs shows. Where the
+    // gate hands them to the guard's facades, an uncaught error's traceback leaves the
+    // facade's frame out too: the program's line, then the line of the code it ran.
+    let code = "exec(compile('1 / 0', '<made>', 'exec'))\n";
+    let (_, plain, sandboxed) = beside_python("exec_error", code, &[], &[]);
+    let err = stderr(&sandboxed);
+    let frames = |text: &str| -> Vec<String> {
+        text.lines().filter(|l| l.trim_start().starts_with("File ")).map(str::to_string).collect()
+    };
+    assert!(!err.contains("<pysbx-guard>"), "{err}");
+    assert_eq!(frames(&err), frames(&stderr(&plain)), "{err}");
+    assert!(err.contains("ZeroDivisionError: division by zero"), "{err}");
+    assert_eq!(sandboxed.status.code(), plain.status.code(), "{err}");
+}
+
+#[test]
 fn code_an_installed_package_generates_runs_as_under_python() {
     // An installed package's generated `__init__` and `__repr__`, its rebuilt class with the
     // `__class__` cells fixed, its copy of a function, its recompiled function, and text it

@@ -4613,6 +4613,12 @@ def _pysbx_guard():
     # guard's module, the facades' namespace, the REPL server's), read without an audit event:
     # a runaway recursion leaves a million entries to look at.
     _shown_as_guard = [_pysbx_guard.__globals__, _F]
+    # The codes of the facades that stand in for `exec` and `eval`, and how long a traceback `_trim` reads whole for them: a runaway recursion's has a
+    # million entries, each read an audit event.
+    _stand_in_ids = {id(f.__code__) for f in (getattr(builtins, "__pysbx_eval__", None),
+                                              getattr(builtins, "__pysbx_exec__", None))
+                     if f is not None}
+    _STAND_IN_SCAN = 4096
 
     def _is_guard_tb(tb, tid):
         _reading[tid] = tb
@@ -4650,6 +4656,25 @@ def _pysbx_guard():
         if start == end:
             return None
         entries[end - 1].tb_next = None
+        if end - start <= _STAND_IN_SCAN:
+            # The facades that stand in for `exec` and `eval` (a function of C under Python,
+            # which shows no frame) between the program's frame and the code they ran.
+            kept = []
+            _busy.add(tid)
+            try:
+                for entry in entries[start:end]:
+                    _reading[tid] = entry
+                    if _id(entry.tb_frame.f_code) not in _stand_in_ids:
+                        kept.append(entry)
+            finally:
+                _reading.pop(tid, None)
+                _busy.discard(tid)
+            if not kept:
+                return None
+            for upper, lower in zip(kept, kept[1:]):
+                upper.tb_next = lower
+            kept[-1].tb_next = None
+            return kept[0]
         return entries[start]
 
     _runner_id = id(_pysbx_run.__code__)
