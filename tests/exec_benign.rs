@@ -1381,6 +1381,39 @@ print(short.co_filename, short.co_filename == "s")
 }
 
 #[test]
+fn asyncio_signal_handlers_run_as_under_python() {
+    // `loop.add_signal_handler` sets a wakeup descriptor, which the guard keeps from the
+    // interpreter and writes the signal's number to itself, as the handler is about to run.
+    let code = r#"
+import asyncio, os, signal
+
+async def main():
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    got = []
+    def on_signal(name):
+        got.append(name)
+        stop.set()
+    loop.add_signal_handler(signal.SIGUSR1, on_signal, "USR1")
+    loop.add_signal_handler(signal.SIGTERM, on_signal, "TERM")
+    for sig in (signal.SIGUSR1, signal.SIGTERM):
+        loop.call_later(0.05, os.kill, os.getpid(), sig)
+        await asyncio.wait_for(stop.wait(), 5)
+        stop.clear()
+    loop.remove_signal_handler(signal.SIGUSR1)
+    print("handled", got)
+    print("a descriptor was set:", signal.set_wakeup_fd(-1) > 2)
+    try:
+        signal.set_wakeup_fd(os.open(os.devnull, os.O_WRONLY))
+    except ValueError as e:
+        print("ValueError", "non-blocking" in str(e))
+
+asyncio.run(main())
+"#;
+    same_as_python("asyncio_signals", code, &[], &[]);
+}
+
+#[test]
 fn an_uncaught_error_in_code_run_by_exec_shows_python_s_frames() {
     // `exec` and `eval` are functions of C under Python: no frame of theirs shows. Where the
     // gate hands them to the guard's facades, an uncaught error's traceback leaves the

@@ -802,6 +802,151 @@ print("LOOP ENDED", flush=True)
     assert!(err.ends_with("[exit status: 142]"), "{ctx}");
 }
 
+/// A generator's own frame, taken from a traceback where reading one is allowed, walks down
+/// from wherever it is resumed (`f_back`, `f_locals`: not audited) and names the guard's
+/// functions it finds there (`INTERNAL name`, each one tampered with).
+const FRAMES_BELOW: &str = r#"
+import sys, bdb
+def _walker():
+    b = bdb.Bdb(); b.botframe = None
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        me = b.get_stack(None, sys.exc_info()[2])[0][-1][0]
+    yield
+    while True:
+        found, f = [], me.f_back
+        while f is not None:
+            found += [v for v in list(f.f_locals.values()) if internal(v)]
+            f = f.f_back
+        yield found
+_frames = _walker()
+next(_frames)
+SEEN = []
+def look_below():
+    if SEEN:
+        return
+    for fn in next(_frames):
+        SEEN.append(fn.__qualname__)
+        print("INTERNAL", fn.__qualname__, flush=True)
+        tamper(fn)
+"#;
+
+#[test]
+fn the_guards_records_are_written_by_the_interpreters_own_json() {
+    // The guard sends each event and gate request as JSON and reads the replies. The C
+    // codec's set-up once failed unseen (a name used before it was bound) and the guard fell
+    // back to the `json` package, whose `dumps` and `loads` read what the program may
+    // replace: its encoder and decoder then ran inside the guard's work.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import json
+real_encoder, real_decoder = json._default_encoder, json._default_decoder
+class Encoder:
+    def encode(self, obj):
+        look_below()
+        return real_encoder.encode(obj)
+class Decoder:
+    def decode(self, text):
+        look_below()
+        return real_decoder.decode(text)
+json._default_encoder, json._default_decoder = Encoder(), Decoder()
+for path in ("/root/forbidden", "/etc/shadow"):
+    try:
+        open(path)  # a violation: the guard sends an event record
+    except OSError:
+        pass
+json._default_encoder, json._default_decoder = real_encoder, real_decoder
+print("SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("SEEN 0"), "{text}{err}");
+    assert!(err.contains("violation [fs.read]"), "the violations were sent: {text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn trampolines_take_the_entries_sealed_at_set_up() {
+    // A tracer's or a signal handler's trampoline calls an entry with the frame the
+    // interpreter hands it, the guard's own among them. Each new trampoline took that entry
+    // from the facades' namespace, which the program can write: its function put there was
+    // handed the guard's frames (a tracer set while a thread enters the guard's work).
+    let (text, err) = run_attack(
+        r#"
+import os, threading
+namespace = getattr(os.kill, "__glo" + "bals__")
+SEEN = []
+def handed(frame, *rest):
+    while frame is not None and not SEEN:
+        for value in list(frame.f_locals.values()):
+            if internal(value):
+                SEEN.append(value.__qualname__)
+                print("INTERNAL", value.__qualname__, flush=True)
+                tamper(value)
+        frame = frame.f_back
+    return None
+for name in ("_frame_for_handler", "_handler_begins", "_handler_ends"):
+    namespace[name] = handed
+threading.settrace(lambda *a: None)
+def work():
+    import pysbx
+    with pysbx.permit(fs_read=[]):
+        os.listdir(".")
+t = threading.Thread(target=work)
+t.start()
+t.join()
+threading.settrace(None)
+print("SEEN", len(SEEN))
+"#,
+    );
+    assert!(text.contains("SEEN 0"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn a_wakeup_descriptors_failed_write_reports_nothing_inside_the_guards_work() {
+    // When the interpreter's write of a signal's number to the wakeup descriptor fails (its
+    // reader closed), it reports the error at its next check, the guard's work included,
+    // through `sys.unraisablehook` and `sys.stderr`, both the program's to replace. Another
+    // thread interrupts the main one in a loop while it makes audited calls.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import os, signal, threading, _thread, time
+class Stderr:
+    def write(self, text):
+        look_below()
+        return len(text)
+    def flush(self):
+        pass
+sys.unraisablehook = lambda unraisable: look_below()
+real_stderr, sys.stderr = sys.stderr, Stderr()
+r, w = os.pipe()
+os.set_blocking(w, False)
+os.close(r)
+previous = signal.set_wakeup_fd(w)
+signal.signal(signal.SIGINT, lambda *a: None)
+stop = []
+def pester():
+    while not stop:
+        _thread.interrupt_main()
+        time.sleep(0.0003)
+t = threading.Thread(target=pester)
+t.start()
+t0 = time.time()
+while time.time() - t0 < 2:
+    os.listdir(".")
+stop.append(1)
+t.join()
+sys.stderr = real_stderr
+print("WAKEUP", previous, signal.set_wakeup_fd(-1) == w)
+print("SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("SEEN 0"), "{text}{err}");
+    assert!(text.contains("WAKEUP -1 True"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
 #[test]
 fn code_named_like_the_guard_is_judged_as_the_programs() {
     // With run-time code allowed, code compiled under the guard's file name is still the

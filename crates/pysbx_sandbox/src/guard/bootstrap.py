@@ -148,29 +148,30 @@ def _pysbx_guard():
         if not _isabs(path):
             path = _join(_getcwd(), path)
         return _normpath(path)
+    _str, _bytes, _int, _type = str, bytes, int, type
     # The C half of json, without the json package (which imports re): startup time matters.
-    try:
-        import _json
+    # Never the package's Python functions: the guard's work sends and reads its records with
+    # these, and `json.dumps` reads what the program may replace (`json._default_encoder`,
+    # `JSONEncoder.encode`), which then ran on top of the guard's frames. No fallback: an
+    # interpreter without `_json` fails here, before any code of the program's.
+    import _json
 
-        # The scanner's settings, read once when it is made, from an object of the
-        # interpreter's type: a class of the guard's would be one the program finds through
-        # `object.__subclasses__()` (see "The guard's own state").
-        _scan = _json.make_scanner(_type(sys.implementation)(
-            strict=True, object_hook=None, object_pairs_hook=None, parse_float=float,
-            parse_int=int, parse_constant=float, memo={}))
-        _encode = _json.make_encoder(None, repr, _json.encode_basestring_ascii, None, ":", ",",
-                                     False, False, True)
+    # The scanner's settings, read once when it is made, from an object of the interpreter's
+    # type: a class of the guard's would be one the program finds through
+    # `object.__subclasses__()` (see "The guard's own state").
+    _scan = _json.make_scanner(_type(sys.implementation)(
+        strict=True, object_hook=None, object_pairs_hook=None, parse_float=float,
+        parse_int=int, parse_constant=float, memo={}))
+    _encode = _json.make_encoder(None, repr, _json.encode_basestring_ascii, None, ":", ",",
+                                 False, False, True)
 
-        def _loads(text):
-            if _type(text) is _bytes:
-                text = text.decode("utf-8")
-            return _scan(text, 0)[0]
+    def _loads(text):
+        if _type(text) is _bytes:
+            text = text.decode("utf-8")
+        return _scan(text, 0)[0]
 
-        def _dumps(obj):
-            return "".join(_encode(obj, 0))
-    except Exception:
-        import json
-        _dumps, _loads = json.dumps, json.loads
+    def _dumps(obj):
+        return "".join(_encode(obj, 0))
     _get_ident, _getframe = _thread.get_ident, sys._getframe
 
     # What the guard's work reads of the program's objects from a place the program can change
@@ -194,7 +195,6 @@ def _pysbx_guard():
             return _keep(read(obj))
         return kept_read
 
-    _str, _bytes, _int, _type = str, bytes, int, type
     _bytes_join = b"".join
     _ModuleType = _type(sys)
     # The pipe to pysbx, one message at a time. Reentrant, so that code of the program's that
@@ -4126,8 +4126,35 @@ def _pysbx_guard():
             if entered:
                 _busy.discard(tid)
 
-    def _handler_begins():
+    # The program's wakeup descriptor (`signal.set_wakeup_fd`), which the interpreter is never
+    # given: when its write of a signal's number fails (a full pipe, a closed reader), the
+    # interpreter reports the error at its next check, wherever that lands, the guard's work
+    # included, through `sys.unraisablehook` or `sys.stderr`, both the program's to replace.
+    # The number is written here instead, as the signal's handler is about to run (the only
+    # signals a wakeup descriptor serves are those with a handler: asyncio's), and a failed
+    # write is dropped as `warn_on_full_buffer=False` drops it.
+    _wakeup = [-1]
+    _signal_bytes = [_bytes((i,)) for i in range(256)]
+    _write, _fstat, _get_blocking = os.write, os.fstat, os.get_blocking
+
+    def _set_wakeup(fd):
+        if _get_ident() != _main_tid:
+            raise ValueError("set_wakeup_fd only works in main thread of the main interpreter")
+        if fd != -1:
+            _fstat(fd)
+            if _get_blocking(fd):
+                raise ValueError("the fd %d must be in non-blocking mode" % fd)
+        previous, _wakeup[0] = _wakeup[0], fd
+        return previous
+
+    def _handler_begins(signum=None):
         _handling[0] += 1
+        fd = _wakeup[0]
+        if fd != -1 and _type(signum) is _int:
+            try:
+                _write(fd, _signal_bytes[signum & 0xFF])
+            except OSError:
+                pass
 
     def _handler_ends():
         # Floored: a call with no handler running (an interrupt before the count went up, or
@@ -4153,10 +4180,10 @@ def _pysbx_guard():
                 handler = _timer_handler
         elif handler is not _timer_handler:
             trampoline = _function_type(_trampoline_code, _F, "handler")
-            trampoline.__kwdefaults__ = {"__pysbx_safe": _F["_frame_for_handler"],
+            trampoline.__kwdefaults__ = {"__pysbx_safe": _handler_entries[0],
                                          "__pysbx_handler": handler,
-                                         "__pysbx_begins": _F["_handler_begins"],
-                                         "__pysbx_ends": _F["_handler_ends"]}
+                                         "__pysbx_begins": _handler_entries[1],
+                                         "__pysbx_ends": _handler_entries[2]}
             _trampolines[trampoline] = handler
             handler = trampoline
         if _type(handler) is not _function_type or handler is _timer_handler:
@@ -4192,7 +4219,7 @@ def _pysbx_guard():
             if not callable(fn):
                 raise TypeError("a callable or None is required")
             trampoline = _function_type(_trace_code, _F, kind)
-            trampoline.__kwdefaults__ = {"__pysbx_safe": _F["_frame_for_handler"],
+            trampoline.__kwdefaults__ = {"__pysbx_safe": _handler_entries[0],
                                          "__pysbx_tracer": fn}
             _trampolines[trampoline] = fn
             fn = trampoline
@@ -4213,9 +4240,12 @@ def _pysbx_guard():
     sys.setprofile = _facade(setprofile, transparent=True, module="sys", doc=sys.setprofile.__doc__)
     sys.gettrace = _facade(gettrace, transparent=True, module="sys", doc=sys.gettrace.__doc__)
     sys.getprofile = _facade(getprofile, transparent=True, module="sys", doc=sys.getprofile.__doc__)
-    _seal("_frame_for_handler", _frame_for_handler, signals_too=False)
-    _seal("_handler_begins", _handler_begins, signals_too=False)
-    _seal("_handler_ends", _handler_ends, signals_too=False)
+    # The entries a trampoline calls, as sealed here: the facades' namespace that also holds
+    # them is the program's to write, and a function of its own put there became the next
+    # trampoline's, handed the interrupted frame (the guard's own, in its work).
+    _handler_entries = (_seal("_frame_for_handler", _frame_for_handler, signals_too=False),
+                        _seal("_handler_begins", _handler_begins, signals_too=False),
+                        _seal("_handler_ends", _handler_ends, signals_too=False))
     _seal("_install_handler", _install_handler)
     _seal("_current_handler", _current_handler)
     # Python's own handler of SIGINT (`KeyboardInterrupt`, also what `_thread.interrupt_main`
@@ -4261,6 +4291,10 @@ def _pysbx_guard():
     os.killpg = _facade(killpg, module="posix", doc=os.killpg.__doc__)
     _facade(_signal_own_group, publish=True)
     _signal.raise_signal = _facade(raise_signal, module="_signal", doc=_signal.raise_signal.__doc__)
+    _seal("_set_wakeup", _set_wakeup)
+    _signal.set_wakeup_fd = _signal_c.set_wakeup_fd = _facade(
+        set_wakeup_fd, module="_signal", doc=_signal_c.set_wakeup_fd.__doc__)
+    _signal.set_wakeup_fd.__kwdefaults__ = {"warn_on_full_buffer": True}
     _signal.getsignal = _facade(getsignal, module="signal", doc=_signal.getsignal.__doc__)
     _signal.signal = _facade(signal, module="signal", doc=_signal.signal.__doc__)
     _signal_c.getsignal = _facade(_c_getsignal_facade, "getsignal", module="_signal",
@@ -4272,17 +4306,11 @@ def _pysbx_guard():
     # never loads an object made by sandboxed code.
     _F["_input_text"] = cfg.get("input")
     _facade(_not_json, publish=True)
-    try:
-        _F["_scan"] = _scan
-        _F["_strict"] = _json.make_encoder({}, _F["_not_json"], _json.encode_basestring,
-                                           None, ":", ",", False, False, False)
-        _facade(_loads_facade, "_loads", publish=True)
-        _facade(_to_json_facade, "_to_json", publish=True)
-    except NameError:
-        import json as _json_module
-        _F["_json_module"] = _json_module
-        _F["_loads"] = _json_module.loads
-        _facade(_to_json_fallback, "_to_json", publish=True)
+    _F["_scan"] = _scan
+    _F["_strict"] = _json.make_encoder({}, _F["_not_json"], _json.encode_basestring,
+                                       None, ":", ",", False, False, False)
+    _facade(_loads_facade, "_loads", publish=True)
+    _facade(_to_json_facade, "_to_json", publish=True)
 
     def _io_send(text):
         if _type(text) is not _bytes:
@@ -5989,6 +6017,10 @@ def raise_signal(signalnum):
     return _real_raise_signal(signalnum)
 
 
+def set_wakeup_fd(fd, /, *, warn_on_full_buffer=True):
+    return _set_wakeup(_index(fd))
+
+
 def _timer_default(signum, frame, *, __pysbx_exit=None):
     __pysbx_exit(128 + signum)
 
@@ -6050,7 +6082,7 @@ def _trampoline(signum, frame, *, __pysbx_safe=None, __pysbx_handler=None, __pys
     if safe is False:
         return None
     try:
-        __pysbx_begins()
+        __pysbx_begins(signum)
         return __pysbx_handler(signum, safe)
     finally:
         __pysbx_ends()
@@ -6066,11 +6098,6 @@ def _loads_facade(text):
 
 def _to_json_facade(value):
     return "".join(_strict(value, 0))
-
-
-def _to_json_fallback(value):
-    return _json_module.dumps(value, allow_nan=False, default=_not_json, separators=(",", ":"),
-                              ensure_ascii=False)
 
 
 def _io_input():
