@@ -948,6 +948,136 @@ print("SEEN", len(SEEN))
 }
 
 #[test]
+fn the_guards_work_compares_and_reads_nothing_of_the_programs() {
+    // Four ways the guard's work once ran a method of the program's: arguments of an event
+    // the program raises itself compared with `==` (`socket.__new__`'s family, `os.mkdir`'s
+    // directory descriptor); a pickle's name looked up in a module's namespace where the
+    // program put a `str` subclass key; and a frame's `f_locals` read by the guard (the
+    // `os.open` facade's, the standard library's `dataclasses._create_fn`), which writes each
+    // name into the frame's dictionary, comparing it with a `str` subclass key the program
+    // swapped in there.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import os, pickle, json, dataclasses
+class Eq:
+    def __eq__(self, other):
+        look_below()
+        return False
+    __hash__ = object.__hash__
+for event, args in (("socket.__new__", (None, Eq(), 1, 0)),
+                    ("os.mkdir", ("/nonexistent-dir-x", 0o777, Eq())),
+                    ("os.symlink", ("/tmp/a", "/nonexistent-x", Eq()))):
+    try:
+        sys.audit(event, *args)
+    except PermissionError:
+        pass
+class Key(str):
+    def __hash__(self):
+        return str.__hash__(self)
+    def __eq__(self, other):
+        look_below()
+        return str.__eq__(self, other)
+vars(json)[Key("Pwn")] = 1
+try:
+    pickle.loads(b"cjson\nPwn\n.")
+except Exception:
+    pass
+def frame_of_caller():
+    b = bdb.Bdb(); b.botframe = None
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        return b.get_stack(None, sys.exc_info()[2])[0][-1][0].f_back.f_back
+def swap(frame, *names):
+    local = frame.f_locals
+    for name in names:
+        if name in local:
+            local[Key(name)] = local.pop(name)
+class Mode:
+    def __index__(self):
+        swap(frame_of_caller(), "path")
+        return 0o644
+try:
+    os.open("/nonexistent-file-x", os.O_RDONLY, Mode())
+except OSError:
+    pass
+def arguments():
+    b = bdb.Bdb(); b.botframe = None
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        swap(b.get_stack(None, sys.exc_info()[2])[0][-1][0].f_back, "name", "txt", "ns")
+    yield "x"
+try:
+    dataclasses._create_fn("f", arguments(), ["return x"])
+except Exception:
+    pass
+print("SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("SEEN 0"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn an_error_at_the_recursion_limit_carries_none_of_the_guards_frames() {
+    // Near the recursion limit the guard's own calls fail, its scrub of the error among them:
+    // the error that left held, in the entry's locals, the one the scrub could not clean,
+    // with the guard's frames in its traceback. It leaves as a fresh `RecursionError` now.
+    let (text, err) = run_attack(
+        r#"
+import sys, bdb
+CAUGHT = []
+def deep(n, trigger):
+    if n > 0:
+        return deep(n - 1, trigger)
+    try:
+        trigger()
+    except BaseException as e:
+        CAUGHT.append(e)
+def frames_of(tb):
+    b = bdb.Bdb(); b.botframe = None
+    try:
+        return [f for f, _ in b.get_stack(None, tb)[0]]
+    except BaseException:
+        return []
+def guard_functions(exc):
+    todo, seen, found = [exc], set(), []
+    while todo:
+        e = todo.pop()
+        if id(e) in seen or not isinstance(e, BaseException):
+            continue
+        seen.add(id(e))
+        todo += [e.__context__, e.__cause__]
+        for f in frames_of(e.__traceback__):
+            for v in list(f.f_locals.values()):
+                if internal(v):
+                    found.append(v)
+                if isinstance(v, BaseException):
+                    todo.append(v)
+    return found
+limit = sys.getrecursionlimit()
+found = []
+for trigger in (lambda: open("/root/x", "w"), lambda: sys.audit("pysbx.x")):
+    for n in range(limit - 120, limit):
+        CAUGHT.clear()
+        try:
+            deep(n, trigger)
+        except RecursionError:
+            break
+        for e in CAUGHT:
+            found += guard_functions(e)
+for fn in found[:1]:
+    print("INTERNAL", fn.__qualname__)
+    tamper(fn)
+print("FOUND", len(found))
+"#,
+    );
+    assert!(text.contains("FOUND 0"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn code_named_like_the_guard_is_judged_as_the_programs() {
     // With run-time code allowed, code compiled under the guard's file name is still the
     // program's: the guard refuses its read of a file outside the policy itself (a

@@ -1343,7 +1343,7 @@ def _pysbx_guard():
         # of `enum` itself (allowed above) and `re.RegexFlag`.
         if _type(origin) is not _str or not _is_stdlib_file(_norm(origin)) or _len(parts) != 1:
             return False
-        obj = _keep(_dict_get(namespace, parts[0]))
+        obj = _plain_get(namespace, parts[0])  # a key of the program's, a `str` subclass
         t = _type(obj)
         if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
             return False
@@ -2083,7 +2083,8 @@ def _pysbx_guard():
         if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
                 or code.co_name != "_compile_bytecode":
             return False
-        path = _plain_dict(frame.f_locals).get("bytecode_path")
+        local = _locals_of(frame)
+        path = local.get("bytecode_path") if local is not None else None
         if _type(path) is not _str or not _isabs(path) or not _one_of(_type(data), _BUFFERS):
             return False
         real = _norm(path)
@@ -2635,10 +2636,9 @@ def _pysbx_guard():
         flags = code.co_flags
         count = (code.co_argcount + code.co_kwonlyargcount + bool(flags & _CO_VARARGS)
                  + bool(flags & _CO_VARKEYWORDS))
-        local = frame.f_locals
-        if _type(local) is not _dict:
+        local = _locals_of(frame)
+        if local is None:
             return True
-        local = _plain_dict(local)
         for name in code.co_varnames[:count]:
             value = _dict_get(local, name)
             if value is obj or _same_text(value, obj):
@@ -2885,6 +2885,24 @@ def _pysbx_guard():
     _AST_MODULE = _ast.Module
     _tree_maker = []
 
+    # A frame's locals, read in a thread of its own and returned under plain names. Reading
+    # `f_locals` writes every variable's name into the frame's one dictionary, comparing it
+    # with the keys there: a `str` subclass the program put in place of one (it can reach the
+    # frames of facades and of the standard library) had its `__eq__` run inside the guard's
+    # work. Run by a facade on a new thread, that `__eq__` has nothing of the guard's beneath.
+    _locals_reader = []
+
+    def _locals_of(frame):
+        box = []
+        done = _allocate_lock()
+        done.acquire()
+        _start_new_thread(_drain, (map(_call, (_partial(_locals_reader[0], frame, box),
+                                               done.release)), 0))
+        if not done.acquire(True, 30) or not box:
+            raise RuntimeError("pysbx: a frame's locals could not be read")
+        local = box[0]
+        return _plain_dict(local) if _issubclass(_type(local), _dict) else None
+
     def _tree_apart(source):
         if not _thread_count():
             try:
@@ -3038,8 +3056,8 @@ def _pysbx_guard():
         # for any other open, "unknown" when the facade's call has no plain value to tell.
         if not _open_facade or frame is None or frame.f_code is not _open_facade[0]:
             return None
-        names = frame.f_locals
-        if names.get("path") is not raw:
+        names = _locals_of(frame)
+        if names is None or names.get("path") is not raw:
             return None
         at = names.get("at", "unknown")
         return at if at is None or _type(at) is _int else "unknown"
@@ -3136,7 +3154,11 @@ def _pysbx_guard():
                 return
             if event == "socket.__new__":
                 family = args[1] if len(args) > 1 else None
-                if family in (2, 10) and not _net_rules(_module_of(user)):
+                # Compared only as the interpreter's own int: the arguments of an event the
+                # program raises itself (`sys.audit`) are its objects, whose `__eq__` would run
+                # inside the guard's work.
+                if _type(family) is _int and family in (2, 10) \
+                        and not _net_rules(_module_of(user)):
                     _violation("net", "IP sockets are not allowed (no network)", event, user, stack,
                                {"grant": "socket"})
             elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
@@ -3187,7 +3209,8 @@ def _pysbx_guard():
             if _guards_own(immediate, frame):
                 return
             at = _CREATES_AT.get(event)
-            if at is not None and _len(args) > at[1] and args[at[1]] == -1:
+            if at is not None and _len(args) > at[1] and _type(args[at[1]]) is _int \
+                    and args[at[1]] == -1:
                 # An entry that exists already where nothing may be created: the call creates
                 # nothing and fails with FileExistsError, as under Python (code that catches
                 # that error, not PermissionError, must go on). Its existence was no secret:
@@ -3631,7 +3654,8 @@ def _pysbx_guard():
         # the guard's function: an entry so called holds nothing of the guard's at all.
         return {"__pysbx_entry": (impl, _held, _gc_wanted, _gc_enable, _interrupt_main,
                                   _F.get("_scrub") if scrub is None else scrub, BaseException,
-                                  _deque, map)}
+                                  _deque, map,
+                                  RecursionError("maximum recursion depth exceeded"))}
 
     # Scrubs an exception that escaped the guard's function in an entry: made first, its own
     # entry's scrubber is itself.
@@ -4717,6 +4741,7 @@ def _pysbx_guard():
     _walk_replaced = [False]
     _put_later = _facade(_put_later_template)
     _tree_maker.append(_facade(_tree_apart_template))
+    _locals_reader.append(_facade(_locals_reader_template))
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -5020,7 +5045,7 @@ def _pysbx_guard():
 
 def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
     (__pysbx_impl, __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_trip, __pysbx_scrub,
-     __pysbx_any, __pysbx_drain, __pysbx_each) = __pysbx_entry
+     __pysbx_any, __pysbx_drain, __pysbx_each, __pysbx_deep) = __pysbx_entry
     del __pysbx_entry
     try:
         ok, value, collect, signals, dropped = __pysbx_impl(args, kwargs)
@@ -5031,10 +5056,19 @@ def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
     collect = collect and __pysbx_wanted[0] and not __pysbx_held and __pysbx_gc
     del __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_impl
     if collect:
-        collect(*(collect := None) or ())
+        try:
+            collect(*(collect := None) or ())
+        except __pysbx_any:
+            pass  # at the recursion limit: resumed by the next entry
     del dropped
     if ok is None:
-        __pysbx_scrub(value)
+        try:
+            __pysbx_scrub(value)
+        except __pysbx_any:
+            # The scrub failed (at the recursion limit): what it could not scrub is dropped,
+            # and a fresh error of the interpreter's kind leaves instead.
+            value = __pysbx_deep
+            value.__traceback__ = value.__context__ = value.__cause__ = None
     if signals:
         __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
     if ok:
@@ -5044,7 +5078,7 @@ def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
 
 def _audit_entry(event, args, *, __pysbx_entry=None):
     (__pysbx_impl, __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_trip, __pysbx_scrub,
-     __pysbx_any, __pysbx_drain, __pysbx_each) = __pysbx_entry
+     __pysbx_any, __pysbx_drain, __pysbx_each, __pysbx_deep) = __pysbx_entry
     del __pysbx_entry
     try:
         failure, collect, signals, dropped = __pysbx_impl(event, args)
@@ -5056,10 +5090,17 @@ def _audit_entry(event, args, *, __pysbx_entry=None):
     collect = collect and __pysbx_wanted[0] and not __pysbx_held and __pysbx_gc
     del __pysbx_held, __pysbx_wanted, __pysbx_gc, __pysbx_impl
     if collect:
-        collect(*(collect := None) or ())
+        try:
+            collect(*(collect := None) or ())
+        except __pysbx_any:
+            pass  # at the recursion limit: resumed by the next entry
     del dropped
     if escaped:
-        __pysbx_scrub(failure)
+        try:
+            __pysbx_scrub(failure)
+        except __pysbx_any:
+            failure = __pysbx_deep  # as in `_sealed_entry`
+            failure.__traceback__ = failure.__context__ = failure.__cause__ = None
     if signals:
         __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
     if failure is not None:
@@ -6160,6 +6201,11 @@ def isenabled():
 
 def set_debug(flags):
     _gc_set_debug(_index(flags))
+
+
+def _locals_reader_template(frame, into):
+    # A frame's locals, on a thread of its own (see `_locals_of`).
+    into.append(frame.f_locals)
 
 
 def _tree_apart_template(compile_, catch, text, name):
