@@ -3046,20 +3046,31 @@ def _pysbx_guard():
                 return True
         return False
 
-    # The code of `os.open`'s facade (`_os_open`), once it is made.
+    # The code of `os.open`'s facade (`_os_open`), once it is made, and what each thread's
+    # facade call said it opens: (its frame, the path object, the plain directory descriptor).
     _open_facade = []
+    _open_calls = {}
+
+    def _open_at(path, at):
+        # Told by the facade just before its call (a sealed entry: this function, the shield,
+        # the entry, then the caller): kept only when the caller is that facade's own frame.
+        caller = _getframe(3)
+        if _open_facade and caller.f_code is _open_facade[0]:
+            _open_calls[_get_ident()] = (caller, path, at)
 
     def _open_dir_fd(raw, frame):
-        # The directory descriptor of an `os.open` call, whose audit event names none: read
-        # from the facade's frame when the event is that frame's own call (the path object it
-        # was handed), as `at`, set once every value is plain. None (the working directory)
-        # for any other open, "unknown" when the facade's call has no plain value to tell.
+        # The directory descriptor of an `os.open` call, whose audit event names none: what
+        # the facade told (`_open_at`) when the event is that frame's own call (the path object
+        # it was handed), set once every value is plain. None (the working directory) for any
+        # other open, "unknown" when the facade's call told nothing plain. Not read from the
+        # facade's frame: reading `f_locals` writes each name into the frame's dictionary,
+        # comparing it with a `str` subclass key the program may have swapped in there.
         if not _open_facade or frame is None or frame.f_code is not _open_facade[0]:
             return None
-        names = _locals_of(frame)
-        if names is None or names.get("path") is not raw:
-            return None
-        at = names.get("at", "unknown")
+        told = _open_calls.pop(_get_ident(), None)
+        if told is None or told[0] is not frame or told[1] is not raw:
+            return "unknown"
+        at = told[2]
         return at if at is None or _type(at) is _int else "unknown"
 
     def _check(event, args, frame):
@@ -4291,6 +4302,7 @@ def _pysbx_guard():
     _open_fn = _facade(_os_open, "open", transparent=True, module="posix", doc=os.open.__doc__)
     _open_fn.__kwdefaults__ = {"dir_fd": None}
     _open_facade.append(_open_fn.__code__)
+    _seal("_open_at", _open_at)
     os.open = _open_fn
     sys.modules["posix"].open = _open_fn
     if _real_open in os.supports_dir_fd:
@@ -6010,16 +6022,17 @@ def chdir(path):
 
 
 def _os_open(path, flags, mode=0o777, *, dir_fd=None):
-    # `os.open`, whose audit event names no directory descriptor: the guard reads `at` in this
-    # frame for the event of the call below (see `_open_dir_fd`). It is set once every value
-    # the program passed is plain, so no code of the program's runs between it and the event;
-    # what the interpreter refuses goes to it as it is, for its own error.
+    # `os.open`, whose audit event names no directory descriptor: the facade tells the guard
+    # `at` for the event of the call below (see `_open_at`, `_open_dir_fd`), once every value
+    # the program passed is plain; what the interpreter refuses goes to it as it is, for its
+    # own error.
     try:
         flags, mode = _index(flags), _index(mode)
         at = None if dir_fd is None else _index(dir_fd)
     except TypeError:
-        at = "unknown"
+        _open_at(path, "unknown")
         return _real_open(path, flags, mode, dir_fd=dir_fd)
+    _open_at(path, at)
     return _real_open(path, flags, mode, dir_fd=at)
 
 
