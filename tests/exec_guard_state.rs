@@ -688,7 +688,9 @@ fn a_caller_given_keyword_default_leaves_an_entry_nothing_of_the_guards() {
     // while the others still held the guard's function; `bdb.Bdb.get_stack` hands out real
     // frames, and the entry's `f_locals` (not audited) gave that function, its closure the
     // guard's grants. Every function of the facades' namespace is called so, each of its
-    // keyword-only names and the matching-anything name in turn.
+    // keyword-only names and the matching-anything name in turn, and with the program's
+    // objects as its arguments: an entry called directly (not through its facade) ran their
+    // methods inside the guard's work.
     let (text, err) = run_attack(
         r#"
 import sys, bdb, inspect, importlib
@@ -742,6 +744,16 @@ for fn in [v for v in list(namespace.values()) + published if type(v).__name__ =
                 fn(*args, **{key: Inside()})
             except BaseException:
                 pass
+    # The entries themselves, called with the program's objects as their arguments (a facade
+    # would have made them plain first). The timer signals' default ends the run, by design.
+    if fn.__name__ == "_timer_default":
+        continue
+    for args in ((Inside(),), (Inside(), Inside()), (Inside(), None), (1, Inside())):
+        calls += 1
+        try:
+            fn(*args)
+        except BaseException:
+            pass
 print("CALLS", calls, "FOUND", sorted(set(FOUND)))
 "#,
     );

@@ -1817,6 +1817,8 @@ def _pysbx_guard():
                                             and _reading.get(tid) is args[0] or name == "gi_frame"
                                             and _making.get(tid) is args[0]):
                     return _PASS  # a code object; the guard's own read of a traceback
+            if event == "sys._getframe":
+                return _PASS  # an entry's look at its caller (see `_shield`)
             failure = _hook_in_guard(tid, event, args)
             return _PASS if failure is None else (failure,) + _STAY
         failure = None
@@ -2889,16 +2891,19 @@ def _pysbx_guard():
     # `f_locals` writes every variable's name into the frame's one dictionary, comparing it
     # with the keys there: a `str` subclass the program put in place of one (it can reach the
     # frames of facades and of the standard library) had its `__eq__` run inside the guard's
-    # work. Run by a facade on a new thread, that `__eq__` has nothing of the guard's beneath.
-    _locals_reader = []
+    # work. Run on a new thread, that `__eq__` has nothing of the guard's beneath.
+    # The reading thread runs the interpreter's functions only (`attrgetter`, `list.append`,
+    # `deque`), so that code has no frame to find there and nothing to append to the box.
+    from operator import attrgetter as _attrgetter
+    _read_f_locals = _attrgetter("f_locals")
 
     def _locals_of(frame):
         box = []
         done = _allocate_lock()
         done.acquire()
-        _start_new_thread(_drain, (map(_call, (_partial(_locals_reader[0], frame, box),
-                                               done.release)), 0))
-        if not done.acquire(True, 30) or not box:
+        read = _partial(_drain, map(box.append, map(_read_f_locals, (frame,))), 0)
+        _start_new_thread(_drain, (map(_call, (read, done.release)), 0))
+        if not done.acquire(True, 30) or _len(box) != 1:
             raise RuntimeError("pysbx: a frame's locals could not be read")
         local = box[0]
         return _plain_dict(local) if _issubclass(_type(local), _dict) else None
@@ -3630,6 +3635,22 @@ def _pysbx_guard():
             try:
                 _enter(tid, depth)
                 try:
+                    # Called by the guard's own code only (a facade, a trampoline, an entry):
+                    # the facades' namespace that holds the entries is the program's to read,
+                    # and an entry called by the program with its own objects ran their methods
+                    # inside the guard's work. The frames: this one, the entry's, its caller's.
+                    held = tid in _busy
+                    if not held:
+                        _busy.add(tid)
+                    try:
+                        caller = _getframe(2)
+                    finally:
+                        if not held:
+                            _busy.discard(tid)
+                    if _id(caller.f_code) not in _guard_ids:
+                        raise RuntimeError("pysbx: the guard's entries are called by its facades "
+                                           "only")
+                    del caller
                     if kwargs:
                         plain = {}
                         for key, value in kwargs.items():
@@ -4753,7 +4774,6 @@ def _pysbx_guard():
     _walk_replaced = [False]
     _put_later = _facade(_put_later_template)
     _tree_maker.append(_facade(_tree_apart_template))
-    _locals_reader.append(_facade(_locals_reader_template))
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -6214,11 +6234,6 @@ def isenabled():
 
 def set_debug(flags):
     _gc_set_debug(_index(flags))
-
-
-def _locals_reader_template(frame, into):
-    # A frame's locals, on a thread of its own (see `_locals_of`).
-    into.append(frame.f_locals)
 
 
 def _tree_apart_template(compile_, catch, text, name):
