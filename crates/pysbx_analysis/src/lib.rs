@@ -39,6 +39,7 @@ mod utf7;
 mod value;
 mod walk;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
@@ -516,17 +517,17 @@ impl Analyzer {
         if rules.is_empty() || source.is_ascii() {
             return Vec::new();
         }
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut hits = Vec::new();
-        for token in tokens.iter().filter(|t| t.kind() == TokenKind::Name) {
+        let names = non_ascii_span(source, tokens).iter().filter(|t| t.kind() == TokenKind::Name);
+        for token in names {
             let range = token.range();
             let Some(text) = source.get(range.start().to_usize()..range.end().to_usize()) else {
                 continue;
             };
-            if text.is_ascii() || seen.contains(&text) {
+            if text.is_ascii() || !seen.insert(text) {
                 continue;
             }
-            seen.push(text);
             if let Some(why) = confusables::disguise(text) {
                 for &rule in rules {
                     hits.push(Raw { rule, range, subject: why.as_str().into(), callee: None });
@@ -563,23 +564,15 @@ impl Analyzer {
     /// match needs a non-ASCII byte passes over an ASCII file without looking at its tokens.
     fn source_text_hits(&self, source: &str, tokens: &ruff_python_ast::token::Tokens) -> Vec<Raw> {
         let checks = &self.compiled.source_checks;
-        if !self.source_checks_apply(source) {
+        if checks.is_empty() || !self.source_checks_apply(source) {
             return Vec::new();
         }
         // Checks that need a non-ASCII byte look only at the tokens between the first and the
         // last such byte of the file.
-        let all = &tokens[..];
         let span = if checks.iter().all(|c| c.non_ascii) {
-            let bytes = source.as_bytes();
-            let Some(first) = first_non_ascii(bytes) else {
-                return Vec::new();
-            };
-            let last = last_non_ascii(bytes).unwrap_or(first);
-            let from = all.partition_point(|t| t.end().to_usize() <= first);
-            let to = all.partition_point(|t| t.start().to_usize() <= last);
-            all.get(from..to.max(from)).unwrap_or_default()
+            non_ascii_span(source, tokens)
         } else {
-            all
+            &tokens[..]
         };
         let mut hits = Vec::new();
         for token in span {
@@ -689,6 +682,23 @@ fn raw_offsets(raw: &[Raw]) -> Vec<usize> {
 /// reference corpus of 33,823 installed modules is 100; a file of a million `eval(x)` lines
 /// would otherwise hold gigabytes of findings (and, in `pysbx exec`'s import gate, of events).
 pub const MAX_FINDINGS_PER_FILE: usize = 10_000;
+
+/// The tokens between the first and the last byte of `source` outside ASCII (none in an ASCII
+/// file): all that a check needing such a byte has to look at.
+fn non_ascii_span<'t>(
+    source: &str,
+    tokens: &'t ruff_python_ast::token::Tokens,
+) -> &'t [ruff_python_ast::token::Token] {
+    let all = &tokens[..];
+    let bytes = source.as_bytes();
+    let Some(first) = first_non_ascii(bytes) else {
+        return &[];
+    };
+    let last = last_non_ascii(bytes).unwrap_or(first);
+    let from = all.partition_point(|t| t.end().to_usize() <= first);
+    let to = all.partition_point(|t| t.start().to_usize() <= last);
+    all.get(from..to.max(from)).unwrap_or_default()
+}
 
 /// The offset of the first byte outside ASCII: found a block of 64 bytes at a time, with the
 /// vectorized `is_ascii`.

@@ -306,8 +306,9 @@ impl Ctx {
         if raw.action != Action::Report && has_file_level(&matcher) {
             return Err(self.invalid(
                 pos(&raw.matcher.referenced),
-                "`comment` and `unused_suppression` find comments, which the sanitizer has \
-                 nothing to strip or stub in: such a rule needs `action: report`"
+                "`comment`, `source_text`, `unused_suppression` and `confusable_identifier` \
+                 find comments, literals and names, which the sanitizer has nothing to strip or \
+                 stub in: such a rule needs `action: report`"
                     .to_string(),
             ));
         }
@@ -389,6 +390,17 @@ impl Ctx {
             .build()
             .map_err(|e| invalid(e.to_string()))?;
         Ok(raw.value.clone())
+    }
+
+    /// A flag matcher (`unused_suppression: true`) given anything but `true`.
+    fn only_true(&self, flag: &Spanned<bool>, key: &str) -> Result<(), RuleLoadError> {
+        if flag.value {
+            return Ok(());
+        }
+        Err(self.invalid(
+            pos(&flag.referenced),
+            format!("`{key}` takes `true` (leave it out otherwise)"),
+        ))
     }
 
     /// `file_level_ok`: whether a whole-file check (`comment`, `unused_suppression`) may stand
@@ -536,12 +548,7 @@ impl Ctx {
                 ));
             }
             if let Some(flag) = raw.confusable_identifier {
-                if !flag.value {
-                    return Err(self.invalid(
-                        pos(&flag.referenced),
-                        "`confusable_identifier` takes `true` (leave it out otherwise)".to_string(),
-                    ));
-                }
+                self.only_true(&flag, "confusable_identifier")?;
                 return Ok(MatchSpec::ConfusableIdentifier);
             }
             if let Some(s) = raw.comment {
@@ -551,12 +558,7 @@ impl Ctx {
                 return Ok(MatchSpec::SourceText(self.regex(&s)?));
             }
             if let Some(flag) = raw.unused_suppression {
-                if !flag.value {
-                    return Err(self.invalid(
-                        pos(&flag.referenced),
-                        "`unused_suppression` takes `true` (leave it out otherwise)".to_string(),
-                    ));
-                }
+                self.only_true(&flag, "unused_suppression")?;
                 return Ok(MatchSpec::UnusedSuppression);
             }
         }
