@@ -773,30 +773,13 @@ fn the_timer_signals_default_calls_nothing_the_program_can_replace() {
     // the program's put there ran on top of the guard's frames, where a generator frame
     // captured earlier walked down (`f_back`, `f_locals`: not audited) to the guard's
     // functions and, through their closures, its grants.
-    let (text, err) = run_attack(
-        r#"
-import os, sys, signal, bdb, time
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import os, signal, time
 namespace = getattr(os.kill, "__glo" + "bals__")
-def walker():
-    b = bdb.Bdb(); b.botframe = None
-    try:
-        1 / 0
-    except ZeroDivisionError:
-        me = b.get_stack(None, sys.exc_info()[2])[0][-1][0]
-    yield
-    while True:
-        found, f = [], me.f_back
-        while f is not None:
-            found += [v for v in list(f.f_locals.values()) if internal(v)]
-            f = f.f_back
-        yield found
-frames = walker()
-next(frames)
 def replaced_exit(code):
     print("REPLACED RAN", flush=True)
-    for fn in next(frames):
-        print("INTERNAL", fn.__qualname__, flush=True)
-        tamper(fn)
+    look_below()
 namespace["_exit"] = replaced_exit
 signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0002)
 t0 = time.time()
@@ -804,8 +787,8 @@ while time.time() - t0 < 5:
     os.listdir(".")
 signal.setitimer(signal.ITIMER_REAL, 0)
 print("LOOP ENDED", flush=True)
-"#,
-    );
+"#
+    ));
     let ctx = format!("{text}{err}");
     assert!(!text.contains("INTERNAL"), "the program reached the guard's functions: {ctx}");
     assert!(!text.contains("REPLACED RAN"), "the program's function ran as the default: {ctx}");

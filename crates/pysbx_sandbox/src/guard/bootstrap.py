@@ -2085,8 +2085,11 @@ def _pysbx_guard():
         if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
                 or code.co_name != "_compile_bytecode":
             return False
-        local = _locals_of(frame)
-        path = local.get("bytecode_path") if local is not None else None
+        # Read in place, not on a thread of its own (`_locals_of`): `marshal.loads` is this
+        # frame's first call, so no code of the program's has run in it or seen it, and its
+        # locals' dictionary is made by this read. (A thread here would cost each such load
+        # one, and fail it at the task limit.)
+        path = _plain_dict(frame.f_locals).get("bytecode_path")
         if _type(path) is not _str or not _isabs(path) or not _one_of(_type(data), _BUFFERS):
             return False
         real = _norm(path)
@@ -3058,10 +3061,9 @@ def _pysbx_guard():
 
     def _open_at(path, at):
         # Told by the facade just before its call (a sealed entry: this function, the shield,
-        # the entry, then the caller): kept only when the caller is that facade's own frame.
-        caller = _getframe(3)
-        if _open_facade and caller.f_code is _open_facade[0]:
-            _open_calls[_get_ident()] = (caller, path, at)
+        # the entry, then the caller, which the shield admits only as the guard's own code);
+        # `_open_dir_fd` takes it only for the event of that same frame.
+        _open_calls[_get_ident()] = (_getframe(3), path, at)
 
     def _open_dir_fd(raw, frame):
         # The directory descriptor of an `os.open` call, whose audit event names none: what
@@ -4698,8 +4700,9 @@ def _pysbx_guard():
     # guard's module, the facades' namespace, the REPL server's), read without an audit event:
     # a runaway recursion leaves a million entries to look at.
     _shown_as_guard = [_pysbx_guard.__globals__, _F]
-    # The codes of the facades that stand in for `exec` and `eval`, and how long a traceback `_trim` reads whole for them: a runaway recursion's has a
-    # million entries, each read an audit event.
+    # The codes of the facades that stand in for `exec` and `eval`, and how long a traceback
+    # `_trim` reads whole for them: a runaway recursion's has a million entries, each read an
+    # audit event.
     _stand_in_ids = {id(f.__code__) for f in (getattr(builtins, "__pysbx_eval__", None),
                                               getattr(builtins, "__pysbx_exec__", None))
                      if f is not None}
@@ -4756,9 +4759,10 @@ def _pysbx_guard():
                 _busy.discard(tid)
             if not kept:
                 return None
-            for upper, lower in zip(kept, kept[1:]):
-                upper.tb_next = lower
-            kept[-1].tb_next = None
+            if _len(kept) < end - start:
+                for upper, lower in zip(kept, kept[1:]):
+                    upper.tb_next = lower
+                kept[-1].tb_next = None
             return kept[0]
         return entries[start]
 
@@ -5064,9 +5068,9 @@ def _pysbx_guard():
 # An entry holds the guard's function and what automatic collection is resumed by (the
 # threads' depths in the guard's work, the program's setting, the interpreter's `gc.enable`),
 # all given in one keyword default (see `_entry_defaults`: a caller that passes it gives the
-# entry nothing of the guard's), until its `del`, which drops them all, `__pysbx_impl` last. Past it, the frame holds nothing
-# of the guard's: what the guard's work put off (automatic collection, a signal's handler,
-# finalizers) runs on top of it. Collection is turned on only when no thread is inside the
+# entry nothing of the guard's), until its `del`, which drops them all, `__pysbx_impl` last.
+# Past it, the frame holds nothing of the guard's: what the guard's work put off (automatic
+# collection, a signal's handler, finalizers) runs on top of it. Collection is turned on only when no thread is inside the
 # guard's work, checked and done with no call or allocation in between (no other thread runs,
 # no collection), and the interpreter's `enable` is called from the value stack, the local
 # that held it already cleared. An exception that escaped the guard's function (one raised
