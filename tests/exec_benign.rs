@@ -2800,3 +2800,69 @@ fn a_process_function_held_as_a_default_imports_and_raises_at_use() {
     assert!(!stdout(&out).contains("PWN") && !err.contains("PWN\n"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn a_program_handling_being_offline_takes_its_fallback_as_on_a_machine_with_no_network() {
+    // A machine with no network fails a lookup with `socket.gaierror`, which `urllib` raises as
+    // `URLError` and `socket.create_connection` as it is. Under the default policy the gate
+    // stubs the calls and the guard refuses the lookups: the program's own handlers of those
+    // errors take the refusals (which stay `PermissionError`s, as pysbx's refusals are).
+    let code = r#"
+import socket, urllib.request
+from urllib.error import URLError
+
+def fetch(url):
+    try:
+        return urllib.request.urlopen(url, timeout=5).read()
+    except URLError:
+        return None
+
+def address(host):
+    try:
+        return socket.getaddrinfo(host, 443)[0][4][0]
+    except socket.gaierror:
+        return None
+
+def reachable(host):
+    try:
+        socket.create_connection((host, 443), timeout=5).close()
+        return True
+    except socket.gaierror:
+        return False
+
+print("fetched:", fetch("https://example.com/"))
+print("address:", address("example.com"))
+print("reachable:", reachable("example.com"))
+print("lookup", socket.gethostbyname.__name__)
+try:
+    socket.gethostbyname("example.com")
+except socket.gaierror as e:
+    print("refusal is a PermissionError:", isinstance(e, PermissionError))
+"#;
+    let s = Scratch::new();
+    let script = s.write("offline.py", code);
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "fetched: None\naddress: None\nreachable: False\nlookup gethostbyname\n\
+         refusal is a PermissionError: True\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The same branches as on a machine without network, where one can be made (a network
+    // namespace of its own needs root or user namespaces).
+    let offline = Command::new("unshare")
+        .args(["--net", "--map-root-user"])
+        .arg(python())
+        .arg(&script)
+        .env_clear()
+        .env("LANG", "C.UTF-8")
+        .output();
+    if let Ok(offline) = offline
+        && offline.status.success()
+    {
+        let without_last = |text: String| text.lines().take(4).collect::<Vec<_>>().join("\n");
+        assert_eq!(without_last(stdout(&out)), without_last(stdout(&offline)));
+    }
+}

@@ -270,12 +270,19 @@ fn sanitize_module(
                     };
                     let use_message =
                         stub::blocked_use_message(rule, line, &keep.names.join(", "), original);
+                    let caught = match target {
+                        StubTarget::Expr(id) | StubTarget::Statement(id) => {
+                            stub_strategy::caught_around(tree, source, id)
+                        }
+                        _ => Vec::new(),
+                    };
                     let replacement = stub_strategy::render_raise(
                         &target,
                         original,
                         &message,
                         &keep,
                         &use_message,
+                        &caught,
                     );
                     Some(Planned {
                         range: target_range,

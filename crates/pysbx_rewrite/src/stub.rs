@@ -115,6 +115,46 @@ pub(crate) fn raise_expr(message: &str) -> String {
     format!("{RAISE_PREFIX}{}{RAISE_SUFFIX}", python_str_literal(message))
 }
 
+/// The start of a raising expression whose class also derives from a class the program's
+/// own handlers catch (see [`raise_expr_caught`]).
+const CAUGHT_PREFIX: &str = "(_ for _ in ()).throw(type(\"PysbxBlocked\", (*[_c for _c in (";
+
+/// The filter after the handlers' classes: the first of them that is an `Exception` class not
+/// already above `PermissionError`, and either an `OSError` (whose instances share
+/// `PermissionError`'s layout) or a class with no fields beyond a plain subclass of
+/// `Exception`'s (so the new class's bases never conflict, and `type(...)` cannot fail).
+const CAUGHT_FILTER: &str = ",) if isinstance(_c, type) and issubclass(_c, Exception) and not \
+     issubclass(PermissionError, _c) and (issubclass(_c, OSError) or _c.__basicsize__ <= \
+     type(\"_\", (Exception,), {}).__basicsize__)][:1], PermissionError, ValueError), {})(";
+
+/// A one-line expression that raises `PysbxBlocked(message)`, whose class also derives from
+/// the first of `caught` (the text of the classes that the `except` clauses around the stub
+/// name, each a dotted name) that can be a base of it: where the program handles the failure
+/// of what was stubbed (`except urllib.error.URLError:`, `except requests.ConnectionError:`),
+/// its own handler takes the refusal, as it would take the error of a machine with no
+/// network. The classes are evaluated when the stub raises, as the handlers would evaluate
+/// them then. With no such class it is [`raise_expr`].
+pub(crate) fn raise_expr_caught(message: &str, caught: &[String]) -> String {
+    if caught.is_empty() {
+        return raise_expr(message);
+    }
+    format!(
+        "{CAUGHT_PREFIX}{}{CAUGHT_FILTER}{}{RAISE_SUFFIX}",
+        caught.join(", "),
+        python_str_literal(message)
+    )
+}
+
+/// Whether `expr` is a dotted name that a stub may name as a handler's class: names and
+/// attributes of plain identifiers, no double-underscore attribute among them.
+pub(crate) fn is_catchable_name(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => true,
+        Expr::Attribute(a) => !a.attr.id.as_str().starts_with("__") && is_catchable_name(&a.value),
+        _ => false,
+    }
+}
+
 /// A one-line expression that raises `PysbxBlockedImport(message)`, a `ModuleNotFoundError`: the
 /// stub of an import the program is ready to find missing (`try: import ctypes` with `except
 /// ImportError:`), which takes the program's own fallback instead of binding a blocked object
@@ -147,6 +187,15 @@ pub(crate) fn stub_regions(tree: &NodeTree<'_>, source: &str) -> Vec<TextRange> 
             && (text.starts_with(RAISE_PREFIX) || text.starts_with(IMPORT_RAISE_PREFIX))
             && let Some(message) = raise_message(call)
             && (raise_expr(message) == text || import_raise_expr(message) == text)
+        {
+            raises.insert(call.range());
+        }
+        if let AnyNodeRef::ExprCall(call) = node
+            && let Some(text) = slice(source, call.range())
+            && text.starts_with(CAUGHT_PREFIX)
+            && let Some(message) = raise_message(call)
+            && let Some(caught) = caught_names(call, source)
+            && raise_expr_caught(message, &caught) == text
         {
             raises.insert(call.range());
         }
@@ -197,6 +246,24 @@ fn slice(source: &str, range: TextRange) -> Option<&str> {
 }
 
 /// The message literal of a call shaped like [`raise_expr`]'s output, if it has that shape.
+/// The handlers' classes of a call shaped like [`raise_expr_caught`]'s output, as text, when
+/// each is a dotted name it may hold.
+fn caught_names(call: &ruff_python_ast::ExprCall, source: &str) -> Option<Vec<String>> {
+    let [Expr::Call(construct)] = &*call.arguments.args else { return None };
+    let Expr::Call(make_class) = &*construct.func else { return None };
+    let [_, Expr::Tuple(bases), _] = &*make_class.arguments.args else { return None };
+    let Some(Expr::Starred(starred)) = bases.elts.first() else { return None };
+    let Expr::Subscript(first) = &*starred.value else { return None };
+    let Expr::ListComp(comp) = &*first.value else { return None };
+    let [generator] = &*comp.generators else { return None };
+    let Expr::Tuple(classes) = &generator.iter else { return None };
+    classes
+        .elts
+        .iter()
+        .map(|c| is_catchable_name(c).then(|| slice(source, c.range()).map(str::to_string))?)
+        .collect()
+}
+
 fn raise_message(call: &ruff_python_ast::ExprCall) -> Option<&str> {
     let [Expr::Call(construct)] = &*call.arguments.args else { return None };
     let [Expr::StringLiteral(literal)] = &*construct.arguments.args else { return None };
@@ -231,6 +298,26 @@ mod tests {
         let found = regions_of(&src);
         assert!(found.contains(&raise));
         assert!(found.contains(&object));
+    }
+
+    #[test]
+    fn a_stub_naming_handlers_classes_is_recognised_and_parses() {
+        let caught = vec!["URLError".to_string(), "requests.exceptions.ConnectionError".into()];
+        let raise = raise_expr_caught("PSB402 (url-open) blocked at line 3: urlopen(u)", &caught);
+        assert!(!raise.contains('\n'));
+        ruff_python_parser::parse_expression(&raise).unwrap();
+        let src = format!("try:\n    x = {raise}\nexcept URLError:\n    pass\n");
+        assert_eq!(regions_of(&src), vec![raise.clone()]);
+        // No class: the plain stub.
+        assert_eq!(raise_expr_caught("m", &[]), raise_expr("m"));
+        // A class that is not a dotted name, or a dunder attribute, is not the stub's.
+        for forged in ["os.system('x')", "e.__class__", "(lambda: 1)()"] {
+            let text = raise.replace("URLError", forged);
+            assert_eq!(regions_of(&format!("{text}\n")), Vec::<String>::new(), "{forged}");
+        }
+        // The filter changed (a base that would run the class's code first) is not the stub's.
+        let text = raise.replace("issubclass(_c, OSError)", "_c.__init__(1)");
+        assert_eq!(regions_of(&format!("{text}\n")), Vec::<String>::new());
     }
 
     #[test]

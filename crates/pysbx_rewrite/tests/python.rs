@@ -82,6 +82,46 @@ print("after")
 }
 
 #[test]
+fn the_programs_own_handler_of_the_stubbed_calls_failure_takes_the_stub() {
+    // Handlers of the library's error (a network call with an offline fallback), of a class
+    // of the program's, of a tuple, and of a class that cannot be a base (an `ImportError`,
+    // with fields of its own): the first class that can be a base is
+    // added; the others leave the stub as it was, still a `PermissionError`.
+    let source = r#"import urllib.request, urllib.error, socket
+from urllib.error import URLError
+class Offline(Exception):
+    pass
+def fetch(url):
+    try:
+        return urllib.request.urlopen(url, timeout=2).read()
+    except URLError as e:
+        print("fallback", type(e).__name__, isinstance(e, PermissionError), e.reason.startswith("PSB402"))
+try:
+    fetch("http://example.com")
+    try:
+        socket.create_connection(("example.com", 80))
+    except (ImportError, Offline) as e:
+        print("tuple", isinstance(e, Offline), isinstance(e, ImportError))
+    try:
+        urllib.request.urlopen("http://example.com")
+    except ImportError:
+        print("not reached")
+except PermissionError as e:
+    print("outer", type(e).__mro__[1].__name__)
+"#;
+    let (sanitized, output) = sanitize_and_run(source, None);
+    assert!(output.status.success(), "{}\n{sanitized}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "fallback PysbxBlocked True True\ntuple True False\nouter PermissionError\n",
+        "{sanitized}"
+    );
+    // Sanitizing the output again changes nothing: the stubs are recognised as stubs.
+    let rules = pysbx_rules::builtin_rules().unwrap();
+    assert_eq!(sanitize(&rules, &sanitized), sanitized);
+}
+
+#[test]
 fn an_import_succeeds_and_the_first_use_of_the_module_raises() {
     let source = r#"import ctypes
 print("imported", ctypes is None)

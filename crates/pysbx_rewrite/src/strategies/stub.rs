@@ -24,13 +24,13 @@
 //! a raising statement is preceded by `x = <blocked object>; `, and an expression that held
 //! a walrus becomes `((x := <blocked object>), <stub>)`.
 
-use ruff_python_ast::{AnyNodeRef, Expr, ExprContext};
+use ruff_python_ast::{self as ast, AnyNodeRef, Expr, ExprContext};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::bindings::Bindings;
 use super::imports::flagged_aliases;
 use super::{below_statement, enclosing_statement, rebind_statement};
-use crate::stub::{blocked_base, blocked_object, raise_expr};
+use crate::stub::{blocked_base, blocked_object, is_catchable_name, raise_expr_caught};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -110,6 +110,77 @@ pub(crate) fn target(tree: &NodeTree<'_>, deepest: NodeId) -> Option<StubTarget>
     Some(StubTarget::Expr(expr))
 }
 
+/// The text of the classes that the `except` clauses around `node` name, innermost `try`
+/// first, when `node` is in the body of those `try` statements in the same scope (a function,
+/// lambda, class or comprehension between them evaluates the stub elsewhere); only dotted
+/// names ([`is_catchable_name`]), and none of the classes the stub's own already derives
+/// from, which need nothing added.
+pub(crate) fn caught_around(tree: &NodeTree<'_>, source: &str, node: NodeId) -> Vec<String> {
+    let at = tree.range(node);
+    let mut caught: Vec<String> = Vec::new();
+    for ancestor in tree.ancestors(node).skip(1) {
+        match tree.node(ancestor) {
+            AnyNodeRef::StmtFunctionDef(_)
+            | AnyNodeRef::StmtClassDef(_)
+            | AnyNodeRef::ExprLambda(_)
+            | AnyNodeRef::ExprListComp(_)
+            | AnyNodeRef::ExprSetComp(_)
+            | AnyNodeRef::ExprDictComp(_)
+            | AnyNodeRef::ExprGenerator(_) => break,
+            AnyNodeRef::StmtTry(t) if !t.is_star => {
+                let in_body = t.body.first().zip(t.body.last()).is_some_and(|(first, last)| {
+                    first.start() <= at.start() && at.end() <= last.end()
+                });
+                if !in_body {
+                    continue;
+                }
+                for handler in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    let Some(kind) = h.type_.as_deref() else { continue };
+                    let classes = match kind {
+                        Expr::Tuple(t) => t.elts.iter().collect::<Vec<_>>(),
+                        other => vec![other],
+                    };
+                    for class in classes {
+                        if !is_catchable_name(class) || already_caught(class) {
+                            continue;
+                        }
+                        if let Some(text) = source.get(class.range().to_std_range())
+                            && !caught.iter().any(|c| c == text)
+                        {
+                            caught.push(text.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    caught
+}
+
+/// Whether an `except` clause's class already takes the stub's `PysbxBlocked` (one of its
+/// bases, by name or on `builtins`), so naming it would add nothing.
+fn already_caught(class: &Expr) -> bool {
+    const BASES: &[&str] = &[
+        "PermissionError",
+        "OSError",
+        "IOError",
+        "EnvironmentError",
+        "ValueError",
+        "Exception",
+        "BaseException",
+    ];
+    match class {
+        Expr::Name(n) => BASES.contains(&n.id.as_str()),
+        Expr::Attribute(a) => {
+            matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "builtins")
+                && BASES.contains(&a.attr.id.as_str())
+        }
+        _ => false,
+    }
+}
+
 /// Whether `expr` is a name or attribute read that its statement only keeps: a parameter's
 /// default, or the value assigned to plain names. Evaluating it does nothing yet (the module
 /// defines a function that may never run `popen=subprocess.Popen`), so a stub there raises
@@ -150,15 +221,19 @@ fn is_load(node: AnyNodeRef<'_>) -> bool {
 
 /// The raising replacement of `target`, whose text is `original`; `keep` is what it bound,
 /// and `use_message` the message of the blocked object those names are bound to.
+/// `caught` is what [`caught_around`] found for the target: the raising expression, evaluated
+/// where the target stood, derives from the first of those classes it can; a blocked base or
+/// object raises later, elsewhere, and does not.
 pub(crate) fn render_raise(
     target: &StubTarget,
     original: &str,
     message: &str,
     keep: &Bindings,
     use_message: &str,
+    caught: &[String],
 ) -> String {
     let breaks = line_breaks(original);
-    let stub = raise_expr(message);
+    let stub = raise_expr_caught(message, caught);
     match target {
         // A base that binds names (`class C(b := blocked.Base)`) keeps them as any expression
         // does, and raises at the class statement.
@@ -214,6 +289,37 @@ mod tests {
             StubTarget::Import { .. } => "import",
         };
         (kind, src[target.range(&tree)].to_string())
+    }
+
+    /// The classes of the handlers around the first occurrence of `needle`.
+    fn caught_of(src: &str, needle: &str) -> Vec<String> {
+        let parsed = parse_module(src).unwrap();
+        let tree = NodeTree::build(parsed.syntax());
+        let start = u32::try_from(src.find(needle).unwrap()).unwrap();
+        let end = start + u32::try_from(needle.len()).unwrap();
+        let deepest = tree.deepest_containing(text_range(start, end).unwrap()).unwrap();
+        caught_around(&tree, src, deepest)
+    }
+
+    #[test]
+    fn the_handlers_around_a_stub_in_its_own_scope_are_named() {
+        let src = "try:\n    try:\n        get(u)\n    except (A, b.C, OSError):\n        pass\n    except Exception:\n        pass\nexcept URLError:\n    pass\nexcept:\n    pass\n";
+        assert_eq!(caught_of(src, "get(u)"), ["A", "b.C", "URLError"]);
+        // In a handler, `else` or `finally`, not in a body: nothing.
+        let handler = "try:\n    pass\nexcept A:\n    get(u)\nfinally:\n    put(u)\n";
+        assert_eq!(caught_of(handler, "get(u)"), Vec::<String>::new());
+        assert_eq!(caught_of(handler, "put(u)"), Vec::<String>::new());
+        // A function, lambda or comprehension between: evaluated elsewhere, nothing.
+        for inner in ["def f():\n        get(u)", "f = lambda: get(u)", "x = [get(u) for u in us]"]
+        {
+            let src = format!("try:\n    {inner}\nexcept A:\n    pass\n");
+            assert_eq!(caught_of(&src, "get(u)"), Vec::<String>::new(), "{inner}");
+        }
+        // Not dotted names, dunder attributes, `except*`, repeats.
+        let odd = "try:\n    get(u)\nexcept errors():\n    pass\nexcept e.__class__:\n    pass\nexcept (A, A):\n    pass\n";
+        assert_eq!(caught_of(odd, "get(u)"), ["A"]);
+        let star = "try:\n    get(u)\nexcept* A:\n    pass\n";
+        assert_eq!(caught_of(star, "get(u)"), Vec::<String>::new());
     }
 
     #[test]

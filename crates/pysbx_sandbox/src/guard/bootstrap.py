@@ -478,8 +478,17 @@ def _pysbx_guard():
     # `OSError.__new__` leaves the arguments to `OSError.__init__`, called here).
     _oserror_new, _oserror_init = OSError.__new__, OSError.__init__
 
-    def _new_violation(message):
-        exc = _oserror_new(PolicyViolation, _EPERM, message)
+    # A refused name lookup is also the resolver's own error (`socket.gaierror`), as a lookup
+    # with no network raises one: a program that handles being offline with `except
+    # socket.gaierror` (or the library under it, `urllib3`'s resolver) takes its fallback.
+    if _socket_class is not None:
+        _LookupRefused = _type("PolicyViolation", (PolicyViolation, _socket.gaierror),
+                               {"__module__": "pysbx", "__doc__": PolicyViolation.__doc__})
+    else:
+        _LookupRefused = PolicyViolation
+
+    def _new_violation(message, kind=PolicyViolation):
+        exc = _oserror_new(kind, _EPERM, message)
         _oserror_init(exc, _EPERM, message)
         return exc
 
@@ -598,7 +607,9 @@ def _pysbx_guard():
             return
         if _kill:
             _exit(122)
-        raise _new_violation("pysbx: %s (%s)" % (message, clause))
+        lookup = detail is not None and detail.get("grant") == "lookup"
+        raise _new_violation("pysbx: %s (%s)" % (message, clause),
+                             _LookupRefused if lookup else PolicyViolation)
 
     # --- path checks ------------------------------------------------------------------------
 
