@@ -2866,3 +2866,81 @@ except socket.gaierror as e:
         assert_eq!(without_last(stdout(&out)), without_last(stdout(&offline)));
     }
 }
+
+#[test]
+fn standard_library_tools_run_as_the_program_with_dash_m() {
+    // `-m doctest` makes the standard library's module the program: every frame of it is the
+    // standard library's, and its runner restores the tracer it found (`sys.settrace(None)`)
+    // as under Python. The others read and write only what they are given.
+    let s = Scratch::new();
+    s.write(
+        "squares.py",
+        "def square(x):\n    \"\"\"\n    >>> square(3)\n    9\n    >>> [square(i) for i in range(4)]\n    [0, 1, 4, 9]\n    \"\"\"\n    return x * x\n",
+    );
+    s.write("data.json", "{\"b\": [1, 2], \"a\": null}");
+    for args in [
+        &["-m", "doctest", "-v", "squares.py"][..],
+        &["-m", "json.tool", "--sort-keys", "data.json"],
+        &["-m", "calendar", "2026", "12"],
+        &["-m", "tokenize", "squares.py"],
+    ] {
+        let plain = Command::new(python())
+            .args(args)
+            .current_dir(s.path())
+            .env_clear()
+            .env("LANG", "C.UTF-8")
+            .output()
+            .expect("test setup");
+        let sandboxed = run(s.exec().args(args));
+        assert_eq!(stdout(&sandboxed), stdout(&plain), "{args:?}: {}", stderr(&sandboxed));
+        assert_eq!(sandboxed.status.code(), plain.status.code(), "{args:?}");
+        assert!(!stdout(&plain).is_empty(), "{args:?} printed nothing");
+    }
+}
+
+#[test]
+fn path_objects_and_stand_in_frames_are_used_as_under_python() {
+    // `os.open` given a `pathlib.Path` or an `os.PathLike` of the program's (what
+    // `Path.touch`, `shutil.rmtree` of a `Path` and many libraries pass), relative or not;
+    // and objects of the program's that stand in for frames (tblib's and pytest's build them
+    // with `f_globals`, `f_locals`, `f_back` of their own), set and read.
+    let code = r#"
+import os, pathlib, shutil
+from types import SimpleNamespace
+
+class Where(os.PathLike):
+    def __init__(self, p):
+        self.p = p
+    def __fspath__(self):
+        return self.p
+
+pathlib.Path("made.txt").touch()
+pathlib.Path("deep/a/b").mkdir(parents=True)
+pathlib.Path("deep/a/b/c.txt").touch()
+print("touched", sorted(os.listdir(".")))
+fd = os.open(pathlib.Path("made.txt"), os.O_WRONLY | os.O_APPEND)
+os.write(fd, b"one\n")
+os.close(fd)
+fd = os.open(Where("made.txt"), os.O_RDONLY)
+print("read", os.read(fd, 10))
+os.close(fd)
+fd = os.open(pathlib.Path("made.txt").resolve(), os.O_RDONLY)
+os.close(fd)
+shutil.rmtree(pathlib.Path("deep"))
+shutil.rmtree(pathlib.Path("absent"), ignore_errors=True)
+print("after rmtree", sorted(os.listdir(".")))
+
+class FakeFrame:
+    def __init__(self, back=None):
+        self.f_globals = {"__name__": "fake"}
+        self.f_locals = {"x": 1}
+        self.f_back = back
+        self.f_code = SimpleNamespace(co_name="stand_in")
+
+top = FakeFrame(FakeFrame())
+print(top.f_globals["__name__"], top.f_locals, top.f_back.f_back)
+del top.f_back
+print(len(vars(top)), SimpleNamespace(f_back=3).f_back)
+"#;
+    same_as_python("path_objects", code, &[], &[]);
+}

@@ -522,11 +522,19 @@ def _pysbx_guard():
             return "stdlib"
         return "user"
 
+    _runner_id = None  # the runner's code, once it is made (set-up's imports come first)
+
     def _frames(start):
         f = start
         while f is not None:
             if f.f_back is None and f.f_code.co_filename == "<string>":
                 return  # the -c loader that started the guard
+            if _id(f.f_code) == _runner_id:
+                # The runner the program starts from (`_pysbx_run`): what lies beneath is the
+                # loader's. Met as the guard's, it made a standard library module run as the
+                # program (`-m doctest`, whose every frame is the standard library's) look like
+                # the guard's work through a facade, and its own calls refused.
+                return
             yield f
             f = f.f_back
 
@@ -4049,6 +4057,8 @@ def _pysbx_guard():
     _F["_frame_holders"] = {"tb_frame": _traceback_type, "gi_frame": _type(_holders[0]),
                             "cr_frame": _type(_holders[1]), "ag_frame": _type(_holders[2])}
     _holders[1].close()
+    _F["_frame_holder_types"] = tuple(_F["_frame_holders"].values())
+    _F["_frame_type"] = _type(_getframe())
     del _holders, _a_coroutine, _an_async_generator
     for _helper in (_frame_snapshot, _snapshot_position):
         _facade(_helper, transparent=True, publish=True)
@@ -5747,6 +5757,12 @@ def _checked_frame_attr(obj, name):
             return None
         if frame.f_code.co_filename != "<pysbx-guard>":
             return _frame_snapshot(frame)
+    elif kind is not _frame_type and kind not in _frame_holder_types:
+        # An object of no kind that holds a frame (a stand-in frame of the program's, as
+        # tblib and pytest's `Frame` are): its attribute of that name, as Python reads it.
+        # Real frames never reach the program, and what the attribute computes is the
+        # program's code, whose frame reads go through here in turn.
+        return getattr(obj, name)
     raise _Refused("PSB705 (frame-access) blocked: %s of a %s object" % (name, kind.__name__))
 
 
@@ -6064,6 +6080,10 @@ def _os_open(path, flags, mode=0o777, *, dir_fd=None):
     try:
         flags, mode = _index(flags), _index(mode)
         at = None if dir_fd is None else _index(dir_fd)
+        # The text of a path object (`pathlib.Path`, an `os.PathLike` of the program's), made
+        # here, at the program's level, as the interpreter would make it: the audit event
+        # names the text the interpreter opens, the very object the facade passes on.
+        path = _fspath(path)
     except TypeError:
         _open_at(path, "unknown")
         return _real_open(path, flags, mode, dir_fd=dir_fd)
