@@ -3474,3 +3474,76 @@ sys.setswitchinterval(0.005)
     assert_guard_holds(&text, &err);
     assert!(text.contains("REFUSED\n"), "{text}{err}");
 }
+
+#[test]
+fn an_entry_put_under_another_entrys_name_is_refused_to_the_facade() {
+    // The facades find the sealed entries they call by name in their namespace, which the
+    // program may write. An entry put under another's name (or a converter the facades use,
+    // `_index`, replaced) was called by a facade with the program's objects as they were, made
+    // plain for the entry the facade meant: their methods ran inside the guard's work. An
+    // entry now runs only for code that names it or was handed it sealed, and takes nothing
+    // it reads on a facade's word.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import signal, traceback, importlib.machinery
+F = signal.getsignal.__globals__
+class Evil:
+    @property
+    def f_back(self):
+        look_below()
+        return None
+    def __sub__(self, other):
+        look_below()
+        return 0
+    __rsub__ = __sub__
+    def __ne__(self, other):
+        look_below()
+        return True
+    def __eq__(self, other):
+        look_below()
+        return False
+    __hash__ = object.__hash__
+    def __index__(self):
+        look_below()
+        return 3
+    def __int__(self):
+        look_below()
+        return 3
+entries = [n for n, v in list(F.items()) if callable(v) and getattr(v, "__name__", "") == n
+           and n in ("_frame_for_handler", "_caught_in_c", "_set_wakeup", "_permit_push",
+                     "_program_frames", "_gate_spec", "_create_builtin", "_current_handler")]
+print("ENTRIES", len(entries))
+calls = [
+    ("walk_stack", "_program_frames", lambda: list(traceback.walk_stack(Evil()))),
+    ("find_spec", "_gate_spec", lambda: [f.find_spec(Evil(), None) for f in sys.meta_path
+                                        if hasattr(f, "find_spec")]),
+    ("getsignal", "_current_handler", lambda: signal.getsignal(signal.SIGTERM)),
+]
+original = dict(F)
+tried = 0
+for label, name, call in calls:
+    for other in entries:
+        if other == name:
+            continue
+        F[name] = original[other]
+        try:
+            call()
+        except BaseException:
+            pass
+        tried += 1
+        F[name] = original[name]
+F["_index"] = lambda x: x
+for call in (lambda: signal.set_wakeup_fd(Evil()), lambda: signal.getsignal(Evil())):
+    try:
+        call()
+    except BaseException:
+        pass
+    tried += 1
+F["_index"] = original["_index"]
+print("TRIED", tried, "SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("ENTRIES 8"), "{text}{err}");
+    assert!(text.contains("TRIED 23 SEEN 0"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

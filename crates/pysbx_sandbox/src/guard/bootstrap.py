@@ -3645,7 +3645,30 @@ def _pysbx_guard():
             _F[f.__name__] = f
         return f
 
-    def _shield(fn, signals_too=True):
+    # The entries each piece of the guard's code may call: by name, as the facades call them
+    # (from the facades' namespace, `_gate_spec(...)`: the name is among the code's
+    # `co_names`), or handed to it in its sealed keyword default (`_lend`). The namespace is
+    # the program's to write: an entry put under another's name (`_F["_gate_spec"] =
+    # _F["_frame_for_handler"]`) was called by a facade that passed it the program's objects
+    # as they were, made plain for the entry the facade meant, and their methods ran inside
+    # the guard's work.
+    _lent = {}  # code id -> names of the entries its sealed default holds
+    _entry_names = {}  # entry function id -> its name
+
+    def _lend(function):
+        names = set()
+        todo = list(function.__kwdefaults__.values())
+        while todo:
+            value = todo.pop()
+            if _type(value) is tuple:
+                todo.extend(value)
+            elif _id(value) in _entry_names:
+                names.add(_entry_names[_id(value)])
+        code_id = _id(function.__code__)
+        _lent[code_id] = frozenset(names | _lent.get(code_id, frozenset()))
+        return function
+
+    def _shield(fn, signals_too=True, name=None):
         # The entry hands over its arguments as they are (`args`, `kwargs`): a call with `*` or
         # `**` would build them inside the entry's frame, where an allocation's collection runs
         # finalizers. A keyword's name is read as a plain `str` (a subclass's `__eq__` would
@@ -3668,10 +3691,14 @@ def _pysbx_guard():
                     finally:
                         if not held:
                             _busy.discard(tid)
-                    if _id(caller.f_code) not in _guard_ids:
+                    code = caller.f_code
+                    del caller
+                    if _id(code) not in _guard_ids or not (
+                            name is None or name in code.co_names
+                            or name in _lent.get(_id(code), ())):
                         raise RuntimeError("pysbx: the guard's entries are called by its facades "
                                            "only")
-                    del caller
+                    del code
                     if kwargs:
                         plain = {}
                         for key, value in kwargs.items():
@@ -3695,8 +3722,10 @@ def _pysbx_guard():
             ids.add(id(code))
         _spent_after[id(code)] = _spent_after[id(_sealed_entry.__code__)]
         f = _function_type(code, _F, name)
-        f.__kwdefaults__ = _entry_defaults(_shield(fn, signals_too))
+        f.__kwdefaults__ = _entry_defaults(_shield(fn, signals_too, name))
         _F[name] = f
+        _entry_names[_id(f)] = name
+        _lent[id(code)] = frozenset(("_scrub",))  # an entry scrubs what escapes through it
         return f
 
     def _entry_defaults(impl, scrub=None):
@@ -3820,6 +3849,7 @@ def _pysbx_guard():
     _get_code = _facade(_loader_get_code, "get_code")
     _get_code.__kwdefaults__ = {"__pysbx_gate_code": _F["_gate_code"]}
     _sealed_ids.add(id(_get_code.__code__))
+    _lend(_get_code)
     _GateLoader = _type("_GateLoader", (SourceFileLoader,), {
         "__module__": "pysbx", "get_code": _get_code})
     _GateFinder = _type("_GateFinder", (), {
@@ -3970,6 +4000,7 @@ def _pysbx_guard():
                           "grant `code` to the module that makes them" % _CONSTANT_JOBS)
     builtins.__pysbx_eval__.__kwdefaults__ = {"__pysbx_compile_constant": _F["_compile_constant"]}
     _sealed_ids.add(id(builtins.__pysbx_eval__.__code__))
+    _lend(builtins.__pysbx_eval__)
     # A function's internals as the gate hands them (see `_checked_function_attr`).
     _F["_real_compile"] = compile
     _F["_function_code"] = _function_code
@@ -3980,7 +4011,9 @@ def _pysbx_guard():
     # (The guard's module namespace is never put here: the facades' own namespace is one a
     # computed `getattr(facade, name)` reaches, and nothing more of the guard's may be.)
     _F["_facades_globals"] = _F
-    _facade(_vetted_code, transparent=True, publish=True)
+    # Handed `_compile_constant` by the `eval` and `exec` facades, from their sealed defaults.
+    _lent[_id(_facade(_vetted_code, transparent=True, publish=True).__code__)] = frozenset(
+        ("_compile_constant",))
     builtins.__pysbx_function_attr__ = _facade(_checked_function_attr, "__pysbx_function_attr__",
                                                transparent=True)
     builtins.__pysbx_set_cell__ = _facade(_checked_set_cell, "__pysbx_set_cell__",
@@ -3990,6 +4023,7 @@ def _pysbx_guard():
     builtins.__pysbx_code_rename__.__kwdefaults__ = {
         "__pysbx_rename": _seal("_rename_job_code", _rename_job_code)}
     _sealed_ids.add(id(builtins.__pysbx_code_rename__.__code__))
+    _lend(builtins.__pysbx_code_rename__)
     builtins.__pysbx_has_function_attr__ = _facade(_checked_has_function_attr,
                                                    "__pysbx_has_function_attr__",
                                                    transparent=True)
@@ -4028,12 +4062,14 @@ def _pysbx_guard():
             _F["_compile_constant"], _seal("_restore_tree_names", _restore_tree_names),
             _tree_bundle)}
     _sealed_ids.add(id(_checked_compile_facade.__code__))
+    _lend(_checked_compile_facade)
     builtins.__pysbx_compile__ = _checked_compile_facade
     builtins.__pysbx_exec__ = _facade(_checked_exec, "exec", transparent=True, module="builtins",
                                       doc=exec.__doc__)
     builtins.__pysbx_exec__.__kwdefaults__ = {
         "closure": None, "__pysbx_compile_constant": _F["_compile_constant"]}
     _sealed_ids.add(id(builtins.__pysbx_exec__.__code__))
+    _lend(builtins.__pysbx_exec__)
     # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
     # snapshot's class has no code of its own (nothing leads from it to any globals), and says
     # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
@@ -4140,6 +4176,8 @@ def _pysbx_guard():
     _sealed_ids.add(id(_trampoline_code))
     _trampoline_ids = {id(_trampoline_code), id(_trace_trampoline.__code__)}
     def _caught_in_c(sig):
+        if _type(sig) is not _int:
+            return False
         try:
             status = _pread(_STATUS, 8192, 0)
         except OSError:
@@ -4166,6 +4204,7 @@ def _pysbx_guard():
     # replaced by a function of the program's ran on top of the guard's frames).
     _timer_handler.__kwdefaults__ = {"__pysbx_exit": os._exit}
     _sealed_ids.add(id(_timer_handler.__code__))
+    _lend(_timer_handler)
 
     def _holds_guard_state(f):
         # A frame of the guard's own work, or an entry that still holds the guard's function;
@@ -4183,6 +4222,10 @@ def _pysbx_guard():
         # itself, or None for a frame of the guard's.
         # No code of the program's runs in the walk: the events of its reads (`f_code`) are
         # the guard's own.
+        # A frame of the interpreter's, or nothing: an entry takes nothing on a facade's word
+        # (the facades' converters sit in a namespace the program may write).
+        if frame is not None and _type(frame) is not _frame_type:
+            raise TypeError("pysbx: a frame was expected")
         tid = _get_ident()
         entered = tid not in _busy
         _busy.add(tid)
@@ -4217,6 +4260,9 @@ def _pysbx_guard():
     _write, _fstat, _get_blocking = os.write, os.fstat, os.get_blocking
 
     def _set_wakeup(fd):
+        if _type(fd) is not _int:
+            raise TypeError("'%s' object cannot be interpreted as an integer"
+                            % _type_name(_type(fd)))
         if _get_ident() != _main_tid:
             raise ValueError("set_wakeup_fd only works in main thread of the main interpreter")
         if fd != -1:
@@ -4263,6 +4309,7 @@ def _pysbx_guard():
                                          "__pysbx_handler": handler,
                                          "__pysbx_begins": _handler_entries[1],
                                          "__pysbx_ends": _handler_entries[2]}
+            _lend(trampoline)
             _trampolines[trampoline] = handler
             handler = trampoline
         if _type(handler) is not _function_type or handler is _timer_handler:
@@ -4300,6 +4347,7 @@ def _pysbx_guard():
             trampoline = _function_type(_trace_code, _F, kind)
             trampoline.__kwdefaults__ = {"__pysbx_safe": _handler_entries[0],
                                          "__pysbx_tracer": fn}
+            _lend(trampoline)
             _trampolines[trampoline] = fn
             fn = trampoline
         _c_tracers[kind][0](fn)
@@ -4460,6 +4508,7 @@ def _pysbx_guard():
     _audit_facade = _facade(audit, transparent=True, module="sys", doc=sys.audit.__doc__)
     _audit_facade.__kwdefaults__ = {"__pysbx_audit": sys.audit}
     _sealed_ids.add(id(_audit_facade.__code__))
+    _lend(_audit_facade)
     sys.audit = _audit_facade
 
     # `_imp.create_builtin` makes a built-in module anew: `sys` with its dictionary put back
@@ -4559,6 +4608,7 @@ def _pysbx_guard():
         _fork_exec_facade.__kwdefaults__ = {
             "__pysbx_fork_exec": (_F["_fork_exec"], _real_fork_exec)}
         _sealed_ids.add(id(_fork_exec_facade.__code__))
+        _lend(_fork_exec_facade)
         _posixsubprocess.fork_exec = _fork_exec_facade
     if cfg["stdout_tty"]:
         try:
@@ -4934,6 +4984,8 @@ def _pysbx_guard():
         _collect(code, _guard_ids)
         _collect(code, _plain_ids)
         _collect(code, _repl_codes)
+        for i in _repl_codes:  # the runner hands the server these two entries
+            _lent[i] = frozenset(("_repl_request", "_repl_compile"))
         server = {"__builtins__": builtins}
         _shown_as_guard.append(server)
         exec(code, server)
@@ -5050,6 +5102,7 @@ def _pysbx_guard():
         f = _facade(template, name, module=holder.__name__, doc=real.__doc__)
         f.__kwdefaults__ = {"__pysbx_hook": real}
         _sealed_ids.add(id(f.__code__))
+        _lend(f)
         printing[name] = f
     sys.excepthook = sys.__excepthook__ = printing["excepthook"]
     sys.unraisablehook = sys.__unraisablehook__ = printing["unraisablehook"]
@@ -5062,6 +5115,7 @@ def _pysbx_guard():
     report.__kwdefaults__ = {"__pysbx_trim": _F["_trim"],
                              "__pysbx_traceback": BaseException.__dict__["__traceback__"]}
     _sealed_ids.add(id(report.__code__))
+    _lend(report)
     text_of = _facade(_text_of, transparent=True)
     for f in (report, *printing.values()):
         _printing_ids.add(id(f.__code__))
@@ -5074,10 +5128,12 @@ def _pysbx_guard():
                              "__pysbx_text": text_of, "__pysbx_report": report,
                              "__pysbx_args": BaseException.__dict__["args"].__get__}
     _sealed_ids.add(id(runner.__code__))
+    _lend(runner)
     # Registered last: nothing of the program's has run yet, and the guard's own setup need not
     # meet its checks.
     _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
     _audit.__kwdefaults__ = _entry_defaults(_hook)
+    _lend(_audit)
     sys.addaudithook(_audit)
     return runner
 
