@@ -3547,3 +3547,42 @@ print("TRIED", tried, "SEEN", len(SEEN))
     assert!(text.contains("TRIED 23 SEEN 0"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn a_c_profilers_timer_finds_nothing_of_the_guards_beneath_it() {
+    // The C profiler given a timer of the program's calls it at every call and return. The
+    // sealed entries' work runs inside the audit hook, where the interpreter calls no
+    // profiler: the timer runs around the facades and the entries' own frames only, which hold
+    // nothing of the guard's. Before, it ran on top of the entries and the guard's functions.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import cProfile, gc, os, signal, tempfile, _imp, importlib.machinery, pstats, io
+ticks = [0]
+def timer():
+    ticks[0] += 1
+    look_below()
+    return ticks[0] / 1e6
+def work():
+    for _ in range(3):
+        fd, path = tempfile.mkstemp()
+        os.close(fd)
+        os.unlink(path)
+        signal.getsignal(signal.SIGTERM)
+        gc.isenabled()
+        try:
+            _imp.create_builtin(importlib.machinery.ModuleSpec("math", None))
+        except BaseException:
+            pass
+    import json.decoder, csv
+    return "worked"
+profile = cProfile.Profile(timer)
+print(profile.runcall(work))
+out = io.StringIO()
+pstats.Stats(profile, stream=out).print_stats("work")
+print("STATS", "work" in out.getvalue(), "TICKS", ticks[0] > 100, "SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("worked\n"), "{text}{err}");
+    assert!(text.contains("STATS True TICKS True SEEN 0"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

@@ -35,6 +35,7 @@ def _pysbx_guard():
             todo.extend(k for k in c.co_consts if type(k) is _code_type)
 
     _collect(sys._getframe(1).f_code, _guard_ids)
+    _real_audit = sys.audit  # the interpreter's, before the guard puts its facade there
     # The file name the interpreter gives the code `exec` and `eval` compile from a string:
     # one object of its own, which no `compile(text, "<string>", ...)` of the program's is.
     _EXEC_STRING_NAME = eval("_f(0).f_code.co_filename", {"_f": sys._getframe})
@@ -1131,7 +1132,7 @@ def _pysbx_guard():
         return (net, _paths(reads), _paths(writes), process, ffi)
 
     def _permit_push(permit, want):
-        immediate, user, stack = _context(_getframe(1))
+        immediate, user, stack = _context(_entry_frame())
         module = _module_of(user)
         # The program may have changed what the permit holds: checked again, as asked.
         net, reads, writes, process, ffi = _permit_want(*want) if (
@@ -1167,7 +1168,7 @@ def _pysbx_guard():
         if ffi and not ((_ffi or _grant(module, "ffi"))
                         and all(e[6] is not False for e in enclosing)):
             refuse("foreign code", {"grant": "ffi", "what": "permit(ffi=True)"})
-        caller = _outside(_getframe(1))
+        caller = _outside(_entry_frame())
         owner = user if user is not None else caller
         origin = "%s:%s" % (caller.f_code.co_filename, caller.f_lineno)
         entry = (id(permit), id(owner), net, reads, writes, process, ffi, origin)
@@ -1177,8 +1178,8 @@ def _pysbx_guard():
     def _permit_pop(permit):
         # Only the code that opened a permit closes it: the innermost user frame now must be
         # the one that entered, and the permit must be the innermost of this thread.
-        immediate, user, stack = _context(_getframe(1))
-        owner = user if user is not None else _outside(_getframe(1))
+        immediate, user, stack = _context(_entry_frame())
+        owner = user if user is not None else _outside(_entry_frame())
         with _plock:
             ok = _pgen.send(("pop", id(permit), id(owner)))
         if ok is not True:
@@ -1818,13 +1819,17 @@ def _pysbx_guard():
 
     _PASS = (None,) + _STAY
 
+    _live = False  # the set-up is over (see the hook's registration)
+
     def _hook(event, args):
         # Called by the registered facade (`_audit_entry`), which raises the exception this
         # returns first: an exception leaves the guard without the guard's frames. Then what
         # `_leave` tells the facade to do.
         if _type(event) is not _str:
             event = _str.__str__(event)  # `sys.audit` of a str subclass of the program's
-        if event in _NOTHING_TO_JUDGE:
+        if event == "pysbx.entry":
+            return _run_entry(args)
+        if event in _NOTHING_TO_JUDGE or not _live:
             return _PASS
         tid = _get_ident()
         depth = _held[tid] if tid in _held else 0
@@ -2272,7 +2277,7 @@ def _pysbx_guard():
     _CONSTANT_JOBS = 4096
 
     def _compile_constant(source, filename):
-        immediate, user, stack = _context(_getframe(1))
+        immediate, user, stack = _context(_entry_frame())
         if not _gate_reads or user is None or _type(filename) is not _str or not filename:
             return None
         if _type(source) is _str:
@@ -3082,7 +3087,7 @@ def _pysbx_guard():
         # Told by the facade just before its call (a sealed entry: this function, the shield,
         # the entry, then the caller, which the shield admits only as the guard's own code);
         # `_open_dir_fd` takes it only for the event of that same frame.
-        _open_calls[_get_ident()] = (_getframe(3), path, at)
+        _open_calls[_get_ident()] = (_entry_frame().f_back, path, at)
 
     def _open_dir_fd(raw, frame):
         # The directory descriptor of an `os.open` call, whose audit event names none: what
@@ -3715,7 +3720,9 @@ def _pysbx_guard():
 
     _transparent_ids.add(id(_shield(None).__code__))
 
-    def _seal(name, fn, signals_too=True):
+    def _seal_in_place(name, fn, signals_too=True):
+        # An entry whose work runs on its caller's stack: the scrubber's only, which the other
+        # entries' work calls from inside the audit hook (see `_seal`).
         code = _sealed_entry.__code__.replace(co_name=name, co_qualname=name)
         _kept_codes.append(code)
         for ids in (_guard_ids, _sealed_ids, _transparent_ids):
@@ -3727,6 +3734,90 @@ def _pysbx_guard():
         _entry_names[_id(f)] = name
         _lent[id(code)] = frozenset(("_scrub",))  # an entry scrubs what escapes through it
         return f
+
+    # A sealed entry raises an event of its own (`_entry_call`) and its work runs inside the
+    # audit hook (`_run_entry`), where the interpreter calls no tracer, no profiler and no
+    # profiler's timer: a C profiler given a timer of the program's (`cProfile.Profile(timer)`)
+    # called it at every call and return, the entries' and the guard's functions behind them
+    # included, on top of the guard's work. The entry's own frame holds its name, the
+    # interpreter's `sys.audit` and how to read the answer, nothing of the guard's; the
+    # answer comes back as an exception of the guard's class, which no other hook can raise
+    # through that call (the program may add none).
+    _entry_codes = {}  # entry code id -> the entry's name
+    _entry_fns = {}  # name -> (function, signals_too)
+    _EntryDone = _type("EntryDone", (BaseException,), {"__module__": "pysbx"})
+    _entry_done_new = BaseException.__new__
+    _exc_args_get = BaseException.__dict__["args"].__get__
+
+    def _seal(name, fn, signals_too=True):
+        code = _entry_call.__code__.replace(co_name=name, co_qualname=name)
+        _kept_codes.append(code)
+        for ids in (_guard_ids, _sealed_ids, _transparent_ids):
+            ids.add(id(code))
+        _spent_after[id(code)] = -1  # holds nothing of the guard's at any instruction
+        _entry_codes[id(code)] = name
+        _entry_fns[name] = (fn, signals_too)
+        f = _function_type(code, _F, name)
+        f.__kwdefaults__ = {"__pysbx_call": (name, _real_audit, _EntryDone, _exc_args_get)}
+        _F[name] = f
+        _entry_names[_id(f)] = name
+        return f
+
+    def _entry_frame():
+        # The frame of the entry the running entry's work was called through: for that work,
+        # what its caller's stack starts from (`_context(_entry_frame())`, `_outside(...)`).
+        f = _getframe(1)
+        while f is not None and _id(f.f_code) not in _entry_codes:
+            f = f.f_back
+        return f
+
+    def _run_entry(args):
+        # An entry's event (`_entry_call`): its function run, on this thread, for the guard's
+        # code that called the entry by name or was handed it sealed (see `_lent`), and its
+        # answer or its error handed back through the event.
+        tid = _get_ident()
+        depth = _held[tid] if tid in _held else 0
+        signals_too = True
+        try:
+            _enter(tid, depth)
+            try:
+                if _type(args) is not tuple or _len(args) != 3:
+                    raise RuntimeError("pysbx: the guard's entries are called by its facades only")
+                name, call_args, kwargs = args
+                entry = _entry_fns.get(name) if _type(name) is _str else None
+                if entry is None or _type(call_args) is not tuple or _type(kwargs) is not _dict:
+                    raise RuntimeError("pysbx: the guard's entries are called by its facades only")
+                fn, signals_too = entry
+                held = tid in _busy
+                if not held:
+                    _busy.add(tid)
+                try:
+                    # This frame, the hook's, the registered facade's, then the entry's.
+                    own = _getframe(3)
+                finally:
+                    if not held:
+                        _busy.discard(tid)
+                caller = own.f_back if own is not None else None
+                if own is None or _entry_codes.get(_id(own.f_code)) != name or caller is None:
+                    raise RuntimeError("pysbx: the guard's entries are called by its facades only")
+                code = caller.f_code
+                del own, caller
+                if _id(code) not in _guard_ids or not (
+                        name in code.co_names or name in _lent.get(_id(code), ())):
+                    raise RuntimeError("pysbx: the guard's entries are called by its facades only")
+                del code
+                if kwargs:
+                    plain = {}
+                    for key, value in kwargs.items():
+                        plain[_str.__str__(key)] = value
+                    kwargs = plain
+                failure = _entry_done_new(_EntryDone, fn(*call_args, **kwargs))
+            except BaseException as exc:
+                _scrub(exc)
+                failure = exc
+        finally:
+            later = _leave(tid, depth, signals_too)
+        return (failure,) + later
 
     def _entry_defaults(impl, scrub=None):
         # One keyword default holds all of an entry's state. A caller may pass any keyword
@@ -3741,9 +3832,17 @@ def _pysbx_guard():
 
     # Scrubs an exception that escaped the guard's function in an entry: made first, its own
     # entry's scrubber is itself.
-    _seal("_scrub", _scrub)
+    _seal_in_place("_scrub", _scrub)
     _F["_scrub"].__kwdefaults__ = _entry_defaults(
         _F["_scrub"].__kwdefaults__["__pysbx_entry"][0], _F["_scrub"])
+
+    # The hook, registered as soon as the entries can run through it (the set-up's imports go
+    # through the import gate's): until the set-up is over (`_live`), it runs the entries and
+    # judges nothing.
+    _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
+    _audit.__kwdefaults__ = _entry_defaults(_hook)
+    _lend(_audit)
+    sys.addaudithook(_audit)
 
 
     # --- the import gate --------------------------------------------------------------------
@@ -3795,7 +3894,7 @@ def _pysbx_guard():
             if _ffi or _native_in_place(norm):
                 return spec
             if _learn:
-                immediate, user, stack = _context(_outside(_getframe(1)).f_back)
+                immediate, user, stack = _context(_outside(_entry_frame()).f_back)
                 _violation("ffi", "native module %s is outside the standard library (ffi: false)"
                            % origin, "import", user, stack,
                            {"grant": "ffi", "what": "native module " + origin})
@@ -3913,7 +4012,7 @@ def _pysbx_guard():
         def _check_import(name):
             if _type(name) is not _str:
                 return
-            immediate, user, stack = _context(_getframe(1))
+            immediate, user, stack = _context(_entry_frame())
             if immediate == "user":
                 module = _module_of(user)
                 own = _grant(module, "imports")
@@ -4336,7 +4435,7 @@ def _pysbx_guard():
     _sealed_ids.add(id(_trace_code))
 
     def _set_tracer(kind, fn):
-        caller = _getframe(1)
+        caller = _entry_frame()
         immediate, user, stack = _context(caller)
         if immediate == "user" or (immediate == "guard" and not _guards_own(immediate, caller)):
             _violation("introspection", "sys.set%s is not allowed" % kind,
@@ -4497,7 +4596,7 @@ def _pysbx_guard():
     # calls, a program's events of its own) is raised as before.
     def _audit_event(event):
         if _type(event) is _str and event in _CODE_EVENTS:
-            immediate, user, stack = _context(_getframe(1))
+            immediate, user, stack = _context(_entry_frame())
             _violation("code", "raising the interpreter's own event %s is not allowed" % event,
                        "sys.audit", user, stack)
 
@@ -4531,12 +4630,12 @@ def _pysbx_guard():
         if _type(name) is not _str:
             raise TypeError("create_builtin: the spec's name must be a string")
         if name in _MADE_ONCE:
-            immediate, user, stack = _context(_getframe(1))
+            immediate, user, stack = _context(_entry_frame())
             _violation("introspection", "making the built-in module %s anew is not allowed"
                        % name, "_imp.create_builtin", user, stack)
         if name == "_posixsubprocess" and not _process:
             # A copy without the facade of `fork_exec` (see `_fork_exec`).
-            immediate, user, stack = _context(_getframe(1))
+            immediate, user, stack = _context(_entry_frame())
             if not _grant(_module_of(user), "process"):
                 _refuse_new_posixsubprocess("_imp.create_builtin", user, stack)
         return _real_create_builtin(_Namespace(name=name))
@@ -4567,7 +4666,7 @@ def _pysbx_guard():
         if _type(flags) is not _int:
             raise TypeError("set_debug: the flags must be an integer")
         if flags & _DEBUG_SAVEALL:
-            immediate, user, stack = _context(_getframe(1), skip_frozen=False)
+            immediate, user, stack = _context(_entry_frame(), skip_frozen=False)
             _violation("introspection", "gc.set_debug with DEBUG_SAVEALL is not allowed "
                        "(it hands out every object a collection finds)", "gc.set_debug",
                        user, stack)
@@ -4594,7 +4693,7 @@ def _pysbx_guard():
             # Only the check: the facade starts the process itself, from its own frame, past
             # the guard's work (the arguments hold the program's objects: `preexec_fn`, paths
             # whose `__fspath__` the interpreter calls, which must not run inside that work).
-            immediate, user, stack = _context(_getframe(1))
+            immediate, user, stack = _context(_entry_frame())
             _permit_check("process", "_posixsubprocess.fork_exec", "_posixsubprocess.fork_exec",
                           user, stack)
             if not _grant(_module_of(user), "process"):
@@ -4695,7 +4794,7 @@ def _pysbx_guard():
                 if not v4:
                     raise _gaierror(_EAI_NONAME, "Name or service not known")
                 return (key, [], v4) if op == "socket.gethostbyname_ex" else v4[0]
-            caller = _getframe(1)
+            caller = _entry_frame()
             immediate, user, stack = _context(caller)
             if not _guards_own(immediate, caller):
                 _check_lookup(host, op, user, stack)
@@ -4854,8 +4953,8 @@ def _pysbx_guard():
     def _program_frames(f):
         if f is None:
             # As the standard library's: four frames above the generator's (the facade's),
-            # which called this through the sealed entry and its shield.
-            f = _getframe(3)
+            # which called this through the sealed entry.
+            f = _entry_frame().f_back
             for _ in range(4):
                 if f is None:
                     break
@@ -4916,7 +5015,7 @@ def _pysbx_guard():
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
         # this facade too, and would otherwise set the reason pysbx reports).
-        caller = _outside(_getframe(1))
+        caller = _outside(_entry_frame())
         if caller is None or id(caller.f_code) != _runner_id:
             return 1
         text = text if _type(text) is _str else "?"
@@ -4964,7 +5063,7 @@ def _pysbx_guard():
 
     def _program_unparsable():
         # A program Python parses after all, where the gate could not, is not run.
-        caller = _outside(_getframe(1))
+        caller = _outside(_entry_frame())
         if caller is None or id(caller.f_code) != _runner_id or cfg.get("unparsable") is None:
             raise RuntimeError("pysbx: not the runner of an unparsable program")
         _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
@@ -4976,7 +5075,7 @@ def _pysbx_guard():
         # with the interpreter's built-ins and nothing of the guard's in its globals. Only in
         # a REPL run, once, for the runner: in any other run the entry is the program's text,
         # which must never be compiled as the guard's.
-        caller = _outside(_getframe(1))
+        caller = _outside(_entry_frame())
         if mode != "repl" or _repl_served or caller is None or id(caller.f_code) != _runner_id:
             raise RuntimeError("pysbx: not a REPL run")
         _repl_served.append(True)
@@ -5013,7 +5112,7 @@ def _pysbx_guard():
         # the classes of `ast`, which the program may change: inside the guard's work, that
         # was code of the program's on top of it. (One call per step, not a generator of the
         # guard's: its frame would be resumed by the server.)
-        caller = _outside(_getframe(1))
+        caller = _outside(_entry_frame())
         if mode != "repl" or caller is None or id(caller.f_code) not in _repl_codes:
             raise RuntimeError("pysbx: not the REPL's server")
         if _repl_pending:
@@ -5129,12 +5228,9 @@ def _pysbx_guard():
                              "__pysbx_args": BaseException.__dict__["args"].__get__}
     _sealed_ids.add(id(runner.__code__))
     _lend(runner)
-    # Registered last: nothing of the program's has run yet, and the guard's own setup need not
-    # meet its checks.
-    _audit = _function_type(_audit_entry.__code__, _F, "_audit_entry")
-    _audit.__kwdefaults__ = _entry_defaults(_hook)
-    _lend(_audit)
-    sys.addaudithook(_audit)
+    # Judging from here on: nothing of the program's has run yet, and the guard's own setup
+    # need not meet its checks (the hook, registered with the entries, only ran them so far).
+    _live = True
     return runner
 
 
@@ -5187,6 +5283,19 @@ def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
     if ok:
         return value
     raise value
+
+
+def _entry_call(*args, __pysbx_call=None, **kwargs):
+    # A sealed entry (see `_seal`): the guard's work runs inside the audit hook this event
+    # calls, and its answer comes back as the guard's exception, read by the interpreter's
+    # own descriptor. No answer: no guard's hook took the event.
+    name, audit, done, answer = __pysbx_call
+    del __pysbx_call
+    try:
+        audit("pysbx.entry", name, args, kwargs)
+    except done as result:
+        return answer(result)[0]
+    raise RuntimeError("pysbx: the guard did not answer")
 
 
 def _audit_entry(event, args, *, __pysbx_entry=None):
