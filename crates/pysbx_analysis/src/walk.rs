@@ -921,6 +921,10 @@ pub(crate) struct Walker<'a, 'c> {
     mutables: Vec<(u32, Name)>,
     /// The value an assignment stores into a subscript (`d["k"] = v`), for the subscript.
     store_value: Option<Option<Const<'a>>>,
+    /// Where a function of the file is named as the value stored into an exception hook
+    /// (`sys.excepthook = _report`): Python calls it only when an exception is not caught,
+    /// so the name is not a call made where the store is (see [`is_exception_hook`]).
+    hook_value: Option<TextSize>,
     /// Folding a comprehension's element: names other than its targets are looked up (the
     /// element runs where it is written, unlike a lambda's body).
     free_names: bool,
@@ -1160,6 +1164,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             reading: None,
             mutables: Vec::new(),
             store_value: None,
+            hook_value: None,
             free_names: false,
             dict_wanted: None,
             saved: Vec::new(),
@@ -2136,7 +2141,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if carries {
                     self.capture = Some(Vec::new());
                 }
+                if let Expr::Name(n) = &*a.value
+                    && a.targets.iter().any(is_exception_hook)
+                {
+                    self.hook_value = Some(n.range.start());
+                }
                 let mut v = self.expr_dict(&a.value);
+                self.hook_value = None;
                 self.flush(&mut v);
                 let captured = if carries { self.capture.take() } else { None };
                 for t in &a.targets {
@@ -4701,6 +4712,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let from = self.hits.len();
         if !callee {
             reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
+            let hook = self.hook_value == Some(n.range.start());
             // A function of the file handed on where a rule's context holds (`atexit.register
             // (_post)`, `Thread(target=_post)` at the top of `setup.py`, a step list in a
             // command's `run`) runs there as a call would.
@@ -4708,6 +4720,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 && (self.at_import()
                     || (!self.c.context_classes.is_empty()
                         && self.frames.iter().any(|f| matches!(f, Frame::Class(_)))))
+                && !hook
                 && self.function_bits & name_bit(&n.id) != 0
                 && self.functions.contains_key(&n.id)
             {
@@ -8046,6 +8059,15 @@ struct CarriedText {
 /// of parts is a host name, a path or a command, not a document.
 const MAX_CARRIED_TEXTS: usize = 8;
 const MAX_CARRIED_TEXT_LEN: usize = 512;
+
+/// Whether an assignment target is an exception hook (`sys.excepthook`,
+/// `threading.excepthook`, `sys.unraisablehook`): what is stored there runs only when an
+/// exception is not caught, not where it is stored.
+fn is_exception_hook(target: &Expr) -> bool {
+    matches!(target, Expr::Attribute(a)
+        if matches!(a.attr.id.as_str(), "excepthook" | "unraisablehook")
+            && matches!(&*a.value, Expr::Name(m) if matches!(m.id.as_str(), "sys" | "threading")))
+}
 
 /// Whether an expression builds a text of parts that may not fold (`data + ".example.net"`,
 /// `"%s.example.net" % data`, an f-string, `"{}.{}".format(data, domain)`, `".".join(...)`).

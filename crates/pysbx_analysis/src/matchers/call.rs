@@ -370,11 +370,15 @@ fn command_as_written(e: &Expr, interpreter: bool) -> Option<String> {
 }
 
 /// The first item of a list or tuple display when it is a string literal (`"pkg-config"` of
-/// `["pkg-config", flag, name]`); a starred first item or anything else gives nothing.
+/// `["pkg-config", flag, name]`), also where more items are added after it (`["cmake", src]
+/// + args`); a starred first item or anything else gives nothing.
 fn program_as_written(e: &Expr) -> Option<&str> {
     let first = match e {
         Expr::List(l) => l.elts.first()?,
         Expr::Tuple(t) => t.elts.first()?,
+        Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Add => {
+            return program_as_written(&b.left);
+        }
         _ => return None,
     };
     match first {
