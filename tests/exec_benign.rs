@@ -2944,3 +2944,67 @@ print(len(vars(top)), SimpleNamespace(f_back=3).f_back)
 "#;
     same_as_python("path_objects", code, &[], &[]);
 }
+
+#[test]
+fn pytest_runs_a_test_suite_with_its_assertion_rewriting() {
+    // pytest rewrites each test module's asserts (and its plugins', conftest's) as a syntax
+    // tree it compiles; the guard writes the tree out and runs it as the gate would run that
+    // text, as an import of it would (pytest's rewritten modules import under names source
+    // cannot spell, and a plugin may find its caller's globals).
+    let s = Scratch::new();
+    s.write(
+        "conftest.py",
+        "import pytest\n\n@pytest.fixture\ndef numbers():\n    return [1, 2, 3]\n",
+    );
+    s.write("calc.py", "def add(a, b):\n    return a + b\n");
+    s.write(
+        "test_calc.py",
+        "import pytest\nfrom calc import add\n\n\
+         def test_add():\n    assert add(2, 3) == 5\n\n\
+         @pytest.mark.parametrize(\"a,b,c\", [(1, 1, 2), (2, 2, 4), (0, -1, -1)])\n\
+         def test_param(a, b, c):\n    assert add(a, b) == c\n\n\
+         def test_fixture(numbers):\n    assert sum(numbers) == 6\n\n\
+         def test_raises():\n    with pytest.raises(ZeroDivisionError):\n        1 / 0\n\n\
+         def test_tmp(tmp_path):\n    p = tmp_path / \"f.txt\"\n    p.write_text(\"x\")\n    assert p.read_text() == \"x\"\n\n\
+         def test_fail():\n    assert add(1, 1) == 3\n",
+    );
+    // Installed plugins load too (`anyio`'s imports `trio` where installed, which needs
+    // `ctypes`, refused by design): only pytest's own here.
+    let args = [
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:anyio",
+        "-p",
+        "no:hypothesispytest",
+        "test_calc.py",
+    ];
+    let plain = Command::new(python())
+        .args(args)
+        .current_dir(s.path())
+        .env_clear()
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("test setup");
+    if String::from_utf8_lossy(&plain.stderr).contains("No module named pytest") {
+        panic!("pytest is not installed for {} (.ci/run installs it)", python().display());
+    }
+    let sandboxed = run(s.exec().args(args));
+    // The report as pytest writes it (the failed assert's source line and its file's line
+    // number: the code made from the written-out tree keeps the test module's lines), but the
+    // time taken.
+    let report = |out: &std::process::Output| {
+        let text = stdout(out);
+        text.lines()
+            .map(|line| line.split(" in 0.").next().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(report(&sandboxed), report(&plain), "{}", stderr(&sandboxed));
+    let plain_text = stdout(&plain);
+    assert!(plain_text.contains("1 failed, 7 passed"), "{plain_text}");
+    assert!(plain_text.contains(">       assert add(1, 1) == 3"), "{plain_text}");
+    assert_eq!(sandboxed.status.code(), plain.status.code());
+}

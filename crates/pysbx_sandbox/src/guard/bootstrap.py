@@ -2213,6 +2213,7 @@ def _pysbx_guard():
     # (the compile and the run are one call, with the interpreter's own file name for
     # strings), never a code object compiled apart.
     _constant_verdicts = {}  # (file, text) -> whether the gate leaves the text unchanged
+    _constant_gated = {}  # (file, text) -> the text as the gate would run it, when it runs
     _constant_runs = {}  # thread -> id of the frame whose constant was just compiled
 
     def _vetted_constant(args, user):
@@ -2276,7 +2277,12 @@ def _pysbx_guard():
     _constant_names = {}  # (UTF-8 text, name) -> the job's name
     _CONSTANT_JOBS = 4096
 
-    def _compile_constant(source, filename):
+    def _compile_constant(source, filename, tree=False):
+        # `tree`: the text a syntax tree was written out as (see `_tree_source`), which an
+        # installed package compiles as a module's code (pytest's assertion rewriting, of a
+        # test module or a plugin): it runs as the gate would run it, as an import of that
+        # text would, rather than only when the gate leaves it unchanged (a module that finds
+        # its caller's globals, `sys._getframe(1).f_globals`, is handed to the guard there).
         immediate, user, stack = _context(_entry_frame())
         if not _gate_reads or user is None or _type(filename) is not _str or not filename:
             return None
@@ -2301,11 +2307,12 @@ def _pysbx_guard():
         if _len(_constant_names) >= _CONSTANT_JOBS and (source, filename) not in _constant_names:
             return False
         if _gate_leaves_unchanged(fn, source) is not True:
-            return None
-        path = _path_of(filename)
+            gated = _dict_get(_constant_gated, (fn, source)) if tree is True else None
+            if gated is None:
+                return None
+            source = gated
         if not _honest_name((source, filename), "user") \
-                or _names_a_trusted_file(filename, None) \
-                or (path and path.endswith(".py") and _isabs(path)):
+                or _names_a_trusted_file(filename, None):
             return None
         key = (source, filename)
         name = _dict_get(_constant_names, key)
@@ -2356,9 +2363,10 @@ def _pysbx_guard():
     # string (a class's name, a keyword argument's, an annotated parameter's) would change a
     # value, not a name: such code is refused (None). The hook lets this function's calls of
     # the interpreter's `replace` make the copies, for a job's code only.
-    def _restore_tree_names(code, names, prefix):
-        # `names`: placeholder -> name, every placeholder `prefix` and a number.
-        if _type(code) is not _code_type or _type(names) is not _dict or not names \
+    def _restore_tree_names(code, names, prefix, lines=None):
+        # `names`: placeholder -> name, every placeholder `prefix` and a number. `lines`: the
+        # tree's line by the written text's (see `_tree_lines`), for the code's line table.
+        if _type(code) is not _code_type or _type(names) is not _dict \
                 or _type(prefix) is not _str or _len(prefix) < 16:
             return None
         for key in names:
@@ -2366,15 +2374,58 @@ def _pysbx_guard():
             if _type(key) is not _str or not key.startswith(prefix) \
                     or _type(value) is not _str or _spellable(value):
                 return None
-        return _tree_code_renamed(code, names, prefix)
+        plain_lines = {}
+        if _type(lines) is _dict:
+            for new, old in lines.items():
+                if _type(new) is _int and _type(old) is _int and 0 < new and 0 < old < 1 << 30:
+                    plain_lines[new] = old
+        return _tree_code_renamed(code, names, prefix, plain_lines)
 
-    def _tree_code_renamed(code, names, prefix):
+    def _line_table(code, lines):
+        # The code's line table (3.11's location table) with each instruction's line mapped
+        # by `lines`, and no columns: entries of the "no column" form (code 13: a signed line
+        # delta) or "no location" (code 15), each for up to eight code units.
+        out = []
+        previous = code.co_firstlineno
+        first = lines.get(previous, previous)
+        base = first
+        run_line, run_length = False, 0
+
+        def flush(line, length):
+            nonlocal base
+            if length == 0:
+                return
+            if line is None:
+                out.append(0x80 | (15 << 3) | (length - 1))
+                return
+            out.append(0x80 | (13 << 3) | (length - 1))
+            delta = line - base
+            base = line
+            value = (delta << 1) if delta >= 0 else ((-delta) << 1) | 1
+            while value >= 0x40:
+                out.append(0x40 | (value & 0x3F))
+                value >>= 6
+            out.append(value)
+
+        for position in code.co_positions():
+            line = position[0]
+            if line is not None:
+                line = lines.get(line, line)
+            if run_length and (line != run_line or run_length == 8):
+                flush(run_line, run_length)
+                run_length = 0
+            run_line = line
+            run_length += 1
+        flush(run_line, run_length)
+        return _bytes(out), first
+
+    def _tree_code_renamed(code, names, prefix, lines=None):
         if _type(code) is not _code_type or not _job_named(code.co_filename):
             return None
         consts = []
         for const in code.co_consts:
             if _type(const) is _code_type:
-                const = _tree_code_renamed(const, names, prefix)
+                const = _tree_code_renamed(const, names, prefix, lines)
                 if const is None:
                     return None
             elif _holds_placeholder(const, prefix):
@@ -2391,8 +2442,11 @@ def _pysbx_guard():
                     return None
                 parts[i] = name + rest
             qualname = "".join(parts)
+        table, first = (_line_table(code, lines) if lines
+                        else (code.co_linetable, code.co_firstlineno))
         return _code_replace(
             code, co_consts=tuple(consts), co_name=names.get(code.co_name, code.co_name),
+            co_linetable=table, co_firstlineno=first,
             co_qualname=qualname, co_names=tuple(names.get(n, n) for n in code.co_names),
             co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
             co_cellvars=tuple(names.get(n, n) for n in code.co_cellvars),
@@ -2451,9 +2505,11 @@ def _pysbx_guard():
             except UnicodeError:
                 return None
             reply, _ = _request({"t": "gate", "path": fn, "constant": True}, source)
-            verdict = bool(reply.get("ok")) and _type(reply.get("source")) is _str \
-                and _str.__eq__(reply["source"], text) is True
+            gated = reply.get("source") if reply.get("ok") is True else None
+            verdict = _type(gated) is _str and _str.__eq__(gated, text) is True
             _constant_verdicts[key] = verdict
+            if _type(gated) is _str:
+                _constant_gated[key] = _str.encode(gated, "utf-8", "surrogateescape")
         return verdict
 
     # `doctest`'s examples are text of a module's docstrings, which the gate reads as strings,
@@ -4154,6 +4210,7 @@ def _pysbx_guard():
         _a.JoinedStr, _a.FormattedValue, _a.Constant, _iskeyword, _urandom,
         _type("TreeUnwritable", (Exception,), {"__module__": "pysbx"}))
     del _a
+    _facade(_tree_lines, transparent=True, publish=True)
     _checked_compile_facade = _facade(_checked_compile, "compile", transparent=True,
                                       module="builtins", doc=compile.__doc__)
     _checked_compile_facade.__kwdefaults__ = {
@@ -5583,11 +5640,12 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
         if flags & __pysbx_tree[3]:
             return source  # as the interpreter's `compile` does with a tree
         name = _fspath(filename) if not isinstance(filename, str) else _plain(filename)
-        text, names, prefix = __pysbx_tree[0](source, mode, __pysbx_tree)
+        text, names, prefix, copy = __pysbx_tree[0](source, mode, __pysbx_tree)
         why = names if text is None else "its file name is not text"
         if text is not None and isinstance(name, str):
-            _ast_parse(text, name, mode)
-            job = __pysbx_compile_constant(text, name)
+            lines = _tree_lines(copy, _ast_parse(text, name, mode), __pysbx_tree[4])
+            del copy
+            job = __pysbx_compile_constant(text, name, True)
             if job is False:
                 raise _Refused("PSB103 (compile-builtin) blocked at line %d: %s"
                                % (caller.f_lineno, _CAP_REFUSAL))
@@ -5596,9 +5654,9 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
             if job is not None:
                 code = compile(job[0], job[1], mode, flags, dont_inherit, optimize,
                                _feature_version=_feature_version)
-                if not names:
+                if not names and not lines:
                     return code
-                code = __pysbx_tree_names(code, names, prefix)
+                code = __pysbx_tree_names(code, names, prefix, lines)
                 if code is not None:
                     return code
                 why = "a name source cannot spell would be a string of the code made"
@@ -5637,14 +5695,14 @@ def _tree_source(tree, mode, bundle):
      _tree_constant_types, _JoinedStr, _FormattedValue, _Constant, _iskeyword, _urandom,
      _TreeUnwritable) = bundle
     if mode == "func_type":
-        return None, "a function type's tree is not written out", None
+        return None, "a function type's tree is not written out", None, None
     want = _tree_modes.get(mode) if type(mode) is str else None
     if want is None:
         raise ValueError("compile() mode must be 'exec', 'eval', 'single' or 'func_type'")
     if type(tree) is not want:
         raise TypeError("expected %s node, got %s" % (want.__name__, type(tree).__name__))
     if _ast_unparse is None:
-        return None, "this interpreter's ast module cannot write a tree out as text", None
+        return None, "this interpreter's ast module cannot write a tree out as text", None, None
     names = {}  # placeholder -> the name it stands for
     given = {}  # name -> placeholder
     # A prefix no name of the program's holds, but by a guess of 64 random bits.
@@ -5735,11 +5793,38 @@ def _tree_source(tree, mode, bundle):
     try:
         copy = copy_node(tree, 0)
     except _TreeUnwritable as exc:
-        return None, exc.args[0], None
+        return None, exc.args[0], None, None
     try:
-        return _ast_unparse(copy), names, prefix
+        return _ast_unparse(copy), names, prefix, copy
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-        return None, "ast.unparse cannot write it out (%s)" % exc, None
+        return None, "ast.unparse cannot write it out (%s)" % exc, None, None
+
+
+def _tree_lines(copy, written, fields):
+    # The lines of the tree the text was written out from, by the lines of the text (its
+    # parse, `written`): the two trees have the same nodes in the same order, and each node's
+    # line in the text stands for its line in the tree, so that the code made says where its
+    # source is (tracebacks, pytest's report of a failed assert). {} when they differ.
+    lines = {}
+    todo = [(copy, written)]
+    while todo:
+        a, b = todo.pop()
+        if type(a) is not type(b):
+            return {}
+        if type(a) is list:
+            if len(a) != len(b):
+                return {}
+            todo.extend(zip(a, b))
+            continue
+        names = fields.get(type(a))
+        if names is None:
+            continue
+        old, new = getattr(a, "lineno", None), getattr(b, "lineno", None)
+        if type(old) is int and type(new) is int and new not in lines:
+            lines[new] = old
+        for field in names:
+            todo.append((getattr(a, field, None), getattr(b, field, None)))
+    return lines
 
 
 def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
