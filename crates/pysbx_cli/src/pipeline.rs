@@ -550,8 +550,13 @@ impl Engine {
         options.called_by_entry = called_by_entry;
         let analysis = self.analyzer.analyze(&source, path, &options);
         let mut syntax_error = None;
+        // A syntax error, or code nested too deep to read, is reported beside what the rest of
+        // the file holds (see `AnalyzeOptions::read_despite_syntax_errors`).
         if let Some(err) = &analysis.error
-            && err.kind == pysbx_analysis::SourceErrorKind::Syntax
+            && matches!(
+                err.kind,
+                pysbx_analysis::SourceErrorKind::Syntax | pysbx_analysis::SourceErrorKind::TooDeep
+            )
             && options.read_despite_syntax_errors
         {
             syntax_error = Some(FileFailure::from_source_error(err));

@@ -36,6 +36,14 @@ def _pysbx_guard():
 
     _collect(sys._getframe(1).f_code, _guard_ids)
     _real_audit = sys.audit  # the interpreter's, before the guard puts its facade there
+    # The `-c` loader that started the guard: the bottom of the main thread's stack, known by
+    # its code object (a thread's first frame has no caller either, and code compiled under
+    # "<string>", as dataclasses' methods are, is no loader).
+    _loader_frame = sys._getframe(1)
+    while _loader_frame.f_back is not None:
+        _loader_frame = _loader_frame.f_back
+    _loader_code = _loader_frame.f_code
+    del _loader_frame
     # The file name the interpreter gives the code `exec` and `eval` compile from a string:
     # one object of its own, which no `compile(text, "<string>", ...)` of the program's is.
     _EXEC_STRING_NAME = eval("_f(0).f_code.co_filename", {"_f": sys._getframe})
@@ -528,7 +536,7 @@ def _pysbx_guard():
     def _frames(start):
         f = start
         while f is not None:
-            if f.f_back is None and f.f_code.co_filename == "<string>":
+            if f.f_code is _loader_code:
                 return  # the -c loader that started the guard
             if _id(f.f_code) == _runner_id:
                 # The runner the program starts from (`_pysbx_run`): what lies beneath is the
@@ -2661,12 +2669,31 @@ def _pysbx_guard():
         return False
 
     def _runs_vetted_constant(event, args, user, pending):
-        # The run that follows the compile `_vetted_constant` passed, in the same call.
-        return event == "exec" and pending is not None and user is not None \
-            and pending == _id(user) and _len(args) > 0 and _type(args[0]) is _code_type \
-            and args[0].co_filename is _EXEC_STRING_NAME and args[0].co_name == "<module>"
+        # The run that follows the compile `_vetted_constant` passed, in the same call, of the
+        # code that text compiles to: a `compile` event raised by the program itself (with the
+        # interpreter's `sys.audit`) names a constant it never compiles, and the code run next
+        # is another's.
+        if not (event == "exec" and pending is not None and user is not None
+                and pending[0] == _id(user) and _len(args) > 0 and _type(args[0]) is _code_type
+                and args[0].co_filename is _EXEC_STRING_NAME
+                and args[0].co_name == "<module>"):
+            return False
+        code, source, flags = args[0], pending[1], pending[2] & _FUTURE_FLAGS
+        for mode in ("exec", "eval"):
+            try:
+                made = compile(source, _EXEC_STRING_NAME, mode, flags, True)
+            except (SyntaxError, ValueError):
+                continue
+            if _type(made) is _code_type and _code_type.__eq__(made, code) is True:
+                return True
+        return False
 
     _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
+    import __future__ as _future_module
+    _FUTURE_FLAGS = 0
+    for _feature in _future_module.all_feature_names:
+        _FUTURE_FLAGS |= getattr(_future_module, _feature).compiler_flag
+    del _future_module, _feature
     # The standard library's maker of code objects: `types.coroutine` sets a flag on a
     # generator's code. (`modulefinder` renames code after paths its caller gives: the
     # program's.)
@@ -3454,14 +3481,22 @@ def _pysbx_guard():
             return
         if event in ("sys.settrace", "sys.setprofile"):
             # Python-level tracers go through the guard's facades (`_set_tracer`), which keep
-            # the guard's frames from them; this is the C profiler's (cProfile), which hands
-            # no frame to Python, or the guard's own call. The interpreter's own
-            # `sys.setprofile` is the guard's alone (replaced, and `sys` is never made anew), so
-            # a `sys.setprofile` the program raises is `cProfile.Profile().enable()`, which it
-            # may call as `with Profile()` does; a `sys.settrace` is refused.
+            # the guard's frames from them; this is the guard's own call, or the C profiler's
+            # (`cProfile.Profile().enable()`, `runcall`, `with Profile()`: the interpreter's
+            # own `sys.setprofile` is the guard's alone, replaced, and `sys` is never made
+            # anew). The C profiler calls the timer it was given (`cProfile.Profile(timer)`,
+            # which the guard cannot see) at every call and return, the facades' included,
+            # whose frames hold what they hand the guard or the interpreter (the interpreter's
+            # `sys.audit`, `_posixsubprocess.fork_exec`): refused; the `profile` module's
+            # profiler, behind the guard's trampoline, sees none of them. A `sys.settrace` the
+            # program raises is refused.
             immediate, user, stack = _context(frame, skip_frozen=False)
             if immediate == "user" and event == "sys.settrace":
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
+            if event == "sys.setprofile" and not _guards_own(immediate, frame):
+                _violation("introspection", "the C profiler (cProfile) is not allowed: it calls "
+                           "a timer the program may give it at every call, the guard's own "
+                           "included; the profile module's profiler runs", event, user, stack)
             _tracing[_get_ident()] = True
             return
         if event in ("sys._current_frames", "sys._current_exceptions", "gc.get_objects",
@@ -3527,7 +3562,7 @@ def _pysbx_guard():
             if immediate == "user" and not granted:
                 vetted = _vetted_constant(args, user) if event == "compile" else None
                 if vetted:
-                    _constant_runs[_get_ident()] = _id(user)
+                    _constant_runs[_get_ident()] = (_id(user), args[0], user.f_code.co_flags)
                     return
                 if _runs_vetted_constant(event, args, user, pending) \
                         or _runs_constant_job(event, args) \
@@ -3810,7 +3845,11 @@ def _pysbx_guard():
         _kept_codes.append(code)
         for ids in (_guard_ids, _sealed_ids, _transparent_ids):
             ids.add(id(code))
-        _spent_after[id(code)] = -1  # holds nothing of the guard's at any instruction
+        # Counted as holding the guard's state at every instruction: a signal handler run on
+        # top of it (a signal put off in the entry's work is raised again at its end, while
+        # this frame waits for the answer) could raise an answer of its own making, and would
+        # read what the frame holds. The signal waits for the end of the next piece of work.
+        _spent_after[id(code)] = 1 << 30
         _entry_codes[id(code)] = name
         _entry_fns[name] = (fn, signals_too)
         f = _function_type(code, _F, name)
@@ -5351,7 +5390,14 @@ def _entry_call(*args, __pysbx_call=None, **kwargs):
     try:
         audit("pysbx.entry", name, args, kwargs)
     except done as result:
+        del audit, done
         return answer(result)[0]
+    except BaseException:
+        # What leaves with the entry's error keeps this frame in its traceback: it holds
+        # nothing then (the interpreter's `sys.audit` raises any event it is given).
+        del name, audit, done, answer
+        raise
+    del name, audit, done, answer
     raise RuntimeError("pysbx: the guard did not answer")
 
 
@@ -6488,7 +6534,7 @@ def getrecursionlimit():
 def audit(event, *args, __pysbx_audit=None):
     event = _plain(event)
     _audit_event(event)
-    return __pysbx_audit(event, *args)
+    return (__pysbx_audit, __pysbx_audit := None)[0](event, *args)
 
 
 def create_builtin(spec):
@@ -6499,10 +6545,12 @@ def fork_exec(*args, __pysbx_fork_exec=None):
     # The check and the interpreter's function, both from the sealed default: the facades'
     # namespace is the program's to write, and a `_fork_exec` of its own there skipped the
     # check (the interpreter's `fork_exec` raises no event).
-    check, real = __pysbx_fork_exec
-    del __pysbx_fork_exec
+    # While the interpreter's function runs, it is on the value stack only: it calls
+    # `__fspath__` of the program's arguments, whose code could read this frame's locals.
+    check = __pysbx_fork_exec[0]
     check()
-    return real(*args)
+    del check
+    return (__pysbx_fork_exec, __pysbx_fork_exec := None)[0][1](*args)
 
 
 def enable():
