@@ -3764,6 +3764,33 @@ def _pysbx_guard():
         _lent[code_id] = frozenset(names | _lent.get(code_id, frozenset()))
         return function
 
+    def _frame_below(depth, tid):
+        # `_getframe(depth)` of the caller, its own event passed as the guard's (see the hook).
+        held = tid in _busy
+        if not held:
+            _busy.add(tid)
+        try:
+            return _getframe(depth + 1)
+        finally:
+            if not held:
+                _busy.discard(tid)
+
+    def _admits(code, name):
+        # Whether the guard's code `code` may call the entry `name` (see `_lent`).
+        if _id(code) not in _guard_ids or not (
+                name is None or name in code.co_names or name in _lent.get(_id(code), ())):
+            raise RuntimeError("pysbx: the guard's entries are called by its facades only")
+
+    def _plain_keywords(kwargs):
+        # A keyword's name read as a plain `str` (a subclass's `__eq__` would run when the call
+        # matches it to a parameter).
+        if not kwargs:
+            return kwargs
+        plain = {}
+        for key, value in kwargs.items():
+            plain[_str.__str__(key)] = value
+        return plain
+
     def _shield(fn, signals_too=True, name=None):
         # The entry hands over its arguments as they are (`args`, `kwargs`): a call with `*` or
         # `**` would build them inside the entry's frame, where an allocation's collection runs
@@ -3779,28 +3806,8 @@ def _pysbx_guard():
                     # the facades' namespace that holds the entries is the program's to read,
                     # and an entry called by the program with its own objects ran their methods
                     # inside the guard's work. The frames: this one, the entry's, its caller's.
-                    held = tid in _busy
-                    if not held:
-                        _busy.add(tid)
-                    try:
-                        caller = _getframe(2)
-                    finally:
-                        if not held:
-                            _busy.discard(tid)
-                    code = caller.f_code
-                    del caller
-                    if _id(code) not in _guard_ids or not (
-                            name is None or name in code.co_names
-                            or name in _lent.get(_id(code), ())):
-                        raise RuntimeError("pysbx: the guard's entries are called by its facades "
-                                           "only")
-                    del code
-                    if kwargs:
-                        plain = {}
-                        for key, value in kwargs.items():
-                            plain[_str.__str__(key)] = value
-                        kwargs = plain
-                    done = True, fn(*args, **kwargs)
+                    _admits(_frame_below(2, tid).f_code, name)
+                    done = True, fn(*args, **_plain_keywords(kwargs))
                 except BaseException as exc:
                     _scrub(exc)
                     done = False, exc
@@ -3883,30 +3890,14 @@ def _pysbx_guard():
                 if entry is None or _type(call_args) is not tuple or _type(kwargs) is not _dict:
                     raise RuntimeError("pysbx: the guard's entries are called by its facades only")
                 fn, signals_too = entry
-                held = tid in _busy
-                if not held:
-                    _busy.add(tid)
-                try:
-                    # This frame, the hook's, the registered facade's, then the entry's.
-                    own = _getframe(3)
-                finally:
-                    if not held:
-                        _busy.discard(tid)
+                # This frame, the hook's, the registered facade's, then the entry's.
+                own = _frame_below(3, tid)
                 caller = own.f_back if own is not None else None
                 if own is None or _entry_codes.get(_id(own.f_code)) != name or caller is None:
                     raise RuntimeError("pysbx: the guard's entries are called by its facades only")
-                code = caller.f_code
+                _admits(caller.f_code, name)
                 del own, caller
-                if _id(code) not in _guard_ids or not (
-                        name in code.co_names or name in _lent.get(_id(code), ())):
-                    raise RuntimeError("pysbx: the guard's entries are called by its facades only")
-                del code
-                if kwargs:
-                    plain = {}
-                    for key, value in kwargs.items():
-                        plain[_str.__str__(key)] = value
-                    kwargs = plain
-                failure = _entry_done_new(_EntryDone, fn(*call_args, **kwargs))
+                failure = _entry_done_new(_EntryDone, fn(*call_args, **_plain_keywords(kwargs)))
             except BaseException as exc:
                 _scrub(exc)
                 failure = exc
