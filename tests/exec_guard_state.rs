@@ -3657,3 +3657,83 @@ print("THREAD", hasattr(builtins, "RAN_IN_THREAD"))
     assert!(text.contains("THREAD False"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn a_facade_holds_no_primitive_and_an_entry_converts_nothing_of_the_programs() {
+    // Four roads of one round: a job's code renamed with `co_firstlineno` an object of the
+    // program's (`CodeType.replace` called its `__index__` inside the guard's work); the
+    // `sys.audit` and `fork_exec` facades held the interpreter's functions in their locals
+    // while the program's code ran on top (an event name's `__class__`, a signal's handler at
+    // the facade's first instruction); and a `namedtuple` field name whose `str` compiled a
+    // text of the program's choosing from namedtuple's own frame, then ran another code.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import builtins, collections, codeop, functools, operator, signal, _thread
+def victim():
+    return 1
+class Index:
+    def __index__(self):
+        look_below()
+        return 5
+try:
+    builtins.__pysbx_code_rename__(victim.__code__, co_firstlineno=Index())
+except BaseException:
+    pass
+held = []
+class Name:
+    @property
+    def __class__(self):
+        stack = bdb.Bdb()
+        stack.botframe = None
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            me = stack.get_stack(None, sys.exc_info()[2])[0][-1][0]
+        f = me
+        while f is not None:
+            for value in list(f.f_locals.values()):
+                if getattr(value, "__name__", "") in ("audit", "fork_exec") \
+                        and type(value).__name__ == "builtin_function_or_method":
+                    held.append(value)
+            f = f.f_back
+        return str
+try:
+    sys.audit(Name())
+except BaseException:
+    pass
+def handler(signum, frame):
+    f = frame
+    while f is not None:
+        for value in list(f.f_locals.values()):
+            for item in (value if type(value) is tuple else (value,)):
+                if type(item).__name__ == "builtin_function_or_method" \
+                        and getattr(item, "__name__", "") in ("audit", "fork_exec"):
+                    held.append(item)
+        f = f.f_back
+signal.signal(signal.SIGUSR1, handler)
+import _posixsubprocess
+for _ in range(50):
+    _thread.interrupt_main(signal.SIGUSR1)
+    try:
+        _posixsubprocess.fork_exec(*([None] * 23))
+    except BaseException:
+        pass
+print("PRIMITIVES", len(held))
+made = codeop.compile_command("RAN.append(1)", "<input>", "exec")
+ns = {{"RAN": []}}
+run_it = [v for n, v in vars(builtins).items() if n == "ex" + "ec"][0]
+make = [v for n, v in vars(builtins).items() if n == "comp" + "ile"][0]
+steps = [functools.partial(make, "pass", "<x>", "exec"), functools.partial(run_it, made, ns)]
+class Field:
+    __str__ = functools.partial(collections.deque, map(operator.call, steps), 0)
+try:
+    collections.namedtuple("T", [Field()])
+except BaseException:
+    pass
+print("NAMEDTUPLE RAN", bool(ns["RAN"]), "SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("PRIMITIVES 0\n"), "{text}{err}");
+    assert!(text.contains("NAMEDTUPLE RAN False SEEN 0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

@@ -2040,13 +2040,38 @@ def _pysbx_guard():
             return False
         return _guard_made(args[0])
 
+    def _compiles_to(source, code):
+        # Whether the text `source` (a `compile` event's) compiles to `code`, in any mode,
+        # under the code's own future flags (the file name is not compared: code objects
+        # compare without it).
+        if _issubclass(_type(source), _str):
+            source = _str.__str__(source)
+        elif _issubclass(_type(source), _bytes):
+            source = _bytes_join((source,))
+        else:
+            return False
+        flags = code.co_flags & _FUTURE_FLAGS
+        for mode in ("exec", "eval", "single"):
+            try:
+                made = compile(source, "<pysbx-check>", mode, flags, True)
+            except (SyntaxError, ValueError):
+                continue
+            if _code_type.__eq__(made, code) is True:
+                return True
+        return False
+
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
             return True  # not a code object: `exec` of a string raised its `compile` first
         compiled_in = _compiled_in.pop(_get_ident(), None)
         _let_go(compiled_in)
-        if compiled_in is frame:
-            return True  # compiled by the same call that runs it
+        if compiled_in is not None and compiled_in[0] is frame \
+                and _compiles_to(compiled_in[1], code):
+            # Compiled by the same call that runs it: that text's code. A `compile` event of a
+            # text of the program's choosing, raised from the same frame by a callable of the
+            # interpreter's the frame was handed (a `str` of a `namedtuple` field name set to
+            # `functools.partial(compile, ...)`), ran whatever code came next.
+            return True
         if _guard_made(code):
             return True
         # The interpreter's own files only (`_stdlib_rel`): a site-packages directory may lie
@@ -2357,6 +2382,10 @@ def _pysbx_guard():
             return None
         for key in fields:
             if _type(key) is not _str or key not in _RENAME_FIELDS:
+                return None
+            # The values too: `CodeType.replace` converts them (an `__index__` of the
+            # program's would run inside the guard's work).
+            if _type(fields[key]) is not (_int if key == "co_firstlineno" else _str):
                 return None
         return _code_replace(code, **{key: fields[key] for key in _RENAME_FIELDS
                                       if key in fields})
@@ -3605,7 +3634,7 @@ def _pysbx_guard():
                         or (not granted and (_vetted_doctest_example(frame, args[0])
                                              or _vetted_timeit_text(frame, args[0], user)
                                              or _vetted_runner_text(frame, args[0], user))):
-                    _compiled_in[_get_ident()] = frame
+                    _compiled_in[_get_ident()] = (frame, args[0])
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
                     and not _type_expression_code(args[0]) \
@@ -4686,13 +4715,16 @@ def _pysbx_guard():
             immediate, user, stack = _context(_entry_frame())
             _violation("code", "raising the interpreter's own event %s is not allowed" % event,
                        "sys.audit", user, stack)
+        # Handed back for the facade to call at once (see `_fork_exec`): the interpreter's
+        # `sys.audit` raises any event, a forged `compile` among them.
+        return _real_audit
 
     _seal("_audit_event", _audit_event)
     # The interpreter's `sys.audit` is called from the facade's own frame (so an event is
     # judged as its caller's, as before) and kept in its sealed defaults, out of the
     # namespace the program can read.
     _audit_facade = _facade(audit, transparent=True, module="sys", doc=sys.audit.__doc__)
-    _audit_facade.__kwdefaults__ = {"__pysbx_audit": sys.audit}
+    _audit_facade.__kwdefaults__ = {"__pysbx_audit": _F["_audit_event"]}
     _sealed_ids.add(id(_audit_facade.__code__))
     _lend(_audit_facade)
     sys.audit = _audit_facade
@@ -4787,12 +4819,14 @@ def _pysbx_guard():
                 _violation("process", "_posixsubprocess.fork_exec is not allowed (process: false)",
                            "_posixsubprocess.fork_exec", user, stack,
                            {"grant": "process", "what": "subprocess.Popen"})
+            # Handed back for the facade to call at once: never in a frame's locals (the
+            # facade's hold this entry only, whatever runs on top of them).
+            return _real_fork_exec
 
         _seal("_fork_exec", _fork_exec)
         _fork_exec_facade = _facade(fork_exec, transparent=True, module="_posixsubprocess",
                                     doc=_real_fork_exec.__doc__)
-        _fork_exec_facade.__kwdefaults__ = {
-            "__pysbx_fork_exec": (_F["_fork_exec"], _real_fork_exec)}
+        _fork_exec_facade.__kwdefaults__ = {"__pysbx_fork_exec": _F["_fork_exec"]}
         _sealed_ids.add(id(_fork_exec_facade.__code__))
         _lend(_fork_exec_facade)
         _posixsubprocess.fork_exec = _fork_exec_facade
@@ -6523,9 +6557,12 @@ def getrecursionlimit():
 
 
 def audit(event, *args, __pysbx_audit=None):
+    # The sealed default is the entry that checks the event and hands back the interpreter's
+    # `sys.audit`, which this frame calls at once and never holds: `_plain` runs the program's
+    # code (a `__class__` of its own), and a signal's handler may run at any instruction, each
+    # with this frame beneath to read.
     event = _plain(event)
-    _audit_event(event)
-    return (__pysbx_audit, __pysbx_audit := None)[0](event, *args)
+    return __pysbx_audit(event)(event, *args)
 
 
 def create_builtin(spec):
@@ -6533,15 +6570,14 @@ def create_builtin(spec):
 
 
 def fork_exec(*args, __pysbx_fork_exec=None):
-    # The check and the interpreter's function, both from the sealed default: the facades'
-    # namespace is the program's to write, and a `_fork_exec` of its own there skipped the
-    # check (the interpreter's `fork_exec` raises no event).
-    # While the interpreter's function runs, it is on the value stack only: it calls
-    # `__fspath__` of the program's arguments, whose code could read this frame's locals.
-    check = __pysbx_fork_exec[0]
-    check()
-    del check
-    return (__pysbx_fork_exec, __pysbx_fork_exec := None)[0][1](*args)
+    # The check from the sealed default, not the facades' namespace, which is the program's
+    # to write (a `_fork_exec` of its own there skipped the check; the interpreter's
+    # `fork_exec` raises no event).
+    # The sealed default is the entry that checks and hands back the interpreter's function,
+    # which this frame calls at once and never holds: the interpreter calls `__fspath__` of the
+    # program's arguments, and a signal's handler may run at any instruction, each with this
+    # frame beneath to read.
+    return __pysbx_fork_exec()(*args)
 
 
 def enable():
