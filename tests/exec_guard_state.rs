@@ -3737,3 +3737,45 @@ print("NAMEDTUPLE RAN", bool(ns["RAN"]), "SEEN", len(SEEN))
     assert!(text.contains("NAMEDTUPLE RAN False SEEN 0\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn an_entry_handed_the_programs_names_reads_them_before_hashing_them() {
+    // The `compile` facade takes a caller's own sealed default (a keyword passed in its place)
+    // and calls the entry it holds, which the facade's code was lent: the entry that gives a
+    // tree's code its names back then looked each name up by a key of the caller's, whose
+    // `str` subclass's `__hash__` ran inside the guard's work. It reads the pairs first now,
+    // each checked before anything hashes it.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import builtins
+facade = builtins.__pysbx_compile__
+names = facade.__globals__
+class Key(str):
+    armed = False
+    def __hash__(self):
+        if Key.armed:
+            look_below()
+        return str.__hash__(self)
+class Tree:
+    pass
+prefix = "_pysbx_tree_0123456789abcdef_"
+def writer(tree, mode, bundle):
+    return "pass", {{Key(prefix + "0_"): "a b"}}, prefix, None
+def constant(text, name, tree=False):
+    return ("pass", "x")
+made = (lambda: 0).__code__
+names["compile"] = lambda *a, **k: made
+Key.armed = True
+try:
+    facade(Tree(), "x.py", "exec",
+           __pysbx_compile=(constant, names["_restore_tree_names"], (writer, Tree, None, 0, {{}})))
+except BaseException:
+    pass
+Key.armed = False
+del names["compile"]
+print("SEEN", len(SEEN))
+"#
+    ));
+    assert!(text.contains("SEEN 0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

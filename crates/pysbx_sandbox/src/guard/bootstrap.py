@@ -2406,14 +2406,16 @@ def _pysbx_guard():
         if _type(code) is not _code_type or _type(names) is not _dict \
                 or _type(prefix) is not _str or _len(prefix) < 16:
             return None
-        for key in names:
-            value = names[key]
-            if _type(key) is not _str or not key.startswith(prefix) \
+        # Read pair by pair, each checked before anything hashes or compares it: a caller may
+        # hand its own names (a facade's sealed default replaced), and a key of a `str`
+        # subclass's would run its `__hash__` at a look-up, inside the guard's work.
+        for key, value in _dict.items(names):
+            if _type(key) is not _str or not _str.startswith(key, prefix) \
                     or _type(value) is not _str or _spellable(value):
                 return None
         plain_lines = {}
         if _type(lines) is _dict:
-            for new, old in lines.items():
+            for new, old in _dict.items(lines):
                 if _type(new) is _int and _type(old) is _int and 0 < new and 0 < old < 1 << 30:
                     plain_lines[new] = old
         return _tree_code_renamed(code, names, prefix, plain_lines)
