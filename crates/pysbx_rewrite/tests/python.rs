@@ -85,8 +85,9 @@ print("after")
 fn the_programs_own_handler_of_the_stubbed_calls_failure_takes_the_stub() {
     // Handlers of the library's error (a network call with an offline fallback), of a class
     // of the program's, of a tuple, and of a class that cannot be a base (an `ImportError`,
-    // with fields of its own): the first class that can be a base is
-    // added; the others leave the stub as it was, still a `PermissionError`.
+    // with fields of its own): the first class that can be a base is added; the others leave
+    // the stub as it was, still a `PermissionError`, and so does a handler that takes it as
+    // it is (`OSError` beside `CalledProcessError`, whose `__init__` wants more than a message).
     let source = r#"import urllib.request, urllib.error, socket
 from urllib.error import URLError
 class Offline(Exception):
@@ -103,6 +104,11 @@ try:
     except (ImportError, Offline) as e:
         print("tuple", isinstance(e, Offline), isinstance(e, ImportError))
     try:
+        import subprocess
+        subprocess.check_output(["fc-list", "--help"])
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("as it is", type(e).__mro__[1].__name__)
+    try:
         urllib.request.urlopen("http://example.com")
     except ImportError:
         print("not reached")
@@ -113,7 +119,7 @@ except PermissionError as e:
     assert!(output.status.success(), "{}\n{sanitized}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "fallback PysbxBlocked True True\ntuple True False\nouter PermissionError\n",
+        "fallback PysbxBlocked True True\ntuple True False\nas it is PermissionError\nouter PermissionError\n",
         "{sanitized}"
     );
     // Sanitizing the output again changes nothing: the stubs are recognised as stubs.

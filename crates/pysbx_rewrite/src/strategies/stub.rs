@@ -136,13 +136,20 @@ pub(crate) fn caught_around(tree: &NodeTree<'_>, source: &str, node: NodeId) -> 
                 }
                 for handler in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = handler;
-                    let Some(kind) = h.type_.as_deref() else { continue };
+                    // The handlers Python asks in turn up to the first that takes the stub as
+                    // it is (a bare `except:`, `except (OSError, CalledProcessError):`): the
+                    // classes after it are never asked, and one whose `__init__` wants more
+                    // than the message would only fail to be made.
+                    let Some(kind) = h.type_.as_deref() else { return caught };
                     let classes = match kind {
                         Expr::Tuple(t) => t.elts.iter().collect::<Vec<_>>(),
                         other => vec![other],
                     };
+                    if classes.iter().any(|class| already_caught(class)) {
+                        return caught;
+                    }
                     for class in classes {
-                        if !is_catchable_name(class) || already_caught(class) {
+                        if !is_catchable_name(class) {
                             continue;
                         }
                         if let Some(text) = source.get(class.range().to_std_range())
@@ -303,8 +310,8 @@ mod tests {
 
     #[test]
     fn the_handlers_around_a_stub_in_its_own_scope_are_named() {
-        let src = "try:\n    try:\n        get(u)\n    except (A, b.C, OSError):\n        pass\n    except Exception:\n        pass\nexcept URLError:\n    pass\nexcept:\n    pass\n";
-        assert_eq!(caught_of(src, "get(u)"), ["A", "b.C", "URLError"]);
+        let src = "try:\n    try:\n        get(u)\n    except (A, b.C):\n        pass\n    except KeyError:\n        pass\nexcept URLError:\n    pass\n";
+        assert_eq!(caught_of(src, "get(u)"), ["A", "b.C", "KeyError", "URLError"]);
         // In a handler, `else` or `finally`, not in a body: nothing.
         let handler = "try:\n    pass\nexcept A:\n    get(u)\nfinally:\n    put(u)\n";
         assert_eq!(caught_of(handler, "get(u)"), Vec::<String>::new());
@@ -315,6 +322,14 @@ mod tests {
             let src = format!("try:\n    {inner}\nexcept A:\n    pass\n");
             assert_eq!(caught_of(&src, "get(u)"), Vec::<String>::new(), "{inner}");
         }
+        // Up to the first handler that takes the stub as it is (here `OSError` beside another
+        // class, or a bare `except:`), not past it.
+        let plain = "try:\n    get(u)\nexcept (OSError, CalledProcessError):\n    pass\n";
+        assert_eq!(caught_of(plain, "get(u)"), Vec::<String>::new());
+        let before = "try:\n    get(u)\nexcept URLError:\n    pass\nexcept OSError:\n    pass\nexcept B:\n    pass\n";
+        assert_eq!(caught_of(before, "get(u)"), ["URLError"]);
+        let outer = "try:\n    try:\n        get(u)\n    except URLError:\n        pass\nexcept C:\n    pass\nexcept:\n    pass\n";
+        assert_eq!(caught_of(outer, "get(u)"), ["URLError", "C"]);
         // Not dotted names, dunder attributes, `except*`, repeats.
         let odd = "try:\n    get(u)\nexcept errors():\n    pass\nexcept e.__class__:\n    pass\nexcept (A, A):\n    pass\n";
         assert_eq!(caught_of(odd, "get(u)"), ["A"]);
