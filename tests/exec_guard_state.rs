@@ -3779,3 +3779,35 @@ print("SEEN", len(SEEN))
     assert!(text.contains("SEEN 0\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn a_standard_library_frame_lent_to_a_chain_of_callables_runs_nothing_of_the_programs() {
+    // A `namedtuple` field name whose `str` is a chain of the interpreter's callables
+    // (`functools.partial`, `map`, `operator.call`, `deque`) compiles and runs the program's
+    // run-time text from namedtuple's own frame, whose code calls `eval`: the events were
+    // taken for namedtuple's own. They count as the frame's own only when the instruction it
+    // runs is a call of `compile`, `exec` or `eval` (here it is `list(map(str, ...))`).
+    let (text, err) = run_attack(
+        r#"
+import builtins, codeop, collections, functools, operator, os
+run_it = [v for n, v in vars(builtins).items() if n == "ex" + "ec"][0]
+make = [v for n, v in vars(builtins).items() if n == "comp" + "ile"][0]
+source = "RAN.append(%d)" % os.getpid()
+made = codeop.compile_command(source, "<x>", "exec")
+ns = {"RAN": []}
+steps = [functools.partial(make, source, "<x>", "exec"), functools.partial(run_it, made, ns)]
+class Field:
+    __str__ = functools.partial(collections.deque, map(operator.call, steps), 0)
+try:
+    collections.namedtuple("T", [Field()])
+except BaseException as e:
+    print("RAISED", type(e).__name__)
+print("RAN", bool(ns["RAN"]))
+P = collections.namedtuple("P", "x y")
+print("NAMEDTUPLE", P(1, 2))
+"#,
+    );
+    assert!(text.contains("RAN False\n"), "{text}{err}");
+    assert!(text.contains("NAMEDTUPLE P(x=1, y=2)\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

@@ -2206,6 +2206,49 @@ def _pysbx_guard():
                   "function.__new__": ("FunctionType", "LambdaType"),
                   "marshal.loads": ("loads",), "marshal.load": ("load",)}
 
+    import opcode as _opcode_module
+    _LOAD_NAMED = {_opcode_module.opmap[n]: n for n in (
+        "LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD", "LOAD_FAST", "LOAD_DEREF")
+                   if n in _opcode_module.opmap}
+    _EXTENDED_ARG = _opcode_module.opmap["EXTENDED_ARG"]
+    del _opcode_module
+
+    def _calling(frame, names):
+        # Whether the instruction the frame is running is a call of one of `names`: the loads
+        # that start where the call's own expression starts (`eval` of `eval(code, ns)`,
+        # `builtins` then `exec` of `builtins.exec(...)`) name one. A callable of the
+        # interpreter's the frame was handed (a `str` of a field name set to a chain of
+        # `functools.partial`s) raises its events from the same frame, at a call of
+        # something else (namedtuple's `list(map(str, ...))`).
+        code = frame.f_code
+        at = frame.f_lasti // 2
+        raw = code.co_code
+        positions = _tuple(code.co_positions())
+        if not 0 <= at < _len(positions) or _len(raw) < 2 * _len(positions):
+            return False
+        line, _, col, _ = positions[at]
+        if line is None or col is None:
+            return False
+        extended = 0
+        for i in range(at):
+            op, arg = raw[2 * i], raw[2 * i + 1] | extended
+            extended = (arg << 8) if op == _EXTENDED_ARG else 0
+            kind = _LOAD_NAMED.get(op)
+            if kind is None or positions[i][0] != line or positions[i][2] != col:
+                continue
+            if kind == "LOAD_GLOBAL":
+                table, arg = code.co_names, arg >> 1
+            elif kind == "LOAD_FAST":
+                table = code.co_varnames
+            elif kind == "LOAD_DEREF":
+                table = code.co_cellvars + code.co_freevars
+                arg -= _len(code.co_varnames)  # 3.11: cells follow the locals
+            else:
+                table = code.co_names
+            if 0 <= arg < _len(table) and table[arg] in names:
+                return True
+        return False
+
     def _calls_it_itself(frame, event, source=None):
         # Whether the library frame's own code calls what raised the event. `exec` of a
         # string raises `compile` first: a function that calls `exec` compiles too, of text
@@ -2229,7 +2272,10 @@ def _pysbx_guard():
             # that do (a callable of `code.replace`, wrapped in C, has no frame of its own and
             # would pass for any caller's).
             return False
-        for name in _CALLED_AS.get(event, ()):
+        called = _CALLED_AS.get(event, ())
+        if frame is passed and not _calling(frame, called):
+            return False
+        for name in called:
             if name in names:
                 if event == "compile" and name != "compile" \
                         and (_handed_in(passed, source) or _handed_in(frame, source)):
