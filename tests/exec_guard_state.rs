@@ -1252,8 +1252,10 @@ else:
     assert!(!text.contains("RAN-AS-GUARD"), "{text}{err}");
     assert!(!text.contains("DYNAMIC-RAN"), "{text}{err}");
     assert!(!text.contains("REPL-SERVER-MADE"), "{text}{err}");
-    // The runner, called again, ran the program's own code again: that much is allowed.
-    assert!(text.contains("RERUN\n"), "{text}{err}");
+    // The runner, called again, is the program's: not even the program's own code runs again
+    // through it (see `the_runner_called_again_by_the_program_is_the_programs`).
+    assert!(!text.contains("RERUN\n"), "{text}{err}");
+    assert!(text.contains("RUNNER "), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
 
@@ -3809,5 +3811,30 @@ print("NAMEDTUPLE", P(1, 2))
     );
     assert!(text.contains("RAN False\n"), "{text}{err}");
     assert!(text.contains("NAMEDTUPLE P(x=1, y=2)\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn the_runner_called_again_by_the_program_is_the_programs() {
+    // The runner that starts the program is in the facades' namespace (and the loader's
+    // frame), and takes a program of the caller's as its keyword default: called again, its
+    // frame was the bottom of every stack walk and the guard's own code, so the `compile` and
+    // `exec` of the caller's run-time text passed, and its end record was taken as the run's.
+    // Only the runner the loader called is the bottom; called again, its frame is the
+    // program's, and the end it reports is refused.
+    let (text, err) = run_attack(
+        r#"
+import signal
+runner = signal.getsignal.__globals__["_pysbx_run"]
+source = "import builtins\nbuiltins.AGAIN = " + str(len(runner.__name__))
+try:
+    runner(**{"__pysbx_program": lambda: (source, "again.py", True)})
+except BaseException as e:
+    print("RAISED", type(e).__name__)
+import builtins
+print("AGAIN", hasattr(builtins, "AGAIN"))
+"#,
+    );
+    assert!(text.contains("AGAIN False\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }

@@ -533,16 +533,24 @@ def _pysbx_guard():
 
     _runner_id = None  # the runner's code, once it is made (set-up's imports come first)
 
+    def _is_bottom_runner(f):
+        # The runner's frame the loader called: the one that starts the program (the runner
+        # called again by the program is not).
+        return f is not None and _id(f.f_code) == _runner_id and f.f_back is not None \
+            and f.f_back.f_code is _loader_code
+
     def _frames(start):
         f = start
         while f is not None:
             if f.f_code is _loader_code:
                 return  # the -c loader that started the guard
-            if _id(f.f_code) == _runner_id:
-                # The runner the program starts from (`_pysbx_run`): what lies beneath is the
-                # loader's. Met as the guard's, it made a standard library module run as the
-                # program (`-m doctest`, whose every frame is the standard library's) look like
-                # the guard's work through a facade, and its own calls refused.
+            if _is_bottom_runner(f):
+                # The runner the program starts from (`_pysbx_run`, called by the loader): what
+                # lies beneath is the loader's. Met as the guard's, it made a standard library
+                # module run as the program (`-m doctest`, whose every frame is the standard
+                # library's) look like the guard's work through a facade, and its own calls
+                # refused. The runner called again by the program (it is in the facades'
+                # namespace) is no bottom, and its frames are the program's (see below).
                 return
             yield f
             f = f.f_back
@@ -1178,7 +1186,11 @@ def _pysbx_guard():
             refuse("foreign code", {"grant": "ffi", "what": "permit(ffi=True)"})
         caller = _outside(_entry_frame())
         owner = user if user is not None else caller
-        origin = "%s:%s" % (caller.f_code.co_filename, caller.f_lineno)
+        # The file name as the interpreter's text: a `str` subclass's `__str__` is the
+        # program's code (code compiled under such a name keeps the object).
+        filename = caller.f_code.co_filename
+        filename = _str.__str__(filename) if _issubclass(_type(filename), _str) else "?"
+        origin = "%s:%s" % (filename, caller.f_lineno)
         entry = (id(permit), id(owner), net, reads, writes, process, ffi, origin)
         with _plock:
             _pgen.send(("push", entry))
@@ -5185,7 +5197,7 @@ def _pysbx_guard():
         # How the program ended, told to pysbx once, by the runner only (the program may call
         # this facade too, and would otherwise set the reason pysbx reports).
         caller = _outside(_entry_frame())
-        if caller is None or id(caller.f_code) != _runner_id:
+        if not _is_bottom_runner(caller):
             return 1
         text = text if _type(text) is _str else "?"
         last = last if _type(last) is _str else text
@@ -5233,7 +5245,7 @@ def _pysbx_guard():
     def _program_unparsable():
         # A program Python parses after all, where the gate could not, is not run.
         caller = _outside(_entry_frame())
-        if caller is None or id(caller.f_code) != _runner_id or cfg.get("unparsable") is None:
+        if not _is_bottom_runner(caller) or cfg.get("unparsable") is None:
             raise RuntimeError("pysbx: not the runner of an unparsable program")
         _end("violation", "the static gate could not parse the program: %s" % cfg["unparsable"])
 
@@ -5245,7 +5257,7 @@ def _pysbx_guard():
         # a REPL run, once, for the runner: in any other run the entry is the program's text,
         # which must never be compiled as the guard's.
         caller = _outside(_entry_frame())
-        if mode != "repl" or _repl_served or caller is None or id(caller.f_code) != _runner_id:
+        if mode != "repl" or _repl_served or not _is_bottom_runner(caller):
             raise RuntimeError("pysbx: not a REPL run")
         _repl_served.append(True)
         code = compile(entry.decode("utf-8"), "<pysbx-guard>", "exec", dont_inherit=True)
@@ -5388,6 +5400,14 @@ def _pysbx_guard():
     for f in (report, *printing.values()):
         _printing_ids.add(id(f.__code__))
     runner = _facade(_pysbx_run, publish=True)
+    # Not the guard's own code to the hook: the program may call the runner again (the
+    # loader's frame holds it, and the facades' namespace), with a program of its own as the
+    # keyword default; its frame is then the program's, its `compile` and `exec` judged so.
+    # The runner the loader calls is the bottom of every stack walk (`_frames`).
+    _runner_codes = set()
+    _collect(runner.__code__, _runner_codes)
+    _plain_ids.difference_update(_runner_codes)
+    _transparent_ids.difference_update(_runner_codes)
     # What the runner calls is fixed here, out of the program's reach: it runs the code it is
     # given from a frame the hook counts as the guard's.
     runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
