@@ -1628,13 +1628,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         c: &'a ast::ExprCall,
         saving: Option<(QName, usize, &'static str, bool)>,
         method: Option<&Name>,
+        copies: bool,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
+        // `f.write(data)`, or `shutil.copyfileobj(response, f)`, which writes what it reads
+        // from its first argument to the file object of its second.
+        let written = match pos {
+            [data] if method.is_some_and(|m| m.as_str() == "write") => Some(data),
+            [data, _, ..] if copies => Some(data),
+            _ => None,
+        };
         if let Some((scope, path, name)) = &self.writing
             && *scope == self.scope
-            && let [data] = pos
-            && method.is_some_and(|m| m.as_str() == "write")
+            && let Some(data) = written
         {
             let (path, name) = (path.clone(), name.clone());
             if let Some(code) = data.fold.as_ref().and_then(constant_text) {
@@ -1665,30 +1672,39 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let Some((q, at, kw, opens)) = saving else { return };
-        let arg = |i: usize, k: &str| {
-            let e = pos.get(i).or_else(|| kws.iter().find(|(n, _)| n == k).map(|(_, e)| e))?;
-            let node = c.arguments.args.get(i).or_else(|| {
-                c.arguments
-                    .keywords
-                    .iter()
-                    .find(|w| w.arg.as_ref().is_some_and(|a| a == k))
-                    .map(|w| &w.value)
-            });
-            Some((e, node))
-        };
-        let Some((e, node)) = arg(at, kw) else { return };
-        let path: Option<Rc<str>> = e.fold.as_ref().and_then(Const::as_str).map(Rc::from);
-        let name = match node {
-            Some(Expr::Name(n)) if path.is_none() => Some(key(&n.id)),
-            _ => None,
-        };
+        let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
         if opens {
-            let writes = arg(1, "mode")
+            let writes = call_argument(c, pos, kws, 1, "mode")
                 .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x'])));
             if writes == Some(true) {
                 self.writing = Some((self.scope, path, name));
             }
         } else {
+            self.saved_to(path, name, q);
+        }
+    }
+
+    /// An archive holding a download extracted to a directory: `extractall(d)` or
+    /// `extract(member, d)` of an archive read from one (`zipfile.ZipFile(io.BytesIO(
+    /// r.content))`, `tarfile.open(p)` of a file a download was saved to), or
+    /// `shutil.unpack_archive(p, d)` of a saved download. The directory then holds the
+    /// download, as a file it was saved to does (`sys.path.append(d)`, see
+    /// [`Self::note_saved`]).
+    fn note_extracted(
+        &mut self,
+        c: &'a ast::ExprCall,
+        method: Option<&Name>,
+        recv: Option<&Eval<'a>>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        let (source, at, kw) = match method.map(Name::as_str) {
+            None => (pos.first().map(|e| &e.vals), 1, "extract_dir"),
+            Some("extractall") => (recv.map(|r| &r.vals), 0, "path"),
+            Some(_) => (recv.map(|r| &r.vals), 1, "path"),
+        };
+        let Some(q) = source.and_then(|v| self.written_download(v)) else { return };
+        if let Some((path, name)) = path_argument(c, pos, kws, at, kw) {
             self.saved_to(path, name, q);
         }
     }
@@ -7272,6 +7288,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.union(&e.vals.passed_on(&self.c.derived_origins));
                 }
             }
+            // `tarfile.open(fileobj=io.BytesIO(r.content))`: the archive read from a file
+            // object given by keyword.
+            if self.c.needs_returned
+                && quals.iter().any(|q| q.starts_with("tarfile.") && DECODING_CALLS.contains(&&**q))
+            {
+                for (_, e) in kws.iter().filter(|(k, _)| matches!(k.as_str(), "name" | "fileobj")) {
+                    vals.union(&e.vals.passed_on(&self.c.derived_origins));
+                }
+            }
             // An object of a class of the file, made by calling it.
             for alt in callee.vals.alts() {
                 if let Value::Class { scope, .. } = alt {
@@ -7389,7 +7414,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         let path_write =
             || method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
         if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write()) {
-            self.note_saved(c, saving, method.as_ref(), &pos, &kws);
+            let copies = callee.vals.quals().any(|q| &**q == "shutil.copyfileobj");
+            self.note_saved(c, saving, method.as_ref(), copies, &pos, &kws);
+        }
+        // An archive holding a download extracted to a directory (see `note_extracted`).
+        if self.c.needs_returned {
+            let unpacks = callee.vals.quals().any(|q| &**q == "shutil.unpack_archive");
+            let extracts =
+                method.as_ref().filter(|m| matches!(m.as_str(), "extractall" | "extract"));
+            if unpacks || extracts.is_some() {
+                self.note_extracted(c, extracts.filter(|_| !unpacks), recv.as_ref(), &pos, &kws);
+            }
         }
         // A call that may run the file's own code (a function or class of the file, a method
         // of an object not known, code run by `exec`) may change any list or dict a name
@@ -7971,6 +8006,44 @@ fn push_path_part(path: &mut String, part: &str) {
     path.push_str(part.trim_matches(['/', '\\']));
 }
 
+/// The argument of a call at position `at` or keyword `kw`, with the expression written for
+/// it when it is written as one (not spread from `*args` or `**kwargs`).
+fn call_argument<'e, 'a>(
+    c: &'a ast::ExprCall,
+    pos: &'e [Eval<'a>],
+    kws: &'e [(Name, Eval<'a>)],
+    at: usize,
+    kw: &str,
+) -> Option<(&'e Eval<'a>, Option<&'a Expr>)> {
+    let e = pos.get(at).or_else(|| kws.iter().find(|(n, _)| n == kw).map(|(_, e)| e))?;
+    let node = c.arguments.args.get(at).or_else(|| {
+        c.arguments
+            .keywords
+            .iter()
+            .find(|w| w.arg.as_ref().is_some_and(|a| a == kw))
+            .map(|w| &w.value)
+    });
+    Some((e, node))
+}
+
+/// A path argument of a call (see [`call_argument`]) as a file a download is saved to: the
+/// constant path it folds to, or else the name it is written as (see `Walker::saved_to`).
+fn path_argument<'a>(
+    c: &'a ast::ExprCall,
+    pos: &[Eval<'a>],
+    kws: &[(Name, Eval<'a>)],
+    at: usize,
+    kw: &str,
+) -> Option<(Option<Rc<str>>, Option<Name>)> {
+    let (e, node) = call_argument(c, pos, kws, at, kw)?;
+    let path: Option<Rc<str>> = e.fold.as_ref().and_then(Const::as_str).map(Rc::from);
+    let name = match node {
+        Some(Expr::Name(n)) if path.is_none() => Some(key(&n.id)),
+        _ => None,
+    };
+    Some((path, name))
+}
+
 /// Whether a call of `q` gives back what its positional arguments carry for `derived_from`
 /// tests: a copy or text of them ([`COPYING_CALLS`]) or an encoding ([`ENCODING_CALLS`]).
 fn passes_arguments_on(q: &str) -> bool {
@@ -7997,6 +8070,12 @@ const DECODING_CALLS: &[&str] = &[
     "gzip.decompress",
     "bz2.decompress",
     "lzma.decompress",
+    // An archive read from it: its members are the download's (`zipfile.ZipFile(
+    // io.BytesIO(r.content))`, then `extractall(d)`).
+    "zipfile.ZipFile",
+    "tarfile.open",
+    "tarfile.TarFile",
+    "tarfile.TarFile.open",
 ];
 
 /// Callees whose result is a copy or a text of their positional arguments: what they return
