@@ -77,19 +77,15 @@ pub(crate) fn handles_a_missing_module(tree: &NodeTree<'_>, stmt: NodeId) -> boo
     for ancestor in tree.ancestors(stmt).skip(1) {
         match tree.node(ancestor) {
             AnyNodeRef::StmtFunctionDef(_) | AnyNodeRef::StmtClassDef(_) => return false,
-            AnyNodeRef::StmtTry(t) => {
-                let in_body = t.body.first().zip(t.body.last()).is_some_and(|(first, last)| {
-                    first.start() <= at.start() && at.end() <= last.end()
-                });
-                if in_body
+            AnyNodeRef::StmtTry(t)
+                if super::in_try_body(t, at)
                     && t.handlers.iter().any(|h| match h {
                         ast::ExceptHandler::ExceptHandler(h) => {
                             h.type_.as_deref().is_none_or(catches_import_error)
                         }
-                    })
-                {
-                    return true;
-                }
+                    }) =>
+            {
+                return true;
             }
             AnyNodeRef::StmtWith(w)
                 if w.body.first().is_some_and(|first| first.start() <= at.start())
@@ -109,12 +105,7 @@ pub(crate) fn handles_a_missing_module(tree: &NodeTree<'_>, stmt: NodeId) -> boo
 fn catches_import_error(kind: &ast::Expr) -> bool {
     match kind {
         ast::Expr::Tuple(t) => t.elts.iter().any(catches_import_error),
-        ast::Expr::Name(n) => IMPORT_ERROR_CATCHERS.contains(&n.id.as_str()),
-        ast::Expr::Attribute(a) => {
-            matches!(&*a.value, ast::Expr::Name(m) if m.id.as_str() == "builtins")
-                && IMPORT_ERROR_CATCHERS.contains(&a.attr.id.as_str())
-        }
-        _ => false,
+        other => super::names_builtin(other, IMPORT_ERROR_CATCHERS),
     }
 }
 

@@ -45,3 +45,27 @@ pub(crate) fn below_statement<'t>(
         !node.is_statement() && !matches!(node, AnyNodeRef::ModModule(_))
     })
 }
+
+/// Whether `at` lies in the body of the `try` statement `t`: what its handlers catch (not in a
+/// handler, `else` or `finally`).
+pub(crate) fn in_try_body(t: &ruff_python_ast::StmtTry, at: ruff_text_size::TextRange) -> bool {
+    use ruff_text_size::Ranged;
+    t.body
+        .first()
+        .zip(t.body.last())
+        .is_some_and(|(first, last)| first.start() <= at.start() && at.end() <= last.end())
+}
+
+/// Whether `expr` is one of the built-in `names`, by itself or on `builtins` (`OSError`,
+/// `builtins.OSError`).
+pub(crate) fn names_builtin(expr: &ruff_python_ast::Expr, names: &[&str]) -> bool {
+    use ruff_python_ast::Expr;
+    match expr {
+        Expr::Name(n) => names.contains(&n.id.as_str()),
+        Expr::Attribute(a) => {
+            matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "builtins")
+                && names.contains(&a.attr.id.as_str())
+        }
+        _ => false,
+    }
+}

@@ -128,10 +128,7 @@ pub(crate) fn caught_around(tree: &NodeTree<'_>, source: &str, node: NodeId) -> 
             | AnyNodeRef::ExprDictComp(_)
             | AnyNodeRef::ExprGenerator(_) => break,
             AnyNodeRef::StmtTry(t) if !t.is_star => {
-                let in_body = t.body.first().zip(t.body.last()).is_some_and(|(first, last)| {
-                    first.start() <= at.start() && at.end() <= last.end()
-                });
-                if !in_body {
+                if !super::in_try_body(t, at) {
                     continue;
                 }
                 for handler in &t.handlers {
@@ -178,14 +175,7 @@ fn already_caught(class: &Expr) -> bool {
         "Exception",
         "BaseException",
     ];
-    match class {
-        Expr::Name(n) => BASES.contains(&n.id.as_str()),
-        Expr::Attribute(a) => {
-            matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "builtins")
-                && BASES.contains(&a.attr.id.as_str())
-        }
-        _ => false,
-    }
+    super::names_builtin(class, BASES)
 }
 
 /// Whether `expr` is a name or attribute read that its statement only keeps: a parameter's
