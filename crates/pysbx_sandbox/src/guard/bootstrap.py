@@ -2305,7 +2305,7 @@ def _pysbx_guard():
     # strings), never a code object compiled apart.
     _constant_verdicts = {}  # (file, text) -> whether the gate leaves the text unchanged
     _constant_gated = {}  # (file, text) -> the text as the gate would run it, when it runs
-    _constant_runs = {}  # thread -> id of the frame whose constant was just compiled
+    _constant_runs = {}  # thread -> (id of the frame whose constant was just compiled, text)
 
     def _vetted_constant(args, user):
         # True: the gate runs the text unchanged; False: it would change it; None: not a
@@ -2767,15 +2767,7 @@ def _pysbx_guard():
                 and args[0].co_filename is _EXEC_STRING_NAME
                 and args[0].co_name == "<module>"):
             return False
-        code, source, flags = args[0], pending[1], pending[2] & _FUTURE_FLAGS
-        for mode in ("exec", "eval"):
-            try:
-                made = compile(source, _EXEC_STRING_NAME, mode, flags, True)
-            except (SyntaxError, ValueError):
-                continue
-            if _type(made) is _code_type and _code_type.__eq__(made, code) is True:
-                return True
-        return False
+        return _compiles_to(pending[1], args[0])
 
     _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
     import __future__ as _future_module
@@ -3651,7 +3643,7 @@ def _pysbx_guard():
             if immediate == "user" and not granted:
                 vetted = _vetted_constant(args, user) if event == "compile" else None
                 if vetted:
-                    _constant_runs[_get_ident()] = (_id(user), args[0], user.f_code.co_flags)
+                    _constant_runs[_get_ident()] = (_id(user), args[0])
                     return
                 if _runs_vetted_constant(event, args, user, pending) \
                         or _runs_constant_job(event, args) \
