@@ -73,6 +73,17 @@ fn beside_python(
     (script, plain, sandboxed)
 }
 
+/// Plain `python3` with `args` in `dir`, with the clean environment the sandbox gives.
+fn python_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(python())
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("test setup")
+}
+
 fn same_as_python(name: &str, code: impl AsRef<[u8]>, args: &[&str], files: &[(&str, &str)]) {
     let (script, plain, sandboxed) = beside_python(name, code, args, files);
     // Paths of the working directory differ by design; the programs below print none.
@@ -2882,13 +2893,7 @@ fn standard_library_tools_run_as_the_program_with_dash_m() {
         &["-m", "calendar", "2026", "12"],
         &["-m", "tokenize", "squares.py"],
     ] {
-        let plain = Command::new(python())
-            .args(args)
-            .current_dir(s.path())
-            .env_clear()
-            .env("LANG", "C.UTF-8")
-            .output()
-            .expect("test setup");
+        let plain = python_in(s.path(), args);
         let sandboxed = run(s.exec().args(args));
         assert_eq!(stdout(&sandboxed), stdout(&plain), "{args:?}: {}", stderr(&sandboxed));
         assert_eq!(sandboxed.status.code(), plain.status.code(), "{args:?}");
@@ -2980,13 +2985,7 @@ fn pytest_runs_a_test_suite_with_its_assertion_rewriting() {
         "no:hypothesispytest",
         "test_calc.py",
     ];
-    let plain = Command::new(python())
-        .args(args)
-        .current_dir(s.path())
-        .env_clear()
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("test setup");
+    let plain = python_in(s.path(), &args);
     if String::from_utf8_lossy(&plain.stderr).contains("No module named pytest") {
         panic!("pytest is not installed for {} (.ci/run installs it)", python().display());
     }
