@@ -326,3 +326,17 @@ fn a_file_read_despite_its_syntax_error_comes_back_from_the_cache_with_both() {
     assert_eq!(warm["stats"]["cached"], 1);
     assert_eq!(comparable(warm), comparable(cold));
 }
+
+#[test]
+fn a_file_read_past_code_nested_too_deep_comes_back_from_the_cache_with_both() {
+    let dir = repo();
+    let chain = vec!["1"; 4500].join(" + ");
+    write(dir.path(), "deep.py", format!("import os\npad = {chain}\nos.system(cmd)\n"));
+    let (code, cold) = scan_json(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(cold["errors"][0]["kind"], "too-deep", "{cold}");
+    assert!(cold["findings"].as_array().unwrap().iter().any(|f| f["line"] == 3), "{cold}");
+    let (_, warm) = scan_json(dir.path(), &[]);
+    assert_eq!(warm["stats"]["cached"], 1);
+    assert_eq!(comparable(warm), comparable(cold));
+}

@@ -525,7 +525,11 @@ impl StoredOutcome {
                     .collect::<Option<Vec<_>>>()?;
                 let line_hashes = if need_hashes { line_hashes } else { None };
                 let syntax_error = match syntax_error {
-                    Some(f) => Some(f.into_failure(&[SourceErrorKind::Syntax.as_str()])?),
+                    // The errors a file is still read past (see the pipeline's analysis).
+                    Some(f) => Some(f.into_failure(&[
+                        SourceErrorKind::Syntax.as_str(),
+                        SourceErrorKind::TooDeep.as_str(),
+                    ])?),
                     None => None,
                 };
                 Some(FileOutcome::Analysed {
