@@ -3617,7 +3617,8 @@ try:
 except ValueError as e:
     tb = e.__traceback__
 b = bdb.Bdb(); b.botframe = None
-held = [sorted(k for k in f.f_locals if k in ("audit", "done", "answer", "__pysbx_call"))
+held = [sorted(k for k, v in f.f_locals.items() if v is not None and k in (
+            "audit", "done", "answer", "__pysbx_call", "__pysbx_answer"))
         for f, _ in b.get_stack(None, tb)[0]]
 print("HELD", [h for h in held if h])
 kinds = [c for c in BaseException.__subclasses__() if c.__name__ == "EntryDone"]
@@ -3836,5 +3837,115 @@ print("AGAIN", hasattr(builtins, "AGAIN"))
 "#,
     );
     assert!(text.contains("AGAIN False\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn an_exec_handed_a_code_object_pairs_with_no_text_compiled_at_its_call() {
+    // `exec(code, globals)` in a library function (`code.InteractiveInterpreter.runcode`)
+    // looks for `__builtins__` in the globals first; a `str` subclass key there, whose
+    // `__eq__` is a chain of the interpreter's callables, compiled the program's run-time
+    // text from that frame, at that call. The compile was taken for the call's own (an `exec`
+    // of text compiles it first) and the code it made, handed to the next such call, ran as
+    // the library's (also `typing.ForwardRef._evaluate`'s `eval(self.__forward_code__, ...)`,
+    // a code object put in the slot). Only an `exec`/`eval` handed text compiles at its call.
+    let (text, err) = run_attack(
+        r#"
+import builtins, code, collections, dataclasses, functools, itertools
+make = [v for n, v in vars(builtins).items() if n == "comp" + "ile"][0]
+source = "import builtins\nbuiltins.RAN = %d" % len(__name__)
+class Key(str):
+    __hash__ = str.__hash__
+def tainted(sink):
+    class Compiles(Key):
+        __hash__ = str.__hash__
+        __eq__ = functools.partial(sink.update, itertools.starmap(make, [(source, "<x>", "exec")]))
+    return {Compiles("__builtins__"): 0}
+sink = set()
+try:
+    code.InteractiveInterpreter(tainted(sink)).runcode((lambda: None).__code__)
+except BaseException as e:
+    print("FIRST RAISED", type(e).__name__)
+made = [c for c in sink if type(c) is type((lambda: None).__code__)]
+print("COMPILED", len(made))
+for c in made:
+    try:
+        code.InteractiveInterpreter(tainted(set())).runcode(c)
+    except BaseException as e:
+        print("RAISED", type(e).__name__)
+import typing
+forward = typing.ForwardRef("int")
+sink = set()
+try:
+    forward._evaluate(tainted(sink), None, frozenset())
+except BaseException as e:
+    print("FORWARD RAISED", type(e).__name__)
+for c in [c for c in sink if type(c) is type((lambda: None).__code__)]:
+    forward = typing.ForwardRef("int")
+    forward.__forward_code__ = c  # `eval(self.__forward_code__, globalns, localns)`
+    try:
+        forward._evaluate(tainted(set()), None, frozenset())
+    except BaseException as e:
+        print("RAISED", type(e).__name__)
+print("RAN", hasattr(builtins, "RAN"))
+P = collections.namedtuple("P", "x y")
+@dataclasses.dataclass
+class D:
+    a: int
+    b: str = "b"
+print("MADE", P(1, 2), D(3))
+"#,
+    );
+    assert!(text.contains("RAN False\n"), "{text}{err}");
+    assert!(text.contains("MADE P(x=1, y=2) D(a=3, b='b')\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn a_collection_at_an_entrys_own_event_finds_nothing_in_its_frame() {
+    // A sealed entry raises its event through the interpreter's `sys.audit`, which allocates
+    // the event's arguments before any hook runs: with collection on (`gc.set_threshold(1)`),
+    // a finalizer ran there on top of the entry's frame, whose locals held that `sys.audit`
+    // (with it, a finalizer that was a chain of the interpreter's callables raised entry
+    // events the hook took for the entry's own) and the keywords the hook was about to read.
+    // The function is on the value stack only, and every local is cleared before the call.
+    let (text, err) = run_attack(
+        r#"
+import gc, inspect, sys
+def frames():
+    me = inspect.currentframe()
+    yield
+    while True:
+        yield me.f_back
+below = frames()
+next(below)
+held = set()
+looked = [0]
+class Cycle:
+    def __del__(self):
+        f = next(below)
+        while f is not None:
+            looked[0] += 1
+            for value in list(f.f_locals.values()):
+                for v in (value if type(value) is tuple else (value,)):
+                    if type(v) is type(len) and v.__name__ == "audit" and v is not sys.audit:
+                        held.add("sys.audit in " + f.f_code.co_name)
+                    if type(v) is dict and f.f_code.co_name == "_get_tracer":
+                        held.add("keywords in " + f.f_code.co_name)
+            f = f.f_back
+gc.set_threshold(1)
+for i in range(300):
+    a, b = Cycle(), Cycle()
+    a.o, b.o = b, a
+    del a, b
+    sys.gettrace()
+    sys.getrecursionlimit()
+gc.set_threshold(700)
+print("LOOKED", looked[0] > 0)
+print("HELD", sorted(held))
+"#,
+    );
+    assert!(text.contains("LOOKED True\n"), "{text}{err}");
+    assert!(text.contains("HELD []\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }

@@ -2223,9 +2223,24 @@ def _pysbx_guard():
         "LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD", "LOAD_FAST", "LOAD_DEREF")
                    if n in _opcode_module.opmap}
     _EXTENDED_ARG = _opcode_module.opmap["EXTENDED_ARG"]
+    _CACHE = _opcode_module.opmap["CACHE"]
+    _LOAD_FAST = _opcode_module.opmap["LOAD_FAST"]
+    _LOAD_CONST = _opcode_module.opmap["LOAD_CONST"]
+    _PRECALL = _opcode_module.opmap["PRECALL"]
+    _HAVE_ARGUMENT = _opcode_module.HAVE_ARGUMENT
+    _stack_effect = _opcode_module.stack_effect
+    _JUMPS = frozenset(_opcode_module.hasjrel + _opcode_module.hasjabs)
+    # What may hand back an object of the program's choosing, a code object among them: an
+    # attribute, an item, a call's result (the program's `__getattr__`, a property).
+    _READS_OBJECTS = frozenset(_opcode_module.opmap[n] for n in (
+        "LOAD_ATTR", "LOAD_METHOD", "BINARY_SUBSCR", "PRECALL", "CALL", "CALL_FUNCTION_EX",
+        "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF") if n in _opcode_module.opmap)
     del _opcode_module
 
     def _calling(frame, names):
+        return _called_load(frame, names) is not None
+
+    def _called_load(frame, names):
         # Whether the instruction the frame is running is a call of one of `names`: the loads
         # that start where the call's own expression starts (`eval` of `eval(code, ns)`,
         # `builtins` then `exec` of `builtins.exec(...)`) name one. A callable of the
@@ -2258,8 +2273,61 @@ def _pysbx_guard():
             else:
                 table = code.co_names
             if 0 <= arg < _len(table) and table[arg] in names:
-                return True
-        return False
+                return i
+        return None
+
+    def _hands_text(frame):
+        # Whether the `exec`/`eval` call the frame is running is handed text, which that call
+        # compiles and runs at once, rather than a code object (`runpy._run_code(code, g)`,
+        # `code.InteractiveInterpreter.runcode(code)`, `eval(self.__forward_code__, ns)`).
+        # Only then may a `compile` event raised at that call be the call's own: at a call
+        # handed a code object, a `str` subclass key of the globals (whose `__eq__` the call's
+        # look-up of `__builtins__` runs, a chain of the interpreter's callables) compiled a
+        # text of the program's, and that text's code, handed next, ran as the call's own.
+        # The first argument, found by the stack depth its instructions leave, is one load (a
+        # constant, or a local read here) or an expression of operators alone; one that reads
+        # an attribute, an item or a call's result, or branches, may be anything.
+        callee = _called_load(frame, ("exec", "eval"))
+        if callee is None:
+            return False
+        code = frame.f_code
+        at = frame.f_lasti // 2
+        raw = code.co_code
+        depth, first, last, extended = 0, None, None, 0
+        for i in range(callee + 1, at):
+            op, arg = raw[2 * i], raw[2 * i + 1] | extended
+            extended = (arg << 8) if op == _EXTENDED_ARG else 0
+            if op == _CACHE or op == _EXTENDED_ARG:
+                continue
+            if op == _PRECALL:
+                break
+            if op in _JUMPS:
+                return False
+            try:
+                depth += _stack_effect(op, arg if op >= _HAVE_ARGUMENT else None)
+            except ValueError:
+                return False
+            if first is None:
+                first = i
+            if depth == 1:
+                last = i
+        if first is None or last is None:
+            return False
+        if last == first:
+            op, arg = raw[2 * first], raw[2 * first + 1]
+            if first > 0 and raw[2 * first - 2] == _EXTENDED_ARG:
+                return False
+            if op == _LOAD_CONST:
+                value = code.co_consts[arg] if arg < _len(code.co_consts) else None
+            elif op == _LOAD_FAST and arg < _len(code.co_varnames):
+                value = _dict.get(frame.f_locals, code.co_varnames[arg])
+            else:
+                return False
+            return _type(value) is _str or _type(value) is _bytes
+        for i in range(first, last + 1):
+            if raw[2 * i] in _READS_OBJECTS:
+                return False
+        return True
 
     def _calls_it_itself(frame, event, source=None):
         # Whether the library frame's own code calls what raised the event. `exec` of a
@@ -3682,10 +3750,13 @@ def _pysbx_guard():
                 # The frame kept from before (a standard library function's that has
                 # returned, holding its locals) is let go outside the guard's work.
                 _let_go(_compiled_in.pop(_get_ident(), None))
-                if not _runs_callers_code(frame, args[0]) \
-                        or (not granted and (_vetted_doctest_example(frame, args[0])
-                                             or _vetted_timeit_text(frame, args[0], user)
-                                             or _vetted_runner_text(frame, args[0], user))):
+                # Code its frame may run next: what a call of `compile` made, or what an
+                # `exec`/`eval` handed text compiles from it (see `_hands_text`).
+                if (_calling(frame, ("compile",)) or _hands_text(frame)) \
+                        and (not _runs_callers_code(frame, args[0])
+                             or (not granted and (_vetted_doctest_example(frame, args[0])
+                                                  or _vetted_timeit_text(frame, args[0], user)
+                                                  or _vetted_runner_text(frame, args[0], user)))):
                     _compiled_in[_get_ident()] = (frame, args[0])
             elif event == "exec" and immediate != "user" and immediate != "guard" and not granted \
                     and not _trusted_code(args[0], frame) \
@@ -3941,7 +4012,8 @@ def _pysbx_guard():
         _entry_codes[id(code)] = name
         _entry_fns[name] = (fn, signals_too)
         f = _function_type(code, _F, name)
-        f.__kwdefaults__ = {"__pysbx_call": (name, _real_audit, _EntryDone, _exc_args_get)}
+        f.__kwdefaults__ = {"__pysbx_call": (name, _real_audit),
+                            "__pysbx_answer": (_EntryDone, _exc_args_get)}
         _F[name] = f
         _entry_names[_id(f)] = name
         return f
@@ -3964,9 +4036,9 @@ def _pysbx_guard():
         try:
             _enter(tid, depth)
             try:
-                if _type(args) is not tuple or _len(args) != 3:
+                if _type(args) is not tuple or _len(args) != 4 or args[3] is not None:
                     raise RuntimeError("pysbx: the guard's entries are called by its facades only")
-                name, call_args, kwargs = args
+                name, call_args, kwargs, _ = args
                 entry = _entry_fns.get(name) if _type(name) is _str else None
                 if entry is None or _type(call_args) is not tuple or _type(kwargs) is not _dict:
                     raise RuntimeError("pysbx: the guard's entries are called by its facades only")
@@ -4602,7 +4674,15 @@ def _pysbx_guard():
     _trace_code = _trace_trampoline.__code__
     _sealed_ids.add(id(_trace_code))
 
+    def _tracer_kind(kind):
+        # The facades' own word, "trace" or "profile"; from anyone else, a `str` subclass
+        # whose `__hash__` ran in the look-up below, inside the guard's work.
+        if _type(kind) is not _str or kind not in ("trace", "profile"):
+            raise TypeError("pysbx: the guard's entries are called by its facades only")
+        return kind
+
     def _set_tracer(kind, fn):
+        kind = _tracer_kind(kind)
         caller = _entry_frame()
         immediate, user, stack = _context(caller)
         if immediate == "user" or (immediate == "guard" and not _guards_own(immediate, caller)):
@@ -4623,7 +4703,7 @@ def _pysbx_guard():
             _tracing[tid] = False  # set by now: the end of this work tells whether it is gone
 
     def _get_tracer(kind):
-        fn = _c_tracers[kind][1]()
+        fn = _c_tracers[_tracer_kind(kind)][1]()
         if _type(fn) is not _function_type:
             return fn  # the C profiler's object (a subclass's `__hash__` is the program's)
         return _trampolines.get(fn, fn)
@@ -5466,23 +5546,26 @@ def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
     raise value
 
 
-def _entry_call(*args, __pysbx_call=None, **kwargs):
+def _entry_call(*args, __pysbx_call=None, __pysbx_answer=None, **kwargs):
     # A sealed entry (see `_seal`): the guard's work runs inside the audit hook this event
     # calls, and its answer comes back as the guard's exception, read by the interpreter's
     # own descriptor. No answer: no guard's hook took the event.
-    name, audit, done, answer = __pysbx_call
-    del __pysbx_call
+    # The interpreter's `sys.audit` is only ever on the value stack, and every local is
+    # cleared before the call, which allocates the event's arguments: a collection set off
+    # there ran a finalizer of the program's on top of this frame, which read the function
+    # and the arguments from its locals (the keywords, a dictionary it could change before
+    # the hook read them) and raised entry events of its own through that `sys.audit`.
     try:
-        audit("pysbx.entry", name, args, kwargs)
-    except done as result:
-        del audit, done
-        return answer(result)[0]
+        __pysbx_call[1]("pysbx.entry", __pysbx_call[0], args, kwargs,
+                        (args := (kwargs := (__pysbx_call := None))))
+    except __pysbx_answer[0] as result:
+        return __pysbx_answer[1](result)[0]
     except BaseException:
         # What leaves with the entry's error keeps this frame in its traceback: it holds
-        # nothing then (the interpreter's `sys.audit` raises any event it is given).
-        del name, audit, done, answer
+        # nothing then but the answer's class and reader.
+        del __pysbx_answer
         raise
-    del name, audit, done, answer
+    del __pysbx_answer
     raise RuntimeError("pysbx: the guard did not answer")
 
 
