@@ -215,16 +215,28 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         },
         Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
         Test::OneOf(wants) => given(&selected).is_some_and(|c| wants.iter().any(|w| equals(c, w))),
-        Test::Matches(re) => match selected {
-            Selected::Given(Some(c), _) => match c {
+        Test::Matches(re) => {
+            let text_matches = |c: &Const<'_>| match c {
                 Const::Str(s) => re.is_match(s.as_str()),
                 Const::Bytes(b) => re.is_match(&crate::matchers::string::latin1(b.as_bytes())),
                 _ => false,
-            },
-            // A path whose text is known though it does not fold (see `crate::paths`).
-            Selected::Given(None, Some(refs)) => crate::paths::any_text(refs, |t| re.is_match(t)),
-            _ => false,
-        },
+            };
+            match selected {
+                Selected::Given(Some(c), _) => text_matches(c),
+                // A path whose text is known though it does not fold (see `crate::paths`), or
+                // a name holding one of a few constants (`for name in ("config", "cache")`),
+                // one of which matches, as one of a name's several paths does.
+                Selected::Given(None, Some(refs)) => {
+                    crate::paths::any_text(refs, |t| re.is_match(t))
+                        || (refs.constant_choices()
+                            && refs
+                                .alts()
+                                .iter()
+                                .any(|v| matches!(v, Value::Const(c) if text_matches(c))))
+                }
+                _ => false,
+            }
+        }
         // Text the folder made (owned, or shared once bound to a name), not a literal's.
         Test::Disguised(re) => given(&selected)
             .is_some_and(|c| c.is_made_text() && re.is_match(c.as_str().unwrap_or(""))),
