@@ -675,7 +675,39 @@ impl Analyzer {
                 kept.push(r);
             }
         }
-        kept
+        self.one_per_call(kept)
+    }
+
+    /// A rule that matched both a call and a text among its arguments (`sensitive-path`'s
+    /// path read at the `open` and the path's own text, `DNS lookup`'s resolver call and the
+    /// domain it was given) says one thing twice: a rule that only reports keeps the text's
+    /// finding, whose subject names what was matched; one that strips or stubs keeps the
+    /// call's, which its rewrite acts on.
+    fn one_per_call(&self, kept: Vec<Raw>) -> Vec<Raw> {
+        let mut dropped = vec![false; kept.len()];
+        let mut open: Vec<usize> = Vec::new();
+        for (i, r) in kept.iter().enumerate() {
+            while open.last().is_some_and(|&j| kept[j].range.end() <= r.range.start()) {
+                open.pop();
+            }
+            if r.callee.is_none()
+                && let Some(&j) = open.iter().rev().find(|&&j| {
+                    let k = &kept[j];
+                    k.rule == r.rule
+                        && k.range.contains_range(r.range)
+                        && k.callee.is_some_and(|callee| !callee.contains_range(r.range))
+                })
+            {
+                let reports = self
+                    .compiled
+                    .rules
+                    .get(r.rule as usize)
+                    .is_some_and(|rule| rule.action == pysbx_rules::Action::Report);
+                dropped[if reports { j } else { i }] = true;
+            }
+            open.push(i);
+        }
+        kept.into_iter().zip(dropped).filter_map(|(r, d)| (!d).then_some(r)).collect()
     }
 }
 
@@ -847,6 +879,28 @@ mod tests {
         assert_eq!(f.subject, "os.system");
         assert_eq!(f.snippet, "x = 1; os.system('ls')");
         assert_eq!(f.snippet_start, 10);
+    }
+
+    #[test]
+    fn a_rule_matching_a_call_and_a_text_it_is_given_reports_once() {
+        let matcher = "{any: [{call: builtins.open}, {string: 'secret'}]}";
+        let src = "open('keys/secret')\nopen('plain')\nx = 'secret'\n";
+        let subjects = |pack: &str| {
+            let out = analyzer(pack).analyze(src, Path::new("x.py"), &AnalyzeOptions::default());
+            out.findings.iter().map(|f| (f.location.line, f.subject.clone())).collect::<Vec<_>>()
+        };
+        // A rule that reports keeps the text, which names what was matched.
+        assert_eq!(
+            subjects(&pack("TST905", matcher)),
+            [(1, "keys/secret".to_string()), (2, "builtins.open".into()), (3, "secret".into())]
+        );
+        // One that stubs keeps the call, which its rewrite replaces.
+        let stubbing =
+            pack("TST906", matcher).replace("    match:", "    action: stub\n    match:");
+        assert_eq!(
+            subjects(&stubbing),
+            [(1, "builtins.open".to_string()), (2, "builtins.open".into()), (3, "secret".into())]
+        );
     }
 
     #[test]
