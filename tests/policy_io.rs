@@ -162,3 +162,64 @@ pysbx_io.output(v)
     let text = std::fs::read_to_string(&output).expect("output written");
     assert_eq!(text, format!("{}1{}\n", "[".repeat(300), "0".repeat(400) + &"]".repeat(300)));
 }
+
+#[test]
+fn links_the_program_leaves_in_its_working_directory_are_not_written_through() {
+    // The output, events and learned-policy files are written after the run, often into the
+    // working directory the program could write: a link it put in a file's place, or in a
+    // directory's, had pysbx (as root) write the file the link named, outside every path the
+    // policy grants. They are pinned before the run and renamed over, never followed.
+    let s = Scratch::new();
+    // In the script's directory, which the program may read but not write: a link to a file
+    // there is one the guard lets the program make.
+    let canary = s.write("canary.sh", "original\n");
+    let elsewhere = s.path().join("dir");
+    std::fs::create_dir(&elsewhere).expect("dir");
+    std::fs::create_dir_all(s.path().join("wd/sub")).expect("workdir");
+    let policy = s.write("policy.yaml", "fs:\n  workdir: ./wd\n");
+    let script = s.write(
+        "plant.py",
+        &format!(
+            "import os, shutil, pysbx_io\n\
+             os.symlink({canary:?}, 'result.json')\n\
+             shutil.rmtree('sub')\n\
+             os.symlink({elsewhere:?}, 'sub')\n\
+             pysbx_io.output(['$(id)'])\n\
+             print('planted')\n",
+            canary = canary.display().to_string(),
+            elsewhere = elsewhere.display().to_string(),
+        ),
+    );
+    let out = run(s
+        .exec()
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--output")
+        .arg(s.path().join("wd/result.json"))
+        .arg("--events")
+        .arg(s.path().join("wd/sub/events.jsonl"))
+        .arg(&script));
+    assert_eq!(stdout(&out), "planted\n", "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&canary).expect("canary"), "original\n");
+    assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), 0);
+    // The output went to the name itself, the link replaced by the file.
+    let written = s.path().join("wd/result.json");
+    assert!(!std::fs::symlink_metadata(&written).expect("written").file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&written).expect("output"), "[\"$(id)\"]\n");
+    assert!(stderr(&out).contains("events not written"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_output_file_in_a_directory_that_cannot_exist_is_refused_before_the_run() {
+    let s = Scratch::new();
+    let script = s.write("ran.py", "print('ran')\n");
+    let out = run(s.exec().arg("--output").arg("/etc/hostname/out.json").arg(&script));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("the output file /etc/hostname/out.json cannot be written"),
+        "{}",
+        stderr(&out)
+    );
+}

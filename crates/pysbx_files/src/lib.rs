@@ -8,6 +8,9 @@
 //! through a cap one byte over the limit.
 #![deny(missing_docs)]
 
+mod pinned;
+pub use pinned::PinnedTarget;
+
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};

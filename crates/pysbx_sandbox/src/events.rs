@@ -1,9 +1,6 @@
 //! Events: every violation, gate decision and the end of a run as structured data, and the
 //! sinks that render them (stderr summary, JSON lines, SARIF 2.1.0).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 use crate::interp::Interpreter;
 use crate::tier::Tier;
 
@@ -507,26 +504,20 @@ fn file_uri(file: &str) -> String {
     if file.starts_with('/') { format!("file://{file}") } else { file.to_string() }
 }
 
-/// Writes `text` to `path` atomically (a temporary file in the same directory, then rename),
-/// or into it when it is a device or a FIFO (see [`pysbx_files::WriteTarget`]).
+/// Writes `text` to an output file pinned before the run (see [`pysbx_files::PinnedTarget`]):
+/// a temporary file in its directory renamed over the name, so that an interrupted run leaves
+/// the old file or the new one, or into the stream it was. What the program did to the path
+/// meanwhile (a link in the place of the file or of a directory on the way) is never followed.
 ///
 /// # Errors
 /// The I/O error with the path.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), crate::SandboxError> {
-    let io = |source| crate::SandboxError::Io { path: path.to_path_buf(), source };
-    let path = match pysbx_files::write_target(path) {
-        pysbx_files::WriteTarget::Replace(path) => path,
-        pysbx_files::WriteTarget::Stream => {
-            return pysbx_files::open_stream(path)
-                .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(io);
-        }
-    };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(text.as_bytes()).map_err(io)?;
-    tmp.persist(&path).map_err(|e| io(e.error))?;
-    Ok(())
+pub fn write_atomic(
+    target: &pysbx_files::PinnedTarget,
+    text: &str,
+) -> Result<(), crate::SandboxError> {
+    target
+        .write(text.as_bytes())
+        .map_err(|source| crate::SandboxError::Io { path: target.path().to_path_buf(), source })
 }
 
 /// Writes the JSON lines and SARIF sinks named on the command line and in the policy.
@@ -535,15 +526,15 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), crate::SandboxError> 
 /// The first sink that could not be written.
 pub fn write_sinks(
     outcome: &Outcome,
-    jsonl: &[PathBuf],
-    sarif: &[PathBuf],
+    jsonl: &[pysbx_files::PinnedTarget],
+    sarif: &[pysbx_files::PinnedTarget],
 ) -> Result<(), crate::SandboxError> {
-    for path in jsonl {
-        write_atomic(path, &outcome.to_jsonl())?;
+    for target in jsonl {
+        write_atomic(target, &outcome.to_jsonl())?;
     }
-    for path in sarif {
+    for target in sarif {
         let text = serde_json::to_string_pretty(&outcome.to_sarif()).unwrap_or_default();
-        write_atomic(path, &text)?;
+        write_atomic(target, &text)?;
     }
     Ok(())
 }

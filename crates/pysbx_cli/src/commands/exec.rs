@@ -459,6 +459,21 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             | pysbx_sandbox::policy::Alert::Syslog { .. } => {}
         }
     }
+    // Every file written after the run is pinned now, before the program can touch its
+    // path: the program may write the directories they lie in (its working directory, a write
+    // path, the script's directory of a learn run), and a link it left in a file's place, or
+    // in a directory's, had pysbx write wherever the link led (see `pysbx_files::PinnedTarget`).
+    let pin = |path: &PathBuf, what: &str| {
+        pysbx_files::PinnedTarget::pin(path)
+            .with_context(|| format!("{what} {} cannot be written", path.display()))
+    };
+    let output_target = args.output.as_ref().map(|p| pin(p, "the output file")).transpose()?;
+    let learn_target =
+        args.learn.as_ref().map(|p| pin(p, "the learned policy's file")).transpose()?;
+    let jsonl =
+        jsonl.iter().map(|p| pin(p, "the events file")).collect::<anyhow::Result<Vec<_>>>()?;
+    let sarif =
+        sarif.iter().map(|p| pin(p, "the SARIF file")).collect::<anyhow::Result<Vec<_>>>()?;
     let script_dir = pysbx_sandbox::learn::program_dir(&program);
     // The script itself, to tell its own code from its modules' in a hint.
     let entry = match &program {
@@ -538,11 +553,11 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     if let Some(hint) = hint.filter(|_| args.learn.is_none()) {
         eprintln!("{}", pysbx_sandbox::events::printable(&hint));
     }
-    if let Some(path) = &args.output {
+    if let (Some(path), Some(target)) = (&args.output, &output_target) {
         match &outcome.output {
             Some(value) => {
                 let text = format!("{value}\n");
-                if let Err(err) = pysbx_sandbox::events::write_atomic(path, &text) {
+                if let Err(err) = pysbx_sandbox::events::write_atomic(target, &text) {
                     eprintln!("pysbx: output not written: {err}");
                 }
             }
@@ -555,26 +570,26 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             },
         }
     }
-    if let Some(out) = &args.learn {
+    if let (Some(out), Some(target)) = (&args.learn, &learn_target) {
         if outcome.gate_refused {
             eprintln!(
                 "pysbx: no policy learned: the static gate refused the program, which did not run"
             );
         } else {
-            write_learned(out, &outcome, script_dir.as_deref(), &program_name)?;
+            write_learned(out, target, &outcome, script_dir.as_deref(), &program_name)?;
         }
     }
     // A sink that cannot be written is reported; it never changes the run's exit status.
-    for path in &jsonl {
+    for target in &jsonl {
         if let Err(err) =
-            pysbx_sandbox::events::write_sinks(&outcome, std::slice::from_ref(path), &[])
+            pysbx_sandbox::events::write_sinks(&outcome, std::slice::from_ref(target), &[])
         {
             eprintln!("pysbx: events not written: {err}");
         }
     }
-    for path in &sarif {
+    for target in &sarif {
         if let Err(err) =
-            pysbx_sandbox::events::write_sinks(&outcome, &[], std::slice::from_ref(path))
+            pysbx_sandbox::events::write_sinks(&outcome, &[], std::slice::from_ref(target))
         {
             eprintln!("pysbx: SARIF not written: {err}");
         }
@@ -585,6 +600,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
 /// Writes the learned policy atomically, after checking the policy loader accepts it.
 fn write_learned(
     out: &Path,
+    target: &pysbx_files::PinnedTarget,
     outcome: &pysbx_sandbox::Outcome,
     script_dir: Option<&Path>,
     program: &str,
@@ -593,7 +609,7 @@ fn write_learned(
     let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     let policy = pysbx_sandbox::policy::load_policy_str(&text, &abs)
         .with_context(|| format!("the learned policy for {} does not load", out.display()))?;
-    pysbx_sandbox::events::write_atomic(out, &text)
+    pysbx_sandbox::events::write_atomic(target, &text)
         .with_context(|| format!("writing the learned policy to {}", out.display()))?;
     let recorded = outcome.events.iter().filter(|e| e.action == "recorded").count();
     eprintln!(
