@@ -300,6 +300,13 @@ fn reply(
     };
     out.questions.push(question.clone());
     let name = question.qname.to_string().trim_end_matches('.').to_ascii_lowercase();
+    // A host name is letters, digits, hyphens and dots (and `_` of service labels): a name of
+    // other bytes (escape sequences, line breaks) names no host the policy could list, and
+    // is refused without being looked up or repeated in a report.
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
+        *out.rcode_mut() = RCODE::Refused;
+        return out.build_bytes_vec().ok();
+    }
     match names.answer(&name, allowed, report) {
         None => {
             report(
@@ -400,6 +407,28 @@ mod tests {
         // Past the bound, a new name is refused and reported.
         assert_eq!(names.answer("c.example.org", &allowed, &report), Some(vec![]));
         assert!(refusals.lock().expect("lock").iter().any(|r| r.contains("c.example.org")));
+    }
+
+    #[test]
+    fn a_name_of_other_bytes_than_a_host_names_is_refused_unreported() {
+        let names = Names::new(&Policy::default(), &BTreeMap::new());
+        let allowed = RwLock::new(Allowed::default());
+        let reported = Arc::new(Mutex::new(Vec::new()));
+        let seen = reported.clone();
+        let report: Report = Arc::new(move |_, text| seen.lock().expect("lock").push(text));
+        let mut query = Packet::new_query(7);
+        let qname = Name::new_unchecked("x\x1b]0;title\x07\npysbx: end.example.org");
+        query.questions.push(Question::new(
+            qname,
+            QTYPE::TYPE(TYPE::A),
+            QCLASS::CLASS(CLASS::IN),
+            false,
+        ));
+        let bytes = query.build_bytes_vec().expect("query");
+        let answer = reply(&bytes, &names, &allowed, &report).expect("a reply");
+        let answer = Packet::parse(&answer).expect("parse");
+        assert_eq!(answer.rcode(), RCODE::Refused);
+        assert!(reported.lock().expect("lock").is_empty());
     }
 
     #[test]

@@ -488,7 +488,9 @@ fn run_inner(
             ours,
             Arc::new(move |refused: bool, m: String| {
                 if live {
-                    let line = format!("pysbx: net: {m}");
+                    // A name the program asked of the sandbox's DNS server may hold any
+                    // byte (an escape sequence that rewrote the terminal, a forged end line).
+                    let line = format!("pysbx: net: {}", crate::events::printable(&m));
                     if within_budget(&counter, output_budget, line.len() + 1) {
                         say(&line);
                     } else {
@@ -951,7 +953,7 @@ fn run_inner(
     notes.extend(alerts.finish());
     if req.live_stderr {
         for n in &notes {
-            say(&format!("pysbx: {n}"));
+            say(&format!("pysbx: {}", crate::events::printable(n)));
         }
     }
     Ok(Outcome {
