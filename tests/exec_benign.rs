@@ -3040,3 +3040,18 @@ print(p.runcall(add, 5, 6))
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn generators_and_coroutines_hand_out_their_code_objects() {
+    // `gi_code`, `cr_code`, `ag_code` are code objects, as `__code__` is: read as under
+    // Python (graphql-core's `is_awaitable` and pluggy read `gi_code`).
+    let code = "import inspect\n\
+                def g():\n    yield 1\n\
+                async def c():\n    pass\n\
+                async def a():\n    yield 1\n\
+                gen, co, ag = g(), c(), a()\n\
+                print(gen.gi_code.co_name, co.cr_code.co_name, ag.ag_code.co_name)\n\
+                print(inspect.isawaitable(gen), gen.gi_code.co_flags & inspect.CO_ITERABLE_COROUTINE)\n\
+                co.close()\n";
+    same_as_python("generator code", code, &[], &[]);
+}

@@ -3606,6 +3606,12 @@ def _pysbx_guard():
                 if immediate == "user" and name == "__code__" \
                         and _code_access_allowed(event, args, user):
                     return
+                if immediate == "user" and event == "object.__getattr__" \
+                        and name in ("gi_code", "cr_code", "ag_code"):
+                    # A generator's or a coroutine's code object, as a function's: inert until
+                    # something runs it, which the code clause judges (graphql-core's
+                    # `is_awaitable` and pluggy read `gi_code`). Its frame stays refused.
+                    return
                 if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
                         or _from_a_facade(immediate, frame):
                     # A module's `code` grant lets it set `__code__` (code it could make from
