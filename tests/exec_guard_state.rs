@@ -3949,3 +3949,194 @@ print("HELD", sorted(held))
     assert!(text.contains("HELD []\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn a_library_frames_locals_are_no_witness_of_what_its_exec_is_handed() {
+    // Whether an `exec` call in a library frame is handed text was read from the frame's
+    // locals: a tracer changed the local between its load and the call (the call ran the text
+    // it was handed, taken for a text of the library's own), and the read itself, in place
+    // inside the hook, ran the `__eq__` of a `str` subclass key planted in the locals'
+    // dictionary. Only the frame's code and its library's templates are read now.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import builtins, code, dis, functools, inspect, itertools, sys, threading
+source = "import builtins\nbuiltins.SWAPPED = %d" % len(sys.argv)
+runcode = code.InteractiveInterpreter.runcode.__code__
+# The offset past the `code` its `exec(code, self.locals)` loads: the value is on the stack.
+loaded = [i.offset for i in dis.get_instructions(runcode)
+          if i.opname == "LOAD_FAST" and i.argval == "code"][0]
+def swap(frame, event, arg):
+    if event == "opcode" and frame.f_code is runcode and frame.f_lasti > loaded \
+            and frame.f_locals.get("code") == source:
+        frame.f_locals["code"] = "pass"
+    return swap
+def start(frame, event, arg):
+    if event == "call" and frame.f_code is runcode:
+        frame.f_trace_opcodes = True
+        return swap
+def traced():
+    try:
+        code.InteractiveInterpreter({{}}).runcode(source)
+    except BaseException as e:
+        print("TRACED RAISED", type(e).__name__)
+threading.settrace(start)
+worker = threading.Thread(target=traced)
+worker.start()
+worker.join()
+threading.settrace(None)
+print("SWAPPED", hasattr(builtins, "SWAPPED"))
+looking = []
+class Planted(str):
+    __hash__ = str.__hash__
+    def __eq__(self, other):
+        if not looking:  # the walk's own reads of the frame's locals come back here
+            looking.append(1)
+            try:
+                look_below()
+            finally:
+                looking.pop()
+        return str.__eq__(self, other)
+planted = []
+class Plants(str):
+    __hash__ = str.__hash__
+    def __eq__(self, other):
+        if not planted:
+            f = inspect.currentframe()
+            while f is not None and f.f_code is not runcode:
+                f = f.f_back
+            if f is not None:
+                local = f.f_locals
+                local[Planted("code")] = local.pop("code")
+                planted.append(1)
+        return False
+class Compiles(str):
+    __hash__ = str.__hash__
+    __eq__ = functools.partial(set().update, itertools.starmap(
+        compile, [("x = %d" % len(sys.argv), "<x>", "exec")]))
+ns = {{Plants("__builtins__"): 1, Compiles("__builtins__"): 2}}
+try:
+    code.InteractiveInterpreter(ns).runcode(0)
+except BaseException as e:
+    print("PLANTED RAISED", type(e).__name__)
+print("PLANTED", bool(planted))
+"#
+    ));
+    assert!(text.contains("SWAPPED False\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn a_tracer_planting_in_importlibs_frame_reaches_nothing_of_the_guards() {
+    // The guard read the `.pyc` path of importlib's `_compile_bytecode` from its frame's
+    // locals in place, inside the hook; a tracer handed that frame at its call had put a
+    // `str` subclass key in them, whose `__eq__` ran inside the guard's work. The locals are
+    // read on a thread of their own.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import importlib, threading
+looking = []
+class Planted(str):
+    __hash__ = str.__hash__
+    def __eq__(self, other):
+        if not looking:  # the walk's own reads of the frame's locals come back here
+            looking.append(1)
+            try:
+                look_below()
+            finally:
+                looking.pop()
+        return str.__eq__(self, other)
+planted = []
+def plant(frame, event, arg):
+    if event == "call" and not planted and frame.f_code.co_name == "_compile_bytecode":
+        local = frame.f_locals
+        local[Planted("bytecode_path")] = local.pop("bytecode_path")
+        planted.append(1)
+def load():
+    for name in ("fractions", "statistics", "difflib", "pprint", "colorsys", "shlex"):
+        try:
+            importlib.import_module(name)
+        except BaseException as e:
+            print("IMPORT RAISED", type(e).__name__)
+        if planted:
+            break
+threading.settrace(plant)
+worker = threading.Thread(target=load)
+worker.start()
+worker.join()
+threading.settrace(None)
+print("PLANTED", bool(planted))
+"#
+    ));
+    assert!(text.contains("PLANTED True\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn a_constant_declaring_a_codec_the_program_replaced_runs_nothing_unread() {
+    // `exec(b"# coding: koi8-u\n...")` of a constant: the gate reads the bytes with the real
+    // codec, the interpreter with whatever the program put in `encodings`' cache, and the
+    // guard compiled them again inside its work to compare, running that decoder there. A
+    // constant declaring an encoding only a looked-up codec decodes is refused, and the guard
+    // decodes what it compiles itself.
+    let s = Scratch::new();
+    let script = s.write(
+        "cookie.py",
+        &format!(
+            "{LOOT}\n{LOOTING_GENERATOR}\n\
+             import codecs, encodings\n\
+             def decode(data, errors='strict'):\n    loot(__import__('inspect').currentframe().f_back)\n\
+             \x20   return ('import builtins\\nbuiltins.DECODED = 1\\n', len(data))\n\
+             encodings._cache['koi8_u'] = codecs.CodecInfo(\n\
+             \x20   encode=lambda s, e='strict': (s.encode(), len(s)), decode=decode, name='koi8-u')\n\
+             try:\n    exec(b\"# coding: koi8-u\\nx = 1\\n\")\n\
+             except BaseException as e:\n    print('RAISED', type(e).__name__)\n\
+             import builtins\n\
+             print('DECODED', hasattr(builtins, 'DECODED'))\n\
+             exec(b\"# -*- coding: utf-8 -*-\\ny = 'plain'\\n\")\n\
+             print('DECLARED', y)\n\
+             print('END')\n"
+        ),
+    );
+    let out = run(s.exec().arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("DECODED False\n"), "{text}{err}");
+    assert!(text.contains("DECLARED plain\n"), "{text}{err}");
+    assert!(text.contains("END\n"), "{text}{err}");
+    assert!(!text.contains("INTERNAL"), "the program reached the guard's functions: {text}{err}");
+}
+
+#[test]
+fn a_tracer_on_the_runners_frame_compiles_nothing_there() {
+    // `bdb.Bdb().set_trace()` sets a tracer on every frame beneath it, the runner that starts
+    // the program included: at a line of its `except` clause the tracer set the runner's
+    // locals to a text of its making and moved it back to its `compile` line, and that
+    // compile, at the bottom of the stack, was taken for the runner's own. The runner
+    // compiles the program's text only.
+    let (text, err) = run_attack(
+        r#"
+import bdb, builtins, dis, sys
+source = "import builtins\nbuiltins.RAN = %d" % len(sys.argv)
+moved = []
+class Mover(bdb.Bdb):
+    def trace_dispatch(self, frame, event, arg):
+        if event == "line" and not moved and frame.f_code.co_name == "_pysbx_run":
+            lines = [i.positions.lineno for i in dis.get_instructions(frame.f_code)
+                     if i.opname == "LOAD_GLOBAL" and i.argval == "exec"]
+            if lines and frame.f_lineno > lines[-1]:
+                moved.append(1)
+                local = frame.f_locals
+                local["text"], local["name"] = source, "<x>"
+                frame.f_lineno = lines[-1]
+        return self.trace_dispatch
+def probe():
+    print("MOVED", bool(moved))
+    print("RAN", hasattr(builtins, "RAN"))
+import atexit
+atexit.register(probe)
+Mover().set_trace()
+raise KeyError("the end")
+"#,
+    );
+    assert!(!text.contains("RAN True"), "{text}{err}");
+    assert!(err.contains("compile of dynamic code is not allowed"), "{text}{err}");
+}

@@ -1955,8 +1955,14 @@ def _pysbx_guard():
             fresh = _FreshName(name)
         if fresh is name:
             raise RuntimeError("pysbx: no file name to compile under")
+        if _type(text) is not _str:
+            # Compiled as text the guard decoded (see `_PLAIN_CODINGS`); bytes only a
+            # looked-up codec decodes are left as they are, to be refused as the program's.
+            decoded = _event_text(_bytes_join((text,)))
+            if decoded is not None:
+                text = decoded
         try:
-            data = text.encode("utf-8") if _type(text) is _str else _bytes_join((text,))
+            data = text.encode("utf-8") if _type(text) is _str else None
         except UnicodeError:
             data = None  # the interpreter refuses it before compiling
         _compile_jobs[_id(fresh)] = [fresh, data, _JOB_PARSE if parse_only else _JOB_PENDING]
@@ -2059,7 +2065,11 @@ def _pysbx_guard():
         if _issubclass(_type(source), _str):
             source = _str.__str__(source)
         elif _issubclass(_type(source), _bytes):
-            source = _bytes_join((source,))
+            # Decoded here: compiled as bytes, a coding declaration would have the interpreter
+            # look a codec up (see `_PLAIN_CODINGS`).
+            source = _event_text(_bytes_join((source,)))
+            if source is None:
+                return False
         else:
             return False
         flags = code.co_flags & _FUTURE_FLAGS
@@ -2154,11 +2164,12 @@ def _pysbx_guard():
         if _stdlib_rel(code) != "importlib/_bootstrap_external.py" \
                 or code.co_name != "_compile_bytecode":
             return False
-        # Read in place, not on a thread of its own (`_locals_of`): `marshal.loads` is this
-        # frame's first call, so no code of the program's has run in it or seen it, and its
-        # locals' dictionary is made by this read. (A thread here would cost each such load
-        # one, and fail it at the task limit.)
-        path = _plain_dict(frame.f_locals).get("bytecode_path")
+        # Read on a thread of its own (`_locals_of`): a tracer of the program's handed this
+        # frame at its call (or a finalizer that walked to it) put a `str` subclass key in its
+        # locals' dictionary, whose `__eq__` the read in place ran inside the guard's work. It
+        # costs each standard-library module loaded from its cached bytecode a short thread.
+        local = _locals_of(frame)
+        path = local.get("bytecode_path") if local is not None else None
         if _type(path) is not _str or not _isabs(path) or not _one_of(_type(data), _BUFFERS):
             return False
         real = _norm(path)
@@ -2224,17 +2235,13 @@ def _pysbx_guard():
                    if n in _opcode_module.opmap}
     _EXTENDED_ARG = _opcode_module.opmap["EXTENDED_ARG"]
     _CACHE = _opcode_module.opmap["CACHE"]
-    _LOAD_FAST = _opcode_module.opmap["LOAD_FAST"]
     _LOAD_CONST = _opcode_module.opmap["LOAD_CONST"]
+    # What may hand back an object of the program's choosing, a code object among them: an
+    # attribute, an item, a call's result (the program's `__getattr__`, a property).
     _PRECALL = _opcode_module.opmap["PRECALL"]
     _HAVE_ARGUMENT = _opcode_module.HAVE_ARGUMENT
     _stack_effect = _opcode_module.stack_effect
     _JUMPS = frozenset(_opcode_module.hasjrel + _opcode_module.hasjabs)
-    # What may hand back an object of the program's choosing, a code object among them: an
-    # attribute, an item, a call's result (the program's `__getattr__`, a property).
-    _READS_OBJECTS = frozenset(_opcode_module.opmap[n] for n in (
-        "LOAD_ATTR", "LOAD_METHOD", "BINARY_SUBSCR", "PRECALL", "CALL", "CALL_FUNCTION_EX",
-        "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF") if n in _opcode_module.opmap)
     del _opcode_module
 
     def _calling(frame, names):
@@ -2276,58 +2283,156 @@ def _pysbx_guard():
                 return i
         return None
 
-    def _hands_text(frame):
-        # Whether the `exec`/`eval` call the frame is running is handed text, which that call
-        # compiles and runs at once, rather than a code object (`runpy._run_code(code, g)`,
-        # `code.InteractiveInterpreter.runcode(code)`, `eval(self.__forward_code__, ns)`).
-        # Only then may a `compile` event raised at that call be the call's own: at a call
-        # handed a code object, a `str` subclass key of the globals (whose `__eq__` the call's
-        # look-up of `__builtins__` runs, a chain of the interpreter's callables) compiled a
-        # text of the program's, and that text's code, handed next, ran as the call's own.
-        # The first argument, found by the stack depth its instructions leave, is one load (a
-        # constant, or a local read here) or an expression of operators alone; one that reads
-        # an attribute, an item or a call's result, or branches, may be anything.
+    def _hands_text(frame, source):
+        # Whether a `compile` event raised at the `exec`/`eval` call the frame is running is
+        # that call's own, which compiles the text it is handed and runs it at once: a call
+        # handed a code object compiles nothing (`runpy._run_code(code, g)`,
+        # `code.InteractiveInterpreter.runcode(code)`, `eval(self.__forward_code__, ns)`), and
+        # a `str` subclass key of its globals (whose `__eq__` the call's look-up of
+        # `__builtins__` runs, a chain of the interpreter's callables) compiled a text of the
+        # program's there, whose code, handed to the next such call, ran as the call's own.
+        # What the call is handed is on the frame's value stack, out of reach: its locals are
+        # no witness (a tracer changes a local between its load and the call, and reading them
+        # here runs the `__eq__` of a key planted in their dictionary). So: a constant of the
+        # frame's code, or a text its library generates by a template checked here, whatever
+        # code it is (see `_library_template_text`).
         callee = _called_load(frame, ("exec", "eval"))
         if callee is None:
             return False
         code = frame.f_code
         at = frame.f_lasti // 2
         raw = code.co_code
+        # The first argument's instructions: up to the last one that leaves one value on the
+        # stack above the callee (a branch, or what the stack effect cannot tell, ends it).
         depth, first, last, extended = 0, None, None, 0
         for i in range(callee + 1, at):
             op, arg = raw[2 * i], raw[2 * i + 1] | extended
             extended = (arg << 8) if op == _EXTENDED_ARG else 0
             if op == _CACHE or op == _EXTENDED_ARG:
                 continue
-            if op == _PRECALL:
+            if op == _PRECALL or op in _JUMPS:
                 break
-            if op in _JUMPS:
-                return False
             try:
                 depth += _stack_effect(op, arg if op >= _HAVE_ARGUMENT else None)
             except ValueError:
-                return False
+                break
             if first is None:
                 first = i
             if depth == 1:
                 last = i
-        if first is None or last is None:
+        if first is not None and first == last and raw[2 * first] == _LOAD_CONST \
+                and not (first > 0 and raw[2 * first - 2] == _EXTENDED_ARG):
+            arg = raw[2 * first + 1]
+            value = code.co_consts[arg] if arg < _len(code.co_consts) else None
+            if _type(value) is _str or _type(value) is _bytes:
+                return True
+        return _library_template_text(frame, source)
+
+    # The encodings a coding declaration may name that the guard decodes itself: the
+    # interpreter's own decoders, which `bytes.decode` calls by these names without looking a
+    # codec up. Any other is looked up in `encodings`, whose cache the program may fill with a
+    # decoder of its own: the gate read the bytes with the real codec, the interpreter ran what
+    # the program's decoder made of them, and its decoder ran inside the guard's work when the
+    # guard compiled them to compare.
+    _PLAIN_CODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "ascii": "ascii", "us-ascii": "ascii",
+                      "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+                      "iso8859-1": "latin-1", "l1": "latin-1"}
+
+    def _declared_coding(data):
+        # The encoding a coding declaration in the first two lines names (PEP 263), or None.
+        lines = data[:1024].split(b"\n", 2)
+        for index, line in enumerate(lines[:2]):
+            stripped = line.lstrip(b" \t\f")
+            if not stripped.startswith(b"#"):
+                if index == 0 and stripped.strip():
+                    return None  # code on the first line: the second may not declare one
+                continue
+            at = stripped.find(b"coding")
+            if at < 0 or at + 6 >= _len(stripped) or stripped[at + 6] not in b":=":
+                continue
+            name = stripped[at + 7:].lstrip(b" \t")
+            end = 0
+            while end < _len(name) and (chr(name[end]).isalnum() or name[end] in b"-_."):
+                end += 1
+            return name[:end].decode("latin-1").lower().replace("_", "-")
+        return None
+
+    def _event_text(source):
+        # A text to compile or compare as `str`, decoded by the guard (a `compile` event hands
+        # a `bytes` copy): UTF-8, or the plain encoding it declares; None for one it declares
+        # that only a looked-up codec decodes, or bytes that do not decode.
+        if _type(source) is _bytes:
+            declared = _declared_coding(source)
+            codec = "utf-8" if declared is None else _PLAIN_CODINGS.get(declared)
+            if codec is None:
+                return None
+            try:
+                return source.decode(codec)
+            except UnicodeDecodeError:
+                return None
+        return source if _type(source) is _str else None
+
+    def _is_namedtuple_text(source):
+        # `collections.namedtuple`'s `__new__`: `lambda _cls, a, b: _tuple_new(_cls, (a, b))`.
+        text = _event_text(source)
+        prefix = "lambda _cls, "
+        if text is None or not text.startswith(prefix):
             return False
-        if last == first:
-            op, arg = raw[2 * first], raw[2 * first + 1]
-            if first > 0 and raw[2 * first - 2] == _EXTENDED_ARG:
+        names = text[_str.__len__(prefix):].partition(": ")[0]
+        if text != "lambda _cls, %s: _tuple_new(_cls, (%s))" % (names, names):
+            return False
+        parts = names[:-1].split(", ") if names.endswith(",") else names.split(", ")
+        return all(_str.isidentifier(p) for p in parts)
+
+    # What `gettext.c2py` compiles: one template around the plural expression of a catalog,
+    # made of `n`, numbers, comparisons, arithmetic, `and`, `or`, `not` and `if ... else`.
+    _PLURAL_FUNCTION = ("if True:\n            def func(n):\n                if not "
+                        "isinstance(n, int):\n                    n = _as_int(n)\n"
+                        "                return int(%s)\n            ")
+    _PLURAL_WORDS = frozenset(("n", "and", "or", "not", "if", "else"))
+    _PLURAL_SIGNS = frozenset("0123456789()=!<>%*/+- ")
+
+    def _is_plural_text(source):
+        text = _event_text(source)
+        head, tail = _PLURAL_FUNCTION.split("%s")
+        if text is None or not text.startswith(head) or not text.endswith(tail):
+            return False
+        expression = text[_str.__len__(head):_str.__len__(text) - _str.__len__(tail)]
+        word = ""
+        for c in expression + " ":
+            if "a" <= c <= "z":
+                word += c
+                continue
+            if word and word not in _PLURAL_WORDS:
                 return False
-            if op == _LOAD_CONST:
-                value = code.co_consts[arg] if arg < _len(code.co_consts) else None
-            elif op == _LOAD_FAST and arg < _len(code.co_varnames):
-                value = _dict.get(frame.f_locals, code.co_varnames[arg])
-            else:
-                return False
-            return _type(value) is _str or _type(value) is _bytes
-        for i in range(first, last + 1):
-            if raw[2 * i] in _READS_OBJECTS:
+            word = ""
+            if c not in _PLURAL_SIGNS:
                 return False
         return True
+
+    def _is_dotted_name_text(source):
+        # `inspect`'s reading of a builtin's text signature (`eval("sys.maxsize", ...)`) and
+        # `rlcompleter`'s of a name: a name, or names joined by dots, which run nothing.
+        text = _event_text(source)
+        return text is not None and all(_str.isidentifier(p) for p in text.strip().split("."))
+
+    def _library_template_text(frame, source):
+        # The text a standard library function generates and runs in the same call, checked
+        # against its template (what any code compiled from it may do is then known).
+        rel = _stdlib_rel(frame.f_code)
+        if rel == "dataclasses.py":
+            return _generated_text_calls_only_its_own(source)
+        if rel == "collections/__init__.py":
+            return _is_namedtuple_text(source)
+        if rel == "multiprocessing/sharedctypes.py":
+            return _is_shared_property_text(source)
+        if rel == "multiprocessing/managers.py":
+            return _is_proxy_method_text(source)
+        if rel == "unittest/mock.py":
+            return _is_mock_signature_text(source)
+        if rel == "gettext.py":
+            return _is_plural_text(source)
+        return rel is not None and _is_dotted_name_text(source)
 
     def _calls_it_itself(frame, event, source=None):
         # Whether the library frame's own code calls what raised the event. `exec` of a
@@ -2384,6 +2489,8 @@ def _pysbx_guard():
         fn = _spelled_constant(args[0], user.f_code)
         if fn is None:
             return None
+        if _event_text(args[0]) is None:
+            return False  # decoded by a codec the program may replace (see `_PLAIN_CODINGS`)
         return _gate_leaves_unchanged(fn, args[0])
 
     def _spelled_constant(source, code):
@@ -3680,6 +3787,12 @@ def _pysbx_guard():
             if (event == "compile" or event == "code.__new__") and _compile_job(event, args):
                 return
             immediate, user, stack = _context(frame, skip_frozen=False)
+            if event == "compile" and _is_bottom_runner(frame):
+                # The runner compiles the program's text only, as a job (above). A tracer set
+                # on its frame (`bdb.Bdb().set_trace()` sets one on every frame beneath it)
+                # changed its locals and moved it back to its `compile` line with a text of
+                # the program's making, judged as the bottom of the stack's own.
+                _violation("code", "compile of dynamic code is not allowed", event, user, stack)
             if immediate == "guard" and not _runs_guard_made_code(event, args) \
                     and not (event == "compile" and _id(frame.f_code) in _printing_ids
                              and _a_line_shown(args)):
@@ -3758,7 +3871,7 @@ def _pysbx_guard():
                 _let_go(_compiled_in.pop(_get_ident(), None))
                 # Code its frame may run next: what a call of `compile` made, or what an
                 # `exec`/`eval` handed text compiles from it (see `_hands_text`).
-                if (_calling(frame, ("compile",)) or _hands_text(frame)) \
+                if (_calling(frame, ("compile",)) or _hands_text(frame, args[0])) \
                         and (not _runs_callers_code(frame, args[0])
                              or (not granted and (_vetted_doctest_example(frame, args[0])
                                                   or _vetted_timeit_text(frame, args[0], user)
