@@ -5468,7 +5468,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.verdict(v, p, &mut carried);
         }
         let from = self.hits.len();
-        if let Some(k) = &string_key {
+        // A dict the file made itself (a display, or a name that surely holds one) is keyed by
+        // strings of its own: `state["__globals__"] = ...` (cloudpickle's) names no attribute,
+        // where `vars(f)["__globals__"]` or `x.__dict__["__globals__"]` reads one.
+        let own_dict = matches!(base.fold, Some(Const::Dict(_)))
+            || base.vals.surely(|v| matches!(v, Value::Dict(_) | Value::Const(Const::Dict(_))));
+        if let Some(k) = &string_key
+            && !own_dict
+        {
             attribute::hits_named(
                 self.c,
                 k,
