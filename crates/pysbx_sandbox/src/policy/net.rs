@@ -166,6 +166,25 @@ pub fn special_range(addr: IpAddr) -> Option<&'static str> {
                 return special_range(IpAddr::V4(v4));
             }
             let seg = a.segments();
+            let embedded = |hi: u16, lo: u16| {
+                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            // Prefixes that carry an IPv4 address, which a translator or relay reaches:
+            // NAT64's (`64:ff9b::/96`, `64:ff9b:1::/48`), SIIT's IPv4-translated
+            // (`::ffff:0:0:0/96`) and 6to4 (`2002::/16`): judged by that address, so that
+            // `64:ff9b::a9fe:a9fe` is the metadata address it leads to. Teredo (`2001::/32`)
+            // hides its address and is refused whole.
+            let nat64 = seg[0] == 0x64 && seg[1] == 0xff9b && (seg[2..6] == [0; 4] || seg[2] == 1);
+            let translated = nat64 || (seg[..4] == [0; 4] && seg[4] == 0xffff && seg[5] == 0);
+            if translated {
+                return special_range(IpAddr::V4(embedded(seg[6], seg[7])));
+            }
+            if seg[0] == 0x2002 {
+                return special_range(IpAddr::V4(embedded(seg[1], seg[2])));
+            }
+            if seg[0] == 0x2001 && seg[1] == 0 {
+                return Some("Teredo (a tunnelled IPv4 address)");
+            }
             if a.is_loopback() {
                 Some("loopback")
             } else if a.is_unspecified() {
@@ -282,6 +301,12 @@ mod tests {
             ("fd00:ec2::254", true),
             ("fe80::1", true),
             ("::ffff:10.0.0.1", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("64:ff9b::5db8:d822", false),
+            ("2002:a9fe:a9fe::1", true),
+            ("2002:5db8:d822::1", false),
+            ("::ffff:0:a9fe:a9fe", true),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", true),
             ("93.184.216.34", false),
             ("2606:2800:220:1::", false),
             ("172.32.0.1", false),
