@@ -5518,7 +5518,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                             let vals = self.follow_mutable(owner, &name, vals);
                             self.scopes.bind(owner, &name, vals);
                         }
-                        None => self.escape(owner, &name),
+                        None => {
+                            self.escape(owner, &name);
+                            // A dict of the file's own given an item it does not fold (a
+                            // call's result) is still its own dict, its content unknown: its
+                            // string keys stay keys (see `own_dict` above).
+                            if matches!(container, Const::Dict(_))
+                                && owner == self.scope
+                                && string_key.is_some()
+                                && s.ctx == ExprContext::Store
+                            {
+                                self.scopes.bind(
+                                    owner,
+                                    &name,
+                                    ValueSet::one(Value::Dict(Rc::from(Vec::new()))),
+                                );
+                            }
+                        }
                     }
                 }
             }
