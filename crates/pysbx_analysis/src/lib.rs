@@ -418,7 +418,7 @@ impl Analyzer {
         options: &AnalyzeOptions,
     ) -> FileAnalysis {
         raw.extend(self.comment_hits(source, tokens));
-        let raw = self.dedup(raw);
+        let raw = self.dedup(raw, source);
         let mut suppressions =
             options.honor_suppressions.then(|| suppress::Suppressions::from_tokens(tokens, source));
         let mut findings = Vec::with_capacity(raw.len());
@@ -642,7 +642,7 @@ impl Analyzer {
     /// drops a rule's finding nested in another of the same rule that already says it: a
     /// reference that is the callee of a matched call, or an inner part of a matched
     /// expression with the same subject (`eval` inside `[eval][0]`).
-    fn dedup(&self, mut raw: Vec<Raw>) -> Vec<Raw> {
+    fn dedup(&self, mut raw: Vec<Raw>, source: &str) -> Vec<Raw> {
         let id = |r: &Raw| self.compiled.rules.get(r.rule as usize).map_or("", |x| x.id.as_str());
         raw.sort_by(|a, b| {
             a.range
@@ -675,15 +675,15 @@ impl Analyzer {
                 kept.push(r);
             }
         }
-        self.one_per_call(kept)
+        self.one_per_call(kept, source)
     }
 
-    /// A rule that matched both a call and a text among its arguments (`sensitive-path`'s
+    /// A rule that matched both a call and something among its arguments (`sensitive-path`'s
     /// path read at the `open` and the path's own text, `DNS lookup`'s resolver call and the
     /// domain it was given) says one thing twice: a rule that only reports keeps the text's
-    /// finding, whose subject names what was matched; one that strips or stubs keeps the
-    /// call's, which its rewrite acts on.
-    fn one_per_call(&self, kept: Vec<Raw>) -> Vec<Raw> {
+    /// finding, whose subject names what was matched; otherwise (a rule that strips or stubs,
+    /// whose rewrite acts on the call, or a name among the arguments) the call's.
+    fn one_per_call(&self, kept: Vec<Raw>, source: &str) -> Vec<Raw> {
         let mut dropped = vec![false; kept.len()];
         let mut open: Vec<usize> = Vec::new();
         for (i, r) in kept.iter().enumerate() {
@@ -703,7 +703,14 @@ impl Analyzer {
                     .rules
                     .get(r.rule as usize)
                     .is_some_and(|rule| rule.action == pysbx_rules::Action::Report);
-                dropped[if reports { j } else { i }] = true;
+                // A name or attribute among the arguments (`copy_function=shutil.copy`) is a
+                // reference, which says less than the call; a text (a literal, or what an
+                // expression folds to) says what was matched.
+                let reference =
+                    source.get(r.range.start().to_usize()..r.range.end().to_usize()).is_some_and(
+                        |text| text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.'),
+                    );
+                dropped[if reports && !reference { j } else { i }] = true;
             }
             open.push(i);
         }
@@ -894,6 +901,15 @@ mod tests {
             subjects(&pack("TST905", matcher)),
             [(1, "keys/secret".to_string()), (2, "builtins.open".into()), (3, "secret".into())]
         );
+        // A name among the arguments is a reference, which says less than the call.
+        let moves = "{any: [{call: shutil.move}, {reference: shutil.copy}]}";
+        let out = analyzer(&pack("TST907", moves)).analyze(
+            "import shutil\nshutil.move('a', 'b', copy_function=shutil.copy)\n",
+            Path::new("x.py"),
+            &AnalyzeOptions::default(),
+        );
+        let kept: Vec<_> = out.findings.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(kept, ["shutil.move"]);
         // One that stubs keeps the call, which its rewrite replaces.
         let stubbing =
             pack("TST906", matcher).replace("    match:", "    action: stub\n    match:");
