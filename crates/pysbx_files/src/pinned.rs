@@ -15,8 +15,9 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
+use nix::fcntl::AtFlags;
 use nix::fcntl::{OFlag, openat, renameat};
-use nix::sys::stat::{Mode, fstat};
+use nix::sys::stat::{Mode, SFlag, fchmod, fstat, fstatat};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 
 /// An output file whose directory was opened before the sandbox started; see the module docs.
@@ -135,12 +136,21 @@ impl PinnedTarget {
         let mut tmp_name = OsString::from(".");
         tmp_name.push(name);
         tmp_name.push(format!(".pysbx-{}.tmp", std::process::id()));
+        // The mode of the file replaced, as a report written elsewhere keeps it; a new file
+        // gets what the umask leaves of 0666.
+        let kept = fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
+            .ok()
+            .filter(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFREG)
+            .map(|st| Mode::from_bits_truncate(st.st_mode & 0o7777));
         let fd = openat(
             dir,
             tmp_name.as_os_str(),
             OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::from_bits_truncate(0o600),
+            kept.unwrap_or(Mode::from_bits_truncate(0o666)),
         )?;
+        if let Some(mode) = kept {
+            fchmod(&fd, mode)?;
+        }
         let written = std::fs::File::from(fd).write_all(bytes).and_then(|()| {
             renameat(dir, tmp_name.as_os_str(), dir, name.as_os_str()).map_err(Into::into)
         });
@@ -186,6 +196,18 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, dir.path().join("later")).unwrap();
         assert!(later.write(b"{}\n").is_err());
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_mode_of_the_file_replaced_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("events.jsonl");
+        std::fs::write(&out, "old\n").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+        PinnedTarget::pin(&out).unwrap().write(b"new\n").unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[test]
