@@ -418,7 +418,7 @@ impl Analyzer {
         options: &AnalyzeOptions,
     ) -> FileAnalysis {
         raw.extend(self.comment_hits(source, tokens));
-        let raw = self.dedup(raw, source);
+        let raw = self.dedup(raw);
         let mut suppressions =
             options.honor_suppressions.then(|| suppress::Suppressions::from_tokens(tokens, source));
         let mut findings = Vec::with_capacity(raw.len());
@@ -642,7 +642,7 @@ impl Analyzer {
     /// drops a rule's finding nested in another of the same rule that already says it: a
     /// reference that is the callee of a matched call, or an inner part of a matched
     /// expression with the same subject (`eval` inside `[eval][0]`).
-    fn dedup(&self, mut raw: Vec<Raw>, source: &str) -> Vec<Raw> {
+    fn dedup(&self, mut raw: Vec<Raw>) -> Vec<Raw> {
         let id = |r: &Raw| self.compiled.rules.get(r.rule as usize).map_or("", |x| x.id.as_str());
         raw.sort_by(|a, b| {
             a.range
@@ -675,7 +675,7 @@ impl Analyzer {
                 kept.push(r);
             }
         }
-        self.one_per_call(kept, source)
+        self.one_per_call(kept)
     }
 
     /// A rule that matched both a call and something among its arguments (`sensitive-path`'s
@@ -683,7 +683,7 @@ impl Analyzer {
     /// domain it was given) says one thing twice: a rule that only reports keeps the text's
     /// finding, whose subject names what was matched; otherwise (a rule that strips or stubs,
     /// whose rewrite acts on the call, or a name among the arguments) the call's.
-    fn one_per_call(&self, kept: Vec<Raw>, source: &str) -> Vec<Raw> {
+    fn one_per_call(&self, kept: Vec<Raw>) -> Vec<Raw> {
         let mut dropped = vec![false; kept.len()];
         let mut open: Vec<usize> = Vec::new();
         for (i, r) in kept.iter().enumerate() {
@@ -703,13 +703,15 @@ impl Analyzer {
                     .rules
                     .get(r.rule as usize)
                     .is_some_and(|rule| rule.action == pysbx_rules::Action::Report);
-                // A name or attribute among the arguments (`copy_function=shutil.copy`) is a
-                // reference, which says less than the call; a text (a literal, or what an
-                // expression folds to) says what was matched.
-                let reference =
-                    source.get(r.range.start().to_usize()..r.range.end().to_usize()).is_some_and(
-                        |text| text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.'),
-                    );
+                // What a name among the arguments refers to (`copy_function=shutil.copy`, a
+                // qualified name) says less than the call; a text (a literal, or what an
+                // expression folds to: a path, a domain) says what was matched.
+                let reference = !r.subject.is_empty()
+                    && r.subject.split('.').all(|part| {
+                        let mut chars = part.chars();
+                        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                            && chars.all(|c| c.is_alphanumeric() || c == '_')
+                    });
                 dropped[if reports && !reference { j } else { i }] = true;
             }
             open.push(i);
