@@ -4140,3 +4140,72 @@ raise KeyError("the end")
     assert!(!text.contains("RAN True"), "{text}{err}");
     assert!(err.contains("compile of dynamic code is not allowed"), "{text}{err}");
 }
+
+#[test]
+fn a_dataclass_field_name_calls_nothing_through_a_roots_attributes() {
+    // The check of what dataclasses generates let a call rooted at a name it is handed
+    // (`hash`, `self`, a parameter) through any chain of attributes: `hash.__self__` is the
+    // builtins module, so a field name that was code calling `hash.__self__.setattr(...)`
+    // ran. One attribute at most, of the methods dataclasses itself calls.
+    let (text, err) = run_attack(
+        r#"
+import builtins, dataclasses
+marker = "".join(["R", "AN"])
+name = "x," + 'hash.__self__.setattr(hash.__self__, "%s", True)' % marker + ",self.x"
+ns = {"__annotations__": {name: int}, "x": 0, "__module__": __name__}
+try:
+    made = dataclasses.dataclass(init=False, repr=False, eq=True)(type("C", (), ns))
+    a, b = made.__new__(made), made.__new__(made)
+    print("COMPARED", a == b)
+except BaseException as e:
+    print("RAISED", type(e).__name__)
+print("RAN", hasattr(builtins, "RAN"))
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    n: int
+    def __post_init__(self):
+        object.__setattr__(self, "n", self.n * 2)
+print("FROZEN", Frozen(2))
+"#,
+    );
+    assert!(text.contains("RAN False\n"), "{text}{err}");
+    assert!(text.contains("FROZEN Frozen(n=4)\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
+fn the_tree_of_a_dataclass_text_is_parsed_from_text_the_guard_decoded() {
+    // The check of what dataclasses generates parsed the event's bytes inside the hook, and
+    // bytes with a coding declaration had the interpreter look up a codec the program had put
+    // in `encodings`' cache: its decoder ran inside the guard's work (a compile of such bytes
+    // raised from dataclasses' frame by a `str` subclass key of the module's globals).
+    let (text, err) = run_attack(&format!(
+        r##"{FRAMES_BELOW}
+import builtins, codecs, dataclasses, encodings, functools, itertools, sys, types
+decoded = []
+def decode(data, errors="strict"):
+    decoded.append(1)
+    look_below()
+    return ("pass\n", len(data))
+encodings._cache["evil"] = codecs.CodecInfo(
+    lambda s, errors="strict": (s.encode(), len(s)), decode, name="evil")
+class Key(str):
+    __hash__ = str.__hash__
+    __eq__ = functools.partial(set().update, itertools.starmap(
+        builtins.compile, [(b"# coding: evil\npass\n", "<x>", "exec")]))
+module = types.ModuleType("tainted")
+sys.modules["tainted"] = module
+module.__dict__[Key("__builtins__")] = 1
+for i in range(5):
+    ns = {{"__annotations__": {{"x": int}}, "x": 0, "__module__": "tainted"}}
+    try:
+        dataclasses.dataclass(init=False, repr=False, eq=True)(type("C%d" % i, (), ns))
+    except BaseException as e:
+        print("RAISED", type(e).__name__)
+        break
+print("DONE", len(SEEN))
+"##
+    ));
+    assert!(text.contains("DONE 0\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

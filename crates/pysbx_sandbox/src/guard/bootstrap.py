@@ -2347,14 +2347,18 @@ def _pysbx_guard():
                 if index == 0 and stripped.strip():
                     return None  # code on the first line: the second may not declare one
                 continue
+            # Every `coding` of the line is tried, as the interpreter's tokenizer does
+            # (`# codingX coding: evil` declares `evil`).
             at = stripped.find(b"coding")
-            if at < 0 or at + 6 >= _len(stripped) or stripped[at + 6] not in b":=":
-                continue
-            name = stripped[at + 7:].lstrip(b" \t")
-            end = 0
-            while end < _len(name) and (chr(name[end]).isalnum() or name[end] in b"-_."):
-                end += 1
-            return name[:end].decode("latin-1").lower().replace("_", "-")
+            while at >= 0:
+                if at + 6 < _len(stripped) and stripped[at + 6] in b":=":
+                    name = stripped[at + 7:].lstrip(b" \t")
+                    end = 0
+                    while end < _len(name) and (chr(name[end]).isalnum() or name[end] in b"-_."):
+                        end += 1
+                    if end:
+                        return name[:end].decode("latin-1").lower().replace("_", "-")
+                at = stripped.find(b"coding", at + 6)
         return None
 
     def _event_text(source):
@@ -3158,6 +3162,8 @@ def _pysbx_guard():
     _WARNS_BYTES = _re_warn.compile(rb"\\|(?<![\w\x80-\xff])[0-9]").search
     del _re_warn
 
+    _GENERATED_METHODS = frozenset(("__setattr__", "__delattr__", "__post_init__"))
+
     def _generated_text_calls_only_its_own(source):
         if not _one_of(_type(source), (_str, _bytes)):
             return False
@@ -3226,7 +3232,15 @@ def _pysbx_guard():
                 elif _issubclass(_type(value), base):
                     nodes.append((value, roots))
         for func, roots in calls:
+            # One attribute at most, and only of the methods dataclasses calls
+            # (`__dataclass_builtins_object__.__setattr__(self, ...)`, `self.__post_init__(...)`,
+            # `super(cls, self).__delattr__(name)`): a chain off a root reaches anything
+            # (`hash.__self__` is the builtins module).
+            attributes = 0
             while _type(func) is _AST_ATTRIBUTE:
+                attributes += 1
+                if attributes > 1 or name_of(func, "attr") not in _GENERATED_METHODS:
+                    return False
                 func = fields_of(func).get("value")
             if _type(func) is _AST_CALL:
                 callee = fields_of(func).get("func")
@@ -3275,6 +3289,12 @@ def _pysbx_guard():
         return _plain_dict(local) if _issubclass(_type(local), _dict) else None
 
     def _tree_apart(source):
+        # Parsed as text the guard decoded: bytes would have the interpreter honour a coding
+        # declaration in them, looking up a codec the program may have put in `encodings`'
+        # cache, whose decoder then ran inside the guard's work (see `_PLAIN_CODINGS`).
+        source = _event_text(source)
+        if source is None:
+            return None
         if not _thread_count():
             try:
                 return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
