@@ -3894,10 +3894,12 @@ class D:
     a: int
     b: str = "b"
 print("MADE", P(1, 2), D(3))
+print("EMPTY", collections.namedtuple("E", [])(), collections.namedtuple("O", ["a"])(1))
 "#,
     );
     assert!(text.contains("RAN False\n"), "{text}{err}");
     assert!(text.contains("MADE P(x=1, y=2) D(a=3, b='b')\n"), "{text}{err}");
+    assert!(text.contains("EMPTY E() O(a=1)\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
 

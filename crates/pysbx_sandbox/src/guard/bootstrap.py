@@ -2385,6 +2385,8 @@ def _pysbx_guard():
         names = text[_str.__len__(prefix):].partition(": ")[0]
         if text != "lambda _cls, %s: _tuple_new(_cls, (%s))" % (names, names):
             return False
+        if not names:
+            return True  # no fields: `lambda _cls, : _tuple_new(_cls, ())`
         parts = names[:-1].split(", ") if names.endswith(",") else names.split(", ")
         return all(_str.isidentifier(p) for p in parts)
 
