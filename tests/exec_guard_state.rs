@@ -1783,6 +1783,32 @@ print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S
 }
 
 #[test]
+fn a_warning_compiling_a_text_runs_nothing_of_the_programs_inside_the_guard() {
+    // The guard compiles a text that reaches `exec` to check it is the code run. Compiling may
+    // warn (`"is"` with a literal, an invalid escape), and a warning goes through `warnings`
+    // and its `showwarning`, the program's to replace: the program's function ran on top of
+    // the guard's frames, where a generator frame captured earlier walked down to them.
+    let (text, err) = run_attack(&format!(
+        r#"{FRAMES_BELOW}
+import dataclasses, warnings
+warnings.simplefilter("always")
+def shown(*args, **kwargs):
+    look_below()
+warnings.showwarning = shown
+# A field name that compiles with a warning, in the `__repr__` dataclasses writes as text.
+C = type("C", (), {{"__annotations__": {{"x,'a' is 'b',self.x": int}}}})
+try:
+    dataclasses.dataclass(init=False, eq=False)(C)
+    print("MADE")
+except PermissionError:
+    print("REFUSED")
+"#
+    ));
+    assert!(text.contains("MADE\n") || text.contains("REFUSED\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn built_in_modules_the_guard_changed_are_not_made_anew() {
     // `_imp.create_builtin` (behind `importlib.util.module_from_spec` too) would put `sys`'s
     // dictionary back as it was at start-up, over the guard's facades, and make a fresh

@@ -159,6 +159,23 @@ fn a_learn_run_records_instead_of_refusing_and_lists_what_no_policy_grants() {
 }
 
 #[test]
+fn a_learn_run_refuses_what_it_can_no_longer_record() {
+    // A learning run lets through what it records. A program that closes the guard's report
+    // channel (its descriptors are the program's to close) would have everything after let
+    // through unseen: what cannot be recorded is refused, as under the policy.
+    let s = Scratch::new();
+    let main = s.write(
+        "main.py",
+        "import os\n\
+         for fd in range(3, 1024):\n    try:\n        os.close(fd)\n    except OSError:\n        pass\n\
+         try:\n    print('read', open('/etc/passwd').read()[:5])\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let learned = s.path().join("learned.yaml");
+    let out = run(s.exec().arg("--no-gate").arg("--learn").arg(&learned).arg(&main));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}
+
+#[test]
 fn a_learn_run_grants_what_a_permit_asks_and_not_what_it_refuses() {
     let s = Scratch::new();
     let outside = tempfile::tempdir().expect("tempdir");

@@ -620,15 +620,20 @@ def _pysbx_guard():
                  "detail": detail, "stack": stack,
                  "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
+        sent = False
         try:
             _pipe_take()
             try:
                 _send({"t": "event", "event": event})
+                sent = True
             finally:
                 _pipe_give()
         except Exception:
             pass
-        if recorded:
+        # A learning run lets through what it records; what it could not record (the program
+        # closed the pipe, or broke its framing) is refused as under the policy, not let
+        # through unseen.
+        if recorded and sent:
             return
         if _kill:
             _exit(122)
@@ -2073,14 +2078,30 @@ def _pysbx_guard():
         else:
             return False
         flags = code.co_flags & _FUTURE_FLAGS
-        for mode in ("exec", "eval", "single"):
-            try:
-                made = compile(source, "<pysbx-check>", mode, flags, True)
-            except (SyntaxError, ValueError):
-                continue
-            if _code_type.__eq__(made, code) is True:
+        for made in _compiled_apart(source, flags):
+            if _type(made) is _code_type and _code_type.__eq__(made, code) is True:
                 return True
         return False
+
+    def _compiled_apart(source, flags):
+        # The text compiled in each mode on a thread of its own, with nothing of the guard's
+        # beneath (see `_tree_apart`): compiling may warn (`"is" with a literal`, an invalid
+        # escape), and a warning goes through the `warnings` module, its filters and
+        # `showwarning`, all the program's to replace, which ran inside the guard's work.
+        # Each compile is a job of the guard's (see `_compile_later`), under a name of its own.
+        names = tuple(_compile_later(source, "<pysbx-check>")[1] for _ in range(3))
+        box = []
+        done = _allocate_lock()
+        done.acquire()
+        try:
+            made = _tree_maker[1](compile, BaseException, source, names, flags)
+            _start_new_thread(_drain, (map(_call, (_partial(box.extend, made), done.release)), 0))
+            if not done.acquire(True, 30):
+                return ()
+            return box
+        finally:
+            for name in names:
+                _compile_jobs.pop(_id(name), None)
 
     def _trusted_code(code, frame):
         if _type(code) is not _code_type:
@@ -4984,6 +5005,10 @@ def _pysbx_guard():
     # interpreter's alone to raise; any other name (the standard library's own `sys.audit`
     # calls, a program's events of its own) is raised as before.
     def _audit_event(event):
+        # As the interpreter reads it: a `str` subclass's own characters (the facade's
+        # converter, in the namespace the program may write, may hand one on).
+        if _issubclass(_type(event), _str):
+            event = _str.__str__(event)
         if _type(event) is _str and event in _CODE_EVENTS:
             immediate, user, stack = _context(_entry_frame())
             _violation("code", "raising the interpreter's own event %s is not allowed" % event,
@@ -5342,6 +5367,7 @@ def _pysbx_guard():
     _walk_replaced = [False]
     _put_later = _facade(_put_later_template)
     _tree_maker.append(_facade(_tree_apart_template))
+    _tree_maker.append(_facade(_compile_apart_template))
     _frame_type = _type(_getframe())
 
     def _program_frames(f):
@@ -6888,6 +6914,16 @@ def _tree_apart_template(compile_, catch, text, name):
         yield compile_(text, name, "exec", 0x400, True)
     except catch as exc:
         yield exc
+
+
+def _compile_apart_template(compile_, catch, text, names, flags):
+    # The compiles of the guard's `_compiles_to`, in a thread of its own: the code made in
+    # each mode (each under a name of its own), or what compiling raised.
+    for mode, name in zip(("exec", "eval", "single"), names):
+        try:
+            yield compile_(text, name, mode, flags, True)
+        except catch as exc:
+            yield exc
 
 
 def _put_later_template(namespace, name, value):
