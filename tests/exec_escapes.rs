@@ -12,7 +12,7 @@ use std::process::Command;
 
 use crate::exec_support::{
     GENERATOR_PACKAGE, Scratch, TREE_PACKAGE, Waiting, exec_as_nobody, python, run,
-    sandbox_processes, stderr, stdout, token, venv_with_installed,
+    sandbox_processes, stderr, stdout, token, venv_with_installed, violations,
 };
 
 /// What the technique tries to achieve.
@@ -961,6 +961,97 @@ print("still running", helper_after.VALUE, flush=True)
     );
     // The gate answered the import at once: the loop was not left waiting for a configuration.
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+/// The guard's channel, at the top two descriptors the open-files limit leaves (where the
+/// guard moves it), for a program to reach.
+const CHANNEL_FDS: &str = r#"
+import os
+TOP = max(5, min(os.sysconf("SC_OPEN_MAX"), 1 << 16) - 2)
+CHANNEL = (TOP - 1, TOP)
+"#;
+
+/// The channel's descriptors are the program's too, but closing them (a daemon's
+/// `os.closerange`), shutting them down or putting another file in their place would end
+/// every report after it, the run's violations and its verdict, while the guard refused on
+/// unseen. The kernel refuses all three; the guard's reports go on.
+#[test]
+fn the_guards_channel_cannot_be_closed_and_its_reports_go_on() {
+    let s = Scratch::new();
+    let script = s.write(
+        "closer.py",
+        &format!(
+            r#"{CHANNEL_FDS}
+import socket
+os.closerange(3, 1 << 16)
+for fd in CHANNEL:
+    for what, step in (("close", lambda: os.close(fd)), ("dup2", lambda: os.dup2(0, fd)),
+                       ("shutdown", lambda: socket.socket(fileno=fd).shutdown(socket.SHUT_RDWR))):
+        try:
+            step()
+            print("DONE", what, fd)
+        except PermissionError:
+            print("REFUSED", what)
+try:
+    open("/etc/shadow").read()
+except PermissionError:
+    print("shadow refused")
+import json
+print("imported", json.dumps(1))
+"#
+        ),
+    );
+    let events = s.path().join("ev.jsonl");
+    let out = run(s.exec().arg("--events").arg(&events).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(!text.contains("DONE"), "{text}{err}");
+    assert_eq!(text.matches("REFUSED").count(), 6, "{text}{err}");
+    assert!(text.ends_with("shadow refused\nimported 1\n"), "{text}{err}");
+    // Reported as it happened, after every descriptor was closed.
+    assert!(err.contains("violation [fs.read] reading /etc/shadow"), "{err}");
+    let v = violations(&events);
+    assert!(v.iter().any(|e| e["clause"] == "fs.read"), "{v:?}");
+}
+
+/// Writing on the channel is the program's to do, and a whole record of its own is read past
+/// (it lacks the guard's secret). Written out of step, a record of its own would swallow the
+/// guard's that followed: a length alone (the guard's next record read as its header), or a
+/// header announcing data (the guard's records read as that data). pysbx notices the guard's
+/// record where it lands and ends the run as a violation, rather than run on unreported.
+#[test]
+fn a_record_written_out_of_step_on_the_guards_channel_ends_the_run() {
+    for (how, write) in [
+        ("length", "os.write(CHANNEL[0], (1000).to_bytes(4, 'big'))"),
+        (
+            "data",
+            "h = json.dumps({'t': 'output', 'blob': 100000}).encode()\n\
+             os.write(CHANNEL[0], len(h).to_bytes(4, 'big') + h)",
+        ),
+    ] {
+        let s = Scratch::new();
+        let script = s.write(
+            "desync.py",
+            &format!(
+                "{CHANNEL_FDS}\nimport json, time\n{write}\n\
+                 try:\n    open('/etc/shadow').read()\nexcept PermissionError:\n    pass\n\
+                 time.sleep(2)\nprint('ran on unreported')\n"
+            ),
+        );
+        let events = s.path().join("ev.jsonl");
+        let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg(&script));
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(!text.contains("ran on unreported"), "{how}: {text}{err}");
+        assert_eq!(out.status.code(), Some(122), "{how}: {err}");
+        assert!(
+            err.contains("violation [guard] the program wrote into the guard's channel"),
+            "{how}: {err}"
+        );
+        let v = violations(&events);
+        assert!(
+            v.iter().any(|e| e["clause"] == "guard" && e["action"] == "killed"),
+            "{how}: {v:?}"
+        );
+    }
 }
 
 /// A lock is state every process opening the file shares: the program may lock what it may

@@ -30,8 +30,9 @@ pub enum EventKind {
 pub struct Event {
     /// What kind of event.
     pub kind: EventKind,
-    /// The policy clause (`fs.read`, `process`, `net`, `ffi`, `imports`, `code`, `introspection`)
-    /// or the rule id for gate events.
+    /// The policy clause (`fs.read`, `process`, `net`, `ffi`, `imports`, `code`, `introspection`),
+    /// `guard` when the program broke the guard's channel to pysbx, or the rule id for gate
+    /// events.
     pub clause: String,
     /// What happened, in one sentence.
     pub message: String,

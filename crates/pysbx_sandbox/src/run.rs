@@ -1490,7 +1490,19 @@ fn guard_loop(
     // What every record of the guard's after its configuration carries (see `record_token`).
     let mut record_token = String::new();
     let mut hello_seen = false;
-    while let Ok(Some((header, blob))) = read_frame(&mut r) {
+    loop {
+        let (header, blob) = match read_frame(&mut r, &record_token) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            // Before the configuration nothing of the program's has run: the guard failed.
+            Err(_) if record_token.is_empty() => break,
+            // The program's end came in the middle of a record of the guard's.
+            Err(crate::protocol::FrameError::Cut(_)) => break,
+            Err(e) => {
+                send_event(tx, channel_broken(&e));
+                break;
+            }
+        };
         let kind = header.get("t").and_then(|t| t.as_str()).unwrap_or("");
         // Only the guard's own records: the program can write to the pipe as well, and a
         // record it forged would report a violation that never was (and kill the run), answer
@@ -1643,6 +1655,28 @@ fn guard_loop(
         }
     }
     let _ = tx.send(Msg::GuardEof);
+}
+
+/// The violation that ends a run whose program wrote into the guard's channel out of step
+/// with its records (see [`read_frame`]): what the guard said after that could not be read,
+/// so the run is killed and judged a violation rather than let go on unreported.
+fn channel_broken(why: &crate::protocol::FrameError) -> Event {
+    Event {
+        kind: EventKind::Violation,
+        clause: "guard".into(),
+        message: format!(
+            "the program wrote into the guard's channel to pysbx ({why}); what the guard \
+             reported after that could not be read"
+        ),
+        module: None,
+        file: None,
+        line: None,
+        function: None,
+        detail: None,
+        stack: Vec::new(),
+        action: "killed".into(),
+        operation: Some("guard channel".into()),
+    }
 }
 
 /// A secret for the guard's records: 16 random bytes in hex. The guard keeps it out of the

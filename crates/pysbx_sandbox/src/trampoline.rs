@@ -32,6 +32,15 @@ pub(crate) const GUARD_OUT_FD: i32 = 3;
 pub(crate) const GUARD_IN_FD: i32 = 4;
 const STATUS_FD: i32 = 5;
 
+/// The descriptors the guard moves its channel to once the interpreter runs (its `_OUT` and
+/// `_IN`): the top two the open-files limit leaves (its `_top`, from `SC_OPEN_MAX`, which is
+/// that limit, soft and hard alike), out of the way of the program's first files. The filter
+/// keeps the program from closing or replacing them.
+pub(crate) fn guard_channel(open_files: u64) -> [u32; 2] {
+    let top = u32::try_from(open_files.min(1 << 16)).unwrap_or(1 << 16).saturating_sub(2).max(5);
+    [top - 1, top]
+}
+
 /// A message from the trampoline to the supervisor (one JSON line each).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -551,7 +560,7 @@ fn stage_b(
         Err(e) => return fail(&status, format!("mmap of the exec path: {e}")),
     };
     let gate = confine::seccomp::ExecGate { fd: exec_fd, path: empty_path.as_ptr() as u64 };
-    match confine::seccomp::build(&plan.confine, gate)
+    match confine::seccomp::build(&plan.confine, gate, guard_channel(plan.limits.open_files))
         .and_then(|filter| confine::seccomp::apply(&filter).map(|()| filter.len()))
     {
         Ok(n) => {

@@ -83,9 +83,14 @@ pub(crate) struct ExecGate {
     pub(crate) path: u64,
 }
 
-/// The filter for a plan; `exec` is the one `execveat` it allows.
-pub(crate) fn build(plan: &ConfinePlan, exec: ExecGate) -> Result<Vec<sock_filter>, String> {
-    assemble(&rules(plan, exec))
+/// The filter for a plan; `exec` is the one `execveat` it allows, `channel` the descriptors
+/// of the guard's channel, which the program may not close or replace.
+pub(crate) fn build(
+    plan: &ConfinePlan,
+    exec: ExecGate,
+    channel: [u32; 2],
+) -> Result<Vec<sock_filter>, String> {
+    assemble(&rules(plan, exec, channel))
 }
 
 fn errno(e: i32) -> u32 {
@@ -102,7 +107,7 @@ fn jump(code: u16, k: u32, jt: usize, jf: usize) -> Result<sock_filter, String> 
     Ok(sock_filter { code, jt, jf, k })
 }
 
-fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
+fn rules(plan: &ConfinePlan, exec: ExecGate, channel: [u32; 2]) -> Vec<(i64, Check)> {
     use libc::*;
     let eperm = Check::Deny(EPERM);
     let mut rules: Vec<(i64, Check)> = Vec::new();
@@ -302,6 +307,21 @@ fn rules(plan: &ConfinePlan, exec: ExecGate) -> Vec<(i64, Check)> {
         rules.push((SYS_pkey_mprotect, Check::RefuseBits { arg: 2, mask: exec }));
         rules.push((SYS_shmat, Check::RefuseBits { arg: 2, mask: SHM_EXEC as u32 }));
     }
+    // The guard's channel to pysbx is the program's descriptors too: closed (`os.close`,
+    // `os.closerange`), shut down or replaced by another file, it would end every report of
+    // the guard's that followed, the run's violations and its verdict, while the guard went
+    // on refusing unseen. Neither descriptor can be closed, shut down or made the target of a
+    // `dup2`/`dup3`; `close_range` answers `ENOSYS`, so the C library and the interpreter fall
+    // back to closing one descriptor at a time, and pass over these two (`os.closerange`
+    // ignores each refusal). Writing on the channel is left to pysbx to notice (see the
+    // supervisor's `guard_loop`).
+    let channel = channel.to_vec();
+    rules.push((SYS_close, Check::ArgNotIn { arg: 0, denied: channel.clone() }));
+    rules.push((SYS_shutdown, Check::ArgNotIn { arg: 0, denied: channel.clone() }));
+    rules.push((SYS_dup3, Check::ArgNotIn { arg: 1, denied: channel.clone() }));
+    #[cfg(target_arch = "x86_64")]
+    rules.push((SYS_dup2, Check::ArgNotIn { arg: 1, denied: channel }));
+    rules.push((SYS_close_range, Check::Deny(ENOSYS)));
     // Threads are clone with CLONE_THREAD; clone3 hides its flags in memory, so it answers
     // ENOSYS and the C library falls back to clone.
     rules.push((SYS_clone3, Check::Deny(ENOSYS)));
@@ -623,7 +643,7 @@ mod tests {
 
     #[test]
     fn default_filter_decisions() {
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         let eperm = errno(libc::EPERM);
         assert_eq!(run(&prog, libc::SYS_read, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_ptrace, [0; 6]), eperm);
@@ -691,7 +711,7 @@ mod tests {
 
     #[test]
     fn network_and_process_grants_open_their_calls() {
-        let prog = build(&plan(true, true), GATE).unwrap();
+        let prog = build(&plan(true, true), GATE, CHANNEL).unwrap();
         assert_eq!(run(&prog, libc::SYS_socket, [libc::AF_INET as u64, 1, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_execve, [0; 6]), RET_ALLOW);
         assert_eq!(run(&prog, libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
@@ -710,7 +730,7 @@ mod tests {
 
     #[test]
     fn set_id_modes_are_refused_where_a_mode_is_given() {
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         let (suid, sgid) = (u64::from(libc::S_ISUID), u64::from(libc::S_ISGID));
         for mode in [0o4755, 0o2755, 0o6755] {
             assert_eq!(run(&prog, libc::SYS_fchmodat, [3, 0, mode, 0, 0, 0]), errno(libc::EPERM));
@@ -736,6 +756,8 @@ mod tests {
 
     /// The `execveat` the filters of these tests allow.
     const GATE: ExecGate = ExecGate { fd: 300, path: 0x0000_2a3b_4c5d_6e7f };
+    /// The guard's channel in these tests.
+    const CHANNEL: [u32; 2] = [253, 254];
 
     /// What the rules decide, read as a list: the first rule of the number, or allow.
     fn decide(rules: &[(i64, Check)], nr: i64, args: [u64; 6]) -> u32 {
@@ -802,7 +824,37 @@ mod tests {
             [0, 4096, 1 << 32 | 4, 0x01, 3, 0],
             [0, 0, 0, 0, 0, 0o100_000],
             [0, 0, 0o100_000, 0, 0, 0],
+            // The guard's channel, as the descriptor closed or shut down and as `dup2`'s and
+            // `dup3`'s target.
+            [253, 5, 0, 0, 0, 0],
+            [7, 254, 0, 0, 0, 0],
+            [1 << 32 | 254, 1 << 32 | 253, 0, 0, 0, 0],
         ]
+    }
+
+    #[test]
+    fn the_guards_channel_cannot_be_closed_shut_down_or_replaced() {
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
+        let eperm = errno(libc::EPERM);
+        for fd in CHANNEL.map(u64::from) {
+            assert_eq!(run(&prog, libc::SYS_close, [fd, 0, 0, 0, 0, 0]), eperm);
+            assert_eq!(run(&prog, libc::SYS_shutdown, [fd, 1, 0, 0, 0, 0]), eperm);
+            assert_eq!(run(&prog, libc::SYS_dup3, [7, fd, 0, 0, 0, 0]), eperm);
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(run(&prog, libc::SYS_dup2, [7, fd, 0, 0, 0, 0]), eperm);
+            // Read by the kernel as an `unsigned int`: a high word changes nothing.
+            assert_eq!(run(&prog, libc::SYS_close, [fd | 1 << 32, 0, 0, 0, 0, 0]), eperm);
+        }
+        // Every other descriptor as before; the channel's may be read, written, duplicated.
+        assert_eq!(run(&prog, libc::SYS_close, [7, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_shutdown, [7, 1, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_dup3, [253, 7, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(run(&prog, libc::SYS_write, [253, 0, 0, 0, 0, 0]), RET_ALLOW);
+        // A range is closed one descriptor at a time, by the C library's fallback.
+        assert_eq!(
+            run(&prog, libc::SYS_close_range, [3, u64::from(u32::MAX), 0, 0, 0, 0]),
+            errno(libc::ENOSYS)
+        );
     }
 
     #[test]
@@ -851,7 +903,7 @@ mod tests {
             (libc::SYS_shmat, [1, 0, bits(libc::SHM_RDONLY), 0, 0, 0]),
             (libc::SYS_mremap, [0x7f00_0000_0000, 4096, 8192, 1, 0, 0]),
         ];
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         for (nr, args) in refused {
             assert_eq!(run(&prog, nr, args), eperm, "call {nr} with {args:x?}");
         }
@@ -860,7 +912,7 @@ mod tests {
         }
         // Foreign code may make code at run time (a JIT, libffi's closures): all allowed.
         let ffi = ConfinePlan { ffi: true, ..plan(false, false) };
-        let prog = build(&ffi, GATE).unwrap();
+        let prog = build(&ffi, GATE, CHANNEL).unwrap();
         for (nr, args) in refused.into_iter().chain(allowed) {
             assert_eq!(run(&prog, nr, args), RET_ALLOW, "ffi: call {nr} with {args:x?}");
         }
@@ -868,7 +920,7 @@ mod tests {
 
     #[test]
     fn only_named_pipes_are_made_as_nodes() {
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         let mode = |m: u64| [libc::AT_FDCWD as u64, 0, m, 0, 0, 0];
         assert_eq!(run(&prog, libc::SYS_mknodat, mode(0o010_600)), RET_ALLOW);
         for refused in [0o020_600, 0o060_600, 0o140_600, 0o100_600, 0o030_600, 0] {
@@ -884,8 +936,8 @@ mod tests {
             for network in [false, true] {
                 for (threads, ffi) in [(false, false), (true, false), (true, true)] {
                     let plan = ConfinePlan { threads, ffi, ..plan(process, network) };
-                    let rules = rules(&plan, GATE);
-                    let prog = build(&plan, GATE).unwrap();
+                    let rules = rules(&plan, GATE, CHANNEL);
+                    let prog = build(&plan, GATE, CHANNEL).unwrap();
                     for nr in 0..=470 {
                         for args in probes() {
                             assert_eq!(
@@ -921,10 +973,10 @@ mod tests {
     #[test]
     fn a_number_is_found_in_a_few_comparisons() {
         // Count the instructions run until each number of the default plan is found.
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         let steps = |nr: i64| traced(&prog, nr, [0; 6]).1;
         let worst = (0..=470).map(steps).max().unwrap();
-        let blocks = rules(&plan(false, false), GATE).len();
+        let blocks = rules(&plan(false, false), GATE, CHANNEL).len();
         assert!(blocks > 60, "{blocks} blocks");
         assert!(worst <= 20, "{worst} instructions to decide a number among {blocks} blocks");
     }
@@ -932,7 +984,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x32_numbers_kill() {
-        let prog = build(&plan(false, false), GATE).unwrap();
+        let prog = build(&plan(false, false), GATE, CHANNEL).unwrap();
         assert_eq!(run(&prog, 0x4000_0000 + libc::SYS_read, [0; 6]), RET_KILL_PROCESS);
     }
 }

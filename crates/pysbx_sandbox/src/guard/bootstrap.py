@@ -75,6 +75,7 @@ def _pysbx_guard():
     _pipe_ends = tuple((st.st_dev, st.st_ino) for st in (_fstat(_OUT), _fstat(_IN)))
     _pipe_lost = []
     _write, _read, _exit, _getpid, _urandom = os.write, os.read, os._exit, os.getpid, os.urandom
+    _set_blocking = os.set_blocking
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
     _strerror = os.strerror
     import _stat
@@ -251,7 +252,13 @@ def _pysbx_guard():
         while len(buf) < n:
             if not _pipe_alive():
                 raise _gone()
-            chunk = _read(_IN, n - len(buf))
+            try:
+                chunk = _read(_IN, n - len(buf))
+            except BlockingIOError:
+                # The program made the descriptor non-blocking (or gave it a time-out): the
+                # guard waits for pysbx as before.
+                _set_blocking(_IN, True)
+                continue
             if not chunk:
                 _exit(125)
             buf += chunk
@@ -272,7 +279,13 @@ def _pysbx_guard():
         data = _dumps(header).encode()
         msg = len(data).to_bytes(4, "big") + data + blob
         while msg:
-            n = _write(_OUT, msg)
+            try:
+                n = _write(_OUT, msg)
+            except BlockingIOError:
+                # As in `_read_exact`: a record is written whole, never given up half-way
+                # (pysbx reads a broken record as the program's tampering).
+                _set_blocking(_OUT, True)
+                continue
             msg = msg[n:]
 
     def _recv():
