@@ -997,6 +997,42 @@ if __name__ == "__main__":
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// A forked child shares the guard's channel with its parent: a child importing a module (a
+/// request to the gate, and its answer) while the parent imports too interleaved their records
+/// and handed one process the other's answer (the import failed with a broken pipe, or the run
+/// ended as a channel written out of step). The processes take turns on it.
+#[test]
+fn forked_children_and_their_parent_import_at_once() {
+    let s = Scratch::new();
+    for i in 0..16 {
+        let body: String =
+            (0..2000).map(|j| format!("def f{j}(a):\n    return a + {j}\n")).collect();
+        s.write(&format!("mods/m{i}.py"), &format!("X = {i}\n{body}"));
+    }
+    let script = s.write(
+        "forkimp.py",
+        r#"
+import importlib, multiprocessing, os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mods"))
+def work(i):
+    return importlib.import_module(f"m{i}").X
+if __name__ == "__main__":
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pending = pool.map_async(work, range(8))
+        mine = [importlib.import_module(f"m{i}").X for i in range(8, 16)]
+        print(sorted(pending.get(timeout=60)), mine)
+"#,
+    );
+    let policy = s.write("policy.yaml", "process: true\n");
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    assert_eq!(stdout(&plain), "[0, 1, 2, 3, 4, 5, 6, 7] [8, 9, 10, 11, 12, 13, 14, 15]\n");
+    for _ in 0..3 {
+        let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+        assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
 /// Timers, schedulers, conditions and a connected socket pair within the process (which event
 /// loops and worker threads use to wake each other; it reaches nothing outside).
 #[test]

@@ -76,6 +76,8 @@ def _pysbx_guard():
     _pipe_lost = []
     _write, _read, _exit, _getpid, _urandom = os.write, os.read, os._exit, os.getpid, os.urandom
     _set_blocking = os.set_blocking
+    import select as _select_module
+    _select_wait = _select_module.select
     _getcwd, _lstat, _readlink = os.getcwd, os.lstat, os.readlink
     _strerror = os.strerror
     import _stat
@@ -215,6 +217,15 @@ def _pysbx_guard():
     # no audit event) and its methods' closures and globals lead to the guard's state.
     _lock = _thread.RLock()
     _pipe_depth = [0]
+    # Between processes: a forked child (`process: true`) inherits the pipe, and its records
+    # and requests would interleave with its parent's, a reply read by the process that did not
+    # ask. The turn is a byte in a pipe of the guard's (`_shared`: its two ends, set up once
+    # processes are allowed), taken by reading it and given back by writing it; `_turn[0]`
+    # says whether this process holds it. A turn not given back within a few seconds (its
+    # holder died in the middle of a record, or the program took the byte) is gone without:
+    # the guard never waits forever to report.
+    _shared = []
+    _turn = [False]
 
     def _pipe_take():
         _lock.acquire()
@@ -222,10 +233,35 @@ def _pysbx_guard():
             _lock.release()
             raise RuntimeError("pysbx: the guard's pipe is in use by this thread")
         _pipe_depth[0] += 1
+        if _shared:
+            _take_turn()
 
     def _pipe_give():
+        if _turn[0]:
+            _turn[0] = False
+            try:
+                _write(_shared[1], b"t")
+            except OSError:
+                pass
         _pipe_depth[0] -= 1
         _lock.release()
+
+    def _take_turn():
+        waited = 0.0
+        while waited < 5.0:
+            try:
+                if _read(_shared[0], 1):
+                    _turn[0] = True
+                return
+            except BlockingIOError:
+                pass  # another process holds it, or took it first
+            except OSError:
+                return
+            try:
+                _select_wait((_shared[0],), (), (), 0.05)
+            except OSError:
+                return
+            waited += 0.05
 
     _busy = set()
 
@@ -343,6 +379,13 @@ def _pysbx_guard():
     _reads = _dirs(cfg["reads"] + cfg["devices"])
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
+    if _process or any(g["process"] for g in cfg["modules"].values()):
+        # Processes may be forked: the pipe's turn between them (see `_pipe_take`), kept
+        # beneath the status descriptor, out of the way of the program's first files.
+        for end in os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC):
+            _shared.append(_fcntl.fcntl(end, _fcntl.F_DUPFD_CLOEXEC, max(3, _top - 4)))
+            os.close(end)
+        _write(_shared[1], b"t")
     _code = cfg.get("code", False)
     # Whether pysbx's gate reads code (not under `--no-gate`): see `_vetted_constant`.
     _gate_reads = cfg.get("gate_reads") is True
@@ -1840,9 +1883,15 @@ def _pysbx_guard():
 
     def _after_fork():
         # A child of `os.fork` has the forking thread only, now its main thread: the work of
-        # the parent's other threads is not the child's.
-        nonlocal _main_tid
+        # the parent's other threads is not the child's. Nor is a message of theirs under way:
+        # the pipe's lock is the child's anew (the forking thread, calling `fork`, held
+        # none), and the turn between processes, if the parent held it, is the parent's to
+        # give back.
+        nonlocal _main_tid, _lock
         _main_tid = _get_ident()
+        _lock = _thread.RLock()
+        _pipe_depth[0] = 0
+        _turn[0] = False
         for tid in [t for t in _held if t != _main_tid]:
             del _held[tid]
         for tid in [t for t in _kept if t != _main_tid]:
