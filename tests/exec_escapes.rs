@@ -1013,6 +1013,47 @@ print("imported", json.dumps(1))
     assert!(v.iter().any(|e| e["clause"] == "fs.read"), "{v:?}");
 }
 
+/// Any descriptor of the channel's socket shuts it down, a copy of one too (`dup2` from it, or
+/// one the program sent itself over a socket pair): the guard's reports after it were lost and
+/// the run ended as the program chose. pysbx sees the channel end while the program still runs
+/// (not exiting, by the kernel's word) and ends the run as a violation; the guard itself ends
+/// the program at the first report it cannot send.
+#[test]
+fn the_guards_channel_shut_down_through_a_copy_ends_the_run() {
+    for (how, copy) in [
+        ("dup2", "a, b = socket.socketpair()\nos.dup2(CHANNEL[0], a.fileno())\ncopy = a"),
+        (
+            "sent",
+            "a, b = socket.socketpair()\nsocket.send_fds(a, [b'x'], [CHANNEL[0]])\n\
+             fds = socket.recv_fds(b, 1, 1)[1]\ncopy = socket.socket(fileno=fds[0])",
+        ),
+    ] {
+        for then in ["time.sleep(3)", "open('/etc/shadow').read()"] {
+            let s = Scratch::new();
+            let script = s.write(
+                "shut.py",
+                &format!(
+                    "{CHANNEL_FDS}\nimport socket, time\n{copy}\ncopy.shutdown(socket.SHUT_WR)\n\
+                     try:\n    {then}\nexcept PermissionError:\n    pass\n\
+                     print('ran on unreported')\n"
+                ),
+            );
+            let events = s.path().join("ev.jsonl");
+            let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg(&script));
+            let (text, err) = (stdout(&out), stderr(&out));
+            let ctx = format!("{how}, {then}: {text}{err}");
+            assert!(!text.contains("ran on unreported"), "{ctx}");
+            assert_eq!(out.status.code(), Some(122), "{ctx}");
+            assert!(
+                err.contains("violation [guard] the program broke the guard's channel"),
+                "{ctx}"
+            );
+            let v = violations(&events);
+            assert!(v.iter().any(|e| e["clause"] == "guard"), "{ctx}: {v:?}");
+        }
+    }
+}
+
 /// Writing on the channel is the program's to do, and a whole record of its own is read past
 /// (it lacks the guard's secret). Written out of step, a record of its own would swallow the
 /// guard's that followed: a length alone (the guard's next record read as its header), or a
@@ -1043,7 +1084,7 @@ fn a_record_written_out_of_step_on_the_guards_channel_ends_the_run() {
         assert!(!text.contains("ran on unreported"), "{how}: {text}{err}");
         assert_eq!(out.status.code(), Some(122), "{how}: {err}");
         assert!(
-            err.contains("violation [guard] the program wrote into the guard's channel"),
+            err.contains("violation [guard] the program broke the guard's channel"),
             "{how}: {err}"
         );
         let v = violations(&events);

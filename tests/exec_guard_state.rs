@@ -1783,6 +1783,35 @@ print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S
 }
 
 #[test]
+fn a_dataclass_field_name_binds_no_name_a_call_may_use() {
+    // The text dataclasses generates may call the names it hands the text (a method's
+    // `self`, `hash`): a field name that bound one of them anew to any callable (an assignment
+    // expression, a comprehension's target) then called it as the text's own.
+    let attack = r#"
+import dataclasses
+for where, name in (
+        ("walrus", '"+((self:=print) and "" or self("RAN-walrus") or "")+"'),
+        ("comprehension", '"+([self("RAN-comprehension") for self in [print]] and "")+"'),
+        ("hash", '"+((hash:=print) and "" or hash("RAN-hash") or "")+"')):
+    C = type("C", (), {"__annotations__": {name: int}})
+    try:
+        C = dataclasses.dataclass(init=False, eq=False)(C)
+        repr(C())
+        print("MADE", where)
+    except PermissionError:
+        print("REFUSED", where)
+    except BaseException as e:
+        print("FAILED", where, type(e).__name__, e)
+"#;
+    let (text, err) = run_attack(attack);
+    assert!(!text.contains("RAN-"), "{text}{err}");
+    for where_ in ["walrus", "comprehension", "hash"] {
+        assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
+    }
+    assert_guard_holds(&text, &err);
+}
+
+#[test]
 fn a_warning_compiling_a_text_runs_nothing_of_the_programs_inside_the_guard() {
     // The guard compiles a text that reaches `exec` to check it is the code run. Compiling may
     // warn (`"is"` with a literal, an invalid escape), and a warning goes through `warnings`

@@ -563,14 +563,19 @@ fn run_inner(
     // The last value handed to `pysbx_io.output`, replaced in place by the guard's thread (a
     // program writing output frames in a loop holds one in pysbx), read once the run is over.
     let output_slot: Arc<std::sync::Mutex<Option<Vec<u8>>>> = Arc::default();
+    // Stage B's pid once known (0 before), for the guard's loop to tell the channel's end at
+    // the program's exit from one the program made (see `channel_shut_while_running`).
+    let program_pid = Arc::new(std::sync::atomic::AtomicI32::new(0));
     {
         let tx = tx.clone();
         let output_slot = Arc::clone(&output_slot);
         let gate = req.gate.clone();
         let repl = repl.clone().map(|s| (s, repl_output));
         let interp = interp.clone();
+        let program = Arc::clone(&program_pid);
         std::thread::spawn(move || {
-            guard_loop(guard_r, reply_w, &interp, &gate, &tx, &go_rx, repl, &output_slot);
+            let ends = GuardEnds { from_child: guard_r, to_child: reply_w, program };
+            guard_loop(ends, &interp, &gate, &tx, &go_rx, repl, &output_slot);
         });
     }
     // Gated when the go-ahead is decided (the tier is in by then, and the guard asks for its
@@ -677,6 +682,7 @@ fn run_inner(
         match msg {
             Msg::Status(Status::Child(pid)) => {
                 b_pid = Some(Pid::from_raw(pid));
+                program_pid.store(pid, std::sync::atomic::Ordering::SeqCst);
                 if let Some(session) = &repl {
                     session.started(pid);
                 }
@@ -1463,10 +1469,16 @@ fn send_event(tx: &mpsc::SyncSender<Msg>, mut e: Event) {
     let _ = tx.send(Msg::Event(Box::new(e)));
 }
 
-#[allow(clippy::too_many_arguments)]
-fn guard_loop(
+/// The supervisor's ends of the guard's channel, and the program's pid once known.
+struct GuardEnds {
     from_child: OwnedFd,
     to_child: OwnedFd,
+    program: Arc<std::sync::atomic::AtomicI32>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn guard_loop(
+    ends: GuardEnds,
     interp: &Interpreter,
     gate: &Gate,
     tx: &mpsc::SyncSender<Msg>,
@@ -1474,6 +1486,7 @@ fn guard_loop(
     repl: Option<(crate::repl::ReplSession, Vec<OwnedFd>)>,
     output: &std::sync::Mutex<Option<Vec<u8>>>,
 ) {
+    let GuardEnds { from_child, to_child, program } = ends;
     let mut r = std::io::BufReader::new(std::fs::File::from(from_child));
     let mut w = std::fs::File::from(to_child);
     // The loader waits for the guard before anything else; without it the child ends (125).
@@ -1490,16 +1503,29 @@ fn guard_loop(
     // What every record of the guard's after its configuration carries (see `record_token`).
     let mut record_token = String::new();
     let mut hello_seen = false;
+    // The channel ended (or an answer could not be written) after the program started: at
+    // its exit, or by its hand (see `channel_shut_while_running`).
+    let ended = |record_token: &str| {
+        if !record_token.is_empty()
+            && let Some(why) =
+                channel_shut_while_running(program.load(std::sync::atomic::Ordering::SeqCst))
+        {
+            send_event(tx, channel_tampered(&why));
+        }
+    };
     loop {
         let (header, blob) = match read_frame(&mut r, &record_token) {
             Ok(Some(frame)) => frame,
-            Ok(None) => break,
+            Ok(None) => {
+                ended(&record_token);
+                break;
+            }
             // Before the configuration nothing of the program's has run: the guard failed.
             Err(_) if record_token.is_empty() => break,
             // The program's end came in the middle of a record of the guard's.
             Err(crate::protocol::FrameError::Cut(_)) => break,
             Err(e) => {
-                send_event(tx, channel_broken(&e));
+                send_event(tx, channel_tampered(&format!("wrote into it out of step: {e}")));
                 break;
             }
         };
@@ -1609,6 +1635,7 @@ fn guard_loop(
                     reply
                 };
                 if write_frame(&mut w, answer_to(&header, reply), b"").is_err() {
+                    ended(&record_token);
                     break;
                 }
             }
@@ -1625,6 +1652,7 @@ fn guard_loop(
                 let (reply, blob) = session.next(output);
                 let _ = tx.send(Msg::ReplBusy);
                 if write_frame(&mut w, answer_to(&header, reply), &blob).is_err() {
+                    ended(&record_token);
                     break;
                 }
             }
@@ -1637,6 +1665,7 @@ fn guard_loop(
                 let (reply, line) = session.read_line(prompt, output);
                 let _ = tx.send(Msg::ReplBusy);
                 if write_frame(&mut w, answer_to(&header, reply), &line).is_err() {
+                    ended(&record_token);
                     break;
                 }
             }
@@ -1657,16 +1686,16 @@ fn guard_loop(
     let _ = tx.send(Msg::GuardEof);
 }
 
-/// The violation that ends a run whose program wrote into the guard's channel out of step
-/// with its records (see [`read_frame`]): what the guard said after that could not be read,
-/// so the run is killed and judged a violation rather than let go on unreported.
-fn channel_broken(why: &crate::protocol::FrameError) -> Event {
+/// The violation that ends a run whose program broke the guard's channel (see
+/// [`read_frame`], [`channel_shut_while_running`]): what the guard said after that could not be
+/// read, so the run is killed and judged a violation rather than let go on unreported.
+fn channel_tampered(how: &str) -> Event {
     Event {
         kind: EventKind::Violation,
         clause: "guard".into(),
         message: format!(
-            "the program wrote into the guard's channel to pysbx ({why}); what the guard \
-             reported after that could not be read"
+            "the program broke the guard's channel to pysbx ({how}); what the guard reported \
+             after that could not be read"
         ),
         module: None,
         file: None,
@@ -1677,6 +1706,30 @@ fn channel_broken(why: &crate::protocol::FrameError) -> Event {
         action: "killed".into(),
         operation: Some("guard channel".into()),
     }
+}
+
+/// Why the guard's channel ended while the program still ran, or `None` when its end is the
+/// program's exit. The program holds the channel until it exits (seccomp refuses closing it),
+/// but any descriptor of the socket may shut it down, a copy of it too (`dup`, or one sent to
+/// itself over a socket pair), so the end of the stream alone tells nothing. The kernel
+/// closes a process's files on its way out, after marking it exiting (`PF_EXITING` in the
+/// flags of `/proc/PID/stat`): an end read while the program is neither exiting nor gone is
+/// one the program made.
+fn channel_shut_while_running(pid: i32) -> Option<String> {
+    const PF_EXITING: u64 = 0x4;
+    if pid <= 0 {
+        return None;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, which it may hold itself): state, then five
+    // fields, then the flags.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let state = *fields.first()?;
+    let flags: u64 = fields.get(6)?.parse().ok()?;
+    if matches!(state, "Z" | "X" | "x") || flags & PF_EXITING != 0 {
+        return None;
+    }
+    Some("shut it down while it ran".into())
 }
 
 /// A secret for the guard's records: 16 random bytes in hex. The guard keeps it out of the

@@ -676,7 +676,7 @@ def _pysbx_guard():
                  "detail": detail, "stack": stack,
                  "action": "recorded" if recorded else "killed" if _kill else "raised",
                  "operation": operation}
-        sent = False
+        sent = lost = False
         try:
             _pipe_take()
             try:
@@ -684,11 +684,22 @@ def _pysbx_guard():
                 sent = True
             finally:
                 _pipe_give()
+        except OSError:
+            lost = True
         except Exception:
             pass
-        # A learning run lets through what it records; what it could not record (the program
-        # closed the pipe, or broke its framing) is refused as under the policy, not let
-        # through unseen.
+        # The channel is gone (the program shut it down or closed it): nothing after this
+        # could be reported, so the run ends here as a violation rather than going on
+        # unseen (pysbx reads 122 as one). A moment's wait first: pysbx, which saw the channel
+        # end, tells a program still running (it ended it) from one exiting (whose exit ends
+        # the channel too) by the process's state, and names the violation.
+        if lost:
+            try:
+                _select_wait((), (), (), 0.5)
+            finally:
+                _exit(122)
+        # A learning run lets through what it records; what it could not record is refused as
+        # under the policy, not let through unseen.
         if recorded and sent:
             return
         if _kill:
@@ -3160,7 +3171,12 @@ def _pysbx_guard():
     _AST_CALL, _AST_NAME, _AST_ATTRIBUTE = _ast.Call, _ast.Name, _ast.Attribute
     _AST_LAMBDA, _PyCF_ONLY_AST = _ast.Lambda, _ast.PyCF_ONLY_AST
     _AST_FUNCTIONS = (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)
-    _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef)
+    # What binds a name by a statement of its own, none of which dataclasses writes: a name a
+    # call may use (a parameter, `hash`) bound anew to anything, then called, was as good as
+    # any callable (`(self := print)`).
+    _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef, _ast.NamedExpr, _ast.Global,
+                    _ast.Nonlocal, _ast.Match)
+    _AST_LOAD, _AST_EXCEPT = _ast.Load, _ast.ExceptHandler
     _AST_LIST, _AST_BASE = list, _ast.AST
     _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
     # The syntax tree's classes are heap types the program may change, and a type's attributes
@@ -3286,8 +3302,18 @@ def _pysbx_guard():
             if _issubclass(t, _AST_REFUSED):
                 return False
             d = fields_of(node)
+            # Names are read, never bound (an assignment's, a loop's or a comprehension's
+            # target, `del`, `except ... as`), and no function takes the name of one a call
+            # may use.
+            if t is _AST_NAME and _type(d.get("ctx")) is not _AST_LOAD:
+                return False
+            if t is _AST_EXCEPT and d.get("name") is not None:
+                return False
             if _issubclass(t, _AST_FUNCTIONS):
                 if t is not _AST_LAMBDA and items(d.get("decorator_list")):
+                    return False
+                if t is not _AST_LAMBDA and (_type(d.get("name")) is not _str
+                                             or d.get("name") in roots):
                     return False
                 a = d.get("args")
                 if not _issubclass(_type(a), base):
