@@ -1033,6 +1033,23 @@ if __name__ == "__main__":
     }
 }
 
+/// A program that replaces itself (`os.execv`) with processes granted runs as under Python: the
+/// guard's channel stays open across the exec, and ends with the process that replaced it (an
+/// end while the program ran is read as the program's hand on it).
+#[test]
+fn a_program_replacing_itself_runs_as_under_python() {
+    let s = Scratch::new();
+    let script = s.write(
+        "replace.py",
+        "import os\nprint('before', flush=True)\nos.execv('/bin/echo', ['echo', 'after'])\n",
+    );
+    let policy = s.write("policy.yaml", "process: true\n");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "before\nafter\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("violation"), "{}", stderr(&out));
+}
+
 /// Timers, schedulers, conditions and a connected socket pair within the process (which event
 /// loops and worker threads use to wake each other; it reaches nothing outside).
 #[test]

@@ -1028,12 +1028,19 @@ fn the_guards_channel_shut_down_through_a_copy_ends_the_run() {
              fds = socket.recv_fds(b, 1, 1)[1]\ncopy = socket.socket(fileno=fds[0])",
         ),
     ] {
-        for then in ["time.sleep(3)", "open('/etc/shadow').read()"] {
+        // Then nothing (pysbx sees the end), a violation (the guard cannot report it), and a
+        // record cut short first (the end comes inside a frame).
+        for then in ["time.sleep(3)", "open('/etc/shadow').read()", "None\n    time.sleep(3)"] {
+            let cut = if then.starts_with("None") {
+                "os.write(copy.fileno(), (100).to_bytes(4, 'big') + b'{')\n"
+            } else {
+                ""
+            };
             let s = Scratch::new();
             let script = s.write(
                 "shut.py",
                 &format!(
-                    "{CHANNEL_FDS}\nimport socket, time\n{copy}\ncopy.shutdown(socket.SHUT_WR)\n\
+                    "{CHANNEL_FDS}\nimport socket, time\n{copy}\n{cut}copy.shutdown(socket.SHUT_WR)\n\
                      try:\n    {then}\nexcept PermissionError:\n    pass\n\
                      print('ran on unreported')\n"
                 ),

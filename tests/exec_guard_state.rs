@@ -1786,13 +1786,18 @@ print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S
 fn a_dataclass_field_name_binds_no_name_a_call_may_use() {
     // The text dataclasses generates may call the names it hands the text (a method's
     // `self`, `hash`): a field name that bound one of them anew to any callable (an assignment
-    // expression, a comprehension's target) then called it as the text's own.
+    // expression, a comprehension's target, a lambda's parameter) then called it as the text's
+    // own.
     let attack = r#"
 import dataclasses
 for where, name in (
         ("walrus", '"+((self:=print) and "" or self("RAN-walrus") or "")+"'),
         ("comprehension", '"+([self("RAN-comprehension") for self in [print]] and "")+"'),
-        ("hash", '"+((hash:=print) and "" or hash("RAN-hash") or "")+"')):
+        ("hash", '"+((hash:=print) and "" or hash("RAN-hash") or "")+"'),
+        # A lambda's parameters, bound by their defaults, installed as a method of the class
+        # through `type` and run by `hash`: no name bound, no call of the lambda in sight.
+        ("lambda", '"+((type.__setattr__(type(self), "__hash__", lambda s, p=print: '
+                   'p("RAN-lambda")) or hash(self)) and "" or "")+"')):
     C = type("C", (), {"__annotations__": {name: int}})
     try:
         C = dataclasses.dataclass(init=False, eq=False)(C)
@@ -1805,7 +1810,7 @@ for where, name in (
 "#;
     let (text, err) = run_attack(attack);
     assert!(!text.contains("RAN-"), "{text}{err}");
-    for where_ in ["walrus", "comprehension", "hash"] {
+    for where_ in ["walrus", "comprehension", "hash", "lambda"] {
         assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
     }
     assert_guard_holds(&text, &err);

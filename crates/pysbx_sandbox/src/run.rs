@@ -1522,8 +1522,12 @@ fn guard_loop(
             }
             // Before the configuration nothing of the program's has run: the guard failed.
             Err(_) if record_token.is_empty() => break,
-            // The program's end came in the middle of a record of the guard's.
-            Err(crate::protocol::FrameError::Cut(_)) => break,
+            // The channel ended in the middle of a record: at the program's end, or by its
+            // hand, told as a clean end is.
+            Err(crate::protocol::FrameError::Cut(_)) => {
+                ended(&record_token);
+                break;
+            }
             Err(e) => {
                 send_event(tx, channel_tampered(&format!("wrote into it out of step: {e}")));
                 break;

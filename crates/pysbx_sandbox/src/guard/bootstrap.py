@@ -380,6 +380,11 @@ def _pysbx_guard():
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
     if _process or any(g["process"] for g in cfg["modules"].values()):
+        # A program may replace itself (`os.execv`): the channel stays open across it, so that
+        # it ends with the process, not while it runs, which pysbx reads as the program's
+        # hand on it (see `channel_shut_while_running`).
+        for end in (_OUT, _IN):
+            _fcntl.fcntl(end, _fcntl.F_SETFD, 0)
         # Processes may be forked: the pipe's turn between them (see `_pipe_take`), kept
         # beneath the status descriptor, out of the way of the program's first files.
         for end in os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC):
@@ -690,14 +695,10 @@ def _pysbx_guard():
             pass
         # The channel is gone (the program shut it down or closed it): nothing after this
         # could be reported, so the run ends here as a violation rather than going on
-        # unseen (pysbx reads 122 as one). A moment's wait first: pysbx, which saw the channel
-        # end, tells a program still running (it ended it) from one exiting (whose exit ends
-        # the channel too) by the process's state, and names the violation.
+        # unseen (pysbx reads 122 as one), at once: another thread of the program's must not
+        # get to end the process as it chooses meanwhile.
         if lost:
-            try:
-                _select_wait((), (), (), 0.5)
-            finally:
-                _exit(122)
+            _exit(122)
         # A learning run lets through what it records; what it could not record is refused as
         # under the policy, not let through unseen.
         if recorded and sent:
@@ -3309,11 +3310,14 @@ def _pysbx_guard():
                 return False
             if t is _AST_EXCEPT and d.get("name") is not None:
                 return False
+            # dataclasses writes no lambda: one is a function made inside the text, its
+            # parameters names a call may use whatever their defaults bind them to.
+            if t is _AST_LAMBDA:
+                return False
             if _issubclass(t, _AST_FUNCTIONS):
-                if t is not _AST_LAMBDA and items(d.get("decorator_list")):
+                if items(d.get("decorator_list")):
                     return False
-                if t is not _AST_LAMBDA and (_type(d.get("name")) is not _str
-                                             or d.get("name") in roots):
+                if _type(d.get("name")) is not _str or d.get("name") in roots:
                     return False
                 a = d.get("args")
                 if not _issubclass(_type(a), base):
@@ -3347,6 +3351,9 @@ def _pysbx_guard():
             # (`__dataclass_builtins_object__.__setattr__(self, ...)`, `self.__post_init__(...)`,
             # `super(cls, self).__delattr__(name)`): a chain off a root reaches anything
             # (`hash.__self__` is the builtins module).
+            # The method's root is a name the text was handed, never `type` or `hash`
+            # (`type.__setattr__(type(self), "__hash__", ...)` set a method of the class that
+            # a `hash(self)` then ran).
             attributes = 0
             while _type(func) is _AST_ATTRIBUTE:
                 attributes += 1
@@ -3358,6 +3365,8 @@ def _pysbx_guard():
                 if _type(callee) is _AST_NAME and name_of(callee, "id") == "super":
                     continue
             if _type(func) is not _AST_NAME or name_of(func, "id") not in roots:
+                return False
+            if attributes and name_of(func, "id") in _GENERATED_CALLEES:
                 return False
         return True
 
