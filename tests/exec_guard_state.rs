@@ -1790,7 +1790,13 @@ fn a_dataclass_field_name_binds_no_name_a_call_may_use() {
     // own.
     let attack = r#"
 import dataclasses
+class K:
+    pass
+k = K()
 for where, name in (
+        # A name that is no identifier ends the template's line and writes statements of its
+        # own: an attribute store on a class of the program's, and an operator that calls it.
+        ("statements", ')"\n K.__add__=print\n k+"RAN-statements" #'),
         ("walrus", '"+((self:=print) and "" or self("RAN-walrus") or "")+"'),
         ("comprehension", '"+([self("RAN-comprehension") for self in [print]] and "")+"'),
         ("hash", '"+((hash:=print) and "" or hash("RAN-hash") or "")+"'),
@@ -1810,7 +1816,7 @@ for where, name in (
 "#;
     let (text, err) = run_attack(attack);
     assert!(!text.contains("RAN-"), "{text}{err}");
-    for where_ in ["walrus", "comprehension", "hash", "lambda"] {
+    for where_ in ["statements", "walrus", "comprehension", "hash", "lambda"] {
         assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
     }
     assert_guard_holds(&text, &err);

@@ -695,10 +695,15 @@ def _pysbx_guard():
             pass
         # The channel is gone (the program shut it down or closed it): nothing after this
         # could be reported, so the run ends here as a violation rather than going on
-        # unseen (pysbx reads 122 as one), at once: another thread of the program's must not
-        # get to end the process as it chooses meanwhile.
+        # unseen (pysbx reads 122 as one). After a moment: pysbx, which read the channel's end
+        # when the program shut it, tells a program still running from one exiting by the
+        # process's state and names the violation; the wait is short, as another thread of the
+        # program's could end the process as it chooses meanwhile (pysbx's look comes first).
         if lost:
-            _exit(122)
+            try:
+                _select_wait((), (), (), 0.2)
+            finally:
+                _exit(122)
         # A learning run lets through what it records; what it could not record is refused as
         # under the policy, not let through unseen.
         if recorded and sent:
@@ -3178,6 +3183,21 @@ def _pysbx_guard():
     _AST_REFUSED = (_ast.Import, _ast.ImportFrom, _ast.ClassDef, _ast.NamedExpr, _ast.Global,
                     _ast.Nonlocal, _ast.Match)
     _AST_LOAD, _AST_EXCEPT = _ast.Load, _ast.ExceptHandler
+    # The statements dataclasses' methods are made of (an `__init__`'s assignments and calls,
+    # a comparison's `if` and `return`, a frozen class's `raise`), and where a statement may
+    # stand: a program's field name that is no identifier ends a line of the template and
+    # writes statements of its own (`)"\n K.__add__ = print\n k + "..."#`), whose operators
+    # call what an attribute store put on a class.
+    _AST_STATEMENTS = (_ast.FunctionDef, _ast.Assign, _ast.Expr, _ast.Return, _ast.If,
+                       _ast.Raise, _ast.Pass)
+    _AST_STMT, _AST_ASSIGN, _AST_EXPR = _ast.stmt, _ast.Assign, _ast.Expr
+    _AST_RETURN, _AST_FUNCTION_DEF = _ast.Return, _ast.FunctionDef
+    # The one name the methods read that is not handed to them.
+    _GENERATED_GLOBALS = frozenset(("NotImplemented",))
+    # The attributes with a double underscore the methods read or call: the class and its name
+    # (`__repr__`), and the methods dataclasses calls.
+    _GENERATED_DUNDERS = frozenset(("__class__", "__qualname__", "__setattr__", "__delattr__",
+                                    "__post_init__"))
     _AST_LIST, _AST_BASE = list, _ast.AST
     _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
     # The syntax tree's classes are heap types the program may change, and a type's attributes
@@ -3295,6 +3315,20 @@ def _pysbx_guard():
             value = fields_of(node).get(key) if _issubclass(_type(node), base) else None
             return value if _type(value) is _str else None
 
+        # The template's shape: `def __create_fn__(...):` holding one method and its return.
+        body = items(fields_of(tree).get("body"))
+        if len(body) != 1 or _type(body[0]) is not _AST_FUNCTION_DEF:
+            return False
+        inner = items(fields_of(body[0]).get("body"))
+        if len(inner) != 2 or _type(inner[0]) is not _AST_FUNCTION_DEF \
+                or _type(inner[1]) is not _AST_RETURN:
+            return False
+        returned = fields_of(inner[1]).get("value")
+        if _type(returned) is not _AST_NAME \
+                or name_of(returned, "id") != name_of(inner[0], "name") \
+                or _type(name_of(returned, "id")) is not _str:
+            return False
+        defined = frozenset((name_of(body[0], "name"), name_of(inner[0], "name")))
         while nodes:
             node, roots = nodes.pop()
             t = _type(node)
@@ -3302,7 +3336,28 @@ def _pysbx_guard():
                 return False
             if _issubclass(t, _AST_REFUSED):
                 return False
+            if _issubclass(t, _AST_STMT) and t not in _AST_STATEMENTS:
+                return False
             d = fields_of(node)
+            # A statement of an expression is a call; a store is of an attribute, and neither
+            # reads nor stores a double-underscore attribute but the template's; a name read
+            # is one the text was handed (or a method it defines, or `NotImplemented`).
+            if t is _AST_EXPR and _type(d.get("value")) is not _AST_CALL:
+                return False
+            if t is _AST_ASSIGN:
+                for target in items(d.get("targets")):
+                    if _type(target) is not _AST_ATTRIBUTE:
+                        return False
+            if t is _AST_ATTRIBUTE:
+                attr = name_of(node, "attr")
+                if attr is None or (attr.startswith("__") and attr.endswith("__")
+                                    and attr not in _GENERATED_DUNDERS):
+                    return False
+            if t is _AST_NAME and _type(d.get("ctx")) is _AST_LOAD:
+                name = name_of(node, "id")
+                if name is None or (name not in roots and name not in defined
+                                    and name not in _GENERATED_GLOBALS):
+                    return False
             # Names are read, never bound (an assignment's, a loop's or a comprehension's
             # target, `del`, `except ... as`), and no function takes the name of one a call
             # may use.
