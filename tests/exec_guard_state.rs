@@ -1814,11 +1814,30 @@ for where, name in (
     except BaseException as e:
         print("FAILED", where, type(e).__name__, e)
 "#;
-    let (text, err) = run_attack(attack);
+    // Fields named with double underscores (automat's `__automat_core__`) are fields as any.
+    let attack = format!(
+        r#"{attack}
+@dataclasses.dataclass(frozen=True, order=True)
+class D:
+    __core__: int = 1
+    __data__: list = dataclasses.field(default_factory=list, compare=False)
+@dataclasses.dataclass
+class E:
+    __core__: int = 2
+    def __post_init__(self):
+        self.__seen__ = True
+print("CONTROL", D(), D(3) == D(3), D(2) < D(3), E(), E().__seen__)
+"#
+    );
+    let (text, err) = run_attack(&attack);
     assert!(!text.contains("RAN-"), "{text}{err}");
     for where_ in ["statements", "walrus", "comprehension", "hash", "lambda"] {
         assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
     }
+    assert!(
+        text.contains("CONTROL D(__core__=1, __data__=[]) True True E(__core__=2) True\n"),
+        "{text}{err}"
+    );
     assert_guard_holds(&text, &err);
 }
 

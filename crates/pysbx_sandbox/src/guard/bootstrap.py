@@ -3194,10 +3194,31 @@ def _pysbx_guard():
     _AST_RETURN, _AST_FUNCTION_DEF = _ast.Return, _ast.FunctionDef
     # The one name the methods read that is not handed to them.
     _GENERATED_GLOBALS = frozenset(("NotImplemented",))
-    # The attributes with a double underscore the methods read or call: the class and its name
-    # (`__repr__`), and the methods dataclasses calls.
-    _GENERATED_DUNDERS = frozenset(("__class__", "__qualname__", "__setattr__", "__delattr__",
-                                    "__post_init__"))
+    # The methods dataclasses calls, wherever they stand, and the class and its name as
+    # `__repr__` reads them (`self.__class__.__qualname__`).
+    _GENERATED_DUNDERS = frozenset(("__setattr__", "__delattr__", "__post_init__"))
+    # Names with a double underscore the object model gives a meaning (a function's globals,
+    # a class's dictionary and bases, operators, the interpreter's hooks): a field may be
+    # named with double underscores (automat's `__automat_core__`), but an attribute by one of
+    # these names reached the builtins (`self.__class__.__init__.__globals__`) or set an
+    # operator of a class. Collected from the built-in types' own names.
+    _OBJECT_MODEL = frozenset(
+        n for t in (object, type, int, float, complex, str, bytes, list, tuple, dict, set,
+                    frozenset, bool, slice, range, property, classmethod, staticmethod,
+                    _type(_pysbx_guard), _type(_pysbx_guard.__code__), _type(sys),
+                    _type(sys._getframe()), BaseException, _type(len), _type(object.__init__),
+                    _type(object().__init__), _type(str.join), _type(x for x in ()))
+        for n in dir(t) if n.startswith("__") and n.endswith("__")) | frozenset((
+            "__globals__", "__builtins__", "__code__", "__closure__", "__func__", "__self__",
+            "__wrapped__", "__dict__", "__mro__", "__bases__", "__base__", "__subclasses__",
+            "__module__", "__loader__", "__spec__", "__import__", "__call__", "__get__",
+            "__set__", "__delete__", "__set_name__", "__init_subclass__", "__class_getitem__",
+            "__getattr__", "__getattribute__", "__missing__", "__index__", "__enter__",
+            "__exit__", "__await__", "__aiter__", "__anext__", "__iter__", "__next__",
+            "__fspath__", "__length_hint__", "__reduce__", "__reduce_ex__", "__getstate__",
+            "__setstate__", "__copy__", "__deepcopy__", "__slots__", "__weakref__",
+            "__annotations__", "__defaults__", "__kwdefaults__", "__traceback__",
+            "__context__", "__cause__", "__qualname__", "__name__", "__class__"))
     _AST_LIST, _AST_BASE = list, _ast.AST
     _GENERATED_CALLEES = frozenset({"super", "type", "hash"})
     # The syntax tree's classes are heap types the program may change, and a type's attributes
@@ -3346,13 +3367,26 @@ def _pysbx_guard():
                 return False
             if t is _AST_ASSIGN:
                 for target in items(d.get("targets")):
-                    if _type(target) is not _AST_ATTRIBUTE:
+                    if _type(target) is not _AST_ATTRIBUTE \
+                            or _type(fields_of(target).get("value")) is not _AST_NAME \
+                            or name_of(target, "attr") in _OBJECT_MODEL:
                         return False
             if t is _AST_ATTRIBUTE:
                 attr = name_of(node, "attr")
-                if attr is None or (attr.startswith("__") and attr.endswith("__")
-                                    and attr not in _GENERATED_DUNDERS):
+                value = d.get("value")
+                if attr is None:
                     return False
+                if attr.startswith("__") and attr.endswith("__") \
+                        and attr not in _GENERATED_DUNDERS:
+                    # A field's name, of a name the text was handed (`self.__x__`); or the
+                    # class and its name, as `__repr__` reads them.
+                    if _type(value) is _AST_NAME:
+                        if attr in _OBJECT_MODEL and attr != "__class__":
+                            return False
+                    elif not (attr == "__qualname__" and _type(value) is _AST_ATTRIBUTE
+                              and name_of(value, "attr") == "__class__"
+                              and _type(fields_of(value).get("value")) is _AST_NAME):
+                        return False
             if t is _AST_NAME and _type(d.get("ctx")) is _AST_LOAD:
                 name = name_of(node, "id")
                 if name is None or (name not in roots and name not in defined
