@@ -1723,25 +1723,34 @@ del sys.modules["ctypes"]
     assert_guard_holds(&text, &err);
 }
 
+/// A Python function for attack scripts: makes a dataclass of one field per `(label, name)`,
+/// with `repr` and nothing else generated, shows it, and prints `MADE label`, `REFUSED label`
+/// (a `PermissionError`) or `FAILED label ...`.
+const TRY_FIELD_NAMES: &str = r#"
+import dataclasses
+def try_field_names(pairs):
+    for where, name in pairs:
+        C = type("C", (), {"__annotations__": {name: int}})
+        try:
+            C = dataclasses.dataclass(init=False, eq=False)(C)
+            repr(C())
+            print("MADE", where)
+        except PermissionError:
+            print("REFUSED", where)
+        except BaseException as e:
+            print("FAILED", where, type(e).__name__, e)
+"#;
+
 #[test]
 fn dataclass_field_names_carry_no_code() {
     // `dataclasses` writes its methods as text from the field names without checking them:
     // a name that is code would run inside the generated `__repr__`, code the gate never read.
     // The generated text may call only what dataclasses handed it; every feature's still runs.
-    let attack = r#"
-import dataclasses
-for where, name in (("repr", '"+__import__("builtins").print("RAN-repr")+"'),
-                    ("repr-through-self",
-                     '"+self.__class__.__repr__.__globals__["__builtins__"]["print"]("RAN-self")+"')):
-    C = type("C", (), {"__annotations__": {name: int}})
-    try:
-        C = dataclasses.dataclass(init=False, eq=False)(C)
-        repr(C())
-        print("MADE", where)
-    except PermissionError:
-        print("REFUSED", where)
-    except BaseException as e:
-        print("FAILED", where, type(e).__name__, e)
+    let attack = format!(
+        r#"{TRY_FIELD_NAMES}
+try_field_names((("repr", '"+__import__("builtins").print("RAN-repr")+"'),
+                 ("repr-through-self",
+                  '"+self.__class__.__repr__.__globals__["__builtins__"]["print"]("RAN-self")+"')))
 from dataclasses import dataclass, field, InitVar, KW_ONLY
 @dataclass(frozen=True, order=True, unsafe_hash=True, slots=True, weakref_slot=True)
 class A:
@@ -1764,9 +1773,10 @@ except dataclasses.FrozenInstanceError:
     pass
 P = dataclasses.make_dataclass("P", [("p", int), ("q", int, field(default=2))])
 print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S(), P(1))
-"#;
+"#
+    );
     let expected = "CONTROLS A(x=1, y=(), z=4) True True 6 S(self=1) P(p=1, q=2)\n";
-    let (text, err) = run_attack(attack);
+    let (text, err) = run_attack(&attack);
     assert!(!text.contains("RAN-"), "{text}{err}");
     for where_ in ["repr", "repr-through-self"] {
         assert!(text.contains(&format!("REFUSED {where_}\n")), "{where_}: {text}{err}");
@@ -1775,7 +1785,7 @@ print("CONTROLS", A(1, z=4), hash(A(1)) == hash(A(1)), A(1) < A(2), B(1, 3).d, S
     assert_guard_holds(&text, &err);
     // The gate reads no code in a string, so the guard holds it with the gate on as well.
     let s = Scratch::new();
-    let script = s.write("attack.py", attack);
+    let script = s.write("attack.py", &attack);
     let out = run(s.exec().arg(&script));
     assert!(!stdout(&out).contains("RAN-"), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("REFUSED repr\n"), "{}{}", stdout(&out), stderr(&out));
@@ -1788,12 +1798,12 @@ fn a_dataclass_field_name_binds_no_name_a_call_may_use() {
     // `self`, `hash`): a field name that bound one of them anew to any callable (an assignment
     // expression, a comprehension's target, a lambda's parameter) then called it as the text's
     // own.
-    let attack = r#"
-import dataclasses
+    let attack = format!(
+        r#"{TRY_FIELD_NAMES}
 class K:
     pass
 k = K()
-for where, name in (
+try_field_names((
         # A name that is no identifier ends the template's line and writes statements of its
         # own: an attribute store on a class of the program's, and an operator that calls it.
         ("statements", ')"\n K.__add__=print\n k+"RAN-statements" #'),
@@ -1803,20 +1813,8 @@ for where, name in (
         # A lambda's parameters, bound by their defaults, installed as a method of the class
         # through `type` and run by `hash`: no name bound, no call of the lambda in sight.
         ("lambda", '"+((type.__setattr__(type(self), "__hash__", lambda s, p=print: '
-                   'p("RAN-lambda")) or hash(self)) and "" or "")+"')):
-    C = type("C", (), {"__annotations__": {name: int}})
-    try:
-        C = dataclasses.dataclass(init=False, eq=False)(C)
-        repr(C())
-        print("MADE", where)
-    except PermissionError:
-        print("REFUSED", where)
-    except BaseException as e:
-        print("FAILED", where, type(e).__name__, e)
-"#;
-    // Fields named with double underscores (automat's `__automat_core__`) are fields as any.
-    let attack = format!(
-        r#"{attack}
+                   'p("RAN-lambda")) or hash(self)) and "" or "")+"')))
+# Fields named with double underscores (automat's `__automat_core__`) are fields as any.
 @dataclasses.dataclass(frozen=True, order=True)
 class D:
     __core__: int = 1
