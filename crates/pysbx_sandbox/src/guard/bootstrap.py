@@ -2526,19 +2526,12 @@ def _pysbx_guard():
         # The text a standard library function generates and runs in the same call, checked
         # against its template (what any code compiled from it may do is then known).
         rel = _stdlib_rel(frame.f_code)
-        if rel == "dataclasses.py":
-            return _generated_text_calls_only_its_own(source)
-        if rel == "collections/__init__.py":
-            return _is_namedtuple_text(source)
-        if rel == "multiprocessing/sharedctypes.py":
-            return _is_shared_property_text(source)
-        if rel == "multiprocessing/managers.py":
-            return _is_proxy_method_text(source)
-        if rel == "unittest/mock.py":
-            return _is_mock_signature_text(source)
-        if rel == "gettext.py":
-            return _is_plural_text(source)
-        return rel is not None and _is_dotted_name_text(source)
+        if rel is None:
+            return False
+        template = _TEMPLATE_CHECKS.get(rel)
+        if template is not None:
+            return template[0](source)
+        return _is_dotted_name_text(source)
 
     def _calls_it_itself(frame, event, source=None):
         # Whether the library frame's own code calls what raised the event. `exec` of a
@@ -3566,6 +3559,25 @@ def _pysbx_guard():
         return _is_template_text(
             source, lambda name: _SHARED_PROPERTY % ((name,) * 7), "\ndef get")
 
+    # The standard library's generators that write a caller's names into text they compile and
+    # run in the same call, by file: the check of the text against the generator's template,
+    # and, for those whose `compile` is refused at once when the text fails it, what such a
+    # text is (the others' text is judged where it runs: see `_library_template_text`).
+    _TEMPLATE_CHECKS = {
+        "dataclasses.py": (_generated_text_calls_only_its_own, "a dataclass field name that is "
+                           "code (what dataclasses generated calls what it was not handed)"),
+        "unittest/mock.py": (_is_mock_signature_text, "a mocked function's name that is code "
+                             "(what unittest.mock generated is not its signature template)"),
+        "multiprocessing/sharedctypes.py": (
+            _is_shared_property_text, "a shared ctypes field name that is code (what "
+            "multiprocessing.sharedctypes generated is not its property template)"),
+        "multiprocessing/managers.py": (
+            _is_proxy_method_text, "a proxy method name that is code (what "
+            "multiprocessing.managers generated is not its method template)"),
+        "collections/__init__.py": (_is_namedtuple_text, None),
+        "gettext.py": (_is_plural_text, None),
+    }
+
     # Reading a function's `__code__` is the program's under every policy: a code object is
     # inert (running one takes `exec`, `function.__new__` or a `__code__` set, each refused
     # without the `code` grant), and the standard library hands out any function's code anyway
@@ -4075,25 +4087,13 @@ def _pysbx_guard():
                            % _describe_frame(frame), event, user, stack)
             generator = (_stdlib_rel(frame.f_code)
                          if event == "compile" and immediate != "user" and not granted else None)
-            if generator == "dataclasses.py" and not _generated_text_calls_only_its_own(args[0]):
-                _violation("code", "a dataclass field name that is code (what dataclasses "
-                           "generated calls what it was not handed) is not allowed"
-                           if _ast_intact() else "a dataclass made while the classes of the "
-                           "syntax tree (ast) are changed is not allowed: the guard cannot "
-                           "read what dataclasses generated", event, user, stack)
-            if generator == "unittest/mock.py" and not _is_mock_signature_text(args[0]):
-                _violation("code", "a mocked function's name that is code (what unittest.mock "
-                           "generated is not its signature template) is not allowed",
-                           event, user, stack)
-            if generator == "multiprocessing/sharedctypes.py" \
-                    and not _is_shared_property_text(args[0]):
-                _violation("code", "a shared ctypes field name that is code (what "
-                           "multiprocessing.sharedctypes generated is not its property "
-                           "template) is not allowed", event, user, stack)
-            if generator == "multiprocessing/managers.py" and not _is_proxy_method_text(args[0]):
-                _violation("code", "a proxy method name that is code (what "
-                           "multiprocessing.managers generated is not its method template) is "
-                           "not allowed", event, user, stack)
+            template = _TEMPLATE_CHECKS.get(generator) if generator is not None else None
+            if template is not None and template[1] is not None and not template[0](args[0]):
+                _violation("code", "%s is not allowed" % template[1]
+                           if generator != "dataclasses.py" or _ast_intact() else
+                           "a dataclass made while the classes of the syntax tree (ast) are "
+                           "changed is not allowed: the guard cannot read what dataclasses "
+                           "generated", event, user, stack)
             if event == "compile" and immediate != "user":
                 # The frame kept from before (a standard library function's that has
                 # returned, holding its locals) is let go outside the guard's work.
