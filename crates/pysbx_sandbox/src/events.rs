@@ -272,6 +272,29 @@ fn read_alike(text: &str) -> Result<(), String> {
 }
 
 impl Event {
+    /// A violation pysbx saw itself, with no frame of the program's behind it (a connection
+    /// the network relay refused, the guard's channel broken).
+    pub(crate) fn seen_by_pysbx(
+        clause: &str,
+        message: String,
+        action: &str,
+        operation: &str,
+    ) -> Self {
+        Self {
+            kind: EventKind::Violation,
+            clause: clause.into(),
+            message,
+            module: None,
+            file: None,
+            line: None,
+            function: None,
+            detail: None,
+            stack: Vec::new(),
+            action: action.into(),
+            operation: Some(operation.into()),
+        }
+    }
+
     /// Cuts each text the program chose to at most `max` bytes (at a character boundary), and
     /// drops a detail or stack larger than that as JSON: the program may send events as large
     /// as the pipe takes, which pysbx keeps outside its limits.

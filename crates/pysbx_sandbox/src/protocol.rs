@@ -56,7 +56,7 @@ pub(crate) fn read_frame(
     if n > MAX_FRAME {
         return Err(broken(format!("a record's header announced as {n} bytes")));
     }
-    let mut header = Vec::with_capacity(n.min(CHUNK));
+    let mut header = Vec::new();
     read_checked(r, n, "header", |chunk| {
         if let Some(b) = chunk.iter().find(|b| !(0x20..=0x7e).contains(*b)) {
             return Err(broken(format!("byte 0x{b:02x} in a record's header")));
@@ -74,12 +74,13 @@ pub(crate) fn read_frame(
     let genuine = secret.is_empty()
         || header.get("token").and_then(serde_json::Value::as_str) == Some(secret);
     if genuine {
-        let mut blob = Vec::with_capacity(blob_len.min(CHUNK));
-        read_checked(r, blob_len, "data", |chunk| {
-            blob.extend_from_slice(chunk);
-            Ok(())
-        })?;
-        return Ok(Some((header, blob)));
+        // Read whole, unchecked: a module's source, which the guard sends as it is.
+        let mut blob = vec![0u8; blob_len];
+        return match r.read_exact(&mut blob) {
+            Ok(()) => Ok(Some((header, blob))),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(FrameError::Cut("data")),
+            Err(e) => Err(e.into()),
+        };
     }
     // Forged: its header is dropped by the caller, and its blob is read only to find the
     // guard's token in it (where the end of one chunk and the start of the next meet too).

@@ -876,19 +876,7 @@ fn run_inner(
             relay_notes.push(format!("net: {m}"));
             continue;
         }
-        events.push(Event {
-            kind: EventKind::Violation,
-            clause: "net".into(),
-            message: m,
-            module: None,
-            file: None,
-            line: None,
-            function: None,
-            detail: None,
-            stack: Vec::new(),
-            action: "refused".into(),
-            operation: Some("relay".into()),
-        });
+        events.push(Event::seen_by_pysbx("net", m, "refused", "relay"));
     }
     if let Some(session) = &repl {
         session.ended();
@@ -1694,22 +1682,11 @@ fn guard_loop(
 /// [`read_frame`], [`channel_shut_while_running`]): what the guard said after that could not be
 /// read, so the run is killed and judged a violation rather than let go on unreported.
 fn channel_tampered(how: &str) -> Event {
-    Event {
-        kind: EventKind::Violation,
-        clause: "guard".into(),
-        message: format!(
-            "the program broke the guard's channel to pysbx ({how}); what the guard reported \
-             after that could not be read"
-        ),
-        module: None,
-        file: None,
-        line: None,
-        function: None,
-        detail: None,
-        stack: Vec::new(),
-        action: "killed".into(),
-        operation: Some("guard channel".into()),
-    }
+    let message = format!(
+        "the program broke the guard's channel to pysbx ({how}); what the guard reported after \
+         that could not be read"
+    );
+    Event::seen_by_pysbx("guard", message, "killed", "guard channel")
 }
 
 /// Why the guard's channel ended while the program still ran, or `None` when its end is the
