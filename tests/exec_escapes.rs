@@ -1013,6 +1013,24 @@ print("imported", json.dumps(1))
     assert!(v.iter().any(|e| e["clause"] == "fs.read"), "{v:?}");
 }
 
+/// Runs `attack` (after [`CHANNEL_FDS`], before a last `print`) without the gate, and checks
+/// the run was ended as a violation of the guard's channel, reported as such, before the
+/// program could run on.
+fn assert_the_broken_channel_ends_the_run(what: &str, attack: &str) {
+    let s = Scratch::new();
+    let script =
+        s.write("attack.py", &format!("{CHANNEL_FDS}\n{attack}\nprint('ran on unreported')\n"));
+    let events = s.path().join("ev.jsonl");
+    let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{what}: {text}{err}");
+    assert!(!text.contains("ran on unreported"), "{ctx}");
+    assert_eq!(out.status.code(), Some(122), "{ctx}");
+    assert!(err.contains("violation [guard] the program broke the guard's channel"), "{ctx}");
+    let v = violations(&events);
+    assert!(v.iter().any(|e| e["clause"] == "guard" && e["action"] == "killed"), "{ctx}: {v:?}");
+}
+
 /// Any descriptor of the channel's socket shuts it down, a copy of one too (`dup2` from it, or
 /// one the program sent itself over a socket pair): the guard's reports after it were lost and
 /// the run ended as the program chose. pysbx sees the channel end while the program still runs
@@ -1036,27 +1054,13 @@ fn the_guards_channel_shut_down_through_a_copy_ends_the_run() {
             } else {
                 ""
             };
-            let s = Scratch::new();
-            let script = s.write(
-                "shut.py",
+            assert_the_broken_channel_ends_the_run(
+                &format!("{how}, {then}"),
                 &format!(
-                    "{CHANNEL_FDS}\nimport socket, time\n{copy}\n{cut}copy.shutdown(socket.SHUT_WR)\n\
-                     try:\n    {then}\nexcept PermissionError:\n    pass\n\
-                     print('ran on unreported')\n"
+                    "import socket, time\n{copy}\n{cut}copy.shutdown(socket.SHUT_WR)\n\
+                     try:\n    {then}\nexcept PermissionError:\n    pass\n"
                 ),
             );
-            let events = s.path().join("ev.jsonl");
-            let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg(&script));
-            let (text, err) = (stdout(&out), stderr(&out));
-            let ctx = format!("{how}, {then}: {text}{err}");
-            assert!(!text.contains("ran on unreported"), "{ctx}");
-            assert_eq!(out.status.code(), Some(122), "{ctx}");
-            assert!(
-                err.contains("violation [guard] the program broke the guard's channel"),
-                "{ctx}"
-            );
-            let v = violations(&events);
-            assert!(v.iter().any(|e| e["clause"] == "guard"), "{ctx}: {v:?}");
         }
     }
 }
@@ -1076,28 +1080,13 @@ fn a_record_written_out_of_step_on_the_guards_channel_ends_the_run() {
              os.write(CHANNEL[0], len(h).to_bytes(4, 'big') + h)",
         ),
     ] {
-        let s = Scratch::new();
-        let script = s.write(
-            "desync.py",
+        assert_the_broken_channel_ends_the_run(
+            how,
             &format!(
-                "{CHANNEL_FDS}\nimport json, time\n{write}\n\
+                "import json, time\n{write}\n\
                  try:\n    open('/etc/shadow').read()\nexcept PermissionError:\n    pass\n\
-                 time.sleep(2)\nprint('ran on unreported')\n"
+                 time.sleep(2)\n"
             ),
-        );
-        let events = s.path().join("ev.jsonl");
-        let out = run(s.exec().arg("--no-gate").arg("--events").arg(&events).arg(&script));
-        let (text, err) = (stdout(&out), stderr(&out));
-        assert!(!text.contains("ran on unreported"), "{how}: {text}{err}");
-        assert_eq!(out.status.code(), Some(122), "{how}: {err}");
-        assert!(
-            err.contains("violation [guard] the program broke the guard's channel"),
-            "{how}: {err}"
-        );
-        let v = violations(&events);
-        assert!(
-            v.iter().any(|e| e["clause"] == "guard" && e["action"] == "killed"),
-            "{how}: {v:?}"
         );
     }
 }
