@@ -628,6 +628,103 @@ attempt("unlink", lambda: libc.unlink(path))
     }
 }
 
+/// The script's directory is granted for reading (Python puts it first on `sys.path`), but not
+/// its hidden entries: a script run from a home or project directory must not read `~/.ssh` or
+/// a `.env`. Foreign code is granted so that libc opens the files past the guard (the kernel
+/// alone must refuse), as root (lent directory) and as an unprivileged user (user namespace),
+/// started in the directory (its copy-on-write view hides the entries) and elsewhere; then the
+/// guard's refusal of a plain `open`, with the reason. The other entries stay readable.
+#[test]
+fn the_hidden_entries_of_the_scripts_directory_stay_closed() {
+    let s = Scratch::new();
+    let secret = token("hidden-entry");
+    s.write(".ssh/id_rsa", &secret);
+    s.write(".env", &secret);
+    s.write("data.txt", "plain data\n");
+    s.write("sub/notes.txt", "below\n");
+    s.write("helper.py", "VALUE = 'helper imported'\n");
+    let policy = s.write("policy.yaml", "ffi: true\n");
+    let code = r#"
+import ctypes, os, helper
+libc = ctypes.CDLL(None, use_errno=True)
+here = os.path.dirname(os.path.abspath(__file__))
+print(helper.VALUE)
+print(open(os.path.join(here, "data.txt")).read().strip())
+print(open(os.path.join(here, "sub", "notes.txt")).read().strip())
+def attempt(label, path):
+    fd = libc.open(path.encode(), os.O_RDONLY)
+    if fd >= 0:
+        print(label, "opened", os.read(fd, 100))
+    else:
+        print(label, "errno", ctypes.get_errno())
+attempt("key", os.path.join(here, ".ssh", "id_rsa"))
+attempt("env", os.path.join(here, ".env"))
+attempt("env-relative", ".env")
+print("listed", sorted(n for n in os.listdir(".") if n.startswith(".")))
+"#;
+    let script = s.write("hidden.py", code);
+    let elsewhere = std::env::temp_dir();
+    let runs: Vec<(&str, Command)> = vec![
+        ("root, in the directory", escape_exec(&s, &policy, &script, s.path())),
+        ("root, elsewhere", escape_exec(&s, &policy, &script, &elsewhere)),
+        ("unprivileged, in the directory", {
+            let mut cmd = exec_as_nobody(&s);
+            cmd.arg("--policy").arg(&policy).arg(&script);
+            cmd
+        }),
+    ];
+    for (label, mut cmd) in runs {
+        let out = run(&mut cmd);
+        let text = stdout(&out);
+        let ctx = format!("{label}: {text}{}", stderr(&out));
+        assert!(!ctx.contains(&secret), "a hidden entry was read: {ctx}");
+        for line in
+            ["helper imported\n", "plain data\n", "below\n", "key errno 13\n", "env errno 13\n"]
+        {
+            assert!(text.contains(line), "{line:?} missing: {ctx}");
+        }
+        if label.ends_with("in the directory") {
+            // The working directory shows the script's directory without its hidden entries.
+            assert!(text.contains("env-relative errno 2\n"), "{ctx}");
+            assert!(text.contains("listed []\n"), "{ctx}");
+        }
+    }
+    // With the guard: a relative `open` in the working directory finds nothing there, as if
+    // the file did not exist; by the directory's own path it is refused as a violation that
+    // says why.
+    let relative = s.write("relative.py", "print(open('.env').read())\n");
+    let out = run(s.exec().arg("--no-gate").arg(&relative));
+    let ctx = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!ctx.contains(&secret), "{ctx}");
+    assert!(ctx.contains("FileNotFoundError"), "{ctx}");
+    let absolute = s.write(
+        "absolute.py",
+        "import os\nprint(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '.env')).read())\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&absolute));
+    let ctx = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(122), "{ctx}");
+    assert!(!ctx.contains(&secret), "{ctx}");
+    assert!(ctx.contains("the hidden entries of the script's directory are not granted"), "{ctx}");
+    // A policy that names the entry grants it.
+    let granting =
+        s.write("grant.yaml", &format!("fs:\n  read: [{}]\n", s.path().join(".env").display()));
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&granting).arg(&absolute));
+    assert!(stdout(&out).contains(&secret), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// `pysbx exec --no-gate --policy POLICY SCRIPT` as root, started in `cwd`.
+fn escape_exec(
+    s: &Scratch,
+    policy: &std::path::Path,
+    script: &std::path::Path,
+    cwd: &std::path::Path,
+) -> Command {
+    let mut cmd = s.exec();
+    cmd.arg("--no-gate").arg("--policy").arg(policy).arg(script).current_dir(cwd);
+    cmd
+}
+
 fn owner_calls_refused(
     script: &std::path::Path,
     policy: &std::path::Path,

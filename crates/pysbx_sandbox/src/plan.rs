@@ -119,6 +119,11 @@ pub(crate) struct ConfinePlan {
     pub(crate) ffi: bool,
     /// TCP ports that may be connected to; `None` means any port (Landlock cannot narrow).
     pub(crate) tcp_connect: Option<Vec<u16>>,
+    /// Directories of `read` granted without their hidden entries: the script's directory
+    /// (and a linked script's link directory) when no wider grant covers it (see
+    /// [`crate::confine::hidden`]).
+    #[serde(default)]
+    pub(crate) without_hidden: Vec<PathBuf>,
 }
 
 impl ConfinePlan {

@@ -371,9 +371,9 @@ fn run_inner(
     let mut plan =
         build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
     if let Some(d) = &link_dir {
-        plan.confine.read.push(d.clone());
         plan.reach.push(d.clone());
     }
+    grant_script_dirs(&mut plan.confine, script_dir.iter().chain(&link_dir), entry_path.as_deref());
     // Started in the script's directory (`cd project && pysbx exec main.py`), the program
     // reads the files there by relative paths, as under Python: the private working directory
     // shows that directory through, its changes kept in the private tmpfs. The directory is
@@ -1795,7 +1795,12 @@ fn guard_config(
         // The kernel's lists hold every module's grants too (it cannot tell modules apart);
         // the guard's top-level lists hold what the whole program may touch, the modules'
         // own grants going with `modules` below.
-        "reads": without_module_grants(&plan.confine.read, &policy.fs.read, policy.modules.values().map(|g| &g.read)),
+        "reads": without_module_grants(&plan.confine.read, &policy.fs.read, policy.modules.values().map(|g| &g.read))
+            .into_iter()
+            .filter(|p| !plan.confine.without_hidden.contains(p))
+            .collect::<Vec<_>>(),
+        // Readable but for their hidden entries (see `crate::confine::hidden`).
+        "without_hidden": plan.confine.without_hidden,
         "writes": without_module_grants(&plan.confine.write, &policy.fs.write, policy.modules.values().map(|g| &g.write)),
         "devices": plan.confine.devices,
         "net": policy.net.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -1972,6 +1977,32 @@ fn socket_files(plan: &Plan) -> Vec<PathBuf> {
     out
 }
 
+/// Grants the script's directory (and a linked script's link directory) for reading, without
+/// its hidden entries unless a wider grant (the policy's, the interpreter's) covers it already
+/// (see [`crate::confine::hidden`]). A script whose own name is hidden stays readable.
+fn grant_script_dirs<'d>(
+    confine: &mut ConfinePlan,
+    dirs: impl Iterator<Item = &'d PathBuf>,
+    script: Option<&Path>,
+) {
+    for dir in dirs {
+        if !confine.granted().any(|g| dir.starts_with(g)) {
+            confine.without_hidden.push(dir.clone());
+        }
+        confine.read.push(dir.clone());
+    }
+    let Some(script) = script else { return };
+    for path in
+        [Some(script.to_path_buf()), std::fs::canonicalize(script).ok()].into_iter().flatten()
+    {
+        let hidden_in_dir = path.file_name().is_some_and(crate::confine::hidden::is_hidden)
+            && path.parent().is_some_and(|p| confine.without_hidden.iter().any(|d| d == p));
+        if hidden_in_dir && !confine.read.contains(&path) {
+            confine.read.push(path);
+        }
+    }
+}
+
 fn build_plan(
     interp: &Interpreter,
     policy: &Policy,
@@ -2031,9 +2062,6 @@ fn build_plan(
         ] {
             read.push(PathBuf::from(p));
         }
-    }
-    if let Some(d) = script_dir {
-        read.push(d.to_path_buf());
     }
     read.extend(policy.all_reads());
     let mut write = vec![workdir.to_path_buf(), tmpdir.to_path_buf()];
@@ -2130,6 +2158,7 @@ fn build_plan(
             network,
             ffi: policy.any_ffi(),
             tcp_connect,
+            without_hidden: Vec::new(),
         },
         limits: policy.limits,
         stdio: None,

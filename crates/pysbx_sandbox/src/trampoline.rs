@@ -390,17 +390,38 @@ fn stage_b(
         if let Some(lower) = &plan.workdir_lower
             && plan.workdir.starts_with(&plan.private_dir)
         {
-            let note = match confine::mounts::overlay_workdir(
-                lower,
-                &plan.workdir,
-                &plan.private_dir,
-                plan.drop_to,
-                // Without foreign code or processes nothing of it may run as machine code;
-                // with either, a program's own tools and extension modules there may.
-                !plan.confine.ffi && !plan.confine.process,
-            ) {
-                Ok(true) => format!("working directory shows {} (copy-on-write)", lower.display()),
-                Ok(false) => format!(
+            let hidden = if plan.confine.without_hidden.contains(lower) {
+                let granted: Vec<std::path::PathBuf> = plan.confine.granted().cloned().collect();
+                confine::hidden::split(lower, &granted)
+                    .map(|s| s.hidden)
+                    .map_err(|e| format!("{}: {e}", lower.display()))
+            } else {
+                Ok(Vec::new())
+            };
+            let mounted = hidden.and_then(|hidden| {
+                confine::mounts::overlay_workdir(
+                    lower,
+                    &plan.workdir,
+                    &plan.private_dir,
+                    plan.drop_to,
+                    // Without foreign code or processes nothing of it may run as machine
+                    // code; with either, a program's own tools and extension modules there
+                    // may.
+                    !plan.confine.ffi && !plan.confine.process,
+                    &hidden,
+                )
+                .map(|shown| (shown, hidden))
+            });
+            let note = match mounted {
+                Ok((true, hidden)) if !hidden.is_empty() => format!(
+                    "working directory shows {} (copy-on-write) without its hidden entries ({})",
+                    lower.display(),
+                    confine::hidden::describe(&hidden)
+                ),
+                Ok((true, _)) => {
+                    format!("working directory shows {} (copy-on-write)", lower.display())
+                }
+                Ok((false, _)) => format!(
                     "working directory empty (overlayfs options cannot carry {})",
                     lower.display()
                 ),

@@ -9,6 +9,7 @@ use landlock::{
     PathFd, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus, Scope,
 };
 
+use super::hidden;
 use crate::plan::ConfinePlan;
 use crate::tier::LayerState;
 
@@ -22,6 +23,8 @@ pub(crate) struct Prepared {
     net: LayerState,
     scopes: LayerState,
     skipped: Vec<String>,
+    /// What was withheld of the directories granted without their hidden entries.
+    withheld: Vec<String>,
 }
 
 /// The kernel's Landlock ABI, or `None` when Landlock is unavailable.
@@ -74,8 +77,43 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
             }
         }
     };
+    let granted: Vec<std::path::PathBuf> = plan.granted().cloned().collect();
+    let mut withheld = Vec::new();
+    let mut unreadable = Vec::new();
     for p in &plan.read {
-        created = add(created, p, read_access())?;
+        if !plan.without_hidden.contains(p) {
+            created = add(created, p, read_access())?;
+            continue;
+        }
+        match hidden::split(p, &granted) {
+            Ok(split) if split.shown.len() <= hidden::MAX_SHOWN_ENTRIES => {
+                // Listing is granted on the directory (and, Landlock's rules covering a
+                // hierarchy, on the directories below: a hidden directory's names show, its
+                // files stay closed); reading on each entry that is not hidden.
+                created = add(created, p, AccessFs::ReadDir.into())?;
+                for entry in &split.shown {
+                    created = add(created, entry, read_access())?;
+                }
+                if !split.hidden.is_empty() {
+                    withheld.push(format!(
+                        "{} without its hidden entries ({})",
+                        p.display(),
+                        hidden::describe(&split.hidden)
+                    ));
+                }
+            }
+            Ok(split) => {
+                withheld.push(format!(
+                    "{} granted whole, hidden entries included ({} entries, more than {})",
+                    p.display(),
+                    split.shown.len(),
+                    hidden::MAX_SHOWN_ENTRIES
+                ));
+                created = add(created, p, read_access())?;
+            }
+            // Unreadable or gone: nothing of it is granted, as for any missing path.
+            Err(_) => unreadable.push(p.display().to_string()),
+        }
     }
     for p in &plan.devices {
         created = add(created, p, AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate)?;
@@ -86,6 +124,7 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
     for p in &plan.write {
         created = add(created, p, AccessFs::from_all(TARGET) & !AccessFs::Execute)?;
     }
+    skipped.extend(unreadable);
     let net = if !tcp_supported {
         LayerState::Failed(format!("Landlock ABI {} has no TCP rules", abi.unwrap_or(0)))
     } else {
@@ -110,7 +149,7 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
     } else {
         LayerState::Failed(format!("Landlock ABI {} has no scopes", abi.unwrap_or(0)))
     };
-    Ok(Prepared { ruleset: created, abi, net, scopes, skipped })
+    Ok(Prepared { ruleset: created, abi, net, scopes, skipped, withheld })
 }
 
 /// What Landlock enforced, for the tier.
@@ -122,13 +161,17 @@ pub(crate) struct Enforced {
 
 /// Enforces a prepared ruleset on the calling thread (and its future children).
 pub(crate) fn enforce(prepared: Prepared) -> Enforced {
-    let Prepared { ruleset, abi, net, scopes, skipped } = prepared;
+    let Prepared { ruleset, abi, net, scopes, skipped, withheld } = prepared;
     let status = ruleset.restrict_self();
-    let skipped_note = if skipped.is_empty() {
+    let mut skipped_note = if skipped.is_empty() {
         String::new()
     } else {
         format!("; missing paths skipped: {}", skipped.join(", "))
     };
+    for note in &withheld {
+        skipped_note.push_str("; ");
+        skipped_note.push_str(note);
+    }
     match status {
         Ok(s) => {
             let abi = abi.unwrap_or(0);

@@ -1,6 +1,7 @@
 //! The operating-system layers the trampoline applies to itself, in order: namespaces, mounts,
 //! uid drop, descriptors, rlimits, no_new_privs, Landlock, seccomp.
 
+pub(crate) mod hidden;
 pub(crate) mod landlock;
 pub(crate) mod lend;
 pub(crate) mod mounts;

@@ -130,13 +130,16 @@ fn traversable(meta: &std::fs::Metadata, user: (u32, u32)) -> bool {
 /// directory is the program's as before. Returns `Ok(false)` for a path overlayfs options
 /// cannot carry (a comma, a colon, a backslash). `noexec`: no file of it may be mapped as
 /// code, as the private directories (a file the program writes there is native code it could
-/// load; Landlock's execute right covers `execve`, not `mmap`).
+/// load; Landlock's execute right covers `execve`, not `mmap`). Each name of `hidden` is
+/// covered by a whiteout in the upper layer, so the view shows nothing of those entries of
+/// `lower` (see [`crate::confine::hidden`]); a whiteout the kernel refuses fails the mount.
 pub(crate) fn overlay_workdir(
     lower: &Path,
     work: &Path,
     private: &Path,
     owner: Option<(u32, u32)>,
     noexec: bool,
+    hidden: &[std::ffi::OsString],
 ) -> Result<bool, String> {
     let Some(lower_text) = lower.to_str().filter(|t| !t.contains([',', ':', '\\'])) else {
         return Ok(false);
@@ -147,6 +150,18 @@ pub(crate) fn overlay_workdir(
         std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| format!("chmod {}: {e}", dir.display()))?;
+    }
+    for name in hidden {
+        // A whiteout is a character device numbered 0:0, which the kernel lets any user make
+        // (Linux 5.8) for this purpose.
+        let path = upper.join(name);
+        nix::sys::stat::mknod(
+            &path,
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::empty(),
+            nix::sys::stat::makedev(0, 0),
+        )
+        .map_err(|e| format!("whiteout {}: {}", path.display(), e.desc()))?;
     }
     if let Some((uid, gid)) = owner {
         std::os::unix::fs::chown(&upper, Some(uid), Some(gid))

@@ -638,6 +638,7 @@ mod tests {
             network,
             ffi: false,
             tcp_connect: None,
+            without_hidden: vec![],
         }
     }
 

@@ -377,6 +377,9 @@ def _pysbx_guard():
     # modules from their source, and refuses sourceless ones).
     _scratch = _dirs(cfg.get("scratch", []))
     _reads = _dirs(cfg["reads"] + cfg["devices"])
+    # The script's directory, readable but for its hidden entries (`.ssh`, `.env`, `.git` of
+    # a script run from a home or project directory); the kernel grants it the same way.
+    _without_hidden = _dirs(cfg.get("without_hidden") or ())
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
     if _process or any(g["process"] for g in cfg["modules"].values()):
@@ -803,8 +806,17 @@ def _pysbx_guard():
                    "stands for cannot be told" % (p, _describe(dir_fd)), op, user, stack,
                    {"grant": clause, "path": p})
 
+    def _hidden_entry(path):
+        # The directory of `_without_hidden` whose hidden entry `path` is or lies in, or None.
+        for d in _without_hidden:
+            if path.startswith(d + "/") and path[_len(d) + 1:_len(d) + 2] == ".":
+                return d
+        return None
+
     def _readable(path, module):
         if _under(path, _reads) or _under(path, _writes) or _under(path, _prefixes):
+            return True
+        if _under(path, _without_hidden) and _hidden_entry(path) is None:
             return True
         extra = _grant(module, "read")
         return bool(extra and _under(path, extra)) or _writable(path, module)
@@ -845,7 +857,10 @@ def _pysbx_guard():
                 # `os.path.exists` shows it. Should the file appear before the call, the
                 # kernel refuses it.
                 return
-            _violation("fs.read", "reading %s is not allowed" % path, op, user, stack,
+            why = "" if _hidden_entry(path) is None else (
+                ": the hidden entries of the script's directory are not granted (name it "
+                "in fs.read to grant it)")
+            _violation("fs.read", "reading %s is not allowed%s" % (path, why), op, user, stack,
                        {"grant": "fs.read", "path": path})
 
     def _abs_entry(p, dir_fd=None):
