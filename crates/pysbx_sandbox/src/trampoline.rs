@@ -35,7 +35,8 @@ const STATUS_FD: i32 = 5;
 /// The descriptors the guard moves its channel to once the interpreter runs (its `_OUT` and
 /// `_IN`): the top two the open-files limit leaves (its `_top`, from `SC_OPEN_MAX`, which is
 /// that limit, soft and hard alike), out of the way of the program's first files. The filter
-/// keeps the program from closing or replacing them.
+/// keeps the program from closing or replacing them; the guard ends the run (125) if its channel
+/// did not land on exactly these two, rather than run with it unguarded.
 pub(crate) fn guard_channel(open_files: u64) -> [u32; 2] {
     let top = u32::try_from(open_files.min(1 << 16)).unwrap_or(1 << 16).saturating_sub(2).max(5);
     [top - 1, top]

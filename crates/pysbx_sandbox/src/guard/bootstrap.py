@@ -60,6 +60,11 @@ def _pysbx_guard():
     _top = max(5, min(os.sysconf("SC_OPEN_MAX"), 1 << 16) - 2)
     _OUT = _fcntl.fcntl(3, _fcntl.F_DUPFD_CLOEXEC, _top - 1)
     _IN = _fcntl.fcntl(4, _fcntl.F_DUPFD_CLOEXEC, _top)
+    if (_OUT, _IN) != (_top - 1, _top):
+        # The seccomp filter guards these two numbers, computed by the trampoline from the same
+        # open-files limit (`trampoline::guard_channel`): a channel anywhere else could be
+        # closed by the program. Refuse to run rather than run with it unguarded.
+        os._exit(125)
     os.close(3)
     os.close(4)
     # The kernel's own record of the signals the process catches (`SigCgt`), read with
