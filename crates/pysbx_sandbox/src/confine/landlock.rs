@@ -86,6 +86,8 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
             continue;
         }
         match hidden::split(p, &granted) {
+            // Nothing to withhold: one rule, as for any granted directory.
+            Ok(split) if split.hidden.is_empty() => created = add(created, p, read_access())?,
             Ok(split) if split.shown.len() <= hidden::MAX_SHOWN_ENTRIES => {
                 // Listing is granted on the directory (and, Landlock's rules covering a
                 // hierarchy, on the directories below: a hidden directory's names show, its
@@ -94,13 +96,11 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
                 for entry in &split.shown {
                     created = add(created, entry, read_access())?;
                 }
-                if !split.hidden.is_empty() {
-                    withheld.push(format!(
-                        "{} without its hidden entries ({})",
-                        p.display(),
-                        hidden::describe(&split.hidden)
-                    ));
-                }
+                withheld.push(format!(
+                    "{} without its hidden entries ({})",
+                    p.display(),
+                    hidden::describe(&split.hidden)
+                ));
             }
             Ok(split) => {
                 withheld.push(format!(
