@@ -734,6 +734,30 @@ struct Deferred<'a> {
     given: Vec<(Name, ValueSet<'a>)>,
 }
 
+/// The most frames a function's body is walked in when a call reaches it from another body's
+/// walk (see [`bounded_frames`]).
+const MAX_CALL_FRAMES: usize = 32;
+
+/// `frames` with calls from function to function past [`MAX_CALL_FRAMES`] left out of the
+/// middle: each function of a chain `f1 -> f2 -> ... -> fN` called at import time is walked in
+/// its callers' frames, and keeping them all made a file of N one-line functions cost memory
+/// and time in N squared (100,000 of them, a 3.5 MB file, took a whole machine's memory). The
+/// outermost frames (the context a rule tests: an install command's method, a class's bases)
+/// and the innermost stay, as does every frame that is not a function's, a lambda's or a
+/// call's (the import-time marks, classes, asserts).
+fn bounded_frames(mut frames: Vec<Frame<'_>>) -> Vec<Frame<'_>> {
+    const OUTER: usize = MAX_CALL_FRAMES / 2;
+    let mut i = OUTER;
+    while frames.len() > MAX_CALL_FRAMES && i < frames.len() - OUTER / 2 {
+        if matches!(frames[i], Frame::Function(_) | Frame::Lambda | Frame::Call(..)) {
+            frames.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    frames
+}
+
 /// The most names of the package's other modules one entry file's import-time calls keep
 /// (see `Walker::note_entry_calls`).
 const MAX_ENTRY_CALLS: usize = 64;
@@ -2998,7 +3022,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if at_import {
                 frames.push(Frame::CalledAtImport);
             }
-            frames
+            bounded_frames(frames)
         })
     }
 
@@ -3011,7 +3035,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if at_import {
             frames.push(Frame::CalledAtImport);
         }
-        frames
+        bounded_frames(frames)
     }
 
     /// The names an `import` statement binds and what each is bound to (a relative import
@@ -8360,6 +8384,35 @@ fn big_literal(i: &ast::Int) -> Const<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_chain_of_calls_keeps_its_ends_and_every_mark() {
+        let function = |i: usize| Frame::Function(Name::from(format!("f{i}")));
+        let mut frames = vec![Frame::CalledByEntry, Frame::Class(Rc::from(Vec::<QName>::new()))];
+        frames.extend((0..1000).map(function));
+        frames.push(Frame::Assert);
+        frames.extend((1000..2000).map(function));
+        frames.push(Frame::CalledAtImport);
+        let kept = bounded_frames(frames);
+        assert!(kept.len() <= MAX_CALL_FRAMES, "{}", kept.len());
+        let name = |f: &Frame<'_>| match f {
+            Frame::Function(n) => Some(n.to_string()),
+            _ => None,
+        };
+        // The outermost functions and the innermost one stay, in order.
+        assert_eq!(name(&kept[2]).as_deref(), Some("f0"));
+        assert_eq!(kept.iter().rev().find_map(name).as_deref(), Some("f1999"));
+        // The marks stay wherever they were: the entry's and import time's at the ends, the
+        // assert from the middle.
+        assert!(matches!(kept[0], Frame::CalledByEntry));
+        assert!(matches!(kept[1], Frame::Class(_)));
+        assert!(matches!(kept.last(), Some(Frame::CalledAtImport)));
+        assert!(kept.iter().any(|f| matches!(f, Frame::Assert)));
+        assert!(crate::matchers::runs_at_import(&kept));
+        // A short chain is left as it is.
+        let short: Vec<Frame<'_>> = (0..10).map(function).collect();
+        assert_eq!(bounded_frames(short).len(), 10);
+    }
 
     #[test]
     fn builtin_exceptions_are_the_builtins_own() {
