@@ -1985,8 +1985,18 @@ fn grant_script_dirs<'d>(
     dirs: impl Iterator<Item = &'d PathBuf>,
     script: Option<&Path>,
 ) {
+    let granted: Vec<PathBuf> = confine.granted().cloned().collect();
     for dir in dirs {
-        if !confine.granted().any(|g| dir.starts_with(g)) {
+        // Judged by the directory it really is: `sub/..` (a script run as `../main.py`) names
+        // the script's directory, and lexically lies inside it, which read as covered by it.
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        let same_as_withheld = confine
+            .without_hidden
+            .iter()
+            .any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == real));
+        let covered = real.components().all(|c| !matches!(c, std::path::Component::ParentDir))
+            && granted.iter().any(|g| real.starts_with(g));
+        if same_as_withheld || !covered {
             confine.without_hidden.push(dir.clone());
         }
         confine.read.push(dir.clone());
