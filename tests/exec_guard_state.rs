@@ -57,14 +57,15 @@ fn run_attack_under(attack: &str, policy: &str) -> (String, String) {
     (stdout(&out), format!("{}[{}]", stderr(&out), out.status))
 }
 
-/// A Python function for attack scripts: runs each `(label, step)` and prints `LOADED label`,
-/// `REFUSED label` (a `PermissionError`: the guard or the gate) or `FAILED label ...`.
+/// A Python function for attack scripts: runs each `(label, step)` and prints `LOADED label`
+/// (or the word given as `done`), `REFUSED label` (a `PermissionError`: the guard or the gate)
+/// or `FAILED label ...`.
 const TRY_EACH: &str = r#"
-def try_each(steps):
+def try_each(steps, done="LOADED"):
     for label, step in steps:
         try:
             step()
-            print("LOADED", label)
+            print(done, label)
         except PermissionError:
             print("REFUSED", label)
         except BaseException as e:
@@ -1723,22 +1724,17 @@ del sys.modules["ctypes"]
     assert_guard_holds(&text, &err);
 }
 
-/// A Python function for attack scripts: makes a dataclass of one field per `(label, name)`,
-/// with `repr` and nothing else generated, shows it, and prints `MADE label`, `REFUSED label`
-/// (a `PermissionError`) or `FAILED label ...`.
+/// A Python function for attack scripts, after [`TRY_EACH`]: makes a dataclass of one field per
+/// `(label, name)`, with `repr` and nothing else generated, shows it, and prints `MADE label`,
+/// `REFUSED label` (a `PermissionError`) or `FAILED label ...`.
 const TRY_FIELD_NAMES: &str = r#"
 import dataclasses
 def try_field_names(pairs):
-    for where, name in pairs:
+    def made(name):
         C = type("C", (), {"__annotations__": {name: int}})
-        try:
-            C = dataclasses.dataclass(init=False, eq=False)(C)
-            repr(C())
-            print("MADE", where)
-        except PermissionError:
-            print("REFUSED", where)
-        except BaseException as e:
-            print("FAILED", where, type(e).__name__, e)
+        C = dataclasses.dataclass(init=False, eq=False)(C)
+        repr(C())
+    try_each([(where, lambda name=name: made(name)) for where, name in pairs], "MADE")
 "#;
 
 #[test]
@@ -1747,7 +1743,7 @@ fn dataclass_field_names_carry_no_code() {
     // a name that is code would run inside the generated `__repr__`, code the gate never read.
     // The generated text may call only what dataclasses handed it; every feature's still runs.
     let attack = format!(
-        r#"{TRY_FIELD_NAMES}
+        r#"{TRY_EACH}{TRY_FIELD_NAMES}
 try_field_names((("repr", '"+__import__("builtins").print("RAN-repr")+"'),
                  ("repr-through-self",
                   '"+self.__class__.__repr__.__globals__["__builtins__"]["print"]("RAN-self")+"')))
@@ -1799,7 +1795,7 @@ fn a_dataclass_field_name_binds_no_name_a_call_may_use() {
     // expression, a comprehension's target, a lambda's parameter) then called it as the text's
     // own.
     let attack = format!(
-        r#"{TRY_FIELD_NAMES}
+        r#"{TRY_EACH}{TRY_FIELD_NAMES}
 class K:
     pass
 k = K()
