@@ -667,6 +667,16 @@ print("listed", sorted(n for n in os.listdir(".") if n.startswith(".")))
     let runs: Vec<(&str, Command)> = vec![
         ("root, in the directory", escape_exec(&s, &policy, &script, s.path())),
         ("root, elsewhere", escape_exec(&s, &policy, &script, &elsewhere)),
+        // `cd sub && pysbx exec ../hidden.py`: the directory named `sub/..` is the same one.
+        ("root, named through ..", {
+            let mut cmd = s.exec();
+            cmd.arg("--no-gate")
+                .arg("--policy")
+                .arg(&policy)
+                .arg("../hidden.py")
+                .current_dir(s.path().join("sub"));
+            cmd
+        }),
         ("unprivileged, in the directory", {
             let mut cmd = exec_as_nobody(&s);
             cmd.arg("--policy").arg(&policy).arg(&script);

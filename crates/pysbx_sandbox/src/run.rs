@@ -1989,14 +1989,10 @@ fn grant_script_dirs<'d>(
     for dir in dirs {
         // Judged by the directory it really is: `sub/..` (a script run as `../main.py`) names
         // the script's directory, and lexically lies inside it, which read as covered by it.
-        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-        let same_as_withheld = confine
-            .without_hidden
-            .iter()
-            .any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == real));
-        let covered = real.components().all(|c| !matches!(c, std::path::Component::ParentDir))
-            && granted.iter().any(|g| real.starts_with(g));
-        if same_as_withheld || !covered {
+        // A directory that cannot be resolved is withheld (the safer reading).
+        let covered = std::fs::canonicalize(dir)
+            .is_ok_and(|real| granted.iter().any(|g| real.starts_with(g)));
+        if !covered {
             confine.without_hidden.push(dir.clone());
         }
         confine.read.push(dir.clone());
