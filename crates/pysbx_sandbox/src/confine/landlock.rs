@@ -77,7 +77,9 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
             }
         }
     };
-    let granted: Vec<std::path::PathBuf> = plan.granted().cloned().collect();
+    // Needed only for a directory granted without its hidden entries.
+    let granted: Vec<std::path::PathBuf> =
+        if plan.without_hidden.is_empty() { Vec::new() } else { plan.granted().cloned().collect() };
     let mut withheld = Vec::new();
     let mut unreadable = Vec::new();
     for p in &plan.read {
