@@ -26,6 +26,7 @@ mod glob;
 mod guard;
 mod inflate;
 mod matchers;
+mod modules;
 mod paths;
 mod pickles;
 mod position;

@@ -172,6 +172,10 @@ struct Scope {
     refers: bool,
     /// The classes of the file among a class scope's bases, by their scopes.
     bases: Vec<u32>,
+    /// The bases of a class scope defined elsewhere whose objects' attributes some rule names
+    /// (`setuptools.command.install.install` when a rule names
+    /// `setuptools.command.*().spawn`), by their qualified names.
+    outer_bases: Vec<QName>,
     /// Something worth keeping was stored on an attribute in this class's methods (see
     /// `Walker::add_attr_slot`).
     stored: bool,
@@ -220,6 +224,7 @@ impl<'a> Scopes<'a> {
             unstable: false,
             refers: false,
             bases: Vec::new(),
+            outer_bases: Vec::new(),
             stored: false,
             exception: false,
         };
@@ -539,6 +544,26 @@ impl<'a> Scopes<'a> {
         if let Some(s) = self.list.get_mut(id as usize) {
             s.bases = bases;
         }
+    }
+
+    /// Records the bases of class scope `id` defined elsewhere whose objects' attributes some
+    /// rule names.
+    pub(crate) fn set_outer_bases(&mut self, id: u32, bases: Vec<QName>) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            s.outer_bases = bases;
+        }
+    }
+
+    /// The bases of class scope `id` defined elsewhere whose objects' attributes some rule
+    /// names.
+    pub(crate) fn outer_bases(&self, id: u32) -> &[QName] {
+        self.list.get(id as usize).map_or(&[], |s| &s.outer_bases)
+    }
+
+    /// Whether class scope `id`'s body binds `name` at all (a method, an attribute), whatever
+    /// it holds.
+    pub(crate) fn binds(&self, id: u32, name: &str) -> bool {
+        self.slots.get(id, name, NameHash::of(name)).is_some()
     }
 
     /// Records that class scope `id` derives from an exception of the builtins.

@@ -763,7 +763,11 @@ impl Interner {
         scratch.push_str(base);
         scratch.push('.');
         scratch.push_str(attr);
-        let q = self.intern(&scratch);
+        // `pip._vendor.requests`, `six.moves.urllib`: the module under its own name.
+        let q = match crate::modules::canonical(&scratch) {
+            std::borrow::Cow::Borrowed(same) => self.intern(same),
+            std::borrow::Cow::Owned(other) => self.intern(&other),
+        };
         self.scratch = scratch;
         Some(q)
     }

@@ -970,6 +970,10 @@ pub(crate) struct Walker<'a, 'c> {
     /// The body of the function being walked, for what it does with the dicts it hands on as
     /// `**name` (see [`crate::spread`]).
     spread_body: Option<SpreadBody<'a>>,
+    /// The method whose body is being read, by its scope, and the name of its first
+    /// parameter (`self`): what the object's class inherits from a base defined elsewhere is
+    /// read through that name (see `Walker::inherited_from_outer_base`).
+    method_receiver: Option<(u32, Name)>,
     /// The module's statements, and the keywords its calls give each name, read once where
     /// a wrapper hands on its own `**kwargs` (see [`spread::FileCalls`]).
     module_body: &'a [Stmt],
@@ -1195,6 +1199,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             writing: None,
             written_code: Vec::new(),
             spread_body: None,
+            method_receiver: None,
             module_body: &[],
             file_calls: None,
         }
@@ -1284,9 +1289,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                         decorators: &f.decorator_list,
                         known: Vec::new(),
                     });
+                    self.method_receiver = self
+                        .scopes
+                        .parent(d.scope)
+                        .filter(|p| self.scopes.kind(*p) == ScopeKind::Class)
+                        .filter(|_| {
+                            !matches!(decorated(f), Some(Decorated::Static | Decorated::Class))
+                        })
+                        .and_then(|_| {
+                            let p = &f.parameters;
+                            p.posonlyargs.iter().chain(&p.args).next()
+                        })
+                        .map(|first| (d.scope, key(&first.parameter.name.id)));
                     self.bind_parameters(&f.parameters, given);
                     self.body(&f.body);
                     self.spread_body = None;
+                    self.method_receiver = None;
                 }
                 Body::Lambda(l) => {
                     if let Some(p) = &l.parameters {
@@ -1834,17 +1852,61 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// A command line holding the path as one of its words counts too (`os.system("python
     /// stage2.py")`, `subprocess.call("chmod +x '/tmp/x' && /tmp/x", shell=True)`): the
     /// shell runs the file.
-    fn mark_saved(&self, e: &mut Eval<'a>) {
+    ///
+    /// An argument vector written as a display that does not fold as a whole (`[sys.executable,
+    /// "/tmp/stage.py"]`, `[sys.executable, p]` with `p` bound to the path) is read item by
+    /// item: an item written as a string, or a name bound to one constant string.
+    ///
+    /// With `directory`, a directory a download was saved in counts as the download (the
+    /// argument of a call that puts a directory where imports look).
+    fn mark_saved(&mut self, e: &mut Eval<'a>, written: Option<&Expr>, directory: bool) {
+        let all = &self.saved;
         let hit = |s: &str| {
-            let saved =
-                |w: &str| self.saved.iter().find(|(p, _)| &**p == w).map(|(_, q)| q.clone());
-            saved(s).or_else(|| command_words(s).filter(|w| w.len() < s.len()).find_map(saved))
+            let saved = |w: &str| all.iter().find(|(p, _)| &**p == w).map(|(_, q)| q.clone());
+            saved(s)
+                .or_else(|| command_words(s).filter(|w| w.len() < s.len()).find_map(saved))
+                .or_else(|| {
+                    let s = s.trim_end_matches('/');
+                    let s = if s.is_empty() { "/" } else { s };
+                    directory
+                        .then(|| all.iter().find(|(p, _)| parent_dir(p) == Some(s)))
+                        .flatten()
+                        .map(|(_, q)| q.clone())
+                })
         };
-        let q = match &e.fold {
+        let mut q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
             None => None,
         };
+        if q.is_none()
+            && e.fold.is_none()
+            && let Some(
+                Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }),
+            ) = written
+        {
+            for item in elts.iter().take(64) {
+                let text: Option<Rc<str>> = match item {
+                    Expr::StringLiteral(lit) => Some(Rc::from(lit.value.to_str())),
+                    Expr::Name(n) => {
+                        let vals = self.scopes.lookup(self.scope, &n.id, &mut self.interner);
+                        match vals.alts() {
+                            [Value::Const(c)] => c.as_str().map(Rc::from),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let saved = &self.saved;
+                let found = text
+                    .as_deref()
+                    .and_then(|t| saved.iter().find(|(p, _)| **p == *t).map(|(_, q)| q.clone()));
+                if found.is_some() {
+                    q = found;
+                    break;
+                }
+            }
+        }
         if let Some(q) = q {
             e.vals.push(Value::From(q));
         }
@@ -2109,6 +2171,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.scopes.mark_exception(scope);
                 }
                 self.scopes.set_bases(scope, own_bases);
+                // A base defined elsewhere whose objects' attributes a rule names: `self.spawn`
+                // in a subclass of setuptools' `install` is that class's `spawn`.
+                let outer: Vec<QName> = bases
+                    .iter()
+                    .filter(|q| {
+                        !self.c.instance_classes.leaves(q, &mut self.instance_memo).is_empty()
+                    })
+                    .cloned()
+                    .collect();
+                if !outer.is_empty() {
+                    self.scopes.set_outer_bases(scope, outer);
+                }
                 // The class's name stands for its bases when it is called (see
                 // `Value::Subclass`), and for itself (see `Value::Class`) unless a decorator
                 // may have replaced it.
@@ -2429,6 +2503,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::Import(i) => {
                 for alias in &i.names {
                     let module = key(&alias.name.id);
+                    let module = crate::modules::canonical(&module);
                     let from = self.hits.len();
                     import::hits(self.c, &module, &mut self.interner, &mut self.hits);
                     self.settle(alias.range, None, from);
@@ -2462,7 +2537,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn import_from(&mut self, i: &'a ast::StmtImportFrom) {
+        // `from pip._vendor.requests import post`, `from six.moves.urllib.request import
+        // urlopen`: the module under its own name (see `crate::modules`).
         let module = i.module.as_ref().map(|m| key(&m.id)).unwrap_or_default();
+        let module =
+            if i.level == 0 { Name::new(crate::modules::canonical(&module)) } else { module };
         if i.level > 0 {
             self.relative_import = true;
             // Relative imports name the package's own modules: bound, never matched.
@@ -3050,8 +3129,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Stmt::ImportFrom(i) if i.level == 0 => {
                 if let Some(module) = &i.module {
+                    let module = crate::modules::canonical(&key(&module.id)).into_owned();
                     for alias in &i.names {
-                        out.push(self.imported_from_binding(&key(&module.id), alias));
+                        out.push(self.imported_from_binding(&module, alias));
                     }
                 }
             }
@@ -5111,6 +5191,26 @@ impl<'a, 'c> Walker<'a, 'c> {
         })
     }
 
+    /// `self.<attr>` of an object of class scope `class` that neither the class nor a base of
+    /// the file defines, where a base defined elsewhere is one whose objects' attributes a
+    /// rule names: that base's attribute (`self.spawn(...)` in a subclass of setuptools'
+    /// `install` is `setuptools.command.install.install().spawn`). A method the class or a
+    /// base of the file defines under that name overrides it, and is not the base's.
+    fn inherited_from_outer_base(&mut self, class: u32, attr: &str, out: &mut ValueSet<'a>) {
+        let chain = self.scopes.class_chain(class);
+        if chain.iter().any(|c| self.scopes.binds(*c, attr)) {
+            return;
+        }
+        for c in chain {
+            for base in self.scopes.outer_bases(c).to_vec() {
+                let instance = format!("{base}().{attr}");
+                if instance.len() <= crate::value::MAX_QUAL_LEN {
+                    out.push(Value::Qual(self.interner.intern(&instance)));
+                }
+            }
+        }
+    }
+
     /// What `obj.<attr>` holds, `obj` being an expression's values and what it folds to: as
     /// [`Self::attr_vals`], and a literal's `__class__` is its builtin class (`().__class__` is
     /// `builtins.tuple`), the first step of a walk up to `object` (see `builtin_mro`).
@@ -5154,6 +5254,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                         ValueSet::default()
                     };
                     if member.is_empty() {
+                        if matches!(alt, Value::Instance(_)) {
+                            self.inherited_from_outer_base(*scope, attr, &mut out);
+                        }
                         out.push(Value::Unknown);
                     } else {
                         out.union(&member);
@@ -5261,6 +5364,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                         && is_dotted_name(key)
                     {
                         out.push(Value::Qual(self.interner.intern(key)));
+                    } else if &**q == "os.environ" && matches!(key, "HOME" | "USERPROFILE") {
+                        // The home directory, as `os.getenv("HOME")` is (see `crate::paths`).
+                        out.push(Value::Path(Rc::from("~")));
+                        if let Some(origin) = self.environment_variable_origin(key) {
+                            out.push(Value::From(origin));
+                        }
                     } else if &**q == "os.environ"
                         && let Some(origin) = self.environment_variable_origin(key)
                     {
@@ -5314,10 +5423,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // method of the class (or a base) stored on that name's attribute.
                 let owner = self.slot_owner();
                 if self.scope != MODULE && owner != MODULE {
-                    if self.scopes.has_members(owner) {
-                        let member = self.class_member(owner, &attr, &key_str(&owner_name.id));
-                        vals.union(&member);
+                    let mut member = if self.scopes.has_members(owner) {
+                        self.class_member(owner, &attr, &key_str(&owner_name.id))
+                    } else {
+                        ValueSet::default()
+                    };
+                    if member.is_empty()
+                        && self.method_receiver.as_ref().is_some_and(|(scope, this)| {
+                            *scope == self.scope && *this == owner_name.id
+                        })
+                    {
+                        self.inherited_from_outer_base(owner, &attr, &mut member);
                     }
+                    vals.union(&member);
                 } else if !self.attr_slots.is_empty()
                     && let Some(stored) = self.attr_slot(owner_name, &attr)
                 {
@@ -6466,8 +6584,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // An argument naming a file a download was saved to holds the download.
         if !self.saved.is_empty() {
-            for e in pos.iter_mut().chain(kws.iter_mut().map(|(_, e)| e)) {
-                self.mark_saved(e);
+            // A directory put where imports look holds the downloads saved in it
+            // (`sys.path.insert(0, "/tmp")` after `/tmp/stage.py` was written with one).
+            let import_dir = callee
+                .vals
+                .quals()
+                .any(|q| matches!(&**q, "sys.path.insert" | "sys.path.append" | "site.addsitedir"));
+            for (i, e) in pos.iter_mut().enumerate() {
+                let written = if star_at.is_none() { c.arguments.args.get(i) } else { None };
+                self.mark_saved(e, written, import_dir);
+            }
+            for (_, e) in &mut kws {
+                self.mark_saved(e, None, import_dir);
             }
         }
         // `pickle.load(buf)` of an in-memory buffer the function filled only with pickle
@@ -6699,8 +6827,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 Some(Const::None) => false,
                                 _ => true,
                             });
+                            let canonical = crate::modules::canonical(&m);
                             let bound = if whole {
-                                m.as_str()
+                                &*canonical
                             } else {
                                 m.split('.').next().unwrap_or_default()
                             };
@@ -6722,6 +6851,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "importlib.import_module" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
+                            let m = crate::modules::canonical(&m);
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
                         }
@@ -7358,8 +7488,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             // `os.path.join(home, ".aws", "credentials")`: the constant parts after the last
-            // computed one are a path's end, matched by the string rules as `/.aws/credentials`
-            // (the whole call does not fold, so they were only seen one by one).
+            // computed one (all of them if none is computed) are a path's end, matched by the
+            // string rules as `/.aws/credentials` (the whole call does not fold, so they were
+            // only seen one by one).
             // `path.joinpath(".aws", "credentials")` likewise, its receiver the computed part.
             let joinpath = method.as_ref().is_some_and(|m| m.as_str() == "joinpath");
             let join_tail = (fold.is_none()
@@ -7373,12 +7504,28 @@ impl<'a, 'c> Walker<'a, 'c> {
             .then(|| {
                 let tail: Vec<&str> =
                     pos_c.iter().rev().map_while(|c| c.and_then(Const::as_str)).collect();
+                // Parts all written as strings do not fold either (the separator is the
+                // platform's): a path that starts at the root, the home directory, a drive
+                // or a variable (`os.path.join("/etc", "cron.d", "x")`) is matched whole, as
+                // `/etc/cron.d/x`, where no one part names the file. A relative one is joined
+                // to something else later, where its end is matched.
                 let computed_before = tail.len() < pos_c.len() || joinpath;
-                (tail.len() >= 2 && computed_before).then(|| {
-                    tail.iter().rev().fold(String::new(), |mut path, part| {
-                        push_path_part(&mut path, part);
-                        path
+                let rooted = || {
+                    tail.last().is_some_and(|first| {
+                        first.starts_with(['/', '\\', '~', '%', '$'])
+                            || first.as_bytes().get(1) == Some(&b':')
                     })
+                };
+                (tail.len() >= 2 && (computed_before || rooted())).then(|| {
+                    let mut parts = tail.iter().rev();
+                    let mut path = String::new();
+                    if !computed_before && let Some(first) = parts.next() {
+                        path.push_str(first.trim_end_matches(['/', '\\']));
+                    }
+                    for part in parts {
+                        push_path_part(&mut path, part);
+                    }
+                    path
                 })
             })
             .flatten();
@@ -7463,6 +7610,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write()) {
             let copies = callee.vals.quals().any(|q| &**q == "shutil.copyfileobj");
             self.note_saved(c, saving, method.as_ref(), copies, &pos, &kws);
+        }
+        // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
+        // holds a download, as `urlretrieve(url, p)`'s does (see `argv_download`).
+        if self.c.needs_returned
+            && let Some((tool, path)) = argv_download(callee.vals.quals(), &pos, &kws)
+        {
+            let q = self.interner.intern(tool);
+            self.saved_to(Some(path), None, q);
         }
         // An archive holding a download extracted to a directory (see `note_extracted`).
         if self.c.needs_returned {
@@ -7680,7 +7835,8 @@ fn filling_values<'e>(stmts: &'e [Stmt], name: &Name, out: &mut Vec<&'e Expr>, b
 fn import_binding(alias: &ast::Alias) -> (Name, Name) {
     let module = key(&alias.name.id);
     match &alias.asname {
-        Some(asname) => (key(&asname.id), module),
+        // `import pip._vendor.requests as r`: `r` is `requests`.
+        Some(asname) => (key(&asname.id), Name::new(crate::modules::canonical(&module))),
         None => {
             let top = Name::new(module.split('.').next().unwrap_or_default());
             (top.clone(), top)
@@ -7830,6 +7986,46 @@ fn argv_command_line(
         return None;
     }
     crate::matchers::call::command_line(words)
+}
+
+/// The file a transfer tool started with a constant argument vector writes what it downloads
+/// to, and the tool (`curl` or `wget`, the origin `derived_from` tests name): curl's `-o
+/// PATH`, `--output PATH`, `--output=PATH` and short options ending in `o` (`-sSLo PATH`,
+/// `-oPATH`), wget's `-O PATH`, `--output-document PATH` (or `=PATH`) and short options
+/// ending in `O` (`-qO PATH`). Standard output (`-`) is no file.
+fn argv_download<'q, 'a>(
+    mut quals: impl Iterator<Item = &'q QName>,
+    pos: &[Eval<'a>],
+    kws: &[(Name, Eval<'a>)],
+) -> Option<(&'static str, Rc<str>)> {
+    let (_, at, name) = quals.find_map(|q| ARGV_CALLEES.iter().find(|(c, ..)| *c == &**q))?;
+    let list = pos.get(*at).or_else(|| kws.iter().find(|(k, _)| k == name).map(|(_, e)| e))?;
+    let Some(Const::Seq(_, items)) = &list.fold else { return None };
+    let words: Vec<&str> = items.iter().map(|i| i.as_str()).collect::<Option<_>>()?;
+    let (program, rest) = words.split_first()?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.strip_suffix(".exe").unwrap_or(base).to_ascii_lowercase();
+    let (tool, short, long): (&'static str, char, &str) = match base.as_str() {
+        "curl" => ("curl", 'o', "--output"),
+        "wget" => ("wget", 'O', "--output-document"),
+        _ => return None,
+    };
+    let mut words = rest.iter();
+    while let Some(w) = words.next() {
+        let path = if *w == long {
+            words.next().copied()
+        } else if let Some(p) = w.strip_prefix(long).and_then(|r| r.strip_prefix('=')) {
+            Some(p)
+        } else if let Some(flags) = w.strip_prefix('-').filter(|f| !f.starts_with('-')) {
+            if flags.ends_with(short) { words.next().copied() } else { flags.strip_prefix(short) }
+        } else {
+            None
+        };
+        if let Some(p) = path.filter(|p| !p.is_empty() && *p != "-") {
+            return Some((tool, Rc::from(p)));
+        }
+    }
+    None
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
@@ -8320,6 +8516,12 @@ fn is_python_interpreter(path: &str) -> bool {
 fn command_words(line: &str) -> impl Iterator<Item = &str> {
     line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')'))
         .filter(|w| !w.is_empty())
+}
+
+/// The directory a `/`-separated path is in (`/tmp` of `/tmp/stage.py`, `/` of `/x`).
+fn parent_dir(path: &str) -> Option<&str> {
+    let (dir, _) = path.trim_end_matches('/').rsplit_once('/')?;
+    Some(if dir.is_empty() { "/" } else { dir })
 }
 
 /// The text of a constant a file may be written with, or code given to `exec` (a string, or
