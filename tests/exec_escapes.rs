@@ -1968,14 +1968,17 @@ for name, nr, args in calls:
 
 /// `/proc/self/mem` written patches the interpreter's own memory, read-only pages included
 /// (the kernel forces the write): the audit hook's list, the guard's code, machine code to
-/// run. No Python code of the program's may open it for writing, by any path that leads there
-/// (a symlink, a descriptor's directory, the descriptor reopened, the process's root, a
-/// thread's entry), and native code (`ffi: true`, past the guard) meets a read-only `/proc`.
-/// Opening it to read stays possible.
+/// run. Read, it gives any byte of the interpreter: the secret the guard's records carry
+/// among them, with which the program could forge a violation, its output or the verdict.
+/// No code of the program's may open it, to write or to read, by any path that leads there
+/// (a symlink, a descriptor's directory, the process's root, a thread's entry, the entry of a
+/// thread made later), and native code (`ffi: true`, past the guard) meets Landlock's rule
+/// (which grants `/proc/self` without `mem`) and a read-only `/proc`. The rest of the
+/// process's entry stays readable.
 #[test]
-fn the_interpreters_memory_is_never_writable_through_proc() {
+fn the_interpreters_memory_is_neither_writable_nor_readable_through_proc() {
     let s = Scratch::new();
-    let code = r#"import os
+    let code = r#"import os, threading
 def attempt(label, fn):
     try:
         fn()
@@ -1984,43 +1987,89 @@ def attempt(label, fn):
         print("refused", label, e.errno)
 os.symlink("/proc/self/mem", "m")
 d = os.open("/proc/self", os.O_RDONLY | os.O_DIRECTORY)
-ro = os.open("/proc/self/mem", os.O_RDONLY)
-attempt("plain", lambda: open("/proc/self/mem", "r+b", buffering=0))
-attempt("pid", lambda: os.open("/proc/%d/mem" % os.getpid(), os.O_WRONLY))
-attempt("thread", lambda: open("/proc/thread-self/mem", "wb", buffering=0))
-attempt("task", lambda: os.open("/proc/self/task/%d/mem" % os.getpid(), os.O_RDWR))
-attempt("symlink", lambda: open("m", "r+b", buffering=0))
-attempt("dir_fd", lambda: os.open("mem", os.O_RDWR, dir_fd=d))
-attempt("reopened", lambda: open("/proc/self/fd/%d" % ro, "r+b", buffering=0))
-attempt("dev_fd", lambda: open("/dev/fd/%d" % ro, "r+b", buffering=0))
-attempt("root", lambda: open("/proc/self/root/proc/self/mem", "r+b", buffering=0))
+for mode, flags, tag in (("r+b", os.O_RDWR, "w"), ("rb", os.O_RDONLY, "r")):
+    attempt("plain" + tag, lambda: open("/proc/self/mem", mode, buffering=0))
+    attempt("pid" + tag, lambda: os.open("/proc/%d/mem" % os.getpid(), flags))
+    attempt("thread" + tag, lambda: open("/proc/thread-self/mem", mode, buffering=0))
+    attempt("task" + tag, lambda: os.open("/proc/self/task/%d/mem" % os.getpid(), flags))
+    attempt("symlink" + tag, lambda: open("m", mode, buffering=0))
+    attempt("dir_fd" + tag, lambda: os.open("mem", flags, dir_fd=d))
+    attempt("root" + tag, lambda: open("/proc/self/root/proc/self/mem", mode, buffering=0))
+    later = threading.Thread(target=attempt, args=("later" + tag,
+        lambda: os.open("/proc/thread-self/mem", flags)))
+    later.start()
+    later.join()
+print("status", open("/proc/self/status").readline().split()[0])
+print("maps", len(open("/proc/self/maps").readline()) > 0)
+print("fds", len(os.listdir("/proc/self/fd")) >= 3)
 "#;
     let script = s.write("procmem.py", code);
     let out = run(s.exec().arg("--no-gate").arg(&script));
     let (text, err) = (stdout(&out), stderr(&out));
-    for label in
-        ["plain", "pid", "thread", "task", "symlink", "dir_fd", "reopened", "dev_fd", "root"]
-    {
-        assert!(text.contains(&format!("refused {label} 1\n")), "{label}: {text}{err}");
+    for label in ["plain", "pid", "thread", "task", "symlink", "dir_fd", "root", "later"] {
+        assert!(text.contains(&format!("refused {label}w 1\n")), "{label}: {text}{err}");
+        assert!(text.contains(&format!("refused {label}r 13\n")), "{label}: {text}{err}");
     }
     assert!(!text.contains("OPENED"), "{text}{err}");
+    assert!(text.contains("status Name:\nmaps True\nfds True\n"), "{text}{err}");
     assert!(err.contains("[fs.write] changing /proc/1/mem is not allowed"), "{err}");
 
     let policy = s.write("policy.yaml", "ffi: true\n");
     let native = r#"import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 for path in (b"/proc/self/mem", b"/proc/self/task/1/mem"):
-    ctypes.set_errno(0)
-    fd = libc.open(path, os.O_RDWR)
-    print(path.decode(), fd, ctypes.get_errno())
-print("read-only", libc.open(b"/proc/self/mem", os.O_RDONLY) >= 0)
+    for flags, tag in ((os.O_RDWR, "w"), (os.O_RDONLY, "r")):
+        ctypes.set_errno(0)
+        fd = libc.open(path, flags)
+        print(path.decode(), tag, fd, ctypes.get_errno())
 "#;
     let script = s.write("procmem_native.py", native);
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
     let (text, err) = (stdout(&out), stderr(&out));
-    assert!(text.contains("/proc/self/mem -1 30\n"), "EROFS: {text}{err}");
-    assert!(text.contains("/proc/self/task/1/mem -1 30\n"), "EROFS: {text}{err}");
-    assert!(text.contains("read-only True\n"), "{text}{err}");
+    for path in ["/proc/self/mem", "/proc/self/task/1/mem"] {
+        assert!(text.contains(&format!("{path} w -1 30\n")), "EROFS: {text}{err}");
+        assert!(text.contains(&format!("{path} r -1 13\n")), "EACCES: {text}{err}");
+    }
+}
+
+/// The program can write frames of its own on the guard's channel; pysbx drops them for want
+/// of the guard's secret, and must not pay for them more than their bytes: a header of 64 MiB
+/// holding an array of zeros, made into a JSON tree, took about 2.5 GB of pysbx's memory
+/// (twice, for the two frames the channel holds). Under a 1 GiB limit on pysbx's address
+/// space the run ends as the program does, with its output.
+#[test]
+fn a_forged_header_on_the_guards_channel_costs_pysbx_only_its_bytes() {
+    let s = Scratch::new();
+    // The channel's descriptors are the program's sockets; the one pysbx reads is the one
+    // that takes writes (the other is shut in that direction).
+    let code = r#"import os, stat, struct
+body = b"[" + b"0," * (32 * 1024 * 1024 - 2) + b"0]"
+frame = struct.pack(">I", len(body)) + body
+def is_socket(fd):
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+for fd in [int(n) for n in os.listdir("/proc/self/fd") if int(n) > 2 and is_socket(int(n))]:
+    try:
+        for _ in range(2):
+            view, off = memoryview(frame), 0
+            while off < len(view):
+                off += os.write(fd, view[off:off + (1 << 20)])
+        print("forged two frames")
+    except BrokenPipeError:
+        pass
+"#;
+    let script = s.write("forge.py", code);
+    let out = run(std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" exec --no-gate \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_pysbx"))
+        .arg(&script)
+        .current_dir(s.path()));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert!(text.contains("forged two frames\n"), "{text}{err}");
 }
 
 /// Without root the program keeps the user's uid, and the user's own services on UNIX

@@ -64,16 +64,19 @@ pub(crate) fn read_frame(
         header.extend_from_slice(chunk);
         Ok(())
     })?;
-    let header: serde_json::Value = serde_json::from_slice(&header)
+    // Only `blob` and `token` are read before the token is checked, and nothing else of the
+    // header is kept: a header the program forged is never made into a JSON tree, which costs
+    // many times its size (`[0,0,...]` of 64 MiB would take gigabytes).
+    let envelope: Envelope = serde_json::from_slice(&header)
         .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
-    let blob_len = header.get("blob").and_then(serde_json::Value::as_u64).unwrap_or(0);
-    let blob_len = usize::try_from(blob_len).unwrap_or(usize::MAX);
+    let blob_len = usize::try_from(envelope.blob.0.unwrap_or(0)).unwrap_or(usize::MAX);
     if blob_len > MAX_FRAME {
         return Err(broken(format!("a record's data announced as {blob_len} bytes")));
     }
-    let genuine = secret.is_empty()
-        || header.get("token").and_then(serde_json::Value::as_str) == Some(secret);
+    let genuine = secret.is_empty() || envelope.token.0.as_deref() == Some(secret);
     if genuine {
+        let header: serde_json::Value = serde_json::from_slice(&header)
+            .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
         // Read whole, unchecked: a module's source, which the guard sends as it is.
         let mut blob = vec![0u8; blob_len];
         return match r.read_exact(&mut blob) {
@@ -82,9 +85,10 @@ pub(crate) fn read_frame(
             Err(e) => Err(e.into()),
         };
     }
-    // Forged: its header is dropped by the caller, and its blob is read only to find the
-    // guard's token in it (where the end of one chunk and the start of the next meet too).
-    if header.to_string().contains(secret) {
+    // Forged: its header is dropped (an empty one is handed on, which the caller drops as it
+    // lacks the token), and its blob is read only to find the guard's token in it (where the
+    // end of one chunk and the start of the next meet too).
+    if header.windows(secret.len()).any(|w| w == secret.as_bytes()) {
         return Err(broken("a record of the guard's inside a header without its token"));
     }
     let mut tail: Vec<u8> = Vec::new();
@@ -97,7 +101,144 @@ pub(crate) fn read_frame(
         tail.drain(..tail.len() - keep);
         Ok(())
     })?;
-    Ok(Some((header, Vec::new())))
+    Ok(Some((serde_json::Value::Object(serde_json::Map::new()), Vec::new())))
+}
+
+/// What a header is read for before its token is checked; other fields (and a header that
+/// is no object, which only the program writes) are skipped unread. A repeated field counts
+/// by its last value, as in a JSON tree.
+#[derive(Default)]
+struct Envelope {
+    blob: Lenient<u64>,
+    token: Lenient<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EnvelopeVisitor)
+    }
+}
+
+struct EnvelopeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut envelope = Envelope::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "blob" => envelope.blob = map.next_value()?,
+                "token" => envelope.token = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(envelope)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Envelope::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+    fn visit_unit<E>(self) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+}
+
+/// A field's value when it has the expected type, `None` when it has another (skipped
+/// without being kept, as a forged header's fields may be anything).
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Lenient<u64> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LenientVisitor(|v: Scalar<'_>| match v {
+            Scalar::Unsigned(n) => Some(n),
+            Scalar::Text(_) => None,
+        }))
+        .map(Lenient)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Lenient<String> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LenientVisitor(|v: Scalar<'_>| match v {
+            Scalar::Text(t) => Some(t.to_owned()),
+            Scalar::Unsigned(_) => None,
+        }))
+        .map(Lenient)
+    }
+}
+
+/// The two kinds of value [`Envelope`] keeps.
+enum Scalar<'v> {
+    Unsigned(u64),
+    Text(&'v str),
+}
+
+/// Takes any JSON value, hands an unsigned integer or a string to its function, and skips
+/// anything else (a container's items unread and unkept).
+struct LenientVisitor<F>(F);
+
+impl<'de, T, F: FnOnce(Scalar<'_>) -> Option<T>> serde::de::Visitor<'de> for LenientVisitor<F> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((self.0)(Scalar::Unsigned(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).ok().and_then(|v| (self.0)(Scalar::Unsigned(v))))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((self.0)(Scalar::Text(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
 }
 
 /// How much of a header or blob is read at a time (and checked as it comes).
@@ -198,11 +339,48 @@ mod tests {
         bytes.extend(frame(&serde_json::json!({"t": "event", "token": SECRET}), b""));
         let mut r = bytes.as_slice();
         let (h, blob) = read_frame(&mut r, SECRET).unwrap().unwrap();
-        assert_eq!(h["t"], "event");
-        assert!(h.get("token").is_none() && blob.is_empty());
+        // Not kept: the caller gets an empty header, which it drops for want of the token.
+        assert_eq!(h, serde_json::json!({}));
+        assert!(blob.is_empty());
         let (h, _) = read_frame(&mut r, SECRET).unwrap().unwrap();
         assert_eq!(h["token"], SECRET);
         assert!(read_frame(&mut r, SECRET).unwrap().is_none());
+    }
+
+    /// A forged header is read for its `blob` and `token` only, whatever its shape: an array
+    /// of a million numbers, a scalar, fields of other types or repeated, nested containers.
+    /// None is made into a JSON tree (a 64 MiB array of zeros once took 2.5 GB), and the data a
+    /// forged header announces is still read past.
+    #[test]
+    fn a_forged_header_of_any_shape_is_read_past_without_being_kept() {
+        let array = format!("[{}0]", "0,".repeat(1_000_000));
+        let shapes = [
+            array.as_str(),
+            "\"text\"",
+            "17",
+            "null",
+            r#"{"blob": "3", "token": 5, "t": "event"}"#,
+            r#"{"blob": [1, [2, {"a": 3}]], "token": {"x": [0, 0]}}"#,
+            r#"{"token": "x", "token": "y", "blob": 4, "blob": 0}"#,
+        ];
+        for shape in shapes {
+            let mut bytes = u32::try_from(shape.len()).unwrap().to_be_bytes().to_vec();
+            bytes.extend(shape.as_bytes());
+            bytes.extend(frame(&serde_json::json!({"t": "end", "token": SECRET}), b""));
+            let mut r = bytes.as_slice();
+            let (h, blob) = read_frame(&mut r, SECRET).unwrap().unwrap();
+            assert_eq!(h, serde_json::json!({}), "{}", &shape[..shape.len().min(40)]);
+            assert!(blob.is_empty());
+            let (h, _) = read_frame(&mut r, SECRET).unwrap().unwrap();
+            assert_eq!(h["t"], "end", "{}", &shape[..shape.len().min(40)]);
+        }
+        // The data a forged header announces is read past to the guard's next record.
+        let mut bytes = frame(&serde_json::json!({"t": "x", "blob": 6, "extra": [1, 2]}), b"");
+        bytes.extend(b"forged");
+        bytes.extend(frame(&serde_json::json!({"t": "end", "token": SECRET}), b""));
+        let mut r = bytes.as_slice();
+        assert_eq!(read_frame(&mut r, SECRET).unwrap().unwrap().0, serde_json::json!({}));
+        assert_eq!(read_frame(&mut r, SECRET).unwrap().unwrap().0["t"], "end");
     }
 
     #[test]

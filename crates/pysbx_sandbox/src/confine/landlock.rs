@@ -83,6 +83,21 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
     let mut withheld = Vec::new();
     let mut unreadable = Vec::new();
     for p in &plan.read {
+        if p == Path::new(PROC_SELF) {
+            match proc_self_entries() {
+                Ok((dirs, entries)) => {
+                    for dir in &dirs {
+                        created = add(created, dir, AccessFs::ReadDir.into())?;
+                    }
+                    for entry in &entries {
+                        created = add(created, entry, read_access())?;
+                    }
+                    withheld.push(format!("{PROC_SELF} without the process's memory (mem)"));
+                }
+                Err(_) => unreadable.push(p.display().to_string()),
+            }
+            continue;
+        }
         if !plan.without_hidden.contains(p) {
             created = add(created, p, read_access())?;
             continue;
@@ -152,6 +167,45 @@ pub(crate) fn prepare(plan: &ConfinePlan) -> Result<Prepared, String> {
         LayerState::Failed(format!("Landlock ABI {} has no scopes", abi.unwrap_or(0)))
     };
     Ok(Prepared { ruleset: created, abi, net, scopes, skipped, withheld })
+}
+
+/// The process's own `/proc` entry, granted for reading without its memory.
+const PROC_SELF: &str = "/proc/self";
+
+/// `/proc/self` (the interpreter's entry: this process execs it) to be granted without the
+/// process's memory: the directories to be listed (the entry, `task` and each thread's entry
+/// in it) and every other entry to be read, each thread's too. `mem` reads any byte of the
+/// interpreter, the guard's secrets among them (the token its records carry, which would let
+/// the program forge them), and is left out everywhere; so are the entry's links (`cwd`,
+/// `root`, `exe`: what they lead to is judged by its own rules). A thread made later has no
+/// entry granted at all. Called before the interpreter starts, with one thread.
+fn proc_self_entries() -> std::io::Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>)> {
+    let me = Path::new("/proc").join(std::fs::read_link(PROC_SELF)?);
+    let mut dirs = vec![me.clone()];
+    let mut entries = Vec::new();
+    let readable = |dir: &Path, out: &mut Vec<std::path::PathBuf>| -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            // `task` is listed below, thread by thread.
+            if entry.file_name() == "mem" || entry.file_name() == "task" || kind.is_symlink() {
+                continue;
+            }
+            out.push(entry.path());
+        }
+        Ok(())
+    };
+    readable(&me, &mut entries)?;
+    let task = me.join("task");
+    if let Ok(threads) = std::fs::read_dir(&task) {
+        dirs.push(task.clone());
+        for thread in threads {
+            let thread = thread?.path();
+            dirs.push(thread.clone());
+            readable(&thread, &mut entries)?;
+        }
+    }
+    Ok((dirs, entries))
 }
 
 /// What Landlock enforced, for the tier.
