@@ -328,6 +328,13 @@ fn arg_code(arg: &ArgCondition, out: &mut String) {
             }
             out.push_str("])");
         }
+        ArgTest::NearName(names) => {
+            out.push_str("ArgTest::NearName(vec![");
+            for name in names {
+                let _ = write!(out, "s({name:?}), ");
+            }
+            out.push_str("])");
+        }
     }
     out.push_str(" }");
 }

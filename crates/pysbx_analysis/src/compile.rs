@@ -179,6 +179,7 @@ pub(crate) enum Test {
     DerivedFrom(NameTable),
     ConstantPickle,
     Attribute(Box<[Box<str>]>),
+    NearName(Box<[String]>),
 }
 
 /// A rule's matcher with its positive kinds replaced by leaf ids.
@@ -841,6 +842,7 @@ fn compile_arg(arg: &pysbx_rules::ArgCondition, rule: &Rule) -> Result<ArgCond, 
         ArgTest::Attribute(names) => {
             Test::Attribute(names.iter().map(|n| n.as_str().into()).collect())
         }
+        ArgTest::NearName(names) => Test::NearName(names.clone().into_boxed_slice()),
         ArgTest::RefersTo(names)
         | ArgTest::ReturnedBy(names)
         | ArgTest::RoundTrip(names)

@@ -176,6 +176,10 @@ struct Scope {
     /// (`setuptools.command.install.install` when a rule names
     /// `setuptools.command.*().spawn`), by their qualified names.
     outer_bases: Vec<QName>,
+    /// The bases of the file's classes that derive from this class (a mixin) together with
+    /// other bases: its methods run as theirs (`class I(_Hook, install)` runs `_Hook`'s
+    /// methods as an install command's).
+    adopted: Vec<QName>,
     /// Something worth keeping was stored on an attribute in this class's methods (see
     /// `Walker::add_attr_slot`).
     stored: bool,
@@ -225,6 +229,7 @@ impl<'a> Scopes<'a> {
             refers: false,
             bases: Vec::new(),
             outer_bases: Vec::new(),
+            adopted: Vec::new(),
             stored: false,
             exception: false,
         };
@@ -558,6 +563,23 @@ impl<'a> Scopes<'a> {
     /// names.
     pub(crate) fn outer_bases(&self, id: u32) -> &[QName] {
         self.list.get(id as usize).map_or(&[], |s| &s.outer_bases)
+    }
+
+    /// Records that a class of the file derives from class scope `id` with these bases
+    /// beside it (at most 16 are kept).
+    pub(crate) fn adopt(&mut self, id: u32, bases: &[QName]) {
+        if let Some(s) = self.list.get_mut(id as usize) {
+            for b in bases {
+                if s.adopted.len() < 16 && !s.adopted.contains(b) {
+                    s.adopted.push(b.clone());
+                }
+            }
+        }
+    }
+
+    /// The bases of the classes that derive from class scope `id` (see [`Self::adopt`]).
+    pub(crate) fn adopted(&self, id: u32) -> &[QName] {
+        self.list.get(id as usize).map_or(&[], |s| &s.adopted)
     }
 
     /// Whether class scope `id`'s body binds `name` at all (a method, an attribute), whatever

@@ -1289,6 +1289,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                         decorators: &f.decorator_list,
                         known: Vec::new(),
                     });
+                    // A mixin's method runs as a method of the classes that derive from it:
+                    // inside their bases too (`class I(_Hook, install)`).
+                    if let Some(class) = self.scopes.parent(d.scope)
+                        && self.scopes.kind(class) == ScopeKind::Class
+                        && !self.scopes.adopted(class).is_empty()
+                    {
+                        let adopted = Rc::from(self.scopes.adopted(class));
+                        self.frames.push(Frame::Class(adopted));
+                    }
                     self.method_receiver = self
                         .scopes
                         .parent(d.scope)
@@ -2169,6 +2178,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     || own_bases.iter().any(|b| self.scopes.is_exception(*b))
                 {
                     self.scopes.mark_exception(scope);
+                }
+                // A class of the file among the bases (a mixin) has its methods run as this
+                // class's: they are read inside these bases too (see `Scopes::adopt`).
+                if !bases.is_empty() {
+                    for b in &own_bases {
+                        self.scopes.adopt(*b, &bases);
+                    }
                 }
                 self.scopes.set_bases(scope, own_bases);
                 // A base defined elsewhere whose objects' attributes a rule names: `self.spawn`

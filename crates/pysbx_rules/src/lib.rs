@@ -19,5 +19,6 @@ pub use finding::{Finding, FindingLocation, is_hidden_char};
 pub use load::{REGEX_SIZE_LIMIT, load_rule_file, load_rules_from_str};
 pub use model::{
     Action, ArgCondition, ArgSelector, ArgTest, Confidence, ConstValue, HandlerBody, InsideSpec,
-    MatchSpec, Patterns, ReceiverTest, Rule, RuleSet, Severity,
+    MatchSpec, Patterns, ReceiverTest, Rule, RuleSet, Severity, imitated_package,
+    normalized_package_name,
 };

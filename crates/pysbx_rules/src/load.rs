@@ -175,6 +175,7 @@ struct RawArg {
     derived_from: Option<Spanned<OneOrMany>>,
     constant_pickle: Option<bool>,
     attribute: Option<Spanned<OneOrMany>>,
+    near_name: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -358,6 +359,32 @@ impl Ctx {
             }
         }
         Ok(list)
+    }
+
+    /// Package names for `near_name`, normalized as PEP 503 does (lower case, each run of
+    /// `-`, `_` and `.` one `-`).
+    fn package_names(&self, raw: Spanned<OneOrMany>) -> Result<Vec<String>, RuleLoadError> {
+        let at = pos(&raw.referenced);
+        let list = raw.value.into_vec();
+        if list.is_empty() {
+            return Err(self.invalid(at, "empty list of package names".to_string()));
+        }
+        let mut names = Vec::with_capacity(list.len());
+        for name in &list {
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid {
+                return Err(self.invalid(
+                    at,
+                    format!(
+                        "invalid package name `{name}`: expected letters, digits, `-`, `_` and \
+                         `.`, like `python-dateutil`"
+                    ),
+                ));
+            }
+            names.push(crate::model::normalized_package_name(name));
+        }
+        Ok(names)
     }
 
     fn patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
@@ -707,13 +734,16 @@ impl Ctx {
         if let Some(names) = raw.attribute {
             tests.push(ArgTest::Attribute(self.identifiers(names)?));
         }
+        if let Some(names) = raw.near_name {
+            tests.push(ArgTest::NearName(self.package_names(names)?));
+        }
         if tests.len() != 1 {
             return Err(self.invalid(
                 at,
                 "an argument condition needs exactly one test: equals, one_of, is_none, missing, \
                  present, forwarded, literal, computed, written: true, matches, disguised, encoded, command, less_than, \
-                 constant_start, refers_to, returned_by, round_trip, derived_from, constant_pickle: true or \
-                 attribute"
+                 constant_start, refers_to, returned_by, round_trip, derived_from, constant_pickle: true, \
+                 attribute or near_name"
                     .to_string(),
             ));
         }

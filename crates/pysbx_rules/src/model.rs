@@ -253,6 +253,12 @@ pub enum ArgTest {
     /// The argument is written as an attribute read whose attribute is one of these names
     /// (`f.__code__` for `__code__`), whatever it is read from.
     Attribute(Vec<String>),
+    /// The argument folds to a package name that is none of these names but a look-alike of
+    /// one of at least five characters, compared as PEP 503 normalizes names: one letter
+    /// added, dropped, changed or two swapped (`reqeusts`, `numpyy`), or the same letters with
+    /// other separators (`python_dateutil` is `python-dateutil` itself; `pythondateutil` is a
+    /// look-alike).
+    NearName(Vec<String>),
 }
 
 /// One condition on a call's arguments.
@@ -570,5 +576,101 @@ impl RuleSet {
     pub fn retain(&mut self, mut keep: impl FnMut(&Rule) -> bool) {
         self.rules.retain(|r| keep(r));
         self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    }
+}
+
+/// A package name as PEP 503 compares names: lower case, each run of `-`, `_` and `.` one `-`.
+pub fn normalized_package_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut separator = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+        } else {
+            if separator && !out.is_empty() {
+                out.push('-');
+            }
+            separator = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// The listed name (normalized, see [`normalized_package_name`]) that `name` imitates, for
+/// [`ArgTest::NearName`]: `name` is none of them, and one of at least five characters is one
+/// letter added, dropped, changed or two adjacent ones swapped away (`reqeusts`, `numpyy`,
+/// `urllib4`), or the same letters with other separators (`pythondateutil`).
+pub fn imitated_package<'n>(name: &str, listed: &'n [String]) -> Option<&'n str> {
+    let name = normalized_package_name(name);
+    if name.len() < 4 || listed.contains(&name) {
+        return None;
+    }
+    let letters = |s: &str| s.chars().filter(|c| *c != '-').collect::<String>();
+    let bare = letters(&name);
+    listed
+        .iter()
+        .filter(|n| n.len() >= 5)
+        .find(|n| letters(n) == bare || one_edit_apart(n.as_bytes(), name.as_bytes()))
+        .map(String::as_str)
+}
+
+/// Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of two
+/// adjacent bytes.
+fn one_edit_apart(a: &[u8], b: &[u8]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => {
+            let diffs: Vec<usize> = (0..short.len()).filter(|&i| short[i] != long[i]).collect();
+            match diffs.as_slice() {
+                [_] => true,
+                [i, j] => *j == i + 1 && short[*i] == long[*j] && short[*j] == long[*i],
+                _ => false,
+            }
+        }
+        1 => {
+            let first = short.iter().zip(long).position(|(x, y)| x != y).unwrap_or(short.len());
+            short[first..] == long[first + 1..]
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod package_name_tests {
+    use super::{imitated_package, normalized_package_name};
+
+    fn listed() -> Vec<String> {
+        ["requests", "numpy", "python-dateutil", "urllib3", "six", "beautifulsoup4"]
+            .iter()
+            .map(|n| normalized_package_name(n))
+            .collect()
+    }
+
+    #[test]
+    fn names_normalize_as_pep_503_says() {
+        assert_eq!(normalized_package_name("Python_Dateutil"), "python-dateutil");
+        assert_eq!(normalized_package_name("zope.interface"), "zope-interface");
+        assert_eq!(normalized_package_name("a__b-.c"), "a-b-c");
+    }
+
+    #[test]
+    fn one_slip_from_a_listed_name_imitates_it() {
+        let listed = listed();
+        assert_eq!(imitated_package("reqeusts", &listed), Some("requests"));
+        assert_eq!(imitated_package("request", &listed), Some("requests"));
+        assert_eq!(imitated_package("numpyy", &listed), Some("numpy"));
+        assert_eq!(imitated_package("nunpy", &listed), Some("numpy"));
+        assert_eq!(imitated_package("urllib4", &listed), Some("urllib3"));
+        assert_eq!(imitated_package("pythondateutil", &listed), Some("python-dateutil"));
+        assert_eq!(imitated_package("beautifulsup4", &listed), Some("beautifulsoup4"));
+    }
+
+    #[test]
+    fn the_listed_names_and_unlike_ones_imitate_nothing() {
+        let listed = listed();
+        for name in ["requests", "Python_Dateutil", "NumPy", "six7", "sixx", "my-tool", "rqsts"] {
+            assert_eq!(imitated_package(name, &listed), None, "{name}");
+        }
     }
 }

@@ -282,6 +282,10 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         Test::Attribute(names) => node(cond, args).is_some_and(
             |e| matches!(e, Expr::Attribute(a) if names.iter().any(|n| **n == *a.attr.id.as_str())),
         ),
+        // A package name that imitates a listed one (a typosquat's `setup(name=...)`).
+        Test::NearName(names) => given(&selected)
+            .and_then(Const::as_str)
+            .is_some_and(|name| pysbx_rules::imitated_package(name, names).is_some()),
         // A pickle kept as a bytes literal, read whole, that only rebuilds data.
         Test::ConstantPickle => given(&selected).is_some_and(|c| match c {
             Const::Bytes(b) => crate::pickles::globals(b.as_bytes())
