@@ -5614,6 +5614,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                             vals = each;
                         }
                     }
+                    // `os.environ[k]` with `k` taken from the environment itself (`for k in
+                    // os.environ`): its variables one by one, a copy of it as the loop goes.
+                    None if base.vals.quals().any(|q| &**q == "os.environ")
+                        && k.vals.alts().iter().any(|v| {
+                            matches!(v, Value::From(q) | Value::Returned(q) if q.starts_with("os.environ"))
+                        }) =>
+                    {
+                        if let Some(origin) = self.environment_origin() {
+                            vals = ValueSet::one(Value::From(origin));
+                        }
+                    }
                     None => {}
                 }
                 parts.push(k);
@@ -8352,6 +8363,8 @@ const COPYING_CALLS: &[&str] = &[
     "copy.copy",
     "copy.deepcopy",
     "collections.OrderedDict",
+    // The words of a command line (`shlex.split(ws.recv())` run as an argument vector).
+    "shlex.split",
     // A buffer holding it (`io.BytesIO(data)`, a file object to upload).
     "io.BytesIO",
     "io.StringIO",
