@@ -1690,6 +1690,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             [data, _, ..] if copies => Some(data),
             _ => None,
         };
+        // The file object itself holds what is written to it (`tmp.write(r.content)` on a
+        // `tempfile.NamedTemporaryFile(delete=False)`): its `name` then leads to the download
+        // (`os.chmod(tmp.name, 0o755)`, `subprocess.Popen([tmp.name])`).
+        if method.is_some_and(|m| m.as_str() == "write")
+            && let Expr::Attribute(a) = &*c.func
+            && let Expr::Name(n) = &*a.value
+            && let Some(data) = written
+            && let Some(q) = self.written_download(&data.vals)
+        {
+            self.saved_to(None, Some(key(&n.id)), q);
+        }
         if let Some((scope, path, name)) = &self.writing
             && *scope == self.scope
             && let Some(data) = written
@@ -7634,7 +7645,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
         let path_write =
             || method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
-        if self.c.needs_returned && (saving.is_some() || self.writing.is_some() || path_write()) {
+        let object_write = || method.as_ref().is_some_and(|m| m.as_str() == "write");
+        if self.c.needs_returned
+            && (saving.is_some() || self.writing.is_some() || path_write() || object_write())
+        {
             let copies = callee.vals.quals().any(|q| &**q == "shutil.copyfileobj");
             self.note_saved(c, saving, method.as_ref(), copies, &pos, &kws);
         }
