@@ -634,6 +634,53 @@ attempt("unlink", lambda: libc.unlink(path))
 /// alone must refuse), as root (lent directory) and as an unprivileged user (user namespace),
 /// started in the directory (its copy-on-write view hides the entries) and elsewhere; then the
 /// guard's refusal of a plain `open`, with the reason. The other entries stay readable.
+/// A hidden entry the host makes in the script's directory while the program runs (pysbx
+/// started in that directory) shows through the working directory's copy-on-write view,
+/// whose whiteouts were made at the start: the guard refuses it there as at the directory's
+/// own path, to read, to open for writing, to link, rename or copy (each copies the host's
+/// file up with its content). A hidden file the program makes itself stays its own.
+#[test]
+fn a_hidden_entry_made_during_the_run_stays_closed_in_the_working_directory() {
+    let s = Scratch::new();
+    let secret = token("late-hidden");
+    let code = r#"
+import os, shutil, time
+open(".mine", "w").write("mine")
+print("own", open(".mine").read())
+deadline = time.monotonic() + 30
+while ".late" not in os.listdir(".") and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.2)
+def attempt(label, fn):
+    try:
+        print(label, "GOT", fn())
+    except Exception as e:
+        print(label, "refused", type(e).__name__)
+attempt("read", lambda: open(".late").read())
+attempt("rplus", lambda: open(".late", "r+").read())
+attempt("link", lambda: (os.link(".late", "lnk"), open("lnk").read())[1])
+attempt("rename", lambda: (os.rename(".late", "ren"), open("ren").read())[1])
+attempt("copy", lambda: (shutil.copyfile(".late", "cp"), open("cp").read())[1])
+"#;
+    let script = s.write("late.py", code);
+    let mut cmd = s.exec();
+    cmd.arg("--no-gate").arg(&script).current_dir(s.path());
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("pysbx starts");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::write(s.path().join(".late"), &secret).expect("test setup");
+    let out = child.wait_with_output().expect("pysbx ends");
+    let (text, err) = (stdout(&out), stderr(&out));
+    let ctx = format!("{text}{err}");
+    assert!(!ctx.contains(&secret), "the late hidden entry was read: {ctx}");
+    assert!(text.contains("own mine\n"), "{ctx}");
+    for label in ["read", "rplus", "link", "rename", "copy"] {
+        assert!(text.contains(&format!("{label} refused PolicyViolation\n")), "{label}: {ctx}");
+    }
+    assert!(err.contains("the hidden entries of the script's directory are not granted"), "{ctx}");
+    assert_eq!(std::fs::read_to_string(s.path().join(".late")).ok().as_deref(), Some(&*secret));
+}
+
 #[test]
 fn the_hidden_entries_of_the_scripts_directory_stay_closed() {
     let s = Scratch::new();

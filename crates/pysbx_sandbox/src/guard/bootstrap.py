@@ -87,6 +87,7 @@ def _pysbx_guard():
     _strerror = os.strerror
     import _stat
     _S_ISLNK = _stat.S_ISLNK
+    _S_ISDIR = _stat.S_ISDIR
 
     # Paths, with the guard's own code over the C functions saved here: the standard library's
     # `posixpath` looks up built-ins and module attributes the program may replace, and the
@@ -385,6 +386,15 @@ def _pysbx_guard():
     # The script's directory, readable but for its hidden entries (`.ssh`, `.env`, `.git` of
     # a script run from a home or project directory); the kernel grants it the same way.
     _without_hidden = _dirs(cfg.get("without_hidden") or ())
+    # The working directory's copy-on-write view of the script's directory (when pysbx was
+    # started there) hides the hidden entries that were there at the start; one the host
+    # makes later shows through from the lower layer (see `_hosts_hidden_entry`).
+    _cow_lower, _cow_wd = cfg.get("workdir_lower"), cfg.get("workdir")
+    if not (_type(_cow_lower) is _str and _type(_cow_wd) is _str
+            and _norm(_cow_lower).rstrip("/") in _without_hidden):
+        _cow_lower = _cow_wd = None
+    else:
+        _cow_lower, _cow_wd = _norm(_cow_lower).rstrip("/"), _norm(_cow_wd).rstrip("/")
     _writes = _dirs(cfg["writes"] + ["/dev/null"])
     _process, _ffi, _threads = cfg["process"], cfg["ffi"], cfg["threads"]
     if _process or any(g["process"] for g in cfg["modules"].values()):
@@ -818,7 +828,30 @@ def _pysbx_guard():
                 return d
         return None
 
+    def _hosts_hidden_entry(path):
+        # A file in a hidden entry of the working directory that is the lower layer's own (the
+        # script's directory's, made by the host after the start): the view shows it with the
+        # lower file's inode number, size and time, where a file the program made or changed
+        # lives in the upper layer. Directories are listed, not read; anything that cannot be
+        # told (a layer that renumbers inodes) is left to the other checks.
+        if _cow_wd is None or not path.startswith(_cow_wd + "/"):
+            return False
+        rest = path[_len(_cow_wd) + 1:]
+        if rest[:1] != ".":
+            return False
+        try:
+            seen, lower = _lstat(path), _lstat(_join(_cow_lower, rest))
+        except (OSError, ValueError):
+            return False
+        return not _S_ISDIR(seen.st_mode) and (seen.st_ino, seen.st_size, seen.st_mtime_ns) \
+            == (lower.st_ino, lower.st_size, lower.st_mtime_ns)
+
     def _readable(path, module):
+        if _hosts_hidden_entry(path):
+            # Granted as the policy grants the entry at its own path (`fs.read` naming it).
+            host = _join(_cow_lower, path[_len(_cow_wd) + 1:])
+            extra = _grant(module, "read")
+            return _under(host, _reads) or bool(extra and _under(host, extra))
         if _under(path, _reads) or _under(path, _writes) or _under(path, _prefixes):
             return True
         if _under(path, _without_hidden) and _hidden_entry(path) is None:
@@ -827,6 +860,10 @@ def _pysbx_guard():
         return bool(extra and _under(path, extra)) or _writable(path, module)
 
     def _writable(path, module):
+        if _hosts_hidden_entry(path):
+            # Opened to write, renamed or linked, the host's file is copied up with its
+            # content: as good as read.
+            return _readable(path, module)
         if _under(path, _writes):
             return True
         extra = _grant(module, "write")
@@ -862,7 +899,7 @@ def _pysbx_guard():
                 # `os.path.exists` shows it. Should the file appear before the call, the
                 # kernel refuses it.
                 return
-            why = "" if _hidden_entry(path) is None else (
+            why = "" if _hidden_entry(path) is None and not _hosts_hidden_entry(path) else (
                 ": the hidden entries of the script's directory are not granted (name it "
                 "in fs.read to grant it)")
             _violation("fs.read", "reading %s is not allowed%s" % (path, why), op, user, stack,
