@@ -92,7 +92,7 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(SPEC_MAKERS.iter().map(|(n, ..)| *n))
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(SAVES_DOWNLOAD.iter().map(|(n, ..)| *n))
-    .chain(["builtins.open", "io.open"])
+    .chain(["builtins.open", "io.open", "os.open"])
     .chain(RUNS_FILES.iter().copied())
     .collect()
 });
@@ -116,6 +116,18 @@ const RUNS_FILES: &[&str] = &[
 
 /// The most files written with constant code a file's walk remembers.
 const MAX_WRITTEN_CODE: usize = 8;
+
+/// A call that writes data to a file other than by a `write` method (see
+/// [`Walker::note_saved`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    /// `shutil.copyfileobj(src, dst)`: what it reads from its first argument.
+    CopyFileObj,
+    /// `os.write(fd, data)`: its second argument, to a descriptor `os.open` gave.
+    Descriptor,
+    /// Anything else.
+    Other,
+}
 
 /// Functions that save what they download to the path they are given (position, keyword):
 /// the path then holds a download, for `derived_from` (`urlretrieve(url, p)`, then
@@ -1679,15 +1691,17 @@ impl<'a, 'c> Walker<'a, 'c> {
         c: &'a ast::ExprCall,
         saving: Option<(QName, usize, &'static str, bool)>,
         method: Option<&Name>,
-        copies: bool,
+        writer: Writer,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
-        // `f.write(data)`, or `shutil.copyfileobj(response, f)`, which writes what it reads
-        // from its first argument to the file object of its second.
+        // `f.write(data)`, `shutil.copyfileobj(response, f)`, which writes what it reads
+        // from its first argument to the file object of its second, or `os.write(fd, data)`
+        // to a descriptor `os.open` gave.
         let written = match pos {
             [data] if method.is_some_and(|m| m.as_str() == "write") => Some(data),
-            [data, _, ..] if copies => Some(data),
+            [data, _, ..] if writer == Writer::CopyFileObj => Some(data),
+            [_, data] if writer == Writer::Descriptor => Some(data),
             _ => None,
         };
         // The file object itself holds what is written to it (`tmp.write(r.content)` on a
@@ -1736,8 +1750,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         let Some((q, at, kw, opens)) = saving else { return };
         let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
         if opens {
-            let writes = call_argument(c, pos, kws, 1, "mode")
-                .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x'])));
+            let writes = if &*q == "os.open" {
+                // `os.open(p, flags)`: for writing unless its flags fold to read-only ones
+                // (the `os.O_*` constants need not fold).
+                match call_argument(c, pos, kws, 1, "flags").and_then(|(f, _)| f.fold.as_ref()) {
+                    Some(flags) => flags.as_int().map(|f| f & 3 != 0),
+                    None => Some(true),
+                }
+            } else {
+                call_argument(c, pos, kws, 1, "mode").and_then(|(m, _)| {
+                    m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x']))
+                })
+            };
             if writes == Some(true) {
                 self.writing = Some((self.scope, path, name));
             }
@@ -6845,6 +6869,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 match &**q {
                     "builtins.open" | "io.open" => saving = Some((q.clone(), 0, "file", true)),
+                    "os.open" => saving = Some((q.clone(), 0, "path", true)),
                     _ if RUNS_FILES.contains(&&**q) && !self.written_code.is_empty() => {
                         let first = c.arguments.args.first();
                         self.run_written_code(q, first, pos.first(), c.range());
@@ -7649,8 +7674,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.c.needs_returned
             && (saving.is_some() || self.writing.is_some() || path_write() || object_write())
         {
-            let copies = callee.vals.quals().any(|q| &**q == "shutil.copyfileobj");
-            self.note_saved(c, saving, method.as_ref(), copies, &pos, &kws);
+            let writer = if callee.vals.quals().any(|q| &**q == "shutil.copyfileobj") {
+                Writer::CopyFileObj
+            } else if callee.vals.quals().any(|q| &**q == "os.write") {
+                Writer::Descriptor
+            } else {
+                Writer::Other
+            };
+            self.note_saved(c, saving, method.as_ref(), writer, &pos, &kws);
         }
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
         // holds a download, as `urlretrieve(url, p)`'s does (see `argv_download`).
