@@ -28,6 +28,27 @@ pub(crate) fn canonical(name: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `base.attr` may be known under another name (see [`canonical`]), told from `base`
+/// alone: for the interner's joins, which run at every attribute read of a module and build
+/// names one part at a time, so that a name already canonical never holds a vendoring
+/// directory or a compatibility layer before its last part.
+pub(crate) fn may_rename_after(base: &str) -> bool {
+    match base.rsplit_once('.') {
+        Some((_, last)) => {
+            VENDOR_DIRS.contains(&last)
+                || matches!(
+                    base,
+                    "requests.packages"
+                        | "six.moves"
+                        | "future.moves"
+                        | "future.builtins"
+                        | "future.utils"
+                )
+        }
+        None => base == "six",
+    }
+}
+
 /// What follows the last vendoring directory of a dotted name (not its first part, and with
 /// something after it), or `requests.packages`: the copied package's own path.
 fn unvendored(name: &str) -> &str {
@@ -153,5 +174,34 @@ mod tests {
         assert_eq!(canonical("pip._vendor.six.moves.urllib.request"), "urllib.request");
         assert_eq!(canonical("six.moves"), "six.moves");
         assert_eq!(canonical("six"), "six");
+    }
+
+    /// The joins' test agrees with [`canonical`] on a name built one part at a time: each
+    /// name it lets through unrenamed is canonical already.
+    #[test]
+    fn the_joins_test_misses_no_renamed_name() {
+        let chains: &[&[&str]] = &[
+            &["pip", "_vendor", "requests", "post"],
+            &["pip", "_vendor", "six", "moves", "urllib", "request", "urlopen"],
+            &["requests", "packages", "urllib3", "util"],
+            &["six", "exec_"],
+            &["six", "moves", "cPickle", "loads"],
+            &["future", "moves", "subprocess", "Popen"],
+            &["future", "utils", "exec_"],
+            &["os", "path", "join"],
+            &["vendor", "requests"],
+        ];
+        for chain in chains {
+            let mut name = chain[0].to_string();
+            for part in &chain[1..] {
+                let joined = format!("{name}.{part}");
+                name = if super::may_rename_after(&name) {
+                    canonical(&joined).into_owned()
+                } else {
+                    assert_eq!(canonical(&joined), joined, "missed: {joined}");
+                    joined
+                };
+            }
+        }
     }
 }

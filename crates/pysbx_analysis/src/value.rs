@@ -763,10 +763,15 @@ impl Interner {
         scratch.push_str(base);
         scratch.push('.');
         scratch.push_str(attr);
-        // `pip._vendor.requests`, `six.moves.urllib`: the module under its own name.
-        let q = match crate::modules::canonical(&scratch) {
-            std::borrow::Cow::Borrowed(same) => self.intern(same),
-            std::borrow::Cow::Owned(other) => self.intern(&other),
+        // `pip._vendor.requests`, `six.moves.urllib`: the module under its own name (looked
+        // at only after a base that may rename: this runs at every attribute read).
+        let q = if crate::modules::may_rename_after(base) {
+            match crate::modules::canonical(&scratch) {
+                std::borrow::Cow::Borrowed(same) => self.intern(same),
+                std::borrow::Cow::Owned(other) => self.intern(&other),
+            }
+        } else {
+            self.intern(&scratch)
         };
         self.scratch = scratch;
         Some(q)

@@ -1929,27 +1929,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                 Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }),
             ) = written
         {
+            let mut texts: Vec<Rc<str>> = Vec::new();
             for item in elts.iter().take(64) {
-                let text: Option<Rc<str>> = match item {
-                    Expr::StringLiteral(lit) => Some(Rc::from(lit.value.to_str())),
+                match item {
+                    Expr::StringLiteral(lit) => texts.push(Rc::from(lit.value.to_str())),
                     Expr::Name(n) => {
                         let vals = self.scopes.lookup(self.scope, &n.id, &mut self.interner);
-                        match vals.alts() {
-                            [Value::Const(c)] => c.as_str().map(Rc::from),
-                            _ => None,
+                        if let [Value::Const(c)] = vals.alts()
+                            && let Some(t) = c.as_str()
+                        {
+                            texts.push(Rc::from(t));
                         }
                     }
-                    _ => None,
-                };
-                let saved = &self.saved;
-                let found = text
-                    .as_deref()
-                    .and_then(|t| saved.iter().find(|(p, _)| **p == *t).map(|(_, q)| q.clone()));
-                if found.is_some() {
-                    q = found;
-                    break;
+                    _ => {}
                 }
             }
+            q = texts.iter().find_map(|t| hit(t));
         }
         if let Some(q) = q {
             e.vals.push(Value::From(q));
@@ -2631,6 +2626,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 continue;
             }
             let full = format!("{module}.{name}");
+            let full = crate::modules::canonical(&full);
             import::hits(self.c, &full, &mut self.interner, &mut self.hits);
             self.settle(alias.range, None, from);
             let (bound, q) = self.imported_from_binding(&module, alias);
