@@ -64,19 +64,25 @@ pub(crate) fn read_frame(
         header.extend_from_slice(chunk);
         Ok(())
     })?;
-    // Only `blob` and `token` are read before the token is checked, and nothing else of the
-    // header is kept: a header the program forged is never made into a JSON tree, which costs
-    // many times its size (`[0,0,...]` of 64 MiB would take gigabytes).
-    let envelope: Envelope = serde_json::from_slice(&header)
-        .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
-    let blob_len = usize::try_from(envelope.blob.0.unwrap_or(0)).unwrap_or(usize::MAX);
-    if blob_len > MAX_FRAME {
-        return Err(broken(format!("a record's data announced as {blob_len} bytes")));
-    }
-    let genuine = secret.is_empty() || envelope.token.0.as_deref() == Some(secret);
-    if genuine {
+    // A header that holds the guard's secret is the guard's record (or one swallowed into a
+    // forged header, below) and is read whole, once. Any other is the program's: only its
+    // `blob` is read, to skip the data it announces, and nothing else of it is kept (made into
+    // a JSON tree, `[0,0,...]` of 64 MiB would take gigabytes).
+    let holds_secret =
+        !secret.is_empty() && header.windows(secret.len()).any(|w| w == secret.as_bytes());
+    if secret.is_empty() || holds_secret {
         let header: serde_json::Value = serde_json::from_slice(&header)
             .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
+        if !secret.is_empty()
+            && header.get("token").and_then(serde_json::Value::as_str) != Some(secret)
+        {
+            return Err(broken("a record of the guard's inside a header without its token"));
+        }
+        let blob_len = header.get("blob").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let blob_len = usize::try_from(blob_len).unwrap_or(usize::MAX);
+        if blob_len > MAX_FRAME {
+            return Err(broken(format!("a record's data announced as {blob_len} bytes")));
+        }
         // Read whole, unchecked: a module's source, which the guard sends as it is.
         let mut blob = vec![0u8; blob_len];
         return match r.read_exact(&mut blob) {
@@ -88,8 +94,11 @@ pub(crate) fn read_frame(
     // Forged: its header is dropped (an empty one is handed on, which the caller drops as it
     // lacks the token), and its blob is read only to find the guard's token in it (where the
     // end of one chunk and the start of the next meet too).
-    if header.windows(secret.len()).any(|w| w == secret.as_bytes()) {
-        return Err(broken("a record of the guard's inside a header without its token"));
+    let envelope: Envelope = serde_json::from_slice(&header)
+        .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
+    let blob_len = usize::try_from(envelope.blob.unwrap_or(0)).unwrap_or(usize::MAX);
+    if blob_len > MAX_FRAME {
+        return Err(broken(format!("a record's data announced as {blob_len} bytes")));
     }
     let mut tail: Vec<u8> = Vec::new();
     read_checked(r, blob_len, "data", |chunk| {
@@ -104,51 +113,46 @@ pub(crate) fn read_frame(
     Ok(Some((serde_json::Value::Object(serde_json::Map::new()), Vec::new())))
 }
 
-/// What a header is read for before its token is checked; other fields (and a header that
-/// is no object, which only the program writes) are skipped unread. A repeated field counts
-/// by its last value, as in a JSON tree.
+/// What a forged header is read for: the data it announces, to be skipped. Other fields (and
+/// a header that is no object) are skipped unread; a repeated `blob` counts by its last value,
+/// as in a JSON tree.
 #[derive(Default)]
 struct Envelope {
-    blob: Lenient<u64>,
-    token: Lenient<String>,
+    blob: Option<u64>,
 }
 
 impl<'de> serde::Deserialize<'de> for Envelope {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(EnvelopeVisitor)
+        d.deserialize_any(Skim { blob_field: false })
     }
 }
 
-struct EnvelopeVisitor;
+/// Reads a JSON value keeping nothing but one unsigned integer: the value itself where it is
+/// `blob`'s (`blob_field`), or, at the top, the `blob` field of an object. Containers are
+/// walked through without being kept.
+struct Skim {
+    blob_field: bool,
+}
 
-impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
+impl<'de> serde::de::DeserializeSeed<'de> for Skim {
+    type Value = Envelope;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Envelope, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skim {
     type Value = Envelope;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
-        let mut envelope = Envelope::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match &*key {
-                "blob" => envelope.blob = map.next_value()?,
-                "token" => envelope.token = map.next_value()?,
-                _ => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(envelope)
+    fn visit_u64<E>(self, v: u64) -> Result<Envelope, E> {
+        Ok(Envelope { blob: self.blob_field.then_some(v) })
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(Envelope::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
-        Ok(Envelope::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
-        Ok(Envelope::default())
+    fn visit_i64<E>(self, v: i64) -> Result<Envelope, E> {
+        Ok(Envelope { blob: u64::try_from(v).ok().filter(|_| self.blob_field) })
     }
     fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
         Ok(Envelope::default())
@@ -162,82 +166,20 @@ impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
     fn visit_unit<E>(self) -> Result<Envelope, E> {
         Ok(Envelope::default())
     }
-}
-
-/// A field's value when it has the expected type, `None` when it has another (skipped
-/// without being kept, as a forged header's fields may be anything).
-struct Lenient<T>(Option<T>);
-
-impl<T> Default for Lenient<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Lenient<u64> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(LenientVisitor(|v: Scalar<'_>| match v {
-            Scalar::Unsigned(n) => Some(n),
-            Scalar::Text(_) => None,
-        }))
-        .map(Lenient)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Lenient<String> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(LenientVisitor(|v: Scalar<'_>| match v {
-            Scalar::Text(t) => Some(t.to_owned()),
-            Scalar::Unsigned(_) => None,
-        }))
-        .map(Lenient)
-    }
-}
-
-/// The two kinds of value [`Envelope`] keeps.
-enum Scalar<'v> {
-    Unsigned(u64),
-    Text(&'v str),
-}
-
-/// Takes any JSON value, hands an unsigned integer or a string to its function, and skips
-/// anything else (a container's items unread and unkept).
-struct LenientVisitor<F>(F);
-
-impl<'de, T, F: FnOnce(Scalar<'_>) -> Option<T>> serde::de::Visitor<'de> for LenientVisitor<F> {
-    type Value = Option<T>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok((self.0)(Scalar::Unsigned(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(u64::try_from(v).ok().and_then(|v| (self.0)(Scalar::Unsigned(v))))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((self.0)(Scalar::Text(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(Envelope::default())
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
-        Ok(None)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut blob = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !self.blob_field && key == "blob" {
+                blob = map.next_value_seed(Skim { blob_field: true })?.blob;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Envelope { blob })
     }
 }
 

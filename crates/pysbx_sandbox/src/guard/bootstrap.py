@@ -857,13 +857,17 @@ def _pysbx_guard():
         if _under(path, _without_hidden) and _hidden_entry(path) is None:
             return True
         extra = _grant(module, "read")
-        return bool(extra and _under(path, extra)) or _writable(path, module)
+        return bool(extra and _under(path, extra)) or _write_granted(path, module)
 
     def _writable(path, module):
         if _hosts_hidden_entry(path):
             # Opened to write, renamed or linked, the host's file is copied up with its
             # content: as good as read.
             return _readable(path, module)
+        return _write_granted(path, module)
+
+    def _write_granted(path, module):
+        # `_writable` past the host's hidden entries, which `_readable` has looked at already.
         if _under(path, _writes):
             return True
         extra = _grant(module, "write")
