@@ -2060,6 +2060,14 @@ print("fds", len(os.listdir("/proc/self/fd")) >= 3)
     assert!(!text.contains("OPENED"), "{text}{err}");
     assert!(text.contains("status Name:\nmaps True\nfds True\n"), "{text}{err}");
     assert!(err.contains("[fs.write] changing /proc/1/mem is not allowed"), "{err}");
+    // `-v` says what Landlock left out.
+    let quiet = s.write("quiet.py", "pass\n");
+    let out = run(s.exec().arg("-v").arg(&quiet));
+    assert!(
+        stderr(&out).contains("/proc/self without the process's memory (mem)"),
+        "{}",
+        stderr(&out)
+    );
 
     let policy = s.write("policy.yaml", "ffi: true\n");
     let native = r#"import ctypes, os

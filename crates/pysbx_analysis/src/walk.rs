@@ -5301,9 +5301,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                         ValueSet::default()
                     };
                     if member.is_empty() {
-                        if matches!(alt, Value::Instance(_)) {
-                            self.inherited_from_outer_base(*scope, attr, &mut out);
-                        }
                         out.push(Value::Unknown);
                     } else {
                         out.union(&member);

@@ -852,6 +852,29 @@ mod tests {
     }
 
     #[test]
+    fn near_name_tests_take_package_names_normalized() {
+        let with = |names: &str| {
+            GOOD.replace(
+                "      call: builtins.exec\n",
+                &format!(
+                    "      call: setuptools.setup\n      args:\n        - {{keyword: name, near_name: {names}}}\n"
+                ),
+            )
+        };
+        let set = load(&with("[Python_Dateutil, requests]")).unwrap();
+        let MatchSpec::Call { args, .. } = &set.rules()[0].matcher else { panic!("not a call") };
+        assert_eq!(
+            args[0].test,
+            ArgTest::NearName(vec!["python-dateutil".to_string(), "requests".to_string()])
+        );
+        for (bad, what) in [("[\"re quests\"]", "invalid package name"), ("[]", "empty list")] {
+            let err = load(&with(bad)).unwrap_err();
+            assert_eq!(err.position().unwrap().line, 10, "{bad}: {err}");
+            assert!(err.to_string().contains(what), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn bad_enum_value_points_at_it() {
         let text = GOOD.replace("severity: high", "severity: huge");
         let err = load(&text).unwrap_err();
