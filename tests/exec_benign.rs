@@ -2386,6 +2386,48 @@ print("fired")
 }
 
 #[test]
+fn a_handlers_exception_leaves_wherever_its_signal_lands() {
+    // A timer's handler raises into a loop of audited calls (the audit hook's entry) and of
+    // calls through the guard's facades (a sealed entry), many times over: the exception
+    // leaves the loop every time, wherever in the guard's entries the signal lands, as under
+    // python3. A deadline counts a lost one instead of looping on to the CPU limit.
+    same_as_python(
+        "handler_lands",
+        r#"import signal, time
+
+class Stop(Exception):
+    pass
+def stop(signum, frame):
+    raise Stop
+signal.signal(signal.SIGALRM, stop)
+
+def audited():
+    try:
+        open("missing.txt")
+    except OSError:
+        pass
+def through_a_facade():
+    signal.getsignal(signal.SIGALRM)
+
+for name, call in (("audited", audited), ("facade", through_a_facade)):
+    lost = 0
+    for i in range(300):
+        signal.setitimer(signal.ITIMER_REAL, 0.002 + (i % 5) * 0.0003)
+        deadline = time.monotonic() + 2
+        try:
+            while time.monotonic() < deadline:
+                call()
+            lost += 1
+        except Stop:
+            pass
+    print(name, "lost", lost)
+"#,
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn a_watchdog_interrupts_the_main_thread() {
     // A watchdog thread stops the main thread's loop of audited calls with
     // `_thread.interrupt_main()` (and `os.kill` of SIGINT): `KeyboardInterrupt` each time,

@@ -4269,21 +4269,28 @@ def _pysbx_guard():
     _plain_ids = set()
     _interrupt_main = _thread.interrupt_main
     from _collections import deque as _deque
+    _map = map
     # Where an entry has dropped its reference to the guard's function (`del __pysbx_impl`):
     # the offset of that instruction, by the entry's code. A frame of an entry past it holds
     # nothing of the guard's.
     import opcode as _opcode
 
-    def _spent_at(code):
+    def _spent_at(code, name="__pysbx_impl"):
         # Instructions are two bytes (opcode, argument) in 3.11, the inline caches included.
-        # `__pysbx_impl` is the last of the entry's state its `del` drops.
-        raw, var = code.co_code, code.co_varnames.index("__pysbx_impl")
+        # `name` is the last of the entry's state its `del` drops; the offset of the last such
+        # `del` (an entry's error paths drop it earlier, inside its exception handlers, which
+        # 3.11 lays out before the code that follows the `try`).
+        raw, var = code.co_code, code.co_varnames.index(name)
+        spent = None
         for at in range(0, len(raw), 2):
             if raw[at] == _opcode.opmap["DELETE_FAST"] and raw[at + 1] == var:
-                return at
-        raise RuntimeError("pysbx: an entry that keeps the guard's function")
+                spent = at
+        if spent is None:
+            raise RuntimeError("pysbx: an entry that keeps the guard's function")
+        return spent
 
     _spent_after = {id(c): _spent_at(c) for c in (_audit_entry.__code__, _sealed_entry.__code__)}
+    _entry_spent = _spent_at(_entry_call.__code__, "__pysbx_answer")
 
     def _facade(template, name=None, transparent=False, module=None, doc=None, publish=False):
         code = template.__code__
@@ -4413,11 +4420,12 @@ def _pysbx_guard():
         _kept_codes.append(code)
         for ids in (_guard_ids, _sealed_ids, _transparent_ids):
             ids.add(id(code))
-        # Counted as holding the guard's state at every instruction: a signal handler run on
-        # top of it (a signal put off in the entry's work is raised again at its end, while
-        # this frame waits for the answer) could raise an answer of its own making, and would
-        # read what the frame holds. The signal waits for the end of the next piece of work.
-        _spent_after[id(code)] = 1 << 30
+        # Counted as holding the guard's state until it has read its answer and dropped the
+        # answer's class: a signal handler run on top of it while it waits could raise an
+        # answer of its own making, and would read what the frame holds. A signal that lands
+        # there waits for the end of the next piece of work; those put off during the entry's
+        # own work are raised by the entry past that point (see `_entry_call`).
+        _spent_after[id(code)] = _entry_spent
         _entry_codes[id(code)] = name
         _entry_fns[name] = (fn, signals_too)
         f = _function_type(code, _F, name)
@@ -4442,6 +4450,7 @@ def _pysbx_guard():
         tid = _get_ident()
         depth = _held[tid] if tid in _held else 0
         signals_too = True
+        done = False
         try:
             _enter(tid, depth)
             try:
@@ -4459,12 +4468,21 @@ def _pysbx_guard():
                     raise RuntimeError("pysbx: the guard's entries are called by its facades only")
                 _admits(caller.f_code, name)
                 del own, caller
-                failure = _entry_done_new(_EntryDone, fn(*call_args, **_plain_keywords(kwargs)))
+                failure = fn(*call_args, **_plain_keywords(kwargs))
+                done = True
             except BaseException as exc:
                 _scrub(exc)
                 failure = exc
         finally:
             later = _leave(tid, depth, signals_too)
+        if done:
+            # The signals put off go with the answer, raised by the entry once it holds
+            # nothing of the guard's (see `_entry_call`).
+            trip = None
+            if later[1]:
+                trip = _partial(_deque, _map(_interrupt_main, later[1]), 0)
+                later = (later[0], (), later[2])
+            failure = _entry_done_new(_EntryDone, failure, trip)
         return (failure,) + later
 
     def _entry_defaults(impl, scrub=None):
@@ -5942,8 +5960,16 @@ def _sealed_entry(*args, __pysbx_entry=None, **kwargs):
     if collect:
         try:
             collect(*(collect := None) or ())
-        except __pysbx_any:
-            pass  # at the recursion limit: resumed by the next entry
+        except __pysbx_any as late:
+            # The call itself fails at the recursion limit (its traceback is this frame's
+            # alone): collection is resumed by the next entry. Anything else was raised by a
+            # signal handler of the program's, run at the call's end, and leaves from here as
+            # it would under python3, the signals put off raised again first.
+            if late.__traceback__.tb_next is not None:
+                del dropped
+                if signals:
+                    __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
+                raise
     del dropped
     if ok is None:
         try:
@@ -5969,18 +5995,29 @@ def _entry_call(*args, __pysbx_call=None, __pysbx_answer=None, **kwargs):
     # there ran a finalizer of the program's on top of this frame, which read the function
     # and the arguments from its locals (the keywords, a dictionary it could change before
     # the hook read them) and raised entry events of its own through that `sys.audit`.
+    # The answer is (the value, what raises the signals put off meanwhile again, or None).
+    # They are raised here, once the frame holds nothing of the guard's (past the last `del
+    # __pysbx_answer`, see `_spent_at`): raised inside the hook, with this frame waiting
+    # beneath, each was put off again, and a loop of entries alone never ran its handler.
+    answer = None
     try:
         __pysbx_call[1]("pysbx.entry", __pysbx_call[0], args, kwargs,
                         (args := (kwargs := (__pysbx_call := None))))
     except __pysbx_answer[0] as result:
-        return __pysbx_answer[1](result)[0]
+        answer = result
     except BaseException:
         # What leaves with the entry's error keeps this frame in its traceback: it holds
         # nothing then but the answer's class and reader.
         del __pysbx_answer
         raise
+    if answer is None:
+        del __pysbx_answer
+        raise RuntimeError("pysbx: the guard did not answer")
+    answer = __pysbx_answer[1](answer)
     del __pysbx_answer
-    raise RuntimeError("pysbx: the guard did not answer")
+    if answer[1] is not None:
+        answer[1]()
+    return answer[0]
 
 
 def _audit_entry(event, args, *, __pysbx_entry=None):
@@ -5999,8 +6036,13 @@ def _audit_entry(event, args, *, __pysbx_entry=None):
     if collect:
         try:
             collect(*(collect := None) or ())
-        except __pysbx_any:
-            pass  # at the recursion limit: resumed by the next entry
+        except __pysbx_any as late:
+            # As in `_sealed_entry`: what a signal handler raised leaves from here.
+            if late.__traceback__.tb_next is not None:
+                del dropped
+                if signals:
+                    __pysbx_drain(__pysbx_each(__pysbx_trip, signals), 0)
+                raise
     del dropped
     if escaped:
         try:
