@@ -199,15 +199,16 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             }
             out.push_str("] }");
         }
-        MatchSpec::Assign { to, matches } => {
+        MatchSpec::Assign { to, matches, any_value } => {
             out.push_str("MatchSpec::Assign { to: ");
             patterns_code(to, out);
             match matches {
                 Some(re) => {
-                    let _ = write!(out, ", matches: Some(s({re:?})) }}");
+                    let _ = write!(out, ", matches: Some(s({re:?}))");
                 }
-                None => out.push_str(", matches: None }"),
+                None => out.push_str(", matches: None"),
             }
+            let _ = write!(out, ", any_value: {any_value} }}");
         }
         MatchSpec::Attribute { names, receiver, assigned, disguised } => {
             out.push_str("MatchSpec::Attribute { names: ");

@@ -94,8 +94,9 @@ pub(crate) enum LeafKind {
     Reference,
     Import,
     Store,
-    /// The regex the assigned string must match, if any.
-    Assign(Option<LazyRegex>),
+    /// The regex the assigned string must match, if any, and whether any value holds,
+    /// constant or not (`any_value`).
+    Assign(Option<LazyRegex>, bool),
     /// Whether a body of `pass`, and one of `continue`, is reported.
     Handler {
         pass: bool,
@@ -560,14 +561,14 @@ impl Compiled {
                 let continue_ = body.contains(&pysbx_rules::HandlerBody::Continue);
                 leaf(self, LeafKind::Handler { pass, continue_ })
             }
-            MatchSpec::Assign { to, matches } => {
+            MatchSpec::Assign { to, matches, any_value } => {
                 check_patterns(to, rule)?;
                 for p in to.as_slice() {
                     self.assigns.insert(p, leaf_id);
                 }
                 let matches =
                     matches.as_deref().map(|m| LazyRegex::checked(m, rule)).transpose()?;
-                leaf(self, LeafKind::Assign(matches))
+                leaf(self, LeafKind::Assign(matches, *any_value))
             }
             MatchSpec::Store(names) => {
                 self.value_patterns(names, rule)?;

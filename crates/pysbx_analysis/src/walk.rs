@@ -4735,13 +4735,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.built_from_source(Eval { fold, ..Eval::unknown() })
             }
             Expr::Await(a) => {
-                // What awaiting a followed call gives is still reached from it, for
-                // `derived_from` (`reader, writer = await asyncio.open_connection(...)`, then
-                // `await reader.readline()`).
+                // What awaiting a call gives stands for the call's result, as the library's
+                // own documentation names it: `p = await asyncio.create_subprocess_exec(...)`
+                // is the process (`p.communicate` is `asyncio.create_subprocess_exec()
+                // .communicate`), `r = await session.get(url)` the response, and what is
+                // reached from a followed call stays so for `derived_from` (`reader, writer =
+                // await asyncio.open_connection(...)`, then `await reader.readline()`). A
+                // coroutine function of the file already gives what it returns.
                 let mut ev = self.expr(&a.value);
                 self.flush(&mut ev);
-                let vals = ev.vals.derived(&self.c.derived_origins);
-                if vals.is_empty() { Eval::unknown() } else { Eval::of(vals) }
+                if ev.vals.is_empty() { Eval::unknown() } else { Eval::of(ev.vals) }
             }
             Expr::Yield(y) => {
                 if let Some(v) = &y.value {
@@ -5689,6 +5692,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             // An item of a call's result (`s.accept()[0]`): derived from it.
             vals.union(&base.vals.derived(&self.c.derived_origins));
+            // A slice of an origin that is an object, not a call (`self.path[1:]` in a request
+            // handler): a piece of it. One item of it (`os.environ["HOME"]`) is not.
+            if matches!(&*s.slice, Expr::Slice(_)) && !self.c.derived_origins.is_empty() {
+                for q in base.vals.quals() {
+                    if self.c.derived_origins.matches(q) {
+                        vals.push(Value::From(q.clone()));
+                    }
+                }
+            }
         } else {
             // `d["k"] = "v"`, `del parts[0]` on a name holding a list or dict: the change is
             // followed as a method's is (see `mutate`).
@@ -8410,6 +8422,15 @@ const COPYING_CALLS: &[&str] = &[
     "os.path.join",
     "posixpath.join",
     "ntpath.join",
+    // A URL's parts and its query read (`parse_qs(urlparse(self.path).query)["c"]` in a
+    // request handler).
+    "urllib.parse.urlparse",
+    "urllib.parse.urlsplit",
+    "urllib.parse.parse_qs",
+    "urllib.parse.parse_qsl",
+    "urllib.parse.unquote",
+    "urllib.parse.unquote_plus",
+    "urllib.parse.unquote_to_bytes",
 ];
 
 /// Callees whose result is an encoding of their positional arguments: it carries the data

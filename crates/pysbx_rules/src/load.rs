@@ -132,6 +132,7 @@ struct RawReceiver {
 struct RawAssign {
     to: Spanned<OneOrMany>,
     matches: Option<Spanned<String>>,
+    any_value: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -531,9 +532,24 @@ impl Ctx {
             return Ok(MatchSpec::Handler { catches: self.patterns(catches)?, body });
         }
         if let Some(assign) = raw.assign {
-            let RawAssign { to, matches } = assign.value;
+            let RawAssign { to, matches, any_value } = assign.value;
+            let any_value = match any_value {
+                None => false,
+                Some(flag) => {
+                    self.only_true(&flag, "any_value")?;
+                    if let Some(m) = &matches {
+                        return Err(self.invalid(
+                            pos(&m.referenced),
+                            "`matches` tests a string value and `any_value: true` takes any \
+                             value: give one of them"
+                                .to_string(),
+                        ));
+                    }
+                    true
+                }
+            };
             let matches = matches.map(|m| self.regex(&m)).transpose()?;
-            return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches });
+            return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches, any_value });
         }
         if let Some(p) = raw.attribute {
             let receiver = match raw.receiver {
@@ -921,6 +937,34 @@ mod tests {
         let err = load(&text).unwrap_err();
         assert!(err.to_string().contains("duplicate rule id `PSB001`"), "{err}");
         assert_eq!(err.position().unwrap().line, 9, "{err}");
+    }
+
+    #[test]
+    fn assign_takes_any_value_or_a_regex() {
+        let text =
+            GOOD.replace("call: builtins.exec", "assign: {to: [ld_preload], any_value: true}");
+        let set = load(&text).unwrap();
+        let MatchSpec::Assign { any_value, matches, .. } = &set.rules()[0].matcher else {
+            panic!("not an assign")
+        };
+        assert!(*any_value && matches.is_none());
+        let text = GOOD.replace("call: builtins.exec", "assign: {to: [pager]}");
+        let set = load(&text).unwrap();
+        let MatchSpec::Assign { any_value, .. } = &set.rules()[0].matcher else {
+            panic!("not an assign")
+        };
+        assert!(!*any_value);
+        let text =
+            GOOD.replace("call: builtins.exec", "assign: {to: [ld_preload], any_value: false}");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("takes `true`"), "{err}");
+        let text = GOOD.replace(
+            "call: builtins.exec",
+            "assign: {to: [ld_preload], matches: 'so$', any_value: true}",
+        );
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("give one of them"), "{err}");
+        assert_eq!(err.position().unwrap().line, 8, "{err}");
     }
 
     #[test]

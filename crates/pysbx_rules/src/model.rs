@@ -332,6 +332,8 @@ pub enum MatchSpec {
         to: Patterns,
         /// The string value must match this regex (any string when `None`).
         matches: Option<String>,
+        /// Any value, constant or not (`LD_PRELOAD` given a path built at run time).
+        any_value: bool,
     },
     /// An `except` clause that catches one of the names (a bare `except:` catches
     /// `builtins.BaseException`) and whose whole body is one of the statements: an exception

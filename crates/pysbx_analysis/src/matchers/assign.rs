@@ -1,13 +1,14 @@
 //! `assign:` — a constant string given to a name that matches: `password = "hunter2"`,
-//! `self.api_token = "..."`, `conf["secret"] = "..."`, `def login(user, passwd="...")`.
+//! `self.api_token = "..."`, `conf["secret"] = "..."`, `def login(user, passwd="...")`;
+//! with `any_value: true`, any value at all (`env["LD_PRELOAD"] = path`).
 //! Names are compared lowercased; the hit is on the name given the value.
 
 use crate::compile::{Compiled, LeafKind};
 use crate::matchers::{Hit, push_unique};
 use crate::value::{Const, Interner};
 
-/// Pushes the assign leaves that hold for `name` given `value` (nothing unless the value
-/// folded to a string; bytes are read as latin-1).
+/// Pushes the assign leaves that hold for `name` given `value`: a leaf with a regex or none
+/// holds for a value folded to a string (bytes read as latin-1), an `any_value` leaf for any.
 pub(crate) fn hits(
     compiled: &Compiled,
     name: &str,
@@ -20,12 +21,12 @@ pub(crate) fn hits(
     }
     let latin;
     let text = match value {
-        Some(Const::Str(s)) => s.as_str(),
+        Some(Const::Str(s)) => Some(s.as_str()),
         Some(Const::Bytes(b)) => {
             latin = crate::matchers::string::latin1(b.as_bytes());
-            latin.as_str()
+            Some(latin.as_str())
         }
-        _ => return,
+        _ => None,
     };
     // Most names are lowercase already: no copy for them.
     let lower = if name.chars().any(char::is_uppercase) {
@@ -36,10 +37,16 @@ pub(crate) fn hits(
     let from = out.len();
     let mut subject = None;
     compiled.assigns.lookup(&lower, |leaf| {
-        let Some(LeafKind::Assign(re)) = compiled.leaves.get(leaf as usize).map(|l| &l.kind) else {
+        let Some(LeafKind::Assign(re, any_value)) =
+            compiled.leaves.get(leaf as usize).map(|l| &l.kind)
+        else {
             return;
         };
-        if re.as_ref().is_none_or(|re| re.is_match(text)) {
+        let holds = match text {
+            Some(text) => re.as_ref().is_none_or(|re| re.is_match(text)),
+            None => *any_value,
+        };
+        if holds {
             let subject = subject.get_or_insert_with(|| interner.intern(name));
             push_unique(out, from, leaf, subject);
         }
@@ -65,6 +72,15 @@ mod tests {
         // Fullwidth letters are `password` to Python (NFKC), whatever they look like.
         let src = "\u{ff50}\u{ff41}\u{ff53}\u{ff53}\u{ff57}\u{ff4f}\u{ff52}\u{ff44} = 'hunter2'\nself.\u{ff53}ecret = 'hunter2'\n";
         assert_eq!(lines(&an, src, "TST402"), vec![1, 2]);
+    }
+
+    #[test]
+    fn any_value_holds_for_values_that_do_not_fold() {
+        let an = analyzer(&pack("TST403", "{assign: {to: [ld_preload], any_value: true}}"));
+        let src = "import os\nos.environ['LD_PRELOAD'] = os.path.join(d, 'x.so')\nenv['ld_preload'] = 'x.so'\nLD_PRELOAD = f()\nos.environ['LD_LIBRARY_PATH'] = p\nx = os.environ['LD_PRELOAD']\n";
+        assert_eq!(lines(&an, src, "TST403"), vec![2, 3, 4]);
+        let an = analyzer(&pack("TST404", "{assign: {to: [ld_preload]}}"));
+        assert_eq!(lines(&an, src, "TST404"), vec![3]);
     }
 
     #[test]
