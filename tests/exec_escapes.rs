@@ -1058,6 +1058,92 @@ sys.exit(3)
     assert!(!stderr(&out).contains("forged by the program"), "{}", stderr(&out));
 }
 
+/// The guard reads a violation end from the class of the exception that ended the program,
+/// and the program can make those classes itself: `pysbx.PolicyViolation` with a refusal's
+/// words, a class of its own named `PysbxBlocked` with a gate stub's. Neither is reported as a
+/// violation (nor gets a hint to widen the policy) unless the run recorded that refusal: the
+/// program ends as the uncaught exception it is, with python3's status. A real refusal and a
+/// real stub still end the run as violations.
+#[test]
+fn a_violation_the_program_raises_itself_is_not_reported_as_one() {
+    let s = Scratch::new();
+    let forged = s.write(
+        "forged.py",
+        r#"import errno, sys
+import pysbx
+class PysbxBlocked(PermissionError):
+    pass
+if sys.argv[1:] == ["guard"]:
+    raise pysbx.PolicyViolation(errno.EPERM, "pysbx: connecting to 10.6.6.6:22 is not allowed (net)")
+raise PysbxBlocked("PSB103 (exec-string) blocked at line 3: exec(payload)")
+"#,
+    );
+    for args in [&["guard"][..], &[][..]] {
+        let events = s.path().join("events.jsonl");
+        let out = run(s.exec().arg("--events").arg(&events).arg(&forged).arg("--").args(args));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("pysbx: policy violation"), "{args:?}: {err}");
+        assert!(!err.contains("hint:"), "{args:?}: {err}");
+        let text = std::fs::read_to_string(&events).expect("events written");
+        let end: serde_json::Value =
+            serde_json::from_str(text.lines().last().expect("an end record")).expect("json");
+        assert_eq!(end["reason"], "exit", "{args:?}: {text}");
+    }
+    let real = s.write("real.py", "import socket\ns = socket.socket()\n");
+    let out = run(s.exec().arg(&real));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pysbx: policy violation: PSB401"), "{}", stderr(&out));
+    let out = run(s.exec().arg("--no-gate").arg(&real));
+    assert_eq!(out.status.code(), Some(122), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pysbx: policy violation: pysbx: IP sockets are not allowed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// On a terminal the program's own escape sequences cannot hide how the run ended: a title
+/// sequence left open (`ESC ] 0 ;`, which swallows what follows) is cancelled before pysbx's
+/// last lines, and a refusal whose line the program moved back over and erased is told again
+/// at the end, after the program can no longer write. Run under `script`, which gives the run
+/// a terminal.
+#[test]
+fn the_programs_escape_sequences_cannot_hide_the_runs_refusals_on_a_terminal() {
+    let s = Scratch::new();
+    let script = s.write(
+        "erase.py",
+        r#"import sys, time
+try:
+    open("/root/pysbx-erase-test", "w")
+except OSError:
+    pass
+time.sleep(0.2)
+sys.stdout.write("\x1b[1A\x1b[2K\rall good\n\x1b]0;")
+sys.stdout.flush()
+"#,
+    );
+    let command = format!(
+        "{} exec --no-config --python {} {}",
+        env!("CARGO_BIN_EXE_pysbx"),
+        python().display(),
+        script.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(s.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs the test on a terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let opened = text.find("\x1b]0;").expect("the program's open title sequence");
+    let cancelled = text[opened..].find("\x18\x1b\\\x1b[0m").map(|at| opened + at);
+    let told = text.find("pysbx: 1 operation was refused during the run, the first: changing");
+    assert!(cancelled.is_some_and(|c| told.is_some_and(|t| c < t)), "{text:?}");
+    assert!(text.contains("(fs.write)"), "{text:?}");
+    assert!(!std::path::Path::new("/root/pysbx-erase-test").exists());
+}
+
 /// Nor does any other record forged there: a violation event (which would have the run
 /// killed and a violation reported that never was, in the program's chosen words), a second
 /// `hello` (which would rewrite the isolation tier and stall the loop that answers the import

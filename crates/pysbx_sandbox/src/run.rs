@@ -215,7 +215,9 @@ enum Msg {
     StatusEof,
     Hello(serde_json::Value),
     Event(Box<Event>),
-    GuardEnd(String, String, Option<String>),
+    /// The guard's end: reason, message, file, and whether it is a gate stub's exception
+    /// (held against the gate's findings, see `violation_on_record`).
+    GuardEnd(String, String, Option<String>, bool),
     GuardEof,
     OutputExceeded,
     /// The program's output could not be written where pysbx's goes (a full disk, an I/O
@@ -593,6 +595,7 @@ fn run_inner(
     // The signal that stopped the run (`EndReason::Stopped`).
     let mut stopped_by: Option<Signal> = None;
     let mut guard_end: Option<(String, String)> = None;
+    let mut guard_end_stub = false;
     // The program's file the refusal that ended the run was raised in, as the guard saw it.
     let mut end_file: Option<String> = None;
     let mut tier_seen = false;
@@ -783,9 +786,10 @@ fn run_inner(
                     events_dropped += 1;
                 }
             }
-            Msg::GuardEnd(reason, message, file) => {
+            Msg::GuardEnd(reason, message, file, stub) => {
                 end_file = file;
                 guard_end = Some((reason, message));
+                guard_end_stub = stub;
             }
             Msg::GuardEof => {}
             Msg::ReplIdle => {
@@ -906,6 +910,11 @@ fn run_inner(
     }
     let wall_s = started.elapsed().as_secs_f64();
     let killed = killed_for.map(|reason| (reason, stopped_by));
+    // A gate stub's exception that ended the program counts as a violation only when the
+    // gate's findings hold that stub: the program can raise one of its own.
+    let guard_end = guard_end.filter(|(reason, message)| {
+        reason != "violation" || !guard_end_stub || violation_on_record(message, &events)
+    });
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let gate_refused = refused_by_gate.is_some();
     if let Some(e) = refused_by_gate {
@@ -1252,6 +1261,25 @@ fn classify(
     }
     let _ = events;
     mk(EndReason::Exit, format!("exited with {}", code.unwrap_or(0)))
+}
+
+/// Whether a gate stub's exception that ended the program (`message`, its text) is one the gate
+/// put in: a finding of the gate's of that rule, stubbed, at that line (`PSB215 (name) blocked
+/// at line 2: ...`, `PSB301 (name) blocked use of ctypes at line 1: ...`). The stub's class is
+/// made by the program's own text, so a program can raise one with any words; the guard's
+/// own refusals it checks itself (see `_ending` in the guard), and sends no such flag.
+fn violation_on_record(message: &str, events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        e.kind == EventKind::Gate
+            && e.action == "stubbed"
+            && e.line.is_some_and(|line| {
+                message.strip_prefix(e.clause.as_str()).is_some_and(|rest| {
+                    rest.starts_with(" (")
+                        && rest.contains(") blocked ")
+                        && rest.contains(&format!(" at line {line}: "))
+                })
+            })
+    })
 }
 
 /// The entry program as the gate lets it run (its sanitized source) and the gate's findings.
@@ -1670,7 +1698,8 @@ fn guard_loop(
             "end" => {
                 let s = |k: &str| header.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let file = header.get("file").and_then(|v| v.as_str()).map(str::to_string);
-                let _ = tx.send(Msg::GuardEnd(s("reason"), s("message"), file));
+                let stub = header.get("stub").and_then(serde_json::Value::as_bool) == Some(true);
+                let _ = tx.send(Msg::GuardEnd(s("reason"), s("message"), file, stub));
             }
             _ => {}
         }

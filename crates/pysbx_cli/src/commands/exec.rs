@@ -270,6 +270,36 @@ fn gate_stub_hint(
         .then(|| pysbx_sandbox::events::LEARN_HINT.to_string())
 }
 
+/// On a terminal, before pysbx's last lines: the program may have left an escape sequence
+/// open (a title's `ESC ] 0 ;` swallows whatever follows, pysbx's end and hint included) or
+/// moved the cursor back over pysbx's lines of the run and erased them. The open sequence is
+/// cancelled (CAN, then the string terminator) and the attributes reset, and the refusals the
+/// run recorded are told again here, once the program can no longer write. Not for a pipe or a
+/// file, where nothing is drawn over.
+fn terminal_epilogue(outcome: &pysbx_sandbox::Outcome) {
+    use pysbx_sandbox::events::{EventKind, printable};
+    eprint!("\x18\x1b\\\x1b[0m");
+    if outcome.end.reason == pysbx_sandbox::EndReason::Violation {
+        return;
+    }
+    let refused: Vec<_> = outcome
+        .events
+        .iter()
+        .filter(|e| {
+            e.kind == EventKind::Violation && matches!(e.action.as_str(), "raised" | "killed")
+        })
+        .collect();
+    if let Some(first) = refused.first() {
+        let count = refused.len();
+        let what = if count == 1 { "operation was" } else { "operations were" };
+        eprintln!(
+            "\npysbx: {count} {what} refused during the run, the first: {} ({})",
+            printable(&first.message),
+            printable(&first.clause)
+        );
+    }
+}
+
 /// The dotted import name of `file` below the first of `roots` that holds it.
 fn module_of(file: &Path, roots: &[&Path]) -> Option<String> {
     let rel = roots.iter().find_map(|root| file.strip_prefix(root).ok())?;
@@ -531,6 +561,9 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
         Err(err) => return Err(err).context("pysbx exec"),
     };
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        terminal_epilogue(&outcome);
+    }
     if args.verbose {
         eprintln!(
             "pysbx: interpreter {} ({})",

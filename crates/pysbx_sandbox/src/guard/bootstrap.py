@@ -575,10 +575,23 @@ def _pysbx_guard():
     else:
         _LookupRefused = PolicyViolation
 
+    # The refusals the guard made, by id, with their text: the run ends as a violation only
+    # on one of these (see `_ending`), never on an exception of the same class the program
+    # raised itself (`raise pysbx.PolicyViolation(...)`). Ids, not the objects: a kept
+    # exception would keep its traceback's frames, and what they hold, alive. An id reused by
+    # another object counts only with the same text. The oldest are let go past a bound.
+    _made_refusals = {}
+
+    def _refusal_made(exc, message):
+        if _len(_made_refusals) >= 1024:
+            del _made_refusals[next(iter(_made_refusals))]
+        _made_refusals[_id(exc)] = message
+        return exc
+
     def _new_violation(message, kind=PolicyViolation):
         exc = _oserror_new(kind, _EPERM, message)
         _oserror_init(exc, _EPERM, message)
-        return exc
+        return _refusal_made(exc, message)
 
     # --- frames and attribution -------------------------------------------------------------
 
@@ -4708,7 +4721,21 @@ def _pysbx_guard():
     # sandbox (see `_checked_subclasses`). The roots are the builtins' classes.
     _F["_walk_roots"] = frozenset(v for v in vars(builtins).values() if _type(v) is _type)
     _F["_type_subclasses"] = _type.__dict__["__subclasses__"]
-    _F["_Refused"] = _type("PysbxBlocked", (PermissionError, ValueError), {"__module__": "pysbx"})
+    _F["_Refused"] = _Refused = _type("PysbxBlocked", (PermissionError, ValueError),
+                                      {"__module__": "pysbx"})
+
+    def _refusal(message):
+        # The exception a facade raises for what a rule of the gate's refuses at run time
+        # (`exec` of text that is not the program's constant), made and remembered here (see
+        # `_made_refusals`) with the interpreter's own `OSError` functions: the class is the
+        # program's to change.
+        if _type(message) is not _str:
+            raise TypeError("pysbx: the guard's entries are called by its facades only")
+        exc = _oserror_new(_Refused, message)
+        _oserror_init(exc, message)
+        return _refusal_made(exc, message)
+
+    _seal("_refusal", _refusal)
     builtins.__pysbx_subclasses__ = _facade(_checked_subclasses, "__pysbx_subclasses__",
                                             transparent=True)
     # A caller's module globals, as the gate hands `sys._getframe(n).f_globals` to the sandbox
@@ -5537,13 +5564,15 @@ def _pysbx_guard():
         ["-c", entry.decode("utf-8", "surrogateescape")] if mode == "code" else []) \
         + list(_program_args)
 
-    def _end(reason, message, file=None):
+    def _end(reason, message, file=None, stub=False):
         try:
             _pipe_take()
             try:
                 record = {"t": "end", "reason": reason, "message": message}
                 if _type(file) is _str:
                     record["file"] = file
+                if stub:
+                    record["stub"] = True
                 _send(record)
             finally:
                 _pipe_give()
@@ -5709,14 +5738,19 @@ def _pysbx_guard():
         if _issubclass(t, MemoryError):
             _end("memory", "MemoryError")
         elif _issubclass(t, PermissionError):
-            # The guard's own violations, and the static gate's stubs (PysbxBlocked) when reached.
-            if _issubclass(t, PolicyViolation) or _type_name(t) == "PysbxBlocked":
-                _end("violation", last, _raised_in(exc))
+            # The guard's own violations (one it made, with its text: the program can raise the
+            # class itself), and the static gate's stubs (PysbxBlocked) when reached, a class
+            # the stub's text makes, which pysbx holds against the gate's findings.
+            if _issubclass(t, PolicyViolation) or t is _Refused:
+                if _made_refusals.get(_id(exc)) == last:
+                    _end("violation", last, _raised_in(exc))
+            elif _type_name(t) == "PysbxBlocked":
+                _end("violation", last, _raised_in(exc), stub=True)
         elif _issubclass(t, ImportError):
             # An import the gate stubbed where the program handles a missing module, raised
             # past that handler all the same.
             if _type_name(t) == "PysbxBlockedImport":
-                _end("violation", last)
+                _end("violation", last, stub=True)
         elif _issubclass(t, OSError):
             # Looked up only as an `int` of the interpreter's: an object of the program's would
             # have its `__hash__` and `__eq__` run by the look-up.
@@ -6198,7 +6232,7 @@ def _checked_subclasses(cls):
     if not isinstance(cls, type):
         raise AttributeError("'%s' object has no attribute '__subclasses__'" % type(cls).__name__)
     if cls in _walk_roots:
-        raise _Refused("PSB701 (subclasses-walk) blocked: the subclasses of %s lead to every "
+        raise _refusal("PSB701 (subclasses-walk) blocked: the subclasses of %s lead to every "
                        "loaded class" % _type_subclasses.__objclass__.__repr__(cls))
     return _type_subclasses(cls)
 
@@ -6218,7 +6252,7 @@ def _checked_frame_globals(depth=0):
     if frame is None:
         raise ValueError("call stack is not deep enough")
     if frame is False:
-        raise _Refused("PSB705 (frame-access) blocked: the globals of a frame at or "
+        raise _refusal("PSB705 (frame-access) blocked: the globals of a frame at or "
                        "below pysbx's")
     return frame.f_globals
 
@@ -6273,7 +6307,7 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
             return _real_eval(source, globals, globals if locals is None else locals)
         code = _vetted_code(text.lstrip(" \t"), "eval", __pysbx_compile_constant)
         if code is False:
-            raise _Refused("PSB102 (eval-builtin) blocked at line %d: %s"
+            raise _refusal("PSB102 (eval-builtin) blocked at line %d: %s"
                            % (caller.f_lineno, _CAP_REFUSAL))
         if code is not None:
             if globals is None:
@@ -6288,7 +6322,7 @@ def _checked_eval(source, globals=None, locals=None, /, *, __pysbx_compile_const
             if locals is None:
                 locals = caller.f_locals
         return _real_eval(source, globals, globals if locals is None else locals)
-    raise _Refused("PSB102 (eval-builtin) blocked at line %d: eval of text that is neither "
+    raise _refusal("PSB102 (eval-builtin) blocked at line %d: eval of text that is neither "
                    "data (literals and operators) nor a constant of the program's"
                    % caller.f_lineno)
 
@@ -6317,7 +6351,7 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
             del copy
             job = __pysbx_compile_constant(text, name, True)
             if job is False:
-                raise _Refused("PSB103 (compile-builtin) blocked at line %d: %s"
+                raise _refusal("PSB103 (compile-builtin) blocked at line %d: %s"
                                % (caller.f_lineno, _CAP_REFUSAL))
             why = "the gate vets one only where an installed package compiles it, and only " \
                   "when it would run the tree's text unchanged"
@@ -6330,7 +6364,7 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
                 if code is not None:
                     return code
                 why = "a name source cannot spell would be a string of the code made"
-        raise _Refused("PSB103 (compile-builtin) blocked at line %d: compile of a syntax tree: %s"
+        raise _refusal("PSB103 (compile-builtin) blocked at line %d: compile of a syntax tree: %s"
                        % (caller.f_lineno, why))
     text = _plain(source) if isinstance(source, str) else source
     if isinstance(source, (bytes, bytearray)):
@@ -6342,12 +6376,12 @@ def _checked_compile(source, filename, mode, flags=0, dont_inherit=False, optimi
             _ast_parse(text, name, mode)
         job = __pysbx_compile_constant(text, name)
         if job is False:
-            raise _Refused("PSB103 (compile-builtin) blocked at line %d: %s"
+            raise _refusal("PSB103 (compile-builtin) blocked at line %d: %s"
                            % (caller.f_lineno, _CAP_REFUSAL))
         if job is not None:
             return compile(job[0], job[1], mode, flags, dont_inherit, optimize,
                            _feature_version=_feature_version)
-    raise _Refused("PSB103 (compile-builtin) blocked at line %d: compile of text that is not a "
+    raise _refusal("PSB103 (compile-builtin) blocked at line %d: compile of text that is not a "
                    "constant of the program's, or that the gate would change" % caller.f_lineno)
 
 
@@ -6524,13 +6558,13 @@ def _checked_exec(source, globals=None, locals=None, /, *, closure=None,
         _ast_parse(text, "<string>", "exec")
         code = _vetted_code(text, "exec", __pysbx_compile_constant)
         if code is False:
-            raise _Refused("PSB101 (exec-builtin) blocked at line %d: %s"
+            raise _refusal("PSB101 (exec-builtin) blocked at line %d: %s"
                            % (caller.f_lineno, _CAP_REFUSAL))
         if code is not None:
             if closure is not None:
                 return _real_exec(code, globals, locals, closure=closure)
             return _real_exec(code, globals, locals)
-    raise _Refused("PSB101 (exec-builtin) blocked at line %d: exec of text that is not a "
+    raise _refusal("PSB101 (exec-builtin) blocked at line %d: exec of text that is not a "
                    "constant of the program's" % caller.f_lineno)
 
 
@@ -6561,10 +6595,10 @@ def _checked_function_attr(obj, *rest):
     inner = _method_func(obj) if type(obj) is _method_type else obj
     if type(inner) is _function_type \
             and _function_code(inner).co_filename == "<pysbx-guard>":
-        raise _Refused("PSB703 (function-internals) blocked: %s of a function of pysbx's" % name)
+        raise _refusal("PSB703 (function-internals) blocked: %s of a function of pysbx's" % name)
     value = getattr(obj, name, rest[0]) if len(rest) == 2 else getattr(obj, name)
     if name == "__globals__" and value is _facades_globals:
-        raise _Refused("PSB703 (function-internals) blocked: the globals of pysbx's functions")
+        raise _refusal("PSB703 (function-internals) blocked: the globals of pysbx's functions")
     return value
 
 
@@ -6616,7 +6650,7 @@ def _checked_stack(context=1):
 def _checked_outer_frames(frame, context=1):
     # `inspect.getouterframes(frame, context)` of a module the gate read: of a snapshot only.
     if type(frame) is not _FrameSnapshot:
-        raise _Refused("PSB706 (frame-introspection-call) blocked: the frames around a %s "
+        raise _refusal("PSB706 (frame-introspection-call) blocked: the frames around a %s "
                        "object" % type(frame).__name__)
     return __import__("inspect").getouterframes(frame, context)
 
@@ -6633,12 +6667,12 @@ def _checked_inner_frames(tb, context=1):
     inspect = __import__("inspect")
     frames = []
     if tb is not None and type(tb) is not _frame_holders["tb_frame"]:
-        raise _Refused("PSB706 (frame-introspection-call) blocked: the frames of a %s object"
+        raise _refusal("PSB706 (frame-introspection-call) blocked: the frames of a %s object"
                        % type(tb).__name__)
     while tb is not None:
         frame = tb.tb_frame
         if frame.f_code.co_filename == "<pysbx-guard>":
-            raise _Refused("PSB705 (frame-access) blocked: a traceback through pysbx's frames")
+            raise _refusal("PSB705 (frame-access) blocked: a traceback through pysbx's frames")
         info = inspect.getframeinfo(tb, context)
         frames.append(inspect.FrameInfo(_frame_snapshot(frame), *info, positions=info.positions))
         tb = tb.tb_next
@@ -6683,7 +6717,7 @@ def _checked_frame_attr(obj, name):
         # Real frames never reach the program, and what the attribute computes is the
         # program's code, whose frame reads go through here in turn.
         return getattr(obj, name)
-    raise _Refused("PSB705 (frame-access) blocked: %s of a %s object" % (name, kind.__name__))
+    raise _refusal("PSB705 (frame-access) blocked: %s of a %s object" % (name, kind.__name__))
 
 
 def _frame_snapshot(frame):
