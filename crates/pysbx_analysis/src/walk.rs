@@ -3447,6 +3447,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 };
                 if copies {
                     self.carried_by_any(f, spread::argument_values(&c.arguments), depth)
+                } else if let Expr::Attribute(m) = &*c.func {
+                    // A method of a value that carries one (`json.dumps(env).encode()`), as
+                    // what is reached from a followed value by a method call is.
+                    self.carried_by(f, &m.value, depth + 1)
                 } else {
                     None
                 }
