@@ -3572,7 +3572,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         parts: impl IntoIterator<Item = &'e Expr>,
         depth: u8,
     ) -> Option<ValueSet<'a>> {
-        parts.into_iter().find_map(|p| self.carried_by(f, p, depth + 1))
+        // Every part's, not the first found: `{"h": gethostname(), "keys": {... os.environ
+        // ...}}` carries the host's name and the environment, which different rules test.
+        let mut out: Option<ValueSet<'a>> = None;
+        for p in parts {
+            if let Some(found) = self.carried_by(f, p, depth + 1) {
+                match &mut out {
+                    Some(all) => all.union(&found),
+                    None => out = Some(found),
+                }
+            }
+        }
+        out
     }
 
     /// The origin of a chain of calls, attributes and subscripts (`net.open(a).read()`) rooted
