@@ -5603,8 +5603,7 @@ def _pysbx_guard():
         # The traceback plain python would show: without the guard's frames around the
         # program's. They sit at its two ends (the runner below; a facade or the guard's check
         # above), so the walk follows `tb_next`, which needs no audit event, and reads frames
-        # from the ends only: a runaway recursion leaves a million entries. A facade between
-        # two frames of the program's (a signal handler's trampoline) stays in view. The facade
+        # from the ends only: a runaway recursion leaves a million entries. The facade
         # read `__traceback__` (an exception class of the program's may make it a property,
         # code that must meet the hook); here only genuine tracebacks are read.
         if _type(tb) is not _traceback_type:
@@ -5629,13 +5628,16 @@ def _pysbx_guard():
         entries[end - 1].tb_next = None
         if end - start <= _STAND_IN_SCAN:
             # The facades that stand in for `exec` and `eval` (a function of C under Python,
-            # which shows no frame) between the program's frame and the code they ran.
+            # which shows no frame) between the program's frame and the code they ran, and
+            # the trampolines between the frame a signal landed in and the program's handler
+            # (or tracer), which Python calls from C.
             kept = []
             _busy.add(tid)
             try:
                 for entry in entries[start:end]:
                     _reading[tid] = entry
-                    if _id(entry.tb_frame.f_code) not in _stand_in_ids:
+                    code_id = _id(entry.tb_frame.f_code)
+                    if code_id not in _stand_in_ids and code_id not in _trampoline_ids:
                         kept.append(entry)
             finally:
                 _reading.pop(tid, None)
