@@ -2363,8 +2363,8 @@ class Stop(Exception):
 def stop(signum, frame):
     raise Stop
 signal.signal(signal.SIGALRM, stop)
-signal.setitimer(signal.ITIMER_REAL, 0.02)
 try:
+    signal.setitimer(signal.ITIMER_REAL, 0.02)
     while True:
         try:
             open("missing.txt")
