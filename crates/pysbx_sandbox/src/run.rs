@@ -596,6 +596,8 @@ fn run_inner(
     let mut stopped_by: Option<Signal> = None;
     let mut guard_end: Option<(String, String)> = None;
     let mut guard_end_stub = false;
+    let mut stubs_placed: std::collections::HashSet<(String, u32)> =
+        std::collections::HashSet::new();
     // The program's file the refusal that ended the run was raised in, as the guard saw it.
     let mut end_file: Option<String> = None;
     let mut tier_seen = false;
@@ -780,6 +782,13 @@ fn run_inner(
                     killed_for = Some(EndReason::Violation);
                     kill_tree(b_pid);
                 }
+                if e.kind == EventKind::Gate && e.action == "stubbed" {
+                    // Kept apart from the events, which are bounded: a stub's exception that
+                    // ends the run is held against these (see `violation_on_record`).
+                    if let Some(line) = e.line {
+                        stubs_placed.insert((e.clause.clone(), line));
+                    }
+                }
                 if events.len() < MAX_KEPT_EVENTS {
                     events.push(e);
                 } else {
@@ -913,7 +922,7 @@ fn run_inner(
     // A gate stub's exception that ended the program counts as a violation only when the
     // gate's findings hold that stub: the program can raise one of its own.
     let guard_end = guard_end.filter(|(reason, message)| {
-        reason != "violation" || !guard_end_stub || violation_on_record(message, &events)
+        reason != "violation" || !guard_end_stub || violation_on_record(message, &stubs_placed)
     });
     let mut end = classify(policy, exit, setup_error, killed, guard_end, &events, wall_s);
     let gate_refused = refused_by_gate.is_some();
@@ -1268,18 +1277,25 @@ fn classify(
 /// at line 2: ...`, `PSB301 (name) blocked use of ctypes at line 1: ...`). The stub's class is
 /// made by the program's own text, so a program can raise one with any words; the guard's
 /// own refusals it checks itself (see `_ending` in the guard), and sends no such flag.
-fn violation_on_record(message: &str, events: &[Event]) -> bool {
-    events.iter().any(|e| {
-        e.kind == EventKind::Gate
-            && e.action == "stubbed"
-            && e.line.is_some_and(|line| {
-                message.strip_prefix(e.clause.as_str()).is_some_and(|rest| {
-                    rest.starts_with(" (")
-                        && rest.contains(") blocked ")
-                        && rest.contains(&format!(" at line {line}: "))
-                })
-            })
-    })
+fn violation_on_record(
+    message: &str,
+    stubs_placed: &std::collections::HashSet<(String, u32)>,
+) -> bool {
+    let Some((clause, rest)) = message.split_once(' ') else { return false };
+    let Some(after) = rest.split_once(") blocked ").map(|(_, after)| after) else { return false };
+    if !rest.starts_with('(') {
+        return false;
+    }
+    // The line the stub names: `... at line N: ...`.
+    after
+        .match_indices(" at line ")
+        .chain(after.starts_with("at line ").then_some((0, "at line ")))
+        .filter_map(|(at, _)| {
+            let digits = after[at..].trim_start().strip_prefix("at line ")?;
+            let end = digits.find(':')?;
+            digits[..end].parse::<u32>().ok()
+        })
+        .any(|line| stubs_placed.contains(&(clause.to_string(), line)))
 }
 
 /// The entry program as the gate lets it run (its sanitized source) and the gate's findings.
@@ -2247,6 +2263,22 @@ impl HandedDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stubs_exception_counts_only_where_the_gate_put_that_stub() {
+        let mut placed = std::collections::HashSet::new();
+        placed.insert(("PSB215".to_string(), 2));
+        placed.insert(("PSB301".to_string(), 1));
+        let on = |m: &str| violation_on_record(m, &placed);
+        assert!(on("PSB215 (shell-constant-command) blocked at line 2: os.system(\"id\")"));
+        assert!(on("PSB301 (ctypes-import) blocked use of ctypes at line 1: import ctypes"));
+        // Another line, another rule, the program's own words.
+        assert!(!on("PSB215 (shell-constant-command) blocked at line 3: os.system(\"id\")"));
+        assert!(!on("PSB103 (exec-string) blocked at line 2: exec(payload)"));
+        assert!(!on("PSB215 blocked at line 2: x"));
+        assert!(!on("pysbx: connecting to 10.6.6.6:22 is not allowed (net)"));
+        assert!(!on(""));
+    }
 
     fn tier_with(layer: &str, state: LayerState) -> Tier {
         let mut tier = Tier::default();
