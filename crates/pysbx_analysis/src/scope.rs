@@ -16,7 +16,7 @@ use rustc_hash::FxHasher;
 use smallvec::SmallVec;
 
 use crate::builtins;
-use crate::value::{Interner, QName, Value, ValueSet};
+use crate::value::{Const, Interner, QName, Value, ValueSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ScopeKind {
@@ -347,7 +347,9 @@ impl<'a> Scopes<'a> {
         let Some(scope) = self.list.get_mut(target as usize) else { return };
         let strong = target == id && scope.branch == 0;
         if scope.kind == ScopeKind::Class && !scope.refers {
-            scope.refers = vals.kept();
+            // A class attribute holding text (`parts = ("https://disc", "ord.com/...")`) is
+            // read back through the class or its instances too, where it folds.
+            scope.refers = vals.kept() || vals.single_const().is_some_and(Const::holds_text);
         }
         if scope.finished && (vals.refers() || vals.carries_derived()) {
             self.late.push((target, name.clone(), vals.clone()));
@@ -535,13 +537,17 @@ impl<'a> Scopes<'a> {
     }
 
     /// Everything `name` was bound to in the body of class scope `id` (its class attribute),
-    /// when that is worth keeping ([`ValueSet::kept`]); `None` otherwise.
+    /// when that is worth keeping ([`ValueSet::kept`], or one constant holding text);
+    /// `None` otherwise.
     pub(crate) fn class_attribute(&self, id: u32, name: &str) -> Option<&ValueSet<'a>> {
         let scope = self.list.get(id as usize)?;
         if scope.kind != ScopeKind::Class || !scope.refers {
             return None;
         }
-        self.slots.get(id, name, NameHash::of(name)).map(|s| &s.ever).filter(|v| v.kept())
+        self.slots
+            .get(id, name, NameHash::of(name))
+            .map(|s| &s.ever)
+            .filter(|v| v.kept() || v.single_const().is_some_and(Const::holds_text))
     }
 
     /// Records the classes of the file among class scope `id`'s bases.

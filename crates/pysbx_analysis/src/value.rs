@@ -151,6 +151,15 @@ impl<'a> Const<'a> {
         matches!(self, Self::Str(_) | Self::Bytes(_))
     }
 
+    /// Whether the constant is text, or a tuple holding text at its top level.
+    pub(crate) fn holds_text(&self) -> bool {
+        match self {
+            Self::Str(_) | Self::Bytes(_) => true,
+            Self::Seq(SeqKind::Tuple, items) => items.iter().any(Const::is_text),
+            _ => false,
+        }
+    }
+
     /// Whether the constant is a list or a dict.
     pub(crate) fn is_mutable(&self) -> bool {
         matches!(self, Self::Seq(SeqKind::List, _) | Self::Dict(_))

@@ -5477,6 +5477,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             &mut self.interner,
             &mut self.hits,
         );
+        // A class of the file read directly (`Sink.parts`), whose attribute bound once to an
+        // immutable constant in its body folds. Not through an instance or `self`: a method
+        // may change it on the object (a state machine's `self.state`), and a subclass
+        // elsewhere give it another value.
+        let class_read = !recv.vals.is_empty()
+            && recv.vals.alts().iter().all(|v| matches!(v, Value::Class { .. }));
         let vals = if a.ctx == ExprContext::Load {
             let mut vals = self.attr_of(&recv.vals, recv.fold.as_ref(), &attr);
             if let Expr::Name(owner_name) = &*a.value {
@@ -5563,6 +5569,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .then(|| vals.quals().find_map(|q| process_creation_flag(q)))
                     .flatten()
                     .map(Const::Int)
+            })
+            // A class's attribute surely bound to one immutable constant (`parts = ("https://
+            // disc", "ord.com/...")` in the class body, read as `Sink.parts`), as a name so
+            // bound folds.
+            .or_else(|| {
+                class_read
+                    .then(|| vals.single_const().filter(|c| !c.is_mutable()).cloned())
+                    .flatten()
             })
         };
         Eval { vals, fold, ..Eval::default() }
