@@ -997,6 +997,95 @@ if __name__ == "__main__":
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// A pool's task names a built-in or a `math` function (`pool.map(len, rows)`,
+/// `partial(max, 2)`, `ex.map(math.sqrt, xs)`): each computes on the values the pickle holds,
+/// and was refused as a global no pickle may name.
+#[test]
+fn process_pools_mapping_built_in_and_math_functions() {
+    let code = r#"
+import math, functools, multiprocessing, concurrent.futures as cf
+if __name__ == "__main__":
+    rows = [[1, 2], [3], [], [4, 5, 6]]
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(len, rows), pool.map(sum, rows), pool.map(math.sqrt, [4, 9]))
+        print(pool.map(functools.partial(max, 2), [1, 5]), pool.starmap(divmod, [(7, 2), (9, 4)]))
+    with cf.ProcessPoolExecutor(2) as ex:
+        print(list(ex.map(abs, [-1, 2, -3])), list(ex.map(sorted, ["cba", "fed"])))
+"#;
+    let s = Scratch::new();
+    let script = s.write("pool_builtins.py", code);
+    let policy = s.write("policy.yaml", "process: true\nlimits: {wall_s: 20}\n");
+    let plain = Command::new(python()).arg(&script).output().expect("test setup");
+    assert_eq!(
+        stdout(&plain),
+        "[2, 1, 0, 3] [3, 3, 0, 15] [2.0, 3.0]\n[2, 5] [(3, 1), (2, 1)]\n\
+         [1, 2, 3] [['a', 'b', 'c'], ['d', 'e', 'f']]\n"
+    );
+    let out = run(s.exec().arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Debian 12's interpreter (Python 3.11.2, which `--python /usr/bin/python3.11` runs, as does a
+/// child that cannot enter the home directory of another interpreter) pickles an enumeration's
+/// member as `getattr(its class, its name)`, and a member made by `_convert_` (`signal.SIGTERM`)
+/// by its global name: a round trip of the program's own enumerations and of the standard
+/// library's was refused there, though it ran under later releases.
+#[test]
+fn pickles_of_enumerations_under_debians_python_3_11_2() {
+    const DEBIAN_PYTHON: &str = "/usr/bin/python3.11";
+    assert!(
+        std::path::Path::new(DEBIAN_PYTHON).exists(),
+        "{DEBIAN_PYTHON} is missing: .ci/run installs Debian's python3.11"
+    );
+    let code = r#"
+import enum, http, pickle, re, signal, socket, sys
+class Kind(enum.Enum):
+    A = 1
+class Perm(enum.Flag):
+    R = 4
+    W = 2
+class Level(enum.IntEnum):
+    LOW = 1
+class Color(enum.StrEnum):
+    RED = "red"
+values = [Kind.A, Perm.R, Perm.R | Perm.W, Perm(0), Level.LOW, Color.RED, http.HTTPStatus.OK,
+          re.IGNORECASE, re.I | re.M, signal.SIGTERM, socket.AF_INET, socket.SOCK_STREAM]
+for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+    back = pickle.loads(pickle.dumps(values, proto))
+    print(proto, all(b is v for b, v in zip(back, values)), len(back))
+print(sys.version_info[:2], repr(back[2]), repr(back[9]))
+"#;
+    let s = Scratch::new();
+    let script = s.write("enum_pickles.py", code);
+    let plain = Command::new(DEBIAN_PYTHON).arg(&script).output().expect("test setup");
+    assert!(
+        stdout(&plain).ends_with("(3, 11) <Perm.R|W: 6> <Signals.SIGTERM: 15>\n"),
+        "{}{}",
+        stdout(&plain),
+        stderr(&plain)
+    );
+    let version = Command::new(DEBIAN_PYTHON)
+        .args(["-c", "import enum; print(enum.Enum.__reduce_ex__.__code__.co_names)"])
+        .output()
+        .expect("test setup");
+    // The case this test is for; a later Debian interpreter that no longer pickles through
+    // `getattr` still runs the round trip below.
+    eprintln!("Debian's Enum.__reduce_ex__ names {}", stdout(&version));
+    let debian = std::path::Path::new(DEBIAN_PYTHON);
+    let out = run(s.exec_with(debian).arg(&script));
+    assert_eq!(stdout(&out), stdout(&plain), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A pickle naming `getattr` itself is still refused there.
+    let blob = s.write(
+        "getattr_pickle.py",
+        "import pickle\ntry:\n    pickle.loads(b'\\x80\\x04\\x8c\\x08builtins\\x8c\\x07getattr\\x93.')\n    \
+         print('LOADED')\nexcept PermissionError:\n    print('refused')\n",
+    );
+    let out = run(s.exec_with(debian).arg("--no-gate").arg(&blob));
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
+}
+
 /// A forked child shares the guard's channel with its parent: a child importing a module (a
 /// request to the gate, and its answer) while the parent imports too interleaved their records
 /// and handed one process the other's answer (the import failed with a broken pipe, or the run

@@ -1363,7 +1363,9 @@ def _pysbx_guard():
     # --- the audit hook ---------------------------------------------------------------------
 
     _SAFE_PICKLE = {"collections", "datetime", "decimal", "fractions", "copyreg", "numbers",
-                    "_codecs", "uuid", "pathlib", "ipaddress", "enum", "array", "zoneinfo"}
+                    "_codecs", "uuid", "pathlib", "ipaddress", "enum", "array", "zoneinfo",
+                    # Functions of numbers only (`pool.map(math.sqrt, xs)`).
+                    "math", "cmath"}
     # numpy's own reconstructors and types, which the pickles of its arrays, scalars, dtypes,
     # masked arrays and random generators name (numpy 2's `numpy._core`, numpy 1's
     # `numpy.core`): the program may read back the arrays it saved, as `torch.load`'s
@@ -1436,6 +1438,14 @@ def _pysbx_guard():
     _SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "complex", "bytearray",
                       "bytes", "str", "int", "float", "bool", "range", "slice", "object", "type",
                       "Ellipsis", "NotImplemented"}
+    # The built-in functions a process pool's task names (`pool.map(len, rows)`,
+    # `partial(max, 0)`): each computes on the values the pickle built, whose only code is the
+    # allowed classes' own. Not `getattr`, `vars`, `dir` and the others that reach into an
+    # object, nor `eval`, `exec`, `open`, `__import__`, `print`, `input`, `breakpoint`.
+    _SAFE_BUILTINS.update((
+        "abs", "all", "any", "ascii", "bin", "callable", "chr", "divmod", "enumerate", "filter",
+        "format", "hash", "hex", "id", "isinstance", "issubclass", "iter", "len", "map", "max",
+        "min", "next", "oct", "ord", "pow", "repr", "reversed", "round", "sorted", "sum", "zip"))
     # Exceptions travel back from process pools' workers; building one runs no code of choice.
     _SAFE_BUILTINS.update(n for n, v in vars(builtins).items()
                           if _type(v) is _type and issubclass(v, BaseException))
@@ -1528,6 +1538,25 @@ def _pysbx_guard():
     import enum as _enum_module
     _EnumType = _enum_module.EnumType
 
+    # Python 3.11 up to 3.11.4 (Debian 12's 3.11.2 among them) pickles an enumeration's
+    # member as `getattr(its class, its name)`: a pickle may not name `getattr`, which reaches
+    # any attribute of any object the pickle builds (`object.__subclasses__`, then a bound
+    # `pop` of the list...). Such an interpreter's members are pickled instead as later
+    # releases pickle them, by class and value (`Kind(1)` looks the value up among the
+    # members, a flag's combined value included): the same function objects, which the classes
+    # that mix in a data type (`IntEnum`, `StrEnum`) hold copies of, get that code.
+    def _enum_by_value(self, proto):
+        return self.__class__, (self._value_,)
+
+    for _enum_class in (_enum_module.Enum, _enum_module.Flag):
+        _reduce = _enum_class.__dict__.get("__reduce_ex__")
+        if _type(_reduce) is _function_type and "getattr" in _function_code(_reduce).co_names:
+            _old_code = _function_code(_reduce)
+            _reduce.__code__ = _function_code(_enum_by_value).replace(
+                co_name=_old_code.co_name, co_qualname=_old_code.co_qualname,
+                co_filename=_old_code.co_filename, co_firstlineno=_old_code.co_firstlineno)
+    del _enum_class, _reduce
+
     def _stdlib_enum(module, origin, namespace, parts):
         # An enumeration a module of the standard library defines (`http.HTTPStatus`,
         # `signal.Signals`, `socket.AddressFamily`): the pickle of a member names its class and
@@ -1537,6 +1566,10 @@ def _pysbx_guard():
             return False
         obj = _plain_get(namespace, parts[0])  # a key of the program's, a `str` subclass
         t = _type(obj)
+        if _issubclass(_type(t), _EnumType):
+            # A member, pickled by its global name (`signal.SIGTERM`, as `_convert_` makes the
+            # members of `signal.Signals` pickle): the value itself, nothing to call.
+            obj, t = t, _type(t)
         if not _issubclass(t, _type) or not _issubclass(t, _EnumType):
             return False
         defined_in = _class_module(obj)
@@ -1658,6 +1691,10 @@ def _pysbx_guard():
                     if _type(code_file) is not _str or not _under(_norm(code_file), _site) \
                             or "/numpy/" not in _norm(code_file) or code.co_name != parts[-1]:
                         return False
+            elif _issubclass(_type(t), _EnumType):
+                # A member of an enumeration defined there, pickled by its global name
+                # (`enum.pickle_by_global_name`, `global_enum`).
+                defined_in = _class_module(t)
             elif numpy_own and t is _builtin_function_type:
                 # A native function of numpy's extension (`_reconstruct` of
                 # `numpy._core._multiarray_umath`): defined under that name, bound to a module
