@@ -218,6 +218,36 @@ fn gate_sanitizes_imported_modules() {
     assert_eq!(gate["line"], 3);
 }
 
+/// A stub the gate put in place raises through a generator (`(_ for _ in ()).throw(...)`, an
+/// expression that raises): the traceback of a stub nobody caught ends at the program's line,
+/// as an exception raised there would, without the generator's frame beneath it.
+#[test]
+fn a_stubs_traceback_ends_at_the_programs_line() {
+    let s = Scratch::new();
+    s.write(
+        "lib_net.py",
+        "import socket\ndef fetch():\n    return socket.create_connection(('example.com', 80))\n",
+    );
+    let script = s.write(
+        "main.py",
+        "import subprocess, lib_net\ndef f():\n    subprocess.run(['ls'])\ntry:\n    f()\nexcept PermissionError:\n    print('caught')\nlib_net.fetch()\n",
+    );
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), "caught\n", "{}", stderr(&out));
+    let err = stderr(&out);
+    let tb = &err[err.find("Traceback (most recent call last):").expect("a traceback")..];
+    assert!(!tb.contains("<genexpr>"), "{err}");
+    let frames: Vec<&str> = tb.lines().filter(|l| l.trim_start().starts_with("File ")).collect();
+    assert_eq!(frames.len(), 2, "{err}");
+    assert!(frames[1].contains("lib_net.py\", line 3, in fetch"), "{err}");
+    // The class the stub made in `lib_net`, named as Python names a class of that module.
+    assert!(
+        tb.contains("\nlib_net.PysbxBlocked: PSB401 (socket-create) blocked at line 3"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(122), "{err}");
+}
+
 /// A program the gate refuses outright (here: more findings than the gate reads) runs
 /// nothing, and the user sees why: every finding the gate made before it stopped and what
 /// stopped it, each with its file, line, rule and message, on standard error and in the

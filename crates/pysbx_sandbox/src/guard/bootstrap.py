@@ -5636,7 +5636,15 @@ def _pysbx_guard():
                 return True
         return False
 
-    def _trim(tb):
+    def _stub_generator(entry, tid):
+        # Whether the entry is the frame of the generator a gate's stub throws through
+        # (`(_ for _ in ()).throw(...)`, an expression that raises): Python shows it beneath
+        # the line that made the call, which plain python would show last.
+        _reading[tid] = entry
+        code = entry.tb_frame.f_code
+        return code.co_name == "<genexpr>" and code.co_varnames == (".0", "_")
+
+    def _trim(tb, stub=False):
         # The traceback plain python would show: without the guard's frames around the
         # program's. They sit at its two ends (the runner below; a facade or the guard's check
         # above), so the walk follows `tb_next`, which needs no audit event, and reads frames
@@ -5662,6 +5670,14 @@ def _pysbx_guard():
             _busy.discard(tid)
         if start == end:
             return None
+        if stub and end - start > 1:
+            _busy.add(tid)
+            try:
+                if _stub_generator(entries[end - 1], tid):
+                    end -= 1
+            finally:
+                _reading.pop(tid, None)
+                _busy.discard(tid)
         entries[end - 1].tb_next = None
         if end - start <= _STAND_IN_SCAN:
             # The facades that stand in for `exec` and `eval` (a function of C under Python,
@@ -6171,7 +6187,11 @@ def _report(exc, *, __pysbx_trim=None, __pysbx_traceback=None):
     # Shows the traceback plain python would (see `_trim`). Set even when no frame is left (an
     # error of the program's parsing, raised by the guard): the hook prints the exception's own
     # traceback when given none.
-    tb = __pysbx_trim(__pysbx_traceback.__get__(exc))
+    # A gate's stub (a class the stub's text makes) raised through its generator's frame.
+    # Read through `type`'s own descriptor: a metaclass of the program's may make `__name__`
+    # a property.
+    stub = type.__dict__["__name__"].__get__(type(exc)) in ("PysbxBlocked", "PysbxBlockedImport")
+    tb = __pysbx_trim(__pysbx_traceback.__get__(exc), stub)
     __pysbx_traceback.__set__(exc, tb)
     _flush_output()
     sys.excepthook(type(exc), exc, tb)
