@@ -112,7 +112,7 @@ fn docstring(body: &[Stmt]) -> Option<String> {
 }
 
 /// The examples of one docstring, as `DocTestParser` cuts them out.
-fn examples_of(doc: &str) -> Vec<String> {
+pub(crate) fn examples_of(doc: &str) -> Vec<String> {
     let text = crate::fold::expand_tabs(doc);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut examples = Vec::new();

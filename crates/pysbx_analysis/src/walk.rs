@@ -989,6 +989,9 @@ pub(crate) struct Walker<'a, 'c> {
     /// The module's statements, and the keywords its calls give each name, read once where
     /// a wrapper hands on its own `**kwargs` (see [`spread::FileCalls`]).
     module_body: &'a [Stmt],
+    /// Whether the examples of the file's docstrings were read, where a doctest runner runs
+    /// them (see [`Self::read_doctest_examples`]).
+    doctests_read: bool,
     file_calls: Option<spread::FileCalls>,
 }
 
@@ -1213,6 +1216,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             spread_body: None,
             method_receiver: None,
             module_body: &[],
+            doctests_read: false,
             file_calls: None,
         }
     }
@@ -3380,7 +3384,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if !self.c.needs_returned {
             return None;
         }
-        let (value, before) = returned_at_end(f)?;
+        let Some((value, before)) = returned_at_end(f) else { return self.yields_carried(f) };
         if let Some(found) = self.chain_derived(Locals::Def(f), value) {
             return Some(found);
         }
@@ -3428,6 +3432,39 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut budget = MAX_FILLING_STATEMENTS;
         filling_values(&f.body, &key(&n.id), &mut filled, &mut budget);
         filled.into_iter().find_map(|e| self.carried_by(Locals::Def(f), e, 0))
+    }
+
+    /// What a generator function's items carry from a followed call, read without walking it:
+    /// a `yield` of something [`Self::carried_by`] finds (`yield {"host": gethostname()}`),
+    /// `yield from` one, or a `yield` of a value made of a loop's target over one (`for k, v in
+    /// os.environ.items(): yield f"{k}={v}".encode()`). Iterating its call gives them (`for rec
+    /// in records(): sock.sendall(rec)`). Undecorated, `async` or not.
+    fn yields_carried(&mut self, f: &ast::StmtFunctionDef) -> Option<ValueSet<'a>> {
+        if !f.decorator_list.is_empty() {
+            return None;
+        }
+        let mut found = GeneratorItems::default();
+        let mut budget = MAX_FILLING_STATEMENTS;
+        generator_items(&f.body, &mut found, &mut budget);
+        for from in found.delegated {
+            if let Some(carried) = self.carried_by(Locals::Def(f), from, 0) {
+                return Some(carried);
+            }
+        }
+        for item in found.yielded {
+            if let Some(carried) = self.carried_by(Locals::Def(f), item, 0) {
+                return Some(carried);
+            }
+            let names = NamesIn::of(item);
+            for (target, iter) in &found.loops {
+                if NamesIn::of(target).iter().any(|b| names.contains(b))
+                    && let Some(carried) = self.carried_by(Locals::Def(f), iter, 0)
+                {
+                    return Some(carried);
+                }
+            }
+        }
+        None
     }
 
     /// What `e`, written in `f`, carries from a followed call, as the walker would find it:
@@ -7481,6 +7518,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.read_code_string(&code, c.range());
                 }
             }
+            if quals.iter().any(|q| DOCTEST_RUNNERS.contains(&&**q)) {
+                self.read_doctest_examples(pos_c.first().copied().flatten(), c.range());
+            }
             // What the call returned, for `returned_by` and `derived_from` tests; only a result
             // the engine knows nothing else about (a module from `import_module` is not a
             // round trip's data).
@@ -7931,6 +7971,102 @@ fn filling_values<'e>(stmts: &'e [Stmt], name: &Name, out: &mut Vec<&'e Expr>, b
                 filling_values(&t.finalbody, name, out, budget);
             }
             _ => {}
+        }
+    }
+}
+
+/// What a generator function's body yields, read without walking it (see
+/// `Walker::yields_carried`).
+#[derive(Default)]
+struct GeneratorItems<'e> {
+    /// The values of its `yield` expressions.
+    yielded: Vec<&'e Expr>,
+    /// The iterables of its `yield from` expressions.
+    delegated: Vec<&'e Expr>,
+    /// The targets and iterables of its `for` loops.
+    loops: Vec<(&'e Expr, &'e Expr)>,
+}
+
+/// Gathers the `yield`s written as statements (`yield x`, `y = yield x`) and the `for` loops of
+/// a body, in branches, loops, `with` and `try` too, not in nested functions or classes (whose
+/// `yield`s are their own); at most `budget` statements.
+fn generator_items<'e>(stmts: &'e [Stmt], out: &mut GeneratorItems<'e>, budget: &mut usize) {
+    let item = |e: &'e Expr, out: &mut GeneratorItems<'e>| match e {
+        Expr::Yield(y) => out.yielded.extend(y.value.as_deref()),
+        Expr::YieldFrom(y) => out.delegated.push(&y.value),
+        Expr::Await(a) => {
+            if let Expr::Yield(y) = &*a.value {
+                out.yielded.extend(y.value.as_deref());
+            }
+        }
+        _ => {}
+    };
+    for st in stmts {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        match st {
+            Stmt::Expr(e) => item(&e.value, out),
+            Stmt::Assign(a) => item(&a.value, out),
+            Stmt::AnnAssign(a) => {
+                if let Some(v) = &a.value {
+                    item(v, out);
+                }
+            }
+            Stmt::If(i) => {
+                generator_items(&i.body, out, budget);
+                for clause in &i.elif_else_clauses {
+                    generator_items(&clause.body, out, budget);
+                }
+            }
+            Stmt::For(l) => {
+                out.loops.push((&l.target, &l.iter));
+                generator_items(&l.body, out, budget);
+                generator_items(&l.orelse, out, budget);
+            }
+            Stmt::While(l) => {
+                generator_items(&l.body, out, budget);
+                generator_items(&l.orelse, out, budget);
+            }
+            Stmt::With(w) => generator_items(&w.body, out, budget),
+            Stmt::Try(t) => {
+                generator_items(&t.body, out, budget);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    generator_items(&h.body, out, budget);
+                }
+                generator_items(&t.orelse, out, budget);
+                generator_items(&t.finalbody, out, budget);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The names an expression reads or binds (`k` and `v` of `f"{k}={v}".encode()`).
+#[derive(Default)]
+struct NamesIn {
+    names: SmallVec<[Name; 4]>,
+}
+
+impl NamesIn {
+    fn of(e: &Expr) -> SmallVec<[Name; 4]> {
+        use ruff_python_ast::visitor::Visitor as _;
+        let mut found = Self::default();
+        found.visit_expr(e);
+        found.names
+    }
+}
+
+impl<'x> ruff_python_ast::visitor::Visitor<'x> for NamesIn {
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if let Expr::Name(n) = expr {
+            if self.names.len() < 64 {
+                self.names.push(key(&n.id));
+            }
+        } else {
+            ruff_python_ast::visitor::walk_expr(self, expr);
         }
     }
 }
@@ -8572,7 +8708,38 @@ const CODE_RUNNERS: &[&str] = &[
     "trace.Trace().runctx",
 ];
 
+/// Callees that run the `>>>` examples of docstrings as code: the module's
+/// (`doctest.testmod()`), an object's (`run_docstring_examples(f, globs)`), or a string's
+/// given as the object.
+const DOCTEST_RUNNERS: &[&str] = &[
+    "doctest.testmod",
+    "doctest.run_docstring_examples",
+    "doctest.DocTestSuite",
+    "doctest.DocTestFinder().find",
+];
+
 impl<'a> Walker<'a, '_> {
+    /// Reads the doctest examples a doctest runner at `call` runs, in place, as constant code
+    /// given to `exec` is read: those of a constant string given as the object
+    /// (`run_docstring_examples(">>> ...", {})`), or else those of every docstring of the
+    /// file, once per file (the object is most often one of the file's functions, or the
+    /// module itself; reading them all is the bias toward flagging). Doctest runs them with
+    /// the module's globals, so what an example calls is reported by its own rules, at the
+    /// call.
+    fn read_doctest_examples(&mut self, object: Option<&Const<'_>>, call: TextRange) {
+        let examples = match object.and_then(constant_text) {
+            Some(text) => crate::doctest::examples_of(&text),
+            None if !self.doctests_read => {
+                self.doctests_read = true;
+                crate::doctest::examples_of_module(self.module_body)
+            }
+            None => return,
+        };
+        for example in examples {
+            self.read_code_string(&example, call);
+        }
+    }
+
     /// Whether a constant code string of `len` bytes is past what the file may read in place:
     /// nested too deep, or past the file's count or bytes of such strings.
     fn past_code_limits(&self, len: usize) -> bool {
