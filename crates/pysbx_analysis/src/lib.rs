@@ -121,7 +121,10 @@ pub struct AnalyzeOptions {
     pub called_by_entry: Option<CalledByEntry>,
     /// List the examples of the file's docstrings, as `doctest` runs them, in
     /// [`FileAnalysis::doctest_examples`] (`pysbx exec`'s import gate: see
-    /// [`doctest_examples`]), from the tree the analysis parses anyway.
+    /// [`doctest_examples`]), from the tree the analysis parses anyway. They are then not
+    /// read in place where a doctest runner of the file runs them, as a scan reads them: the
+    /// guard judges each example as it runs, refusing one the gate would change, so the
+    /// runner's call itself is not stubbed for what one example does.
     pub doctest_examples: bool,
 }
 
@@ -384,6 +387,7 @@ impl Analyzer {
                 &embedded,
             );
             walker.build_backend = options.build_backend;
+            walker.doctests_read = options.doctest_examples;
             if let Some(entry) = &options.called_by_entry {
                 walker.called_by_entry(&entry.entry_file_name, &entry.functions);
             }
@@ -951,6 +955,25 @@ mod tests {
         let plain = an.analyze(src, Path::new("m.py"), &AnalyzeOptions::default());
         assert!(plain.doctest_examples.is_empty());
         assert_eq!(plain.findings, out.findings);
+    }
+
+    #[test]
+    fn a_scan_reads_docstring_examples_where_a_runner_runs_them_and_the_gate_leaves_them_to_the_guard()
+     {
+        let an = analyzer(&pack("TST902", "{call: os.system}"));
+        let src = "import doctest\ndef f():\n    '''\n    >>> import os; os.system('id')\n    '''\ndoctest.run_docstring_examples(f, {})\n";
+        let scan = an.analyze(src, Path::new("m.py"), &AnalyzeOptions::default());
+        let lines: Vec<u32> = scan.findings.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines, [6], "at the runner's call");
+        let gate = AnalyzeOptions { doctest_examples: true, ..AnalyzeOptions::default() };
+        let out = an.analyze(src, Path::new("m.py"), &gate);
+        assert_eq!(out.doctest_examples, ["import os; os.system('id')\n"]);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+        // Without a runner, a docstring's examples are documentation.
+        let unrun = src.replace("doctest.run_docstring_examples(f, {})", "f()");
+        assert!(
+            an.analyze(&unrun, Path::new("m.py"), &AnalyzeOptions::default()).findings.is_empty()
+        );
     }
 
     #[test]

@@ -990,8 +990,9 @@ pub(crate) struct Walker<'a, 'c> {
     /// a wrapper hands on its own `**kwargs` (see [`spread::FileCalls`]).
     module_body: &'a [Stmt],
     /// Whether the examples of the file's docstrings were read, where a doctest runner runs
-    /// them (see [`Self::read_doctest_examples`]).
-    doctests_read: bool,
+    /// them (see [`Self::read_doctest_examples`]); set from the start for the sandbox's gate,
+    /// whose guard judges each example as it runs.
+    pub(crate) doctests_read: bool,
     file_calls: Option<spread::FileCalls>,
 }
 
