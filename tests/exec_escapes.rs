@@ -989,6 +989,74 @@ fn the_working_directory_maps_no_code_without_ffi_or_processes() {
     assert_eq!(stdout(&out), "True False\n", "{}", stderr(&out));
 }
 
+/// The script's directory is mounted `noexec` too, without foreign code or processes: a
+/// shared object shipped beside the script cannot be mapped as code by a loader the guard does
+/// not judge (Tcl's `load`, which mapped one and ran it, past the audit hook). With `ffi: true`
+/// it may.
+#[test]
+fn the_scripts_directory_maps_no_code_without_ffi_or_processes() {
+    let s = Scratch::new();
+    s.write("blob.bin", &"\0".repeat(8192));
+    let script = s.write(
+        "beside.py",
+        r#"
+import mmap, os
+here = os.path.dirname(os.path.abspath(__file__))
+print("noexec", bool(os.statvfs(here).f_flag & os.ST_NOEXEC))
+with open(os.path.join(here, "blob.bin"), "rb") as f:
+    try:
+        mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+        print("mapped")
+    except OSError as e:
+        print("refused", e.errno)
+import json, decimal, _json
+print("extension modules load")
+"#,
+    );
+    // Started elsewhere, so that the script's directory is not the working directory's view.
+    let elsewhere = tempfile::tempdir().expect("a directory");
+    let out = run(s.exec().current_dir(elsewhere.path()).arg("--no-gate").arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "noexec True\nrefused 1\nextension modules load\n",
+        "{}",
+        stderr(&out)
+    );
+    let policy = s.write("ffi.yaml", "ffi: true\n");
+    let out = run(s
+        .exec()
+        .current_dir(elsewhere.path())
+        .arg("--no-gate")
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script));
+    assert_eq!(stdout(&out), "noexec False\nmapped\nextension modules load\n", "{}", stderr(&out));
+}
+
+/// Tcl, embedded by `_tkinter`, is foreign code: its `load` command maps any shared library,
+/// and its file, socket and `exec` commands raise no audit event. Refused without `ffi`, as
+/// `ctypes` is, whoever imports it.
+#[test]
+fn tcl_is_foreign_code() {
+    let s = Scratch::new();
+    let script = s.write(
+        "tcl.py",
+        "import importlib\nfor name in ('_tkinter', 'tkinter'):\n    try:\n        importlib.import_module(name)\n        print('imported', name)\n    except Exception as e:\n        print(type(e).__name__, name)\n",
+    );
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "PolicyViolation _tkinter\nPolicyViolation tkinter\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("importing _tkinter is not allowed (ffi: false)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Without processes, `execveat` is let through only for the interpreter's own start: its
 /// descriptor, `AT_EMPTY_PATH` and one path pointer at a random address. The kernel ignores
 /// the descriptor when the path is absolute, so native code (granted here) calling it with the

@@ -39,6 +39,9 @@ pub(crate) struct Plan {
     /// directory, when pysbx runs as root; see [`crate::confine::lend`]).
     #[serde(default)]
     pub(crate) lend: Vec<PathBuf>,
+    /// Directories mounted `noexec` (the script's, without foreign code or processes, when no
+    /// directory of the interpreter's lies in it; see [`crate::confine::lend::no_code`]).
+    pub(crate) no_code: Vec<PathBuf>,
     /// Every mount read-only but the write paths, the private directory and `/dev` (without
     /// root the program keeps the user's uid and owns the user's files; as root its uid is
     /// derived from pysbx's pid, and owns what earlier runs of that uid left; see

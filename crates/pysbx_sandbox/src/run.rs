@@ -387,6 +387,30 @@ fn run_inner(
     {
         plan.workdir_lower = Some(dir.clone());
     }
+    // Without foreign code or processes nothing beside the script runs as machine code, as
+    // nothing in the working directory's view does; a directory holding the interpreter or its
+    // packages (a virtual environment inside the project) keeps its extension modules.
+    if !plan.confine.ffi && !plan.confine.process {
+        let interpreter_dirs: Vec<&Path> = [
+            &interp.executable,
+            &interp.prefix,
+            &interp.base_prefix,
+            &interp.exec_prefix,
+            &interp.stdlib,
+            &interp.platstdlib,
+        ]
+        .into_iter()
+        .chain(&interp.site)
+        .chain(&interp.loader)
+        .map(PathBuf::as_path)
+        .collect();
+        plan.no_code = script_dir
+            .iter()
+            .chain(&link_dir)
+            .filter(|d| !interpreter_dirs.iter().any(|p| p.starts_with(d)))
+            .cloned()
+            .collect();
+    }
     if drop_to.is_some() {
         plan.lend = script_dir
             .iter()
@@ -2195,6 +2219,7 @@ fn build_plan(
         root: None,
         reach,
         lend: Vec::new(),
+        no_code: Vec::new(),
         read_only_tree: false,
         masked: Vec::new(),
         masked_sockets: Vec::new(),

@@ -356,6 +356,15 @@ fn stage_b(
                 return fail(&status, e);
             }
         }
+        // Not fatal: without it the guard alone judges the native files loaded from there.
+        for dir in &plan.no_code {
+            match confine::lend::no_code(dir) {
+                Ok(()) => tier.note("namespace.mount", &format!("{} noexec", dir.display())),
+                Err(e) => {
+                    tier.note("namespace.mount", &format!("{} not noexec ({e})", dir.display()))
+                }
+            }
+        }
         // Every mount read-only but what the program may write, the private directory and
         // `/dev` (devices are written through it). Not fatal: without it the guard alone
         // judges the owner-only calls where the program's uid owns files, as before.

@@ -50,6 +50,19 @@ pub(crate) fn lend(dir: &Path, to: (u32, u32)) -> Result<bool, String> {
     Ok(true)
 }
 
+/// Mounts `dir` over itself (the lent mount, when it was lent) `noexec`: no file there may be
+/// mapped as code. Landlock's execute right covers `execve`, not `mmap`, and the loaders that
+/// bypass the guard's judgement of native files (Tcl's `load`, OpenSSL's engines, a JIT) map a
+/// shared object shipped beside the script as any library is mapped.
+pub(crate) fn no_code(dir: &Path) -> Result<(), String> {
+    let path = CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| format!("{}: a NUL byte in the path", dir.display()))?;
+    let tree = open_tree_clone(&path).map_err(|e| format!("clone {}: {e}", dir.display()))?;
+    set_attrs(&tree, libc::MOUNT_ATTR_NOEXEC, 0, None)
+        .map_err(|e| format!("noexec {}: {e}", dir.display()))?;
+    move_onto(&tree, &path).map_err(|e| format!("mount {}: {e}", dir.display()))
+}
+
 /// A user namespace whose only uid and gid map `from` to `to`: the mapping an idmapped mount
 /// takes. A forked helper creates it and waits, killed once its namespace is open.
 fn mapping_namespace(from: (u32, u32), to: (u32, u32)) -> Result<OwnedFd, String> {

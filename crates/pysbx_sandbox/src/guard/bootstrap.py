@@ -1713,9 +1713,11 @@ def _pysbx_guard():
 
     # Native modules that hand out the process's memory: foreign code, and CPython's test
     # modules (raw memory, and subinterpreters, which no audit hook of this one watches).
+    # `_tkinter` embeds a Tcl interpreter: its `load` command maps any shared library as
+    # code, and its file, socket and `exec` commands raise no audit event.
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "_testcapi",
                     "_testinternalcapi", "_testmultiphase", "_testbuffer",
-                    "_xxsubinterpreters", "_xxinterpchannels")
+                    "_xxsubinterpreters", "_xxinterpchannels", "_tkinter")
     _SQLITE_EXTENSION_EVENTS = frozenset({"sqlite3.enable_load_extension",
                                           "sqlite3.load_extension"})
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
