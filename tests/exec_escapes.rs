@@ -1033,20 +1033,62 @@ print("extension modules load")
     assert_eq!(stdout(&out), "noexec False\nmapped\nextension modules load\n", "{}", stderr(&out));
 }
 
+/// A directory the policy lets the program write is mounted `noexec` too, without foreign code
+/// or processes: a shared object written there could otherwise be loaded by a library that
+/// maps one by its own configuration (an OpenSSL provider named by `OPENSSL_CONF`, which ran
+/// its constructor at `import hashlib`), with no import the guard judges. With `ffi: true` it
+/// may be mapped.
+#[test]
+fn a_write_path_maps_no_code_without_ffi_or_processes() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let out_dir = tempfile::tempdir().expect("test setup");
+    std::fs::set_permissions(out_dir.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("test setup");
+    let dir = out_dir.path().display().to_string();
+    let script = s.write(
+        "written.py",
+        &format!(
+            r#"
+import mmap, os
+d = {dir:?}
+print("noexec", bool(os.statvfs(d).f_flag & os.ST_NOEXEC))
+p = os.path.join(d, "blob%d.bin" % os.getuid())
+with open(p, "wb") as f:
+    f.write(b"\0" * 8192)
+with open(p, "rb") as f:
+    try:
+        mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+        print("mapped")
+    except OSError as e:
+        print("refused", e.errno)
+"#
+        ),
+    );
+    let policy = s.write("w.yaml", &format!("fs:\n  read: [{dir:?}]\n  write: [{dir:?}]\n"));
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "noexec True\nrefused 1\n", "{}", stderr(&out));
+    let policy =
+        s.write("ffi.yaml", &format!("ffi: true\nfs:\n  read: [{dir:?}]\n  write: [{dir:?}]\n"));
+    let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "noexec False\nmapped\n", "{}", stderr(&out));
+}
+
 /// Tcl, embedded by `_tkinter`, is foreign code: its `load` command maps any shared library,
 /// and its file, socket and `exec` commands raise no audit event. Refused without `ffi`, as
-/// `ctypes` is, whoever imports it.
+/// `ctypes` is, whoever imports it; so are CPython's test and sample extension modules.
 #[test]
 fn tcl_is_foreign_code() {
     let s = Scratch::new();
     let script = s.write(
         "tcl.py",
-        "import importlib\nfor name in ('_tkinter', 'tkinter'):\n    try:\n        importlib.import_module(name)\n        print('imported', name)\n    except Exception as e:\n        print(type(e).__name__, name)\n",
+        "import importlib\nfor name in ('_tkinter', 'tkinter', '_ctypes_test', '_testclinic', 'xxlimited', '_xxtestfuzz'):\n    try:\n        importlib.import_module(name)\n        print('imported', name)\n    except Exception as e:\n        print(type(e).__name__, name)\n",
     );
     let out = run(s.exec().arg("--no-gate").arg(&script));
     assert_eq!(
         stdout(&out),
-        "PolicyViolation _tkinter\nPolicyViolation tkinter\n",
+        "PolicyViolation _tkinter\nPolicyViolation tkinter\nPolicyViolation _ctypes_test\n\
+         PolicyViolation _testclinic\nPolicyViolation xxlimited\nPolicyViolation _xxtestfuzz\n",
         "{}",
         stderr(&out)
     );

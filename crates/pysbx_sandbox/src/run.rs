@@ -404,9 +404,13 @@ fn run_inner(
         .chain(&interp.loader)
         .map(PathBuf::as_path)
         .collect();
+        // The write paths too: a shared object the program writes there could otherwise be
+        // loaded by a library that maps one by its own configuration (OpenSSL's providers
+        // named by `OPENSSL_CONF`), with no import the guard judges.
         plan.no_code = script_dir
             .iter()
             .chain(&link_dir)
+            .chain(&plan.confine.write)
             .filter(|d| !interpreter_dirs.iter().any(|p| p.starts_with(d)))
             .cloned()
             .collect();

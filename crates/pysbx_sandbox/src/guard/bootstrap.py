@@ -1717,7 +1717,9 @@ def _pysbx_guard():
     # code, and its file, socket and `exec` commands raise no audit event.
     _FFI_MODULES = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "_testcapi",
                     "_testinternalcapi", "_testmultiphase", "_testbuffer",
-                    "_xxsubinterpreters", "_xxinterpchannels", "_tkinter")
+                    "_xxsubinterpreters", "_xxinterpchannels", "_tkinter", "_xxtestfuzz",
+                    "_ctypes_test", "_testclinic", "_testimportmultiple", "_testsinglephase",
+                    "xxlimited", "xxlimited_35", "xxsubtype")
     _SQLITE_EXTENSION_EVENTS = frozenset({"sqlite3.enable_load_extension",
                                           "sqlite3.load_extension"})
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
