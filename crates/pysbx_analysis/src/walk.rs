@@ -7929,47 +7929,54 @@ fn filling_values<'e>(stmts: &'e [Stmt], name: &Name, out: &mut Vec<&'e Expr>, b
         Expr::Subscript(sub) => matches!(&*sub.value, Expr::Name(n) if key(&n.id) == *name),
         _ => false,
     };
+    each_statement(stmts, budget, &mut |st| match st {
+        Stmt::Assign(a) if a.targets.iter().any(is) => out.push(&a.value),
+        Stmt::AugAssign(a) if is(&a.target) => out.push(&a.value),
+        Stmt::AnnAssign(a) if is(&a.target) => out.extend(a.value.as_deref()),
+        Stmt::Expr(ast::StmtExpr { value, .. }) => {
+            if let Expr::Call(c) = &**value
+                && let Expr::Attribute(m) = &*c.func
+                && matches!(&*m.value, Expr::Name(n) if key(&n.id) == *name)
+                && FILLING_METHODS.contains(&m.attr.id.as_str())
+            {
+                out.extend(spread::argument_values(&c.arguments));
+            }
+        }
+        _ => {}
+    });
+}
+
+/// Calls `visit` on each statement of `stmts` and, through branches, loops, `with` and `try`,
+/// of the bodies they hold, in source order; not inside nested functions or classes, whose
+/// statements are their own. At most `budget` statements in all.
+fn each_statement<'e>(stmts: &'e [Stmt], budget: &mut usize, visit: &mut impl FnMut(&'e Stmt)) {
     for st in stmts {
         if *budget == 0 {
             return;
         }
         *budget -= 1;
+        visit(st);
         match st {
-            Stmt::Assign(a) if a.targets.iter().any(is) => out.push(&a.value),
-            Stmt::AugAssign(a) if is(&a.target) => out.push(&a.value),
-            Stmt::AnnAssign(a) if is(&a.target) => out.extend(a.value.as_deref()),
-            Stmt::Expr(ast::StmtExpr { value, .. }) => {
-                if let Expr::Call(c) = &**value
-                    && let Expr::Attribute(m) = &*c.func
-                    && matches!(&*m.value, Expr::Name(n) if key(&n.id) == *name)
-                    && FILLING_METHODS.contains(&m.attr.id.as_str())
-                {
-                    out.extend(spread::argument_values(&c.arguments));
-                }
-            }
             Stmt::If(i) => {
-                filling_values(&i.body, name, out, budget);
+                each_statement(&i.body, budget, visit);
                 for clause in &i.elif_else_clauses {
-                    filling_values(&clause.body, name, out, budget);
+                    each_statement(&clause.body, budget, visit);
                 }
             }
-            Stmt::For(l) => {
-                filling_values(&l.body, name, out, budget);
-                filling_values(&l.orelse, name, out, budget);
+            Stmt::For(ast::StmtFor { body, orelse, .. })
+            | Stmt::While(ast::StmtWhile { body, orelse, .. }) => {
+                each_statement(body, budget, visit);
+                each_statement(orelse, budget, visit);
             }
-            Stmt::While(l) => {
-                filling_values(&l.body, name, out, budget);
-                filling_values(&l.orelse, name, out, budget);
-            }
-            Stmt::With(w) => filling_values(&w.body, name, out, budget),
+            Stmt::With(w) => each_statement(&w.body, budget, visit),
             Stmt::Try(t) => {
-                filling_values(&t.body, name, out, budget);
+                each_statement(&t.body, budget, visit);
                 for h in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
-                    filling_values(&h.body, name, out, budget);
+                    each_statement(&h.body, budget, visit);
                 }
-                filling_values(&t.orelse, name, out, budget);
-                filling_values(&t.finalbody, name, out, budget);
+                each_statement(&t.orelse, budget, visit);
+                each_statement(&t.finalbody, budget, visit);
             }
             _ => {}
         }
@@ -8002,47 +8009,17 @@ fn generator_items<'e>(stmts: &'e [Stmt], out: &mut GeneratorItems<'e>, budget: 
         }
         _ => {}
     };
-    for st in stmts {
-        if *budget == 0 {
-            return;
+    each_statement(stmts, budget, &mut |st| match st {
+        Stmt::Expr(e) => item(&e.value, out),
+        Stmt::Assign(a) => item(&a.value, out),
+        Stmt::AnnAssign(a) => {
+            if let Some(v) = &a.value {
+                item(v, out);
+            }
         }
-        *budget -= 1;
-        match st {
-            Stmt::Expr(e) => item(&e.value, out),
-            Stmt::Assign(a) => item(&a.value, out),
-            Stmt::AnnAssign(a) => {
-                if let Some(v) = &a.value {
-                    item(v, out);
-                }
-            }
-            Stmt::If(i) => {
-                generator_items(&i.body, out, budget);
-                for clause in &i.elif_else_clauses {
-                    generator_items(&clause.body, out, budget);
-                }
-            }
-            Stmt::For(l) => {
-                out.loops.push((&l.target, &l.iter));
-                generator_items(&l.body, out, budget);
-                generator_items(&l.orelse, out, budget);
-            }
-            Stmt::While(l) => {
-                generator_items(&l.body, out, budget);
-                generator_items(&l.orelse, out, budget);
-            }
-            Stmt::With(w) => generator_items(&w.body, out, budget),
-            Stmt::Try(t) => {
-                generator_items(&t.body, out, budget);
-                for h in &t.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = h;
-                    generator_items(&h.body, out, budget);
-                }
-                generator_items(&t.orelse, out, budget);
-                generator_items(&t.finalbody, out, budget);
-            }
-            _ => {}
-        }
-    }
+        Stmt::For(l) => out.loops.push((&l.target, &l.iter)),
+        _ => {}
+    });
 }
 
 /// The names an expression reads or binds (`k` and `v` of `f"{k}={v}".encode()`).
