@@ -38,6 +38,27 @@ pub struct Interpreter {
     pub launcher: Option<PathBuf>,
 }
 
+impl Interpreter {
+    /// The directories of the interpreter's own: its prefixes, standard library, site
+    /// directories and the executable's directory. The program reads them, and native code
+    /// loads from them (its extension modules).
+    #[must_use]
+    pub fn own_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![
+            self.prefix.clone(),
+            self.base_prefix.clone(),
+            self.exec_prefix.clone(),
+            self.stdlib.clone(),
+            self.platstdlib.clone(),
+        ];
+        dirs.extend(self.site.iter().cloned());
+        if let Some(parent) = self.executable.parent() {
+            dirs.push(parent.to_path_buf());
+        }
+        dirs
+    }
+}
+
 /// The `PT_INTERP` path of a 64-bit little-endian ELF file: the dynamic loader that the kernel
 /// opens for execution along with the program (so it needs the execute right too).
 #[must_use]

@@ -391,19 +391,9 @@ fn run_inner(
     // nothing in the working directory's view does; a directory holding the interpreter or its
     // packages (a virtual environment inside the project) keeps its extension modules.
     if !plan.confine.ffi && !plan.confine.process {
-        let interpreter_dirs: Vec<&Path> = [
-            &interp.executable,
-            &interp.prefix,
-            &interp.base_prefix,
-            &interp.exec_prefix,
-            &interp.stdlib,
-            &interp.platstdlib,
-        ]
-        .into_iter()
-        .chain(&interp.site)
-        .chain(&interp.loader)
-        .map(PathBuf::as_path)
-        .collect();
+        // The loader too: the kernel maps it for the interpreter.
+        let interpreter_dirs: Vec<PathBuf> =
+            interp.own_dirs().into_iter().chain(interp.loader.clone()).collect();
         // The write paths too: a shared object the program writes there could otherwise be
         // loaded by a library that maps one by its own configuration (OpenSSL's providers
         // named by `OPENSSL_CONF`), with no import the guard judges.
@@ -2091,17 +2081,7 @@ fn build_plan(
     drop_to: Option<(u32, u32)>,
     script_dir: Option<&Path>,
 ) -> Plan {
-    let mut runtime: Vec<PathBuf> = vec![
-        interp.prefix.clone(),
-        interp.base_prefix.clone(),
-        interp.exec_prefix.clone(),
-        interp.stdlib.clone(),
-        interp.platstdlib.clone(),
-    ];
-    runtime.extend(interp.site.iter().cloned());
-    if let Some(parent) = interp.executable.parent() {
-        runtime.push(parent.to_path_buf());
-    }
+    let runtime = interp.own_dirs();
     let mut read = runtime.clone();
     for sys in [
         "/lib",
