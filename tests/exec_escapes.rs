@@ -999,19 +999,10 @@ fn the_scripts_directory_maps_no_code_without_ffi_or_processes() {
     s.write("blob.bin", &"\0".repeat(8192));
     let script = s.write(
         "beside.py",
-        r#"
-import mmap, os
-here = os.path.dirname(os.path.abspath(__file__))
-print("noexec", bool(os.statvfs(here).f_flag & os.ST_NOEXEC))
-with open(os.path.join(here, "blob.bin"), "rb") as f:
-    try:
-        mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)
-        print("mapped")
-    except OSError as e:
-        print("refused", e.errno)
-import json, decimal, _json
-print("extension modules load")
-"#,
+        &format!(
+            "{}import json, decimal, _json\nprint(\"extension modules load\")\n",
+            map_as_code_probe("os.path.dirname(os.path.abspath(__file__))", "\"blob.bin\"")
+        ),
     );
     // Started elsewhere, so that the script's directory is not the working directory's view.
     let elsewhere = tempfile::tempdir().expect("a directory");
@@ -1046,23 +1037,14 @@ fn a_write_path_maps_no_code_without_ffi_or_processes() {
     std::fs::set_permissions(out_dir.path(), std::fs::Permissions::from_mode(0o777))
         .expect("test setup");
     let dir = out_dir.path().display().to_string();
+    // The file is the program's own, written in the directory first (a name per uid: each run
+    // has its own).
+    let name = "'blob%d.bin' % os.getuid()";
     let script = s.write(
         "written.py",
         &format!(
-            r#"
-import mmap, os
-d = {dir:?}
-print("noexec", bool(os.statvfs(d).f_flag & os.ST_NOEXEC))
-p = os.path.join(d, "blob%d.bin" % os.getuid())
-with open(p, "wb") as f:
-    f.write(b"\0" * 8192)
-with open(p, "rb") as f:
-    try:
-        mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)
-        print("mapped")
-    except OSError as e:
-        print("refused", e.errno)
-"#
+            "import os\nopen(os.path.join({dir:?}, {name}), 'wb').write(bytes(8192))\n{}",
+            map_as_code_probe(&format!("{dir:?}"), name)
         ),
     );
     let policy = s.write("w.yaml", &format!("fs:\n  read: [{dir:?}]\n  write: [{dir:?}]\n"));
@@ -1071,6 +1053,40 @@ with open(p, "rb") as f:
     let policy =
         s.write("ffi.yaml", &format!("ffi: true\nfs:\n  read: [{dir:?}]\n  write: [{dir:?}]\n"));
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    assert_eq!(stdout(&out), "noexec False\nmapped\n", "{}", stderr(&out));
+}
+
+/// A program that prints whether the directory `dir` (a Python expression) is mounted
+/// `noexec`, then maps its file `name` (an expression) readable and executable.
+fn map_as_code_probe(dir: &str, name: &str) -> String {
+    format!(
+        r#"import mmap, os
+d = {dir}
+print("noexec", bool(os.statvfs(d).f_flag & os.ST_NOEXEC))
+with open(os.path.join(d, {name}), "rb") as f:
+    try:
+        mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+        print("mapped")
+    except OSError as e:
+        print("refused", e.errno)
+"#
+    )
+}
+
+/// A directory that holds the interpreter's own (a virtual environment inside the project) is
+/// not mounted `noexec`: its extension modules load from there.
+#[test]
+fn the_scripts_directory_holding_the_interpreter_keeps_its_code() {
+    let s = Scratch::new();
+    let interpreter = venv_with_installed(&s, &[]);
+    s.write("blob.bin", &"\0".repeat(8192));
+    let script = s.write(
+        "in_project.py",
+        &map_as_code_probe("os.path.dirname(os.path.abspath(__file__))", "\"blob.bin\""),
+    );
+    let elsewhere = tempfile::tempdir().expect("a directory");
+    let out =
+        run(s.exec_with(&interpreter).current_dir(elsewhere.path()).arg("--no-gate").arg(&script));
     assert_eq!(stdout(&out), "noexec False\nmapped\n", "{}", stderr(&out));
 }
 
