@@ -356,6 +356,12 @@ impl Compiled {
             let program = c.top_program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
+        // The engine's own code runners that are methods (see `walk::code_runner_classes`):
+        // followed where call results are kept for some rule, without making every scan keep
+        // them.
+        for class in crate::walk::code_runner_classes() {
+            c.instance_classes.insert(class, 0);
+        }
         let entry_rules: Vec<bool> = c.programs.iter().map(tests_entry_files).collect();
         c.entry_leaves =
             c.leaves.iter().map(|l| entry_rules.get(l.rule as usize) == Some(&true)).collect();

@@ -8693,8 +8693,19 @@ const DOCTEST_RUNNERS: &[&str] = &[
     "doctest.testmod",
     "doctest.run_docstring_examples",
     "doctest.DocTestSuite",
-    "doctest.DocTestFinder().find",
+    // What a finder gives (`DocTestFinder().find(obj)`) runs when a runner runs it.
+    "doctest.DocTestRunner().run",
 ];
+
+/// The classes whose objects' methods the engine itself treats as code runners
+/// (`pdb.Pdb().run`, `doctest.DocTestRunner().run`): their objects are followed wherever call
+/// results are kept, whether or not a rule names the method.
+pub(crate) fn code_runner_classes() -> impl Iterator<Item = &'static str> {
+    CODE_RUNNERS
+        .iter()
+        .chain(DOCTEST_RUNNERS)
+        .filter_map(|name| name.split_once("().").map(|(class, _)| class))
+}
 
 impl<'a> Walker<'a, '_> {
     /// Reads the doctest examples a doctest runner at `call` runs, in place, as constant code
