@@ -16,6 +16,9 @@
 //! the mapping. Landlock still limits reads to the granted paths, so the lending widens nothing
 //! the policy did not grant: it makes root's run read what a user's own run (which keeps the
 //! user's uid) already reads.
+//!
+//! The same detached-tree calls mount a directory over itself `noexec` ([`no_code`]): the
+//! script's directory and the write paths, where nothing may be mapped as code without `ffi`.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
