@@ -2319,6 +2319,46 @@ fn named_pipes_are_made_where_the_program_writes() {
     same_as_python("fifo", code, &[], &[]);
 }
 
+/// Garbage left at the end is collected as under python3, and its finalizers may import:
+/// an object in a reference cycle whose `__del__` imports a module, and a coroutine never
+/// awaited held in a cycle (its warning imports `tracemalloc`). Once the interpreter is
+/// finalizing no thread starts, and the guard's checks that need one waited out the wall-clock
+/// limit; a program that turned collection off leaves its cycles to the modules' teardown.
+#[test]
+fn finalizers_at_the_end_of_the_run_may_import() {
+    same_as_python(
+        "finalizers_at_exit",
+        r#"import sys
+class Importing:
+    def __del__(self):
+        import colorsys
+        print("finalizer imported", colorsys.__name__, file=sys.stderr)
+c = Importing(); c.me = c; del c
+async def handle():
+    pass
+class Holder:
+    pass
+h = Holder(); h.me = h; h.coro = handle(); del h
+print("end")
+"#,
+        &[],
+        &[],
+    );
+    same_as_python(
+        "finalizers_at_exit_gc_off",
+        "import gc
+gc.disable()
+class C:
+    def __del__(self):
+        print('finalized')
+c = C(); c.me = c; del c
+print('end', gc.isenabled())
+",
+        &[],
+        &[],
+    );
+}
+
 /// The guard holds the garbage collector off while it works, and a signal that arrives then
 /// waits for it: finalizers (of cycles, by reference count), weak reference callbacks,
 /// `gc.callbacks`, the program's own `gc.enable`/`gc.disable`, generators resumed from

@@ -2283,6 +2283,8 @@ def _pysbx_guard():
         # escape), and a warning goes through the `warnings` module, its filters and
         # `showwarning`, all the program's to replace, which ran inside the guard's work.
         # Each compile is a job of the guard's (see `_compile_later`), under a name of its own.
+        if _is_finalizing():
+            return ()  # no thread would run it (see `_is_finalizing`): not known to compile so
         names = tuple(_compile_later(source, "<pysbx-check>")[1] for _ in range(3))
         box = []
         done = _allocate_lock()
@@ -3580,9 +3582,27 @@ def _pysbx_guard():
     # writes).
     _start_new_thread, _allocate_lock = _thread.start_new_thread, _thread.allocate_lock
     _thread_count = _thread._count
+    # Once the interpreter is finalizing (past the `atexit` functions), a thread started does
+    # not run: it ends as it first takes the interpreter's lock. Work sent to one would be
+    # waited for in vain, so a check that needs one fails at once (see the `atexit` collection
+    # below, which runs the usual garbage's finalizers before).
+    _is_finalizing = sys.is_finalizing
+    _SHUTTING_DOWN = ("pysbx: code run while the interpreter shuts down (a finalizer of the "
+                      "last collection or of the modules' teardown) cannot be checked: %s")
     from _collections import deque as _drain
     _AST_MODULE = _ast.Module
     _tree_maker = []
+
+    # Plain python's last collection runs once the interpreter is finalizing: an import in a
+    # finalizer it runs (an object in a reference cycle whose `__del__` imports, a coroutine
+    # never awaited whose warning imports `tracemalloc`) would fail here. The guard collects
+    # first, at its own `atexit` function: registered before any of the program's, it runs
+    # after them all, when the same garbage is there to collect and threads still run. It is
+    # a chain of the interpreter's functions, so the finalizers it runs find no frame of the
+    # guard's beneath them; it collects only if the program wants collection (`gc.disable`).
+    import atexit as _atexit
+    _atexit.register(_drain, map(_call, _compress((_gc.collect,), _gc_wanted)), 0)
+    del _atexit
 
     # A frame's locals, read in a thread of its own and returned under plain names. Reading
     # `f_locals` writes every variable's name into the frame's one dictionary, comparing it
@@ -3595,6 +3615,9 @@ def _pysbx_guard():
     _read_f_locals = _attrgetter("f_locals")
 
     def _locals_of(frame):
+        if _is_finalizing():
+            raise RuntimeError(_SHUTTING_DOWN % "a frame's locals are read on a thread of "
+                               "their own, and none can start")
         box = []
         done = _allocate_lock()
         done.acquire()
@@ -3612,7 +3635,7 @@ def _pysbx_guard():
         source = _event_text(source)
         if source is None:
             return None
-        if not _thread_count():
+        if not _thread_count() or _is_finalizing():  # no other thread runs (or none can)
             try:
                 return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
             except BaseException as exc:
