@@ -3288,3 +3288,40 @@ fn generators_and_coroutines_hand_out_their_code_objects() {
                 co.close()\n";
     same_as_python("generator code", code, &[], &[]);
 }
+
+/// A refused import is a missing module to the program, however it imports: the
+/// optional-dependency idiom (`try: importlib.import_module("ctypes")` with `except
+/// ImportError:`) takes its fallback, with the gate (whose stub of the call raises
+/// `PysbxBlockedImport`) and without it (the guard's refusal, `pysbx.ImportRefused`, a
+/// `ModuleNotFoundError`); let through, either ends the run as a violation.
+#[test]
+fn a_refused_import_is_a_missing_module_to_the_program() {
+    let handled = "import importlib\ntry:\n    importlib.import_module('ctypes')\n    print('ctypes available')\nexcept ImportError as e:\n    print('no ctypes:', isinstance(e, ModuleNotFoundError))\ntry:\n    __import__('ctypes.util')\nexcept ImportError:\n    print('no ctypes.util')\nimport colorsys\nprint('colorsys', colorsys.rgb_to_hsv(0, 0, 0))\n";
+    let unhandled = "import importlib\nimportlib.import_module('ctypes')\nprint('RAN ON')\n";
+    let s = Scratch::new();
+    let handled_script = s.write("handled.py", handled);
+    let unhandled_script = s.write("unhandled.py", unhandled);
+    for gate in [true, false] {
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg("--no-cache").arg(&handled_script));
+        assert_eq!(
+            stdout(&out),
+            "no ctypes: True\nno ctypes.util\ncolorsys (0.0, 0.0, 0)\n",
+            "gate {gate}: {}",
+            stderr(&out)
+        );
+        assert_eq!(out.status.code(), Some(0), "gate {gate}: {}", stderr(&out));
+        let mut cmd = s.exec();
+        if !gate {
+            cmd.arg("--no-gate");
+        }
+        let out = run(cmd.arg("--no-cache").arg(&unhandled_script));
+        assert_eq!(stdout(&out), "", "gate {gate}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(122), "gate {gate}: {}", stderr(&out));
+        let want = if gate { "PysbxBlockedImport" } else { "pysbx.ImportRefused" };
+        assert!(stderr(&out).contains(want), "gate {gate}: {}", stderr(&out));
+    }
+}

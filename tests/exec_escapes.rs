@@ -1103,8 +1103,8 @@ fn tcl_is_foreign_code() {
     let out = run(s.exec().arg("--no-gate").arg(&script));
     assert_eq!(
         stdout(&out),
-        "PolicyViolation _tkinter\nPolicyViolation tkinter\nPolicyViolation _ctypes_test\n\
-         PolicyViolation _testclinic\nPolicyViolation xxlimited\nPolicyViolation _xxtestfuzz\n",
+        "ImportRefused _tkinter\nImportRefused tkinter\nImportRefused _ctypes_test\n\
+         ImportRefused _testclinic\nImportRefused xxlimited\nImportRefused _xxtestfuzz\n",
         "{}",
         stderr(&out)
     );

@@ -276,13 +276,19 @@ fn sanitize_module(
                         }
                         _ => Vec::new(),
                     };
+                    // A module imported by a call (`importlib.import_module(name)`,
+                    // `__import__(name)`) refused as a missing one is: the optional-dependency
+                    // idiom around it (`except ImportError:`) takes its fallback, as it does
+                    // for a refused `import` statement.
+                    let missing_module = matches!(target, StubTarget::Expr(id)
+                        if stub_strategy::is_dynamic_import(tree.node(id)));
                     let replacement = stub_strategy::render_raise(
                         &target,
                         original,
                         &message,
                         &keep,
                         &use_message,
-                        &caught,
+                        if missing_module { None } else { Some(caught.as_slice()) },
                     );
                     Some(Planned {
                         range: target_range,

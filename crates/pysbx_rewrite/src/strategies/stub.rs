@@ -30,7 +30,9 @@ use ruff_text_size::{Ranged, TextRange};
 use super::bindings::Bindings;
 use super::imports::flagged_aliases;
 use super::{below_statement, enclosing_statement, rebind_statement};
-use crate::stub::{blocked_base, blocked_object, is_catchable_name, raise_expr_caught};
+use crate::stub::{
+    blocked_base, blocked_object, import_raise_expr, is_catchable_name, raise_expr_caught,
+};
 use crate::text::line_breaks;
 use crate::tree::{NodeId, NodeTree};
 
@@ -202,6 +204,18 @@ fn is_held(tree: &NodeTree<'_>, expr: NodeId) -> bool {
     }
 }
 
+/// Whether `node` is a call that imports a module by name: `importlib.import_module(...)`,
+/// `import_module(...)`, `__import__(...)`, `importlib.__import__(...)`.
+pub(crate) fn is_dynamic_import(node: AnyNodeRef<'_>) -> bool {
+    let AnyNodeRef::ExprCall(call) = node else { return false };
+    let name = match &*call.func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.id.as_str(),
+        _ => return false,
+    };
+    matches!(name, "import_module" | "__import__")
+}
+
 /// Whether an expression is a value (not a store or delete target).
 fn is_load(node: AnyNodeRef<'_>) -> bool {
     let ctx = match node {
@@ -220,17 +234,21 @@ fn is_load(node: AnyNodeRef<'_>) -> bool {
 /// and `use_message` the message of the blocked object those names are bound to.
 /// `caught` is what [`caught_around`] found for the target: the raising expression, evaluated
 /// where the target stood, derives from the first of those classes it can; a blocked base or
-/// object raises later, elsewhere, and does not.
+/// object raises later, elsewhere, and does not. `None` for a module imported by a call
+/// ([`is_dynamic_import`]), which raises `PysbxBlockedImport`, a `ModuleNotFoundError`.
 pub(crate) fn render_raise(
     target: &StubTarget,
     original: &str,
     message: &str,
     keep: &Bindings,
     use_message: &str,
-    caught: &[String],
+    caught: Option<&[String]>,
 ) -> String {
     let breaks = line_breaks(original);
-    let stub = raise_expr_caught(message, caught);
+    let stub = match caught {
+        Some(caught) => raise_expr_caught(message, caught),
+        None => import_raise_expr(message),
+    };
     match target {
         // A base that binds names (`class C(b := blocked.Base)`) keeps them as any expression
         // does, and raises at the class statement.

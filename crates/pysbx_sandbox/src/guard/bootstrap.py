@@ -593,6 +593,23 @@ def _pysbx_guard():
         _oserror_init(exc, _EPERM, message)
         return _refusal_made(exc, message)
 
+    # A refused import is a missing module to the program (`ModuleNotFoundError`): one that
+    # handles an optional module with `except ImportError:` takes its fallback, as it does where
+    # the gate stubbed the `import` statement (`PysbxBlockedImport`), whichever way it imports
+    # (`import ctypes`, `importlib.import_module("ctypes")`, a module that imports it). An
+    # `ImportError` cannot also be a `PermissionError` (their instances' layouts differ), so
+    # this one is no `PolicyViolation`. Made as `_new_violation` makes those, with the
+    # interpreter's own functions (`BaseException.__new__` calls no `__init__`).
+    ImportRefused = _type("ImportRefused", (ModuleNotFoundError,), {
+        "__module__": "pysbx",
+        "__doc__": "Raised by the pysbx guard when the policy refuses an import."})
+    _exception_new, _import_error_init = BaseException.__new__, ImportError.__init__
+
+    def _new_import_refusal(message):
+        exc = _exception_new(ImportRefused, message)
+        _import_error_init(exc, message)
+        return _refusal_made(exc, message)
+
     # --- frames and attribution -------------------------------------------------------------
 
     # Facades through which the program's own call passes (a sealed entry, `__import__`,
@@ -702,7 +719,7 @@ def _pysbx_guard():
                         return g[key]
         return None
 
-    def _violation(clause, message, operation, user, stack, detail=None):
+    def _violation(clause, message, operation, user, stack, detail=None, refused_import=False):
         module = _module_of(user)
         recorded = _learn and detail is not None and "grant" in detail
         event = {"kind": "violation", "clause": clause, "message": message, "module": module,
@@ -741,6 +758,8 @@ def _pysbx_guard():
             return
         if _kill:
             _exit(122)
+        if refused_import:
+            raise _new_import_refusal("pysbx: %s (%s)" % (message, clause))
         lookup = detail is not None and detail.get("grant") == "lookup"
         raise _new_violation("pysbx: %s (%s)" % (message, clause),
                              _LookupRefused if lookup else PolicyViolation)
@@ -1823,10 +1842,10 @@ def _pysbx_guard():
         allow, deny = own
         if deny and _matches(name, deny):
             _violation("imports", "importing %s is denied to module %s" % (name, module), op,
-                       user, stack)
+                       user, stack, refused_import=True)
         if allow is not None and not _matches(name, allow):
             _violation("imports", "importing %s is not in the imports.allow of module %s"
-                       % (name, module), op, user, stack)
+                       % (name, module), op, user, stack, refused_import=True)
 
     # While the guard works (a check, a walk of a traceback), the events its own code raises
     # are not checked again. Code of the program's can run there too, unasked: a finalizer the
@@ -3867,7 +3886,7 @@ def _pysbx_guard():
                 # Whoever imports it: `importlib.import_module("_ctypes")` is the standard
                 # library's import, and the module, once loaded, the program's.
                 _violation("ffi", "importing %s is not allowed (ffi: false)" % name, event, user,
-                           stack, {"grant": "ffi", "what": "import " + name})
+                           stack, {"grant": "ffi", "what": "import " + name}, refused_import=True)
             if not _process and not _grant(module, "process") \
                     and _loads_native(name, args, ("_posixsubprocess",)) \
                     and (name != "_posixsubprocess" or _native_path(args) is not None):
@@ -3878,14 +3897,17 @@ def _pysbx_guard():
                 return
             if not _process and name == "_posixsubprocess" and not _grant(module, "process"):
                 _violation("process", "importing _posixsubprocess is not allowed (process: false)",
-                           event, user, stack, {"grant": "process", "what": "import _posixsubprocess"})
+                           event, user, stack, {"grant": "process", "what": "import _posixsubprocess"},
+                           refused_import=True)
             if _deny_imports and _matches(name, _deny_imports):
-                _violation("imports", "importing %s is denied by the policy" % name, event, user, stack)
+                _violation("imports", "importing %s is denied by the policy" % name, event, user, stack,
+                           refused_import=True)
             own = _grant(module, "imports") if _module_imports else None
             if own is not None:
                 _check_own_imports(name, module, own, event, user, stack)
             elif _allow_imports is not None and not _matches(name, _allow_imports):
-                _violation("imports", "importing %s is not in imports.allow" % name, event, user, stack)
+                _violation("imports", "importing %s is not in imports.allow" % name, event, user, stack,
+                           refused_import=True)
             return
         if event in _PROC_EVENTS:
             immediate, user, stack = _context(frame)
@@ -4967,6 +4989,7 @@ def _pysbx_guard():
     builtins.__pysbx_trace__ = _facade(_checked_trace, "__pysbx_trace__", transparent=True)
     guard_module = _ModuleType("pysbx")
     guard_module.PolicyViolation = PolicyViolation
+    guard_module.ImportRefused = ImportRefused
     guard_module.permit = permit
     sys.modules["pysbx"] = guard_module
 
@@ -5829,9 +5852,13 @@ def _pysbx_guard():
             elif _type_name(t) == "PysbxBlocked":
                 _end("violation", last, _raised_in(exc), stub=True)
         elif _issubclass(t, ImportError):
-            # An import the gate stubbed where the program handles a missing module, raised
-            # past that handler all the same.
-            if _type_name(t) == "PysbxBlockedImport":
+            # An import the guard refused (one it made, with its text), and one the gate
+            # stubbed where the program handles a missing module, raised past that handler all
+            # the same.
+            if t is ImportRefused:
+                if _made_refusals.get(_id(exc)) == last:
+                    _end("violation", last, _raised_in(exc))
+            elif _type_name(t) == "PysbxBlockedImport":
                 _end("violation", last, stub=True)
         elif _issubclass(t, OSError):
             # Looked up only as an `int` of the interpreter's: an object of the program's would
