@@ -3432,7 +3432,29 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut filled: Vec<&Expr> = Vec::new();
         let mut budget = MAX_FILLING_STATEMENTS;
         filling_values(&f.body, &key(&n.id), &mut filled, &mut budget);
-        filled.into_iter().find_map(|e| self.carried_by(Locals::Def(f), e, 0))
+        if let Some(found) = filled.iter().find_map(|e| self.carried_by(Locals::Def(f), e, 0)) {
+            return Some(found);
+        }
+        // Filled with values made of a loop's target over one (`for item in
+        // collection.get_all_items(): out.append({"secret": item.get_secret()})`), as a
+        // generator's items are (see `yields_carried`).
+        if filled.is_empty() {
+            return None;
+        }
+        let mut found = GeneratorItems::default();
+        let mut budget = MAX_FILLING_STATEMENTS;
+        generator_items(&f.body, &mut found, &mut budget);
+        for item in filled {
+            let names = NamesIn::of(item);
+            for (target, iter) in &found.loops {
+                if NamesIn::of(target).iter().any(|b| names.contains(b))
+                    && let Some(carried) = self.carried_by(Locals::Def(f), iter, 0)
+                {
+                    return Some(carried);
+                }
+            }
+        }
+        None
     }
 
     /// What a generator function's items carry from a followed call, read without walking it:
@@ -6831,9 +6853,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
 
             call::hits(self.c, &callee.vals, &args, &mut self.call_memo, &mut self.hits);
-            // `p.unlink()` of a path whose text is known is `pathlib.Path.unlink(p)`.
+            // `p.unlink()` of a path whose text is known is `pathlib.Path.unlink(p)`; so is
+            // `p.chmod(mode)` of a name a download was written to (`p.write_bytes(r.content)`
+            // under a computed directory), which `derived_from` follows from it.
             if let (Some(m), Some(r)) = (&method, &recv)
-                && r.vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
+                && r.vals.alts().iter().any(|v| {
+                    matches!(v, Value::Path(_))
+                        || (m.as_str() == "chmod" && matches!(v, Value::From(_)))
+                })
             {
                 self.path_method_hits(m, &r.vals, &args);
             }
