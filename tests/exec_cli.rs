@@ -68,6 +68,40 @@ fn code_and_module_modes() {
     assert_eq!(stdout(&out), "module __main__ ['z']\n", "{}", stderr(&out));
 }
 
+/// `-u`, or `PYTHONUNBUFFERED` in pysbx's own environment, gives the program unbuffered
+/// output as `python3 -u` and the variable give it (the isolated interpreter reads no
+/// `PYTHON*` variable itself): a print, a write to the binary layer, a print, in order.
+#[test]
+fn unbuffered_output_as_python3_dash_u() {
+    let s = Scratch::new();
+    let script = s.write(
+        "order.py",
+        "import sys\nprint('line 1')\nsys.stdout.buffer.write(b'line 2\\n')\nprint('line 3')\n",
+    );
+    let plain = |args: &[&str]| {
+        let out = Command::new(python())
+            .env_clear()
+            .args(args)
+            .arg(&script)
+            .output()
+            .expect("python3 runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let unbuffered = plain(&["-u"]);
+    assert_eq!(unbuffered, "line 1\nline 2\nline 3\n");
+    let buffered = plain(&[]);
+    assert_eq!(buffered, "line 2\nline 1\nline 3\n");
+    let out = run(s.exec().arg("-u").arg(&script));
+    assert_eq!(stdout(&out), unbuffered, "{}", stderr(&out));
+    let out = run(s.exec().env("PYTHONUNBUFFERED", "1").arg(&script));
+    assert_eq!(stdout(&out), unbuffered, "{}", stderr(&out));
+    let out = run(s.exec().arg(&script));
+    assert_eq!(stdout(&out), buffered, "{}", stderr(&out));
+    // After the script, `-u` is the program's.
+    let out = run(s.exec().args(["-c", "import sys; print(sys.argv[1:])", "-u"]));
+    assert_eq!(stdout(&out), "['-u']\n", "{}", stderr(&out));
+}
+
 /// Runs `cmd` with `input` on its standard input, to its end.
 fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
     let mut child = spawn_piped(cmd);

@@ -151,6 +151,9 @@ pub struct ExecRequest {
     pub live_stderr: bool,
     /// A trampoline forked early (see [`Prefork`]); without one, `pysbx` is re-executed.
     pub trampoline: Option<Prefork>,
+    /// The program's standard output and error unbuffered, as `python3 -u` makes them: the
+    /// interpreter is started isolated (`-I`), which ignores `PYTHONUNBUFFERED`.
+    pub unbuffered: bool,
 }
 
 /// pysbx's exit code for a policy violation (including a seccomp kill).
@@ -372,6 +375,10 @@ fn run_inner(
     let link_dir = link_dir.filter(|d| script_dir.as_ref() != Some(d));
     let mut plan =
         build_plan(&interp, policy, &private_dir, &workdir, &tmp, drop_to, script_dir.as_deref());
+    if req.unbuffered {
+        // Before `-c`: what follows it is the program's `sys.argv`.
+        plan.args.insert(0, "-u".into());
+    }
     if let Some(d) = &link_dir {
         plan.reach.push(d.clone());
     }

@@ -71,6 +71,11 @@ pub(crate) struct ExecArgs {
     /// Run the program without the static gate (the guard and the kernel layers still apply).
     #[arg(long)]
     pub(crate) no_gate: bool,
+    /// Unbuffered standard output and error, as `python3 -u` (also when `PYTHONUNBUFFERED` is
+    /// set in pysbx's own environment: the program's interpreter runs isolated, and reads no
+    /// `PYTHON*` variable itself).
+    #[arg(short = 'u')]
+    pub(crate) unbuffered: bool,
     /// Do not read or write the gate cache (the gate's verdicts on modules, kept by content
     /// hash in `$XDG_CACHE_HOME/pysbx/gate` so a module already gated is not analysed again).
     #[arg(long)]
@@ -530,6 +535,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         require,
         live_stderr: true,
         trampoline,
+        unbuffered: args.unbuffered || unbuffered_by_environment(),
     };
     let result = if args.learn.is_some() {
         pysbx_sandbox::run_learning(request, input)
@@ -745,4 +751,10 @@ mod tests {
         assert_eq!(module_of(Path::new("/site/a.b/m.py"), &roots), None);
         assert_eq!(module_of(Path::new("/site/__init__.py"), &roots), None);
     }
+}
+
+/// Whether pysbx's own environment asks Python for unbuffered output (`PYTHONUNBUFFERED` set
+/// to a non-empty value, as the interpreter reads it).
+pub(crate) fn unbuffered_by_environment() -> bool {
+    std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty())
 }

@@ -90,6 +90,7 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
         require: Vec::new(),
         live_stderr: false,
         trampoline: None,
+        unbuffered: false,
     })
     .context("probe the isolation layers")?;
     // What the static gate of `pysbx exec` does with the built-in rules under this policy.

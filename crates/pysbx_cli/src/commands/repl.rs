@@ -157,6 +157,7 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
             require: Vec::new(),
             live_stderr: true,
             trampoline: None,
+            unbuffered: super::exec::unbuffered_by_environment(),
         };
         let outcome = match pysbx_sandbox::run(request) {
             Ok(outcome) => outcome,
