@@ -730,6 +730,12 @@ fn program_on_stdin() -> anyhow::Result<String> {
     })
 }
 
+/// Whether pysbx's own environment asks Python for unbuffered output (`PYTHONUNBUFFERED` set
+/// to a non-empty value, as the interpreter reads it).
+pub(crate) fn unbuffered_by_environment() -> bool {
+    std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -751,10 +757,4 @@ mod tests {
         assert_eq!(module_of(Path::new("/site/a.b/m.py"), &roots), None);
         assert_eq!(module_of(Path::new("/site/__init__.py"), &roots), None);
     }
-}
-
-/// Whether pysbx's own environment asks Python for unbuffered output (`PYTHONUNBUFFERED` set
-/// to a non-empty value, as the interpreter reads it).
-pub(crate) fn unbuffered_by_environment() -> bool {
-    std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty())
 }
