@@ -549,7 +549,10 @@ impl Ctx {
                 return Err(self.invalid(
                     *at,
                     format!(
-                        "write path `{}` is outside every readable path: add it (or a parent) to `fs.read`",
+                        "write path `{}` is outside every readable path: add it (or a parent) to \
+                         `fs.read` (the script's own directory is read at run time, not through \
+                         `fs.read`); to keep what the program writes in its working directory, \
+                         set `fs.workdir` to that directory instead",
                         w.display()
                     ),
                 ));
@@ -680,6 +683,8 @@ alerts:
         let err = load("fs:\n  read: [\"./a\"]\n  write: [\"./b\"]\n").unwrap_err();
         assert_eq!(err.position(), Some(Position { line: 3, column: 11 }), "{err}");
         assert!(err.to_string().contains("outside every readable path"), "{err}");
+        // What to do instead when the intent is the working directory.
+        assert!(err.to_string().contains("set `fs.workdir` to that directory"), "{err}");
     }
 
     #[test]
