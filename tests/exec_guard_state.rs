@@ -69,7 +69,12 @@ def try_each(steps, done="LOADED"):
         except PermissionError:
             print("REFUSED", label)
         except BaseException as e:
-            print("FAILED", label, type(e).__name__, e)
+            # A refused import is a missing module to the program (`pysbx.ImportRefused`).
+            import pysbx
+            if isinstance(e, pysbx.ImportRefused):
+                print("REFUSED", label)
+            else:
+                print("FAILED", label, type(e).__name__, e)
 "#;
 
 fn assert_guard_holds(text: &str, err: &str) {
