@@ -252,6 +252,51 @@ fn gate_sanitizes_imported_modules() {
     assert_eq!(gate["line"], 3);
 }
 
+/// What the gate left in place in a module outside the script's directory (an installed
+/// library's) is counted in one line at the end, not shown line by line; `-v` shows each, and
+/// the events keep each either way. A stub there is shown as it happens.
+#[test]
+fn library_findings_left_in_place_are_counted_not_listed() {
+    let s = Scratch::new();
+    let lib = s.path().join("lib");
+    s.write(
+        "lib/noisy.py",
+        "import random\ndef roll():\n    return random.random() < 2\ndef pick(o, n):\n    return getattr(o, n)\n",
+    );
+    s.write("app/own.py", "import random\nx = random.random()\n");
+    let script = s.write(
+        "app/main.py",
+        &format!(
+            "import sys\nsys.path.insert(0, {:?})\nimport noisy, own\nprint(noisy.roll())\n",
+            lib.display()
+        ),
+    );
+    let policy = s.write("p.yaml", &format!("fs:\n  read: [{:?}]\n", lib.display()));
+    let events = s.path().join("ev.jsonl");
+    let out = run(s.exec().arg("--policy").arg(&policy).arg("--events").arg(&events).arg(&script));
+    assert_eq!(stdout(&out), "True\n", "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("noisy.py:3: gate"), "{err}");
+    assert!(err.contains("own.py:2: gate [PSB1204]"), "the script's own modules are listed: {err}");
+    assert!(
+        err.contains(
+            "the gate reported 2 findings in 1 imported module outside the script's directory"
+        ),
+        "{err}"
+    );
+    let kept = jsonl(&events)
+        .iter()
+        .filter(|l| {
+            l["kind"] == "gate" && l["file"].as_str().is_some_and(|f| f.ends_with("noisy.py"))
+        })
+        .count();
+    assert_eq!(kept, 2, "the events keep each");
+    let out = run(s.exec().arg("-v").arg("--policy").arg(&policy).arg(&script));
+    let err = stderr(&out);
+    assert!(err.contains("noisy.py:3: gate [PSB1204]"), "{err}");
+    assert!(!err.contains("the gate reported"), "{err}");
+}
+
 /// A stub the gate put in place raises through a generator (`(_ for _ in ()).throw(...)`, an
 /// expression that raises): the traceback of a stub nobody caught ends at the program's line,
 /// as an exception raised there would, without the generator's frame beneath it.

@@ -154,6 +154,10 @@ pub struct ExecRequest {
     /// The program's standard output and error unbuffered, as `python3 -u` makes them: the
     /// interpreter is started isolated (`-I`), which ignores `PYTHONUNBUFFERED`.
     pub unbuffered: bool,
+    /// With `live_stderr`, each gate finding that changed nothing (`reported`) in a module
+    /// outside the script's directory (an installed library's) is shown too; without, they
+    /// are counted in one line at the end (the events keep each).
+    pub library_notes: bool,
 }
 
 /// pysbx's exit code for a policy violation (including a seccomp kill).
@@ -623,6 +627,10 @@ fn run_inner(
     let mut guard_end_stub = false;
     let mut stubs_placed: std::collections::HashSet<(String, u32)> =
         std::collections::HashSet::new();
+    // Gate findings left in place in installed libraries, counted rather than shown (see
+    // `ExecRequest::library_notes`).
+    let mut library_reports = 0_u64;
+    let mut library_files: std::collections::HashSet<String> = std::collections::HashSet::new();
     // The program's file the refusal that ended the run was raised in, as the guard saw it.
     let mut end_file: Option<String> = None;
     let mut tier_seen = false;
@@ -791,7 +799,22 @@ fn run_inner(
             }
             Msg::Event(e) => {
                 let e = *e;
-                if req.live_stderr {
+                let quiet = !req.library_notes
+                    && e.kind == EventKind::Gate
+                    && e.action == "reported"
+                    && e.file.as_deref().is_some_and(|f| {
+                        let f = Path::new(f);
+                        !script_dir.as_deref().is_some_and(|d| f.starts_with(d))
+                            && !link_dir.as_deref().is_some_and(|d| f.starts_with(d))
+                    });
+                if quiet {
+                    library_reports += 1;
+                    if let Some(f) = &e.file
+                        && library_files.len() < MAX_KEPT_EVENTS
+                    {
+                        library_files.insert(f.clone());
+                    }
+                } else if req.live_stderr {
                     // The program chooses how many lines it sets off, and how long (a path of
                     // 4 KiB in a loop): they count against the output limit with its own.
                     let line = format!("pysbx: {}", e.summary());
@@ -986,6 +1009,18 @@ fn run_inner(
         }
     }
     alerts.send_end(&crate::events::end_json(&end));
+    if library_reports > 0 {
+        // One line for what installed libraries hold that the gate left in place: dozens per
+        // library, each a note a reader of the run's own findings would wade through.
+        notes.push(format!(
+            "the gate reported {library_reports} finding{} in {} imported module{} outside the \
+             script's directory and changed nothing there (-v shows each; --events FILE keeps \
+             them)",
+            if library_reports == 1 { "" } else { "s" },
+            library_files.len(),
+            if library_files.len() == 1 { "" } else { "s" },
+        ));
+    }
     notes.extend(relay_notes);
     notes.extend(alerts.finish());
     if req.live_stderr {

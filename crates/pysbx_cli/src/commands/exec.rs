@@ -536,6 +536,7 @@ pub(crate) fn run(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         live_stderr: true,
         trampoline,
         unbuffered: args.unbuffered || unbuffered_by_environment(),
+        library_notes: args.verbose,
     };
     let result = if args.learn.is_some() {
         pysbx_sandbox::run_learning(request, input)

@@ -91,6 +91,7 @@ fn explain(file: Option<&Path>, python: &Option<PathBuf>, json: bool) -> anyhow:
         live_stderr: false,
         trampoline: None,
         unbuffered: false,
+        library_notes: false,
     })
     .context("probe the isolation layers")?;
     // What the static gate of `pysbx exec` does with the built-in rules under this policy.

@@ -158,6 +158,7 @@ pub(crate) fn run(args: &ReplArgs) -> anyhow::Result<ExitCode> {
             live_stderr: true,
             trampoline: None,
             unbuffered: super::exec::unbuffered_by_environment(),
+            library_notes: false,
         };
         let outcome = match pysbx_sandbox::run(request) {
             Ok(outcome) => outcome,
