@@ -14,28 +14,32 @@ use crate::fold::MAX_CONST_LEN;
 use crate::value::{Const, Value, ValueSet};
 
 /// The path text a value set stands for: its one [`Value::Path`], beside at most what a call
-/// result carries for `returned_by` and `derived_from` tests.
+/// result carries for `returned_by` and `derived_from` tests and what is not known. A name
+/// that holds a known path on one path of the code and something unknown on another (a
+/// parameter a call of the file handed `os.path.expanduser("~")`, `base = base or
+/// Path.home()`) may hold that path, as a name bound to several paths may hold any of them.
 pub(crate) fn text_of<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
     let mut found = None;
     for alt in vals.alts() {
         match alt {
             Value::Path(t) if found.is_none() => found = Some(&**t),
-            Value::Returned(_) | Value::From(_) => {}
+            Value::Returned(_) | Value::From(_) | Value::Unknown => {}
             _ => return None,
         }
     }
     found
 }
 
-/// Whether the value set stands only for paths whose texts are known (beside what a call
-/// result carries for `returned_by` and `derived_from` tests), one of which `test` accepts:
-/// a name bound to a path on several paths of the code may hold any of them.
+/// Whether the value set stands for paths whose texts are known (beside what a call result
+/// carries for `returned_by` and `derived_from` tests, and what is not known: see
+/// [`text_of`]), one of which `test` accepts: a name bound to a path on several paths of the
+/// code may hold any of them.
 pub(crate) fn any_text(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
     let mut any = false;
     for alt in vals.alts() {
         match alt {
             Value::Path(t) => any = any || test(t),
-            Value::Returned(_) | Value::From(_) => {}
+            Value::Returned(_) | Value::From(_) | Value::Unknown => {}
             _ => return false,
         }
     }

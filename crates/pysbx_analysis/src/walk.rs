@@ -4011,6 +4011,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             ev.vals.refers()
                 || matches!(ev.fold, Some(Const::Str(_)))
                 || argument_is_followed(ev, origins)
+                || ev.vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
         };
         let positional = p.posonlyargs.iter().chain(&p.args).skip(skip);
         for (pd, ev) in positional.zip(pos) {
