@@ -3334,3 +3334,26 @@ fn a_refused_import_is_a_missing_module_to_the_program() {
         assert!(stderr(&out).contains(want), "gate {gate}: {}", stderr(&out));
     }
 }
+
+/// The run ends as the interpreter would end it (the guard ends the process itself at the
+/// interpreter's last event, with the status the interpreter would exit with): a normal end,
+/// `sys.exit` with a number, a text or `None`, a number past 255, an exception nobody caught,
+/// output left unflushed, a finalizer printing at the modules' teardown.
+#[test]
+fn exit_statuses_and_last_output_as_under_python() {
+    for (name, code) in [
+        ("exit_plain", "print('a')\n"),
+        ("exit_number", "import sys\nprint('partial', end='')\nsys.exit(3)\n"),
+        ("exit_text", "import sys\nsys.exit('bye')\n"),
+        ("exit_none", "import sys\nprint(1)\nsys.exit(None)\n"),
+        ("exit_wraps", "import sys\nprint(2)\nsys.exit(257)\n"),
+        ("exit_negative", "import sys\nprint(3)\nsys.exit(-1)\n"),
+        ("exit_uncaught", "raise ValueError('x')\n"),
+        (
+            "exit_teardown",
+            "class C:\n    def __del__(self):\n        print('teardown print')\nc = C()\nprint('end', end='')\n",
+        ),
+    ] {
+        same_as_python(name, code, &[], &[]);
+    }
+}

@@ -3410,3 +3410,35 @@ fn compiling_a_constant_runs_only_code_the_gate_leaves_unchanged() {
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert!(plain.contains("RAN built\n") && plain.contains("RAN same-name\n"), "{plain}");
 }
+
+/// CPython's last moment: it raises `cpython.PyInterpreterState_Clear`, drops its audit hooks,
+/// and only then frees what its registries still hold (codec search functions, at-fork
+/// callbacks, the warnings filters). A finalizer of an object only those hold ran with no hook
+/// at all (code made at run time under `code: false`, and from there native code). The run
+/// ends at that event: none of them runs, under python3 each does.
+#[test]
+fn nothing_runs_once_the_interpreter_drops_its_audit_hooks() {
+    let s = Scratch::new();
+    let script = s.write(
+        "late.py",
+        r#"import codecs, os, warnings
+def keeper(tag, write=os.write):
+    class Late:
+        def __del__(self, tag=tag, write=write):
+            write(2, b"LATE " + tag + b" ran\n")
+    held = Late()
+    return lambda *a, held=held: None
+codecs.register(keeper(b"codec"))
+os.register_at_fork(before=keeper(b"at-fork"))
+warnings.filters.append(keeper(b"warnings"))
+print("main done")
+"#,
+    );
+    let plain = Command::new(python()).arg(&script).output().expect("python3 runs");
+    let plain_err = String::from_utf8_lossy(&plain.stderr);
+    assert!(plain_err.contains("LATE codec ran"), "the window exists under python3: {plain_err}");
+    let out = run(s.exec().arg("--no-gate").arg(&script));
+    assert_eq!(stdout(&out), "main done\n", "{}", stderr(&out));
+    assert!(!stderr(&out).contains("LATE"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -2067,6 +2067,8 @@ def _pysbx_guard():
             event = _str.__str__(event)  # `sys.audit` of a str subclass of the program's
         if event == "pysbx.entry":
             return _run_entry(args)
+        if event == "cpython.PyInterpreterState_Clear" and _live and _is_finalizing():
+            _final_exit()
         if event in _NOTHING_TO_JUDGE or not _live:
             return _PASS
         tid = _get_ident()
@@ -5831,6 +5833,54 @@ def _pysbx_guard():
         _reading.pop(tid, None)
         return found
 
+    # The interpreter's last moment: it raises `cpython.PyInterpreterState_Clear`, then drops
+    # its audit hooks, and only after that frees what its own registries still hold (the codec
+    # search functions, `os.register_at_fork`'s callbacks, the warnings filters, the `atexit`
+    # list). A finalizer of an object only one of those holds ran with no hook at all: code
+    # made at run time, code objects built from parts and, through them, native code, under
+    # `code: false` and `ffi: false`. So the process ends at that event, with the status the
+    # interpreter would exit with (told by the runner, `_exiting`), once the interpreter's own
+    # standard streams are flushed; nothing of the program's runs past it. What plain python
+    # would still run there (such finalizers) does not run.
+    _exit_status = [0]
+    _std_streams = tuple(s for s in (sys.__stdout__, sys.__stderr__) if s is not None)
+    _TEXT_IO = _type(sys.__stderr__) if sys.__stderr__ is not None else None
+
+    def _exiting(exc):
+        # How the program ended, from the runner only: the status it computed for an exception
+        # nobody caught, or the `SystemExit` that ends the run, read as the interpreter reads
+        # it (`None` is 0, an `int` its low byte, anything else 1, its text printed).
+        caller = _outside(_entry_frame())
+        if not _is_bottom_runner(caller):
+            return
+        if _type(exc) is _int:
+            _exit_status[0] = exc & 0xFF
+            return
+        if not _issubclass(_type(exc), SystemExit):
+            return
+        code = SystemExit.__dict__["code"].__get__(exc)
+        if code is None:
+            _exit_status[0] = 0
+        elif _issubclass(_type(code), _int):
+            value = _int.__int__(code)
+            _exit_status[0] = (value if -(1 << 63) <= value < (1 << 63) else -1) & 0xFF
+        else:
+            _exit_status[0] = 1
+
+    def _final_exit():
+        status = _exit_status[0]
+        for stream in _std_streams:
+            # The interpreter's own streams, of its own C class (no method of the program's):
+            # what was printed since the last flush, as their end would write it.
+            if _type(stream) is not _TEXT_IO:
+                continue
+            try:
+                if not _TEXT_IO.closed.__get__(stream):
+                    _TEXT_IO.flush(stream)
+            except BaseException:
+                status = status or 120  # as python when it cannot flush its output at exit
+        _exit(status)
+
     def _ending(exc, text, last):
         # How the program ended, told to pysbx once, by the runner only (the program may call
         # this facade too, and would otherwise set the reason pysbx reports).
@@ -6010,7 +6060,8 @@ def _pysbx_guard():
             return _request({"t": "readline", "prompt": prompt if _type(prompt) is _str else ""})
         raise ValueError("pysbx: not a request of the REPL")
 
-    for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_program_code", _program_code),
+    for _name, _fn in (("_trim", _trim), ("_ending", _ending), ("_exiting", _exiting),
+                       ("_program_code", _program_code),
                        ("_program_unparsable", _program_unparsable),
                        ("_repl_server", _repl_server), ("_repl_request", _repl_request),
                        ("_repl_compile", _repl_compile)):
@@ -6060,6 +6111,7 @@ def _pysbx_guard():
     runner.__kwdefaults__ = {"__pysbx_program": _F["_program_code"],
                              "__pysbx_unparsable": _F["_program_unparsable"],
                              "__pysbx_repl": _F["_repl_server"], "__pysbx_ending": _F["_ending"],
+                             "__pysbx_exiting": _F["_exiting"],
                              "__pysbx_text": text_of, "__pysbx_report": report,
                              "__pysbx_args": BaseException.__dict__["args"].__get__}
     _sealed_ids.add(id(runner.__code__))
@@ -6200,7 +6252,8 @@ def _audit_entry(event, args, *, __pysbx_entry=None):
 
 
 def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=None,
-               __pysbx_ending=None, __pysbx_text=None, __pysbx_args=None, __pysbx_report=None):
+               __pysbx_ending=None, __pysbx_text=None, __pysbx_args=None, __pysbx_report=None,
+               __pysbx_exiting=None):
     # The program runs beneath this frame and the `-c` loader's, whose locals and globals hold
     # nothing of the guard's (the sealed entries in the keyword defaults lead into the guard
     # only as calls).
@@ -6220,10 +6273,11 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=No
                 __pysbx_unparsable()
                 raise SystemExit(122)
             exec(compile(text, name, "exec", dont_inherit=True), _main.__dict__)
-    except SystemExit:
+    except SystemExit as exc:
         # The interpreter shows a `SystemExit`'s message once this returns; what the program
         # printed goes first (see `_flush_output`).
         _flush_output()
+        __pysbx_exiting(exc)
         raise
     except BaseException as exc:
         # The exception is the program's: its text is read through a transparent facade and
@@ -6234,6 +6288,7 @@ def _pysbx_run(*, __pysbx_program=None, __pysbx_unparsable=None, __pysbx_repl=No
         last = args[-1] if args else exc
         status = __pysbx_ending(exc, __pysbx_text(exc), __pysbx_text(last))
         __pysbx_report(exc)
+        __pysbx_exiting(status)
         raise SystemExit(status)
 
 
