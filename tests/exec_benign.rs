@@ -3357,3 +3357,23 @@ fn exit_statuses_and_last_output_as_under_python() {
         same_as_python(name, code, &[], &[]);
     }
 }
+
+/// The program's `__main__` ends as under python3: removed from `sys.modules` at the teardown
+/// and freed, so the finalizers of what its globals held see those globals (a module-level
+/// object that removes its scratch file; asyncio's note on a task destroyed while pending),
+/// rather than globals already set to `None`.
+#[test]
+fn module_globals_end_as_under_python() {
+    same_as_python(
+        "main_teardown",
+        "import os, tempfile\nclass Scratch:\n    def __init__(self):\n        fd, self.path = tempfile.mkstemp()\n        os.close(fd)\n    def __del__(self):\n        os.remove(self.path)\n        print('scratch removed', os.path.exists(self.path), flush=True)\nSCRATCH = Scratch()\nprint('main done')\n",
+        &[],
+        &[],
+    );
+    same_as_python(
+        "pending_task_at_exit",
+        "import asyncio\nasync def handle():\n    pass\nloop = asyncio.new_event_loop()\nt = loop.create_task(handle())\nprint('end')\n",
+        &[],
+        &[],
+    );
+}

@@ -5641,6 +5641,14 @@ def _pysbx_guard():
         main.__file__ = filename
     _program_args = [bytes.fromhex(h).decode("utf-8", "surrogateescape")
                      for h in cfg["args_hex"]]
+    # The program's `__main__` is held here for the runner; let go once the program's `atexit`
+    # functions have run (a chain of the interpreter's functions, registered before any of the
+    # program's), so that the module ends as plain python's does: removed from `sys.modules`
+    # at the teardown and freed, its globals intact for the finalizers of what it held (a
+    # module kept alive past that point has its globals set to `None` first).
+    import atexit as _atexit_main
+    _atexit_main.register(_partial(_F.pop, "_main", None))
+    del _atexit_main
     _F.update({"_mode": mode, "_main": main, "_module_name": cfg.get("module"),
                "_argv": ([cfg["module"]] if mode == "module" else
                          [cfg.get("argv0") or filename] if mode == "file" or from_stdin
