@@ -2052,6 +2052,11 @@ def where():
     info = getframeinfo(currentframe().f_back)
     return info.function, info.lineno, frame_at(1).f_code.co_name, frames_here()[1].function
 print(where())
+# The module of a caller's frame, found from its code's file (a frame has no `__module__`).
+def caller_module():
+    return inspect.getmodule(inspect.stack()[1][0]).__name__
+print(caller_module(), inspect.getmodule(inspect.currentframe()).__name__)
+print(hasattr(inspect.currentframe(), "__module__"))
 "#;
     same_as_python("frames", code, &[], &[]);
 }

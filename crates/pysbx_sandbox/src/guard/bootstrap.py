@@ -4954,13 +4954,15 @@ def _pysbx_guard():
     # Frames as the gate hands them (see `_checked_frame`): snapshots, never a frame. A
     # snapshot's class has no code of its own (nothing leads from it to any globals), and says
     # it is a frame's (`__class__`), so that `inspect.getframeinfo`, `inspect.getouterframes`
-    # and `traceback.extract_stack` read it as one.
+    # and `traceback.extract_stack` read it as one. No `__module__`, as a frame has none:
+    # `inspect.getmodule(frame)` asks for one first, and took the `pysbx` module for the
+    # caller's (a frame's module is found from its code's file).
     # Its line is read again from the frame while the frame runs on the caller's stack, as a
     # frame's is (`f = inspect.currentframe()`, then `f.f_lineno` a few lines on).
     _F["_FrameSnapshot"] = _type("frame", (), {
         "__slots__": ("f_code", "f_globals", "f_builtins", "f_locals", "f_back", "f_trace",
                       "f_trace_lines", "f_trace_opcodes", "_line", "_lasti", "_frame_id"),
-        "__module__": "pysbx", "__class__": _type(sys._getframe()),
+        "__class__": _type(sys._getframe()),
         "f_lineno": property(_facade(_snapshot_lineno, "f_lineno", transparent=True)),
         "f_lasti": property(_facade(_snapshot_lasti, "f_lasti", transparent=True)),
         "__doc__": "A copy of what a frame held, made by pysbx's guard."})
