@@ -295,6 +295,11 @@ fn library_findings_left_in_place_are_counted_not_listed() {
     let err = stderr(&out);
     assert!(err.contains("noisy.py:3: gate [PSB1204]"), "{err}");
     assert!(!err.contains("the gate reported"), "{err}");
+    // The program itself given as `-c` code is never a library.
+    let out = run(s.exec().args(["-c", "import random\nprint(random.random() < 2)"]));
+    let err = stderr(&out);
+    assert!(err.contains("<string>:2: gate [PSB1204]"), "{err}");
+    assert!(!err.contains("the gate reported"), "{err}");
 }
 
 /// A stub the gate put in place raises through a generator (`(_ for _ in ()).throw(...)`, an

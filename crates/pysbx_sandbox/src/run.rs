@@ -803,8 +803,12 @@ fn run_inner(
                     && e.kind == EventKind::Gate
                     && e.action == "reported"
                     && e.file.as_deref().is_some_and(|f| {
+                        // A module's file: not the program itself (`-c` code is `<string>`,
+                        // standard input `<stdin>`), nor a module beside the script.
                         let f = Path::new(f);
-                        !script_dir.as_deref().is_some_and(|d| f.starts_with(d))
+                        f.is_absolute()
+                            && entry_path.as_deref() != Some(f)
+                            && !script_dir.as_deref().is_some_and(|d| f.starts_with(d))
                             && !link_dir.as_deref().is_some_and(|d| f.starts_with(d))
                     });
                 if quiet {
