@@ -2050,6 +2050,7 @@ def _pysbx_guard():
         for tid in [t for t in _tracing if t != _main_tid]:
             del _tracing[tid]
         _quiet.clear()
+        del _apart[:]  # its thread is the parent's only
         if _gc_wanted[0] and not _held:
             _gc_enable()
 
@@ -2312,8 +2313,9 @@ def _pysbx_guard():
         done.acquire()
         try:
             made = _tree_maker[1](compile, BaseException, source, names, flags)
-            _start_new_thread(_drain, (map(_call, (_partial(box.extend, made), done.release)), 0))
+            _run_apart(_partial(box.extend, made), done.release)
             if not done.acquire(True, 30):
+                _apart_lost()
                 return ()
             return box
         finally:
@@ -3614,6 +3616,29 @@ def _pysbx_guard():
     _AST_MODULE = _ast.Module
     _tree_maker = []
 
+    # The thread that runs that work apart: one, started at the first need and kept, which
+    # waits for the next job in `SimpleQueue.get` (the interpreter's own C code, as is the rest
+    # of its loop: `iter`, `map`, `operator.call`, `deque`), so no frame of the guard's lies
+    # beneath a job either. A thread started for each job cost most of the time the guard
+    # spends on a `dataclass` or `namedtuple`. A job the program's code made fail (a `str`
+    # subclass whose `__eq__` raises during a read) ends the thread: its waiter times out as
+    # before, and the next job starts another. Not carried into a child of `os.fork`.
+    from _queue import SimpleQueue as _SimpleQueue
+    _apart = []
+
+    def _run_apart(*jobs):
+        if not _apart:
+            queue = _SimpleQueue()
+            _start_new_thread(_drain, (map(_call, iter(queue.get, None)), 0))
+            _apart.append(queue)
+        put = _apart[0].put
+        for job in jobs:
+            put(job)
+
+    def _apart_lost():
+        # A job was not done in time: its thread is stuck or gone; the next job starts anew.
+        del _apart[:]
+
     # Plain python's last collection runs once the interpreter is finalizing: an import in a
     # finalizer it runs (an object in a reference cycle whose `__del__` imports, a coroutine
     # never awaited whose warning imports `tracemalloc`) would fail here. The guard collects
@@ -3643,8 +3668,11 @@ def _pysbx_guard():
         done = _allocate_lock()
         done.acquire()
         read = _partial(_drain, map(box.append, map(_read_f_locals, (frame,))), 0)
-        _start_new_thread(_drain, (map(_call, (read, done.release)), 0))
-        if not done.acquire(True, 30) or _len(box) != 1:
+        _run_apart(read, done.release)
+        if not done.acquire(True, 30):
+            _apart_lost()
+            raise RuntimeError("pysbx: a frame's locals could not be read")
+        if _len(box) != 1:
             raise RuntimeError("pysbx: a frame's locals could not be read")
         local = box[0]
         return _plain_dict(local) if _issubclass(_type(local), _dict) else None
@@ -3656,7 +3684,8 @@ def _pysbx_guard():
         source = _event_text(source)
         if source is None:
             return None
-        if not _thread_count() or _is_finalizing():  # no other thread runs (or none can)
+        # No thread of the program's runs (the guard's own, `_apart`, aside), or none can.
+        if _thread_count() == (1 if _apart else 0) or _is_finalizing():
             try:
                 return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
             except BaseException as exc:
@@ -3667,8 +3696,9 @@ def _pysbx_guard():
         done.acquire()
         try:
             parse = _tree_maker[0](compile, BaseException, text, name)
-            _start_new_thread(_drain, (map(_call, (_partial(box.extend, parse), done.release)), 0))
+            _run_apart(_partial(box.extend, parse), done.release)
             if not done.acquire(True, 30):
+                _apart_lost()
                 return None
             return box[0] if box else None
         finally:
