@@ -3444,14 +3444,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut found = GeneratorItems::default();
         let mut budget = MAX_FILLING_STATEMENTS;
         generator_items(&f.body, &mut found, &mut budget);
-        for item in filled {
-            let names = NamesIn::of(item);
-            for (target, iter) in &found.loops {
-                if NamesIn::of(target).iter().any(|b| names.contains(b))
-                    && let Some(carried) = self.carried_by(Locals::Def(f), iter, 0)
-                {
-                    return Some(carried);
-                }
+        filled.into_iter().find_map(|item| self.carried_by_loop_target(f, item, &found.loops))
+    }
+
+    /// What `item`, made of the target of one of `loops` (`for item in coll.get_all_items()`),
+    /// carries from that loop's iterable.
+    fn carried_by_loop_target(
+        &mut self,
+        f: &ast::StmtFunctionDef,
+        item: &Expr,
+        loops: &[(&Expr, &Expr)],
+    ) -> Option<ValueSet<'a>> {
+        let names = NamesIn::of(item);
+        for (target, iter) in loops {
+            if NamesIn::of(target).iter().any(|b| names.contains(b))
+                && let Some(carried) = self.carried_by(Locals::Def(f), iter, 0)
+            {
+                return Some(carried);
             }
         }
         None
@@ -3478,13 +3487,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             if let Some(carried) = self.carried_by(Locals::Def(f), item, 0) {
                 return Some(carried);
             }
-            let names = NamesIn::of(item);
-            for (target, iter) in &found.loops {
-                if NamesIn::of(target).iter().any(|b| names.contains(b))
-                    && let Some(carried) = self.carried_by(Locals::Def(f), iter, 0)
-                {
-                    return Some(carried);
-                }
+            if let Some(carried) = self.carried_by_loop_target(f, item, &found.loops) {
+                return Some(carried);
             }
         }
         None
@@ -4005,8 +4009,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Bounded: a function called from many places keeps what the first calls gave.
         const MAX_GIVEN: usize = 64;
         // What a parameter's uses can make something of: what refers (a module, a function),
-        // a string (an attribute or module name) and a value `derived_from` follows (what the
-        // body sends or runs); not numbers, `None` or the unknown.
+        // a string (an attribute or module name), a value `derived_from` follows (what the
+        // body sends or runs) and a path whose text is known (what the body walks, opens or
+        // removes: see `paths::text_of`); not numbers, `None` or the unknown.
         let worth = |ev: &Eval<'a>| {
             ev.vals.refers()
                 || matches!(ev.fold, Some(Const::Str(_)))
