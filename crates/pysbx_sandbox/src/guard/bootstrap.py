@@ -2309,13 +2309,9 @@ def _pysbx_guard():
             return ()  # no thread would run it (see `_is_finalizing`): not known to compile so
         names = tuple(_compile_later(source, "<pysbx-check>")[1] for _ in range(3))
         box = []
-        done = _allocate_lock()
-        done.acquire()
         try:
             made = _tree_maker[1](compile, BaseException, source, names, flags)
-            _run_apart(_partial(box.extend, made), done.release)
-            if not done.acquire(True, 30):
-                _apart_lost()
+            if not _done_apart(_partial(box.extend, made)):
                 return ()
             return box
         finally:
@@ -3626,18 +3622,23 @@ def _pysbx_guard():
     from _queue import SimpleQueue as _SimpleQueue
     _apart = []
 
-    def _run_apart(*jobs):
+    def _done_apart(job):
+        # Runs `job` (a callable of the interpreter's) on that thread and waits for it:
+        # whether it was done in time. A job not done in time leaves its thread stuck or gone,
+        # and the next job starts another.
         if not _apart:
             queue = _SimpleQueue()
             _start_new_thread(_drain, (map(_call, iter(queue.get, None)), 0))
             _apart.append(queue)
+        done = _allocate_lock()
+        done.acquire()
         put = _apart[0].put
-        for job in jobs:
-            put(job)
-
-    def _apart_lost():
-        # A job was not done in time: its thread is stuck or gone; the next job starts anew.
+        put(job)
+        put(done.release)
+        if done.acquire(True, 30):
+            return True
         del _apart[:]
+        return False
 
     # Plain python's last collection runs once the interpreter is finalizing: an import in a
     # finalizer it runs (an object in a reference cycle whose `__del__` imports, a coroutine
@@ -3665,14 +3666,8 @@ def _pysbx_guard():
             raise RuntimeError(_SHUTTING_DOWN % "a frame's locals are read on a thread of "
                                "their own, and none can start")
         box = []
-        done = _allocate_lock()
-        done.acquire()
         read = _partial(_drain, map(box.append, map(_read_f_locals, (frame,))), 0)
-        _run_apart(read, done.release)
-        if not done.acquire(True, 30):
-            _apart_lost()
-            raise RuntimeError("pysbx: a frame's locals could not be read")
-        if _len(box) != 1:
+        if not _done_apart(read) or _len(box) != 1:
             raise RuntimeError("pysbx: a frame's locals could not be read")
         local = box[0]
         return _plain_dict(local) if _issubclass(_type(local), _dict) else None
@@ -3692,13 +3687,9 @@ def _pysbx_guard():
                 return exc
         text, name = _compile_later(source, "<dataclass>", parse_only=True)
         box = []
-        done = _allocate_lock()
-        done.acquire()
         try:
             parse = _tree_maker[0](compile, BaseException, text, name)
-            _run_apart(_partial(box.extend, parse), done.release)
-            if not done.acquire(True, 30):
-                _apart_lost()
+            if not _done_apart(_partial(box.extend, parse)):
                 return None
             return box[0] if box else None
         finally:
