@@ -799,7 +799,8 @@ fn run_inner(
             }
             Msg::Event(e) => {
                 let e = *e;
-                let quiet = !req.library_notes
+                let quiet = req.live_stderr
+                    && !req.library_notes
                     && e.kind == EventKind::Gate
                     && e.action == "reported"
                     && e.file.as_deref().is_some_and(|f| {
