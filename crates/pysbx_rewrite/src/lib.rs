@@ -270,18 +270,18 @@ fn sanitize_module(
                     };
                     let use_message =
                         stub::blocked_use_message(rule, line, &keep.names.join(", "), original);
+                    // A module imported by a call (`importlib.import_module(name)`,
+                    // `__import__(name)`) refused as a missing one is: the optional-dependency
+                    // idiom around it (`except ImportError:`) takes its fallback, as it does
+                    // for a refused `import` statement. No handler's class is asked then.
+                    let missing_module = matches!(target, StubTarget::Expr(id)
+                        if stub_strategy::is_dynamic_import(tree.node(id)));
                     let caught = match target {
-                        StubTarget::Expr(id) | StubTarget::Statement(id) => {
+                        StubTarget::Expr(id) | StubTarget::Statement(id) if !missing_module => {
                             stub_strategy::caught_around(tree, source, id)
                         }
                         _ => Vec::new(),
                     };
-                    // A module imported by a call (`importlib.import_module(name)`,
-                    // `__import__(name)`) refused as a missing one is: the optional-dependency
-                    // idiom around it (`except ImportError:`) takes its fallback, as it does
-                    // for a refused `import` statement.
-                    let missing_module = matches!(target, StubTarget::Expr(id)
-                        if stub_strategy::is_dynamic_import(tree.node(id)));
                     let replacement = stub_strategy::render_raise(
                         &target,
                         original,
