@@ -57,7 +57,8 @@ pub(crate) struct ExecArgs {
         default_missing_value = "all"
     )]
     pub(crate) require_isolation: Option<Vec<String>>,
-    /// Print the isolation tier and the end event on standard error.
+    /// Print the isolation tier and the end event on standard error, and each gate finding left
+    /// in place in a module outside the script's directory (otherwise counted in one line).
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
     /// A JSON file the program reads with `import pysbx_io; pysbx_io.input()` (pysbx reads the
