@@ -13,6 +13,25 @@ use std::rc::Rc;
 use crate::fold::MAX_CONST_LEN;
 use crate::value::{Const, Value, ValueSet};
 
+/// A part of a joined path whose text is not known (`os.path.join(ssh_dir, name)`, `d / name`):
+/// the path names some entry of the directory before it. Not `*`, which is every entry of a
+/// listing: removing `d / name` is not removing all of `d`.
+pub(crate) const UNKNOWN_PART: &str = "?";
+
+/// Whether `func` joins its arguments into one path, so that a part after the first that is
+/// not known still leaves the directory known (see [`UNKNOWN_PART`]).
+pub(crate) fn joins(func: &str) -> bool {
+    matches!(
+        func,
+        "os.path.join"
+            | "posixpath.join"
+            | "pathlib.Path"
+            | "pathlib.PurePath"
+            | "pathlib.PosixPath"
+            | "pathlib.PurePosixPath"
+    )
+}
+
 /// The path text a value set stands for: its one [`Value::Path`], beside at most what a call
 /// result carries for `returned_by` and `derived_from` tests and what is not known. A name
 /// that holds a known path on one path of the code and something unknown on another (a
@@ -73,7 +92,13 @@ pub(crate) fn divided<'a>(
     right_fold: Option<&Const<'a>>,
     right: &ValueSet<'a>,
 ) -> Option<Value<'a>> {
-    path(join(text_of(left)?, known(right_fold, right)?))
+    let base = text_of(left)?;
+    let part = match known(right_fold, right) {
+        Some(part) => part,
+        None if right_fold.is_none() && !right.constant_choices() => UNKNOWN_PART,
+        None => return None,
+    };
+    path(join(base, part))
 }
 
 /// `base` joined with `part` as `os.path.join` and `pathlib` do: an absolute part starts
@@ -127,15 +152,9 @@ fn path<'a>(text: String) -> Option<Value<'a>> {
 /// when it is a path the matching should see.
 pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
     match (func, parts) {
-        (
-            "os.path.join"
-            | "posixpath.join"
-            | "pathlib.Path"
-            | "pathlib.PurePath"
-            | "pathlib.PosixPath"
-            | "pathlib.PurePosixPath",
-            [first, rest @ ..],
-        ) => path(rest.iter().fold((*first).to_string(), |p, part| join(&p, part))),
+        (f, [first, rest @ ..]) if joins(f) => {
+            path(rest.iter().fold((*first).to_string(), |p, part| join(&p, part)))
+        }
         ("os.path.expanduser" | "posixpath.expanduser", [p]) => path(expand_user(p)?),
         ("os.path.expandvars" | "posixpath.expandvars", [p]) => path(expand_vars(p)),
         ("os.path.normpath" | "os.fspath" | "builtins.str", [p]) => path((*p).to_string()),

@@ -165,6 +165,12 @@ impl<'a> Const<'a> {
         matches!(self, Self::Seq(SeqKind::List, _) | Self::Dict(_))
     }
 
+    /// Whether this is a list whose items are all strings (an argument vector).
+    pub(crate) fn is_string_list(&self) -> bool {
+        matches!(self, Self::Seq(SeqKind::List, items)
+            if !items.is_empty() && items.iter().all(|i| i.as_str().is_some()))
+    }
+
     /// Whether a name may hold the constant: anything immutable, and a list or dict whose
     /// items are immutable (the walker follows every change made to it through the name, see
     /// `Walker::escape`). Not an iterator (`Cycle`), whose state changes as it is read.

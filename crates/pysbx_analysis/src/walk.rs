@@ -4949,11 +4949,34 @@ impl<'a, 'c> Walker<'a, 'c> {
             if in_place {
                 fold = found.single_const().cloned();
             } else if let Some(o) = owner {
+                // A module's list of strings read in a function (`CMD = ["ssh", "-R", ...]`,
+                // then `subprocess.Popen(CMD)` in `def start()`): what the module bound is
+                // what the function most likely reads, since few programs change such a
+                // list. Handed on all the same.
+                if o == MODULE
+                    && self.scopes.kind(self.scope) == ScopeKind::Function
+                    && let Some(c) = found.single_const()
+                    && c.is_string_list()
+                {
+                    fold = Some(c.clone());
+                }
                 self.escape(o, &name);
             }
             found = found.without_mutables();
         }
         let fold = fold.or_else(|| found.single_const().cloned());
+        // A path a join of the module made, read in a function (`open(os.path.join(SSH_DIR,
+        // name))` in `def steal()`): by the time the function runs the name may hold another
+        // value, so it is not surely what the join returned. The rules that leave a join's
+        // path to the strings it is made of, reported where the join is written, then see the
+        // read in the function: the act, in another place than the constant.
+        if fold.is_none()
+            && found.alts().iter().any(|v| matches!(v, Value::Path(_)))
+            && self.scopes.kind(self.scope) == ScopeKind::Function
+            && self.scopes.owner(self.scope, &name) == Some(MODULE)
+        {
+            found.push(Value::Unknown);
+        }
         // A name surely bound to one of a few constants (a `for` over a literal tuple, or a
         // constant on every path of `if` statements) stays a set of constants: `__import__`,
         // `import_module` and `getattr` then reach each one, and `computed` tests see it as
@@ -5093,6 +5116,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 | "rmdir"
                 | "write_bytes"
                 | "write_text"
+                | "read_bytes"
+                | "read_text"
                 | "open"
                 | "rename"
                 | "replace"
@@ -8429,7 +8454,7 @@ fn path_made<'a>(
     if let (Some(m), Some(r)) = (method, recv)
         && let Some(text) = crate::paths::text_of(&r.vals)
     {
-        let Some(choices) = path_part_choices(pos) else { return out };
+        let Some(choices) = path_part_choices(pos, false) else { return out };
         out.extend(
             choices.iter().filter_map(|parts| crate::paths::method(text, m.as_str(), parts)),
         );
@@ -8450,7 +8475,17 @@ fn path_made<'a>(
         out.push(home);
         return out;
     }
-    let Some(choices) = path_part_choices(pos) else { return out };
+    // `os.environ.get("DOCKER_CONFIG", os.path.expanduser("~/.docker"))`: the variable is
+    // seldom set, and the default is the path the code reads.
+    if matches!(&**q, "os.getenv" | "os.environ.get")
+        && let [_, default] = pos
+        && let Some(text) = crate::paths::known(default.fold.as_ref(), &default.vals)
+        && let Some(path) = crate::paths::call("os.fspath", &[text])
+    {
+        out.push(path);
+        return out;
+    }
+    let Some(choices) = path_part_choices(pos, crate::paths::joins(q)) else { return out };
     out.extend(choices.iter().filter_map(|parts| crate::paths::call(q, parts)));
     out
 }
@@ -8461,12 +8496,18 @@ type PathChoices<'e> = SmallVec<[SmallVec<[&'e str; 4]>; 1]>;
 /// Each combination of the texts a call's positional arguments may be (their folded string,
 /// their path text, or each of a few string constants a name holds); `None` when one is not
 /// known or the combinations are too many.
-fn path_part_choices<'e>(pos: &'e [Eval<'_>]) -> Option<PathChoices<'e>> {
+///
+/// With `joined`, a part after the first that is not known is [`crate::paths::UNKNOWN_PART`]:
+/// `os.path.join(ssh_dir, name)` is some file in `~/.ssh`, whatever `name` is.
+fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoices<'e>> {
     // One combination inline: most calls have no argument with several texts.
     let mut combos: PathChoices<'e> = smallvec::smallvec![SmallVec::new()];
-    for e in pos {
+    for (i, e) in pos.iter().enumerate() {
         let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
             Some(t) => smallvec::smallvec![t],
+            None if joined && i > 0 && e.fold.is_none() && !e.vals.constant_choices() => {
+                smallvec::smallvec![crate::paths::UNKNOWN_PART]
+            }
             None if e.fold.is_none() && e.vals.constant_choices() => e
                 .vals
                 .alts()
