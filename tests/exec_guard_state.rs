@@ -4297,3 +4297,34 @@ print("DONE", len(SEEN))
     assert!(text.contains("DONE 0\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }
+
+#[test]
+fn code_keeps_the_file_name_it_was_compiled_under() {
+    // The guard judges a frame by its code's file name (the standard library's, a frozen
+    // module's, a module the gate compiled): `_imp._fix_co_filename`, which renames code in
+    // place with no event, is importlib's alone (it renames code it loaded from a cache).
+    // Renamed after `types.py`, a function of the program made code objects as that module
+    // does; renamed after a frozen module, it read frames.
+    let (text, err) = run_attack(&format!(
+        r#"
+import _imp, sys, types
+{TRY_EACH}
+def forge():
+    return sys._getframe(0)
+try_each((
+        ("as-types", lambda: _imp._fix_co_filename(forge.__code__, types.__file__)),
+        ("as-frozen", lambda: _imp._fix_co_filename(forge.__code__, "<frozen importlib._bootstrap>")),
+        ("through-imp", lambda: __import__("imp")._fix_co_filename(forge.__code__, types.__file__)),
+        ("frame-after", forge)))
+print("NAME", forge.__code__.co_filename == __file__)
+import fractions, statistics, zoneinfo
+print("CONTROLS", fractions.Fraction(1, 3) * 3, statistics.mean([1, 2, 3]))
+"#
+    ));
+    for label in ["as-types", "as-frozen", "through-imp", "frame-after"] {
+        assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
+    }
+    assert!(text.contains("NAME True\n"), "{text}{err}");
+    assert!(text.contains("CONTROLS 1 2\n"), "{text}{err}");
+    assert_guard_holds(&text, &err);
+}

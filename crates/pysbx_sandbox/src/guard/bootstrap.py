@@ -5503,6 +5503,35 @@ def _pysbx_guard():
     _imp.create_builtin = _facade(create_builtin, transparent=True, module="_imp",
                                   doc=_real_create_builtin.__doc__)
 
+    # `_imp._fix_co_filename(code, path)` renames a code object in place, with no event: a
+    # frame is judged by its code's file name (the standard library's, a frozen module's, a
+    # module the gate compiled), so a function of the program renamed after `types.py` made
+    # code objects as that module does. Importlib's own `_compile_bytecode` alone calls it,
+    # on code it has just loaded from a cached file (the load itself checked: see
+    # `_marshal_of_the_interpreters`); the caller is told by its code object, not its name.
+    _real_fix_co_filename = _imp._fix_co_filename
+    _compile_bytecode_code = sys.modules["_frozen_importlib_external"]._compile_bytecode.__code__
+
+    def _fix_co_filename_check():
+        caller = _entry_frame()
+        while caller is not None and _id(caller.f_code) in _transparent_ids:
+            caller = caller.f_back
+        if caller is None or caller.f_code is not _compile_bytecode_code:
+            immediate, user, stack = _context(_entry_frame())
+            _violation("introspection", "_imp._fix_co_filename is not allowed: it renames code in place "
+                       "(a frame is judged by its code's file name)", "_imp._fix_co_filename",
+                       user, stack)
+        return _real_fix_co_filename
+
+    _seal("_fix_co_filename_check", _fix_co_filename_check)
+    _fix_co_filename_facade = _facade(_fix_co_filename, transparent=True, module="_imp",
+                                      doc=_real_fix_co_filename.__doc__)
+    _fix_co_filename_facade.__kwdefaults__ = {"__pysbx_fix_co_filename":
+                                              _F["_fix_co_filename_check"]}
+    _sealed_ids.add(id(_fix_co_filename_facade.__code__))
+    _lend(_fix_co_filename_facade)
+    _imp._fix_co_filename = _fix_co_filename_facade
+
     # `_posixsubprocess.fork_exec` starts a process and raises no event: `subprocess` raises
     # its own first, judged for the module that called it. Once a module granted `process`
     # has imported `subprocess`, the native module is in `sys.modules` for anyone; its
@@ -7399,6 +7428,12 @@ def audit(event, *args, __pysbx_audit=None):
 
 def create_builtin(spec):
     return _create_builtin(_plain(spec.name))
+
+
+def _fix_co_filename(code, path, *, __pysbx_fix_co_filename=None):
+    # The sealed default checks the caller (importlib's own, see `_fix_co_filename_check`)
+    # and hands back the interpreter's function, which this frame calls at once.
+    return __pysbx_fix_co_filename()(code, path)
 
 
 def fork_exec(*args, __pysbx_fork_exec=None):
