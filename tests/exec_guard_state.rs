@@ -4302,29 +4302,35 @@ print("DONE", len(SEEN))
 fn code_keeps_the_file_name_it_was_compiled_under() {
     // The guard judges a frame by its code's file name (the standard library's, a frozen
     // module's, a module the gate compiled): `_imp._fix_co_filename`, which renames code in
-    // place with no event, is importlib's alone (it renames code it loaded from a cache).
-    // Renamed after `types.py`, a function of the program made code objects as that module
-    // does; renamed after a frozen module, it read frames.
+    // place with no event, gives none of those names but from importlib's own call (it
+    // renames code it loaded from a cache). Renamed after `types.py`, a function of the
+    // program made code objects as that module does; renamed after a frozen module, it read
+    // frames. A name of no such file (pytest's, for the test modules it caches) is given.
     let (text, err) = run_attack(&format!(
         r#"
-import _imp, sys, types
+import _imp, os, sys, types
 {TRY_EACH}
 def forge():
     return sys._getframe(0)
+def cached():
+    return 1
 try_each((
         ("as-types", lambda: _imp._fix_co_filename(forge.__code__, types.__file__)),
         ("as-frozen", lambda: _imp._fix_co_filename(forge.__code__, "<frozen importlib._bootstrap>")),
+        ("as-string", lambda: _imp._fix_co_filename(forge.__code__, "<string>")),
         ("through-imp", lambda: __import__("imp")._fix_co_filename(forge.__code__, types.__file__)),
-        ("frame-after", forge)))
-print("NAME", forge.__code__.co_filename == __file__)
+        ("frame-after", forge),
+        ("as-own-test", lambda: _imp._fix_co_filename(cached.__code__, os.path.abspath("test_cached.py")))))
+print("NAME", forge.__code__.co_filename == __file__, cached.__code__.co_filename.endswith("test_cached.py"))
 import fractions, statistics, zoneinfo
 print("CONTROLS", fractions.Fraction(1, 3) * 3, statistics.mean([1, 2, 3]))
 "#
     ));
-    for label in ["as-types", "as-frozen", "through-imp", "frame-after"] {
+    for label in ["as-types", "as-frozen", "as-string", "through-imp", "frame-after"] {
         assert!(text.contains(&format!("REFUSED {label}\n")), "{label}: {text}{err}");
     }
-    assert!(text.contains("NAME True\n"), "{text}{err}");
+    assert!(text.contains("LOADED as-own-test\n"), "{text}{err}");
+    assert!(text.contains("NAME True True\n"), "{text}{err}");
     assert!(text.contains("CONTROLS 1 2\n"), "{text}{err}");
     assert_guard_holds(&text, &err);
 }

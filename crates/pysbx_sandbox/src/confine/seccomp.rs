@@ -171,6 +171,12 @@ fn rules(plan: &ConfinePlan, exec: ExecGate, channel: [u32; 2]) -> Vec<(i64, Che
         SYS_inotify_add_watch,
         SYS_fanotify_init,
         SYS_fanotify_mark,
+        // A System V shared memory segment outlives its mapping: once detached it counts
+        // against neither `RLIMIT_AS` nor `RLIMIT_DATA`, so segment after segment held the
+        // host's memory past `limits.memory_mb` until the run's IPC namespace went. Neither
+        // the interpreter nor its standard library makes one (`multiprocessing.shared_memory`
+        // is POSIX shared memory, a file in the private `/dev/shm`), under any grant.
+        SYS_shmget,
     ] {
         rules.push((nr, eperm.clone()));
     }
@@ -856,6 +862,16 @@ mod tests {
             run(&prog, libc::SYS_close_range, [3, u64::from(u32::MAX), 0, 0, 0, 0]),
             errno(libc::ENOSYS)
         );
+    }
+
+    #[test]
+    fn no_system_v_shared_memory_segment_is_made_under_any_grant() {
+        // `shmget(IPC_PRIVATE, 256 MiB, IPC_CREAT | 0600)`.
+        let args = [0, 256 << 20, u64::from((libc::IPC_CREAT | 0o600) as u32), 0, 0, 0];
+        for plan in [plan(false, false), ConfinePlan { ffi: true, ..plan(true, true) }] {
+            let prog = build(&plan, GATE, CHANNEL).unwrap();
+            assert_eq!(run(&prog, libc::SYS_shmget, args), errno(libc::EPERM));
+        }
     }
 
     #[test]

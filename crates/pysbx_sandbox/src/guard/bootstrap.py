@@ -5506,21 +5506,28 @@ def _pysbx_guard():
     # `_imp._fix_co_filename(code, path)` renames a code object in place, with no event: a
     # frame is judged by its code's file name (the standard library's, a frozen module's, a
     # module the gate compiled), so a function of the program renamed after `types.py` made
-    # code objects as that module does. Importlib's own `_compile_bytecode` alone calls it,
-    # on code it has just loaded from a cached file (the load itself checked: see
-    # `_marshal_of_the_interpreters`); the caller is told by its code object, not its name.
+    # code objects as that module does. Importlib's own `_compile_bytecode` calls it on code
+    # it has just loaded from a cached file (the load itself checked: see
+    # `_marshal_of_the_interpreters`), told by its code object, not its name. Anyone else
+    # (pytest, for the test modules it caches) may give a name the guard trusts in nothing:
+    # not one of the interpreter's files, a frozen module's, another module's the gate
+    # compiled, nor any `<...>` name (`<string>`, `<stdin>`, the guard's own).
     _real_fix_co_filename = _imp._fix_co_filename
     _compile_bytecode_code = sys.modules["_frozen_importlib_external"]._compile_bytecode.__code__
 
-    def _fix_co_filename_check():
+    def _fix_co_filename_check(path):
         caller = _entry_frame()
         while caller is not None and _id(caller.f_code) in _transparent_ids:
             caller = caller.f_back
-        if caller is None or caller.f_code is not _compile_bytecode_code:
-            immediate, user, stack = _context(_entry_frame())
-            _violation("introspection", "_imp._fix_co_filename is not allowed: it renames code in place "
-                       "(a frame is judged by its code's file name)", "_imp._fix_co_filename",
-                       user, stack)
+        if caller is not None and caller.f_code is _compile_bytecode_code:
+            return _real_fix_co_filename
+        immediate, user, stack = _context(_entry_frame())
+        if _type(path) is not _str or path.startswith("<") \
+                or _names_a_trusted_file(path, _module_of(user)):
+            _violation("introspection", "_imp._fix_co_filename to %s is not allowed: code would "
+                       "pass as that file's (a frame is judged by its code's file name)"
+                       % (_path_of(path) if _type(path) is _str else "a name that is no string"),
+                       "_imp._fix_co_filename", user, stack)
         return _real_fix_co_filename
 
     _seal("_fix_co_filename_check", _fix_co_filename_check)
@@ -5935,7 +5942,13 @@ def _pysbx_guard():
             if _type(stream) is not _TEXT_IO:
                 continue
             try:
-                if not _TEXT_IO.closed.__get__(stream):
+                closed = _TEXT_IO.closed.__get__(stream)
+            except ValueError:
+                # Detached (`sys.stdout = TextIOWrapper(sys.stdout.detach())`): its buffer is
+                # the program's new stream's now, which the interpreter flushed.
+                continue
+            try:
+                if not closed:
                     _TEXT_IO.flush(stream)
             except BaseException:
                 status = status or 120  # as python when it cannot flush its output at exit
@@ -7431,9 +7444,9 @@ def create_builtin(spec):
 
 
 def _fix_co_filename(code, path, *, __pysbx_fix_co_filename=None):
-    # The sealed default checks the caller (importlib's own, see `_fix_co_filename_check`)
-    # and hands back the interpreter's function, which this frame calls at once.
-    return __pysbx_fix_co_filename()(code, path)
+    # The sealed default checks the caller and the name (see `_fix_co_filename_check`) and
+    # hands back the interpreter's function, which this frame calls at once with that name.
+    return __pysbx_fix_co_filename(path)(code, path)
 
 
 def fork_exec(*args, __pysbx_fork_exec=None):
