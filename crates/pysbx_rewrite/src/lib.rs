@@ -278,7 +278,17 @@ fn sanitize_module(
                         if stub_strategy::is_dynamic_import(tree.node(id)));
                     let caught = match target {
                         StubTarget::Expr(id) | StubTarget::Statement(id) if !missing_module => {
-                            stub_strategy::caught_around(tree, source, id)
+                            let around = stub_strategy::caught_around(tree, source, id);
+                            if around.is_empty() {
+                                stub_strategy::offline_failure(
+                                    tree,
+                                    source,
+                                    deepest,
+                                    &finding.subject,
+                                )
+                            } else {
+                                around
+                            }
                         }
                         _ => Vec::new(),
                     };

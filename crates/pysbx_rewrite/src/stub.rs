@@ -260,8 +260,24 @@ fn caught_names(call: &ruff_python_ast::ExprCall, source: &str) -> Option<Vec<St
     classes
         .elts
         .iter()
-        .map(|c| is_catchable_name(c).then(|| slice(source, c.range()).map(str::to_string))?)
+        .map(|c| {
+            (is_catchable_name(c) || is_class_lookup(c))
+                .then(|| slice(source, c.range()).map(str::to_string))?
+        })
         .collect()
+}
+
+/// Whether `expr` is `getattr(module, "Class", None)` on a dotted name: how a stub names the
+/// class a library raises when there is no network (see
+/// `strategies::stub::offline_failure`).
+fn is_class_lookup(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    let Expr::Name(func) = &*call.func else { return false };
+    func.id.as_str() == "getattr"
+        && call.arguments.keywords.is_empty()
+        && matches!(&*call.arguments.args, [module, Expr::StringLiteral(name), Expr::NoneLiteral(_)]
+            if is_catchable_name(module)
+                && name.value.to_str().chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn raise_message(call: &ruff_python_ast::ExprCall) -> Option<&str> {

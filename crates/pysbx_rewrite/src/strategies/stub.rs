@@ -165,6 +165,56 @@ pub(crate) fn caught_around(tree: &NodeTree<'_>, source: &str, node: NodeId) -> 
     caught
 }
 
+/// The exception a network library raises where there is no network, by the library's module
+/// (the first part of the stubbed call's name) and the class's name on that module.
+const OFFLINE_FAILURES: &[(&str, &str)] = &[
+    ("requests", "ConnectionError"),
+    ("httpx", "ConnectError"),
+    ("urllib.request", "URLError"),
+    ("urllib2", "URLError"),
+    ("aiohttp", "ClientError"),
+    ("socket", "gaierror"),
+];
+
+/// Where no handler around the stub names a class, the class the stubbed call's own library
+/// raises when there is no network, read from the module the call was written on
+/// (`requests.get(url)` in a helper whose caller has `except requests.ConnectionError:`):
+/// `getattr(requests, "ConnectionError", None)`, evaluated when the stub raises, as the call
+/// would have evaluated `requests`. The call's name (`subject`) picks the class; a call
+/// written on anything but a dotted name (`session.get(url)`, a name imported from the
+/// module) gets none.
+pub(crate) fn offline_failure(
+    tree: &NodeTree<'_>,
+    source: &str,
+    node: NodeId,
+    subject: &str,
+) -> Vec<String> {
+    let Some(&(module, class)) = OFFLINE_FAILURES
+        .iter()
+        .find(|(module, _)| subject.strip_prefix(module).is_some_and(|rest| rest.starts_with('.')))
+    else {
+        return Vec::new();
+    };
+    let call =
+        std::iter::once(node).chain(tree.ancestors(node)).find_map(|id| match tree.node(id) {
+            AnyNodeRef::ExprCall(c) => Some(c),
+            _ => None,
+        });
+    let Some(call) = call else { return Vec::new() };
+    let Expr::Attribute(func) = &*call.func else { return Vec::new() };
+    let Some(receiver) = source.get(func.value.range().to_std_range()) else {
+        return Vec::new();
+    };
+    // The receiver names the module itself as the call's name does (`urllib.request`, an
+    // alias such as `rq` of `import requests as rq` too): its last part is the call's.
+    let plain = is_catchable_name(&func.value)
+        && subject.strip_suffix(func.attr.id.as_str()).is_some_and(|s| s == format!("{module}."));
+    if !plain {
+        return Vec::new();
+    }
+    vec![format!("getattr({receiver}, \"{class}\", None)")]
+}
+
 /// Whether an `except` clause's class already takes the stub's `PysbxBlocked` (one of its
 /// bases, by name or on `builtins`), so naming it would add nothing.
 fn already_caught(class: &Expr) -> bool {
