@@ -3124,6 +3124,49 @@ except socket.gaierror as e:
 }
 
 #[test]
+fn a_helper_without_a_handler_fails_as_offline_for_its_caller() {
+    // Most code wraps a request in a helper and handles being offline where it calls it. The
+    // stub in the helper raises the library's own error for a machine with no network beside
+    // the refusal, so the caller's handler takes it as python3's would.
+    let code = r#"
+import socket, urllib.request
+import urllib.request as rq
+
+def fetch(url):
+    return urllib.request.urlopen(url, timeout=5).read()
+
+def fetch_aliased(url):
+    return rq.urlopen(url, timeout=5).read()
+
+def connect(host):
+    return socket.create_connection((host, 443), timeout=5)
+
+for label, step in (("fetch", lambda: fetch("https://example.com/")),
+                    ("aliased", lambda: fetch_aliased("https://example.com/"))):
+    try:
+        step()
+        print(label, "online")
+    except urllib.error.URLError as e:
+        print(label, "offline", isinstance(e, PermissionError))
+try:
+    connect("example.com")
+    print("connect online")
+except socket.gaierror:
+    print("connect offline")
+"#;
+    let s = Scratch::new();
+    let script = s.write("helpers.py", code);
+    let out = run(s.exec().arg(&script));
+    assert_eq!(
+        stdout(&out),
+        "fetch offline True\naliased offline True\nconnect offline\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn standard_library_tools_run_as_the_program_with_dash_m() {
     // `-m doctest` makes the standard library's module the program: every frame of it is the
     // standard library's, and its runner restores the tracer it found (`sys.settrace(None)`)
@@ -3357,6 +3400,17 @@ fn exit_statuses_and_last_output_as_under_python() {
         (
             "exit_teardown",
             "class C:\n    def __del__(self):\n        print('teardown print')\nc = C()\nprint('end', end='')\n",
+        ),
+        // The interpreter's streams detached and their buffers wrapped anew (a program that
+        // sets its own encoding): the new streams hold what is printed.
+        (
+            "exit_detached_streams",
+            "import io, sys
+sys.stdout = io.TextIOWrapper(sys.stdout.detach(), encoding='utf-8')
+sys.stderr = io.TextIOWrapper(sys.stderr.detach(), encoding='utf-8')
+print('out', end='')
+print('err', file=sys.stderr)
+",
         ),
     ] {
         same_as_python(name, code, &[], &[]);
