@@ -36,16 +36,14 @@ def timed(cmd):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    rounds = int(sys.argv[1])
-    builds = [os.path.abspath(b) for b in sys.argv[2:]]
+def compare(rounds, builds, program, name):
+    """Runs `program` (which prints its own time in ms last), ROUNDS times under each build in
+    turn and under `python3`, and prints the times."""
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
-        script = os.path.join(d, "codegen.py")
+        script = os.path.join(d, name)
         with open(script, "w") as f:
-            f.write(PROGRAM)
+            f.write(program)
         os.chmod(script, 0o644)
         times = {b: [] for b in builds}
         plain = []
@@ -58,6 +56,12 @@ def main():
                                            statistics.median(times[b])))
     print("python3: %s ms (median %.1f)" % (" / ".join("%.0f" % t for t in plain),
                                             statistics.median(plain)))
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    compare(int(sys.argv[1]), [os.path.abspath(b) for b in sys.argv[2:]], PROGRAM, "codegen.py")
 
 
 if __name__ == "__main__":

@@ -616,6 +616,8 @@ def _pysbx_guard():
     # `pysbx.permit`): the code behind them is judged, as behind the import machinery.
     _transparent_ids = set()
 
+    _file_kinds = {}  # a code's file name (an exact `str`) -> its kind, past the guard's own
+
     def _kind(code):
         fn = code.co_filename
         if _type(fn) is not _str:
@@ -634,11 +636,19 @@ def _pysbx_guard():
             # `functools.partial(exec, text)` put where the function calls it). Its events are
             # the program's.
             return "user"
-        if fn.startswith("<frozen "):
-            return "frozen"
-        if fn.startswith("/") and _is_stdlib_file(fn):
-            return "stdlib"
-        return "user"
+        # By the name's text alone from here: kept, since every event asks for a few frames'.
+        kind = _file_kinds.get(fn)
+        if kind is None:
+            if fn.startswith("<frozen "):
+                kind = "frozen"
+            elif fn.startswith("/") and _is_stdlib_file(fn):
+                kind = "stdlib"
+            else:
+                kind = "user"
+            if _len(_file_kinds) >= 4096:
+                _file_kinds.clear()
+            _file_kinds[fn] = kind
+        return kind
 
     _runner_id = None  # the runner's code, once it is made (set-up's imports come first)
 
@@ -648,18 +658,25 @@ def _pysbx_guard():
         return f is not None and _id(f.f_code) == _runner_id and f.f_back is not None \
             and f.f_back.f_code is _loader_code
 
+    def _walk_ends(f, code):
+        # Where a walk down the stack stops, at the frame `f` running `code`: the -c loader
+        # that started the guard, or the runner the program starts from (`_pysbx_run`, called
+        # by the loader): what lies beneath is the loader's. Met as the guard's, it made a
+        # standard library module run as the program (`-m doctest`, whose every frame is the
+        # standard library's) look like the guard's work through a facade, and its own calls
+        # refused. The runner called again by the program (it is in the facades' namespace) is
+        # no bottom, and its frames are the program's (see below).
+        if code is _loader_code:
+            return True
+        if _id(code) == _runner_id:
+            back = f.f_back
+            return back is not None and back.f_code is _loader_code
+        return False
+
     def _frames(start):
         f = start
         while f is not None:
-            if f.f_code is _loader_code:
-                return  # the -c loader that started the guard
-            if _is_bottom_runner(f):
-                # The runner the program starts from (`_pysbx_run`, called by the loader): what
-                # lies beneath is the loader's. Met as the guard's, it made a standard library
-                # module run as the program (`-m doctest`, whose every frame is the standard
-                # library's) look like the guard's work through a facade, and its own calls
-                # refused. The runner called again by the program (it is in the facades'
-                # namespace) is no bottom, and its frames are the program's (see below).
+            if _walk_ends(f, f.f_code):
                 return
             yield f
             f = f.f_back
@@ -669,8 +686,13 @@ def _pysbx_guard():
         immediate = None
         user = None
         stack = []
-        for f in _frames(start):
-            k = _kind(f.f_code)
+        # `_frames(start)`, each frame's code read once (a read is an event of its own).
+        f = start
+        while f is not None:
+            code = f.f_code
+            if _walk_ends(f, code):
+                break
+            k = _kind(code)
             if immediate is None and not (skip_frozen and k == "frozen"):
                 immediate = k
             if k == "guard" and user is None:
@@ -679,9 +701,38 @@ def _pysbx_guard():
                 if user is None:
                     user = f
                 if len(stack) < 12:
-                    stack.append({"file": f.f_code.co_filename, "line": f.f_lineno or 0,
-                                  "function": f.f_code.co_name})
+                    stack.append({"file": code.co_filename, "line": f.f_lineno or 0,
+                                  "function": code.co_name})
+            f = f.f_back
         return immediate or "stdlib", user, stack
+
+    def _stack_codes(start):
+        # The code of each frame `_frames` yields, each read once: a frame's `f_code` is an
+        # event of its own, answered by the hook on top of the work that reads it.
+        codes = []
+        f = start
+        while f is not None:
+            code = f.f_code
+            if _walk_ends(f, code):
+                break
+            codes.append(code)
+            f = f.f_back
+        return codes
+
+    def _immediate(codes):
+        # `_context(start, skip_frozen=False)[0]` without the stack, of `_stack_codes(start)`:
+        # the kind of the first frame, or "guard" where the guard's own frame comes before
+        # any of the program's. The whole stack is walked for a report only.
+        immediate = None
+        for code in codes:
+            k = _kind(code)
+            if immediate is None:
+                immediate = k
+            if k == "guard":
+                return "guard"
+            if k == "user":
+                break
+        return immediate or "stdlib"
 
     # The module of each file of code the guard compiled (the import gate's modules, and the
     # program as `__main__`), by file name. A frame's module is the one its code was compiled
@@ -1743,6 +1794,8 @@ def _pysbx_guard():
                                           "sqlite3.load_extension"})
     _FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "__code__", "gi_code",
                     "cr_code", "ag_code", "f_back", "f_builtins", "f_globals", "f_locals"}
+    # The attributes whose reads and writes `_check` judges: any other passes at once.
+    _WATCHED_ATTRS = frozenset(_FRAME_ATTRS | _GUARDED_FUNCTION_ATTRS)
     _PROC_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                     "os.forkpty", "subprocess.Popen", "pty.spawn", "os.startfile"}
     _WRITE_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.chmod": (0,),
@@ -2071,6 +2124,12 @@ def _pysbx_guard():
         if event == "cpython.PyInterpreterState_Clear" and _live and _is_finalizing():
             _final_exit()
         if event in _NOTHING_TO_JUDGE or not _live:
+            return _PASS
+        if (event == "object.__getattr__" or event == "object.__setattr__") \
+                and _len(args) > 1 and _type(args[1]) is _str \
+                and args[1] not in _WATCHED_ATTRS:
+            # An attribute the checks pass over whoever reads it (a frame's `f_code`, which
+            # logging reads at every record): judged as `_check` would, at once.
             return _PASS
         tid = _get_ident()
         depth = _held[tid] if tid in _held else 0
@@ -3806,14 +3865,16 @@ def _pysbx_guard():
         i = id(code)
         return i in _guard_ids and i not in _plain_ids
 
-    def _over_guard(frame):
+    def _over_guard(frame, codes=None):
         # Whether code of the program's runs on top of the guard's own work (a finalizer, a
-        # signal handler): a frame handed out there leads down to the guard's.
+        # signal handler): a frame handed out there leads down to the guard's. `codes`: the
+        # frames' code, when the caller read it already (`_stack_codes(frame)`).
         user = False
-        for f in _frames(frame):
-            if _internal(f.f_code):
+        for code in (_stack_codes(frame) if codes is None else codes):
+            i = _id(code)
+            if i in _guard_ids and i not in _plain_ids:  # `_internal`, inline: every frame
                 return user
-            if not user and _kind(f.f_code) == "user":
+            if not user and _kind(code) == "user":
                 user = True
         return False
 
@@ -4124,6 +4185,21 @@ def _pysbx_guard():
                                % ("changing" if event == "object.__setattr__" else "reading", name),
                                event, user, stack)
             if name in _FRAME_ATTRS:
+                # The standard library's read of a frame's link or a function's code (logging's
+                # `f_back` at every record, `inspect`'s `__code__` for each function it is
+                # asked about) needs no stack unless it is refused: what follows asks for the
+                # program's frame only to set `__code__` or when the program itself reads.
+                if name != "__code__" or event == "object.__getattr__":
+                    codes = _stack_codes(frame)
+                    immediate = _immediate(codes)
+                    if immediate != "user":
+                        if (immediate != "guard" and _over_guard(frame, codes)) \
+                                or _from_a_facade(immediate, frame):
+                            immediate, user, stack = _context(frame, skip_frozen=False)
+                            _violation("introspection", "%s %s is not allowed"
+                                       % ("setting" if event == "object.__setattr__"
+                                          else "access to", name), event, user, stack)
+                        return
                 immediate, user, stack = _context(frame, skip_frozen=False)
                 if event == "object.__setattr__" and name == "__code__" \
                         and immediate != "user" and immediate != "guard" \
@@ -4158,9 +4234,13 @@ def _pysbx_guard():
                                {"allowed_by": "code"} if grantable else None)
             return
         if event in ("sys._getframe", "builtins.breakpoint", "sys._getframemodulename"):
-            immediate, user, stack = _context(frame, skip_frozen=False)
-            if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
+            # The kind of the frame that asks, as `_context` reads it, and the whole stack
+            # walked for the report only when it is refused: logging asks at every record.
+            codes = _stack_codes(frame)
+            immediate = _immediate(codes)
+            if immediate == "user" or (immediate != "guard" and _over_guard(frame, codes)) \
                     or _from_a_facade(immediate, frame):
+                immediate, user, stack = _context(frame, skip_frozen=False)
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             if not _walk_replaced[0] and immediate != "guard":
                 _replace_walk_stack()
