@@ -686,12 +686,7 @@ def _pysbx_guard():
         immediate = None
         user = None
         stack = []
-        # `_frames(start)`, each frame's code read once (a read is an event of its own).
-        f = start
-        while f is not None:
-            code = f.f_code
-            if _walk_ends(f, code):
-                break
+        for f, code in _frame_codes(start):
             k = _kind(code)
             if immediate is None and not (skip_frozen and k == "frozen"):
                 immediate = k
@@ -703,21 +698,22 @@ def _pysbx_guard():
                 if len(stack) < 12:
                     stack.append({"file": code.co_filename, "line": f.f_lineno or 0,
                                   "function": code.co_name})
-            f = f.f_back
         return immediate or "stdlib", user, stack
 
-    def _stack_codes(start):
-        # The code of each frame `_frames` yields, each read once: a frame's `f_code` is an
-        # event of its own, answered by the hook on top of the work that reads it.
-        codes = []
+    def _frame_codes(start):
+        # Each frame `_frames` yields, with its code read once: a frame's `f_code` is an event
+        # of its own, answered by the hook on top of the work that reads it.
         f = start
         while f is not None:
             code = f.f_code
             if _walk_ends(f, code):
-                break
-            codes.append(code)
+                return
+            yield f, code
             f = f.f_back
-        return codes
+
+    def _stack_codes(start):
+        # The code of each frame `_frames` yields (see `_frame_codes`).
+        return [code for _, code in _frame_codes(start)]
 
     def _immediate(codes):
         # `_context(start, skip_frozen=False)[0]` without the stack, of `_stack_codes(start)`:
