@@ -666,19 +666,18 @@ def _pysbx_guard():
         # standard library's) look like the guard's work through a facade, and its own calls
         # refused. The runner called again by the program (it is in the facades' namespace) is
         # no bottom, and its frames are the program's (see below).
-        if code is _loader_code:
-            return True
-        if _id(code) == _runner_id:
-            back = f.f_back
-            return back is not None and back.f_code is _loader_code
-        return False
+        return code is _loader_code or (_id(code) == _runner_id and _is_bottom_runner(f))
 
     def _frames(start):
+        # Each frame of the program's side of the stack from `start` down, with its code read
+        # once: a frame's `f_code` is an event of its own, answered by the hook on top of the
+        # work that reads it.
         f = start
         while f is not None:
-            if _walk_ends(f, f.f_code):
+            code = f.f_code
+            if _walk_ends(f, code):
                 return
-            yield f
+            yield f, code
             f = f.f_back
 
     def _context(start, skip_frozen=True):
@@ -686,7 +685,7 @@ def _pysbx_guard():
         immediate = None
         user = None
         stack = []
-        for f, code in _frame_codes(start):
+        for f, code in _frames(start):
             k = _kind(code)
             if immediate is None and not (skip_frozen and k == "frozen"):
                 immediate = k
@@ -700,20 +699,9 @@ def _pysbx_guard():
                                   "function": code.co_name})
         return immediate or "stdlib", user, stack
 
-    def _frame_codes(start):
-        # Each frame `_frames` yields, with its code read once: a frame's `f_code` is an event
-        # of its own, answered by the hook on top of the work that reads it.
-        f = start
-        while f is not None:
-            code = f.f_code
-            if _walk_ends(f, code):
-                return
-            yield f, code
-            f = f.f_back
-
     def _stack_codes(start):
-        # The code of each frame `_frames` yields (see `_frame_codes`).
-        return [code for _, code in _frame_codes(start)]
+        # The code of each frame `_frames` yields.
+        return [code for _, code in _frames(start)]
 
     def _immediate(codes):
         # `_context(start, skip_frozen=False)[0]` without the stack, of `_stack_codes(start)`:
@@ -2175,8 +2163,7 @@ def _pysbx_guard():
     def _alien(frame):
         # Whether the event's code is the program's, running inside the guard's work: a user
         # frame comes before the first of the guard's.
-        for f in _frames(frame):
-            code = f.f_code
+        for _, code in _frames(frame):
             if id(code) in _guard_ids:
                 return False
             if _kind(code) == "user":
@@ -2310,12 +2297,12 @@ def _pysbx_guard():
         # as a method of an object the facade was handed, or in the facades' namespace): the
         # clauses that pass the guard's own events judge such an event as the program's.
         first = None
-        for f in _frames(frame):
-            k = _kind(f.f_code)
+        for _, code in _frames(frame):
+            k = _kind(code)
             if first is None:
                 first = k
             if k == "guard":
-                return first if _id(f.f_code) in _plain_ids else None
+                return first if _id(code) in _plain_ids else None
         return None
 
     def _guards_own(immediate, frame):
@@ -3130,10 +3117,9 @@ def _pysbx_guard():
         # to the standard library (`timeit`, the profilers' runners) may be spelled, by the
         # calling function or by one further down (a `bench(stmt)` helper's caller).
         seen = 0
-        for f in _frames(user):
+        for _, code in _frames(user):
             if seen >= _CONSTANT_FRAMES:
                 return
-            code = f.f_code
             fn, consts = code.co_filename, code.co_consts
             if _type(fn) is not _str or _type(consts) is not tuple or fn not in _loaded \
                     or _kind(code) != "user":
@@ -3884,10 +3870,9 @@ def _pysbx_guard():
                                  ("uuid.py", "_get_command_stdout")})
 
     def _command_probe(frame, user):
-        for f in _frames(frame):
+        for f, code in _frames(frame):
             if f is user:
                 return False
-            code = f.f_code
             name, fn = code.co_name, code.co_filename
             if _type(name) is _str and _type(fn) is _str \
                     and (fn.rpartition("/")[2], name) in _COMMAND_PROBES \
@@ -4183,18 +4168,14 @@ def _pysbx_guard():
             if name in _FRAME_ATTRS:
                 # The standard library's read of a frame's link or a function's code (logging's
                 # `f_back` at every record, `inspect`'s `__code__` for each function it is
-                # asked about) needs no stack unless it is refused: what follows asks for the
-                # program's frame only to set `__code__` or when the program itself reads.
+                # asked about) passes without the stack: the checks below ask for it only to
+                # set `__code__`, when the program itself reads, or to report a refusal.
                 if name != "__code__" or event == "object.__getattr__":
                     codes = _stack_codes(frame)
                     immediate = _immediate(codes)
-                    if immediate != "user":
-                        if (immediate != "guard" and _over_guard(frame, codes)) \
-                                or _from_a_facade(immediate, frame):
-                            immediate, user, stack = _context(frame, skip_frozen=False)
-                            _violation("introspection", "%s %s is not allowed"
-                                       % ("setting" if event == "object.__setattr__"
-                                          else "access to", name), event, user, stack)
+                    if immediate != "user" \
+                            and not (immediate != "guard" and _over_guard(frame, codes)) \
+                            and not _from_a_facade(immediate, frame):
                         return
                 immediate, user, stack = _context(frame, skip_frozen=False)
                 if event == "object.__setattr__" and name == "__code__" \
@@ -5212,8 +5193,8 @@ def _pysbx_guard():
         _busy.add(tid)
         try:
             first = None
-            for f in _frames(frame):
-                if id(f.f_code) in _guard_ids:
+            for f, code in _frames(frame):
+                if id(code) in _guard_ids:
                     if _holds_guard_state(f):
                         _quiet[tid] = True
                         if outside and _type(signum) is _int:
