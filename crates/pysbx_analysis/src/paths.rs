@@ -95,10 +95,16 @@ pub(crate) fn divided<'a>(
     let base = text_of(left)?;
     let part = match known(right_fold, right) {
         Some(part) => part,
-        None if right_fold.is_none() && !right.constant_choices() => UNKNOWN_PART,
+        None if unknown_part(right_fold, right) => UNKNOWN_PART,
         None => return None,
     };
     path(join(base, part))
+}
+
+/// Whether a joined part whose text is not known ([`known`] gave none) stands for
+/// [`UNKNOWN_PART`]: it is not one of a few constants, whose each text makes a path of its own.
+pub(crate) fn unknown_part(fold: Option<&Const<'_>>, vals: &ValueSet<'_>) -> bool {
+    fold.is_none() && !vals.constant_choices()
 }
 
 /// `base` joined with `part` as `os.path.join` and `pathlib` do: an absolute part starts
@@ -169,6 +175,13 @@ pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
         }
         _ => None,
     }
+}
+
+/// What `os.environ.get(VAR, default)` or `os.getenv(VAR, default)` gives when the default is a
+/// path whose text is known (`os.environ.get("DOCKER_CONFIG", os.path.expanduser(
+/// "~/.docker"))`): the variable is seldom set, and the default is the path the code reads.
+pub(crate) fn environment_default<'a>(func: &str, default: &str) -> Option<Value<'a>> {
+    matches!(func, "os.getenv" | "os.environ.get").then(|| path(default.to_string()))?
 }
 
 /// The home directory, as `Path.home()` and `os.getenv("HOME")` give it.

@@ -8475,12 +8475,9 @@ fn path_made<'a>(
         out.push(home);
         return out;
     }
-    // `os.environ.get("DOCKER_CONFIG", os.path.expanduser("~/.docker"))`: the variable is
-    // seldom set, and the default is the path the code reads.
-    if matches!(&**q, "os.getenv" | "os.environ.get")
-        && let [_, default] = pos
+    if let [_, default] = pos
         && let Some(text) = crate::paths::known(default.fold.as_ref(), &default.vals)
-        && let Some(path) = crate::paths::call("os.fspath", &[text])
+        && let Some(path) = crate::paths::environment_default(q, text)
     {
         out.push(path);
         return out;
@@ -8505,7 +8502,7 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
     for (i, e) in pos.iter().enumerate() {
         let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
             Some(t) => smallvec::smallvec![t],
-            None if joined && i > 0 && e.fold.is_none() && !e.vals.constant_choices() => {
+            None if joined && i > 0 && crate::paths::unknown_part(e.fold.as_ref(), &e.vals) => {
                 smallvec::smallvec![crate::paths::UNKNOWN_PART]
             }
             None if e.fold.is_none() && e.vals.constant_choices() => e
