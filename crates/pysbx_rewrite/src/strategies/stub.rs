@@ -189,12 +189,6 @@ pub(crate) fn offline_failure(
     node: NodeId,
     subject: &str,
 ) -> Vec<String> {
-    let Some(&(module, class)) = OFFLINE_FAILURES
-        .iter()
-        .find(|(module, _)| subject.strip_prefix(module).is_some_and(|rest| rest.starts_with('.')))
-    else {
-        return Vec::new();
-    };
     let call =
         std::iter::once(node).chain(tree.ancestors(node)).find_map(|id| match tree.node(id) {
             AnyNodeRef::ExprCall(c) => Some(c),
@@ -202,17 +196,20 @@ pub(crate) fn offline_failure(
         });
     let Some(call) = call else { return Vec::new() };
     let Expr::Attribute(func) = &*call.func else { return Vec::new() };
-    let Some(receiver) = source.get(func.value.range().to_std_range()) else {
+    // The call is written on the module the call's name starts with (`urllib.request`, or an
+    // alias such as `rq` of `import requests as rq`): the name is that module's and the
+    // attribute's.
+    let module = subject.strip_suffix(func.attr.id.as_str()).and_then(|s| s.strip_suffix('.'));
+    let Some(&(_, class)) = OFFLINE_FAILURES.iter().find(|(m, _)| Some(*m) == module) else {
         return Vec::new();
     };
-    // The receiver names the module itself as the call's name does (`urllib.request`, an
-    // alias such as `rq` of `import requests as rq` too): its last part is the call's.
-    let plain = is_catchable_name(&func.value)
-        && subject.strip_suffix(func.attr.id.as_str()).is_some_and(|s| s == format!("{module}."));
-    if !plain {
-        return Vec::new();
+    let receiver = source.get(func.value.range().to_std_range());
+    match receiver {
+        Some(receiver) if is_catchable_name(&func.value) => {
+            vec![format!("getattr({receiver}, \"{class}\", None)")]
+        }
+        _ => Vec::new(),
     }
-    vec![format!("getattr({receiver}, \"{class}\", None)")]
 }
 
 /// Whether an `except` clause's class already takes the stub's `PysbxBlocked` (one of its
