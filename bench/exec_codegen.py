@@ -58,10 +58,15 @@ def compare(rounds, builds, program, name):
                                             statistics.median(plain)))
 
 
-def main():
+def command_line(doc, program, name):
+    """`ROUNDS PYSBX [OTHER_PYSBX...]` from the command line, for `compare`."""
     if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    compare(int(sys.argv[1]), [os.path.abspath(b) for b in sys.argv[2:]], PROGRAM, "codegen.py")
+        sys.exit(doc)
+    compare(int(sys.argv[1]), [os.path.abspath(b) for b in sys.argv[2:]], program, name)
+
+
+def main():
+    command_line(__doc__, PROGRAM, "codegen.py")
 
 
 if __name__ == "__main__":

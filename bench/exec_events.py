@@ -9,10 +9,7 @@ through `logging` (each asks for its caller's frame, `sys._getframe`, and reads 
 `f_back` and `f_code`), 20,000 `inspect.iscoroutinefunction` calls (each reads a function's
 `__code__`) and 5,000 opens and reads of a small file. The figure is their sum.
 """
-import os
-import sys
-
-from exec_codegen import compare
+from exec_codegen import command_line
 
 PROGRAM = r"""
 import inspect, logging, os, tempfile, time
@@ -38,9 +35,7 @@ print("%.1f" % elapsed)
 
 
 def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    compare(int(sys.argv[1]), [os.path.abspath(b) for b in sys.argv[2:]], PROGRAM, "events.py")
+    command_line(__doc__, PROGRAM, "events.py")
 
 
 if __name__ == "__main__":

@@ -3154,15 +3154,16 @@ try:
 except socket.gaierror:
     print("connect offline")
 "#;
+    exec_prints("helpers.py", code, "fetch offline True\naliased offline True\nconnect offline\n");
+}
+
+/// Runs `code` as the script `file` under the default policy, and checks that it printed
+/// `expected` and exited 0.
+fn exec_prints(file: &str, code: &str, expected: &str) {
     let s = Scratch::new();
-    let script = s.write("helpers.py", code);
+    let script = s.write(file, code);
     let out = run(s.exec().arg(&script));
-    assert_eq!(
-        stdout(&out),
-        "fetch offline True\naliased offline True\nconnect offline\n",
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(stdout(&out), expected, "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -3319,16 +3320,11 @@ print(sys.getprofile())
 p = profile.Profile()
 print(p.runcall(add, 5, 6))
 "#;
-    let s = Scratch::new();
-    let script = s.write("profilers.py", code);
-    let out = run(s.exec().arg(&script));
-    assert_eq!(
-        stdout(&out),
+    exec_prints(
+        "profilers.py",
+        code,
         "runcall refused True\nenable refused True\nrun refused True\nNone\n11\n",
-        "{}",
-        stderr(&out)
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]
