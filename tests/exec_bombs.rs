@@ -68,6 +68,21 @@ fn memory_growth() {
     assert_limit("memory", POLICY, code, "memory", "memory limit");
 }
 
+/// The interpreter does not always survive memory running out (an allocation that fails while
+/// an exception is made, or in a collection, ends in a fatal error): a crash near the limit is
+/// reported as what it is, and the status stays the signal's, as under python3.
+#[test]
+fn a_crash_near_the_memory_limit_names_the_limit() {
+    let code = "import os\nheld = b'x' * (220 << 20)\nos.abort()\n";
+    let (status, err, end) = bomb("crash", POLICY, code);
+    assert_eq!(end["reason"], "signal", "{err}\n{end}");
+    assert!(matches!(status, Some(134 | 139)), "{status:?}: {err}");
+    assert!(err.contains("near the memory limit of 256 MiB"), "{err}");
+    // Far from the limit, the same crash is the signal alone.
+    let (_, err, _) = bomb("crash_small", POLICY, "import os\nos.abort()\n");
+    assert!(err.contains("killed by SIG") && !err.contains("memory limit"), "{err}");
+}
+
 #[test]
 fn fork_bomb_as_root() {
     let policy = format!("{POLICY}process: true\n");

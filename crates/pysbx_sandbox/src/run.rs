@@ -1230,6 +1230,26 @@ pub(crate) fn remove_private_path(path: &Path) {
     }
 }
 
+/// What to add to a crash's report when the interpreter was near its memory limit: the
+/// interpreter does not always survive running out of memory (an allocation that fails while
+/// an exception is made, or inside a collection, ends in a fatal error or a crash), and
+/// "killed by SIGSEGV" alone would send the user looking for a bug in native code. The peak
+/// resident size stands in for the data segment the limit counts (a failed allocation may be
+/// larger than what was touched), so three quarters of the limit is taken as near.
+fn out_of_memory_note(signal: i32, max_rss_kb: i64, memory_mb: u64) -> String {
+    let crash = [Signal::SIGSEGV, Signal::SIGABRT, Signal::SIGBUS].map(|s| s as i32);
+    let limit_kb = i64::try_from(memory_mb.saturating_mul(1024)).unwrap_or(i64::MAX);
+    if crash.contains(&signal) && max_rss_kb.saturating_mul(4) >= limit_kb.saturating_mul(3) {
+        format!(
+            " at a peak of {} MiB, near the memory limit of {memory_mb} MiB (the interpreter \
+             can crash when memory runs out; raise limits.memory_mb if the program needs more)",
+            max_rss_kb / 1024
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn classify(
     policy: &Policy,
     exit: Option<(Option<i32>, Option<i32>, f64, i64)>,
@@ -1331,7 +1351,10 @@ fn classify(
     }
     if let Some(s) = signal {
         let name = Signal::try_from(s).map_or_else(|_| s.to_string(), |s| s.as_str().to_string());
-        return mk(EndReason::Signal, format!("killed by {name}"));
+        return mk(
+            EndReason::Signal,
+            format!("killed by {name}{}", out_of_memory_note(s, max_rss_kb, limits.memory_mb)),
+        );
     }
     let _ = events;
     mk(EndReason::Exit, format!("exited with {}", code.unwrap_or(0)))
@@ -2318,6 +2341,19 @@ impl HandedDir {
 
 #[cfg(test)]
 mod tests {
+    use super::out_of_memory_note;
+
+    #[test]
+    fn a_crash_near_the_memory_limit_says_so() {
+        let segv = nix::sys::signal::Signal::SIGSEGV as i32;
+        let note = out_of_memory_note(segv, 480 * 1024, 512);
+        assert!(note.contains("peak of 480 MiB, near the memory limit of 512 MiB"), "{note}");
+        // Far from the limit, or a signal that is not a crash: nothing is added.
+        assert_eq!(out_of_memory_note(segv, 100 * 1024, 512), "");
+        let kill = nix::sys::signal::Signal::SIGKILL as i32;
+        assert_eq!(out_of_memory_note(kill, 500 * 1024, 512), "");
+    }
+
     use super::*;
 
     #[test]
