@@ -239,6 +239,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 argument_of,
                 build_backend,
                 assert_test,
+                endless_loop,
             } = inside;
             out.push_str("MatchSpec::Inside(InsideSpec { class_base: ");
             opt_patterns_code(class_base.as_ref(), out);
@@ -250,8 +251,11 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             opt_patterns_code(call.as_ref(), out);
             out.push_str(", argument_of: ");
             opt_patterns_code(argument_of.as_ref(), out);
-            let _ =
-                write!(out, ", build_backend: {build_backend:?}, assert_test: {assert_test:?} }})");
+            let _ = write!(
+                out,
+                ", build_backend: {build_backend:?}, assert_test: {assert_test:?}, \
+                 endless_loop: {endless_loop:?} }})"
+            );
         }
         MatchSpec::Comment(re) => {
             let _ = write!(out, "MatchSpec::Comment(s({re:?}))");

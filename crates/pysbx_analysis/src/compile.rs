@@ -204,6 +204,7 @@ pub(crate) struct Inside {
     pub(crate) argument_of: Option<NameTable>,
     pub(crate) build_backend: Option<bool>,
     pub(crate) assert_test: Option<bool>,
+    pub(crate) endless_loop: Option<bool>,
 }
 
 /// Everything the engine needs from a rule set, compiled.
@@ -700,6 +701,7 @@ impl Compiled {
             argument_of: table(&spec.argument_of)?,
             build_backend: spec.build_backend,
             assert_test: spec.assert_test,
+            endless_loop: spec.endless_loop,
         };
         self.needs_call_frames |= inside.call.is_some() || inside.argument_of.is_some();
         if inside.module_level.is_some() {

@@ -626,11 +626,21 @@ pub(crate) fn call<'a>(
                 | "gzip"
                 | "bz2"
                 | "lzma"
+                | "shutil"
         )
     {
         return None;
     }
     match func {
+        // The program `shutil.which("nc")` finds runs as `nc` does: an argument vector that
+        // starts with it reads as one that starts with the name (`[nc, "-e", "/bin/sh", ...]`).
+        // Its directory is not known, nor whether it is found; the name is what the rules
+        // about programs read.
+        "shutil.which" => {
+            let program = args.val(0, "cmd")?;
+            (program.as_str().is_some_and(|p| !p.is_empty()) && args.count() == 1)
+                .then(|| program.clone())
+        }
         "builtins.chr" => {
             let c = char::from_u32(u32::try_from(args.val(0, "")?.as_int()?).ok()?)?;
             Some(Const::Str(Text::Owned(c.to_string())))

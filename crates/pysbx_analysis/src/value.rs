@@ -139,6 +139,23 @@ impl<'a> Const<'a> {
         matches!(self, Self::Str(Text::Owned(_) | Text::Shared(_)))
     }
 
+    /// Python's truth value of the constant, where the folder knows it.
+    pub(crate) fn truthy(&self) -> Option<bool> {
+        match self {
+            Self::Str(t) => Some(!t.as_str().is_empty()),
+            Self::Bytes(b) => Some(!b.as_bytes().is_empty()),
+            Self::Int(i) => Some(*i != 0),
+            Self::Float(f) => Some(*f != 0.0),
+            Self::Bool(b) => Some(*b),
+            Self::None => Some(false),
+            Self::Seq(_, items) => Some(!items.is_empty()),
+            Self::Dict(items) => Some(!items.is_empty()),
+            // Past 64 bits, never zero.
+            Self::Big(_) => Some(true),
+            Self::Cycle(_) | Self::Opaque => None,
+        }
+    }
+
     pub(crate) fn as_int(&self) -> Option<i64> {
         match self {
             Self::Int(i) => Some(*i),

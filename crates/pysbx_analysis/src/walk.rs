@@ -2427,8 +2427,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Stmt::While(wh) => {
                 self.value_reading(&wh.test);
+                let endless = always_true(&wh.test);
                 self.in_branch(|w| {
+                    if endless {
+                        w.frames.push(Frame::EndlessLoop);
+                    }
                     w.body(&wh.body);
+                    if endless {
+                        w.frames.pop();
+                    }
                     w.body(&wh.orelse);
                 });
             }
@@ -4604,16 +4611,20 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::BoolOp(b) => {
                 let mut vals = ValueSet::default();
+                // What the operation gives when its operands fold far enough to tell
+                // (`shutil.which("ncat") or shutil.which("nc")` is `"ncat"`).
+                let mut fold = BoolFold::Open;
                 for v in &b.values {
                     let mut ev = self.expr(v);
                     vals.union(&ev.vals);
+                    fold = fold.next(b.op, ev.fold.take());
                     self.flush(&mut ev);
                 }
                 let from = self.hits.len();
                 if !callee {
                     reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
                 }
-                self.finish(b.range, None, from, vals, None, Vec::new())
+                self.finish(b.range, None, from, vals, fold.result(), Vec::new())
             }
             Expr::If(i) => {
                 self.value(&i.test);
@@ -8919,6 +8930,55 @@ fn is_dotted_name(s: &str) -> bool {
         && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
+/// The value of `a or b or ...` (`and`), operand by operand: `or` gives its first true operand,
+/// or its last; `and` its first false one, or its last. An operand that does not fold ends
+/// what can be told, unless the value was already given.
+enum BoolFold<'a> {
+    /// No operand yet, or every one so far passed on to the next.
+    Open,
+    /// The last operand read, which passes on (its value is the result if it is the last).
+    Last(Const<'a>),
+    /// The operation's value, whatever follows.
+    Given(Const<'a>),
+    /// Not known.
+    Unknown,
+}
+
+impl<'a> BoolFold<'a> {
+    fn next(self, op: ast::BoolOp, operand: Option<Const<'a>>) -> Self {
+        if self.is_settled() {
+            return self;
+        }
+        let Some(c) = operand else { return Self::Unknown };
+        match (op, c.truthy()) {
+            (ast::BoolOp::Or, Some(true)) | (ast::BoolOp::And, Some(false)) => Self::Given(c),
+            (_, Some(_)) => Self::Last(c),
+            (_, None) => Self::Unknown,
+        }
+    }
+
+    fn is_settled(&self) -> bool {
+        matches!(self, Self::Given(_) | Self::Unknown)
+    }
+
+    fn result(self) -> Option<Const<'a>> {
+        match self {
+            Self::Given(c) | Self::Last(c) => Some(c),
+            Self::Open | Self::Unknown => None,
+        }
+    }
+}
+
+/// Whether a loop's test is a constant true as written (`True`, a non-zero integer): a loop
+/// that only a `break`, a `return` or an error ends.
+fn always_true(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => n.value.as_int().is_some_and(|i| i.as_u64() != Some(0)),
+        _ => false,
+    }
+}
+
 /// An integer literal past 64 bits: its digits, converted when a fold needs them (see
 /// [`crate::bigint`]).
 #[cold]
@@ -8930,6 +8990,28 @@ fn big_literal(i: &ast::Int) -> Const<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_boolean_operation_gives_the_operand_python_would() {
+        use ast::BoolOp::{And, Or};
+        let s = |t: &str| Some(Const::Str(Text::Owned(t.to_string())));
+        let fold = |op, operands: Vec<Option<Const<'static>>>| {
+            let mut f = BoolFold::Open;
+            for o in operands {
+                f = f.next(op, o);
+            }
+            f.result().and_then(|c| c.as_str().map(str::to_string))
+        };
+        assert_eq!(fold(Or, vec![s("ncat"), s("nc")]).as_deref(), Some("ncat"));
+        assert_eq!(fold(Or, vec![s(""), s("nc")]).as_deref(), Some("nc"));
+        assert_eq!(fold(And, vec![s("git"), s("x")]).as_deref(), Some("x"));
+        assert_eq!(fold(And, vec![s(""), None]).as_deref(), Some(""));
+        // An operand that does not fold before the value is known: not known.
+        assert_eq!(fold(Or, vec![None, s("nc")]), None);
+        assert_eq!(fold(Or, vec![s(""), None]), None);
+        // Once given, what follows does not matter.
+        assert_eq!(fold(Or, vec![s("a"), None]).as_deref(), Some("a"));
+    }
 
     #[test]
     fn a_long_chain_of_calls_keeps_its_ends_and_every_mark() {

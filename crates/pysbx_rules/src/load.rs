@@ -147,6 +147,7 @@ struct RawInside {
     build_backend: Option<bool>,
     #[serde(rename = "assert")]
     assert_test: Option<bool>,
+    endless_loop: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -652,12 +653,13 @@ impl Ctx {
                 argument_of: raw.argument_of.map(|v| self.patterns(v)).transpose()?,
                 build_backend: raw.build_backend,
                 assert_test: raw.assert_test,
+                endless_loop: raw.endless_loop,
             };
             if spec == InsideSpec::default() {
                 return Err(self.invalid(
                     p,
                     "empty `inside`: give class_base, function, file, module_level, call, \
-                     argument_of, build_backend or assert"
+                     argument_of, build_backend, assert or endless_loop"
                         .to_string(),
                 ));
             }

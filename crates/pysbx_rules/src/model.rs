@@ -294,6 +294,10 @@ pub struct InsideSpec {
     /// `true`: in the test of an `assert` statement (which `python -O` removes); `false`:
     /// anywhere else.
     pub assert_test: Option<bool>,
+    /// `true`: in the body of a `while` loop whose test is a constant true (`while True:`,
+    /// `while 1:`) in the same function: code that polls for ever (a clipboard watched for an
+    /// address to swap); `false`: anywhere else.
+    pub endless_loop: Option<bool>,
 }
 
 /// The whole body of an `except` clause, for [`MatchSpec::Handler`].

@@ -39,6 +39,8 @@ pub(crate) enum Frame<'a> {
     Call(ValueSet<'a>, Option<ruff_python_ast::name::Name>),
     /// The test of an `assert` statement.
     Assert,
+    /// The body of a `while` loop whose test is a constant true (`while True:`).
+    EndlessLoop,
     /// The function whose body this follows was called by name at import time (`_post()` at
     /// a module's top level): its body runs at import time too.
     CalledAtImport,
@@ -264,6 +266,11 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     {
         return false;
     }
+    if let Some(want) = spec.endless_loop
+        && want != in_endless_loop(site.frames)
+    {
+        return false;
+    }
     if spec.build_backend.is_some_and(|want| want != site.build_backend) {
         return false;
     }
@@ -280,6 +287,16 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
         }
     }
     true
+}
+
+/// Whether the node is in the body of a `while True:` loop of its own function (a function
+/// defined in the loop's body runs when it is called, not on each turn).
+fn in_endless_loop(frames: &[Frame<'_>]) -> bool {
+    frames
+        .iter()
+        .rev()
+        .take_while(|f| !matches!(f, Frame::Function(_) | Frame::Lambda | Frame::Class(_)))
+        .any(|f| matches!(f, Frame::EndlessLoop))
 }
 
 /// Pushes a hit for each leaf `lookup` yields, once per leaf.
