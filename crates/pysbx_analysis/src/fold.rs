@@ -633,13 +633,21 @@ pub(crate) fn call<'a>(
     }
     match func {
         // The program `shutil.which("nc")` finds runs as `nc` does: an argument vector that
-        // starts with it reads as one that starts with the name (`[nc, "-e", "/bin/sh", ...]`).
-        // Its directory is not known, nor whether it is found; the name is what the rules
-        // about programs read.
+        // starts with it reads as one that starts with that program (`[nc, "-e", "/bin/sh",
+        // ...]`). Where it is found is not known, nor whether it is: it reads as a full path
+        // in `/usr/bin` (what `which` gives is never a name looked up on `PATH` when it runs),
+        // and a name with a directory as it is.
         "shutil.which" => {
-            let program = args.val(0, "cmd")?;
-            (program.as_str().is_some_and(|p| !p.is_empty()) && args.count() == 1)
-                .then(|| program.clone())
+            let program = args.val(0, "cmd")?.as_str()?;
+            if program.is_empty() || args.count() != 1 {
+                return None;
+            }
+            let path = if program.contains(['/', '\\']) {
+                program.to_string()
+            } else {
+                format!("/usr/bin/{program}")
+            };
+            Some(Const::Str(Text::Owned(path)))
         }
         "builtins.chr" => {
             let c = char::from_u32(u32::try_from(args.val(0, "")?.as_int()?).ok()?)?;

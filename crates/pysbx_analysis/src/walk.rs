@@ -4617,7 +4617,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for v in &b.values {
                     let mut ev = self.expr(v);
                     vals.union(&ev.vals);
-                    fold = fold.next(b.op, ev.fold.take());
+                    fold = fold.next(b.op, ev.fold.clone());
                     self.flush(&mut ev);
                 }
                 let from = self.hits.len();
