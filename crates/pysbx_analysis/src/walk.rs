@@ -4624,7 +4624,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if !callee {
                     reference::hits(self.c, &vals, &mut self.reference_memo, &mut self.hits);
                 }
-                self.finish(b.range, None, from, vals, fold.result(), Vec::new())
+                // The value goes with the expression (to a name, an argument vector), not as a
+                // string candidate of its own: the operand it is already is one.
+                let mut made = self.finish(b.range, None, from, vals, None, Vec::new());
+                made.fold = fold.result();
+                made
             }
             Expr::If(i) => {
                 self.value(&i.test);

@@ -2341,7 +2341,7 @@ impl HandedDir {
 
 #[cfg(test)]
 mod tests {
-    use super::out_of_memory_note;
+    use super::*;
 
     #[test]
     fn a_crash_near_the_memory_limit_says_so() {
@@ -2353,8 +2353,6 @@ mod tests {
         let kill = nix::sys::signal::Signal::SIGKILL as i32;
         assert_eq!(out_of_memory_note(kill, 500 * 1024, 512), "");
     }
-
-    use super::*;
 
     #[test]
     fn a_stubs_exception_counts_only_where_the_gate_put_that_stub() {
