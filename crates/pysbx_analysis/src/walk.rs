@@ -4617,7 +4617,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for v in &b.values {
                     let mut ev = self.expr(v);
                     vals.union(&ev.vals);
-                    fold = fold.next(b.op, ev.fold.clone());
+                    fold = fold.next(b.op, ev.fold.as_ref());
                     self.flush(&mut ev);
                 }
                 let from = self.hits.len();
@@ -8949,14 +8949,18 @@ enum BoolFold<'a> {
 }
 
 impl<'a> BoolFold<'a> {
-    fn next(self, op: ast::BoolOp, operand: Option<Const<'a>>) -> Self {
+    /// The state after `operand` (its fold), copied only when it may be the value: every
+    /// `and` and `or` of a file passes here, and most settle on their first operand.
+    fn next(self, op: ast::BoolOp, operand: Option<&Const<'a>>) -> Self {
         if self.is_settled() {
             return self;
         }
         let Some(c) = operand else { return Self::Unknown };
         match (op, c.truthy()) {
-            (ast::BoolOp::Or, Some(true)) | (ast::BoolOp::And, Some(false)) => Self::Given(c),
-            (_, Some(_)) => Self::Last(c),
+            (ast::BoolOp::Or, Some(true)) | (ast::BoolOp::And, Some(false)) => {
+                Self::Given(c.clone())
+            }
+            (_, Some(_)) => Self::Last(c.clone()),
             (_, None) => Self::Unknown,
         }
     }
@@ -9001,8 +9005,8 @@ mod tests {
         let s = |t: &str| Some(Const::Str(Text::Owned(t.to_string())));
         let fold = |op, operands: Vec<Option<Const<'static>>>| {
             let mut f = BoolFold::Open;
-            for o in operands {
-                f = f.next(op, o);
+            for o in &operands {
+                f = f.next(op, o.as_ref());
             }
             f.result().and_then(|c| c.as_str().map(str::to_string))
         };
