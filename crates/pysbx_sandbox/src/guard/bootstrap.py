@@ -2316,6 +2316,14 @@ def _pysbx_guard():
         # the runner imports) reads frames as it does anywhere.
         return immediate == "guard" and _below_facade(frame) == "guard"
 
+    def _frame_read_by_program(immediate, frame, codes=None):
+        # Whether a frame asked for or read at `frame` (the first frame's kind `immediate`, see
+        # `_immediate`) is asked for by the program: its own code, the standard library on top
+        # of the guard's work (a finalizer's, a signal handler's), or a callable of the
+        # interpreter's the program put in a facade. `codes`: `_stack_codes(frame)`, when read.
+        return immediate == "user" or (immediate != "guard" and _over_guard(frame, codes)) \
+            or _from_a_facade(immediate, frame)
+
     def _runs_guard_made_code(event, args):
         if event != "exec" or not args or _type(args[0]) is not _code_type:
             return False
@@ -4173,9 +4181,7 @@ def _pysbx_guard():
                 if name != "__code__" or event == "object.__getattr__":
                     codes = _stack_codes(frame)
                     immediate = _immediate(codes)
-                    if immediate != "user" \
-                            and not (immediate != "guard" and _over_guard(frame, codes)) \
-                            and not _from_a_facade(immediate, frame):
+                    if not _frame_read_by_program(immediate, frame, codes):
                         return
                 immediate, user, stack = _context(frame, skip_frozen=False)
                 if event == "object.__setattr__" and name == "__code__" \
@@ -4196,8 +4202,7 @@ def _pysbx_guard():
                     # something runs it, which the code clause judges (graphql-core's
                     # `is_awaitable` and pluggy read `gi_code`). Its frame stays refused.
                     return
-                if immediate == "user" or (immediate != "guard" and _over_guard(frame)) \
-                        or _from_a_facade(immediate, frame):
+                if _frame_read_by_program(immediate, frame):
                     # A module's `code` grant lets it set `__code__` (code it could make from
                     # parts anyway): the hint names that grant, unless the function or the code
                     # is the guard's, which no grant reaches.
@@ -4215,8 +4220,7 @@ def _pysbx_guard():
             # walked for the report only when it is refused: logging asks at every record.
             codes = _stack_codes(frame)
             immediate = _immediate(codes)
-            if immediate == "user" or (immediate != "guard" and _over_guard(frame, codes)) \
-                    or _from_a_facade(immediate, frame):
+            if _frame_read_by_program(immediate, frame, codes):
                 immediate, user, stack = _context(frame, skip_frozen=False)
                 _violation("introspection", "%s is not allowed" % event, event, user, stack)
             if not _walk_replaced[0] and immediate != "guard":
