@@ -13,6 +13,10 @@ use regex_syntax::hir::Hir;
 use crate::error::CompileError;
 use crate::glob::NameTable;
 
+/// The start of the origin a file's content has for `derived_from` tests: `file.` and the
+/// path's text as the `matches` test reads it (`file.~/.aws/credentials`, `file..env`).
+pub(crate) const FILE_ORIGIN: &str = "file.";
+
 /// A regex checked when the rules are compiled and built the first time it runs: building
 /// every regex of the built-in rules costs milliseconds that a process analysing one small
 /// file (`pysbx exec`) would otherwise pay for regexes it never runs.
@@ -284,6 +288,9 @@ pub(crate) struct Compiled {
     /// Every name a `derived_from` test names: only what their calls return is followed
     /// through attributes, method calls, subscripts and unpacking.
     pub(crate) derived_origins: NameTable,
+    /// Whether a `derived_from` test names a file's content (`file.PATH`): only then is a
+    /// file read at a known path given that origin.
+    pub(crate) follows_files: bool,
     /// The classes whose instances' attributes a pattern names (`flask.Flask` of
     /// `flask.Flask().run`): what a call of one returns is followed to its attributes.
     pub(crate) instance_classes: NameTable,
@@ -345,6 +352,7 @@ impl Compiled {
             argument_of_methods: false,
             needs_returned: false,
             derived_origins: NameTable::default(),
+            follows_files: false,
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
             source_checks: Vec::new(),
@@ -517,6 +525,7 @@ impl Compiled {
                         if let ArgTest::DerivedFrom(names) = &a.test {
                             for name in names.as_slice() {
                                 self.derived_origins.insert(name, 0);
+                                self.follows_files |= name.starts_with(FILE_ORIGIN);
                             }
                         }
                         if let ArgTest::RefersTo(names)

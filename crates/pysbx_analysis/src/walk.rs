@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::compile::Compiled;
+use crate::compile::{Compiled, FILE_ORIGIN};
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
@@ -5080,6 +5080,32 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
     }
 
+    /// The origin of what a call that opens or reads a file gives, `file.PATH`, where the
+    /// path's text is known and a `derived_from` test names it: the opening functions'
+    /// first argument (`open`, `io.open`, `codecs.open`, `aiofiles.open`) or the path a
+    /// `pathlib` method reads (`read_text`, `read_bytes`, `open`).
+    fn file_origin(
+        &mut self,
+        quals: &[QName],
+        method: Option<&Name>,
+        recv: Option<&Eval<'a>>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<QName> {
+        let path = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
+            let given =
+                pos.first().or_else(|| kws.iter().find(|(k, _)| k == "file").map(|(_, e)| e))?;
+            crate::paths::known(given.fold.as_ref(), &given.vals)?
+        } else if method.is_some_and(|m| matches!(m.as_str(), "read_text" | "read_bytes" | "open"))
+        {
+            crate::paths::text_of(&recv?.vals)?
+        } else {
+            return None;
+        };
+        let origin = format!("{FILE_ORIGIN}{path}");
+        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+    }
+
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
     /// (see [`Self::comp_source`]) when that is anything.
     fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
@@ -7653,6 +7679,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     vals.push(Value::From(origin));
                 }
             }
+            // A file read at a path whose text is known (`open(".env").read()`,
+            // `(Path.home() / ".aws" / "credentials").read_text()`): what it holds has the
+            // origin `file.PATH`, where a `derived_from` test names it.
+            if self.c.follows_files
+                && let Some(origin) =
+                    self.file_origin(&quals, method.as_ref(), recv.as_ref(), &pos, &kws)
+            {
+                vals.push(Value::From(origin));
+            }
             // A copy, a text or an encoding of a followed value is still derived from it
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
             if self.c.needs_returned
@@ -8731,6 +8766,10 @@ fn builds_text(e: &Expr) -> bool {
 }
 
 /// Callees that read one variable of the environment by its name.
+/// The functions that open a file named by their first argument (`file=`), for the origin of
+/// what it holds (see `Walker::file_origin`).
+const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
+
 const ENVIRONMENT_READERS: &[&str] =
     &["os.getenv", "os.getenvb", "os.environ.get", "os.environb.get"];
 

@@ -409,6 +409,28 @@ impl Ctx {
         Ok(Patterns(list))
     }
 
+    /// The names of a `derived_from` test: dotted names as [`Self::patterns`] takes them, or
+    /// a file's content, `file.` and a path glob (`file.*/.aws/credentials`).
+    fn origin_patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
+        let at = pos(&raw.referenced);
+        let list = raw.value.into_vec();
+        if list.is_empty() {
+            return Err(self.invalid(at, "empty list of names".to_string()));
+        }
+        for p in &list {
+            if !valid_pattern(p) && !valid_file_pattern(p) {
+                return Err(self.invalid(
+                    at,
+                    format!(
+                        "invalid name pattern `{p}`: expected a dotted name with optional `*` or `?` \
+                         globs, like `subprocess.*`, or `file.` and a path, like `file.*/.netrc`"
+                    ),
+                ));
+            }
+        }
+        Ok(Patterns(list))
+    }
+
     fn regex(&self, raw: &Spanned<String>) -> Result<String, RuleLoadError> {
         let invalid = |detail: String| {
             let detail = detail.lines().last().unwrap_or_default().trim().to_string();
@@ -744,7 +766,7 @@ impl Ctx {
             tests.push(ArgTest::RoundTrip(self.patterns(names)?));
         }
         if let Some(names) = raw.derived_from {
-            tests.push(ArgTest::DerivedFrom(self.patterns(names)?));
+            tests.push(ArgTest::DerivedFrom(self.origin_patterns(names)?));
         }
         if raw.constant_pickle == Some(true) {
             tests.push(ArgTest::ConstantPickle);
@@ -809,6 +831,14 @@ fn valid_pattern(pattern: &str) -> bool {
         })
 }
 
+/// Whether `pattern` names a file's content for `derived_from`: `file.` then a path glob, with
+/// no white space or control character.
+fn valid_file_pattern(pattern: &str) -> bool {
+    pattern.strip_prefix("file.").is_some_and(|path| {
+        !path.is_empty() && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -832,6 +862,12 @@ mod tests {
             ["", "os.", ".os", "os system", "os.system()", "a.B().c.D().e", "a.().b", "a.B(x).c"]
         {
             assert!(!valid_pattern(bad), "{bad}");
+        }
+        for good in ["file..env", "file.*/.aws/credentials", "file./proc/*/environ"] {
+            assert!(valid_file_pattern(good), "{good}");
+        }
+        for bad in ["file.", "file.a b", "files.x", "file.\n"] {
+            assert!(!valid_file_pattern(bad), "{bad}");
         }
     }
 
