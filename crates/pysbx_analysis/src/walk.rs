@@ -722,6 +722,9 @@ struct Unwalked<'a> {
     /// Walked again for a value `derived_from` follows that a call handed it (see
     /// `Walker::hand_arguments`).
     rewalked_for_followed: bool,
+    /// Walked again for a path a call handed it that names many files or the home directory
+    /// (see `Walker::hand_arguments`).
+    rewalked_for_paths: bool,
     /// The frames its body is walked in where no site says otherwise.
     frames: Vec<Frame<'a>>,
     /// Whether its body calls its first parameter (see `crate::decorators`), once asked: a
@@ -2094,6 +2097,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     walked: false,
                     rewalked: false,
                     rewalked_for_followed: false,
+                    rewalked_for_paths: false,
                     frames: frames.clone(),
                     runs_argument: None,
                 });
@@ -3043,7 +3047,17 @@ impl<'a, 'c> Walker<'a, 'c> {
                 && !refers
                 && !p.rewalked_for_followed
                 && args().any(|e| argument_is_followed(e, origins));
-            if !p.walked || again_for_arguments || again_for_followed {
+            // So does a path that names every file of a walk or a listing, or one in the home
+            // directory (`encrypt(os.path.join(root, name))` in a loop over `os.walk(home)`,
+            // with `encrypt` defined above): what the body opens, writes or removes there is
+            // judged at that path.
+            let again_for_paths = rewalk
+                && p.walked
+                && !refers
+                && !again_for_followed
+                && !p.rewalked_for_paths
+                && args().any(|e| e.vals.alts().iter().any(names_many_or_home));
+            if !p.walked || again_for_arguments || again_for_followed || again_for_paths {
                 Self::give_arguments(&mut p.given, &p.def.parameters, skip, pos, kws, origins);
             }
             let new_site = matches!((&p.site, &here), (None, Some(_)));
@@ -3055,6 +3069,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 true
             } else if again_for_followed {
                 p.rewalked_for_followed = true;
+                true
+            } else if again_for_paths {
+                p.rewalked_for_paths = true;
                 true
             } else {
                 false
@@ -7953,6 +7970,13 @@ fn name_bit(name: &str) -> u64 {
 }
 
 /// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
+/// Whether a value is a path whose text names every file of a walk or a listing (`*`) or lies
+/// in the home directory (`~`): what a helper does at such a path is what the rules about
+/// destruction and credentials judge.
+fn names_many_or_home(v: &Value<'_>) -> bool {
+    matches!(v, Value::Path(t) if t.starts_with('~') || t.contains('*'))
+}
+
 fn argument_is_followed(ev: &Eval<'_>, origins: &NameTable) -> bool {
     ev.vals.carries_derived() || ev.vals.alts().iter().any(|v| v.derived(origins).is_some())
 }
