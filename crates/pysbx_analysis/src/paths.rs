@@ -166,6 +166,9 @@ pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
         ("os.path.normpath" | "os.fspath" | "builtins.str", [p]) => path((*p).to_string()),
         ("os.path.abspath" | "os.path.realpath", [p]) if anchored(p) => path((*p).to_string()),
         ("os.walk", [top]) => (top.len() <= MAX_CONST_LEN).then(|| Value::Walk(Rc::from(*top))),
+        // The working directory, `.`: a file joined to it (`os.path.join(os.getcwd(), ".env")`)
+        // is the project's own, `./.env`, as a relative path names it.
+        ("os.getcwd" | "pathlib.Path.cwd" | "pathlib.PosixPath.cwd", []) => path(".".to_string()),
         ("os.listdir", [_] | []) => Some(Value::Entries(Rc::from("*"))),
         // Its entries' `path` is the directory joined with a name (see `Walker::attr_vals`).
         ("os.scandir", [top]) => entries(join(top, "*")),
@@ -240,6 +243,18 @@ mod tests {
         assert_eq!(join("/etc/", "/root"), "/root");
         assert_eq!(join("~", "**"), "~/**");
         assert_eq!(join("", "a"), "a");
+        assert_eq!(join(".", ".env"), "./.env");
+    }
+
+    #[test]
+    fn the_working_directory_is_dot() {
+        let text = |func: &str, parts: &[&str]| match call(func, parts) {
+            Some(Value::Path(t)) => Some(t.to_string()),
+            _ => None,
+        };
+        assert_eq!(text("os.getcwd", &[]).as_deref(), Some("."));
+        assert_eq!(text("pathlib.Path.cwd", &[]).as_deref(), Some("."));
+        assert_eq!(text("os.getcwd", &["x"]), None);
     }
 
     #[test]
