@@ -240,6 +240,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 build_backend,
                 assert_test,
                 endless_loop,
+                tested_against,
             } = inside;
             out.push_str("MatchSpec::Inside(InsideSpec { class_base: ");
             opt_patterns_code(class_base.as_ref(), out);
@@ -254,8 +255,14 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             let _ = write!(
                 out,
                 ", build_backend: {build_backend:?}, assert_test: {assert_test:?}, \
-                 endless_loop: {endless_loop:?} }})"
+                 endless_loop: {endless_loop:?}, tested_against: "
             );
+            match tested_against {
+                Some(re) => {
+                    let _ = write!(out, "Some(s({re:?})) }})");
+                }
+                None => out.push_str("None })"),
+            }
         }
         MatchSpec::Comment(re) => {
             let _ = write!(out, "MatchSpec::Comment(s({re:?}))");

@@ -209,6 +209,7 @@ pub(crate) struct Inside {
     pub(crate) build_backend: Option<bool>,
     pub(crate) assert_test: Option<bool>,
     pub(crate) endless_loop: Option<bool>,
+    pub(crate) tested_against: Option<LazyRegex>,
 }
 
 /// Everything the engine needs from a rule set, compiled.
@@ -291,6 +292,9 @@ pub(crate) struct Compiled {
     /// Whether a `derived_from` test names a file's content (`file.PATH`): only then is a
     /// file read at a known path given that origin.
     pub(crate) follows_files: bool,
+    /// Whether an `inside` filter asks what an `if` compared (`tested_against`): only then
+    /// are the strings of each test kept as a frame of its body.
+    pub(crate) needs_tested: bool,
     /// The classes whose instances' attributes a pattern names (`flask.Flask` of
     /// `flask.Flask().run`): what a call of one returns is followed to its attributes.
     pub(crate) instance_classes: NameTable,
@@ -353,6 +357,7 @@ impl Compiled {
             needs_returned: false,
             derived_origins: NameTable::default(),
             follows_files: false,
+            needs_tested: false,
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
             source_checks: Vec::new(),
@@ -711,7 +716,13 @@ impl Compiled {
             build_backend: spec.build_backend,
             assert_test: spec.assert_test,
             endless_loop: spec.endless_loop,
+            tested_against: spec
+                .tested_against
+                .as_ref()
+                .map(|pattern| LazyRegex::checked(pattern, rule))
+                .transpose()?,
         };
+        self.needs_tested |= inside.tested_against.is_some();
         self.needs_call_frames |= inside.call.is_some() || inside.argument_of.is_some();
         if inside.module_level.is_some() {
             self.module_level_files.push(table(&spec.file)?);

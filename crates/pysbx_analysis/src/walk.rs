@@ -781,6 +781,9 @@ const MAX_ENTRY_CALLS: usize = 64;
 /// and format maps are small, data tables are not worth the copy.
 const MAX_DICT_DISPLAY: usize = 256;
 
+/// The most strings an `if` test's frame keeps (see `Walker::tested_strings`).
+const MAX_TESTED_STRINGS: usize = 32;
+
 /// The most strings of a folded comprehension matched as string candidates of their own.
 const MAX_FOLDED_ITEMS: usize = 64;
 
@@ -2446,12 +2449,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::If(i) => {
                 self.value_reading(&i.test);
                 self.in_branch(|w| {
-                    w.body(&i.body);
+                    w.tested_body(&i.test, &i.body);
                     for clause in &i.elif_else_clauses {
                         if let Some(t) = &clause.test {
                             w.value_reading(t);
+                            w.tested_body(t, &clause.body);
+                        } else {
+                            w.body(&clause.body);
                         }
-                        w.body(&clause.body);
                     }
                 });
             }
@@ -6209,6 +6214,57 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         out
+    }
+
+    /// Walks the body of an `if` (or `elif`) under a frame of the strings its test compares
+    /// something with (see [`Frame::Tested`]), where a rule asks for them.
+    fn tested_body(&mut self, test: &'a Expr, body: &'a [Stmt]) {
+        let mut texts: Vec<String> = Vec::new();
+        if self.c.needs_tested {
+            self.tested_strings(test, &mut texts, 0);
+        }
+        if texts.is_empty() {
+            self.body(body);
+            return;
+        }
+        self.frames.push(Frame::Tested(Rc::from(texts)));
+        self.body(body);
+        self.frames.pop();
+    }
+
+    /// The constant strings a test compares something with: `==` and `in` (either side) of a
+    /// string, a display of strings or a name holding one, under `and`, `or` and `not`; at
+    /// most [`MAX_TESTED_STRINGS`].
+    fn tested_strings(&mut self, test: &'a Expr, out: &mut Vec<String>, depth: u32) {
+        if depth > 16 || out.len() >= MAX_TESTED_STRINGS {
+            return;
+        }
+        match test {
+            Expr::BoolOp(b) => {
+                for v in &b.values {
+                    self.tested_strings(v, out, depth + 1);
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                self.tested_strings(&u.operand, out, depth + 1);
+            }
+            Expr::Compare(c) => {
+                let mut left: &'a Expr = &c.left;
+                for (op, right) in c.ops.iter().zip(c.comparators.iter()) {
+                    if matches!(op, ast::CmpOp::Eq | ast::CmpOp::In) {
+                        for side in [left, right] {
+                            for text in self.constant_strings(side) {
+                                if out.len() < MAX_TESTED_STRINGS {
+                                    out.push(text);
+                                }
+                            }
+                        }
+                    }
+                    left = right;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Adds to `names` the constant strings a test compares one of `targets` (or its

@@ -148,6 +148,7 @@ struct RawInside {
     #[serde(rename = "assert")]
     assert_test: Option<bool>,
     endless_loop: Option<bool>,
+    tested_against: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -676,12 +677,13 @@ impl Ctx {
                 build_backend: raw.build_backend,
                 assert_test: raw.assert_test,
                 endless_loop: raw.endless_loop,
+                tested_against: raw.tested_against.map(|r| self.regex(&r)).transpose()?,
             };
             if spec == InsideSpec::default() {
                 return Err(self.invalid(
                     p,
                     "empty `inside`: give class_base, function, file, module_level, call, \
-                     argument_of, build_backend, assert or endless_loop"
+                     argument_of, build_backend, assert, endless_loop or tested_against"
                         .to_string(),
                 ));
             }
@@ -869,6 +871,23 @@ mod tests {
         for bad in ["file.", "file.a b", "files.x", "file.\n"] {
             assert!(!valid_file_pattern(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn tested_against_takes_a_regex_and_names_a_bad_one() {
+        let pack = |re: &str| {
+            format!(
+                "family: t\nrules:\n  - id: PSB001\n    name: x\n    severity: high\n    message: m\n    match:\n      all:\n        - attribute: [kill]\n        - inside: {{tested_against: '{re}'}}\n"
+            )
+        };
+        let set = load(&pack("^clamd$")).unwrap();
+        let MatchSpec::All(items) = &set.rules()[0].matcher else { panic!("an all") };
+        assert!(
+            matches!(&items[1], MatchSpec::Inside(i) if i.tested_against.as_deref() == Some("^clamd$")),
+            "{items:?}"
+        );
+        let err = load(&pack("(clamd")).unwrap_err().to_string();
+        assert!(err.contains("pack.yaml:10:") && err.contains("invalid regex"), "{err}");
     }
 
     #[test]

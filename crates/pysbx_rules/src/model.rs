@@ -298,6 +298,10 @@ pub struct InsideSpec {
     /// `while 1:`) in the same function: code that polls for ever (a clipboard watched for an
     /// address to swap); `false`: anywhere else.
     pub endless_loop: Option<bool>,
+    /// In the body of an `if` (or `elif`) whose test compares something (`==`, `in`) with a
+    /// string constant, a display of them or a name holding one, one of which this regex
+    /// matches, in the same function: `if p.name() in AGENTS: p.kill()`.
+    pub tested_against: Option<String>,
 }
 
 /// The whole body of an `except` clause, for [`MatchSpec::Handler`].

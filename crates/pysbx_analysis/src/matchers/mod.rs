@@ -41,6 +41,8 @@ pub(crate) enum Frame<'a> {
     Assert,
     /// The body of a `while` loop whose test is a constant true (`while True:`).
     EndlessLoop,
+    /// The body of an `if` (or `elif`) whose test compares something with these strings.
+    Tested(std::rc::Rc<[String]>),
     /// The function whose body this follows was called by name at import time (`_post()` at
     /// a module's top level): its body runs at import time too.
     CalledAtImport,
@@ -271,6 +273,11 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
     {
         return false;
     }
+    if let Some(re) = &spec.tested_against
+        && !tested_against(site.frames, |text| re.is_match(text))
+    {
+        return false;
+    }
     if spec.build_backend.is_some_and(|want| want != site.build_backend) {
         return false;
     }
@@ -287,6 +294,16 @@ fn inside(spec: &Inside, site: &Site<'_, '_>) -> bool {
         }
     }
     true
+}
+
+/// Whether the node is in the body of an `if` of its own function whose test compares
+/// something with a string that `test` accepts.
+fn tested_against(frames: &[Frame<'_>], mut test: impl FnMut(&str) -> bool) -> bool {
+    frames
+        .iter()
+        .rev()
+        .take_while(|f| !matches!(f, Frame::Function(_) | Frame::Lambda | Frame::Class(_)))
+        .any(|f| matches!(f, Frame::Tested(texts) if texts.iter().any(|t| test(t))))
 }
 
 /// Whether the node is in the body of a `while True:` loop of its own function (a function
