@@ -391,40 +391,34 @@ impl Ctx {
     }
 
     fn patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
-        let at = pos(&raw.referenced);
-        let list = raw.value.into_vec();
-        if list.is_empty() {
-            return Err(self.invalid(at, "empty list of names".to_string()));
-        }
-        for p in &list {
-            if !valid_pattern(p) {
-                return Err(self.invalid(
-                    at,
-                    format!(
-                        "invalid name pattern `{p}`: expected a dotted name with optional `*` or `?` \
-                         globs, like `subprocess.*`"
-                    ),
-                ));
-            }
-        }
-        Ok(Patterns(list))
+        self.checked_patterns(raw, false)
     }
 
     /// The names of a `derived_from` test: dotted names as [`Self::patterns`] takes them, or
     /// a file's content, `file.` and a path glob (`file.*/.aws/credentials`).
     fn origin_patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
+        self.checked_patterns(raw, true)
+    }
+
+    /// A list of name patterns, each valid, with files' contents among them where `files`.
+    fn checked_patterns(
+        &self,
+        raw: Spanned<OneOrMany>,
+        files: bool,
+    ) -> Result<Patterns, RuleLoadError> {
         let at = pos(&raw.referenced);
         let list = raw.value.into_vec();
         if list.is_empty() {
             return Err(self.invalid(at, "empty list of names".to_string()));
         }
+        let or_files = if files { ", or `file.` and a path, like `file.*/.netrc`" } else { "" };
         for p in &list {
-            if !valid_pattern(p) && !valid_file_pattern(p) {
+            if !(valid_pattern(p) || (files && valid_file_pattern(p))) {
                 return Err(self.invalid(
                     at,
                     format!(
                         "invalid name pattern `{p}`: expected a dotted name with optional `*` or `?` \
-                         globs, like `subprocess.*`, or `file.` and a path, like `file.*/.netrc`"
+                         globs, like `subprocess.*`{or_files}"
                     ),
                 ));
             }
