@@ -6744,7 +6744,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     _ => {
                         star_at.get_or_insert(pos.len());
-                        pos.push(Eval::unknown());
+                        // The items of a followed value (`*shlex.split(downloaded)`) carry what
+                        // it carries, for the `derived_from` tests at the star and after it.
+                        let carried = if self.c.needs_returned {
+                            ev.vals.passed_on(&self.c.derived_origins)
+                        } else {
+                            ValueSet::default()
+                        };
+                        if carried.is_empty() {
+                            pos.push(Eval::unknown());
+                        } else {
+                            pos.push(Eval::of(carried));
+                        }
                     }
                 }
             } else if i == 2 && !self.c.context_classes.is_empty() && Self::makes_a_class(&callee) {

@@ -200,19 +200,29 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
         },
         // Biased toward flagging, as a positive test: one path from the origin is enough.
         // An argument vector holding it counts too (`[sys.executable, "-c", code]`).
-        Test::DerivedFrom(names) => match selected {
-            Selected::Given(_, Some(refs)) => {
-                // The object a test names itself counts too (`os.environ`), as does a name
-                // bound to it.
-                let from = |v: &Value<'_>| matches!(v, Value::Returned(q) | Value::From(q) | Value::Qual(q) if names.matches(q));
+        Test::DerivedFrom(names) => {
+            let refs = match selected {
+                Selected::Given(_, Some(refs)) => Some(refs),
+                // `f(*items)`: at the position the starred items start and every later one,
+                // any of them may be the argument (`create_subprocess_exec(*shlex.split(cmd))`).
+                Selected::Unknown => cond
+                    .position
+                    .zip(args.star_at)
+                    .filter(|(p, star)| star <= p)
+                    .and_then(|(_, star)| args.pos_refs.get(star).copied()),
+                _ => None,
+            };
+            // The object a test names itself counts too (`os.environ`), as does a name bound
+            // to it.
+            let from = |v: &Value<'_>| matches!(v, Value::Returned(q) | Value::From(q) | Value::Qual(q) if names.matches(q));
+            refs.is_some_and(|refs| {
                 refs.alts().iter().any(|v| {
                     from(v)
                         || matches!(v, Value::Seq(items)
                             if items.iter().any(|item| item.alts().iter().any(from)))
                 })
-            }
-            _ => false,
-        },
+            })
+        }
         Test::Equals(want) => given(&selected).is_some_and(|c| equals(c, want)),
         Test::OneOf(wants) => given(&selected).is_some_and(|c| wants.iter().any(|w| equals(c, w))),
         Test::Matches(re) => {
