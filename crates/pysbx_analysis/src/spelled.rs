@@ -21,6 +21,12 @@ impl<'a> Spelled<'a> {
         Self { body, source, text: OnceCell::new() }
     }
 
+    /// Whether `text` holds a word at all (a letter or `_`, then at least two letters, digits
+    /// or `_`; see [`Self::has_unwritten_word`]).
+    pub(crate) fn has_words(&self, text: &str) -> bool {
+        words(text).next().is_some()
+    }
+
     /// Whether `text` holds a word (a letter or `_`, then at least two letters, digits or `_`)
     /// that no string literal of the file contains as written.
     ///

@@ -150,6 +150,16 @@ fn same_keyword(name: &str, keyword: &str) -> bool {
         && name == keyword
 }
 
+/// Whether `text` is a command line (it holds white space) put together from words the file's
+/// string literals write whole (`f"{tool} --version"` after `tool = "ansible"`): pieces a
+/// reader sees, not a disguise. A word split across pieces (`"cu" + "rl ..."`), encoded or
+/// decoded is one no literal spells; a text with no word of three letters or more (`"id"`
+/// made by `chr`) is not told apart, and stays disguised.
+fn assembled_from_written_words(text: &str, spelled: Option<&crate::spelled::Spelled<'_>>) -> bool {
+    text.contains(char::is_whitespace)
+        && spelled.is_some_and(|w| w.has_words(text) && !w.has_unwritten_word(text))
+}
+
 fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
     let selected = select(cond, args);
     match &cond.test {
@@ -248,8 +258,12 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
             }
         }
         // Text the folder made (owned, or shared once bound to a name), not a literal's.
-        Test::Disguised(re) => given(&selected)
-            .is_some_and(|c| c.is_made_text() && re.is_match(c.as_str().unwrap_or(""))),
+        Test::Disguised(re) => given(&selected).is_some_and(|c| {
+            c.is_made_text()
+                && c.as_str().is_some_and(|s| {
+                    re.is_match(s) && !assembled_from_written_words(s, args.spelled)
+                })
+        }),
         // Made text with a word no string literal of the file spells: encoded, not assembled.
         Test::Encoded(re) => given(&selected).is_some_and(|c| {
             c.is_made_text()
