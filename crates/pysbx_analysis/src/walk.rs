@@ -8036,7 +8036,6 @@ fn name_bit(name: &str) -> u64 {
     1 << ((usize::from(first) * 7 + usize::from(last) * 3 + b.len()) & 63)
 }
 
-/// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
 /// Whether a value is a path whose text names every file of a walk or a listing (`*`) or lies
 /// in the home directory (`~`): what a helper does at such a path is what the rules about
 /// destruction and credentials judge.
@@ -8044,6 +8043,7 @@ fn names_many_or_home(v: &Value<'_>) -> bool {
     matches!(v, Value::Path(t) if t.starts_with('~') || t.contains('*'))
 }
 
+/// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
 fn argument_is_followed(ev: &Eval<'_>, origins: &NameTable) -> bool {
     ev.vals.carries_derived() || ev.vals.alts().iter().any(|v| v.derived(origins).is_some())
 }
@@ -8856,11 +8856,11 @@ fn builds_text(e: &Expr) -> bool {
     }
 }
 
-/// Callees that read one variable of the environment by its name.
 /// The functions that open a file named by their first argument (`file=`), for the origin of
 /// what it holds (see `Walker::file_origin`).
 const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
 
+/// Callees that read one variable of the environment by its name.
 const ENVIRONMENT_READERS: &[&str] =
     &["os.getenv", "os.getenvb", "os.environ.get", "os.environb.get"];
 
