@@ -6233,8 +6233,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// The constant strings a test compares something with: `==` and `in` (either side) of a
-    /// string, a display of strings or a name holding one, under `and`, `or` and `not`; at
-    /// most [`MAX_TESTED_STRINGS`].
+    /// string, a display of strings or a name holding one, under `and` and `or`; at most
+    /// [`MAX_TESTED_STRINGS`]. Not under `not`: `if not name == "clamd":` runs its body where
+    /// the name is another, as `!=` does.
     fn tested_strings(&mut self, test: &'a Expr, out: &mut Vec<String>, depth: u32) {
         if depth > 16 || out.len() >= MAX_TESTED_STRINGS {
             return;
@@ -6244,9 +6245,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for v in &b.values {
                     self.tested_strings(v, out, depth + 1);
                 }
-            }
-            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
-                self.tested_strings(&u.operand, out, depth + 1);
             }
             Expr::Compare(c) => {
                 let mut left: &'a Expr = &c.left;
