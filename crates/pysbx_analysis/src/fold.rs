@@ -17,6 +17,10 @@ pub(crate) const MAX_CONST_LEN: usize = 64 * 1024;
 /// The most elements a folded tuple or list may hold.
 pub(crate) const MAX_SEQ_LEN: usize = 4096;
 
+/// The directory a program `shutil.which` finds is read as being in: where it is found is not
+/// known, and a full path is what `which` gives.
+pub(crate) const WHICH_DIRECTORY: &str = "/usr/bin/";
+
 /// Bytes of folded output still allowed in this file.
 #[derive(Debug)]
 pub(crate) struct Budget {
@@ -645,7 +649,7 @@ pub(crate) fn call<'a>(
             let path = if program.contains(['/', '\\']) {
                 program.to_string()
             } else {
-                format!("/usr/bin/{program}")
+                format!("{WHICH_DIRECTORY}{program}")
             };
             Some(Const::Str(Text::Owned(path)))
         }

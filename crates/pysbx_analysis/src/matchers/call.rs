@@ -154,10 +154,18 @@ fn same_keyword(name: &str, keyword: &str) -> bool {
 /// string literals write whole (`f"{tool} --version"` after `tool = "ansible"`): pieces a
 /// reader sees, not a disguise. A word split across pieces (`"cu" + "rl ..."`), encoded or
 /// decoded is one no literal spells; a text with no word of three letters or more (`"id"`
-/// made by `chr`) is not told apart, and stays disguised.
+/// made by `chr`) is not told apart, and stays disguised. The `/usr/bin/` the folder puts
+/// before a program `shutil.which("ansible")` finds is the folder's writing, not the file's,
+/// so its words are not asked of the literals (`f"{which('ansible')} --version"`).
 fn assembled_from_written_words(text: &str, spelled: Option<&crate::spelled::Spelled<'_>>) -> bool {
-    text.contains(char::is_whitespace)
-        && spelled.is_some_and(|w| w.has_words(text) && !w.has_unwritten_word(text))
+    if !text.contains(char::is_whitespace) {
+        return false;
+    }
+    let Some(spelled) = spelled else {
+        return false;
+    };
+    let own = text.replace(crate::fold::WHICH_DIRECTORY, " ");
+    spelled.has_words(&own) && !spelled.has_unwritten_word(&own)
 }
 
 fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
