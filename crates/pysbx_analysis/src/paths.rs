@@ -11,7 +11,7 @@
 use std::rc::Rc;
 
 use crate::fold::MAX_CONST_LEN;
-use crate::value::{Const, Value, ValueSet};
+use crate::value::{Const, Text, Value, ValueSet};
 
 /// A part of a joined path whose text is not known (`os.path.join(ssh_dir, name)`, `d / name`):
 /// the path names some entry of the directory before it. Not `*`, which is every entry of a
@@ -144,10 +144,34 @@ fn expand_vars(text: &str) -> String {
     text.to_string()
 }
 
-/// Whether a path text is absolute (or under the home directory): what `abspath` and
-/// `resolve` leave as it is.
+/// The path text of the running module's own file, `__file__`: a file of the directory the
+/// code ships in, read as `.` the way a project's own files are (`Path(__file__).parent /
+/// ".env"` is `./.env`, `os.path.dirname(os.path.abspath(__file__))` is `.`).
+pub(crate) const MODULE_FILE: &str = "./__file__";
+
+/// Whether a path text is absolute (or under the home directory), or written from the
+/// working directory (`.`, `./...`): what `abspath` and `resolve` leave as it is (the
+/// working directory is `.` itself).
 fn anchored(text: &str) -> bool {
-    text.starts_with(['/', '~'])
+    text.starts_with(['/', '~']) || text == "." || text.starts_with("./")
+}
+
+/// The directory a path text names an entry of, as `os.path.dirname` and `Path.parent` give
+/// it: `~/.ssh` of `~/.ssh/id_rsa`, `.` of `./__file__` and of a bare name, `..` of `.`. The
+/// home directory's own parent is not known.
+pub(crate) fn parent(text: &str) -> Option<String> {
+    if text == "." {
+        return Some("..".to_string());
+    }
+    if text == ".." || text.ends_with("/..") {
+        return Some(join(text, ".."));
+    }
+    match text.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) => Some("/".to_string()),
+        Some((dir, _)) => Some(dir.to_string()),
+        None if text.is_empty() || text.starts_with('~') => None,
+        None => Some(".".to_string()),
+    }
 }
 
 fn path<'a>(text: String) -> Option<Value<'a>> {
@@ -165,6 +189,7 @@ pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
         ("os.path.expandvars" | "posixpath.expandvars", [p]) => path(expand_vars(p)),
         ("os.path.normpath" | "os.fspath" | "builtins.str", [p]) => path((*p).to_string()),
         ("os.path.abspath" | "os.path.realpath", [p]) if anchored(p) => path((*p).to_string()),
+        ("os.path.dirname" | "posixpath.dirname", [p]) => path(parent(p)?),
         ("os.walk", [top]) => (top.len() <= MAX_CONST_LEN).then(|| Value::Walk(Rc::from(*top))),
         // The working directory, `.`: a file joined to it (`os.path.join(os.getcwd(), ".env")`)
         // is the project's own, `./.env`, as a relative path names it.
@@ -214,6 +239,42 @@ pub(crate) fn method<'a>(recv: &str, name: &str, parts: &[&str]) -> Option<Value
     }
 }
 
+/// Whether a path text is a listed name: `*` (a name `os.listdir` or `os.walk` gave) or an
+/// entry `d/*` of a listed directory, whose name an `if` test may pin down.
+pub(crate) fn listed(text: &str) -> bool {
+    text == "*" || text.ends_with("/*")
+}
+
+/// Whether `name` can be one part of a path as written: not empty, no separator, no wildcard.
+pub(crate) fn plain_part(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\', '*', '?']) && name.len() <= 255
+}
+
+/// What a listed name ([`listed`]) holds where a test found it equal to one of `names`: a bare
+/// name is each of them, as a `for` over a tuple of them gives it (`os.path.join(root, name)`
+/// then names a path for each); an entry `d/*` is `d/NAME` for each (the `matches` test and
+/// a file's origin see each; a join of such an entry has no one text, and gives none).
+pub(crate) fn pinned<'a>(listed: &str, names: &[String]) -> Option<ValueSet<'a>> {
+    let mut out = ValueSet::default();
+    if listed == "*" {
+        for name in names.iter().take(8) {
+            out.push(Value::Const(Const::Str(Text::Owned(name.clone()))));
+        }
+        return Some(out);
+    }
+    let dir = listed.strip_suffix('*')?;
+    for name in names.iter().take(8) {
+        out.push(path(format!("{dir}{name}"))?);
+    }
+    Some(out)
+}
+
+/// What a listed name ([`listed`]) holds where `name.endswith(ending)` held: a name of any
+/// text with that ending (`*.env`).
+pub(crate) fn ending<'a>(listed: &str, ending: &str) -> Option<ValueSet<'a>> {
+    Some(ValueSet::one(path(format!("{listed}{ending}"))?))
+}
+
 fn entries<'a>(text: String) -> Option<Value<'a>> {
     (text.len() <= MAX_CONST_LEN).then(|| Value::Entries(Rc::from(text)))
 }
@@ -255,6 +316,25 @@ mod tests {
         assert_eq!(text("os.getcwd", &[]).as_deref(), Some("."));
         assert_eq!(text("pathlib.Path.cwd", &[]).as_deref(), Some("."));
         assert_eq!(text("os.getcwd", &["x"]), None);
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("~/.ssh/id_rsa").as_deref(), Some("~/.ssh"));
+        assert_eq!(parent(MODULE_FILE).as_deref(), Some("."));
+        assert_eq!(parent(".").as_deref(), Some(".."));
+        assert_eq!(parent("..").as_deref(), Some("../.."));
+        assert_eq!(parent("/etc").as_deref(), Some("/"));
+        assert_eq!(parent("name").as_deref(), Some("."));
+        assert_eq!(parent("~"), None);
+        let dirname = |p: &str| match call("os.path.dirname", &[p]) {
+            Some(Value::Path(t)) => Some(t.to_string()),
+            _ => None,
+        };
+        assert_eq!(dirname("./__file__").as_deref(), Some("."));
+        // `abspath` keeps a text written from the working directory.
+        assert!(matches!(call("os.path.abspath", &["./__file__"]), Some(Value::Path(_))));
+        assert!(call("os.path.abspath", &["data"]).is_none());
     }
 
     #[test]

@@ -374,6 +374,34 @@ impl<'a> Scopes<'a> {
         }
     }
 
+    /// Makes `name`, a local of scope `id`, hold `vals` for the body of an `if` whose test
+    /// says so (`if name == ".env":`), whatever branch the walk is in; gives back what it held,
+    /// for [`Self::widen`] after the body. `None` when the name is not a local of `id`.
+    pub(crate) fn narrow(
+        &mut self,
+        id: u32,
+        name: &str,
+        vals: ValueSet<'a>,
+    ) -> Option<ValueSet<'a>> {
+        let slot = self.slots.get_mut(id, name)?;
+        if slot.decl != Decl::Local {
+            return None;
+        }
+        Some(std::mem::replace(&mut slot.cur, vals))
+    }
+
+    /// Undoes [`Self::narrow`] after the `if`'s body: the name holds what it held before, and
+    /// also whatever the body bound it to (`narrowed` held `kept` alternatives; a body that
+    /// bound the name adds to them, as a branch does).
+    pub(crate) fn widen(&mut self, id: u32, name: &str, before: ValueSet<'a>, kept: usize) {
+        let Some(slot) = self.slots.get_mut(id, name) else { return };
+        if slot.cur.alts().len() == kept {
+            slot.cur = before;
+        } else {
+            slot.cur.union(&before);
+        }
+    }
+
     /// Adds `vals` to what `name` holds in scope `id`, whatever the scope being read: the
     /// object a name of an enclosing scope (or the module) holds was changed in place from a
     /// function (`info["host"] = ...` in a helper the module calls). A scope already read
@@ -527,6 +555,9 @@ impl<'a> Scopes<'a> {
         }
         if name == "__builtins__" {
             out.push(Value::Qual(interner.intern("builtins")));
+        } else if name == "__file__" {
+            // The module's own file, which the import system binds (see `crate::paths`).
+            out.push(Value::Path(std::rc::Rc::from(crate::paths::MODULE_FILE)));
         } else if let Some(index) = builtins::index(name) {
             out.push(Value::Qual(interner.builtin(index, name)));
         }

@@ -5114,18 +5114,34 @@ impl<'a, 'c> Walker<'a, 'c> {
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) -> Option<QName> {
-        let path = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
-            let given =
-                pos.first().or_else(|| kws.iter().find(|(k, _)| k == "file").map(|(_, e)| e))?;
-            crate::paths::known(given.fold.as_ref(), &given.vals)?
+        let given = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
+            pos.first().or_else(|| kws.iter().find(|(k, _)| k == "file").map(|(_, e)| e))?
         } else if method.is_some_and(|m| matches!(m.as_str(), "read_text" | "read_bytes" | "open"))
         {
-            crate::paths::text_of(&recv?.vals)?
+            recv?
         } else {
             return None;
         };
-        let origin = format!("{FILE_ORIGIN}{path}");
-        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+        // A name bound to several paths (an entry whose name a test pinned to one of a few,
+        // see `crate::paths::pinned`) may be any of them: the first a rule follows.
+        let mut origin = None;
+        let mut found = |path: &str| {
+            let text = format!("{FILE_ORIGIN}{path}");
+            let followed = self.c.derived_origins.matches(&text);
+            if followed {
+                origin = Some(text);
+            }
+            followed
+        };
+        match given.fold.as_ref().and_then(Const::as_str) {
+            Some(path) => {
+                found(path);
+            }
+            None => {
+                crate::paths::any_text(&given.vals, found);
+            }
+        }
+        Some(self.interner.intern(&origin?))
     }
 
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
@@ -5507,6 +5523,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 // `entry.path` of an entry `os.scandir` listed (see `crate::paths`).
                 Value::Path(_) if attr == "path" => out.push(alt.clone()),
+                // `Path(__file__).parent`: the directory of a path whose text is known.
+                Value::Path(t) if attr == "parent" => match crate::paths::parent(t) {
+                    Some(dir) if dir.len() <= crate::fold::MAX_CONST_LEN => {
+                        out.push(Value::Path(Rc::from(dir)));
+                    }
+                    _ => out.push(Value::Unknown),
+                },
                 // `spec.loader` names the module its spec does.
                 Value::Loader(_) if attr == "loader" => out.push(alt.clone()),
                 // `f.__call__` is `f`.
@@ -6062,6 +6085,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.assign(&g.target, each.take().map(Eval::of).as_ref());
             for cond in &g.ifs {
                 self.value(cond);
+                // What follows the condition sees the names it pins down (`f for f in files
+                // if f == ".env"`); the comprehension's scope ends with it.
+                let mut narrowed = Vec::new();
+                self.narrowings(cond, &mut narrowed, 0);
+                for (name, vals) in narrowed {
+                    self.scopes.narrow(self.scope, name, vals);
+                }
             }
         }
         // What the elements carry for `derived_from` tests is part of what is built
@@ -6219,17 +6249,104 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Walks the body of an `if` (or `elif`) under a frame of the strings its test compares
     /// something with (see [`Frame::Tested`]), where a rule asks for them.
     fn tested_body(&mut self, test: &'a Expr, body: &'a [Stmt]) {
+        let mut narrowed = Vec::new();
+        self.narrowings(test, &mut narrowed, 0);
+        let mut widen = Vec::new();
+        for (name, vals) in narrowed {
+            let kept = vals.alts().len();
+            if let Some(before) = self.scopes.narrow(self.scope, name, vals) {
+                widen.push((name, before, kept));
+            }
+        }
         let mut texts: Vec<String> = Vec::new();
         if self.c.needs_tested {
             self.tested_strings(test, &mut texts, 0);
         }
         if texts.is_empty() {
             self.body(body);
+        } else {
+            self.frames.push(Frame::Tested(Rc::from(texts)));
+            self.body(body);
+            self.frames.pop();
+        }
+        for (name, before, kept) in widen.into_iter().rev() {
+            self.scopes.widen(self.scope, name, before, kept);
+        }
+    }
+
+    /// The listed names an `if` test pins down for its body (see `crate::paths`): a name a
+    /// listing gave (`*` of `os.walk`'s or `os.listdir`'s names, the entries `d/*` of
+    /// `scandir`, `iterdir` or `rglob`) compared with a constant (`if name == ".env":`, `if
+    /// name in ("id_rsa", "id_ed25519"):`, an entry's `.name`) is that name in the body, and
+    /// one tested by `endswith` (`if name.endswith(".env"):`) a name with that ending: a
+    /// stealer's walk that picks the files it wants by name reads those files, not any.
+    /// Under `and` each side holds; `or`, `not`, `!=` and `not in` pin nothing.
+    fn narrowings(&mut self, test: &'a Expr, out: &mut Vec<(&'a str, ValueSet<'a>)>, depth: u32) {
+        if depth > 8 || out.len() >= 4 {
             return;
         }
-        self.frames.push(Frame::Tested(Rc::from(texts)));
-        self.body(body);
-        self.frames.pop();
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+                for v in &b.values {
+                    self.narrowings(v, out, depth + 1);
+                }
+            }
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let (op, right) = (c.ops[0], &c.comparators[0]);
+                let sides: &[(&'a Expr, &'a Expr)] = match op {
+                    ast::CmpOp::Eq => &[(&c.left, right), (right, &c.left)],
+                    ast::CmpOp::In => &[(&c.left, right)],
+                    _ => &[],
+                };
+                for &(target, constant) in sides {
+                    let Some((name, listed)) = self.listed_name(target) else { continue };
+                    let names = self.constant_strings(constant);
+                    if names.is_empty() || names.iter().any(|n| !crate::paths::plain_part(n)) {
+                        continue;
+                    }
+                    if let Some(vals) = crate::paths::pinned(&listed, &names) {
+                        out.push((name, vals));
+                    }
+                    break;
+                }
+            }
+            Expr::Call(call)
+                if call.arguments.keywords.is_empty()
+                    && call.arguments.args.len() == 1
+                    && let Expr::Attribute(a) = &*call.func
+                    && a.attr.as_str() == "endswith" =>
+            {
+                let Some((name, listed)) = self.listed_name(&a.value) else { return };
+                let endings = self.constant_strings(&call.arguments.args[0]);
+                if let [ending] = endings.as_slice()
+                    && crate::paths::plain_part(ending)
+                    && let Some(vals) = crate::paths::ending(&listed, ending)
+                {
+                    out.push((name, vals));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The name an `if` test reads (`name`, or `entry.name` of an entry), when what it holds
+    /// now is one listed name (see [`crate::paths::listed`]): the name, and that path text.
+    fn listed_name(&mut self, e: &'a Expr) -> Option<(&'a str, Rc<str>)> {
+        let (name, attribute) = match e {
+            Expr::Name(n) => (n, false),
+            Expr::Attribute(a) if a.attr.as_str() == "name" => match &*a.value {
+                Expr::Name(n) => (n, true),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let vals = self.scopes.lookup(self.scope, &key_str(&name.id), &mut self.interner);
+        let [Value::Path(text)] = vals.alts() else { return None };
+        // `entry.name` is an entry's last part: only an entry of a listed directory has one.
+        if !crate::paths::listed(text) || (attribute && !text.contains('/')) {
+            return None;
+        }
+        Some((name.id.as_str(), text.clone()))
     }
 
     /// The constant strings a test compares something with: `==` and `in` (either side) of a
