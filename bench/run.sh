@@ -38,6 +38,9 @@ for i in 1 2 3; do
   measure "pysbx-scan#$i" "$PYSBX" scan --audit --format json -o "$OUT/pysbx.json" --quiet "$CORPUS"
   measure "ruff-S#$i" "$ROOT/peer-ruff/bin/ruff" check --isolated --select S --no-cache --exit-zero --output-format json -o "$OUT/ruff.json" "$CORPUS"
 done
+# The same scan written as SARIF (what CI uploads): its peak memory should stay with the JSON
+# scan's, as the results are written one at a time.
+measure "pysbx-scan-sarif" "$PYSBX" scan --audit --format sarif -o "$OUT/pysbx.sarif" --quiet "$CORPUS"
 if [ "$WITH_BANDIT" = "--with-bandit" ]; then
   measure "bandit" "$ROOT/peer-bandit/bin/bandit" -r -q -f json -o "$OUT/bandit.json" "$CORPUS"
 fi

@@ -385,8 +385,9 @@ enum StoredOutcome {
     Analysed {
         findings: Vec<StoredFinding>,
         suppressed: usize,
-        /// Present when the run that stored the entry wanted SARIF fingerprints.
-        line_hashes: Option<Vec<String>>,
+        /// Present when the run that stored the entry wanted SARIF fingerprints: the hashes of
+        /// the lines the findings start on, as `(line, hash)`.
+        line_hashes: Option<Vec<(u32, String)>>,
         /// What an entry file's import-time calls name (see `FileOutcome::Analysed`).
         entry_calls: Vec<String>,
         /// Whether an entry file's call may change the file's findings.
@@ -475,7 +476,7 @@ impl StoredOutcome {
                 Some(StoredOutcome::Analysed {
                     findings,
                     suppressed: *suppressed,
-                    line_hashes: line_hashes.clone(),
+                    line_hashes: line_hashes.as_ref().map(|h| h.pairs().to_vec()),
                     entry_calls: entry_calls.clone(),
                     entry_sensitive: *entry_sensitive,
                     syntax_error: syntax_error.as_ref().map(StoredFailure::from_failure),
@@ -523,7 +524,11 @@ impl StoredOutcome {
                         })
                     })
                     .collect::<Option<Vec<_>>>()?;
-                let line_hashes = if need_hashes { line_hashes } else { None };
+                let line_hashes = if need_hashes {
+                    line_hashes.map(pysbx_report::LineHashes::from_pairs)
+                } else {
+                    None
+                };
                 let syntax_error = match syntax_error {
                     // The errors a file is still read past (see the pipeline's analysis).
                     Some(f) => Some(f.into_failure(&[

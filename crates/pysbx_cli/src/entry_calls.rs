@@ -212,8 +212,11 @@ pub(crate) fn merge(rules: &RuleSet, outcome: &mut FileOutcome, again: FileOutco
         // As the engine sorts them: by position, then rule id.
         let id = |f: &Finding| rules.get(f.rule).map_or("", |r| r.id.as_str());
         findings.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| id(a).cmp(id(b))));
-        if line_hashes.is_none() {
-            *line_hashes = more_hashes;
+        // The same file read again: its new findings' lines have hashes of their own.
+        match (line_hashes.as_mut(), more_hashes) {
+            (Some(kept), Some(more)) => kept.extend(more),
+            (None, more) => *line_hashes = more,
+            (Some(_), None) => {}
         }
     }
     entry_calls

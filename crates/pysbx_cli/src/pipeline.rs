@@ -38,7 +38,7 @@ pub(crate) enum FileOutcome {
     Analysed {
         findings: Vec<Finding>,
         suppressed: usize,
-        line_hashes: Option<Vec<String>>,
+        line_hashes: Option<pysbx_report::LineHashes>,
         entry_calls: Vec<String>,
         /// See `pysbx_analysis::FileAnalysis::entry_sensitive`.
         entry_sensitive: bool,
@@ -572,10 +572,12 @@ impl Engine {
             }
             return FileOutcome::Failed(failure);
         }
-        // Only files with findings need fingerprints; keeping hashes of every line of every file
-        // would cost tens of bytes per scanned line.
-        let line_hashes = (want_line_hashes && !analysis.findings.is_empty())
-            .then(|| pysbx_report::line_hashes(&source));
+        // Only the lines findings start on need fingerprints: keeping the hash of every line of
+        // every file with a finding cost tens of bytes per line, hundreds of MiB over an
+        // installed site-packages.
+        let line_hashes = (want_line_hashes && !analysis.findings.is_empty()).then(|| {
+            pysbx_report::LineHashes::of(&source, analysis.findings.iter().map(|f| f.location.line))
+        });
         FileOutcome::Analysed {
             findings: analysis.findings,
             suppressed: analysis.suppressed,

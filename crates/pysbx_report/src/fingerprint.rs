@@ -16,6 +16,63 @@ const BLOCK_SIZE: usize = 100;
 const MOD: u64 = 37;
 const EOF_UNIT: u16 = 65535;
 
+/// The `primaryLocationLineHash` of the lines a file's findings start on, by line number (1 is
+/// the first line). A report keeps these rather than [`line_hashes`] of every line: the files
+/// with findings of a large scan hold millions of lines, tens of bytes each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineHashes {
+    /// Sorted by line, one entry per line.
+    by_line: Vec<(u32, String)>,
+}
+
+impl LineHashes {
+    /// The hashes of `lines` (1-based; repeats and lines past the end are dropped) in
+    /// `source`, computed as [`line_hashes`] does for the whole file.
+    #[must_use]
+    pub fn of(source: &str, lines: impl IntoIterator<Item = u32>) -> Self {
+        let mut wanted: Vec<u32> = lines.into_iter().filter(|&l| l >= 1).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut all = line_hashes(source);
+        let by_line = wanted
+            .into_iter()
+            .filter_map(|line| {
+                let hash = all.get_mut(usize::try_from(line - 1).ok()?)?;
+                Some((line, std::mem::take(hash)))
+            })
+            .collect();
+        Self { by_line }
+    }
+
+    /// The hashes kept as `(line, hash)` pairs, as [`Self::from_pairs`] takes them back.
+    #[must_use]
+    pub fn pairs(&self) -> &[(u32, String)] {
+        &self.by_line
+    }
+
+    /// Hashes kept before (a cache entry's), sorted again by line.
+    #[must_use]
+    pub fn from_pairs(mut by_line: Vec<(u32, String)>) -> Self {
+        by_line.sort_unstable_by_key(|(line, _)| *line);
+        by_line.dedup_by_key(|(line, _)| *line);
+        Self { by_line }
+    }
+
+    /// Adds the hashes of `other` (of the same source) for lines not kept here.
+    pub fn extend(&mut self, other: LineHashes) {
+        let mut pairs = std::mem::take(&mut self.by_line);
+        pairs.extend(other.by_line);
+        *self = Self::from_pairs(pairs);
+    }
+
+    /// The hash of line `line` (1-based), if it was kept.
+    #[must_use]
+    pub fn get(&self, line: u32) -> Option<&str> {
+        let at = self.by_line.binary_search_by_key(&line, |(l, _)| *l).ok()?;
+        Some(self.by_line[at].1.as_str())
+    }
+}
+
 /// `primaryLocationLineHash` for every line of `source`: index 0 is line 1.
 ///
 /// Pass the file's text as decoded, including a byte-order mark if the file has one, so the
@@ -125,7 +182,24 @@ impl LineHasher {
 
 #[cfg(test)]
 mod tests {
-    use super::line_hashes;
+    use super::{LineHashes, line_hashes};
+
+    #[test]
+    fn keeps_only_the_lines_asked_for() {
+        let source = "a = 1\nexec(x)\n\nexec(y)\n";
+        let all = line_hashes(source);
+        let kept = LineHashes::of(source, [4, 2, 2, 0, 99]);
+        assert_eq!(kept.pairs().len(), 2);
+        assert_eq!(kept.get(2), Some(all[1].as_str()));
+        assert_eq!(kept.get(4), Some(all[3].as_str()));
+        assert_eq!(kept.get(1), None);
+        let mut merged = LineHashes::of(source, [4]);
+        merged.extend(LineHashes::of(source, [1, 4]));
+        assert_eq!(merged.pairs().iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(merged.get(1), Some(all[0].as_str()));
+        let back = LineHashes::from_pairs(kept.pairs().iter().rev().cloned().collect());
+        assert_eq!(back, kept);
+    }
 
     /// Values printed by `fixtures/sarif/line_hash_reference.py` for the same inputs.
     #[test]

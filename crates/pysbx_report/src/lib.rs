@@ -21,7 +21,7 @@ mod uri;
 
 pub use columns::utf16_column;
 pub use error::ReportError;
-pub use fingerprint::line_hashes;
+pub use fingerprint::{LineHashes, line_hashes};
 pub use github::GithubEmitter;
 pub use json::JsonEmitter;
 pub use model::{DistributionSummary, FileError, FileResult, ScanReport, ScanStats, Shard};

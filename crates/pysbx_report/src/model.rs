@@ -81,9 +81,10 @@ pub struct FileResult {
     pub path: String,
     /// The findings, sorted by (start, rule id).
     pub findings: Vec<Finding>,
-    /// [`crate::line_hashes`] of the file's source, for SARIF `partialFingerprints`; `None`
+    /// [`crate::LineHashes`] of the lines the findings start on, for SARIF
+    /// `partialFingerprints`; `None`
     /// leaves fingerprinting to the uploader.
-    pub line_hashes: Option<Vec<String>>,
+    pub line_hashes: Option<crate::LineHashes>,
 }
 
 /// A file that could not be scanned. It does not stop the scan.

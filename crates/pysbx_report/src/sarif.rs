@@ -58,7 +58,7 @@ impl Emitter for SarifEmitter {
 
 impl SarifEmitter {
     /// Writes the log like [`Emitter::emit`] and returns [`SarifEmitter::limits_warning`]'s
-    /// warning, building the log once and counting its bytes as they are written.
+    /// warning, counting the log's bytes as they are written.
     ///
     /// # Errors
     /// As [`Emitter::emit`].
@@ -68,10 +68,9 @@ impl SarifEmitter {
         out: &mut dyn Write,
     ) -> Result<Option<String>, ReportError> {
         let cwd = std::env::current_dir().ok();
-        let log = build(report, cwd.as_deref())?;
+        let log = StreamedLog::new(report, cwd.as_deref())?;
         let mut counted = CountingWriter { inner: Some(out), count: 0 };
-        serde_json::to_writer_pretty(&mut counted, &log).map_err(ReportError::json(FORMAT))?;
-        counted.write_all(b"\n").map_err(ReportError::write(FORMAT))?;
+        log.write(&mut counted)?;
         Ok(limits_of(&log, report.rules.len(), counted.count, &GITHUB_LIMITS))
     }
 
@@ -79,23 +78,119 @@ impl SarifEmitter {
     /// 25,000 results (rejected) or 5,000 (only the most severe kept), more than 25,000
     /// rules, or more than 10 MB once gzipped. `None` when the upload fits.
     ///
-    /// The size is measured by serializing the log again (and gzipping it only when the
-    /// plain text is over 10 MB), without keeping the bytes. [`SarifEmitter::emit_checked`]
-    /// gives the same warning without building the log twice.
+    /// The size is measured by writing the log again (and gzipping it only when the plain
+    /// text is over 10 MB), without keeping the bytes. [`SarifEmitter::emit_checked`] gives
+    /// the same warning while it writes the log.
     #[must_use]
     pub fn limits_warning(report: &ScanReport<'_>) -> Option<String> {
         let cwd = std::env::current_dir().ok();
-        let log = build(report, cwd.as_deref()).ok()?;
+        let log = StreamedLog::new(report, cwd.as_deref()).ok()?;
         let mut plain = CountingWriter::default();
-        serde_json::to_writer_pretty(&mut plain, &log).ok()?;
-        limits_of(&log, report.rules.len(), plain.count + 1, &GITHUB_LIMITS)
+        log.write(&mut plain).ok()?;
+        limits_of(&log, report.rules.len(), plain.count, &GITHUB_LIMITS)
     }
+}
+
+/// A report's log as it is written: serde-sarif's types for all of it but the results, which
+/// are built one at a time as they are written, so that a scan of a large tree (tens of
+/// thousands of results) never holds them all as SARIF objects, of kilobytes each. The text is
+/// the one `serde_json::to_writer_pretty` gives of the whole log.
+pub(crate) struct StreamedLog<'r, 'a> {
+    report: &'r ScanReport<'a>,
+    resolver: RootResolver,
+    /// The log's text with no results, up to the `[` of its results.
+    before: String,
+    /// The rest of that text, from the `]` of the results.
+    after: String,
+    /// The indentation of the `"results"` key: the array's items are one level deeper.
+    indent: usize,
+    /// How many results the log has.
+    results: usize,
+}
+
+impl<'r, 'a> StreamedLog<'r, 'a> {
+    /// The log of `report`; `cwd` completes relative roots and paths. Every finding's rule is
+    /// checked here, before anything is written: a report that cannot be written whole is not
+    /// written at all.
+    pub(crate) fn new(report: &'r ScanReport<'a>, cwd: Option<&Path>) -> Result<Self, ReportError> {
+        let mut results = 0;
+        for item in report.findings() {
+            item?;
+            results += 1;
+        }
+        let resolver = RootResolver::new(&report.root, cwd);
+        let text = serde_json::to_string_pretty(&head(report, &resolver))
+            .map_err(ReportError::json(FORMAT))?;
+        // The one run's results, empty, as the key's own line holds them (a key inside a
+        // string would have its quotes escaped).
+        let empty = text
+            .match_indices("\"results\": []")
+            .map(|(at, _)| at)
+            .find(|&at| text[..at].ends_with(&format!("\n{}", " ".repeat(line_indent(&text, at)))))
+            .ok_or_else(|| {
+                ReportError::write(FORMAT)(std::io::Error::other("the SARIF run has no results"))
+            })?;
+        let open = empty + "\"results\": [".len();
+        Ok(Self {
+            report,
+            before: text[..open].to_owned(),
+            after: text[open..].to_owned(),
+            indent: line_indent(&text, empty),
+            resolver,
+            results,
+        })
+    }
+
+    /// Writes the log, then a newline.
+    pub(crate) fn write(&self, out: &mut dyn Write) -> Result<(), ReportError> {
+        let write = || ReportError::write(FORMAT);
+        out.write_all(self.before.as_bytes()).map_err(write())?;
+        // As the pretty printer lays out an array's items: each on a line of its own, one
+        // level (two spaces) deeper than the key.
+        let item_indent = " ".repeat(self.indent + 2);
+        let mut text = Vec::new();
+        let mut first = true;
+        for item in self.report.findings() {
+            let (file, finding, rule) = item?;
+            text.clear();
+            serde_json::to_writer_pretty(&mut text, &result(&self.resolver, file, finding, rule))
+                .map_err(ReportError::json(FORMAT))?;
+            out.write_all(if first { b"\n" } else { b",\n" }).map_err(write())?;
+            first = false;
+            // Line breaks inside strings are escaped: every one in the text is the layout's.
+            for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    out.write_all(b"\n").map_err(write())?;
+                }
+                out.write_all(item_indent.as_bytes()).map_err(write())?;
+                out.write_all(line).map_err(write())?;
+            }
+        }
+        if !first {
+            out.write_all(b"\n").map_err(write())?;
+            out.write_all(" ".repeat(self.indent).as_bytes()).map_err(write())?;
+        }
+        out.write_all(self.after.as_bytes()).map_err(write())?;
+        out.write_all(b"\n").map_err(write())?;
+        Ok(())
+    }
+}
+
+/// The number of spaces that start the line holding byte `at` of `text`.
+fn line_indent(text: &str, at: usize) -> usize {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[start..at].bytes().take_while(|&b| b == b' ').count()
 }
 
 /// The warnings of [`SarifEmitter::limits_warning`] against `limits`, for a log of
 /// `plain_size` bytes.
-fn limits_of(log: &Sarif, rules: usize, plain_size: u64, limits: &Limits) -> Option<String> {
-    let results: usize = log.runs.iter().filter_map(|r| r.results.as_ref()).map(Vec::len).sum();
+fn limits_of(
+    log: &StreamedLog<'_, '_>,
+    rules: usize,
+    plain_size: u64,
+    limits: &Limits,
+) -> Option<String> {
+    let results = log.results;
     let mut warnings = Vec::new();
     if results > limits.results {
         warnings.push(format!(
@@ -121,10 +216,8 @@ fn limits_of(log: &Sarif, rules: usize, plain_size: u64, limits: &Limits) -> Opt
             CountingWriter::default(),
             flate2::Compression::default(),
         );
-        let zipped = serde_json::to_writer_pretty(&mut gz, log)
-            .ok()
-            .and_then(|()| gz.finish().ok())
-            .map(|counter| counter.count);
+        let zipped =
+            log.write(&mut gz).ok().and_then(|()| gz.finish().ok()).map(|counter| counter.count);
         if let Some(size) = zipped
             && size > limits.gzip_bytes
         {
@@ -162,20 +255,12 @@ impl Write for CountingWriter<'_> {
     }
 }
 
-/// The SARIF log of `report`; `cwd` completes relative roots and paths.
-pub(crate) fn build(report: &ScanReport<'_>, cwd: Option<&Path>) -> Result<Sarif, ReportError> {
-    let resolver = RootResolver::new(&report.root, cwd);
-
-    let mut results = Vec::new();
-    for item in report.findings() {
-        let (file, finding, rule) = item?;
-        results.push(result(&resolver, file, finding, rule));
-    }
-
+/// The SARIF log of `report` with its results left empty (see [`StreamedLog`]).
+fn head(report: &ScanReport<'_>, resolver: &RootResolver) -> Sarif {
     let kinds: BTreeSet<&str> = report.errors.iter().map(|e| e.kind.as_str()).collect();
     let kinds: Vec<&str> = kinds.into_iter().collect();
     let notifications: Vec<Notification> =
-        report.errors.iter().map(|e| notification(&resolver, e, &kinds)).collect();
+        report.errors.iter().map(|e| notification(resolver, e, &kinds)).collect();
 
     let mut driver = ToolComponent::builder()
         .name("pysbx")
@@ -209,7 +294,7 @@ pub(crate) fn build(report: &ScanReport<'_>, cwd: Option<&Path>) -> Result<Sarif
 
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results)
+        .results(Vec::new())
         .invocations(vec![invocation])
         .column_kind(json!("utf16CodeUnits"))
         .newline_sequences(vec!["\r\n".to_owned(), "\n".to_owned(), "\r".to_owned()])
@@ -234,7 +319,7 @@ pub(crate) fn build(report: &ScanReport<'_>, cwd: Option<&Path>) -> Result<Sarif
         run.properties = Some(PropertyBag::builder().additional_properties(properties).build());
     }
 
-    Ok(Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build())
+    Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build()
 }
 
 /// GitHub's analysis category as `automationDetails.id`: GitHub reads the text before the
@@ -425,13 +510,10 @@ fn result(
         .message(Message::builder().text(message).build())
         .locations(vec![Location::builder().physical_location(physical).build()])
         .build();
-    let hash = file
-        .line_hashes
-        .as_ref()
-        .and_then(|hashes| hashes.get(usize::try_from(start_line - 1).ok()?));
+    let hash = file.line_hashes.as_ref().and_then(|hashes| hashes.get(start_line));
     if let Some(hash) = hash {
         sarif_result.partial_fingerprints =
-            Some(BTreeMap::from([("primaryLocationLineHash".to_owned(), hash.clone())]));
+            Some(BTreeMap::from([("primaryLocationLineHash".to_owned(), hash.to_owned())]));
     }
     sarif_result
 }
@@ -478,7 +560,7 @@ mod tests {
     use super::*;
     use crate::line_hashes;
     use crate::test_support::{
-        APP, empty_report, finding_at, render, report, rules, version_filters,
+        APP, empty_report, finding_at, render, report, rules, version_filters, with_line_hashes,
     };
     use crate::{FileError, FileResult};
     use serde_json::Value;
@@ -486,7 +568,30 @@ mod tests {
     const CWD: &str = "/work/repo";
 
     fn to_json(report: &ScanReport<'_>) -> Value {
-        serde_json::to_value(build(report, Some(Path::new(CWD))).unwrap()).unwrap()
+        serde_json::from_slice(&written(&StreamedLog::new(report, Some(Path::new(CWD))).unwrap()))
+            .unwrap()
+    }
+
+    fn written(log: &StreamedLog<'_, '_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        log.write(&mut out).unwrap();
+        out
+    }
+
+    /// The results are written one at a time, laid out as the pretty printer lays out the
+    /// whole log: the text is the same.
+    #[test]
+    fn streamed_results_read_as_the_whole_log_printed() {
+        let rules = rules();
+        for report in [report(&rules), empty_report(&rules), many_results(&rules, 3)] {
+            let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
+            let text = String::from_utf8(written(&log)).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(text, serde_json::to_string_pretty(&value).unwrap() + "\n");
+            let results = value["runs"][0]["results"].as_array().unwrap().len();
+            assert_eq!(results, log.results);
+            assert_eq!(results, report.files.iter().map(|f| f.findings.len()).sum::<usize>());
+        }
     }
 
     fn schema_errors(log: &Value) -> Vec<String> {
@@ -754,11 +859,11 @@ mod tests {
     fn fingerprint_of(source: &str, needle: &str) -> Value {
         let rules = rules();
         let mut report = empty_report(&rules);
-        report.files.push(FileResult {
-            path: "m.py".to_owned(),
-            findings: vec![finding_at(source, &rules, 0, needle, 0, "builtins.exec")],
-            line_hashes: Some(line_hashes(source)),
-        });
+        report.files.push(with_line_hashes(
+            "m.py",
+            source,
+            vec![finding_at(source, &rules, 0, needle, 0, "builtins.exec")],
+        ));
         to_json(&report)["runs"][0]["results"][0]["partialFingerprints"]["primaryLocationLineHash"]
             .clone()
     }
@@ -845,9 +950,13 @@ mod tests {
         let mut report = report(&rules);
         report.files[1].findings[0].rule = 4;
         assert!(matches!(
-            build(&report, None),
+            StreamedLog::new(&report, None),
             Err(ReportError::UnknownRule { index: 4, len: 4, line: 2, .. })
         ));
+        // Nothing is written of a log that cannot be written whole.
+        let mut out = Vec::new();
+        assert!(SarifEmitter.emit(&report, &mut out).is_err());
+        assert!(out.is_empty());
     }
 
     fn many_results(rules: &pysbx_rules::RuleSet, count: usize) -> ScanReport<'_> {
@@ -861,8 +970,8 @@ mod tests {
         report
     }
 
-    fn plain_size(log: &Sarif) -> u64 {
-        serde_json::to_vec_pretty(log).unwrap().len() as u64 + 1
+    fn plain_size(log: &StreamedLog<'_, '_>) -> u64 {
+        written(log).len() as u64
     }
 
     /// GitHub's limits scaled down, so the tests stay small.
@@ -879,19 +988,22 @@ mod tests {
     #[test]
     fn limits_warn_about_result_counts() {
         let rules = rules();
-        let log = build(&many_results(&rules, 26), Some(Path::new(CWD))).unwrap();
+        let report = many_results(&rules, 26);
+        let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
         let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert_eq!(
             warning,
             "26 results exceed GitHub code scanning's limit of 25 per run: the upload will be rejected"
         );
-        let log = build(&many_results(&rules, 6), Some(Path::new(CWD))).unwrap();
+        let report = many_results(&rules, 6);
+        let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
         let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert_eq!(
             warning,
             "6 results: GitHub code scanning keeps only the 5 most severe of a run"
         );
-        let log = build(&many_results(&rules, 5), Some(Path::new(CWD))).unwrap();
+        let report = many_results(&rules, 5);
+        let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
         assert_eq!(limits_of(&log, 4, plain_size(&log), &SMALL), None);
         assert_eq!(
             limits_of(&log, 26, plain_size(&log), &SMALL).as_deref(),
@@ -919,12 +1031,12 @@ mod tests {
             })
             .collect();
         report.files[0].findings[0].message = noise;
-        let log = build(&report, Some(Path::new(CWD))).unwrap();
+        let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
         let warning = limits_of(&log, 4, plain_size(&log), &SMALL).unwrap();
         assert!(warning.starts_with("the SARIF log is "), "{warning}");
         // The same size of repetitive text gzips far below the limit.
         report.files[0].findings[0].message = "a".repeat(200_000);
-        let log = build(&report, Some(Path::new(CWD))).unwrap();
+        let log = StreamedLog::new(&report, Some(Path::new(CWD))).unwrap();
         assert_eq!(limits_of(&log, 4, plain_size(&log), &SMALL), None);
     }
 }

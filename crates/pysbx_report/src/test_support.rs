@@ -7,7 +7,7 @@ use pysbx_rules::{
     Action, Confidence, Finding, FindingLocation, MatchSpec, Patterns, Rule, RuleSet, Severity,
 };
 
-use crate::{FileError, FileResult, ScanReport, ScanStats, line_hashes};
+use crate::{FileError, FileResult, LineHashes, ScanReport, ScanStats};
 
 #[expect(clippy::too_many_arguments, reason = "a table row of a rule")]
 fn rule(
@@ -140,21 +140,27 @@ pub(crate) const APP: &str =
 /// A second module under a non-ASCII directory.
 pub(crate) const UTIL: &str = "def f(x):\n    return exec(x)\n";
 
+/// A file's result with the line hashes of its findings' lines, as a scan keeps them.
+pub(crate) fn with_line_hashes(path: &str, source: &str, findings: Vec<Finding>) -> FileResult {
+    let line_hashes = LineHashes::of(source, findings.iter().map(|f| f.location.line));
+    FileResult { path: path.to_owned(), findings, line_hashes: Some(line_hashes) }
+}
+
 /// A report with two files, three findings, one error, in audit mode.
 pub(crate) fn report(rules: &RuleSet) -> ScanReport<'_> {
-    let app = FileResult {
-        path: "src/app.py".to_owned(),
-        findings: vec![
+    let app = with_line_hashes(
+        "src/app.py",
+        APP,
+        vec![
             finding_at(APP, rules, 0, "exec(s)", 0, "builtins.exec"),
             finding_at(APP, rules, 1, "subprocess.run(\n    cmd, shell=True)", 0, "subprocess.run"),
         ],
-        line_hashes: Some(line_hashes(APP)),
-    };
-    let util = FileResult {
-        path: "src/modulé/ütil.py".to_owned(),
-        findings: vec![finding_at(UTIL, rules, 0, "exec(x)", 0, "builtins.exec")],
-        line_hashes: Some(line_hashes(UTIL)),
-    };
+    );
+    let util = with_line_hashes(
+        "src/modulé/ütil.py",
+        UTIL,
+        vec![finding_at(UTIL, rules, 0, "exec(x)", 0, "builtins.exec")],
+    );
     ScanReport {
         rules,
         files: vec![app, util],
