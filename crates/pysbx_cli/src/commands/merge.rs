@@ -50,14 +50,18 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let docs: Vec<(String, Value, bool)> =
         docs.into_iter().zip(counted).map(|((name, doc), counted)| (name, doc, counted)).collect();
     let merged = if docs.iter().all(|(_, d, _)| is_sarif(d)) {
-        merge_sarif(&docs)?
+        merge_sarif(docs)?
     } else if docs.iter().all(|(_, d, _)| d.get("findings").is_some()) {
-        merge_json(&docs)?
+        merge_json(docs)?
     } else {
         bail!("inputs must all be pysbx JSON reports or all SARIF logs");
     };
-    let text = serde_json::to_string_pretty(&merged)? + "\n";
-    write_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
+    // Written as it is printed: the merged text of many shards is not held beside the merged
+    // document.
+    write_output(args.output.as_deref(), |out| {
+        serde_json::to_writer_pretty(&mut *out, &merged)?;
+        Ok(out.write_all(b"\n")?)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -190,23 +194,35 @@ fn key_of(v: &Value, fields: &[&str]) -> String {
         .join("\u{1f}")
 }
 
-fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
+/// The items of the list `doc[key]`, moved out of the document (each input is read once).
+fn take_list(doc: &mut Value, key: &str) -> Vec<Value> {
+    match doc.get_mut(key).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn merge_json(docs: Vec<(String, Value, bool)>) -> Result<Value> {
+    // Read before the inputs' lists are moved into the merged one.
+    let distributions = merged_distributions(
+        docs.iter()
+            .filter(|(_, _, counted)| *counted)
+            .map(|(name, doc, _)| (name.as_str(), doc.get("distributions"))),
+    )?;
     let mut findings: BTreeMap<String, Value> = BTreeMap::new();
     let mut errors: BTreeMap<String, Value> = BTreeMap::new();
     let mut stats: Map<String, Value> = Map::new();
     let mut version = Value::Null;
-    for (_, doc, counted) in docs {
+    for (_, mut doc, counted) in docs {
         version = doc.get("version").cloned().unwrap_or(version);
-        for f in doc.get("findings").and_then(Value::as_array).into_iter().flatten() {
-            let key = key_of(f, &["path", "line", "column", "rule_id", "end_line", "end_column"]);
-            findings.entry(key).or_insert_with(|| f.clone());
+        for f in take_list(&mut doc, "findings") {
+            let key = key_of(&f, &["path", "line", "column", "rule_id", "end_line", "end_column"]);
+            findings.entry(key).or_insert(f);
         }
-        for e in doc.get("errors").and_then(Value::as_array).into_iter().flatten() {
-            errors
-                .entry(key_of(e, &["path", "line", "column", "message"]))
-                .or_insert_with(|| e.clone());
+        for e in take_list(&mut doc, "errors") {
+            errors.entry(key_of(&e, &["path", "line", "column", "message"])).or_insert(e);
         }
-        if let Some(s) = doc.get("stats").and_then(Value::as_object).filter(|_| *counted) {
+        if let Some(s) = doc.get("stats").and_then(Value::as_object).filter(|_| counted) {
             add_counters(&mut stats, s);
         }
     }
@@ -216,11 +232,6 @@ fn merge_json(docs: &[(String, Value, bool)]) -> Result<Value> {
     recount(&mut stats, &findings, errors.len());
     let mut merged =
         json!({"version": version, "findings": findings, "errors": errors, "stats": stats});
-    let distributions = merged_distributions(
-        docs.iter()
-            .filter(|(_, _, counted)| *counted)
-            .map(|(name, doc, _)| (name.as_str(), doc.get("distributions"))),
-    )?;
     if !distributions.is_empty() {
         merged["distributions"] = distributions.into();
     }
@@ -303,20 +314,29 @@ fn sort_key(f: &Value) -> (String, u64, u64, String) {
     )
 }
 
-fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
-    let Some((_, first, _)) = docs.first() else { bail!("nothing to merge") };
-    let mut base = first.clone();
+fn merge_sarif(docs: Vec<(String, Value, bool)>) -> Result<Value> {
+    // Read before the inputs' results are moved into the merged run.
+    let counted = docs.iter().filter(|(_, _, counted)| *counted);
+    let distributions = merged_distributions(counted.flat_map(|(name, doc, _)| {
+        let runs = doc.get("runs").and_then(Value::as_array).into_iter().flatten();
+        runs.map(move |run| (name.as_str(), run.pointer("/properties/distributions")))
+    }))?;
+    let Some((first_name, _, _)) = docs.first() else { bail!("nothing to merge") };
+    let first_name = first_name.clone();
+    // The first input's log, once its results are moved out and the rest filled in below, is
+    // the merged one.
+    let mut base = None;
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results: BTreeMap<String, Value> = BTreeMap::new();
     let mut notifications: Vec<Value> = Vec::new();
     let mut invocation_counters: Map<String, Value> = Map::new();
     let mut success = true;
-    for (name, doc, counted) in docs {
+    for (name, mut doc, counted) in docs {
         let runs = doc
-            .get("runs")
-            .and_then(Value::as_array)
+            .get_mut("runs")
+            .and_then(Value::as_array_mut)
             .with_context(|| format!("{name}: no runs"))?;
-        for run in runs {
+        for run in runs.iter_mut() {
             let run_rules: Vec<Value> = run
                 .pointer("/tool/driver/rules")
                 .and_then(Value::as_array)
@@ -327,7 +347,7 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
                     rules.entry(id.to_string()).or_insert_with(|| r.clone());
                 }
             }
-            for result in run.get("results").and_then(Value::as_array).into_iter().flatten() {
+            for result in take_list(run, "results") {
                 let loc = result.pointer("/locations/0/physicalLocation");
                 let key = format!(
                     "{}\u{1f}{}\u{1f}{:>10}\u{1f}{:>10}\u{1f}{}",
@@ -345,12 +365,12 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
                         .map(Value::to_string)
                         .unwrap_or_default(),
                 );
-                results.entry(key).or_insert_with(|| result.clone());
+                results.entry(key).or_insert(result);
             }
             for inv in run.get("invocations").and_then(Value::as_array).into_iter().flatten() {
                 success &= inv.get("executionSuccessful").and_then(Value::as_bool).unwrap_or(true);
                 if let Some(p) =
-                    inv.get("properties").and_then(Value::as_object).filter(|_| *counted)
+                    inv.get("properties").and_then(Value::as_object).filter(|_| counted)
                 {
                     add_counters(&mut invocation_counters, p);
                 }
@@ -359,7 +379,11 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
                 }
             }
         }
+        if base.is_none() {
+            base = Some(doc);
+        }
     }
+    let mut base = base.with_context(|| format!("{first_name}: nothing to merge"))?;
     let rule_list: Vec<Value> = rules.into_values().collect();
     let index: BTreeMap<String, usize> = rule_list
         .iter()
@@ -381,7 +405,7 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
         .get_mut("runs")
         .and_then(Value::as_array_mut)
         .and_then(|runs| runs.first_mut())
-        .with_context(|| format!("{}: a SARIF log with no run", docs[0].0))?;
+        .with_context(|| format!("{first_name}: a SARIF log with no run"))?;
     run["tool"]["driver"]["rules"] = Value::Array(rule_list);
     run["results"] = Value::Array(results);
     if let Some(inv) =
@@ -393,11 +417,6 @@ fn merge_sarif(docs: &[(String, Value, bool)]) -> Result<Value> {
             inv["properties"] = Value::Object(invocation_counters);
         }
     }
-    let counted = docs.iter().filter(|(_, _, counted)| *counted);
-    let distributions = merged_distributions(counted.flat_map(|(name, doc, _)| {
-        let runs = doc.get("runs").and_then(Value::as_array).into_iter().flatten();
-        runs.map(move |run| (name.as_str(), run.pointer("/properties/distributions")))
-    }))?;
     if let Some(run) = base.pointer_mut("/runs/0") {
         // The merged run covers every shard given: the first input's shard is not its own.
         if let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut) {
