@@ -33,15 +33,7 @@ impl LineHashes {
         let mut wanted: Vec<u32> = lines.into_iter().filter(|&l| l >= 1).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut all = line_hashes(source);
-        let by_line = wanted
-            .into_iter()
-            .filter_map(|line| {
-                let hash = all.get_mut(usize::try_from(line - 1).ok()?)?;
-                Some((line, std::mem::take(hash)))
-            })
-            .collect();
-        Self { by_line }
+        Self { by_line: hashed(source, Some(&wanted)) }
     }
 
     /// The hashes kept as `(line, hash)` pairs, as [`Self::from_pairs`] takes them back.
@@ -82,7 +74,13 @@ impl LineHashes {
 /// files with findings need it.
 #[must_use]
 pub fn line_hashes(source: &str) -> Vec<String> {
-    let mut hasher = LineHasher::new();
+    hashed(source, None).into_iter().map(|(_, hash)| hash).collect()
+}
+
+/// The hashes of the lines of `source` that `wanted` lists (sorted; all when `None`), each
+/// with its line number. The suffixes count every line's hash, kept or not.
+fn hashed(source: &str, wanted: Option<&[u32]>) -> Vec<(u32, String)> {
+    let mut hasher = LineHasher::new(wanted);
     for unit in source.encode_utf16() {
         hasher.process(unit);
     }
@@ -90,7 +88,9 @@ pub fn line_hashes(source: &str) -> Vec<String> {
 }
 
 /// The rolling state of the hash over one file.
-struct LineHasher {
+struct LineHasher<'w> {
+    /// The lines whose hashes are kept, sorted; every line's when `None`.
+    wanted: Option<&'w [u32]>,
     window: [u16; BLOCK_SIZE],
     /// For each window slot holding the first kept unit of a line, that line's number.
     line_numbers: [Option<u32>; BLOCK_SIZE],
@@ -102,14 +102,15 @@ struct LineHasher {
     prev_cr: bool,
     counts: HashMap<u64, u32>,
     /// Hashes by line number; each line is output exactly once, in order.
-    out: Vec<String>,
+    out: Vec<(u32, String)>,
 }
 
-impl LineHasher {
-    fn new() -> Self {
+impl<'w> LineHasher<'w> {
+    fn new(wanted: Option<&'w [u32]>) -> Self {
         // 37^100 in wrapping 64-bit arithmetic: the weight of the unit leaving the window.
         let first_mod = (0..BLOCK_SIZE).fold(1_u64, |acc, _| acc.wrapping_mul(MOD));
         Self {
+            wanted,
             window: [0; BLOCK_SIZE],
             line_numbers: [None; BLOCK_SIZE],
             hash: 0,
@@ -124,10 +125,12 @@ impl LineHasher {
     }
 
     fn output(&mut self) {
-        if self.line_numbers[self.index].take().is_some() {
+        if let Some(line) = self.line_numbers[self.index].take() {
             let count = self.counts.entry(self.hash).or_insert(0);
             *count += 1;
-            self.out.push(format!("{:x}:{count}", self.hash));
+            if self.wanted.is_none_or(|w| w.binary_search(&line).is_ok()) {
+                self.out.push((line, format!("{:x}:{count}", self.hash)));
+            }
         }
     }
 
@@ -170,7 +173,7 @@ impl LineHasher {
         self.update(current);
     }
 
-    fn finish(mut self) -> Vec<String> {
+    fn finish(mut self) -> Vec<(u32, String)> {
         self.process(EOF_UNIT);
         for _ in 0..BLOCK_SIZE {
             self.output();
