@@ -6090,7 +6090,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut narrowed = Vec::new();
                 self.narrowings(cond, &mut narrowed, 0);
                 for (name, vals) in narrowed {
-                    self.scopes.narrow(self.scope, name, vals);
+                    self.scopes.narrow(self.scope, &name, vals);
                 }
             }
         }
@@ -6254,7 +6254,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut widen = Vec::new();
         for (name, vals) in narrowed {
             let kept = vals.alts().len();
-            if let Some(before) = self.scopes.narrow(self.scope, name, vals) {
+            if let Some(before) = self.scopes.narrow(self.scope, &name, vals) {
                 widen.push((name, before, kept));
             }
         }
@@ -6270,7 +6270,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.frames.pop();
         }
         for (name, before, kept) in widen.into_iter().rev() {
-            self.scopes.widen(self.scope, name, before, kept);
+            self.scopes.widen(self.scope, &name, before, kept);
         }
     }
 
@@ -6281,7 +6281,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// one tested by `endswith` (`if name.endswith(".env"):`) a name with that ending: a
     /// stealer's walk that picks the files it wants by name reads those files, not any.
     /// Under `and` each side holds; `or`, `not`, `!=` and `not in` pin nothing.
-    fn narrowings(&mut self, test: &'a Expr, out: &mut Vec<(&'a str, ValueSet<'a>)>, depth: u32) {
+    fn narrowings(&mut self, test: &'a Expr, out: &mut Vec<(Name, ValueSet<'a>)>, depth: u32) {
         if depth > 8 || out.len() >= 4 {
             return;
         }
@@ -6330,8 +6330,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// The name an `if` test reads (`name`, or `entry.name` of an entry), when what it holds
-    /// now is one listed name (see [`crate::paths::listed`]): the name, and that path text.
-    fn listed_name(&mut self, e: &'a Expr) -> Option<(&'a str, Rc<str>)> {
+    /// now is one listed name (see [`crate::paths::listed`]): the name as scopes key it, and
+    /// that path text.
+    fn listed_name(&mut self, e: &'a Expr) -> Option<(Name, Rc<str>)> {
         let (name, attribute) = match e {
             Expr::Name(n) => (n, false),
             Expr::Attribute(a) if a.attr.as_str() == "name" => match &*a.value {
@@ -6346,7 +6347,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if !crate::paths::listed(text) || (attribute && !text.contains('/')) {
             return None;
         }
-        Some((name.id.as_str(), text.clone()))
+        Some((key(&name.id), text.clone()))
     }
 
     /// The constant strings a test compares something with: `==` and `in` (either side) of a
