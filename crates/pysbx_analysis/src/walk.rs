@@ -3878,7 +3878,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         !(self.helper_depth >= MAX_HELPER_DEPTH
             || self.helper_calls_left == 0
             || (pos.is_empty() && kws.is_empty())
-            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| e.fold.is_none()))
+            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| helper_argument(e).is_none()))
     }
 
     /// A lambda written where it is called (`(lambda m: __import__(m))("subprocess")`): what
@@ -3965,8 +3965,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         let scope = self.scopes.push(ScopeKind::Function, Some(outer));
         let mut values: SmallVec<[(Name, ValueSet<'a>); 4]> = SmallVec::new();
         for (n, ev) in &bound {
-            if let Some(c) = &ev.fold {
-                values.push((n.clone(), ValueSet::one(Value::Const(c.clone().share()))));
+            if let Some(v) = helper_argument(ev) {
+                values.push((n.clone(), ValueSet::one(v)));
             }
         }
         if let Some((n, tuple)) = rest {
@@ -3983,7 +3983,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.helper_depth += 1;
         let mut ev = self.expr(ret);
         self.helper_depth -= 1;
-        let out = HelperResult { fold: ev.fold.take(), refers: ev.vals.quals().cloned().collect() };
+        // What the result carries for `derived_from` tests from the arguments it was given
+        // (`def read(p): return open(p).read()` called with a secrets file's path).
+        let derived = if self.c.needs_returned {
+            ev.vals.derived(&self.c.derived_origins)
+        } else {
+            ValueSet::default()
+        };
+        let out = HelperResult {
+            fold: ev.fold.take(),
+            refers: ev.vals.quals().cloned().collect(),
+            derived,
+        };
         drop(ev);
         self.hits.truncate(hits_from);
         self.raw.truncate(raw_from);
@@ -6971,7 +6982,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             _ => {}
         }
-        let HelperResult { fold: helper_fold, refers: helper_refers } = helper.unwrap_or_default();
+        let HelperResult { fold: helper_fold, refers: helper_refers, derived: helper_derived } =
+            helper.unwrap_or_default();
         self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
@@ -7187,6 +7199,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             for q in helper_refers {
                 vals.push(Value::Qual(q));
             }
+            vals.union(&helper_derived);
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
                 if let Value::Yields(module) = alt {
@@ -8448,6 +8461,19 @@ fn is_docstring(s: &Stmt) -> bool {
 struct HelperResult<'a> {
     fold: Option<Const<'a>>,
     refers: SmallVec<[QName; 2]>,
+    /// What the result carries for `derived_from` tests.
+    derived: ValueSet<'a>,
+}
+
+/// What a helper's parameter is bound to when a call is folded through it (see
+/// [`Walker::helper_result`]): a constant argument, or a path whose text is known (`read(
+/// os.path.expanduser("~/.aws/credentials"))`, for what the helper opens there); `None` for
+/// any other argument, which leaves the call unfolded.
+fn helper_argument<'a>(e: &Eval<'a>) -> Option<Value<'a>> {
+    match &e.fold {
+        Some(c) => Some(Value::Const(c.clone().share())),
+        None => crate::paths::text_of(&e.vals).map(|t| Value::Path(Rc::from(t))),
+    }
 }
 
 /// A helper a call may be folded through: a `def` whose body is one `return`, or a lambda.
