@@ -5126,7 +5126,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         kws: &[(Name, Eval<'a>)],
     ) -> Option<QName> {
         let given = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
-            pos.first().or_else(|| kws.iter().find(|(k, _)| k == "file").map(|(_, e)| e))?
+            // `open(file=...)`, `codecs.open(filename=...)`.
+            pos.first().or_else(|| {
+                kws.iter().find(|(k, _)| matches!(k.as_str(), "file" | "filename")).map(|(_, e)| e)
+            })?
         } else if method.is_some_and(|m| matches!(m.as_str(), "read_text" | "read_bytes" | "open"))
         {
             recv?
