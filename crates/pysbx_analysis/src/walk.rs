@@ -3878,7 +3878,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         !(self.helper_depth >= MAX_HELPER_DEPTH
             || self.helper_calls_left == 0
             || (pos.is_empty() && kws.is_empty())
-            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| helper_argument(e).is_none()))
+            || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| !may_bind_helper_argument(e)))
     }
 
     /// A lambda written where it is called (`(lambda m: __import__(m))("subprocess")`): what
@@ -8466,6 +8466,12 @@ struct HelperResult<'a> {
     refers: SmallVec<[QName; 2]>,
     /// What the result carries for `derived_from` tests.
     derived: ValueSet<'a>,
+}
+
+/// Whether [`helper_argument`] binds `e`, asked without copying the constant: every call of a
+/// function of the file with arguments asks it.
+fn may_bind_helper_argument(e: &Eval<'_>) -> bool {
+    e.fold.is_some() || crate::paths::text_of(&e.vals).is_some()
 }
 
 /// What a helper's parameter is bound to when a call is folded through it (see
