@@ -724,8 +724,10 @@ print(pwd.getpwuid(0).pw_name, grp.getgrgid(0).gr_name)
 }
 
 /// A program that signals itself ends as under python when the signal's default action ends
-/// a process (the interpreter is its pid namespace's init, which the kernel would shield), and
-/// goes on when it handles or ignores the signal.
+/// a process (were the interpreter its pid namespace's init, the kernel would shield it: stage
+/// B stays behind as that init), and goes on when it handles or ignores the signal: also a
+/// signal raised from C, which no facade of the guard's sees (`os.abort()`, a thread's
+/// `signal.pthread_kill`).
 #[test]
 fn a_signal_the_program_sends_itself() {
     let cases = [
@@ -741,6 +743,15 @@ fn a_signal_the_program_sends_itself() {
             None,
         ),
         ("os.kill(os.getpid(), signal.SIGCHLD)", None),
+        ("os.abort()", Some(6)),
+        (
+            "signal.pthread_kill(__import__('threading').main_thread().ident, signal.SIGUSR1)",
+            Some(10),
+        ),
+        (
+            "__import__('threading').Thread(target=signal.pthread_kill, args=(__import__('threading').main_thread().ident, signal.SIGTERM)).start(); __import__('time').sleep(2)",
+            Some(15),
+        ),
     ];
     for (call, ends_by) in cases {
         let code =
@@ -764,7 +775,7 @@ fn ends_as_under_python(call: &str, code: &str, ends_by: Option<i32>) {
 }
 
 /// A timer's signal with the default action ends the program as under Python (the kernel
-/// drops it for the namespace's init, which the interpreter is): `signal.alarm` as a
+/// would drop it for the namespace's init, were the interpreter that): `signal.alarm` as a
 /// watchdog, also after the program resets SIG_DFL; a handler of the program's still runs.
 #[test]
 fn a_timer_signal_with_the_default_action() {
@@ -2196,10 +2207,11 @@ fn recursion_goes_as_deep_as_under_python() {
 }
 
 /// Signals a program sends itself through its process group (`os.kill(0, sig)`,
-/// `os.killpg(os.getpgrp(), sig)`) end it as under Python: the interpreter is its pid
-/// namespace's init, which the kernel leaves alive, so the program ran on (or `killpg` failed
-/// with ProcessLookupError). A signal it blocks stays pending for the handler it installs
-/// before unblocking, where the run used to end at once.
+/// `os.killpg(os.getpgrp(), sig)`) end it as under Python: as its pid namespace's init the
+/// kernel would leave it alive, and a group led by the init is number 1 there, which `killpg`
+/// makes `kill(-1, sig)`, sparing the caller (the interpreter leads a group of its own). A
+/// signal it blocks stays pending for the handler it installs before unblocking, where the
+/// run used to end at once.
 #[test]
 fn signals_to_the_programs_own_group_and_blocked_ones_act_as_under_python() {
     use std::os::unix::process::CommandExt;

@@ -649,8 +649,8 @@ fn a_read_path_around_the_private_directory_leaves_it_writable() {
 
 /// A sandbox that cannot be set up (here: `fs.root` holds a file where a directory must be)
 /// ends at once with pysbx's own error, exit 125: the trampoline's stages leave without a
-/// descriptor closed twice (the debug build's check aborted pid 1 of the sandbox, which its
-/// own SIGABRT does not end, and it spun until it was killed).
+/// descriptor closed twice (the debug build's check aborted stage B when it was pid 1 of the
+/// sandbox, which its own SIGABRT did not end, and it spun until it was killed).
 #[test]
 fn a_sandbox_that_cannot_be_set_up_ends_at_once() {
     let s = Scratch::new();

@@ -478,7 +478,9 @@ escape!(
     ReadSecret,
     "import os\nos.link(SECRET_PATH, 'hard')\nprint(open('hard').read())"
 );
-escape!(read_via_proc_root, ReadSecret, "print(open('/proc/1/root' + SECRET_PATH).read())");
+escape!(read_via_proc_root, ReadSecret, "print(open('/proc/self/root' + SECRET_PATH).read())");
+// Pid 1 is stage B, the pid namespace's init, which is not confined: its root and its memory.
+escape!(read_via_init_root, ReadSecret, "print(open('/proc/1/root' + SECRET_PATH).read())");
 escape!(write_outside, Canary, "open(CANARY, 'w').write('pwned')");
 escape!(delete_outside, Canary, "import os\nos.remove(CANARY)");
 escape!(rename_outside, Canary, "import os\nos.rename(CANARY, 'stolen')");
@@ -2227,6 +2229,59 @@ for name, nr, args in calls:
     }
 }
 
+/// Pid 1 of the sandbox's pid namespace is stage B, left behind as the namespace's init so
+/// that the interpreter (pid 2) can end by its own signals: it is neither confined nor, as
+/// root, of the sandbox uid. Native code of the program's (`ffi` and `process` granted, no
+/// gate) can neither read its entry (memory, environment, descriptors, root, working
+/// directory), nor signal, stop or trace it; as root and as an unprivileged user (whose uid
+/// the init shares, inside a user namespace).
+#[test]
+fn the_init_of_the_sandbox_is_out_of_the_programs_reach() {
+    let s = Scratch::new();
+    let policy = s.write("policy.yaml", "ffi: true\nprocess: true\n");
+    let code = r#"import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+print("pid", os.getpid(), os.getppid())
+for path in (b"/proc/1/mem", b"/proc/1/environ", b"/proc/1/fd/0", b"/proc/1/fd/3",
+             b"/proc/1/fd/5", b"/proc/1/root/etc/hostname", b"/proc/1/cwd/.", b"/proc/1/maps"):
+    for flags in (os.O_RDONLY, os.O_RDWR):
+        ctypes.set_errno(0)
+        fd = libc.open(path, flags)
+        print("open", path.decode(), flags, "OPENED" if fd >= 0 else "refused", ctypes.get_errno())
+for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGSTOP):
+    ctypes.set_errno(0)
+    print("kill", int(sig), libc.kill(1, sig), ctypes.get_errno())
+PTRACE_ATTACH, PTRACE_SEIZE = 16, 0x4206
+for request in (PTRACE_ATTACH, PTRACE_SEIZE):
+    ctypes.set_errno(0)
+    print("ptrace", request, libc.ptrace(request, 1, None, None), ctypes.get_errno())
+print("alive")
+"#;
+    let script = s.write("init.py", code);
+    std::fs::set_permissions(s.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("test setup");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("test setup");
+    std::fs::set_permissions(&policy, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("test setup");
+    let as_root = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
+    let as_nobody = exec_as_nobody(&s).arg("--policy").arg(&policy).arg(&script).output();
+    let as_nobody = as_nobody.expect("test setup");
+    for (who, out) in [("root", &as_root), ("nobody", &as_nobody)] {
+        let (text, err) = (stdout(out), stderr(out));
+        assert!(text.starts_with("pid 2 1\n"), "{who}: {text}{err}");
+        assert_eq!(text.matches("refused").count(), 16, "{who}: {text}{err}");
+        assert!(!text.contains("OPENED"), "{who}: {text}{err}");
+        for sig in [9, 15, 19] {
+            assert!(text.contains(&format!("kill {sig} -1 1\n")), "{who}: {text}{err}");
+        }
+        assert!(text.contains("ptrace 16 -1 1\n"), "{who}: {text}{err}");
+        assert!(text.contains("ptrace 16902 -1 1\n"), "{who}: {text}{err}");
+        assert!(text.ends_with("alive\n"), "{who}: {text}{err}");
+        assert_eq!(out.status.code(), Some(0), "{who}: {text}{err}");
+    }
+}
+
 /// `/proc/self/mem` written patches the interpreter's own memory, read-only pages included
 /// (the kernel forces the write): the audit hook's list, the guard's code, machine code to
 /// run. Read, it gives any byte of the interpreter: the secret the guard's records carry
@@ -2260,6 +2315,7 @@ for mode, flags, tag in (("r+b", os.O_RDWR, "w"), ("rb", os.O_RDONLY, "r")):
         lambda: os.open("/proc/thread-self/mem", flags)))
     later.start()
     later.join()
+print("pid", os.getpid())
 print("status", open("/proc/self/status").readline().split()[0])
 print("maps", len(open("/proc/self/maps").readline()) > 0)
 print("fds", len(os.listdir("/proc/self/fd")) >= 3)
@@ -2273,7 +2329,13 @@ print("fds", len(os.listdir("/proc/self/fd")) >= 3)
     }
     assert!(!text.contains("OPENED"), "{text}{err}");
     assert!(text.contains("status Name:\nmaps True\nfds True\n"), "{text}{err}");
-    assert!(err.contains("[fs.write] changing /proc/1/mem is not allowed"), "{err}");
+    // The interpreter's own entry by its number (pid 2: stage B stays behind as the pid
+    // namespace's init).
+    let pid = text
+        .lines()
+        .find_map(|l| l.strip_prefix("pid "))
+        .unwrap_or_else(|| panic!("no pid printed: {text}{err}"));
+    assert!(err.contains(&format!("[fs.write] changing /proc/{pid}/mem is not allowed")), "{err}");
     // `-v` says what Landlock left out.
     let quiet = s.write("quiet.py", "pass\n");
     let out = run(s.exec().arg("-v").arg(&quiet));
@@ -2286,7 +2348,7 @@ print("fds", len(os.listdir("/proc/self/fd")) >= 3)
     let policy = s.write("policy.yaml", "ffi: true\n");
     let native = r#"import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
-for path in (b"/proc/self/mem", b"/proc/self/task/1/mem"):
+for path in (b"/proc/self/mem", b"/proc/self/task/%d/mem" % os.getpid()):
     for flags, tag in ((os.O_RDWR, "w"), (os.O_RDONLY, "r")):
         ctypes.set_errno(0)
         fd = libc.open(path, flags)
@@ -2295,7 +2357,7 @@ for path in (b"/proc/self/mem", b"/proc/self/task/1/mem"):
     let script = s.write("procmem_native.py", native);
     let out = run(s.exec().arg("--no-gate").arg("--policy").arg(&policy).arg(&script));
     let (text, err) = (stdout(&out), stderr(&out));
-    for path in ["/proc/self/mem", "/proc/self/task/1/mem"] {
+    for path in ["/proc/self/mem", "/proc/self/task/2/mem"] {
         assert!(text.contains(&format!("{path} w -1 30\n")), "EROFS: {text}{err}");
         assert!(text.contains(&format!("{path} r -1 13\n")), "EACCES: {text}{err}");
     }

@@ -146,7 +146,9 @@ impl ReplSession {
         if pid <= 0 || !self.running.load(Ordering::SeqCst) {
             return false;
         }
-        kill(Pid::from_raw(pid), Signal::SIGINT).is_ok()
+        // The interpreter's process group, which it leads, as a terminal's Ctrl-C.
+        nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGINT).is_ok()
+            || kill(Pid::from_raw(pid), Signal::SIGINT).is_ok()
     }
 
     /// Whether an input is running now.

@@ -594,7 +594,8 @@ fn run_inner(
     // The last value handed to `pysbx_io.output`, replaced in place by the guard's thread (a
     // program writing output frames in a loop holds one in pysbx), read once the run is over.
     let output_slot: Arc<std::sync::Mutex<Option<Vec<u8>>>> = Arc::default();
-    // Stage B's pid once known (0 before), for the guard's loop to tell the channel's end at
+    // The interpreter's pid once known (0 before; stage B's, or the one B's init reports),
+    // for the guard's loop to tell the channel's end at
     // the program's exit from one the program made (see `channel_shut_while_running`).
     let program_pid = Arc::new(std::sync::atomic::AtomicI32::new(0));
     {
@@ -618,6 +619,8 @@ fn run_inner(
     let mut tier = Tier::default();
     let mut b_pid: Option<Pid> = None;
     let mut exit: Option<(Option<i32>, Option<i32>, f64, i64)> = None;
+    // How the interpreter ended, when stage B stood as its pid namespace's init.
+    let mut interpreter_ended: Option<(Option<i32>, Option<i32>)> = None;
     let mut setup_error: Option<String> = None;
     let mut killed_for: Option<EndReason> = None;
     let mut output_failed: Option<String> = None;
@@ -720,8 +723,16 @@ fn run_inner(
         match msg {
             Msg::Status(Status::Child(pid)) => {
                 b_pid = Some(Pid::from_raw(pid));
-                program_pid.store(pid, std::sync::atomic::Ordering::SeqCst);
-                if let Some(session) = &repl {
+                // Unless the interpreter's own pid came first (stage B as its init).
+                let first = program_pid
+                    .compare_exchange(
+                        0,
+                        pid,
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                    )
+                    .is_ok();
+                if first && let Some(session) = &repl {
                     session.started(pid);
                 }
             }
@@ -740,16 +751,28 @@ fn run_inner(
                         Some(go_decision(&tier, &req.require, &req.gate, entry.take(), None));
                 }
             }
+            Msg::Status(Status::Interpreter(pid)) => {
+                program_pid.store(pid, std::sync::atomic::Ordering::SeqCst);
+                if let Some(session) = &repl {
+                    session.started(pid);
+                }
+            }
+            Msg::Status(Status::Ended { code, signal }) => interpreter_ended = Some((code, signal)),
             Msg::Status(Status::Error(e)) => setup_error = Some(e),
             Msg::Status(Status::Exit { code, signal, cpu_s, max_rss_kb }) => {
+                // Stage B's status, or the interpreter's when B stood as its init.
+                let (code, signal) = interpreter_ended.unwrap_or((code, signal));
                 exit = Some((code, signal, cpu_s, max_rss_kb));
             }
             Msg::Stop(crate::stop::Stop::Interrupt)
                 if b_pid.is_some() && killed_for.is_none() && !status_done =>
             {
-                // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3.
-                if let Some(b) = b_pid {
-                    let _ = kill(b, Signal::SIGINT);
+                // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3 at a
+                // terminal, which signals the foreground process group: the interpreter's (it
+                // leads one), its children in it too.
+                let program = Pid::from_raw(program_pid.load(std::sync::atomic::Ordering::SeqCst));
+                if killpg(program, Signal::SIGINT).is_err() {
+                    let _ = kill(program, Signal::SIGINT);
                 }
             }
             Msg::Stop(stop) => {
@@ -1086,7 +1109,7 @@ fn wait_for_setup(
             Ok(_) => {}
         }
         let Ok(status) = serde_json::from_str::<Status>(&line) else { continue };
-        let done = !matches!(status, Status::Child(_));
+        let done = !matches!(status, Status::Child(_) | Status::Interpreter(_));
         seen.push(status);
         if done {
             return seen;

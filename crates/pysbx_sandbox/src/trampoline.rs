@@ -50,6 +50,17 @@ pub(crate) enum Status {
     Child(i32),
     /// The layers that applied, sent just before the interpreter is executed.
     Tier(Tier),
+    /// The interpreter's pid as seen from the supervisor's pid namespace (also its process
+    /// group's), when stage B stays behind as the namespace's init (see [`init`]).
+    Interpreter(i32),
+    /// How the interpreter ended, as the init saw it: stage B's own exit cannot carry a
+    /// signal, since an init is shielded from the signals of its namespace.
+    Ended {
+        /// Exit code, when it exited.
+        code: Option<i32>,
+        /// Signal number, when a signal killed it.
+        signal: Option<i32>,
+    },
     /// Setup failed; the interpreter never ran.
     Error(String),
     /// How stage B ended.
@@ -290,6 +301,38 @@ fn stage_b(
     }
     // Its own process group: the supervisor kills the group, not the trampoline that reports.
     let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
+    // The first process of a new pid namespace is its init, which the kernel shields from
+    // every signal of the namespace it has no handler for: an interpreter there would not end
+    // by its own `os.abort()`, `signal.pthread_kill` or timer, and would never reap the
+    // orphans of its children. Stage B stays behind as that init and the interpreter runs as
+    // pid 2, leading a process group of its own: a group led by the init would be number 1
+    // inside the namespace, and `killpg(1, sig)` is `kill(-1, sig)`, which spares the caller.
+    if nix::unistd::getpid().as_raw() == 1 {
+        match sys::fork() {
+            Err(e) => return fail(&status, format!("fork: {e}")),
+            Ok(sys::Forked::Parent(interpreter)) => {
+                drop((ev_out, ev_in, alive));
+                init(interpreter, &status);
+            }
+            Ok(sys::Forked::Child) => {
+                let _ = nix::unistd::setpgid(
+                    nix::unistd::Pid::from_raw(0),
+                    nix::unistd::Pid::from_raw(0),
+                );
+                if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL) {
+                    return fail(&status, format!("pdeathsig: {e}"));
+                }
+                // `/proc` is still the host's here (the namespace's own is mounted below):
+                // its `self` names this process as the supervisor knows it.
+                if let Some(pid) = std::fs::read_link("/proc/self")
+                    .ok()
+                    .and_then(|p| p.to_str().and_then(|s| s.parse().ok()))
+                {
+                    send(&status, &Status::Interpreter(pid));
+                }
+            }
+        }
+    }
     let has = |tier: &Tier, name: &str| tier.get(name).is_some_and(LayerState::holds);
     // Whether `/dev/shm` is the sandbox's own tmpfs (then writable).
     let mut shm_private = false;
@@ -630,6 +673,43 @@ fn stage_b(
             err.map_or_else(|e| e.desc().to_string(), |_| String::new())
         ),
     )
+}
+
+/// Stage B as its pid namespace's init: reaps every process that ends in the namespace (the
+/// interpreter's orphans come to it), and when the interpreter ends, ends what is left of the
+/// namespace, reports how the interpreter ended and exits with its status (128 + a signal's
+/// number for a signal, which an init cannot die by).
+///
+/// It holds nothing but the status pipe and is not dumpable: the program's processes, under
+/// another uid or confined by Landlock and seccomp, can neither trace, signal nor read it.
+fn init(interpreter: nix::unistd::Pid, status: &OwnedFd) -> ! {
+    let _ = close_all_but(&mut [status.as_raw_fd()]);
+    for fd in (0..=2).filter(|&fd| fd != status.as_raw_fd()) {
+        let _ = nix::unistd::close(fd);
+    }
+    let _ = nix::sys::prctl::set_dumpable(false);
+    let mut ended: Option<(Option<i32>, Option<i32>)> = None;
+    loop {
+        let (pid, how) = match nix::sys::wait::wait() {
+            Ok(WaitStatus::Exited(pid, code)) => (pid, (Some(code), None)),
+            Ok(WaitStatus::Signaled(pid, sig, _)) => (pid, (None, Some(sig as i32))),
+            Ok(_) | Err(nix::Error::EINTR) => continue,
+            Err(_) => break,
+        };
+        if pid == interpreter && ended.is_none() {
+            ended = Some(how);
+            // Whatever the program left running ends with it, as with a pid namespace whose
+            // init exits.
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(-1), Signal::SIGKILL);
+        }
+    }
+    let (code, signal) = ended.unwrap_or((Some(i32::from(crate::EXIT_INTERNAL)), None));
+    send(status, &Status::Ended { code, signal });
+    // Without returning: the descriptors closed above by number may still be owned by values of
+    // the stages' frames, which would close them a second time on the way out (the debug
+    // build's check aborts on that, and an init cannot die by its own SIGABRT).
+    #[expect(clippy::exit, reason = "the init ends here, without unwinding the stages' frames")]
+    std::process::exit(signal.map_or(code.unwrap_or(0), |s| 128 + s));
 }
 
 /// The supervisor's ends of a trampoline's pipes.

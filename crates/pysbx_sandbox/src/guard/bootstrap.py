@@ -5113,12 +5113,14 @@ def _pysbx_guard():
     _facade(_look_up, publish=True)
     _facade(_with_known, publish=True)
 
-    # The interpreter is pid 1 of its pid namespace, and the kernel drops a signal a
+    # Where the interpreter is pid 1 of its pid namespace (the trampoline stands as the
+    # namespace's init before it, so only where it could not), the kernel drops a signal a
     # namespace's init sends itself unless it has a handler for it: `os.kill(os.getpid(),
     # SIGTERM)`, `signal.raise_signal(SIGTERM)` would return and the program go on. A signal
     # whose default action ends the process ends it here too, as `os._exit(128 + signal)`: the
     # status a shell shows for a process a signal ended (buffered output is lost, as it is
     # then). A handled or ignored signal is delivered as before.
+    _is_init = os.getpid() == 1
     import signal as _signal
     _ending_defaults = {int(s) for s in _signal.Signals
                         if s.name not in ("SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH",
@@ -5136,7 +5138,7 @@ def _pysbx_guard():
     # `signal.signal` answer with the program's handler.
     import _signal as _signal_c
     _c_signal, _c_getsignal = _signal_c.signal, _signal_c.getsignal
-    _timer_signals = (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF)
+    _timer_signals = (_signal.SIGALRM, _signal.SIGVTALRM, _signal.SIGPROF) if _is_init else ()
     _trampolines = {}
     _trampoline_code = _trampoline.__code__
     _sealed_ids.add(id(_trampoline_code))
@@ -5157,7 +5159,7 @@ def _pysbx_guard():
         return False
 
     _seal("_caught_in_c", _caught_in_c)
-    _F.update({"_ending_defaults": frozenset(_ending_defaults), "_int": int,
+    _F.update({"_ending_defaults": frozenset(_ending_defaults if _is_init else ()), "_int": int,
                "_getpid": os.getpid, "_real_kill": os.kill, "_real_killpg": os.killpg,
                "_getpgrp": os.getpgrp, "_sigmask": _signal_c.pthread_sigmask,
                "_SIG_BLOCK": _signal_c.SIG_BLOCK,
@@ -6058,7 +6060,7 @@ def _pysbx_guard():
                 _end("processes", text)
         elif _issubclass(t, KeyboardInterrupt):
             # Ctrl-C, passed on by pysbx: a plain python3 ends by SIGINT, which a shell reports
-            # as 130. The interpreter is its pid namespace's init and cannot end itself by a signal.
+            # as 130, the status given here.
             return 130
         return 1
 
