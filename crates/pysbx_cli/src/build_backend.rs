@@ -1,36 +1,117 @@
-//! In-tree build backends: the module a project's `pyproject.toml` names in `build-backend` and
-//! finds through `backend-path`. pip imports it and calls its hooks to build the package from
-//! source, so, like `setup.py`, its code runs on the installer's machine at install time; the
-//! scan tells the analyzer which files those are (`AnalyzeOptions::build_backend`).
+//! In-tree build code: the module a project's `pyproject.toml` names in `build-backend` and
+//! finds through `backend-path`, and the build hooks of the project's own that its backend
+//! imports (hatchling's custom hooks, pdm-backend's `pdm_build.py`, poetry-core's build script,
+//! setuptools' `cmdclass` table). pip imports and calls them to build the package from source,
+//! so, like `setup.py`, their code runs on the installer's machine at install time; the scan
+//! tells the analyzer which files those are (`AnalyzeOptions::build_backend`).
 
-/// The files that may hold the in-tree build backend a `pyproject.toml` declares, relative to
-/// the project's directory and `/`-separated (`_build/backend.py`, `_build/backend/__init__.py`).
-/// Empty when the backend comes from an installed package (no `backend-path`), or when the file
-/// is not TOML: it is not pysbx's to judge, and pip would refuse it.
+/// The files that may hold the build code of the project's own a `pyproject.toml` declares,
+/// relative to the project's directory and `/`-separated (`_build/backend.py`,
+/// `_build/backend/__init__.py`, `hatch_build.py`). Empty when the backend comes from an
+/// installed package (no `backend-path`) and no hook is named, or when the file is not TOML: it
+/// is not pysbx's to judge, and pip would refuse it.
 pub(crate) fn backend_files(pyproject: &str) -> Vec<String> {
     let Ok(doc) = pyproject.parse::<toml::Table>() else { return Vec::new() };
-    let Some(system) = doc.get("build-system").and_then(toml::Value::as_table) else {
-        return Vec::new();
-    };
-    let (Some(backend), Some(paths)) = (
-        system.get("build-backend").and_then(toml::Value::as_str),
-        system.get("backend-path").and_then(toml::Value::as_array),
-    ) else {
-        return Vec::new();
-    };
-    // `module.sub:object` names the module `module.sub`.
-    let module = backend.split(':').next().unwrap_or_default().trim();
+    let system = doc.get("build-system").and_then(toml::Value::as_table);
+    let backend = system.and_then(|s| s.get("build-backend")).and_then(toml::Value::as_str);
+    let mut files = Vec::new();
+    if let (Some(backend), Some(paths)) =
+        (backend, system.and_then(|s| s.get("backend-path")).and_then(toml::Value::as_array))
+        && let Some(module) = module_path(backend.split(':').next().unwrap_or_default())
+    {
+        for dir in paths.iter().filter_map(toml::Value::as_str).filter_map(relative_dir) {
+            let base = if dir.is_empty() { module.clone() } else { format!("{dir}/{module}") };
+            files.push(format!("{base}.py"));
+            files.push(format!("{base}/__init__.py"));
+        }
+    }
+    files.extend(hook_files(&doc, backend));
+    files
+}
+
+/// A dotted module name (`tools.build_meta`) as a `/`-separated path (`tools/build_meta`);
+/// `None` when a part is not an identifier.
+fn module_path(dotted: &str) -> Option<String> {
     let valid =
         |part: &str| !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if !module.split('.').all(valid) {
-        return Vec::new();
+    let dotted = dotted.trim();
+    dotted.split('.').all(valid).then(|| dotted.replace('.', "/"))
+}
+
+/// The build hooks of the project's own its backend loads while it builds: hatchling's
+/// custom build and metadata hooks (`[tool.hatch.build.hooks.custom]`, a target's
+/// `[tool.hatch.build.targets.wheel.hooks.custom]`, `[tool.hatch.metadata.hooks.custom]`:
+/// their `path`, `hatch_build.py` by default), pdm-backend's `pdm_build.py` (or its
+/// `[tool.pdm.build] custom-hook`), poetry-core's build script (`[tool.poetry.build] script`,
+/// or the older `[tool.poetry] build = "build.py"`) and the command classes setuptools takes
+/// from `[tool.setuptools.cmdclass]` (`build_py = "_build.hooks.BuildPy"`: `_build/hooks.py`,
+/// also under `src/`).
+fn hook_files(doc: &toml::Table, backend: Option<&str>) -> Vec<String> {
+    let table = |value: Option<&toml::Value>, key: &str| -> Option<toml::Table> {
+        value
+            .and_then(toml::Value::as_table)
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.as_table())
+            .cloned()
+    };
+    let tool = doc.get("tool");
+    let mut named: Vec<String> = Vec::new();
+    // hatchling
+    if let Some(hatch) = table(tool, "hatch") {
+        let hatch = toml::Value::Table(hatch);
+        let custom_path = |hooks: Option<toml::Table>| -> Option<String> {
+            let custom = hooks?.get("custom")?.as_table()?.clone();
+            Some(
+                custom
+                    .get("path")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("hatch_build.py")
+                    .to_string(),
+            )
+        };
+        let build = table(Some(&hatch), "build").map(toml::Value::Table);
+        named.extend(custom_path(table(build.as_ref(), "hooks")));
+        let targets = table(build.as_ref(), "targets");
+        for target in targets.iter().flat_map(|t| t.values()) {
+            named.extend(custom_path(table(Some(target), "hooks")));
+        }
+        let metadata = table(Some(&hatch), "metadata").map(toml::Value::Table);
+        named.extend(custom_path(table(metadata.as_ref(), "hooks")));
     }
-    let module = module.replace('.', "/");
-    let mut files = Vec::new();
-    for dir in paths.iter().filter_map(toml::Value::as_str).filter_map(relative_dir) {
-        let base = if dir.is_empty() { module.clone() } else { format!("{dir}/{module}") };
-        files.push(format!("{base}.py"));
-        files.push(format!("{base}/__init__.py"));
+    // pdm-backend
+    let pdm_build = table(tool, "pdm").and_then(|pdm| pdm.get("build")?.as_table().cloned());
+    if let Some(hook) =
+        pdm_build.as_ref().and_then(|b| b.get("custom-hook")).and_then(|h| h.as_str())
+    {
+        named.push(hook.to_string());
+    }
+    if backend.is_some_and(|b| b.trim().starts_with("pdm.")) {
+        named.push("pdm_build.py".to_string());
+    }
+    // poetry-core
+    if let Some(poetry) = tool.and_then(toml::Value::as_table).and_then(|t| t.get("poetry")) {
+        match poetry.get("build") {
+            Some(toml::Value::String(script)) => named.push(script.clone()),
+            Some(toml::Value::Table(build)) => {
+                named.extend(build.get("script").and_then(toml::Value::as_str).map(str::to_string));
+            }
+            _ => {}
+        }
+    }
+    let mut files: Vec<String> =
+        named.iter().filter_map(|f| relative_dir(f)).filter(|f| !f.is_empty()).collect();
+    // setuptools' command classes, by module
+    let setuptools = table(tool, "setuptools").map(toml::Value::Table);
+    for class in table(setuptools.as_ref(), "cmdclass").iter().flat_map(|t| t.values()) {
+        let Some(module) =
+            class.as_str().and_then(|c| c.rsplit_once('.')).and_then(|(m, _)| module_path(m))
+        else {
+            continue;
+        };
+        for base in [module.clone(), format!("src/{module}")] {
+            files.push(format!("{base}.py"));
+            files.push(format!("{base}/__init__.py"));
+        }
     }
     files
 }
@@ -67,6 +148,41 @@ mod tests {
                 "src/tools/build_meta/__init__.py"
             ]
         );
+    }
+
+    #[test]
+    fn build_hooks_of_the_projects_own_are_build_code() {
+        let hatch = "[build-system]\nbuild-backend = \"hatchling.build\"\n[tool.hatch.build.hooks.custom]\n";
+        assert_eq!(backend_files(hatch), ["hatch_build.py"]);
+        let hatch_paths = "[tool.hatch.build.targets.wheel.hooks.custom]\npath = \"tools/hook.py\"\n[tool.hatch.metadata.hooks.custom]\npath = \"./meta.py\"\n";
+        assert_eq!(backend_files(hatch_paths), ["tools/hook.py", "meta.py"]);
+        let pdm = "[build-system]\nbuild-backend = \"pdm.backend\"\n";
+        assert_eq!(backend_files(pdm), ["pdm_build.py"]);
+        let pdm_custom = "[tool.pdm.build]\ncustom-hook = \"build_hooks.py\"\n";
+        assert_eq!(backend_files(pdm_custom), ["build_hooks.py"]);
+        let poetry = "[tool.poetry.build]\nscript = \"build.py\"\n";
+        assert_eq!(backend_files(poetry), ["build.py"]);
+        let poetry_old = "[tool.poetry]\nbuild = \"make.py\"\n";
+        assert_eq!(backend_files(poetry_old), ["make.py"]);
+        let cmdclass = "[tool.setuptools.cmdclass]\nbuild_py = \"_build.hooks.BuildPy\"\n";
+        assert_eq!(
+            backend_files(cmdclass),
+            [
+                "_build/hooks.py",
+                "_build/hooks/__init__.py",
+                "src/_build/hooks.py",
+                "src/_build/hooks/__init__.py"
+            ]
+        );
+        // Hooks outside the project, and a backend of an installed package with no hook.
+        for toml in [
+            "[tool.hatch.build.hooks.custom]\npath = \"../../evil.py\"\n",
+            "[tool.poetry.build]\nscript = \"/etc/x.py\"\n",
+            "[build-system]\nbuild-backend = \"hatchling.build\"\n[tool.hatch.build.hooks.vcs]\n",
+            "[tool.setuptools.cmdclass]\nbuild_py = \"../x.Y\"\n",
+        ] {
+            assert!(backend_files(toml).is_empty(), "{toml}: {:?}", backend_files(toml));
+        }
     }
 
     #[test]
