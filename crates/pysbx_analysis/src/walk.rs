@@ -865,6 +865,8 @@ pub(crate) struct Walker<'a, 'c> {
     import_time_tested: bool,
     /// The file is an in-tree build backend (see `AnalyzeOptions::build_backend`).
     pub(crate) build_backend: bool,
+    /// The module's command classes no installer runs (see `crate::commands`).
+    pub(crate) unrun_commands: &'c [String],
     /// The entry file whose import-time calls run [`Self::entry_functions`] (see
     /// `AnalyzeOptions::called_by_entry`).
     entry_name: Option<&'c str>,
@@ -1164,6 +1166,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             file_name,
             import_time_tested,
             build_backend: false,
+            unrun_commands: &[],
             entry_name: None,
             entry_functions: &[],
             records_entry_calls,
@@ -2228,6 +2231,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         self.scopes.adopt(*b, &bases);
                     }
                 }
+                let no_own_bases = own_bases.is_empty();
                 self.scopes.set_bases(scope, own_bases);
                 // A base defined elsewhere whose objects' attributes a rule names: `self.spawn`
                 // in a subclass of setuptools' `install` is that class's `spawn`.
@@ -2256,7 +2260,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if class.alts().is_empty() {
                     class = ValueSet::unknown();
                 }
-                self.frames.push(Frame::Class(Rc::from(bases)));
+                // A maintainer's command that no installer runs (`UploadCommand` registered
+                // as `upload` alone) is an ordinary class to the install-time rules.
+                let unrun = self.scope == MODULE
+                    && no_own_bases
+                    && !bases.is_empty()
+                    && bases.iter().all(|b| crate::commands::PLAIN_COMMAND_BASES.contains(&&**b))
+                    && self.unrun_commands.iter().any(|c| c.as_str() == cdef.name.id.as_str());
+                self.frames.push(Frame::Class(if unrun {
+                    Rc::from(Vec::new())
+                } else {
+                    Rc::from(bases)
+                }));
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.body(&cdef.body);
                 self.self_stores(scope, &cdef.body);
