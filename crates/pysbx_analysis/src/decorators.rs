@@ -31,6 +31,19 @@ pub(crate) fn calls_its_argument(def: &ast::StmtFunctionDef) -> bool {
     false
 }
 
+/// Whether a lambda calls its first parameter where its body runs (`@lambda f: f()`, a
+/// decorator that runs the function it is given as it is defined).
+pub(crate) fn lambda_calls_its_argument(lambda: &ast::ExprLambda) -> bool {
+    let Some(params) = lambda.parameters.as_deref() else { return false };
+    let Some(first) = params.posonlyargs.iter().chain(&params.args).next() else {
+        return false;
+    };
+    let mut finder =
+        CallOf { name: identifier(&first.parameter.name.id).into_owned(), found: false };
+    finder.visit_expr(&lambda.body);
+    finder.found
+}
+
 /// Finds a call of `name` outside nested scopes.
 struct CallOf {
     name: String,

@@ -2063,7 +2063,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // `@atexit.register` hands the function on to be run at exit: where that is
                 // done at import time, the body runs then, as `atexit.register(f)` does.
                 // So does a decorator of the file whose body calls what it is given
-                // (`def run_now(fn): fn()`), as `run_now(f)` written out would.
+                // (`def run_now(fn): fn()`, or a lambda written as the decorator, `@lambda f:
+                // f()`), as `run_now(f)` written out would.
                 let mut registered = false;
                 for d in &f.decorator_list {
                     let mut ev = self.expr(&d.expression);
@@ -2072,6 +2073,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Expr::Name(n) if self.function_bits & name_bit(&n.id) != 0 => {
                             self.calls_its_argument(&n.id)
                         }
+                        // `@lambda f: f()`: the lambda written as the decorator.
+                        Expr::Lambda(l) => crate::decorators::lambda_calls_its_argument(l),
                         _ => false,
                     };
                     self.flush(&mut ev);
