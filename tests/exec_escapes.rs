@@ -2363,6 +2363,59 @@ for path in (b"/proc/self/mem", b"/proc/self/task/%d/mem" % os.getpid()):
     }
 }
 
+/// The program sends its ends of the guard's channel and its standard output over the channel
+/// itself (`SCM_RIGHTS`) while pysbx writes a large reply (the gate's for a big module it
+/// imports), then exits: the descriptors wait in flight in pysbx's own receive queue, holding
+/// the output pipe and the reply's reader open. pysbx ended neither at the program's end nor
+/// at its wall clock, nor by SIGTERM; now the run ends at once, as the program did. Run under
+/// `timeout`, so that a regression fails rather than stalls the suite.
+#[test]
+fn descriptors_sent_over_the_guards_channel_do_not_stall_the_end() {
+    let s = Scratch::new();
+    let code = r#"import array, os, select, socket, sys, threading
+with open("bigmod.py", "w") as f:
+    f.write("x = 1\n" * 400000)
+sys.path.insert(0, os.getcwd())
+ends = sorted(fd for fd in range(3, 1 << 16)
+              if fd not in (0, 1, 2) and os.path.exists("/proc/self/fd/%d" % fd)
+              and os.readlink("/proc/self/fd/%d" % fd).startswith("socket:"))
+OUT, IN = ends[-2], ends[-1]
+def imp():
+    try:
+        import bigmod
+    except BaseException:
+        pass
+threading.Thread(target=imp, daemon=True).start()
+select.select([IN], [], [], 20)
+sock = type(socket.socketpair()[0])(fileno=OUT)
+sock.sendmsg([b"\x00"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [OUT, IN, 1, 2]))])
+sock.detach()
+print("sent", flush=True)
+os._exit(0)
+"#;
+    let script = s.write("inflight.py", code);
+    let policy = s.write("policy.yaml", "limits: {wall_s: 30}\n");
+    let pysbx = s.exec();
+    let started = std::time::Instant::now();
+    let out = run(Command::new("timeout")
+        .args(["-k", "5", "90"])
+        .arg(pysbx.get_program())
+        .args(pysbx.get_args())
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&script)
+        .current_dir(s.path())
+        .stdin(std::process::Stdio::null()));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("sent\n"), "{text}{err}");
+    assert!(!matches!(out.status.code(), Some(124 | 137) | None), "pysbx stalled: {err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "{:?}: {err}",
+        started.elapsed()
+    );
+}
+
 /// The program can write frames of its own on the guard's channel; pysbx drops them for want
 /// of the guard's secret, and must not pay for them more than their bytes: a header of 64 MiB
 /// holding an array of zeros, made into a JSON tree, took about 2.5 GB of pysbx's memory

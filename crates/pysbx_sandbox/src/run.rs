@@ -598,6 +598,9 @@ fn run_inner(
     // for the guard's loop to tell the channel's end at
     // the program's exit from one the program made (see `channel_shut_while_running`).
     let program_pid = Arc::new(std::sync::atomic::AtomicI32::new(0));
+    // Copies of the guard thread's ends of the channel, to shut it down once the sandbox has
+    // ended (see `Msg::StatusEof` below).
+    let mut channel_copies: [Option<OwnedFd>; 2];
     {
         let tx = tx.clone();
         let output_slot = Arc::clone(&output_slot);
@@ -605,6 +608,7 @@ fn run_inner(
         let repl = repl.clone().map(|s| (s, repl_output));
         let interp = interp.clone();
         let program = Arc::clone(&program_pid);
+        channel_copies = [guard_r.try_clone().ok(), reply_w.try_clone().ok()];
         std::thread::spawn(move || {
             let ends = GuardEnds { from_child: guard_r, to_child: reply_w, program };
             guard_loop(ends, &interp, &gate, &tx, &go_rx, repl, &output_slot);
@@ -789,6 +793,20 @@ fn run_inner(
             Msg::StatusEof => {
                 status_done = true;
                 signals.ending();
+                // Every process of the sandbox is gone, but the program may have sent
+                // descriptors over the guard's channel (`SCM_RIGHTS`: its ends of the channel,
+                // its standard output) that wait, in flight, in the queue of pysbx's own end:
+                // they keep the output pipes open and the channel's other end alive, and the
+                // guard thread would wait for ever on a reply no one reads. Shut down, the
+                // channel gives the guard thread what is queued, then its end, and a write
+                // fails at once; the thread ends and closes its ends, which drops the
+                // descriptors in flight.
+                for end in channel_copies.iter_mut().filter_map(Option::take) {
+                    let _ = nix::sys::socket::shutdown(
+                        std::os::fd::AsRawFd::as_raw_fd(&end),
+                        nix::sys::socket::Shutdown::Both,
+                    );
+                }
                 // Whatever is left of the tree goes with its group.
                 if let Some(b) = b_pid {
                     let _ = killpg(b, Signal::SIGKILL);
