@@ -3444,3 +3444,26 @@ fn module_globals_end_as_under_python() {
         &[],
     );
 }
+
+/// Paths whose bytes are not UTF-8 (Python's `surrogateescape` strings) reach pysbx in the
+/// guard's records as lone surrogates, which pysbx's JSON reader refused: the run was killed as
+/// if the program had broken the guard's channel (exit 122). A module imported from such a
+/// directory runs as under Python, and a refused write to such a path is the program's
+/// `PermissionError` to catch, shown with the byte as Python shows it (`\xff`).
+#[test]
+fn paths_that_are_not_utf8_reach_pysbx_as_text() {
+    let code = "import os, sys\n\
+        d = os.fsdecode(b'pkg\\xff')\n\
+        os.mkdir(d)\n\
+        with open(os.path.join(d, 'mymod.py'), 'w') as f:\n    f.write('VALUE = 42\\n')\n\
+        sys.path.insert(0, os.path.abspath(d))\n\
+        import mymod\n\
+        print('imported', mymod.VALUE)\n";
+    same_as_python("non_utf8_module_directory", code, &[], &[]);
+    let s = Scratch::new();
+    let refused = "try:\n    open(b'/etc/pysbx-\\xff', 'w')\nexcept PermissionError:\n    print('refused')\nprint('goes on')\n";
+    let out = run(s.exec().args(["-c", refused]));
+    assert_eq!(stdout(&out), "refused\ngoes on\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("changing /etc/pysbx-\\xff is not allowed"), "{}", stderr(&out));
+}

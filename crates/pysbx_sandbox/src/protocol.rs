@@ -71,8 +71,9 @@ pub(crate) fn read_frame(
     let holds_secret =
         !secret.is_empty() && header.windows(secret.len()).any(|w| w == secret.as_bytes());
     if secret.is_empty() || holds_secret {
-        let header: serde_json::Value = serde_json::from_slice(&header)
-            .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
+        let header: serde_json::Value =
+            serde_json::from_slice(&lone_surrogates_as_text(&header))
+                .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
         if !secret.is_empty()
             && header.get("token").and_then(serde_json::Value::as_str) != Some(secret)
         {
@@ -94,7 +95,7 @@ pub(crate) fn read_frame(
     // Forged: its header is dropped (an empty one is handed on, which the caller drops as it
     // lacks the token), and its blob is read only to find the guard's token in it (where the
     // end of one chunk and the start of the next meet too).
-    let envelope: Envelope = serde_json::from_slice(&header)
+    let envelope: Envelope = serde_json::from_slice(&lone_surrogates_as_text(&header))
         .map_err(|e| broken(format!("a record's header is not JSON: {e}")))?;
     let blob_len = usize::try_from(envelope.blob.unwrap_or(0)).unwrap_or(usize::MAX);
     if blob_len > MAX_FRAME {
@@ -111,6 +112,62 @@ pub(crate) fn read_frame(
         Ok(())
     })?;
     Ok(Some((serde_json::Value::Object(serde_json::Map::new()), Vec::new())))
+}
+
+/// The header with every escape of a lone surrogate (`\udcff`) written as text instead: the
+/// guard's encoder escapes the characters of a `str` one by one, and a path of bytes that are
+/// not UTF-8 holds one per such byte (Python's `surrogateescape`: `b"pkg\xff"` is
+/// `"pkg\udcff"`), which is no character and which serde_json refuses. Such a surrogate
+/// (U+DC80 to U+DCFF) becomes the text `\xff`, as Python shows the byte; any other lone one
+/// its own escape as text (`\ud800`). A pair that makes one character is left as it is.
+fn lone_surrogates_as_text(header: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let hex = |at: usize| -> Option<u32> {
+        let digits = header.get(at..at + 4)?;
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let escape_at = |at: usize| -> Option<u32> {
+        (header.get(at) == Some(&b'\\') && header.get(at + 1) == Some(&b'u')).then_some(())?;
+        hex(at + 2)
+    };
+    if !header.windows(3).any(|w| w[0] == b'\\' && w[1] == b'u' && matches!(w[2], b'd' | b'D')) {
+        return std::borrow::Cow::Borrowed(header);
+    }
+    let mut out = Vec::with_capacity(header.len() + 8);
+    let mut i = 0;
+    while i < header.len() {
+        if header[i] != b'\\' {
+            out.push(header[i]);
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF)
+                if escape_at(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+            {
+                out.extend_from_slice(&header[i..i + 12]);
+                i += 12;
+            }
+            Some(lone @ 0xDC80..=0xDCFF) => {
+                out.extend_from_slice(format!("\\\\x{:02x}", lone & 0xFF).as_bytes());
+                i += 6;
+            }
+            Some(lone @ 0xD800..=0xDFFF) => {
+                out.extend_from_slice(format!("\\\\u{lone:04x}").as_bytes());
+                i += 6;
+            }
+            Some(_) => {
+                out.extend_from_slice(&header[i..i + 6]);
+                i += 6;
+            }
+            // Any other escape (`\\`, `\"`): both bytes, so that an escaped backslash
+            // before a `u` is not read as the start of an escape.
+            None => {
+                out.extend_from_slice(&header[i..(i + 2).min(header.len())]);
+                i += 2;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// What a forged header is read for: the data it announces, to be skipped. Other fields (and
@@ -235,6 +292,22 @@ pub(crate) fn write_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogates_are_read_as_text() {
+        let parse = |text: &str| -> serde_json::Value {
+            serde_json::from_slice(&lone_surrogates_as_text(text.as_bytes())).expect("JSON")
+        };
+        // A byte that is not UTF-8, as Python's surrogateescape makes it, shown as Python shows it.
+        assert_eq!(parse(r#"{"path":"/tmp/pkg\udcff/m.py"}"#)["path"], "/tmp/pkg\\xff/m.py");
+        assert_eq!(parse(r#"["\ud800x"]"#)[0], "\\ud800x");
+        // A pair is one character; an escaped backslash before `u` is no escape.
+        assert_eq!(parse(r#"["\ud83d\ude00"]"#)[0], "\u{1F600}");
+        assert_eq!(parse(r#"["\\udcff"]"#)[0], "\\udcff");
+        assert_eq!(parse(r#"["\"\u00e9"]"#)[0], "\"\u{e9}");
+        // A high surrogate last, cut short.
+        assert_eq!(parse(r#"["a\udbff"]"#)[0], "a\\udbff");
+    }
 
     #[test]
     fn frames_round_trip_with_and_without_blob() {
