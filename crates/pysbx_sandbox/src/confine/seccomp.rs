@@ -177,6 +177,16 @@ fn rules(plan: &ConfinePlan, exec: ExecGate, channel: [u32; 2]) -> Vec<(i64, Che
         // the interpreter nor its standard library makes one (`multiprocessing.shared_memory`
         // is POSIX shared memory, a file in the private `/dev/shm`), under any grant.
         SYS_shmget,
+        // The same for System V semaphore sets and message queues: kernel memory no rlimit
+        // counts (300 sets of 32,000 semaphores took 532 MiB of the host's memory under a
+        // 512 MiB limit, the kernel allowing some 57 GiB), made by native code only (Python's
+        // own semaphores are POSIX ones, files in the private `/dev/shm`).
+        SYS_semget,
+        SYS_msgget,
+        // An asynchronous I/O context takes from the host's own budget of them
+        // (`fs.aio-max-nr`): eight took 61,440 of 65,536, failing the host's programs that
+        // need one while the run lasts. Python does not use them.
+        SYS_io_setup,
     ] {
         rules.push((nr, eperm.clone()));
     }
@@ -871,6 +881,25 @@ mod tests {
         for plan in [plan(false, false), ConfinePlan { ffi: true, ..plan(true, true) }] {
             let prog = build(&plan, GATE, CHANNEL).unwrap();
             assert_eq!(run(&prog, libc::SYS_shmget, args), errno(libc::EPERM));
+        }
+    }
+
+    #[test]
+    fn no_system_v_semaphores_message_queues_or_aio_contexts_under_any_grant() {
+        let create = u64::from((libc::IPC_CREAT | 0o600) as u32);
+        for plan in [plan(false, false), ConfinePlan { ffi: true, ..plan(true, true) }] {
+            let prog = build(&plan, GATE, CHANNEL).unwrap();
+            // `semget(IPC_PRIVATE, 32000, IPC_CREAT | 0600)`, `msgget(IPC_PRIVATE, ...)`,
+            // `io_setup(8192, &ctx)`.
+            assert_eq!(
+                run(&prog, libc::SYS_semget, [0, 32000, create, 0, 0, 0]),
+                errno(libc::EPERM)
+            );
+            assert_eq!(run(&prog, libc::SYS_msgget, [0, create, 0, 0, 0, 0]), errno(libc::EPERM));
+            assert_eq!(
+                run(&prog, libc::SYS_io_setup, [8192, 0x1000, 0, 0, 0, 0]),
+                errno(libc::EPERM)
+            );
         }
     }
 
