@@ -349,11 +349,17 @@ impl Event {
 /// `text` for a terminal: control characters written as escapes (`\x1b`). A violation's
 /// message holds what the program chose (a path, a host, an exception's text), which would
 /// otherwise reach pysbx's own lines raw, where escape sequences can erase or rewrite them.
+/// So are the characters that reorder or break a line without being controls: the
+/// bidirectional overrides, embeddings, isolates and marks (U+202E shows the rest of the line
+/// reversed, so `txt.exe` reads `exe.txt`) and the line and paragraph separators.
 #[must_use]
 pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && c != '\t' {
+        let reorders = matches!(c,
+            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{2028}' | '\u{2029}');
+        if (c.is_control() && c != '\t') || reorders {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -567,6 +573,14 @@ pub fn write_sinks(
 mod tests {
     use super::*;
     use crate::tier::LayerState;
+
+    #[test]
+    fn lines_for_a_terminal_escape_what_rewrites_or_reorders_them() {
+        assert_eq!(printable("a\x1b[2Kb\tc"), "a\\u{1b}[2Kb\tc");
+        assert_eq!(printable("/tmp/\u{202E}txt.exe"), "/tmp/\\u{202e}txt.exe");
+        assert_eq!(printable("x\u{2028}y\u{2066}z"), "x\\u{2028}y\\u{2066}z");
+        assert_eq!(printable("caf\u{e9} \u{65e5}\u{672c}"), "caf\u{e9} \u{65e5}\u{672c}");
+    }
 
     #[test]
     fn output_json_is_kept_as_written_when_every_parser_reads_it_alike() {
