@@ -2416,6 +2416,40 @@ os._exit(0)
     );
 }
 
+/// CPython gh-60198: a raw stream's `readinto` keeps the view its buffered reader lends it, the
+/// reader is freed, a `bytearray` takes the freed memory, and the view rewrites its header: a
+/// `bytearray` over the whole process, through which a published escape empties the audit
+/// hooks' list. The gate strips the statement that keeps the view (`lent-buffer-kept`,
+/// PSB715), so the program is left with nothing (the kernel's layers hold either way).
+#[test]
+fn a_view_lent_to_readinto_is_not_kept() {
+    let s = Scratch::new();
+    let code = r#"import io
+class Raw(io.RawIOBase):
+    kept = None
+    def readable(self):
+        return True
+    def readinto(self, b):
+        Raw.kept = b
+        return 0
+reader = io.BufferedReader(Raw(), buffer_size=bytearray.__basicsize__)
+reader.read(1)
+view = Raw.kept
+del reader
+spray = [bytearray() for _ in range(64)]
+print("kept", view is not None)
+if view is not None:
+    q = view.cast("Q")
+    print("aliased", q[1] == id(bytearray))
+"#;
+    let script = s.write("uaf.py", code);
+    let out = run(s.exec().arg(&script));
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(text, "kept False\n", "{err}");
+    assert!(err.contains("gate [PSB715]") && err.contains("stripped"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
 /// The program can write frames of its own on the guard's channel; pysbx drops them for want
 /// of the guard's secret, and must not pay for them more than their bytes: a header of 64 MiB
 /// holding an array of zeros, made into a JSON tree, took about 2.5 GB of pysbx's memory

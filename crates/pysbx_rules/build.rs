@@ -199,7 +199,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
             }
             out.push_str("] }");
         }
-        MatchSpec::Assign { to, matches, any_value } => {
+        MatchSpec::Assign { to, matches, any_value, parameter } => {
             out.push_str("MatchSpec::Assign { to: ");
             patterns_code(to, out);
             match matches {
@@ -208,7 +208,7 @@ fn match_code(spec: &MatchSpec, out: &mut String) {
                 }
                 None => out.push_str(", matches: None"),
             }
-            let _ = write!(out, ", any_value: {any_value} }}");
+            let _ = write!(out, ", any_value: {any_value}, parameter: {parameter} }}");
         }
         MatchSpec::Attribute { names, receiver, assigned, disguised } => {
             out.push_str("MatchSpec::Attribute { names: ");

@@ -98,9 +98,10 @@ pub(crate) enum LeafKind {
     Reference,
     Import,
     Store,
-    /// The regex the assigned string must match, if any, and whether any value holds,
-    /// constant or not (`any_value`).
-    Assign(Option<LazyRegex>, bool),
+    /// The regex the assigned string must match, if any, whether any value holds, constant
+    /// or not (`any_value`), and whether only a parameter kept past the call does
+    /// (`parameter`).
+    Assign(Option<LazyRegex>, bool, bool),
     /// Whether a body of `pass`, and one of `continue`, is reported.
     Handler {
         pass: bool,
@@ -230,6 +231,8 @@ pub(crate) struct Compiled {
     pub(crate) assigns: NameTable,
     /// `handler:` leaves by pattern of the exception class caught.
     pub(crate) handlers: NameTable,
+    /// Some `assign` leaf asks for a parameter kept past the call (`parameter: true`).
+    pub(crate) kept_parameters: bool,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
     /// One regex per distinct string pattern (leaves with the same pattern share it).
@@ -332,6 +335,7 @@ impl Compiled {
             stores: NameTable::default(),
             assigns: NameTable::default(),
             handlers: NameTable::default(),
+            kept_parameters: false,
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
@@ -582,14 +586,15 @@ impl Compiled {
                 let continue_ = body.contains(&pysbx_rules::HandlerBody::Continue);
                 leaf(self, LeafKind::Handler { pass, continue_ })
             }
-            MatchSpec::Assign { to, matches, any_value } => {
+            MatchSpec::Assign { to, matches, any_value, parameter } => {
                 check_patterns(to, rule)?;
                 for p in to.as_slice() {
                     self.assigns.insert(p, leaf_id);
                 }
                 let matches =
                     matches.as_deref().map(|m| LazyRegex::checked(m, rule)).transpose()?;
-                leaf(self, LeafKind::Assign(matches, *any_value))
+                self.kept_parameters |= *parameter;
+                leaf(self, LeafKind::Assign(matches, *any_value, *parameter))
             }
             MatchSpec::Store(names) => {
                 self.value_patterns(names, rule)?;

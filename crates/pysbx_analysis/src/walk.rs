@@ -867,6 +867,15 @@ pub(crate) struct Walker<'a, 'c> {
     pub(crate) build_backend: bool,
     /// The module's command classes no installer runs (see `crate::commands`).
     pub(crate) unrun_commands: &'c [String],
+    /// In a function's body: the names that hold one of its parameters (but a method's
+    /// receiver) as it was given, or a view of it, for `assign: {parameter: true}` leaves:
+    /// a buffer the interpreter lends a method (`readinto(self, b)`) kept past the call.
+    lent: SmallVec<[Name; 2]>,
+    /// The names the function's body declares `global` or `nonlocal`: given a parameter,
+    /// they keep it past the call.
+    lent_globals: SmallVec<[Name; 2]>,
+    /// An assignment's value is a parameter of the function (see `lent`).
+    assigning_lent: bool,
     /// The entry file whose import-time calls run [`Self::entry_functions`] (see
     /// `AnalyzeOptions::called_by_entry`).
     entry_name: Option<&'c str>,
@@ -1167,6 +1176,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             import_time_tested,
             build_backend: false,
             unrun_commands: &[],
+            lent: SmallVec::new(),
+            lent_globals: SmallVec::new(),
+            assigning_lent: false,
             entry_name: None,
             entry_functions: &[],
             records_entry_calls,
@@ -1337,7 +1349,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                         })
                         .map(|first| (d.scope, key(&first.parameter.name.id)));
                     self.bind_parameters(&f.parameters, given);
+                    self.lend_parameters(&f.parameters);
                     self.body(&f.body);
+                    self.lent.clear();
+                    self.lent_globals.clear();
                     self.spread_body = None;
                     self.method_receiver = None;
                 }
@@ -2350,9 +2365,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.hook_value = None;
                 self.flush(&mut v);
                 let captured = if carries { self.capture.take() } else { None };
+                self.assigning_lent = self.is_lent(&a.value);
                 for t in &a.targets {
                     self.assign(t, Some(&v));
                 }
+                self.assigning_lent = false;
                 if let (Some(captured), [Expr::Name(n)]) = (captured, a.targets.as_slice())
                     && !captured.is_empty()
                     && v.fold.is_none()
@@ -2601,11 +2618,17 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::Global(g) => {
                 for n in &g.names {
                     self.scopes.declare_global(self.scope, &key(&n.id));
+                    if !self.lent.is_empty() {
+                        self.lent_globals.push(key(&n.id));
+                    }
                 }
             }
             Stmt::Nonlocal(n) => {
                 for name in &n.names {
                     self.scopes.declare_nonlocal(self.scope, &key(&name.id));
+                    if !self.lent.is_empty() {
+                        self.lent_globals.push(key(&name.id));
+                    }
                 }
             }
             // A bare string statement (a docstring) is documentation, never data: string rules
@@ -2616,7 +2639,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut ev = self.expr(&e.value);
                 self.supersede(&mut ev);
             }
-            Stmt::Expr(e) => self.value(&e.value),
+            Stmt::Expr(e) => {
+                self.kept_in_container(&e.value);
+                self.value(&e.value);
+            }
             Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::IpyEscapeCommand(_) => {}
         }
     }
@@ -4176,13 +4202,105 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let from = self.hits.len();
-        assign::hits(self.c, name, value, &mut self.interner, &mut self.hits);
+        assign::hits(self.c, name, value, false, &mut self.interner, &mut self.hits);
         self.settle(range, None, from);
+    }
+
+    /// Starts the lent names of a function's body (see `Self::lent`): its parameters but a
+    /// method's receiver (the walker's `method_receiver`), where a rule asks.
+    fn lend_parameters(&mut self, p: &'a ast::Parameters) {
+        self.lent.clear();
+        self.lent_globals.clear();
+        if !self.c.kept_parameters {
+            return;
+        }
+        let receiver = self.method_receiver.as_ref().map(|(_, n)| n.clone());
+        for pd in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs) {
+            let name = key(&pd.parameter.name.id);
+            if receiver.as_ref() != Some(&name) {
+                self.lent.push(name);
+            }
+        }
+    }
+
+    /// Whether `e` is a lent name (see `Self::lent`) or a view of one: a slice, a
+    /// `memoryview` of it, its `cast` or `toreadonly`.
+    fn is_lent(&self, e: &Expr) -> bool {
+        if self.lent.is_empty() {
+            return false;
+        }
+        match e {
+            Expr::Name(n) => self.lent.contains(&key(&n.id)),
+            Expr::Subscript(s) => self.is_lent(&s.value),
+            Expr::Call(c) => match &*c.func {
+                Expr::Name(f) if f.id.as_str() == "memoryview" => {
+                    c.arguments.args.first().is_some_and(|a| self.is_lent(a))
+                }
+                Expr::Attribute(a) if matches!(a.attr.id.as_str(), "cast" | "toreadonly") => {
+                    self.is_lent(&a.value)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The `assign: {parameter: true}` leaves of a parameter kept past the call under `name`.
+    fn kept(&mut self, name: &str, range: TextRange) {
+        let from = self.hits.len();
+        assign::hits(self.c, name, None, true, &mut self.interner, &mut self.hits);
+        self.settle(range, None, from);
+    }
+
+    /// A lent name put in a container (`kept.append(b)`, `insert`, `add`, `extend`,
+    /// `appendleft`, `setdefault`, `put`): kept past the call under the container's name.
+    fn kept_in_container(&mut self, e: &'a Expr) {
+        if self.lent.is_empty() {
+            return;
+        }
+        if let Expr::Call(c) = e
+            && let Expr::Attribute(a) = &*c.func
+            && matches!(
+                a.attr.id.as_str(),
+                "append" | "insert" | "add" | "extend" | "appendleft" | "setdefault" | "put"
+            )
+            && c.arguments
+                .args
+                .iter()
+                .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                .any(|x| self.is_lent(x))
+        {
+            let name = match &*a.value {
+                Expr::Name(n) => key_str(&n.id).to_string(),
+                Expr::Attribute(inner) => key_str(&inner.attr.id).to_string(),
+                _ => "*".to_string(),
+            };
+            self.kept(&name, c.range());
+        }
     }
 
     /// Binds an assignment target to what `value` evaluates to (unknown when `None`).
     fn assign(&mut self, target: &'a Expr, value: Option<&Eval<'a>>) {
         let fold = value.and_then(|v| v.fold.as_ref());
+        if self.assigning_lent {
+            match target {
+                Expr::Name(n) if self.lent_globals.contains(&key(&n.id)) => {
+                    self.kept(&key_str(&n.id), n.range);
+                }
+                // A local name given it holds it too, as a view of it does.
+                Expr::Name(n) => self.lent.push(key(&n.id)),
+                Expr::Attribute(a) => self.kept(&key_str(&a.attr.id), a.attr.range),
+                Expr::Subscript(s) => {
+                    let name = match &*s.value {
+                        Expr::Name(n) => key_str(&n.id).to_string(),
+                        Expr::Attribute(inner) => key_str(&inner.attr.id).to_string(),
+                        _ => "*".to_string(),
+                    };
+                    self.kept(&name, s.range);
+                }
+                _ => {}
+            }
+        }
         match target {
             Expr::Name(n) => {
                 self.given(&key_str(&n.id), fold, n.range);

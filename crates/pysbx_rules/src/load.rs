@@ -133,6 +133,7 @@ struct RawAssign {
     to: Spanned<OneOrMany>,
     matches: Option<Spanned<String>>,
     any_value: Option<Spanned<bool>>,
+    parameter: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -550,7 +551,22 @@ impl Ctx {
             return Ok(MatchSpec::Handler { catches: self.patterns(catches)?, body });
         }
         if let Some(assign) = raw.assign {
-            let RawAssign { to, matches, any_value } = assign.value;
+            let RawAssign { to, matches, any_value, parameter } = assign.value;
+            let parameter = match parameter {
+                None => false,
+                Some(flag) => {
+                    self.only_true(&flag, "parameter")?;
+                    if matches.is_some() || any_value.is_some() {
+                        return Err(self.invalid(
+                            pos(&flag.referenced),
+                            "`parameter: true` takes a parameter kept past the call, whatever its \
+                             value: give it without `matches` or `any_value`"
+                                .to_string(),
+                        ));
+                    }
+                    true
+                }
+            };
             let any_value = match any_value {
                 None => false,
                 Some(flag) => {
@@ -567,7 +583,7 @@ impl Ctx {
                 }
             };
             let matches = matches.map(|m| self.regex(&m)).transpose()?;
-            return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches, any_value });
+            return Ok(MatchSpec::Assign { to: self.patterns(to)?, matches, any_value, parameter });
         }
         if let Some(p) = raw.attribute {
             let receiver = match raw.receiver {
@@ -988,6 +1004,24 @@ mod tests {
         let err = load(&text).unwrap_err();
         assert!(err.to_string().contains("duplicate rule id `PSB001`"), "{err}");
         assert_eq!(err.position().unwrap().line, 9, "{err}");
+    }
+
+    #[test]
+    fn assign_takes_a_kept_parameter_alone() {
+        let text = GOOD.replace("call: builtins.exec", "assign: {to: ['*'], parameter: true}");
+        let set = load(&text).unwrap();
+        let MatchSpec::Assign { parameter, any_value, matches, .. } = &set.rules()[0].matcher
+        else {
+            panic!("not an assign matcher");
+        };
+        assert!(*parameter && !*any_value && matches.is_none());
+        for bad in [
+            "assign: {to: ['*'], parameter: true, any_value: true}",
+            "assign: {to: ['*'], parameter: true, matches: 'x'}",
+            "assign: {to: ['*'], parameter: false}",
+        ] {
+            assert!(load(&GOOD.replace("call: builtins.exec", bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -342,6 +342,10 @@ pub enum MatchSpec {
         matches: Option<String>,
         /// Any value, constant or not (`LD_PRELOAD` given a path built at run time).
         any_value: bool,
+        /// Only a parameter of the enclosing function kept past the call: stored on an
+        /// attribute, in a subscript or a global, or put in a container (`Raw.kept = b` in a
+        /// `readinto(self, b)`).
+        parameter: bool,
     },
     /// An `except` clause that catches one of the names (a bare `except:` catches
     /// `builtins.BaseException`) and whose whole body is one of the statements: an exception

@@ -9,10 +9,13 @@ use crate::value::{Const, Interner};
 
 /// Pushes the assign leaves that hold for `name` given `value`: a leaf with a regex or none
 /// holds for a value folded to a string (bytes read as latin-1), an `any_value` leaf for any.
+/// With `kept_parameter` (the value is a parameter of the enclosing function, kept past the
+/// call), only the `parameter` leaves hold, which hold for nothing else.
 pub(crate) fn hits(
     compiled: &Compiled,
     name: &str,
     value: Option<&Const<'_>>,
+    kept_parameter: bool,
     interner: &mut Interner,
     out: &mut Vec<Hit>,
 ) {
@@ -37,14 +40,16 @@ pub(crate) fn hits(
     let from = out.len();
     let mut subject = None;
     compiled.assigns.lookup(&lower, |leaf| {
-        let Some(LeafKind::Assign(re, any_value)) =
+        let Some(LeafKind::Assign(re, any_value, parameter)) =
             compiled.leaves.get(leaf as usize).map(|l| &l.kind)
         else {
             return;
         };
-        let holds = match text {
-            Some(text) => re.as_ref().is_none_or(|re| re.is_match(text)),
-            None => *any_value,
+        let holds = match (kept_parameter, *parameter, text) {
+            (true, true, _) => true,
+            (true, false, _) | (false, true, _) => false,
+            (false, false, Some(text)) => re.as_ref().is_none_or(|re| re.is_match(text)),
+            (false, false, None) => *any_value,
         };
         if holds {
             let subject = subject.get_or_insert_with(|| interner.intern(name));
@@ -81,6 +86,19 @@ mod tests {
         assert_eq!(lines(&an, src, "TST403"), vec![2, 3, 4]);
         let an = analyzer(&pack("TST404", "{assign: {to: [ld_preload]}}"));
         assert_eq!(lines(&an, src, "TST404"), vec![3]);
+    }
+
+    #[test]
+    fn parameters_kept_past_the_call() {
+        let an = analyzer(&pack("TST405", "{assign: {to: ['*'], parameter: true}}"));
+        let src = "class R:\n    def readinto(self, b):\n        R.kept = b\n        self.kept = b[1:]\n        x = memoryview(b)\n        KEEP[0] = x.cast('Q')\n        KEEP.append(b)\n        self.me = self\n        self.copy = bytes(b)\n        y = b\n        return 0\ndef f(v):\n    global G\n    G = v\n    local = v\n";
+        assert_eq!(lines(&an, src, "TST405"), vec![3, 4, 6, 7, 14]);
+        // Not for an ordinary assignment of the same names.
+        let an = analyzer(&pack("TST406", "{assign: {to: [kept], any_value: true}}"));
+        assert_eq!(
+            lines(&an, "class R:\n    def readinto(self, b):\n        self.kept = b\n", "TST406"),
+            vec![3]
+        );
     }
 
     #[test]
