@@ -7119,6 +7119,18 @@ impl<'a, 'c> Walker<'a, 'c> {
                 helper = self.helper_result(&n.id, &pos, &kws);
                 invoked = self.invoked_argument(&n.id, &pos);
             }
+            // The module's own namespace looked up by a name written in the file
+            // (`globals()["_beacon"]()`): that function of the file, called.
+            Expr::Subscript(s)
+                if let Expr::Call(ns) = &*s.value
+                    && let Expr::Name(f) = &*ns.func
+                    && matches!(f.id.as_str(), "globals" | "vars" | "locals")
+                    && ns.arguments.is_empty()
+                    && let Expr::StringLiteral(k) = &*s.slice =>
+            {
+                let name = Name::new(k.value.to_str());
+                self.function_called_here(&name, &pos, &kws);
+            }
             _ => {}
         }
         let HelperResult { fold: helper_fold, refers: helper_refers, derived: helper_derived } =
