@@ -21,8 +21,7 @@ pub(crate) fn backend_files(pyproject: &str) -> Vec<String> {
     {
         for dir in paths.iter().filter_map(toml::Value::as_str).filter_map(relative_dir) {
             let base = if dir.is_empty() { module.clone() } else { format!("{dir}/{module}") };
-            files.push(format!("{base}.py"));
-            files.push(format!("{base}/__init__.py"));
+            files.extend(module_files(&base));
         }
     }
     files.extend(hook_files(&doc, backend));
@@ -47,73 +46,54 @@ fn module_path(dotted: &str) -> Option<String> {
 /// from `[tool.setuptools.cmdclass]` (`build_py = "_build.hooks.BuildPy"`: `_build/hooks.py`,
 /// also under `src/`).
 fn hook_files(doc: &toml::Table, backend: Option<&str>) -> Vec<String> {
-    let table = |value: Option<&toml::Value>, key: &str| -> Option<toml::Table> {
-        value
-            .and_then(toml::Value::as_table)
-            .and_then(|t| t.get(key))
-            .and_then(|v| v.as_table())
-            .cloned()
-    };
     let tool = doc.get("tool");
-    let mut named: Vec<String> = Vec::new();
-    // hatchling
-    if let Some(hatch) = table(tool, "hatch") {
-        let hatch = toml::Value::Table(hatch);
-        let custom_path = |hooks: Option<toml::Table>| -> Option<String> {
-            let custom = hooks?.get("custom")?.as_table()?.clone();
-            Some(
-                custom
-                    .get("path")
-                    .and_then(toml::Value::as_str)
-                    .unwrap_or("hatch_build.py")
-                    .to_string(),
-            )
-        };
-        let build = table(Some(&hatch), "build").map(toml::Value::Table);
-        named.extend(custom_path(table(build.as_ref(), "hooks")));
-        let targets = table(build.as_ref(), "targets");
-        for target in targets.iter().flat_map(|t| t.values()) {
-            named.extend(custom_path(table(Some(target), "hooks")));
-        }
-        let metadata = table(Some(&hatch), "metadata").map(toml::Value::Table);
-        named.extend(custom_path(table(metadata.as_ref(), "hooks")));
+    let mut named: Vec<&str> = Vec::new();
+    // hatchling: a custom hook's `path`, `hatch_build.py` by default.
+    let hatch = at(tool, &["hatch"]);
+    let targets = at(hatch, &["build", "targets"]).and_then(toml::Value::as_table);
+    let target_hooks = targets.into_iter().flat_map(|t| t.values());
+    let hook_tables = std::iter::once(at(hatch, &["build", "hooks", "custom"]))
+        .chain(target_hooks.map(|t| at(Some(t), &["hooks", "custom"])))
+        .chain(std::iter::once(at(hatch, &["metadata", "hooks", "custom"])));
+    for custom in hook_tables.flatten() {
+        named.push(
+            at(Some(custom), &["path"]).and_then(toml::Value::as_str).unwrap_or("hatch_build.py"),
+        );
     }
     // pdm-backend
-    let pdm_build = table(tool, "pdm").and_then(|pdm| pdm.get("build")?.as_table().cloned());
-    if let Some(hook) =
-        pdm_build.as_ref().and_then(|b| b.get("custom-hook")).and_then(|h| h.as_str())
-    {
-        named.push(hook.to_string());
-    }
+    named.extend(at(tool, &["pdm", "build", "custom-hook"]).and_then(toml::Value::as_str));
     if backend.is_some_and(|b| b.trim().starts_with("pdm.")) {
-        named.push("pdm_build.py".to_string());
+        named.push("pdm_build.py");
     }
-    // poetry-core
-    if let Some(poetry) = tool.and_then(toml::Value::as_table).and_then(|t| t.get("poetry")) {
-        match poetry.get("build") {
-            Some(toml::Value::String(script)) => named.push(script.clone()),
-            Some(toml::Value::Table(build)) => {
-                named.extend(build.get("script").and_then(toml::Value::as_str).map(str::to_string));
-            }
-            _ => {}
-        }
+    // poetry-core: `build = "build.py"`, or `[tool.poetry.build] script = "build.py"`.
+    match at(tool, &["poetry", "build"]) {
+        Some(toml::Value::String(script)) => named.push(script),
+        build => named.extend(at(build, &["script"]).and_then(toml::Value::as_str)),
     }
     let mut files: Vec<String> =
-        named.iter().filter_map(|f| relative_dir(f)).filter(|f| !f.is_empty()).collect();
-    // setuptools' command classes, by module
-    let setuptools = table(tool, "setuptools").map(toml::Value::Table);
-    for class in table(setuptools.as_ref(), "cmdclass").iter().flat_map(|t| t.values()) {
+        named.into_iter().filter_map(relative_dir).filter(|f| !f.is_empty()).collect();
+    // setuptools' command classes, by module (also under `src/`).
+    let cmdclass = at(tool, &["setuptools", "cmdclass"]).and_then(toml::Value::as_table);
+    for class in cmdclass.into_iter().flat_map(|t| t.values()) {
         let Some(module) =
             class.as_str().and_then(|c| c.rsplit_once('.')).and_then(|(m, _)| module_path(m))
         else {
             continue;
         };
-        for base in [module.clone(), format!("src/{module}")] {
-            files.push(format!("{base}.py"));
-            files.push(format!("{base}/__init__.py"));
-        }
+        files.extend(module_files(&module));
+        files.extend(module_files(&format!("src/{module}")));
     }
     files
+}
+
+/// The value at `path` below `value`, through tables.
+fn at<'t>(value: Option<&'t toml::Value>, path: &[&str]) -> Option<&'t toml::Value> {
+    path.iter().try_fold(value?, |v, key| v.as_table()?.get(*key))
+}
+
+/// The two files a module `base` (`/`-separated) may be: `base.py` and `base/__init__.py`.
+fn module_files(base: &str) -> [String; 2] {
+    [format!("{base}.py"), format!("{base}/__init__.py")]
 }
 
 /// A `backend-path` entry as a `/`-separated path inside the project (`.` is the project's own
