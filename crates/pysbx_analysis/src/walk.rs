@@ -4270,12 +4270,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .chain(c.arguments.keywords.iter().map(|k| &k.value))
                 .any(|x| self.is_lent(x))
         {
-            let name = match &*a.value {
-                Expr::Name(n) => key_str(&n.id).to_string(),
-                Expr::Attribute(inner) => key_str(&inner.attr.id).to_string(),
-                _ => "*".to_string(),
-            };
-            self.kept(&name, c.range());
+            self.kept(&container_name(&a.value), c.range());
         }
     }
 
@@ -4290,14 +4285,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // A local name given it holds it too, as a view of it does.
                 Expr::Name(n) => self.lent.push(key(&n.id)),
                 Expr::Attribute(a) => self.kept(&key_str(&a.attr.id), a.attr.range),
-                Expr::Subscript(s) => {
-                    let name = match &*s.value {
-                        Expr::Name(n) => key_str(&n.id).to_string(),
-                        Expr::Attribute(inner) => key_str(&inner.attr.id).to_string(),
-                        _ => "*".to_string(),
-                    };
-                    self.kept(&name, s.range);
-                }
+                Expr::Subscript(s) => self.kept(&container_name(&s.value), s.range),
                 _ => {}
             }
         }
@@ -8614,6 +8602,16 @@ struct HelperResult<'a> {
     refers: SmallVec<[QName; 2]>,
     /// What the result carries for `derived_from` tests.
     derived: ValueSet<'a>,
+}
+
+/// The name a container is known by, for `assign` leaves: `kept` for `kept` or `self.kept`,
+/// `*` for anything else (`f()[0]`).
+fn container_name(e: &Expr) -> String {
+    match e {
+        Expr::Name(n) => key_str(&n.id).to_string(),
+        Expr::Attribute(a) => key_str(&a.attr.id).to_string(),
+        _ => "*".to_string(),
+    }
 }
 
 /// Whether [`helper_argument`] binds `e`, asked without copying the constant: every call of a
