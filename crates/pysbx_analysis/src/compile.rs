@@ -16,6 +16,9 @@ use crate::glob::NameTable;
 /// The start of the origin a file's content has for `derived_from` tests: `file.` and the
 /// path's text as the `matches` test reads it (`file.~/.aws/credentials`, `file..env`).
 pub(crate) const FILE_ORIGIN: &str = "file.";
+/// The prefix of the origin a `derived_from` test names for what a command printed: `command.`
+/// and the command line (`command.gh auth token`, see `Walker::command_origin`).
+pub(crate) const COMMAND_ORIGIN: &str = "command.";
 
 /// A regex checked when the rules are compiled and built the first time it runs: building
 /// every regex of the built-in rules costs milliseconds that a process analysing one small
@@ -295,6 +298,8 @@ pub(crate) struct Compiled {
     /// Whether a `derived_from` test names a file's content (`file.PATH`): only then is a
     /// file read at a known path given that origin.
     pub(crate) follows_files: bool,
+    /// Some `derived_from` test names what a command printed (`command.` origins).
+    pub(crate) follows_commands: bool,
     /// Whether an `inside` filter asks what an `if` compared (`tested_against`): only then
     /// are the strings of each test kept as a frame of its body.
     pub(crate) needs_tested: bool,
@@ -361,6 +366,7 @@ impl Compiled {
             needs_returned: false,
             derived_origins: NameTable::default(),
             follows_files: false,
+            follows_commands: false,
             needs_tested: false,
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
@@ -535,6 +541,7 @@ impl Compiled {
                             for name in names.as_slice() {
                                 self.derived_origins.insert(name, 0);
                                 self.follows_files |= name.starts_with(FILE_ORIGIN);
+                                self.follows_commands |= name.starts_with(COMMAND_ORIGIN);
                             }
                         }
                         if let ArgTest::RefersTo(names)
@@ -834,7 +841,9 @@ pub(crate) fn needed_regexes(c: &Compiled, program: &Program) -> Option<Bits> {
 
 fn check_patterns(p: &Patterns, rule: &Rule) -> Result<(), CompileError> {
     for name in p.as_slice() {
-        if name.is_empty() || name.chars().any(char::is_whitespace) {
+        // A command line's words are one space apart (`command.gh auth token*`).
+        let spaced = name.starts_with(COMMAND_ORIGIN);
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() && !(spaced && c == ' ')) {
             return Err(CompileError::Pattern { rule_id: rule.id.clone(), pattern: name.clone() });
         }
     }

@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::compile::{Compiled, FILE_ORIGIN};
+use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN};
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
@@ -5282,6 +5282,60 @@ impl<'a, 'c> Walker<'a, 'c> {
         Some(self.interner.intern(&origin?))
     }
 
+    /// The origin of what a process started by a call that hands its output back prints,
+    /// `command.LINE`, where the command line is known and a `derived_from` test names it:
+    /// the program's base name and its words, one space apart (`["/usr/bin/gh", "auth",
+    /// "token"]` and `"gh  auth token"` are both `command.gh auth token`).
+    fn command_origin(
+        &mut self,
+        quals: &[QName],
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<QName> {
+        let line = if quals.iter().any(|q| {
+            matches!(
+                &**q,
+                "asyncio.create_subprocess_exec" | "asyncio.subprocess.create_subprocess_exec"
+            )
+        }) {
+            // The words are its positional arguments.
+            let words: Vec<&Const<'a>> =
+                pos.iter().map(|e| e.fold.as_ref()).collect::<Option<_>>()?;
+            crate::matchers::call::command_line(words)?
+        } else {
+            self.command_line_given(quals, pos, kws)?
+        };
+        let (program, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
+        let program = program.strip_suffix(".exe").unwrap_or(program);
+        let origin = if rest.is_empty() {
+            format!("{COMMAND_ORIGIN}{program}")
+        } else {
+            format!("{COMMAND_ORIGIN}{program} {rest}")
+        };
+        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+    }
+
+    /// The command line an output-giving process call runs, when its argument folds to a
+    /// string (words one space apart) or a list of strings (see `command_origin`).
+    fn command_line_given(
+        &self,
+        quals: &[QName],
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<String> {
+        let keyword = quals.iter().find_map(|q| {
+            OUTPUT_RUNNERS.iter().find(|(runner, _)| *runner == &**q).map(|(_, k)| *k)
+        })?;
+        let given =
+            pos.first().or_else(|| kws.iter().find(|(k, _)| k == keyword).map(|(_, e)| e))?;
+        Some(match given.fold.as_ref()? {
+            Const::Str(text) => text.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
+            Const::Seq(_, items) => crate::matchers::call::command_line(items.iter())?,
+            _ => return None,
+        })
+    }
+
     /// A comprehension's value, with what its first iterable carries for `derived_from` tests
     /// (see [`Self::comp_source`]) when that is anything.
     fn built_from_source(&mut self, mut ev: Eval<'a>) -> Eval<'a> {
@@ -8040,6 +8094,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             {
                 vals.push(Value::From(origin));
             }
+            // What a command whose line is known printed (`check_output(["gh", "auth",
+            // "token"])`): the origin `command.LINE`, where a `derived_from` test names it.
+            if self.c.follows_commands
+                && let Some(origin) = self.command_origin(&quals, &pos, &kws)
+            {
+                vals.push(Value::From(origin));
+            }
             // A copy, a text or an encoding of a followed value is still derived from it
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
             if self.c.needs_returned
@@ -9156,6 +9217,22 @@ fn builds_text(e: &Expr) -> bool {
 /// The functions that open a file named by their first argument (`file=`), for the origin of
 /// what it holds (see `Walker::file_origin`).
 const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
+
+/// The calls that start a process whose output the program may read, and the keyword of the
+/// command they run (see `Walker::command_origin`): what they return, or an attribute or a
+/// method of it (`run(...).stdout`, `Popen(...).communicate()`), holds what it printed.
+const OUTPUT_RUNNERS: &[(&str, &str)] = &[
+    ("subprocess.check_output", "args"),
+    ("subprocess.run", "args"),
+    ("subprocess.Popen", "args"),
+    ("subprocess.getoutput", "cmd"),
+    ("subprocess.getstatusoutput", "cmd"),
+    ("os.popen", "cmd"),
+    ("commands.getoutput", "cmd"),
+    ("asyncio.create_subprocess_shell", "cmd"),
+    ("asyncio.subprocess.create_subprocess_shell", "cmd"),
+    ("pexpect.run", "command"),
+];
 
 /// Callees that read one variable of the environment by its name.
 const ENVIRONMENT_READERS: &[&str] =

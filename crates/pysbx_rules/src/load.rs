@@ -396,7 +396,8 @@ impl Ctx {
     }
 
     /// The names of a `derived_from` test: dotted names as [`Self::patterns`] takes them, or
-    /// a file's content, `file.` and a path glob (`file.*/.aws/credentials`).
+    /// a file's content, `file.` and a path glob (`file.*/.aws/credentials`), or what a
+    /// command printed, `command.` and a command-line glob (`command.gh auth token*`).
     fn origin_patterns(&self, raw: Spanned<OneOrMany>) -> Result<Patterns, RuleLoadError> {
         self.checked_patterns(raw, true)
     }
@@ -412,9 +413,15 @@ impl Ctx {
         if list.is_empty() {
             return Err(self.invalid(at, "empty list of names".to_string()));
         }
-        let or_files = if files { ", or `file.` and a path, like `file.*/.netrc`" } else { "" };
+        let or_files = if files {
+            ", `file.` and a path, like `file.*/.netrc`, or `command.` and a command line, like \
+             `command.gh auth token*`"
+        } else {
+            ""
+        };
         for p in &list {
-            if !(valid_pattern(p) || (files && valid_file_pattern(p))) {
+            if !(valid_pattern(p) || (files && (valid_file_pattern(p) || valid_command_pattern(p))))
+            {
                 return Err(self.invalid(
                     at,
                     format!(
@@ -851,6 +858,18 @@ fn valid_file_pattern(pattern: &str) -> bool {
     })
 }
 
+/// Whether `pattern` names what a command printed for `derived_from`: `command.` then a
+/// command-line glob, words one space apart, no other white space or control character.
+fn valid_command_pattern(pattern: &str) -> bool {
+    pattern.strip_prefix("command.").is_some_and(|line| {
+        !line.is_empty()
+            && !line.starts_with(' ')
+            && !line.ends_with(' ')
+            && !line.contains("  ")
+            && !line.chars().any(|c| (c.is_whitespace() && c != ' ') || c.is_control())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -880,6 +899,12 @@ mod tests {
         }
         for bad in ["file.", "file.a b", "files.x", "file.\n"] {
             assert!(!valid_file_pattern(bad), "{bad}");
+        }
+        for good in ["command.gh auth token*", "command.security find-*-password*", "command.id"] {
+            assert!(valid_command_pattern(good), "{good}");
+        }
+        for bad in ["command.", "command. gh", "command.gh  auth", "command.gh\tauth", "commands.x"] {
+            assert!(!valid_command_pattern(bad), "{bad}");
         }
     }
 
