@@ -7215,6 +7215,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.carry_into_target(&a.value, &e.vals);
             }
         }
+        // An in-memory file written with a followed value (`buf.write(frame)` on an
+        // `io.BytesIO()`), or an image saved into one (`ImageGrab.grab().save(buf, "PNG")`),
+        // holds it: sending `buf.getvalue()` sends the picture.
+        if !self.c.derived_origins.is_empty()
+            && let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
+        {
+            match m.as_str() {
+                "write" | "writelines"
+                    if recv.as_ref().is_some_and(|r| {
+                        r.vals.quals().any(|q| IN_MEMORY_FILES.contains(&&**q))
+                    }) =>
+                {
+                    for e in &pos {
+                        self.carry_into_target(&a.value, &e.vals);
+                    }
+                }
+                "save" => {
+                    if let (Some(r), Some(target)) = (recv.as_ref(), c.arguments.args.first()) {
+                        self.carry_into_target(target, &r.vals);
+                    }
+                }
+                _ => {}
+            }
+        }
         // An argument naming a file a download was saved to holds the download.
         if !self.saved.is_empty() {
             // A directory put where imports look holds the downloads saved in it
@@ -9146,6 +9170,9 @@ const COPYING_CALLS: &[&str] = &[
     "urllib.parse.unquote_to_bytes",
 ];
 
+/// The in-memory files a program fills to send or keep what it wrote (see `Walker::call`).
+const IN_MEMORY_FILES: &[&str] = &["io.BytesIO()", "io.StringIO()"];
+
 /// Callees whose result is an encoding of their positional arguments: it carries the data
 /// (`json.dumps(env)` leaks the environment), but not code to run; a file written with one
 /// holds no download (see `Walker::note_saved`).
@@ -9175,6 +9202,9 @@ const ENCODING_CALLS: &[&str] = &[
     "urllib.parse.quote_plus",
     "yaml.dump",
     "yaml.safe_dump",
+    // A picture encoded (`cv2.imencode(".jpg", frame)`, `mss.tools.to_png(shot.rgb, ...)`).
+    "cv2.imencode",
+    "mss.tools.to_png",
 ];
 
 /// What an argument that does not fold stands for while a format template is filled in to
