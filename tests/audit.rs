@@ -1325,3 +1325,117 @@ def main():
     // The environment handed from `collect` through `send`'s parameter.
     assert!(rules_at(&doc, "d-1.0.tar.gz!/d-1.0/d/__init__.py", 5).contains(&"PSB914"), "{doc}");
 }
+
+#[test]
+fn commands_declared_in_metadata_are_read_as_setup_py_entries_are() {
+    let dir = repo();
+    // A project's `setup.cfg` and `pyproject.toml`, a look-alike in another group.
+    write(
+        dir.path(),
+        "cfg/setup.cfg",
+        "[metadata]\nname = helpers\n\n[options.entry_points]\nconsole_scripts =\n    helpers = helpers:main\n    pip = helpers:main\nbabel.extractors =\n    python = helpers:extract\n",
+    );
+    write(
+        dir.path(),
+        "toml/pyproject.toml",
+        "[project]\nname = \"helpers\"\n\n[project.scripts]\nsudo = \"helpers:main\"\nhelpers = \"helpers:main\"\n",
+    );
+    // Installed: pip's own commands, and another distribution's `git`.
+    let site = "venv/lib/python3.11/site-packages";
+    let pip_entries = "[console_scripts]\npip = pip._internal.cli.main:main\npip3.11 = pip._internal.cli.main:main\n";
+    write(dir.path(), &format!("{site}/pip-23.2.dist-info/entry_points.txt"), pip_entries);
+    write(
+        dir.path(),
+        &format!("{site}/pip-23.2.dist-info/RECORD"),
+        "pip-23.2.dist-info/entry_points.txt,,\n",
+    );
+    write(
+        dir.path(),
+        &format!("{site}/gitx-0.1.dist-info/entry_points.txt"),
+        "[console_scripts]\ngit = gitx.cli:main\n",
+    );
+    write(
+        dir.path(),
+        &format!("{site}/gitx-0.1.dist-info/RECORD"),
+        "gitx-0.1.dist-info/entry_points.txt,,\n",
+    );
+    // The same in a wheel and an sdist.
+    make_wheel(
+        &dir.path().join("shadow-1.0-py3-none-any.whl"),
+        &[("shadow-1.0.dist-info/entry_points.txt", b"[gui_scripts]\npython3 = shadow:main\n")],
+    );
+    make_sdist(
+        &dir.path().join("shadow-1.0.tar.gz"),
+        &[(
+            "shadow-1.0/setup.cfg",
+            b"[options.entry_points]\nconsole_scripts = ssh = shadow:main\n",
+        )],
+        &[],
+    );
+    let out = pysbx(dir.path())
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "cfg",
+            "toml",
+            site,
+            "shadow-1.0-py3-none-any.whl",
+            "shadow-1.0.tar.gz",
+        ])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let mut found: Vec<(String, u64, u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "shadowing-console-script")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["subject"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected: Vec<(String, u64, u64, String)> = [
+        ("cfg/setup.cfg", 7, 5, "pip = helpers:main"),
+        (
+            "shadow-1.0-py3-none-any.whl!/shadow-1.0.dist-info/entry_points.txt",
+            2,
+            1,
+            "python3 = shadow:main",
+        ),
+        ("shadow-1.0.tar.gz!/shadow-1.0/setup.cfg", 2, 19, "ssh = shadow:main"),
+        ("toml/pyproject.toml", 5, 1, "sudo = helpers:main"),
+        (&format!("{site}/gitx-0.1.dist-info/entry_points.txt"), 2, 1, "git = gitx.cli:main"),
+    ]
+    .iter()
+    .map(|(p, l, c, s)| (p.to_string(), *l, *c, s.to_string()))
+    .collect();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(found, expected, "{doc}");
+    // The installed distribution that declares it owns the finding; pip's own commands none.
+    let dists = doc["distributions"].as_array().unwrap_or_else(|| panic!("{doc}"));
+    let gitx = dists.iter().find(|d| d["name"] == "gitx 0.1").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(gitx["rules"], serde_json::json!([["PSB929", 1]]), "{doc}");
+    assert!(
+        !dists.iter().any(|d| d["name"] == "pip 23.2" && d["rules"] != serde_json::json!([])),
+        "{doc}"
+    );
+    // Valid SARIF, the entry's file as the location; and off with the rule deselected.
+    let out = pysbx(dir.path()).args(["scan", "--format", "sarif", "cfg"]).output().unwrap();
+    let sarif = json(&out);
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "cfg/setup.cfg", "{sarif}");
+    assert_eq!(location["region"]["startLine"], 7, "{sarif}");
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--ignore", "PSB929", "cfg", "toml"])
+        .output()
+        .unwrap();
+    assert!(paths_with(&json(&out), "shadowing-console-script").is_empty());
+}

@@ -61,9 +61,11 @@ impl Ownership {
             if let Some(stem) = name.strip_suffix(".dist-info") {
                 self.labels.push(distribution_label(stem));
                 self.read_record(dir, &path, self.labels.len() - 1);
+                self.own_metadata(&path);
             } else if let Some(stem) = name.strip_suffix(".egg-info") {
                 self.labels.push(distribution_label(stem));
                 self.read_top_level(dir, &path, self.labels.len() - 1);
+                self.own_metadata(&path);
             } else if depth < MAX_METADATA_DEPTH && !name.starts_with('.') && name != "__pycache__"
             {
                 subdirs.push(path);
@@ -72,6 +74,12 @@ impl Ownership {
         for sub in subdirs {
             self.visit(&sub, depth + 1);
         }
+    }
+
+    /// The distribution's metadata directory is its own (an `entry_points.txt` with
+    /// findings is reported under it).
+    fn own_metadata(&mut self, metadata: &Path) {
+        self.by_prefix.push((format!("{}/", display_path(metadata)), self.labels.len() - 1));
     }
 
     fn read_record(&mut self, site: &Path, dist_info: &Path, label: usize) {

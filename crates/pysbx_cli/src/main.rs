@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod distributions;
 mod entry_calls;
+mod entry_points;
 mod output;
 mod pending;
 mod pipeline;

@@ -486,6 +486,17 @@ impl Engine {
         self.apply_per_file_ignores(path, outcome)
     }
 
+    /// The findings of the commands a metadata file (`pyproject.toml`, `setup.cfg`, a
+    /// distribution's `entry_points.txt`) declares, per-file ignores applied; `None` when
+    /// there are none (see `crate::entry_points`).
+    pub(crate) fn scan_metadata(&self, path: &Path, text: &str) -> Option<FileOutcome> {
+        let outcome = crate::entry_points::scan_metadata(&self.rules, path, text)?;
+        match self.apply_per_file_ignores(path, outcome) {
+            FileOutcome::Analysed { findings, .. } if findings.is_empty() => None,
+            outcome => Some(outcome),
+        }
+    }
+
     /// Analyses one module's bytes again as run by an entry file of its package at import
     /// time (see `pysbx_analysis::AnalyzeOptions::called_by_entry`); never cached, since the
     /// answer depends on another file.

@@ -903,7 +903,8 @@ mod tests {
         for good in ["command.gh auth token*", "command.security find-*-password*", "command.id"] {
             assert!(valid_command_pattern(good), "{good}");
         }
-        for bad in ["command.", "command. gh", "command.gh  auth", "command.gh\tauth", "commands.x"] {
+        for bad in ["command.", "command. gh", "command.gh  auth", "command.gh\tauth", "commands.x"]
+        {
             assert!(!valid_command_pattern(bad), "{bad}");
         }
     }

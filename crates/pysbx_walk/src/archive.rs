@@ -157,6 +157,14 @@ pub enum ArchiveEntry {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+    /// A `setup.cfg`, or the `entry_points.txt` of a `*.dist-info` or `*.egg-info` directory:
+    /// metadata that may declare the commands the package installs.
+    Metadata {
+        /// The member's name inside the archive.
+        name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// A wheel's `*.dist-info/RECORD` (at the top of a zip): the files the wheel ships, each
     /// with a hash of its bytes. A zip hands its RECORDs on before any other member.
     Record {
@@ -181,6 +189,7 @@ impl ArchiveEntry {
         match self {
             Self::Source { name, .. }
             | Self::Project { name, .. }
+            | Self::Metadata { name, .. }
             | Self::Record { name, .. }
             | Self::Problem { name, .. } => name,
         }
@@ -192,6 +201,9 @@ impl ArchiveEntry {
             Self::Source { name, bytes } => Self::Source { name: format!("{prefix}{name}"), bytes },
             Self::Project { name, bytes } => {
                 Self::Project { name: format!("{prefix}{name}"), bytes }
+            }
+            Self::Metadata { name, bytes } => {
+                Self::Metadata { name: format!("{prefix}{name}"), bytes }
             }
             Self::Record { name, bytes } => Self::Record { name: format!("{prefix}{name}"), bytes },
             Self::Problem { name, message } => {
@@ -231,6 +243,9 @@ enum MemberKind {
     Native,
     /// A `pyproject.toml`: handed on, for the build backend it may name.
     Project,
+    /// A `setup.cfg` or a distribution's `entry_points.txt`: handed on, for the commands it
+    /// declares.
+    Metadata,
     /// A `*.dist-info/RECORD` at the top of a zip: handed on, to check the members against.
     Record,
     /// Anything else: not read.
@@ -240,11 +255,16 @@ enum MemberKind {
 fn member_kind(name: &str) -> MemberKind {
     let mut parts = name.rsplit(['/', '\\']);
     let file = parts.next().unwrap_or_default().to_ascii_lowercase();
-    let in_pycache = parts.next() == Some("__pycache__");
+    let parent = parts.next();
+    let in_pycache = parent == Some("__pycache__");
     let path = Path::new(&file);
+    let in_metadata =
+        || parent.is_some_and(|p| p.ends_with(".dist-info") || p.ends_with(".egg-info"));
     // The same tests by name as a directory walk's (`crate::file_kind`).
     if file == "pyproject.toml" {
         MemberKind::Project
+    } else if file == "setup.cfg" || (file == "entry_points.txt" && in_metadata()) {
+        MemberKind::Metadata
     } else if crate::is_source_name(path) {
         MemberKind::Source
     } else if let Some(kind) = archive_kind(path) {
@@ -483,6 +503,7 @@ impl<'v> Members<'v> {
             | MemberKind::Bytecode
             | MemberKind::Archive(_)
             | MemberKind::Project
+            | MemberKind::Metadata
             | MemberKind::Record => true,
         };
         if reported {
@@ -534,6 +555,7 @@ impl<'v> Members<'v> {
             MemberKind::MaybeScript
             | MemberKind::Archive(_)
             | MemberKind::Project
+            | MemberKind::Metadata
             | MemberKind::Record => {}
         }
         if matches!(kind, MemberKind::Archive(_)) && self.depth >= MAX_NESTING {
@@ -568,6 +590,10 @@ impl<'v> Members<'v> {
         }
         if kind == MemberKind::Record {
             (self.visit)(ArchiveEntry::Record { name, bytes });
+            return Ok(());
+        }
+        if kind == MemberKind::Metadata {
+            (self.visit)(ArchiveEntry::Metadata { name, bytes });
             return Ok(());
         }
         (self.visit)(ArchiveEntry::Source { name, bytes });
@@ -995,6 +1021,7 @@ mod tests {
                 ArchiveEntry::Source { name, .. } => Some(name.as_str()),
                 ArchiveEntry::Problem { .. }
                 | ArchiveEntry::Project { .. }
+                | ArchiveEntry::Metadata { .. }
                 | ArchiveEntry::Record { .. } => None,
             })
             .collect()
@@ -1006,6 +1033,7 @@ mod tests {
                 ArchiveEntry::Problem { name, message } => Some((name.as_str(), message.as_str())),
                 ArchiveEntry::Source { .. }
                 | ArchiveEntry::Project { .. }
+                | ArchiveEntry::Metadata { .. }
                 | ArchiveEntry::Record { .. } => None,
             })
             .collect()

@@ -50,6 +50,9 @@ pub struct Discovery {
     /// `pyproject.toml` files found in walked directories, sorted: they may name an in-tree
     /// build backend, which runs at install time.
     pub projects: Vec<PathBuf>,
+    /// Other metadata files that may declare commands, found in walked directories, sorted:
+    /// `setup.cfg`, and `entry_points.txt` in a `*.dist-info` or `*.egg-info` directory.
+    pub metadata: Vec<PathBuf>,
 }
 
 /// An invalid `--exclude` glob.
@@ -180,6 +183,9 @@ enum FileKind {
     Bytecode,
     /// A `pyproject.toml` (in a walked directory): read for its build backend.
     Project,
+    /// A `setup.cfg`, or an `entry_points.txt` of a distribution's metadata: read for the
+    /// commands it declares.
+    Metadata,
     /// Anything else: left out of a directory walk.
     Other,
 }
@@ -192,6 +198,9 @@ fn file_kind(path: &Path) -> FileKind {
     }
     if path.file_name().is_some_and(|name| name == "pyproject.toml") {
         return FileKind::Project;
+    }
+    if is_metadata_name(path) {
+        return FileKind::Metadata;
     }
     if archive::archive_kind(path).is_some() {
         return FileKind::Archive;
@@ -208,6 +217,20 @@ fn file_kind(path: &Path) -> FileKind {
         };
     }
     FileKind::Other
+}
+
+/// Whether the file may declare commands: `setup.cfg`, or `entry_points.txt` in a
+/// `*.dist-info` or `*.egg-info` directory.
+fn is_metadata_name(path: &Path) -> bool {
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("setup.cfg") => true,
+        Some("entry_points.txt") => path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|dir| dir.ends_with(".dist-info") || dir.ends_with(".egg-info")),
+        _ => false,
+    }
 }
 
 /// Walks `paths` and returns every Python file under them.
@@ -239,6 +262,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                     FileKind::Archive => discovery.archives.push(path.clone()),
                     FileKind::Bytecode => discovery.bytecode.push(path.clone()),
                     FileKind::Project => discovery.projects.push(path.clone()),
+                    FileKind::Metadata => discovery.metadata.push(path.clone()),
                     FileKind::Source | FileKind::Other => discovery.files.push(path.clone()),
                 }
             }
@@ -253,7 +277,8 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
         let roots: Vec<PathBuf> =
             dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
         let roots = &roots;
-        let found = Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+        let found =
+            Mutex::new((Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()));
         let mut builder = WalkBuilder::new(&dirs[0]);
         for dir in &dirs[1..] {
             builder.add(dir);
@@ -299,6 +324,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                                     FileKind::Archive => guard.2.push(entry.into_path()),
                                     FileKind::Bytecode => guard.3.push(entry.into_path()),
                                     FileKind::Project => guard.4.push(entry.into_path()),
+                                    FileKind::Metadata => guard.5.push(entry.into_path()),
                                     FileKind::Source | FileKind::Other => {
                                         guard.0.push(entry.into_path());
                                     }
@@ -320,12 +346,13 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
                 WalkState::Continue
             })
         });
-        if let Ok((files, errors, archives, bytecode, projects)) = found.into_inner() {
+        if let Ok((files, errors, archives, bytecode, projects, metadata)) = found.into_inner() {
             discovery.files.extend(files);
             discovery.errors.extend(errors);
             discovery.archives.extend(archives);
             discovery.bytecode.extend(bytecode);
             discovery.projects.extend(projects);
+            discovery.metadata.extend(metadata);
         }
     }
     discovery.files.sort();
@@ -336,6 +363,8 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions, excludes: &Excludes) -
     discovery.bytecode.dedup();
     discovery.projects.sort();
     discovery.projects.dedup();
+    discovery.metadata.sort();
+    discovery.metadata.dedup();
     discovery.errors.sort_by(|a, b| a.path.cmp(&b.path));
     discovery
 }
@@ -579,7 +608,27 @@ mod tests {
             &Excludes::new(&[]).unwrap(),
         );
         assert_eq!(d.projects, [dir.path().join("pkg/pyproject.toml")]);
+        assert!(d.metadata.is_empty());
         assert!(!names(&d, dir.path()).iter().any(|n| n.ends_with(".toml")));
+    }
+
+    #[test]
+    fn metadata_that_declares_commands_is_found_apart() {
+        let dir = tree();
+        fs::write(dir.path().join("pkg/setup.cfg"), "[metadata]\n").unwrap();
+        fs::create_dir_all(dir.path().join("x-1.0.dist-info")).unwrap();
+        fs::write(dir.path().join("x-1.0.dist-info/entry_points.txt"), "").unwrap();
+        fs::write(dir.path().join("pkg/entry_points.txt"), "").unwrap();
+        let d = discover(
+            &[dir.path().to_path_buf()],
+            &WalkOptions::default(),
+            &Excludes::new(&[]).unwrap(),
+        );
+        assert_eq!(
+            d.metadata,
+            [dir.path().join("pkg/setup.cfg"), dir.path().join("x-1.0.dist-info/entry_points.txt")]
+        );
+        assert!(!names(&d, dir.path()).iter().any(|n| n.ends_with(".cfg") || n.ends_with(".txt")));
     }
 
     #[test]

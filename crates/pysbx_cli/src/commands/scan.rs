@@ -88,6 +88,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         discovery.files.retain(keep);
         discovery.archives.retain(keep);
         discovery.bytecode.retain(keep);
+        discovery.metadata.retain(keep);
     }
 
     // Installed distributions' metadata: who owns each file, and the hashes it was installed
@@ -165,6 +166,29 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             found_errors.push(record_error(path.clone(), message));
         }
         results.push((path, outcome));
+    }
+    // The commands the walked trees' metadata files declare (see `crate::entry_points`).
+    let in_shard = |p: &PathBuf| {
+        args.shard.is_none_or(|(index, count)| shard_of(&display_path(p), count) == index - 1)
+    };
+    let metadata: Vec<&PathBuf> =
+        discovery.projects.iter().filter(|p| in_shard(p)).chain(&discovery.metadata).collect();
+    for path in metadata {
+        let shown = display_path(path);
+        match pysbx_files::read_text(path, pysbx_files::TEXT_LIMIT) {
+            Ok(text) => {
+                if let Some(outcome) = engine.scan_metadata(path, &text) {
+                    results.push((shown, outcome));
+                }
+            }
+            Err(err) => found_errors.push(FileError {
+                path: shown,
+                line: None,
+                column: None,
+                kind: "read".to_string(),
+                message: err.to_string(),
+            }),
+        }
     }
     let archive_results: Vec<ArchiveScan> = discovery
         .archives
@@ -467,8 +491,23 @@ fn scan_archive(engine: &Engine, archive: &Path, want_hashes: bool) -> ArchiveSc
         }
         ArchiveEntry::Project { name, bytes } => {
             let dir = name.rsplit_once('/').map_or("", |(dir, _)| dir);
-            for file in crate::build_backend::backend_files(&String::from_utf8_lossy(&bytes)) {
+            let text = String::from_utf8_lossy(&bytes);
+            for file in crate::build_backend::backend_files(&text) {
                 backends.insert(if dir.is_empty() { file } else { format!("{dir}/{file}") });
+            }
+            let member = format!("{shown}!/{name}");
+            if let Some(outcome) = engine.scan_metadata(Path::new(&member), &text) {
+                outcomes.push((member, outcome));
+            }
+        }
+        ArchiveEntry::Metadata { name, bytes } => {
+            let member = format!("{shown}!/{name}");
+            if let Some(message) = records.check(&name, &bytes) {
+                errors.push(record_error(member.clone(), message));
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Some(outcome) = engine.scan_metadata(Path::new(&member), &text) {
+                outcomes.push((member, outcome));
             }
         }
         ArchiveEntry::Record { name, bytes } => records.add(&name, &bytes),
