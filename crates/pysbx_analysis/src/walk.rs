@@ -2080,7 +2080,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // So does a decorator of the file whose body calls what it is given
                 // (`def run_now(fn): fn()`, or a lambda written as the decorator, `@lambda f:
                 // f()`), as `run_now(f)` written out would.
-                let mut registered = false;
+                // A module's own `__getattr__` (PEP 562) runs at the first look-up of a name
+                // the module lacks, which its importers make as they import it (`from pkg
+                // import x`, `pkg.x`): its body is read as run at import time.
+                let mut registered = self.scope == MODULE && f.name.id.as_str() == "__getattr__";
                 for d in &f.decorator_list {
                     let mut ev = self.expr(&d.expression);
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
