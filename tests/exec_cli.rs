@@ -909,17 +909,28 @@ fn sleeping_program(
     events: &std::path::Path,
     ignored: &[&str],
 ) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
-    let script = s.write(
-        "sleeper.py",
-        // The first line is printed inside `try`, so a Ctrl-C sent once it has come is caught.
-        // Short sleeps: a signal that lands after CPython's last check but before the sleep's
-        // system call starts does not interrupt it (a plain python3 has the same window), and
-        // one 120 s sleep would then hide the KeyboardInterrupt for 120 s.
-        "import os, time\ntry:\n    print(os.environ['TMPDIR'], flush=True)\n\
+    // The first line is printed inside `try`, so a Ctrl-C sent once it has come is caught.
+    // Short sleeps: a signal that lands after CPython's last check but before the sleep's
+    // system call starts does not interrupt it (a plain python3 has the same window), and
+    // one 120 s sleep would then hide the KeyboardInterrupt for 120 s.
+    let code = "import os, time\ntry:\n    print(os.environ['TMPDIR'], flush=True)\n\
          \x20   end = time.monotonic() + 120\n    while time.monotonic() < end:\n\
          \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n\
-         \x20   raise\n",
-    );
+         \x20   raise\n";
+    program_under_signals(s, events, ignored, code, &["--no-gate"])
+}
+
+/// Starts `pysbx exec` with `extra` arguments on the program `code`, whose first line of
+/// standard output is returned once it comes, with the child and a reader of the rest, under
+/// the signal dispositions `sleeping_program` describes.
+fn program_under_signals(
+    s: &Scratch,
+    events: &std::path::Path,
+    ignored: &[&str],
+    code: &str,
+    extra: &[&str],
+) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    let script = s.write("sleeper.py", code);
     let caller = format!(
         "import os, signal, sys\n\
          for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n\
@@ -935,7 +946,7 @@ fn sleeping_program(
         }
     }
     cmd.arg("-c").arg(caller).args(exec_argv(s));
-    cmd.arg("--no-gate").arg("--events").arg(events).arg(&script);
+    cmd.args(extra).arg("--events").arg(events).arg(&script);
     let (child, line, rest) = spawn_first_line(cmd.stderr(std::process::Stdio::piped()));
     (child, line.trim().to_string(), rest)
 }
@@ -997,6 +1008,43 @@ fn ctrl_c_reaches_the_program_as_keyboard_interrupt() {
     assert_eq!(end["child_code"], 130, "{end}");
     let private = std::path::Path::new(&tmpdir).parent().expect("TMPDIR's parent");
     assert!(!private.exists(), "{} left behind", private.display());
+}
+
+/// Ctrl-C goes to the program's process group, as a terminal sends it: a child the program
+/// started gets its `KeyboardInterrupt` too, as under a plain python3 in a terminal.
+#[test]
+fn ctrl_c_reaches_the_programs_children_in_its_group() {
+    let s = Scratch::new();
+    let events = s.path().join("events.jsonl");
+    let policy = s.write("policy.yaml", "process: true\nlimits: {wall_s: 60}\n");
+    let child_code = "import time\ntry:\n    print('child ready', flush=True)\n\
+         \x20   end = time.monotonic() + 60\n    while time.monotonic() < end:\n\
+         \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('child interrupted', flush=True)\n";
+    let code = format!(
+        "import subprocess, sys\n\
+         child = subprocess.Popen([sys.executable, '-c', {child_code:?}], stdout=subprocess.PIPE, text=True)\n\
+         ready = child.stdout.readline().strip()\n\
+         try:\n    print(ready, flush=True)\n    child.wait(timeout=60)\n\
+         except KeyboardInterrupt:\n    print('parent interrupted', flush=True)\n\
+         \x20   print(child.stdout.read().strip(), flush=True)\n    print('child code', child.wait(), flush=True)\n"
+    );
+    let policy = policy.to_str().expect("utf-8 path");
+    let (mut child, first, rest) =
+        program_under_signals(&s, &events, &[], &code, &["--no-gate", "--policy", policy]);
+    assert_eq!(first, "child ready");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
+    let status = wait_bounded(&mut child);
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).expect("test setup");
+    }
+    assert_eq!(
+        rest.join().expect("reader"),
+        "parent interrupted\nchild interrupted\nchild code 0\n",
+        "{err}"
+    );
+    assert_eq!(status.code(), Some(0), "{err}");
 }
 
 /// A signal pysbx was started with ignored stays ignored, for pysbx and for the program, as
