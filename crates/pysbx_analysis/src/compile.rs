@@ -236,6 +236,15 @@ pub(crate) struct Compiled {
     pub(crate) handlers: NameTable,
     /// Some `assign` leaf asks for a parameter kept past the call (`parameter: true`).
     pub(crate) kept_parameters: bool,
+    /// The functions whose parameters such a leaf reads: the names of the `inside:
+    /// {function}` beside it in an `all` (`readinto`), so that other functions lend none.
+    pub(crate) kept_parameter_functions: NameTable,
+    /// Some such leaf stands without an `inside: {function}` beside it: every function's
+    /// parameters are lent.
+    pub(crate) kept_parameters_anywhere: bool,
+    /// While compiling: the function names of the `inside: {function}` of the `all` being
+    /// compiled, if any (see `kept_parameter_functions`).
+    scoping_functions: Option<Patterns>,
     pub(crate) imports: NameTable,
     pub(crate) attributes: NameTable,
     /// One regex per distinct string pattern (leaves with the same pattern share it).
@@ -341,6 +350,9 @@ impl Compiled {
             assigns: NameTable::default(),
             handlers: NameTable::default(),
             kept_parameters: false,
+            kept_parameter_functions: NameTable::default(),
+            kept_parameters_anywhere: false,
+            scoping_functions: None,
             imports: NameTable::default(),
             attributes: NameTable::default(),
             string_regexes: Vec::new(),
@@ -600,7 +612,17 @@ impl Compiled {
                 }
                 let matches =
                     matches.as_deref().map(|m| LazyRegex::checked(m, rule)).transpose()?;
-                self.kept_parameters |= *parameter;
+                if *parameter {
+                    self.kept_parameters = true;
+                    match &self.scoping_functions {
+                        Some(functions) => {
+                            for f in functions.as_slice() {
+                                self.kept_parameter_functions.insert(f, 0);
+                            }
+                        }
+                        None => self.kept_parameters_anywhere = true,
+                    }
+                }
                 leaf(self, LeafKind::Assign(matches, *any_value, *parameter))
             }
             MatchSpec::Store(names) => {
@@ -669,11 +691,21 @@ impl Compiled {
                 Program::Any(self.cheap_first(items))
             }
             MatchSpec::All(items) => {
+                // An `inside: {function}` here holds for every leaf below the `all`.
+                let scoping = items.iter().find_map(|m| match m {
+                    MatchSpec::Inside(spec) => spec.function.clone(),
+                    _ => None,
+                });
+                let outer = match scoping {
+                    Some(functions) => self.scoping_functions.replace(functions),
+                    None => self.scoping_functions.clone(),
+                };
                 let items = items
                     .iter()
                     .map(|m| self.program(m, rule, rule_index, factors))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Program::All(self.cheap_first(items))
+                    .collect::<Result<Vec<_>, _>>();
+                self.scoping_functions = outer;
+                Program::All(self.cheap_first(items?))
             }
             MatchSpec::Not(inner) => {
                 Program::Not(Box::new(self.program(inner, rule, rule_index, factors)?))

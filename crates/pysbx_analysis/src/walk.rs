@@ -1349,7 +1349,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         })
                         .map(|first| (d.scope, key(&first.parameter.name.id)));
                     self.bind_parameters(&f.parameters, given);
-                    self.lend_parameters(&f.parameters);
+                    self.lend_parameters(&f.parameters, &f.name.id);
                     self.body(&f.body);
                     self.lent.clear();
                     self.lent_globals.clear();
@@ -4210,11 +4210,14 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Starts the lent names of a function's body (see `Self::lent`): its parameters but a
-    /// method's receiver (the walker's `method_receiver`), where a rule asks.
-    fn lend_parameters(&mut self, p: &'a ast::Parameters) {
+    /// method's receiver (the walker's `method_receiver`), where a rule asks about the
+    /// function `name` (see `Compiled::kept_parameter_functions`).
+    fn lend_parameters(&mut self, p: &'a ast::Parameters, name: &str) {
         self.lent.clear();
         self.lent_globals.clear();
-        if !self.c.kept_parameters {
+        if !self.c.kept_parameters
+            || !(self.c.kept_parameters_anywhere || self.c.kept_parameter_functions.matches(name))
+        {
             return;
         }
         let receiver = self.method_receiver.as_ref().map(|(_, n)| n.clone());

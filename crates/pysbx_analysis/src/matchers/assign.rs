@@ -102,6 +102,22 @@ mod tests {
     }
 
     #[test]
+    fn parameters_are_lent_only_in_the_functions_a_rule_names() {
+        let src = "class R:\n    def readinto(self, b):\n        R.kept = b\n    def other(self, b):\n        R.kept = b\n";
+        let an = analyzer(&pack(
+            "TST407",
+            "{all: [{assign: {to: ['*'], parameter: true}}, {inside: {function: [readinto]}}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST407"), vec![3]);
+        // Without a function named beside it, every function's parameters are read.
+        let an = analyzer(&pack(
+            "TST408",
+            "{all: [{assign: {to: ['*'], parameter: true}}, {inside: {module_level: false}}]}",
+        ));
+        assert_eq!(lines(&an, src, "TST408"), vec![3, 5]);
+    }
+
+    #[test]
     fn look_alikes() {
         let an = analyzer(&pack("TST401", RULE));
         // Not a constant, too short or spaced (the regex), another name, a comparison.
