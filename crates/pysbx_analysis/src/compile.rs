@@ -19,6 +19,10 @@ pub(crate) const FILE_ORIGIN: &str = "file.";
 /// The prefix of the origin a `derived_from` test names for what a command printed: `command.`
 /// and the command line (`command.gh auth token`, see `Walker::command_origin`).
 pub(crate) const COMMAND_ORIGIN: &str = "command.";
+/// The prefix of the origin a `derived_from` test names for what a request to a known address
+/// read: `url.` and the address (`url.http://169.254.169.254/latest/meta-data/*`, see
+/// `Walker::url_origin`).
+pub(crate) const URL_ORIGIN: &str = "url.";
 
 /// A regex checked when the rules are compiled and built the first time it runs: building
 /// every regex of the built-in rules costs milliseconds that a process analysing one small
@@ -309,6 +313,8 @@ pub(crate) struct Compiled {
     pub(crate) follows_files: bool,
     /// Some `derived_from` test names what a command printed (`command.` origins).
     pub(crate) follows_commands: bool,
+    /// Some `derived_from` test names what a request to an address read (`url.` origins).
+    pub(crate) follows_urls: bool,
     /// Whether an `inside` filter asks what an `if` compared (`tested_against`): only then
     /// are the strings of each test kept as a frame of its body.
     pub(crate) needs_tested: bool,
@@ -379,6 +385,7 @@ impl Compiled {
             derived_origins: NameTable::default(),
             follows_files: false,
             follows_commands: false,
+            follows_urls: false,
             needs_tested: false,
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
@@ -554,6 +561,7 @@ impl Compiled {
                                 self.derived_origins.insert(name, 0);
                                 self.follows_files |= name.starts_with(FILE_ORIGIN);
                                 self.follows_commands |= name.starts_with(COMMAND_ORIGIN);
+                                self.follows_urls |= name.starts_with(URL_ORIGIN);
                             }
                         }
                         if let ArgTest::RefersTo(names)

@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN};
+use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN, URL_ORIGIN};
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
@@ -5322,6 +5322,40 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
     }
 
+    /// The origin of what a request reads, `url.ADDRESS`, where a `derived_from` test names
+    /// it: the address a reading call is given first (`requests.get`, `urlopen`, `httpx.get`,
+    /// a session's `get`), folded, or its literal start where the rest is computed (`"http://
+    /// host/path/" + name`, an f-string), then `FORMAT_HOLE` for the rest.
+    fn url_origin(
+        &mut self,
+        quals: &[QName],
+        c: &'a ast::ExprCall,
+        pos: &[Eval<'a>],
+    ) -> Option<QName> {
+        if !quals.iter().any(|q| URL_READERS.contains(&&**q)) {
+            return None;
+        }
+        let address = match pos.first()?.fold.as_ref() {
+            Some(Const::Str(text)) => text.as_str().to_string(),
+            Some(_) => return None,
+            None => {
+                let written = c.arguments.args.first()?;
+                let start = match written {
+                    Expr::BinOp(b) if b.op == ast::Operator::Add => {
+                        crate::matchers::call::constant_start(&b.left)
+                    }
+                    other => crate::matchers::call::constant_start(other),
+                }?;
+                if start.is_empty() {
+                    return None;
+                }
+                format!("{start}{FORMAT_HOLE}")
+            }
+        };
+        let origin = format!("{URL_ORIGIN}{address}");
+        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+    }
+
     /// The command line an output-giving process call runs, when its argument folds to a
     /// string (words one space apart) or a list of strings (see `command_origin`).
     fn command_line_given(
@@ -8131,6 +8165,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             {
                 vals.push(Value::From(origin));
             }
+            // What a request to a known address read (`requests.get("http://169.254.169.254/
+            // latest/meta-data/iam/security-credentials/" + role)`): the origin `url.ADDRESS`.
+            if self.c.follows_urls
+                && let Some(origin) = self.url_origin(&quals, c, &pos)
+            {
+                vals.push(Value::From(origin));
+            }
             // A copy, a text or an encoding of a followed value is still derived from it
             // (`payload = json.dumps(dict(os.environ))`, `sep.join(lines)`, `fmt.format(env)`).
             if self.c.needs_returned
@@ -9253,6 +9294,21 @@ fn builds_text(e: &Expr) -> bool {
 /// The functions that open a file named by their first argument (`file=`), for the origin of
 /// what it holds (see `Walker::file_origin`).
 const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
+
+/// The calls that read what an address serves, given the address first (see
+/// `Walker::url_origin`).
+const URL_READERS: &[&str] = &[
+    "requests.get",
+    "requests.post",
+    "requests.put",
+    "requests.api.get",
+    "requests.Session().get",
+    "httpx.get",
+    "httpx.Client().get",
+    "urllib.request.urlopen",
+    "urllib2.urlopen",
+    "urllib.urlopen",
+];
 
 /// The calls that start a process whose output the program may read, and the keyword of the
 /// command they run (see `Walker::command_origin`): what they return, or an attribute or a

@@ -414,14 +414,15 @@ impl Ctx {
             return Err(self.invalid(at, "empty list of names".to_string()));
         }
         let or_files = if files {
-            ", `file.` and a path, like `file.*/.netrc`, or `command.` and a command line, like \
-             `command.gh auth token*`"
+            ", `file.` and a path, like `file.*/.netrc`, `command.` and a command line, like \
+             `command.gh auth token*`, or `url.` and an address, like `url.http://169.254.169.254/*`"
         } else {
             ""
         };
         for p in &list {
-            if !(valid_pattern(p) || (files && (valid_file_pattern(p) || valid_command_pattern(p))))
-            {
+            let origin =
+                |p: &str| valid_file_pattern(p) || valid_command_pattern(p) || valid_url_pattern(p);
+            if !(valid_pattern(p) || (files && origin(p))) {
                 return Err(self.invalid(
                     at,
                     format!(
@@ -870,6 +871,14 @@ fn valid_command_pattern(pattern: &str) -> bool {
     })
 }
 
+/// Whether `pattern` names what a request to an address read, for `derived_from`: `url.`
+/// then an address glob with no white space or control character.
+fn valid_url_pattern(pattern: &str) -> bool {
+    pattern.strip_prefix("url.").is_some_and(|address| {
+        !address.is_empty() && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -903,6 +912,8 @@ mod tests {
         for good in ["command.gh auth token*", "command.security find-*-password*", "command.id"] {
             assert!(valid_command_pattern(good), "{good}");
         }
+        assert!(valid_url_pattern("url.http://169.254.169.254/latest/*"));
+        assert!(!valid_url_pattern("url.") && !valid_url_pattern("url.a b"));
         for bad in ["command.", "command. gh", "command.gh  auth", "command.gh\tauth", "commands.x"]
         {
             assert!(!valid_command_pattern(bad), "{bad}");

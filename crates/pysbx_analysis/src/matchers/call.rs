@@ -435,7 +435,7 @@ fn program_as_written(e: &Expr) -> Option<&str> {
     }
 }
 
-fn constant_start(e: &Expr) -> Option<String> {
+pub(crate) fn constant_start(e: &Expr) -> Option<String> {
     match e {
         Expr::StringLiteral(s) => Some(s.value.iter().map(|part| &*part.value).collect()),
         Expr::FString(f) => {
