@@ -2083,7 +2083,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // A module's own `__getattr__` (PEP 562) runs at the first look-up of a name
                 // the module lacks, which its importers make as they import it (`from pkg
                 // import x`, `pkg.x`): its body is read as run at import time.
-                let mut registered = self.scope == MODULE && f.name.id.as_str() == "__getattr__";
+                // So do the hooks of a `conftest.py` (`pytest_configure`, ...), which pytest
+                // calls as soon as it has imported the file.
+                let mut registered = self.scope == MODULE
+                    && (f.name.id.as_str() == "__getattr__"
+                        || (self.file_name == "conftest.py"
+                            && f.name.id.as_str().starts_with("pytest_")));
                 for d in &f.decorator_list {
                     let mut ev = self.expr(&d.expression);
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
