@@ -5316,15 +5316,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else {
             self.command_line_given(quals, pos, kws)?
         };
-        let (program, rest) = line.split_once(' ').unwrap_or((&line, ""));
-        let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
-        let program = program.strip_suffix(".exe").unwrap_or(program);
-        let origin = if rest.is_empty() {
-            format!("{COMMAND_ORIGIN}{program}")
-        } else {
-            format!("{COMMAND_ORIGIN}{program} {rest}")
-        };
-        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+        // Each command of the line a shell runs (`cd /tmp && gh auth token`, `sh -c "gh auth
+        // token"`), the first a rule follows.
+        let origin = shell_commands(&line).into_iter().find_map(|command| {
+            let (program, rest) = command.split_once(' ').unwrap_or((command, ""));
+            let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
+            let program = program.strip_suffix(".exe").unwrap_or(program);
+            let origin = if rest.is_empty() {
+                format!("{COMMAND_ORIGIN}{program}")
+            } else {
+                format!("{COMMAND_ORIGIN}{program} {rest}")
+            };
+            self.c.derived_origins.matches(&origin).then_some(origin)
+        })?;
+        Some(self.interner.intern(&origin))
     }
 
     /// The origin of what a request reads, `url.ADDRESS`, where a `derived_from` test names
@@ -9300,6 +9305,43 @@ fn builds_text(e: &Expr) -> bool {
 /// what it holds (see `Walker::file_origin`).
 const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
 
+/// The commands a command line runs, words one space apart: the line, the script a shell is
+/// given (`sh -c SCRIPT`, `bash -lc SCRIPT`, `cmd /c SCRIPT`, `powershell -Command SCRIPT`),
+/// and each command of a list or pipeline (`a && b`, `a; b`, `a | b`), quotes dropped.
+fn shell_commands(line: &str) -> Vec<&str> {
+    let mut commands = vec![line];
+    let mut words = line.splitn(3, ' ');
+    let (program, flag, rest) = (words.next(), words.next(), words.next());
+    let shell = program.map(|p| {
+        let p = p.rsplit(['/', '\\']).next().unwrap_or(p);
+        p.strip_suffix(".exe").unwrap_or(p).to_ascii_lowercase()
+    });
+    let script = match (shell.as_deref(), flag, rest) {
+        (Some("sh" | "bash" | "zsh" | "dash" | "ksh"), Some(f), Some(r))
+            if f.starts_with('-') && f.ends_with('c') =>
+        {
+            Some(r)
+        }
+        (Some("cmd"), Some(f), Some(r)) if f.eq_ignore_ascii_case("/c") => Some(r),
+        (Some("powershell" | "pwsh"), Some(f), Some(r))
+            if f.eq_ignore_ascii_case("-c") || f.eq_ignore_ascii_case("-command") =>
+        {
+            Some(r)
+        }
+        _ => None,
+    };
+    let script = script.unwrap_or(line).trim_matches(['"', '\'']);
+    if script.contains(['&', ';', '|']) || script.len() != line.len() {
+        commands.extend(
+            script
+                .split(['&', ';', '|'])
+                .map(|c| c.trim().trim_matches(['"', '\'', '(', ')']).trim())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    commands
+}
+
 /// The calls that read what an address serves, given the address first (see
 /// `Walker::url_origin`).
 const URL_READERS: &[&str] = &[
@@ -9599,6 +9641,24 @@ fn big_literal(i: &ast::Int) -> Const<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_commands_a_command_line_runs() {
+        assert_eq!(shell_commands("gh auth token"), ["gh auth token"]);
+        assert_eq!(
+            shell_commands("cd /tmp && gh auth token"),
+            ["cd /tmp && gh auth token", "cd /tmp", "gh auth token"]
+        );
+        assert_eq!(
+            shell_commands("bash -lc \"gh auth token | base64\""),
+            ["bash -lc \"gh auth token | base64\"", "gh auth token", "base64"]
+        );
+        assert_eq!(
+            shell_commands("cmd /c az account get-access-token"),
+            ["cmd /c az account get-access-token", "az account get-access-token"]
+        );
+        assert_eq!(shell_commands("git log -1"), ["git log -1"]);
+    }
 
     #[test]
     fn a_boolean_operation_gives_the_operand_python_would() {
