@@ -5495,10 +5495,19 @@ impl<'a, 'c> Walker<'a, 'c> {
         let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
         let passed = match b.op {
             ast::Operator::Add => self.sum_of(&l, &r),
-            // `Path.home() / ".ssh"`: a path whose text is known (see `crate::paths`).
-            ast::Operator::Div => crate::paths::divided(&l.vals, r.fold.as_ref(), &r.vals)
-                .map(ValueSet::one)
-                .unwrap_or_default(),
+            // `Path.home() / ".ssh"`: a path whose text is known (see `crate::paths`); and a
+            // path joined from a followed value, as `os.path.join` of it is
+            // (`importlib.resources.files(pkg) / "api.py"`).
+            ast::Operator::Div => {
+                let mut passed = crate::paths::divided(&l.vals, r.fold.as_ref(), &r.vals)
+                    .map(ValueSet::one)
+                    .unwrap_or_default();
+                if !self.c.derived_origins.is_empty() {
+                    passed.union(&l.vals.passed_on(&self.c.derived_origins));
+                    passed.union(&r.vals.passed_on(&self.c.derived_origins));
+                }
+                passed
+            }
             _ => ValueSet::default(),
         };
         // Built only where it can be used: handed out, or at the outermost operator of a chain
@@ -8133,6 +8142,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                             vals.push(v.clone());
                         }
                     }
+                }
+            } else if self.c.needs_returned && !vals.is_empty() && fold.is_none() {
+                // A result the engine knows as something else (the module a spec of
+                // `find_spec("requests")` loads) is still what the call gave, where a
+                // `derived_from` test names the function (`find_spec(...).origin`, the file).
+                for q in quals.iter().filter(|q| self.c.derived_origins.matches(q)) {
+                    vals.push(Value::Returned(q.clone()));
                 }
             }
             // A function of the file that calls what it is given (`try_call(os.uname)`,
