@@ -86,6 +86,85 @@ pub(crate) fn unrun_commands(source: &str, body: &[Stmt]) -> Vec<String> {
         .collect()
 }
 
+/// Whether the file's `if` tests of `sys.argv` against a maintainer's command say when their
+/// bodies run: the file never changes `sys.argv` (an assignment to it or an item, a method
+/// that changes the list), which would make such a test true wherever the file likes.
+pub(crate) fn argv_tests_hold(source: &str, body: &[Stmt]) -> bool {
+    if !source.contains("argv") {
+        return false;
+    }
+    let mut seen = Seen::default();
+    for stmt in body {
+        seen.visit_stmt(stmt);
+    }
+    !seen.argv_changed
+}
+
+/// Whether an `if` test holds only when the program's command line names a maintainer's
+/// command ([`MAINTAINER_COMMANDS`]): `sys.argv[-1] == "publish"` (either side), `"upload" in
+/// sys.argv`, `sys.argv[1] in ("publish", "release")`, or an `and` with such a test among its
+/// operands, or an `or` of such tests only.
+pub(crate) fn is_maintainer_argv_test(test: &Expr) -> bool {
+    use ruff_python_ast::{BoolOp, CmpOp};
+    let maintainer = |e: &Expr| {
+        match e {
+        Expr::StringLiteral(s) => MAINTAINER_COMMANDS.contains(&s.value.to_str()),
+        Expr::Tuple(t) => !t.elts.is_empty() && t.elts.iter().all(|x| {
+            matches!(x, Expr::StringLiteral(s) if MAINTAINER_COMMANDS.contains(&s.value.to_str()))
+        }),
+        Expr::List(l) => !l.elts.is_empty() && l.elts.iter().all(|x| {
+            matches!(x, Expr::StringLiteral(s) if MAINTAINER_COMMANDS.contains(&s.value.to_str()))
+        }),
+        _ => false,
+    }
+    };
+    let item = |e: &Expr| matches!(e, Expr::Subscript(s) if is_argv(&s.value));
+    match test {
+        Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
+            let (left, right) = (&*c.left, &c.comparators[0]);
+            match c.ops[0] {
+                CmpOp::Eq => {
+                    (item(left) && matches!(right, Expr::StringLiteral(_)) && maintainer(right))
+                        || (item(right)
+                            && matches!(left, Expr::StringLiteral(_))
+                            && maintainer(left))
+                }
+                CmpOp::In => {
+                    (matches!(left, Expr::StringLiteral(_)) && maintainer(left) && is_argv(right))
+                        || (item(left) && maintainer(right))
+                }
+                _ => false,
+            }
+        }
+        Expr::BoolOp(b) => match b.op {
+            BoolOp::And => b.values.iter().any(is_maintainer_argv_test),
+            BoolOp::Or => b.values.iter().all(is_maintainer_argv_test),
+        },
+        _ => false,
+    }
+}
+
+/// Whether an `if` test fails only when the command line names a maintainer's command
+/// (`sys.argv[-1] != "publish"`, `"upload" not in sys.argv`, `not` of a test
+/// [`is_maintainer_argv_test`] accepts): its `else` runs only then.
+pub(crate) fn is_negated_maintainer_argv_test(test: &Expr) -> bool {
+    use ruff_python_ast::{CmpOp, UnaryOp};
+    match test {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => is_maintainer_argv_test(&u.operand),
+        Expr::Compare(c) if c.ops.len() == 1 => {
+            let positive = match c.ops[0] {
+                CmpOp::NotEq => CmpOp::Eq,
+                CmpOp::NotIn => CmpOp::In,
+                _ => return false,
+            };
+            let mut flipped = c.clone();
+            flipped.ops = vec![positive].into_boxed_slice();
+            is_maintainer_argv_test(&Expr::Compare(flipped))
+        }
+        _ => false,
+    }
+}
+
 #[derive(Default)]
 struct Seen {
     /// The module's top-level classes.
@@ -100,6 +179,8 @@ struct Seen {
     key_strings: FxHashMap<String, usize>,
     /// Something that could make an installer run any command.
     unsafe_file: bool,
+    /// The file changes `sys.argv` (see [`argv_tests_hold`]).
+    argv_changed: bool,
 }
 
 impl Seen {
@@ -129,6 +210,7 @@ impl<'a> Visitor<'a> for Seen {
         };
         if targets.iter().any(is_argv) {
             self.unsafe_file = true;
+            self.argv_changed = true;
         }
         walk_stmt(self, stmt);
     }
@@ -156,6 +238,16 @@ impl<'a> Visitor<'a> for Seen {
             Expr::Name(n) => *self.other_uses.entry(n.id.to_string()).or_default() += 1,
             Expr::Attribute(a) if a.attr.id.as_str() == "sub_commands" => self.unsafe_file = true,
             Expr::Call(c) => {
+                // `setattr(sys, "argv", [...])`.
+                if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "setattr")
+                    && c.arguments
+                        .args
+                        .iter()
+                        .any(|a| matches!(a, Expr::StringLiteral(s) if s.value.to_str() == "argv"))
+                {
+                    self.unsafe_file = true;
+                    self.argv_changed = true;
+                }
                 if c.arguments.keywords.iter().any(|k| {
                     k.arg
                         .as_ref()
@@ -168,12 +260,12 @@ impl<'a> Visitor<'a> for Seen {
                     let literal_args =
                         c.arguments.args.iter().all(|x| matches!(x, Expr::StringLiteral(_)))
                             && c.arguments.keywords.is_empty();
-                    if (method == "run_command" && !literal_args)
-                        || (is_argv(&a.value)
-                            && !matches!(method, "index" | "count" | "copy" | "__contains__"))
-                    {
+                    let argv_changed = is_argv(&a.value)
+                        && !matches!(method, "index" | "count" | "copy" | "__contains__");
+                    if (method == "run_command" && !literal_args) || argv_changed {
                         self.unsafe_file = true;
                     }
+                    self.argv_changed |= argv_changed;
                 }
             }
             _ => {}
@@ -233,5 +325,66 @@ mod tests {
         assert_eq!(unrun(&src), ["CleanCommand"]);
         // A file that never says `cmdclass`.
         assert!(unrun(&format!("{TEMPLATE}setup(cmds={{'upload': UploadCommand}})\n")).is_empty());
+    }
+
+    fn test_of(src: &str) -> Expr {
+        let parsed = ruff_python_parser::parse_module(src).expect("test source parses");
+        match &parsed.syntax().body[0] {
+            Stmt::If(i) => (*i.test).clone(),
+            other => panic!("not an if: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tests_of_the_command_line_against_a_maintainers_command() {
+        for yes in [
+            "if sys.argv[-1] == 'publish': pass",
+            "if 'upload' == sys.argv[1]: pass",
+            "if 'release' in sys.argv: pass",
+            "if sys.argv[1] in ('tag', 'bump'): pass",
+            "if len(sys.argv) > 1 and sys.argv[1] == 'publish': pass",
+            "if 'upload' in sys.argv or 'publish' in argv: pass",
+        ] {
+            assert!(is_maintainer_argv_test(&test_of(yes)), "{yes}");
+        }
+        for no in [
+            "if sys.argv[-1] == 'install': pass",
+            "if sys.argv[-1] == x: pass",
+            "if os.environ['CI'] == 'publish': pass",
+            "if 'publish' in ('publish', 'x'): pass",
+            "if 'publish' == 'publish': pass",
+            "if sys.argv[-1] != 'publish': pass",
+            "if 'upload' in sys.argv or ready: pass",
+        ] {
+            assert!(!is_maintainer_argv_test(&test_of(no)), "{no}");
+        }
+        for negated in [
+            "if sys.argv[-1] != 'publish': pass",
+            "if 'upload' not in sys.argv: pass",
+            "if not ('upload' in sys.argv): pass",
+        ] {
+            assert!(is_negated_maintainer_argv_test(&test_of(negated)), "{negated}");
+        }
+        assert!(!is_negated_maintainer_argv_test(&test_of("if sys.argv[-1] == 'publish': pass")));
+    }
+
+    #[test]
+    fn a_command_line_the_file_changes_says_nothing() {
+        let holds = |src: &str| {
+            let parsed = ruff_python_parser::parse_module(src).expect("test source parses");
+            argv_tests_hold(src, &parsed.syntax().body)
+        };
+        assert!(holds("import sys\nif sys.argv[-1] == 'publish': pass\n"));
+        for changed in [
+            "import sys\nsys.argv.append('publish')\n",
+            "import sys\nsys.argv[-1] = 'publish'\n",
+            "import sys\nsys.argv += ['publish']\n",
+            "import sys\nsys.argv = ['setup.py', 'publish']\n",
+            "import sys\nsetattr(sys, 'argv', ['x', 'publish'])\n",
+            "import sys\ndef f():\n    sys.argv.insert(1, 'publish')\n",
+        ] {
+            assert!(!holds(changed), "{changed}");
+        }
+        assert!(!holds("x = 1\n"));
     }
 }

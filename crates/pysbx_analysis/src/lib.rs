@@ -376,6 +376,7 @@ impl Analyzer {
         // Gathered at most once for all the readings, the first time an `encoded` test asks.
         let spelled = spelled::Spelled::new(body, source);
         let unrun_commands = commands::unrun_commands(source, body);
+        let argv_tests_hold = commands::argv_tests_hold(source, body);
         let mut seeds = Vec::new();
         let mut reading = 0;
         loop {
@@ -390,6 +391,7 @@ impl Analyzer {
             );
             walker.build_backend = options.build_backend;
             walker.unrun_commands = &unrun_commands;
+            walker.argv_tests_hold = argv_tests_hold;
             walker.doctests_read = options.doctest_examples;
             if let Some(entry) = &options.called_by_entry {
                 walker.called_by_entry(&entry.entry_file_name, &entry.functions);

@@ -867,6 +867,9 @@ pub(crate) struct Walker<'a, 'c> {
     pub(crate) build_backend: bool,
     /// The module's command classes no installer runs (see `crate::commands`).
     pub(crate) unrun_commands: &'c [String],
+    /// The file's tests of `sys.argv` against a maintainer's command say when their bodies
+    /// run (see `crate::commands::argv_tests_hold`).
+    pub(crate) argv_tests_hold: bool,
     /// In a function's body: the names that hold one of its parameters (but a method's
     /// receiver) as it was given, or a view of it, for `assign: {parameter: true}` leaves:
     /// a buffer the interpreter lends a method (`readinto(self, b)`) kept past the call.
@@ -1176,6 +1179,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             import_time_tested,
             build_backend: false,
             unrun_commands: &[],
+            argv_tests_hold: false,
             lent: SmallVec::new(),
             lent_globals: SmallVec::new(),
             assigning_lent: false,
@@ -2492,11 +2496,19 @@ impl<'a, 'c> Walker<'a, 'c> {
             Stmt::If(i) => {
                 self.value_reading(&i.test);
                 self.in_branch(|w| {
-                    w.tested_body(&i.test, &i.body);
+                    w.argv_guarded(&i.test, |w| w.tested_body(&i.test, &i.body));
                     for clause in &i.elif_else_clauses {
                         if let Some(t) = &clause.test {
                             w.value_reading(t);
-                            w.tested_body(t, &clause.body);
+                            w.argv_guarded(t, |w| w.tested_body(t, &clause.body));
+                        } else if i.elif_else_clauses.len() == 1
+                            && w.argv_tests_hold
+                            && crate::commands::is_negated_maintainer_argv_test(&i.test)
+                        {
+                            // `if sys.argv[-1] != "publish": ... else: <the shortcut>`.
+                            w.frames.push(Frame::MaintainerCommand);
+                            w.body(&clause.body);
+                            w.frames.pop();
                         } else {
                             w.body(&clause.body);
                         }
@@ -6499,6 +6511,19 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Walks the body of an `if` (or `elif`) under a frame of the strings its test compares
     /// something with (see [`Frame::Tested`]), where a rule asks for them.
+    /// Walks a branch with `walk`, in a [`Frame::MaintainerCommand`] where its test holds only
+    /// when the command line names a maintainer's command (`if sys.argv[-1] == "publish":`):
+    /// the setup.py shortcut a maintainer runs by hand, not the installer.
+    fn argv_guarded(&mut self, test: &'a Expr, walk: impl FnOnce(&mut Self)) {
+        if self.argv_tests_hold && crate::commands::is_maintainer_argv_test(test) {
+            self.frames.push(Frame::MaintainerCommand);
+            walk(self);
+            self.frames.pop();
+        } else {
+            walk(self);
+        }
+    }
+
     fn tested_body(&mut self, test: &'a Expr, body: &'a [Stmt]) {
         let mut narrowed = Vec::new();
         self.narrowings(test, &mut narrowed, 0);

@@ -43,6 +43,10 @@ pub(crate) enum Frame<'a> {
     EndlessLoop,
     /// The body of an `if` (or `elif`) whose test compares something with these strings.
     Tested(std::rc::Rc<[String]>),
+    /// The body of an `if` that runs only when the program was started with a maintainer's
+    /// command on its command line (`if sys.argv[-1] == "publish":`, see
+    /// `crate::commands::is_maintainer_argv_test`): not at install or import time.
+    MaintainerCommand,
     /// The function whose body this follows was called by name at import time (`_post()` at
     /// a module's top level): its body runs at import time too.
     CalledAtImport,
@@ -69,7 +73,7 @@ pub(crate) struct Site<'s, 'a> {
 /// back at import time).
 pub(crate) fn runs_at_import(frames: &[Frame<'_>]) -> bool {
     !frames.iter().fold(false, |inside, f| match f {
-        Frame::Function(_) | Frame::Lambda => true,
+        Frame::Function(_) | Frame::Lambda | Frame::MaintainerCommand => true,
         Frame::CalledAtImport => false,
         _ => inside,
     })
