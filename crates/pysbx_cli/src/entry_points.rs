@@ -6,6 +6,10 @@
 //! installed, exactly as a `console_scripts` entry of a `setup()` call does, so the rule that
 //! reads those entries in `setup.py` (`shadowing-console-script`) reads these too: each
 //! declaration is matched, as the text `NAME = TARGET`, against the rule's string patterns.
+//!
+//! The same files (and a `setup.py`'s literal `entry_points`) name the project's pytest
+//! plugins (`pytest11`): modules pytest imports at every run, which the scan analyses as it
+//! does a `conftest.py` (see `pytest_plugin_files`).
 
 use std::path::Path;
 
@@ -26,8 +30,9 @@ pub(crate) struct Declared {
     pub(crate) name: String,
     /// What it runs (`pkg.cli:main`).
     pub(crate) target: String,
-    /// Byte offset of the name's first character, and of the end of its line.
+    /// Byte offset of the name's first character.
     pub(crate) start: usize,
+    /// Byte offset of the end of the name's line (its line break excluded).
     pub(crate) line_end: usize,
 }
 
