@@ -1338,7 +1338,7 @@ fn commands_declared_in_metadata_are_read_as_setup_py_entries_are() {
     write(
         dir.path(),
         "toml/pyproject.toml",
-        "[project]\nname = \"helpers\"\n\n[project.scripts]\nsudo = \"helpers:main\"\nhelpers = \"helpers:main\"\n",
+        "[project]\nname = \"helpers\"\n\n[project.scripts]\nsudo = \"helpers:main\"\nhelpers = \"helpers:main\"\ngit = \"git:main\"\n",
     );
     // Installed: pip's own commands, and another distribution's `git`.
     let site = "venv/lib/python3.11/site-packages";
@@ -1411,6 +1411,8 @@ fn commands_declared_in_metadata_are_read_as_setup_py_entries_are() {
         ),
         ("shadow-1.0.tar.gz!/shadow-1.0/setup.cfg", 2, 19, "ssh = shadow:main"),
         ("toml/pyproject.toml", 5, 1, "sudo = helpers:main"),
+        // A module named as the command, shipped by a project of another name.
+        ("toml/pyproject.toml", 7, 1, "git = git:main"),
         (&format!("{site}/gitx-0.1.dist-info/entry_points.txt"), 2, 1, "git = gitx.cli:main"),
     ]
     .iter()

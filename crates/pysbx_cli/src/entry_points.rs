@@ -257,10 +257,60 @@ fn from_ini(text: &str, setup_cfg: bool, groups: &[&str]) -> Vec<Declared> {
 
 /// Whether the command is its own package's: the module it runs is named as the command is,
 /// version digits aside (pip's `pip3.11 = pip._internal.cli.main:main`).
-fn is_own_command(d: &Declared) -> bool {
+fn is_own_command(d: &Declared, project: Option<&str>) -> bool {
     let base = d.name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     let module = d.target.split([':', '.']).next().unwrap_or("").trim();
-    !base.is_empty() && base.eq_ignore_ascii_case(module)
+    !base.is_empty()
+        && base.eq_ignore_ascii_case(module)
+        && project.is_some_and(|p| normalized(p) == normalized(base))
+}
+
+/// A project's name as PEP 503 compares names: lower case, runs of `-`, `_` and `.` as one
+/// `-`.
+fn normalized(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for part in name.split(['-', '_', '.']).filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&part.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The name of the project or distribution whose metadata the file at `path` is: a
+/// `*.dist-info` or `*.egg-info` directory's name before its version, `setup.cfg`'s
+/// `[metadata] name`, `pyproject.toml`'s `[project] name` or poetry's.
+fn project_name(path: &Path, text: &str) -> Option<String> {
+    match path.file_name().and_then(|n| n.to_str())? {
+        "entry_points.txt" => {
+            let dir = path.parent()?.file_name()?.to_str()?;
+            let stem = dir.strip_suffix(".dist-info").or_else(|| dir.strip_suffix(".egg-info"))?;
+            Some(stem.split('-').next().unwrap_or(stem).to_string())
+        }
+        "setup.cfg" => {
+            let mut in_metadata = false;
+            for line in text.lines() {
+                let trimmed = line.trim();
+                if trimmed.starts_with('[') {
+                    in_metadata = trimmed == "[metadata]";
+                } else if in_metadata
+                    && let Some((key, value)) = trimmed.split_once(['=', ':'])
+                    && key.trim() == "name"
+                {
+                    return Some(value.trim().to_string());
+                }
+            }
+            None
+        }
+        "pyproject.toml" => {
+            let doc = text.parse::<toml::Table>().ok()?;
+            let project = doc.get("project").and_then(|p| p.get("name"));
+            let poetry = doc.get("tool").and_then(|t| t.get("poetry")).and_then(|p| p.get("name"));
+            project.or(poetry).and_then(toml::Value::as_str).map(str::to_string)
+        }
+        _ => None,
+    }
 }
 
 /// The string patterns a rule's match holds outside any `not`: what a declaration's text is
@@ -293,10 +343,12 @@ pub(crate) fn scan_metadata(rules: &RuleSet, path: &Path, text: &str) -> Option<
     if patterns.is_empty() {
         return None;
     }
+    let project = project_name(path, text);
     let mut findings = Vec::new();
     for d in declared(name, text) {
         let entry = format!("{} = {}", d.name, d.target);
-        if is_own_command(&d) || !patterns.iter().any(|re| re.is_match(&entry)) {
+        if is_own_command(&d, project.as_deref()) || !patterns.iter().any(|re| re.is_match(&entry))
+        {
             continue;
         }
         findings.push(finding(index, rule, text, &d, &entry));
@@ -364,8 +416,18 @@ mod tests {
         let text = "[babel.extractors]\npython = babel.messages.extract:extract_python\n\n[console_scripts]\npip = pip._internal.cli.main:main\ngit = evil:main\n";
         let found = declared("entry_points.txt", text);
         assert_eq!(names(&found), [("pip", "pip._internal.cli.main:main"), ("git", "evil:main")]);
-        assert!(is_own_command(&found[0]));
-        assert!(!is_own_command(&found[1]));
+        assert!(is_own_command(&found[0], Some("pip")));
+        assert!(!is_own_command(&found[1], Some("pip")));
+        // A project of another name that ships a module named `pip`: not pip's own command.
+        assert!(!is_own_command(&found[0], Some("pipx-helpers")));
+        assert!(!is_own_command(&found[0], None));
+        let dist = Path::new("site/pip-23.2.dist-info/entry_points.txt");
+        assert_eq!(project_name(dist, "").as_deref(), Some("pip"));
+        let cfg = "[metadata]\nname = Pip_Tools\n[options]\nname = x\n";
+        assert_eq!(project_name(Path::new("setup.cfg"), cfg).as_deref(), Some("Pip_Tools"));
+        assert_eq!(normalized("Pip_Tools"), "pip-tools");
+        let toml = "[project]\nname = \"pip\"\n";
+        assert_eq!(project_name(Path::new("pyproject.toml"), toml).as_deref(), Some("pip"));
     }
 
     #[test]
