@@ -5361,13 +5361,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             Some(Const::Str(text)) => text.as_str().to_string(),
             Some(_) => return None,
             None => {
-                let written = c.arguments.args.first()?;
-                let start = match written {
-                    Expr::BinOp(b) if b.op == ast::Operator::Add => {
-                        crate::matchers::call::constant_start(&b.left)
-                    }
-                    other => crate::matchers::call::constant_start(other),
-                }?;
+                // The leftmost operand of a chain of `+` (`"http://host/" + a + b`).
+                let mut written = c.arguments.args.first()?;
+                while let Expr::BinOp(b) = written
+                    && b.op == ast::Operator::Add
+                {
+                    written = &b.left;
+                }
+                let start = crate::matchers::call::constant_start(written)?;
                 if start.is_empty() {
                     return None;
                 }
