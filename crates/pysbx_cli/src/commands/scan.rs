@@ -75,18 +75,34 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let mut projects: std::collections::BTreeSet<PathBuf> =
         discovery.projects.iter().cloned().collect();
     projects.extend(enclosing_projects(&fs_paths));
+    // Each metadata file read once: for its build backend, its pytest plugins and, below, the
+    // commands it declares.
+    let metadata_texts: HashMap<PathBuf, Result<String, String>> = projects
+        .iter()
+        .chain(&discovery.metadata)
+        .map(|p| {
+            let text =
+                pysbx_files::read_text(p, pysbx_files::TEXT_LIMIT).map_err(|e| e.to_string());
+            (p.clone(), text)
+        })
+        .collect();
     for project in &projects {
-        let Ok(text) = pysbx_files::read_text(project, pysbx_files::TEXT_LIMIT) else { continue };
+        let Some(Ok(text)) = metadata_texts.get(project) else { continue };
         let dir = project.parent().unwrap_or(Path::new(""));
-        for file in crate::build_backend::backend_files(&text) {
+        for file in crate::build_backend::backend_files(text) {
             engine.build_backends.insert(dir.join(file));
         }
     }
     // The pytest plugins the scanned projects and installed distributions declare, read as
     // `conftest.py` files are (see `crate::entry_points::pytest_plugin_files`).
+    for (declaring, text) in &metadata_texts {
+        if let Ok(text) = text {
+            engine.pytest_plugins.extend(crate::entry_points::pytest_plugin_files(declaring, text));
+        }
+    }
     let setup_scripts =
         discovery.files.iter().filter(|p| p.file_name().is_some_and(|n| n == "setup.py"));
-    for declaring in projects.iter().chain(&discovery.metadata).chain(setup_scripts) {
+    for declaring in setup_scripts {
         let Ok(text) = pysbx_files::read_text(declaring, pysbx_files::TEXT_LIMIT) else {
             continue;
         };
@@ -185,19 +201,20 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         discovery.projects.iter().filter(|p| in_shard(p)).chain(&discovery.metadata).collect();
     for path in metadata {
         let shown = display_path(path);
-        match pysbx_files::read_text(path, pysbx_files::TEXT_LIMIT) {
-            Ok(text) => {
-                if let Some(outcome) = engine.scan_metadata(path, &text) {
+        match metadata_texts.get(path) {
+            Some(Ok(text)) => {
+                if let Some(outcome) = engine.scan_metadata(path, text) {
                     results.push((shown, outcome));
                 }
             }
-            Err(err) => found_errors.push(FileError {
+            Some(Err(message)) => found_errors.push(FileError {
                 path: shown,
                 line: None,
                 column: None,
                 kind: "read".to_string(),
-                message: err.to_string(),
+                message: message.clone(),
             }),
+            None => {}
         }
     }
     let archive_results: Vec<ArchiveScan> = discovery
