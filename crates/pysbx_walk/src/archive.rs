@@ -258,8 +258,7 @@ fn member_kind(name: &str) -> MemberKind {
     let parent = parts.next();
     let in_pycache = parent == Some("__pycache__");
     let path = Path::new(&file);
-    let in_metadata =
-        || parent.is_some_and(|p| p.ends_with(".dist-info") || p.ends_with(".egg-info"));
+    let in_metadata = || parent.is_some_and(crate::is_metadata_dir);
     // The same tests by name as a directory walk's (`crate::file_kind`).
     if file == "pyproject.toml" {
         MemberKind::Project

@@ -228,9 +228,15 @@ fn is_metadata_name(path: &Path) -> bool {
             .parent()
             .and_then(|p| p.file_name())
             .and_then(|n| n.to_str())
-            .is_some_and(|dir| dir.ends_with(".dist-info") || dir.ends_with(".egg-info")),
+            .is_some_and(is_metadata_dir),
         _ => false,
     }
+}
+
+/// Whether a directory's name is a distribution's metadata directory (`*.dist-info`,
+/// `*.egg-info`).
+pub(crate) fn is_metadata_dir(name: &str) -> bool {
+    name.ends_with(".dist-info") || name.ends_with(".egg-info")
 }
 
 /// Walks `paths` and returns every Python file under them.
