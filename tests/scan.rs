@@ -829,3 +829,20 @@ fn code_nested_too_deep_hides_nothing_beside_it() {
     assert!(text.contains("levels deep"), "{text}");
     assert!(text.contains("PSB907"), "{text}");
 }
+
+/// The scan returns freed pages to the system sooner than jemalloc's default (ten seconds),
+/// which keeps its peak memory down (docs/benchmarks.md): the option compiled into the binary
+/// is the one jemalloc runs with. `stats_print` makes jemalloc print its options at exit.
+#[test]
+fn the_scan_runs_with_its_allocators_shorter_decay() {
+    let dir = repo();
+    write(dir.path(), "ok.py", "x = 1\n");
+    let out = pysbx(dir.path())
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .args(["scan", "--quiet", "ok.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("opt.dirty_decay_ms: 500 "), "{text}");
+}
