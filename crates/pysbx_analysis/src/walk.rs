@@ -990,8 +990,9 @@ pub(crate) struct Walker<'a, 'c> {
     dict_wanted: Option<TextSize>,
     /// Constant paths a download was saved to, with the call that downloaded it: an argument
     /// that folds to one (or an argument vector holding one) is derived from that call (see
-    /// [`Self::note_saved`]).
-    saved: Vec<(Rc<str>, QName)>,
+    /// [`Self::note_saved`]). A directory (a clone, an extracted archive) is marked as one:
+    /// the paths inside it hold the download, not the directory's own name.
+    saved: Vec<(Rc<str>, QName, bool)>,
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
@@ -1824,7 +1825,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         };
         let Some(q) = source.and_then(|v| self.written_download(v)) else { return };
         if let Some((path, name)) = path_argument(c, pos, kws, at, kw) {
-            self.saved_to(path, name, q);
+            self.saved_directory(path, name, q);
         }
     }
 
@@ -1908,9 +1909,30 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
     fn saved_to(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
+        self.saved_in(path, name, q, false);
+    }
+
+    /// Remembers that a directory holds what a call of `q` downloaded: a repository `git
+    /// clone` fetched, an archive extracted there. The paths inside it hold the download
+    /// (`os.path.join(d, "run.py")`, `d / "run.py"`), and so does the directory where imports
+    /// look (`sys.path.insert(0, d)`); the directory's own name elsewhere does not (`["git",
+    /// "-C", d, "pull"]`, `shutil.rmtree(d)`): a name bound to it gets the origin `q` followed
+    /// by `/`, which no rule follows, and a path made inside it gets `q` (see
+    /// [`Self::inside_directory`]).
+    fn saved_directory(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
+        let path = path.map(|p| match p.trim_end_matches('/') {
+            "" => Rc::from("/"),
+            t if t.len() < p.len() => Rc::from(t),
+            _ => p,
+        });
+        let q = if path.is_some() { q } else { self.interner.intern(&format!("{q}/")) };
+        self.saved_in(path, name, q, true);
+    }
+
+    fn saved_in(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName, directory: bool) {
         if let Some(p) = path {
-            if self.saved.len() < MAX_SAVED && !self.saved.iter().any(|(s, _)| *s == p) {
-                self.saved.push((p, q));
+            if self.saved.len() < MAX_SAVED && !self.saved.iter().any(|(s, ..)| *s == p) {
+                self.saved.push((p, q, directory));
             }
         } else if let Some(n) = name
             && self.scopes.owner(self.scope, &n) == Some(self.scope)
@@ -1920,6 +1942,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 vals.push(Value::From(q));
                 self.scopes.bind(self.scope, &n, vals);
             }
+        }
+    }
+
+    /// A path made inside a directory a download was saved in (`os.path.join(d, "run.py")`,
+    /// `d / "run.py"`) holds the download: the origin `q/` a name bound to the directory has
+    /// (see [`Self::saved_directory`]) gives `q`.
+    fn inside_directory(&mut self, vals: &mut ValueSet<'a>) {
+        let inside: SmallVec<[QName; 1]> = vals
+            .alts()
+            .iter()
+            .filter_map(|v| match v {
+                Value::From(q) => q.strip_suffix('/').map(|q| self.interner.intern(q)),
+                _ => None,
+            })
+            .collect();
+        for q in inside {
+            vals.push(Value::From(q));
         }
     }
 
@@ -1937,20 +1976,42 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// With `directory`, a directory a download was saved in counts as the download (the
     /// argument of a call that puts a directory where imports look).
     fn mark_saved(&mut self, e: &mut Eval<'a>, written: Option<&Expr>, directory: bool) {
+        if self.saved.is_empty() && !directory {
+            return;
+        }
+        // A name bound to a saved directory, put where imports look.
+        if directory {
+            self.inside_directory(&mut e.vals);
+        }
         let all = &self.saved;
         let hit = |s: &str| {
-            let saved = |w: &str| all.iter().find(|(p, _)| &**p == w).map(|(_, q)| q.clone());
+            // A saved file by its path; a saved directory by a path inside it, or by its own
+            // where imports look.
+            let saved = |w: &str| {
+                all.iter()
+                    .find(|(p, _, dir)| {
+                        if &**p == w {
+                            !dir || directory
+                        } else {
+                            *dir && w.strip_prefix(&**p).is_some_and(|rest| {
+                                rest.starts_with('/') || p.ends_with('/') && !rest.is_empty()
+                            })
+                        }
+                    })
+                    .map(|(_, q, _)| q.clone())
+            };
             saved(s)
                 .or_else(|| command_words(s).filter(|w| w.len() < s.len()).find_map(saved))
                 .or_else(|| {
                     let s = s.trim_end_matches('/');
                     let s = if s.is_empty() { "/" } else { s };
                     directory
-                        .then(|| all.iter().find(|(p, _)| parent_dir(p) == Some(s)))
+                        .then(|| all.iter().find(|(p, ..)| parent_dir(p) == Some(s)))
                         .flatten()
-                        .map(|(_, q)| q.clone())
+                        .map(|(_, q, _)| q.clone())
                 })
         };
+
         let mut q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
@@ -5518,6 +5579,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if !self.c.derived_origins.is_empty() {
                     passed.union(&l.vals.passed_on(&self.c.derived_origins));
                     passed.union(&r.vals.passed_on(&self.c.derived_origins));
+                    // A path inside a directory a download was saved in (`d / "run.py"`).
+                    self.inside_directory(&mut passed);
                 }
                 passed
             }
@@ -7325,13 +7388,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         }
         // An argument naming a file a download was saved to holds the download.
-        if !self.saved.is_empty() {
-            // A directory put where imports look holds the downloads saved in it
-            // (`sys.path.insert(0, "/tmp")` after `/tmp/stage.py` was written with one).
-            let import_dir = callee
+        // A directory put where imports look holds the downloads saved in it
+        // (`sys.path.insert(0, "/tmp")` after `/tmp/stage.py` was written with one).
+        let import_dir = self.c.needs_returned
+            && callee
                 .vals
                 .quals()
                 .any(|q| matches!(&**q, "sys.path.insert" | "sys.path.append" | "site.addsitedir"));
+        if !self.saved.is_empty() || import_dir {
             for (i, e) in pos.iter_mut().enumerate() {
                 let written = if star_at.is_none() { c.arguments.args.get(i) } else { None };
                 self.mark_saved(e, written, import_dir);
@@ -8237,6 +8301,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for e in &pos {
                     vals.union(&e.vals.passed_on(&self.c.derived_origins));
                 }
+                // A path joined inside a directory a download was saved in.
+                if pos.len() > 1
+                    && quals
+                        .iter()
+                        .any(|q| matches!(&**q, "os.path.join" | "posixpath.join" | "ntpath.join"))
+                {
+                    self.inside_directory(&mut vals);
+                }
             }
             // `dict(host=socket.gethostname())`: a dict's keywords are its entries.
             if self.c.needs_returned
@@ -8403,12 +8475,30 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.note_saved(c, saving, method.as_ref(), writer, &pos, &kws);
         }
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
-        // holds a download, as `urlretrieve(url, p)`'s does (see `argv_download`).
+        // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
+        // clone` fetched a repository into (see `argv_download`).
         if self.c.needs_returned
-            && let Some((tool, path)) = argv_download(callee.vals.quals(), &pos, &kws)
+            && let Some((tool, (path, name))) = argv_download(callee.vals.quals(), c, &pos, &kws)
         {
             let q = self.interner.intern(tool);
-            self.saved_to(Some(path), None, q);
+            if matches!(tool, "curl" | "wget") {
+                self.saved_to(path, name, q);
+            } else {
+                self.saved_directory(path, name, q);
+            }
+        }
+        // `ftp.retrbinary("RETR agent", f.write)` in a function that opened `f` for writing:
+        // the transfer's blocks go to the file through its own `write`, so the file holds a
+        // download as it does after `f.write(r.content)` (see `note_saved`).
+        if self.c.needs_returned
+            && let Some((scope, path, name)) = &self.writing
+            && *scope == self.scope
+            && callee.vals.quals().any(|q| is_ftp_transfer(q))
+            && ftp_callback_writes(c)
+        {
+            let (path, name) = (path.clone(), name.clone());
+            let q = self.interner.intern("ftplib.FTP");
+            self.saved_to(path, name, q);
         }
         // An archive holding a download extracted to a directory (see `note_extracted`).
         if self.c.needs_returned {
@@ -8888,44 +8978,211 @@ fn argv_command_line(
     crate::matchers::call::command_line(words)
 }
 
-/// The file a transfer tool started with a constant argument vector writes what it downloads
-/// to, and the tool (`curl` or `wget`, the origin `derived_from` tests name): curl's `-o
-/// PATH`, `--output PATH`, `--output=PATH` and short options ending in `o` (`-sSLo PATH`,
-/// `-oPATH`), wget's `-O PATH`, `--output-document PATH` (or `=PATH`) and short options
-/// ending in `O` (`-qO PATH`). Standard output (`-`) is no file.
+/// A method of an `ftplib` client that hands what it receives to a callback
+/// (`retrbinary(cmd, callback)`, `retrlines(cmd, callback)`).
+fn is_ftp_transfer(q: &str) -> bool {
+    ["ftplib.FTP().", "ftplib.FTP_TLS()."].iter().any(|client| {
+        q.strip_prefix(client).is_some_and(|m| matches!(m, "retrbinary" | "retrlines"))
+    })
+}
+
+/// Whether an FTP transfer's callback (its second argument, or `callback=`) is a `write`
+/// method (`f.write`, `fh.write`): the received blocks are written to a file.
+fn ftp_callback_writes(c: &ast::ExprCall) -> bool {
+    let callback = c.arguments.args.get(1).or_else(|| {
+        c.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "callback"))
+            .map(|k| &k.value)
+    });
+    matches!(callback, Some(Expr::Attribute(a)) if a.attr.as_str() == "write")
+}
+
+/// Where a download was saved: a constant path, or a name of the scope bound to a path.
+type SavedAt = (Option<Rc<str>>, Option<Name>);
+
+/// One item of a process call's argument vector, as [`argv_download`] reads it: a known
+/// word, a name of the caller's (a path not known as text, which the download is bound to),
+/// or anything else.
+#[derive(Clone, Copy)]
+enum ArgvItem<'e> {
+    Word(&'e str),
+    Name(&'e ast::ExprName),
+    Other,
+}
+
+impl<'e> ArgvItem<'e> {
+    fn word(self) -> Option<&'e str> {
+        match self {
+            Self::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// Where a tool started with an argument vector saves what it downloads, and the tool (the
+/// origin `derived_from` tests name): the output file of `curl` or `wget`, the directory of
+/// a repository `git clone`, `hg clone` or `svn checkout`/`export` fetched. The vector is a
+/// constant, or a display whose program and options are written as strings and whose path
+/// may be a name (`["git", "clone", url, d]` with `d = tempfile.mkdtemp()`): the download is
+/// then bound to that name. `None` for anything else.
 fn argv_download<'q, 'a>(
     mut quals: impl Iterator<Item = &'q QName>,
+    c: &'a ast::ExprCall,
     pos: &[Eval<'a>],
     kws: &[(Name, Eval<'a>)],
-) -> Option<(&'static str, Rc<str>)> {
+) -> Option<(&'static str, SavedAt)> {
     let (_, at, name) = quals.find_map(|q| ARGV_CALLEES.iter().find(|(c, ..)| *c == &**q))?;
-    let list = pos.get(*at).or_else(|| kws.iter().find(|(k, _)| k == name).map(|(_, e)| e))?;
-    let Some(Const::Seq(_, items)) = &list.fold else { return None };
-    let words: Vec<&str> = items.iter().map(|i| i.as_str()).collect::<Option<_>>()?;
-    let (program, rest) = words.split_first()?;
-    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    let base = base.strip_suffix(".exe").unwrap_or(base).to_ascii_lowercase();
-    let (tool, short, long): (&'static str, char, &str) = match base.as_str() {
-        "curl" => ("curl", 'o', "--output"),
-        "wget" => ("wget", 'O', "--output-document"),
+    let (list, node) = call_argument(c, pos, kws, *at, name)?;
+    let items: Vec<ArgvItem<'_>> = match (&list.fold, node) {
+        (Some(Const::Seq(_, items)), _) => {
+            items.iter().map(|i| i.as_str().map_or(ArgvItem::Other, ArgvItem::Word)).collect()
+        }
+        (None, Some(Expr::List(ast::ExprList { elts, .. })))
+        | (None, Some(Expr::Tuple(ast::ExprTuple { elts, .. }))) => elts
+            .iter()
+            .map(|e| match e {
+                Expr::StringLiteral(s) => ArgvItem::Word(s.value.to_str()),
+                Expr::Name(n) => ArgvItem::Name(n),
+                _ => ArgvItem::Other,
+            })
+            .collect(),
         _ => return None,
     };
-    let mut words = rest.iter();
-    while let Some(w) = words.next() {
-        let path = if *w == long {
-            words.next().copied()
+    let (program, rest) = items.split_first()?;
+    let program = program.word()?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.strip_suffix(".exe").unwrap_or(base).to_ascii_lowercase();
+    let (tool, target) = match base.as_str() {
+        "curl" => ("curl", transfer_output(rest, 'o', "--output")?),
+        "wget" => ("wget", transfer_output(rest, 'O', "--output-document")?),
+        "git" => ("git", clone_directory(rest, &["clone"], GIT_CLONE_VALUED)?),
+        "hg" => ("hg", clone_directory(rest, &["clone"], HG_CLONE_VALUED)?),
+        "svn" => ("svn", clone_directory(rest, &["checkout", "co", "export"], SVN_VALUED)?),
+        _ => return None,
+    };
+    match target {
+        ArgvItem::Word(p) => Some((tool, (Some(Rc::from(p)), None))),
+        ArgvItem::Name(n) => Some((tool, (None, Some(key(&n.id))))),
+        ArgvItem::Other => None,
+    }
+}
+
+/// The output file of a transfer tool's arguments: curl's `-o PATH`, `--output PATH`,
+/// `--output=PATH` and short options ending in `o` (`-sSLo PATH`, `-oPATH`), wget's `-O PATH`,
+/// `--output-document PATH` (or `=PATH`) and short options ending in `O` (`-qO PATH`).
+/// Standard output (`-`) is no file.
+fn transfer_output<'e>(rest: &[ArgvItem<'e>], short: char, long: &str) -> Option<ArgvItem<'e>> {
+    let mut items = rest.iter().copied();
+    while let Some(item) = items.next() {
+        // An operand not written as a string (the address, `url`) is passed over.
+        let Some(w) = item.word() else { continue };
+        let path = if w == long {
+            items.next()
         } else if let Some(p) = w.strip_prefix(long).and_then(|r| r.strip_prefix('=')) {
-            Some(p)
+            Some(ArgvItem::Word(p))
         } else if let Some(flags) = w.strip_prefix('-').filter(|f| !f.starts_with('-')) {
-            if flags.ends_with(short) { words.next().copied() } else { flags.strip_prefix(short) }
+            if flags.ends_with(short) {
+                items.next()
+            } else {
+                flags.strip_prefix(short).map(ArgvItem::Word)
+            }
         } else {
             None
         };
-        if let Some(p) = path.filter(|p| !p.is_empty() && *p != "-") {
-            return Some((tool, Rc::from(p)));
+        match path {
+            Some(ArgvItem::Word(p)) if p.is_empty() || p == "-" => {}
+            Some(p) => return Some(p),
+            None => {}
         }
     }
     None
+}
+
+/// git's options of `clone` that take a value as the next item (`--depth 1`, `-b main`).
+const GIT_CLONE_VALUED: &[&str] = &[
+    "-b",
+    "--branch",
+    "-o",
+    "--origin",
+    "--depth",
+    "--reference",
+    "--reference-if-able",
+    "-c",
+    "--config",
+    "-j",
+    "--jobs",
+    "--filter",
+    "--separate-git-dir",
+    "--template",
+    "-u",
+    "--upload-pack",
+    "--shallow-since",
+    "--shallow-exclude",
+    "--server-option",
+    "--bundle-uri",
+    "--revision",
+];
+/// Mercurial's options of `clone` that take a value.
+const HG_CLONE_VALUED: &[&str] =
+    &["-r", "--rev", "-b", "--branch", "-u", "--updaterev", "-e", "--ssh", "--remotecmd"];
+/// Subversion's options of `checkout`/`export` that take a value.
+const SVN_VALUED: &[&str] = &[
+    "-r",
+    "--revision",
+    "--depth",
+    "--username",
+    "--password",
+    "--config-dir",
+    "--config-option",
+    "--native-eol",
+];
+
+/// The directory a version-control tool's command fetches a repository into: after the
+/// command (the first word not an option; git's global options `-C DIR` and `-c KEY=VALUE`
+/// are skipped), the second operand, or, with one operand, the last part of its address
+/// without `.git` (the directory `git clone URL` makes in the working directory). `None` when
+/// the command is another, or an item before the directory is not known.
+fn clone_directory<'e>(
+    rest: &[ArgvItem<'e>],
+    commands: &[&str],
+    valued: &[&str],
+) -> Option<ArgvItem<'e>> {
+    let mut items = rest.iter().copied();
+    loop {
+        let w = items.next()?.word()?;
+        if matches!(w, "-C" | "-c" | "-R" | "--repository" | "--cwd" | "--config") {
+            items.next()?;
+        } else if !w.starts_with('-') {
+            if !commands.contains(&w) {
+                return None;
+            }
+            break;
+        }
+    }
+    let mut operands: Vec<ArgvItem<'e>> = Vec::new();
+    while let Some(item) = items.next() {
+        match item.word() {
+            Some("--") => operands.extend(items.by_ref()),
+            Some(w) if w.starts_with('-') && w.len() > 1 => {
+                if valued.contains(&w) {
+                    items.next()?;
+                }
+            }
+            _ => operands.push(item),
+        }
+    }
+    match operands.as_slice() {
+        [_, dir, ..] => Some(*dir),
+        [repo] => {
+            let url = repo.word()?;
+            let last = url.trim_end_matches(['/', '\\']).rsplit(['/', '\\', ':']).next()?;
+            let dir = last.strip_suffix(".git").unwrap_or(last);
+            (!dir.is_empty() && dir != "." && dir != "..").then_some(ArgvItem::Word(dir))
+        }
+        [] => None,
+    }
 }
 
 /// Whether an annotation only names a type (see `Walker::annotation`).
@@ -9683,6 +9940,50 @@ fn big_literal(i: &ast::Int) -> Const<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_directory_a_repository_is_fetched_into() {
+        let dir = |words: &[&str], commands: &[&str], valued: &[&str]| {
+            let items: Vec<ArgvItem<'_>> = words.iter().map(|w| ArgvItem::Word(w)).collect();
+            clone_directory(&items, commands, valued).and_then(ArgvItem::word).map(str::to_string)
+        };
+        let git = |words: &[&str]| dir(words, &["clone"], GIT_CLONE_VALUED);
+        assert_eq!(git(&["clone", "https://h/r.git", "/tmp/r"]).as_deref(), Some("/tmp/r"));
+        assert_eq!(git(&["clone", "--depth", "1", "-b", "v2", "u", "d"]).as_deref(), Some("d"));
+        assert_eq!(git(&["-C", "/srv", "clone", "-q", "u", "d"]).as_deref(), Some("d"));
+        assert_eq!(git(&["clone", "--", "u", "-d"]).as_deref(), Some("-d"));
+        // Without a directory: the repository's name, as git makes it.
+        assert_eq!(git(&["clone", "https://h/org/tools.git"]).as_deref(), Some("tools"));
+        assert_eq!(git(&["clone", "git@h:org/tools.git/"]).as_deref(), Some("tools"));
+        // Another command, or nothing to fetch.
+        assert_eq!(git(&["log", "-1", "/tmp/r"]), None);
+        assert_eq!(git(&["clone"]), None);
+        let svn = |words: &[&str]| dir(words, &["checkout", "co", "export"], SVN_VALUED);
+        assert_eq!(svn(&["co", "-r", "5", "https://h/trunk", "w"]).as_deref(), Some("w"));
+        assert_eq!(svn(&["export", "https://h/trunk"]).as_deref(), Some("trunk"));
+        // A directory not written as a word is the name it is bound to.
+        let items = [ArgvItem::Word("clone"), ArgvItem::Word("u"), ArgvItem::Other];
+        assert!(matches!(clone_directory(&items, &["clone"], &[]), Some(ArgvItem::Other)));
+    }
+
+    #[test]
+    fn the_file_a_transfer_tool_writes() {
+        let out = |words: &[&str], short, long| {
+            let items: Vec<ArgvItem<'_>> = words.iter().map(|w| ArgvItem::Word(w)).collect();
+            transfer_output(&items, short, long).and_then(ArgvItem::word).map(str::to_string)
+        };
+        assert_eq!(out(&["-sSLo", "/tmp/u", "U"], 'o', "--output").as_deref(), Some("/tmp/u"));
+        assert_eq!(out(&["U", "--output=/tmp/u"], 'o', "--output").as_deref(), Some("/tmp/u"));
+        assert_eq!(out(&["-o/tmp/u", "U"], 'o', "--output").as_deref(), Some("/tmp/u"));
+        assert_eq!(out(&["-qO", "-", "U"], 'O', "--output-document"), None);
+        assert_eq!(out(&["-s", "U"], 'o', "--output"), None);
+        // The address may be a name: it is passed over.
+        let items = [ArgvItem::Other, ArgvItem::Word("-o"), ArgvItem::Word("/tmp/x")];
+        assert_eq!(
+            transfer_output(&items, 'o', "--output").and_then(ArgvItem::word),
+            Some("/tmp/x")
+        );
+    }
 
     #[test]
     fn the_commands_a_command_line_runs() {
