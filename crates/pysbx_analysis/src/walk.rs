@@ -995,7 +995,7 @@ pub(crate) struct Walker<'a, 'c> {
     saved: Vec<(Rc<str>, QName, bool)>,
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
-    writing: Option<(u32, Option<Rc<str>>, Option<Name>)>,
+    writing: Option<(u32, SavedAt, Option<Name>)>,
     /// Files written with constant text, by path (a constant) or by a name of a scope, with
     /// that text: Python code run from such a file is read where it is run, as `exec` of
     /// constant code is (see [`Self::run_written_code`]).
@@ -1749,16 +1749,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             self.saved_to(None, Some(key(&n.id)), q);
         }
-        if let Some((scope, path, name)) = &self.writing
+        if let Some((scope, (path, name), parent)) = &self.writing
             && *scope == self.scope
             && let Some(data) = written
         {
-            let (path, name) = (path.clone(), name.clone());
+            let (path, name, parent) = (path.clone(), name.clone(), parent.clone());
             if let Some(code) = data.fold.as_ref().and_then(constant_text) {
                 self.wrote_code(path.clone(), name.clone(), code);
             }
             if let Some(q) = self.written_download(&data.vals) {
-                self.saved_to(path, name, q);
+                self.saved_file(path, name, parent, q);
                 return;
             }
         }
@@ -1783,6 +1783,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let Some((q, at, kw, opens)) = saving else { return };
         let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
+        let parent = call_argument(c, pos, kws, at, kw).and_then(|(_, node)| parent_name(node?));
         if opens {
             let writes = if &*q == "os.open" {
                 // `os.open(p, flags)`: for writing unless its flags fold to read-only ones
@@ -1797,10 +1798,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 })
             };
             if writes == Some(true) {
-                self.writing = Some((self.scope, path, name));
+                self.writing = Some((self.scope, (path, name), parent));
             }
         } else {
-            self.saved_to(path, name, q);
+            self.saved_file(path, name, parent, q);
         }
     }
 
@@ -1910,6 +1911,22 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
     fn saved_to(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
         self.saved_in(path, name, q, false);
+    }
+
+    /// A file a download was saved to (see [`Self::saved_to`]); when its path was made inside
+    /// a directory a name is bound to (`os.path.join(d, "stage.py")`, `d / "stage.py"`), that
+    /// directory holds the download too: `sys.path.insert(0, d)` then imports it.
+    fn saved_file(
+        &mut self,
+        path: Option<Rc<str>>,
+        name: Option<Name>,
+        parent: Option<Name>,
+        q: QName,
+    ) {
+        self.saved_to(path, name, q.clone());
+        if let Some(d) = parent {
+            self.saved_directory(None, Some(d), q);
+        }
     }
 
     /// Remembers that a directory holds what a call of `q` downloaded: a repository `git
@@ -8491,14 +8508,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         // the transfer's blocks go to the file through its own `write`, so the file holds a
         // download as it does after `f.write(r.content)` (see `note_saved`).
         if self.c.needs_returned
-            && let Some((scope, path, name)) = &self.writing
+            && let Some((scope, (path, name), parent)) = &self.writing
             && *scope == self.scope
             && callee.vals.quals().any(|q| is_ftp_transfer(q))
             && ftp_callback_writes(c)
         {
-            let (path, name) = (path.clone(), name.clone());
+            let (path, name, parent) = (path.clone(), name.clone(), parent.clone());
             let q = self.interner.intern("ftplib.FTP");
-            self.saved_to(path, name, q);
+            self.saved_file(path, name, parent, q);
         }
         // An archive holding a download extracted to a directory (see `note_extracted`).
         if self.c.needs_returned {
@@ -9455,6 +9472,24 @@ fn path_argument<'a>(
         _ => None,
     };
     Some((path, name))
+}
+
+/// The name of the directory a path is made inside: `d` of `os.path.join(d, "x.py")` (any
+/// function named `join` given the name first, as `os.path` and its flavours are) or of `d /
+/// "x.py"`.
+fn parent_name(path: &Expr) -> Option<Name> {
+    let first = match path {
+        Expr::Call(c) if c.arguments.args.len() > 1 => match &*c.func {
+            Expr::Attribute(a) if a.attr.as_str() == "join" => c.arguments.args.first(),
+            _ => None,
+        },
+        Expr::BinOp(b) if b.op == ast::Operator::Div => Some(&*b.left),
+        _ => None,
+    }?;
+    match first {
+        Expr::Name(n) => Some(key(&n.id)),
+        _ => None,
+    }
 }
 
 /// Whether a call of `q` gives back what its positional arguments carry for `derived_from`
