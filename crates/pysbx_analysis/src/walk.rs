@@ -8298,6 +8298,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             {
                 vals.push(Value::From(origin));
             }
+            // A Windows system library loaded by its name (`ctypes.WinDLL("user32")`,
+            // `ctypes.windll.LoadLibrary("kernel32.dll")`) is the library `ctypes.windll`
+            // names, whose functions the rules name (`ctypes.windll.user32.SetWindowsHookExW`).
+            if let Some(library) = pos.first().and_then(|e| e.fold.as_ref()).and_then(Const::as_str)
+                && quals.iter().any(|q| LIBRARY_LOADERS.contains(&&**q))
+                && let Some(library) = windows_system_library(library)
+            {
+                let q = self.interner.intern(&format!("ctypes.windll.{library}"));
+                vals.push(Value::Qual(q));
+            }
             // What a request to a known address read (`requests.get("http://169.254.169.254/
             // latest/meta-data/iam/security-credentials/" + role)`): the origin `url.ADDRESS`.
             if self.c.follows_urls
@@ -9472,6 +9482,29 @@ fn path_argument<'a>(
         _ => None,
     };
     Some((path, name))
+}
+
+/// The loaders of `ctypes` that open a library by its name.
+const LIBRARY_LOADERS: &[&str] = &[
+    "ctypes.WinDLL",
+    "ctypes.CDLL",
+    "ctypes.OleDLL",
+    "ctypes.windll.LoadLibrary",
+    "ctypes.cdll.LoadLibrary",
+    "ctypes.oledll.LoadLibrary",
+];
+
+/// The Windows system library a name given to a loader opens, lower case without `.dll`
+/// (`"User32.dll"` is `user32`), when it is one of those whose functions the rules name.
+fn windows_system_library(name: &str) -> Option<&'static str> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+    let base = base.strip_suffix(".dll").unwrap_or(&base);
+    [
+        "user32", "kernel32", "advapi32", "ntdll", "crypt32", "shell32", "ws2_32", "wininet",
+        "psapi", "gdi32",
+    ]
+    .into_iter()
+    .find(|l| *l == base)
 }
 
 /// The name of the directory a path is made inside: `d` of `os.path.join(d, "x.py")` (any
