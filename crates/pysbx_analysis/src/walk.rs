@@ -1913,6 +1913,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.saved_in(path, name, q, false);
     }
 
+    /// The text a name is bound to, when it is one constant string here.
+    fn constant_text_of(&mut self, n: &ast::ExprName) -> Option<Rc<str>> {
+        let vals = self.scopes.lookup(self.scope, &n.id, &mut self.interner);
+        match vals.alts() {
+            [Value::Const(c)] => c.as_str().map(Rc::from),
+            _ => None,
+        }
+    }
+
     /// A file a download was saved to (see [`Self::saved_to`]); when its path was made inside
     /// a directory a name is bound to (`os.path.join(d, "stage.py")`, `d / "stage.py"`), that
     /// directory holds the download too: `sys.path.insert(0, d)` then imports it.
@@ -8505,7 +8514,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
         // clone` fetched a repository into (see `argv_download`).
         if self.c.needs_returned
-            && let Some((tool, (path, name))) = argv_download(callee.vals.quals(), c, &pos, &kws)
+            && let Some((tool, (path, name))) =
+                argv_download(callee.vals.quals(), c, &pos, &kws, |n| self.constant_text_of(n))
         {
             let q = self.interner.intern(tool);
             if matches!(tool, "curl" | "wget") {
@@ -9051,39 +9061,55 @@ impl<'e> ArgvItem<'e> {
 /// Where a tool started with an argument vector saves what it downloads, and the tool (the
 /// origin `derived_from` tests name): the output file of `curl` or `wget`, the directory of
 /// a repository `git clone`, `hg clone` or `svn checkout`/`export` fetched. The vector is a
-/// constant, or a display whose program and options are written as strings and whose path
-/// may be a name (`["git", "clone", url, d]` with `d = tempfile.mkdtemp()`): the download is
-/// then bound to that name. `None` for anything else.
+/// constant, or a display whose program and options are written as strings (or names bound
+/// to one) and whose path may be a name (`["git", "clone", URL, d]` with `d =
+/// tempfile.mkdtemp()`): the download is then bound to that name. The address is the
+/// program's own: written, or a name bound to a constant (`resolve`); one the caller passes
+/// in (`template_url`, a tool's argument, as cookiecutter clones a template the user names)
+/// is the user's choice, not a stage the package hides. `None` for anything else.
 fn argv_download<'q, 'a>(
     mut quals: impl Iterator<Item = &'q QName>,
     c: &'a ast::ExprCall,
     pos: &[Eval<'a>],
     kws: &[(Name, Eval<'a>)],
+    mut resolve: impl FnMut(&ast::ExprName) -> Option<Rc<str>>,
 ) -> Option<(&'static str, SavedAt)> {
     let (_, at, name) = quals.find_map(|q| ARGV_CALLEES.iter().find(|(c, ..)| *c == &**q))?;
     let (list, node) = call_argument(c, pos, kws, *at, name)?;
+    let resolved: Vec<Option<Rc<str>>>;
     let items: Vec<ArgvItem<'_>> = match (&list.fold, node) {
         (Some(Const::Seq(_, items)), _) => {
             items.iter().map(|i| i.as_str().map_or(ArgvItem::Other, ArgvItem::Word)).collect()
         }
         (None, Some(Expr::List(ast::ExprList { elts, .. })))
-        | (None, Some(Expr::Tuple(ast::ExprTuple { elts, .. }))) => elts
-            .iter()
-            .map(|e| match e {
-                Expr::StringLiteral(s) => ArgvItem::Word(s.value.to_str()),
-                Expr::Name(n) => ArgvItem::Name(n),
-                _ => ArgvItem::Other,
-            })
-            .collect(),
+        | (None, Some(Expr::Tuple(ast::ExprTuple { elts, .. }))) => {
+            resolved = elts
+                .iter()
+                .map(|e| match e {
+                    Expr::Name(n) => resolve(n),
+                    _ => None,
+                })
+                .collect();
+            elts.iter()
+                .zip(&resolved)
+                .map(|(e, text)| match (e, text) {
+                    (Expr::StringLiteral(s), _) => ArgvItem::Word(s.value.to_str()),
+                    (Expr::Name(_), Some(t)) => ArgvItem::Word(t),
+                    (Expr::Name(n), None) => ArgvItem::Name(n),
+                    _ => ArgvItem::Other,
+                })
+                .collect()
+        }
         _ => return None,
     };
     let (program, rest) = items.split_first()?;
     let program = program.word()?;
     let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
     let base = base.strip_suffix(".exe").unwrap_or(base).to_ascii_lowercase();
+    let address_written = || rest.iter().any(|i| i.word().is_some_and(|w| w.contains("://")));
     let (tool, target) = match base.as_str() {
-        "curl" => ("curl", transfer_output(rest, 'o', "--output")?),
-        "wget" => ("wget", transfer_output(rest, 'O', "--output-document")?),
+        "curl" if address_written() => ("curl", transfer_output(rest, 'o', "--output")?),
+        "wget" if address_written() => ("wget", transfer_output(rest, 'O', "--output-document")?),
         "git" => ("git", clone_directory(rest, &["clone"], GIT_CLONE_VALUED)?),
         "hg" => ("hg", clone_directory(rest, &["clone"], HG_CLONE_VALUED)?),
         "svn" => ("svn", clone_directory(rest, &["checkout", "co", "export"], SVN_VALUED)?),
@@ -9200,6 +9226,8 @@ fn clone_directory<'e>(
             _ => operands.push(item),
         }
     }
+    // The repository's address is known: written, or a name bound to a constant.
+    operands.first()?.word()?;
     match operands.as_slice() {
         [_, dir, ..] => Some(*dir),
         [repo] => {
@@ -10032,6 +10060,9 @@ mod tests {
         // A directory not written as a word is the name it is bound to.
         let items = [ArgvItem::Word("clone"), ArgvItem::Word("u"), ArgvItem::Other];
         assert!(matches!(clone_directory(&items, &["clone"], &[]), Some(ArgvItem::Other)));
+        // An address not known (the caller's argument) is the caller's choice.
+        let items = [ArgvItem::Word("clone"), ArgvItem::Other, ArgvItem::Word("d")];
+        assert!(clone_directory(&items, &["clone"], &[]).is_none());
     }
 
     #[test]
