@@ -1484,3 +1484,36 @@ fn pytest_plugins_declared_by_a_project_or_a_distribution_run_as_a_conftest() {
         assert_eq!(paths_with(&json(&out), "host-identity-exfiltration"), ["cfg/src/fastfix.py"]);
     }
 }
+
+#[test]
+fn a_module_setup_py_imports_or_runs_has_its_module_level_run_at_install_time() {
+    let dir = repo();
+    let send = "import urllib.request\nurllib.request.urlopen('https://c.invalid/i')\n";
+    // Imported by `setup.py` (a plain import, a `from` import), or run by its path.
+    write(
+        dir.path(),
+        "a/setup.py",
+        "import os, runpy\nfrom setuptools import setup\nimport _helpers\nfrom _more import x\n\
+         here = os.path.dirname(os.path.abspath(__file__))\n\
+         runpy.run_path(os.path.join(here, 'build_config.py'))\nsetup(name='a')\n",
+    );
+    write(dir.path(), "a/_helpers.py", send);
+    write(dir.path(), "a/_more.py", format!("{send}x = 1\n"));
+    write(dir.path(), "a/build_config.py", send);
+    // Look-alikes: a module beside `setup.py` it never imports, and one it imports only in a
+    // function nothing calls.
+    write(
+        dir.path(),
+        "b/setup.py",
+        "from setuptools import setup\ndef later():\n    import _late\nsetup(name='b')\n",
+    );
+    write(dir.path(), "b/_late.py", send);
+    write(dir.path(), "b/_other.py", send);
+    let out = pysbx(dir.path()).args(["scan", "--format", "json", "a", "b"]).output().unwrap();
+    let doc = json(&out);
+    assert_eq!(
+        paths_with(&doc, "setup-py-import-time"),
+        ["a/_helpers.py", "a/_more.py", "a/build_config.py"],
+        "{doc}"
+    );
+}

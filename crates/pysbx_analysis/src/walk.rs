@@ -777,6 +777,12 @@ fn bounded_frames(mut frames: Vec<Frame<'_>>) -> Vec<Frame<'_>> {
 /// (see `Walker::note_entry_calls`).
 const MAX_ENTRY_CALLS: usize = 64;
 
+/// The name an entry call gives a module's own body (`_helpers.<module>`): a `setup.py` that
+/// imports a module beside it (`import _helpers`) or runs it (`runpy.run_path("build.py")`)
+/// runs that module's module-level code at install time (see
+/// `Walker::note_module_run_at_install`).
+pub(crate) const MODULE_BODY: &str = "<module>";
+
 /// The most entries of a dict display folded (with those `**` spreads): translation tables
 /// and format maps are small, data tables are not worth the copy.
 const MAX_DICT_DISPLAY: usize = 256;
@@ -1254,6 +1260,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     pub(crate) fn called_by_entry(&mut self, entry_name: &'c str, functions: &'c [String]) {
         self.entry_name = Some(entry_name);
         self.entry_functions = functions;
+        // The module's own body run by the entry file (imported or run by a `setup.py`): its
+        // module level is the entry file's import time.
+        if functions.iter().any(|f| f == MODULE_BODY) {
+            self.frames.push(Frame::CalledByEntry);
+        }
         // The entry file is one some rule's `module_level` test names by its `file` filter
         // (its import-time calls were kept only then), so the module is tested at import time
         // and what it calls there is followed on, as in the entry file.
@@ -1295,6 +1306,37 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !self.entry_calls.contains(&q) {
                 self.entry_calls.push(q);
             }
+        }
+    }
+
+    /// Whether the code being walked runs when `setup.py` does, at its module level: in
+    /// `setup.py` itself, or in a module it imports or runs (read for it, see
+    /// [`Self::called_by_entry`]).
+    fn at_install_module_level(&self) -> bool {
+        self.records_entry_calls
+            && self.at_import()
+            && (self.file_name == "setup.py"
+                || (self.entry_name == Some("setup.py")
+                    && self.frames.first().is_some_and(|f| matches!(f, Frame::CalledByEntry))))
+    }
+
+    /// A module that `setup.py` imports (`import _helpers`, `from _helpers import x`) or runs
+    /// by its path (`runpy.run_path("build_config.py")`) has its own module-level code run at
+    /// install time: kept as an entry call of that module's body ([`MODULE_BODY`]), which a
+    /// scan reads again as code `setup.py` runs, when the module is one of the files it reads
+    /// (a module beside `setup.py`, or under its `src/`).
+    fn note_module_run_at_install(&mut self, module: &str) {
+        if module.is_empty()
+            || self.entry_calls.len() >= MAX_ENTRY_CALLS
+            || !module
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        {
+            return;
+        }
+        let q = self.interner.intern(&format!("{module}.{MODULE_BODY}"));
+        if !self.entry_calls.contains(&q) {
+            self.entry_calls.push(q);
         }
     }
 
@@ -2710,8 +2752,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             Stmt::Import(i) => {
+                let installing = self.at_install_module_level();
                 for alias in &i.names {
                     let module = key(&alias.name.id);
+                    if installing {
+                        self.note_module_run_at_install(&module);
+                    }
                     let module = crate::modules::canonical(&module);
                     let from = self.hits.len();
                     import::hits(self.c, &module, &mut self.interner, &mut self.hits);
@@ -2758,6 +2804,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         // `from pip._vendor.requests import post`, `from six.moves.urllib.request import
         // urlopen`: the module under its own name (see `crate::modules`).
         let module = i.module.as_ref().map(|m| key(&m.id)).unwrap_or_default();
+        if i.level == 0 && self.at_install_module_level() {
+            self.note_module_run_at_install(&module);
+        }
         let module =
             if i.level == 0 { Name::new(crate::modules::canonical(&module)) } else { module };
         if i.level > 0 {
@@ -7322,6 +7371,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         if self.records_entry_calls && self.at_import() {
             self.note_entry_calls(&callee, recv.as_ref().zip(method.as_ref()), &pos, &kws);
+            // `runpy.run_path("build_config.py")` (or `os.path.join(here, "build_config.py")`)
+            // in `setup.py`: that file's module level runs at install time.
+            if callee.vals.quals().any(|q| &**q == "runpy.run_path")
+                && self.at_install_module_level()
+                && let Some(module) = run_path_module(c, pos.first())
+            {
+                self.note_module_run_at_install(&module);
+            }
         }
         let mut helper = None;
         let mut invoked = SmallVec::<[QName; 2]>::new();
@@ -9512,6 +9569,32 @@ fn path_argument<'a>(
     Some((path, name))
 }
 
+/// The module a script `runpy.run_path` runs names, relative to the running file's directory:
+/// `build_config` of `"build_config.py"` or of `os.path.join(here, "build_config.py")` (the
+/// directory part computed), `tools.gen` of `"tools/gen.py"`. `None` for another path (an
+/// absolute one, one leaving the directory, one not ending in `.py`).
+fn run_path_module(c: &ast::ExprCall, first: Option<&Eval<'_>>) -> Option<String> {
+    let written = match first.and_then(|e| e.fold.as_ref()).and_then(Const::as_str) {
+        Some(path) => path.to_string(),
+        None => match c.arguments.args.first()? {
+            Expr::Call(join) if matches!(&*join.func, Expr::Attribute(a) if a.attr.as_str() == "join") => {
+                match join.arguments.args.last()? {
+                    Expr::StringLiteral(s) => s.value.to_str().to_string(),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        },
+    };
+    let path = written.strip_prefix("./").unwrap_or(&written);
+    let stem = path.strip_suffix(".py")?;
+    let parts: Vec<&str> = stem.split(['/', '\\']).collect();
+    parts
+        .iter()
+        .all(|p| !p.is_empty() && *p != "." && *p != ".." && !p.contains(':'))
+        .then(|| parts.join("."))
+}
+
 /// The loaders of `ctypes` that open a library by its name.
 const LIBRARY_LOADERS: &[&str] = &[
     "ctypes.WinDLL",
@@ -10063,6 +10146,31 @@ mod tests {
         // An address not known (the caller's argument) is the caller's choice.
         let items = [ArgvItem::Word("clone"), ArgvItem::Other, ArgvItem::Word("d")];
         assert!(clone_directory(&items, &["clone"], &[]).is_none());
+    }
+
+    #[test]
+    fn the_module_a_script_run_by_its_path_names() {
+        let module = |src: &str| {
+            let parsed = ruff_python_parser::parse_module(src).expect("parses");
+            let stmt = parsed.syntax().body.first().cloned().expect("a statement");
+            let Stmt::Expr(e) = stmt else { panic!("an expression") };
+            let Expr::Call(c) = *e.value else { panic!("a call") };
+            let fold = match c.arguments.args.first() {
+                Some(Expr::StringLiteral(s)) => {
+                    Some(Const::Str(Text::Owned(s.value.to_str().to_string())))
+                }
+                _ => None,
+            };
+            let first = Eval { fold, ..Eval::default() };
+            run_path_module(&c, Some(&first))
+        };
+        assert_eq!(module("run_path('build_config.py')").as_deref(), Some("build_config"));
+        assert_eq!(module("run_path('./tools/gen.py')").as_deref(), Some("tools.gen"));
+        assert_eq!(module("run_path(os.path.join(here, 'b.py'))").as_deref(), Some("b"));
+        assert_eq!(module("run_path('/etc/x.py')"), None);
+        assert_eq!(module("run_path('../x.py')"), None);
+        assert_eq!(module("run_path('x.txt')"), None);
+        assert_eq!(module("run_path(p)"), None);
     }
 
     #[test]
