@@ -1495,8 +1495,15 @@ fn a_module_setup_py_imports_or_runs_has_its_module_level_run_at_install_time() 
         "a/setup.py",
         "import os, runpy\nfrom setuptools import setup\nimport _helpers\nfrom _more import x\n\
          here = os.path.dirname(os.path.abspath(__file__))\n\
-         runpy.run_path(os.path.join(here, 'build_config.py'))\nsetup(name='a')\n",
+         runpy.run_path(os.path.join(here, 'build_config.py'))\n\
+         about = {}\nexec(open(os.path.join(here, 'a_pkg', '__version__.py')).read(), about)\n\
+         exec(open('a_pkg/_stage.py').read())\nsetup(name='a')\n",
     );
+    // The version-file idiom runs a file of the project's own: not reported in `setup.py`,
+    // and the file is read as code `setup.py` runs (a send there is reported there).
+    write(dir.path(), "a/a_pkg/__init__.py", "");
+    write(dir.path(), "a/a_pkg/__version__.py", "__version__ = '1.0'\n");
+    write(dir.path(), "a/a_pkg/_stage.py", send);
     write(dir.path(), "a/_helpers.py", send);
     write(dir.path(), "a/_more.py", format!("{send}x = 1\n"));
     write(dir.path(), "a/build_config.py", send);
@@ -1513,7 +1520,8 @@ fn a_module_setup_py_imports_or_runs_has_its_module_level_run_at_install_time() 
     let doc = json(&out);
     assert_eq!(
         paths_with(&doc, "setup-py-import-time"),
-        ["a/_helpers.py", "a/_more.py", "a/build_config.py"],
+        ["a/_helpers.py", "a/_more.py", "a/a_pkg/_stage.py", "a/build_config.py"],
         "{doc}"
     );
+    assert!(paths_with(&doc, "exec-builtin").is_empty(), "{doc}");
 }

@@ -16,6 +16,12 @@ use crate::glob::NameTable;
 /// The start of the origin a file's content has for `derived_from` tests: `file.` and the
 /// path's text as the `matches` test reads it (`file.~/.aws/credentials`, `file..env`).
 pub(crate) const FILE_ORIGIN: &str = "file.";
+/// The origin of a Python source file of the project's own, named by a path relative to the
+/// running file's directory with no `..` (`version.py`, `./pkg/__version__.py`,
+/// `os.path.join(here, "pkg", "version.py")`): `file.::own::` and the path without its `./`
+/// (`file.::own::pkg/__version__.py`). No path's text starts so, so a `file.` test of a
+/// path never names it by chance.
+pub(crate) const OWN_SOURCE_ORIGIN: &str = "file.::own::";
 /// The prefix of the origin a `derived_from` test names for what a command printed: `command.`
 /// and the command line (`command.gh auth token`, see `Walker::command_origin`).
 pub(crate) const COMMAND_ORIGIN: &str = "command.";

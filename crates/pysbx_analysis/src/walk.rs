@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN, URL_ORIGIN};
+use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN, OWN_SOURCE_ORIGIN, URL_ORIGIN};
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
@@ -5423,7 +5423,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         // see `crate::paths::pinned`) may be any of them: the first a rule follows.
         let mut origin = None;
         let mut found = |path: &str| {
-            let text = format!("{FILE_ORIGIN}{path}");
+            let text = match own_source_path(path) {
+                Some(own) => format!("{OWN_SOURCE_ORIGIN}{own}"),
+                None => format!("{FILE_ORIGIN}{path}"),
+            };
             let followed = self.c.derived_origins.matches(&text);
             if followed {
                 origin = Some(text);
@@ -7378,6 +7381,28 @@ impl<'a, 'c> Walker<'a, 'c> {
                 && let Some(module) = run_path_module(c, pos.first())
             {
                 self.note_module_run_at_install(&module);
+            }
+            // `exec(open(os.path.join(here, "pkg", "version.py")).read())`: the project's own
+            // file, run at install time (its module level read so, see the rules that spare
+            // the `exec` itself).
+            if callee.vals.quals().any(|q| CODE_RUNNERS.contains(&&**q))
+                && self.at_install_module_level()
+                && let Some(first) = pos.first()
+            {
+                let modules: SmallVec<[String; 1]> = first
+                    .vals
+                    .alts()
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::From(q) => q.strip_prefix(OWN_SOURCE_ORIGIN),
+                        _ => None,
+                    })
+                    .filter_map(|own| own.strip_suffix(".py"))
+                    .map(|stem| stem.replace('/', "."))
+                    .collect();
+                for module in modules {
+                    self.note_module_run_at_install(&module);
+                }
             }
         }
         let mut helper = None;
@@ -9595,6 +9620,22 @@ fn run_path_module(c: &ast::ExprCall, first: Option<&Eval<'_>>) -> Option<String
         .then(|| parts.join("."))
 }
 
+/// A Python source file of the project's own, as its path's text names it: relative to the
+/// running file's directory (`./pkg/version.py`, `version.py`), with no `..`, no part computed
+/// (a hole), ending in `.py`. The path without its `./`.
+fn own_source_path(path: &str) -> Option<&str> {
+    let own = path.strip_prefix("./").unwrap_or(path);
+    let relative = !own.is_empty()
+        && !own.starts_with(['/', '\\', '~', '$', '%', '.'])
+        && own.as_bytes().get(1) != Some(&b':');
+    (relative
+        && own.ends_with(".py")
+        && !own.contains(FORMAT_HOLE)
+        && !own.contains(['\u{FFFD}', '\\'])
+        && own.split('/').all(|part| !part.is_empty() && part != "." && part != ".."))
+    .then_some(own)
+}
+
 /// The loaders of `ctypes` that open a library by its name.
 const LIBRARY_LOADERS: &[&str] = &[
     "ctypes.WinDLL",
@@ -10171,6 +10212,28 @@ mod tests {
         assert_eq!(module("run_path('../x.py')"), None);
         assert_eq!(module("run_path('x.txt')"), None);
         assert_eq!(module("run_path(p)"), None);
+    }
+
+    #[test]
+    fn a_python_file_of_the_projects_own() {
+        assert_eq!(own_source_path("./pkg/__version__.py"), Some("pkg/__version__.py"));
+        assert_eq!(own_source_path("version.py"), Some("version.py"));
+        for other in [
+            "./../shared/build.py",
+            "pkg/../../x.py",
+            "/etc/x.py",
+            "~/.config/build.py",
+            "$HOME/x.py",
+            "C:/x.py",
+            "./.hidden.py",
+            "./pkg/data.txt",
+            "./pkg//x.py",
+            "./",
+        ] {
+            assert_eq!(own_source_path(other), None, "{other}");
+        }
+        let holed = format!("./{FORMAT_HOLE}.py");
+        assert_eq!(own_source_path(&holed), None);
     }
 
     #[test]
