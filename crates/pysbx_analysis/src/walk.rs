@@ -1345,6 +1345,38 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.module_body = body;
         self.body(body);
         self.finish_scope(MODULE);
+        let saved_by_module_level = self.saved.len();
+        self.walk_deferred();
+        // A download saved to a constant path by a function walked again for what a caller
+        // handed it (`_save(_fetch())` in `main`, with `_save` writing to `P`) is met after
+        // the functions defined before that caller were walked (`_run`, which runs `P`): the
+        // module's functions are walked once more, so that they see the saved file. Only in a
+        // file where such a walk saved one.
+        if self.saved.len() > saved_by_module_level && !self.stopped() {
+            let again: Vec<Deferred<'a>> = self
+                .functions
+                .values()
+                .flatten()
+                .filter(|p| p.walked && p.outer == MODULE)
+                .map(|p| Deferred {
+                    body: Body::Function(p.def),
+                    scope: u32::MAX,
+                    frames: p.frames.clone(),
+                    depth: p.depth,
+                    origin: p.origin,
+                    given: Vec::new(),
+                })
+                .collect();
+            for mut d in again {
+                d.scope = self.scopes.push(ScopeKind::Function, Some(MODULE));
+                self.deferred.push_back(d);
+            }
+            self.walk_deferred();
+        }
+    }
+
+    /// Walks the bodies of functions and lambdas met so far, and those met on the way.
+    fn walk_deferred(&mut self) {
         while let Some(d) = self.deferred.pop_front() {
             if self.stopped() {
                 break;
@@ -2083,7 +2115,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
-            None => None,
+            None => one_path_text(&e.vals).and_then(hit),
         };
         if q.is_none()
             && e.fold.is_none()
@@ -2100,6 +2132,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let [Value::Const(c)] = vals.alts()
                             && let Some(t) = c.as_str()
                         {
+                            texts.push(Rc::from(t));
+                        } else if let Some(t) = one_path_text(&vals) {
                             texts.push(Rc::from(t));
                         }
                     }
@@ -7503,7 +7537,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .vals
                 .quals()
                 .any(|q| matches!(&**q, "sys.path.insert" | "sys.path.append" | "site.addsitedir"));
-        if !self.saved.is_empty() || import_dir {
+        // Not in the call that saves the download (`["curl", "-sLo", "/tmp/u", URL]`, met
+        // again when the function is walked once more: see `Self::module`).
+        let saving_argv = !self.saved.is_empty()
+            && self.c.needs_returned
+            && argv_download(callee.vals.quals(), c, &pos, &kws, |n| self.constant_text_of(n))
+                .is_some();
+        if (!self.saved.is_empty() || import_dir) && !saving_argv {
             for (i, e) in pos.iter_mut().enumerate() {
                 let written = if star_at.is_none() { c.arguments.args.get(i) } else { None };
                 self.mark_saved(e, written, import_dir);
@@ -9586,9 +9626,14 @@ fn path_argument<'a>(
     kw: &str,
 ) -> Option<(Option<Rc<str>>, Option<Name>)> {
     let (e, node) = call_argument(c, pos, kws, at, kw)?;
-    let path: Option<Rc<str>> = e.fold.as_ref().and_then(Const::as_str).map(Rc::from);
+    // A constant, or a path whose text is known and names one file (`os.path.expanduser(
+    // "~/.local/bin/.svc")`, not a listing's `*`).
+    let path: Option<Rc<str>> =
+        e.fold.as_ref().and_then(Const::as_str).or_else(|| one_path_text(&e.vals)).map(Rc::from);
+    // The name it is written as, unless it is a constant: a file written with code is found
+    // again by either (see `Walker::take_written_code`).
     let name = match node {
-        Some(Expr::Name(n)) if path.is_none() => Some(key(&n.id)),
+        Some(Expr::Name(n)) if e.fold.is_none() => Some(key(&n.id)),
         _ => None,
     };
     Some((path, name))
@@ -9657,6 +9702,12 @@ fn windows_system_library(name: &str) -> Option<&'static str> {
     ]
     .into_iter()
     .find(|l| *l == base)
+}
+
+/// The text of a path a value set stands for, when it names one file: no listing's `*` or
+/// `?` in it (see `crate::paths`).
+fn one_path_text<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
+    crate::paths::text_of(vals).filter(|t| !t.contains(['*', '?']))
 }
 
 /// The name of the directory a path is made inside: `d` of `os.path.join(d, "x.py")` (any
