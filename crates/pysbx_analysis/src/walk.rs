@@ -1353,11 +1353,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         // module's functions are walked once more, so that they see the saved file. Only in a
         // file where such a walk saved one.
         if self.saved.len() > saved_by_module_level && !self.stopped() {
-            let again: Vec<Deferred<'a>> = self
+            // In the order they are defined.
+            let mut defined: Vec<&Unwalked<'a>> = self
                 .functions
                 .values()
                 .flatten()
                 .filter(|p| p.walked && p.outer == MODULE)
+                .collect();
+            defined.sort_by_key(|p| p.def.range.start());
+            let again: Vec<Deferred<'a>> = defined
+                .into_iter()
                 .map(|p| Deferred {
                     body: Body::Function(p.def),
                     scope: u32::MAX,
