@@ -1350,8 +1350,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         // A download saved to a constant path by a function walked again for what a caller
         // handed it (`_save(_fetch())` in `main`, with `_save` writing to `P`) is met after
         // the functions defined before that caller were walked (`_run`, which runs `P`): the
-        // module's functions are walked once more, so that they see the saved file. Only in a
-        // file where such a walk saved one.
+        // module's functions are walked once more, so that they see the saved file. That is
+        // done in any file where a function's body (walked once or again) saved a download to
+        // a known path, not only after a walk for a caller's argument: few files save one.
         if self.saved.len() > saved_by_module_level && !self.stopped() {
             // In the order they are defined.
             let mut defined: Vec<&Unwalked<'a>> = self
@@ -7542,13 +7543,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 .vals
                 .quals()
                 .any(|q| matches!(&**q, "sys.path.insert" | "sys.path.append" | "site.addsitedir"));
-        // Not in the call that saves the download (`["curl", "-sLo", "/tmp/u", URL]`, met
-        // again when the function is walked once more: see `Self::module`).
-        let saving_argv = !self.saved.is_empty()
-            && self.c.needs_returned
-            && argv_download(callee.vals.quals(), c, &pos, &kws, |n| self.constant_text_of(n))
-                .is_some();
-        if (!self.saved.is_empty() || import_dir) && !saving_argv {
+        // A process call that saves a download (`["curl", "-sLo", "/tmp/u", URL]`, `["git",
+        // "clone", URL, d]`), read once here; its own arguments do not run the file, also when
+        // the function is walked once more (see `Self::module`).
+        let argv_saved = if self.c.needs_returned {
+            argv_download(callee.vals.quals(), c, &pos, &kws, |n| self.constant_text_of(n))
+        } else {
+            None
+        };
+        if (!self.saved.is_empty() || import_dir) && argv_saved.is_none() {
             for (i, e) in pos.iter_mut().enumerate() {
                 let written = if star_at.is_none() { c.arguments.args.get(i) } else { None };
                 self.mark_saved(e, written, import_dir);
@@ -8640,10 +8643,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
         // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
         // clone` fetched a repository into (see `argv_download`).
-        if self.c.needs_returned
-            && let Some((tool, (path, name))) =
-                argv_download(callee.vals.quals(), c, &pos, &kws, |n| self.constant_text_of(n))
-        {
+        if let Some((tool, (path, name))) = argv_saved {
             let q = self.interner.intern(tool);
             if matches!(tool, "curl" | "wget") {
                 self.saved_to(path, name, q);
@@ -8658,7 +8658,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             && let Some((scope, (path, name), parent)) = &self.writing
             && *scope == self.scope
             && callee.vals.quals().any(|q| is_ftp_transfer(q))
-            && ftp_callback_writes(c)
+            && call_argument(c, &pos, &kws, 1, "callback").and_then(|(_, node)| node).is_some_and(
+                |node| matches!(node, Expr::Attribute(a) if a.attr.as_str() == "write"),
+            )
         {
             let (path, name, parent) = (path.clone(), name.clone(), parent.clone());
             let q = self.interner.intern("ftplib.FTP");
@@ -9148,19 +9150,6 @@ fn is_ftp_transfer(q: &str) -> bool {
     ["ftplib.FTP().", "ftplib.FTP_TLS()."].iter().any(|client| {
         q.strip_prefix(client).is_some_and(|m| matches!(m, "retrbinary" | "retrlines"))
     })
-}
-
-/// Whether an FTP transfer's callback (its second argument, or `callback=`) is a `write`
-/// method (`f.write`, `fh.write`): the received blocks are written to a file.
-fn ftp_callback_writes(c: &ast::ExprCall) -> bool {
-    let callback = c.arguments.args.get(1).or_else(|| {
-        c.arguments
-            .keywords
-            .iter()
-            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "callback"))
-            .map(|k| &k.value)
-    });
-    matches!(callback, Some(Expr::Attribute(a)) if a.attr.as_str() == "write")
 }
 
 /// Where a download was saved: a constant path, or a name of the scope bound to a path.
