@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# pgo/check.sh [PROFILE]: whether the recorded profile (default pgo/pysbx.profdata) still names
-# the crates the last release build compiled.
+# pgo/check.sh [--target TRIPLE] [PROFILE]: whether the recorded profile (default
+# pgo/pysbx.profdata) still names the crates the last release build compiled (for TRIPLE, such
+# as x86_64-unknown-linux-musl, the static build the README installs; default the host's).
 #
 # The profile names a function of a library crate by its code unit, which carries the crate's
 # hash (`pysbx_analysis.fecd708e1a2d966f-cgu.0;...`). That hash changes with the crate's
 # dependencies and build settings: after such a change (a dependency added to the scanner's
 # crate, a new ruff parser), a release build finds none of the crate's functions in the profile
 # and drops all of them, without a warning (+10% instructions per scan, see docs/benchmarks.md).
+# The hash also changes with the compiler (another rustc build on another machine) and with the
+# target: a build with `--target` is named apart from the host's, so pgo/train.sh records both.
 # This script compares, for the workspace's crates and ruff's parser crates, the hash the
 # profile recorded with the hash in the release build's libraries (the names of their object
 # files), and exits 1 naming every crate whose profile is lost.
@@ -18,6 +21,14 @@
 # toolchain's own LLVM (`rustup component add llvm-tools`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target_args=()
+build_hint="cargo build --release"
+if [ "${1:-}" = --target ]; then
+  [ -n "${2:-}" ] || { echo "pgo/check.sh: --target needs a target triple" >&2; exit 2; }
+  target_args=(--target "$2")
+  build_hint="cargo build --release --target $2"
+  shift 2
+fi
 profile="${1:-pgo/pysbx.profdata}"
 host=$(rustc -vV | sed -n 's/^host: //p')
 profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
@@ -27,9 +38,9 @@ command -v ar > /dev/null || { echo "pgo/check.sh: ar is needed (apt-get install
 # The libraries the release binary is built from, as cargo reports them (building what is not
 # built yet): target/release/deps also keeps libraries of earlier builds and of the examples,
 # whose hashes differ.
-libs=$(cargo build --release --quiet --bin pysbx --message-format=json 2> /dev/null |
+libs=$(cargo build --release --quiet --bin pysbx "${target_args[@]}" --message-format=json 2> /dev/null |
   grep -o '"[^"]*/lib\(pysbx_[a-z]*\|ruff_[a-z_]*\)-[0-9a-f]*\.rlib"' | tr -d '"' | sort -u)
-[ -n "$libs" ] || { echo "pgo/check.sh: cargo built no library of the workspace (cargo build --release)" >&2; exit 2; }
+[ -n "$libs" ] || { echo "pgo/check.sh: cargo built no library of the workspace ($build_hint)" >&2; exit 2; }
 
 # crate.hash pairs the profile names, for the crates whose speed matters.
 recorded=$("$profdata" show --all-functions "$profile" |
@@ -47,20 +58,29 @@ for crate in pysbx_analysis ruff_python_parser; do
     stale+=("$crate (the profile names none of its functions)")
   fi
 done
-for pair in $recorded; do
-  crate=${pair%%.*}
-  # A crate may be built twice (for a build script and for the binary): one must match.
+# The binary's own libraries: with --target, those under the target's directory (the host's
+# copies there are for build scripts).
+if [ ${#target_args[@]} -gt 0 ]; then
+  libs=$(printf '%s\n' "$libs" | grep "/${target_args[1]}/release/deps/" || true)
+fi
+# The profile may name a crate more than once (one hash per target it was recorded for, and a
+# crate built twice for a build script and for the binary): one of the build's must be named.
+for crate in $(printf '%s\n' "$recorded" | sed 's/\..*//' | sort -u); do
   built=""
   matched=0
   for lib in $(printf '%s\n' "$libs" | grep "/lib$crate-" || true); do
     unit=$(ar t "$lib" | grep -o "$crate\.[0-9a-f]\{16\}" | head -n 1 || true)
+    [ -n "$unit" ] || continue
     built="$built ${unit#*.}"
-    [ "$unit" = "$pair" ] && matched=1
+    if printf '%s\n' "$recorded" | grep -qx "$unit"; then
+      matched=1
+    fi
   done
   [ -n "$built" ] || continue
   checked=$((checked + 1))
   if [ "$matched" -eq 0 ]; then
-    stale+=("$crate (profile ${pair#*.}, build$built)")
+    hashes=$(printf '%s\n' "$recorded" | grep "^$crate\." | sed 's/^[^.]*\.//' | tr '\n' ' ')
+    stale+=("$crate (profile ${hashes% }, build$built)")
   fi
 done
 if [ "$checked" -eq 0 ]; then
@@ -70,10 +90,10 @@ fi
 if [ ${#stale[@]} -gt 0 ]; then
   echo "pgo/check.sh: the profile no longer matches these crates of the release build; their functions are built without it:" >&2
   printf '  %s\n' "${stale[@]}" >&2
-  echo "record it again: bash pgo/train.sh, then cargo clean --release && cargo build --release" >&2
+  echo "record it again: bash pgo/train.sh, then $build_hint" >&2
   exit 1
 fi
-echo "pgo/check.sh: $profile matches the release build's $checked profiled crates"
+echo "pgo/check.sh: $profile matches the release build's $checked profiled crates${target_args[1]:+ (${target_args[1]})}"
 # A function whose code changed after the profile was recorded loses its counts without any
 # sign in the build; its hot blocks may then even be laid out as cold code (see
 # docs/benchmarks.md, "the profile recorded again"). Say how many commits changed the engine

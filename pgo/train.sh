@@ -24,11 +24,22 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pysbx-pgo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 raw="$work/raw"
 
-# The instrumented build has a target directory of its own: its artifacts must not mix with
-# the optimised ones. PYSBX_PGO=0 keeps the old profile out of it.
+# The instrumented builds have a target directory of their own: their artifacts must not mix
+# with the optimised ones. PYSBX_PGO=0 keeps the old profile out of them. A build for another
+# target names every crate by another hash (pgo/check.sh), so the static musl build the README
+# installs is instrumented and trained too when its target is installed, into the same profile.
+MUSL=x86_64-unknown-linux-musl
+bins=()
 PYSBX_PGO=0 RUSTFLAGS="-Cprofile-generate=$raw" \
   cargo build --release --quiet --bin pysbx --target-dir target/pgo-instrumented
-bin=target/pgo-instrumented/release/pysbx
+bins+=(target/pgo-instrumented/release/pysbx)
+if rustup target list --installed 2> /dev/null | grep -qx "$MUSL"; then
+  PYSBX_PGO=0 RUSTFLAGS="-Cprofile-generate=$raw" \
+    cargo build --release --quiet --bin pysbx --target "$MUSL" --target-dir target/pgo-instrumented
+  bins+=("target/pgo-instrumented/$MUSL/release/pysbx")
+else
+  echo "pgo/train.sh: the $MUSL target is not installed: the static build is left without a profile" >&2
+fi
 
 # The standard library without installed packages, as a tree of its own.
 mkdir -p "$work/train"
@@ -48,14 +59,17 @@ train() {
     exit 1
   fi
 }
-train "$bin" scan --audit --format json -o "$work/scan.json" --quiet "$work/train"
-train "$bin" scan --audit --format sarif -o "$work/scan.sarif" --quiet "$work/train/fixtures"
-train "$bin" scan --format text --no-cache examples
-train "$bin" sanitize "$work/train/fixtures" -o "$work/sanitized"
-for _ in 1 2 3; do
-  "$bin" exec --no-cache examples/hello.py > /dev/null
+for bin in "${bins[@]}"; do
+  train "$bin" scan --audit --format json -o "$work/scan.json" --quiet "$work/train"
+  train "$bin" scan --audit --format sarif -o "$work/scan.sarif" --quiet "$work/train/fixtures"
+  train "$bin" scan --format text --no-cache examples
+  rm -rf "$work/sanitized"
+  train "$bin" sanitize "$work/train/fixtures" -o "$work/sanitized"
+  for _ in 1 2 3; do
+    "$bin" exec --no-cache examples/hello.py > /dev/null
+  done
 done
 
 # Sparse: functions that never ran are left out (a quarter of the size).
 "$profdata" merge --sparse -o pgo/pysbx.profdata "$raw"
-echo "wrote pgo/pysbx.profdata ($(du -h pgo/pysbx.profdata | cut -f1)); rebuild with: cargo clean --release && cargo build --release; then bash pgo/check.sh"
+echo "wrote pgo/pysbx.profdata ($(du -h pgo/pysbx.profdata | cut -f1)); rebuild with: cargo build --release (rustc lists the profile among its inputs, so every optimised crate is rebuilt); then bash pgo/check.sh (and bash pgo/check.sh --target $MUSL)"
