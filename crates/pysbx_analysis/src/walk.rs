@@ -225,6 +225,10 @@ const PICKLE_WRITERS: &[(&str, &str)] = &[
     ("cloudpickle.Pickler", "cloudpickle"),
 ];
 
+/// The most module-level imports kept to be checked again against downloads saved by the
+/// module's functions (see [`Walker::import_of_saved`]).
+const MAX_IMPORTS_RECHECKED: usize = 256;
+
 /// The most constant paths remembered as holding a download (see [`Walker::note_saved`]).
 const MAX_SAVED: usize = 32;
 
@@ -999,6 +1003,8 @@ pub(crate) struct Walker<'a, 'c> {
     /// [`Self::note_saved`]). A directory (a clone, an extracted archive) is marked as one:
     /// the paths inside it hold the download, not the directory's own name.
     saved: Vec<(Rc<str>, QName, bool)>,
+    /// Modules imported at the module's level, with where (see [`Self::import_of_saved`]).
+    imports_at_module_level: Vec<(Rc<str>, TextRange)>,
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, SavedAt, Option<Name>)>,
@@ -1244,6 +1250,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             free_names: false,
             dict_wanted: None,
             saved: Vec::new(),
+            imports_at_module_level: Vec::new(),
             writing: None,
             written_code: Vec::new(),
             spread_body: None,
@@ -1347,6 +1354,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.finish_scope(MODULE);
         let saved_by_module_level = self.saved.len();
         self.walk_deferred();
+        // A module-level import of a module whose file a function saved a download to
+        // (`_refresh()` then `from . import _plugin`): the functions are walked after the
+        // module, so the import is checked again once they were.
+        if self.saved.len() > saved_by_module_level && !self.stopped() {
+            let imports = std::mem::take(&mut self.imports_at_module_level);
+            let frames = std::mem::take(&mut self.frames);
+            let scope = std::mem::replace(&mut self.scope, MODULE);
+            for (module, at) in &imports {
+                self.import_of_saved(module, *at);
+            }
+            self.frames = frames;
+            self.scope = scope;
+            self.imports_at_module_level.clear();
+        }
         // A download saved to a constant path by a function walked again for what a caller
         // handed it (`_save(_fetch())` in `main`, with `_save` writing to `P`) is met after
         // the functions defined before that caller were walked (`_run`, which runs `P`): the
@@ -1991,6 +2012,42 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Remembers that a file holds what a call of `q` downloaded (see [`Self::note_saved`]).
     fn saved_to(&mut self, path: Option<Rc<str>>, name: Option<Name>, q: QName) {
         self.saved_in(path, name, q, false);
+    }
+
+    /// An import of a module of the code's own directory whose file a download was saved to
+    /// (`urlretrieve(url, os.path.join(os.path.dirname(__file__), "_plugin.py"))`, then `from
+    /// . import _plugin`, `import pkg._plugin` or `importlib.import_module("pkg._plugin")`):
+    /// the import runs the download. Matched at `at` as `importlib.import_module` given the
+    /// download, which `derived_from` follows. The module's last part names the file (`X.py`,
+    /// a package `X/`, or `X/__init__.py`) beside the running module's own (`./`, see
+    /// `crate::paths::MODULE_FILE`).
+    fn import_of_saved(&mut self, module: &str, at: TextRange) {
+        let Some(last) = module.rsplit('.').next().filter(|l| !l.is_empty()) else { return };
+        // At the module's level, a function it calls (walked after the module) may save the
+        // file: checked again then (see `Self::module`).
+        if self.scope == MODULE && self.imports_at_module_level.len() < MAX_IMPORTS_RECHECKED {
+            self.imports_at_module_level.push((Rc::from(module), at));
+        }
+        if self.saved.is_empty() {
+            return;
+        }
+        let q = self.saved.iter().find_map(|(p, q, dir)| {
+            let rest = p.strip_prefix("./")?;
+            let named = rest.strip_suffix(".py") == Some(last)
+                || rest.strip_suffix("/__init__.py") == Some(last)
+                || (*dir && rest.trim_end_matches('/') == last);
+            named.then(|| q.clone())
+        });
+        let Some(q) = q else { return };
+        let from = self.hits.len();
+        let callee = ValueSet::qual(self.interner.intern("importlib.import_module"));
+        let download = ValueSet::one(Value::From(q));
+        let name = Const::Str(Text::Shared(Rc::from(module)));
+        let pos = [Some(&name)];
+        let refs = [&download];
+        let args = CallArgs { pos_refs: &refs, ..CallArgs::positional(&pos) };
+        call::hits(self.c, &callee, &args, &mut self.call_memo, &mut self.hits);
+        self.settle(at, None, from);
     }
 
     /// The text a name is bound to, when it is one constant string here.
@@ -2798,6 +2855,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if installing {
                         self.note_module_run_at_install(&module);
                     }
+                    self.import_of_saved(&module, alias.range);
                     let module = crate::modules::canonical(&module);
                     let from = self.hits.len();
                     import::hits(self.c, &module, &mut self.interner, &mut self.hits);
@@ -2853,6 +2911,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.relative_import = true;
             // Relative imports name the package's own modules: bound, never matched.
             let dots = ".".repeat(usize::try_from(i.level.min(64)).unwrap_or(1));
+            // `from . import _plugin`, `from ._plugin import run`: a module beside this one.
+            if i.level == 1 {
+                if module.is_empty() {
+                    for alias in &i.names {
+                        self.import_of_saved(&alias.name.id, alias.range);
+                    }
+                } else {
+                    self.import_of_saved(&module, i.range);
+                }
+            }
             for alias in &i.names {
                 let name = key(&alias.name.id);
                 if &*name == "*" {
@@ -2869,8 +2937,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return;
         }
+        self.import_of_saved(&module, i.range);
         for alias in &i.names {
             let name = key(&alias.name.id);
+            if &*name != "*" {
+                self.import_of_saved(&name, alias.range);
+            }
             let from = self.hits.len();
             if &*name == "*" {
                 import::hits(self.c, &module, &mut self.interner, &mut self.hits);
@@ -7787,6 +7859,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "builtins.__import__" | "importlib.__import__" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
+                            self.import_of_saved(&m, c.range());
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             let fromlist = pos.get(3).or_else(|| {
                                 kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e)
@@ -7820,6 +7893,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "importlib.import_module" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
+                            self.import_of_saved(&m, c.range());
                             let m = crate::modules::canonical(&m);
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
