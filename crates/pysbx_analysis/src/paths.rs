@@ -42,11 +42,24 @@ pub(crate) fn text_of<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
     for alt in vals.alts() {
         match alt {
             Value::Path(t) if found.is_none() => found = Some(&**t),
-            Value::Returned(_) | Value::From(_) | Value::Unknown => {}
+            Value::Path(_) => return None,
+            _ if carried_beside(alt) => {}
             _ => return None,
         }
     }
     found
+}
+
+/// What a path's value set may hold beside its text without standing for another object:
+/// what a call result carries for `returned_by` and `derived_from` tests, the name of an
+/// attribute of a call's result that patterns match (`pathlib.Path().parent` beside the text
+/// of `Path(__file__).parent`), and what is not known.
+fn carried_beside(alt: &Value<'_>) -> bool {
+    match alt {
+        Value::Returned(_) | Value::From(_) | Value::Unknown => true,
+        Value::Qual(q) => q.contains(")."),
+        _ => false,
+    }
 }
 
 /// Whether the value set stands for paths whose texts are known (beside what a call result
@@ -58,7 +71,7 @@ pub(crate) fn any_text(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) 
     for alt in vals.alts() {
         match alt {
             Value::Path(t) => any = any || test(t),
-            Value::Returned(_) | Value::From(_) | Value::Unknown => {}
+            _ if carried_beside(alt) => {}
             _ => return false,
         }
     }

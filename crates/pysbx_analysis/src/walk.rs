@@ -225,6 +225,13 @@ const PICKLE_WRITERS: &[(&str, &str)] = &[
     ("cloudpickle.Pickler", "cloudpickle"),
 ];
 
+/// The method a call names, with the text of the path its receiver stands for, when known
+/// (see [`Walker::note_saved`]).
+struct MethodOn<'x> {
+    name: Option<&'x Name>,
+    path: Option<Rc<str>>,
+}
+
 /// The most module-level imports kept to be checked again against downloads saved by the
 /// module's functions (see [`Walker::import_of_saved`]).
 const MAX_IMPORTS_RECHECKED: usize = 256;
@@ -1825,11 +1832,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         &mut self,
         c: &'a ast::ExprCall,
         saving: Option<(QName, usize, &'static str, bool)>,
-        method: Option<&Name>,
+        on: MethodOn<'_>,
         writer: Writer,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
+        let MethodOn { name: method, path: recv_path } = on;
         // `f.write(data)`, `shutil.copyfileobj(response, f)`, which writes what it reads
         // from its first argument to the file object of its second, or `os.write(fd, data)`
         // to a descriptor `os.open` gave.
@@ -1872,14 +1880,20 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.wrote_code(None, Some(key(&n.id)), code);
         }
         // `p.write_bytes(r.content)`: pathlib's writes of a download to the file a name stands
-        // for (`p = Path(tmp) / "x.exe"`).
+        // for (`p = Path(tmp) / "x.exe"`), and to the path it stands for when its text is known
+        // (`(Path(__file__).parent / "extras.py").write_text(r.text)`, then `from . import
+        // extras`).
         if method.is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"))
             && let Expr::Attribute(a) = &*c.func
-            && let Expr::Name(n) = &*a.value
             && let [data] = pos
             && let Some(q) = self.written_download(&data.vals)
         {
-            self.saved_to(None, Some(key(&n.id)), q);
+            if recv_path.is_some() {
+                self.saved_to(recv_path, None, q.clone());
+            }
+            if let Expr::Name(n) = &*a.value {
+                self.saved_to(None, Some(key(&n.id)), q);
+            }
             return;
         }
         let Some((q, at, kw, opens)) = saving else { return };
@@ -8712,7 +8726,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             } else {
                 Writer::Other
             };
-            self.note_saved(c, saving, method.as_ref(), writer, &pos, &kws);
+            let on = MethodOn {
+                name: method.as_ref(),
+                path: recv.as_ref().and_then(|r| one_path_text(&r.vals)).map(Rc::from),
+            };
+            self.note_saved(c, saving, on, writer, &pos, &kws);
         }
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
         // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
