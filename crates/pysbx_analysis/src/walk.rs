@@ -1011,7 +1011,7 @@ pub(crate) struct Walker<'a, 'c> {
     /// the paths inside it hold the download, not the directory's own name.
     saved: Vec<(Rc<str>, QName, bool)>,
     /// Modules imported at the module's level, with where (see [`Self::import_of_saved`]).
-    imports_at_module_level: Vec<(Rc<str>, TextRange)>,
+    imports_at_module_level: Vec<(Name, TextRange)>,
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, SavedAt, Option<Name>)>,
@@ -2040,7 +2040,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         // At the module's level, a function it calls (walked after the module) may save the
         // file: checked again then (see `Self::module`).
         if self.scope == MODULE && self.imports_at_module_level.len() < MAX_IMPORTS_RECHECKED {
-            self.imports_at_module_level.push((Rc::from(module), at));
+            // A `Name` keeps a dotted module name of up to 24 bytes inline: no allocation for
+            // nearly every import of a file.
+            self.imports_at_module_level.push((Name::new(module), at));
         }
         if self.saved.is_empty() {
             return;
