@@ -1368,11 +1368,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             let imports = std::mem::take(&mut self.imports_at_module_level);
             let frames = std::mem::take(&mut self.frames);
             let scope = std::mem::replace(&mut self.scope, MODULE);
+            // The last deferred body's origin (code read from a string) is not the import's.
+            let origin = self.origin.take();
             for (module, at) in &imports {
                 self.import_of_saved(module, *at);
             }
             self.frames = frames;
             self.scope = scope;
+            self.origin = origin;
             self.imports_at_module_level.clear();
         }
         // A download saved to a constant path by a function walked again for what a caller
