@@ -229,7 +229,7 @@ const PICKLE_WRITERS: &[(&str, &str)] = &[
 /// (see [`Walker::note_saved`]).
 struct MethodOn<'x> {
     name: Option<&'x Name>,
-    path: Option<Rc<str>>,
+    path: Option<&'x str>,
 }
 
 /// The most module-level imports kept to be checked again against downloads saved by the
@@ -1891,8 +1891,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             && let [data] = pos
             && let Some(q) = self.written_download(&data.vals)
         {
-            if recv_path.is_some() {
-                self.saved_to(recv_path, None, q.clone());
+            if let Some(path) = recv_path {
+                self.saved_to(Some(Rc::from(path)), None, q.clone());
             }
             if let Expr::Name(n) = &*a.value {
                 self.saved_to(None, Some(key(&n.id)), q);
@@ -8731,9 +8731,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             } else {
                 Writer::Other
             };
+            // The receiver's path text is read for pathlib's writes alone (not for every
+            // `f.write(...)`), and copied only when a download is saved there.
             let on = MethodOn {
                 name: method.as_ref(),
-                path: recv.as_ref().and_then(|r| one_path_text(&r.vals)).map(Rc::from),
+                path: recv.as_ref().filter(|_| path_write()).and_then(|r| one_path_text(&r.vals)),
             };
             self.note_saved(c, saving, on, writer, &pos, &kws);
         }
