@@ -362,7 +362,8 @@ impl Analyzer {
         out
     }
 
-    /// Reads the module, again when functions bound module names after it was read.
+    /// Reads the module, again when functions bound module names after it was read or saved a
+    /// download to a known path (see `Walker::module`).
     fn read<'a>(
         &self,
         body: &'a [ruff_python_ast::Stmt],
@@ -378,6 +379,7 @@ impl Analyzer {
         let unrun_commands = commands::unrun_commands(source, body);
         let argv_tests_hold = commands::argv_tests_hold(source, body);
         let mut seeds = Vec::new();
+        let mut saved_seeds: Vec<walk::SavedFile> = Vec::new();
         let mut reading = 0;
         loop {
             let mut walker = Walker::new(
@@ -396,15 +398,18 @@ impl Analyzer {
             if let Some(entry) = &options.called_by_entry {
                 walker.called_by_entry(&entry.entry_file_name, &entry.functions);
             }
+            walker.know_saved(saved_seeds.clone());
             walker.module(body);
             reading += 1;
             let late = walker.take_late();
-            if walker.too_deep.is_some()
+            let stopped = walker.too_deep.is_some()
                 || walker.timed_out.is_some()
                 || walker.too_many.is_some()
-                || reading >= MAX_READINGS
-                || !merge_seeds(&mut seeds, late)
-            {
+                || reading >= MAX_READINGS;
+            // Both are merged: the next reading knows every binding and saved file found.
+            let bound_late = !stopped && merge_seeds(&mut seeds, late);
+            let saved_late = !stopped && merge_saved(&mut saved_seeds, walker.saved_by_functions());
+            if !bound_late && !saved_late {
                 return Reading {
                     entry_calls: walker.entry_calls.iter().map(|q| q.to_string()).collect(),
                     entry_sensitive: walker.entry_leaf_met
@@ -867,6 +872,19 @@ fn merge_seeds<'a>(seeds: &mut Vec<scope::LateWrite<'a>>, late: Vec<scope::LateW
                 seeds.push((scope, name, vals));
                 changed = true;
             }
+        }
+    }
+    changed
+}
+
+/// Adds to `seeds` the paths a reading's functions saved a download to that it lacks; whether
+/// any was added.
+fn merge_saved(seeds: &mut Vec<walk::SavedFile>, found: &[walk::SavedFile]) -> bool {
+    let mut changed = false;
+    for file in found {
+        if !seeds.iter().any(|(p, ..)| *p == file.0) {
+            seeds.push(file.clone());
+            changed = true;
         }
     }
     changed

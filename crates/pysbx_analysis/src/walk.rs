@@ -232,9 +232,9 @@ struct MethodOn<'x> {
     path: Option<&'x str>,
 }
 
-/// The most module-level imports kept to be checked again against downloads saved by the
-/// module's functions (see [`Walker::import_of_saved`]).
-const MAX_IMPORTS_RECHECKED: usize = 256;
+/// A constant path a download was saved to, the call that downloaded it, and whether the
+/// path is a directory (see [`Walker::note_saved`]).
+pub(crate) type SavedFile = (Rc<str>, QName, bool);
 
 /// The most constant paths remembered as holding a download (see [`Walker::note_saved`]).
 const MAX_SAVED: usize = 32;
@@ -1009,9 +1009,10 @@ pub(crate) struct Walker<'a, 'c> {
     /// that folds to one (or an argument vector holding one) is derived from that call (see
     /// [`Self::note_saved`]). A directory (a clone, an extracted archive) is marked as one:
     /// the paths inside it hold the download, not the directory's own name.
-    saved: Vec<(Rc<str>, QName, bool)>,
-    /// Modules imported at the module's level, with where (see [`Self::import_of_saved`]).
-    imports_at_module_level: Vec<(Name, TextRange)>,
+    saved: Vec<SavedFile>,
+    /// How many of [`Self::saved`] were known when the module's level had been read (those
+    /// after were saved by functions).
+    saved_by_module_level: usize,
     /// The file last opened for writing, by scope and by its path argument (a constant, a
     /// name): a `write` of a download in that scope saves the download there.
     writing: Option<(u32, SavedAt, Option<Name>)>,
@@ -1257,7 +1258,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             free_names: false,
             dict_wanted: None,
             saved: Vec::new(),
-            imports_at_module_level: Vec::new(),
+            saved_by_module_level: 0,
             writing: None,
             written_code: Vec::new(),
             spread_body: None,
@@ -1355,61 +1356,32 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Reads the module, then every function and lambda body.
+    ///
+    /// The module's level is read before the functions it calls, and a function before those
+    /// defined after it: a download a function saves to a known path (`_fetch()` writing
+    /// `/tmp/.agent`) is not known to the code read before it (`os.chmod("/tmp/.agent",
+    /// 0o755)` at the module's level, `from . import _plugin`, or `_run()` defined above
+    /// `_fetch()`). Those paths are kept ([`Self::saved_by_functions`]) and the file is read
+    /// again knowing them from its start (see `Analyzer::read`), as it is for a global a
+    /// function binds.
     pub(crate) fn module(&mut self, body: &'a [Stmt]) {
         self.module_body = body;
         self.body(body);
         self.finish_scope(MODULE);
-        let saved_by_module_level = self.saved.len();
+        self.saved_by_module_level = self.saved.len();
         self.walk_deferred();
-        // A module-level import of a module whose file a function saved a download to
-        // (`_refresh()` then `from . import _plugin`): the functions are walked after the
-        // module, so the import is checked again once they were.
-        if self.saved.len() > saved_by_module_level && !self.stopped() {
-            let imports = std::mem::take(&mut self.imports_at_module_level);
-            let frames = std::mem::take(&mut self.frames);
-            let scope = std::mem::replace(&mut self.scope, MODULE);
-            // The last deferred body's origin (code read from a string) is not the import's.
-            let origin = self.origin.take();
-            for (module, at) in &imports {
-                self.import_of_saved(module, *at);
-            }
-            self.frames = frames;
-            self.scope = scope;
-            self.origin = origin;
-            self.imports_at_module_level.clear();
-        }
-        // A download saved to a constant path by a function walked again for what a caller
-        // handed it (`_save(_fetch())` in `main`, with `_save` writing to `P`) is met after
-        // the functions defined before that caller were walked (`_run`, which runs `P`): the
-        // module's functions are walked once more, so that they see the saved file. That is
-        // done in any file where a function's body (walked once or again) saved a download to
-        // a known path, not only after a walk for a caller's argument: few files save one.
-        if self.saved.len() > saved_by_module_level && !self.stopped() {
-            // In the order they are defined.
-            let mut defined: Vec<&Unwalked<'a>> = self
-                .functions
-                .values()
-                .flatten()
-                .filter(|p| p.walked && p.outer == MODULE)
-                .collect();
-            defined.sort_by_key(|p| p.def.range.start());
-            let again: Vec<Deferred<'a>> = defined
-                .into_iter()
-                .map(|p| Deferred {
-                    body: Body::Function(p.def),
-                    scope: u32::MAX,
-                    frames: p.frames.clone(),
-                    depth: p.depth,
-                    origin: p.origin,
-                    given: Vec::new(),
-                })
-                .collect();
-            for mut d in again {
-                d.scope = self.scopes.push(ScopeKind::Function, Some(MODULE));
-                self.deferred.push_back(d);
-            }
-            self.walk_deferred();
-        }
+    }
+
+    /// Paths a download was saved to by the functions of an earlier reading of the file,
+    /// known from the start of this one (see [`Self::module`]).
+    pub(crate) fn know_saved(&mut self, saved: Vec<SavedFile>) {
+        self.saved = saved;
+    }
+
+    /// Constant paths the functions' bodies saved a download to, not known when the module's
+    /// level was read: another reading starts with them (see [`Self::module`]).
+    pub(crate) fn saved_by_functions(&self) -> &[SavedFile] {
+        self.saved.get(self.saved_by_module_level..).unwrap_or_default()
     }
 
     /// Walks the bodies of functions and lambdas met so far, and those met on the way.
@@ -2039,17 +2011,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// a package `X/`, or `X/__init__.py`) beside the running module's own (`./`, see
     /// `crate::paths::MODULE_FILE`).
     fn import_of_saved(&mut self, module: &str, at: TextRange) {
-        let Some(last) = module.rsplit('.').next().filter(|l| !l.is_empty()) else { return };
-        // At the module's level, a function it calls (walked after the module) may save the
-        // file: checked again then (see `Self::module`).
-        if self.scope == MODULE && self.imports_at_module_level.len() < MAX_IMPORTS_RECHECKED {
-            // A `Name` keeps a dotted module name of up to 24 bytes inline: no allocation for
-            // nearly every import of a file.
-            self.imports_at_module_level.push((Name::new(module), at));
-        }
         if self.saved.is_empty() {
             return;
         }
+        let Some(last) = module.rsplit('.').next().filter(|l| !l.is_empty()) else { return };
         let q = self.saved.iter().find_map(|(p, q, dir)| {
             let rest = p.strip_prefix("./")?;
             let named = rest.strip_suffix(".py") == Some(last)
