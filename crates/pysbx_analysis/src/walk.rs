@@ -1875,19 +1875,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
         let parent = call_argument(c, pos, kws, at, kw).and_then(|(_, node)| parent_name(node?));
         if opens {
-            let writes = if &*q == "os.open" {
-                // `os.open(p, flags)`: for writing unless its flags fold to read-only ones
-                // (the `os.O_*` constants need not fold).
-                match call_argument(c, pos, kws, 1, "flags").and_then(|(f, _)| f.fold.as_ref()) {
-                    Some(flags) => flags.as_int().map(|f| f & 3 != 0),
-                    None => Some(true),
-                }
-            } else {
-                call_argument(c, pos, kws, 1, "mode").and_then(|(m, _)| {
-                    m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x']))
-                })
-            };
-            if writes == Some(true) {
+            if opens_for_writing(&q, c, pos, kws) {
                 self.writing = Some((self.scope, (path, name), parent));
             }
         } else {
@@ -2009,8 +1997,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// the import runs the download. Matched at `at` as `importlib.import_module` given the
     /// download, which `derived_from` follows. The module's last part names the file (`X.py`,
     /// a package `X/`, or `X/__init__.py`) beside the running module's own (`./`, see
-    /// `crate::paths::MODULE_FILE`).
-    fn import_of_saved(&mut self, module: &str, at: TextRange) {
+    /// `crate::paths::MODULE_FILE`). An import statement's finding names the module it imports,
+    /// after `statement` (`"."` for a relative import); a call's names the function called.
+    fn import_of_saved(&mut self, module: &str, at: TextRange, statement: Option<&str>) {
         if self.saved.is_empty() {
             return;
         }
@@ -2031,7 +2020,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         let refs = [&download];
         let args = CallArgs { pos_refs: &refs, ..CallArgs::positional(&pos) };
         call::hits(self.c, &callee, &args, &mut self.call_memo, &mut self.hits);
+        let reported = self.raw.len();
         self.settle(at, None, from);
+        if let Some(prefix) = statement
+            && self.raw.len() > reported
+        {
+            let subject = self.interner.intern(&format!("{prefix}{module}"));
+            for r in &mut self.raw[reported..] {
+                r.subject = subject.clone();
+            }
+        }
     }
 
     /// The text a name is bound to, when it is one constant string here.
@@ -2839,7 +2837,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     if installing {
                         self.note_module_run_at_install(&module);
                     }
-                    self.import_of_saved(&module, alias.range);
+                    self.import_of_saved(&module, alias.range, Some(""));
                     let module = crate::modules::canonical(&module);
                     let from = self.hits.len();
                     import::hits(self.c, &module, &mut self.interner, &mut self.hits);
@@ -2899,10 +2897,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             if i.level == 1 {
                 if module.is_empty() {
                     for alias in &i.names {
-                        self.import_of_saved(&alias.name.id, alias.range);
+                        self.import_of_saved(&alias.name.id, alias.range, Some("."));
                     }
                 } else {
-                    self.import_of_saved(&module, i.range);
+                    self.import_of_saved(&module, i.range, Some("."));
                 }
             }
             for alias in &i.names {
@@ -2921,11 +2919,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return;
         }
-        self.import_of_saved(&module, i.range);
+        self.import_of_saved(&module, i.range, Some(""));
         for alias in &i.names {
             let name = key(&alias.name.id);
-            if &*name != "*" {
-                self.import_of_saved(&name, alias.range);
+            // `from pkg import _plugin`: the module `pkg._plugin`, when it is one.
+            if &*name != "*" && !self.saved.is_empty() {
+                self.import_of_saved(&format!("{module}.{name}"), alias.range, Some(""));
             }
             let from = self.hits.len();
             if &*name == "*" {
@@ -7607,7 +7606,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else {
             None
         };
-        if (!self.saved.is_empty() || import_dir) && argv_saved.is_none() {
+        // A file opened for writing is written, not read: its path does not hold the download
+        // it will (the reading that knows the path from its start meets that `open` too).
+        let writes_file = !self.saved.is_empty()
+            && callee.vals.quals().any(|q| opens_for_writing(q, c, &pos, &kws));
+        if (!self.saved.is_empty() || import_dir) && argv_saved.is_none() && !writes_file {
             for (i, e) in pos.iter_mut().enumerate() {
                 let written = if star_at.is_none() { c.arguments.args.get(i) } else { None };
                 self.mark_saved(e, written, import_dir);
@@ -7843,7 +7846,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "builtins.__import__" | "importlib.__import__" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
-                            self.import_of_saved(&m, c.range());
+                            self.import_of_saved(&m, c.range(), None);
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             let fromlist = pos.get(3).or_else(|| {
                                 kws.iter().find(|(k, _)| k == "fromlist").map(|(_, e)| e)
@@ -7877,7 +7880,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     "importlib.import_module" => {
                         for m in str_arg(0, "name").into_iter().chain(str_choices(0, "name")) {
-                            self.import_of_saved(&m, c.range());
+                            self.import_of_saved(&m, c.range(), None);
                             let m = crate::modules::canonical(&m);
                             import::hits(self.c, &m, &mut self.interner, &mut self.hits);
                             vals.push(Value::Qual(self.interner.intern(&m)));
@@ -9656,6 +9659,29 @@ fn push_path_part(path: &mut String, part: &str) {
 
 /// The argument of a call at position `at` or keyword `kw`, with the expression written for
 /// it when it is written as one (not spread from `*args` or `**kwargs`).
+/// Whether a call of `open`, `io.open` or `os.open` (`q`) opens its file for writing: a mode
+/// that folds to one with `w`, `a` or `x`; for `os.open`, flags that do not fold to read-only
+/// ones (the `os.O_*` constants need not fold).
+fn opens_for_writing<'a>(
+    q: &str,
+    c: &'a ast::ExprCall,
+    pos: &[Eval<'a>],
+    kws: &[(Name, Eval<'a>)],
+) -> bool {
+    match q {
+        "os.open" => {
+            match call_argument(c, pos, kws, 1, "flags").and_then(|(f, _)| f.fold.as_ref()) {
+                Some(flags) => flags.as_int().is_some_and(|f| f & 3 != 0),
+                None => true,
+            }
+        }
+        "builtins.open" | "io.open" => call_argument(c, pos, kws, 1, "mode")
+            .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x'])))
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
 fn call_argument<'e, 'a>(
     c: &'a ast::ExprCall,
     pos: &'e [Eval<'a>],
