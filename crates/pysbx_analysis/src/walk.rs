@@ -1071,6 +1071,82 @@ const MAX_MUTABLES: usize = 64;
 /// Decorators that hand the function they decorate on to be run (at the interpreter's exit).
 const RUNNING_DECORATORS: &[&str] = &["atexit.register"];
 
+/// Which parameters of a chat bot's handler receive what its users send.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Receives {
+    /// The first: the message, update or event (`def h(m)`, `async def on_message(message)`).
+    First,
+    /// Every one after the first (the context): a command's words (`async def sh(ctx, *,
+    /// arg)`).
+    AfterFirst,
+}
+
+/// Decorators (their value, called or not) that register a function as a chat bot's handler
+/// of what anyone writing to the bot sends: Telegram (pyTelegramBotAPI, aiogram, Pyrogram,
+/// Telethon) and Discord bots. A handler that runs what it receives makes the chat a
+/// command-and-control channel, as a request handler of a server does (see
+/// [`receive_messages`]). `execute-downloaded-content` names the same registrars
+/// among what is received over the network.
+const CHAT_HANDLERS: &[(&str, Receives)] = &[
+    ("telebot.TeleBot().message_handler", Receives::First),
+    ("telebot.TeleBot().edited_message_handler", Receives::First),
+    ("telebot.TeleBot().channel_post_handler", Receives::First),
+    ("telebot.async_telebot.AsyncTeleBot().message_handler", Receives::First),
+    ("telebot.async_telebot.AsyncTeleBot().channel_post_handler", Receives::First),
+    ("aiogram.Dispatcher().message_handler", Receives::First),
+    ("aiogram.Dispatcher().channel_post_handler", Receives::First),
+    ("aiogram.Dispatcher().message", Receives::First),
+    ("aiogram.Router().message", Receives::First),
+    ("pyrogram.Client().on_message", Receives::AfterFirst),
+    ("telethon.TelegramClient().on", Receives::First),
+    ("telethon.sync.TelegramClient().on", Receives::First),
+    ("discord.Client().event", Receives::First),
+    ("discord.ext.commands.Bot().event", Receives::First),
+    ("discord.ext.commands.Bot().command", Receives::AfterFirst),
+    ("discord.ext.commands.Bot().hybrid_command", Receives::AfterFirst),
+];
+
+/// The parameters of a chat bot's handler that receive what the bot's users send (see
+/// [`CHAT_HANDLERS`]) hold what the registrar `q` gave: `derived_from` tests name it
+/// among what is received over the network. A method's `self` is passed over.
+fn receive_messages<'a>(
+    p: &'a ast::Parameters,
+    q: &QName,
+    receives: Receives,
+    in_class: bool,
+    given: &mut Vec<(Name, ValueSet<'a>)>,
+) {
+    let skip = usize::from(in_class) + usize::from(receives == Receives::AfterFirst);
+    let positional = p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs);
+    let mut names: SmallVec<[Name; 4]> = match receives {
+        Receives::First => {
+            positional.skip(skip).take(1).map(|pd| key(&pd.parameter.name.id)).collect()
+        }
+        Receives::AfterFirst => {
+            positional.skip(skip).map(|pd| key(&pd.parameter.name.id)).collect()
+        }
+    };
+    if receives == Receives::AfterFirst
+        && let Some(v) = &p.vararg
+    {
+        names.push(key(&v.name.id));
+    }
+    for name in names {
+        given.push((name, ValueSet::one(Value::From(q.clone()))));
+    }
+}
+
+/// The registrar of a chat bot's handlers a decorator's value is, if any (see
+/// [`CHAT_HANDLERS`]).
+fn chat_handler(vals: &ValueSet<'_>) -> Option<(QName, Receives)> {
+    vals.alts().iter().find_map(|v| match v {
+        Value::Qual(q) | Value::Returned(q) => {
+            CHAT_HANDLERS.iter().find(|(name, _)| *name == &**q).map(|(_, r)| (q.clone(), *r))
+        }
+        _ => None,
+    })
+}
+
 /// Methods that put their arguments into the list, set or dict they are called on (see
 /// `Walker::carry_into`).
 const FILLING_METHODS: &[&str] =
@@ -2301,9 +2377,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     && (f.name.id.as_str() == "__getattr__"
                         || (self.file_name == "conftest.py"
                             && f.name.id.as_str().starts_with("pytest_")));
+                let mut handles_messages = None;
                 for d in &f.decorator_list {
                     let mut ev = self.expr(&d.expression);
                     registered |= ev.vals.quals().any(|q| RUNNING_DECORATORS.contains(&&**q));
+                    if handles_messages.is_none() {
+                        handles_messages = chat_handler(&ev.vals);
+                    }
                     registered |= match &d.expression {
                         Expr::Name(n) if self.function_bits & name_bit(&n.id) != 0 => {
                             self.calls_its_argument(&n.id)
@@ -2317,7 +2397,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if let Some(tp) = &f.type_params {
                     self.type_params(tp);
                 }
-                let given = self.parameter_defaults(&f.parameters);
+                let mut given = self.parameter_defaults(&f.parameters);
+                if let Some((registrar, receives)) = handles_messages {
+                    let in_class = self.scopes.kind(self.scope) == ScopeKind::Class;
+                    receive_messages(&f.parameters, &registrar, receives, in_class, &mut given);
+                }
                 if let Some(r) = &f.returns {
                     self.annotation(r);
                 }
