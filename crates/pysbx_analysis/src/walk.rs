@@ -4795,6 +4795,25 @@ impl<'a, 'c> Walker<'a, 'c> {
         Some(self.interner.intern(&dotted))
     }
 
+    /// The factory a `logging.config` dictionary's entry names (`{"()": "subprocess.Popen",
+    /// "args": [...]}`), called as `dictConfig` calls it: with the entry's other keys as
+    /// keyword arguments. Matched at the factory's name.
+    fn factory_called(
+        &mut self,
+        object: QName,
+        at: TextRange,
+        kwargs: &[(Rc<str>, Option<Const<'a>>, ValueSet<'a>)],
+    ) {
+        let callee = ValueSet::qual(object);
+        let kw: SmallVec<[(&str, Option<&Const<'a>>); 4]> =
+            kwargs.iter().map(|(k, fold, _)| (&**k, fold.as_ref())).collect();
+        let kw_refs: SmallVec<[&ValueSet<'a>; 4]> = kwargs.iter().map(|(.., v)| v).collect();
+        let args = CallArgs { kw: &kw, kw_refs: &kw_refs, ..CallArgs::positional(&[]) };
+        let from = self.hits.len();
+        call::hits(self.c, &callee, &args, &mut self.call_memo, &mut self.hits);
+        self.settle(at, None, from);
+    }
+
     /// What the items of `map(f, ...)` may be when `f` looks objects up by name: `map(getattr,
     /// [subprocess], ["Popen"])` gives `subprocess.Popen`, `map(__import__, ["os", "re"])` the
     /// modules (each item any of them: the order is not kept). `None` for other functions.
@@ -5208,6 +5227,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let wanted = self.dict_wanted.take() == Some(d.range.start());
                 let mut pairs: Option<Vec<(Const<'a>, Const<'a>)>> =
                     (wanted && d.items.len() <= MAX_DICT_DISPLAY).then(Vec::new);
+                // An entry of a `logging.config` dictionary naming a factory (`"()"`) or a
+                // handler's class: its other keys are kept, the factory is called with them.
+                let mut factory: Option<FactoryEntry<'a>> =
+                    names_factory(d).then(FactoryEntry::default);
                 for item in &d.items {
                     let mut key_fold = None;
                     let key = match &item.key {
@@ -5241,12 +5264,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                         if let Some(object) = self.resolve_named(&named) {
                             reference::hits(
                                 self.c,
-                                &ValueSet::one(Value::Qual(object)),
+                                &ValueSet::one(Value::Qual(object.clone())),
                                 &mut self.reference_memo,
                                 &mut self.hits,
                             );
+                            if let Some(f) = &mut factory
+                                && f.callee.is_none()
+                            {
+                                f.callee = Some((object, item.value.range()));
+                            }
                         }
                         self.settle(item.value.range(), None, from);
+                    } else if let (Some(f), Some(k)) = (&mut factory, key.as_deref())
+                        && is_factory_keyword(k)
+                        && f.kwargs.len() < MAX_FACTORY_KEYWORDS
+                    {
+                        f.kwargs.push((Rc::from(k), ev.fold.clone(), ev.vals.clone()));
                     }
                     match key {
                         Some(k) if keyed => entries.push((k, ev.vals.clone())),
@@ -5265,6 +5298,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                             _ => pairs = None,
                         }
                     }
+                }
+                if let Some(FactoryEntry { callee: Some((object, at)), kwargs }) = factory {
+                    self.factory_called(object, at, &kwargs);
                 }
                 let fold = pairs
                     .filter(|p| p.len() <= MAX_DICT_DISPLAY && self.budget.take(p.len()))
@@ -10308,6 +10344,35 @@ fn names_this_module(vals: &ValueSet<'_>) -> bool {
 /// Whether `namespace[key]` is the file's own module: `sys.modules[__name__]`.
 fn is_this_module_entry(namespace: &ValueSet<'_>, key: &ValueSet<'_>) -> bool {
     names_this_module(key) && namespace.quals().any(|q| &**q == "sys.modules")
+}
+
+/// The factory an entry of a `logging.config` dictionary names, with where, and the entry's
+/// other keys (see [`Walker::factory_called`]).
+#[derive(Default)]
+struct FactoryEntry<'a> {
+    callee: Option<(QName, TextRange)>,
+    kwargs: Vec<(Rc<str>, Option<Const<'a>>, ValueSet<'a>)>,
+}
+
+/// The most keys of a factory's entry given to it as keyword arguments.
+const MAX_FACTORY_KEYWORDS: usize = 16;
+
+/// Whether a dict display names a factory by the `"()"` or `"class"` key `logging.config`
+/// calls (read before its values, which are kept only then).
+fn names_factory(d: &ast::ExprDict) -> bool {
+    d.items.len() <= 32
+        && d.items.iter().any(|item| {
+            matches!(&item.key, Some(Expr::StringLiteral(k)) if matches!(k.value.to_str(), "()" | "class"))
+        })
+}
+
+/// Whether a key of a factory's entry is given to it as a keyword argument: an identifier,
+/// apart from those `logging.config` takes for itself (a handler's `formatter`, `level` and
+/// `filters`, the properties `.`).
+fn is_factory_keyword(k: &str) -> bool {
+    !matches!(k, "formatter" | "level" | "filters" | "class")
+        && k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn is_dotted_name(s: &str) -> bool {
