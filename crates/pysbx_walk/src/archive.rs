@@ -158,7 +158,8 @@ pub enum ArchiveEntry {
         bytes: Vec<u8>,
     },
     /// A `setup.cfg`, or the `entry_points.txt` of a `*.dist-info` or `*.egg-info` directory:
-    /// metadata that may declare the commands the package installs.
+    /// metadata that may declare the commands the package installs; or a CMake build script,
+    /// whose commands run when the package is built.
     Metadata {
         /// The member's name inside the archive.
         name: String,
@@ -244,7 +245,7 @@ enum MemberKind {
     /// A `pyproject.toml`: handed on, for the build backend it may name.
     Project,
     /// A `setup.cfg` or a distribution's `entry_points.txt`: handed on, for the commands it
-    /// declares.
+    /// declares; a CMake build script, for those it runs.
     Metadata,
     /// A `*.dist-info/RECORD` at the top of a zip: handed on, to check the members against.
     Record,
@@ -262,7 +263,10 @@ fn member_kind(name: &str) -> MemberKind {
     // The same tests by name as a directory walk's (`crate::file_kind`).
     if file == "pyproject.toml" {
         MemberKind::Project
-    } else if file == "setup.cfg" || (file == "entry_points.txt" && in_metadata()) {
+    } else if file == "setup.cfg"
+        || (file == "entry_points.txt" && in_metadata())
+        || crate::is_cmake_script(&file)
+    {
         MemberKind::Metadata
     } else if crate::is_source_name(path) {
         MemberKind::Source

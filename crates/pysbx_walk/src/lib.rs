@@ -184,7 +184,7 @@ enum FileKind {
     /// A `pyproject.toml` (in a walked directory): read for its build backend.
     Project,
     /// A `setup.cfg`, or an `entry_points.txt` of a distribution's metadata: read for the
-    /// commands it declares.
+    /// commands it declares; or a CMake build script, for the commands it runs.
     Metadata,
     /// Anything else: left out of a directory walk.
     Other,
@@ -219,11 +219,13 @@ fn file_kind(path: &Path) -> FileKind {
     FileKind::Other
 }
 
-/// Whether the file may declare commands: `setup.cfg`, or `entry_points.txt` in a
-/// `*.dist-info` or `*.egg-info` directory.
+/// Whether the file may declare commands: `setup.cfg`, `entry_points.txt` in a
+/// `*.dist-info` or `*.egg-info` directory, or a CMake build script (see
+/// [`is_cmake_script`]).
 fn is_metadata_name(path: &Path) -> bool {
     match path.file_name().and_then(|n| n.to_str()) {
         Some("setup.cfg") => true,
+        Some(name) if is_cmake_script(name) => true,
         Some("entry_points.txt") => path
             .parent()
             .and_then(|p| p.file_name())
@@ -231,6 +233,17 @@ fn is_metadata_name(path: &Path) -> bool {
             .is_some_and(is_metadata_dir),
         _ => false,
     }
+}
+
+/// Whether a file is a CMake build script by its name (`CMakeLists.txt`, `*.cmake`, in any
+/// case): a package built with CMake runs its commands when it is built from source.
+pub fn is_cmake_script(name: &str) -> bool {
+    const SUFFIX: &str = ".cmake";
+    name.eq_ignore_ascii_case("CMakeLists.txt")
+        || (name.len() > SUFFIX.len()
+            && name
+                .get(name.len() - SUFFIX.len()..)
+                .is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX)))
 }
 
 /// Whether a directory's name is a distribution's metadata directory (`*.dist-info`,
