@@ -212,6 +212,38 @@ mod tests {
     }
 
     #[test]
+    fn any_text_is_read_without_panicking() {
+        // Multi-byte characters beside every construct, escapes at the end, unclosed brackets.
+        let pieces = [
+            "é",
+            "execute_process",
+            "(",
+            ")",
+            "\"",
+            "\\",
+            "#",
+            "[[",
+            "]]",
+            "[=[",
+            "\n",
+            "ü(",
+            "exec_program (",
+        ];
+        let mut text = String::new();
+        let mut found = 0;
+        for i in 0..400 {
+            text.push_str(pieces[(i * 7 + i / 3) % pieces.len()]);
+            for c in running_commands(&text) {
+                assert!(text.is_char_boundary(c.arguments.start));
+                assert!(text.is_char_boundary(c.arguments.end));
+                assert!(c.name.end <= c.arguments.start);
+                found += 1;
+            }
+        }
+        assert!(found > 0, "the pieces make invocations to read");
+    }
+
+    #[test]
     fn names_of_build_scripts() {
         assert!(is_cmake_path(Path::new("x/CMakeLists.txt")));
         assert!(is_cmake_path(Path::new("cmake/FindFoo.cmake")));
