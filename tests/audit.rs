@@ -56,6 +56,17 @@ fn json(out: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// The paths and lines of a JSON report's findings of the rule `name`, in the report's order.
+fn lines_with<'d>(doc: &'d serde_json::Value, name: &str) -> Vec<(&'d str, u64)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == name)
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect()
+}
+
 /// The paths of a JSON report's findings of the rule `name`, sorted.
 fn paths_with<'d>(doc: &'d serde_json::Value, name: &str) -> Vec<&'d str> {
     let mut paths: Vec<&str> = doc["findings"]
@@ -1134,13 +1145,7 @@ fn what_an_entry_file_runs_in_its_packages_other_modules_is_install_or_import_ti
     ];
     assert_eq!(paths_with(&doc, "host-identity-exfiltration"), expected, "{doc}");
     // Only the function the entry file runs, at the send's own line.
-    let lines: Vec<(&str, u64)> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["name"] == "host-identity-exfiltration")
-        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
-        .collect();
+    let lines = lines_with(&doc, "host-identity-exfiltration");
     let expected_lines = |path: &str| match path {
         "k/pkg/core.py" => vec![4],
         "m/pkg/core.py" => vec![4, 11],
@@ -1553,13 +1558,7 @@ fn cmake_build_scripts_are_read_for_commands_that_download_and_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc = json(&out);
-    let found: Vec<(&str, u64)> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "PSB908")
-        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
-        .collect();
+    let found = lines_with(&doc, "download-pipe-to-shell");
     // The commented-out command, the benign scripts and the message are not reported.
     assert_eq!(
         found,
