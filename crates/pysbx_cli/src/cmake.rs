@@ -163,11 +163,7 @@ fn matching_paren(bytes: &[u8], open: usize) -> usize {
 fn subject_of(arguments: &str) -> String {
     let mut subject = arguments.split_whitespace().collect::<Vec<_>>().join(" ");
     if subject.len() > MAX_SUBJECT_BYTES {
-        let mut cut = MAX_SUBJECT_BYTES;
-        while !subject.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        subject.truncate(cut);
+        subject.truncate(subject.floor_char_boundary(MAX_SUBJECT_BYTES));
         subject.push_str("...");
     }
     subject
