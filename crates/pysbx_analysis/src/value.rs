@@ -182,6 +182,14 @@ impl<'a> Const<'a> {
         matches!(self, Self::Seq(SeqKind::List, _) | Self::Dict(_))
     }
 
+    /// Whether this is a dict whose keys and values are all strings (a table of names and
+    /// paths).
+    pub(crate) fn is_string_table(&self) -> bool {
+        matches!(self, Self::Dict(items)
+            if !items.is_empty()
+                && items.iter().all(|(k, v)| k.as_str().is_some() && v.as_str().is_some()))
+    }
+
     /// Whether this is a list whose items are all strings (an argument vector).
     pub(crate) fn is_string_list(&self) -> bool {
         matches!(self, Self::Seq(SeqKind::List, items)
@@ -693,6 +701,15 @@ impl<'a> ValueSet<'a> {
         !self.unbound
             && self.alts.len() > 1
             && self.alts.iter().all(|v| matches!(v, Value::Const(_)))
+    }
+
+    /// Whether the set holds some constants and something not known, nothing else: a name
+    /// over a sequence of more constants than a set keeps (see `Walker::elements`).
+    pub(crate) fn constants_beside_unknown(&self) -> bool {
+        !self.unbound
+            && self.alts.iter().any(|v| matches!(v, Value::Const(_)))
+            && self.alts.iter().any(|v| matches!(v, Value::Unknown))
+            && self.alts.iter().all(|v| matches!(v, Value::Const(_) | Value::Unknown))
     }
 
     /// The set with its list and dict constants made unknown: what a name holds once the

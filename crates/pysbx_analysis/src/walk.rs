@@ -2733,7 +2733,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.flush(&mut iter);
                 // An item of what a followed call returned (`for k, v in
                 // os.environ.items()`) is reached from it, as a copy of it is.
-                let mut each = Self::elements(&iter).or_else(|| {
+                let mut each = self.elements(&iter).or_else(|| {
                     let carried = iter.vals.passed_on(&self.c.derived_origins);
                     (!carried.is_empty()).then_some(carried)
                 });
@@ -4693,7 +4693,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// The values a `for` target takes over a literal sequence of a few scalars
     /// (`for name in ("urllib3", "idna")`): one of those constants, as after a branch; over a
     /// display of things that refer (`for m in (os, subprocess)`), any of them.
-    fn elements(v: &Eval<'a>) -> Option<ValueSet<'a>> {
+    fn elements(&self, v: &Eval<'a>) -> Option<ValueSet<'a>> {
         let Some(Const::Seq(_, items)) = &v.fold else {
             let mut set = ValueSet::default();
             for alt in v.vals.alts() {
@@ -4722,17 +4722,84 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             return set.is_interesting().then_some(set);
         };
-        if items.is_empty() || items.len() > crate::value::MAX_ALTERNATIVES {
+        // Scalars, and tuples of scalars (`for name, path in PATHS.items()`), taken apart by
+        // the target as a display is.
+        let scalar = |c: &Const<'_>| !matches!(c, Const::Seq(..) | Const::Opaque) && c.is_frozen();
+        let item_ok = |c: &Const<'_>| match c {
+            Const::Seq(SeqKind::Tuple, parts) => parts.iter().all(scalar),
+            other => scalar(other),
+        };
+        if items.is_empty() || !items.iter().all(item_ok) {
             return None;
         }
+        let value = |c: &Const<'a>| match c {
+            Const::Seq(SeqKind::Tuple, parts) => Value::Seq(
+                parts.iter().map(|p| ValueSet::one(Value::Const(p.clone().share()))).collect(),
+            ),
+            other => Value::Const(other.clone().share()),
+        };
         let mut set = ValueSet::default();
-        for c in items.iter() {
-            if matches!(c, Const::Seq(..) | Const::Opaque) || !c.is_frozen() {
-                return None;
+        if items.len() <= crate::value::MAX_ALTERNATIVES {
+            for c in items.iter() {
+                set.push(value(c));
             }
-            set.push(Value::Const(c.clone().share()));
+            return Some(set);
         }
+        // More items than a set keeps: the ones some rule can tell apart first, then the
+        // others in order, and an unknown for those left out (the name is not one of a few
+        // constants: `getattr(obj, name)` is still computed). Padding a list of paths with
+        // harmless entries (a stealer's thirteen credential files, its dozens of browser
+        // profiles) must not push out the one a rule names.
+        let telling = |c: &Const<'_>| match c {
+            Const::Seq(_, parts) => {
+                parts.iter().any(|p| p.as_str().is_some_and(|t| self.telling_text(t)))
+            }
+            other => other.as_str().is_some_and(|t| self.telling_text(t)),
+        };
+        let (first, rest): (Vec<&Const<'a>>, Vec<&Const<'a>>) =
+            items.iter().partition(|c| telling(c));
+        for c in first.into_iter().chain(rest).take(crate::value::MAX_ALTERNATIVES - 1) {
+            set.push(value(c));
+        }
+        set.push(Value::Unknown);
         Some(set)
+    }
+
+    /// Whether a rule can tell `text` apart from other text: as a file's path (as written, or
+    /// under the home directory) it names a file whose content a `derived_from` test follows
+    /// (`.cargo/credentials.toml`), or a rule reports it as a string where it is (a
+    /// credential path's `.ssh/id_rsa`, a webhook's address).
+    fn telling_text(&self, text: &str) -> bool {
+        let origins = &self.c.derived_origins;
+        let relative = text.trim_start_matches(['/', '\\']);
+        if origins.matches(&format!("{FILE_ORIGIN}{text}"))
+            || origins.matches(&format!("{FILE_ORIGIN}~/{relative}"))
+        {
+            return true;
+        }
+        if text.len() < self.c.string_min_any
+            || (text.len() < self.c.string_min_ascii && text.is_ascii())
+        {
+            return false;
+        }
+        let site = Site {
+            frames: &self.frames,
+            file_name: self.file_name,
+            entry_name: self.entry_name,
+            build_backend: self.build_backend,
+        };
+        let mut memo = string::Memo::default();
+        let mut oracle = string::Lazy {
+            compiled: self.c,
+            text,
+            memo: &mut memo,
+            present: None,
+            admitted: None,
+            ascii: None,
+        };
+        let mut reported = false;
+        matchers::evaluate_with(self.c, &[], &site, Some(&mut oracle), |_, _| reported = true);
+        reported
     }
 
     /// The element values of a tuple or list value being unpacked into `n` targets.
@@ -4750,16 +4817,23 @@ impl<'a, 'c> Walker<'a, 'c> {
             return Some(items.to_vec());
         }
         // Each of several displays of that length (`for i, m in enumerate([os, sys])`): a part
-        // is any of theirs.
+        // is any of theirs; beside something not known (a loop over more tuples than a set
+        // keeps), it may be anything else too.
         let alts = v.vals.alts();
-        if alts.len() > 1 && alts.iter().all(|a| matches!(a, Value::Seq(items) if items.len() == n))
+        let unknown = |a: &Value<'_>| matches!(a, Value::Unknown);
+        if alts.len() > 1
+            && alts.iter().any(|a| !unknown(a))
+            && alts.iter().all(|a| unknown(a) || matches!(a, Value::Seq(items) if items.len() == n))
         {
             let mut parts = vec![ValueSet::default(); n];
             for a in alts {
-                if let Value::Seq(items) = a {
-                    for (part, item) in parts.iter_mut().zip(items.iter()) {
-                        part.union(item);
+                match a {
+                    Value::Seq(items) => {
+                        for (part, item) in parts.iter_mut().zip(items.iter()) {
+                            part.union(item);
+                        }
                     }
+                    _ => parts.iter_mut().for_each(|part| part.push(Value::Unknown)),
                 }
             }
             return Some(parts);
@@ -4820,7 +4894,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn mapped(&mut self, pos: &[Eval<'a>]) -> Option<ValueSet<'a>> {
         let [f, rest @ ..] = pos else { return None };
         let names = |e: &Eval<'a>| -> Vec<String> {
-            Self::elements(e)
+            self.elements(e)
                 .map(|set| {
                     set.alts()
                         .iter()
@@ -4835,7 +4909,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut out = ValueSet::default();
         if f.vals.quals().any(|q| &**q == "builtins.getattr") {
             let [objects, attrs] = rest else { return None };
-            let objects = Self::elements(objects)?;
+            let objects = self.elements(objects)?;
             for name in names(attrs) {
                 out.union(&self.reach_attribute(&objects, &name));
             }
@@ -5496,13 +5570,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 fold = found.single_const().cloned();
             } else if let Some(o) = owner {
                 // A module's list of strings read in a function (`CMD = ["ssh", "-R", ...]`,
-                // then `subprocess.Popen(CMD)` in `def start()`): what the module bound is
-                // what the function most likely reads, since few programs change such a
-                // list. Handed on all the same.
+                // then `subprocess.Popen(CMD)` in `def start()`), or its dict of strings
+                // (`PATHS = {"Discord": ..., "Chrome": ...}`, then `PATHS.items()`): what the
+                // module bound is what the function most likely reads, since few programs
+                // change such a table. Handed on all the same.
                 if o == MODULE
                     && self.scopes.kind(self.scope) == ScopeKind::Function
                     && let Some(c) = found.single_const()
-                    && c.is_string_list()
+                    && (c.is_string_list() || c.is_string_table())
                 {
                     fold = Some(c.clone());
                 }
@@ -5708,8 +5783,22 @@ impl<'a, 'c> Walker<'a, 'c> {
         c: &'a ast::ExprCall,
         pos: &[Eval<'a>],
     ) -> Option<QName> {
-        if !quals.iter().any(|q| URL_READERS.contains(&&**q)) {
+        // A request object made for a known address (`urlopen(Request(url, headers=...))`,
+        // the way a metadata service's required header is sent with `urllib`) holds the
+        // address apart, under a name no `derived_from` test matches: the object is not what
+        // the address serves, and is not reported as sent where it is opened.
+        let makes_request = quals.iter().any(|q| REQUEST_MAKERS.contains(&&**q));
+        if !makes_request && !quals.iter().any(|q| URL_READERS.contains(&&**q)) {
             return None;
+        }
+        if !makes_request
+            && let Some(made) = pos.first()?.vals.alts().iter().find_map(|v| match v {
+                Value::From(origin) => origin.strip_prefix(REQUEST_ORIGIN),
+                _ => None,
+            })
+        {
+            let made = made.to_string();
+            return Some(self.interner.intern(&made));
         }
         let address = match pos.first()?.fold.as_ref() {
             Some(Const::Str(text)) => text.as_str().to_string(),
@@ -5730,7 +5819,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         };
         let origin = format!("{URL_ORIGIN}{address}");
-        self.c.derived_origins.matches(&origin).then(|| self.interner.intern(&origin))
+        if !self.c.derived_origins.matches(&origin) {
+            return None;
+        }
+        Some(if makes_request {
+            self.interner.intern(&format!("{REQUEST_ORIGIN}{origin}"))
+        } else {
+            self.interner.intern(&origin)
+        })
     }
 
     /// The command line an output-giving process call runs, when its argument folds to a
@@ -6677,7 +6773,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else {
             ValueSet::default()
         };
-        let mut each = Self::elements(&iter);
+        let mut each = self.elements(&iter);
         let mut yielded = yielded;
         let items = iter.fold.take();
         let scope = self.scopes.push(ScopeKind::Comprehension, Some(self.scope));
@@ -6686,7 +6782,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             if i > 0 {
                 let mut iter = self.expr_reading(&g.iter);
                 self.flush(&mut iter);
-                each = Self::elements(&iter);
+                each = self.elements(&iter);
             }
             // `m for m in sys.modules.values() if m.__name__ == "os"`
             if let Some(items) = &mut each
@@ -8368,13 +8464,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                             }
                         }
                         "builtins.next" => {
-                            if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
+                            if let Some(each) = self.elements(&Eval::of(only.vals.clone())) {
                                 vals.union(&each);
                             }
                         }
                         // `enumerate([os])`: pairs of an unknown count and each element.
                         "builtins.enumerate" => {
-                            if let Some(each) = Self::elements(&Eval::of(only.vals.clone())) {
+                            if let Some(each) = self.elements(&Eval::of(only.vals.clone())) {
                                 let pairs: Vec<ValueSet<'a>> = each
                                     .alts()
                                     .iter()
@@ -8404,7 +8500,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 if let Some(Expr::Lambda(l)) = c.arguments.args.first()
                     && let Some(p) = &l.parameters
                     && let Some(first) = p.posonlyargs.iter().chain(&p.args).next()
-                    && let Some(each) = Self::elements(items)
+                    && let Some(each) = self.elements(items)
                     && each.alts().iter().any(is_loaded_item)
                 {
                     let targets = [key(&first.parameter.name.id)];
@@ -9739,6 +9835,17 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
     for (i, e) in pos.iter().enumerate() {
         let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
             Some(t) => smallvec::smallvec![t],
+            // One of some constants or something else (a loop over more constants than a set
+            // keeps): each of them, and a part not known.
+            None if joined && i > 0 && e.fold.is_none() && e.vals.constants_beside_unknown() => e
+                .vals
+                .alts()
+                .iter()
+                .map(|v| match v {
+                    Value::Const(c) => c.as_str(),
+                    _ => Some(crate::paths::UNKNOWN_PART),
+                })
+                .collect::<Option<_>>()?,
             None if joined && i > 0 && crate::paths::unknown_part(e.fold.as_ref(), &e.vals) => {
                 smallvec::smallvec![crate::paths::UNKNOWN_PART]
             }
@@ -10130,6 +10237,14 @@ const URL_READERS: &[&str] = &[
     "urllib2.urlopen",
     "urllib.urlopen",
 ];
+
+/// The calls that make a request object for an address given first, which a URL reader then
+/// opens (see `Walker::url_origin`).
+const REQUEST_MAKERS: &[&str] = &["urllib.request.Request", "urllib2.Request"];
+
+/// The start of the name under which a request object holds the origin of its address
+/// (`request.url.http://...`): a name no `derived_from` test matches.
+const REQUEST_ORIGIN: &str = "request.";
 
 /// The calls that start a process whose output the program may read, and the keyword of the
 /// command they run (see `Walker::command_origin`): what they return, or an attribute or a
