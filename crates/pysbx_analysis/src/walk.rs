@@ -7903,6 +7903,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             Some(Const::Bytes(code)) => self.past_code_limits(code.as_bytes().len()),
             _ => false,
         } && callee.vals.quals().any(|q| CODE_RUNNERS.contains(&&**q));
+        // How many last positional arguments a path join's matched end is made of: their own
+        // texts are parts of it, not candidates of their own (`os.path.join(home, ".ssh",
+        // "config")` names `/.ssh/config`, a file without a secret, not `.ssh`).
+        let mut joined_parts = 0;
         let (vals, fold, join_tail) = {
             let pos_c: SmallVec<[Option<&Const<'a>>; 4]> = pos
                 .iter()
@@ -8814,6 +8818,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     })
                 };
                 (tail.len() >= 2 && (computed_before || rooted())).then(|| {
+                    joined_parts = tail.len();
                     let mut parts = tail.iter().rev();
                     let mut path = String::new();
                     if !computed_before && let Some(first) = parts.next() {
@@ -8980,7 +8985,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
-        for e in &mut pos {
+        let first_joined = pos.len().saturating_sub(joined_parts);
+        for (i, e) in pos.iter_mut().enumerate() {
+            let v = if joined_parts > 0 && i >= first_joined { Verdict::Supersede } else { v };
             self.verdict(v, e, &mut carried);
         }
         for (_, e) in &mut kws {
