@@ -794,6 +794,10 @@ const MAX_ENTRY_CALLS: usize = 64;
 /// `Walker::note_module_run_at_install`).
 pub(crate) const MODULE_BODY: &str = "<module>";
 
+/// The most distinct texts a file's loops over long constant tables are judged by the rules
+/// (see `Walker::telling_text`); past them, a table's items are kept in their order.
+const MAX_TELLING_TEXTS: usize = 4096;
+
 /// The most entries of a dict display folded (with those `**` spreads): translation tables
 /// and format maps are small, data tables are not worth the copy.
 const MAX_DICT_DISPLAY: usize = 256;
@@ -1005,6 +1009,10 @@ pub(crate) struct Walker<'a, 'c> {
     /// operand of `%`, an argument of a foldable call or of a constant's method, `**`, an
     /// indexed or called-on display): only such displays are folded.
     dict_wanted: Option<TextSize>,
+    /// Whether a rule tells each text apart (see [`Self::telling_text`]), for the texts
+    /// asked so far: a table of thousands of constants looped over in many functions is
+    /// judged once (at most [`MAX_TELLING_TEXTS`] texts a file).
+    telling: std::cell::RefCell<FxHashMap<Rc<str>, bool>>,
     /// Constant paths a download was saved to, with the call that downloaded it: an argument
     /// that folds to one (or an argument vector holding one) is derived from that call (see
     /// [`Self::note_saved`]). A directory (a clone, an extracted archive) is marked as one:
@@ -1333,6 +1341,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             hook_value: None,
             free_names: false,
             dict_wanted: None,
+            telling: std::cell::RefCell::default(),
             saved: Vec::new(),
             saved_by_module_level: 0,
             writing: None,
@@ -4756,10 +4765,23 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             other => other.as_str().is_some_and(|t| self.telling_text(t)),
         };
-        let (first, rest): (Vec<&Const<'a>>, Vec<&Const<'a>>) =
-            items.iter().partition(|c| telling(c));
-        for c in first.into_iter().chain(rest).take(crate::value::MAX_ALTERNATIVES - 1) {
-            set.push(value(c));
+        let keep = crate::value::MAX_ALTERNATIVES - 1;
+        let mut chosen: SmallVec<[usize; 8]> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| telling(c))
+            .map(|(i, _)| i)
+            .take(keep)
+            .collect();
+        let told = chosen.clone();
+        for i in (0..items.len()).filter(|i| !told.contains(i)) {
+            if chosen.len() == keep {
+                break;
+            }
+            chosen.push(i);
+        }
+        for i in chosen {
+            set.push(value(&items[i]));
         }
         set.push(Value::Unknown);
         Some(set)
@@ -4770,6 +4792,19 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// (`.cargo/credentials.toml`), or a rule reports it as a string where it is (a
     /// credential path's `.ssh/id_rsa`, a webhook's address).
     fn telling_text(&self, text: &str) -> bool {
+        if let Some(&known) = self.telling.borrow().get(text) {
+            return known;
+        }
+        if self.telling.borrow().len() >= MAX_TELLING_TEXTS {
+            return false;
+        }
+        let told = self.tells_apart(text);
+        self.telling.borrow_mut().insert(Rc::from(text), told);
+        told
+    }
+
+    /// [`Self::telling_text`], asked of the rules.
+    fn tells_apart(&self, text: &str) -> bool {
         let origins = &self.c.derived_origins;
         let relative = text.trim_start_matches(['/', '\\']);
         if origins.matches(&format!("{FILE_ORIGIN}{text}"))
