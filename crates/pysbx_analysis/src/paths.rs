@@ -99,19 +99,40 @@ pub(crate) fn concat<'a>(
 }
 
 /// `left / right` where `left` is a path whose text is known and `right` a known text or path
-/// (`Path.home() / ".ssh"`): the two joined (see [`join`]).
+/// (`Path.home() / ".ssh"`): the two joined (see [`join`]). A right operand that is one of a
+/// few constants (a loop's name over a table of paths), and perhaps something else, gives a
+/// path for each, and one for a part not known.
 pub(crate) fn divided<'a>(
     left: &ValueSet<'a>,
     right_fold: Option<&Const<'a>>,
     right: &ValueSet<'a>,
-) -> Option<Value<'a>> {
-    let base = text_of(left)?;
-    let part = match known(right_fold, right) {
-        Some(part) => part,
-        None if unknown_part(right_fold, right) => UNKNOWN_PART,
-        None => return None,
-    };
-    path(join(base, part))
+) -> ValueSet<'a> {
+    let mut out = ValueSet::default();
+    let Some(base) = text_of(left) else { return out };
+    if let Some(part) = known(right_fold, right) {
+        if let Some(v) = path(join(base, part)) {
+            out.push(v);
+        }
+        return out;
+    }
+    if right_fold.is_none() && (right.constant_choices() || right.constants_beside_unknown()) {
+        for alt in right.alts() {
+            let part = match alt {
+                Value::Const(c) => c.as_str(),
+                _ => Some(UNKNOWN_PART),
+            };
+            if let Some(v) = part.and_then(|part| path(join(base, part))) {
+                out.push(v);
+            }
+        }
+        return out;
+    }
+    if unknown_part(right_fold, right)
+        && let Some(v) = path(join(base, UNKNOWN_PART))
+    {
+        out.push(v);
+    }
+    out
 }
 
 /// Whether a joined part whose text is not known ([`known`] gave none) stands for

@@ -5997,9 +5997,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // path joined from a followed value, as `os.path.join` of it is
             // (`importlib.resources.files(pkg) / "api.py"`).
             ast::Operator::Div => {
-                let mut passed = crate::paths::divided(&l.vals, r.fold.as_ref(), &r.vals)
-                    .map(ValueSet::one)
-                    .unwrap_or_default();
+                let mut passed = crate::paths::divided(&l.vals, r.fold.as_ref(), &r.vals);
                 if !self.c.derived_origins.is_empty() {
                     passed.union(&l.vals.passed_on(&self.c.derived_origins));
                     passed.union(&r.vals.passed_on(&self.c.derived_origins));
