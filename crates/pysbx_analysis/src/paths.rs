@@ -115,13 +115,9 @@ pub(crate) fn divided<'a>(
         }
         return out;
     }
-    if right_fold.is_none() && (right.constant_choices() || right.constants_beside_unknown()) {
-        for alt in right.alts() {
-            let part = match alt {
-                Value::Const(c) => c.as_str(),
-                _ => Some(UNKNOWN_PART),
-            };
-            if let Some(v) = part.and_then(|part| path(join(base, part))) {
+    if right_fold.is_none() && names_constant_parts(right, true) {
+        for part in right.alts().iter().filter_map(constant_part) {
+            if let Some(v) = path(join(base, part)) {
                 out.push(v);
             }
         }
@@ -133,6 +129,22 @@ pub(crate) fn divided<'a>(
         out.push(v);
     }
     out
+}
+
+/// Whether a value set is one of a few constants (each a part of its own), or, where
+/// `beside_unknown`, also some constants and something not known (a loop over a longer table:
+/// each, and [`UNKNOWN_PART`]).
+pub(crate) fn names_constant_parts(vals: &ValueSet<'_>, beside_unknown: bool) -> bool {
+    vals.constant_choices() || (beside_unknown && vals.constants_beside_unknown())
+}
+
+/// The part one alternative of such a set names: a string constant's text, [`UNKNOWN_PART`]
+/// for the unknown; `None` for a constant that is not a string.
+pub(crate) fn constant_part<'v>(alt: &'v Value<'_>) -> Option<&'v str> {
+    match alt {
+        Value::Const(c) => c.as_str(),
+        _ => Some(UNKNOWN_PART),
+    }
 }
 
 /// Whether a joined part whose text is not known ([`known`] gave none) stands for

@@ -9875,29 +9875,16 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
     for (i, e) in pos.iter().enumerate() {
         let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
             Some(t) => smallvec::smallvec![t],
-            // One of some constants or something else (a loop over more constants than a set
-            // keeps): each of them, and a part not known.
-            None if joined && i > 0 && e.fold.is_none() && e.vals.constants_beside_unknown() => e
-                .vals
-                .alts()
-                .iter()
-                .map(|v| match v {
-                    Value::Const(c) => c.as_str(),
-                    _ => Some(crate::paths::UNKNOWN_PART),
-                })
-                .collect::<Option<_>>()?,
+            // Each of a few constants; after the first part, also one of some constants or
+            // something else (a loop over more constants than a set keeps), a part not known.
+            None if e.fold.is_none()
+                && crate::paths::names_constant_parts(&e.vals, joined && i > 0) =>
+            {
+                e.vals.alts().iter().map(crate::paths::constant_part).collect::<Option<_>>()?
+            }
             None if joined && i > 0 && crate::paths::unknown_part(e.fold.as_ref(), &e.vals) => {
                 smallvec::smallvec![crate::paths::UNKNOWN_PART]
             }
-            None if e.fold.is_none() && e.vals.constant_choices() => e
-                .vals
-                .alts()
-                .iter()
-                .map(|v| match v {
-                    Value::Const(c) => c.as_str(),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
             None => return None,
         };
         if combos.len() * texts.len() > crate::value::MAX_ALTERNATIVES {
