@@ -1,6 +1,8 @@
 //! Modules known under another name: a package vendored inside another (`pip._vendor.requests`
 //! is `requests`), and the compatibility layers that re-export the standard library under
-//! their own names (`six.moves.urllib.request` is `urllib.request`, `six.exec_` is `exec`).
+//! their own names (`six.moves.urllib.request` is `urllib.request`, `six.exec_` is `exec`), and
+//! the drop-in copies of a standard module (`gevent.subprocess` is `subprocess`, `psutil.Popen`
+//! is `subprocess.Popen`).
 //!
 //! A rule names `requests.post` or `urllib.request.urlopen` once; the same function reached
 //! through a copy pip ships, or through `six`, does the same thing and must match the same
@@ -43,9 +45,10 @@ pub(crate) fn may_rename_after(base: &str) -> bool {
                         | "future.moves"
                         | "future.builtins"
                         | "future.utils"
+                        | "eventlet.green"
                 )
         }
-        None => base == "six",
+        None => matches!(base, "six" | "gevent" | "psutil"),
     }
 }
 
@@ -71,8 +74,27 @@ fn unvendored(name: &str) -> &str {
     cut.and_then(|at| name.get(at..)).unwrap_or(name)
 }
 
-/// The standard library's name for what `six` and `future` re-export under theirs.
+/// Drop-in copies of a standard module, with the same functions under the same names and the
+/// same arguments: `gevent.subprocess.Popen(cmd, shell=True)` runs `cmd` through the shell as
+/// `subprocess.Popen` does (cooperatively), and `psutil.Popen` is `subprocess.Popen` with
+/// more methods. Each is the module (or object) it copies, so every rule that names the
+/// original applies.
+const DROP_INS: &[(&str, &str)] = &[
+    ("gevent.subprocess", "subprocess"),
+    ("eventlet.green.subprocess", "subprocess"),
+    ("psutil.Popen", "subprocess.Popen"),
+];
+
+/// The standard library's name for what `six` and `future` re-export under theirs, and for
+/// the drop-in copies of its modules.
 fn moved(name: &str) -> Option<String> {
+    for (copy, original) in DROP_INS {
+        if let Some(rest) = name.strip_prefix(copy)
+            && (rest.is_empty() || rest.starts_with('.'))
+        {
+            return Some(format!("{original}{rest}"));
+        }
+    }
     if name == "six.exec_" || name == "future.utils.exec_" {
         return Some("builtins.exec".to_owned());
     }
@@ -163,6 +185,12 @@ mod tests {
     #[test]
     fn compatibility_layers_are_the_standard_library() {
         assert_eq!(canonical("six.moves.urllib.request.urlopen"), "urllib.request.urlopen");
+        assert_eq!(canonical("gevent.subprocess"), "subprocess");
+        assert_eq!(canonical("gevent.subprocess.Popen"), "subprocess.Popen");
+        assert_eq!(canonical("eventlet.green.subprocess.run"), "subprocess.run");
+        assert_eq!(canonical("psutil.Popen"), "subprocess.Popen");
+        assert_eq!(canonical("psutil.Process"), "psutil.Process");
+        assert_eq!(canonical("gevent.subprocessing"), "gevent.subprocessing");
         assert_eq!(canonical("six.moves.cPickle.loads"), "pickle.loads");
         assert_eq!(canonical("six.moves.builtins.eval"), "builtins.eval");
         assert_eq!(canonical("six.moves.input"), "builtins.input");

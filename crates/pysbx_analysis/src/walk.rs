@@ -6616,6 +6616,24 @@ impl<'a, 'c> Walker<'a, 'c> {
                 parts.push(k);
             }
         }
+        // plumbum's local machine indexed by a program (`local["curl"]`, `local[path]`) is
+        // that program's command, as `plumbum.cmd.curl` is: calling it runs the program. A
+        // command indexed by arguments (`local["ls"]["-l"]`) is the same command, bound.
+        let bound: Option<QName> =
+            base.vals.quals().find(|q| q.starts_with("plumbum.cmd.")).cloned();
+        if s.ctx == ExprContext::Load
+            && let Some(command) = bound
+        {
+            vals.push(Value::Qual(command));
+        } else if s.ctx == ExprContext::Load
+            && !matches!(&*s.slice, Expr::Slice(_))
+            && base.vals.quals().any(|q| PLUMBUM_MACHINES.contains(&&**q))
+        {
+            let program = string_key.as_deref().and_then(program_identifier);
+            let command =
+                self.interner.intern(&format!("plumbum.cmd.{}", program.unwrap_or("__getitem__")));
+            vals.push(Value::Qual(command));
+        }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         self.verdict(v, &mut base, &mut carried);
@@ -10515,6 +10533,20 @@ fn is_factory_keyword(k: &str) -> bool {
     !matches!(k, "formatter" | "level" | "filters" | "class")
         && k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// plumbum's machine for this host, whose items are commands (`local["ls"]`).
+const PLUMBUM_MACHINES: &[&str] = &["plumbum.local", "plumbum.machines.local.local"];
+
+/// A program's name as one part of a dotted name (`/usr/bin/curl.exe` gives `curl`), or
+/// `None` when it is not an identifier (`/tmp/.x`).
+fn program_identifier(program: &str) -> Option<&str> {
+    let file = program.rsplit(['/', '\\']).next()?;
+    let stem = file.strip_suffix(".exe").unwrap_or(file);
+    let mut chars = stem.chars();
+    let first = chars.next()?;
+    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_'))
+        .then_some(stem)
 }
 
 fn is_dotted_name(s: &str) -> bool {
