@@ -4269,6 +4269,43 @@ impl<'a, 'c> Walker<'a, 'c> {
             || pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| !may_bind_helper_argument(e)))
     }
 
+    /// `map(lambda x: ..., items)` with one iterable: the lambda's parameter is given the
+    /// items for the walk of its body (an item may be a secrets file's path that the body
+    /// opens), and what its body gives for each item that is one of a few constants, for
+    /// `derived_from` tests, is what each element of the map carries (the file's content,
+    /// posted later). `None` where nothing is carried.
+    fn mapped_lambda(
+        &mut self,
+        c: &'a ast::ExprCall,
+        callee: &Eval<'a>,
+        pos: &[Eval<'a>],
+    ) -> Option<ValueSet<'a>> {
+        let (Some(Expr::Lambda(l)), [_, items]) = (c.arguments.args.first(), pos) else {
+            return None;
+        };
+        if c.arguments.args.len() != 2
+            || !c.arguments.keywords.is_empty()
+            || !callee.vals.quals().any(|q| &**q == "builtins.map")
+        {
+            return None;
+        }
+        let each = self.elements(items)?;
+        let item = Eval::of(each.clone());
+        self.lambda_called_here(l, std::slice::from_ref(&item), &[]);
+        if !self.c.needs_returned {
+            return None;
+        }
+        let mut carried = ValueSet::default();
+        for alt in each.alts() {
+            let Value::Const(constant) = alt else { continue };
+            let one = Eval { fold: Some(constant.clone()), ..Eval::of(ValueSet::one(alt.clone())) };
+            if let Some(result) = self.lambda_result(l, std::slice::from_ref(&one), &[]) {
+                carried.union(&result.derived);
+            }
+        }
+        carried.is_interesting().then_some(carried)
+    }
+
     /// A lambda written where it is called (`(lambda m: __import__(m))("subprocess")`): what
     /// it gives, as for a named helper (see [`Self::helper_result`]).
     fn lambda_result(
@@ -7793,8 +7830,13 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             _ => {}
         }
-        let HelperResult { fold: helper_fold, refers: helper_refers, derived: helper_derived } =
+        let HelperResult { fold: helper_fold, refers: helper_refers, derived: mut helper_derived } =
             helper.unwrap_or_default();
+        // `map(lambda rel: open(home + rel).read(), FILES)`: the lambda is called with each
+        // item, as a comprehension's element is read (see `Self::mapped_lambda`).
+        if let Some(each) = self.mapped_lambda(c, &callee, &pos) {
+            helper_derived.push(Value::Seq(Rc::from([each])));
+        }
         self.methods_called_here(&callee, recv.as_ref(), method.as_ref(), &c.func, &pos, &kws);
         // `d.update(proc=subprocess)`, `d.update({"proc": subprocess})` and
         // `d.setdefault("proc", subprocess)` put entries in the dict `d` names.
