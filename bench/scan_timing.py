@@ -1,4 +1,4 @@
-"""Shared by the single-file scan benchmarks (helper_calls.py, scope_sweeps.py)."""
+"""Shared by the single-file scan benchmarks (helper_calls.py, scope_sweeps.py, long_tables.py)."""
 import json
 import subprocess
 import time

@@ -36,6 +36,20 @@ use crate::spelled::Spelled;
 use crate::spread::{self, Spread};
 use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
 
+/// Where the walker stands, as the matchers see it: built from the walker's fields one by one,
+/// so that other fields stay free to be borrowed mutably beside it (the raw findings a
+/// settlement pushes, the string memo an oracle fills).
+macro_rules! site {
+    ($walker:expr) => {
+        Site {
+            frames: &$walker.frames,
+            file_name: $walker.file_name,
+            entry_name: $walker.entry_name,
+            build_backend: $walker.build_backend,
+        }
+    };
+}
+
 /// Nesting (statements, expressions, patterns) beyond which a file is refused. CPython 3.11
 /// fails to compile expressions nested about 3000 deep, so no runnable code is refused.
 pub(crate) const MAX_DEPTH: u32 = 4000;
@@ -1561,12 +1575,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn settle(&mut self, range: TextRange, callee: Option<TextRange>, from: usize) {
         if self.hits.len() > from {
             self.note_entry_leaves(from);
-            let site = Site {
-                frames: &self.frames,
-                file_name: self.file_name,
-                entry_name: self.entry_name,
-                build_backend: self.build_backend,
-            };
+            let site = site!(self);
             let raw = &mut self.raw;
             let (range, callee) = match self.origin {
                 Some(origin) => (origin, None),
@@ -1644,20 +1653,8 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut found: SmallVec<[(u32, Option<QName>); 2]> = SmallVec::new();
         let carried = {
-            let site = Site {
-                frames: &self.frames,
-                file_name: self.file_name,
-                entry_name: self.entry_name,
-                build_backend: self.build_backend,
-            };
-            let mut oracle = string::Lazy {
-                compiled: self.c,
-                text,
-                memo,
-                present: None,
-                admitted: None,
-                ascii: None,
-            };
+            let site = site!(self);
+            let mut oracle = string::Lazy::new(self.c, text, memo);
             let evaluated = matchers::evaluate_with(
                 self.c,
                 &self.hits[from..],
@@ -4854,21 +4851,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             return false;
         }
-        let site = Site {
-            frames: &self.frames,
-            file_name: self.file_name,
-            entry_name: self.entry_name,
-            build_backend: self.build_backend,
-        };
+        let site = site!(self);
         let mut memo = string::Memo::default();
-        let mut oracle = string::Lazy {
-            compiled: self.c,
-            text,
-            memo: &mut memo,
-            present: None,
-            admitted: None,
-            ascii: None,
-        };
+        let mut oracle = string::Lazy::new(self.c, text, &mut memo);
         let mut reported = false;
         matchers::evaluate_with(self.c, &[], &site, Some(&mut oracle), |_, _| reported = true);
         reported

@@ -389,7 +389,12 @@ pub(crate) struct Lazy<'x> {
     pub(crate) ascii: Option<bool>,
 }
 
-impl Lazy<'_> {
+impl<'x> Lazy<'x> {
+    /// An oracle for `text` that has run nothing yet, remembering what it runs in `memo`.
+    pub(crate) fn new(compiled: &'x Compiled, text: &'x str, memo: &'x mut Memo) -> Self {
+        Lazy { compiled, text, memo, present: None, admitted: None, ascii: None }
+    }
+
     /// Whether some string regex, of whatever rule, passes its prefilters on the text: one
     /// that none passes matches nowhere the text is used.
     pub(crate) fn admits_any(&mut self) -> bool {
@@ -692,23 +697,9 @@ mod tests {
                     }
                 }
                 let mut bulk_memo = memo.clone();
-                let mut bulk = Lazy {
-                    compiled: c,
-                    text,
-                    memo: &mut bulk_memo,
-                    present: None,
-                    admitted: None,
-                    ascii: None,
-                };
+                let mut bulk = Lazy::new(c, text, &mut bulk_memo);
                 let possible = bulk.possible(&all);
-                let mut single = Lazy {
-                    compiled: c,
-                    text,
-                    memo: &mut memo,
-                    present: None,
-                    admitted: None,
-                    ascii: None,
-                };
+                let mut single = Lazy::new(c, text, &mut memo);
                 for index in 0..count {
                     let i = u32::try_from(index).unwrap_or(0);
                     let expected = single.memo.get(i).unwrap_or_else(|| single.admits(i));
