@@ -405,10 +405,11 @@ impl Compiled {
             let program = c.top_program(&rule.matcher, rule, rule_index, &mut string_factors)?;
             c.programs.push(program);
         }
-        // The engine's own code runners that are methods (see `walk::code_runner_classes`):
+        // The engine's own code runners that are methods (see `walk::code_runner_classes`) and
+        // the registrars of chat bots' handlers (`walk::chat_bot_classes`):
         // followed where call results are kept for some rule, without making every scan keep
         // them.
-        for class in crate::walk::code_runner_classes() {
+        for class in crate::walk::code_runner_classes().chain(crate::walk::chat_bot_classes()) {
             c.instance_classes.insert(class, 0);
         }
         let entry_rules: Vec<bool> = c.programs.iter().map(tests_entry_files).collect();

@@ -1107,8 +1107,9 @@ enum Receives {
 /// of what anyone writing to the bot sends: Telegram (pyTelegramBotAPI, aiogram, Pyrogram,
 /// Telethon) and Discord bots. A handler that runs what it receives makes the chat a
 /// command-and-control channel, as a request handler of a server does (see
-/// [`receive_messages`]). `execute-downloaded-content` names the same registrars
-/// among what is received over the network.
+/// [`receive_messages`]). The rules know these registrars only through
+/// [`CHAT_MESSAGE_ORIGIN`], which `execute-downloaded-content` names among what is received
+/// over the network: this list is the one place that says which decorators they are.
 const CHAT_HANDLERS: &[(&str, Receives)] = &[
     ("telebot.TeleBot().message_handler", Receives::First),
     ("telebot.TeleBot().edited_message_handler", Receives::First),
@@ -1128,12 +1129,17 @@ const CHAT_HANDLERS: &[(&str, Receives)] = &[
     ("discord.ext.commands.Bot().hybrid_command", Receives::AfterFirst),
 ];
 
+/// The origin of what a chat bot's users send its handlers (see [`CHAT_HANDLERS`]), for
+/// `derived_from` tests: a dotted name, as a rule's pattern must be, under a module name no
+/// package uses.
+const CHAT_MESSAGE_ORIGIN: &str = "__chat_bot__.message";
+
 /// The parameters of a chat bot's handler that receive what the bot's users send (see
-/// [`CHAT_HANDLERS`]) hold what the registrar `q` gave: `derived_from` tests name it
-/// among what is received over the network. A method's `self` is passed over.
+/// [`CHAT_HANDLERS`]) hold `origin` ([`CHAT_MESSAGE_ORIGIN`]). A method's `self` is passed
+/// over.
 fn receive_messages<'a>(
     p: &'a ast::Parameters,
-    q: &QName,
+    origin: &QName,
     receives: Receives,
     in_class: bool,
     given: &mut Vec<(Name, ValueSet<'a>)>,
@@ -1154,16 +1160,16 @@ fn receive_messages<'a>(
         names.push(key(&v.name.id));
     }
     for name in names {
-        given.push((name, ValueSet::one(Value::From(q.clone()))));
+        given.push((name, ValueSet::one(Value::From(origin.clone()))));
     }
 }
 
-/// The registrar of a chat bot's handlers a decorator's value is, if any (see
-/// [`CHAT_HANDLERS`]).
-fn chat_handler(vals: &ValueSet<'_>) -> Option<(QName, Receives)> {
+/// Which parameters receive what is sent, where a decorator's value is the registrar of a
+/// chat bot's handlers (see [`CHAT_HANDLERS`]).
+fn chat_handler(vals: &ValueSet<'_>) -> Option<Receives> {
     vals.alts().iter().find_map(|v| match v {
         Value::Qual(q) | Value::Returned(q) => {
-            CHAT_HANDLERS.iter().find(|(name, _)| *name == &**q).map(|(_, r)| (q.clone(), *r))
+            CHAT_HANDLERS.iter().find(|(name, _)| *name == &**q).map(|(_, r)| *r)
         }
         _ => None,
     })
@@ -2404,9 +2410,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.type_params(tp);
                 }
                 let mut given = self.parameter_defaults(&f.parameters);
-                if let Some((registrar, receives)) = handles_messages {
+                if let Some(receives) = handles_messages {
                     let in_class = self.scopes.kind(self.scope) == ScopeKind::Class;
-                    receive_messages(&f.parameters, &registrar, receives, in_class, &mut given);
+                    let origin = self.interner.intern(CHAT_MESSAGE_ORIGIN);
+                    receive_messages(&f.parameters, &origin, receives, in_class, &mut given);
                 }
                 if let Some(r) = &f.returns {
                     self.annotation(r);
@@ -10395,6 +10402,13 @@ pub(crate) fn code_runner_classes() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DOCTEST_RUNNERS)
         .filter_map(|name| name.split_once("().").map(|(class, _)| class))
+}
+
+/// The classes whose objects' methods register a chat bot's handlers (`telebot.TeleBot`,
+/// `discord.Client`; see [`CHAT_HANDLERS`]): their objects are followed as the code runners'
+/// are, since no rule names the registrars themselves.
+pub(crate) fn chat_bot_classes() -> impl Iterator<Item = &'static str> {
+    CHAT_HANDLERS.iter().filter_map(|(name, _)| name.split_once("().").map(|(class, _)| class))
 }
 
 impl<'a> Walker<'a, '_> {
