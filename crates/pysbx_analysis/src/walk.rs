@@ -152,6 +152,28 @@ const SAVES_DOWNLOAD: &[(&str, usize, &str)] = &[
     ("wget.download", 1, "out"),
 ];
 
+/// Functions that save what they are given to a path (name, the path's position and keyword,
+/// the data's position and keyword): a followed value written so is in the file (see
+/// `Walker::note_data_written`).
+const DATA_WRITERS: &[(&str, usize, &str, usize, &str)] = &[
+    ("cv2.imwrite", 0, "filename", 1, "img"),
+    ("imageio.imwrite", 0, "uri", 1, "im"),
+    ("imageio.v2.imwrite", 0, "uri", 1, "im"),
+    ("imageio.v3.imwrite", 0, "uri", 1, "image"),
+    ("scipy.io.wavfile.write", 0, "filename", 2, "data"),
+    ("soundfile.write", 0, "file", 1, "data"),
+    ("numpy.save", 0, "file", 1, "arr"),
+];
+
+/// Captures that write what they capture to a path they are given (name, the path's position
+/// and keyword), where a `derived_from` test follows the capture itself.
+const CAPTURES_TO_FILE: &[(&str, usize, &str)] =
+    &[("pyautogui.screenshot", 0, "imageFilename"), ("pyscreeze.screenshot", 0, "imageFilename")];
+
+/// Methods that save their object's content to a path they are given (name, the path's
+/// position and keyword): an image's `save(fp)`, `mss`'s `shot(output=...)`.
+const SAVING_METHODS: &[(&str, usize, &str)] = &[("save", 0, "fp"), ("shot", usize::MAX, "output")];
+
 /// The functions that unpickle a file or bytes they are given.
 const PICKLE_LOADS: &[&str] = &[
     "pickle.load",
@@ -1968,6 +1990,80 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
         } else {
             self.saved_file(path, name, parent, q);
+        }
+    }
+
+    /// Files that come to hold a followed value written by a call that saves what it is given
+    /// to a path: `cv2.imwrite(p, frame)`, `scipy.io.wavfile.write(p, rate, audio)` (see
+    /// [`DATA_WRITERS`]), an object's own `save(p)` (`ImageGrab.grab().save(p)`, `mss`'s
+    /// `shot(output=p)`: [`SAVING_METHODS`]), or a capture that writes its picture itself
+    /// (`pyautogui.screenshot(p)`: [`CAPTURES_TO_FILE`]). The path then holds it, as one a download was saved to does
+    /// (see [`Self::note_saved`]): a file opened there later reads it (`open(p, "rb")`, sent as
+    /// a request's file).
+    fn note_data_written(
+        &mut self,
+        c: &'a ast::ExprCall,
+        callee: &Eval<'a>,
+        method: Option<&Name>,
+        recv: Option<&Eval<'a>>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        let mut saved: Option<(QName, usize, &'static str)> = None;
+        for q in callee.vals.quals() {
+            if let Some(&(_, at, kw, data_at, data_kw)) =
+                DATA_WRITERS.iter().find(|(n, ..)| *n == &**q)
+                && let Some((data, _)) = call_argument(c, pos, kws, data_at, data_kw)
+                && let Some(origin) = self.written_download(&data.vals)
+            {
+                saved = Some((origin, at, kw));
+                break;
+            }
+            if let Some(&(_, at, kw)) = CAPTURES_TO_FILE.iter().find(|(n, ..)| *n == &**q)
+                && self.c.derived_origins.matches(q)
+            {
+                saved = Some((q.clone(), at, kw));
+                break;
+            }
+        }
+        if saved.is_none()
+            && let Some(&(_, at, kw)) =
+                method.and_then(|m| SAVING_METHODS.iter().find(|(n, ..)| *n == m.as_str()))
+            && let Some(origin) = recv.and_then(|r| self.written_download(&r.vals))
+        {
+            saved = Some((origin, at, kw));
+        }
+        let Some((origin, at, kw)) = saved else { return };
+        let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
+        let parent = call_argument(c, pos, kws, at, kw).and_then(|(_, node)| parent_name(node?));
+        self.saved_file(path, name, parent, origin);
+    }
+
+    /// What a file opened for reading gives carries what its path holds (a file a download
+    /// or a capture was saved to, see [`Self::note_saved`]): `open(p, "rb")` then sent, or
+    /// read and run. A path made from an environment variable is not that variable's text.
+    fn opened_file_holds(
+        &self,
+        c: &'a ast::ExprCall,
+        callee: &Eval<'a>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+        vals: &mut ValueSet<'a>,
+    ) {
+        if !callee.vals.quals().any(|q| FILE_OPENERS.contains(&&**q))
+            || callee.vals.quals().any(|q| opens_for_writing(q, c, pos, kws))
+        {
+            return;
+        }
+        let Some((path, _)) = call_argument(c, pos, kws, 0, "file") else { return };
+        for v in path.vals.alts() {
+            if let Value::From(q) = v
+                && !q.starts_with("os.environ")
+                && !q.ends_with('/')
+                && self.c.derived_origins.matches(q)
+            {
+                vals.push(v.clone());
+            }
         }
     }
 
@@ -8086,6 +8182,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 vals.push(Value::Qual(q));
             }
             vals.union(&helper_derived);
+            if self.c.needs_returned {
+                self.opened_file_holds(c, &callee, &pos, &kws, &mut vals);
+            }
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
                 if let Value::Yields(module) = alt {
@@ -9012,6 +9111,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 path: recv.as_ref().filter(|_| path_write()).and_then(|r| one_path_text(&r.vals)),
             };
             self.note_saved(c, saving, on, writer, &pos, &kws);
+        }
+        if self.c.needs_returned {
+            self.note_data_written(c, &callee, method.as_ref(), recv.as_ref(), &pos, &kws);
         }
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
         // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
