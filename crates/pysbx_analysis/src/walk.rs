@@ -170,6 +170,9 @@ const DATA_WRITERS: &[(&str, usize, &str, usize, &str)] = &[
 const CAPTURES_TO_FILE: &[(&str, usize, &str)] =
     &[("pyautogui.screenshot", 0, "imageFilename"), ("pyscreeze.screenshot", 0, "imageFilename")];
 
+/// Functions that copy a file to another path (the source first, then the destination).
+const FILE_COPIERS: &[&str] = &["shutil.copyfile", "shutil.copy", "shutil.copy2", "shutil.move"];
+
 /// Methods that save their object's content to a path they are given (name, the path's
 /// position and keyword): an image's `save(fp)`, `mss`'s `shot(output=...)`.
 const SAVING_METHODS: &[(&str, usize, &str)] = &[("save", 0, "fp"), ("shot", usize::MAX, "output")];
@@ -1995,7 +1998,8 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// Files that come to hold a followed value written by a call that saves what it is given
     /// to a path: `cv2.imwrite(p, frame)`, `scipy.io.wavfile.write(p, rate, audio)` (see
-    /// [`DATA_WRITERS`]), an object's own `save(p)` (`ImageGrab.grab().save(p)`, `mss`'s
+    /// [`DATA_WRITERS`]), a copy of a file a rule follows or that holds such a value
+    /// (`shutil.copyfile(login_data, "db")`: [`FILE_COPIERS`]), an object's own `save(p)` (`ImageGrab.grab().save(p)`, `mss`'s
     /// `shot(output=p)`: [`SAVING_METHODS`]), or a capture that writes its picture itself
     /// (`pyautogui.screenshot(p)`: [`CAPTURES_TO_FILE`]). The path then holds it, as one a download was saved to does
     /// (see [`Self::note_saved`]): a file opened there later reads it (`open(p, "rb")`, sent as
@@ -2024,6 +2028,37 @@ impl<'a, 'c> Walker<'a, 'c> {
             {
                 saved = Some((q.clone(), at, kw));
                 break;
+            }
+        }
+        // `shutil.copyfile(src, dst)`: the copy holds what the original does, the content of
+        // a file a rule follows (a browser's `Login Data`, copied before it is read) or what
+        // was saved there.
+        if saved.is_none()
+            && callee.vals.quals().any(|q| FILE_COPIERS.contains(&&**q))
+            && let Some((src, _)) = call_argument(c, pos, kws, 0, "src")
+        {
+            let followed_file = |path: &str| {
+                let origin = format!("{FILE_ORIGIN}{path}");
+                self.c.derived_origins.matches(&origin).then_some(origin)
+            };
+            let mut origin = src.fold.as_ref().and_then(Const::as_str).and_then(followed_file);
+            if origin.is_none() {
+                crate::paths::any_text(&src.vals, |path| {
+                    origin = followed_file(path);
+                    origin.is_some()
+                });
+            }
+            let origin = match origin {
+                Some(text) => Some(self.interner.intern(&text)),
+                None => src.vals.alts().iter().find_map(|v| match v {
+                    Value::From(q) if !q.starts_with("os.environ") && !q.ends_with('/') => {
+                        Some(q.clone())
+                    }
+                    _ => None,
+                }),
+            };
+            if let Some(origin) = origin {
+                saved = Some((origin, 1, "dst"));
             }
         }
         if saved.is_none()
@@ -5861,7 +5896,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         let given = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
             // `open(file=...)`, `codecs.open(filename=...)`.
             pos.first().or_else(|| {
-                kws.iter().find(|(k, _)| matches!(k.as_str(), "file" | "filename")).map(|(_, e)| e)
+                kws.iter()
+                    .find(|(k, _)| matches!(k.as_str(), "file" | "filename" | "database"))
+                    .map(|(_, e)| e)
             })?
         } else if method.is_some_and(|m| matches!(m.as_str(), "read_text" | "read_bytes" | "open"))
         {
@@ -10365,7 +10402,8 @@ fn builds_text(e: &Expr) -> bool {
 
 /// The functions that open a file named by their first argument (`file=`), for the origin of
 /// what it holds (see `Walker::file_origin`).
-const FILE_OPENERS: &[&str] = &["builtins.open", "io.open", "codecs.open", "aiofiles.open"];
+const FILE_OPENERS: &[&str] =
+    &["builtins.open", "io.open", "codecs.open", "aiofiles.open", "sqlite3.connect"];
 
 /// The commands a command line runs, words one space apart: the line, the script a shell is
 /// given (`sh -c SCRIPT`, `bash -lc SCRIPT`, `cmd /c SCRIPT`, `powershell -Command SCRIPT`),
