@@ -2048,8 +2048,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     origin.is_some()
                 });
             }
+            // What a download saved: only `copyfile`, which copies one file, hands it on; the
+            // others copy or move directories too, and a directory a repository was cloned
+            // in is the download only for the paths inside it (see `Self::saved_directory`).
+            let copies_a_file = callee.vals.quals().any(|q| &**q == "shutil.copyfile");
             let origin = match origin {
                 Some(text) => Some(self.interner.intern(&text)),
+                None if !copies_a_file => None,
                 None => src.vals.alts().iter().find_map(|v| match v {
                     Value::From(q) if !q.starts_with("os.environ") && !q.ends_with('/') => {
                         Some(q.clone())
