@@ -10294,6 +10294,18 @@ const DECODING_CALLS: &[&str] = &[
     "tarfile.open",
     "tarfile.TarFile",
     "tarfile.TarFile.open",
+    // An image read from it: its pixels are the download's (a payload hidden in the pixels
+    // of a picture the program fetched, decoded bit by bit and run).
+    "PIL.Image.open",
+    "PIL.Image.frombytes",
+    "imageio.imread",
+    "imageio.v2.imread",
+    "imageio.v3.imread",
+    "cv2.imdecode",
+    // A number or a character made of it: a payload decoded bit by bit or byte by byte
+    // (`int(bits[i:i + 8], 2)`, `chr(b)`).
+    "builtins.int",
+    "builtins.chr",
 ];
 
 /// Callees whose result is a copy or a text of their positional arguments: what they return
