@@ -1999,11 +1999,12 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Files that come to hold a followed value written by a call that saves what it is given
     /// to a path: `cv2.imwrite(p, frame)`, `scipy.io.wavfile.write(p, rate, audio)` (see
     /// [`DATA_WRITERS`]), a copy of a file a rule follows or that holds such a value
-    /// (`shutil.copyfile(login_data, "db")`: [`FILE_COPIERS`]), an object's own `save(p)` (`ImageGrab.grab().save(p)`, `mss`'s
-    /// `shot(output=p)`: [`SAVING_METHODS`]), or a capture that writes its picture itself
-    /// (`pyautogui.screenshot(p)`: [`CAPTURES_TO_FILE`]). The path then holds it, as one a download was saved to does
-    /// (see [`Self::note_saved`]): a file opened there later reads it (`open(p, "rb")`, sent as
-    /// a request's file).
+    /// (`shutil.copyfile(login_data, "db")`: [`FILE_COPIERS`]), an object's own `save(p)`
+    /// (`ImageGrab.grab().save(p)`, `mss`'s `shot(output=p)`: [`SAVING_METHODS`]), or a
+    /// capture that writes its picture itself (`pyautogui.screenshot(p)`:
+    /// [`CAPTURES_TO_FILE`]). The path then holds it, as one a download was saved to does (see
+    /// [`Self::note_saved`]): a file opened there later reads it (`open(p, "rb")`, sent as a
+    /// request's file).
     fn note_data_written(
         &mut self,
         c: &'a ast::ExprCall,
@@ -2095,7 +2096,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             return;
         }
-        let Some((path, _)) = call_argument(c, pos, kws, 0, "file") else { return };
+        // `open(file=...)`, `codecs.open(filename=...)`, `sqlite3.connect(database=...)`.
+        let path = pos.first().or_else(|| {
+            kws.iter()
+                .find(|(k, _)| matches!(k.as_str(), "file" | "filename" | "database"))
+                .map(|(_, e)| e)
+        });
+        let Some(path) = path else { return };
         for v in path.vals.alts() {
             if let Value::From(q) = v
                 && !q.starts_with("os.environ")
