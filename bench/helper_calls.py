@@ -8,11 +8,9 @@ reading that expression again; the reading is charged its length against the fil
 budget, so the scan stays linear in the file's size however many calls there are. Prints the
 wall time of the scan, the file's size and the number of findings.
 """
-import os
 import sys
-import tempfile
 
-from scan_timing import timed_scan
+from scan_timing import scan_generated
 
 
 def main():
@@ -21,16 +19,14 @@ def main():
     pysbx = sys.argv[1]
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     items = int(sys.argv[3]) if len(sys.argv) > 3 else 6000
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "helpers.py")
-        with open(path, "w") as f:
-            f.write("def h(x):\n    return [" + ", ".join(f"x + {i}" for i in range(items)) + "]\n")
-            for n in range(calls):
-                f.write(f"v{n} = h({n})\n")
-        size = os.path.getsize(path)
-        wall, findings, status = timed_scan(pysbx, path)
-        print(f"{calls} calls of a {items}-item helper ({size} bytes): {wall:.2f} s, "
-              f"{findings} findings (exit {status})")
+    def write(f):
+        f.write("def h(x):\n    return [" + ", ".join(f"x + {i}" for i in range(items)) + "]\n")
+        for n in range(calls):
+            f.write(f"v{n} = h({n})\n")
+
+    size, wall, findings, status = scan_generated(pysbx, "helpers.py", write)
+    print(f"{calls} calls of a {items}-item helper ({size} bytes): {wall:.2f} s, "
+          f"{findings} findings (exit {status})")
 
 
 if __name__ == "__main__":

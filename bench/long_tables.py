@@ -10,11 +10,9 @@ most 4,096 texts), so the scan stays about linear in the file's size however man
 read the table. Prints the wall time of the scan, the file's size and the number of
 findings.
 """
-import os
 import sys
-import tempfile
 
-from scan_timing import timed_scan
+from scan_timing import scan_generated
 
 
 def main():
@@ -24,20 +22,19 @@ def main():
     functions = int(sys.argv[2]) if len(sys.argv) > 2 else 30
     items = int(sys.argv[3]) if len(sys.argv) > 3 else 4000
     paths = [f".config/tool{i}/settings.ini" for i in range(items - 1)] + [".aws/credentials"]
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "tables.py")
-        with open(path, "w") as f:
-            f.write("import os\nimport requests\n\nHOME = os.path.expanduser('~')\n")
-            f.write("FILES = [\n" + "".join(f"    {p!r},\n" for p in paths) + "]\n")
-            for n in range(functions):
-                f.write(f"\n\ndef collect{n}(url):\n    found = {{}}\n")
-                f.write("    for rel in FILES:\n")
-                f.write("        found[rel] = open(os.path.join(HOME, rel)).read()\n")
-                f.write("    requests.post(url, json=found, timeout=5)\n")
-        size = os.path.getsize(path)
-        wall, findings, status = timed_scan(pysbx, path)
-        print(f"{functions} functions over a {items}-item table ({size} bytes): {wall:.2f} s, "
-              f"{findings} findings (exit {status})")
+
+    def write(f):
+        f.write("import os\nimport requests\n\nHOME = os.path.expanduser('~')\n")
+        f.write("FILES = [\n" + "".join(f"    {p!r},\n" for p in paths) + "]\n")
+        for n in range(functions):
+            f.write(f"\n\ndef collect{n}(url):\n    found = {{}}\n")
+            f.write("    for rel in FILES:\n")
+            f.write("        found[rel] = open(os.path.join(HOME, rel)).read()\n")
+            f.write("    requests.post(url, json=found, timeout=5)\n")
+
+    size, wall, findings, status = scan_generated(pysbx, "tables.py", write)
+    print(f"{functions} functions over a {items}-item table ({size} bytes): {wall:.2f} s, "
+          f"{findings} findings (exit {status})")
 
 
 if __name__ == "__main__":

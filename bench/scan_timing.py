@@ -1,6 +1,8 @@
 """Shared by the single-file scan benchmarks (helper_calls.py, scope_sweeps.py, long_tables.py)."""
 import json
+import os
 import subprocess
+import tempfile
 import time
 
 
@@ -14,3 +16,14 @@ def timed_scan(pysbx, path):
     wall = time.monotonic() - start
     findings = len(json.loads(out.stdout)["findings"]) if out.stdout else "?"
     return wall, findings, out.returncode
+
+
+def scan_generated(pysbx, name, write):
+    """Writes a file named `name` in a fresh temporary directory with `write(f)`, scans it;
+    returns (size in bytes, wall seconds, findings, exit status)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name)
+        with open(path, "w") as f:
+            write(f)
+        size = os.path.getsize(path)
+        return (size, *timed_scan(pysbx, path))

@@ -7,11 +7,9 @@ times: FUNCTIONS functions (default 4,000) of 40 locals each, every one calling
 Such a visit once walked the whole file's table of names; it now walks the scope's own.
 Prints the wall time of the scan and the number of findings.
 """
-import os
 import sys
-import tempfile
 
-from scan_timing import timed_scan
+from scan_timing import scan_generated
 
 
 def main():
@@ -19,16 +17,15 @@ def main():
         sys.exit(__doc__)
     pysbx = sys.argv[1]
     functions = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "sweeps.py")
-        with open(path, "w") as f:
-            for n in range(functions):
-                f.write(f"def f{n}():\n")
-                for k in range(40):
-                    f.write(f"    a{k} = {k}\n")
-                f.write("    globals().clear()\n")
-        wall, findings, status = timed_scan(pysbx, path)
-        print(f"{functions} functions: {wall:.2f} s, {findings} findings (exit {status})")
+    def write(f):
+        for n in range(functions):
+            f.write(f"def f{n}():\n")
+            for k in range(40):
+                f.write(f"    a{k} = {k}\n")
+            f.write("    globals().clear()\n")
+
+    _, wall, findings, status = scan_generated(pysbx, "sweeps.py", write)
+    print(f"{functions} functions: {wall:.2f} s, {findings} findings (exit {status})")
 
 
 if __name__ == "__main__":
