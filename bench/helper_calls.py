@@ -8,17 +8,12 @@ reading that expression again; the reading is charged its length against the fil
 budget, so the scan stays linear in the file's size however many calls there are. Prints the
 wall time of the scan, the file's size and the number of findings.
 """
-import sys
-
-from scan_timing import scan_generated
+from scan_timing import arguments, scan_generated
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    pysbx = sys.argv[1]
-    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 300
-    items = int(sys.argv[3]) if len(sys.argv) > 3 else 6000
+    pysbx, calls, items = arguments(__doc__, 300, 6000)
+
     def write(f):
         f.write("def h(x):\n    return [" + ", ".join(f"x + {i}" for i in range(items)) + "]\n")
         for n in range(calls):

@@ -10,17 +10,11 @@ most 4,096 texts), so the scan stays about linear in the file's size however man
 read the table. Prints the wall time of the scan, the file's size and the number of
 findings.
 """
-import sys
-
-from scan_timing import scan_generated
+from scan_timing import arguments, scan_generated
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    pysbx = sys.argv[1]
-    functions = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    items = int(sys.argv[3]) if len(sys.argv) > 3 else 4000
+    pysbx, functions, items = arguments(__doc__, 30, 4000)
     paths = [f".config/tool{i}/settings.ini" for i in range(items - 1)] + [".aws/credentials"]
 
     def write(f):

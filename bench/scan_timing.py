@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -27,3 +28,13 @@ def scan_generated(pysbx, name, write):
             write(f)
         size = os.path.getsize(path)
         return (size, *timed_scan(pysbx, path))
+
+
+def arguments(doc, *defaults):
+    """The command line `PYSBX [N...]`: the binary, then one integer per default given, each
+    taken from the line when written there. Without a binary, prints `doc` and exits."""
+    if len(sys.argv) < 2:
+        sys.exit(doc)
+    given = sys.argv[2:]
+    numbers = [int(given[i]) if i < len(given) else d for i, d in enumerate(defaults)]
+    return (sys.argv[1], *numbers)

@@ -7,16 +7,12 @@ times: FUNCTIONS functions (default 4,000) of 40 locals each, every one calling
 Such a visit once walked the whole file's table of names; it now walks the scope's own.
 Prints the wall time of the scan and the number of findings.
 """
-import sys
-
-from scan_timing import scan_generated
+from scan_timing import arguments, scan_generated
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    pysbx = sys.argv[1]
-    functions = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
+    pysbx, functions = arguments(__doc__, 4000)
+
     def write(f):
         for n in range(functions):
             f.write(f"def f{n}():\n")
