@@ -107,6 +107,10 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(attribute::GETATTR_LIKE.iter().copied())
     .chain(SAVES_DOWNLOAD.iter().map(|(n, ..)| *n))
     .chain(["builtins.open", "io.open", "os.open"])
+    .chain(FILE_OPENERS.iter().copied())
+    .chain(FILE_COPIERS.iter().copied())
+    .chain(DATA_WRITERS.iter().map(|(n, ..)| *n))
+    .chain(CAPTURES_TO_FILE.iter().map(|(n, ..)| *n))
     .chain(RUNS_FILES.iter().copied())
     .collect()
 });
@@ -169,6 +173,40 @@ const DATA_WRITERS: &[(&str, usize, &str, usize, &str)] = &[
 /// and keyword), where a `derived_from` test follows the capture itself.
 const CAPTURES_TO_FILE: &[(&str, usize, &str)] =
     &[("pyautogui.screenshot", 0, "imageFilename"), ("pyscreeze.screenshot", 0, "imageFilename")];
+
+/// A call that writes, copies or opens a file by its path, as the look-up of special callees
+/// tells it (see `Walker::note_data_written`, `Walker::opened_file_holds`).
+#[derive(Clone)]
+enum FileCall {
+    /// One of [`DATA_WRITERS`].
+    Writes(&'static (&'static str, usize, &'static str, usize, &'static str)),
+    /// One of [`CAPTURES_TO_FILE`]: the capture, the path's position and keyword.
+    Captures(QName, usize, &'static str),
+    /// One of [`FILE_COPIERS`]; `one_file` for `shutil.copyfile`, which copies no directory.
+    Copies { one_file: bool },
+    /// One of [`FILE_OPENERS`].
+    Opens,
+}
+
+/// The path an opening function is given: first, or by keyword (`open(file=...)`,
+/// `codecs.open(filename=...)`, `sqlite3.connect(database=...)`).
+fn opened_path<'e, 'a>(pos: &'e [Eval<'a>], kws: &'e [(Name, Eval<'a>)]) -> Option<&'e Eval<'a>> {
+    pos.first().or_else(|| {
+        kws.iter()
+            .find(|(k, _)| matches!(k.as_str(), "file" | "filename" | "database"))
+            .map(|(_, e)| e)
+    })
+}
+
+/// What a path's value says the file there holds: the origins a download or a capture saved
+/// there gave it (see `Walker::saved_in`), not a directory's own (`q/`), and not an
+/// environment variable a path was made from (its text is not the file's).
+fn path_holds<'v>(vals: &'v ValueSet<'_>) -> impl Iterator<Item = QName> + 'v {
+    vals.alts().iter().filter_map(|v| match v {
+        Value::From(q) if !q.starts_with("os.environ") && !q.ends_with('/') => Some(q.clone()),
+        _ => None,
+    })
+}
 
 /// Functions that copy a file to another path (the source first, then the destination).
 const FILE_COPIERS: &[&str] = &["shutil.copyfile", "shutil.copy", "shutil.copy2", "shutil.move"];
@@ -2008,72 +2046,41 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn note_data_written(
         &mut self,
         c: &'a ast::ExprCall,
-        callee: &Eval<'a>,
+        file_call: Option<FileCall>,
         method: Option<&Name>,
         recv: Option<&Eval<'a>>,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
     ) {
-        let mut saved: Option<(QName, usize, &'static str)> = None;
-        for q in callee.vals.quals() {
-            if let Some(&(_, at, kw, data_at, data_kw)) =
-                DATA_WRITERS.iter().find(|(n, ..)| *n == &**q)
-                && let Some((data, _)) = call_argument(c, pos, kws, data_at, data_kw)
-                && let Some(origin) = self.written_download(&data.vals)
-            {
-                saved = Some((origin, at, kw));
-                break;
+        let saved: Option<(QName, usize, &'static str)> = match file_call {
+            Some(FileCall::Writes(&(_, at, kw, data_at, data_kw))) => {
+                call_argument(c, pos, kws, data_at, data_kw)
+                    .and_then(|(data, _)| self.written_download(&data.vals))
+                    .map(|origin| (origin, at, kw))
             }
-            if let Some(&(_, at, kw)) = CAPTURES_TO_FILE.iter().find(|(n, ..)| *n == &**q)
-                && self.c.derived_origins.matches(q)
-            {
-                saved = Some((q.clone(), at, kw));
-                break;
+            Some(FileCall::Captures(q, at, kw)) => {
+                self.c.derived_origins.matches(&q).then_some((q, at, kw))
             }
-        }
-        // `shutil.copyfile(src, dst)`: the copy holds what the original does, the content of
-        // a file a rule follows (a browser's `Login Data`, copied before it is read) or what
-        // was saved there.
-        if saved.is_none()
-            && callee.vals.quals().any(|q| FILE_COPIERS.contains(&&**q))
-            && let Some((src, _)) = call_argument(c, pos, kws, 0, "src")
-        {
-            let followed_file = |path: &str| {
-                let origin = format!("{FILE_ORIGIN}{path}");
-                self.c.derived_origins.matches(&origin).then_some(origin)
-            };
-            let mut origin = src.fold.as_ref().and_then(Const::as_str).and_then(followed_file);
-            if origin.is_none() {
-                crate::paths::any_text(&src.vals, |path| {
-                    origin = followed_file(path);
-                    origin.is_some()
-                });
+            // `shutil.copyfile(src, dst)`: the copy holds what the original does, the content
+            // of a file a rule follows (a browser's `Login Data`, copied before it is read),
+            // or, for `copyfile` alone, what was saved there: the others copy or move
+            // directories too, and a directory a repository was cloned in is the download
+            // only for the paths inside it (see `Self::saved_directory`).
+            Some(FileCall::Copies { one_file }) => {
+                call_argument(c, pos, kws, 0, "src").and_then(|(src, _)| {
+                    self.followed_file_origin(src)
+                        .or_else(|| if one_file { path_holds(&src.vals).next() } else { None })
+                        .map(|origin| (origin, 1, "dst"))
+                })
             }
-            // What a download saved: only `copyfile`, which copies one file, hands it on; the
-            // others copy or move directories too, and a directory a repository was cloned
-            // in is the download only for the paths inside it (see `Self::saved_directory`).
-            let copies_a_file = callee.vals.quals().any(|q| &**q == "shutil.copyfile");
-            let origin = match origin {
-                Some(text) => Some(self.interner.intern(&text)),
-                None if !copies_a_file => None,
-                None => src.vals.alts().iter().find_map(|v| match v {
-                    Value::From(q) if !q.starts_with("os.environ") && !q.ends_with('/') => {
-                        Some(q.clone())
-                    }
-                    _ => None,
-                }),
-            };
-            if let Some(origin) = origin {
-                saved = Some((origin, 1, "dst"));
-            }
-        }
-        if saved.is_none()
-            && let Some(&(_, at, kw)) =
-                method.and_then(|m| SAVING_METHODS.iter().find(|(n, ..)| *n == m.as_str()))
-            && let Some(origin) = recv.and_then(|r| self.written_download(&r.vals))
-        {
-            saved = Some((origin, at, kw));
-        }
+            Some(FileCall::Opens) | None => None,
+        };
+        // An object's own `save(p)` or `shot(output=p)` of a followed object.
+        let saved = saved.or_else(|| {
+            let &(_, at, kw) =
+                method.and_then(|m| SAVING_METHODS.iter().find(|(n, ..)| *n == m.as_str()))?;
+            recv.and_then(|r| self.written_download(&r.vals)).map(|origin| (origin, at, kw))
+        });
         let Some((origin, at, kw)) = saved else { return };
         let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
         let parent = call_argument(c, pos, kws, at, kw).and_then(|(_, node)| parent_name(node?));
@@ -2091,25 +2098,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         kws: &[(Name, Eval<'a>)],
         vals: &mut ValueSet<'a>,
     ) {
-        if !callee.vals.quals().any(|q| FILE_OPENERS.contains(&&**q))
-            || callee.vals.quals().any(|q| opens_for_writing(q, c, pos, kws))
-        {
+        if callee.vals.quals().any(|q| opens_for_writing(q, c, pos, kws)) {
             return;
         }
-        // `open(file=...)`, `codecs.open(filename=...)`, `sqlite3.connect(database=...)`.
-        let path = pos.first().or_else(|| {
-            kws.iter()
-                .find(|(k, _)| matches!(k.as_str(), "file" | "filename" | "database"))
-                .map(|(_, e)| e)
-        });
-        let Some(path) = path else { return };
-        for v in path.vals.alts() {
-            if let Value::From(q) = v
-                && !q.starts_with("os.environ")
-                && !q.ends_with('/')
-                && self.c.derived_origins.matches(q)
-            {
-                vals.push(v.clone());
+        let Some(path) = opened_path(pos, kws) else { return };
+        for q in path_holds(&path.vals) {
+            if self.c.derived_origins.matches(&q) {
+                vals.push(Value::From(q));
             }
         }
     }
@@ -5906,20 +5901,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         kws: &[(Name, Eval<'a>)],
     ) -> Option<QName> {
         let given = if quals.iter().any(|q| FILE_OPENERS.contains(&&**q)) {
-            // `open(file=...)`, `codecs.open(filename=...)`.
-            pos.first().or_else(|| {
-                kws.iter()
-                    .find(|(k, _)| matches!(k.as_str(), "file" | "filename" | "database"))
-                    .map(|(_, e)| e)
-            })?
+            opened_path(pos, kws)?
         } else if method.is_some_and(|m| matches!(m.as_str(), "read_text" | "read_bytes" | "open"))
         {
             recv?
         } else {
             return None;
         };
-        // A name bound to several paths (an entry whose name a test pinned to one of a few,
-        // see `crate::paths::pinned`) may be any of them: the first a rule follows.
+        self.followed_file_origin(given)
+    }
+
+    /// The origin `file.PATH` (or `file.::own::PATH` for the project's own code) of what the
+    /// file at a path holds, where its text is known and a `derived_from` test follows it. A
+    /// name bound to several paths (an entry whose name a test pinned to one of a few, see
+    /// `crate::paths::pinned`) may be any of them: the first a rule follows.
+    fn followed_file_origin(&mut self, given: &Eval<'a>) -> Option<QName> {
         let mut origin = None;
         let mut found = |path: &str| {
             let text = match own_source_path(path) {
@@ -6793,20 +6789,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         // plumbum's local machine indexed by a program (`local["curl"]`, `local[path]`) is
         // that program's command, as `plumbum.cmd.curl` is: calling it runs the program. A
         // command indexed by arguments (`local["ls"]["-l"]`) is the same command, bound.
-        let bound: Option<QName> =
-            base.vals.quals().find(|q| q.starts_with("plumbum.cmd.")).cloned();
-        if s.ctx == ExprContext::Load
-            && let Some(command) = bound
-        {
-            vals.push(Value::Qual(command));
-        } else if s.ctx == ExprContext::Load
-            && !matches!(&*s.slice, Expr::Slice(_))
-            && base.vals.quals().any(|q| PLUMBUM_MACHINES.contains(&&**q))
-        {
-            let program = string_key.as_deref().and_then(program_identifier);
-            let command =
-                self.interner.intern(&format!("plumbum.cmd.{}", program.unwrap_or("__getitem__")));
-            vals.push(Value::Qual(command));
+        if s.ctx == ExprContext::Load {
+            if let Some(command) =
+                base.vals.quals().find(|q| q.starts_with("plumbum.cmd.")).cloned()
+            {
+                vals.push(Value::Qual(command));
+            } else if !matches!(&*s.slice, Expr::Slice(_))
+                && base.vals.quals().any(|q| PLUMBUM_MACHINES.contains(&&**q))
+            {
+                let program = string_key.as_deref().and_then(program_identifier);
+                let command = self
+                    .interner
+                    .intern(&format!("plumbum.cmd.{}", program.unwrap_or("__getitem__")));
+                vals.push(Value::Qual(command));
+            }
         }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
@@ -8124,6 +8120,9 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // A call that saves a download to a path, or opens a file (see `note_saved`).
         let mut saving: Option<(QName, usize, &'static str, bool)> = None;
+        // A call that writes, copies or opens a file by its path (see `note_data_written`,
+        // `opened_file_holds`), told apart in the look-up of special callees below.
+        let mut file_call: Option<FileCall> = None;
         // Constant code past the limits of reading it in place (nested deeper than they
         // allow, or past the file's count or bytes) is code the engine cannot see: to the
         // rules it is not constant (`exec-builtin`, not `exec-constant-code`). Packers nest
@@ -8231,9 +8230,6 @@ impl<'a, 'c> Walker<'a, 'c> {
                 vals.push(Value::Qual(q));
             }
             vals.union(&helper_derived);
-            if self.c.needs_returned {
-                self.opened_file_holds(c, &callee, &pos, &kws, &mut vals);
-            }
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
                 if let Value::Yields(module) = alt {
@@ -8286,7 +8282,22 @@ impl<'a, 'c> Walker<'a, 'c> {
                     continue;
                 }
                 match &**q {
-                    "builtins.open" | "io.open" => saving = Some((q.clone(), 0, "file", true)),
+                    "builtins.open" | "io.open" => {
+                        saving = Some((q.clone(), 0, "file", true));
+                        file_call = Some(FileCall::Opens);
+                    }
+                    _ if FILE_OPENERS.contains(&&**q) => file_call = Some(FileCall::Opens),
+                    _ if FILE_COPIERS.contains(&&**q) => {
+                        file_call = Some(FileCall::Copies { one_file: &**q == "shutil.copyfile" });
+                    }
+                    _ if let Some(w) = DATA_WRITERS.iter().find(|(n, ..)| *n == &**q) => {
+                        file_call = Some(FileCall::Writes(w));
+                    }
+                    _ if let Some(&(_, at, kw)) =
+                        CAPTURES_TO_FILE.iter().find(|(n, ..)| *n == &**q) =>
+                    {
+                        file_call = Some(FileCall::Captures(q.clone(), at, kw));
+                    }
                     "os.open" => saving = Some((q.clone(), 0, "path", true)),
                     _ if RUNS_FILES.contains(&&**q) && !self.written_code.is_empty() => {
                         let first = c.arguments.args.first();
@@ -9137,6 +9148,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             .flatten();
             let command_line =
                 if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
+            // A file opened for reading gives what its path holds (told by the look-up above).
+            if self.c.needs_returned && matches!(file_call, Some(FileCall::Opens)) {
+                self.opened_file_holds(c, &callee, &pos, &kws, &mut vals);
+            }
             (vals, fold, join_tail.or(sep_join).or(format_end).or(command_line))
         };
         // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
@@ -9162,7 +9177,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.note_saved(c, saving, on, writer, &pos, &kws);
         }
         if self.c.needs_returned {
-            self.note_data_written(c, &callee, method.as_ref(), recv.as_ref(), &pos, &kws);
+            self.note_data_written(c, file_call, method.as_ref(), recv.as_ref(), &pos, &kws);
         }
         // `subprocess.run(["curl", "-sLo", "/tmp/u", url])`: a transfer tool's output file
         // holds a download, as `urlretrieve(url, p)`'s does, and so does the directory `git
