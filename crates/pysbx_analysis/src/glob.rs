@@ -11,11 +11,14 @@ use unicode_normalization::UnicodeNormalization;
 ///
 /// Exact names are one hash lookup. Wildcard patterns whose first dotted component is literal
 /// (`subprocess.*`, `os.exec*`) are filed under that component, so a name only meets the
-/// patterns of its own root; the few others (`*.system`, `os*`) are tried for every name.
+/// patterns of its own root; the others (`*.system`, `*_password`) are filed under their last
+/// byte when it is literal, so a name only meets the patterns it ends like, and the rest
+/// (`os*`, `*token*`) are tried for every name.
 #[derive(Debug, Default)]
 pub(crate) struct NameTable {
     exact: FxHashMap<Box<str>, SmallVec<[u32; 2]>>,
     by_root: FxHashMap<Box<str>, Vec<Wild>>,
+    by_last_byte: FxHashMap<u8, Vec<Wild>>,
     anywhere: Vec<Wild>,
     /// Ids of patterns made of `*` only: they match every name.
     every: SmallVec<[u32; 2]>,
@@ -45,25 +48,41 @@ impl std::hash::Hash for ByAddress {
 /// What [`NameTable::leaves`] found for each qualified name.
 pub(crate) type NameMemo = FxHashMap<ByAddress, SmallVec<[u32; 2]>>;
 
+/// One wildcard pattern and the ids registered for it (rules share lists of names, so the
+/// same pattern is often registered under several ids: it is tried once for all of them).
 #[derive(Debug)]
 struct Wild {
     pattern: Box<str>,
-    id: u32,
+    ids: SmallVec<[u32; 2]>,
     /// The literal text before the first wildcard and after the last: a name that does not
     /// start and end with them cannot match, and is not tried.
     head: Box<str>,
     tail: Box<str>,
+    /// The longest literal text between two wildcards (`/.local/share/keyrings/` of
+    /// `file.*/.local/share/keyrings/*`), which a match must contain: a substring search rules
+    /// out most long texts before the backtracking match, which costs the text's length times
+    /// the pattern's at worst (paths and strings of any length are tried against such
+    /// patterns as `file.` origins).
+    inner: Option<Box<str>>,
 }
 
 impl Wild {
     fn new(pattern: &str, id: u32) -> Self {
         let first = pattern.find(['*', '?']).unwrap_or(pattern.len());
         let last = pattern.rfind(['*', '?']).map_or(pattern.len(), |i| i + 1);
+        let inner = pattern
+            .get(first..last)
+            .into_iter()
+            .flat_map(|middle| middle.split(['*', '?']))
+            .max_by_key(|segment| segment.len())
+            .filter(|segment| !segment.is_empty())
+            .map(Into::into);
         Self {
             pattern: pattern.into(),
-            id,
+            ids: smallvec::smallvec![id],
             head: pattern[..first].into(),
             tail: pattern[last.max(first)..].into(),
+            inner,
         }
     }
 
@@ -76,7 +95,17 @@ impl Wild {
             && h.last().is_none_or(|last| n.get(h.len() - 1) == Some(last))
             && same_bytes(h, n)
             && same_bytes(t, &n[n.len() - t.len()..])
+            && self.inner.as_deref().is_none_or(|inner| name.contains(inner))
             && glob_match(&self.pattern, name)
+    }
+}
+
+/// Registers `id` for the wildcard `pattern` in `wilds`, beside the ids it already has.
+fn insert_wild(wilds: &mut Vec<Wild>, pattern: &str, id: u32) {
+    match wilds.iter_mut().find(|w| &*w.pattern == pattern) {
+        Some(w) if w.ids.contains(&id) => {}
+        Some(w) => w.ids.push(id),
+        None => wilds.push(Wild::new(pattern, id)),
     }
 }
 
@@ -97,12 +126,16 @@ impl NameTable {
             }
             return;
         }
-        let wild = Wild::new(&pattern, id);
         match pattern.find('.') {
             Some(dot) if dot < wildcard => {
-                self.by_root.entry(pattern[..dot].into()).or_default().push(wild);
+                insert_wild(self.by_root.entry(pattern[..dot].into()).or_default(), &pattern, id);
             }
-            _ => self.anywhere.push(wild),
+            _ => match pattern.as_bytes().last() {
+                Some(&last) if last != b'*' && last != b'?' => {
+                    insert_wild(self.by_last_byte.entry(last).or_default(), &pattern, id);
+                }
+                _ => insert_wild(&mut self.anywhere, &pattern, id),
+            },
         }
     }
 
@@ -110,6 +143,7 @@ impl NameTable {
     pub(crate) fn is_empty(&self) -> bool {
         self.exact.is_empty()
             && self.by_root.is_empty()
+            && self.by_last_byte.is_empty()
             && self.anywhere.is_empty()
             && self.every.is_empty()
     }
@@ -122,29 +156,37 @@ impl NameTable {
                 found(*id);
             }
         }
-        if !self.by_root.is_empty() {
+        for w in self.wilds_for(name) {
+            if w.matches(name) {
+                for id in &w.ids {
+                    found(*id);
+                }
+            }
+        }
+        for id in &self.every {
+            found(*id);
+        }
+    }
+
+    /// The wildcard patterns a name may match: those of its root, those that end as it ends,
+    /// then those tried for every name.
+    fn wilds_for<'t>(&'t self, name: &str) -> impl Iterator<Item = &'t Wild> {
+        let ending = match name.as_bytes().last() {
+            Some(last) if !self.by_last_byte.is_empty() => self.by_last_byte.get(last),
+            _ => None,
+        };
+        let rooted = if self.by_root.is_empty() {
+            None
+        } else {
             // A byte loop: names are short, and `split('.')` costs a searcher per call (about
             // 1% of a scan's instructions, from every reference, call and import looked up).
             let root = match name.bytes().position(|b| b == b'.') {
                 Some(dot) => &name[..dot],
                 None => name,
             };
-            if let Some(wilds) = self.by_root.get(root) {
-                for w in wilds {
-                    if w.matches(name) {
-                        found(w.id);
-                    }
-                }
-            }
-        }
-        for w in &self.anywhere {
-            if w.matches(name) {
-                found(w.id);
-            }
-        }
-        for id in &self.every {
-            found(*id);
-        }
+            self.by_root.get(root)
+        };
+        rooted.into_iter().flatten().chain(ending.into_iter().flatten()).chain(&self.anywhere)
     }
 
     /// The ids of the patterns matching the qualified name `q`, remembered in `memo` (one per
@@ -158,11 +200,11 @@ impl NameTable {
         })
     }
 
-    /// Whether any pattern matches `name`.
+    /// Whether any pattern matches `name` (the first one found answers).
     pub(crate) fn matches(&self, name: &str) -> bool {
-        let mut any = false;
-        self.lookup(name, |_| any = true);
-        any
+        !self.every.is_empty()
+            || self.exact.contains_key(name)
+            || self.wilds_for(name).any(|w| w.matches(name))
     }
 }
 
@@ -296,5 +338,46 @@ mod tests {
         assert_eq!(got, vec![2, 4, 5, 6, 7]);
         assert!(t.matches("sys.exit"));
         assert!(t.matches("subprocess.Popen"));
+    }
+
+    #[test]
+    fn one_pattern_under_several_ids() {
+        let t = table_of(&[("*_password", 1), ("os.exec*", 2), ("*_password", 3), ("os.exec*", 1)]);
+        let mut got = Vec::new();
+        t.lookup("db_password", |id| got.push(id));
+        assert_eq!(got, vec![1, 3]);
+        got.clear();
+        t.lookup("os.execv", |id| got.push(id));
+        assert_eq!(got, vec![2, 1]);
+        assert_eq!(t.by_last_byte.get(&b'd').map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn literal_between_wildcards_must_be_found() {
+        let t = table_of(&[("file.*/.local/share/keyrings/*", 1), ("a*bc*d?e*", 2)]);
+        assert!(t.matches("file./home/u/.local/share/keyrings/login.keyring"));
+        assert!(!t.matches("file./home/u/.local/share/keyring/login"));
+        // The literal may sit anywhere between the head and the tail, once or more.
+        assert!(t.matches("aXbcYdZe"));
+        assert!(t.matches("abcbcdde"));
+        assert!(!t.matches("aXbYdZe"));
+        let long = format!("file.{}", "/.local/share/".repeat(10_000));
+        assert!(!t.matches(&long));
+    }
+
+    #[test]
+    fn patterns_without_a_root_by_their_last_byte() {
+        let t = table_of(&[("*_token", 1), ("*.system", 2), ("*token*", 3), ("o?", 4)]);
+        let ids = |name: &str| {
+            let mut got = Vec::new();
+            t.lookup(name, |id| got.push(id));
+            got.sort_unstable();
+            got
+        };
+        assert_eq!(ids("self.api_token"), vec![1, 3]);
+        assert_eq!(ids("os.system"), vec![2]);
+        assert_eq!(ids("token_file"), vec![3]);
+        assert_eq!(ids("os"), vec![4]);
+        assert_eq!(ids(""), Vec::<u32>::new());
     }
 }
