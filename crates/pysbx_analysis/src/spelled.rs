@@ -1,11 +1,17 @@
 //! What a file spells in its string literals, for `encoded` argument tests: constant code
 //! whose words no literal of the file holds was encoded (reversed, character codes, a byte
 //! list, escapes, a decoding), not assembled from pieces a reader sees.
+//!
+//! A string written as a statement of its own (a docstring, a block of text left as a
+//! comment) is no value code could be assembled from: the engine folds no `__doc__`, and code
+//! that runs one (`exec(__doc__)`) is reported where it runs. Its words are not counted as
+//! spelled, or prose beside a payload ("runs the system's commands through os") would pass
+//! the payload's words off as written.
 
 use std::cell::OnceCell;
 
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{BytesLiteral, FString, Stmt, StringLiteral};
+use ruff_python_ast::{BytesLiteral, Expr, FString, Stmt, StringLiteral};
 use ruff_text_size::Ranged;
 
 /// The file's string literals as written (quotes, prefixes and escapes included), gathered
@@ -103,6 +109,16 @@ impl Gather<'_> {
 }
 
 impl<'b> Visitor<'b> for Gather<'_> {
+    /// Every statement but a string standing alone (see the module's documentation).
+    fn visit_stmt(&mut self, stmt: &'b Stmt) {
+        if let Stmt::Expr(e) = stmt
+            && matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
+        {
+            return;
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
     fn visit_string_literal(&mut self, literal: &'b StringLiteral) {
         self.push(literal);
     }
@@ -146,5 +162,13 @@ mod tests {
         // Words inside longer ones and words said twice are found in one pass.
         assert!(!unwritten("s = 'xsystemx'\n", "system(sys) system"));
         assert!(unwritten("s = 'xsystemx'\n", "system(sys) systemd"));
+    }
+
+    #[test]
+    fn strings_standing_alone_spell_nothing() {
+        let decoy = "\"\"\"Runs the system's commands through os.\"\"\"\ndef f():\n    'system'\n    b'system'\n    return 1\n";
+        assert!(unwritten(decoy, "os.system('id')"));
+        // The same word in a value is spelled.
+        assert!(!unwritten("\"\"\"Doc.\"\"\"\nname = 'system'\n", "os.system('id')"));
     }
 }
