@@ -92,6 +92,12 @@ fn is_repetition(word: &[u8]) -> bool {
     (1..=MAX_PERIOD).any(|p| word.len() >= 2 * p && (p..word.len()).all(|i| word[i] == word[i - p]))
 }
 
+/// Whether a statement is a string or bytes literal standing alone (a docstring, a block of
+/// text): documentation, never a value. The walker's string rules skip it too.
+pub(crate) fn stands_alone(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)))
+}
+
 struct Gather<'s> {
     source: &'s str,
     out: String,
@@ -111,12 +117,9 @@ impl Gather<'_> {
 impl<'b> Visitor<'b> for Gather<'_> {
     /// Every statement but a string standing alone (see the module's documentation).
     fn visit_stmt(&mut self, stmt: &'b Stmt) {
-        if let Stmt::Expr(e) = stmt
-            && matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
-        {
-            return;
+        if !stands_alone(stmt) {
+            visitor::walk_stmt(self, stmt);
         }
-        visitor::walk_stmt(self, stmt);
     }
 
     fn visit_string_literal(&mut self, literal: &'b StringLiteral) {

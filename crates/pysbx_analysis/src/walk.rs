@@ -3101,9 +3101,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             // A bare string statement (a docstring) is documentation, never data: string rules
             // do not read it. Code that runs one (`exec(__doc__)`) is reported where it runs.
-            Stmt::Expr(e)
-                if matches!(&*e.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) =>
-            {
+            Stmt::Expr(e) if crate::spelled::stands_alone(s) => {
                 let mut ev = self.expr(&e.value);
                 self.supersede(&mut ev);
             }
