@@ -177,17 +177,23 @@ fn expand_user(text: &str) -> Option<String> {
     }
 }
 
-/// `os.path.expandvars`: a leading `$HOME`, `${HOME}` or `%USERPROFILE%` is the home
-/// directory; other variables stay as they are written.
+/// `os.path.expandvars`: a leading `$HOME`, `${HOME}`, `%USERPROFILE%` or another variable
+/// naming a directory of the user's (`%APPDATA%`, see [`user_directory`]) is that directory;
+/// other variables stay as they are written.
 fn expand_vars(text: &str) -> String {
-    for var in ["${HOME}", "$HOME", "%USERPROFILE%", "%HOME%"] {
-        if let Some(rest) = text.strip_prefix(var)
-            && (rest.is_empty() || rest.starts_with(['/', '\\']))
-        {
-            return format!("~{rest}");
-        }
+    let (var, rest) = if let Some(r) = text.strip_prefix('%') {
+        r.split_once('%').unwrap_or(("", text))
+    } else if let Some(r) = text.strip_prefix("${") {
+        r.split_once('}').unwrap_or(("", text))
+    } else if let Some(r) = text.strip_prefix('$') {
+        r.split_at(r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(r.len()))
+    } else {
+        ("", text)
+    };
+    match user_directory(var) {
+        Some(dir) if rest.is_empty() || rest.starts_with(['/', '\\']) => format!("{dir}{rest}"),
+        _ => text.to_string(),
     }
-    text.to_string()
 }
 
 /// The path text of the running module's own file, `__file__`: a file of the directory the
@@ -258,16 +264,31 @@ pub(crate) fn environment_default<'a>(func: &str, default: &str) -> Option<Value
     matches!(func, "os.getenv" | "os.environ.get").then(|| path(default.to_string()))?
 }
 
-/// The home directory, as `Path.home()` and `os.getenv("HOME")` give it.
+/// The directory of the user's an environment variable names, as a path text under the home
+/// directory: the home itself (`HOME`, `USERPROFILE`), Windows' roaming and local application
+/// data (`APPDATA`, `LOCALAPPDATA`: where wallets, chat clients and browsers keep their
+/// stores) and the XDG configuration and data directories. Each is where it is by default,
+/// which is where the files a rule names are looked for.
+pub(crate) fn user_directory(var: &str) -> Option<&'static str> {
+    Some(match var {
+        "HOME" | "USERPROFILE" => "~",
+        "APPDATA" => "~/AppData/Roaming",
+        "LOCALAPPDATA" => "~/AppData/Local",
+        "XDG_CONFIG_HOME" => "~/.config",
+        "XDG_DATA_HOME" => "~/.local/share",
+        _ => return None,
+    })
+}
+
+/// The home directory, as `Path.home()` gives it, or a directory of the user's an environment
+/// variable names (`os.getenv("HOME")`, `os.environ.get("APPDATA")`, see [`user_directory`]).
 pub(crate) fn home<'a>(func: &str, args: &[Option<&str>]) -> Option<Value<'a>> {
-    let home = match (func, args) {
-        ("pathlib.Path.home" | "pathlib.PosixPath.home" | "pathlib.WindowsPath.home", []) => true,
-        ("os.getenv" | "os.environ.get", [Some(var), ..]) => {
-            matches!(*var, "HOME" | "USERPROFILE")
-        }
-        _ => false,
+    let dir = match (func, args) {
+        ("pathlib.Path.home" | "pathlib.PosixPath.home" | "pathlib.WindowsPath.home", []) => "~",
+        ("os.getenv" | "os.environ.get", [Some(var), ..]) => user_directory(var)?,
+        _ => return None,
     };
-    home.then(|| Value::Path(Rc::from("~")))
+    Some(Value::Path(Rc::from(dir)))
 }
 
 /// What a method of a path object whose text is `recv` makes (`Path.home().rglob("*")`,
@@ -392,5 +413,18 @@ mod tests {
         assert_eq!(expand_vars("$HOME/.ssh"), "~/.ssh");
         assert_eq!(expand_vars("${HOME}"), "~");
         assert_eq!(expand_vars("$HOMEDIR/x"), "$HOMEDIR/x");
+        // Windows' application data and the XDG directories, where they are by default.
+        assert_eq!(expand_vars("%APPDATA%/Exodus"), "~/AppData/Roaming/Exodus");
+        assert_eq!(expand_vars("%LOCALAPPDATA%"), "~/AppData/Local");
+        assert_eq!(expand_vars("${XDG_CONFIG_HOME}/gh"), "~/.config/gh");
+        assert_eq!(expand_vars("%APPDATAX%/y"), "%APPDATAX%/y");
+        assert_eq!(expand_vars("%APPDATA"), "%APPDATA");
+        let dir = |f: &str, var: &str| match home(f, &[Some(var)]) {
+            Some(Value::Path(t)) => Some(t.to_string()),
+            _ => None,
+        };
+        assert_eq!(dir("os.getenv", "LOCALAPPDATA").as_deref(), Some("~/AppData/Local"));
+        assert_eq!(dir("os.environ.get", "USERPROFILE").as_deref(), Some("~"));
+        assert_eq!(dir("os.getenv", "PATH"), None);
     }
 }

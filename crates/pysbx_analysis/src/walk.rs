@@ -109,6 +109,8 @@ static SPECIAL_CALLEES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .chain(["builtins.open", "io.open", "os.open"])
     .chain(FILE_OPENERS.iter().copied())
     .chain(FILE_COPIERS.iter().copied())
+    .chain(ARCHIVE_OPENERS.iter().map(|(n, _)| *n))
+    .chain(["shutil.make_archive"])
     .chain(DATA_WRITERS.iter().map(|(n, ..)| *n))
     .chain(CAPTURES_TO_FILE.iter().map(|(n, ..)| *n))
     .chain(RUNS_FILES.iter().copied())
@@ -207,6 +209,17 @@ fn path_holds<'v>(vals: &'v ValueSet<'_>) -> impl Iterator<Item = QName> + 'v {
         _ => None,
     })
 }
+
+/// Calls that open an archive by its path or a file object (name, the path's keyword; the path
+/// is first, the mode second): one opened for writing holds the files written into it (see
+/// [`OpenForWriting`]).
+const ARCHIVE_OPENERS: &[(&str, &str)] = &[
+    ("zipfile.ZipFile", "file"),
+    ("zipfile.PyZipFile", "file"),
+    ("tarfile.open", "name"),
+    ("tarfile.TarFile", "name"),
+    ("tarfile.TarFile.open", "name"),
+];
 
 /// Functions that copy a file to another path (the source first, then the destination).
 const FILE_COPIERS: &[&str] = &["shutil.copyfile", "shutil.copy", "shutil.copy2", "shutil.move"];
@@ -1098,9 +1111,9 @@ pub(crate) struct Walker<'a, 'c> {
     /// How many of [`Self::saved`] were known when the module's level had been read (those
     /// after were saved by functions).
     saved_by_module_level: usize,
-    /// The file last opened for writing, by scope and by its path argument (a constant, a
-    /// name): a `write` of a download in that scope saves the download there.
-    writing: Option<(u32, SavedAt, Option<Name>)>,
+    /// The file last opened for writing (see [`OpenForWriting`]): a `write` of a download in
+    /// its scope saves the download there.
+    writing: Option<OpenForWriting>,
     /// Files written with constant text, by path (a constant) or by a name of a scope, with
     /// that text: Python code run from such a file is read where it is run, as `exec` of
     /// constant code is (see [`Self::run_written_code`]).
@@ -1984,11 +1997,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         {
             self.saved_to(None, Some(key(&n.id)), q);
         }
-        if let Some((scope, (path, name), parent)) = &self.writing
-            && *scope == self.scope
+        if let Some(w) = &self.writing
+            && w.scope == self.scope
+            && w.archive
+        {
+            let (path, name, parent) = (w.at.0.clone(), w.at.1.clone(), w.parent.clone());
+            if let Some(origin) = self.archived(c, method, pos, kws) {
+                self.saved_file(path, name, parent, origin);
+                return;
+            }
+        } else if let Some(w) = &self.writing
+            && w.scope == self.scope
             && let Some(data) = written
         {
-            let (path, name, parent) = (path.clone(), name.clone(), parent.clone());
+            let (path, name, parent) = (w.at.0.clone(), w.at.1.clone(), w.parent.clone());
             if let Some(code) = data.fold.as_ref().and_then(constant_text) {
                 self.wrote_code(path.clone(), name.clone(), code);
             }
@@ -2023,15 +2045,63 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let Some((q, at, kw, opens)) = saving else { return };
-        let Some((path, name)) = path_argument(c, pos, kws, at, kw) else { return };
+        let archive = ARCHIVE_OPENERS.iter().any(|(n, _)| *n == &*q);
+        // `tarfile.open(fileobj=buf, mode="w:gz")`: an archive written to a file object.
+        let Some((path, name)) = path_argument(c, pos, kws, at, kw)
+            .or_else(|| if archive { path_argument(c, pos, kws, 2, "fileobj") } else { None })
+        else {
+            return;
+        };
         let parent = call_argument(c, pos, kws, at, kw).and_then(|(_, node)| parent_name(node?));
         if opens {
             if opens_for_writing(&q, c, pos, kws) {
-                self.writing = Some((self.scope, (path, name), parent));
+                self.writing =
+                    Some(OpenForWriting { scope: self.scope, at: (path, name), parent, archive });
             }
         } else {
             self.saved_file(path, name, parent, q);
         }
+    }
+
+    /// What a write into an archive open for writing puts in it (see [`OpenForWriting`]), when
+    /// a rule follows it: the file at the path `write(path)` (a zip's) or `add(path)` (a
+    /// tar's) is given, or what a file a download or a capture was saved to holds; for `add`,
+    /// also the files of a directory (it adds them all); the data `writestr(name, data)` is
+    /// given; what the file object `addfile(info, f)` is given reads.
+    fn archived(
+        &mut self,
+        c: &'a ast::ExprCall,
+        method: Option<&Name>,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<QName> {
+        let (at, kw) = match method?.as_str() {
+            "write" => (0, "filename"),
+            "add" => (0, "name"),
+            "writestr" => (1, "data"),
+            "addfile" => (1, "fileobj"),
+            _ => return None,
+        };
+        let (given, _) = call_argument(c, pos, kws, at, kw)?;
+        if at == 1 {
+            return self.written_download(&given.vals);
+        }
+        self.followed_file_origin(given)
+            .or_else(|| path_holds(&given.vals).find(|q| self.c.derived_origins.matches(q)))
+            .or_else(|| if kw == "name" { self.followed_origin_at(given, true) } else { None })
+    }
+
+    /// What the archive `shutil.make_archive(base, format, root_dir, base_dir)` makes holds, when
+    /// a rule follows it: the files of the directory it archives (`root_dir`, else `base_dir`).
+    fn made_archive(
+        &mut self,
+        c: &'a ast::ExprCall,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) -> Option<QName> {
+        let (dir, _) = call_argument(c, pos, kws, 2, "root_dir")
+            .or_else(|| call_argument(c, pos, kws, 3, "base_dir"))?;
+        self.followed_origin_at(dir, true)
     }
 
     /// Files that come to hold a followed value written by a call that saves what it is given
@@ -5914,8 +5984,22 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// name bound to several paths (an entry whose name a test pinned to one of a few, see
     /// `crate::paths::pinned`) may be any of them: the first a rule follows.
     fn followed_file_origin(&mut self, given: &Eval<'a>) -> Option<QName> {
+        self.followed_origin_at(given, false)
+    }
+
+    /// As [`Self::followed_file_origin`], of the files of a directory at a path (`path/?`, some
+    /// entry of it, see [`crate::paths::UNKNOWN_PART`]) where `inside`: what an archive of the
+    /// directory holds.
+    fn followed_origin_at(&mut self, given: &Eval<'a>, inside: bool) -> Option<QName> {
         let mut origin = None;
         let mut found = |path: &str| {
+            let entry;
+            let path = if inside {
+                entry = format!("{}/{}", path.trim_end_matches('/'), crate::paths::UNKNOWN_PART);
+                &*entry
+            } else {
+                path
+            };
             let text = match own_source_path(path) {
                 Some(own) => format!("{OWN_SOURCE_ORIGIN}{own}"),
                 None => format!("{FILE_ORIGIN}{path}"),
@@ -6520,9 +6604,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                         && is_dotted_name(key)
                     {
                         out.push(Value::Qual(self.interner.intern(key)));
-                    } else if &**q == "os.environ" && matches!(key, "HOME" | "USERPROFILE") {
-                        // The home directory, as `os.getenv("HOME")` is (see `crate::paths`).
-                        out.push(Value::Path(Rc::from("~")));
+                    } else if &**q == "os.environ"
+                        && let Some(dir) = crate::paths::user_directory(key)
+                    {
+                        // The home directory, or another of the user's, as `os.getenv("HOME")`
+                        // is (see `crate::paths::user_directory`).
+                        out.push(Value::Path(Rc::from(dir)));
                         if let Some(origin) = self.environment_variable_origin(key) {
                             out.push(Value::From(origin));
                         }
@@ -7711,7 +7798,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Expr::Attribute(a) => {
                 // `parts.append(x)`, `d.get(k)`: a list's or dict's own methods read it in
                 // place (a change they make is followed below).
-                let recv = if !self.mutables.is_empty()
+                let mut recv = if !self.mutables.is_empty()
                     && matches!(&*a.value, Expr::Name(_))
                     && CONTAINER_METHODS.contains(&a.attr.id.as_str())
                 {
@@ -7720,6 +7807,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     // `{...}.get(k)`, `{...}.values()`.
                     self.expr_dict(&a.value)
                 };
+                // `Path(p).read_bytes()` of a path something was saved to reads what it holds,
+                // as `open(p)` does (see `Self::mark_saved`).
+                if !self.saved.is_empty()
+                    && matches!(a.attr.id.as_str(), "read_bytes" | "read_text")
+                {
+                    self.mark_saved(&mut recv, None, false);
+                }
                 let callee = self.attribute_node(a, &recv, false);
                 (callee, Some(recv), Some(key(&a.attr.id)))
             }
@@ -8285,6 +8379,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                         file_call = Some(FileCall::Opens);
                     }
                     _ if FILE_OPENERS.contains(&&**q) => file_call = Some(FileCall::Opens),
+                    _ if let Some(&(_, kw)) = ARCHIVE_OPENERS.iter().find(|(n, _)| *n == &**q) => {
+                        saving = Some((q.clone(), 0, kw, true));
+                    }
+                    // The archive `make_archive` returns the path of holds the files of the
+                    // directory it is given: `open(p, "rb")` of it reads them.
+                    "shutil.make_archive" => {
+                        if let Some(origin) = self.made_archive(c, &pos, &kws) {
+                            vals.push(Value::From(origin));
+                        }
+                    }
                     _ if FILE_COPIERS.contains(&&**q) => {
                         file_call = Some(FileCall::Copies { one_file: &**q == "shutil.copyfile" });
                     }
@@ -9192,14 +9296,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         // the transfer's blocks go to the file through its own `write`, so the file holds a
         // download as it does after `f.write(r.content)` (see `note_saved`).
         if self.c.needs_returned
-            && let Some((scope, (path, name), parent)) = &self.writing
-            && *scope == self.scope
+            && let Some(w) = &self.writing
+            && w.scope == self.scope
+            && !w.archive
             && callee.vals.quals().any(|q| is_ftp_transfer(q))
             && call_argument(c, &pos, &kws, 1, "callback").and_then(|(_, node)| node).is_some_and(
                 |node| matches!(node, Expr::Attribute(a) if a.attr.as_str() == "write"),
             )
         {
-            let (path, name, parent) = (path.clone(), name.clone(), parent.clone());
+            let (path, name, parent) = (w.at.0.clone(), w.at.1.clone(), w.parent.clone());
             let q = self.interner.intern("ftplib.FTP");
             self.saved_file(path, name, parent, q);
         }
@@ -9694,6 +9799,17 @@ fn is_ftp_transfer(q: &str) -> bool {
 /// Where a download was saved: a constant path, or a name of the scope bound to a path.
 type SavedAt = (Option<Rc<str>>, Option<Name>);
 
+/// The file last opened for writing in a scope (see `Walker::note_saved`): its path argument
+/// (a constant, a name), the name of the directory its path was made in, and whether it is an
+/// archive (`zipfile.ZipFile(p, "w")`, `tarfile.open(p, "w:gz")`), whose `write(path)` and
+/// `add(path)` put the file at `path` in it rather than the text they are given.
+struct OpenForWriting {
+    scope: u32,
+    at: SavedAt,
+    parent: Option<Name>,
+    archive: bool,
+}
+
 /// One item of a process call's argument vector, as [`argv_download`] reads it: a known
 /// word, a name of the caller's (a path not known as text, which the download is bound to),
 /// or anything else.
@@ -10129,9 +10245,10 @@ fn push_path_part(path: &mut String, part: &str) {
 
 /// The argument of a call at position `at` or keyword `kw`, with the expression written for
 /// it when it is written as one (not spread from `*args` or `**kwargs`).
-/// Whether a call of `open`, `io.open` or `os.open` (`q`) opens its file for writing: a mode
-/// that folds to one with `w`, `a` or `x`; for `os.open`, flags that do not fold to read-only
-/// ones (the `os.O_*` constants need not fold).
+/// Whether a call of `open`, `io.open`, `os.open` or an archive opener (`q`, see
+/// [`ARCHIVE_OPENERS`]) opens its file for writing: a mode that folds to one with `w`, `a` or
+/// `x` (an archive's: that starts with one); for `os.open`, flags that do not fold to
+/// read-only ones (the `os.O_*` constants need not fold).
 fn opens_for_writing<'a>(
     q: &str,
     c: &'a ast::ExprCall,
@@ -10147,6 +10264,10 @@ fn opens_for_writing<'a>(
         }
         "builtins.open" | "io.open" => call_argument(c, pos, kws, 1, "mode")
             .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.contains(['w', 'a', 'x'])))
+            .unwrap_or(false),
+        // An archive's mode starts with what it does (`"w:gz"`; `"r:xz"` reads).
+        _ if ARCHIVE_OPENERS.iter().any(|(n, _)| *n == q) => call_argument(c, pos, kws, 1, "mode")
+            .and_then(|(m, _)| m.fold.as_ref()?.as_str().map(|m| m.starts_with(['w', 'a', 'x'])))
             .unwrap_or(false),
         _ => false,
     }
