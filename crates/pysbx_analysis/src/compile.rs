@@ -406,10 +406,14 @@ impl Compiled {
             c.programs.push(program);
         }
         // The engine's own code runners that are methods (see `walk::code_runner_classes`) and
-        // the registrars of chat bots' handlers (`walk::chat_bot_classes`):
+        // the registrars of chat bots' handlers (`walk::chat_bot_classes`), and the compiled
+        // patterns whose matches are pieces of what they search (`walk::copying_classes`):
         // followed where call results are kept for some rule, without making every scan keep
         // them.
-        for class in crate::walk::code_runner_classes().chain(crate::walk::chat_bot_classes()) {
+        for class in crate::walk::code_runner_classes()
+            .chain(crate::walk::chat_bot_classes())
+            .chain(crate::walk::copying_classes())
+        {
             c.instance_classes.insert(class, 0);
         }
         let entry_rules: Vec<bool> = c.programs.iter().map(tests_entry_files).collect();

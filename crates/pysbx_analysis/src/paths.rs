@@ -226,7 +226,8 @@ pub(crate) fn parent(text: &str) -> Option<String> {
     }
 }
 
-fn path<'a>(text: String) -> Option<Value<'a>> {
+/// A path text as a value, unless it is longer than a folded constant may be.
+pub(crate) fn path<'a>(text: String) -> Option<Value<'a>> {
     (text.len() <= MAX_CONST_LEN).then(|| Value::Path(Rc::from(text)))
 }
 

@@ -5993,7 +5993,15 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn followed_origin_at(&mut self, given: &Eval<'a>, inside: bool) -> Option<QName> {
         let mut origin = None;
         let mut found = |path: &str| {
-            let entry;
+            // Windows' separator (`local + "\\Google\\Chrome\\User Data\\Default\\Login
+            // Data"`) read as `/`, which the rules' paths are written with.
+            let (slashed, entry);
+            let path = if path.contains('\\') {
+                slashed = path.replace('\\', "/");
+                &*slashed
+            } else {
+                path
+            };
             let path = if inside {
                 entry = format!("{}/{}", path.trim_end_matches('/'), crate::paths::UNKNOWN_PART);
                 &*entry
@@ -7709,7 +7717,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         let FText { whole, mut runs, run, .. } = text;
         let fold =
             whole.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
-        let passed = self.text_of(children.iter().map(|c| &c.vals));
+        let mut passed = self.text_of(children.iter().map(|c| &c.vals));
+        if fold.is_none()
+            && let Some(path) = fstring_path(f, &children)
+        {
+            passed.push(path);
+        }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
         for c in &mut children {
@@ -10236,6 +10249,52 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
     Some(combos)
 }
 
+/// The path text an f-string that does not fold makes when it starts with a field holding a
+/// path text and its other fields are known texts or path texts (`f"{root}/{name}"` in a walk,
+/// `f"{os.getenv('APPDATA')}\\discord"`): the pieces run together as `+` runs them (see
+/// [`crate::paths::concat`]). `children` are the fields' values in order; a field with a
+/// conversion, a spec or `=` makes none.
+fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> Option<Value<'a>> {
+    let mut text = String::new();
+    let mut fields = children.iter();
+    let mut starts_with_path = false;
+    for part in f.value.iter() {
+        let elements = match part {
+            FStringPart::Literal(lit) => {
+                text.push_str(&lit.value);
+                continue;
+            }
+            FStringPart::FString(fs) => &fs.elements,
+        };
+        for el in elements {
+            match el {
+                InterpolatedStringElement::Literal(l) => text.push_str(&l.value),
+                InterpolatedStringElement::Interpolation(i) => {
+                    if i.format_spec.is_some()
+                        || i.debug_text.is_some()
+                        || i.conversion != ConversionFlag::None
+                    {
+                        return None;
+                    }
+                    let field = fields.next()?;
+                    match field.fold.as_ref() {
+                        Some(c) => text.push_str(c.as_str()?),
+                        None => {
+                            let path = crate::paths::text_of(&field.vals)?;
+                            starts_with_path |= text.is_empty();
+                            text.push_str(path);
+                        }
+                    }
+                    if text.len() > fold::MAX_CONST_LEN {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    if starts_with_path { crate::paths::path(text) } else { None }
+}
+
 /// Appends one constant part of a joined path (`os.path.join`'s arguments, the right operands
 /// of `Path / "part"`) as `/part`, its own leading and trailing separators dropped.
 fn push_path_part(path: &mut String, part: &str) {
@@ -10482,6 +10541,22 @@ const COPYING_CALLS: &[&str] = &[
     "urllib.parse.unquote",
     "urllib.parse.unquote_plus",
     "urllib.parse.unquote_to_bytes",
+    // Pieces of it a regular expression finds, or it with pieces replaced (the tokens a
+    // stealer picks out of a chat client's store: `re.findall(TOKEN, data)`).
+    "re.findall",
+    "re.finditer",
+    "re.search",
+    "re.match",
+    "re.fullmatch",
+    "re.sub",
+    "re.split",
+    "re.compile().findall",
+    "re.compile().finditer",
+    "re.compile().search",
+    "re.compile().match",
+    "re.compile().fullmatch",
+    "re.compile().sub",
+    "re.compile().split",
 ];
 
 /// The in-memory files a program fills to send or keep what it wrote (see `Walker::call`).
@@ -10700,6 +10775,13 @@ pub(crate) fn code_runner_classes() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DOCTEST_RUNNERS)
         .filter_map(|name| name.split_once("().").map(|(class, _)| class))
+}
+
+/// The classes whose objects' methods copy or pick out pieces of what they are given
+/// (`re.compile(rx).findall(data)`, see [`COPYING_CALLS`]): their objects are followed as
+/// the code runners' are, so that the pieces stay derived from the data.
+pub(crate) fn copying_classes() -> impl Iterator<Item = &'static str> {
+    COPYING_CALLS.iter().filter_map(|name| name.split_once("().").map(|(class, _)| class))
 }
 
 /// The classes whose objects' methods register a chat bot's handlers (`telebot.TeleBot`,
