@@ -268,7 +268,8 @@ pub(crate) fn environment_default<'a>(func: &str, default: &str) -> Option<Value
 /// The directory of the user's an environment variable names, as a path text under the home
 /// directory: the home itself (`HOME`, `USERPROFILE`), Windows' roaming and local application
 /// data (`APPDATA`, `LOCALAPPDATA`: where wallets, chat clients and browsers keep their
-/// stores) and the XDG configuration and data directories. Each is where it is by default,
+/// stores), its temporary directory (`TEMP`, `TMP`) and the XDG configuration and data
+/// directories. Each is where it is by default,
 /// which is where the files a rule names are looked for.
 pub(crate) fn user_directory(var: &str) -> Option<&'static str> {
     Some(match var {
@@ -277,6 +278,8 @@ pub(crate) fn user_directory(var: &str) -> Option<&'static str> {
         "LOCALAPPDATA" => "~/AppData/Local",
         "XDG_CONFIG_HOME" => "~/.config",
         "XDG_DATA_HOME" => "~/.local/share",
+        // Windows' temporary directory, where a stealer gathers its loot before sending it.
+        "TEMP" | "TMP" => "~/AppData/Local/Temp",
         _ => return None,
     })
 }
@@ -426,6 +429,7 @@ mod tests {
         };
         assert_eq!(dir("os.getenv", "LOCALAPPDATA").as_deref(), Some("~/AppData/Local"));
         assert_eq!(dir("os.environ.get", "USERPROFILE").as_deref(), Some("~"));
+        assert_eq!(dir("os.getenv", "TEMP").as_deref(), Some("~/AppData/Local/Temp"));
         assert_eq!(dir("os.getenv", "PATH"), None);
     }
 }

@@ -1111,6 +1111,12 @@ pub(crate) struct Walker<'a, 'c> {
     /// How many of [`Self::saved`] were known when the module's level had been read (those
     /// after were saved by functions).
     saved_by_module_level: usize,
+    /// Parameters of the file's functions whose file came to hold something (see
+    /// [`Self::saved_in`]): the function, the parameter's position and name, and the origin. A
+    /// call of the function by its name makes the path or the name it hands there hold it
+    /// too (`def zip_keys(out): ZipFile(out, "w").write(key)`, then `zip_keys(p)` and
+    /// `open(p, "rb")`).
+    saved_parameters: Vec<SavedParameter>,
     /// The file last opened for writing (see [`OpenForWriting`]): a `write` of a download in
     /// its scope saves the download there.
     writing: Option<OpenForWriting>,
@@ -1440,6 +1446,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             telling: std::cell::RefCell::default(),
             saved: Vec::new(),
             saved_by_module_level: 0,
+            saved_parameters: Vec::new(),
             writing: None,
             written_code: Vec::new(),
             spread_body: None,
@@ -2378,10 +2385,55 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else if let Some(n) = name
             && self.scopes.owner(self.scope, &n) == Some(self.scope)
         {
+            self.note_saved_parameter(&n, &q, directory);
             let mut vals = self.scopes.lookup(self.scope, &n, &mut self.interner);
             if !vals.alts().iter().any(Value::is_mutable_const) {
                 vals.push(Value::From(q));
                 self.scopes.bind(self.scope, &n, vals);
+            }
+        }
+    }
+
+    /// A parameter of the function being walked that came to hold `q` (see
+    /// [`Self::saved_parameters`]).
+    fn note_saved_parameter(&mut self, n: &Name, q: &QName, directory: bool) {
+        let Some(body) = &self.spread_body else { return };
+        if body.scope != self.scope || self.saved_parameters.len() >= MAX_SAVED {
+            return;
+        }
+        let p = body.parameters;
+        let Some(at) =
+            p.posonlyargs.iter().chain(&p.args).position(|a| key(&a.parameter.name.id) == *n)
+        else {
+            return;
+        };
+        let entry = SavedParameter {
+            function: body.function.clone(),
+            at,
+            name: n.clone(),
+            origin: q.clone(),
+            directory,
+        };
+        if !self.saved_parameters.contains(&entry) {
+            self.saved_parameters.push(entry);
+        }
+    }
+
+    /// A call of a function of the file by its name that hands a path or a name to a parameter
+    /// whose file the function filled (see [`Self::saved_parameters`]): the caller's path or
+    /// name holds the same.
+    fn saved_through_parameters(
+        &mut self,
+        function: &Name,
+        c: &'a ast::ExprCall,
+        pos: &[Eval<'a>],
+        kws: &[(Name, Eval<'a>)],
+    ) {
+        let filled: SmallVec<[SavedParameter; 2]> =
+            self.saved_parameters.iter().filter(|p| p.function == *function).cloned().collect();
+        for p in filled {
+            if let Some((path, name)) = path_argument(c, pos, kws, p.at, p.name.as_str()) {
+                self.saved_in(path, name, p.origin, p.directory);
             }
         }
     }
@@ -2456,7 +2508,16 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut q = match &e.fold {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
-            None => one_path_text(&e.vals).and_then(hit),
+            // A path text, or a parameter a call of the file handed a saved path.
+            None => one_path_text(&e.vals).and_then(hit).or_else(|| {
+                if !e.vals.constants_beside_unknown() {
+                    return None;
+                }
+                e.vals.alts().iter().find_map(|v| match v {
+                    Value::Const(c) => c.as_str().and_then(hit),
+                    _ => None,
+                })
+            }),
         };
         if q.is_none()
             && e.fold.is_none()
@@ -8051,6 +8112,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Name(n) => {
                 self.function_called_here(&n.id, &pos, &kws);
+                if !self.saved_parameters.is_empty() {
+                    self.saved_through_parameters(&n.id, c, &pos, &kws);
+                }
                 helper = self.helper_result(&n.id, &pos, &kws);
                 invoked = self.invoked_argument(&n.id, &pos);
             }
@@ -9812,6 +9876,18 @@ fn is_ftp_transfer(q: &str) -> bool {
 /// Where a download was saved: a constant path, or a name of the scope bound to a path.
 type SavedAt = (Option<Rc<str>>, Option<Name>);
 
+/// A parameter of a function of the file whose file (or directory) came to hold what the
+/// origin gave (see `Walker::saved_parameters`).
+#[derive(Clone, PartialEq)]
+struct SavedParameter {
+    function: Name,
+    /// Its position among the positional parameters, and its name (for a keyword argument).
+    at: usize,
+    name: Name,
+    origin: QName,
+    directory: bool,
+}
+
 /// The file last opened for writing in a scope (see `Walker::note_saved`): its path argument
 /// (a constant, a name), the name of the directory its path was made in, and whether it is an
 /// archive (`zipfile.ZipFile(p, "w")`, `tarfile.open(p, "w:gz")`), whose `write(path)` and
@@ -10362,8 +10438,13 @@ fn path_argument<'a>(
     let (e, node) = call_argument(c, pos, kws, at, kw)?;
     // A constant, or a path whose text is known and names one file (`os.path.expanduser(
     // "~/.local/bin/.svc")`, not a listing's `*`).
-    let path: Option<Rc<str>> =
-        e.fold.as_ref().and_then(Const::as_str).or_else(|| one_path_text(&e.vals)).map(Rc::from);
+    let path: Option<Rc<str>> = e
+        .fold
+        .as_ref()
+        .and_then(Const::as_str)
+        .or_else(|| one_path_text(&e.vals))
+        .or_else(|| handed_path(&e.vals))
+        .map(Rc::from);
     // The name it is written as, unless it is a constant: a file written with code is found
     // again by either (see `Walker::take_written_code`).
     let name = match node {
@@ -10371,6 +10452,20 @@ fn path_argument<'a>(
         _ => None,
     };
     Some((path, name))
+}
+
+/// The path a parameter is handed by a call of the file (`def grab(out)` called as
+/// `grab("/tmp/k.zip")`: a string constant beside what is not known), the first such; `None`
+/// for a value that is one of several constants only (a loop over a table), whose name is
+/// followed instead (see `Walker::saved_in`).
+fn handed_path<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
+    if !vals.constants_beside_unknown() {
+        return None;
+    }
+    vals.alts().iter().find_map(|v| match v {
+        Value::Const(c) => c.as_str().filter(|t| !t.is_empty()),
+        _ => None,
+    })
 }
 
 /// The module a script `runpy.run_path` runs names, relative to the running file's directory:
