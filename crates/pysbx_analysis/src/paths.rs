@@ -178,7 +178,7 @@ fn expand_user(text: &str) -> Option<String> {
 }
 
 /// `os.path.expandvars`: a leading `$HOME`, `${HOME}`, `%USERPROFILE%` or another variable
-/// naming a directory of the user's (`%APPDATA%`, see [`user_directory`]) is that directory;
+/// naming a known directory (`%APPDATA%`, see [`known_directory`]) is that directory;
 /// other variables stay as they are written.
 fn expand_vars(text: &str) -> String {
     let (var, rest) = if let Some(r) = text.strip_prefix('%') {
@@ -190,7 +190,7 @@ fn expand_vars(text: &str) -> String {
     } else {
         ("", text)
     };
-    match user_directory(var) {
+    match known_directory(var) {
         Some(dir) if rest.is_empty() || rest.starts_with(['/', '\\']) => format!("{dir}{rest}"),
         _ => text.to_string(),
     }
@@ -265,31 +265,40 @@ pub(crate) fn environment_default<'a>(func: &str, default: &str) -> Option<Value
     matches!(func, "os.getenv" | "os.environ.get").then(|| path(default.to_string()))?
 }
 
-/// The directory of the user's an environment variable names, as a path text under the home
-/// directory: the home itself (`HOME`, `USERPROFILE`), Windows' roaming and local application
+/// The directory an environment variable names, as a path text: the home directory (`HOME`,
+/// `USERPROFILE`) and the user's directories under it, Windows' roaming and local application
 /// data (`APPDATA`, `LOCALAPPDATA`: where wallets, chat clients and browsers keep their
-/// stores), its temporary directory (`TEMP`, `TMP`) and the XDG configuration and data
-/// directories. Each is where it is by default,
-/// which is where the files a rule names are looked for.
-pub(crate) fn user_directory(var: &str) -> Option<&'static str> {
-    Some(match var {
+/// stores), its temporary directory (`TEMP`, `TMP`: where a stealer gathers its loot) and the
+/// XDG configuration and data directories; and Windows' own (`ProgramFiles`,
+/// `ProgramFiles(x86)`, `ProgramData`, `SystemRoot`, `windir`, `PUBLIC`), on drive `C:`. Each
+/// is where it is by default, which is where the files a rule names are looked for. Windows'
+/// variables are read whatever their case (`os.getenv("temp")`), as Windows reads them.
+pub(crate) fn known_directory(var: &str) -> Option<&'static str> {
+    if var.len() > 24 {
+        return None;
+    }
+    Some(match var.to_ascii_uppercase().as_str() {
         "HOME" | "USERPROFILE" => "~",
         "APPDATA" => "~/AppData/Roaming",
         "LOCALAPPDATA" => "~/AppData/Local",
         "XDG_CONFIG_HOME" => "~/.config",
         "XDG_DATA_HOME" => "~/.local/share",
-        // Windows' temporary directory, where a stealer gathers its loot before sending it.
         "TEMP" | "TMP" => "~/AppData/Local/Temp",
+        "PROGRAMFILES" => "C:/Program Files",
+        "PROGRAMFILES(X86)" => "C:/Program Files (x86)",
+        "PROGRAMDATA" | "ALLUSERSPROFILE" => "C:/ProgramData",
+        "SYSTEMROOT" | "WINDIR" => "C:/Windows",
+        "PUBLIC" => "C:/Users/Public",
         _ => return None,
     })
 }
 
-/// The home directory, as `Path.home()` gives it, or a directory of the user's an environment
-/// variable names (`os.getenv("HOME")`, `os.environ.get("APPDATA")`, see [`user_directory`]).
+/// The home directory, as `Path.home()` gives it, or a directory an environment variable
+/// names (`os.getenv("HOME")`, `os.environ.get("APPDATA")`, see [`known_directory`]).
 pub(crate) fn home<'a>(func: &str, args: &[Option<&str>]) -> Option<Value<'a>> {
     let dir = match (func, args) {
         ("pathlib.Path.home" | "pathlib.PosixPath.home" | "pathlib.WindowsPath.home", []) => "~",
-        ("os.getenv" | "os.environ.get", [Some(var), ..]) => user_directory(var)?,
+        ("os.getenv" | "os.environ.get", [Some(var), ..]) => known_directory(var)?,
         _ => return None,
     };
     Some(Value::Path(Rc::from(dir)))
@@ -430,6 +439,11 @@ mod tests {
         assert_eq!(dir("os.getenv", "LOCALAPPDATA").as_deref(), Some("~/AppData/Local"));
         assert_eq!(dir("os.environ.get", "USERPROFILE").as_deref(), Some("~"));
         assert_eq!(dir("os.getenv", "TEMP").as_deref(), Some("~/AppData/Local/Temp"));
+        assert_eq!(dir("os.getenv", "temp").as_deref(), Some("~/AppData/Local/Temp"));
+        assert_eq!(
+            dir("os.getenv", "ProgramFiles(x86)").as_deref(),
+            Some("C:/Program Files (x86)")
+        );
         assert_eq!(dir("os.getenv", "PATH"), None);
     }
 }

@@ -6674,10 +6674,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     {
                         out.push(Value::Qual(self.interner.intern(key)));
                     } else if &**q == "os.environ"
-                        && let Some(dir) = crate::paths::user_directory(key)
+                        && let Some(dir) = crate::paths::known_directory(key)
                     {
-                        // The home directory, or another of the user's, as `os.getenv("HOME")`
-                        // is (see `crate::paths::user_directory`).
+                        // The home directory, or another a variable names, as
+                        // `os.getenv("HOME")` is (see `crate::paths::known_directory`).
                         out.push(Value::Path(Rc::from(dir)));
                         if let Some(origin) = self.environment_variable_origin(key) {
                             out.push(Value::From(origin));
