@@ -84,6 +84,9 @@ pub(crate) struct CallArgs<'x, 'a> {
     /// What the file spells in its string literals, where the call is in the source (for
     /// `encoded`).
     pub(crate) spelled: Option<&'x crate::spelled::Spelled<'a>>,
+    /// Whether `nodes` are written in the file's own source, whose text at their ranges
+    /// `spelled` can read (not in constant code read in place, whose ranges are its own).
+    pub(crate) nodes_in_file: bool,
 }
 
 impl<'x, 'a> CallArgs<'x, 'a> {
@@ -99,6 +102,7 @@ impl<'x, 'a> CallArgs<'x, 'a> {
             kw_refs: &[],
             nodes: None,
             spelled: None,
+            nodes_in_file: false,
         }
     }
 
@@ -2204,6 +2208,7 @@ mod tests {
             kw_refs: &[],
             nodes: None,
             spelled: None,
+            nodes_in_file: false,
         };
         assert_eq!(text(method(&s("{a}{{x}}"), "format", &call, &mut b)), "o{x}");
         assert_eq!(text(method(&s("{:>3}"), "format", &args(&pos), &mut b)), "  o");

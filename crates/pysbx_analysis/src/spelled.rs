@@ -33,6 +33,49 @@ impl<'a> Spelled<'a> {
         words(text).next().is_some()
     }
 
+    /// The file's literals as written, each followed by a NUL.
+    fn literals(&self) -> &str {
+        self.text.get_or_init(|| {
+            let mut gather = Gather { source: self.source, out: String::new() };
+            gather.visit_body(self.body);
+            gather.out
+        })
+    }
+
+    /// Whether the file's literals write words of `text` backwards: two of its distinct words of
+    /// four bytes or more that are not palindromes (`"metsys"` and `"__tropmi__"` for
+    /// `__import__('os').system('id')`), or its one such word. Code reversed from a literal
+    /// (`exec(q[::-1])`) is encoded even where a decoy literal spells its words forwards
+    /// (`_ = "system"`), which [`Self::has_unwritten_word`] would take as written.
+    pub(crate) fn writes_words_backwards(&self, text: &str) -> bool {
+        const MIN_LEN: usize = 4;
+        let mut reversed: Vec<String> = words(text)
+            .filter(|w| w.len() >= MIN_LEN)
+            .map(|w| w.chars().rev().collect::<String>())
+            .filter(|r| words(text).all(|w| w != r.as_str()))
+            .collect();
+        reversed.sort_unstable();
+        reversed.dedup();
+        if reversed.is_empty() {
+            return false;
+        }
+        let literals = self.literals();
+        let needed = reversed.len().min(2);
+        reversed.iter().filter(|r| literals.contains(r.as_str())).take(needed).count() == needed
+    }
+
+    /// Whether a literal's value (`text`, written at `range`) holds a word its own text as
+    /// written does not: a word written with escapes (`"\\x5f\\x5fimport\\x5f\\x5f('os')"`),
+    /// which no reader sees. Escapes of what is not a word's character (`"\\x1b[31m"`, `"\\n"`)
+    /// hide nothing.
+    pub(crate) fn literal_hides_word(&self, range: ruff_text_size::TextRange, text: &str) -> bool {
+        let Some(written) = self.source.get(range.start().to_usize()..range.end().to_usize())
+        else {
+            return false;
+        };
+        words(text).any(|word| !written.contains(word))
+    }
+
     /// Whether `text` holds a word (a letter or `_`, then at least two letters, digits or `_`)
     /// that no string literal of the file contains as written.
     ///
@@ -40,11 +83,7 @@ impl<'a> Spelled<'a> {
     /// not one search per word: a file may hold megabytes of literals and the code thousands
     /// of words, and the walk's deadline is not looked at inside this test.
     pub(crate) fn has_unwritten_word(&self, text: &str) -> bool {
-        let literals = self.text.get_or_init(|| {
-            let mut gather = Gather { source: self.source, out: String::new() };
-            gather.visit_body(self.body);
-            gather.out
-        });
+        let literals = self.literals();
         let mut distinct: Vec<&str> = words(text).collect();
         distinct.sort_unstable();
         distinct.dedup();
@@ -56,7 +95,7 @@ impl<'a> Spelled<'a> {
         };
         let mut seen = vec![false; distinct.len()];
         let mut left = distinct.len();
-        for m in automaton.find_overlapping_iter(literals.as_str()) {
+        for m in automaton.find_overlapping_iter(literals) {
             let at = m.pattern().as_usize();
             if !seen[at] {
                 seen[at] = true;
@@ -165,6 +204,41 @@ mod tests {
         // Words inside longer ones and words said twice are found in one pass.
         assert!(!unwritten("s = 'xsystemx'\n", "system(sys) system"));
         assert!(unwritten("s = 'xsystemx'\n", "system(sys) systemd"));
+    }
+
+    #[test]
+    fn words_written_backwards_are_reversed_code() {
+        let backwards = |source: &str, text: &str| {
+            let parsed = ruff_python_parser::parse_module(source).expect("parses");
+            Spelled::new(&parsed.syntax().body, source).writes_words_backwards(text)
+        };
+        let payload = "__import__('os').system('id')";
+        let file = "_ = 'system'\nq = \")'di'(metsys.)'so'(__tropmi__\"\nexec(q[::-1])\n";
+        assert!(backwards(file, payload));
+        // Forwards only: a decoy, or code assembled from pieces.
+        assert!(!backwards("_ = '__import__ system'\n", payload));
+        // Palindromes and words that are their own text backwards say nothing.
+        assert!(!backwards("s = 'level stats'\n", "level = stats"));
+        // One reversed word where the code has two is not enough.
+        assert!(!backwards("s = 'metsys'\n", payload));
+    }
+
+    #[test]
+    fn literals_written_with_escapes_hide_their_words() {
+        let hides = |source: &str| {
+            let parsed = ruff_python_parser::parse_module(source).expect("parses");
+            let Some(Stmt::Expr(e)) = parsed.syntax().body.first() else { panic!("an expression") };
+            let Expr::StringLiteral(lit) = &*e.value else { panic!("a string literal") };
+            Spelled::new(&parsed.syntax().body, source)
+                .literal_hides_word(lit.range, lit.value.to_str())
+        };
+        assert!(hides("'\\x5f\\x5fimport\\x5f\\x5f(\"os\").system(\"id\")'\n"));
+        assert!(hides("'\\151mport os'\n"));
+        assert!(hides("'import \\u006fs_path'\n"));
+        // Escapes of characters that are no part of a word, or none at all.
+        assert!(!hides("'\\x1b[31mred\\x1b[0m\\n'\n"));
+        assert!(!hides("'import os\\nos.system(\"id\")'\n"));
+        assert!(!hides("'caf\\xe9 cr\\u00e8me'\n"));
     }
 
     #[test]

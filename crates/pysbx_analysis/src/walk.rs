@@ -6285,6 +6285,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             kw_refs: args.kw_refs,
             nodes: None,
             spelled: args.spelled,
+            nodes_in_file: false,
         };
         call::hits(self.c, &callee, &shifted, &mut self.call_memo, &mut self.hits);
     }
@@ -8327,6 +8328,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 kw_refs: &kw_r,
                 nodes: (!spread).then_some(&c.arguments),
                 spelled: Some(spelled),
+                nodes_in_file: self.embedded_depth == 0,
             };
             // A list's or dict's own method changes it in place: followed.
             if let (Some(container), Some(m), Expr::Attribute(a)) = (&container, &method, &*c.func)
@@ -8384,6 +8386,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     kw_refs: &[],
                     nodes: None,
                     spelled: None,
+                    nodes_in_file: false,
                 };
                 call::hits(self.c, &partial, &unknown, &mut self.call_memo, &mut self.hits);
             }

@@ -273,11 +273,19 @@ fn holds(cond: &ArgCond, args: &CallArgs<'_, '_>) -> bool {
                 })
         }),
         // Made text with a word no string literal of the file spells: encoded, not assembled.
+        // A literal written in the call whose own text hides a word of its value (escapes)
+        // is encoded too.
         Test::Encoded(re) => given(&selected).is_some_and(|c| {
-            c.is_made_text()
-                && c.as_str().is_some_and(|s| {
-                    re.is_match(s) && args.spelled.is_some_and(|w| w.has_unwritten_word(s))
-                })
+            let Some(s) = c.as_str() else { return false };
+            let Some(spelled) = args.spelled else { return false };
+            if c.is_made_text() {
+                re.is_match(s)
+                    && (spelled.has_unwritten_word(s) || spelled.writes_words_backwards(s))
+            } else {
+                args.nodes_in_file
+                    && matches!(node(cond, args), Some(Expr::StringLiteral(lit))
+                        if re.is_match(s) && spelled.literal_hides_word(lit.range, s))
+            }
         }),
         Test::Command(re) => match selected {
             Selected::Given(Some(Const::Seq(_, items)), _) => {
