@@ -2509,15 +2509,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             Some(Const::Seq(_, items)) => items.iter().find_map(|i| i.as_str().and_then(hit)),
             Some(c) => c.as_str().and_then(hit),
             // A path text, or a parameter a call of the file handed a saved path.
-            None => one_path_text(&e.vals).and_then(hit).or_else(|| {
-                if !e.vals.constants_beside_unknown() {
-                    return None;
-                }
-                e.vals.alts().iter().find_map(|v| match v {
-                    Value::Const(c) => c.as_str().and_then(hit),
-                    _ => None,
-                })
-            }),
+            None => {
+                one_path_text(&e.vals).and_then(hit).or_else(|| handed_paths(&e.vals).find_map(hit))
+            }
         };
         if q.is_none()
             && e.fold.is_none()
@@ -10446,7 +10440,7 @@ fn path_argument<'a>(
         .as_ref()
         .and_then(Const::as_str)
         .or_else(|| one_path_text(&e.vals))
-        .or_else(|| handed_path(&e.vals))
+        .or_else(|| handed_paths(&e.vals).next())
         .map(Rc::from);
     // The name it is written as, unless it is a constant: a file written with code is found
     // again by either (see `Walker::take_written_code`).
@@ -10457,15 +10451,13 @@ fn path_argument<'a>(
     Some((path, name))
 }
 
-/// The path a parameter is handed by a call of the file (`def grab(out)` called as
-/// `grab("/tmp/k.zip")`: a string constant beside what is not known), the first such; `None`
-/// for a value that is one of several constants only (a loop over a table), whose name is
-/// followed instead (see `Walker::saved_in`).
-fn handed_path<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
-    if !vals.constants_beside_unknown() {
-        return None;
-    }
-    vals.alts().iter().find_map(|v| match v {
+/// The paths a parameter is handed by calls of the file (`def grab(out)` called as
+/// `grab("/tmp/k.zip")`: string constants beside what is not known); none for a value that is
+/// one of several constants only (a loop over a table), whose name is followed instead (see
+/// `Walker::saved_in`).
+fn handed_paths<'v>(vals: &'v ValueSet<'_>) -> impl Iterator<Item = &'v str> {
+    let handed = vals.constants_beside_unknown();
+    vals.alts().iter().filter(move |_| handed).filter_map(|v| match v {
         Value::Const(c) => c.as_str().filter(|t| !t.is_empty()),
         _ => None,
     })
