@@ -7379,7 +7379,9 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// name in ("id_rsa", "id_ed25519"):`, an entry's `.name`) is that name in the body, and
     /// one tested by `endswith` (`if name.endswith(".env"):`) a name with that ending: a
     /// stealer's walk that picks the files it wants by name reads those files, not any.
-    /// Under `and` each side holds; `or`, `not`, `!=` and `not in` pin nothing.
+    /// Under `and` each side holds; under `or` the name is any of what the sides pin, when
+    /// every side pins that one name (`name.endswith(".env") or name == "id_rsa"`); `not`,
+    /// `!=` and `not in` pin nothing.
     fn narrowings(&mut self, test: &'a Expr, out: &mut Vec<(Name, ValueSet<'a>)>, depth: u32) {
         if depth > 8 || out.len() >= 4 {
             return;
@@ -7389,6 +7391,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for v in &b.values {
                     self.narrowings(v, out, depth + 1);
                 }
+            }
+            Expr::BoolOp(b) => {
+                let mut any: Option<(Name, ValueSet<'a>)> = None;
+                for v in &b.values {
+                    let mut side = Vec::new();
+                    self.narrowings(v, &mut side, depth + 1);
+                    let [(name, vals)] = side.as_slice() else { return };
+                    match &mut any {
+                        None => any = Some((name.clone(), vals.clone())),
+                        Some((pinned, held)) if pinned == name => held.union(vals),
+                        Some(_) => return,
+                    }
+                }
+                out.extend(any);
             }
             Expr::Compare(c) if c.ops.len() == 1 => {
                 let (op, right) = (c.ops[0], &c.comparators[0]);
