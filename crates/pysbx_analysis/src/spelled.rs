@@ -49,19 +49,17 @@ impl<'a> Spelled<'a> {
     /// (`_ = "system"`), which [`Self::has_unwritten_word`] would take as written.
     pub(crate) fn writes_words_backwards(&self, text: &str) -> bool {
         const MIN_LEN: usize = 4;
-        let mut reversed: Vec<String> = words(text)
+        let forwards = distinct_words(text);
+        // Distinct, as the words they reverse are.
+        let reversed: Vec<String> = forwards
+            .iter()
             .filter(|w| w.len() >= MIN_LEN)
             .map(|w| w.chars().rev().collect::<String>())
-            .filter(|r| words(text).all(|w| w != r.as_str()))
+            .filter(|r| forwards.binary_search(&r.as_str()).is_err())
             .collect();
-        reversed.sort_unstable();
-        reversed.dedup();
-        if reversed.is_empty() {
-            return false;
-        }
-        let literals = self.literals();
+        let reversed: Vec<&str> = reversed.iter().map(String::as_str).collect();
         let needed = reversed.len().min(2);
-        reversed.iter().filter(|r| literals.contains(r.as_str())).take(needed).count() == needed
+        needed > 0 && found_words(self.literals(), &reversed, needed) == needed
     }
 
     /// Whether a literal's value (`text`, written at `range`) holds a word its own text as
@@ -73,7 +71,8 @@ impl<'a> Spelled<'a> {
         else {
             return false;
         };
-        words(text).any(|word| !written.contains(word))
+        let distinct = distinct_words(text);
+        found_words(written, &distinct, distinct.len()) < distinct.len()
     }
 
     /// Whether `text` holds a word (a letter or `_`, then at least two letters, digits or `_`)
@@ -83,30 +82,43 @@ impl<'a> Spelled<'a> {
     /// not one search per word: a file may hold megabytes of literals and the code thousands
     /// of words, and the walk's deadline is not looked at inside this test.
     pub(crate) fn has_unwritten_word(&self, text: &str) -> bool {
-        let literals = self.literals();
-        let mut distinct: Vec<&str> = words(text).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.is_empty() {
-            return false;
-        }
-        let Ok(automaton) = aho_corasick::AhoCorasick::new(&distinct) else {
-            return distinct.iter().any(|word| !literals.contains(word));
-        };
-        let mut seen = vec![false; distinct.len()];
-        let mut left = distinct.len();
-        for m in automaton.find_overlapping_iter(literals) {
-            let at = m.pattern().as_usize();
-            if !seen[at] {
-                seen[at] = true;
-                left -= 1;
-                if left == 0 {
-                    return false;
-                }
+        let distinct = distinct_words(text);
+        !distinct.is_empty()
+            && found_words(self.literals(), &distinct, distinct.len()) < distinct.len()
+    }
+}
+
+/// The distinct words of `text` (see [`words`]), sorted.
+fn distinct_words(text: &str) -> Vec<&str> {
+    let mut distinct: Vec<&str> = words(text).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct
+}
+
+/// How many of the distinct `patterns` `haystack` holds, counted up to `enough`: one pass of an
+/// automaton of them (the searches of [`Spelled`] may meet megabytes of literals and thousands
+/// of words, so not one search per word).
+fn found_words(haystack: &str, patterns: &[&str], enough: usize) -> usize {
+    if patterns.is_empty() || enough == 0 {
+        return 0;
+    }
+    let Ok(automaton) = aho_corasick::AhoCorasick::new(patterns) else {
+        return patterns.iter().filter(|p| haystack.contains(**p)).take(enough).count();
+    };
+    let mut seen = vec![false; patterns.len()];
+    let mut found = 0;
+    for m in automaton.find_overlapping_iter(haystack) {
+        let at = m.pattern().as_usize();
+        if !seen[at] {
+            seen[at] = true;
+            found += 1;
+            if found == enough {
+                break;
             }
         }
-        true
     }
+    found
 }
 
 /// The ASCII words of `text` worth looking for: a letter or `_` first, three bytes at least,

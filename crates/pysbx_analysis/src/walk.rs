@@ -7380,8 +7380,8 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// one tested by `endswith` (`if name.endswith(".env"):`) a name with that ending: a
     /// stealer's walk that picks the files it wants by name reads those files, not any.
     /// Under `and` each side holds; under `or` the name is any of what the sides pin, when
-    /// every side pins that one name (`name.endswith(".env") or name == "id_rsa"`); `not`,
-    /// `!=` and `not in` pin nothing.
+    /// every side pins that one name (`name == ".env" or name == "id_rsa"`); `not`, `!=` and
+    /// `not in` pin nothing.
     fn narrowings(&mut self, test: &'a Expr, out: &mut Vec<(Name, ValueSet<'a>)>, depth: u32) {
         if depth > 8 || out.len() >= 4 {
             return;
@@ -10356,6 +10356,10 @@ fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> Option<Value
             FStringPart::FString(fs) => &fs.elements,
         };
         for el in elements {
+            // Text before any path field: no path text can come of it.
+            if !starts_with_path && !text.is_empty() {
+                return None;
+            }
             match el {
                 InterpolatedStringElement::Literal(l) => text.push_str(&l.value),
                 InterpolatedStringElement::Interpolation(i) => {
@@ -10391,8 +10395,6 @@ fn push_path_part(path: &mut String, part: &str) {
     path.push_str(part.trim_matches(['/', '\\']));
 }
 
-/// The argument of a call at position `at` or keyword `kw`, with the expression written for
-/// it when it is written as one (not spread from `*args` or `**kwargs`).
 /// Whether a call of `open`, `io.open`, `os.open` or an archive opener (`q`, see
 /// [`ARCHIVE_OPENERS`]) opens its file for writing: a mode that folds to one with `w`, `a` or
 /// `x` (an archive's: that starts with one); for `os.open`, flags that do not fold to
@@ -10421,6 +10423,8 @@ fn opens_for_writing<'a>(
     }
 }
 
+/// The argument of a call at position `at` or keyword `kw`, with the expression written for
+/// it when it is written as one (not spread from `*args` or `**kwargs`).
 fn call_argument<'e, 'a>(
     c: &'a ast::ExprCall,
     pos: &'e [Eval<'a>],
