@@ -42,8 +42,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const SLOT: usize = 64 << 20;
 /// Threads that can have a region (the others parse onto the heap).
 pub const SLOTS: usize = 128;
-/// Bytes of a slot kept resident after a reset; the rest is returned to the kernel.
-pub const KEEP_RESIDENT: usize = 8 << 20;
+/// Bytes of a slot kept resident after a reset; the rest is returned to the kernel. Most
+/// files' trees fit in it; the few larger ones fault their pages in again (on the benchmark
+/// tree, 2 MiB rather than 8 cost about 20,000 more page faults, under 0.1 s of CPU, and
+/// saved 9 MiB of a two-worker scan's peak memory: see docs/benchmarks.md).
+pub const KEEP_RESIDENT: usize = 2 << 20;
 
 /// The reservation's bounds; both 0 until it is made (`END` is stored last).
 static BASE: AtomicUsize = AtomicUsize::new(0);

@@ -4,8 +4,9 @@
 use std::io::Write;
 
 use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq, Serializer};
 
-use crate::model::ScanReport;
+use crate::model::{FileResult, ScanReport};
 use crate::{Emitter, ReportError};
 
 const FORMAT: &str = "json";
@@ -17,13 +18,28 @@ pub struct JsonEmitter;
 #[derive(Serialize)]
 struct Document<'a> {
     version: &'static str,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     errors: Vec<JsonError<'a>>,
     stats: JsonStats,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     distributions: &'a [crate::DistributionSummary],
     #[serde(skip_serializing_if = "Option::is_none")]
     shard: Option<crate::Shard>,
+}
+
+/// The report's findings, serialized one at a time as they are read: a scan of a large tree
+/// has tens of thousands, and a list of them built first was the peak of its memory.
+struct Findings<'a>(&'a ScanReport<'a>);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in self.0.findings() {
+            let (file, finding, rule) = item.map_err(S::Error::custom)?;
+            seq.serialize_element(&JsonFinding::of(file, finding, rule))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -76,29 +92,34 @@ struct BySeverity {
     low: usize,
 }
 
+impl<'a> JsonFinding<'a> {
+    fn of(
+        file: &'a FileResult,
+        finding: &'a pysbx_rules::Finding,
+        rule: &'a pysbx_rules::Rule,
+    ) -> Self {
+        let location = finding.location;
+        JsonFinding {
+            rule_id: &rule.id,
+            name: &rule.name,
+            severity: rule.severity.as_str(),
+            confidence: rule.confidence.as_str(),
+            path: &file.path,
+            line: location.line,
+            column: location.column,
+            end_line: location.end_line,
+            end_column: location.end_column,
+            message: &finding.message,
+            action: rule.action.as_str(),
+            cwe: rule.cwe.map(|n| format!("CWE-{n}")),
+            subject: &finding.subject,
+            tags: &rule.tags,
+        }
+    }
+}
+
 impl Emitter for JsonEmitter {
     fn emit(&self, report: &ScanReport<'_>, out: &mut dyn Write) -> Result<(), ReportError> {
-        let mut findings = Vec::new();
-        for item in report.findings() {
-            let (file, finding, rule) = item?;
-            let location = finding.location;
-            findings.push(JsonFinding {
-                rule_id: &rule.id,
-                name: &rule.name,
-                severity: rule.severity.as_str(),
-                confidence: rule.confidence.as_str(),
-                path: &file.path,
-                line: location.line,
-                column: location.column,
-                end_line: location.end_line,
-                end_column: location.end_column,
-                message: &finding.message,
-                action: rule.action.as_str(),
-                cwe: rule.cwe.map(|n| format!("CWE-{n}")),
-                subject: &finding.subject,
-                tags: &rule.tags,
-            });
-        }
         let errors = report
             .errors
             .iter()
@@ -131,7 +152,8 @@ impl Emitter for JsonEmitter {
         };
         let document = Document {
             version: env!("CARGO_PKG_VERSION"),
-            findings,
+            // Every finding's rule was checked by `severity_counts` above.
+            findings: Findings(report),
             errors,
             stats,
             distributions: &report.distributions,

@@ -186,13 +186,17 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
             found_errors.push(entry_error(display_path(path), message));
         }
     }
-    let mut results: Vec<(String, FileOutcome)> = Vec::with_capacity(scanned_files.len());
-    for (path, outcome, changed) in scanned_files {
-        if let Some(message) = changed {
-            found_errors.push(record_error(path.clone(), message));
-        }
-        results.push((path, outcome));
-    }
+    // Collected in place (a vector of 33,823 files is about 6 MiB: a second one beside it was
+    // the peak of a large scan's memory).
+    let mut results: Vec<(String, FileOutcome)> = scanned_files
+        .into_iter()
+        .map(|(path, outcome, changed)| {
+            if let Some(message) = changed {
+                found_errors.push(record_error(path.clone(), message));
+            }
+            (path, outcome)
+        })
+        .collect();
     // The commands the walked trees' metadata files declare (see `crate::entry_points`).
     let in_shard = |p: &PathBuf| {
         args.shard.is_none_or(|(index, count)| shard_of(&display_path(p), count) == index - 1)
@@ -243,7 +247,6 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let mut files = Vec::new();
     let mut errors: Vec<FileError> = discovery
         .errors
         .iter()
@@ -267,32 +270,41 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let mut scanned = 0;
     // Files read whose analysis failed: scanned, and counted so per distribution.
     let mut failed: Vec<String> = Vec::new();
-    for (path, outcome) in results {
-        scanned += 1;
-        match outcome {
-            FileOutcome::Analysed {
-                findings, suppressed: s, line_hashes, syntax_error, ..
-            } => {
-                suppressed += s;
-                // Read despite a syntax error: counted once, as a file with findings, and its
-                // error reported beside them.
-                if let Some(FileFailure { kind, message, line, column }) = syntax_error {
-                    errors.push(FileError {
-                        path: path.clone(),
-                        line,
-                        column,
-                        kind: kind.to_string(),
-                        message,
-                    });
+    // In place, as `results` was.
+    let mut files: Vec<FileResult> = results
+        .into_iter()
+        .filter_map(|(path, outcome)| {
+            scanned += 1;
+            match outcome {
+                FileOutcome::Analysed {
+                    findings,
+                    suppressed: s,
+                    line_hashes,
+                    syntax_error,
+                    ..
+                } => {
+                    suppressed += s;
+                    // Read despite a syntax error: counted once, as a file with findings, and
+                    // its error reported beside them.
+                    if let Some(FileFailure { kind, message, line, column }) = syntax_error {
+                        errors.push(FileError {
+                            path: path.clone(),
+                            line,
+                            column,
+                            kind: kind.to_string(),
+                            message,
+                        });
+                    }
+                    Some(FileResult { path, findings, line_hashes })
                 }
-                files.push(FileResult { path, findings, line_hashes });
+                FileOutcome::Failed(FileFailure { kind, message, line, column }) => {
+                    failed.push(path.clone());
+                    errors.push(FileError { path, line, column, kind: kind.to_string(), message });
+                    None
+                }
             }
-            FileOutcome::Failed(FileFailure { kind, message, line, column }) => {
-                failed.push(path.clone());
-                errors.push(FileError { path, line, column, kind: kind.to_string(), message });
-            }
-        }
-    }
+        })
+        .collect();
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     let cached = engine.cache.as_ref().map_or(0, |cache| {
         cache.finish();
