@@ -2096,6 +2096,65 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.followed_file_origin(given)
             .or_else(|| path_holds(&given.vals).find(|q| self.c.derived_origins.matches(q)))
             .or_else(|| if kw == "name" { self.followed_origin_at(given, true) } else { None })
+            .or_else(|| self.saved_in_directory(given, kw == "name"))
+    }
+
+    /// What a file saved inside a directory holds, when a rule follows it: the loot a stealer
+    /// wrote into its working directory (`open(os.path.join(loot, "passwords.txt"), "w")`),
+    /// then archived with the directory. `given` is the directory (`shutil.make_archive`'s,
+    /// a tar's `add` of a directory, where `whole`), or a path of an entry of it that a walk of
+    /// the directory made (`z.write(os.path.join(root, name))` over `os.walk(loot)`: the
+    /// directory before its first part with a wildcard), or the saved file's own path; a name
+    /// bound to a directory a followed file was saved in holds `q/` (see
+    /// [`Self::saved_file`]).
+    fn saved_in_directory(&mut self, given: &Eval<'a>, whole: bool) -> Option<QName> {
+        let derived = &self.c.derived_origins;
+        if let Some(q) = given.vals.alts().iter().find_map(|v| match v {
+            Value::From(q) => q.strip_suffix('/').filter(|q| derived.matches(q)),
+            _ => None,
+        }) {
+            let q = q.to_string();
+            return Some(self.interner.intern(&q));
+        }
+        let followed = |q: &QName| self.c.derived_origins.matches(q);
+        if self.saved.is_empty() {
+            return None;
+        }
+        let mut origin = None;
+        let mut found = |path: &str| {
+            let path = path.replace('\\', "/");
+            // An entry a walk made (`loot/**/*`, `loot/?`): the directory before its first
+            // part not known.
+            let (dir, inside) = match path.find(['*', '?']) {
+                Some(at) => match path[..at].rfind('/') {
+                    Some(slash) => (&path[..slash], true),
+                    None => return false,
+                },
+                None => (path.trim_end_matches('/'), whole),
+            };
+            if dir.is_empty() {
+                return false;
+            }
+            origin = self.saved.iter().find_map(|(p, q, _)| {
+                let p = p.replace('\\', "/");
+                let held = match p.strip_prefix(dir) {
+                    Some("") => !inside,
+                    Some(rest) => inside && rest.len() > 1 && rest.starts_with('/'),
+                    None => false,
+                };
+                (held && followed(q)).then(|| q.clone())
+            });
+            origin.is_some()
+        };
+        match given.fold.as_ref().and_then(Const::as_str) {
+            Some(path) => {
+                found(path);
+            }
+            None => {
+                crate::paths::any_text(&given.vals, found);
+            }
+        }
+        origin
     }
 
     /// What the archive `shutil.make_archive(base, format, root_dir, base_dir)` makes holds, when
@@ -2108,7 +2167,28 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) -> Option<QName> {
         let (dir, _) = call_argument(c, pos, kws, 2, "root_dir")
             .or_else(|| call_argument(c, pos, kws, 3, "base_dir"))?;
-        self.followed_origin_at(dir, true)
+        let origin =
+            self.followed_origin_at(dir, true).or_else(|| self.saved_in_directory(dir, true))?;
+        // The archive is written beside its base name, with the format's ending: a constant
+        // path opened later (`open(loot + ".zip", "rb")`) reads it too.
+        let base = call_argument(c, pos, kws, 0, "base_name").and_then(|(base, _)| {
+            base.fold.as_ref().and_then(Const::as_str).or_else(|| one_path_text(&base.vals))
+        });
+        let ending = call_argument(c, pos, kws, 1, "format")
+            .and_then(|(format, _)| format.fold.as_ref().and_then(Const::as_str))
+            .and_then(|format| match format {
+                "zip" => Some(".zip"),
+                "tar" => Some(".tar"),
+                "gztar" => Some(".tar.gz"),
+                "bztar" => Some(".tar.bz2"),
+                "xztar" => Some(".tar.xz"),
+                _ => None,
+            });
+        if let (Some(base), Some(ending)) = (base, ending) {
+            let path = Rc::from(format!("{base}{ending}"));
+            self.saved_to(Some(path), None, origin.clone());
+        }
+        Some(origin)
     }
 
     /// Files that come to hold a followed value written by a call that saves what it is given
