@@ -10,6 +10,8 @@
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::fold::MAX_CONST_LEN;
 use crate::value::{Const, Text, Value, ValueSet};
 
@@ -92,10 +94,28 @@ pub(crate) fn concat<'a>(
     left: &ValueSet<'a>,
     right_fold: Option<&Const<'a>>,
     right: &ValueSet<'a>,
-) -> Option<Value<'a>> {
-    let base = text_of(left)?;
-    let part = known(right_fold, right)?;
-    path(format!("{base}{part}"))
+) -> SmallVec<[Value<'a>; 1]> {
+    let Some(base) = text_of(left) else { return SmallVec::new() };
+    later_parts(right_fold, right)
+        .into_iter()
+        .flatten()
+        .filter_map(|part| path(format!("{base}{part}")))
+        .collect()
+}
+
+/// The texts a part after a path's first may be: its known text, or each of the names a test
+/// pinned it to under `or` (see [`pinned_name_choices`]).
+pub(crate) fn later_parts<'v>(
+    fold: Option<&'v Const<'_>>,
+    vals: &'v ValueSet<'_>,
+) -> Option<SmallVec<[&'v str; 2]>> {
+    if let Some(text) = known(fold, vals) {
+        return Some(smallvec::smallvec![text]);
+    }
+    if fold.is_none() && pinned_name_choices(vals) {
+        return vals.alts().iter().map(pinned_name_part).collect();
+    }
+    None
 }
 
 /// `left / right` where `left` is a path whose text is known and `right` a known text or path
@@ -112,6 +132,14 @@ pub(crate) fn divided<'a>(
     if let Some(part) = known(right_fold, right) {
         if let Some(v) = path(join(base, part)) {
             out.push(v);
+        }
+        return out;
+    }
+    if right_fold.is_none() && pinned_name_choices(right) {
+        for part in right.alts().iter().filter_map(pinned_name_part) {
+            if let Some(v) = path(join(base, part)) {
+                out.push(v);
+            }
         }
         return out;
     }
@@ -144,6 +172,31 @@ pub(crate) fn constant_part<'v>(alt: &'v Value<'_>) -> Option<&'v str> {
     match alt {
         Value::Const(c) => c.as_str(),
         _ => Some(UNKNOWN_PART),
+    }
+}
+
+/// Whether a value set is the few names a test pinned a bare listed name to under `or`
+/// (`n.endswith(".env") or n == "id_rsa"`, see `Walker::narrowings`): constant strings beside
+/// names of one ending (`*.env`), each a part of its own (see [`pinned_name_part`]).
+pub(crate) fn pinned_name_choices(vals: &ValueSet<'_>) -> bool {
+    let ending =
+        |t: &str| t.strip_prefix('*').is_some_and(|rest| !rest.is_empty() && plain_part(rest));
+    !vals.unbound
+        && vals.alts().len() > 1
+        && vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
+        && vals.alts().iter().all(|v| match v {
+            Value::Const(c) => c.as_str().is_some_and(plain_part),
+            Value::Path(t) => ending(t),
+            _ => false,
+        })
+}
+
+/// The text of one of [`pinned_name_choices`]' names.
+pub(crate) fn pinned_name_part<'v>(alt: &'v Value<'_>) -> Option<&'v str> {
+    match alt {
+        Value::Const(c) => c.as_str(),
+        Value::Path(t) => Some(t),
+        _ => None,
     }
 }
 
@@ -376,6 +429,32 @@ pub(crate) fn element<'a>(alt: &Value<'a>) -> Option<Value<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_pinned_under_or_make_a_path_each() {
+        let text = |v: &Value<'_>| match v {
+            Value::Path(t) => t.to_string(),
+            _ => String::new(),
+        };
+        let mut name = ending("*", ".env").unwrap_or_default();
+        name.push(Value::Const(Const::Str(Text::Owned("id_rsa".into()))));
+        assert!(pinned_name_choices(&name));
+        let root = ValueSet::one(Value::Path(Rc::from("~/**/")));
+        let joined: Vec<String> = concat(&root, None, &name).iter().map(text).collect();
+        assert_eq!(joined, ["~/**/*.env", "~/**/id_rsa"]);
+        // Only names an ending or a constant pins: a directory's entry, a listing's any name
+        // or something not known is not one of them.
+        let mut entry = ValueSet::one(Value::Path(Rc::from("~/.ssh/*.pub")));
+        entry.push(Value::Const(Const::Str(Text::Owned("id_rsa".into()))));
+        assert!(!pinned_name_choices(&entry));
+        let mut any = ValueSet::one(Value::Path(Rc::from("*")));
+        any.push(Value::Const(Const::Str(Text::Owned("id_rsa".into()))));
+        assert!(!pinned_name_choices(&any));
+        let mut unknown = ending("*", ".env").unwrap_or_default();
+        unknown.push(Value::Unknown);
+        assert!(!pinned_name_choices(&unknown));
+        assert!(!pinned_name_choices(&ending("*", ".env").unwrap_or_default()));
+    }
 
     #[test]
     fn joins_as_os_path_join() {

@@ -6439,7 +6439,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// (`root + "/" + name`, see [`crate::paths::concat`]).
     fn sum_of(&self, l: &Eval<'a>, r: &Eval<'a>) -> ValueSet<'a> {
         let mut out = self.text_of([&l.vals, &r.vals]);
-        if let Some(path) = crate::paths::concat(&l.vals, r.fold.as_ref(), &r.vals) {
+        for path in crate::paths::concat(&l.vals, r.fold.as_ref(), &r.vals) {
             out.push(path);
         }
         out
@@ -7512,13 +7512,21 @@ impl<'a, 'c> Walker<'a, 'c> {
                     && a.attr.as_str() == "endswith" =>
             {
                 let Some((name, listed)) = self.listed_name(&a.value) else { return };
+                // One ending, or a tuple of them (`n.endswith((".env", ".pem"))`): a name of
+                // each.
                 let endings = self.constant_strings(&call.arguments.args[0]);
-                if let [ending] = endings.as_slice()
-                    && crate::paths::plain_part(ending)
-                    && let Some(vals) = crate::paths::ending(&listed, ending)
+                if endings.is_empty()
+                    || endings.len() > 8
+                    || !endings.iter().all(|e| crate::paths::plain_part(e))
                 {
-                    out.push((name, vals));
+                    return;
                 }
+                let mut vals = ValueSet::default();
+                for ending in &endings {
+                    let Some(named) = crate::paths::ending(&listed, ending) else { return };
+                    vals.union(&named);
+                }
+                out.push((name, vals));
             }
             _ => {}
         }
@@ -7870,10 +7878,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let fold =
             whole.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
         let mut passed = self.text_of(children.iter().map(|c| &c.vals));
-        if fold.is_none()
-            && let Some(path) = fstring_path(f, &children)
-        {
-            passed.push(path);
+        if fold.is_none() {
+            for path in fstring_path(f, &children) {
+                passed.push(path);
+            }
         }
         let v = verdict_for(fold.as_ref());
         let mut carried = Vec::new();
@@ -10396,6 +10404,10 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
             {
                 e.vals.alts().iter().map(crate::paths::constant_part).collect::<Option<_>>()?
             }
+            // A name a test pinned under `or` (`*.env` or `id_rsa`): each.
+            None if e.fold.is_none() && i > 0 && crate::paths::pinned_name_choices(&e.vals) => {
+                e.vals.alts().iter().map(crate::paths::pinned_name_part).collect::<Option<_>>()?
+            }
             None if joined && i > 0 && crate::paths::unknown_part(e.fold.as_ref(), &e.vals) => {
                 smallvec::smallvec![crate::paths::UNKNOWN_PART]
             }
@@ -10423,49 +10435,73 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
 /// `f"{os.getenv('APPDATA')}\\discord"`): the pieces run together as `+` runs them (see
 /// [`crate::paths::concat`]). `children` are the fields' values in order; a field with a
 /// conversion, a spec or `=` makes none.
-fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> Option<Value<'a>> {
-    let mut text = String::new();
+fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> SmallVec<[Value<'a>; 1]> {
+    let none = SmallVec::new;
+    // The texts made so far: one, or one for each name a field after the first may be (see
+    // `crate::paths::later_parts`), at most `MAX_ALTERNATIVES`.
+    let mut texts: SmallVec<[String; 1]> = smallvec::smallvec![String::new()];
     let mut fields = children.iter();
     let mut starts_with_path = false;
     for part in f.value.iter() {
         let elements = match part {
             FStringPart::Literal(lit) => {
-                text.push_str(&lit.value);
+                texts.iter_mut().for_each(|t| t.push_str(&lit.value));
                 continue;
             }
             FStringPart::FString(fs) => &fs.elements,
         };
         for el in elements {
             // Text before any path field: no path text can come of it.
-            if !starts_with_path && !text.is_empty() {
-                return None;
+            if !starts_with_path && !texts[0].is_empty() {
+                return none();
             }
             match el {
-                InterpolatedStringElement::Literal(l) => text.push_str(&l.value),
+                InterpolatedStringElement::Literal(l) => {
+                    texts.iter_mut().for_each(|t| t.push_str(&l.value));
+                }
                 InterpolatedStringElement::Interpolation(i) => {
                     if i.format_spec.is_some()
                         || i.debug_text.is_some()
                         || i.conversion != ConversionFlag::None
                     {
-                        return None;
+                        return none();
                     }
-                    let field = fields.next()?;
-                    match field.fold.as_ref() {
-                        Some(c) => text.push_str(c.as_str()?),
-                        None => {
-                            let path = crate::paths::text_of(&field.vals)?;
-                            starts_with_path |= text.is_empty();
-                            text.push_str(path);
+                    let Some(field) = fields.next() else { return none() };
+                    let parts = match field.fold.as_ref() {
+                        Some(c) => match c.as_str() {
+                            Some(t) => smallvec::smallvec![t],
+                            None => return none(),
+                        },
+                        None if texts[0].is_empty() => {
+                            let Some(path) = crate::paths::text_of(&field.vals) else {
+                                return none();
+                            };
+                            starts_with_path = true;
+                            smallvec::smallvec![path]
                         }
+                        None => match crate::paths::later_parts(None, &field.vals) {
+                            Some(parts) => parts,
+                            None => return none(),
+                        },
+                    };
+                    if texts.len() * parts.len() > crate::value::MAX_ALTERNATIVES {
+                        return none();
                     }
-                    if text.len() > fold::MAX_CONST_LEN {
-                        return None;
+                    texts = texts
+                        .iter()
+                        .flat_map(|t| parts.iter().map(move |p| format!("{t}{p}")))
+                        .collect();
+                    if texts.iter().any(|t| t.len() > fold::MAX_CONST_LEN) {
+                        return none();
                     }
                 }
             }
         }
     }
-    if starts_with_path { crate::paths::path(text) } else { None }
+    if !starts_with_path {
+        return none();
+    }
+    texts.into_iter().filter_map(crate::paths::path).collect()
 }
 
 /// Appends one constant part of a joined path (`os.path.join`'s arguments, the right operands
