@@ -619,14 +619,15 @@ impl<'a> ValueSet<'a> {
         out
     }
 
-    /// The alternatives that refer to something, were reached from a call result or are
-    /// otherwise [`Value::kept`] but for objects of the file's classes (what is worth keeping
-    /// on an attribute: `self.helper = Helper()` is common, and a module reached through a
-    /// helper object stored on another is not followed); constants and unknowns left out.
+    /// The alternatives that refer to something, were reached from a call result, are path
+    /// texts (`self.roaming = os.getenv("APPDATA")`, read by another method) or are otherwise
+    /// [`Value::kept`] but for objects of the file's classes (what is worth keeping on an
+    /// attribute: `self.helper = Helper()` is common, and a module reached through a helper
+    /// object stored on another is not followed); constants and unknowns left out.
     pub(crate) fn referring(&self) -> Self {
         let mut out = Self::default();
         for v in &self.alts {
-            if matches!(v, Value::From(_) | Value::Returned(_))
+            if matches!(v, Value::From(_) | Value::Returned(_) | Value::Path(_))
                 || (v.kept() && !matches!(v, Value::Instance(_)))
             {
                 out.push(v.clone());
