@@ -52,6 +52,21 @@ pub(crate) fn text_of<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
     found
 }
 
+/// Every path text a value set may be (a name bound to several paths, a loop's name over a
+/// table of them), when it is nothing else but what [`carried_beside`] allows; none
+/// otherwise.
+pub(crate) fn texts_of<'v>(vals: &'v ValueSet<'_>) -> SmallVec<[&'v str; 2]> {
+    let mut out = SmallVec::new();
+    for alt in vals.alts() {
+        match alt {
+            Value::Path(t) => out.push(&**t),
+            _ if carried_beside(alt) => {}
+            _ => return SmallVec::new(),
+        }
+    }
+    out
+}
+
 /// What a path's value set may hold beside its text without standing for another object:
 /// what a call result carries for `returned_by` and `derived_from` tests, the name of an
 /// attribute of a call's result that patterns match (`pathlib.Path().parent` beside the text

@@ -3054,10 +3054,33 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let name = key(&n.id);
                         let cur = self.scopes.lookup(self.scope, &name, &mut self.interner);
                         let mut left = cur.single_const().cloned();
+                        // `path += "\\Local Storage\\leveldb"`, `p /= "id_rsa"`: the path
+                        // text run on or joined, as `path + ...` and `p / ...` make it.
+                        let made: SmallVec<[Value<'a>; 1]> = match a.op {
+                            _ if left.is_some() => SmallVec::new(),
+                            ast::Operator::Add => {
+                                crate::paths::concat(&cur, v.fold.as_ref(), &v.vals)
+                            }
+                            ast::Operator::Div => {
+                                crate::paths::divided(&cur, v.fold.as_ref(), &v.vals)
+                                    .alts()
+                                    .iter()
+                                    .cloned()
+                                    .collect()
+                            }
+                            _ => SmallVec::new(),
+                        };
                         let mut right = v.fold.take();
                         let folded = fold::binop(a.op, &mut left, &mut right, &mut self.budget);
                         let mut vals = match folded {
                             Some(c) if c.bindable() => ValueSet::one(Value::Const(c.share())),
+                            _ if !made.is_empty() => {
+                                let mut paths = ValueSet::default();
+                                for path in made {
+                                    paths.push(path);
+                                }
+                                paths
+                            }
                             _ => ValueSet::unknown(),
                         };
                         // `parts += [socket.gethostname()]`, `body += env_text`: what either
@@ -5784,7 +5807,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let fold = pairs
                     .filter(|p| p.len() <= MAX_DICT_DISPLAY && self.budget.take(p.len()))
                     .and_then(fold::dict);
-                let mut vals = if keyed && entries.iter().any(|(_, v)| v.refers()) {
+                // Kept when an entry refers to something, or is a path (a grabber's table of
+                // stores, `{"Discord": roaming + "\\discord", ...}`, looped over by `values()`
+                // or `items()`).
+                let mut vals = if keyed
+                    && entries
+                        .iter()
+                        .any(|(_, v)| v.refers() || !crate::paths::texts_of(v).is_empty())
+                {
                     ValueSet::one(Value::Dict(entries.into()))
                 } else {
                     ValueSet::unknown()
@@ -9035,6 +9065,32 @@ impl<'a, 'c> Walker<'a, 'c> {
                     let each = self.narrow_loaded(&each, &targets, &[&l.body]);
                     if each.refers() {
                         vals.push(Value::Seq(Rc::from([each])));
+                    }
+                }
+            }
+            // `d.values()` and `d.items()` of a dict display that holds paths: a sequence of its
+            // values, or of `(key, value)` pairs, for a `for` loop to take apart.
+            if let (Some(m), Some(r)) = (&method, &recv)
+                && pos.is_empty()
+                && matches!(m.as_str(), "values" | "items")
+            {
+                for alt in r.vals.alts() {
+                    if let Value::Dict(d) = alt
+                        && d.iter().any(|(_, v)| !crate::paths::texts_of(v).is_empty())
+                    {
+                        let items: Vec<ValueSet<'a>> = d
+                            .iter()
+                            .map(|(k, v)| match m.as_str() {
+                                "values" => v.clone(),
+                                _ => ValueSet::one(Value::Seq(Rc::from([
+                                    ValueSet::one(Value::Const(Const::Str(Text::Shared(
+                                        k.clone(),
+                                    )))),
+                                    v.clone(),
+                                ]))),
+                            })
+                            .collect();
+                        vals.push(Value::Seq(items.into()));
                     }
                 }
             }
