@@ -110,11 +110,16 @@ pub(crate) fn concat<'a>(
     right_fold: Option<&Const<'a>>,
     right: &ValueSet<'a>,
 ) -> SmallVec<[Value<'a>; 1]> {
-    let Some(base) = text_of(left) else { return SmallVec::new() };
-    later_parts(right_fold, right)
-        .into_iter()
-        .flatten()
-        .filter_map(|part| path(format!("{base}{part}")))
+    let Some(parts) = later_parts(right_fold, right) else { return SmallVec::new() };
+    // One base, or each of several (a loop's name over a table of paths).
+    let bases = texts_of(left);
+    if bases.len() * parts.len() > crate::value::MAX_ALTERNATIVES {
+        return SmallVec::new();
+    }
+    bases
+        .iter()
+        .flat_map(|base| parts.iter().map(move |part| format!("{base}{part}")))
+        .filter_map(path)
         .collect()
 }
 
@@ -143,6 +148,21 @@ pub(crate) fn divided<'a>(
     right: &ValueSet<'a>,
 ) -> ValueSet<'a> {
     let mut out = ValueSet::default();
+    let bases = texts_of(left);
+    if bases.len() > 1 {
+        // A path of several texts (a loop's name over a table of paths): each joined to a
+        // part whose text is known.
+        if let Some(part) = known(right_fold, right)
+            && bases.len() <= crate::value::MAX_ALTERNATIVES
+        {
+            for base in bases {
+                if let Some(v) = path(join(base, part)) {
+                    out.push(v);
+                }
+            }
+        }
+        return out;
+    }
     let Some(base) = text_of(left) else { return out };
     if let Some(part) = known(right_fold, right) {
         if let Some(v) = path(join(base, part)) {

@@ -3137,15 +3137,28 @@ impl<'a, 'c> Walker<'a, 'c> {
                         replaced = Some((name, before));
                     }
                 }
+                // So do the names of a tuple target (`for root, _, files in os.walk(d)`), each
+                // its part of the item: a second loop's `root` is not also the first's.
+                let mut replaced_parts = Vec::new();
+                if replaced.is_none()
+                    && let Expr::Tuple(ast::ExprTuple { elts, .. })
+                    | Expr::List(ast::ExprList { elts, .. }) = &*f.target
+                    && let Some(items) = &each
+                {
+                    replaced_parts = self.replace_loop_names(elts, items);
+                }
                 self.in_branch(|w| {
                     match (&*f.target, each) {
-                        _ if replaced.is_some() => {}
+                        _ if replaced.is_some() || !replaced_parts.is_empty() => {}
                         (Expr::Name(n), Some(each)) => w.scopes.bind(w.scope, &key(&n.id), each),
                         (_, each) => w.assign(&f.target, each.map(Eval::of).as_ref()),
                     }
                     w.body(&f.body);
                     w.body(&f.orelse);
                     if let Some((name, before)) = replaced {
+                        w.scopes.bind(w.scope, &name, before.unwrap_or_else(ValueSet::unbound));
+                    }
+                    for (name, before) in replaced_parts {
                         w.scopes.bind(w.scope, &name, before.unwrap_or_else(ValueSet::unbound));
                     }
                 });
@@ -5228,6 +5241,39 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut reported = false;
         matchers::evaluate_with(self.c, &[], &site, Some(&mut oracle), |_, _| reported = true);
         reported
+    }
+
+    /// Binds each plain name of a loop's tuple target to its part of the items, replacing what
+    /// it held, when every name can be replaced so (see `Scopes::replaceable`): the names and
+    /// what they held before, to bind again after the loop (which may not have run). Empty,
+    /// binding nothing, otherwise.
+    fn replace_loop_names(
+        &mut self,
+        targets: &[Expr],
+        items: &ValueSet<'a>,
+    ) -> Vec<(Name, Option<ValueSet<'a>>)> {
+        let names: Option<Vec<Name>> = targets
+            .iter()
+            .map(|t| match t {
+                Expr::Name(n) => Some(key(&n.id)),
+                _ => None,
+            })
+            .collect();
+        let Some(names) = names else { return Vec::new() };
+        let Some(parts) = Self::unpack(&Eval::of(items.clone()), names.len()) else {
+            return Vec::new();
+        };
+        let mut before = Vec::with_capacity(names.len());
+        for name in &names {
+            match self.scopes.replaceable(self.scope, name) {
+                Some(held) => before.push(held),
+                None => return Vec::new(),
+            }
+        }
+        for (name, part) in names.iter().zip(parts) {
+            self.scopes.bind(self.scope, name, part);
+        }
+        names.into_iter().zip(before).collect()
     }
 
     /// The element values of a tuple or list value being unpacked into `n` targets.
@@ -10453,6 +10499,10 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
     for (i, e) in pos.iter().enumerate() {
         let texts: SmallVec<[&'e str; 4]> = match crate::paths::known(e.fold.as_ref(), &e.vals) {
             Some(t) => smallvec::smallvec![t],
+            // A path of several texts (a loop's name over a table of paths): each.
+            None if e.fold.is_none() && crate::paths::texts_of(&e.vals).len() > 1 => {
+                crate::paths::texts_of(&e.vals).into_iter().collect()
+            }
             // Each of a few constants; after the first part, also one of some constants or
             // something else (a loop over more constants than a set keeps), a part not known.
             None if e.fold.is_none()
@@ -10529,11 +10579,13 @@ fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> SmallVec<[Va
                             None => return none(),
                         },
                         None if texts[0].is_empty() => {
-                            let Some(path) = crate::paths::text_of(&field.vals) else {
+                            // One path text, or each of several.
+                            let paths = crate::paths::texts_of(&field.vals);
+                            if paths.is_empty() {
                                 return none();
-                            };
+                            }
                             starts_with_path = true;
-                            smallvec::smallvec![path]
+                            paths
                         }
                         None => match crate::paths::later_parts(None, &field.vals) {
                             Some(parts) => parts,
