@@ -10539,8 +10539,10 @@ fn path_part_choices<'e>(pos: &'e [Eval<'_>], joined: bool) -> Option<PathChoice
 /// The path text an f-string that does not fold makes when it starts with a field holding a
 /// path text and its other fields are known texts or path texts (`f"{root}/{name}"` in a walk,
 /// `f"{os.getenv('APPDATA')}\\discord"`): the pieces run together as `+` runs them (see
-/// [`crate::paths::concat`]). `children` are the fields' values in order; a field with a
-/// conversion, a spec or `=` makes none.
+/// [`crate::paths::concat`]). A field of several texts (a loop's name over a table of paths,
+/// a name pinned under `or`) makes a path for each, at most `MAX_ALTERNATIVES` in all.
+/// `children` are the fields' values in order; a field with a conversion, a spec or `=`
+/// makes none.
 fn fstring_path<'a>(f: &ast::ExprFString, children: &[Eval<'a>]) -> SmallVec<[Value<'a>; 1]> {
     let none = SmallVec::new;
     // The texts made so far: one, or one for each name a field after the first may be (see
