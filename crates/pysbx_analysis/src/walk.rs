@@ -2121,8 +2121,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             return None;
         }
         let mut origin = None;
-        let mut found = |path: &str| {
-            let path = path.replace('\\', "/");
+        let found = |path: &str| {
+            let path = slashed(path);
             // An entry a walk made (`loot/**/*`, `loot/?`): the directory before its first
             // part not known.
             let (dir, inside) = match path.find(['*', '?']) {
@@ -2136,8 +2136,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return false;
             }
             origin = self.saved.iter().find_map(|(p, q, _)| {
-                let p = p.replace('\\', "/");
-                let held = match p.strip_prefix(dir) {
+                let held = match slashed(p).strip_prefix(dir) {
                     Some("") => !inside,
                     Some(rest) => inside && rest.len() > 1 && rest.starts_with('/'),
                     None => false,
@@ -2146,14 +2145,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             });
             origin.is_some()
         };
-        match given.fold.as_ref().and_then(Const::as_str) {
-            Some(path) => {
-                found(path);
-            }
-            None => {
-                crate::paths::any_text(&given.vals, found);
-            }
-        }
+        any_path_text(given, found);
         origin
     }
 
@@ -3056,31 +3048,25 @@ impl<'a, 'c> Walker<'a, 'c> {
                         let mut left = cur.single_const().cloned();
                         // `path += "\\Local Storage\\leveldb"`, `p /= "id_rsa"`: the path
                         // text run on or joined, as `path + ...` and `p / ...` make it.
-                        let made: SmallVec<[Value<'a>; 1]> = match a.op {
-                            _ if left.is_some() => SmallVec::new(),
+                        let made = match a.op {
+                            _ if left.is_some() => ValueSet::default(),
                             ast::Operator::Add => {
-                                crate::paths::concat(&cur, v.fold.as_ref(), &v.vals)
+                                let mut made = ValueSet::default();
+                                for path in crate::paths::concat(&cur, v.fold.as_ref(), &v.vals) {
+                                    made.push(path);
+                                }
+                                made
                             }
                             ast::Operator::Div => {
                                 crate::paths::divided(&cur, v.fold.as_ref(), &v.vals)
-                                    .alts()
-                                    .iter()
-                                    .cloned()
-                                    .collect()
                             }
-                            _ => SmallVec::new(),
+                            _ => ValueSet::default(),
                         };
                         let mut right = v.fold.take();
                         let folded = fold::binop(a.op, &mut left, &mut right, &mut self.budget);
                         let mut vals = match folded {
                             Some(c) if c.bindable() => ValueSet::one(Value::Const(c.share())),
-                            _ if !made.is_empty() => {
-                                let mut paths = ValueSet::default();
-                                for path in made {
-                                    paths.push(path);
-                                }
-                                paths
-                            }
+                            _ if !made.is_empty() => made,
                             _ => ValueSet::unknown(),
                         };
                         // `parts += [socket.gethostname()]`, `body += env_text`: what either
@@ -6203,16 +6189,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// directory holds.
     fn followed_origin_at(&mut self, given: &Eval<'a>, inside: bool) -> Option<QName> {
         let mut origin = None;
-        let mut found = |path: &str| {
-            // Windows' separator (`local + "\\Google\\Chrome\\User Data\\Default\\Login
-            // Data"`) read as `/`, which the rules' paths are written with.
-            let (slashed, entry);
-            let path = if path.contains('\\') {
-                slashed = path.replace('\\', "/");
-                &*slashed
-            } else {
-                path
-            };
+        let found = |path: &str| {
+            let slashed = slashed(path);
+            let path = &*slashed;
+            let entry;
             let path = if inside {
                 entry = format!("{}/{}", path.trim_end_matches('/'), crate::paths::UNKNOWN_PART);
                 &*entry
@@ -6229,14 +6209,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             followed
         };
-        match given.fold.as_ref().and_then(Const::as_str) {
-            Some(path) => {
-                found(path);
-            }
-            None => {
-                crate::paths::any_text(&given.vals, found);
-            }
-        }
+        any_path_text(given, found);
         Some(self.interner.intern(&origin?))
     }
 
@@ -7591,10 +7564,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // One ending, or a tuple of them (`n.endswith((".env", ".pem"))`): a name of
                 // each.
                 let endings = self.constant_strings(&call.arguments.args[0]);
-                if endings.is_empty()
-                    || endings.len() > 8
-                    || !endings.iter().all(|e| crate::paths::plain_part(e))
-                {
+                if endings.is_empty() || !endings.iter().all(|e| crate::paths::plain_part(e)) {
                     return;
                 }
                 let mut vals = ValueSet::default();
@@ -10776,6 +10746,21 @@ fn windows_system_library(name: &str) -> Option<&'static str> {
 
 /// The text of a path a value set stands for, when it names one file: no listing's `*` or
 /// `?` in it (see `crate::paths`).
+/// Whether `test` holds for the path an argument is: the string it folds to, or else some
+/// path text it may be (see [`crate::paths::any_text`]).
+fn any_path_text(given: &Eval<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+    match given.fold.as_ref().and_then(Const::as_str) {
+        Some(path) => test(path),
+        None => crate::paths::any_text(&given.vals, test),
+    }
+}
+
+/// A path with Windows' separator (`local + "\\Google\\Chrome\\User Data\\Default\\Login
+/// Data"`) read as `/`, which the rules' paths are written with.
+fn slashed(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.contains('\\') { path.replace('\\', "/").into() } else { path.into() }
+}
+
 fn one_path_text<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
     crate::paths::text_of(vals).filter(|t| !t.contains(['*', '?']))
 }
