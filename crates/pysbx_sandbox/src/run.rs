@@ -512,9 +512,12 @@ fn run_inner(
     let output_budget = policy.limits.output_mb.map(|m| m * 1024 * 1024);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let relay_reports = Arc::new(std::sync::Mutex::new(Vec::<(bool, String)>::new()));
+    // The relay's way to the loop below, let go of once the sandbox has ended: the loop ends
+    // when every sender is gone, and the relay lives until after it.
+    let relay_tx = Arc::new(std::sync::Mutex::new(relay_ours.is_some().then(|| tx.clone())));
     let relay = relay_ours.and_then(|ours| {
         let (reports, live) = (relay_reports.clone(), req.live_stderr);
-        let (counter, tx) = (counter.clone(), tx.clone());
+        let (counter, relay_tx) = (counter.clone(), Arc::clone(&relay_tx));
         net.start(
             ours,
             Arc::new(move |refused: bool, m: String| {
@@ -524,7 +527,9 @@ fn run_inner(
                     let line = format!("pysbx: net: {}", crate::events::printable(&m));
                     if within_budget(&counter, output_budget, line.len() + 1) {
                         say(&line);
-                    } else {
+                    } else if let Ok(tx) = relay_tx.lock()
+                        && let Some(tx) = tx.as_ref()
+                    {
                         let _ = tx.try_send(Msg::OutputExceeded);
                     }
                 }
@@ -578,11 +583,25 @@ fn run_inner(
     let _sweeping = crate::leftover::sweep_in_background(private_dir.clone());
     {
         let tx = tx.clone();
+        // Debug builds only: the tests hold the interpreter's own status messages (its pid,
+        // its tier) back this long, as a loaded machine may, to reach the supervisor's paths
+        // for them read late.
+        #[cfg(debug_assertions)]
+        let mut late = std::env::var("PYSBX_TEST_INTERPRETER_LATE_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map(Duration::from_millis);
         std::thread::spawn(move || {
             let mut r = status_reader;
             let mut line = String::new();
             while std::io::BufRead::read_line(&mut r, &mut line).is_ok_and(|n| n > 0) {
                 if let Ok(status) = serde_json::from_str::<Status>(&line) {
+                    #[cfg(debug_assertions)]
+                    if matches!(status, Status::Interpreter(_) | Status::Tier(_))
+                        && let Some(late) = late.take()
+                    {
+                        std::thread::sleep(late);
+                    }
                     let _ = tx.send(Msg::Status(status));
                 }
                 line.clear();
@@ -641,6 +660,9 @@ fn run_inner(
     // The program's file the refusal that ended the run was raised in, as the guard saw it.
     let mut end_file: Option<String> = None;
     let mut tier_seen = false;
+    // A Ctrl-C that came before the interpreter's pid was known for sure (see the
+    // `Stop::Interrupt` arm below).
+    let mut interrupt_held = false;
     let mut refused: Option<String> = None;
     let mut refused_by_gate: Option<SandboxError> = None;
     // Stage B leads its own process group (the trampoline stays outside it to reap and report),
@@ -743,6 +765,11 @@ fn run_inner(
             Msg::Status(Status::Tier(t)) => {
                 tier.layers.extend(t.layers);
                 tier_seen = true;
+                // The interpreter's own pid came before its tier (the same process sends both,
+                // in that order): a Ctrl-C held back for it is delivered now.
+                if std::mem::take(&mut interrupt_held) && killed_for.is_none() && !status_done {
+                    interrupt(&program_pid);
+                }
                 // Everything the decision needs but the guard's own layers is known now: unless
                 // those are required, the guard's configuration is sent before it asks, so its
                 // hello is answered without a round through this loop.
@@ -772,11 +799,15 @@ fn run_inner(
                 if b_pid.is_some() && killed_for.is_none() && !status_done =>
             {
                 // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3 at a
-                // terminal, which signals the foreground process group: the interpreter's (it
-                // leads one), its children in it too.
-                let program = Pid::from_raw(program_pid.load(std::sync::atomic::Ordering::SeqCst));
-                if killpg(program, Signal::SIGINT).is_err() {
-                    let _ = kill(program, Signal::SIGINT);
+                // terminal. Until the interpreter's tier has been read, the pid known may be
+                // stage B's standing as the pid namespace's init, which ignores SIGINT and
+                // whose group the interpreter is not in (a stop is read before the messages
+                // waiting in the channel, so a program already printing can still be behind
+                // its own status messages here): the interrupt waits for the tier.
+                if tier_seen {
+                    interrupt(&program_pid);
+                } else {
+                    interrupt_held = true;
                 }
             }
             Msg::Stop(stop) => {
@@ -793,6 +824,9 @@ fn run_inner(
             Msg::StatusEof => {
                 status_done = true;
                 signals.ending();
+                if let Ok(mut relay_tx) = relay_tx.lock() {
+                    relay_tx.take();
+                }
                 // Every process of the sandbox is gone, but the program may have sent
                 // descriptors over the guard's channel (`SCM_RIGHTS`: its ends of the channel,
                 // its standard output) that wait, in flight, in the queue of pysbx's own end:
@@ -1085,6 +1119,15 @@ fn run_inner(
         gate_refused,
         end_file,
     })
+}
+
+/// Ctrl-C for the program, as a terminal sends it: SIGINT to the interpreter's process group
+/// (it leads one; its children are in it too), else to the interpreter alone.
+fn interrupt(program_pid: &std::sync::atomic::AtomicI32) {
+    let program = Pid::from_raw(program_pid.load(std::sync::atomic::Ordering::SeqCst));
+    if killpg(program, Signal::SIGINT).is_err() {
+        let _ = kill(program, Signal::SIGINT);
+    }
 }
 
 /// When a run started at `started` has used up its wall time.
