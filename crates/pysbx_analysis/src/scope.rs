@@ -16,7 +16,7 @@ use rustc_hash::FxHasher;
 use smallvec::SmallVec;
 
 use crate::builtins;
-use crate::value::{Const, Interner, QName, Value, ValueSet};
+use crate::value::{Const, Interner, MAX_ALTERNATIVES, QName, Value, ValueSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ScopeKind {
@@ -342,6 +342,19 @@ impl<'a> Scopes<'a> {
 
     /// Binds `name` in scope `id`.
     pub(crate) fn bind(&mut self, id: u32, name: &Name, vals: ValueSet<'a>) {
+        self.bind_as(id, name, vals, false);
+    }
+
+    /// Binds `name` in scope `id` to what it held grown in place (`path += "\\leveldb"`). In
+    /// a branch, where a binding adds to what the name held, the grown values come first when
+    /// both do not fit: the rest of the branch reads them (`path += "\\Local Storage"` in the
+    /// body of a loop over a table of more than eight paths), and what the name held before
+    /// is kept as far as it fits.
+    pub(crate) fn bind_grown(&mut self, id: u32, name: &Name, vals: ValueSet<'a>) {
+        self.bind_as(id, name, vals, true);
+    }
+
+    fn bind_as(&mut self, id: u32, name: &Name, vals: ValueSet<'a>, grown: bool) {
         let h = NameHash::of(name.as_str());
         let target = self.target(id, name, h);
         let Some(scope) = self.list.get_mut(target as usize) else { return };
@@ -369,6 +382,9 @@ impl<'a> Scopes<'a> {
                     slot.ever.union(late);
                 }
             }
+        } else if grown && slot.cur.alts().len() + vals.alts().len() > MAX_ALTERNATIVES {
+            let held = std::mem::replace(&mut slot.cur, vals);
+            slot.cur.union(&held);
         } else {
             slot.cur.union(&vals);
         }
@@ -784,6 +800,44 @@ mod tests {
         s.bind(MODULE, &os, ValueSet::qual(i.intern("os")));
         s.leave_branch(MODULE);
         assert_eq!(quals(&s.lookup(MODULE, "os", &mut i)), vec!["os"]);
+    }
+
+    #[test]
+    fn a_name_grown_in_a_branch_keeps_the_grown_values_first() {
+        let mut i = Interner::default();
+        let mut s = Scopes::with_seeds(Vec::new(), 0);
+        let table: Vec<QName> = (0..MAX_ALTERNATIVES).map(|n| i.intern(&format!("m{n}"))).collect();
+        let grown: Vec<QName> = (0..2).map(|n| i.intern(&format!("g{n}"))).collect();
+        let set = |qs: &[QName]| {
+            let mut v = ValueSet::default();
+            for q in qs {
+                v.push(Value::Path(q.clone()));
+            }
+            v
+        };
+        let path = Name::new("path");
+        s.bind(MODULE, &path, set(&table));
+        s.enter_branch(MODULE);
+        // A plain binding in the branch adds what fits; one grown in place puts its own first.
+        s.bind(MODULE, &Name::new("other"), set(&table));
+        s.bind(MODULE, &Name::new("other"), set(&grown));
+        s.bind_grown(MODULE, &path, set(&grown));
+        s.leave_branch(MODULE);
+        let paths = |v: ValueSet<'_>| -> Vec<String> {
+            v.alts()
+                .iter()
+                .filter_map(|a| match a {
+                    Value::Path(q) => Some(q.to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let held = paths(s.lookup(MODULE, "path", &mut i));
+        assert_eq!(held.len(), MAX_ALTERNATIVES);
+        assert_eq!(&held[..2], ["g0", "g1"]);
+        assert!(held[2..].iter().all(|p| p.starts_with('m')), "{held:?}");
+        let other = paths(s.lookup(MODULE, "other", &mut i));
+        assert!(other.iter().all(|p| p.starts_with('m')), "{other:?}");
     }
 
     #[test]

@@ -1896,6 +1896,11 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// Binds `name` in the current scope, following a list or dict it holds (within
     /// [`MAX_MUTABLES`] names; past it the name holds nothing known).
     fn bind_name(&mut self, name: &Name, vals: ValueSet<'a>) {
+        self.bind_name_as(name, vals, false);
+    }
+
+    /// [`Self::bind_name`] of what the name held, grown in place (see `Scopes::bind_grown`).
+    fn bind_name_as(&mut self, name: &Name, vals: ValueSet<'a>, grown: bool) {
         if !self.name_texts.is_empty() {
             self.name_texts.remove(&(self.scope, name.clone()));
         }
@@ -1904,7 +1909,11 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else {
             vals
         };
-        self.scopes.bind(self.scope, name, vals);
+        if grown {
+            self.scopes.bind_grown(self.scope, name, vals);
+        } else {
+            self.scopes.bind(self.scope, name, vals);
+        }
     }
 
     /// Notes that `name` of `scope` may hold the list or dict among `vals`, or makes it
@@ -3078,7 +3087,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 }
                             }
                         }
-                        self.bind_name(&name, vals);
+                        self.bind_name_as(&name, vals, true);
                     }
                     other => self.value(other),
                 }
