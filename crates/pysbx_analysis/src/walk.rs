@@ -10666,6 +10666,7 @@ fn path_argument<'a>(
         .and_then(Const::as_str)
         .or_else(|| one_path_text(&e.vals))
         .or_else(|| handed_paths(&e.vals).next())
+        .or_else(|| written_beside_unknown(&e.vals))
         .map(Rc::from);
     // The name it is written as, unless it is a constant: a file written with code is found
     // again by either (see `Walker::take_written_code`).
@@ -10674,6 +10675,33 @@ fn path_argument<'a>(
         _ => None,
     };
     Some((path, name))
+}
+
+/// The file a path of several texts writes where all but one name some entry not known
+/// (`os.path.join(loot, name)` in a helper whose parameter `name` a call of the file handed
+/// `"key.txt"`, beside what it is not known to hold: `loot/key.txt` and `loot/?`): that one,
+/// as [`handed_paths`] takes a constant handed beside the unknown. Where calls handed several
+/// names, the entry not known (`loot/?`), when every text is in its directory: the helper's
+/// parameters hold what all its calls gave, so which file holds what is not known, but the
+/// directory holds it all (an archive of it holds what any was given).
+fn written_beside_unknown<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
+    let texts = crate::paths::texts_of(vals);
+    let unknown = texts.iter().find(|t| {
+        t.strip_suffix(crate::paths::UNKNOWN_PART)
+            .is_some_and(|dir| dir.ends_with('/') && !dir.contains(['*', '?']))
+    })?;
+    let dir = &unknown[..unknown.len() - 1];
+    let mut files = texts.iter().filter(|t| !t.contains(['*', '?']));
+    let first = files.next();
+    let one_more = files.next().is_some();
+    let all_inside = texts.iter().all(|t| {
+        t.strip_prefix(dir).is_some_and(|name| !name.is_empty() && !name.contains(['/', '*']))
+    });
+    match first {
+        _ if !all_inside => None,
+        Some(file) if !one_more => Some(*file),
+        _ => Some(*unknown),
+    }
 }
 
 /// The paths a parameter is handed by calls of the file (`def grab(out)` called as
@@ -11531,6 +11559,27 @@ mod tests {
         // A short chain is left as it is.
         let short: Vec<Frame<'_>> = (0..10).map(function).collect();
         assert_eq!(bounded_frames(short).len(), 10);
+    }
+
+    #[test]
+    fn a_path_written_beside_an_unknown_entry_is_its_one_file_or_the_entry() {
+        let set = |texts: &[&str]| {
+            let mut v = ValueSet::default();
+            for t in texts {
+                v.push(Value::Path(Rc::from(*t)));
+            }
+            v
+        };
+        let one = set(&["/t/loot/?", "/t/loot/key.txt"]);
+        assert_eq!(written_beside_unknown(&one), Some("/t/loot/key.txt"));
+        let several = set(&["/t/loot/?", "/t/loot/a.txt", "/t/loot/b.txt"]);
+        assert_eq!(written_beside_unknown(&several), Some("/t/loot/?"));
+        assert_eq!(written_beside_unknown(&set(&["/t/loot/?"])), Some("/t/loot/?"));
+        // Not one directory, a listing's entries, or no entry not known: no file.
+        assert_eq!(written_beside_unknown(&set(&["/t/loot/?", "/u/key.txt"])), None);
+        assert_eq!(written_beside_unknown(&set(&["/t/loot/?", "/t/loot/*"])), None);
+        assert_eq!(written_beside_unknown(&set(&["/t/a.txt", "/t/b.txt"])), None);
+        assert_eq!(written_beside_unknown(&set(&["/t/**/?"])), None);
     }
 
     #[test]
