@@ -806,6 +806,15 @@ fn verdict_for(fold: Option<&Const<'_>>) -> Verdict {
     }
 }
 
+/// Why a body already walked may be walked again for a call (see `Walker::hand_arguments`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rewalk {
+    /// For any reason: a function of the file called by name.
+    Any,
+    /// For a value `derived_from` follows only: a method.
+    ForFollowed,
+}
+
 /// A function whose body is still to be walked (see `Walker::function_called_here`).
 struct Unwalked<'a> {
     def: &'a ast::StmtFunctionDef,
@@ -3685,7 +3694,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             return;
         }
         let scope = self.scope;
-        self.hand_arguments(name, pos, kws, true, |scopes, p| {
+        self.hand_arguments(name, pos, kws, Rewalk::Any, |scopes, p| {
             scopes.sees(scope, p.outer, None).then_some(0)
         });
     }
@@ -3730,7 +3739,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if at_import {
             self.method_called_at_import(name, &chain, false);
         }
-        self.hand_arguments(name, pos, kws, false, |_, p| {
+        self.hand_arguments(name, pos, kws, Rewalk::ForFollowed, |_, p| {
             if !chain.contains(&p.outer) {
                 return None;
             }
@@ -3782,18 +3791,22 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// Gives a call's arguments to the functions of that name `which` accepts (with how many
-    /// leading parameters the call binds itself), and, with `rewalk`, walks again, once, a
-    /// body already walked when the call hands it a module or function or reaches it in a
-    /// tested context. (Methods are not walked again: calls between methods are many, and
-    /// walking a method again for each argument that refers cost more than it found.)
+    /// leading parameters the call binds itself), and walks again, once for each reason
+    /// `rewalk` allows, a body already walked when the call hands it a module or function,
+    /// reaches it in a tested context, hands it a value `derived_from` follows or a path of
+    /// many files. (Methods are walked again for a followed value only: calls between
+    /// methods are many, and walking a method again for each argument that refers cost more
+    /// than it found.)
     fn hand_arguments(
         &mut self,
         name: &Name,
         pos: &[Eval<'a>],
         kws: &[(Name, Eval<'a>)],
-        rewalk: bool,
+        rewalk: Rewalk,
         which: impl Fn(&Scopes<'a>, &Unwalked<'a>) -> Option<usize>,
     ) {
+        let followed_only = rewalk == Rewalk::ForFollowed;
+        let rewalk = rewalk == Rewalk::Any;
         // The caller's context is looked at only for a function that has no site yet (and
         // never for a method, which is not walked again).
         let unsited =
@@ -3811,7 +3824,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             let args = || pos.iter().chain(kws.iter().map(|(_, e)| e));
             let refers = args().any(|e| e.vals.refers());
             let again_for_arguments = rewalk && p.walked && refers;
-            let again_for_followed = rewalk
+            let again_for_followed = (rewalk || followed_only)
                 && p.walked
                 && !refers
                 && !p.rewalked_for_followed
