@@ -214,8 +214,12 @@ pub(crate) fn constant_part<'v>(alt: &'v Value<'_>) -> Option<&'v str> {
 /// (`n.endswith(".env") or n == "id_rsa"`, see `Walker::narrowings`): constant strings beside
 /// names of one ending (`*.env`), each a part of its own (see [`pinned_name_part`]).
 pub(crate) fn pinned_name_choices(vals: &ValueSet<'_>) -> bool {
-    let ending =
-        |t: &str| t.strip_prefix('*').is_some_and(|rest| !rest.is_empty() && plain_part(rest));
+    // `*.env`, or `*id_rsa*` of a name holding a text (`"id_rsa" in n`).
+    let ending = |t: &str| {
+        t.strip_prefix('*')
+            .map(|rest| rest.strip_suffix('*').unwrap_or(rest))
+            .is_some_and(|rest| !rest.is_empty() && plain_part(rest))
+    };
     !vals.unbound
         && vals.alts().len() > 1
         && vals.alts().iter().any(|v| matches!(v, Value::Path(_)))

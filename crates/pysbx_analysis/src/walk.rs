@@ -7557,6 +7557,23 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 out.extend(any);
             }
+            // `"id_rsa" in name`: a name holding the text, the text itself among them.
+            Expr::Compare(c)
+                if c.ops.len() == 1
+                    && c.ops[0] == ast::CmpOp::In
+                    && let Some(part) = self.constant_text_part(&c.left)
+                    && let Some((name, listed)) = self.listed_name(&c.comparators[0]) =>
+            {
+                let Some(mut vals) = crate::paths::pinned(&listed, std::slice::from_ref(&part))
+                else {
+                    return;
+                };
+                let Some(holding) = crate::paths::ending(&listed, &format!("{part}*")) else {
+                    return;
+                };
+                vals.union(&holding);
+                out.push((name, vals));
+            }
             Expr::Compare(c) if c.ops.len() == 1 => {
                 let (op, right) = (c.ops[0], &c.comparators[0]);
                 let sides: &[(&'a Expr, &'a Expr)] = match op {
@@ -7597,6 +7614,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 out.push((name, vals));
             }
             _ => {}
+        }
+    }
+
+    /// The one string `e` folds to, when it can be a part of a path (see
+    /// `crate::paths::plain_part`).
+    fn constant_text_part(&mut self, e: &'a Expr) -> Option<String> {
+        match self.constant_strings(e).as_slice() {
+            [part] if crate::paths::plain_part(part) => Some(part.clone()),
+            _ => None,
         }
     }
 
