@@ -7630,6 +7630,18 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// now is one listed name (see [`crate::paths::listed`]): the name as scopes key it, and
     /// that path text.
     fn listed_name(&mut self, e: &'a Expr) -> Option<(Name, Rc<str>)> {
+        // Tested in lower case (`name.lower() == "id_rsa"`, `".env" in name.casefold()`): the
+        // name is what it is compared with, in some case.
+        let e = match e {
+            Expr::Call(c)
+                if c.arguments.is_empty()
+                    && let Expr::Attribute(a) = &*c.func
+                    && matches!(a.attr.as_str(), "lower" | "casefold") =>
+            {
+                &*a.value
+            }
+            _ => e,
+        };
         let (name, attribute) = match e {
             Expr::Name(n) => (n, false),
             Expr::Attribute(a) if a.attr.as_str() == "name" => match &*a.value {
