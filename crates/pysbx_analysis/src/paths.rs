@@ -339,6 +339,9 @@ pub(crate) fn call<'a>(func: &str, parts: &[&str]) -> Option<Value<'a>> {
         // The working directory, `.`: a file joined to it (`os.path.join(os.getcwd(), ".env")`)
         // is the project's own, `./.env`, as a relative path names it.
         ("os.getcwd" | "pathlib.Path.cwd" | "pathlib.PosixPath.cwd", []) => path(".".to_string()),
+        // The shared temporary directory (`/tmp` where the code is scanned for, `%TEMP%` on
+        // Windows): one text, so that a file saved there is found again where it is read.
+        ("tempfile.gettempdir", []) => path("/tmp".to_string()),
         ("os.listdir", [_] | []) => Some(Value::Entries(Rc::from("*"))),
         // Its entries' `path` is the directory joined with a name (see `Walker::attr_vals`).
         ("os.scandir", [top]) => entries(join(top, "*")),

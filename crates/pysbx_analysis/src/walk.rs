@@ -10492,7 +10492,8 @@ fn path_made<'a>(
         || q.starts_with("pathlib.")
         || q.starts_with("posixpath.")
         || q.starts_with("glob.")
-        || &**q == "builtins.str")
+        || &**q == "builtins.str"
+        || &**q == "tempfile.gettempdir")
     {
         return out;
     }
