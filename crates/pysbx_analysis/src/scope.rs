@@ -241,6 +241,8 @@ impl<'a> Scopes<'a> {
                 let slot = self.slots.entry(id, name, h, Decl::Local);
                 slot.cur.union(vals);
                 slot.ever.union(vals);
+                // A class attribute a method's body gave (see `Self::add_to`).
+                scope.refers |= kind == ScopeKind::Class && vals.kept();
             }
         }
         self.list.push(scope);
@@ -424,10 +426,13 @@ impl<'a> Scopes<'a> {
     /// gets it as a late write, so that the file is read again with it known.
     pub(crate) fn add_to(&mut self, id: u32, name: &Name, vals: &ValueSet<'a>) {
         let h = NameHash::of(name.as_str());
-        let Some(scope) = self.list.get(id as usize) else { return };
+        let Some(scope) = self.list.get_mut(id as usize) else { return };
         if scope.finished {
             self.late.push((id, name.clone(), vals.clone()));
         }
+        // A method's own value given late (what it returns, see `Walker::note_walked_returns`)
+        // is a class attribute worth reading, as `Self::bind` judges one.
+        scope.refers |= scope.kind == ScopeKind::Class && vals.kept();
         let slot = self.slots.entry(id, name, h, Decl::Local);
         slot.cur.union(vals);
         slot.ever.union(vals);

@@ -327,6 +327,11 @@ pub(crate) enum Value<'a> {
     /// import os; return os`), or what a followed call returned (`def fetch(u): return
     /// urlopen(u).read()`, for `derived_from`). Not itself a reference to them.
     Yields(Rc<ValueSet<'a>>),
+    /// A function of the file whose call returns what a file at a path handed to one of its
+    /// parameters holds, as the walk of its body found it (`def lines(p): for line in
+    /// open(p): out.append(line)`, then `return out`): given by a call that hands that path
+    /// (see [`ArgumentOrigin`]).
+    YieldsAt(Rc<[ArgumentOrigin]>),
     /// What a call of the named function returned (`pickle.dumps(x)`), kept only when a rule
     /// tests `returned_by` (a round trip such as `pickle.loads(pickle.dumps(x))`).
     Returned(QName),
@@ -383,6 +388,16 @@ pub(crate) enum Value<'a> {
     Walk(Rc<str>),
 }
 
+/// An origin a function's returned value carries when a call hands one of its parameters a
+/// path of a known text (see [`Value::YieldsAt`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ArgumentOrigin {
+    /// The path's text, with `/` for Windows' separator.
+    pub(crate) path: Rc<str>,
+    /// What the returned value carries then (`file.~/.aws/credentials`).
+    pub(crate) origin: QName,
+}
+
 /// Which of `sys.modules`' views a [`Value::Loaded`] iterates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LoadedView {
@@ -424,6 +439,7 @@ impl Value<'_> {
             | Value::AnyModuleName
             | Value::Gives(_)
             | Value::Yields(_)
+            | Value::YieldsAt(_)
             | Value::Path(_)
             | Value::Entries(_)
             | Value::Walk(_) => false,
@@ -439,6 +455,7 @@ impl Value<'_> {
             || matches!(
                 self,
                 Value::Yields(_)
+                    | Value::YieldsAt(_)
                     | Value::Instance(_)
                     | Value::Descriptor(_)
                     | Value::Loader(_)
@@ -543,6 +560,7 @@ impl<'a> ValueSet<'a> {
             (Value::AttrOf(a), Value::AttrOf(b)) => Rc::ptr_eq(a, b),
             (Value::Gives(a), Value::Gives(b)) => Rc::ptr_eq(a, b),
             (Value::Yields(a), Value::Yields(b)) => Rc::ptr_eq(a, b),
+            (Value::YieldsAt(a), Value::YieldsAt(b)) => Rc::ptr_eq(a, b),
             _ => false,
         });
         if dup {

@@ -34,7 +34,9 @@ use crate::matchers::{
 use crate::scope::{LateWrite, MODULE, ScopeKind, Scopes};
 use crate::spelled::Spelled;
 use crate::spread::{self, Spread};
-use crate::value::{Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet};
+use crate::value::{
+    ArgumentOrigin, Bin, Const, Interner, LoadedView, QName, SeqKind, Text, Value, ValueSet,
+};
 
 /// Where the walker stands, as the matchers see it: built from the walker's fields one by one,
 /// so that other fields stay free to be borrowed mutably beside it (the raw findings a
@@ -1148,6 +1150,11 @@ pub(crate) struct Walker<'a, 'c> {
     /// whose guard judges each example as it runs.
     pub(crate) doctests_read: bool,
     file_calls: Option<spread::FileCalls>,
+    /// While a function's body is walked (where a `derived_from` test may follow what a call
+    /// returns): the origins its `return`s and `yield`s carry that only the walk computes
+    /// (see [`walk_computed_origin`]), which the function's name is given once the body is
+    /// walked (see [`Self::note_walked_returns`]).
+    walked_returns: Option<ValueSet<'a>>,
 }
 
 /// A file written with constant text (see [`Walker::note_saved`]).
@@ -1463,6 +1470,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             module_body: &[],
             doctests_read: false,
             file_calls: None,
+            walked_returns: None,
         }
     }
 
@@ -1635,7 +1643,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                         .map(|first| (d.scope, key(&first.parameter.name.id)));
                     self.bind_parameters(&f.parameters, given);
                     self.lend_parameters(&f.parameters, &f.name.id);
+                    self.walked_returns = self.c.needs_returned.then(ValueSet::default);
                     self.body(&f.body);
+                    self.note_walked_returns(f, d.scope);
                     self.lent.clear();
                     self.lent_globals.clear();
                     self.spread_body = None;
@@ -1650,6 +1660,111 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
             self.finish_scope(d.scope);
+        }
+    }
+
+    /// A returned or yielded value: evaluated, and what it carries that only the walk computes
+    /// kept while a function's body is walked (see [`Self::walked_returns`]).
+    fn returned_value(&mut self, v: &'a Expr) {
+        let mut ev = self.expr(v);
+        self.flush(&mut ev);
+        // Such origins are only ever `Value::From`s (the walk makes them so), kept as they
+        // are or as the items of a display (`[key]`, `{"key": key}`), which
+        // `ValueSet::passed_on` looks into one level deep.
+        let Some(found) = &mut self.walked_returns else { return };
+        let mut keep = |vals: &ValueSet<'a>| {
+            for alt in vals.alts() {
+                if let Value::From(q) = alt
+                    && walk_computed_origin(q)
+                {
+                    found.push(alt.clone());
+                }
+            }
+        };
+        keep(&ev.vals);
+        for alt in ev.vals.alts() {
+            match alt {
+                Value::Seq(items) => items.iter().for_each(&mut keep),
+                Value::Dict(entries) => entries.iter().for_each(|(_, v)| keep(v)),
+                _ => {}
+            }
+        }
+    }
+
+    /// After the walk of function `f`'s body (its scope `scope`): what its `return`s and
+    /// `yield`s carried that only the walk computes (a secrets file read at a path the body
+    /// built, a token a command printed) is what calling the function gives, as for the
+    /// summaries read at its `def` (see `Self::returns_derived`). A file read at a path a
+    /// caller handed a parameter (`read(os.path.expanduser("~/.aws/credentials"))`, or a
+    /// directory it lists, `find_tokens(appdata + "\\discord")`) is what a call gives only
+    /// where it hands that path (see [`Value::YieldsAt`]): the body is walked once with what
+    /// every caller gave, and `read("README.md")` sent is not the secret another call read.
+    /// The `def`'s scope was read already, so the name gets it as a late write: the file is
+    /// read again knowing it (`data=read()` at the module's level, or in a function walked
+    /// before), and once a reading knows it, nothing new is written.
+    fn note_walked_returns(&mut self, f: &'a ast::StmtFunctionDef, scope: u32) {
+        let Some(found) = self.walked_returns.take() else { return };
+        if found.is_empty() || !f.decorator_list.is_empty() {
+            return;
+        }
+        let Some(outer) = self.scopes.parent(scope) else { return };
+        // The path texts callers gave the parameters.
+        let mut handed: Vec<Rc<str>> = Vec::new();
+        if let Some(p) =
+            self.functions.get(&f.name.id).and_then(|l| l.iter().find(|p| std::ptr::eq(p.def, f)))
+        {
+            for (_, vals) in &p.given {
+                for alt in vals.alts() {
+                    let text = match alt {
+                        Value::Path(t) => &**t,
+                        Value::Const(c) => match c.as_str() {
+                            Some(t) if !t.is_empty() => t,
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let text: Rc<str> = slashed(text).into();
+                    if !handed.contains(&text) {
+                        handed.push(text);
+                    }
+                }
+            }
+        }
+        let mut fixed = ValueSet::default();
+        let mut by_argument: Vec<ArgumentOrigin> = Vec::new();
+        for alt in found.alts() {
+            let Value::From(q) = alt else { continue };
+            let path = q.strip_prefix(FILE_ORIGIN).unwrap_or_default();
+            // The longest text handed that the path starts with: the path was made from it.
+            let from_argument = handed
+                .iter()
+                .filter(|t| !path.is_empty() && path.starts_with(&***t))
+                .max_by_key(|t| t.len());
+            match from_argument {
+                Some(t) => by_argument.push(ArgumentOrigin { path: t.clone(), origin: q.clone() }),
+                None => fixed.push(alt.clone()),
+            }
+        }
+        let name = key(&f.name.id);
+        let known = self.scopes.lookup(outer, &name, &mut self.interner);
+        let knows_fixed = |q: &QName| {
+            known.alts().iter().any(|k| {
+                matches!(k, Value::Yields(y)
+                    if y.alts().iter().any(|v| matches!(v, Value::From(o) if o == q)))
+            })
+        };
+        let knows_argument = |a: &ArgumentOrigin| {
+            known.alts().iter().any(|k| matches!(k, Value::YieldsAt(y) if y.contains(a)))
+        };
+        let mut add = ValueSet::default();
+        if fixed.alts().iter().any(|v| matches!(v, Value::From(q) if !knows_fixed(q))) {
+            add.push(Value::Yields(Rc::new(fixed)));
+        }
+        if by_argument.iter().any(|a| !knows_argument(a)) {
+            add.push(Value::YieldsAt(by_argument.into()));
+        }
+        if !add.is_empty() {
+            self.scopes.add_to(outer, &name, &add);
         }
     }
 
@@ -2999,7 +3114,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    self.value(v);
+                    self.returned_value(v);
                 }
             }
             Stmt::Delete(d) => {
@@ -5938,12 +6053,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Expr::Yield(y) => {
                 if let Some(v) = &y.value {
-                    self.value(v);
+                    self.returned_value(v);
                 }
                 Eval::unknown()
             }
             Expr::YieldFrom(y) => {
-                self.value(&y.value);
+                self.returned_value(&y.value);
                 Eval::unknown()
             }
             Expr::Starred(s) => {
@@ -8608,8 +8723,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             vals.union(&helper_derived);
             // A function of the file that returns a module it imports, called.
             for alt in callee.vals.alts() {
-                if let Value::Yields(module) = alt {
-                    vals.union(module);
+                match alt {
+                    Value::Yields(module) => vals.union(module),
+                    Value::YieldsAt(by_argument) => {
+                        for a in by_argument.iter().filter(|a| hands_path(a, &pos, &kws)) {
+                            vals.push(Value::From(a.origin.clone()));
+                        }
+                    }
+                    _ => {}
                 }
             }
             // `operator.attrgetter("a.b")(obj)` is `obj.a.b`.
@@ -9779,6 +9900,26 @@ fn binds_locally(f: &ast::StmtFunctionDef, name: &Name) -> bool {
 
 /// The most statements of a function's body [`filling_values`] reads.
 const MAX_FILLING_STATEMENTS: usize = 256;
+
+/// Whether a call with these arguments hands the function a path an origin of its returned
+/// value was read at (see [`Value::YieldsAt`]): an argument of that text. (Which parameter it
+/// meets is not worked out: a method's receiver moves the positions.)
+fn hands_path<'a>(a: &ArgumentOrigin, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) -> bool {
+    let same = |t: &str| *slashed(t) == *a.path;
+    pos.iter().chain(kws.iter().map(|(_, e)| e)).any(|e| {
+        match e.fold.as_ref().and_then(Const::as_str) {
+            Some(t) => same(t),
+            None => e.vals.alts().iter().any(|v| matches!(v, Value::Path(t) if same(t))),
+        }
+    })
+}
+
+/// Whether an origin is one that only a walk computes, from texts it folds or paths it
+/// follows (a file's, a command's, a request's address'), which the summaries read at a
+/// `def` do not find (see `Walker::note_walked_returns`).
+fn walk_computed_origin(q: &str) -> bool {
+    q.starts_with(FILE_ORIGIN) || q.starts_with(COMMAND_ORIGIN) || q.starts_with(URL_ORIGIN)
+}
 
 /// The values `stmts` put into the name `name` (see `Walker::returns_carried`): assigned to
 /// it or to an item of it, augmented, or given to one of its [`FILLING_METHODS`]; branches,
