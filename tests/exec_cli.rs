@@ -953,6 +953,19 @@ fn program_under_signals(
     (child, line.trim().to_string(), rest)
 }
 
+/// Sends pysbx Ctrl-C's SIGINT and waits for it (see [`wait_bounded`]): its exit status and
+/// what it wrote on standard error.
+fn interrupt_and_wait(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
+    let status = wait_bounded(child);
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).expect("test setup");
+    }
+    (status, err)
+}
+
 /// Waits for `child` for at most 20 s; its exit status. Past that it is killed, and the
 /// failure shows what it wrote on standard error (when the caller has not taken it).
 fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
@@ -1043,13 +1056,7 @@ fn ctrl_c_reaches_the_programs_children_in_its_group() {
     let (mut child, first, rest) =
         program_under_signals(&s, &events, &[], &code, &["--no-gate", "--policy", policy], &[]);
     assert_eq!(first, "child ready");
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
-    let status = wait_bounded(&mut child);
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        std::io::Read::read_to_string(&mut e, &mut err).expect("test setup");
-    }
+    let (status, err) = interrupt_and_wait(&mut child);
     assert_eq!(
         rest.join().expect("reader"),
         "parent interrupted\nchild interrupted\nchild code 0\n",
@@ -1080,13 +1087,7 @@ fn ctrl_c_before_the_interpreters_status_is_read_still_reaches_it() {
         &[("PYSBX_TEST_INTERPRETER_LATE_MS", "1500")],
     );
     assert_eq!(first, "ready");
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("test setup");
-    let status = wait_bounded(&mut child);
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        std::io::Read::read_to_string(&mut e, &mut err).expect("test setup");
-    }
+    let (status, err) = interrupt_and_wait(&mut child);
     assert_eq!(rest.join().expect("reader"), "interrupted\n", "{err}");
     assert_eq!(status.code(), Some(0), "{err}");
     let end = jsonl(&events).into_iter().last().expect("an end line");
