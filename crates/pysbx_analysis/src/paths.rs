@@ -369,23 +369,26 @@ pub(crate) fn environment_default<'a>(func: &str, default: &str) -> Option<Value
 /// is where it is by default, which is where the files a rule names are looked for. Windows'
 /// variables are read whatever their case (`os.getenv("temp")`), as Windows reads them.
 pub(crate) fn known_directory(var: &str) -> Option<&'static str> {
-    if var.len() > 24 {
-        return None;
-    }
-    Some(match var.to_ascii_uppercase().as_str() {
-        "HOME" | "USERPROFILE" => "~",
-        "APPDATA" => "~/AppData/Roaming",
-        "LOCALAPPDATA" => "~/AppData/Local",
-        "XDG_CONFIG_HOME" => "~/.config",
-        "XDG_DATA_HOME" => "~/.local/share",
-        "TEMP" | "TMP" => "~/AppData/Local/Temp",
-        "PROGRAMFILES" => "C:/Program Files",
-        "PROGRAMFILES(X86)" => "C:/Program Files (x86)",
-        "PROGRAMDATA" | "ALLUSERSPROFILE" => "C:/ProgramData",
-        "SYSTEMROOT" | "WINDIR" => "C:/Windows",
-        "PUBLIC" => "C:/Users/Public",
-        _ => return None,
-    })
+    // Windows' variables are read in any case (`os.getenv("AppData")`): compared without a
+    // copy in upper case.
+    const KNOWN: [(&str, &str); 15] = [
+        ("HOME", "~"),
+        ("USERPROFILE", "~"),
+        ("APPDATA", "~/AppData/Roaming"),
+        ("LOCALAPPDATA", "~/AppData/Local"),
+        ("XDG_CONFIG_HOME", "~/.config"),
+        ("XDG_DATA_HOME", "~/.local/share"),
+        ("TEMP", "~/AppData/Local/Temp"),
+        ("TMP", "~/AppData/Local/Temp"),
+        ("PROGRAMFILES", "C:/Program Files"),
+        ("PROGRAMFILES(X86)", "C:/Program Files (x86)"),
+        ("PROGRAMDATA", "C:/ProgramData"),
+        ("ALLUSERSPROFILE", "C:/ProgramData"),
+        ("SYSTEMROOT", "C:/Windows"),
+        ("WINDIR", "C:/Windows"),
+        ("PUBLIC", "C:/Users/Public"),
+    ];
+    KNOWN.iter().find(|(name, _)| name.eq_ignore_ascii_case(var)).map(|(_, dir)| *dir)
 }
 
 /// The home directory, as `Path.home()` gives it, or a directory an environment variable
@@ -471,6 +474,16 @@ pub(crate) fn element<'a>(alt: &Value<'a>) -> Option<Value<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_directories_are_read_in_any_case() {
+        assert_eq!(known_directory("APPDATA"), Some("~/AppData/Roaming"));
+        assert_eq!(known_directory("AppData"), Some("~/AppData/Roaming"));
+        assert_eq!(known_directory("temp"), Some("~/AppData/Local/Temp"));
+        assert_eq!(known_directory("ProgramFiles(x86)"), Some("C:/Program Files (x86)"));
+        assert_eq!(known_directory("APPDATAX"), None);
+        assert_eq!(known_directory(""), None);
+    }
 
     #[test]
     fn names_pinned_under_or_make_a_path_each() {
