@@ -135,6 +135,19 @@ pub(crate) fn later_parts<'v>(
     if fold.is_none() && pinned_name_choices(vals) {
         return vals.alts().iter().map(pinned_name_part).collect();
     }
+    // A loop's name over a table of constants (`for store in ("\\discord\\...", ...)`):
+    // each, and of a longer table the items kept (the ones a rule tells apart) without what
+    // is not known, which makes no text.
+    if fold.is_none() && (vals.constant_choices() || vals.constants_beside_unknown()) {
+        return vals
+            .alts()
+            .iter()
+            .filter_map(|v| match v {
+                Value::Const(c) => Some(c.as_str()),
+                _ => None,
+            })
+            .collect();
+    }
     None
 }
 
