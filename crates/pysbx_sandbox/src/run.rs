@@ -801,9 +801,10 @@ fn run_inner(
                 // Ctrl-C: the program's own KeyboardInterrupt, as under a plain python3 at a
                 // terminal. Until the interpreter's tier has been read, the pid known may be
                 // stage B's standing as the pid namespace's init, which ignores SIGINT and
-                // whose group the interpreter is not in (a stop is read before the messages
-                // waiting in the channel, so a program already printing can still be behind
-                // its own status messages here): the interrupt waits for the tier.
+                // whose group the interpreter is not in (the status messages come through a
+                // thread of their own with the network relay, or past the set-up's wait, and
+                // a program already printing can be ahead of them; a stop that waited beside
+                // a full channel is read first): the interrupt waits for the tier.
                 if tier_seen {
                     interrupt(&program_pid);
                 } else {
