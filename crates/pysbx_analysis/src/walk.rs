@@ -3922,8 +3922,8 @@ impl<'a, 'c> Walker<'a, 'c> {
     ) {
         let followed_only = rewalk == Rewalk::ForFollowed;
         let rewalk = rewalk == Rewalk::Any;
-        // The caller's context is looked at only for a function that has no site yet (and
-        // never for a method, which is not walked again).
+        // The caller's context is looked at only for a function that has no site yet (never
+        // for a method, which is walked again for a followed value only, in its own context).
         let unsited =
             rewalk && self.functions.get(name).is_some_and(|l| l.iter().any(|p| p.site.is_none()));
         let here = if unsited { self.tested_context() } else { None };
@@ -10974,8 +10974,6 @@ fn windows_system_library(name: &str) -> Option<&'static str> {
     .find(|l| *l == base)
 }
 
-/// The text of a path a value set stands for, when it names one file: no listing's `*` or
-/// `?` in it (see `crate::paths`).
 /// Whether `test` holds for the path an argument is: the string it folds to, or else some
 /// path text it may be (see [`crate::paths::any_text`]).
 fn any_path_text(given: &Eval<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
@@ -10991,6 +10989,8 @@ fn slashed(path: &str) -> std::borrow::Cow<'_, str> {
     if path.contains('\\') { path.replace('\\', "/").into() } else { path.into() }
 }
 
+/// The text of a path a value set stands for, when it names one file: no listing's `*` or
+/// `?` in it (see `crate::paths`).
 fn one_path_text<'v>(vals: &'v ValueSet<'_>) -> Option<&'v str> {
     crate::paths::text_of(vals).filter(|t| !t.contains(['*', '?']))
 }
