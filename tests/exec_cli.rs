@@ -953,6 +953,16 @@ fn program_under_signals(
     (child, line.trim().to_string(), rest)
 }
 
+/// A program that prints `ready`, then sleeps for up to 60 s in short sleeps (see
+/// `sleeping_program`), printing `interrupted` on `KeyboardInterrupt`.
+fn interruptible_sleeper(ready: &str, interrupted: &str) -> String {
+    format!(
+        "import time\ntry:\n    print({ready:?}, flush=True)\n\
+         \x20   end = time.monotonic() + 60\n    while time.monotonic() < end:\n\
+         \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print({interrupted:?}, flush=True)\n"
+    )
+}
+
 /// Sends pysbx Ctrl-C's SIGINT and waits for it (see [`wait_bounded`]): its exit status and
 /// what it wrote on standard error.
 fn interrupt_and_wait(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
@@ -1041,9 +1051,7 @@ fn ctrl_c_reaches_the_programs_children_in_its_group() {
     let s = Scratch::new();
     let events = s.path().join("events.jsonl");
     let policy = s.write("policy.yaml", "process: true\nlimits: {wall_s: 60}\n");
-    let child_code = "import time\ntry:\n    print('child ready', flush=True)\n\
-         \x20   end = time.monotonic() + 60\n    while time.monotonic() < end:\n\
-         \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('child interrupted', flush=True)\n";
+    let child_code = interruptible_sleeper("child ready", "child interrupted");
     let code = format!(
         "import subprocess, sys\n\
          child = subprocess.Popen([sys.executable, '-c', {child_code:?}], stdout=subprocess.PIPE, text=True)\n\
@@ -1074,15 +1082,13 @@ fn ctrl_c_before_the_interpreters_status_is_read_still_reaches_it() {
     let s = Scratch::new();
     let events = s.path().join("events.jsonl");
     let policy = s.write("policy.yaml", "net:\n  allow: [\"127.0.0.1:9\"]\n");
-    let code = "import time\ntry:\n    print('ready', flush=True)\n\
-         \x20   end = time.monotonic() + 60\n    while time.monotonic() < end:\n\
-         \x20       time.sleep(0.05)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n";
+    let code = interruptible_sleeper("ready", "interrupted");
     let policy = policy.to_str().expect("utf-8 path");
     let (mut child, first, rest) = program_under_signals(
         &s,
         &events,
         &[],
-        code,
+        &code,
         &["--no-gate", "--policy", policy],
         &[("PYSBX_TEST_INTERPRETER_LATE_MS", "1500")],
     );
