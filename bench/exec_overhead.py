@@ -16,7 +16,8 @@ a before/after comparison under equal load.
 Each overhead is also given as the median of paired differences (a run against the bare run of
 its own round), which a drift in the machine's speed between rounds does not distort, and
 the paired wall time is also given against `python -I -c pass`, an interpreter that runs nothing.
-One command runs under a policy granting processes (`process: true`), under which pysbx also
+One command runs under a policy with one pinned destination (`net.allow`), under which the
+network relay runs beside the sandbox. One command runs under a policy granting processes (`process: true`), under which pysbx also
 searches the machine's service directories for UNIX sockets and covers each before the program
 starts: its difference from the plain `--no-gate` run is what that search and covering cost.
 
@@ -78,6 +79,12 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(processes, "w") as f:
         f.write("process: true\n")
     os.chmod(processes, 0o644)
+    # A policy with one pinned destination, under which the network relay runs (its end used
+    # to wait out the supervisor loop's 2 s timeout, docs/sandbox.md).
+    relayed = os.path.join(tmp, "net.yaml")
+    with open(relayed, "w") as f:
+        f.write('net:\n  allow: ["127.0.0.1:9"]\n')
+    os.chmod(relayed, 0o644)
     cmds = {
         "python -I -c pass": [PY, "-I", "-c", "pass"],
         "python -I hello.py": [PY, "-I", hello],
@@ -89,6 +96,9 @@ with tempfile.TemporaryDirectory() as tmp:
         cmds[f"{label} exec hello.py"] = base + ["--python", PY, hello]
         cmds[f"{label} exec --no-gate --policy processes.yaml hello.py"] = base + [
             "--python", PY, "--no-gate", "--policy", processes, hello
+        ]
+        cmds[f"{label} exec --no-gate --policy net.yaml hello.py"] = base + [
+            "--python", PY, "--no-gate", "--policy", relayed, hello
         ]
         if SHIM:
             cmds[f"{label} exec --no-gate hello.py (pyenv shim)"] = base + ["--python", SHIM, "--no-gate", hello]
