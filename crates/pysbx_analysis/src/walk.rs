@@ -1278,6 +1278,27 @@ fn chat_handler(vals: &ValueSet<'_>) -> Option<Receives> {
 const FILLING_METHODS: &[&str] =
     &["append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault"];
 
+/// What a list or set filled by `method` with `args` holds that a loop over it takes as a
+/// path: each path of known text put in (`append`, `add`, `appendleft`, the item of
+/// `insert`) as a listing's entries of that text, and the entries of a listing it is extended
+/// with (`found.extend(glob.glob(pattern))`). None when it gets no such path.
+fn listed_items<'a>(method: &str, args: &[Eval<'a>]) -> Option<ValueSet<'a>> {
+    let (item, whole) = match (method, args) {
+        ("append" | "add" | "appendleft", [item]) | ("insert", [_, item]) => (item, false),
+        ("extend" | "update", [items]) => (items, true),
+        _ => return None,
+    };
+    let mut out = ValueSet::default();
+    for alt in item.vals.alts() {
+        match alt {
+            Value::Path(t) if !whole => out.push(Value::Entries(t.clone())),
+            Value::Entries(_) if whole => out.push(alt.clone()),
+            _ => {}
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Methods of a list or dict that read it or change it in place: a name holding one is read
 /// in place as their receiver (see `Walker::mutate`).
 const CONTAINER_METHODS: &[&str] = &[
@@ -1671,7 +1692,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Such origins are only ever `Value::From`s (the walk makes them so), kept as they
         // are or as the items of a display (`[key]`, `{"key": key}`), which
         // `ValueSet::passed_on` looks into one level deep.
+        if self.walked_returns.is_none() {
+            return;
+        }
+        // A path whose file a rule follows, or a list of such paths (`return found` after
+        // `found.append(os.path.join(root, name))`): a caller that opens it opens that file.
+        let followed: SmallVec<[Value<'a>; 2]> = ev
+            .vals
+            .alts()
+            .iter()
+            .filter(|alt| match alt {
+                Value::Path(t) | Value::Entries(t) => self.follows_file_at(t),
+                _ => false,
+            })
+            .cloned()
+            .collect();
         let Some(found) = &mut self.walked_returns else { return };
+        followed.into_iter().for_each(|alt| found.push(alt));
         let mut keep = |vals: &ValueSet<'a>| {
             for alt in vals.alts() {
                 if let Value::From(q) = alt
@@ -1733,7 +1770,19 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut fixed = ValueSet::default();
         let mut by_argument: Vec<ArgumentOrigin> = Vec::new();
         for alt in found.alts() {
-            let Value::From(q) = alt else { continue };
+            let q = match alt {
+                Value::From(q) => q,
+                // A returned path of a followed file: what a call gives wherever it was made,
+                // unless the path was built from a parameter that several texts were handed.
+                Value::Path(t) | Value::Entries(t) => {
+                    let from_argument = handed.iter().any(|h| t.starts_with(&**h));
+                    if !from_argument || handed.len() == 1 {
+                        fixed.push(alt.clone());
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
             let path = q.strip_prefix(FILE_ORIGIN).unwrap_or_default();
             // The longest text handed that the path starts with: the path was made from it.
             let from_argument = handed
@@ -1747,17 +1796,22 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let name = key(&f.name.id);
         let known = self.scopes.lookup(outer, &name, &mut self.interner);
-        let knows_fixed = |q: &QName| {
+        let knows_fixed = |alt: &Value<'a>| {
             known.alts().iter().any(|k| {
-                matches!(k, Value::Yields(y)
-                    if y.alts().iter().any(|v| matches!(v, Value::From(o) if o == q)))
+                matches!(k, Value::Yields(y) if y.alts().iter().any(|v| match (v, alt) {
+                    (Value::From(o), Value::From(q)) => o == q,
+                    (Value::Path(o), Value::Path(t)) | (Value::Entries(o), Value::Entries(t)) => {
+                        o == t
+                    }
+                    _ => false,
+                }))
             })
         };
         let knows_argument = |a: &ArgumentOrigin| {
             known.alts().iter().any(|k| matches!(k, Value::YieldsAt(y) if y.contains(a)))
         };
         let mut add = ValueSet::default();
-        if fixed.alts().iter().any(|v| matches!(v, Value::From(q) if !knows_fixed(q))) {
+        if fixed.alts().iter().any(|v| !knows_fixed(v)) {
             add.push(Value::Yields(Rc::new(fixed)));
         }
         if by_argument.iter().any(|a| !knows_argument(a)) {
@@ -4985,7 +5039,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             ev.vals.refers()
                 || matches!(ev.fold, Some(Const::Str(_)))
                 || argument_is_followed(ev, origins)
-                || ev.vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
+                || ev.vals.alts().iter().any(|v| matches!(v, Value::Path(_) | Value::Entries(_)))
         };
         let positional = p.posonlyargs.iter().chain(&p.args).skip(skip);
         for (pd, ev) in positional.zip(pos) {
@@ -5260,6 +5314,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     ]))),
                     // A directory's entries (`os.walk("/")`, `Path.home().rglob("*")`).
                     Value::Entries(_) | Value::Walk(_) => set.push(crate::paths::element(alt)?),
+                    // A list of paths filled in place (`found = []`, then `found.append(path)`,
+                    // see `Walker::add_listed`): it may hold what is not known too.
+                    Value::Unknown
+                        if v.vals.alts().iter().any(|a| matches!(a, Value::Entries(_))) =>
+                    {
+                        set.push(Value::Unknown);
+                    }
                     // What a call returned, beside a listing: kept for `derived_from` tests,
                     // which do not follow it into its items.
                     Value::Returned(_)
@@ -5344,13 +5405,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         told
     }
 
-    /// [`Self::telling_text`], asked of the rules.
-    fn tells_apart(&self, text: &str) -> bool {
+    /// Whether a `derived_from` test follows the file at a path of text `text` (as written,
+    /// or under the home directory), or some file a listing of that text gives.
+    fn follows_file_at(&self, text: &str) -> bool {
         let origins = &self.c.derived_origins;
         let relative = text.trim_start_matches(['/', '\\']);
-        if origins.matches(&format!("{FILE_ORIGIN}{text}"))
+        origins.matches(&format!("{FILE_ORIGIN}{text}"))
             || origins.matches(&format!("{FILE_ORIGIN}~/{relative}"))
-        {
+    }
+
+    /// [`Self::telling_text`], asked of the rules.
+    fn tells_apart(&self, text: &str) -> bool {
+        if self.follows_file_at(text) {
             return true;
         }
         if text.len() < self.c.string_min_any
@@ -5607,6 +5673,23 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
         vals.union(&carried);
+        self.scopes.bind(self.scope, &name, vals);
+    }
+
+    /// `found.append(os.path.join(root, name))`: a list filled with paths of known text is
+    /// iterated as a listing of them is (see [`listed_items`]), so that a file a loop over
+    /// `found` opens is known to be one of those paths, as when the loop that found them opens
+    /// it. The list's other values are kept: iterating it may also give what they hold.
+    fn add_listed(&mut self, owner: &ast::ExprName, listed: ValueSet<'a>) {
+        let name = key(&owner.id);
+        if let Some(scope) = self.scopes.owner(self.scope, &name)
+            && scope != self.scope
+        {
+            self.scopes.add_to(scope, &name, &listed);
+            return;
+        }
+        let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
+        vals.union(&listed);
         self.scopes.bind(self.scope, &name, vals);
     }
 
@@ -8496,6 +8579,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             for e in pos.iter().chain(kws.iter().map(|(_, e)| e)) {
                 self.carry_into_target(&a.value, &e.vals);
             }
+            if let Expr::Name(owner) = &*a.value
+                && let Some(listed) = listed_items(m.as_str(), &pos)
+            {
+                self.add_listed(owner, listed);
+            }
         }
         // An in-memory file written with a followed value (`buf.write(frame)` on an
         // `io.BytesIO()`), or an image saved into one (`ImageGrab.grab().save(buf, "PNG")`),
@@ -9820,10 +9908,10 @@ fn name_bit(name: &str) -> u64 {
 }
 
 /// Whether a value is a path whose text names every file of a walk or a listing (`*`) or lies
-/// in the home directory (`~`): what a helper does at such a path is what the rules about
-/// destruction and credentials judge.
+/// in the home directory (`~`), or a list of such paths (see `Walker::add_listed`): what a
+/// helper does at such a path is what the rules about destruction and credentials judge.
 fn names_many_or_home(v: &Value<'_>) -> bool {
-    matches!(v, Value::Path(t) if t.starts_with('~') || t.contains('*'))
+    matches!(v, Value::Path(t) | Value::Entries(t) if t.starts_with('~') || t.contains('*'))
 }
 
 /// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
