@@ -1697,18 +1697,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         // A path whose file a rule follows, or a list of such paths (`return found` after
         // `found.append(os.path.join(root, name))`): a caller that opens it opens that file.
-        let followed: SmallVec<[Value<'a>; 2]> = ev
-            .vals
-            .alts()
-            .iter()
-            .filter(|alt| match alt {
-                Value::Path(t) | Value::Entries(t) => self.follows_file_at(t),
-                _ => false,
-            })
-            .cloned()
-            .collect();
+        for alt in ev.vals.alts() {
+            if let Value::Path(t) | Value::Entries(t) = alt
+                && self.follows_file_at(t)
+                && let Some(found) = &mut self.walked_returns
+            {
+                found.push(alt.clone());
+            }
+        }
         let Some(found) = &mut self.walked_returns else { return };
-        followed.into_iter().for_each(|alt| found.push(alt));
         let mut keep = |vals: &ValueSet<'a>| {
             for alt in vals.alts() {
                 if let Value::From(q) = alt
