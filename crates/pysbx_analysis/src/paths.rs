@@ -95,6 +95,27 @@ pub(crate) fn any_text(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) 
     any
 }
 
+/// As [`any_text`], where a string constant is a path's text too: a parameter that one call
+/// of the file handed a literal path (`steal("/etc/shadow")`) and another a path built
+/// (`steal(os.path.expanduser("~/.aws/credentials"))`) may name either file. `None` (a
+/// parameter's default before the body picks a path) names none.
+pub(crate) fn any_text_or_string(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+    let mut any = false;
+    for alt in vals.alts() {
+        match alt {
+            Value::Path(t) => any = any || test(t),
+            Value::Const(c) => match c.as_str() {
+                Some(s) => any = any || test(s),
+                None if matches!(c, Const::None) => {}
+                None => return false,
+            },
+            _ if carried_beside(alt) => {}
+            _ => return false,
+        }
+    }
+    any
+}
+
 /// The text of an argument that is a path: a string it folds to, or a path text.
 pub(crate) fn known<'v>(fold: Option<&'v Const<'_>>, vals: &'v ValueSet<'_>) -> Option<&'v str> {
     match fold {

@@ -3660,8 +3660,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let mut ev = self.expr(d);
                 self.flush(&mut ev);
                 self.given(&key_str(&pd.parameter.name.id), ev.fold.as_ref(), pd.parameter.range);
-                // As for a caller's arguments (see `give_arguments`): what refers, or a string.
-                if ev.vals.refers() || matches!(ev.fold, Some(Const::Str(_))) {
+                // As for a caller's arguments (see `give_arguments`): what refers, a string,
+                // or a path whose text is known (`path=os.path.expanduser("~/.netrc")`).
+                if ev.vals.refers()
+                    || matches!(ev.fold, Some(Const::Str(_)))
+                    || ev.vals.alts().iter().any(|v| matches!(v, Value::Path(_)))
+                {
                     given.push((key(&pd.parameter.name.id), ev.binding()));
                 }
             }
@@ -11060,11 +11064,11 @@ fn windows_system_library(name: &str) -> Option<&'static str> {
 }
 
 /// Whether `test` holds for the path an argument is: the string it folds to, or else some
-/// path text it may be (see [`crate::paths::any_text`]).
+/// path text or string it may be (see [`crate::paths::any_text_or_string`]).
 fn any_path_text(given: &Eval<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
     match given.fold.as_ref().and_then(Const::as_str) {
         Some(path) => test(path),
-        None => crate::paths::any_text(&given.vals, test),
+        None => crate::paths::any_text_or_string(&given.vals, test),
     }
 }
 
