@@ -203,12 +203,28 @@ fn opened_path<'e, 'a>(pos: &'e [Eval<'a>], kws: &'e [(Name, Eval<'a>)]) -> Opti
 }
 
 /// What a path's value says the file there holds: the origins a download or a capture saved
-/// there gave it (see `Walker::saved_in`), not a directory's own (`q/`), and not an
-/// environment variable a path was made from (its text is not the file's).
+/// there gave it (see `Walker::saved_in`), not a directory's own (`q/`), and not the
+/// environment or a variable a path was made from (its text is not the file's:
+/// `os.path.join("/home", os.environ["USER"])`). A secret's variable is no part of a path, so
+/// its origin there is the secret written to the file (`f.write(os.environ["GITHUB_TOKEN"])`
+/// into the path, then the path read back).
 fn path_holds<'v>(vals: &'v ValueSet<'_>) -> impl Iterator<Item = QName> + 'v {
     vals.alts().iter().filter_map(|v| match v {
-        Value::From(q) if !q.starts_with("os.environ") && !q.ends_with('/') => Some(q.clone()),
+        Value::From(q)
+            if (!q.starts_with("os.environ") || secret_variable_origin(q)) && !q.ends_with('/') =>
+        {
+            Some(q.clone())
+        }
         _ => None,
+    })
+}
+
+/// Whether an origin is an environment variable named as a secret is (`os.environ.
+/// GITHUB_TOKEN`, `os.environ.AWS_SECRET_ACCESS_KEY`, `os.environ.TWINE_PASSWORD`).
+fn secret_variable_origin(q: &str) -> bool {
+    q.strip_prefix("os.environ.").is_some_and(|name| {
+        ["TOKEN", "KEY", "PASSWORD", "SECRET"].iter().any(|w| name.contains(w))
+            || name.ends_with("_PAT")
     })
 }
 
@@ -831,9 +847,9 @@ struct Unwalked<'a> {
     walked: bool,
     /// Walked a second time, for a site or arguments met after its first walk.
     rewalked: bool,
-    /// Walked again for a value `derived_from` follows that a call handed it (see
-    /// `Walker::hand_arguments`).
-    rewalked_for_followed: bool,
+    /// How many times it was walked again for a value `derived_from` follows that a call
+    /// handed it (see `Walker::hand_arguments`).
+    followed_rewalks: u8,
     /// Walked again for a path a call handed it that names many files or the home directory
     /// (see `Walker::hand_arguments`).
     rewalked_for_paths: bool,
@@ -2741,6 +2757,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .find(|(p, _, dir)| {
                         if &**p == w {
                             !dir || directory
+                        } else if let Some(d) = p.strip_suffix(crate::paths::UNKNOWN_PART)
+                            && d.ends_with('/')
+                        {
+                            // Some entry of a directory (a helper given several names, see
+                            // `written_beside_unknown`): which holds what is not known, so
+                            // each entry read back may hold it.
+                            w.strip_prefix(d).is_some_and(|name| {
+                                !name.is_empty() && !name.contains(['/', '*', '?'])
+                            })
                         } else {
                             *dir && w.strip_prefix(&**p).is_some_and(|rest| {
                                 rest.starts_with('/') || p.ends_with('/') && !rest.is_empty()
@@ -2956,7 +2981,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     site,
                     walked: false,
                     rewalked: false,
-                    rewalked_for_followed: false,
+                    followed_rewalks: 0,
                     rewalked_for_paths: false,
                     frames: frames.clone(),
                     runs_argument: None,
@@ -3994,11 +4019,14 @@ impl<'a, 'c> Walker<'a, 'c> {
             let args = || pos.iter().chain(kws.iter().map(|(_, e)| e));
             let refers = args().any(|e| e.vals.refers());
             let again_for_arguments = rewalk && p.walked && refers;
+            // Again for each call that hands it a followed value it was not given yet (a
+            // helper handed a harmless text, then a token, then a key file), a few times.
             let again_for_followed = (rewalk || followed_only)
                 && p.walked
                 && !refers
-                && !p.rewalked_for_followed
-                && args().any(|e| argument_is_followed(e, origins));
+                && p.followed_rewalks < MAX_FOLLOWED_REWALKS
+                && args().any(|e| argument_is_followed(e, origins))
+                && (p.followed_rewalks == 0 || hands_new_origin(&p.given, args(), origins));
             // So does a path that names every file of a walk or a listing, or one in the home
             // directory (`encrypt(os.path.join(root, name))` in a loop over `os.walk(home)`,
             // with `encrypt` defined above): what the body opens, writes or removes there is
@@ -4020,7 +4048,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 p.rewalked = true;
                 true
             } else if again_for_followed {
-                p.rewalked_for_followed = true;
+                p.followed_rewalks += 1;
                 true
             } else if again_for_paths {
                 p.rewalked_for_paths = true;
@@ -9913,6 +9941,28 @@ fn name_bit(name: &str) -> u64 {
 /// helper does at such a path is what the rules about destruction and credentials judge.
 fn names_many_or_home(v: &Value<'_>) -> bool {
     matches!(v, Value::Path(t) | Value::Entries(t) if t.starts_with('~') || t.contains('*'))
+}
+
+/// How many times a function's body is walked again for followed values its calls hand it
+/// (see `Walker::hand_arguments`).
+const MAX_FOLLOWED_REWALKS: u8 = 4;
+
+/// Whether a call's arguments carry a followed origin that none of what the function was
+/// given before carries: a walk with them may find what the walks before did not.
+fn hands_new_origin<'e, 'a: 'e>(
+    given: &[(Name, ValueSet<'a>)],
+    mut args: impl Iterator<Item = &'e Eval<'a>>,
+    origins: &NameTable,
+) -> bool {
+    let known: Vec<ValueSet<'a>> = given.iter().map(|(_, v)| v.passed_on(origins)).collect();
+    args.any(|e| {
+        e.vals.passed_on(origins).alts().iter().any(|o| match o {
+            Value::From(q) => !known
+                .iter()
+                .any(|k| k.alts().iter().any(|v| matches!(v, Value::From(w) if w == q))),
+            _ => false,
+        })
+    })
 }
 
 /// Whether an argument holds a value a `derived_from` test follows (see [`Value::derived`]).
