@@ -985,6 +985,22 @@ impl FText {
         self.end_run();
     }
 
+    /// A field holding a path whose text is known though it does not fold (`f"curl -F
+    /// f=@{key} {url}"` after `key = os.path.expanduser("~/.ssh/id_rsa")`): the string does
+    /// not fold, but its run of constant text goes on through the path's text, so that the
+    /// string rules read the command line as the shell gets it.
+    fn path(&mut self, text: &str) {
+        self.whole = None;
+        if self.keep_runs {
+            if self.run.len() + text.len() > fold::MAX_CONST_LEN {
+                self.end_run();
+            }
+            if text.len() <= fold::MAX_CONST_LEN {
+                self.run.push_str(text);
+            }
+        }
+    }
+
     fn end_run(&mut self) {
         if self.keep_runs && !self.run.is_empty() {
             self.runs.push(std::mem::take(&mut self.run));
@@ -8283,14 +8299,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                             .map(Text::Owned),
                         _ => None,
                     };
-                    match formatted {
-                        Some(s) => {
+                    let path = match (&formatted, conversion, &i.format_spec) {
+                        (None, None | Some('s'), None) => one_path_text(&ev.vals),
+                        _ => None,
+                    };
+                    match (formatted, path) {
+                        (Some(s), _) => {
                             if let Some(debug) = &i.debug_text {
                                 text.constant(debug.as_str());
                             }
                             text.constant(s.as_str());
                         }
-                        None => text.computed(),
+                        (None, Some(p)) if i.debug_text.is_none() => text.path(p),
+                        _ => text.computed(),
                     }
                     children.push(ev);
                 }
