@@ -6721,8 +6721,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         // Built only where it can be used: handed out, or at the outermost operator of a chain
         // (a lone `name + "text"` has one part, already a candidate of its own).
         let wanted = !outermost || left_end.is_some();
-        let end = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str)) {
-            (None, None, Some(part)) if wanted => {
+        // A path whose text is known run on with `+` (`"curl -F f=@" + key`, `key` bound to
+        // `os.path.expanduser("~/.ssh/id_rsa")`) is part of the chain's text too, as a field
+        // of an f-string is (see `FText::path`): the string rules read the command with it.
+        let added_path = match (&fold, b.op) {
+            (None, ast::Operator::Add) if r.fold.is_none() => one_path_text(&r.vals),
+            _ => None,
+        };
+        let end = match (&fold, &l.fold, r.fold.as_ref().and_then(Const::as_str), added_path) {
+            (None, None, Some(part), _) if wanted => {
                 let (mut text, parts) = left_end.unwrap_or_default();
                 if b.op == ast::Operator::Div {
                     push_path_part(&mut text, part);
@@ -6731,6 +6738,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
                 (text.len() <= fold::MAX_CONST_LEN).then_some((text, parts + 1))
             }
+            (None, Some(start), None, Some(path)) => start.as_str().and_then(|start| {
+                let text = format!("{start}{path}");
+                (text.len() <= fold::MAX_CONST_LEN).then_some((text, 2))
+            }),
+            (None, None, None, Some(path)) => left_end.and_then(|(mut text, parts)| {
+                text.push_str(path);
+                (text.len() <= fold::MAX_CONST_LEN).then_some((text, parts + 1))
+            }),
             _ => None,
         };
         let v = verdict_for(fold.as_ref());
