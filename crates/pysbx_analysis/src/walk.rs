@@ -5706,19 +5706,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if carried.is_empty() {
             return;
         }
-        let name = key(&owner.id);
-        // A container of an enclosing scope or of the module, filled from a function
-        // (`info["host"] = ...` in a helper, the dict sent at module level): the object that
-        // scope's name holds is the one changed, so it is that binding that carries the value.
-        if let Some(owner) = self.scopes.owner(self.scope, &name)
-            && owner != self.scope
-        {
-            self.scopes.add_to(owner, &name, &carried);
-            return;
-        }
-        let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
-        vals.union(&carried);
-        self.scopes.bind(self.scope, &name, vals);
+        self.add_to_container(owner, &carried);
     }
 
     /// `found.append(os.path.join(root, name))`: a list filled with paths of known text is
@@ -5726,15 +5714,23 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// `found` opens is known to be one of those paths, as when the loop that found them opens
     /// it. The list's other values are kept: iterating it may also give what they hold.
     fn add_listed(&mut self, owner: &ast::ExprName, listed: ValueSet<'a>) {
+        self.add_to_container(owner, &listed);
+    }
+
+    /// Adds `added` to what the container a name holds is known to hold.
+    fn add_to_container(&mut self, owner: &ast::ExprName, added: &ValueSet<'a>) {
         let name = key(&owner.id);
+        // A container of an enclosing scope or of the module, filled from a function
+        // (`info["host"] = ...` in a helper, the dict sent at module level): the object that
+        // scope's name holds is the one changed, so it is that binding that carries the value.
         if let Some(scope) = self.scopes.owner(self.scope, &name)
             && scope != self.scope
         {
-            self.scopes.add_to(scope, &name, &listed);
+            self.scopes.add_to(scope, &name, added);
             return;
         }
         let mut vals = self.scopes.lookup(self.scope, &key_str(&owner.id), &mut self.interner);
-        vals.union(&listed);
+        vals.union(added);
         self.scopes.bind(self.scope, &name, vals);
     }
 
