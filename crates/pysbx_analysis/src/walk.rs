@@ -1721,9 +1721,6 @@ impl<'a, 'c> Walker<'a, 'c> {
     fn returned_value(&mut self, v: &'a Expr) {
         let mut ev = self.expr(v);
         self.flush(&mut ev);
-        // Such origins are only ever `Value::From`s (the walk makes them so), kept as they
-        // are or as the items of a display (`[key]`, `{"key": key}`), which
-        // `ValueSet::passed_on` looks into one level deep.
         if self.walked_returns.is_none() {
             return;
         }
@@ -1737,6 +1734,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 found.push(alt.clone());
             }
         }
+        // The origins only the walk computes are only ever `Value::From`s (the walk makes them
+        // so), kept as they are or as the items of a display (`[key]`, `{"key": key}`), which
+        // `ValueSet::passed_on` looks into one level deep.
         let Some(found) = &mut self.walked_returns else { return };
         let mut keep = |vals: &ValueSet<'a>| {
             for alt in vals.alts() {
@@ -1804,6 +1804,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 // A returned path of a followed file: what a call gives wherever it was made,
                 // unless the path was built from a parameter that several texts were handed.
                 Value::Path(t) | Value::Entries(t) => {
+                    let t = slashed(t);
                     let from_argument = handed.iter().any(|h| t.starts_with(&**h));
                     if !from_argument || handed.len() == 1 {
                         fixed.push(alt.clone());
