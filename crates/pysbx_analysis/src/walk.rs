@@ -1259,6 +1259,22 @@ const CHAT_HANDLERS: &[(&str, Receives)] = &[
     ("discord.ext.commands.Bot().hybrid_command", Receives::AfterFirst),
 ];
 
+/// Calls that register a keyboard listener's callbacks: the callee, the position of the
+/// callback it takes by position, and the keywords it takes callbacks by (see
+/// `Walker::keyboard_callbacks`).
+const KEY_LISTENERS: &[(&str, Option<usize>, &[&str])] = &[
+    ("pynput.keyboard.Listener", Some(0), &["on_press", "on_release"]),
+    ("keyboard.on_press", Some(0), &["callback"]),
+    ("keyboard.on_release", Some(0), &["callback"]),
+    ("keyboard.hook", Some(0), &["callback"]),
+    ("keyboard.on_press_key", Some(1), &["callback"]),
+    ("keyboard.on_release_key", Some(1), &["callback"]),
+];
+
+/// The origin of each key a keyboard listener's callback receives (see [`KEY_LISTENERS`]),
+/// for `derived_from` tests, under a module name no package uses.
+const KEYSTROKE_ORIGIN: &str = "__keyboard__.key";
+
 /// The origin of what a chat bot's users send its handlers (see [`CHAT_HANDLERS`]), for
 /// `derived_from` tests: a dotted name, as a rule's pattern must be, under a module name no
 /// package uses.
@@ -5710,6 +5726,47 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.add_to_container(owner, &carried);
     }
 
+    /// A function of the file registered as a keyboard listener's callback
+    /// (`pynput.keyboard.Listener(on_press=record)`, `keyboard.on_press(record)`, see
+    /// [`KEY_LISTENERS`]): its first parameter receives each key pressed, which has the origin
+    /// [`KEYSTROKE_ORIGIN`] for `derived_from` tests (a keylogger's buffer sent away).
+    fn keyboard_callbacks(&mut self, c: &'a ast::ExprCall, callee: &Eval<'a>) {
+        if self.functions.is_empty() || self.c.derived_origins.is_empty() {
+            return;
+        }
+        let Some((_, position, keywords)) =
+            callee.vals.quals().find_map(|q| KEY_LISTENERS.iter().find(|(name, ..)| *name == &**q))
+        else {
+            return;
+        };
+        if !self.c.derived_origins.matches(KEYSTROKE_ORIGIN) {
+            return;
+        }
+        let positional = position.and_then(|at| c.arguments.args.get(at));
+        let named = c
+            .arguments
+            .keywords
+            .iter()
+            .filter(|k| k.arg.as_ref().is_some_and(|a| keywords.contains(&a.as_str())))
+            .map(|k| &k.value);
+        let callbacks: SmallVec<[Name; 2]> = positional
+            .into_iter()
+            .chain(named)
+            .filter_map(|e| match e {
+                Expr::Name(n) => Some(key(&n.id)),
+                _ => None,
+            })
+            .collect();
+        if callbacks.is_empty() {
+            return;
+        }
+        let origin = self.interner.intern(KEYSTROKE_ORIGIN);
+        let key_pressed = [Eval::of(ValueSet::one(Value::From(origin)))];
+        for name in &callbacks {
+            self.function_called_here(name, &key_pressed, &[]);
+        }
+    }
+
     /// `found.append(os.path.join(root, name))`: a list filled with paths of known text is
     /// iterated as a listing of them is (see [`listed_items`]), so that a file a loop over
     /// `found` opens is known to be one of those paths, as when the loop that found them opens
@@ -8633,6 +8690,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             self.add_entries(owner, entries);
         }
+        self.keyboard_callbacks(c, &callee);
         // `parts.append(socket.gethostname())`, `seen.add(...)`, `d.update(env)`: the
         // container `parts` names carries what the argument carries (see `Self::carry_into`).
         if let (Some(m), Expr::Attribute(a)) = (&method, &*c.func)
