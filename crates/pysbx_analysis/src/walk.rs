@@ -5749,11 +5749,16 @@ impl<'a, 'c> Walker<'a, 'c> {
             .iter()
             .filter(|k| k.arg.as_ref().is_some_and(|a| keywords.contains(&a.as_str())))
             .map(|k| &k.value);
-        let callbacks: SmallVec<[Name; 2]> = positional
+        // A function by its name, or a method of the class by `self.on_press` in another of
+        // its methods (a keylogger written as a class).
+        let callbacks: SmallVec<[(Name, bool); 2]> = positional
             .into_iter()
             .chain(named)
             .filter_map(|e| match e {
-                Expr::Name(n) => Some(key(&n.id)),
+                Expr::Name(n) => Some((key(&n.id), false)),
+                Expr::Attribute(a) if matches!(&*a.value, Expr::Name(_)) => {
+                    Some((key(&a.attr.id), true))
+                }
                 _ => None,
             })
             .collect();
@@ -5762,8 +5767,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let origin = self.interner.intern(KEYSTROKE_ORIGIN);
         let key_pressed = [Eval::of(ValueSet::one(Value::From(origin)))];
-        for name in &callbacks {
-            self.function_called_here(name, &key_pressed, &[]);
+        for (name, method) in &callbacks {
+            if !method {
+                self.function_called_here(name, &key_pressed, &[]);
+            } else if self.scope != MODULE {
+                let owner = self.slot_owner();
+                if owner != MODULE {
+                    self.method_called_here(owner, true, name, &key_pressed, &[], false);
+                }
+            }
         }
     }
 
