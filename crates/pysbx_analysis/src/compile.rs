@@ -29,6 +29,10 @@ pub(crate) const COMMAND_ORIGIN: &str = "command.";
 /// read: `url.` and the address (`url.http://169.254.169.254/latest/meta-data/*`, see
 /// `Walker::url_origin`).
 pub(crate) const URL_ORIGIN: &str = "url.";
+/// The origin of each key a keyboard listener's callback receives (see
+/// `Walker::keyboard_callbacks`), for `derived_from` tests, under a module name no package
+/// uses.
+pub(crate) const KEYSTROKE_ORIGIN: &str = "__keyboard__.key";
 
 /// A regex checked when the rules are compiled and built the first time it runs: building
 /// every regex of the built-in rules costs milliseconds that a process analysing one small
@@ -321,6 +325,9 @@ pub(crate) struct Compiled {
     pub(crate) follows_commands: bool,
     /// Some `derived_from` test names what a request to an address read (`url.` origins).
     pub(crate) follows_urls: bool,
+    /// Some `derived_from` test names the keys a keyboard listener's callback receives
+    /// ([`KEYSTROKE_ORIGIN`]).
+    pub(crate) follows_keys: bool,
     /// Whether an `inside` filter asks what an `if` compared (`tested_against`): only then
     /// are the strings of each test kept as a frame of its body.
     pub(crate) needs_tested: bool,
@@ -392,6 +399,7 @@ impl Compiled {
             follows_files: false,
             follows_commands: false,
             follows_urls: false,
+            follows_keys: false,
             needs_tested: false,
             instance_classes: NameTable::default(),
             comment_checks: Vec::new(),
@@ -456,6 +464,7 @@ impl Compiled {
             .iter()
             .map(|&r| c.programs.get(r as usize).and_then(|p| needed_regexes(&c, p)))
             .collect();
+        c.follows_keys = c.derived_origins.matches(KEYSTROKE_ORIGIN);
         c.string_fit = crate::matchers::string::Fit::table(&c);
         c.string_min_any = c.string_rule_min_len.iter().copied().min().unwrap_or(usize::MAX);
         c.string_min_ascii = c

@@ -25,7 +25,9 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::compile::{COMMAND_ORIGIN, Compiled, FILE_ORIGIN, OWN_SOURCE_ORIGIN, URL_ORIGIN};
+use crate::compile::{
+    COMMAND_ORIGIN, Compiled, FILE_ORIGIN, KEYSTROKE_ORIGIN, OWN_SOURCE_ORIGIN, URL_ORIGIN,
+};
 use crate::fold::{self, Budget, CallArgs, MAX_SEQ_LEN};
 use crate::glob::{NameTable, nfkc};
 use crate::matchers::{
@@ -1270,10 +1272,6 @@ const KEY_LISTENERS: &[(&str, Option<usize>, &[&str])] = &[
     ("keyboard.on_press_key", Some(1), &["callback"]),
     ("keyboard.on_release_key", Some(1), &["callback"]),
 ];
-
-/// The origin of each key a keyboard listener's callback receives (see [`KEY_LISTENERS`]),
-/// for `derived_from` tests, under a module name no package uses.
-const KEYSTROKE_ORIGIN: &str = "__keyboard__.key";
 
 /// The origin of what a chat bot's users send its handlers (see [`CHAT_HANDLERS`]), for
 /// `derived_from` tests: a dotted name, as a rule's pattern must be, under a module name no
@@ -5731,7 +5729,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// [`KEY_LISTENERS`]): its first parameter receives each key pressed, which has the origin
     /// [`KEYSTROKE_ORIGIN`] for `derived_from` tests (a keylogger's buffer sent away).
     fn keyboard_callbacks(&mut self, c: &'a ast::ExprCall, callee: &Eval<'a>) {
-        if self.functions.is_empty() || self.c.derived_origins.is_empty() {
+        if !self.c.follows_keys || self.functions.is_empty() {
             return;
         }
         let Some((_, position, keywords)) =
@@ -5739,9 +5737,6 @@ impl<'a, 'c> Walker<'a, 'c> {
         else {
             return;
         };
-        if !self.c.derived_origins.matches(KEYSTROKE_ORIGIN) {
-            return;
-        }
         let positional = position.and_then(|at| c.arguments.args.get(at));
         let named = c
             .arguments
