@@ -4157,12 +4157,20 @@ impl<'a, 'c> Walker<'a, 'c> {
         if !through_object
             && let Expr::Attribute(a) = func
             && matches!(&*a.value, Expr::Name(_))
-            && self.scope != MODULE
         {
-            let owner = self.slot_owner();
-            if owner != MODULE {
-                self.method_called_here(owner, true, method, pos, kws, false);
-            }
+            self.own_method_called(method, pos, kws);
+        }
+    }
+
+    /// `self.name(...)` in a method (or `self.name` handed on to be called): the method of
+    /// the class whose attributes `self.x` reads name, given the arguments.
+    fn own_method_called(&mut self, name: &Name, pos: &[Eval<'a>], kws: &[(Name, Eval<'a>)]) {
+        if self.scope == MODULE {
+            return;
+        }
+        let owner = self.slot_owner();
+        if owner != MODULE {
+            self.method_called_here(owner, true, name, pos, kws, false);
         }
     }
 
@@ -5763,13 +5771,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let origin = self.interner.intern(KEYSTROKE_ORIGIN);
         let key_pressed = [Eval::of(ValueSet::one(Value::From(origin)))];
         for (name, method) in &callbacks {
-            if !method {
+            if *method {
+                self.own_method_called(name, &key_pressed, &[]);
+            } else {
                 self.function_called_here(name, &key_pressed, &[]);
-            } else if self.scope != MODULE {
-                let owner = self.slot_owner();
-                if owner != MODULE {
-                    self.method_called_here(owner, true, name, &key_pressed, &[], false);
-                }
             }
         }
     }
