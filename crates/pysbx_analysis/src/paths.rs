@@ -83,28 +83,24 @@ fn carried_beside(alt: &Value<'_>) -> bool {
 /// carries for `returned_by` and `derived_from` tests, and what is not known: see
 /// [`text_of`]), one of which `test` accepts: a name bound to a path on several paths of the
 /// code may hold any of them.
-pub(crate) fn any_text(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
-    let mut any = false;
-    for alt in vals.alts() {
-        match alt {
-            Value::Path(t) => any = any || test(t),
-            _ if carried_beside(alt) => {}
-            _ => return false,
-        }
-    }
-    any
+pub(crate) fn any_text(vals: &ValueSet<'_>, test: impl FnMut(&str) -> bool) -> bool {
+    any_text_with(vals, false, test)
 }
 
 /// As [`any_text`], where a string constant is a path's text too: a parameter that one call
 /// of the file handed a literal path (`steal("/etc/shadow")`) and another a path built
 /// (`steal(os.path.expanduser("~/.aws/credentials"))`) may name either file. `None` (a
 /// parameter's default before the body picks a path) names none.
-pub(crate) fn any_text_or_string(vals: &ValueSet<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+pub(crate) fn any_text_or_string(vals: &ValueSet<'_>, test: impl FnMut(&str) -> bool) -> bool {
+    any_text_with(vals, true, test)
+}
+
+fn any_text_with(vals: &ValueSet<'_>, strings: bool, mut test: impl FnMut(&str) -> bool) -> bool {
     let mut any = false;
     for alt in vals.alts() {
         match alt {
             Value::Path(t) => any = any || test(t),
-            Value::Const(c) => match c.as_str() {
+            Value::Const(c) if strings => match c.as_str() {
                 Some(s) => any = any || test(s),
                 None if matches!(c, Const::None) => {}
                 None => return false,
