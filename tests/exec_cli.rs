@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use crate::exec_support::{
-    Scratch, exec_as_nobody, exec_with_events, listener, processes_naming, python, run,
-    sandbox_processes, spawn_piped, stderr, stdout, token, track,
+    Scratch, exec_as_nobody, exec_with_events, listener, process_tree_report, processes_naming,
+    python, run, sandbox_processes, spawn_piped, stderr, stdout, token, track,
 };
 
 fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -977,7 +977,8 @@ fn interrupt_and_wait(child: &mut std::process::Child) -> (std::process::ExitSta
 }
 
 /// Waits for `child` for at most 20 s; its exit status. Past that it is killed, and the
-/// failure shows what it wrote on standard error (when the caller has not taken it).
+/// failure shows what its processes were doing (signals pending, blocked and caught) and what
+/// it wrote on standard error (when the caller has not taken it).
 fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -985,13 +986,17 @@ fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
             return status;
         }
         if std::time::Instant::now() >= deadline {
+            let tree = process_tree_report(child.id());
             let _ = child.kill();
             let _ = child.wait();
             let mut err = String::new();
             if let Some(mut e) = child.stderr.take() {
                 let _ = std::io::Read::read_to_string(&mut e, &mut err);
             }
-            panic!("pysbx did not end after the signal; its standard error:\n{err}");
+            panic!(
+                "pysbx did not end after the signal; its processes then:\n{tree}\
+                 its standard error:\n{err}"
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

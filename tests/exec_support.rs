@@ -249,6 +249,66 @@ pub(crate) fn sandbox_processes() -> Vec<String> {
     out
 }
 
+/// What `pid` and every process below it are doing, one line each (pid, process group,
+/// state, pending/blocked/caught signal masks, kernel wait channel, command line): shown when
+/// a run does not end, to tell a lost signal from a slow machine.
+pub(crate) fn process_tree_report(pid: u32) -> String {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // The fields after the command's closing parenthesis: state, ppid, pgrp, ...
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        if let Some(ppid) = fields.get(1).and_then(|p| p.parse::<u32>().ok()) {
+            parents.push((child, ppid));
+        }
+    }
+    let mut tree = vec![pid];
+    let mut at = 0;
+    while at < tree.len() {
+        let parent = tree[at];
+        tree.extend(parents.iter().filter(|(_, ppid)| *ppid == parent).map(|(child, _)| *child));
+        at += 1;
+    }
+    let mut out = String::new();
+    for p in tree {
+        let dir = std::path::Path::new("/proc").join(p.to_string());
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix(key).map(|v| v.trim_start_matches(':').trim().to_string())
+                })
+                .unwrap_or_default()
+        };
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        let pgrp =
+            stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(2)).unwrap_or("?");
+        let wchan = std::fs::read_to_string(dir.join("wchan")).unwrap_or_default();
+        let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        let cmdline: String = String::from_utf8_lossy(&cmdline)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(100)
+            .collect();
+        out.push_str(&format!(
+            "{p} pgrp {pgrp} {} threads {} pending {}/{} blocked {} ignored {} caught {} wchan {wchan} {cmdline}\n",
+            field("State"),
+            field("Threads"),
+            field("SigPnd"),
+            field("ShdPnd"),
+            field("SigBlk"),
+            field("SigIgn"),
+            field("SigCgt"),
+        ));
+    }
+    out
+}
+
 /// A fresh random token, so a leak cannot come from anything but the secret.
 pub(crate) fn token(tag: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
