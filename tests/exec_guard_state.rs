@@ -560,6 +560,80 @@ print("HANDLED", len(ran) > 10)
 }
 
 #[test]
+fn a_signal_that_lands_as_the_guards_work_ends_still_comes() {
+    // A signal that lands in the last instructions of an entry (past the point where its work
+    // handed out the signals put off) is put off by the trampoline; with no audited call after
+    // it (a loop of `time.sleep`, as a program waiting for Ctrl-C has) it must still come. The
+    // timer fires at a random instant of three sealed entries' work (`signal.signal`) or just
+    // after (the kernel's timer slack); without the relay one in about 60 waited for the
+    // next audited call, for ever here.
+    let (text, err) = run_attack(
+        r#"
+import random, signal, time
+got = []
+def handler(signum, frame):
+    got.append(signum)
+def entries(n):
+    for _ in range(n):
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+signal.signal(signal.SIGALRM, handler)
+entries(200)
+start = time.perf_counter()
+entries(200)
+per = (time.perf_counter() - start) / 200
+late = 0
+for trial in range(5000):
+    before = len(got)
+    signal.setitimer(signal.ITIMER_REAL, random.random() * (per * 3 + 0.00005) + 1e-6)
+    entries(3)
+    deadline = time.monotonic() + 2
+    while len(got) == before and time.monotonic() < deadline:
+        time.sleep(0.0001)
+    if len(got) == before:
+        late += 1
+        break
+print("LATE", late, "HANDLED", len(got))
+"#,
+    );
+    assert!(text.contains("LATE 0 HANDLED 5000\n"), "{text}{err}");
+}
+
+#[test]
+fn a_signal_put_off_while_a_handler_runs_comes_once_the_handler_is_over() {
+    // Signals that land in the guard's work while a handler of the program's runs wait for
+    // the outermost handler's end (raised inside it they would nest, one handler in the other).
+    // The handler's own end raises none (its trampoline's entries): with no audited call after
+    // the handler, the timer's signal must still come.
+    let (text, err) = run_attack(
+        r#"
+import os, signal, time
+alarms = []
+def alarm(signum, frame):
+    alarms.append(signum)
+def busy(signum, frame):
+    signal.setitimer(signal.ITIMER_REAL, 0.0005)
+    end = time.perf_counter() + 0.005
+    while time.perf_counter() < end:
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+signal.signal(signal.SIGALRM, alarm)
+signal.signal(signal.SIGUSR1, busy)
+late = 0
+for rnd in range(50):
+    before = len(alarms)
+    os.kill(os.getpid(), signal.SIGUSR1)
+    deadline = time.monotonic() + 2
+    while len(alarms) == before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    if len(alarms) == before:
+        late += 1
+        break
+print("LATE", late, "ALARMS", len(alarms))
+"#,
+    );
+    assert!(text.contains("LATE 0 ALARMS 50\n"), "{text}{err}");
+}
+
+#[test]
 fn built_ins_the_program_replaces_never_run_inside_the_guard() {
     // The guard's checks call built-ins (`len`, `getattr`, `isinstance`, `str`, ...); a program
     // that replaced them in `builtins` would have its code called inside the audit hook, where

@@ -1959,7 +1959,8 @@ def _pysbx_guard():
     #   own `gc.enable`/`gc.disable` are kept apart, see `_gc_set`); a collection that came due
     #   runs at the next allocation after.
     # - a signal handler: deferred by its trampoline (`_frame_for_handler`) and raised again,
-    #   with `_thread.interrupt_main`, once the work is over.
+    #   with `_thread.interrupt_main`, once the work is over (by the entry, or by the relay
+    #   thread where no entry will: see `_relay_deferred`).
     # - the last reference to an object of the program's, dropped by the guard (`_let_go`).
     # The entry (`_audit_entry`, `_sealed_entry`) does all three after it has dropped its own
     # reference to the guard's function, when the thread's outermost work is over (`_leave`):
@@ -1982,6 +1983,7 @@ def _pysbx_guard():
         tid = _get_ident()
         return tid in _held and _held[tid] > 1
     _deferred = []  # the signals that arrived on top of the main thread's work
+    _relay = []  # the queue of the thread that raises signals again later (see `_relay_deferred`)
     _handling = [0]  # how many of the program's signal handlers are running (main thread)
     _dropped = []  # the guard's last references to objects of the program's
     _quiet = {}  # thread -> a trampoline's question found the guard's work beneath
@@ -2020,19 +2022,18 @@ def _pysbx_guard():
         quiet = tid in _quiet
         if quiet:
             del _quiet[tid]
-        if depth or quiet:
-            if depth:
-                _held[tid] = depth
-            elif tid in _held:
-                del _held[tid]
+        if depth:
+            _held[tid] = depth
             return _STAY
-        signals = dropped = ()
-        # Not inside a handler of the program's: its own audited calls would raise the
-        # signals put off meanwhile there, each handler nested in the one before, without end
-        # under a fast timer. They are raised after the outermost handler is over.
-        if signals_too and _deferred and tid == _main_tid and not _handling[0]:
-            signals = _deferred[:]
-            del _deferred[:]
+        if quiet:
+            if tid in _held:
+                del _held[tid]
+            # Asked on top of work at depth none: at its very start, or past its end, where it
+            # has handed out the signals put off: what this question put off is the relay's.
+            if _deferred and tid == _main_tid and not _handling[0]:
+                _relay_deferred()
+            return _STAY
+        dropped = ()
         if _dropped:
             dropped = _dropped[:]
             del _dropped[:]
@@ -2046,9 +2047,55 @@ def _pysbx_guard():
         if tid in _held:
             del _held[tid]
         collect = _gc_wanted[0] and not _held and not _tracing
+        # The signals put off, taken last, once the depth is gone, with no call between the
+        # look and the return: one that lands after is put off by a question at depth none,
+        # which hands it to the relay (above); one that landed before is in the list.
+        # Not inside a handler of the program's: its own audited calls would raise the
+        # signals put off meanwhile there, each handler nested in the one before, without end
+        # under a fast timer. They are raised after the outermost handler is over, by the
+        # relay, as are those put off during a trampoline's own entries (`signals_too` false):
+        # raised from there they would run nested in the handler about to run or just over.
+        signals = ()
+        if _deferred and tid == _main_tid and not _handling[0]:
+            if signals_too:
+                signals = _deferred[:]
+                del _deferred[:]
+            else:
+                _relay_deferred()
         if signals or dropped:
             return (collect, signals, dropped)
         return _RESUME_GC if collect else _STAY
+
+    def _relay_deferred():
+        # The signals put off where no entry will raise them: past the end of the work beneath
+        # (a signal that lands in an entry's last instructions), or at the end of a program's
+        # handler, whose own entries raise none. Left for the next piece of the guard's work,
+        # they waited for ever in a program that makes no more audited calls (a loop of
+        # `time.sleep`: a Ctrl-C that never came). The relay thread raises each again with
+        # `_thread.interrupt_main` once it next holds the interpreter's lock (within the switch
+        # interval): on top of the program's code, or put off again by the work then running.
+        # Taken with no call between the look and the `del`. The relay is started with the
+        # first signal put off (`_frame_for_handler`); without it (no thread could start) they
+        # wait for the next entry's end, as before.
+        if not _relay:
+            return
+        signals = _deferred[:]
+        del _deferred[:]
+        put = _relay[0].put
+        for signum in signals:
+            put(signum)
+
+    def _start_relay():
+        # A thread with nothing of Python beneath it (the interpreter's `deque`, `map`, `iter`,
+        # `SimpleQueue.get`, `interrupt_main`), as `_done_apart`'s: no frame of the guard's for
+        # the program to find, nothing of the program's it calls. Started from inside the
+        # guard's work, whose own event the hook passes; not carried into a child of `fork`.
+        queue = _SimpleQueue()
+        try:
+            _start_new_thread(_drain, (map(_interrupt_main, iter(queue.get, None)), 0))
+        except RuntimeError:
+            return  # no thread can start: the signals wait for the next entry's end
+        _relay.append(queue)
 
     def _forget_tracing(tid):
         # Once this thread has neither a tracer nor a profiler, and for threads that ended.
@@ -2088,6 +2135,10 @@ def _pysbx_guard():
             del _tracing[tid]
         _quiet.clear()
         del _apart[:]  # its thread is the parent's only
+        del _relay[:]  # as is the relay's
+        # Signals put off in the parent were the parent's: the interpreter clears those it had
+        # pending in a child of `fork` too.
+        del _deferred[:]
         if _gc_wanted[0] and not _held:
             _gc_enable()
 
@@ -3728,8 +3779,9 @@ def _pysbx_guard():
         source = _event_text(source)
         if source is None:
             return None
-        # No thread of the program's runs (the guard's own, `_apart`, aside), or none can.
-        if _thread_count() == (1 if _apart else 0) or _is_finalizing():
+        # No thread of the program's runs (the guard's own, `_apart` and the relay, aside), or
+        # none can.
+        if _thread_count() == (1 if _apart else 0) + (1 if _relay else 0) or _is_finalizing():
             try:
                 return compile(source, "<dataclass>", "exec", _PyCF_ONLY_AST, True)
             except BaseException as exc:
@@ -5204,6 +5256,8 @@ def _pysbx_guard():
                     if _holds_guard_state(f):
                         _quiet[tid] = True
                         if outside and _type(signum) is _int:
+                            if not _relay:
+                                _start_relay()
                             _deferred.append(signum)
                             return False
                         return None
