@@ -5957,6 +5957,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
                 let mut r = self.expr_reading(&b.right);
+                if b.op == ast::Operator::Mod && self.strings && r.fold.is_none() {
+                    self.percent_path_runs(b, l.fold.as_ref(), &r);
+                }
                 let fold = fold::binop(b.op, &mut l.fold, &mut r.fold, &mut self.budget);
                 let passed = match b.op {
                     ast::Operator::Mod => self.text_of([&l.vals, &r.vals]),
@@ -8293,6 +8296,98 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
+    /// A format template filled in (`fill`, given the positional and keyword arguments)
+    /// with the arguments that fold and the paths whose text is known, the others left out:
+    /// each run of the text it makes with a path in it is a string candidate at `range`, as an
+    /// f-string's run through a path field is (see `FText::path`), so that the string rules
+    /// read a command line as the shell gets it (`"curl -F f=@%s %s" % (key, url)`).
+    fn settle_path_runs(
+        &mut self,
+        range: TextRange,
+        positional: &[Option<Filled<'a>>],
+        named: &[(&str, Option<Filled<'a>>)],
+        fill: impl FnOnce(
+            &[Option<&Const<'a>>],
+            &[(&str, Option<&Const<'a>>)],
+            &mut fold::Budget,
+        ) -> Option<Const<'a>>,
+    ) {
+        let hole = Const::Str(Text::Borrowed(FORMAT_HOLE));
+        let owned: Vec<Const<'a>> =
+            positional.iter().map(|f| Filled::text(f.as_ref(), &hole)).collect();
+        let owned_kw: Vec<Const<'a>> =
+            named.iter().map(|(_, f)| Filled::text(f.as_ref(), &hole)).collect();
+        let pos: Vec<Option<&Const<'a>>> = owned.iter().map(Some).collect();
+        let kw: Vec<(&str, Option<&Const<'a>>)> =
+            named.iter().zip(&owned_kw).map(|((k, _), c)| (*k, Some(c))).collect();
+        let Some(Const::Str(made)) = fill(&pos, &kw, &mut self.budget) else { return };
+        let paths: Vec<&str> = positional
+            .iter()
+            .chain(named.iter().map(|(_, f)| f))
+            .filter_map(|f| match f {
+                Some(Filled::Path(p)) => Some(p.as_str()),
+                _ => None,
+            })
+            .collect();
+        let runs: Vec<String> = made
+            .as_str()
+            .split(FORMAT_HOLE)
+            .filter(|run| run.len() <= fold::MAX_CONST_LEN && paths.iter().any(|p| run.contains(p)))
+            .map(str::to_string)
+            .collect();
+        for run in runs {
+            let cand = Cand { range, callee: None, delayed: Vec::new() };
+            self.settle_cand(cand, Some(&Const::Str(Text::Owned(run))));
+        }
+    }
+
+    /// `template % key` and `template % (key, url)` with a path whose text is known among the
+    /// values (see [`Self::settle_path_runs`]): a tuple display's items are read from its
+    /// written strings and the paths its evaluation kept.
+    fn percent_path_runs(
+        &mut self,
+        b: &'a ast::ExprBinOp,
+        template: Option<&Const<'a>>,
+        r: &Eval<'a>,
+    ) {
+        let Some(template) = template.filter(|t| t.as_str().is_some()) else { return };
+        let items: Vec<Option<Filled<'a>>> = match &*b.right {
+            Expr::Tuple(t) => {
+                let kept = match r.vals.alts() {
+                    [Value::Seq(items)] if items.len() == t.elts.len() => Some(items),
+                    _ => None,
+                };
+                t.elts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| match e {
+                        Expr::StringLiteral(lit) => {
+                            Some(Filled::Const(Const::Str(Text::Borrowed(lit.value.to_str()))))
+                        }
+                        _ => kept
+                            .and_then(|k| one_path_text(&k[i]))
+                            .map(|p| Filled::Path(p.to_string())),
+                    })
+                    .collect()
+            }
+            _ => vec![one_path_text(&r.vals).map(|p| Filled::Path(p.to_string()))],
+        };
+        if !items.iter().any(Filled::is_path) {
+            return;
+        }
+        let tuple = matches!(&*b.right, Expr::Tuple(_));
+        let template = template.clone();
+        self.settle_path_runs(b.range, &items, &[], |pos, _, budget| {
+            let values: Vec<Const<'a>> = pos.iter().map(|c| c.cloned()).collect::<Option<_>>()?;
+            let mut right = if tuple {
+                Some(fold::seq(SeqKind::Tuple, values))
+            } else {
+                values.into_iter().next()
+            };
+            fold::binop(ast::Operator::Mod, &mut Some(template), &mut right, budget)
+        });
+    }
+
     fn fstring(&mut self, f: &'a ast::ExprFString) -> Eval<'a> {
         let mut text = FText::new(self.strings);
         let mut children: Vec<Eval<'a>> = Vec::new();
@@ -9907,6 +10002,26 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             (vals, fold, join_tail.or(sep_join).or(format_end).or(command_line))
         };
+        // `"curl -F f=@{} {}".format(key, url)` after `key = os.path.expanduser(
+        // "~/.ssh/id_rsa")`: the command line as the shell gets it (see `Self::settle_path_runs`),
+        // settled once this call's own frame is gone, where `print(...)` is what it is given to.
+        let format_paths = (fold.is_none()
+            && self.strings
+            && star_at.is_none()
+            && !double_star
+            && method.as_ref().is_some_and(|m| m.as_str() == "format"))
+        .then(|| {
+            let template = recv.as_ref()?.fold.as_ref().filter(|t| t.as_str().is_some())?;
+            let positional: Vec<Option<Filled<'a>>> = pos.iter().map(Filled::of).collect();
+            let named: Vec<(String, Option<Filled<'a>>)> =
+                kws.iter().map(|(k, e)| (k.as_str().to_string(), Filled::of(e))).collect();
+            positional
+                .iter()
+                .chain(named.iter().map(|(_, f)| f))
+                .any(Filled::is_path)
+                .then(|| (template.clone(), positional, named))
+        })
+        .flatten();
         // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
         let path_write =
             || method.as_ref().is_some_and(|m| matches!(m.as_str(), "write_bytes" | "write_text"));
@@ -10000,6 +10115,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         if frame {
             self.frames.pop();
+        }
+        if let Some((template, positional, named)) = format_paths {
+            let named: Vec<(&str, Option<Filled<'a>>)> =
+                named.iter().map(|(k, f)| (k.as_str(), f.clone())).collect();
+            self.settle_path_runs(c.range(), &positional, &named, |pos, kw, budget| {
+                let args = CallArgs { kw, ..CallArgs::positional(pos) };
+                fold::method(&template, "format", &args, budget)
+            });
         }
         if let Some(r) = &mut recv {
             self.verdict(v, r, &mut carried);
@@ -11392,6 +11515,37 @@ const ENCODING_CALLS: &[&str] = &[
 /// What an argument that does not fold stands for while a format template is filled in to
 /// find its constant end: a character no template of a host name, a path or a command holds.
 const FORMAT_HOLE: &str = "\u{1}";
+
+/// What a field of a format template is filled in with while its command line is read (see
+/// `Walker::settle_path_runs`): a constant argument, or the text of a path that does not fold.
+#[derive(Clone)]
+enum Filled<'a> {
+    Const(Const<'a>),
+    Path(String),
+}
+
+impl<'a> Filled<'a> {
+    /// An argument's constant, or else its path's text.
+    fn of(e: &Eval<'a>) -> Option<Self> {
+        match &e.fold {
+            Some(c) => Some(Filled::Const(c.clone())),
+            None => one_path_text(&e.vals).map(|p| Filled::Path(p.to_string())),
+        }
+    }
+
+    fn is_path(f: &Option<Self>) -> bool {
+        matches!(f, Some(Filled::Path(_)))
+    }
+
+    /// The text filled in: the constant, the path's text, or `hole` for an argument neither.
+    fn text(f: Option<&Self>, hole: &Const<'a>) -> Const<'a> {
+        match f {
+            Some(Filled::Const(c)) => c.clone(),
+            Some(Filled::Path(p)) => Const::Str(Text::Owned(p.clone())),
+            None => hole.clone(),
+        }
+    }
+}
 
 /// A string candidate of the text a name was given, and the rules that matched it there.
 #[derive(Clone, Debug)]
