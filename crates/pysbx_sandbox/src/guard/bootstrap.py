@@ -2093,8 +2093,8 @@ def _pysbx_guard():
         queue = _SimpleQueue()
         try:
             _start_new_thread(_drain, (map(_interrupt_main, iter(queue.get, None)), 0))
-        except RuntimeError:
-            return  # no thread can start: the signals wait for the next entry's end
+        except Exception:  # no thread can start (`RuntimeError`, or `MemoryError`)
+            return  # the signals wait for the next entry's end, as before
         _relay.append(queue)
 
     def _forget_tracing(tid):
