@@ -604,6 +604,49 @@ print("RELAY", _thread._count(), threading.active_count())
 }
 
 #[test]
+fn a_child_of_fork_has_a_relay_of_its_own() {
+    // The relay thread is the parent's: a child of `os.fork` has its forking thread alone, so
+    // signals it puts off at an entry's end need a relay of its own, or they wait for ever.
+    let (text, err) = run_attack_under(
+        r#"
+import os, random, signal, time
+got = []
+def handler(signum, frame):
+    got.append(signum)
+def entries(n):
+    for _ in range(n):
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+def trials(count):
+    entries(200)
+    start = time.perf_counter()
+    entries(200)
+    per = (time.perf_counter() - start) / 200
+    for trial in range(count):
+        before = len(got)
+        signal.setitimer(signal.ITIMER_REAL, random.random() * (per * 3 + 0.00005) + 1e-6)
+        entries(3)
+        deadline = time.monotonic() + 2
+        while len(got) == before and time.monotonic() < deadline:
+            time.sleep(0.0001)
+        if len(got) == before:
+            return "LATE"
+    return "ON TIME"
+signal.signal(signal.SIGALRM, handler)
+print("PARENT", trials(1000), flush=True)
+pid = os.fork()
+if pid == 0:
+    got.clear()
+    print("CHILD", trials(3000), len(got), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"#,
+        "process: true\n",
+    );
+    assert!(text.contains("PARENT ON TIME\n"), "{text}{err}");
+    assert!(text.contains("CHILD ON TIME 3000\n"), "{text}{err}");
+}
+
+#[test]
 fn a_signal_put_off_while_a_handler_runs_comes_once_the_handler_is_over() {
     // Signals that land in the guard's work while a handler of the program's runs wait for
     // the outermost handler's end (raised inside it they would nest, one handler in the other).
