@@ -10012,14 +10012,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             && method.as_ref().is_some_and(|m| m.as_str() == "format"))
         .then(|| {
             let template = recv.as_ref()?.fold.as_ref().filter(|t| t.as_str().is_some())?;
+            // Most templates are filled with no path: nothing is copied for them.
+            let with_path = |e: &Eval<'a>| e.fold.is_none() && one_path_text(&e.vals).is_some();
+            if !pos.iter().chain(kws.iter().map(|(_, e)| e)).any(with_path) {
+                return None;
+            }
             let positional: Vec<Option<Filled<'a>>> = pos.iter().map(Filled::of).collect();
             let named: Vec<(String, Option<Filled<'a>>)> =
                 kws.iter().map(|(k, e)| (k.as_str().to_string(), Filled::of(e))).collect();
-            positional
-                .iter()
-                .chain(named.iter().map(|(_, f)| f))
-                .any(Filled::is_path)
-                .then(|| (template.clone(), positional, named))
+            Some((template.clone(), positional, named))
         })
         .flatten();
         // pathlib's `write_bytes`/`write_text` of a download (see `note_saved`).
