@@ -955,11 +955,21 @@ struct FText {
     runs: Vec<String>,
     run: String,
     keep_runs: bool,
+    /// A field holding a path's text was run through, and one that does not fold ended a run.
+    through_path: bool,
+    broken: bool,
 }
 
 impl FText {
     fn new(keep_runs: bool) -> Self {
-        Self { whole: Some(String::new()), runs: Vec::new(), run: String::new(), keep_runs }
+        Self {
+            whole: Some(String::new()),
+            runs: Vec::new(),
+            run: String::new(),
+            keep_runs,
+            through_path: false,
+            broken: false,
+        }
     }
 
     fn constant(&mut self, text: &str) {
@@ -984,6 +994,7 @@ impl FText {
 
     fn computed(&mut self) {
         self.whole = None;
+        self.broken = true;
         self.end_run();
     }
 
@@ -993,6 +1004,7 @@ impl FText {
     /// string rules read the command line as the shell gets it.
     fn path(&mut self, text: &str) {
         self.whole = None;
+        self.through_path = true;
         if self.keep_runs {
             if self.run.len() + text.len() > fold::MAX_CONST_LEN {
                 self.end_run();
@@ -1108,6 +1120,14 @@ pub(crate) struct Walker<'a, 'c> {
     end_left: bool,
     /// The constant end an inner operator hands to the one around it, with its part count.
     end_of_left: Option<(String, u32)>,
+    /// The whole text of an f-string or of `"text" + path` that runs through a path's text
+    /// (`f"f=@{key}"`), by the expression's range: an item of an argument vector (see
+    /// [`Self::argv_with_paths`]). Kept while string rules run, for the few that do.
+    path_words: FxHashMap<TextRange, String>,
+    /// The command line of a list or tuple display an item of which is a path's text, the
+    /// others left out where they are not known (`["curl", "-F", f"f=@{key}", url]`), by the
+    /// display's range, for the call it is handed to (see [`Self::argv_with_paths`]).
+    argv_paths: FxHashMap<TextRange, String>,
     /// While the value of `name = <text built of parts>` is read: each string candidate settled,
     /// with the rules that matched it there (see [`Self::name_texts`]).
     capture: Option<Vec<CarriedText>>,
@@ -1516,6 +1536,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             owner_of_scope: std::cell::Cell::new((MODULE, MODULE)),
             end_left: false,
             end_of_left: None,
+            path_words: FxHashMap::default(),
+            argv_paths: FxHashMap::default(),
             comp_source: ValueSet::default(),
             capture: None,
             name_texts: FxHashMap::default(),
@@ -6809,6 +6831,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             (None, Some(start), None, Some(path)) => start.as_str().and_then(|start| {
                 let text = format!("{start}{path}");
+                if outermost && !left_chains {
+                    // `"f=@" + key`: the whole text (see `Self::path_words`).
+                    self.path_words.insert(b.range, text.clone());
+                }
                 (text.len() <= fold::MAX_CONST_LEN).then_some((text, 2))
             }),
             (None, None, None, Some(path)) => left_end.and_then(|(mut text, parts)| {
@@ -7543,6 +7569,60 @@ impl<'a, 'c> Walker<'a, 'c> {
         self.finish(s.range, None, from, vals, fold, carried)
     }
 
+    /// A display whose items are words (strings, paths whose text is known, f-strings and
+    /// `"text" + path` running through one, see `Self::path_words`), at least one a path's:
+    /// its command line, with the items not known shown as `ARGV_HOLE`, kept for the
+    /// call it may be the argument vector of (see [`Self::argv_with_paths`]).
+    fn note_argv_paths(&mut self, elts: &[Expr], evals: &[Eval<'a>], range: TextRange) {
+        let mut through_path = false;
+        let mut words: SmallVec<[&str; 8]> = SmallVec::new();
+        for (x, ev) in elts.iter().zip(evals) {
+            let word = if let Some(text) = ev.fold.as_ref().and_then(Const::as_str) {
+                text
+            } else if let Some(text) = self
+                .path_words
+                .get(&x.range())
+                .map(String::as_str)
+                .or_else(|| one_path_text(&ev.vals))
+            {
+                through_path = true;
+                text
+            } else {
+                ARGV_HOLE
+            };
+            // A word with a space is not one word of the line the shell would read.
+            if word.is_empty() || word.contains(char::is_whitespace) {
+                return;
+            }
+            words.push(word);
+        }
+        if through_path {
+            let line = words.join(" ");
+            if line.len() <= fold::MAX_CONST_LEN {
+                self.argv_paths.insert(range, line);
+            }
+        }
+    }
+
+    /// The command line of a call's argument vector kept by [`Self::note_argv_paths`]
+    /// (`subprocess.run(["curl", "-F", f"f=@{key}", url])`): a string candidate at the call, as
+    /// a vector that folds is (see `argv_command_line`).
+    fn argv_with_paths(&self, quals: &[QName], c: &ast::ExprCall) -> Option<String> {
+        if self.argv_paths.is_empty() {
+            return None;
+        }
+        let (_, at, name) =
+            quals.iter().find_map(|q| ARGV_CALLEES.iter().find(|(callee, ..)| *callee == &**q))?;
+        let argv = c.arguments.args.get(*at).or_else(|| {
+            c.arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == *name))
+                .map(|k| &k.value)
+        })?;
+        self.argv_paths.get(&argv.range()).cloned()
+    }
+
     fn sequence(&mut self, elts: &'a [Expr], kind: SeqKind, range: TextRange) -> Eval<'a> {
         let mut evals: Vec<Eval<'a>> = Vec::with_capacity(elts.len().min(64));
         let mut foldable = elts.len() <= MAX_SEQ_LEN;
@@ -7570,6 +7650,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.read_code_string(&code, range);
                 }
             }
+        }
+        if !foldable && self.strings && (2..=32).contains(&evals.len()) {
+            self.note_argv_paths(elts, &evals, range);
         }
         let refers = evals.iter().any(|e| e.vals.is_interesting()) && evals.len() <= 32;
         let vals = if refers {
@@ -8399,7 +8482,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
-        let FText { whole, mut runs, run, .. } = text;
+        let FText { whole, mut runs, run, through_path, broken, .. } = text;
         let fold =
             whole.filter(|t| t.len() <= fold::MAX_CONST_LEN).map(|t| Const::Str(Text::Owned(t)));
         let mut passed = self.text_of(children.iter().map(|c| &c.vals));
@@ -8419,6 +8502,13 @@ impl<'a, 'c> Walker<'a, 'c> {
         // `/.bash_history`).
         if fold.is_none() {
             runs.push(run);
+            // Constant text and path fields alone: the f-string's whole text is known.
+            if through_path
+                && !broken
+                && let [whole] = &runs[..]
+            {
+                self.path_words.insert(f.range, whole.clone());
+            }
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
                 let cand = Cand { range: f.range, callee: None, delayed: Vec::new() };
                 self.settle_cand(cand, Some(&Const::Str(Text::Owned(run))));
@@ -9994,8 +10084,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                     .then(|| end.to_string())
             })
             .flatten();
-            let command_line =
-                if self.strings { argv_command_line(&quals, &pos_c, &kw_c) } else { None };
+            let command_line = if self.strings {
+                argv_command_line(&quals, &pos_c, &kw_c).or_else(|| self.argv_with_paths(&quals, c))
+            } else {
+                None
+            };
             // A file opened for reading gives what its path holds (told by the look-up above).
             if self.c.needs_returned && matches!(file_call, Some(FileCall::Opens)) {
                 self.opened_file_holds(c, &callee, &pos, &kws, &mut vals);
@@ -11516,6 +11609,10 @@ const ENCODING_CALLS: &[&str] = &[
 /// What an argument that does not fold stands for while a format template is filled in to
 /// find its constant end: a character no template of a host name, a path or a command holds.
 const FORMAT_HOLE: &str = "\u{1}";
+
+/// What an item of an argument vector that is not known stands for in its command line (see
+/// `Walker::note_argv_paths`): shown in a finding's text, and one word to the rules.
+const ARGV_HOLE: &str = "\u{2026}";
 
 /// What a field of a format template is filled in with while its command line is read (see
 /// `Walker::settle_path_runs`): a constant argument, or the text of a path that does not fold.
