@@ -7570,10 +7570,16 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// A display whose items are words (strings, paths whose text is known, f-strings and
-    /// `"text" + path` running through one, see `Self::path_words`), at least one a path's:
+    /// `"text" + path` running through one, see `Self::path_words`), the first a string, at
+    /// least one a path's:
     /// its command line, with the items not known shown as `ARGV_HOLE`, kept for the
     /// call it may be the argument vector of (see [`Self::argv_with_paths`]).
     fn note_argv_paths(&mut self, elts: &[Expr], evals: &[Eval<'a>], range: TextRange) {
+        // A program's name written first, as a vector that runs one starts: most displays
+        // (of names, of numbers) are passed over at once.
+        if evals.first().and_then(|e| e.fold.as_ref()).and_then(Const::as_str).is_none() {
+            return;
+        }
         let mut through_path = false;
         let mut words: SmallVec<[&str; 8]> = SmallVec::new();
         for (x, ev) in elts.iter().zip(evals) {
