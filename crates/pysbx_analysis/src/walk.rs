@@ -955,8 +955,9 @@ struct FText {
     runs: Vec<String>,
     run: String,
     keep_runs: bool,
-    /// A field holding a path's text was run through, and one that does not fold ended a run.
+    /// A field holding a path's text was run through (see [`FText::path`]).
     through_path: bool,
+    /// A field that does not fold ended a run (see [`FText::computed`]).
     broken: bool,
 }
 
@@ -1122,7 +1123,8 @@ pub(crate) struct Walker<'a, 'c> {
     end_of_left: Option<(String, u32)>,
     /// The whole text of an f-string or of `"text" + path` that runs through a path's text
     /// (`f"f=@{key}"`), by the expression's range: an item of an argument vector (see
-    /// [`Self::argv_with_paths`]). Kept while string rules run, for the few that do.
+    /// [`Self::argv_with_paths`]). Kept while string rules run, for the few that do, and for
+    /// the file's own code only (code read from a string has ranges of its own).
     path_words: FxHashMap<TextRange, String>,
     /// The command line of a list or tuple display an item of which is a path's text, the
     /// others left out where they are not known (`["curl", "-F", f"f=@{key}", url]`), by the
@@ -6831,7 +6833,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             (None, Some(start), None, Some(path)) => start.as_str().and_then(|start| {
                 let text = format!("{start}{path}");
-                if outermost && !left_chains {
+                if outermost && !left_chains && self.embedded_depth == 0 {
                     // `"f=@" + key`: the whole text (see `Self::path_words`).
                     self.path_words.insert(b.range, text.clone());
                 }
@@ -7571,9 +7573,8 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     /// A display whose items are words (strings, paths whose text is known, f-strings and
     /// `"text" + path` running through one, see `Self::path_words`), the first a string, at
-    /// least one a path's:
-    /// its command line, with the items not known shown as `ARGV_HOLE`, kept for the
-    /// call it may be the argument vector of (see [`Self::argv_with_paths`]).
+    /// least one a path's: its command line, with the items not known shown as `ARGV_HOLE`,
+    /// kept for the call it may be the argument vector of (see [`Self::argv_with_paths`]).
     fn note_argv_paths(&mut self, elts: &[Expr], evals: &[Eval<'a>], range: TextRange) {
         // A program's name written first, as a vector that runs one starts: most displays
         // (of names, of numbers) are passed over at once.
@@ -7614,7 +7615,7 @@ impl<'a, 'c> Walker<'a, 'c> {
     /// (`subprocess.run(["curl", "-F", f"f=@{key}", url])`): a string candidate at the call, as
     /// a vector that folds is (see `argv_command_line`).
     fn argv_with_paths(&self, quals: &[QName], c: &ast::ExprCall) -> Option<String> {
-        if self.argv_paths.is_empty() {
+        if self.argv_paths.is_empty() || self.embedded_depth > 0 {
             return None;
         }
         let (_, at, name) =
@@ -7657,7 +7658,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                 }
             }
         }
-        if !foldable && self.strings && (2..=32).contains(&evals.len()) {
+        if !foldable && self.strings && self.embedded_depth == 0 && (2..=32).contains(&evals.len())
+        {
             self.note_argv_paths(elts, &evals, range);
         }
         let refers = evals.iter().any(|e| e.vals.is_interesting()) && evals.len() <= 32;
@@ -8511,6 +8513,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             // Constant text and path fields alone: the f-string's whole text is known.
             if through_path
                 && !broken
+                && self.embedded_depth == 0
                 && let [whole] = &runs[..]
             {
                 self.path_words.insert(f.range, whole.clone());
