@@ -2086,16 +2086,13 @@ def _pysbx_guard():
             put(signum)
 
     def _start_relay():
-        # A thread with nothing of Python beneath it (the interpreter's `deque`, `map`, `iter`,
-        # `SimpleQueue.get`, `interrupt_main`), as `_done_apart`'s: no frame of the guard's for
-        # the program to find, nothing of the program's it calls. Started from inside the
-        # guard's work, whose own event the hook passes; not carried into a child of `fork`.
-        queue = _SimpleQueue()
+        # A worker of the interpreter's functions alone (`_c_worker`) calling `interrupt_main`
+        # with each signal put in its queue. Started from inside the guard's work, whose own
+        # event the hook passes; not carried into a child of `fork`.
         try:
-            _start_new_thread(_drain, (map(_interrupt_main, iter(queue.get, None)), 0))
+            _relay.append(_c_worker(_interrupt_main))
         except Exception:  # no thread can start (`RuntimeError`, or `MemoryError`)
-            return  # the signals wait for the next entry's end, as before
-        _relay.append(queue)
+            pass  # the signals wait for the next entry's end, as before
 
     def _forget_tracing(tid):
         # Once this thread has neither a tracer nor a profiler, and for threads that ended.
@@ -3722,14 +3719,20 @@ def _pysbx_guard():
     from _queue import SimpleQueue as _SimpleQueue
     _apart = []
 
+    def _c_worker(work):
+        # A thread that calls `work` (a callable of the interpreter's) with each item put in
+        # the queue returned, its loop the interpreter's own C code (`SimpleQueue.get`, `iter`,
+        # `map`, `deque`): no frame of the guard's lies beneath what it runs.
+        queue = _SimpleQueue()
+        _start_new_thread(_drain, (map(work, iter(queue.get, None)), 0))
+        return queue
+
     def _done_apart(job):
         # Runs `job` (a callable of the interpreter's) on that thread and waits for it:
         # whether it was done in time. A job not done in time leaves its thread stuck or gone,
         # and the next job starts another.
         if not _apart:
-            queue = _SimpleQueue()
-            _start_new_thread(_drain, (map(_call, iter(queue.get, None)), 0))
-            _apart.append(queue)
+            _apart.append(_c_worker(_call))
         done = _allocate_lock()
         done.acquire()
         put = _apart[0].put
