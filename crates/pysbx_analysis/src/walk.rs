@@ -7597,8 +7597,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             } else {
                 ARGV_HOLE
             };
-            // A word with a space is not one word of the line the shell would read.
-            if word.is_empty() || word.contains(char::is_whitespace) {
+            if !shell_word(word) {
                 return;
             }
             words.push(word);
@@ -7618,13 +7617,12 @@ impl<'a, 'c> Walker<'a, 'c> {
         if self.argv_paths.is_empty() || self.embedded_depth > 0 {
             return None;
         }
-        let (_, at, name) =
-            quals.iter().find_map(|q| ARGV_CALLEES.iter().find(|(callee, ..)| *callee == &**q))?;
-        let argv = c.arguments.args.get(*at).or_else(|| {
+        let (at, name) = quals.iter().find_map(|q| argv_slot(q))?;
+        let argv = c.arguments.args.get(at).or_else(|| {
             c.arguments
                 .keywords
                 .iter()
-                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == *name))
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
                 .map(|k| &k.value)
         })?;
         self.argv_paths.get(&argv.range()).cloned()
@@ -8442,30 +8440,35 @@ impl<'a, 'c> Walker<'a, 'c> {
         r: &Eval<'a>,
     ) {
         let Some(template) = template.filter(|t| t.as_str().is_some()) else { return };
-        let items: Vec<Option<Filled<'a>>> = match &*b.right {
-            Expr::Tuple(t) => {
-                let kept = match r.vals.alts() {
-                    [Value::Seq(items)] if items.len() == t.elts.len() => Some(items),
-                    _ => None,
-                };
-                t.elts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| match e {
-                        Expr::StringLiteral(lit) => {
-                            Some(Filled::Const(Const::Str(Text::Borrowed(lit.value.to_str()))))
-                        }
-                        _ => kept
-                            .and_then(|k| one_path_text(&k[i]))
-                            .map(|p| Filled::Path(p.to_string())),
-                    })
-                    .collect()
-            }
-            _ => vec![one_path_text(&r.vals).map(|p| Filled::Path(p.to_string()))],
+        // Most `%` (a log line's) has no path among its values: looked at without copying.
+        let kept = match (&*b.right, r.vals.alts()) {
+            (Expr::Tuple(t), [Value::Seq(items)]) if items.len() == t.elts.len() => Some(items),
+            _ => None,
         };
-        if !items.iter().any(Filled::is_path) {
+        let any_path = match (&*b.right, kept) {
+            (Expr::Tuple(_), Some(items)) => items.iter().any(|v| one_path_text(v).is_some()),
+            (Expr::Tuple(_), None) => false,
+            _ => one_path_text(&r.vals).is_some(),
+        };
+        if !any_path {
             return;
         }
+        let items: Vec<Option<Filled<'a>>> = match &*b.right {
+            Expr::Tuple(t) => t
+                .elts
+                .iter()
+                .enumerate()
+                .map(|(i, e)| match e {
+                    Expr::StringLiteral(lit) => {
+                        Some(Filled::Const(Const::Str(Text::Borrowed(lit.value.to_str()))))
+                    }
+                    _ => {
+                        kept.and_then(|k| one_path_text(&k[i])).map(|p| Filled::Path(p.to_string()))
+                    }
+                })
+                .collect(),
+            _ => vec![one_path_text(&r.vals).map(|p| Filled::Path(p.to_string()))],
+        };
         let tuple = matches!(&*b.right, Expr::Tuple(_));
         let template = template.clone();
         self.settle_path_runs(b.range, &items, &[], |pos, _, budget| {
@@ -10671,6 +10674,18 @@ const ARGV_CALLEES: &[(&str, usize, &str)] = &[
 /// word alone matches nothing). Only a list of plain words: an item with a space is a command
 /// of its own (`["sh", "-c", "curl ... | sh"]`), already matched where it is written.
 /// `asyncio.create_subprocess_exec` takes the words as its positional arguments.
+/// Where the argument vector of a call of `callee` is: its position and keyword name (see
+/// [`ARGV_CALLEES`]).
+fn argv_slot(callee: &str) -> Option<(usize, &'static str)> {
+    ARGV_CALLEES.iter().find(|(c, ..)| *c == callee).map(|&(_, at, name)| (at, name))
+}
+
+/// Whether `word` is one word of a command line as a shell would read it back: not empty,
+/// without white space.
+fn shell_word(word: &str) -> bool {
+    !word.is_empty() && !word.contains(char::is_whitespace)
+}
+
 fn argv_command_line(
     quals: &[QName],
     pos: &[Option<&Const<'_>>],
@@ -10689,19 +10704,16 @@ fn argv_command_line(
         ) {
             return pos.iter().copied().collect::<Option<Vec<_>>>();
         }
-        let (_, at, name) = ARGV_CALLEES.iter().find(|(callee, ..)| *callee == &**q)?;
+        let (at, name) = argv_slot(q)?;
         let list = pos
-            .get(*at)
+            .get(at)
             .copied()
             .flatten()
-            .or_else(|| kw.iter().find(|(k, _)| k == name).and_then(|(_, v)| *v))?;
+            .or_else(|| kw.iter().find(|(k, _)| *k == name).and_then(|(_, v)| *v))?;
         let Const::Seq(_, items) = list else { return None };
         Some(items.iter().collect())
     })?;
-    let plain = |w: &&Const<'_>| {
-        w.as_str().is_some_and(|w| !w.is_empty() && !w.contains(char::is_whitespace))
-    };
-    if words.len() < 2 || !words.iter().all(plain) {
+    if words.len() < 2 || !words.iter().all(|w| w.as_str().is_some_and(shell_word)) {
         return None;
     }
     crate::matchers::call::command_line(words)
@@ -11638,10 +11650,6 @@ impl<'a> Filled<'a> {
             Some(c) => Some(Filled::Const(c.clone())),
             None => one_path_text(&e.vals).map(|p| Filled::Path(p.to_string())),
         }
-    }
-
-    fn is_path(f: &Option<Self>) -> bool {
-        matches!(f, Some(Filled::Path(_)))
     }
 
     /// The text filled in: the constant, the path's text, or `hole` for an argument neither.
