@@ -1002,6 +1002,42 @@ fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
     }
 }
 
+/// The report a run that does not end shows ([`wait_bounded`]) lists the process and each one
+/// below it, with its signal masks: a shell and the `sleep` it waits for.
+#[test]
+fn a_process_tree_report_lists_each_process_below_with_its_signals() {
+    use std::os::unix::process::CommandExt;
+    let mut shell = Command::new("sh")
+        .args(["-c", "sleep 37 & wait"])
+        .process_group(0)
+        .spawn()
+        .expect("test setup");
+    let group = nix::unistd::Pid::from_raw(-i32::try_from(shell.id()).expect("pid"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut report = process_tree_report(shell.id());
+    // Until the shell's child has become `sleep` and sleeps.
+    let asleep = |report: &str| {
+        report
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(" S (sleeping) ") && l.ends_with(" sleep 37 "))
+    };
+    while !asleep(&report) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        report = process_tree_report(shell.id());
+    }
+    let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGKILL);
+    let _ = shell.wait();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 2, "{report}");
+    assert!(lines[0].starts_with(&format!("{} pgrp {} ", shell.id(), shell.id())), "{report}");
+    assert!(lines[0].ends_with("sh -c sleep 37 & wait "), "{report}");
+    assert!(asleep(&report), "{report}");
+    for line in &lines {
+        assert!(line.contains(" pending ") && line.contains(" caught "), "{report}");
+    }
+}
+
 #[test]
 fn sigterm_and_sighup_end_the_run_cleanly() {
     for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {

@@ -559,57 +559,13 @@ print("HANDLED", len(ran) > 10)
     assert!(text.contains("HANDLED True\n"), "{text}{err}");
 }
 
-#[test]
-fn a_signal_that_lands_as_the_guards_work_ends_still_comes() {
-    // A signal that lands in the last instructions of an entry (past the point where its work
-    // handed out the signals put off) is put off by the trampoline; with no audited call after
-    // it (a loop of `time.sleep`, as a program waiting for Ctrl-C has) it must still come. The
-    // timer fires at a random instant of three sealed entries' work (`signal.signal`) or just
-    // after (the kernel's timer slack); without the relay one in about 60 waited for the
-    // next audited call, for ever here.
-    let (text, err) = run_attack(
-        r#"
+/// Python for the tests of signals put off at an entry's end: `trials(count)` sets a timer
+/// that fires at a random instant of three sealed entries' work (`signal.signal`) or just
+/// after (the kernel's timer slack), then makes no audited call (a loop of `time.sleep`, as a
+/// program waiting for Ctrl-C has) until the handler has run: `"ON TIME"` when it always
+/// came, `"LATE"` at the first that did not within 2 s. `got` holds the signals handled.
+const LATE_SIGNAL_TRIALS: &str = r#"
 import random, signal, time
-got = []
-def handler(signum, frame):
-    got.append(signum)
-def entries(n):
-    for _ in range(n):
-        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-signal.signal(signal.SIGALRM, handler)
-entries(200)
-start = time.perf_counter()
-entries(200)
-per = (time.perf_counter() - start) / 200
-late = 0
-for trial in range(5000):
-    before = len(got)
-    signal.setitimer(signal.ITIMER_REAL, random.random() * (per * 3 + 0.00005) + 1e-6)
-    entries(3)
-    deadline = time.monotonic() + 2
-    while len(got) == before and time.monotonic() < deadline:
-        time.sleep(0.0001)
-    if len(got) == before:
-        late += 1
-        break
-print("LATE", late, "HANDLED", len(got))
-# The relay that raised them is a thread of the interpreter's functions alone: counted by
-# `_thread._count()`, never listed with the program's threads.
-import _thread, threading
-print("RELAY", _thread._count(), threading.active_count())
-"#,
-    );
-    assert!(text.contains("LATE 0 HANDLED 5000\n"), "{text}{err}");
-    assert!(text.contains("RELAY 1 1\n"), "{text}{err}");
-}
-
-#[test]
-fn a_child_of_fork_has_a_relay_of_its_own() {
-    // The relay thread is the parent's: a child of `os.fork` has its forking thread alone, so
-    // signals it puts off at an entry's end need a relay of its own, or they wait for ever.
-    let (text, err) = run_attack_under(
-        r#"
-import os, random, signal, time
 got = []
 def handler(signum, frame):
     got.append(signum)
@@ -632,6 +588,36 @@ def trials(count):
             return "LATE"
     return "ON TIME"
 signal.signal(signal.SIGALRM, handler)
+"#;
+
+#[test]
+fn a_signal_that_lands_as_the_guards_work_ends_still_comes() {
+    // A signal that lands in the last instructions of an entry (past the point where its work
+    // handed out the signals put off) is put off by the trampoline; with no audited call after
+    // it it must still come. Without the relay one in about 60 trials waited for the next
+    // audited call, for ever here.
+    let (text, err) = run_attack(&format!(
+        r#"{LATE_SIGNAL_TRIALS}
+late = 0 if trials(5000) == "ON TIME" else 1
+print("LATE", late, "HANDLED", len(got))
+# The relay that raised them is a thread of the interpreter's functions alone: counted by
+# `_thread._count()`, never listed with the program's threads.
+import _thread, threading
+print("RELAY", _thread._count(), threading.active_count())
+"#
+    ));
+    assert!(text.contains("LATE 0 HANDLED 5000\n"), "{text}{err}");
+    assert!(text.contains("RELAY 1 1\n"), "{text}{err}");
+}
+
+#[test]
+fn a_child_of_fork_has_a_relay_of_its_own() {
+    // The relay thread is the parent's: a child of `os.fork` has its forking thread alone, so
+    // signals it puts off at an entry's end need a relay of its own, or they wait for ever.
+    let (text, err) = run_attack_under(
+        &format!(
+            r#"{LATE_SIGNAL_TRIALS}
+import os
 print("PARENT", trials(1000), flush=True)
 pid = os.fork()
 if pid == 0:
@@ -639,7 +625,8 @@ if pid == 0:
     print("CHILD", trials(3000), len(got), flush=True)
     os._exit(0)
 os.waitpid(pid, 0)
-"#,
+"#
+        ),
         "process: true\n",
     );
     assert!(text.contains("PARENT ON TIME\n"), "{text}{err}");
